@@ -1,0 +1,189 @@
+import path from 'node:path';
+
+/** One setting: where it comes from, its default and what it means (the README table is built from this). */
+interface Setting<T> {
+  env: string;
+  default: string;
+  meaning: string;
+  parse: (raw: string) => T;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function integer(env: string, min: number, max: number) {
+  return (raw: string): number => {
+    if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${env} must be a whole number, got "${raw}"`);
+    const n = Number(raw);
+    if (n < min || n > max) throw new ConfigError(`${env} must be between ${min} and ${max}, got ${n}`);
+    return n;
+  };
+}
+
+function bool(env: string) {
+  return (raw: string): boolean => {
+    const v = raw.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+    throw new ConfigError(`${env} must be true or false, got "${raw}"`);
+  };
+}
+
+const text = (raw: string): string => raw.trim();
+
+export interface UserCredential {
+  userId: string;
+  encryptionKey: string;
+}
+
+function users(raw: string): UserCredential[] {
+  if (raw.trim() === '') return [];
+  return raw.split(',').map((pair) => {
+    const at = pair.indexOf(':');
+    const userId = pair.slice(0, at).trim();
+    const encryptionKey = pair.slice(at + 1).trim();
+    if (at < 1 || userId === '' || encryptionKey === '') {
+      throw new ConfigError('MKTOWS_USERS must be comma-separated userId:encryptionKey pairs');
+    }
+    return { userId, encryptionKey };
+  });
+}
+
+export type CustomFieldType = 'string' | 'text' | 'integer' | 'float' | 'boolean' | 'date' | 'datetime';
+const CUSTOM_FIELD_TYPES: readonly CustomFieldType[] = ['string', 'text', 'integer', 'float', 'boolean', 'date', 'datetime'];
+
+export interface CustomFieldDeclaration {
+  name: string;
+  type: CustomFieldType;
+}
+
+function customFields(raw: string): CustomFieldDeclaration[] {
+  if (raw.trim() === '') return [];
+  return raw.split(',').map((item) => {
+    const [name = '', type = 'string'] = item.split(':').map((s) => s.trim());
+    if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(name)) {
+      throw new ConfigError(`CUSTOM_FIELDS: "${name}" is not a valid field name`);
+    }
+    if (!(CUSTOM_FIELD_TYPES as readonly string[]).includes(type)) {
+      throw new ConfigError(`CUSTOM_FIELDS: type of ${name} must be one of ${CUSTOM_FIELD_TYPES.join(', ')}`);
+    }
+    return { name, type: type as CustomFieldType };
+  });
+}
+
+function workspaces(raw: string): Record<string, string> {
+  const map: Record<string, string> = {};
+  if (raw.trim() === '') return map;
+  for (const item of raw.split(',')) {
+    const [workspace = '', partition = ''] = item.split(':').map((s) => s.trim());
+    if (workspace === '' || partition === '') {
+      throw new ConfigError('WORKSPACE_PARTITIONS must be comma-separated workspace:partition pairs');
+    }
+    map[workspace] = partition;
+  }
+  return map;
+}
+
+export const settings = {
+  port: { env: 'PORT', default: '8080', meaning: 'HTTP port of the SOAP endpoint', parse: integer('PORT', 0, 65535) },
+  host: { env: 'HOST', default: '0.0.0.0', meaning: 'Interface to listen on', parse: text },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    default: '',
+    meaning: 'PostgreSQL connection URL; empty selects the embedded SQLite database',
+    parse: text,
+  },
+  dataDir: {
+    env: 'DATA_DIR',
+    default: './data',
+    meaning: 'Directory of the embedded SQLite database (`:memory:` keeps it in memory, for tests)',
+    parse: (raw: string) => (raw.trim() === ':memory:' ? ':memory:' : path.resolve(raw.trim())),
+  },
+  sqliteBusyTimeoutMs: {
+    env: 'SQLITE_BUSY_TIMEOUT_MS',
+    default: '5000',
+    meaning: 'How long an SQLite writer waits for another process holding the write lock',
+    parse: integer('SQLITE_BUSY_TIMEOUT_MS', 0, 600000),
+  },
+  dbPoolMax: {
+    env: 'DB_POOL_MAX',
+    default: '10',
+    meaning: 'Maximum PostgreSQL connections per process',
+    parse: integer('DB_POOL_MAX', 1, 1000),
+  },
+  mktowsUsers: {
+    env: 'MKTOWS_USERS',
+    default: '',
+    meaning: 'Comma-separated userId:encryptionKey pairs, added to the users stored in the database',
+    parse: users,
+  },
+  allowAnonymous: {
+    env: 'ALLOW_ANONYMOUS',
+    default: 'false',
+    meaning: 'Development only: accept SOAP calls without a valid AuthenticationHeader',
+    parse: bool('ALLOW_ANONYMOUS'),
+  },
+  signatureWindowSeconds: {
+    env: 'SIGNATURE_WINDOW_SECONDS',
+    default: '900',
+    meaning: 'How far requestTimestamp may be from the server clock, either way',
+    parse: integer('SIGNATURE_WINDOW_SECONDS', 1, 31536000),
+  },
+  maxBodyBytes: {
+    env: 'MAX_BODY_BYTES',
+    default: '1048576',
+    meaning: 'Largest request body accepted, after decompression',
+    parse: integer('MAX_BODY_BYTES', 1024, 1073741824),
+  },
+  maxBatchSize: {
+    env: 'MAX_BATCH_SIZE',
+    default: '300',
+    meaning: 'Most lead records in one syncMultipleLeads call',
+    parse: integer('MAX_BATCH_SIZE', 1, 100000),
+  },
+  customFields: {
+    env: 'CUSTOM_FIELDS',
+    default: '',
+    meaning: 'Custom lead fields, comma-separated Name:type (string, text, integer, float, boolean, date, datetime)',
+    parse: customFields,
+  },
+  defaultPartition: {
+    env: 'DEFAULT_PARTITION',
+    default: 'Default',
+    meaning: 'Partition of leads created without a target workspace',
+    parse: text,
+  },
+  workspacePartitions: {
+    env: 'WORKSPACE_PARTITIONS',
+    default: '',
+    meaning: 'Comma-separated workspace:partition pairs: the primary partition of each targetWorkspace',
+    parse: workspaces,
+  },
+  logLevel: {
+    env: 'LOG_LEVEL',
+    default: 'info',
+    meaning: 'Log level (fatal, error, warn, info, debug, trace, silent)',
+    parse: (raw: string) => {
+      const v = raw.trim();
+      if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v)) {
+        throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
+      }
+      return v;
+    },
+  },
+} satisfies Record<string, Setting<unknown>>;
+
+type Settings = typeof settings;
+export type Config = { [K in keyof Settings]: ReturnType<Settings[K]['parse']> };
+
+/** Reads and validates every setting; throws ConfigError naming the first bad one. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const out: Partial<Record<keyof Settings, unknown>> = {};
+  for (const key of Object.keys(settings) as (keyof Settings)[]) {
+    const setting: Setting<unknown> = settings[key];
+    const raw = env[setting.env];
+    out[key] = setting.parse(raw === undefined ? setting.default : raw);
+  }
+  return { ...(out as Config), ...overrides };
+}

@@ -1,0 +1,130 @@
+import type { Knex } from 'knex';
+
+export interface NewActivity {
+  leadId: number;
+  activityType: string;
+  createdAt: number;
+  attributeName?: string | null;
+  oldValue?: string | null;
+  newValue?: string | null;
+  reason?: string | null;
+  source?: string | null;
+  assetName?: string | null;
+  /** Further attributes in display order. */
+  extra?: Array<[string, string]>;
+}
+
+export interface ActivityRecord {
+  id: number;
+  leadId: number;
+  activityType: string;
+  createdAt: number;
+  attributeName: string | null;
+  oldValue: string | null;
+  newValue: string | null;
+  reason: string | null;
+  source: string | null;
+  assetName: string | null;
+  extra: Array<[string, string]>;
+}
+
+export interface ActivityQuery {
+  /** Restrict to these display type names (include) or exclude them. */
+  includeTypes?: readonly string[];
+  excludeTypes?: readonly string[];
+  oldestCreatedAt?: number;
+  latestCreatedAt?: number;
+}
+
+type Row = Record<string, unknown>;
+
+function toRecord(r: Row): ActivityRecord {
+  return {
+    id: Number(r.id),
+    leadId: Number(r.lead_id),
+    activityType: r.activity_type as string,
+    createdAt: Number(r.created_at),
+    attributeName: (r.attribute_name as string | null) ?? null,
+    oldValue: (r.old_value as string | null) ?? null,
+    newValue: (r.new_value as string | null) ?? null,
+    reason: (r.reason as string | null) ?? null,
+    source: (r.source as string | null) ?? null,
+    assetName: (r.asset_name as string | null) ?? null,
+    extra: r.extra ? (JSON.parse(r.extra as string) as Array<[string, string]>) : [],
+  };
+}
+
+function filtered(q: Knex.QueryBuilder, f: ActivityQuery): Knex.QueryBuilder {
+  let b = q;
+  if (f.includeTypes) b = b.whereIn('activity_type', f.includeTypes);
+  if (f.excludeTypes && f.excludeTypes.length > 0) b = b.whereNotIn('activity_type', f.excludeTypes);
+  if (f.oldestCreatedAt !== undefined) b = b.andWhere('created_at', '>=', f.oldestCreatedAt);
+  if (f.latestCreatedAt !== undefined) b = b.andWhere('created_at', '<=', f.latestCreatedAt);
+  return b;
+}
+
+export class ActivityRepository {
+  constructor(private readonly db: Knex | Knex.Transaction) {}
+
+  async insert(activities: readonly NewActivity[]): Promise<void> {
+    if (activities.length === 0) return;
+    await this.db('activities').insert(
+      activities.map((a) => ({
+        lead_id: a.leadId,
+        activity_type: a.activityType,
+        created_at: a.createdAt,
+        attribute_name: a.attributeName ?? null,
+        old_value: a.oldValue ?? null,
+        new_value: a.newValue ?? null,
+        reason: a.reason ?? null,
+        source: a.source ?? null,
+        asset_name: a.assetName ?? null,
+        extra: a.extra && a.extra.length > 0 ? JSON.stringify(a.extra) : null,
+      })),
+    );
+  }
+
+  /** Newest first, keyset-paged: ids strictly below `beforeId`. */
+  async listForLeads(
+    leadIds: readonly number[],
+    beforeId: number | null,
+    filter: ActivityQuery,
+    limit: number,
+  ): Promise<ActivityRecord[]> {
+    let q = filtered(this.db('activities').whereIn('lead_id', leadIds), filter);
+    if (beforeId !== null) q = q.andWhere('id', '<', beforeId);
+    const rows = (await q.orderBy('id', 'desc').limit(limit)) as Row[];
+    return rows.map(toRecord);
+  }
+
+  async countForLeads(leadIds: readonly number[], beforeId: number | null, filter: ActivityQuery): Promise<number> {
+    let q = filtered(this.db('activities').whereIn('lead_id', leadIds), filter);
+    if (beforeId !== null) q = q.andWhere('id', '<', beforeId);
+    const [row] = (await q.count({ n: '*' })) as Array<{ n: number | string }>;
+    return Number(row?.n ?? 0);
+  }
+
+  /** The change stream: oldest first, ids strictly above `afterId`. */
+  async listAfter(afterId: number, filter: ActivityQuery, limit: number): Promise<ActivityRecord[]> {
+    const q = filtered(this.db('activities').where('id', '>', afterId), filter);
+    const rows = (await q.orderBy('id', 'asc').limit(limit)) as Row[];
+    return rows.map(toRecord);
+  }
+
+  async countAfter(afterId: number, filter: ActivityQuery): Promise<number> {
+    const q = filtered(this.db('activities').where('id', '>', afterId), filter);
+    const [row] = (await q.count({ n: '*' })) as Array<{ n: number | string }>;
+    return Number(row?.n ?? 0);
+  }
+
+  /** The id just before the first activity created at or after a time (a stream start). */
+  async idBefore(createdAt: number): Promise<number> {
+    const row = (await this.db('activities')
+      .where('created_at', '>=', createdAt)
+      .orderBy([{ column: 'created_at' }, { column: 'id' }])
+      .first('id')) as Row | undefined;
+    if (row) return Number(row.id) - 1;
+    const [max] = (await this.db('activities').max({ m: 'id' })) as Array<{ m: number | null }>;
+    return Number(max?.m ?? 0);
+  }
+}

@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export interface Database {
+  readonly knex: Knex;
+  readonly engine: Engine;
+  /** Where the data lives, for log lines: the SQLite file, or the PostgreSQL URL without its password. */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl: string;
+  dataDir: string;
+  sqliteBusyTimeoutMs: number;
+  dbPoolMax: number;
+}
+
+export const SQLITE_FILE_NAME = 'durable-unsubscribe.sqlite';
+
+// int8 (counts, bigint epoch-millisecond columns) comes back from pg as text; every value we
+// store there is far below 2^53, so numbers are exact and the repositories see one type.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
+
+const require = createRequire(import.meta.url);
+
+interface KnexQueryObject {
+  sql: string;
+}
+type BetterSqlite3ClientClass = new (config: Knex.Config) => {
+  _query(connection: unknown, obj: KnexQueryObject): Promise<unknown>;
+};
+
+/**
+ * knex opens SQLite transactions with a deferred BEGIN: a transaction that reads and then
+ * writes can then fail with SQLITE_BUSY when another process wrote in between, and the busy
+ * timeout cannot help. BEGIN IMMEDIATE takes the write lock up front (waiting up to the busy
+ * timeout), so writers from the server and the CLI queue instead of failing.
+ */
+function immediateTransactionClient(): BetterSqlite3ClientClass {
+  const Base = require('knex/lib/dialects/better-sqlite3/index.js') as BetterSqlite3ClientClass;
+  return class ImmediateBetterSqlite3Client extends Base {
+    override _query(connection: unknown, obj: KnexQueryObject): Promise<unknown> {
+      if (obj.sql === 'BEGIN;') obj.sql = 'BEGIN IMMEDIATE;';
+      return super._query(connection, obj);
+    }
+  };
+}
+
+interface SqliteConnection {
+  pragma(source: string): unknown;
+}
+
+function openSqlite(options: DatabaseOptions): Database {
+  const inMemory = options.dataDir === ':memory:';
+  const filename = inMemory ? ':memory:' : path.join(options.dataDir, SQLITE_FILE_NAME);
+  if (!inMemory) fs.mkdirSync(options.dataDir, { recursive: true });
+  const knex = knexFactory({
+    client: immediateTransactionClient() as unknown as typeof Knex.Client,
+    connection: { filename },
+    useNullAsDefault: true,
+    // better-sqlite3 is synchronous: one connection per process, writers serialise on it.
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate: (conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) => {
+        try {
+          conn.pragma(`busy_timeout = ${options.sqliteBusyTimeoutMs}`);
+          if (!inMemory) conn.pragma('journal_mode = WAL');
+          // FULL: an acknowledged unsubscribe is on disk before we answer, even in WAL mode.
+          conn.pragma('synchronous = FULL');
+          conn.pragma('foreign_keys = ON');
+          done(null, conn);
+        } catch (error) {
+          done(error as Error, conn);
+        }
+      },
+    },
+  });
+  return { knex, engine: 'sqlite', location: filename, close: () => knex.destroy() };
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres (unparseable URL)';
+  }
+}
+
+function openPostgres(options: DatabaseOptions): Database {
+  const knex = knexFactory({
+    client: 'pg',
+    connection: options.databaseUrl,
+    pool: { min: 0, max: options.dbPoolMax },
+    acquireConnectionTimeout: 10000,
+  });
+  return { knex, engine: 'postgres', location: redact(options.databaseUrl), close: () => knex.destroy() };
+}
+
+export function openDatabase(options: DatabaseOptions): Database {
+  return options.databaseUrl ? openPostgres(options) : openSqlite(options);
+}

@@ -1,0 +1,71 @@
+import type { Knex } from 'knex';
+
+export interface EmailStatusRecord {
+  emailKey: string;
+  unsubscribed: boolean;
+  reason: string | null;
+  source: string;
+  leadId: number | null;
+  changedAt: number;
+}
+
+export interface EmailStatusHistoryRecord extends EmailStatusRecord {
+  id: number;
+}
+
+type Row = Record<string, unknown>;
+
+function toRecord(row: Row): EmailStatusRecord {
+  return {
+    emailKey: row.email_key as string,
+    unsubscribed: row.unsubscribed === true || row.unsubscribed === 1,
+    reason: (row.reason as string | null) ?? null,
+    source: row.source as string,
+    leadId: row.lead_id === null || row.lead_id === undefined ? null : Number(row.lead_id),
+    changedAt: Number(row.changed_at),
+  };
+}
+
+/** The master email status: one row per email key, and its append-only history. */
+export class EmailStatusRepository {
+  constructor(private readonly db: Knex | Knex.Transaction) {}
+
+  async get(key: string): Promise<EmailStatusRecord | null> {
+    const row = (await this.db('email_status').where('email_key', key).first()) as Row | undefined;
+    return row ? toRecord(row) : null;
+  }
+
+  async getMany(keys: readonly string[]): Promise<Map<string, EmailStatusRecord>> {
+    const out = new Map<string, EmailStatusRecord>();
+    if (keys.length === 0) return out;
+    const rows = (await this.db('email_status').whereIn('email_key', keys)) as Row[];
+    for (const r of rows) out.set(r.email_key as string, toRecord(r));
+    return out;
+  }
+
+  async set(status: EmailStatusRecord): Promise<void> {
+    const row = {
+      email_key: status.emailKey,
+      unsubscribed: status.unsubscribed,
+      reason: status.reason,
+      source: status.source,
+      lead_id: status.leadId,
+      changed_at: status.changedAt,
+    };
+    await this.db('email_status').insert(row).onConflict('email_key').merge();
+    await this.db('email_status_history').insert(row);
+  }
+
+  async history(key: string): Promise<EmailStatusHistoryRecord[]> {
+    const rows = (await this.db('email_status_history').where('email_key', key).orderBy('id')) as Row[];
+    return rows.map((r) => ({ ...toRecord(r), id: Number(r.id) }));
+  }
+
+  /** Statuses changed at or after a time, oldest first, keyset-paged by key. */
+  async listChangedSince(since: number, afterKey: string | null, limit: number): Promise<EmailStatusRecord[]> {
+    let q = this.db('email_status').where('changed_at', '>=', since);
+    if (afterKey !== null) q = q.andWhere('email_key', '>', afterKey);
+    const rows = (await q.orderBy('email_key').limit(limit)) as Row[];
+    return rows.map(toRecord);
+  }
+}

@@ -1,0 +1,272 @@
+import type { Knex } from 'knex';
+import type { Engine } from './database.js';
+
+export type ColumnValue = string | number | boolean | null;
+
+/** A lead as stored: standard attribute columns by column name, custom ones decoded from JSON. */
+export interface LeadRecord {
+  id: number;
+  email: string | null;
+  emailKey: string | null;
+  partition: string;
+  foreignSysPersonId: string | null;
+  foreignSysType: string | null;
+  unsubscribed: boolean;
+  columns: Record<string, ColumnValue>;
+  custom: Record<string, ColumnValue>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface NewLead {
+  email: string | null;
+  emailKey: string | null;
+  partition: string;
+  foreignSysPersonId: string | null;
+  foreignSysType: string | null;
+  unsubscribed: boolean;
+  columns: Record<string, ColumnValue>;
+  custom: Record<string, ColumnValue>;
+  now: number;
+}
+
+export interface LeadUpdate {
+  email?: string | null;
+  emailKey?: string | null;
+  foreignSysPersonId?: string | null;
+  foreignSysType?: string | null;
+  unsubscribed?: boolean;
+  columns?: Record<string, ColumnValue>;
+  custom?: Record<string, ColumnValue>;
+}
+
+/** What propagation writes into each affected lead's activity log. */
+export interface PropagationActivity {
+  attributeName: string;
+  reason: string;
+  source: string;
+}
+
+export interface InvariantViolation {
+  leadId: number;
+  emailKey: string;
+  leadUnsubscribed: boolean;
+  masterUnsubscribed: boolean | null;
+}
+
+const OWN_COLUMNS = new Set([
+  'id', 'email', 'email_key', 'partition', 'foreign_sys_person_id', 'foreign_sys_type',
+  'unsubscribed', 'custom_attributes', 'created_at', 'updated_at',
+]);
+// SQLite hands booleans back as 0/1.
+const BOOLEAN_COLUMNS = new Set(['do_not_call', 'email_invalid', 'unsubscribed']);
+
+type Row = Record<string, unknown>;
+
+function toBool(v: unknown): boolean {
+  return v === true || v === 1 || v === '1';
+}
+
+export function toLeadRecord(row: Row): LeadRecord {
+  const columns: Record<string, ColumnValue> = {};
+  for (const [k, v] of Object.entries(row)) {
+    if (OWN_COLUMNS.has(k)) continue;
+    columns[k] = v === null || v === undefined ? null : BOOLEAN_COLUMNS.has(k) ? toBool(v) : (v as ColumnValue);
+  }
+  columns.unsubscribed = toBool(row.unsubscribed);
+  return {
+    id: Number(row.id),
+    email: (row.email as string | null) ?? null,
+    emailKey: (row.email_key as string | null) ?? null,
+    partition: row.partition as string,
+    foreignSysPersonId: (row.foreign_sys_person_id as string | null) ?? null,
+    foreignSysType: (row.foreign_sys_type as string | null) ?? null,
+    unsubscribed: toBool(row.unsubscribed),
+    columns,
+    custom: JSON.parse((row.custom_attributes as string) || '{}') as Record<string, ColumnValue>,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+export class LeadRepository {
+  constructor(
+    private readonly db: Knex | Knex.Transaction,
+    private readonly engine: Engine,
+  ) {}
+
+  private rowsWhere(build: (q: Knex.QueryBuilder) => Knex.QueryBuilder, lock = false): Promise<Row[]> {
+    let q = build(this.db('leads').select('*'));
+    if (lock && this.engine === 'postgres') q = q.forUpdate();
+    return q as unknown as Promise<Row[]>;
+  }
+
+  async findById(id: number, lock = false): Promise<LeadRecord | null> {
+    const rows = await this.rowsWhere((q) => q.where('id', id), lock);
+    return rows[0] ? toLeadRecord(rows[0]) : null;
+  }
+
+  async findByIds(ids: readonly number[]): Promise<LeadRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.rowsWhere((q) => q.whereIn('id', ids).orderBy('id'));
+    return rows.map(toLeadRecord);
+  }
+
+  async findByForeignId(foreignId: string, lock = false): Promise<LeadRecord | null> {
+    const rows = await this.rowsWhere((q) => q.where('foreign_sys_person_id', foreignId), lock);
+    return rows[0] ? toLeadRecord(rows[0]) : null;
+  }
+
+  async findByForeignIds(foreignIds: readonly string[]): Promise<LeadRecord[]> {
+    if (foreignIds.length === 0) return [];
+    const rows = await this.rowsWhere((q) => q.whereIn('foreign_sys_person_id', foreignIds).orderBy('id'));
+    return rows.map(toLeadRecord);
+  }
+
+  /** Every lead holding an address, most recently updated first. */
+  async findByEmailKey(key: string, lock = false): Promise<LeadRecord[]> {
+    const rows = await this.rowsWhere(
+      (q) => q.where('email_key', key).orderBy([{ column: 'updated_at', order: 'desc' }, { column: 'id', order: 'desc' }]),
+      lock,
+    );
+    return rows.map(toLeadRecord);
+  }
+
+  async findByEmailKeys(keys: readonly string[]): Promise<LeadRecord[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.rowsWhere((q) => q.whereIn('email_key', keys).orderBy('id'));
+    return rows.map(toLeadRecord);
+  }
+
+  /** Keyset page over (updated_at, id) so deep pages cost the same as the first. */
+  async listUpdatedBetween(
+    oldest: number,
+    latest: number | null,
+    after: { updatedAt: number; id: number } | null,
+    limit: number,
+  ): Promise<LeadRecord[]> {
+    const rows = await this.rowsWhere((q) => {
+      let b = q.where('updated_at', '>=', oldest);
+      if (latest !== null) b = b.andWhere('updated_at', '<=', latest);
+      if (after) {
+        b = b.andWhere((w) =>
+          w
+            .where('updated_at', '>', after.updatedAt)
+            .orWhere((x) => x.where('updated_at', after.updatedAt).andWhere('id', '>', after.id)),
+        );
+      }
+      return b.orderBy([{ column: 'updated_at' }, { column: 'id' }]).limit(limit);
+    });
+    return rows.map(toLeadRecord);
+  }
+
+  async countUpdatedBetween(oldest: number, latest: number | null, after: { updatedAt: number; id: number } | null): Promise<number> {
+    let q = this.db('leads').where('updated_at', '>=', oldest);
+    if (latest !== null) q = q.andWhere('updated_at', '<=', latest);
+    if (after) {
+      q = q.andWhere((w) =>
+        w
+          .where('updated_at', '>', after.updatedAt)
+          .orWhere((x) => x.where('updated_at', after.updatedAt).andWhere('id', '>', after.id)),
+      );
+    }
+    const [row] = (await q.count({ n: '*' })) as Array<{ n: number | string }>;
+    return Number(row?.n ?? 0);
+  }
+
+  async insert(lead: NewLead): Promise<number> {
+    const [row] = (await this.db('leads')
+      .insert({
+        ...lead.columns,
+        email: lead.email,
+        email_key: lead.emailKey,
+        partition: lead.partition,
+        foreign_sys_person_id: lead.foreignSysPersonId,
+        foreign_sys_type: lead.foreignSysType,
+        unsubscribed: lead.unsubscribed,
+        custom_attributes: JSON.stringify(lead.custom),
+        created_at: lead.now,
+        updated_at: lead.now,
+      })
+      .returning('id')) as Array<{ id: number }>;
+    if (!row) throw new Error('insert returned no id');
+    return Number(row.id);
+  }
+
+  async update(id: number, change: LeadUpdate, now: number): Promise<void> {
+    const values: Row = { ...(change.columns ?? {}), updated_at: now };
+    if (change.email !== undefined) values.email = change.email;
+    if (change.emailKey !== undefined) values.email_key = change.emailKey;
+    if (change.foreignSysPersonId !== undefined) values.foreign_sys_person_id = change.foreignSysPersonId;
+    if (change.foreignSysType !== undefined) values.foreign_sys_type = change.foreignSysType;
+    if (change.unsubscribed !== undefined) values.unsubscribed = change.unsubscribed;
+    if (change.custom !== undefined) values.custom_attributes = JSON.stringify(change.custom);
+    await this.db('leads').where('id', id).update(values);
+  }
+
+  async deleteByIds(ids: readonly number[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    return this.db('leads').whereIn('id', ids).delete();
+  }
+
+  /**
+   * Sets the flag of every other lead of an address that disagrees with `unsubscribed`, and
+   * logs one activity for each: two set-based statements, whatever the number of leads.
+   * Callers hold the address's lock, so both statements see the same set of leads.
+   */
+  async propagateUnsubscribed(
+    key: string,
+    unsubscribed: boolean,
+    exceptLeadId: number | null,
+    now: number,
+    activity: PropagationActivity,
+  ): Promise<number> {
+    const except = exceptLeadId === null ? '' : ' AND id <> ?';
+    const where = `email_key = ? AND unsubscribed = ?${except}`;
+    const whereBindings = exceptLeadId === null ? [key, !unsubscribed] : [key, !unsubscribed, exceptLeadId];
+    await this.db.raw(
+      `INSERT INTO activities (lead_id, activity_type, created_at, attribute_name, old_value, new_value, reason, source)
+       SELECT id, CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT),
+              CAST(? AS TEXT), CAST(? AS TEXT)
+       FROM leads WHERE ${where} ORDER BY id`,
+      [
+        'Change Data Value',
+        now,
+        activity.attributeName,
+        String(!unsubscribed),
+        String(unsubscribed),
+        activity.reason,
+        activity.source,
+        ...whereBindings,
+      ],
+    );
+    return this.db('leads')
+      .whereRaw(where, whereBindings)
+      .update({ unsubscribed, updated_at: now });
+  }
+
+  async invariantViolations(limit: number): Promise<InvariantViolation[]> {
+    const rows = (await this.db('leads as l')
+      .leftJoin('email_status as s', 's.email_key', 'l.email_key')
+      .whereNotNull('l.email_key')
+      .andWhereRaw(
+        this.engine === 'postgres'
+          ? 'l.unsubscribed <> coalesce(s.unsubscribed, false)'
+          : 'l.unsubscribed <> coalesce(s.unsubscribed, 0)',
+      )
+      .select('l.id', 'l.email_key', 'l.unsubscribed', 's.unsubscribed as master')
+      .orderBy('l.id')
+      .limit(limit)) as Row[];
+    return rows.map((r) => ({
+      leadId: Number(r.id),
+      emailKey: r.email_key as string,
+      leadUnsubscribed: toBool(r.unsubscribed),
+      masterUnsubscribed: r.master === null || r.master === undefined ? null : toBool(r.master),
+    }));
+  }
+
+  async count(): Promise<number> {
+    const [row] = (await this.db('leads').count({ n: '*' })) as Array<{ n: number | string }>;
+    return Number(row?.n ?? 0);
+  }
+}

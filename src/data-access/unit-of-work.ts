@@ -1,0 +1,125 @@
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import { AppError, ErrorCode } from '../errors.js';
+import { ActivityRepository } from './activity.repository.js';
+import type { Database, Engine } from './database.js';
+import { EmailStatusRepository } from './email-status.repository.js';
+import { LeadRepository } from './lead.repository.js';
+
+/** The repositories of one transaction (or of plain reads), plus the address locks. */
+export interface Repositories {
+  readonly engine: Engine;
+  readonly leads: LeadRepository;
+  readonly emailStatus: EmailStatusRepository;
+  readonly activities: ActivityRepository;
+  /**
+   * Serialises writers of the same addresses until the transaction ends. Keys are locked in
+   * one global order, so two transactions that need the same pair of keys cannot deadlock.
+   */
+  lockEmailKeys(keys: ReadonlyArray<string | null>): Promise<void>;
+}
+
+/** Thrown inside a transaction when what was read before locking changed; the work is redone. */
+export class RetryTransaction extends Error {
+  override name = 'RetryTransaction';
+}
+
+function lockId(key: string): bigint {
+  return crypto.createHash('sha256').update(key).digest().readBigInt64BE(0);
+}
+
+function repositories(db: Knex | Knex.Transaction, engine: Engine): Repositories {
+  return {
+    engine,
+    leads: new LeadRepository(db, engine),
+    emailStatus: new EmailStatusRepository(db),
+    activities: new ActivityRepository(db),
+    async lockEmailKeys(keys) {
+      // SQLite: BEGIN IMMEDIATE already gave this transaction the only write lock.
+      if (engine !== 'postgres') return;
+      const ids = [...new Set(keys.filter((k): k is string => k !== null).map(lockId))].sort((a, b) =>
+        a < b ? -1 : a > b ? 1 : 0,
+      );
+      for (const id of ids) await db.raw('SELECT pg_advisory_xact_lock(?::bigint)', [id.toString()]);
+    },
+  };
+}
+
+// 23505: two writers created the same foreign id at once; the redo finds the winner's lead.
+const RETRYABLE_PG = new Set(['40001', '40P01', '23505']);
+const UNAVAILABLE_PG_CLASSES = ['08', '57', '53'];
+const UNAVAILABLE_NODE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : '';
+}
+
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof RetryTransaction) return true;
+  const code = errorCode(error);
+  return RETRYABLE_PG.has(code) || code.startsWith('SQLITE_BUSY') || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/** Turns "the database is not there" into a typed error; everything else passes unchanged. */
+export function classifyDatabaseError(error: unknown): unknown {
+  if (error instanceof AppError) return error;
+  const code = errorCode(error);
+  const message = error instanceof Error ? error.message : '';
+  const unavailable =
+    UNAVAILABLE_NODE.has(code) ||
+    UNAVAILABLE_PG_CLASSES.some((c) => code.startsWith(c)) ||
+    code.startsWith('SQLITE_BUSY') ||
+    code === 'SQLITE_CANTOPEN' ||
+    code === 'SQLITE_FULL' ||
+    code === 'SQLITE_IOERR' ||
+    /Timeout acquiring a connection|Connection terminated|pool is probably full/i.test(message);
+  if (unavailable) {
+    return new AppError(ErrorCode.DATABASE_UNAVAILABLE, 'Database unavailable', { cause: error });
+  }
+  return error;
+}
+
+export interface UnitOfWorkOptions {
+  maxAttempts?: number;
+}
+
+/** Runs domain work in transactions, retrying the ones the database asks us to redo. */
+export class UnitOfWork {
+  private readonly maxAttempts: number;
+
+  constructor(
+    private readonly database: Database,
+    options: UnitOfWorkOptions = {},
+  ) {
+    this.maxAttempts = options.maxAttempts ?? 8;
+  }
+
+  get engine(): Engine {
+    return this.database.engine;
+  }
+
+  /** One transaction; the whole function is re-run on deadlock, serialisation failure or busy. */
+  async write<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.database.knex.transaction((trx) => work(repositories(trx, this.database.engine)));
+      } catch (error) {
+        if (attempt < this.maxAttempts && isRetryable(error)) {
+          await new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** attempt));
+          continue;
+        }
+        throw classifyDatabaseError(error);
+      }
+    }
+  }
+
+  /** Reads outside a transaction (each statement sees committed data). */
+  async read<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    try {
+      return await work(repositories(this.database.knex, this.database.engine));
+    } catch (error) {
+      throw classifyDatabaseError(error);
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import { AppError, ErrorCode } from '../errors.js';
+
+/** The vendor's ActivityType enum (57 values) and the display name records carry. */
+export const ACTIVITY_TYPES: Readonly<Record<string, string>> = {
+  VisitWebpage: 'Visit Webpage',
+  FillOutForm: 'Fill Out Form',
+  ClickLink: 'Click Link',
+  SendEmail: 'Send Email',
+  EmailDelivered: 'Email Delivered',
+  EmailBounced: 'Email Bounced',
+  UnsubscribeEmail: 'Unsubscribe Email',
+  OpenEmail: 'Open Email',
+  ClickEmail: 'Click Email',
+  NewLead: 'New Lead',
+  ChangeDataValue: 'Change Data Value',
+  LeadAssigned: 'Lead Assigned',
+  NewSFDCOpprtnty: 'New SFDC Opportunity',
+  Wait: 'Wait',
+  RunSubflow: 'Run Subflow',
+  RemoveFromFlow: 'Remove from Flow',
+  PushLeadToSales: 'Push Lead to Sales',
+  CreateTask: 'Create Task',
+  ConvertLead: 'Convert Lead',
+  ChangeScore: 'Change Score',
+  ChangeOwner: 'Change Owner',
+  AddToList: 'Add to List',
+  RemoveFromList: 'Remove from List',
+  SFDCActivity: 'SFDC Activity',
+  EmailBouncedSoft: 'Email Bounced Soft',
+  PushLeadUpdatesToSales: 'Push Lead Updates to Sales',
+  DeleteLeadFromSales: 'Delete Lead from Sales',
+  SFDCActivityUpdated: 'SFDC Activity Updated',
+  SFDCMergeLeads: 'SFDC Merge Leads',
+  MergeLeads: 'Merge Leads',
+  ResolveConflicts: 'Resolve Conflicts',
+  AssocWithOpprtntyInSales: 'Add to Opportunity',
+  DissocFromOpprtntyInSales: 'Remove from Opportunity',
+  UpdateOpprtntyInSales: 'Update Opportunity',
+  DeleteLead: 'Delete Lead',
+  SendAlert: 'Send Alert',
+  SendSalesEmail: 'Send Sales Email',
+  OpenSalesEmail: 'Open Sales Email',
+  ClickSalesEmail: 'Click Sales Email',
+  AddtoSFDCCampaign: 'Add to SFDC Campaign',
+  RemoveFromSFDCCampaign: 'Remove from SFDC Campaign',
+  ChangeStatusInSFDCCampaign: 'Change Status in SFDC Campaign',
+  ReceiveSalesEmail: 'Receive Sales Email',
+  InterestingMoment: 'Interesting Moment',
+  RequestCampaign: 'Request Campaign',
+  SalesEmailBounced: 'Sales Email Bounced',
+  ChangeLeadPartition: 'Change Lead Partition',
+  ChangeRevenueStage: 'Change Revenue Stage',
+  ChangeRevenueStageManually: 'Change Revenue Stage Manually',
+  ComputeDataValue: 'Compute Data Value',
+  ChangeStatusInProgression: 'Change Status in Progression',
+  ChangeFieldInProgram: 'Change Field in Program',
+  EnrichWithDatacom: 'Enrich with Data.com',
+  ChangeSegment: 'Change Segment',
+  ResolveRuleset: 'Resolve Ruleset',
+  SmartCampaignTest: 'Smart Campaign Test',
+  SmartCampaignTestTrigger: 'Smart Campaign Test Trigger',
+};
+
+
+/** Filter values are the enum names; an unknown one is ACTIVITY_KEY_BAD, a known one may match nothing. */
+export function activityDisplayName(enumName: string): string {
+  const name = ACTIVITY_TYPES[enumName.trim()];
+  if (name === undefined) throw new AppError(ErrorCode.ACTIVITY_KEY_BAD, `Unknown activity type ${enumName.slice(0, 64)}`);
+  return name;
+}

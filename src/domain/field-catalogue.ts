@@ -1,0 +1,151 @@
+import type { CustomFieldDeclaration, CustomFieldType } from '../config.js';
+import { AppError, ErrorCode } from '../errors.js';
+
+export type FieldType = CustomFieldType;
+export type FieldValue = string | number | boolean;
+
+export interface FieldDefinition {
+  /** The API name callers use in attrName. */
+  name: string;
+  /** What the activity log shows as Attribute Name. */
+  displayName: string;
+  type: FieldType;
+  /** Column of a standard field; custom fields have none and live in one JSON column. */
+  column: string | null;
+  maxLength: number;
+}
+
+const MAX_STRING = 255;
+const MAX_TEXT = 4000;
+
+function standard(name: string, displayName: string, type: FieldType, column: string): FieldDefinition {
+  const maxLength = type === 'text' ? MAX_TEXT : MAX_STRING;
+  return { name, displayName, type, column, maxLength };
+}
+
+/** Standard lead fields. Email, Id and the foreign-system keys are LeadRecord members, not attributes. */
+export const STANDARD_FIELDS: readonly FieldDefinition[] = [
+  standard('Salutation', 'Salutation', 'string', 'salutation'),
+  standard('FirstName', 'First Name', 'string', 'first_name'),
+  standard('MiddleName', 'Middle Name', 'string', 'middle_name'),
+  standard('LastName', 'Last Name', 'string', 'last_name'),
+  standard('Title', 'Job Title', 'string', 'title'),
+  standard('Company', 'Company Name', 'string', 'company'),
+  standard('Industry', 'Industry', 'string', 'industry'),
+  standard('Phone', 'Phone Number', 'string', 'phone'),
+  standard('MobilePhone', 'Mobile Phone Number', 'string', 'mobile_phone'),
+  standard('Fax', 'Fax Number', 'string', 'fax'),
+  standard('Website', 'Website', 'string', 'website'),
+  standard('Address', 'Address', 'text', 'address'),
+  standard('City', 'City', 'string', 'city'),
+  standard('State', 'State', 'string', 'state'),
+  standard('Country', 'Country', 'string', 'country'),
+  standard('PostalCode', 'Postal Code', 'string', 'postal_code'),
+  standard('LeadSource', 'Lead Source', 'string', 'lead_source'),
+  standard('LeadStatus', 'Lead Status', 'string', 'lead_status'),
+  standard('LeadScore', 'Lead Score', 'integer', 'lead_score'),
+  standard('NumberOfEmployees', 'Num Employees', 'integer', 'number_of_employees'),
+  standard('AnnualRevenue', 'Annual Revenue', 'float', 'annual_revenue'),
+  standard('DateOfBirth', 'Date of Birth', 'date', 'date_of_birth'),
+  standard('DoNotCall', 'Do Not Call', 'boolean', 'do_not_call'),
+  standard('Unsubscribed', 'Unsubscribed', 'boolean', 'unsubscribed'),
+  standard('UnsubscribedReason', 'Unsubscribed Reason', 'text', 'unsubscribed_reason'),
+  standard('EmailInvalid', 'Email Invalid', 'boolean', 'email_invalid'),
+  standard('EmailInvalidCause', 'Email Invalid Cause', 'string', 'email_invalid_cause'),
+];
+
+/** Fields the rules own: they are stored but never written through the generic attribute path. */
+export const RULE_FIELDS = new Set(['Unsubscribed']);
+
+export const EMAIL_DISPLAY_NAME = 'Email Address';
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+function bad(name: string, why: string): AppError {
+  return new AppError(ErrorCode.LEAD_ATTRIBUTE_BAD, `Attribute ${name}: ${why}`);
+}
+
+export class FieldCatalogue {
+  private readonly byName = new Map<string, FieldDefinition>();
+
+  constructor(custom: readonly CustomFieldDeclaration[] = []) {
+    for (const f of STANDARD_FIELDS) this.byName.set(f.name.toLowerCase(), f);
+    for (const c of custom) {
+      if (this.byName.has(c.name.toLowerCase())) {
+        throw new Error(`Custom field ${c.name} clashes with a standard field`);
+      }
+      this.byName.set(c.name.toLowerCase(), {
+        name: c.name,
+        displayName: c.name,
+        type: c.type,
+        column: null,
+        maxLength: c.type === 'text' ? MAX_TEXT : MAX_STRING,
+      });
+    }
+  }
+
+  /** Field names match case-insensitively, as the legacy API did. */
+  find(name: string): FieldDefinition | undefined {
+    return this.byName.get(name.trim().toLowerCase());
+  }
+
+  get(name: string): FieldDefinition {
+    const field = this.find(name);
+    if (!field) throw bad(name.slice(0, 64), 'unknown attribute');
+    return field;
+  }
+
+  all(): FieldDefinition[] {
+    return [...this.byName.values()];
+  }
+
+  /**
+   * Parses a value sent as text. Empty text means "clear the field" (null), except for
+   * booleans where it is refused: an empty Unsubscribed must never silently mean false.
+   */
+  parse(name: string, raw: string | null): { field: FieldDefinition; value: FieldValue | null } {
+    const field = this.get(name);
+    if (raw === null) return { field, value: null };
+    const v = field.type === 'string' || field.type === 'text' ? raw : raw.trim();
+    if (v === '' && field.type !== 'boolean') return { field, value: null };
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(v)) throw bad(field.name, 'control characters');
+    switch (field.type) {
+      case 'string':
+      case 'text':
+        if (v.length > field.maxLength) throw bad(field.name, `longer than ${field.maxLength} characters`);
+        return { field, value: v };
+      case 'integer': {
+        if (!/^[+-]?\d{1,10}$/.test(v)) throw bad(field.name, 'not an integer');
+        const n = Number(v);
+        if (n > 2147483647 || n < -2147483648) throw bad(field.name, 'integer out of range');
+        return { field, value: n };
+      }
+      case 'float': {
+        if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v)) throw bad(field.name, 'not a number');
+        const n = Number(v);
+        if (!Number.isFinite(n)) throw bad(field.name, 'number out of range');
+        return { field, value: n };
+      }
+      case 'boolean': {
+        const b = v.toLowerCase();
+        if (b === 'true' || b === '1') return { field, value: true };
+        if (b === 'false' || b === '0') return { field, value: false };
+        throw bad(field.name, 'not a boolean (true, false, 1 or 0)');
+      }
+      case 'date':
+        if (!DATE.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`))) throw bad(field.name, 'not a date (YYYY-MM-DD)');
+        return { field, value: v };
+      case 'datetime':
+        if (!DATETIME.test(v) || Number.isNaN(Date.parse(v))) throw bad(field.name, 'not a date-time');
+        return { field, value: new Date(v).toISOString() };
+    }
+  }
+
+  /** The text form of a stored value, as written in responses and the activity log. */
+  static format(value: FieldValue | null): string | null {
+    if (value === null) return null;
+    return String(value);
+  }
+}

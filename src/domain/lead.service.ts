@@ -1,0 +1,498 @@
+import type { NewActivity } from '../data-access/activity.repository.js';
+import type { ColumnValue, LeadRecord, LeadUpdate } from '../data-access/lead.repository.js';
+import { RetryTransaction, type Repositories, type UnitOfWork } from '../data-access/unit-of-work.js';
+import { AppError, ErrorCode } from '../errors.js';
+import { RESET_REASON, type ChangePath } from './change-paths.js';
+import type { DurableStatusService } from './durable-status.service.js';
+import { emailKey, validateEmail } from './email-key.js';
+import {
+  EMAIL_DISPLAY_NAME,
+  FieldCatalogue,
+  type FieldDefinition,
+  type FieldValue,
+} from './field-catalogue.js';
+import {
+  FOREIGN_SYS_TYPES,
+  type LeadInput,
+  type LeadKey,
+  type LeadView,
+  type SyncResult,
+} from './lead.types.js';
+
+export const MAX_LEAD_ID = 2147483647;
+const MAX_FOREIGN_ID_LENGTH = 255;
+const MAX_PARTITION_LENGTH = 64;
+
+export interface SyncContext {
+  path: ChangePath;
+  /** Partition of leads this call creates; the default partition when absent. */
+  partition?: string;
+  /** false: a record with only an Email creates a new lead even if the address exists. */
+  matchByEmail?: boolean;
+}
+
+export interface LeadServiceOptions {
+  catalogue: FieldCatalogue;
+  defaultPartition: string;
+  now?: () => number;
+}
+
+/** A caller's change, validated and typed, before any database work. */
+interface PreparedChange {
+  id?: number;
+  email?: string | null;
+  emailKey?: string | null;
+  foreignSysPersonId?: string;
+  foreignSysType?: string;
+  unsubscribed?: boolean;
+  fields: Array<{ field: FieldDefinition; value: FieldValue | null }>;
+}
+
+function keyOf(email: string | null | undefined): string | null {
+  return email ? emailKey(email) : null;
+}
+
+function same(a: ColumnValue | undefined, b: FieldValue | null): boolean {
+  return (a ?? null) === null ? b === null : b !== null && String(a) === String(b);
+}
+
+function text(v: ColumnValue | undefined): string | null {
+  return v === null || v === undefined ? null : String(v);
+}
+
+export function parseLeadId(raw: string | number): number {
+  const s = String(raw).trim();
+  if (!/^\d{1,10}$/.test(s) || Number(s) < 1 || Number(s) > MAX_LEAD_ID) {
+    throw new AppError(ErrorCode.LEAD_KEY_BAD, 'Lead id must be a whole number from 1 to 2147483647');
+  }
+  return Number(s);
+}
+
+/** Lead lifecycle: create, update by key precedence, delete, and every read by key. */
+export class LeadService {
+  private readonly catalogue: FieldCatalogue;
+  private readonly defaultPartition: string;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly durable: DurableStatusService,
+    options: LeadServiceOptions,
+  ) {
+    this.catalogue = options.catalogue;
+    this.defaultPartition = options.defaultPartition;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** syncLead: update the lead the keys match (Id, then foreign id, then Email), or create one. */
+  async sync(input: LeadInput, ctx: SyncContext): Promise<SyncResult> {
+    const change = this.prepare(input);
+    const partition = this.partitionOf(ctx);
+    return this.uow.write((repos) => this.syncIn(repos, change, ctx, partition));
+  }
+
+  /** syncMultipleLeads: each record on its own, so one bad record fails only itself. */
+  async syncMany(inputs: readonly LeadInput[], ctx: SyncContext): Promise<Array<SyncResult | AppError>> {
+    const partition = this.partitionOf(ctx);
+    const out: Array<SyncResult | AppError> = [];
+    for (const input of inputs) {
+      try {
+        const change = this.prepare(input);
+        out.push(await this.uow.write((repos) => this.syncIn(repos, change, ctx, partition)));
+      } catch (error) {
+        if (error instanceof AppError && error.code !== ErrorCode.DATABASE_UNAVAILABLE) out.push(error);
+        else throw error;
+      }
+    }
+    return out;
+  }
+
+  /** Sets one person's flag by a named path (operator, flow step…), with every durable rule. */
+  async setUnsubscribed(leadId: number, unsubscribed: boolean, path: ChangePath, reason?: string): Promise<LeadView> {
+    const attributes = [{ name: 'Unsubscribed', value: String(unsubscribed) }];
+    if (reason !== undefined) attributes.push({ name: 'UnsubscribedReason', value: reason });
+    return (await this.sync({ id: leadId, attributes }, { path })).lead;
+  }
+
+  async changeEmail(leadId: number, email: string | null, path: ChangePath): Promise<LeadView> {
+    return (await this.sync({ id: leadId, email }, { path })).lead;
+  }
+
+  /**
+   * The same change applied to many leads in one transaction (a flow step over a list):
+   * every address involved is locked up front, in the global order.
+   */
+  async bulkApply(leadIds: readonly number[], input: Omit<LeadInput, 'id'>, path: ChangePath): Promise<LeadView[]> {
+    const base = this.prepare({ ...input, id: 1 });
+    return this.uow.write(async (repos) => {
+      const before = await repos.leads.findByIds(leadIds);
+      if (before.length !== new Set(leadIds).size) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
+      const keys = [...before.map((l) => l.emailKey), base.emailKey ?? null];
+      await repos.lockEmailKeys(keys);
+      const out: LeadView[] = [];
+      for (const lead of before) {
+        const current = await repos.leads.findById(lead.id, true);
+        if (!current || current.emailKey !== lead.emailKey) throw new RetryTransaction();
+        await this.update(repos, current, { ...base, id: lead.id }, path);
+        out.push(this.view((await repos.leads.findById(lead.id))!));
+      }
+      return out;
+    });
+  }
+
+  /** Deleting people never touches the master status (rule 4). */
+  async delete(key: LeadKey, path: ChangePath): Promise<number[]> {
+    return this.uow.write(async (repos) => {
+      const leads = await this.findIn(repos, key);
+      if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
+      const now = this.now();
+      const ids = leads.map((l) => l.id);
+      await repos.leads.deleteByIds(ids);
+      await repos.activities.insert(
+        leads.map((l) => ({
+          leadId: l.id,
+          activityType: 'Delete Lead',
+          createdAt: now,
+          reason: path.reason,
+          source: path.source,
+          extra: [['Lead ID', String(l.id)]],
+        })),
+      );
+      return ids;
+    });
+  }
+
+  /** Every lead the key matches (getLead); none is LEAD_NOT_FOUND. */
+  async find(key: LeadKey): Promise<LeadView[]> {
+    const leads = await this.uow.read((repos) => this.findIn(repos, key));
+    if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
+    return leads.map((l) => this.view(l));
+  }
+
+  /** Leads for many values of one key type (getMultipleLeads by key), in id order; missing ones are skipped. */
+  async findMany(keyType: LeadKey['keyType'], values: readonly string[]): Promise<LeadView[]> {
+    const leads = await this.uow.read(async (repos) => {
+      switch (keyType) {
+        case 'IDNUM':
+          return repos.leads.findByIds(values.map(parseLeadId));
+        case 'EMAIL':
+          return repos.leads.findByEmailKeys(values.map(emailKey));
+        case 'SFDCLEADID':
+        case 'SFDCCONTACTID':
+          return repos.leads.findByForeignIds(values.map((v) => v.trim()));
+        default:
+          throw new AppError(ErrorCode.LEAD_KEY_BAD, `Key type ${keyType} is not supported by this service`);
+      }
+    });
+    return leads.map((l) => this.view(l));
+  }
+
+  /** Leads updated within a window, oldest first, keyset-paged by (updatedAt, id). */
+  async listUpdated(
+    window: { oldest: number; latest: number | null },
+    after: { updatedAt: number; id: number } | null,
+    limit: number,
+  ): Promise<{ leads: LeadView[]; remaining: number }> {
+    return this.uow.read(async (repos) => {
+      const rows = await repos.leads.listUpdatedBetween(window.oldest, window.latest, after, limit);
+      const last = rows[rows.length - 1];
+      const remaining = last
+        ? await repos.leads.countUpdatedBetween(window.oldest, window.latest, { updatedAt: last.updatedAt, id: last.id })
+        : 0;
+      return { leads: rows.map((l) => this.view(l)), remaining };
+    });
+  }
+
+  async findLeadIds(key: LeadKey): Promise<number[]> {
+    const leads = await this.uow.read((repos) => this.findIn(repos, key));
+    if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
+    return leads.map((l) => l.id);
+  }
+
+  view(lead: LeadRecord): LeadView {
+    const attributes = [];
+    for (const field of this.catalogue.all()) {
+      const raw = field.column ? lead.columns[field.column] : lead.custom[field.name];
+      // Empty values are left out of responses, as the legacy API did; false is a value.
+      if (raw === null || raw === undefined || raw === '') continue;
+      attributes.push({ name: field.name, type: field.type, value: String(raw) });
+    }
+    return {
+      id: lead.id,
+      email: lead.email,
+      foreignSysPersonId: lead.foreignSysPersonId,
+      foreignSysType: lead.foreignSysType,
+      partition: lead.partition,
+      unsubscribed: lead.unsubscribed,
+      attributes,
+      createdAt: new Date(lead.createdAt),
+      updatedAt: new Date(lead.updatedAt),
+    };
+  }
+
+  private partitionOf(ctx: SyncContext): string {
+    const partition = (ctx.partition ?? this.defaultPartition).trim();
+    if (partition === '' || partition.length > MAX_PARTITION_LENGTH) {
+      throw new AppError(ErrorCode.BAD_PARAMETER, 'Partition name must be 1 to 64 characters');
+    }
+    return partition;
+  }
+
+  private async findIn(repos: Repositories, key: LeadKey): Promise<LeadRecord[]> {
+    const value = key.keyValue.trim();
+    if (value === '') throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'Lead key value is empty');
+    switch (key.keyType) {
+      case 'IDNUM': {
+        const lead = await repos.leads.findById(parseLeadId(value));
+        return lead ? [lead] : [];
+      }
+      case 'EMAIL':
+        return repos.leads.findByEmailKey(emailKey(value));
+      case 'SFDCLEADID':
+      case 'SFDCCONTACTID': {
+        const lead = await repos.leads.findByForeignId(value);
+        return lead ? [lead] : [];
+      }
+      default:
+        throw new AppError(ErrorCode.LEAD_KEY_BAD, `Key type ${key.keyType} is not supported by this service`);
+    }
+  }
+
+  /** Validates everything that needs no database, so bad input never opens a transaction. */
+  private prepare(input: LeadInput): PreparedChange {
+    const change: PreparedChange = { fields: [] };
+    if (input.id !== undefined) change.id = parseLeadId(input.id);
+    let email = input.email;
+    const seen = new Map<string, { field: FieldDefinition; value: FieldValue | null }>();
+    for (const attr of input.attributes ?? []) {
+      if (attr.name.trim().toLowerCase() === 'email') {
+        if (email === undefined) email = attr.value;
+        continue;
+      }
+      const parsed = this.catalogue.parse(attr.name, attr.value);
+      if (parsed.field.name === 'Unsubscribed') {
+        if (parsed.value === null) throw new AppError(ErrorCode.LEAD_ATTRIBUTE_BAD, 'Attribute Unsubscribed: empty');
+        change.unsubscribed = parsed.value === true;
+        continue;
+      }
+      seen.set(parsed.field.name, parsed);
+    }
+    change.fields = [...seen.values()];
+    if (email !== undefined) {
+      change.email = email === null || email.trim() === '' ? null : validateEmail(email);
+      change.emailKey = keyOf(change.email);
+    }
+    if (input.foreignSysPersonId !== undefined) {
+      const fid = input.foreignSysPersonId.trim();
+      if (fid === '' || fid.length > MAX_FOREIGN_ID_LENGTH) {
+        throw new AppError(ErrorCode.LEAD_ATTRIBUTE_BAD, 'ForeignSysPersonId must be 1 to 255 characters');
+      }
+      change.foreignSysPersonId = fid;
+    }
+    if (input.foreignSysType !== undefined) {
+      if (!(FOREIGN_SYS_TYPES as readonly string[]).includes(input.foreignSysType)) {
+        throw new AppError(ErrorCode.LEAD_ATTRIBUTE_BAD, 'ForeignSysType must be CUSTOM, SFDC or NETSUITE');
+      }
+      change.foreignSysType = input.foreignSysType;
+    }
+    return change;
+  }
+
+  private async syncIn(
+    repos: Repositories,
+    change: PreparedChange,
+    ctx: SyncContext,
+    partition: string,
+  ): Promise<SyncResult> {
+    // Find the lead without locks, lock every address involved, then read it again: a lead
+    // whose address moved in between makes us start over rather than lock out of order.
+    let lead: LeadRecord | null = null;
+    if (change.id !== undefined) {
+      lead = await repos.leads.findById(change.id);
+      if (!lead) throw new AppError(ErrorCode.LEAD_NOT_FOUND, `Lead ${change.id} not found`);
+    } else if (change.foreignSysPersonId !== undefined) {
+      lead = await repos.leads.findByForeignId(change.foreignSysPersonId);
+    } else if (change.emailKey && ctx.matchByEmail !== false) {
+      await repos.lockEmailKeys([change.emailKey]);
+      lead = (await repos.leads.findByEmailKey(change.emailKey))[0] ?? null;
+    }
+    await repos.lockEmailKeys([lead?.emailKey ?? null, change.emailKey ?? null]);
+    if (lead) {
+      const locked = await repos.leads.findById(lead.id, true);
+      if (!locked || locked.emailKey !== lead.emailKey) throw new RetryTransaction();
+      await this.update(repos, locked, change, ctx.path);
+      return { leadId: lead.id, status: 'UPDATED', lead: this.view((await repos.leads.findById(lead.id))!) };
+    }
+    const id = await this.create(repos, change, ctx.path, partition);
+    return { leadId: id, status: 'CREATED', lead: this.view((await repos.leads.findById(id))!) };
+  }
+
+  private splitFields(fields: PreparedChange['fields'], lead: LeadRecord | null) {
+    const columns: Record<string, ColumnValue> = {};
+    const custom: Record<string, ColumnValue> = { ...(lead?.custom ?? {}) };
+    const changed: Array<{ field: FieldDefinition; old: string | null; value: FieldValue | null }> = [];
+    for (const { field, value } of fields) {
+      const old = lead ? (field.column ? lead.columns[field.column] : lead.custom[field.name]) : null;
+      if (lead && same(old, value)) continue;
+      changed.push({ field, old: text(old), value });
+      if (field.column) columns[field.column] = value;
+      else if (value === null) delete custom[field.name];
+      else custom[field.name] = value;
+    }
+    return { columns, custom, changed };
+  }
+
+  /** Rule 3: a new person takes the master status of its address, whatever the request said. */
+  private async create(repos: Repositories, change: PreparedChange, path: ChangePath, partition: string) {
+    const now = this.now();
+    if (change.foreignSysPersonId === undefined && change.emailKey === undefined && change.fields.length === 0) {
+      throw new AppError(ErrorCode.LEAD_DETAIL_REQUIRED, 'A new lead needs an Email, a foreign id or attributes');
+    }
+    const { columns, custom } = this.splitFields(change.fields, null);
+    const requested = change.unsubscribed === true;
+    const key = change.emailKey ?? null;
+    const id = await repos.leads.insert({
+      email: change.email ?? null,
+      emailKey: key,
+      partition,
+      foreignSysPersonId: change.foreignSysPersonId ?? null,
+      foreignSysType: change.foreignSysType ?? (change.foreignSysPersonId !== undefined ? 'CUSTOM' : null),
+      unsubscribed: requested,
+      columns: { ...columns, unsubscribed: requested },
+      custom,
+      now,
+    });
+    const activities: NewActivity[] = [
+      {
+        leadId: id,
+        activityType: 'New Lead',
+        createdAt: now,
+        reason: path.reason,
+        source: path.source,
+        extra: [
+          ['Source Type', path.reason],
+          ['Lead ID', String(id)],
+          ['Created Date', new Date(now).toISOString()],
+        ],
+      },
+    ];
+    if (key !== null) {
+      if (requested) {
+        if (!(await this.durable.isUnsubscribed(repos, key))) {
+          await this.durable.setMasterStatus(repos, {
+            key,
+            unsubscribed: true,
+            causedBy: id,
+            path,
+            reason: text(columns.unsubscribed_reason),
+            now,
+          });
+        }
+      } else if (await this.durable.isUnsubscribed(repos, key)) {
+        await repos.leads.update(id, { unsubscribed: true, columns: {} }, now);
+        activities.push(this.flagActivity(id, false, true, RESET_REASON, path.source, now));
+      }
+    }
+    await repos.activities.insert(activities);
+    return id;
+  }
+
+  private async update(repos: Repositories, lead: LeadRecord, change: PreparedChange, path: ChangePath) {
+    const now = this.now();
+    const update: LeadUpdate = {};
+    const activities: NewActivity[] = [];
+    const log = (attributeName: string, oldValue: string | null, newValue: string | null, reason = path.reason) =>
+      activities.push({
+        leadId: lead.id,
+        activityType: 'Change Data Value',
+        createdAt: now,
+        attributeName,
+        oldValue,
+        newValue,
+        reason,
+        source: path.source,
+      });
+    let flag = lead.unsubscribed;
+    let key = lead.emailKey;
+
+    // Rule 6: the address first, then the flag.
+    if (change.email !== undefined && change.email !== lead.email) {
+      update.email = change.email;
+      update.emailKey = change.emailKey ?? null;
+      log(EMAIL_DISPLAY_NAME, lead.email, change.email);
+      const newKey = change.emailKey ?? null;
+      if (newKey !== null && newKey !== lead.emailKey) {
+        const masterUnsubscribed = await this.durable.isUnsubscribed(repos, newKey);
+        if (lead.emailKey === null && lead.unsubscribed && !masterUnsubscribed) {
+          // Rule 5: an unsubscribed person without an address carries the unsubscribe to it.
+          await this.durable.setMasterStatus(repos, {
+            key: newKey,
+            unsubscribed: true,
+            causedBy: lead.id,
+            path,
+            reason: text(lead.columns.unsubscribed_reason),
+            now,
+          });
+        } else if (masterUnsubscribed !== flag) {
+          log('Unsubscribed', String(flag), String(masterUnsubscribed), RESET_REASON);
+          flag = masterUnsubscribed;
+          update.unsubscribed = flag;
+        }
+      }
+      key = newKey;
+    }
+
+    const { columns, custom, changed } = this.splitFields(change.fields, lead);
+    if (change.unsubscribed !== undefined && change.unsubscribed !== flag) {
+      log('Unsubscribed', String(flag), String(change.unsubscribed));
+      flag = change.unsubscribed;
+      update.unsubscribed = flag;
+      if (key !== null) {
+        const reasonField = change.fields.find((f) => f.field.name === 'UnsubscribedReason');
+        await this.durable.setMasterStatus(repos, {
+          key,
+          unsubscribed: flag,
+          causedBy: lead.id,
+          path,
+          reason: reasonField ? text(reasonField.value) : null,
+          now,
+        });
+      }
+    }
+    if (update.unsubscribed !== undefined) columns.unsubscribed = update.unsubscribed;
+    for (const c of changed) log(c.field.displayName, c.old, FieldCatalogue.format(c.value));
+    if (changed.some((c) => c.field.column === null)) update.custom = custom;
+    update.columns = columns;
+
+    if (change.foreignSysPersonId !== undefined && change.foreignSysPersonId !== lead.foreignSysPersonId) {
+      const holder = await repos.leads.findByForeignId(change.foreignSysPersonId);
+      if (holder && holder.id !== lead.id) {
+        throw new AppError(ErrorCode.LEAD_SYNC_FAILED, 'ForeignSysPersonId belongs to another lead');
+      }
+      update.foreignSysPersonId = change.foreignSysPersonId;
+      log('Foreign Sys Person Id', lead.foreignSysPersonId, change.foreignSysPersonId);
+    }
+    if (change.foreignSysType !== undefined && change.foreignSysType !== lead.foreignSysType) {
+      update.foreignSysType = change.foreignSysType;
+      log('Foreign Sys Type', lead.foreignSysType, change.foreignSysType);
+    }
+
+    // Rule 7: nothing changed, nothing written, nothing logged.
+    if (activities.length === 0) return;
+    await repos.leads.update(lead.id, update, now);
+    await repos.activities.insert(activities);
+  }
+
+  private flagActivity(leadId: number, from: boolean, to: boolean, reason: string, source: string, now: number): NewActivity {
+    return {
+      leadId,
+      activityType: 'Change Data Value',
+      createdAt: now,
+      attributeName: 'Unsubscribed',
+      oldValue: String(from),
+      newValue: String(to),
+      reason,
+      source,
+    };
+  }
+}

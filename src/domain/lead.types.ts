@@ -1,0 +1,59 @@
+import type { FieldType } from './field-catalogue.js';
+
+export const FOREIGN_SYS_TYPES = ['CUSTOM', 'SFDC', 'NETSUITE'] as const;
+export type ForeignSysType = (typeof FOREIGN_SYS_TYPES)[number];
+
+export const LEAD_KEY_TYPES = [
+  'IDNUM',
+  'COOKIE',
+  'EMAIL',
+  'LEADOWNEREMAIL',
+  'SFDCACCOUNTID',
+  'SFDCCONTACTID',
+  'SFDCLEADID',
+  'SFDCLEADOWNERID',
+  'SFDCOPPTYID',
+] as const;
+export type LeadKeyType = (typeof LEAD_KEY_TYPES)[number];
+
+export interface LeadKey {
+  keyType: LeadKeyType;
+  keyValue: string;
+}
+
+/** A lead change as a caller sends it; attribute values are still text. */
+export interface LeadInput {
+  id?: number;
+  /** undefined: not sent; null: clear the address. */
+  email?: string | null;
+  foreignSysPersonId?: string;
+  foreignSysType?: ForeignSysType;
+  attributes?: ReadonlyArray<{ name: string; value: string | null }>;
+}
+
+export interface LeadAttribute {
+  name: string;
+  type: FieldType;
+  value: string;
+}
+
+/** A lead as the domain shows it: attributes with a value, in catalogue order. */
+export interface LeadView {
+  id: number;
+  email: string | null;
+  foreignSysPersonId: string | null;
+  foreignSysType: string | null;
+  partition: string;
+  unsubscribed: boolean;
+  attributes: LeadAttribute[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type SyncStatus = 'CREATED' | 'UPDATED';
+
+export interface SyncResult {
+  leadId: number;
+  status: SyncStatus;
+  lead: LeadView;
+}

@@ -1,0 +1,44 @@
+/**
+ * Every failure the service means to report carries a stable code. The SOAP layer
+ * (src/soap/faults.ts) is the only place that turns these codes into wire faults.
+ */
+export const ErrorCode = {
+  INTERNAL: 'INTERNAL',
+  DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
+  REQUEST_NOT_UNDERSTOOD: 'REQUEST_NOT_UNDERSTOOD',
+  ACCESS_DENIED: 'ACCESS_DENIED',
+  AUTHENTICATION_FAILED: 'AUTHENTICATION_FAILED',
+  REQUEST_EXPIRED: 'REQUEST_EXPIRED',
+  INVALID_REQUEST: 'INVALID_REQUEST',
+  UNSUPPORTED_OPERATION: 'UNSUPPORTED_OPERATION',
+  RATE_LIMIT_EXCEEDED: 'RATE_LIMIT_EXCEEDED',
+  CONCURRENCY_LIMIT_EXCEEDED: 'CONCURRENCY_LIMIT_EXCEEDED',
+  REQUEST_TOO_LARGE: 'REQUEST_TOO_LARGE',
+  LEAD_KEY_REQUIRED: 'LEAD_KEY_REQUIRED',
+  LEAD_KEY_BAD: 'LEAD_KEY_BAD',
+  LEAD_NOT_FOUND: 'LEAD_NOT_FOUND',
+  LEAD_DETAIL_REQUIRED: 'LEAD_DETAIL_REQUIRED',
+  LEAD_ATTRIBUTE_BAD: 'LEAD_ATTRIBUTE_BAD',
+  LEAD_SYNC_FAILED: 'LEAD_SYNC_FAILED',
+  ACTIVITY_KEY_BAD: 'ACTIVITY_KEY_BAD',
+  PARAMETER_REQUIRED: 'PARAMETER_REQUIRED',
+  BAD_PARAMETER: 'BAD_PARAMETER',
+  BAD_STREAM_POSITION: 'BAD_STREAM_POSITION',
+  STREAM_AT_END: 'STREAM_AT_END',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AppError';
+    this.code = code;
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}
