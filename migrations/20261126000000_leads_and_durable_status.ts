@@ -2,9 +2,24 @@ import type { Knex } from 'knex';
 
 // Standard attribute columns, frozen as of this migration; later fields come in later migrations.
 const STRING_COLUMNS = [
-  'salutation', 'first_name', 'middle_name', 'last_name', 'title', 'company', 'industry', 'phone',
-  'mobile_phone', 'fax', 'website', 'city', 'state', 'country', 'postal_code', 'lead_source',
-  'lead_status', 'email_invalid_cause',
+  'salutation',
+  'first_name',
+  'middle_name',
+  'last_name',
+  'title',
+  'company',
+  'industry',
+  'phone',
+  'mobile_phone',
+  'fax',
+  'website',
+  'city',
+  'state',
+  'country',
+  'postal_code',
+  'lead_source',
+  'lead_status',
+  'email_invalid_cause',
 ];
 
 export async function up(knex: Knex): Promise<void> {

@@ -14,9 +14,11 @@ export class ConfigError extends Error {
 
 function integer(env: string, min: number, max: number) {
   return (raw: string): number => {
-    if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${env} must be a whole number, got "${raw}"`);
+    if (!/^-?\d+$/.test(raw.trim()))
+      throw new ConfigError(`${env} must be a whole number, got "${raw}"`);
     const n = Number(raw);
-    if (n < min || n > max) throw new ConfigError(`${env} must be between ${min} and ${max}, got ${n}`);
+    if (n < min || n > max)
+      throw new ConfigError(`${env} must be between ${min} and ${max}, got ${n}`);
     return n;
   };
 }
@@ -50,8 +52,17 @@ function users(raw: string): UserCredential[] {
   });
 }
 
-export type CustomFieldType = 'string' | 'text' | 'integer' | 'float' | 'boolean' | 'date' | 'datetime';
-const CUSTOM_FIELD_TYPES: readonly CustomFieldType[] = ['string', 'text', 'integer', 'float', 'boolean', 'date', 'datetime'];
+export type CustomFieldType =
+  'string' | 'text' | 'integer' | 'float' | 'boolean' | 'date' | 'datetime';
+const CUSTOM_FIELD_TYPES: readonly CustomFieldType[] = [
+  'string',
+  'text',
+  'integer',
+  'float',
+  'boolean',
+  'date',
+  'datetime',
+];
 
 export interface CustomFieldDeclaration {
   name: string;
@@ -66,7 +77,9 @@ function customFields(raw: string): CustomFieldDeclaration[] {
       throw new ConfigError(`CUSTOM_FIELDS: "${name}" is not a valid field name`);
     }
     if (!(CUSTOM_FIELD_TYPES as readonly string[]).includes(type)) {
-      throw new ConfigError(`CUSTOM_FIELDS: type of ${name} must be one of ${CUSTOM_FIELD_TYPES.join(', ')}`);
+      throw new ConfigError(
+        `CUSTOM_FIELDS: type of ${name} must be one of ${CUSTOM_FIELD_TYPES.join(', ')}`,
+      );
     }
     return { name, type: type as CustomFieldType };
   });
@@ -78,7 +91,9 @@ function workspaces(raw: string): Record<string, string> {
   for (const item of raw.split(',')) {
     const [workspace = '', partition = ''] = item.split(':').map((s) => s.trim());
     if (workspace === '' || partition === '') {
-      throw new ConfigError('WORKSPACE_PARTITIONS must be comma-separated workspace:partition pairs');
+      throw new ConfigError(
+        'WORKSPACE_PARTITIONS must be comma-separated workspace:partition pairs',
+      );
     }
     map[workspace] = partition;
   }
@@ -86,7 +101,12 @@ function workspaces(raw: string): Record<string, string> {
 }
 
 export const settings = {
-  port: { env: 'PORT', default: '8080', meaning: 'HTTP port of the SOAP endpoint', parse: integer('PORT', 0, 65535) },
+  port: {
+    env: 'PORT',
+    default: '8080',
+    meaning: 'HTTP port of the SOAP endpoint',
+    parse: integer('PORT', 0, 65535),
+  },
   host: { env: 'HOST', default: '0.0.0.0', meaning: 'Interface to listen on', parse: text },
   databaseUrl: {
     env: 'DATABASE_URL',
@@ -115,7 +135,8 @@ export const settings = {
   mktowsUsers: {
     env: 'MKTOWS_USERS',
     default: '',
-    meaning: 'Comma-separated userId:encryptionKey pairs, added to the users stored in the database',
+    meaning:
+      'Comma-separated userId:encryptionKey pairs, added to the users stored in the database',
     parse: users,
   },
   allowAnonymous: {
@@ -136,6 +157,18 @@ export const settings = {
     meaning: 'Largest request body accepted, after decompression',
     parse: integer('MAX_BODY_BYTES', 1024, 1073741824),
   },
+  requestTimeoutMs: {
+    env: 'REQUEST_TIMEOUT_MS',
+    default: '30000',
+    meaning: 'Longest a SOAP call may take before it is answered with a fault',
+    parse: integer('REQUEST_TIMEOUT_MS', 100, 3600000),
+  },
+  trustProxy: {
+    env: 'TRUST_PROXY',
+    default: 'false',
+    meaning: 'Honour X-Forwarded-Proto/Host (only behind a trusted reverse proxy)',
+    parse: bool('TRUST_PROXY'),
+  },
   maxBatchSize: {
     env: 'MAX_BATCH_SIZE',
     default: '300',
@@ -145,7 +178,8 @@ export const settings = {
   customFields: {
     env: 'CUSTOM_FIELDS',
     default: '',
-    meaning: 'Custom lead fields, comma-separated Name:type (string, text, integer, float, boolean, date, datetime)',
+    meaning:
+      'Custom lead fields, comma-separated Name:type (string, text, integer, float, boolean, date, datetime)',
     parse: customFields,
   },
   defaultPartition: {
@@ -157,7 +191,8 @@ export const settings = {
   workspacePartitions: {
     env: 'WORKSPACE_PARTITIONS',
     default: '',
-    meaning: 'Comma-separated workspace:partition pairs: the primary partition of each targetWorkspace',
+    meaning:
+      'Comma-separated workspace:partition pairs: the primary partition of each targetWorkspace',
     parse: workspaces,
   },
   logLevel: {
@@ -167,7 +202,9 @@ export const settings = {
     parse: (raw: string) => {
       const v = raw.trim();
       if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v)) {
-        throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
+        throw new ConfigError(
+          `LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`,
+        );
       }
       return v;
     },
@@ -178,7 +215,10 @@ type Settings = typeof settings;
 export type Config = { [K in keyof Settings]: ReturnType<Settings[K]['parse']> };
 
 /** Reads and validates every setting; throws ConfigError naming the first bad one. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<Config> = {},
+): Config {
   const out: Partial<Record<keyof Settings, unknown>> = {};
   for (const key of Object.keys(settings) as (keyof Settings)[]) {
     const setting: Setting<unknown> = settings[key];

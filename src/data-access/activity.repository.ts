@@ -57,7 +57,8 @@ function toRecord(r: Row): ActivityRecord {
 function filtered(q: Knex.QueryBuilder, f: ActivityQuery): Knex.QueryBuilder {
   let b = q;
   if (f.includeTypes) b = b.whereIn('activity_type', f.includeTypes);
-  if (f.excludeTypes && f.excludeTypes.length > 0) b = b.whereNotIn('activity_type', f.excludeTypes);
+  if (f.excludeTypes && f.excludeTypes.length > 0)
+    b = b.whereNotIn('activity_type', f.excludeTypes);
   if (f.oldestCreatedAt !== undefined) b = b.andWhere('created_at', '>=', f.oldestCreatedAt);
   if (f.latestCreatedAt !== undefined) b = b.andWhere('created_at', '<=', f.latestCreatedAt);
   return b;
@@ -97,7 +98,11 @@ export class ActivityRepository {
     return rows.map(toRecord);
   }
 
-  async countForLeads(leadIds: readonly number[], beforeId: number | null, filter: ActivityQuery): Promise<number> {
+  async countForLeads(
+    leadIds: readonly number[],
+    beforeId: number | null,
+    filter: ActivityQuery,
+  ): Promise<number> {
     let q = filtered(this.db('activities').whereIn('lead_id', leadIds), filter);
     if (beforeId !== null) q = q.andWhere('id', '<', beforeId);
     const [row] = (await q.count({ n: '*' })) as Array<{ n: number | string }>;
@@ -105,7 +110,11 @@ export class ActivityRepository {
   }
 
   /** The change stream: oldest first, ids strictly above `afterId`. */
-  async listAfter(afterId: number, filter: ActivityQuery, limit: number): Promise<ActivityRecord[]> {
+  async listAfter(
+    afterId: number,
+    filter: ActivityQuery,
+    limit: number,
+  ): Promise<ActivityRecord[]> {
     const q = filtered(this.db('activities').where('id', '>', afterId), filter);
     const rows = (await q.orderBy('id', 'asc').limit(limit)) as Row[];
     return rows.map(toRecord);

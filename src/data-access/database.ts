@@ -102,7 +102,12 @@ function openPostgres(options: DatabaseOptions): Database {
     pool: { min: 0, max: options.dbPoolMax },
     acquireConnectionTimeout: 10000,
   });
-  return { knex, engine: 'postgres', location: redact(options.databaseUrl), close: () => knex.destroy() };
+  return {
+    knex,
+    engine: 'postgres',
+    location: redact(options.databaseUrl),
+    close: () => knex.destroy(),
+  };
 }
 
 export function openDatabase(options: DatabaseOptions): Database {

@@ -57,12 +57,18 @@ export class EmailStatusRepository {
   }
 
   async history(key: string): Promise<EmailStatusHistoryRecord[]> {
-    const rows = (await this.db('email_status_history').where('email_key', key).orderBy('id')) as Row[];
+    const rows = (await this.db('email_status_history')
+      .where('email_key', key)
+      .orderBy('id')) as Row[];
     return rows.map((r) => ({ ...toRecord(r), id: Number(r.id) }));
   }
 
   /** Statuses changed at or after a time, oldest first, keyset-paged by key. */
-  async listChangedSince(since: number, afterKey: string | null, limit: number): Promise<EmailStatusRecord[]> {
+  async listChangedSince(
+    since: number,
+    afterKey: string | null,
+    limit: number,
+  ): Promise<EmailStatusRecord[]> {
     let q = this.db('email_status').where('changed_at', '>=', since);
     if (afterKey !== null) q = q.andWhere('email_key', '>', afterKey);
     const rows = (await q.orderBy('email_key').limit(limit)) as Row[];

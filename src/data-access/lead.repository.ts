@@ -55,8 +55,16 @@ export interface InvariantViolation {
 }
 
 const OWN_COLUMNS = new Set([
-  'id', 'email', 'email_key', 'partition', 'foreign_sys_person_id', 'foreign_sys_type',
-  'unsubscribed', 'custom_attributes', 'created_at', 'updated_at',
+  'id',
+  'email',
+  'email_key',
+  'partition',
+  'foreign_sys_person_id',
+  'foreign_sys_type',
+  'unsubscribed',
+  'custom_attributes',
+  'created_at',
+  'updated_at',
 ]);
 // SQLite hands booleans back as 0/1.
 const BOOLEAN_COLUMNS = new Set(['do_not_call', 'email_invalid', 'unsubscribed']);
@@ -71,7 +79,12 @@ export function toLeadRecord(row: Row): LeadRecord {
   const columns: Record<string, ColumnValue> = {};
   for (const [k, v] of Object.entries(row)) {
     if (OWN_COLUMNS.has(k)) continue;
-    columns[k] = v === null || v === undefined ? null : BOOLEAN_COLUMNS.has(k) ? toBool(v) : (v as ColumnValue);
+    columns[k] =
+      v === null || v === undefined
+        ? null
+        : BOOLEAN_COLUMNS.has(k)
+          ? toBool(v)
+          : (v as ColumnValue);
   }
   columns.unsubscribed = toBool(row.unsubscribed);
   return {
@@ -95,7 +108,10 @@ export class LeadRepository {
     private readonly engine: Engine,
   ) {}
 
-  private rowsWhere(build: (q: Knex.QueryBuilder) => Knex.QueryBuilder, lock = false): Promise<Row[]> {
+  private rowsWhere(
+    build: (q: Knex.QueryBuilder) => Knex.QueryBuilder,
+    lock = false,
+  ): Promise<Row[]> {
     let q = build(this.db('leads').select('*'));
     if (lock && this.engine === 'postgres') q = q.forUpdate();
     return q as unknown as Promise<Row[]>;
@@ -119,14 +135,20 @@ export class LeadRepository {
 
   async findByForeignIds(foreignIds: readonly string[]): Promise<LeadRecord[]> {
     if (foreignIds.length === 0) return [];
-    const rows = await this.rowsWhere((q) => q.whereIn('foreign_sys_person_id', foreignIds).orderBy('id'));
+    const rows = await this.rowsWhere((q) =>
+      q.whereIn('foreign_sys_person_id', foreignIds).orderBy('id'),
+    );
     return rows.map(toLeadRecord);
   }
 
   /** Every lead holding an address, most recently updated first. */
   async findByEmailKey(key: string, lock = false): Promise<LeadRecord[]> {
     const rows = await this.rowsWhere(
-      (q) => q.where('email_key', key).orderBy([{ column: 'updated_at', order: 'desc' }, { column: 'id', order: 'desc' }]),
+      (q) =>
+        q.where('email_key', key).orderBy([
+          { column: 'updated_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ]),
       lock,
     );
     return rows.map(toLeadRecord);
@@ -160,7 +182,11 @@ export class LeadRepository {
     return rows.map(toLeadRecord);
   }
 
-  async countUpdatedBetween(oldest: number, latest: number | null, after: { updatedAt: number; id: number } | null): Promise<number> {
+  async countUpdatedBetween(
+    oldest: number,
+    latest: number | null,
+    after: { updatedAt: number; id: number } | null,
+  ): Promise<number> {
     let q = this.db('leads').where('updated_at', '>=', oldest);
     if (latest !== null) q = q.andWhere('updated_at', '<=', latest);
     if (after) {
@@ -197,7 +223,8 @@ export class LeadRepository {
     const values: Row = { ...(change.columns ?? {}), updated_at: now };
     if (change.email !== undefined) values.email = change.email;
     if (change.emailKey !== undefined) values.email_key = change.emailKey;
-    if (change.foreignSysPersonId !== undefined) values.foreign_sys_person_id = change.foreignSysPersonId;
+    if (change.foreignSysPersonId !== undefined)
+      values.foreign_sys_person_id = change.foreignSysPersonId;
     if (change.foreignSysType !== undefined) values.foreign_sys_type = change.foreignSysType;
     if (change.unsubscribed !== undefined) values.unsubscribed = change.unsubscribed;
     if (change.custom !== undefined) values.custom_attributes = JSON.stringify(change.custom);
@@ -223,7 +250,8 @@ export class LeadRepository {
   ): Promise<number> {
     const except = exceptLeadId === null ? '' : ' AND id <> ?';
     const where = `email_key = ? AND unsubscribed = ?${except}`;
-    const whereBindings = exceptLeadId === null ? [key, !unsubscribed] : [key, !unsubscribed, exceptLeadId];
+    const whereBindings =
+      exceptLeadId === null ? [key, !unsubscribed] : [key, !unsubscribed, exceptLeadId];
     await this.db.raw(
       `INSERT INTO activities (lead_id, activity_type, created_at, attribute_name, old_value, new_value, reason, source)
        SELECT id, CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT),

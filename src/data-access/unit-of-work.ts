@@ -37,10 +37,11 @@ function repositories(db: Knex | Knex.Transaction, engine: Engine): Repositories
     async lockEmailKeys(keys) {
       // SQLite: BEGIN IMMEDIATE already gave this transaction the only write lock.
       if (engine !== 'postgres') return;
-      const ids = [...new Set(keys.filter((k): k is string => k !== null).map(lockId))].sort((a, b) =>
-        a < b ? -1 : a > b ? 1 : 0,
+      const ids = [...new Set(keys.filter((k): k is string => k !== null).map(lockId))].sort(
+        (a, b) => (a < b ? -1 : a > b ? 1 : 0),
       );
-      for (const id of ids) await db.raw('SELECT pg_advisory_xact_lock(?::bigint)', [id.toString()]);
+      for (const id of ids)
+        await db.raw('SELECT pg_advisory_xact_lock(?::bigint)', [id.toString()]);
     },
   };
 }
@@ -48,7 +49,14 @@ function repositories(db: Knex | Knex.Transaction, engine: Engine): Repositories
 // 23505: two writers created the same foreign id at once; the redo finds the winner's lead.
 const RETRYABLE_PG = new Set(['40001', '40P01', '23505']);
 const UNAVAILABLE_PG_CLASSES = ['08', '57', '53'];
-const UNAVAILABLE_NODE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+const UNAVAILABLE_NODE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+]);
 
 function errorCode(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
@@ -58,7 +66,9 @@ function errorCode(error: unknown): string {
 export function isRetryable(error: unknown): boolean {
   if (error instanceof RetryTransaction) return true;
   const code = errorCode(error);
-  return RETRYABLE_PG.has(code) || code.startsWith('SQLITE_BUSY') || code === 'SQLITE_CONSTRAINT_UNIQUE';
+  return (
+    RETRYABLE_PG.has(code) || code.startsWith('SQLITE_BUSY') || code === 'SQLITE_CONSTRAINT_UNIQUE'
+  );
 }
 
 /** Turns "the database is not there" into a typed error; everything else passes unchanged. */
@@ -103,7 +113,9 @@ export class UnitOfWork {
   async write<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.database.knex.transaction((trx) => work(repositories(trx, this.database.engine)));
+        return await this.database.knex.transaction((trx) =>
+          work(repositories(trx, this.database.engine)),
+        );
       } catch (error) {
         if (attempt < this.maxAttempts && isRetryable(error)) {
           await new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** attempt));

@@ -61,10 +61,13 @@ export const ACTIVITY_TYPES: Readonly<Record<string, string>> = {
   SmartCampaignTestTrigger: 'Smart Campaign Test Trigger',
 };
 
-
 /** Filter values are the enum names; an unknown one is ACTIVITY_KEY_BAD, a known one may match nothing. */
 export function activityDisplayName(enumName: string): string {
   const name = ACTIVITY_TYPES[enumName.trim()];
-  if (name === undefined) throw new AppError(ErrorCode.ACTIVITY_KEY_BAD, `Unknown activity type ${enumName.slice(0, 64)}`);
+  if (name === undefined)
+    throw new AppError(
+      ErrorCode.ACTIVITY_KEY_BAD,
+      `Unknown activity type ${enumName.slice(0, 64)}`,
+    );
   return name;
 }

@@ -29,7 +29,12 @@ export interface StreamStart {
 export interface ActivityPage {
   returnCount: number;
   remainingCount: number;
-  newStartPosition: { offset: string; oldestCreatedAt?: Date; latestCreatedAt?: Date; activityCreatedAt?: Date };
+  newStartPosition: {
+    offset: string;
+    oldestCreatedAt?: Date;
+    latestCreatedAt?: Date;
+    activityCreatedAt?: Date;
+  };
   activities: ActivityView[];
 }
 
@@ -41,7 +46,10 @@ const OFFSET = /^ID:(\d{1,10})$/;
 function parseOffset(offset: string): number {
   const m = OFFSET.exec(offset.trim());
   if (!m || Number(m[1]) > 2147483647) {
-    throw new AppError(ErrorCode.BAD_STREAM_POSITION, 'Stream position offset is not one this service issued');
+    throw new AppError(
+      ErrorCode.BAD_STREAM_POSITION,
+      'Stream position offset is not one this service issued',
+    );
   }
   return Number(m[1]);
 }
@@ -54,7 +62,10 @@ function batchSize(requested: number | undefined, max: number): number {
   return Math.min(requested, max);
 }
 
-function toQuery(filter: ActivityTypeFilter | undefined, start: StreamStart | undefined): ActivityQuery {
+function toQuery(
+  filter: ActivityTypeFilter | undefined,
+  start: StreamStart | undefined,
+): ActivityQuery {
   const q: ActivityQuery = {};
   if (filter?.includeTypes && filter.excludeTypes) {
     throw new AppError(ErrorCode.ACTIVITY_KEY_BAD, 'Give includeTypes or excludeTypes, not both');
@@ -115,8 +126,12 @@ export class ActivityService {
         remainingCount: remaining,
         newStartPosition: {
           offset: `ID:${last ? last.id : (beforeId ?? 0)}`,
-          ...(options.start?.oldestCreatedAt ? { oldestCreatedAt: options.start.oldestCreatedAt } : {}),
-          ...(options.start?.latestCreatedAt ? { latestCreatedAt: options.start.latestCreatedAt } : {}),
+          ...(options.start?.oldestCreatedAt
+            ? { oldestCreatedAt: options.start.oldestCreatedAt }
+            : {}),
+          ...(options.start?.latestCreatedAt
+            ? { latestCreatedAt: options.start.latestCreatedAt }
+            : {}),
           ...(last ? { activityCreatedAt: new Date(last.createdAt) } : {}),
         },
         activities: rows.map(activityView),
@@ -125,11 +140,17 @@ export class ActivityService {
   }
 
   /** getLeadChanges: every lead's activities after a position, oldest first. */
-  async changes(start: StreamStart, options: { filter?: ActivityTypeFilter; batchSize?: number } = {}): Promise<ActivityPage> {
+  async changes(
+    start: StreamStart,
+    options: { filter?: ActivityTypeFilter; batchSize?: number } = {},
+  ): Promise<ActivityPage> {
     const limit = batchSize(options.batchSize, MAX_CHANGES_BATCH);
     const query = toQuery(options.filter, { latestCreatedAt: start.latestCreatedAt });
     if (!start.offset && !start.oldestCreatedAt) {
-      throw new AppError(ErrorCode.BAD_STREAM_POSITION, 'startPosition needs oldestCreatedAt or offset');
+      throw new AppError(
+        ErrorCode.BAD_STREAM_POSITION,
+        'startPosition needs oldestCreatedAt or offset',
+      );
     }
     return this.uow.read(async (repos) => {
       const afterId = start.offset

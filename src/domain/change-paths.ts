@@ -7,14 +7,26 @@ export interface ChangePath {
 }
 
 export const ChangePaths = {
-  webService: (actor?: string): ChangePath => ({ reason: 'Web service API', source: 'Web service API', actor }),
-  salesforce: (actor?: string): ChangePath => ({ reason: 'Salesforce sync', source: 'Salesforce', actor }),
+  webService: (actor?: string): ChangePath => ({
+    reason: 'Web service API',
+    source: 'Web service API',
+    actor,
+  }),
+  salesforce: (actor?: string): ChangePath => ({
+    reason: 'Salesforce sync',
+    source: 'Salesforce',
+    actor,
+  }),
   flowStep: (actor?: string): ChangePath => ({
     reason: 'Change Data Value flow step',
     source: 'Smart campaign',
     actor,
   }),
-  personDetail: (actor?: string): ChangePath => ({ reason: 'Person detail', source: 'Person detail', actor }),
+  personDetail: (actor?: string): ChangePath => ({
+    reason: 'Person detail',
+    source: 'Person detail',
+    actor,
+  }),
   suppressionImport: (actor?: string): ChangePath => ({
     reason: 'Suppression list import',
     source: 'Suppression import',
@@ -23,6 +35,7 @@ export const ChangePaths = {
 } as const;
 
 /** Reason of a flag that followed the master status because another person's flag changed. */
-export const PROPAGATED_REASON = 'System flow action sysActionChangeDataValue updateLeadEmailStatus';
+export const PROPAGATED_REASON =
+  'System flow action sysActionChangeDataValue updateLeadEmailStatus';
 /** Reason of a flag re-derived from the master status on create or address change. */
 export const RESET_REASON = 'System flow action sysActionChangeDataValue resetLeadEmailStatus';

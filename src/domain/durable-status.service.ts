@@ -1,4 +1,7 @@
-import type { EmailStatusHistoryRecord, EmailStatusRecord } from '../data-access/email-status.repository.js';
+import type {
+  EmailStatusHistoryRecord,
+  EmailStatusRecord,
+} from '../data-access/email-status.repository.js';
 import type { InvariantViolation, LeadRecord } from '../data-access/lead.repository.js';
 import type { Repositories, UnitOfWork } from '../data-access/unit-of-work.js';
 import { PROPAGATED_REASON, type ChangePath } from './change-paths.js';
@@ -43,15 +46,23 @@ export class DurableStatusService {
       emailKey: change.key,
       unsubscribed: change.unsubscribed,
       reason: change.reason ?? change.path.reason,
-      source: change.path.actor ? `${change.path.source} (${change.path.actor})` : change.path.source,
+      source: change.path.actor
+        ? `${change.path.source} (${change.path.actor})`
+        : change.path.source,
       leadId: change.causedBy,
       changedAt: change.now,
     });
-    return repos.leads.propagateUnsubscribed(change.key, change.unsubscribed, change.causedBy, change.now, {
-      attributeName: 'Unsubscribed',
-      reason: PROPAGATED_REASON,
-      source: change.path.source,
-    });
+    return repos.leads.propagateUnsubscribed(
+      change.key,
+      change.unsubscribed,
+      change.causedBy,
+      change.now,
+      {
+        attributeName: 'Unsubscribed',
+        reason: PROPAGATED_REASON,
+        source: change.path.source,
+      },
+    );
   }
 
   /** The invariant: every person with an address agrees with its master status. */

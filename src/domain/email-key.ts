@@ -25,7 +25,10 @@ export function validateEmail(raw: string): string {
   const email = cleanEmail(raw);
   const at = email.lastIndexOf('@');
   if (email.length > MAX_EMAIL_LENGTH) {
-    throw new AppError(ErrorCode.LEAD_ATTRIBUTE_BAD, `Email longer than ${MAX_EMAIL_LENGTH} characters`);
+    throw new AppError(
+      ErrorCode.LEAD_ATTRIBUTE_BAD,
+      `Email longer than ${MAX_EMAIL_LENGTH} characters`,
+    );
   }
   if (at < 1 || at === email.length - 1 || IMPOSSIBLE.test(email)) {
     throw new AppError(ErrorCode.LEAD_ATTRIBUTE_BAD, 'Email is not a valid address');

@@ -18,7 +18,12 @@ export interface FieldDefinition {
 const MAX_STRING = 255;
 const MAX_TEXT = 4000;
 
-function standard(name: string, displayName: string, type: FieldType, column: string): FieldDefinition {
+function standard(
+  name: string,
+  displayName: string,
+  type: FieldType,
+  column: string,
+): FieldDefinition {
   const maxLength = type === 'text' ? MAX_TEXT : MAX_STRING;
   return { name, displayName, type, column, maxLength };
 }
@@ -110,11 +115,13 @@ export class FieldCatalogue {
     const v = field.type === 'string' || field.type === 'text' ? raw : raw.trim();
     if (v === '' && field.type !== 'boolean') return { field, value: null };
     // eslint-disable-next-line no-control-regex
-    if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(v)) throw bad(field.name, 'control characters');
+    if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(v))
+      throw bad(field.name, 'control characters');
     switch (field.type) {
       case 'string':
       case 'text':
-        if (v.length > field.maxLength) throw bad(field.name, `longer than ${field.maxLength} characters`);
+        if (v.length > field.maxLength)
+          throw bad(field.name, `longer than ${field.maxLength} characters`);
         return { field, value: v };
       case 'integer': {
         if (!/^[+-]?\d{1,10}$/.test(v)) throw bad(field.name, 'not an integer');
@@ -123,7 +130,8 @@ export class FieldCatalogue {
         return { field, value: n };
       }
       case 'float': {
-        if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v)) throw bad(field.name, 'not a number');
+        if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v))
+          throw bad(field.name, 'not a number');
         const n = Number(v);
         if (!Number.isFinite(n)) throw bad(field.name, 'number out of range');
         return { field, value: n };
@@ -135,10 +143,12 @@ export class FieldCatalogue {
         throw bad(field.name, 'not a boolean (true, false, 1 or 0)');
       }
       case 'date':
-        if (!DATE.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`))) throw bad(field.name, 'not a date (YYYY-MM-DD)');
+        if (!DATE.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`)))
+          throw bad(field.name, 'not a date (YYYY-MM-DD)');
         return { field, value: v };
       case 'datetime':
-        if (!DATETIME.test(v) || Number.isNaN(Date.parse(v))) throw bad(field.name, 'not a date-time');
+        if (!DATETIME.test(v) || Number.isNaN(Date.parse(v)))
+          throw bad(field.name, 'not a date-time');
         return { field, value: new Date(v).toISOString() };
     }
   }

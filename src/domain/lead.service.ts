@@ -1,6 +1,10 @@
 import type { NewActivity } from '../data-access/activity.repository.js';
 import type { ColumnValue, LeadRecord, LeadUpdate } from '../data-access/lead.repository.js';
-import { RetryTransaction, type Repositories, type UnitOfWork } from '../data-access/unit-of-work.js';
+import {
+  RetryTransaction,
+  type Repositories,
+  type UnitOfWork,
+} from '../data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { RESET_REASON, type ChangePath } from './change-paths.js';
 import type { DurableStatusService } from './durable-status.service.js';
@@ -63,7 +67,10 @@ function text(v: ColumnValue | undefined): string | null {
 export function parseLeadId(raw: string | number): number {
   const s = String(raw).trim();
   if (!/^\d{1,10}$/.test(s) || Number(s) < 1 || Number(s) > MAX_LEAD_ID) {
-    throw new AppError(ErrorCode.LEAD_KEY_BAD, 'Lead id must be a whole number from 1 to 2147483647');
+    throw new AppError(
+      ErrorCode.LEAD_KEY_BAD,
+      'Lead id must be a whole number from 1 to 2147483647',
+    );
   }
   return Number(s);
 }
@@ -92,7 +99,10 @@ export class LeadService {
   }
 
   /** syncMultipleLeads: each record on its own, so one bad record fails only itself. */
-  async syncMany(inputs: readonly LeadInput[], ctx: SyncContext): Promise<Array<SyncResult | AppError>> {
+  async syncMany(
+    inputs: readonly LeadInput[],
+    ctx: SyncContext,
+  ): Promise<Array<SyncResult | AppError>> {
     const partition = this.partitionOf(ctx);
     const out: Array<SyncResult | AppError> = [];
     for (const input of inputs) {
@@ -100,7 +110,8 @@ export class LeadService {
         const change = this.prepare(input);
         out.push(await this.uow.write((repos) => this.syncIn(repos, change, ctx, partition)));
       } catch (error) {
-        if (error instanceof AppError && error.code !== ErrorCode.DATABASE_UNAVAILABLE) out.push(error);
+        if (error instanceof AppError && error.code !== ErrorCode.DATABASE_UNAVAILABLE)
+          out.push(error);
         else throw error;
       }
     }
@@ -108,7 +119,12 @@ export class LeadService {
   }
 
   /** Sets one person's flag by a named path (operator, flow step…), with every durable rule. */
-  async setUnsubscribed(leadId: number, unsubscribed: boolean, path: ChangePath, reason?: string): Promise<LeadView> {
+  async setUnsubscribed(
+    leadId: number,
+    unsubscribed: boolean,
+    path: ChangePath,
+    reason?: string,
+  ): Promise<LeadView> {
     const attributes = [{ name: 'Unsubscribed', value: String(unsubscribed) }];
     if (reason !== undefined) attributes.push({ name: 'UnsubscribedReason', value: reason });
     return (await this.sync({ id: leadId, attributes }, { path })).lead;
@@ -122,11 +138,16 @@ export class LeadService {
    * The same change applied to many leads in one transaction (a flow step over a list):
    * every address involved is locked up front, in the global order.
    */
-  async bulkApply(leadIds: readonly number[], input: Omit<LeadInput, 'id'>, path: ChangePath): Promise<LeadView[]> {
+  async bulkApply(
+    leadIds: readonly number[],
+    input: Omit<LeadInput, 'id'>,
+    path: ChangePath,
+  ): Promise<LeadView[]> {
     const base = this.prepare({ ...input, id: 1 });
     return this.uow.write(async (repos) => {
       const before = await repos.leads.findByIds(leadIds);
-      if (before.length !== new Set(leadIds).size) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
+      if (before.length !== new Set(leadIds).size)
+        throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
       const keys = [...before.map((l) => l.emailKey), base.emailKey ?? null];
       await repos.lockEmailKeys(keys);
       const out: LeadView[] = [];
@@ -181,7 +202,10 @@ export class LeadService {
         case 'SFDCCONTACTID':
           return repos.leads.findByForeignIds(values.map((v) => v.trim()));
         default:
-          throw new AppError(ErrorCode.LEAD_KEY_BAD, `Key type ${keyType} is not supported by this service`);
+          throw new AppError(
+            ErrorCode.LEAD_KEY_BAD,
+            `Key type ${keyType} is not supported by this service`,
+          );
       }
     });
     return leads.map((l) => this.view(l));
@@ -197,7 +221,10 @@ export class LeadService {
       const rows = await repos.leads.listUpdatedBetween(window.oldest, window.latest, after, limit);
       const last = rows[rows.length - 1];
       const remaining = last
-        ? await repos.leads.countUpdatedBetween(window.oldest, window.latest, { updatedAt: last.updatedAt, id: last.id })
+        ? await repos.leads.countUpdatedBetween(window.oldest, window.latest, {
+            updatedAt: last.updatedAt,
+            id: last.id,
+          })
         : 0;
       return { leads: rows.map((l) => this.view(l)), remaining };
     });
@@ -254,7 +281,10 @@ export class LeadService {
         return lead ? [lead] : [];
       }
       default:
-        throw new AppError(ErrorCode.LEAD_KEY_BAD, `Key type ${key.keyType} is not supported by this service`);
+        throw new AppError(
+          ErrorCode.LEAD_KEY_BAD,
+          `Key type ${key.keyType} is not supported by this service`,
+        );
     }
   }
 
@@ -271,7 +301,8 @@ export class LeadService {
       }
       const parsed = this.catalogue.parse(attr.name, attr.value);
       if (parsed.field.name === 'Unsubscribed') {
-        if (parsed.value === null) throw new AppError(ErrorCode.LEAD_ATTRIBUTE_BAD, 'Attribute Unsubscribed: empty');
+        if (parsed.value === null)
+          throw new AppError(ErrorCode.LEAD_ATTRIBUTE_BAD, 'Attribute Unsubscribed: empty');
         change.unsubscribed = parsed.value === true;
         continue;
       }
@@ -285,13 +316,19 @@ export class LeadService {
     if (input.foreignSysPersonId !== undefined) {
       const fid = input.foreignSysPersonId.trim();
       if (fid === '' || fid.length > MAX_FOREIGN_ID_LENGTH) {
-        throw new AppError(ErrorCode.LEAD_ATTRIBUTE_BAD, 'ForeignSysPersonId must be 1 to 255 characters');
+        throw new AppError(
+          ErrorCode.LEAD_ATTRIBUTE_BAD,
+          'ForeignSysPersonId must be 1 to 255 characters',
+        );
       }
       change.foreignSysPersonId = fid;
     }
     if (input.foreignSysType !== undefined) {
       if (!(FOREIGN_SYS_TYPES as readonly string[]).includes(input.foreignSysType)) {
-        throw new AppError(ErrorCode.LEAD_ATTRIBUTE_BAD, 'ForeignSysType must be CUSTOM, SFDC or NETSUITE');
+        throw new AppError(
+          ErrorCode.LEAD_ATTRIBUTE_BAD,
+          'ForeignSysType must be CUSTOM, SFDC or NETSUITE',
+        );
       }
       change.foreignSysType = input.foreignSysType;
     }
@@ -321,7 +358,11 @@ export class LeadService {
       const locked = await repos.leads.findById(lead.id, true);
       if (!locked || locked.emailKey !== lead.emailKey) throw new RetryTransaction();
       await this.update(repos, locked, change, ctx.path);
-      return { leadId: lead.id, status: 'UPDATED', lead: this.view((await repos.leads.findById(lead.id))!) };
+      return {
+        leadId: lead.id,
+        status: 'UPDATED',
+        lead: this.view((await repos.leads.findById(lead.id))!),
+      };
     }
     const id = await this.create(repos, change, ctx.path, partition);
     return { leadId: id, status: 'CREATED', lead: this.view((await repos.leads.findById(id))!) };
@@ -330,9 +371,14 @@ export class LeadService {
   private splitFields(fields: PreparedChange['fields'], lead: LeadRecord | null) {
     const columns: Record<string, ColumnValue> = {};
     const custom: Record<string, ColumnValue> = { ...(lead?.custom ?? {}) };
-    const changed: Array<{ field: FieldDefinition; old: string | null; value: FieldValue | null }> = [];
+    const changed: Array<{ field: FieldDefinition; old: string | null; value: FieldValue | null }> =
+      [];
     for (const { field, value } of fields) {
-      const old = lead ? (field.column ? lead.columns[field.column] : lead.custom[field.name]) : null;
+      const old = lead
+        ? field.column
+          ? lead.columns[field.column]
+          : lead.custom[field.name]
+        : null;
       if (lead && same(old, value)) continue;
       changed.push({ field, old: text(old), value });
       if (field.column) columns[field.column] = value;
@@ -343,10 +389,22 @@ export class LeadService {
   }
 
   /** Rule 3: a new person takes the master status of its address, whatever the request said. */
-  private async create(repos: Repositories, change: PreparedChange, path: ChangePath, partition: string) {
+  private async create(
+    repos: Repositories,
+    change: PreparedChange,
+    path: ChangePath,
+    partition: string,
+  ) {
     const now = this.now();
-    if (change.foreignSysPersonId === undefined && change.emailKey === undefined && change.fields.length === 0) {
-      throw new AppError(ErrorCode.LEAD_DETAIL_REQUIRED, 'A new lead needs an Email, a foreign id or attributes');
+    if (
+      change.foreignSysPersonId === undefined &&
+      change.emailKey === undefined &&
+      change.fields.length === 0
+    ) {
+      throw new AppError(
+        ErrorCode.LEAD_DETAIL_REQUIRED,
+        'A new lead needs an Email, a foreign id or attributes',
+      );
     }
     const { columns, custom } = this.splitFields(change.fields, null);
     const requested = change.unsubscribed === true;
@@ -356,7 +414,8 @@ export class LeadService {
       emailKey: key,
       partition,
       foreignSysPersonId: change.foreignSysPersonId ?? null,
-      foreignSysType: change.foreignSysType ?? (change.foreignSysPersonId !== undefined ? 'CUSTOM' : null),
+      foreignSysType:
+        change.foreignSysType ?? (change.foreignSysPersonId !== undefined ? 'CUSTOM' : null),
       unsubscribed: requested,
       columns: { ...columns, unsubscribed: requested },
       custom,
@@ -397,11 +456,21 @@ export class LeadService {
     return id;
   }
 
-  private async update(repos: Repositories, lead: LeadRecord, change: PreparedChange, path: ChangePath) {
+  private async update(
+    repos: Repositories,
+    lead: LeadRecord,
+    change: PreparedChange,
+    path: ChangePath,
+  ) {
     const now = this.now();
     const update: LeadUpdate = {};
     const activities: NewActivity[] = [];
-    const log = (attributeName: string, oldValue: string | null, newValue: string | null, reason = path.reason) =>
+    const log = (
+      attributeName: string,
+      oldValue: string | null,
+      newValue: string | null,
+      reason = path.reason,
+    ) =>
       activities.push({
         leadId: lead.id,
         activityType: 'Change Data Value',
@@ -464,10 +533,16 @@ export class LeadService {
     if (changed.some((c) => c.field.column === null)) update.custom = custom;
     update.columns = columns;
 
-    if (change.foreignSysPersonId !== undefined && change.foreignSysPersonId !== lead.foreignSysPersonId) {
+    if (
+      change.foreignSysPersonId !== undefined &&
+      change.foreignSysPersonId !== lead.foreignSysPersonId
+    ) {
       const holder = await repos.leads.findByForeignId(change.foreignSysPersonId);
       if (holder && holder.id !== lead.id) {
-        throw new AppError(ErrorCode.LEAD_SYNC_FAILED, 'ForeignSysPersonId belongs to another lead');
+        throw new AppError(
+          ErrorCode.LEAD_SYNC_FAILED,
+          'ForeignSysPersonId belongs to another lead',
+        );
       }
       update.foreignSysPersonId = change.foreignSysPersonId;
       log('Foreign Sys Person Id', lead.foreignSysPersonId, change.foreignSysPersonId);
@@ -483,7 +558,14 @@ export class LeadService {
     await repos.activities.insert(activities);
   }
 
-  private flagActivity(leadId: number, from: boolean, to: boolean, reason: string, source: string, now: number): NewActivity {
+  private flagActivity(
+    leadId: number,
+    from: boolean,
+    to: boolean,
+    reason: string,
+    source: string,
+    now: number,
+  ): NewActivity {
     return {
       leadId,
       activityType: 'Change Data Value',

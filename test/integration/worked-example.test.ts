@@ -20,14 +20,20 @@ for (const engine of testEngines()) {
     it('keeps the unsubscribe through delete, re-create and address changes', async () => {
       const { leads, activities, durableStatus } = services;
       const a = await leads.sync({ email: 'ann@example.com' }, { path: web });
-      const b = await leads.sync({ email: 'ANN@Example.com ' }, { path: web, partition: 'East', matchByEmail: false });
+      const b = await leads.sync(
+        { email: 'ANN@Example.com ' },
+        { path: web, partition: 'East', matchByEmail: false },
+      );
       expect(a.status).to.equal('CREATED');
       expect(b.status).to.equal('CREATED');
       expect(b.leadId).to.not.equal(a.leadId);
       expect((await durableStatus.explain('ann@example.com')).status).to.equal(null);
 
       // 2. unsubscribe A
-      await leads.sync({ id: a.leadId, attributes: [{ name: 'Unsubscribed', value: 'true' }] }, { path: web });
+      await leads.sync(
+        { id: a.leadId, attributes: [{ name: 'Unsubscribed', value: 'true' }] },
+        { path: web },
+      );
       const both = await leads.find({ keyType: 'EMAIL', keyValue: 'ann@example.com' });
       expect(both.map((l) => l.unsubscribed)).to.deep.equal([true, true]);
       expect((await durableStatus.explain('ann@example.com')).status?.unsubscribed).to.equal(true);
@@ -50,12 +56,17 @@ for (const engine of testEngines()) {
       // 4. address changes
       const moved = await leads.changeEmail(c.leadId, 'carl@example.com', web);
       expect(moved.unsubscribed).to.equal(false);
-      expect((await leads.find({ keyType: 'IDNUM', keyValue: String(b.leadId) }))[0]?.unsubscribed).to.equal(true);
+      expect(
+        (await leads.find({ keyType: 'IDNUM', keyValue: String(b.leadId) }))[0]?.unsubscribed,
+      ).to.equal(true);
       const back = await leads.changeEmail(c.leadId, 'ann@example.com', web);
       expect(back.unsubscribed).to.equal(true);
 
       // 5. re-subscribe B
-      await leads.sync({ id: b.leadId, attributes: [{ name: 'Unsubscribed', value: 'false' }] }, { path: web });
+      await leads.sync(
+        { id: b.leadId, attributes: [{ name: 'Unsubscribed', value: 'false' }] },
+        { path: web },
+      );
       const cAfter = await activities.listForLead({ keyType: 'IDNUM', keyValue: String(c.leadId) });
       expect(cAfter.activities[0]?.attributes).to.deep.include(['Reason', PROPAGATED_REASON]);
       expect((await durableStatus.explain('ann@example.com')).status?.unsubscribed).to.equal(false);

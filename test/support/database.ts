@@ -44,7 +44,12 @@ const postgresEngine = (baseUrl: string): TestEngine => ({
     await admin.raw(`CREATE DATABASE ${name}`);
     await admin.destroy();
     const url = adminUrl(baseUrl, name);
-    const db = openDatabase({ databaseUrl: url, dataDir: '', sqliteBusyTimeoutMs: 0, dbPoolMax: 10 });
+    const db = openDatabase({
+      databaseUrl: url,
+      dataDir: '',
+      sqliteBusyTimeoutMs: 0,
+      dbPoolMax: 10,
+    });
     await migrateLatest(db);
     return {
       db,

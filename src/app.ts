@@ -1,0 +1,75 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Express } from 'express';
+import type { Config } from './config.js';
+import type { Database } from './data-access/database.js';
+import { migrationStatus } from './data-access/migrator.js';
+import type { Services } from './domain/services.js';
+import type { UserService } from './domain/user.service.js';
+import type { Logger } from './logger.js';
+import { Authenticator } from './soap/auth.js';
+import { createMktowsEndpoint } from './soap/mktows.endpoint.js';
+import { mktowsHandlers } from './soap/mktows.handlers.js';
+
+/** The package root, from src/ when run with tsx and from dist/src/ when built. */
+export function packageRoot(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  return path.basename(path.dirname(here)) === 'dist'
+    ? path.resolve(here, '../..')
+    : path.resolve(here, '..');
+}
+
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  services: Services;
+  users: UserService;
+  logger: Logger;
+}
+
+export async function createApp({
+  config,
+  database,
+  services,
+  users,
+  logger,
+}: AppDeps): Promise<Express> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+
+  const authenticator = new Authenticator(users, {
+    windowSeconds: config.signatureWindowSeconds,
+    allowAnonymous: config.allowAnonymous,
+  });
+  const mktows = await createMktowsEndpoint(
+    mktowsHandlers(services, { maxBatchSize: config.maxBatchSize }),
+    authenticator,
+    {
+      wsdlFile: path.join(packageRoot(), 'wsdl', 'mktows.wsdl'),
+      maxBodyBytes: config.maxBodyBytes,
+      requestTimeoutMs: config.requestTimeoutMs,
+      workspacePartitions: config.workspacePartitions,
+    },
+    logger,
+  );
+  app.all('/soap/mktows/:version', mktows);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      const { pending } = await migrationStatus(database);
+      if (pending.length > 0)
+        res.status(503).json({ status: 'not ready', reason: 'migrations pending' });
+      else res.json({ status: 'ready', engine: database.engine });
+    } catch {
+      res.status(503).json({ status: 'not ready', reason: 'database unreachable' });
+    }
+  });
+  app.use((_req, res) => {
+    res.status(404).type('text/plain').send('Not found\n');
+  });
+  return app;
+}

@@ -1,0 +1,63 @@
+import type { Server } from 'node:http';
+import { createApp } from './app.js';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './data-access/database.js';
+import { migrateLatest } from './data-access/migrator.js';
+import { UserRepository } from './data-access/user.repository.js';
+import { createServices, type Services } from './domain/services.js';
+import { UserService } from './domain/user.service.js';
+import { createLogger, type Logger } from './logger.js';
+
+export interface Running {
+  server: Server;
+  port: number;
+  database: Database;
+  services: Services;
+  users: UserService;
+  logger: Logger;
+  /** A user created because none existed: printed once at start-up. */
+  developmentUser?: { userId: string; encryptionKey: string };
+  close(): Promise<void>;
+}
+
+/** The composition root: config → database → repositories → services → HTTP server. */
+export async function start(
+  config: Config,
+  logger: Logger = createLogger(config.logLevel),
+): Promise<Running> {
+  const database = openDatabase(config);
+  await migrateLatest(database);
+  const services = createServices(database, config);
+  const users = new UserService(new UserRepository(database.knex), config.mktowsUsers);
+  let developmentUser: Running['developmentUser'];
+  if (await users.isEmpty())
+    developmentUser = await users.create('development user created at first start');
+  if (config.allowAnonymous) {
+    logger.warn(
+      'ALLOW_ANONYMOUS is on: SOAP calls are accepted WITHOUT authentication. Never use this in production.',
+    );
+  }
+  const app = await createApp({ config, database, services, users, logger });
+  const server = app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  server.headersTimeout = 30000;
+  server.requestTimeout = Math.max(config.requestTimeoutMs + 5000, 30000);
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  return {
+    server,
+    port,
+    database,
+    services,
+    users,
+    logger,
+    developmentUser,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,195 @@
+import { AppError, ErrorCode, isAppError } from '../errors.js';
+
+export const MKTOWS_NS = 'http://www.marketo.com/mktows/';
+export const SOAP11_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
+
+interface FaultSpec {
+  vendorCode: number;
+  message: string;
+  /** Whose fault: the caller's (Client) or ours (Server). */
+  side: 'Client' | 'Server';
+  httpStatus: number;
+}
+
+/** The single mapping from our error codes to the vendor's fault codes. */
+const FAULTS: Record<ErrorCode, FaultSpec> = {
+  INTERNAL: { vendorCode: 10001, message: 'Internal Error', side: 'Server', httpStatus: 500 },
+  DATABASE_UNAVAILABLE: {
+    vendorCode: 20011,
+    message: 'Internal Error',
+    side: 'Server',
+    httpStatus: 500,
+  },
+  REQUEST_NOT_UNDERSTOOD: {
+    vendorCode: 20012,
+    message: 'Request Not Understood',
+    side: 'Client',
+    httpStatus: 500,
+  },
+  ACCESS_DENIED: { vendorCode: 20013, message: 'Access Denied', side: 'Client', httpStatus: 500 },
+  AUTHENTICATION_FAILED: {
+    vendorCode: 20014,
+    message: 'Authentication failed',
+    side: 'Client',
+    httpStatus: 500,
+  },
+  REQUEST_EXPIRED: {
+    vendorCode: 20016,
+    message: 'Request Expired',
+    side: 'Client',
+    httpStatus: 500,
+  },
+  INVALID_REQUEST: {
+    vendorCode: 20017,
+    message: 'Invalid Request',
+    side: 'Client',
+    httpStatus: 500,
+  },
+  UNSUPPORTED_OPERATION: {
+    vendorCode: 20019,
+    message: 'Unsupported Operation',
+    side: 'Client',
+    httpStatus: 500,
+  },
+  RATE_LIMIT_EXCEEDED: {
+    vendorCode: 20023,
+    message: 'Rate Limit Exceeded',
+    side: 'Client',
+    httpStatus: 500,
+  },
+  CONCURRENCY_LIMIT_EXCEEDED: {
+    vendorCode: 20024,
+    message: 'Concurrency Limit Exceeded',
+    side: 'Client',
+    httpStatus: 500,
+  },
+  REQUEST_TOO_LARGE: {
+    vendorCode: 20012,
+    message: 'Request Not Understood',
+    side: 'Client',
+    httpStatus: 413,
+  },
+  LEAD_KEY_REQUIRED: {
+    vendorCode: 20101,
+    message: 'Lead Key Required',
+    side: 'Client',
+    httpStatus: 500,
+  },
+  LEAD_KEY_BAD: { vendorCode: 20102, message: 'Lead Key Bad', side: 'Client', httpStatus: 500 },
+  LEAD_NOT_FOUND: { vendorCode: 20103, message: 'Lead Not Found', side: 'Client', httpStatus: 500 },
+  LEAD_DETAIL_REQUIRED: {
+    vendorCode: 20104,
+    message: 'Lead Detail Required',
+    side: 'Client',
+    httpStatus: 500,
+  },
+  LEAD_ATTRIBUTE_BAD: {
+    vendorCode: 20105,
+    message: 'Lead Attribute Bad',
+    side: 'Client',
+    httpStatus: 500,
+  },
+  LEAD_SYNC_FAILED: {
+    vendorCode: 20106,
+    message: 'Lead Sync Failed',
+    side: 'Client',
+    httpStatus: 500,
+  },
+  ACTIVITY_KEY_BAD: {
+    vendorCode: 20107,
+    message: 'Activity Key Bad',
+    side: 'Client',
+    httpStatus: 500,
+  },
+  PARAMETER_REQUIRED: {
+    vendorCode: 20109,
+    message: 'Parameter Required',
+    side: 'Client',
+    httpStatus: 500,
+  },
+  BAD_PARAMETER: { vendorCode: 20110, message: 'Bad Parameter', side: 'Client', httpStatus: 500 },
+  BAD_STREAM_POSITION: {
+    vendorCode: 20122,
+    message: 'Bad Stream Position',
+    side: 'Client',
+    httpStatus: 500,
+  },
+  STREAM_AT_END: { vendorCode: 20123, message: 'Stream at End', side: 'Client', httpStatus: 500 },
+};
+
+export interface WireFault {
+  vendorCode: number;
+  faultcode: string;
+  faultstring: string;
+  /** The detail text: our message when the error is the caller's, the generic one otherwise. */
+  message: string;
+  httpStatus: number;
+}
+
+/**
+ * Anything that is not an AppError becomes a generic Server fault: internals (SQL, stack
+ * traces, file names) never reach the caller.
+ */
+export function toWireFault(error: unknown): WireFault {
+  const app = isAppError(error) ? error : new AppError(ErrorCode.INTERNAL, 'Internal Error');
+  const spec = FAULTS[app.code];
+  const detail = spec.side === 'Client' ? app.message : spec.message;
+  return {
+    vendorCode: spec.vendorCode,
+    faultcode: `SOAP-ENV:${spec.side}`,
+    faultstring: `${spec.vendorCode} - ${spec.message}`,
+    message: `${detail} (${spec.vendorCode})`,
+    httpStatus: spec.httpStatus,
+  };
+}
+
+/** The error text a FAILED syncStatus carries. */
+export function syncErrorText(error: AppError): string {
+  const f = toWireFault(error);
+  return `${f.vendorCode} - ${error.message}`;
+}
+
+/** The shape node-soap turns into a SOAP 1.1 fault (it needs statusCode, or it answers 200). */
+export function toNodeSoapFault(error: unknown): { Fault: Record<string, unknown> } {
+  const f = toWireFault(error);
+  return {
+    Fault: {
+      faultcode: f.faultcode,
+      faultstring: f.faultstring,
+      detail: {
+        'ns1:serviceException': {
+          attributes: { 'xmlns:ns1': MKTOWS_NS },
+          name: 'mktServiceException',
+          message: f.message,
+          code: String(f.vendorCode),
+        },
+      },
+      statusCode: f.httpStatus,
+    },
+  };
+}
+
+function escapeXml(s: string): string {
+  return s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A complete fault envelope, for answers given before node-soap sees the request. */
+export function faultEnvelope(
+  error: unknown,
+  faultcodeOverride?: string,
+): { status: number; body: string } {
+  const f = toWireFault(error);
+  const body =
+    '<?xml version="1.0" encoding="UTF-8"?>' +
+    `<SOAP-ENV:Envelope xmlns:SOAP-ENV="${SOAP11_NS}">` +
+    '<SOAP-ENV:Body><SOAP-ENV:Fault>' +
+    `<faultcode>${escapeXml(faultcodeOverride ?? f.faultcode)}</faultcode>` +
+    `<faultstring>${escapeXml(f.faultstring)}</faultstring>` +
+    `<detail><ns1:serviceException xmlns:ns1="${MKTOWS_NS}">` +
+    '<name>mktServiceException</name>' +
+    `<message>${escapeXml(f.message)}</message>` +
+    `<code>${f.vendorCode}</code>` +
+    '</ns1:serviceException></detail>' +
+    '</SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>';
+  return { status: f.httpStatus, body };
+}

@@ -1,0 +1,122 @@
+import { AppError, ErrorCode } from '../errors.js';
+import {
+  LEAD_KEY_TYPES,
+  type LeadInput,
+  type LeadKey,
+  type LeadView,
+} from '../domain/lead.types.js';
+import type { ActivityView } from '../domain/activity.service.js';
+import { formatDateTime, list, object, requireObject, text, type Raw } from './values.js';
+
+/** LeadKey element → domain key. An unknown keyType is 20102; a missing key 20101. */
+export function toLeadKey(raw: Raw): LeadKey {
+  const key = object(raw);
+  if (!key) throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'leadKey is required');
+  const keyType = text(key.keyType, 'keyType')?.trim();
+  const keyValue = text(key.keyValue, 'keyValue');
+  if (!keyType) throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'leadKey.keyType is required');
+  if (!(LEAD_KEY_TYPES as readonly string[]).includes(keyType)) {
+    throw new AppError(
+      ErrorCode.LEAD_KEY_BAD,
+      `keyType ${keyType.slice(0, 64)} is not a LeadKeyRef`,
+    );
+  }
+  if (keyValue === undefined || keyValue.trim() === '') {
+    throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'leadKey.keyValue is required');
+  }
+  return { keyType: keyType as LeadKey['keyType'], keyValue };
+}
+
+/**
+ * LeadRecord element → domain input. A nil member means "not given" (PHP and .NET stubs send
+ * nil for every unset member); an empty Email clears the address.
+ */
+export function toLeadInput(raw: Raw): LeadInput {
+  const record = requireObject(raw, 'leadRecord', ErrorCode.LEAD_DETAIL_REQUIRED);
+  const input: LeadInput = {};
+  const id = text(record.Id, 'Id');
+  if (id !== undefined && id.trim() !== '') {
+    const s = id.trim();
+    if (!/^\d{1,10}$/.test(s) || Number(s) < 1 || Number(s) > 2147483647) {
+      throw new AppError(ErrorCode.LEAD_KEY_BAD, 'Id must be a whole number from 1 to 2147483647');
+    }
+    input.id = Number(s);
+  }
+  const email = text(record.Email, 'Email');
+  if (email !== undefined) input.email = email.trim() === '' ? null : email;
+  const fid = text(record.ForeignSysPersonId, 'ForeignSysPersonId');
+  if (fid !== undefined && fid.trim() !== '') input.foreignSysPersonId = fid;
+  const ftype = text(record.ForeignSysType, 'ForeignSysType');
+  if (ftype !== undefined && ftype.trim() !== '')
+    input.foreignSysType = ftype.trim() as LeadInput['foreignSysType'];
+  const attrs = object(record.leadAttributeList);
+  input.attributes = list(attrs?.attribute).map((a) => {
+    const attr = object(a);
+    const name = attr ? text(attr.attrName, 'attrName') : undefined;
+    if (!attr || name === undefined || name.trim() === '') {
+      throw new AppError(ErrorCode.LEAD_ATTRIBUTE_BAD, 'Every attribute needs an attrName');
+    }
+    const value = text(attr.attrValue, 'attrValue');
+    return { name, value: value ?? null };
+  });
+  return input;
+}
+
+/** Domain lead → LeadRecord in schema order (Id, Email, ForeignSysPersonId, ForeignSysType, leadAttributeList). */
+export function fromLeadView(
+  lead: LeadView,
+  include?: ReadonlySet<string>,
+): Record<string, unknown> {
+  const attributes = lead.attributes
+    .filter((a) => !include || include.has(a.name.toLowerCase()))
+    .map((a) => ({ attrName: a.name, attrType: a.type, attrValue: a.value }));
+  return {
+    Id: lead.id,
+    Email: lead.email,
+    ForeignSysPersonId: lead.foreignSysPersonId,
+    ForeignSysType: lead.foreignSysType,
+    leadAttributeList: attributes.length > 0 ? { attribute: attributes } : null,
+  };
+}
+
+function activityAttributes(a: ActivityView) {
+  return a.attributes.length > 0
+    ? {
+        attribute: a.attributes.map(([attrName, attrValue]) => ({
+          attrName,
+          attrType: null,
+          attrValue,
+        })),
+      }
+    : null;
+}
+
+/** ActivityRecord in schema order. */
+export function fromActivity(a: ActivityView): Record<string, unknown> {
+  return {
+    id: a.id,
+    activityDateTime: formatDateTime(a.createdAt),
+    activityType: a.activityType,
+    mktgAssetName: a.assetName,
+    activityAttributes: activityAttributes(a),
+    campaign: null,
+    personName: null,
+    mktPersonId: String(a.leadId),
+    foreignSysId: null,
+    orgName: null,
+    foreignSysOrgId: null,
+  };
+}
+
+/** LeadChangeRecord in schema order. */
+export function fromLeadChange(a: ActivityView): Record<string, unknown> {
+  return {
+    id: a.id,
+    activityDateTime: formatDateTime(a.createdAt),
+    activityType: a.activityType,
+    mktgAssetName: a.assetName,
+    activityAttributes: activityAttributes(a),
+    campaign: null,
+    mktPersonId: String(a.leadId),
+  };
+}

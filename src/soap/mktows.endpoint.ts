@@ -1,0 +1,245 @@
+import fs from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Request, Response } from 'express';
+import soap from 'soap';
+import { AppError, ErrorCode } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Authenticator, AuthenticationHeader } from './auth.js';
+import { inspectEnvelope, VersionMismatch } from './envelope-guard.js';
+import { faultEnvelope, MKTOWS_NS, toNodeSoapFault, toWireFault } from './faults.js';
+import type { CallContext, OperationHandler } from './mktows.handlers.js';
+import { decodeUtf8, readBody } from './request-body.js';
+import { object, text, type RawObject } from './values.js';
+
+export interface EndpointOptions {
+  wsdlFile: string;
+  maxBodyBytes: number;
+  requestTimeoutMs: number;
+  workspacePartitions: Readonly<Record<string, string>>;
+}
+
+interface Operation {
+  name: string;
+  soapAction: string;
+}
+
+const XML_TYPE = 'text/xml; charset=utf-8';
+const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
+const SERVICE = 'MktMktowsApiService';
+const PORT = 'MktowsApiSoapPort';
+const SAFE_HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+
+// Keep raw text for typed leaves so we validate values ourselves (node-soap would turn
+// "12abc" into 12 and "yes" into false without a word).
+const RAW = (t: string) => t;
+const RAW_TYPES = {
+  int: RAW,
+  long: RAW,
+  short: RAW,
+  integer: RAW,
+  boolean: RAW,
+  dateTime: RAW,
+  date: RAW,
+  double: RAW,
+  float: RAW,
+  decimal: RAW,
+};
+
+/** The parts of node-soap's Server we use (its typings keep `wsdl` private). */
+interface SoapServer {
+  processRequest(
+    xml: string,
+    req: { headers: IncomingHttpHeaders; url: string; method: string },
+  ): Promise<{ statusCode: number; body: string }>;
+  wsdl: {
+    xmlnsInEnvelope: string;
+    definitions: {
+      services: Record<string, { ports: Record<string, { binding: Binding }> }>;
+    };
+  };
+}
+
+interface Binding {
+  topElements: Record<string, { methodName: string }>;
+  methods: Record<string, { soapAction?: string }>;
+}
+
+function createSoapServer(wsdlXml: string, services: Record<string, unknown>): Promise<SoapServer> {
+  return new Promise((resolve, reject) => {
+    let server: SoapServer | undefined = undefined;
+    const options = {
+      path: '/soap/mktows',
+      services,
+      xml: wsdlXml,
+      envelopeKey: 'SOAP-ENV',
+      handleNilAsNull: true,
+      suppressStack: true,
+      customDeserializer: RAW_TYPES,
+      callback: (err: unknown) => {
+        if (err) reject(err instanceof Error ? err : new Error(String(err)));
+        else
+          setImmediate(() =>
+            server ? resolve(server) : reject(new Error('SOAP server not created')),
+          );
+      },
+    };
+    server = soap.listen(
+      null as unknown as Parameters<typeof soap.listen>[0],
+      options as unknown as soap.IServerOptions,
+    ) as unknown as SoapServer;
+  });
+}
+
+function soapActionOf(headers: IncomingHttpHeaders): string | undefined {
+  const raw = headers.soapaction;
+  const v = Array.isArray(raw) ? raw[0] : raw;
+  if (v === undefined) return undefined;
+  const trimmed = v.trim().replace(/^"(.*)"$/, '$1');
+  return trimmed === '' ? undefined : trimmed;
+}
+
+/**
+ * The mktows SOAP endpoint. node-soap is only the XML ⇄ object engine here: this handler owns
+ * HTTP (methods, body limits, decompression), checks the envelope and the operation before
+ * node-soap sees them, and every handler error goes out as a contract fault.
+ */
+export async function createMktowsEndpoint(
+  handlers: Record<string, OperationHandler>,
+  authenticator: Authenticator,
+  options: EndpointOptions,
+  logger: Logger,
+): Promise<(req: Request, res: Response) => void> {
+  const wsdlXml = fs.readFileSync(options.wsdlFile, 'utf8');
+
+  const port: Record<string, unknown> = {};
+  for (const [name, handler] of Object.entries(handlers)) {
+    port[name] = async (
+      args: RawObject | null,
+      _cb: unknown,
+      headers: RawObject | null | undefined,
+    ) => {
+      try {
+        const userId = await authenticator.authenticate(
+          object(headers?.AuthenticationHeader) as AuthenticationHeader | undefined,
+        );
+        const ctx: CallContext = { userId };
+        const workspace = text(
+          object(headers?.MktowsContextHeader)?.targetWorkspace,
+          'targetWorkspace',
+        )?.trim();
+        if (workspace) ctx.partition = options.workspacePartitions[workspace] ?? workspace;
+        return await handler(args ?? {}, ctx);
+      } catch (error) {
+        const fault = toWireFault(error);
+        if (fault.vendorCode === 10001 || fault.vendorCode === 20011)
+          logger.error({ err: error, operation: name }, 'SOAP call failed');
+        throw toNodeSoapFault(error);
+      }
+    };
+  }
+  const soapServer = await createSoapServer(wsdlXml, { [SERVICE]: { [PORT]: port } });
+  // node-soap writes xsi:nil without declaring the prefix; declare it once for every answer.
+  if (!soapServer.wsdl.xmlnsInEnvelope.includes('xmlns:xsi=')) {
+    soapServer.wsdl.xmlnsInEnvelope += ` xmlns:xsi="${XSI}"`;
+  }
+  const binding = soapServer.wsdl.definitions.services[SERVICE]?.ports[PORT]?.binding;
+  if (!binding) throw new Error('WSDL has no MktowsApiSoapPort binding');
+  const operations = new Map<string, Operation>();
+  for (const [element, { methodName }] of Object.entries(binding.topElements)) {
+    if (!handlers[methodName]) throw new Error(`No handler for WSDL operation ${methodName}`);
+    operations.set(element, {
+      name: methodName,
+      soapAction: binding.methods[methodName]?.soapAction ?? '',
+    });
+  }
+
+  const sendFault = (res: Response, error: unknown, faultcode?: string) => {
+    const { status, body } = faultEnvelope(error, faultcode);
+    res.status(status).type(XML_TYPE).send(body);
+  };
+
+  const serveWsdl = (req: Request, res: Response) => {
+    const host = req.get('host') ?? '';
+    const safeHost = SAFE_HOST.test(host) ? host : `localhost:${req.socket.localPort ?? 80}`;
+    const location = `${req.protocol}://${safeHost}${req.path}`;
+    res
+      .type('text/xml; charset=utf-8')
+      .send(wsdlXml.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${location}$2`));
+  };
+
+  const call = async (req: Request, res: Response) => {
+    const started = process.hrtime.bigint();
+    let operation = 'unknown';
+    try {
+      const xml = decodeUtf8(await readBody(req, options.maxBodyBytes));
+      const { bodyElement } = inspectEnvelope(xml, { maxDepth: 64, maxNameLength: 256 });
+      const op = operations.get(bodyElement.local);
+      if (!op)
+        throw new AppError(
+          ErrorCode.UNSUPPORTED_OPERATION,
+          `Operation ${bodyElement.local.slice(0, 64)} is not supported`,
+        );
+      if (bodyElement.ns !== MKTOWS_NS) {
+        throw new AppError(
+          ErrorCode.REQUEST_NOT_UNDERSTOOD,
+          `${bodyElement.local} must be in namespace ${MKTOWS_NS}`,
+        );
+      }
+      operation = op.name;
+      const action = soapActionOf(req.headers);
+      if (action !== undefined && action !== op.soapAction && action !== op.name) {
+        throw new AppError(
+          ErrorCode.UNSUPPORTED_OPERATION,
+          'SOAPAction does not match the operation in the Body',
+        );
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new AppError(ErrorCode.INTERNAL, 'Request timed out')),
+          options.requestTimeoutMs,
+        );
+      });
+      const headers = { ...req.headers, soapaction: `"${op.soapAction}"` };
+      const result = await Promise.race([
+        soapServer.processRequest(xml, { headers, url: req.originalUrl, method: 'POST' }),
+        timeout,
+      ]).finally(() => clearTimeout(timer));
+      res.status(result.statusCode).type(XML_TYPE).send(result.body);
+      logger.info(
+        {
+          operation,
+          status: result.statusCode,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+        },
+        'soap call',
+      );
+    } catch (error) {
+      if (res.headersSent) return;
+      sendFault(
+        res,
+        error,
+        error instanceof VersionMismatch ? 'SOAP-ENV:VersionMismatch' : undefined,
+      );
+      const f = toWireFault(error);
+      logger.info(
+        { operation, fault: f.vendorCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        'soap fault',
+      );
+    }
+  };
+
+  return (req, res) => {
+    if (req.method === 'GET' && /^wsdl$/i.test(Object.keys(req.query)[0] ?? ''))
+      return serveWsdl(req, res);
+    if (req.method === 'POST') return void call(req, res);
+    res.setHeader('Allow', 'GET, POST');
+    const fault = faultEnvelope(
+      new AppError(
+        ErrorCode.REQUEST_NOT_UNDERSTOOD,
+        `${req.method} is not a SOAP call; POST an envelope or GET ?WSDL`,
+      ),
+    );
+    res.status(405).type(XML_TYPE).send(fault.body);
+  };
+}

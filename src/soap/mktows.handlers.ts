@@ -1,0 +1,318 @@
+import { AppError, ErrorCode } from '../errors.js';
+import { ChangePaths } from '../domain/change-paths.js';
+import type { ActivityPage, ActivityTypeFilter, StreamStart } from '../domain/activity.service.js';
+import { LEAD_KEY_TYPES, type LeadKey } from '../domain/lead.types.js';
+import type { Services } from '../domain/services.js';
+import { syncErrorText } from './faults.js';
+import {
+  fromActivity,
+  fromLeadChange,
+  fromLeadView,
+  toLeadInput,
+  toLeadKey,
+} from './lead-record.mapper.js';
+import {
+  bool,
+  dateTime,
+  formatDateTime,
+  int,
+  list,
+  object,
+  requireObject,
+  text,
+  xsiTypeOf,
+  type Raw,
+  type RawObject,
+} from './values.js';
+
+export interface CallContext {
+  userId: string;
+  /** Partition new leads go to (from MktowsContextHeader.targetWorkspace). */
+  partition?: string;
+}
+
+export type OperationHandler = (
+  args: RawObject,
+  ctx: CallContext,
+) => Promise<Record<string, unknown>>;
+
+export interface HandlerLimits {
+  maxBatchSize: number;
+}
+
+const MAX_MULTIPLE_LEADS_BATCH = 1000;
+
+function activityFilter(raw: Raw): ActivityTypeFilter | undefined {
+  const f = object(raw);
+  if (!f) return undefined;
+  const types = (v: Raw) => list(object(v)?.activityType).map((t) => text(t, 'activityType') ?? '');
+  const filter: ActivityTypeFilter = {};
+  if (f.includeTypes !== undefined && f.includeTypes !== null)
+    filter.includeTypes = types(f.includeTypes);
+  if (f.excludeTypes !== undefined && f.excludeTypes !== null)
+    filter.excludeTypes = types(f.excludeTypes);
+  return filter;
+}
+
+function streamStart(raw: Raw): StreamStart {
+  const p = object(raw);
+  const start: StreamStart = {};
+  if (!p) return start;
+  const offset = text(p.offset, 'offset');
+  if (offset !== undefined && offset.trim() !== '') start.offset = offset;
+  const bad = ErrorCode.BAD_STREAM_POSITION;
+  const oldest = dateTime(p.oldestCreatedAt, 'oldestCreatedAt', bad);
+  const latest = dateTime(p.latestCreatedAt, 'latestCreatedAt', bad);
+  if (oldest) start.oldestCreatedAt = oldest;
+  if (latest) start.latestCreatedAt = latest;
+  return start;
+}
+
+function streamPosition(page: ActivityPage) {
+  const p = page.newStartPosition;
+  return {
+    latestCreatedAt: p.latestCreatedAt ? formatDateTime(p.latestCreatedAt) : null,
+    oldestCreatedAt: p.oldestCreatedAt ? formatDateTime(p.oldestCreatedAt) : null,
+    activityCreatedAt: p.activityCreatedAt ? formatDateTime(p.activityCreatedAt) : null,
+    offset: p.offset,
+  };
+}
+
+/** getMultipleLeads positions are opaque to clients: base64url JSON of where the page ended. */
+interface LeadStreamPosition {
+  k?: number;
+  u?: number;
+  i?: number;
+}
+
+function encodePosition(p: LeadStreamPosition): string {
+  return Buffer.from(JSON.stringify(p)).toString('base64url');
+}
+
+function decodePosition(raw: string | undefined): LeadStreamPosition | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  const bad = new AppError(
+    ErrorCode.BAD_STREAM_POSITION,
+    'streamPosition is not one this service issued',
+  );
+  if (raw.length > 200 || !/^[A-Za-z0-9_-]+$/.test(raw.trim())) throw bad;
+  try {
+    const p = JSON.parse(
+      Buffer.from(raw.trim(), 'base64url').toString('utf8'),
+    ) as LeadStreamPosition;
+    const ok = (v: unknown) => v === undefined || (Number.isSafeInteger(v) && (v as number) >= 0);
+    if (typeof p !== 'object' || p === null || !ok(p.k) || !ok(p.u) || !ok(p.i)) throw bad;
+    return p;
+  } catch {
+    throw bad;
+  }
+}
+
+/** The seven operations, each translating XML arguments → domain call → response in schema order. */
+export function mktowsHandlers(
+  services: Services,
+  limits: HandlerLimits,
+): Record<string, OperationHandler> {
+  const { leads, activities } = services;
+
+  return {
+    async getLead(args) {
+      const found = await leads.find(toLeadKey(args.leadKey));
+      return {
+        result: {
+          count: found.length,
+          leadRecordList: { leadRecord: found.map((l) => fromLeadView(l)) },
+        },
+      };
+    },
+
+    async syncLead(args, ctx) {
+      const input = toLeadInput(args.leadRecord);
+      const returnLead = bool(args.returnLead, 'returnLead');
+      if (returnLead === undefined)
+        throw new AppError(ErrorCode.PARAMETER_REQUIRED, 'returnLead is required');
+      const r = await leads.sync(input, {
+        path: ChangePaths.webService(ctx.userId),
+        partition: ctx.partition,
+      });
+      return {
+        result: {
+          leadId: r.leadId,
+          syncStatus: { leadId: r.leadId, status: r.status, error: null },
+          leadRecord: returnLead ? fromLeadView(r.lead) : null,
+        },
+      };
+    },
+
+    async syncMultipleLeads(args, ctx) {
+      const listEl = requireObject(
+        args.leadRecordList,
+        'leadRecordList',
+        ErrorCode.LEAD_DETAIL_REQUIRED,
+      );
+      const records = list(listEl.leadRecord);
+      if (records.length === 0)
+        throw new AppError(ErrorCode.LEAD_DETAIL_REQUIRED, 'leadRecordList is empty');
+      if (records.length > limits.maxBatchSize) {
+        throw new AppError(
+          ErrorCode.BAD_PARAMETER,
+          `At most ${limits.maxBatchSize} lead records per call`,
+        );
+      }
+      const dedup = bool(args.dedupEnabled, 'dedupEnabled') ?? true;
+      const inputs = records.map((raw) => {
+        try {
+          return toLeadInput(raw);
+        } catch (error) {
+          return error instanceof AppError
+            ? error
+            : new AppError(ErrorCode.LEAD_SYNC_FAILED, 'Bad lead record');
+        }
+      });
+      const valid = inputs.filter((i) => !(i instanceof AppError));
+      const results = await leads.syncMany(valid as Exclude<(typeof inputs)[number], AppError>[], {
+        path: ChangePaths.webService(ctx.userId),
+        partition: ctx.partition,
+        matchByEmail: dedup,
+      });
+      let next = 0;
+      const syncStatus = inputs.map((input) => {
+        if (input instanceof AppError)
+          return { leadId: 0, status: 'FAILED', error: syncErrorText(input) };
+        const r = results[next++]!;
+        if (r instanceof AppError)
+          return { leadId: input.id ?? 0, status: 'FAILED', error: syncErrorText(r) };
+        return { leadId: r.leadId, status: r.status, error: null };
+      });
+      return { result: { syncStatusList: { syncStatus } } };
+    },
+
+    async getMultipleLeads(args) {
+      const requested = int(args.batchSize, 'batchSize');
+      if (requested !== undefined && requested < 1)
+        throw new AppError(ErrorCode.BAD_PARAMETER, 'batchSize must be positive');
+      const limit = Math.min(requested ?? MAX_MULTIPLE_LEADS_BATCH, MAX_MULTIPLE_LEADS_BATCH);
+      const includeNames = list(object(args.includeAttributes)?.stringItem).map((s) =>
+        (text(s, 'stringItem') ?? '').trim().toLowerCase(),
+      );
+      const include = includeNames.length > 0 ? new Set(includeNames) : undefined;
+      const position = decodePosition(text(args.streamPosition, 'streamPosition'));
+      const selector = object(args.leadSelector);
+      const selectorType = selector ? xsiTypeOf(selector) : undefined;
+      let page: { records: Record<string, unknown>[]; remaining: number; next: LeadStreamPosition };
+
+      if (selector && selectorType === 'LeadKeySelector') {
+        const keyType = text(selector.keyType, 'keyType')?.trim() ?? '';
+        if (!(LEAD_KEY_TYPES as readonly string[]).includes(keyType)) {
+          throw new AppError(ErrorCode.LEAD_KEY_BAD, 'keyType is not a LeadKeyRef');
+        }
+        const values = list(object(selector.keyValues)?.stringItem).map(
+          (s) => text(s, 'stringItem') ?? '',
+        );
+        if (values.length === 0)
+          throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'keyValues is empty');
+        if (values.length > MAX_MULTIPLE_LEADS_BATCH) {
+          throw new AppError(
+            ErrorCode.BAD_PARAMETER,
+            `At most ${MAX_MULTIPLE_LEADS_BATCH} keyValues`,
+          );
+        }
+        const all = await leads.findMany(
+          keyType as LeadKey['keyType'],
+          values.filter((v) => v.trim() !== ''),
+        );
+        const start = position?.k ?? 0;
+        const slice = all.slice(start, start + limit);
+        page = {
+          records: slice.map((l) => fromLeadView(l, include)),
+          remaining: Math.max(0, all.length - start - slice.length),
+          next: { k: start + slice.length },
+        };
+      } else if (
+        (selector && selectorType === 'LastUpdateAtSelector') ||
+        (!selector && args.lastUpdatedAt != null)
+      ) {
+        const oldest = selector
+          ? dateTime(selector.oldestUpdatedAt, 'oldestUpdatedAt')
+          : dateTime(args.lastUpdatedAt, 'lastUpdatedAt');
+        if (!oldest)
+          throw new AppError(ErrorCode.PARAMETER_REQUIRED, 'oldestUpdatedAt is required');
+        const latest = selector ? dateTime(selector.latestUpdatedAt, 'latestUpdatedAt') : undefined;
+        const after =
+          position && position.u !== undefined && position.i !== undefined
+            ? { updatedAt: position.u, id: position.i }
+            : null;
+        const r = await leads.listUpdated(
+          { oldest: oldest.getTime(), latest: latest?.getTime() ?? null },
+          after,
+          limit,
+        );
+        const last = r.leads[r.leads.length - 1];
+        page = {
+          records: r.leads.map((l) => fromLeadView(l, include)),
+          remaining: r.remaining,
+          next: last ? { u: last.updatedAt.getTime(), i: last.id } : (position ?? {}),
+        };
+      } else if (selector) {
+        throw new AppError(
+          ErrorCode.BAD_PARAMETER,
+          'leadSelector needs xsi:type LeadKeySelector or LastUpdateAtSelector',
+        );
+      } else {
+        throw new AppError(ErrorCode.PARAMETER_REQUIRED, 'leadSelector is required');
+      }
+      return {
+        result: {
+          returnCount: page.records.length,
+          remainingCount: page.remaining,
+          newStreamPosition: encodePosition(page.next),
+          leadRecordList: page.records.length > 0 ? { leadRecord: page.records } : null,
+        },
+      };
+    },
+
+    async getLeadActivity(args) {
+      const page = await activities.listForLead(toLeadKey(args.leadKey), {
+        filter: activityFilter(args.activityFilter),
+        start: streamStart(args.startPosition),
+        batchSize: int(args.batchSize, 'batchSize'),
+      });
+      return {
+        leadActivityList: {
+          returnCount: page.returnCount,
+          remainingCount: page.remainingCount,
+          newStartPosition: streamPosition(page),
+          activityRecordList:
+            page.activities.length > 0
+              ? { activityRecord: page.activities.map(fromActivity) }
+              : null,
+        },
+      };
+    },
+
+    async getLeadChanges(args) {
+      if (!object(args.startPosition))
+        throw new AppError(ErrorCode.PARAMETER_REQUIRED, 'startPosition is required');
+      const page = await activities.changes(streamStart(args.startPosition), {
+        filter: activityFilter(args.activityFilter),
+        batchSize: int(args.batchSize, 'batchSize'),
+      });
+      return {
+        result: {
+          returnCount: page.returnCount,
+          remainingCount: page.remainingCount,
+          newStartPosition: streamPosition(page),
+          leadChangeRecordList:
+            page.activities.length > 0
+              ? { leadChangeRecord: page.activities.map(fromLeadChange) }
+              : null,
+        },
+      };
+    },
+
+    async deleteLead(args, ctx) {
+      const ids = await leads.delete(toLeadKey(args.leadKey), ChangePaths.webService(ctx.userId));
+      return { result: { count: ids.length, leadIdList: { leadId: ids } } };
+    },
+  };
+}

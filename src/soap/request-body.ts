@@ -1,0 +1,92 @@
+import type { IncomingMessage } from 'node:http';
+import zlib from 'node:zlib';
+import type { Transform } from 'node:stream';
+import { AppError, ErrorCode } from '../errors.js';
+
+const tooLarge = (limit: number) =>
+  new AppError(ErrorCode.REQUEST_TOO_LARGE, `Request body larger than ${limit} bytes`);
+
+function decoder(encoding: string | undefined): Transform | null {
+  switch ((encoding ?? 'identity').trim().toLowerCase()) {
+    case 'identity':
+    case '':
+      return null;
+    case 'gzip':
+    case 'x-gzip':
+      return zlib.createGunzip();
+    case 'deflate':
+      return zlib.createInflate();
+    case 'br':
+      return zlib.createBrotliDecompress();
+    default:
+      throw new AppError(ErrorCode.REQUEST_NOT_UNDERSTOOD, 'Unsupported Content-Encoding');
+  }
+}
+
+/**
+ * Reads a request body up to `limit` bytes after decompression. Counting happens as data
+ * inflates, so a small compressed body that would inflate to gigabytes is stopped at the limit.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      req.resume();
+      reject(tooLarge(limit));
+      return;
+    }
+    let source: NodeJS.ReadableStream = req;
+    let inflate: Transform | null;
+    try {
+      inflate = decoder(req.headers['content-encoding']);
+    } catch (error) {
+      req.resume();
+      reject(error);
+      return;
+    }
+    if (inflate) source = req.pipe(inflate);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (error: unknown, body?: Buffer) => {
+      if (done) return;
+      done = true;
+      if (error) {
+        if (inflate) {
+          req.unpipe(inflate);
+          inflate.destroy();
+        }
+        req.resume();
+        reject(error);
+      } else resolve(body!);
+    };
+    source.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) finish(tooLarge(limit));
+      else chunks.push(chunk);
+    });
+    source.on('end', () => finish(null, Buffer.concat(chunks)));
+    source.on('error', () =>
+      finish(
+        new AppError(
+          ErrorCode.REQUEST_NOT_UNDERSTOOD,
+          'Request body could not be read or decompressed',
+        ),
+      ),
+    );
+    req.on('aborted', () =>
+      finish(new AppError(ErrorCode.REQUEST_NOT_UNDERSTOOD, 'Request aborted')),
+    );
+  });
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/** Decodes UTF-8 strictly (a BOM is dropped); invalid bytes are the caller's error. */
+export function decodeUtf8(body: Buffer): string {
+  try {
+    return utf8.decode(body);
+  } catch {
+    throw new AppError(ErrorCode.REQUEST_NOT_UNDERSTOOD, 'Request body is not valid UTF-8');
+  }
+}

@@ -1,0 +1,107 @@
+import { AppError, ErrorCode } from '../errors.js';
+
+/** What node-soap hands a handler: nested plain objects, arrays and (thanks to our deserializers) raw text. */
+export type Raw = unknown;
+export type RawObject = Record<string, Raw>;
+
+export function isObject(v: Raw): v is RawObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function object(v: Raw): RawObject | undefined {
+  return isObject(v) ? v : undefined;
+}
+
+export function requireObject(
+  v: Raw,
+  name: string,
+  code: ErrorCode = ErrorCode.PARAMETER_REQUIRED,
+): RawObject {
+  if (!isObject(v)) throw new AppError(code, `${name} is required`);
+  return v;
+}
+
+/** Text of an element, or undefined when it is absent or nil. */
+export function text(v: Raw, name: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  // An element with children where text was expected: treat as empty rather than guessing.
+  if (isObject(v) && Object.keys(v).every((k) => k === 'attributes')) return '';
+  throw new AppError(ErrorCode.BAD_PARAMETER, `${name} must be text`);
+}
+
+export function requireText(
+  v: Raw,
+  name: string,
+  code: ErrorCode = ErrorCode.PARAMETER_REQUIRED,
+): string {
+  const t = text(v, name);
+  if (t === undefined || t.trim() === '') throw new AppError(code, `${name} is required`);
+  return t;
+}
+
+/** Unbounded elements arrive as arrays; tolerate a single object too. */
+export function list(v: Raw): Raw[] {
+  if (v === undefined || v === null) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+export function int(v: Raw, name: string): number | undefined {
+  const t = text(v, name);
+  if (t === undefined) return undefined;
+  const s = t.trim();
+  if (!/^[+-]?\d{1,10}$/.test(s) || Number(s) > 2147483647 || Number(s) < -2147483648) {
+    throw new AppError(ErrorCode.BAD_PARAMETER, `${name} must be a 32-bit integer`);
+  }
+  return Number(s);
+}
+
+export function bool(v: Raw, name: string): boolean | undefined {
+  const t = text(v, name);
+  if (t === undefined) return undefined;
+  switch (t.trim()) {
+    case 'true':
+    case '1':
+      return true;
+    case 'false':
+    case '0':
+      return false;
+    default:
+      throw new AppError(ErrorCode.BAD_PARAMETER, `${name} must be true, false, 1 or 0`);
+  }
+}
+
+const DATE_TIME = /^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
+
+/** xs:dateTime, strictly; a value without an offset is read as UTC. */
+export function dateTime(
+  v: Raw,
+  name: string,
+  code: ErrorCode = ErrorCode.BAD_PARAMETER,
+): Date | undefined {
+  const t = text(v, name);
+  if (t === undefined || t.trim() === '') return undefined;
+  const s = t.trim();
+  const ms = DATE_TIME.test(s) ? Date.parse(/(Z|[+-]\d{2}:\d{2})$/.test(s) ? s : `${s}Z`) : NaN;
+  if (Number.isNaN(ms)) throw new AppError(code, `${name} must be an xs:dateTime`);
+  return new Date(ms);
+}
+
+/** xs:dateTime as written in responses: UTC, milliseconds, Z. */
+export function formatDateTime(d: Date): string {
+  return d.toISOString();
+}
+
+/** The local name of an xsi:type value, whatever prefix the client chose. */
+export function xsiTypeOf(v: Raw): string | undefined {
+  const attrs = isObject(v) ? object(v.attributes) : undefined;
+  if (!attrs) return undefined;
+  for (const [k, val] of Object.entries(attrs)) {
+    if (k === 'xsi:type' || k.endsWith(':type') || k === 'type') {
+      if (typeof val === 'string') return val.includes(':') ? val.slice(val.indexOf(':') + 1) : val;
+      if (isObject(val) && typeof val.type === 'string') return val.type;
+    }
+  }
+  return undefined;
+}
