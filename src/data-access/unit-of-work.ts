@@ -83,7 +83,9 @@ export function classifyDatabaseError(error: unknown): unknown {
     code === 'SQLITE_CANTOPEN' ||
     code === 'SQLITE_FULL' ||
     code === 'SQLITE_IOERR' ||
-    /Timeout acquiring a connection|Connection terminated|pool is probably full/i.test(message);
+    /Timeout acquiring a connection|Unable to acquire a connection|Connection terminated|pool is probably full|database .* does not exist/i.test(
+      message,
+    );
   if (unavailable) {
     return new AppError(ErrorCode.DATABASE_UNAVAILABLE, 'Database unavailable', { cause: error });
   }

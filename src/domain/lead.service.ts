@@ -352,6 +352,8 @@ export class LeadService {
     } else if (change.emailKey && ctx.matchByEmail !== false) {
       await repos.lockEmailKeys([change.emailKey]);
       lead = (await repos.leads.findByEmailKey(change.emailKey))[0] ?? null;
+      // The address was the key that found the lead, not a change to it.
+      if (lead) change = { ...change, email: undefined, emailKey: undefined };
     }
     await repos.lockEmailKeys([lead?.emailKey ?? null, change.emailKey ?? null]);
     if (lead) {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Request, Response } from 'express';
-import soap from 'soap';
+import * as soap from 'soap';
 import { AppError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Authenticator, AuthenticationHeader } from './auth.js';

@@ -1,0 +1,283 @@
+import zlib from 'node:zlib';
+import { expect } from 'chai';
+import { requestSignature } from '../../src/soap/auth.js';
+import { testEngines } from '../support/database.js';
+import {
+  envelope,
+  faultCode,
+  isoNow,
+  postXml,
+  rawCall,
+  startTestService,
+  TEST_USER,
+  type TestService,
+} from '../support/service.js';
+
+const GET_LEAD = (email: string) =>
+  `<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>${email}</keyValue></leadKey></ns1:paramsGetLead>`;
+const SYNC_LEAD = (email: string) =>
+  `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`;
+
+function expectFault(res: { status: number; body: string }, code: number, status = 500) {
+  expect(res.status, res.body).to.equal(status);
+  expect(faultCode(res.body), res.body).to.equal(code);
+  expect(res.body).to.match(/<faultcode>SOAP-ENV:(Client|Server|VersionMismatch)<\/faultcode>/);
+  expect(res.body).to.not.match(/\bat .*\.(ts|js):\d+/);
+}
+
+for (const engine of testEngines()) {
+  describe(`mktows endpoint over HTTP (${engine.name})`, () => {
+    let service: TestService;
+    before(async () => {
+      service = await startTestService(engine, { maxBodyBytes: 64 * 1024 });
+      const res = await rawCall(service.url, SYNC_LEAD('ann@example.com'));
+      expect(res.status).to.equal(200);
+    });
+    after(() => service.stop());
+
+    describe('WSDL and routing', () => {
+      it('serves the WSDL at ?WSDL in any case, with the address it was fetched from', async () => {
+        for (const q of ['?WSDL', '?wsdl', '?Wsdl']) {
+          const res = await fetch(`${service.base}/soap/mktows/2_6${q}`);
+          expect(res.status).to.equal(200);
+          const text = await res.text();
+          expect(text).to.contain(`location="${service.base}/soap/mktows/2_6"`);
+          expect(text).to.contain('name="MktMktowsApiService"');
+        }
+      });
+
+      it('answers calls on any /soap/mktows/<version> path', async () => {
+        const res = await rawCall(`${service.base}/soap/mktows/2_1`, GET_LEAD('ann@example.com'));
+        expect(res.status).to.equal(200);
+        expect(res.body).to.contain('<count>1</count>');
+      });
+
+      it('answers GET without ?WSDL, PUT and DELETE with a fault and 405', async () => {
+        for (const method of ['GET', 'PUT', 'DELETE']) {
+          const res = await fetch(service.url, { method });
+          expect(res.status).to.equal(405);
+          expect(faultCode(await res.text())).to.equal(20012);
+        }
+      });
+
+      it('has /healthz and /readyz', async () => {
+        expect((await fetch(`${service.base}/healthz`)).status).to.equal(200);
+        const ready = await fetch(`${service.base}/readyz`);
+        expect(ready.status).to.equal(200);
+        expect(((await ready.json()) as { status: string }).status).to.equal('ready');
+      });
+    });
+
+    describe('the operation and SOAPAction', () => {
+      it('accepts the matching SOAPAction, quoted or not, and an empty one', async () => {
+        for (const soapAction of [
+          '"http://www.marketo.com/mktows/getLead"',
+          'http://www.marketo.com/mktows/getLead',
+          '""',
+        ]) {
+          const res = await rawCall(service.url, GET_LEAD('ann@example.com'), { soapAction });
+          expect(res.status, soapAction).to.equal(200);
+        }
+      });
+
+      it('refuses a SOAPAction that names another operation (node-soap would have run it)', async () => {
+        const res = await rawCall(service.url, GET_LEAD('ann@example.com'), {
+          soapAction: '"http://www.marketo.com/mktows/syncLead"',
+        });
+        expectFault(res, 20019);
+      });
+
+      it('refuses an unknown SOAPAction and unsupported vendor operations with 20019', async () => {
+        expectFault(
+          await rawCall(service.url, GET_LEAD('ann@example.com'), { soapAction: '"urn:nope"' }),
+          20019,
+        );
+        expectFault(await rawCall(service.url, '<ns1:paramsListOperation/>'), 20019);
+        expectFault(await rawCall(service.url, '<ns1:paramsMergeLeads/>'), 20019);
+      });
+    });
+
+    describe('malformed requests', () => {
+      const cases: Array<[string, string | Buffer, number]> = [
+        ['empty body', '', 20012],
+        ['not XML', 'hello', 20012],
+        ['JSON', '{"paramsGetLead":{}}', 20012],
+        ['truncated envelope', envelope(GET_LEAD('ann@example.com')).slice(0, 200), 20012],
+        ['unparseable XML', '<a><b></a>', 20012],
+        [
+          'a DOCTYPE',
+          '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "x">]>' +
+            envelope(GET_LEAD('&e;')).replace(/^<\?xml[^>]*>/, ''),
+          20012,
+        ],
+        [
+          'invalid UTF-8',
+          Buffer.concat([
+            Buffer.from(envelope(GET_LEAD('a')).slice(0, 300)),
+            Buffer.from([0xc3, 0x28]),
+          ]),
+          20012,
+        ],
+        [
+          'no Body',
+          '<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"/>',
+          20012,
+        ],
+        [
+          'two Body children',
+          envelope(GET_LEAD('ann@example.com') + GET_LEAD('ann@example.com')),
+          20012,
+        ],
+        [
+          'an element named __proto__',
+          envelope('<ns1:paramsGetLead><__proto__><x>1</x></__proto__></ns1:paramsGetLead>'),
+          20012,
+        ],
+      ];
+      for (const [name, body, code] of cases) {
+        it(`answers ${name} with fault ${code}`, async () => {
+          expectFault(await postXml(service.url, body), code);
+        });
+      }
+
+      it('answers a SOAP 1.2 envelope with a VersionMismatch fault', async () => {
+        const soap12 = envelope(GET_LEAD('ann@example.com')).replace(
+          'http://schemas.xmlsoap.org/soap/envelope/',
+          'http://www.w3.org/2003/05/soap-envelope',
+        );
+        const res = await postXml(service.url, soap12);
+        expectFault(res, 20012);
+        expect(res.body).to.contain('<faultcode>SOAP-ENV:VersionMismatch</faultcode>');
+      });
+    });
+
+    describe('body limit', () => {
+      it('refuses a body over the limit with HTTP 413 and a fault', async () => {
+        const big = envelope(GET_LEAD('a'.repeat(70 * 1024)));
+        expectFault(await postXml(service.url, big), 20012, 413);
+      });
+
+      it('refuses a compressed body that inflates over the limit, without inflating it all', async () => {
+        const bomb = zlib.gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20));
+        expect(bomb.length).to.be.below(100 * 1024);
+        const res = await postXml(service.url, bomb, { headers: { 'Content-Encoding': 'gzip' } });
+        expectFault(res, 20012, 413);
+      });
+
+      it('accepts a gzip body under the limit', async () => {
+        const body = zlib.gzipSync(Buffer.from(envelope(GET_LEAD('ann@example.com'))));
+        const res = await postXml(service.url, body, { headers: { 'Content-Encoding': 'gzip' } });
+        expect(res.status).to.equal(200);
+      });
+    });
+
+    describe('authentication', () => {
+      it('refuses a call without AuthenticationHeader (20014)', async () => {
+        expectFault(await rawCall(service.url, GET_LEAD('ann@example.com'), { user: null }), 20014);
+      });
+
+      it('refuses an unknown user and a wrong signature (20014)', async () => {
+        expectFault(
+          await rawCall(service.url, GET_LEAD('ann@example.com'), {
+            user: { userId: 'nobody', encryptionKey: 'x' },
+          }),
+          20014,
+        );
+        expectFault(
+          await rawCall(service.url, GET_LEAD('ann@example.com'), {
+            user: { ...TEST_USER, encryptionKey: 'WRONG' },
+          }),
+          20014,
+        );
+      });
+
+      it('refuses the signature of another timestamp (20014)', async () => {
+        const other = isoNow(-1000);
+        const res = await rawCall(service.url, GET_LEAD('ann@example.com'), {
+          timestamp: isoNow(),
+          signature: requestSignature(TEST_USER.encryptionKey, other, TEST_USER.userId),
+        });
+        expectFault(res, 20014);
+      });
+
+      it('refuses timestamps too old or too far ahead (20016)', async () => {
+        expectFault(
+          await rawCall(service.url, GET_LEAD('ann@example.com'), {
+            timestamp: isoNow(-16 * 60000),
+          }),
+          20016,
+        );
+        expectFault(
+          await rawCall(service.url, GET_LEAD('ann@example.com'), {
+            timestamp: isoNow(16 * 60000),
+          }),
+          20016,
+        );
+      });
+
+      it('accepts a timestamp with a non-UTC offset and an upper-case signature', async () => {
+        const d = new Date(Date.now() - 8 * 3600000);
+        const ts = d.toISOString().replace(/\.\d{3}Z$/, '-08:00');
+        const sig = requestSignature(TEST_USER.encryptionKey, ts, TEST_USER.userId).toUpperCase();
+        const res = await rawCall(service.url, GET_LEAD('ann@example.com'), {
+          timestamp: ts,
+          signature: sig,
+        });
+        expect(res.status, res.body).to.equal(200);
+      });
+
+      it('never echoes the key or the signature in a fault', async () => {
+        const res = await rawCall(service.url, GET_LEAD('ann@example.com'), {
+          user: { ...TEST_USER, encryptionKey: 'WRONG' },
+        });
+        expect(res.body).to.not.contain(TEST_USER.encryptionKey);
+        expect(res.body).to.not.match(/[0-9a-f]{40}/);
+      });
+    });
+
+    describe('partitions from MktowsContextHeader', () => {
+      it('creates leads in the target workspace partition', async () => {
+        const res = await rawCall(service.url, SYNC_LEAD('east@example.com'), {
+          extraHeaderXml:
+            '<ns1:MktowsContextHeader><targetWorkspace>East</targetWorkspace></ns1:MktowsContextHeader>',
+        });
+        expect(res.status, res.body).to.equal(200);
+        const [lead] = await service.running.services.leads.find({
+          keyType: 'EMAIL',
+          keyValue: 'east@example.com',
+        });
+        expect(lead?.partition).to.equal('East');
+      });
+    });
+
+    describe('syncMultipleLeads', () => {
+      it('refuses more records than the configured batch limit', async () => {
+        const records = Array.from(
+          { length: 301 },
+          (_, i) => `<leadRecord><Email>m${i}@example.com</Email></leadRecord>`,
+        ).join('');
+        const res = await rawCall(
+          service.url,
+          `<ns1:paramsSyncMultipleLeads><leadRecordList>${records}</leadRecordList></ns1:paramsSyncMultipleLeads>`,
+        );
+        expectFault(res, 20110);
+      });
+    });
+  });
+}
+
+describe('database unavailable', () => {
+  it('answers 20011 as a Server fault when the database is gone', async () => {
+    const [engine] = testEngines();
+    const service = await startTestService(engine!);
+    try {
+      await service.running.database.knex.destroy();
+      const res = await rawCall(service.url, SYNC_LEAD('down@example.com'));
+      expect(res.status).to.equal(500);
+      expect(faultCode(res.body), res.body).to.equal(20011);
+      expect(res.body).to.contain('<faultcode>SOAP-ENV:Server</faultcode>');
+    } finally {
+      await service.stop().catch(() => undefined);
+    }
+  });
+});

@@ -1,0 +1,128 @@
+import { loadConfig, type Config } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { start, type Running } from '../../src/main.js';
+import { requestSignature } from '../../src/soap/auth.js';
+import type { TestEngine } from './database.js';
+
+export const TEST_USER = { userId: 'test_user', encryptionKey: 'TESTKEY0123456789ABCDEF' };
+
+export interface TestService {
+  engine: TestEngine['name'];
+  base: string;
+  /** The endpoint, e.g. http://127.0.0.1:PORT/soap/mktows/2_9 */
+  url: string;
+  wsdlUrl: string;
+  running: Running;
+  config: Config;
+  stop(): Promise<void>;
+}
+
+/** The real service on a free port over a fresh database of the engine, with a known user. */
+export async function startTestService(
+  engine: TestEngine,
+  overrides: Partial<Config> = {},
+): Promise<TestService> {
+  const made = await engine.create();
+  // The fresh database is already migrated; the service opens its own connection to it.
+  await made.db.close();
+  const config = loadConfig(
+    {
+      DATABASE_URL: made.url,
+      DATA_DIR: made.dataDir || './data',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      MKTOWS_USERS: `${TEST_USER.userId}:${TEST_USER.encryptionKey}`,
+      LOG_LEVEL: 'silent',
+    },
+    overrides,
+  );
+  const running = await start(config, createLogger('silent'));
+  const base = `http://127.0.0.1:${running.port}`;
+  return {
+    engine: engine.name,
+    base,
+    url: `${base}/soap/mktows/2_9`,
+    wsdlUrl: `${base}/soap/mktows/2_9?WSDL`,
+    running,
+    config,
+    async stop() {
+      await running.close();
+      await made.drop();
+    },
+  };
+}
+
+export interface RawCallOptions {
+  user?: { userId: string; encryptionKey: string } | null;
+  timestamp?: string;
+  signature?: string;
+  soapAction?: string;
+  extraHeaderXml?: string;
+  headers?: Record<string, string>;
+}
+
+export interface RawResponse {
+  status: number;
+  body: string;
+  contentType: string;
+}
+
+export function isoNow(offsetMs = 0): string {
+  return new Date(Date.now() + offsetMs).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+}
+
+/** The SOAP header a client computes: timestamp, user id and HMAC-SHA1 signature. */
+export function authHeaderXml(opts: RawCallOptions = {}): string {
+  const user = opts.user === undefined ? TEST_USER : opts.user;
+  if (user === null) return '';
+  const ts = opts.timestamp ?? isoNow();
+  const sig = opts.signature ?? requestSignature(user.encryptionKey, ts, user.userId);
+  return (
+    '<ns1:AuthenticationHeader>' +
+    `<mktowsUserId>${user.userId}</mktowsUserId><requestSignature>${sig}</requestSignature>` +
+    `<requestTimestamp>${ts}</requestTimestamp></ns1:AuthenticationHeader>`
+  );
+}
+
+export function envelope(bodyXml: string, opts: RawCallOptions = {}): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>' +
+    '<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" ' +
+    'xmlns:ns1="http://www.marketo.com/mktows/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">' +
+    `<SOAP-ENV:Header>${authHeaderXml(opts)}${opts.extraHeaderXml ?? ''}</SOAP-ENV:Header>` +
+    `<SOAP-ENV:Body>${bodyXml}</SOAP-ENV:Body></SOAP-ENV:Envelope>`
+  );
+}
+
+/** POSTs a body element in a signed envelope, as a hand-written client would. */
+export async function rawCall(
+  url: string,
+  bodyXml: string,
+  opts: RawCallOptions = {},
+): Promise<RawResponse> {
+  return postXml(url, envelope(bodyXml, opts), opts);
+}
+
+export async function postXml(
+  url: string,
+  xml: string | Buffer,
+  opts: RawCallOptions = {},
+): Promise<RawResponse> {
+  const headers: Record<string, string> = {
+    'Content-Type': 'text/xml; charset=utf-8',
+    ...(opts.headers ?? {}),
+  };
+  if (opts.soapAction !== undefined) headers.SOAPAction = opts.soapAction;
+  const res = await fetch(url, { method: 'POST', headers, body: xml });
+  return {
+    status: res.status,
+    body: await res.text(),
+    contentType: res.headers.get('content-type') ?? '',
+  };
+}
+
+/** The vendor fault code in a fault body, or null. */
+export function faultCode(body: string): number | null {
+  const m = /<code>(\d+)<\/code>/.exec(body);
+  return m ? Number(m[1]) : null;
+}
