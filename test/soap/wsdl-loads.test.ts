@@ -1,0 +1,102 @@
+import { execFile, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { testEngines } from '../support/database.js';
+import { startTestService, type TestService } from '../support/service.js';
+
+function has(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+}
+
+/** Asynchronous, so the in-process service can answer the tool while it runs. */
+function run(cmd: string, args: string[], cwd?: string): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd, encoding: 'utf8', timeout: 120000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      resolve({ code, out: `${stdout}${stderr}` });
+    });
+  });
+}
+
+const WSIMPORT = '/usr/share/jaxws/bin/wsimport.sh';
+
+/** The WSDL as served loads in each strict toolkit without a warning. */
+describe('the served WSDL in third-party toolkits', function () {
+  this.timeout(180000);
+  let service: TestService;
+  let dir: string;
+  let wsdlFile: string;
+
+  before(async () => {
+    service = await startTestService(testEngines()[0]!);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-wsdl-'));
+    wsdlFile = path.join(dir, 'mktows.wsdl');
+    fs.writeFileSync(wsdlFile, await (await fetch(service.wsdlUrl)).text());
+  });
+  after(async () => {
+    await service.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is well-formed and its schema compiles (xmllint)', async () => {
+    const r = await run('xmllint', ['--noout', wsdlFile]);
+    expect(r.code, r.out).to.equal(0);
+    expect(r.out).to.equal('');
+  });
+
+  it('loads in Python zeep (strict), with every operation', async () => {
+    const script = `
+import sys, warnings, zeep
+warnings.simplefilter("error")
+c = zeep.Client(sys.argv[1], settings=zeep.Settings(strict=True))
+ops = sorted(c.service._binding._operations.keys())
+print(",".join(ops))`;
+    const r = await run('/usr/bin/python3', ['-c', script, service.wsdlUrl]);
+    expect(r.code, r.out).to.equal(0);
+    expect(r.out.trim().split(',')).to.deep.equal([
+      'deleteLead',
+      'getLead',
+      'getLeadActivity',
+      'getLeadChanges',
+      'getMultipleLeads',
+      'syncLead',
+      'syncMultipleLeads',
+    ]);
+  });
+
+  it('loads in PHP SoapClient without notices', async function () {
+    if (!has('php')) this.skip();
+    const r = await run('php', [
+      '-d',
+      'error_reporting=-1',
+      '-d',
+      'display_errors=stderr',
+      '-d',
+      'soap.wsdl_cache_enabled=0',
+      '-r',
+      '$c = new SoapClient($argv[1]); echo count($c->__getFunctions());',
+      service.wsdlUrl,
+    ]);
+    expect(r.code, r.out).to.equal(0);
+    expect(r.out.trim()).to.equal('7');
+  });
+
+  it('generates JAX-WS stubs with wsimport without warnings', async function () {
+    if (!fs.existsSync(WSIMPORT)) this.skip();
+    const out = path.join(dir, 'java');
+    fs.mkdirSync(out);
+    const r = await run(WSIMPORT, ['-Xnocompile', '-XadditionalHeaders', '-d', out, wsdlFile]);
+    expect(r.code, r.out).to.equal(0);
+    expect(r.out).to.not.match(/WARNING|ERROR/i);
+    expect(fs.existsSync(path.join(out, 'com/marketo/mktows/MktowsPort.java'))).to.equal(true);
+  });
+
+  it('translates with gSOAP wsdl2h without warnings', async function () {
+    if (!has('wsdl2h')) this.skip();
+    const r = await run('wsdl2h', ['-o', path.join(dir, 'mktows.h'), wsdlFile], dir);
+    expect(r.code, r.out).to.equal(0);
+    expect(r.out).to.not.match(/warning|error/i);
+  });
+});
