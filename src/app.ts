@@ -8,6 +8,7 @@ import type { Services } from './domain/services.js';
 import type { UserService } from './domain/user.service.js';
 import type { Logger } from './logger.js';
 import { Authenticator } from './soap/auth.js';
+import { CallLimits } from './soap/call-limits.js';
 import { createMktowsEndpoint } from './soap/mktows.endpoint.js';
 import { mktowsHandlers } from './soap/mktows.handlers.js';
 
@@ -48,7 +49,13 @@ export async function createApp({
     {
       wsdlFile: path.join(packageRoot(), 'wsdl', 'mktows.wsdl'),
       maxBodyBytes: config.maxBodyBytes,
+      bodyTimeoutMs: config.bodyTimeoutMs,
       requestTimeoutMs: config.requestTimeoutMs,
+      limits: new CallLimits({
+        rateLimitCalls: config.rateLimitCalls,
+        rateWindowMs: config.rateLimitWindowSeconds * 1000,
+        concurrencyLimit: config.concurrencyLimit,
+      }),
       workspacePartitions: config.workspacePartitions,
     },
     logger,

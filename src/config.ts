@@ -163,6 +163,39 @@ export const settings = {
     meaning: 'Longest a SOAP call may take before it is answered with a fault',
     parse: integer('REQUEST_TIMEOUT_MS', 100, 3600000),
   },
+  rateLimitCalls: {
+    env: 'RATE_LIMIT_CALLS',
+    default: '0',
+    meaning:
+      'SOAP calls one user may make per RATE_LIMIT_WINDOW_SECONDS, per instance (0: no limit; fault 20023)',
+    parse: integer('RATE_LIMIT_CALLS', 0, 100000000),
+  },
+  rateLimitWindowSeconds: {
+    env: 'RATE_LIMIT_WINDOW_SECONDS',
+    default: '20',
+    meaning: 'Length of the rate-limit window',
+    parse: integer('RATE_LIMIT_WINDOW_SECONDS', 1, 86400),
+  },
+  concurrencyLimit: {
+    env: 'CONCURRENCY_LIMIT',
+    default: '100',
+    meaning:
+      'SOAP calls one user may have in flight at once, per instance (0: no limit; fault 20024)',
+    parse: integer('CONCURRENCY_LIMIT', 0, 1000000),
+  },
+  bodyTimeoutMs: {
+    env: 'BODY_TIMEOUT_MS',
+    default: '30000',
+    meaning:
+      'Longest a client may take to send a request body (slow senders get fault 20012, HTTP 408)',
+    parse: integer('BODY_TIMEOUT_MS', 100, 3600000),
+  },
+  dbStatementTimeoutMs: {
+    env: 'DB_STATEMENT_TIMEOUT_MS',
+    default: '15000',
+    meaning: 'PostgreSQL statement_timeout, so a stuck query cannot hold a connection forever',
+    parse: integer('DB_STATEMENT_TIMEOUT_MS', 0, 3600000),
+  },
   trustProxy: {
     env: 'TRUST_PROXY',
     default: 'false',
@@ -208,6 +241,40 @@ export const settings = {
       }
       return v;
     },
+  },
+  adminUsers: {
+    env: 'ADMIN_USERS',
+    default: '',
+    meaning:
+      'Comma-separated name:password pairs of /admin operators, besides those added with "operators add"',
+    parse: (raw: string): Array<{ name: string; password: string }> => {
+      if (raw.trim() === '') return [];
+      return raw.split(',').map((pair) => {
+        const at = pair.indexOf(':');
+        const name = pair.slice(0, at).trim();
+        const password = pair.slice(at + 1).trim();
+        // Same rules as operators stored with the CLI (src/domain/operator.service.ts).
+        if (at < 1 || !/^[A-Za-z0-9_.@-]{1,64}$/.test(name) || password.length < 12) {
+          throw new ConfigError(
+            'ADMIN_USERS must be comma-separated name:password pairs (name: 1-64 of A-Z a-z 0-9 _ . @ -; password: 12 or more characters)',
+          );
+        }
+        return { name, password };
+      });
+    },
+  },
+  adminSessionHours: {
+    env: 'ADMIN_SESSION_HOURS',
+    default: '8',
+    meaning: 'How long an /admin login lasts before the operator must log in again',
+    parse: integer('ADMIN_SESSION_HOURS', 1, 720),
+  },
+  adminLoginMaxFailures: {
+    env: 'ADMIN_LOGIN_MAX_FAILURES',
+    default: '10',
+    meaning:
+      'Failed /admin logins one client address may make in 15 minutes, per instance, before being refused (HTTP 429)',
+    parse: integer('ADMIN_LOGIN_MAX_FAILURES', 1, 100000),
   },
 } satisfies Record<string, Setting<unknown>>;
 

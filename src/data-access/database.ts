@@ -19,6 +19,8 @@ export interface DatabaseOptions {
   dataDir: string;
   sqliteBusyTimeoutMs: number;
   dbPoolMax: number;
+  /** PostgreSQL statement_timeout in ms (0: none). */
+  dbStatementTimeoutMs?: number;
 }
 
 export const SQLITE_FILE_NAME = 'durable-unsubscribe.sqlite';
@@ -99,8 +101,19 @@ function openPostgres(options: DatabaseOptions): Database {
   const knex = knexFactory({
     client: 'pg',
     connection: options.databaseUrl,
-    pool: { min: 0, max: options.dbPoolMax },
-    acquireConnectionTimeout: 10000,
+    pool: {
+      min: 0,
+      max: options.dbPoolMax,
+      afterCreate: (conn: pg.Client, done: (err: Error | null, conn: pg.Client) => void) => {
+        const ms = Math.trunc(options.dbStatementTimeoutMs ?? 0);
+        conn.query(`SET statement_timeout = ${ms}`).then(
+          () => done(null, conn),
+          (err: Error) => done(err, conn),
+        );
+      },
+    },
+    // Fail fast when PostgreSQL is down: callers get 20011 instead of waiting a minute.
+    acquireConnectionTimeout: 5000,
   });
   return {
     knex,

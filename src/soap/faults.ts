@@ -63,6 +63,12 @@ const FAULTS: Record<ErrorCode, FaultSpec> = {
     side: 'Client',
     httpStatus: 500,
   },
+  REQUEST_TIMEOUT: {
+    vendorCode: 20012,
+    message: 'Request Not Understood',
+    side: 'Client',
+    httpStatus: 408,
+  },
   REQUEST_TOO_LARGE: {
     vendorCode: 20012,
     message: 'Request Not Understood',

@@ -5,6 +5,7 @@ import * as soap from 'soap';
 import { AppError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Authenticator, AuthenticationHeader } from './auth.js';
+import type { CallLimits } from './call-limits.js';
 import { inspectEnvelope, VersionMismatch } from './envelope-guard.js';
 import { faultEnvelope, MKTOWS_NS, toNodeSoapFault, toWireFault } from './faults.js';
 import type { CallContext, OperationHandler } from './mktows.handlers.js';
@@ -14,7 +15,9 @@ import { object, text, type RawObject } from './values.js';
 export interface EndpointOptions {
   wsdlFile: string;
   maxBodyBytes: number;
+  bodyTimeoutMs: number;
   requestTimeoutMs: number;
+  limits: CallLimits;
   workspacePartitions: Readonly<Record<string, string>>;
 }
 
@@ -122,13 +125,18 @@ export async function createMktowsEndpoint(
         const userId = await authenticator.authenticate(
           object(headers?.AuthenticationHeader) as AuthenticationHeader | undefined,
         );
-        const ctx: CallContext = { userId };
-        const workspace = text(
-          object(headers?.MktowsContextHeader)?.targetWorkspace,
-          'targetWorkspace',
-        )?.trim();
-        if (workspace) ctx.partition = options.workspacePartitions[workspace] ?? workspace;
-        return await handler(args ?? {}, ctx);
+        const release = options.limits.admit(userId);
+        try {
+          const ctx: CallContext = { userId };
+          const workspace = text(
+            object(headers?.MktowsContextHeader)?.targetWorkspace,
+            'targetWorkspace',
+          )?.trim();
+          if (workspace) ctx.partition = options.workspacePartitions[workspace] ?? workspace;
+          return await handler(args ?? {}, ctx);
+        } finally {
+          release();
+        }
       } catch (error) {
         const fault = toWireFault(error);
         if (fault.vendorCode === 10001 || fault.vendorCode === 20011)
@@ -171,7 +179,7 @@ export async function createMktowsEndpoint(
     const started = process.hrtime.bigint();
     let operation = 'unknown';
     try {
-      const xml = decodeUtf8(await readBody(req, options.maxBodyBytes));
+      const xml = decodeUtf8(await readBody(req, options.maxBodyBytes, options.bodyTimeoutMs));
       const { bodyElement } = inspectEnvelope(xml, { maxDepth: 64, maxNameLength: 256 });
       const op = operations.get(bodyElement.local);
       if (!op)

@@ -27,7 +27,7 @@ function decoder(encoding: string | undefined): Transform | null {
  * Reads a request body up to `limit` bytes after decompression. Counting happens as data
  * inflates, so a small compressed body that would inflate to gigabytes is stopped at the limit.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
@@ -48,9 +48,20 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
+    const timer = setTimeout(
+      () =>
+        finish(
+          new AppError(
+            ErrorCode.REQUEST_TIMEOUT,
+            `Request body not received within ${timeoutMs} ms`,
+          ),
+        ),
+      timeoutMs,
+    );
     const finish = (error: unknown, body?: Buffer) => {
       if (done) return;
       done = true;
+      clearTimeout(timer);
       if (error) {
         if (inflate) {
           req.unpipe(inflate);

@@ -1,0 +1,69 @@
+import { AppError, ErrorCode } from '../errors.js';
+
+export interface CallLimitOptions {
+  /** Calls a user may make per window; 0 turns the rate limit off. */
+  rateLimitCalls: number;
+  rateWindowMs: number;
+  /** Calls a user may have in flight at once; 0 turns the concurrency limit off. */
+  concurrencyLimit: number;
+  now?: () => number;
+}
+
+/**
+ * Per-user rate (20023) and concurrency (20024) limits, kept in this process: with several
+ * instances behind a load balancer each enforces its own share.
+ */
+export class CallLimits {
+  private readonly windows = new Map<string, { start: number; count: number }>();
+  private readonly inFlight = new Map<string, number>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: CallLimitOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Admits one call or throws; the returned function must be called when the call ends. */
+  admit(userId: string): () => void {
+    const { rateLimitCalls, rateWindowMs, concurrencyLimit } = this.options;
+    if (rateLimitCalls > 0) {
+      const now = this.now();
+      let w = this.windows.get(userId);
+      if (!w || now - w.start >= rateWindowMs) {
+        w = { start: now, count: 0 };
+        this.windows.set(userId, w);
+        if (this.windows.size > 10000) this.forgetOldWindows(now);
+      }
+      if (w.count >= rateLimitCalls) {
+        throw new AppError(
+          ErrorCode.RATE_LIMIT_EXCEEDED,
+          `More than ${rateLimitCalls} calls in ${rateWindowMs / 1000} s`,
+        );
+      }
+      w.count++;
+    }
+    if (concurrencyLimit > 0) {
+      const current = this.inFlight.get(userId) ?? 0;
+      if (current >= concurrencyLimit) {
+        throw new AppError(
+          ErrorCode.CONCURRENCY_LIMIT_EXCEEDED,
+          `More than ${concurrencyLimit} calls at once`,
+        );
+      }
+      this.inFlight.set(userId, current + 1);
+    }
+    let released = false;
+    return () => {
+      if (released || concurrencyLimit <= 0) return;
+      released = true;
+      const n = (this.inFlight.get(userId) ?? 1) - 1;
+      if (n <= 0) this.inFlight.delete(userId);
+      else this.inFlight.set(userId, n);
+    };
+  }
+
+  private forgetOldWindows(now: number): void {
+    for (const [user, w] of this.windows) {
+      if (now - w.start >= this.options.rateWindowMs) this.windows.delete(user);
+    }
+  }
+}
