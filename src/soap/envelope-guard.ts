@@ -14,11 +14,15 @@ export class VersionMismatch extends AppError {
 export interface GuardLimits {
   maxDepth: number;
   maxNameLength: number;
+  /** Element names the schema declares; any other name inside the Body is refused. */
+  knownElements?: ReadonlySet<string>;
 }
 
 export interface EnvelopeSummary {
   /** Namespace and local name of the Body's single child. */
   bodyElement: { ns: string; local: string };
+  /** The first element inside the Body that the schema does not declare. */
+  unknownElement?: string;
 }
 
 // Names that would reach object prototypes in node-soap's parsed arguments.
@@ -41,6 +45,7 @@ export function inspectEnvelope(xml: string, limits: GuardLimits): EnvelopeSumma
   let headerCount = 0;
   let bodyChildren = 0;
   let bodyElement: EnvelopeSummary['bodyElement'] | null = null;
+  let unknownElement: string | undefined;
   let failure: AppError | null = null;
   const fail = (e: AppError) => {
     if (!failure) failure = e;
@@ -86,6 +91,13 @@ export function inspectEnvelope(xml: string, limits: GuardLimits): EnvelopeSumma
     } else if (depth === 3 && inBody) {
       if (++bodyChildren > 1) fail(notUnderstood('The SOAP Body holds more than one element'));
       bodyElement = { ns: node.uri, local: node.local };
+    } else if (
+      depth > 3 &&
+      inBody &&
+      limits.knownElements &&
+      !limits.knownElements.has(node.local)
+    ) {
+      unknownElement ??= node.local.slice(0, 64);
     }
   };
   parser.onclosetag = () => {
@@ -103,5 +115,5 @@ export function inspectEnvelope(xml: string, limits: GuardLimits): EnvelopeSumma
   if (!seenRoot || !rootClosed) throw notUnderstood('Empty or truncated SOAP envelope');
   if (bodyCount === 0) throw notUnderstood('The SOAP Envelope has no Body');
   if (!bodyElement) throw notUnderstood('The SOAP Body is empty');
-  return { bodyElement };
+  return unknownElement === undefined ? { bodyElement } : { bodyElement, unknownElement };
 }

@@ -161,6 +161,10 @@ export async function createMktowsEndpoint(
     });
   }
 
+  const knownElements = new Set(
+    [...wsdlXml.matchAll(/<xs:element\s+name="([^"]+)"/g)].map((m) => m[1]!),
+  );
+
   const sendFault = (res: Response, error: unknown, faultcode?: string) => {
     const { status, body } = faultEnvelope(error, faultcode);
     res.status(status).type(XML_TYPE).send(body);
@@ -180,7 +184,11 @@ export async function createMktowsEndpoint(
     let operation = 'unknown';
     try {
       const xml = decodeUtf8(await readBody(req, options.maxBodyBytes, options.bodyTimeoutMs));
-      const { bodyElement } = inspectEnvelope(xml, { maxDepth: 64, maxNameLength: 256 });
+      const { bodyElement, unknownElement } = inspectEnvelope(xml, {
+        maxDepth: 64,
+        maxNameLength: 256,
+        knownElements,
+      });
       const op = operations.get(bodyElement.local);
       if (!op)
         throw new AppError(
@@ -192,6 +200,9 @@ export async function createMktowsEndpoint(
           ErrorCode.REQUEST_NOT_UNDERSTOOD,
           `${bodyElement.local} must be in namespace ${MKTOWS_NS}`,
         );
+      }
+      if (unknownElement !== undefined) {
+        throw new AppError(ErrorCode.REQUEST_NOT_UNDERSTOOD, `Unknown element ${unknownElement}`);
       }
       operation = op.name;
       const action = soapActionOf(req.headers);
