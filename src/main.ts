@@ -17,7 +17,8 @@ export interface Running {
   logger: Logger;
   /** A user created because none existed: printed once at start-up. */
   developmentUser?: { userId: string; encryptionKey: string };
-  close(): Promise<void>;
+  /** Graceful stop: no new connections, in-flight calls get up to graceMs, then the pool closes. */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** The composition root: config → database → repositories → services → HTTP server. */
@@ -55,8 +56,13 @@ export async function start(
     users,
     logger,
     developmentUser,
-    async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+    async close(graceMs = 10000) {
+      // Stop accepting, let in-flight calls finish (bounded), then close the pool.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      await closed;
+      clearTimeout(timer);
       await database.close();
     },
   };

@@ -8,6 +8,9 @@ import {
 import type { ActivityView } from '../domain/activity.service.js';
 import { formatDateTime, list, object, requireObject, text, type Raw } from './values.js';
 
+// No key we hold is longer (emails 254, foreign ids 255).
+const MAX_KEY_VALUE_LENGTH = 255;
+
 /** LeadKey element → domain key. An unknown keyType is 20102; a missing key 20101. */
 export function toLeadKey(raw: Raw): LeadKey {
   const key = object(raw);
@@ -23,6 +26,9 @@ export function toLeadKey(raw: Raw): LeadKey {
   }
   if (keyValue === undefined || keyValue.trim() === '') {
     throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'leadKey.keyValue is required');
+  }
+  if (keyValue.length > MAX_KEY_VALUE_LENGTH) {
+    throw new AppError(ErrorCode.LEAD_KEY_BAD, `keyValue longer than ${MAX_KEY_VALUE_LENGTH} characters`);
   }
   return { keyType: keyType as LeadKey['keyType'], keyValue };
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Request, Response } from 'express';
 import * as soap from 'soap';
-import { AppError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Authenticator, AuthenticationHeader } from './auth.js';
 import type { CallLimits } from './call-limits.js';
@@ -235,6 +235,13 @@ export async function createMktowsEndpoint(
       );
     } catch (error) {
       if (res.headersSent) return;
+      // The rest of that body will never be read: end the connection with the answer.
+      if (
+        isAppError(error) &&
+        (error.code === ErrorCode.REQUEST_TOO_LARGE || error.code === ErrorCode.REQUEST_TIMEOUT)
+      ) {
+        res.setHeader('Connection', 'close');
+      }
       sendFault(
         res,
         error,

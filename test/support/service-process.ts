@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestEngine } from './database.js';
+import { TEST_USER } from './service.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  pid: number;
+  port: number;
+  base: string;
+  url: string;
+  output(): string;
+  /** Resident memory now and at its peak, from /proc, in bytes. */
+  memory(): { rss: number; peak: number };
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(): Promise<void>;
+}
+
+/** The real service in its own process (`durable-unsubscribe serve`), on a free port. */
+export async function spawnService(env: Record<string, string>): Promise<ServiceProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'src/cli/index.ts'), 'serve'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}`)), 30000);
+    const check = () => {
+      const m = /listening on port (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`service exited at start:\n${out}`));
+    });
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const statusField = (name: string) => {
+    const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    const m = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
+    return m ? Number(m[1]) * 1024 : 0;
+  };
+  return {
+    child,
+    pid: child.pid!,
+    port,
+    base,
+    url: `${base}/soap/mktows/2_9`,
+    output: () => out,
+    memory: () => ({ rss: statusField('VmRSS'), peak: statusField('VmHWM') }),
+    exited,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 15000);
+        await exited;
+        clearTimeout(t);
+      }
+    },
+  };
+}
+
+/** A fresh migrated database and the environment that points a service process at it. */
+export async function freshServiceDatabase(
+  engine: TestEngine,
+): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  const made = await engine.create();
+  await made.db.close();
+  const env: Record<string, string> = {
+    MKTOWS_USERS: `${TEST_USER.userId}:${TEST_USER.encryptionKey}`,
+  };
+  if (made.url) env.DATABASE_URL = made.url;
+  else {
+    env.DATABASE_URL = '';
+    env.DATA_DIR = made.dataDir;
+  }
+  return { env, drop: made.drop };
+}
