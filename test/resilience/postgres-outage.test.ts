@@ -1,0 +1,57 @@
+import { expect } from 'chai';
+import {
+  createPrivatePostgres,
+  privatePostgresUnavailable,
+  type PrivatePostgres,
+} from '../support/private-postgres.js';
+import { faultCode, rawCall, TEST_USER } from '../support/service.js';
+import { spawnService, type ServiceProcess } from '../support/service-process.js';
+
+const SYNC = (email: string) =>
+  `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`;
+
+describe('PostgreSQL stopped while the service runs', function () {
+  this.timeout(120000);
+  let pg: PrivatePostgres | undefined;
+  let service: ServiceProcess | undefined;
+
+  before(async function () {
+    const why = privatePostgresUnavailable();
+    if (why) return this.skip();
+    pg = await createPrivatePostgres();
+    service = await spawnService({
+      DATABASE_URL: pg.url,
+      MKTOWS_USERS: `${TEST_USER.userId}:${TEST_USER.encryptionKey}`,
+    });
+  });
+  after(async () => {
+    await service?.stop();
+    pg?.destroy();
+  });
+
+  it('fails calls fast with 20011, reports not ready, and recovers by itself when it returns', async () => {
+    expect((await rawCall(service!.url, SYNC('before@example.com'))).status).to.equal(200);
+
+    pg!.stop();
+    const down = await rawCall(service!.url, SYNC('during@example.com'));
+    expect(down.status).to.equal(500);
+    expect(faultCode(down.body), down.body).to.equal(20011);
+    expect(down.body).to.contain('<faultcode>SOAP-ENV:Server</faultcode>');
+    expect((await fetch(`${service!.base}/readyz`)).status).to.equal(503);
+    expect((await fetch(`${service!.base}/healthz`)).status).to.equal(200);
+
+    pg!.start();
+    let recovered = false;
+    for (let i = 0; i < 60 && !recovered; i++) {
+      recovered = (await rawCall(service!.url, SYNC('after@example.com'))).status === 200;
+      if (!recovered) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(recovered, service!.output()).to.equal(true);
+    expect((await fetch(`${service!.base}/readyz`)).status).to.equal(200);
+    const found = await rawCall(
+      service!.url,
+      '<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>before@example.com</keyValue></leadKey></ns1:paramsGetLead>',
+    );
+    expect(found.body).to.contain('<count>1</count>');
+  });
+});

@@ -1,0 +1,108 @@
+import { expect } from 'chai';
+import { openDatabase } from '../../src/data-access/database.js';
+import { createServices } from '../../src/domain/services.js';
+import { testEngines } from '../support/database.js';
+import { rawCall } from '../support/service.js';
+import { freshServiceDatabase, spawnService } from '../support/service-process.js';
+
+const SHARED = ['kill-a@example.com', 'kill-b@example.com', 'kill-c@example.com'];
+
+function bulk(batch: number, size: number): string {
+  const records = Array.from({ length: size }, (_, i) => {
+    const shared = i % 10 === 0;
+    const email = shared ? SHARED[(batch + i) % SHARED.length] : `b${batch}-${i}@example.com`;
+    const flag = shared
+      ? `<leadAttributeList><attribute><attrName>Unsubscribed</attrName><attrValue>${(batch + i) % 2 === 0}</attrValue></attribute></leadAttributeList>`
+      : '';
+    return `<leadRecord><Email>${email}</Email>${flag}</leadRecord>`;
+  }).join('');
+  return `<ns1:paramsSyncMultipleLeads><leadRecordList>${records}</leadRecordList></ns1:paramsSyncMultipleLeads>`;
+}
+
+function statuses(body: string): Array<{ leadId: number; status: string }> {
+  return [...body.matchAll(/<syncStatus><leadId>(\d+)<\/leadId><status>(\w+)<\/status>/g)].map(
+    (m) => ({
+      leadId: Number(m[1]),
+      status: m[2]!,
+    }),
+  );
+}
+
+for (const engine of testEngines()) {
+  describe(`service process signals (${engine.name})`, function () {
+    this.timeout(120000);
+
+    it('SIGKILL in the middle of bulk syncs loses no acknowledged write and breaks no invariant', async () => {
+      const db = await freshServiceDatabase(engine);
+      try {
+        const service = await spawnService(db.env);
+        const acknowledged: Array<{ leadId: number; status: string }> = [];
+        let batch = 0;
+        const client = async () => {
+          for (;;) {
+            const b = batch++;
+            try {
+              const res = await rawCall(service.url, bulk(b, 100));
+              if (res.status === 200) acknowledged.push(...statuses(res.body));
+            } catch {
+              return; // the connection died with the process
+            }
+          }
+        };
+        const clients = Array.from({ length: 4 }, client);
+        await new Promise((r) => setTimeout(r, 1500));
+        service.child.kill('SIGKILL');
+        await Promise.all(clients);
+        await service.exited;
+        expect(acknowledged.length).to.be.above(0);
+
+        const database = openDatabase({
+          databaseUrl: db.env.DATABASE_URL ?? '',
+          dataDir: db.env.DATA_DIR ?? '',
+          sqliteBusyTimeoutMs: 5000,
+          dbPoolMax: 2,
+        });
+        try {
+          const services = createServices(database, {
+            customFields: [],
+            defaultPartition: 'Default',
+          });
+          expect(await services.durableStatus.findViolations()).to.deep.equal([]);
+          const ids = [
+            ...new Set(acknowledged.filter((s) => s.status !== 'FAILED').map((s) => s.leadId)),
+          ];
+          const found = await services.leads.findMany('IDNUM', ids.map(String));
+          expect(found.length).to.equal(ids.length);
+        } finally {
+          await database.close();
+        }
+      } finally {
+        await db.drop();
+      }
+    });
+
+    it('SIGTERM finishes the call in flight, stops accepting and exits 0', async () => {
+      const db = await freshServiceDatabase(engine);
+      try {
+        const service = await spawnService(db.env);
+        const inFlight = rawCall(service.url, bulk(1, 300));
+        await new Promise((r) => setTimeout(r, 30));
+        service.child.kill('SIGTERM');
+        const res = await inFlight;
+        expect(res.status, res.body.slice(0, 300)).to.equal(200);
+        expect(statuses(res.body)).to.have.length(300);
+        const { code } = await service.exited;
+        expect(code, service.output()).to.equal(0);
+        let refused = false;
+        try {
+          await fetch(`${service.base}/healthz`);
+        } catch {
+          refused = true;
+        }
+        expect(refused).to.equal(true);
+      } finally {
+        await db.drop();
+      }
+    });
+  });
+}
