@@ -1,0 +1,126 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { testEngines } from '../support/database.js';
+import { startTestService, TEST_USER, type TestService } from '../support/service.js';
+import {
+  expectAuthFailureReported,
+  expectQuickstartOutput,
+  INTEROP_DIR,
+  REPO_ROOT,
+  run,
+  expectWorkedExampleReport,
+} from './worked-example.js';
+
+/**
+ * JAX-WS: `wsimport -XadditionalHeaders` against the live WSDL URL into a temp dir, javac of the
+ * stubs + examples/java + test/interop/clients/java/WorkedExample.java, then java runs the worked
+ * example. Nothing is cached in the repository. Skipped only when wsimport is not installed.
+ */
+
+const JAXWS_HOME = process.env.JAXWS_HOME ?? '/usr/share/jaxws';
+const WSIMPORT = path.join(JAXWS_HOME, 'bin', 'wsimport.sh');
+// jaxws-rt.jar's manifest brings the rest of the runtime (SAAJ, StAX, …).
+const CLASSPATH = ['jaxws-rt.jar', 'jaxws-api.jar', 'jaxb-api.jar'].map((j) =>
+  path.join(JAXWS_HOME, 'lib', j),
+);
+const JAVA_SOURCES = [
+  path.join(REPO_ROOT, 'examples', 'java', 'MktowsClient.java'),
+  path.join(REPO_ROOT, 'examples', 'java', 'QuickStart.java'),
+  path.join(INTEROP_DIR, 'clients', 'java', 'WorkedExample.java'),
+];
+
+function javaFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.java'))
+    .map((f) => path.join(dir, f));
+}
+
+for (const engine of testEngines()) {
+  describe(`interop: JAX-WS (wsimport) client runs the worked example (${engine.name})`, function () {
+    this.timeout(60000);
+    let service: TestService | undefined;
+    let work: string | undefined;
+    let java: (main: string, args: string[]) => ReturnType<typeof run>;
+
+    before(async function () {
+      if (!fs.existsSync(WSIMPORT)) {
+        // CI installs it (apt install jaxws default-jdk-headless); say why nothing ran here.
+        console.warn(`      JAX-WS interop skipped: ${WSIMPORT} not found (set JAXWS_HOME?)`);
+        this.skip();
+        return;
+      }
+      service = await startTestService(engine);
+      work = fs.mkdtempSync(path.join(os.tmpdir(), 'du-jaxws-'));
+      const src = path.join(work, 'src');
+      const classes = path.join(work, 'classes');
+      fs.mkdirSync(src);
+      fs.mkdirSync(classes);
+
+      const imported = await run(WSIMPORT, [
+        '-XadditionalHeaders',
+        '-Xnocompile',
+        '-keep',
+        '-d',
+        src,
+        service.wsdlUrl,
+      ]);
+      expect(imported.code, `wsimport failed:\n${imported.stdout}${imported.stderr}`).to.equal(0);
+      expect(`${imported.stdout}${imported.stderr}`).to.not.match(/WARNING|ERROR/);
+
+      const compiled = await run('javac', [
+        '-nowarn',
+        '-encoding',
+        'UTF-8',
+        '-cp',
+        CLASSPATH.join(path.delimiter),
+        '-d',
+        classes,
+        ...javaFiles(src),
+        ...JAVA_SOURCES,
+      ]);
+      expect(compiled.code, `javac failed:\n${compiled.stdout}${compiled.stderr}`).to.equal(0);
+
+      const classpath = [classes, ...CLASSPATH].join(path.delimiter);
+      java = (main, args) =>
+        run('java', [
+          // The SAAJ of this JAX-WS RI warns about a deprecated lookup unless told its factory.
+          '-Djavax.xml.soap.SAAJMetaFactory=com.sun.xml.messaging.saaj.soap.SAAJMetaFactoryImpl',
+          '-cp',
+          classpath,
+          main,
+          ...args,
+        ]);
+    });
+
+    after(async () => {
+      if (work) fs.rmSync(work, { recursive: true, force: true });
+      await service?.stop();
+    });
+
+    it('sees every step of the worked example and reads fault 20103', async () => {
+      const { wsdlUrl } = service!;
+      const r = await java('WorkedExample', [wsdlUrl, TEST_USER.userId, TEST_USER.encryptionKey]);
+      const report = expectWorkedExampleReport('WorkedExample.java', r);
+      expect(report.client).to.match(/^JAX-WS /);
+    });
+
+    it('reports a wrong encryption key as fault 20014', async () => {
+      const r = await java('WorkedExample', [service!.wsdlUrl, TEST_USER.userId, 'WRONG-KEY']);
+      expectAuthFailureReported('WorkedExample.java', r);
+    });
+
+    it('runs examples/java/QuickStart.java', async () => {
+      const email = 'quickstart.jaxws@example.com';
+      const r = await java('QuickStart', [
+        service!.wsdlUrl,
+        TEST_USER.userId,
+        TEST_USER.encryptionKey,
+        email,
+      ]);
+      expectQuickstartOutput('examples/java/QuickStart.java', r, email);
+    });
+  });
+}
