@@ -1,12 +1,18 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
+import { createAdminRouter } from './admin/router.js';
 import type { Config } from './config.js';
 import type { Database } from './data-access/database.js';
 import { migrationStatus } from './data-access/migrator.js';
+import { OperatorSessionRepository } from './data-access/operator-session.repository.js';
+import { OperatorRepository } from './data-access/operator.repository.js';
+import { OperatorService } from './domain/operator.service.js';
 import type { Services } from './domain/services.js';
 import type { UserService } from './domain/user.service.js';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import { createSalesforceOutboundEndpoint, OUTBOUND_PATH } from './salesforce/outbound.endpoint.js';
 import { Authenticator } from './soap/auth.js';
 import { CallLimits } from './soap/call-limits.js';
 import { createMktowsEndpoint } from './soap/mktows.endpoint.js';
@@ -26,6 +32,7 @@ export interface AppDeps {
   services: Services;
   users: UserService;
   logger: Logger;
+  metrics: Metrics;
 }
 
 export async function createApp({
@@ -34,6 +41,7 @@ export async function createApp({
   services,
   users,
   logger,
+  metrics,
 }: AppDeps): Promise<Express> {
   const app = express();
   app.disable('x-powered-by');
@@ -59,9 +67,26 @@ export async function createApp({
       workspacePartitions: config.workspacePartitions,
     },
     logger,
+    metrics,
   );
   app.all('/soap/mktows/:version', mktows);
+  const salesforceOutbound = await createSalesforceOutboundEndpoint(
+    services.salesforce,
+    {
+      wsdlFile: path.join(packageRoot(), 'wsdl', 'salesforce-outbound.wsdl'),
+      maxBodyBytes: config.maxBodyBytes,
+      bodyTimeoutMs: config.bodyTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      allowedOrganizationIds: config.salesforceOrgIds,
+      pathSecret: config.salesforcePathSecret,
+    },
+    logger,
+  );
+  app.all([OUTBOUND_PATH, `${OUTBOUND_PATH}/:secret`], salesforceOutbound);
 
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -75,6 +100,21 @@ export async function createApp({
       res.status(503).json({ status: 'not ready', reason: 'database unreachable' });
     }
   });
+  const operators = new OperatorService(
+    new OperatorRepository(database.knex),
+    new OperatorSessionRepository(database.knex),
+    config.adminUsers,
+    { sessionHours: config.adminSessionHours },
+  );
+  app.use(
+    '/admin',
+    createAdminRouter({
+      operators,
+      services,
+      logger,
+      loginMaxFailures: config.adminLoginMaxFailures,
+    }),
+  );
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('Not found\n');
   });

@@ -139,6 +139,13 @@ export const settings = {
       'Comma-separated userId:encryptionKey pairs, added to the users stored in the database',
     parse: users,
   },
+  userKeySecret: {
+    env: 'USER_KEY_SECRET',
+    default: '',
+    meaning:
+      'Secret that seals stored SOAP user keys (AES-256-GCM). Empty: SQLite makes one in DATA_DIR; PostgreSQL stores keys unsealed (a warning is logged)',
+    parse: text,
+  },
   allowAnonymous: {
     env: 'ALLOW_ANONYMOUS',
     default: 'false',
@@ -275,6 +282,40 @@ export const settings = {
     meaning:
       'Failed /admin logins one client address may make in 15 minutes, per instance, before being refused (HTTP 429)',
     parse: integer('ADMIN_LOGIN_MAX_FAILURES', 1, 100000),
+  },
+  salesforceOrgIds: {
+    env: 'SFDC_ORG_IDS',
+    default: '',
+    meaning:
+      'Comma-separated Salesforce organisation ids (15 or 18 characters) whose outbound messages are accepted; empty refuses every message',
+    parse: (raw: string): string[] => {
+      if (raw.trim() === '') return [];
+      return raw.split(',').map((item) => {
+        const id = item.trim();
+        // Organisation ids always start 00D; the 15-character form is case-sensitive.
+        if (!/^00D[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/.test(id)) {
+          throw new ConfigError(
+            `SFDC_ORG_IDS: "${id.slice(0, 40)}" is not a 15- or 18-character organisation id (00D…)`,
+          );
+        }
+        return id;
+      });
+    },
+  },
+  salesforcePathSecret: {
+    env: 'SFDC_PATH_SECRET',
+    default: '',
+    meaning:
+      'Optional shared secret: the Salesforce listener then answers only at /soap/salesforce/outbound/<secret> (16 to 128 of A-Z a-z 0-9 - _ . ~)',
+    parse: (raw: string): string => {
+      const secret = raw.trim();
+      if (secret !== '' && !/^[A-Za-z0-9._~-]{16,128}$/.test(secret)) {
+        throw new ConfigError(
+          'SFDC_PATH_SECRET must be 16 to 128 characters of A-Z a-z 0-9 - _ . ~',
+        );
+      }
+      return secret;
+    },
   },
 } satisfies Record<string, Setting<unknown>>;
 

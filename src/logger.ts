@@ -1,15 +1,36 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(level: string): Logger {
-  return pino({
+/**
+ * JSON lines for machines; readable lines when a person watches a terminal. Keys and
+ * signatures must never reach a log line, whatever gets logged by mistake.
+ */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = {
     level,
     base: { service: 'durable-unsubscribe' },
-    // Keys and signatures must never reach a log line, whatever gets logged by mistake.
     redact: {
-      paths: ['*.encryptionKey', '*.requestSignature', 'encryptionKey', 'requestSignature'],
+      paths: [
+        'encryptionKey',
+        'requestSignature',
+        '*.encryptionKey',
+        '*.requestSignature',
+        'password',
+        '*.password',
+      ],
       censor: '[redacted]',
     },
-  });
+  };
+  if (destination) return pino(options, destination);
+  if (process.stdout.isTTY && level !== 'silent') {
+    return pino({
+      ...options,
+      transport: {
+        target: 'pino-pretty',
+        options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' },
+      },
+    });
+  }
+  return pino(options);
 }

@@ -3,10 +3,11 @@ import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './data-access/database.js';
 import { migrateLatest } from './data-access/migrator.js';
-import { UserRepository } from './data-access/user.repository.js';
+import { openUserRepository } from './data-access/user.repository.js';
 import { createServices, type Services } from './domain/services.js';
 import { UserService } from './domain/user.service.js';
 import { createLogger, type Logger } from './logger.js';
+import { Metrics } from './metrics.js';
 
 export interface Running {
   server: Server;
@@ -28,17 +29,23 @@ export async function start(
 ): Promise<Running> {
   const database = openDatabase(config);
   await migrateLatest(database);
-  const services = createServices(database, config);
-  const users = new UserService(new UserRepository(database.knex), config.mktowsUsers);
+  const metrics = new Metrics(database);
+  const services = createServices(database, config, {
+    onPropagation: (people) => metrics.propagationSize.observe(people),
+  });
+  const users = new UserService(openUserRepository(database, config), config.mktowsUsers);
   let developmentUser: Running['developmentUser'];
   if (await users.isEmpty())
     developmentUser = await users.create('development user created at first start');
+  if (database.engine === 'postgres' && !config.userKeySecret) {
+    logger.warn('USER_KEY_SECRET is not set: SOAP user keys are stored unsealed in PostgreSQL.');
+  }
   if (config.allowAnonymous) {
     logger.warn(
       'ALLOW_ANONYMOUS is on: SOAP calls are accepted WITHOUT authentication. Never use this in production.',
     );
   }
-  const app = await createApp({ config, database, services, users, logger });
+  const app = await createApp({ config, database, services, users, logger, metrics });
   const server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -1,11 +1,17 @@
 #!/usr/bin/env node
+import { OPERATORS_HELP, runOperatorsCommand } from '../admin/operators-command.js';
 import { ConfigError, loadConfig, settings, type Config } from '../config.js';
 import { openDatabase } from '../data-access/database.js';
 import { migrateLatest, migrationStatus, rollback } from '../data-access/migrator.js';
-import { UserRepository } from '../data-access/user.repository.js';
+import { OperatorSessionRepository } from '../data-access/operator-session.repository.js';
+import { OperatorRepository } from '../data-access/operator.repository.js';
+import { openUserRepository } from '../data-access/user.repository.js';
+import { OperatorService } from '../domain/operator.service.js';
 import { createServices } from '../domain/services.js';
 import { UserService } from '../domain/user.service.js';
 import { isAppError } from '../errors.js';
+import { formatAddressReport } from './explain.command.js';
+import { exportSuppressions, importSuppressions } from './suppressions.command.js';
 import { start } from '../main.js';
 
 const HELP: Record<string, string> = {
@@ -17,6 +23,11 @@ Commands:
                               manage the database schema (default: latest)
   users add [--id ID] [--description TEXT] | list | remove ID
                               manage SOAP API users
+  operators add NAME [--password PASSWORD] | list | remove NAME
+                              manage operators of the /admin pages
+  suppressions import FILE [--dry-run] [--rejects FILE] | export [--since DATE]
+                              load or dump the master email status as CSV
+  explain EMAIL               why an address is (un)subscribed: status, history, people
   verify                      check the durable-unsubscribe invariant; exit 1 on any violation
   config                      list every environment variable, its default and meaning
 
@@ -27,6 +38,11 @@ Run "durable-unsubscribe <command> --help" for a command's help.`,
     'Usage: durable-unsubscribe migrate [latest|rollback|status]\n\n  latest    apply every pending migration (default)\n  rollback  undo the last batch\n  status    list applied and pending migrations',
   users:
     'Usage: durable-unsubscribe users add [--id ID] [--description TEXT]\n       durable-unsubscribe users list\n       durable-unsubscribe users remove ID\n\n"add" prints the new user id and encryption key once.',
+  operators: OPERATORS_HELP,
+  suppressions:
+    'Usage: durable-unsubscribe suppressions import FILE [--dry-run] [--rejects FILE]\n       durable-unsubscribe suppressions export [--since DATE]\n\n"import" reads a CSV with a header line: email, and optionally reason, source, date (ISO 8601).\nEvery valid address becomes unsubscribed in the master status, even with no person yet; people\nholding it are unsubscribed by the normal rules. Rejected lines (bad address, duplicate, bad date)\ngo to FILE.rejects.csv (or --rejects). --dry-run reports what would change and writes nothing.\nRunning the same import twice changes nothing the second time.\n\n"export" writes the master status as CSV (email,unsubscribed,reason,source,date) to stdout.',
+  explain:
+    'Usage: durable-unsubscribe explain EMAIL\n\nShows the master email status of the address, its full history (when, which path, which\nperson), and every person holding the address in every partition.',
   verify:
     'Usage: durable-unsubscribe verify\n\nChecks that every person with an address agrees with its master email status. Exits 1 and lists violations if any.',
   config:
@@ -57,6 +73,7 @@ async function serve(config: Config): Promise<void> {
     `durable-unsubscribe listening on port ${running.port} (${running.database.engine}: ${running.database.location})`,
     `  SOAP endpoint: ${base}/soap/mktows/2_9`,
     `  WSDL:          ${base}/soap/mktows/2_9?WSDL`,
+    `  Operator pages: ${base}/admin/ (operators: "durable-unsubscribe operators add NAME")`,
   ];
   if (running.developmentUser) {
     lines.push(
@@ -136,7 +153,7 @@ async function main(argv: string[]): Promise<number> {
     case 'users':
       return withDatabase(config, async (db) => {
         await migrateLatest(db);
-        const users = new UserService(new UserRepository(db.knex), config.mktowsUsers);
+        const users = new UserService(openUserRepository(db, config), config.mktowsUsers);
         const action = args[0];
         if (action === 'add') {
           const u = await users.create(option(args, '--description') ?? null, option(args, '--id'));
@@ -157,6 +174,53 @@ async function main(argv: string[]): Promise<number> {
           process.stderr.write(HELP.users + '\n');
           return 2;
         }
+        return 0;
+      });
+    case 'operators':
+      return withDatabase(config, async (db) => {
+        await migrateLatest(db);
+        const operators = new OperatorService(
+          new OperatorRepository(db.knex),
+          new OperatorSessionRepository(db.knex),
+          config.adminUsers,
+          { sessionHours: config.adminSessionHours },
+        );
+        return runOperatorsCommand(args, operators);
+      });
+    case 'suppressions':
+      return withDatabase(config, async (db) => {
+        await migrateLatest(db);
+        const { suppressions } = createServices(db, config);
+        if (args[0] === 'import' && args[1] && !args[1].startsWith('--')) {
+          return importSuppressions(suppressions, args[1], {
+            dryRun: args.includes('--dry-run'),
+            rejectsFile: option(args, '--rejects'),
+            out: process.stdout,
+            err: process.stderr,
+          });
+        }
+        if (args[0] === 'export') {
+          const since = option(args, '--since');
+          const at = since === undefined ? 0 : Date.parse(since);
+          if (Number.isNaN(at)) {
+            process.stderr.write(`--since: "${since}" is not a date\n`);
+            return 2;
+          }
+          return exportSuppressions(suppressions, at, process.stdout);
+        }
+        process.stderr.write(HELP.suppressions + '\n');
+        return 2;
+      });
+    case 'explain':
+      if (!args[0]) {
+        process.stderr.write(HELP.explain + '\n');
+        return 2;
+      }
+      return withDatabase(config, async (db) => {
+        await migrateLatest(db);
+        process.stdout.write(
+          formatAddressReport(await createServices(db, config).durableStatus.explain(args[0]!)),
+        );
         return 0;
       });
     case 'verify':

@@ -128,11 +128,12 @@ export class ActivityRepository {
 
   /** The id just before the first activity created at or after a time (a stream start). */
   async idBefore(createdAt: number): Promise<number> {
-    const row = (await this.db('activities')
+    // The lowest such id, not the id of the earliest such time: ids need not follow times
+    // (concurrent writers, clocks), and the stream must not skip anything created since.
+    const [first] = (await this.db('activities')
       .where('created_at', '>=', createdAt)
-      .orderBy([{ column: 'created_at' }, { column: 'id' }])
-      .first('id')) as Row | undefined;
-    if (row) return Number(row.id) - 1;
+      .min({ m: 'id' })) as Array<{ m: number | null }>;
+    if (first?.m !== null && first?.m !== undefined) return Number(first.m) - 1;
     const [max] = (await this.db('activities').max({ m: 'id' })) as Array<{ m: number | null }>;
     return Number(max?.m ?? 0);
   }

@@ -56,6 +56,21 @@ export class EmailStatusRepository {
     await this.db('email_status_history').insert(row);
   }
 
+  /** Many statuses at once (bulk imports): one upsert and one history insert per call. */
+  async setMany(statuses: readonly EmailStatusRecord[]): Promise<void> {
+    if (statuses.length === 0) return;
+    const rows = statuses.map((status) => ({
+      email_key: status.emailKey,
+      unsubscribed: status.unsubscribed,
+      reason: status.reason,
+      source: status.source,
+      lead_id: status.leadId,
+      changed_at: status.changedAt,
+    }));
+    await this.db('email_status').insert(rows).onConflict('email_key').merge();
+    await this.db('email_status_history').insert(rows);
+  }
+
   async history(key: string): Promise<EmailStatusHistoryRecord[]> {
     const rows = (await this.db('email_status_history')
       .where('email_key', key)

@@ -273,6 +273,41 @@ export class LeadRepository {
       .update({ unsubscribed, updated_at: now });
   }
 
+  /**
+   * propagateUnsubscribed for many addresses at once (bulk imports): every lead of these keys
+   * whose flag disagrees takes `unsubscribed`, with one activity each; two statements.
+   */
+  async propagateUnsubscribedMany(
+    keys: readonly string[],
+    unsubscribed: boolean,
+    now: number,
+    activity: PropagationActivity,
+  ): Promise<number> {
+    if (keys.length === 0) return 0;
+    const marks = keys.map(() => '?').join(', ');
+    const where = `email_key IN (${marks}) AND unsubscribed = ?`;
+    const whereBindings = [...keys, !unsubscribed];
+    await this.db.raw(
+      `INSERT INTO activities (lead_id, activity_type, created_at, attribute_name, old_value, new_value, reason, source)
+       SELECT id, CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT),
+              CAST(? AS TEXT), CAST(? AS TEXT)
+       FROM leads WHERE ${where} ORDER BY id`,
+      [
+        'Change Data Value',
+        now,
+        activity.attributeName,
+        String(!unsubscribed),
+        String(unsubscribed),
+        activity.reason,
+        activity.source,
+        ...whereBindings,
+      ],
+    );
+    return this.db('leads')
+      .whereRaw(where, whereBindings)
+      .update({ unsubscribed, updated_at: now });
+  }
+
   async invariantViolations(limit: number): Promise<InvariantViolation[]> {
     const rows = (await this.db('leads as l')
       .leftJoin('email_status as s', 's.email_key', 'l.email_key')

@@ -5,6 +5,7 @@ import { ActivityRepository } from './activity.repository.js';
 import type { Database, Engine } from './database.js';
 import { EmailStatusRepository } from './email-status.repository.js';
 import { LeadRepository } from './lead.repository.js';
+import { SalesforceNotificationRepository } from './salesforce-notification.repository.js';
 
 /** The repositories of one transaction (or of plain reads), plus the address locks. */
 export interface Repositories {
@@ -12,6 +13,7 @@ export interface Repositories {
   readonly leads: LeadRepository;
   readonly emailStatus: EmailStatusRepository;
   readonly activities: ActivityRepository;
+  readonly salesforceNotifications: SalesforceNotificationRepository;
   /**
    * Serialises writers of the same addresses until the transaction ends. Keys are locked in
    * one global order, so two transactions that need the same pair of keys cannot deadlock.
@@ -34,6 +36,7 @@ function repositories(db: Knex | Knex.Transaction, engine: Engine): Repositories
     leads: new LeadRepository(db, engine),
     emailStatus: new EmailStatusRepository(db),
     activities: new ActivityRepository(db),
+    salesforceNotifications: new SalesforceNotificationRepository(db, engine),
     async lockEmailKeys(keys) {
       // SQLite: BEGIN IMMEDIATE already gave this transaction the only write lock.
       if (engine !== 'postgres') return;

@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import type { Database } from './database.js';
+import { keyCipher, type KeyCipher } from './key-cipher.js';
 
 export interface UserRecord {
   userId: string;
@@ -9,30 +11,35 @@ export interface UserRecord {
 
 type Row = Record<string, unknown>;
 
-const toRecord = (r: Row): UserRecord => ({
+const toRecord = (r: Row, cipher: KeyCipher): UserRecord => ({
   userId: r.user_id as string,
-  encryptionKey: r.encryption_key as string,
+  encryptionKey: cipher.open(r.encryption_key as string),
   description: (r.description as string | null) ?? null,
   createdAt: Number(r.created_at),
 });
 
-/** SOAP API users (mktowsUserId and encryption key). */
+/** SOAP API users (mktowsUserId and encryption key, sealed at rest by the cipher). */
 export class UserRepository {
-  constructor(private readonly db: Knex) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly cipher: KeyCipher,
+  ) {}
 
   async find(userId: string): Promise<UserRecord | null> {
     const row = (await this.db('mktows_users').where('user_id', userId).first()) as Row | undefined;
-    return row ? toRecord(row) : null;
+    return row ? toRecord(row, this.cipher) : null;
   }
 
   async list(): Promise<UserRecord[]> {
-    return ((await this.db('mktows_users').orderBy('user_id')) as Row[]).map(toRecord);
+    return ((await this.db('mktows_users').orderBy('user_id')) as Row[]).map((r) =>
+      toRecord(r, this.cipher),
+    );
   }
 
   async insert(user: UserRecord): Promise<void> {
     await this.db('mktows_users').insert({
       user_id: user.userId,
-      encryption_key: user.encryptionKey,
+      encryption_key: this.cipher.seal(user.encryptionKey),
       description: user.description,
       created_at: user.createdAt,
     });
@@ -48,4 +55,17 @@ export class UserRepository {
     }>;
     return Number(row?.n ?? 0);
   }
+}
+
+/** The user repository of a database, with the cipher its settings call for. */
+export function openUserRepository(
+  database: Database,
+  options: { userKeySecret: string; dataDir: string },
+): UserRepository {
+  const cipher = keyCipher({
+    secret: options.userKeySecret,
+    dataDir: options.dataDir,
+    embedded: database.engine === 'sqlite',
+  });
+  return new UserRepository(database.knex, cipher);
 }

@@ -19,7 +19,11 @@ export interface AddressReport {
  * the people so that deletes, re-creations and address changes cannot lose an unsubscribe.
  */
 export class DurableStatusService {
-  constructor(private readonly uow: UnitOfWork) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    /** Told how many other people followed each master status change (for metrics). */
+    private readonly onPropagation: (people: number) => void = () => undefined,
+  ) {}
 
   /** What the master status says of an address: unknown addresses are subscribed. */
   async isUnsubscribed(repos: Repositories, key: string): Promise<boolean> {
@@ -52,17 +56,15 @@ export class DurableStatusService {
       leadId: change.causedBy,
       changedAt: change.now,
     });
-    return repos.leads.propagateUnsubscribed(
+    const people = await repos.leads.propagateUnsubscribed(
       change.key,
       change.unsubscribed,
       change.causedBy,
       change.now,
-      {
-        attributeName: 'Unsubscribed',
-        reason: PROPAGATED_REASON,
-        source: change.path.source,
-      },
+      { attributeName: 'Unsubscribed', reason: PROPAGATED_REASON, source: change.path.source },
     );
+    this.onPropagation(people);
+    return people;
   }
 
   /** The invariant: every person with an address agrees with its master status. */

@@ -24,7 +24,8 @@ const IMPOSSIBLE = /[\s\u0000-\u001f\u007f]/u;
 export function validateEmail(raw: string): string {
   const email = cleanEmail(raw);
   const at = email.lastIndexOf('@');
-  if (email.length > MAX_EMAIL_LENGTH) {
+  // The key too: lower-casing can lengthen it (İ becomes i + U+0307) past the column.
+  if (email.length > MAX_EMAIL_LENGTH || emailKey(email).length > MAX_EMAIL_LENGTH) {
     throw new AppError(
       ErrorCode.LEAD_ATTRIBUTE_BAD,
       `Email longer than ${MAX_EMAIL_LENGTH} characters`,

@@ -67,6 +67,12 @@ export const EMAIL_DISPLAY_NAME = 'Email Address';
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
+/** Date.parse rolls impossible days over (2024-02-30 becomes March 1); a real date reads back unchanged. */
+function realDate(ymd: string): boolean {
+  const t = Date.parse(`${ymd}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === ymd;
+}
+
 function bad(name: string, why: string): AppError {
   return new AppError(ErrorCode.LEAD_ATTRIBUTE_BAD, `Attribute ${name}: ${why}`);
 }
@@ -143,11 +149,10 @@ export class FieldCatalogue {
         throw bad(field.name, 'not a boolean (true, false, 1 or 0)');
       }
       case 'date':
-        if (!DATE.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`)))
-          throw bad(field.name, 'not a date (YYYY-MM-DD)');
+        if (!DATE.test(v) || !realDate(v)) throw bad(field.name, 'not a date (YYYY-MM-DD)');
         return { field, value: v };
       case 'datetime':
-        if (!DATETIME.test(v) || Number.isNaN(Date.parse(v)))
+        if (!DATETIME.test(v) || !realDate(v.slice(0, 10)) || Number.isNaN(Date.parse(v)))
           throw bad(field.name, 'not a date-time');
         return { field, value: new Date(v).toISOString() };
     }

@@ -98,6 +98,14 @@ export class LeadService {
     return this.uow.write((repos) => this.syncIn(repos, change, ctx, partition));
   }
 
+  /**
+   * sync inside a transaction the caller holds, so that its own bookkeeping commits or rolls
+   * back with the change. May throw RetryTransaction: the caller's whole unit of work is redone.
+   */
+  async syncWithin(repos: Repositories, input: LeadInput, ctx: SyncContext): Promise<SyncResult> {
+    return this.syncIn(repos, this.prepare(input), ctx, this.partitionOf(ctx));
+  }
+
   /** syncMultipleLeads: each record on its own, so one bad record fails only itself. */
   async syncMany(
     inputs: readonly LeadInput[],
@@ -398,11 +406,7 @@ export class LeadService {
     partition: string,
   ) {
     const now = this.now();
-    if (
-      change.foreignSysPersonId === undefined &&
-      change.emailKey === undefined &&
-      change.fields.length === 0
-    ) {
+    if (change.foreignSysPersonId === undefined && !change.emailKey && change.fields.length === 0) {
       throw new AppError(
         ErrorCode.LEAD_DETAIL_REQUIRED,
         'A new lead needs an Email, a foreign id or attributes',

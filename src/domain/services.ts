@@ -5,28 +5,34 @@ import { ActivityService } from './activity.service.js';
 import { DurableStatusService } from './durable-status.service.js';
 import { FieldCatalogue } from './field-catalogue.js';
 import { LeadService } from './lead.service.js';
+import { SalesforceSyncService } from './salesforce-sync.service.js';
+import { SuppressionService } from './suppression.service.js';
 
 export interface Services {
   catalogue: FieldCatalogue;
   leads: LeadService;
   durableStatus: DurableStatusService;
   activities: ActivityService;
+  salesforce: SalesforceSyncService;
+  suppressions: SuppressionService;
 }
 
 /** The domain services over one database; `now` is injectable so tests can control time. */
 export function createServices(
   database: Database,
   config: Pick<Config, 'customFields' | 'defaultPartition'>,
-  options: { now?: () => number } = {},
+  options: { now?: () => number; onPropagation?: (people: number) => void } = {},
 ): Services {
   const uow = new UnitOfWork(database);
   const catalogue = new FieldCatalogue(config.customFields);
-  const durableStatus = new DurableStatusService(uow);
+  const durableStatus = new DurableStatusService(uow, options.onPropagation);
   const leads = new LeadService(uow, durableStatus, {
     catalogue,
     defaultPartition: config.defaultPartition,
     now: options.now,
   });
   const activities = new ActivityService(uow, leads);
-  return { catalogue, leads, durableStatus, activities };
+  const salesforce = new SalesforceSyncService(uow, leads, catalogue, { now: options.now });
+  const suppressions = new SuppressionService(uow, options.now);
+  return { catalogue, leads, durableStatus, activities, salesforce, suppressions };
 }

@@ -28,7 +28,10 @@ export function toLeadKey(raw: Raw): LeadKey {
     throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'leadKey.keyValue is required');
   }
   if (keyValue.length > MAX_KEY_VALUE_LENGTH) {
-    throw new AppError(ErrorCode.LEAD_KEY_BAD, `keyValue longer than ${MAX_KEY_VALUE_LENGTH} characters`);
+    throw new AppError(
+      ErrorCode.LEAD_KEY_BAD,
+      `keyValue longer than ${MAX_KEY_VALUE_LENGTH} characters`,
+    );
   }
   return { keyType: keyType as LeadKey['keyType'], keyValue };
 }

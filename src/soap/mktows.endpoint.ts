@@ -1,9 +1,12 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Request, Response } from 'express';
 import * as soap from 'soap';
 import { AppError, ErrorCode, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { Authenticator, AuthenticationHeader } from './auth.js';
 import type { CallLimits } from './call-limits.js';
 import { inspectEnvelope, VersionMismatch } from './envelope-guard.js';
@@ -93,6 +96,20 @@ function createSoapServer(wsdlXml: string, services: Record<string, unknown>): P
   });
 }
 
+interface CallRecord {
+  operation: string;
+  userId?: string;
+  fault?: number;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The caller's X-Request-Id when it is a sane token, else a fresh one. */
+function requestIdOf(req: Request): string {
+  const given = req.get('x-request-id');
+  return given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+}
+
 function soapActionOf(headers: IncomingHttpHeaders): string | undefined {
   const raw = headers.soapaction;
   const v = Array.isArray(raw) ? raw[0] : raw;
@@ -111,7 +128,10 @@ export async function createMktowsEndpoint(
   authenticator: Authenticator,
   options: EndpointOptions,
   logger: Logger,
+  metrics?: Metrics,
 ): Promise<(req: Request, res: Response) => void> {
+  // What one call's log line and metrics need from inside node-soap's handler.
+  const currentCall = new AsyncLocalStorage<CallRecord>();
   const wsdlXml = fs.readFileSync(options.wsdlFile, 'utf8');
 
   const port: Record<string, unknown> = {};
@@ -125,6 +145,8 @@ export async function createMktowsEndpoint(
         const userId = await authenticator.authenticate(
           object(headers?.AuthenticationHeader) as AuthenticationHeader | undefined,
         );
+        const record = currentCall.getStore();
+        if (record) record.userId = userId;
         const release = options.limits.admit(userId);
         try {
           const ctx: CallContext = { userId };
@@ -139,6 +161,8 @@ export async function createMktowsEndpoint(
         }
       } catch (error) {
         const fault = toWireFault(error);
+        const record = currentCall.getStore();
+        if (record) record.fault = fault.vendorCode;
         if (fault.vendorCode === 10001 || fault.vendorCode === 20011)
           logger.error({ err: error, operation: name }, 'SOAP call failed');
         throw toNodeSoapFault(error);
@@ -181,7 +205,9 @@ export async function createMktowsEndpoint(
 
   const call = async (req: Request, res: Response) => {
     const started = process.hrtime.bigint();
-    let operation = 'unknown';
+    const requestId = requestIdOf(req);
+    res.setHeader('X-Request-Id', requestId);
+    const record: CallRecord = { operation: 'unknown' };
     try {
       const xml = decodeUtf8(await readBody(req, options.maxBodyBytes, options.bodyTimeoutMs));
       const { bodyElement, unknownElement } = inspectEnvelope(xml, {
@@ -204,7 +230,7 @@ export async function createMktowsEndpoint(
       if (unknownElement !== undefined) {
         throw new AppError(ErrorCode.REQUEST_NOT_UNDERSTOOD, `Unknown element ${unknownElement}`);
       }
-      operation = op.name;
+      record.operation = op.name;
       const action = soapActionOf(req.headers);
       if (action !== undefined && action !== op.soapAction && action !== op.name) {
         throw new AppError(
@@ -220,19 +246,15 @@ export async function createMktowsEndpoint(
         );
       });
       const headers = { ...req.headers, soapaction: `"${op.soapAction}"` };
-      const result = await Promise.race([
-        soapServer.processRequest(xml, { headers, url: req.originalUrl, method: 'POST' }),
-        timeout,
-      ]).finally(() => clearTimeout(timer));
+      const result = await currentCall
+        .run(record, () =>
+          Promise.race([
+            soapServer.processRequest(xml, { headers, url: req.originalUrl, method: 'POST' }),
+            timeout,
+          ]),
+        )
+        .finally(() => clearTimeout(timer));
       res.status(result.statusCode).type(XML_TYPE).send(result.body);
-      logger.info(
-        {
-          operation,
-          status: result.statusCode,
-          ms: Number(process.hrtime.bigint() - started) / 1e6,
-        },
-        'soap call',
-      );
     } catch (error) {
       if (res.headersSent) return;
       // The rest of that body will never be read: end the connection with the answer.
@@ -247,10 +269,21 @@ export async function createMktowsEndpoint(
         error,
         error instanceof VersionMismatch ? 'SOAP-ENV:VersionMismatch' : undefined,
       );
-      const f = toWireFault(error);
+      record.fault = toWireFault(error).vendorCode;
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const outcome = record.fault === undefined ? 'ok' : String(record.fault);
+      metrics?.soapCalls.inc({ operation: record.operation, outcome });
+      metrics?.soapDuration.observe({ operation: record.operation }, seconds);
       logger.info(
-        { operation, fault: f.vendorCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
-        'soap fault',
+        {
+          requestId,
+          operation: record.operation,
+          userId: record.userId,
+          outcome,
+          ms: Math.round(seconds * 1e4) / 10,
+        },
+        'soap call',
       );
     }
   };

@@ -1,0 +1,101 @@
+import type { OperatorService } from '../domain/operator.service.js';
+
+export const OPERATORS_HELP = `Usage: durable-unsubscribe operators add NAME [--password PASSWORD]
+       durable-unsubscribe operators list
+       durable-unsubscribe operators remove NAME
+
+Operators log in to the /admin pages. "add" asks for the password twice on a terminal, or
+reads its first line from standard input when piped (--password works too, but leaves the
+password in your shell history). Passwords have 12 or more characters. "remove" also ends
+the operator's sessions. Operators in ADMIN_USERS are listed but managed in the environment.`;
+
+export interface CommandIo {
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+/** Reads a line from a terminal without echoing it. */
+function promptHidden(io: CommandIo, question: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    io.stdout.write(question);
+    let typed = '';
+    const done = (error: Error | null) => {
+      io.stdin.setRawMode(false);
+      io.stdin.pause();
+      io.stdin.off('data', onData);
+      io.stdout.write('\n');
+      if (error) reject(error);
+      else resolve(typed);
+    };
+    const onData = (chunk: Buffer) => {
+      for (const ch of chunk.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return done(null);
+        if (ch === '\u0003' || ch === '\u0004') return done(new Error('Cancelled.'));
+        if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);
+        else if (ch >= ' ') typed += ch;
+      }
+    };
+    io.stdin.setRawMode(true);
+    io.stdin.resume();
+    io.stdin.on('data', onData);
+  });
+}
+
+/** The first line of piped standard input. */
+async function firstLine(stdin: NodeJS.ReadStream): Promise<string> {
+  let text = '';
+  for await (const chunk of stdin) {
+    text += String(chunk);
+    if (text.includes('\n')) break;
+  }
+  return text.split(/\r?\n/)[0] ?? '';
+}
+
+async function readPassword(args: string[], io: CommandIo): Promise<string | null> {
+  const i = args.indexOf('--password');
+  if (i >= 0) return args[i + 1] ?? null;
+  if (!io.stdin.isTTY) return firstLine(io.stdin);
+  const password = await promptHidden(io, 'Password: ');
+  if ((await promptHidden(io, 'Same password again: ')) !== password) {
+    io.stderr.write('The passwords differ.\n');
+    return null;
+  }
+  return password;
+}
+
+/** `operators add|list|remove`: the CLI's management of /admin operators. Returns the exit code. */
+export async function runOperatorsCommand(
+  args: string[],
+  operators: OperatorService,
+  io: CommandIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
+  const [action, name] = args;
+  if (action === 'add' && name && !name.startsWith('--')) {
+    const password = await readPassword(args, io);
+    if (password === null) {
+      io.stderr.write(OPERATORS_HELP + '\n');
+      return 2;
+    }
+    await operators.add(name, password);
+    io.stdout.write(`Added operator ${name}. Log in at /admin/login.\n`);
+    return 0;
+  }
+  if (action === 'list') {
+    for (const o of await operators.list()) {
+      const since = o.createdAt ? o.createdAt.toISOString() : 'ADMIN_USERS';
+      io.stdout.write(`${o.name}\t${o.origin}\t${since}\n`);
+    }
+    return 0;
+  }
+  if (action === 'remove' && name) {
+    if (!(await operators.remove(name))) {
+      io.stderr.write(`No stored operator ${name}.\n`);
+      return 1;
+    }
+    io.stdout.write(`Removed ${name} and ended its sessions.\n`);
+    return 0;
+  }
+  io.stderr.write(OPERATORS_HELP + '\n');
+  return 2;
+}

@@ -1,0 +1,125 @@
+import type { Knex } from 'knex';
+import type { Engine } from './database.js';
+
+export type NotificationOutcome = 'APPLIED' | 'STALE';
+
+export interface SalesforceNotificationRecord {
+  notificationId: string;
+  organizationId: string;
+  recordId: string;
+  outcome: NotificationOutcome;
+  leadId: number | null;
+  receivedAt: number;
+}
+
+/** What this service knows of one Salesforce record from the notifications it applied. */
+export interface SalesforceRecordState {
+  recordId: string;
+  objectType: string;
+  /** Change order (epoch ms) of the newest notification applied; null when none carried one. */
+  changedAt: number | null;
+  /** Field values Salesforce last reported, by this service's field names. */
+  reportedFields: Record<string, string | null>;
+  lastNotificationId: string | null;
+  updatedAt: number;
+}
+
+type Row = Record<string, unknown>;
+
+const nullableNumber = (v: unknown): number | null =>
+  v === null || v === undefined ? null : Number(v);
+
+function toNotification(r: Row): SalesforceNotificationRecord {
+  return {
+    notificationId: r.notification_id as string,
+    organizationId: r.organization_id as string,
+    recordId: r.record_id as string,
+    outcome: r.outcome as NotificationOutcome,
+    leadId: nullableNumber(r.lead_id),
+    receivedAt: Number(r.received_at),
+  };
+}
+
+function toRecordState(r: Row): SalesforceRecordState {
+  return {
+    recordId: r.record_id as string,
+    objectType: r.object_type as string,
+    changedAt: nullableNumber(r.changed_at),
+    reportedFields: JSON.parse((r.reported_fields as string) || '{}') as Record<
+      string,
+      string | null
+    >,
+    lastNotificationId: (r.last_notification_id as string | null) ?? null,
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+/** Salesforce outbound notifications handled, and per record the state they left. */
+export class SalesforceNotificationRepository {
+  constructor(
+    private readonly db: Knex | Knex.Transaction,
+    private readonly engine: Engine,
+  ) {}
+
+  async findNotification(notificationId: string): Promise<SalesforceNotificationRecord | null> {
+    const row = (await this.db('salesforce_notifications')
+      .where('notification_id', notificationId)
+      .first()) as Row | undefined;
+    return row ? toNotification(row) : null;
+  }
+
+  async insertNotification(n: SalesforceNotificationRecord): Promise<void> {
+    await this.db('salesforce_notifications').insert({
+      notification_id: n.notificationId,
+      organization_id: n.organizationId,
+      record_id: n.recordId,
+      outcome: n.outcome,
+      lead_id: n.leadId,
+      received_at: n.receivedAt,
+    });
+  }
+
+  /**
+   * The record's state, locked until the transaction ends so that two notifications of one
+   * record are decided one after the other. A record seen for the first time gets an empty
+   * row first (there is nothing to lock otherwise); a concurrent first insert waits for ours.
+   */
+  async lockRecord(
+    recordId: string,
+    objectType: string,
+    now: number,
+  ): Promise<SalesforceRecordState> {
+    await this.db('salesforce_records')
+      .insert({
+        record_id: recordId,
+        object_type: objectType,
+        reported_fields: '{}',
+        updated_at: now,
+      })
+      .onConflict('record_id')
+      .ignore();
+    let q = this.db('salesforce_records').where('record_id', recordId);
+    // SQLite: BEGIN IMMEDIATE already made this transaction the only writer.
+    if (this.engine === 'postgres') q = q.forUpdate();
+    const row = (await q.first()) as Row | undefined;
+    if (!row) throw new Error(`salesforce_records row ${recordId} vanished inside its transaction`);
+    return toRecordState(row);
+  }
+
+  async saveRecord(state: SalesforceRecordState): Promise<void> {
+    await this.db('salesforce_records')
+      .where('record_id', state.recordId)
+      .update({
+        object_type: state.objectType,
+        changed_at: state.changedAt,
+        reported_fields: JSON.stringify(state.reportedFields),
+        last_notification_id: state.lastNotificationId,
+        updated_at: state.updatedAt,
+      });
+  }
+
+  /** Forgets notifications received before a time; returns how many. */
+  async deleteNotificationsReceivedBefore(receivedAt: number): Promise<number> {
+    return this.db('salesforce_notifications').where('received_at', '<', receivedAt).delete();
+  }
+}

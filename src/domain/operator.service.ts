@@ -1,0 +1,218 @@
+import crypto from 'node:crypto';
+import type { OperatorRepository } from '../data-access/operator.repository.js';
+import type { OperatorSessionRepository } from '../data-access/operator-session.repository.js';
+import { classifyDatabaseError } from '../data-access/unit-of-work.js';
+import { AppError, ErrorCode } from '../errors.js';
+
+/** An operator configured in ADMIN_USERS. */
+export interface OperatorCredential {
+  name: string;
+  password: string;
+}
+
+export interface OperatorSummary {
+  name: string;
+  origin: 'database' | 'environment';
+  createdAt: Date | null;
+}
+
+/** A live login: who, the token every form must carry back, and when it ends. */
+export interface OperatorSession {
+  operator: string;
+  csrfToken: string;
+  expiresAt: Date;
+}
+
+export interface NewOperatorSession extends OperatorSession {
+  /** The secret the browser holds (in a cookie); only its hash is stored. */
+  token: string;
+}
+
+export interface OperatorServiceOptions {
+  sessionHours: number;
+  now?: () => number;
+}
+
+export const OPERATOR_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
+export const MIN_PASSWORD_LENGTH = 12;
+// scrypt's cost does not grow with the input, but there is no reason to accept megabytes.
+const MAX_PASSWORD_LENGTH = 1024;
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+// N=2^14, r=8: about 16 MiB and tens of milliseconds per guess, OWASP's floor for scrypt.
+const SCRYPT = { N: 16384, r: 8, p: 1, keyLength: 32, maxmem: 64 * 1024 * 1024 };
+
+function scrypt(
+  password: string,
+  salt: Buffer,
+  params: { N: number; r: number; p: number; keyLength: number },
+): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    crypto.scrypt(
+      password.normalize('NFC'),
+      salt,
+      params.keyLength,
+      { N: params.N, r: params.r, p: params.p, maxmem: SCRYPT.maxmem },
+      (error, key) => (error ? reject(error) : resolve(key)),
+    ),
+  );
+}
+
+/** `scrypt$N$r$p$salt$hash` (base64): the parameters travel with the hash. */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = crypto.randomBytes(16);
+  const key = await scrypt(password, salt, SCRYPT);
+  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64'), key.toString('base64')]
+    .map(String)
+    .join('$');
+}
+
+/** Constant-time check of a password against a stored hash; a malformed hash never matches. */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, n, r, p, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || salt === undefined || hash === undefined) return false;
+  const expected = Buffer.from(hash, 'base64');
+  const params = { N: Number(n), r: Number(r), p: Number(p), keyLength: expected.length };
+  if (expected.length < 16 || ![params.N, params.r, params.p].every(Number.isSafeInteger))
+    return false;
+  const actual = await scrypt(password, Buffer.from(salt, 'base64'), params);
+  return crypto.timingSafeEqual(actual, expected);
+}
+
+const sha256 = (value: string): string => crypto.createHash('sha256').update(value).digest('hex');
+const randomToken = (): string => crypto.randomBytes(32).toString('base64url');
+
+/**
+ * Operators of the /admin pages (stored ones plus those in ADMIN_USERS) and their sessions.
+ * Sessions are rows in the database, so every instance sharing it knows every login.
+ */
+export class OperatorService {
+  private readonly configured: Map<string, string>;
+  /** Hashes of the configured passwords and of a dummy, made once, so every check costs one scrypt. */
+  private readonly configuredHashes = new Map<string, Promise<string>>();
+  private dummyHash: Promise<string> | null = null;
+  private readonly sessionMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly operators: OperatorRepository,
+    private readonly sessions: OperatorSessionRepository,
+    configured: readonly OperatorCredential[],
+    options: OperatorServiceOptions,
+  ) {
+    this.configured = new Map(configured.map((o) => [o.name, o.password]));
+    this.sessionMs = options.sessionHours * 3600 * 1000;
+    this.now = options.now ?? Date.now;
+  }
+
+  async add(name: string, password: string): Promise<void> {
+    if (!OPERATOR_NAME.test(name))
+      throw new AppError(ErrorCode.BAD_PARAMETER, 'Operator name: 1-64 of A-Z a-z 0-9 _ . @ -');
+    if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
+      throw new AppError(
+        ErrorCode.BAD_PARAMETER,
+        `Password: ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`,
+      );
+    }
+    if (this.configured.has(name) || (await this.db(() => this.operators.find(name)))) {
+      throw new AppError(ErrorCode.BAD_PARAMETER, `Operator ${name} already exists`);
+    }
+    const passwordHash = await hashPassword(password);
+    await this.db(() => this.operators.insert({ name, passwordHash, createdAt: this.now() }));
+  }
+
+  async list(): Promise<OperatorSummary[]> {
+    const fromEnv = [...this.configured.keys()].map((name) => ({
+      name,
+      origin: 'environment' as const,
+      createdAt: null,
+    }));
+    const stored = (await this.db(() => this.operators.list())).map((o) => ({
+      name: o.name,
+      origin: 'database' as const,
+      createdAt: new Date(o.createdAt),
+    }));
+    return [...fromEnv, ...stored];
+  }
+
+  /** Removes a stored operator and ends its sessions at once. */
+  remove(name: string): Promise<boolean> {
+    return this.db(() => this.operators.remove(name));
+  }
+
+  /** The operator's name if the password is right, else null; unknown names cost the same. */
+  async authenticate(name: string, password: string): Promise<string | null> {
+    if (password.length > MAX_PASSWORD_LENGTH || !OPERATOR_NAME.test(name)) {
+      await verifyPassword(password.slice(0, MAX_PASSWORD_LENGTH), await this.dummy());
+      return null;
+    }
+    const configured = this.configured.get(name);
+    let stored: string;
+    if (configured !== undefined) {
+      let hash = this.configuredHashes.get(name);
+      if (!hash) this.configuredHashes.set(name, (hash = hashPassword(configured)));
+      stored = await hash;
+    } else {
+      stored = (await this.db(() => this.operators.find(name)))?.passwordHash ?? '';
+    }
+    const known = stored !== '';
+    const matches = await verifyPassword(password, known ? stored : await this.dummy());
+    return known && matches ? name : null;
+  }
+
+  /** Checks the password and opens a new session; null when the name or password is wrong. */
+  async logIn(name: string, password: string): Promise<NewOperatorSession | null> {
+    const operator = await this.authenticate(name, password);
+    if (operator === null) return null;
+    const now = this.now();
+    const token = randomToken();
+    const session = {
+      operatorName: operator,
+      csrfToken: randomToken(),
+      createdAt: now,
+      expiresAt: now + this.sessionMs,
+    };
+    await this.db(async () => {
+      await this.sessions.removeExpired(now);
+      await this.sessions.insert({ tokenHash: sha256(token), ...session });
+    });
+    return {
+      token,
+      operator,
+      csrfToken: session.csrfToken,
+      expiresAt: new Date(session.expiresAt),
+    };
+  }
+
+  /** The live session of a cookie's token, or null (unknown, expired, or operator gone). */
+  async session(token: string): Promise<OperatorSession | null> {
+    if (!TOKEN.test(token)) return null;
+    const found = await this.db(() => this.sessions.findLive(sha256(token), this.now()));
+    if (!found) return null;
+    const stillThere =
+      this.configured.has(found.operatorName) ||
+      (await this.db(() => this.operators.find(found.operatorName))) !== null;
+    if (!stillThere) return null;
+    return {
+      operator: found.operatorName,
+      csrfToken: found.csrfToken,
+      expiresAt: new Date(found.expiresAt),
+    };
+  }
+
+  async logOut(token: string): Promise<void> {
+    if (TOKEN.test(token)) await this.db(() => this.sessions.remove(sha256(token)));
+  }
+
+  private dummy(): Promise<string> {
+    return (this.dummyHash ??= hashPassword(randomToken()));
+  }
+
+  private async db<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw classifyDatabaseError(error);
+    }
+  }
+}

@@ -1,0 +1,199 @@
+import type { Repositories, UnitOfWork } from '../data-access/unit-of-work.js';
+import { AppError, ErrorCode } from '../errors.js';
+import { ChangePaths } from './change-paths.js';
+import { validateEmail } from './email-key.js';
+import type { FieldCatalogue } from './field-catalogue.js';
+import type { LeadService } from './lead.service.js';
+import type { LeadInput } from './lead.types.js';
+
+export const SALESFORCE_OBJECT_TYPES = ['Lead', 'Contact'] as const;
+export type SalesforceObjectType = (typeof SALESFORCE_OBJECT_TYPES)[number];
+
+/** A Salesforce record as one notification shows it, in this service's field names. */
+export interface SalesforceRecordSnapshot {
+  /** The 18-character record id: the lead's foreign id (type SFDC). */
+  recordId: string;
+  objectType: SalesforceObjectType;
+  /** The record's change order (epoch ms) when the message carries a modstamp, else null. */
+  changedAt: number | null;
+  /** `Email`, `Unsubscribed` and lead attributes the message carries; null: empty in Salesforce. */
+  fields: Readonly<Record<string, string | null>>;
+}
+
+export interface SalesforceNotification {
+  /** Salesforce's notification id: a retry of the notification repeats it. */
+  notificationId: string;
+  record: SalesforceRecordSnapshot;
+}
+
+/** APPLIED: the lead now reflects it; REPEAT: handled before; STALE: older than what was applied. */
+export type NotificationOutcome = 'APPLIED' | 'REPEAT' | 'STALE';
+
+export interface NotificationResult {
+  notificationId: string;
+  recordId: string;
+  outcome: NotificationOutcome;
+  leadId: number | null;
+}
+
+/** Salesforce retries a notification for 24 hours at most; a week leaves a wide margin. */
+export const NOTIFICATION_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+const own = (fields: Readonly<Record<string, string | null>>, name: string) =>
+  Object.prototype.hasOwnProperty.call(fields, name);
+
+/**
+ * The Salesforce path: changes Salesforce pushes (Outbound Messaging) applied with every
+ * durable rule, each notification exactly once and never older over newer.
+ */
+export class SalesforceSyncService {
+  private readonly now: () => number;
+
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly leads: LeadService,
+    private readonly catalogue: FieldCatalogue,
+    options: { now?: () => number } = {},
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Applies one outbound message's notifications in order. Values are checked for all of them
+   * first, so a bad one changes nothing. Each then commits with its own bookkeeping: after a
+   * failure part-way, Salesforce's retry finds the committed ones done and skips them.
+   */
+  async apply(
+    organizationId: string,
+    notifications: readonly SalesforceNotification[],
+  ): Promise<NotificationResult[]> {
+    for (const n of notifications) this.check(n.record);
+    const results: NotificationResult[] = [];
+    for (const n of notifications) {
+      results.push(await this.uow.write((repos) => this.applyOne(repos, organizationId, n)));
+    }
+    return results;
+  }
+
+  /** Forgets handled notifications older than the retention; returns how many. */
+  async forgetOldNotifications(): Promise<number> {
+    const before = this.now() - NOTIFICATION_RETENTION_MS;
+    return this.uow.write((repos) =>
+      repos.salesforceNotifications.deleteNotificationsReceivedBefore(before),
+    );
+  }
+
+  /** The checks LeadService makes, for every notification before any is applied. */
+  private check(record: SalesforceRecordSnapshot): void {
+    try {
+      for (const [name, value] of Object.entries(record.fields)) {
+        if (name === 'Email') {
+          if (value !== null && value.trim() !== '') validateEmail(value);
+        } else if (name === 'Unsubscribed' && value === null) {
+          throw new AppError(ErrorCode.LEAD_ATTRIBUTE_BAD, 'Attribute Unsubscribed: empty');
+        } else {
+          this.catalogue.parse(name, value);
+        }
+      }
+    } catch (error) {
+      // Name the record: the message is what a Salesforce admin sees in the delivery queue.
+      if (error instanceof AppError) {
+        throw new AppError(error.code, `${record.objectType} ${record.recordId}: ${error.message}`);
+      }
+      throw error;
+    }
+  }
+
+  private async applyOne(
+    repos: Repositories,
+    organizationId: string,
+    { notificationId, record }: SalesforceNotification,
+  ): Promise<NotificationResult> {
+    const store = repos.salesforceNotifications;
+    const now = this.now();
+    // The record lock comes first: a concurrent delivery of the same notification waits here,
+    // then finds it recorded.
+    const state = await store.lockRecord(record.recordId, record.objectType, now);
+    const done = await store.findNotification(notificationId);
+    const result = (outcome: NotificationOutcome, leadId: number | null) => ({
+      notificationId,
+      recordId: record.recordId,
+      outcome,
+      leadId,
+    });
+    if (done) return result('REPEAT', done.leadId);
+
+    const bookkeeping = { notificationId, organizationId, recordId: record.recordId };
+    if (
+      record.changedAt !== null &&
+      state.changedAt !== null &&
+      record.changedAt < state.changedAt
+    ) {
+      await store.insertNotification({
+        ...bookkeeping,
+        outcome: 'STALE',
+        leadId: null,
+        receivedAt: now,
+      });
+      return result('STALE', null);
+    }
+
+    const exists = (await repos.leads.findByForeignId(record.recordId)) !== null;
+    const synced = await this.leads.syncWithin(
+      repos,
+      this.leadInput(record, state.reportedFields, exists),
+      { path: ChangePaths.salesforce(organizationId) },
+    );
+    await store.saveRecord({
+      recordId: record.recordId,
+      objectType: record.objectType,
+      changedAt:
+        record.changedAt === null
+          ? state.changedAt
+          : Math.max(record.changedAt, state.changedAt ?? record.changedAt),
+      reportedFields: { ...state.reportedFields, ...record.fields },
+      lastNotificationId: notificationId,
+      updatedAt: now,
+    });
+    await store.insertNotification({
+      ...bookkeeping,
+      outcome: 'APPLIED',
+      leadId: synced.leadId,
+      receivedAt: now,
+    });
+    return result('APPLIED', synced.leadId);
+  }
+
+  /**
+   * An existing lead gets only what changed in Salesforce since its last report: a message
+   * that repeats old values (another field changed) must not undo changes made here since.
+   * A new lead gets everything Salesforce has reported.
+   */
+  private leadInput(
+    record: SalesforceRecordSnapshot,
+    reported: Readonly<Record<string, string | null>>,
+    leadExists: boolean,
+  ): LeadInput {
+    let fields: Record<string, string | null>;
+    if (!leadExists) {
+      fields = { ...reported, ...record.fields };
+    } else {
+      fields = {};
+      for (const [name, value] of Object.entries(record.fields)) {
+        if (!own(reported, name) || reported[name] !== value) fields[name] = value;
+      }
+      // An opt-out is lifted only when Salesforce is seen to clear it, never by a first report.
+      if (fields.Unsubscribed === 'false' && reported.Unsubscribed !== 'true') {
+        delete fields.Unsubscribed;
+      }
+    }
+    const attributes: Array<{ name: string; value: string | null }> = [];
+    const input: LeadInput = { foreignSysPersonId: record.recordId, foreignSysType: 'SFDC' };
+    for (const [name, value] of Object.entries(fields)) {
+      if (name === 'Email') input.email = value === null || value.trim() === '' ? null : value;
+      else attributes.push({ name, value });
+    }
+    input.attributes = attributes;
+    return input;
+  }
+}

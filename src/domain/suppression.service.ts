@@ -1,0 +1,179 @@
+import crypto from 'node:crypto';
+import type { EmailStatusRecord } from '../data-access/email-status.repository.js';
+import type { UnitOfWork } from '../data-access/unit-of-work.js';
+import { AppError } from '../errors.js';
+import { ChangePaths, PROPAGATED_REASON } from './change-paths.js';
+import { emailKey, validateEmail } from './email-key.js';
+
+/** One line of a suppression list, as read from the file. */
+export interface SuppressionRow {
+  line: number;
+  email: string;
+  reason?: string;
+  source?: string;
+  date?: string;
+}
+
+export interface SuppressionReject {
+  line: number;
+  email: string;
+  why: string;
+}
+
+export interface ImportCounts {
+  rows: number;
+  /** Addresses whose master status became unsubscribed. */
+  suppressed: number;
+  /** Addresses that were unsubscribed already (a second run finds only these). */
+  alreadySuppressed: number;
+  /** People who followed their address's new status. */
+  peopleUnsubscribed: number;
+  rejected: number;
+}
+
+const MAX_REASON = 1000;
+const MAX_SOURCE = 100;
+const BATCH = 500;
+
+/** 48 bits of a key's hash: enough to spot repeats in a file of millions without keeping the keys. */
+function fingerprint(key: string): number {
+  return crypto.createHash('sha256').update(key).digest().readUIntBE(0, 6);
+}
+
+/**
+ * Loads external unsubscribe lists into the master email status, even for addresses no person
+ * holds yet; people who do hold them follow by the normal rules. Idempotent: an address already
+ * unsubscribed is left as it is, with no new history.
+ */
+export class SuppressionService {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async import(
+    rows: AsyncIterable<SuppressionRow>,
+    options: {
+      dryRun?: boolean;
+      actor?: string;
+      onReject?: (r: SuppressionReject) => void;
+      onProgress?: (c: ImportCounts) => void;
+    } = {},
+  ): Promise<ImportCounts> {
+    const counts: ImportCounts = {
+      rows: 0,
+      suppressed: 0,
+      alreadySuppressed: 0,
+      peopleUnsubscribed: 0,
+      rejected: 0,
+    };
+    const seen = new Set<number>();
+    const reject = (r: SuppressionReject) => {
+      counts.rejected++;
+      options.onReject?.(r);
+    };
+    let batch: Array<{ key: string; reason: string | null; source: string; at: number }> = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      await this.apply(batch, counts, options.dryRun === true, options.actor);
+      batch = [];
+      options.onProgress?.(counts);
+    };
+    for await (const row of rows) {
+      counts.rows++;
+      let email: string;
+      try {
+        email = validateEmail(row.email);
+      } catch (error) {
+        reject({
+          line: row.line,
+          email: row.email,
+          why: error instanceof AppError ? error.message : 'bad address',
+        });
+        continue;
+      }
+      const key = emailKey(email);
+      const print = fingerprint(key);
+      if (seen.has(print)) {
+        reject({ line: row.line, email: row.email, why: 'duplicate of an earlier line' });
+        continue;
+      }
+      seen.add(print);
+      let at = this.now();
+      if (row.date !== undefined && row.date.trim() !== '') {
+        at = Date.parse(row.date.trim());
+        if (Number.isNaN(at)) {
+          reject({
+            line: row.line,
+            email: row.email,
+            why: 'date is not an ISO 8601 date or date-time',
+          });
+          continue;
+        }
+      }
+      const reason = row.reason?.trim() ? row.reason.trim().slice(0, MAX_REASON) : null;
+      const source = row.source?.trim()
+        ? row.source.trim().slice(0, MAX_SOURCE)
+        : ChangePaths.suppressionImport().source;
+      batch.push({ key, reason, source, at });
+      if (batch.length >= BATCH) await flush();
+    }
+    await flush();
+    return counts;
+  }
+
+  private async apply(
+    batch: Array<{ key: string; reason: string | null; source: string; at: number }>,
+    counts: ImportCounts,
+    dryRun: boolean,
+    actor?: string,
+  ): Promise<void> {
+    const keys = batch.map((b) => b.key);
+    const path = ChangePaths.suppressionImport(actor);
+    const write = async (repos: Parameters<Parameters<UnitOfWork['write']>[0]>[0]) => {
+      await repos.lockEmailKeys(keys);
+      const current = await repos.emailStatus.getMany(keys);
+      const fresh: EmailStatusRecord[] = batch
+        .filter((b) => current.get(b.key)?.unsubscribed !== true)
+        .map((b) => ({
+          emailKey: b.key,
+          unsubscribed: true,
+          reason: b.reason ?? path.reason,
+          source: b.source,
+          leadId: null,
+          changedAt: b.at,
+        }));
+      const result = { suppressed: fresh.length, already: batch.length - fresh.length, people: 0 };
+      if (dryRun) {
+        const holders = await repos.leads.findByEmailKeys(fresh.map((f) => f.emailKey));
+        result.people = holders.filter((l) => !l.unsubscribed).length;
+        return result;
+      }
+      await repos.emailStatus.setMany(fresh);
+      result.people = await repos.leads.propagateUnsubscribedMany(
+        fresh.map((f) => f.emailKey),
+        true,
+        this.now(),
+        { attributeName: 'Unsubscribed', reason: PROPAGATED_REASON, source: path.source },
+      );
+      return result;
+    };
+    const r = dryRun ? await this.uow.read(write) : await this.uow.write(write);
+    counts.suppressed += r.suppressed;
+    counts.alreadySuppressed += r.already;
+    counts.peopleUnsubscribed += r.people;
+  }
+
+  /** The master status as rows, changed at or after `since`, in key order, a page at a time. */
+  async *export(since = 0): AsyncGenerator<EmailStatusRecord> {
+    let after: string | null = null;
+    for (;;) {
+      const page = await this.uow.read((repos) =>
+        repos.emailStatus.listChangedSince(since, after, 1000),
+      );
+      yield* page;
+      if (page.length < 1000) return;
+      after = page[page.length - 1]!.emailKey;
+    }
+  }
+}

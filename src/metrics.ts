@@ -1,0 +1,52 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Database } from './data-access/database.js';
+
+/** Prometheus metrics of one process, served at /metrics. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly soapCalls = new Counter({
+    name: 'du_soap_calls_total',
+    help: 'SOAP calls by operation and outcome (ok or the fault code)',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly soapDuration = new Histogram({
+    name: 'du_soap_call_duration_seconds',
+    help: 'SOAP call latency by operation',
+    labelNames: ['operation'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly propagationSize = new Histogram({
+    name: 'du_propagation_people',
+    help: 'Other people whose flag followed one master status change',
+    buckets: [0, 1, 2, 5, 10, 50, 100, 1000, 10000],
+    registers: [this.registry],
+  });
+
+  constructor(database?: Database) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'du_' });
+    if (database) {
+      const pool = (database.knex.client as { pool?: PoolLike }).pool;
+      new Gauge({
+        name: 'du_db_pool_connections',
+        help: 'Database pool connections by state',
+        labelNames: ['state'] as const,
+        registers: [this.registry],
+        collect() {
+          const p = (database.knex.client as { pool?: PoolLike }).pool ?? pool;
+          if (!p) return;
+          this.set({ state: 'used' }, p.numUsed());
+          this.set({ state: 'free' }, p.numFree());
+          this.set({ state: 'pending' }, p.numPendingAcquires());
+        },
+      });
+    }
+  }
+}
+
+interface PoolLike {
+  numUsed(): number;
+  numFree(): number;
+  numPendingAcquires(): number;
+}

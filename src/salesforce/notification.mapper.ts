@@ -1,0 +1,140 @@
+import { AppError, ErrorCode } from '../errors.js';
+import {
+  SALESFORCE_OBJECT_TYPES,
+  type SalesforceNotification,
+  type SalesforceObjectType,
+} from '../domain/salesforce-sync.service.js';
+import { dateTime, list, object, text, xsiTypeOf, type RawObject } from '../soap/values.js';
+import { id18, isSalesforceId } from './salesforce-id.js';
+
+export const MAX_NOTIFICATIONS = 100;
+
+/** The notifications element, checked and typed. */
+export interface OutboundMessage {
+  organizationId: string;
+  actionId: string;
+  notifications: SalesforceNotification[];
+}
+
+/** Salesforce field → this service's field. Fields not listed are ignored. */
+const COMMON_FIELDS: Readonly<Record<string, string>> = {
+  Email: 'Email',
+  HasOptedOutOfEmail: 'Unsubscribed',
+  Salutation: 'Salutation',
+  FirstName: 'FirstName',
+  LastName: 'LastName',
+  Title: 'Title',
+  Phone: 'Phone',
+  MobilePhone: 'MobilePhone',
+  LeadSource: 'LeadSource',
+  DoNotCall: 'DoNotCall',
+};
+
+export const FIELD_MAP: Readonly<Record<SalesforceObjectType, Readonly<Record<string, string>>>> = {
+  Lead: {
+    ...COMMON_FIELDS,
+    Company: 'Company',
+    Industry: 'Industry',
+    Website: 'Website',
+    City: 'City',
+    State: 'State',
+    Country: 'Country',
+    PostalCode: 'PostalCode',
+  },
+  Contact: {
+    ...COMMON_FIELDS,
+    MailingCity: 'City',
+    MailingState: 'State',
+    MailingCountry: 'Country',
+    MailingPostalCode: 'PostalCode',
+  },
+};
+
+const BOOLEAN_FIELDS = new Set(['HasOptedOutOfEmail', 'DoNotCall']);
+
+/** Key prefixes of the objects we accept: a Lead id starts 00Q, a Contact id 003. */
+const KEY_PREFIX: Readonly<Record<SalesforceObjectType, string>> = { Lead: '00Q', Contact: '003' };
+
+const required = (name: string) =>
+  new AppError(ErrorCode.PARAMETER_REQUIRED, `${name} is required`);
+const bad = (why: string) => new AppError(ErrorCode.BAD_PARAMETER, why);
+
+function salesforceId(raw: unknown, name: string): string {
+  const value = text(raw, name)?.trim();
+  if (value === undefined || value === '') throw required(name);
+  if (!isSalesforceId(value)) throw bad(`${name} is not a 15- or 18-character Salesforce id`);
+  return value;
+}
+
+function booleanText(raw: unknown, name: string): string | undefined {
+  const value = text(raw, name)?.trim();
+  if (value === undefined) return undefined;
+  if (value === 'true' || value === '1') return 'true';
+  if (value === 'false' || value === '0') return 'false';
+  throw bad(`${name} must be true or false`);
+}
+
+/** The sender's organisation id, read on its own so that the sender is checked first. */
+export function organizationIdOf(args: RawObject): string {
+  return salesforceId(args.OrganizationId, 'OrganizationId');
+}
+
+function objectTypeOf(sObject: RawObject, where: string): SalesforceObjectType {
+  const type = xsiTypeOf(sObject);
+  if (type === undefined) throw required(`${where}: the xsi:type of sObject`);
+  if (!(SALESFORCE_OBJECT_TYPES as readonly string[]).includes(type)) {
+    throw new AppError(
+      ErrorCode.INVALID_REQUEST,
+      `${where}: sObject type ${type.slice(0, 64)} is not supported; send Lead or Contact`,
+    );
+  }
+  return type as SalesforceObjectType;
+}
+
+function toNotification(raw: unknown, index: number): SalesforceNotification {
+  const where = `Notification ${index + 1}`;
+  const notification = object(raw);
+  if (!notification) throw bad(`${where} must hold an Id and an sObject`);
+  const notificationId = salesforceId(notification.Id, `${where} Id`);
+  const sObject = object(notification.sObject);
+  if (!sObject) throw required(`${where} sObject`);
+  const objectType = objectTypeOf(sObject, where);
+  const recordId = salesforceId(sObject.Id, `${where} sObject Id`);
+  if (!recordId.startsWith(KEY_PREFIX[objectType])) {
+    throw bad(`${where}: ${recordId} is not a ${objectType} id`);
+  }
+
+  // The change order: the later of the two modstamps sent (SystemModstamp is never earlier).
+  let changedAt: number | null = null;
+  for (const name of ['LastModifiedDate', 'SystemModstamp']) {
+    const at = dateTime(sObject[name], `${where} ${name}`)?.getTime();
+    if (at !== undefined) changedAt = Math.max(changedAt ?? at, at);
+  }
+
+  const fields: Record<string, string | null> = {};
+  for (const [salesforceName, ourName] of Object.entries(FIELD_MAP[objectType])) {
+    if (!Object.prototype.hasOwnProperty.call(sObject, salesforceName)) continue;
+    const raw = sObject[salesforceName];
+    const label = `${where} ${salesforceName}`;
+    if (BOOLEAN_FIELDS.has(salesforceName)) {
+      // A nil checkbox says nothing; Salesforce never sends one.
+      const value = booleanText(raw, label);
+      if (value !== undefined) fields[ourName] = value;
+    } else {
+      fields[ourName] = text(raw, label) ?? null;
+    }
+  }
+  return { notificationId, record: { recordId: id18(recordId), objectType, changedAt, fields } };
+}
+
+/** The notifications element → typed message; anything malformed is a Client fault. */
+export function toOutboundMessage(args: RawObject): OutboundMessage {
+  const organizationId = organizationIdOf(args);
+  const actionId = salesforceId(args.ActionId, 'ActionId');
+  const raw = list(args.Notification);
+  if (raw.length === 0) throw required('Notification');
+  if (raw.length > MAX_NOTIFICATIONS) {
+    throw bad(`At most ${MAX_NOTIFICATIONS} Notification elements per message`);
+  }
+  return { organizationId, actionId, notifications: raw.map(toNotification) };
+}

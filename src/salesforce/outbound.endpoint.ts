@@ -1,0 +1,250 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Request, Response } from 'express';
+import * as soap from 'soap';
+import type { SalesforceSyncService } from '../domain/salesforce-sync.service.js';
+import { AppError, ErrorCode, isAppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { inspectEnvelope, VersionMismatch } from '../soap/envelope-guard.js';
+import { decodeUtf8, readBody } from '../soap/request-body.js';
+import { toWireFault } from '../soap/faults.js';
+import type { RawObject } from '../soap/values.js';
+import { organizationIdOf, toOutboundMessage } from './notification.mapper.js';
+import { listenerFault } from './outbound.faults.js';
+import { id15 } from './salesforce-id.js';
+
+export const OUTBOUND_NS = 'http://soap.sforce.com/2005/09/outbound';
+export const OUTBOUND_PATH = '/soap/salesforce/outbound';
+
+export interface OutboundEndpointOptions {
+  wsdlFile: string;
+  maxBodyBytes: number;
+  bodyTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Organisation ids (15 or 18 characters) whose messages are accepted; empty: none. */
+  allowedOrganizationIds: readonly string[];
+  /** When set, the listener answers only at OUTBOUND_PATH/<secret>. */
+  pathSecret: string;
+}
+
+const XML_TYPE = 'text/xml; charset=utf-8';
+const SERVICE = 'NotificationService';
+const PORT = 'Notification';
+const SAFE_HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+const PURGE_INTERVAL_MS = 60 * 60 * 1000;
+
+// Raw text for typed leaves: node-soap would read "yes" as false and drop a date's offset.
+const RAW = (t: string) => t;
+const RAW_TYPES = { boolean: RAW, dateTime: RAW };
+
+interface SoapServer {
+  processRequest(
+    xml: string,
+    req: { headers: IncomingHttpHeaders; url: string; method: string },
+  ): Promise<{ statusCode: number; body: string }>;
+}
+
+function createSoapServer(wsdlXml: string, services: Record<string, unknown>): Promise<SoapServer> {
+  return new Promise((resolve, reject) => {
+    let server: SoapServer | undefined = undefined;
+    const options = {
+      path: OUTBOUND_PATH,
+      services,
+      xml: wsdlXml,
+      envelopeKey: 'SOAP-ENV',
+      handleNilAsNull: true,
+      suppressStack: true,
+      customDeserializer: RAW_TYPES,
+      callback: (err: unknown) => {
+        if (err) reject(err instanceof Error ? err : new Error(String(err)));
+        else
+          setImmediate(() =>
+            server ? resolve(server) : reject(new Error('SOAP server not created')),
+          );
+      },
+    };
+    server = soap.listen(
+      null as unknown as Parameters<typeof soap.listen>[0],
+      options as unknown as soap.IServerOptions,
+    ) as unknown as SoapServer;
+  });
+}
+
+/** Compares digests so that the time taken says nothing about how much of a guess was right. */
+function sameSecret(presented: string, expected: string): boolean {
+  const digest = (s: string) => crypto.createHash('sha256').update(s).digest();
+  return crypto.timingSafeEqual(digest(presented), digest(expected));
+}
+
+/**
+ * The Salesforce Outbound Messaging listener. As for mktows, node-soap only turns XML into
+ * objects: this handler owns HTTP, refuses unknown senders, and acknowledges a message only
+ * once every change in it is committed; anything else is a fault, which Salesforce retries.
+ */
+export async function createSalesforceOutboundEndpoint(
+  salesforce: SalesforceSyncService,
+  options: OutboundEndpointOptions,
+  logger: Logger,
+): Promise<(req: Request, res: Response) => void> {
+  const wsdlXml = fs.readFileSync(options.wsdlFile, 'utf8');
+  const allowed = new Set(options.allowedOrganizationIds.map(id15));
+  // node-soap answers a handler's error itself; the error is kept here, per request, so that
+  // every fault goes out through listenerFault.
+  const handlerFailure = new AsyncLocalStorage<{ error?: unknown }>();
+  let lastPurgeAt = 0;
+
+  const notifications = async (args: RawObject | null) => {
+    try {
+      const organizationId = organizationIdOf(args ?? {});
+      if (!allowed.has(id15(organizationId))) {
+        throw new AppError(
+          ErrorCode.ACCESS_DENIED,
+          `Organization ${organizationId} is not allowed to send here (SFDC_ORG_IDS)`,
+        );
+      }
+      const message = toOutboundMessage(args ?? {});
+      const results = await salesforce.apply(organizationId, message.notifications);
+      const count = (outcome: string) => results.filter((r) => r.outcome === outcome).length;
+      logger.info(
+        {
+          organizationId,
+          actionId: message.actionId,
+          notifications: results.length,
+          applied: count('APPLIED'),
+          repeats: count('REPEAT'),
+          stale: count('STALE'),
+        },
+        'salesforce notifications',
+      );
+      return { Ack: true };
+    } catch (error) {
+      const slot = handlerFailure.getStore();
+      if (slot) slot.error = error;
+      throw { Fault: { faultcode: 'SOAP-ENV:Server', faultstring: 'failed', statusCode: 500 } };
+    }
+  };
+  const soapServer = await createSoapServer(wsdlXml, {
+    [SERVICE]: { [PORT]: { notifications } },
+  });
+
+  const purgeWhenDue = () => {
+    const now = Date.now();
+    if (now - lastPurgeAt < PURGE_INTERVAL_MS) return;
+    lastPurgeAt = now;
+    salesforce.forgetOldNotifications().then(
+      (forgotten) => {
+        if (forgotten > 0) logger.info({ forgotten }, 'salesforce notifications forgotten');
+      },
+      (err: unknown) => logger.warn({ err }, 'could not forget old salesforce notifications'),
+    );
+  };
+
+  const serveWsdl = (req: Request, res: Response) => {
+    const host = req.get('host') ?? '';
+    const safeHost = SAFE_HOST.test(host) ? host : `localhost:${req.socket.localPort ?? 80}`;
+    const location = `${req.protocol}://${safeHost}${req.path}`;
+    res
+      .type(XML_TYPE)
+      .send(wsdlXml.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${location}$2`));
+  };
+
+  const call = async (req: Request) => {
+    const xml = decodeUtf8(await readBody(req, options.maxBodyBytes, options.bodyTimeoutMs));
+    const { bodyElement } = inspectEnvelope(xml, { maxDepth: 32, maxNameLength: 256 });
+    if (bodyElement.local !== 'notifications' || bodyElement.ns !== OUTBOUND_NS) {
+      throw new AppError(
+        ErrorCode.UNSUPPORTED_OPERATION,
+        `Only notifications in namespace ${OUTBOUND_NS} are accepted here`,
+      );
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new AppError(ErrorCode.INTERNAL, 'Request timed out')),
+        options.requestTimeoutMs,
+      );
+    });
+    const slot: { error?: unknown } = {};
+    // The one operation is named by the body; whatever SOAPAction Salesforce sends is ignored.
+    const headers = { ...req.headers, soapaction: '""' };
+    const result = await handlerFailure
+      .run(slot, () =>
+        Promise.race([
+          soapServer.processRequest(xml, { headers, url: OUTBOUND_PATH, method: 'POST' }),
+          timeout,
+        ]),
+      )
+      .finally(() => clearTimeout(timer));
+    if (slot.error !== undefined) throw slot.error;
+    if (result.statusCode !== 200) {
+      throw new AppError(ErrorCode.REQUEST_NOT_UNDERSTOOD, 'The notifications could not be read');
+    }
+    return result.body;
+  };
+
+  const refuse = (res: Response, error: unknown, faultcode?: string) => {
+    const fault = listenerFault(error, faultcode);
+    res.status(fault.status).type(XML_TYPE).send(fault.body);
+    const f = toWireFault(error);
+    // Server-side faults keep their cause in the log; the caller only sees the generic text.
+    if (f.faultcode.endsWith('Server')) logger.error({ err: error }, 'salesforce listener failed');
+    else
+      logger.info({ fault: f.vendorCode, reason: f.message }, 'salesforce notifications refused');
+  };
+
+  return (req, res) => {
+    // Every answer, the WSDL included, needs the right path: a wrong secret learns nothing.
+    const presented = typeof req.params.secret === 'string' ? req.params.secret : '';
+    if (!sameSecret(presented, options.pathSecret)) {
+      req.resume();
+      return refuse(res, new AppError(ErrorCode.ACCESS_DENIED, 'Unknown listener address'));
+    }
+    if (req.method === 'GET' && /^wsdl$/i.test(Object.keys(req.query)[0] ?? ''))
+      return serveWsdl(req, res);
+    if (req.method !== 'POST') {
+      req.resume();
+      res.setHeader('Allow', 'GET, POST');
+      const fault = listenerFault(
+        new AppError(
+          ErrorCode.REQUEST_NOT_UNDERSTOOD,
+          `${req.method} is not a SOAP call; POST an envelope or GET ?WSDL`,
+        ),
+      );
+      res.status(405).type(XML_TYPE).send(fault.body);
+      return;
+    }
+    if (allowed.size === 0) {
+      req.resume();
+      return refuse(
+        res,
+        new AppError(
+          ErrorCode.ACCESS_DENIED,
+          'No Salesforce organization is allowed (SFDC_ORG_IDS)',
+        ),
+      );
+    }
+    call(req).then(
+      (body) => {
+        res.status(200).type(XML_TYPE).send(body);
+        purgeWhenDue();
+      },
+      (error: unknown) => {
+        if (res.headersSent) return;
+        // The rest of that body will never be read: end the connection with the answer.
+        if (
+          isAppError(error) &&
+          (error.code === ErrorCode.REQUEST_TOO_LARGE || error.code === ErrorCode.REQUEST_TIMEOUT)
+        ) {
+          res.setHeader('Connection', 'close');
+        }
+        refuse(
+          res,
+          error,
+          error instanceof VersionMismatch ? 'SOAP-ENV:VersionMismatch' : undefined,
+        );
+      },
+    );
+  };
+}

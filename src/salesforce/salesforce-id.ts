@@ -1,0 +1,30 @@
+const SALESFORCE_ID = /^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$/;
+const SUFFIX_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
+
+/** A Salesforce id: 15 case-sensitive characters, optionally followed by 3 checksum characters. */
+export function isSalesforceId(value: string): boolean {
+  return SALESFORCE_ID.test(value);
+}
+
+/** The part of an id that identifies the record; 15- and 18-character forms share it. */
+export function id15(id: string): string {
+  return id.slice(0, 15);
+}
+
+/**
+ * The 18-character form, the one the API returns and case-insensitive systems can hold:
+ * each suffix character records which of 5 id characters are upper-case letters.
+ */
+export function id18(id: string): string {
+  const base = id15(id);
+  let suffix = '';
+  for (let chunk = 0; chunk < 3; chunk++) {
+    let bits = 0;
+    for (let i = 0; i < 5; i++) {
+      const c = base.charCodeAt(chunk * 5 + i);
+      if (c >= 65 && c <= 90) bits |= 1 << i;
+    }
+    suffix += SUFFIX_ALPHABET[bits];
+  }
+  return base + suffix;
+}

@@ -1,0 +1,397 @@
+import { expect } from 'chai';
+import { start, type Running } from '../../src/main.js';
+import { createLogger } from '../../src/logger.js';
+import { ChangePaths, PROPAGATED_REASON } from '../../src/domain/change-paths.js';
+import type { Services } from '../../src/domain/services.js';
+import { testEngines } from '../support/database.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { ALICE, AdminClient, csrfOf, operatorServiceFor } from './support.js';
+
+const web = ChangePaths.webService();
+
+async function seedAddress(services: Services) {
+  const a = await services.leads.sync(
+    { email: 'ann@example.com', attributes: [{ name: 'FirstName', value: 'Ann' }] },
+    { path: web },
+  );
+  const b = await services.leads.sync(
+    { email: 'ANN@Example.com ', attributes: [{ name: 'Unsubscribed', value: 'true' }] },
+    { path: web, partition: 'East', matchByEmail: false },
+  );
+  return { a: a.leadId, b: b.leadId };
+}
+
+async function flags(services: Services): Promise<boolean[]> {
+  const leads = await services.leads.find({ keyType: 'EMAIL', keyValue: 'ann@example.com' });
+  return leads.sort((x, y) => x.id - y.id).map((l) => l.unsubscribed);
+}
+
+for (const engine of testEngines()) {
+  describe(`operator pages over HTTP (${engine.name})`, () => {
+    let svc: TestService;
+    let services: Services;
+    let ids: { a: number; b: number };
+
+    beforeEach(async () => {
+      svc = await startTestService(engine, {
+        adminUsers: [ALICE],
+        adminLoginMaxFailures: 3,
+      });
+      services = svc.running.services;
+      ids = await seedAddress(services);
+    });
+    afterEach(() => svc.stop());
+
+    it('sends every page to the login form without a session, and refuses every POST', async () => {
+      const client = new AdminClient(svc.base);
+      for (const path of [
+        '/admin',
+        '/admin/',
+        '/admin/?q=ann%40example.com',
+        `/admin/people/${ids.a}`,
+        '/admin/address?email=ann%40example.com',
+        '/admin/no-such-page',
+      ]) {
+        const reply = await client.get(path);
+        expect(reply.status, path).to.equal(303);
+        expect(reply.location, path).to.equal(`/admin/login?next=${encodeURIComponent(path)}`);
+        expect(reply.body, path).to.not.include('ann@example.com');
+      }
+      const post = await client.post(`/admin/people/${ids.b}/unsubscribed`, { _csrf: 'x' });
+      expect(post.status).to.equal(401);
+      // A forged cookie is no session either.
+      client.cookies.set('du_admin_session', 'A'.repeat(43));
+      expect((await client.get('/admin/')).status).to.equal(303);
+      expect(await flags(services)).to.deep.equal([true, true]);
+    });
+
+    it('logs in with HttpOnly SameSite cookies and refuses a wrong password', async () => {
+      const client = new AdminClient(svc.base);
+      const wrong = await client.logIn({ name: 'alice', password: 'not the password' });
+      expect(wrong.status).to.equal(401);
+      expect(wrong.body).to.include('Wrong operator name or password.');
+      const ok = await client.logIn();
+      expect(ok.status).to.equal(303);
+      expect(ok.location).to.equal('/admin/');
+      const session = ok.setCookies.find((c) => c.startsWith('du_admin_session='));
+      expect(session).to.match(/; Path=\/admin; HttpOnly; SameSite=Lax$/);
+      const page = await client.get('/admin/');
+      expect(page.status).to.equal(200);
+      expect(page.body).to.include('Signed in as <strong>alice</strong>');
+      // Logging in again replaces the session: the first token stops working.
+      const first = client.cookies.get('du_admin_session')!;
+      expect((await client.logIn()).status).to.equal(303);
+      expect(client.cookies.get('du_admin_session')).to.not.equal(first);
+      const stale = new AdminClient(svc.base);
+      stale.cookies.set('du_admin_session', first);
+      expect((await stale.get('/admin/')).status).to.equal(303);
+      expect(page.body).to.not.include('correct horse battery');
+    });
+
+    it('marks cookies Secure behind an HTTPS proxy', async () => {
+      await svc.stop();
+      svc = await startTestService(engine, { adminUsers: [ALICE], trustProxy: true });
+      const client = new AdminClient(svc.base, { 'X-Forwarded-Proto': 'https' });
+      const ok = await client.logIn();
+      expect(ok.status).to.equal(303);
+      for (const c of ok.setCookies) expect(c).to.match(/; Secure/);
+    });
+
+    it('refuses a login form without its CSRF token', async () => {
+      const client = new AdminClient(svc.base);
+      await client.get('/admin/login');
+      const reply = await client.post('/admin/login', {
+        name: ALICE.name,
+        password: ALICE.password,
+      });
+      expect(reply.status).to.equal(403);
+      expect(reply.setCookies.some((c) => c.startsWith('du_admin_session='))).to.equal(false);
+      // A token that is not the one of the browser's login cookie fails too.
+      const forged = await new AdminClient(svc.base).post('/admin/login', {
+        _csrf: csrfOf((await client.get('/admin/login')).body),
+        name: ALICE.name,
+        password: ALICE.password,
+      });
+      expect(forged.status).to.equal(403);
+    });
+
+    it('refuses a POST without the session CSRF token, and changes nothing', async () => {
+      const client = new AdminClient(svc.base);
+      await client.logIn();
+      const path = `/admin/people/${ids.b}/unsubscribed`;
+      const before = await services.activities.listForLead({
+        keyType: 'IDNUM',
+        keyValue: String(ids.b),
+      });
+      const forms: Array<Record<string, string>> = [
+        { unsubscribed: 'false' },
+        { unsubscribed: 'false', _csrf: '' },
+        { unsubscribed: 'false', _csrf: client.csrf + 'x' },
+      ];
+      for (const form of forms) {
+        const reply = await client.post(path, form);
+        expect(reply.status).to.equal(403);
+        expect(reply.body).to.include('did not carry a valid token');
+      }
+      const other = new AdminClient(svc.base);
+      await other.logIn();
+      expect(other.csrf).to.not.equal(client.csrf);
+      expect((await client.post(path, { _csrf: other.csrf })).status).to.equal(403);
+      expect((await client.post('/admin/logout', {})).status).to.equal(403);
+      expect(await flags(services)).to.deep.equal([true, true]);
+      const after = await services.activities.listForLead({
+        keyType: 'IDNUM',
+        keyValue: String(ids.b),
+      });
+      expect(after.returnCount).to.equal(before.returnCount);
+    });
+
+    it('re-subscribes through the form with the durable rules, Person detail and the operator', async () => {
+      const client = new AdminClient(svc.base);
+      await client.logIn();
+      const reply = await client.post(`/admin/people/${ids.b}/unsubscribed`, {
+        _csrf: client.csrf,
+        reason: '',
+      });
+      expect(reply.status).to.equal(303);
+      expect(reply.location).to.equal(`/admin/people/${ids.b}?saved=resubscribed`);
+      expect(await flags(services)).to.deep.equal([false, false]);
+      const report = await services.durableStatus.explain('ann@example.com');
+      expect(report.status).to.include({
+        unsubscribed: false,
+        source: 'Person detail (alice)',
+        leadId: ids.b,
+      });
+      const own = await services.activities.listForLead({
+        keyType: 'IDNUM',
+        keyValue: String(ids.b),
+      });
+      expect(own.activities[0]?.attributes).to.deep.include(['Reason', 'Person detail']);
+      const follower = await services.activities.listForLead({
+        keyType: 'IDNUM',
+        keyValue: String(ids.a),
+      });
+      expect(follower.activities[0]?.attributes).to.deep.include(['Reason', PROPAGATED_REASON]);
+
+      const page = await client.get(reply.location!);
+      expect(page.body).to.include('Saved: re-subscribed, and so is every person with');
+      const again = await client.post(`/admin/people/${ids.b}/unsubscribed`, {
+        _csrf: client.csrf,
+        reason: '',
+      });
+      expect(again.location).to.equal(`/admin/people/${ids.b}?saved=unchanged`);
+
+      const unsub = await client.post(`/admin/people/${ids.a}/unsubscribed`, {
+        _csrf: client.csrf,
+        unsubscribed: 'true',
+        reason: 'Asked by phone',
+      });
+      expect(unsub.location).to.equal(`/admin/people/${ids.a}?saved=unsubscribed`);
+      expect(await flags(services)).to.deep.equal([true, true]);
+      expect((await services.durableStatus.explain('ann@example.com')).status?.reason).to.equal(
+        'Asked by phone',
+      );
+    });
+
+    it('escapes what people hold, in every page', async () => {
+      const evil = '<script>alert(1)</script>"\'';
+      const x = await services.leads.sync(
+        {
+          email: 'x"<b>@example.com',
+          foreignSysPersonId: '<i>fid',
+          attributes: [
+            { name: 'FirstName', value: evil },
+            { name: 'UnsubscribedReason', value: evil },
+          ],
+        },
+        { path: web },
+      );
+      const client = new AdminClient(svc.base);
+      await client.logIn();
+      for (const path of [
+        `/admin/people/${x.leadId}`,
+        `/admin/?q=${encodeURIComponent('x"<b>@example.com')}`,
+        `/admin/?q=${encodeURIComponent('<i>fid')}`,
+        `/admin/address?email=${encodeURIComponent('x"<b>@example.com')}`,
+        `/admin/?q=${encodeURIComponent(evil)}`,
+      ]) {
+        const page = await client.get(path);
+        expect(page.status, path).to.equal(200);
+        expect(page.body, path).to.not.include('<script>');
+        expect(page.body, path).to.not.include('<b>');
+        expect(page.body, path).to.not.include('<i>');
+        expect(page.body, path).to.match(/&lt;(script|b|i)&gt;/);
+      }
+    });
+
+    it('finds people by email whatever the case, by id and by foreign id', async () => {
+      await services.leads.sync(
+        { foreignSysPersonId: String(ids.a), email: 'f@example.com' },
+        { path: web },
+      );
+      const client = new AdminClient(svc.base);
+      await client.logIn();
+      const byEmail = await client.get('/admin/?q=' + encodeURIComponent(' ann@EXAMPLE.com'));
+      expect(byEmail.body).to.include('2 people match');
+      expect(byEmail.body).to.include(`href="/admin/people/${ids.a}"`);
+      expect(byEmail.body).to.include(`href="/admin/people/${ids.b}"`);
+      expect(byEmail.body).to.include('East');
+      // A number is an id and a foreign id at once.
+      const byNumber = await client.get(`/admin/?q=${ids.a}`);
+      expect(byNumber.body).to.include('2 people match');
+      expect(byNumber.body).to.include('f@example.com');
+      const none = await client.get('/admin/?q=nobody%40example.com');
+      expect(none.body).to.include('Nobody matches');
+      expect(none.body).to.include('href="/admin/address?email=nobody%40example.com"');
+    });
+
+    it('shows an address: master status, full history and every person in every partition', async () => {
+      await services.leads.setUnsubscribed(ids.a, false, ChangePaths.personDetail('bob'));
+      const client = new AdminClient(svc.base);
+      await client.logIn();
+      const page = await client.get(
+        '/admin/address?email=' + encodeURIComponent('ANN@example.COM'),
+      );
+      expect(page.status).to.equal(200);
+      expect(page.body).to.include('Master status of ann@example.com');
+      expect(page.body).to.include('History (2)');
+      expect(page.body).to.include('Person detail (bob)');
+      expect(page.body).to.include('Web service API');
+      expect(page.body).to.include('People with this address (2)');
+      expect(page.body).to.include('Default');
+      expect(page.body).to.include('East');
+      // Newest first.
+      expect(page.body.indexOf('Person detail (bob)')).to.be.lessThan(
+        page.body.indexOf('Web service API'),
+      );
+    });
+
+    it('pages the activity log newest first', async () => {
+      for (let i = 0; i < 30; i++) {
+        await services.leads.sync(
+          { id: ids.a, attributes: [{ name: 'LeadScore', value: String(i) }] },
+          { path: web },
+        );
+      }
+      const client = new AdminClient(svc.base);
+      await client.logIn();
+      const first = await client.get(`/admin/people/${ids.a}`);
+      const rows = (body: string) =>
+        (body.match(/<td>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC<\/td>/g) ?? []).length;
+      expect(rows(first.body)).to.equal(25);
+      const total = (
+        await services.activities.listForLead({ keyType: 'IDNUM', keyValue: String(ids.a) })
+      ).returnCount;
+      expect(total).to.be.greaterThan(30);
+      const older =
+        /href="(\/admin\/people\/\d+\?before=\d+)#activity"\s*>Older activities \((\d+) more\)/.exec(
+          first.body,
+        );
+      expect(older?.[2]).to.equal(String(total - 25));
+      const second = await client.get(older![1]!);
+      expect(rows(second.body)).to.equal(total - 25);
+      expect(second.body).to.include('New Lead');
+      expect(second.body).to.not.include('Older activities');
+      expect(second.body).to.include('Newest activities');
+      expect((await client.get(`/admin/people/${ids.a}?before=x`)).status).to.equal(400);
+      expect((await client.get('/admin/people/999999')).status).to.equal(404);
+      expect((await client.get('/admin/people/abc')).status).to.equal(404);
+    });
+
+    it('only redirects to its own pages after login', async () => {
+      const client = new AdminClient(svc.base);
+      const form = await client.get(
+        '/admin/login?next=' + encodeURIComponent('https://evil.example/'),
+      );
+      expect(form.body).to.include('name="next" value="/admin/"');
+      for (const next of ['https://evil.example/', '//evil.example/', '/admin\\@evil', '/adminx']) {
+        const c = new AdminClient(svc.base);
+        const token = csrfOf((await c.get('/admin/login')).body);
+        const reply = await c.post('/admin/login', {
+          _csrf: token,
+          name: ALICE.name,
+          password: ALICE.password,
+          next,
+        });
+        expect(reply.location, next).to.equal('/admin/');
+      }
+      const c = new AdminClient(svc.base);
+      const token = csrfOf((await c.get('/admin/login')).body);
+      const wanted = `/admin/people/${ids.b}`;
+      const reply = await c.post('/admin/login', {
+        _csrf: token,
+        name: ALICE.name,
+        password: ALICE.password,
+        next: wanted,
+      });
+      expect(reply.location).to.equal(wanted);
+    });
+
+    it('refuses logins after too many failures from one client, even with the right password', async () => {
+      const client = new AdminClient(svc.base);
+      for (let i = 0; i < 3; i++)
+        expect(
+          (await client.logIn({ name: 'alice', password: `wrong password ${i}` })).status,
+        ).to.equal(401);
+      const blocked = await client.logIn();
+      expect(blocked.status).to.equal(429);
+      expect(blocked.body).to.include('Too many failed logins');
+      expect(blocked.setCookies.some((c) => c.startsWith('du_admin_session='))).to.equal(false);
+    });
+
+    it('logs out: the old cookie no longer opens a page', async () => {
+      const client = new AdminClient(svc.base);
+      await client.logIn();
+      const token = client.cookies.get('du_admin_session')!;
+      const out = await client.post('/admin/logout', { _csrf: client.csrf });
+      expect(out.status).to.equal(303);
+      expect(out.location).to.equal('/admin/login');
+      expect(client.cookies.has('du_admin_session')).to.equal(false);
+      client.cookies.set('du_admin_session', token);
+      expect((await client.get('/admin/')).status).to.equal(303);
+    });
+
+    it('serves a session from any instance sharing the database, and stored operators log in', async () => {
+      const { operators, db } = operatorServiceFor(svc.config);
+      let second: Running | null = null;
+      try {
+        await operators.add('carol', 'carol password 1');
+        second = await start({ ...svc.config, port: 0 }, createLogger('silent'));
+        const one = new AdminClient(svc.base);
+        expect((await one.logIn({ name: 'carol', password: 'carol password 1' })).status).to.equal(
+          303,
+        );
+        const two = new AdminClient(`http://127.0.0.1:${second.port}`);
+        for (const [k, v] of one.cookies) two.cookies.set(k, v);
+        const page = await two.get(`/admin/people/${ids.a}`);
+        expect(page.status).to.equal(200);
+        expect(page.body).to.include('Signed in as <strong>carol</strong>');
+        const saved = await two.post(`/admin/people/${ids.a}/unsubscribed`, { _csrf: one.csrf });
+        expect(saved.status).to.equal(303);
+        expect(await flags(services)).to.deep.equal([false, false]);
+        // Removing the operator (as the CLI does) ends its sessions on every instance.
+        await operators.remove('carol');
+        expect((await one.get('/admin/')).status).to.equal(303);
+        expect((await two.get('/admin/')).status).to.equal(303);
+      } finally {
+        await second?.close();
+        await db.close();
+      }
+    });
+
+    it('sets security headers and keeps pages out of caches', async () => {
+      const client = new AdminClient(svc.base);
+      await client.logIn();
+      const res = await fetch(`${svc.base}/admin/`, {
+        headers: { Cookie: `du_admin_session=${client.cookies.get('du_admin_session')}` },
+      });
+      expect(res.headers.get('content-security-policy')).to.include("default-src 'none'");
+      expect(res.headers.get('content-security-policy')).to.include("frame-ancestors 'none'");
+      expect(res.headers.get('x-frame-options')).to.equal('DENY');
+      expect(res.headers.get('cache-control')).to.equal('no-store');
+      const css = await fetch(`${svc.base}/admin/admin.css`);
+      expect(css.status).to.equal(200);
+      expect(css.headers.get('content-type')).to.match(/^text\/css/);
+    });
+  });
+}

@@ -1,0 +1,245 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { ChangePaths, PROPAGATED_REASON } from '../../src/domain/change-paths.js';
+import type { Services } from '../../src/domain/services.js';
+import { testEngines } from '../support/database.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { ALICE } from './support.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.resolve('test-artifacts', 'admin');
+const web = ChangePaths.webService();
+
+/** Debian's chromium, headless, with a profile of its own that is thrown away afterwards. */
+async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'du-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1200, height: 800 },
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+async function shoot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+async function flags(services: Services): Promise<boolean[]> {
+  const leads = await services.leads.find({ keyType: 'EMAIL', keyValue: 'ann@example.com' });
+  return leads.sort((a, b) => a.id - b.id).map((l) => l.unsubscribed);
+}
+
+for (const engine of testEngines()) {
+  describe(`operator pages in a real browser (${engine.name})`, function () {
+    let svc: TestService;
+    let services: Services;
+    let browser: Awaited<ReturnType<typeof launchBrowser>>;
+    let page: Page;
+    let ann: number;
+    let annEast: number;
+
+    before(async function () {
+      if (!fs.existsSync(CHROMIUM))
+        throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      svc = await startTestService(engine, { adminUsers: [ALICE] });
+      services = svc.running.services;
+      // The worked example's address: two people in two partitions, unsubscribed through one.
+      ann = (
+        await services.leads.sync(
+          {
+            email: 'ann@example.com',
+            attributes: [
+              { name: 'FirstName', value: 'Ann' },
+              { name: 'LastName', value: 'Lee' },
+              { name: 'Company', value: 'Example Ltd' },
+            ],
+          },
+          { path: web },
+        )
+      ).leadId;
+      annEast = (
+        await services.leads.sync(
+          { email: 'ANN@Example.com ', attributes: [{ name: 'FirstName', value: 'Ann' }] },
+          { path: web, partition: 'East', matchByEmail: false },
+        )
+      ).leadId;
+      await services.leads.setUnsubscribed(ann, true, web, 'Replied STOP');
+      browser = await launchBrowser();
+      page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    });
+    after(async () => {
+      await browser?.close();
+      await svc?.stop();
+    });
+
+    it('refuses every page without login: it shows the login form instead', async () => {
+      await page.goto(`${svc.base}/admin/people/${ann}`);
+      expect(new URL(page.url()).pathname).to.equal('/admin/login');
+      expect(await page.title()).to.equal('Log in · durable-unsubscribe');
+      expect(await page.content()).to.not.include('ann@example.com');
+      await page.goto(`${svc.base}/admin/address?email=ann%40example.com`);
+      expect(new URL(page.url()).pathname).to.equal('/admin/login');
+      await shoot(page, `${engine.name}-1-login`);
+    });
+
+    it('logs in, searches, clears the box: every person of the address is re-subscribed', async () => {
+      await page.goto(`${svc.base}/admin/`);
+      await page.getByLabel('Operator name').fill(ALICE.name);
+      await page.getByLabel('Password').fill(ALICE.password);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.waitForURL(`${svc.base}/admin/`);
+      expect(await page.getByText('Signed in as').textContent()).to.include('alice');
+
+      await page.getByLabel('Email, id or foreign id').fill('Ann@EXAMPLE.com');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.waitForURL(/\?q=/);
+      const rows = page.locator('table tbody tr');
+      expect(await rows.count()).to.equal(2);
+      expect(await rows.allTextContents()).to.satisfy((texts: string[]) =>
+        texts.every((t) => t.includes('Unsubscribed')),
+      );
+      await shoot(page, `${engine.name}-2-search`);
+
+      await page.getByRole('link', { name: String(annEast), exact: true }).click();
+      await page.waitForURL(`${svc.base}/admin/people/${annEast}`);
+      const box = page.getByRole('checkbox', { name: 'Unsubscribed' });
+      expect(await box.isChecked()).to.equal(true);
+      expect(await page.locator('#unsubscribe-heading + p').textContent()).to.include(
+        'Replied STOP',
+      );
+      await shoot(page, `${engine.name}-3-person-before`);
+
+      await box.uncheck();
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.waitForURL(`${svc.base}/admin/people/${annEast}?saved=resubscribed`);
+      expect(await page.getByRole('status').textContent()).to.include(
+        'Saved: re-subscribed, and so is every person with ANN@Example.com, in every partition.',
+      );
+      expect(await page.getByRole('checkbox', { name: 'Unsubscribed' }).isChecked()).to.equal(
+        false,
+      );
+      const firstActivity = page.locator('#activity tbody tr').first();
+      expect(await firstActivity.textContent()).to.include('Person detail');
+      await shoot(page, `${engine.name}-4-person-after`);
+
+      await page.locator('dl.fields').getByRole('link', { name: 'ANN@Example.com' }).click();
+      await page.waitForURL(/\/admin\/address\?email=/);
+      const people = page.locator('section[aria-labelledby="people-heading"] tbody tr');
+      expect(await people.count()).to.equal(2);
+      for (const text of await people.allTextContents()) expect(text).to.include('Subscribed');
+      expect(await page.locator('.box').textContent()).to.include('Person detail (alice)');
+      const history = page.locator('section[aria-labelledby="history-heading"] tbody tr');
+      expect(await history.count()).to.equal(2);
+      expect(await history.first().textContent()).to.include('Person detail (alice)');
+      await shoot(page, `${engine.name}-5-address`);
+
+      // What the pages said is what the database holds.
+      const found = await services.leads.find({ keyType: 'EMAIL', keyValue: 'ann@example.com' });
+      expect(found.map((l) => l.unsubscribed)).to.deep.equal([false, false]);
+      const report = await services.durableStatus.explain('ann@example.com');
+      expect(report.status).to.include({ unsubscribed: false, source: 'Person detail (alice)' });
+      const own = await services.activities.listForLead({
+        keyType: 'IDNUM',
+        keyValue: String(annEast),
+      });
+      expect(own.activities[0]?.attributes).to.deep.include.members([
+        ['Attribute Name', 'Unsubscribed'],
+        ['Old Value', 'true'],
+        ['New Value', 'false'],
+        ['Reason', 'Person detail'],
+        ['Source', 'Person detail'],
+      ]);
+      const follower = await services.activities.listForLead({
+        keyType: 'IDNUM',
+        keyValue: String(ann),
+      });
+      expect(follower.activities[0]?.attributes).to.deep.include(['Reason', PROPAGATED_REASON]);
+
+      await page.goto(`${svc.base}/admin/people/${ann}`);
+      expect(await page.locator('#activity tbody tr').first().textContent()).to.include(
+        PROPAGATED_REASON,
+      );
+    });
+
+    it('refuses a POST without the CSRF token, even from a logged-in browser', async () => {
+      const before = await flags(services);
+      await page.goto(`${svc.base}/admin/people/${ann}`);
+      const url = `${svc.base}/admin/people/${ann}/unsubscribed`;
+      // Our own form with its token taken out, then used as an operator would.
+      const form = page.locator(`form[action="/admin/people/${ann}/unsubscribed"]`);
+      await form
+        .locator('input[name="_csrf"]')
+        .evaluate((input: { remove(): void }) => input.remove());
+      expect(await form.locator('input[name="_csrf"]').count()).to.equal(0);
+      await form.getByRole('checkbox', { name: 'Unsubscribed' }).check();
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.url() === url && r.request().method() === 'POST'),
+        form.getByRole('button', { name: 'Save' }).click(),
+      ]);
+      expect(response.status()).to.equal(403);
+      await page.waitForLoadState();
+      expect(await page.getByRole('alert').textContent()).to.include('did not carry a valid token');
+      await shoot(page, `${engine.name}-6-csrf-refused`);
+      expect(await flags(services)).to.deep.equal(before);
+    });
+
+    it('refuses a forged form posted from another site: the session cookie stays home', async () => {
+      await page.goto(`${svc.base}/admin/`);
+      expect(await page.getByText('Signed in as').count()).to.equal(1);
+      const before = await flags(services);
+      const target = `${svc.base}/admin/people/${ann}/unsubscribed`;
+      const attacker = http.createServer((_req, res) => {
+        res.setHeader('Content-Type', 'text/html');
+        res.end(
+          `<form method="post" action="${target}"><input name="unsubscribed" value="true">` +
+            `<input name="_csrf" value="guess"></form><script>document.forms[0].submit()</script>`,
+        );
+      });
+      await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (attacker.address() as AddressInfo).port;
+        // localhost and 127.0.0.1 are different sites to the browser.
+        const [response] = await Promise.all([
+          page.waitForResponse((r) => r.url() === target && r.request().method() === 'POST'),
+          page.goto(`http://localhost:${port}/`),
+        ]);
+        expect(response.status()).to.equal(401);
+      } finally {
+        attacker.closeAllConnections();
+        await new Promise((resolve) => attacker.close(resolve));
+      }
+      expect(await flags(services)).to.deep.equal(before);
+    });
+
+    it('logs out, after which the pages are refused again', async () => {
+      await page.goto(`${svc.base}/admin/`);
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.waitForURL(`${svc.base}/admin/login`);
+      await page.goto(`${svc.base}/admin/people/${ann}`);
+      expect(new URL(page.url()).pathname).to.equal('/admin/login');
+    });
+  });
+}

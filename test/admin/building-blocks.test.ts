@@ -1,0 +1,94 @@
+import { expect } from 'chai';
+import { parseCookies, serializeCookie } from '../../src/admin/cookies.js';
+import { escapeHtml, html, raw } from '../../src/admin/html.js';
+import { LoginThrottle } from '../../src/admin/login-throttle.js';
+import { searchKeys } from '../../src/admin/people-search.js';
+
+describe('admin building blocks', () => {
+  describe('html template', () => {
+    it('escapes every interpolated value, in text and in quoted attributes', () => {
+      const evil = `"><script>alert('x')</script>&`;
+      expect(html`<p title="${evil}">${evil}</p>`.value).to.equal(
+        '<p title="&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;">' +
+          '&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;</p>',
+      );
+      expect(escapeHtml(`<&>"'`)).to.equal('&lt;&amp;&gt;&quot;&#39;');
+    });
+
+    it('keeps nested templates and raw constants, joins arrays, drops null and undefined', () => {
+      const items = ['<a>', 'b'].map((x) => html`<li>${x}</li>`);
+      // prettier-ignore
+      const page = html`<ul>${items}</ul>${null}${undefined}${raw('<br>')}${0}`;
+      expect(page.value).to.equal('<ul><li>&lt;a&gt;</li><li>b</li></ul><br>0');
+    });
+  });
+
+  describe('cookies', () => {
+    it('parses a Cookie header, first value wins, bad encodings kept', () => {
+      const c = parseCookies('a=1; b="two"; a=3; c=%E0%A4%A; d=x%20y; junk');
+      expect([...c]).to.deep.equal([
+        ['a', '1'],
+        ['b', 'two'],
+        ['c', '%E0%A4%A'],
+        ['d', 'x y'],
+      ]);
+      expect(parseCookies(undefined).size).to.equal(0);
+    });
+
+    it('always writes HttpOnly and SameSite, Secure only when asked', () => {
+      const plain = serializeCookie('s', 'v', { path: '/admin', secure: false, sameSite: 'Lax' });
+      expect(plain).to.equal('s=v; Path=/admin; HttpOnly; SameSite=Lax');
+      const secure = serializeCookie('s', '', {
+        path: '/admin',
+        secure: true,
+        sameSite: 'Strict',
+        maxAge: 0,
+      });
+      expect(secure).to.equal('s=; Path=/admin; HttpOnly; SameSite=Strict; Secure; Max-Age=0');
+    });
+  });
+
+  describe('login throttle', () => {
+    it('refuses a client after maxFailures in the window, until the oldest failure ages out', () => {
+      let now = 1_000_000;
+      const throttle = new LoginThrottle({ maxFailures: 3, windowMs: 60_000, now: () => now });
+      throttle.fail('a');
+      now += 10_000;
+      throttle.fail('a');
+      expect(throttle.retryAfterSeconds('a')).to.equal(0);
+      throttle.fail('a');
+      expect(throttle.retryAfterSeconds('a')).to.equal(50);
+      expect(throttle.retryAfterSeconds('b')).to.equal(0);
+      now += 50_001;
+      expect(throttle.retryAfterSeconds('a')).to.equal(0);
+      throttle.fail('a');
+      expect(throttle.retryAfterSeconds('a')).to.be.greaterThan(0);
+      throttle.succeed('a');
+      expect(throttle.retryAfterSeconds('a')).to.equal(0);
+    });
+
+    it('forgets the oldest clients beyond maxTracked', () => {
+      const throttle = new LoginThrottle({ maxFailures: 1, windowMs: 60_000, maxTracked: 2 });
+      for (const client of ['a', 'b', 'c']) throttle.fail(client);
+      expect(throttle.retryAfterSeconds('a')).to.equal(0);
+      expect(throttle.retryAfterSeconds('c')).to.be.greaterThan(0);
+    });
+  });
+
+  describe('search box', () => {
+    it('reads an address as an email, a number as id and foreign id, anything else as foreign id', () => {
+      expect(searchKeys(' Ann@Example.com ')).to.deep.equal([
+        { keyType: 'EMAIL', keyValue: 'Ann@Example.com' },
+      ]);
+      expect(searchKeys('42')).to.deep.equal([
+        { keyType: 'IDNUM', keyValue: '42' },
+        { keyType: 'SFDCLEADID', keyValue: '42' },
+      ]);
+      expect(searchKeys('99999999999')).to.deep.equal([
+        { keyType: 'SFDCLEADID', keyValue: '99999999999' },
+      ]);
+      expect(searchKeys('CRM-7')).to.deep.equal([{ keyType: 'SFDCLEADID', keyValue: 'CRM-7' }]);
+      expect(searchKeys('  ')).to.deep.equal([]);
+    });
+  });
+});

@@ -1,0 +1,132 @@
+import { spawn } from 'node:child_process';
+import { PassThrough } from 'node:stream';
+import { expect } from 'chai';
+import { runOperatorsCommand, type CommandIo } from '../../src/admin/operators-command.js';
+import type { OperatorService } from '../../src/domain/operator.service.js';
+import { testEngines } from '../support/database.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { AdminClient } from './support.js';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The CLI as a user runs it, over the test service's database. */
+function cli(svc: TestService, args: string[], stdin = ''): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
+      env: {
+        PATH: process.env.PATH,
+        DATABASE_URL: svc.config.databaseUrl,
+        DATA_DIR: svc.config.dataDir,
+        LOG_LEVEL: 'silent',
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+for (const engine of testEngines()) {
+  describe(`operators CLI (${engine.name})`, () => {
+    let svc: TestService;
+
+    before(async () => {
+      svc = await startTestService(engine);
+    });
+    after(() => svc.stop());
+
+    it('adds an operator from piped standard input, who then logs in; remove ends it', async () => {
+      const added = await cli(svc, ['operators', 'add', 'dora'], 'dora password 1\n');
+      expect(added.stderr).to.equal('');
+      expect(added.code).to.equal(0);
+      expect(added.stdout).to.include('Added operator dora');
+
+      const listed = await cli(svc, ['operators', 'list']);
+      expect(listed.stdout).to.match(/^dora\tdatabase\t\d{4}-\d\d-\d\dT/m);
+
+      const client = new AdminClient(svc.base);
+      expect((await client.logIn({ name: 'dora', password: 'dora password 1' })).status).to.equal(
+        303,
+      );
+      expect((await client.get('/admin/')).status).to.equal(200);
+
+      const removed = await cli(svc, ['operators', 'remove', 'dora']);
+      expect(removed.code).to.equal(0);
+      expect((await client.get('/admin/')).status).to.equal(303);
+      expect((await cli(svc, ['operators', 'remove', 'dora'])).code).to.equal(1);
+    });
+
+    it('takes --password, refuses a short password or a taken name, explains its usage', async () => {
+      expect(
+        (await cli(svc, ['operators', 'add', 'eve', '--password', 'eve password 12'])).code,
+      ).to.equal(0);
+      const taken = await cli(svc, ['operators', 'add', 'eve', '--password', 'eve password 12']);
+      expect(taken.code).to.equal(1);
+      expect(taken.stderr).to.include('Operator eve already exists');
+      const short = await cli(svc, ['operators', 'add', 'fay'], 'short\n');
+      expect(short.code).to.equal(1);
+      expect(short.stderr).to.include('Password: 12 to 1024 characters');
+      const usage = await cli(svc, ['operators']);
+      expect(usage.code).to.equal(2);
+      expect(usage.stderr).to.include('durable-unsubscribe operators add NAME');
+      const help = await cli(svc, ['--help']);
+      expect(help.stdout).to.include('operators add NAME');
+    });
+  });
+}
+
+describe('operators add on a terminal', () => {
+  /** A fake terminal that types the next answer whenever a prompt appears. */
+  function terminal(answers: string[]): CommandIo & { output: () => string } {
+    const input = new PassThrough();
+    const stdin = Object.assign(input, {
+      isTTY: true,
+      setRawMode: () => stdin,
+    }) as unknown as NodeJS.ReadStream;
+    let output = '';
+    const out = {
+      write: (s: string) => {
+        output += s;
+        const next = s.endsWith(': ') ? answers.shift() : undefined;
+        if (next !== undefined) setImmediate(() => input.write(next));
+        return true;
+      },
+    } as unknown as NodeJS.WriteStream;
+    return { stdin, stdout: out, stderr: out, output: () => output };
+  }
+
+  function recorder() {
+    const added: Array<[string, string]> = [];
+    const operators = {
+      add: async (name: string, password: string) => {
+        added.push([name, password]);
+      },
+    } as unknown as OperatorService;
+    return { added, operators };
+  }
+
+  it('asks twice without echoing, and honours backspace', async () => {
+    const io = terminal(['long passwordX\u007f\r', 'long password\r']);
+    const { added, operators } = recorder();
+    expect(await runOperatorsCommand(['add', 'gus'], operators, io)).to.equal(0);
+    expect(added).to.deep.equal([['gus', 'long password']]);
+    expect(io.output()).to.not.include('long password');
+    expect(io.output()).to.include('Same password again: ');
+  });
+
+  it('adds nobody when the two passwords differ', async () => {
+    const io = terminal(['long password\r', 'long passw0rd\r']);
+    const { added, operators } = recorder();
+    expect(await runOperatorsCommand(['add', 'gus'], operators, io)).to.equal(2);
+    expect(added).to.deep.equal([]);
+    expect(io.output()).to.include('The passwords differ.');
+  });
+});

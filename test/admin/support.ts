@@ -1,0 +1,89 @@
+import { openDatabase, type Database } from '../../src/data-access/database.js';
+import { OperatorSessionRepository } from '../../src/data-access/operator-session.repository.js';
+import { OperatorRepository } from '../../src/data-access/operator.repository.js';
+import type { Config } from '../../src/config.js';
+import { OperatorService, type OperatorCredential } from '../../src/domain/operator.service.js';
+
+export const ALICE: OperatorCredential = { name: 'alice', password: 'correct horse battery' };
+
+export interface Reply {
+  status: number;
+  location: string | null;
+  setCookies: string[];
+  body: string;
+}
+
+/** A browser-less client of the /admin pages that keeps its cookies, as a browser would. */
+export class AdminClient {
+  readonly cookies = new Map<string, string>();
+  csrf = '';
+
+  constructor(
+    readonly base: string,
+    readonly headers: Record<string, string> = {},
+  ) {}
+
+  get(path: string): Promise<Reply> {
+    return this.send('GET', path);
+  }
+
+  post(path: string, form: Record<string, string>): Promise<Reply> {
+    return this.send('POST', path, new URLSearchParams(form).toString());
+  }
+
+  /** Logs in through the form; remembers the session's CSRF token from the next page. */
+  async logIn(credential: OperatorCredential = ALICE): Promise<Reply> {
+    const form = await this.get('/admin/login');
+    const reply = await this.post('/admin/login', {
+      _csrf: csrfOf(form.body),
+      name: credential.name,
+      password: credential.password,
+      next: '/admin/',
+    });
+    if (reply.status === 303) this.csrf = csrfOf((await this.get('/admin/')).body);
+    return reply;
+  }
+
+  private async send(method: string, path: string, body?: string): Promise<Reply> {
+    const headers: Record<string, string> = { ...this.headers };
+    if (this.cookies.size > 0)
+      headers.Cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (body !== undefined) headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    const res = await fetch(this.base + path, { method, headers, body, redirect: 'manual' });
+    const setCookies = res.headers.getSetCookie();
+    for (const c of setCookies) {
+      const [pair = ''] = c.split(';');
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq);
+      if (/Max-Age=0/i.test(c)) this.cookies.delete(name);
+      else this.cookies.set(name, pair.slice(eq + 1));
+    }
+    return {
+      status: res.status,
+      location: res.headers.get('location'),
+      setCookies,
+      body: await res.text(),
+    };
+  }
+}
+
+export function csrfOf(page: string): string {
+  const m = /name="_csrf" value="([^"]+)"/.exec(page);
+  if (!m?.[1]) throw new Error('no CSRF field on the page');
+  return m[1];
+}
+
+/** An OperatorService of its own over the service's database, as the CLI would make. */
+export function operatorServiceFor(
+  config: Config,
+  now?: () => number,
+): { operators: OperatorService; db: Database } {
+  const db = openDatabase(config);
+  const operators = new OperatorService(
+    new OperatorRepository(db.knex),
+    new OperatorSessionRepository(db.knex),
+    config.adminUsers,
+    { sessionHours: config.adminSessionHours, now },
+  );
+  return { operators, db };
+}

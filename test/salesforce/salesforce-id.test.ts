@@ -1,0 +1,61 @@
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { id15, id18, isSalesforceId } from '../../src/salesforce/salesforce-id.js';
+
+describe('Salesforce ids', () => {
+  it('computes the 18-character form from the case of the first 15 characters', () => {
+    // The example Salesforce's own documentation gives.
+    expect(id18('001A0000006Vm9r')).to.equal('001A0000006Vm9rIAC');
+    expect(id18('001A0000006Vm9rIAC')).to.equal('001A0000006Vm9rIAC');
+    expect(id18('00q000000000001')).to.equal('00q000000000001AAA');
+    expect(id18('ABCDEABCDEABCDE')).to.equal('ABCDEABCDEABCDE555');
+  });
+
+  it('tells ids from other text', () => {
+    for (const ok of ['001A0000006Vm9r', '001A0000006Vm9rIAC'])
+      expect(isSalesforceId(ok)).to.equal(true);
+    for (const bad of [
+      '',
+      '001A0000006Vm9',
+      '001A0000006Vm9rI',
+      '001A0000006Vm9r-AC',
+      '001A0000006Vm9rIACX',
+    ])
+      expect(isSalesforceId(bad), bad).to.equal(false);
+    expect(id15('001A0000006Vm9rIAC')).to.equal('001A0000006Vm9r');
+  });
+});
+
+describe('Salesforce settings', () => {
+  it('default to no organisation and no secret', () => {
+    const config = loadConfig({});
+    expect(config.salesforceOrgIds).to.deep.equal([]);
+    expect(config.salesforcePathSecret).to.equal('');
+  });
+
+  it('read comma-separated organisation ids of 15 or 18 characters', () => {
+    const config = loadConfig({ SFDC_ORG_IDS: ' 00D5g000004aBcD , 00D5g000004aBcEEAU' });
+    expect(config.salesforceOrgIds).to.deep.equal(['00D5g000004aBcD', '00D5g000004aBcEEAU']);
+  });
+
+  it('refuse what is not an organisation id, naming the setting', () => {
+    for (const bad of [
+      '00D5g000004aBc',
+      '0055g000004aBcD',
+      '00D5g000004aBcD,',
+      '00D5g000004aBcDEA',
+    ])
+      expect(() => loadConfig({ SFDC_ORG_IDS: bad }), bad).to.throw(ConfigError, /SFDC_ORG_IDS/);
+  });
+
+  it('take a path secret of 16 to 128 URL-safe characters', () => {
+    expect(loadConfig({ SFDC_PATH_SECRET: ' a-b_c.d~0123456789 ' }).salesforcePathSecret).to.equal(
+      'a-b_c.d~0123456789',
+    );
+    for (const bad of ['short', 'has/a/slash/0123456789', 'with space 0123456789', 'x'.repeat(129)])
+      expect(() => loadConfig({ SFDC_PATH_SECRET: bad }), bad).to.throw(
+        ConfigError,
+        /SFDC_PATH_SECRET/,
+      );
+  });
+});

@@ -1,0 +1,67 @@
+import { expect } from 'chai';
+import {
+  NOTIFICATION_RETENTION_MS,
+  type SalesforceNotification,
+} from '../../src/domain/salesforce-sync.service.js';
+import { ErrorCode } from '../../src/errors.js';
+import { testEngines } from '../support/database.js';
+import { expectAppError, openHarness, rowCounts, type Harness } from '../support/harness.js';
+import { ORG_ID, leadRecordId, notificationId } from './support.js';
+
+const note = (
+  n: number,
+  record: number,
+  fields: Record<string, string | null>,
+  changedAt: number | null = null,
+): SalesforceNotification => ({
+  notificationId: notificationId(n),
+  record: { recordId: leadRecordId(record), objectType: 'Lead', changedAt, fields },
+});
+
+for (const engine of testEngines()) {
+  describe(`SalesforceSyncService (${engine.name})`, () => {
+    let h: Harness;
+    beforeEach(async () => {
+      h = await openHarness(engine);
+    });
+    afterEach(() => h.drop());
+
+    it('tells applied, repeated and stale notifications apart', async () => {
+      const results = await h.services.salesforce.apply(ORG_ID, [
+        note(1, 1, { Email: 'lia@example.com' }, 2000),
+        note(1, 1, { Email: 'lia@example.com' }, 2000),
+        note(2, 1, { Email: 'lia@old.example' }, 1000),
+      ]);
+      expect(results.map((r) => r.outcome)).to.deep.equal(['APPLIED', 'REPEAT', 'STALE']);
+      expect(results[1]!.leadId).to.equal(results[0]!.leadId);
+      expect(results[2]!.leadId).to.equal(null);
+    });
+
+    it('checks every value before applying any, naming the record', async () => {
+      const error = await expectAppError(
+        h.services.salesforce.apply(ORG_ID, [
+          note(1, 1, { Email: 'mo@example.com' }),
+          note(2, 2, { LastName: 'x'.repeat(256) }),
+        ]),
+        ErrorCode.LEAD_ATTRIBUTE_BAD,
+      );
+      expect(error.message).to.contain(leadRecordId(2));
+      expect((await rowCounts(h.db)).leads).to.equal(0);
+    });
+
+    it(`forgets notifications after ${NOTIFICATION_RETENTION_MS / 86400000} days, and no sooner`, async () => {
+      const start = h.clock.t;
+      await h.services.salesforce.apply(ORG_ID, [note(1, 1, { Email: 'ned@example.com' }, 1000)]);
+      h.clock.set(start + NOTIFICATION_RETENTION_MS - 1000);
+      await h.services.salesforce.apply(ORG_ID, [note(2, 1, { Email: 'ned@example.com' }, 2000)]);
+      expect(await h.services.salesforce.forgetOldNotifications()).to.equal(0);
+      h.clock.set(start + NOTIFICATION_RETENTION_MS + 10);
+      expect(await h.services.salesforce.forgetOldNotifications()).to.equal(1);
+      // Forgotten, a late retry is still judged by the record's change order.
+      const [late] = await h.services.salesforce.apply(ORG_ID, [
+        note(1, 1, { Email: 'ned@example.com' }, 1000),
+      ]);
+      expect(late!.outcome).to.equal('STALE');
+    });
+  });
+}
