@@ -11,12 +11,17 @@ const update = process.env.UPDATE_GOLDEN === '1';
 
 /** Whitespace between tags and every xs:dateTime value do not count. */
 function normalise(xml: string): string {
-  return xml
-    .replace(/>\s+</g, '><')
-    // Positions over update times embed those times.
-    .replace(/<newStreamPosition>[^<]*<\/newStreamPosition>/g, '<newStreamPosition>POSITION</newStreamPosition>')
-    .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})/g, 'DATETIME')
-    .trim();
+  return (
+    xml
+      .replace(/>\s+</g, '><')
+      // Positions over update times embed those times.
+      .replace(
+        /<newStreamPosition>[^<]*<\/newStreamPosition>/g,
+        '<newStreamPosition>POSITION</newStreamPosition>',
+      )
+      .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})/g, 'DATETIME')
+      .trim()
+  );
 }
 
 /** Each pair runs in this order against one fresh database: later ones see earlier ones' leads. */
