@@ -12,7 +12,7 @@ import { UserService } from '../domain/user.service.js';
 import { isAppError } from '../errors.js';
 import { formatAddressReport } from './explain.command.js';
 import { exportSuppressions, importSuppressions } from './suppressions.command.js';
-import { start } from '../main.js';
+import { start, type Running } from '../main.js';
 
 const HELP: Record<string, string> = {
   '': `Usage: durable-unsubscribe <command> [options]
@@ -67,7 +67,30 @@ async function withDatabase<T>(
 }
 
 async function serve(config: Config): Promise<void> {
-  const running = await start(config);
+  // Handlers first: a signal that arrives while starting (or just after the banner) must still
+  // shut down gracefully instead of killing the process outright.
+  let running: Running | undefined;
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    if (!running) return; // start() is still running; stopped as soon as it is done
+    running.logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15000);
+    force.unref();
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
+  running = await start(config);
+  if (stopping) {
+    stopping = false;
+    return stop('SIGTERM');
+  }
   const base = `http://localhost:${running.port}`;
   const lines = [
     `durable-unsubscribe listening on port ${running.port} (${running.database.engine}: ${running.database.location})`,
@@ -83,20 +106,6 @@ async function serve(config: Config): Promise<void> {
     );
   }
   process.stdout.write(lines.join('\n') + '\n');
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    running.logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 15000);
-    force.unref();
-    running.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 async function main(argv: string[]): Promise<number> {
