@@ -266,6 +266,19 @@ for (const engine of testEngines()) {
   });
 }
 
+describe('anonymous development mode', () => {
+  it('accepts calls without AuthenticationHeader only when ALLOW_ANONYMOUS is set', async () => {
+    const [engine] = testEngines();
+    const open = await startTestService(engine!, { allowAnonymous: true });
+    try {
+      const res = await rawCall(open.url, GET_LEAD('nobody@example.com'), { user: null });
+      expect(faultCode(res.body), res.body).to.equal(20103);
+    } finally {
+      await open.stop();
+    }
+  });
+});
+
 describe('database unavailable', () => {
   it('answers 20011 as a Server fault when the database is gone', async () => {
     const [engine] = testEngines();
