@@ -24,6 +24,33 @@ function decoder(encoding: string | undefined): Transform | null {
 }
 
 /**
+ * After refusing a body, read and discard what the client is still sending (up to this much)
+ * before answering: a client that is still writing when the connection closes sees EPIPE
+ * instead of our fault.
+ */
+const DRAIN_CAP_BYTES = 64 * 1024 * 1024;
+
+/** Discards the rest of a refused request, then settles; gives up (and closes) past the cap. */
+function drainThen(req: IncomingMessage, settle: () => void): void {
+  if (req.readableEnded || req.destroyed) return settle();
+  let drained = 0;
+  const onData = (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > DRAIN_CAP_BYTES) done();
+  };
+  const done = () => {
+    req.off('data', onData);
+    req.off('end', done);
+    req.off('close', done);
+    settle();
+  };
+  req.on('data', onData);
+  req.once('end', done);
+  req.once('close', done);
+  req.resume();
+}
+
+/**
  * Reads a request body up to `limit` bytes after decompression. Counting happens as data
  * inflates, so a small compressed body that would inflate to gigabytes is stopped at the limit.
  */
@@ -31,8 +58,10 @@ export function readBody(req: IncomingMessage, limit: number, timeoutMs: number)
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
-      req.resume();
-      reject(tooLarge(limit));
+      if (declared > DRAIN_CAP_BYTES) {
+        req.resume();
+        reject(tooLarge(limit));
+      } else drainThen(req, () => reject(tooLarge(limit)));
       return;
     }
     let source: NodeJS.ReadableStream = req;
@@ -40,8 +69,7 @@ export function readBody(req: IncomingMessage, limit: number, timeoutMs: number)
     try {
       inflate = decoder(req.headers['content-encoding']);
     } catch (error) {
-      req.resume();
-      reject(error);
+      drainThen(req, () => reject(error));
       return;
     }
     if (inflate) source = req.pipe(inflate);
@@ -55,38 +83,43 @@ export function readBody(req: IncomingMessage, limit: number, timeoutMs: number)
             ErrorCode.REQUEST_TIMEOUT,
             `Request body not received within ${timeoutMs} ms`,
           ),
+          false,
         ),
       timeoutMs,
     );
-    const finish = (error: unknown, body?: Buffer) => {
+    /** drain: read the rest before answering (not for slow senders: they would hold us). */
+    const finish = (error: unknown, drain: boolean, body?: Buffer) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      if (error) {
-        if (inflate) {
-          req.unpipe(inflate);
-          inflate.destroy();
-        }
+      if (!error) return resolve(body!);
+      if (inflate) {
+        req.unpipe(inflate);
+        inflate.destroy();
+      }
+      if (drain) drainThen(req, () => reject(error));
+      else {
         req.resume();
         reject(error);
-      } else resolve(body!);
+      }
     };
     source.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) finish(tooLarge(limit));
+      if (size > limit) finish(tooLarge(limit), true);
       else chunks.push(chunk);
     });
-    source.on('end', () => finish(null, Buffer.concat(chunks)));
+    source.on('end', () => finish(null, false, Buffer.concat(chunks)));
     source.on('error', () =>
       finish(
         new AppError(
           ErrorCode.REQUEST_NOT_UNDERSTOOD,
           'Request body could not be read or decompressed',
         ),
+        true,
       ),
     );
     req.on('aborted', () =>
-      finish(new AppError(ErrorCode.REQUEST_NOT_UNDERSTOOD, 'Request aborted')),
+      finish(new AppError(ErrorCode.REQUEST_NOT_UNDERSTOOD, 'Request aborted'), false),
     );
   });
 }

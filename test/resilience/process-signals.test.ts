@@ -50,7 +50,11 @@ for (const engine of testEngines()) {
           }
         };
         const clients = Array.from({ length: 4 }, client);
-        await new Promise((r) => setTimeout(r, 1500));
+        // Kill once writes are being acknowledged (however slow the machine), mid-stream.
+        for (let waited = 0; acknowledged.length === 0 && waited < 60000; waited += 50) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await new Promise((r) => setTimeout(r, 300));
         service.child.kill('SIGKILL');
         await Promise.all(clients);
         await service.exited;
