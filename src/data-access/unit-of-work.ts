@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import path from 'node:path';
 import type { Knex } from 'knex';
 import { AppError, ErrorCode } from '../errors.js';
 import { ActivityRepository } from './activity.repository.js';
@@ -95,6 +96,31 @@ export function classifyDatabaseError(error: unknown): unknown {
   return error;
 }
 
+/**
+ * better-sqlite3 waits for a locked file synchronously, blocking the event loop: a second
+ * Database object of this process on the same file would stall the transaction holding the
+ * lock for the whole busy timeout, then fail. Write transactions on one file queue here, one
+ * at a time per process; other processes still wait for the lock through the busy timeout.
+ */
+const sqliteWriters = new Map<string, Promise<void>>();
+
+async function queueSqliteWriter<T>(database: Database, run: () => Promise<T>): Promise<T> {
+  if (database.engine !== 'sqlite' || database.location === ':memory:') return run();
+  const file = path.resolve(database.location);
+  const previous = sqliteWriters.get(file) ?? Promise.resolve();
+  let release!: () => void;
+  const done = new Promise<void>((resolve) => (release = resolve));
+  const tail = previous.then(() => done);
+  sqliteWriters.set(file, tail);
+  await previous;
+  try {
+    return await run();
+  } finally {
+    release();
+    if (sqliteWriters.get(file) === tail) sqliteWriters.delete(file);
+  }
+}
+
 export interface UnitOfWorkOptions {
   maxAttempts?: number;
 }
@@ -118,8 +144,8 @@ export class UnitOfWork {
   async write<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.database.knex.transaction((trx) =>
-          work(repositories(trx, this.database.engine)),
+        return await queueSqliteWriter(this.database, () =>
+          this.database.knex.transaction((trx) => work(repositories(trx, this.database.engine))),
         );
       } catch (error) {
         if (attempt < this.maxAttempts && isRetryable(error)) {

@@ -50,9 +50,11 @@ export class DurableStatusService {
       emailKey: change.key,
       unsubscribed: change.unsubscribed,
       reason: change.reason ?? change.path.reason,
-      source: change.path.actor
+      // The column holds 128 characters; a long actor name is cut, never a failed write.
+      source: (change.path.actor
         ? `${change.path.source} (${change.path.actor})`
-        : change.path.source,
+        : change.path.source
+      ).slice(0, 128),
       leadId: change.causedBy,
       changedAt: change.now,
     });

@@ -1,0 +1,546 @@
+import { expect } from 'chai';
+import { ChangePaths, PROPAGATED_REASON, RESET_REASON } from '../../src/domain/change-paths.js';
+import { createServices, type Services } from '../../src/domain/services.js';
+import { ErrorCode } from '../../src/errors.js';
+import { testEngines } from '../support/database.js';
+import {
+  activitiesOf,
+  attr,
+  createLead,
+  emailKeyOf,
+  expectAppError,
+  expectNoViolations,
+  flags,
+  getLead,
+  idKey,
+  openHarness,
+  rowCounts,
+  setFlag,
+  web,
+  type Harness,
+} from '../support/harness.js';
+
+/** The attributes a Change Data Value of the Unsubscribed flag must carry, in order. */
+function flagChange(leadId: number, from: boolean, to: boolean, reason: string, source: string) {
+  return [
+    ['Attribute Name', 'Unsubscribed'],
+    ['Old Value', String(from)],
+    ['New Value', String(to)],
+    ['Reason', reason],
+    ['Source', source],
+    ['Lead ID', String(leadId)],
+  ];
+}
+
+for (const engine of testEngines()) {
+  describe(`durable unsubscribe rules 1-8 (${engine.name})`, () => {
+    let h: Harness;
+    let s: Services;
+
+    before(async () => {
+      h = await openHarness(engine);
+      s = h.services;
+    });
+    after(() => h.drop());
+    afterEach(async function () {
+      if (this.currentTest?.state === 'passed') await expectNoViolations(s);
+    });
+
+    const history = async (address: string) => (await s.durableStatus.explain(address)).history;
+    const status = async (address: string) => (await s.durableStatus.explain(address)).status;
+
+    describe('rule 1: unsubscribe', () => {
+      it('unsubscribes every lead of the address in every partition and the master status', async () => {
+        const a = await createLead(s, 'rule1@example.com');
+        const b = await createLead(s, ' RULE1@Example.COM ', { partition: 'East' });
+        const c = await createLead(s, 'Rule1@example.com', { partition: 'West' });
+        const other = await createLead(s, 'rule1-other@example.com');
+        expect(await status('rule1@example.com')).to.equal(null);
+
+        await setFlag(s, a, true);
+
+        expect(await flags(s, [a, b, c, other])).to.deep.equal([true, true, true, false]);
+        expect(await status('RULE1@example.com')).to.include({
+          emailKey: 'rule1@example.com',
+          unsubscribed: true,
+          leadId: a,
+          reason: 'Web service API',
+          source: 'Web service API',
+        });
+        expect((await activitiesOf(s, a))[0]?.attributes).to.deep.equal(
+          flagChange(a, false, true, 'Web service API', 'Web service API'),
+        );
+        for (const id of [b, c]) {
+          expect((await activitiesOf(s, id))[0]?.attributes).to.deep.equal(
+            flagChange(id, false, true, PROPAGATED_REASON, 'Web service API'),
+          );
+        }
+        expect((await activitiesOf(s, other)).map((x) => x.activityType)).to.deep.equal([
+          'New Lead',
+        ]);
+        expect(await status('rule1-other@example.com')).to.equal(null);
+      });
+
+      it('holds for every path: Salesforce sync, operator with a reason, match by email, batch', async () => {
+        // Salesforce sync; the actor is kept in the master status source.
+        const sf1 = await createLead(s, 'r1-sf@example.com');
+        const sf2 = await createLead(s, 'r1-sf@example.com', { partition: 'East' });
+        await setFlag(s, sf1, true, ChangePaths.salesforce('sf-user'));
+        expect(await flags(s, [sf1, sf2])).to.deep.equal([true, true]);
+        expect(await status('r1-sf@example.com')).to.include({
+          source: 'Salesforce (sf-user)',
+          reason: 'Salesforce sync',
+        });
+        expect(attr((await activitiesOf(s, sf1))[0], 'Reason')).to.equal('Salesforce sync');
+        expect((await activitiesOf(s, sf2))[0]?.attributes).to.deep.equal(
+          flagChange(sf2, false, true, PROPAGATED_REASON, 'Salesforce'),
+        );
+
+        // An operator on the person detail page, giving a reason.
+        const op1 = await createLead(s, 'r1-op@example.com');
+        const op2 = await createLead(s, 'r1-op@example.com', { partition: 'West' });
+        const view = await s.leads.setUnsubscribed(
+          op2,
+          true,
+          ChangePaths.personDetail('operator'),
+          'asked by phone',
+        );
+        expect(view.unsubscribed).to.equal(true);
+        expect(view.attributes).to.deep.include({
+          name: 'UnsubscribedReason',
+          type: 'text',
+          value: 'asked by phone',
+        });
+        expect(await flags(s, [op1, op2])).to.deep.equal([true, true]);
+        expect(await status('r1-op@example.com')).to.include({
+          reason: 'asked by phone',
+          source: 'Person detail (operator)',
+          leadId: op2,
+        });
+        const opActs = await activitiesOf(s, op2);
+        expect(opActs.map((x) => attr(x, 'Attribute Name')).slice(0, 2)).to.have.members([
+          'Unsubscribed',
+          'Unsubscribed Reason',
+        ]);
+
+        // syncLead matched by email alone (no id): the matched lead changes, the rest follow.
+        const m1 = await createLead(s, 'r1-match@example.com');
+        const m2 = await createLead(s, 'r1-match@example.com', { partition: 'East' });
+        const matched = await s.leads.sync(
+          { email: 'R1-MATCH@example.com', attributes: [{ name: 'Unsubscribed', value: '1' }] },
+          { path: web },
+        );
+        expect(matched.status).to.equal('UPDATED');
+        expect([m1, m2]).to.include(matched.leadId);
+        expect(await flags(s, [m1, m2])).to.deep.equal([true, true]);
+
+        // syncMultipleLeads.
+        const b1 = await createLead(s, 'r1-batch@example.com');
+        const b2 = await createLead(s, 'r1-batch@example.com', { partition: 'South' });
+        const results = await s.leads.syncMany(
+          [{ id: b2, attributes: [{ name: 'Unsubscribed', value: 'true' }] }],
+          { path: web },
+        );
+        expect(results[0]).to.include({ leadId: b2, status: 'UPDATED' });
+        expect(await flags(s, [b1, b2])).to.deep.equal([true, true]);
+        expect(await status('r1-batch@example.com')).to.include({ unsubscribed: true, leadId: b2 });
+      });
+    });
+
+    describe('rule 2: re-subscribe', () => {
+      it('re-subscribes every lead of the address and the master status', async () => {
+        const a = await createLead(s, 'rule2@example.com');
+        const b = await createLead(s, 'RULE2@example.com', { partition: 'East' });
+        const c = await createLead(s, 'rule2@EXAMPLE.com', { partition: 'West' });
+        await setFlag(s, a, true);
+        expect(await flags(s, [a, b, c])).to.deep.equal([true, true, true]);
+
+        await setFlag(s, b, false, ChangePaths.salesforce());
+
+        expect(await flags(s, [a, b, c])).to.deep.equal([false, false, false]);
+        expect(await status('rule2@example.com')).to.include({
+          unsubscribed: false,
+          leadId: b,
+          reason: 'Salesforce sync',
+        });
+        expect((await history('rule2@example.com')).map((x) => x.unsubscribed)).to.deep.equal([
+          true,
+          false,
+        ]);
+        expect((await activitiesOf(s, b))[0]?.attributes).to.deep.equal(
+          flagChange(b, true, false, 'Salesforce sync', 'Salesforce'),
+        );
+        for (const id of [a, c]) {
+          expect((await activitiesOf(s, id))[0]?.attributes).to.deep.equal(
+            flagChange(id, true, false, PROPAGATED_REASON, 'Salesforce'),
+          );
+        }
+      });
+    });
+
+    describe('rule 3: creating a person', () => {
+      it('a create with Unsubscribed=false on an unsubscribed address stays unsubscribed', async () => {
+        const x = await createLead(s, 'rule3@example.com');
+        await setFlag(s, x, true);
+        const xActivities = (await activitiesOf(s, x)).length;
+
+        const created = await s.leads.sync(
+          { email: ' Rule3@Example.com', attributes: [{ name: 'Unsubscribed', value: 'false' }] },
+          { path: web, partition: 'South', matchByEmail: false },
+        );
+
+        expect(created.status).to.equal('CREATED');
+        expect(created.lead.unsubscribed).to.equal(true);
+        expect(created.lead.email).to.equal('Rule3@Example.com');
+        expect(created.lead.partition).to.equal('South');
+        const acts = await activitiesOf(s, created.leadId);
+        expect(acts.map((a) => a.activityType)).to.deep.equal(['Change Data Value', 'New Lead']);
+        expect(acts[0]?.attributes).to.deep.equal(
+          flagChange(created.leadId, false, true, RESET_REASON, 'Web service API'),
+        );
+        // The master status is only read, never written, and the other lead is not touched.
+        expect(await history('rule3@example.com')).to.have.length(1);
+        expect(await activitiesOf(s, x)).to.have.length(xActivities);
+
+        // Without any flag in the request, and matching by email with no lead left: the same.
+        const plain = await createLead(s, 'RULE3@example.com');
+        expect((await getLead(s, plain)).unsubscribed).to.equal(true);
+        await s.leads.delete(emailKeyOf('rule3@example.com'), web);
+        const again = await s.leads.sync(
+          { email: 'rule3@example.com', attributes: [{ name: 'Unsubscribed', value: 'false' }] },
+          { path: web },
+        );
+        expect(again.status).to.equal('CREATED');
+        expect(again.lead.unsubscribed).to.equal(true);
+      });
+
+      it('a create with Unsubscribed=true applies rule 1', async () => {
+        const y = await createLead(s, 'rule3b@example.com', { partition: 'East' });
+        const z = await createLead(s, 'RULE3B@example.com', { unsubscribed: true });
+
+        expect(await flags(s, [y, z])).to.deep.equal([true, true]);
+        expect(await status('rule3b@example.com')).to.include({ unsubscribed: true, leadId: z });
+        expect((await activitiesOf(s, y))[0]?.attributes).to.deep.equal(
+          flagChange(y, false, true, PROPAGATED_REASON, 'Web service API'),
+        );
+
+        // Creating another unsubscribed lead there changes no status: nothing to propagate.
+        const w = await createLead(s, 'rule3b@example.com', { unsubscribed: true });
+        expect((await getLead(s, w)).unsubscribed).to.equal(true);
+        expect(await history('rule3b@example.com')).to.have.length(1);
+      });
+
+      it('a create on a subscribed or unknown address keeps what the request said', async () => {
+        const known = await createLead(s, 'rule3c@example.com');
+        await setFlag(s, known, true);
+        await setFlag(s, known, false);
+        const n = await createLead(s, 'rule3c@example.com', { unsubscribed: false });
+        const fresh = await createLead(s, 'rule3c-fresh@example.com');
+        expect(await flags(s, [n, fresh])).to.deep.equal([false, false]);
+        expect((await activitiesOf(s, n)).map((a) => a.activityType)).to.deep.equal(['New Lead']);
+      });
+    });
+
+    describe('rule 4: deleting and recreating', () => {
+      it('deleting never touches the master status, so a re-created person is unsubscribed again', async () => {
+        const a = await createLead(s, 'rule4@example.com');
+        const b = await createLead(s, 'rule4@example.com', { partition: 'East' });
+        await setFlag(s, a, true);
+        const before = await s.durableStatus.explain('rule4@example.com');
+
+        expect(await s.leads.delete(idKey(a), web)).to.deep.equal([a]);
+        expect((await getLead(s, b)).unsubscribed).to.equal(true);
+        expect(await s.leads.delete(emailKeyOf('RULE4@example.com'), web)).to.deep.equal([b]);
+
+        const after = await s.durableStatus.explain('rule4@example.com');
+        expect(after.status).to.deep.equal(before.status);
+        expect(after.history).to.deep.equal(before.history);
+        expect(after.leads).to.deep.equal([]);
+        await expectAppError(
+          s.leads.find(emailKeyOf('rule4@example.com')),
+          ErrorCode.LEAD_NOT_FOUND,
+        );
+
+        const c = await s.leads.sync(
+          { email: 'rule4@example.com', attributes: [{ name: 'Unsubscribed', value: 'false' }] },
+          { path: web },
+        );
+        expect(c.status).to.equal('CREATED');
+        expect(c.lead.unsubscribed).to.equal(true);
+        expect(attr((await activitiesOf(s, c.leadId))[0], 'Reason')).to.equal(RESET_REASON);
+      });
+    });
+
+    describe('rule 5: changing the address', () => {
+      it('to an unsubscribed address unsubscribes the person; the old address is untouched', async () => {
+        const u = await createLead(s, 'r5a-unsub@example.com');
+        await setFlag(s, u, true);
+        const m = await createLead(s, 'r5a-old@example.com');
+        const m2 = await createLead(s, 'r5a-old@example.com', { partition: 'East' });
+        await setFlag(s, m2, true);
+        await setFlag(s, m2, false);
+        const oldBefore = await s.durableStatus.explain('r5a-old@example.com');
+        const newBefore = await s.durableStatus.explain('r5a-unsub@example.com');
+
+        const moved = await s.leads.changeEmail(m, 'R5A-Unsub@example.com', web);
+
+        expect(moved.unsubscribed).to.equal(true);
+        expect(moved.email).to.equal('R5A-Unsub@example.com');
+        const [flagAct, emailAct] = await activitiesOf(s, m);
+        expect(flagAct?.attributes).to.deep.equal(
+          flagChange(m, false, true, RESET_REASON, 'Web service API'),
+        );
+        expect(emailAct?.attributes).to.deep.equal([
+          ['Attribute Name', 'Email Address'],
+          ['Old Value', 'r5a-old@example.com'],
+          ['New Value', 'R5A-Unsub@example.com'],
+          ['Reason', 'Web service API'],
+          ['Source', 'Web service API'],
+          ['Lead ID', String(m)],
+        ]);
+        const oldAfter = await s.durableStatus.explain('r5a-old@example.com');
+        expect(oldAfter.status).to.deep.equal(oldBefore.status);
+        expect(oldAfter.history).to.deep.equal(oldBefore.history);
+        expect(oldAfter.leads.map((l) => l.id)).to.deep.equal([m2]);
+        expect((await getLead(s, m2)).unsubscribed).to.equal(false);
+        expect((await s.durableStatus.explain('r5a-unsub@example.com')).history).to.deep.equal(
+          newBefore.history,
+        );
+      });
+
+      it('to a subscribed address subscribes the person; the old address stays unsubscribed', async () => {
+        const p = await createLead(s, 'r5b-old@example.com');
+        const p2 = await createLead(s, 'r5b-old@example.com', { partition: 'East' });
+        await setFlag(s, p, true);
+        const q = await createLead(s, 'r5b-new@example.com');
+        await setFlag(s, q, true);
+        await setFlag(s, q, false);
+        const oldBefore = await s.durableStatus.explain('r5b-old@example.com');
+        const newHistory = await history('r5b-new@example.com');
+
+        const moved = await s.leads.changeEmail(p, 'r5b-new@example.com', web);
+
+        expect(moved.unsubscribed).to.equal(false);
+        expect((await activitiesOf(s, p))[0]?.attributes).to.deep.equal(
+          flagChange(p, true, false, RESET_REASON, 'Web service API'),
+        );
+        expect(await flags(s, [p2, q])).to.deep.equal([true, false]);
+        const oldAfter = await s.durableStatus.explain('r5b-old@example.com');
+        expect(oldAfter.status).to.deep.equal(oldBefore.status);
+        expect(oldAfter.history).to.deep.equal(oldBefore.history);
+        expect(await history('r5b-new@example.com')).to.deep.equal(newHistory);
+      });
+
+      it('to an address never seen subscribes the person and writes no status', async () => {
+        const p = await createLead(s, 'r5c-old@example.com');
+        await setFlag(s, p, true);
+        const moved = await s.leads.changeEmail(p, 'r5c-never@example.com', web);
+        expect(moved.unsubscribed).to.equal(false);
+        expect(await s.durableStatus.explain('r5c-never@example.com')).to.deep.include({
+          status: null,
+          history: [],
+        });
+        expect(await status('r5c-old@example.com')).to.include({ unsubscribed: true });
+      });
+
+      it('a person with no address that is unsubscribed carries the unsubscribe to its new address', async () => {
+        const n = await createLead(s, null, { foreignId: 'r5d-fid', unsubscribed: true });
+        expect((await getLead(s, n)).unsubscribed).to.equal(true);
+        const e = await createLead(s, 'r5d@example.com', { partition: 'East' });
+        const counts = await rowCounts(h.db);
+
+        const moved = await s.leads.changeEmail(n, 'R5D@example.com', web);
+
+        expect(moved.unsubscribed).to.equal(true);
+        expect((await getLead(s, e)).unsubscribed).to.equal(true);
+        expect(await status('r5d@example.com')).to.include({ unsubscribed: true, leadId: n });
+        expect((await activitiesOf(s, e))[0]?.attributes).to.deep.equal(
+          flagChange(e, false, true, PROPAGATED_REASON, 'Web service API'),
+        );
+        expect((await rowCounts(h.db)).history).to.equal(counts.history + 1);
+      });
+
+      it('a person with no address that is subscribed takes the unsubscribe of its new address', async () => {
+        const u = await createLead(s, 'r5e@example.com', { unsubscribed: true });
+        const n = await createLead(s, null, { foreignId: 'r5e-fid' });
+        const moved = await s.leads.changeEmail(n, 'r5e@example.com', web);
+        expect(moved.unsubscribed).to.equal(true);
+        expect(attr((await activitiesOf(s, n))[0], 'Reason')).to.equal(RESET_REASON);
+        expect(await history('r5e@example.com')).to.have.length(1);
+        expect((await getLead(s, u)).unsubscribed).to.equal(true);
+      });
+
+      it('clearing the address keeps the flag and leaves the old master status alone', async () => {
+        const p = await createLead(s, 'r5f@example.com', { unsubscribed: true });
+        const before = await s.durableStatus.explain('r5f@example.com');
+        const cleared = await s.leads.changeEmail(p, null, web);
+        expect(cleared.email).to.equal(null);
+        expect(cleared.unsubscribed).to.equal(true);
+        const after = await s.durableStatus.explain('r5f@example.com');
+        expect(after.status).to.deep.equal(before.status);
+        expect(after.history).to.deep.equal(before.history);
+      });
+    });
+
+    describe('rule 6: address and flag in one request', () => {
+      it('applies the address first, then the flag (re-subscribe on an unsubscribed address)', async () => {
+        const y = await createLead(s, 'r6a-new@example.com', { partition: 'East' });
+        await setFlag(s, y, true);
+        const x = await createLead(s, 'r6a-old@example.com');
+
+        const result = await s.leads.sync(
+          {
+            id: x,
+            email: 'r6a-new@example.com',
+            attributes: [{ name: 'Unsubscribed', value: 'false' }],
+          },
+          { path: web },
+        );
+
+        // Flag first would have been a no-op and the address would then have unsubscribed x.
+        expect(result.lead.unsubscribed).to.equal(false);
+        expect(await flags(s, [x, y])).to.deep.equal([false, false]);
+        expect(await status('r6a-new@example.com')).to.include({ unsubscribed: false, leadId: x });
+        const acts = await activitiesOf(s, x);
+        expect(
+          acts
+            .slice(0, 3)
+            .map((a) => [attr(a, 'Attribute Name'), attr(a, 'New Value'), attr(a, 'Reason')]),
+        ).to.deep.equal([
+          ['Unsubscribed', 'false', 'Web service API'],
+          ['Unsubscribed', 'true', RESET_REASON],
+          ['Email Address', 'r6a-new@example.com', 'Web service API'],
+        ]);
+        expect(attr((await activitiesOf(s, y))[0], 'Reason')).to.equal(PROPAGATED_REASON);
+      });
+
+      it('applies the address first, then the flag (unsubscribe on a new address)', async () => {
+        const x = await createLead(s, 'r6b-old@example.com', { unsubscribed: true });
+        const result = await s.leads.sync(
+          {
+            id: x,
+            email: 'r6b-new@example.com',
+            attributes: [{ name: 'Unsubscribed', value: 'true' }],
+          },
+          { path: web },
+        );
+        // Flag first would have been a no-op and the never-seen address would then subscribe x.
+        expect(result.lead.unsubscribed).to.equal(true);
+        expect(await status('r6b-new@example.com')).to.include({ unsubscribed: true, leadId: x });
+        expect(await status('r6b-old@example.com')).to.include({ unsubscribed: true });
+      });
+    });
+
+    describe('rule 7: setting a flag to the value it has', () => {
+      it('changes nothing and logs nothing', async () => {
+        const a = await createLead(s, 'rule7@example.com');
+        const b = await createLead(s, 'rule7@example.com', { partition: 'East' });
+        await s.leads.sync(
+          { id: a, attributes: [{ name: 'FirstName', value: 'Ann' }] },
+          { path: web },
+        );
+        await setFlag(s, a, true);
+        const before = await rowCounts(h.db);
+        const leadBefore = await getLead(s, a);
+
+        const again = await setFlag(s, a, true);
+        expect(again.status).to.equal('UPDATED');
+        await setFlag(s, b, true, ChangePaths.salesforce());
+        await s.leads.setUnsubscribed(b, true, ChangePaths.personDetail());
+        await s.leads.sync(
+          {
+            id: a,
+            email: 'rule7@example.com',
+            attributes: [
+              { name: 'unsubscribed', value: '1' },
+              { name: 'FirstName', value: 'Ann' },
+            ],
+          },
+          { path: web },
+        );
+        await s.leads.bulkApply(
+          [a, b],
+          { attributes: [{ name: 'Unsubscribed', value: 'true' }] },
+          web,
+        );
+        await s.leads.sync(
+          { email: 'RULE7@example.com', attributes: [{ name: 'Unsubscribed', value: 'true' }] },
+          { path: web },
+        );
+
+        expect(await rowCounts(h.db)).to.deep.equal(before);
+        expect(await getLead(s, a)).to.deep.equal(leadBefore);
+
+        // The same for a subscribed lead of an address the master status never saw.
+        const c = await createLead(s, 'rule7-never@example.com');
+        const before2 = await rowCounts(h.db);
+        await setFlag(s, c, false);
+        expect(await rowCounts(h.db)).to.deep.equal(before2);
+        expect(await status('rule7-never@example.com')).to.equal(null);
+      });
+    });
+
+    describe('leads without an address', () => {
+      it('keep their own flag, write no master status and never count as violations', async () => {
+        const before = await rowCounts(h.db);
+        const n = await createLead(s, null, { foreignId: 'noaddr-1', unsubscribed: true });
+        const m = await createLead(s, null, { foreignId: 'noaddr-2' });
+        expect(await flags(s, [n, m])).to.deep.equal([true, false]);
+        await setFlag(s, n, false);
+        await setFlag(s, m, true);
+        expect(await flags(s, [n, m])).to.deep.equal([false, true]);
+        const after = await rowCounts(h.db);
+        expect(after.emailStatus).to.equal(before.emailStatus);
+        expect(after.history).to.equal(before.history);
+        expect(after.leads).to.equal(before.leads + 2);
+        expect(attr((await activitiesOf(s, m))[0], 'New Value')).to.equal('true');
+      });
+    });
+
+    describe('duplicates in several partitions', () => {
+      it('treats every spelling and normal form of an address as one person for the status', async () => {
+        const nfc = 'düp@exämple.com'.normalize('NFC');
+        const nfd = 'DÜP@Exämple.com'.normalize('NFD');
+        const a = await createLead(s, nfc);
+        const b = await createLead(s, ` ${nfd} `, { partition: 'East' });
+        const c = await createLead(s, 'DÜP@EXÄMPLE.COM', { partition: 'West' });
+        const d = await createLead(s, 'DÜP@EXÄMPLE.COM', { partition: 'North' });
+
+        const found = await s.leads.find(emailKeyOf('Düp@exämple.com'.normalize('NFD')));
+        expect(found.map((l) => l.id).sort((x, y) => x - y)).to.deep.equal([a, b, c, d]);
+        expect(found.map((l) => l.partition).sort()).to.deep.equal([
+          'Default',
+          'East',
+          'North',
+          'West',
+        ]);
+        expect((await getLead(s, b)).email).to.equal(nfd);
+
+        await setFlag(s, c, true);
+        expect(await flags(s, [a, b, c, d])).to.deep.equal([true, true, true, true]);
+        await setFlag(s, b, false);
+        expect(await flags(s, [a, b, c, d])).to.deep.equal([false, false, false, false]);
+        expect((await history(nfd)).map((x) => x.leadId)).to.deep.equal([c, b]);
+      });
+    });
+  });
+}
+
+describe('master status source', () => {
+  it('cuts a long actor name instead of failing the write', async () => {
+    for (const engine of testEngines()) {
+      const made = await engine.create();
+      try {
+        const services = createServices(made.db, { customFields: [], defaultPartition: 'Default' });
+        const path = ChangePaths.webService('u'.repeat(128));
+        const lead = await services.leads.sync({ email: 'long-actor@example.com' }, { path });
+        await services.leads.setUnsubscribed(lead.leadId, true, path);
+        const status = (await services.durableStatus.explain('long-actor@example.com')).status;
+        expect(status?.source).to.have.length(128);
+        expect(status?.source.startsWith('Web service API (uuu')).to.equal(true);
+      } finally {
+        await made.drop();
+      }
+    }
+  });
+});

@@ -1,0 +1,142 @@
+import { expect } from 'chai';
+import type { Services } from '../../src/domain/services.js';
+import { ErrorCode } from '../../src/errors.js';
+import { testEngines } from '../support/database.js';
+import {
+  createLead,
+  expectAppError,
+  expectNoViolations,
+  getLead,
+  openHarness,
+  setFlag,
+  snapshot,
+  web,
+  type Harness,
+} from '../support/harness.js';
+
+const firstName = (value: string) => ({ name: 'FirstName', value });
+const nameOf = async (s: Services, id: number) =>
+  (await getLead(s, id)).attributes.find((a) => a.name === 'FirstName')?.value;
+
+for (const engine of testEngines()) {
+  describe(`lead key precedence (${engine.name})`, () => {
+    let h: Harness;
+    let s: Services;
+
+    before(async () => {
+      h = await openHarness(engine);
+      s = h.services;
+    });
+    after(() => h.drop());
+    afterEach(async function () {
+      if (this.currentTest?.state === 'passed') await expectNoViolations(s);
+    });
+
+    it('Id beats foreign id and Email', async () => {
+      const p = await createLead(s, 'kp-p@example.com', { foreignId: 'kp-p' });
+      const q = await createLead(s, 'kp-q@example.com', { foreignId: 'kp-q' });
+
+      const byId = await s.leads.sync(
+        {
+          id: p,
+          foreignSysPersonId: 'kp-p2',
+          email: 'kp-q@example.com',
+          attributes: [firstName('ById')],
+        },
+        { path: web },
+      );
+
+      expect(byId).to.include({ leadId: p, status: 'UPDATED' });
+      expect(byId.lead).to.include({ email: 'kp-q@example.com', foreignSysPersonId: 'kp-p2' });
+      expect(await nameOf(s, p)).to.equal('ById');
+      expect(await nameOf(s, q)).to.equal(undefined);
+      expect((await getLead(s, q)).foreignSysPersonId).to.equal('kp-q');
+    });
+
+    it('foreign id beats Email', async () => {
+      const p = await createLead(s, 'kf-p@example.com', { foreignId: 'kf-p' });
+      const q = await createLead(s, 'kf-q@example.com', { foreignId: 'kf-q' });
+
+      const byForeignId = await s.leads.sync(
+        { foreignSysPersonId: 'kf-q', email: 'kf-p@example.com', attributes: [firstName('ByFid')] },
+        { path: web },
+      );
+
+      expect(byForeignId).to.include({ leadId: q, status: 'UPDATED' });
+      expect(await nameOf(s, q)).to.equal('ByFid');
+      expect(await nameOf(s, p)).to.equal(undefined);
+      expect((await getLead(s, q)).email).to.equal('kf-p@example.com');
+    });
+
+    it('with Email alone, the most recently updated lead of the address is the one changed', async () => {
+      const l1 = await createLead(s, 'km@example.com');
+      const l2 = await createLead(s, 'km@example.com', { partition: 'East' });
+      const l3 = await createLead(s, 'km@example.com', { partition: 'West' });
+      // l3 was created last; touching l1 makes it the most recently updated.
+      await s.leads.sync({ id: l1, attributes: [firstName('touched')] }, { path: web });
+
+      const first = await s.leads.sync(
+        { email: 'KM@Example.com', attributes: [firstName('first')] },
+        { path: web },
+      );
+      expect(first).to.include({ leadId: l1, status: 'UPDATED' });
+
+      await s.leads.sync({ id: l2, attributes: [firstName('touched')] }, { path: web });
+      const second = await s.leads.sync(
+        { email: 'km@example.com', attributes: [firstName('second')] },
+        { path: web },
+      );
+      expect(second.leadId).to.equal(l2);
+      expect([await nameOf(s, l1), await nameOf(s, l2), await nameOf(s, l3)]).to.deep.equal([
+        'first',
+        'second',
+        undefined,
+      ]);
+      // The address that found the lead is a key, not a change: the stored spelling stays.
+      expect((await getLead(s, l1)).email).to.equal('km@example.com');
+    });
+
+    it('with no lead of the address, an Email-only sync creates one', async () => {
+      const created = await s.leads.sync(
+        { email: 'k-new@example.com', attributes: [firstName('New')] },
+        { path: web },
+      );
+      expect(created.status).to.equal('CREATED');
+      const again = await s.leads.sync({ email: 'K-NEW@example.com' }, { path: web });
+      expect(again).to.include({ leadId: created.leadId, status: 'UPDATED' });
+    });
+
+    it('matchByEmail false creates a new lead even though the address exists', async () => {
+      const existing = await createLead(s, 'kn@example.com');
+      await setFlag(s, existing, true);
+      const created = await s.leads.sync(
+        { email: 'kn@example.com', attributes: [firstName('Second')] },
+        { path: web, matchByEmail: false, partition: 'East' },
+      );
+      expect(created.status).to.equal('CREATED');
+      expect(created.leadId).to.not.equal(existing);
+      expect(created.lead).to.include({ partition: 'East', unsubscribed: true });
+      expect(await s.leads.find({ keyType: 'EMAIL', keyValue: 'kn@example.com' })).to.have.length(
+        2,
+      );
+      expect(await nameOf(s, existing)).to.equal(undefined);
+    });
+
+    it('an Id that exists nowhere is LEAD_NOT_FOUND even with a matching Email, and nothing changes', async () => {
+      await createLead(s, 'kx@example.com');
+      const before = await snapshot(h.db);
+      await expectAppError(
+        s.leads.sync(
+          {
+            id: 987654,
+            email: 'kx@example.com',
+            attributes: [{ name: 'Unsubscribed', value: 'true' }],
+          },
+          { path: web },
+        ),
+        ErrorCode.LEAD_NOT_FOUND,
+      );
+      expect(await snapshot(h.db)).to.deep.equal(before);
+    });
+  });
+}

@@ -1,0 +1,96 @@
+import path from 'node:path';
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+function expectConfigError(env: NodeJS.ProcessEnv, message: RegExp): void {
+  expect(() => loadConfig(env)).to.throw(ConfigError, message);
+}
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).to.include({
+      port: 8080,
+      host: '0.0.0.0',
+      databaseUrl: '',
+      sqliteBusyTimeoutMs: 5000,
+      dbPoolMax: 10,
+      allowAnonymous: false,
+      signatureWindowSeconds: 900,
+      maxBodyBytes: 1048576,
+      maxBatchSize: 300,
+      defaultPartition: 'Default',
+      logLevel: 'info',
+    });
+    expect(config.dataDir).to.equal(path.resolve('./data'));
+    expect(config.mktowsUsers).to.deep.equal([]);
+    expect(config.customFields).to.deep.equal([]);
+    expect(config.workspacePartitions).to.deep.equal({});
+  });
+
+  it('reads and parses every kind of setting', () => {
+    const config = loadConfig({
+      PORT: ' 9090 ',
+      DATA_DIR: ':memory:',
+      ALLOW_ANONYMOUS: 'Yes',
+      MKTOWS_USERS: 'alice:k1, bob : k:2',
+      CUSTOM_FIELDS: 'Shoe_Size:integer, Nickname, LastSeen:datetime',
+      WORKSPACE_PARTITIONS: 'emea:Europe,apac:Asia',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config.port).to.equal(9090);
+    expect(config.dataDir).to.equal(':memory:');
+    expect(config.allowAnonymous).to.equal(true);
+    expect(config.mktowsUsers).to.deep.equal([
+      { userId: 'alice', encryptionKey: 'k1' },
+      { userId: 'bob', encryptionKey: 'k:2' },
+    ]);
+    expect(config.customFields).to.deep.equal([
+      { name: 'Shoe_Size', type: 'integer' },
+      { name: 'Nickname', type: 'string' },
+      { name: 'LastSeen', type: 'datetime' },
+    ]);
+    expect(config.workspacePartitions).to.deep.equal({ emea: 'Europe', apac: 'Asia' });
+    expect(config.logLevel).to.equal('debug');
+  });
+
+  it('lets overrides win over the environment', () => {
+    expect(loadConfig({ PORT: '1' }, { port: 2 }).port).to.equal(2);
+  });
+
+  it('refuses numbers that are not whole or out of range, naming the setting', () => {
+    expectConfigError({ PORT: 'eighty' }, /PORT/);
+    expectConfigError({ PORT: '80.5' }, /PORT/);
+    expectConfigError({ PORT: '65536' }, /PORT.*between/);
+    expectConfigError({ PORT: '-1' }, /PORT/);
+    expectConfigError({ DB_POOL_MAX: '0' }, /DB_POOL_MAX/);
+    expectConfigError({ SQLITE_BUSY_TIMEOUT_MS: '600001' }, /SQLITE_BUSY_TIMEOUT_MS/);
+    expectConfigError({ MAX_BODY_BYTES: '100' }, /MAX_BODY_BYTES/);
+    expectConfigError({ MAX_BATCH_SIZE: '' }, /MAX_BATCH_SIZE/);
+    expectConfigError({ SIGNATURE_WINDOW_SECONDS: '0' }, /SIGNATURE_WINDOW_SECONDS/);
+  });
+
+  it('refuses a boolean it cannot read', () => {
+    expectConfigError({ ALLOW_ANONYMOUS: 'maybe' }, /ALLOW_ANONYMOUS/);
+  });
+
+  it('refuses malformed user pairs', () => {
+    expectConfigError({ MKTOWS_USERS: 'alice' }, /MKTOWS_USERS/);
+    expectConfigError({ MKTOWS_USERS: ':key' }, /MKTOWS_USERS/);
+    expectConfigError({ MKTOWS_USERS: 'alice:' }, /MKTOWS_USERS/);
+    expectConfigError({ MKTOWS_USERS: 'alice:k1,,bob:k2' }, /MKTOWS_USERS/);
+  });
+
+  it('refuses bad custom field names and types', () => {
+    expectConfigError({ CUSTOM_FIELDS: '1abc:string' }, /CUSTOM_FIELDS.*1abc/);
+    expectConfigError({ CUSTOM_FIELDS: 'Has Space:string' }, /CUSTOM_FIELDS/);
+    expectConfigError({ CUSTOM_FIELDS: `${'x'.repeat(65)}:string` }, /CUSTOM_FIELDS/);
+    expectConfigError({ CUSTOM_FIELDS: 'Size:number' }, /CUSTOM_FIELDS.*Size/);
+  });
+
+  it('refuses malformed workspace pairs and unknown log levels', () => {
+    expectConfigError({ WORKSPACE_PARTITIONS: 'emea' }, /WORKSPACE_PARTITIONS/);
+    expectConfigError({ WORKSPACE_PARTITIONS: 'emea:,apac:Asia' }, /WORKSPACE_PARTITIONS/);
+    expectConfigError({ LOG_LEVEL: 'verbose' }, /LOG_LEVEL/);
+  });
+});
