@@ -43,17 +43,8 @@ export class EmailStatusRepository {
     return out;
   }
 
-  async set(status: EmailStatusRecord): Promise<void> {
-    const row = {
-      email_key: status.emailKey,
-      unsubscribed: status.unsubscribed,
-      reason: status.reason,
-      source: status.source,
-      lead_id: status.leadId,
-      changed_at: status.changedAt,
-    };
-    await this.db('email_status').insert(row).onConflict('email_key').merge();
-    await this.db('email_status_history').insert(row);
+  set(status: EmailStatusRecord): Promise<void> {
+    return this.setMany([status]);
   }
 
   /** Many statuses at once (bulk imports): one upsert and one history insert per call. */
