@@ -30,7 +30,7 @@ const COMMON_FIELDS: Readonly<Record<string, string>> = {
   DoNotCall: 'DoNotCall',
 };
 
-export const FIELD_MAP: Readonly<Record<SalesforceObjectType, Readonly<Record<string, string>>>> = {
+const FIELD_MAP: Readonly<Record<SalesforceObjectType, Readonly<Record<string, string>>>> = {
   Lead: {
     ...COMMON_FIELDS,
     Company: 'Company',
