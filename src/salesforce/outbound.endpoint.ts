@@ -1,15 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import type { IncomingHttpHeaders } from 'node:http';
 import type { Request, Response } from 'express';
-import * as soap from 'soap';
 import type { SalesforceSyncService } from '../domain/salesforce-sync.service.js';
 import { AppError, ErrorCode, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { inspectEnvelope, VersionMismatch } from '../soap/envelope-guard.js';
 import { decodeUtf8, readBody } from '../soap/request-body.js';
 import { toWireFault } from '../soap/faults.js';
+import { createSoapEngine, SAFE_HOST } from '../soap/soap-engine.js';
 import type { RawObject } from '../soap/values.js';
 import { organizationIdOf, toOutboundMessage } from './notification.mapper.js';
 import { listenerFault } from './outbound.faults.js';
@@ -32,45 +31,7 @@ export interface OutboundEndpointOptions {
 const XML_TYPE = 'text/xml; charset=utf-8';
 const SERVICE = 'NotificationService';
 const PORT = 'Notification';
-const SAFE_HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
-
-// Raw text for typed leaves: node-soap would read "yes" as false and drop a date's offset.
-const RAW = (t: string) => t;
-const RAW_TYPES = { boolean: RAW, dateTime: RAW };
-
-interface SoapServer {
-  processRequest(
-    xml: string,
-    req: { headers: IncomingHttpHeaders; url: string; method: string },
-  ): Promise<{ statusCode: number; body: string }>;
-}
-
-function createSoapServer(wsdlXml: string, services: Record<string, unknown>): Promise<SoapServer> {
-  return new Promise((resolve, reject) => {
-    let server: SoapServer | undefined = undefined;
-    const options = {
-      path: OUTBOUND_PATH,
-      services,
-      xml: wsdlXml,
-      envelopeKey: 'SOAP-ENV',
-      handleNilAsNull: true,
-      suppressStack: true,
-      customDeserializer: RAW_TYPES,
-      callback: (err: unknown) => {
-        if (err) reject(err instanceof Error ? err : new Error(String(err)));
-        else
-          setImmediate(() =>
-            server ? resolve(server) : reject(new Error('SOAP server not created')),
-          );
-      },
-    };
-    server = soap.listen(
-      null as unknown as Parameters<typeof soap.listen>[0],
-      options as unknown as soap.IServerOptions,
-    ) as unknown as SoapServer;
-  });
-}
 
 /** Compares digests so that the time taken says nothing about how much of a guess was right. */
 function sameSecret(presented: string, expected: string): boolean {
@@ -125,8 +86,11 @@ export async function createSalesforceOutboundEndpoint(
       throw { Fault: { faultcode: 'SOAP-ENV:Server', faultstring: 'failed', statusCode: 500 } };
     }
   };
-  const soapServer = await createSoapServer(wsdlXml, {
-    [SERVICE]: { [PORT]: { notifications } },
+  const soapServer = await createSoapEngine({
+    path: OUTBOUND_PATH,
+    wsdlXml,
+    services: { [SERVICE]: { [PORT]: { notifications } } },
+    rawTextTypes: ['boolean', 'dateTime'],
   });
 
   const purgeWhenDue = () => {

@@ -1,9 +1,7 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Request, Response } from 'express';
-import * as soap from 'soap';
 import { AppError, ErrorCode, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -13,6 +11,7 @@ import { inspectEnvelope, VersionMismatch } from './envelope-guard.js';
 import { faultEnvelope, MKTOWS_NS, toNodeSoapFault, toWireFault } from './faults.js';
 import type { CallContext, OperationHandler } from './mktows.handlers.js';
 import { decodeUtf8, readBody } from './request-body.js';
+import { createSoapEngine, SAFE_HOST } from './soap-engine.js';
 import { object, text, type RawObject } from './values.js';
 
 export interface EndpointOptions {
@@ -30,71 +29,8 @@ interface Operation {
 }
 
 const XML_TYPE = 'text/xml; charset=utf-8';
-const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
 const SERVICE = 'MktMktowsApiService';
 const PORT = 'MktowsApiSoapPort';
-const SAFE_HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
-
-// Keep raw text for typed leaves so we validate values ourselves (node-soap would turn
-// "12abc" into 12 and "yes" into false without a word).
-const RAW = (t: string) => t;
-const RAW_TYPES = {
-  int: RAW,
-  long: RAW,
-  short: RAW,
-  integer: RAW,
-  boolean: RAW,
-  dateTime: RAW,
-  date: RAW,
-  double: RAW,
-  float: RAW,
-  decimal: RAW,
-};
-
-/** The parts of node-soap's Server we use (its typings keep `wsdl` private). */
-interface SoapServer {
-  processRequest(
-    xml: string,
-    req: { headers: IncomingHttpHeaders; url: string; method: string },
-  ): Promise<{ statusCode: number; body: string }>;
-  wsdl: {
-    xmlnsInEnvelope: string;
-    definitions: {
-      services: Record<string, { ports: Record<string, { binding: Binding }> }>;
-    };
-  };
-}
-
-interface Binding {
-  topElements: Record<string, { methodName: string }>;
-  methods: Record<string, { soapAction?: string }>;
-}
-
-function createSoapServer(wsdlXml: string, services: Record<string, unknown>): Promise<SoapServer> {
-  return new Promise((resolve, reject) => {
-    let server: SoapServer | undefined = undefined;
-    const options = {
-      path: '/soap/mktows',
-      services,
-      xml: wsdlXml,
-      envelopeKey: 'SOAP-ENV',
-      handleNilAsNull: true,
-      suppressStack: true,
-      customDeserializer: RAW_TYPES,
-      callback: (err: unknown) => {
-        if (err) reject(err instanceof Error ? err : new Error(String(err)));
-        else
-          setImmediate(() =>
-            server ? resolve(server) : reject(new Error('SOAP server not created')),
-          );
-      },
-    };
-    server = soap.listen(
-      null as unknown as Parameters<typeof soap.listen>[0],
-      options as unknown as soap.IServerOptions,
-    ) as unknown as SoapServer;
-  });
-}
 
 interface CallRecord {
   operation: string;
@@ -130,8 +66,10 @@ export async function createMktowsEndpoint(
   logger: Logger,
   metrics?: Metrics,
 ): Promise<(req: Request, res: Response) => void> {
-  // What one call's log line and metrics need from inside node-soap's handler.
-  const currentCall = new AsyncLocalStorage<CallRecord>();
+  // What one call's log line and metrics need from inside node-soap's handler, found through
+  // the headers object node-soap hands back unchanged (AsyncLocalStorage would do, but turns
+  // on promise hooks that tax every promise of the process).
+  const calls = new WeakMap<object, CallRecord>();
   const wsdlXml = fs.readFileSync(options.wsdlFile, 'utf8');
 
   const port: Record<string, unknown> = {};
@@ -140,12 +78,13 @@ export async function createMktowsEndpoint(
       args: RawObject | null,
       _cb: unknown,
       headers: RawObject | null | undefined,
+      request: { headers?: object } | undefined,
     ) => {
+      const record = request?.headers ? calls.get(request.headers) : undefined;
       try {
         const userId = await authenticator.authenticate(
           object(headers?.AuthenticationHeader) as AuthenticationHeader | undefined,
         );
-        const record = currentCall.getStore();
         if (record) record.userId = userId;
         const release = options.limits.admit(userId);
         try {
@@ -161,7 +100,6 @@ export async function createMktowsEndpoint(
         }
       } catch (error) {
         const fault = toWireFault(error);
-        const record = currentCall.getStore();
         if (record) record.fault = fault.vendorCode;
         if (fault.vendorCode === 10001 || fault.vendorCode === 20011)
           logger.error({ err: error, operation: name }, 'SOAP call failed');
@@ -169,11 +107,11 @@ export async function createMktowsEndpoint(
       }
     };
   }
-  const soapServer = await createSoapServer(wsdlXml, { [SERVICE]: { [PORT]: port } });
-  // node-soap writes xsi:nil without declaring the prefix; declare it once for every answer.
-  if (!soapServer.wsdl.xmlnsInEnvelope.includes('xmlns:xsi=')) {
-    soapServer.wsdl.xmlnsInEnvelope += ` xmlns:xsi="${XSI}"`;
-  }
+  const soapServer = await createSoapEngine({
+    path: '/soap/mktows',
+    wsdlXml,
+    services: { [SERVICE]: { [PORT]: port } },
+  });
   const binding = soapServer.wsdl.definitions.services[SERVICE]?.ports[PORT]?.binding;
   if (!binding) throw new Error('WSDL has no MktowsApiSoapPort binding');
   const operations = new Map<string, Operation>();
@@ -246,14 +184,11 @@ export async function createMktowsEndpoint(
         );
       });
       const headers = { ...req.headers, soapaction: `"${op.soapAction}"` };
-      const result = await currentCall
-        .run(record, () =>
-          Promise.race([
-            soapServer.processRequest(xml, { headers, url: req.originalUrl, method: 'POST' }),
-            timeout,
-          ]),
-        )
-        .finally(() => clearTimeout(timer));
+      calls.set(headers, record);
+      const result = await Promise.race([
+        soapServer.processRequest(xml, { headers, url: req.originalUrl, method: 'POST' }),
+        timeout,
+      ]).finally(() => clearTimeout(timer));
       res.status(result.statusCode).type(XML_TYPE).send(result.body);
     } catch (error) {
       if (res.headersSent) return;

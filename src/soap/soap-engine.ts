@@ -1,0 +1,85 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import * as soap from 'soap';
+
+/**
+ * node-soap as an XML ⇄ object engine with no HTTP of its own: our endpoints read and check
+ * the request, then hand the XML to processRequest.
+ */
+export interface SoapEngine {
+  processRequest(
+    xml: string,
+    req: { headers: IncomingHttpHeaders; url: string; method: string },
+  ): Promise<{ statusCode: number; body: string }>;
+  /** Parts of node-soap's parsed WSDL (its typings keep `wsdl` private). */
+  wsdl: {
+    xmlnsInEnvelope: string;
+    definitions: {
+      services: Record<string, { ports: Record<string, { binding: SoapBinding }> }>;
+    };
+  };
+}
+
+export interface SoapBinding {
+  topElements: Record<string, { methodName: string }>;
+  methods: Record<string, { soapAction?: string }>;
+}
+
+const raw = (t: string) => t;
+
+/**
+ * Typed leaves node-soap would otherwise convert loosely ("12abc" → 12, "yes" → false, a
+ * date-time losing its offset): they stay text, and the handlers validate them.
+ */
+export const RAW_TEXT_TYPES = [
+  'int',
+  'long',
+  'short',
+  'integer',
+  'boolean',
+  'dateTime',
+  'date',
+  'double',
+  'float',
+  'decimal',
+];
+
+const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
+
+export function createSoapEngine(options: {
+  path: string;
+  wsdlXml: string;
+  services: Record<string, unknown>;
+  rawTextTypes?: readonly string[];
+}): Promise<SoapEngine> {
+  return new Promise((resolve, reject) => {
+    let engine: SoapEngine | undefined = undefined;
+    const listenOptions = {
+      path: options.path,
+      services: options.services,
+      xml: options.wsdlXml,
+      envelopeKey: 'SOAP-ENV',
+      handleNilAsNull: true,
+      suppressStack: true,
+      customDeserializer: Object.fromEntries(
+        (options.rawTextTypes ?? RAW_TEXT_TYPES).map((t) => [t, raw]),
+      ),
+      callback: (err: unknown) => {
+        if (err) return reject(err instanceof Error ? err : new Error(String(err)));
+        setImmediate(() => {
+          if (!engine) return reject(new Error('SOAP server not created'));
+          // node-soap writes xsi:nil without declaring the prefix; declare it once for every answer.
+          if (!engine.wsdl.xmlnsInEnvelope.includes('xmlns:xsi='))
+            engine.wsdl.xmlnsInEnvelope += ` xmlns:xsi="${XSI}"`;
+          resolve(engine);
+        });
+      },
+    };
+    engine = soap.listen(
+      null as unknown as Parameters<typeof soap.listen>[0],
+      listenOptions as unknown as soap.IServerOptions,
+    ) as unknown as SoapEngine;
+  });
+}
+
+/** A Host header safe to write into a WSDL address. */
+export const SAFE_HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
