@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 
 /**
- * The worked example of /work/shared/spec/durable-unsubscribe.md as every interop client reports
+ * The worked example of the durable rules (docs/how-it-works.md) as every interop client reports
  * it. Each client (node-soap, zeep, PHP SoapClient, JAX-WS) runs the six steps over HTTP, signing
  * each call itself, and prints this object as JSON; `expectWorkedExample` holds the assertions
  * they all share. Flag values are the `Unsubscribed` attrValue text the client read from getLead
