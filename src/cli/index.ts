@@ -69,11 +69,12 @@ async function withDatabase<T>(
 async function serve(config: Config): Promise<void> {
   // Handlers first: a signal that arrives while starting (or just after the banner) must still
   // shut down gracefully instead of killing the process outright.
-  let running: Running | undefined;
+  const state: { running?: Running } = {};
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    const { running } = state;
     if (!running) return; // start() is still running; stopped as soon as it is done
     running.logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 15000);
@@ -86,7 +87,7 @@ async function serve(config: Config): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 
-  running = await start(config);
+  const running = (state.running = await start(config));
   if (stopping) {
     stopping = false;
     return stop('SIGTERM');
