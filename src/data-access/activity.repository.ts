@@ -98,13 +98,25 @@ export class ActivityRepository {
     return rows.map(toRecord);
   }
 
+  /**
+   * How many activities lie below `beforeId`, counting no further than `cap` (when given): an
+   * exact count costs as much as the lead's whole history, a capped one at most `cap` index
+   * entries.
+   */
   async countForLeads(
     leadIds: readonly number[],
     beforeId: number | null,
     filter: ActivityQuery,
+    cap?: number,
   ): Promise<number> {
     let q = filtered(this.db('activities').whereIn('lead_id', leadIds), filter);
     if (beforeId !== null) q = q.andWhere('id', '<', beforeId);
+    if (cap !== undefined) {
+      const [row] = (await this.db
+        .from(q.select('id').limit(cap).as('capped'))
+        .count({ n: '*' })) as Array<{ n: number | string }>;
+      return Number(row?.n ?? 0);
+    }
     const [row] = (await q.count({ n: '*' })) as Array<{ n: number | string }>;
     return Number(row?.n ?? 0);
   }

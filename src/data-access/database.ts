@@ -56,6 +56,28 @@ function immediateTransactionClient(): BetterSqlite3ClientClass {
 
 interface SqliteConnection {
   pragma(source: string): unknown;
+  prepare(source: string): unknown;
+}
+
+const STATEMENT_CACHE_SIZE = 200;
+
+/**
+ * knex prepares every statement anew, and preparing costs more than running a simple indexed
+ * query: keep the most recently used prepared statements of a connection. (SQLite re-prepares
+ * a cached statement by itself when the schema changes.)
+ */
+function cacheStatements(conn: SqliteConnection): void {
+  const prepare = conn.prepare.bind(conn);
+  const cache = new Map<string, unknown>();
+  conn.prepare = (source: string) => {
+    let statement = cache.get(source);
+    if (statement === undefined) {
+      statement = prepare(source);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    } else cache.delete(source);
+    cache.set(source, statement);
+    return statement;
+  };
 }
 
 function openSqlite(options: DatabaseOptions): Database {
@@ -77,6 +99,7 @@ function openSqlite(options: DatabaseOptions): Database {
           // FULL: an acknowledged unsubscribe is on disk before we answer, even in WAL mode.
           conn.pragma('synchronous = FULL');
           conn.pragma('foreign_keys = ON');
+          cacheStatements(conn);
           done(null, conn);
         } catch (error) {
           done(error as Error, conn);
@@ -121,6 +144,14 @@ function openPostgres(options: DatabaseOptions): Database {
     location: redact(options.databaseUrl),
     close: () => knex.destroy(),
   };
+}
+
+/**
+ * Refreshes the query planner's statistics, as after a bulk load. (PostgreSQL's autovacuum
+ * does it by itself within a minute or so; until then a fresh table can get poor plans.)
+ */
+export async function analyze(database: Database): Promise<void> {
+  await database.knex.raw('ANALYZE');
 }
 
 export function openDatabase(options: DatabaseOptions): Database {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Engine } from './database.js';
 
 export interface EmailStatusRecord {
   emailKey: string;
@@ -28,7 +29,10 @@ function toRecord(row: Row): EmailStatusRecord {
 
 /** The master email status: one row per email key, and its append-only history. */
 export class EmailStatusRepository {
-  constructor(private readonly db: Knex | Knex.Transaction) {}
+  constructor(
+    private readonly db: Knex | Knex.Transaction,
+    private readonly engine?: Engine,
+  ) {}
 
   async get(key: string): Promise<EmailStatusRecord | null> {
     const row = (await this.db('email_status').where('email_key', key).first()) as Row | undefined;
@@ -58,6 +62,22 @@ export class EmailStatusRepository {
       lead_id: status.leadId,
       changed_at: status.changedAt,
     }));
+    if (this.engine === 'postgres') {
+      // One round trip: the upsert and its history in one statement.
+      const columns = 'email_key, unsubscribed, reason, source, lead_id, changed_at';
+      await this.db.raw(
+        `WITH v AS (SELECT * FROM json_populate_recordset(NULL::email_status, ?::json)),
+         s AS (
+           INSERT INTO email_status (${columns}) SELECT ${columns} FROM v
+           ON CONFLICT (email_key) DO UPDATE SET unsubscribed = excluded.unsubscribed,
+             reason = excluded.reason, source = excluded.source, lead_id = excluded.lead_id,
+             changed_at = excluded.changed_at
+         )
+         INSERT INTO email_status_history (${columns}) SELECT ${columns} FROM v`,
+        [JSON.stringify(rows)],
+      );
+      return;
+    }
     await this.db('email_status').insert(rows).onConflict('email_key').merge();
     await this.db('email_status_history').insert(rows);
   }

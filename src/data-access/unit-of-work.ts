@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import { AppError, ErrorCode } from '../errors.js';
 import { ActivityRepository } from './activity.repository.js';
+import { BatchMoved, BatchSession, type BatchScope } from './batch-session.js';
 import type { Database, Engine } from './database.js';
 import { EmailStatusRepository } from './email-status.repository.js';
 import { LeadRepository } from './lead.repository.js';
@@ -20,6 +21,11 @@ export interface Repositories {
    * one global order, so two transactions that need the same pair of keys cannot deadlock.
    */
   lockEmailKeys(keys: ReadonlyArray<string | null>): Promise<void>;
+  /**
+   * Loads (and locks) everything a batch of lead changes can touch and hands back
+   * repositories over that memory; its `complete` writes the batch set-based. Transactions only.
+   */
+  openBatch(scope: BatchScope): Promise<BatchSession>;
 }
 
 /** Thrown inside a transaction when what was read before locking changed; the work is redone. */
@@ -31,21 +37,42 @@ function lockId(key: string): bigint {
   return crypto.createHash('sha256').update(key).digest().readBigInt64BE(0);
 }
 
-function repositories(db: Knex | Knex.Transaction, engine: Engine): Repositories {
+function repositories(
+  db: Knex | Knex.Transaction,
+  engine: Engine,
+  transaction: Knex.Transaction | null = null,
+): Repositories {
+  // Locks already held by this transaction: taking one again would only cost a round trip.
+  const held = new Set<bigint>();
+  const lockEmailKeys = async (keys: ReadonlyArray<string | null>) => {
+    // SQLite: BEGIN IMMEDIATE already gave this transaction the only write lock.
+    if (engine !== 'postgres') return;
+    const ids = [...new Set(keys.filter((k): k is string => k !== null).map(lockId))]
+      .filter((id) => !held.has(id))
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (ids.length === 0) return;
+    // One statement however many keys: unnest yields the sorted array in order, so the locks
+    // are still taken in the global order.
+    await db.raw('SELECT pg_advisory_xact_lock(k) FROM unnest(?::bigint[]) AS k', [
+      `{${ids.join(',')}}`,
+    ]);
+    for (const id of ids) held.add(id);
+  };
   return {
     engine,
     leads: new LeadRepository(db, engine),
-    emailStatus: new EmailStatusRepository(db),
+    emailStatus: new EmailStatusRepository(db, engine),
     activities: new ActivityRepository(db),
     salesforceNotifications: new SalesforceNotificationRepository(db, engine),
-    async lockEmailKeys(keys) {
-      // SQLite: BEGIN IMMEDIATE already gave this transaction the only write lock.
-      if (engine !== 'postgres') return;
-      const ids = [...new Set(keys.filter((k): k is string => k !== null).map(lockId))].sort(
-        (a, b) => (a < b ? -1 : a > b ? 1 : 0),
-      );
-      for (const id of ids)
-        await db.raw('SELECT pg_advisory_xact_lock(?::bigint)', [id.toString()]);
+    lockEmailKeys,
+    async openBatch(scope) {
+      if (!transaction) throw new Error('openBatch needs a transaction');
+      try {
+        return await BatchSession.open(transaction, engine, scope, lockEmailKeys);
+      } catch (error) {
+        if (error instanceof BatchMoved) throw new RetryTransaction();
+        throw error;
+      }
     },
   };
 }
@@ -68,7 +95,7 @@ function errorCode(error: unknown): string {
 }
 
 export function isRetryable(error: unknown): boolean {
-  if (error instanceof RetryTransaction) return true;
+  if (error instanceof RetryTransaction || error instanceof BatchMoved) return true;
   const code = errorCode(error);
   return (
     RETRYABLE_PG.has(code) || code.startsWith('SQLITE_BUSY') || code === 'SQLITE_CONSTRAINT_UNIQUE'
@@ -145,7 +172,9 @@ export class UnitOfWork {
     for (let attempt = 1; ; attempt++) {
       try {
         return await queueSqliteWriter(this.database, () =>
-          this.database.knex.transaction((trx) => work(repositories(trx, this.database.engine))),
+          this.database.knex.transaction((trx) =>
+            work(repositories(trx, this.database.engine, trx)),
+          ),
         );
       } catch (error) {
         if (attempt < this.maxAttempts && isRetryable(error)) {

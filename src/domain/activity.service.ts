@@ -39,6 +39,11 @@ export interface ActivityPage {
 }
 
 export const MAX_ACTIVITY_BATCH = 100;
+/**
+ * getLeadActivity's remainingCount counts at most this many: clients read it as "more to come"
+ * (> 0), and an exact count would cost as much as the lead's whole history on every page.
+ */
+export const REMAINING_COUNT_CAP = 10000;
 export const MAX_CHANGES_BATCH = 1000;
 
 const OFFSET = /^ID:(\d{1,10})$/;
@@ -120,7 +125,9 @@ export class ActivityService {
     return this.uow.read(async (repos) => {
       const rows = await repos.activities.listForLeads(leadIds, beforeId, query, limit);
       const last = rows[rows.length - 1];
-      const remaining = last ? await repos.activities.countForLeads(leadIds, last.id, query) : 0;
+      const remaining = last
+        ? await repos.activities.countForLeads(leadIds, last.id, query, REMAINING_COUNT_CAP)
+        : 0;
       return {
         returnCount: rows.length,
         remainingCount: remaining,

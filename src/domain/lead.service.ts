@@ -95,6 +95,11 @@ export class LeadService {
   async sync(input: LeadInput, ctx: SyncContext): Promise<SyncResult> {
     const change = this.prepare(input);
     const partition = this.partitionOf(ctx);
+    // Integrations resend whole records, and most of them change nothing (rule 7): found with
+    // plain reads, such a call answers without a write transaction or a lock. Its answer is
+    // the one the transaction would give at the moment of the read.
+    const unchanged = await this.uow.read((repos) => this.unchangedIn(repos, change, ctx));
+    if (unchanged) return unchanged;
     return this.uow.write((repos) => this.syncIn(repos, change, ctx, partition));
   }
 
@@ -106,20 +111,91 @@ export class LeadService {
     return this.syncIn(repos, this.prepare(input), ctx, this.partitionOf(ctx));
   }
 
-  /** syncMultipleLeads: each record on its own, so one bad record fails only itself. */
+  /**
+   * syncMultipleLeads: one bad record fails only itself. Records the rules refuse are found
+   * while validating or in the batch's memory and undone there; the rest are written together
+   * with a few set-based statements, in one transaction.
+   */
   async syncMany(
     inputs: readonly LeadInput[],
     ctx: SyncContext,
   ): Promise<Array<SyncResult | AppError>> {
     const partition = this.partitionOf(ctx);
-    const out: Array<SyncResult | AppError> = [];
-    for (const input of inputs) {
+    const prepared = inputs.map((input) => {
       try {
-        const change = this.prepare(input);
-        out.push(await this.uow.write((repos) => this.syncIn(repos, change, ctx, partition)));
+        return this.prepare(input);
       } catch (error) {
-        if (error instanceof AppError && error.code !== ErrorCode.DATABASE_UNAVAILABLE)
-          out.push(error);
+        if (error instanceof AppError) return error;
+        throw error;
+      }
+    });
+    try {
+      return await this.syncBatch(prepared, ctx, partition);
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      // The batch could not be written as one (the database refused a value, more people
+      // than a batch may hold…): each record in a transaction of its own isolates the bad one.
+      return this.syncEach(prepared, ctx, partition);
+    }
+  }
+
+  private async syncBatch(
+    prepared: ReadonlyArray<PreparedChange | AppError>,
+    ctx: SyncContext,
+    partition: string,
+  ): Promise<Array<SyncResult | AppError>> {
+    const changes = prepared.filter((p): p is PreparedChange => !(p instanceof AppError));
+    const scope = {
+      ids: changes.flatMap((c) => (c.id !== undefined ? [c.id] : [])),
+      foreignIds: changes.flatMap((c) =>
+        c.foreignSysPersonId !== undefined ? [c.foreignSysPersonId] : [],
+      ),
+      emailKeys: changes.flatMap((c) => (c.emailKey ? [c.emailKey] : [])),
+    };
+    return this.uow.write(async (repos) => {
+      const batch = await repos.openBatch(scope);
+      // Records apply in order, each seeing the ones before; `complete` may ask for a second
+      // pass (new people's ids must be reserved first on PostgreSQL).
+      for (;;) {
+        const out: Array<SyncResult | AppError> = [];
+        for (const p of prepared) {
+          if (p instanceof AppError) {
+            out.push(p);
+            continue;
+          }
+          const mark = batch.savepoint();
+          try {
+            out.push(await this.syncIn(batch.repos, p, ctx, partition));
+          } catch (error) {
+            if (!(error instanceof AppError)) throw error;
+            batch.rollbackTo(mark);
+            out.push(error);
+          }
+        }
+        if (await batch.complete()) return out;
+      }
+    });
+  }
+
+  private async syncEach(
+    prepared: ReadonlyArray<PreparedChange | AppError>,
+    ctx: SyncContext,
+    partition: string,
+  ): Promise<Array<SyncResult | AppError>> {
+    const out: Array<SyncResult | AppError> = [];
+    for (const p of prepared) {
+      if (p instanceof AppError) {
+        out.push(p);
+        continue;
+      }
+      try {
+        out.push(await this.uow.write((repos) => this.syncIn(repos, p, ctx, partition)));
+      } catch (error) {
+        if (!(error instanceof AppError)) {
+          out.push(
+            new AppError(ErrorCode.LEAD_SYNC_FAILED, 'Lead could not be stored', { cause: error }),
+          );
+        } else if (error.code !== ErrorCode.DATABASE_UNAVAILABLE) out.push(error);
         else throw error;
       }
     }
@@ -343,6 +419,38 @@ export class LeadService {
     return change;
   }
 
+  /** The answer of a sync that would find its lead and change nothing, or null. */
+  private async unchangedIn(
+    repos: Repositories,
+    change: PreparedChange,
+    ctx: SyncContext,
+  ): Promise<SyncResult | null> {
+    let lead: LeadRecord | null = null;
+    if (change.id !== undefined) {
+      lead = await repos.leads.findById(change.id);
+    } else if (change.foreignSysPersonId !== undefined) {
+      lead = await repos.leads.findByForeignId(change.foreignSysPersonId);
+    } else if (change.emailKey && ctx.matchByEmail !== false) {
+      lead = await repos.leads.findLatestByEmailKey(change.emailKey);
+      // As in syncIn: the address found the lead, it is not a change to it.
+      if (lead) change = { ...change, email: undefined, emailKey: undefined };
+    }
+    if (!lead || !this.changesNothing(lead, change)) return null;
+    return { leadId: lead.id, status: 'UPDATED', lead: this.view(lead) };
+  }
+
+  /** Whether `update` would write nothing: every condition under which it logs, negated. */
+  private changesNothing(lead: LeadRecord, change: PreparedChange): boolean {
+    return (
+      (change.email === undefined || change.email === lead.email) &&
+      (change.unsubscribed === undefined || change.unsubscribed === lead.unsubscribed) &&
+      this.splitFields(change.fields, lead).changed.length === 0 &&
+      (change.foreignSysPersonId === undefined ||
+        change.foreignSysPersonId === lead.foreignSysPersonId) &&
+      (change.foreignSysType === undefined || change.foreignSysType === lead.foreignSysType)
+    );
+  }
+
   private async syncIn(
     repos: Repositories,
     change: PreparedChange,
@@ -352,6 +460,7 @@ export class LeadService {
     // Find the lead without locks, lock every address involved, then read it again: a lead
     // whose address moved in between makes us start over rather than lock out of order.
     let lead: LeadRecord | null = null;
+    let locked: LeadRecord | null = null;
     if (change.id !== undefined) {
       lead = await repos.leads.findById(change.id);
       if (!lead) throw new AppError(ErrorCode.LEAD_NOT_FOUND, `Lead ${change.id} not found`);
@@ -359,20 +468,20 @@ export class LeadService {
       lead = await repos.leads.findByForeignId(change.foreignSysPersonId);
     } else if (change.emailKey && ctx.matchByEmail !== false) {
       await repos.lockEmailKeys([change.emailKey]);
-      lead = (await repos.leads.findByEmailKey(change.emailKey))[0] ?? null;
+      // Under the address's lock no one else can move its people: the latest of them, read
+      // with its row lock, is already the lead to change.
+      locked = lead = await repos.leads.findLatestByEmailKey(change.emailKey, true);
       // The address was the key that found the lead, not a change to it.
       if (lead) change = { ...change, email: undefined, emailKey: undefined };
     }
     await repos.lockEmailKeys([lead?.emailKey ?? null, change.emailKey ?? null]);
     if (lead) {
-      const locked = await repos.leads.findById(lead.id, true);
-      if (!locked || locked.emailKey !== lead.emailKey) throw new RetryTransaction();
-      await this.update(repos, locked, change, ctx.path);
-      return {
-        leadId: lead.id,
-        status: 'UPDATED',
-        lead: this.view((await repos.leads.findById(lead.id))!),
-      };
+      if (!locked) {
+        locked = await repos.leads.lockRow(lead);
+        if (!locked || locked.emailKey !== lead.emailKey) throw new RetryTransaction();
+      }
+      const after = await this.update(repos, locked, change, ctx.path);
+      return { leadId: lead.id, status: 'UPDATED', lead: this.view(after) };
     }
     const id = await this.create(repos, change, ctx.path, partition);
     return { leadId: id, status: 'CREATED', lead: this.view((await repos.leads.findById(id))!) };
@@ -462,12 +571,13 @@ export class LeadService {
     return id;
   }
 
+  /** Applies `change` to the locked `lead`; returns the lead as it then stands. */
   private async update(
     repos: Repositories,
     lead: LeadRecord,
     change: PreparedChange,
     path: ChangePath,
-  ) {
+  ): Promise<LeadRecord> {
     const now = this.now();
     const update: LeadUpdate = {};
     const activities: NewActivity[] = [];
@@ -558,10 +668,14 @@ export class LeadService {
       log('Foreign Sys Type', lead.foreignSysType, change.foreignSysType);
     }
 
-    // Rule 7: nothing changed, nothing written, nothing logged.
-    if (activities.length === 0) return;
-    await repos.leads.update(lead.id, update, now);
+    // Rule 7: nothing changed, nothing written, nothing logged. (changesNothing tells the
+    // same in advance; keep the two in step.)
+    if (activities.length === 0) return lead;
+    const after = await repos.leads.update(lead.id, update, now);
+    // The row is locked for this transaction: gone means something is badly off; start over.
+    if (!after) throw new RetryTransaction();
     await repos.activities.insert(activities);
+    return after;
   }
 
   private flagActivity(

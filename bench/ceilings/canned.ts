@@ -1,0 +1,33 @@
+/**
+ * What both ceilings share: the canned answers they serve, set by the benchmark over HTTP
+ * before each scenario (POST /__canned, JSON { operation: responseXml }), so that a ceiling
+ * answers with exactly the envelope the service answered for that scenario.
+ */
+import type { Express, Request } from 'express';
+import express from 'express';
+
+export type CannedAnswers = Record<string, string>;
+
+/** The operation a request names in its SOAPAction (…/mktows/getLead → getLead). */
+export function operationOf(req: Request): string {
+  const raw = req.headers.soapaction;
+  const action = (Array.isArray(raw) ? raw[0] : raw) ?? '';
+  return action.replace(/"/g, '').replace(/^.*\//, '');
+}
+
+/** Mounts the control endpoint; `onSet` sees every new set of answers. */
+export function cannedControl(app: Express, onSet: (answers: CannedAnswers) => void): void {
+  app.post('/__canned', express.json({ limit: '50mb' }), (req, res) => {
+    try {
+      onSet(req.body as CannedAnswers);
+      res.json({ ok: true });
+    } catch (error) {
+      res.status(400).json({ ok: false, error: String(error) });
+    }
+  });
+}
+
+/** Prints the line the benchmark waits for, like the service does. */
+export function announce(name: string, port: number): void {
+  process.stdout.write(`${name} listening on port ${port}\n`);
+}

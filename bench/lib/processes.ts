@@ -1,0 +1,70 @@
+/** The ceilings as processes of their own, started and stopped like the service. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BENCH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface Ceiling {
+  name: string;
+  pid: number;
+  url: string;
+  base: string;
+  /** Sets the answers (operation → response envelope) the ceiling serves. */
+  setAnswers(answers: Record<string, string>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startCeiling(name: 'bare-express' | 'soap-echo'): Promise<Ceiling> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(BENCH, 'ceilings', `${name}.ts`)],
+    {
+      cwd: path.dirname(BENCH),
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${out}`)), 30000);
+    const check = () => {
+      const m = /listening on port (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited at start:\n${out}`));
+    });
+  });
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    name,
+    pid: child.pid!,
+    base,
+    url: `${base}/soap/mktows/2_9`,
+    async setAnswers(answers) {
+      const res = await fetch(`${base}/__canned`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(answers),
+      });
+      if (!res.ok) throw new Error(`${name} refused its answers: ${await res.text()}`);
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(t);
+      }
+    },
+  };
+}

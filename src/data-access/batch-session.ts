@@ -1,0 +1,681 @@
+import type { Knex } from 'knex';
+import { ActivityRepository, type NewActivity } from './activity.repository.js';
+import type { Engine } from './database.js';
+import { EmailStatusRepository, type EmailStatusRecord } from './email-status.repository.js';
+import {
+  LeadRepository,
+  toLeadRecord,
+  type LeadRecord,
+  type LeadUpdate,
+  type NewLead,
+  type PropagationActivity,
+} from './lead.repository.js';
+import { SalesforceNotificationRepository } from './salesforce-notification.repository.js';
+import type { Repositories } from './unit-of-work.js';
+
+/**
+ * What a batch of lead changes (syncMultipleLeads) may touch: every lead it names by id or
+ * foreign id, and every address it names. The session also loads every lead holding the
+ * addresses of the leads found, so that propagation to them happens in memory.
+ */
+export interface BatchScope {
+  ids: readonly number[];
+  foreignIds: readonly string[];
+  emailKeys: readonly string[];
+}
+
+/**
+ * The batch needs something it did not load (or more than it may hold): the caller must do the
+ * work another way. Never a caller's fault.
+ */
+export class BatchUnsupported extends Error {
+  override name = 'BatchUnsupported';
+}
+
+/**
+ * What the batch read changed under it (an address moved before its lock was taken, a person
+ * was deleted): the transaction is redone.
+ */
+export class BatchMoved extends Error {
+  override name = 'BatchMoved';
+}
+
+// Beyond these, the per-record path (propagation as set-based SQL, address locks held only
+// for one record) is cheaper: the batch would hold every address of the call locked while it
+// reads, changes and writes all their people. Measured with test/resilience/stress.ts, where a
+// few addresses are shared by thousands.
+export const MAX_BATCH_LEADS = 20000;
+export const MAX_PEOPLE_PER_ADDRESS = 200;
+// Rows per statement: one JSON parameter each, kept to a few megabytes.
+const JSON_ROWS = 5000;
+// Provisional ids (PostgreSQL's first pass) sort after every real id, as new ids do.
+const PROVISIONAL_BASE = 2 ** 52;
+
+type Row = Record<string, unknown>;
+type Undo = () => void;
+
+interface State {
+  /** Each loaded person as loaded (records are replaced on change, never mutated). */
+  initial: Map<number, LeadRecord>;
+  leads: Map<number, LeadRecord>;
+  byKey: Map<string, Set<number>>;
+  byForeignId: Map<string, number>;
+  statuses: Map<string, EmailStatusRecord | null>;
+  created: number[];
+  dirty: Set<number>;
+  activities: NewActivity[];
+  history: EmailStatusRecord[];
+}
+
+function cloneRecord(l: LeadRecord): LeadRecord {
+  return { ...l, columns: { ...l.columns }, custom: { ...l.custom } };
+}
+
+/**
+ * One syncMultipleLeads call as a unit of work over memory: everything the batch can read is
+ * loaded (and locked) up front with a handful of set-based statements, the domain rules run
+ * unchanged against repositories that read that memory and buffer their writes, and `complete`
+ * writes the result with one statement per table. Each record can be undone on its own
+ * (savepoint / rollbackTo), so a record the rules refuse leaves no trace.
+ */
+export class BatchSession {
+  /** Repositories whose reads come from what the batch loaded and whose writes are buffered. */
+  readonly repos: Repositories;
+  private state!: State;
+  private undo: Undo[] = [];
+  private nextId: () => number = () => {
+    throw new BatchUnsupported('no id source');
+  };
+  private provisional = 0;
+  private reserved: number[] | null = null;
+  private sqliteNextId: number | null = null;
+
+  private constructor(
+    private readonly db: Knex.Transaction,
+    private readonly engine: Engine,
+    private readonly loaded: Row[],
+    private readonly loadedStatuses: Map<string, EmailStatusRecord>,
+    private readonly keys: ReadonlySet<string>,
+    private readonly ids: ReadonlySet<number>,
+    private readonly foreignIds: ReadonlySet<string>,
+  ) {
+    this.reset();
+    this.repos = this.repositories();
+  }
+
+  /** Locks every address in scope (PostgreSQL), then loads the people and statuses. */
+  static async open(
+    db: Knex.Transaction,
+    engine: Engine,
+    scope: BatchScope,
+    lock: (keys: readonly string[]) => Promise<void>,
+  ): Promise<BatchSession> {
+    const ids = new Set(scope.ids);
+    const foreignIds = new Set(scope.foreignIds);
+    const keys = new Set(scope.emailKeys);
+    // One indexed query per kind of key (an OR of them can make the planner scan the table).
+    // Row locks (PostgreSQL) only for the leads named by id or foreign id: every writer of a
+    // person with an address holds that address's lock, which this batch holds too; a person
+    // deleted meanwhile (deletes take no address lock) is caught when the flush updates fewer
+    // rows than it should.
+    const load = async (forUpdate: boolean, keyList: readonly string[]) => {
+      const byId = new Map<number, Row>();
+      const run = async (column: string, values: readonly unknown[], lockRows = forUpdate) => {
+        if (values.length === 0) return;
+        // Never more than a batch may hold: an address shared by a million people is left to
+        // the per-record path before it is read into memory.
+        let q = inList(db('leads').select('*'), engine, column, values).limit(MAX_BATCH_LEADS + 1);
+        if (lockRows && engine === 'postgres') q = q.forUpdate();
+        for (const r of (await q) as Row[]) byId.set(Number(r.id), r);
+        if (byId.size > MAX_BATCH_LEADS) throw new BatchUnsupported('too many people in one batch');
+      };
+      await run('email_key', keyList, false);
+      await run('id', [...ids]);
+      await run('foreign_sys_person_id', [...foreignIds]);
+      return [...byId.values()].sort((a, b) => Number(a.id) - Number(b.id));
+    };
+    // Leads named by id or foreign id may hold addresses the records do not name: read them
+    // first without locks, so that every address is locked in one go, in the global order
+    // (locking in two rounds lets two batches deadlock). Then everything is read under row
+    // locks; an address that moved in between means starting over (the caller retries).
+    // Addresses shared by very many people are cheaper on the per-record path (propagation in
+    // SQL, locks held briefly): find out before taking any lock.
+    if (keys.size > 0) {
+      const [row] = (await db
+        .from(
+          inList(db('leads').select('id'), engine, 'email_key', [...keys])
+            .limit(MAX_BATCH_LEADS + 1)
+            .as('holders'),
+        )
+        .count({ n: '*' })) as Array<{ n: number | string }>;
+      if (Number(row?.n ?? 0) > MAX_BATCH_LEADS)
+        throw new BatchUnsupported('too many people in one batch');
+      const hot = (await inList(db('leads').select('email_key'), engine, 'email_key', [...keys])
+        .groupBy('email_key')
+        .havingRaw('count(*) > ?', [MAX_PEOPLE_PER_ADDRESS])
+        .limit(1)) as Row[];
+      if (hot.length > 0) throw new BatchUnsupported('an address shared by very many people');
+    }
+    const named = ids.size > 0 || foreignIds.size > 0;
+    let before = new Map<number, unknown>();
+    if (named) {
+      const ahead = await load(false, []);
+      before = new Map(ahead.map((r) => [Number(r.id), r.email_key ?? null]));
+      for (const r of ahead) if (r.email_key) keys.add(r.email_key as string);
+    }
+    await lock([...keys]);
+    const rows = await load(true, [...keys]);
+    for (const r of rows) {
+      const key = (r.email_key as string | null) ?? null;
+      if (key !== null && !keys.has(key)) throw new BatchMoved();
+      if (before.has(Number(r.id)) && before.get(Number(r.id)) !== key) throw new BatchMoved();
+    }
+    if (rows.length > MAX_BATCH_LEADS) throw new BatchUnsupported('too many people in one batch');
+    const statuses = new Map<string, EmailStatusRecord>();
+    const all = [...keys];
+    for (let i = 0; i < all.length; i += 500) {
+      const page = await new EmailStatusRepository(db).getMany(all.slice(i, i + 500));
+      for (const [k, v] of page) statuses.set(k, v);
+    }
+    return new BatchSession(db, engine, rows, statuses, keys, ids, foreignIds);
+  }
+
+  /** Marks the start of one record; `rollbackTo` undoes everything since. */
+  savepoint(): number {
+    this.undo = [];
+    return 0;
+  }
+
+  rollbackTo(mark: number): void {
+    while (this.undo.length > mark) this.undo.pop()!();
+  }
+
+  /**
+   * Writes the batch, or, when new people need ids first (PostgreSQL: ids come from a sequence
+   * the batch cannot hold), reserves exactly as many ids, forgets the pass and returns false:
+   * the caller runs the records again and each new person takes the next reserved id.
+   */
+  async complete(): Promise<boolean> {
+    if (this.reserved === null && this.provisional > 0) {
+      const n = this.provisional;
+      const r = (await this.db.raw(
+        "SELECT nextval(pg_get_serial_sequence('leads', 'id')) AS id FROM generate_series(1, ?)",
+        [n],
+      )) as { rows: Array<{ id: number | string }> };
+      this.reserved = r.rows.map((x) => Number(x.id)).sort((a, b) => a - b);
+      this.reset();
+      return false;
+    }
+    if (this.reserved !== null && this.reserved.length > 0) {
+      throw new BatchUnsupported('the second pass created fewer people than the first');
+    }
+    await this.flush();
+    return true;
+  }
+
+  private reset(): void {
+    const leads = new Map<number, LeadRecord>();
+    const byKey = new Map<string, Set<number>>();
+    const byForeignId = new Map<string, number>();
+    for (const k of this.keys) byKey.set(k, new Set());
+    for (const row of this.loaded) {
+      const l = toLeadRecord(row);
+      leads.set(l.id, l);
+      if (l.emailKey !== null) byKey.get(l.emailKey)?.add(l.id);
+      if (l.foreignSysPersonId !== null) byForeignId.set(l.foreignSysPersonId, l.id);
+    }
+    const statuses = new Map<string, EmailStatusRecord | null>();
+    for (const k of this.keys) statuses.set(k, this.loadedStatuses.get(k) ?? null);
+    this.state = {
+      initial: new Map(leads),
+      leads,
+      byKey,
+      byForeignId,
+      statuses,
+      created: [],
+      dirty: new Set(),
+      activities: [],
+      history: [],
+    };
+    this.undo = [];
+    if (this.engine === 'postgres') {
+      const reserved = this.reserved;
+      this.nextId = reserved
+        ? () => {
+            const id = reserved.shift();
+            if (id === undefined) throw new BatchUnsupported('more new people than reserved');
+            return id;
+          }
+        : () => PROVISIONAL_BASE + this.provisional++;
+    }
+  }
+
+  private async allocateId(): Promise<number> {
+    if (this.engine === 'postgres') {
+      const id = this.nextId();
+      const reserved = this.reserved;
+      if (reserved) this.undo.push(() => reserved.unshift(id));
+      else this.undo.push(() => this.provisional--);
+      return id;
+    }
+    // SQLite: this transaction holds the only write lock, so the next ids are ours to take
+    // (AUTOINCREMENT: above the highest id ever used, which sqlite_sequence remembers).
+    if (this.sqliteNextId === null) {
+      const r = (await this.db.raw(
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'leads'), 0), coalesce((SELECT max(id) FROM leads), 0)) AS m",
+      )) as Array<{ m: number }>;
+      this.sqliteNextId = Number(r[0]?.m ?? 0) + 1;
+    }
+    const id = this.sqliteNextId++;
+    this.undo.push(() => this.sqliteNextId!--);
+    return id;
+  }
+
+  // --- the in-memory state, every change undoable ------------------------------------------
+
+  private putLead(next: LeadRecord): void {
+    const s = this.state;
+    const prev = s.leads.get(next.id);
+    s.leads.set(next.id, next);
+    if (prev?.emailKey !== next.emailKey) {
+      if (prev?.emailKey) s.byKey.get(prev.emailKey)?.delete(next.id);
+      if (next.emailKey) this.keyed(next.emailKey).add(next.id);
+    }
+    if (prev?.foreignSysPersonId !== next.foreignSysPersonId) {
+      if (prev?.foreignSysPersonId) s.byForeignId.delete(prev.foreignSysPersonId);
+      if (next.foreignSysPersonId) s.byForeignId.set(next.foreignSysPersonId, next.id);
+    }
+    const wasDirty = s.dirty.has(next.id);
+    s.dirty.add(next.id);
+    this.undo.push(() => {
+      if (prev) s.leads.set(next.id, prev);
+      else s.leads.delete(next.id);
+      if (prev?.emailKey !== next.emailKey) {
+        if (next.emailKey) s.byKey.get(next.emailKey)?.delete(next.id);
+        if (prev?.emailKey) s.byKey.get(prev.emailKey)?.add(next.id);
+      }
+      if (prev?.foreignSysPersonId !== next.foreignSysPersonId) {
+        if (next.foreignSysPersonId) s.byForeignId.delete(next.foreignSysPersonId);
+        if (prev?.foreignSysPersonId) s.byForeignId.set(prev.foreignSysPersonId, next.id);
+      }
+      if (!wasDirty) s.dirty.delete(next.id);
+    });
+  }
+
+  private keyed(key: string): Set<number> {
+    const set = this.state.byKey.get(key);
+    if (!set) throw new BatchUnsupported(`address outside the batch`);
+    return set;
+  }
+
+  private pushActivities(list: readonly NewActivity[]): void {
+    const s = this.state;
+    const before = s.activities.length;
+    for (const a of list) s.activities.push({ ...a, extra: a.extra?.map(([k, v]) => [k, v]) });
+    this.undo.push(() => void (s.activities.length = before));
+  }
+
+  private repositories(): Repositories {
+    // The repository classes below are `this` in their own methods and need the session too.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const session = this;
+    const unsupported = (what: string) => () => {
+      throw new BatchUnsupported(what);
+    };
+    // Anything the domain asks that the batch does not serve must fail loudly, never reach
+    // the database behind the batch's back: every inherited method is replaced.
+    const guard = <T extends object>(target: T, proto: object, served: readonly string[]): T => {
+      for (const name of Object.getOwnPropertyNames(proto)) {
+        if (name === 'constructor' || served.includes(name)) continue;
+        Object.defineProperty(target, name, { value: unsupported(name) });
+      }
+      return target;
+    };
+
+    // Reads hand out the records themselves: a change never mutates one, it puts a new one
+    // in its place (cloneRecord), so what a caller holds stays as it was read.
+    class BatchLeads extends LeadRepository {
+      override async findById(id: number): Promise<LeadRecord | null> {
+        const l = session.state.leads.get(id);
+        if (l) return l;
+        if (!session.ids.has(id)) throw new BatchUnsupported('lead outside the batch');
+        return null;
+      }
+      override async findByForeignId(foreignId: string): Promise<LeadRecord | null> {
+        const id = session.state.byForeignId.get(foreignId);
+        if (id !== undefined) return session.state.leads.get(id)!;
+        if (!session.foreignIds.has(foreignId))
+          throw new BatchUnsupported('foreign id outside the batch');
+        return null;
+      }
+      override async findByEmailKey(key: string): Promise<LeadRecord[]> {
+        return [...session.keyed(key)]
+          .map((id) => session.state.leads.get(id)!)
+          .sort((a, b) => b.updatedAt - a.updatedAt || b.id - a.id);
+      }
+      override async insert(lead: NewLead): Promise<number> {
+        if (lead.emailKey !== null) session.keyed(lead.emailKey);
+        const id = await session.allocateId();
+        const columns = { ...lead.columns, unsubscribed: lead.unsubscribed };
+        session.putLead({
+          id,
+          email: lead.email,
+          emailKey: lead.emailKey,
+          partition: lead.partition,
+          foreignSysPersonId: lead.foreignSysPersonId,
+          foreignSysType: lead.foreignSysType,
+          unsubscribed: lead.unsubscribed,
+          columns,
+          // What the database would give back: the JSON text, parsed.
+          custom: JSON.parse(JSON.stringify(lead.custom)) as LeadRecord['custom'],
+          createdAt: lead.now,
+          updatedAt: lead.now,
+        });
+        const created = session.state.created;
+        created.push(id);
+        session.undo.push(() => void created.pop());
+        return id;
+      }
+      override async update(id: number, change: LeadUpdate, now: number) {
+        const current = session.state.leads.get(id);
+        if (!current) return null;
+        const next = cloneRecord(current);
+        Object.assign(next.columns, change.columns ?? {});
+        // One column in the table: LeadRepository.update writes `unsubscribed` after the
+        // columns, so it wins over a value among them.
+        let flag: unknown = current.unsubscribed;
+        if (change.columns && 'unsubscribed' in change.columns) flag = change.columns.unsubscribed;
+        if (change.unsubscribed !== undefined) flag = change.unsubscribed;
+        next.unsubscribed = flag === true || flag === 1 || flag === '1';
+        next.columns.unsubscribed = next.unsubscribed;
+        if (change.email !== undefined) next.email = change.email;
+        if (change.emailKey !== undefined) {
+          if (change.emailKey !== null) session.keyed(change.emailKey);
+          next.emailKey = change.emailKey;
+        }
+        if (change.foreignSysPersonId !== undefined)
+          next.foreignSysPersonId = change.foreignSysPersonId;
+        if (change.foreignSysType !== undefined) next.foreignSysType = change.foreignSysType;
+        if (change.custom !== undefined)
+          next.custom = JSON.parse(JSON.stringify(change.custom)) as LeadRecord['custom'];
+        next.updatedAt = now;
+        session.putLead(next);
+        return next;
+      }
+      override async lockRow(lead: LeadRecord) {
+        return session.state.leads.get(lead.id) ?? null;
+      }
+      override async findLatestByEmailKey(key: string) {
+        return (await this.findByEmailKey(key))[0] ?? null;
+      }
+      override async propagateUnsubscribed(
+        key: string,
+        unsubscribed: boolean,
+        exceptLeadId: number | null,
+        now: number,
+        activity: PropagationActivity,
+      ): Promise<number> {
+        const followers = [...session.keyed(key)]
+          .filter((id) => id !== exceptLeadId)
+          .map((id) => session.state.leads.get(id)!)
+          .filter((l) => l.unsubscribed !== unsubscribed)
+          .sort((a, b) => a.id - b.id);
+        session.pushActivities(
+          followers.map((l) => ({
+            leadId: l.id,
+            activityType: 'Change Data Value',
+            createdAt: now,
+            attributeName: activity.attributeName,
+            oldValue: String(!unsubscribed),
+            newValue: String(unsubscribed),
+            reason: activity.reason,
+            source: activity.source,
+          })),
+        );
+        for (const l of followers) {
+          const next = cloneRecord(l);
+          next.unsubscribed = unsubscribed;
+          next.columns.unsubscribed = unsubscribed;
+          next.updatedAt = now;
+          session.putLead(next);
+        }
+        return followers.length;
+      }
+    }
+
+    class BatchStatuses extends EmailStatusRepository {
+      override async get(key: string): Promise<EmailStatusRecord | null> {
+        if (!session.state.statuses.has(key))
+          throw new BatchUnsupported('address outside the batch');
+        const s = session.state.statuses.get(key) ?? null;
+        return s ? { ...s } : null;
+      }
+      override async set(status: EmailStatusRecord): Promise<void> {
+        const s = session.state;
+        if (!s.statuses.has(status.emailKey))
+          throw new BatchUnsupported('address outside the batch');
+        const prev = s.statuses.get(status.emailKey) ?? null;
+        s.statuses.set(status.emailKey, { ...status });
+        s.history.push({ ...status });
+        session.undo.push(() => {
+          s.statuses.set(status.emailKey, prev);
+          s.history.pop();
+        });
+      }
+    }
+
+    class BatchActivities extends ActivityRepository {
+      override async insert(activities: readonly NewActivity[]): Promise<void> {
+        session.pushActivities(activities);
+      }
+    }
+
+    const leads = guard(new BatchLeads(this.db, this.engine), LeadRepository.prototype, [
+      'findById',
+      'findByForeignId',
+      'findByEmailKey',
+      'insert',
+      'update',
+      'lockRow',
+      'findLatestByEmailKey',
+      'propagateUnsubscribed',
+    ]);
+    const emailStatus = guard(new BatchStatuses(this.db), EmailStatusRepository.prototype, [
+      'get',
+      'set',
+    ]);
+    const activities = guard(new BatchActivities(this.db), ActivityRepository.prototype, [
+      'insert',
+    ]);
+    return {
+      engine: this.engine,
+      leads,
+      emailStatus,
+      activities,
+      salesforceNotifications: guard(
+        new SalesforceNotificationRepository(this.db, this.engine),
+        SalesforceNotificationRepository.prototype,
+        [],
+      ),
+      async lockEmailKeys(keys) {
+        for (const k of keys) if (k !== null && !session.keys.has(k)) session.keyed(k);
+      },
+      openBatch: unsupported('openBatch'),
+    };
+  }
+
+  // --- writing it out ----------------------------------------------------------------------
+
+  private rowOf(l: LeadRecord): Row {
+    const row: Row = { ...l.columns };
+    row.id = l.id;
+    row.email = l.email;
+    row.email_key = l.emailKey;
+    row.partition = l.partition;
+    row.foreign_sys_person_id = l.foreignSysPersonId;
+    row.foreign_sys_type = l.foreignSysType;
+    row.unsubscribed = l.unsubscribed;
+    row.custom_attributes = JSON.stringify(l.custom);
+    row.created_at = l.createdAt;
+    row.updated_at = l.updatedAt;
+    return row;
+  }
+
+  private async flush(): Promise<void> {
+    const s = this.state;
+    const created = new Set(s.created);
+    // Changed people first: one set-based UPDATE from a JSON array of their final rows. A
+    // foreign id may pass from one person to another within the batch, and unique keys are
+    // checked row by row: the ids that move are cleared first, then set to their final values.
+    const changed = [...s.dirty].filter((id) => !created.has(id)).sort((a, b) => a - b);
+    if (changed.length > 0) {
+      const moved = changed.filter(
+        (id) => s.leads.get(id)!.foreignSysPersonId !== s.initial.get(id)!.foreignSysPersonId,
+      );
+      if (moved.length > 0) {
+        await this.db('leads').whereIn('id', moved).update({ foreign_sys_person_id: null });
+      }
+      const rows = changed.map((id) => this.rowOf(s.leads.get(id)!));
+      // Only the columns some person's change touched: fewer values to carry and decode.
+      const touched = new Set<string>(['updated_at']);
+      for (const [i, id] of changed.entries()) {
+        const was = this.rowOf(s.initial.get(id)!);
+        const now = rows[i]!;
+        for (const c in now) if (was[c] !== now[c]) touched.add(c);
+      }
+      touched.delete('id');
+      touched.delete('created_at');
+      let updated = 0;
+      for (let i = 0; i < rows.length; i += JSON_ROWS) {
+        updated += await this.updateFromJson([...touched], rows.slice(i, i + JSON_ROWS));
+      }
+      if (this.engine === 'postgres' && updated !== rows.length) throw new BatchMoved();
+    }
+    // New people (after the changes above released what they take): ids as allocated.
+    const fresh = s.created.map((id) => this.rowOf(s.leads.get(id)!));
+    await this.insertFromJson('leads', fresh);
+    // Master statuses: the last state of each address, and every change in order.
+    const finalStatuses = new Map<string, EmailStatusRecord>();
+    for (const h of s.history) finalStatuses.set(h.emailKey, h);
+    await this.insertFromJson(
+      'email_status',
+      [...finalStatuses.values()].map(statusRow),
+      'email_key',
+    );
+    await this.insertFromJson('email_status_history', s.history.map(statusRow));
+    // Activities, in the order the rules wrote them (ids follow that order).
+    await this.insertFromJson('activities', s.activities.map(activityRow));
+  }
+
+  /**
+   * A multi-row INSERT (or upsert on `conflictKey`) whose rows travel as one JSON parameter,
+   * inserted in array order: the statement text does not grow with the rows.
+   */
+  private async insertFromJson(table: string, rows: readonly Row[], conflictKey?: string) {
+    if (rows.length === 0) return;
+    const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+    const cols = columns.map(quote).join(', ');
+    const upsert = conflictKey
+      ? ` ON CONFLICT (${quote(conflictKey)}) DO UPDATE SET ${columns
+          .filter((c) => c !== conflictKey)
+          .map((c) => `${quote(c)} = excluded.${quote(c)}`)
+          .join(', ')}`
+      : '';
+    for (let i = 0; i < rows.length; i += JSON_ROWS) {
+      const json = JSON.stringify(
+        rows
+          .slice(i, i + JSON_ROWS)
+          .map((r) => Object.fromEntries(columns.map((c) => [c, r[c] ?? null]))),
+      );
+      if (this.engine === 'postgres') {
+        await this.db.raw(
+          `INSERT INTO ${quote(table)} (${cols})
+           SELECT ${columns.map((c) => `v.${quote(c)}`).join(', ')}
+           FROM json_array_elements(?::json) WITH ORDINALITY AS e(j, n)
+           CROSS JOIN LATERAL json_populate_record(NULL::${quote(table)}, e.j) AS v
+           ORDER BY e.n${upsert}`,
+          [json],
+        );
+      } else {
+        // WHERE true: SQLite's parser needs it between INSERT … SELECT and ON CONFLICT.
+        await this.db.raw(
+          `INSERT INTO ${quote(table)} (${cols})
+           SELECT ${columns.map((c) => `value ->> ${sqlString(c)}`).join(', ')}
+           FROM json_each(?) WHERE true ORDER BY key${upsert}`,
+          [json],
+        );
+      }
+    }
+  }
+
+  /** Returns how many rows it updated (PostgreSQL; SQLite's count is not needed). */
+  private async updateFromJson(columns: readonly string[], rows: readonly Row[]): Promise<number> {
+    const target = columns.map(quote).join(', ');
+    const json = JSON.stringify(
+      rows.map((r) => Object.fromEntries([['id', r.id], ...columns.map((c) => [c, r[c] ?? null])])),
+    );
+    if (this.engine === 'postgres') {
+      const result: unknown = await this.db.raw(
+        // ROW(): PostgreSQL takes a bare parenthesised list only for two columns or more.
+        `UPDATE leads AS l SET (${target}) = ROW(${columns.map((c) => `v.${quote(c)}`).join(', ')})
+         FROM json_populate_recordset(NULL::leads, ?::json) AS v WHERE l.id = v.id`,
+        [json],
+      );
+      return (result as { rowCount: number | null }).rowCount ?? 0;
+    }
+    const picks = columns.map((c) => `value ->> ${sqlString(c)} AS ${quote(c)}`).join(', ');
+    await this.db.raw(
+      `UPDATE leads SET (${target}) = (${columns.map((c) => `v.${quote(c)}`).join(', ')})
+       FROM (SELECT value ->> 'id' AS id, ${picks} FROM json_each(?)) AS v WHERE leads.id = v.id`,
+      [json],
+    );
+    return rows.length;
+  }
+}
+
+function statusRow(st: EmailStatusRecord): Row {
+  return {
+    email_key: st.emailKey,
+    unsubscribed: st.unsubscribed,
+    reason: st.reason,
+    source: st.source,
+    lead_id: st.leadId,
+    changed_at: st.changedAt,
+  };
+}
+
+/** As ActivityRepository.insert stores one. */
+function activityRow(a: NewActivity): Row {
+  return {
+    lead_id: a.leadId,
+    activity_type: a.activityType,
+    created_at: a.createdAt,
+    attribute_name: a.attributeName ?? null,
+    old_value: a.oldValue ?? null,
+    new_value: a.newValue ?? null,
+    reason: a.reason ?? null,
+    source: a.source ?? null,
+    asset_name: a.assetName ?? null,
+    extra: a.extra && a.extra.length > 0 ? JSON.stringify(a.extra) : null,
+  };
+}
+
+const quote = (c: string) => `"${c.replace(/"/g, '""')}"`;
+
+/**
+ * `column IN (values)`. SQLite gets the values as one JSON parameter, so the statement text is
+ * the same whatever their number and its prepared form can be reused.
+ */
+function inList(
+  q: Knex.QueryBuilder,
+  engine: Engine,
+  column: string,
+  values: readonly unknown[],
+): Knex.QueryBuilder {
+  if (engine === 'postgres') return q.whereIn(column, values as Knex.Value[]);
+  return q.whereRaw(`?? IN (SELECT value FROM json_each(?))`, [column, JSON.stringify(values)]);
+}
+
+function sqlString(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
