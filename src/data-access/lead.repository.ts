@@ -311,25 +311,7 @@ export class LeadRepository {
       )) as { rowCount: number | null };
       return result.rowCount ?? 0;
     }
-    await this.db.raw(
-      `INSERT INTO activities (lead_id, activity_type, created_at, attribute_name, old_value, new_value, reason, source)
-       SELECT id, CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT),
-              CAST(? AS TEXT), CAST(? AS TEXT)
-       FROM leads WHERE ${where} ORDER BY id`,
-      [
-        'Change Data Value',
-        now,
-        activity.attributeName,
-        String(!unsubscribed),
-        String(unsubscribed),
-        activity.reason,
-        activity.source,
-        ...whereBindings,
-      ],
-    );
-    return this.db('leads')
-      .whereRaw(where, whereBindings)
-      .update({ unsubscribed, updated_at: now });
+    return this.propagateWhere(where, whereBindings, unsubscribed, now, activity);
   }
 
   /**
@@ -346,6 +328,21 @@ export class LeadRepository {
     const marks = keys.map(() => '?').join(', ');
     const where = `email_key IN (${marks}) AND unsubscribed = ?`;
     const whereBindings = [...keys, !unsubscribed];
+    return this.propagateWhere(where, whereBindings, unsubscribed, now, activity);
+  }
+
+  /**
+   * The leads a WHERE clause selects take `unsubscribed`, each with one activity: the INSERT
+   * first (it reads the flags before they change), then the UPDATE; the caller holds the
+   * addresses' locks, so both statements see the same leads.
+   */
+  private async propagateWhere(
+    where: string,
+    whereBindings: ReadonlyArray<string | number | boolean>,
+    unsubscribed: boolean,
+    now: number,
+    activity: PropagationActivity,
+  ): Promise<number> {
     await this.db.raw(
       `INSERT INTO activities (lead_id, activity_type, created_at, attribute_name, old_value, new_value, reason, source)
        SELECT id, CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT),
@@ -363,7 +360,7 @@ export class LeadRepository {
       ],
     );
     return this.db('leads')
-      .whereRaw(where, whereBindings)
+      .whereRaw(where, [...whereBindings])
       .update({ unsubscribed, updated_at: now });
   }
 
