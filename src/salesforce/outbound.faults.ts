@@ -1,8 +1,4 @@
-import { SOAP11_NS, toWireFault } from '../soap/faults.js';
-
-function escapeXml(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+import { escapeXml, SOAP11_NS, toWireFault } from '../soap/faults.js';
 
 /**
  * A SOAP 1.1 fault for the listener, with HTTP 500 so that Salesforce retries. The codes are

@@ -175,7 +175,8 @@ export function toNodeSoapFault(error: unknown): { Fault: Record<string, unknown
   };
 }
 
-function escapeXml(s: string): string {
+/** Text safe inside an XML element or attribute. */
+export function escapeXml(s: string): string {
   return s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
