@@ -86,8 +86,21 @@ export interface CallResult {
   ms: number;
 }
 
-/** One POST of an envelope; `ms` is the round trip as the client sees it. */
-export function post(url: string, operation: string, xml: string): Promise<CallResult> {
+/**
+ * One POST of an envelope; `ms` is the round trip as the client sees it. A kept-alive socket
+ * the server closed while idle (after a long seeding step) fails before the request is read:
+ * that one is sent again on a fresh socket, as Node's documentation advises.
+ */
+export async function post(url: string, operation: string, xml: string): Promise<CallResult> {
+  try {
+    return await postOnce(url, operation, xml);
+  } catch (error) {
+    if ((error as { reusedSocket?: boolean }).reusedSocket) return postOnce(url, operation, xml);
+    throw error;
+  }
+}
+
+function postOnce(url: string, operation: string, xml: string): Promise<CallResult> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const req = http.request(
@@ -114,7 +127,11 @@ export function post(url: string, operation: string, xml: string): Promise<CallR
         res.on('error', reject);
       },
     );
-    req.on('error', reject);
+    req.on('error', (error: Error & { code?: string }) => {
+      const stale =
+        req.reusedSocket && (error.code === 'ECONNRESET' || /hang up/.test(error.message));
+      reject(Object.assign(error, { reusedSocket: stale }));
+    });
     req.end(xml);
   });
 }
