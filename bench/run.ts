@@ -115,6 +115,8 @@ export interface ScenarioFigures {
   ratioToBare: number;
   /** syncMultipleLeads: leads per second through the service. */
   leadsPerSecond?: number;
+  /** The service's memory after this scenario: peak RSS so far, and V8's heap then. */
+  memory?: { peakRssMiB: number; rssMiB: number; heapTotalMiB?: number; heapUsedMiB?: number };
 }
 
 export interface ScalingPoint {
@@ -187,6 +189,24 @@ async function timed(url: string, operation: string, bodyXml: string): Promise<n
   const r = await post(url, operation, envelope(bodyXml));
   if (r.status !== 200) throw new Error(`${operation}: HTTP ${r.status} ${r.body.slice(0, 300)}`);
   return r.ms;
+}
+
+/** RSS from /proc; V8's heap from the service's own /metrics. */
+async function memoryOf(service: ServiceProcess): Promise<NonNullable<ScenarioFigures['memory']>> {
+  const { rss, peak } = service.memory();
+  const out: NonNullable<ScenarioFigures['memory']> = { peakRssMiB: mib(peak), rssMiB: mib(rss) };
+  try {
+    const text = await (await fetch(`${service.base}/metrics`)).text();
+    const gauge = (name: string) => {
+      const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+      return m ? mib(Number(m[1])) : undefined;
+    };
+    out.heapTotalMiB = gauge('du_nodejs_heap_size_total_bytes');
+    out.heapUsedMiB = gauge('du_nodejs_heap_size_used_bytes');
+  } catch {
+    // Metrics are a nicety here; RSS is what the target is about.
+  }
+  return out;
 }
 
 async function runEngine(
@@ -386,6 +406,7 @@ async function runEngine(
       fig.ratioToSoapEcho = round(fig.targets.service.rps / fig.targets.soapEcho.rps, 3);
       fig.ratioToBare = round(fig.targets.service.rps / fig.targets.bare.rps, 3);
       if (s.recordsPerCall > 1) fig.leadsPerSecond = Math.round(fig.targets.service.rps * 300);
+      fig.memory = await memoryOf(service);
       results.push(fig);
       log(
         `[${engine.name}] ${s.name}: service ${fig.targets.service.rps} req/s ` +
@@ -393,7 +414,8 @@ async function runEngine(
           `${fig.targets.service.cpuMicrosPerRequest} µs CPU/req at ${fig.targets.service.cpuShare} core), ` +
           `soap-echo ${fig.targets.soapEcho.rps} (${fig.targets.soapEcho.cpuMicrosPerRequest} µs at ${fig.targets.soapEcho.cpuShare}), ` +
           `bare ${fig.targets.bare.rps} (${fig.targets.bare.cpuMicrosPerRequest} µs at ${fig.targets.bare.cpuShare}) → ` +
-          `${Math.round(fig.ratioToSoapEcho * 100)}% / ${Math.round(fig.ratioToBare * 100)}%`,
+          `${Math.round(fig.ratioToSoapEcho * 100)}% / ${Math.round(fig.ratioToBare * 100)}%; ` +
+          `memory ${JSON.stringify(fig.memory)}`,
       );
     }
     const peakRssUnderLoadMiB = mib(service.memory().peak);
