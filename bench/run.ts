@@ -3,6 +3,7 @@
  *
  *   npm run bench            full run; writes docs/benchmarks.md and docs/benchmarks.json
  *   npm run bench:quick      short run (CI); writes JSON to a temp dir only
+ *   (any option narrowing a run also keeps it out of docs/ unless --docs/--json name a file)
  *   node --import tsx bench/run.ts [--quick] [--json FILE] [--docs FILE] [--engines sqlite,postgres]
  *
  * SQLite always; PostgreSQL too when DATABASE_URL is set (a fresh database of its own).
@@ -47,6 +48,8 @@ export interface BenchOptions {
   durationSeconds?: number;
   /** Comparing an old build: keep figures of runs with failed requests instead of stopping. */
   allowFailures?: boolean;
+  /** NODE_OPTIONS for the service process (e.g. a heap limit); none by default. */
+  serviceNodeOptions?: string;
   log?: (line: string) => void;
 }
 
@@ -220,7 +223,11 @@ async function runEngine(
   let service: ServiceProcess | undefined;
   const seedDb = openSeedDatabase(db.env);
   try {
-    service = await spawnService({ ...db.env, LOG_LEVEL: 'warn' });
+    service = await spawnService({
+      ...db.env,
+      LOG_LEVEL: 'warn',
+      ...(options.serviceNodeOptions ? { NODE_OPTIONS: options.serviceNodeOptions } : {}),
+    });
     const url = service.url;
     log(`[${engine.name}] service pid ${service.pid} on ${service.base}`);
 
@@ -493,7 +500,8 @@ async function runEngine(
         if (r.status !== 200) throw new Error(`paging: ${r.body.slice(0, 300)}`);
         const returned = Number(/<returnCount>(\d+)</.exec(r.body)?.[1] ?? 0);
         if (returned === 0) break;
-        pageTimes.push(r.ms);
+        // Full pages only: the last, short page would flatter the curve.
+        if (returned === 100) pageTimes.push(r.ms);
         offset = Number(/<offset>ID:(\d+)</.exec(r.body)?.[1]);
       }
       const pageByDepth: ScalingPoint[] = [];
@@ -671,13 +679,20 @@ function argValue(args: string[], name: string): string | undefined {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
+  // Only a complete run may replace the committed figures; a partial one reports to a temp dir.
+  const partial =
+    quick ||
+    args.includes('--no-scaling') ||
+    ['--scenarios', '--engines', '--duration', '--service-node-options'].some((a) =>
+      args.includes(a),
+    );
   const jsonFile =
     argValue(args, '--json') ??
-    (quick
+    (partial
       ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'du-bench-')), 'benchmarks.json')
       : path.join(ROOT, 'docs', 'benchmarks.json'));
   const docsFile =
-    argValue(args, '--docs') ?? (quick ? undefined : path.join(ROOT, 'docs', 'benchmarks.md'));
+    argValue(args, '--docs') ?? (partial ? undefined : path.join(ROOT, 'docs', 'benchmarks.md'));
   runBenchmark({
     quick,
     jsonFile,
@@ -686,6 +701,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     scenarios: argValue(args, '--scenarios')?.split(','),
     skipScaling: args.includes('--no-scaling'),
     allowFailures: args.includes('--allow-failures'),
+    serviceNodeOptions: argValue(args, '--service-node-options'),
     durationSeconds: argValue(args, '--duration')
       ? Number(argValue(args, '--duration'))
       : undefined,
