@@ -45,6 +45,8 @@ export async function createApp({
 }: AppDeps): Promise<Express> {
   const app = express();
   app.disable('x-powered-by');
+  // SOAP answers are never revalidated; hashing every body for an ETag is pure cost.
+  app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
 
   const authenticator = new Authenticator(users, {

@@ -1,8 +1,8 @@
-import sax from 'sax';
 import { AppError, ErrorCode } from '../errors.js';
 import { SOAP11_NS } from './faults.js';
 
 export const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
+const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 
 export class VersionMismatch extends AppError {
   constructor() {
@@ -28,16 +28,80 @@ export interface EnvelopeSummary {
 // Names that would reach object prototypes in node-soap's parsed arguments.
 const FORBIDDEN_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype).concat(['prototype']));
 
+// A deliberately narrow XML Name (optionally prefixed): what SOAP stacks emit, and nothing
+// node-soap's own parser could read differently.
+const NAME_START =
+  'A-Za-z_\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C\\u200D' +
+  '\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD';
+const NAME_CHAR = `${NAME_START}0-9.\\-\\u00B7\\u0300-\\u036F\\u203F\\u2040`;
+// Ranges of the XML Name production, combining marks included on purpose.
+// eslint-disable-next-line no-misleading-character-class
+const NAME = new RegExp(`[${NAME_START}][${NAME_CHAR}]*(?::[${NAME_START}][${NAME_CHAR}]*)?`, 'y');
+const REFERENCE = /&(?:lt|gt|amp|apos|quot|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));/y;
+const DECODE = /&(?:lt|gt|amp|apos|quot);/g;
+const PREDEFINED: Record<string, string> = {
+  '&lt;': '<',
+  '&gt;': '>',
+  '&amp;': '&',
+  '&apos;': "'",
+  '&quot;': '"',
+};
+
 const notUnderstood = (why: string) => new AppError(ErrorCode.REQUEST_NOT_UNDERSTOOD, why);
+const malformed = (why: string) => notUnderstood(`Malformed XML: ${why}`);
+
+const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
+
+function onlySpace(xml: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (!isSpace(xml.charCodeAt(i))) return false;
+  return true;
+}
+
+function isXmlChar(cp: number): boolean {
+  return (
+    cp === 0x9 ||
+    cp === 0xa ||
+    cp === 0xd ||
+    (cp >= 0x20 && cp <= 0xd7ff) ||
+    (cp >= 0xe000 && cp <= 0xfffd) ||
+    (cp >= 0x10000 && cp <= 0x10ffff)
+  );
+}
+
+/** Every `&` in xml[from, to) must start a predefined entity or a reference to an XML Char. */
+function checkReferences(xml: string, from: number, to: number): void {
+  let amp = xml.indexOf('&', from);
+  while (amp !== -1 && amp < to) {
+    REFERENCE.lastIndex = amp;
+    const m = REFERENCE.exec(xml);
+    if (!m || REFERENCE.lastIndex > to) throw malformed('Invalid character entity');
+    if (m[1] !== undefined || m[2] !== undefined) {
+      const cp = m[1] !== undefined ? Number(m[1]) : parseInt(m[2]!, 16);
+      if (!isXmlChar(cp)) throw malformed('Invalid character entity');
+    }
+    amp = xml.indexOf('&', REFERENCE.lastIndex);
+  }
+}
+
+const decode = (value: string) =>
+  value.includes('&') ? value.replace(DECODE, (e) => PREDEFINED[e]!) : value;
+
+interface Open {
+  name: string;
+  /** Prefix → namespace declared on this element, when it declares any. */
+  scope: Map<string, string> | null;
+}
 
 /**
- * Reads the whole envelope once, strictly, before node-soap sees it: no DTD or entities, no
- * processing instructions, bounded depth and names, a SOAP 1.1 Envelope with at most one
- * Header and exactly one Body holding exactly one element. Throws AppError on anything else.
+ * Checks the whole envelope in one pass before node-soap parses it: well-formed, no DTD or
+ * entities, no processing instructions, bounded depth and names, bound prefixes, a SOAP 1.1
+ * Envelope with at most one Header and exactly one Body holding exactly one element. Throws
+ * AppError on anything else. A scanner, not a general parser: it jumps from `<` to `<` and
+ * accepts a strict subset of XML, so that node-soap's parser never meets what it would choke on
+ * (a property the unit tests check against sax on mutated envelopes).
  */
 export function inspectEnvelope(xml: string, limits: GuardLimits): EnvelopeSummary {
-  const parser = sax.parser(true, { xmlns: true, position: false });
-  let depth = 0;
+  const stack: Open[] = [];
   let seenRoot = false;
   let rootClosed = false;
   let inBody = false;
@@ -46,72 +110,179 @@ export function inspectEnvelope(xml: string, limits: GuardLimits): EnvelopeSumma
   let bodyChildren = 0;
   let bodyElement: EnvelopeSummary['bodyElement'] | null = null;
   let unknownElement: string | undefined;
-  let failure: AppError | null = null;
-  const fail = (e: AppError) => {
-    if (!failure) failure = e;
-    throw e;
+
+  const resolve = (prefix: string): string | undefined => {
+    if (prefix === 'xml') return XML_NS;
+    for (let i = stack.length - 1; i >= 0; i--) {
+      const uri = stack[i]!.scope?.get(prefix);
+      if (uri !== undefined) return uri;
+    }
+    return prefix === '' ? '' : undefined;
   };
 
-  parser.onerror = (err) => fail(notUnderstood(`Malformed XML: ${err.message.split('\n')[0]}`));
-  parser.ondoctype = () => fail(notUnderstood('DOCTYPE declarations are not accepted'));
-  parser.onprocessinginstruction = (pi) => {
-    if (pi.name.toLowerCase() !== 'xml' || seenRoot)
-      fail(notUnderstood('Processing instructions are not accepted'));
+  const readName = (at: number): string => {
+    NAME.lastIndex = at;
+    const m = NAME.exec(xml);
+    if (!m) throw malformed('Invalid name');
+    if (m[0].length > limits.maxNameLength) throw notUnderstood('Element name too long');
+    return m[0];
   };
-  parser.ontext = (t) => {
-    if (depth === 0 && t.trim() !== '') fail(notUnderstood('Text outside the envelope'));
-  };
-  parser.onopentag = (tag) => {
-    const node = tag as sax.QualifiedTag;
-    depth++;
+
+  let pos = xml.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const end = xml.length;
+  while (pos < end) {
+    const lt = xml.indexOf('<', pos);
+    const textEnd = lt === -1 ? end : lt;
+    if (textEnd > pos) {
+      if (stack.length === 0) {
+        if (!onlySpace(xml, pos, textEnd)) throw notUnderstood('Text outside the envelope');
+      } else {
+        checkReferences(xml, pos, textEnd);
+      }
+    }
+    if (lt === -1) break;
+    const next = xml.charCodeAt(lt + 1);
+
+    if (next === 0x21 /* ! */) {
+      if (xml.startsWith('<!--', lt)) {
+        const close = xml.indexOf('-->', lt + 4);
+        if (close === -1) throw malformed('Unterminated comment');
+        const dashes = xml.indexOf('--', lt + 4);
+        if (dashes !== close || (close > lt + 4 && xml.charCodeAt(close - 1) === 0x2d))
+          throw malformed('Malformed comment');
+        pos = close + 3;
+      } else if (xml.startsWith('<![CDATA[', lt)) {
+        if (stack.length === 0) throw notUnderstood('Text outside the envelope');
+        const close = xml.indexOf(']]>', lt + 9);
+        if (close === -1) throw malformed('Unterminated CDATA section');
+        pos = close + 3;
+      } else if (xml.slice(lt + 2, lt + 9).toUpperCase() === 'DOCTYPE') {
+        throw notUnderstood('DOCTYPE declarations are not accepted');
+      } else {
+        throw malformed('Unexpected markup declaration');
+      }
+      continue;
+    }
+
+    if (next === 0x3f /* ? */) {
+      const close = xml.indexOf('?>', lt + 2);
+      const target = /^[^\s?]*/.exec(xml.slice(lt + 2, lt + 66))![0];
+      if (target !== 'xml' || seenRoot || close === -1 || xml.lastIndexOf('<', close) !== lt)
+        throw notUnderstood('Processing instructions are not accepted');
+      pos = close + 2;
+      continue;
+    }
+
+    if (next === 0x2f /* / */) {
+      const name = readName(lt + 2);
+      let i = NAME.lastIndex;
+      while (isSpace(xml.charCodeAt(i))) i++;
+      if (xml.charCodeAt(i) !== 0x3e) throw malformed('Invalid closing tag');
+      const open = stack.pop();
+      if (!open || open.name !== name) throw malformed(`Unmatched closing tag: ${name}`);
+      if (stack.length === 1) inBody = false;
+      if (stack.length === 0) rootClosed = true;
+      pos = i + 1;
+      continue;
+    }
+
+    // A start tag: its name, then attributes until > or />.
+    const name = readName(lt + 1);
+    let i = NAME.lastIndex;
+    let scope: Map<string, string> | null = null;
+    let attributes: string[] | null = null;
+    let selfClosing = false;
+    for (;;) {
+      const before = i;
+      while (isSpace(xml.charCodeAt(i))) i++;
+      const c = xml.charCodeAt(i);
+      if (c === 0x3e) break;
+      if (c === 0x2f && xml.charCodeAt(i + 1) === 0x3e) {
+        selfClosing = true;
+        i++;
+        break;
+      }
+      if (Number.isNaN(c)) throw malformed('Unterminated start tag');
+      if (i === before) throw malformed('No whitespace between attributes');
+      const attribute = readName(i);
+      i = NAME.lastIndex;
+      while (isSpace(xml.charCodeAt(i))) i++;
+      if (xml.charCodeAt(i) !== 0x3d) throw malformed('Attribute without value');
+      i++;
+      while (isSpace(xml.charCodeAt(i))) i++;
+      const quote = xml.charCodeAt(i);
+      if (quote !== 0x22 && quote !== 0x27) throw malformed('Unquoted attribute value');
+      const close = xml.indexOf(quote === 0x22 ? '"' : "'", i + 1);
+      if (close === -1) throw malformed('Unterminated attribute value');
+      const lessThan = xml.indexOf('<', i + 1);
+      if (lessThan !== -1 && lessThan < close) throw malformed('< in an attribute value');
+      checkReferences(xml, i + 1, close);
+      (attributes ??= []).push(attribute);
+      if (attributes.indexOf(attribute) !== attributes.length - 1)
+        throw malformed(`Repeated attribute ${attribute}`);
+      const colon = attribute.indexOf(':');
+      const local = colon === -1 ? attribute : attribute.slice(colon + 1);
+      if (FORBIDDEN_NAMES.has(local))
+        throw notUnderstood(`Attribute name ${local} is not accepted`);
+      if (attribute === 'xmlns' || attribute.startsWith('xmlns:')) {
+        const uri = decode(xml.slice(i + 1, close));
+        if (colon !== -1 && uri === '') throw malformed(`Empty namespace for ${attribute}`);
+        (scope ??= new Map()).set(colon === -1 ? '' : local, uri);
+      }
+      i = close + 1;
+    }
+    pos = i + 1;
+
+    const colon = name.indexOf(':');
+    const local = colon === -1 ? name : name.slice(colon + 1);
+    stack.push({ name, scope });
+    const depth = stack.length;
     if (depth > limits.maxDepth)
-      fail(notUnderstood(`Nesting deeper than ${limits.maxDepth} levels`));
-    if (node.name.length > limits.maxNameLength) fail(notUnderstood('Element name too long'));
-    if (FORBIDDEN_NAMES.has(node.local))
-      fail(notUnderstood(`Element name ${node.local} is not accepted`));
+      throw notUnderstood(`Nesting deeper than ${limits.maxDepth} levels`);
+    const uri = resolve(colon === -1 ? '' : name.slice(0, colon));
+    if (uri === undefined) throw malformed(`Unbound namespace prefix: ${name.slice(0, 64)}`);
+    if (attributes) {
+      for (const attribute of attributes) {
+        const c = attribute.indexOf(':');
+        const prefix = c === -1 ? '' : attribute.slice(0, c);
+        if (prefix !== '' && prefix !== 'xmlns' && resolve(prefix) === undefined)
+          throw malformed(`Unbound namespace prefix: ${attribute.slice(0, 64)}`);
+      }
+    }
+    if (FORBIDDEN_NAMES.has(local)) throw notUnderstood(`Element name ${local} is not accepted`);
+
     if (depth === 1) {
-      if (seenRoot) fail(notUnderstood('More than one root element'));
+      if (seenRoot) throw notUnderstood('More than one root element');
       seenRoot = true;
-      if (node.local !== 'Envelope') fail(notUnderstood('The root element is not a SOAP Envelope'));
-      if (node.uri === SOAP12_NS) fail(new VersionMismatch());
-      if (node.uri !== SOAP11_NS)
-        fail(notUnderstood('The Envelope is not in the SOAP 1.1 namespace'));
+      if (local !== 'Envelope') throw notUnderstood('The root element is not a SOAP Envelope');
+      if (uri === SOAP12_NS) throw new VersionMismatch();
+      if (uri !== SOAP11_NS) throw notUnderstood('The Envelope is not in the SOAP 1.1 namespace');
     } else if (depth === 2) {
-      if (node.uri !== SOAP11_NS)
-        fail(notUnderstood(`Unexpected element ${node.local} in the Envelope`));
-      if (node.local === 'Header') {
+      if (uri !== SOAP11_NS) throw notUnderstood(`Unexpected element ${local} in the Envelope`);
+      if (local === 'Header') {
         if (++headerCount > 1 || bodyCount > 0)
-          fail(notUnderstood('Misplaced or repeated SOAP Header'));
-      } else if (node.local === 'Body') {
-        if (++bodyCount > 1) fail(notUnderstood('More than one SOAP Body'));
+          throw notUnderstood('Misplaced or repeated SOAP Header');
+      } else if (local === 'Body') {
+        if (++bodyCount > 1) throw notUnderstood('More than one SOAP Body');
         inBody = true;
       } else {
-        fail(notUnderstood(`Unexpected element ${node.local} in the Envelope`));
+        throw notUnderstood(`Unexpected element ${local} in the Envelope`);
       }
     } else if (depth === 3 && inBody) {
-      if (++bodyChildren > 1) fail(notUnderstood('The SOAP Body holds more than one element'));
-      bodyElement = { ns: node.uri, local: node.local };
-    } else if (
-      depth > 3 &&
-      inBody &&
-      limits.knownElements &&
-      !limits.knownElements.has(node.local)
-    ) {
-      unknownElement ??= node.local.slice(0, 64);
+      if (++bodyChildren > 1) throw notUnderstood('The SOAP Body holds more than one element');
+      bodyElement = { ns: uri, local };
+    } else if (depth > 3 && inBody && limits.knownElements && !limits.knownElements.has(local)) {
+      unknownElement ??= local.slice(0, 64);
     }
-  };
-  parser.onclosetag = () => {
-    if (depth === 2) inBody = false;
-    depth--;
-    if (depth === 0) rootClosed = true;
-  };
 
-  try {
-    parser.write(xml).close();
-  } catch {
-    if (failure) throw failure;
-    throw notUnderstood('Malformed XML');
+    if (selfClosing) {
+      stack.pop();
+      if (depth === 2) inBody = false;
+      if (depth === 1) rootClosed = true;
+    }
   }
+
+  if (stack.length > 0) throw malformed('Unclosed root tag');
   if (!seenRoot || !rootClosed) throw notUnderstood('Empty or truncated SOAP envelope');
   if (bodyCount === 0) throw notUnderstood('The SOAP Envelope has no Body');
   if (!bodyElement) throw notUnderstood('The SOAP Body is empty');

@@ -189,6 +189,9 @@ export async function createMktowsEndpoint(
         soapServer.processRequest(xml, { headers, url: req.originalUrl, method: 'POST' }),
         timeout,
       ]).finally(() => clearTimeout(timer));
+      // node-soap answers its own failures (a parse it could not finish) in plain text.
+      if (!result.body.startsWith('<'))
+        throw new AppError(ErrorCode.INTERNAL, `SOAP engine failed: ${result.body.slice(0, 200)}`);
       res.status(result.statusCode).type(XML_TYPE).send(result.body);
     } catch (error) {
       if (res.headersSent) return;
@@ -205,6 +208,7 @@ export async function createMktowsEndpoint(
         error instanceof VersionMismatch ? 'SOAP-ENV:VersionMismatch' : undefined,
       );
       record.fault = toWireFault(error).vendorCode;
+      if (record.fault === 10001) logger.error({ err: error, requestId }, 'SOAP call failed');
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const outcome = record.fault === undefined ? 'ok' : String(record.fault);

@@ -1,5 +1,7 @@
 import zlib from 'node:zlib';
 import { expect } from 'chai';
+import sinon from 'sinon';
+import * as soap from 'soap';
 import { requestSignature } from '../../src/soap/auth.js';
 import { testEngines } from '../support/database.js';
 import {
@@ -148,6 +150,21 @@ for (const engine of testEngines()) {
         const res = await postXml(service.url, soap12);
         expectFault(res, 20012);
         expect(res.body).to.contain('<faultcode>SOAP-ENV:VersionMismatch</faultcode>');
+      });
+
+      it('turns a plain-text failure of the SOAP engine into a generic Server fault', async () => {
+        // The guard leaves node-soap nothing to choke on, so its failure is simulated.
+        const stub = sinon
+          .stub(soap.Server.prototype, 'processRequest')
+          .resolves({ statusCode: 500, body: 'Error: secret internals', headers: {} });
+        try {
+          const res = await rawCall(service.url, GET_LEAD('ann@example.com'));
+          expectFault(res, 10001);
+          expect(res.body).to.contain('<faultcode>SOAP-ENV:Server</faultcode>');
+          expect(res.body).to.not.contain('secret internals');
+        } finally {
+          stub.restore();
+        }
       });
     });
 

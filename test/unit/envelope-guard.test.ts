@@ -1,0 +1,247 @@
+import { expect } from 'chai';
+import sax from 'sax';
+import { isAppError } from '../../src/errors.js';
+import { inspectEnvelope, VersionMismatch } from '../../src/soap/envelope-guard.js';
+
+const SOAP11 = 'http://schemas.xmlsoap.org/soap/envelope/';
+const MKTO = 'http://www.marketo.com/mktows/';
+const LIMITS = {
+  maxDepth: 64,
+  maxNameLength: 256,
+  knownElements: new Set(['leadKey', 'keyType', 'keyValue']),
+};
+
+const env = (body: string, header = '') =>
+  `<?xml version="1.0" encoding="UTF-8"?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV="${SOAP11}" xmlns:ns1="${MKTO}">` +
+  `${header}<SOAP-ENV:Body>${body}</SOAP-ENV:Body></SOAP-ENV:Envelope>`;
+
+const GET_LEAD =
+  '<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>a&amp;b@example.com</keyValue></leadKey></ns1:paramsGetLead>';
+
+function reason(xml: string): string {
+  try {
+    inspectEnvelope(xml, LIMITS);
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    return error.message;
+  }
+  return 'accepted';
+}
+
+/** Whether sax in strict mode (as node-soap runs it, and with namespaces) reads xml cleanly. */
+function saxReads(xml: string, xmlns: boolean): boolean {
+  const parser = sax.parser(true, { xmlns });
+  let ok = true;
+  parser.onerror = () => {
+    ok = false;
+    throw new Error('stop');
+  };
+  try {
+    parser.write(xml).close();
+  } catch {
+    ok = false;
+  }
+  return ok;
+}
+
+describe('envelope guard', () => {
+  it('reads the operation element of ordinary envelopes, however they are written', () => {
+    const cases: Array<[string, string]> = [
+      [env(GET_LEAD), 'paramsGetLead'],
+      [
+        env(
+          '<ns1:paramsGetLead/>',
+          '<SOAP-ENV:Header><ns1:AuthenticationHeader/></SOAP-ENV:Header>',
+        ),
+        'paramsGetLead',
+      ],
+      [
+        `\uFEFF<s:Envelope xmlns:s='${SOAP11}'><s:Body><paramsGetLead xmlns='${MKTO}'>` +
+          `<!-- a note --><leadKey><keyType><![CDATA[EMAIL <raw>]]></keyType>` +
+          `<keyValue xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:nil = "true" /></leadKey>` +
+          `</paramsGetLead ></s:Body></s:Envelope>\r\n`,
+        'paramsGetLead',
+      ],
+      [
+        env('<ns1:paramsGetLead>&#233;&#xE9;&lt;&gt;&quot;&apos;</ns1:paramsGetLead>'),
+        'paramsGetLead',
+      ],
+    ];
+    for (const [xml, local] of cases) {
+      const summary = inspectEnvelope(xml, LIMITS);
+      expect(summary.bodyElement).to.deep.equal({ ns: MKTO, local });
+      expect(summary.unknownElement).to.equal(undefined);
+    }
+  });
+
+  it('names the first element the schema does not declare', () => {
+    const summary = inspectEnvelope(
+      env('<ns1:paramsGetLead><leadKey><nope/><other/></leadKey></ns1:paramsGetLead>'),
+      LIMITS,
+    );
+    expect(summary.unknownElement).to.equal('nope');
+  });
+
+  it('refuses what is not a plain SOAP 1.1 envelope, saying why', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['', /Empty or truncated/],
+      ['GET / HTTP/1.1', /Text outside the envelope/],
+      [`<!DOCTYPE x [<!ENTITY a "b">]>${env(GET_LEAD)}`, /DOCTYPE/],
+      [`<!doctype x>${env(GET_LEAD)}`, /DOCTYPE/],
+      [env('<?php echo 1; ?>' + GET_LEAD), /Processing instructions/],
+      [`${env(GET_LEAD)}<?xml version="1.0"?>`, /Processing instructions/],
+      [`${env(GET_LEAD)}${env(GET_LEAD).replace(/^<\?xml[^>]*>/, '')}`, /More than one root/],
+      [`${env(GET_LEAD)}junk`, /Text outside the envelope/],
+      [env('<ns1:paramsGetLead>&nope;</ns1:paramsGetLead>'), /Invalid character entity/],
+      [env('<ns1:paramsGetLead>&#x1b;</ns1:paramsGetLead>'), /Invalid character entity/],
+      [env('<ns1:paramsGetLead>&#xD800;</ns1:paramsGetLead>'), /Invalid character entity/],
+      [env('<ns1:paramsGetLead>a & b</ns1:paramsGetLead>'), /Invalid character entity/],
+      [env('<ns1:paramsGetLead><!-- a -- b --></ns1:paramsGetLead>'), /Malformed comment/],
+      [env('<ns1:paramsGetLead><!-- a ---></ns1:paramsGetLead>'), /Malformed comment/],
+      [env('<ns1:paramsGetLead><!-- a </ns1:paramsGetLead>'), /Unterminated comment/],
+      [env('<ns1:paramsGetLead><![CDATA[ a </ns1:paramsGetLead>'), /Unterminated CDATA/],
+      [env('<ns1:paramsGetLead a=1/>'), /Unquoted attribute/],
+      [env('<ns1:paramsGetLead a/>'), /Attribute without value/],
+      [env('<ns1:paramsGetLead a="1"b="2"/>'), /No whitespace between attributes/],
+      [env('<ns1:paramsGetLead a="1" a="2"/>'), /Repeated attribute/],
+      [env('<ns1:paramsGetLead a="<"/>'), /< in an attribute value/],
+      [env('<ns1:paramsGetLead a="x/>'), /Unterminated attribute value|< in an attribute value/],
+      [env('<ns1:paramsGetLead __proto__="x"/>'), /Attribute name __proto__/],
+      [env('<ns1:paramsGetLead><__proto__/></ns1:paramsGetLead>'), /Element name __proto__/],
+      [env('<ns1:paramsGetLead><constructor/></ns1:paramsGetLead>'), /Element name constructor/],
+      [env('<ns1:paramsGetLead></ns1:paramsGetLeadX>'), /Unmatched closing tag/],
+      [env('<ns1:paramsGetLead>< leadKey/></ns1:paramsGetLead>'), /Invalid name/],
+      [env('<ns1:paramsGetLead><1a/></ns1:paramsGetLead>'), /Invalid name/],
+      [
+        env('<ns1:paramsGetLead><a\u00D7b/></ns1:paramsGetLead>'),
+        /Invalid closing tag|Unterminated|whitespace|Attribute/,
+      ],
+      [env('<zz:paramsGetLead/>'), /Unbound namespace prefix/],
+      [env('<ns1:paramsGetLead zz:a="1"/>'), /Unbound namespace prefix/],
+      [env('<ns1:paramsGetLead xmlns:p=""/>'), /Empty namespace/],
+      [env(GET_LEAD).slice(0, -10), /Invalid closing tag/],
+      [env(GET_LEAD).slice(0, -20), /Unclosed root tag/],
+      [env(`<ns1:x${'a'.repeat(300)}/>`), /name too long/],
+      [env(`${'<a>'.repeat(100)}${'</a>'.repeat(100)}`), /Nesting deeper than 64/],
+      [
+        `<Envelope xmlns="${SOAP11}"><Body>${GET_LEAD}</Body></Envelope>`.replace(
+          'Envelope xmlns',
+          'Envelope xmlns:ns1="x" xmlns',
+        ),
+        /Malformed|accepted|SOAP/,
+      ],
+      [`<root xmlns="${SOAP11}"/>`, /not a SOAP Envelope/],
+      [`<Envelope xmlns="urn:other"><Body/></Envelope>`, /not in the SOAP 1.1 namespace/],
+      [
+        `<S:Envelope xmlns:S="${SOAP11}"><S:Header/><S:Header/><S:Body/></S:Envelope>`,
+        /Misplaced or repeated/,
+      ],
+      [
+        `<S:Envelope xmlns:S="${SOAP11}"><S:Body><a/></S:Body><S:Header/></S:Envelope>`,
+        /Misplaced or repeated/,
+      ],
+      [
+        `<S:Envelope xmlns:S="${SOAP11}"><S:Body><a/></S:Body><S:Body><a/></S:Body></S:Envelope>`,
+        /More than one SOAP Body/,
+      ],
+      [
+        `<S:Envelope xmlns:S="${SOAP11}"><S:Body><a/><b/></S:Body></S:Envelope>`,
+        /more than one element/,
+      ],
+      [`<S:Envelope xmlns:S="${SOAP11}"><S:Body/></S:Envelope>`, /Body is empty/],
+      [`<S:Envelope xmlns:S="${SOAP11}"><S:Header/></S:Envelope>`, /has no Body/],
+      [
+        `<S:Envelope xmlns:S="${SOAP11}"><S:Other/><S:Body><a/></S:Body></S:Envelope>`,
+        /Unexpected element Other/,
+      ],
+      [
+        `<S:Envelope xmlns:S="${SOAP11}"><x:Body xmlns:x="urn:x"><a/></x:Body></S:Envelope>`,
+        /Unexpected element Body/,
+      ],
+    ];
+    for (const [xml, why] of cases) expect(reason(xml), xml).to.match(why);
+  });
+
+  it('answers a SOAP 1.2 envelope with a version mismatch', () => {
+    const xml = `<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body>${GET_LEAD}</e:Body></e:Envelope>`;
+    expect(() => inspectEnvelope(xml.replace(/ns1:/g, ''), LIMITS)).to.throw(VersionMismatch);
+  });
+
+  it('stops at the depth limit without walking a deep document to its end', () => {
+    const deep = env(
+      `<ns1:paramsGetLead>${'<a>'.repeat(100000)}${'</a>'.repeat(100000)}</ns1:paramsGetLead>`,
+    );
+    expect(reason(deep)).to.match(/Nesting deeper/);
+  });
+
+  // node-soap parses again what the guard let through: whatever the guard accepts, sax in
+  // strict mode must read without an error, and whatever sax refuses the guard must refuse.
+  it('accepts nothing sax would refuse, on thousands of mutated envelopes', () => {
+    const seeds = [
+      env(
+        GET_LEAD,
+        '<SOAP-ENV:Header><ns1:AuthenticationHeader><mktowsUserId>u</mktowsUserId></ns1:AuthenticationHeader></SOAP-ENV:Header>',
+      ),
+      `<s:Envelope xmlns:s="${SOAP11}"><s:Body><m:paramsGetLead xmlns:m="${MKTO}" a='1'><leadKey><!--c--><keyType><![CDATA[x]]></keyType><keyValue>&lt;&#65;</keyValue></leadKey></m:paramsGetLead></s:Body></s:Envelope>`,
+    ];
+    const pieces = [
+      '<',
+      '>',
+      '/',
+      '&',
+      ';',
+      '"',
+      "'",
+      '=',
+      ':',
+      '!',
+      '?',
+      '-',
+      '[',
+      ']',
+      ' ',
+      'x',
+      '#',
+      '\u00D7',
+      '<!--',
+      '-->',
+      ']]>',
+      '&amp;',
+      'xmlns:q="u"',
+      '<a>',
+      '</a>',
+    ];
+    let state = 0x2545f491;
+    const random = (n: number) => {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return (state >>> 0) % n;
+    };
+    let accepted = 0;
+    let refused = 0;
+    for (let k = 0; k < 6000; k++) {
+      let xml = seeds[random(seeds.length)]!;
+      const edits = 1 + random(3);
+      for (let e = 0; e < edits; e++) {
+        const at = random(xml.length + 1);
+        const kind = random(3);
+        const piece = pieces[random(pieces.length)]!;
+        if (kind === 0) xml = xml.slice(0, at) + piece + xml.slice(at);
+        else if (kind === 1) xml = xml.slice(0, at) + xml.slice(at + 1 + random(4));
+        else xml = xml.slice(0, at) + piece + xml.slice(at + 1);
+      }
+      const verdict = reason(xml);
+      if (verdict === 'accepted') {
+        accepted++;
+        expect(saxReads(xml, false), `accepted but sax refuses: ${xml}`).to.equal(true);
+        expect(saxReads(xml, true), `accepted but sax (xmlns) refuses: ${xml}`).to.equal(true);
+      } else {
+        refused++;
+      }
+    }
+    // Both outcomes must be common, or the property says little.
+    expect(accepted).to.be.greaterThan(300);
+    expect(refused).to.be.greaterThan(500);
+  });
+});
