@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { countRows } from './count-rows.js';
 
 export interface NewActivity {
   leadId: number;
@@ -111,14 +112,7 @@ export class ActivityRepository {
   ): Promise<number> {
     let q = filtered(this.db('activities').whereIn('lead_id', leadIds), filter);
     if (beforeId !== null) q = q.andWhere('id', '<', beforeId);
-    if (cap !== undefined) {
-      const [row] = (await this.db
-        .from(q.select('id').limit(cap).as('capped'))
-        .count({ n: '*' })) as Array<{ n: number | string }>;
-      return Number(row?.n ?? 0);
-    }
-    const [row] = (await q.count({ n: '*' })) as Array<{ n: number | string }>;
-    return Number(row?.n ?? 0);
+    return countRows(this.db, q, cap);
   }
 
   /** The change stream: oldest first, ids strictly above `afterId`. */
@@ -132,10 +126,12 @@ export class ActivityRepository {
     return rows.map(toRecord);
   }
 
-  async countAfter(afterId: number, filter: ActivityQuery): Promise<number> {
-    const q = filtered(this.db('activities').where('id', '>', afterId), filter);
-    const [row] = (await q.count({ n: '*' })) as Array<{ n: number | string }>;
-    return Number(row?.n ?? 0);
+  async countAfter(afterId: number, filter: ActivityQuery, cap?: number): Promise<number> {
+    return countRows(
+      this.db,
+      filtered(this.db('activities').where('id', '>', afterId), filter),
+      cap,
+    );
   }
 
   /** The id just before the first activity created at or after a time (a stream start). */

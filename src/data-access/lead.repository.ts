@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Engine } from './database.js';
+import { countRows } from './count-rows.js';
 
 export type ColumnValue = string | number | boolean | null;
 
@@ -188,6 +189,7 @@ export class LeadRepository {
     oldest: number,
     latest: number | null,
     after: { updatedAt: number; id: number } | null,
+    cap?: number,
   ): Promise<number> {
     let q = this.db('leads').where('updated_at', '>=', oldest);
     if (latest !== null) q = q.andWhere('updated_at', '<=', latest);
@@ -198,8 +200,7 @@ export class LeadRepository {
           .orWhere((x) => x.where('updated_at', after.updatedAt).andWhere('id', '>', after.id)),
       );
     }
-    const [row] = (await q.count({ n: '*' })) as Array<{ n: number | string }>;
-    return Number(row?.n ?? 0);
+    return countRows(this.db, q, cap);
   }
 
   async insert(lead: NewLead): Promise<number> {

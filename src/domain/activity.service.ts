@@ -2,6 +2,7 @@ import type { ActivityQuery, ActivityRecord } from '../data-access/activity.repo
 import type { UnitOfWork } from '../data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { activityDisplayName } from './activity-types.js';
+import { REMAINING_COUNT_CAP } from './paging.js';
 import type { LeadKey } from './lead.types.js';
 import type { LeadService } from './lead.service.js';
 
@@ -39,11 +40,7 @@ export interface ActivityPage {
 }
 
 export const MAX_ACTIVITY_BATCH = 100;
-/**
- * getLeadActivity's remainingCount counts at most this many: clients read it as "more to come"
- * (> 0), and an exact count would cost as much as the lead's whole history on every page.
- */
-export const REMAINING_COUNT_CAP = 10000;
+export { REMAINING_COUNT_CAP };
 export const MAX_CHANGES_BATCH = 1000;
 
 const OFFSET = /^ID:(\d{1,10})$/;
@@ -165,7 +162,9 @@ export class ActivityService {
         : await repos.activities.idBefore(start.oldestCreatedAt!.getTime());
       const rows = await repos.activities.listAfter(afterId, query, limit);
       const last = rows[rows.length - 1];
-      const remaining = last ? await repos.activities.countAfter(last.id, query) : 0;
+      const remaining = last
+        ? await repos.activities.countAfter(last.id, query, REMAINING_COUNT_CAP)
+        : 0;
       return {
         returnCount: rows.length,
         remainingCount: remaining,

@@ -9,6 +9,7 @@ import { AppError, ErrorCode } from '../errors.js';
 import { RESET_REASON, type ChangePath } from './change-paths.js';
 import type { DurableStatusService } from './durable-status.service.js';
 import { emailKey, validateEmail } from './email-key.js';
+import { REMAINING_COUNT_CAP } from './paging.js';
 import {
   EMAIL_DISPLAY_NAME,
   FieldCatalogue,
@@ -305,10 +306,12 @@ export class LeadService {
       const rows = await repos.leads.listUpdatedBetween(window.oldest, window.latest, after, limit);
       const last = rows[rows.length - 1];
       const remaining = last
-        ? await repos.leads.countUpdatedBetween(window.oldest, window.latest, {
-            updatedAt: last.updatedAt,
-            id: last.id,
-          })
+        ? await repos.leads.countUpdatedBetween(
+            window.oldest,
+            window.latest,
+            { updatedAt: last.updatedAt, id: last.id },
+            REMAINING_COUNT_CAP,
+          )
         : 0;
       return { leads: rows.map((l) => this.view(l)), remaining };
     });

@@ -1,7 +1,7 @@
 /**
- * getLeadActivity's remainingCount is exact up to REMAINING_COUNT_CAP and then says "at least
- * that many": counting a long history exactly on every page would make pages slower as the
- * history grows.
+ * remainingCount (getLeadActivity, getLeadChanges, getMultipleLeads) is exact up to
+ * REMAINING_COUNT_CAP and then says "at least that many": counting a long history or stream
+ * exactly on every page would make pages slower as it grows.
  */
 import { expect } from 'chai';
 import { ActivityRepository, type NewActivity } from '../../src/data-access/activity.repository.js';
@@ -10,7 +10,7 @@ import { testEngines } from '../support/database.js';
 import { createLead, idKey, openHarness, type Harness } from '../support/harness.js';
 
 for (const engine of testEngines()) {
-  describe(`getLeadActivity remainingCount on a long history (${engine.name})`, () => {
+  describe(`remainingCount on a long history or stream (${engine.name})`, () => {
     let h: Harness;
 
     before(async () => {
@@ -49,6 +49,36 @@ for (const engine of testEngines()) {
         start: { offset: second.newStartPosition.offset },
       });
       expect(third.remainingCount).to.equal(extra + 1 - 300);
+
+      // getLeadChanges over the same stream: capped at first, exact once below the cap.
+      const changes = await s.activities.changes({ offset: 'ID:0' }, { batchSize: 100 });
+      expect(changes.returnCount).to.equal(100);
+      expect(changes.remainingCount).to.equal(REMAINING_COUNT_CAP);
+      const total = await h.db.knex('activities').count({ n: '*' });
+      const all = Number(total[0]!.n);
+      const late = await s.activities.changes({ offset: `ID:${all - 250}` }, { batchSize: 100 });
+      expect(late.remainingCount).to.equal(150);
+    });
+
+    it('caps getMultipleLeads remainingCount the same way', async () => {
+      const at = Date.UTC(2026, 1, 1);
+      const rows = Array.from({ length: REMAINING_COUNT_CAP + 150 }, (_, i) => ({
+        email: `bulk${i}@example.com`,
+        email_key: `bulk${i}@example.com`,
+        created_at: at + i,
+        updated_at: at + i,
+      }));
+      for (let i = 0; i < rows.length; i += 500)
+        await h.db.knex('leads').insert(rows.slice(i, i + 500));
+      const first = await h.services.leads.listUpdated({ oldest: at, latest: null }, null, 100);
+      expect(first.leads).to.have.length(100);
+      expect(first.remaining).to.equal(REMAINING_COUNT_CAP);
+      const near = await h.services.leads.listUpdated(
+        { oldest: at, latest: null },
+        { updatedAt: at + REMAINING_COUNT_CAP - 1, id: 2 ** 31 - 1 },
+        100,
+      );
+      expect(near.remaining).to.equal(150 - 100);
     });
   });
 }
