@@ -148,6 +148,102 @@ async function queueSqliteWriter<T>(database: Database, run: () => Promise<T>): 
   }
 }
 
+/** Units of work one shared SQLite transaction may hold: bounds the wait of the first caller. */
+export const MAX_GROUP_UNITS = 32;
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+interface GroupUnit {
+  work: (repos: Repositories) => Promise<unknown>;
+  settle: (outcome: Outcome) => void;
+}
+
+/**
+ * Group commit for a SQLite file: with synchronous=FULL every COMMIT waits for an fsync, which
+ * costs far more than the statements of a unit. Units that queue while the file's writer is
+ * busy run together in one BEGIN IMMEDIATE, one after the other (the order a serial queue
+ * would give), each inside a SAVEPOINT so that a unit that fails leaves no trace; every
+ * caller is answered only after the shared COMMIT, so an answer still means "on disk".
+ */
+class SqliteGroupWriter {
+  private open: GroupUnit[] | null = null;
+
+  constructor(private readonly database: Database) {}
+
+  run<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const unit: GroupUnit = {
+        work,
+        settle: (o) => (o.ok ? resolve(o.value as T) : reject(o.error)),
+      };
+      if (this.open && this.open.length < MAX_GROUP_UNITS) {
+        this.open.push(unit);
+        return;
+      }
+      const group = [unit];
+      this.open = group;
+      void queueSqliteWriter(this.database, () => {
+        // Started: later units form the next group.
+        if (this.open === group) this.open = null;
+        return this.commitGroup(group);
+      });
+    });
+  }
+
+  private async commitGroup(group: GroupUnit[]): Promise<void> {
+    const outcomes: Outcome[] = [];
+    try {
+      await this.database.knex.transaction(async (trx) => {
+        const repos = () => repositories(trx, 'sqlite', trx);
+        if (group.length === 1) {
+          // Alone: a failure rolls the whole transaction back, no savepoint needed.
+          outcomes.push({ ok: true, value: await group[0]!.work(repos()) });
+          return;
+        }
+        for (const unit of group) {
+          await trx.raw('SAVEPOINT group_unit');
+          try {
+            const value = await unit.work(repos());
+            await trx.raw('RELEASE group_unit');
+            outcomes.push({ ok: true, value });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+            try {
+              await trx.raw('ROLLBACK TO group_unit');
+              await trx.raw('RELEASE group_unit');
+            } catch {
+              // SQLite ended the transaction itself (disk full, I/O error…): the unit's error
+              // is what every unit of the group is told, and what decides a retry.
+              throw error;
+            }
+          }
+        }
+      });
+    } catch (error) {
+      // BEGIN, COMMIT or a lone unit failed: nothing of the group is stored. Units that had
+      // failed on their own keep their own error.
+      group.forEach((unit, i) => {
+        const own = outcomes[i];
+        unit.settle(own && !own.ok ? own : { ok: false, error });
+      });
+      return;
+    }
+    group.forEach((unit, i) => unit.settle(outcomes[i]!));
+  }
+}
+
+const groupWriters = new WeakMap<Database, SqliteGroupWriter>();
+
+/** One write transaction of `work`: grouped with others on a SQLite file, alone otherwise. */
+function transact<T>(database: Database, work: (repos: Repositories) => Promise<T>): Promise<T> {
+  if (database.engine === 'sqlite' && database.location !== ':memory:') {
+    let writer = groupWriters.get(database);
+    if (!writer) groupWriters.set(database, (writer = new SqliteGroupWriter(database)));
+    return writer.run(work);
+  }
+  return database.knex.transaction((trx) => work(repositories(trx, database.engine, trx)));
+}
+
 export interface UnitOfWorkOptions {
   maxAttempts?: number;
 }
@@ -171,11 +267,7 @@ export class UnitOfWork {
   async write<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await queueSqliteWriter(this.database, () =>
-          this.database.knex.transaction((trx) =>
-            work(repositories(trx, this.database.engine, trx)),
-          ),
-        );
+        return await transact(this.database, work);
       } catch (error) {
         if (attempt < this.maxAttempts && isRetryable(error)) {
           await new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** attempt));
