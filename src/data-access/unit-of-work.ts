@@ -182,10 +182,15 @@ class SqliteGroupWriter {
       }
       const group = [unit];
       this.open = group;
-      void queueSqliteWriter(this.database, () => {
-        // Started: later units form the next group.
-        if (this.open === group) this.open = null;
-        return this.commitGroup(group);
+      // A transaction runs to its end without yielding to I/O (better-sqlite3 is synchronous),
+      // so no one could join it once started: the first unit waits one turn of the event loop
+      // for the requests already read from their sockets.
+      setImmediate(() => {
+        void queueSqliteWriter(this.database, () => {
+          // Started: later units form the next group.
+          if (this.open === group) this.open = null;
+          return this.commitGroup(group);
+        });
       });
     });
   }

@@ -58,6 +58,19 @@ describe('SQLite group commit', () => {
     expect(statements.filter((s) => /^COMMIT/i.test(s)).length).to.equal(1);
   });
 
+  it('waits a turn of the event loop for writers still reading before they write', async () => {
+    const statements = recordStatements(db);
+    // The second writer first reads, as a sync does before it decides to write.
+    await Promise.all([
+      uow.write((r) => r.leads.insert(lead('a@x.example'))),
+      uow
+        .read((r) => r.leads.count())
+        .then(() => uow.write((r) => r.leads.insert(lead('b@x.example')))),
+    ]);
+    expect(await emails()).to.deep.equal(['a@x.example', 'b@x.example']);
+    expect(statements.filter((s) => /^COMMIT/i.test(s)).length).to.equal(1);
+  });
+
   it('undoes only the unit that fails; the others commit and are answered', async () => {
     const results = await Promise.allSettled([
       uow.write((r) => r.leads.insert(lead('first@x.example'))),
