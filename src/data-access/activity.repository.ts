@@ -65,25 +65,31 @@ function filtered(q: Knex.QueryBuilder, f: ActivityQuery): Knex.QueryBuilder {
   return b;
 }
 
+/** The stored row of a new activity (every column but the id). */
+export function activityRow(a: NewActivity): Row {
+  return {
+    lead_id: a.leadId,
+    activity_type: a.activityType,
+    created_at: a.createdAt,
+    attribute_name: a.attributeName ?? null,
+    old_value: a.oldValue ?? null,
+    new_value: a.newValue ?? null,
+    reason: a.reason ?? null,
+    source: a.source ?? null,
+    asset_name: a.assetName ?? null,
+    extra: a.extra && a.extra.length > 0 ? JSON.stringify(a.extra) : null,
+  };
+}
+
+export const ACTIVITY_COLUMNS =
+  'lead_id, activity_type, created_at, attribute_name, old_value, new_value, reason, source, asset_name, extra';
+
 export class ActivityRepository {
   constructor(private readonly db: Knex | Knex.Transaction) {}
 
   async insert(activities: readonly NewActivity[]): Promise<void> {
     if (activities.length === 0) return;
-    await this.db('activities').insert(
-      activities.map((a) => ({
-        lead_id: a.leadId,
-        activity_type: a.activityType,
-        created_at: a.createdAt,
-        attribute_name: a.attributeName ?? null,
-        old_value: a.oldValue ?? null,
-        new_value: a.newValue ?? null,
-        reason: a.reason ?? null,
-        source: a.source ?? null,
-        asset_name: a.assetName ?? null,
-        extra: a.extra && a.extra.length > 0 ? JSON.stringify(a.extra) : null,
-      })),
-    );
+    await this.db('activities').insert(activities.map(activityRow));
   }
 
   /** Newest first, keyset-paged: ids strictly below `beforeId`. */

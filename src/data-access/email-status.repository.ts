@@ -27,6 +27,31 @@ function toRecord(row: Row): EmailStatusRecord {
   };
 }
 
+export function statusRow(status: EmailStatusRecord): Row {
+  return {
+    email_key: status.emailKey,
+    unsubscribed: status.unsubscribed,
+    reason: status.reason,
+    source: status.source,
+    lead_id: status.leadId,
+    changed_at: status.changedAt,
+  };
+}
+
+export const STATUS_COLUMNS = 'email_key, unsubscribed, reason, source, lead_id, changed_at';
+
+/**
+ * PostgreSQL: `v`, the statuses given as a JSON array (one binding), and `s`, their upsert;
+ * the statement that follows must insert `v` into email_status_history.
+ */
+export const STATUS_WRITE_CTES = `v AS (SELECT * FROM json_populate_recordset(NULL::email_status, ?::json)),
+  s AS (
+    INSERT INTO email_status (${STATUS_COLUMNS}) SELECT ${STATUS_COLUMNS} FROM v
+    ON CONFLICT (email_key) DO UPDATE SET unsubscribed = excluded.unsubscribed,
+      reason = excluded.reason, source = excluded.source, lead_id = excluded.lead_id,
+      changed_at = excluded.changed_at
+  )`;
+
 /** The master email status: one row per email key, and its append-only history. */
 export class EmailStatusRepository {
   constructor(
@@ -54,26 +79,11 @@ export class EmailStatusRepository {
   /** Many statuses at once (bulk imports): one upsert and one history insert per call. */
   async setMany(statuses: readonly EmailStatusRecord[]): Promise<void> {
     if (statuses.length === 0) return;
-    const rows = statuses.map((status) => ({
-      email_key: status.emailKey,
-      unsubscribed: status.unsubscribed,
-      reason: status.reason,
-      source: status.source,
-      lead_id: status.leadId,
-      changed_at: status.changedAt,
-    }));
+    const rows = statuses.map(statusRow);
     if (this.engine === 'postgres') {
       // One round trip: the upsert and its history in one statement.
-      const columns = 'email_key, unsubscribed, reason, source, lead_id, changed_at';
       await this.db.raw(
-        `WITH v AS (SELECT * FROM json_populate_recordset(NULL::email_status, ?::json)),
-         s AS (
-           INSERT INTO email_status (${columns}) SELECT ${columns} FROM v
-           ON CONFLICT (email_key) DO UPDATE SET unsubscribed = excluded.unsubscribed,
-             reason = excluded.reason, source = excluded.source, lead_id = excluded.lead_id,
-             changed_at = excluded.changed_at
-         )
-         INSERT INTO email_status_history (${columns}) SELECT ${columns} FROM v`,
+        `WITH ${STATUS_WRITE_CTES} INSERT INTO email_status_history (${STATUS_COLUMNS}) SELECT ${STATUS_COLUMNS} FROM v`,
         [JSON.stringify(rows)],
       );
       return;

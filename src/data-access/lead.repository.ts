@@ -1,6 +1,19 @@
 import type { Knex } from 'knex';
+import {
+  ACTIVITY_COLUMNS,
+  ActivityRepository,
+  activityRow,
+  type NewActivity,
+} from './activity.repository.js';
 import type { Engine } from './database.js';
 import { countRows } from './count-rows.js';
+import {
+  EmailStatusRepository,
+  STATUS_COLUMNS,
+  STATUS_WRITE_CTES,
+  statusRow,
+  type EmailStatusRecord,
+} from './email-status.repository.js';
 
 export type ColumnValue = string | number | boolean | null;
 
@@ -222,8 +235,7 @@ export class LeadRepository {
     return Number(row.id);
   }
 
-  /** Writes the change; returns the lead as it now stands (null: no such lead). */
-  async update(id: number, change: LeadUpdate, now: number): Promise<LeadRecord | null> {
+  private updateQuery(id: number, change: LeadUpdate, now: number): Knex.QueryBuilder {
     const values: Row = { ...(change.columns ?? {}), updated_at: now };
     if (change.email !== undefined) values.email = change.email;
     if (change.emailKey !== undefined) values.email_key = change.emailKey;
@@ -233,8 +245,44 @@ export class LeadRepository {
     if (change.unsubscribed !== undefined) values.unsubscribed = change.unsubscribed;
     if (change.custom !== undefined) values.custom_attributes = JSON.stringify(change.custom);
     // RETURNING: the caller's answer needs the row, and reading it again costs a round trip.
-    const rows = (await this.db('leads').where('id', id).update(values).returning('*')) as Row[];
+    return this.db('leads').where('id', id).update(values).returning('*');
+  }
+
+  /** Writes the change; returns the lead as it now stands (null: no such lead). */
+  async update(id: number, change: LeadUpdate, now: number): Promise<LeadRecord | null> {
+    const rows = (await this.updateQuery(id, change, now)) as Row[];
     return rows[0] ? toLeadRecord(rows[0]) : null;
+  }
+
+  /**
+   * update, then (if the lead was there) the activities logging it: one statement on
+   * PostgreSQL, where each statement is a round trip.
+   */
+  async updateLogged(
+    id: number,
+    change: LeadUpdate,
+    now: number,
+    activities: readonly NewActivity[],
+  ): Promise<LeadRecord | null> {
+    if (this.engine !== 'postgres' || activities.length === 0) {
+      const after = await this.update(id, change, now);
+      if (after) await new ActivityRepository(this.db).insert(activities);
+      return after;
+    }
+    const update = this.updateQuery(id, change, now).toSQL();
+    // WITH ORDINALITY: activity ids follow the order given, as a multi-row INSERT gives them.
+    const result = (await this.db.raw(
+      `WITH u AS (${update.sql}),
+       a AS (
+         INSERT INTO activities (${ACTIVITY_COLUMNS})
+         SELECT ${ACTIVITY_COLUMNS}
+         FROM json_populate_recordset(NULL::activities, ?::json) WITH ORDINALITY AS r
+         WHERE EXISTS (SELECT 1 FROM u) ORDER BY r.ordinality
+       )
+       SELECT * FROM u`,
+      [...update.bindings, JSON.stringify(activities.map(activityRow))],
+    )) as { rows: Row[] };
+    return result.rows[0] ? toLeadRecord(result.rows[0]) : null;
   }
 
   /**
@@ -313,6 +361,51 @@ export class LeadRepository {
       return result.rowCount ?? 0;
     }
     return this.propagateWhere(where, whereBindings, unsubscribed, now, activity);
+  }
+
+  /**
+   * Writes a master status with its history, then propagateUnsubscribed for its address: one
+   * statement on PostgreSQL (the master row, its history and the followers are distinct rows).
+   */
+  async setStatusAndPropagate(
+    status: EmailStatusRecord,
+    exceptLeadId: number | null,
+    activity: PropagationActivity,
+  ): Promise<number> {
+    const { emailKey: key, unsubscribed, changedAt: now } = status;
+    if (this.engine !== 'postgres') {
+      await new EmailStatusRepository(this.db, this.engine).set(status);
+      return this.propagateUnsubscribed(key, unsubscribed, exceptLeadId, now, activity);
+    }
+    const except = exceptLeadId === null ? '' : ' AND id <> ?';
+    const result = (await this.db.raw(
+      `WITH ${STATUS_WRITE_CTES},
+       h AS (INSERT INTO email_status_history (${STATUS_COLUMNS}) SELECT ${STATUS_COLUMNS} FROM v),
+       changed AS (
+         UPDATE leads SET unsubscribed = ?, updated_at = ?
+         WHERE email_key = ? AND unsubscribed = ?${except} RETURNING id
+       )
+       INSERT INTO activities (lead_id, activity_type, created_at, attribute_name, old_value, new_value, reason, source)
+       SELECT id, CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT),
+              CAST(? AS TEXT), CAST(? AS TEXT)
+       FROM changed ORDER BY id`,
+      [
+        JSON.stringify([statusRow(status)]),
+        unsubscribed,
+        now,
+        key,
+        !unsubscribed,
+        ...(exceptLeadId === null ? [] : [exceptLeadId]),
+        'Change Data Value',
+        now,
+        activity.attributeName,
+        String(!unsubscribed),
+        String(unsubscribed),
+        activity.reason,
+        activity.source,
+      ],
+    )) as { rowCount: number | null };
+    return result.rowCount ?? 0;
   }
 
   /**

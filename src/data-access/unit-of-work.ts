@@ -7,6 +7,9 @@ import { BatchMoved, BatchSession, type BatchScope } from './batch-session.js';
 import type { Database, Engine } from './database.js';
 import { EmailStatusRepository } from './email-status.repository.js';
 import { LeadRepository } from './lead.repository.js';
+import type { LeadRecord, LeadUpdate, PropagationActivity } from './lead.repository.js';
+import type { NewActivity } from './activity.repository.js';
+import type { EmailStatusRecord } from './email-status.repository.js';
 import { SalesforceNotificationRepository } from './salesforce-notification.repository.js';
 
 /** The repositories of one transaction (or of plain reads), plus the address locks. */
@@ -26,6 +29,27 @@ export interface Repositories {
    * repositories over that memory; its `complete` writes the batch set-based. Transactions only.
    */
   openBatch(scope: BatchScope): Promise<BatchSession>;
+  /**
+   * Pairs of writes the engine can make in one statement (one round trip on PostgreSQL).
+   * Absent where the repositories work on memory (a batch): callers make the two calls.
+   */
+  readonly combined?: CombinedWrites;
+}
+
+export interface CombinedWrites {
+  /** emailStatus.set(status), then leads.propagateUnsubscribed for its address. */
+  setStatusAndPropagate(
+    status: EmailStatusRecord,
+    exceptLeadId: number | null,
+    activity: PropagationActivity,
+  ): Promise<number>;
+  /** leads.update, then activities.insert if the lead was there. */
+  updateLogged(
+    id: number,
+    change: LeadUpdate,
+    now: number,
+    activities: readonly NewActivity[],
+  ): Promise<LeadRecord | null>;
 }
 
 /** Thrown inside a transaction when what was read before locking changed; the work is redone. */
@@ -58,9 +82,16 @@ function repositories(
     ]);
     for (const id of ids) held.add(id);
   };
+  const leads = new LeadRepository(db, engine);
   return {
     engine,
-    leads: new LeadRepository(db, engine),
+    leads,
+    combined: {
+      setStatusAndPropagate: (status, exceptLeadId, activity) =>
+        leads.setStatusAndPropagate(status, exceptLeadId, activity),
+      updateLogged: (id, change, now, activities) =>
+        leads.updateLogged(id, change, now, activities),
+    },
     emailStatus: new EmailStatusRepository(db, engine),
     activities: new ActivityRepository(db),
     salesforceNotifications: new SalesforceNotificationRepository(db, engine),

@@ -46,7 +46,7 @@ export class DurableStatusService {
       now: number;
     },
   ): Promise<number> {
-    await repos.emailStatus.set({
+    const status = {
       emailKey: change.key,
       unsubscribed: change.unsubscribed,
       reason: change.reason ?? change.path.reason,
@@ -57,14 +57,25 @@ export class DurableStatusService {
       ).slice(0, 128),
       leadId: change.causedBy,
       changedAt: change.now,
-    });
-    const people = await repos.leads.propagateUnsubscribed(
-      change.key,
-      change.unsubscribed,
-      change.causedBy,
-      change.now,
-      { attributeName: 'Unsubscribed', reason: PROPAGATED_REASON, source: change.path.source },
-    );
+    };
+    const activity = {
+      attributeName: 'Unsubscribed',
+      reason: PROPAGATED_REASON,
+      source: change.path.source,
+    };
+    let people: number;
+    if (repos.combined) {
+      people = await repos.combined.setStatusAndPropagate(status, change.causedBy, activity);
+    } else {
+      await repos.emailStatus.set(status);
+      people = await repos.leads.propagateUnsubscribed(
+        change.key,
+        change.unsubscribed,
+        change.causedBy,
+        change.now,
+        activity,
+      );
+    }
     this.onPropagation(people);
     return people;
   }

@@ -674,10 +674,12 @@ export class LeadService {
     // Rule 7: nothing changed, nothing written, nothing logged. (changesNothing tells the
     // same in advance; keep the two in step.)
     if (activities.length === 0) return lead;
-    const after = await repos.leads.update(lead.id, update, now);
+    const after = repos.combined
+      ? await repos.combined.updateLogged(lead.id, update, now, activities)
+      : await repos.leads.update(lead.id, update, now);
     // The row is locked for this transaction: gone means something is badly off; start over.
     if (!after) throw new RetryTransaction();
-    await repos.activities.insert(activities);
+    if (!repos.combined) await repos.activities.insert(activities);
     return after;
   }
 

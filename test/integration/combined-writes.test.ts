@@ -1,0 +1,127 @@
+import { expect } from 'chai';
+import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
+import { createServices } from '../../src/domain/services.js';
+import { testEngines } from '../support/database.js';
+import {
+  activitiesOf,
+  attr,
+  createLead,
+  emailKeyOf,
+  expectNoViolations,
+  openHarness,
+  web,
+  type Harness,
+} from '../support/harness.js';
+
+for (const engine of testEngines()) {
+  describe(`combined writes (${engine.name})`, () => {
+    let h: Harness;
+    let uow: UnitOfWork;
+
+    before(async () => {
+      h = await openHarness(engine);
+      uow = new UnitOfWork(h.db);
+    });
+    after(() => h.drop());
+
+    it('updateLogged writes the change and its activities in the order given', async () => {
+      const id = await createLead(h.services, 'logged@x.example');
+      const after = await uow.write((r) =>
+        r.combined!.updateLogged(id, { columns: { first_name: 'Ann' } }, 5, [
+          { leadId: id, activityType: 'Change Data Value', createdAt: 5, attributeName: 'One' },
+          { leadId: id, activityType: 'Change Data Value', createdAt: 5, attributeName: 'Two' },
+          { leadId: id, activityType: 'Change Data Value', createdAt: 5, attributeName: 'Three' },
+        ]),
+      );
+      expect(after).to.include({ id, updatedAt: 5 });
+      expect(after!.columns.first_name).to.equal('Ann');
+      // Newest first.
+      const names = (await activitiesOf(h.services, id))
+        .slice(0, 3)
+        .map((a) => attr(a, 'Attribute Name'));
+      expect(names).to.deep.equal(['Three', 'Two', 'One']);
+    });
+
+    it('updateLogged of a missing lead writes nothing and answers null', async () => {
+      const before = await h.db.knex('activities').count({ n: '*' });
+      const after = await uow.write((r) =>
+        r.combined!.updateLogged(999999, { columns: { first_name: 'X' } }, 6, [
+          { leadId: 999999, activityType: 'Change Data Value', createdAt: 6 },
+        ]),
+      );
+      expect(after).to.equal(null);
+      expect(await h.db.knex('activities').count({ n: '*' })).to.deep.equal(before);
+    });
+
+    it('setStatusAndPropagate writes the master status, its history and the followers', async () => {
+      const ids: number[] = [];
+      for (let i = 0; i < 3; i++) ids.push(await createLead(h.services, 'shared@x.example'));
+      const people = await uow.write(async (r) => {
+        const n = await r.combined!.setStatusAndPropagate(
+          {
+            emailKey: 'shared@x.example',
+            unsubscribed: true,
+            reason: 'why',
+            source: 'test',
+            leadId: ids[0]!,
+            changedAt: 7,
+          },
+          ids[0]!,
+          { attributeName: 'Unsubscribed', reason: 'propagated', source: 'test' },
+        );
+        const flagsNow = await r.leads.findByIds(ids);
+        // The lead that caused it is left to its caller (as the domain then updates it).
+        expect(flagsNow.map((l) => l.unsubscribed)).to.deep.equal([false, true, true]);
+        await r.leads.update(ids[0]!, { unsubscribed: true }, 7);
+        return n;
+      });
+      expect(people).to.equal(2);
+      const report = await h.services.durableStatus.explain('shared@x.example');
+      expect(report.status).to.include({ unsubscribed: true, reason: 'why', leadId: ids[0] });
+      expect(report.history.map((x) => x.changedAt)).to.deep.equal([7]);
+      const followed = await activitiesOf(h.services, ids[1]!);
+      expect(attr(followed[0], 'Reason')).to.equal('propagated');
+    });
+
+    it('an unsubscribe tells the metrics how many people followed', async () => {
+      const told: number[] = [];
+      const s = createServices(
+        h.db,
+        { customFields: [], defaultPartition: 'Default' },
+        {
+          onPropagation: (n) => told.push(n),
+        },
+      );
+      for (let i = 0; i < 4; i++) await createLead(s, 'metric@x.example');
+      await s.leads.sync(
+        { email: 'metric@x.example', attributes: [{ name: 'Unsubscribed', value: 'true' }] },
+        { path: web },
+      );
+      expect(told).to.deep.equal([3]);
+      expect(
+        (await s.leads.find(emailKeyOf('metric@x.example'))).map((l) => l.unsubscribed),
+      ).to.deep.equal([true, true, true, true]);
+      await expectNoViolations(s);
+    });
+
+    if (engine.name === 'postgres') {
+      it('an unsubscribe by address is six round trips in its transaction', async () => {
+        for (let i = 0; i < 3; i++) await createLead(h.services, 'trips@x.example');
+        const statements: string[] = [];
+        const listen = (q: { sql: string }) => statements.push(q.sql);
+        h.db.knex.on('query', listen);
+        try {
+          await h.services.leads.sync(
+            { email: 'trips@x.example', attributes: [{ name: 'Unsubscribed', value: 'true' }] },
+            { path: web },
+          );
+        } finally {
+          h.db.knex.off('query', listen);
+        }
+        const begin = statements.findIndex((s) => /^BEGIN/i.test(s));
+        // BEGIN, the address lock, the lead FOR UPDATE, status + followers, the lead + its log, COMMIT.
+        expect(statements.slice(begin)).to.have.length(6);
+      });
+    }
+  });
+}
