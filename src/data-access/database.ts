@@ -110,6 +110,52 @@ function openSqlite(options: DatabaseOptions): Database {
   return { knex, engine: 'sqlite', location: filename, close: () => knex.destroy() };
 }
 
+interface PgQueryObject {
+  sql: string;
+  bindings?: readonly unknown[];
+  response?: unknown;
+}
+type PgClientClass = new (config: Knex.Config) => {
+  _query(connection: unknown, obj: PgQueryObject): Promise<PgQueryObject>;
+};
+
+/**
+ * Each statement to PostgreSQL is a round trip, and knex sends a transaction's BEGIN alone.
+ * Here BEGIN waits for the transaction's first statement: one without bindings (the address
+ * lock) goes with it as one simple-protocol message; one with bindings is preceded by BEGIN
+ * as before. A transaction that ends before any statement sends neither BEGIN nor its end.
+ */
+function deferredBeginPgClient(): PgClientClass {
+  const Base = require('knex/lib/dialects/postgres/index.js') as PgClientClass;
+  const pending = new WeakSet<object>();
+  const nothing = (command: string) => ({ command, rows: [], rowCount: null, fields: [] });
+  return class DeferredBeginPgClient extends Base {
+    override async _query(connection: object, obj: PgQueryObject): Promise<PgQueryObject> {
+      if (obj.sql === 'BEGIN;') {
+        pending.add(connection);
+        obj.response = nothing('BEGIN');
+        return obj;
+      }
+      if (pending.has(connection)) {
+        pending.delete(connection);
+        if (obj.sql === 'COMMIT;' || obj.sql === 'ROLLBACK') {
+          obj.response = nothing(obj.sql.replace(';', ''));
+          return obj;
+        }
+        if (!obj.bindings || obj.bindings.length === 0) {
+          const both = await super._query(connection, { ...obj, sql: `BEGIN; ${obj.sql}` });
+          // Several statements in one message answer with one result each: the last is ours.
+          const r = both.response;
+          obj.response = Array.isArray(r) ? (r[r.length - 1] as unknown) : r;
+          return obj;
+        }
+        await super._query(connection, { sql: 'BEGIN;', bindings: [] });
+      }
+      return super._query(connection, obj);
+    }
+  };
+}
+
 function redact(url: string): string {
   try {
     const u = new URL(url);
@@ -122,7 +168,7 @@ function redact(url: string): string {
 
 function openPostgres(options: DatabaseOptions): Database {
   const knex = knexFactory({
-    client: 'pg',
+    client: deferredBeginPgClient() as unknown as typeof Knex.Client,
     connection: options.databaseUrl,
     pool: {
       min: 0,

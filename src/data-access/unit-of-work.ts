@@ -76,10 +76,11 @@ function repositories(
       .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     if (ids.length === 0) return;
     // One statement however many keys: unnest yields the sorted array in order, so the locks
-    // are still taken in the global order.
-    await db.raw('SELECT pg_advisory_xact_lock(k) FROM unnest(?::bigint[]) AS k', [
-      `{${ids.join(',')}}`,
-    ]);
+    // are still taken in the global order. The ids (integers) are written inline: a statement
+    // without bindings goes in one message with the transaction's BEGIN (database.ts).
+    await db.raw(
+      `SELECT pg_advisory_xact_lock(k) FROM unnest('{${ids.join(',')}}'::bigint[]) AS k`,
+    );
     for (const id of ids) held.add(id);
   };
   const leads = new LeadRepository(db, engine);

@@ -1,0 +1,102 @@
+import { expect } from 'chai';
+import pg from 'pg';
+import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
+import { AppError, ErrorCode } from '../../src/errors.js';
+import { testEngines } from '../support/database.js';
+import { createLead, openHarness, web, type Harness } from '../support/harness.js';
+
+const postgres = testEngines().find((e) => e.name === 'postgres');
+
+/** Messages the service sends PostgreSQL while `run` runs (each one a round trip). */
+async function roundTrips(run: () => Promise<unknown>): Promise<string[]> {
+  const sent: string[] = [];
+  const original = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const config = args[0] as string | { text: string };
+    sent.push(typeof config === 'string' ? config : config.text);
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  try {
+    await run();
+  } finally {
+    pg.Client.prototype.query = original;
+  }
+  return sent;
+}
+
+(postgres ? describe : describe.skip)('PostgreSQL BEGIN sent with the first statement', () => {
+  let h: Harness;
+  let uow: UnitOfWork;
+
+  before(async () => {
+    h = await openHarness(postgres!);
+    uow = new UnitOfWork(h.db);
+  });
+  after(() => h.drop());
+
+  /** Whether the pool's next statement runs outside any transaction. */
+  const outsideTransaction = async () => {
+    const result = (await h.db.knex.raw('SELECT now() = statement_timestamp() AS fresh')) as {
+      rows: Array<{ fresh: boolean }>;
+    };
+    return result.rows[0]!.fresh;
+  };
+
+  it('an unsubscribe by address makes six round trips, the lock with BEGIN', async () => {
+    for (let i = 0; i < 3; i++) await createLead(h.services, 'trips@x.example');
+    const sent = await roundTrips(() =>
+      h.services.leads.sync(
+        { email: 'trips@x.example', attributes: [{ name: 'Unsubscribed', value: 'true' }] },
+        { path: web },
+      ),
+    );
+    // The unchanged-check read, BEGIN + lock, the lead FOR UPDATE, status + followers,
+    // the lead + its log, COMMIT.
+    expect(sent).to.have.length(6);
+    expect(sent[1]).to.match(/^BEGIN; SELECT pg_advisory_xact_lock/);
+    expect(sent[5]).to.equal('COMMIT;');
+    const leads = await h.services.leads.find({ keyType: 'EMAIL', keyValue: 'trips@x.example' });
+    expect(leads.map((l) => l.unsubscribed)).to.deep.equal([true, true, true]);
+  });
+
+  it('a first statement with bindings is preceded by BEGIN, and commits', async () => {
+    const sent = await roundTrips(() => uow.write((r) => r.emailStatus.get('nobody@x.example')));
+    expect(sent.map((s) => s.split(' ')[0])).to.deep.equal(['BEGIN;', 'select', 'COMMIT;']);
+    expect(await outsideTransaction()).to.equal(true);
+  });
+
+  it('a transaction that fails before any statement sends nothing', async () => {
+    const sent = await roundTrips(() =>
+      uow
+        .write(() => Promise.reject(new AppError(ErrorCode.LEAD_NOT_FOUND, 'none')))
+        .catch(() => undefined),
+    );
+    expect(sent).to.deep.equal([]);
+    expect(await outsideTransaction()).to.equal(true);
+  });
+
+  it('a transaction that fails after BEGIN went with its lock is rolled back', async () => {
+    await expectRejected(
+      uow.write(async (r) => {
+        await r.lockEmailKeys(['rolled@x.example']);
+        await r.emailStatus.set({
+          emailKey: 'rolled@x.example',
+          unsubscribed: true,
+          reason: null,
+          source: 'test',
+          leadId: null,
+          changedAt: 1,
+        });
+        throw new AppError(ErrorCode.LEAD_SYNC_FAILED, 'undo');
+      }),
+    );
+    expect((await h.services.durableStatus.explain('rolled@x.example')).status).to.equal(null);
+    expect(await outsideTransaction()).to.equal(true);
+  });
+});
+
+async function expectRejected(p: Promise<unknown>): Promise<void> {
+  let failed = false;
+  await p.catch(() => (failed = true));
+  expect(failed).to.equal(true);
+}
