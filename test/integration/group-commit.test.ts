@@ -1,7 +1,11 @@
 import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
 import type { NewLead } from '../../src/data-access/lead.repository.js';
-import { RetryTransaction, UnitOfWork } from '../../src/data-access/unit-of-work.js';
+import {
+  MAX_GROUP_UNITS,
+  RetryTransaction,
+  UnitOfWork,
+} from '../../src/data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
 
@@ -69,6 +73,18 @@ describe('SQLite group commit', () => {
     ]);
     expect(await emails()).to.deep.equal(['a@x.example', 'b@x.example']);
     expect(statements.filter((s) => /^COMMIT/i.test(s)).length).to.equal(1);
+  });
+
+  it('holds at most MAX_GROUP_UNITS units in one transaction', async () => {
+    const statements = recordStatements(db);
+    const n = MAX_GROUP_UNITS + 3;
+    await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        uow.write((r) => r.leads.insert(lead(`cap${i}@x.example`))),
+      ),
+    );
+    expect((await emails()).length).to.equal(n);
+    expect(statements.filter((s) => /^COMMIT/i.test(s)).length).to.equal(2);
   });
 
   it('undoes only the unit that fails; the others commit and are answered', async () => {
