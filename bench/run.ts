@@ -5,8 +5,10 @@
  *   npm run bench:quick      short run (CI); writes JSON to a temp dir only
  *   (any option narrowing a run also keeps it out of docs/ unless --docs/--json name a file)
  *   node --import tsx bench/run.ts [--quick] [--json FILE] [--docs FILE] [--engines sqlite,postgres]
+ *     [--scenarios a,b] [--no-scaling] [--duration S] [--service-node-options OPTS] [--from-source]
  *
- * SQLite always; PostgreSQL too when DATABASE_URL is set (a fresh database of its own).
+ * SQLite always; PostgreSQL too when DATABASE_URL is set (a fresh database of its own). The
+ * service is built first and run from dist/, as `npm start` runs it (--from-source: through tsx).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testEngines, type TestEngine } from '../test/support/database.js';
 import {
+  buildService,
   freshServiceDatabase,
   spawnService,
   type ServiceProcess,
@@ -50,6 +53,11 @@ export interface BenchOptions {
   allowFailures?: boolean;
   /** NODE_OPTIONS for the service process (e.g. a heap limit); none by default. */
   serviceNodeOptions?: string;
+  /**
+   * Run the service from its sources through the tsx loader (as the tests do) instead of the
+   * built dist/ that production runs; for comparing with figures taken that way.
+   */
+  fromSource?: boolean;
   log?: (line: string) => void;
 }
 
@@ -223,11 +231,14 @@ async function runEngine(
   let service: ServiceProcess | undefined;
   const seedDb = openSeedDatabase(db.env);
   try {
-    service = await spawnService({
-      ...db.env,
-      LOG_LEVEL: 'warn',
-      ...(options.serviceNodeOptions ? { NODE_OPTIONS: options.serviceNodeOptions } : {}),
-    });
+    service = await spawnService(
+      {
+        ...db.env,
+        LOG_LEVEL: 'warn',
+        ...(options.serviceNodeOptions ? { NODE_OPTIONS: options.serviceNodeOptions } : {}),
+      },
+      { built: !options.fromSource },
+    );
     const url = service.url;
     log(`[${engine.name}] service pid ${service.pid} on ${service.base}`);
 
@@ -652,6 +663,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
     settings: sizes,
     engines: [],
   };
+  // The service runs as production runs it, from dist/: built from the sources being measured.
+  if (!options.fromSource) buildService();
   const bare = await startCeiling('bare-express');
   const soapEcho = await startCeiling('soap-echo');
   try {
@@ -683,8 +696,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const partial =
     quick ||
     args.includes('--no-scaling') ||
-    ['--scenarios', '--engines', '--duration', '--service-node-options'].some((a) =>
-      args.includes(a),
+    ['--scenarios', '--engines', '--duration', '--service-node-options', '--from-source'].some(
+      (a) => args.includes(a),
     );
   const jsonFile =
     argValue(args, '--json') ??
@@ -702,6 +715,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     skipScaling: args.includes('--no-scaling'),
     allowFailures: args.includes('--allow-failures'),
     serviceNodeOptions: argValue(args, '--service-node-options'),
+    fromSource: args.includes('--from-source'),
     durationSeconds: argValue(args, '--duration')
       ? Number(argValue(args, '--duration'))
       : undefined,
