@@ -93,7 +93,7 @@ export class BatchSession {
   private constructor(
     private readonly db: Knex.Transaction,
     private readonly engine: Engine,
-    private readonly loaded: Row[],
+    private readonly loaded: readonly LeadRecord[],
     private readonly loadedStatuses: Map<string, EmailStatusRecord>,
     private readonly keys: ReadonlySet<string>,
     private readonly ids: ReadonlySet<number>,
@@ -177,7 +177,10 @@ export class BatchSession {
       const page = await new EmailStatusRepository(db).getMany(all.slice(i, i + 500));
       for (const [k, v] of page) statuses.set(k, v);
     }
-    return new BatchSession(db, engine, rows, statuses, keys, ids, foreignIds);
+    // Decoded once and the rows let go: a second pass (PostgreSQL, new people) starts over from
+    // the same records, which no change ever mutates.
+    const records = rows.map(toLeadRecord);
+    return new BatchSession(db, engine, records, statuses, keys, ids, foreignIds);
   }
 
   /** Marks the start of one record; `rollbackTo` undoes everything since. */
@@ -218,8 +221,7 @@ export class BatchSession {
     const byKey = new Map<string, Set<number>>();
     const byForeignId = new Map<string, number>();
     for (const k of this.keys) byKey.set(k, new Set());
-    for (const row of this.loaded) {
-      const l = toLeadRecord(row);
+    for (const l of this.loaded) {
       leads.set(l.id, l);
       if (l.emailKey !== null) byKey.get(l.emailKey)?.add(l.id);
       if (l.foreignSysPersonId !== null) byForeignId.set(l.foreignSysPersonId, l.id);
@@ -535,21 +537,17 @@ export class BatchSession {
       if (moved.length > 0) {
         await this.db('leads').whereIn('id', moved).update({ foreign_sys_person_id: null });
       }
-      const rows = changed.map((id) => this.rowOf(s.leads.get(id)!));
-      // Only the columns some person's change touched: fewer values to carry and decode.
+      // Only the columns some person's change touched: fewer values to carry and decode. Found
+      // field by field, without building each person's row (twice) only to compare them.
       const touched = new Set<string>(['updated_at']);
-      for (const [i, id] of changed.entries()) {
-        const was = this.rowOf(s.initial.get(id)!);
-        const now = rows[i]!;
-        for (const c in now) if (was[c] !== now[c]) touched.add(c);
-      }
-      touched.delete('id');
-      touched.delete('created_at');
+      for (const id of changed) touchedColumns(s.initial.get(id)!, s.leads.get(id)!, touched);
+      const columns = [...touched];
       let updated = 0;
-      for (let i = 0; i < rows.length; i += JSON_ROWS) {
-        updated += await this.updateFromJson([...touched], rows.slice(i, i + JSON_ROWS));
+      for (let i = 0; i < changed.length; i += JSON_ROWS) {
+        const leads = changed.slice(i, i + JSON_ROWS).map((id) => s.leads.get(id)!);
+        updated += await this.updateFromJson(columns, leads);
       }
-      if (this.engine === 'postgres' && updated !== rows.length) throw new BatchMoved();
+      if (this.engine === 'postgres' && updated !== changed.length) throw new BatchMoved();
     }
     // New people (after the changes above released what they take): ids as allocated.
     const fresh = s.created.map((id) => this.rowOf(s.leads.get(id)!));
@@ -573,7 +571,9 @@ export class BatchSession {
    */
   private async insertFromJson(table: string, rows: readonly Row[], conflictKey?: string) {
     if (rows.length === 0) return;
-    const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+    const names = new Set<string>();
+    for (const r of rows) for (const c in r) names.add(c);
+    const columns = [...names];
     const cols = columns.map(quote).join(', ');
     const upsert = conflictKey
       ? ` ON CONFLICT (${quote(conflictKey)}) DO UPDATE SET ${columns
@@ -582,11 +582,9 @@ export class BatchSession {
           .join(', ')}`
       : '';
     for (let i = 0; i < rows.length; i += JSON_ROWS) {
-      const json = JSON.stringify(
-        rows
-          .slice(i, i + JSON_ROWS)
-          .map((r) => Object.fromEntries(columns.map((c) => [c, r[c] ?? null]))),
-      );
+      // The rows as they are, not a copy of each: a key a row lacks reads as NULL on both
+      // engines, as the explicit null it used to be given did.
+      const json = JSON.stringify(rows.slice(i, i + JSON_ROWS));
       if (this.engine === 'postgres') {
         await this.db.raw(
           `INSERT INTO ${quote(table)} (${cols})
@@ -609,10 +607,17 @@ export class BatchSession {
   }
 
   /** Returns how many rows it updated (PostgreSQL; SQLite's count is not needed). */
-  private async updateFromJson(columns: readonly string[], rows: readonly Row[]): Promise<number> {
+  private async updateFromJson(
+    columns: readonly string[],
+    leads: readonly LeadRecord[],
+  ): Promise<number> {
     const target = columns.map(quote).join(', ');
     const json = JSON.stringify(
-      rows.map((r) => Object.fromEntries([['id', r.id], ...columns.map((c) => [c, r[c] ?? null])])),
+      leads.map((l) => {
+        const row: Row = { id: l.id };
+        for (const c of columns) row[c] = columnValue(l, c) ?? null;
+        return row;
+      }),
     );
     if (this.engine === 'postgres') {
       const result: unknown = await this.db.raw(
@@ -629,9 +634,67 @@ export class BatchSession {
        FROM (SELECT value ->> 'id' AS id, ${picks} FROM json_each(?)) AS v WHERE leads.id = v.id`,
       [json],
     );
-    return rows.length;
+    return leads.length;
   }
 }
+
+/** Column `c` of a lead as rowOf writes it. */
+function columnValue(l: LeadRecord, c: string): unknown {
+  switch (c) {
+    case 'id':
+      return l.id;
+    case 'email':
+      return l.email;
+    case 'email_key':
+      return l.emailKey;
+    case 'partition':
+      return l.partition;
+    case 'foreign_sys_person_id':
+      return l.foreignSysPersonId;
+    case 'foreign_sys_type':
+      return l.foreignSysType;
+    case 'unsubscribed':
+      return l.unsubscribed;
+    case 'custom_attributes':
+      return JSON.stringify(l.custom);
+    case 'created_at':
+      return l.createdAt;
+    case 'updated_at':
+      return l.updatedAt;
+    default:
+      return l.columns[c];
+  }
+}
+
+/** Adds to `into` the columns (as rowOf names them) whose values differ between was and now. */
+function touchedColumns(was: LeadRecord, now: LeadRecord, into: Set<string>): void {
+  if (was.email !== now.email) into.add('email');
+  if (was.emailKey !== now.emailKey) into.add('email_key');
+  if (was.partition !== now.partition) into.add('partition');
+  if (was.foreignSysPersonId !== now.foreignSysPersonId) into.add('foreign_sys_person_id');
+  if (was.foreignSysType !== now.foreignSysType) into.add('foreign_sys_type');
+  if (was.unsubscribed !== now.unsubscribed) into.add('unsubscribed');
+  for (const c in now.columns) {
+    if (ROW_FIELDS.has(c)) continue; // rowOf writes these from the record's own fields
+    if (was.columns[c] !== now.columns[c]) into.add(c);
+  }
+  if (was.custom !== now.custom && JSON.stringify(was.custom) !== JSON.stringify(now.custom))
+    into.add('custom_attributes');
+}
+
+// The columns rowOf takes from a record's own fields, over any of the same name in `columns`.
+const ROW_FIELDS = new Set([
+  'id',
+  'email',
+  'email_key',
+  'partition',
+  'foreign_sys_person_id',
+  'foreign_sys_type',
+  'unsubscribed',
+  'custom_attributes',
+  'created_at',
+  'updated_at',
+]);
 
 function statusRow(st: EmailStatusRecord): Row {
   return {
