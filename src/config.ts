@@ -215,6 +215,13 @@ export const settings = {
     meaning: 'Most lead records in one syncMultipleLeads call',
     parse: integer('MAX_BATCH_SIZE', 1, 100000),
   },
+  batchConcurrency: {
+    env: 'BATCH_CONCURRENCY',
+    default: '2',
+    meaning:
+      'syncMultipleLeads batches written at once, per instance; the others wait their turn (bounds memory under concurrent batches)',
+    parse: integer('BATCH_CONCURRENCY', 1, 1000),
+  },
   customFields: {
     env: 'CUSTOM_FIELDS',
     default: '',

@@ -23,6 +23,7 @@ import {
   type LeadView,
   type SyncResult,
 } from './lead.types.js';
+import { Semaphore } from './semaphore.js';
 
 export const MAX_LEAD_ID = 2147483647;
 const MAX_FOREIGN_ID_LENGTH = 255;
@@ -40,6 +41,8 @@ export interface LeadServiceOptions {
   catalogue: FieldCatalogue;
   defaultPartition: string;
   now?: () => number;
+  /** Batch transactions (syncMultipleLeads) in flight at once; no limit when absent. */
+  batchConcurrency?: number;
 }
 
 /** A caller's change, validated and typed, before any database work. */
@@ -81,6 +84,8 @@ export class LeadService {
   private readonly catalogue: FieldCatalogue;
   private readonly defaultPartition: string;
   private readonly now: () => number;
+  /** Batch transactions in flight (syncMultipleLeads); see BATCH_CONCURRENCY. */
+  private readonly batches: Semaphore;
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -90,6 +95,7 @@ export class LeadService {
     this.catalogue = options.catalogue;
     this.defaultPartition = options.defaultPartition;
     this.now = options.now ?? Date.now;
+    this.batches = new Semaphore(options.batchConcurrency ?? Number.MAX_SAFE_INTEGER);
   }
 
   /** syncLead: update the lead the keys match (Id, then foreign id, then Email), or create one. */
@@ -131,7 +137,9 @@ export class LeadService {
       }
     });
     try {
-      return await this.syncBatch(prepared, ctx, partition);
+      // Each batch holds its people, their rows and its statements in memory until it commits:
+      // on PostgreSQL every call would otherwise run at once, and the heap grows with them.
+      return await this.batches.run(() => this.syncBatch(prepared, ctx, partition));
     } catch (error) {
       if (error instanceof AppError) throw error;
       // The batch could not be written as one (the database refused a value, more people

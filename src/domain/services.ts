@@ -20,7 +20,8 @@ export interface Services {
 /** The domain services over one database; `now` is injectable so tests can control time. */
 export function createServices(
   database: Database,
-  config: Pick<Config, 'customFields' | 'defaultPartition'>,
+  config: Pick<Config, 'customFields' | 'defaultPartition'> &
+    Partial<Pick<Config, 'batchConcurrency'>>,
   options: { now?: () => number; onPropagation?: (people: number) => void } = {},
 ): Services {
   const uow = new UnitOfWork(database);
@@ -30,6 +31,7 @@ export function createServices(
     catalogue,
     defaultPartition: config.defaultPartition,
     now: options.now,
+    batchConcurrency: config.batchConcurrency,
   });
   const activities = new ActivityService(uow, leads);
   const salesforce = new SalesforceSyncService(uow, leads, catalogue, { now: options.now });
