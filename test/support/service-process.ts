@@ -26,10 +26,23 @@ export const BUILT_CLI = path.join(ROOT, 'dist/src/cli/index.js');
 export interface SpawnOptions {
   /**
    * Run the built `dist/` (as in production) instead of the sources through the tsx loader,
-   * which costs ~35 MiB of RSS and start-up time: what a benchmark must not count. The caller
+   * which costs 25-35 MiB of RSS and start-up time: what a benchmark must not count. The caller
    * builds first (buildService).
    */
   built?: boolean;
+}
+
+/**
+ * The node flags `npm start` gives the service (package.json), so that what a benchmark runs is
+ * the production process, flags included.
+ */
+export function productionNodeFlags(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string | undefined>;
+  };
+  const m = /\bnode((?: --\S+)*) dist\/src\/cli\/index\.js serve\b/.exec(pkg.scripts.start ?? '');
+  if (!m) throw new Error('package.json: start no longer runs node … dist/src/cli/index.js serve');
+  return m[1]!.split(' ').filter((f) => f !== '');
 }
 
 /** Compiles the service to `dist/` (`npm run build`), for spawnService({ built: true }). */
@@ -48,7 +61,7 @@ export async function spawnService(
   options: SpawnOptions = {},
 ): Promise<ServiceProcess> {
   const entry = options.built
-    ? [BUILT_CLI, 'serve']
+    ? [...productionNodeFlags(), BUILT_CLI, 'serve']
     : ['--import', 'tsx', path.join(ROOT, 'src/cli/index.ts'), 'serve'];
   const child = spawn(process.execPath, entry, {
     cwd: ROOT,
