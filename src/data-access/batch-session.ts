@@ -1,9 +1,14 @@
 import type { Knex } from 'knex';
-import { ActivityRepository, type NewActivity } from './activity.repository.js';
+import { ActivityRepository, activityRow, type NewActivity } from './activity.repository.js';
 import type { Engine } from './database.js';
-import { EmailStatusRepository, type EmailStatusRecord } from './email-status.repository.js';
+import {
+  EmailStatusRepository,
+  statusRow,
+  type EmailStatusRecord,
+} from './email-status.repository.js';
 import {
   LeadRepository,
+  OWN_COLUMNS,
   toLeadRecord,
   type LeadRecord,
   type LeadUpdate,
@@ -675,52 +680,11 @@ function touchedColumns(was: LeadRecord, now: LeadRecord, into: Set<string>): vo
   if (was.foreignSysType !== now.foreignSysType) into.add('foreign_sys_type');
   if (was.unsubscribed !== now.unsubscribed) into.add('unsubscribed');
   for (const c in now.columns) {
-    if (ROW_FIELDS.has(c)) continue; // rowOf writes these from the record's own fields
+    if (OWN_COLUMNS.has(c)) continue; // rowOf writes these from the record's own fields
     if (was.columns[c] !== now.columns[c]) into.add(c);
   }
   if (was.custom !== now.custom && JSON.stringify(was.custom) !== JSON.stringify(now.custom))
     into.add('custom_attributes');
-}
-
-// The columns rowOf takes from a record's own fields, over any of the same name in `columns`.
-const ROW_FIELDS = new Set([
-  'id',
-  'email',
-  'email_key',
-  'partition',
-  'foreign_sys_person_id',
-  'foreign_sys_type',
-  'unsubscribed',
-  'custom_attributes',
-  'created_at',
-  'updated_at',
-]);
-
-function statusRow(st: EmailStatusRecord): Row {
-  return {
-    email_key: st.emailKey,
-    unsubscribed: st.unsubscribed,
-    reason: st.reason,
-    source: st.source,
-    lead_id: st.leadId,
-    changed_at: st.changedAt,
-  };
-}
-
-/** As ActivityRepository.insert stores one. */
-function activityRow(a: NewActivity): Row {
-  return {
-    lead_id: a.leadId,
-    activity_type: a.activityType,
-    created_at: a.createdAt,
-    attribute_name: a.attributeName ?? null,
-    old_value: a.oldValue ?? null,
-    new_value: a.newValue ?? null,
-    reason: a.reason ?? null,
-    source: a.source ?? null,
-    asset_name: a.assetName ?? null,
-    extra: a.extra && a.extra.length > 0 ? JSON.stringify(a.extra) : null,
-  };
 }
 
 const quote = (c: string) => `"${c.replace(/"/g, '""')}"`;

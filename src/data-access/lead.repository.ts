@@ -68,7 +68,8 @@ export interface InvariantViolation {
   masterUnsubscribed: boolean | null;
 }
 
-const OWN_COLUMNS = new Set([
+/** Columns a LeadRecord carries as fields of its own rather than in `columns`. */
+export const OWN_COLUMNS: ReadonlySet<string> = new Set([
   'id',
   'email',
   'email_key',
@@ -80,6 +81,29 @@ const OWN_COLUMNS = new Set([
   'created_at',
   'updated_at',
 ]);
+/** PostgreSQL: one Change Data Value activity for each lead id of a `changed` CTE. */
+const ACTIVITIES_FROM_CHANGED = `INSERT INTO activities (lead_id, activity_type, created_at, attribute_name, old_value, new_value, reason, source)
+  SELECT id, CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT),
+         CAST(? AS TEXT), CAST(? AS TEXT)
+  FROM changed ORDER BY id`;
+
+/** The values of a propagation's Change Data Value activity, in the order its SQL takes them. */
+function changeActivityBindings(
+  unsubscribed: boolean,
+  now: number,
+  activity: PropagationActivity,
+): Knex.Value[] {
+  return [
+    'Change Data Value',
+    now,
+    activity.attributeName,
+    String(!unsubscribed),
+    String(unsubscribed),
+    activity.reason,
+    activity.source,
+  ];
+}
+
 // SQLite hands booleans back as 0/1.
 const BOOLEAN_COLUMNS = new Set(['do_not_call', 'email_invalid', 'unsubscribed']);
 
@@ -341,21 +365,12 @@ export class LeadRepository {
         `WITH changed AS (
            UPDATE leads SET unsubscribed = ?, updated_at = ? WHERE ${where} RETURNING id
          )
-         INSERT INTO activities (lead_id, activity_type, created_at, attribute_name, old_value, new_value, reason, source)
-         SELECT id, CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT),
-                CAST(? AS TEXT), CAST(? AS TEXT)
-         FROM changed ORDER BY id`,
+         ${ACTIVITIES_FROM_CHANGED}`,
         [
           unsubscribed,
           now,
           ...whereBindings,
-          'Change Data Value',
-          now,
-          activity.attributeName,
-          String(!unsubscribed),
-          String(unsubscribed),
-          activity.reason,
-          activity.source,
+          ...changeActivityBindings(unsubscribed, now, activity),
         ],
       )) as { rowCount: number | null };
       return result.rowCount ?? 0;
@@ -385,10 +400,7 @@ export class LeadRepository {
          UPDATE leads SET unsubscribed = ?, updated_at = ?
          WHERE email_key = ? AND unsubscribed = ?${except} RETURNING id
        )
-       INSERT INTO activities (lead_id, activity_type, created_at, attribute_name, old_value, new_value, reason, source)
-       SELECT id, CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT),
-              CAST(? AS TEXT), CAST(? AS TEXT)
-       FROM changed ORDER BY id`,
+       ${ACTIVITIES_FROM_CHANGED}`,
       [
         JSON.stringify([statusRow(status)]),
         unsubscribed,
@@ -396,13 +408,7 @@ export class LeadRepository {
         key,
         !unsubscribed,
         ...(exceptLeadId === null ? [] : [exceptLeadId]),
-        'Change Data Value',
-        now,
-        activity.attributeName,
-        String(!unsubscribed),
-        String(unsubscribed),
-        activity.reason,
-        activity.source,
+        ...changeActivityBindings(unsubscribed, now, activity),
       ],
     )) as { rowCount: number | null };
     return result.rowCount ?? 0;
@@ -442,16 +448,7 @@ export class LeadRepository {
        SELECT id, CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT),
               CAST(? AS TEXT), CAST(? AS TEXT)
        FROM leads WHERE ${where} ORDER BY id`,
-      [
-        'Change Data Value',
-        now,
-        activity.attributeName,
-        String(!unsubscribed),
-        String(unsubscribed),
-        activity.reason,
-        activity.source,
-        ...whereBindings,
-      ],
+      [...changeActivityBindings(unsubscribed, now, activity), ...whereBindings],
     );
     return this.db('leads')
       .whereRaw(where, [...whereBindings])
