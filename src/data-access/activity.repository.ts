@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { INLINE } from './inline-limit.js';
 import { countRows } from './count-rows.js';
 
 export interface NewActivity {
@@ -101,7 +102,7 @@ export class ActivityRepository {
   ): Promise<ActivityRecord[]> {
     let q = filtered(this.db('activities').whereIn('lead_id', leadIds), filter);
     if (beforeId !== null) q = q.andWhere('id', '<', beforeId);
-    const rows = (await q.orderBy('id', 'desc').limit(limit)) as Row[];
+    const rows = (await q.orderBy('id', 'desc').limit(limit, INLINE)) as Row[];
     return rows.map(toRecord);
   }
 
@@ -128,7 +129,7 @@ export class ActivityRepository {
     limit: number,
   ): Promise<ActivityRecord[]> {
     const q = filtered(this.db('activities').where('id', '>', afterId), filter);
-    const rows = (await q.orderBy('id', 'asc').limit(limit)) as Row[];
+    const rows = (await q.orderBy('id', 'asc').limit(limit, INLINE)) as Row[];
     return rows.map(toRecord);
   }
 

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { INLINE } from './inline-limit.js';
 import { ActivityRepository, activityRow, type NewActivity } from './activity.repository.js';
 import type { Engine } from './database.js';
 import {
@@ -129,7 +130,10 @@ export class BatchSession {
         if (values.length === 0) return;
         // Never more than a batch may hold: an address shared by a million people is left to
         // the per-record path before it is read into memory.
-        let q = inList(db('leads').select('*'), engine, column, values).limit(MAX_BATCH_LEADS + 1);
+        let q = inList(db('leads').select('*'), engine, column, values).limit(
+          MAX_BATCH_LEADS + 1,
+          INLINE,
+        );
         if (lockRows && engine === 'postgres') q = q.forUpdate();
         for (const r of (await q) as Row[]) byId.set(Number(r.id), r);
         if (byId.size > MAX_BATCH_LEADS) throw new BatchUnsupported('too many people in one batch');
@@ -149,7 +153,7 @@ export class BatchSession {
       const [row] = (await db
         .from(
           inList(db('leads').select('id'), engine, 'email_key', [...keys])
-            .limit(MAX_BATCH_LEADS + 1)
+            .limit(MAX_BATCH_LEADS + 1, INLINE)
             .as('holders'),
         )
         .count({ n: '*' })) as Array<{ n: number | string }>;
@@ -158,7 +162,7 @@ export class BatchSession {
       const hot = (await inList(db('leads').select('email_key'), engine, 'email_key', [...keys])
         .groupBy('email_key')
         .havingRaw('count(*) > ?', [MAX_PEOPLE_PER_ADDRESS])
-        .limit(1)) as Row[];
+        .limit(1, INLINE)) as Row[];
       if (hot.length > 0) throw new BatchUnsupported('an address shared by very many people');
     }
     const named = ids.size > 0 || foreignIds.size > 0;

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { INLINE } from './inline-limit.js';
 
 /**
  * COUNT(*) of a query's rows (its table must have an id), stopping at `cap` when one is given: a capped count reads at most
@@ -10,7 +11,7 @@ export async function countRows(
   cap?: number,
 ): Promise<number> {
   const counted: Knex.QueryBuilder =
-    cap === undefined ? query : db.from(query.select('id').limit(cap).as('capped'));
+    cap === undefined ? query : db.from(query.select('id').limit(cap, INLINE).as('capped'));
   const [row] = (await counted.count({ n: '*' })) as Array<{ n: number | string }>;
   return Number(row?.n ?? 0);
 }

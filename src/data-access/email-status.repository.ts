@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { INLINE } from './inline-limit.js';
 import type { Engine } from './database.js';
 
 export interface EmailStatusRecord {
@@ -107,7 +108,7 @@ export class EmailStatusRepository {
   ): Promise<EmailStatusRecord[]> {
     let q = this.db('email_status').where('changed_at', '>=', since);
     if (afterKey !== null) q = q.andWhere('email_key', '>', afterKey);
-    const rows = (await q.orderBy('email_key').limit(limit)) as Row[];
+    const rows = (await q.orderBy('email_key').limit(limit, INLINE)) as Row[];
     return rows.map(toRecord);
   }
 }

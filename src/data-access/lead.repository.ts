@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { INLINE } from './inline-limit.js';
 import {
   ACTIVITY_COLUMNS,
   ActivityRepository,
@@ -217,7 +218,7 @@ export class LeadRepository {
             .orWhere((x) => x.where('updated_at', after.updatedAt).andWhere('id', '>', after.id)),
         );
       }
-      return b.orderBy([{ column: 'updated_at' }, { column: 'id' }]).limit(limit);
+      return b.orderBy([{ column: 'updated_at' }, { column: 'id' }]).limit(limit, INLINE);
     });
     return rows.map(toLeadRecord);
   }
@@ -332,7 +333,7 @@ export class LeadRepository {
             { column: 'updated_at', order: 'desc' },
             { column: 'id', order: 'desc' },
           ])
-          .limit(1),
+          .limit(1, INLINE),
       lock,
     );
     return rows[0] ? toLeadRecord(rows[0]) : null;
@@ -466,7 +467,7 @@ export class LeadRepository {
       )
       .select('l.id', 'l.email_key', 'l.unsubscribed', 's.unsubscribed as master')
       .orderBy('l.id')
-      .limit(limit)) as Row[];
+      .limit(limit, INLINE)) as Row[];
     return rows.map((r) => ({
       leadId: Number(r.id),
       emailKey: r.email_key as string,
