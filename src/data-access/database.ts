@@ -11,12 +11,6 @@ export interface Database {
   readonly engine: Engine;
   /** Where the data lives, for log lines: the SQLite file, or the PostgreSQL URL without its password. */
   readonly location: string;
-  /**
-   * SQLite file: a second, read-only connection for plain reads. In WAL mode it reads the last
-   * commit while a write transaction holds the main connection, so reads do not queue behind
-   * writes (and their fsync).
-   */
-  readonly reader?: Knex;
   close(): Promise<void>;
 }
 
@@ -113,36 +107,7 @@ function openSqlite(options: DatabaseOptions): Database {
       },
     },
   });
-  if (inMemory) return { knex, engine: 'sqlite', location: filename, close: () => knex.destroy() };
-  const reader = knexFactory({
-    client: 'better-sqlite3',
-    connection: { filename },
-    useNullAsDefault: true,
-    pool: {
-      min: 0,
-      max: 1,
-      afterCreate: (conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) => {
-        try {
-          conn.pragma(`busy_timeout = ${options.sqliteBusyTimeoutMs}`);
-          conn.pragma('query_only = ON');
-          cacheStatements(conn);
-          done(null, conn);
-        } catch (error) {
-          done(error as Error, conn);
-        }
-      },
-    },
-  });
-  return {
-    knex,
-    reader,
-    engine: 'sqlite',
-    location: filename,
-    close: async () => {
-      await reader.destroy();
-      await knex.destroy();
-    },
-  };
+  return { knex, engine: 'sqlite', location: filename, close: () => knex.destroy() };
 }
 
 interface PgQueryObject {

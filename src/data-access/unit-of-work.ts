@@ -318,9 +318,7 @@ export class UnitOfWork {
   /** Reads outside a transaction (each statement sees committed data). */
   async read<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
     try {
-      return await work(
-        repositories(this.database.reader ?? this.database.knex, this.database.engine),
-      );
+      return await work(repositories(this.database.knex, this.database.engine));
     } catch (error) {
       throw classifyDatabaseError(error);
     }
