@@ -48,6 +48,16 @@ for (const engine of testEngines()) {
         }
       });
 
+      it('answers without an ETag (SOAP answers are never revalidated)', async () => {
+        const res = await fetch(service.url, {
+          method: 'POST',
+          headers: { 'Content-Type': 'text/xml; charset=utf-8' },
+          body: envelope(GET_LEAD('ann@example.com')),
+        });
+        expect(res.status).to.equal(200);
+        expect(res.headers.get('etag')).to.equal(null);
+      });
+
       it('answers calls on any /soap/mktows/<version> path', async () => {
         const res = await rawCall(`${service.base}/soap/mktows/2_1`, GET_LEAD('ann@example.com'));
         expect(res.status).to.equal(200);
