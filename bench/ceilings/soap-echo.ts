@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import * as soap from 'soap';
+import { RAW_TEXT_TYPES } from '../../src/soap/soap-engine.js';
 import { announce, cannedControl, type CannedAnswers } from './canned.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -27,20 +28,7 @@ const OPERATIONS = [
 ];
 // The service keeps typed leaves as raw text; parse the same way so both do the same work.
 const RAW = (t: string) => t;
-const RAW_TYPES = Object.fromEntries(
-  [
-    'int',
-    'long',
-    'short',
-    'integer',
-    'boolean',
-    'dateTime',
-    'date',
-    'double',
-    'float',
-    'decimal',
-  ].map((t) => [t, RAW]),
-);
+const RAW_TYPES = Object.fromEntries(RAW_TEXT_TYPES.map((t) => [t, RAW]));
 
 interface NodeSoapServer {
   wsdl: { xmlnsInEnvelope: string; xmlToObject(xml: string): { Body?: Record<string, unknown> } };

@@ -68,27 +68,12 @@ export async function spawnService(
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const started = collectAndAwaitPort(child, 'service');
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}`)), 30000);
-    const check = () => {
-      const m = /listening on port (\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    };
-    child.stdout!.on('data', check);
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`service exited at start:\n${out}`));
-    });
-  });
+  const port = await started.port;
+  const output = started.output;
   const base = `http://127.0.0.1:${port}`;
   const statusField = (name: string) => {
     const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
@@ -101,7 +86,7 @@ export async function spawnService(
     port,
     base,
     url: `${base}/soap/mktows/2_9`,
-    output: () => out,
+    output,
     memory: () => ({ rss: statusField('VmRSS'), peak: statusField('VmHWM') }),
     exited,
     async stop() {
@@ -130,4 +115,32 @@ export async function freshServiceDatabase(
     env.DATA_DIR = made.dataDir;
   }
   return { env, drop: made.drop };
+}
+
+/**
+ * Gathers a child's stdout and stderr, and resolves with the port once it prints "listening
+ * on port N" (rejects, with the output, if it exits first or stays silent for 30 s).
+ */
+export function collectAndAwaitPort(
+  child: ChildProcess,
+  name: string,
+): { port: Promise<number>; output: () => string } {
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const port = new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${out}`)), 30000);
+    child.stdout!.on('data', () => {
+      const m = /listening on port (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited at start:\n${out}`));
+    });
+  });
+  return { port, output: () => out };
 }
