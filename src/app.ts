@@ -17,6 +17,8 @@ import { Authenticator } from './soap/auth.js';
 import { CallLimits } from './soap/call-limits.js';
 import { createMktowsEndpoint } from './soap/mktows.endpoint.js';
 import { mktowsHandlers } from './soap/mktows.handlers.js';
+import { VERSION } from './package-info.js';
+import { serviceIndex } from './service-index.js';
 
 /** The package root, from src/ when run with tsx and from dist/src/ when built. */
 export function packageRoot(): string {
@@ -90,8 +92,9 @@ export async function createApp({
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json({ status: 'ok', version: VERSION });
   });
+  app.get('/', serviceIndex);
   app.get('/readyz', async (_req, res) => {
     try {
       const { pending } = await migrationStatus(database);

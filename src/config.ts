@@ -100,6 +100,39 @@ function workspaces(raw: string): Record<string, string> {
   return map;
 }
 
+/**
+ * Empty (the embedded SQLite database) or a postgres:// URL with a host. The message never
+ * repeats the value: it may hold a password.
+ */
+function databaseUrl(raw: string): string {
+  const url = raw.trim();
+  if (url === '') return url;
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(url)?.[1]?.toLowerCase();
+  if (scheme === 'sqlite' || scheme === 'file')
+    throw new ConfigError(
+      'DATABASE_URL: leave it empty for the embedded SQLite database (its directory is DATA_DIR)',
+    );
+  if (scheme === undefined)
+    throw new ConfigError(
+      'DATABASE_URL is not a URL: expected postgres://user:password@host:5432/database, or empty for SQLite',
+    );
+  if (scheme !== 'postgres' && scheme !== 'postgresql')
+    throw new ConfigError(
+      `DATABASE_URL: "${scheme}" is not supported; use postgres://user:password@host:5432/database, or empty for SQLite`,
+    );
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('DATABASE_URL is not a valid postgres:// URL');
+  }
+  if (!parsed.hostname && !parsed.searchParams.has('host'))
+    throw new ConfigError(
+      'DATABASE_URL names no host: postgres://user:password@host:5432/database',
+    );
+  return url;
+}
+
 export const settings = {
   port: {
     env: 'PORT',
@@ -112,7 +145,7 @@ export const settings = {
     env: 'DATABASE_URL',
     default: '',
     meaning: 'PostgreSQL connection URL; empty selects the embedded SQLite database',
-    parse: text,
+    parse: databaseUrl,
   },
   dataDir: {
     env: 'DATA_DIR',

@@ -1,7 +1,9 @@
-import type { Server } from 'node:http';
+import fs from 'node:fs';
+import http, { type RequestListener, type Server } from 'node:http';
+import path from 'node:path';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
-import { openDatabase, type Database } from './data-access/database.js';
+import { connectionProblem, openDatabase, type Database } from './data-access/database.js';
 import { migrateLatest } from './data-access/migrator.js';
 import { openUserRepository } from './data-access/user.repository.js';
 import { createServices, type Services } from './domain/services.js';
@@ -16,27 +18,136 @@ export interface Running {
   services: Services;
   users: UserService;
   logger: Logger;
-  /** A user created because none existed: printed once at start-up. */
-  developmentUser?: { userId: string; encryptionKey: string };
+  /**
+   * A user created because none existed (embedded database only). Its key is written to
+   * `keyFile` (mode 0600 in DATA_DIR), never to the log stream.
+   */
+  developmentUser?: { userId: string; encryptionKey: string; keyFile: string };
   /** Graceful stop: no new connections, in-flight calls get up to graceMs, then the pool closes. */
   close(graceMs?: number): Promise<void>;
+}
+
+/** Why the service could not start, in one line for the operator (no stack trace). */
+export class StartError extends Error {
+  override name = 'StartError';
+}
+
+export const DEVELOPMENT_USER_FILE = 'development-user.txt';
+
+/** Binds the port, or says in one line why it cannot (before anything else is created). */
+async function bindPort(config: Config, starting: RequestListener): Promise<Server> {
+  const server = http.createServer(starting);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+      server.listen(config.port, config.host);
+    });
+  } catch (error) {
+    server.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new StartError(`port ${config.port} is in use (set PORT)`);
+    if (code === 'EACCES')
+      throw new StartError(`port ${config.port} needs privileges this user lacks (set PORT)`);
+    if (code === 'EADDRNOTAVAIL')
+      throw new StartError(`address ${config.host} is not on this machine (set HOST)`);
+    throw error;
+  }
+  return server;
+}
+
+/**
+ * Applies pending migrations; an unreachable database is waited for (a database that starts
+ * after the service is normal under Docker and systemd), with one line per attempt naming
+ * the host, never the password.
+ */
+async function migrateWhenReachable(
+  database: Database,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await migrateLatest(database);
+      return;
+    } catch (error) {
+      const problem = connectionProblem(error, database.url ?? '');
+      if (!problem || signal?.aborted) throw error;
+      const seconds = Math.min(30, 2 ** Math.min(attempt, 5));
+      logger.warn(`${problem}; retrying in ${seconds} s (attempt ${attempt})`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, seconds * 1000);
+        signal?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      if (signal?.aborted) throw new StartError('stopped while waiting for the database');
+    }
+  }
+}
+
+/** The first start's SOAP user, its key in a file only the service's user can read. */
+async function createDevelopmentUser(
+  users: UserService,
+  dataDir: string,
+): Promise<Running['developmentUser']> {
+  const user = await users.create('development user created at first start');
+  const keyFile = path.join(dataDir, DEVELOPMENT_USER_FILE);
+  fs.writeFileSync(
+    keyFile,
+    `mktowsUserId:  ${user.userId}\nencryptionKey: ${user.encryptionKey}\n`,
+    { mode: 0o600 },
+  );
+  fs.chmodSync(keyFile, 0o600); // an older file keeps its mode on overwrite
+  return { ...user, keyFile };
 }
 
 /** The composition root: config → database → repositories → services → HTTP server. */
 export async function start(
   config: Config,
   logger: Logger = createLogger(config.logLevel),
+  options: { signal?: AbortSignal } = {},
+): Promise<Running> {
+  // The port first: when it is taken, nothing (data directory, database, user) is created.
+  const starting: RequestListener = (_req, res) => {
+    res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5' });
+    res.end('Starting\n');
+  };
+  const server = await bindPort(config, starting);
+  let opened: Database | undefined;
+  try {
+    return await startOn(server, starting, config, logger, options.signal, (db) => (opened = db));
+  } catch (error) {
+    server.close();
+    await opened?.close();
+    throw error;
+  }
+}
+
+async function startOn(
+  server: Server,
+  starting: RequestListener,
+  config: Config,
+  logger: Logger,
+  signal: AbortSignal | undefined,
+  opened: (database: Database) => void,
 ): Promise<Running> {
   const database = openDatabase(config);
-  await migrateLatest(database);
+  opened(database);
+  await migrateWhenReachable(database, logger, signal);
   const metrics = new Metrics(database);
   const services = createServices(database, config, {
     onPropagation: (people) => metrics.propagationSize.observe(people),
   });
   const users = new UserService(openUserRepository(database, config), config.mktowsUsers);
   let developmentUser: Running['developmentUser'];
-  if (await users.isEmpty())
-    developmentUser = await users.create('development user created at first start');
+  if (database.engine === 'sqlite' && config.dataDir !== ':memory:' && (await users.isEmpty()))
+    developmentUser = await createDevelopmentUser(users, config.dataDir);
+  else if (database.engine === 'postgres' && (await users.isEmpty()))
+    logger.warn(
+      'No SOAP user exists: add one with "durable-unsubscribe users add" or set MKTOWS_USERS.',
+    );
   if (database.engine === 'postgres' && !config.userKeySecret) {
     logger.warn('USER_KEY_SECRET is not set: SOAP user keys are stored unsealed in PostgreSQL.');
   }
@@ -46,11 +157,8 @@ export async function start(
     );
   }
   const app = await createApp({ config, database, services, users, logger, metrics });
-  const server = app.listen(config.port, config.host);
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
+  server.off('request', starting);
+  server.on('request', app);
   server.headersTimeout = 30000;
   server.requestTimeout = Math.max(config.requestTimeoutMs + 5000, 30000);
   const address = server.address();

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { OPERATORS_HELP, runOperatorsCommand } from '../admin/operators-command.js';
 import { ConfigError, loadConfig, settings, type Config } from '../config.js';
-import { openDatabase } from '../data-access/database.js';
+import { connectionProblem, openDatabase } from '../data-access/database.js';
 import { migrateLatest, migrationStatus, rollback } from '../data-access/migrator.js';
 import { OperatorSessionRepository } from '../data-access/operator-session.repository.js';
 import { OperatorRepository } from '../data-access/operator.repository.js';
@@ -12,7 +12,9 @@ import { UserService } from '../domain/user.service.js';
 import { isAppError } from '../errors.js';
 import { formatAddressReport } from './explain.command.js';
 import { exportSuppressions, importSuppressions } from './suppressions.command.js';
-import { start, type Running } from '../main.js';
+import { start, StartError, type Running } from '../main.js';
+import { VERSION } from '../package-info.js';
+import { serveBanner } from './serve-banner.js';
 
 const HELP: Record<string, string> = {
   '': `Usage: durable-unsubscribe <command> [options]
@@ -70,12 +72,14 @@ async function serve(config: Config): Promise<void> {
   // Handlers first: a signal that arrives while starting (or just after the banner) must still
   // shut down gracefully instead of killing the process outright.
   const state: { running?: Running } = {};
+  const starting = new AbortController();
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     const { running } = state;
-    if (!running) return; // start() is still running; stopped as soon as it is done
+    // start() is still running (waiting for the database, perhaps): it stops as soon as it can.
+    if (!running) return starting.abort();
     running.logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 15000);
     force.unref();
@@ -87,30 +91,26 @@ async function serve(config: Config): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 
-  const running = (state.running = await start(config));
+  let running: Running;
+  try {
+    running = state.running = await start(config, undefined, { signal: starting.signal });
+  } catch (error) {
+    if (starting.signal.aborted) process.exit(0);
+    throw error;
+  }
   if (stopping) {
     stopping = false;
     return stop('SIGTERM');
   }
-  const base = `http://localhost:${running.port}`;
-  const lines = [
-    `durable-unsubscribe listening on port ${running.port} (${running.database.engine}: ${running.database.location})`,
-    `  SOAP endpoint: ${base}/soap/mktows/2_9`,
-    `  WSDL:          ${base}/soap/mktows/2_9?WSDL`,
-    `  Operator pages: ${base}/admin/ (operators: "durable-unsubscribe operators add NAME")`,
-  ];
-  if (running.developmentUser) {
-    lines.push(
-      '  No SOAP user was configured, so a development user was created (shown only this once):',
-      `    mktowsUserId:  ${running.developmentUser.userId}`,
-      `    encryptionKey: ${running.developmentUser.encryptionKey}`,
-    );
-  }
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(serveBanner(running, process.stdout.isTTY === true));
 }
 
 async function main(argv: string[]): Promise<number> {
   const [command = '', ...args] = argv;
+  if (command === '--version' || command === '-V' || command === 'version') {
+    process.stdout.write(`durable-unsubscribe ${VERSION}\n`);
+    return 0;
+  }
   if (command === '' || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(HELP['']! + '\n');
     return command === '' ? 2 : 0;
@@ -264,8 +264,15 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (error instanceof ConfigError)
       process.stderr.write(`Configuration error: ${error.message}\n`);
-    else if (isAppError(error)) process.stderr.write(`${error.message}\n`);
+    else if (isAppError(error) || error instanceof StartError)
+      process.stderr.write(`${error.message}\n`);
+    else if (databaseProblem(error)) process.stderr.write(`${databaseProblem(error)}\n`);
     else process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exitCode = 1;
+    // Exit now: a half-opened pool or server must not keep a failed command alive.
+    process.exit(1);
   },
 );
+
+function databaseProblem(error: unknown): string | null {
+  return connectionProblem(error, process.env.DATABASE_URL?.trim() ?? '');
+}

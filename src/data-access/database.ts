@@ -11,6 +11,8 @@ export interface Database {
   readonly engine: Engine;
   /** Where the data lives, for log lines: the SQLite file, or the PostgreSQL URL without its password. */
   readonly location: string;
+  /** The PostgreSQL URL (secret: never log it), for tools such as backup; absent on SQLite. */
+  readonly url?: string;
   close(): Promise<void>;
 }
 
@@ -80,10 +82,39 @@ function cacheStatements(conn: SqliteConnection): void {
   };
 }
 
+/**
+ * The data directory, readable by the service's user alone (0700): it holds every address,
+ * the key-sealing secret and the development user's key. An existing directory is tightened.
+ */
+export function restrictDataDir(dataDir: string): void {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if ((fs.statSync(dataDir).mode & 0o077) !== 0) {
+    try {
+      fs.chmodSync(dataDir, 0o700);
+    } catch {
+      // Not ours to change (a shared directory): the files below are 0600 all the same.
+    }
+  }
+}
+
+/**
+ * The database file is created 0600 before SQLite opens it: SQLite gives its -wal and -shm
+ * files the database file's mode. Files of older versions (0644) are tightened.
+ */
+function restrictDatabaseFiles(filename: string): void {
+  fs.closeSync(fs.openSync(filename, 'a', 0o600));
+  for (const f of [filename, `${filename}-wal`, `${filename}-shm`]) {
+    if (fs.existsSync(f) && (fs.statSync(f).mode & 0o077) !== 0) fs.chmodSync(f, 0o600);
+  }
+}
+
 function openSqlite(options: DatabaseOptions): Database {
   const inMemory = options.dataDir === ':memory:';
   const filename = inMemory ? ':memory:' : path.join(options.dataDir, SQLITE_FILE_NAME);
-  if (!inMemory) fs.mkdirSync(options.dataDir, { recursive: true });
+  if (!inMemory) {
+    restrictDataDir(options.dataDir);
+    restrictDatabaseFiles(filename);
+  }
   const knex = knexFactory({
     client: immediateTransactionClient() as unknown as typeof Knex.Client,
     connection: { filename },
@@ -188,8 +219,49 @@ function openPostgres(options: DatabaseOptions): Database {
     knex,
     engine: 'postgres',
     location: redact(options.databaseUrl),
+    url: options.databaseUrl,
     close: () => knex.destroy(),
   };
+}
+
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+  '57P03', // the database system is starting up
+]);
+
+/** host:port of a PostgreSQL URL, for messages (never its user or password). */
+export function databaseHost(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname || 'localhost'}:${u.port || '5432'}`;
+  } catch {
+    return '(unparseable DATABASE_URL)';
+  }
+}
+
+/**
+ * One line saying why the database cannot be reached, naming DATABASE_URL's host and never
+ * its password; null when `error` is not about reaching it (a bug, a constraint, …).
+ */
+export function connectionProblem(error: unknown, databaseUrl: string): string | null {
+  if (!databaseUrl) return null;
+  const host = databaseHost(databaseUrl);
+  const e = error as { code?: string; name?: string; message?: string };
+  if (e?.name === 'KnexTimeoutError')
+    return `PostgreSQL at ${host} (DATABASE_URL) did not accept a connection in time`;
+  if (e?.code && UNREACHABLE.has(e.code))
+    return `PostgreSQL at ${host} (DATABASE_URL) is unreachable (${e.code})`;
+  if (e?.code === '28P01' || e?.code === '28000')
+    return `PostgreSQL at ${host} refused the user or password of DATABASE_URL (${e.code})`;
+  if (e?.code === '3D000')
+    return `PostgreSQL at ${host}: the database named in DATABASE_URL does not exist (${e.code})`;
+  return null;
 }
 
 /**

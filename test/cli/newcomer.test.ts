@@ -75,8 +75,12 @@ describe('a newcomer on a fresh data directory', function () {
     const firstOut = first.output();
     expect(firstOut).to.match(/SOAP endpoint: http:\/\/localhost:\d+\/soap\/mktows\/2_9/);
     expect(firstOut).to.contain('a development user was created');
-    const devUser = /mktowsUserId:\s+(\S+)/.exec(firstOut)?.[1];
-    const devKey = /encryptionKey:\s+(\S+)/.exec(firstOut)?.[1];
+    // Its key is in a file of the data directory (the output is the log stream).
+    const keyFile = path.join(dataDir, 'development-user.txt');
+    expect(firstOut).to.contain(keyFile);
+    const saved = fs.readFileSync(keyFile, 'utf8');
+    const devUser = /mktowsUserId:\s+(\S+)/.exec(saved)?.[1];
+    const devKey = /encryptionKey:\s+(\S+)/.exec(saved)?.[1];
     expect(devUser).to.be.a('string');
     const wsdl = `http://127.0.0.1:${first.port}/soap/mktows/2_9?WSDL`;
 

@@ -1,0 +1,28 @@
+import type { Running } from '../main.js';
+import { VERSION } from '../package-info.js';
+
+/**
+ * What `serve` prints once listening. The development user's key goes to its 0600 file, not
+ * to standard output (the log stream under systemd and containers); a person at a terminal
+ * sees it as well.
+ */
+export function serveBanner(running: Running, terminal: boolean): string {
+  const base = `http://localhost:${running.port}`;
+  const lines = [
+    `durable-unsubscribe ${VERSION} listening on port ${running.port} (${running.database.engine}: ${running.database.location})`,
+    `  SOAP endpoint: ${base}/soap/mktows/2_9`,
+    `  WSDL:          ${base}/soap/mktows/2_9?WSDL`,
+    `  Operator pages: ${base}/admin/ (operators: "durable-unsubscribe operators add NAME")`,
+  ];
+  const dev = running.developmentUser;
+  if (dev) {
+    lines.push(
+      '  No SOAP user was configured, so a development user was created.',
+      `  Its user id and key are in ${dev.keyFile} (readable by this user only).`,
+    );
+    if (terminal) {
+      lines.push(`    mktowsUserId:  ${dev.userId}`, `    encryptionKey: ${dev.encryptionKey}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,94 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The built binary (`npm run build`), as the bin and `npm run start:prod` run it. */
+export const BIN = path.join(ROOT, 'dist/src/cli/index.js');
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI to its end. */
+export function cli(
+  args: string[],
+  env: Record<string, string>,
+  options: { cwd?: string; input?: string } = {},
+): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [BIN, ...args],
+      {
+        env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+        cwd: options.cwd ?? ROOT,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    child.stdin?.end(options.input ?? '');
+  });
+}
+
+export interface Spawned {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves with the port once the banner is printed; rejects if the process ends first. */
+  port: Promise<number>;
+}
+
+/** Starts a long-running process and collects what it prints. */
+export function spawnCollecting(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  options: { cwd?: string; detached?: boolean } = {},
+): Spawned {
+  const child = spawn(command, args, {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
+  });
+  let out = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const port = new Promise<number>((resolve, reject) => {
+    const look = (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on port (\d+)/.exec(out);
+      if (m && /WSDL:/.test(out)) resolve(Number(m[1]));
+    };
+    child.stdout!.on('data', look);
+    child.stderr!.on('data', look);
+    void exited.then(() => reject(new Error(`exited before listening:\n${out}`)));
+  });
+  port.catch(() => undefined);
+  return { child, output: () => out, exited, port };
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits until `check` is true, polling; false if it never became true within `ms`. */
+export async function eventually(check: () => boolean, ms = 30000): Promise<boolean> {
+  for (let waited = 0; waited < ms; waited += 50) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return check();
+}
