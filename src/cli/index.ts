@@ -11,7 +11,7 @@ import { createServices } from '../domain/services.js';
 import { UserService } from '../domain/user.service.js';
 import { isAppError } from '../errors.js';
 import { formatAddressReport } from './explain.command.js';
-import { exportSuppressions, importSuppressions } from './suppressions.command.js';
+import { runSuppressionsCommand, SUPPRESSIONS_HELP } from './suppressions.command.js';
 import { start, StartError, type Running } from '../main.js';
 import { VERSION } from '../package-info.js';
 import { serveBanner } from './serve-banner.js';
@@ -28,7 +28,8 @@ Commands:
   operators add NAME [--password PASSWORD] | list | remove NAME
                               manage operators of the /admin pages
   suppressions import FILE [--dry-run] [--rejects FILE] | export [--since DATE]
-                              load or dump the master email status as CSV
+             | add EMAIL --reason TEXT | remove EMAIL --reason TEXT
+                              load, dump, suppress or lift master email statuses
   explain EMAIL               why an address is (un)subscribed: status, history, people
   verify                      check the durable-unsubscribe invariant; exit 1 on any violation
   config                      list every environment variable, its default and meaning
@@ -41,8 +42,7 @@ Run "durable-unsubscribe <command> --help" for a command's help.`,
   users:
     'Usage: durable-unsubscribe users add [--id ID] [--description TEXT]\n       durable-unsubscribe users list\n       durable-unsubscribe users remove ID\n\n"add" prints the new user id and encryption key once.',
   operators: OPERATORS_HELP,
-  suppressions:
-    'Usage: durable-unsubscribe suppressions import FILE [--dry-run] [--rejects FILE]\n       durable-unsubscribe suppressions export [--since DATE]\n\n"import" reads a CSV with a header line: email, and optionally reason, source, date (ISO 8601).\nEvery valid address becomes unsubscribed in the master status, even with no person yet; people\nholding it are unsubscribed by the normal rules. Rejected lines (bad address, duplicate, bad date)\ngo to FILE.rejects.csv (or --rejects). --dry-run reports what would change and writes nothing.\nRunning the same import twice changes nothing the second time.\n\n"export" writes the master status as CSV (email,unsubscribed,reason,source,date) to stdout.',
+  suppressions: SUPPRESSIONS_HELP,
   explain:
     'Usage: durable-unsubscribe explain EMAIL\n\nShows the master email status of the address, its full history (when, which path, which\nperson), and every person holding the address in every partition.',
   verify:
@@ -200,26 +200,10 @@ async function main(argv: string[]): Promise<number> {
     case 'suppressions':
       return withDatabase(config, async (db) => {
         await migrateLatest(db);
-        const { suppressions } = createServices(db, config);
-        if (args[0] === 'import' && args[1] && !args[1].startsWith('--')) {
-          return importSuppressions(suppressions, args[1], {
-            dryRun: args.includes('--dry-run'),
-            rejectsFile: option(args, '--rejects'),
-            out: process.stdout,
-            err: process.stderr,
-          });
-        }
-        if (args[0] === 'export') {
-          const since = option(args, '--since');
-          const at = since === undefined ? 0 : Date.parse(since);
-          if (Number.isNaN(at)) {
-            process.stderr.write(`--since: "${since}" is not a date\n`);
-            return 2;
-          }
-          return exportSuppressions(suppressions, at, process.stdout);
-        }
-        process.stderr.write(HELP.suppressions + '\n');
-        return 2;
+        return runSuppressionsCommand(args, createServices(db, config), {
+          out: process.stdout,
+          err: process.stderr,
+        });
       });
     case 'explain':
       if (!args[0]) {

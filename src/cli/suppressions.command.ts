@@ -1,23 +1,58 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import { CsvError, parse } from 'csv-parse';
+import { csvField, csvRow, unneutralise } from '../csv-row.js';
+import type { DurableStatusService } from '../domain/durable-status.service.js';
+import { ChangePaths } from '../domain/change-paths.js';
 import type { SuppressionRow, SuppressionService } from '../domain/suppression.service.js';
+import { isAppError } from '../errors.js';
 
-/** CSV field, quoted when it must be. */
-export function csvField(value: string | number | boolean | null | undefined): string {
-  const s = value === null || value === undefined ? '' : String(value);
-  return /[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+// Kept for callers that import the cell writer from here; it lives in src/csv-row.ts.
+export { csvField };
+
+/** Exit codes of `suppressions import`, as its --help lists them. */
+export const IMPORT_EXIT = { ok: 0, rejected: 1, usage: 2 } as const;
+
+/** A problem with the file as a whole: one line for the operator, never a stack trace. */
+class UnreadableCsv extends Error {}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** Who runs the command, for the master status history: --actor, else the OS user. */
+export function commandActor(given: string | undefined): string {
+  if (given !== undefined && given.trim() !== '') return given.trim().slice(0, 64);
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}
+
+function describeHeader(firstLine: string): string {
+  for (const [sep, name] of [
+    [';', 'semicolons'],
+    ['\t', 'tabs'],
+    ['|', 'vertical bars'],
+  ] as const) {
+    if (firstLine.includes(sep) && !firstLine.includes(','))
+      return `The first line has no "email" column: the file seems to separate fields with ${name}; use commas`;
+  }
+  return /@/.test(firstLine)
+    ? 'The first line looks like data, not a header: add a header line such as "email,reason,source,date"'
+    : 'The first line has no "email" column: the file needs a header line such as "email,reason,source,date"';
 }
 
 /** Streams the rows of a suppression CSV (header: email, and optionally reason, source, date). */
 async function* csvRows(file: string, progress: { bytes: number }): AsyncGenerator<SuppressionRow> {
   const input = fs.createReadStream(file);
   input.on('data', (chunk) => (progress.bytes += chunk.length));
+  let firstLine = '';
   const parser = input.pipe(
     parse({
       columns: (header: string[]) => {
         const names = header.map((h) => h.trim().toLowerCase());
-        if (!names.includes('email'))
-          throw new Error('The CSV needs a header line with an "email" column');
+        firstLine = header.join(',');
+        if (!names.includes('email')) throw new UnreadableCsv(describeHeader(header.join(',')));
         return names;
       },
       skip_empty_lines: true,
@@ -27,15 +62,50 @@ async function* csvRows(file: string, progress: { bytes: number }): AsyncGenerat
     }),
   );
   type Parsed = { record: Record<string, string | undefined>; info: { lines: number } };
-  for await (const { record, info } of parser as AsyncIterable<Parsed>) {
-    yield {
-      line: info.lines,
-      email: record.email ?? '',
-      reason: record.reason,
-      source: record.source,
-      date: record.date,
-    };
+  const cell = (v: string | undefined) => (v === undefined ? v : unneutralise(v));
+  try {
+    for await (const { record, info } of parser as AsyncIterable<Parsed>) {
+      yield {
+        line: info.lines,
+        email: cell(record.email) ?? '',
+        reason: cell(record.reason),
+        source: cell(record.source),
+        date: record.date,
+      };
+    }
+  } catch (error) {
+    if (error instanceof UnreadableCsv) throw error;
+    // csv-parse wraps an error thrown by the columns callback.
+    const cause = (error as { cause?: unknown }).cause;
+    if (cause instanceof UnreadableCsv) throw cause;
+    if (error instanceof CsvError) {
+      const m = /^Invalid (?:Record|Opening|Closing)[^:]*:?\s*(.*)$/.exec(error.message);
+      throw new UnreadableCsv(`The CSV could not be read: ${m?.[1] || error.message}`);
+    }
+    if (/"email" column/.test((error as Error).message ?? ''))
+      throw new UnreadableCsv(describeHeader(firstLine));
+    throw error;
   }
+}
+
+/** Why the file cannot be imported at all, or null. */
+function unusableFile(file: string): string | null {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    return `No such file: ${file}`;
+  }
+  if (stat.isDirectory()) return `${file} is a directory, not a CSV file`;
+  if (!stat.isFile()) return `${file} is not a regular file`;
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch {
+    return `${file} cannot be read (permission denied)`;
+  }
+  if (stat.size === 0 || fs.readFileSync(file, 'utf8').trim() === '')
+    return `${file} is empty: expected a header line with an "email" column, then one address per line`;
+  return null;
 }
 
 export async function importSuppressions(
@@ -43,27 +113,39 @@ export async function importSuppressions(
   file: string,
   options: {
     dryRun: boolean;
+    /** Where rejected lines go; in a dry run, only when given. */
     rejectsFile?: string;
+    actor: string;
     out: NodeJS.WritableStream;
     err: NodeJS.WriteStream;
   },
 ): Promise<number> {
-  if (!fs.existsSync(file)) {
-    options.err.write(`No such file: ${file}\n`);
-    return 2;
+  const unusable = unusableFile(file);
+  if (unusable) {
+    options.err.write(`${unusable}\n`);
+    return IMPORT_EXIT.usage;
   }
   const total = fs.statSync(file).size;
-  const rejectsFile = options.rejectsFile ?? `${file}.rejects.csv`;
-  const rejects = fs.createWriteStream(rejectsFile);
-  rejects.write('line,email,why\n');
+  // A dry run writes nothing unless asked to; a real run writes rejects only if there are any.
+  const rejectsFile = options.dryRun
+    ? options.rejectsFile
+    : (options.rejectsFile ?? `${file}.rejects.csv`);
+  let rejects: fs.WriteStream | undefined;
   const tty = options.err.isTTY === true;
   let lastDraw = 0;
   const progress = { bytes: 0 };
   const importRows = () =>
     service.import(csvRows(file, progress), {
       dryRun: options.dryRun,
-      actor: 'cli',
-      onReject: (r) => rejects.write(`${r.line},${csvField(r.email)},${csvField(r.why)}\n`),
+      actor: options.actor,
+      onReject: (r) => {
+        if (rejectsFile === undefined) return;
+        if (!rejects) {
+          rejects = fs.createWriteStream(rejectsFile);
+          rejects.write('line,email,why\n');
+        }
+        rejects.write(csvRow([r.line, r.email, r.why]));
+      },
       onProgress: (c) => {
         if (!tty || Date.now() - lastDraw < 100) return;
         lastDraw = Date.now();
@@ -71,29 +153,39 @@ export async function importSuppressions(
         const width = 30;
         const filled = Math.round(read * width);
         options.err.write(
-          `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${c.rows} rows, ${c.suppressed} suppressed, ${c.rejected} rejected`,
+          `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${plural(c.rows, 'row', 'rows')}, ${c.suppressed} suppressed, ${c.rejected} rejected`,
         );
       },
     });
+  const closeRejects = () =>
+    new Promise<void>((resolve) => (rejects ? rejects.end(resolve) : resolve()));
   let counts: Awaited<ReturnType<SuppressionService['import']>>;
   try {
     counts = await importRows();
   } catch (error) {
-    // A malformed CSV stops the import where it is; what was imported so far stays (re-runs are idempotent).
-    if (!(error instanceof CsvError)) throw error;
-    rejects.end();
-    options.err.write(`${tty ? '\n' : ''}The CSV could not be read: ${error.message}\n`);
-    return 1;
+    // The file stops where it is unreadable; what was imported so far stays (re-runs are idempotent).
+    await closeRejects();
+    if (!(error instanceof UnreadableCsv) && !isAppError(error)) throw error;
+    options.err.write(`${tty ? '\n' : ''}${(error as Error).message}\n`);
+    return IMPORT_EXIT.rejected;
   }
-  await new Promise<void>((resolve) => rejects.end(resolve));
+  await closeRejects();
   if (tty) options.err.write('\n');
+  const would = options.dryRun ? 'would be ' : '';
+  const where =
+    counts.rejected && rejectsFile !== undefined
+      ? ` (see ${rejectsFile})`
+      : counts.rejected
+        ? ' (add --rejects FILE to list them)'
+        : '';
   options.out.write(
-    `${options.dryRun ? 'Dry run (nothing written): ' : ''}${counts.rows} rows; ${counts.suppressed} addresses ${options.dryRun ? 'would be ' : ''}suppressed, ` +
-      `${counts.alreadySuppressed} already suppressed, ${counts.peopleUnsubscribed} people ${options.dryRun ? 'would be ' : ''}unsubscribed, ` +
-      `${counts.rejected} rejected${counts.rejected ? ` (see ${rejectsFile})` : ''}.\n`,
+    `${options.dryRun ? 'Dry run (nothing written): ' : ''}${plural(counts.rows, 'row', 'rows')}; ` +
+      `${plural(counts.suppressed, 'address', 'addresses')} ${would}suppressed, ` +
+      `${counts.alreadySuppressed} already suppressed, ` +
+      `${plural(counts.peopleUnsubscribed, 'person', 'people')} ${would}unsubscribed, ` +
+      `${counts.rejected} rejected${where}.\n`,
   );
-  if (counts.rejected === 0) fs.rmSync(rejectsFile, { force: true });
-  return 0;
+  return counts.rejected > 0 ? IMPORT_EXIT.rejected : IMPORT_EXIT.ok;
 }
 
 export async function exportSuppressions(
@@ -104,9 +196,123 @@ export async function exportSuppressions(
   out.write('email,unsubscribed,reason,source,date\n');
   for await (const s of service.export(since)) {
     const ok = out.write(
-      `${csvField(s.emailKey)},${s.unsubscribed},${csvField(s.reason)},${csvField(s.source)},${new Date(s.changedAt).toISOString()}\n`,
+      csvRow([s.emailKey, s.unsubscribed, s.reason, s.source, new Date(s.changedAt).toISOString()]),
     );
     if (!ok) await new Promise((r) => out.once('drain', r));
   }
   return 0;
+}
+
+/**
+ * `suppressions add|remove EMAIL --reason TEXT`: one address's master status on an operator's
+ * word, through the rules every path follows (everyone holding the address follows).
+ */
+export async function setOneAddress(
+  durable: DurableStatusService,
+  email: string,
+  unsubscribed: boolean,
+  options: { reason: string; actor: string; out: NodeJS.WritableStream },
+): Promise<number> {
+  const r = await durable.setAddressStatus(
+    email,
+    unsubscribed,
+    ChangePaths.commandLine(options.actor),
+    options.reason,
+  );
+  if (!r.changed) {
+    options.out.write(
+      `${r.emailKey} is already ${unsubscribed ? 'suppressed' : 'not suppressed'}: nothing changed.\n`,
+    );
+    return 0;
+  }
+  options.out.write(
+    `${r.emailKey} ${unsubscribed ? 'suppressed' : 'no longer suppressed'}; ` +
+      `${plural(r.people, 'person', 'people')} ${unsubscribed ? 'unsubscribed' : 'resubscribed'}.\n`,
+  );
+  return 0;
+}
+
+export const SUPPRESSIONS_HELP = `Usage: durable-unsubscribe suppressions import FILE [--dry-run] [--rejects FILE] [--actor NAME]
+       durable-unsubscribe suppressions export [--since DATE]
+       durable-unsubscribe suppressions add EMAIL --reason TEXT [--actor NAME]
+       durable-unsubscribe suppressions remove EMAIL --reason TEXT [--actor NAME]
+
+"import" reads a CSV with a header line: email, and optionally reason, source, date (ISO 8601:
+when the person opted out). Every valid address becomes unsubscribed in the master status, even
+with no person yet; people holding it are unsubscribed by the normal rules. Rejected lines (bad
+address, duplicate, bad date) go to FILE.rejects.csv (or --rejects FILE). --dry-run reports what
+would change and writes nothing at all (rejects only with an explicit --rejects). Running the
+same import twice changes nothing the second time.
+Exit codes: 0 every line imported; 1 some lines were rejected or the file could not be read
+(what was imported stays); 2 bad arguments, or a file that is missing, empty or a directory.
+
+"export" writes the master status as CSV (email,unsubscribed,reason,source,date) to stdout.
+--since DATE lists only statuses recorded at or after DATE (a backdated import recorded since
+then is included). Cells starting with = + - @, a tab or a carriage return get a leading
+apostrophe, so spreadsheets never run them as formulas.
+
+"add" suppresses one address (everyone holding it is unsubscribed); "remove" lifts it
+(everyone holding it is resubscribed). Both need --reason, kept in the address's history.
+
+Each change records who made it: --actor NAME, else the operating-system user.`;
+
+function option(args: readonly string[], name: string): string | undefined | null {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const value = args[i + 1];
+  return value === undefined || value.startsWith('--') ? null : value;
+}
+
+/** `suppressions …`: returns the exit code. */
+export async function runSuppressionsCommand(
+  args: readonly string[],
+  services: { suppressions: SuppressionService; durableStatus: DurableStatusService },
+  io: { out: NodeJS.WriteStream; err: NodeJS.WriteStream },
+): Promise<number> {
+  const [action, target] = args;
+  for (const flag of ['--since', '--rejects', '--actor', '--reason']) {
+    if (option(args, flag) === null) {
+      io.err.write(`${flag} needs a value\n`);
+      return IMPORT_EXIT.usage;
+    }
+  }
+  const actor = commandActor(option(args, '--actor') ?? undefined);
+  if (action === 'import' && target && !target.startsWith('--')) {
+    return importSuppressions(services.suppressions, target, {
+      dryRun: args.includes('--dry-run'),
+      rejectsFile: option(args, '--rejects') ?? undefined,
+      actor,
+      out: io.out,
+      err: io.err,
+    });
+  }
+  if (action === 'export') {
+    const since = option(args, '--since');
+    const at = since === undefined ? 0 : Date.parse(since!);
+    if (Number.isNaN(at)) {
+      io.err.write(`--since: "${since}" is not a date (ISO 8601, e.g. 2026-01-31)\n`);
+      return IMPORT_EXIT.usage;
+    }
+    return exportSuppressions(services.suppressions, at, io.out);
+  }
+  if ((action === 'add' || action === 'remove') && target && !target.startsWith('--')) {
+    const reason = option(args, '--reason');
+    if (!reason || reason.trim() === '') {
+      io.err.write(`suppressions ${action} needs --reason TEXT (kept in the address's history)\n`);
+      return IMPORT_EXIT.usage;
+    }
+    try {
+      return await setOneAddress(services.durableStatus, target, action === 'add', {
+        reason: reason.trim().slice(0, 1000),
+        actor,
+        out: io.out,
+      });
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      io.err.write(`${target}: ${error.message}\n`);
+      return IMPORT_EXIT.usage;
+    }
+  }
+  io.err.write(SUPPRESSIONS_HELP + '\n');
+  return IMPORT_EXIT.usage;
 }

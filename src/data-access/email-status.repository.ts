@@ -9,6 +9,8 @@ export interface EmailStatusRecord {
   source: string;
   leadId: number | null;
   changedAt: number;
+  /** When it was written here, if not changedAt (a backdated import); written, never read back. */
+  recordedAt?: number;
 }
 
 export interface EmailStatusHistoryRecord extends EmailStatusRecord {
@@ -36,10 +38,12 @@ export function statusRow(status: EmailStatusRecord): Row {
     source: status.source,
     lead_id: status.leadId,
     changed_at: status.changedAt,
+    recorded_at: status.recordedAt ?? status.changedAt,
   };
 }
 
-export const STATUS_COLUMNS = 'email_key, unsubscribed, reason, source, lead_id, changed_at';
+export const STATUS_COLUMNS =
+  'email_key, unsubscribed, reason, source, lead_id, changed_at, recorded_at';
 
 /**
  * PostgreSQL: `v`, the statuses given as a JSON array (one binding), and `s`, their upsert;
@@ -50,7 +54,7 @@ export const STATUS_WRITE_CTES = `v AS (SELECT * FROM json_populate_recordset(NU
     INSERT INTO email_status (${STATUS_COLUMNS}) SELECT ${STATUS_COLUMNS} FROM v
     ON CONFLICT (email_key) DO UPDATE SET unsubscribed = excluded.unsubscribed,
       reason = excluded.reason, source = excluded.source, lead_id = excluded.lead_id,
-      changed_at = excluded.changed_at
+      changed_at = excluded.changed_at, recorded_at = excluded.recorded_at
   )`;
 
 /** The master email status: one row per email key, and its append-only history. */
@@ -100,13 +104,16 @@ export class EmailStatusRepository {
     return rows.map((r) => ({ ...toRecord(r), id: Number(r.id) }));
   }
 
-  /** Statuses changed at or after a time, oldest first, keyset-paged by key. */
+  /**
+   * Statuses recorded at or after a time (whatever date they carry), keyset-paged by key.
+   * Rows written before recorded_at existed were recorded when they changed.
+   */
   async listChangedSince(
     since: number,
     afterKey: string | null,
     limit: number,
   ): Promise<EmailStatusRecord[]> {
-    let q = this.db('email_status').where('changed_at', '>=', since);
+    let q = this.db('email_status').whereRaw('coalesce(recorded_at, changed_at) >= ?', [since]);
     if (afterKey !== null) q = q.andWhere('email_key', '>', afterKey);
     const rows = (await q.orderBy('email_key').limit(limit, INLINE)) as Row[];
     return rows.map(toRecord);

@@ -32,6 +32,12 @@ export const ChangePaths = {
     source: 'Suppression import',
     actor,
   }),
+  /** `suppressions add|remove EMAIL`: an operator at the command line. */
+  commandLine: (actor?: string): ChangePath => ({
+    reason: 'Command line',
+    source: 'Command line',
+    actor,
+  }),
 } as const;
 
 /** Reason of a flag that followed the master status because another person's flag changed. */

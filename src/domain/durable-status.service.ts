@@ -5,7 +5,7 @@ import type {
 import type { InvariantViolation, LeadRecord } from '../data-access/lead.repository.js';
 import type { Repositories, UnitOfWork } from '../data-access/unit-of-work.js';
 import { PROPAGATED_REASON, type ChangePath } from './change-paths.js';
-import { emailKey } from './email-key.js';
+import { emailKey, validateEmail } from './email-key.js';
 
 export interface AddressReport {
   emailKey: string;
@@ -78,6 +78,35 @@ export class DurableStatusService {
     }
     this.onPropagation(people);
     return people;
+  }
+
+  /**
+   * Suppresses or lifts one address, whether or not anyone holds it yet (an operator's
+   * decision): the master status changes and everyone holding the address follows, as on
+   * every other path. Nothing is written when the address is already in that state.
+   */
+  async setAddressStatus(
+    address: string,
+    unsubscribed: boolean,
+    path: ChangePath,
+    reason: string | null,
+    now: number = Date.now(),
+  ): Promise<{ emailKey: string; changed: boolean; people: number }> {
+    const key = emailKey(validateEmail(address));
+    return this.uow.write(async (repos) => {
+      await repos.lockEmailKeys([key]);
+      if ((await this.isUnsubscribed(repos, key)) === unsubscribed)
+        return { emailKey: key, changed: false, people: 0 };
+      const people = await this.setMasterStatus(repos, {
+        key,
+        unsubscribed,
+        causedBy: null,
+        path,
+        reason,
+        now,
+      });
+      return { emailKey: key, changed: true, people };
+    });
   }
 
   /** The invariant: every person with an address agrees with its master status. */

@@ -130,6 +130,7 @@ export class SuppressionService {
   ): Promise<void> {
     const keys = batch.map((b) => b.key);
     const path = ChangePaths.suppressionImport(actor);
+    const recordedAt = this.now();
     const write = async (repos: Parameters<Parameters<UnitOfWork['write']>[0]>[0]) => {
       await repos.lockEmailKeys(keys);
       const current = await repos.emailStatus.getMany(keys);
@@ -139,9 +140,11 @@ export class SuppressionService {
           emailKey: b.key,
           unsubscribed: true,
           reason: b.reason ?? path.reason,
-          source: b.source,
+          // Who ran the import, as setMasterStatus records the actor of every other path.
+          source: (path.actor ? `${b.source} (${path.actor})` : b.source).slice(0, 128),
           leadId: null,
           changedAt: b.at,
+          recordedAt: recordedAt,
         }));
       const result = { suppressed: fresh.length, already: batch.length - fresh.length, people: 0 };
       if (dryRun) {

@@ -97,7 +97,7 @@ describe('a newcomer on a fresh data directory', function () {
     const csv = path.join(dataDir, 'suppressions.csv');
     fs.writeFileSync(csv, 'email,reason\nann@example.com,asked by letter\n');
     const imported = await run(process.execPath, [BIN, 'suppressions', 'import', csv], env);
-    expect(imported.out).to.contain('1 addresses suppressed');
+    expect(imported.out).to.contain('1 row; 1 address suppressed');
 
     const py = await run(
       '/usr/bin/python3',
