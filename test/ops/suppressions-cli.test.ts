@@ -1,0 +1,209 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { parse } from 'csv-parse/sync';
+import type { Database } from '../../src/data-access/database.js';
+import { ChangePaths } from '../../src/domain/change-paths.js';
+import { createServices, type Services } from '../../src/domain/services.js';
+import { testEngines } from '../support/database.js';
+import { BIN, cli } from './support.js';
+
+const OS_USER = os.userInfo().username;
+
+for (const engine of testEngines()) {
+  describe(`suppressions on the command line (${engine.name})`, function () {
+    this.timeout(120000);
+    let env: Record<string, string>;
+    let db: Database;
+    let services: Services;
+    let drop: () => Promise<void>;
+    let dir: string;
+    const web = ChangePaths.webService();
+    const write = (name: string, text: string) => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, text);
+      return file;
+    };
+    const statusRows = async () =>
+      Number(((await db.knex('email_status').count({ n: '*' })) as Array<{ n: number }>)[0]!.n);
+
+    before(async () => {
+      if (!fs.existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" first`);
+      const made = await engine.create();
+      drop = made.drop;
+      db = made.db;
+      services = createServices(db, { customFields: [], defaultPartition: 'Default' });
+      env = made.url ? { DATABASE_URL: made.url } : { DATABASE_URL: '', DATA_DIR: made.dataDir };
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-supp-'));
+    });
+    after(async () => {
+      fs.rmSync(dir, { recursive: true, force: true });
+      await drop();
+    });
+
+    it('refuses unusable files in one line with exit code 2: missing, a directory, empty', async () => {
+      const cases: Array<[string, RegExp]> = [
+        [path.join(dir, 'nope.csv'), /^No such file: .*nope\.csv\n$/],
+        [dir, /^.* is a directory, not a CSV file\n$/],
+        [write('empty.csv', ''), /^.*empty\.csv is empty: expected a header line/],
+        [write('blank.csv', '\n\n  \n'), /^.*blank\.csv is empty/],
+      ];
+      for (const [file, says] of cases) {
+        const r = await cli(['suppressions', 'import', file], env);
+        expect(r.code, file).to.equal(2);
+        expect(r.stderr, file).to.match(says);
+        expect(r.stderr.trim().split('\n'), file).to.have.length(1);
+      }
+      expect(await statusRows()).to.equal(0);
+    });
+
+    it('a file without a header or with another delimiter: one line saying why, no stack trace, exit 1', async () => {
+      const noHeader = write('no-header.csv', 'ann@example.com,asked\nbob@example.com,asked\n');
+      const semicolons = write('semicolons.csv', 'email;reason\nann@example.com;asked\n');
+      const broken = write('broken.csv', 'email,reason\n"ann@example.com,asked\n');
+      for (const [file, says] of [
+        [noHeader, /looks like data, not a header/],
+        [semicolons, /separate fields with semicolons; use commas/],
+        [broken, /^The CSV could not be read/],
+      ] as const) {
+        const r = await cli(['suppressions', 'import', file], env);
+        expect(r.code, file).to.equal(1);
+        expect(r.stderr, file).to.match(says);
+        expect(r.stderr.trim().split('\n'), file).to.have.length(1);
+        expect(r.stderr, file).to.not.match(/\n\s+at /);
+      }
+      expect(await statusRows()).to.equal(0);
+    });
+
+    it('--dry-run writes nothing at all: no status, no rejects file (unless --rejects is given)', async () => {
+      await services.leads.sync({ email: 'dry@example.com' }, { path: web });
+      const file = write('dry.csv', 'email\ndry@example.com\nnot-an-address\n');
+      const r = await cli(['suppressions', 'import', file, '--dry-run'], env);
+      expect(r.code).to.equal(1);
+      expect(r.stdout).to.equal(
+        'Dry run (nothing written): 2 rows; 1 address would be suppressed, 0 already suppressed, 1 person would be unsubscribed, 1 rejected (add --rejects FILE to list them).\n',
+      );
+      expect(fs.readdirSync(dir).filter((f) => f.includes('rejects'))).to.deep.equal([]);
+      expect(await statusRows()).to.equal(0);
+      const listed = path.join(dir, 'asked-for.rejects.csv');
+      await cli(['suppressions', 'import', file, '--dry-run', '--rejects', listed], env);
+      expect(fs.readFileSync(listed, 'utf8')).to.contain('3,not-an-address');
+      fs.rmSync(listed);
+      expect(await statusRows()).to.equal(0);
+    });
+
+    it('says "1 row", "1 address", "1 person"; exit 0 when nothing is rejected; records the OS user or --actor', async () => {
+      const one = write('one.csv', 'email,reason\ndry@example.com,asked by phone\n');
+      const r = await cli(['suppressions', 'import', one], env);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.equal(
+        '1 row; 1 address suppressed, 0 already suppressed, 1 person unsubscribed, 0 rejected.\n',
+      );
+      expect(fs.existsSync(`${one}.rejects.csv`)).to.equal(false);
+      const byOsUser = await services.durableStatus.explain('dry@example.com');
+      expect(byOsUser.status?.source).to.equal(`Suppression import (${OS_USER})`);
+
+      const two = write('two.csv', 'email\nactor@example.com\n');
+      expect(
+        (await cli(['suppressions', 'import', two, '--actor', 'crm-nightly'], env)).code,
+      ).to.equal(0);
+      const history = (await services.durableStatus.explain('actor@example.com')).history;
+      expect(history.map((h) => h.source)).to.deep.equal(['Suppression import (crm-nightly)']);
+    });
+
+    it('export --since needs a value, and selects on when a status was recorded, not its own date', async () => {
+      const none = await cli(['suppressions', 'export', '--since'], env);
+      expect(none.code).to.equal(2);
+      expect(none.stderr).to.equal('--since needs a value\n');
+      const before = new Date().toISOString();
+      await new Promise((r) => setTimeout(r, 5));
+      const late = write('late.csv', 'email,date\nbackdated@example.com,2020-01-01\n');
+      expect((await cli(['suppressions', 'import', late], env)).code).to.equal(0);
+      const r = await cli(['suppressions', 'export', '--since', before], env);
+      expect(r.code).to.equal(0);
+      const rows = parse(r.stdout, { columns: true }) as Array<Record<string, string>>;
+      expect(rows.map((x) => x.email)).to.deep.equal(['backdated@example.com']);
+      expect(rows[0]!.date).to.equal('2020-01-01T00:00:00.000Z');
+    });
+
+    it('export neutralises formula cells, and importing the export gives back the same values', async () => {
+      const evil = write(
+        'evil.csv',
+        'email,reason,source\n"=HYPERLINK(""http://x"")@example.com",+SUM(1),@bad\nplain@example.com,-1 day,\tTAB\n',
+      );
+      const imported = await cli(['suppressions', 'import', evil, '--actor', '=cmd'], env);
+      expect(imported.code, imported.stdout + imported.stderr).to.equal(0);
+      const r = await cli(['suppressions', 'export'], env);
+      const cells = (parse(r.stdout, { relax_quotes: false }) as string[][]).flat();
+      for (const c of cells) expect(c, JSON.stringify(c)).to.not.match(/^[=+\-@\t\r]/);
+      expect(r.stdout).to.contain(`"'=hyperlink(""http://x"")@example.com"`);
+      expect(r.stdout).to.contain(`"'+SUM(1)"`);
+      expect(r.stdout).to.contain(`"'-1 day"`);
+      // The export read back: the same addresses and reasons, nothing new to suppress.
+      const exported = write('exported.csv', r.stdout);
+      const again = await cli(['suppressions', 'import', exported], env);
+      expect(again.stdout).to.match(/; 0 addresses suppressed, \d+ already suppressed/);
+      const report = await services.durableStatus.explain('=HYPERLINK("http://x")@example.com');
+      expect(report.status?.reason).to.equal('+SUM(1)');
+    });
+
+    it('add and remove one address through the durable rules: everyone holding it follows', async () => {
+      const a = await services.leads.sync({ email: 'one@example.com' }, { path: web });
+      const b = await services.leads.sync(
+        { email: 'ONE@example.com' },
+        { path: web, partition: 'East', matchByEmail: false },
+      );
+      const flags = async () =>
+        (await services.leads.find({ keyType: 'EMAIL', keyValue: 'one@example.com' }))
+          .sort((x, y) => x.id - y.id)
+          .map((l) => l.unsubscribed);
+      expect(a.leadId).to.not.equal(b.leadId);
+
+      const noReason = await cli(['suppressions', 'add', 'one@example.com'], env);
+      expect(noReason.code).to.equal(2);
+      expect(noReason.stderr).to.contain('--reason');
+      const bad = await cli(['suppressions', 'add', 'not an address', '--reason', 'x'], env);
+      expect(bad.code).to.equal(2);
+      expect(bad.stderr).to.equal('not an address: Email is not a valid address\n');
+
+      const added = await cli(
+        [
+          'suppressions',
+          'add',
+          'One@Example.com',
+          '--reason',
+          'asked by letter',
+          '--actor',
+          'ops-jane',
+        ],
+        env,
+      );
+      expect(added.code, added.stderr).to.equal(0);
+      expect(added.stdout).to.equal('one@example.com suppressed; 2 people unsubscribed.\n');
+      expect(await flags()).to.deep.equal([true, true]);
+      const again = await cli(['suppressions', 'add', 'one@example.com', '--reason', 'x'], env);
+      expect(again.stdout).to.contain('already suppressed: nothing changed');
+
+      const removed = await cli(
+        ['suppressions', 'remove', 'one@example.com', '--reason', 'wrote to opt back in'],
+        env,
+      );
+      expect(removed.code, removed.stderr).to.equal(0);
+      expect(removed.stdout).to.equal(
+        'one@example.com no longer suppressed; 2 people resubscribed.\n',
+      );
+      expect(await flags()).to.deep.equal([false, false]);
+      const history = (await services.durableStatus.explain('one@example.com')).history;
+      expect(history.map((h) => [h.unsubscribed, h.reason, h.source])).to.deep.equal([
+        [true, 'asked by letter', 'Command line (ops-jane)'],
+        [false, 'wrote to opt back in', `Command line (${OS_USER})`],
+      ]);
+      // Nobody holds it yet: the status waits for the first person.
+      await cli(['suppressions', 'add', 'later@example.com', '--reason', 'complaint'], env);
+      const later = await services.leads.sync({ email: 'later@example.com' }, { path: web });
+      expect(later.lead.unsubscribed).to.equal(true);
+      expect(await services.durableStatus.findViolations()).to.deep.equal([]);
+    });
+  });
+}

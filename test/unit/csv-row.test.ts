@@ -1,0 +1,29 @@
+import { expect } from 'chai';
+import { csvField, csvRow, unneutralise } from '../../src/csv-row.js';
+
+describe('CSV cells (every export)', () => {
+  it('neutralises cells a spreadsheet would run as formulas (OWASP: = + - @ TAB CR)', () => {
+    expect(csvField('=HYPERLINK("http://x","y")')).to.equal(`"'=HYPERLINK(""http://x"",""y"")"`);
+    expect(csvField('+SUM(1,2)')).to.equal(`"'+SUM(1,2)"`);
+    expect(csvField('-2+3')).to.equal(`"'-2+3"`);
+    expect(csvField('@cmd')).to.equal(`"'@cmd"`);
+    expect(csvField('\t=1')).to.equal(`"'\t=1"`);
+    expect(csvField('\r=1')).to.equal(`"'\r=1"`);
+  });
+
+  it('leaves ordinary text, numbers and booleans as they are, quoting only when needed', () => {
+    expect(csvField('ann@example.com')).to.equal('ann@example.com');
+    expect(csvField('a, b')).to.equal('"a, b"');
+    expect(csvField('say "hi"')).to.equal('"say ""hi"""');
+    expect(csvField(' padded')).to.equal('" padded"');
+    expect(csvField(-1)).to.equal('-1');
+    expect(csvField(true)).to.equal('true');
+    expect(csvField(null)).to.equal('');
+    expect(csvRow(['=x', 2, 'a'])).to.equal(`"'=x",2,a\n`);
+  });
+
+  it('reads a neutralised cell back as it was', () => {
+    for (const v of ['=1+1', '+x', '-y', '@z', '\tq', "'plain", 'plain'])
+      expect(unneutralise(csvField(v).replace(/^"|"$/g, '').replace(/""/g, '"'))).to.equal(v);
+  });
+});
