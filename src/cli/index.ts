@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { OPERATORS_HELP, runOperatorsCommand } from '../admin/operators-command.js';
-import { ConfigError, loadConfig, settings, type Config } from '../config.js';
+import { ConfigError, loadConfig, type Config } from '../config.js';
 import { connectionProblem, openDatabase } from '../data-access/database.js';
-import { migrateLatest, migrationStatus, rollback } from '../data-access/migrator.js';
+import { migrateLatest } from '../data-access/migrator.js';
 import { OperatorSessionRepository } from '../data-access/operator-session.repository.js';
 import { OperatorRepository } from '../data-access/operator.repository.js';
 import { openUserRepository } from '../data-access/user.repository.js';
@@ -10,7 +10,16 @@ import { OperatorService } from '../domain/operator.service.js';
 import { createServices } from '../domain/services.js';
 import { UserService } from '../domain/user.service.js';
 import { isAppError } from '../errors.js';
+import { CONFIG_HELP, runConfigCommand } from './config.command.js';
 import { formatAddressReport } from './explain.command.js';
+import {
+  BACKUP_HELP,
+  MIGRATE_HELP,
+  RESTORE_HELP,
+  runBackupCommand,
+  runMigrateCommand,
+  runRestoreCommand,
+} from './operations.command.js';
 import { runSuppressionsCommand, SUPPRESSIONS_HELP } from './suppressions.command.js';
 import { start, StartError, type Running } from '../main.js';
 import { VERSION } from '../package-info.js';
@@ -21,7 +30,7 @@ const HELP: Record<string, string> = {
 
 Commands:
   serve                       start the SOAP service (applies pending migrations first)
-  migrate [latest|rollback|status]
+  migrate [latest|status|rollback]
                               manage the database schema (default: latest)
   users add [--id ID] [--description TEXT] | list | remove ID
                               manage SOAP API users
@@ -32,13 +41,15 @@ Commands:
                               load, dump, suppress or lift master email statuses
   explain EMAIL               why an address is (un)subscribed: status, history, people
   verify                      check the durable-unsubscribe invariant; exit 1 on any violation
-  config                      list every environment variable, its default and meaning
+  config [--defaults]         the settings in effect (secrets masked), or defaults and meanings
+  backup FILE                 copy the SQLite database while it runs (PostgreSQL: pg_dump)
+  restore FILE                put an SQLite backup in place (service stopped)
+  --version                   print the version
 
 Run "durable-unsubscribe <command> --help" for a command's help.`,
   serve:
     'Usage: durable-unsubscribe serve\n\nStarts the service on PORT (default 8080). Configuration comes from the environment: see "durable-unsubscribe config".',
-  migrate:
-    'Usage: durable-unsubscribe migrate [latest|rollback|status]\n\n  latest    apply every pending migration (default)\n  rollback  undo the last batch\n  status    list applied and pending migrations',
+  migrate: MIGRATE_HELP,
   users:
     'Usage: durable-unsubscribe users add [--id ID] [--description TEXT]\n       durable-unsubscribe users list\n       durable-unsubscribe users remove ID\n\n"add" prints the new user id and encryption key once.',
   operators: OPERATORS_HELP,
@@ -47,8 +58,9 @@ Run "durable-unsubscribe <command> --help" for a command's help.`,
     'Usage: durable-unsubscribe explain EMAIL\n\nShows the master email status of the address, its full history (when, which path, which\nperson), and every person holding the address in every partition.',
   verify:
     'Usage: durable-unsubscribe verify\n\nChecks that every person with an address agrees with its master email status. Exits 1 and lists violations if any.',
-  config:
-    'Usage: durable-unsubscribe config\n\nLists every setting: environment variable, default, meaning.',
+  config: CONFIG_HELP,
+  backup: BACKUP_HELP,
+  restore: RESTORE_HELP,
 };
 
 function option(args: string[], name: string): string | undefined {
@@ -123,43 +135,20 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP[command]! + '\n');
     return 0;
   }
-  if (command === 'config') {
-    for (const s of Object.values(settings)) {
-      process.stdout.write(
-        `${s.env.padEnd(26)} default: ${JSON.stringify(s.default).padEnd(12)} ${s.meaning}\n`,
-      );
-    }
-    return 0;
-  }
+  if (command === 'config') return runConfigCommand(args, process.env, process.stdout);
   const config = loadConfig();
   switch (command) {
     case 'serve':
       await serve(config);
       return -1;
-    case 'migrate': {
-      const action = args[0] ?? 'latest';
-      return withDatabase(config, async (db) => {
-        if (action === 'latest') {
-          const applied = await migrateLatest(db);
-          process.stdout.write(
-            applied.length ? `Applied: ${applied.join(', ')}\n` : 'Already up to date.\n',
-          );
-        } else if (action === 'rollback') {
-          const undone = await rollback(db);
-          process.stdout.write(
-            undone.length ? `Rolled back: ${undone.join(', ')}\n` : 'Nothing to roll back.\n',
-          );
-        } else if (action === 'status') {
-          const s = await migrationStatus(db);
-          for (const m of s.applied) process.stdout.write(`applied  ${m}\n`);
-          for (const m of s.pending) process.stdout.write(`pending  ${m}\n`);
-        } else {
-          process.stderr.write(HELP.migrate + '\n');
-          return 2;
-        }
-        return 0;
-      });
-    }
+    case 'migrate':
+      return withDatabase(config, (db) =>
+        runMigrateCommand(args, db, config, { out: process.stdout, err: process.stderr }),
+      );
+    case 'backup':
+      return runBackupCommand(args, config, { out: process.stdout, err: process.stderr });
+    case 'restore':
+      return runRestoreCommand(args, config, { out: process.stdout, err: process.stderr });
     case 'users':
       return withDatabase(config, async (db) => {
         await migrateLatest(db);

@@ -39,7 +39,32 @@ export async function rollback(db: Database, all = false): Promise<string[]> {
 export async function migrationStatus(db: Database): Promise<MigrationStatus> {
   const [applied, pending] = (await db.knex.migrate.list(config())) as [
     Array<{ name: string }>,
-    Array<{ file: string }>,
+    Array<string | { file?: string; name?: string }>,
   ];
-  return { applied: applied.map((m) => m.name), pending: pending.map((m) => m.file) };
+  // Pending entries are what the migration source lists: here, plain names.
+  const nameOf = (m: string | { file?: string; name?: string }) =>
+    typeof m === 'string' ? m : (m.name ?? m.file ?? String(m));
+  return { applied: applied.map((m) => m.name), pending: pending.map(nameOf) };
+}
+
+/** The migrations `rollback` would undo (the last batch), newest first. */
+export async function lastBatch(db: Database): Promise<string[]> {
+  if (!(await db.knex.schema.hasTable('knex_migrations'))) return [];
+  const rows = (await db
+    .knex('knex_migrations')
+    .select('name')
+    .where('batch', db.knex('knex_migrations').max('batch'))
+    .orderBy('id', 'desc')) as Array<{ name: string }>;
+  return rows.map((r) => r.name);
+}
+
+/**
+ * Whether undoing a migration loses stored data (drops tables or columns that hold it). A
+ * migration says `export const rollbackDestroysData = false` when it does not; one that says
+ * nothing is taken to destroy data.
+ */
+export function rollbackDestroysData(name: string): boolean {
+  const found = migrations.find(([n]) => n === name);
+  const flag = (found?.[1] as { rollbackDestroysData?: boolean } | undefined)?.rollbackDestroysData;
+  return flag !== false;
 }

@@ -1,0 +1,73 @@
+import { ConfigError, settings } from '../config.js';
+
+export const CONFIG_HELP = `Usage: durable-unsubscribe config [--defaults]
+
+Lists every setting with the value this process would use (from the environment, or the
+default), and where it came from; secrets are masked. Exits 1 if any value is invalid.
+--defaults lists the defaults and what each setting means instead.`;
+
+// Settings holding secrets: their values are never printed (those of later settings too,
+// by their names).
+const SECRET_NAME = /SECRET|PASSWORD|TOKEN|(^|_)KEY($|_)/;
+const CREDENTIAL_LISTS = new Set(['MKTOWS_USERS', 'ADMIN_USERS']);
+
+/** A value as it may be shown: passwords, keys and secrets masked. */
+export function maskedValue(env: string, raw: string): string {
+  if (raw === '') return raw;
+  if (env === 'DATABASE_URL') {
+    try {
+      const u = new URL(raw);
+      if (u.password) u.password = '***';
+      return u.toString();
+    } catch {
+      return '***';
+    }
+  }
+  if (CREDENTIAL_LISTS.has(env)) {
+    // The names are not secret; the keys and passwords after the colon are.
+    return raw
+      .split(',')
+      .map((pair) => `${pair.slice(0, Math.max(pair.indexOf(':'), 0)).trim()}:***`)
+      .join(',');
+  }
+  if (SECRET_NAME.test(env)) return `*** (${raw.length} characters)`;
+  return raw;
+}
+
+/** `config`: the effective configuration; returns the exit code. */
+export function runConfigCommand(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  out: NodeJS.WritableStream,
+): number {
+  const all = Object.values(settings);
+  const width = Math.max(...all.map((s) => s.env.length)) + 2;
+  if (args.includes('--defaults')) {
+    for (const s of all)
+      out.write(
+        `${s.env.padEnd(width)} default: ${JSON.stringify(s.default).padEnd(12)} ${s.meaning}\n`,
+      );
+    return 0;
+  }
+  let invalid = 0;
+  for (const s of all) {
+    const given = env[s.env];
+    const raw = given ?? s.default;
+    let problem = '';
+    let effective = raw;
+    try {
+      const parsed = (s.parse as (raw: string) => unknown)(raw);
+      // What the service will use: a resolved DATA_DIR, a trimmed value.
+      if (['string', 'number', 'boolean'].includes(typeof parsed)) effective = String(parsed);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problem = `  INVALID: ${error.message}`;
+      invalid++;
+    }
+    const shown = maskedValue(s.env, effective);
+    out.write(
+      `${s.env.padEnd(width)}${JSON.stringify(shown).padEnd(24)} ${given === undefined ? '(default)' : '(environment)'}${problem}\n`,
+    );
+  }
+  return invalid > 0 ? 1 : 0;
+}

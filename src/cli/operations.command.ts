@@ -1,0 +1,189 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError, type Config } from '../config.js';
+import { backupSqlite, BackupRefused, restoreSqlite } from '../data-access/backup.js';
+import {
+  databaseHost,
+  openDatabase,
+  SQLITE_FILE_NAME,
+  type Database,
+} from '../data-access/database.js';
+import {
+  lastBatch,
+  migrateLatest,
+  migrationStatus,
+  rollback,
+  rollbackDestroysData,
+} from '../data-access/migrator.js';
+
+export const MIGRATE_HELP = `Usage: durable-unsubscribe migrate [latest|status|rollback [--yes-destroy-data] [--backup FILE]]
+
+  latest    apply every pending migration (default; "serve" does it at start)
+  status    list applied and pending migrations by name
+  rollback  undo the last batch of migrations. A migration whose undoing drops stored data
+            (the first start applies them all as one batch: every person, status and history
+            row) is refused unless --yes-destroy-data is given; then the SQLite database is
+            first backed up (to --backup FILE, or DATA_DIR/before-rollback-TIME.sqlite).
+            On PostgreSQL take a pg_dump first: the refusal says how.`;
+
+export const BACKUP_HELP = `Usage: durable-unsubscribe backup FILE
+
+Copies the embedded SQLite database to FILE (a new file, mode 0600) with SQLite's online backup
+API: a consistent snapshot while the service keeps running and writing. Keep the key-sealing
+secret (DATA_DIR/user-key.secret, or USER_KEY_SECRET) with it. PostgreSQL is backed up with
+pg_dump or continuous archiving: see docs/operations.md.`;
+
+export const RESTORE_HELP = `Usage: durable-unsubscribe restore FILE
+
+Replaces the embedded SQLite database in DATA_DIR with the backup FILE. Stop the service first
+(restore refuses while any process has the database open). The database being replaced is
+first copied to DATA_DIR/before-restore-TIME.sqlite. Run "durable-unsubscribe verify" after.
+PostgreSQL: pg_restore (see docs/operations.md).`;
+
+type Io = { out: NodeJS.WritableStream; err: NodeJS.WritableStream };
+
+function pgDumpHint(config: Config): string {
+  const u = new URL(config.databaseUrl);
+  return `pg_dump --format=custom --file=du-$(date +%F).dump --host=${u.hostname} --port=${u.port || 5432}${u.username ? ` --username=${decodeURIComponent(u.username)}` : ''} ${decodeURIComponent(u.pathname.slice(1))}`;
+}
+
+function stamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-');
+}
+
+function flagValue(args: readonly string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  const v = i >= 0 ? args[i + 1] : undefined;
+  if (i >= 0 && (v === undefined || v.startsWith('--')))
+    throw new ConfigError(`${name} needs a value`);
+  return v;
+}
+
+export async function runMigrateCommand(
+  args: readonly string[],
+  db: Database,
+  config: Config,
+  io: Io,
+): Promise<number> {
+  const action = args[0] ?? 'latest';
+  if (action === 'latest') {
+    const applied = await migrateLatest(db);
+    io.out.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Already up to date.\n');
+    return 0;
+  }
+  if (action === 'status') {
+    const s = await migrationStatus(db);
+    for (const m of s.applied) io.out.write(`applied  ${m}\n`);
+    for (const m of s.pending) io.out.write(`pending  ${m}\n`);
+    return 0;
+  }
+  if (action !== 'rollback') {
+    io.err.write(MIGRATE_HELP + '\n');
+    return 2;
+  }
+  const batch = await lastBatch(db);
+  if (batch.length === 0) {
+    io.out.write('Nothing to roll back.\n');
+    return 0;
+  }
+  const destroying = batch.filter(rollbackDestroysData);
+  if (destroying.length > 0) {
+    if (!args.includes('--yes-destroy-data')) {
+      io.err.write(
+        `Refused: rolling back ${destroying.join(', ')} deletes stored data (people, statuses, history or users).\n` +
+          (db.engine === 'postgres'
+            ? `Take a backup first (${pgDumpHint(config)}), then run "migrate rollback --yes-destroy-data".\n`
+            : 'Run "migrate rollback --yes-destroy-data" to go ahead; the database is backed up first.\n'),
+      );
+      return 2;
+    }
+    if (db.engine === 'sqlite' && config.dataDir !== ':memory:') {
+      const file =
+        flagValue(args, '--backup') ??
+        path.join(config.dataDir, `before-rollback-${stamp()}.sqlite`);
+      await backupSqlite(db, file);
+      io.out.write(`Backed up to ${file} before rolling back.\n`);
+    } else if (db.engine === 'postgres') {
+      io.out.write(
+        `No backup taken here: PostgreSQL backups are pg_dump's (${pgDumpHint(config)}).\n`,
+      );
+    }
+  }
+  const undone = await rollback(db);
+  io.out.write(undone.length ? `Rolled back: ${undone.join(', ')}\n` : 'Nothing to roll back.\n');
+  return 0;
+}
+
+export async function runBackupCommand(
+  args: readonly string[],
+  config: Config,
+  io: Io,
+): Promise<number> {
+  const file = args[0];
+  if (!file || file.startsWith('--')) {
+    io.err.write(BACKUP_HELP + '\n');
+    return 2;
+  }
+  if (config.databaseUrl) {
+    io.err.write(
+      `backup copies the embedded SQLite database; PostgreSQL at ${databaseHost(config.databaseUrl)} is backed up with pg_dump: ${pgDumpHint(config)}\n`,
+    );
+    return 2;
+  }
+  if (config.dataDir === ':memory:') {
+    io.err.write('backup: DATA_DIR=:memory: keeps nothing to back up\n');
+    return 2;
+  }
+  if (!fs.existsSync(path.join(config.dataDir, SQLITE_FILE_NAME))) {
+    io.err.write(`backup: there is no database in ${config.dataDir} (DATA_DIR)\n`);
+    return 1;
+  }
+  const db = openDatabase(config);
+  try {
+    await migrationStatus(db); // a database that is not ours (or damaged) fails here
+    const { bytes } = await backupSqlite(db, file);
+    io.out.write(
+      `Backed up ${db.location} to ${file} (${bytes} bytes). Keep ${path.join(config.dataDir, 'user-key.secret')} (or USER_KEY_SECRET) with it: stored SOAP keys are sealed with it.\n`,
+    );
+    return 0;
+  } catch (error) {
+    if (!(error instanceof BackupRefused)) throw error;
+    io.err.write(`backup: ${error.message}\n`);
+    return 1;
+  } finally {
+    await db.close();
+  }
+}
+
+export async function runRestoreCommand(
+  args: readonly string[],
+  config: Config,
+  io: Io,
+): Promise<number> {
+  const file = args[0];
+  if (!file || file.startsWith('--')) {
+    io.err.write(RESTORE_HELP + '\n');
+    return 2;
+  }
+  if (config.databaseUrl) {
+    io.err.write(
+      'restore replaces the embedded SQLite database; PostgreSQL is restored with pg_restore (see docs/operations.md)\n',
+    );
+    return 2;
+  }
+  if (config.dataDir === ':memory:') {
+    io.err.write('restore: DATA_DIR=:memory: has no database file to replace\n');
+    return 2;
+  }
+  try {
+    const previous = await restoreSqlite(config.dataDir, file);
+    io.out.write(
+      `Restored ${file} into ${config.dataDir}.${previous ? ` The database it replaced is in ${previous}.` : ''} Check it with "durable-unsubscribe verify".\n`,
+    );
+    return 0;
+  } catch (error) {
+    if (!(error instanceof BackupRefused)) throw error;
+    io.err.write(`restore: ${error.message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,153 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { SQLITE_FILE_NAME, type Database } from './database.js';
+
+/** Why a backup or restore cannot be done, for one line on the command line. */
+export class BackupRefused extends Error {
+  override name = 'BackupRefused';
+}
+
+interface SqliteDriverConnection {
+  backup(file: string, options?: { progress?: () => number }): Promise<unknown>;
+}
+interface KnexClientPool {
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<unknown>;
+}
+
+// Pages per backup step: all of them, so the copy is one read transaction that writers in
+// other processes cannot restart (WAL lets them go on writing meanwhile).
+const WHOLE_FILE = 0x7fffffff;
+
+function checkSqliteFile(file: string): void {
+  let db: BetterSqlite3.Database;
+  try {
+    db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+  } catch {
+    throw new BackupRefused(`${file} is not an SQLite database`);
+  }
+  try {
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') throw new BackupRefused(`${file} is damaged: ${String(check)}`);
+    const tables = new Set(
+      (
+        db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{
+          name: string;
+        }>
+      ).map((t) => t.name),
+    );
+    for (const t of ['knex_migrations', 'email_status', 'leads'])
+      if (!tables.has(t)) throw new BackupRefused(`${file} is not a durable-unsubscribe database`);
+  } catch (error) {
+    if (error instanceof BackupRefused) throw error;
+    throw new BackupRefused(`${file} is not an SQLite database`);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * A consistent copy of the embedded database through SQLite's online backup API, while the
+ * service keeps running: written beside `file`, checked, made 0600, then renamed into place.
+ */
+export async function backupSqlite(database: Database, file: string): Promise<{ bytes: number }> {
+  if (database.engine !== 'sqlite' || database.location === ':memory:')
+    throw new BackupRefused('backup copies the embedded SQLite database (DATA_DIR)');
+  const target = path.resolve(file);
+  if (fs.existsSync(target)) throw new BackupRefused(`${file} exists: give a new file name`);
+  if (!fs.existsSync(path.dirname(target)))
+    throw new BackupRefused(`directory ${path.dirname(file)} does not exist`);
+  const partial = `${target}.partial-${process.pid}`;
+  const client = database.knex.client as unknown as KnexClientPool;
+  const connection = (await client.acquireConnection()) as SqliteDriverConnection;
+  try {
+    // Created empty and 0600 first: SQLite keeps an existing file's mode.
+    fs.closeSync(fs.openSync(partial, 'w', 0o600));
+    await connection.backup(partial, { progress: () => WHOLE_FILE });
+    fs.chmodSync(partial, 0o600);
+    checkSqliteFile(partial);
+    fs.renameSync(partial, target);
+  } catch (error) {
+    fs.rmSync(partial, { force: true });
+    throw error;
+  } finally {
+    await client.releaseConnection(connection);
+  }
+  return { bytes: fs.statSync(target).size };
+}
+
+/** Other processes of this machine holding `file` open (found through /proc; Linux). */
+export function processesHolding(file: string): number[] {
+  const wanted = new Set([file, `${file}-wal`, `${file}-shm`].map((f) => path.resolve(f)));
+  const found: number[] = [];
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return found;
+  }
+  for (const pid of entries) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    let fds: string[];
+    try {
+      fds = fs.readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue; // gone, or another user's process
+    }
+    for (const fd of fds) {
+      try {
+        if (wanted.has(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))) {
+          found.push(Number(pid));
+          break;
+        }
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * Replaces the embedded database in `dataDir` with the backup `file`, the service stopped.
+ * The database being replaced is first backed up beside it; returns that copy's path.
+ */
+export async function restoreSqlite(dataDir: string, file: string): Promise<string | null> {
+  const source = path.resolve(file);
+  if (!fs.existsSync(source)) throw new BackupRefused(`No such file: ${file}`);
+  checkSqliteFile(source);
+  const live = path.join(dataDir, SQLITE_FILE_NAME);
+  if (source === path.resolve(live)) throw new BackupRefused(`${file} is the database itself`);
+  const holders = processesHolding(live);
+  if (holders.length > 0)
+    throw new BackupRefused(
+      `the database is open in process ${holders.join(', ')}: stop the service (and any command using it) first`,
+    );
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  let previous: string | null = null;
+  if (fs.existsSync(live)) {
+    previous = path.join(
+      dataDir,
+      `before-restore-${new Date().toISOString().replace(/[:.]/g, '-')}.sqlite`,
+    );
+    const current = new BetterSqlite3(live, { fileMustExist: true });
+    fs.closeSync(fs.openSync(previous, 'wx', 0o600));
+    try {
+      await current.backup(previous, { progress: () => WHOLE_FILE });
+    } finally {
+      current.close();
+    }
+    fs.chmodSync(previous, 0o600);
+    for (const f of [live, `${live}-wal`, `${live}-shm`]) fs.rmSync(f, { force: true });
+  }
+  const backup = new BetterSqlite3(source, { readonly: true, fileMustExist: true });
+  try {
+    fs.closeSync(fs.openSync(live, 'w', 0o600));
+    await backup.backup(live, { progress: () => WHOLE_FILE });
+  } finally {
+    backup.close();
+  }
+  fs.chmodSync(live, 0o600);
+  return previous;
+}
