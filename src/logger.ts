@@ -1,4 +1,4 @@
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { pino, stdTimeFunctions, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -10,6 +10,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   const options = {
     level,
     base: { service: 'durable-unsubscribe' },
+    // "time":"2026-03-01T12:00:00.000Z": what log shippers and people read without converting.
+    timestamp: stdTimeFunctions.isoTime,
     redact: {
       paths: [
         'encryptionKey',

@@ -10,16 +10,17 @@ import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { ALICE } from './support.js';
+import { chromiumOrSkip } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+let chromiumPath = '';
 const ARTIFACTS = path.resolve('test-artifacts', 'admin');
 const web = ChangePaths.webService();
 
-/** Debian's chromium, headless, with a profile of its own that is thrown away afterwards. */
+/** Chromium (CHROMIUM_PATH or a usual location), headless, with a profile of its own that is thrown away afterwards. */
 async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'du-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: chromiumPath,
     headless: true,
     args: [
       '--headless',
@@ -61,8 +62,7 @@ for (const engine of testEngines()) {
     let annEast: number;
 
     before(async function () {
-      if (!fs.existsSync(CHROMIUM))
-        throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
+      chromiumPath = chromiumOrSkip(this);
       fs.mkdirSync(ARTIFACTS, { recursive: true });
       svc = await startTestService(engine, { adminUsers: [ALICE] });
       services = svc.running.services;
