@@ -5,6 +5,7 @@ import { runOperatorsCommand, type CommandIo } from '../../src/admin/operators-c
 import type { OperatorService } from '../../src/domain/operator.service.js';
 import { testEngines } from '../support/database.js';
 import { startTestService, type TestService } from '../support/service.js';
+import { BUILT_CLI } from '../support/service-process.js';
 import { AdminClient } from './support.js';
 
 interface Run {
@@ -13,10 +14,10 @@ interface Run {
   stderr: string;
 }
 
-/** The CLI as a user runs it, over the test service's database. */
+/** The CLI as a user runs it (the built binary), over the test service's database. */
 function cli(svc: TestService, args: string[], stdin = ''): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
+    const child = spawn(process.execPath, [BUILT_CLI, ...args], {
       env: {
         PATH: process.env.PATH,
         DATABASE_URL: svc.config.databaseUrl,

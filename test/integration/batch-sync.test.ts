@@ -93,8 +93,8 @@ async function state(db: Database) {
   return {
     // Times differ (PostgreSQL runs a batch with creates twice); everything else must not.
     leads: await rows('leads', 'id', ['created_at', 'updated_at']),
-    status: await rows('email_status', 'email_key', ['changed_at']),
-    history: await rows('email_status_history', 'id', ['id', 'changed_at']),
+    status: await rows('email_status', 'email_key', ['changed_at', 'recorded_at']),
+    history: await rows('email_status_history', 'id', ['id', 'changed_at', 'recorded_at']),
     activities: (await rows('activities', 'id', ['id', 'created_at'])).map((a) => ({
       ...a,
       extra:
