@@ -41,8 +41,18 @@ public final class QuickStart {
     ParamsSyncLead sync = new ParamsSyncLead();
     sync.setLeadRecord(record);
     sync.setReturnLead(false);
-    ResultSyncLead synced =
-        port.syncLead(sync, MktowsClient.authentication(userId, key), null).getResult();
+    ResultSyncLead synced;
+    try {
+      synced = port.syncLead(sync, MktowsClient.authentication(userId, key), null).getResult();
+    } catch (SOAPFaultException e) {
+      // One line, not a stack trace: a wrong key is the commonest first mistake.
+      String code = MktowsClient.faultCode(e);
+      System.err.println(
+          "error: " + e.getFault().getFaultString() + " (code " + code + ")"
+              + ("20014".equals(code) ? ": check the user id and encryption key" : ""));
+      System.exit(1);
+      return;
+    }
     System.out.println(
         "syncLead: lead " + synced.getLeadId() + " " + synced.getSyncStatus().getStatus());
 

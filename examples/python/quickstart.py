@@ -3,12 +3,15 @@
 
     python3 quickstart.py https://mktows.example.com/soap/mktows/2_9?WSDL USER_ID ENCRYPTION_KEY ann@example.com
 
-Needs zeep (pip install zeep, or apt install python3-zeep).
+Needs zeep: python3 -m pip install zeep (or, on Debian/Ubuntu: apt install python3-zeep).
 """
 
 import sys
 
-import zeep
+try:
+    import zeep
+except ImportError:
+    sys.exit("error: needs zeep: python3 -m pip install zeep (or: apt install python3-zeep)")
 
 from mktows_client import attribute, authentication, connect, fault_code
 
@@ -54,4 +57,11 @@ def main(wsdl_url, user_id, encryption_key, email):
 if __name__ == "__main__":
     if len(sys.argv) != 5:
         sys.exit(f"usage: {sys.argv[0]} WSDL_URL USER_ID ENCRYPTION_KEY EMAIL")
-    sys.exit(main(*sys.argv[1:]))
+    try:
+        sys.exit(main(*sys.argv[1:]))
+    except zeep.exceptions.Fault as fault:
+        # One line, not a traceback: a wrong key is the commonest first mistake.
+        hint = ": check the user id and encryption key" if fault_code(fault) == "20014" else ""
+        sys.exit(f"error: {fault.message} (code {fault_code(fault)}){hint}")
+    except (OSError, zeep.exceptions.Error) as error:
+        sys.exit(f"error: cannot use {sys.argv[1]}: {error}")

@@ -1,0 +1,75 @@
+import path from 'node:path';
+import { expect } from 'chai';
+import { testEngines } from '../support/database.js';
+import { startTestService, TEST_USER, type TestService } from '../support/service.js';
+import { REPO_ROOT, run } from './worked-example.js';
+
+/**
+ * The worked examples in examples/ (what a new user runs first): two people on one address,
+ * one unsubscribes, the other follows, the activity says why; a wrong key is one line.
+ */
+const EXAMPLES = path.join(REPO_ROOT, 'examples');
+const CLIENTS = [
+  {
+    name: 'Python (zeep)',
+    command: '/usr/bin/python3',
+    worked: path.join(EXAMPLES, 'python', 'worked_example.py'),
+    quickstart: path.join(EXAMPLES, 'python', 'quickstart.py'),
+  },
+  {
+    name: 'PHP (SoapClient)',
+    command: 'php',
+    worked: path.join(EXAMPLES, 'php', 'worked_example.php'),
+    quickstart: path.join(EXAMPLES, 'php', 'quickstart.php'),
+  },
+];
+
+function expectWorkedExample(out: string, email: string): void {
+  const lines = out.trim().split('\n');
+  expect(lines[0]).to.match(
+    new RegExp(
+      `^1\\. A is lead \\d+ \\(CREATED\\), B is lead \\d+ \\(CREATED\\), both <${email.replace(/\./g, '\\.')}>$`,
+    ),
+  );
+  expect(lines[1]).to.equal('   Unsubscribed: A=false B=false');
+  expect(lines[2]).to.equal('2. A unsubscribes');
+  expect(lines[3]).to.equal('   Unsubscribed: A=true B=true  (B followed)');
+  expect(lines[4]).to.match(
+    /^3\. B's activity at \d{4}-\d\d-\d\dT\S+: Unsubscribed false -> true, reason: System flow action sysActionChangeDataValue updateLeadEmailStatus$/,
+  );
+}
+
+for (const engine of testEngines()) {
+  describe(`the examples' worked example (${engine.name})`, function () {
+    this.timeout(60000);
+    let service: TestService;
+    before(async () => (service = await startTestService(engine)));
+    after(() => service?.stop());
+
+    for (const client of CLIENTS) {
+      it(`${client.name}: the other person follows, and the activity says why`, async () => {
+        const email = `worked.${path.extname(client.worked).slice(1)}@example.com`;
+        const r = await run(client.command, [
+          client.worked,
+          service.wsdlUrl,
+          TEST_USER.userId,
+          TEST_USER.encryptionKey,
+          email,
+        ]);
+        expect(r.code, r.stderr + r.stdout).to.equal(0);
+        expectWorkedExample(r.stdout, email);
+      });
+
+      it(`${client.name}: a wrong key is one line naming the fault, exit 1`, async () => {
+        for (const script of [client.worked, client.quickstart]) {
+          const args = [script, service.wsdlUrl, TEST_USER.userId, 'WRONG-KEY', 'x@example.com'];
+          const r = await run(client.command, args);
+          expect(r.code, script).to.equal(1);
+          expect(r.stderr, script).to.equal(
+            'error: 20014 - Authentication failed (code 20014): check the user id and encryption key\n',
+          );
+        }
+      });
+    }
+  });
+}
