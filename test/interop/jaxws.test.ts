@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { expectExampleOutput, WRONG_KEY_LINE } from './examples-output.js';
 import { testEngines } from '../support/database.js';
 import { startTestService, TEST_USER, type TestService } from '../support/service.js';
 import {
@@ -28,6 +29,7 @@ const CLASSPATH = ['jaxws-rt.jar', 'jaxws-api.jar', 'jaxb-api.jar'].map((j) =>
 const JAVA_SOURCES = [
   path.join(REPO_ROOT, 'examples', 'java', 'MktowsClient.java'),
   path.join(REPO_ROOT, 'examples', 'java', 'QuickStart.java'),
+  path.join(REPO_ROOT, 'examples', 'java', 'DurableExample.java'),
   path.join(INTEROP_DIR, 'clients', 'java', 'WorkedExample.java'),
 ];
 
@@ -121,6 +123,24 @@ for (const engine of testEngines()) {
         email,
       ]);
       expectQuickstartOutput('examples/java/QuickStart.java', r, email);
+    });
+
+    it('runs examples/java/DurableExample.java: the other person follows; a wrong key is one line', async () => {
+      const email = 'worked.jaxws@example.com';
+      const { wsdlUrl } = service!;
+      const r = await java('DurableExample', [
+        wsdlUrl,
+        TEST_USER.userId,
+        TEST_USER.encryptionKey,
+        email,
+      ]);
+      expect(r.code, r.stderr + r.stdout).to.equal(0);
+      expectExampleOutput(r.stdout, email);
+      for (const main of ['DurableExample', 'QuickStart']) {
+        const wrong = await java(main, [wsdlUrl, TEST_USER.userId, 'WRONG-KEY', email]);
+        expect(wrong.code, main).to.equal(1);
+        expect(wrong.stderr, main).to.equal(WRONG_KEY_LINE);
+      }
     });
   });
 }
