@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, type Config } from '../config.js';
+import type { Config } from '../config.js';
 import { backupSqlite, BackupRefused, restoreSqlite } from '../data-access/backup.js';
 import {
   databaseHost,
@@ -51,12 +51,11 @@ function stamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-');
 }
 
-function flagValue(args: readonly string[], name: string): string | undefined {
+/** A flag's value; null when the flag is given without one. */
+function flagValue(args: readonly string[], name: string): string | undefined | null {
   const i = args.indexOf(name);
   const v = i >= 0 ? args[i + 1] : undefined;
-  if (i >= 0 && (v === undefined || v.startsWith('--')))
-    throw new ConfigError(`${name} needs a value`);
-  return v;
+  return i >= 0 && (v === undefined || v.startsWith('--')) ? null : v;
 }
 
 export async function runMigrateCommand(
@@ -98,10 +97,19 @@ export async function runMigrateCommand(
       return 2;
     }
     if (db.engine === 'sqlite' && config.dataDir !== ':memory:') {
-      const file =
-        flagValue(args, '--backup') ??
-        path.join(config.dataDir, `before-rollback-${stamp()}.sqlite`);
-      await backupSqlite(db, file);
+      const given = flagValue(args, '--backup');
+      if (given === null) {
+        io.err.write('--backup needs a file name\n');
+        return 2;
+      }
+      const file = given ?? path.join(config.dataDir, `before-rollback-${stamp()}.sqlite`);
+      try {
+        await backupSqlite(db, file);
+      } catch (error) {
+        if (!(error instanceof BackupRefused)) throw error;
+        io.err.write(`Nothing rolled back: the backup failed: ${error.message}\n`);
+        return 1;
+      }
       io.out.write(`Backed up to ${file} before rolling back.\n`);
     } else if (db.engine === 'postgres') {
       io.out.write(

@@ -76,6 +76,16 @@ for (const engine of testEngines()) {
 
     if (engine.name === 'sqlite') {
       it('with --yes-destroy-data the SQLite database is backed up first, then rolled back', async () => {
+        const nowhere = path.join(dataDir, 'no-such-dir', 'x.sqlite');
+        const failed = await cli(
+          ['migrate', 'rollback', '--yes-destroy-data', '--backup', nowhere],
+          env,
+        );
+        expect(failed.code).to.equal(1);
+        expect(failed.stderr).to.match(
+          /^Nothing rolled back: the backup failed: directory .* does not exist\n$/,
+        );
+        expect((await cli(['migrate', 'status'], env)).stdout).to.not.contain('pending');
         const file = path.join(dataDir, 'kept-before-rollback.sqlite');
         const r = await cli(['migrate', 'rollback', '--yes-destroy-data', '--backup', file], env);
         expect(r.code, r.stderr).to.equal(0);
