@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { builtinModules } from 'node:module';
 import net from 'node:net';
@@ -101,6 +102,29 @@ describe('the package', () => {
     expect([...needed]).to.include('express');
     for (const name of needed)
       expect(pkg.dependencies, `${name} is used at run time`).to.have.property(name);
+  });
+
+  it('packs what a production install runs (npm pack): the built code, the WSDLs, the licence', function () {
+    this.timeout(60000);
+    const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).to.equal(0);
+    const files = (JSON.parse(r.stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map(
+      (f) => f.path,
+    );
+    for (const needed of [
+      'dist/src/cli/index.js',
+      'dist/migrations/index.js',
+      'wsdl/mktows.wsdl',
+      'wsdl/salesforce-outbound.wsdl',
+      'LICENSE',
+      'package.json',
+    ])
+      expect(files, needed).to.include(needed);
+    expect(files.filter((f) => f.startsWith('test/') || f.startsWith('src/'))).to.deep.equal([]);
+    expect(pkg.scripts.prepack).to.equal('npm run build');
   });
 
   it('is published under Apache-2.0 with a changelog entry for its version', () => {
