@@ -81,6 +81,7 @@ export async function createApp({
       requestTimeoutMs: config.requestTimeoutMs,
       allowedOrganizationIds: config.salesforceOrgIds,
       pathSecret: config.salesforcePathSecret,
+      allowedNetworks: config.salesforceAllowedNetworks,
     },
     logger,
   );
