@@ -87,9 +87,6 @@ export async function createApp({
   );
   app.all([OUTBOUND_PATH, `${OUTBOUND_PATH}/:secret`], salesforceOutbound);
 
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

@@ -21,7 +21,7 @@ Commands:
   serve                       start the SOAP service (applies pending migrations first)
   migrate [latest|rollback|status]
                               manage the database schema (default: latest)
-  users add [--id ID] [--description TEXT] | list | remove ID
+  users add [--id ID] [--description TEXT] | list | remove ID | seal
                               manage SOAP API users
   operators add NAME [--password PASSWORD] | list | remove NAME
                               manage operators of the /admin pages
@@ -37,7 +37,7 @@ Run "durable-unsubscribe <command> --help" for a command's help.`,
   migrate:
     'Usage: durable-unsubscribe migrate [latest|rollback|status]\n\n  latest    apply every pending migration (default)\n  rollback  undo the last batch\n  status    list applied and pending migrations',
   users:
-    'Usage: durable-unsubscribe users add [--id ID] [--description TEXT]\n       durable-unsubscribe users list\n       durable-unsubscribe users remove ID\n\n"add" prints the new user id and encryption key once.',
+    'Usage: durable-unsubscribe users add [--id ID] [--description TEXT]\n       durable-unsubscribe users list\n       durable-unsubscribe users remove ID\n       durable-unsubscribe users seal\n\n"add" prints the new user id and encryption key once.\n"seal" seals, with USER_KEY_SECRET and bound to their user id, the stored keys kept in clear\n(stored on PostgreSQL before the secret was set); until then they do not authenticate.',
   operators: OPERATORS_HELP,
   suppressions:
     'Usage: durable-unsubscribe suppressions import FILE [--dry-run] [--rejects FILE]\n       durable-unsubscribe suppressions export [--since DATE]\n\n"import" reads a CSV with a header line: email, and optionally reason, source, date (ISO 8601).\nEvery valid address becomes unsubscribed in the master status, even with no person yet; people\nholding it are unsubscribed by the normal rules. Rejected lines (bad address, duplicate, bad date)\ngo to FILE.rejects.csv (or --rejects). --dry-run reports what would change and writes nothing.\nRunning the same import twice changes nothing the second time.\n\n"export" writes the master status as CSV (email,unsubscribed,reason,source,date) to stdout.',
@@ -99,6 +99,10 @@ async function serve(config: Config): Promise<void> {
     `  WSDL:          ${base}/soap/mktows/2_9?WSDL`,
     `  Operator pages: ${base}/admin/ (operators: "durable-unsubscribe operators add NAME")`,
   ];
+  if (running.metricsPort !== null) {
+    const host = config.metricsHost.includes(':') ? `[${config.metricsHost}]` : config.metricsHost;
+    lines.push(`  Metrics:       http://${host}:${running.metricsPort}/metrics`);
+  }
   if (running.developmentUser) {
     lines.push(
       '  No SOAP user was configured, so a development user was created (shown only this once):',
@@ -174,6 +178,9 @@ async function main(argv: string[]): Promise<number> {
           for (const u of await users.list()) {
             process.stdout.write(`${u.userId}\t${u.origin}\t${u.description ?? ''}\n`);
           }
+        } else if (action === 'seal') {
+          const sealed = await users.sealStoredKeys();
+          process.stdout.write(`Sealed ${sealed} stored key(s) with USER_KEY_SECRET.\n`);
         } else if (action === 'remove' && args[1]) {
           if (!(await users.remove(args[1]))) {
             process.stderr.write(`No stored user ${args[1]}.\n`);

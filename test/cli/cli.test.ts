@@ -8,6 +8,7 @@ import { SQLITE_FILE_NAME, type Database } from '../../src/data-access/database.
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { createServices } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
+import { TEST_KEY_SECRET } from '../support/service.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'dist/src/cli/index.js');
@@ -50,7 +51,9 @@ for (const engine of testEngines()) {
       const made = await engine.create();
       drop = made.drop;
       db = made.db;
-      env = made.url ? { DATABASE_URL: made.url } : { DATABASE_URL: '', DATA_DIR: made.dataDir };
+      env = made.url
+        ? { DATABASE_URL: made.url, USER_KEY_SECRET: TEST_KEY_SECRET }
+        : { DATABASE_URL: '', DATA_DIR: made.dataDir };
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-cli-'));
     });
     after(async () => {
@@ -95,13 +98,11 @@ for (const engine of testEngines()) {
       const list = await cli(['users', 'list'], env);
       expect(list.stdout).to.contain('erp_sync');
       expect(list.stdout).to.not.contain(key!);
-      if (engine.name === 'sqlite') {
-        const [row] = (await db.knex('mktows_users').where('user_id', 'erp_sync')) as Array<{
-          encryption_key: string;
-        }>;
-        expect(row!.encryption_key).to.not.contain(key!);
-        expect(row!.encryption_key).to.match(/^v1:/);
-      }
+      const [row] = (await db.knex('mktows_users').where('user_id', 'erp_sync')) as Array<{
+        encryption_key: string;
+      }>;
+      expect(row!.encryption_key).to.not.contain(key!);
+      expect(row!.encryption_key).to.match(/^v2:/);
       expect((await cli(['users', 'add', '--id', 'erp_sync'], env)).code).to.equal(1);
       expect((await cli(['users', 'remove', 'erp_sync'], env)).code).to.equal(0);
       expect((await cli(['users', 'list'], env)).stdout).to.not.contain('erp_sync');
