@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import os from 'node:os';
 import { OPERATORS_HELP, runOperatorsCommand } from '../admin/operators-command.js';
 import { ConfigError, loadConfig, settings, type Config } from '../config.js';
 import { openDatabase } from '../data-access/database.js';
@@ -6,6 +7,7 @@ import { migrateLatest, migrationStatus, rollback } from '../data-access/migrato
 import { OperatorSessionRepository } from '../data-access/operator-session.repository.js';
 import { OperatorRepository } from '../data-access/operator.repository.js';
 import { openUserRepository } from '../data-access/user.repository.js';
+import { ChangePaths } from '../domain/change-paths.js';
 import { OperatorService } from '../domain/operator.service.js';
 import { createServices } from '../domain/services.js';
 import { UserService } from '../domain/user.service.js';
@@ -26,7 +28,8 @@ Commands:
   operators add NAME [--password PASSWORD] | list | remove NAME
                               manage operators of the /admin pages
   suppressions import FILE [--dry-run] [--rejects FILE] | export [--since DATE]
-                              load or dump the master email status as CSV
+             | lift EMAIL [--reason TEXT] [--by NAME]
+                              load or dump the master email status as CSV; lift one
   explain EMAIL               why an address is (un)subscribed: status, history, people
   verify                      check the durable-unsubscribe invariant; exit 1 on any violation
   config                      list every environment variable, its default and meaning
@@ -40,7 +43,7 @@ Run "durable-unsubscribe <command> --help" for a command's help.`,
     'Usage: durable-unsubscribe users add [--id ID] [--description TEXT]\n       durable-unsubscribe users list\n       durable-unsubscribe users remove ID\n       durable-unsubscribe users seal\n\n"add" prints the new user id and encryption key once.\n"seal" seals, with USER_KEY_SECRET and bound to their user id, the stored keys kept in clear\n(stored on PostgreSQL before the secret was set); until then they do not authenticate.',
   operators: OPERATORS_HELP,
   suppressions:
-    'Usage: durable-unsubscribe suppressions import FILE [--dry-run] [--rejects FILE]\n       durable-unsubscribe suppressions export [--since DATE]\n\n"import" reads a CSV with a header line: email, and optionally reason, source, date (ISO 8601).\nEvery valid address becomes unsubscribed in the master status, even with no person yet; people\nholding it are unsubscribed by the normal rules. Rejected lines (bad address, duplicate, bad date)\ngo to FILE.rejects.csv (or --rejects). --dry-run reports what would change and writes nothing.\nRunning the same import twice changes nothing the second time.\n\n"export" writes the master status as CSV (email,unsubscribed,reason,source,date) to stdout.',
+    'Usage: durable-unsubscribe suppressions import FILE [--dry-run] [--rejects FILE]\n       durable-unsubscribe suppressions export [--since DATE]\n       durable-unsubscribe suppressions lift EMAIL [--reason TEXT] [--by NAME]\n\n"import" reads a CSV with a header line: email, and optionally reason, source, date (ISO 8601).\nEvery valid address becomes unsubscribed in the master status, even with no person yet; people\nholding it are unsubscribed by the normal rules. Rejected lines (bad address, duplicate, bad date)\ngo to FILE.rejects.csv (or --rejects). --dry-run reports what would change and writes nothing.\nRunning the same import twice changes nothing the second time.\n\n"export" writes the master status as CSV (email,unsubscribed,reason,source,date) to stdout.\n\n"lift" re-subscribes an address as an operator (--by NAME, default: your login name), even\nwhen its reason is in PROTECTED_REASONS; every person holding it follows, and the history\nrecords what was lifted.',
   explain:
     'Usage: durable-unsubscribe explain EMAIL\n\nShows the master email status of the address, its full history (when, which path, which\nperson), and every person holding the address in every partition.',
   verify:
@@ -48,6 +51,15 @@ Run "durable-unsubscribe <command> --help" for a command's help.`,
   config:
     'Usage: durable-unsubscribe config\n\nLists every setting: environment variable, default, meaning.',
 };
+
+/** Who runs the command, for the master status history. */
+function loginName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -207,7 +219,7 @@ async function main(argv: string[]): Promise<number> {
     case 'suppressions':
       return withDatabase(config, async (db) => {
         await migrateLatest(db);
-        const { suppressions } = createServices(db, config);
+        const { suppressions, durableStatus } = createServices(db, config);
         if (args[0] === 'import' && args[1] && !args[1].startsWith('--')) {
           return importSuppressions(suppressions, args[1], {
             dryRun: args.includes('--dry-run'),
@@ -215,6 +227,21 @@ async function main(argv: string[]): Promise<number> {
             out: process.stdout,
             err: process.stderr,
           });
+        }
+        if (args[0] === 'lift' && args[1] && !args[1].startsWith('--')) {
+          // The command line is an operator's path: it may lift any suppression, protected too.
+          const by = option(args, '--by') ?? loginName();
+          const done = await durableStatus.lift(
+            args[1],
+            ChangePaths.operatorCommand(by),
+            option(args, '--reason') ?? null,
+          );
+          process.stdout.write(
+            done
+              ? `Re-subscribed ${args[1]}: ${done.lifted}; ${done.people} person(s) followed.\n`
+              : `${args[1]} is not unsubscribed; nothing changed.\n`,
+          );
+          return 0;
         }
         if (args[0] === 'export') {
           const since = option(args, '--since');

@@ -9,6 +9,10 @@ export interface EmailStatusRecord {
   source: string;
   leadId: number | null;
   changedAt: number;
+  /** A re-subscribe: the reason of the suppression it lifted (null: none given). */
+  liftedReason?: string | null;
+  /** A re-subscribe: when the suppression it lifted began; absent/null: nothing was lifted. */
+  liftedAt?: number | null;
 }
 
 export interface EmailStatusHistoryRecord extends EmailStatusRecord {
@@ -25,6 +29,8 @@ function toRecord(row: Row): EmailStatusRecord {
     source: row.source as string,
     leadId: row.lead_id === null || row.lead_id === undefined ? null : Number(row.lead_id),
     changedAt: Number(row.changed_at),
+    liftedReason: (row.lifted_reason as string | null | undefined) ?? null,
+    liftedAt: row.lifted_at === null || row.lifted_at === undefined ? null : Number(row.lifted_at),
   };
 }
 
@@ -36,10 +42,13 @@ export function statusRow(status: EmailStatusRecord): Row {
     source: status.source,
     lead_id: status.leadId,
     changed_at: status.changedAt,
+    lifted_reason: status.liftedReason ?? null,
+    lifted_at: status.liftedAt ?? null,
   };
 }
 
-export const STATUS_COLUMNS = 'email_key, unsubscribed, reason, source, lead_id, changed_at';
+export const STATUS_COLUMNS =
+  'email_key, unsubscribed, reason, source, lead_id, changed_at, lifted_reason, lifted_at';
 
 /**
  * PostgreSQL: `v`, the statuses given as a JSON array (one binding), and `s`, their upsert;
@@ -50,7 +59,8 @@ export const STATUS_WRITE_CTES = `v AS (SELECT * FROM json_populate_recordset(NU
     INSERT INTO email_status (${STATUS_COLUMNS}) SELECT ${STATUS_COLUMNS} FROM v
     ON CONFLICT (email_key) DO UPDATE SET unsubscribed = excluded.unsubscribed,
       reason = excluded.reason, source = excluded.source, lead_id = excluded.lead_id,
-      changed_at = excluded.changed_at
+      changed_at = excluded.changed_at, lifted_reason = excluded.lifted_reason,
+      lifted_at = excluded.lifted_at
   )`;
 
 /** The master email status: one row per email key, and its append-only history. */

@@ -4,6 +4,11 @@ export interface ChangePath {
   source: string;
   /** Who did it, when known (an operator, a SOAP user); kept in the master status history. */
   actor?: string;
+  /**
+   * An authenticated operator (person page, command line): the only paths that may lift a
+   * suppression whose reason PROTECTED_REASONS names.
+   */
+  operator?: boolean;
 }
 
 export const ChangePaths = {
@@ -26,6 +31,13 @@ export const ChangePaths = {
     reason: 'Person detail',
     source: 'Person detail',
     actor,
+    operator: true,
+  }),
+  operatorCommand: (actor?: string): ChangePath => ({
+    reason: 'Operator command',
+    source: 'Command line',
+    actor,
+    operator: true,
   }),
   suppressionImport: (actor?: string): ChangePath => ({
     reason: 'Suppression list import',
