@@ -108,6 +108,24 @@ for (const engine of testEngines()) {
       expect((await cli(['users', 'list'], env)).stdout).to.not.contain('erp_sync');
     });
 
+    it('users seal: seals keys stored in clear, which are refused until then', async () => {
+      await db.knex('mktows_users').insert({
+        user_id: 'from_before',
+        encryption_key: 'KEY-STORED-IN-CLEAR',
+        description: null,
+        created_at: Date.now(),
+      });
+      const sealed = await cli(['users', 'seal'], env);
+      expect(sealed.code, sealed.stderr).to.equal(0);
+      expect(sealed.stdout).to.contain('Sealed 1 stored key(s)');
+      const [row] = (await db.knex('mktows_users').where('user_id', 'from_before')) as Array<{
+        encryption_key: string;
+      }>;
+      expect(row!.encryption_key).to.match(/^v2:/).and.not.contain('KEY-STORED-IN-CLEAR');
+      expect((await cli(['users', 'seal'], env)).stdout).to.contain('Sealed 0 stored key(s)');
+      expect((await cli(['users', 'remove', 'from_before'], env)).code).to.equal(0);
+    });
+
     it('imports a suppression list: rejects, people follow the rules, idempotent, dry run writes nothing', async () => {
       const services = createServices(db, { customFields: [], defaultPartition: 'Default' });
       const web = ChangePaths.webService();
