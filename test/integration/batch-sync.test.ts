@@ -287,14 +287,12 @@ for (const engine of testEngines()) {
           },
           { id: asked, attributes: [{ name: 'Unsubscribed', value: 'false' }] },
         ];
-        const answers =
-          h === batched
-            ? await s.leads.syncMany(records, { path: web })
-            : await Promise.all(
-                records.map((rec) =>
-                  s.leads.sync(rec, { path: web }).catch((error: unknown) => error),
-                ),
-              );
+        let answers: unknown[] = [];
+        if (h === batched) answers = await s.leads.syncMany(records, { path: web });
+        // One by one, in order.
+        else
+          for (const rec of records)
+            answers.push(await s.leads.sync(rec, { path: web }).catch((error: unknown) => error));
         results.push(answers.map(outcome));
         const [still] = await s.leads.find({ keyType: 'IDNUM', keyValue: String(complained) });
         expect(still!.unsubscribed).to.equal(true);
