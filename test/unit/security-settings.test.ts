@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
+import express from 'express';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { NetworkList, parseNetwork } from '../../src/networks.js';
 
@@ -36,6 +38,34 @@ describe('security settings', () => {
         expect(message, value).to.match(/^TRUST_PROXY=true is not accepted.*TRUST_PROXY=1/);
         expect(message).to.not.contain('\n');
       }
+    });
+
+    it("gives Express's req.ip the address the trusted proxies saw, not a forged one", async () => {
+      const ipSeenWith = async (trustProxy: string, forwardedFor: string) => {
+        const app = express();
+        app.set('trust proxy', loadConfig({ TRUST_PROXY: trustProxy }).trustProxy);
+        app.get('/', (req, res) => {
+          res.send(req.ip);
+        });
+        const server = app.listen(0, '127.0.0.1');
+        await new Promise((resolve) => server.once('listening', resolve));
+        try {
+          const { port } = server.address() as AddressInfo;
+          const res = await fetch(`http://127.0.0.1:${port}/`, {
+            headers: { 'X-Forwarded-For': forwardedFor },
+          });
+          return await res.text();
+        } finally {
+          server.close();
+        }
+      };
+      const forged = '203.0.113.66, 198.51.100.7';
+      expect(await ipSeenWith('false', forged)).to.equal('127.0.0.1');
+      expect(await ipSeenWith('1', forged)).to.equal('198.51.100.7');
+      expect(await ipSeenWith('2', forged)).to.equal('203.0.113.66');
+      expect(await ipSeenWith('loopback', forged)).to.equal('198.51.100.7');
+      expect(await ipSeenWith('127.0.0.1/32, 198.51.100.0/24', forged)).to.equal('203.0.113.66');
+      expect(await ipSeenWith('10.0.0.0/8', forged)).to.equal('127.0.0.1');
     });
 
     it('refuses what is neither a hop count nor an address', () => {
