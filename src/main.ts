@@ -30,11 +30,7 @@ export async function start(
   logger: Logger = createLogger(config.logLevel),
 ): Promise<Running> {
   const database = openDatabase(config);
-  await migrateLatest(database);
-  const metrics = new Metrics(database);
-  const services = createServices(database, config, {
-    onPropagation: (people) => metrics.propagationSize.observe(people),
-  });
+  // Before anything is written: PostgreSQL without USER_KEY_SECRET stops here.
   let userRepository;
   try {
     userRepository = openUserRepository(database, config);
@@ -42,6 +38,11 @@ export async function start(
     await database.close();
     throw error;
   }
+  await migrateLatest(database);
+  const metrics = new Metrics(database);
+  const services = createServices(database, config, {
+    onPropagation: (people) => metrics.propagationSize.observe(people),
+  });
   const users = new UserService(userRepository, config.mktowsUsers);
   let developmentUser: Running['developmentUser'];
   if (await users.isEmpty())
