@@ -207,7 +207,10 @@ async function memoryOf(service: ServiceProcess): Promise<NonNullable<ScenarioFi
   const { rss, peak } = service.memory();
   const out: NonNullable<ScenarioFigures['memory']> = { peakRssMiB: mib(peak), rssMiB: mib(rss) };
   try {
-    const text = await (await fetch(`${service.base}/metrics`)).text();
+    // Metrics are served on their own listener, which the start-up banner names.
+    const url = /Metrics: +(http:\/\/\S+\/metrics)/.exec(service.output())?.[1];
+    if (!url) throw new Error('no metrics listener');
+    const text = await (await fetch(url)).text();
     const gauge = (name: string) => {
       const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
       return m ? mib(Number(m[1])) : undefined;

@@ -83,14 +83,12 @@ export async function createApp({
       requestTimeoutMs: config.requestTimeoutMs,
       allowedOrganizationIds: config.salesforceOrgIds,
       pathSecret: config.salesforcePathSecret,
+      allowedNetworks: config.salesforceAllowedNetworks,
     },
     logger,
   );
   app.all([OUTBOUND_PATH, `${OUTBOUND_PATH}/:secret`], salesforceOutbound);
 
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', version: VERSION });
   });

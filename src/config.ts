@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import { parseNetwork, type Network } from './networks.js';
 
 /** One setting: where it comes from, its default and what it means (the README table is built from this). */
 interface Setting<T> {
@@ -33,6 +35,62 @@ function bool(env: string) {
 }
 
 const text = (raw: string): string => raw.trim();
+
+/** Comma-separated addresses or CIDR blocks, IPv4 or IPv6. */
+function networks(env: string) {
+  return (raw: string): Network[] => {
+    if (raw.trim() === '') return [];
+    return raw.split(',').map((item) => {
+      const network = parseNetwork(item);
+      if (!network)
+        throw new ConfigError(
+          `${env}: "${item.trim().slice(0, 60)}" is not an IP address or CIDR block (e.g. 10.0.0.0/8, 2001:db8::/32)`,
+        );
+      return network;
+    });
+  };
+}
+
+/** Express's names for the private ranges, accepted in TRUST_PROXY besides addresses. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * TRUST_PROXY: false, a hop count, or the proxies' addresses. `true` is refused: it trusted
+ * the left-most X-Forwarded-For, which any client writes itself.
+ */
+function trustProxy(raw: string): false | number | string[] {
+  const v = raw.trim().toLowerCase();
+  if (['', 'false', 'no', 'off', '0'].includes(v)) return false;
+  if (['true', 'yes', 'on'].includes(v)) {
+    throw new ConfigError(
+      'TRUST_PROXY=true is not accepted (it trusted any client-written X-Forwarded-For): give the number of proxies in front of the service (e.g. TRUST_PROXY=1) or their addresses/CIDR blocks (e.g. TRUST_PROXY=10.0.0.0/8,loopback)',
+    );
+  }
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    if (hops > 10) throw new ConfigError(`TRUST_PROXY must be 0 to 10 hops, got ${hops}`);
+    return hops;
+  }
+  return raw.split(',').map((item) => {
+    const name = item.trim().toLowerCase();
+    if (PROXY_RANGE_NAMES.includes(name)) return name;
+    const network = parseNetwork(item);
+    if (!network)
+      throw new ConfigError(
+        `TRUST_PROXY: "${item.trim().slice(0, 60)}" is not a hop count, an IP address, a CIDR block or one of ${PROXY_RANGE_NAMES.join(', ')}`,
+      );
+    return `${network.address}/${network.prefix}`;
+  });
+}
+
+/** A port, or null when empty / `off` (the listener is disabled). */
+function optionalPort(env: string) {
+  return (raw: string): number | null => {
+    const v = raw.trim().toLowerCase();
+    if (v === '' || v === 'off') return null;
+    return integer(env, 0, 65535)(v);
+  };
+}
 
 export interface UserCredential {
   userId: string;
@@ -176,8 +234,22 @@ export const settings = {
     env: 'USER_KEY_SECRET',
     default: '',
     meaning:
-      'Secret that seals stored SOAP user keys (AES-256-GCM). Empty: SQLite makes one in DATA_DIR; PostgreSQL stores keys unsealed (a warning is logged)',
+      'Secret that seals stored SOAP user keys (AES-256-GCM, bound to the user id). Empty: SQLite makes one in DATA_DIR; PostgreSQL refuses to start (see ALLOW_UNSEALED_KEYS)',
     parse: text,
+  },
+  userKeySecretFile: {
+    env: 'USER_KEY_SECRET_FILE',
+    default: '',
+    meaning:
+      'File holding USER_KEY_SECRET (e.g. a container secret), read at start; set one of the two',
+    parse: text,
+  },
+  allowUnsealedKeys: {
+    env: 'ALLOW_UNSEALED_KEYS',
+    default: 'false',
+    meaning:
+      'Development only: on PostgreSQL without USER_KEY_SECRET, store SOAP user keys unsealed instead of refusing to start',
+    parse: bool('ALLOW_UNSEALED_KEYS'),
   },
   allowAnonymous: {
     env: 'ALLOW_ANONYMOUS',
@@ -239,8 +311,9 @@ export const settings = {
   trustProxy: {
     env: 'TRUST_PROXY',
     default: 'false',
-    meaning: 'Honour X-Forwarded-Proto/Host (only behind a trusted reverse proxy)',
-    parse: bool('TRUST_PROXY'),
+    meaning:
+      'Reverse proxies whose X-Forwarded-For/-Proto/-Host are believed: false, the number of proxies in front (e.g. 1), or their comma-separated addresses/CIDR blocks (loopback, linklocal, uniquelocal also accepted); true is refused',
+    parse: trustProxy,
   },
   maxBatchSize: {
     env: 'MAX_BATCH_SIZE',
@@ -346,7 +419,7 @@ export const settings = {
     env: 'SFDC_PATH_SECRET',
     default: '',
     meaning:
-      'Optional shared secret: the Salesforce listener then answers only at /soap/salesforce/outbound/<secret> (16 to 128 of A-Z a-z 0-9 - _ . ~)',
+      'Secret path of the Salesforce listener, required with SFDC_ORG_IDS: it answers only at /soap/salesforce/outbound/<secret>, anything else is 404 (16 to 128 of A-Z a-z 0-9 - _ . ~)',
     parse: (raw: string): string => {
       const secret = raw.trim();
       if (secret !== '' && !/^[A-Za-z0-9._~-]{16,128}$/.test(secret)) {
@@ -356,6 +429,37 @@ export const settings = {
       }
       return secret;
     },
+  },
+  salesforceAllowedNetworks: {
+    env: 'SFDC_ALLOWED_NETWORKS',
+    default: '',
+    meaning:
+      'Optional comma-separated CIDR blocks (IPv4, IPv6) the Salesforce listener accepts messages from, checked against the client address TRUST_PROXY resolves; empty: any address',
+    parse: networks('SFDC_ALLOWED_NETWORKS'),
+  },
+  protectedReasons: {
+    env: 'PROTECTED_REASONS',
+    default: 'complaint',
+    meaning:
+      'Comma-separated words: a suppression whose reason contains one (whole words, any case) is lifted only by an operator (person page, CLI); other paths get fault 20106',
+    parse: (raw: string): string[] =>
+      raw
+        .split(',')
+        .map((r) => r.trim().toLowerCase())
+        .filter((r) => r !== ''),
+  },
+  metricsPort: {
+    env: 'METRICS_PORT',
+    default: '9464',
+    meaning:
+      'Port of the separate /metrics listener (on METRICS_HOST, never the public port); empty or off: no metrics listener; 0: any free port',
+    parse: optionalPort('METRICS_PORT'),
+  },
+  metricsHost: {
+    env: 'METRICS_HOST',
+    default: '127.0.0.1',
+    meaning: 'Interface of the /metrics listener (loopback unless a scraper must reach it)',
+    parse: text,
   },
 } satisfies Record<string, Setting<unknown>>;
 
@@ -373,5 +477,30 @@ export function loadConfig(
     const raw = env[setting.env];
     out[key] = setting.parse(raw === undefined ? setting.default : raw);
   }
-  return { ...(out as Config), ...overrides };
+  return checkCombinations({ ...(out as Config), ...overrides });
+}
+
+/** Rules between settings, checked once each is valid on its own. */
+function checkCombinations(config: Config): Config {
+  if (config.salesforceOrgIds.length > 0 && config.salesforcePathSecret === '') {
+    throw new ConfigError(
+      'SFDC_ORG_IDS is set but SFDC_PATH_SECRET is not: the Salesforce listener needs a secret path (16 to 128 of A-Z a-z 0-9 - _ . ~); set SFDC_PATH_SECRET or clear SFDC_ORG_IDS',
+    );
+  }
+  if (config.userKeySecretFile !== '') {
+    if (config.userKeySecret !== '')
+      throw new ConfigError('Set USER_KEY_SECRET or USER_KEY_SECRET_FILE, not both');
+    let secret: string;
+    try {
+      secret = fs.readFileSync(config.userKeySecretFile, 'utf8').trim();
+    } catch (error) {
+      throw new ConfigError(
+        `USER_KEY_SECRET_FILE: cannot read ${config.userKeySecretFile} (${(error as { code?: string }).code ?? 'error'})`,
+      );
+    }
+    if (secret === '')
+      throw new ConfigError(`USER_KEY_SECRET_FILE: ${config.userKeySecretFile} is empty`);
+    return { ...config, userKeySecret: secret };
+  }
+  return config;
 }

@@ -2,18 +2,20 @@ import fs from 'node:fs';
 import http, { type RequestListener, type Server } from 'node:http';
 import path from 'node:path';
 import { createApp } from './app.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { connectionProblem, openDatabase, type Database } from './data-access/database.js';
 import { migrateLatest } from './data-access/migrator.js';
 import { openUserRepository } from './data-access/user.repository.js';
 import { createServices, type Services } from './domain/services.js';
 import { UserService } from './domain/user.service.js';
 import { createLogger, type Logger } from './logger.js';
-import { Metrics } from './metrics.js';
+import { Metrics, serveMetrics } from './metrics.js';
 
 export interface Running {
   server: Server;
   port: number;
+  /** Port of the /metrics listener (METRICS_PORT), or null when it is off. */
+  metricsPort: number | null;
   database: Database;
   services: Services;
   users: UserService;
@@ -135,12 +137,14 @@ async function startOn(
 ): Promise<Running> {
   const database = openDatabase(config);
   opened(database);
+  // Before anything is written: PostgreSQL without USER_KEY_SECRET stops here.
+  const userRepository = openUserRepository(database, config);
   await migrateWhenReachable(database, logger, signal);
   const metrics = new Metrics(database);
   const services = createServices(database, config, {
     onPropagation: (people) => metrics.propagationSize.observe(people),
   });
-  const users = new UserService(openUserRepository(database, config), config.mktowsUsers);
+  const users = new UserService(userRepository, config.mktowsUsers);
   let developmentUser: Running['developmentUser'];
   if (database.engine === 'sqlite' && config.dataDir !== ':memory:' && (await users.isEmpty()))
     developmentUser = await createDevelopmentUser(users, config.dataDir);
@@ -149,8 +153,26 @@ async function startOn(
       'No SOAP user exists: add one with "durable-unsubscribe users add" or set MKTOWS_USERS.',
     );
   if (database.engine === 'postgres' && !config.userKeySecret) {
-    logger.warn('USER_KEY_SECRET is not set: SOAP user keys are stored unsealed in PostgreSQL.');
+    logger.warn(
+      'ALLOW_UNSEALED_KEYS is on: SOAP user keys are stored unsealed in PostgreSQL. Never use this in production.',
+    );
   }
+  const keys = await users.upgradeStoredKeys();
+  if (keys.resealed > 0)
+    logger.info(
+      { resealed: keys.resealed },
+      'stored SOAP user keys sealed again, bound to their user id',
+    );
+  if (keys.unsealed > 0)
+    logger.warn(
+      { unsealed: keys.unsealed },
+      'stored SOAP user keys kept in clear are refused: if they are yours, run "durable-unsubscribe users seal"',
+    );
+  if (keys.unreadable > 0)
+    logger.error(
+      { unreadable: keys.unreadable },
+      'stored SOAP user keys this USER_KEY_SECRET cannot open are refused (another secret, or altered rows)',
+    );
   if (config.allowAnonymous) {
     logger.warn(
       'ALLOW_ANONYMOUS is on: SOAP calls are accepted WITHOUT authentication. Never use this in production.',
@@ -163,9 +185,27 @@ async function startOn(
   server.requestTimeout = Math.max(config.requestTimeoutMs + 5000, 30000);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  let metricsServer: Server | null = null;
+  if (config.metricsPort !== null) {
+    try {
+      metricsServer = await serveMetrics(metrics, {
+        port: config.metricsPort,
+        host: config.metricsHost,
+      });
+    } catch (error) {
+      // start() closes the server and the database.
+      throw new ConfigError(
+        `METRICS_PORT: cannot listen on ${config.metricsHost}:${config.metricsPort} (${(error as { code?: string }).code ?? 'error'}); choose another METRICS_PORT, or METRICS_PORT=off`,
+      );
+    }
+  }
+  const metricsAddress = metricsServer?.address();
+  const metricsPort =
+    typeof metricsAddress === 'object' && metricsAddress ? metricsAddress.port : null;
   return {
     server,
     port,
+    metricsPort,
     database,
     services,
     users,
@@ -174,6 +214,8 @@ async function startOn(
     async close(graceMs = 10000) {
       // Stop accepting, let in-flight calls finish (bounded), then close the pool.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      metricsServer?.close();
+      metricsServer?.closeAllConnections();
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;

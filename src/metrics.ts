@@ -1,7 +1,12 @@
+import http from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Database } from './data-access/database.js';
 
-/** Prometheus metrics of one process, served at /metrics. */
+/**
+ * Prometheus metrics of one process, served at /metrics on a listener of their own
+ * (METRICS_HOST:METRICS_PORT, loopback by default), never on the public port: they tell the
+ * runtime's version, call counts and pool state, which are nobody else's business.
+ */
 export class Metrics {
   readonly registry = new Registry();
   readonly soapCalls = new Counter({
@@ -49,4 +54,33 @@ interface PoolLike {
   numUsed(): number;
   numFree(): number;
   numPendingAcquires(): number;
+}
+
+/** The metrics listener: GET /metrics, and 404 for anything else. */
+export async function serveMetrics(
+  metrics: Metrics,
+  at: { port: number; host: string },
+): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found\n');
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => {
+        res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
+        res.end(req.method === 'HEAD' ? undefined : text);
+      },
+      () => res.writeHead(500, { 'Content-Type': 'text/plain' }).end('metrics failed\n'),
+    );
+  });
+  server.headersTimeout = 10000;
+  server.requestTimeout = 10000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+    server.listen(at.port, at.host);
+  });
+  return server;
 }

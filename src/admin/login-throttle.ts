@@ -1,23 +1,70 @@
 export interface LoginThrottleOptions {
+  /** Failed logins one client address may make in windowMs. */
   maxFailures: number;
   windowMs: number;
   now?: () => number;
-  /** Bounds memory when many addresses fail; the oldest entries are forgotten first. */
+  /** Bounds memory when many addresses or names fail; the oldest entries are forgotten first. */
   maxTracked?: number;
+  /** Failures in a row one account may have before each next attempt must wait. */
+  accountFreeFailures?: number;
+  /** The longest an account's wait grows to. */
+  accountMaxBackoffMs?: number;
+}
+
+/** Failures in a row an account may have for free, then 1 s, 2 s, 4 s… between attempts. */
+export const ACCOUNT_FREE_FAILURES = 5;
+export const ACCOUNT_MAX_BACKOFF_MS = 15 * 60 * 1000;
+/** An account's failures are forgotten after this long without an attempt. */
+const ACCOUNT_MEMORY_MS = 60 * 60 * 1000;
+
+interface AccountState {
+  failures: number;
+  lastAt: number;
 }
 
 /**
- * Failed logins per client address in a sliding window, in this process only: a light brake
- * on password guessing, on top of scrypt's cost per guess, not a shared lockout.
+ * A brake on password guessing, in this process only, on top of scrypt's cost per guess:
+ * failed logins per client address in a sliding window, and per account an exponential wait
+ * between attempts once it has failed several times in a row (from any address).
+ *
+ * An attempt is counted as a failure when it is admitted, before its password is checked, and
+ * taken back if it succeeds: parallel requests cannot all pass the check while the first ones
+ * are still hashing.
  */
 export class LoginThrottle {
   private readonly failures = new Map<string, number[]>();
+  private readonly accounts = new Map<string, AccountState>();
   private readonly now: () => number;
   private readonly maxTracked: number;
+  private readonly freeFailures: number;
+  private readonly maxBackoffMs: number;
 
   constructor(private readonly options: LoginThrottleOptions) {
     this.now = options.now ?? Date.now;
     this.maxTracked = options.maxTracked ?? 10000;
+    this.freeFailures = options.accountFreeFailures ?? ACCOUNT_FREE_FAILURES;
+    this.maxBackoffMs = options.accountMaxBackoffMs ?? ACCOUNT_MAX_BACKOFF_MS;
+  }
+
+  /**
+   * Admits one login attempt of `client` for `account` (null: a name no operator can have) and
+   * counts it as failed, or refuses it: returns the seconds to wait, 0 when admitted.
+   */
+  admit(client: string, account: string | null): number {
+    const wait = Math.max(this.retryAfterSeconds(client), this.accountRetryAfterSeconds(account));
+    if (wait > 0) return wait;
+    this.fail(client);
+    if (account !== null) {
+      const key = account.toLowerCase();
+      const state = this.accountState(key);
+      remember(
+        this.accounts,
+        key,
+        { failures: state.failures + 1, lastAt: this.now() },
+        this.maxTracked,
+      );
+    }
+    return 0;
   }
 
   /** Seconds until the client may try again, or 0 if it may try now. */
@@ -28,23 +75,46 @@ export class LoginThrottle {
     return Math.max(1, Math.ceil((oldest + this.options.windowMs - this.now()) / 1000));
   }
 
+  /** Seconds until the account may be tried again, from any address, or 0. */
+  accountRetryAfterSeconds(account: string | null): number {
+    if (account === null) return 0;
+    const state = this.accountState(account.toLowerCase());
+    if (state.failures < this.freeFailures) return 0;
+    const backoff = Math.min(2 ** (state.failures - this.freeFailures) * 1000, this.maxBackoffMs);
+    const left = state.lastAt + backoff - this.now();
+    return left > 0 ? Math.max(1, Math.ceil(left / 1000)) : 0;
+  }
+
   fail(client: string): void {
     const recent = this.recent(client);
     recent.push(this.now());
-    this.failures.delete(client);
-    this.failures.set(client, recent);
-    if (this.failures.size > this.maxTracked) {
-      const oldest = this.failures.keys().next();
-      if (!oldest.done) this.failures.delete(oldest.value);
-    }
+    remember(this.failures, client, recent, this.maxTracked);
   }
 
-  succeed(client: string): void {
+  /** A successful login clears the client's failures and the account's. */
+  succeed(client: string, account: string | null = null): void {
     this.failures.delete(client);
+    if (account !== null) this.accounts.delete(account.toLowerCase());
   }
 
   private recent(client: string): number[] {
     const since = this.now() - this.options.windowMs;
     return (this.failures.get(client) ?? []).filter((t) => t > since);
+  }
+
+  private accountState(key: string): AccountState {
+    const state = this.accounts.get(key);
+    if (!state || this.now() - state.lastAt > ACCOUNT_MEMORY_MS) return { failures: 0, lastAt: 0 };
+    return state;
+  }
+}
+
+/** Sets `key` as the newest entry of `map`, forgetting the oldest beyond `max`. */
+function remember<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > max) {
+    const oldest = map.keys().next();
+    if (!oldest.done) map.delete(oldest.value);
   }
 }

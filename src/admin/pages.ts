@@ -1,5 +1,5 @@
 import type { ActivityPage } from '../domain/activity.service.js';
-import type { AddressReport } from '../domain/durable-status.service.js';
+import { liftedText, type AddressReport } from '../domain/durable-status.service.js';
 import type { LeadView } from '../domain/lead.types.js';
 import { html, raw, type HtmlValue, type SafeHtml } from './html.js';
 
@@ -249,6 +249,12 @@ function savedNotice(outcome: SavedOutcome | null, lead: LeadView): HtmlValue {
   return html`<p class="notice" role="status">${text}</p>`;
 }
 
+/** " This re-subscribe lifted a complaint suppression of 2026-03-01.", or nothing. */
+function liftedNote(status: NonNullable<AddressReport['status']>): HtmlValue {
+  const lifted = status.unsubscribed ? null : liftedText(status);
+  return lifted ? html` This re-subscribe ${lifted}.` : '';
+}
+
 export function personPage(options: {
   session: PageSession;
   lead: LeadView;
@@ -270,7 +276,7 @@ export function personPage(options: {
     : master
       ? html`Master status of <a href="${addressUrl(lead.email)}">${lead.email}</a>:
           ${flag(master.unsubscribed)} since ${formatTime(master.changedAt)}. Reason:
-          ${master.reason ?? '—'}. Source: ${master.source}.`
+          ${master.reason ?? '—'}. Source: ${master.source}.${liftedNote(master)}`
       : html`Master status of <a href="${addressUrl(lead.email)}">${lead.email}</a>: never set
           (subscribed).`;
   const last = activities.activities[activities.activities.length - 1];
@@ -364,7 +370,7 @@ export function addressPage(options: {
     const status = report.status;
     const statusText = status
       ? html`${flag(status.unsubscribed)} since ${formatTime(status.changedAt)}. Reason:
-        ${status.reason ?? '—'}. Source: ${status.source}.
+        ${status.reason ?? '—'}. Source: ${status.source}.${liftedNote(status)}
         ${status.leadId !== null ? html`Caused by <a href="${personUrl(status.leadId)}">person ${status.leadId}</a>.` : ''}`
       : html`${flag(false)}: this address has never been unsubscribed or re-subscribed.`;
     const history = [...report.history].reverse();
@@ -429,7 +435,9 @@ export function addressPage(options: {
                       html`<tr>
                         <td>${formatTime(h.changedAt)}</td>
                         <td>${flag(h.unsubscribed)}</td>
-                        <td>${h.reason ?? '—'}</td>
+                        <td>
+                          ${h.reason ?? '—'}${liftedText(h) ? html`<br />${liftedText(h)}` : ''}
+                        </td>
                         <td>${h.source}</td>
                         <td>
                           ${h.leadId !== null ? html`<a href="${personUrl(h.leadId)}">person ${h.leadId}</a>` : '—'}

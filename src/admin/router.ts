@@ -8,7 +8,11 @@ import express, {
 } from 'express';
 import { ChangePaths } from '../domain/change-paths.js';
 import { parseLeadId } from '../domain/lead.service.js';
-import type { OperatorService, OperatorSession } from '../domain/operator.service.js';
+import {
+  OPERATOR_NAME,
+  type OperatorService,
+  type OperatorSession,
+} from '../domain/operator.service.js';
 import type { Services } from '../domain/services.js';
 import { AppError, ErrorCode, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -151,10 +155,15 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
       showLogin(req, res, 403, { next, name, error: 'The form expired. Please log in again.' });
       return;
     }
+    // req.ip is the address TRUST_PROXY resolves: a client cannot choose it by a header.
     const client = req.ip ?? 'unknown';
-    const wait = throttle.retryAfterSeconds(client);
+    // A name no operator can have is never an account; it may well be a mistyped password.
+    const account = OPERATOR_NAME.test(name) ? name : null;
+    // Counted before the password is checked, so parallel guesses cannot all get through.
+    const wait = throttle.admit(client, account);
     if (wait > 0) {
       res.set('Retry-After', String(wait));
+      logger.debug({ operator: account ?? undefined, client }, 'admin login refused (throttled)');
       showLogin(req, res, 429, {
         next,
         name,
@@ -164,12 +173,14 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
     }
     const session = await operators.logIn(name, field(req.body, 'password'));
     if (!session) {
-      throttle.fail(client);
-      logger.warn({ operator: name.slice(0, 64), client }, 'admin login failed');
+      logger.warn(
+        account === null ? { client, nameIsOperatorName: false } : { operator: account, client },
+        'admin login failed',
+      );
       showLogin(req, res, 401, { next, name, error: 'Wrong operator name or password.' });
       return;
     }
-    throttle.succeed(client);
+    throttle.succeed(client, account);
     // A new token at every login; the session this browser had before ends.
     const previous = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
     if (previous) await operators.logOut(previous);

@@ -1,4 +1,4 @@
-import type { AddressReport } from '../domain/durable-status.service.js';
+import { liftedText, type AddressReport } from '../domain/durable-status.service.js';
 
 const when = (ms: number) => new Date(ms).toISOString();
 
@@ -14,6 +14,8 @@ export function formatAddressReport(report: AddressReport): string {
       `  reason: ${s.reason ?? '-'}`,
       `  source: ${s.source}${s.leadId === null ? '' : `, caused by lead ${s.leadId}`}`,
     );
+    const lifted = s.unsubscribed ? null : liftedText(s);
+    if (lifted) out.push(`  ${lifted}`);
   }
   out.push(
     '',
@@ -22,7 +24,8 @@ export function formatAddressReport(report: AddressReport): string {
   for (const h of report.history) {
     out.push(
       `  ${when(h.changedAt)}  ${h.unsubscribed ? 'unsubscribed' : 'subscribed  '}  ${h.source}` +
-        `${h.leadId === null ? '' : `, lead ${h.leadId}`}${h.reason ? ` — ${h.reason}` : ''}`,
+        `${h.leadId === null ? '' : `, lead ${h.leadId}`}${h.reason ? ` — ${h.reason}` : ''}` +
+        `${liftedText(h) ? ` (${liftedText(h)})` : ''}`,
     );
   }
   out.push('', `People holding it (${report.leads.length}):`);

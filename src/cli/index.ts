@@ -32,13 +32,14 @@ Commands:
   serve                       start the SOAP service (applies pending migrations first)
   migrate [latest|status|rollback]
                               manage the database schema (default: latest)
-  users add [--id ID] [--description TEXT] | list | remove ID
+  users add [--id ID] [--description TEXT] | list | remove ID | seal
                               manage SOAP API users
   operators add NAME [--password PASSWORD] | list | remove NAME
                               manage operators of the /admin pages
   suppressions import FILE [--dry-run] [--rejects FILE] | export [--since DATE]
              | add EMAIL --reason TEXT | remove EMAIL --reason TEXT
                               load, dump, suppress or lift master email statuses
+                              (remove lifts protected reasons too: an operator's path)
   explain EMAIL               why an address is (un)subscribed: status, history, people
   verify                      check the durable-unsubscribe invariant; exit 1 on any violation
   config [--defaults]         the settings in effect (secrets masked), or defaults and meanings
@@ -51,7 +52,7 @@ Run "durable-unsubscribe <command> --help" for a command's help.`,
     'Usage: durable-unsubscribe serve\n\nStarts the service on PORT (default 8080). Configuration comes from the environment: see "durable-unsubscribe config".',
   migrate: MIGRATE_HELP,
   users:
-    'Usage: durable-unsubscribe users add [--id ID] [--description TEXT]\n       durable-unsubscribe users list\n       durable-unsubscribe users remove ID\n\n"add" prints the new user id and encryption key once.',
+    'Usage: durable-unsubscribe users add [--id ID] [--description TEXT]\n       durable-unsubscribe users list\n       durable-unsubscribe users remove ID\n       durable-unsubscribe users seal\n\n"add" prints the new user id and encryption key once.\n"seal" seals, with USER_KEY_SECRET and bound to their user id, the stored keys kept in clear\n(stored on PostgreSQL before the secret was set); until then they do not authenticate.',
   operators: OPERATORS_HELP,
   suppressions: SUPPRESSIONS_HELP,
   explain:
@@ -114,7 +115,7 @@ async function serve(config: Config): Promise<void> {
     stopping = false;
     return stop('SIGTERM');
   }
-  process.stdout.write(serveBanner(running, process.stdout.isTTY === true));
+  process.stdout.write(serveBanner(running, process.stdout.isTTY === true, config.metricsHost));
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -163,6 +164,9 @@ async function main(argv: string[]): Promise<number> {
           for (const u of await users.list()) {
             process.stdout.write(`${u.userId}\t${u.origin}\t${u.description ?? ''}\n`);
           }
+        } else if (action === 'seal') {
+          const sealed = await users.sealStoredKeys();
+          process.stdout.write(`Sealed ${sealed} stored key(s) with USER_KEY_SECRET.\n`);
         } else if (action === 'remove' && args[1]) {
           if (!(await users.remove(args[1]))) {
             process.stderr.write(`No stored user ${args[1]}.\n`);

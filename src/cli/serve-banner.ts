@@ -6,7 +6,7 @@ import { VERSION } from '../package-info.js';
  * to standard output (the log stream under systemd and containers); a person at a terminal
  * sees it as well.
  */
-export function serveBanner(running: Running, terminal: boolean): string {
+export function serveBanner(running: Running, terminal: boolean, metricsHost: string): string {
   const base = `http://localhost:${running.port}`;
   const lines = [
     `durable-unsubscribe ${VERSION} listening on port ${running.port} (${running.database.engine}: ${running.database.location})`,
@@ -14,6 +14,10 @@ export function serveBanner(running: Running, terminal: boolean): string {
     `  WSDL:          ${base}/soap/mktows/2_9?WSDL`,
     `  Operator pages: ${base}/admin/ (operators: "durable-unsubscribe operators add NAME")`,
   ];
+  if (running.metricsPort !== null) {
+    const host = metricsHost.includes(':') ? `[${metricsHost}]` : metricsHost;
+    lines.push(`  Metrics:       http://${host}:${running.metricsPort}/metrics`);
+  }
   const dev = running.developmentUser;
   if (dev) {
     lines.push(

@@ -226,7 +226,8 @@ export async function setOneAddress(
     return 0;
   }
   options.out.write(
-    `${r.emailKey} ${unsubscribed ? 'suppressed' : 'no longer suppressed'}; ` +
+    `${r.emailKey} ${unsubscribed ? 'suppressed' : 'no longer suppressed'}` +
+      `${r.lifted ? ` (${r.lifted})` : ''}; ` +
       `${plural(r.people, 'person', 'people')} ${unsubscribed ? 'unsubscribed' : 'resubscribed'}.\n`,
   );
   return 0;
@@ -252,7 +253,8 @@ then is included). Cells starting with = + - @, a tab or a carriage return get a
 apostrophe, so spreadsheets never run them as formulas.
 
 "add" suppresses one address (everyone holding it is unsubscribed); "remove" lifts it
-(everyone holding it is resubscribed). Both need --reason, kept in the address's history.
+(everyone holding it is resubscribed), even a suppression whose reason PROTECTED_REASONS names:
+the command line is an operator's path. Both need --reason, kept in the address's history.
 
 Each change records who made it: --actor NAME, else the operating-system user.`;
 

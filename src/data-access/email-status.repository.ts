@@ -11,6 +11,10 @@ export interface EmailStatusRecord {
   changedAt: number;
   /** When it was written here, if not changedAt (a backdated import); written, never read back. */
   recordedAt?: number;
+  /** A re-subscribe: the reason of the suppression it lifted (null: none given). */
+  liftedReason?: string | null;
+  /** A re-subscribe: when the suppression it lifted began; absent/null: nothing was lifted. */
+  liftedAt?: number | null;
 }
 
 export interface EmailStatusHistoryRecord extends EmailStatusRecord {
@@ -27,6 +31,8 @@ function toRecord(row: Row): EmailStatusRecord {
     source: row.source as string,
     leadId: row.lead_id === null || row.lead_id === undefined ? null : Number(row.lead_id),
     changedAt: Number(row.changed_at),
+    liftedReason: (row.lifted_reason as string | null | undefined) ?? null,
+    liftedAt: row.lifted_at === null || row.lifted_at === undefined ? null : Number(row.lifted_at),
   };
 }
 
@@ -39,11 +45,13 @@ export function statusRow(status: EmailStatusRecord): Row {
     lead_id: status.leadId,
     changed_at: status.changedAt,
     recorded_at: status.recordedAt ?? status.changedAt,
+    lifted_reason: status.liftedReason ?? null,
+    lifted_at: status.liftedAt ?? null,
   };
 }
 
 export const STATUS_COLUMNS =
-  'email_key, unsubscribed, reason, source, lead_id, changed_at, recorded_at';
+  'email_key, unsubscribed, reason, source, lead_id, changed_at, recorded_at, lifted_reason, lifted_at';
 
 /**
  * PostgreSQL: `v`, the statuses given as a JSON array (one binding), and `s`, their upsert;
@@ -54,7 +62,8 @@ export const STATUS_WRITE_CTES = `v AS (SELECT * FROM json_populate_recordset(NU
     INSERT INTO email_status (${STATUS_COLUMNS}) SELECT ${STATUS_COLUMNS} FROM v
     ON CONFLICT (email_key) DO UPDATE SET unsubscribed = excluded.unsubscribed,
       reason = excluded.reason, source = excluded.source, lead_id = excluded.lead_id,
-      changed_at = excluded.changed_at, recorded_at = excluded.recorded_at
+      changed_at = excluded.changed_at, recorded_at = excluded.recorded_at,
+      lifted_reason = excluded.lifted_reason, lifted_at = excluded.lifted_at
   )`;
 
 /** The master email status: one row per email key, and its append-only history. */

@@ -1,18 +1,37 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ConfigError } from '../config.js';
+
+/** How a stored key is kept: sealed and bound to its user (v2), sealed the old way (v1), or plain. */
+export type SealFormat = 'v2' | 'v1' | 'plain';
 
 /**
  * Protects stored SOAP encryption keys. The HMAC check needs the key itself, so it cannot be
- * hashed: it is sealed with AES-256-GCM under a secret kept outside the database.
+ * hashed: it is sealed with AES-256-GCM under a secret kept outside the database, with the user
+ * id as additional data, so that a sealed key copied onto another user's row does not open.
  */
 export interface KeyCipher {
   readonly protects: boolean;
-  seal(plain: string): string;
-  open(stored: string): string;
+  seal(plain: string, userId: string): string;
+  /**
+   * The key of `userId`, or null when the stored value cannot be trusted: not sealed while
+   * sealing is on (a planted row), sealed while no secret is set, or failing its check (another
+   * secret, another user's row, tampered).
+   */
+  open(stored: string, userId: string): string | null;
 }
 
-const PREFIX = 'v1:';
+const V1 = 'v1:';
+const V2 = 'v2:';
+
+export function sealFormatOf(stored: string): SealFormat {
+  if (stored.startsWith(V2)) return 'v2';
+  if (stored.startsWith(V1)) return 'v1';
+  return 'plain';
+}
+
+const boundTo = (userId: string) => Buffer.from(`mktows user\0${userId}`, 'utf8');
 
 class AesGcmCipher implements KeyCipher {
   readonly protects = true;
@@ -25,31 +44,40 @@ class AesGcmCipher implements KeyCipher {
       .digest();
   }
 
-  seal(plain: string): string {
+  seal(plain: string, userId: string): string {
     const iv = crypto.randomBytes(12);
     const cipher = crypto.createCipheriv('aes-256-gcm', this.key, iv);
+    cipher.setAAD(boundTo(userId));
     const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-    return PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+    return V2 + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
   }
 
-  open(stored: string): string {
-    if (!stored.startsWith(PREFIX)) return stored; // written before keys were sealed
-    const raw = Buffer.from(stored.slice(PREFIX.length), 'base64');
-    const decipher = crypto.createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
-    decipher.setAuthTag(raw.subarray(12, 28));
-    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+  open(stored: string, userId: string): string | null {
+    const format = sealFormatOf(stored);
+    // An unsealed row is refused: only someone writing to the database could have put it there
+    // since sealing is on (rows from before are sealed with "users seal").
+    if (format === 'plain') return null;
+    try {
+      const raw = Buffer.from(stored.slice(3), 'base64');
+      const decipher = crypto.createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
+      // v1 (before keys were bound to their user) is read once, then sealed again as v2.
+      if (format === 'v2') decipher.setAAD(boundTo(userId));
+      decipher.setAuthTag(raw.subarray(12, 28));
+      return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+    } catch {
+      return null;
+    }
   }
 }
 
+/** Development only (ALLOW_UNSEALED_KEYS, or SQLite in memory): keys are stored as they are. */
 class PlainCipher implements KeyCipher {
   readonly protects = false;
   seal(plain: string): string {
     return plain;
   }
-  open(stored: string): string {
-    if (stored.startsWith(PREFIX))
-      throw new Error('User keys are sealed but USER_KEY_SECRET is not set');
-    return stored;
+  open(stored: string): string | null {
+    return sealFormatOf(stored) === 'plain' ? stored : null;
   }
 }
 
@@ -57,16 +85,24 @@ export const SECRET_FILE_NAME = 'user-key.secret';
 
 /**
  * The secret comes from USER_KEY_SECRET; with SQLite and no secret set, one is made once in
- * the data directory (readable by its owner only). PostgreSQL without a secret stores keys
- * unsealed: several instances must share the secret, so only the operator can provide it.
+ * the data directory (readable by its owner only). PostgreSQL needs the secret: several
+ * instances must share it, so only the operator can provide it.
  */
 export function keyCipher(options: {
   secret: string;
   dataDir: string;
   embedded: boolean;
+  allowUnsealed?: boolean;
 }): KeyCipher {
   if (options.secret) return new AesGcmCipher(options.secret);
-  if (!options.embedded || options.dataDir === ':memory:') return new PlainCipher();
+  if (!options.embedded) {
+    if (options.allowUnsealed) return new PlainCipher();
+    // Several instances must share the secret, so it cannot be made here.
+    throw new ConfigError(
+      'USER_KEY_SECRET is not set: on PostgreSQL stored SOAP user keys must be sealed; set USER_KEY_SECRET (or USER_KEY_SECRET_FILE), the same for every instance (ALLOW_UNSEALED_KEYS=true for development only)',
+    );
+  }
+  if (options.dataDir === ':memory:') return new PlainCipher();
   const file = path.join(options.dataDir, SECRET_FILE_NAME);
   if (!fs.existsSync(file)) {
     fs.mkdirSync(options.dataDir, { recursive: true });

@@ -1,19 +1,31 @@
 import type { Knex } from 'knex';
 import type { Database } from './database.js';
-import { keyCipher, type KeyCipher } from './key-cipher.js';
+import { keyCipher, sealFormatOf, type KeyCipher, type SealFormat } from './key-cipher.js';
 
 export interface UserRecord {
   userId: string;
-  encryptionKey: string;
+  /** null: the stored key cannot be trusted (see KeyCipher.open); the user cannot authenticate. */
+  encryptionKey: string | null;
   description: string | null;
   createdAt: number;
+}
+
+/** How the stored keys are kept, to upgrade them and to warn about those that cannot be used. */
+export interface KeyReport {
+  /** Sealed before keys were bound to their user: readable, to be sealed again. */
+  legacy: number;
+  /** Stored in clear while sealing is on: refused until sealed ("users seal"). */
+  unsealed: number;
+  /** Sealed, but not openable with this secret (another secret, moved, or tampered). */
+  unreadable: number;
+  total: number;
 }
 
 type Row = Record<string, unknown>;
 
 const toRecord = (r: Row, cipher: KeyCipher): UserRecord => ({
   userId: r.user_id as string,
-  encryptionKey: cipher.open(r.encryption_key as string),
+  encryptionKey: cipher.open(r.encryption_key as string, r.user_id as string),
   description: (r.description as string | null) ?? null,
   createdAt: Number(r.created_at),
 });
@@ -36,13 +48,52 @@ export class UserRepository {
     );
   }
 
-  async insert(user: UserRecord): Promise<void> {
+  async insert(user: UserRecord & { encryptionKey: string }): Promise<void> {
     await this.db('mktows_users').insert({
       user_id: user.userId,
-      encryption_key: this.cipher.seal(user.encryptionKey),
+      encryption_key: this.cipher.seal(user.encryptionKey, user.userId),
       description: user.description,
       created_at: user.createdAt,
     });
+  }
+
+  /** Counts stored keys by how they are kept. */
+  async keyReport(): Promise<KeyReport> {
+    const report: KeyReport = { legacy: 0, unsealed: 0, unreadable: 0, total: 0 };
+    for (const r of (await this.db('mktows_users').select('user_id', 'encryption_key')) as Row[]) {
+      report.total++;
+      const stored = r.encryption_key as string;
+      const format: SealFormat = sealFormatOf(stored);
+      if (format === 'plain' && this.cipher.protects) report.unsealed++;
+      else if (this.cipher.open(stored, r.user_id as string) === null) report.unreadable++;
+      else if (format === 'v1') report.legacy++;
+    }
+    return report;
+  }
+
+  /**
+   * Seals again, bound to their user, the keys sealed the old way (v1); with `unsealed`, also
+   * the keys stored in clear (an operator's decision: a planted row would be sealed too).
+   * Returns how many rows changed.
+   */
+  async reseal(options: { unsealed: boolean }): Promise<number> {
+    if (!this.cipher.protects) return 0;
+    let changed = 0;
+    const rows = (await this.db('mktows_users').select('user_id', 'encryption_key')) as Row[];
+    for (const r of rows) {
+      const userId = r.user_id as string;
+      const stored = r.encryption_key as string;
+      const format = sealFormatOf(stored);
+      let plain: string | null = null;
+      if (format === 'v1') plain = this.cipher.open(stored, userId);
+      else if (format === 'plain' && options.unsealed) plain = stored;
+      if (plain === null) continue;
+      // Only the value read is replaced: a concurrent change of the row wins.
+      changed += await this.db('mktows_users')
+        .where({ user_id: userId, encryption_key: stored })
+        .update({ encryption_key: this.cipher.seal(plain, userId) });
+    }
+    return changed;
   }
 
   async remove(userId: string): Promise<boolean> {
@@ -60,12 +111,13 @@ export class UserRepository {
 /** The user repository of a database, with the cipher its settings call for. */
 export function openUserRepository(
   database: Database,
-  options: { userKeySecret: string; dataDir: string },
+  options: { userKeySecret: string; dataDir: string; allowUnsealedKeys?: boolean },
 ): UserRepository {
   const cipher = keyCipher({
     secret: options.userKeySecret,
     dataDir: options.dataDir,
     embedded: database.engine === 'sqlite',
+    allowUnsealed: options.allowUnsealedKeys,
   });
   return new UserRepository(database.knex, cipher);
 }

@@ -4,6 +4,11 @@ export interface ChangePath {
   source: string;
   /** Who did it, when known (an operator, a SOAP user); kept in the master status history. */
   actor?: string;
+  /**
+   * An authenticated operator (person page, command line): the only paths that may lift a
+   * suppression whose reason PROTECTED_REASONS names.
+   */
+  operator?: boolean;
 }
 
 export const ChangePaths = {
@@ -26,16 +31,18 @@ export const ChangePaths = {
     reason: 'Person detail',
     source: 'Person detail',
     actor,
-  }),
-  suppressionImport: (actor?: string): ChangePath => ({
-    reason: 'Suppression list import',
-    source: 'Suppression import',
-    actor,
+    operator: true,
   }),
   /** `suppressions add|remove EMAIL`: an operator at the command line. */
   commandLine: (actor?: string): ChangePath => ({
     reason: 'Command line',
     source: 'Command line',
+    actor,
+    operator: true,
+  }),
+  suppressionImport: (actor?: string): ChangePath => ({
+    reason: 'Suppression list import',
+    source: 'Suppression import',
     actor,
   }),
 } as const;

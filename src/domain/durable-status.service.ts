@@ -4,6 +4,7 @@ import type {
 } from '../data-access/email-status.repository.js';
 import type { InvariantViolation, LeadRecord } from '../data-access/lead.repository.js';
 import type { Repositories, UnitOfWork } from '../data-access/unit-of-work.js';
+import { AppError, ErrorCode } from '../errors.js';
 import { PROPAGATED_REASON, type ChangePath } from './change-paths.js';
 import { emailKey, validateEmail } from './email-key.js';
 
@@ -14,16 +15,62 @@ export interface AddressReport {
   leads: LeadRecord[];
 }
 
+export const DEFAULT_PROTECTED_REASONS: readonly string[] = ['complaint'];
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Whether a suppression's reason names one of `words` (PROTECTED_REASONS): as whole words, in
+ * any case, a plural s included ("Spam complaints" names "complaint").
+ */
+export function protectedReasonMatcher(
+  words: readonly string[],
+): (reason: string | null) => boolean {
+  if (words.length === 0) return () => false;
+  const pattern = new RegExp(
+    `(?<![\\p{L}\\p{N}])(?:${words.map((w) => escapeRegExp(w.toLowerCase())).join('|')})s?(?![\\p{L}\\p{N}])`,
+    'u',
+  );
+  return (reason) => reason !== null && pattern.test(reason.toLowerCase());
+}
+
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** "a complaint suppression of 2026-03-01": what a re-subscribe lifted, for people to read. */
+export function liftedText(status: { liftedReason?: string | null; liftedAt?: number | null }) {
+  if (status.liftedAt === null || status.liftedAt === undefined) return null;
+  const reason = status.liftedReason?.trim();
+  const article = reason && /^[aeiou]/i.test(reason) ? 'an' : 'a';
+  return `lifted ${reason ? `${article} ${reason} suppression` : 'a suppression'} of ${day(status.liftedAt)}`;
+}
+
+export interface DurableStatusOptions {
+  /** Told how many other people followed each master status change (for metrics). */
+  onPropagation?: (people: number) => void;
+  /** PROTECTED_REASONS: suppressions only an operator path may lift. */
+  protectedReasons?: readonly string[];
+  now?: () => number;
+}
+
 /**
  * The master email status: one answer per address to "may we email it?", kept apart from
  * the people so that deletes, re-creations and address changes cannot lose an unsubscribe.
  */
 export class DurableStatusService {
+  private readonly onPropagation: (people: number) => void;
+  private readonly isProtected: (reason: string | null) => boolean;
+  private readonly now: () => number;
+
   constructor(
     private readonly uow: UnitOfWork,
-    /** Told how many other people followed each master status change (for metrics). */
-    private readonly onPropagation: (people: number) => void = () => undefined,
-  ) {}
+    options: DurableStatusOptions = {},
+  ) {
+    this.onPropagation = options.onPropagation ?? (() => undefined);
+    this.isProtected = protectedReasonMatcher(
+      options.protectedReasons ?? DEFAULT_PROTECTED_REASONS,
+    );
+    this.now = options.now ?? Date.now;
+  }
 
   /** What the master status says of an address: unknown addresses are subscribed. */
   async isUnsubscribed(repos: Repositories, key: string): Promise<boolean> {
@@ -34,6 +81,9 @@ export class DurableStatusService {
    * Rules 1 and 2: the master status of `key` takes `unsubscribed`, and every other person
    * holding the address follows, whatever its partition. The caller holds the key's lock.
    * Returns how many other people changed.
+   *
+   * A re-subscribe records the suppression it lifts; one whose reason PROTECTED_REASONS names
+   * is refused (LEAD_SYNC_FAILED, the caller's transaction undone) unless an operator asks.
    */
   async setMasterStatus(
     repos: Repositories,
@@ -46,6 +96,19 @@ export class DurableStatusService {
       now: number;
     },
   ): Promise<number> {
+    let lifted: { liftedReason: string | null; liftedAt: number } | null = null;
+    if (!change.unsubscribed) {
+      const current = await repos.emailStatus.get(change.key);
+      if (current?.unsubscribed) {
+        if (!change.path.operator && this.isProtected(current.reason)) {
+          throw new AppError(
+            ErrorCode.LEAD_SYNC_FAILED,
+            `Not re-subscribed: the address was unsubscribed on ${day(current.changedAt)} for "${(current.reason ?? '').slice(0, 100)}", a reason in PROTECTED_REASONS; only an operator (person page or command line) may lift it`,
+          );
+        }
+        lifted = { liftedReason: current.reason, liftedAt: current.changedAt };
+      }
+    }
     const status = {
       emailKey: change.key,
       unsubscribed: change.unsubscribed,
@@ -57,6 +120,7 @@ export class DurableStatusService {
       ).slice(0, 128),
       leadId: change.causedBy,
       changedAt: change.now,
+      ...lifted,
     };
     const activity = {
       attributeName: 'Unsubscribed',
@@ -83,20 +147,22 @@ export class DurableStatusService {
   /**
    * Suppresses or lifts one address, whether or not anyone holds it yet (an operator's
    * decision): the master status changes and everyone holding the address follows, as on
-   * every other path. Nothing is written when the address is already in that state.
+   * every other path. Nothing is written when the address is already in that state. A lift
+   * says what it lifted ("lifted a complaint suppression of 2026-03-01").
    */
   async setAddressStatus(
     address: string,
     unsubscribed: boolean,
     path: ChangePath,
     reason: string | null,
-    now: number = Date.now(),
-  ): Promise<{ emailKey: string; changed: boolean; people: number }> {
+    now: number = this.now(),
+  ): Promise<{ emailKey: string; changed: boolean; people: number; lifted: string | null }> {
     const key = emailKey(validateEmail(address));
     return this.uow.write(async (repos) => {
       await repos.lockEmailKeys([key]);
-      if ((await this.isUnsubscribed(repos, key)) === unsubscribed)
-        return { emailKey: key, changed: false, people: 0 };
+      const current = await repos.emailStatus.get(key);
+      if ((current?.unsubscribed ?? false) === unsubscribed)
+        return { emailKey: key, changed: false, people: 0, lifted: null };
       const people = await this.setMasterStatus(repos, {
         key,
         unsubscribed,
@@ -105,7 +171,11 @@ export class DurableStatusService {
         reason,
         now,
       });
-      return { emailKey: key, changed: true, people };
+      const lifted =
+        !unsubscribed && current
+          ? liftedText({ liftedReason: current.reason, liftedAt: current.changedAt })
+          : null;
+      return { emailKey: key, changed: true, people, lifted };
     });
   }
 

@@ -36,6 +36,13 @@ export interface NotificationResult {
   leadId: number | null;
 }
 
+/**
+ * How far ahead of this server's clock a record's modstamp may be. Salesforce's clocks are
+ * right; a later stamp is forged or broken, and believed it would make every genuine change of
+ * the record until then look older, so acknowledged and never applied.
+ */
+export const MAX_MODSTAMP_AHEAD_MS = 5 * 60 * 1000;
+
 /** Salesforce retries a notification for 24 hours at most; a week leaves a wide margin. */
 export const NOTIFICATION_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -67,7 +74,8 @@ export class SalesforceSyncService {
     organizationId: string,
     notifications: readonly SalesforceNotification[],
   ): Promise<NotificationResult[]> {
-    for (const n of notifications) this.check(n.record);
+    const latest = this.now() + MAX_MODSTAMP_AHEAD_MS;
+    for (const n of notifications) this.check(n.record, latest);
     const results: NotificationResult[] = [];
     for (const n of notifications) {
       results.push(await this.uow.write((repos) => this.applyOne(repos, organizationId, n)));
@@ -84,8 +92,14 @@ export class SalesforceSyncService {
   }
 
   /** The checks LeadService makes, for every notification before any is applied. */
-  private check(record: SalesforceRecordSnapshot): void {
+  private check(record: SalesforceRecordSnapshot, latest: number): void {
     try {
+      if (record.changedAt !== null && record.changedAt > latest) {
+        throw new AppError(
+          ErrorCode.BAD_PARAMETER,
+          `SystemModstamp/LastModifiedDate ${new Date(record.changedAt).toISOString()} is more than 5 minutes ahead of this server's clock (${new Date(latest - MAX_MODSTAMP_AHEAD_MS).toISOString()})`,
+        );
+      }
       for (const [name, value] of Object.entries(record.fields)) {
         if (name === 'Email') {
           if (value !== null && value.trim() !== '') validateEmail(value);
@@ -124,11 +138,13 @@ export class SalesforceSyncService {
     if (done) return result('REPEAT', done.leadId);
 
     const bookkeeping = { notificationId, organizationId, recordId: record.recordId };
-    if (
-      record.changedAt !== null &&
-      state.changedAt !== null &&
-      record.changedAt < state.changedAt
-    ) {
+    // A change order ahead of the clock proves nothing (stored before such stamps were
+    // refused): it is forgotten, so that no genuine change is called stale against it.
+    const appliedAt =
+      state.changedAt !== null && state.changedAt <= now + MAX_MODSTAMP_AHEAD_MS
+        ? state.changedAt
+        : null;
+    if (record.changedAt !== null && appliedAt !== null && record.changedAt < appliedAt) {
       await store.insertNotification({
         ...bookkeeping,
         outcome: 'STALE',
@@ -149,8 +165,8 @@ export class SalesforceSyncService {
       objectType: record.objectType,
       changedAt:
         record.changedAt === null
-          ? state.changedAt
-          : Math.max(record.changedAt, state.changedAt ?? record.changedAt),
+          ? appliedAt
+          : Math.max(record.changedAt, appliedAt ?? record.changedAt),
       reportedFields: { ...state.reportedFields, ...record.fields },
       lastNotificationId: notificationId,
       updatedAt: now,

@@ -21,12 +21,16 @@ export interface Services {
 export function createServices(
   database: Database,
   config: Pick<Config, 'customFields' | 'defaultPartition'> &
-    Partial<Pick<Config, 'batchConcurrency'>>,
+    Partial<Pick<Config, 'batchConcurrency' | 'protectedReasons'>>,
   options: { now?: () => number; onPropagation?: (people: number) => void } = {},
 ): Services {
   const uow = new UnitOfWork(database);
   const catalogue = new FieldCatalogue(config.customFields);
-  const durableStatus = new DurableStatusService(uow, options.onPropagation);
+  const durableStatus = new DurableStatusService(uow, {
+    onPropagation: options.onPropagation,
+    protectedReasons: config.protectedReasons,
+    now: options.now,
+  });
   const leads = new LeadService(uow, durableStatus, {
     catalogue,
     defaultPartition: config.defaultPartition,

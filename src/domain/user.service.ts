@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { UserCredential } from '../config.js';
-import type { UserRecord, UserRepository } from '../data-access/user.repository.js';
+import type { KeyReport, UserRecord, UserRepository } from '../data-access/user.repository.js';
 import { AppError, ErrorCode } from '../errors.js';
 
 export interface NewUser {
@@ -64,6 +64,20 @@ export class UserService {
 
   remove(userId: string): Promise<boolean> {
     return this.users.remove(userId);
+  }
+
+  /**
+   * At start: keys sealed the old way are sealed again, bound to their user; returns what is
+   * left that cannot authenticate (keys in clear, keys this secret does not open).
+   */
+  async upgradeStoredKeys(): Promise<KeyReport & { resealed: number }> {
+    const resealed = await this.users.reseal({ unsealed: false });
+    return { ...(await this.users.keyReport()), resealed };
+  }
+
+  /** "users seal": seals every stored key, those kept in clear included; returns how many. */
+  sealStoredKeys(): Promise<number> {
+    return this.users.reseal({ unsealed: true });
   }
 
   async isEmpty(): Promise<boolean> {

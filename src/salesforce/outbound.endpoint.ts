@@ -5,6 +5,7 @@ import type { Request, Response } from 'express';
 import type { SalesforceSyncService } from '../domain/salesforce-sync.service.js';
 import { AppError, ErrorCode, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { NetworkList, type Network } from '../networks.js';
 import { inspectEnvelope, VersionMismatch } from '../soap/envelope-guard.js';
 import { decodeUtf8, readBody } from '../soap/request-body.js';
 import { toWireFault } from '../soap/faults.js';
@@ -24,8 +25,10 @@ export interface OutboundEndpointOptions {
   requestTimeoutMs: number;
   /** Organisation ids (15 or 18 characters) whose messages are accepted; empty: none. */
   allowedOrganizationIds: readonly string[];
-  /** When set, the listener answers only at OUTBOUND_PATH/<secret>. */
+  /** The listener answers only at OUTBOUND_PATH/<secret>; empty: nowhere (every path is 404). */
   pathSecret: string;
+  /** When not empty, only clients whose address (req.ip, after TRUST_PROXY) is in one may send. */
+  allowedNetworks?: readonly Network[];
 }
 
 const XML_TYPE = 'text/xml; charset=utf-8';
@@ -51,6 +54,7 @@ export async function createSalesforceOutboundEndpoint(
 ): Promise<(req: Request, res: Response) => void> {
   const wsdlXml = fs.readFileSync(options.wsdlFile, 'utf8');
   const allowed = new Set(options.allowedOrganizationIds.map(id15));
+  const allowedNetworks = new NetworkList(options.allowedNetworks ?? []);
   // node-soap answers a handler's error itself; the error is kept here, per request, so that
   // every fault goes out through listenerFault.
   const handlerFailure = new AsyncLocalStorage<{ error?: unknown }>();
@@ -159,11 +163,24 @@ export async function createSalesforceOutboundEndpoint(
   };
 
   return (req, res) => {
-    // Every answer, the WSDL included, needs the right path: a wrong secret learns nothing.
+    // Every answer, the WSDL included, needs the right path: a wrong secret (or none, or a
+    // listener without one) gets the service's plain 404, as if nothing were there.
     const presented = typeof req.params.secret === 'string' ? req.params.secret : '';
-    if (!sameSecret(presented, options.pathSecret)) {
+    if (options.pathSecret === '' || !sameSecret(presented, options.pathSecret)) {
       req.resume();
-      return refuse(res, new AppError(ErrorCode.ACCESS_DENIED, 'Unknown listener address'));
+      res.status(404).type('text/plain').send('Not found\n');
+      return;
+    }
+    if (allowedNetworks.size > 0 && !allowedNetworks.contains(req.ip)) {
+      req.resume();
+      logger.warn({ client: req.ip }, 'salesforce message from an address not allowed');
+      return refuse(
+        res,
+        new AppError(
+          ErrorCode.ACCESS_DENIED,
+          `Client address ${req.ip ?? 'unknown'} is not allowed to send here (SFDC_ALLOWED_NETWORKS)`,
+        ),
+      );
     }
     if (req.method === 'GET' && /^wsdl$/i.test(Object.keys(req.query)[0] ?? ''))
       return serveWsdl(req, res);

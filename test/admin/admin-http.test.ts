@@ -90,7 +90,7 @@ for (const engine of testEngines()) {
 
     it('marks cookies Secure behind an HTTPS proxy', async () => {
       await svc.stop();
-      svc = await startTestService(engine, { adminUsers: [ALICE], trustProxy: true });
+      svc = await startTestService(engine, { adminUsers: [ALICE], trustProxy: 1 });
       const client = new AdminClient(svc.base, { 'X-Forwarded-Proto': 'https' });
       const ok = await client.logIn();
       expect(ok.status).to.equal(303);

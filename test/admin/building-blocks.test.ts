@@ -67,6 +67,48 @@ describe('admin building blocks', () => {
       expect(throttle.retryAfterSeconds('a')).to.equal(0);
     });
 
+    it('counts an admitted attempt before its password is checked', () => {
+      const throttle = new LoginThrottle({ maxFailures: 3, windowMs: 60_000 });
+      // Three attempts in flight at once: the fourth is refused before any of them is answered.
+      expect([1, 2, 3].map(() => throttle.admit('a', null))).to.deep.equal([0, 0, 0]);
+      expect(throttle.admit('a', null)).to.be.greaterThan(0);
+      // A success takes the client's count back.
+      throttle.succeed('a');
+      expect(throttle.admit('a', null)).to.equal(0);
+    });
+
+    it('backs an account off exponentially after its free failures, from any address', () => {
+      let now = 1_000_000;
+      const throttle = new LoginThrottle({
+        maxFailures: 1000,
+        windowMs: 60_000,
+        now: () => now,
+        accountFreeFailures: 2,
+        accountMaxBackoffMs: 4000,
+      });
+      expect(throttle.admit('a', 'Alice')).to.equal(0);
+      expect(throttle.admit('b', 'alice')).to.equal(0);
+      expect(throttle.admit('c', 'alice')).to.equal(1);
+      expect(throttle.admit('c', 'bob')).to.equal(0);
+      now += 1000;
+      expect(throttle.admit('c', 'alice')).to.equal(0);
+      expect(throttle.admit('d', 'alice')).to.equal(2);
+      now += 2000;
+      expect(throttle.admit('d', 'alice')).to.equal(0);
+      now += 3999;
+      expect(throttle.admit('e', 'alice')).to.equal(1);
+      now += 1;
+      expect(throttle.admit('e', 'alice')).to.equal(0);
+      // Capped at accountMaxBackoffMs.
+      now += 4000;
+      expect(throttle.admit('e', 'alice')).to.equal(0);
+      expect(throttle.accountRetryAfterSeconds('alice')).to.equal(4);
+      throttle.succeed('e', 'ALICE');
+      expect(throttle.accountRetryAfterSeconds('alice')).to.equal(0);
+      // A name no operator can have is no account.
+      for (let i = 0; i < 5; i++) expect(throttle.admit('f', null)).to.equal(0);
+    });
+
     it('forgets the oldest clients beyond maxTracked', () => {
       const throttle = new LoginThrottle({ maxFailures: 1, windowMs: 60_000, maxTracked: 2 });
       for (const client of ['a', 'b', 'c']) throttle.fail(client);

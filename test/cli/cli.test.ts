@@ -8,6 +8,7 @@ import { SQLITE_FILE_NAME, type Database } from '../../src/data-access/database.
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { createServices } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
+import { TEST_KEY_SECRET } from '../support/service.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'dist/src/cli/index.js');
@@ -50,7 +51,9 @@ for (const engine of testEngines()) {
       const made = await engine.create();
       drop = made.drop;
       db = made.db;
-      env = made.url ? { DATABASE_URL: made.url } : { DATABASE_URL: '', DATA_DIR: made.dataDir };
+      env = made.url
+        ? { DATABASE_URL: made.url, USER_KEY_SECRET: TEST_KEY_SECRET }
+        : { DATABASE_URL: '', DATA_DIR: made.dataDir };
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-cli-'));
     });
     after(async () => {
@@ -95,16 +98,32 @@ for (const engine of testEngines()) {
       const list = await cli(['users', 'list'], env);
       expect(list.stdout).to.contain('erp_sync');
       expect(list.stdout).to.not.contain(key!);
-      if (engine.name === 'sqlite') {
-        const [row] = (await db.knex('mktows_users').where('user_id', 'erp_sync')) as Array<{
-          encryption_key: string;
-        }>;
-        expect(row!.encryption_key).to.not.contain(key!);
-        expect(row!.encryption_key).to.match(/^v1:/);
-      }
+      const [row] = (await db.knex('mktows_users').where('user_id', 'erp_sync')) as Array<{
+        encryption_key: string;
+      }>;
+      expect(row!.encryption_key).to.not.contain(key!);
+      expect(row!.encryption_key).to.match(/^v2:/);
       expect((await cli(['users', 'add', '--id', 'erp_sync'], env)).code).to.equal(1);
       expect((await cli(['users', 'remove', 'erp_sync'], env)).code).to.equal(0);
       expect((await cli(['users', 'list'], env)).stdout).to.not.contain('erp_sync');
+    });
+
+    it('users seal: seals keys stored in clear, which are refused until then', async () => {
+      await db.knex('mktows_users').insert({
+        user_id: 'from_before',
+        encryption_key: 'KEY-STORED-IN-CLEAR',
+        description: null,
+        created_at: Date.now(),
+      });
+      const sealed = await cli(['users', 'seal'], env);
+      expect(sealed.code, sealed.stderr).to.equal(0);
+      expect(sealed.stdout).to.contain('Sealed 1 stored key(s)');
+      const [row] = (await db.knex('mktows_users').where('user_id', 'from_before')) as Array<{
+        encryption_key: string;
+      }>;
+      expect(row!.encryption_key).to.match(/^v2:/).and.not.contain('KEY-STORED-IN-CLEAR');
+      expect((await cli(['users', 'seal'], env)).stdout).to.contain('Sealed 0 stored key(s)');
+      expect((await cli(['users', 'remove', 'from_before'], env)).code).to.equal(0);
     });
 
     it('imports a suppression list: rejects, people follow the rules, idempotent, dry run writes nothing', async () => {

@@ -70,6 +70,8 @@ describe('a newcomer on a fresh data directory', function () {
       HOST: '127.0.0.1',
       MKTOWS_USERS: '',
       LOG_LEVEL: 'info',
+      // Any free port: other services on this machine may hold the default one.
+      METRICS_PORT: '0',
     };
     const first = await serve(env);
     const firstOut = first.output();
@@ -116,7 +118,11 @@ describe('a newcomer on a fresh data directory', function () {
     );
     expect(devCall.code, devCall.out).to.equal(0);
 
-    const metrics = await (await fetch(`http://127.0.0.1:${first.port}/metrics`)).text();
+    // Metrics are on their own loopback listener, which the banner names; not on the public port.
+    expect((await fetch(`http://127.0.0.1:${first.port}/metrics`)).status).to.equal(404);
+    const metricsUrl = /Metrics: +(http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(first.output())?.[1];
+    expect(metricsUrl, first.output()).to.be.a('string');
+    const metrics = await (await fetch(metricsUrl!)).text();
     expect(metrics).to.match(/du_soap_calls_total\{operation="syncLead",outcome="ok"\} 2/);
     const logLine = first
       .output()

@@ -317,7 +317,7 @@ for (const engine of testEngines()) {
         await note();
         await setFlag(s, b, false, ChangePaths.salesforce('sync-user'));
         await note();
-        await s.leads.setUnsubscribed(b, true, ChangePaths.personDetail('op'), 'spam complaint');
+        await s.leads.setUnsubscribed(b, true, ChangePaths.personDetail('op'), 'asked by phone');
         await note();
         await setFlag(s, a, true); // rule 7
         await note();
@@ -338,7 +338,7 @@ for (const engine of testEngines()) {
         ).to.deep.equal([
           [true, a, 'Web service API', 'Web service API'],
           [false, b, 'Salesforce sync', 'Salesforce (sync-user)'],
-          [true, b, 'spam complaint', 'Person detail (op)'],
+          [true, b, 'asked by phone', 'Person detail (op)'],
           [false, c, 'Web service API', 'Web service API'],
         ]);
         const times = report.history.map((x) => x.changedAt);

@@ -47,7 +47,9 @@ function record(r: Rand, ids: readonly number[], foreignIds: readonly string[]):
   const attributes: Array<{ name: string; value: string | null }> = [];
   if (r.next() < 0.6) attributes.push({ name: 'Unsubscribed', value: String(r.next() < 0.5) });
   if (r.next() < 0.5) attributes.push({ name: 'FirstName', value: r.pick(NAMES) });
-  if (r.next() < 0.15) attributes.push({ name: 'UnsubscribedReason', value: 'asked' });
+  // A complaint is a protected reason (PROTECTED_REASONS): its re-subscribe is refused.
+  if (r.next() < 0.15)
+    attributes.push({ name: 'UnsubscribedReason', value: r.pick(['asked', 'spam complaint']) });
   if (r.next() < 0.1) attributes.push({ name: 'LeadScore', value: String(r.int(100)) });
   const kind = r.int(12);
   switch (kind) {
@@ -93,8 +95,14 @@ async function state(db: Database) {
   return {
     // Times differ (PostgreSQL runs a batch with creates twice); everything else must not.
     leads: await rows('leads', 'id', ['created_at', 'updated_at']),
-    status: await rows('email_status', 'email_key', ['changed_at', 'recorded_at']),
-    history: await rows('email_status_history', 'id', ['id', 'changed_at', 'recorded_at']),
+    // lifted_at is the changed_at of the suppression lifted: a time as well.
+    status: await rows('email_status', 'email_key', ['changed_at', 'lifted_at', 'recorded_at']),
+    history: await rows('email_status_history', 'id', [
+      'id',
+      'changed_at',
+      'lifted_at',
+      'recorded_at',
+    ]),
     activities: (await rows('activities', 'id', ['id', 'created_at'])).map((a) => ({
       ...a,
       extra:
@@ -155,7 +163,13 @@ for (const engine of testEngines()) {
         ).leadId,
       );
       await s.leads.sync(
-        { id: ids[0]!, attributes: [{ name: 'Unsubscribed', value: 'true' }] },
+        {
+          id: ids[0]!,
+          attributes: [
+            { name: 'Unsubscribed', value: 'true' },
+            { name: 'UnsubscribedReason', value: 'complaint' },
+          ],
+        },
         { path: web },
       );
       return { ids, foreignIds };
@@ -232,6 +246,72 @@ for (const engine of testEngines()) {
       const [lead] = await s.leads.find({ keyType: 'IDNUM', keyValue: String(a) });
       expect(lead?.unsubscribed).to.equal(false);
       await expectNoViolations(s);
+    });
+
+    it('refuses a protected re-subscribe in a batch as one by one: that record alone, nothing changed', async () => {
+      const fallback = sinon.spy(
+        LeadService.prototype as unknown as { syncEach: () => unknown },
+        'syncEach',
+      );
+      const results: unknown[][] = [];
+      for (const h of [batched, reference]) {
+        const s = h.services;
+        const complained = (
+          await s.leads.sync(
+            {
+              email: 'complained@example.com',
+              attributes: [
+                { name: 'Unsubscribed', value: 'true' },
+                { name: 'UnsubscribedReason', value: 'Spam complaint' },
+              ],
+            },
+            { path: web },
+          )
+        ).leadId;
+        const asked = (
+          await s.leads.sync(
+            {
+              email: 'asked@example.com',
+              attributes: [{ name: 'Unsubscribed', value: 'true' }],
+            },
+            { path: web },
+          )
+        ).leadId;
+        const records: LeadInput[] = [
+          { id: complained, attributes: [{ name: 'FirstName', value: 'Before' }] },
+          {
+            id: complained,
+            attributes: [
+              { name: 'Unsubscribed', value: 'false' },
+              { name: 'FirstName', value: 'Refused' },
+            ],
+          },
+          {
+            email: 'complained@example.com',
+            attributes: [{ name: 'Unsubscribed', value: 'false' }],
+          },
+          { id: asked, attributes: [{ name: 'Unsubscribed', value: 'false' }] },
+        ];
+        let answers: unknown[] = [];
+        if (h === batched) answers = await s.leads.syncMany(records, { path: web });
+        // One by one, in order.
+        else
+          for (const rec of records)
+            answers.push(await s.leads.sync(rec, { path: web }).catch((error: unknown) => error));
+        results.push(answers.map(outcome));
+        const [still] = await s.leads.find({ keyType: 'IDNUM', keyValue: String(complained) });
+        expect(still!.unsubscribed).to.equal(true);
+        expect(still!.attributes.find((a) => a.name === 'FirstName')?.value).to.equal('Before');
+        const refused = answers[1] as AppError;
+        expect(refused.message).to.contain('PROTECTED_REASONS');
+        const report = await s.durableStatus.explain('asked@example.com');
+        expect(report.status).to.include({ unsubscribed: false, liftedReason: 'Web service API' });
+      }
+      expect(results[0]).to.deep.equal(results[1]);
+      expect(results[0]!.slice(1, 3)).to.deep.equal(['LEAD_SYNC_FAILED', 'LEAD_SYNC_FAILED']);
+      expect(await state(batched.db)).to.deep.equal(await state(reference.db));
+      expect(fallback.called).to.equal(false);
+      await expectNoViolations(batched.services);
     });
 
     it('falls back to one transaction per record when the batch cannot be held', async () => {

@@ -9,11 +9,13 @@ import { activitiesOf, attr } from '../support/harness.js';
 import { rawCall, startTestService, type TestService } from '../support/service.js';
 import {
   ORG_ID,
+  PATH_SECRET,
   contactRecordId,
   everything,
   expectAck,
   expectFault,
   leadRecordId,
+  listenerUrl,
   notificationId,
   notificationsXml,
   send,
@@ -44,8 +46,11 @@ for (const engine of testEngines()) {
     const fresh = () => ++next;
 
     before(async () => {
-      service = await startTestService(engine, { salesforceOrgIds: [ORG_ID] });
-      url = `${service.base}/soap/salesforce/outbound`;
+      service = await startTestService(engine, {
+        salesforceOrgIds: [ORG_ID],
+        salesforcePathSecret: PATH_SECRET,
+      });
+      url = listenerUrl(service.base);
       services = service.running.services;
       db = service.running.database;
     });
@@ -424,6 +429,53 @@ for (const engine of testEngines()) {
     });
 
     describe('refusals', () => {
+      it('refuses a far-future modstamp, so a genuine opt-out that follows is applied', async () => {
+        const n = fresh();
+        const recordId = leadRecordId(n);
+        const email = `vic${n}@example.com`;
+        const victim = await services.leads.sync(
+          { email, attributes: [{ name: 'FirstName', value: 'Vic' }] },
+          { path: ChangePaths.webService() },
+        );
+        const before = await everything(db);
+        for (const name of ['SystemModstamp', 'LastModifiedDate']) {
+          const forged = await send(
+            url,
+            notificationsXml([
+              {
+                id: notificationId(fresh()),
+                type: 'Lead',
+                recordId,
+                fields: {
+                  Email: email,
+                  HasOptedOutOfEmail: 'false',
+                  [name]: '2099-01-01T00:00:00Z',
+                },
+              },
+            ]),
+          );
+          expectFault(forged, 'Client', 20110);
+          expect(forged.body).to.contain('ahead of this server');
+          expect(await everything(db)).to.deep.equal(before);
+        }
+        await send1(url, {
+          id: notificationId(fresh()),
+          type: 'Lead',
+          recordId,
+          fields: {
+            Email: email,
+            HasOptedOutOfEmail: 'true',
+            SystemModstamp: new Date().toISOString(),
+          },
+        });
+        expect((await bySalesforceId(services, recordId)).unsubscribed).to.equal(true);
+        const [person] = await services.leads.find({
+          keyType: 'IDNUM',
+          keyValue: String(victim.leadId),
+        });
+        expect(person!.unsubscribed).to.equal(true);
+      });
+
       it('refuses a message from an organisation not in SFDC_ORG_IDS, changing nothing', async () => {
         const n = fresh();
         const before = await everything(db);
@@ -600,13 +652,23 @@ for (const engine of testEngines()) {
         }
       });
 
-      it('refuses any path below the listener when no secret is configured', async () => {
+      it('answers 404 at any other path below the listener, changing nothing', async () => {
         const n = fresh();
-        const res = await send(
-          `${url}/guess`,
-          notificationsXml([{ id: notificationId(n), type: 'Lead', recordId: leadRecordId(n) }]),
-        );
-        expectFault(res, 'Client', 20013);
+        const before = await everything(db);
+        const xml = notificationsXml([
+          {
+            id: notificationId(n),
+            type: 'Lead',
+            recordId: leadRecordId(n),
+            fields: { Email: `guess${n}@example.com`, HasOptedOutOfEmail: 'true' },
+          },
+        ]);
+        for (const path of ['', '/guess', `/${PATH_SECRET}/more`]) {
+          const res = await send(`${service.base}/soap/salesforce/outbound${path}`, xml);
+          expect(res.status, path).to.equal(404);
+          expect(res.body).to.equal('Not found\n');
+        }
+        expect(await everything(db)).to.deep.equal(before);
       });
     });
   });

@@ -34,7 +34,10 @@ describe('Salesforce settings', () => {
   });
 
   it('read comma-separated organisation ids of 15 or 18 characters', () => {
-    const config = loadConfig({ SFDC_ORG_IDS: ' 00D5g000004aBcD , 00D5g000004aBcEEAU' });
+    const config = loadConfig({
+      SFDC_ORG_IDS: ' 00D5g000004aBcD , 00D5g000004aBcEEAU',
+      SFDC_PATH_SECRET: 'a-b_c.d~0123456789',
+    });
     expect(config.salesforceOrgIds).to.deep.equal(['00D5g000004aBcD', '00D5g000004aBcEEAU']);
   });
 

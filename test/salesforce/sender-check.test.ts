@@ -1,6 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { testEngines } from '../support/database.js';
-import { startTestService, type TestService } from '../support/service.js';
+import { postXml, startTestService, type TestService } from '../support/service.js';
 import {
   ORG_ID,
   everything,
@@ -13,6 +17,7 @@ import {
 } from './support.js';
 
 const SECRET = 'sEcReT-0123.456789_abc~';
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 const message = (n: number, orgId = ORG_ID) =>
   notificationsXml(
@@ -51,13 +56,15 @@ for (const engine of testEngines()) {
         ['a prefix of the secret', `/${SECRET.slice(0, -1)}`],
         ['the secret and more', `/${SECRET}x`],
       ] as const) {
-        it(`refuses ${what} with a fault, changing nothing, WSDL included`, async () => {
+        it(`answers ${what} with a plain 404, changing nothing, WSDL included`, async () => {
           const before = await everything(service.running.database);
           const res = await send(`${base}${path}`, message(2));
-          expectFault(res, 'Client', 20013);
-          expect(res.body).to.not.contain(SECRET);
+          expect(res.status).to.equal(404);
+          expect(res.body).to.equal('Not found\n');
           expect(await everything(service.running.database)).to.deep.equal(before);
-          expect((await fetch(`${base}${path}?wsdl`)).status).to.equal(500);
+          const wsdl = await fetch(`${base}${path}?wsdl`);
+          expect(wsdl.status).to.equal(404);
+          expect(await wsdl.text()).to.equal('Not found\n');
         });
       }
 
@@ -80,17 +87,139 @@ for (const engine of testEngines()) {
     describe('SFDC_ORG_IDS unset', () => {
       let service: TestService;
       before(async () => {
-        service = await startTestService(engine);
+        service = await startTestService(engine, { salesforcePathSecret: SECRET });
       });
       after(() => service.stop());
 
-      it('refuses every message', async () => {
+      it('refuses every message, even at the secret path', async () => {
         const before = await everything(service.running.database);
-        const res = await send(`${service.base}/soap/salesforce/outbound`, message(5));
+        const res = await send(`${service.base}/soap/salesforce/outbound/${SECRET}`, message(5));
         expectFault(res, 'Client', 20013);
         expect(res.body).to.contain('No Salesforce organization is allowed (SFDC_ORG_IDS)');
         expect(await everything(service.running.database)).to.deep.equal(before);
       });
     });
+
+    describe('neither SFDC_ORG_IDS nor SFDC_PATH_SECRET', () => {
+      let service: TestService;
+      before(async () => {
+        service = await startTestService(engine);
+      });
+      after(() => service.stop());
+
+      it('has no listener at all: 404 at every path', async () => {
+        const before = await everything(service.running.database);
+        for (const path of ['', '/anything-at-all-0123456789']) {
+          const res = await send(`${service.base}/soap/salesforce/outbound${path}`, message(6));
+          expect(res.status, path).to.equal(404);
+        }
+        expect(await everything(service.running.database)).to.deep.equal(before);
+      });
+    });
+
+    describe('SFDC_ALLOWED_NETWORKS, through TRUST_PROXY', () => {
+      let service: TestService;
+      let url: string;
+      before(async () => {
+        const config = loadConfig({
+          SFDC_ORG_IDS: ORG_ID,
+          SFDC_PATH_SECRET: SECRET,
+          SFDC_ALLOWED_NETWORKS: '192.0.2.0/24, 2001:db8::/32',
+          TRUST_PROXY: '1',
+        });
+        service = await startTestService(engine, {
+          salesforceOrgIds: config.salesforceOrgIds,
+          salesforcePathSecret: config.salesforcePathSecret,
+          salesforceAllowedNetworks: config.salesforceAllowedNetworks,
+          trustProxy: config.trustProxy,
+        });
+        url = `${service.base}/soap/salesforce/outbound/${SECRET}`;
+      });
+      after(() => service.stop());
+
+      const from = (forwardedFor: string | null, n: number) =>
+        postXml(url, message(n), {
+          soapAction: '""',
+          headers: forwardedFor === null ? {} : { 'X-Forwarded-For': forwardedFor },
+        });
+
+      it('accepts a client in an allowed network, IPv4 or IPv6, as the proxy reports it', async () => {
+        expectAck(await from('192.0.2.77', 20));
+        expectAck(await from('2001:db8:1::5', 21));
+        expectAck(await from('203.0.113.9, 192.0.2.78', 22));
+      });
+
+      for (const [what, header] of [
+        ['a client outside every allowed network', '203.0.113.9'],
+        ['an allowed address forged left of the real one', '192.0.2.77, 203.0.113.9'],
+        ['the proxy itself, with no forwarded address', null],
+      ] as const) {
+        it(`refuses ${what} with a fault, changing nothing`, async () => {
+          const before = await everything(service.running.database);
+          const res = await from(header, 30);
+          expectFault(res, 'Client', 20013);
+          expect(res.body).to.contain('SFDC_ALLOWED_NETWORKS');
+          expect(await everything(service.running.database)).to.deep.equal(before);
+        });
+      }
+    });
   });
 }
+
+describe('Salesforce listener settings', () => {
+  it('refuse SFDC_ORG_IDS without SFDC_PATH_SECRET, naming both on one line', () => {
+    let message = '';
+    try {
+      loadConfig({ SFDC_ORG_IDS: ORG_ID });
+    } catch (error) {
+      expect(error).to.be.instanceOf(ConfigError);
+      message = (error as Error).message;
+    }
+    expect(message).to.contain('SFDC_ORG_IDS').and.to.contain('SFDC_PATH_SECRET');
+    expect(message).to.not.contain('\n');
+    expect(
+      loadConfig({ SFDC_ORG_IDS: ORG_ID, SFDC_PATH_SECRET: SECRET }).salesforceOrgIds,
+    ).to.deep.equal([ORG_ID]);
+  });
+
+  it('stop the service at start when SFDC_ORG_IDS has no SFDC_PATH_SECRET', async () => {
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'src/cli/index.ts'), 'serve'],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          DATABASE_URL: '',
+          DATA_DIR: ':memory:',
+          PORT: '0',
+          SFDC_ORG_IDS: ORG_ID,
+        },
+        encoding: 'utf8',
+        timeout: 60000,
+      },
+    );
+    expect(r.status).to.equal(1);
+    expect(r.stdout).to.not.contain('listening');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.match(/^Configuration error: SFDC_ORG_IDS .*SFDC_PATH_SECRET/);
+  });
+
+  it('read SFDC_ALLOWED_NETWORKS as IPv4 and IPv6 CIDR blocks, refusing anything else', () => {
+    expect(loadConfig({ SFDC_ALLOWED_NETWORKS: '' }).salesforceAllowedNetworks).to.deep.equal([]);
+    expect(
+      loadConfig({ SFDC_ALLOWED_NETWORKS: '13.108.0.0/14, 2001:db8::/32,192.0.2.1' })
+        .salesforceAllowedNetworks,
+    ).to.deep.equal([
+      { address: '13.108.0.0', prefix: 14, family: 'ipv4' },
+      { address: '2001:db8::', prefix: 32, family: 'ipv6' },
+      { address: '192.0.2.1', prefix: 32, family: 'ipv4' },
+    ]);
+    for (const bad of ['10.0.0.0/33', 'example.com', '10.0.0/8', '::/129', '10.0.0.0/8,'])
+      expect(() => loadConfig({ SFDC_ALLOWED_NETWORKS: bad }), bad).to.throw(
+        ConfigError,
+        /SFDC_ALLOWED_NETWORKS/,
+      );
+  });
+});

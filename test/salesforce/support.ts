@@ -6,6 +6,11 @@ import { postXml, type RawResponse } from '../support/service.js';
 /** The organisation the tests' service accepts, and one it does not. */
 export const ORG_ID = id18('00D5g000004aBcD');
 export const OTHER_ORG_ID = id18('00D5g000004aBcE');
+/** The listener's path secret (SFDC_PATH_SECRET), without which it answers nothing but 404. */
+export const PATH_SECRET = 'listener-path-secret_0123456789';
+/** The listener's address under a service's base URL. */
+export const listenerUrl = (base: string): string =>
+  `${base}/soap/salesforce/outbound/${PATH_SECRET}`;
 
 const pad = (n: number) => String(n).padStart(12, '0');
 export const leadRecordId = (n: number) => id18(`00Q${pad(n)}`);

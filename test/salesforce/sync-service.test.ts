@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import {
+  MAX_MODSTAMP_AHEAD_MS,
   NOTIFICATION_RETENTION_MS,
   type SalesforceNotification,
 } from '../../src/domain/salesforce-sync.service.js';
@@ -62,6 +63,50 @@ for (const engine of testEngines()) {
         note(1, 1, { Email: 'ned@example.com' }, 1000),
       ]);
       expect(late!.outcome).to.equal('STALE');
+    });
+
+    it('refuses a modstamp more than 5 minutes ahead of the clock, storing nothing', async () => {
+      const now = h.clock.t;
+      const error = await expectAppError(
+        h.services.salesforce.apply(ORG_ID, [
+          note(1, 1, { Email: 'ola@example.com' }, now),
+          note(2, 2, { Email: 'pia@example.com' }, now + MAX_MODSTAMP_AHEAD_MS + 60000),
+        ]),
+        ErrorCode.BAD_PARAMETER,
+      );
+      expect(error.message).to.contain(leadRecordId(2)).and.to.contain('ahead');
+      expect(await rowCounts(h.db)).to.deep.equal({
+        leads: 0,
+        activities: 0,
+        emailStatus: 0,
+        history: 0,
+      });
+      const [records] = (await h.db.knex('salesforce_records').count({ n: '*' })) as Array<{
+        n: number | string;
+      }>;
+      expect(Number(records!.n)).to.equal(0);
+      // Within the tolerance (a clock a little behind Salesforce's) is accepted.
+      const [ok] = await h.services.salesforce.apply(ORG_ID, [
+        note(3, 3, { Email: 'qui@example.com' }, h.clock.t + MAX_MODSTAMP_AHEAD_MS - 60000),
+      ]);
+      expect(ok!.outcome).to.equal('APPLIED');
+    });
+
+    it('applies a genuine opt-out even when a far-future change order was stored earlier', async () => {
+      await h.services.salesforce.apply(ORG_ID, [
+        note(1, 1, { Email: 'rio@example.com', Unsubscribed: 'false' }, h.clock.t),
+      ]);
+      // As a forged notification left it before such stamps were refused.
+      await h.db
+        .knex('salesforce_records')
+        .where('record_id', leadRecordId(1))
+        .update({ changed_at: Date.UTC(2099, 0, 1) });
+      const [optOut] = await h.services.salesforce.apply(ORG_ID, [
+        note(2, 1, { Unsubscribed: 'true' }, h.clock.t),
+      ]);
+      expect(optOut!.outcome).to.equal('APPLIED');
+      const [lead] = await h.services.leads.find({ keyType: 'EMAIL', keyValue: 'rio@example.com' });
+      expect(lead!.unsubscribed).to.equal(true);
     });
   });
 }

@@ -6,8 +6,10 @@ import { activitiesOf, attr, getLead } from '../support/harness.js';
 import { rawCall, startTestService, type TestService } from '../support/service.js';
 import {
   ORG_ID,
+  PATH_SECRET,
   contactRecordId,
   leadRecordId,
+  listenerUrl,
   notificationId,
   send1,
   type SampleNotification,
@@ -46,9 +48,12 @@ for (const engine of testEngines()) {
       attr((await activitiesOf(services, leadId))[0], 'Reason');
 
     before(async () => {
-      service = await startTestService(engine, { salesforceOrgIds: [ORG_ID] });
+      service = await startTestService(engine, {
+        salesforceOrgIds: [ORG_ID],
+        salesforcePathSecret: PATH_SECRET,
+      });
       services = service.running.services;
-      outbound = `${service.base}/soap/salesforce/outbound`;
+      outbound = listenerUrl(service.base);
     });
     after(() => service.stop());
 

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
-import { loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { start, type Running } from '../../src/main.js';
 import { testEngines } from '../support/database.js';
@@ -29,6 +29,7 @@ describe('logs and metrics of SOAP calls', () => {
       PORT: '0',
       HOST: '127.0.0.1',
       MKTOWS_USERS: `${TEST_USER.userId}:${TEST_USER.encryptionKey}`,
+      METRICS_PORT: '0',
     });
     running = await start(config, createLogger('info', sink));
     base = `http://127.0.0.1:${running.port}`;
@@ -69,11 +70,58 @@ describe('logs and metrics of SOAP calls', () => {
       url,
       '<ns1:paramsSyncLead><leadRecord><Email>m@example.com</Email><leadAttributeList><attribute><attrName>Unsubscribed</attrName><attrValue>true</attrValue></attribute></leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>',
     );
-    const text = await (await fetch(`${base}/metrics`)).text();
+    const text = await (await fetch(`http://127.0.0.1:${running.metricsPort}/metrics`)).text();
     expect(text).to.match(/du_soap_calls_total\{operation="syncLead",outcome="ok"\} 2/);
     expect(text).to.match(/du_soap_calls_total\{operation="getLead",outcome="20103"\} 1/);
     expect(text).to.match(/du_soap_call_duration_seconds_count\{operation="syncLead"\} 2/);
     expect(text).to.match(/du_propagation_people_count 1/);
     expect(text).to.match(/du_db_pool_connections\{state="used"\}/);
+  });
+
+  it('serves metrics only on their own listener, never on the public port', async () => {
+    expect(running.metricsPort).to.be.a('number').and.not.equal(running.port);
+    const pub = await fetch(`${base}/metrics`);
+    expect(pub.status).to.equal(404);
+    expect(await pub.text()).to.not.contain('du_');
+    const own = `http://127.0.0.1:${running.metricsPort}`;
+    expect((await fetch(`${own}/metrics`)).status).to.equal(200);
+    expect((await fetch(`${own}/`)).status).to.equal(404);
+    expect((await fetch(`${own}/metrics`, { method: 'POST' })).status).to.equal(404);
+  });
+});
+
+describe('the metrics listener settings', () => {
+  it('is off with METRICS_PORT=off, and a port in use stops the start naming METRICS_PORT', async () => {
+    const made = await testEngines()[0]!.create();
+    await made.db.close();
+    const base = {
+      DATA_DIR: made.dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      MKTOWS_USERS: `${TEST_USER.userId}:${TEST_USER.encryptionKey}`,
+    };
+    const off = await start(loadConfig({ ...base, METRICS_PORT: 'off' }), createLogger('silent'));
+    let taken: Running | null = null;
+    try {
+      expect(off.metricsPort).to.equal(null);
+      taken = await start(loadConfig({ ...base, METRICS_PORT: '0' }), createLogger('silent'));
+      let error: unknown;
+      try {
+        await start(
+          loadConfig({ ...base, METRICS_PORT: String(taken.metricsPort) }),
+          createLogger('silent'),
+        );
+      } catch (e) {
+        error = e;
+      }
+      expect(error).to.be.instanceOf(ConfigError);
+      expect((error as Error).message).to.match(
+        /^METRICS_PORT: cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\)/,
+      );
+    } finally {
+      await off.close();
+      await taken?.close();
+      await made.drop();
+    }
   });
 });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestEngine } from './database.js';
-import { TEST_USER } from './service.js';
+import { TEST_KEY_SECRET, TEST_USER } from './service.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -63,9 +63,21 @@ export async function spawnService(
   const entry = options.built
     ? [...productionNodeFlags(), BUILT_CLI, 'serve']
     : ['--import', 'tsx', path.join(ROOT, 'src/cli/index.ts'), 'serve'];
+  const merged: Record<string, string | undefined> = {
+    ...process.env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    // Any free port: several services run at once, and others may hold the default.
+    METRICS_PORT: '0',
+    ...env,
+  };
+  // PostgreSQL refuses to start without a key secret.
+  if (merged.DATABASE_URL && !merged.USER_KEY_SECRET && !merged.USER_KEY_SECRET_FILE)
+    merged.USER_KEY_SECRET = TEST_KEY_SECRET;
   const child = spawn(process.execPath, entry, {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    env: merged,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const started = collectAndAwaitPort(child, 'service');

@@ -5,6 +5,8 @@ import { requestSignature } from '../../src/soap/auth.js';
 import type { TestEngine } from './database.js';
 
 export const TEST_USER = { userId: 'test_user', encryptionKey: 'TESTKEY0123456789ABCDEF' };
+/** USER_KEY_SECRET of the tests' services: PostgreSQL refuses to start without one. */
+export const TEST_KEY_SECRET = 'test-user-key-secret-0123456789';
 
 export interface TestService {
   engine: TestEngine['name'];
@@ -33,6 +35,9 @@ export async function startTestService(
       HOST: '127.0.0.1',
       MKTOWS_USERS: `${TEST_USER.userId}:${TEST_USER.encryptionKey}`,
       LOG_LEVEL: 'silent',
+      // Any free port: many services run at once, and others may hold the default.
+      METRICS_PORT: '0',
+      ...(made.url ? { USER_KEY_SECRET: TEST_KEY_SECRET } : {}),
     },
     overrides,
   );

@@ -1,0 +1,118 @@
+import { Writable } from 'node:stream';
+import { expect } from 'chai';
+import { ACCOUNT_FREE_FAILURES } from '../../src/admin/login-throttle.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { start, type Running } from '../../src/main.js';
+import { testEngines } from '../support/database.js';
+import { TEST_USER } from '../support/service.js';
+import { ALICE, AdminClient, csrfOf } from './support.js';
+
+const MAX_FAILURES = 10;
+
+/** A login form's token and cookie, fetched by a client that then posts from `forwardedFor`. */
+async function loginAttempt(
+  base: string,
+  forwardedFor: string,
+  name: string,
+  password: string,
+): Promise<number> {
+  const client = new AdminClient(base, { 'X-Forwarded-For': forwardedFor });
+  const token = csrfOf((await client.get('/admin/login')).body);
+  return (await client.post('/admin/login', { _csrf: token, name, password, next: '/admin/' }))
+    .status;
+}
+
+for (const engine of testEngines()) {
+  describe(`admin login hardening (${engine.name})`, function () {
+    this.timeout(120000);
+    let running: Running;
+    let base: string;
+    let drop: () => Promise<void>;
+    const lines: string[] = [];
+
+    before(async () => {
+      const made = await engine.create();
+      await made.db.close();
+      drop = made.drop;
+      const sink = new Writable({
+        write(chunk: Buffer, _enc, done) {
+          lines.push(...chunk.toString().split('\n').filter(Boolean));
+          done();
+        },
+      });
+      const config = loadConfig(
+        {
+          DATABASE_URL: made.url,
+          DATA_DIR: made.dataDir || './data',
+          PORT: '0',
+          HOST: '127.0.0.1',
+          METRICS_PORT: 'off',
+          USER_KEY_SECRET: 'test user key secret',
+          MKTOWS_USERS: `${TEST_USER.userId}:${TEST_USER.encryptionKey}`,
+          // The test talks to the service directly, as the one proxy in front would.
+          TRUST_PROXY: '1',
+          ADMIN_LOGIN_MAX_FAILURES: String(MAX_FAILURES),
+        },
+        { adminUsers: [ALICE] },
+      );
+      running = await start(config, createLogger('info', sink));
+      base = `http://127.0.0.1:${running.port}`;
+    });
+    after(async () => {
+      await running.close();
+      await drop();
+    });
+
+    it('checks at most the limit of 60 parallel wrong passwords from one address', async () => {
+      const statuses = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          loginAttempt(base, '198.51.100.1', `someone${i}`, `wrong password ${i}`),
+        ),
+      );
+      const checked = statuses.filter((s) => s === 401).length;
+      expect(checked).to.be.at.least(1).and.at.most(MAX_FAILURES);
+      expect(statuses.filter((s) => s === 429)).to.have.length(60 - checked);
+    });
+
+    it('backs off one account tried from many addresses at once', async () => {
+      const began = Date.now();
+      const statuses = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          loginAttempt(base, `203.0.113.${i + 1}`, ALICE.name, `wrong password ${i}`),
+        ),
+      );
+      const seconds = (Date.now() - began) / 1000;
+      const checked = statuses.filter((s) => s === 401).length;
+      // The free failures, then one more each time the doubling wait (1 s, 2 s, 4 s…) ran out
+      // while the requests were still arriving: a slow machine lets a few more through.
+      const bound = ACCOUNT_FREE_FAILURES + Math.floor(Math.log2(seconds + 1));
+      expect(checked).to.be.at.least(1).and.at.most(bound);
+      expect(statuses.filter((s) => s === 429)).to.have.length(60 - checked);
+    });
+
+    it('counts failures by the address the proxy saw, whatever the client puts left of it', async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        statuses.push(
+          await loginAttempt(base, `10.66.${i}.1, 198.51.100.2`, `guess${i}`, 'wrong password'),
+        );
+      }
+      expect(statuses.slice(0, MAX_FAILURES).every((s) => s === 401)).to.equal(true);
+      expect(statuses.slice(MAX_FAILURES).every((s) => s === 429)).to.equal(true);
+    });
+
+    it('logs a failed login name only when it could be an operator name', async () => {
+      const typedPassword = 'my secret passphrase!';
+      expect(await loginAttempt(base, '198.51.100.3', typedPassword, 'x')).to.equal(401);
+      expect(await loginAttempt(base, '198.51.100.3', 'bob', 'wrong password')).to.equal(401);
+      const failed = lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l.msg === 'admin login failed' && l.client === '198.51.100.3');
+      expect(failed).to.have.length(2);
+      expect(failed[0]).to.not.have.property('operator');
+      expect(failed[1]).to.include({ operator: 'bob' });
+      expect(lines.join('\n')).to.not.contain('my secret passphrase');
+    });
+  });
+}
