@@ -1,12 +1,14 @@
 import type { Knex } from 'knex';
 import type { Database } from './database.js';
 import { keyCipher, type KeyCipher } from './key-cipher.js';
+import type { Permissions } from '../domain/permissions.js';
 
 export interface UserRecord {
   userId: string;
   encryptionKey: string;
   description: string | null;
   createdAt: number;
+  permissions: Permissions;
 }
 
 type Row = Record<string, unknown>;
@@ -16,7 +18,26 @@ const toRecord = (r: Row, cipher: KeyCipher): UserRecord => ({
   encryptionKey: cipher.open(r.encryption_key as string),
   description: (r.description as string | null) ?? null,
   createdAt: Number(r.created_at),
+  permissions: permissionsOf(r),
 });
+
+// Columns of the permissions migration; rows written before it read as full access.
+function permissionsOf(r: Row): Permissions {
+  const partitions = r.partitions ? (JSON.parse(r.partitions as string) as string[]) : null;
+  return {
+    readOnly: Boolean(r.read_only),
+    mayDelete: r.may_delete === undefined || r.may_delete === null ? true : Boolean(r.may_delete),
+    partitions,
+  };
+}
+
+function permissionColumns(p: Permissions): Row {
+  return {
+    read_only: p.readOnly,
+    may_delete: p.mayDelete,
+    partitions: p.partitions === null ? null : JSON.stringify(p.partitions),
+  };
+}
 
 /** SOAP API users (mktowsUserId and encryption key, sealed at rest by the cipher). */
 export class UserRepository {
@@ -42,7 +63,16 @@ export class UserRepository {
       encryption_key: this.cipher.seal(user.encryptionKey),
       description: user.description,
       created_at: user.createdAt,
+      ...permissionColumns(user.permissions),
     });
+  }
+
+  /** Sets a stored user's permissions; false when there is no such user. */
+  async updatePermissions(userId: string, permissions: Permissions): Promise<boolean> {
+    const n = await this.db('mktows_users')
+      .where('user_id', userId)
+      .update(permissionColumns(permissions));
+    return n > 0;
   }
 
   async remove(userId: string): Promise<boolean> {

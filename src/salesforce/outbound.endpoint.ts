@@ -26,6 +26,8 @@ export interface OutboundEndpointOptions {
   allowedOrganizationIds: readonly string[];
   /** When set, the listener answers only at OUTBOUND_PATH/<secret>. */
   pathSecret: string;
+  /** When set, the WSDL's soap:address starts with it instead of the request's Host. */
+  publicUrl?: string;
 }
 
 const XML_TYPE = 'text/xml; charset=utf-8';
@@ -108,7 +110,9 @@ export async function createSalesforceOutboundEndpoint(
   const serveWsdl = (req: Request, res: Response) => {
     const host = req.get('host') ?? '';
     const safeHost = SAFE_HOST.test(host) ? host : `localhost:${req.socket.localPort ?? 80}`;
-    const location = `${req.protocol}://${safeHost}${req.path}`;
+    const location = options.publicUrl
+      ? `${options.publicUrl}${req.path}`
+      : `${req.protocol}://${safeHost}${req.path}`;
     res
       .type(XML_TYPE)
       .send(wsdlXml.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${location}$2`));

@@ -93,12 +93,19 @@ function isXmlChar(cp: number): boolean {
 
 const hex4 = (cp: number) => `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
 
+/** The first index of a character code within xml[from, to), or -1. */
+function indexIn(xml: string, code: number, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (xml.charCodeAt(i) === code) return i;
+  return -1;
+}
+
 /**
  * Every `&` in xml[from, to) must start a predefined entity or a reference to an XML Char. The
  * search looks at that stretch only: searching the whole document from `from` would walk to its
  * end for every text node without an `&`.
  */
 function checkReferences(xml: string, from: number, to: number): void {
+  if (indexIn(xml, 0x26 /* & */, from, to) === -1) return;
   const part = xml.substring(from, to);
   let amp = part.indexOf('&');
   while (amp !== -1) {
@@ -216,10 +223,9 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
 
   const readName = (at: number): string => {
     NAME.lastIndex = at;
-    const m = NAME.exec(xml);
-    if (!m) throw malformed('Invalid name');
-    if (m[0].length > limits.maxNameLength) throw notUnderstood('Element name too long');
-    return m[0];
+    if (!NAME.test(xml)) throw malformed('Invalid name');
+    if (NAME.lastIndex - at > limits.maxNameLength) throw notUnderstood('Element name too long');
+    return xml.slice(at, NAME.lastIndex);
   };
 
   let pos = xml.charCodeAt(0) === 0xfeff ? 1 : 0;
@@ -317,7 +323,8 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
       if (close === -1) throw malformed('Unterminated attribute value');
       // Look for < inside the value only: searching on from it would cross every later
       // attribute of the element, once per attribute.
-      if (xml.substring(i + 1, close).includes('<')) throw malformed('< in an attribute value');
+      if (indexIn(xml, 0x3c /* < */, i + 1, close) !== -1)
+        throw malformed('< in an attribute value');
       checkReferences(xml, i + 1, close);
       attributes ??= new Set();
       if (attributes.has(attribute)) throw malformed(`Repeated attribute ${attribute}`);

@@ -27,28 +27,38 @@ const LIMITS: GuardLimits = {
   knownElements: new Set(['leadKey']),
 };
 
-/** The fastest of several runs: the least disturbed by other work on a loaded machine. */
-function fastest(xml: string, runs: number): number {
-  let best = Infinity;
-  for (let r = 0; r < runs; r++) {
-    const t0 = process.hrtime.bigint();
-    inspectEnvelope(xml, LIMITS);
-    best = Math.min(best, Number(process.hrtime.bigint() - t0));
-  }
-  return best;
+/**
+ * CPU time (µs) of scanning xml `reps` times. CPU time, not wall time: on a loaded machine a
+ * long run is preempted where a short one may not be.
+ */
+function cpuOf(xml: string, reps: number): number {
+  const t0 = process.cpuUsage();
+  for (let r = 0; r < reps; r++) inspectEnvelope(xml, LIMITS);
+  const t = process.cpuUsage(t0);
+  return t.user + t.system;
 }
 
-/** Asserts time grows no faster than 3x the size between each size and the smallest. */
+/**
+ * Asserts time grows no faster than 3x the size, each size against the smallest. Each
+ * measurement of a smaller size repeats its scan so that every measurement does the same
+ * amount of work; every size is warmed up, the sizes are measured in turns (a burst of load
+ * touches them all alike), and each keeps its fastest round, the least disturbed one.
+ */
 function expectLinear(sizes: number[], build: (n: number) => string): void {
   const docs = sizes.map(build);
-  fastest(docs[0]!, 3); // warm up the code paths
-  const times = docs.map((d) => fastest(d, 7));
+  const largest = sizes[sizes.length - 1]!;
+  const reps = sizes.map((n) => Math.max(1, Math.round(largest / n)));
+  docs.forEach((d, i) => cpuOf(d, reps[i]!));
+  const best = docs.map(() => Infinity);
+  for (let round = 0; round < 7; round++) {
+    docs.forEach((d, i) => (best[i] = Math.min(best[i]!, cpuOf(d, reps[i]!) / reps[i]!)));
+  }
   for (let i = 1; i < sizes.length; i++) {
     const sizeRatio = sizes[i]! / sizes[0]!;
-    const timeRatio = times[i]! / times[0]!;
+    const timeRatio = best[i]! / best[0]!;
     expect(
       timeRatio,
-      `${sizes[i]} vs ${sizes[0]}: time x${timeRatio.toFixed(1)} for size x${sizeRatio} (ns: ${times.join(', ')})`,
+      `${sizes[i]} vs ${sizes[0]}: time x${timeRatio.toFixed(1)} for size x${sizeRatio} (µs: ${best.map(Math.round).join(', ')})`,
     ).to.be.at.most(3 * sizeRatio);
   }
 }
