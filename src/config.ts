@@ -401,7 +401,7 @@ export const settings = {
     env: 'GET_LEAD_MAX_RESULTS',
     default: '100',
     meaning:
-      'Most people one getLead answers with (the oldest first; count says how many are in the answer): more share the key, use getMultipleLeads',
+      'Most people one getLead answers with, the most recently updated first (count says how many the answer holds); for every person of a key, use getMultipleLeads',
     parse: integer('GET_LEAD_MAX_RESULTS', 1, 100000),
   },
   activityScanLimit: {

@@ -13,6 +13,7 @@ import { isAppError } from '../errors.js';
 import { formatAddressReport } from './explain.command.js';
 import { exportSuppressions, importSuppressions } from './suppressions.command.js';
 import { start, type Running } from '../main.js';
+import { runUsersCommand, USERS_HELP } from './users.command.js';
 
 const HELP: Record<string, string> = {
   '': `Usage: durable-unsubscribe <command> [options]
@@ -21,8 +22,8 @@ Commands:
   serve                       start the SOAP service (applies pending migrations first)
   migrate [latest|rollback|status]
                               manage the database schema (default: latest)
-  users add [--id ID] [--description TEXT] | list | remove ID
-                              manage SOAP API users
+  users add [--id ID] [--description TEXT] [PERMISSIONS] | update ID PERMISSIONS
+        | list | remove ID    manage SOAP API users and what they may do
   operators add NAME [--password PASSWORD] | list | remove NAME
                               manage operators of the /admin pages
   suppressions import FILE [--dry-run] [--rejects FILE] | export [--since DATE]
@@ -36,8 +37,7 @@ Run "durable-unsubscribe <command> --help" for a command's help.`,
     'Usage: durable-unsubscribe serve\n\nStarts the service on PORT (default 8080). Configuration comes from the environment: see "durable-unsubscribe config".',
   migrate:
     'Usage: durable-unsubscribe migrate [latest|rollback|status]\n\n  latest    apply every pending migration (default)\n  rollback  undo the last batch\n  status    list applied and pending migrations',
-  users:
-    'Usage: durable-unsubscribe users add [--id ID] [--description TEXT]\n       durable-unsubscribe users list\n       durable-unsubscribe users remove ID\n\n"add" prints the new user id and encryption key once.',
+  users: USERS_HELP,
   operators: OPERATORS_HELP,
   suppressions:
     'Usage: durable-unsubscribe suppressions import FILE [--dry-run] [--rejects FILE]\n       durable-unsubscribe suppressions export [--since DATE]\n\n"import" reads a CSV with a header line: email, and optionally reason, source, date (ISO 8601).\nEvery valid address becomes unsubscribed in the master status, even with no person yet; people\nholding it are unsubscribed by the normal rules. Rejected lines (bad address, duplicate, bad date)\ngo to FILE.rejects.csv (or --rejects). --dry-run reports what would change and writes nothing.\nRunning the same import twice changes nothing the second time.\n\n"export" writes the master status as CSV (email,unsubscribed,reason,source,date) to stdout.',
@@ -164,27 +164,12 @@ async function main(argv: string[]): Promise<number> {
       return withDatabase(config, async (db) => {
         await migrateLatest(db);
         const users = new UserService(openUserRepository(db, config), config.mktowsUsers);
-        const action = args[0];
-        if (action === 'add') {
-          const u = await users.create(option(args, '--description') ?? null, option(args, '--id'));
-          process.stdout.write(
-            `mktowsUserId:  ${u.userId}\nencryptionKey: ${u.encryptionKey}\n(the key is shown only this once)\n`,
-          );
-        } else if (action === 'list') {
-          for (const u of await users.list()) {
-            process.stdout.write(`${u.userId}\t${u.origin}\t${u.description ?? ''}\n`);
-          }
-        } else if (action === 'remove' && args[1]) {
-          if (!(await users.remove(args[1]))) {
-            process.stderr.write(`No stored user ${args[1]}.\n`);
-            return 1;
-          }
-          process.stdout.write(`Removed ${args[1]}.\n`);
-        } else {
-          process.stderr.write(HELP.users + '\n');
-          return 2;
-        }
-        return 0;
+        return runUsersCommand(
+          users,
+          args,
+          (t) => process.stdout.write(t),
+          (t) => process.stderr.write(t),
+        );
       });
     case 'operators':
       return withDatabase(config, async (db) => {

@@ -1,7 +1,13 @@
 import type { Knex } from 'knex';
 import type { Database } from './database.js';
 import { keyCipher, type KeyCipher } from './key-cipher.js';
-import type { Permissions } from '../domain/permissions.js';
+
+/** A user's permissions as stored (the domain's Permissions). */
+export interface Permissions {
+  readOnly: boolean;
+  mayDelete: boolean;
+  partitions: readonly string[] | null;
+}
 
 export interface UserRecord {
   userId: string;

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { UserCredential } from '../config.js';
 import type { UserRecord, UserRepository } from '../data-access/user.repository.js';
+import { classifyDatabaseError } from '../data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { FULL_ACCESS, type Permissions } from './permissions.js';
 
@@ -43,7 +44,10 @@ export class UserService {
     try {
       stored = await this.users.find(userId);
     } catch (error) {
-      throw new AppError(ErrorCode.DATABASE_UNAVAILABLE, 'Database unavailable', { cause: error });
+      const known = classifyDatabaseError(error);
+      throw known instanceof AppError
+        ? known
+        : new AppError(ErrorCode.DATABASE_UNAVAILABLE, 'Database unavailable', { cause: error });
     }
     const fromConfig = this.configured.get(userId);
     if (fromConfig !== undefined) return fromConfig;

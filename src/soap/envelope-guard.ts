@@ -61,6 +61,7 @@ const DECODE = /&(?:lt|gt|amp|apos|quot);/g;
 const DECODE_ALL = /&(?:lt|gt|amp|apos|quot|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));/g;
 // Outside the XML 1.0 Char production: C0 controls but tab, LF and CR; U+FFFE, U+FFFF; and
 // surrogates standing alone (strict UTF-8 decoding never yields them, other callers might).
+// eslint-disable-next-line no-control-regex
 const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|\p{Cs}/u;
 const PREDEFINED: Record<string, string> = {
   '&lt;': '<',

@@ -35,8 +35,8 @@ export interface EndpointOptions {
 }
 
 /**
- * The SOAP Body must start within this many bytes: the Header (and its AuthenticationHeader)
- * is read and checked before the rest of a request is, so that a request with a bad header
+ * A Header (with its AuthenticationHeader) that ends within this many bytes is checked as soon
+ * as it has arrived, before the rest of the request is read: a request with a bad header
  * costs no more than reading the header.
  */
 export const HEAD_BYTES = 64 * 1024;
@@ -221,21 +221,16 @@ export async function createMktowsEndpoint(
       const head: { outcome?: Promise<Authenticated> } = {};
       const bytes = await readBody(req, options.maxBodyBytes, options.bodyTimeoutMs, {
         bytes: HEAD_BYTES,
-        check: (start, atLimit) => {
+        check: (start) => {
+          // Not found (cut short, malformed, or a Body past HEAD_BYTES): the whole body is
+          // read, checked and authenticated before node-soap sees it, as any other.
           let found;
           try {
             found = inspectHead(lenientUtf8.decode(start), guardLimits);
-          } catch (error) {
-            if (atLimit) throw error;
-            return null; // perhaps only cut short: the whole body will tell
+          } catch {
+            return null;
           }
-          if (!found) {
-            if (!atLimit) return null;
-            throw new AppError(
-              ErrorCode.REQUEST_NOT_UNDERSTOOD,
-              `The SOAP Body must start within the first ${HEAD_BYTES} bytes`,
-            );
-          }
+          if (!found) return null;
           head.outcome = authenticate(found.credentials, req, requestId);
           return head.outcome;
         },
@@ -287,9 +282,7 @@ export async function createMktowsEndpoint(
       const held = release;
       release = undefined;
       void processing.then(held, held);
-      const result = await Promise.race([processing, timeout]).finally(() =>
-        clearTimeout(timer),
-      );
+      const result = await Promise.race([processing, timeout]).finally(() => clearTimeout(timer));
       // node-soap answers its own failures (a parse it could not finish) in plain text.
       if (!result.body.startsWith('<'))
         throw new AppError(ErrorCode.INTERNAL, `SOAP engine failed: ${result.body.slice(0, 200)}`);
