@@ -1,5 +1,5 @@
 import { AppError, ErrorCode } from '../errors.js';
-import { MKTOWS_NS, SOAP11_NS } from './faults.js';
+import { SOAP11_NS } from './faults.js';
 
 export const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
@@ -383,7 +383,8 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
         throw notUnderstood(`Unexpected element ${local} in the Envelope`);
       }
     } else if (depth === 3 && inHeader) {
-      if (local === 'AuthenticationHeader' && uri === MKTOWS_NS) {
+      // By local name, in any namespace, as node-soap read headers before this scan did.
+      if (local === 'AuthenticationHeader') {
         if (credentials) throw notUnderstood('More than one AuthenticationHeader');
         credentials = {};
         inCredentials = !selfClosing;
