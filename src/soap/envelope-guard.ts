@@ -137,8 +137,15 @@ const decodeAll = (value: string) =>
       )
     : value;
 
-/** The text content of a header field: character data, references and CDATA, nothing else. */
+/**
+ * The text content of a header field (character data, references and CDATA, nothing else),
+ * trimmed as node-soap trims text: clients sign what node-soap used to hand us.
+ */
 function fieldText(raw: string): string | undefined {
+  return untrimmedFieldText(raw)?.trim();
+}
+
+function untrimmedFieldText(raw: string): string | undefined {
   if (!raw.includes('<')) return decodeAll(raw);
   let out = '';
   let at = 0;
