@@ -56,8 +56,8 @@ export interface HeadCheck {
   bytes: number;
   /**
    * Called as the start arrives with up to `bytes` of it (`atLimit`: no more will be offered).
-   * Returns null to see more, or the outcome of checking it: a rejection ends the read at once
-   * (the rest is discarded, never kept) and is readBody's rejection.
+   * Returns null to see more, or the outcome of checking it: the read pauses until it settles;
+   * a rejection ends the read (the rest is discarded, never kept) and is readBody's rejection.
    */
   check: (head: Buffer, atLimit: boolean) => Promise<unknown> | null;
 }
@@ -122,22 +122,43 @@ export function readBody(
     };
     let headOutcome: Promise<unknown> | null = null;
     let headLooked = false;
+    // Looked at again only once it has doubled: a sender trickling a byte at a time must not
+    // make us scan the same start over and over (that would cost the square of its length).
+    let lookAgainAt = 0;
     const lookAtHead = () => {
       const atLimit = size >= head!.bytes;
       if (atLimit) headLooked = true; // once only: never concatenate more than the head again
+      lookAgainAt = Math.max(size * 2, size + 512);
       const start = Buffer.concat(chunks);
       try {
         headOutcome = head!.check(atLimit ? start.subarray(0, head!.bytes) : start, atLimit);
       } catch (error) {
         headOutcome = Promise.reject(error);
       }
-      headOutcome?.catch((error: unknown) => finish(error, true));
+      if (!headOutcome) return;
+      // Nothing more is taken in while the head is being checked (the sender waits, by TCP's
+      // flow control): a refused request has its rest discarded, never buffered.
+      source.pause();
+      headOutcome.then(
+        () => {
+          if (!done) source.resume();
+        },
+        (error: unknown) => finish(error, true),
+      );
     };
     source.on('data', (chunk: Buffer) => {
+      if (done) return; // refused: what still arrives is being discarded, not kept
       size += chunk.length;
       if (size > limit) return finish(tooLarge(limit), true);
       chunks.push(chunk);
-      if (head && !headLooked && !headOutcome && !done) lookAtHead();
+      if (
+        head &&
+        !headLooked &&
+        !headOutcome &&
+        !done &&
+        (size >= lookAgainAt || size >= head.bytes)
+      )
+        lookAtHead();
     });
     source.on('end', () => {
       if (!headOutcome) return finish(null, false, Buffer.concat(chunks));
