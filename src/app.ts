@@ -16,7 +16,7 @@ import { AppError, ErrorCode } from './errors.js';
 import { createSalesforceOutboundEndpoint, OUTBOUND_PATH } from './salesforce/outbound.endpoint.js';
 import { Authenticator } from './soap/auth.js';
 import { AuthFailureLimiter } from './soap/auth-failures.js';
-import { CallLimits } from './soap/call-limits.js';
+import { CallLimits, perUserConcurrency } from './soap/call-limits.js';
 import { faultEnvelope } from './soap/faults.js';
 import { createMktowsEndpoint } from './soap/mktows.endpoint.js';
 import { mktowsHandlers } from './soap/mktows.handlers.js';
@@ -70,8 +70,7 @@ export async function createApp({
       limits: new CallLimits({
         rateLimitCalls: config.rateLimitCalls,
         rateWindowMs: config.rateLimitWindowSeconds * 1000,
-        // One user may hold at most as many calls as the pool has connections.
-        concurrencyLimit: config.concurrencyLimit ?? config.dbPoolMax,
+        concurrencyLimit: perUserConcurrency(config),
       }),
       workspacePartitions: config.workspacePartitions,
       authFailures: new AuthFailureLimiter({

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { perUserConcurrency } from '../../src/soap/call-limits.js';
 
 const fails = (env: NodeJS.ProcessEnv, message: RegExp) =>
   expect(() => loadConfig(env)).to.throw(ConfigError, message);
@@ -21,6 +22,12 @@ describe('settings of the SOAP request path', () => {
     });
     expect(loadConfig({ CONCURRENCY_LIMIT: '4' }).concurrencyLimit).to.equal(4);
     expect(loadConfig({ CONCURRENCY_LIMIT: '0' }).concurrencyLimit).to.equal(0);
+    // The limit applied: the pool size unless set.
+    expect(perUserConcurrency(c)).to.equal(10);
+    expect(perUserConcurrency(loadConfig({ DB_POOL_MAX: '4' }))).to.equal(4);
+    expect(perUserConcurrency(loadConfig({ DB_POOL_MAX: '4', CONCURRENCY_LIMIT: '2' }))).to.equal(
+      2,
+    );
   });
 
   it('takes a signature window down to 60 s, not below', () => {
