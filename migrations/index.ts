@@ -5,6 +5,8 @@ import * as m20261126000200 from './20261126000200_salesforce_notifications.js';
 import * as m20261126000300 from './20261126000300_operators.js';
 import * as m20261130000000 from './20261130000000_status_recorded_at.js';
 import * as m20261130000100 from './20261130000100_lifted_suppressions.js';
+import * as m20261130000200 from './20261130000200_user_permissions.js';
+import * as m20261130000300 from './20261130000300_activity_filter_indexes.js';
 
 /** Every migration in order. Listed explicitly so the same code runs from source and from dist. */
 export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
@@ -14,4 +16,6 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261126000300_operators', m20261126000300],
   ['20261130000000_status_recorded_at', m20261130000000],
   ['20261130000100_lifted_suppressions', m20261130000100],
+  ['20261130000200_user_permissions', m20261130000200],
+  ['20261130000300_activity_filter_indexes', m20261130000300],
 ];

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express, { type Express } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { createAdminRouter } from './admin/router.js';
 import type { Config } from './config.js';
 import type { Database } from './data-access/database.js';
@@ -12,9 +12,12 @@ import type { Services } from './domain/services.js';
 import type { UserService } from './domain/user.service.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { AppError, ErrorCode } from './errors.js';
 import { createSalesforceOutboundEndpoint, OUTBOUND_PATH } from './salesforce/outbound.endpoint.js';
 import { Authenticator } from './soap/auth.js';
-import { CallLimits } from './soap/call-limits.js';
+import { AuthFailureLimiter } from './soap/auth-failures.js';
+import { CallLimits, perUserConcurrency } from './soap/call-limits.js';
+import { faultEnvelope } from './soap/faults.js';
 import { createMktowsEndpoint } from './soap/mktows.endpoint.js';
 import { mktowsHandlers } from './soap/mktows.handlers.js';
 import { VERSION } from './package-info.js';
@@ -56,7 +59,10 @@ export async function createApp({
     allowAnonymous: config.allowAnonymous,
   });
   const mktows = await createMktowsEndpoint(
-    mktowsHandlers(services, { maxBatchSize: config.maxBatchSize }),
+    mktowsHandlers(services, {
+      maxBatchSize: config.maxBatchSize,
+      getLeadMaxResults: config.getLeadMaxResults,
+    }),
     authenticator,
     {
       wsdlFile: path.join(packageRoot(), 'wsdl', 'mktows.wsdl'),
@@ -66,9 +72,15 @@ export async function createApp({
       limits: new CallLimits({
         rateLimitCalls: config.rateLimitCalls,
         rateWindowMs: config.rateLimitWindowSeconds * 1000,
-        concurrencyLimit: config.concurrencyLimit,
+        concurrencyLimit: perUserConcurrency(config),
       }),
       workspacePartitions: config.workspacePartitions,
+      authFailures: new AuthFailureLimiter({
+        limit: config.authFailureLimit,
+        windowMs: config.authFailureWindowSeconds * 1000,
+      }),
+      maxAttributesPerElement: config.maxAttributesPerElement,
+      publicUrl: config.publicUrl,
     },
     logger,
     metrics,
@@ -84,6 +96,7 @@ export async function createApp({
       allowedOrganizationIds: config.salesforceOrgIds,
       pathSecret: config.salesforcePathSecret,
       allowedNetworks: config.salesforceAllowedNetworks,
+      publicUrl: config.publicUrl,
     },
     logger,
   );
@@ -121,5 +134,39 @@ export async function createApp({
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('Not found\n');
   });
+  app.use(errorHandler(logger));
   return app;
+}
+
+/**
+ * Whatever a route could not handle (a URL that does not decode, a body parser's refusal, a
+ * bug) ends here: the client gets a short answer in its own dialect, never a stack trace or a
+ * path; the log gets the error.
+ */
+function errorHandler(logger: Logger) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const given = (error as { status?: unknown; statusCode?: unknown } | null) ?? {};
+    const declared = Number(given.status ?? given.statusCode);
+    const status = declared >= 400 && declared < 500 ? declared : 500;
+    if (status === 500) logger.error({ err: error, path: req.path }, 'request failed');
+    else logger.debug({ err: error }, 'request refused');
+    if (res.headersSent) {
+      req.socket.destroy();
+      return;
+    }
+    res.setHeader('Connection', 'close');
+    if (req.path.startsWith('/soap/')) {
+      const { body } = faultEnvelope(
+        status === 500
+          ? new AppError(ErrorCode.INTERNAL, 'Internal Error')
+          : new AppError(ErrorCode.REQUEST_NOT_UNDERSTOOD, 'Malformed request'),
+      );
+      res.status(status).type('text/xml; charset=utf-8').send(body);
+      return;
+    }
+    res
+      .status(status)
+      .type('text/plain')
+      .send(status === 500 ? 'Internal error\n' : 'Bad request\n');
+  };
 }

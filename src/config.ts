@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseNetwork, type Network } from './networks.js';
+import { isPartitionName, type Permissions } from './domain/permissions.js';
 
 /** One setting: where it comes from, its default and what it means (the README table is built from this). */
 interface Setting<T> {
@@ -95,19 +96,69 @@ function optionalPort(env: string) {
 export interface UserCredential {
   userId: string;
   encryptionKey: string;
+  /** Absent: full access. */
+  permissions?: Permissions;
 }
+
+// A trailing ";read-only", ";no-delete" or ";partitions=A+B" of a MKTOWS_USERS entry. Only
+// these exact words count as options, so a key that happens to hold a ';' still reads as before.
+const USER_OPTION = /;\s*(read-only|no-delete|partitions=[^;]*)\s*$/;
 
 function users(raw: string): UserCredential[] {
   if (raw.trim() === '') return [];
-  return raw.split(',').map((pair) => {
+  return raw.split(',').map((entry) => {
+    let pair = entry;
+    const options: string[] = [];
+    for (let m = USER_OPTION.exec(pair); m; m = USER_OPTION.exec(pair)) {
+      options.unshift(m[1]!);
+      pair = pair.slice(0, m.index);
+    }
     const at = pair.indexOf(':');
     const userId = pair.slice(0, at).trim();
     const encryptionKey = pair.slice(at + 1).trim();
     if (at < 1 || userId === '' || encryptionKey === '') {
-      throw new ConfigError('MKTOWS_USERS must be comma-separated userId:encryptionKey pairs');
+      throw new ConfigError(
+        'MKTOWS_USERS must be comma-separated userId:encryptionKey pairs, each optionally followed by ;read-only, ;no-delete or ;partitions=A+B',
+      );
     }
-    return { userId, encryptionKey };
+    if (options.length === 0) return { userId, encryptionKey };
+    const permissions: Permissions = { readOnly: false, mayDelete: true, partitions: null };
+    for (const option of options) {
+      if (option === 'read-only') permissions.readOnly = true;
+      else if (option === 'no-delete') permissions.mayDelete = false;
+      else {
+        const names = option
+          .slice('partitions='.length)
+          .split('+')
+          .map((p) => p.trim());
+        if (names.some((p) => !isPartitionName(p))) {
+          throw new ConfigError(
+            `MKTOWS_USERS: ${userId}: partitions must be partition names joined by + (1-64 of A-Z a-z 0-9 space _ . @ -)`,
+          );
+        }
+        permissions.partitions = names;
+      }
+    }
+    if (permissions.readOnly) permissions.mayDelete = false;
+    return { userId, encryptionKey, permissions };
   });
+}
+
+function publicUrl(raw: string): string {
+  const v = raw.trim();
+  if (v === '') return '';
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new ConfigError(`PUBLIC_URL must be an absolute http(s) URL, got "${v.slice(0, 80)}"`);
+  }
+  if (!/^https?:$/.test(url.protocol) || url.search || url.hash || /["'<>\s]/.test(v)) {
+    throw new ConfigError(
+      'PUBLIC_URL must be an http(s) URL without query, fragment, quotes or spaces, e.g. https://soap.example.com',
+    );
+  }
+  return v.replace(/\/+$/, '');
 }
 
 export type CustomFieldType =
@@ -227,7 +278,7 @@ export const settings = {
     env: 'MKTOWS_USERS',
     default: '',
     meaning:
-      'Comma-separated userId:encryptionKey pairs, added to the users stored in the database',
+      'Comma-separated userId:encryptionKey pairs, added to the users stored in the database; each may end in ;read-only, ;no-delete or ;partitions=A+B (docs/security.md)',
     parse: users,
   },
   userKeySecret: {
@@ -260,8 +311,9 @@ export const settings = {
   signatureWindowSeconds: {
     env: 'SIGNATURE_WINDOW_SECONDS',
     default: '900',
-    meaning: 'How far requestTimestamp may be from the server clock, either way',
-    parse: integer('SIGNATURE_WINDOW_SECONDS', 1, 31536000),
+    meaning:
+      'How far requestTimestamp may be from the server clock, either way (60 to 86400); a captured request can be replayed within it',
+    parse: integer('SIGNATURE_WINDOW_SECONDS', 60, 86400),
   },
   maxBodyBytes: {
     env: 'MAX_BODY_BYTES',
@@ -277,9 +329,9 @@ export const settings = {
   },
   rateLimitCalls: {
     env: 'RATE_LIMIT_CALLS',
-    default: '0',
+    default: '20000',
     meaning:
-      'SOAP calls one user may make per RATE_LIMIT_WINDOW_SECONDS, per instance (0: no limit; fault 20023)',
+      'SOAP calls one user may make per RATE_LIMIT_WINDOW_SECONDS, per instance (0: no limit; fault 20023). The default, 1,000 calls/s, is 20 times a bulk feed at the benchmark rate',
     parse: integer('RATE_LIMIT_CALLS', 0, 100000000),
   },
   rateLimitWindowSeconds: {
@@ -290,10 +342,11 @@ export const settings = {
   },
   concurrencyLimit: {
     env: 'CONCURRENCY_LIMIT',
-    default: '100',
+    default: '',
     meaning:
-      'SOAP calls one user may have in flight at once, per instance (0: no limit; fault 20024)',
-    parse: integer('CONCURRENCY_LIMIT', 0, 1000000),
+      'SOAP calls one user may have in flight at once, per instance (empty: DB_POOL_MAX, so one user cannot hold every connection of the pool; 0: no limit; fault 20024)',
+    parse: (raw: string): number | null =>
+      raw.trim() === '' ? null : integer('CONCURRENCY_LIMIT', 0, 1000000)(raw),
   },
   bodyTimeoutMs: {
     env: 'BODY_TIMEOUT_MS',
@@ -460,6 +513,47 @@ export const settings = {
     default: '127.0.0.1',
     meaning: 'Interface of the /metrics listener (loopback unless a scraper must reach it)',
     parse: text,
+  },
+  maxAttributesPerElement: {
+    env: 'MAX_ATTRIBUTES_PER_ELEMENT',
+    default: '100',
+    meaning:
+      'Most attributes (namespace declarations included) one element of a SOAP request may carry (fault 20012)',
+    parse: integer('MAX_ATTRIBUTES_PER_ELEMENT', 8, 100000),
+  },
+  authFailureLimit: {
+    env: 'AUTH_FAILURE_LIMIT',
+    default: '20',
+    meaning:
+      'SOAP authentication failures one client address may cause per AUTH_FAILURE_WINDOW_SECONDS, per instance; then HTTP 429 with Retry-After until the window ends (0: no limit)',
+    parse: integer('AUTH_FAILURE_LIMIT', 0, 1000000),
+  },
+  authFailureWindowSeconds: {
+    env: 'AUTH_FAILURE_WINDOW_SECONDS',
+    default: '60',
+    meaning: 'Length of the authentication-failure window',
+    parse: integer('AUTH_FAILURE_WINDOW_SECONDS', 1, 86400),
+  },
+  getLeadMaxResults: {
+    env: 'GET_LEAD_MAX_RESULTS',
+    default: '100',
+    meaning:
+      'Most people one getLead answers with, the most recently updated first (count says how many the answer holds); for every person of a key, use getMultipleLeads',
+    parse: integer('GET_LEAD_MAX_RESULTS', 1, 100000),
+  },
+  activityScanLimit: {
+    env: 'ACTIVITY_SCAN_LIMIT',
+    default: '20000',
+    meaning:
+      'Most activities one getLeadChanges or getLeadActivity call reads past its start; a call that finds fewer than its batch answers with the position to continue from',
+    parse: integer('ACTIVITY_SCAN_LIMIT', 1000, 10000000),
+  },
+  publicUrl: {
+    env: 'PUBLIC_URL',
+    default: '',
+    meaning:
+      "Base URL clients reach the service at (e.g. https://soap.example.com); when set, the WSDLs' soap:address uses it instead of the request's Host",
+    parse: publicUrl,
   },
 } satisfies Record<string, Setting<unknown>>;
 

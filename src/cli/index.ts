@@ -21,6 +21,7 @@ import {
   runRestoreCommand,
 } from './operations.command.js';
 import { runSuppressionsCommand, SUPPRESSIONS_HELP } from './suppressions.command.js';
+import { runUsersCommand, USERS_HELP } from './users.command.js';
 import { start, StartError, type Running } from '../main.js';
 import { VERSION } from '../package-info.js';
 import { serveBanner } from './serve-banner.js';
@@ -32,8 +33,9 @@ Commands:
   serve                       start the SOAP service (applies pending migrations first)
   migrate [latest|status|rollback]
                               manage the database schema (default: latest)
-  users add [--id ID] [--description TEXT] | list | remove ID | seal
-                              manage SOAP API users
+  users add [--id ID] [--description TEXT] [PERMISSIONS] | update ID PERMISSIONS
+        | list | remove ID | seal
+                              manage SOAP API users and what they may do
   operators add NAME [--password PASSWORD] | list | remove NAME
                               manage operators of the /admin pages
   suppressions import FILE [--dry-run] [--rejects FILE] | export [--since DATE]
@@ -51,8 +53,7 @@ Run "durable-unsubscribe <command> --help" for a command's help.`,
   serve:
     'Usage: durable-unsubscribe serve\n\nStarts the service on PORT (default 8080). Configuration comes from the environment: see "durable-unsubscribe config".',
   migrate: MIGRATE_HELP,
-  users:
-    'Usage: durable-unsubscribe users add [--id ID] [--description TEXT]\n       durable-unsubscribe users list\n       durable-unsubscribe users remove ID\n       durable-unsubscribe users seal\n\n"add" prints the new user id and encryption key once.\n"seal" seals, with USER_KEY_SECRET and bound to their user id, the stored keys kept in clear\n(stored on PostgreSQL before the secret was set); until then they do not authenticate.',
+  users: USERS_HELP,
   operators: OPERATORS_HELP,
   suppressions: SUPPRESSIONS_HELP,
   explain:
@@ -63,11 +64,6 @@ Run "durable-unsubscribe <command> --help" for a command's help.`,
   backup: BACKUP_HELP,
   restore: RESTORE_HELP,
 };
-
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
 
 async function withDatabase<T>(
   config: Config,
@@ -154,30 +150,12 @@ async function main(argv: string[]): Promise<number> {
       return withDatabase(config, async (db) => {
         await migrateLatest(db);
         const users = new UserService(openUserRepository(db, config), config.mktowsUsers);
-        const action = args[0];
-        if (action === 'add') {
-          const u = await users.create(option(args, '--description') ?? null, option(args, '--id'));
-          process.stdout.write(
-            `mktowsUserId:  ${u.userId}\nencryptionKey: ${u.encryptionKey}\n(the key is shown only this once)\n`,
-          );
-        } else if (action === 'list') {
-          for (const u of await users.list()) {
-            process.stdout.write(`${u.userId}\t${u.origin}\t${u.description ?? ''}\n`);
-          }
-        } else if (action === 'seal') {
-          const sealed = await users.sealStoredKeys();
-          process.stdout.write(`Sealed ${sealed} stored key(s) with USER_KEY_SECRET.\n`);
-        } else if (action === 'remove' && args[1]) {
-          if (!(await users.remove(args[1]))) {
-            process.stderr.write(`No stored user ${args[1]}.\n`);
-            return 1;
-          }
-          process.stdout.write(`Removed ${args[1]}.\n`);
-        } else {
-          process.stderr.write(HELP.users + '\n');
-          return 2;
-        }
-        return 0;
+        return runUsersCommand(
+          users,
+          args,
+          (t) => process.stdout.write(t),
+          (t) => process.stderr.write(t),
+        );
       });
     case 'operators':
       return withDatabase(config, async (db) => {

@@ -36,6 +36,9 @@ export interface ActivityQuery {
   excludeTypes?: readonly string[];
   oldestCreatedAt?: number;
   latestCreatedAt?: number;
+  /** A window of ids to look in (inclusive): how far one call may scan. */
+  minId?: number;
+  maxId?: number;
 }
 
 type Row = Record<string, unknown>;
@@ -63,6 +66,8 @@ function filtered(q: Knex.QueryBuilder, f: ActivityQuery): Knex.QueryBuilder {
     b = b.whereNotIn('activity_type', f.excludeTypes);
   if (f.oldestCreatedAt !== undefined) b = b.andWhere('created_at', '>=', f.oldestCreatedAt);
   if (f.latestCreatedAt !== undefined) b = b.andWhere('created_at', '<=', f.latestCreatedAt);
+  if (f.minId !== undefined) b = b.andWhere('id', '>=', f.minId);
+  if (f.maxId !== undefined) b = b.andWhere('id', '<=', f.maxId);
   return b;
 }
 
@@ -139,6 +144,36 @@ export class ActivityRepository {
       filtered(this.db('activities').where('id', '>', afterId), filter),
       cap,
     );
+  }
+
+  /**
+   * The id of the n-th activity after `afterId` (ascending), or null when there are fewer: the
+   * end of a window of n activities, found by reading n entries of the primary key.
+   */
+  async nthIdAfter(afterId: number, n: number): Promise<number | null> {
+    const [row] = (await this.db('activities')
+      .where('id', '>', afterId)
+      .orderBy('id', 'asc')
+      .select('id')
+      .limit(1, INLINE)
+      .offset(n - 1, INLINE)) as Row[];
+    return row ? Number(row.id) : null;
+  }
+
+  /** The id of the n-th activity of these leads below `beforeId` (newest first), or null. */
+  async nthIdBeforeForLeads(
+    leadIds: readonly number[],
+    beforeId: number | null,
+    n: number,
+  ): Promise<number | null> {
+    let q = this.db('activities').whereIn('lead_id', leadIds);
+    if (beforeId !== null) q = q.andWhere('id', '<', beforeId);
+    const [row] = (await q
+      .orderBy('id', 'desc')
+      .select('id')
+      .limit(1, INLINE)
+      .offset(n - 1, INLINE)) as Row[];
+    return row ? Number(row.id) : null;
   }
 
   /** The id just before the first activity created at or after a time (a stream start). */

@@ -182,16 +182,15 @@ export class LeadRepository {
     return rows.map(toLeadRecord);
   }
 
-  /** Every lead holding an address, most recently updated first. */
-  async findByEmailKey(key: string, lock = false): Promise<LeadRecord[]> {
-    const rows = await this.rowsWhere(
-      (q) =>
-        q.where('email_key', key).orderBy([
-          { column: 'updated_at', order: 'desc' },
-          { column: 'id', order: 'desc' },
-        ]),
-      lock,
-    );
+  /** Every lead holding an address (or the first `limit`), most recently updated first. */
+  async findByEmailKey(key: string, lock = false, limit?: number): Promise<LeadRecord[]> {
+    const rows = await this.rowsWhere((q) => {
+      const ordered = q.where('email_key', key).orderBy([
+        { column: 'updated_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ]);
+      return limit === undefined ? ordered : ordered.limit(limit, INLINE);
+    }, lock);
     return rows.map(toLeadRecord);
   }
 

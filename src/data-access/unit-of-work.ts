@@ -139,6 +139,18 @@ export function classifyDatabaseError(error: unknown): unknown {
   if (error instanceof AppError) return error;
   const code = errorCode(error);
   const message = error instanceof Error ? error.message : '';
+  // Every connection of the pool stayed busy for the acquire timeout: the service is saturated
+  // (the database is fine; when it is down, connecting fails at once and is reported below).
+  if (
+    (error instanceof Error && error.name === 'KnexTimeoutError') ||
+    /Timeout acquiring a connection|pool is probably full/i.test(message)
+  ) {
+    return new AppError(
+      ErrorCode.CONCURRENCY_LIMIT_EXCEEDED,
+      'Every database connection is busy; try again shortly',
+      { cause: error },
+    );
+  }
   const unavailable =
     UNAVAILABLE_NODE.has(code) ||
     UNAVAILABLE_PG_CLASSES.some((c) => code.startsWith(c)) ||
@@ -146,7 +158,7 @@ export function classifyDatabaseError(error: unknown): unknown {
     code === 'SQLITE_CANTOPEN' ||
     code === 'SQLITE_FULL' ||
     code === 'SQLITE_IOERR' ||
-    /Timeout acquiring a connection|Unable to acquire a connection|Connection terminated|pool is probably full|database .* does not exist/i.test(
+    /Unable to acquire a connection|Connection terminated|database .* does not exist/i.test(
       message,
     );
   if (unavailable) {

@@ -2,12 +2,20 @@ import type { Knex } from 'knex';
 import type { Database } from './database.js';
 import { keyCipher, sealFormatOf, type KeyCipher, type SealFormat } from './key-cipher.js';
 
+/** A user's permissions as stored (the domain's Permissions). */
+export interface Permissions {
+  readOnly: boolean;
+  mayDelete: boolean;
+  partitions: readonly string[] | null;
+}
+
 export interface UserRecord {
   userId: string;
   /** null: the stored key cannot be trusted (see KeyCipher.open); the user cannot authenticate. */
   encryptionKey: string | null;
   description: string | null;
   createdAt: number;
+  permissions: Permissions;
 }
 
 /** How the stored keys are kept, to upgrade them and to warn about those that cannot be used. */
@@ -28,7 +36,26 @@ const toRecord = (r: Row, cipher: KeyCipher): UserRecord => ({
   encryptionKey: cipher.open(r.encryption_key as string, r.user_id as string),
   description: (r.description as string | null) ?? null,
   createdAt: Number(r.created_at),
+  permissions: permissionsOf(r),
 });
+
+// Columns of the permissions migration; rows written before it read as full access.
+function permissionsOf(r: Row): Permissions {
+  const partitions = r.partitions ? (JSON.parse(r.partitions as string) as string[]) : null;
+  return {
+    readOnly: Boolean(r.read_only),
+    mayDelete: r.may_delete === undefined || r.may_delete === null ? true : Boolean(r.may_delete),
+    partitions,
+  };
+}
+
+function permissionColumns(p: Permissions): Row {
+  return {
+    read_only: p.readOnly,
+    may_delete: p.mayDelete,
+    partitions: p.partitions === null ? null : JSON.stringify(p.partitions),
+  };
+}
 
 /** SOAP API users (mktowsUserId and encryption key, sealed at rest by the cipher). */
 export class UserRepository {
@@ -54,6 +81,7 @@ export class UserRepository {
       encryption_key: this.cipher.seal(user.encryptionKey, user.userId),
       description: user.description,
       created_at: user.createdAt,
+      ...permissionColumns(user.permissions),
     });
   }
 
@@ -94,6 +122,14 @@ export class UserRepository {
         .update({ encryption_key: this.cipher.seal(plain, userId) });
     }
     return changed;
+  }
+
+  /** Sets a stored user's permissions; false when there is no such user. */
+  async updatePermissions(userId: string, permissions: Permissions): Promise<boolean> {
+    const n = await this.db('mktows_users')
+      .where('user_id', userId)
+      .update(permissionColumns(permissions));
+    return n > 0;
   }
 
   async remove(userId: string): Promise<boolean> {

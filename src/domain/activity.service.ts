@@ -104,12 +104,35 @@ export function activityView(a: ActivityRecord): ActivityView {
   };
 }
 
-/** The activity log: per lead newest first, and the change stream oldest first. */
+/** Activities one call reads past its start when none is configured. */
+export const DEFAULT_SCAN_LIMIT = 20000;
+
+/** Whether a query may skip rows: only then can finding a batch mean reading far. */
+const skipsRows = (q: ActivityQuery) =>
+  q.includeTypes !== undefined ||
+  (q.excludeTypes !== undefined && q.excludeTypes.length > 0) ||
+  q.oldestCreatedAt !== undefined ||
+  q.latestCreatedAt !== undefined;
+
+/**
+ * The activity log: per lead newest first, and the change stream oldest first.
+ *
+ * A filtered call reads at most `scanLimit` activities past its start: one whose filter matches
+ * little would otherwise read a whole log of millions (holding SQLite's only connection all the
+ * while). When the batch is not full by then, the answer holds what was found and the position
+ * at the end of what was read; its remainingCount is then 1 if the stream goes on (there may be
+ * more), 0 at its end.
+ */
 export class ActivityService {
+  private readonly scanLimit: number;
+
   constructor(
     private readonly uow: UnitOfWork,
     private readonly leads: LeadService,
-  ) {}
+    options: { scanLimit?: number } = {},
+  ) {
+    this.scanLimit = options.scanLimit ?? DEFAULT_SCAN_LIMIT;
+  }
 
   async listForLead(
     key: LeadKey,
@@ -120,16 +143,40 @@ export class ActivityService {
     const beforeId = options.start?.offset ? parseOffset(options.start.offset) : null;
     const leadIds = await this.leads.findLeadIds(key);
     return this.uow.read(async (repos) => {
-      const rows = await repos.activities.listForLeads(leadIds, beforeId, query, limit);
+      const bounded = skipsRows(query);
+      // The lowest id of the next scanLimit activities: the end of what this call may read.
+      const windowLow = bounded
+        ? await repos.activities.nthIdBeforeForLeads(leadIds, beforeId, this.scanLimit)
+        : null;
+      const rows = await repos.activities.listForLeads(
+        leadIds,
+        beforeId,
+        windowLow === null ? query : { ...query, minId: windowLow },
+        limit,
+      );
       const last = rows[rows.length - 1];
-      const remaining = last
-        ? await repos.activities.countForLeads(leadIds, last.id, query, REMAINING_COUNT_CAP)
-        : 0;
+      const full = rows.length === limit;
+      let remaining = 0;
+      if (full) {
+        const countLow = bounded
+          ? await repos.activities.nthIdBeforeForLeads(leadIds, last!.id, this.scanLimit)
+          : null;
+        const counted = await repos.activities.countForLeads(
+          leadIds,
+          last!.id,
+          countLow === null ? query : { ...query, minId: countLow },
+          REMAINING_COUNT_CAP,
+        );
+        remaining = countLow === null ? counted : Math.max(counted, 1);
+      } else if (windowLow !== null) {
+        remaining = 1; // read up to the window's end; older activities are still to be read
+      }
+      const position = full ? last!.id : (windowLow ?? last?.id ?? beforeId ?? 0);
       return {
         returnCount: rows.length,
         remainingCount: remaining,
         newStartPosition: {
-          offset: `ID:${last ? last.id : (beforeId ?? 0)}`,
+          offset: `ID:${position}`,
           ...(options.start?.oldestCreatedAt
             ? { oldestCreatedAt: options.start.oldestCreatedAt }
             : {}),
@@ -160,16 +207,36 @@ export class ActivityService {
       const afterId = start.offset
         ? parseOffset(start.offset)
         : await repos.activities.idBefore(start.oldestCreatedAt!.getTime());
-      const rows = await repos.activities.listAfter(afterId, query, limit);
+      const bounded = skipsRows(query);
+      // The id of the scanLimit-th activity after the start: the end of what this call may read.
+      const windowEnd = bounded ? await repos.activities.nthIdAfter(afterId, this.scanLimit) : null;
+      const rows = await repos.activities.listAfter(
+        afterId,
+        windowEnd === null ? query : { ...query, maxId: windowEnd },
+        limit,
+      );
       const last = rows[rows.length - 1];
-      const remaining = last
-        ? await repos.activities.countAfter(last.id, query, REMAINING_COUNT_CAP)
-        : 0;
+      const full = rows.length === limit;
+      let remaining = 0;
+      if (full) {
+        const countEnd = bounded
+          ? await repos.activities.nthIdAfter(last!.id, this.scanLimit)
+          : null;
+        const counted = await repos.activities.countAfter(
+          last!.id,
+          countEnd === null ? query : { ...query, maxId: countEnd },
+          REMAINING_COUNT_CAP,
+        );
+        remaining = countEnd === null ? counted : Math.max(counted, 1);
+      } else if (windowEnd !== null) {
+        remaining = 1; // read up to the window's end; later activities are still to be read
+      }
+      const position = full ? last!.id : (windowEnd ?? last?.id ?? afterId);
       return {
         returnCount: rows.length,
         remainingCount: remaining,
         newStartPosition: {
-          offset: `ID:${last ? last.id : afterId}`,
+          offset: `ID:${position}`,
           ...(last ? { activityCreatedAt: new Date(last.createdAt) } : {}),
         },
         activities: rows.map(activityView),

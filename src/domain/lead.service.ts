@@ -35,7 +35,12 @@ export interface SyncContext {
   partition?: string;
   /** false: a record with only an Email creates a new lead even if the address exists. */
   matchByEmail?: boolean;
+  /** The partitions the caller may change people in; every partition when absent. */
+  mayTouch?: (partition: string) => boolean;
 }
+
+const outsidePartitions = (partition: string) =>
+  new AppError(ErrorCode.ACCESS_DENIED, `This user may not touch partition ${partition}`);
 
 export interface LeadServiceOptions {
   catalogue: FieldCatalogue;
@@ -255,10 +260,16 @@ export class LeadService {
   }
 
   /** Deleting people never touches the master status (rule 4). */
-  async delete(key: LeadKey, path: ChangePath): Promise<number[]> {
+  async delete(
+    key: LeadKey,
+    path: ChangePath,
+    mayTouch?: (partition: string) => boolean,
+  ): Promise<number[]> {
     return this.uow.write(async (repos) => {
       const leads = await this.findIn(repos, key);
       if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
+      const outside = mayTouch ? leads.find((l) => !mayTouch(l.partition)) : undefined;
+      if (outside) throw outsidePartitions(outside.partition);
       const now = this.now();
       const ids = leads.map((l) => l.id);
       await repos.leads.deleteByIds(ids);
@@ -276,9 +287,9 @@ export class LeadService {
     });
   }
 
-  /** Every lead the key matches (getLead); none is LEAD_NOT_FOUND. */
-  async find(key: LeadKey): Promise<LeadView[]> {
-    const leads = await this.uow.read((repos) => this.findIn(repos, key));
+  /** The leads the key matches (getLead), at most `limit`; none is LEAD_NOT_FOUND. */
+  async find(key: LeadKey, limit?: number): Promise<LeadView[]> {
+    const leads = await this.uow.read((repos) => this.findIn(repos, key, limit));
     if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
     return leads.map((l) => this.view(l));
   }
@@ -360,7 +371,7 @@ export class LeadService {
     return partition;
   }
 
-  private async findIn(repos: Repositories, key: LeadKey): Promise<LeadRecord[]> {
+  private async findIn(repos: Repositories, key: LeadKey, limit?: number): Promise<LeadRecord[]> {
     const value = key.keyValue.trim();
     if (value === '') throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'Lead key value is empty');
     switch (key.keyType) {
@@ -369,7 +380,7 @@ export class LeadService {
         return lead ? [lead] : [];
       }
       case 'EMAIL':
-        return repos.leads.findByEmailKey(emailKey(value));
+        return repos.leads.findByEmailKey(emailKey(value), false, limit);
       case 'SFDCLEADID':
       case 'SFDCCONTACTID': {
         const lead = await repos.leads.findByForeignId(value);
@@ -447,6 +458,7 @@ export class LeadService {
       if (lead) change = { ...change, email: undefined, emailKey: undefined };
     }
     if (!lead || !this.changesNothing(lead, change)) return null;
+    if (ctx.mayTouch && !ctx.mayTouch(lead.partition)) return null; // refused by syncIn
     return { leadId: lead.id, status: 'UPDATED', lead: this.view(lead) };
   }
 
@@ -485,6 +497,8 @@ export class LeadService {
       // The address was the key that found the lead, not a change to it.
       if (lead) change = { ...change, email: undefined, emailKey: undefined };
     }
+    const target = lead ? lead.partition : partition;
+    if (ctx.mayTouch && !ctx.mayTouch(target)) throw outsidePartitions(target);
     await repos.lockEmailKeys([lead?.emailKey ?? null, change.emailKey ?? null]);
     if (lead) {
       if (!locked) {

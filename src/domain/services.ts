@@ -21,7 +21,7 @@ export interface Services {
 export function createServices(
   database: Database,
   config: Pick<Config, 'customFields' | 'defaultPartition'> &
-    Partial<Pick<Config, 'batchConcurrency' | 'protectedReasons'>>,
+    Partial<Pick<Config, 'batchConcurrency' | 'protectedReasons' | 'activityScanLimit'>>,
   options: { now?: () => number; onPropagation?: (people: number) => void } = {},
 ): Services {
   const uow = new UnitOfWork(database);
@@ -37,7 +37,7 @@ export function createServices(
     now: options.now,
     batchConcurrency: config.batchConcurrency,
   });
-  const activities = new ActivityService(uow, leads);
+  const activities = new ActivityService(uow, leads, { scanLimit: config.activityScanLimit });
   const salesforce = new SalesforceSyncService(uow, leads, catalogue, { now: options.now });
   const suppressions = new SuppressionService(uow, options.now);
   return { catalogue, leads, durableStatus, activities, salesforce, suppressions };

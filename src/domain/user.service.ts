@@ -1,7 +1,9 @@
 import crypto from 'node:crypto';
 import type { UserCredential } from '../config.js';
 import type { KeyReport, UserRecord, UserRepository } from '../data-access/user.repository.js';
+import { classifyDatabaseError } from '../data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../errors.js';
+import { FULL_ACCESS, type Permissions } from './permissions.js';
 
 export interface NewUser {
   userId: string;
@@ -12,27 +14,67 @@ const USER_ID = /^[A-Za-z0-9_.@-]{1,128}$/;
 
 /** SOAP API users: those stored in the database plus those configured in MKTOWS_USERS. */
 export class UserService {
-  private readonly configured: Map<string, string>;
+  private readonly configured: Map<string, { encryptionKey: string; permissions: Permissions }>;
 
   constructor(
     private readonly users: UserRepository,
     configured: readonly UserCredential[],
   ) {
-    this.configured = new Map(configured.map((u) => [u.userId, u.encryptionKey]));
+    this.configured = new Map(
+      configured.map((u) => [
+        u.userId,
+        { encryptionKey: u.encryptionKey, permissions: u.permissions ?? FULL_ACCESS },
+      ]),
+    );
   }
 
   /** The encryption key of a user, or null: configuration wins over the database. */
   async encryptionKeyOf(userId: string): Promise<string | null> {
+    return (await this.credentialsOf(userId))?.encryptionKey ?? null;
+  }
+
+  /**
+   * A user's key and permissions, or null; configuration wins over the database. The database
+   * is asked even for a configured user, so that every id costs the same lookup.
+   */
+  async credentialsOf(
+    userId: string,
+  ): Promise<{ encryptionKey: string; permissions: Permissions } | null> {
+    let stored: UserRecord | null;
+    try {
+      stored = await this.users.find(userId);
+    } catch (error) {
+      const known = classifyDatabaseError(error);
+      throw known instanceof AppError
+        ? known
+        : new AppError(ErrorCode.DATABASE_UNAVAILABLE, 'Database unavailable', { cause: error });
+    }
     const fromConfig = this.configured.get(userId);
     if (fromConfig !== undefined) return fromConfig;
-    try {
-      return (await this.users.find(userId))?.encryptionKey ?? null;
-    } catch (error) {
-      throw new AppError(ErrorCode.DATABASE_UNAVAILABLE, 'Database unavailable', { cause: error });
+    // A stored key that cannot be trusted (KeyCipher.open gave null) never authenticates.
+    return stored && stored.encryptionKey !== null
+      ? { encryptionKey: stored.encryptionKey, permissions: stored.permissions }
+      : null;
+  }
+
+  /** Sets a stored user's permissions (users from MKTOWS_USERS are set there). */
+  async updatePermissions(userId: string, permissions: Permissions): Promise<void> {
+    if (this.configured.has(userId)) {
+      throw new AppError(
+        ErrorCode.BAD_PARAMETER,
+        `User ${userId} comes from MKTOWS_USERS: set its permissions there`,
+      );
+    }
+    if (!(await this.users.updatePermissions(userId, permissions))) {
+      throw new AppError(ErrorCode.BAD_PARAMETER, `No user ${userId}`);
     }
   }
 
-  async create(description: string | null = null, userId?: string): Promise<NewUser> {
+  async create(
+    description: string | null = null,
+    userId?: string,
+    permissions: Permissions = FULL_ACCESS,
+  ): Promise<NewUser> {
     const id = userId ?? `du_${crypto.randomBytes(8).toString('hex')}`;
     if (!USER_ID.test(id))
       throw new AppError(ErrorCode.BAD_PARAMETER, 'User id: 1-128 of A-Z a-z 0-9 _ . @ -');
@@ -40,23 +82,33 @@ export class UserService {
       throw new AppError(ErrorCode.BAD_PARAMETER, `User ${id} already exists`);
     }
     const encryptionKey = crypto.randomBytes(24).toString('hex').toUpperCase();
-    await this.users.insert({ userId: id, encryptionKey, description, createdAt: Date.now() });
+    await this.users.insert({
+      userId: id,
+      encryptionKey,
+      description,
+      createdAt: Date.now(),
+      permissions,
+    });
     return { userId: id, encryptionKey };
   }
 
   async list(): Promise<
     Array<Omit<UserRecord, 'encryptionKey'> & { origin: 'database' | 'environment' }>
   > {
-    const stored = (await this.users.list()).map(({ userId, description, createdAt }) => ({
-      userId,
-      description,
-      createdAt,
-      origin: 'database' as const,
-    }));
-    const fromEnv = [...this.configured.keys()].map((userId) => ({
+    const stored = (await this.users.list()).map(
+      ({ userId, description, createdAt, permissions }) => ({
+        userId,
+        description,
+        createdAt,
+        permissions,
+        origin: 'database' as const,
+      }),
+    );
+    const fromEnv = [...this.configured].map(([userId, { permissions }]) => ({
       userId,
       description: 'MKTOWS_USERS',
       createdAt: 0,
+      permissions,
       origin: 'environment' as const,
     }));
     return [...fromEnv, ...stored];

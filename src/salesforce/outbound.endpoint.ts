@@ -29,6 +29,8 @@ export interface OutboundEndpointOptions {
   pathSecret: string;
   /** When not empty, only clients whose address (req.ip, after TRUST_PROXY) is in one may send. */
   allowedNetworks?: readonly Network[];
+  /** When set, the WSDL's soap:address starts with it instead of the request's Host. */
+  publicUrl?: string;
 }
 
 const XML_TYPE = 'text/xml; charset=utf-8';
@@ -112,7 +114,9 @@ export async function createSalesforceOutboundEndpoint(
   const serveWsdl = (req: Request, res: Response) => {
     const host = req.get('host') ?? '';
     const safeHost = SAFE_HOST.test(host) ? host : `localhost:${req.socket.localPort ?? 80}`;
-    const location = `${req.protocol}://${safeHost}${req.path}`;
+    const location = options.publicUrl
+      ? `${options.publicUrl}${req.path}`
+      : `${req.protocol}://${safeHost}${req.path}`;
     res
       .type(XML_TYPE)
       .send(wsdlXml.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${location}$2`));

@@ -10,6 +10,17 @@ export interface CallLimitOptions {
 }
 
 /**
+ * Calls one user may have in flight: as configured, else the database pool's size, so that one
+ * user can never queue more calls than there are connections.
+ */
+export function perUserConcurrency(config: {
+  concurrencyLimit: number | null;
+  dbPoolMax: number;
+}): number {
+  return config.concurrencyLimit ?? config.dbPoolMax;
+}
+
+/**
  * Per-user rate (20023) and concurrency (20024) limits, kept in this process: with several
  * instances behind a load balancer each enforces its own share.
  */

@@ -14,16 +14,35 @@ export class VersionMismatch extends AppError {
 export interface GuardLimits {
   maxDepth: number;
   maxNameLength: number;
+  /** Attributes (namespace declarations included) one element may carry. */
+  maxAttributes?: number;
   /** Element names the schema declares; any other name inside the Body is refused. */
   knownElements?: ReadonlySet<string>;
 }
 
-export interface EnvelopeSummary {
+/** The AuthenticationHeader as the scan read it: text of each field, undefined when absent. */
+export interface HeaderCredentials {
+  mktowsUserId?: string;
+  requestSignature?: string;
+  requestTimestamp?: string;
+}
+
+export interface EnvelopeHead {
+  /** The mktows AuthenticationHeader of the SOAP Header, or null when there is none. */
+  credentials: HeaderCredentials | null;
+}
+
+export interface EnvelopeSummary extends EnvelopeHead {
   /** Namespace and local name of the Body's single child. */
   bodyElement: { ns: string; local: string };
   /** The first element inside the Body that the schema does not declare. */
   unknownElement?: string;
 }
+
+/** Attributes per element when the caller sets no limit: far more than any SOAP stack writes. */
+export const DEFAULT_MAX_ATTRIBUTES = 100;
+
+const CREDENTIAL_FIELDS = new Set(['mktowsUserId', 'requestSignature', 'requestTimestamp']);
 
 // Names that would reach object prototypes in node-soap's parsed arguments.
 const FORBIDDEN_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype).concat(['prototype']));
@@ -39,6 +58,11 @@ const NAME_CHAR = `${NAME_START}0-9.\\-\\u00B7\\u0300-\\u036F\\u203F\\u2040`;
 const NAME = new RegExp(`[${NAME_START}][${NAME_CHAR}]*(?::[${NAME_START}][${NAME_CHAR}]*)?`, 'y');
 const REFERENCE = /&(?:lt|gt|amp|apos|quot|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));/y;
 const DECODE = /&(?:lt|gt|amp|apos|quot);/g;
+const DECODE_ALL = /&(?:lt|gt|amp|apos|quot|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));/g;
+// Outside the XML 1.0 Char production: C0 controls but tab, LF and CR; U+FFFE, U+FFFF; and
+// surrogates standing alone (strict UTF-8 decoding never yields them, other callers might).
+// eslint-disable-next-line no-control-regex
+const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|\p{Cs}/u;
 const PREDEFINED: Record<string, string> = {
   '&lt;': '<',
   '&gt;': '>',
@@ -68,23 +92,79 @@ function isXmlChar(cp: number): boolean {
   );
 }
 
-/** Every `&` in xml[from, to) must start a predefined entity or a reference to an XML Char. */
+const hex4 = (cp: number) => `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+
+/** The first index of a character code within xml[from, to), or -1. */
+function indexIn(xml: string, code: number, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (xml.charCodeAt(i) === code) return i;
+  return -1;
+}
+
+/**
+ * Every `&` in xml[from, to) must start a predefined entity or a reference to an XML Char. The
+ * search looks at that stretch only: searching the whole document from `from` would walk to its
+ * end for every text node without an `&`.
+ */
 function checkReferences(xml: string, from: number, to: number): void {
-  let amp = xml.indexOf('&', from);
-  while (amp !== -1 && amp < to) {
+  if (indexIn(xml, 0x26 /* & */, from, to) === -1) return;
+  const part = xml.substring(from, to);
+  let amp = part.indexOf('&');
+  while (amp !== -1) {
     REFERENCE.lastIndex = amp;
-    const m = REFERENCE.exec(xml);
-    if (!m || REFERENCE.lastIndex > to) throw malformed('Invalid character entity');
+    const m = REFERENCE.exec(part);
+    if (!m) throw malformed('Invalid character entity');
     if (m[1] !== undefined || m[2] !== undefined) {
       const cp = m[1] !== undefined ? Number(m[1]) : parseInt(m[2]!, 16);
-      if (!isXmlChar(cp)) throw malformed('Invalid character entity');
+      if (!isXmlChar(cp))
+        throw notUnderstood(`Character reference ${m[0]} is not an XML 1.0 character`);
     }
-    amp = xml.indexOf('&', REFERENCE.lastIndex);
+    amp = part.indexOf('&', REFERENCE.lastIndex);
   }
 }
 
 const decode = (value: string) =>
   value.includes('&') ? value.replace(DECODE, (e) => PREDEFINED[e]!) : value;
+
+/** Text with every reference replaced (the references were checked by checkReferences). */
+const decodeAll = (value: string) =>
+  value.includes('&')
+    ? value.replace(DECODE_ALL, (e, dec?: string, hex?: string) =>
+        dec !== undefined
+          ? String.fromCodePoint(Number(dec))
+          : hex !== undefined
+            ? String.fromCodePoint(parseInt(hex, 16))
+            : PREDEFINED[e]!,
+      )
+    : value;
+
+/**
+ * The text content of a header field (character data, references and CDATA, nothing else),
+ * trimmed as node-soap trims text: clients sign what node-soap used to hand us.
+ */
+function fieldText(raw: string): string | undefined {
+  return untrimmedFieldText(raw)?.trim();
+}
+
+function untrimmedFieldText(raw: string): string | undefined {
+  if (!raw.includes('<')) return decodeAll(raw);
+  let out = '';
+  let at = 0;
+  while (at < raw.length) {
+    const lt = raw.indexOf('<', at);
+    if (lt === -1) return out + decodeAll(raw.slice(at));
+    out += decodeAll(raw.slice(at, lt));
+    if (raw.startsWith('<![CDATA[', lt)) {
+      const close = raw.indexOf(']]>', lt + 9);
+      out += raw.slice(lt + 9, close);
+      at = close + 3;
+    } else if (raw.startsWith('<!--', lt)) {
+      at = raw.indexOf('-->', lt + 4) + 3;
+    } else {
+      return undefined; // an element where text belongs
+    }
+  }
+  return out;
+}
 
 interface Open {
   name: string;
@@ -101,6 +181,28 @@ interface Open {
  * (a property the unit tests check against sax on mutated envelopes).
  */
 export function inspectEnvelope(xml: string, limits: GuardLimits): EnvelopeSummary {
+  return scan(xml, limits, false) as EnvelopeSummary;
+}
+
+/**
+ * Scans the start of an envelope up to the start tag of its SOAP Body, with the same checks as
+ * inspectEnvelope, and returns the AuthenticationHeader found on the way: so that a request can
+ * be authenticated (or refused) before the rest of it is read. Returns null when `xml` ends
+ * before the Body starts; throws what inspectEnvelope would (or, on a truncated prefix, an
+ * error the whole document might not have).
+ */
+export function inspectHead(xml: string, limits: GuardLimits): EnvelopeHead | null {
+  return scan(xml, limits, true);
+}
+
+function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHead | null {
+  const bad = NOT_XML_CHAR.exec(xml);
+  if (bad) {
+    throw notUnderstood(
+      `Character ${hex4(bad[0].codePointAt(0)!)} at offset ${bad.index} is not allowed in XML 1.0`,
+    );
+  }
+  const maxAttributes = limits.maxAttributes ?? DEFAULT_MAX_ATTRIBUTES;
   const stack: Open[] = [];
   let seenRoot = false;
   let rootClosed = false;
@@ -110,6 +212,13 @@ export function inspectEnvelope(xml: string, limits: GuardLimits): EnvelopeSumma
   let bodyChildren = 0;
   let bodyElement: EnvelopeSummary['bodyElement'] | null = null;
   let unknownElement: string | undefined;
+  let inHeader = false;
+  let credentials: HeaderCredentials | null = null;
+  /** The AuthenticationHeader is open (depth 3 of the Header). */
+  let inCredentials = false;
+  /** A field of it is open: its name and where its content starts. */
+  let field: { name: keyof HeaderCredentials; from: number } | null = null;
+  const duplicateFields = new Set<string>();
 
   const resolve = (prefix: string): string | undefined => {
     if (prefix === 'xml') return XML_NS;
@@ -122,10 +231,9 @@ export function inspectEnvelope(xml: string, limits: GuardLimits): EnvelopeSumma
 
   const readName = (at: number): string => {
     NAME.lastIndex = at;
-    const m = NAME.exec(xml);
-    if (!m) throw malformed('Invalid name');
-    if (m[0].length > limits.maxNameLength) throw notUnderstood('Element name too long');
-    return m[0];
+    if (!NAME.test(xml)) throw malformed('Invalid name');
+    if (NAME.lastIndex - at > limits.maxNameLength) throw notUnderstood('Element name too long');
+    return xml.slice(at, NAME.lastIndex);
   };
 
   let pos = xml.charCodeAt(0) === 0xfeff ? 1 : 0;
@@ -180,7 +288,14 @@ export function inspectEnvelope(xml: string, limits: GuardLimits): EnvelopeSumma
       if (xml.charCodeAt(i) !== 0x3e) throw malformed('Invalid closing tag');
       const open = stack.pop();
       if (!open || open.name !== name) throw malformed(`Unmatched closing tag: ${name}`);
-      if (stack.length === 1) inBody = false;
+      if (field && stack.length === 3) {
+        const value = fieldText(xml.slice(field.from, lt));
+        if (value !== undefined && !duplicateFields.has(field.name))
+          credentials![field.name] = value;
+        field = null;
+      }
+      if (stack.length === 2) inCredentials = false;
+      if (stack.length === 1) inBody = inHeader = false;
       if (stack.length === 0) rootClosed = true;
       pos = i + 1;
       continue;
@@ -190,7 +305,7 @@ export function inspectEnvelope(xml: string, limits: GuardLimits): EnvelopeSumma
     const name = readName(lt + 1);
     let i = NAME.lastIndex;
     let scope: Map<string, string> | null = null;
-    let attributes: string[] | null = null;
+    let attributes: Set<string> | null = null;
     let selfClosing = false;
     for (;;) {
       const before = i;
@@ -214,12 +329,16 @@ export function inspectEnvelope(xml: string, limits: GuardLimits): EnvelopeSumma
       if (quote !== 0x22 && quote !== 0x27) throw malformed('Unquoted attribute value');
       const close = xml.indexOf(quote === 0x22 ? '"' : "'", i + 1);
       if (close === -1) throw malformed('Unterminated attribute value');
-      const lessThan = xml.indexOf('<', i + 1);
-      if (lessThan !== -1 && lessThan < close) throw malformed('< in an attribute value');
+      // Look for < inside the value only: searching on from it would cross every later
+      // attribute of the element, once per attribute.
+      if (indexIn(xml, 0x3c /* < */, i + 1, close) !== -1)
+        throw malformed('< in an attribute value');
       checkReferences(xml, i + 1, close);
-      (attributes ??= []).push(attribute);
-      if (attributes.indexOf(attribute) !== attributes.length - 1)
-        throw malformed(`Repeated attribute ${attribute}`);
+      attributes ??= new Set();
+      if (attributes.has(attribute)) throw malformed(`Repeated attribute ${attribute}`);
+      attributes.add(attribute);
+      if (attributes.size > maxAttributes)
+        throw notUnderstood(`More than ${maxAttributes} attributes on one element`);
       const colon = attribute.indexOf(':');
       const local = colon === -1 ? attribute : attribute.slice(colon + 1);
       if (FORBIDDEN_NAMES.has(local))
@@ -262,11 +381,32 @@ export function inspectEnvelope(xml: string, limits: GuardLimits): EnvelopeSumma
       if (local === 'Header') {
         if (++headerCount > 1 || bodyCount > 0)
           throw notUnderstood('Misplaced or repeated SOAP Header');
+        inHeader = true;
       } else if (local === 'Body') {
         if (++bodyCount > 1) throw notUnderstood('More than one SOAP Body');
         inBody = true;
+        if (untilBody) return { credentials };
       } else {
         throw notUnderstood(`Unexpected element ${local} in the Envelope`);
+      }
+    } else if (depth === 3 && inHeader) {
+      // By local name, in any namespace, as node-soap read headers before this scan did.
+      if (local === 'AuthenticationHeader') {
+        if (credentials) throw notUnderstood('More than one AuthenticationHeader');
+        credentials = {};
+        inCredentials = !selfClosing;
+      }
+    } else if (depth === 4 && inCredentials) {
+      if (CREDENTIAL_FIELDS.has(local)) {
+        const name = local as keyof HeaderCredentials;
+        // A repeated field is no field: node-soap would read a list, and so refuse it.
+        if (name in credentials!) {
+          duplicateFields.add(name);
+          delete credentials![name];
+        }
+        if (selfClosing) {
+          if (!duplicateFields.has(name)) credentials![name] = '';
+        } else field = { name, from: pos };
       }
     } else if (depth === 3 && inBody) {
       if (++bodyChildren > 1) throw notUnderstood('The SOAP Body holds more than one element');
@@ -277,14 +417,17 @@ export function inspectEnvelope(xml: string, limits: GuardLimits): EnvelopeSumma
 
     if (selfClosing) {
       stack.pop();
-      if (depth === 2) inBody = false;
+      if (depth === 2) inBody = inHeader = false;
       if (depth === 1) rootClosed = true;
     }
   }
 
+  if (untilBody) return null;
   if (stack.length > 0) throw malformed('Unclosed root tag');
   if (!seenRoot || !rootClosed) throw notUnderstood('Empty or truncated SOAP envelope');
   if (bodyCount === 0) throw notUnderstood('The SOAP Envelope has no Body');
   if (!bodyElement) throw notUnderstood('The SOAP Body is empty');
-  return unknownElement === undefined ? { bodyElement } : { bodyElement, unknownElement };
+  const summary: EnvelopeSummary = { bodyElement, credentials };
+  if (unknownElement !== undefined) summary.unknownElement = unknownElement;
+  return summary;
 }

@@ -5,12 +5,19 @@ import type { Request, Response } from 'express';
 import { AppError, ErrorCode, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { Authenticator, AuthenticationHeader } from './auth.js';
+import { AuthenticationRefused, type Authenticated, type Authenticator } from './auth.js';
+import type { AuthFailureLimiter } from './auth-failures.js';
 import type { CallLimits } from './call-limits.js';
-import { inspectEnvelope, VersionMismatch } from './envelope-guard.js';
+import {
+  inspectEnvelope,
+  inspectHead,
+  VersionMismatch,
+  type GuardLimits,
+  type HeaderCredentials,
+} from './envelope-guard.js';
 import { faultEnvelope, MKTOWS_NS, toNodeSoapFault, toWireFault } from './faults.js';
 import type { CallContext, OperationHandler } from './mktows.handlers.js';
-import { decodeUtf8, readBody } from './request-body.js';
+import { decodeUtf8, drainThen, readBody } from './request-body.js';
 import { createSoapEngine, SAFE_HOST } from './soap-engine.js';
 import { object, text, type RawObject } from './values.js';
 
@@ -21,7 +28,18 @@ export interface EndpointOptions {
   requestTimeoutMs: number;
   limits: CallLimits;
   workspacePartitions: Readonly<Record<string, string>>;
+  authFailures: AuthFailureLimiter;
+  maxAttributesPerElement: number;
+  /** When set, the WSDL's soap:address starts with it instead of the request's Host. */
+  publicUrl: string;
 }
+
+/**
+ * A Header (with its AuthenticationHeader) that ends within this many bytes is checked as soon
+ * as it has arrived, before the rest of the request is read: a request with a bad header
+ * costs no more than reading the header.
+ */
+export const HEAD_BYTES = 64 * 1024;
 
 interface Operation {
   name: string;
@@ -35,6 +53,7 @@ const PORT = 'MktowsApiSoapPort';
 interface CallRecord {
   operation: string;
   userId?: string;
+  caller?: Authenticated;
   fault?: number;
 }
 
@@ -44,6 +63,11 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 function requestIdOf(req: Request): string {
   const given = req.get('x-request-id');
   return given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+}
+
+/** The client's address as Express sees it (through the proxies TRUST_PROXY trusts). */
+function clientAddress(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? '';
 }
 
 function soapActionOf(headers: IncomingHttpHeaders): string | undefined {
@@ -82,22 +106,16 @@ export async function createMktowsEndpoint(
     ) => {
       const record = request?.headers ? calls.get(request.headers) : undefined;
       try {
-        const userId = await authenticator.authenticate(
-          object(headers?.AuthenticationHeader) as AuthenticationHeader | undefined,
-        );
-        if (record) record.userId = userId;
-        const release = options.limits.admit(userId);
-        try {
-          const ctx: CallContext = { userId };
-          const workspace = text(
-            object(headers?.MktowsContextHeader)?.targetWorkspace,
-            'targetWorkspace',
-          )?.trim();
-          if (workspace) ctx.partition = options.workspacePartitions[workspace] ?? workspace;
-          return await handler(args ?? {}, ctx);
-        } finally {
-          release();
-        }
+        // Authenticated (and admitted) before node-soap saw the request.
+        const caller = record?.caller;
+        if (!caller) throw new AppError(ErrorCode.AUTHENTICATION_FAILED, 'Not authenticated');
+        const ctx: CallContext = { userId: caller.userId, permissions: caller.permissions };
+        const workspace = text(
+          object(headers?.MktowsContextHeader)?.targetWorkspace,
+          'targetWorkspace',
+        )?.trim();
+        if (workspace) ctx.partition = options.workspacePartitions[workspace] ?? workspace;
+        return await handler(args ?? {}, ctx);
       } catch (error) {
         const fault = toWireFault(error);
         if (record) record.fault = fault.vendorCode;
@@ -135,10 +153,47 @@ export async function createMktowsEndpoint(
   const serveWsdl = (req: Request, res: Response) => {
     const host = req.get('host') ?? '';
     const safeHost = SAFE_HOST.test(host) ? host : `localhost:${req.socket.localPort ?? 80}`;
-    const location = `${req.protocol}://${safeHost}${req.path}`;
+    const location = options.publicUrl
+      ? `${options.publicUrl}${req.path}`
+      : `${req.protocol}://${safeHost}${req.path}`;
     res
       .type('text/xml; charset=utf-8')
       .send(wsdlXml.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${location}$2`));
+  };
+
+  const guardLimits: GuardLimits = {
+    maxDepth: 64,
+    maxNameLength: 256,
+    maxAttributes: options.maxAttributesPerElement,
+    knownElements,
+  };
+  // The head is looked at before all of it may have arrived: a character cut in two at its end
+  // must not fail it (the whole body is decoded strictly afterwards).
+  const lenientUtf8 = new TextDecoder('utf-8');
+
+  /** Authenticates, counting and logging a refusal (never the key or the signature). */
+  const authenticate = async (
+    credentials: HeaderCredentials | null,
+    req: Request,
+    requestId: string,
+  ): Promise<Authenticated> => {
+    try {
+      return await authenticator.authenticate(credentials);
+    } catch (error) {
+      if (error instanceof AuthenticationRefused) {
+        options.authFailures.record(clientAddress(req));
+        logger.warn(
+          {
+            requestId,
+            userId: error.givenUserId,
+            reason: error.reason,
+            client: clientAddress(req),
+          },
+          'SOAP authentication refused',
+        );
+      }
+      throw error;
+    }
   };
 
   const call = async (req: Request, res: Response) => {
@@ -146,13 +201,45 @@ export async function createMktowsEndpoint(
     const requestId = requestIdOf(req);
     res.setHeader('X-Request-Id', requestId);
     const record: CallRecord = { operation: 'unknown' };
+    let release: (() => void) | undefined;
     try {
-      const xml = decodeUtf8(await readBody(req, options.maxBodyBytes, options.bodyTimeoutMs));
-      const { bodyElement, unknownElement } = inspectEnvelope(xml, {
-        maxDepth: 64,
-        maxNameLength: 256,
-        knownElements,
+      const wait = options.authFailures.retryAfterSeconds(clientAddress(req));
+      if (wait > 0) {
+        record.fault = toWireFault(new AppError(ErrorCode.AUTHENTICATION_FAILED, '')).vendorCode;
+        const { body } = faultEnvelope(
+          new AppError(
+            ErrorCode.AUTHENTICATION_FAILED,
+            `Too many authentication failures from this address; retry in ${wait} s`,
+          ),
+        );
+        res.setHeader('Retry-After', String(wait));
+        res.setHeader('Connection', 'close');
+        drainThen(req, () => void res.status(429).type(XML_TYPE).send(body));
+        return;
+      }
+      // The header is checked as soon as it has arrived; a bad one ends the read there.
+      const head: { outcome?: Promise<Authenticated> } = {};
+      const bytes = await readBody(req, options.maxBodyBytes, options.bodyTimeoutMs, {
+        bytes: HEAD_BYTES,
+        check: (start) => {
+          // Not found (cut short, malformed, or a Body past HEAD_BYTES): the whole body is
+          // read, checked and authenticated before node-soap sees it, as any other.
+          let found;
+          try {
+            found = inspectHead(lenientUtf8.decode(start), guardLimits);
+          } catch {
+            return null;
+          }
+          if (!found) return null;
+          head.outcome = authenticate(found.credentials, req, requestId);
+          return head.outcome;
+        },
       });
+      const xml = decodeUtf8(bytes);
+      const { bodyElement, unknownElement, credentials } = inspectEnvelope(xml, guardLimits);
+      const caller = await (head.outcome ?? authenticate(credentials, req, requestId));
+      record.caller = caller;
+      record.userId = caller.userId;
       const op = operations.get(bodyElement.local);
       if (!op)
         throw new AppError(
@@ -176,6 +263,7 @@ export async function createMktowsEndpoint(
           'SOAPAction does not match the operation in the Body',
         );
       }
+      release = options.limits.admit(caller.userId);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
@@ -185,10 +273,16 @@ export async function createMktowsEndpoint(
       });
       const headers = { ...req.headers, soapaction: `"${op.soapAction}"` };
       calls.set(headers, record);
-      const result = await Promise.race([
-        soapServer.processRequest(xml, { headers, url: req.originalUrl, method: 'POST' }),
-        timeout,
-      ]).finally(() => clearTimeout(timer));
+      const processing = soapServer.processRequest(xml, {
+        headers,
+        url: req.originalUrl,
+        method: 'POST',
+      });
+      // The call holds its place until its work ends, even when its answer was a timeout.
+      const held = release;
+      release = undefined;
+      void processing.then(held, held);
+      const result = await Promise.race([processing, timeout]).finally(() => clearTimeout(timer));
       // node-soap answers its own failures (a parse it could not finish) in plain text.
       if (!result.body.startsWith('<'))
         throw new AppError(ErrorCode.INTERNAL, `SOAP engine failed: ${result.body.slice(0, 200)}`);
@@ -210,6 +304,7 @@ export async function createMktowsEndpoint(
       record.fault = toWireFault(error).vendorCode;
       if (record.fault === 10001) logger.error({ err: error, requestId }, 'SOAP call failed');
     } finally {
+      release?.();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const outcome = record.fault === undefined ? 'ok' : String(record.fault);
       metrics?.soapCalls.inc({ operation: record.operation, outcome });

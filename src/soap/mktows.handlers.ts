@@ -2,6 +2,13 @@ import { AppError, ErrorCode } from '../errors.js';
 import { ChangePaths } from '../domain/change-paths.js';
 import type { ActivityPage, ActivityTypeFilter, StreamStart } from '../domain/activity.service.js';
 import { LEAD_KEY_TYPES, type LeadKey } from '../domain/lead.types.js';
+import {
+  mayTouch,
+  requireAllPartitions,
+  requireDelete,
+  requireWrite,
+  type Permissions,
+} from '../domain/permissions.js';
 import type { Services } from '../domain/services.js';
 import { syncErrorText } from './faults.js';
 import {
@@ -27,6 +34,8 @@ import {
 
 export interface CallContext {
   userId: string;
+  /** What the caller may do (refusals fault 20013, nothing changed). */
+  permissions: Permissions;
   /** Partition new leads go to (from MktowsContextHeader.targetWorkspace). */
   partition?: string;
 }
@@ -38,6 +47,17 @@ export type OperationHandler = (
 
 export interface HandlerLimits {
   maxBatchSize: number;
+  /** Most people one getLead answers with. */
+  getLeadMaxResults: number;
+}
+
+/** The partition test the domain applies for a caller, or undefined when it may touch all. */
+const touchable = (p: Permissions) =>
+  p.partitions === null ? undefined : (partition: string) => mayTouch(p, partition);
+
+/** Leads outside the caller's partitions are not there, as far as it can tell. */
+function visible<T extends { partition: string }>(p: Permissions, leads: T[]): T[] {
+  return p.partitions === null ? leads : leads.filter((l) => mayTouch(p, l.partition));
 }
 
 const MAX_MULTIPLE_LEADS_BATCH = 1000;
@@ -116,8 +136,14 @@ export function mktowsHandlers(
   const { leads, activities } = services;
 
   return {
-    async getLead(args) {
-      const found = await leads.find(toLeadKey(args.leadKey));
+    async getLead(args, ctx) {
+      // A key shared by thousands of people must not make an answer of megabytes: the most
+      // recently updated ones, `count` saying how many the answer holds.
+      const found = visible(
+        ctx.permissions,
+        await leads.find(toLeadKey(args.leadKey), limits.getLeadMaxResults),
+      );
+      if (found.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
       return {
         result: {
           count: found.length,
@@ -127,6 +153,7 @@ export function mktowsHandlers(
     },
 
     async syncLead(args, ctx) {
+      requireWrite(ctx.permissions);
       const input = toLeadInput(args.leadRecord);
       const returnLead = bool(args.returnLead, 'returnLead');
       if (returnLead === undefined)
@@ -134,6 +161,7 @@ export function mktowsHandlers(
       const r = await leads.sync(input, {
         path: ChangePaths.webService(ctx.userId),
         partition: ctx.partition,
+        mayTouch: touchable(ctx.permissions),
       });
       return {
         result: {
@@ -145,6 +173,7 @@ export function mktowsHandlers(
     },
 
     async syncMultipleLeads(args, ctx) {
+      requireWrite(ctx.permissions);
       const listEl = requireObject(
         args.leadRecordList,
         'leadRecordList',
@@ -174,6 +203,7 @@ export function mktowsHandlers(
         path: ChangePaths.webService(ctx.userId),
         partition: ctx.partition,
         matchByEmail: dedup,
+        mayTouch: touchable(ctx.permissions),
       });
       let next = 0;
       const syncStatus = inputs.map((input) => {
@@ -187,7 +217,7 @@ export function mktowsHandlers(
       return { result: { syncStatusList: { syncStatus } } };
     },
 
-    async getMultipleLeads(args) {
+    async getMultipleLeads(args, ctx) {
       const requested = int(args.batchSize, 'batchSize');
       if (requested !== undefined && requested < 1)
         throw new AppError(ErrorCode.BAD_PARAMETER, 'batchSize must be positive');
@@ -224,7 +254,7 @@ export function mktowsHandlers(
         const start = position?.k ?? 0;
         const slice = all.slice(start, start + limit);
         page = {
-          records: slice.map((l) => fromLeadView(l, include)),
+          records: visible(ctx.permissions, slice).map((l) => fromLeadView(l, include)),
           remaining: Math.max(0, all.length - start - slice.length),
           next: { k: start + slice.length },
         };
@@ -249,7 +279,7 @@ export function mktowsHandlers(
         );
         const last = r.leads[r.leads.length - 1];
         page = {
-          records: r.leads.map((l) => fromLeadView(l, include)),
+          records: visible(ctx.permissions, r.leads).map((l) => fromLeadView(l, include)),
           remaining: r.remaining,
           next: last ? { u: last.updatedAt.getTime(), i: last.id } : (position ?? {}),
         };
@@ -271,8 +301,19 @@ export function mktowsHandlers(
       };
     },
 
-    async getLeadActivity(args) {
-      const page = await activities.listForLead(toLeadKey(args.leadKey), {
+    async getLeadActivity(args, ctx) {
+      const key = toLeadKey(args.leadKey);
+      if (ctx.permissions.partitions !== null) {
+        // Every person the key finds must be the caller's to read.
+        for (const lead of await leads.find(key)) {
+          if (!mayTouch(ctx.permissions, lead.partition))
+            throw new AppError(
+              ErrorCode.ACCESS_DENIED,
+              `This user may not touch partition ${lead.partition}`,
+            );
+        }
+      }
+      const page = await activities.listForLead(key, {
         filter: activityFilter(args.activityFilter),
         start: streamStart(args.startPosition),
         batchSize: int(args.batchSize, 'batchSize'),
@@ -290,7 +331,8 @@ export function mktowsHandlers(
       };
     },
 
-    async getLeadChanges(args) {
+    async getLeadChanges(args, ctx) {
+      requireAllPartitions(ctx.permissions, 'getLeadChanges');
       if (!object(args.startPosition))
         throw new AppError(ErrorCode.PARAMETER_REQUIRED, 'startPosition is required');
       const page = await activities.changes(streamStart(args.startPosition), {
@@ -311,7 +353,12 @@ export function mktowsHandlers(
     },
 
     async deleteLead(args, ctx) {
-      const ids = await leads.delete(toLeadKey(args.leadKey), ChangePaths.webService(ctx.userId));
+      requireDelete(ctx.permissions);
+      const ids = await leads.delete(
+        toLeadKey(args.leadKey),
+        ChangePaths.webService(ctx.userId),
+        touchable(ctx.permissions),
+      );
       return { result: { count: ids.length, leadIdList: { leadId: ids } } };
     },
   };

@@ -31,7 +31,7 @@ function decoder(encoding: string | undefined): Transform | null {
 const DRAIN_CAP_BYTES = 64 * 1024 * 1024;
 
 /** Discards the rest of a refused request, then settles; gives up (and closes) past the cap. */
-function drainThen(req: IncomingMessage, settle: () => void): void {
+export function drainThen(req: IncomingMessage, settle: () => void): void {
   if (req.readableEnded || req.destroyed) return settle();
   let drained = 0;
   const onData = (chunk: Buffer) => {
@@ -50,11 +50,28 @@ function drainThen(req: IncomingMessage, settle: () => void): void {
   req.resume();
 }
 
+/** A look at the start of a body while the rest is still arriving. */
+export interface HeadCheck {
+  /** Bytes of the body's start to offer at most. */
+  bytes: number;
+  /**
+   * Called as the start arrives with up to `bytes` of it (`atLimit`: no more will be offered).
+   * Returns null to see more, or the outcome of checking it: the read pauses until it settles;
+   * a rejection ends the read (the rest is discarded, never kept) and is readBody's rejection.
+   */
+  check: (head: Buffer, atLimit: boolean) => Promise<unknown> | null;
+}
+
 /**
  * Reads a request body up to `limit` bytes after decompression. Counting happens as data
  * inflates, so a small compressed body that would inflate to gigabytes is stopped at the limit.
  */
-export function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<Buffer> {
+export function readBody(
+  req: IncomingMessage,
+  limit: number,
+  timeoutMs: number,
+  head?: HeadCheck,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
@@ -103,12 +120,53 @@ export function readBody(req: IncomingMessage, limit: number, timeoutMs: number)
         reject(error);
       }
     };
+    let headOutcome: Promise<unknown> | null = null;
+    let headLooked = false;
+    // Looked at again only once it has doubled: a sender trickling a byte at a time must not
+    // make us scan the same start over and over (that would cost the square of its length).
+    let lookAgainAt = 0;
+    const lookAtHead = () => {
+      const atLimit = size >= head!.bytes;
+      if (atLimit) headLooked = true; // once only: never concatenate more than the head again
+      lookAgainAt = Math.max(size * 2, size + 512);
+      const start = Buffer.concat(chunks);
+      try {
+        headOutcome = head!.check(atLimit ? start.subarray(0, head!.bytes) : start, atLimit);
+      } catch (error) {
+        headOutcome = Promise.reject(error);
+      }
+      if (!headOutcome) return;
+      // Nothing more is taken in while the head is being checked (the sender waits, by TCP's
+      // flow control): a refused request has its rest discarded, never buffered.
+      source.pause();
+      headOutcome.then(
+        () => {
+          if (!done) source.resume();
+        },
+        (error: unknown) => finish(error, true),
+      );
+    };
     source.on('data', (chunk: Buffer) => {
+      if (done) return; // refused: what still arrives is being discarded, not kept
       size += chunk.length;
-      if (size > limit) finish(tooLarge(limit), true);
-      else chunks.push(chunk);
+      if (size > limit) return finish(tooLarge(limit), true);
+      chunks.push(chunk);
+      if (
+        head &&
+        !headLooked &&
+        !headOutcome &&
+        !done &&
+        (size >= lookAgainAt || size >= head.bytes)
+      )
+        lookAtHead();
     });
-    source.on('end', () => finish(null, false, Buffer.concat(chunks)));
+    source.on('end', () => {
+      if (!headOutcome) return finish(null, false, Buffer.concat(chunks));
+      headOutcome.then(
+        () => finish(null, false, Buffer.concat(chunks)),
+        (error: unknown) => finish(error, true),
+      );
+    });
     source.on('error', () =>
       finish(
         new AppError(

@@ -10,6 +10,8 @@ export interface HostileCase {
   headers?: Record<string, string>;
   /** chunked: no Content-Length; slow: trickle the body slower than BODY_TIMEOUT_MS allows. */
   send?: 'chunked' | 'slow';
+  /** Where to send it, when not to the mktows endpoint (a path from the service's root). */
+  path?: string;
   status: number;
   /** The vendor fault code, or null for a non-SOAP answer (none expected today). */
   code: number | null;
@@ -104,6 +106,20 @@ export function hostileCorpus(maxBodyBytes: number): HostileCase[] {
       code: 20012,
     },
     {
+      name: '80,000 attributes on one element',
+      body: envelope(
+        `<ns1:paramsGetLead${Array.from({ length: 80000 }, (_, i) => ` a${i}="v"`).join('')}>${KEY('EMAIL', 'a@b.c')}</ns1:paramsGetLead>`,
+      ),
+      status: 500,
+      code: 20012,
+    },
+    {
+      name: '150,000 text nodes',
+      body: envelope(`<ns1:paramsGetLead>${'<bogus>x</bogus>'.repeat(150000)}</ns1:paramsGetLead>`),
+      status: 500,
+      code: 20012,
+    },
+    {
       name: 'very long element name',
       body: envelope(`<ns1:paramsGetLead><${'a'.repeat(100000)}/></ns1:paramsGetLead>`),
       status: 500,
@@ -128,7 +144,37 @@ export function hostileCorpus(maxBodyBytes: number): HostileCase[] {
       name: 'raw control character',
       body: envelope(SYNC(`<Email>ctl@example.com</Email>${ATTR('FirstName', 'a\u0001b')}`)),
       status: 500,
-      code: 20105,
+      code: 20012,
+    },
+    {
+      name: 'raw ESC in a value',
+      body: envelope(SYNC(`<Email>ctl@example.com</Email>${ATTR('FirstName', '\u001b[31mred')}`)),
+      status: 500,
+      code: 20012,
+    },
+    {
+      name: 'raw NUL in an email',
+      body: envelope(SYNC(`<Email>nul\u0000@example.com</Email>`)),
+      status: 500,
+      code: 20012,
+    },
+    {
+      name: 'NUL as a character reference',
+      body: envelope(SYNC(`<Email>ctl@example.com</Email>${ATTR('LastName', 'a&#0;b')}`)),
+      status: 500,
+      code: 20012,
+    },
+    {
+      name: 'ESC as a decimal character reference',
+      body: envelope(SYNC(`<Email>ctl@example.com</Email>${ATTR('LastName', '&#27;[2J')}`)),
+      status: 500,
+      code: 20012,
+    },
+    {
+      name: 'U+FFFF in a value',
+      body: envelope(SYNC(`<Email>ctl@example.com</Email>${ATTR('LastName', 'a\uFFFFb')}`)),
+      status: 500,
+      code: 20012,
     },
     { name: 'empty body', body: '', status: 500, code: 20012 },
     { name: 'not XML', body: 'GET / HTTP/1.1', status: 500, code: 20012 },
@@ -268,6 +314,28 @@ export function hostileCorpus(maxBodyBytes: number): HostileCase[] {
       code: 20019,
     },
     { name: 'GET without ?WSDL', method: 'GET', status: 405, code: 20012 },
+    // URLs that do not decode
+    {
+      name: 'malformed URL on the mktows path',
+      path: '/soap/mktows/%C0',
+      body: envelope(GET_LEAD()),
+      status: 400,
+      code: 20012,
+    },
+    {
+      name: 'malformed URL on the mktows path, GET',
+      path: '/soap/mktows/%E0%A4%A?WSDL',
+      method: 'GET',
+      status: 400,
+      code: 20012,
+    },
+    {
+      name: 'malformed URL on the Salesforce path',
+      path: '/soap/salesforce/outbound/%C0',
+      body: envelope(GET_LEAD()),
+      status: 400,
+      code: 20012,
+    },
     { name: 'PUT', method: 'PUT', body: envelope(GET_LEAD()), status: 405, code: 20012 },
     { name: 'DELETE', method: 'DELETE', status: 405, code: 20012 },
     // Values
@@ -354,6 +422,21 @@ export function hostileCorpus(maxBodyBytes: number): HostileCase[] {
     {
       name: 'missing AuthenticationHeader',
       body: envelope(GET_LEAD(), { user: null }),
+      status: 500,
+      code: 20014,
+    },
+    {
+      name: 'unsigned 1 MB body',
+      body: envelope(SYNC(`<Email>${'u'.repeat(1000000)}@example.com</Email>`), { user: null }),
+      status: 500,
+      code: 20014,
+    },
+    {
+      name: 'badly signed 1 MB body, sent without a length',
+      body: envelope(SYNC(`<Email>${'s'.repeat(1000000)}@example.com</Email>`), {
+        signature: 'f'.repeat(40),
+      }),
+      send: 'chunked',
       status: 500,
       code: 20014,
     },

@@ -90,7 +90,7 @@ for (const engine of testEngines()) {
         let answer: Answer;
         const t0 = Date.now();
         try {
-          answer = await send(service.url, c);
+          answer = await send(c.path ? `${service.base}${c.path}` : service.url, c);
         } catch (error) {
           failures.push(`${c.name}: no answer (${(error as Error).message})`);
           continue;

@@ -52,7 +52,10 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
   const services: ServiceProcess[] = [];
   const started = Date.now();
   try {
-    for (let i = 0; i < options.processes; i++) services.push(await spawnService(db.env));
+    // Every connection may land on one process: its per-user concurrency limit (the pool size
+    // by default) is not what this test is about.
+    const env = { ...db.env, CONCURRENCY_LIMIT: String(options.connections) };
+    for (let i = 0; i < options.processes; i++) services.push(await spawnService(env));
     const known: number[] = [];
     const deleted = new Set<number>();
     const acknowledged = new Set<number>();

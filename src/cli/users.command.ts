@@ -1,0 +1,121 @@
+import type { UserService } from '../domain/user.service.js';
+import { AppError, ErrorCode } from '../errors.js';
+import {
+  describePermissions,
+  FULL_ACCESS,
+  isPartitionName,
+  type Permissions,
+} from '../domain/permissions.js';
+
+export const USERS_HELP = `Usage: durable-unsubscribe users add [--id ID] [--description TEXT] [PERMISSIONS]
+       durable-unsubscribe users update ID PERMISSIONS
+       durable-unsubscribe users list
+       durable-unsubscribe users remove ID
+       durable-unsubscribe users seal
+
+"add" prints the new user id and encryption key once. A new user has full access unless
+PERMISSIONS say otherwise; "update" changes only what its PERMISSIONS name:
+  --read-only           reads only: syncLead, syncMultipleLeads and deleteLead are refused
+  --read-write          may write again
+  --no-delete           may write but not call deleteLead
+  --may-delete          may call deleteLead again (unless read-only)
+  --partitions A,B      may read and change only the people of these partitions (workspaces);
+                        getLeadChanges, which spans every partition, is refused
+  --all-partitions      every partition again
+A refused call gets fault 20013 (Access Denied) and changes nothing. Users stored before
+permissions existed keep full access. Users of MKTOWS_USERS take theirs from that setting.
+
+"seal" seals, with USER_KEY_SECRET and bound to their user id, the stored keys kept in clear
+(stored on PostgreSQL before the secret was set); until then they do not authenticate.`;
+
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+const PERMISSION_FLAGS = new Set([
+  '--read-only',
+  '--read-write',
+  '--no-delete',
+  '--may-delete',
+  '--partitions',
+  '--all-partitions',
+]);
+
+/** Applies the permission flags of `args` to `from`; throws on a bad partition list. */
+export function permissionsFrom(args: readonly string[], from: Permissions): Permissions {
+  const p: Permissions = { ...from };
+  if (args.includes('--read-write')) p.readOnly = false;
+  if (args.includes('--may-delete')) p.mayDelete = true;
+  if (args.includes('--read-only')) p.readOnly = true;
+  if (args.includes('--no-delete')) p.mayDelete = false;
+  if (args.includes('--all-partitions')) p.partitions = null;
+  const i = args.indexOf('--partitions');
+  if (i >= 0) {
+    const names = (args[i + 1] ?? '').split(',').map((s) => s.trim());
+    if (names.some((n) => !isPartitionName(n))) {
+      throw new AppError(
+        ErrorCode.BAD_PARAMETER,
+        '--partitions takes partition names separated by commas (1-64 of A-Z a-z 0-9 space _ . @ -)',
+      );
+    }
+    p.partitions = [...new Set(names)];
+  }
+  return p;
+}
+
+/** `users add|update|list|remove`; returns the exit code. */
+export async function runUsersCommand(
+  users: UserService,
+  args: readonly string[],
+  out: (text: string) => void,
+  err: (text: string) => void,
+): Promise<number> {
+  const action = args[0];
+  if (action === 'add') {
+    const permissions = permissionsFrom(args, FULL_ACCESS);
+    const u = await users.create(
+      option([...args], '--description') ?? null,
+      option([...args], '--id'),
+      permissions,
+    );
+    out(
+      `mktowsUserId:  ${u.userId}\nencryptionKey: ${u.encryptionKey}\npermissions:   ${describePermissions(permissions)}\n(the key is shown only this once)\n`,
+    );
+    return 0;
+  }
+  if (action === 'update' && args[1] && args.slice(2).some((a) => PERMISSION_FLAGS.has(a))) {
+    const current = (await users.list()).find((u) => u.userId === args[1]);
+    if (!current) {
+      err(`No user ${args[1]}.\n`);
+      return 1;
+    }
+    const permissions = permissionsFrom(args.slice(2), current.permissions);
+    await users.updatePermissions(args[1], permissions);
+    out(`${args[1]}: ${describePermissions(permissions)}\n`);
+    return 0;
+  }
+  if (action === 'list') {
+    for (const u of await users.list()) {
+      out(
+        `${u.userId}\t${u.origin}\t${describePermissions(u.permissions)}\t${u.description ?? ''}\n`,
+      );
+    }
+    return 0;
+  }
+  if (action === 'seal') {
+    const sealed = await users.sealStoredKeys();
+    out(`Sealed ${sealed} stored key(s) with USER_KEY_SECRET.\n`);
+    return 0;
+  }
+  if (action === 'remove' && args[1]) {
+    if (!(await users.remove(args[1]))) {
+      err(`No stored user ${args[1]}.\n`);
+      return 1;
+    }
+    out(`Removed ${args[1]}.\n`);
+    return 0;
+  }
+  err(USERS_HELP + '\n');
+  return 2;
+}

@@ -1,0 +1,152 @@
+/**
+ * A filtered getLeadChanges / getLeadActivity reads at most ACTIVITY_SCAN_LIMIT activities past
+ * its start, whatever the filter: one that matches nothing over a long log must not read all
+ * of it in one call (on SQLite that blocks every other request meanwhile).
+ */
+import { expect } from 'chai';
+import { ActivityRepository, type NewActivity } from '../../src/data-access/activity.repository.js';
+import type { Database } from '../../src/data-access/database.js';
+import { createServices, type Services } from '../../src/domain/services.js';
+import { testEngines } from '../support/database.js';
+import { createLead, idKey } from '../support/harness.js';
+
+const SCAN = 1000;
+const CHANGES = 3500;
+
+async function indexNames(db: Database): Promise<string[]> {
+  if (db.engine === 'sqlite') {
+    const rows = (await db.knex.raw(`PRAGMA index_list('activities')`)) as Array<{ name: string }>;
+    return rows.map((r) => r.name);
+  }
+  const r = (await db.knex.raw(
+    `SELECT indexname AS name FROM pg_indexes WHERE tablename = 'activities'`,
+  )) as { rows: Array<{ name: string }> };
+  return r.rows.map((x) => x.name);
+}
+
+for (const engine of testEngines()) {
+  describe(`bounded activity scans (${engine.name})`, function () {
+    this.timeout(60000);
+    let made: Awaited<ReturnType<typeof engine.create>>;
+    let s: Services;
+    let lead: number;
+    let sparse: number[];
+
+    before(async () => {
+      made = await engine.create();
+      s = createServices(made.db, {
+        customFields: [],
+        defaultPartition: 'Default',
+        activityScanLimit: SCAN,
+      });
+      lead = await createLead(s, 'busy@example.com');
+      // CHANGES data-value changes, and a few "Email Bounced" far apart: a filter on those
+      // matches once in a while, one on "Visit Webpage" never.
+      const batch: NewActivity[] = [];
+      for (let i = 0; i < CHANGES; i++) {
+        const bounce = i % 1300 === 1299;
+        batch.push({
+          leadId: lead,
+          activityType: bounce ? 'Email Bounced' : 'Change Data Value',
+          createdAt: Date.UTC(2026, 0, 1) + i,
+          attributeName: 'First Name',
+          newValue: `F${i}`,
+        });
+      }
+      const repo = new ActivityRepository(made.db.knex);
+      for (let i = 0; i < batch.length; i += 500) await repo.insert(batch.slice(i, i + 500));
+      sparse = (
+        (await made.db
+          .knex('activities')
+          .where('activity_type', 'Email Bounced')
+          .orderBy('id')) as Array<{
+          id: number;
+        }>
+      ).map((r) => Number(r.id));
+      expect(sparse).to.have.length(2);
+    });
+    after(() => made?.drop());
+
+    it('has indexes for the type filters (type with id; lead, type and id)', async () => {
+      const names = await indexNames(made.db);
+      expect(names).to.include.members(['activities_type_idx', 'activities_lead_type_idx']);
+    });
+
+    it('getLeadChanges with a filter matching nothing answers after reading a bounded window, with where to continue', async () => {
+      const first = await s.activities.changes(
+        { offset: 'ID:0' },
+        { filter: { includeTypes: ['VisitWebpage'] } },
+      );
+      expect(first.returnCount).to.equal(0);
+      expect(first.remainingCount).to.equal(1); // the stream goes on
+      const [nth] = (await made.db
+        .knex('activities')
+        .orderBy('id')
+        .offset(SCAN - 1)
+        .limit(1)) as Array<{ id: number }>;
+      expect(first.newStartPosition.offset).to.equal(`ID:${nth!.id}`);
+
+      // Continuing from each position reaches the end in ceil(total / SCAN) calls.
+      let position = first.newStartPosition.offset;
+      let calls = 1;
+      for (;;) {
+        const page = await s.activities.changes(
+          { offset: position },
+          { filter: { includeTypes: ['VisitWebpage'] } },
+        );
+        calls++;
+        expect(page.returnCount).to.equal(0);
+        position = page.newStartPosition.offset;
+        if (page.remainingCount === 0) break;
+        expect(calls).to.be.below(20);
+      }
+      expect(calls).to.equal(Math.ceil((CHANGES + 1) / SCAN));
+    });
+
+    it('getLeadChanges with a sparse filter loses nothing across continuations', async () => {
+      const found: number[] = [];
+      let position = 'ID:0';
+      for (let calls = 0; calls < 20; calls++) {
+        const page = await s.activities.changes(
+          { offset: position },
+          { filter: { includeTypes: ['EmailBounced'] } },
+        );
+        found.push(...page.activities.map((a) => a.id));
+        position = page.newStartPosition.offset;
+        if (page.remainingCount === 0) break;
+      }
+      expect(found).to.deep.equal(sparse);
+    });
+
+    it('getLeadActivity with a filter matching nothing reads a bounded window of the lead, newest first', async () => {
+      const first = await s.activities.listForLead(idKey(lead), {
+        filter: { includeTypes: ['VisitWebpage'] },
+      });
+      expect(first.returnCount).to.equal(0);
+      expect(first.remainingCount).to.equal(1);
+      const found: number[] = [];
+      let position = first.newStartPosition.offset;
+      let calls = 1;
+      for (;;) {
+        const page = await s.activities.listForLead(idKey(lead), {
+          filter: { excludeTypes: ['ChangeDataValue', 'NewLead'] },
+          start: { offset: position },
+        });
+        calls++;
+        found.push(...page.activities.map((a) => a.id));
+        position = page.newStartPosition.offset;
+        if (page.remainingCount === 0) break;
+        expect(calls).to.be.below(20);
+      }
+      // Started below the first window, so it finds the bounces that lie below it.
+      const firstWindowLow = Number(first.newStartPosition.offset.slice(3));
+      expect(found).to.deep.equal(sparse.filter((id) => id < firstWindowLow).reverse());
+    });
+
+    it('unfiltered pages are unchanged: full batches, capped counts', async () => {
+      const page = await s.activities.changes({ offset: 'ID:0' }, { batchSize: 100 });
+      expect(page.returnCount).to.equal(100);
+      expect(page.remainingCount).to.equal(CHANGES + 1 - 100);
+    });
+  });
+}

@@ -1,0 +1,122 @@
+import { expect } from 'chai';
+import { testEngines } from '../support/database.js';
+import {
+  faultCode,
+  rawCall,
+  startTestService,
+  TEST_USER,
+  type TestService,
+} from '../support/service.js';
+
+const READER = { userId: 'reader', encryptionKey: 'READERKEY0123456789' };
+const FEED = { userId: 'feed', encryptionKey: 'FEEDKEY0123456789' };
+/** A stored user; its key is the one `users add` made. */
+const EUROPE = { userId: 'europe', encryptionKey: '' };
+
+const KEY = (type: string, value: string) =>
+  `<leadKey><keyType>${type}</keyType><keyValue>${value}</keyValue></leadKey>`;
+const GET_LEAD = (email: string) => `<ns1:paramsGetLead>${KEY('EMAIL', email)}</ns1:paramsGetLead>`;
+const SYNC = (email: string, unsubscribed?: boolean) =>
+  `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email>` +
+  (unsubscribed === undefined
+    ? ''
+    : `<leadAttributeList><attribute><attrName>Unsubscribed</attrName><attrValue>${unsubscribed}</attrValue></attribute></leadAttributeList>`) +
+  `</leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`;
+const SYNC_MANY = (email: string) =>
+  `<ns1:paramsSyncMultipleLeads><leadRecordList><leadRecord><Email>${email}</Email><leadAttributeList><attribute><attrName>Unsubscribed</attrName><attrValue>false</attrValue></attribute></leadAttributeList></leadRecord></leadRecordList></ns1:paramsSyncMultipleLeads>`;
+const DELETE = (email: string) =>
+  `<ns1:paramsDeleteLead>${KEY('EMAIL', email)}</ns1:paramsDeleteLead>`;
+const CHANGES = `<ns1:paramsGetLeadChanges><startPosition><offset>ID:0</offset></startPosition></ns1:paramsGetLeadChanges>`;
+const workspace = (name: string) =>
+  `<ns1:MktowsContextHeader><targetWorkspace>${name}</targetWorkspace></ns1:MktowsContextHeader>`;
+
+for (const engine of testEngines()) {
+  describe(`per-user permissions (${engine.name})`, function () {
+    this.timeout(60000);
+    let service: TestService;
+    let changesBefore: string;
+
+    const as = (user: { userId: string; encryptionKey: string }, body: string, ws?: string) =>
+      rawCall(service.url, body, { user, ...(ws ? { extraHeaderXml: workspace(ws) } : {}) });
+
+    before(async () => {
+      service = await startTestService(engine, {
+        mktowsUsers: [
+          TEST_USER,
+          { ...READER, permissions: { readOnly: true, mayDelete: false, partitions: null } },
+          { ...FEED, permissions: { readOnly: false, mayDelete: false, partitions: null } },
+        ],
+      });
+      // A stored user confined to one partition, as `users add --partitions Europe` makes it.
+      const stored = await service.running.users.create('EU team', EUROPE.userId, {
+        readOnly: false,
+        mayDelete: true,
+        partitions: ['Europe'],
+      });
+      EUROPE.encryptionKey = stored.encryptionKey;
+      for (const [email, ws, unsub] of [
+        ['default@example.com', undefined, true],
+        ['eu@example.com', 'Europe', true],
+      ] as const) {
+        const res = await as(TEST_USER, SYNC(email, unsub), ws);
+        expect(res.status, res.body).to.equal(200);
+      }
+      changesBefore = (await as(TEST_USER, CHANGES)).body;
+    });
+    after(() => service?.stop());
+
+    const expectDenied = async (res: { status: number; body: string }) => {
+      expect(res.status, res.body).to.equal(500);
+      expect(faultCode(res.body), res.body).to.equal(20013);
+    };
+    const expectUnchanged = async () => {
+      expect((await as(TEST_USER, CHANGES)).body).to.equal(changesBefore);
+    };
+
+    it('a read-only user reads, and every write is refused with 20013, nothing changed', async () => {
+      const read = await as(READER, GET_LEAD('default@example.com'));
+      expect(read.status, read.body).to.equal(200);
+      await expectDenied(await as(READER, SYNC('default@example.com', false)));
+      await expectDenied(await as(READER, SYNC('new-by-reader@example.com')));
+      await expectDenied(await as(READER, SYNC_MANY('default@example.com')));
+      await expectDenied(await as(READER, DELETE('default@example.com')));
+      await expectUnchanged();
+    });
+
+    it('a user without delete may sync but not delete', async () => {
+      await expectDenied(await as(FEED, DELETE('default@example.com')));
+      await expectUnchanged();
+      const read = await as(FEED, GET_LEAD('default@example.com'));
+      expect(read.body).to.contain('<count>1</count>');
+    });
+
+    it('a user confined to a partition touches only its people: others are refused or unseen', async () => {
+      // Not its partition: creating there, changing or deleting someone there is refused.
+      await expectDenied(await as(EUROPE, SYNC('someone-new@example.com'))); // default partition
+      await expectDenied(await as(EUROPE, SYNC('default@example.com', false), 'Europe'));
+      await expectDenied(await as(EUROPE, DELETE('default@example.com')));
+      const batch = await as(EUROPE, SYNC_MANY('default@example.com'), 'Europe');
+      expect(batch.status, batch.body).to.equal(200);
+      expect(batch.body).to.match(/<status>FAILED<\/status><error>20013 /);
+      await expectDenied(await as(EUROPE, CHANGES));
+      expect(faultCode((await as(EUROPE, GET_LEAD('default@example.com'))).body)).to.equal(20103);
+      await expectUnchanged();
+      // Its own partition: allowed.
+      const own = await as(EUROPE, GET_LEAD('eu@example.com'));
+      expect(own.body).to.contain('<count>1</count>');
+      const created = await as(EUROPE, SYNC('eu-new@example.com'), 'Europe');
+      expect(created.status, created.body).to.equal(200);
+    });
+
+    it('users without permissions (all existing ones) keep full access', async () => {
+      const res = await as(TEST_USER, DELETE('eu-new@example.com'));
+      expect(res.status, res.body).to.equal(200);
+      const listed = await service.running.users.list();
+      expect(listed.find((u) => u.userId === TEST_USER.userId)?.permissions).to.deep.equal({
+        readOnly: false,
+        mayDelete: true,
+        partitions: null,
+      });
+    });
+  });
+}

@@ -1,0 +1,153 @@
+import { expect } from 'chai';
+import knexFactory from 'knex';
+import sinon from 'sinon';
+import { classifyDatabaseError } from '../../src/data-access/unit-of-work.js';
+import type { UserService } from '../../src/domain/user.service.js';
+import { ErrorCode, isAppError } from '../../src/errors.js';
+import { FULL_ACCESS } from '../../src/domain/permissions.js';
+import { AuthFailureLimiter } from '../../src/soap/auth-failures.js';
+import { AuthenticationRefused, Authenticator, requestSignature } from '../../src/soap/auth.js';
+
+const NOW = Date.parse('2026-11-30T10:00:00Z');
+const TS = '2026-11-30T10:00:00+00:00';
+const KEY = 'A1B2C3D4E5F60718293A4B5C6D7E8F9001122334455667788';
+
+function setup() {
+  const credentialsOf = sinon.spy(async (userId: string) =>
+    userId === 'known' ? { encryptionKey: KEY, permissions: FULL_ACCESS } : null,
+  );
+  const sign = sinon.spy(requestSignature);
+  const auth = new Authenticator({ credentialsOf } as unknown as UserService, {
+    windowSeconds: 900,
+    allowAnonymous: false,
+    now: () => NOW,
+    sign,
+  });
+  return { auth, sign, credentialsOf };
+}
+
+async function refusal(p: Promise<unknown>): Promise<AuthenticationRefused> {
+  try {
+    await p;
+  } catch (error) {
+    if (error instanceof AuthenticationRefused) return error;
+    throw error;
+  }
+  throw new Error('accepted');
+}
+
+describe('Authenticator', () => {
+  it('takes the same steps for an unknown user id as for a known one: lookup, HMAC, comparison', async () => {
+    const { auth, sign, credentialsOf } = setup();
+    const known = await refusal(
+      auth.authenticate({
+        mktowsUserId: 'known',
+        requestSignature: 'f'.repeat(40),
+        requestTimestamp: TS,
+      }),
+    );
+    expect(known.reason).to.equal('bad signature');
+    expect(sign.callCount).to.equal(1);
+    expect(credentialsOf.callCount).to.equal(1);
+
+    const unknown = await refusal(
+      auth.authenticate({
+        mktowsUserId: 'ghost',
+        requestSignature: 'f'.repeat(40),
+        requestTimestamp: TS,
+      }),
+    );
+    expect(unknown.reason).to.equal('unknown user');
+    expect(sign.callCount, 'an HMAC for the unknown id too').to.equal(2);
+    expect(credentialsOf.callCount).to.equal(2);
+    // With a key of a real key's length, over the same message.
+    const [key, timestamp, userId] = sign.secondCall.args;
+    expect(key).to.have.length(48);
+    expect([timestamp, userId]).to.deep.equal([TS, 'ghost']);
+    // And both answer the caller alike.
+    expect(unknown.code).to.equal(known.code);
+    expect(unknown.message).to.equal(known.message);
+  });
+
+  it('names the reason of a refusal: header, signature, timestamp, window', async () => {
+    const { auth } = setup();
+    const sig = (ts: string) => requestSignature(KEY, ts, 'known');
+    expect((await refusal(auth.authenticate(null))).reason).to.equal('no header');
+    expect((await refusal(auth.authenticate({ mktowsUserId: 'known' }))).reason).to.equal(
+      'incomplete header',
+    );
+    const bad = await refusal(
+      auth.authenticate({
+        mktowsUserId: 'known',
+        requestSignature: sig('x'),
+        requestTimestamp: 'x',
+      }),
+    );
+    expect(bad.reason).to.equal('bad timestamp');
+    const old = '2026-11-30T09:00:00+00:00';
+    const late = await refusal(
+      auth.authenticate({
+        mktowsUserId: 'known',
+        requestSignature: sig(old),
+        requestTimestamp: old,
+      }),
+    );
+    expect([late.reason, late.code]).to.deep.equal([
+      'timestamp out of window',
+      ErrorCode.REQUEST_EXPIRED,
+    ]);
+    const ok = await auth.authenticate({
+      mktowsUserId: 'known',
+      requestSignature: sig(TS).toUpperCase(),
+      requestTimestamp: TS,
+    });
+    expect(ok).to.deep.equal({ userId: 'known', permissions: FULL_ACCESS });
+  });
+});
+
+describe('AuthFailureLimiter', () => {
+  it('refuses an address past its failures until its window ends, others not', () => {
+    let now = 0;
+    const limiter = new AuthFailureLimiter({ limit: 3, windowMs: 60000, now: () => now });
+    for (let i = 0; i < 3; i++) {
+      expect(limiter.retryAfterSeconds('1.2.3.4')).to.equal(0);
+      limiter.record('1.2.3.4');
+    }
+    now = 15000;
+    expect(limiter.retryAfterSeconds('1.2.3.4')).to.equal(45);
+    expect(limiter.retryAfterSeconds('5.6.7.8')).to.equal(0);
+    now = 60000;
+    expect(limiter.retryAfterSeconds('1.2.3.4')).to.equal(0);
+    const off = new AuthFailureLimiter({ limit: 0, windowMs: 1000 });
+    for (let i = 0; i < 10; i++) off.record('x');
+    expect(off.retryAfterSeconds('x')).to.equal(0);
+  });
+});
+
+describe('waiting for a database connection', () => {
+  it('is answered as a concurrency limit (20024), not as the database being down', async () => {
+    const knex = knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: ':memory:' },
+      useNullAsDefault: true,
+      pool: { min: 1, max: 1 },
+      acquireConnectionTimeout: 100,
+    });
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const holding = knex.transaction(async () => held);
+      let caught: unknown;
+      try {
+        await knex.raw('select 1');
+      } catch (error) {
+        caught = classifyDatabaseError(error);
+      }
+      release();
+      await holding;
+      expect(isAppError(caught) && caught.code).to.equal(ErrorCode.CONCURRENCY_LIMIT_EXCEEDED);
+    } finally {
+      await knex.destroy();
+    }
+  });
+});
