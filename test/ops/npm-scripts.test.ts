@@ -127,6 +127,55 @@ describe('the package', () => {
     expect(pkg.scripts.prepack).to.equal('npm run build');
   });
 
+  it('starts from a production tree: dist/, the WSDLs and the production dependencies alone', async function () {
+    this.timeout(60000);
+    // What "npm ci --omit=dev" installs, per package-lock.json (a real one takes minutes here:
+    // better-sqlite3 compiles), linked instead of installed.
+    const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dev?: boolean }>;
+    };
+    const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'du-prod-tree-'));
+    try {
+      for (const entry of ['package.json', 'wsdl', 'dist'])
+        fs.cpSync(path.join(ROOT, entry), path.join(tree, entry), { recursive: true });
+      let linked = 0;
+      for (const [where, meta] of Object.entries(lock.packages)) {
+        if (!/^node_modules\/(@[^/]+\/)?[^/]+$/.test(where) || meta.dev) continue;
+        fs.mkdirSync(path.dirname(path.join(tree, where)), { recursive: true });
+        fs.symlinkSync(path.join(ROOT, where), path.join(tree, where), 'dir');
+        linked++;
+      }
+      expect(linked).to.be.greaterThan(20);
+      expect(fs.existsSync(path.join(tree, 'node_modules', 'typescript'))).to.equal(false);
+      expect(fs.existsSync(path.join(tree, 'node_modules', 'tsx'))).to.equal(false);
+      const service = spawnCollecting(
+        'npm',
+        ['run', 'start:prod', '--silent'],
+        {
+          PORT: '0',
+          HOST: '127.0.0.1',
+          DATABASE_URL: '',
+          DATA_DIR: path.join(tree, 'data'),
+          MKTOWS_USERS: 'u1:0123456789abcdef',
+          LOG_LEVEL: 'warn',
+        },
+        { cwd: tree },
+      );
+      const port = await service.port;
+      try {
+        const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+        expect(ready.status).to.equal(200);
+        const wsdl = await fetch(`http://127.0.0.1:${port}/soap/mktows/2_9?WSDL`);
+        expect(await wsdl.text()).to.contain('definitions');
+      } finally {
+        service.child.kill('SIGTERM');
+      }
+      expect((await service.exited).code).to.equal(0);
+    } finally {
+      fs.rmSync(tree, { recursive: true, force: true });
+    }
+  });
+
   it('is published under Apache-2.0 with a changelog entry for its version', () => {
     expect(pkg.license).to.equal('Apache-2.0');
     expect(pkg.private).to.equal(undefined);

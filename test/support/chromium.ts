@@ -55,12 +55,13 @@ export function chromiumOrSkip(
   context: Pick<Mocha.Context, 'skip'>,
   env: NodeJS.ProcessEnv = process.env,
   usual?: readonly string[],
+  log: (line: string) => void = console.log,
 ): string {
   const found = findChromium(env, usual);
   if (found) return found;
   const why =
     'no Chromium found (set CHROMIUM_PATH, or apt-get install chromium): browser tests skipped';
   if (env.CI === 'true') throw new Error(why.replace(': browser tests skipped', ''));
-  console.log(`      (skipped: ${why})`);
+  log(`      (skipped: ${why})`);
   context.skip();
 }

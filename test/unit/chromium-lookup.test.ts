@@ -28,7 +28,9 @@ describe('finding Chromium for the browser tests', () => {
   });
 
   it('skips with a reason on a developer machine, fails under CI=true', () => {
-    expect(() => chromiumOrSkip(skipped, {}, [])).to.throw('skipped');
+    const shown: string[] = [];
+    expect(() => chromiumOrSkip(skipped, {}, [], (l) => shown.push(l))).to.throw('skipped');
+    expect(shown.join('')).to.contain('no Chromium found (set CHROMIUM_PATH');
     expect(() => chromiumOrSkip(skipped, { CI: 'true' }, [])).to.throw(/no Chromium found/);
     expect(chromiumOrSkip(skipped, { CI: 'true' }, [fake])).to.equal(fake);
   });
