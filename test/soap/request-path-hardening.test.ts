@@ -54,6 +54,9 @@ for (const engine of testEngines()) {
         authFailureWindowSeconds: 60,
         publicUrl: 'https://soap.example.com/marketing',
         getLeadMaxResults: 3,
+        // The Salesforce listener answers only with an organisation and its path secret.
+        salesforceOrgIds: ['00D000000000001'],
+        salesforcePathSecret: 'hardening-path-secret-0123',
       });
     });
     after(() => service?.stop());
@@ -92,7 +95,10 @@ for (const engine of testEngines()) {
     });
 
     it('serves both WSDLs with PUBLIC_URL as the address, whatever the Host header says', async () => {
-      for (const path of ['/soap/mktows/2_9?WSDL', '/soap/salesforce/outbound?wsdl']) {
+      for (const path of [
+        '/soap/mktows/2_9?WSDL',
+        '/soap/salesforce/outbound/hardening-path-secret-0123?wsdl',
+      ]) {
         const res = await request(`${service.base}${path}`, {
           headers: { Host: 'evil.example.net' },
         });
