@@ -337,7 +337,7 @@ export class LeadService {
       const raw = field.column ? lead.columns[field.column] : lead.custom[field.name];
       // Empty values are left out of responses, as the legacy API did; false is a value.
       if (raw === null || raw === undefined || raw === '') continue;
-      attributes.push({ name: field.name, type: field.type, value: String(raw) });
+      attributes.push({ name: field.name, type: field.dataType, value: String(raw) });
     }
     return {
       id: lead.id,

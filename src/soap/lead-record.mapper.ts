@@ -1,6 +1,7 @@
 import { AppError, ErrorCode } from '../errors.js';
 import {
   LEAD_KEY_TYPES,
+  type LeadAttribute,
   type LeadInput,
   type LeadKey,
   type LeadView,
@@ -71,14 +72,23 @@ export function toLeadInput(raw: Raw): LeadInput {
   return input;
 }
 
+function wireValue(a: LeadAttribute): string {
+  if (a.type !== 'boolean') return a.value;
+  return a.value === 'true' ? '1' : a.value === 'false' ? '0' : a.value;
+}
+
 /** Domain lead → LeadRecord in schema order (Id, Email, ForeignSysPersonId, ForeignSysType, leadAttributeList). */
 export function fromLeadView(
   lead: LeadView,
   include?: ReadonlySet<string>,
 ): Record<string, unknown> {
+  // The vendor listed attributes by name, case-insensitively, and sent booleans as 1/0 (PHP
+  // clients cast by attrType, and the string "false" casts to true).
   const attributes = lead.attributes
     .filter((a) => !include || include.has(a.name.toLowerCase()))
-    .map((a) => ({ attrName: a.name, attrType: a.type, attrValue: a.value }));
+    .map((a) => ({ key: a.name.toLowerCase(), a }))
+    .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
+    .map(({ a }) => ({ attrName: a.name, attrType: a.type, attrValue: wireValue(a) }));
   return {
     Id: lead.id,
     Email: lead.email,

@@ -60,7 +60,8 @@ export function int(v: Raw, name: string): number | undefined {
 export function bool(v: Raw, name: string): boolean | undefined {
   const t = text(v, name);
   if (t === undefined) return undefined;
-  switch (t.trim()) {
+  // Any case: .NET and PHP stubs write True/False.
+  switch (t.trim().toLowerCase()) {
     case 'true':
     case '1':
       return true;

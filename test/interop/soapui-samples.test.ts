@@ -111,7 +111,7 @@ const ORDER = [
 ];
 
 describe('SoapUI project (soapui/durable-unsubscribe-soapui-project.xml)', () => {
-  it('imports the WSDL interface by URL and has one sample per binding operation', () => {
+  it('imports the WSDL interface by URL and has one sample per served operation', () => {
     expect(project.interface).to.include({
       type: 'wsdl',
       soapVersion: '1_1',
@@ -120,7 +120,8 @@ describe('SoapUI project (soapui/durable-unsubscribe-soapui-project.xml)', () =>
       definition: 'http://localhost:8080/soap/mktows/2_9?WSDL',
     });
     const ops = wsdlOperations();
-    expect([...ops.keys()].sort()).to.deep.equal([...ORDER].sort());
+    // The binding also declares the vendor operations this service does not serve (20019).
+    expect([...ops.keys()]).to.include.members(ORDER);
     expect(project.samples.map((s) => s.operation).sort()).to.deep.equal([...ORDER].sort());
     for (const s of project.samples) expect(s.action, s.operation).to.equal(ops.get(s.operation));
   });
