@@ -7,7 +7,7 @@ import {
   type LeadView,
 } from '../domain/lead.types.js';
 import type { ActivityView } from '../domain/activity.service.js';
-import { formatDateTime, list, object, requireObject, text, type Raw } from './values.js';
+import { formatDateTime, list, member, object, requireObject, text, type Raw } from './values.js';
 
 // No key we hold is longer (emails 254, foreign ids 255).
 const MAX_KEY_VALUE_LENGTH = 255;
@@ -16,8 +16,8 @@ const MAX_KEY_VALUE_LENGTH = 255;
 export function toLeadKey(raw: Raw): LeadKey {
   const key = object(raw);
   if (!key) throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'leadKey is required');
-  const keyType = text(key.keyType, 'keyType')?.trim();
-  const keyValue = text(key.keyValue, 'keyValue');
+  const keyType = text(member(key, 'keyType'), 'keyType')?.trim();
+  const keyValue = text(member(key, 'keyValue'), 'keyValue');
   if (!keyType) throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'leadKey.keyType is required');
   if (!(LEAD_KEY_TYPES as readonly string[]).includes(keyType)) {
     throw new AppError(
@@ -44,7 +44,7 @@ export function toLeadKey(raw: Raw): LeadKey {
 export function toLeadInput(raw: Raw): LeadInput {
   const record = requireObject(raw, 'leadRecord', ErrorCode.LEAD_DETAIL_REQUIRED);
   const input: LeadInput = {};
-  const id = text(record.Id, 'Id');
+  const id = text(member(record, 'Id'), 'Id');
   if (id !== undefined && id.trim() !== '') {
     const s = id.trim();
     if (!/^\d{1,10}$/.test(s) || Number(s) < 1 || Number(s) > 2147483647) {
@@ -52,21 +52,21 @@ export function toLeadInput(raw: Raw): LeadInput {
     }
     input.id = Number(s);
   }
-  const email = text(record.Email, 'Email');
+  const email = text(member(record, 'Email'), 'Email');
   if (email !== undefined) input.email = email.trim() === '' ? null : email;
-  const fid = text(record.ForeignSysPersonId, 'ForeignSysPersonId');
+  const fid = text(member(record, 'ForeignSysPersonId'), 'ForeignSysPersonId');
   if (fid !== undefined && fid.trim() !== '') input.foreignSysPersonId = fid;
-  const ftype = text(record.ForeignSysType, 'ForeignSysType');
+  const ftype = text(member(record, 'ForeignSysType'), 'ForeignSysType');
   if (ftype !== undefined && ftype.trim() !== '')
     input.foreignSysType = ftype.trim() as LeadInput['foreignSysType'];
-  const attrs = object(record.leadAttributeList);
-  input.attributes = list(attrs?.attribute).map((a) => {
+  const attrs = object(member(record, 'leadAttributeList'));
+  input.attributes = list(member(attrs, 'attribute')).map((a) => {
     const attr = object(a);
-    const name = attr ? text(attr.attrName, 'attrName') : undefined;
+    const name = attr ? text(member(attr, 'attrName'), 'attrName') : undefined;
     if (!attr || name === undefined || name.trim() === '') {
       throw new AppError(ErrorCode.LEAD_ATTRIBUTE_BAD, 'Every attribute needs an attrName');
     }
-    const value = text(attr.attrValue, 'attrValue');
+    const value = text(member(attr, 'attrValue'), 'attrValue');
     return { name, value: value ?? null };
   });
   return input;

@@ -17,6 +17,7 @@ import {
   formatDateTime,
   int,
   list,
+  member,
   object,
   requireObject,
   text,
@@ -58,11 +59,11 @@ function streamStart(raw: Raw): StreamStart {
   const p = object(raw);
   const start: StreamStart = {};
   if (!p) return start;
-  const offset = text(p.offset, 'offset');
+  const offset = text(member(p, 'offset'), 'offset');
   if (offset !== undefined && offset.trim() !== '') start.offset = offset;
   const bad = ErrorCode.BAD_STREAM_POSITION;
-  const oldest = dateTime(p.oldestCreatedAt, 'oldestCreatedAt', bad);
-  const latest = dateTime(p.latestCreatedAt, 'latestCreatedAt', bad);
+  const oldest = dateTime(member(p, 'oldestCreatedAt'), 'oldestCreatedAt', bad);
+  const latest = dateTime(member(p, 'latestCreatedAt'), 'latestCreatedAt', bad);
   if (oldest) start.oldestCreatedAt = oldest;
   if (latest) start.latestCreatedAt = latest;
   return start;
@@ -202,11 +203,11 @@ export function mktowsHandlers(
       let page: { records: Record<string, unknown>[]; remaining: number; next: LeadStreamPosition };
 
       if (selector && selectorType === 'LeadKeySelector') {
-        const keyType = text(selector.keyType, 'keyType')?.trim() ?? '';
+        const keyType = text(member(selector, 'keyType'), 'keyType')?.trim() ?? '';
         if (!(LEAD_KEY_TYPES as readonly string[]).includes(keyType)) {
           throw new AppError(ErrorCode.LEAD_KEY_BAD, 'keyType is not a LeadKeyRef');
         }
-        const values = list(object(selector.keyValues)?.stringItem).map(
+        const values = list(member(object(member(selector, 'keyValues')), 'stringItem')).map(
           (s) => text(s, 'stringItem') ?? '',
         );
         if (values.length === 0)
@@ -233,11 +234,13 @@ export function mktowsHandlers(
         (!selector && args.lastUpdatedAt != null)
       ) {
         const oldest = selector
-          ? dateTime(selector.oldestUpdatedAt, 'oldestUpdatedAt')
+          ? dateTime(member(selector, 'oldestUpdatedAt'), 'oldestUpdatedAt')
           : dateTime(args.lastUpdatedAt, 'lastUpdatedAt');
         if (!oldest)
           throw new AppError(ErrorCode.PARAMETER_REQUIRED, 'oldestUpdatedAt is required');
-        const latest = selector ? dateTime(selector.latestUpdatedAt, 'latestUpdatedAt') : undefined;
+        const latest = selector
+          ? dateTime(member(selector, 'latestUpdatedAt'), 'latestUpdatedAt')
+          : undefined;
         const after =
           position && position.u !== undefined && position.i !== undefined
             ? { updatedAt: position.u, id: position.i }
