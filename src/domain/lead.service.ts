@@ -262,6 +262,25 @@ export class LeadService {
     });
   }
 
+  /** Every lead a key matches, inside the caller's transaction (no locks). */
+  async findWithin(repos: Repositories, key: LeadKey): Promise<LeadRecord[]> {
+    return this.findIn(repos, key);
+  }
+
+  /**
+   * Applies `input` to `lead` with every rule of an update (address first, then the flag, each
+   * change logged), inside the caller's transaction. The caller holds the row and the locks of
+   * every address involved, taken in the global order.
+   */
+  async applyWithin(
+    repos: Repositories,
+    lead: LeadRecord,
+    input: LeadInput,
+    path: ChangePath,
+  ): Promise<LeadRecord> {
+    return this.update(repos, lead, this.prepare({ ...input, id: lead.id }), path);
+  }
+
   /** Deleting people never touches the master status (rule 4). */
   async delete(key: LeadKey, path: ChangePath): Promise<number[]> {
     return this.uow.write(async (repos) => {

@@ -38,6 +38,23 @@ export function toLeadKey(raw: Raw): LeadKey {
 }
 
 /**
+ * A key list of mergeLeads (ArrayOfAttribute: attrName = a LeadKeyRef, attrValue = its value) →
+ * the keys that must all name one lead.
+ */
+export function toKeyList(raw: Raw, name: string): LeadKey[] {
+  const attrs = list(member(object(raw), 'attribute'));
+  if (attrs.length === 0) throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, `${name} is empty`);
+  if (attrs.length > LEAD_KEY_TYPES.length)
+    throw new AppError(ErrorCode.LEAD_KEY_BAD, `${name} has more keys than there are key types`);
+  return attrs.map((a) => {
+    const attr = object(a);
+    return toLeadKey(
+      attr && { keyType: member(attr, 'attrName'), keyValue: member(attr, 'attrValue') },
+    );
+  });
+}
+
+/**
  * LeadRecord element → domain input. A nil member means "not given" (PHP and .NET stubs send
  * nil for every unset member); an empty Email clears the address.
  */

@@ -4,10 +4,12 @@ import type { ActivityPage, ActivityTypeFilter, StreamStart } from '../domain/ac
 import { LEAD_KEY_TYPES, type LeadKey } from '../domain/lead.types.js';
 import type { Services } from '../domain/services.js';
 import { syncErrorText } from './faults.js';
+import { describeLeadRecord } from './describe.mapper.js';
 import {
   fromActivity,
   fromLeadChange,
   fromLeadView,
+  toKeyList,
   toLeadInput,
   toLeadKey,
 } from './lead-record.mapper.js';
@@ -20,6 +22,7 @@ import {
   member,
   object,
   requireObject,
+  requireText,
   text,
   xsiTypeOf,
   type Raw,
@@ -42,6 +45,13 @@ export interface HandlerLimits {
 }
 
 const MAX_MULTIPLE_LEADS_BATCH = 1000;
+// The vendor merged a handful of duplicates per call; far more is a mistake, not a merge.
+const MAX_MERGE_LOSERS = 100;
+const MERGE_FAILURES = new Set<ErrorCode>([
+  ErrorCode.LEAD_NOT_FOUND,
+  ErrorCode.LEAD_SYNC_FAILED,
+  ErrorCode.LEAD_KEY_BAD,
+]);
 
 function activityFilter(raw: Raw): ActivityTypeFilter | undefined {
   const f = object(raw);
@@ -109,12 +119,12 @@ function decodePosition(raw: string | undefined): LeadStreamPosition | null {
   }
 }
 
-/** The seven operations, each translating XML arguments → domain call → response in schema order. */
+/** The operations served, each translating XML arguments → domain call → response in schema order. */
 export function mktowsHandlers(
   services: Services,
   limits: HandlerLimits,
 ): Record<string, OperationHandler> {
-  const { leads, activities } = services;
+  const { leads, activities, merges } = services;
 
   return {
     async getLead(args) {
@@ -311,6 +321,54 @@ export function mktowsHandlers(
               : null,
         },
       };
+    },
+
+    async mergeLeads(args, ctx) {
+      const winner = toKeyList(member(args, 'winningLeadKeyList'), 'winningLeadKeyList');
+      const lists = list(member(object(member(args, 'losingLeadKeyLists')), 'keyList'));
+      if (lists.length === 0)
+        throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'losingLeadKeyLists is empty');
+      if (lists.length > MAX_MERGE_LOSERS)
+        throw new AppError(ErrorCode.BAD_PARAMETER, `At most ${MAX_MERGE_LOSERS} losing leads`);
+      const losers = lists.map((l, i) => toKeyList(l, `losingLeadKeyLists keyList ${i + 1}`));
+      try {
+        const r = await merges.merge(winner, losers, ChangePaths.webService(ctx.userId));
+        return {
+          result: {
+            mergeStatus: {
+              winningLeadId: r.winnerId,
+              losingLeadIdList: { integerItem: r.loserIds },
+              status: 'MERGED',
+              error: null,
+            },
+          },
+        };
+      } catch (error) {
+        // What the vendor reported in the status rather than as a fault: a key that finds no
+        // single lead. Everything else (the database away…) is a fault as usual.
+        if (!(error instanceof AppError) || !MERGE_FAILURES.has(error.code)) throw error;
+        return {
+          result: {
+            mergeStatus: {
+              winningLeadId: null,
+              losingLeadIdList: null,
+              status: 'FAILED',
+              error: syncErrorText(error),
+            },
+          },
+        };
+      }
+    },
+
+    async describeMObject(args) {
+      const name = requireText(member(args, 'objectName'), 'objectName').trim();
+      if (name.toLowerCase() !== 'leadrecord') {
+        throw new AppError(
+          ErrorCode.BAD_PARAMETER,
+          `objectName ${name.slice(0, 64)} is not described by this service (LeadRecord is)`,
+        );
+      }
+      return { result: { metadata: describeLeadRecord(services.catalogue) } };
     },
 
     async deleteLead(args, ctx) {
