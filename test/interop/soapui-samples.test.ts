@@ -99,7 +99,7 @@ function signed(request: string): string {
 }
 
 const project = readProject(PROJECT_FILE);
-// Leads first, reads next, deleteLead last.
+// Leads first, reads next, then the merge, deleteLead last.
 const ORDER = [
   'syncLead',
   'syncMultipleLeads',
@@ -107,6 +107,8 @@ const ORDER = [
   'getMultipleLeads',
   'getLeadActivity',
   'getLeadChanges',
+  'describeMObject',
+  'mergeLeads',
   'deleteLead',
 ];
 
@@ -164,6 +166,7 @@ for (const engine of testEngines()) {
           '<ns1:paramsSyncMultipleLeads><leadRecordList>' +
             '<leadRecord><Email>sample.ann@example.com</Email></leadRecord>' +
             '<leadRecord><Email>sample.bob@example.com</Email></leadRecord>' +
+            '<leadRecord><Email>sample.cat@example.com</Email></leadRecord>' +
             '</leadRecordList></ns1:paramsSyncMultipleLeads>',
         ),
         { soapAction: `${MKTOWS_NS}syncMultipleLeads` },
@@ -190,6 +193,7 @@ for (const engine of testEngines()) {
         if (operation === 'getMultipleLeads')
           expect(r.body).to.match(/<returnCount>2<\/returnCount>/);
         if (operation === 'getLead') expect(r.body).to.match(/<count>1<\/count>/);
+        if (operation === 'mergeLeads') expect(r.body).to.include('<status>MERGED</status>');
       });
     }
   });
