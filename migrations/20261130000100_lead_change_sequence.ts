@@ -13,12 +13,11 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('change_seq').notNullable().defaultTo(0);
   });
   // Existing people keep the order they had: by update time, then id.
+  // One pass (UPDATE … FROM, PostgreSQL and SQLite ≥ 3.33), not a subquery per row.
   await knex.raw(
-    `UPDATE leads SET change_seq = (
-       SELECT r.n FROM (
-         SELECT id, row_number() OVER (ORDER BY updated_at, id) AS n FROM leads
-       ) AS r WHERE r.id = leads.id
-     )`,
+    `UPDATE leads SET change_seq = r.n
+     FROM (SELECT id, row_number() OVER (ORDER BY updated_at, id) AS n FROM leads) AS r
+     WHERE r.id = leads.id`,
   );
   await knex.schema.alterTable('leads', (t) => {
     t.index(['email_key', 'change_seq'], 'leads_email_key_change_seq_idx');
