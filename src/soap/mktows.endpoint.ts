@@ -196,7 +196,10 @@ export async function createMktowsEndpoint(
         );
       }
       if (unknownElement !== undefined) {
-        throw new AppError(ErrorCode.REQUEST_NOT_UNDERSTOOD, `Unknown element ${unknownElement}`);
+        throw new AppError(
+          ErrorCode.REQUEST_NOT_UNDERSTOOD,
+          `Unknown element ${unknownElement}: ${bodyElement.local} takes only the elements of the WSDL's schema (names in any case)`,
+        );
       }
       if (action !== undefined && action !== op.soapAction && action !== op.name) {
         throw new AppError(

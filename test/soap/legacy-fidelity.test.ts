@@ -123,7 +123,7 @@ for (const engine of testEngines()) {
         '<ns1:paramsGetLead><leadKey><keyType>IDNUM</keyType><keyValue>1</keyValue><color>red</color></leadKey></ns1:paramsGetLead>',
       );
       expect(faultCode(r.body)).to.equal(20012);
-      expect(r.body).to.include('Unknown element color');
+      expect(r.body).to.include('Unknown element color: paramsGetLead takes only the elements');
     });
   });
 }
