@@ -99,6 +99,12 @@ export class ActivityRepository {
   }
 
   /** Newest first, keyset-paged: ids strictly below `beforeId`. */
+  /** Moves the history of `fromLeadIds` to `toLeadId` (a merge): ids and times stay as they were. */
+  async reassign(fromLeadIds: readonly number[], toLeadId: number): Promise<number> {
+    if (fromLeadIds.length === 0) return 0;
+    return this.db('activities').whereIn('lead_id', fromLeadIds).update({ lead_id: toLeadId });
+  }
+
   async listForLeads(
     leadIds: readonly number[],
     beforeId: number | null,

@@ -56,6 +56,10 @@ export const MAX_PEOPLE_PER_ADDRESS = 200;
 const JSON_ROWS = 5000;
 // Provisional ids (PostgreSQL's first pass) sort after every real id, as new ids do.
 const PROVISIONAL_BASE = 2 ** 52;
+// In memory a change takes the next of these, above every stored change_seq, so that the
+// batch's own changes are the latest in the order they were made; the flush writes real values
+// from the engine's sequence in that same order.
+const PROVISIONAL_SEQ_BASE = 2 ** 52;
 
 type Row = Record<string, unknown>;
 type Undo = () => void;
@@ -93,6 +97,7 @@ export class BatchSession {
     throw new BatchUnsupported('no id source');
   };
   private provisional = 0;
+  private seq = PROVISIONAL_SEQ_BASE;
   private reserved: number[] | null = null;
   private sqliteNextId: number | null = null;
 
@@ -313,6 +318,11 @@ export class BatchSession {
     });
   }
 
+  /** The next change in the batch's order (gaps after an undone record do not matter). */
+  private nextSeq(): number {
+    return this.seq++;
+  }
+
   private keyed(key: string): Set<number> {
     const set = this.state.byKey.get(key);
     if (!set) throw new BatchUnsupported(`address outside the batch`);
@@ -362,7 +372,7 @@ export class BatchSession {
       override async findByEmailKey(key: string): Promise<LeadRecord[]> {
         return [...session.keyed(key)]
           .map((id) => session.state.leads.get(id)!)
-          .sort((a, b) => b.updatedAt - a.updatedAt || b.id - a.id);
+          .sort((a, b) => b.changeSeq - a.changeSeq || b.id - a.id);
       }
       override async insert(lead: NewLead): Promise<number> {
         if (lead.emailKey !== null) session.keyed(lead.emailKey);
@@ -381,6 +391,7 @@ export class BatchSession {
           custom: JSON.parse(JSON.stringify(lead.custom)) as LeadRecord['custom'],
           createdAt: lead.now,
           updatedAt: lead.now,
+          changeSeq: session.nextSeq(),
         });
         const created = session.state.created;
         created.push(id);
@@ -410,6 +421,7 @@ export class BatchSession {
         if (change.custom !== undefined)
           next.custom = JSON.parse(JSON.stringify(change.custom)) as LeadRecord['custom'];
         next.updatedAt = now;
+        next.changeSeq = session.nextSeq();
         session.putLead(next);
         return next;
       }
@@ -448,6 +460,7 @@ export class BatchSession {
           next.unsubscribed = unsubscribed;
           next.columns.unsubscribed = unsubscribed;
           next.updatedAt = now;
+          next.changeSeq = session.nextSeq();
           session.putLead(next);
         }
         return followers.length;
@@ -529,11 +542,13 @@ export class BatchSession {
     row.custom_attributes = JSON.stringify(l.custom);
     row.created_at = l.createdAt;
     row.updated_at = l.updatedAt;
+    row.change_seq = l.changeSeq;
     return row;
   }
 
   private async flush(): Promise<void> {
     const s = this.state;
+    await this.assignChangeSeqs();
     const created = new Set(s.created);
     // Changed people first: one set-based UPDATE from a JSON array of their final rows. A
     // foreign id may pass from one person to another within the batch, and unique keys are
@@ -572,6 +587,35 @@ export class BatchSession {
     await this.insertFromJson('email_status_history', s.history.map(statusRow));
     // Activities, in the order the rules wrote them (ids follow that order).
     await this.insertFromJson('activities', s.activities.map(activityRow));
+  }
+
+  /**
+   * Every person the batch changed takes a real change_seq, in the order of its provisional
+   * one: the order the records were applied in, as if they had been sent one by one.
+   */
+  private async assignChangeSeqs(): Promise<void> {
+    const s = this.state;
+    const changed = [...s.dirty]
+      .map((id) => s.leads.get(id)!)
+      .sort((a, b) => a.changeSeq - b.changeSeq);
+    if (changed.length === 0) return;
+    let values: number[];
+    if (this.engine === 'postgres') {
+      const r = (await this.db.raw(
+        "SELECT nextval('leads_change_seq') AS v FROM generate_series(1, ?)",
+        [changed.length],
+      )) as { rows: Array<{ v: number | string }> };
+      values = r.rows.map((x) => Number(x.v)).sort((a, b) => a - b);
+    } else {
+      // This transaction holds SQLite's only write lock: the next values are ours.
+      const r = (await this.db.raw(
+        'SELECT coalesce(max(change_seq), 0) AS m FROM leads',
+      )) as Array<{ m: number }>;
+      const base = Number(r[0]?.m ?? 0);
+      values = changed.map((_, i) => base + i + 1);
+    }
+    // The records are final: replaced, never mutated, as everywhere in the session.
+    changed.forEach((l, i) => s.leads.set(l.id, { ...l, changeSeq: values[i]! }));
   }
 
   /**
@@ -670,6 +714,8 @@ function columnValue(l: LeadRecord, c: string): unknown {
       return l.createdAt;
     case 'updated_at':
       return l.updatedAt;
+    case 'change_seq':
+      return l.changeSeq;
     default:
       return l.columns[c];
   }
@@ -683,6 +729,7 @@ function touchedColumns(was: LeadRecord, now: LeadRecord, into: Set<string>): vo
   if (was.foreignSysPersonId !== now.foreignSysPersonId) into.add('foreign_sys_person_id');
   if (was.foreignSysType !== now.foreignSysType) into.add('foreign_sys_type');
   if (was.unsubscribed !== now.unsubscribed) into.add('unsubscribed');
+  if (was.changeSeq !== now.changeSeq) into.add('change_seq');
   for (const c in now.columns) {
     if (OWN_COLUMNS.has(c)) continue; // rowOf writes these from the record's own fields
     if (was.columns[c] !== now.columns[c]) into.add(c);

@@ -31,6 +31,8 @@ export interface LeadRecord {
   custom: Record<string, ColumnValue>;
   createdAt: number;
   updatedAt: number;
+  /** Where this person's last change stands in the order changes were applied (monotonic). */
+  changeSeq: number;
 }
 
 export interface NewLead {
@@ -81,6 +83,7 @@ export const OWN_COLUMNS: ReadonlySet<string> = new Set([
   'custom_attributes',
   'created_at',
   'updated_at',
+  'change_seq',
 ]);
 /** PostgreSQL: one Change Data Value activity for each lead id of a `changed` CTE. */
 const ACTIVITIES_FROM_CHANGED = `INSERT INTO activities (lead_id, activity_type, created_at, attribute_name, old_value, new_value, reason, source)
@@ -140,8 +143,28 @@ export function toLeadRecord(row: Row): LeadRecord {
     custom: JSON.parse((row.custom_attributes as string) || '{}') as Record<string, ColumnValue>,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
+    changeSeq: Number(row.change_seq ?? 0),
   };
 }
+
+/**
+ * The SQL of the next change_seq value. PostgreSQL: a sequence; the writers of one address hold
+ * its lock, so their values follow the order they wrote in. SQLite: one writer at a time, so the
+ * highest value so far plus one (an index makes it a lookup).
+ */
+export function nextChangeSeqSql(engine: Engine): string {
+  // A scalar subquery on both engines: a statement that changes many people (propagation)
+  // gives them one value, the ties going to the highest id, whatever order rows are visited in.
+  return engine === 'postgres'
+    ? "(SELECT nextval('leads_change_seq'))"
+    : '(SELECT coalesce(max(change_seq), 0) + 1 FROM leads)';
+}
+
+/** Most recently changed first: the order changes were applied, not the clock. */
+const LATEST_FIRST = [
+  { column: 'change_seq', order: 'desc' as const },
+  { column: 'id', order: 'desc' as const },
+];
 
 export class LeadRepository {
   constructor(
@@ -185,10 +208,7 @@ export class LeadRepository {
   /** Every lead holding an address (or the first `limit`), most recently updated first. */
   async findByEmailKey(key: string, lock = false, limit?: number): Promise<LeadRecord[]> {
     const rows = await this.rowsWhere((q) => {
-      const ordered = q.where('email_key', key).orderBy([
-        { column: 'updated_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ]);
+      const ordered = q.where('email_key', key).orderBy(LATEST_FIRST);
       return limit === undefined ? ordered : ordered.limit(limit, INLINE);
     }, lock);
     return rows.map(toLeadRecord);
@@ -253,6 +273,7 @@ export class LeadRepository {
         custom_attributes: JSON.stringify(lead.custom),
         created_at: lead.now,
         updated_at: lead.now,
+        change_seq: this.db.raw(nextChangeSeqSql(this.engine)),
       })
       .returning('id')) as Array<{ id: number }>;
     if (!row) throw new Error('insert returned no id');
@@ -260,7 +281,11 @@ export class LeadRepository {
   }
 
   private updateQuery(id: number, change: LeadUpdate, now: number): Knex.QueryBuilder {
-    const values: Row = { ...(change.columns ?? {}), updated_at: now };
+    const values: Row = {
+      ...(change.columns ?? {}),
+      updated_at: now,
+      change_seq: this.db.raw(nextChangeSeqSql(this.engine)),
+    };
     if (change.email !== undefined) values.email = change.email;
     if (change.emailKey !== undefined) values.email_key = change.emailKey;
     if (change.foreignSysPersonId !== undefined)
@@ -325,14 +350,7 @@ export class LeadRepository {
    */
   async findLatestByEmailKey(key: string, lock = false): Promise<LeadRecord | null> {
     const rows = await this.rowsWhere(
-      (q) =>
-        q
-          .where('email_key', key)
-          .orderBy([
-            { column: 'updated_at', order: 'desc' },
-            { column: 'id', order: 'desc' },
-          ])
-          .limit(1, INLINE),
+      (q) => q.where('email_key', key).orderBy(LATEST_FIRST).limit(1, INLINE),
       lock,
     );
     return rows[0] ? toLeadRecord(rows[0]) : null;
@@ -363,7 +381,8 @@ export class LeadRepository {
       // One round trip: the UPDATE hands the people it changed to the INSERT of their activities.
       const result = (await this.db.raw(
         `WITH changed AS (
-           UPDATE leads SET unsubscribed = ?, updated_at = ? WHERE ${where} RETURNING id
+           UPDATE leads SET unsubscribed = ?, updated_at = ?, change_seq = ${nextChangeSeqSql(this.engine)}
+           WHERE ${where} RETURNING id
          )
          ${ACTIVITIES_FROM_CHANGED}`,
         [
@@ -397,7 +416,7 @@ export class LeadRepository {
       `WITH ${STATUS_WRITE_CTES},
        h AS (INSERT INTO email_status_history (${STATUS_COLUMNS}) SELECT ${STATUS_COLUMNS} FROM v),
        changed AS (
-         UPDATE leads SET unsubscribed = ?, updated_at = ?
+         UPDATE leads SET unsubscribed = ?, updated_at = ?, change_seq = ${nextChangeSeqSql(this.engine)}
          WHERE email_key = ? AND unsubscribed = ?${except} RETURNING id
        )
        ${ACTIVITIES_FROM_CHANGED}`,
@@ -452,7 +471,11 @@ export class LeadRepository {
     );
     return this.db('leads')
       .whereRaw(where, [...whereBindings])
-      .update({ unsubscribed, updated_at: now });
+      .update({
+        unsubscribed,
+        updated_at: now,
+        change_seq: this.db.raw(nextChangeSeqSql(this.engine)),
+      });
   }
 
   async invariantViolations(limit: number): Promise<InvariantViolation[]> {

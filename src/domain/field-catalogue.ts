@@ -10,6 +10,11 @@ export interface FieldDefinition {
   /** What the activity log shows as Attribute Name. */
   displayName: string;
   type: FieldType;
+  /**
+   * The vendor's attrType for this field (phone, url, email, currency… where the value is still
+   * parsed by `type`): what responses and describeMObject say.
+   */
+  dataType: string;
   /** Column of a standard field; custom fields have none and live in one JSON column. */
   column: string | null;
   maxLength: number;
@@ -23,9 +28,10 @@ function standard(
   displayName: string,
   type: FieldType,
   column: string,
+  dataType: string = type,
 ): FieldDefinition {
   const maxLength = type === 'text' ? MAX_TEXT : MAX_STRING;
-  return { name, displayName, type, column, maxLength };
+  return { name, displayName, type, dataType, column, maxLength };
 }
 
 /** Standard lead fields. Email, Id and the foreign-system keys are LeadRecord members, not attributes. */
@@ -37,10 +43,10 @@ export const STANDARD_FIELDS: readonly FieldDefinition[] = [
   standard('Title', 'Job Title', 'string', 'title'),
   standard('Company', 'Company Name', 'string', 'company'),
   standard('Industry', 'Industry', 'string', 'industry'),
-  standard('Phone', 'Phone Number', 'string', 'phone'),
-  standard('MobilePhone', 'Mobile Phone Number', 'string', 'mobile_phone'),
-  standard('Fax', 'Fax Number', 'string', 'fax'),
-  standard('Website', 'Website', 'string', 'website'),
+  standard('Phone', 'Phone Number', 'string', 'phone', 'phone'),
+  standard('MobilePhone', 'Mobile Phone Number', 'string', 'mobile_phone', 'phone'),
+  standard('Fax', 'Fax Number', 'string', 'fax', 'phone'),
+  standard('Website', 'Website', 'string', 'website', 'url'),
   standard('Address', 'Address', 'text', 'address'),
   standard('City', 'City', 'string', 'city'),
   standard('State', 'State', 'string', 'state'),
@@ -50,7 +56,7 @@ export const STANDARD_FIELDS: readonly FieldDefinition[] = [
   standard('LeadStatus', 'Lead Status', 'string', 'lead_status'),
   standard('LeadScore', 'Lead Score', 'integer', 'lead_score'),
   standard('NumberOfEmployees', 'Num Employees', 'integer', 'number_of_employees'),
-  standard('AnnualRevenue', 'Annual Revenue', 'float', 'annual_revenue'),
+  standard('AnnualRevenue', 'Annual Revenue', 'float', 'annual_revenue', 'currency'),
   standard('DateOfBirth', 'Date of Birth', 'date', 'date_of_birth'),
   standard('DoNotCall', 'Do Not Call', 'boolean', 'do_not_call'),
   standard('Unsubscribed', 'Unsubscribed', 'boolean', 'unsubscribed'),
@@ -90,6 +96,7 @@ export class FieldCatalogue {
         name: c.name,
         displayName: c.name,
         type: c.type,
+        dataType: c.type,
         column: null,
         maxLength: c.type === 'text' ? MAX_TEXT : MAX_STRING,
       });

@@ -55,6 +55,11 @@ interface PreparedChange {
   id?: number;
   email?: string | null;
   emailKey?: string | null;
+  /**
+   * The address that finds the lead when it differs from the one to store: a record keyed by
+   * its Email member whose attribute list carries another Email changes the address.
+   */
+  matchEmailKey?: string;
   foreignSysPersonId?: string;
   foreignSysType?: string;
   unsubscribed?: boolean;
@@ -164,7 +169,10 @@ export class LeadService {
       foreignIds: changes.flatMap((c) =>
         c.foreignSysPersonId !== undefined ? [c.foreignSysPersonId] : [],
       ),
-      emailKeys: changes.flatMap((c) => (c.emailKey ? [c.emailKey] : [])),
+      emailKeys: changes.flatMap((c) => [
+        ...(c.emailKey ? [c.emailKey] : []),
+        ...(c.matchEmailKey ? [c.matchEmailKey] : []),
+      ]),
     };
     return this.uow.write(async (repos) => {
       const batch = await repos.openBatch(scope);
@@ -259,6 +267,25 @@ export class LeadService {
     });
   }
 
+  /** Every lead a key matches, inside the caller's transaction (no locks). */
+  async findWithin(repos: Repositories, key: LeadKey): Promise<LeadRecord[]> {
+    return this.findIn(repos, key);
+  }
+
+  /**
+   * Applies `input` to `lead` with every rule of an update (address first, then the flag, each
+   * change logged), inside the caller's transaction. The caller holds the row and the locks of
+   * every address involved, taken in the global order.
+   */
+  async applyWithin(
+    repos: Repositories,
+    lead: LeadRecord,
+    input: LeadInput,
+    path: ChangePath,
+  ): Promise<LeadRecord> {
+    return this.update(repos, lead, this.prepare({ ...input, id: lead.id }), path);
+  }
+
   /** Deleting people never touches the master status (rule 4). */
   async delete(
     key: LeadKey,
@@ -348,7 +375,7 @@ export class LeadService {
       const raw = field.column ? lead.columns[field.column] : lead.custom[field.name];
       // Empty values are left out of responses, as the legacy API did; false is a value.
       if (raw === null || raw === undefined || raw === '') continue;
-      attributes.push({ name: field.name, type: field.type, value: String(raw) });
+      attributes.push({ name: field.name, type: field.dataType, value: String(raw) });
     }
     return {
       id: lead.id,
@@ -399,10 +426,11 @@ export class LeadService {
     const change: PreparedChange = { fields: [] };
     if (input.id !== undefined) change.id = parseLeadId(input.id);
     let email = input.email;
+    let emailAttribute: string | null | undefined;
     const seen = new Map<string, { field: FieldDefinition; value: FieldValue | null }>();
     for (const attr of input.attributes ?? []) {
       if (attr.name.trim().toLowerCase() === 'email') {
-        if (email === undefined) email = attr.value;
+        emailAttribute = attr.value;
         continue;
       }
       const parsed = this.catalogue.parse(attr.name, attr.value);
@@ -415,6 +443,17 @@ export class LeadService {
       seen.set(parsed.field.name, parsed);
     }
     change.fields = [...seen.values()];
+    if (emailAttribute !== undefined) {
+      // The Email member keys the record; an Email attribute is the address to store. Never
+      // ignore a different one (a silent UPDATED would keep the old address).
+      const memberKey = email ? keyOf(validateEmail(email)) : null;
+      const attributeKey = emailAttribute?.trim() ? keyOf(validateEmail(emailAttribute)) : null;
+      if (email === undefined || email === null || email.trim() === '') email = emailAttribute;
+      else if (memberKey !== attributeKey) {
+        change.matchEmailKey = memberKey!;
+        email = emailAttribute;
+      }
+    }
     if (email !== undefined) {
       change.email = email === null || email.trim() === '' ? null : validateEmail(email);
       change.emailKey = keyOf(change.email);
@@ -452,10 +491,11 @@ export class LeadService {
       lead = await repos.leads.findById(change.id);
     } else if (change.foreignSysPersonId !== undefined) {
       lead = await repos.leads.findByForeignId(change.foreignSysPersonId);
-    } else if (change.emailKey && ctx.matchByEmail !== false) {
-      lead = await repos.leads.findLatestByEmailKey(change.emailKey);
+    } else if ((change.matchEmailKey ?? change.emailKey) && ctx.matchByEmail !== false) {
+      lead = await repos.leads.findLatestByEmailKey((change.matchEmailKey ?? change.emailKey)!);
       // As in syncIn: the address found the lead, it is not a change to it.
-      if (lead) change = { ...change, email: undefined, emailKey: undefined };
+      if (lead && change.matchEmailKey === undefined)
+        change = { ...change, email: undefined, emailKey: undefined };
     }
     if (!lead || !this.changesNothing(lead, change)) return null;
     if (ctx.mayTouch && !ctx.mayTouch(lead.partition)) return null; // refused by syncIn
@@ -489,13 +529,17 @@ export class LeadService {
       if (!lead) throw new AppError(ErrorCode.LEAD_NOT_FOUND, `Lead ${change.id} not found`);
     } else if (change.foreignSysPersonId !== undefined) {
       lead = await repos.leads.findByForeignId(change.foreignSysPersonId);
-    } else if (change.emailKey && ctx.matchByEmail !== false) {
-      await repos.lockEmailKeys([change.emailKey]);
+    } else if ((change.matchEmailKey ?? change.emailKey) && ctx.matchByEmail !== false) {
+      const matchKey = (change.matchEmailKey ?? change.emailKey)!;
+      // Both addresses at once (an address change moves the lead to the second): locks are
+      // taken in one call, in the global order.
+      await repos.lockEmailKeys([matchKey, change.emailKey ?? null]);
       // Under the address's lock no one else can move its people: the latest of them, read
       // with its row lock, is already the lead to change.
-      locked = lead = await repos.leads.findLatestByEmailKey(change.emailKey, true);
+      locked = lead = await repos.leads.findLatestByEmailKey(matchKey, true);
       // The address was the key that found the lead, not a change to it.
-      if (lead) change = { ...change, email: undefined, emailKey: undefined };
+      if (lead && change.matchEmailKey === undefined)
+        change = { ...change, email: undefined, emailKey: undefined };
     }
     const target = lead ? lead.partition : partition;
     if (ctx.mayTouch && !ctx.mayTouch(target)) throw outsidePartitions(target);

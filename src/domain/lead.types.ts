@@ -1,5 +1,3 @@
-import type { FieldType } from './field-catalogue.js';
-
 export const FOREIGN_SYS_TYPES = ['CUSTOM', 'SFDC', 'NETSUITE'] as const;
 export type ForeignSysType = (typeof FOREIGN_SYS_TYPES)[number];
 
@@ -33,7 +31,9 @@ export interface LeadInput {
 
 export interface LeadAttribute {
   name: string;
-  type: FieldType;
+  /** The vendor's attrType vocabulary (string, text, boolean, integer, currency, phone, url…). */
+  type: string;
+  /** true/false for booleans; the wire's 1/0 is the SOAP mapper's business. */
   value: string;
 }
 

@@ -4,6 +4,7 @@ import { UnitOfWork } from '../data-access/unit-of-work.js';
 import { ActivityService } from './activity.service.js';
 import { DurableStatusService } from './durable-status.service.js';
 import { FieldCatalogue } from './field-catalogue.js';
+import { LeadMergeService } from './lead-merge.service.js';
 import { LeadService } from './lead.service.js';
 import { SalesforceSyncService } from './salesforce-sync.service.js';
 import { SuppressionService } from './suppression.service.js';
@@ -11,6 +12,7 @@ import { SuppressionService } from './suppression.service.js';
 export interface Services {
   catalogue: FieldCatalogue;
   leads: LeadService;
+  merges: LeadMergeService;
   durableStatus: DurableStatusService;
   activities: ActivityService;
   salesforce: SalesforceSyncService;
@@ -37,8 +39,9 @@ export function createServices(
     now: options.now,
     batchConcurrency: config.batchConcurrency,
   });
+  const merges = new LeadMergeService(uow, leads, catalogue, options.now);
   const activities = new ActivityService(uow, leads, { scanLimit: config.activityScanLimit });
   const salesforce = new SalesforceSyncService(uow, leads, catalogue, { now: options.now });
   const suppressions = new SuppressionService(uow, options.now);
-  return { catalogue, leads, durableStatus, activities, salesforce, suppressions };
+  return { catalogue, leads, merges, durableStatus, activities, salesforce, suppressions };
 }

@@ -1,12 +1,13 @@
 import { AppError, ErrorCode } from '../errors.js';
 import {
   LEAD_KEY_TYPES,
+  type LeadAttribute,
   type LeadInput,
   type LeadKey,
   type LeadView,
 } from '../domain/lead.types.js';
 import type { ActivityView } from '../domain/activity.service.js';
-import { formatDateTime, list, object, requireObject, text, type Raw } from './values.js';
+import { formatDateTime, list, member, object, requireObject, text, type Raw } from './values.js';
 
 // No key we hold is longer (emails 254, foreign ids 255).
 const MAX_KEY_VALUE_LENGTH = 255;
@@ -15,8 +16,8 @@ const MAX_KEY_VALUE_LENGTH = 255;
 export function toLeadKey(raw: Raw): LeadKey {
   const key = object(raw);
   if (!key) throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'leadKey is required');
-  const keyType = text(key.keyType, 'keyType')?.trim();
-  const keyValue = text(key.keyValue, 'keyValue');
+  const keyType = text(member(key, 'keyType'), 'keyType')?.trim();
+  const keyValue = text(member(key, 'keyValue'), 'keyValue');
   if (!keyType) throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'leadKey.keyType is required');
   if (!(LEAD_KEY_TYPES as readonly string[]).includes(keyType)) {
     throw new AppError(
@@ -37,13 +38,30 @@ export function toLeadKey(raw: Raw): LeadKey {
 }
 
 /**
+ * A key list of mergeLeads (ArrayOfAttribute: attrName = a LeadKeyRef, attrValue = its value) →
+ * the keys that must all name one lead.
+ */
+export function toKeyList(raw: Raw, name: string): LeadKey[] {
+  const attrs = list(member(object(raw), 'attribute'));
+  if (attrs.length === 0) throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, `${name} is empty`);
+  if (attrs.length > LEAD_KEY_TYPES.length)
+    throw new AppError(ErrorCode.LEAD_KEY_BAD, `${name} has more keys than there are key types`);
+  return attrs.map((a) => {
+    const attr = object(a);
+    return toLeadKey(
+      attr && { keyType: member(attr, 'attrName'), keyValue: member(attr, 'attrValue') },
+    );
+  });
+}
+
+/**
  * LeadRecord element → domain input. A nil member means "not given" (PHP and .NET stubs send
  * nil for every unset member); an empty Email clears the address.
  */
 export function toLeadInput(raw: Raw): LeadInput {
   const record = requireObject(raw, 'leadRecord', ErrorCode.LEAD_DETAIL_REQUIRED);
   const input: LeadInput = {};
-  const id = text(record.Id, 'Id');
+  const id = text(member(record, 'Id'), 'Id');
   if (id !== undefined && id.trim() !== '') {
     const s = id.trim();
     if (!/^\d{1,10}$/.test(s) || Number(s) < 1 || Number(s) > 2147483647) {
@@ -51,24 +69,29 @@ export function toLeadInput(raw: Raw): LeadInput {
     }
     input.id = Number(s);
   }
-  const email = text(record.Email, 'Email');
+  const email = text(member(record, 'Email'), 'Email');
   if (email !== undefined) input.email = email.trim() === '' ? null : email;
-  const fid = text(record.ForeignSysPersonId, 'ForeignSysPersonId');
+  const fid = text(member(record, 'ForeignSysPersonId'), 'ForeignSysPersonId');
   if (fid !== undefined && fid.trim() !== '') input.foreignSysPersonId = fid;
-  const ftype = text(record.ForeignSysType, 'ForeignSysType');
+  const ftype = text(member(record, 'ForeignSysType'), 'ForeignSysType');
   if (ftype !== undefined && ftype.trim() !== '')
     input.foreignSysType = ftype.trim() as LeadInput['foreignSysType'];
-  const attrs = object(record.leadAttributeList);
-  input.attributes = list(attrs?.attribute).map((a) => {
+  const attrs = object(member(record, 'leadAttributeList'));
+  input.attributes = list(member(attrs, 'attribute')).map((a) => {
     const attr = object(a);
-    const name = attr ? text(attr.attrName, 'attrName') : undefined;
+    const name = attr ? text(member(attr, 'attrName'), 'attrName') : undefined;
     if (!attr || name === undefined || name.trim() === '') {
       throw new AppError(ErrorCode.LEAD_ATTRIBUTE_BAD, 'Every attribute needs an attrName');
     }
-    const value = text(attr.attrValue, 'attrValue');
+    const value = text(member(attr, 'attrValue'), 'attrValue');
     return { name, value: value ?? null };
   });
   return input;
+}
+
+function wireValue(a: LeadAttribute): string {
+  if (a.type !== 'boolean') return a.value;
+  return a.value === 'true' ? '1' : a.value === 'false' ? '0' : a.value;
 }
 
 /** Domain lead → LeadRecord in schema order (Id, Email, ForeignSysPersonId, ForeignSysType, leadAttributeList). */
@@ -76,9 +99,13 @@ export function fromLeadView(
   lead: LeadView,
   include?: ReadonlySet<string>,
 ): Record<string, unknown> {
+  // The vendor listed attributes by name, case-insensitively, and sent booleans as 1/0 (PHP
+  // clients cast by attrType, and the string "false" casts to true).
   const attributes = lead.attributes
     .filter((a) => !include || include.has(a.name.toLowerCase()))
-    .map((a) => ({ attrName: a.name, attrType: a.type, attrValue: a.value }));
+    .map((a) => ({ key: a.name.toLowerCase(), a }))
+    .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
+    .map(({ a }) => ({ attrName: a.name, attrType: a.type, attrValue: wireValue(a) }));
   return {
     Id: lead.id,
     Email: lead.email,

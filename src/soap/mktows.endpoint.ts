@@ -44,7 +44,21 @@ export const HEAD_BYTES = 64 * 1024;
 interface Operation {
   name: string;
   soapAction: string;
+  /** Declared in the WSDL (so stubs match the vendor's) but without a handler: fault 20019. */
+  served: boolean;
 }
+
+class CaseInsensitiveSet extends Set<string> {
+  constructor(names: readonly string[]) {
+    super(names.map((n) => n.toLowerCase()));
+  }
+  override has(name: string): boolean {
+    return super.has(name.toLowerCase());
+  }
+}
+
+const notServed = (name: string) =>
+  new AppError(ErrorCode.UNSUPPORTED_OPERATION, `${name} is not served by this service`);
 
 const XML_TYPE = 'text/xml; charset=utf-8';
 const SERVICE = 'MktMktowsApiService';
@@ -134,14 +148,22 @@ export async function createMktowsEndpoint(
   if (!binding) throw new Error('WSDL has no MktowsApiSoapPort binding');
   const operations = new Map<string, Operation>();
   for (const [element, { methodName }] of Object.entries(binding.topElements)) {
-    if (!handlers[methodName]) throw new Error(`No handler for WSDL operation ${methodName}`);
     operations.set(element, {
       name: methodName,
       soapAction: binding.methods[methodName]?.soapAction ?? '',
+      served: handlers[methodName] !== undefined,
     });
   }
+  // SOAPAction names an operation by its URI or (some toolkits) its bare name.
+  const byAction = new Map(
+    [...operations.values()].flatMap((op) => [
+      [op.soapAction, op],
+      [op.name, op],
+    ]),
+  );
 
-  const knownElements = new Set(
+  // Member names match case-insensitively, as the vendor's parser did (foreignSysPersonId).
+  const knownElements = new CaseInsensitiveSet(
     [...wsdlXml.matchAll(/<xs:element\s+name="([^"]+)"/g)].map((m) => m[1]!),
   );
 
@@ -240,12 +262,20 @@ export async function createMktowsEndpoint(
       const caller = await (head.outcome ?? authenticate(credentials, req, requestId));
       record.caller = caller;
       record.userId = caller.userId;
+      const action = soapActionOf(req.headers);
+      const actionOp = action === undefined ? undefined : byAction.get(action);
+      if (actionOp && !actionOp.served) {
+        record.operation = actionOp.name;
+        throw notServed(actionOp.name);
+      }
       const op = operations.get(bodyElement.local);
       if (!op)
         throw new AppError(
           ErrorCode.UNSUPPORTED_OPERATION,
           `Operation ${bodyElement.local.slice(0, 64)} is not supported`,
         );
+      record.operation = op.name;
+      if (!op.served) throw notServed(op.name);
       if (bodyElement.ns !== MKTOWS_NS) {
         throw new AppError(
           ErrorCode.REQUEST_NOT_UNDERSTOOD,
@@ -253,10 +283,11 @@ export async function createMktowsEndpoint(
         );
       }
       if (unknownElement !== undefined) {
-        throw new AppError(ErrorCode.REQUEST_NOT_UNDERSTOOD, `Unknown element ${unknownElement}`);
+        throw new AppError(
+          ErrorCode.REQUEST_NOT_UNDERSTOOD,
+          `Unknown element ${unknownElement}: ${bodyElement.local} takes only the elements of the WSDL's schema (names in any case)`,
+        );
       }
-      record.operation = op.name;
-      const action = soapActionOf(req.headers);
       if (action !== undefined && action !== op.soapAction && action !== op.name) {
         throw new AppError(
           ErrorCode.UNSUPPORTED_OPERATION,

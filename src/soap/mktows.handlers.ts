@@ -11,10 +11,12 @@ import {
 } from '../domain/permissions.js';
 import type { Services } from '../domain/services.js';
 import { syncErrorText } from './faults.js';
+import { describeLeadRecord } from './describe.mapper.js';
 import {
   fromActivity,
   fromLeadChange,
   fromLeadView,
+  toKeyList,
   toLeadInput,
   toLeadKey,
 } from './lead-record.mapper.js';
@@ -24,8 +26,10 @@ import {
   formatDateTime,
   int,
   list,
+  member,
   object,
   requireObject,
+  requireText,
   text,
   xsiTypeOf,
   type Raw,
@@ -61,6 +65,13 @@ function visible<T extends { partition: string }>(p: Permissions, leads: T[]): T
 }
 
 const MAX_MULTIPLE_LEADS_BATCH = 1000;
+// The vendor merged a handful of duplicates per call; far more is a mistake, not a merge.
+const MAX_MERGE_LOSERS = 100;
+const MERGE_FAILURES = new Set<ErrorCode>([
+  ErrorCode.LEAD_NOT_FOUND,
+  ErrorCode.LEAD_SYNC_FAILED,
+  ErrorCode.LEAD_KEY_BAD,
+]);
 
 function activityFilter(raw: Raw): ActivityTypeFilter | undefined {
   const f = object(raw);
@@ -78,11 +89,11 @@ function streamStart(raw: Raw): StreamStart {
   const p = object(raw);
   const start: StreamStart = {};
   if (!p) return start;
-  const offset = text(p.offset, 'offset');
+  const offset = text(member(p, 'offset'), 'offset');
   if (offset !== undefined && offset.trim() !== '') start.offset = offset;
   const bad = ErrorCode.BAD_STREAM_POSITION;
-  const oldest = dateTime(p.oldestCreatedAt, 'oldestCreatedAt', bad);
-  const latest = dateTime(p.latestCreatedAt, 'latestCreatedAt', bad);
+  const oldest = dateTime(member(p, 'oldestCreatedAt'), 'oldestCreatedAt', bad);
+  const latest = dateTime(member(p, 'latestCreatedAt'), 'latestCreatedAt', bad);
   if (oldest) start.oldestCreatedAt = oldest;
   if (latest) start.latestCreatedAt = latest;
   return start;
@@ -128,12 +139,12 @@ function decodePosition(raw: string | undefined): LeadStreamPosition | null {
   }
 }
 
-/** The seven operations, each translating XML arguments → domain call → response in schema order. */
+/** The operations served, each translating XML arguments → domain call → response in schema order. */
 export function mktowsHandlers(
   services: Services,
   limits: HandlerLimits,
 ): Record<string, OperationHandler> {
-  const { leads, activities } = services;
+  const { leads, activities, merges } = services;
 
   return {
     async getLead(args, ctx) {
@@ -232,11 +243,11 @@ export function mktowsHandlers(
       let page: { records: Record<string, unknown>[]; remaining: number; next: LeadStreamPosition };
 
       if (selector && selectorType === 'LeadKeySelector') {
-        const keyType = text(selector.keyType, 'keyType')?.trim() ?? '';
+        const keyType = text(member(selector, 'keyType'), 'keyType')?.trim() ?? '';
         if (!(LEAD_KEY_TYPES as readonly string[]).includes(keyType)) {
           throw new AppError(ErrorCode.LEAD_KEY_BAD, 'keyType is not a LeadKeyRef');
         }
-        const values = list(object(selector.keyValues)?.stringItem).map(
+        const values = list(member(object(member(selector, 'keyValues')), 'stringItem')).map(
           (s) => text(s, 'stringItem') ?? '',
         );
         if (values.length === 0)
@@ -263,11 +274,13 @@ export function mktowsHandlers(
         (!selector && args.lastUpdatedAt != null)
       ) {
         const oldest = selector
-          ? dateTime(selector.oldestUpdatedAt, 'oldestUpdatedAt')
+          ? dateTime(member(selector, 'oldestUpdatedAt'), 'oldestUpdatedAt')
           : dateTime(args.lastUpdatedAt, 'lastUpdatedAt');
         if (!oldest)
           throw new AppError(ErrorCode.PARAMETER_REQUIRED, 'oldestUpdatedAt is required');
-        const latest = selector ? dateTime(selector.latestUpdatedAt, 'latestUpdatedAt') : undefined;
+        const latest = selector
+          ? dateTime(member(selector, 'latestUpdatedAt'), 'latestUpdatedAt')
+          : undefined;
         const after =
           position && position.u !== undefined && position.i !== undefined
             ? { updatedAt: position.u, id: position.i }
@@ -350,6 +363,54 @@ export function mktowsHandlers(
               : null,
         },
       };
+    },
+
+    async mergeLeads(args, ctx) {
+      const winner = toKeyList(member(args, 'winningLeadKeyList'), 'winningLeadKeyList');
+      const lists = list(member(object(member(args, 'losingLeadKeyLists')), 'keyList'));
+      if (lists.length === 0)
+        throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'losingLeadKeyLists is empty');
+      if (lists.length > MAX_MERGE_LOSERS)
+        throw new AppError(ErrorCode.BAD_PARAMETER, `At most ${MAX_MERGE_LOSERS} losing leads`);
+      const losers = lists.map((l, i) => toKeyList(l, `losingLeadKeyLists keyList ${i + 1}`));
+      try {
+        const r = await merges.merge(winner, losers, ChangePaths.webService(ctx.userId));
+        return {
+          result: {
+            mergeStatus: {
+              winningLeadId: r.winnerId,
+              losingLeadIdList: { integerItem: r.loserIds },
+              status: 'MERGED',
+              error: null,
+            },
+          },
+        };
+      } catch (error) {
+        // What the vendor reported in the status rather than as a fault: a key that finds no
+        // single lead. Everything else (the database away…) is a fault as usual.
+        if (!(error instanceof AppError) || !MERGE_FAILURES.has(error.code)) throw error;
+        return {
+          result: {
+            mergeStatus: {
+              winningLeadId: null,
+              losingLeadIdList: null,
+              status: 'FAILED',
+              error: syncErrorText(error),
+            },
+          },
+        };
+      }
+    },
+
+    async describeMObject(args) {
+      const name = requireText(member(args, 'objectName'), 'objectName').trim();
+      if (name.toLowerCase() !== 'leadrecord') {
+        throw new AppError(
+          ErrorCode.BAD_PARAMETER,
+          `objectName ${name.slice(0, 64)} is not described by this service (LeadRecord is)`,
+        );
+      }
+      return { result: { metadata: describeLeadRecord(services.catalogue) } };
     },
 
     async deleteLead(args, ctx) {

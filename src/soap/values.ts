@@ -21,6 +21,19 @@ export function requireObject(
   return v;
 }
 
+/**
+ * A member of a parsed element by its schema name, matched case-insensitively as the vendor's
+ * parser did (a Ruby client sends foreignSysPersonId for ForeignSysPersonId). The exact name
+ * wins when both spellings are present.
+ */
+export function member(o: RawObject | undefined, name: string): Raw {
+  if (!o) return undefined;
+  if (Object.hasOwn(o, name)) return o[name];
+  const lower = name.toLowerCase();
+  for (const k of Object.keys(o)) if (k !== 'attributes' && k.toLowerCase() === lower) return o[k];
+  return undefined;
+}
+
 /** Text of an element, or undefined when it is absent or nil. */
 export function text(v: Raw, name: string): string | undefined {
   if (v === undefined || v === null) return undefined;
@@ -60,7 +73,8 @@ export function int(v: Raw, name: string): number | undefined {
 export function bool(v: Raw, name: string): boolean | undefined {
   const t = text(v, name);
   if (t === undefined) return undefined;
-  switch (t.trim()) {
+  // Any case: .NET and PHP stubs write True/False.
+  switch (t.trim().toLowerCase()) {
     case 'true':
     case '1':
       return true;

@@ -94,7 +94,21 @@ async function state(db: Database) {
       );
   return {
     // Times differ (PostgreSQL runs a batch with creates twice); everything else must not.
-    leads: await rows('leads', 'id', ['created_at', 'updated_at']),
+    leads: await rows('leads', 'id', ['created_at', 'updated_at', 'change_seq']),
+    // change_seq values differ too (a batch draws them at its end); what they order must not:
+    // who, at each address, a sync matched by email would change next, and after.
+    latest: await db
+      .knex('leads')
+      .whereNotNull('email_key')
+      .select('email_key', 'id')
+      .orderBy([
+        { column: 'email_key' },
+        { column: 'change_seq', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .then((rs: Array<{ email_key: string; id: number }>) =>
+        rs.map((r) => `${r.email_key}:${r.id}`),
+      ),
     // lifted_at is the changed_at of the suppression lifted: a time as well.
     status: await rows('email_status', 'email_key', ['changed_at', 'lifted_at', 'recorded_at']),
     history: await rows('email_status_history', 'id', [
@@ -225,6 +239,60 @@ for (const engine of testEngines()) {
     it('matches again on other random batches', async () => {
       await compare(42, 12, {});
     });
+
+    it('"most recently updated" follows the order changes were applied, not the clock', async () => {
+      // Every reading of these clocks is the same millisecond, as within one real batch.
+      const frozen = () => Date.UTC(2026, 5, 1);
+      const one = batched.openAnother(frozen);
+      const ref = reference.openAnother(frozen);
+      const people = async (s: Services) => {
+        const ids: number[] = [];
+        for (let i = 0; i < 2; i++)
+          ids.push(
+            (await s.leads.sync({ email: 'tie@example.com' }, { path: web, matchByEmail: false }))
+              .leadId,
+          );
+        return ids;
+      };
+      const [lower, higher] = await people(one);
+      expect(await people(ref)).to.deep.equal([lower, higher]);
+      const name = (v: string) => [{ name: 'FirstName', value: v }];
+      const records: LeadInput[] = [
+        { id: higher!, attributes: name('H') },
+        { id: lower!, attributes: name('L') },
+        { email: 'tie@example.com', attributes: name('ByEmail') },
+      ];
+      const got = await one.leads.syncMany(records, { path: web });
+      const want = [];
+      for (const rec of records) want.push(await ref.leads.sync(rec, { path: web }));
+      // The lower id was touched last: the Email-only record updates it, both ways.
+      expect(got.map(outcome)).to.deep.equal(want.map(outcome));
+      expect(outcome(got[2])).to.deep.equal({ leadId: lower, status: 'UPDATED' });
+      expect(await state(batched.db)).to.deep.equal(await state(reference.db));
+    });
+
+    if (engine.name === 'sqlite') {
+      it('two calls sharing one SQLite group commit answer as the same calls one after another', async () => {
+        const frozen = () => Date.UTC(2026, 5, 2);
+        const s = batched.openAnother(frozen);
+        const ids: number[] = [];
+        for (let i = 0; i < 2; i++)
+          ids.push(
+            (await s.leads.sync({ email: 'group@example.com' }, { path: web, matchByEmail: false }))
+              .leadId,
+          );
+        const [lower, higher] = ids;
+        const touch = (id: number) =>
+          s.leads.sync({ id, attributes: [{ name: 'FirstName', value: `T${id}` }] }, { path: web });
+        // Not awaited one by one: both join the same group, higher first.
+        await Promise.all([touch(higher!), touch(lower!)]);
+        const r = await s.leads.sync(
+          { email: 'group@example.com', attributes: [{ name: 'LastName', value: 'Latest' }] },
+          { path: web },
+        );
+        expect(r.leadId).to.equal(lower);
+      });
+    }
 
     it('writes a batch whose changes cancel out (only the update time moves)', async () => {
       const s = batched.services;

@@ -138,5 +138,45 @@ for (const engine of testEngines()) {
       );
       expect(await snapshot(h.db)).to.deep.equal(before);
     });
+
+    for (const path of ['syncLead', 'syncMultipleLeads'] as const) {
+      it(`${path}: an Email key with a different Email attribute changes the address (the rules of an address change apply)`, async () => {
+        const tag = path === 'syncLead' ? 'ac1' : 'ac2';
+        const old = `${tag}-old@example.com`;
+        const moved = `${tag}-new@example.com`;
+        const person = await createLead(s, old);
+        // The new address is unsubscribed already (someone else opted out with it).
+        const other = await createLead(s, moved);
+        await setFlag(s, other, true);
+        const input = {
+          email: old,
+          attributes: [{ name: 'Email', value: moved }, firstName('Moved')],
+        };
+        const r =
+          path === 'syncLead'
+            ? await s.leads.sync(input, { path: web })
+            : (await s.leads.syncMany([input], { path: web }))[0]!;
+        if (r instanceof Error) throw r;
+        expect(r).to.include({ leadId: person, status: 'UPDATED' });
+        const after = await getLead(s, person);
+        expect(after.email).to.equal(moved);
+        expect(after.unsubscribed, 'the flag follows the new address').to.equal(true);
+        expect(await nameOf(s, person)).to.equal('Moved');
+        await expectAppError(
+          s.leads.find({ keyType: 'EMAIL', keyValue: old }),
+          ErrorCode.LEAD_NOT_FOUND,
+        );
+      });
+    }
+
+    it('an Email attribute equal to the Email key (any case) changes nothing', async () => {
+      const person = await createLead(s, 'ac3@example.com');
+      const r = await s.leads.sync(
+        { email: 'ac3@example.com', attributes: [{ name: 'Email', value: 'AC3@Example.com' }] },
+        { path: web },
+      );
+      expect(r).to.include({ leadId: person, status: 'UPDATED' });
+      expect((await getLead(s, person)).email).to.equal('ac3@example.com');
+    });
   });
 }

@@ -31,6 +31,7 @@ const JAVA_SOURCES = [
   path.join(REPO_ROOT, 'examples', 'java', 'QuickStart.java'),
   path.join(REPO_ROOT, 'examples', 'java', 'DurableExample.java'),
   path.join(INTEROP_DIR, 'clients', 'java', 'WorkedExample.java'),
+  path.join(INTEROP_DIR, 'clients', 'java', 'ServedOperations.java'),
 ];
 
 function javaFiles(dir: string): string[] {
@@ -107,6 +108,36 @@ for (const engine of testEngines()) {
       const r = await java('WorkedExample', [wsdlUrl, TEST_USER.userId, TEST_USER.encryptionKey]);
       const report = expectWorkedExampleReport('WorkedExample.java', r);
       expect(report.client).to.match(/^JAX-WS /);
+    });
+
+    it('creates the port from the ?WSDL URL as the vendor SDK does and calls every served operation', async () => {
+      const r = await java('ServedOperations', [
+        service!.wsdlUrl,
+        TEST_USER.userId,
+        TEST_USER.encryptionKey,
+      ]);
+      expect(r.code, `ServedOperations failed:\n${r.stderr}\n${r.stdout}`).to.equal(0);
+      const lines = r.stdout.trim().split('\n');
+      expect(lines.map((l) => l.split(':')[0])).to.deep.equal([
+        'syncLead',
+        'syncMultipleLeads',
+        'getLead',
+        'getMultipleLeads',
+        'getLeadActivity',
+        'getLeadChanges',
+        'describeMObject',
+        'mergeLeads',
+        'deleteLead',
+        'unserved',
+      ]);
+      expect(lines[1]).to.equal('syncMultipleLeads: 2 CREATED');
+      expect(lines[2]).to.match(/^getLead: \d+ Unsubscribed=0$/);
+      expect(lines[3]).to.equal('getMultipleLeads: 2');
+      expect(lines[5]).to.equal('getLeadChanges: true');
+      expect(lines[6]).to.equal('describeMObject: Unsubscribed boolean');
+      expect(lines[7]).to.match(/^mergeLeads: MERGED true \[\d+\]$/);
+      expect(lines[8]).to.equal('deleteLead: 1');
+      expect(lines[9]).to.equal('unserved: 20019');
     });
 
     it('reports a wrong encryption key as fault 20014', async () => {

@@ -72,16 +72,13 @@ export function expectWorkedExample(run: WorkedExampleRun): void {
   expect(step1.a.status, 'step 1: A').to.equal('CREATED');
   expect(step1.b.status, 'step 1: B').to.equal('CREATED');
   expect(step1.b.leadId, 'step 1: B is a lead of its own').to.not.equal(step1.a.leadId);
-  expect(step1.unsubscribed, 'step 1: both subscribed').to.deep.equal({ a: 'false', b: 'false' });
+  expect(step1.unsubscribed, 'step 1: both subscribed').to.deep.equal({ a: '0', b: '0' });
   const a = step1.a.leadId;
   const b = step1.b.leadId;
 
   // 2. unsubscribe A: B follows through the master status
   expect(step2.sync, 'step 2: syncLead of A').to.deep.equal({ leadId: a, status: 'UPDATED' });
-  expect(step2.unsubscribed, 'step 2: A and B unsubscribed').to.deep.equal({
-    a: 'true',
-    b: 'true',
-  });
+  expect(step2.unsubscribed, 'step 2: A and B unsubscribed').to.deep.equal({ a: '1', b: '1' });
   expect(step2.change.a, "step 2: A's activity").to.deep.equal({
     activityType: 'Change Data Value',
     oldValue: 'false',
@@ -100,25 +97,22 @@ export function expectWorkedExample(run: WorkedExampleRun): void {
   expect(step3.c.status, 'step 3: C').to.equal('CREATED');
   const c = step3.c.leadId;
   expect([a, b], 'step 3: C is a new lead').to.not.include(c);
-  expect(step3.unsubscribed.c, 'step 3: C unsubscribed').to.equal('true');
+  expect(step3.unsubscribed.c, 'step 3: C unsubscribed').to.equal('1');
   expect(step3.change.c?.reason, "step 3: C's activity").to.equal(REASON_RESET);
   expect(step3.change.c?.newValue, "step 3: C's activity").to.equal('true');
 
   // 4. address changes re-derive C's flag; B is untouched
   expect(step4.toCarl.sync, 'step 4: C to carl@').to.deep.equal({ leadId: c, status: 'UPDATED' });
   expect(step4.toCarl.cEmail).to.equal('carl@example.com');
-  expect(step4.toCarl.c, 'step 4: C at carl@ subscribed').to.equal('false');
-  expect(step4.toCarl.b, 'step 4: B untouched').to.equal('true');
+  expect(step4.toCarl.c, 'step 4: C at carl@ subscribed').to.equal('0');
+  expect(step4.toCarl.b, 'step 4: B untouched').to.equal('1');
   expect(step4.back.sync, 'step 4: C back to ann@').to.deep.equal({ leadId: c, status: 'UPDATED' });
   expect(step4.back.cEmail).to.equal('ann@example.com');
-  expect(step4.back.c, 'step 4: C back at ann@ unsubscribed').to.equal('true');
+  expect(step4.back.c, 'step 4: C back at ann@ unsubscribed').to.equal('1');
 
   // 5. re-subscribe B: C follows
   expect(step5.sync, 'step 5: syncLead of B').to.deep.equal({ leadId: b, status: 'UPDATED' });
-  expect(step5.unsubscribed, 'step 5: B and C subscribed').to.deep.equal({
-    b: 'false',
-    c: 'false',
-  });
+  expect(step5.unsubscribed, 'step 5: B and C subscribed').to.deep.equal({ b: '0', c: '0' });
   expect(step5.change.c, "step 5: C's activity").to.deep.equal({
     activityType: 'Change Data Value',
     oldValue: 'true',
@@ -133,7 +127,7 @@ export function expectWorkedExample(run: WorkedExampleRun): void {
     'step 6: B and C',
   ).to.deep.equal([b, c].sort((x, y) => x - y));
   for (const l of step6.leads) {
-    expect(l.unsubscribed, `step 6: lead ${l.id}`).to.equal('false');
+    expect(l.unsubscribed, `step 6: lead ${l.id}`).to.equal('0');
     expect(l.email?.toLowerCase(), `step 6: lead ${l.id}`).to.equal('ann@example.com');
   }
 
@@ -205,7 +199,7 @@ export function expectQuickstartOutput(what: string, r: ProcessResult, email: st
   expect(lines[0]).to.match(/^syncLead: lead \d+ CREATED$/);
   expect(lines[1]).to.equal('getLead: 1 lead(s)');
   expect(lines[2]).to.match(
-    new RegExp(`^ {2}lead \\d+ <${email.replace(/\./g, '\\.')}> FirstName=Ann Unsubscribed=false$`),
+    new RegExp(`^ {2}lead \\d+ <${email.replace(/\./g, '\\.')}> FirstName=Ann Unsubscribed=0$`),
   );
 }
 

@@ -134,13 +134,13 @@ for (const engine of testEngines()) {
       });
       expect(await reasonOf(c!.id)).to.equal(PROPAGATED_REASON);
 
-      // 6. getLead by EMAIL finds B and C, both subscribed.
+      // 6. getLead by EMAIL finds B and C, both subscribed (the wire's boolean is 0).
       const found = await mktows(
         '<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>Ann@EXAMPLE.com</keyValue></leadKey></ns1:paramsGetLead>',
       );
       expect(leadRecords(found)).to.have.deep.members([
-        { id: bId, email: 'ANN@Example.com', unsubscribed: 'false' },
-        { id: c!.id, email: 'ann@example.com', unsubscribed: 'false' },
+        { id: bId, email: 'ANN@Example.com', unsubscribed: '0' },
+        { id: c!.id, email: 'ann@example.com', unsubscribed: '0' },
       ]);
       expect(await services.durableStatus.findViolations()).to.deep.equal([]);
     });

@@ -1,0 +1,154 @@
+import type { LeadRecord } from '../data-access/lead.repository.js';
+import {
+  RetryTransaction,
+  type Repositories,
+  type UnitOfWork,
+} from '../data-access/unit-of-work.js';
+import { AppError, ErrorCode } from '../errors.js';
+import type { ChangePath } from './change-paths.js';
+import { FieldCatalogue, RULE_FIELDS } from './field-catalogue.js';
+import type { LeadService } from './lead.service.js';
+import type { LeadInput, LeadKey, LeadView } from './lead.types.js';
+
+/** One lead named by a key list: every key of the list must name the same single lead. */
+export type LeadKeyList = readonly LeadKey[];
+
+export interface MergeResult {
+  winnerId: number;
+  loserIds: number[];
+  lead: LeadView;
+}
+
+// Fields a merge never fills from a loser: the flag follows the winner's address (the
+// invariant), and a reason without the unsubscribe it explains would say something false.
+const NOT_FILLED = new Set([...RULE_FIELDS, 'UnsubscribedReason']);
+
+const failed = (message: string) => new AppError(ErrorCode.LEAD_SYNC_FAILED, message);
+
+function empty(v: unknown): boolean {
+  return v === null || v === undefined || v === '';
+}
+
+/**
+ * mergeLeads: the winner keeps its id and address; its empty fields take the first value the
+ * losers (in the order given) have; the losers are deleted (their addresses' master statuses
+ * stay, as with any delete) and their history moves to the winner, which logs Merge Leads.
+ * Every address involved is locked, in the global order, before anything is read for writing.
+ */
+export class LeadMergeService {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly leads: LeadService,
+    private readonly catalogue: FieldCatalogue,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async merge(
+    winnerKeys: LeadKeyList,
+    loserKeyLists: readonly LeadKeyList[],
+    path: ChangePath,
+  ): Promise<MergeResult> {
+    if (winnerKeys.length === 0)
+      throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'winningLeadKeyList is empty');
+    if (loserKeyLists.length === 0 || loserKeyLists.some((l) => l.length === 0))
+      throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'losingLeadKeyLists needs a key per lead');
+    return this.uow.write(async (repos) => {
+      const found = await this.resolve(repos, winnerKeys, 'winning');
+      const losersFound: LeadRecord[] = [];
+      for (const [i, keys] of loserKeyLists.entries()) {
+        const loser = await this.resolve(repos, keys, `losing #${i + 1}`);
+        if (loser.id === found.id) throw failed(`Lead ${loser.id} cannot lose a merge to itself`);
+        if (!losersFound.some((l) => l.id === loser.id)) losersFound.push(loser);
+      }
+      // Lock every address, then read each person again under its row lock: someone whose
+      // address moved in between means starting over, never locking out of order.
+      const all = [found, ...losersFound];
+      await repos.lockEmailKeys(all.map((l) => l.emailKey));
+      const locked: LeadRecord[] = [];
+      for (const l of all) {
+        const current = await repos.leads.findById(l.id, true);
+        if (!current) throw new AppError(ErrorCode.LEAD_NOT_FOUND, `Lead ${l.id} not found`);
+        if (current.emailKey !== l.emailKey) throw new RetryTransaction();
+        locked.push(current);
+      }
+      const [winner, ...losers] = locked as [LeadRecord, ...LeadRecord[]];
+      const loserIds = losers.map((l) => l.id);
+
+      const input = this.fill(winner, losers);
+      // Losers first: a foreign id passes to the winner only once its holder is gone.
+      await repos.leads.deleteByIds(loserIds);
+      await repos.activities.reassign(loserIds, winner.id);
+      const after = await this.leads.applyWithin(repos, winner, input, path);
+      await repos.activities.insert([
+        {
+          leadId: winner.id,
+          activityType: 'Merge Leads',
+          createdAt: this.now(),
+          reason: path.reason,
+          source: path.source,
+          extra: [
+            ['Merge Ids', loserIds.join(',')],
+            ['Merged in Sales', 'false'],
+          ],
+        },
+      ]);
+      return { winnerId: winner.id, loserIds, lead: this.leads.view(after) };
+    });
+  }
+
+  private async resolve(
+    repos: Repositories,
+    keys: LeadKeyList,
+    which: string,
+  ): Promise<LeadRecord> {
+    let lead: LeadRecord | undefined;
+    for (const key of keys) {
+      const matches = await this.leads.findWithin(repos, key);
+      if (matches.length === 0)
+        throw new AppError(
+          ErrorCode.LEAD_NOT_FOUND,
+          `No lead found for the ${which} key ${key.keyType} ${key.keyValue.slice(0, 64)}`,
+        );
+      if (matches.length > 1)
+        throw failed(
+          `The ${which} key ${key.keyType} ${key.keyValue.slice(0, 64)} matches ${matches.length} leads`,
+        );
+      if (lead && lead.id !== matches[0]!.id)
+        throw failed(`The keys of the ${which} key list name different leads`);
+      lead = matches[0]!;
+    }
+    return lead!;
+  }
+
+  /** The winner's empty fields, filled from the losers in order; its flag never lost. */
+  private fill(winner: LeadRecord, losers: readonly LeadRecord[]): LeadInput {
+    const attributes: Array<{ name: string; value: string | null }> = [];
+    for (const field of this.catalogue.all()) {
+      if (NOT_FILLED.has(field.name)) continue;
+      const valueOf = (l: LeadRecord) =>
+        field.column ? l.columns[field.column] : l.custom[field.name];
+      if (!empty(valueOf(winner))) continue;
+      const donor = losers.find((l) => !empty(valueOf(l)));
+      if (donor)
+        attributes.push({ name: field.name, value: FieldCatalogue.format(valueOf(donor)!) });
+    }
+    const input: LeadInput = { attributes };
+    if (winner.emailKey === null) {
+      // No address of its own: it takes the first loser's (and with it that address's status).
+      const donor = losers.find((l) => l.email !== null);
+      if (donor) input.email = donor.email;
+      // Still none: an opt-out of a loser is carried, never dropped.
+      else if (!winner.unsubscribed && losers.some((l) => l.unsubscribed))
+        attributes.push({ name: 'Unsubscribed', value: 'true' });
+    }
+    if (winner.foreignSysPersonId === null) {
+      const donor = losers.find((l) => l.foreignSysPersonId !== null);
+      if (donor) {
+        input.foreignSysPersonId = donor.foreignSysPersonId!;
+        if (donor.foreignSysType)
+          input.foreignSysType = donor.foreignSysType as LeadInput['foreignSysType'];
+      }
+    }
+    return input;
+  }
+}

@@ -1,0 +1,69 @@
+<?php
+/**
+ * How PHP client classes written years ago against the vendor's API use it: a SoapClient on
+ * the ?WSDL, every attribute value cast with settype() by its attrType (types PHP has no name
+ * for stay strings), and vendor operations the service does not serve called all the same.
+ *
+ *   php php_legacy_client.php WSDL_URL USER_ID ENCRYPTION_KEY
+ *
+ * Prints one JSON line: what a subscribed and an unsubscribed lead read as after the cast, and
+ * the fault an unserved operation raised.
+ */
+
+require_once __DIR__ . '/../../../examples/php/mktows_client.php';
+
+set_error_handler(function (int $severity, string $message, string $file, int $line): bool {
+    throw new ErrorException($message, 0, $severity, $file, $line);
+});
+
+[$script, $wsdlUrl, $userId, $key] = $argv;
+$client = mktows_client($wsdlUrl);
+$call = function (string $operation, array $params) use ($client, $userId, $key) {
+    $client->__setSoapHeaders([mktows_authentication($userId, $key)]);
+    return $client->__soapCall($operation, [$params]);
+};
+
+/** The lead's attributes as the old client classes kept them: cast by attrType. */
+function typed(object $lead): array
+{
+    $out = [];
+    foreach ($lead->leadAttributeList->attribute ?? [] as $attribute) {
+        $value = $attribute->attrValue;
+        $type = $attribute->attrType ?? 'string';
+        settype($value, in_array($type, ['boolean', 'integer', 'float', 'string'], true) ? $type : 'string');
+        $out[$attribute->attrName] = $value;
+    }
+    return $out;
+}
+
+$read = function (string $email, string $unsubscribed) use ($call): array {
+    $call('syncLead', [
+        'leadRecord' => [
+            'Email' => $email,
+            'leadAttributeList' => ['attribute' => [
+                ['attrName' => 'Unsubscribed', 'attrType' => 'boolean', 'attrValue' => $unsubscribed],
+                ['attrName' => 'LeadScore', 'attrType' => 'integer', 'attrValue' => '42'],
+            ]],
+        ],
+        'returnLead' => false,
+    ]);
+    $found = $call('getLead', ['leadKey' => ['keyType' => 'EMAIL', 'keyValue' => $email]]);
+    return typed($found->result->leadRecordList->leadRecord[0]);
+};
+
+$subscribed = $read('php-cast-sub@example.com', 'false');
+$unsubscribed = $read('php-cast-unsub@example.com', 'true');
+
+$fault = null;
+try {
+    $call('getCampaignsForSource', ['source' => 'MKTOWS', 'name' => 'Welcome']);
+} catch (SoapFault $f) {
+    $fault = ['code' => mktows_fault_code($f), 'message' => (string) $f->detail->serviceException->message];
+}
+
+echo json_encode([
+    'functions' => count($client->__getFunctions()),
+    'subscribed' => ['Unsubscribed' => $subscribed['Unsubscribed'], 'LeadScore' => $subscribed['LeadScore']],
+    'unsubscribed' => ['Unsubscribed' => $unsubscribed['Unsubscribed']],
+    'unserved' => $fault,
+]), "\n";

@@ -1,0 +1,129 @@
+import { expect } from 'chai';
+import { testEngines } from '../support/database.js';
+import { validateBodyChild } from '../support/schema.js';
+import {
+  envelope,
+  faultCode,
+  postXml,
+  startTestService,
+  type TestService,
+} from '../support/service.js';
+import { VENDOR_OPERATIONS } from './vendor-contract.js';
+
+const MKTOWS = 'http://www.marketo.com/mktows/';
+const SERVED = new Set([
+  'getLead',
+  'syncLead',
+  'syncMultipleLeads',
+  'getMultipleLeads',
+  'getLeadActivity',
+  'getLeadChanges',
+  'mergeLeads',
+  'describeMObject',
+]);
+
+/** The attributes of the first leadRecord in a response, in wire order. */
+function attributes(body: string): Array<{ name: string; type: string; value: string }> {
+  const record = /<leadRecord>([\s\S]*?)<\/leadRecord>/.exec(body)?.[1] ?? '';
+  return [
+    ...record.matchAll(
+      /<attribute><attrName>([^<]*)<\/attrName><attrType>([^<]*)<\/attrType><attrValue>([^<]*)<\/attrValue><\/attribute>/g,
+    ),
+  ].map((m) => ({ name: m[1]!, type: m[2]!, value: m[3]! }));
+}
+
+for (const engine of testEngines()) {
+  describe(`legacy fidelity on the wire (${engine.name})`, function () {
+    this.timeout(30000);
+    let service: TestService;
+    const call = (body: string, action?: string) =>
+      postXml(service.url, envelope(body), action ? { soapAction: action } : {});
+
+    before(async () => {
+      service = await startTestService(engine);
+    });
+    after(() => service?.stop());
+
+    for (const op of VENDOR_OPERATIONS.filter((o) => !SERVED.has(o.operation))) {
+      it(`${op.operation} answers 20019 naming it, by its body and by its SOAPAction`, async () => {
+        const byBody = await call(`<ns1:${op.input}/>`);
+        expect(byBody.status).to.equal(500);
+        expect(faultCode(byBody.body)).to.equal(20019);
+        expect(byBody.body).to.include(`${op.operation} is not served by this service (20019)`);
+        // A client whose stub sends the unserved action (whatever the body) hears the same.
+        const byAction = await call(
+          '<ns1:paramsGetLead><leadKey><keyType>IDNUM</keyType><keyValue>1</keyValue></leadKey></ns1:paramsGetLead>',
+          `"${MKTOWS}${op.operation}"`,
+        );
+        expect(faultCode(byAction.body)).to.equal(20019);
+        expect(byAction.body).to.include(`${op.operation} is not served by this service`);
+      });
+    }
+
+    it('writes booleans as 1/0, the vendor attrType of each field, attributes ordered by name', async () => {
+      const r = await call(
+        '<ns1:paramsSyncLead><leadRecord><Email>wire@example.com</Email><leadAttributeList>' +
+          '<attribute><attrName>Website</attrName><attrValue>https://example.com</attrValue></attribute>' +
+          '<attribute><attrName>Phone</attrName><attrValue>+1 555 0100</attrValue></attribute>' +
+          '<attribute><attrName>AnnualRevenue</attrName><attrValue>1200.5</attrValue></attribute>' +
+          '<attribute><attrName>DoNotCall</attrName><attrValue>TRUE</attrValue></attribute>' +
+          '<attribute><attrName>address</attrName><attrValue>1 Main St</attrValue></attribute>' +
+          '<attribute><attrName>Unsubscribed</attrName><attrValue>False</attrValue></attribute>' +
+          '</leadAttributeList></leadRecord><returnLead>true</returnLead></ns1:paramsSyncLead>',
+      );
+      expect(r.status, r.body).to.equal(200);
+      validateBodyChild(r.body);
+      expect(attributes(r.body)).to.deep.equal([
+        { name: 'Address', type: 'text', value: '1 Main St' },
+        { name: 'AnnualRevenue', type: 'currency', value: '1200.5' },
+        { name: 'DoNotCall', type: 'boolean', value: '1' },
+        { name: 'Phone', type: 'phone', value: '+1 555 0100' },
+        { name: 'Unsubscribed', type: 'boolean', value: '0' },
+        { name: 'Website', type: 'url', value: 'https://example.com' },
+      ]);
+    });
+
+    it('matches member names of leadRecord and leadKey case-insensitively', async () => {
+      const created = await call(
+        '<ns1:paramsSyncLead><leadRecord><email>case@example.com</email>' +
+          '<foreignSysPersonId>CASE-1</foreignSysPersonId></leadRecord>' +
+          '<returnLead>false</returnLead></ns1:paramsSyncLead>',
+      );
+      expect(created.status, created.body).to.equal(200);
+      expect(created.body).to.include('<status>CREATED</status>');
+      const read = await call(
+        '<ns1:paramsGetLead><leadKey><KeyType>SFDCLEADID</KeyType><KEYVALUE>CASE-1</KEYVALUE></leadKey></ns1:paramsGetLead>',
+      );
+      expect(read.status, read.body).to.equal(200);
+      expect(read.body).to.include('<Email>case@example.com</Email>');
+      expect(read.body).to.include('<ForeignSysPersonId>CASE-1</ForeignSysPersonId>');
+    });
+
+    it('an Email key with a different Email attribute changes the address, never a silent UPDATED', async () => {
+      await call(
+        '<ns1:paramsSyncLead><leadRecord><Email>py-old@example.com</Email></leadRecord>' +
+          '<returnLead>false</returnLead></ns1:paramsSyncLead>',
+      );
+      const r = await call(
+        '<ns1:paramsSyncLead><leadRecord><Email>py-old@example.com</Email><leadAttributeList>' +
+          '<attribute><attrName>Email</attrName><attrValue>py-new@example.com</attrValue></attribute>' +
+          '</leadAttributeList></leadRecord><returnLead>true</returnLead></ns1:paramsSyncLead>',
+      );
+      expect(r.status, r.body).to.equal(200);
+      expect(r.body).to.include('<status>UPDATED</status>');
+      expect(r.body).to.include('<Email>py-new@example.com</Email>');
+      const old = await call(
+        '<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>py-old@example.com</keyValue></leadKey></ns1:paramsGetLead>',
+      );
+      expect(faultCode(old.body)).to.equal(20103);
+    });
+
+    it('refuses an element the schema does not know, naming it', async () => {
+      const r = await call(
+        '<ns1:paramsGetLead><leadKey><keyType>IDNUM</keyType><keyValue>1</keyValue><color>red</color></leadKey></ns1:paramsGetLead>',
+      );
+      expect(faultCode(r.body)).to.equal(20012);
+      expect(r.body).to.include('Unknown element color: paramsGetLead takes only the elements');
+    });
+  });
+}

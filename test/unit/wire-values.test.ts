@@ -1,0 +1,81 @@
+import { expect } from 'chai';
+import { FieldCatalogue } from '../../src/domain/field-catalogue.js';
+import { describeLeadRecord } from '../../src/soap/describe.mapper.js';
+import { fromLeadView, toKeyList, toLeadInput } from '../../src/soap/lead-record.mapper.js';
+import { bool, member } from '../../src/soap/values.js';
+import { AppError } from '../../src/errors.js';
+
+describe('wire values as the vendor sent them', () => {
+  it('reads booleans true/false/1/0 in any case, and refuses anything else', () => {
+    for (const t of ['true', 'TRUE', 'True', '1', ' true ']) expect(bool(t, 'b')).to.equal(true);
+    for (const f of ['false', 'FALSE', 'False', '0']) expect(bool(f, 'b')).to.equal(false);
+    for (const bad of ['yes', '', 'tru']) expect(() => bool(bad, 'b')).to.throw(AppError);
+  });
+
+  it('finds members case-insensitively, the exact spelling first', () => {
+    expect(member({ foreignSysPersonId: 'x' }, 'ForeignSysPersonId')).to.equal('x');
+    expect(member({ Email: 'a', email: 'b' }, 'Email')).to.equal('a');
+    expect(member({ attributes: { type: 'x' } }, 'Attributes')).to.equal(undefined);
+    expect(toLeadInput({ EMAIL: 'a@example.com', id: '7' })).to.include({
+      email: 'a@example.com',
+      id: 7,
+    });
+  });
+
+  it('writes boolean attributes as 1/0 and orders attributes by name, any case', () => {
+    const record = fromLeadView({
+      id: 1,
+      email: 'a@example.com',
+      foreignSysPersonId: null,
+      foreignSysType: null,
+      partition: 'Default',
+      unsubscribed: false,
+      createdAt: new Date(0),
+      updatedAt: new Date(0),
+      attributes: [
+        { name: 'Unsubscribed', type: 'boolean', value: 'false' },
+        { name: 'DoNotCall', type: 'boolean', value: 'true' },
+        { name: 'city', type: 'string', value: 'Oslo' },
+        { name: 'Address', type: 'text', value: '1 Main St' },
+      ],
+    });
+    const list = (record.leadAttributeList as { attribute: Array<Record<string, string>> })
+      .attribute;
+    expect(list.map((a) => `${a.attrName}:${a.attrType}:${a.attrValue}`)).to.deep.equal([
+      'Address:text:1 Main St',
+      'city:string:Oslo',
+      'DoNotCall:boolean:1',
+      'Unsubscribed:boolean:0',
+    ]);
+  });
+
+  it('reads a merge key list as lead keys', () => {
+    expect(
+      toKeyList({ attribute: [{ attrName: 'IDNUM', attrValue: '2' }] }, 'winningLeadKeyList'),
+    ).to.deep.equal([{ keyType: 'IDNUM', keyValue: '2' }]);
+    expect(() => toKeyList({}, 'winningLeadKeyList')).to.throw(AppError);
+    expect(() =>
+      toKeyList({ attribute: [{ attrName: 'NOPE', attrValue: '2' }] }, 'winningLeadKeyList'),
+    ).to.throw(AppError);
+  });
+
+  it('describes LeadRecord with standard and custom fields in the vendor vocabulary', () => {
+    const meta = describeLeadRecord(new FieldCatalogue([{ name: 'Segment', type: 'string' }])) as {
+      name: string;
+      fieldList: { field: Array<Record<string, unknown>> };
+    };
+    expect(meta.name).to.equal('LeadRecord');
+    const byName = new Map(meta.fieldList.field.map((f) => [f.name, f]));
+    expect(byName.get('Id')).to.include({
+      dataType: 'integer',
+      isPrimaryKey: true,
+      isReadonly: true,
+    });
+    expect(byName.get('Email')).to.include({ dataType: 'email', isCustom: false });
+    expect(byName.get('Phone')).to.include({ dataType: 'phone', size: 255 });
+    expect(byName.get('Website')).to.include({ dataType: 'url' });
+    expect(byName.get('AnnualRevenue')).to.include({ dataType: 'currency', size: null });
+    expect(byName.get('Unsubscribed')).to.include({ dataType: 'boolean' });
+    expect(byName.get('Segment')).to.include({ dataType: 'string', isCustom: true });
+  });
+});
