@@ -12,6 +12,8 @@ import type { Services } from './domain/services.js';
 import type { UserService } from './domain/user.service.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { LinkTokens } from './one-click/link-token.js';
+import { createOneClickRouter } from './one-click/router.js';
 import { createSalesforceOutboundEndpoint, OUTBOUND_PATH } from './salesforce/outbound.endpoint.js';
 import { Authenticator } from './soap/auth.js';
 import { CallLimits } from './soap/call-limits.js';
@@ -33,6 +35,8 @@ export interface AppDeps {
   users: UserService;
   logger: Logger;
   metrics: Metrics;
+  /** Unsubscribe-link tokens; null when UNSUBSCRIBE_LINK_SECRET is not set. */
+  linkTokens?: LinkTokens | null;
 }
 
 export async function createApp({
@@ -42,6 +46,7 @@ export async function createApp({
   users,
   logger,
   metrics,
+  linkTokens = null,
 }: AppDeps): Promise<Express> {
   const app = express();
   app.disable('x-powered-by');
@@ -115,6 +120,20 @@ export async function createApp({
       services,
       logger,
       loginMaxFailures: config.adminLoginMaxFailures,
+    }),
+  );
+  app.use(
+    '/u',
+    createOneClickRouter({
+      links: services.links,
+      tokens: linkTokens,
+      undoMinutes: config.unsubscribeUndoMinutes,
+      rateLimit: config.unsubscribeRateLimit,
+      maxBodyBytes: config.unsubscribeMaxBodyBytes,
+      bodyTimeoutMs: config.bodyTimeoutMs,
+      branding: { senderName: config.unsubscribeSenderName, logoUrl: config.unsubscribeLogoUrl },
+      logger,
+      metrics,
     }),
   );
   app.use((_req, res) => {

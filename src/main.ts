@@ -8,6 +8,7 @@ import { createServices, type Services } from './domain/services.js';
 import { UserService } from './domain/user.service.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { linkTokensFromConfig } from './one-click/link-token.js';
 
 export interface Running {
   server: Server;
@@ -27,6 +28,7 @@ export async function start(
   config: Config,
   logger: Logger = createLogger(config.logLevel),
 ): Promise<Running> {
+  const linkTokens = linkTokensFromConfig(config);
   const database = openDatabase(config);
   await migrateLatest(database);
   const metrics = new Metrics(database);
@@ -45,7 +47,15 @@ export async function start(
       'ALLOW_ANONYMOUS is on: SOAP calls are accepted WITHOUT authentication. Never use this in production.',
     );
   }
-  const app = await createApp({ config, database, services, users, logger, metrics });
+  const app = await createApp({
+    config,
+    database,
+    services,
+    users,
+    logger,
+    metrics,
+    linkTokens,
+  });
   const server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -11,6 +11,7 @@ import { createServices } from '../domain/services.js';
 import { UserService } from '../domain/user.service.js';
 import { isAppError } from '../errors.js';
 import { formatAddressReport } from './explain.command.js';
+import { LINK_HELP, runLinkCommand } from './link.command.js';
 import { exportSuppressions, importSuppressions } from './suppressions.command.js';
 import { start, type Running } from '../main.js';
 
@@ -30,6 +31,8 @@ Commands:
   explain EMAIL               why an address is (un)subscribed: status, history, people
   verify                      check the durable-unsubscribe invariant; exit 1 on any violation
   config                      list every environment variable, its default and meaning
+  link EMAIL [--list NAME]    print the signed one-click unsubscribe URL of an address
+  headers EMAIL [--list NAME] print its List-Unsubscribe and List-Unsubscribe-Post lines
 
 Run "durable-unsubscribe <command> --help" for a command's help.`,
   serve:
@@ -45,6 +48,8 @@ Run "durable-unsubscribe <command> --help" for a command's help.`,
     'Usage: durable-unsubscribe explain EMAIL\n\nShows the master email status of the address, its full history (when, which path, which\nperson), and every person holding the address in every partition.',
   verify:
     'Usage: durable-unsubscribe verify\n\nChecks that every person with an address agrees with its master email status. Exits 1 and lists violations if any.',
+  link: LINK_HELP,
+  headers: LINK_HELP,
   config:
     'Usage: durable-unsubscribe config\n\nLists every setting: environment variable, default, meaning.',
 };
@@ -98,6 +103,9 @@ async function serve(config: Config): Promise<void> {
     `  SOAP endpoint: ${base}/soap/mktows/2_9`,
     `  WSDL:          ${base}/soap/mktows/2_9?WSDL`,
     `  Operator pages: ${base}/admin/ (operators: "durable-unsubscribe operators add NAME")`,
+    config.unsubscribeLinkSecret
+      ? `  Unsubscribe links: ${base}/u/<token> ("durable-unsubscribe headers EMAIL")`
+      : '  Unsubscribe links: off (set UNSUBSCRIBE_LINK_SECRET to turn them on)',
   ];
   if (running.developmentUser) {
     lines.push(
@@ -133,6 +141,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   switch (command) {
+    case 'link':
+    case 'headers':
+      return runLinkCommand(command, args, config, process.stdout, process.stderr);
     case 'serve':
       await serve(config);
       return -1;

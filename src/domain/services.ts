@@ -5,6 +5,7 @@ import { ActivityService } from './activity.service.js';
 import { DurableStatusService } from './durable-status.service.js';
 import { FieldCatalogue } from './field-catalogue.js';
 import { LeadService } from './lead.service.js';
+import { LinkUnsubscribeService } from './link-unsubscribe.service.js';
 import { SalesforceSyncService } from './salesforce-sync.service.js';
 import { SuppressionService } from './suppression.service.js';
 
@@ -15,6 +16,7 @@ export interface Services {
   activities: ActivityService;
   salesforce: SalesforceSyncService;
   suppressions: SuppressionService;
+  links: LinkUnsubscribeService;
 }
 
 /** The domain services over one database; `now` is injectable so tests can control time. */
@@ -36,5 +38,6 @@ export function createServices(
   const activities = new ActivityService(uow, leads);
   const salesforce = new SalesforceSyncService(uow, leads, catalogue, { now: options.now });
   const suppressions = new SuppressionService(uow, options.now);
-  return { catalogue, leads, durableStatus, activities, salesforce, suppressions };
+  const links = new LinkUnsubscribeService(uow, durableStatus, options.now);
+  return { catalogue, leads, durableStatus, activities, salesforce, suppressions, links };
 }
