@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { LinkTokens } from '../../src/one-click/link-token.js';
+import { KEY_1 } from './support.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(ROOT, 'dist/src/cli/index.js');
+const ENV = {
+  UNSUBSCRIBE_LINK_SECRET: KEY_1.secret,
+  UNSUBSCRIBE_LINK_KEY_ID: KEY_1.id,
+  UNSUBSCRIBE_BASE_URL: 'https://unsub.example.com/',
+  DATA_DIR: ':memory:',
+};
+
+function run(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      args,
+      { env: { PATH: process.env.PATH ?? '', ...env }, cwd: ROOT },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const tokens = new LinkTokens({ current: KEY_1, retired: [] }, 90 * 86400);
+function emailIn(url: string): string | false {
+  const opened = tokens.verify(url.slice(url.lastIndexOf('/') + 1));
+  return opened.ok && opened.link.email;
+}
+
+describe('durable-unsubscribe link and headers', function () {
+  this.timeout(30000);
+
+  it('link prints the signed URL of the address', async () => {
+    const r = await run([BIN, 'link', 'Ann@Example.com', '--list', 'news'], ENV);
+    expect(r.code, r.stderr).to.equal(0);
+    const url = r.stdout.trim();
+    expect(url).to.match(/^https:\/\/unsub\.example\.com\/u\/1\.k1\.[A-Za-z0-9_-]+$/);
+    expect(emailIn(url)).to.equal('Ann@Example.com');
+  });
+
+  it('headers prints the two RFC 8058 lines, ready to paste', async () => {
+    const r = await run([BIN, 'headers', 'ann@example.com'], ENV);
+    expect(r.code, r.stderr).to.equal(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).to.match(/^List-Unsubscribe: <https:\/\/unsub\.example\.com\/u\/[^>]+>$/);
+    expect(lines[1]).to.equal('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
+    expect(lines.slice(2)).to.deep.equal(['']);
+    expect(emailIn(lines[0]!.slice(lines[0]!.indexOf('<') + 1, -1))).to.equal('ann@example.com');
+  });
+
+  it('says what is missing: the secret, the address, a valid address', async () => {
+    const noSecret = await run([BIN, 'link', 'ann@example.com'], { DATA_DIR: ':memory:' });
+    expect(noSecret.code).to.equal(1);
+    expect(noSecret.stderr).to.contain('UNSUBSCRIBE_LINK_SECRET');
+    const noAddress = await run([BIN, 'headers'], ENV);
+    expect(noAddress.code).to.equal(2);
+    expect(noAddress.stderr).to.contain('Usage: durable-unsubscribe link EMAIL');
+    const bad = await run([BIN, 'link', 'not an address'], ENV);
+    expect(bad.code).to.equal(1);
+    expect(bad.stderr.trim()).to.equal('Email is not a valid address');
+    const noBase = await run([BIN, 'link', 'ann@example.com'], {
+      ...ENV,
+      UNSUBSCRIBE_BASE_URL: '',
+      PORT: '9099',
+    });
+    expect(noBase.stdout).to.match(/^http:\/\/localhost:9099\/u\//);
+    expect(noBase.stderr).to.contain('UNSUBSCRIBE_BASE_URL is not set');
+  });
+
+  it('exports the library function as durable-unsubscribe/link', async () => {
+    const script = `import { unsubscribeLink } from 'durable-unsubscribe/link';
+console.log(unsubscribeLink('lib@example.com', { baseUrl: 'https://u.example', key: ${JSON.stringify(KEY_1)} }));`;
+    const r = await run(['--input-type=module', '-e', script], {});
+    expect(r.code, r.stderr).to.equal(0);
+    expect(emailIn(r.stdout.trim())).to.equal('lib@example.com');
+  });
+});
