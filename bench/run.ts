@@ -21,7 +21,6 @@ import {
   spawnService,
   type ServiceProcess,
 } from '../test/support/service-process.js';
-import { LinkTokens } from '../src/one-click/link-token.js';
 import {
   drive,
   median,
@@ -29,6 +28,7 @@ import {
   type LoadFigures,
   type LoadSettings,
 } from './lib/load.js';
+import { ONE_CLICK_BODY, ONE_CLICK_ENV, ONE_CLICK_TYPE, oneClickPaths } from './lib/one-click.js';
 import { startCeiling, type Ceiling } from './lib/processes.js';
 import { renderMarkdown, writeDocs } from './lib/report.js';
 import { addActivities, createPeople, openSeedDatabase, refreshStatistics } from './lib/seed.js';
@@ -43,11 +43,6 @@ import {
   syncLead,
   syncMultipleLeads,
 } from './lib/soap.js';
-
-/** The unsubscribe-link key of the benchmark's service; the bench makes its tokens. */
-const BENCH_LINK_KEY = { id: 'bench', secret: 'benchmark-link-secret-0123456789abcdef' };
-const linkTokens = new LinkTokens({ current: BENCH_LINK_KEY, retired: [] }, 365 * 86400);
-let oneClickRuns = 0;
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -250,10 +245,7 @@ async function runEngine(
       {
         ...db.env,
         LOG_LEVEL: 'warn',
-        // One-click links on; the rate limit counted but never reached from one load generator.
-        UNSUBSCRIBE_LINK_SECRET: BENCH_LINK_KEY.secret,
-        UNSUBSCRIBE_LINK_KEY_ID: BENCH_LINK_KEY.id,
-        UNSUBSCRIBE_RATE_LIMIT: '100000000',
+        ...ONE_CLICK_ENV,
         ...(options.serviceNodeOptions ? { NODE_OPTIONS: options.serviceNodeOptions } : {}),
       },
       { built: !options.fromSource },
@@ -391,16 +383,8 @@ async function runEngine(
         title: 'one-click unsubscribe POST (RFC 8058), a new address each (no person holds it)',
         operation: 'oneClick',
         recordsPerCall: 1,
-        bodies: () => () => 'List-Unsubscribe=One-Click',
-        form: {
-          contentType: 'application/x-www-form-urlencoded',
-          paths: () => {
-            // Every request a real change: an address no run has unsubscribed yet.
-            const run = oneClickRuns++;
-            let i = 0;
-            return () => `/u/${linkTokens.create(`oneclick-${run}-${i++}@bench.example`)}`;
-          },
-        },
+        bodies: () => () => ONE_CLICK_BODY,
+        form: { contentType: ONE_CLICK_TYPE, paths: oneClickPaths },
         check: (b) => expect(b === 'Unsubscribed.\n', 'oneClick', b),
       },
     ];
