@@ -61,13 +61,7 @@ export function maskAddress(email: string): string {
   return `${local.slice(0, shown).join('')}•••@${[...name][0] ?? ''}•••${tld}`;
 }
 
-function body(
-  m: Messages,
-  state: PageState,
-  values: Record<string, string>,
-  token: string,
-  lang: Language,
-) {
+function body(m: Messages, state: PageState, values: Record<string, string>, lang: Language) {
   const text = (template: string) => fill(template, values);
   const address = html`<span class="address">${values.address}</span>`;
   // The address is set apart in bold: split the sentence around it.
@@ -79,7 +73,7 @@ function body(
     case 'confirm':
       return html`<h1>${m.confirmHeading}</h1>
         <p>${withAddress(values.sender ? m.confirmTextFrom : m.confirmText)}</p>
-        <form method="post" action="${token}">
+        <form method="post" action="">
           <input type="hidden" name="List-Unsubscribe" value="One-Click" />
           <input type="hidden" name="via" value="page" />
           <input type="hidden" name="lang" value="${lang}" />
@@ -90,8 +84,8 @@ function body(
         <p>${withAddress(m.doneText)}</p>
         ${
           state.undo
-            ? html`<form method="post" action="${token}/undo">
-                <input type="hidden" name="code" value="${state.undo.code}" />
+            ? html`<form method="post" action="">
+                <input type="hidden" name="resubscribe" value="${state.undo.code}" />
                 <input type="hidden" name="lang" value="${lang}" />
                 <p class="note">
                   ${text(fill(m.undoText, { minutes: String(state.undo.minutes) }))}
@@ -128,8 +122,6 @@ export function renderPage(options: {
   state: PageState;
   lang: Language;
   branding: Branding;
-  /** The token, as the relative action of the page's forms (the page is at /u/<token>). */
-  token: string;
   /** The address, already masked; empty when the link could not be read. */
   maskedAddress: string;
 }): string {
@@ -157,7 +149,7 @@ export function renderPage(options: {
         </style>
       </head>
       <body>
-        <main>${brand} ${body(m, options.state, values, options.token, options.lang)}</main>
+        <main>${brand} ${body(m, options.state, values, options.lang)}</main>
       </body>
     </html> `.value;
 }

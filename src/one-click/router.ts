@@ -1,9 +1,11 @@
 /**
  * The unsubscribe-link entry point, mounted at /u:
- *   POST /u/<token>       RFC 8058 one-click (body List-Unsubscribe=One-Click) and the page's button
- *   GET  /u/<token>       the page: which address, a button; never changes anything
- *   POST /u/<token>/undo  the page's "resubscribe", with the proof only the page's own
- *                         unsubscribe was given, within UNSUBSCRIBE_UNDO_MINUTES
+ *   POST /u/<token>  body List-Unsubscribe=One-Click: RFC 8058 one-click, or the page's button
+ *                    (with via=page); body resubscribe=<proof>: the page's "resubscribe",
+ *                    with the proof only the page's own unsubscribe was given, within
+ *                    UNSUBSCRIBE_UNDO_MINUTES
+ *   GET  /u/<token>  the page: which address, a button; never changes anything
+ * The page's forms post to their own URL (action ""), so a prefix a proxy adds is kept.
  * The token is checked from the URL before a byte of body is read.
  */
 import express, { type Request, type Response, type Router } from 'express';
@@ -87,7 +89,6 @@ export function createOneClickRouter(options: OneClickOptions): Router {
     status: number,
     state: PageState,
     lang: Language,
-    token: string,
     address = '',
   ) => {
     common(res);
@@ -95,7 +96,7 @@ export function createOneClickRouter(options: OneClickOptions): Router {
       .status(status)
       .set('Content-Security-Policy', policy)
       .type('text/html; charset=utf-8')
-      .send(renderPage({ state, lang, branding: options.branding, token, maskedAddress: address }));
+      .send(renderPage({ state, lang, branding: options.branding, maskedAddress: address }));
   };
   const sendText = (res: Response, status: number, text: string) => {
     common(res);
@@ -162,11 +163,11 @@ export function createOneClickRouter(options: OneClickOptions): Router {
     return new Refusal(500, 'internal', { kind: 'error' });
   };
 
-  const refuse = (req: Request, res: Response, refusal: Refusal, page: boolean, lang: Language) => {
+  const refuse = (res: Response, refusal: Refusal, page: boolean, lang: Language) => {
     metrics.linkRefusals.inc({ reason: refusal.reason });
     if (refusal.closeConnection) res.set('Connection', 'close');
     if (refusal.status === 429 || refusal.status === 503) res.set('Retry-After', '60');
-    if (page) sendPage(res, refusal.status, refusal.page, lang, String(req.params.token));
+    if (page) sendPage(res, refusal.status, refusal.page, lang);
     else sendText(res, refusal.status, refusalText(refusal));
   };
 
@@ -181,13 +182,64 @@ export function createOneClickRouter(options: OneClickOptions): Router {
         200,
         { kind: state.unsubscribed ? 'already' : 'confirm' },
         lang,
-        req.params.token,
         maskAddress(link.email),
       );
     } catch (error) {
-      refuse(req, res, fromDomain(error), true, lang);
+      refuse(res, fromDomain(error), true, lang);
     }
   });
+
+  /** The one-click POST (a mailbox provider's, or the page's button with via=page). */
+  const unsubscribe = async (link: LinkContent, page: boolean, lang: Language, res: Response) => {
+    const result = await links.unsubscribe(subjectOf(link));
+    metrics.linkUnsubscribes.inc({ outcome: result.changed ? 'accepted' : 'unchanged' });
+    if (result.changed) {
+      logger.info(
+        {
+          event: 'link_unsubscribe',
+          link: link.linkId,
+          keyId: link.keyId,
+          list: link.list,
+          people: result.people,
+          via: page ? 'page' : 'one-click',
+        },
+        'address unsubscribed through a link',
+      );
+    }
+    if (!page) return sendText(res, 200, 'Unsubscribed.');
+    // The proof of this very change, shown to whoever made it and to no one else.
+    const undo =
+      result.changed && undoWindowMs > 0 && tokens
+        ? { code: tokens.undoCode(link.linkId, result.changedAt), minutes: options.undoMinutes }
+        : null;
+    sendPage(
+      res,
+      200,
+      result.changed ? { kind: 'done', undo } : { kind: 'already' },
+      lang,
+      maskAddress(link.email),
+    );
+  };
+
+  /** The page's "resubscribe": only with the proof of this link's own, latest unsubscribe. */
+  const resubscribe = async (link: LinkContent, code: string, lang: Language, res: Response) => {
+    if (undoWindowMs === 0) throw new Refusal(403, 'undo_off', { kind: 'undoRefused' });
+    const { outcome, people } = await links.resubscribe(
+      subjectOf(link),
+      undoWindowMs,
+      (changedAt) => tokens!.checkUndoCode(link.linkId, changedAt, code),
+    );
+    if (outcome !== 'resubscribed' && outcome !== 'already_subscribed')
+      throw new Refusal(403, `undo_${outcome}`, { kind: 'undoRefused' });
+    if (outcome === 'resubscribed') {
+      metrics.linkUnsubscribes.inc({ outcome: 'resubscribed' });
+      logger.info(
+        { event: 'link_resubscribe', link: link.linkId, keyId: link.keyId, people },
+        'address resubscribed by its owner on the unsubscribe page',
+      );
+    }
+    sendPage(res, 200, { kind: 'resubscribed' }, lang, maskAddress(link.email));
+  };
 
   router.post('/:token', async (req, res) => {
     let lang = chooseLanguage(queryLang(req), req.get('accept-language'));
@@ -195,68 +247,16 @@ export function createOneClickRouter(options: OneClickOptions): Router {
     try {
       const link = admit(req);
       const fields = await readForm(req);
-      page = fields.get('via') === 'page';
       lang = chooseLanguage(queryLang(req) ?? fields.get('lang'), req.get('accept-language'));
-      if (fields.get('List-Unsubscribe') !== 'One-Click')
-        throw new Refusal(400, 'bad_body', { kind: 'invalid' });
-      const result = await links.unsubscribe(subjectOf(link));
-      metrics.linkUnsubscribes.inc({ outcome: result.changed ? 'accepted' : 'unchanged' });
-      if (result.changed) {
-        logger.info(
-          {
-            event: 'link_unsubscribe',
-            link: link.linkId,
-            keyId: link.keyId,
-            list: link.list,
-            people: result.people,
-            via: page ? 'page' : 'one-click',
-          },
-          'address unsubscribed through a link',
-        );
-      }
-      if (!page) return sendText(res, 200, 'Unsubscribed.');
-      const undo =
-        result.changed && undoWindowMs > 0 && tokens
-          ? { code: tokens.undoCode(link.linkId, result.changedAt), minutes: options.undoMinutes }
-          : null;
-      sendPage(
-        res,
-        200,
-        result.changed ? { kind: 'done', undo } : { kind: 'already' },
-        lang,
-        req.params.token,
-        maskAddress(link.email),
-      );
+      if (fields.get('List-Unsubscribe') === 'One-Click') {
+        page = fields.get('via') === 'page';
+        await unsubscribe(link, page, lang, res);
+      } else if (fields.has('resubscribe')) {
+        page = true;
+        await resubscribe(link, fields.get('resubscribe')!, lang, res);
+      } else throw new Refusal(400, 'bad_body', { kind: 'invalid' });
     } catch (error) {
-      refuse(req, res, fromDomain(error), page, lang);
-    }
-  });
-
-  router.post('/:token/undo', async (req, res) => {
-    let lang = chooseLanguage(queryLang(req), req.get('accept-language'));
-    try {
-      const link = admit(req);
-      const fields = await readForm(req);
-      lang = chooseLanguage(queryLang(req) ?? fields.get('lang'), req.get('accept-language'));
-      const code = fields.get('code') ?? '';
-      if (undoWindowMs === 0) throw new Refusal(403, 'undo_off', { kind: 'undoRefused' });
-      const { outcome, people } = await links.resubscribe(
-        subjectOf(link),
-        undoWindowMs,
-        (changedAt) => tokens!.checkUndoCode(link.linkId, changedAt, code),
-      );
-      if (outcome !== 'resubscribed' && outcome !== 'already_subscribed')
-        throw new Refusal(403, `undo_${outcome}`, { kind: 'undoRefused' });
-      if (outcome === 'resubscribed') {
-        metrics.linkUnsubscribes.inc({ outcome: 'resubscribed' });
-        logger.info(
-          { event: 'link_resubscribe', link: link.linkId, keyId: link.keyId, people },
-          'address resubscribed by its owner on the unsubscribe page',
-        );
-      }
-      sendPage(res, 200, { kind: 'resubscribed' }, lang, req.params.token, maskAddress(link.email));
-    } catch (error) {
-      refuse(req, res, fromDomain(error), true, lang);
+      refuse(res, fromDomain(error), page, lang);
     }
   });
 

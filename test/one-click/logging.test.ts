@@ -38,8 +38,8 @@ describe('one-click logging', () => {
     await oneClick(`${url}x`); // refused: counted in metrics, not logged per request
     const other = `http://127.0.0.1:${running.port}/u/${tokens.create('other@example.com')}`;
     const page = await postForm(other, { 'List-Unsubscribe': 'One-Click', via: 'page' });
-    const code = /name="code" value="([^"]+)"/.exec(page.body)![1]!;
-    expect((await postForm(`${other}/undo`, { code })).status).to.equal(200);
+    const code = /name="resubscribe" value="([^"]+)"/.exec(page.body)![1]!;
+    expect((await postForm(other, { resubscribe: code })).status).to.equal(200);
     const logged = lines.slice(before).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(logged.map((l) => l.event)).to.deep.equal([
       'link_unsubscribe',

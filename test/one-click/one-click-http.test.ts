@@ -252,21 +252,19 @@ for (const engine of testEngines()) {
       expect(done.status).to.equal(200);
       expect(done.body).to.contain('Vous êtes désinscrit').and.contain('me réinscrire');
       expect(await flagsOf(svc.services, 'hal@example.com')).to.deep.equal([true, true]);
-      const code = /name="code" value="([^"]+)"/.exec(done.body)![1]!;
+      const code = /name="resubscribe" value="([^"]+)"/.exec(done.body)![1]!;
       // A wrong proof, or none, changes nothing.
       expect(
-        (
-          await postForm(`${url}/undo`, {
-            code: code.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')),
-          })
-        ).status,
+        (await postForm(url, { resubscribe: code.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')) }))
+          .status,
       ).to.equal(403);
-      expect((await postForm(`${url}/undo`, {})).status).to.equal(403);
+      expect((await postForm(url, { resubscribe: '' })).status).to.equal(403);
+      expect((await postForm(url, {})).status).to.equal(400);
       expect(await flagsOf(svc.services, 'hal@example.com')).to.deep.equal([true, true]);
       // Another link of the same address cannot use the proof.
       const other = svc.linkUrl('hal@example.com', { list: 'other' });
-      expect((await postForm(`${other}/undo`, { code })).status).to.equal(403);
-      const undone = await postForm(`${url}/undo`, { code, lang: 'en' });
+      expect((await postForm(other, { resubscribe: code })).status).to.equal(403);
+      const undone = await postForm(url, { resubscribe: code, lang: 'en' });
       expect(undone.status).to.equal(200);
       expect(undone.body).to.contain('You are subscribed again');
       expect(await flagsOf(svc.services, 'hal@example.com')).to.deep.equal([false, false]);
@@ -278,7 +276,7 @@ for (const engine of testEngines()) {
       expect(history[1]!.source).to.equal(history[0]!.source);
       // The proof was for that change only: unsubscribing again by one-click cannot be undone with it.
       expectTinyOneClickAnswer(await oneClick(url));
-      expect((await postForm(`${url}/undo`, { code })).status).to.equal(403);
+      expect((await postForm(url, { resubscribe: code })).status).to.equal(403);
       expect(await flagsOf(svc.services, 'hal@example.com')).to.deep.equal([true, true]);
     });
 
@@ -288,7 +286,7 @@ for (const engine of testEngines()) {
       const url = svc.linkUrl('ivy@example.com');
       const page = await postForm(url, { 'List-Unsubscribe': 'One-Click', via: 'page' });
       expect(page.status).to.equal(200);
-      expect(page.body).to.contain('is unsubscribed').and.not.to.contain('name="code"');
+      expect(page.body).to.contain('is unsubscribed').and.not.to.contain('name="resubscribe"');
       expect((await get(url)).body)
         .to.contain('is unsubscribed')
         .and.not.to.contain('<form');
@@ -297,9 +295,9 @@ for (const engine of testEngines()) {
       const jo = svc.linkUrl('jo@example.com');
       expectTinyOneClickAnswer(await oneClick(jo));
       const after = await postForm(jo, { 'List-Unsubscribe': 'One-Click', via: 'page' });
-      expect(after.body).not.to.contain('name="code"');
+      expect(after.body).not.to.contain('name="resubscribe"');
       const forged = svc.tokens.undoCode('0000000000000000', 0);
-      expect((await postForm(`${jo}/undo`, { code: forged })).status).to.equal(403);
+      expect((await postForm(jo, { resubscribe: forged })).status).to.equal(403);
       expect(await flagsOf(svc.services, 'ivy@example.com')).to.deep.equal([true, true]);
       expect(await flagsOf(svc.services, 'jo@example.com')).to.deep.equal([true, true]);
     });
@@ -345,7 +343,9 @@ for (const engine of testEngines()) {
           'img-src https://cdn.example.com',
         );
         const done = await postForm(url, { 'List-Unsubscribe': 'One-Click', via: 'page' });
-        expect(done.body).to.contain('You are unsubscribed').and.not.to.contain('name="code"');
+        expect(done.body)
+          .to.contain('You are unsubscribed')
+          .and.not.to.contain('name="resubscribe"');
       } finally {
         await branded.stop();
       }
