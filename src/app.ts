@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express, { type Express } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { createAdminRouter } from './admin/router.js';
 import type { Config } from './config.js';
 import type { Database } from './data-access/database.js';
@@ -138,6 +138,18 @@ export async function createApp({
   );
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('Not found\n');
+  });
+  // Express's own error page carries a stack trace: a request it cannot route (a broken
+  // percent-escape in the path…) gets a plain answer instead.
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const status = (error as { status?: unknown } | null)?.status;
+    const client = typeof status === 'number' && status >= 400 && status < 500;
+    if (!client) logger.error({ err: error }, 'request failed outside any handler');
+    if (res.headersSent) return;
+    res
+      .status(client ? status : 500)
+      .type('text/plain')
+      .send(client ? 'Bad request\n' : 'Internal error\n');
   });
   return app;
 }

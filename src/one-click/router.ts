@@ -8,7 +8,7 @@
  * The page's forms post to their own URL (action ""), so a prefix a proxy adds is kept.
  * The token is checked from the URL before a byte of body is read.
  */
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { LinkSubject, LinkUnsubscribeService } from '../domain/link-unsubscribe.service.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -258,6 +258,13 @@ export function createOneClickRouter(options: OneClickOptions): Router {
     } catch (error) {
       refuse(res, fromDomain(error), page, lang);
     }
+  });
+
+  // What Express itself refuses within /u (a broken percent-escape in the token…).
+  router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const lang = chooseLanguage(queryLang(req), req.get('accept-language'));
+    refuse(res, new Refusal(400, 'malformed', { kind: 'invalid' }), wantsPage(req), lang);
   });
 
   return router;
