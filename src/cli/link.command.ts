@@ -33,6 +33,8 @@ export function runLinkCommand(
     err.write(
       `UNSUBSCRIBE_BASE_URL is not set: the link points at http://localhost:${config.port}\n`,
     );
+  else if (!config.unsubscribeBaseUrl.startsWith('https://'))
+    err.write('RFC 8058: mailbox providers use one-click only with an https URL\n');
   const url = linkFor(config, email, list);
   out.write(command === 'link' ? `${url}\n` : listUnsubscribeHeaders(url).replace(/\r\n/g, '\n'));
   return 0;

@@ -73,6 +73,12 @@ describe('durable-unsubscribe link and headers', function () {
     });
     expect(noBase.stdout).to.match(/^http:\/\/localhost:9099\/u\//);
     expect(noBase.stderr).to.contain('UNSUBSCRIBE_BASE_URL is not set');
+    const plain = await run([BIN, 'headers', 'ann@example.com'], {
+      ...ENV,
+      UNSUBSCRIBE_BASE_URL: 'http://unsub.example.com',
+    });
+    expect(plain.code).to.equal(0);
+    expect(plain.stderr).to.contain('https');
   });
 
   it('exports the library function as durable-unsubscribe/link', async () => {
