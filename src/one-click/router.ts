@@ -48,7 +48,7 @@ class Refusal extends Error {
     readonly status: number,
     readonly reason: string,
     readonly page: PageState,
-    /** The body was not read: the connection must not be reused. */
+    /** Refused before the body was read (or while reading it). */
     readonly closeConnection = false,
   ) {
     super(reason);
@@ -165,7 +165,8 @@ export function createOneClickRouter(options: OneClickOptions): Router {
 
   const refuse = (res: Response, refusal: Refusal, page: boolean, lang: Language) => {
     metrics.linkRefusals.inc({ reason: refusal.reason });
-    if (refusal.closeConnection) res.set('Connection', 'close');
+    // A POST whose body was left unread: the connection cannot carry another request.
+    if (refusal.closeConnection && res.req.method === 'POST') res.set('Connection', 'close');
     if (refusal.status === 429 || refusal.status === 503) res.set('Retry-After', '60');
     if (page) sendPage(res, refusal.status, refusal.page, lang);
     else sendText(res, refusal.status, refusalText(refusal));
@@ -173,9 +174,8 @@ export function createOneClickRouter(options: OneClickOptions): Router {
 
   router.get('/:token', async (req, res) => {
     const lang = chooseLanguage(queryLang(req), req.get('accept-language'));
-    let link: LinkContent | undefined;
     try {
-      link = admit(req);
+      const link = admit(req);
       const state = await links.state(subjectOf(link));
       sendPage(
         res,
