@@ -31,7 +31,8 @@ Commands:
   explain EMAIL               why an address is (un)subscribed: status, history, people
   verify                      check the durable-unsubscribe invariant; exit 1 on any violation
   config                      list every environment variable, its default and meaning
-  link EMAIL [--list NAME]    print the signed one-click unsubscribe URL of an address
+  link EMAIL|- [--list NAME]  print the signed one-click unsubscribe URL of an address
+                              (-: addresses from standard input, CSV out)
   headers EMAIL [--list NAME] print its List-Unsubscribe and List-Unsubscribe-Post lines
 
 Run "durable-unsubscribe <command> --help" for a command's help.`,
@@ -143,7 +144,11 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'link':
     case 'headers':
-      return runLinkCommand(command, args, config, process.stdout, process.stderr);
+      return runLinkCommand(command, args, config, {
+        in: process.stdin,
+        out: process.stdout,
+        err: process.stderr,
+      });
     case 'serve':
       await serve(config);
       return -1;

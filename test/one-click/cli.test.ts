@@ -17,15 +17,17 @@ const ENV = {
 function run(
   args: string[],
   env: Record<string, string>,
+  input = '',
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       args,
       { env: { PATH: process.env.PATH ?? '', ...env }, cwd: ROOT },
       (error, stdout, stderr) =>
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
+    child.stdin?.end(input);
   });
 }
 
@@ -54,6 +56,23 @@ describe('durable-unsubscribe link and headers', function () {
     expect(lines[1]).to.equal('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
     expect(lines.slice(2)).to.deep.equal(['']);
     expect(emailIn(lines[0]!.slice(lines[0]!.indexOf('<') + 1, -1))).to.equal('ann@example.com');
+  });
+
+  it('link - turns a list of addresses into CSV for a mail tool that only fills fields', async () => {
+    const r = await run(
+      [BIN, 'link', '-', '--list', 'news'],
+      ENV,
+      'ann@example.com\r\n\nnot an address\n"b,c"@example.com\n',
+    );
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.contain('line 3: Email is not a valid address');
+    const [header, ...rows] = r.stdout.trim().split('\n');
+    expect(header).to.equal('email,unsubscribe_url');
+    expect(rows).to.have.length(2);
+    expect(rows[0]!.startsWith('ann@example.com,https://unsub.example.com/u/')).to.equal(true);
+    expect(emailIn(rows[0]!.split(',')[1]!)).to.equal('ann@example.com');
+    expect(rows[1]!.startsWith('"""b,c""@example.com",https://')).to.equal(true);
+    expect(emailIn(rows[1]!.slice(rows[1]!.lastIndexOf(',') + 1))).to.equal('"b,c"@example.com');
   });
 
   it('says what is missing: the secret, the address, a valid address', async () => {
