@@ -100,6 +100,18 @@ describe('durable-unsubscribe link and headers', function () {
     expect(plain.stderr).to.contain('https');
   });
 
+  it('is listed in the help, and has its own', async () => {
+    const top = await run([BIN, '--help'], ENV);
+    expect(top.stdout)
+      .to.match(/^ {2}link EMAIL/m)
+      .and.match(/^ {2}headers EMAIL/m);
+    for (const command of ['link', 'headers']) {
+      const r = await run([BIN, command, '--help'], ENV);
+      expect(r.code, command).to.equal(0);
+      expect(r.stdout).to.match(/^Usage: durable-unsubscribe link EMAIL/);
+    }
+  });
+
   it('exports the library function as durable-unsubscribe/link', async () => {
     const script = `import { unsubscribeLink } from 'durable-unsubscribe/link';
 console.log(unsubscribeLink('lib@example.com', { baseUrl: 'https://u.example', key: ${JSON.stringify(KEY_1)} }));`;
