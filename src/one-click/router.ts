@@ -159,7 +159,12 @@ export function createOneClickRouter(options: OneClickOptions): Router {
       return new Refusal(400, 'bad_address', { kind: 'invalid' });
     if (error instanceof AppError && error.code === ErrorCode.DATABASE_UNAVAILABLE)
       return new Refusal(503, 'unavailable', { kind: 'error' });
-    logger.error({ err: error }, 'unsubscribe link request failed');
+    // Name and message only: a database error's detail can quote the address.
+    const failure =
+      error instanceof Error
+        ? { type: error.name, message: error.message, code: (error as { code?: unknown }).code }
+        : { type: typeof error };
+    logger.error({ failure }, 'unsubscribe link request failed');
     return new Refusal(500, 'internal', { kind: 'error' });
   };
 
