@@ -320,6 +320,22 @@ for (const engine of testEngines()) {
       }
     });
 
+    it('answers 503 with Retry-After, in plain words, when the database is down', async () => {
+      const svc = await startLinkService(engine);
+      try {
+        await svc.running.database.close();
+        const a = await oneClick(svc.linkUrl('down@example.com'));
+        expect(a.status).to.equal(503);
+        expect(a.headers.get('retry-after')).to.equal('60');
+        expect(a.body).to.equal('Unsubscribe not recorded; try again later.\n');
+        const page = await get(svc.linkUrl('down@example.com'), { 'accept-language': 'fr' });
+        expect(page.status).to.equal(503);
+        expect(page.body).to.contain('Rien n’a été modifié');
+      } finally {
+        await svc.stop();
+      }
+    });
+
     it('answers 404 when no link secret is set, and shows the configured sender', async () => {
       const off = await startLinkService(engine, { unsubscribeLinkSecret: '' });
       try {
