@@ -330,7 +330,7 @@ export const settings = {
     env: 'UNSUBSCRIBE_LINK_SECRET',
     default: '',
     meaning:
-      'Secret of the current unsubscribe-link key (32 or more characters); empty turns /u/ links off. See docs/one-click.md',
+      'Secret of the current unsubscribe-link key (32 or more characters). Empty: SQLite makes one in DATA_DIR; PostgreSQL turns /u/ links off. See docs/one-click.md',
     parse: (raw: string): string => {
       const secret = raw.trim();
       if (secret !== '' && secret.length < 32)

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './data-access/database.js';
+import { embeddedLinkSecret } from './data-access/key-cipher.js';
 import { migrateLatest } from './data-access/migrator.js';
 import { openUserRepository } from './data-access/user.repository.js';
 import { createServices, type Services } from './domain/services.js';
@@ -17,6 +18,8 @@ export interface Running {
   services: Services;
   users: UserService;
   logger: Logger;
+  /** Whether /u/ unsubscribe links are served (a link secret is set or made). */
+  linksOn: boolean;
   /** A user created because none existed: printed once at start-up. */
   developmentUser?: { userId: string; encryptionKey: string };
   /** Graceful stop: no new connections, in-flight calls get up to graceMs, then the pool closes. */
@@ -28,7 +31,7 @@ export async function start(
   config: Config,
   logger: Logger = createLogger(config.logLevel),
 ): Promise<Running> {
-  const linkTokens = linkTokensFromConfig(config);
+  const linkTokens = linkTokensFromConfig(config, () => embeddedLinkSecret(config));
   const database = openDatabase(config);
   await migrateLatest(database);
   const metrics = new Metrics(database);
@@ -73,6 +76,7 @@ export async function start(
     users,
     logger,
     developmentUser,
+    linksOn: linkTokens !== null,
     async close(graceMs = 10000) {
       // Stop accepting, let in-flight calls finish (bounded), then close the pool.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

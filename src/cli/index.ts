@@ -104,7 +104,7 @@ async function serve(config: Config): Promise<void> {
     `  SOAP endpoint: ${base}/soap/mktows/2_9`,
     `  WSDL:          ${base}/soap/mktows/2_9?WSDL`,
     `  Operator pages: ${base}/admin/ (operators: "durable-unsubscribe operators add NAME")`,
-    config.unsubscribeLinkSecret
+    running.linksOn
       ? `  Unsubscribe links: ${base}/u/<token> ("durable-unsubscribe headers EMAIL")`
       : '  Unsubscribe links: off (set UNSUBSCRIBE_LINK_SECRET to turn them on)',
   ];

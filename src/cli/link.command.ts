@@ -1,6 +1,7 @@
 import readline from 'node:readline';
 import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
+import { embeddedLinkSecret } from '../data-access/key-cipher.js';
 import { validateEmail } from '../domain/email-key.js';
 import { isAppError } from '../errors.js';
 import { linkTokensFromConfig, listUnsubscribeHeaders } from '../one-click/link-token.js';
@@ -11,9 +12,11 @@ export const LINK_HELP =
 
 /** Makes unsubscribe URLs as the service configured by `config` reads them. */
 export function linkMaker(config: Config, list?: string): (email: string) => string {
-  const tokens = linkTokensFromConfig(config);
+  const tokens = linkTokensFromConfig(config, () => embeddedLinkSecret(config));
   if (!tokens)
-    throw new ConfigError('UNSUBSCRIBE_LINK_SECRET is not set: unsubscribe links are off');
+    throw new ConfigError(
+      'UNSUBSCRIBE_LINK_SECRET is not set: unsubscribe links are off (PostgreSQL needs one)',
+    );
   const base = config.unsubscribeBaseUrl || `http://localhost:${config.port}`;
   return (email) => `${base}/u/${tokens.create(validateEmail(email), { list: list ?? null })}`;
 }

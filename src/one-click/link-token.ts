@@ -197,7 +197,10 @@ export function unsubscribeLink(
   return `${options.baseUrl.replace(/\/+$/, '')}/u/${token}`;
 }
 
-/** The tokens of the configured keys, or null when UNSUBSCRIBE_LINK_SECRET is not set. */
+/**
+ * The tokens of the configured keys. Without UNSUBSCRIBE_LINK_SECRET, the secret `fallback`
+ * gives (the embedded install's own), or null: links are off.
+ */
 export function linkTokensFromConfig(
   config: Pick<
     Config,
@@ -206,12 +209,14 @@ export function linkTokensFromConfig(
     | 'unsubscribeLinkOldKeys'
     | 'unsubscribeLinkMaxAgeDays'
   >,
+  fallback: () => string | null = () => null,
 ): LinkTokens | null {
-  if (config.unsubscribeLinkSecret === '') return null;
+  const secret = config.unsubscribeLinkSecret || fallback();
+  if (!secret) return null;
   try {
     return new LinkTokens(
       {
-        current: { id: config.unsubscribeLinkKeyId, secret: config.unsubscribeLinkSecret },
+        current: { id: config.unsubscribeLinkKeyId, secret },
         retired: config.unsubscribeLinkOldKeys,
       },
       config.unsubscribeLinkMaxAgeDays * 86400,

@@ -1,9 +1,14 @@
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { start } from '../../src/main.js';
 import { LinkTokens } from '../../src/one-click/link-token.js';
-import { KEY_1 } from './support.js';
+import { KEY_1, oneClick } from './support.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'dist/src/cli/index.js');
@@ -73,6 +78,29 @@ describe('durable-unsubscribe link and headers', function () {
     expect(emailIn(rows[0]!.split(',')[1]!)).to.equal('ann@example.com');
     expect(rows[1]!.startsWith('"""b,c""@example.com",https://')).to.equal(true);
     expect(emailIn(rows[1]!.slice(rows[1]!.lastIndexOf(',') + 1))).to.equal('"b,c"@example.com');
+  });
+
+  it('works out of the box on SQLite: the CLI and the service share the secret made in DATA_DIR', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-link-'));
+    const running = await start(
+      loadConfig({ DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' }),
+      createLogger('silent'),
+    );
+    try {
+      const r = await run([BIN, 'link', 'own@example.com'], {
+        DATA_DIR: dir,
+        PORT: String(running.port),
+      });
+      expect(r.code, r.stderr).to.equal(0);
+      const url = r.stdout.trim().replace('localhost', '127.0.0.1');
+      expect(url).to.match(new RegExp(`^http://127\\.0\\.0\\.1:${running.port}/u/1\\.k1\\.`));
+      const answer = await oneClick(url);
+      expect(answer.status).to.equal(200);
+      expect(fs.statSync(path.join(dir, 'unsubscribe-link.secret')).mode & 0o077).to.equal(0);
+    } finally {
+      await running.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('says what is missing: the secret, the address, a valid address', async () => {

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
 import { ChangePaths, PROPAGATED_REASON, RESET_REASON } from '../../src/domain/change-paths.js';
 import { LinkTokens } from '../../src/one-click/link-token.js';
@@ -336,10 +338,31 @@ for (const engine of testEngines()) {
       }
     });
 
-    it('answers 404 when no link secret is set, and shows the configured sender', async () => {
+    it('without a link secret: SQLite uses its own from DATA_DIR, PostgreSQL answers 404; the configured sender shows', async () => {
       const off = await startLinkService(engine, { unsubscribeLinkSecret: '' });
       try {
-        expect((await oneClick(off.linkUrl('lu@example.com'))).status).to.equal(404);
+        const a = await oneClick(off.linkUrl('lu@example.com'));
+        if (engine.name === 'postgres') {
+          expect(a.status).to.equal(404);
+          expect(off.running.linksOn).to.equal(false);
+        } else {
+          // Links of another secret are refused; the install's own secret is in DATA_DIR.
+          expect(a.status).to.equal(403);
+          expect(off.running.linksOn).to.equal(true);
+          const own = new LinkTokens(
+            {
+              current: {
+                id: 'k1',
+                secret: fs
+                  .readFileSync(path.join(off.config.dataDir, 'unsubscribe-link.secret'), 'utf8')
+                  .trim(),
+              },
+              retired: [],
+            },
+            0,
+          );
+          expectTinyOneClickAnswer(await oneClick(`${off.base}/u/${own.create('lu@example.com')}`));
+        }
       } finally {
         await off.stop();
       }
