@@ -55,10 +55,10 @@ class Refusal extends Error {
   }
 }
 
+/** A token refused from the URL alone: the body is never read. */
 function tokenRefusal(reason: RefusalReason): Refusal {
-  return new Refusal(REFUSAL_STATUS[reason], reason, {
-    kind: reason === 'expired' ? 'expired' : 'invalid',
-  });
+  const page: PageState = { kind: reason === 'expired' ? 'expired' : 'invalid' };
+  return new Refusal(REFUSAL_STATUS[reason], reason, page, true);
 }
 
 function subjectOf(link: LinkContent): LinkSubject {
@@ -115,10 +115,7 @@ export function createOneClickRouter(options: OneClickOptions): Router {
       throw new Refusal(429, 'rate_limited', { kind: 'busy' }, true);
     }
     const verified = tokens.verify(String(req.params.token));
-    if (!verified.ok) {
-      const refusal = tokenRefusal(verified.reason);
-      throw new Refusal(refusal.status, refusal.reason, refusal.page, true);
-    }
+    if (!verified.ok) throw tokenRefusal(verified.reason);
     return verified.link;
   };
 
