@@ -2,7 +2,7 @@
  * Profiles the service under one scenario's load with V8's sampling profiler (--cpu-prof) and
  * prints where the time goes: self time by package or source file, and the top functions.
  *
- *   node --import tsx bench/profile.ts <getLead|syncLeadNoChange|syncLeadUnsubscribe|getLeadActivity|syncMultipleLeads> [seconds]
+ *   node --import tsx bench/profile.ts <getLead|syncLeadNoChange|syncLeadUnsubscribe|getLeadActivity|syncMultipleLeads|oneClick> [seconds]
  *
  * SQLite unless DATABASE_URL is set. The .cpuprofile stays in a temp dir (open it in Chrome
  * DevTools or speedscope for the full picture).
@@ -15,6 +15,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freshServiceDatabase } from '../test/support/service-process.js';
 import { drive } from './lib/load.js';
+import { ONE_CLICK_BODY, ONE_CLICK_ENV, ONE_CLICK_TYPE, oneClickPaths } from './lib/one-click.js';
 import { addActivities, createPeople, openSeedDatabase } from './lib/seed.js';
 import {
   closeAgent,
@@ -114,6 +115,7 @@ async function spawnProfiled(env: Record<string, string>, dir: string) {
     void exited.then(() => reject(new Error(`service exited at start:\n${out}`)));
   });
   return {
+    base: `http://127.0.0.1:${port}`,
     url: `http://127.0.0.1:${port}/soap/mktows/2_9`,
     async stop() {
       child.kill('SIGTERM');
@@ -128,7 +130,7 @@ async function main(): Promise<void> {
   const engine = testEngines().at(-1)!;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-prof-'));
   const db = await freshServiceDatabase(engine);
-  const service = await spawnProfiled(db.env, dir);
+  const service = await spawnProfiled({ ...db.env, ...ONE_CLICK_ENV }, dir);
   const seedDb = openSeedDatabase(db.env);
   try {
     const url = service.url;
@@ -190,7 +192,14 @@ async function main(): Promise<void> {
       ],
     };
     const [operation, next] = bodies[scenario] ?? bodies.getLead!;
-    const r = await drive(url, operation, next, { connections: 10, durationSeconds: seconds });
+    const load = { connections: 10, durationSeconds: seconds };
+    const r =
+      scenario === 'oneClick'
+        ? await drive(service.base, 'oneClick', () => ONE_CLICK_BODY, load, undefined, {
+            contentType: ONE_CLICK_TYPE,
+            paths: oneClickPaths(),
+          })
+        : await drive(url, operation, next, load);
     process.stdout.write(
       `${scenario} on ${engine.name}: ${r.rps.toFixed(1)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.failures} failures\n`,
     );

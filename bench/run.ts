@@ -21,7 +21,14 @@ import {
   spawnService,
   type ServiceProcess,
 } from '../test/support/service-process.js';
-import { drive, median, type LoadFigures, type LoadSettings } from './lib/load.js';
+import {
+  drive,
+  median,
+  type FormRequests,
+  type LoadFigures,
+  type LoadSettings,
+} from './lib/load.js';
+import { ONE_CLICK_BODY, ONE_CLICK_ENV, ONE_CLICK_TYPE, oneClickPaths } from './lib/one-click.js';
 import { startCeiling, type Ceiling } from './lib/processes.js';
 import { renderMarkdown, writeDocs } from './lib/report.js';
 import { addActivities, createPeople, openSeedDatabase, refreshStatistics } from './lib/seed.js';
@@ -32,6 +39,7 @@ import {
   getLeadActivity,
   getLeadByEmail,
   post,
+  postForm,
   syncLead,
   syncMultipleLeads,
 } from './lib/soap.js';
@@ -190,6 +198,8 @@ interface Scenario {
   bodies: BodySource;
   /** Checks the service's answer really is the work described (not a fault, no FAILED record). */
   check: (body: string) => void;
+  /** Not SOAP: a form POST, each target with its own rotation of paths. */
+  form?: { contentType: string; paths: () => () => string };
 }
 
 function expect(ok: boolean, what: string, body: string): void {
@@ -241,6 +251,7 @@ async function runEngine(
         // The benchmark measures the service's ceiling with one user: its per-user rate limit
         // (1,000 calls/s by default, 20 times the bulk feed the benchmark drives) is off.
         RATE_LIMIT_CALLS: '0',
+        ...ONE_CLICK_ENV,
         ...(options.serviceNodeOptions ? { NODE_OPTIONS: options.serviceNodeOptions } : {}),
       },
       { built: !options.fromSource },
@@ -373,30 +384,57 @@ async function runEngine(
             b,
           ),
       },
+      {
+        name: 'oneClick',
+        title: 'one-click unsubscribe POST (RFC 8058), a new address each (no person holds it)',
+        operation: 'oneClick',
+        recordsPerCall: 1,
+        bodies: () => () => ONE_CLICK_BODY,
+        form: { contentType: ONE_CLICK_TYPE, paths: oneClickPaths },
+        check: (b) => expect(b === 'Unsubscribed.\n', 'oneClick', b),
+      },
     ];
 
     const results: ScenarioFigures[] = [];
     for (const s of scenarios) {
       if (options.scenarios && !options.scenarios.includes(s.name)) continue;
       const serviceBodies = s.bodies();
+      const servicePaths = s.form?.paths();
       // One call through the service: proves the work is real and gives the ceilings the
       // very answer to serve.
       const sampleRequest = serviceBodies();
-      const sample = await post(url, s.operation, sampleRequest);
+      const sample = servicePaths
+        ? await postForm(`${service.base}${servicePaths()}`, s.form!.contentType, sampleRequest)
+        : await post(url, s.operation, sampleRequest);
       expect(sample.status === 200, `${s.name} sample`, sample.body);
       s.check(sample.body);
       for (const c of Object.values(ceilings)) await c.setAnswers({ [s.operation]: sample.body });
-      const targets: Array<[TargetName, string, () => string, number]> = [
-        ['bare', ceilings.bare.url, s.bodies(), ceilings.bare.pid],
-        ['soapEcho', ceilings.soapEcho.url, s.bodies(), ceilings.soapEcho.pid],
-        ['service', url, serviceBodies, service.pid],
+      const formOf = (paths?: () => string): FormRequests | undefined =>
+        s.form && paths ? { contentType: s.form.contentType, paths } : undefined;
+      const targets: Array<[TargetName, string, () => string, number, FormRequests | undefined]> = [
+        [
+          'bare',
+          s.form ? ceilings.bare.base : ceilings.bare.url,
+          s.bodies(),
+          ceilings.bare.pid,
+          formOf(s.form?.paths()),
+        ],
+        [
+          'soapEcho',
+          s.form ? ceilings.soapEcho.base : ceilings.soapEcho.url,
+          s.bodies(),
+          ceilings.soapEcho.pid,
+          formOf(s.form?.paths()),
+        ],
+        ['service', s.form ? service.base : url, serviceBodies, service.pid, formOf(servicePaths)],
       ];
       const warm = { ...sizes.load, durationSeconds: sizes.warmupSeconds };
-      for (const [, target, bodies] of targets) await drive(target, s.operation, bodies, warm);
+      for (const [, target, bodies, , form] of targets)
+        await drive(target, s.operation, bodies, warm, undefined, form);
       const runs: Record<TargetName, LoadFigures[]> = { bare: [], soapEcho: [], service: [] };
       for (let rep = 0; rep < sizes.repeats; rep++) {
-        for (const [name, target, bodies, pid] of targets) {
-          const r = await drive(target, s.operation, bodies, sizes.load, pid);
+        for (const [name, target, bodies, pid, form] of targets) {
+          const r = await drive(target, s.operation, bodies, sizes.load, pid, form);
           if (r.failures > 0 && !options.allowFailures)
             throw new Error(`${s.name} on ${name}: ${r.failures} failed requests`);
           runs[name].push(r);
@@ -591,6 +629,14 @@ function checkTargets(r: EngineReport): TargetCheck[] {
   ratio('getLead', 0.7, 'getLead by email');
   ratio('syncLeadNoChange', 0.5, 'syncLead that changes nothing');
   ratio('syncLeadUnsubscribe', 0.35, 'unsubscribe propagated to 10 people');
+  const oneClick = s('oneClick');
+  out.push({
+    target: 'one-click unsubscribe POST ≥ 35% of bare Express',
+    measured: oneClick
+      ? `${pct(oneClick.ratioToBare)} (${oneClick.targets.service.rps} vs ${oneClick.targets.bare.rps} req/s)`
+      : 'not run',
+    met: oneClick ? oneClick.ratioToBare >= 0.35 : null,
+  });
   const multi = s('syncMultipleLeads');
   out.push({
     target: 'syncMultipleLeads ≥ 20,000 leads/s',

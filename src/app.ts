@@ -13,6 +13,8 @@ import type { UserService } from './domain/user.service.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { AppError, ErrorCode } from './errors.js';
+import type { LinkTokens } from './one-click/link-token.js';
+import { createOneClickRouter } from './one-click/router.js';
 import { createSalesforceOutboundEndpoint, OUTBOUND_PATH } from './salesforce/outbound.endpoint.js';
 import { Authenticator } from './soap/auth.js';
 import { AuthFailureLimiter } from './soap/auth-failures.js';
@@ -38,6 +40,8 @@ export interface AppDeps {
   users: UserService;
   logger: Logger;
   metrics: Metrics;
+  /** Unsubscribe-link tokens; null when UNSUBSCRIBE_LINK_SECRET is not set. */
+  linkTokens?: LinkTokens | null;
 }
 
 export async function createApp({
@@ -47,6 +51,7 @@ export async function createApp({
   users,
   logger,
   metrics,
+  linkTokens = null,
 }: AppDeps): Promise<Express> {
   const app = express();
   app.disable('x-powered-by');
@@ -129,6 +134,20 @@ export async function createApp({
       services,
       logger,
       loginMaxFailures: config.adminLoginMaxFailures,
+    }),
+  );
+  app.use(
+    '/u',
+    createOneClickRouter({
+      links: services.links,
+      tokens: linkTokens,
+      undoMinutes: config.unsubscribeUndoMinutes,
+      rateLimit: config.unsubscribeRateLimit,
+      maxBodyBytes: config.unsubscribeMaxBodyBytes,
+      bodyTimeoutMs: config.bodyTimeoutMs,
+      branding: { senderName: config.unsubscribeSenderName, logoUrl: config.unsubscribeLogoUrl },
+      logger,
+      metrics,
     }),
   );
   app.use((_req, res) => {

@@ -4,12 +4,14 @@ import path from 'node:path';
 import { createApp } from './app.js';
 import { ConfigError, type Config } from './config.js';
 import { connectionProblem, openDatabase, type Database } from './data-access/database.js';
+import { embeddedLinkSecret } from './data-access/key-cipher.js';
 import { migrateLatest } from './data-access/migrator.js';
 import { openUserRepository } from './data-access/user.repository.js';
 import { createServices, type Services } from './domain/services.js';
 import { UserService } from './domain/user.service.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics, serveMetrics } from './metrics.js';
+import { linkTokensFromConfig } from './one-click/link-token.js';
 
 export interface Running {
   server: Server;
@@ -20,6 +22,8 @@ export interface Running {
   services: Services;
   users: UserService;
   logger: Logger;
+  /** Whether /u/ unsubscribe links are served (a link secret is set or made). */
+  linksOn: boolean;
   /**
    * A user created because none existed (embedded database only). Its key is written to
    * `keyFile` (mode 0600 in DATA_DIR), never to the log stream.
@@ -137,6 +141,8 @@ async function startOn(
 ): Promise<Running> {
   const database = openDatabase(config);
   opened(database);
+  // After the database: it makes DATA_DIR (0700), where an embedded link secret is kept.
+  const linkTokens = linkTokensFromConfig(config, () => embeddedLinkSecret(config));
   // Before anything is written: PostgreSQL without USER_KEY_SECRET stops here.
   const userRepository = openUserRepository(database, config);
   await migrateWhenReachable(database, logger, signal);
@@ -178,7 +184,15 @@ async function startOn(
       'ALLOW_ANONYMOUS is on: SOAP calls are accepted WITHOUT authentication. Never use this in production.',
     );
   }
-  const app = await createApp({ config, database, services, users, logger, metrics });
+  const app = await createApp({
+    config,
+    database,
+    services,
+    users,
+    logger,
+    metrics,
+    linkTokens,
+  });
   server.off('request', starting);
   server.on('request', app);
   server.headersTimeout = 30000;
@@ -211,6 +225,7 @@ async function startOn(
     users,
     logger,
     developmentUser,
+    linksOn: linkTokens !== null,
     async close(graceMs = 10000) {
       // Stop accepting, let in-flight calls finish (bounded), then close the pool.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

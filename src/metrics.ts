@@ -29,6 +29,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly linkUnsubscribes = new Counter({
+    name: 'du_link_unsubscribes_total',
+    help: 'Unsubscribe-link requests carried out: accepted (a change), unchanged (already unsubscribed), resubscribed (undone on the page)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly linkRefusals = new Counter({
+    name: 'du_link_refusals_total',
+    help: 'Unsubscribe-link requests refused, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor(database?: Database) {
     collectDefaultMetrics({ register: this.registry, prefix: 'du_' });
     if (database) {

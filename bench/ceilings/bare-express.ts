@@ -6,12 +6,19 @@
  *   node --import tsx bench/ceilings/bare-express.ts   (PORT, HOST from the environment)
  */
 import express from 'express';
-import { announce, cannedControl, operationOf, type CannedAnswers } from './canned.js';
+import {
+  announce,
+  cannedControl,
+  operationOf,
+  plainAnswerRoute,
+  type CannedAnswers,
+} from './canned.js';
 
 let answers: CannedAnswers = {};
 const app = express();
 app.disable('x-powered-by');
 cannedControl(app, (a) => (answers = a));
+plainAnswerRoute(app, (operation) => answers[operation]);
 app.post('/soap/mktows/:version', (req, res) => {
   const body = answers[operationOf(req)];
   if (body === undefined) res.status(404).type('text/plain').send('no canned answer\n');

@@ -31,3 +31,15 @@ export function cannedControl(app: Express, onSet: (answers: CannedAnswers) => v
 export function announce(name: string, port: number): void {
   process.stdout.write(`${name} listening on port ${port}\n`);
 }
+
+/** Scenarios that are not SOAP: their canned answer is plain text, served as is. */
+export const PLAIN_OPERATIONS = ['oneClick'];
+
+/** The one-click route (POST /u/<token>), answering the canned text without reading the body. */
+export function plainAnswerRoute(app: Express, answerOf: (operation: string) => unknown): void {
+  app.post('/u/:token', (_req, res) => {
+    const body = answerOf('oneClick');
+    if (typeof body !== 'string') res.status(404).type('text/plain').send('no canned answer\n');
+    else res.type('text/plain; charset=utf-8').send(body);
+  });
+}

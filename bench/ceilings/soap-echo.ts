@@ -13,7 +13,13 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import * as soap from 'soap';
 import { RAW_TEXT_TYPES } from '../../src/soap/soap-engine.js';
-import { announce, cannedControl, type CannedAnswers } from './canned.js';
+import {
+  announce,
+  cannedControl,
+  PLAIN_OPERATIONS,
+  plainAnswerRoute,
+  type CannedAnswers,
+} from './canned.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const wsdlXml = fs.readFileSync(path.join(ROOT, 'wsdl', 'mktows.wsdl'), 'utf8');
@@ -46,6 +52,7 @@ for (const op of OPERATIONS) {
 
 const app = express();
 app.disable('x-powered-by');
+plainAnswerRoute(app, (operation) => answers[operation]);
 const server = app.listen(Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1', () => {
   const soapServer = soap.listen(app, {
     path: '/soap/mktows/2_9',
@@ -67,6 +74,11 @@ const server = app.listen(Number(process.env.PORT ?? 0), process.env.HOST ?? '12
   cannedControl(app, (xmlByOperation: CannedAnswers) => {
     const next: Record<string, unknown> = {};
     for (const [op, xml] of Object.entries(xmlByOperation)) {
+      // Not SOAP (one-click): nothing for node-soap to do, served like the bare ceiling.
+      if (PLAIN_OPERATIONS.includes(op)) {
+        next[op] = xml;
+        continue;
+      }
       const body = soapServer.wsdl.xmlToObject(xml).Body ?? {};
       const success = body[`success${op[0]!.toUpperCase()}${op.slice(1)}`];
       if (success === undefined) throw new Error(`answer for ${op} has no success element`);

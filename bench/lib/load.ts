@@ -21,6 +21,11 @@ export interface LoadFigures {
   cpuShare?: number;
 }
 
+export interface FormRequests {
+  contentType: string;
+  paths: () => string;
+}
+
 // Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux).
 const TICKS = 100;
 
@@ -45,6 +50,8 @@ export async function drive(
   bodies: () => string,
   settings: LoadSettings,
   pid?: number,
+  /** A plain form POST instead of SOAP: its media type and each request's path. */
+  form?: FormRequests,
 ): Promise<LoadFigures> {
   const cpuBefore = pid ? cpuSeconds(pid) : null;
   const result = await autocannon({
@@ -53,11 +60,15 @@ export async function drive(
     duration: settings.durationSeconds,
     pipelining: 1,
     method: 'POST',
-    headers: {
-      'content-type': 'text/xml; charset=utf-8',
-      soapaction: `"${MKTOWS}${operation}"`,
-    },
-    requests: [{ setupRequest: (req) => ({ ...req, body: bodies() }) }],
+    headers: form
+      ? { 'content-type': form.contentType }
+      : { 'content-type': 'text/xml; charset=utf-8', soapaction: `"${MKTOWS}${operation}"` },
+    requests: [
+      {
+        setupRequest: (req) =>
+          form ? { ...req, path: form.paths(), body: bodies() } : { ...req, body: bodies() },
+      },
+    ],
   });
   const ok = result['2xx'];
   const cpuAfter = pid ? cpuSeconds(pid) : null;

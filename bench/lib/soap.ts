@@ -91,6 +91,18 @@ export interface CallResult {
  * the server closed while idle (after a long seeding step) fails before the request is read:
  * that one is sent again on a fresh socket, as Node's documentation advises.
  */
+/** A plain form POST (the one-click scenario's sample call). */
+export async function postForm(
+  url: string,
+  contentType: string,
+  body: string,
+): Promise<CallResult> {
+  const started = process.hrtime.bigint();
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body });
+  const text = await res.text();
+  return { status: res.status, body: text, ms: Number(process.hrtime.bigint() - started) / 1e6 };
+}
+
 export async function post(url: string, operation: string, xml: string): Promise<CallResult> {
   try {
     return await postOnce(url, operation, xml);

@@ -25,6 +25,7 @@ import { runUsersCommand, USERS_HELP } from './users.command.js';
 import { start, StartError, type Running } from '../main.js';
 import { VERSION } from '../package-info.js';
 import { serveBanner } from './serve-banner.js';
+import { LINK_HELP, runLinkCommand } from './link.command.js';
 
 const HELP: Record<string, string> = {
   '': `Usage: durable-unsubscribe <command> [options]
@@ -47,6 +48,9 @@ Commands:
   config [--defaults]         the settings in effect (secrets masked), or defaults and meanings
   backup FILE                 copy the SQLite database while it runs (PostgreSQL: pg_dump)
   restore FILE                put an SQLite backup in place (service stopped)
+  link EMAIL|- [--list NAME]  print the signed one-click unsubscribe URL of an address
+                              (-: addresses from standard input, CSV out)
+  headers EMAIL [--list NAME] print its List-Unsubscribe and List-Unsubscribe-Post lines
   --version                   print the version
 
 Run "durable-unsubscribe <command> --help" for a command's help.`,
@@ -63,6 +67,8 @@ Run "durable-unsubscribe <command> --help" for a command's help.`,
   config: CONFIG_HELP,
   backup: BACKUP_HELP,
   restore: RESTORE_HELP,
+  link: LINK_HELP,
+  headers: LINK_HELP,
 };
 
 async function withDatabase<T>(
@@ -135,6 +141,13 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'config') return runConfigCommand(args, process.env, process.stdout);
   const config = loadConfig();
   switch (command) {
+    case 'link':
+    case 'headers':
+      return runLinkCommand(command, args, config, {
+        in: process.stdin,
+        out: process.stdout,
+        err: process.stderr,
+      });
     case 'serve':
       await serve(config);
       return -1;

@@ -13,6 +13,9 @@ export function serveBanner(running: Running, terminal: boolean, metricsHost: st
     `  SOAP endpoint: ${base}/soap/mktows/2_9`,
     `  WSDL:          ${base}/soap/mktows/2_9?WSDL`,
     `  Operator pages: ${base}/admin/ (operators: "durable-unsubscribe operators add NAME")`,
+    running.linksOn
+      ? `  Unsubscribe links: ${base}/u/<token> ("durable-unsubscribe headers EMAIL")`
+      : '  Unsubscribe links: off (set UNSUBSCRIBE_LINK_SECRET to turn them on)',
   ];
   if (running.metricsPort !== null) {
     const host = metricsHost.includes(':') ? `[${metricsHost}]` : metricsHost;

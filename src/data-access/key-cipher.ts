@@ -103,9 +103,14 @@ export function keyCipher(options: {
     );
   }
   if (options.dataDir === ':memory:') return new PlainCipher();
-  const file = path.join(options.dataDir, SECRET_FILE_NAME);
+  return new AesGcmCipher(dataDirSecret(options.dataDir, SECRET_FILE_NAME));
+}
+
+/** A random secret kept in a file of the data directory (owner-only), made on first use. */
+export function dataDirSecret(dataDir: string, fileName: string): string {
+  const file = path.join(dataDir, fileName);
   if (!fs.existsSync(file)) {
-    fs.mkdirSync(options.dataDir, { recursive: true });
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     try {
       fs.writeFileSync(file, crypto.randomBytes(32).toString('base64'), {
         mode: 0o600,
@@ -115,5 +120,20 @@ export function keyCipher(options: {
       if ((error as { code?: string }).code !== 'EEXIST') throw error;
     }
   }
-  return new AesGcmCipher(fs.readFileSync(file, 'utf8').trim());
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
+export const LINK_SECRET_FILE_NAME = 'unsubscribe-link.secret';
+
+/**
+ * The unsubscribe-link secret of an embedded SQLite install without UNSUBSCRIBE_LINK_SECRET:
+ * made once in the data directory, shared by the service and the CLI. PostgreSQL (several
+ * instances, senders computing links) needs the operator to set one: null.
+ */
+export function embeddedLinkSecret(config: {
+  databaseUrl: string;
+  dataDir: string;
+}): string | null {
+  if (config.databaseUrl !== '' || config.dataDir === ':memory:') return null;
+  return dataDirSecret(config.dataDir, LINK_SECRET_FILE_NAME);
 }

@@ -45,6 +45,18 @@ export const ChangePaths = {
     source: 'Suppression import',
     actor,
   }),
+  /** The person themselves, through a signed link (RFC 8058 one-click or the hosted page). */
+  unsubscribeLink: (actor?: string): ChangePath => ({
+    reason: 'Unsubscribe link',
+    source: 'Unsubscribe link',
+    actor,
+  }),
+  /** The person undoing, from the page, the unsubscribe they had just made there. */
+  unsubscribeLinkUndo: (actor?: string): ChangePath => ({
+    reason: 'Resubscribed by the person on the unsubscribe page',
+    source: 'Unsubscribe link',
+    actor,
+  }),
 } as const;
 
 /** Reason of a flag that followed the master status because another person's flag changed. */

@@ -8,6 +8,12 @@ import { AppError, ErrorCode } from '../errors.js';
 import { PROPAGATED_REASON, type ChangePath } from './change-paths.js';
 import { emailKey, validateEmail } from './email-key.js';
 
+/** The source column of a master status change made by `path`. */
+export function masterStatusSource(path: ChangePath): string {
+  // The column holds 128 characters; a long actor name is cut, never a failed write.
+  return (path.actor ? `${path.source} (${path.actor})` : path.source).slice(0, 128);
+}
+
 export interface AddressReport {
   emailKey: string;
   status: EmailStatusRecord | null;
@@ -113,11 +119,7 @@ export class DurableStatusService {
       emailKey: change.key,
       unsubscribed: change.unsubscribed,
       reason: change.reason ?? change.path.reason,
-      // The column holds 128 characters; a long actor name is cut, never a failed write.
-      source: (change.path.actor
-        ? `${change.path.source} (${change.path.actor})`
-        : change.path.source
-      ).slice(0, 128),
+      source: masterStatusSource(change.path),
       leadId: change.causedBy,
       changedAt: change.now,
       ...lifted,

@@ -6,6 +6,7 @@ import { DurableStatusService } from './durable-status.service.js';
 import { FieldCatalogue } from './field-catalogue.js';
 import { LeadMergeService } from './lead-merge.service.js';
 import { LeadService } from './lead.service.js';
+import { LinkUnsubscribeService } from './link-unsubscribe.service.js';
 import { SalesforceSyncService } from './salesforce-sync.service.js';
 import { SuppressionService } from './suppression.service.js';
 
@@ -17,6 +18,7 @@ export interface Services {
   activities: ActivityService;
   salesforce: SalesforceSyncService;
   suppressions: SuppressionService;
+  links: LinkUnsubscribeService;
 }
 
 /** The domain services over one database; `now` is injectable so tests can control time. */
@@ -43,5 +45,6 @@ export function createServices(
   const activities = new ActivityService(uow, leads, { scanLimit: config.activityScanLimit });
   const salesforce = new SalesforceSyncService(uow, leads, catalogue, { now: options.now });
   const suppressions = new SuppressionService(uow, options.now);
-  return { catalogue, leads, merges, durableStatus, activities, salesforce, suppressions };
+  const links = new LinkUnsubscribeService(uow, durableStatus, options.now);
+  return { catalogue, leads, merges, durableStatus, activities, salesforce, suppressions, links };
 }

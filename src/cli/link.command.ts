@@ -1,0 +1,83 @@
+import readline from 'node:readline';
+import type { Config } from '../config.js';
+import { ConfigError } from '../config.js';
+import { embeddedLinkSecret } from '../data-access/key-cipher.js';
+import { validateEmail } from '../domain/email-key.js';
+import { isAppError } from '../errors.js';
+import { linkTokensFromConfig, listUnsubscribeHeaders } from '../one-click/link-token.js';
+import { csvField } from './suppressions.command.js';
+
+export const LINK_HELP =
+  'Usage: durable-unsubscribe link EMAIL [--list NAME]\n       durable-unsubscribe link - [--list NAME]\n       durable-unsubscribe headers EMAIL [--list NAME]\n\n"link" prints the signed unsubscribe URL of the address (UNSUBSCRIBE_BASE_URL/u/<token>);\n"link -" reads addresses from standard input, one a line, and writes CSV (email,unsubscribe_url)\nfor a mail tool that can only fill a field per person; bad addresses go to standard error.\n"headers" prints the List-Unsubscribe and List-Unsubscribe-Post lines (RFC 8058) to put in a\nmessage. The token is sealed with UNSUBSCRIBE_LINK_SECRET (key UNSUBSCRIBE_LINK_KEY_ID) and\nworks for UNSUBSCRIBE_LINK_MAX_AGE_DAYS. --list records a list or topic name with the change.\nSenders can compute the same links themselves: see docs/one-click.md.';
+
+/** Makes unsubscribe URLs as the service configured by `config` reads them. */
+export function linkMaker(config: Config, list?: string): (email: string) => string {
+  const tokens = linkTokensFromConfig(config, () => embeddedLinkSecret(config));
+  if (!tokens)
+    throw new ConfigError(
+      'UNSUBSCRIBE_LINK_SECRET is not set: unsubscribe links are off (PostgreSQL needs one)',
+    );
+  const base = linkBase(config);
+  return (email) => `${base}/u/${tokens.create(validateEmail(email), { list: list ?? null })}`;
+}
+
+/** Where links point: UNSUBSCRIBE_BASE_URL, else PUBLIC_URL, else this machine. */
+function linkBase(config: Config): string {
+  return (
+    config.unsubscribeBaseUrl ||
+    config.publicUrl.replace(/\/+$/, '') ||
+    `http://localhost:${config.port}`
+  );
+}
+
+/** `link -`: one CSV line per valid address of the input; the rest reported, exit 1. */
+async function linksFromLines(
+  input: NodeJS.ReadableStream,
+  makeLink: (email: string) => string,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+): Promise<number> {
+  out.write('email,unsubscribe_url\n');
+  let line = 0;
+  let rejected = 0;
+  for await (const raw of readline.createInterface({ input, crlfDelay: Infinity })) {
+    line++;
+    const email = raw.trim();
+    if (email === '') continue;
+    try {
+      out.write(`${csvField(email)},${csvField(makeLink(email))}\n`);
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      rejected++;
+      err.write(`line ${line}: ${error.message}\n`);
+    }
+  }
+  return rejected > 0 ? 1 : 0;
+}
+
+export async function runLinkCommand(
+  command: 'link' | 'headers',
+  args: string[],
+  config: Config,
+  io: { in: NodeJS.ReadableStream; out: NodeJS.WritableStream; err: NodeJS.WritableStream },
+): Promise<number> {
+  const email = args[0];
+  const listAt = args.indexOf('--list');
+  const list = listAt >= 0 ? args[listAt + 1] : undefined;
+  if (!email || email.startsWith('--') || (listAt >= 0 && !list)) {
+    io.err.write(LINK_HELP + '\n');
+    return 2;
+  }
+  const base = linkBase(config);
+  if (!config.unsubscribeBaseUrl && !config.publicUrl)
+    io.err.write(`UNSUBSCRIBE_BASE_URL (or PUBLIC_URL) is not set: the link points at ${base}\n`);
+  else if (!base.startsWith('https://'))
+    io.err.write('RFC 8058: mailbox providers use one-click only with an https URL\n');
+  const makeLink = linkMaker(config, list);
+  if (command === 'link' && email === '-') return linksFromLines(io.in, makeLink, io.out, io.err);
+  const url = makeLink(email);
+  io.out.write(
+    command === 'link' ? `${url}\n` : listUnsubscribeHeaders(url).replace(/\r\n/g, '\n'),
+  );
+  return 0;
+}

@@ -1,0 +1,116 @@
+/**
+ * The small form bodies of unsubscribe requests, in the two encodings RFC 8058 allows:
+ * application/x-www-form-urlencoded and multipart/form-data. The body is already read and
+ * bounded (UNSUBSCRIBE_MAX_BODY_BYTES); parsing is one linear pass, with a cap on fields.
+ */
+
+const MAX_FIELDS = 32;
+
+export type FormFields = Map<string, string>;
+
+export class FormError extends Error {
+  override name = 'FormError';
+  constructor(
+    /** unsupported_media: neither encoding; bad_body: the encoding is broken. */
+    readonly reason: 'unsupported_media' | 'bad_body',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The media type and parameters of a Content-Type header, lower-cased names. */
+function mediaType(header: string | undefined): { type: string; params: Map<string, string> } {
+  const [type = '', ...rest] = (header ?? '').split(';');
+  const params = new Map<string, string>();
+  for (const part of rest.slice(0, 8)) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    let value = part.slice(eq + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"'))
+      value = value.slice(1, -1);
+    params.set(part.slice(0, eq).trim().toLowerCase(), value);
+  }
+  return { type: type.trim().toLowerCase(), params };
+}
+
+function add(fields: FormFields, name: string, value: string): void {
+  if (fields.size >= MAX_FIELDS) throw new FormError('bad_body', 'Too many form fields');
+  // The first occurrence wins: a later duplicate cannot override what was checked.
+  if (!fields.has(name)) fields.set(name, value);
+}
+
+function decodeComponent(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    throw new FormError('bad_body', 'Form field is not valid percent-encoding');
+  }
+}
+
+function parseUrlEncoded(body: Buffer): FormFields {
+  const fields: FormFields = new Map();
+  // Trailing line ends are tolerated: some senders end the body with CRLF.
+  const text = body.toString('latin1').replace(/[\r\n]+$/, '');
+  if (text === '') return fields;
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const name = eq < 0 ? pair : pair.slice(0, eq);
+    const value = eq < 0 ? '' : pair.slice(eq + 1);
+    add(fields, decodeComponent(name), decodeComponent(value));
+  }
+  return fields;
+}
+
+const DISPOSITION_NAME = /;\s*name="([^"]*)"/i;
+
+function parseMultipart(body: Buffer, boundary: string | undefined): FormFields {
+  if (!boundary || !/^[0-9A-Za-z'()+_,\-./:=? ]{1,70}$/.test(boundary))
+    throw new FormError('bad_body', 'multipart/form-data without a valid boundary');
+  // latin1 keeps one character per byte, so offsets found in the text are byte offsets.
+  const text = body.toString('latin1');
+  const delimiter = `--${boundary}`;
+  const fields: FormFields = new Map();
+  let at = text.indexOf(delimiter);
+  if (at < 0) throw new FormError('bad_body', 'multipart body without its boundary');
+  for (;;) {
+    at += delimiter.length;
+    if (text.startsWith('--', at)) return fields; // the closing delimiter
+    const next = text.indexOf(`\r\n${delimiter}`, at);
+    if (next < 0) throw new FormError('bad_body', 'multipart body is not closed');
+    // The rest of the delimiter line (transport padding), then the part.
+    const lineEnd = text.indexOf('\r\n', at);
+    if (lineEnd < 0 || lineEnd > next) throw new FormError('bad_body', 'multipart part is broken');
+    const part = text.slice(lineEnd + 2, next);
+    const headerEnd = part.indexOf('\r\n\r\n');
+    const headers = headerEnd < 0 ? part : part.slice(0, headerEnd);
+    const content = headerEnd < 0 ? '' : part.slice(headerEnd + 4);
+    let name: string | null = null;
+    for (const line of headers.split('\r\n')) {
+      const colon = line.indexOf(':');
+      if (colon < 0) continue;
+      if (line.slice(0, colon).trim().toLowerCase() !== 'content-disposition') continue;
+      const match = DISPOSITION_NAME.exec(line.slice(colon + 1));
+      if (match) name = match[1]!;
+    }
+    if (name === null) throw new FormError('bad_body', 'multipart part without a field name');
+    add(
+      fields,
+      Buffer.from(name, 'latin1').toString('utf8'),
+      Buffer.from(content, 'latin1').toString('utf8'),
+    );
+    at = next + 2;
+  }
+}
+
+/** The fields of a form body; throws FormError for another media type or a broken body. */
+export function parseForm(contentType: string | undefined, body: Buffer): FormFields {
+  const { type, params } = mediaType(contentType);
+  if (type === 'application/x-www-form-urlencoded') return parseUrlEncoded(body);
+  if (type === 'multipart/form-data') return parseMultipart(body, params.get('boundary'));
+  throw new FormError(
+    'unsupported_media',
+    'Send application/x-www-form-urlencoded or multipart/form-data',
+  );
+}

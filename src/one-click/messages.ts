@@ -1,0 +1,124 @@
+/** The unsubscribe page's words, per language; `{x}` marks a value put in when rendering. */
+export const LANGUAGES = ['en', 'fr'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+export interface Messages {
+  title: string;
+  confirmHeading: string;
+  confirmText: string;
+  confirmTextFrom: string;
+  unsubscribeButton: string;
+  doneHeading: string;
+  doneText: string;
+  undoText: string;
+  undoButton: string;
+  alreadyHeading: string;
+  alreadyText: string;
+  resubscribedHeading: string;
+  resubscribedText: string;
+  undoRefusedHeading: string;
+  undoRefusedText: string;
+  invalidHeading: string;
+  invalidText: string;
+  expiredHeading: string;
+  expiredText: string;
+  busyHeading: string;
+  busyText: string;
+  errorHeading: string;
+  errorText: string;
+}
+
+export const MESSAGES: Record<Language, Messages> = {
+  en: {
+    title: 'Unsubscribe',
+    confirmHeading: 'Unsubscribe from these emails?',
+    confirmText: 'Emails will no longer be sent to {address}.',
+    confirmTextFrom: '{sender} will no longer send emails to {address}.',
+    unsubscribeButton: 'Unsubscribe',
+    doneHeading: 'You are unsubscribed',
+    doneText: 'No more emails will be sent to {address}.',
+    undoText: 'For the next {minutes} minutes you can undo this from this page.',
+    undoButton: 'This was a mistake — resubscribe',
+    alreadyHeading: 'You are unsubscribed',
+    alreadyText: '{address} is unsubscribed: no emails will be sent to it.',
+    resubscribedHeading: 'You are subscribed again',
+    resubscribedText: 'Emails to {address} will start again.',
+    undoRefusedHeading: 'This can no longer be undone here',
+    undoRefusedText:
+      'The address stays unsubscribed. To receive emails again, please contact the sender.',
+    invalidHeading: 'This link is not valid',
+    invalidText:
+      'The link may have been cut or changed. Please use the unsubscribe link of a recent email.',
+    expiredHeading: 'This link has expired',
+    expiredText: 'Please use the unsubscribe link of a more recent email, or contact the sender.',
+    busyHeading: 'Too many requests',
+    busyText: 'Please try again in a minute.',
+    errorHeading: 'Something went wrong',
+    errorText: 'Nothing was changed. Please try again in a few minutes.',
+  },
+  fr: {
+    title: 'Désinscription',
+    confirmHeading: 'Se désinscrire de ces e-mails ?',
+    confirmText: 'Plus aucun e-mail ne sera envoyé à {address}.',
+    confirmTextFrom: '{sender} n’enverra plus d’e-mails à {address}.',
+    unsubscribeButton: 'Me désinscrire',
+    doneHeading: 'Vous êtes désinscrit',
+    doneText: 'Plus aucun e-mail ne sera envoyé à {address}.',
+    undoText: 'Pendant {minutes} minutes, vous pouvez annuler depuis cette page.',
+    undoButton: 'C’était une erreur — me réinscrire',
+    alreadyHeading: 'Vous êtes désinscrit',
+    alreadyText: '{address} est désinscrite : aucun e-mail ne lui sera envoyé.',
+    resubscribedHeading: 'Vous êtes de nouveau inscrit',
+    resubscribedText: 'Les e-mails vers {address} reprendront.',
+    undoRefusedHeading: 'Ceci ne peut plus être annulé ici',
+    undoRefusedText:
+      'L’adresse reste désinscrite. Pour recevoir de nouveau des e-mails, contactez l’expéditeur.',
+    invalidHeading: 'Ce lien n’est pas valide',
+    invalidText:
+      'Le lien a peut-être été coupé ou modifié. Utilisez le lien de désinscription d’un e-mail récent.',
+    expiredHeading: 'Ce lien a expiré',
+    expiredText:
+      'Utilisez le lien de désinscription d’un e-mail plus récent, ou contactez l’expéditeur.',
+    busyHeading: 'Trop de demandes',
+    busyText: 'Veuillez réessayer dans une minute.',
+    errorHeading: 'Une erreur est survenue',
+    errorText: 'Rien n’a été modifié. Veuillez réessayer dans quelques minutes.',
+  },
+};
+
+function isLanguage(value: string): value is Language {
+  return (LANGUAGES as readonly string[]).includes(value);
+}
+
+/**
+ * The page's language: an explicit choice (?lang= or the form's lang field) first, then the
+ * best of Accept-Language by its q values, then English. The header is read only so far.
+ */
+export function chooseLanguage(
+  explicit: string | undefined,
+  acceptLanguage: string | undefined,
+): Language {
+  const chosen = explicit?.trim().toLowerCase();
+  if (chosen && isLanguage(chosen)) return chosen;
+  let best: Language = 'en';
+  let bestQ = 0;
+  for (const item of (acceptLanguage ?? '').slice(0, 512).split(',').slice(0, 20)) {
+    const [tag = '', ...params] = item.trim().toLowerCase().split(';');
+    const primary = tag.split('-')[0]!;
+    if (!isLanguage(primary)) continue;
+    let q = 1;
+    for (const p of params) {
+      const m = /^\s*q=([01](?:\.\d{0,3})?)\s*$/.exec(p);
+      if (m) q = Number(m[1]);
+    }
+    if (q > bestQ) {
+      best = primary;
+      bestQ = q;
+    }
+  }
+  return best;
+}
+
+export function fill(template: string, values: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
+}

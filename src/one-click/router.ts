@@ -1,0 +1,297 @@
+/**
+ * The unsubscribe-link entry point, mounted at /u:
+ *   POST /u/<token>  body List-Unsubscribe=One-Click: RFC 8058 one-click, or the page's button
+ *                    (with via=page); body resubscribe=<proof>: the page's "resubscribe",
+ *                    with the proof only the page's own unsubscribe was given, within
+ *                    UNSUBSCRIBE_UNDO_MINUTES
+ *   GET  /u/<token>  the page: which address, a button; never changes anything
+ * The page's forms post to their own URL (action ""), so a prefix a proxy adds is kept.
+ * The token is checked from the URL before a byte of body is read.
+ */
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { LinkSubject, LinkUnsubscribeService } from '../domain/link-unsubscribe.service.js';
+import { AppError, ErrorCode } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { CallLimits } from '../soap/call-limits.js';
+import { readBody } from '../soap/request-body.js';
+import { clientKey } from './client-key.js';
+import { FormError, parseForm, type FormFields } from './form-body.js';
+import type { LinkContent, LinkTokens, RefusalReason } from './link-token.js';
+import { chooseLanguage, type Language } from './messages.js';
+import { maskAddress, pagePolicy, renderPage, type Branding, type PageState } from './page.js';
+
+export interface OneClickOptions {
+  links: LinkUnsubscribeService;
+  /** null: no UNSUBSCRIBE_LINK_SECRET, links are off. */
+  tokens: LinkTokens | null;
+  undoMinutes: number;
+  /** Requests per client address per minute; 0: no limit. */
+  rateLimit: number;
+  maxBodyBytes: number;
+  bodyTimeoutMs: number;
+  branding: Branding;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+const REFUSAL_STATUS: Record<RefusalReason, number> = {
+  malformed: 400,
+  unknown_key: 403,
+  bad_signature: 403,
+  expired: 410,
+};
+
+/** An answer that ends the request: a status, a metric reason, and the page to show a person. */
+class Refusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    readonly page: PageState,
+    /** Refused before the body was read (or while reading it). */
+    readonly closeConnection = false,
+  ) {
+    super(reason);
+  }
+}
+
+/** A token refused from the URL alone: the body is never read. */
+function tokenRefusal(reason: RefusalReason): Refusal {
+  const page: PageState = { kind: reason === 'expired' ? 'expired' : 'invalid' };
+  return new Refusal(REFUSAL_STATUS[reason], reason, page, true);
+}
+
+function subjectOf(link: LinkContent): LinkSubject {
+  return { email: link.email, linkId: link.linkId, list: link.list };
+}
+
+export function createOneClickRouter(options: OneClickOptions): Router {
+  const { tokens, links, logger, metrics } = options;
+  const router = express.Router();
+  const limits = new CallLimits({
+    rateLimitCalls: options.rateLimit,
+    rateWindowMs: 60000,
+    concurrencyLimit: 0,
+  });
+  const undoWindowMs = options.undoMinutes * 60000;
+  const policy = pagePolicy(options.branding.logoUrl);
+
+  const common = (res: Response) => {
+    res.set({
+      'Cache-Control': 'no-store',
+      'Referrer-Policy': 'no-referrer',
+      'X-Content-Type-Options': 'nosniff',
+      'X-Robots-Tag': 'noindex, nofollow',
+    });
+  };
+  const sendPage = (
+    res: Response,
+    status: number,
+    state: PageState,
+    lang: Language,
+    address = '',
+  ) => {
+    common(res);
+    res
+      .status(status)
+      .set('Content-Security-Policy', policy)
+      .type('text/html; charset=utf-8')
+      .send(renderPage({ state, lang, branding: options.branding, maskedAddress: address }));
+  };
+  const sendText = (res: Response, status: number, text: string) => {
+    common(res);
+    res.status(status).type('text/plain; charset=utf-8').send(`${text}\n`);
+  };
+  const wantsPage = (req: Request) => /text\/html/i.test(req.get('accept') ?? '');
+  const queryLang = (req: Request) =>
+    typeof req.query.lang === 'string' ? req.query.lang : undefined;
+
+  /** Rate limit, then the token: all before any body or database work. */
+  const admit = (req: Request): LinkContent => {
+    if (!tokens) throw new Refusal(404, 'disabled', { kind: 'invalid' }, true);
+    try {
+      limits.admit(clientKey(req.ip))();
+    } catch {
+      throw new Refusal(429, 'rate_limited', { kind: 'busy' }, true);
+    }
+    const verified = tokens.verify(String(req.params.token));
+    if (!verified.ok) throw tokenRefusal(verified.reason);
+    return verified.link;
+  };
+
+  const readForm = async (req: Request): Promise<FormFields> => {
+    const encoding = (req.get('content-encoding') ?? 'identity').trim().toLowerCase();
+    if (encoding !== 'identity')
+      throw new Refusal(415, 'unsupported_media', { kind: 'invalid' }, true);
+    try {
+      // Refused before reading when the media type is wrong.
+      parseForm(req.get('content-type'), Buffer.alloc(0));
+    } catch (error) {
+      if (error instanceof FormError && error.reason === 'unsupported_media')
+        throw new Refusal(415, 'unsupported_media', { kind: 'invalid' }, true);
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(req, options.maxBodyBytes, options.bodyTimeoutMs);
+    } catch (error) {
+      const code = error instanceof AppError ? error.code : ErrorCode.REQUEST_NOT_UNDERSTOOD;
+      if (code === ErrorCode.REQUEST_TOO_LARGE)
+        throw new Refusal(413, 'too_large', { kind: 'invalid' }, true);
+      if (code === ErrorCode.REQUEST_TIMEOUT)
+        throw new Refusal(408, 'body_timeout', { kind: 'invalid' }, true);
+      throw new Refusal(400, 'bad_body', { kind: 'invalid' }, true);
+    }
+    try {
+      return parseForm(req.get('content-type'), body);
+    } catch (error) {
+      if (error instanceof FormError) throw new Refusal(400, error.reason, { kind: 'invalid' });
+      throw error;
+    }
+  };
+
+  /** Domain failures: a bad address in an authentic token is the sender's bug (400). */
+  const fromDomain = (error: unknown): Refusal => {
+    if (error instanceof Refusal) return error;
+    if (error instanceof AppError && error.code === ErrorCode.LEAD_ATTRIBUTE_BAD)
+      return new Refusal(400, 'bad_address', { kind: 'invalid' });
+    if (error instanceof AppError && error.code === ErrorCode.DATABASE_UNAVAILABLE)
+      return new Refusal(503, 'unavailable', { kind: 'error' });
+    // Name and message only: a database error's detail can quote the address.
+    const failure =
+      error instanceof Error
+        ? { type: error.name, message: error.message, code: (error as { code?: unknown }).code }
+        : { type: typeof error };
+    logger.error({ failure }, 'unsubscribe link request failed');
+    return new Refusal(500, 'internal', { kind: 'error' });
+  };
+
+  const refuse = (res: Response, refusal: Refusal, page: boolean, lang: Language) => {
+    metrics.linkRefusals.inc({ reason: refusal.reason });
+    // A POST whose body was left unread: the connection cannot carry another request.
+    if (refusal.closeConnection && res.req.method === 'POST') res.set('Connection', 'close');
+    if (refusal.status === 429 || refusal.status === 503) res.set('Retry-After', '60');
+    if (page) sendPage(res, refusal.status, refusal.page, lang);
+    else sendText(res, refusal.status, refusalText(refusal));
+  };
+
+  router.get('/:token', async (req, res) => {
+    const lang = chooseLanguage(queryLang(req), req.get('accept-language'));
+    try {
+      const link = admit(req);
+      const state = await links.state(subjectOf(link));
+      sendPage(
+        res,
+        200,
+        { kind: state.unsubscribed ? 'already' : 'confirm' },
+        lang,
+        maskAddress(link.email),
+      );
+    } catch (error) {
+      refuse(res, fromDomain(error), true, lang);
+    }
+  });
+
+  /** The one-click POST (a mailbox provider's, or the page's button with via=page). */
+  const unsubscribe = async (link: LinkContent, page: boolean, lang: Language, res: Response) => {
+    const result = await links.unsubscribe(subjectOf(link));
+    metrics.linkUnsubscribes.inc({ outcome: result.changed ? 'accepted' : 'unchanged' });
+    if (result.changed) {
+      logger.info(
+        {
+          event: 'link_unsubscribe',
+          link: link.linkId,
+          keyId: link.keyId,
+          list: link.list,
+          people: result.people,
+          via: page ? 'page' : 'one-click',
+        },
+        'address unsubscribed through a link',
+      );
+    }
+    if (!page) return sendText(res, 200, 'Unsubscribed.');
+    // The proof of this very change, shown to whoever made it and to no one else.
+    const undo =
+      result.changed && undoWindowMs > 0 && tokens
+        ? { code: tokens.undoCode(link.linkId, result.changedAt), minutes: options.undoMinutes }
+        : null;
+    sendPage(
+      res,
+      200,
+      result.changed ? { kind: 'done', undo } : { kind: 'already' },
+      lang,
+      maskAddress(link.email),
+    );
+  };
+
+  /** The page's "resubscribe": only with the proof of this link's own, latest unsubscribe. */
+  const resubscribe = async (link: LinkContent, code: string, lang: Language, res: Response) => {
+    if (undoWindowMs === 0) throw new Refusal(403, 'undo_off', { kind: 'undoRefused' });
+    const { outcome, people } = await links.resubscribe(
+      subjectOf(link),
+      undoWindowMs,
+      (changedAt) => tokens!.checkUndoCode(link.linkId, changedAt, code),
+    );
+    if (outcome !== 'resubscribed' && outcome !== 'already_subscribed')
+      throw new Refusal(403, `undo_${outcome}`, { kind: 'undoRefused' });
+    if (outcome === 'resubscribed') {
+      metrics.linkUnsubscribes.inc({ outcome: 'resubscribed' });
+      logger.info(
+        { event: 'link_resubscribe', link: link.linkId, keyId: link.keyId, people },
+        'address resubscribed by its owner on the unsubscribe page',
+      );
+    }
+    sendPage(res, 200, { kind: 'resubscribed' }, lang, maskAddress(link.email));
+  };
+
+  router.post('/:token', async (req, res) => {
+    let lang = chooseLanguage(queryLang(req), req.get('accept-language'));
+    let page = wantsPage(req);
+    try {
+      const link = admit(req);
+      const fields = await readForm(req);
+      lang = chooseLanguage(queryLang(req) ?? fields.get('lang'), req.get('accept-language'));
+      if (fields.get('List-Unsubscribe') === 'One-Click') {
+        page = fields.get('via') === 'page';
+        await unsubscribe(link, page, lang, res);
+      } else if (fields.has('resubscribe')) {
+        page = true;
+        await resubscribe(link, fields.get('resubscribe')!, lang, res);
+      } else throw new Refusal(400, 'bad_body', { kind: 'invalid' });
+    } catch (error) {
+      refuse(res, fromDomain(error), page, lang);
+    }
+  });
+
+  // What Express itself refuses within /u (a broken percent-escape in the token…).
+  router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const lang = chooseLanguage(queryLang(req), req.get('accept-language'));
+    refuse(res, new Refusal(400, 'malformed', { kind: 'invalid' }), wantsPage(req), lang);
+  });
+
+  return router;
+}
+
+function refusalText(refusal: Refusal): string {
+  switch (refusal.status) {
+    case 404:
+      return 'Unsubscribe links are not enabled.';
+    case 408:
+      return 'Request body not received in time.';
+    case 410:
+      return 'This unsubscribe link has expired.';
+    case 413:
+      return 'Request body too large.';
+    case 415:
+      return 'Send application/x-www-form-urlencoded or multipart/form-data.';
+    case 429:
+      return 'Too many requests; try again later.';
+    case 500:
+    case 503:
+      return 'Unsubscribe not recorded; try again later.';
+    default:
+      return refusal.reason === 'bad_body'
+        ? 'The body must be List-Unsubscribe=One-Click.'
+        : 'This unsubscribe link is not valid.';
+  }
+}

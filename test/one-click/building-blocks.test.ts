@@ -1,0 +1,109 @@
+import { expect } from 'chai';
+import { clientKey } from '../../src/one-click/client-key.js';
+import { FormError, parseForm } from '../../src/one-click/form-body.js';
+import { chooseLanguage } from '../../src/one-click/messages.js';
+import { maskAddress } from '../../src/one-click/page.js';
+
+const URLENCODED = 'application/x-www-form-urlencoded';
+
+function multipart(boundary: string, parts: Array<[string, string]>, closing = true): Buffer {
+  let body = '';
+  for (const [name, value] of parts)
+    body += `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  return Buffer.from(body + (closing ? `--${boundary}--\r\n` : ''));
+}
+
+function reasonOf(work: () => unknown): string {
+  try {
+    work();
+  } catch (error) {
+    if (error instanceof FormError) return error.reason;
+    throw error;
+  }
+  return 'accepted';
+}
+
+describe('one-click building blocks', () => {
+  describe('form bodies', () => {
+    it('reads the RFC 8058 body in both encodings', () => {
+      for (const body of ['List-Unsubscribe=One-Click', 'List-Unsubscribe=One-Click\r\n'])
+        expect(parseForm(URLENCODED, Buffer.from(body)).get('List-Unsubscribe')).to.equal(
+          'One-Click',
+        );
+      const boundary = '----formdata-undici-0123456789';
+      const fields = parseForm(
+        `multipart/form-data; boundary="${boundary}"`,
+        multipart(boundary, [['List-Unsubscribe', 'One-Click']]),
+      );
+      expect(fields.get('List-Unsubscribe')).to.equal('One-Click');
+    });
+
+    it('keeps the first of duplicate fields, decodes percent and plus', () => {
+      const fields = parseForm(
+        `${URLENCODED}; charset=utf-8`,
+        Buffer.from('List-Unsubscribe=One-Click&List-Unsubscribe=No&lang=fr&x=a+b%C3%A9'),
+      );
+      expect(fields.get('List-Unsubscribe')).to.equal('One-Click');
+      expect(fields.get('x')).to.equal('a bé');
+    });
+
+    it('refuses other media types and broken bodies', () => {
+      expect(reasonOf(() => parseForm('application/json', Buffer.from('{}')))).to.equal(
+        'unsupported_media',
+      );
+      expect(reasonOf(() => parseForm(undefined, Buffer.from('')))).to.equal('unsupported_media');
+      expect(reasonOf(() => parseForm(URLENCODED, Buffer.from('a=%E0%A4%A')))).to.equal('bad_body');
+      expect(reasonOf(() => parseForm('multipart/form-data', Buffer.from('x')))).to.equal(
+        'bad_body',
+      );
+      expect(
+        reasonOf(() =>
+          parseForm('multipart/form-data; boundary=b', multipart('b', [['a', '1']], false)),
+        ),
+      ).to.equal('bad_body');
+      const many = Array.from({ length: 40 }, (_, i) => `f${i}=1`).join('&');
+      expect(reasonOf(() => parseForm(URLENCODED, Buffer.from(many)))).to.equal('bad_body');
+    });
+
+    it('parses in time linear in the body (near-delimiters all along an unclosed part)', () => {
+      // Growth ratio only: ten times the body may not cost a hundred times the time.
+      const time = (n: number) => {
+        const head = '--b\r\nContent-Disposition: form-data; name="a"\r\n\r\n';
+        const body = Buffer.from(head + 'x\r\n-'.repeat(n));
+        const t0 = process.hrtime.bigint();
+        for (let i = 0; i < 20; i++)
+          reasonOf(() => parseForm('multipart/form-data; boundary=b', body));
+        return Number(process.hrtime.bigint() - t0);
+      };
+      time(2000);
+      expect(time(20000) / time(2000)).to.be.below(40);
+    });
+  });
+
+  it('chooses the language: explicit choice, then Accept-Language by q, then English', () => {
+    expect(chooseLanguage('fr', 'en')).to.equal('fr');
+    expect(chooseLanguage('xx', 'fr-FR')).to.equal('fr');
+    expect(chooseLanguage(undefined, 'de-DE, fr;q=0.5, en;q=0.4')).to.equal('fr');
+    expect(chooseLanguage(undefined, 'fr;q=0.2, en;q=0.9')).to.equal('en');
+    expect(chooseLanguage(undefined, 'de')).to.equal('en');
+    expect(chooseLanguage(undefined, undefined)).to.equal('en');
+    expect(chooseLanguage(undefined, `${'x,'.repeat(100000)}fr`)).to.equal('en');
+  });
+
+  it('masks addresses enough', () => {
+    expect(maskAddress('ann@example.com')).to.equal('a•••@e•••.com');
+    expect(maskAddress('annabelle@mail.example.co.uk')).to.equal('an•••@m•••.uk');
+    expect(maskAddress('x@localhost')).to.equal('x•••@l•••');
+    expect(maskAddress('zoë.lee@exämple.fr')).to.equal('zo•••@e•••.fr');
+  });
+
+  it('counts IPv6 clients by their /64', () => {
+    expect(clientKey('203.0.113.7')).to.equal('203.0.113.7');
+    expect(clientKey('::ffff:203.0.113.7')).to.equal('203.0.113.7');
+    expect(clientKey('2001:db8:1:2:aaaa::1')).to.equal('2001:db8:1:2::/64');
+    expect(clientKey('2001:0db8:0001:0002:ffff:0:0:9')).to.equal('2001:db8:1:2::/64');
+    expect(clientKey('2001:db8::1')).to.equal('2001:db8:0:0::/64');
+    expect(clientKey('::1')).to.equal('0:0:0:0::/64');
+    expect(clientKey(undefined)).to.equal('unknown');
+  });
+});

@@ -1,0 +1,150 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { start } from '../../src/main.js';
+import { LinkTokens } from '../../src/one-click/link-token.js';
+import { KEY_1, oneClick } from './support.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(ROOT, 'dist/src/cli/index.js');
+const ENV = {
+  UNSUBSCRIBE_LINK_SECRET: KEY_1.secret,
+  UNSUBSCRIBE_LINK_KEY_ID: KEY_1.id,
+  UNSUBSCRIBE_BASE_URL: 'https://unsub.example.com/',
+  DATA_DIR: ':memory:',
+};
+
+function run(
+  args: string[],
+  env: Record<string, string>,
+  input = '',
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      args,
+      { env: { PATH: process.env.PATH ?? '', ...env }, cwd: ROOT },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end(input);
+  });
+}
+
+const tokens = new LinkTokens({ current: KEY_1, retired: [] }, 90 * 86400);
+function emailIn(url: string): string | false {
+  const opened = tokens.verify(url.slice(url.lastIndexOf('/') + 1));
+  return opened.ok && opened.link.email;
+}
+
+describe('durable-unsubscribe link and headers', function () {
+  this.timeout(30000);
+
+  it('link prints the signed URL of the address', async () => {
+    const r = await run([BIN, 'link', 'Ann@Example.com', '--list', 'news'], ENV);
+    expect(r.code, r.stderr).to.equal(0);
+    const url = r.stdout.trim();
+    expect(url).to.match(/^https:\/\/unsub\.example\.com\/u\/1\.k1\.[A-Za-z0-9_-]+$/);
+    expect(emailIn(url)).to.equal('Ann@Example.com');
+  });
+
+  it('headers prints the two RFC 8058 lines, ready to paste', async () => {
+    const r = await run([BIN, 'headers', 'ann@example.com'], ENV);
+    expect(r.code, r.stderr).to.equal(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).to.match(/^List-Unsubscribe: <https:\/\/unsub\.example\.com\/u\/[^>]+>$/);
+    expect(lines[1]).to.equal('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
+    expect(lines.slice(2)).to.deep.equal(['']);
+    expect(emailIn(lines[0]!.slice(lines[0]!.indexOf('<') + 1, -1))).to.equal('ann@example.com');
+  });
+
+  it('link - turns a list of addresses into CSV for a mail tool that only fills fields', async () => {
+    const r = await run(
+      [BIN, 'link', '-', '--list', 'news'],
+      ENV,
+      'ann@example.com\r\n\nnot an address\n"b,c"@example.com\n',
+    );
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.contain('line 3: Email is not a valid address');
+    const [header, ...rows] = r.stdout.trim().split('\n');
+    expect(header).to.equal('email,unsubscribe_url');
+    expect(rows).to.have.length(2);
+    expect(rows[0]!.startsWith('ann@example.com,https://unsub.example.com/u/')).to.equal(true);
+    expect(emailIn(rows[0]!.split(',')[1]!)).to.equal('ann@example.com');
+    expect(rows[1]!.startsWith('"""b,c""@example.com",https://')).to.equal(true);
+    expect(emailIn(rows[1]!.slice(rows[1]!.lastIndexOf(',') + 1))).to.equal('"b,c"@example.com');
+  });
+
+  it('works out of the box on SQLite: the CLI and the service share the secret made in DATA_DIR', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-link-'));
+    const running = await start(
+      loadConfig({ DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' }),
+      createLogger('silent'),
+    );
+    try {
+      const r = await run([BIN, 'link', 'own@example.com'], {
+        DATA_DIR: dir,
+        PORT: String(running.port),
+      });
+      expect(r.code, r.stderr).to.equal(0);
+      const url = r.stdout.trim().replace('localhost', '127.0.0.1');
+      expect(url).to.match(new RegExp(`^http://127\\.0\\.0\\.1:${running.port}/u/1\\.k1\\.`));
+      const answer = await oneClick(url);
+      expect(answer.status).to.equal(200);
+      expect(fs.statSync(path.join(dir, 'unsubscribe-link.secret')).mode & 0o077).to.equal(0);
+    } finally {
+      await running.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says what is missing: the secret, the address, a valid address', async () => {
+    const noSecret = await run([BIN, 'link', 'ann@example.com'], { DATA_DIR: ':memory:' });
+    expect(noSecret.code).to.equal(1);
+    expect(noSecret.stderr).to.contain('UNSUBSCRIBE_LINK_SECRET');
+    const noAddress = await run([BIN, 'headers'], ENV);
+    expect(noAddress.code).to.equal(2);
+    expect(noAddress.stderr).to.contain('Usage: durable-unsubscribe link EMAIL');
+    const bad = await run([BIN, 'link', 'not an address'], ENV);
+    expect(bad.code).to.equal(1);
+    expect(bad.stderr.trim()).to.equal('Email is not a valid address');
+    const noBase = await run([BIN, 'link', 'ann@example.com'], {
+      ...ENV,
+      UNSUBSCRIBE_BASE_URL: '',
+      PORT: '9099',
+    });
+    expect(noBase.stdout).to.match(/^http:\/\/localhost:9099\/u\//);
+    expect(noBase.stderr).to.contain('UNSUBSCRIBE_BASE_URL (or PUBLIC_URL) is not set');
+    const plain = await run([BIN, 'headers', 'ann@example.com'], {
+      ...ENV,
+      UNSUBSCRIBE_BASE_URL: 'http://unsub.example.com',
+    });
+    expect(plain.code).to.equal(0);
+    expect(plain.stderr).to.contain('https');
+  });
+
+  it('is listed in the help, and has its own', async () => {
+    const top = await run([BIN, '--help'], ENV);
+    expect(top.stdout)
+      .to.match(/^ {2}link EMAIL/m)
+      .and.match(/^ {2}headers EMAIL/m);
+    for (const command of ['link', 'headers']) {
+      const r = await run([BIN, command, '--help'], ENV);
+      expect(r.code, command).to.equal(0);
+      expect(r.stdout).to.match(/^Usage: durable-unsubscribe link EMAIL/);
+    }
+  });
+
+  it('exports the library function as durable-unsubscribe/link', async () => {
+    const script = `import { unsubscribeLink } from 'durable-unsubscribe/link';
+console.log(unsubscribeLink('lib@example.com', { baseUrl: 'https://u.example', key: ${JSON.stringify(KEY_1)} }));`;
+    const r = await run(['--input-type=module', '-e', script], {});
+    expect(r.code, r.stderr).to.equal(0);
+    expect(emailIn(r.stdout.trim())).to.equal('lib@example.com');
+  });
+});

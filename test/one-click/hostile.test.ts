@@ -1,0 +1,142 @@
+import net from 'node:net';
+import { expect } from 'chai';
+import { testEngines } from '../support/database.js';
+import { get, historyOf, oneClick, startLinkService, type LinkService } from './support.js';
+
+/** Sends raw bytes, then waits for the answer's status line (or the connection's end). */
+function raw(
+  port: number,
+  request: string,
+  waitMs = 5000,
+): Promise<{ head: string; closed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let data = '';
+    let closed = false;
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ head: data, closed });
+    }, waitMs);
+    socket.on('data', (chunk: Buffer) => {
+      data += chunk.toString('latin1');
+      if (data.includes('\r\n\r\n')) {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve({ head: data, closed });
+      }
+    });
+    socket.on('end', () => (closed = true));
+    socket.on('error', reject);
+    socket.write(request);
+  });
+}
+
+for (const engine of testEngines()) {
+  describe(`one-click against hostile requests (${engine.name})`, function () {
+    this.timeout(60000);
+    let svc: LinkService;
+    let port: number;
+
+    before(async () => {
+      svc = await startLinkService(engine, { bodyTimeoutMs: 300 });
+      port = svc.running.port;
+    });
+    after(async () => {
+      await svc?.stop();
+    });
+
+    const pathOf = (url: string) => new URL(url).pathname;
+
+    it('answers a forged token before reading a byte of its (huge) body', async () => {
+      const forged = svc.linkUrl('x@example.com').replace(/.{6}$/, 'AAAAAA');
+      const r = await raw(
+        port,
+        `POST ${pathOf(forged)} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000000\r\n\r\nList-`,
+      );
+      expect(r.head).to.match(/^HTTP\/1\.1 403 /);
+      expect(r.head.toLowerCase()).to.contain('connection: close');
+    });
+
+    it('refuses a declared body over the limit at once, and a slow body after BODY_TIMEOUT_MS', async () => {
+      const url = svc.linkUrl('slow@example.com');
+      const big = await raw(
+        port,
+        `POST ${pathOf(url)} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 10000000000\r\n\r\n`,
+      );
+      expect(big.head).to.match(/^HTTP\/1\.1 413 /);
+      const slow = await raw(
+        port,
+        `POST ${pathOf(url)} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 26\r\n\r\nList-Unsub`,
+      );
+      expect(slow.head).to.match(/^HTTP\/1\.1 408 /);
+      expect(await historyOf(svc.services, 'slow@example.com')).to.have.length(0);
+    });
+
+    it('refuses compressed bodies and odd media types without decoding them', async () => {
+      const url = svc.linkUrl('enc@example.com');
+      const r = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-encoding': 'gzip',
+        },
+        body: 'List-Unsubscribe=One-Click',
+      });
+      expect(r.status).to.equal(415);
+      for (const type of ['text/plain', 'application/xml', 'multipart/mixed; boundary=x', ''])
+        expect(
+          (
+            await fetch(url, {
+              method: 'POST',
+              headers: type ? { 'content-type': type } : {},
+              body: 'List-Unsubscribe=One-Click',
+            })
+          ).status,
+          type,
+        ).to.equal(415);
+      expect(await historyOf(svc.services, 'enc@example.com')).to.have.length(0);
+    });
+
+    it('gives a plain 4xx for strange paths and tokens, never an error page or a crash', async () => {
+      for (const bad of [
+        '%F0%9F%92%A9',
+        'A'.repeat(10000),
+        '..%2f..%2fetc%2fpasswd',
+        '1.k1.%00',
+        '1.%E2%80%AE.AAAA',
+        '%',
+      ]) {
+        const a = await get(`${svc.base}/u/${bad}`);
+        expect(a.status, bad.slice(0, 20)).to.be.within(400, 404);
+        expect(a.body).not.to.match(/Error|at \/|\.ts:/);
+        const b = await oneClick(`${svc.base}/u/${bad}`);
+        expect(b.status, bad.slice(0, 20)).to.be.within(400, 404);
+      }
+      // Elsewhere too: what Express cannot route gets a plain answer, not its stack-trace page.
+      const elsewhere = await get(`${svc.base}/soap/mktows/%`);
+      expect(elsewhere.status).to.equal(400);
+      expect(elsewhere.body).to.equal('Bad request\n');
+      expect((await get(`${svc.base}/healthz`)).status).to.equal(200);
+    });
+
+    it('refuses a multipart body without its boundary, or of too many fields', async () => {
+      const url = svc.linkUrl('mp@example.com');
+      const parts = Array.from(
+        { length: 40 },
+        (_, i) => `--b\r\nContent-Disposition: form-data; name="f${i}"\r\n\r\nx\r\n`,
+      ).join('');
+      for (const [type, body] of [
+        ['multipart/form-data', 'List-Unsubscribe=One-Click'],
+        ['multipart/form-data; boundary=b', `${parts}--b--\r\n`],
+        [
+          'multipart/form-data; boundary=b',
+          '--b\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click',
+        ],
+      ] as const) {
+        const r = await fetch(url, { method: 'POST', headers: { 'content-type': type }, body });
+        expect(r.status, body.slice(0, 30)).to.equal(400);
+      }
+      expect(await historyOf(svc.services, 'mp@example.com')).to.have.length(0);
+    });
+  });
+}

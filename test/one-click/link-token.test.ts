@@ -1,0 +1,208 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import {
+  LinkTokens,
+  linkTokensFromConfig,
+  listUnsubscribeHeaders,
+  MAX_TOKEN_LENGTH,
+  unsubscribeLink,
+} from '../../src/one-click/link-token.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const K1 = { id: 'k1', secret: 'first-secret-0123456789abcdefghijklmn' };
+const K2 = { id: 'k2', secret: 'second-secret-0123456789abcdefghijklm' };
+const DAY = 86400;
+const now = Math.floor(Date.now() / 1000);
+
+function flip(token: string, at: number): string {
+  const c = token[at]!;
+  return token.slice(0, at) + (c === 'A' ? 'B' : 'A') + token.slice(at + 1);
+}
+
+describe('unsubscribe link tokens', () => {
+  const tokens = new LinkTokens({ current: K1, retired: [] }, 90 * DAY);
+
+  it('opens what it seals: the address, the list, the date, the key', () => {
+    const token = tokens.create('Ann@Example.com', { list: 'news', issuedAt: now });
+    const opened = tokens.verify(token);
+    expect(opened.ok).to.equal(true);
+    if (!opened.ok) return;
+    expect(opened.link).to.include({
+      email: 'Ann@Example.com',
+      list: 'news',
+      issuedAt: now,
+      keyId: 'k1',
+    });
+    expect(opened.link.linkId).to.match(/^[0-9a-f]{16}$/);
+  });
+
+  it('keeps the address out of the URL, and stays short enough for any address', () => {
+    const token = tokens.create('ann.lee@example.com');
+    expect(token).to.match(/^1\.k1\.[A-Za-z0-9_-]+$/);
+    expect(token.toLowerCase()).not.to.contain('ann');
+    expect(token.toLowerCase()).not.to.contain('example');
+    const longest = tokens.create(`${'a'.repeat(64)}@${'b'.repeat(185)}.com`, {
+      list: 'l'.repeat(64),
+    });
+    expect(longest.length).to.be.below(MAX_TOKEN_LENGTH);
+    expect(tokens.verify(longest).ok).to.equal(true);
+  });
+
+  it('refuses every single-character alteration of a token', () => {
+    const token = tokens.create('ann@example.com', { issuedAt: now });
+    for (let i = 0; i < token.length; i++) {
+      const verified = tokens.verify(flip(token, i));
+      expect(verified.ok, `position ${i}`).to.equal(false);
+    }
+    // The body's last character carries unused bits: a second spelling of the same bytes is refused.
+    const body = token.slice(token.lastIndexOf('.') + 1);
+    const bytes = Buffer.from(body, 'base64url');
+    if (bytes.length % 3 !== 0) {
+      const last = body.at(-1)!;
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      const twin = alphabet[alphabet.indexOf(last) ^ 1]!;
+      const altered = token.slice(0, -1) + twin;
+      if (Buffer.from(altered.slice(altered.lastIndexOf('.') + 1), 'base64url').equals(bytes))
+        expect(tokens.verify(altered)).to.deep.equal({ ok: false, reason: 'malformed' });
+    }
+  });
+
+  it('names why it refuses: forged, unknown key, expired, malformed', () => {
+    const forger = new LinkTokens(
+      { current: { id: 'k1', secret: 'not-the-secret-0123456789abcdefghijk' }, retired: [] },
+      90 * DAY,
+    );
+    expect(tokens.verify(forger.create('ann@example.com'))).to.deep.equal({
+      ok: false,
+      reason: 'bad_signature',
+    });
+    const other = new LinkTokens({ current: K2, retired: [] }, 90 * DAY);
+    expect(tokens.verify(other.create('ann@example.com'))).to.deep.equal({
+      ok: false,
+      reason: 'unknown_key',
+    });
+    // Changing the key id in the URL breaks the tag, since the id is authenticated.
+    const both = new LinkTokens({ current: K1, retired: [K2] }, 90 * DAY);
+    const relabelled = tokens.create('ann@example.com').replace(/^1\.k1\./, '1.k2.');
+    expect(both.verify(relabelled)).to.deep.equal({ ok: false, reason: 'bad_signature' });
+    const old = tokens.create('ann@example.com', { issuedAt: now - 91 * DAY });
+    expect(tokens.verify(old)).to.deep.equal({ ok: false, reason: 'expired' });
+    expect(tokens.verify(tokens.create('a@b.c', { issuedAt: now - 89 * DAY })).ok).to.equal(true);
+    const future = tokens.create('ann@example.com', { issuedAt: now + 3 * DAY });
+    expect(tokens.verify(future)).to.deep.equal({ ok: false, reason: 'malformed' });
+    for (const bad of [
+      '',
+      '1',
+      '1.k1',
+      '1.k1.',
+      '2.k1.AAAA',
+      '1.k 1.AAAA',
+      '1.k1.AA==',
+      'x'.repeat(5000),
+    ])
+      expect(tokens.verify(bad), bad.slice(0, 20)).to.deep.equal({
+        ok: false,
+        reason: 'malformed',
+      });
+  });
+
+  it('keeps links of a retired key working after a rotation; new links carry the new key', () => {
+    const before = tokens.create('ann@example.com');
+    const rotated = new LinkTokens({ current: K2, retired: [K1] }, 90 * DAY);
+    expect(rotated.verify(before).ok).to.equal(true);
+    const after = rotated.create('ann@example.com');
+    expect(after.startsWith('1.k2.')).to.equal(true);
+    expect(tokens.verify(after)).to.deep.equal({ ok: false, reason: 'unknown_key' });
+  });
+
+  it('binds the undo proof to the link and to the exact change', () => {
+    const code = tokens.undoCode('0123456789abcdef', 1000);
+    expect(tokens.checkUndoCode('0123456789abcdef', 1000, code)).to.equal(true);
+    expect(tokens.checkUndoCode('0123456789abcdef', 1001, code)).to.equal(false);
+    expect(tokens.checkUndoCode('fedcba9876543210', 1000, code)).to.equal(false);
+    expect(tokens.checkUndoCode('0123456789abcdef', 1000, '')).to.equal(false);
+  });
+
+  it('is configured from the environment, with errors that name the setting', () => {
+    const base = { DATA_DIR: ':memory:' };
+    expect(linkTokensFromConfig(loadConfig(base))).to.equal(null);
+    expect(() => loadConfig({ ...base, UNSUBSCRIBE_LINK_SECRET: 'short' })).to.throw(
+      ConfigError,
+      /UNSUBSCRIBE_LINK_SECRET/,
+    );
+    expect(() => loadConfig({ ...base, UNSUBSCRIBE_LINK_MAX_AGE_DAYS: '30' })).to.throw(
+      /UNSUBSCRIBE_LINK_MAX_AGE_DAYS/,
+    );
+    expect(() => loadConfig({ ...base, UNSUBSCRIBE_LINK_OLD_KEYS: 'k0:tooshort' })).to.throw(
+      /UNSUBSCRIBE_LINK_OLD_KEYS/,
+    );
+    const clash = loadConfig({
+      ...base,
+      UNSUBSCRIBE_LINK_SECRET: K1.secret,
+      UNSUBSCRIBE_LINK_OLD_KEYS: `k1:${K2.secret}`,
+    });
+    expect(() => linkTokensFromConfig(clash)).to.throw(ConfigError, /UNSUBSCRIBE_LINK/);
+  });
+
+  it('offers senders a library function and the two RFC 8058 header lines', () => {
+    const url = unsubscribeLink('ann@example.com', {
+      baseUrl: 'https://unsub.example.com/',
+      key: K1,
+      list: 'news',
+    });
+    expect(url).to.match(/^https:\/\/unsub\.example\.com\/u\/1\.k1\.[A-Za-z0-9_-]+$/);
+    const opened = tokens.verify(url.slice(url.lastIndexOf('/') + 1));
+    expect(opened.ok && opened.link.email).to.equal('ann@example.com');
+    expect(listUnsubscribeHeaders(url)).to.equal(
+      `List-Unsubscribe: <${url}>\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n`,
+    );
+  });
+
+  describe('computed by a sender in Python, from the recipe in docs/one-click.md', function () {
+    this.timeout(30000);
+    let python: string;
+
+    before(function () {
+      const docs = fs.readFileSync(path.join(ROOT, 'docs/one-click.md'), 'utf8');
+      const block = /```python\n([\s\S]*?)```/.exec(docs);
+      if (!block) throw new Error('docs/one-click.md has no python block');
+      python = block[1]!;
+      try {
+        execFileSync('python3', ['-c', 'import cryptography'], { stdio: 'ignore' });
+      } catch {
+        if (process.env.CI) throw new Error('python3-cryptography is missing (see .ci/run)');
+        this.skip();
+      }
+    });
+
+    const run = (driver: string): string[] =>
+      execFileSync('python3', ['-c', `${python}\n${driver}`], { encoding: 'utf8' })
+        .trim()
+        .split('\n');
+
+    it('gives, byte for byte, the token the service makes from the same inputs', () => {
+      const [fromPython] = run(
+        `print(unsubscribe_token("Zoë@example.com", "k1", ${JSON.stringify(K1.secret)}, ${now}, "news", bytes(range(12))))`,
+      );
+      const fromNode = tokens.create('Zoë@example.com', {
+        list: 'news',
+        issuedAt: now,
+        nonce: Buffer.from([...Array(12).keys()]),
+      });
+      expect(fromPython).to.equal(fromNode);
+    });
+
+    it('makes random-nonce tokens the service opens', () => {
+      const lines = run(
+        `for e in ["ann@example.com", "bob@example.org"]: print(unsubscribe_token(e, "k1", ${JSON.stringify(K1.secret)}))`,
+      );
+      expect(lines.map((t) => (tokens.verify(t).ok ? 'ok' : t))).to.deep.equal(['ok', 'ok']);
+      const opened = tokens.verify(lines[1]!);
+      expect(opened.ok && opened.link.email).to.equal('bob@example.org');
+    });
+  });
+});

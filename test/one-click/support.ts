@@ -1,0 +1,98 @@
+import type { Config } from '../../src/config.js';
+import type { Services } from '../../src/domain/services.js';
+import { LinkTokens, type LinkKey } from '../../src/one-click/link-token.js';
+import type { TestEngine } from '../support/database.js';
+import { startTestService, type TestService } from '../support/service.js';
+
+export const KEY_1: LinkKey = { id: 'k1', secret: 'link-secret-one-0123456789abcdefghijkl' };
+export const KEY_2: LinkKey = { id: 'k2', secret: 'link-secret-two-0123456789abcdefghijkl' };
+export const MAX_AGE_DAYS = 120;
+
+export interface LinkService extends TestService {
+  services: Services;
+  /** Tokens as a sender holding the service's current key makes them. */
+  tokens: LinkTokens;
+  linkUrl(email: string, options?: { list?: string; issuedAt?: number }): string;
+}
+
+/** The real service with unsubscribe links on (current key k1 unless overridden). */
+export async function startLinkService(
+  engine: TestEngine,
+  overrides: Partial<Config> = {},
+): Promise<LinkService> {
+  const svc = await startTestService(engine, {
+    unsubscribeLinkSecret: KEY_1.secret,
+    unsubscribeLinkKeyId: KEY_1.id,
+    unsubscribeLinkMaxAgeDays: MAX_AGE_DAYS,
+    ...overrides,
+  });
+  const tokens = new LinkTokens(
+    {
+      // With links off, tokens a sender would have made before.
+      current: svc.config.unsubscribeLinkSecret
+        ? { id: svc.config.unsubscribeLinkKeyId, secret: svc.config.unsubscribeLinkSecret }
+        : KEY_1,
+      retired: [],
+    },
+    MAX_AGE_DAYS * 86400,
+  );
+  return {
+    ...svc,
+    services: svc.running.services,
+    tokens,
+    linkUrl: (email, options) => `${svc.base}/u/${tokens.create(email, options)}`,
+  };
+}
+
+export interface Answer {
+  status: number;
+  body: string;
+  headers: Headers;
+}
+
+async function answer(res: Response): Promise<Answer> {
+  return { status: res.status, body: await res.text(), headers: res.headers };
+}
+
+/** The mailbox provider's POST, urlencoded, exactly as RFC 8058 shows it. */
+export async function oneClick(url: string, body = 'List-Unsubscribe=One-Click'): Promise<Answer> {
+  return answer(
+    await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+      redirect: 'manual',
+    }),
+  );
+}
+
+export async function oneClickMultipart(url: string, value = 'One-Click'): Promise<Answer> {
+  const form = new FormData();
+  form.set('List-Unsubscribe', value);
+  return answer(await fetch(url, { method: 'POST', body: form, redirect: 'manual' }));
+}
+
+export async function get(url: string, headers: Record<string, string> = {}): Promise<Answer> {
+  return answer(await fetch(url, { headers, redirect: 'manual' }));
+}
+
+export async function postForm(url: string, fields: Record<string, string>): Promise<Answer> {
+  return answer(
+    await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+      redirect: 'manual',
+    }),
+  );
+}
+
+/** Every person of an address, oldest first: their flags. */
+export async function flagsOf(services: Services, email: string): Promise<boolean[]> {
+  const leads = await services.leads.find({ keyType: 'EMAIL', keyValue: email });
+  return leads.sort((a, b) => a.id - b.id).map((l) => l.unsubscribed);
+}
+
+export async function historyOf(services: Services, email: string) {
+  return (await services.durableStatus.explain(email)).history;
+}
