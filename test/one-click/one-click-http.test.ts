@@ -228,7 +228,10 @@ for (const engine of testEngines()) {
       }
       expect(await flagsOf(svc.services, 'fay@example.com')).to.deep.equal([false, false]);
       expect(await historyOf(svc.services, 'fay@example.com')).to.have.length(0);
-      const metrics = await (await fetch(`${svc.base}/metrics`)).text();
+      // Metrics are served on their own loopback listener (METRICS_PORT), not the public port.
+      const metrics = await (
+        await fetch(`http://127.0.0.1:${svc.running.metricsPort}/metrics`)
+      ).text();
       for (const [, , reason] of cases)
         expect(metrics).to.match(
           new RegExp(`du_link_refusals_total\\{reason="${reason}"\\} [1-9]`),
