@@ -120,6 +120,20 @@ export const settings = {
     meaning: 'Directory of the embedded SQLite database (`:memory:` keeps it in memory, for tests)',
     parse: (raw: string) => (raw.trim() === ':memory:' ? ':memory:' : path.resolve(raw.trim())),
   },
+  databaseReadUrl: {
+    env: 'DATABASE_READ_URL',
+    default: '',
+    meaning:
+      'Optional PostgreSQL URL of a streaming standby for read-only operations (getLead, getMultipleLeads, getLeadActivity, getLeadChanges, /admin search); empty: every read goes to DATABASE_URL',
+    parse: text,
+  },
+  databaseReadMaxLagMs: {
+    env: 'DATABASE_READ_MAX_LAG_MS',
+    default: '1000',
+    meaning:
+      'Reads go to DATABASE_READ_URL only while it has replayed everything the primary had written this many ms ago (checked every 200 ms); otherwise to the primary',
+    parse: integer('DATABASE_READ_MAX_LAG_MS', 0, 3600000),
+  },
   sqliteBusyTimeoutMs: {
     env: 'SQLITE_BUSY_TIMEOUT_MS',
     default: '5000',
@@ -200,7 +214,8 @@ export const settings = {
   dbStatementTimeoutMs: {
     env: 'DB_STATEMENT_TIMEOUT_MS',
     default: '15000',
-    meaning: 'PostgreSQL statement_timeout, so a stuck query cannot hold a connection forever',
+    meaning:
+      'PostgreSQL statement_timeout of each write transaction (SET LOCAL, so it suits PgBouncer transaction pooling), so a stuck statement cannot hold a connection forever; plain reads run under the role default (docs/operations.md)',
     parse: integer('DB_STATEMENT_TIMEOUT_MS', 0, 3600000),
   },
   trustProxy: {

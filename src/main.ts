@@ -1,8 +1,9 @@
 import type { Server } from 'node:http';
 import { createApp } from './app.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { openDatabase, type Database } from './data-access/database.js';
 import { migrateLatest } from './data-access/migrator.js';
+import { ReadReplica } from './data-access/read-replica.js';
 import { openUserRepository } from './data-access/user.repository.js';
 import { createServices, type Services } from './domain/services.js';
 import { UserService } from './domain/user.service.js';
@@ -22,16 +23,27 @@ export interface Running {
   close(graceMs?: number): Promise<void>;
 }
 
+/** The standby that read-only operations may use (DATABASE_READ_URL), probing its lag. */
+function openReadReplica(primary: Database, config: Config): ReadReplica | undefined {
+  if (!config.databaseReadUrl) return undefined;
+  if (primary.engine !== 'postgres')
+    throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL (a PostgreSQL primary)');
+  const database = openDatabase({ ...config, databaseUrl: config.databaseReadUrl });
+  return new ReadReplica(primary, database, { maxLagMs: config.databaseReadMaxLagMs }).start();
+}
+
 /** The composition root: config → database → repositories → services → HTTP server. */
 export async function start(
   config: Config,
   logger: Logger = createLogger(config.logLevel),
 ): Promise<Running> {
-  const database = openDatabase(config);
+  const database = openDatabase({ ...config, commitVisibleOnStandby: !!config.databaseReadUrl });
   await migrateLatest(database);
   const metrics = new Metrics(database);
+  const replica = openReadReplica(database, config);
   const services = createServices(database, config, {
     onPropagation: (people) => metrics.propagationSize.observe(people),
+    replica,
   });
   const users = new UserService(openUserRepository(database, config), config.mktowsUsers);
   let developmentUser: Running['developmentUser'];
@@ -70,6 +82,7 @@ export async function start(
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(timer);
+      await replica?.close();
       await database.close();
     },
   };

@@ -19,8 +19,14 @@ export interface DatabaseOptions {
   dataDir: string;
   sqliteBusyTimeoutMs: number;
   dbPoolMax: number;
-  /** PostgreSQL statement_timeout in ms (0: none). */
+  /** PostgreSQL statement_timeout in ms (0: none), set in each write transaction. */
   dbStatementTimeoutMs?: number;
+  /**
+   * PostgreSQL: commit write transactions with synchronous_commit=remote_apply, so that a
+   * synchronous standby shows a write before it is acknowledged (reads served there then see
+   * the caller's own writes).
+   */
+  commitVisibleOnStandby?: boolean;
 }
 
 export const SQLITE_FILE_NAME = 'durable-unsubscribe.sqlite';
@@ -124,11 +130,16 @@ type PgClientClass = new (config: Knex.Config) => {
  * Here BEGIN waits for the transaction's first statement: one without bindings (the address
  * lock) goes with it as one simple-protocol message; one with bindings is preceded by BEGIN
  * as before. A transaction that ends before any statement sends neither BEGIN nor its end.
+ *
+ * The transaction's settings (`SET LOCAL`) travel in that same message: they end with the
+ * transaction, so nothing is left on a server connection that a transaction-mode pooler
+ * (PgBouncer) hands to another client next.
  */
-function deferredBeginPgClient(): PgClientClass {
+function deferredBeginPgClient(transactionSettings: readonly string[]): PgClientClass {
   const Base = require('knex/lib/dialects/postgres/index.js') as PgClientClass;
   const pending = new WeakSet<object>();
   const nothing = (command: string) => ({ command, rows: [], rowCount: null, fields: [] });
+  const begin = ['BEGIN;', ...transactionSettings.map((s) => `SET LOCAL ${s};`)].join(' ');
   return class DeferredBeginPgClient extends Base {
     override async _query(connection: object, obj: PgQueryObject): Promise<PgQueryObject> {
       if (obj.sql === 'BEGIN;') {
@@ -143,13 +154,13 @@ function deferredBeginPgClient(): PgClientClass {
           return obj;
         }
         if (!obj.bindings || obj.bindings.length === 0) {
-          const both = await super._query(connection, { ...obj, sql: `BEGIN; ${obj.sql}` });
+          const both = await super._query(connection, { ...obj, sql: `${begin} ${obj.sql}` });
           // Several statements in one message answer with one result each: the last is ours.
           const r = both.response;
           obj.response = Array.isArray(r) ? (r[r.length - 1] as unknown) : r;
           return obj;
         }
-        await super._query(connection, { sql: 'BEGIN;', bindings: [] });
+        await super._query(connection, { sql: begin, bindings: [] });
       }
       return super._query(connection, obj);
     }
@@ -166,21 +177,22 @@ function redact(url: string): string {
   }
 }
 
+/** The `SET LOCAL` settings every write transaction starts with (database.ts, PostgreSQL). */
+export function transactionSettings(options: DatabaseOptions): string[] {
+  const settings: string[] = [];
+  const ms = Math.trunc(options.dbStatementTimeoutMs ?? 0);
+  if (ms > 0) settings.push(`statement_timeout = ${ms}`);
+  if (options.commitVisibleOnStandby) settings.push('synchronous_commit = remote_apply');
+  return settings;
+}
+
 function openPostgres(options: DatabaseOptions): Database {
   const knex = knexFactory({
-    client: deferredBeginPgClient() as unknown as typeof Knex.Client,
+    client: deferredBeginPgClient(transactionSettings(options)) as unknown as typeof Knex.Client,
     connection: options.databaseUrl,
-    pool: {
-      min: 0,
-      max: options.dbPoolMax,
-      afterCreate: (conn: pg.Client, done: (err: Error | null, conn: pg.Client) => void) => {
-        const ms = Math.trunc(options.dbStatementTimeoutMs ?? 0);
-        conn.query(`SET statement_timeout = ${ms}`).then(
-          () => done(null, conn),
-          (err: Error) => done(err, conn),
-        );
-      },
-    },
+    // No session state (no SET at connect, no named prepared statements): behind PgBouncer in
+    // transaction mode, consecutive transactions of one connection run on different servers.
+    pool: { min: 0, max: options.dbPoolMax },
     // Fail fast when PostgreSQL is down: callers get 20011 instead of waiting a minute.
     acquireConnectionTimeout: 5000,
   });

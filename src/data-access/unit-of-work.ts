@@ -10,6 +10,7 @@ import { LeadRepository } from './lead.repository.js';
 import type { LeadRecord, LeadUpdate, PropagationActivity } from './lead.repository.js';
 import type { NewActivity } from './activity.repository.js';
 import type { EmailStatusRecord } from './email-status.repository.js';
+import type { ReadReplica } from './read-replica.js';
 import { SalesforceNotificationRepository } from './salesforce-notification.repository.js';
 
 /** The repositories of one transaction (or of plain reads), plus the address locks. */
@@ -146,7 +147,9 @@ export function classifyDatabaseError(error: unknown): unknown {
     code === 'SQLITE_CANTOPEN' ||
     code === 'SQLITE_FULL' ||
     code === 'SQLITE_IOERR' ||
-    /Timeout acquiring a connection|Unable to acquire a connection|Connection terminated|pool is probably full|database .* does not exist/i.test(
+    // "…is not queryable": the connection broke under a statement (COMMIT too): its outcome
+    // is unknown, so the caller must never be told it succeeded.
+    /Timeout acquiring a connection|Unable to acquire a connection|Connection terminated|Connection ended unexpectedly|is not queryable|pool is probably full|database .* does not exist/i.test(
       message,
     );
   if (unavailable) {
@@ -283,17 +286,21 @@ function transact<T>(database: Database, work: (repos: Repositories) => Promise<
 
 export interface UnitOfWorkOptions {
   maxAttempts?: number;
+  /** Where reads that accept bounded staleness may go (DATABASE_READ_URL). */
+  replica?: ReadReplica;
 }
 
 /** Runs domain work in transactions, retrying the ones the database asks us to redo. */
 export class UnitOfWork {
   private readonly maxAttempts: number;
+  private readonly replica: ReadReplica | undefined;
 
   constructor(
     private readonly database: Database,
     options: UnitOfWorkOptions = {},
   ) {
     this.maxAttempts = options.maxAttempts ?? 8;
+    this.replica = options.replica;
   }
 
   get engine(): Engine {
@@ -321,6 +328,25 @@ export class UnitOfWork {
       return await work(repositories(this.database.knex, this.database.engine));
     } catch (error) {
       throw classifyDatabaseError(error);
+    }
+  }
+
+  /**
+   * Reads that may be served by the read replica while it is within its staleness bound
+   * (read-replica.ts); otherwise, or when the replica cannot be reached, by the primary.
+   * Only for answers to callers: never for a read a write decides on.
+   */
+  async readReplicated<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    const replica = this.replica;
+    if (!replica?.usable()) return this.read(work);
+    try {
+      return await work(repositories(replica.database.knex, replica.database.engine));
+    } catch (error) {
+      const classified = classifyDatabaseError(error);
+      if (!(classified instanceof AppError && classified.code === ErrorCode.DATABASE_UNAVAILABLE))
+        throw classified;
+      replica.markUnreachable();
+      return this.read(work);
     }
   }
 }

@@ -119,7 +119,7 @@ export class ActivityService {
     const query = toQuery(options.filter, options.start);
     const beforeId = options.start?.offset ? parseOffset(options.start.offset) : null;
     const leadIds = await this.leads.findLeadIds(key);
-    return this.uow.read(async (repos) => {
+    return this.uow.readReplicated(async (repos) => {
       const rows = await repos.activities.listForLeads(leadIds, beforeId, query, limit);
       const last = rows[rows.length - 1];
       const remaining = last
@@ -156,7 +156,7 @@ export class ActivityService {
         'startPosition needs oldestCreatedAt or offset',
       );
     }
-    return this.uow.read(async (repos) => {
+    return this.uow.readReplicated(async (repos) => {
       const afterId = start.offset
         ? parseOffset(start.offset)
         : await repos.activities.idBefore(start.oldestCreatedAt!.getTime());
