@@ -215,7 +215,7 @@ export const settings = {
     env: 'DB_STATEMENT_TIMEOUT_MS',
     default: '15000',
     meaning:
-      'PostgreSQL statement_timeout of each write transaction (SET LOCAL, so it suits PgBouncer transaction pooling), so a stuck statement cannot hold a connection forever; plain reads run under the role default (docs/operations.md)',
+      'PostgreSQL statement_timeout of each write transaction (SET LOCAL, so it suits PgBouncer transaction pooling), and the longest a COMMIT waits for a synchronous standby (then fault 20011); plain reads run under the role default (docs/operations.md)',
     parse: integer('DB_STATEMENT_TIMEOUT_MS', 0, 3600000),
   },
   trustProxy: {

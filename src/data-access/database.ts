@@ -135,13 +135,81 @@ type PgClientClass = new (config: Knex.Config) => {
  * transaction, so nothing is left on a server connection that a transaction-mode pooler
  * (PgBouncer) hands to another client next.
  */
-function deferredBeginPgClient(transactionSettings: readonly string[]): PgClientClass {
+/**
+ * With synchronous replication, COMMIT waits for the standby, and statement_timeout does not
+ * bound that wait: a standby that is gone would hold the call and its connection forever.
+ * After the timeout the COMMIT is cancelled (a cancel request, as psql's Ctrl-C; PgBouncer
+ * relays it): PostgreSQL then keeps the transaction committed on the primary alone and
+ * answers with a mere warning. Such a write is not yet safe from a failover, so it is not
+ * acknowledged: it fails as "database unavailable", and the caller's retry (idempotent) finds
+ * it done.
+ */
+export class CommitNotReplicated extends Error {
+  override name = 'CommitNotReplicated';
+  constructor() {
+    super('COMMIT was not confirmed by the synchronous standby');
+  }
+}
+
+interface PgConnectionInternals {
+  on(event: 'notice', listener: (notice: { message?: string }) => void): unknown;
+  off(event: 'notice', listener: (notice: { message?: string }) => void): unknown;
+  host: string;
+  port: number;
+  processID: number | null;
+  secretKey: number | null;
+}
+
+interface CancelConnection {
+  connect(port: number, host: string): void;
+  cancel(processID: number, secretKey: number): void;
+  on(event: string, listener: () => void): unknown;
+}
+
+/** Sends PostgreSQL (or PgBouncer) a cancel request for what the connection is running. */
+function sendCancel(client: PgConnectionInternals): void {
+  if (client.processID === null || client.secretKey === null) return;
+  const Connection = (pg as unknown as { Connection: new () => CancelConnection }).Connection;
+  const con = new Connection();
+  con.on('connect', () => con.cancel(client.processID!, client.secretKey!));
+  con.on('error', () => undefined);
+  con.connect(client.port, client.host);
+}
+
+async function replicatedCommit<T>(
+  connection: object,
+  cancelAfterMs: number,
+  commit: () => Promise<T>,
+): Promise<T> {
+  const client = connection as PgConnectionInternals;
+  let unconfirmed = false;
+  const onNotice = (notice: { message?: string }) => {
+    if (/wait for synchronous replication/i.test(notice.message ?? '')) unconfirmed = true;
+  };
+  client.on('notice', onNotice);
+  const timer = cancelAfterMs > 0 ? setTimeout(() => sendCancel(client), cancelAfterMs) : null;
+  try {
+    const result = await commit();
+    if (unconfirmed) throw new CommitNotReplicated();
+    return result;
+  } finally {
+    if (timer) clearTimeout(timer);
+    client.off('notice', onNotice);
+  }
+}
+
+function deferredBeginPgClient(
+  transactionSettings: readonly string[],
+  commitTimeoutMs: number,
+): PgClientClass {
   const Base = require('knex/lib/dialects/postgres/index.js') as PgClientClass;
   const pending = new WeakSet<object>();
   const nothing = (command: string) => ({ command, rows: [], rowCount: null, fields: [] });
   const begin = ['BEGIN;', ...transactionSettings.map((s) => `SET LOCAL ${s};`)].join(' ');
   return class DeferredBeginPgClient extends Base {
     override async _query(connection: object, obj: PgQueryObject): Promise<PgQueryObject> {
+      if (obj.sql === 'COMMIT;' && !pending.has(connection))
+        return replicatedCommit(connection, commitTimeoutMs, () => super._query(connection, obj));
       if (obj.sql === 'BEGIN;') {
         pending.add(connection);
         obj.response = nothing('BEGIN');
@@ -188,7 +256,10 @@ export function transactionSettings(options: DatabaseOptions): string[] {
 
 function openPostgres(options: DatabaseOptions): Database {
   const knex = knexFactory({
-    client: deferredBeginPgClient(transactionSettings(options)) as unknown as typeof Knex.Client,
+    client: deferredBeginPgClient(
+      transactionSettings(options),
+      Math.trunc(options.dbStatementTimeoutMs ?? 0),
+    ) as unknown as typeof Knex.Client,
     connection: options.databaseUrl,
     // No session state (no SET at connect, no named prepared statements): behind PgBouncer in
     // transaction mode, consecutive transactions of one connection run on different servers.

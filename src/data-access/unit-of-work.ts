@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import { AppError, ErrorCode } from '../errors.js';
 import { ActivityRepository } from './activity.repository.js';
 import { BatchMoved, BatchSession, type BatchScope } from './batch-session.js';
-import type { Database, Engine } from './database.js';
+import { CommitNotReplicated, type Database, type Engine } from './database.js';
 import { EmailStatusRepository } from './email-status.repository.js';
 import { LeadRepository } from './lead.repository.js';
 import type { LeadRecord, LeadUpdate, PropagationActivity } from './lead.repository.js';
@@ -141,6 +141,7 @@ export function classifyDatabaseError(error: unknown): unknown {
   const code = errorCode(error);
   const message = error instanceof Error ? error.message : '';
   const unavailable =
+    error instanceof CommitNotReplicated ||
     UNAVAILABLE_NODE.has(code) ||
     UNAVAILABLE_PG_CLASSES.some((c) => code.startsWith(c)) ||
     code.startsWith('SQLITE_BUSY') ||
@@ -343,9 +344,11 @@ export class UnitOfWork {
       return await work(repositories(replica.database.knex, replica.database.engine));
     } catch (error) {
       const classified = classifyDatabaseError(error);
-      if (!(classified instanceof AppError && classified.code === ErrorCode.DATABASE_UNAVAILABLE))
-        throw classified;
-      replica.markUnreachable();
+      const unreachable =
+        classified instanceof AppError && classified.code === ErrorCode.DATABASE_UNAVAILABLE;
+      // 40001 on a standby: the read was cancelled by a conflict with WAL replay.
+      if (!unreachable && errorCode(error) !== '40001') throw classified;
+      if (unreachable) replica.markUnreachable();
       return this.read(work);
     }
   }
