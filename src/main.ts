@@ -41,6 +41,7 @@ export async function start(
   await migrateLatest(database);
   const metrics = new Metrics(database);
   const replica = openReadReplica(database, config);
+  if (replica) metrics.watchReadReplica(replica);
   const services = createServices(database, config, {
     onPropagation: (people) => metrics.propagationSize.observe(people),
     replica,

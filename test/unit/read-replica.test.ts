@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
 import { parseLsn, ReadReplica } from '../../src/data-access/read-replica.js';
+import { Metrics } from '../../src/metrics.js';
 
 /** A database whose only statement answers with the row `answer()` gives (or throws). */
 function fakeDatabase(answer: () => Record<string, unknown>): Database {
@@ -58,5 +59,16 @@ describe('read replica staleness', () => {
     standbyDown = true;
     await replica.probe();
     expect(replica.usable()).to.equal(false);
+  });
+});
+
+describe('read replica metrics', () => {
+  it('exposes the staleness, and -1 while it is unknown', async () => {
+    let staleness: number | null = 250;
+    const metrics = new Metrics();
+    metrics.watchReadReplica({ staleness: () => staleness });
+    expect(await metrics.registry.metrics()).to.match(/^du_read_replica_staleness_seconds 0\.25$/m);
+    staleness = null;
+    expect(await metrics.registry.metrics()).to.match(/^du_read_replica_staleness_seconds -1$/m);
   });
 });
