@@ -17,9 +17,17 @@ export interface Scratch {
 }
 
 const live = new Set<Scratch>();
-process.once('exit', () => {
+const cleanupAll = () => {
   for (const scratch of live) scratch.cleanup();
-});
+};
+process.once('exit', cleanupAll);
+// Interrupted (Ctrl-C, a CI job cancelled): Node would exit without the 'exit' handlers.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    cleanupAll();
+    process.exit(130);
+  });
+}
 
 export function createScratch(prefix: string): Scratch {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `du-${prefix}-`));
