@@ -21,9 +21,11 @@ const cleanupAll = () => {
   for (const scratch of live) scratch.cleanup();
 };
 process.once('exit', cleanupAll);
-// Interrupted (Ctrl-C, a CI job cancelled): Node would exit without the 'exit' handlers.
+// Interrupted (Ctrl-C, a CI job cancelled): Node would exit without the 'exit' handlers. The
+// listeners stay: a second signal (mocha relays SIGINT, then SIGTERM) must not find the
+// default action, which would kill the process in the middle of the cleanup.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
+  process.on(signal, () => {
     cleanupAll();
     process.exit(130);
   });
