@@ -130,4 +130,31 @@ describe('topology: connection lost during COMMIT', function () {
     expect(report.leads).to.have.length(1);
     expect(report.status?.unsubscribed).to.equal(true);
   });
+  it('a batch (syncMultipleLeads, dedup on) cut off at COMMIT and retried makes each person and change once', async () => {
+    const batch = [
+      { email: 'batch-a@example.com', attributes: [{ name: 'Unsubscribed', value: 'true' }] },
+      { email: 'batch-b@example.com' },
+      { email: 'batch-c@example.com', attributes: [{ name: 'Unsubscribed', value: 'true' }] },
+    ];
+    const ctx = { path: web, matchByEmail: true };
+    await service.leads.sync({ email: 'batch-c@example.com' }, { path: web });
+    cutter!.arm();
+    const error = await service.leads.syncMany(batch, ctx).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((error as AppError).code).to.equal(ErrorCode.DATABASE_UNAVAILABLE);
+    // Some of it committed before the connection broke: the retry must not repeat it.
+    expect(await truth.leads.findMany('EMAIL', ['batch-a@example.com'])).to.have.length(1);
+
+    const retried = await service.leads.syncMany(batch, ctx);
+    expect(retried.every((r) => !(r instanceof AppError))).to.equal(true);
+    for (const email of ['batch-a@example.com', 'batch-b@example.com', 'batch-c@example.com'])
+      expect((await truth.durableStatus.explain(email)).leads, email).to.have.length(1);
+    for (const email of ['batch-a@example.com', 'batch-c@example.com']) {
+      const report = await truth.durableStatus.explain(email);
+      expect(report.status?.unsubscribed, email).to.equal(true);
+      expect(report.history, email).to.have.length(1);
+    }
+  });
 });
