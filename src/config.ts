@@ -355,5 +355,8 @@ export function loadConfig(
     const raw = env[setting.env];
     out[key] = setting.parse(raw === undefined ? setting.default : raw);
   }
-  return { ...(out as Config), ...overrides };
+  const config = { ...(out as Config), ...overrides };
+  if (config.databaseReadUrl && !config.databaseUrl)
+    throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL (a PostgreSQL primary)');
+  return config;
 }

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { createApp } from './app.js';
-import { ConfigError, type Config } from './config.js';
+import type { Config } from './config.js';
 import { openDatabase, type Database } from './data-access/database.js';
 import { migrateLatest } from './data-access/migrator.js';
 import { ReadReplica } from './data-access/read-replica.js';
@@ -26,8 +26,6 @@ export interface Running {
 /** The standby that read-only operations may use (DATABASE_READ_URL), probing its lag. */
 function openReadReplica(primary: Database, config: Config): ReadReplica | undefined {
   if (!config.databaseReadUrl) return undefined;
-  if (primary.engine !== 'postgres')
-    throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL (a PostgreSQL primary)');
   const database = openDatabase({ ...config, databaseUrl: config.databaseReadUrl });
   return new ReadReplica(primary, database, { maxLagMs: config.databaseReadMaxLagMs }).start();
 }

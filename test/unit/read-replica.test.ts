@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/data-access/database.js';
 import { parseLsn, ReadReplica } from '../../src/data-access/read-replica.js';
 import { Metrics } from '../../src/metrics.js';
@@ -70,5 +71,20 @@ describe('read replica metrics', () => {
     expect(await metrics.registry.metrics()).to.match(/^du_read_replica_staleness_seconds 0\.25$/m);
     staleness = null;
     expect(await metrics.registry.metrics()).to.match(/^du_read_replica_staleness_seconds -1$/m);
+  });
+});
+
+describe('read replica settings', () => {
+  it('DATABASE_READ_URL without DATABASE_URL stops the start with a message naming both', () => {
+    expect(() => loadConfig({ DATABASE_READ_URL: 'postgres://standby/du' })).to.throw(
+      ConfigError,
+      /DATABASE_READ_URL needs DATABASE_URL/,
+    );
+    expect(
+      loadConfig({
+        DATABASE_URL: 'postgres://primary/du',
+        DATABASE_READ_URL: 'postgres://standby/du',
+      }).databaseReadUrl,
+    ).to.equal('postgres://standby/du');
   });
 });
