@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { binDir, freePort } from '../support/private-postgres.js';
@@ -133,7 +134,11 @@ const COMMON: Record<string, string> = {
 /** initdb a primary, clone it with pg_basebackup, start the standby streaming from it. */
 export async function createPostgresPair(
   scratch: Scratch,
-  options: { synchronous: boolean },
+  options: {
+    synchronous: boolean;
+    /** Delay the WAL stream by this much on its way to the standby (a distant standby). */
+    replicationDelayMs?: number;
+  },
 ): Promise<PostgresPair> {
   const bin = binDir()!;
   const [primaryPort, standbyPort] = [await freePort(), await freePort()];
@@ -156,7 +161,11 @@ export async function createPostgresPair(
 
   const standby = makeNode(scratch, 'standby', standbyPort, {
     ...COMMON,
-    primary_conninfo: `'host=127.0.0.1 port=${primaryPort} user=postgres application_name=${STANDBY_NAME}'`,
+    primary_conninfo: `'host=127.0.0.1 port=${
+      options.replicationDelayMs
+        ? await delayingRelay(scratch, primaryPort, options.replicationDelayMs)
+        : primaryPort
+    } user=postgres application_name=${STANDBY_NAME}'`,
   });
   asPostgres(path.join(bin, 'pg_basebackup'), [
     '-h',
@@ -185,6 +194,39 @@ export async function createPostgresPair(
       asPostgres(path.join(bin, 'pg_ctl'), ['-D', standby.dataDir, '-w', '-t', '60', 'promote']);
     },
   };
+}
+
+/**
+ * A TCP relay in front of the primary for the standby's replication connection: what the
+ * primary sends arrives `delayMs` later, as over a long link. When the primary's side closes
+ * (the primary died), what is still on its way is lost, as it would be with the machine.
+ */
+async function delayingRelay(scratch: Scratch, target: number, delayMs: number): Promise<number> {
+  const port = await freePort();
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((standby) => {
+    const primary = net.connect(target, '127.0.0.1');
+    sockets.add(standby).add(primary);
+    let primaryGone = false;
+    standby.on('data', (chunk: Buffer) => primary.write(chunk));
+    primary.on('data', (chunk: Buffer) => {
+      setTimeout(() => {
+        if (!primaryGone && !standby.destroyed) standby.write(chunk);
+      }, delayMs);
+    });
+    primary.on('close', () => {
+      primaryGone = true;
+      standby.destroy();
+    });
+    primary.on('error', () => undefined);
+    standby.on('error', () => undefined).on('close', () => primary.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  scratch.onCleanup(() => {
+    for (const socket of sockets) socket.destroy();
+    server.close();
+  });
+  return port;
 }
 
 /** Until the primary reports the standby streaming (and synchronous, when asked). */

@@ -18,6 +18,8 @@ import { createScratch, type Scratch } from './scratch.js';
 
 export interface TopologyOptions {
   synchronous: boolean;
+  /** The WAL stream reaches the standby this much later (a distant standby). */
+  replicationDelayMs?: number;
   instances?: number;
   /** Give the instances DATABASE_READ_URL (the standby through PgBouncer). */
   readReplica?: boolean;
@@ -54,7 +56,10 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
   const scratch = createScratch('topology');
   const instances: ServiceProcess[] = [];
   try {
-    const pair = await createPostgresPair(scratch, { synchronous: options.synchronous });
+    const pair = await createPostgresPair(scratch, {
+      synchronous: options.synchronous,
+      replicationDelayMs: options.replicationDelayMs,
+    });
     await runSql(pair.primary.url(), 'CREATE DATABASE du');
     const bouncer = await startPgBouncer(scratch, {
       primaryPort: pair.primary.port,

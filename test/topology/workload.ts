@@ -5,7 +5,7 @@
  * content until it is acknowledged, as an integration would; every acknowledgement goes into
  * a log that `verify` then checks against the database.
  */
-import { openDatabase } from '../../src/data-access/database.js';
+import { openDatabase, type Database } from '../../src/data-access/database.js';
 import { createServices } from '../../src/domain/services.js';
 import { envelope, faultCode } from '../support/service.js';
 
@@ -26,6 +26,9 @@ interface Worker {
   moveEmail: string;
   ackedMoves: number;
   created: string[];
+  /** The token (FirstName) of every acknowledged flip and address change, per lead id. */
+  tokens: Map<number, string[]>;
+  flipLeadId: number;
   seq: number;
 }
 
@@ -43,6 +46,11 @@ export interface WorkloadReport {
 
 export interface Verification {
   violations: number;
+  /**
+   * Acknowledged calls with no trace on the database: each flip and address change carries a
+   * unique FirstName, whose change the activity log must hold; each create its own address.
+   */
+  missingAcknowledged: string[];
   /** Acknowledged creates with no lead on the database. */
   missingCreates: string[];
   /** Acknowledged creates that made more than one lead (a retry that was not idempotent). */
@@ -53,12 +61,14 @@ export interface Verification {
   extraStatusChanges: number;
   /** Workers whose person does not hold the last acknowledged address or status. */
   wrongFinalState: string[];
-  /** Everything acknowledged that is not there. */
+  /** Acknowledged calls that are not there (missingAcknowledged's length). */
   lost: number;
 }
 
-const attr = (name: string, value: string) =>
-  `<leadAttributeList><attribute><attrName>${name}</attrName><attrValue>${value}</attrValue></attribute></leadAttributeList>`;
+const attrs = (pairs: Array<[string, string]>) =>
+  `<leadAttributeList>${pairs
+    .map(([n, v]) => `<attribute><attrName>${n}</attrName><attrValue>${v}</attrValue></attribute>`)
+    .join('')}</leadAttributeList>`;
 const syncByEmail = (email: string, inner = '') =>
   `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email>${inner}</leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`;
 const syncById = (id: number, inner: string) =>
@@ -120,9 +130,9 @@ export class Workload {
     for (let w = 0; w < this.workerCount; w++) {
       const flipEmail = `flip-${this.tag}-${w}@example.com`;
       const moveEmail = `move-${this.tag}-${w}-0@example.com`;
-      await this.call('seed', syncByEmail(flipEmail));
-      const moved = await this.call('seed', syncByEmail(moveEmail));
-      const id = Number(/<leadId>(\d+)<\/leadId>/.exec(moved)?.[1]);
+      const leadId = (answer: string) => Number(/<leadId>(\d+)<\/leadId>/.exec(answer)?.[1]);
+      const flipLeadId = leadId(await this.call('seed', syncByEmail(flipEmail)));
+      const id = leadId(await this.call('seed', syncByEmail(moveEmail)));
       this.workers.push({
         flipEmail,
         flipped: false,
@@ -132,6 +142,11 @@ export class Workload {
         moveEmail,
         ackedMoves: 0,
         created: [],
+        tokens: new Map([
+          [flipLeadId, []],
+          [id, []],
+        ]),
+        flipLeadId,
         seq: 0,
       });
     }
@@ -147,22 +162,35 @@ export class Workload {
 
   private async step(w: Worker): Promise<void> {
     const which = w.seq++ % 4;
+    const worker = this.workers.indexOf(w);
+    const token = `op-${this.tag}-${worker}-${w.seq}`;
     if (which === 0 || which === 2) {
       const next = !w.flipped;
       await this.call(
         next ? 'unsubscribe' : 'resubscribe',
-        syncByEmail(w.flipEmail, attr('Unsubscribed', String(next))),
+        syncByEmail(
+          w.flipEmail,
+          attrs([
+            ['Unsubscribed', String(next)],
+            ['FirstName', token],
+          ]),
+        ),
       );
       w.flipped = next;
       w.ackedFlips++;
+      w.tokens.get(w.flipLeadId)!.push(token);
     } else if (which === 1) {
       const email = w.moveEmail.replace(/-(\d+)@/, (_, n: string) => `-${Number(n) + 1}@`);
-      await this.call('address change', syncById(w.moveLeadId, `<Email>${email}</Email>`));
+      await this.call(
+        'address change',
+        syncById(w.moveLeadId, `<Email>${email}</Email>${attrs([['FirstName', token]])}`),
+      );
       w.moveEmail = email;
       w.ackedMoves++;
+      w.tokens.get(w.moveLeadId)!.push(token);
     } else {
-      const email = `new-${this.tag}-${this.workers.indexOf(w)}-${w.seq}@example.com`;
-      await this.call('create', syncByEmail(email, attr('FirstName', 'Created')));
+      const email = `new-${this.tag}-${worker}-${w.seq}@example.com`;
+      await this.call('create', syncByEmail(email, attrs([['FirstName', 'Created']])));
       w.created.push(email);
     }
   }
@@ -193,9 +221,10 @@ export class Workload {
 
   /** Checks the client-side log against the database at `databaseUrl`. */
   async verify(databaseUrl: string): Promise<Verification> {
-    return withServices(databaseUrl, async (s) => {
+    return withServices(databaseUrl, async (s, database) => {
       const out: Verification = {
         violations: (await s.durableStatus.findViolations()).length,
+        missingAcknowledged: [],
         missingCreates: [],
         duplicateCreates: [],
         missingStatusChanges: 0,
@@ -207,8 +236,23 @@ export class Workload {
         const found = await s.leads.findMany('EMAIL', w.created);
         for (const email of w.created) {
           const n = found.filter((l) => l.email === email).length;
-          if (n === 0) out.missingCreates.push(email);
+          if (n === 0) {
+            out.missingCreates.push(email);
+            out.missingAcknowledged.push(`create ${email}`);
+          }
           if (n > 1) out.duplicateCreates.push(email);
+        }
+        for (const [leadId, tokens] of w.tokens) {
+          const logged = new Set(
+            (
+              (await database
+                .knex('activities')
+                .where({ lead_id: leadId, attribute_name: 'First Name' })
+                .select('new_value')) as Array<{ new_value: string }>
+            ).map((r) => r.new_value),
+          );
+          for (const token of tokens)
+            if (!logged.has(token)) out.missingAcknowledged.push(`lead ${leadId} ${token}`);
         }
         const report = await s.durableStatus.explain(w.flipEmail);
         const recorded = report.history.length - w.historyBefore;
@@ -220,7 +264,7 @@ export class Workload {
         if (moved?.email !== w.moveEmail)
           out.wrongFinalState.push(`worker ${i}: lead ${w.moveLeadId} at ${moved?.email}`);
       }
-      out.lost = out.missingCreates.length + out.missingStatusChanges + out.wrongFinalState.length;
+      out.lost = out.missingAcknowledged.length;
       return out;
     });
   }
@@ -228,7 +272,7 @@ export class Workload {
 
 async function withServices<T>(
   databaseUrl: string,
-  work: (s: ReturnType<typeof createServices>) => Promise<T>,
+  work: (s: ReturnType<typeof createServices>, database: Database) => Promise<T>,
 ): Promise<T> {
   const database = openDatabase({
     databaseUrl,
@@ -237,7 +281,10 @@ async function withServices<T>(
     dbPoolMax: 2,
   });
   try {
-    return await work(createServices(database, { customFields: [], defaultPartition: 'Default' }));
+    return await work(
+      createServices(database, { customFields: [], defaultPartition: 'Default' }),
+      database,
+    );
   } finally {
     await database.close();
   }
