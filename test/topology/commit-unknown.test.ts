@@ -144,9 +144,8 @@ describe('topology: connection lost during COMMIT', function () {
       (e: unknown) => e,
     );
     expect((error as AppError).code).to.equal(ErrorCode.DATABASE_UNAVAILABLE);
-    // Some of it committed before the connection broke: the retry must not repeat it.
-    expect(await truth.leads.findMany('EMAIL', ['batch-a@example.com'])).to.have.length(1);
-
+    // What of it committed before the connection broke depends on where the cut fell (the
+    // first test shows a committed write answered 20011); the retry must complete it once.
     const retried = await service.leads.syncMany(batch, ctx);
     expect(retried.every((r) => !(r instanceof AppError))).to.equal(true);
     for (const email of ['batch-a@example.com', 'batch-b@example.com', 'batch-c@example.com'])
