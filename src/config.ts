@@ -263,6 +263,20 @@ export const settings = {
     meaning: 'Directory of the embedded SQLite database (`:memory:` keeps it in memory, for tests)',
     parse: (raw: string) => (raw.trim() === ':memory:' ? ':memory:' : path.resolve(raw.trim())),
   },
+  databaseReadUrl: {
+    env: 'DATABASE_READ_URL',
+    default: '',
+    meaning:
+      'Optional PostgreSQL URL of a streaming standby for read-only operations (getLead, getMultipleLeads, getLeadActivity, getLeadChanges, /admin search); empty: every read goes to DATABASE_URL',
+    parse: text,
+  },
+  databaseReadMaxLagMs: {
+    env: 'DATABASE_READ_MAX_LAG_MS',
+    default: '1000',
+    meaning:
+      'Reads go to DATABASE_READ_URL only while it has replayed everything the primary had written this many ms ago (checked every 200 ms); otherwise to the primary',
+    parse: integer('DATABASE_READ_MAX_LAG_MS', 0, 3600000),
+  },
   sqliteBusyTimeoutMs: {
     env: 'SQLITE_BUSY_TIMEOUT_MS',
     default: '5000',
@@ -359,7 +373,8 @@ export const settings = {
   dbStatementTimeoutMs: {
     env: 'DB_STATEMENT_TIMEOUT_MS',
     default: '15000',
-    meaning: 'PostgreSQL statement_timeout, so a stuck query cannot hold a connection forever',
+    meaning:
+      'PostgreSQL statement_timeout of each write transaction (SET LOCAL, so it suits PgBouncer transaction pooling), and the longest a COMMIT waits for a synchronous standby (then fault 20011); plain reads run under the role default (docs/operations.md)',
     parse: integer('DB_STATEMENT_TIMEOUT_MS', 0, 3600000),
   },
   trustProxy: {
@@ -690,6 +705,8 @@ export function loadConfig(
 
 /** Rules between settings, checked once each is valid on its own. */
 function checkCombinations(config: Config): Config {
+  if (config.databaseReadUrl && !config.databaseUrl)
+    throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL (a PostgreSQL primary)');
   if (config.salesforceOrgIds.length > 0 && config.salesforcePathSecret === '') {
     throw new ConfigError(
       'SFDC_ORG_IDS is set but SFDC_PATH_SECRET is not: the Salesforce listener needs a secret path (16 to 128 of A-Z a-z 0-9 - _ . ~); set SFDC_PATH_SECRET or clear SFDC_ORG_IDS',

@@ -6,6 +6,7 @@ import { ConfigError, type Config } from './config.js';
 import { connectionProblem, openDatabase, type Database } from './data-access/database.js';
 import { embeddedLinkSecret } from './data-access/key-cipher.js';
 import { migrateLatest } from './data-access/migrator.js';
+import { ReadReplica } from './data-access/read-replica.js';
 import { openUserRepository } from './data-access/user.repository.js';
 import { createServices, type Services } from './domain/services.js';
 import { UserService } from './domain/user.service.js';
@@ -109,6 +110,13 @@ async function createDevelopmentUser(
   return { ...user, keyFile };
 }
 
+/** The standby that read-only operations may use (DATABASE_READ_URL), probing its lag. */
+function openReadReplica(primary: Database, config: Config): ReadReplica | undefined {
+  if (!config.databaseReadUrl) return undefined;
+  const database = openDatabase({ ...config, databaseUrl: config.databaseReadUrl });
+  return new ReadReplica(primary, database, { maxLagMs: config.databaseReadMaxLagMs }).start();
+}
+
 /** The composition root: config → database → repositories → services → HTTP server. */
 export async function start(
   config: Config,
@@ -139,7 +147,7 @@ async function startOn(
   signal: AbortSignal | undefined,
   opened: (database: Database) => void,
 ): Promise<Running> {
-  const database = openDatabase(config);
+  const database = openDatabase({ ...config, commitVisibleOnStandby: !!config.databaseReadUrl });
   opened(database);
   // After the database: it makes DATA_DIR (0700), where an embedded link secret is kept.
   const linkTokens = linkTokensFromConfig(config, () => embeddedLinkSecret(config));
@@ -147,8 +155,11 @@ async function startOn(
   const userRepository = openUserRepository(database, config);
   await migrateWhenReachable(database, logger, signal);
   const metrics = new Metrics(database);
+  const replica = openReadReplica(database, config);
+  if (replica) metrics.watchReadReplica(replica);
   const services = createServices(database, config, {
     onPropagation: (people) => metrics.propagationSize.observe(people),
+    replica,
   });
   const users = new UserService(userRepository, config.mktowsUsers);
   let developmentUser: Running['developmentUser'];
@@ -235,6 +246,7 @@ async function startOn(
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(timer);
+      await replica?.close();
       await database.close();
     },
   };

@@ -61,6 +61,24 @@ export class Metrics {
       });
     }
   }
+
+  /** du_read_replica_staleness_seconds: how far behind the primary reads on the standby may be. */
+  watchReadReplica(replica: StalenessSource): void {
+    new Gauge({
+      name: 'du_read_replica_staleness_seconds',
+      help: 'How far the read replica (DATABASE_READ_URL) may be behind the primary; -1: unknown or unreachable (reads go to the primary)',
+      registers: [this.registry],
+      collect() {
+        const ms = replica.staleness();
+        this.set(ms === null ? -1 : ms / 1000);
+      },
+    });
+  }
+}
+
+/** What the staleness gauge reads from a read replica (read-replica.ts). */
+interface StalenessSource {
+  staleness(): number | null;
 }
 
 interface PoolLike {

@@ -21,8 +21,14 @@ export interface DatabaseOptions {
   dataDir: string;
   sqliteBusyTimeoutMs: number;
   dbPoolMax: number;
-  /** PostgreSQL statement_timeout in ms (0: none). */
+  /** PostgreSQL statement_timeout in ms (0: none), set in each write transaction. */
   dbStatementTimeoutMs?: number;
+  /**
+   * PostgreSQL: commit write transactions with synchronous_commit=remote_apply, so that a
+   * synchronous standby shows a write before it is acknowledged (reads served there then see
+   * the caller's own writes).
+   */
+  commitVisibleOnStandby?: boolean;
 }
 
 export const SQLITE_FILE_NAME = 'durable-unsubscribe.sqlite';
@@ -155,13 +161,86 @@ type PgClientClass = new (config: Knex.Config) => {
  * Here BEGIN waits for the transaction's first statement: one without bindings (the address
  * lock) goes with it as one simple-protocol message; one with bindings is preceded by BEGIN
  * as before. A transaction that ends before any statement sends neither BEGIN nor its end.
+ *
+ * The transaction's settings (`SET LOCAL`) travel in that same message: they end with the
+ * transaction, so nothing is left on a server connection that a transaction-mode pooler
+ * (PgBouncer) hands to another client next.
  */
-function deferredBeginPgClient(): PgClientClass {
+/**
+ * With synchronous replication, COMMIT waits for the standby, and statement_timeout does not
+ * bound that wait: a standby that is gone would hold the call and its connection forever.
+ * After the timeout the COMMIT is cancelled (a cancel request, as psql's Ctrl-C; PgBouncer
+ * relays it): PostgreSQL then keeps the transaction committed on the primary alone and
+ * answers with a mere warning. Such a write is not yet safe from a failover, so it is not
+ * acknowledged: it fails as "database unavailable", and the caller's retry (idempotent) finds
+ * it done.
+ */
+export class CommitNotReplicated extends Error {
+  override name = 'CommitNotReplicated';
+  constructor() {
+    super('COMMIT was not confirmed by the synchronous standby');
+  }
+}
+
+interface PgConnectionInternals {
+  on(event: 'notice', listener: (notice: { message?: string }) => void): unknown;
+  off(event: 'notice', listener: (notice: { message?: string }) => void): unknown;
+  host: string;
+  port: number;
+  processID: number | null;
+  secretKey: number | null;
+}
+
+interface CancelConnection {
+  connect(port: number, host: string): void;
+  cancel(processID: number, secretKey: number): void;
+  on(event: string, listener: () => void): unknown;
+}
+
+/** Sends PostgreSQL (or PgBouncer) a cancel request for what the connection is running. */
+function sendCancel(client: PgConnectionInternals): void {
+  if (client.processID === null || client.secretKey === null) return;
+  const Connection = (pg as unknown as { Connection: new () => CancelConnection }).Connection;
+  const con = new Connection();
+  con.on('connect', () => con.cancel(client.processID!, client.secretKey!));
+  con.on('error', () => undefined);
+  con.connect(client.port, client.host);
+}
+
+async function replicatedCommit<T>(
+  connection: object,
+  cancelAfterMs: number,
+  commit: () => Promise<T>,
+): Promise<T> {
+  const client = connection as PgConnectionInternals;
+  let unconfirmed = false;
+  const onNotice = (notice: { message?: string }) => {
+    if (/wait for synchronous replication/i.test(notice.message ?? '')) unconfirmed = true;
+  };
+  client.on('notice', onNotice);
+  const timer = cancelAfterMs > 0 ? setTimeout(() => sendCancel(client), cancelAfterMs) : null;
+  try {
+    const result = await commit();
+    if (unconfirmed) throw new CommitNotReplicated();
+    return result;
+  } finally {
+    if (timer) clearTimeout(timer);
+    client.off('notice', onNotice);
+  }
+}
+
+function deferredBeginPgClient(
+  transactionSettings: readonly string[],
+  commitTimeoutMs: number,
+): PgClientClass {
   const Base = require('knex/lib/dialects/postgres/index.js') as PgClientClass;
   const pending = new WeakSet<object>();
   const nothing = (command: string) => ({ command, rows: [], rowCount: null, fields: [] });
+  const begin = ['BEGIN;', ...transactionSettings.map((s) => `SET LOCAL ${s};`)].join(' ');
   return class DeferredBeginPgClient extends Base {
     override async _query(connection: object, obj: PgQueryObject): Promise<PgQueryObject> {
+      if (obj.sql === 'COMMIT;' && !pending.has(connection))
+        return replicatedCommit(connection, commitTimeoutMs, () => super._query(connection, obj));
       if (obj.sql === 'BEGIN;') {
         pending.add(connection);
         obj.response = nothing('BEGIN');
@@ -174,13 +253,13 @@ function deferredBeginPgClient(): PgClientClass {
           return obj;
         }
         if (!obj.bindings || obj.bindings.length === 0) {
-          const both = await super._query(connection, { ...obj, sql: `BEGIN; ${obj.sql}` });
+          const both = await super._query(connection, { ...obj, sql: `${begin} ${obj.sql}` });
           // Several statements in one message answer with one result each: the last is ours.
           const r = both.response;
           obj.response = Array.isArray(r) ? (r[r.length - 1] as unknown) : r;
           return obj;
         }
-        await super._query(connection, { sql: 'BEGIN;', bindings: [] });
+        await super._query(connection, { sql: begin, bindings: [] });
       }
       return super._query(connection, obj);
     }
@@ -197,21 +276,25 @@ function redact(url: string): string {
   }
 }
 
+/** The `SET LOCAL` settings every write transaction starts with (database.ts, PostgreSQL). */
+export function transactionSettings(options: DatabaseOptions): string[] {
+  const settings: string[] = [];
+  const ms = Math.trunc(options.dbStatementTimeoutMs ?? 0);
+  if (ms > 0) settings.push(`statement_timeout = ${ms}`);
+  if (options.commitVisibleOnStandby) settings.push('synchronous_commit = remote_apply');
+  return settings;
+}
+
 function openPostgres(options: DatabaseOptions): Database {
   const knex = knexFactory({
-    client: deferredBeginPgClient() as unknown as typeof Knex.Client,
+    client: deferredBeginPgClient(
+      transactionSettings(options),
+      Math.trunc(options.dbStatementTimeoutMs ?? 0),
+    ) as unknown as typeof Knex.Client,
     connection: options.databaseUrl,
-    pool: {
-      min: 0,
-      max: options.dbPoolMax,
-      afterCreate: (conn: pg.Client, done: (err: Error | null, conn: pg.Client) => void) => {
-        const ms = Math.trunc(options.dbStatementTimeoutMs ?? 0);
-        conn.query(`SET statement_timeout = ${ms}`).then(
-          () => done(null, conn),
-          (err: Error) => done(err, conn),
-        );
-      },
-    },
+    // No session state (no SET at connect, no named prepared statements): behind PgBouncer in
+    // transaction mode, consecutive transactions of one connection run on different servers.
+    pool: { min: 0, max: options.dbPoolMax },
     // Fail fast when PostgreSQL is down: callers get 20011 instead of waiting a minute.
     acquireConnectionTimeout: 5000,
   });

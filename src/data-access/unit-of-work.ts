@@ -4,12 +4,13 @@ import type { Knex } from 'knex';
 import { AppError, ErrorCode } from '../errors.js';
 import { ActivityRepository } from './activity.repository.js';
 import { BatchMoved, BatchSession, type BatchScope } from './batch-session.js';
-import type { Database, Engine } from './database.js';
+import { CommitNotReplicated, type Database, type Engine } from './database.js';
 import { EmailStatusRepository } from './email-status.repository.js';
 import { LeadRepository } from './lead.repository.js';
 import type { LeadRecord, LeadUpdate, PropagationActivity } from './lead.repository.js';
 import type { NewActivity } from './activity.repository.js';
 import type { EmailStatusRecord } from './email-status.repository.js';
+import type { ReadReplica } from './read-replica.js';
 import { SalesforceNotificationRepository } from './salesforce-notification.repository.js';
 
 /** The repositories of one transaction (or of plain reads), plus the address locks. */
@@ -152,13 +153,16 @@ export function classifyDatabaseError(error: unknown): unknown {
     );
   }
   const unavailable =
+    error instanceof CommitNotReplicated ||
     UNAVAILABLE_NODE.has(code) ||
     UNAVAILABLE_PG_CLASSES.some((c) => code.startsWith(c)) ||
     code.startsWith('SQLITE_BUSY') ||
     code === 'SQLITE_CANTOPEN' ||
     code === 'SQLITE_FULL' ||
     code === 'SQLITE_IOERR' ||
-    /Unable to acquire a connection|Connection terminated|database .* does not exist/i.test(
+    // "…is not queryable": the connection broke under a statement (COMMIT too): its outcome
+    // is unknown, so the caller must never be told it succeeded.
+    /Unable to acquire a connection|Connection terminated|Connection ended unexpectedly|is not queryable|database .* does not exist/i.test(
       message,
     );
   if (unavailable) {
@@ -295,17 +299,21 @@ function transact<T>(database: Database, work: (repos: Repositories) => Promise<
 
 export interface UnitOfWorkOptions {
   maxAttempts?: number;
+  /** Where reads that accept bounded staleness may go (DATABASE_READ_URL). */
+  replica?: ReadReplica;
 }
 
 /** Runs domain work in transactions, retrying the ones the database asks us to redo. */
 export class UnitOfWork {
   private readonly maxAttempts: number;
+  private readonly replica: ReadReplica | undefined;
 
   constructor(
     private readonly database: Database,
     options: UnitOfWorkOptions = {},
   ) {
     this.maxAttempts = options.maxAttempts ?? 8;
+    this.replica = options.replica;
   }
 
   get engine(): Engine {
@@ -333,6 +341,27 @@ export class UnitOfWork {
       return await work(repositories(this.database.knex, this.database.engine));
     } catch (error) {
       throw classifyDatabaseError(error);
+    }
+  }
+
+  /**
+   * Reads that may be served by the read replica while it is within its staleness bound
+   * (read-replica.ts); otherwise, or when the replica cannot be reached, by the primary.
+   * Only for answers to callers: never for a read a write decides on.
+   */
+  async readReplicated<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    const replica = this.replica;
+    if (!replica?.usable()) return this.read(work);
+    try {
+      return await work(repositories(replica.database.knex, replica.database.engine));
+    } catch (error) {
+      const classified = classifyDatabaseError(error);
+      const unreachable =
+        classified instanceof AppError && classified.code === ErrorCode.DATABASE_UNAVAILABLE;
+      // 40001 on a standby: the read was cancelled by a conflict with WAL replay.
+      if (!unreachable && errorCode(error) !== '40001') throw classified;
+      if (unreachable) replica.markUnreachable();
+      return this.read(work);
     }
   }
 }

@@ -142,7 +142,7 @@ export class ActivityService {
     const query = toQuery(options.filter, options.start);
     const beforeId = options.start?.offset ? parseOffset(options.start.offset) : null;
     const leadIds = await this.leads.findLeadIds(key);
-    return this.uow.read(async (repos) => {
+    return this.uow.readReplicated(async (repos) => {
       const bounded = skipsRows(query);
       // The lowest id of the next scanLimit activities: the end of what this call may read.
       const windowLow = bounded
@@ -203,7 +203,7 @@ export class ActivityService {
         'startPosition needs oldestCreatedAt or offset',
       );
     }
-    return this.uow.read(async (repos) => {
+    return this.uow.readReplicated(async (repos) => {
       const afterId = start.offset
         ? parseOffset(start.offset)
         : await repos.activities.idBefore(start.oldestCreatedAt!.getTime());

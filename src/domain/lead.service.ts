@@ -316,14 +316,14 @@ export class LeadService {
 
   /** The leads the key matches (getLead), at most `limit`; none is LEAD_NOT_FOUND. */
   async find(key: LeadKey, limit?: number): Promise<LeadView[]> {
-    const leads = await this.uow.read((repos) => this.findIn(repos, key, limit));
+    const leads = await this.uow.readReplicated((repos) => this.findIn(repos, key, limit));
     if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
     return leads.map((l) => this.view(l));
   }
 
   /** Leads for many values of one key type (getMultipleLeads by key), in id order; missing ones are skipped. */
   async findMany(keyType: LeadKey['keyType'], values: readonly string[]): Promise<LeadView[]> {
-    const leads = await this.uow.read(async (repos) => {
+    const leads = await this.uow.readReplicated(async (repos) => {
       switch (keyType) {
         case 'IDNUM':
           return repos.leads.findByIds(values.map(parseLeadId));
@@ -348,7 +348,7 @@ export class LeadService {
     after: { updatedAt: number; id: number } | null,
     limit: number,
   ): Promise<{ leads: LeadView[]; remaining: number }> {
-    return this.uow.read(async (repos) => {
+    return this.uow.readReplicated(async (repos) => {
       const rows = await repos.leads.listUpdatedBetween(window.oldest, window.latest, after, limit);
       const last = rows[rows.length - 1];
       const remaining = last
@@ -364,7 +364,7 @@ export class LeadService {
   }
 
   async findLeadIds(key: LeadKey): Promise<number[]> {
-    const leads = await this.uow.read((repos) => this.findIn(repos, key));
+    const leads = await this.uow.readReplicated((repos) => this.findIn(repos, key));
     if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
     return leads.map((l) => l.id);
   }

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { Database } from '../data-access/database.js';
+import type { ReadReplica } from '../data-access/read-replica.js';
 import { UnitOfWork } from '../data-access/unit-of-work.js';
 import { ActivityService } from './activity.service.js';
 import { DurableStatusService } from './durable-status.service.js';
@@ -26,9 +27,14 @@ export function createServices(
   database: Database,
   config: Pick<Config, 'customFields' | 'defaultPartition'> &
     Partial<Pick<Config, 'batchConcurrency' | 'protectedReasons' | 'activityScanLimit'>>,
-  options: { now?: () => number; onPropagation?: (people: number) => void } = {},
+  options: {
+    now?: () => number;
+    onPropagation?: (people: number) => void;
+    /** Read-only operations' copy of the data (DATABASE_READ_URL). */
+    replica?: ReadReplica;
+  } = {},
 ): Services {
-  const uow = new UnitOfWork(database);
+  const uow = new UnitOfWork(database, { replica: options.replica });
   const catalogue = new FieldCatalogue(config.customFields);
   const durableStatus = new DurableStatusService(uow, {
     onPropagation: options.onPropagation,

@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
 import {
   activitiesOf,
@@ -15,6 +14,7 @@ import {
   type Harness,
 } from '../support/harness.js';
 import {
+  expectAddressesSettled,
   hammer,
   noRetryLeads,
   RACE_ADDRESSES,
@@ -26,29 +26,6 @@ const WORKER = path.join(
   path.dirname(fileURLToPath(import.meta.url)),
   '../support/sqlite-hammer-worker.ts',
 );
-
-/** Every address: its leads agree with its status, and the status is its newest history entry. */
-async function expectAddressesSettled(s: Services, addresses: readonly string[]): Promise<void> {
-  await expectNoViolations(s);
-  for (const address of addresses) {
-    const report = await s.durableStatus.explain(address);
-    const master = report.status?.unsubscribed ?? false;
-    expect(
-      report.leads.map((l) => [l.id, l.unsubscribed]),
-      address,
-    ).to.deep.equal(report.leads.map((l) => [l.id, master]));
-    const last = report.history[report.history.length - 1];
-    if (last) {
-      expect(report.status, address).to.include({
-        unsubscribed: last.unsubscribed,
-        leadId: last.leadId,
-        changedAt: last.changedAt,
-      });
-    } else {
-      expect(report.status, address).to.equal(null);
-    }
-  }
-}
 
 function runWorker(
   dataDir: string,

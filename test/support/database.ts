@@ -36,7 +36,7 @@ const sqliteEngine: TestEngine = {
   },
 };
 
-const postgresEngine = (baseUrl: string): TestEngine => ({
+export const postgresEngine = (baseUrl: string): TestEngine => ({
   name: 'postgres',
   async create() {
     const name = `du_test_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;

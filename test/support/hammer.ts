@@ -1,3 +1,4 @@
+import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
@@ -5,6 +6,7 @@ import { DurableStatusService } from '../../src/domain/durable-status.service.js
 import { FieldCatalogue } from '../../src/domain/field-catalogue.js';
 import { LeadService } from '../../src/domain/lead.service.js';
 import type { Services } from '../../src/domain/services.js';
+import { expectNoViolations } from './harness.js';
 
 type LeadServices = Pick<Services, 'leads'>;
 
@@ -161,4 +163,30 @@ export async function seedRaceLeads(
     );
   }
   return ids;
+}
+
+/** Every address: its leads agree with its status, and the status is its newest history entry. */
+export async function expectAddressesSettled(
+  s: Services,
+  addresses: readonly string[],
+): Promise<void> {
+  await expectNoViolations(s);
+  for (const address of addresses) {
+    const report = await s.durableStatus.explain(address);
+    const master = report.status?.unsubscribed ?? false;
+    expect(
+      report.leads.map((l) => [l.id, l.unsubscribed]),
+      address,
+    ).to.deep.equal(report.leads.map((l) => [l.id, master]));
+    const last = report.history[report.history.length - 1];
+    if (last) {
+      expect(report.status, address).to.include({
+        unsubscribed: last.unsubscribed,
+        leadId: last.leadId,
+        changedAt: last.changedAt,
+      });
+    } else {
+      expect(report.status, address).to.equal(null);
+    }
+  }
 }

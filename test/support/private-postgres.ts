@@ -15,7 +15,7 @@ export interface PrivatePostgres {
   destroy(): void;
 }
 
-function binDir(): string | null {
+export function binDir(): string | null {
   const root = '/usr/lib/postgresql';
   if (!fs.existsSync(root)) return null;
   const versions = fs.readdirSync(root).sort((a, b) => Number(b) - Number(a));
@@ -26,7 +26,7 @@ function binDir(): string | null {
   return null;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.listen(0, '127.0.0.1', () => {

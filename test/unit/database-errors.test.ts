@@ -1,0 +1,34 @@
+import { expect } from 'chai';
+import { classifyDatabaseError } from '../../src/data-access/unit-of-work.js';
+import { AppError, ErrorCode } from '../../src/errors.js';
+
+/** Errors of a PostgreSQL connection that broke: the statement's outcome is unknown. */
+const BROKEN = [
+  // pg, when the socket failed before the statement (a killed server, a failover).
+  'COMMIT; - Client has encountered a connection error and is not queryable',
+  'Client was closed and is not queryable',
+  'Connection terminated unexpectedly',
+  'Connection ended unexpectedly',
+];
+
+describe('database errors', () => {
+  for (const message of BROKEN) {
+    it(`"${message}" is "database unavailable" (20011), never a success or an internal error`, () => {
+      const classified = classifyDatabaseError(new Error(message));
+      expect(classified).to.be.instanceOf(AppError);
+      expect((classified as AppError).code).to.equal(ErrorCode.DATABASE_UNAVAILABLE);
+    });
+  }
+
+  it('PgBouncer refusing for want of a server (SQLSTATE 08P01) is "database unavailable"', () => {
+    const error = Object.assign(new Error('query_wait_timeout'), { code: '08P01' });
+    expect((classifyDatabaseError(error) as AppError).code).to.equal(
+      ErrorCode.DATABASE_UNAVAILABLE,
+    );
+  });
+
+  it('other errors pass unchanged', () => {
+    const error = Object.assign(new Error('duplicate key'), { code: '23505' });
+    expect(classifyDatabaseError(error)).to.equal(error);
+  });
+});
