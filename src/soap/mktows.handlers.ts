@@ -4,7 +4,7 @@ import type { ActivityPage, ActivityTypeFilter, StreamStart } from '../domain/ac
 import { LEAD_KEY_TYPES, type LeadKey } from '../domain/lead.types.js';
 import type { Services } from '../domain/services.js';
 import { syncErrorText } from './faults.js';
-import { describeLeadRecord } from './describe.mapper.js';
+import { describeActivityRecord, describeLeadRecord } from './describe.mapper.js';
 import {
   fromActivity,
   fromLeadChange,
@@ -362,13 +362,17 @@ export function mktowsHandlers(
 
     async describeMObject(args) {
       const name = requireText(member(args, 'objectName'), 'objectName').trim();
-      if (name.toLowerCase() !== 'leadrecord') {
-        throw new AppError(
-          ErrorCode.BAD_PARAMETER,
-          `objectName ${name.slice(0, 64)} is not described by this service (LeadRecord is)`,
-        );
+      switch (name.toLowerCase()) {
+        case 'leadrecord':
+          return { result: { metadata: describeLeadRecord(services.catalogue) } };
+        case 'activityrecord':
+          return { result: { metadata: describeActivityRecord() } };
+        default:
+          throw new AppError(
+            ErrorCode.BAD_PARAMETER,
+            `objectName ${name.slice(0, 64)} is not described by this service (LeadRecord and ActivityRecord are)`,
+          );
       }
-      return { result: { metadata: describeLeadRecord(services.catalogue) } };
     },
 
     async deleteLead(args, ctx) {
