@@ -11,7 +11,7 @@ import {
 } from '../domain/permissions.js';
 import type { Services } from '../domain/services.js';
 import { syncErrorText } from './faults.js';
-import { describeLeadRecord } from './describe.mapper.js';
+import { describeActivityRecord, describeLeadRecord } from './describe.mapper.js';
 import {
   fromActivity,
   fromLeadChange,
@@ -404,13 +404,17 @@ export function mktowsHandlers(
 
     async describeMObject(args) {
       const name = requireText(member(args, 'objectName'), 'objectName').trim();
-      if (name.toLowerCase() !== 'leadrecord') {
-        throw new AppError(
-          ErrorCode.BAD_PARAMETER,
-          `objectName ${name.slice(0, 64)} is not described by this service (LeadRecord is)`,
-        );
+      switch (name.toLowerCase()) {
+        case 'leadrecord':
+          return { result: { metadata: describeLeadRecord(services.catalogue) } };
+        case 'activityrecord':
+          return { result: { metadata: describeActivityRecord() } };
+        default:
+          throw new AppError(
+            ErrorCode.BAD_PARAMETER,
+            `objectName ${name.slice(0, 64)} is not described by this service (LeadRecord and ActivityRecord are)`,
+          );
       }
-      return { result: { metadata: describeLeadRecord(services.catalogue) } };
     },
 
     async deleteLead(args, ctx) {

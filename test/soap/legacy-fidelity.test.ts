@@ -118,6 +118,33 @@ for (const engine of testEngines()) {
       expect(faultCode(old.body)).to.equal(20103);
     });
 
+    it('describes ActivityRecord and refuses objects it does not hold, naming them', async () => {
+      const r = await call(
+        '<ns1:paramsDescribeMObject><objectName>ActivityRecord</objectName></ns1:paramsDescribeMObject>',
+      );
+      expect(r.status, r.body).to.equal(200);
+      validateBodyChild(r.body);
+      expect(r.body).to.include('<isVirtual>true</isVirtual>');
+      expect([...r.body.matchAll(/<field><name>([^<]+)<\/name>/g)].map((m) => m[1])).to.deep.equal([
+        'id',
+        'activityDateTime',
+        'activityType',
+        'mktgAssetName',
+        'activityAttributes',
+        'campaign',
+        'personName',
+        'mktPersonId',
+        'foreignSysId',
+        'orgName',
+        'foreignSysOrgId',
+      ]);
+      const other = await call(
+        '<ns1:paramsDescribeMObject><objectName>Opportunity</objectName></ns1:paramsDescribeMObject>',
+      );
+      expect(faultCode(other.body)).to.equal(20110);
+      expect(other.body).to.include('objectName Opportunity is not described by this service');
+    });
+
     it('refuses an element the schema does not know, naming it', async () => {
       const r = await call(
         '<ns1:paramsGetLead><leadKey><keyType>IDNUM</keyType><keyValue>1</keyValue><color>red</color></leadKey></ns1:paramsGetLead>',
