@@ -3,6 +3,7 @@ import * as m20261126000000 from './20261126000000_leads_and_durable_status.js';
 import * as m20261126000100 from './20261126000100_mktows_users.js';
 import * as m20261126000200 from './20261126000200_salesforce_notifications.js';
 import * as m20261126000300 from './20261126000300_operators.js';
+import * as m20261130000000 from './20261130000000_console.js';
 
 /** Every migration in order. Listed explicitly so the same code runs from source and from dist. */
 export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
@@ -10,4 +11,5 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261126000100_mktows_users', m20261126000100],
   ['20261126000200_salesforce_notifications', m20261126000200],
   ['20261126000300_operators', m20261126000300],
+  ['20261130000000_console', m20261130000000],
 ];

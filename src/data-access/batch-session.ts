@@ -441,6 +441,8 @@ export class BatchSession {
             newValue: String(unsubscribed),
             reason: activity.reason,
             source: activity.source,
+            actor: activity.actor ?? null,
+            causeLeadId: activity.causeLeadId ?? null,
           })),
         );
         for (const l of followers) {

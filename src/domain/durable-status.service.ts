@@ -62,6 +62,8 @@ export class DurableStatusService {
       attributeName: 'Unsubscribed',
       reason: PROPAGATED_REASON,
       source: change.path.source,
+      actor: change.path.actor ?? null,
+      causeLeadId: change.causedBy,
     };
     let people: number;
     if (repos.combined) {

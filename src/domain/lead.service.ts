@@ -269,6 +269,7 @@ export class LeadService {
           createdAt: now,
           reason: path.reason,
           source: path.source,
+          actor: path.actor ?? null,
           extra: [['Lead ID', String(l.id)]],
         })),
       );
@@ -554,6 +555,7 @@ export class LeadService {
         createdAt: now,
         reason: path.reason,
         source: path.source,
+        actor: path.actor ?? null,
         extra: [
           ['Source Type', path.reason],
           ['Lead ID', String(id)],
@@ -575,7 +577,10 @@ export class LeadService {
         }
       } else if (await this.durable.isUnsubscribed(repos, key)) {
         await repos.leads.update(id, { unsubscribed: true, columns: {} }, now);
-        activities.push(this.flagActivity(id, false, true, RESET_REASON, path.source, now));
+        activities.push({
+          ...this.flagActivity(id, false, true, RESET_REASON, path.source, now),
+          actor: path.actor ?? null,
+        });
       }
     }
     await repos.activities.insert(activities);
@@ -607,6 +612,7 @@ export class LeadService {
         newValue,
         reason,
         source: path.source,
+        actor: path.actor ?? null,
       });
     let flag = lead.unsubscribed;
     let key = lead.emailKey;

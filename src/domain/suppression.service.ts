@@ -154,7 +154,12 @@ export class SuppressionService {
         fresh.map((f) => f.emailKey),
         true,
         this.now(),
-        { attributeName: 'Unsubscribed', reason: PROPAGATED_REASON, source: path.source },
+        {
+          attributeName: 'Unsubscribed',
+          reason: PROPAGATED_REASON,
+          source: path.source,
+          actor: path.actor ?? null,
+        },
       );
       return result;
     };
