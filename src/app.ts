@@ -33,6 +33,8 @@ export interface AppDeps {
   users: UserService;
   logger: Logger;
   metrics: Metrics;
+  /** Told when the console creates a background job, so it starts at once. */
+  jobRunner?: { wake(): void };
 }
 
 export async function createApp({
@@ -42,6 +44,7 @@ export async function createApp({
   users,
   logger,
   metrics,
+  jobRunner,
 }: AppDeps): Promise<Express> {
   const app = express();
   app.disable('x-powered-by');
@@ -115,6 +118,7 @@ export async function createApp({
       services,
       logger,
       loginMaxFailures: config.adminLoginMaxFailures,
+      wakeJobs: () => jobRunner?.wake(),
     }),
   );
   app.use((_req, res) => {

@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './data-access/database.js';
 import { migrateLatest } from './data-access/migrator.js';
 import { openUserRepository } from './data-access/user.repository.js';
+import { ConsoleJobRunner } from './domain/console-job-runner.js';
 import { createServices, type Services } from './domain/services.js';
 import { UserService } from './domain/user.service.js';
 import { createLogger, type Logger } from './logger.js';
@@ -45,7 +46,10 @@ export async function start(
       'ALLOW_ANONYMOUS is on: SOAP calls are accepted WITHOUT authentication. Never use this in production.',
     );
   }
-  const app = await createApp({ config, database, services, users, logger, metrics });
+  const jobRunner = new ConsoleJobRunner(services.bulkChanges, services.suppressionImports, (err) =>
+    logger.error({ err }, 'console job failed; it resumes at the next pass'),
+  );
+  const app = await createApp({ config, database, services, users, logger, metrics, jobRunner });
   const server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -53,6 +57,7 @@ export async function start(
   });
   server.headersTimeout = 30000;
   server.requestTimeout = Math.max(config.requestTimeoutMs + 5000, 30000);
+  jobRunner.start();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   return {
@@ -70,6 +75,7 @@ export async function start(
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(timer);
+      await jobRunner.stop();
       await database.close();
     },
   };

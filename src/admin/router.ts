@@ -34,6 +34,8 @@ export interface AdminRouterOptions {
   loginMaxFailures: number;
   /** Activities per page of a person's log. */
   activityPageSize?: number;
+  /** Starts the console's background jobs at once instead of at the runner's next pass. */
+  wakeJobs?: () => void;
 }
 
 export const SESSION_COOKIE = 'du_admin_session';

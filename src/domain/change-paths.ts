@@ -32,6 +32,12 @@ export const ChangePaths = {
     source: 'Suppression import',
     actor,
   }),
+  /** An operator suppressing or lifting an address on its page (the console). */
+  addressStatus: (actor?: string): ChangePath => ({
+    reason: 'Address status',
+    source: 'Address status',
+    actor,
+  }),
 } as const;
 
 /** Reason of a flag that followed the master status because another person's flag changed. */

@@ -5,7 +5,32 @@ import type {
 import type { InvariantViolation, LeadRecord } from '../data-access/lead.repository.js';
 import type { Repositories, UnitOfWork } from '../data-access/unit-of-work.js';
 import { PROPAGATED_REASON, type ChangePath } from './change-paths.js';
-import { emailKey } from './email-key.js';
+import { AppError, ErrorCode } from '../errors.js';
+import { emailKey, validateEmail } from './email-key.js';
+import { isProtectedReason } from './protected-reasons.js';
+
+/** One page of an address: its status, a page of its history and a page of its people. */
+export interface AddressPage {
+  emailKey: string;
+  status: EmailStatusRecord | null;
+  history: EmailStatusHistoryRecord[];
+  historyCount: number;
+  /** Id of the oldest history row shown when older ones remain. */
+  olderHistory: number | null;
+  people: LeadRecord[];
+  peopleCount: number;
+  partitions: number;
+  /** Id of the last person shown when more remain. */
+  morePeople: number | null;
+}
+
+export type AddressChangeOutcome =
+  | { outcome: 'unsubscribed' | 'resubscribed'; people: number }
+  | { outcome: 'unchanged' }
+  /** Lifting a protected reason needs `confirmProtected`; nothing was changed. */
+  | { outcome: 'confirm'; reason: string };
+
+const MAX_REASON = 1000;
 
 export interface AddressReport {
   emailKey: string;
@@ -95,5 +120,70 @@ export class DurableStatusService {
       history: await repos.emailStatus.history(key),
       leads: await repos.leads.findByEmailKey(key),
     }));
+  }
+
+  /**
+   * Suppresses or lifts an address by hand (the console), even if nobody holds it: the master
+   * status changes and every person holding the address follows, in every partition. A reason
+   * is required; lifting a protected reason (a complaint) needs `confirmProtected`.
+   */
+  async setAddressStatus(change: {
+    address: string;
+    unsubscribed: boolean;
+    path: ChangePath;
+    reason: string;
+    confirmProtected: boolean;
+    now: number;
+  }): Promise<AddressChangeOutcome> {
+    const key = emailKey(validateEmail(change.address));
+    const reason = change.reason.trim();
+    if (reason === '' || reason.length > MAX_REASON)
+      throw new AppError(
+        ErrorCode.BAD_PARAMETER,
+        `A reason of 1 to ${MAX_REASON} characters is required`,
+      );
+    return this.uow.write(async (repos) => {
+      await repos.lockEmailKeys([key]);
+      const current = await repos.emailStatus.get(key);
+      if ((current?.unsubscribed ?? false) === change.unsubscribed) return { outcome: 'unchanged' };
+      if (!change.unsubscribed && isProtectedReason(current?.reason) && !change.confirmProtected)
+        return { outcome: 'confirm', reason: current!.reason! };
+      const people = await this.setMasterStatus(repos, {
+        key,
+        unsubscribed: change.unsubscribed,
+        causedBy: null,
+        path: change.path,
+        reason,
+        now: change.now,
+      });
+      return { outcome: change.unsubscribed ? 'unsubscribed' : 'resubscribed', people };
+    });
+  }
+
+  /** The address page: status, history newest first and people in id order, each paged. */
+  async addressPage(
+    address: string,
+    options: { historyBefore: number | null; peopleAfter: number; limit: number },
+  ): Promise<AddressPage> {
+    const key = emailKey(address);
+    const { limit } = options;
+    return this.uow.read(async (repos) => {
+      const history = await repos.emailStatus.historyPage(key, options.historyBefore, limit + 1);
+      const people = await repos.selection.holders(key, options.peopleAfter, limit + 1);
+      const counts = await repos.selection.holderCounts(key);
+      const shownHistory = history.slice(0, limit);
+      const shownPeople = people.slice(0, limit);
+      return {
+        emailKey: key,
+        status: await repos.emailStatus.get(key),
+        history: shownHistory,
+        historyCount: await repos.emailStatus.historyCount(key),
+        olderHistory: history.length > limit ? shownHistory[shownHistory.length - 1]!.id : null,
+        people: shownPeople,
+        peopleCount: counts.people,
+        partitions: counts.partitions,
+        morePeople: people.length > limit ? shownPeople[shownPeople.length - 1]!.id : null,
+      };
+    });
   }
 }

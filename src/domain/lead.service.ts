@@ -223,6 +223,16 @@ export class LeadService {
     return (await this.sync({ id: leadId, attributes }, { path })).lead;
   }
 
+  /** Whether `input` would change `lead` as it stands (rule 7's test, before any write). */
+  changes(lead: LeadRecord, input: LeadInput): boolean {
+    return !this.changesNothing(lead, this.prepare(input));
+  }
+
+  /** Validates a change without a database: the same checks a sync makes first. */
+  validate(input: LeadInput): void {
+    this.prepare(input);
+  }
+
   async changeEmail(leadId: number, email: string | null, path: ChangePath): Promise<LeadView> {
     return (await this.sync({ id: leadId, email }, { path })).lead;
   }

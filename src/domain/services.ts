@@ -2,6 +2,8 @@ import type { Config } from '../config.js';
 import type { Database } from '../data-access/database.js';
 import { UnitOfWork } from '../data-access/unit-of-work.js';
 import { ActivityService } from './activity.service.js';
+import { BulkChangeService } from './bulk-change.service.js';
+import { SuppressionImportJobs } from './suppression-import-job.js';
 import { DurableStatusService } from './durable-status.service.js';
 import { FieldCatalogue } from './field-catalogue.js';
 import { LeadService } from './lead.service.js';
@@ -15,6 +17,8 @@ export interface Services {
   activities: ActivityService;
   salesforce: SalesforceSyncService;
   suppressions: SuppressionService;
+  bulkChanges: BulkChangeService;
+  suppressionImports: SuppressionImportJobs;
 }
 
 /** The domain services over one database; `now` is injectable so tests can control time. */
@@ -22,7 +26,12 @@ export function createServices(
   database: Database,
   config: Pick<Config, 'customFields' | 'defaultPartition'> &
     Partial<Pick<Config, 'batchConcurrency'>>,
-  options: { now?: () => number; onPropagation?: (people: number) => void } = {},
+  options: {
+    now?: () => number;
+    onPropagation?: (people: number) => void;
+    /** The console's background jobs: people per batch, and how long a runner's lease lasts. */
+    jobs?: { batchSize?: number; leaseMs?: number };
+  } = {},
 ): Services {
   const uow = new UnitOfWork(database);
   const catalogue = new FieldCatalogue(config.customFields);
@@ -36,5 +45,24 @@ export function createServices(
   const activities = new ActivityService(uow, leads);
   const salesforce = new SalesforceSyncService(uow, leads, catalogue, { now: options.now });
   const suppressions = new SuppressionService(uow, options.now);
-  return { catalogue, leads, durableStatus, activities, salesforce, suppressions };
+  const bulkChanges = new BulkChangeService(uow, leads, catalogue, {
+    now: options.now,
+    ...options.jobs,
+  });
+  const suppressionImports = new SuppressionImportJobs(
+    uow,
+    suppressions,
+    options.now,
+    options.jobs?.leaseMs,
+  );
+  return {
+    catalogue,
+    leads,
+    durableStatus,
+    activities,
+    salesforce,
+    suppressions,
+    bulkChanges,
+    suppressionImports,
+  };
 }
