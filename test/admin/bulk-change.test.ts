@@ -67,10 +67,10 @@ async function expectExactOutcome(services: Services, db: Database, jobId: numbe
   expect([...perLead.values()].every((n) => n === 1)).to.equal(true);
   for (const id of ids.slice(0, ADDRESSES)) expect(perLead.get(id), `person ${id}`).to.equal(1);
   // Everyone selected, and everyone following in the other partition, is unsubscribed.
-  const [{ n }] = (await db.knex('leads').where('unsubscribed', false).count({ n: '*' })) as Array<{
+  const [row] = (await db.knex('leads').where('unsubscribed', false).count({ n: '*' })) as Array<{
     n: number | string;
   }>;
-  expect(Number(n)).to.equal(0);
+  expect(Number(row?.n)).to.equal(0);
   expect(await services.durableStatus.findViolations()).to.deep.equal([]);
   const followed = (await db
     .knex('activities')
