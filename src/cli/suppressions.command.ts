@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { CsvError, parse } from 'csv-parse';
+import type { EmailStatusRecord } from '../data-access/email-status.repository.js';
 import type { SuppressionRow, SuppressionService } from '../domain/suppression.service.js';
 
 /** CSV field, quoted when it must be. */
@@ -9,7 +10,7 @@ export function csvField(value: string | number | boolean | null | undefined): s
 }
 
 /** Streams the rows of a suppression CSV (header: email, and optionally reason, source, date). */
-async function* csvRows(file: string, progress: { bytes: number }): AsyncGenerator<SuppressionRow> {
+export async function* csvRows(file: string, progress: { bytes: number }): AsyncGenerator<SuppressionRow> {
   const input = fs.createReadStream(file);
   input.on('data', (chunk) => (progress.bytes += chunk.length));
   const parser = input.pipe(
@@ -63,7 +64,7 @@ export async function importSuppressions(
     service.import(csvRows(file, progress), {
       dryRun: options.dryRun,
       actor: 'cli',
-      onReject: (r) => rejects.write(`${r.line},${csvField(r.email)},${csvField(r.why)}\n`),
+      onReject: (r) => rejects.write(rejectCsvLine(r)),
       onProgress: (c) => {
         if (!tty || Date.now() - lastDraw < 100) return;
         lastDraw = Date.now();
@@ -96,13 +97,28 @@ export async function importSuppressions(
   return 0;
 }
 
+/** One line of a rejects file (the CLI's and the console's download). */
+export function rejectCsvLine(r: { line: number; email: string; why: string }): string {
+  return `${r.line},${csvField(r.email)},${csvField(r.why)}\n`;
+}
+
+export const REJECTS_CSV_HEADER = 'line,email,why\n';
+
 export async function exportSuppressions(
   service: SuppressionService,
   since: number,
   out: NodeJS.WritableStream,
 ): Promise<number> {
+  return writeSuppressionCsv(service.export(since), out);
+}
+
+/** The export CSV of master statuses (the CLI's export and the console's filtered list). */
+export async function writeSuppressionCsv(
+  rows: AsyncIterable<EmailStatusRecord>,
+  out: NodeJS.WritableStream,
+): Promise<number> {
   out.write('email,unsubscribed,reason,source,date\n');
-  for await (const s of service.export(since)) {
+  for await (const s of rows) {
     const ok = out.write(
       `${csvField(s.emailKey)},${s.unsubscribed},${csvField(s.reason)},${csvField(s.source)},${new Date(s.changedAt).toISOString()}\n`,
     );
