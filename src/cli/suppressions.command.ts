@@ -10,7 +10,10 @@ export function csvField(value: string | number | boolean | null | undefined): s
 }
 
 /** Streams the rows of a suppression CSV (header: email, and optionally reason, source, date). */
-export async function* csvRows(file: string, progress: { bytes: number }): AsyncGenerator<SuppressionRow> {
+export async function* csvRows(
+  file: string,
+  progress: { bytes: number },
+): AsyncGenerator<SuppressionRow> {
   const input = fs.createReadStream(file);
   input.on('data', (chunk) => (progress.bytes += chunk.length));
   const parser = input.pipe(
