@@ -58,7 +58,12 @@ export class SuppressionImportJobs {
     rows: AsyncIterable<SuppressionRow>,
     operator: string,
     read: () => number,
-    onEnd: () => void = () => undefined,
+    options: {
+      onEnd?: () => void;
+      /** A message for the operator when the file itself is at fault (bad CSV), else null. */
+      describe?: (error: unknown) => string | null;
+      onError?: (error: unknown) => void;
+    } = {},
   ): Promise<number> {
     const now = this.now();
     const id = await this.uow.write(async (repos) => {
@@ -94,16 +99,17 @@ export class SuppressionImportJobs {
         });
         await save(counts, { state: 'done' as const, finishedAt: this.now(), leaseUntil: 0 });
       } catch (error) {
+        const described = options.describe?.(error) ?? null;
+        if (described === null && !(error instanceof AppError)) options.onError?.(error);
         const message =
-          error instanceof AppError || (error as { code?: string } | null)?.code?.startsWith('CSV')
-            ? (error as Error).message
-            : 'The import stopped on an internal error';
+          described ??
+          (error instanceof AppError ? error.message : 'The import stopped on an internal error');
         await save(
           { ...EMPTY },
           { state: 'failed' as const, finishedAt: this.now(), leaseUntil: 0, message },
         ).catch(() => undefined);
       } finally {
-        onEnd();
+        options.onEnd?.();
         this.running.delete(id);
       }
     })();

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import busboy from 'busboy';
+import { CsvError } from 'csv-parse';
 import type { Request, Response } from 'express';
 import {
   csvRows,
@@ -180,7 +181,16 @@ export function suppressionRoutes({ router, services, logger, listPageSize }: Ro
       csvRows(upload.file, progress),
       session.operator,
       () => Math.min(1, progress.bytes / Math.max(size, 1)),
-      () => fs.rmSync(upload.dir, { recursive: true, force: true }),
+      {
+        onEnd: () => fs.rmSync(upload.dir, { recursive: true, force: true }),
+        describe: (error) =>
+          error instanceof CsvError
+            ? `The CSV could not be read: ${error.message}. What was imported before stays.`
+            : error instanceof Error && error.message.startsWith('The CSV')
+              ? error.message
+              : null,
+        onError: (err) => logger.error({ err, importId: 'upload' }, 'import failed'),
+      },
     );
     logger.info(
       { operator: session.operator, importId: id, bytes: size },
