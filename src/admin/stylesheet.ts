@@ -16,7 +16,7 @@ header { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; j
 header .brand { font-weight: 600; }
 header nav ul { display: flex; flex-wrap: wrap; gap: .25rem 1.25rem; list-style: none; margin: 0; padding: 0; }
 header form { display: flex; flex-wrap: wrap; gap: .75rem; align-items: center; margin: 0; color: var(--muted); }
-main { max-width: 72rem; margin: 0 auto; padding: 1.5rem; }
+main { max-width: 72rem; margin: 0 auto; padding: 1.5rem; overflow-wrap: anywhere; }
 h1 { font-size: 1.5rem; margin: 0 0 1rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.15rem; margin: 2rem 0 .75rem; overflow-wrap: anywhere; }
 label, legend { font-weight: 600; }
@@ -44,7 +44,7 @@ th, td { text-align: left; vertical-align: top; padding: .4rem .6rem; border-bot
 td.narrow { white-space: nowrap; }
 thead th { background: var(--bg); }
 details summary { cursor: pointer; color: var(--accent); }
-dl.fields { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1.25rem; margin: 0; }
+dl.fields { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1.25rem; margin: 0 0 1rem; }
 dl.fields dt { color: var(--muted); }
 dl.fields dd { margin: 0; overflow-wrap: anywhere; }
 dl.attrs { display: grid; grid-template-columns: max-content 1fr; gap: 0 .75rem; margin: .25rem 0 0; }
