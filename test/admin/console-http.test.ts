@@ -201,6 +201,10 @@ for (const engine of testEngines()) {
       );
       expect(rows(third.body)).to.equal(30);
       expect(third.body).to.not.include('>More people');
+      const search = await client.get('/admin/?q=MANY%40example.com');
+      expect(search.body).to.include('130 people match');
+      expect(search.body).to.include('the first 50 are shown');
+      expect((search.body.match(/data-label="Partition"/g) ?? []).length).to.equal(50);
       // The page grows with the page size, not with the people on the address.
       expect(first.body.length).to.be.below(second.body.length * 1.2);
     });

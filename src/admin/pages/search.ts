@@ -15,9 +15,10 @@ export function searchPage(options: {
   session: PageSession;
   query: string;
   results: LeadView[] | null;
+  total: number;
   email: string | null;
 }): string {
-  const { query, results, email } = options;
+  const { query, results, email, total } = options;
   let found: HtmlValue = '';
   if (results !== null) {
     const addressLink = email
@@ -30,8 +31,12 @@ export function searchPage(options: {
         ? html`<p role="status">Nobody matches <strong>${query}</strong>.</p>
             ${addressLink}`
         : html`<p role="status">
-              ${results.length} ${results.length === 1 ? 'person matches' : 'people match'}
-              <strong>${query}</strong>.
+              ${total} ${total === 1 ? 'person matches' : 'people match'}
+              <strong>${query}</strong>${
+                total > results.length
+                  ? html`; the first ${results.length} are shown, the address page has them all`
+                  : ''
+              }.
             </p>
             ${addressLink}
             ${table({

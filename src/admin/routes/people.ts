@@ -39,7 +39,7 @@ async function holders(services: Services, lead: LeadView, limit: number): Promi
 export function peopleRoutes({ router, services, logger, activityPageSize }: RouteContext): void {
   router.get('/', async (req, res) => {
     const query = field(req.query, 'q');
-    const found = query.trim() ? await searchPeople(services.leads, query) : null;
+    const found = query.trim() ? await searchPeople(services, query) : null;
     send(
       res,
       200,
@@ -47,6 +47,7 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
         session: sessionOf(res),
         query,
         results: found?.people ?? null,
+        total: found?.total ?? 0,
         email: found?.email ?? null,
       }),
     );
