@@ -322,6 +322,33 @@ for (const engine of testEngines()) {
       const log = await client.get(`/admin/people/${b.leadId}`);
       expect(log.body).to.include('Unsubscribed (Change Data Value flow step)');
       expect(log.body).to.match(/data-label="By"\s*>\s*alice/);
+      // Re-subscribing people whose address has a complaint needs the explicit tick.
+      await services.durableStatus.setAddressStatus({
+        address: 'p1@example.com',
+        unsubscribed: false,
+        path: ChangePaths.addressStatus('alice'),
+        reason: 'reset for the test',
+        confirmProtected: false,
+        now: Date.now(),
+      });
+      await services.durableStatus.setAddressStatus({
+        address: 'p1@example.com',
+        unsubscribed: true,
+        path: ChangePaths.addressStatus('alice'),
+        reason: 'Complaint',
+        confirmProtected: false,
+        now: Date.now(),
+      });
+      const lift = { ...form, value: 'false', reason: '' };
+      const liftPreview = await client.post('/admin/bulk/preview', lift);
+      expect(liftPreview.body).to.include('1 of these addresses were suppressed for a');
+      expect(liftPreview.body).to.include('I confirm lifting complaint suppressions');
+      const refused = await client.post('/admin/bulk/start', lift);
+      expect(refused.status).to.equal(400);
+      expect(refused.body).to.include('confirm that explicitly');
+      expect((await services.bulkChanges.recent()).length).to.equal(1);
+      const lifted = await client.post('/admin/bulk/start', { ...lift, liftProtected: 'yes' });
+      expect(lifted.status).to.equal(303);
       // A search that narrows nothing is refused: no change to everyone by accident.
       const everyone = await client.post('/admin/bulk/preview', { ...form, list: '' });
       expect(everyone.status).to.equal(400);
