@@ -104,3 +104,15 @@ export function pager(links: Array<[string, string | null]>): HtmlValue {
     ${shown.map(([label, href]) => html`<a href="${href}">${label}</a>`)}
   </p>`;
 }
+
+/**
+ * The explicit confirmation lifting a protected reason (a complaint) needs: a required box,
+ * sent as liftProtected=yes; the server checks it again.
+ */
+export function liftConfirmation(warning: HtmlValue, label: string): SafeHtml {
+  return html`<p class="error">${warning}</p>
+    <p>
+      <input type="checkbox" id="lift" name="liftProtected" value="yes" required />
+      <label for="lift">${label}</label>
+    </p>`;
+}

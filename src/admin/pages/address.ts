@@ -6,6 +6,7 @@ import {
   flag,
   formatTime,
   layout,
+  liftConfirmation,
   notice,
   pager,
   personUrl,
@@ -49,14 +50,11 @@ function statusForm(
     </p>
     ${
       lifting
-        ? html`<p class="error">
-              Suppressed for a <strong>${page.status!.reason}</strong>: lifting it needs your
-              explicit confirmation.
-            </p>
-            <p>
-              <input type="checkbox" id="lift" name="liftProtected" value="yes" required />
-              <label for="lift">I confirm lifting a ${page.status!.reason} suppression</label>
-            </p>`
+        ? liftConfirmation(
+            html`Suppressed for a <strong>${page.status!.reason}</strong>: lifting it needs your
+              explicit confirmation.`,
+            `I confirm lifting a ${page.status!.reason} suppression`,
+          )
         : ''
     }
     <p>

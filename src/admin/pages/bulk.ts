@@ -6,6 +6,7 @@ import {
   errorNote,
   formatTime,
   layout,
+  liftConfirmation,
   personUrl,
   selected,
   type PageSession,
@@ -198,20 +199,10 @@ export function bulkPreviewPage(options: {
               )}
               ${
                 preview.protectedAddresses > 0
-                  ? html`<p class="error">
-                        ${preview.protectedAddresses} of these addresses were suppressed for a
-                        complaint. Lifting them needs your explicit confirmation.
-                      </p>
-                      <p>
-                        <input
-                          type="checkbox"
-                          id="lift"
-                          name="liftProtected"
-                          value="yes"
-                          required
-                        />
-                        <label for="lift">I confirm lifting complaint suppressions</label>
-                      </p>`
+                  ? liftConfirmation(
+                      `${preview.protectedAddresses} of these addresses were suppressed for a complaint. Lifting them needs your explicit confirmation.`,
+                      'I confirm lifting complaint suppressions',
+                    )
                   : ''
               }
               <p>

@@ -11,6 +11,7 @@ import {
   flag,
   formatTime,
   layout,
+  liftConfirmation,
   notice,
   pager,
   personUrl,
@@ -268,14 +269,11 @@ export function personConfirmPage(options: {
         <p>Reason: ${options.reason || '—'}</p>
         ${
           lifting
-            ? html`<p class="error">
-                  The address was suppressed for a <strong>${options.masterReason}</strong>. Lifting
-                  it needs your explicit confirmation.
-                </p>
-                <p>
-                  <input type="checkbox" id="lift" name="liftProtected" value="yes" required />
-                  <label for="lift">I confirm lifting a ${options.masterReason} suppression</label>
-                </p>`
+            ? liftConfirmation(
+                html`The address was suppressed for a <strong>${options.masterReason}</strong>.
+                  Lifting it needs your explicit confirmation.`,
+                `I confirm lifting a ${options.masterReason} suppression`,
+              )
             : ''
         }
         <p class="row">
