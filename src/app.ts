@@ -119,6 +119,7 @@ export async function createApp({
       logger,
       loginMaxFailures: config.adminLoginMaxFailures,
       wakeJobs: () => jobRunner?.wake(),
+      uploadMaxBytes: config.adminUploadMaxMb * 1024 * 1024,
     }),
   );
   app.use((_req, res) => {

@@ -33,6 +33,7 @@ export async function start(
   const metrics = new Metrics(database);
   const services = createServices(database, config, {
     onPropagation: (people) => metrics.propagationSize.observe(people),
+    jobs: { batchSize: config.consoleBatchSize },
   });
   const users = new UserService(openUserRepository(database, config), config.mktowsUsers);
   let developmentUser: Running['developmentUser'];

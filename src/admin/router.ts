@@ -34,6 +34,8 @@ export interface AdminRouterOptions {
   listPageSize?: number;
   /** Starts the console's background jobs at once instead of at the runner's next pass. */
   wakeJobs?: () => void;
+  /** Largest CSV the import form accepts (ADMIN_UPLOAD_MAX_MB). */
+  uploadMaxBytes?: number;
 }
 
 export const SESSION_COOKIE = 'du_admin_session';
@@ -222,6 +224,7 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
     activityPageSize: pageSize,
     listPageSize: options.listPageSize ?? 50,
     wakeJobs: options.wakeJobs ?? (() => undefined),
+    uploadMaxBytes: options.uploadMaxBytes ?? 50 * 1024 * 1024,
   };
   peopleRoutes(context);
   addressRoutes(context);

@@ -279,6 +279,22 @@ for (const engine of testEngines()) {
       expect(stopped.body).to.include('The CSV could not be read');
     });
 
+    it('refuses a file larger than ADMIN_UPLOAD_MAX_MB, importing nothing', async () => {
+      const small = await startTestService(engine, { adminUsers: [ALICE], adminUploadMaxMb: 1 });
+      try {
+        const operator = new AdminClient(small.base);
+        await operator.logIn();
+        const big =
+          'email\n' + 'x'.repeat(60) + '@example.com\n'.repeat(1) + 'a@example.com\n'.repeat(90000);
+        const reply = await upload(operator, big, operator.csrf);
+        expect(reply.status).to.equal(413);
+        expect(reply.body).to.include('ADMIN_UPLOAD_MAX_MB');
+        expect(await small.running.services.suppressionImports.recent()).to.deep.equal([]);
+      } finally {
+        await small.stop();
+      }
+    });
+
     it('previews, confirms and runs a Change Data Value, echoing what was typed escaped', async () => {
       const a = await services.leads.sync({ email: 'p1@example.com' }, { path: web });
       const b = await services.leads.sync({ email: 'p2@example.com' }, { path: web });

@@ -11,4 +11,6 @@ export interface RouteContext {
   activityPageSize: number;
   listPageSize: number;
   wakeJobs: () => void;
+  /** Largest CSV the import form accepts. */
+  uploadMaxBytes: number;
 }

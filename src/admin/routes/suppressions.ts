@@ -32,9 +32,6 @@ import {
 } from '../pages/suppressions.js';
 import type { RouteContext } from './context.js';
 
-/** The largest suppression list the page accepts (the command line takes any size). */
-export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
-
 function readQuery(source: unknown): { query: SuppressionQuery; filter: StatusFilter } {
   const query = Object.fromEntries(
     SUPPRESSION_QUERY_FIELDS.map((k) => [k, field(source, k)]),
@@ -63,6 +60,7 @@ function jobId(req: Request): number {
 function receiveUpload(
   req: Request,
   res: Response,
+  maxBytes: number,
 ): Promise<{ file: string; dir: string } | { refused: number; message: string }> {
   const csrf = sessionOf(res).csrfToken;
   return new Promise((resolve, reject) => {
@@ -70,7 +68,7 @@ function receiveUpload(
     try {
       parser = busboy({
         headers: req.headers,
-        limits: { files: 1, fields: 4, fieldSize: 256, fileSize: MAX_UPLOAD_BYTES, parts: 6 },
+        limits: { files: 1, fields: 4, fieldSize: 256, fileSize: maxBytes, parts: 6 },
       });
     } catch {
       resolve({ refused: 400, message: 'The upload was not understood.' });
@@ -97,7 +95,10 @@ function receiveUpload(
       saved = { file, dir };
       const out = fs.createWriteStream(file, { mode: 0o600 });
       stream.on('limit', () => {
-        refusal = { refused: 413, message: 'The file is larger than the page accepts (50 MB).' };
+        refusal = {
+          refused: 413,
+          message: `The file is larger than the page accepts (${Math.round(maxBytes / 1048576)} MiB, ADMIN_UPLOAD_MAX_MB); the command line's suppressions import takes any size.`,
+        };
       });
       writing = new Promise((done, fail) => {
         out.on('finish', () => done());
@@ -127,7 +128,8 @@ function receiveUpload(
 }
 
 /** The suppressions home: filtered list, CSV export, CSV import with progress and rejects. */
-export function suppressionRoutes({ router, services, logger, listPageSize }: RouteContext): void {
+export function suppressionRoutes(context: RouteContext): void {
+  const { router, services, logger, listPageSize } = context;
   router.get('/suppressions', async (req, res) => {
     const { query, filter } = readQuery(req.query);
     const afterAt = position(field(req.query, 'after_at'), 'after_at');
@@ -164,7 +166,7 @@ export function suppressionRoutes({ router, services, logger, listPageSize }: Ro
 
   router.post('/suppressions/import', async (req, res) => {
     const session = sessionOf(res);
-    const upload = await receiveUpload(req, res);
+    const upload = await receiveUpload(req, res, context.uploadMaxBytes);
     if ('refused' in upload) {
       if (upload.refused === 403)
         logger.warn({ operator: session.operator }, 'admin upload without CSRF token');
