@@ -121,9 +121,13 @@ export class PeopleSelectionRepository {
   }
 
   /** How many people hold an address, in how many partitions. */
-  async holderCounts(emailKey: string): Promise<{ people: number; partitions: number }> {
-    const [row] = (await this.db('leads')
-      .where('email_key', emailKey)
+  async holderCounts(
+    emailKey: string,
+    exceptId: number | null = null,
+  ): Promise<{ people: number; partitions: number }> {
+    let q = this.db('leads').where('email_key', emailKey);
+    if (exceptId !== null) q = q.whereNot('id', exceptId);
+    const [row] = (await q
       .count({ people: '*' })
       .countDistinct({ partitions: 'partition' })) as Row[];
     return { people: Number(row?.people ?? 0), partitions: Number(row?.partitions ?? 0) };

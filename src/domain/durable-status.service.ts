@@ -160,6 +160,24 @@ export class DurableStatusService {
     });
   }
 
+  /** The people sharing a person's address (not the person), a first page and the counts. */
+  async sharing(
+    address: string,
+    exceptLeadId: number,
+    limit: number,
+  ): Promise<{ people: LeadRecord[]; count: number; partitions: number }> {
+    const key = emailKey(address);
+    return this.uow.read(async (repos) => {
+      const people = await repos.selection.holders(key, 0, limit + 1);
+      const counts = await repos.selection.holderCounts(key, exceptLeadId);
+      return {
+        people: people.filter((p) => p.id !== exceptLeadId).slice(0, limit),
+        count: counts.people,
+        partitions: counts.partitions,
+      };
+    });
+  }
+
   /** The address page: status, history newest first and people in id order, each paged. */
   async addressPage(
     address: string,

@@ -201,6 +201,11 @@ for (const engine of testEngines()) {
       );
       expect(rows(third.body)).to.equal(30);
       expect(third.body).to.not.include('>More people');
+      const [someone] = await services.leads.find({ keyType: 'SFDCLEADID', keyValue: 'M7' });
+      const person = await client.get(`/admin/people/${someone!.id}`);
+      expect(person.body).to.match(/Others with this address \(129 in 1\s+partition\)/);
+      expect((person.body.match(/data-label="Email as stored"/g) ?? []).length).to.equal(20);
+      expect(person.body).to.include('All 129 on the address page');
       const search = await client.get('/admin/?q=MANY%40example.com');
       expect(search.body).to.include('130 people match');
       expect(search.body).to.include('the first 50 are shown');

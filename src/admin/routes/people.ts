@@ -72,12 +72,9 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
       },
     );
     const master = lead.email ? (await services.durableStatus.explain(lead.email)).status : null;
-    const all = await holders(services, lead, SHARING_SHOWN + 1);
-    const sharing = all && {
-      people: all.people.filter((p) => p.id !== id).slice(0, SHARING_SHOWN),
-      count: all.count - 1,
-      partitions: new Set(all.people.filter((p) => p.id !== id).map((p) => p.partition)).size,
-    };
+    const sharing = lead.email
+      ? await services.durableStatus.sharing(lead.email, id, SHARING_SHOWN)
+      : null;
     const saved = field(req.query, 'saved');
     send(
       res,
