@@ -8,9 +8,10 @@ import type {
   PeopleCriteria,
   SelectionCounts,
 } from '../data-access/people-selection.repository.js';
-import type { UnitOfWork } from '../data-access/unit-of-work.js';
+import type { BatchSession } from '../data-access/batch-session.js';
+import type { Repositories, UnitOfWork } from '../data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../errors.js';
-import { ChangePaths } from './change-paths.js';
+import { ChangePaths, type ChangePath } from './change-paths.js';
 import { emailKey, validateEmail } from './email-key.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import { parseLeadId, type LeadService } from './lead.service.js';
@@ -252,6 +253,12 @@ export class BulkChangeService {
     return true;
   }
 
+  /**
+   * One batch in one transaction with its marker. First the way syncMultipleLeads writes a
+   * batch (people read once, the rules applied in memory, written set-based); a batch that
+   * path cannot hold (an address shared by very many people…) or that the database refuses
+   * as a whole is redone person by person in a transaction of its own.
+   */
   private async applyBatch(
     jobId: number,
     seq: number,
@@ -260,48 +267,78 @@ export class BulkChangeService {
     operator: string,
   ): Promise<void> {
     const path = ChangePaths.flowStep(operator);
-    await this.uow
-      .write(async (repos) => {
-        // Every address involved is locked up front, in the global order.
-        const people = await repos.leads.findByIds(ids);
-        await repos.lockEmailKeys(people.map((p) => p.emailKey));
-        let changed = 0;
-        let unchanged = 0;
-        const failures: BatchFailure[] = [];
-        for (const id of ids) {
-          // Read again now: an earlier person of the batch may have moved this one (same address).
-          const current = await repos.leads.findById(id);
-          if (!current) {
-            failures.push({ id, why: 'This person no longer exists' });
-            continue;
-          }
-          const input = { id, attributes };
-          if (!this.leads.changes(current, input)) {
-            unchanged++;
-            continue;
-          }
-          try {
-            await this.leads.syncWithin(repos, input, { path });
-            changed++;
-          } catch (error) {
-            if (!(error instanceof AppError) || error.code === ErrorCode.DATABASE_UNAVAILABLE)
-              throw error;
-            failures.push({ id, why: error.message });
-          }
-        }
-        const marked = await repos.jobs.markApplied(
-          jobId,
-          seq,
-          { changed, unchanged, failures },
-          this.now(),
-        );
+    const inMemory = async (repos: Repositories) => {
+      const batch = await repos.openBatch({ ids: [...ids], foreignIds: [], emailKeys: [] });
+      for (;;) {
+        const counts = await this.applyEach(batch.repos, ids, attributes, path, batch);
+        if (await batch.complete()) return counts;
+      }
+    };
+    const each = async (repos: Repositories) => {
+      // Every address involved is locked up front, in the global order.
+      const people = await repos.leads.findByIds(ids);
+      await repos.lockEmailKeys(people.map((p) => p.emailKey));
+      return this.applyEach(repos, ids, attributes, path, null);
+    };
+    const mark = (work: (repos: Repositories) => Promise<BatchCounts>) =>
+      this.uow.write(async (repos) => {
+        const counts = await work(repos);
         // Applied meanwhile by another run: this transaction's changes must not commit.
-        if (!marked) throw new BatchTaken();
-      })
-      .catch((error: unknown) => {
-        if (!(error instanceof BatchTaken)) throw error;
+        if (!(await repos.jobs.markApplied(jobId, seq, counts, this.now()))) throw new BatchTaken();
       });
+    try {
+      await mark(inMemory);
+    } catch (error) {
+      if (error instanceof BatchTaken) return;
+      if (error instanceof AppError) throw error;
+      try {
+        await mark(each);
+      } catch (again) {
+        if (!(again instanceof BatchTaken)) throw again;
+      }
+    }
   }
+
+  /** The change on each person of a batch, counted: changed, unchanged (already so), failed. */
+  private async applyEach(
+    repos: Repositories,
+    ids: readonly number[],
+    attributes: NonNullable<LeadInput['attributes']>,
+    path: ChangePath,
+    batch: BatchSession | null,
+  ): Promise<BatchCounts> {
+    const counts: BatchCounts = { changed: 0, unchanged: 0, failures: [] };
+    for (const id of ids) {
+      // Read now: an earlier person of the batch may have moved this one (same address).
+      const current = await repos.leads.findById(id);
+      if (!current) {
+        counts.failures.push({ id, why: 'This person no longer exists' });
+        continue;
+      }
+      const input = { id, attributes };
+      if (!this.leads.changes(current, input)) {
+        counts.unchanged++;
+        continue;
+      }
+      const savepoint = batch?.savepoint();
+      try {
+        await this.leads.syncWithin(repos, input, { path });
+        counts.changed++;
+      } catch (error) {
+        if (!(error instanceof AppError) || error.code === ErrorCode.DATABASE_UNAVAILABLE)
+          throw error;
+        if (batch && savepoint !== undefined) batch.rollbackTo(savepoint);
+        counts.failures.push({ id, why: error.message });
+      }
+    }
+    return counts;
+  }
+}
+
+interface BatchCounts {
+  changed: number;
+  unchanged: number;
+  failures: BatchFailure[];
 }
 
 class BatchTaken extends Error {
