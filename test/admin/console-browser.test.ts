@@ -13,6 +13,17 @@ import {
 import { ALICE } from './support.js';
 
 const web = ChangePaths.webService();
+
+/** WCAG contrast ratio of an rgb() colour against white. */
+function contrastOnWhite(rgb: string): number {
+  const [r, g, b] = (rgb.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map(Number);
+  const channel = (c: number) => {
+    const v = c / 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  };
+  const l = 0.2126 * channel(r!) + 0.7152 * channel(g!) + 0.0722 * channel(b!);
+  return 1.05 / (l + 0.05);
+}
 const VIEWPORTS = [
   { name: 'w1280', width: 1280, height: 800 },
   { name: 'w390', width: 390, height: 844 },
@@ -187,6 +198,36 @@ for (const engine of testEngines()) {
         const [one] = await services.leads.find({ keyType: 'SFDCLEADID', keyValue: 'BULK7' });
         expect(one!.unsubscribed).to.equal(viewport.name !== 'w390');
         expect(await services.durableStatus.findViolations()).to.deep.equal([]);
+      });
+
+      it('draws a focus ring and field borders of at least 3:1 contrast', async () => {
+        await page.goto(`${svc.base}/admin/suppressions`);
+        await page.getByLabel('Reason contains').focus();
+        await page.keyboard.press('Tab');
+        const styles = await page.evaluate(() => {
+          interface Style {
+            outlineColor: string;
+            outlineWidth: string;
+            outlineStyle: string;
+            borderTopColor: string;
+          }
+          const w = globalThis as unknown as {
+            document: { activeElement: unknown; querySelector(s: string): unknown };
+            getComputedStyle(e: unknown): Style;
+          };
+          const focused = w.getComputedStyle(w.document.activeElement);
+          const field = w.getComputedStyle(w.document.querySelector('#f-reason'));
+          return {
+            outline: focused.outlineColor,
+            outlineWidth: focused.outlineWidth,
+            outlineStyle: focused.outlineStyle,
+            border: field.borderTopColor,
+          };
+        });
+        expect(styles.outlineStyle).to.equal('solid');
+        expect(parseFloat(styles.outlineWidth)).to.be.at.least(2);
+        expect(contrastOnWhite(styles.outline)).to.be.at.least(3);
+        expect(contrastOnWhite(styles.border)).to.be.at.least(3);
       });
 
       it('finds people and shows errors readably too', async () => {
