@@ -4,6 +4,7 @@ import sinon from 'sinon';
 import { BatchSession, BatchUnsupported } from '../../src/data-access/batch-session.js';
 import type { Database } from '../../src/data-access/database.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
+import { ConsoleJobRunner } from '../../src/domain/console-job-runner.js';
 import { createServices, type Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
 
@@ -231,5 +232,58 @@ for (const engine of testEngines()) {
         }
       });
     }
+  });
+}
+
+for (const engine of testEngines()) {
+  describe(`the console's job runner (${engine.name})`, function () {
+    this.timeout(120000);
+
+    it('picks up, when it starts, a job whose runner stopped, and finishes it', async () => {
+      const made = await engine.create();
+      const runner = { stop: async () => undefined } as { stop(): Promise<void> };
+      try {
+        const services = createServices(
+          made.db,
+          { customFields: [], defaultPartition: 'Default' },
+          { jobs: { batchSize: 10, leaseMs: 1000 } },
+        );
+        const inputs = Array.from({ length: 35 }, (_, i) => ({ email: `r${i}@example.com` }));
+        await services.leads.syncMany(inputs, { path: web, partition: 'r', matchByEmail: false });
+        const id = await services.bulkChanges.start(
+          { partition: 'r' },
+          { field: 'City', value: 'Oslo' },
+          'alice',
+          { confirmProtected: false },
+        );
+        // As a run that died would leave it: running, its lease about to run out.
+        await made.db
+          .knex('console_jobs')
+          .where('id', id)
+          .update({ state: 'running', lease_until: Date.now() + 300 });
+        const errors: unknown[] = [];
+        const started = new ConsoleJobRunner(
+          services.bulkChanges,
+          services.suppressionImports,
+          (e) => errors.push(e),
+          100,
+        );
+        runner.stop = () => started.stop();
+        started.start();
+        for (let i = 0; i < 200; i++) {
+          if ((await services.bulkChanges.status(id)).job.state === 'done') break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        const status = await services.bulkChanges.status(id);
+        expect(status.job.state).to.equal('done');
+        expect(status.totals).to.deep.equal({ applied: 4, changed: 35, unchanged: 0, failed: 0 });
+        expect(errors).to.deep.equal([]);
+        const [one] = await services.leads.find({ keyType: 'EMAIL', keyValue: 'r7@example.com' });
+        expect(one!.attributes).to.deep.include({ name: 'City', type: 'string', value: 'Oslo' });
+      } finally {
+        await runner.stop();
+        await made.drop();
+      }
+    });
   });
 }
