@@ -239,6 +239,35 @@ for (const engine of testEngines()) {
   describe(`the console's job runner (${engine.name})`, function () {
     this.timeout(120000);
 
+    it('reports an import whose process stopped as interrupted, leaving what it imported', async () => {
+      const made = await engine.create();
+      try {
+        const services = createServices(made.db, { customFields: [], defaultPartition: 'Default' });
+        const [id] = (await made.db
+          .knex('console_jobs')
+          .insert({
+            kind: 'suppression-import',
+            operator: 'alice',
+            state: 'running',
+            spec: '{}',
+            created_at: Date.now() - 60000,
+            updated_at: Date.now() - 60000,
+            lease_until: Date.now() - 1000,
+            progress: JSON.stringify({ counts: { rows: 500 }, read: 0.5 }),
+          })
+          .returning('id')) as Array<{ id: number }>;
+        await services.suppressionImports.failInterrupted();
+        const status = await services.suppressionImports.status(id!.id);
+        expect(status.job.state).to.equal('failed');
+        expect(status.job.message).to.match(
+          /^Interrupted: .*importing the same file again is safe/,
+        );
+        expect(status.progress?.read).to.equal(0.5);
+      } finally {
+        await made.drop();
+      }
+    });
+
     it('picks up, when it starts, a job whose runner stopped, and finishes it', async () => {
       const made = await engine.create();
       const runner = { stop: async () => undefined } as { stop(): Promise<void> };
