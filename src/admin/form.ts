@@ -29,11 +29,14 @@ export function dayBound(text: string, name: string, end: boolean): number | und
   return end ? at + 86400000 - 1 : at;
 }
 
-/** A positive whole number from a query (a page position), or null when absent. */
-export function position(text: string, name: string): number | null {
+/** The largest id of a table (its column is a 32-bit integer). */
+export const MAX_ID = 2147483647;
+
+/** A whole number from a query (a page position, an id), at most `max`; null when absent. */
+export function position(text: string, name: string, max = MAX_ID): number | null {
   if (text === '') return null;
-  if (!/^\d{1,15}$/.test(text))
-    throw new AppError(ErrorCode.BAD_PARAMETER, `${name} must be a number`);
+  if (!/^\d{1,16}$/.test(text) || Number(text) > max)
+    throw new AppError(ErrorCode.BAD_PARAMETER, `${name} must be a number from 0 to ${max}`);
   return Number(text);
 }
 

@@ -236,6 +236,15 @@ for (const engine of testEngines()) {
       );
       expect(bounces.body).to.include('<strong>10</strong> addresses match');
       expect((await client.get('/admin/suppressions?from=yesterday')).status).to.equal(400);
+      // Positions and ids out of any column's range are refused plainly, never a database error.
+      for (const path of [
+        '/admin/suppressions/imports/99999999999',
+        '/admin/bulk/jobs/2147483648',
+        '/admin/address?email=a%40example.com&people_after=99999999999',
+        '/admin/address?email=a%40example.com&history_before=-1',
+        '/admin/suppressions?after_at=99999999999999999999&after_key=x',
+      ])
+        expect((await client.get(path)).status, path).to.equal(400);
       const next = /href="([^"]+after_key=[^"]+)">Next page/.exec(all.body)?.[1];
       const second = await client.get(next!.replace(/&amp;/g, '&'));
       expect((second.body.match(/data-label="Address"/g) ?? []).length).to.equal(10);

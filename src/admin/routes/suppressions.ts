@@ -132,7 +132,7 @@ export function suppressionRoutes(context: RouteContext): void {
   const { router, services, logger, listPageSize } = context;
   router.get('/suppressions', async (req, res) => {
     const { query, filter } = readQuery(req.query);
-    const afterAt = position(field(req.query, 'after_at'), 'after_at');
+    const afterAt = position(field(req.query, 'after_at'), 'after_at', Number.MAX_SAFE_INTEGER);
     const afterKey = field(req.query, 'after_key');
     const after =
       afterAt !== null && afterKey !== '' ? { changedAt: afterAt, emailKey: afterKey } : null;
