@@ -39,8 +39,9 @@ button.link { background: none; border: none; color: var(--accent); text-decorat
 .error { border-left: 4px solid var(--warn); background: #fff1e6; padding: .6rem 1rem; margin: 0 0 1rem; }
 table { border-collapse: collapse; width: 100%; font-size: .95rem; }
 caption { text-align: left; color: var(--muted); padding-bottom: .4rem; }
+/* break-word, not anywhere: a column is as wide as its longest word where there is room. */
 th, td { text-align: left; vertical-align: top; padding: .4rem .6rem; border-bottom: 1px solid var(--line);
-  overflow-wrap: anywhere; }
+  overflow-wrap: break-word; }
 td.narrow { white-space: nowrap; }
 thead th { background: var(--bg); }
 details summary { cursor: pointer; color: var(--accent); }
@@ -49,7 +50,7 @@ dl.fields dt { color: var(--muted); }
 dl.fields dd { margin: 0; overflow-wrap: anywhere; }
 dl.attrs { display: grid; grid-template-columns: max-content 1fr; gap: 0 .75rem; margin: .25rem 0 0; }
 dl.attrs dt { color: var(--muted); }
-dl.attrs dd { margin: 0; overflow-wrap: anywhere; }
+dl.attrs dd { margin: 0; overflow-wrap: break-word; }
 .box { border: 1px solid var(--line); border-radius: 8px; padding: 1rem 1.25rem; margin: 1rem 0; }
 .box h2 { margin-top: 0; }
 .status-yes { color: var(--warn); font-weight: 600; }
@@ -74,7 +75,8 @@ code { overflow-wrap: anywhere; }
   table.stack caption { display: block; }
   table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
   table.stack tr { border: 1px solid var(--line); border-radius: 8px; margin: 0 0 .75rem; padding: .25rem .5rem; }
-  table.stack td { display: grid; grid-template-columns: 7.5rem 1fr; gap: .5rem; border: none; padding: .2rem 0; }
+  table.stack td { display: grid; grid-template-columns: 7.5rem minmax(0, 1fr); gap: .5rem; border: none;
+    padding: .2rem 0; overflow-wrap: anywhere; }
   table.stack td::before { content: attr(data-label); color: var(--muted); font-weight: 600; }
   td.narrow { white-space: normal; }
 }

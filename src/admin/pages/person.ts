@@ -68,9 +68,9 @@ function activityTable(page: ActivityPage): SafeHtml {
     empty: 'No activities.',
     rows: page.activities,
     columns: [
-      { label: 'When', cell: (a) => formatTime(a.createdAt) },
+      { label: 'When', narrow: true, cell: (a) => formatTime(a.createdAt) },
       { label: 'What', cell: (a) => activityLabel(a, page.activities) },
-      { label: 'By', cell: (a) => a.actor ?? '—' },
+      { label: 'By', narrow: true, cell: (a) => a.actor ?? '—' },
       {
         label: 'Vendor record',
         cell: (a) =>
