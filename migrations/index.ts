@@ -8,6 +8,7 @@ import * as m20261130000100 from './20261130000100_lifted_suppressions.js';
 import * as m20261130000200 from './20261130000200_user_permissions.js';
 import * as m20261130000300 from './20261130000300_activity_filter_indexes.js';
 import * as m20261130000400 from './20261130000400_lead_change_sequence.js';
+import * as m20261130000500 from './20261130000500_console.js';
 
 /** Every migration in order. Listed explicitly so the same code runs from source and from dist. */
 export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
@@ -20,4 +21,5 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261130000200_user_permissions', m20261130000200],
   ['20261130000300_activity_filter_indexes', m20261130000300],
   ['20261130000400_lead_change_sequence', m20261130000400],
+  ['20261130000500_console', m20261130000500],
 ];

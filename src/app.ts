@@ -42,6 +42,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Unsubscribe-link tokens; null when UNSUBSCRIBE_LINK_SECRET is not set. */
   linkTokens?: LinkTokens | null;
+  /** Told when the console creates a background job, so it starts at once. */
+  jobRunner?: { wake(): void };
 }
 
 export async function createApp({
@@ -52,6 +54,7 @@ export async function createApp({
   logger,
   metrics,
   linkTokens = null,
+  jobRunner,
 }: AppDeps): Promise<Express> {
   const app = express();
   app.disable('x-powered-by');
@@ -134,6 +137,8 @@ export async function createApp({
       services,
       logger,
       loginMaxFailures: config.adminLoginMaxFailures,
+      wakeJobs: () => jobRunner?.wake(),
+      uploadMaxBytes: config.adminUploadMaxMb * 1024 * 1024,
     }),
   );
   app.use(

@@ -465,6 +465,19 @@ export const settings = {
       'Failed /admin logins one client address may make in 15 minutes, per instance, before being refused (HTTP 429)',
     parse: integer('ADMIN_LOGIN_MAX_FAILURES', 1, 100000),
   },
+  adminUploadMaxMb: {
+    env: 'ADMIN_UPLOAD_MAX_MB',
+    default: '50',
+    meaning: 'Largest suppression CSV the /admin import page accepts, in MiB (HTTP 413 beyond)',
+    parse: integer('ADMIN_UPLOAD_MAX_MB', 1, 4096),
+  },
+  consoleBatchSize: {
+    env: 'CONSOLE_BATCH_SIZE',
+    default: '500',
+    meaning:
+      'People per transaction of an /admin Change Data Value run (each batch is applied and recorded at once)',
+    parse: integer('CONSOLE_BATCH_SIZE', 1, 10000),
+  },
   salesforceOrgIds: {
     env: 'SFDC_ORG_IDS',
     default: '',

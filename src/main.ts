@@ -8,6 +8,7 @@ import { embeddedLinkSecret } from './data-access/key-cipher.js';
 import { migrateLatest } from './data-access/migrator.js';
 import { ReadReplica } from './data-access/read-replica.js';
 import { openUserRepository } from './data-access/user.repository.js';
+import { ConsoleJobRunner } from './domain/console-job-runner.js';
 import { createServices, type Services } from './domain/services.js';
 import { UserService } from './domain/user.service.js';
 import { createLogger, type Logger } from './logger.js';
@@ -160,6 +161,7 @@ async function startOn(
   const services = createServices(database, config, {
     onPropagation: (people) => metrics.propagationSize.observe(people),
     replica,
+    jobs: { batchSize: config.consoleBatchSize },
   });
   const users = new UserService(userRepository, config.mktowsUsers);
   let developmentUser: Running['developmentUser'];
@@ -195,6 +197,9 @@ async function startOn(
       'ALLOW_ANONYMOUS is on: SOAP calls are accepted WITHOUT authentication. Never use this in production.',
     );
   }
+  const jobRunner = new ConsoleJobRunner(services.bulkChanges, services.suppressionImports, (err) =>
+    logger.error({ err }, 'console job failed; it resumes at the next pass'),
+  );
   const app = await createApp({
     config,
     database,
@@ -203,6 +208,7 @@ async function startOn(
     logger,
     metrics,
     linkTokens,
+    jobRunner,
   });
   server.off('request', starting);
   server.on('request', app);
@@ -227,6 +233,8 @@ async function startOn(
   const metricsAddress = metricsServer?.address();
   const metricsPort =
     typeof metricsAddress === 'object' && metricsAddress ? metricsAddress.port : null;
+  // Last: a start that fails before here leaves no background job running.
+  jobRunner.start();
   return {
     server,
     port,
@@ -246,6 +254,7 @@ async function startOn(
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(timer);
+      await jobRunner.stop();
       await replica?.close();
       await database.close();
     },

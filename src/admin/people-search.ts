@@ -1,9 +1,14 @@
 import type { LeadKey, LeadView } from '../domain/lead.types.js';
-import type { LeadService } from '../domain/lead.service.js';
+import type { Services } from '../domain/services.js';
 import { AppError, ErrorCode } from '../errors.js';
+
+/** People shown for an address: the address page pages through the rest. */
+export const SEARCH_SHOWN = 50;
 
 export interface PeopleSearch {
   people: LeadView[];
+  /** How many the query matches in all (more than `people` holds for a crowded address). */
+  total: number;
   /** Set when the query was an address: the address page is worth a link even if nobody holds it. */
   email: string | null;
 }
@@ -19,19 +24,30 @@ export function searchKeys(query: string): LeadKey[] {
   return keys;
 }
 
-export async function searchPeople(leads: LeadService, query: string): Promise<PeopleSearch> {
+export async function searchPeople(services: Services, query: string): Promise<PeopleSearch> {
   const keys = searchKeys(query);
+  if (keys[0]?.keyType === 'EMAIL') {
+    // An address may be held by thousands: the first page of them, and how many in all.
+    const page = await services.durableStatus.addressPage(query.trim(), {
+      historyBefore: null,
+      peopleAfter: 0,
+      limit: SEARCH_SHOWN,
+    });
+    return {
+      people: page.people.map((l) => services.leads.view(l)),
+      total: page.peopleCount,
+      email: query.trim(),
+    };
+  }
   const byId = new Map<number, LeadView>();
   for (const key of keys) {
     try {
-      for (const lead of await leads.find(key)) byId.set(lead.id, lead);
+      for (const lead of await services.leads.find(key)) byId.set(lead.id, lead);
     } catch (error) {
       // No match for one reading of the query is not an error for the page.
       if (!(error instanceof AppError && error.code === ErrorCode.LEAD_NOT_FOUND)) throw error;
     }
   }
-  return {
-    people: [...byId.values()].sort((a, b) => a.id - b.id),
-    email: keys[0]?.keyType === 'EMAIL' ? query.trim() : null,
-  };
+  const people = [...byId.values()].sort((a, b) => a.id - b.id);
+  return { people, total: people.length, email: null };
 }

@@ -6,29 +6,25 @@ import express, {
   type Response,
   type Router,
 } from 'express';
-import { ChangePaths } from '../domain/change-paths.js';
-import { parseLeadId } from '../domain/lead.service.js';
 import {
   OPERATOR_NAME,
   type OperatorService,
   type OperatorSession,
 } from '../domain/operator.service.js';
 import type { Services } from '../domain/services.js';
-import { AppError, ErrorCode, isAppError } from '../errors.js';
+import { ErrorCode, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { parseCookies, serializeCookie } from './cookies.js';
 import { LoginThrottle } from './login-throttle.js';
-import {
-  addressPage,
-  CSRF_FIELD,
-  errorPage,
-  loginPage,
-  personPage,
-  personUrl,
-  searchPage,
-  type SavedOutcome,
-} from './pages.js';
-import { searchPeople } from './people-search.js';
+import { field, sameToken, send, sessionOf } from './form.js';
+import { CSRF_FIELD } from './layout.js';
+import { errorPage } from './pages/error.js';
+import { loginPage } from './pages/login.js';
+import { addressRoutes } from './routes/address.js';
+import { bulkRoutes } from './routes/bulk.js';
+import type { RouteContext } from './routes/context.js';
+import { peopleRoutes } from './routes/people.js';
+import { suppressionRoutes } from './routes/suppressions.js';
 import { STYLESHEET } from './stylesheet.js';
 
 export interface AdminRouterOptions {
@@ -38,6 +34,12 @@ export interface AdminRouterOptions {
   loginMaxFailures: number;
   /** Activities per page of a person's log. */
   activityPageSize?: number;
+  /** Rows per page of the other lists (people of an address, history, suppressions). */
+  listPageSize?: number;
+  /** Starts the console's background jobs at once instead of at the runner's next pass. */
+  wakeJobs?: () => void;
+  /** Largest CSV the import form accepts (ADMIN_UPLOAD_MAX_MB). */
+  uploadMaxBytes?: number;
 }
 
 export const SESSION_COOKIE = 'du_admin_session';
@@ -68,34 +70,17 @@ const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.ACCESS_DENIED]: 403,
   [ErrorCode.RATE_LIMIT_EXCEEDED]: 429,
   [ErrorCode.DATABASE_UNAVAILABLE]: 503,
+  [ErrorCode.PARAMETER_REQUIRED]: 400,
 };
 
+/** The one form that is not urlencoded: it checks its token itself, before keeping the file. */
+const UPLOAD_PATH = '/suppressions/import';
+
 const randomToken = (): string => crypto.randomBytes(32).toString('base64url');
-
-function sameToken(expected: string, given: unknown): boolean {
-  if (typeof given !== 'string') return false;
-  const a = crypto.createHash('sha256').update(expected).digest();
-  const b = crypto.createHash('sha256').update(given).digest();
-  return crypto.timingSafeEqual(a, b) && expected !== '';
-}
-
-/** One text value of a form or query field; repeated or missing fields give ''. */
-function field(source: unknown, name: string): string {
-  const value = (source as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' ? value : '';
-}
 
 /** Only our own pages are valid targets after login, so the form cannot redirect elsewhere. */
 function safeNext(next: string): string {
   return /^\/admin(?:[/?][\x21-\x7e]*)?$/.test(next) && !next.includes('\\') ? next : '/admin/';
-}
-
-function sessionOf(res: Response): OperatorSession {
-  return res.locals.session as OperatorSession;
-}
-
-function send(res: Response, status: number, page: string): void {
-  res.status(status).type('html').send(page);
 }
 
 /** The /admin pages: login, people search, person detail with its unsubscribe box, address status. */
@@ -141,7 +126,12 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
     res.set('Cache-Control', 'public, max-age=3600').type('css').send(STYLESHEET);
   });
 
-  router.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
+  const smallForms = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
+  // A pasted list of up to 10,000 ids or addresses.
+  const bulkForms = express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 20 });
+  router.use((req, res, next) =>
+    (req.path.startsWith('/bulk/') ? bulkForms : smallForms)(req, res, next),
+  );
 
   router.get('/login', (req, res) => {
     showLogin(req, res, 200, { next: safeNext(field(req.query, 'next')) });
@@ -207,7 +197,12 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
     next();
   };
   const requireCsrf: RequestHandler = (req, res, next) => {
-    if (req.method !== 'POST' || sameToken(sessionOf(res).csrfToken, field(req.body, CSRF_FIELD))) {
+    const upload = req.path === UPLOAD_PATH && req.is('multipart/form-data') !== false;
+    if (
+      req.method !== 'POST' ||
+      upload ||
+      sameToken(sessionOf(res).csrfToken, field(req.body, CSRF_FIELD))
+    ) {
       next();
       return;
     }
@@ -233,80 +228,19 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
     res.redirect(303, '/admin/login');
   });
 
-  router.get('/', async (req, res) => {
-    const query = field(req.query, 'q');
-    const found = query.trim() ? await searchPeople(services.leads, query) : null;
-    send(
-      res,
-      200,
-      searchPage({
-        session: sessionOf(res),
-        query,
-        results: found?.people ?? null,
-        email: found?.email ?? null,
-      }),
-    );
-  });
-
-  router.get('/people/:id', async (req, res) => {
-    const id = parseLeadId(String(req.params.id));
-    const beforeText = field(req.query, 'before');
-    if (beforeText !== '' && !/^\d{1,10}$/.test(beforeText))
-      throw new AppError(ErrorCode.BAD_PARAMETER, 'before must be an activity id');
-    const before = beforeText === '' ? null : Number(beforeText);
-    const [lead] = await services.leads.find({ keyType: 'IDNUM', keyValue: String(id) });
-    const activities = await services.activities.listForLead(
-      { keyType: 'IDNUM', keyValue: String(id) },
-      { batchSize: pageSize, ...(before !== null ? { start: { offset: `ID:${before}` } } : {}) },
-    );
-    const master = lead!.email ? (await services.durableStatus.explain(lead!.email)).status : null;
-    const saved = field(req.query, 'saved');
-    send(
-      res,
-      200,
-      personPage({
-        session: sessionOf(res),
-        lead: lead!,
-        master,
-        activities,
-        before,
-        fieldLabel: (name) => services.catalogue.find(name)?.displayName ?? name,
-        saved: ['unsubscribed', 'resubscribed', 'unchanged'].includes(saved)
-          ? (saved as SavedOutcome)
-          : null,
-      }),
-    );
-  });
-
-  router.post('/people/:id/unsubscribed', async (req, res) => {
-    const id = parseLeadId(String(req.params.id));
-    // An unticked checkbox is absent from the form: absent means "not unsubscribed".
-    const unsubscribed = field(req.body, 'unsubscribed') === 'true';
-    const body = req.body as Record<string, unknown> | undefined;
-    const reason = typeof body?.reason === 'string' ? body.reason.trim() : undefined;
-    const operator = sessionOf(res).operator;
-    const [before] = await services.leads.find({ keyType: 'IDNUM', keyValue: String(id) });
-    const after = await services.leads.setUnsubscribed(
-      id,
-      unsubscribed,
-      ChangePaths.personDetail(operator),
-      reason,
-    );
-    const outcome: SavedOutcome =
-      before?.unsubscribed === after.unsubscribed
-        ? 'unchanged'
-        : after.unsubscribed
-          ? 'unsubscribed'
-          : 'resubscribed';
-    logger.info({ operator, leadId: id, unsubscribed, outcome }, 'operator set Unsubscribed');
-    res.redirect(303, `${personUrl(id)}?saved=${outcome}`);
-  });
-
-  router.get('/address', async (req, res) => {
-    const query = field(req.query, 'email');
-    const report = query.trim() ? await services.durableStatus.explain(query) : null;
-    send(res, 200, addressPage({ session: sessionOf(res), query, report }));
-  });
+  const context: RouteContext = {
+    router,
+    services,
+    logger,
+    activityPageSize: pageSize,
+    listPageSize: options.listPageSize ?? 50,
+    wakeJobs: options.wakeJobs ?? (() => undefined),
+    uploadMaxBytes: options.uploadMaxBytes ?? 50 * 1024 * 1024,
+  };
+  peopleRoutes(context);
+  addressRoutes(context);
+  suppressionRoutes(context);
+  bulkRoutes(context);
 
   router.use((_req, res) => {
     send(res, 404, errorPage({ status: 404, message: 'No such page.', session: sessionOf(res) }));

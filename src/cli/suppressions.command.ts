@@ -4,6 +4,7 @@ import { CsvError, parse } from 'csv-parse';
 import { csvField, csvRow, unneutralise } from '../csv-row.js';
 import type { DurableStatusService } from '../domain/durable-status.service.js';
 import { ChangePaths } from '../domain/change-paths.js';
+import type { EmailStatusRecord } from '../data-access/email-status.repository.js';
 import type { SuppressionRow, SuppressionService } from '../domain/suppression.service.js';
 import { isAppError } from '../errors.js';
 
@@ -43,7 +44,10 @@ function describeHeader(firstLine: string): string {
 }
 
 /** Streams the rows of a suppression CSV (header: email, and optionally reason, source, date). */
-async function* csvRows(file: string, progress: { bytes: number }): AsyncGenerator<SuppressionRow> {
+export async function* csvRows(
+  file: string,
+  progress: { bytes: number },
+): AsyncGenerator<SuppressionRow> {
   const input = fs.createReadStream(file);
   input.on('data', (chunk) => (progress.bytes += chunk.length));
   let firstLine = '';
@@ -142,9 +146,9 @@ export async function importSuppressions(
         if (rejectsFile === undefined) return;
         if (!rejects) {
           rejects = fs.createWriteStream(rejectsFile);
-          rejects.write('line,email,why\n');
+          rejects.write(REJECTS_CSV_HEADER);
         }
-        rejects.write(csvRow([r.line, r.email, r.why]));
+        rejects.write(rejectCsvLine(r));
       },
       onProgress: (c) => {
         if (!tty || Date.now() - lastDraw < 100) return;
@@ -188,13 +192,28 @@ export async function importSuppressions(
   return counts.rejected > 0 ? IMPORT_EXIT.rejected : IMPORT_EXIT.ok;
 }
 
+/** One line of a rejects file (the CLI's and the console's download). */
+export function rejectCsvLine(r: { line: number; email: string; why: string }): string {
+  return csvRow([r.line, r.email, r.why]);
+}
+
+export const REJECTS_CSV_HEADER = 'line,email,why\n';
+
 export async function exportSuppressions(
   service: SuppressionService,
   since: number,
   out: NodeJS.WritableStream,
 ): Promise<number> {
+  return writeSuppressionCsv(service.export(since), out);
+}
+
+/** The export CSV of master statuses (the CLI's export and the console's filtered list). */
+export async function writeSuppressionCsv(
+  rows: AsyncIterable<EmailStatusRecord>,
+  out: NodeJS.WritableStream,
+): Promise<number> {
   out.write('email,unsubscribed,reason,source,date\n');
-  for await (const s of service.export(since)) {
+  for await (const s of rows) {
     const ok = out.write(
       csvRow([s.emailKey, s.unsubscribed, s.reason, s.source, new Date(s.changedAt).toISOString()]),
     );
@@ -213,13 +232,15 @@ export async function setOneAddress(
   unsubscribed: boolean,
   options: { reason: string; actor: string; out: NodeJS.WritableStream },
 ): Promise<number> {
-  const r = await durable.setAddressStatus(
-    email,
+  // The command line is an operator's path: it may lift a protected suppression too.
+  const r = await durable.setAddressStatus({
+    address: email,
     unsubscribed,
-    ChangePaths.commandLine(options.actor),
-    options.reason,
-  );
-  if (!r.changed) {
+    path: ChangePaths.commandLine(options.actor),
+    reason: options.reason,
+    confirmProtected: true,
+  });
+  if (r.outcome === 'unchanged' || r.outcome === 'confirm') {
     options.out.write(
       `${r.emailKey} is already ${unsubscribed ? 'suppressed' : 'not suppressed'}: nothing changed.\n`,
     );

@@ -14,6 +14,10 @@ export interface NewActivity {
   assetName?: string | null;
   /** Further attributes in display order. */
   extra?: Array<[string, string]>;
+  /** Who made the change (operator, SOAP user…), when known. */
+  actor?: string | null;
+  /** The person whose change this one followed (a propagated unsubscribe). */
+  causeLeadId?: number | null;
 }
 
 export interface ActivityRecord {
@@ -28,6 +32,8 @@ export interface ActivityRecord {
   source: string | null;
   assetName: string | null;
   extra: Array<[string, string]>;
+  actor: string | null;
+  causeLeadId: number | null;
 }
 
 export interface ActivityQuery {
@@ -56,6 +62,9 @@ function toRecord(r: Row): ActivityRecord {
     source: (r.source as string | null) ?? null,
     assetName: (r.asset_name as string | null) ?? null,
     extra: r.extra ? (JSON.parse(r.extra as string) as Array<[string, string]>) : [],
+    actor: (r.actor as string | null | undefined) ?? null,
+    causeLeadId:
+      r.cause_lead_id === null || r.cause_lead_id === undefined ? null : Number(r.cause_lead_id),
   };
 }
 
@@ -84,11 +93,13 @@ export function activityRow(a: NewActivity): Row {
     source: a.source ?? null,
     asset_name: a.assetName ?? null,
     extra: a.extra && a.extra.length > 0 ? JSON.stringify(a.extra) : null,
+    actor: a.actor ? a.actor.slice(0, 128) : null,
+    cause_lead_id: a.causeLeadId ?? null,
   };
 }
 
 export const ACTIVITY_COLUMNS =
-  'lead_id, activity_type, created_at, attribute_name, old_value, new_value, reason, source, asset_name, extra';
+  'lead_id, activity_type, created_at, attribute_name, old_value, new_value, reason, source, asset_name, extra, actor, cause_lead_id';
 
 export class ActivityRepository {
   constructor(private readonly db: Knex | Knex.Transaction) {}

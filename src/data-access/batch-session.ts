@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
 import { INLINE } from './inline-limit.js';
+import { ConsoleJobRepository } from './console-job.repository.js';
+import { PeopleSelectionRepository } from './people-selection.repository.js';
 import { ActivityRepository, activityRow, type NewActivity } from './activity.repository.js';
 import type { Engine } from './database.js';
 import {
@@ -453,6 +455,8 @@ export class BatchSession {
             newValue: String(unsubscribed),
             reason: activity.reason,
             source: activity.source,
+            actor: activity.actor ?? null,
+            causeLeadId: activity.causeLeadId ?? null,
           })),
         );
         for (const l of followers) {
@@ -521,6 +525,12 @@ export class BatchSession {
         SalesforceNotificationRepository.prototype,
         [],
       ),
+      selection: guard(
+        new PeopleSelectionRepository(this.db),
+        PeopleSelectionRepository.prototype,
+        [],
+      ),
+      jobs: guard(new ConsoleJobRepository(this.db), ConsoleJobRepository.prototype, []),
       async lockEmailKeys(keys) {
         for (const k of keys) if (k !== null && !session.keys.has(k)) session.keyed(k);
       },

@@ -15,3 +15,15 @@ export async function countRows(
   const [row] = (await counted.count({ n: '*' })) as Array<{ n: number | string }>;
   return Number(row?.n ?? 0);
 }
+
+/** countRows for a table keyed by another column than id. */
+export async function countRowsWhere(
+  db: Knex | Knex.Transaction,
+  query: Knex.QueryBuilder,
+  key: string,
+  cap: number,
+): Promise<number> {
+  const capped = db.from(query.select(key).limit(cap, INLINE).as('capped'));
+  const [row] = (await capped.count({ n: '*' })) as Array<{ n: number | string }>;
+  return Number(row?.n ?? 0);
+}

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
+import { countRowsWhere } from './count-rows.js';
 import { INLINE } from './inline-limit.js';
+import { containsPattern } from './people-selection.repository.js';
 import type { Engine } from './database.js';
 
 export interface EmailStatusRecord {
@@ -19,6 +21,24 @@ export interface EmailStatusRecord {
 
 export interface EmailStatusHistoryRecord extends EmailStatusRecord {
   id: number;
+}
+
+/** The console's filters of the master status list; every one given narrows it. */
+export interface StatusFilter {
+  unsubscribed?: boolean;
+  /** Part of the reason, any case. */
+  reasonContains?: string;
+  /** Part of the source (the path, with the actor in brackets), any case. */
+  sourceContains?: string;
+  changedFrom?: number;
+  changedTo?: number;
+  addressContains?: string;
+}
+
+/** A position in the list, newest first: the last row shown. */
+export interface StatusCursor {
+  changedAt: number;
+  emailKey: string;
 }
 
 type Row = Record<string, unknown>;
@@ -126,5 +146,67 @@ export class EmailStatusRepository {
     if (afterKey !== null) q = q.andWhere('email_key', '>', afterKey);
     const rows = (await q.orderBy('email_key').limit(limit, INLINE)) as Row[];
     return rows.map(toRecord);
+  }
+
+  private filtered(f: StatusFilter): Knex.QueryBuilder {
+    let q = this.db('email_status');
+    const like = (column: string, text: string) =>
+      q.whereRaw(`lower(${column}) LIKE ? ESCAPE '\\'`, [containsPattern(text)]);
+    if (f.unsubscribed !== undefined) q = q.where('unsubscribed', f.unsubscribed);
+    if (f.reasonContains) q = like('reason', f.reasonContains);
+    if (f.sourceContains) q = like('source', f.sourceContains);
+    if (f.addressContains) q = like('email_key', f.addressContains);
+    if (f.changedFrom !== undefined) q = q.where('changed_at', '>=', f.changedFrom);
+    if (f.changedTo !== undefined) q = q.where('changed_at', '<=', f.changedTo);
+    return q;
+  }
+
+  /** The filtered list, newest first, keyset-paged by (changed_at, email_key). */
+  async list(
+    f: StatusFilter,
+    after: StatusCursor | null,
+    limit: number,
+  ): Promise<EmailStatusRecord[]> {
+    let q = this.filtered(f);
+    if (after) {
+      q = q.where((w) =>
+        w
+          .where('changed_at', '<', after.changedAt)
+          .orWhere((x) =>
+            x.where('changed_at', after.changedAt).where('email_key', '<', after.emailKey),
+          ),
+      );
+    }
+    const rows = (await q
+      .orderBy([
+        { column: 'changed_at', order: 'desc' },
+        { column: 'email_key', order: 'desc' },
+      ])
+      .limit(limit, INLINE)) as Row[];
+    return rows.map(toRecord);
+  }
+
+  /** How many rows the filter keeps, counting no further than `cap`. */
+  count(f: StatusFilter, cap: number): Promise<number> {
+    return countRowsWhere(this.db, this.filtered(f), 'email_key', cap);
+  }
+
+  /** An address's history, newest first, ids strictly below `beforeId`. */
+  async historyPage(
+    key: string,
+    beforeId: number | null,
+    limit: number,
+  ): Promise<EmailStatusHistoryRecord[]> {
+    let q = this.db('email_status_history').where('email_key', key);
+    if (beforeId !== null) q = q.andWhere('id', '<', beforeId);
+    const rows = (await q.orderBy('id', 'desc').limit(limit, INLINE)) as Row[];
+    return rows.map((r) => ({ ...toRecord(r), id: Number(r.id) }));
+  }
+
+  async historyCount(key: string): Promise<number> {
+    const [row] = (await this.db('email_status_history')
+      .where('email_key', key)
+      .count({ n: '*' })) as Row[];
+    return Number(row?.n ?? 0);
   }
 }

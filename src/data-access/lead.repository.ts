@@ -62,6 +62,10 @@ export interface PropagationActivity {
   attributeName: string;
   reason: string;
   source: string;
+  /** Who made the change the people follow. */
+  actor?: string | null;
+  /** The person whose change they follow, if a person's. */
+  causeLeadId?: number | null;
 }
 
 export interface InvariantViolation {
@@ -86,9 +90,13 @@ export const OWN_COLUMNS: ReadonlySet<string> = new Set([
   'change_seq',
 ]);
 /** PostgreSQL: one Change Data Value activity for each lead id of a `changed` CTE. */
-const ACTIVITIES_FROM_CHANGED = `INSERT INTO activities (lead_id, activity_type, created_at, attribute_name, old_value, new_value, reason, source)
-  SELECT id, CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT),
-         CAST(? AS TEXT), CAST(? AS TEXT)
+/** The columns of a propagation's activity and the placeholders of changeActivityBindings. */
+const PROPAGATION_COLUMNS =
+  'lead_id, activity_type, created_at, attribute_name, old_value, new_value, reason, source, actor, cause_lead_id';
+const PROPAGATION_VALUES = `CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT),
+         CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER)`;
+const ACTIVITIES_FROM_CHANGED = `INSERT INTO activities (${PROPAGATION_COLUMNS})
+  SELECT id, ${PROPAGATION_VALUES}
   FROM changed ORDER BY id`;
 
 /** The values of a propagation's Change Data Value activity, in the order its SQL takes them. */
@@ -105,6 +113,8 @@ function changeActivityBindings(
     String(unsubscribed),
     activity.reason,
     activity.source,
+    activity.actor ? activity.actor.slice(0, 128) : null,
+    activity.causeLeadId ?? null,
   ];
 }
 
@@ -463,9 +473,8 @@ export class LeadRepository {
     activity: PropagationActivity,
   ): Promise<number> {
     await this.db.raw(
-      `INSERT INTO activities (lead_id, activity_type, created_at, attribute_name, old_value, new_value, reason, source)
-       SELECT id, CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT),
-              CAST(? AS TEXT), CAST(? AS TEXT)
+      `INSERT INTO activities (${PROPAGATION_COLUMNS})
+       SELECT id, ${PROPAGATION_VALUES}
        FROM leads WHERE ${where} ORDER BY id`,
       [...changeActivityBindings(unsubscribed, now, activity), ...whereBindings],
     );

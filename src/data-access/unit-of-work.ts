@@ -12,6 +12,8 @@ import type { NewActivity } from './activity.repository.js';
 import type { EmailStatusRecord } from './email-status.repository.js';
 import type { ReadReplica } from './read-replica.js';
 import { SalesforceNotificationRepository } from './salesforce-notification.repository.js';
+import { ConsoleJobRepository } from './console-job.repository.js';
+import { PeopleSelectionRepository } from './people-selection.repository.js';
 
 /** The repositories of one transaction (or of plain reads), plus the address locks. */
 export interface Repositories {
@@ -20,6 +22,8 @@ export interface Repositories {
   readonly emailStatus: EmailStatusRepository;
   readonly activities: ActivityRepository;
   readonly salesforceNotifications: SalesforceNotificationRepository;
+  readonly selection: PeopleSelectionRepository;
+  readonly jobs: ConsoleJobRepository;
   /**
    * Serialises writers of the same addresses until the transaction ends. Keys are locked in
    * one global order, so two transactions that need the same pair of keys cannot deadlock.
@@ -97,6 +101,8 @@ function repositories(
     emailStatus: new EmailStatusRepository(db, engine),
     activities: new ActivityRepository(db),
     salesforceNotifications: new SalesforceNotificationRepository(db, engine),
+    selection: new PeopleSelectionRepository(db),
+    jobs: new ConsoleJobRepository(db),
     lockEmailKeys,
     async openBatch(scope) {
       if (!transaction) throw new Error('openBatch needs a transaction');

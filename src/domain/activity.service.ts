@@ -14,6 +14,10 @@ export interface ActivityView {
   assetName: string | null;
   /** Name/value pairs in display order. */
   attributes: Array<[string, string]>;
+  /** Who made the change, when recorded (not part of the vendor's record). */
+  actor: string | null;
+  /** The person whose change this one followed (not part of the vendor's record). */
+  causeLeadId: number | null;
 }
 
 export interface ActivityTypeFilter {
@@ -101,6 +105,8 @@ export function activityView(a: ActivityRecord): ActivityView {
     activityType: a.activityType,
     assetName: a.assetName,
     attributes,
+    actor: a.actor,
+    causeLeadId: a.causeLeadId,
   };
 }
 

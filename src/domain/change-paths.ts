@@ -22,10 +22,15 @@ export const ChangePaths = {
     source: 'Salesforce',
     actor,
   }),
-  flowStep: (actor?: string): ChangePath => ({
+  /**
+   * A Change Data Value flow step; `operator` when an authenticated operator runs it from the
+   * console (and has confirmed lifting any protected suppression it reaches).
+   */
+  flowStep: (actor?: string, operator = false): ChangePath => ({
     reason: 'Change Data Value flow step',
     source: 'Smart campaign',
     actor,
+    ...(operator ? { operator } : {}),
   }),
   personDetail: (actor?: string): ChangePath => ({
     reason: 'Person detail',
@@ -55,6 +60,13 @@ export const ChangePaths = {
   unsubscribeLinkUndo: (actor?: string): ChangePath => ({
     reason: 'Resubscribed by the person on the unsubscribe page',
     source: 'Unsubscribe link',
+    actor,
+  }),
+  /** An operator suppressing or lifting an address on its page (the console). */
+  addressStatus: (actor?: string): ChangePath => ({
+    reason: 'Address status',
+    source: 'Address status',
+    operator: true,
     actor,
   }),
 } as const;

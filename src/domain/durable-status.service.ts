@@ -14,6 +14,32 @@ export function masterStatusSource(path: ChangePath): string {
   return (path.actor ? `${path.source} (${path.actor})` : path.source).slice(0, 128);
 }
 
+/** One page of an address: its status, a page of its history and a page of its people. */
+export interface AddressPage {
+  emailKey: string;
+  status: EmailStatusRecord | null;
+  /** The status is a suppression only an operator may lift, with a confirmation. */
+  statusProtected: boolean;
+  history: EmailStatusHistoryRecord[];
+  historyCount: number;
+  /** Id of the oldest history row shown when older ones remain. */
+  olderHistory: number | null;
+  people: LeadRecord[];
+  peopleCount: number;
+  partitions: number;
+  /** Id of the last person shown when more remain. */
+  morePeople: number | null;
+}
+
+export type AddressChangeOutcome = { emailKey: string } & (
+  | { outcome: 'unsubscribed' | 'resubscribed'; people: number; lifted: string | null }
+  | { outcome: 'unchanged' }
+  /** Lifting a protected reason needs `confirmProtected`; nothing was changed. */
+  | { outcome: 'confirm'; reason: string }
+);
+
+const MAX_REASON = 1000;
+
 export interface AddressReport {
   emailKey: string;
   status: EmailStatusRecord | null;
@@ -64,7 +90,9 @@ export interface DurableStatusOptions {
  */
 export class DurableStatusService {
   private readonly onPropagation: (people: number) => void;
-  private readonly isProtected: (reason: string | null) => boolean;
+  private readonly protectedMatch: (reason: string | null) => boolean;
+  /** PROTECTED_REASONS, lower case. */
+  readonly protectedWords: readonly string[];
   private readonly now: () => number;
 
   constructor(
@@ -72,10 +100,14 @@ export class DurableStatusService {
     options: DurableStatusOptions = {},
   ) {
     this.onPropagation = options.onPropagation ?? (() => undefined);
-    this.isProtected = protectedReasonMatcher(
-      options.protectedReasons ?? DEFAULT_PROTECTED_REASONS,
-    );
+    this.protectedWords = options.protectedReasons ?? DEFAULT_PROTECTED_REASONS;
+    this.protectedMatch = protectedReasonMatcher(this.protectedWords);
     this.now = options.now ?? Date.now;
+  }
+
+  /** Whether a suppression with this reason is one only an operator may lift. */
+  isProtected(reason: string | null | undefined): boolean {
+    return this.protectedMatch(reason ?? null);
   }
 
   /** What the master status says of an address: unknown addresses are subscribed. */
@@ -128,6 +160,8 @@ export class DurableStatusService {
       attributeName: 'Unsubscribed',
       reason: PROPAGATED_REASON,
       source: change.path.source,
+      actor: change.path.actor ?? null,
+      causeLeadId: change.causedBy,
     };
     let people: number;
     if (repos.combined) {
@@ -146,41 +180,6 @@ export class DurableStatusService {
     return people;
   }
 
-  /**
-   * Suppresses or lifts one address, whether or not anyone holds it yet (an operator's
-   * decision): the master status changes and everyone holding the address follows, as on
-   * every other path. Nothing is written when the address is already in that state. A lift
-   * says what it lifted ("lifted a complaint suppression of 2026-03-01").
-   */
-  async setAddressStatus(
-    address: string,
-    unsubscribed: boolean,
-    path: ChangePath,
-    reason: string | null,
-    now: number = this.now(),
-  ): Promise<{ emailKey: string; changed: boolean; people: number; lifted: string | null }> {
-    const key = emailKey(validateEmail(address));
-    return this.uow.write(async (repos) => {
-      await repos.lockEmailKeys([key]);
-      const current = await repos.emailStatus.get(key);
-      if ((current?.unsubscribed ?? false) === unsubscribed)
-        return { emailKey: key, changed: false, people: 0, lifted: null };
-      const people = await this.setMasterStatus(repos, {
-        key,
-        unsubscribed,
-        causedBy: null,
-        path,
-        reason,
-        now,
-      });
-      const lifted =
-        !unsubscribed && current
-          ? liftedText({ liftedReason: current.reason, liftedAt: current.changedAt })
-          : null;
-      return { emailKey: key, changed: true, people, lifted };
-    });
-  }
-
   /** The invariant: every person with an address agrees with its master status. */
   async findViolations(limit = 1000): Promise<InvariantViolation[]> {
     return this.uow.read((repos) => repos.leads.invariantViolations(limit));
@@ -194,5 +193,102 @@ export class DurableStatusService {
       history: await repos.emailStatus.history(key),
       leads: await repos.leads.findByEmailKey(key),
     }));
+  }
+
+  /**
+   * Suppresses or lifts an address by an operator's hand (console, command line), even if
+   * nobody holds it: the master status changes and every person holding the address follows,
+   * in every partition. A reason is required; lifting a protected reason (PROTECTED_REASONS)
+   * needs `confirmProtected`. A lift says what it lifted ("lifted a complaint suppression of
+   * 2026-03-01").
+   */
+  async setAddressStatus(change: {
+    address: string;
+    unsubscribed: boolean;
+    path: ChangePath;
+    reason: string;
+    confirmProtected: boolean;
+    now?: number;
+  }): Promise<AddressChangeOutcome> {
+    const key = emailKey(validateEmail(change.address));
+    const reason = change.reason.trim();
+    if (reason === '' || reason.length > MAX_REASON)
+      throw new AppError(
+        ErrorCode.BAD_PARAMETER,
+        `A reason of 1 to ${MAX_REASON} characters is required`,
+      );
+    return this.uow.write(async (repos) => {
+      await repos.lockEmailKeys([key]);
+      const current = await repos.emailStatus.get(key);
+      if ((current?.unsubscribed ?? false) === change.unsubscribed)
+        return { outcome: 'unchanged', emailKey: key };
+      if (!change.unsubscribed && this.isProtected(current?.reason) && !change.confirmProtected)
+        return { outcome: 'confirm', emailKey: key, reason: current!.reason! };
+      const people = await this.setMasterStatus(repos, {
+        key,
+        unsubscribed: change.unsubscribed,
+        causedBy: null,
+        path: change.path,
+        reason,
+        now: change.now ?? this.now(),
+      });
+      const lifted =
+        !change.unsubscribed && current
+          ? liftedText({ liftedReason: current.reason, liftedAt: current.changedAt })
+          : null;
+      return {
+        outcome: change.unsubscribed ? 'unsubscribed' : 'resubscribed',
+        emailKey: key,
+        people,
+        lifted,
+      };
+    });
+  }
+
+  /** The people sharing a person's address (not the person), a first page and the counts. */
+  async sharing(
+    address: string,
+    exceptLeadId: number,
+    limit: number,
+  ): Promise<{ people: LeadRecord[]; count: number; partitions: number }> {
+    const key = emailKey(address);
+    return this.uow.read(async (repos) => {
+      const people = await repos.selection.holders(key, 0, limit + 1);
+      const counts = await repos.selection.holderCounts(key, exceptLeadId);
+      return {
+        people: people.filter((p) => p.id !== exceptLeadId).slice(0, limit),
+        count: counts.people,
+        partitions: counts.partitions,
+      };
+    });
+  }
+
+  /** The address page: status, history newest first and people in id order, each paged. */
+  async addressPage(
+    address: string,
+    options: { historyBefore: number | null; peopleAfter: number; limit: number },
+  ): Promise<AddressPage> {
+    const key = emailKey(address);
+    const { limit } = options;
+    return this.uow.read(async (repos) => {
+      const history = await repos.emailStatus.historyPage(key, options.historyBefore, limit + 1);
+      const people = await repos.selection.holders(key, options.peopleAfter, limit + 1);
+      const counts = await repos.selection.holderCounts(key);
+      const shownHistory = history.slice(0, limit);
+      const shownPeople = people.slice(0, limit);
+      const status = await repos.emailStatus.get(key);
+      return {
+        emailKey: key,
+        status,
+        statusProtected: status?.unsubscribed === true && this.isProtected(status.reason),
+        history: shownHistory,
+        historyCount: await repos.emailStatus.historyCount(key),
+        olderHistory: history.length > limit ? shownHistory[shownHistory.length - 1]!.id : null,
+        people: shownPeople,
+        peopleCount: counts.people,
+        partitions: counts.partitions,
+        morePeople: people.length > limit ? shownPeople[shownPeople.length - 1]!.id : null,
+      };
+    });
   }
 }

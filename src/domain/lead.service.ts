@@ -236,6 +236,16 @@ export class LeadService {
     return (await this.sync({ id: leadId, attributes }, { path })).lead;
   }
 
+  /** Whether `input` would change `lead` as it stands (rule 7's test, before any write). */
+  changes(lead: LeadRecord, input: LeadInput): boolean {
+    return !this.changesNothing(lead, this.prepare(input));
+  }
+
+  /** Validates a change without a database: the same checks a sync makes first. */
+  validate(input: LeadInput): void {
+    this.prepare(input);
+  }
+
   async changeEmail(leadId: number, email: string | null, path: ChangePath): Promise<LeadView> {
     return (await this.sync({ id: leadId, email }, { path })).lead;
   }
@@ -307,6 +317,7 @@ export class LeadService {
           createdAt: now,
           reason: path.reason,
           source: path.source,
+          actor: path.actor ?? null,
           extra: [['Lead ID', String(l.id)]],
         })),
       );
@@ -612,6 +623,7 @@ export class LeadService {
         createdAt: now,
         reason: path.reason,
         source: path.source,
+        actor: path.actor ?? null,
         extra: [
           ['Source Type', path.reason],
           ['Lead ID', String(id)],
@@ -633,7 +645,10 @@ export class LeadService {
         }
       } else if (await this.durable.isUnsubscribed(repos, key)) {
         await repos.leads.update(id, { unsubscribed: true, columns: {} }, now);
-        activities.push(this.flagActivity(id, false, true, RESET_REASON, path.source, now));
+        activities.push({
+          ...this.flagActivity(id, false, true, RESET_REASON, path.source, now),
+          actor: path.actor ?? null,
+        });
       }
     }
     await repos.activities.insert(activities);
@@ -665,6 +680,7 @@ export class LeadService {
         newValue,
         reason,
         source: path.source,
+        actor: path.actor ?? null,
       });
     let flag = lead.unsubscribed;
     let key = lead.emailKey;

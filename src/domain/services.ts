@@ -3,6 +3,8 @@ import type { Database } from '../data-access/database.js';
 import type { ReadReplica } from '../data-access/read-replica.js';
 import { UnitOfWork } from '../data-access/unit-of-work.js';
 import { ActivityService } from './activity.service.js';
+import { BulkChangeService } from './bulk-change.service.js';
+import { SuppressionImportJobs } from './suppression-import-job.js';
 import { DurableStatusService } from './durable-status.service.js';
 import { FieldCatalogue } from './field-catalogue.js';
 import { LeadMergeService } from './lead-merge.service.js';
@@ -20,6 +22,8 @@ export interface Services {
   salesforce: SalesforceSyncService;
   suppressions: SuppressionService;
   links: LinkUnsubscribeService;
+  bulkChanges: BulkChangeService;
+  suppressionImports: SuppressionImportJobs;
 }
 
 /** The domain services over one database; `now` is injectable so tests can control time. */
@@ -32,6 +36,8 @@ export function createServices(
     onPropagation?: (people: number) => void;
     /** Read-only operations' copy of the data (DATABASE_READ_URL). */
     replica?: ReadReplica;
+    /** The console's background jobs: people per batch, and how long a runner's lease lasts. */
+    jobs?: { batchSize?: number; leaseMs?: number };
   } = {},
 ): Services {
   const uow = new UnitOfWork(database, { replica: options.replica });
@@ -52,5 +58,27 @@ export function createServices(
   const salesforce = new SalesforceSyncService(uow, leads, catalogue, { now: options.now });
   const suppressions = new SuppressionService(uow, options.now);
   const links = new LinkUnsubscribeService(uow, durableStatus, options.now);
-  return { catalogue, leads, merges, durableStatus, activities, salesforce, suppressions, links };
+  const bulkChanges = new BulkChangeService(uow, leads, catalogue, {
+    now: options.now,
+    protectedWords: durableStatus.protectedWords,
+    ...options.jobs,
+  });
+  const suppressionImports = new SuppressionImportJobs(
+    uow,
+    suppressions,
+    options.now,
+    options.jobs?.leaseMs,
+  );
+  return {
+    catalogue,
+    leads,
+    merges,
+    durableStatus,
+    activities,
+    salesforce,
+    suppressions,
+    links,
+    bulkChanges,
+    suppressionImports,
+  };
 }

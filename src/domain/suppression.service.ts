@@ -1,5 +1,9 @@
 import crypto from 'node:crypto';
-import type { EmailStatusRecord } from '../data-access/email-status.repository.js';
+import type {
+  EmailStatusRecord,
+  StatusCursor,
+  StatusFilter,
+} from '../data-access/email-status.repository.js';
 import type { UnitOfWork } from '../data-access/unit-of-work.js';
 import { AppError } from '../errors.js';
 import { ChangePaths, PROPAGATED_REASON } from './change-paths.js';
@@ -29,6 +33,17 @@ export interface ImportCounts {
   /** People who followed their address's new status. */
   peopleUnsubscribed: number;
   rejected: number;
+}
+
+/** Rows counted for the console's list: beyond it the page says "10,000 or more". */
+export const LIST_COUNT_CAP = 10000;
+
+export interface SuppressionListPage {
+  rows: EmailStatusRecord[];
+  /** Rows the filter keeps, counted up to LIST_COUNT_CAP. */
+  total: number;
+  /** Where the next page starts, when there is one. */
+  next: StatusCursor | null;
 }
 
 const MAX_REASON = 1000;
@@ -157,7 +172,12 @@ export class SuppressionService {
         fresh.map((f) => f.emailKey),
         true,
         this.now(),
-        { attributeName: 'Unsubscribed', reason: PROPAGATED_REASON, source: path.source },
+        {
+          attributeName: 'Unsubscribed',
+          reason: PROPAGATED_REASON,
+          source: path.source,
+          actor: path.actor ?? null,
+        },
       );
       return result;
     };
@@ -177,6 +197,41 @@ export class SuppressionService {
       yield* page;
       if (page.length < 1000) return;
       after = page[page.length - 1]!.emailKey;
+    }
+  }
+
+  /** The console's list: filtered, newest first, a page at a time, with a (capped) count. */
+  async list(
+    filter: StatusFilter,
+    after: StatusCursor | null,
+    limit: number,
+  ): Promise<SuppressionListPage> {
+    return this.uow.read(async (repos) => {
+      const rows = await repos.emailStatus.list(filter, after, limit + 1);
+      const shown = rows.slice(0, limit);
+      const last = shown[shown.length - 1];
+      return {
+        rows: shown,
+        total: await repos.emailStatus.count(filter, LIST_COUNT_CAP),
+        next:
+          rows.length > limit && last
+            ? { changedAt: last.changedAt, emailKey: last.emailKey }
+            : null,
+      };
+    });
+  }
+
+  /** Every row of the console's filtered list, newest first, a page at a time. */
+  async *exportFiltered(filter: StatusFilter): AsyncGenerator<EmailStatusRecord> {
+    let after: StatusCursor | null = null;
+    for (;;) {
+      const page: EmailStatusRecord[] = await this.uow.read((repos) =>
+        repos.emailStatus.list(filter, after, 1000),
+      );
+      yield* page;
+      const last = page[page.length - 1];
+      if (page.length < 1000 || !last) return;
+      after = { changedAt: last.changedAt, emailKey: last.emailKey };
     }
   }
 }

@@ -149,9 +149,21 @@ for (const engine of testEngines()) {
     it('re-subscribes through the form with the durable rules, Person detail and the operator', async () => {
       const client = new AdminClient(svc.base);
       await client.logIn();
+      // First the consequences: whom the change reaches, and nothing changed yet.
+      const preview = await client.post(`/admin/people/${ids.b}/unsubscribed`, {
+        _csrf: client.csrf,
+        reason: '',
+      });
+      expect(preview.status).to.equal(200);
+      expect(preview.body).to.match(
+        /This re-subscribes <strong>2<\/strong>\s+people on [^<]+ in\s+<strong>2<\/strong>\s+partitions/,
+      );
+      expect(preview.body).to.include(`href="/admin/people/${ids.a}"`);
+      expect(await flags(services)).to.deep.equal([true, true]);
       const reply = await client.post(`/admin/people/${ids.b}/unsubscribed`, {
         _csrf: client.csrf,
         reason: '',
+        confirm: 'yes',
       });
       expect(reply.status).to.equal(303);
       expect(reply.location).to.equal(`/admin/people/${ids.b}?saved=resubscribed`);
@@ -185,6 +197,7 @@ for (const engine of testEngines()) {
         _csrf: client.csrf,
         unsubscribed: 'true',
         reason: 'Asked by phone',
+        confirm: 'yes',
       });
       expect(unsub.location).to.equal(`/admin/people/${ids.a}?saved=unsubscribed`);
       expect(await flags(services)).to.deep.equal([true, true]);
@@ -257,7 +270,7 @@ for (const engine of testEngines()) {
       expect(page.body).to.include('History (2)');
       expect(page.body).to.include('Person detail (bob)');
       expect(page.body).to.include('Web service API');
-      expect(page.body).to.include('People with this address (2)');
+      expect(page.body).to.match(/People with this address \(2 in 2\s+partitions\)/);
       expect(page.body).to.include('Default');
       expect(page.body).to.include('East');
       // Newest first.
@@ -277,7 +290,8 @@ for (const engine of testEngines()) {
       await client.logIn();
       const first = await client.get(`/admin/people/${ids.a}`);
       const rows = (body: string) =>
-        (body.match(/<td>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC<\/td>/g) ?? []).length;
+        (body.match(/data-label="When"[^>]*>\s*\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC/g) ?? [])
+          .length;
       expect(rows(first.body)).to.equal(25);
       const total = (
         await services.activities.listForLead({ keyType: 'IDNUM', keyValue: String(ids.a) })
@@ -366,7 +380,10 @@ for (const engine of testEngines()) {
         const page = await two.get(`/admin/people/${ids.a}`);
         expect(page.status).to.equal(200);
         expect(page.body).to.include('Signed in as <strong>carol</strong>');
-        const saved = await two.post(`/admin/people/${ids.a}/unsubscribed`, { _csrf: one.csrf });
+        const saved = await two.post(`/admin/people/${ids.a}/unsubscribed`, {
+          _csrf: one.csrf,
+          confirm: 'yes',
+        });
         expect(saved.status).to.equal(303);
         expect(await flags(services)).to.deep.equal([false, false]);
         // Removing the operator (as the CLI does) ends its sessions on every instance.

@@ -1,51 +1,16 @@
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ChangePaths, PROPAGATED_REASON } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { ALICE } from './support.js';
 import { chromiumOrSkip } from '../support/chromium.js';
+import { launchBrowser, shoot } from './browser-support.js';
 
-let chromiumPath = '';
-const ARTIFACTS = path.resolve('test-artifacts', 'admin');
 const web = ChangePaths.webService();
-
-/** Chromium (CHROMIUM_PATH or a usual location), headless, with a profile of its own that is thrown away afterwards. */
-async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'du-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1200, height: 800 },
-  });
-  return {
-    context,
-    async close() {
-      await context.close();
-      fs.rmSync(profile, { recursive: true, force: true });
-    },
-  };
-}
-
-async function shoot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
 
 async function flags(services: Services): Promise<boolean[]> {
   const leads = await services.leads.find({ keyType: 'EMAIL', keyValue: 'ann@example.com' });
@@ -62,8 +27,7 @@ for (const engine of testEngines()) {
     let annEast: number;
 
     before(async function () {
-      chromiumPath = chromiumOrSkip(this);
-      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      chromiumOrSkip(this);
       svc = await startTestService(engine, { adminUsers: [ALICE] });
       services = svc.running.services;
       // The worked example's address: two people in two partitions, unsubscribed through one.
@@ -134,6 +98,15 @@ for (const engine of testEngines()) {
 
       await box.uncheck();
       await page.getByRole('button', { name: 'Save' }).click();
+      // The consequences first: both people of the address, in both partitions.
+      await page.waitForURL(`${svc.base}/admin/people/${annEast}/unsubscribed`);
+      expect(await page.locator('main > p').first().textContent()).to.match(
+        /This re-subscribes\s+2\s+people on ANN@Example.com in\s+2\s+partitions/,
+      );
+      expect(await page.locator('tbody tr').count()).to.equal(2);
+      expect(await flags(services)).to.deep.equal([true, true]);
+      await shoot(page, `${engine.name}-3b-person-confirm`);
+      await page.getByRole('button', { name: 'Confirm: re-subscribe' }).click();
       await page.waitForURL(`${svc.base}/admin/people/${annEast}?saved=resubscribed`);
       expect(await page.getByRole('status').textContent()).to.include(
         'Saved: re-subscribed, and so is every person with ANN@Example.com, in every partition.',
@@ -150,7 +123,7 @@ for (const engine of testEngines()) {
       const people = page.locator('section[aria-labelledby="people-heading"] tbody tr');
       expect(await people.count()).to.equal(2);
       for (const text of await people.allTextContents()) expect(text).to.include('Subscribed');
-      expect(await page.locator('.box').textContent()).to.include('Person detail (alice)');
+      expect(await page.locator('.box').first().textContent()).to.include('Person detail (alice)');
       const history = page.locator('section[aria-labelledby="history-heading"] tbody tr');
       expect(await history.count()).to.equal(2);
       expect(await history.first().textContent()).to.include('Person detail (alice)');
@@ -179,9 +152,14 @@ for (const engine of testEngines()) {
       expect(follower.activities[0]?.attributes).to.deep.include(['Reason', PROPAGATED_REASON]);
 
       await page.goto(`${svc.base}/admin/people/${ann}`);
-      expect(await page.locator('#activity tbody tr').first().textContent()).to.include(
-        PROPAGATED_REASON,
+      const newest = page.locator('#activity tbody tr').first();
+      expect(await newest.textContent()).to.include(
+        `Re-subscribed because person ${annEast} re-subscribed (same address)`,
       );
+      expect(await newest.textContent()).to.include('alice');
+      // The vendor's reason string stays one click away.
+      await newest.locator('summary').click();
+      expect(await newest.locator('dl').textContent()).to.include(PROPAGATED_REASON);
     });
 
     it('refuses a POST without the CSRF token, even from a logged-in browser', async () => {

@@ -1,3 +1,4 @@
+import { chromiumOrSkip } from '../support/chromium.js';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -7,7 +8,6 @@ import { ChangePaths } from '../../src/domain/change-paths.js';
 import { testEngines } from '../support/database.js';
 import { flagsOf, historyOf, startLinkService, type LinkService } from './support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve('test-artifacts', 'one-click');
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
@@ -46,12 +46,11 @@ for (const engine of testEngines()) {
     let browser: Browser;
 
     before(async function () {
-      if (!fs.existsSync(CHROMIUM))
-        throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
+      const executablePath = chromiumOrSkip(this);
       fs.mkdirSync(ARTIFACTS, { recursive: true });
       svc = await startLinkService(engine, { unsubscribeSenderName: 'Example News' });
       browser = await chromium.launch({
-        executablePath: CHROMIUM,
+        executablePath,
         headless: true,
         args: [
           '--no-sandbox',

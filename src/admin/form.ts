@@ -1,0 +1,66 @@
+import crypto from 'node:crypto';
+import type { Response } from 'express';
+import type { OperatorSession } from '../domain/operator.service.js';
+import { AppError, ErrorCode } from '../errors.js';
+import type { PageSession } from './layout.js';
+
+/** One text value of a form or query field; repeated or missing fields give ''. */
+export function field(source: unknown, name: string): string {
+  const value = (source as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : '';
+}
+
+export function sessionOf(res: Response): OperatorSession & PageSession {
+  return res.locals.session as OperatorSession;
+}
+
+export function send(res: Response, status: number, page: string): void {
+  res.status(status).type('html').send(page);
+}
+
+/** A date field (YYYY-MM-DD, as <input type=date> sends it) as the first or last ms of that day, UTC. */
+export function dayBound(text: string, name: string, end: boolean): number | undefined {
+  const value = text.trim();
+  if (value === '') return undefined;
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  const at = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
+  if (Number.isNaN(at) || new Date(at).toISOString().slice(0, 10) !== value)
+    throw new AppError(ErrorCode.BAD_PARAMETER, `${name}: a date as YYYY-MM-DD`);
+  return end ? at + 86400000 - 1 : at;
+}
+
+/** The largest id of a table (its column is a 32-bit integer). */
+export const MAX_ID = 2147483647;
+
+/** A whole number from a query (a page position, an id), at most `max`; null when absent. */
+export function position(text: string, name: string, max = MAX_ID): number | null {
+  if (text === '') return null;
+  if (!/^\d{1,16}$/.test(text) || Number(text) > max)
+    throw new AppError(ErrorCode.BAD_PARAMETER, `${name} must be a number from 0 to ${max}`);
+  return Number(text);
+}
+
+/** The status select of the filters: '' any, unsubscribed, subscribed. */
+export function statusChoice(text: string): boolean | undefined {
+  if (text === 'unsubscribed') return true;
+  if (text === 'subscribed') return false;
+  if (text === '') return undefined;
+  throw new AppError(ErrorCode.BAD_PARAMETER, 'status: unsubscribed, subscribed or empty');
+}
+
+/** Free text of a filter, bounded. */
+export function filterText(text: string, name: string): string | undefined {
+  const value = text.trim();
+  if (value === '') return undefined;
+  if (value.length > 254)
+    throw new AppError(ErrorCode.BAD_PARAMETER, `${name}: at most 254 characters`);
+  return value;
+}
+
+/** Constant-time comparison of a form's token with the expected one; '' never matches. */
+export function sameToken(expected: string, given: unknown): boolean {
+  if (typeof given !== 'string') return false;
+  const a = crypto.createHash('sha256').update(expected).digest();
+  const b = crypto.createHash('sha256').update(given).digest();
+  return crypto.timingSafeEqual(a, b) && expected !== '';
+}

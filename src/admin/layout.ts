@@ -1,0 +1,118 @@
+import { html, raw, type HtmlValue, type SafeHtml } from './html.js';
+
+/** What the header needs of a logged-in operator. */
+export interface PageSession {
+  operator: string;
+  csrfToken: string;
+}
+
+export const CSRF_FIELD = '_csrf';
+
+/** Millisecond precision: two changes in the same second must still read in order. */
+export function formatTime(at: Date | number): string {
+  const d = typeof at === 'number' ? new Date(at) : at;
+  return `${d.toISOString().slice(0, 23).replace('T', ' ')} UTC`;
+}
+
+export const personUrl = (id: number): string => `/admin/people/${id}`;
+export const addressUrl = (email: string): string =>
+  `/admin/address?email=${encodeURIComponent(email)}`;
+
+/** A page's own URL with some query parameters replaced (empty values are left out). */
+export function withQuery(path: string, query: Record<string, string | number | null>): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== null && v !== '') params.set(k, String(v));
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+export const csrfInput = (token: string): SafeHtml =>
+  html`<input type="hidden" name="${CSRF_FIELD}" value="${token}" />`;
+
+export function flag(unsubscribed: boolean): SafeHtml {
+  return unsubscribed
+    ? html`<span class="status-yes">Unsubscribed</span>`
+    : html`<span class="status-no">Subscribed</span>`;
+}
+
+export const checked = (on: boolean): SafeHtml => raw(on ? ' checked' : '');
+export const selected = (on: boolean): SafeHtml => raw(on ? ' selected' : '');
+
+const NAV: ReadonlyArray<[string, string]> = [
+  ['/admin/suppressions', 'Suppressions'],
+  ['/admin/', 'Find people'],
+  ['/admin/address', 'Address status'],
+  ['/admin/bulk', 'Change Data Value'],
+];
+
+export function layout(options: {
+  title: string;
+  session?: PageSession | null;
+  body: HtmlValue;
+  /** Seconds after which the browser reloads the page (a job's progress), without script. */
+  refreshSeconds?: number;
+}): string {
+  const { title, session, body } = options;
+  const header = session
+    ? html`<header>
+        <span class="brand">durable-unsubscribe · operator pages</span>
+        <nav aria-label="Main">
+          <ul>
+            ${NAV.map(([href, label]) => html`<li><a href="${href}">${label}</a></li>`)}
+          </ul>
+        </nav>
+        <form method="post" action="/admin/logout">
+          ${csrfInput(session.csrfToken)}
+          <span>Signed in as <strong>${session.operator}</strong></span>
+          <button type="submit" class="link">Log out</button>
+        </form>
+      </header>`
+    : html`<header><span class="brand">durable-unsubscribe · operator pages</span></header>`;
+  const refresh =
+    options.refreshSeconds !== undefined
+      ? html`<meta http-equiv="refresh" content="${options.refreshSeconds}" />`
+      : '';
+  return html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        ${refresh}
+        <title>${title} · durable-unsubscribe</title>
+        <link rel="stylesheet" href="/admin/admin.css" />
+      </head>
+      <body>
+        <a class="skip" href="#main">Skip to content</a>
+        ${header}
+        <main id="main">${body}</main>
+      </body>
+    </html> `.value;
+}
+
+/** A notice after a change, read out by screen readers. */
+export const notice = (text: HtmlValue): SafeHtml =>
+  html`<p class="notice" role="status">${text}</p>`;
+
+export const errorNote = (text: HtmlValue): SafeHtml =>
+  html`<p class="error" role="alert">${text}</p>`;
+
+/** "Newer"/"Older" links of a keyset-paged list; either may be absent. */
+export function pager(links: Array<[string, string | null]>): HtmlValue {
+  const shown = links.filter((l): l is [string, string] => l[1] !== null);
+  if (shown.length === 0) return '';
+  return html`<p class="pager">
+    ${shown.map(([label, href]) => html`<a href="${href}">${label}</a>`)}
+  </p>`;
+}
+
+/**
+ * The explicit confirmation lifting a protected reason (a complaint) needs: a required box,
+ * sent as liftProtected=yes; the server checks it again.
+ */
+export function liftConfirmation(warning: HtmlValue, label: string): SafeHtml {
+  return html`<p class="error">${warning}</p>
+    <p>
+      <input type="checkbox" id="lift" name="liftProtected" value="yes" required />
+      <label for="lift">${label}</label>
+    </p>`;
+}

@@ -1,0 +1,184 @@
+import { liftedText } from '../../domain/durable-status.service.js';
+import { liftedNote } from './person.js';
+import type { AddressPage } from '../../domain/durable-status.service.js';
+import { html, type HtmlValue } from '../html.js';
+import {
+  csrfInput,
+  flag,
+  formatTime,
+  layout,
+  liftConfirmation,
+  notice,
+  pager,
+  personUrl,
+  withQuery,
+  type PageSession,
+} from '../layout.js';
+import { table } from '../table.js';
+import { peopleTable } from './people-table.js';
+
+export type AddressSaved = 'unsubscribed' | 'resubscribed' | 'unchanged';
+
+/** The form that suppresses or lifts the address; `confirm` when lifting a protected reason. */
+function statusForm(
+  session: PageSession,
+  page: AddressPage,
+  options: { reason?: string; confirm?: string },
+): HtmlValue {
+  const suppressed = page.status?.unsubscribed === true;
+  const lifting = suppressed && page.statusProtected;
+  return html`<form method="post" action="/admin/address/status" class="box">
+    <h2>${suppressed ? 'Lift the suppression' : 'Suppress this address'}</h2>
+    ${csrfInput(session.csrfToken)}
+    <input type="hidden" name="email" value="${page.emailKey}" />
+    <input type="hidden" name="unsubscribed" value="${suppressed ? 'false' : 'true'}" />
+    <div class="field">
+      <label for="status-reason">Reason (required)</label>
+      <input
+        type="text"
+        id="status-reason"
+        name="reason"
+        value="${options.reason ?? ''}"
+        maxlength="1000"
+        required
+        aria-describedby="status-hint"
+      />
+    </div>
+    <p class="hint" id="status-hint">
+      ${suppressed ? 'Re-subscribes' : 'Unsubscribes'} the address in the master status and every
+      person holding it (${page.peopleCount} now), in every partition; recorded as “Address status”
+      by ${session.operator}.
+    </p>
+    ${
+      lifting
+        ? liftConfirmation(
+            html`Suppressed for a <strong>${page.status!.reason}</strong>: lifting it needs your
+              explicit confirmation.`,
+            `I confirm lifting a ${page.status!.reason} suppression`,
+          )
+        : ''
+    }
+    <p>
+      <button type="submit">${suppressed ? 'Lift the suppression' : 'Suppress the address'}</button>
+    </p>
+  </form>`;
+}
+
+export function addressPage(options: {
+  session: PageSession;
+  query: string;
+  page: AddressPage | null;
+  saved?: AddressSaved | null;
+  /** The first page of history/people links back here. */
+  historyBefore?: number | null;
+  peopleAfter?: number;
+  error?: string;
+}): string {
+  const { page, session } = options;
+  let body: HtmlValue = '';
+  if (page) {
+    const status = page.status;
+    const self = (q: Record<string, string | number | null>) =>
+      withQuery('/admin/address', { email: page.emailKey, ...q });
+    const statusText = status
+      ? html`${flag(status.unsubscribed)} since ${formatTime(status.changedAt)}. Reason:
+        ${status.reason ?? '—'}. Source: ${status.source}.${liftedNote(status)}
+        ${
+          status.leadId !== null
+            ? html`Caused by <a href="${personUrl(status.leadId)}">person ${status.leadId}</a>.`
+            : ''
+        }`
+      : html`${flag(false)}: this address has never been unsubscribed or re-subscribed.`;
+    body = html`<section aria-labelledby="status-heading" class="box">
+        <h2 id="status-heading">Master status of ${page.emailKey}</h2>
+        <p>${statusText}</p>
+      </section>
+      ${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''}
+      ${statusForm(session, page, {})}
+      <section aria-labelledby="people-heading">
+        <h2 id="people-heading">
+          People with this address (${page.peopleCount} in ${page.partitions}
+          ${page.partitions === 1 ? 'partition' : 'partitions'})
+        </h2>
+        ${peopleTable(page.people, 'Every partition, by id')}
+        ${pager([
+          ['First people', options.peopleAfter ? self({}) : null],
+          [
+            'More people',
+            page.morePeople !== null
+              ? self({
+                  people_after: page.morePeople,
+                  history_before: options.historyBefore ?? null,
+                })
+              : null,
+          ],
+        ])}
+      </section>
+      <section aria-labelledby="history-heading">
+        <h2 id="history-heading">History (${page.historyCount})</h2>
+        ${table({
+          caption: 'Newest first',
+          empty: 'No changes recorded.',
+          rows: page.history,
+          columns: [
+            { label: 'When', cell: (h) => formatTime(h.changedAt) },
+            { label: 'Status', cell: (h) => flag(h.unsubscribed) },
+            {
+              label: 'Reason',
+              cell: (h) =>
+                html`${h.reason ?? '—'}${liftedText(h) ? html`<br />${liftedText(h)}` : ''}`,
+            },
+            { label: 'Source', cell: (h) => h.source },
+            {
+              label: 'Caused by',
+              cell: (h) =>
+                h.leadId !== null
+                  ? html`<a href="${personUrl(h.leadId)}">person ${h.leadId}</a>`
+                  : '—',
+            },
+          ],
+        })}
+        ${pager([
+          ['Newest changes', options.historyBefore ? self({}) : null],
+          [
+            'Older changes',
+            page.olderHistory !== null
+              ? self({
+                  history_before: page.olderHistory,
+                  people_after: options.peopleAfter ?? null,
+                })
+              : null,
+          ],
+        ])}
+      </section>`;
+  }
+  const saved = options.saved
+    ? notice(
+        options.saved === 'unchanged'
+          ? 'Nothing to change: the address already had that status.'
+          : options.saved === 'unsubscribed'
+            ? 'Saved: the address is suppressed, and so is everyone holding it.'
+            : 'Saved: the suppression is lifted, for everyone holding the address.',
+      )
+    : '';
+  return layout({
+    title: page ? `Address ${page.emailKey}` : 'Address status',
+    session,
+    body: html`${saved}
+      <h1>Address status</h1>
+      <form method="get" action="/admin/address" role="search">
+        <div class="row">
+          <div class="field">
+            <label for="email">Email address</label>
+            <input type="search" id="email" name="email" value="${options.query}" required />
+          </div>
+          <button type="submit">Look up</button>
+        </div>
+        <p class="hint">
+          Why is an address unsubscribed? Its master status, every change to it, and everyone
+          holding it. An address nobody holds can be suppressed too.
+        </p>
+      </form>
+      ${body}`,
+  });
+}

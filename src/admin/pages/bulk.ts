@@ -1,0 +1,280 @@
+import type { JobRecord } from '../../data-access/console-job.repository.js';
+import type { BulkJobStatus, BulkPreview } from '../../domain/bulk-change.service.js';
+import { html, type HtmlValue } from '../html.js';
+import {
+  csrfInput,
+  errorNote,
+  formatTime,
+  layout,
+  liftConfirmation,
+  personUrl,
+  selected,
+  type PageSession,
+} from '../layout.js';
+import { table } from '../table.js';
+import { peopleTable } from './people-table.js';
+
+/** The bulk form as typed: it travels through the preview as hidden fields. */
+export interface BulkForm {
+  email: string;
+  partition: string;
+  createdFrom: string;
+  createdTo: string;
+  updatedFrom: string;
+  updatedTo: string;
+  status: string;
+  list: string;
+  field: string;
+  value: string;
+  reason: string;
+}
+
+export const BULK_FORM_FIELDS: ReadonlyArray<keyof BulkForm> = [
+  'email',
+  'partition',
+  'createdFrom',
+  'createdTo',
+  'updatedFrom',
+  'updatedTo',
+  'status',
+  'list',
+  'field',
+  'value',
+  'reason',
+];
+
+function input(form: BulkForm, id: keyof BulkForm, label: string, type = 'text'): HtmlValue {
+  return html`<div class="field">
+    <label for="b-${id}">${label}</label>
+    <input type="${type}" id="b-${id}" name="${id}" value="${form[id]}" />
+  </div>`;
+}
+
+function jobState(job: JobRecord): string {
+  return job.state === 'done'
+    ? 'Finished'
+    : job.state === 'failed'
+      ? 'Stopped'
+      : job.state === 'queued'
+        ? 'Waiting'
+        : 'Running';
+}
+
+export function bulkPage(options: {
+  session: PageSession;
+  form: BulkForm;
+  fields: Array<{ name: string; label: string }>;
+  jobs: JobRecord[];
+  error?: string;
+}): string {
+  const { session, form } = options;
+  return layout({
+    title: 'Change Data Value',
+    session,
+    body: html`<h1>Change Data Value on one or more people</h1>
+      ${options.error ? errorNote(options.error) : ''}
+      <form method="post" action="/admin/bulk/preview">
+        ${csrfInput(session.csrfToken)}
+        <fieldset>
+          <legend>Whom: a search…</legend>
+          <div class="row">
+            ${input(form, 'email', 'Address contains')} ${input(form, 'partition', 'Partition')}
+            <div class="field">
+              <label for="b-status">Current status</label>
+              <select id="b-status" name="status">
+                <option value="" ${selected(form.status === '')}>Any</option>
+                <option value="unsubscribed" ${selected(form.status === 'unsubscribed')}>
+                  Unsubscribed
+                </option>
+                <option value="subscribed" ${selected(form.status === 'subscribed')}>
+                  Subscribed
+                </option>
+              </select>
+            </div>
+          </div>
+          <div class="row">
+            ${input(form, 'createdFrom', 'Created from', 'date')}
+            ${input(form, 'createdTo', 'Created to', 'date')}
+            ${input(form, 'updatedFrom', 'Updated from', 'date')}
+            ${input(form, 'updatedTo', 'Updated to', 'date')}
+          </div>
+        </fieldset>
+        <fieldset>
+          <legend>…or a list</legend>
+          <div class="field">
+            <label for="b-list">Person ids or addresses, one per line</label>
+            <textarea id="b-list" name="list" rows="5" aria-describedby="list-hint">
+${form.list}</textarea>
+          </div>
+          <p class="hint" id="list-hint">
+            When a list is given, the search is ignored. At most 10,000 entries; an address stands
+            for every person holding it.
+          </p>
+        </fieldset>
+        <fieldset>
+          <legend>What</legend>
+          <div class="row">
+            <div class="field">
+              <label for="b-field">Field</label>
+              <select id="b-field" name="field">
+                ${options.fields.map(
+                  (f) =>
+                    html`<option value="${f.name}" ${selected(form.field === f.name)}>
+                      ${f.label}
+                    </option>`,
+                )}
+              </select>
+            </div>
+            ${input(form, 'value', 'New value')}
+            ${input(form, 'reason', 'Reason (Unsubscribed only)')}
+          </div>
+          <p class="hint">
+            Unsubscribed takes true or false. Nothing is changed before you confirm the preview.
+          </p>
+        </fieldset>
+        <p><button type="submit">Preview</button></p>
+      </form>
+      ${
+        options.jobs.length > 0
+          ? table({
+              caption: 'Recent runs',
+              empty: '',
+              rows: options.jobs,
+              columns: [
+                {
+                  label: 'Run',
+                  cell: (j) => html`<a href="/admin/bulk/jobs/${j.id}">#${j.id}</a>`,
+                },
+                { label: 'By', cell: (j) => j.operator },
+                { label: 'Started', cell: (j) => formatTime(j.createdAt) },
+                { label: 'People', cell: (j) => j.totalItems },
+                { label: 'State', cell: (j) => jobState(j) },
+              ],
+            })
+          : ''
+      }`,
+  });
+}
+
+export function bulkPreviewPage(options: {
+  session: PageSession;
+  form: BulkForm;
+  fieldLabel: string;
+  preview: BulkPreview;
+}): string {
+  const { session, form, preview } = options;
+  const { counts } = preview;
+  return layout({
+    title: 'Preview: Change Data Value',
+    session,
+    body: html`<h1>Preview: ${options.fieldLabel} becomes “${form.value}”</h1>
+      <dl class="fields">
+        <dt>People selected</dt>
+        <dd>${counts.people} in ${counts.partitions} partition(s)</dd>
+        <dt>Their addresses</dt>
+        <dd>${counts.addresses}</dd>
+        ${
+          form.field === 'Unsubscribed'
+            ? html`<dt>Others who follow</dt>
+                <dd>
+                  ${counts.followers} more people holding these addresses, in
+                  ${counts.followerPartitions} other partition(s), follow the master status
+                </dd>`
+            : ''
+        }
+      </dl>
+      ${peopleTable(
+        preview.sample,
+        counts.people > preview.sample.length
+          ? `The first ${preview.sample.length} of ${counts.people}`
+          : 'Everyone selected',
+      )}
+      ${
+        counts.people === 0
+          ? html`<p>Nobody is selected: there is nothing to apply.</p>`
+          : html`<form method="post" action="/admin/bulk/start" class="box">
+              ${csrfInput(session.csrfToken)}
+              ${BULK_FORM_FIELDS.map(
+                (name) => html`<input type="hidden" name="${name}" value="${form[name]}" />`,
+              )}
+              ${
+                preview.protectedAddresses > 0
+                  ? liftConfirmation(
+                      `${preview.protectedAddresses} of these addresses were suppressed for a complaint. Lifting them needs your explicit confirmation.`,
+                      'I confirm lifting complaint suppressions',
+                    )
+                  : ''
+              }
+              <p>
+                Applied in batches through the same rules as every other path, recorded as the
+                “Change Data Value flow step” by ${session.operator}.
+              </p>
+              <p><button type="submit">Apply to ${counts.people} people</button></p>
+            </form>`
+      }
+      <p><a href="/admin/bulk">Start over</a></p>`,
+  });
+}
+
+export function bulkJobPage(options: { session: PageSession; status: BulkJobStatus }): string {
+  const { job, totals, failures, change } = options.status;
+  const running = job.state === 'queued' || job.state === 'running';
+  const done = totals.changed + totals.unchanged + totals.failed;
+  const percent = job.totalItems > 0 ? Math.floor((done * 100) / job.totalItems) : 100;
+  return layout({
+    title: `Change Data Value #${job.id}`,
+    session: options.session,
+    refreshSeconds: running ? 2 : undefined,
+    body: html`<h1>Change Data Value #${job.id}</h1>
+      <p role="status">
+        ${
+          running
+            ? html`${jobState(job)}: ${done} of ${job.totalItems} people (${percent}%). This page
+              refreshes itself.`
+            : html`Finished: ${done} of ${job.totalItems} people.`
+        }
+      </p>
+      ${
+        running
+          ? html`<progress max="100" value="${percent}" aria-label="People done">
+              ${percent}%
+            </progress>`
+          : ''
+      }
+      <dl class="fields">
+        <dt>Change</dt>
+        <dd>
+          ${change.field} becomes “${change.value}”${change.reason ? ` (${change.reason})` : ''}
+        </dd>
+        <dt>By</dt>
+        <dd>${job.operator}</dd>
+        <dt>Started</dt>
+        <dd>${formatTime(job.createdAt)}</dd>
+        ${
+          job.finishedAt !== null
+            ? html`<dt>Finished</dt>
+                <dd>${formatTime(job.finishedAt)}</dd>`
+            : ''
+        }
+        <dt>Changed</dt>
+        <dd>${totals.changed}</dd>
+        <dt>Unchanged (already so)</dt>
+        <dd>${totals.unchanged}</dd>
+        <dt>Failed</dt>
+        <dd>${totals.failed}</dd>
+        <dt>Batches applied</dt>
+        <dd>${totals.applied} of ${job.totalBatches}</dd>
+      </dl>
+      ${table({
+        caption:
+          failures.length < totals.failed ? `The first ${failures.length} failures` : 'Failures',
+        empty: 'No failures.',
+        rows: failures,
+        columns: [
+          { label: 'Person', cell: (f) => html`<a href="${personUrl(f.id)}">${f.id}</a>` },
+          { label: 'Why', cell: (f) => f.why },
+        ],
+      })}
+      <p><a href="/admin/bulk">Change Data Value again</a></p>`,
+  });
+}

@@ -1,0 +1,26 @@
+import { html } from '../html.js';
+import { errorNote, layout, type PageSession } from '../layout.js';
+
+const HEADINGS: Record<number, string> = {
+  400: 'Not understood',
+  401: 'Log in first',
+  403: 'Refused',
+  404: 'Not found',
+  409: 'Not possible',
+  413: 'Too large',
+  429: 'Too many attempts',
+};
+
+export function errorPage(options: {
+  status: number;
+  message: string;
+  session?: PageSession | null;
+}): string {
+  const login = options.session ? '' : html`<p><a href="/admin/login">Log in</a></p>`;
+  return layout({
+    title: `Error ${options.status}`,
+    session: options.session ?? null,
+    body: html`<h1>${HEADINGS[options.status] ?? 'Something went wrong'}</h1>
+      ${errorNote(options.message)} ${login}`,
+  });
+}

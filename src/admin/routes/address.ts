@@ -1,0 +1,80 @@
+import { ChangePaths } from '../../domain/change-paths.js';
+import { AppError, ErrorCode } from '../../errors.js';
+import { field, position, send, sessionOf } from '../form.js';
+import { addressUrl } from '../layout.js';
+import { addressPage, type AddressSaved } from '../pages/address.js';
+import type { RouteContext } from './context.js';
+
+/** The address page (paged) and its form that suppresses or lifts the address. */
+export function addressRoutes({ router, services, logger, listPageSize }: RouteContext): void {
+  router.get('/address', async (req, res) => {
+    const query = field(req.query, 'email');
+    const historyBefore = position(field(req.query, 'history_before'), 'history_before');
+    const peopleAfter = position(field(req.query, 'people_after'), 'people_after') ?? 0;
+    const page = query.trim()
+      ? await services.durableStatus.addressPage(query, {
+          historyBefore,
+          peopleAfter,
+          limit: listPageSize,
+        })
+      : null;
+    const saved = field(req.query, 'saved');
+    send(
+      res,
+      200,
+      addressPage({
+        session: sessionOf(res),
+        query,
+        page,
+        historyBefore,
+        peopleAfter,
+        saved: ['unsubscribed', 'resubscribed', 'unchanged'].includes(saved)
+          ? (saved as AddressSaved)
+          : null,
+      }),
+    );
+  });
+
+  router.post('/address/status', async (req, res) => {
+    const session = sessionOf(res);
+    const email = field(req.body, 'email');
+    const wanted = field(req.body, 'unsubscribed');
+    if (wanted !== 'true' && wanted !== 'false')
+      throw new AppError(ErrorCode.BAD_PARAMETER, 'unsubscribed must be true or false');
+    const result = await services.durableStatus.setAddressStatus({
+      address: email,
+      unsubscribed: wanted === 'true',
+      path: ChangePaths.addressStatus(session.operator),
+      reason: field(req.body, 'reason'),
+      confirmProtected: field(req.body, 'liftProtected') === 'yes',
+      now: Date.now(),
+    });
+    if (result.outcome === 'confirm') {
+      const page = await services.durableStatus.addressPage(email, {
+        historyBefore: null,
+        peopleAfter: 0,
+        limit: listPageSize,
+      });
+      send(
+        res,
+        409,
+        addressPage({
+          session,
+          query: email,
+          page,
+          error: `This address was suppressed for a ${result.reason}: tick the confirmation to lift it.`,
+        }),
+      );
+      return;
+    }
+    logger.info(
+      {
+        operator: session.operator,
+        outcome: result.outcome,
+        people: 'people' in result ? result.people : 0,
+      },
+      'operator set an address status',
+    );
+    res.redirect(303, `${addressUrl(email)}&saved=${result.outcome}`);
+  });
+}

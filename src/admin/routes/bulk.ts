@@ -1,0 +1,103 @@
+import type { Request } from 'express';
+import type { PeopleCriteria } from '../../data-access/people-selection.repository.js';
+import { parsePastedList, type DataValueChange } from '../../domain/bulk-change.service.js';
+import { AppError, ErrorCode } from '../../errors.js';
+import { dayBound, field, filterText, position, send, sessionOf, statusChoice } from '../form.js';
+import {
+  BULK_FORM_FIELDS,
+  bulkJobPage,
+  bulkPage,
+  bulkPreviewPage,
+  type BulkForm,
+} from '../pages/bulk.js';
+import type { RouteContext } from './context.js';
+
+function readForm(source: unknown): BulkForm {
+  const form = Object.fromEntries(
+    BULK_FORM_FIELDS.map((k) => [k, field(source, k)]),
+  ) as unknown as BulkForm;
+  if (form.field === '') form.field = 'Unsubscribed';
+  return form;
+}
+
+function criteriaOf(form: BulkForm): PeopleCriteria {
+  if (form.list.trim() !== '') return parsePastedList(form.list);
+  const criteria: PeopleCriteria = {
+    emailContains: filterText(form.email, 'Address contains'),
+    partition: filterText(form.partition, 'Partition'),
+    createdFrom: dayBound(form.createdFrom, 'Created from', false),
+    createdTo: dayBound(form.createdTo, 'Created to', true),
+    updatedFrom: dayBound(form.updatedFrom, 'Updated from', false),
+    updatedTo: dayBound(form.updatedTo, 'Updated to', true),
+    unsubscribed: statusChoice(form.status),
+  };
+  if (Object.values(criteria).every((v) => v === undefined))
+    throw new AppError(
+      ErrorCode.BAD_PARAMETER,
+      'Narrow the search (at least one field) or paste a list: a change to everyone is not offered here',
+    );
+  return criteria;
+}
+
+const changeOf = (form: BulkForm): DataValueChange => ({
+  field: form.field,
+  value: form.value.trim(),
+  reason: form.reason.trim() || undefined,
+});
+
+/** Change Data Value on one or more people: form, preview, start, and the run's progress. */
+export function bulkRoutes({ router, services, logger, wakeJobs }: RouteContext): void {
+  const bulk = services.bulkChanges;
+  const formPage = async (req: Request, form: BulkForm, error?: string) =>
+    bulkPage({
+      session: sessionOf(req.res!),
+      form,
+      fields: bulk.fields(),
+      jobs: await bulk.recent(10),
+      error,
+    });
+
+  router.get('/bulk', async (req, res) => {
+    send(res, 200, await formPage(req, readForm(req.query)));
+  });
+
+  router.post('/bulk/preview', async (req, res) => {
+    const form = readForm(req.body);
+    let preview;
+    try {
+      preview = await bulk.preview(criteriaOf(form), changeOf(form));
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code === ErrorCode.DATABASE_UNAVAILABLE)
+        throw error;
+      send(res, 400, await formPage(req, form, error.message));
+      return;
+    }
+    const fieldLabel = bulk.fields().find((f) => f.name === form.field)?.label ?? form.field;
+    send(res, 200, bulkPreviewPage({ session: sessionOf(res), form, fieldLabel, preview }));
+  });
+
+  router.post('/bulk/start', async (req, res) => {
+    const form = readForm(req.body);
+    const session = sessionOf(res);
+    let id: number;
+    try {
+      id = await bulk.start(criteriaOf(form), changeOf(form), session.operator, {
+        confirmProtected: field(req.body, 'liftProtected') === 'yes',
+      });
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code === ErrorCode.DATABASE_UNAVAILABLE)
+        throw error;
+      send(res, 400, await formPage(req, form, error.message));
+      return;
+    }
+    logger.info({ operator: session.operator, jobId: id }, 'operator started a Change Data Value');
+    wakeJobs();
+    res.redirect(303, `/admin/bulk/jobs/${id}`);
+  });
+
+  router.get('/bulk/jobs/:id', async (req, res) => {
+    const id = position(String(req.params.id), 'job');
+    if (id === null) throw new AppError(ErrorCode.BAD_PARAMETER, 'No such job');
+    send(res, 200, bulkJobPage({ session: sessionOf(res), status: await bulk.status(id) }));
+  });
+}

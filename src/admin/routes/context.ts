@@ -1,0 +1,16 @@
+import type { Router } from 'express';
+import type { Services } from '../../domain/services.js';
+import type { Logger } from '../../logger.js';
+
+/** What every group of pages needs. */
+export interface RouteContext {
+  router: Router;
+  services: Services;
+  logger: Logger;
+  /** Activities per page of a person's log; rows per page of the other lists. */
+  activityPageSize: number;
+  listPageSize: number;
+  wakeJobs: () => void;
+  /** Largest CSV the import form accepts. */
+  uploadMaxBytes: number;
+}

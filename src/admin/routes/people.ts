@@ -1,0 +1,150 @@
+import { ChangePaths } from '../../domain/change-paths.js';
+import { parseLeadId } from '../../domain/lead.service.js';
+import type { LeadView } from '../../domain/lead.types.js';
+import type { Services } from '../../domain/services.js';
+import { AppError, ErrorCode } from '../../errors.js';
+import { field, send, sessionOf } from '../form.js';
+import { personUrl } from '../layout.js';
+import {
+  ACTIVITY_FILTERS,
+  personConfirmPage,
+  personPage,
+  type SavedOutcome,
+  type Sharing,
+} from '../pages/person.js';
+import { searchPage } from '../pages/search.js';
+import { searchPeople } from '../people-search.js';
+import type { RouteContext } from './context.js';
+
+const SHARING_SHOWN = 20;
+
+async function findPerson(services: Services, id: number): Promise<LeadView> {
+  const [lead] = await services.leads.find({ keyType: 'IDNUM', keyValue: String(id) });
+  return lead!;
+}
+
+/** Everyone holding the person's address (itself included), a first page and the counts. */
+async function holders(services: Services, lead: LeadView, limit: number): Promise<Sharing | null> {
+  if (!lead.email) return null;
+  const page = await services.durableStatus.addressPage(lead.email, {
+    historyBefore: null,
+    peopleAfter: 0,
+    limit,
+  });
+  return { people: page.people, count: page.peopleCount, partitions: page.partitions };
+}
+
+/** Find people, a person's page, and the person's Unsubscribed box (previewed, then saved). */
+export function peopleRoutes({ router, services, logger, activityPageSize }: RouteContext): void {
+  router.get('/', async (req, res) => {
+    const query = field(req.query, 'q');
+    const found = query.trim() ? await searchPeople(services, query) : null;
+    send(
+      res,
+      200,
+      searchPage({
+        session: sessionOf(res),
+        query,
+        results: found?.people ?? null,
+        total: found?.total ?? 0,
+        email: found?.email ?? null,
+      }),
+    );
+  });
+
+  router.get('/people/:id', async (req, res) => {
+    const id = parseLeadId(String(req.params.id));
+    const beforeText = field(req.query, 'before');
+    if (beforeText !== '' && !/^\d{1,10}$/.test(beforeText))
+      throw new AppError(ErrorCode.BAD_PARAMETER, 'before must be an activity id');
+    const before = beforeText === '' ? null : Number(beforeText);
+    const type = field(req.query, 'type');
+    if (type !== '' && !ACTIVITY_FILTERS.some(([value]) => value === type))
+      throw new AppError(ErrorCode.BAD_PARAMETER, 'Unknown activity type');
+    const lead = await findPerson(services, id);
+    const activities = await services.activities.listForLead(
+      { keyType: 'IDNUM', keyValue: String(id) },
+      {
+        batchSize: activityPageSize,
+        ...(type ? { filter: { includeTypes: [type] } } : {}),
+        ...(before !== null ? { start: { offset: `ID:${before}` } } : {}),
+      },
+    );
+    const master = lead.email ? (await services.durableStatus.explain(lead.email)).status : null;
+    const sharing = lead.email
+      ? await services.durableStatus.sharing(lead.email, id, SHARING_SHOWN)
+      : null;
+    const saved = field(req.query, 'saved');
+    send(
+      res,
+      200,
+      personPage({
+        session: sessionOf(res),
+        lead,
+        master,
+        sharing: sharing && sharing.count > 0 ? sharing : null,
+        activities,
+        before,
+        type,
+        fieldLabel: (name) => services.catalogue.find(name)?.displayName ?? name,
+        saved: ['unsubscribed', 'resubscribed', 'unchanged'].includes(saved)
+          ? (saved as SavedOutcome)
+          : null,
+      }),
+    );
+  });
+
+  router.post('/people/:id/unsubscribed', async (req, res) => {
+    const id = parseLeadId(String(req.params.id));
+    // An unticked checkbox is absent from the form: absent means "not unsubscribed".
+    const unsubscribed = field(req.body, 'unsubscribed') === 'true';
+    const reason = field(req.body, 'reason').trim();
+    const session = sessionOf(res);
+    const lead = await findPerson(services, id);
+    if (lead.unsubscribed === unsubscribed) {
+      res.redirect(303, `${personUrl(id)}?saved=unchanged`);
+      return;
+    }
+    const master = lead.email ? (await services.durableStatus.explain(lead.email)).status : null;
+    const lifting =
+      !unsubscribed &&
+      master?.unsubscribed === true &&
+      services.durableStatus.isProtected(master.reason);
+    const confirmed =
+      field(req.body, 'confirm') === 'yes' &&
+      (!lifting || field(req.body, 'liftProtected') === 'yes');
+    if (!confirmed) {
+      send(
+        res,
+        200,
+        personConfirmPage({
+          session,
+          lead,
+          unsubscribed,
+          reason,
+          holders: await holders(services, lead, 50),
+          masterReason: master?.reason ?? null,
+          liftsProtected: lifting,
+        }),
+      );
+      return;
+    }
+    const after = await services.leads.setUnsubscribed(
+      id,
+      unsubscribed,
+      ChangePaths.personDetail(session.operator),
+      reason === '' ? undefined : reason,
+    );
+    const outcome: SavedOutcome =
+      lead.unsubscribed === after.unsubscribed
+        ? 'unchanged'
+        : after.unsubscribed
+          ? 'unsubscribed'
+          : 'resubscribed';
+    logger.info(
+      { operator: session.operator, leadId: id, unsubscribed, outcome, liftedProtected: lifting },
+      'operator set Unsubscribed',
+    );
+    res.redirect(303, `${personUrl(id)}?saved=${outcome}`);
+  });
+}

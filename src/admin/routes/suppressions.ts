@@ -1,0 +1,221 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import busboy from 'busboy';
+import { CsvError } from 'csv-parse';
+import type { Request, Response } from 'express';
+import {
+  csvRows,
+  REJECTS_CSV_HEADER,
+  rejectCsvLine,
+  writeSuppressionCsv,
+} from '../../cli/suppressions.command.js';
+import type { StatusFilter } from '../../data-access/email-status.repository.js';
+import { AppError, ErrorCode } from '../../errors.js';
+import { CSRF_FIELD } from '../layout.js';
+import {
+  dayBound,
+  field,
+  filterText,
+  position,
+  sameToken,
+  send,
+  sessionOf,
+  statusChoice,
+} from '../form.js';
+import { errorPage } from '../pages/error.js';
+import {
+  importPage,
+  suppressionsPage,
+  SUPPRESSION_QUERY_FIELDS,
+  type SuppressionQuery,
+} from '../pages/suppressions.js';
+import type { RouteContext } from './context.js';
+
+function readQuery(source: unknown): { query: SuppressionQuery; filter: StatusFilter } {
+  const query = Object.fromEntries(
+    SUPPRESSION_QUERY_FIELDS.map((k) => [k, field(source, k)]),
+  ) as unknown as SuppressionQuery;
+  const filter: StatusFilter = {
+    unsubscribed: statusChoice(query.status),
+    reasonContains: filterText(query.reason, 'Reason'),
+    sourceContains: filterText(query.source, 'Source'),
+    addressContains: filterText(query.address, 'Address'),
+    changedFrom: dayBound(query.from, 'Recorded from', false),
+    changedTo: dayBound(query.to, 'Recorded to', true),
+  };
+  return { query, filter };
+}
+
+function jobId(req: Request): number {
+  const id = position(String(req.params.id), 'import');
+  if (id === null) throw new AppError(ErrorCode.BAD_PARAMETER, 'No such import');
+  return id;
+}
+
+/**
+ * Receives the upload: the form's CSRF field comes before the file (browsers send fields in
+ * page order), so a file without a valid token is never written anywhere.
+ */
+function receiveUpload(
+  req: Request,
+  res: Response,
+  maxBytes: number,
+): Promise<{ file: string; dir: string } | { refused: number; message: string }> {
+  const csrf = sessionOf(res).csrfToken;
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        headers: req.headers,
+        limits: { files: 1, fields: 4, fieldSize: 256, fileSize: maxBytes, parts: 6 },
+      });
+    } catch {
+      resolve({ refused: 400, message: 'The upload was not understood.' });
+      return;
+    }
+    let tokenOk = false;
+    let refusal: { refused: number; message: string } | null = null;
+    let saved: { file: string; dir: string } | null = null;
+    let writing: Promise<void> = Promise.resolve();
+    parser.on('field', (name, value) => {
+      if (name === CSRF_FIELD) tokenOk = sameToken(csrf, value);
+    });
+    parser.on('file', (_name, stream) => {
+      if (!tokenOk || saved) {
+        refusal ??= {
+          refused: 403,
+          message: 'This form did not carry a valid token. Reload the page and try again.',
+        };
+        stream.resume();
+        return;
+      }
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-import-'));
+      const file = path.join(dir, 'upload.csv');
+      saved = { file, dir };
+      const out = fs.createWriteStream(file, { mode: 0o600 });
+      stream.on('limit', () => {
+        refusal = {
+          refused: 413,
+          message: `The file is larger than the page accepts (${Math.round(maxBytes / 1048576)} MiB, ADMIN_UPLOAD_MAX_MB); the command line's suppressions import takes any size.`,
+        };
+      });
+      writing = new Promise((done, fail) => {
+        out.on('finish', () => done());
+        out.on('error', fail);
+        stream.pipe(out);
+      });
+    });
+    parser.on('error', () => {
+      refusal ??= { refused: 400, message: 'The upload was not understood.' };
+    });
+    parser.on('close', () => {
+      writing.then(
+        () => {
+          if (refusal || !saved) {
+            if (saved) fs.rmSync(saved.dir, { recursive: true, force: true });
+            resolve(refusal ?? { refused: 400, message: 'Choose a CSV file to import.' });
+          } else resolve(saved);
+        },
+        (error: unknown) => {
+          if (saved) fs.rmSync(saved.dir, { recursive: true, force: true });
+          reject(error as Error);
+        },
+      );
+    });
+    req.pipe(parser);
+  });
+}
+
+/** The suppressions home: filtered list, CSV export, CSV import with progress and rejects. */
+export function suppressionRoutes(context: RouteContext): void {
+  const { router, services, logger, listPageSize } = context;
+  router.get('/suppressions', async (req, res) => {
+    const { query, filter } = readQuery(req.query);
+    const afterAt = position(field(req.query, 'after_at'), 'after_at', Number.MAX_SAFE_INTEGER);
+    const afterKey = field(req.query, 'after_key');
+    const after =
+      afterAt !== null && afterKey !== '' ? { changedAt: afterAt, emailKey: afterKey } : null;
+    const [list, imports] = await Promise.all([
+      services.suppressions.list(filter, after, listPageSize),
+      services.suppressionImports.recent(5),
+    ]);
+    send(
+      res,
+      200,
+      suppressionsPage({
+        session: sessionOf(res),
+        query,
+        filter,
+        list,
+        first: after === null,
+        imports,
+      }),
+    );
+  });
+
+  router.get('/suppressions/export.csv', async (req, res) => {
+    const { filter } = readQuery(req.query);
+    logger.info({ operator: sessionOf(res).operator }, 'operator exported suppressions');
+    res.status(200);
+    res.type('text/csv; charset=utf-8');
+    res.set('Content-Disposition', 'attachment; filename="suppressions.csv"');
+    await writeSuppressionCsv(services.suppressions.exportFiltered(filter), res);
+    res.end();
+  });
+
+  router.post('/suppressions/import', async (req, res) => {
+    const session = sessionOf(res);
+    const upload = await receiveUpload(req, res, context.uploadMaxBytes);
+    if ('refused' in upload) {
+      if (upload.refused === 403)
+        logger.warn({ operator: session.operator }, 'admin upload without CSRF token');
+      send(
+        res,
+        upload.refused,
+        errorPage({ status: upload.refused, message: upload.message, session }),
+      );
+      return;
+    }
+    const size = fs.statSync(upload.file).size;
+    const progress = { bytes: 0 };
+    const id = await services.suppressionImports.start(
+      csvRows(upload.file, progress),
+      session.operator,
+      () => Math.min(1, progress.bytes / Math.max(size, 1)),
+      {
+        onEnd: () => fs.rmSync(upload.dir, { recursive: true, force: true }),
+        describe: (error) =>
+          error instanceof CsvError
+            ? `The CSV could not be read: ${error.message}. What was imported before stays.`
+            : error instanceof Error && error.message.startsWith('The CSV')
+              ? error.message
+              : null,
+        onError: (err) => logger.error({ err, importId: 'upload' }, 'import failed'),
+      },
+    );
+    logger.info(
+      { operator: session.operator, importId: id, bytes: size },
+      'operator started an import',
+    );
+    res.redirect(303, `/admin/suppressions/imports/${id}`);
+  });
+
+  router.get('/suppressions/imports/:id', async (req, res) => {
+    const status = await services.suppressionImports.status(jobId(req));
+    send(res, 200, importPage({ session: sessionOf(res), status }));
+  });
+
+  router.get('/suppressions/imports/:id/rejects.csv', async (req, res) => {
+    const id = jobId(req);
+    await services.suppressionImports.status(id);
+    res.status(200);
+    res.type('text/csv; charset=utf-8');
+    res.set('Content-Disposition', `attachment; filename="import-${id}-rejects.csv"`);
+    res.write(REJECTS_CSV_HEADER);
+    for await (const r of services.suppressionImports.rejects(id)) {
+      if (!res.write(rejectCsvLine(r))) await new Promise((r2) => res.once('drain', r2));
+    }
+    res.end();
+  });
+}

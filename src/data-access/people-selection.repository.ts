@@ -1,0 +1,139 @@
+import type { Knex } from 'knex';
+import { INLINE } from './inline-limit.js';
+import { toLeadRecord, type LeadRecord } from './lead.repository.js';
+
+/**
+ * Which people an operator picked: by search criteria, or by a pasted list of ids and addresses
+ * (email keys). Every field narrows the selection; an empty selection picks nobody.
+ */
+export interface PeopleCriteria {
+  /** Part of the address, any case. */
+  emailContains?: string;
+  partition?: string;
+  createdFrom?: number;
+  createdTo?: number;
+  updatedFrom?: number;
+  updatedTo?: number;
+  unsubscribed?: boolean;
+  /** A pasted list: these ids, or people holding these email keys. */
+  ids?: readonly number[];
+  emailKeys?: readonly string[];
+}
+
+export interface SelectionCounts {
+  people: number;
+  /** Distinct addresses the selected people hold. */
+  addresses: number;
+  partitions: number;
+  /** People outside the selection who hold one of its addresses (they follow the master status). */
+  followers: number;
+  followerPartitions: number;
+}
+
+type Row = Record<string, unknown>;
+
+/** `%text%` for LIKE, with LIKE's own characters taken literally (ESCAPE '\'). */
+export function containsPattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** Reads for the console: the people a selection picks, and the people holding one address. */
+export class PeopleSelectionRepository {
+  constructor(private readonly db: Knex | Knex.Transaction) {}
+
+  private selected(c: PeopleCriteria, alias = 'leads'): Knex.QueryBuilder {
+    const col = (name: string) => `${alias}.${name}`;
+    let q = this.db(alias === 'leads' ? 'leads' : `leads as ${alias}`);
+    if (c.emailContains)
+      q = q.whereRaw(`${col('email_key')} LIKE ? ESCAPE '\\'`, [containsPattern(c.emailContains)]);
+    if (c.partition) q = q.where(col('partition'), c.partition);
+    if (c.createdFrom !== undefined) q = q.where(col('created_at'), '>=', c.createdFrom);
+    if (c.createdTo !== undefined) q = q.where(col('created_at'), '<=', c.createdTo);
+    if (c.updatedFrom !== undefined) q = q.where(col('updated_at'), '>=', c.updatedFrom);
+    if (c.updatedTo !== undefined) q = q.where(col('updated_at'), '<=', c.updatedTo);
+    if (c.unsubscribed !== undefined) q = q.where(col('unsubscribed'), c.unsubscribed);
+    if (c.ids || c.emailKeys) {
+      const ids = c.ids ?? [];
+      const keys = c.emailKeys ?? [];
+      q = q.where((w) => {
+        w.whereIn(col('id'), ids.length > 0 ? ids : [0]);
+        if (keys.length > 0) w.orWhereIn(col('email_key'), keys);
+      });
+    }
+    return q;
+  }
+
+  /** The selection's people in id order, after `afterId`, at most `limit`. */
+  async page(c: PeopleCriteria, afterId: number, limit: number): Promise<LeadRecord[]> {
+    const rows = (await this.selected(c)
+      .select('*')
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit, INLINE)) as Row[];
+    return rows.map(toLeadRecord);
+  }
+
+  /** Just the ids, in order, for cutting a job into batches. */
+  async ids(c: PeopleCriteria, afterId: number, limit: number): Promise<number[]> {
+    const rows = (await this.selected(c)
+      .select('id')
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit, INLINE)) as Row[];
+    return rows.map((r) => Number(r.id));
+  }
+
+  async counts(c: PeopleCriteria): Promise<SelectionCounts> {
+    const [own] = (await this.selected(c)
+      .count({ people: '*' })
+      .countDistinct({ addresses: 'email_key', partitions: 'partition' })) as Row[];
+    const keys = this.selected(c, 's').whereNotNull('s.email_key').select('s.email_key');
+    const ids = this.selected(c, 't').select('t.id');
+    const [followers] = (await this.db('leads as f')
+      .whereIn('f.email_key', keys)
+      .whereNotIn('f.id', ids)
+      .count({ people: '*' })
+      .countDistinct({ partitions: 'f.partition' })) as Row[];
+    return {
+      people: Number(own?.people ?? 0),
+      addresses: Number(own?.addresses ?? 0),
+      partitions: Number(own?.partitions ?? 0),
+      followers: Number(followers?.people ?? 0),
+      followerPartitions: Number(followers?.partitions ?? 0),
+    };
+  }
+
+  /** Unsubscribed addresses of the selection whose reason is one of `reasons` (lower case). */
+  async protectedAddresses(c: PeopleCriteria, reasons: readonly string[]): Promise<number> {
+    if (reasons.length === 0) return 0;
+    const keys = this.selected(c, 's').whereNotNull('s.email_key').select('s.email_key');
+    const [row] = (await this.db('email_status')
+      .whereIn('email_key', keys)
+      .where('unsubscribed', true)
+      // A superset of the whole-word match the domain applies: asking an operator to confirm
+      // once too often is safe, never asking when it should is not.
+      .where((q) => {
+        for (const r of reasons) q.orWhereRaw('lower(reason) LIKE ?', [`%${r.toLowerCase()}%`]);
+      })
+      .count({ n: '*' })) as Row[];
+    return Number(row?.n ?? 0);
+  }
+
+  /** People holding an address, in id order, a page at a time. */
+  async holders(emailKey: string, afterId: number, limit: number): Promise<LeadRecord[]> {
+    return this.page({ emailKeys: [emailKey], ids: [] }, afterId, limit);
+  }
+
+  /** How many people hold an address, in how many partitions. */
+  async holderCounts(
+    emailKey: string,
+    exceptId: number | null = null,
+  ): Promise<{ people: number; partitions: number }> {
+    let q = this.db('leads').where('email_key', emailKey);
+    if (exceptId !== null) q = q.whereNot('id', exceptId);
+    const [row] = (await q
+      .count({ people: '*' })
+      .countDistinct({ partitions: 'partition' })) as Row[];
+    return { people: Number(row?.people ?? 0), partitions: Number(row?.partitions ?? 0) };
+  }
+}

@@ -1,0 +1,350 @@
+import type {
+  BatchFailure,
+  JobBatchTotals,
+  JobRecord,
+} from '../data-access/console-job.repository.js';
+import type { LeadRecord } from '../data-access/lead.repository.js';
+import type {
+  PeopleCriteria,
+  SelectionCounts,
+} from '../data-access/people-selection.repository.js';
+import type { BatchSession } from '../data-access/batch-session.js';
+import type { Repositories, UnitOfWork } from '../data-access/unit-of-work.js';
+import { AppError, ErrorCode } from '../errors.js';
+import { ChangePaths, type ChangePath } from './change-paths.js';
+import { emailKey, validateEmail } from './email-key.js';
+import type { FieldCatalogue } from './field-catalogue.js';
+import { parseLeadId, type LeadService } from './lead.service.js';
+import type { LeadInput } from './lead.types.js';
+
+export const BULK_CHANGE_KIND = 'change-data-value';
+/** Entries a pasted list may hold: beyond it, select by a search instead. */
+export const MAX_PASTED = 10000;
+
+/** A Change Data Value: one field takes one value (and the Unsubscribed box may take a reason). */
+export interface DataValueChange {
+  field: string;
+  value: string;
+  reason?: string;
+}
+
+export interface BulkPreview {
+  counts: SelectionCounts;
+  /** Addresses in the selection whose suppression has a protected reason (complaints). */
+  protectedAddresses: number;
+  /** The first people selected. */
+  sample: LeadRecord[];
+}
+
+export interface BulkJobStatus {
+  job: JobRecord;
+  change: DataValueChange;
+  totals: JobBatchTotals;
+  failures: BatchFailure[];
+}
+
+export interface BulkChangeOptions {
+  now?: () => number;
+  /** People per transaction. */
+  batchSize?: number;
+  /** How long a running job stays with the instance running it without news from it. */
+  leaseMs?: number;
+  /** PROTECTED_REASONS: lifting a suppression whose reason names one needs a confirmation. */
+  protectedWords?: readonly string[];
+}
+
+/** Ids and addresses pasted one per line (or separated by commas, spaces or semicolons). */
+export function parsePastedList(text: string): { ids: number[]; emailKeys: string[] } {
+  const ids = new Set<number>();
+  const keys = new Set<string>();
+  const tokens = text.split(/[\s,;]+/).filter((t) => t !== '');
+  if (tokens.length > MAX_PASTED)
+    throw new AppError(
+      ErrorCode.BAD_PARAMETER,
+      `A pasted list may hold at most ${MAX_PASTED} entries; select by a search instead`,
+    );
+  for (const token of tokens) {
+    if (token.includes('@')) keys.add(emailKey(validateEmail(token)));
+    else if (/^\d+$/.test(token)) ids.add(parseLeadId(token));
+    else
+      throw new AppError(
+        ErrorCode.BAD_PARAMETER,
+        `"${token.slice(0, 64)}" is neither a person id nor an address`,
+      );
+  }
+  return { ids: [...ids], emailKeys: [...keys] };
+}
+
+/**
+ * Change Data Value over many people (the flow step of the console): a preview of who it
+ * reaches, then a background job cut into batches. Each batch is applied, person by person,
+ * through the same sync rules as every other path, in the transaction that marks the batch
+ * applied: a run stopped anywhere (even killed) leaves every batch either wholly applied and
+ * counted or not applied at all, and the next run carries on from there.
+ */
+export class BulkChangeService {
+  private readonly now: () => number;
+  private readonly batchSize: number;
+  private readonly leaseMs: number;
+  private readonly protectedWords: readonly string[];
+  private stopping = false;
+
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly leads: LeadService,
+    private readonly catalogue: FieldCatalogue,
+    options: BulkChangeOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.batchSize = options.batchSize ?? 500;
+    this.leaseMs = options.leaseMs ?? 30000;
+    this.protectedWords = options.protectedWords ?? [];
+  }
+
+  /** Fields a Change Data Value may set: every field but the address (a person's key). */
+  fields(): Array<{ name: string; label: string }> {
+    return this.catalogue
+      .all()
+      .filter((f) => f.name !== 'Email' && f.name !== 'UnsubscribedReason')
+      .map((f) => ({ name: f.name, label: f.displayName }));
+  }
+
+  private attributes(change: DataValueChange): NonNullable<LeadInput['attributes']> {
+    if (!this.fields().some((f) => f.name === change.field))
+      throw new AppError(
+        ErrorCode.BAD_PARAMETER,
+        `No field ${change.field.slice(0, 64)} to change`,
+      );
+    const attributes = [{ name: change.field, value: change.value }];
+    if (change.field === 'Unsubscribed' && change.reason?.trim())
+      attributes.push({ name: 'UnsubscribedReason', value: change.reason.trim() });
+    this.leads.validate({ id: 1, attributes });
+    return attributes;
+  }
+
+  /** Lifting complaints is the only change that can touch a protected reason. */
+  private lifts(change: DataValueChange): boolean {
+    return change.field === 'Unsubscribed' && change.value.trim().toLowerCase() === 'false';
+  }
+
+  async preview(criteria: PeopleCriteria, change: DataValueChange): Promise<BulkPreview> {
+    this.attributes(change);
+    return this.uow.read(async (repos) => ({
+      counts: await repos.selection.counts(criteria),
+      protectedAddresses: this.lifts(change)
+        ? await repos.selection.protectedAddresses(criteria, this.protectedWords)
+        : 0,
+      sample: await repos.selection.page(criteria, 0, 20),
+    }));
+  }
+
+  /** Creates the job and its batches (the people selected now); the runner applies them. */
+  async start(
+    criteria: PeopleCriteria,
+    change: DataValueChange,
+    operator: string,
+    options: { confirmProtected: boolean },
+  ): Promise<number> {
+    this.attributes(change);
+    return this.uow.write(async (repos) => {
+      if (
+        this.lifts(change) &&
+        !options.confirmProtected &&
+        (await repos.selection.protectedAddresses(criteria, this.protectedWords)) > 0
+      ) {
+        throw new AppError(
+          ErrorCode.BAD_PARAMETER,
+          'The selection lifts complaint suppressions: confirm that explicitly',
+        );
+      }
+      const now = this.now();
+      const id = await repos.jobs.create({
+        kind: BULK_CHANGE_KIND,
+        operator,
+        state: 'queued',
+        spec: JSON.stringify({ criteria, change }),
+        now,
+      });
+      let after = 0;
+      let seq = 0;
+      let total = 0;
+      for (;;) {
+        const ids = await repos.selection.ids(criteria, after, 20 * this.batchSize);
+        if (ids.length === 0) break;
+        const batches: number[][] = [];
+        for (let i = 0; i < ids.length; i += this.batchSize)
+          batches.push(ids.slice(i, i + this.batchSize));
+        await repos.jobs.addBatches(id, batches, seq);
+        seq += batches.length;
+        total += ids.length;
+        after = ids[ids.length - 1]!;
+      }
+      const done = total === 0;
+      await repos.jobs.update(id, {
+        now,
+        totalItems: total,
+        totalBatches: seq,
+        ...(done ? { state: 'done' as const, finishedAt: now } : {}),
+      });
+      return id;
+    });
+  }
+
+  async status(jobId: number): Promise<BulkJobStatus> {
+    return this.uow.read(async (repos) => {
+      const job = await repos.jobs.get(jobId);
+      if (!job || job.kind !== BULK_CHANGE_KIND)
+        throw new AppError(ErrorCode.BAD_PARAMETER, `No job ${jobId}`);
+      return {
+        job,
+        change: (JSON.parse(job.spec) as { change: DataValueChange }).change,
+        totals: await repos.jobs.totals(jobId),
+        failures: await repos.jobs.failures(jobId, 100),
+      };
+    });
+  }
+
+  recent(limit = 10): Promise<JobRecord[]> {
+    return this.uow.read((repos) => repos.jobs.recent(BULK_CHANGE_KIND, limit));
+  }
+
+  /** Runs every job no instance holds (new ones, and ones whose runner stopped). */
+  async runClaimable(): Promise<void> {
+    const ids = await this.uow.read((repos) => repos.jobs.claimable(BULK_CHANGE_KIND, this.now()));
+    for (const id of ids) {
+      if (this.stopping) return;
+      await this.run(id);
+    }
+  }
+
+  /** Stops after the batch in progress; a later run (here or elsewhere) carries on. */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  /** Applies a job's pending batches if this instance can take its lease; false if it cannot. */
+  async run(jobId: number, onBatch?: (seq: number) => void): Promise<boolean> {
+    let lease = this.now() + this.leaseMs;
+    const taken = await this.uow.write((repos) => repos.jobs.lease(jobId, lease, this.now(), null));
+    if (!taken) return false;
+    const { change, operator } = await this.uow.read(async (repos) => {
+      const job = (await repos.jobs.get(jobId))!;
+      return {
+        change: (JSON.parse(job.spec) as { change: DataValueChange }).change,
+        operator: job.operator,
+      };
+    });
+    const attributes = this.attributes(change);
+    for (;;) {
+      if (this.stopping) return true;
+      const batch = await this.uow.read((repos) => repos.jobs.nextPending(jobId));
+      if (!batch) break;
+      await this.applyBatch(jobId, batch.seq, batch.items, attributes, operator);
+      onBatch?.(batch.seq);
+      const next = this.now() + this.leaseMs;
+      const kept = await this.uow.write((repos) =>
+        repos.jobs.lease(jobId, next, this.now(), lease),
+      );
+      // Someone else took the job over (this run was thought dead): leave it to them.
+      if (!kept) return true;
+      lease = next;
+    }
+    const now = this.now();
+    await this.uow.write((repos) =>
+      repos.jobs.update(jobId, { state: 'done', finishedAt: now, leaseUntil: 0, now }),
+    );
+    return true;
+  }
+
+  /**
+   * One batch in one transaction with its marker. First the way syncMultipleLeads writes a
+   * batch (people read once, the rules applied in memory, written set-based); a batch that
+   * path cannot hold (an address shared by very many people…) or that the database refuses
+   * as a whole is redone person by person in a transaction of its own.
+   */
+  private async applyBatch(
+    jobId: number,
+    seq: number,
+    ids: readonly number[],
+    attributes: NonNullable<LeadInput['attributes']>,
+    operator: string,
+  ): Promise<void> {
+    // Started by an authenticated operator, who confirmed any protected suppression it lifts.
+    const path = ChangePaths.flowStep(operator, true);
+    const inMemory = async (repos: Repositories) => {
+      const batch = await repos.openBatch({ ids: [...ids], foreignIds: [], emailKeys: [] });
+      for (;;) {
+        const counts = await this.applyEach(batch.repos, ids, attributes, path, batch);
+        if (await batch.complete()) return counts;
+      }
+    };
+    const each = async (repos: Repositories) => {
+      // Every address involved is locked up front, in the global order.
+      const people = await repos.leads.findByIds(ids);
+      await repos.lockEmailKeys(people.map((p) => p.emailKey));
+      return this.applyEach(repos, ids, attributes, path, null);
+    };
+    const mark = (work: (repos: Repositories) => Promise<BatchCounts>) =>
+      this.uow.write(async (repos) => {
+        const counts = await work(repos);
+        // Applied meanwhile by another run: this transaction's changes must not commit.
+        if (!(await repos.jobs.markApplied(jobId, seq, counts, this.now()))) throw new BatchTaken();
+      });
+    try {
+      await mark(inMemory);
+    } catch (error) {
+      if (error instanceof BatchTaken) return;
+      if (error instanceof AppError) throw error;
+      try {
+        await mark(each);
+      } catch (again) {
+        if (!(again instanceof BatchTaken)) throw again;
+      }
+    }
+  }
+
+  /** The change on each person of a batch, counted: changed, unchanged (already so), failed. */
+  private async applyEach(
+    repos: Repositories,
+    ids: readonly number[],
+    attributes: NonNullable<LeadInput['attributes']>,
+    path: ChangePath,
+    batch: BatchSession | null,
+  ): Promise<BatchCounts> {
+    const counts: BatchCounts = { changed: 0, unchanged: 0, failures: [] };
+    for (const id of ids) {
+      // Read now: an earlier person of the batch may have moved this one (same address).
+      const current = await repos.leads.findById(id);
+      if (!current) {
+        counts.failures.push({ id, why: 'This person no longer exists' });
+        continue;
+      }
+      const input = { id, attributes };
+      if (!this.leads.changes(current, input)) {
+        counts.unchanged++;
+        continue;
+      }
+      const savepoint = batch?.savepoint();
+      try {
+        await this.leads.syncWithin(repos, input, { path });
+        counts.changed++;
+      } catch (error) {
+        if (!(error instanceof AppError) || error.code === ErrorCode.DATABASE_UNAVAILABLE)
+          throw error;
+        if (batch && savepoint !== undefined) batch.rollbackTo(savepoint);
+        counts.failures.push({ id, why: error.message });
+      }
+    }
+    return counts;
+  }
+}
+
+interface BatchCounts {
+  changed: number;
+  unchanged: number;
+  failures: BatchFailure[];
+}
+
+class BatchTaken extends Error {
+  override name = 'BatchTaken';
+}

@@ -1,0 +1,174 @@
+import type { JobRecord } from '../data-access/console-job.repository.js';
+import type { UnitOfWork } from '../data-access/unit-of-work.js';
+import { AppError, ErrorCode } from '../errors.js';
+import type {
+  ImportCounts,
+  SuppressionReject,
+  SuppressionRow,
+  SuppressionService,
+} from './suppression.service.js';
+
+export const IMPORT_KIND = 'suppression-import';
+
+export interface ImportProgress {
+  counts: ImportCounts;
+  /** Share of the file read, 0 to 1. */
+  read: number;
+}
+
+export interface ImportJobStatus {
+  job: JobRecord;
+  progress: ImportProgress | null;
+}
+
+interface JobChange {
+  progress?: string;
+  state?: JobRecord['state'];
+  finishedAt?: number;
+  leaseUntil?: number;
+  message?: string;
+}
+
+const EMPTY: ImportCounts = {
+  rows: 0,
+  suppressed: 0,
+  alreadySuppressed: 0,
+  peopleUnsubscribed: 0,
+  rejected: 0,
+};
+
+/**
+ * A suppression list uploaded in the console, imported in the background by the same service
+ * as the CLI's `suppressions import`; its progress and rejected lines are kept in the job so
+ * any instance can show them. An import stopped half-way (the process ended) is reported as
+ * such: what it imported stays, and importing the same file again is safe (idempotent).
+ */
+export class SuppressionImportJobs {
+  private readonly running = new Map<number, Promise<void>>();
+
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly suppressions: SuppressionService,
+    private readonly now: () => number = Date.now,
+    private readonly leaseMs = 30000,
+  ) {}
+
+  /** Starts importing `rows` in the background; `read` tells how much of the file was read. */
+  async start(
+    rows: AsyncIterable<SuppressionRow>,
+    operator: string,
+    read: () => number,
+    options: {
+      onEnd?: () => void;
+      /** A message for the operator when the file itself is at fault (bad CSV), else null. */
+      describe?: (error: unknown) => string | null;
+      onError?: (error: unknown) => void;
+    } = {},
+  ): Promise<number> {
+    const now = this.now();
+    const id = await this.uow.write(async (repos) => {
+      const jobId = await repos.jobs.create({
+        kind: IMPORT_KIND,
+        operator,
+        state: 'running',
+        spec: '{}',
+        now,
+      });
+      await repos.jobs.update(jobId, { now, leaseUntil: now + this.leaseMs });
+      return jobId;
+    });
+    const rejects: SuppressionReject[] = [];
+    let writes = Promise.resolve();
+    const save = (counts: ImportCounts, extra: JobChange = {}) => {
+      const batch = rejects.splice(0);
+      const progress = JSON.stringify({ counts, read: read() } satisfies ImportProgress);
+      writes = writes.then(() =>
+        this.uow.write(async (repos) => {
+          await repos.jobs.addRejects(id, batch);
+          await this.update(repos, id, { progress, ...extra });
+        }),
+      );
+      return writes;
+    };
+    const work = (async () => {
+      try {
+        const counts = await this.suppressions.import(rows, {
+          actor: operator,
+          onReject: (r) => rejects.push(r),
+          onProgress: (c) => void save({ ...c }),
+        });
+        await save(counts, { state: 'done' as const, finishedAt: this.now(), leaseUntil: 0 });
+      } catch (error) {
+        const described = options.describe?.(error) ?? null;
+        if (described === null && !(error instanceof AppError)) options.onError?.(error);
+        const message =
+          described ??
+          (error instanceof AppError ? error.message : 'The import stopped on an internal error');
+        await save(
+          { ...EMPTY },
+          { state: 'failed' as const, finishedAt: this.now(), leaseUntil: 0, message },
+        ).catch(() => undefined);
+      } finally {
+        options.onEnd?.();
+        this.running.delete(id);
+      }
+    })();
+    this.running.set(id, work);
+    return id;
+  }
+
+  private update(
+    repos: Parameters<Parameters<UnitOfWork['write']>[0]>[0],
+    id: number,
+    change: JobChange,
+  ): Promise<void> {
+    const now = this.now();
+    return repos.jobs.update(id, { leaseUntil: now + this.leaseMs, ...change, now });
+  }
+
+  /** Resolves when the import started here has ended (tests, shutdown). */
+  async settled(id: number): Promise<void> {
+    await this.running.get(id);
+  }
+
+  async status(id: number): Promise<ImportJobStatus> {
+    const job = await this.uow.read((repos) => repos.jobs.get(id));
+    if (!job || job.kind !== IMPORT_KIND)
+      throw new AppError(ErrorCode.BAD_PARAMETER, `No import ${id}`);
+    return { job, progress: job.progress ? (JSON.parse(job.progress) as ImportProgress) : null };
+  }
+
+  recent(limit = 10): Promise<JobRecord[]> {
+    return this.uow.read((repos) => repos.jobs.recent(IMPORT_KIND, limit));
+  }
+
+  /** An import's rejected lines in line order. */
+  async *rejects(id: number): AsyncGenerator<{ line: number; email: string; why: string }> {
+    let after = 0;
+    for (;;) {
+      const page = await this.uow.read((repos) => repos.jobs.rejects(id, after, 1000));
+      yield* page;
+      const last = page[page.length - 1];
+      if (page.length < 1000 || !last) return;
+      after = last.line;
+    }
+  }
+
+  /** Imports whose process ended while they ran are reported as interrupted. */
+  async failInterrupted(): Promise<void> {
+    const now = this.now();
+    const ids = await this.uow.read((repos) => repos.jobs.claimable(IMPORT_KIND, now));
+    for (const id of ids) {
+      if (this.running.has(id)) continue;
+      await this.uow.write((repos) =>
+        repos.jobs.update(id, {
+          now,
+          state: 'failed',
+          finishedAt: now,
+          message:
+            'Interrupted: the service stopped during the import. What was imported stays; importing the same file again is safe.',
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,110 @@
+import { expect } from 'chai';
+import { activityLabel } from '../../src/admin/activity-labels.js';
+import { formatTime, withQuery } from '../../src/admin/layout.js';
+import { table } from '../../src/admin/table.js';
+import type { ActivityView } from '../../src/domain/activity.service.js';
+import { MAX_PASTED, parsePastedList } from '../../src/domain/bulk-change.service.js';
+import { PROPAGATED_REASON, RESET_REASON } from '../../src/domain/change-paths.js';
+import { protectedReasonMatcher } from '../../src/domain/durable-status.service.js';
+import { AppError } from '../../src/errors.js';
+
+const at = new Date(Date.UTC(2026, 2, 1, 9, 30, 15, 42));
+
+function change(
+  field: string,
+  from: string,
+  to: string,
+  reason: string,
+  extra: Partial<ActivityView> = {},
+): ActivityView {
+  return {
+    id: 1,
+    leadId: 7,
+    createdAt: at,
+    activityType: 'Change Data Value',
+    assetName: null,
+    attributes: [
+      ['Attribute Name', field],
+      ['Old Value', from],
+      ['New Value', to],
+      ['Reason', reason],
+      ['Source', 'Person detail'],
+      ['Lead ID', '7'],
+    ],
+    actor: null,
+    causeLeadId: null,
+    ...extra,
+  };
+}
+
+describe('console building blocks', () => {
+  it('labels activities in words, keeping the raw reason out of the label only', () => {
+    expect(
+      activityLabel(change('Unsubscribed', 'false', 'true', PROPAGATED_REASON, { causeLeadId: 9 })),
+    ).to.equal('Unsubscribed because person 9 unsubscribed (same address)');
+    expect(activityLabel(change('Unsubscribed', 'true', 'false', PROPAGATED_REASON))).to.equal(
+      'Re-subscribed because its address was lifted (Person detail)',
+    );
+    expect(activityLabel(change('Unsubscribed', 'false', 'true', RESET_REASON))).to.equal(
+      'Re-derived from the address on creation',
+    );
+    const moved = change('Email Address', 'a@x.com', 'b@x.com', 'Web service API');
+    expect(activityLabel(change('Unsubscribed', 'false', 'true', RESET_REASON), [moved])).to.equal(
+      'Re-derived from the new address after an address change',
+    );
+    expect(activityLabel(change('Unsubscribed', 'false', 'true', 'Person detail'))).to.equal(
+      'Unsubscribed (Person detail)',
+    );
+    expect(activityLabel(change('City', '', 'Oslo', 'Web service API'))).to.equal(
+      'City changed from empty to “Oslo” (Web service API)',
+    );
+    expect(
+      activityLabel({ ...change('x', '', '', ''), activityType: 'Send Email', attributes: [] }),
+    ).to.equal('Send Email');
+  });
+
+  it('treats complaint as the protected reason, as a whole word in any case', () => {
+    const isProtectedReason = protectedReasonMatcher(['complaint']);
+    expect(isProtectedReason(' Complaint ')).to.equal(true);
+    expect(isProtectedReason('Spam complaints')).to.equal(true);
+    expect(isProtectedReason('complainant')).to.equal(false);
+    expect(isProtectedReason(null)).to.equal(false);
+  });
+
+  it('reads a pasted list of ids and addresses, refusing anything else', () => {
+    expect(parsePastedList('12\n Ann@Example.com, 12; 13\n\n')).to.deep.equal({
+      ids: [12, 13],
+      emailKeys: ['ann@example.com'],
+    });
+    expect(() => parsePastedList('12 hello')).to.throw(AppError, /neither a person id/);
+    expect(() => parsePastedList('0')).to.throw(AppError);
+    expect(() =>
+      parsePastedList(
+        Array(MAX_PASTED + 1)
+          .fill('1')
+          .join('\n'),
+      ),
+    ).to.throw(AppError, /at most/);
+  });
+
+  it('prints times to the millisecond, and builds links without empty parameters', () => {
+    expect(formatTime(at)).to.equal('2026-03-01 09:30:15.042 UTC');
+    expect(withQuery('/admin/x', { a: 'b c', e: '', n: null, z: 0 })).to.equal(
+      '/admin/x?a=b+c&z=0',
+    );
+  });
+
+  it('labels every cell for the stacked phone layout, and escapes every value', () => {
+    const out = table({
+      caption: 'c',
+      empty: 'none',
+      rows: ['<b>'],
+      columns: [{ label: 'Name "x"', cell: (r) => r }],
+    }).value;
+    expect(out).to.include('data-label="Name &quot;x&quot;"');
+    expect(out).to.include('&lt;b&gt;');
+    expect(table({ caption: 'c', empty: 'none', rows: [], columns: [] }).value).to.equal(
+      '<p>none</p>',
+    );
+  });
+});
