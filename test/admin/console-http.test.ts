@@ -253,7 +253,9 @@ for (const engine of testEngines()) {
       const lines = csv.body.trim().split('\n');
       expect(lines[0]).to.equal('email,unsubscribed,reason,source,date');
       expect(lines).to.have.length(31);
-      expect(lines[1]).to.match(/^s\d+@example.com,true,bounce,Suppression import,2026-01-/);
+      expect(lines[1]).to.match(
+        /^s\d+@example.com,true,bounce,Suppression import \(cli\),2026-01-/,
+      );
     });
 
     it('imports a CSV from the page with progress and downloadable rejects', async () => {
