@@ -70,7 +70,9 @@ public final class DurableExample {
                     .getLeadRecordList())
             .getLeadRecord()
             .get(0);
-    return MktowsClient.attribute(lead, "Unsubscribed");
+    // Booleans travel as the vendor sent them, 1 or 0 (older answers: true or false).
+    String value = MktowsClient.attribute(lead, "Unsubscribed");
+    return "1".equals(value) || "true".equalsIgnoreCase(value) ? "true" : "false";
   }
 
   private void run(String email) throws Exception {
@@ -82,7 +84,7 @@ public final class DurableExample {
     LeadRecord b = new LeadRecord();
     b.setEmail(f.createLeadRecordEmail(email.toUpperCase()));
     b.setForeignSysPersonId(
-        f.createLeadRecordForeignSysPersonId("worked-example-" + System.currentTimeMillis()));
+        f.createLeadRecordForeignSysPersonId("worked-example-" + java.util.UUID.randomUUID()));
     ResultSyncLead rb = sync(b, "East");
     int idA = ra.getLeadId();
     int idB = rb.getLeadId();

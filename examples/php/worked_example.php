@@ -36,7 +36,9 @@ function unsubscribed(SoapClient $client, string $userId, string $key, int $lead
 {
     $client->__setSoapHeaders([mktows_authentication($userId, $key)]);
     $r = $client->getLead(['leadKey' => ['keyType' => 'IDNUM', 'keyValue' => (string) $leadId]]);
-    return mktows_attribute($r->result->leadRecordList->leadRecord[0], 'Unsubscribed');
+    // Booleans travel as the vendor sent them, 1 or 0 (never cast the string: PHP reads "false" as true).
+    $value = mktows_attribute($r->result->leadRecordList->leadRecord[0], 'Unsubscribed');
+    return in_array(strtolower((string) $value), ['1', 'true'], true) ? 'true' : 'false';
 }
 
 try {
@@ -49,7 +51,7 @@ try {
         $client,
         $userId,
         $encryptionKey,
-        ['Email' => strtoupper($email), 'ForeignSysPersonId' => 'worked-example-' . time()],
+        ['Email' => strtoupper($email), 'ForeignSysPersonId' => 'worked-example-' . bin2hex(random_bytes(6))],
         'East',
     );
     echo "1. A is lead $a ($aStatus), B is lead $b ($bStatus), both <$email>\n";

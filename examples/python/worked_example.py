@@ -8,7 +8,7 @@ Needs zeep: python3 -m pip install zeep (or, on Debian/Ubuntu: apt install pytho
 """
 
 import sys
-import time
+import uuid
 
 try:
     import zeep
@@ -40,7 +40,9 @@ class Example:
         found = self.service.getLead(
             leadKey={"keyType": "IDNUM", "keyValue": str(lead_id)}, _soapheaders=self.headers()
         )
-        return attribute(found["leadRecordList"]["leadRecord"][0], "Unsubscribed")
+        # Booleans travel as the vendor sent them, 1 or 0 (older answers: true or false).
+        value = attribute(found["leadRecordList"]["leadRecord"][0], "Unsubscribed")
+        return "true" if str(value).lower() in ("1", "true") else "false"
 
     def last_unsubscribe_change(self, lead_id):
         page = self.service.getLeadActivity(
@@ -66,7 +68,7 @@ def run(example, email):
     #    foreign id keeps syncLead from matching A by email).
     a, a_status = example.sync({"Email": email})
     b, b_status = example.sync(
-        {"Email": email.upper(), "ForeignSysPersonId": f"worked-example-{int(time.time())}"},
+        {"Email": email.upper(), "ForeignSysPersonId": f"worked-example-{uuid.uuid4().hex[:12]}"},
         workspace="East",
     )
     print(f"1. A is lead {a} ({a_status}), B is lead {b} ({b_status}), both <{email}>")

@@ -72,8 +72,14 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 export function liftedText(status: { liftedReason?: string | null; liftedAt?: number | null }) {
   if (status.liftedAt === null || status.liftedAt === undefined) return null;
   const reason = status.liftedReason?.trim();
-  const article = reason && /^[aeiou]/i.test(reason) ? 'an' : 'a';
-  return `lifted ${reason ? `${article} ${reason} suppression` : 'a suppression'} of ${day(status.liftedAt)}`;
+  const when = day(status.liftedAt);
+  if (!reason) return `lifted a suppression of ${when}`;
+  // A one-word reason reads as a kind ("a complaint suppression"); a sentence is quoted.
+  if (/^[\p{L}-]{1,40}$/u.test(reason)) {
+    const article = /^[aeiou]/i.test(reason) ? 'an' : 'a';
+    return `lifted ${article} ${reason} suppression of ${when}`;
+  }
+  return `lifted a suppression of ${when} ("${reason.slice(0, 100)}")`;
 }
 
 export interface DurableStatusOptions {
