@@ -214,6 +214,14 @@ function openPostgres(options: DatabaseOptions): Database {
     },
     // Fail fast when PostgreSQL is down: callers get 20011 instead of waiting a minute.
     acquireConnectionTimeout: 5000,
+    // knex prints every failed connection attempt with its stack trace; those failures reach
+    // the callers, which report them in one line naming DATABASE_URL (or fault 20011).
+    log: {
+      warn: (message: string) => {
+        if (!String(message).startsWith('Acquire connection error'))
+          process.stderr.write(`${String(message).split('\n')[0]}\n`);
+      },
+    },
   });
   return {
     knex,
@@ -259,6 +267,10 @@ export function connectionProblem(error: unknown, databaseUrl: string): string |
     return `PostgreSQL at ${host} (DATABASE_URL) is unreachable (${e.code})`;
   if (e?.code === '28P01' || e?.code === '28000')
     return `PostgreSQL at ${host} refused the user or password of DATABASE_URL (${e.code})`;
+  // pg's error when the other end closes before answering (no code): not a PostgreSQL server,
+  // or a pooler or proxy without a backend.
+  if (!e?.code && e?.message === 'Connection terminated unexpectedly')
+    return `PostgreSQL at ${host} (DATABASE_URL) closed the connection before answering`;
   if (e?.code === '3D000')
     return `PostgreSQL at ${host}: the database named in DATABASE_URL does not exist (${e.code})`;
   return null;

@@ -167,6 +167,7 @@ describe('DATABASE_URL at start', function () {
     const url = 'postgres://app:hunter2secret@127.0.0.1:9/durable';
     const s = spawnCollecting(process.execPath, [BIN, 'serve'], {
       DATABASE_URL: url,
+      USER_KEY_SECRET: 'a-sealing-secret-for-this-test',
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
@@ -177,8 +178,37 @@ describe('DATABASE_URL at start', function () {
       /PostgreSQL at 127\.0\.0\.1:9 \(DATABASE_URL\) is unreachable \(ECONNREFUSED\); retrying in \d+ s/,
     );
     expect(s.output()).to.not.contain('hunter2secret');
+    expect(s.output(), 'no stack trace').to.not.match(/^\s+at /m);
     s.child.kill('SIGTERM');
     expect((await s.exited).code).to.equal(0);
+  });
+
+  it('a server that closes every connection (not PostgreSQL, a proxy without a backend) is retried in one line, never a stack trace', async () => {
+    const closer = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((r) => closer.listen(0, '127.0.0.1', r));
+    const port = (closer.address() as net.AddressInfo).port;
+    try {
+      const s = spawnCollecting(process.execPath, [BIN, 'serve'], {
+        DATABASE_URL: `postgres://app:hunter2secret@127.0.0.1:${port}/durable`,
+        USER_KEY_SECRET: 'a-sealing-secret-for-this-test',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+      });
+      for (let i = 0; i < 600 && !/retrying|\n\s+at /.test(s.output()); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(s.output()).to.match(
+        new RegExp(
+          `PostgreSQL at 127\\.0\\.0\\.1:${port} \\(DATABASE_URL\\) closed the connection.*; retrying in \\d+ s`,
+        ),
+      );
+      expect(s.output(), 'no stack trace').to.not.match(/^\s+at /m);
+      expect(s.output()).to.not.contain('hunter2secret');
+      s.child.kill('SIGTERM');
+      expect((await s.exited).code).to.equal(0);
+    } finally {
+      closer.close();
+    }
   });
 
   it('a command on an unreachable database fails in one line naming the host', async () => {
