@@ -128,6 +128,7 @@ describe('starting and stopping the service', function () {
           PORT: '0',
           HOST: '127.0.0.1',
           DATABASE_URL: made.url,
+          USER_KEY_SECRET: 'a-sealing-secret-for-this-test',
           MKTOWS_USERS: '',
           LOG_LEVEL: 'info',
         });
