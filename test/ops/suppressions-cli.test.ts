@@ -191,7 +191,7 @@ for (const engine of testEngines()) {
       );
       expect(removed.code, removed.stderr).to.equal(0);
       expect(removed.stdout).to.equal(
-        'one@example.com no longer suppressed; 2 people resubscribed.\n',
+        `one@example.com no longer suppressed (lifted an asked by letter suppression of ${new Date().toISOString().slice(0, 10)}); 2 people resubscribed.\n`,
       );
       expect(await flags()).to.deep.equal([false, false]);
       const history = (await services.durableStatus.explain('one@example.com')).history;
