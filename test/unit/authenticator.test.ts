@@ -122,6 +122,31 @@ describe('AuthFailureLimiter', () => {
     for (let i = 0; i < 10; i++) off.record('x');
     expect(off.retryAfterSeconds('x')).to.equal(0);
   });
+
+  it('a flood from many addresses costs each failure the same, however many it remembers', () => {
+    // Every address still in its window: the table is full and stays full.
+    const failuresPastFull = (remembered: number): number => {
+      const limiter = new AuthFailureLimiter({
+        limit: 1,
+        windowMs: 60000,
+        now: () => 0,
+        maxAddresses: remembered,
+      });
+      for (let i = 0; i < remembered; i++) limiter.record(`a${i}`);
+      const started = process.hrtime.bigint();
+      for (let i = 0; i < 20000; i++) limiter.record(`b${i}`);
+      const took = Number(process.hrtime.bigint() - started);
+      // The newest addresses are limited; the oldest were forgotten to make room.
+      expect(limiter.retryAfterSeconds('b19999')).to.equal(60);
+      expect(limiter.retryAfterSeconds('a0')).to.equal(0);
+      return took;
+    };
+    failuresPastFull(2000); // warm-up
+    const small = failuresPastFull(2000);
+    const large = failuresPastFull(32000);
+    // 16 times as many remembered: a scan of the table per failure takes ~16 times as long.
+    expect(large / small, `${small} ns vs ${large} ns`).to.be.below(4);
+  });
 });
 
 describe('waiting for a database connection', () => {
