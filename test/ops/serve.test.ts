@@ -46,6 +46,30 @@ describe('starting and stopping the service', function () {
     }
   });
 
+  it('a METRICS_PORT in use stops the start with one line naming it, creating nothing', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as net.AddressInfo).port;
+    const dataDir = path.join(tmp, 'never-created-metrics');
+    try {
+      const r = await cli(['serve'], {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        METRICS_PORT: String(port),
+        METRICS_HOST: '127.0.0.1',
+        DATABASE_URL: '',
+        DATA_DIR: dataDir,
+        MKTOWS_USERS: '',
+      });
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.match(/^Configuration error: METRICS_PORT: cannot listen on .*\n$/);
+      expect(r.stdout).to.equal('');
+      expect(fs.existsSync(dataDir), 'data directory').to.equal(false);
+    } finally {
+      taken.close();
+    }
+  });
+
   it('prints its version', async () => {
     const r = await cli(['--version'], {});
     expect(r.code).to.equal(0);
