@@ -6,6 +6,7 @@ import type { DurableStatusService } from '../domain/durable-status.service.js';
 import { ChangePaths } from '../domain/change-paths.js';
 import type { SuppressionRow, SuppressionService } from '../domain/suppression.service.js';
 import { isAppError } from '../errors.js';
+import { printable } from './explain.command.js';
 
 // Kept for callers that import the cell writer from here; it lives in src/csv-row.ts.
 export { csvField };
@@ -311,7 +312,7 @@ export async function runSuppressionsCommand(
       });
     } catch (error) {
       if (!isAppError(error)) throw error;
-      io.err.write(`${target}: ${error.message}\n`);
+      io.err.write(`${printable(target)}: ${error.message}\n`);
       return IMPORT_EXIT.usage;
     }
   }
