@@ -20,6 +20,7 @@ import type { CallContext, OperationHandler } from './mktows.handlers.js';
 import { decodeUtf8, drainThen, readBody } from './request-body.js';
 import { createSoapEngine, SAFE_HOST } from './soap-engine.js';
 import { object, text, type RawObject } from './values.js';
+import { clientLimitKey } from '../networks.js';
 
 export interface EndpointOptions {
   wsdlFile: string;
@@ -181,7 +182,7 @@ export async function createMktowsEndpoint(
       return await authenticator.authenticate(credentials);
     } catch (error) {
       if (error instanceof AuthenticationRefused) {
-        options.authFailures.record(clientAddress(req));
+        options.authFailures.record(clientLimitKey(clientAddress(req)));
         logger.warn(
           {
             requestId,
@@ -203,7 +204,7 @@ export async function createMktowsEndpoint(
     const record: CallRecord = { operation: 'unknown' };
     let release: (() => void) | undefined;
     try {
-      const wait = options.authFailures.retryAfterSeconds(clientAddress(req));
+      const wait = options.authFailures.retryAfterSeconds(clientLimitKey(clientAddress(req)));
       if (wait > 0) {
         record.fault = toWireFault(new AppError(ErrorCode.AUTHENTICATION_FAILED, '')).vendorCode;
         const { body } = faultEnvelope(

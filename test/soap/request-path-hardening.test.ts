@@ -195,6 +195,44 @@ for (const engine of testEngines()) {
       }
     });
   });
+
+  describe(`authentication failures of IPv6 clients (${engine.name})`, function () {
+    this.timeout(60000);
+    let service: TestService;
+
+    before(async () => {
+      service = await startTestService(engine, {
+        authFailureLimit: 5,
+        authFailureWindowSeconds: 60,
+        trustProxy: 1,
+      });
+    });
+    after(() => service?.stop());
+
+    it('counts an IPv6 client by its /64, so that one subscriber cannot take a turn per address', async () => {
+      const from = (address: string) => ({
+        signature: '1'.repeat(40),
+        headers: { 'X-Forwarded-For': address },
+      });
+      for (let i = 0; i < 5; i++) {
+        const res = await rawCall(
+          service.url,
+          GET_LEAD('a@example.com'),
+          from(`2001:db8:5:5::${i + 1}`),
+        );
+        expect(res.status).to.equal(500);
+      }
+      const next = await rawCall(
+        service.url,
+        GET_LEAD('a@example.com'),
+        from('2001:db8:5:5:ffff::9'),
+      );
+      expect(next.status).to.equal(429);
+      const other = await rawCall(service.url, GET_LEAD('a@example.com'), from('2001:db8:5:6::1'));
+      expect(other.status).to.equal(500);
+      expect(faultCode(other.body)).to.equal(20014);
+    });
+  });
 }
 
 describe('authentication failures in the log', function () {
