@@ -142,7 +142,7 @@ export async function importSuppressions(
       onReject: (r) => {
         if (rejectsFile === undefined) return;
         if (!rejects) {
-          rejects = fs.createWriteStream(rejectsFile);
+          rejects = fs.createWriteStream(rejectsFile, { mode: 0o600 });
           rejects.write('line,email,why\n');
         }
         rejects.write(csvRow([r.line, r.email, r.why]));

@@ -89,6 +89,8 @@ for (const engine of testEngines()) {
       const listed = path.join(dir, 'asked-for.rejects.csv');
       await cli(['suppressions', 'import', file, '--dry-run', '--rejects', listed], env);
       expect(fs.readFileSync(listed, 'utf8')).to.contain('3,not-an-address');
+      // It lists addresses: readable by the one who ran the import alone, whatever the umask.
+      expect((fs.statSync(listed).mode & 0o777).toString(8)).to.equal('600');
       fs.rmSync(listed);
       expect(await statusRows()).to.equal(0);
     });
