@@ -44,7 +44,10 @@ function describeHeader(firstLine: string): string {
 }
 
 /** Streams the rows of a suppression CSV (header: email, and optionally reason, source, date). */
-async function* csvRows(file: string, progress: { bytes: number }): AsyncGenerator<SuppressionRow> {
+async function* csvRows(
+  file: string,
+  progress: { bytes: number; notLifted: number },
+): AsyncGenerator<SuppressionRow> {
   const input = fs.createReadStream(file);
   input.on('data', (chunk) => (progress.bytes += chunk.length));
   let firstLine = '';
@@ -66,6 +69,12 @@ async function* csvRows(file: string, progress: { bytes: number }): AsyncGenerat
   const cell = (v: string | undefined) => (v === undefined ? v : unneutralise(v));
   try {
     for await (const { record, info } of parser as AsyncIterable<Parsed>) {
+      // An export lists lifted addresses with unsubscribed=false: import never lifts, and must
+      // not suppress them either.
+      if (record.unsubscribed?.trim().toLowerCase() === 'false') {
+        progress.notLifted++;
+        continue;
+      }
       yield {
         line: info.lines,
         email: cell(record.email) ?? '',
@@ -134,7 +143,7 @@ export async function importSuppressions(
   let rejects: fs.WriteStream | undefined;
   const tty = options.err.isTTY === true;
   let lastDraw = 0;
-  const progress = { bytes: 0 };
+  const progress = { bytes: 0, notLifted: 0 };
   const importRows = () =>
     service.import(csvRows(file, progress), {
       dryRun: options.dryRun,
@@ -184,7 +193,11 @@ export async function importSuppressions(
       `${plural(counts.suppressed, 'address', 'addresses')} ${would}suppressed, ` +
       `${counts.alreadySuppressed} already suppressed, ` +
       `${plural(counts.peopleUnsubscribed, 'person', 'people')} ${would}unsubscribed, ` +
-      `${counts.rejected} rejected${where}.\n`,
+      `${counts.rejected} rejected${where}` +
+      (progress.notLifted > 0
+        ? `; ${plural(progress.notLifted, 'line', 'lines')} not imported (unsubscribed false: import never lifts)`
+        : '') +
+      '.\n',
   );
   return counts.rejected > 0 ? IMPORT_EXIT.rejected : IMPORT_EXIT.ok;
 }
@@ -244,7 +257,8 @@ when the person opted out). Every valid address becomes unsubscribed in the mast
 with no person yet; people holding it are unsubscribed by the normal rules. Rejected lines (bad
 address, duplicate, bad date) go to FILE.rejects.csv (or --rejects FILE). --dry-run reports what
 would change and writes nothing at all (rejects only with an explicit --rejects). Running the
-same import twice changes nothing the second time.
+same import twice changes nothing the second time. A file written by "export" can be read back:
+its lines with unsubscribed=false (lifted addresses) are skipped, as import never lifts.
 Exit codes: 0 every line imported; 1 some lines were rejected or the file could not be read
 (what was imported stays); 2 bad arguments, or a file that is missing, empty or a directory.
 

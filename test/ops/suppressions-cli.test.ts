@@ -150,6 +150,24 @@ for (const engine of testEngines()) {
       expect(report.status?.reason).to.equal('+SUM(1)');
     });
 
+    it('an export read into another database suppresses only what it lists as unsubscribed, never a lifted address', async () => {
+      // What "suppressions export" writes: a lifted address is listed with unsubscribed=false.
+      const exported = write(
+        'moving.csv',
+        'email,unsubscribed,reason,source,date\n' +
+          'lifted@example.com,false,asked to opt back in,Command line (ops),2026-03-02T00:00:00.000Z\n' +
+          'kept@example.com,true,complaint,Command line (ops),2026-03-01T00:00:00.000Z\n',
+      );
+      const r = await cli(['suppressions', 'import', exported], env);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.contain('1 row; 1 address suppressed');
+      expect(r.stdout).to.contain('1 line not imported (unsubscribed false: import never lifts)');
+      expect(
+        (await services.durableStatus.explain('kept@example.com')).status?.unsubscribed,
+      ).to.equal(true);
+      expect((await services.durableStatus.explain('lifted@example.com')).status).to.equal(null);
+    });
+
     it('add and remove one address through the durable rules: everyone holding it follows', async () => {
       const a = await services.leads.sync({ email: 'one@example.com' }, { path: web });
       const b = await services.leads.sync(
