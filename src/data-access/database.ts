@@ -200,7 +200,13 @@ function redact(url: string): string {
 function openPostgres(options: DatabaseOptions): Database {
   const knex = knexFactory({
     client: deferredBeginPgClient() as unknown as typeof Knex.Client,
-    connection: options.databaseUrl,
+    connection: {
+      connectionString: options.databaseUrl,
+      // A server that never answers (a failover in progress, a dropped route) fails the attempt
+      // before the pool's acquire timeout, so callers get 20011 (database unavailable), not
+      // 20024 (every connection busy), and the pool can be closed.
+      connectionTimeoutMillis: 4000,
+    },
     pool: {
       min: 0,
       max: options.dbPoolMax,
@@ -269,6 +275,8 @@ export function connectionProblem(error: unknown, databaseUrl: string): string |
     return `PostgreSQL at ${host} refused the user or password of DATABASE_URL (${e.code})`;
   // pg's error when the other end closes before answering (no code): not a PostgreSQL server,
   // or a pooler or proxy without a backend.
+  if (!e?.code && e?.message === 'timeout expired')
+    return `PostgreSQL at ${host} (DATABASE_URL) did not answer the connection attempt in time`;
   if (!e?.code && e?.message === 'Connection terminated unexpectedly')
     return `PostgreSQL at ${host} (DATABASE_URL) closed the connection before answering`;
   if (e?.code === '3D000')

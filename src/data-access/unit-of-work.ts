@@ -160,7 +160,9 @@ export function classifyDatabaseError(error: unknown): unknown {
     code === 'SQLITE_IOERR' ||
     /Unable to acquire a connection|Connection terminated|database .* does not exist/i.test(
       message,
-    );
+    ) ||
+    // pg's connectionTimeoutMillis: the server never answered the connection attempt.
+    message === 'timeout expired';
   if (unavailable) {
     return new AppError(ErrorCode.DATABASE_UNAVAILABLE, 'Database unavailable', { cause: error });
   }

@@ -1,6 +1,8 @@
+import net from 'node:net';
 import { expect } from 'chai';
 import knexFactory from 'knex';
 import sinon from 'sinon';
+import { openDatabase } from '../../src/data-access/database.js';
 import { classifyDatabaseError } from '../../src/data-access/unit-of-work.js';
 import type { UserService } from '../../src/domain/user.service.js';
 import { ErrorCode, isAppError } from '../../src/errors.js';
@@ -173,6 +175,34 @@ describe('waiting for a database connection', () => {
       expect(isAppError(caught) && caught.code).to.equal(ErrorCode.CONCURRENCY_LIMIT_EXCEEDED);
     } finally {
       await knex.destroy();
+    }
+  });
+
+  it('to a PostgreSQL that never answers (a failover, a dropped route) is the database being down (20011), not 20024', async function () {
+    this.timeout(30000);
+    // Accepts connections and says nothing, as a host whose packets are dropped.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as net.AddressInfo).port;
+    const database = openDatabase({
+      databaseUrl: `postgres://app:secret@127.0.0.1:${port}/durable`,
+      dataDir: '',
+      sqliteBusyTimeoutMs: 1000,
+      dbPoolMax: 2,
+    });
+    try {
+      let caught: unknown;
+      try {
+        await database.knex.raw('select 1');
+      } catch (error) {
+        caught = classifyDatabaseError(error);
+      }
+      expect(isAppError(caught) && caught.code).to.equal(ErrorCode.DATABASE_UNAVAILABLE);
+    } finally {
+      await database.close();
+      for (const s of sockets) s.destroy();
+      silent.close();
     }
   });
 });
