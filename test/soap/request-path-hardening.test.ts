@@ -276,6 +276,11 @@ describe('authentication failures in the log', function () {
       timestamp: old,
       signature: requestSignature(TEST_USER.encryptionKey, old, TEST_USER.userId),
     });
+    // The id and key fields swapped (both are opaque strings): the key is in the id field.
+    const pastedKey = '9C6C3299642534288C8A10C7B2F599E7292D01B86304C710';
+    await rawCall(url, GET_LEAD('a@example.com'), {
+      user: { userId: pastedKey, encryptionKey: 'du_0123456789abcdef' },
+    });
     const refusals = lines
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .filter((l) => l.msg === 'SOAP authentication refused');
@@ -283,7 +288,9 @@ describe('authentication failures in the log', function () {
       [TEST_USER.userId, 'bad signature'],
       ['mallory', 'unknown user'],
       [TEST_USER.userId, 'timestamp out of window'],
+      ['(withheld: 48 characters shaped like a key)', 'unknown user'],
     ]);
+    expect(lines.join('\n')).to.not.contain(pastedKey);
     const all = lines.join('\n');
     expect(all).to.not.contain(wrongSignature);
     expect(all).to.not.contain(TEST_USER.encryptionKey);
