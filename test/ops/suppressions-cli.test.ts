@@ -168,6 +168,28 @@ for (const engine of testEngines()) {
       expect((await services.durableStatus.explain('lifted@example.com')).status).to.equal(null);
     });
 
+    it('rejects a line whose reason or source holds a control character (NUL), and imports the others', async () => {
+      const file = write(
+        'nul.csv',
+        'email,reason,source\nnul-reason@example.com,"a\u0000b",list\nnul-source@example.com,ok,"s\u0000"\nfine@example.com,ok,list\n',
+      );
+      const r = await cli(['suppressions', 'import', file], env);
+      expect(r.stderr).to.equal('');
+      expect(r.code).to.equal(1);
+      expect(r.stdout).to.contain('3 rows; 1 address suppressed');
+      expect(r.stdout).to.contain('2 rejected');
+      const rejects = fs.readFileSync(`${file}.rejects.csv`, 'utf8');
+      expect(rejects).to.contain(
+        '2,nul-reason@example.com,reason or source holds a control character',
+      );
+      expect(rejects).to.contain(
+        '3,nul-source@example.com,reason or source holds a control character',
+      );
+      expect(
+        (await services.durableStatus.explain('fine@example.com')).status?.unsubscribed,
+      ).to.equal(true);
+    });
+
     it('add and remove one address through the durable rules: everyone holding it follows', async () => {
       const a = await services.leads.sync({ email: 'one@example.com' }, { path: web });
       const b = await services.leads.sync(
