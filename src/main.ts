@@ -130,23 +130,51 @@ export async function start(
     res.end('Starting\n');
   };
   const server = await bindPort(config, starting);
+  let metrics: Metrics | undefined;
+  let metricsServer: Server | null = null;
   let opened: Database | undefined;
   try {
-    return await startOn(server, starting, config, logger, options.signal, (db) => (opened = db));
+    // The metrics port too, before anything is created.
+    metricsServer = await bindMetricsPort(config, () => metrics);
+    return await startOn(
+      { server, metricsServer },
+      starting,
+      config,
+      logger,
+      options.signal,
+      (db) => (opened = db),
+      (m) => (metrics = m),
+    );
   } catch (error) {
     server.close();
+    metricsServer?.close();
     await opened?.close();
     throw error;
   }
 }
 
+async function bindMetricsPort(
+  config: Config,
+  metricsOf: () => Metrics | undefined,
+): Promise<Server | null> {
+  if (config.metricsPort === null) return null;
+  try {
+    return await serveMetrics(metricsOf, { port: config.metricsPort, host: config.metricsHost });
+  } catch (error) {
+    throw new ConfigError(
+      `METRICS_PORT: cannot listen on ${config.metricsHost}:${config.metricsPort} (${(error as { code?: string }).code ?? 'error'}); choose another METRICS_PORT, or METRICS_PORT=off`,
+    );
+  }
+}
+
 async function startOn(
-  server: Server,
+  { server, metricsServer }: { server: Server; metricsServer: Server | null },
   starting: RequestListener,
   config: Config,
   logger: Logger,
   signal: AbortSignal | undefined,
   opened: (database: Database) => void,
+  measuring: (metrics: Metrics) => void,
 ): Promise<Running> {
   const database = openDatabase({ ...config, commitVisibleOnStandby: !!config.databaseReadUrl });
   opened(database);
@@ -156,6 +184,7 @@ async function startOn(
   const userRepository = openUserRepository(database, config);
   await migrateWhenReachable(database, logger, signal);
   const metrics = new Metrics(database);
+  measuring(metrics);
   const replica = openReadReplica(database, config);
   if (replica) metrics.watchReadReplica(replica);
   const services = createServices(database, config, {
@@ -216,20 +245,6 @@ async function startOn(
   server.requestTimeout = Math.max(config.requestTimeoutMs + 5000, 30000);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  let metricsServer: Server | null = null;
-  if (config.metricsPort !== null) {
-    try {
-      metricsServer = await serveMetrics(metrics, {
-        port: config.metricsPort,
-        host: config.metricsHost,
-      });
-    } catch (error) {
-      // start() closes the server and the database.
-      throw new ConfigError(
-        `METRICS_PORT: cannot listen on ${config.metricsHost}:${config.metricsPort} (${(error as { code?: string }).code ?? 'error'}); choose another METRICS_PORT, or METRICS_PORT=off`,
-      );
-    }
-  }
   const metricsAddress = metricsServer?.address();
   const metricsPort =
     typeof metricsAddress === 'object' && metricsAddress ? metricsAddress.port : null;

@@ -87,15 +87,23 @@ interface PoolLike {
   numPendingAcquires(): number;
 }
 
-/** The metrics listener: GET /metrics, and 404 for anything else. */
+/**
+ * The metrics listener: GET /metrics, and 404 for anything else. It is bound with the service's
+ * port, before anything is created, and answers 503 until `metricsOf` has the metrics.
+ */
 export async function serveMetrics(
-  metrics: Metrics,
+  metricsOf: () => Metrics | undefined,
   at: { port: number; host: string },
 ): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found\n');
+      return;
+    }
+    const metrics = metricsOf();
+    if (!metrics) {
+      res.writeHead(503, { 'Content-Type': 'text/plain', 'Retry-After': '5' }).end('Starting\n');
       return;
     }
     metrics.registry.metrics().then(

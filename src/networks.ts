@@ -46,3 +46,23 @@ export class NetworkList {
     return this.list.check(plain, version === 4 ? 'ipv4' : 'ipv6');
   }
 }
+
+/**
+ * What a per-client limit counts a client address under: an IPv4 address as it is, an IPv6
+ * address by its /64 network. One subscriber routinely holds a whole /64, so counting single
+ * IPv6 addresses would give one client 2^64 turns.
+ */
+export function clientLimitKey(address: string): string {
+  const plain = address.replace(/%.*$/, '');
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(plain);
+  if (mapped) return mapped[1]!;
+  if (!net.isIPv6(plain)) return address;
+  const [head = '', tail] = plain.split('::');
+  const groupsOf = (part: string) =>
+    part === '' ? [] : part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g]));
+  const left = groupsOf(head);
+  const right = tail === undefined ? [] : groupsOf(tail);
+  const zeros = Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0');
+  const groups = [...left, ...zeros, ...right].slice(0, 4);
+  return `${groups.map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+}

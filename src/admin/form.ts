@@ -10,6 +10,19 @@ export function field(source: unknown, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
+// C0 controls but tab, CR and LF: nothing stored holds one (every path refuses them), and
+// PostgreSQL refuses NUL in any text it is asked to compare.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
+
+/** A text to look up: one holding a control character is answered 400. */
+export function lookupField(source: unknown, name: string): string {
+  const value = field(source, name);
+  if (CONTROL.test(value))
+    throw new AppError(ErrorCode.BAD_PARAMETER, 'The text looked up holds a control character');
+  return value;
+}
+
 export function sessionOf(res: Response): OperatorSession & PageSession {
   return res.locals.session as OperatorSession;
 }

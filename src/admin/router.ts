@@ -26,6 +26,7 @@ import type { RouteContext } from './routes/context.js';
 import { peopleRoutes } from './routes/people.js';
 import { suppressionRoutes } from './routes/suppressions.js';
 import { STYLESHEET } from './stylesheet.js';
+import { clientLimitKey } from '../networks.js';
 
 export interface AdminRouterOptions {
   operators: OperatorService;
@@ -150,7 +151,8 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
     // A name no operator can have is never an account; it may well be a mistyped password.
     const account = OPERATOR_NAME.test(name) ? name : null;
     // Counted before the password is checked, so parallel guesses cannot all get through.
-    const wait = throttle.admit(client, account);
+    // One limit per IPv6 /64: a subscriber holds all of it.
+    const wait = throttle.admit(clientLimitKey(client), account);
     if (wait > 0) {
       res.set('Retry-After', String(wait));
       logger.debug({ operator: account ?? undefined, client }, 'admin login refused (throttled)');
@@ -170,7 +172,7 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
       showLogin(req, res, 401, { next, name, error: 'Wrong operator name or password.' });
       return;
     }
-    throttle.succeed(client, account);
+    throttle.succeed(clientLimitKey(client), account);
     // A new token at every login; the session this browser had before ends.
     const previous = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
     if (previous) await operators.logOut(previous);

@@ -11,7 +11,7 @@ import { createServices } from '../domain/services.js';
 import { UserService } from '../domain/user.service.js';
 import { isAppError } from '../errors.js';
 import { CONFIG_HELP, runConfigCommand } from './config.command.js';
-import { formatAddressReport } from './explain.command.js';
+import { formatAddressReport, printable } from './explain.command.js';
 import {
   BACKUP_HELP,
   MIGRATE_HELP,
@@ -231,15 +231,20 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     if (error instanceof ConfigError)
-      process.stderr.write(`Configuration error: ${error.message}\n`);
+      process.stderr.write(`Configuration error: ${printableLines(error.message)}\n`);
     else if (isAppError(error) || error instanceof StartError)
-      process.stderr.write(`${error.message}\n`);
+      process.stderr.write(`${printableLines(error.message)}\n`);
     else if (databaseProblem(error)) process.stderr.write(`${databaseProblem(error)}\n`);
     else process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
     // Exit now: a half-opened pool or server must not keep a failed command alive.
     process.exit(1);
   },
 );
+
+/** A message that may echo what was typed: its lines kept, their control characters escaped. */
+function printableLines(message: string): string {
+  return message.split('\n').map(printable).join('\n');
+}
 
 function databaseProblem(error: unknown): string | null {
   return connectionProblem(error, process.env.DATABASE_URL?.trim() ?? '');

@@ -7,6 +7,7 @@ import { ChangePaths } from '../domain/change-paths.js';
 import type { EmailStatusRecord } from '../data-access/email-status.repository.js';
 import type { SuppressionRow, SuppressionService } from '../domain/suppression.service.js';
 import { isAppError } from '../errors.js';
+import { printable } from './explain.command.js';
 
 // Kept for callers that import the cell writer from here; it lives in src/csv-row.ts.
 export { csvField };
@@ -46,7 +47,8 @@ function describeHeader(firstLine: string): string {
 /** Streams the rows of a suppression CSV (header: email, and optionally reason, source, date). */
 export async function* csvRows(
   file: string,
-  progress: { bytes: number },
+  /** Bytes read so far; lines skipped because they mark an address subscribed. */
+  progress: { bytes: number; notLifted?: number },
 ): AsyncGenerator<SuppressionRow> {
   const input = fs.createReadStream(file);
   input.on('data', (chunk) => (progress.bytes += chunk.length));
@@ -69,6 +71,12 @@ export async function* csvRows(
   const cell = (v: string | undefined) => (v === undefined ? v : unneutralise(v));
   try {
     for await (const { record, info } of parser as AsyncIterable<Parsed>) {
+      // An export lists lifted addresses with unsubscribed=false: import never lifts, and must
+      // not suppress them either.
+      if (record.unsubscribed?.trim().toLowerCase() === 'false') {
+        progress.notLifted = (progress.notLifted ?? 0) + 1;
+        continue;
+      }
       yield {
         line: info.lines,
         email: cell(record.email) ?? '',
@@ -137,7 +145,7 @@ export async function importSuppressions(
   let rejects: fs.WriteStream | undefined;
   const tty = options.err.isTTY === true;
   let lastDraw = 0;
-  const progress = { bytes: 0 };
+  const progress = { bytes: 0, notLifted: 0 };
   const importRows = () =>
     service.import(csvRows(file, progress), {
       dryRun: options.dryRun,
@@ -145,7 +153,7 @@ export async function importSuppressions(
       onReject: (r) => {
         if (rejectsFile === undefined) return;
         if (!rejects) {
-          rejects = fs.createWriteStream(rejectsFile);
+          rejects = fs.createWriteStream(rejectsFile, { mode: 0o600 });
           rejects.write(REJECTS_CSV_HEADER);
         }
         rejects.write(rejectCsvLine(r));
@@ -187,7 +195,11 @@ export async function importSuppressions(
       `${plural(counts.suppressed, 'address', 'addresses')} ${would}suppressed, ` +
       `${counts.alreadySuppressed} already suppressed, ` +
       `${plural(counts.peopleUnsubscribed, 'person', 'people')} ${would}unsubscribed, ` +
-      `${counts.rejected} rejected${where}.\n`,
+      `${counts.rejected} rejected${where}` +
+      (progress.notLifted > 0
+        ? `; ${plural(progress.notLifted, 'line', 'lines')} not imported (unsubscribed false: import never lifts)`
+        : '') +
+      '.\n',
   );
   return counts.rejected > 0 ? IMPORT_EXIT.rejected : IMPORT_EXIT.ok;
 }
@@ -262,9 +274,10 @@ export const SUPPRESSIONS_HELP = `Usage: durable-unsubscribe suppressions import
 "import" reads a CSV with a header line: email, and optionally reason, source, date (ISO 8601:
 when the person opted out). Every valid address becomes unsubscribed in the master status, even
 with no person yet; people holding it are unsubscribed by the normal rules. Rejected lines (bad
-address, duplicate, bad date) go to FILE.rejects.csv (or --rejects FILE). --dry-run reports what
+address, duplicate, bad date, a control character in reason or source) go to FILE.rejects.csv (or --rejects FILE). --dry-run reports what
 would change and writes nothing at all (rejects only with an explicit --rejects). Running the
-same import twice changes nothing the second time.
+same import twice changes nothing the second time. A file written by "export" can be read back:
+its lines with unsubscribed=false (lifted addresses) are skipped, as import never lifts.
 Exit codes: 0 every line imported; 1 some lines were rejected or the file could not be read
 (what was imported stays); 2 bad arguments, or a file that is missing, empty or a directory.
 
@@ -332,7 +345,7 @@ export async function runSuppressionsCommand(
       });
     } catch (error) {
       if (!isAppError(error)) throw error;
-      io.err.write(`${target}: ${error.message}\n`);
+      io.err.write(`${printable(target)}: ${error.message}\n`);
       return IMPORT_EXIT.usage;
     }
   }

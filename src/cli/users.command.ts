@@ -6,6 +6,7 @@ import {
   isPartitionName,
   type Permissions,
 } from '../domain/permissions.js';
+import { printable } from './explain.command.js';
 
 export const USERS_HELP = `Usage: durable-unsubscribe users add [--id ID] [--description TEXT] [PERMISSIONS]
        durable-unsubscribe users update ID PERMISSIONS
@@ -98,7 +99,7 @@ export async function runUsersCommand(
   if (action === 'list') {
     for (const u of await users.list()) {
       out(
-        `${u.userId}\t${u.origin}\t${describePermissions(u.permissions)}\t${u.description ?? ''}\n`,
+        `${u.userId}\t${u.origin}\t${describePermissions(u.permissions)}\t${printable(u.description ?? '')}\n`,
       );
     }
     return 0;

@@ -291,12 +291,26 @@ function openPostgres(options: DatabaseOptions): Database {
       transactionSettings(options),
       Math.trunc(options.dbStatementTimeoutMs ?? 0),
     ) as unknown as typeof Knex.Client,
-    connection: options.databaseUrl,
+    connection: {
+      connectionString: options.databaseUrl,
+      // A server that never answers (a failover in progress, a dropped route) fails the attempt
+      // before the pool's acquire timeout, so callers get 20011 (database unavailable), not
+      // 20024 (every connection busy), and the pool can be closed.
+      connectionTimeoutMillis: 4000,
+    },
     // No session state (no SET at connect, no named prepared statements): behind PgBouncer in
     // transaction mode, consecutive transactions of one connection run on different servers.
     pool: { min: 0, max: options.dbPoolMax },
     // Fail fast when PostgreSQL is down: callers get 20011 instead of waiting a minute.
     acquireConnectionTimeout: 5000,
+    // knex prints every failed connection attempt with its stack trace; those failures reach
+    // the callers, which report them in one line naming DATABASE_URL (or fault 20011).
+    log: {
+      warn: (message: string) => {
+        if (!String(message).startsWith('Acquire connection error'))
+          process.stderr.write(`${String(message).split('\n')[0]}\n`);
+      },
+    },
   });
   return {
     knex,
@@ -342,6 +356,12 @@ export function connectionProblem(error: unknown, databaseUrl: string): string |
     return `PostgreSQL at ${host} (DATABASE_URL) is unreachable (${e.code})`;
   if (e?.code === '28P01' || e?.code === '28000')
     return `PostgreSQL at ${host} refused the user or password of DATABASE_URL (${e.code})`;
+  // pg's error when the other end closes before answering (no code): not a PostgreSQL server,
+  // or a pooler or proxy without a backend.
+  if (!e?.code && e?.message === 'timeout expired')
+    return `PostgreSQL at ${host} (DATABASE_URL) did not answer the connection attempt in time`;
+  if (!e?.code && e?.message === 'Connection terminated unexpectedly')
+    return `PostgreSQL at ${host} (DATABASE_URL) closed the connection before answering`;
   if (e?.code === '3D000')
     return `PostgreSQL at ${host}: the database named in DATABASE_URL does not exist (${e.code})`;
   return null;

@@ -170,7 +170,9 @@ export function classifyDatabaseError(error: unknown): unknown {
     // is unknown, so the caller must never be told it succeeded.
     /Unable to acquire a connection|Connection terminated|Connection ended unexpectedly|is not queryable|database .* does not exist/i.test(
       message,
-    );
+    ) ||
+    // pg's connectionTimeoutMillis: the server never answered the connection attempt.
+    message === 'timeout expired';
   if (unavailable) {
     return new AppError(ErrorCode.DATABASE_UNAVAILABLE, 'Database unavailable', { cause: error });
   }

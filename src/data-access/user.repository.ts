@@ -57,8 +57,14 @@ function permissionColumns(p: Permissions): Row {
   };
 }
 
+const STAND_IN_USER = 'stand-in for an unknown user id';
+
 /** SOAP API users (mktowsUserId and encryption key, sealed at rest by the cipher). */
 export class UserRepository {
+  // A sealed key opened for an id that is not stored, as a stored one is opened: the time of
+  // an answer must not tell which user ids exist.
+  private standIn: string | undefined;
+
   constructor(
     private readonly db: Knex,
     private readonly cipher: KeyCipher,
@@ -66,7 +72,10 @@ export class UserRepository {
 
   async find(userId: string): Promise<UserRecord | null> {
     const row = (await this.db('mktows_users').where('user_id', userId).first()) as Row | undefined;
-    return row ? toRecord(row, this.cipher) : null;
+    if (row) return toRecord(row, this.cipher);
+    this.standIn ??= this.cipher.seal('0'.repeat(48), STAND_IN_USER);
+    this.cipher.open(this.standIn, STAND_IN_USER);
+    return null;
   }
 
   async list(): Promise<UserRecord[]> {

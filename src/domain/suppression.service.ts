@@ -9,6 +9,11 @@ import { AppError } from '../errors.js';
 import { ChangePaths, PROPAGATED_REASON } from './change-paths.js';
 import { emailKey, validateEmail } from './email-key.js';
 
+// C0 controls but tab, CR and LF, as every other path refuses them (PostgreSQL cannot store NUL;
+// SQLite would cut the text there).
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
+
 /** One line of a suppression list, as read from the file. */
 export interface SuppressionRow {
   line: number;
@@ -104,6 +109,14 @@ export class SuppressionService {
           line: row.line,
           email: row.email,
           why: error instanceof AppError ? error.message : 'bad address',
+        });
+        continue;
+      }
+      if (CONTROL.test(row.reason ?? '') || CONTROL.test(row.source ?? '')) {
+        reject({
+          line: row.line,
+          email: row.email,
+          why: 'reason or source holds a control character',
         });
         continue;
       }

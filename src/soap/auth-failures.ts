@@ -3,6 +3,13 @@ export interface AuthFailureOptions {
   limit: number;
   windowMs: number;
   now?: () => number;
+  /** Addresses remembered at most (default MAX_ADDRESSES). */
+  maxAddresses?: number;
+}
+
+interface FailureWindow {
+  start: number;
+  count: number;
 }
 
 /** Addresses remembered at most; past this the oldest windows are forgotten first. */
@@ -13,7 +20,12 @@ const MAX_ADDRESSES = 100000;
  * limit an address is refused before its request is read, until its window ends.
  */
 export class AuthFailureLimiter {
-  private readonly windows = new Map<string, { start: number; count: number }>();
+  private readonly windows = new Map<string, FailureWindow>();
+  // The windows in the order they started, to forget the oldest first without scanning the map
+  // (a flood from many addresses would otherwise cost every failure a walk over all of them).
+  // An entry whose window was replaced or dropped since is skipped.
+  private readonly started: Array<[string, FailureWindow]> = [];
+  private head = 0;
   private readonly now: () => number;
 
   constructor(private readonly options: AuthFailureOptions) {
@@ -42,19 +54,25 @@ export class AuthFailureLimiter {
       w.count++;
       return;
     }
-    this.windows.delete(address);
-    this.windows.set(address, { start: now, count: 1 });
-    if (this.windows.size > MAX_ADDRESSES) this.forget(now);
+    const fresh = { start: now, count: 1 };
+    this.windows.set(address, fresh);
+    this.started.push([address, fresh]);
+    this.forget(now);
   }
 
+  /** Drops ended windows, then the oldest while more addresses are remembered than allowed. */
   private forget(now: number): void {
-    for (const [address, w] of this.windows) {
-      if (now - w.start >= this.options.windowMs) this.windows.delete(address);
+    const max = this.options.maxAddresses ?? MAX_ADDRESSES;
+    while (this.head < this.started.length) {
+      const [address, w] = this.started[this.head]!;
+      const current = this.windows.get(address) === w;
+      if (current && now - w.start < this.options.windowMs && this.windows.size <= max) break;
+      if (current) this.windows.delete(address);
+      this.head++;
     }
-    // Still full (a flood from many addresses): drop the oldest windows (insertion order).
-    for (const address of this.windows.keys()) {
-      if (this.windows.size <= MAX_ADDRESSES) break;
-      this.windows.delete(address);
+    if (this.head > 1024 && this.head * 2 > this.started.length) {
+      this.started.splice(0, this.head);
+      this.head = 0;
     }
   }
 }

@@ -5,7 +5,12 @@ import type { Request, Response } from 'express';
 import { AppError, ErrorCode, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { AuthenticationRefused, type Authenticated, type Authenticator } from './auth.js';
+import {
+  AuthenticationRefused,
+  type Authenticated,
+  type Authenticator,
+  type RefusalReason,
+} from './auth.js';
 import type { AuthFailureLimiter } from './auth-failures.js';
 import type { CallLimits } from './call-limits.js';
 import {
@@ -20,6 +25,7 @@ import type { CallContext, OperationHandler } from './mktows.handlers.js';
 import { decodeUtf8, drainThen, readBody } from './request-body.js';
 import { createSoapEngine, SAFE_HOST } from './soap-engine.js';
 import { object, text, type RawObject } from './values.js';
+import { clientLimitKey } from '../networks.js';
 
 export interface EndpointOptions {
   wsdlFile: string;
@@ -77,6 +83,19 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 function requestIdOf(req: Request): string {
   const given = req.get('x-request-id');
   return given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+}
+
+// An unknown user id shaped like a key: 32 or more letters, digits or base64 signs, without the
+// separators user ids carry (du_…, company_…). Integrations swap the two fields by mistake.
+const KEY_SHAPED = /^[A-Za-z0-9+/=]{32,}$/;
+
+/** The user id a refused header gave, for the log: never a key pasted into the id field. */
+function loggableUserId(given: string | undefined, reason: RefusalReason): string | undefined {
+  // Refused for any other reason, the id is one that exists.
+  if (given === undefined || (reason !== 'unknown user' && reason !== 'incomplete header'))
+    return given;
+  const id = given.trim();
+  return KEY_SHAPED.test(id) ? `(withheld: ${id.length} characters shaped like a key)` : given;
 }
 
 /** The client's address as Express sees it (through the proxies TRUST_PROXY trusts). */
@@ -203,11 +222,11 @@ export async function createMktowsEndpoint(
       return await authenticator.authenticate(credentials);
     } catch (error) {
       if (error instanceof AuthenticationRefused) {
-        options.authFailures.record(clientAddress(req));
+        options.authFailures.record(clientLimitKey(clientAddress(req)));
         logger.warn(
           {
             requestId,
-            userId: error.givenUserId,
+            userId: loggableUserId(error.givenUserId, error.reason),
             reason: error.reason,
             client: clientAddress(req),
           },
@@ -225,7 +244,7 @@ export async function createMktowsEndpoint(
     const record: CallRecord = { operation: 'unknown' };
     let release: (() => void) | undefined;
     try {
-      const wait = options.authFailures.retryAfterSeconds(clientAddress(req));
+      const wait = options.authFailures.retryAfterSeconds(clientLimitKey(clientAddress(req)));
       if (wait > 0) {
         record.fault = toWireFault(new AppError(ErrorCode.AUTHENTICATION_FAILED, '')).vendorCode;
         const { body } = faultEnvelope(

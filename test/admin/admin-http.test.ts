@@ -258,6 +258,16 @@ for (const engine of testEngines()) {
       expect(none.body).to.include('href="/admin/address?email=nobody%40example.com"');
     });
 
+    it('answers a search or an address holding a control character (NUL) with 400, on every engine', async () => {
+      const client = new AdminClient(svc.base);
+      await client.logIn();
+      for (const path of ['/admin/?q=a%00b', '/admin/address?email=a%00b%40example.com']) {
+        const res = await client.get(path);
+        expect(res.status, path).to.equal(400);
+        expect(res.body, path).to.include('control character');
+      }
+    });
+
     it('shows an address: master status, full history and every person in every partition', async () => {
       await services.leads.setUnsubscribed(ids.a, false, ChangePaths.personDetail('bob'));
       const client = new AdminClient(svc.base);

@@ -102,6 +102,19 @@ for (const engine of testEngines()) {
       expect(statuses.slice(MAX_FAILURES).every((s) => s === 429)).to.equal(true);
     });
 
+    it('counts an IPv6 client by its /64: the addresses of one subscriber share one limit', async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < MAX_FAILURES + 5; i++) {
+        statuses.push(
+          await loginAttempt(base, `2001:db8:77:1:${i.toString(16)}::1`, `v6guess${i}`, 'wrong'),
+        );
+      }
+      expect(statuses.slice(0, MAX_FAILURES).every((s) => s === 401)).to.equal(true);
+      expect(statuses.slice(MAX_FAILURES).every((s) => s === 429)).to.equal(true);
+      // Another /64 is another client.
+      expect(await loginAttempt(base, '2001:db8:77:2::1', 'v6other', 'wrong')).to.equal(401);
+    });
+
     it('logs a failed login name only when it could be an operator name', async () => {
       const typedPassword = 'my secret passphrase!';
       expect(await loginAttempt(base, '198.51.100.3', typedPassword, 'x')).to.equal(401);

@@ -61,6 +61,12 @@ for (const engine of testEngines()) {
       await drop();
     });
 
+    it('an error echoing what was typed shows its control characters escaped, never a terminal escape', async () => {
+      const r = await cli(['suppressions', 'add', 'e\u001b[31m@example.com', '--reason', 'x'], env);
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.equal('e\\u001b[31m@example.com: Email is not a valid address\n');
+    });
+
     it('prints help for the program and every command', async () => {
       const top = await cli(['--help'], env);
       expect(top.code).to.equal(0);

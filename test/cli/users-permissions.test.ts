@@ -55,6 +55,13 @@ for (const engine of testEngines()) {
       });
     });
 
+    it('list shows the control characters of a description escaped, never a terminal escape', async () => {
+      expect(await run('add', '--id', 'ctl', '--description', 'feed\u001b[2J\tnight')).to.equal(0);
+      expect(await run('list')).to.equal(0);
+      expect(out).to.contain('ctl\tdatabase\tfull access\tfeed\\u001b[2J\\tnight\n');
+      expect(out).to.not.contain('\u001b');
+    });
+
     it('updates only what its flags name', async () => {
       expect(await run('update', 'erp', '--no-delete')).to.equal(0);
       expect(await permissionsOf('erp')).to.deep.equal({

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { keyCipher } from '../../src/data-access/key-cipher.js';
+import { keyCipher, type KeyCipher } from '../../src/data-access/key-cipher.js';
+import { UserRepository } from '../../src/data-access/user.repository.js';
 import { createLogger } from '../../src/logger.js';
 import { start } from '../../src/main.js';
 import { testEngines } from '../support/database.js';
@@ -31,6 +32,40 @@ function sealedTheOldWay(secret: string, plain: string): string {
 async function authenticates(url: string, userId: string, encryptionKey: string) {
   const res = await rawCall(url, GET_LEAD, { user: { userId, encryptionKey } });
   return faultCode(res.body) !== 20014;
+}
+
+for (const engine of testEngines()) {
+  describe(`looking up a SOAP user (${engine.name})`, () => {
+    it('opens a sealed key for an unknown id too, so that the time of the answer does not tell which ids exist', async () => {
+      const made = await engine.create();
+      try {
+        const real = keyCipher({ secret: 'a secret', dataDir: '', embedded: false });
+        const opened: string[] = [];
+        const counting: KeyCipher = {
+          protects: true,
+          seal: (plain, userId) => real.seal(plain, userId),
+          open: (stored, userId) => {
+            opened.push(userId);
+            return real.open(stored, userId);
+          },
+        };
+        const users = new UserRepository(made.db.knex, counting);
+        await users.insert({
+          userId: 'known',
+          encryptionKey: 'KEY-OF-KNOWN',
+          description: null,
+          createdAt: 0,
+          permissions: { readOnly: false, mayDelete: true, partitions: null },
+        });
+        expect((await users.find('known'))?.encryptionKey).to.equal('KEY-OF-KNOWN');
+        expect(opened).to.have.length(1);
+        expect(await users.find('unknown')).to.equal(null);
+        expect(opened, 'a key was opened for the unknown id as well').to.have.length(2);
+      } finally {
+        await made.drop();
+      }
+    });
+  });
 }
 
 describe('key cipher', () => {

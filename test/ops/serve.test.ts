@@ -46,6 +46,30 @@ describe('starting and stopping the service', function () {
     }
   });
 
+  it('a METRICS_PORT in use stops the start with one line naming it, creating nothing', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as net.AddressInfo).port;
+    const dataDir = path.join(tmp, 'never-created-metrics');
+    try {
+      const r = await cli(['serve'], {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        METRICS_PORT: String(port),
+        METRICS_HOST: '127.0.0.1',
+        DATABASE_URL: '',
+        DATA_DIR: dataDir,
+        MKTOWS_USERS: '',
+      });
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.match(/^Configuration error: METRICS_PORT: cannot listen on .*\n$/);
+      expect(r.stdout).to.equal('');
+      expect(fs.existsSync(dataDir), 'data directory').to.equal(false);
+    } finally {
+      taken.close();
+    }
+  });
+
   it('prints its version', async () => {
     const r = await cli(['--version'], {});
     expect(r.code).to.equal(0);
@@ -128,6 +152,7 @@ describe('starting and stopping the service', function () {
           PORT: '0',
           HOST: '127.0.0.1',
           DATABASE_URL: made.url,
+          USER_KEY_SECRET: 'a-sealing-secret-for-this-test',
           MKTOWS_USERS: '',
           LOG_LEVEL: 'info',
         });
@@ -167,6 +192,7 @@ describe('DATABASE_URL at start', function () {
     const url = 'postgres://app:hunter2secret@127.0.0.1:9/durable';
     const s = spawnCollecting(process.execPath, [BIN, 'serve'], {
       DATABASE_URL: url,
+      USER_KEY_SECRET: 'a-sealing-secret-for-this-test',
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
@@ -177,8 +203,37 @@ describe('DATABASE_URL at start', function () {
       /PostgreSQL at 127\.0\.0\.1:9 \(DATABASE_URL\) is unreachable \(ECONNREFUSED\); retrying in \d+ s/,
     );
     expect(s.output()).to.not.contain('hunter2secret');
+    expect(s.output(), 'no stack trace').to.not.match(/^\s+at /m);
     s.child.kill('SIGTERM');
     expect((await s.exited).code).to.equal(0);
+  });
+
+  it('a server that closes every connection (not PostgreSQL, a proxy without a backend) is retried in one line, never a stack trace', async () => {
+    const closer = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((r) => closer.listen(0, '127.0.0.1', r));
+    const port = (closer.address() as net.AddressInfo).port;
+    try {
+      const s = spawnCollecting(process.execPath, [BIN, 'serve'], {
+        DATABASE_URL: `postgres://app:hunter2secret@127.0.0.1:${port}/durable`,
+        USER_KEY_SECRET: 'a-sealing-secret-for-this-test',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+      });
+      for (let i = 0; i < 600 && !/retrying|\n\s+at /.test(s.output()); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(s.output()).to.match(
+        new RegExp(
+          `PostgreSQL at 127\\.0\\.0\\.1:${port} \\(DATABASE_URL\\) closed the connection.*; retrying in \\d+ s`,
+        ),
+      );
+      expect(s.output(), 'no stack trace').to.not.match(/^\s+at /m);
+      expect(s.output()).to.not.contain('hunter2secret');
+      s.child.kill('SIGTERM');
+      expect((await s.exited).code).to.equal(0);
+    } finally {
+      closer.close();
+    }
   });
 
   it('a command on an unreachable database fails in one line naming the host', async () => {

@@ -89,6 +89,8 @@ for (const engine of testEngines()) {
       const listed = path.join(dir, 'asked-for.rejects.csv');
       await cli(['suppressions', 'import', file, '--dry-run', '--rejects', listed], env);
       expect(fs.readFileSync(listed, 'utf8')).to.contain('3,not-an-address');
+      // It lists addresses: readable by the one who ran the import alone, whatever the umask.
+      expect((fs.statSync(listed).mode & 0o777).toString(8)).to.equal('600');
       fs.rmSync(listed);
       expect(await statusRows()).to.equal(0);
     });
@@ -146,6 +148,46 @@ for (const engine of testEngines()) {
       expect(again.stdout).to.match(/; 0 addresses suppressed, \d+ already suppressed/);
       const report = await services.durableStatus.explain('=HYPERLINK("http://x")@example.com');
       expect(report.status?.reason).to.equal('+SUM(1)');
+    });
+
+    it('an export read into another database suppresses only what it lists as unsubscribed, never a lifted address', async () => {
+      // What "suppressions export" writes: a lifted address is listed with unsubscribed=false.
+      const exported = write(
+        'moving.csv',
+        'email,unsubscribed,reason,source,date\n' +
+          'lifted@example.com,false,asked to opt back in,Command line (ops),2026-03-02T00:00:00.000Z\n' +
+          'kept@example.com,true,complaint,Command line (ops),2026-03-01T00:00:00.000Z\n',
+      );
+      const r = await cli(['suppressions', 'import', exported], env);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.contain('1 row; 1 address suppressed');
+      expect(r.stdout).to.contain('1 line not imported (unsubscribed false: import never lifts)');
+      expect(
+        (await services.durableStatus.explain('kept@example.com')).status?.unsubscribed,
+      ).to.equal(true);
+      expect((await services.durableStatus.explain('lifted@example.com')).status).to.equal(null);
+    });
+
+    it('rejects a line whose reason or source holds a control character (NUL), and imports the others', async () => {
+      const file = write(
+        'nul.csv',
+        'email,reason,source\nnul-reason@example.com,"a\u0000b",list\nnul-source@example.com,ok,"s\u0000"\nfine@example.com,ok,list\n',
+      );
+      const r = await cli(['suppressions', 'import', file], env);
+      expect(r.stderr).to.equal('');
+      expect(r.code).to.equal(1);
+      expect(r.stdout).to.contain('3 rows; 1 address suppressed');
+      expect(r.stdout).to.contain('2 rejected');
+      const rejects = fs.readFileSync(`${file}.rejects.csv`, 'utf8');
+      expect(rejects).to.contain(
+        '2,nul-reason@example.com,reason or source holds a control character',
+      );
+      expect(rejects).to.contain(
+        '3,nul-source@example.com,reason or source holds a control character',
+      );
+      expect(
+        (await services.durableStatus.explain('fine@example.com')).status?.unsubscribed,
+      ).to.equal(true);
     });
 
     it('add and remove one address through the durable rules: everyone holding it follows', async () => {

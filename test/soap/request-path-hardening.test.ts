@@ -195,6 +195,44 @@ for (const engine of testEngines()) {
       }
     });
   });
+
+  describe(`authentication failures of IPv6 clients (${engine.name})`, function () {
+    this.timeout(60000);
+    let service: TestService;
+
+    before(async () => {
+      service = await startTestService(engine, {
+        authFailureLimit: 5,
+        authFailureWindowSeconds: 60,
+        trustProxy: 1,
+      });
+    });
+    after(() => service?.stop());
+
+    it('counts an IPv6 client by its /64, so that one subscriber cannot take a turn per address', async () => {
+      const from = (address: string) => ({
+        signature: '1'.repeat(40),
+        headers: { 'X-Forwarded-For': address },
+      });
+      for (let i = 0; i < 5; i++) {
+        const res = await rawCall(
+          service.url,
+          GET_LEAD('a@example.com'),
+          from(`2001:db8:5:5::${i + 1}`),
+        );
+        expect(res.status).to.equal(500);
+      }
+      const next = await rawCall(
+        service.url,
+        GET_LEAD('a@example.com'),
+        from('2001:db8:5:5:ffff::9'),
+      );
+      expect(next.status).to.equal(429);
+      const other = await rawCall(service.url, GET_LEAD('a@example.com'), from('2001:db8:5:6::1'));
+      expect(other.status).to.equal(500);
+      expect(faultCode(other.body)).to.equal(20014);
+    });
+  });
 }
 
 describe('authentication failures in the log', function () {
@@ -238,6 +276,11 @@ describe('authentication failures in the log', function () {
       timestamp: old,
       signature: requestSignature(TEST_USER.encryptionKey, old, TEST_USER.userId),
     });
+    // The id and key fields swapped (both are opaque strings): the key is in the id field.
+    const pastedKey = '9C6C3299642534288C8A10C7B2F599E7292D01B86304C710';
+    await rawCall(url, GET_LEAD('a@example.com'), {
+      user: { userId: pastedKey, encryptionKey: 'du_0123456789abcdef' },
+    });
     const refusals = lines
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .filter((l) => l.msg === 'SOAP authentication refused');
@@ -245,7 +288,9 @@ describe('authentication failures in the log', function () {
       [TEST_USER.userId, 'bad signature'],
       ['mallory', 'unknown user'],
       [TEST_USER.userId, 'timestamp out of window'],
+      ['(withheld: 48 characters shaped like a key)', 'unknown user'],
     ]);
+    expect(lines.join('\n')).to.not.contain(pastedKey);
     const all = lines.join('\n');
     expect(all).to.not.contain(wrongSignature);
     expect(all).to.not.contain(TEST_USER.encryptionKey);

@@ -1,6 +1,8 @@
+import net from 'node:net';
 import { expect } from 'chai';
 import knexFactory from 'knex';
 import sinon from 'sinon';
+import { openDatabase } from '../../src/data-access/database.js';
 import { classifyDatabaseError } from '../../src/data-access/unit-of-work.js';
 import type { UserService } from '../../src/domain/user.service.js';
 import { ErrorCode, isAppError } from '../../src/errors.js';
@@ -122,6 +124,31 @@ describe('AuthFailureLimiter', () => {
     for (let i = 0; i < 10; i++) off.record('x');
     expect(off.retryAfterSeconds('x')).to.equal(0);
   });
+
+  it('a flood from many addresses costs each failure the same, however many it remembers', () => {
+    // Every address still in its window: the table is full and stays full.
+    const failuresPastFull = (remembered: number): number => {
+      const limiter = new AuthFailureLimiter({
+        limit: 1,
+        windowMs: 60000,
+        now: () => 0,
+        maxAddresses: remembered,
+      });
+      for (let i = 0; i < remembered; i++) limiter.record(`a${i}`);
+      const started = process.hrtime.bigint();
+      for (let i = 0; i < 20000; i++) limiter.record(`b${i}`);
+      const took = Number(process.hrtime.bigint() - started);
+      // The newest addresses are limited; the oldest were forgotten to make room.
+      expect(limiter.retryAfterSeconds('b19999')).to.equal(60);
+      expect(limiter.retryAfterSeconds('a0')).to.equal(0);
+      return took;
+    };
+    failuresPastFull(2000); // warm-up
+    const small = failuresPastFull(2000);
+    const large = failuresPastFull(32000);
+    // 16 times as many remembered: a scan of the table per failure takes ~16 times as long.
+    expect(large / small, `${small} ns vs ${large} ns`).to.be.below(4);
+  });
 });
 
 describe('waiting for a database connection', () => {
@@ -148,6 +175,34 @@ describe('waiting for a database connection', () => {
       expect(isAppError(caught) && caught.code).to.equal(ErrorCode.CONCURRENCY_LIMIT_EXCEEDED);
     } finally {
       await knex.destroy();
+    }
+  });
+
+  it('to a PostgreSQL that never answers (a failover, a dropped route) is the database being down (20011), not 20024', async function () {
+    this.timeout(30000);
+    // Accepts connections and says nothing, as a host whose packets are dropped.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as net.AddressInfo).port;
+    const database = openDatabase({
+      databaseUrl: `postgres://app:secret@127.0.0.1:${port}/durable`,
+      dataDir: '',
+      sqliteBusyTimeoutMs: 1000,
+      dbPoolMax: 2,
+    });
+    try {
+      let caught: unknown;
+      try {
+        await database.knex.raw('select 1');
+      } catch (error) {
+        caught = classifyDatabaseError(error);
+      }
+      expect(isAppError(caught) && caught.code).to.equal(ErrorCode.DATABASE_UNAVAILABLE);
+    } finally {
+      await database.close();
+      for (const s of sockets) s.destroy();
+      silent.close();
     }
   });
 });

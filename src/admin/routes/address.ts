@@ -1,6 +1,6 @@
 import { ChangePaths } from '../../domain/change-paths.js';
 import { AppError, ErrorCode } from '../../errors.js';
-import { field, position, send, sessionOf } from '../form.js';
+import { field, lookupField, position, send, sessionOf } from '../form.js';
 import { addressUrl } from '../layout.js';
 import { addressPage, type AddressSaved } from '../pages/address.js';
 import type { RouteContext } from './context.js';
@@ -8,7 +8,7 @@ import type { RouteContext } from './context.js';
 /** The address page (paged) and its form that suppresses or lifts the address. */
 export function addressRoutes({ router, services, logger, listPageSize }: RouteContext): void {
   router.get('/address', async (req, res) => {
-    const query = field(req.query, 'email');
+    const query = lookupField(req.query, 'email');
     const historyBefore = position(field(req.query, 'history_before'), 'history_before');
     const peopleAfter = position(field(req.query, 'people_after'), 'people_after') ?? 0;
     const page = query.trim()

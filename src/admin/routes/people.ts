@@ -3,7 +3,7 @@ import { parseLeadId } from '../../domain/lead.service.js';
 import type { LeadView } from '../../domain/lead.types.js';
 import type { Services } from '../../domain/services.js';
 import { AppError, ErrorCode } from '../../errors.js';
-import { field, send, sessionOf } from '../form.js';
+import { field, lookupField, send, sessionOf } from '../form.js';
 import { personUrl } from '../layout.js';
 import {
   ACTIVITY_FILTERS,
@@ -37,7 +37,7 @@ async function holders(services: Services, lead: LeadView, limit: number): Promi
 /** Find people, a person's page, and the person's Unsubscribed box (previewed, then saved). */
 export function peopleRoutes({ router, services, logger, activityPageSize }: RouteContext): void {
   router.get('/', async (req, res) => {
-    const query = field(req.query, 'q');
+    const query = lookupField(req.query, 'q');
     const found = query.trim() ? await searchPeople(services, query) : null;
     send(
       res,
