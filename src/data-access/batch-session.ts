@@ -1,23 +1,15 @@
 import type { Knex } from 'knex';
 import { INLINE } from './inline-limit.js';
-import { ActivityRepository, activityRow, type NewActivity } from './activity.repository.js';
+import type { ActivityLog, LeadStore, StatusStore, WriteScope } from '../domain/ports.js';
+import { propagationActivity } from '../domain/records.js';
+import { activityRow, type NewActivity } from './activity.repository.js';
 import type { Engine } from './database.js';
 import {
   EmailStatusRepository,
   statusRow,
   type EmailStatusRecord,
 } from './email-status.repository.js';
-import {
-  LeadRepository,
-  OWN_COLUMNS,
-  toLeadRecord,
-  type LeadRecord,
-  type LeadUpdate,
-  type NewLead,
-  type PropagationActivity,
-} from './lead.repository.js';
-import { SalesforceNotificationRepository } from './salesforce-notification.repository.js';
-import type { Repositories } from './unit-of-work.js';
+import { OWN_COLUMNS, toBool, toLeadRecord, type LeadRecord } from './lead.repository.js';
 
 /**
  * What a batch of lead changes (syncMultipleLeads) may touch: every lead it names by id or
@@ -89,8 +81,8 @@ function cloneRecord(l: LeadRecord): LeadRecord {
  * (savepoint / rollbackTo), so a record the rules refuse leaves no trace.
  */
 export class BatchSession {
-  /** Repositories whose reads come from what the batch loaded and whose writes are buffered. */
-  readonly repos: Repositories;
+  /** The rules' write scope: reads come from what the batch loaded, writes are buffered. */
+  readonly repos: WriteScope;
   private state!: State;
   private undo: Undo[] = [];
   private nextId: () => number = () => {
@@ -336,45 +328,41 @@ export class BatchSession {
     this.undo.push(() => void (s.activities.length = before));
   }
 
-  private repositories(): Repositories {
-    // The repository classes below are `this` in their own methods and need the session too.
+  /**
+   * The write scope of the domain's rules over this memory: plain objects, no inheritance, so
+   * a call the rules start making (domain/ports.ts) fails to compile here until it is served.
+   * Reads hand out the records themselves: a change never mutates one, it puts a new one in
+   * its place (cloneRecord), so what a caller holds stays as it was read.
+   */
+  private repositories(): WriteScope {
+    // The store objects below need the session in their own methods.
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const session = this;
-    const unsupported = (what: string) => () => {
-      throw new BatchUnsupported(what);
-    };
-    // Anything the domain asks that the batch does not serve must fail loudly, never reach
-    // the database behind the batch's back: every inherited method is replaced.
-    const guard = <T extends object>(target: T, proto: object, served: readonly string[]): T => {
-      for (const name of Object.getOwnPropertyNames(proto)) {
-        if (name === 'constructor' || served.includes(name)) continue;
-        Object.defineProperty(target, name, { value: unsupported(name) });
-      }
-      return target;
-    };
-
-    // Reads hand out the records themselves: a change never mutates one, it puts a new one
-    // in its place (cloneRecord), so what a caller holds stays as it was read.
-    class BatchLeads extends LeadRepository {
-      override async findById(id: number): Promise<LeadRecord | null> {
+    const byEmailKey = (key: string): LeadRecord[] =>
+      [...session.keyed(key)]
+        .map((id) => session.state.leads.get(id)!)
+        .sort((a, b) => b.changeSeq - a.changeSeq || b.id - a.id);
+    const leads: LeadStore = {
+      async findById(id) {
         const l = session.state.leads.get(id);
         if (l) return l;
         if (!session.ids.has(id)) throw new BatchUnsupported('lead outside the batch');
         return null;
-      }
-      override async findByForeignId(foreignId: string): Promise<LeadRecord | null> {
+      },
+      async findByForeignId(foreignId) {
         const id = session.state.byForeignId.get(foreignId);
         if (id !== undefined) return session.state.leads.get(id)!;
         if (!session.foreignIds.has(foreignId))
           throw new BatchUnsupported('foreign id outside the batch');
         return null;
-      }
-      override async findByEmailKey(key: string): Promise<LeadRecord[]> {
-        return [...session.keyed(key)]
-          .map((id) => session.state.leads.get(id)!)
-          .sort((a, b) => b.changeSeq - a.changeSeq || b.id - a.id);
-      }
-      override async insert(lead: NewLead): Promise<number> {
+      },
+      async findLatestByEmailKey(key) {
+        return byEmailKey(key)[0] ?? null;
+      },
+      async lockRow(lead) {
+        return session.state.leads.get(lead.id) ?? null;
+      },
+      async insert(lead) {
         if (lead.emailKey !== null) session.keyed(lead.emailKey);
         const id = await session.allocateId();
         const columns = { ...lead.columns, unsubscribed: lead.unsubscribed };
@@ -397,8 +385,8 @@ export class BatchSession {
         created.push(id);
         session.undo.push(() => void created.pop());
         return id;
-      }
-      override async update(id: number, change: LeadUpdate, now: number) {
+      },
+      async update(id, change, now) {
         const current = session.state.leads.get(id);
         if (!current) return null;
         const next = cloneRecord(current);
@@ -408,7 +396,7 @@ export class BatchSession {
         let flag: unknown = current.unsubscribed;
         if (change.columns && 'unsubscribed' in change.columns) flag = change.columns.unsubscribed;
         if (change.unsubscribed !== undefined) flag = change.unsubscribed;
-        next.unsubscribed = flag === true || flag === 1 || flag === '1';
+        next.unsubscribed = toBool(flag);
         next.columns.unsubscribed = next.unsubscribed;
         if (change.email !== undefined) next.email = change.email;
         if (change.emailKey !== undefined) {
@@ -424,36 +412,15 @@ export class BatchSession {
         next.changeSeq = session.nextSeq();
         session.putLead(next);
         return next;
-      }
-      override async lockRow(lead: LeadRecord) {
-        return session.state.leads.get(lead.id) ?? null;
-      }
-      override async findLatestByEmailKey(key: string) {
-        return (await this.findByEmailKey(key))[0] ?? null;
-      }
-      override async propagateUnsubscribed(
-        key: string,
-        unsubscribed: boolean,
-        exceptLeadId: number | null,
-        now: number,
-        activity: PropagationActivity,
-      ): Promise<number> {
+      },
+      async propagateUnsubscribed(key, unsubscribed, exceptLeadId, now, activity) {
         const followers = [...session.keyed(key)]
           .filter((id) => id !== exceptLeadId)
           .map((id) => session.state.leads.get(id)!)
           .filter((l) => l.unsubscribed !== unsubscribed)
           .sort((a, b) => a.id - b.id);
         session.pushActivities(
-          followers.map((l) => ({
-            leadId: l.id,
-            activityType: 'Change Data Value',
-            createdAt: now,
-            attributeName: activity.attributeName,
-            oldValue: String(!unsubscribed),
-            newValue: String(unsubscribed),
-            reason: activity.reason,
-            source: activity.source,
-          })),
+          followers.map((l) => propagationActivity(l.id, unsubscribed, now, activity)),
         );
         for (const l of followers) {
           const next = cloneRecord(l);
@@ -464,17 +431,16 @@ export class BatchSession {
           session.putLead(next);
         }
         return followers.length;
-      }
-    }
-
-    class BatchStatuses extends EmailStatusRepository {
-      override async get(key: string): Promise<EmailStatusRecord | null> {
+      },
+    };
+    const emailStatus: StatusStore = {
+      async get(key) {
         if (!session.state.statuses.has(key))
           throw new BatchUnsupported('address outside the batch');
         const s = session.state.statuses.get(key) ?? null;
         return s ? { ...s } : null;
-      }
-      override async set(status: EmailStatusRecord): Promise<void> {
+      },
+      async set(status) {
         const s = session.state;
         if (!s.statuses.has(status.emailKey))
           throw new BatchUnsupported('address outside the batch');
@@ -485,46 +451,30 @@ export class BatchSession {
           s.statuses.set(status.emailKey, prev);
           s.history.pop();
         });
-      }
-    }
-
-    class BatchActivities extends ActivityRepository {
-      override async insert(activities: readonly NewActivity[]): Promise<void> {
-        session.pushActivities(activities);
-      }
-    }
-
-    const leads = guard(new BatchLeads(this.db, this.engine), LeadRepository.prototype, [
-      'findById',
-      'findByForeignId',
-      'findByEmailKey',
-      'insert',
-      'update',
-      'lockRow',
-      'findLatestByEmailKey',
-      'propagateUnsubscribed',
-    ]);
-    const emailStatus = guard(new BatchStatuses(this.db), EmailStatusRepository.prototype, [
-      'get',
-      'set',
-    ]);
-    const activities = guard(new BatchActivities(this.db), ActivityRepository.prototype, [
-      'insert',
-    ]);
+      },
+    };
+    const activities: ActivityLog = {
+      async insert(list) {
+        session.pushActivities(list);
+      },
+    };
     return {
-      engine: this.engine,
       leads,
       emailStatus,
       activities,
-      salesforceNotifications: guard(
-        new SalesforceNotificationRepository(this.db, this.engine),
-        SalesforceNotificationRepository.prototype,
-        [],
-      ),
       async lockEmailKeys(keys) {
         for (const k of keys) if (k !== null && !session.keys.has(k)) session.keyed(k);
       },
-      openBatch: unsupported('openBatch'),
+      async setStatusAndPropagate(status, exceptLeadId, activity) {
+        await emailStatus.set(status);
+        const { emailKey: key, unsubscribed, changedAt: now } = status;
+        return leads.propagateUnsubscribed(key, unsubscribed, exceptLeadId, now, activity);
+      },
+      async updateLogged(id, change, now, list) {
+        const after = await leads.update(id, change, now);
+        if (after) session.pushActivities(list);
+        return after;
+      },
     };
   }
 

@@ -1,25 +1,8 @@
 import type { Knex } from 'knex';
 import { INLINE } from './inline-limit.js';
 import type { Engine } from './database.js';
-
-export interface EmailStatusRecord {
-  emailKey: string;
-  unsubscribed: boolean;
-  reason: string | null;
-  source: string;
-  leadId: number | null;
-  changedAt: number;
-  /** When it was written here, if not changedAt (a backdated import); written, never read back. */
-  recordedAt?: number;
-  /** A re-subscribe: the reason of the suppression it lifted (null: none given). */
-  liftedReason?: string | null;
-  /** A re-subscribe: when the suppression it lifted began; absent/null: nothing was lifted. */
-  liftedAt?: number | null;
-}
-
-export interface EmailStatusHistoryRecord extends EmailStatusRecord {
-  id: number;
-}
+import type { EmailStatusHistoryRecord, EmailStatusRecord } from '../domain/records.js';
+export type { EmailStatusHistoryRecord, EmailStatusRecord };
 
 type Row = Record<string, unknown>;
 

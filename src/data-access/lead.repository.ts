@@ -7,6 +7,23 @@ import {
   type NewActivity,
 } from './activity.repository.js';
 import type { Engine } from './database.js';
+import type {
+  ColumnValue,
+  InvariantViolation,
+  LeadRecord,
+  LeadUpdate,
+  NewLead,
+  PropagationActivity,
+} from '../domain/records.js';
+import { propagationActivity } from '../domain/records.js';
+export type {
+  ColumnValue,
+  InvariantViolation,
+  LeadRecord,
+  LeadUpdate,
+  NewLead,
+  PropagationActivity,
+};
 import { countRows } from './count-rows.js';
 import {
   EmailStatusRepository,
@@ -15,61 +32,6 @@ import {
   statusRow,
   type EmailStatusRecord,
 } from './email-status.repository.js';
-
-export type ColumnValue = string | number | boolean | null;
-
-/** A lead as stored: standard attribute columns by column name, custom ones decoded from JSON. */
-export interface LeadRecord {
-  id: number;
-  email: string | null;
-  emailKey: string | null;
-  partition: string;
-  foreignSysPersonId: string | null;
-  foreignSysType: string | null;
-  unsubscribed: boolean;
-  columns: Record<string, ColumnValue>;
-  custom: Record<string, ColumnValue>;
-  createdAt: number;
-  updatedAt: number;
-  /** Where this person's last change stands in the order changes were applied (monotonic). */
-  changeSeq: number;
-}
-
-export interface NewLead {
-  email: string | null;
-  emailKey: string | null;
-  partition: string;
-  foreignSysPersonId: string | null;
-  foreignSysType: string | null;
-  unsubscribed: boolean;
-  columns: Record<string, ColumnValue>;
-  custom: Record<string, ColumnValue>;
-  now: number;
-}
-
-export interface LeadUpdate {
-  email?: string | null;
-  emailKey?: string | null;
-  foreignSysPersonId?: string | null;
-  foreignSysType?: string | null;
-  unsubscribed?: boolean;
-  columns?: Record<string, ColumnValue>;
-  custom?: Record<string, ColumnValue>;
-}
-
-/** What propagation writes into each affected lead's activity log. */
-export interface PropagationActivity {
-  attributeName: string;
-  reason: string;
-  source: string;
-}
-
-export interface InvariantViolation {
-  leadId: number;
-  emailKey: string;
-  leadUnsubscribed: boolean;
-  masterUnsubscribed: boolean | null;
-}
 
 /** Columns a LeadRecord carries as fields of its own rather than in `columns`. */
 export const OWN_COLUMNS: ReadonlySet<string> = new Set([
@@ -97,14 +59,16 @@ function changeActivityBindings(
   now: number,
   activity: PropagationActivity,
 ): Knex.Value[] {
+  // The lead id comes from the statement: the row the activity is for.
+  const a = propagationActivity(0, unsubscribed, now, activity);
   return [
-    'Change Data Value',
-    now,
-    activity.attributeName,
-    String(!unsubscribed),
-    String(unsubscribed),
-    activity.reason,
-    activity.source,
+    a.activityType,
+    a.createdAt,
+    a.attributeName!,
+    a.oldValue!,
+    a.newValue!,
+    a.reason!,
+    a.source!,
   ];
 }
 
@@ -113,7 +77,7 @@ const BOOLEAN_COLUMNS = new Set(['do_not_call', 'email_invalid', 'unsubscribed']
 
 type Row = Record<string, unknown>;
 
-function toBool(v: unknown): boolean {
+export function toBool(v: unknown): boolean {
   return v === true || v === 1 || v === '1';
 }
 

@@ -3,7 +3,8 @@ import type {
   EmailStatusRecord,
 } from '../data-access/email-status.repository.js';
 import type { InvariantViolation, LeadRecord } from '../data-access/lead.repository.js';
-import type { Repositories, UnitOfWork } from '../data-access/unit-of-work.js';
+import type { UnitOfWork } from '../data-access/unit-of-work.js';
+import type { WriteScope } from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { PROPAGATED_REASON, type ChangePath } from './change-paths.js';
 import { emailKey, validateEmail } from './email-key.js';
@@ -79,7 +80,7 @@ export class DurableStatusService {
   }
 
   /** What the master status says of an address: unknown addresses are subscribed. */
-  async isUnsubscribed(repos: Repositories, key: string): Promise<boolean> {
+  async isUnsubscribed(repos: WriteScope, key: string): Promise<boolean> {
     return (await repos.emailStatus.get(key))?.unsubscribed ?? false;
   }
 
@@ -92,7 +93,7 @@ export class DurableStatusService {
    * is refused (LEAD_SYNC_FAILED, the caller's transaction undone) unless an operator asks.
    */
   async setMasterStatus(
-    repos: Repositories,
+    repos: WriteScope,
     change: {
       key: string;
       unsubscribed: boolean;
@@ -129,19 +130,7 @@ export class DurableStatusService {
       reason: PROPAGATED_REASON,
       source: change.path.source,
     };
-    let people: number;
-    if (repos.combined) {
-      people = await repos.combined.setStatusAndPropagate(status, change.causedBy, activity);
-    } else {
-      await repos.emailStatus.set(status);
-      people = await repos.leads.propagateUnsubscribed(
-        change.key,
-        change.unsubscribed,
-        change.causedBy,
-        change.now,
-        activity,
-      );
-    }
+    const people = await repos.setStatusAndPropagate(status, change.causedBy, activity);
     this.onPropagation(people);
     return people;
   }

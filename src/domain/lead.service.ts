@@ -6,6 +6,7 @@ import {
   type UnitOfWork,
 } from '../data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../errors.js';
+import type { WriteScope } from './ports.js';
 import { RESET_REASON, type ChangePath } from './change-paths.js';
 import type { DurableStatusService } from './durable-status.service.js';
 import { emailKey, validateEmail } from './email-key.js';
@@ -482,7 +483,7 @@ export class LeadService {
 
   /** The answer of a sync that would find its lead and change nothing, or null. */
   private async unchangedIn(
-    repos: Repositories,
+    repos: WriteScope,
     change: PreparedChange,
     ctx: SyncContext,
   ): Promise<SyncResult | null> {
@@ -515,7 +516,7 @@ export class LeadService {
   }
 
   private async syncIn(
-    repos: Repositories,
+    repos: WriteScope,
     change: PreparedChange,
     ctx: SyncContext,
     partition: string,
@@ -578,7 +579,7 @@ export class LeadService {
 
   /** Rule 3: a new person takes the master status of its address, whatever the request said. */
   private async create(
-    repos: Repositories,
+    repos: WriteScope,
     change: PreparedChange,
     path: ChangePath,
     partition: string,
@@ -642,7 +643,7 @@ export class LeadService {
 
   /** Applies `change` to the locked `lead`; returns the lead as it then stands. */
   private async update(
-    repos: Repositories,
+    repos: WriteScope,
     lead: LeadRecord,
     change: PreparedChange,
     path: ChangePath,
@@ -740,12 +741,9 @@ export class LeadService {
     // Rule 7: nothing changed, nothing written, nothing logged. (changesNothing tells the
     // same in advance; keep the two in step.)
     if (activities.length === 0) return lead;
-    const after = repos.combined
-      ? await repos.combined.updateLogged(lead.id, update, now, activities)
-      : await repos.leads.update(lead.id, update, now);
+    const after = await repos.updateLogged(lead.id, update, now, activities);
     // The row is locked for this transaction: gone means something is badly off; start over.
     if (!after) throw new RetryTransaction();
-    if (!repos.combined) await repos.activities.insert(activities);
     return after;
   }
 
