@@ -9,7 +9,8 @@ import {
   statusRow,
   type EmailStatusRecord,
 } from './email-status.repository.js';
-import { OWN_COLUMNS, toBool, toLeadRecord, type LeadRecord } from './lead.repository.js';
+import type { LeadRecord } from '../domain/records.js';
+import { applyUpdate, changedColumns, columnValue, fromRow, toRow, type Row } from './lead-row.js';
 
 /**
  * What a batch of lead changes (syncMultipleLeads) may touch: every lead it names by id or
@@ -53,7 +54,6 @@ const PROVISIONAL_BASE = 2 ** 52;
 // from the engine's sequence in that same order.
 const PROVISIONAL_SEQ_BASE = 2 ** 52;
 
-type Row = Record<string, unknown>;
 type Undo = () => void;
 
 interface State {
@@ -185,7 +185,7 @@ export class BatchSession {
     }
     // Decoded once and the rows let go: a second pass (PostgreSQL, new people) starts over from
     // the same records, which no change ever mutates.
-    const records = rows.map(toLeadRecord);
+    const records = rows.map(fromRow);
     return new BatchSession(db, engine, records, statuses, keys, ids, foreignIds);
   }
 
@@ -389,26 +389,9 @@ export class BatchSession {
       async update(id, change, now) {
         const current = session.state.leads.get(id);
         if (!current) return null;
-        const next = cloneRecord(current);
-        Object.assign(next.columns, change.columns ?? {});
-        // One column in the table: LeadRepository.update writes `unsubscribed` after the
-        // columns, so it wins over a value among them.
-        let flag: unknown = current.unsubscribed;
-        if (change.columns && 'unsubscribed' in change.columns) flag = change.columns.unsubscribed;
-        if (change.unsubscribed !== undefined) flag = change.unsubscribed;
-        next.unsubscribed = toBool(flag);
-        next.columns.unsubscribed = next.unsubscribed;
-        if (change.email !== undefined) next.email = change.email;
-        if (change.emailKey !== undefined) {
-          if (change.emailKey !== null) session.keyed(change.emailKey);
-          next.emailKey = change.emailKey;
-        }
-        if (change.foreignSysPersonId !== undefined)
-          next.foreignSysPersonId = change.foreignSysPersonId;
-        if (change.foreignSysType !== undefined) next.foreignSysType = change.foreignSysType;
-        if (change.custom !== undefined)
-          next.custom = JSON.parse(JSON.stringify(change.custom)) as LeadRecord['custom'];
-        next.updatedAt = now;
+        if (change.emailKey !== undefined && change.emailKey !== null)
+          session.keyed(change.emailKey);
+        const next = applyUpdate(current, change, now);
         next.changeSeq = session.nextSeq();
         session.putLead(next);
         return next;
@@ -480,22 +463,6 @@ export class BatchSession {
 
   // --- writing it out ----------------------------------------------------------------------
 
-  private rowOf(l: LeadRecord): Row {
-    const row: Row = { ...l.columns };
-    row.id = l.id;
-    row.email = l.email;
-    row.email_key = l.emailKey;
-    row.partition = l.partition;
-    row.foreign_sys_person_id = l.foreignSysPersonId;
-    row.foreign_sys_type = l.foreignSysType;
-    row.unsubscribed = l.unsubscribed;
-    row.custom_attributes = JSON.stringify(l.custom);
-    row.created_at = l.createdAt;
-    row.updated_at = l.updatedAt;
-    row.change_seq = l.changeSeq;
-    return row;
-  }
-
   private async flush(): Promise<void> {
     const s = this.state;
     await this.assignChangeSeqs();
@@ -514,7 +481,7 @@ export class BatchSession {
       // Only the columns some person's change touched: fewer values to carry and decode. Found
       // field by field, without building each person's row (twice) only to compare them.
       const touched = new Set<string>(['updated_at']);
-      for (const id of changed) touchedColumns(s.initial.get(id)!, s.leads.get(id)!, touched);
+      for (const id of changed) changedColumns(s.initial.get(id)!, s.leads.get(id)!, touched);
       const columns = [...touched];
       let updated = 0;
       for (let i = 0; i < changed.length; i += JSON_ROWS) {
@@ -524,7 +491,7 @@ export class BatchSession {
       if (this.engine === 'postgres' && updated !== changed.length) throw new BatchMoved();
     }
     // New people (after the changes above released what they take): ids as allocated.
-    const fresh = s.created.map((id) => this.rowOf(s.leads.get(id)!));
+    const fresh = s.created.map((id) => toRow(s.leads.get(id)!));
     await this.insertFromJson('leads', fresh);
     // Master statuses: the last state of each address, and every change in order.
     const finalStatuses = new Map<string, EmailStatusRecord>();
@@ -639,53 +606,6 @@ export class BatchSession {
     );
     return leads.length;
   }
-}
-
-/** Column `c` of a lead as rowOf writes it. */
-function columnValue(l: LeadRecord, c: string): unknown {
-  switch (c) {
-    case 'id':
-      return l.id;
-    case 'email':
-      return l.email;
-    case 'email_key':
-      return l.emailKey;
-    case 'partition':
-      return l.partition;
-    case 'foreign_sys_person_id':
-      return l.foreignSysPersonId;
-    case 'foreign_sys_type':
-      return l.foreignSysType;
-    case 'unsubscribed':
-      return l.unsubscribed;
-    case 'custom_attributes':
-      return JSON.stringify(l.custom);
-    case 'created_at':
-      return l.createdAt;
-    case 'updated_at':
-      return l.updatedAt;
-    case 'change_seq':
-      return l.changeSeq;
-    default:
-      return l.columns[c];
-  }
-}
-
-/** Adds to `into` the columns (as rowOf names them) whose values differ between was and now. */
-function touchedColumns(was: LeadRecord, now: LeadRecord, into: Set<string>): void {
-  if (was.email !== now.email) into.add('email');
-  if (was.emailKey !== now.emailKey) into.add('email_key');
-  if (was.partition !== now.partition) into.add('partition');
-  if (was.foreignSysPersonId !== now.foreignSysPersonId) into.add('foreign_sys_person_id');
-  if (was.foreignSysType !== now.foreignSysType) into.add('foreign_sys_type');
-  if (was.unsubscribed !== now.unsubscribed) into.add('unsubscribed');
-  if (was.changeSeq !== now.changeSeq) into.add('change_seq');
-  for (const c in now.columns) {
-    if (OWN_COLUMNS.has(c)) continue; // rowOf writes these from the record's own fields
-    if (was.columns[c] !== now.columns[c]) into.add(c);
-  }
-  if (was.custom !== now.custom && JSON.stringify(was.custom) !== JSON.stringify(now.custom))
-    into.add('custom_attributes');
 }
 
 const quote = (c: string) => `"${c.replace(/"/g, '""')}"`;

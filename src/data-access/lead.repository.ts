@@ -25,6 +25,7 @@ export type {
   PropagationActivity,
 };
 import { countRows } from './count-rows.js';
+import { fromRow, newLeadRow, toBool, updateRow, type Row } from './lead-row.js';
 import {
   EmailStatusRepository,
   STATUS_COLUMNS,
@@ -33,20 +34,6 @@ import {
   type EmailStatusRecord,
 } from './email-status.repository.js';
 
-/** Columns a LeadRecord carries as fields of its own rather than in `columns`. */
-export const OWN_COLUMNS: ReadonlySet<string> = new Set([
-  'id',
-  'email',
-  'email_key',
-  'partition',
-  'foreign_sys_person_id',
-  'foreign_sys_type',
-  'unsubscribed',
-  'custom_attributes',
-  'created_at',
-  'updated_at',
-  'change_seq',
-]);
 /** PostgreSQL: one Change Data Value activity for each lead id of a `changed` CTE. */
 const ACTIVITIES_FROM_CHANGED = `INSERT INTO activities (lead_id, activity_type, created_at, attribute_name, old_value, new_value, reason, source)
   SELECT id, CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT),
@@ -70,45 +57,6 @@ function changeActivityBindings(
     a.reason!,
     a.source!,
   ];
-}
-
-// SQLite hands booleans back as 0/1.
-const BOOLEAN_COLUMNS = new Set(['do_not_call', 'email_invalid', 'unsubscribed']);
-
-type Row = Record<string, unknown>;
-
-export function toBool(v: unknown): boolean {
-  return v === true || v === 1 || v === '1';
-}
-
-export function toLeadRecord(row: Row): LeadRecord {
-  const columns: Record<string, ColumnValue> = {};
-  // for…in rather than Object.entries: this runs for every row read, and entries allocates.
-  for (const k in row) {
-    if (OWN_COLUMNS.has(k)) continue;
-    const v = row[k];
-    columns[k] =
-      v === null || v === undefined
-        ? null
-        : BOOLEAN_COLUMNS.has(k)
-          ? toBool(v)
-          : (v as ColumnValue);
-  }
-  columns.unsubscribed = toBool(row.unsubscribed);
-  return {
-    id: Number(row.id),
-    email: (row.email as string | null) ?? null,
-    emailKey: (row.email_key as string | null) ?? null,
-    partition: row.partition as string,
-    foreignSysPersonId: (row.foreign_sys_person_id as string | null) ?? null,
-    foreignSysType: (row.foreign_sys_type as string | null) ?? null,
-    unsubscribed: toBool(row.unsubscribed),
-    columns,
-    custom: JSON.parse((row.custom_attributes as string) || '{}') as Record<string, ColumnValue>,
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-    changeSeq: Number(row.change_seq ?? 0),
-  };
 }
 
 /**
@@ -147,18 +95,18 @@ export class LeadRepository {
 
   async findById(id: number, lock = false): Promise<LeadRecord | null> {
     const rows = await this.rowsWhere((q) => q.where('id', id), lock);
-    return rows[0] ? toLeadRecord(rows[0]) : null;
+    return rows[0] ? fromRow(rows[0]) : null;
   }
 
   async findByIds(ids: readonly number[]): Promise<LeadRecord[]> {
     if (ids.length === 0) return [];
     const rows = await this.rowsWhere((q) => q.whereIn('id', ids).orderBy('id'));
-    return rows.map(toLeadRecord);
+    return rows.map(fromRow);
   }
 
   async findByForeignId(foreignId: string, lock = false): Promise<LeadRecord | null> {
     const rows = await this.rowsWhere((q) => q.where('foreign_sys_person_id', foreignId), lock);
-    return rows[0] ? toLeadRecord(rows[0]) : null;
+    return rows[0] ? fromRow(rows[0]) : null;
   }
 
   async findByForeignIds(foreignIds: readonly string[]): Promise<LeadRecord[]> {
@@ -166,7 +114,7 @@ export class LeadRepository {
     const rows = await this.rowsWhere((q) =>
       q.whereIn('foreign_sys_person_id', foreignIds).orderBy('id'),
     );
-    return rows.map(toLeadRecord);
+    return rows.map(fromRow);
   }
 
   /** Every lead holding an address (or the first `limit`), most recently updated first. */
@@ -175,13 +123,13 @@ export class LeadRepository {
       const ordered = q.where('email_key', key).orderBy(LATEST_FIRST);
       return limit === undefined ? ordered : ordered.limit(limit, INLINE);
     }, lock);
-    return rows.map(toLeadRecord);
+    return rows.map(fromRow);
   }
 
   async findByEmailKeys(keys: readonly string[]): Promise<LeadRecord[]> {
     if (keys.length === 0) return [];
     const rows = await this.rowsWhere((q) => q.whereIn('email_key', keys).orderBy('id'));
-    return rows.map(toLeadRecord);
+    return rows.map(fromRow);
   }
 
   /** Keyset page over (updated_at, id) so deep pages cost the same as the first. */
@@ -203,7 +151,7 @@ export class LeadRepository {
       }
       return b.orderBy([{ column: 'updated_at' }, { column: 'id' }]).limit(limit, INLINE);
     });
-    return rows.map(toLeadRecord);
+    return rows.map(fromRow);
   }
 
   async countUpdatedBetween(
@@ -227,16 +175,7 @@ export class LeadRepository {
   async insert(lead: NewLead): Promise<number> {
     const [row] = (await this.db('leads')
       .insert({
-        ...lead.columns,
-        email: lead.email,
-        email_key: lead.emailKey,
-        partition: lead.partition,
-        foreign_sys_person_id: lead.foreignSysPersonId,
-        foreign_sys_type: lead.foreignSysType,
-        unsubscribed: lead.unsubscribed,
-        custom_attributes: JSON.stringify(lead.custom),
-        created_at: lead.now,
-        updated_at: lead.now,
+        ...newLeadRow(lead),
         change_seq: this.db.raw(nextChangeSeqSql(this.engine)),
       })
       .returning('id')) as Array<{ id: number }>;
@@ -246,17 +185,9 @@ export class LeadRepository {
 
   private updateQuery(id: number, change: LeadUpdate, now: number): Knex.QueryBuilder {
     const values: Row = {
-      ...(change.columns ?? {}),
-      updated_at: now,
+      ...updateRow(change, now),
       change_seq: this.db.raw(nextChangeSeqSql(this.engine)),
     };
-    if (change.email !== undefined) values.email = change.email;
-    if (change.emailKey !== undefined) values.email_key = change.emailKey;
-    if (change.foreignSysPersonId !== undefined)
-      values.foreign_sys_person_id = change.foreignSysPersonId;
-    if (change.foreignSysType !== undefined) values.foreign_sys_type = change.foreignSysType;
-    if (change.unsubscribed !== undefined) values.unsubscribed = change.unsubscribed;
-    if (change.custom !== undefined) values.custom_attributes = JSON.stringify(change.custom);
     // RETURNING: the caller's answer needs the row, and reading it again costs a round trip.
     return this.db('leads').where('id', id).update(values).returning('*');
   }
@@ -264,7 +195,7 @@ export class LeadRepository {
   /** Writes the change; returns the lead as it now stands (null: no such lead). */
   async update(id: number, change: LeadUpdate, now: number): Promise<LeadRecord | null> {
     const rows = (await this.updateQuery(id, change, now)) as Row[];
-    return rows[0] ? toLeadRecord(rows[0]) : null;
+    return rows[0] ? fromRow(rows[0]) : null;
   }
 
   /**
@@ -295,7 +226,7 @@ export class LeadRepository {
        SELECT * FROM u`,
       [...update.bindings, JSON.stringify(activities.map(activityRow))],
     )) as { rows: Row[] };
-    return result.rows[0] ? toLeadRecord(result.rows[0]) : null;
+    return result.rows[0] ? fromRow(result.rows[0]) : null;
   }
 
   /**
@@ -317,7 +248,7 @@ export class LeadRepository {
       (q) => q.where('email_key', key).orderBy(LATEST_FIRST).limit(1, INLINE),
       lock,
     );
-    return rows[0] ? toLeadRecord(rows[0]) : null;
+    return rows[0] ? fromRow(rows[0]) : null;
   }
 
   async deleteByIds(ids: readonly number[]): Promise<number> {
