@@ -9,7 +9,8 @@ import sinon from 'sinon';
 import { BatchSession, BatchUnsupported } from '../../src/data-access/batch-session.js';
 import type { Database } from '../../src/data-access/database.js';
 import type { LeadInput } from '../../src/domain/lead.types.js';
-import { LeadService, type SyncContext } from '../../src/domain/lead.service.js';
+import { LeadBatchSync } from '../../src/domain/lead-batch.js';
+import type { SyncContext } from '../../src/domain/lead.service.js';
 import type { Services } from '../../src/domain/services.js';
 import { AppError } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
@@ -207,7 +208,7 @@ for (const engine of testEngines()) {
       const b = await seed(reference.services);
       expect(a).to.deep.equal(b);
       const fallback = sinon.spy(
-        LeadService.prototype as unknown as { syncEach: () => unknown },
+        LeadBatchSync.prototype as unknown as { syncEach: () => unknown },
         'syncEach',
       );
       for (const [n, records] of batchesOf(a).entries()) {
@@ -345,7 +346,7 @@ for (const engine of testEngines()) {
     it('writes a batch whose changes cancel out (only the update time moves)', async () => {
       const s = batched.services;
       const fallback = sinon.spy(
-        LeadService.prototype as unknown as { syncEach: () => unknown },
+        LeadBatchSync.prototype as unknown as { syncEach: () => unknown },
         'syncEach',
       );
       const a = (await s.leads.sync({ email: 'flip@example.com' }, { path: web })).leadId;
@@ -366,7 +367,7 @@ for (const engine of testEngines()) {
 
     it('refuses a protected re-subscribe in a batch as one by one: that record alone, nothing changed', async () => {
       const fallback = sinon.spy(
-        LeadService.prototype as unknown as { syncEach: () => unknown },
+        LeadBatchSync.prototype as unknown as { syncEach: () => unknown },
         'syncEach',
       );
       const results: unknown[][] = [];
