@@ -1,3 +1,4 @@
+import { AppError, ErrorCode } from '../errors.js';
 import { RESET_REASON, type ChangePath } from './change-paths.js';
 import {
   EMAIL_DISPLAY_NAME,
@@ -6,7 +7,7 @@ import {
   type FieldValue,
 } from './field-catalogue.js';
 import type { PreparedChange } from './lead-input.js';
-import type { ColumnValue, LeadRecord, LeadUpdate, NewActivity } from './records.js';
+import type { ColumnValue, LeadRecord, LeadUpdate, NewActivity, NewLead } from './records.js';
 
 /**
  * The rules of a change to one person, as a plan: what to write to the person, what to log,
@@ -176,5 +177,44 @@ export function flagActivity(
     newValue: String(to),
     reason,
     source,
+  };
+}
+
+/** Rule 3's first half: the person a change creates (the caller then applies the address's status). */
+export function newLeadOf(change: PreparedChange, partition: string, now: number): NewLead {
+  if (change.foreignSysPersonId === undefined && !change.emailKey && change.fields.length === 0) {
+    throw new AppError(
+      ErrorCode.LEAD_DETAIL_REQUIRED,
+      'A new lead needs an Email, a foreign id or attributes',
+    );
+  }
+  const { columns, custom } = splitFields(change.fields, null);
+  const requested = change.unsubscribed === true;
+  return {
+    email: change.email ?? null,
+    emailKey: change.emailKey ?? null,
+    partition,
+    foreignSysPersonId: change.foreignSysPersonId ?? null,
+    foreignSysType:
+      change.foreignSysType ?? (change.foreignSysPersonId !== undefined ? 'CUSTOM' : null),
+    unsubscribed: requested,
+    columns: { ...columns, unsubscribed: requested },
+    custom,
+    now,
+  };
+}
+
+export function newLeadActivity(leadId: number, path: ChangePath, now: number): NewActivity {
+  return {
+    leadId,
+    activityType: 'New Lead',
+    createdAt: now,
+    reason: path.reason,
+    source: path.source,
+    extra: [
+      ['Source Type', path.reason],
+      ['Lead ID', String(leadId)],
+      ['Created Date', new Date(now).toISOString()],
+    ],
   };
 }

@@ -3,16 +3,17 @@ import { RetryTransaction } from '../data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { RESET_REASON, type ChangePath } from './change-paths.js';
 import type { DurableStatusService } from './durable-status.service.js';
-import { emailKey } from './email-key.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import { LeadBatchSync } from './lead-batch.js';
-import { parseLeadId, parseLeadInput, type PreparedChange } from './lead-input.js';
+import { findByKey, findByKeys } from './lead-find.js';
+import { parseLeadInput, type PreparedChange } from './lead-input.js';
 import {
   flagActivity,
   newAddressOf,
+  newLeadActivity,
+  newLeadOf,
   planChange,
   planIsEmpty,
-  splitFields,
   text,
 } from './lead-rules.js';
 import { leadView } from './lead-view.js';
@@ -152,7 +153,7 @@ export class LeadService {
 
   /** Every lead a key matches, inside the caller's transaction (no locks). */
   async findWithin(repos: Repositories, key: LeadKey): Promise<LeadRecord[]> {
-    return this.findIn(repos, key);
+    return findByKey(repos, key);
   }
 
   /**
@@ -176,7 +177,7 @@ export class LeadService {
     mayTouch?: (partition: string) => boolean,
   ): Promise<number[]> {
     return this.uow.write(async (repos) => {
-      const leads = await this.findIn(repos, key);
+      const leads = await findByKey(repos, key);
       if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
       const outside = mayTouch ? leads.find((l) => !mayTouch(l.partition)) : undefined;
       if (outside) throw outsidePartitions(outside.partition);
@@ -199,29 +200,14 @@ export class LeadService {
 
   /** The leads the key matches (getLead), at most `limit`; none is LEAD_NOT_FOUND. */
   async find(key: LeadKey, limit?: number): Promise<LeadView[]> {
-    const leads = await this.uow.readReplicated((repos) => this.findIn(repos, key, limit));
+    const leads = await this.uow.readReplicated((repos) => findByKey(repos, key, limit));
     if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
     return leads.map((l) => this.view(l));
   }
 
   /** Leads for many values of one key type (getMultipleLeads by key), in id order; missing ones are skipped. */
   async findMany(keyType: LeadKey['keyType'], values: readonly string[]): Promise<LeadView[]> {
-    const leads = await this.uow.readReplicated(async (repos) => {
-      switch (keyType) {
-        case 'IDNUM':
-          return repos.leads.findByIds(values.map(parseLeadId));
-        case 'EMAIL':
-          return repos.leads.findByEmailKeys(values.map(emailKey));
-        case 'SFDCLEADID':
-        case 'SFDCCONTACTID':
-          return repos.leads.findByForeignIds(values.map((v) => v.trim()));
-        default:
-          throw new AppError(
-            ErrorCode.LEAD_KEY_BAD,
-            `Key type ${keyType} is not supported by this service`,
-          );
-      }
-    });
+    const leads = await this.uow.readReplicated((repos) => findByKeys(repos, keyType, values));
     return leads.map((l) => this.view(l));
   }
 
@@ -247,7 +233,7 @@ export class LeadService {
   }
 
   async findLeadIds(key: LeadKey): Promise<number[]> {
-    const leads = await this.uow.readReplicated((repos) => this.findIn(repos, key));
+    const leads = await this.uow.readReplicated((repos) => findByKey(repos, key));
     if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
     return leads.map((l) => l.id);
   }
@@ -262,29 +248,6 @@ export class LeadService {
       throw new AppError(ErrorCode.BAD_PARAMETER, 'Partition name must be 1 to 64 characters');
     }
     return partition;
-  }
-
-  private async findIn(repos: Repositories, key: LeadKey, limit?: number): Promise<LeadRecord[]> {
-    const value = key.keyValue.trim();
-    if (value === '') throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'Lead key value is empty');
-    switch (key.keyType) {
-      case 'IDNUM': {
-        const lead = await repos.leads.findById(parseLeadId(value));
-        return lead ? [lead] : [];
-      }
-      case 'EMAIL':
-        return repos.leads.findByEmailKey(emailKey(value), false, limit);
-      case 'SFDCLEADID':
-      case 'SFDCCONTACTID': {
-        const lead = await repos.leads.findByForeignId(value);
-        return lead ? [lead] : [];
-      }
-      default:
-        throw new AppError(
-          ErrorCode.LEAD_KEY_BAD,
-          `Key type ${key.keyType} is not supported by this service`,
-        );
-    }
   }
 
   /** Validates everything that needs no database, so bad input never opens a transaction. */
@@ -365,41 +328,11 @@ export class LeadService {
     partition: string,
   ) {
     const now = this.now();
-    if (change.foreignSysPersonId === undefined && !change.emailKey && change.fields.length === 0) {
-      throw new AppError(
-        ErrorCode.LEAD_DETAIL_REQUIRED,
-        'A new lead needs an Email, a foreign id or attributes',
-      );
-    }
-    const { columns, custom } = splitFields(change.fields, null);
-    const requested = change.unsubscribed === true;
-    const key = change.emailKey ?? null;
-    const id = await repos.leads.insert({
-      email: change.email ?? null,
-      emailKey: key,
-      partition,
-      foreignSysPersonId: change.foreignSysPersonId ?? null,
-      foreignSysType:
-        change.foreignSysType ?? (change.foreignSysPersonId !== undefined ? 'CUSTOM' : null),
-      unsubscribed: requested,
-      columns: { ...columns, unsubscribed: requested },
-      custom,
-      now,
-    });
-    const activities: NewActivity[] = [
-      {
-        leadId: id,
-        activityType: 'New Lead',
-        createdAt: now,
-        reason: path.reason,
-        source: path.source,
-        extra: [
-          ['Source Type', path.reason],
-          ['Lead ID', String(id)],
-          ['Created Date', new Date(now).toISOString()],
-        ],
-      },
-    ];
+    const lead = newLeadOf(change, partition, now);
+    const requested = lead.unsubscribed;
+    const key = lead.emailKey;
+    const id = await repos.leads.insert(lead);
+    const activities: NewActivity[] = [newLeadActivity(id, path, now)];
     if (key !== null) {
       if (requested) {
         if (!(await this.durable.isUnsubscribed(repos, key))) {
@@ -408,7 +341,7 @@ export class LeadService {
             unsubscribed: true,
             causedBy: id,
             path,
-            reason: text(columns.unsubscribed_reason),
+            reason: text(lead.columns.unsubscribed_reason),
             now,
           });
         }
