@@ -2,14 +2,14 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { AppError, ErrorCode } from '../errors.js';
-import { ActivityRepository } from './activity.repository.js';
-import { BatchMoved, BatchSession, type BatchScope } from './batch-session.js';
+import { ActivityRepository } from './sql/activity.repository.js';
+import { BatchMoved, BatchSession, type BatchScope } from './batch/batch-session.js';
 import { CommitNotReplicated, type Database, type Engine } from './database.js';
-import { EmailStatusRepository } from './email-status.repository.js';
-import { LeadRepository } from './lead.repository.js';
+import { EmailStatusRepository } from './sql/email-status.repository.js';
+import { LeadRepository } from './sql/lead.repository.js';
 import type { WriteScope } from '../domain/ports.js';
 import type { ReadReplica } from './read-replica.js';
-import { SalesforceNotificationRepository } from './salesforce-notification.repository.js';
+import { SalesforceNotificationRepository } from './sql/salesforce-notification.repository.js';
 
 /**
  * The repositories of one transaction (or of plain reads), plus the address locks: the SQL

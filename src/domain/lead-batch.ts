@@ -10,7 +10,7 @@ export type SyncOne = (repos: WriteScope, change: PreparedChange) => Promise<Syn
 
 /**
  * syncMultipleLeads: the records of a call applied in order in one transaction over the batch's
- * memory (data-access/batch-session.ts), written set-based at the end; each record the rules
+ * memory (data-access/batch/batch-session.ts), written set-based at the end; each record the rules
  * refuse is undone alone. When the batch cannot be held, one transaction per record.
  */
 export class LeadBatchSync {

@@ -10,7 +10,7 @@ import type {
 /**
  * What the rules of a change read and write (sync, durable status): the ports the domain
  * depends on. Two implementations serve them: data-access's SQL repositories (one transaction)
- * and a batch in memory (data-access/batch-session.ts). A call the rules start making must be
+ * and a batch in memory (data-access/batch/batch-session.ts). A call the rules start making must be
  * added here, and then neither implementation compiles until it serves it.
  */
 

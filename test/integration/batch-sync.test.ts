@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { BatchSession, BatchUnsupported } from '../../src/data-access/batch-session.js';
+import { BatchSession, BatchUnsupported } from '../../src/data-access/batch/batch-session.js';
 import type { Database } from '../../src/data-access/database.js';
 import type { LeadInput } from '../../src/domain/lead.types.js';
 import { LeadBatchSync } from '../../src/domain/lead-batch.js';

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import { INLINE } from './inline-limit.js';
-import type { Engine } from './database.js';
-import type { EmailStatusHistoryRecord, EmailStatusRecord } from '../domain/records.js';
+import { INLINE } from '../inline-limit.js';
+import type { Engine } from '../database.js';
+import type { EmailStatusHistoryRecord, EmailStatusRecord } from '../../domain/records.js';
 export type { EmailStatusHistoryRecord, EmailStatusRecord };
 
 type Row = Record<string, unknown>;

@@ -1,12 +1,12 @@
 import type { Knex } from 'knex';
-import { INLINE } from './inline-limit.js';
+import { INLINE } from '../inline-limit.js';
 import {
   ACTIVITY_COLUMNS,
   ActivityRepository,
   activityRow,
   type NewActivity,
 } from './activity.repository.js';
-import type { Engine } from './database.js';
+import type { Engine } from '../database.js';
 import type {
   ColumnValue,
   InvariantViolation,
@@ -14,8 +14,8 @@ import type {
   LeadUpdate,
   NewLead,
   PropagationActivity,
-} from '../domain/records.js';
-import { propagationActivity } from '../domain/records.js';
+} from '../../domain/records.js';
+import { propagationActivity } from '../../domain/records.js';
 export type {
   ColumnValue,
   InvariantViolation,
@@ -24,8 +24,8 @@ export type {
   NewLead,
   PropagationActivity,
 };
-import { countRows } from './count-rows.js';
-import { fromRow, newLeadRow, toBool, updateRow, type Row } from './lead-row.js';
+import { countRows } from '../count-rows.js';
+import { fromRow, newLeadRow, toBool, updateRow, type Row } from '../lead-row.js';
 import {
   EmailStatusRepository,
   STATUS_COLUMNS,

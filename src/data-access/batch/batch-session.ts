@@ -1,16 +1,16 @@
 import type { Knex } from 'knex';
-import { INLINE } from './inline-limit.js';
-import type { ActivityLog, LeadStore, StatusStore, WriteScope } from '../domain/ports.js';
-import { propagationActivity } from '../domain/records.js';
-import { activityRow, type NewActivity } from './activity.repository.js';
-import type { Engine } from './database.js';
+import { INLINE } from '../inline-limit.js';
+import type { ActivityLog, LeadStore, StatusStore, WriteScope } from '../../domain/ports.js';
+import { propagationActivity } from '../../domain/records.js';
+import { activityRow, type NewActivity } from '../sql/activity.repository.js';
+import type { Engine } from '../database.js';
 import {
   EmailStatusRepository,
   statusRow,
   type EmailStatusRecord,
-} from './email-status.repository.js';
-import type { LeadRecord } from '../domain/records.js';
-import { applyUpdate, changedColumns, columnValue, fromRow, toRow, type Row } from './lead-row.js';
+} from '../sql/email-status.repository.js';
+import type { LeadRecord } from '../../domain/records.js';
+import { applyUpdate, changedColumns, columnValue, fromRow, toRow, type Row } from '../lead-row.js';
 
 /**
  * What a batch of lead changes (syncMultipleLeads) may touch: every lead it names by id or

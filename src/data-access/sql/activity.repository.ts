@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import { INLINE } from './inline-limit.js';
-import { countRows } from './count-rows.js';
-import type { NewActivity } from '../domain/records.js';
+import { INLINE } from '../inline-limit.js';
+import { countRows } from '../count-rows.js';
+import type { NewActivity } from '../../domain/records.js';
 export type { NewActivity };
 
 export interface ActivityRecord {
