@@ -1,52 +1,21 @@
 import type { Knex } from 'knex';
-import { INLINE } from '../inline-limit.js';
 import type { ActivityLog, LeadStore, StatusStore, WriteScope } from '../../domain/ports.js';
-import { propagationActivity } from '../../domain/records.js';
-import { activityRow, type NewActivity } from '../sql/activity.repository.js';
-import type { Engine } from '../database.js';
 import {
-  EmailStatusRepository,
-  statusRow,
+  propagationActivity,
   type EmailStatusRecord,
-} from '../sql/email-status.repository.js';
-import type { LeadRecord } from '../../domain/records.js';
-import { applyUpdate, changedColumns, columnValue, fromRow, toRow, type Row } from '../lead-row.js';
+  type LeadRecord,
+  type NewActivity,
+} from '../../domain/records.js';
+import type { Engine } from '../database.js';
+import { applyUpdate } from '../lead-row.js';
+import { BatchUnsupported } from './batch-errors.js';
+import { BatchWriter } from './batch-flush.js';
+import { loadBatch, type BatchScope } from './batch-load.js';
 
-/**
- * What a batch of lead changes (syncMultipleLeads) may touch: every lead it names by id or
- * foreign id, and every address it names. The session also loads every lead holding the
- * addresses of the leads found, so that propagation to them happens in memory.
- */
-export interface BatchScope {
-  ids: readonly number[];
-  foreignIds: readonly string[];
-  emailKeys: readonly string[];
-}
+export { BatchMoved, BatchUnsupported } from './batch-errors.js';
 
-/**
- * The batch needs something it did not load (or more than it may hold): the caller must do the
- * work another way. Never a caller's fault.
- */
-export class BatchUnsupported extends Error {
-  override name = 'BatchUnsupported';
-}
+export { MAX_BATCH_LEADS, MAX_PEOPLE_PER_ADDRESS, type BatchScope } from './batch-load.js';
 
-/**
- * What the batch read changed under it (an address moved before its lock was taken, a person
- * was deleted): the transaction is redone.
- */
-export class BatchMoved extends Error {
-  override name = 'BatchMoved';
-}
-
-// Beyond these, the per-record path (propagation as set-based SQL, address locks held only
-// for one record) is cheaper: the batch would hold every address of the call locked while it
-// reads, changes and writes all their people. Measured with test/resilience/stress.ts, where a
-// few addresses are shared by thousands.
-export const MAX_BATCH_LEADS = 20000;
-export const MAX_PEOPLE_PER_ADDRESS = 200;
-// Rows per statement: one JSON parameter each, kept to a few megabytes.
-const JSON_ROWS = 5000;
 // Provisional ids (PostgreSQL's first pass) sort after every real id, as new ids do.
 const PROVISIONAL_BASE = 2 ** 52;
 // In memory a change takes the next of these, above every stored change_seq, so that the
@@ -113,79 +82,7 @@ export class BatchSession {
     scope: BatchScope,
     lock: (keys: readonly string[]) => Promise<void>,
   ): Promise<BatchSession> {
-    const ids = new Set(scope.ids);
-    const foreignIds = new Set(scope.foreignIds);
-    const keys = new Set(scope.emailKeys);
-    // One indexed query per kind of key (an OR of them can make the planner scan the table).
-    // Row locks (PostgreSQL) only for the leads named by id or foreign id: every writer of a
-    // person with an address holds that address's lock, which this batch holds too; a person
-    // deleted meanwhile (deletes take no address lock) is caught when the flush updates fewer
-    // rows than it should.
-    const load = async (forUpdate: boolean, keyList: readonly string[]) => {
-      const byId = new Map<number, Row>();
-      const run = async (column: string, values: readonly unknown[], lockRows = forUpdate) => {
-        if (values.length === 0) return;
-        // Never more than a batch may hold: an address shared by a million people is left to
-        // the per-record path before it is read into memory.
-        let q = inList(db('leads').select('*'), engine, column, values).limit(
-          MAX_BATCH_LEADS + 1,
-          INLINE,
-        );
-        if (lockRows && engine === 'postgres') q = q.forUpdate();
-        for (const r of (await q) as Row[]) byId.set(Number(r.id), r);
-        if (byId.size > MAX_BATCH_LEADS) throw new BatchUnsupported('too many people in one batch');
-      };
-      await run('email_key', keyList, false);
-      await run('id', [...ids]);
-      await run('foreign_sys_person_id', [...foreignIds]);
-      return [...byId.values()].sort((a, b) => Number(a.id) - Number(b.id));
-    };
-    // Leads named by id or foreign id may hold addresses the records do not name: read them
-    // first without locks, so that every address is locked in one go, in the global order
-    // (locking in two rounds lets two batches deadlock). Then everything is read under row
-    // locks; an address that moved in between means starting over (the caller retries).
-    // Addresses shared by very many people are cheaper on the per-record path (propagation in
-    // SQL, locks held briefly): find out before taking any lock.
-    if (keys.size > 0) {
-      const [row] = (await db
-        .from(
-          inList(db('leads').select('id'), engine, 'email_key', [...keys])
-            .limit(MAX_BATCH_LEADS + 1, INLINE)
-            .as('holders'),
-        )
-        .count({ n: '*' })) as Array<{ n: number | string }>;
-      if (Number(row?.n ?? 0) > MAX_BATCH_LEADS)
-        throw new BatchUnsupported('too many people in one batch');
-      const hot = (await inList(db('leads').select('email_key'), engine, 'email_key', [...keys])
-        .groupBy('email_key')
-        .havingRaw('count(*) > ?', [MAX_PEOPLE_PER_ADDRESS])
-        .limit(1, INLINE)) as Row[];
-      if (hot.length > 0) throw new BatchUnsupported('an address shared by very many people');
-    }
-    const named = ids.size > 0 || foreignIds.size > 0;
-    let before = new Map<number, unknown>();
-    if (named) {
-      const ahead = await load(false, []);
-      before = new Map(ahead.map((r) => [Number(r.id), r.email_key ?? null]));
-      for (const r of ahead) if (r.email_key) keys.add(r.email_key as string);
-    }
-    await lock([...keys]);
-    const rows = await load(true, [...keys]);
-    for (const r of rows) {
-      const key = (r.email_key as string | null) ?? null;
-      if (key !== null && !keys.has(key)) throw new BatchMoved();
-      if (before.has(Number(r.id)) && before.get(Number(r.id)) !== key) throw new BatchMoved();
-    }
-    if (rows.length > MAX_BATCH_LEADS) throw new BatchUnsupported('too many people in one batch');
-    const statuses = new Map<string, EmailStatusRecord>();
-    const all = [...keys];
-    for (let i = 0; i < all.length; i += 500) {
-      const page = await new EmailStatusRepository(db).getMany(all.slice(i, i + 500));
-      for (const [k, v] of page) statuses.set(k, v);
-    }
-    // Decoded once and the rows let go: a second pass (PostgreSQL, new people) starts over from
-    // the same records, which no change ever mutates.
-    const records = rows.map(fromRow);
+    const { records, statuses, keys, ids, foreignIds } = await loadBatch(db, engine, scope, lock);
     return new BatchSession(db, engine, records, statuses, keys, ids, foreignIds);
   }
 
@@ -218,7 +115,7 @@ export class BatchSession {
     if (this.reserved !== null && this.reserved.length > 0) {
       throw new BatchUnsupported('the second pass created fewer people than the first');
     }
-    await this.flush();
+    await new BatchWriter(this.db, this.engine, this.state).write();
     return true;
   }
 
@@ -460,170 +357,4 @@ export class BatchSession {
       },
     };
   }
-
-  // --- writing it out ----------------------------------------------------------------------
-
-  private async flush(): Promise<void> {
-    const s = this.state;
-    await this.assignChangeSeqs();
-    const created = new Set(s.created);
-    // Changed people first: one set-based UPDATE from a JSON array of their final rows. A
-    // foreign id may pass from one person to another within the batch, and unique keys are
-    // checked row by row: the ids that move are cleared first, then set to their final values.
-    const changed = [...s.dirty].filter((id) => !created.has(id)).sort((a, b) => a - b);
-    if (changed.length > 0) {
-      const moved = changed.filter(
-        (id) => s.leads.get(id)!.foreignSysPersonId !== s.initial.get(id)!.foreignSysPersonId,
-      );
-      if (moved.length > 0) {
-        await this.db('leads').whereIn('id', moved).update({ foreign_sys_person_id: null });
-      }
-      // Only the columns some person's change touched: fewer values to carry and decode. Found
-      // field by field, without building each person's row (twice) only to compare them.
-      const touched = new Set<string>(['updated_at']);
-      for (const id of changed) changedColumns(s.initial.get(id)!, s.leads.get(id)!, touched);
-      const columns = [...touched];
-      let updated = 0;
-      for (let i = 0; i < changed.length; i += JSON_ROWS) {
-        const leads = changed.slice(i, i + JSON_ROWS).map((id) => s.leads.get(id)!);
-        updated += await this.updateFromJson(columns, leads);
-      }
-      if (this.engine === 'postgres' && updated !== changed.length) throw new BatchMoved();
-    }
-    // New people (after the changes above released what they take): ids as allocated.
-    const fresh = s.created.map((id) => toRow(s.leads.get(id)!));
-    await this.insertFromJson('leads', fresh);
-    // Master statuses: the last state of each address, and every change in order.
-    const finalStatuses = new Map<string, EmailStatusRecord>();
-    for (const h of s.history) finalStatuses.set(h.emailKey, h);
-    await this.insertFromJson(
-      'email_status',
-      [...finalStatuses.values()].map(statusRow),
-      'email_key',
-    );
-    await this.insertFromJson('email_status_history', s.history.map(statusRow));
-    // Activities, in the order the rules wrote them (ids follow that order).
-    await this.insertFromJson('activities', s.activities.map(activityRow));
-  }
-
-  /**
-   * Every person the batch changed takes a real change_seq, in the order of its provisional
-   * one: the order the records were applied in, as if they had been sent one by one.
-   */
-  private async assignChangeSeqs(): Promise<void> {
-    const s = this.state;
-    const changed = [...s.dirty]
-      .map((id) => s.leads.get(id)!)
-      .sort((a, b) => a.changeSeq - b.changeSeq);
-    if (changed.length === 0) return;
-    let values: number[];
-    if (this.engine === 'postgres') {
-      const r = (await this.db.raw(
-        "SELECT nextval('leads_change_seq') AS v FROM generate_series(1, ?)",
-        [changed.length],
-      )) as { rows: Array<{ v: number | string }> };
-      values = r.rows.map((x) => Number(x.v)).sort((a, b) => a - b);
-    } else {
-      // This transaction holds SQLite's only write lock: the next values are ours.
-      const r = (await this.db.raw(
-        'SELECT coalesce(max(change_seq), 0) AS m FROM leads',
-      )) as Array<{ m: number }>;
-      const base = Number(r[0]?.m ?? 0);
-      values = changed.map((_, i) => base + i + 1);
-    }
-    // The records are final: replaced, never mutated, as everywhere in the session.
-    changed.forEach((l, i) => s.leads.set(l.id, { ...l, changeSeq: values[i]! }));
-  }
-
-  /**
-   * A multi-row INSERT (or upsert on `conflictKey`) whose rows travel as one JSON parameter,
-   * inserted in array order: the statement text does not grow with the rows.
-   */
-  private async insertFromJson(table: string, rows: readonly Row[], conflictKey?: string) {
-    if (rows.length === 0) return;
-    const names = new Set<string>();
-    for (const r of rows) for (const c in r) names.add(c);
-    const columns = [...names];
-    const cols = columns.map(quote).join(', ');
-    const upsert = conflictKey
-      ? ` ON CONFLICT (${quote(conflictKey)}) DO UPDATE SET ${columns
-          .filter((c) => c !== conflictKey)
-          .map((c) => `${quote(c)} = excluded.${quote(c)}`)
-          .join(', ')}`
-      : '';
-    for (let i = 0; i < rows.length; i += JSON_ROWS) {
-      // The rows as they are, not a copy of each: a key a row lacks reads as NULL on both
-      // engines, as the explicit null it used to be given did.
-      const json = JSON.stringify(rows.slice(i, i + JSON_ROWS));
-      if (this.engine === 'postgres') {
-        await this.db.raw(
-          `INSERT INTO ${quote(table)} (${cols})
-           SELECT ${columns.map((c) => `v.${quote(c)}`).join(', ')}
-           FROM json_array_elements(?::json) WITH ORDINALITY AS e(j, n)
-           CROSS JOIN LATERAL json_populate_record(NULL::${quote(table)}, e.j) AS v
-           ORDER BY e.n${upsert}`,
-          [json],
-        );
-      } else {
-        // WHERE true: SQLite's parser needs it between INSERT … SELECT and ON CONFLICT.
-        await this.db.raw(
-          `INSERT INTO ${quote(table)} (${cols})
-           SELECT ${columns.map((c) => `value ->> ${sqlString(c)}`).join(', ')}
-           FROM json_each(?) WHERE true ORDER BY key${upsert}`,
-          [json],
-        );
-      }
-    }
-  }
-
-  /** Returns how many rows it updated (PostgreSQL; SQLite's count is not needed). */
-  private async updateFromJson(
-    columns: readonly string[],
-    leads: readonly LeadRecord[],
-  ): Promise<number> {
-    const target = columns.map(quote).join(', ');
-    const json = JSON.stringify(
-      leads.map((l) => {
-        const row: Row = { id: l.id };
-        for (const c of columns) row[c] = columnValue(l, c) ?? null;
-        return row;
-      }),
-    );
-    if (this.engine === 'postgres') {
-      const result: unknown = await this.db.raw(
-        // ROW(): PostgreSQL takes a bare parenthesised list only for two columns or more.
-        `UPDATE leads AS l SET (${target}) = ROW(${columns.map((c) => `v.${quote(c)}`).join(', ')})
-         FROM json_populate_recordset(NULL::leads, ?::json) AS v WHERE l.id = v.id`,
-        [json],
-      );
-      return (result as { rowCount: number | null }).rowCount ?? 0;
-    }
-    const picks = columns.map((c) => `value ->> ${sqlString(c)} AS ${quote(c)}`).join(', ');
-    await this.db.raw(
-      `UPDATE leads SET (${target}) = (${columns.map((c) => `v.${quote(c)}`).join(', ')})
-       FROM (SELECT value ->> 'id' AS id, ${picks} FROM json_each(?)) AS v WHERE leads.id = v.id`,
-      [json],
-    );
-    return leads.length;
-  }
-}
-
-const quote = (c: string) => `"${c.replace(/"/g, '""')}"`;
-
-/**
- * `column IN (values)`. SQLite gets the values as one JSON parameter, so the statement text is
- * the same whatever their number and its prepared form can be reused.
- */
-function inList(
-  q: Knex.QueryBuilder,
-  engine: Engine,
-  column: string,
-  values: readonly unknown[],
-): Knex.QueryBuilder {
-  if (engine === 'postgres') return q.whereIn(column, values as Knex.Value[]);
-  return q.whereRaw(`?? IN (SELECT value FROM json_each(?))`, [column, JSON.stringify(values)]);
-}
-
-function sqlString(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
 }
