@@ -7,7 +7,9 @@ import { BatchMoved, BatchSession, type BatchScope } from './batch/batch-session
 import { CommitNotReplicated, type Database, type Engine } from './database.js';
 import { EmailStatusRepository } from './sql/email-status.repository.js';
 import { LeadRepository } from './sql/lead.repository.js';
-import type { WriteScope } from '../domain/ports.js';
+import { RetryTransaction, type WriteScope } from '../domain/ports.js';
+
+export { RetryTransaction };
 import type { ReadReplica } from './read-replica.js';
 import { SalesforceNotificationRepository } from './sql/salesforce-notification.repository.js';
 
@@ -27,11 +29,6 @@ export interface Repositories extends WriteScope {
    * scope over that memory; its `complete` writes the batch set-based. Transactions only.
    */
   openBatch(scope: BatchScope): Promise<BatchSession>;
-}
-
-/** Thrown inside a transaction when what was read before locking changed; the work is redone. */
-export class RetryTransaction extends Error {
-  override name = 'RetryTransaction';
 }
 
 function lockId(key: string): bigint {

@@ -1,8 +1,9 @@
 import type {
   EmailStatusHistoryRecord,
   EmailStatusRecord,
-} from '../data-access/sql/email-status.repository.js';
-import type { InvariantViolation, LeadRecord } from '../data-access/sql/lead.repository.js';
+  InvariantViolation,
+  LeadRecord,
+} from './records.js';
 import type { Repositories, UnitOfWork } from '../data-access/unit-of-work.js';
 import type { WriteScope } from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';

@@ -1,5 +1,4 @@
 import type { Repositories, UnitOfWork } from '../data-access/unit-of-work.js';
-import { RetryTransaction } from '../data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { RESET_REASON, type ChangePath } from './change-paths.js';
 import type { DurableStatusService } from './durable-status.service.js';
@@ -19,7 +18,7 @@ import {
 import { leadView } from './lead-view.js';
 import type { LeadInput, LeadKey, LeadView, SyncResult } from './lead.types.js';
 import { REMAINING_COUNT_CAP } from './paging.js';
-import type { WriteScope } from './ports.js';
+import { RetryTransaction, type WriteScope } from './ports.js';
 import type { LeadRecord, NewActivity } from './records.js';
 
 export { MAX_LEAD_ID, parseLeadId } from './lead-input.js';

@@ -75,3 +75,11 @@ export interface WriteScope {
     activities: readonly NewActivity[],
   ): Promise<LeadRecord | null>;
 }
+
+/**
+ * Thrown inside a write scope when what was read before locking changed: whoever runs the
+ * scope (UnitOfWork) redoes the whole work in a new transaction.
+ */
+export class RetryTransaction extends Error {
+  override name = 'RetryTransaction';
+}

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { EmailStatusRecord } from '../data-access/sql/email-status.repository.js';
+import type { EmailStatusRecord } from './records.js';
 import type { Repositories, UnitOfWork } from '../data-access/unit-of-work.js';
 import { AppError } from '../errors.js';
 import { ChangePaths } from './change-paths.js';
