@@ -3,7 +3,10 @@
  * long activity histories, which would take hundreds of thousands of calls, are written through
  * the service's own ActivityRepository on a second connection to the same database.
  */
-import { ActivityRepository, type NewActivity } from '../../src/data-access/activity.repository.js';
+import {
+  ActivityRepository,
+  type NewActivity,
+} from '../../src/data-access/sql/activity.repository.js';
 import { analyze, openDatabase, type Database } from '../../src/data-access/database.js';
 import { call, syncMultipleLeads, syncedIds } from './soap.js';
 

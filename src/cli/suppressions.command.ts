@@ -4,7 +4,7 @@ import { CsvError, parse } from 'csv-parse';
 import { csvField, csvRow, unneutralise } from '../csv-row.js';
 import type { DurableStatusService } from '../domain/durable-status.service.js';
 import { ChangePaths } from '../domain/change-paths.js';
-import type { EmailStatusRecord } from '../data-access/email-status.repository.js';
+import type { EmailStatusRecord } from '../domain/records.js';
 import type { SuppressionRow, SuppressionService } from '../domain/suppression.service.js';
 import { isAppError } from '../errors.js';
 import { printable } from './explain.command.js';

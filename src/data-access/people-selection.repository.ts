@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { INLINE } from './inline-limit.js';
-import { toLeadRecord, type LeadRecord } from './lead.repository.js';
+import { fromRow as toLeadRecord } from './lead-row.js';
+import type { LeadRecord } from '../domain/records.js';
 
 /**
  * Which people an operator picked: by search criteria, or by a pasted list of ids and addresses

@@ -2,21 +2,25 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { AppError, ErrorCode } from '../errors.js';
-import { ActivityRepository } from './activity.repository.js';
-import { BatchMoved, BatchSession, type BatchScope } from './batch-session.js';
+import { ActivityRepository } from './sql/activity.repository.js';
+import { BatchMoved, BatchSession, type BatchScope } from './batch/batch-session.js';
 import { CommitNotReplicated, type Database, type Engine } from './database.js';
-import { EmailStatusRepository } from './email-status.repository.js';
-import { LeadRepository } from './lead.repository.js';
-import type { LeadRecord, LeadUpdate, PropagationActivity } from './lead.repository.js';
-import type { NewActivity } from './activity.repository.js';
-import type { EmailStatusRecord } from './email-status.repository.js';
-import type { ReadReplica } from './read-replica.js';
-import { SalesforceNotificationRepository } from './salesforce-notification.repository.js';
+import { EmailStatusRepository } from './sql/email-status.repository.js';
+import { LeadRepository } from './sql/lead.repository.js';
+import { RetryTransaction, type WriteScope } from '../domain/ports.js';
 import { ConsoleJobRepository } from './console-job.repository.js';
 import { PeopleSelectionRepository } from './people-selection.repository.js';
 
-/** The repositories of one transaction (or of plain reads), plus the address locks. */
-export interface Repositories {
+export { RetryTransaction };
+import type { ReadReplica } from './read-replica.js';
+import { SalesforceNotificationRepository } from './sql/salesforce-notification.repository.js';
+
+/**
+ * The repositories of one transaction (or of plain reads), plus the address locks: the SQL
+ * implementation of the domain's write scope (domain/ports.ts), and the reads and writes
+ * outside it.
+ */
+export interface Repositories extends WriteScope {
   readonly engine: Engine;
   readonly leads: LeadRepository;
   readonly emailStatus: EmailStatusRepository;
@@ -25,41 +29,10 @@ export interface Repositories {
   readonly selection: PeopleSelectionRepository;
   readonly jobs: ConsoleJobRepository;
   /**
-   * Serialises writers of the same addresses until the transaction ends. Keys are locked in
-   * one global order, so two transactions that need the same pair of keys cannot deadlock.
-   */
-  lockEmailKeys(keys: ReadonlyArray<string | null>): Promise<void>;
-  /**
-   * Loads (and locks) everything a batch of lead changes can touch and hands back
-   * repositories over that memory; its `complete` writes the batch set-based. Transactions only.
+   * Loads (and locks) everything a batch of lead changes can touch and hands back a write
+   * scope over that memory; its `complete` writes the batch set-based. Transactions only.
    */
   openBatch(scope: BatchScope): Promise<BatchSession>;
-  /**
-   * Pairs of writes the engine can make in one statement (one round trip on PostgreSQL).
-   * Absent where the repositories work on memory (a batch): callers make the two calls.
-   */
-  readonly combined?: CombinedWrites;
-}
-
-export interface CombinedWrites {
-  /** emailStatus.set(status), then leads.propagateUnsubscribed for its address. */
-  setStatusAndPropagate(
-    status: EmailStatusRecord,
-    exceptLeadId: number | null,
-    activity: PropagationActivity,
-  ): Promise<number>;
-  /** leads.update, then activities.insert if the lead was there. */
-  updateLogged(
-    id: number,
-    change: LeadUpdate,
-    now: number,
-    activities: readonly NewActivity[],
-  ): Promise<LeadRecord | null>;
-}
-
-/** Thrown inside a transaction when what was read before locking changed; the work is redone. */
-export class RetryTransaction extends Error {
-  override name = 'RetryTransaction';
 }
 
 function lockId(key: string): bigint {
@@ -92,12 +65,10 @@ function repositories(
   return {
     engine,
     leads,
-    combined: {
-      setStatusAndPropagate: (status, exceptLeadId, activity) =>
-        leads.setStatusAndPropagate(status, exceptLeadId, activity),
-      updateLogged: (id, change, now, activities) =>
-        leads.updateLogged(id, change, now, activities),
-    },
+    // One statement each on PostgreSQL (one round trip), two on SQLite.
+    setStatusAndPropagate: (status, exceptLeadId, activity) =>
+      leads.setStatusAndPropagate(status, exceptLeadId, activity),
+    updateLogged: (id, change, now, activities) => leads.updateLogged(id, change, now, activities),
     emailStatus: new EmailStatusRepository(db, engine),
     activities: new ActivityRepository(db),
     salesforceNotifications: new SalesforceNotificationRepository(db, engine),

@@ -1,4 +1,4 @@
-import type { ActivityQuery, ActivityRecord } from '../data-access/activity.repository.js';
+import type { ActivityQuery, ActivityRecord } from '../data-access/sql/activity.repository.js';
 import type { UnitOfWork } from '../data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { activityDisplayName } from './activity-types.js';

@@ -3,12 +3,13 @@ import type {
   JobBatchTotals,
   JobRecord,
 } from '../data-access/console-job.repository.js';
-import type { LeadRecord } from '../data-access/lead.repository.js';
+import type { LeadRecord } from './records.js';
 import type {
   PeopleCriteria,
   SelectionCounts,
 } from '../data-access/people-selection.repository.js';
-import type { BatchSession } from '../data-access/batch-session.js';
+import type { BatchSession } from '../data-access/batch/batch-session.js';
+import type { WriteScope } from './ports.js';
 import type { Repositories, UnitOfWork } from '../data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { ChangePaths, type ChangePath } from './change-paths.js';
@@ -305,7 +306,7 @@ export class BulkChangeService {
 
   /** The change on each person of a batch, counted: changed, unchanged (already so), failed. */
   private async applyEach(
-    repos: Repositories,
+    repos: WriteScope,
     ids: readonly number[],
     attributes: NonNullable<LeadInput['attributes']>,
     path: ChangePath,

@@ -1,9 +1,11 @@
 import type {
   EmailStatusHistoryRecord,
   EmailStatusRecord,
-} from '../data-access/email-status.repository.js';
-import type { InvariantViolation, LeadRecord } from '../data-access/lead.repository.js';
+  InvariantViolation,
+  LeadRecord,
+} from './records.js';
 import type { Repositories, UnitOfWork } from '../data-access/unit-of-work.js';
+import type { WriteScope } from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { PROPAGATED_REASON, type ChangePath } from './change-paths.js';
 import { emailKey, validateEmail } from './email-key.js';
@@ -117,7 +119,7 @@ export class DurableStatusService {
   }
 
   /** What the master status says of an address: unknown addresses are subscribed. */
-  async isUnsubscribed(repos: Repositories, key: string): Promise<boolean> {
+  async isUnsubscribed(repos: WriteScope, key: string): Promise<boolean> {
     return (await repos.emailStatus.get(key))?.unsubscribed ?? false;
   }
 
@@ -130,7 +132,7 @@ export class DurableStatusService {
    * is refused (LEAD_SYNC_FAILED, the caller's transaction undone) unless an operator asks.
    */
   async setMasterStatus(
-    repos: Repositories,
+    repos: WriteScope,
     change: {
       key: string;
       unsubscribed: boolean;
@@ -169,21 +171,54 @@ export class DurableStatusService {
       actor: change.path.actor ?? null,
       causeLeadId: change.causedBy,
     };
-    let people: number;
-    if (repos.combined) {
-      people = await repos.combined.setStatusAndPropagate(status, change.causedBy, activity);
-    } else {
-      await repos.emailStatus.set(status);
-      people = await repos.leads.propagateUnsubscribed(
-        change.key,
-        change.unsubscribed,
-        change.causedBy,
-        change.now,
-        activity,
-      );
-    }
+    const people = await repos.setStatusAndPropagate(status, change.causedBy, activity);
     this.onPropagation(people);
     return people;
+  }
+
+  /**
+   * Rules 1 and 2 for many addresses at once (suppression lists): each address not already
+   * unsubscribed takes an unsubscribed master status, with the reason and source its entry
+   * gives, and every person holding it follows. Addresses already unsubscribed are left as
+   * they are, with no new history. A dry run writes nothing and counts who would follow.
+   * The caller holds the keys' locks.
+   */
+  async suppressAddresses(
+    repos: Repositories,
+    entries: ReadonlyArray<{ key: string; reason: string | null; source: string; at: number }>,
+    path: ChangePath,
+    options: { recordedAt: number; now: number; dryRun: boolean },
+  ): Promise<{ suppressed: number; already: number; people: number }> {
+    const current = await repos.emailStatus.getMany(entries.map((e) => e.key));
+    const fresh: EmailStatusRecord[] = entries
+      .filter((e) => current.get(e.key)?.unsubscribed !== true)
+      .map((e) => ({
+        emailKey: e.key,
+        unsubscribed: true,
+        reason: e.reason ?? path.reason,
+        // Who ran the import, as setMasterStatus records the actor of every other path.
+        source: masterStatusSource({ ...path, source: e.source }),
+        leadId: null,
+        changedAt: e.at,
+        recordedAt: options.recordedAt,
+      }));
+    const result = { suppressed: fresh.length, already: entries.length - fresh.length, people: 0 };
+    const keys = fresh.map((f) => f.emailKey);
+    if (options.dryRun) {
+      const holders = await repos.leads.findByEmailKeys(keys);
+      result.people = holders.filter((l) => !l.unsubscribed).length;
+      return result;
+    }
+    // Set-based: one status write and one propagation for the whole list, not one per address.
+    await repos.emailStatus.setMany(fresh);
+    result.people = await repos.leads.propagateUnsubscribedMany(keys, true, options.now, {
+      attributeName: 'Unsubscribed',
+      reason: PROPAGATED_REASON,
+      source: path.source,
+      actor: path.actor ?? null,
+    });
+    this.onPropagation(result.people);
+    return result;
   }
 
   /** The invariant: every person with an address agrees with its master status. */

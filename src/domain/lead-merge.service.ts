@@ -1,4 +1,4 @@
-import type { LeadRecord } from '../data-access/lead.repository.js';
+import type { LeadRecord } from './records.js';
 import {
   RetryTransaction,
   type Repositories,

@@ -1,33 +1,27 @@
-import type { NewActivity } from '../data-access/activity.repository.js';
-import type { ColumnValue, LeadRecord, LeadUpdate } from '../data-access/lead.repository.js';
-import {
-  RetryTransaction,
-  type Repositories,
-  type UnitOfWork,
-} from '../data-access/unit-of-work.js';
+import type { Repositories, UnitOfWork } from '../data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../errors.js';
-import { RESET_REASON, type ChangePath } from './change-paths.js';
+import { ChangePaths, RESET_REASON, type ChangePath } from './change-paths.js';
 import type { DurableStatusService } from './durable-status.service.js';
-import { emailKey, validateEmail } from './email-key.js';
+import type { FieldCatalogue } from './field-catalogue.js';
+import { LeadBatchSync } from './lead-batch.js';
+import { findByKey, findByKeys } from './lead-find.js';
+import { parseLeadInput, type PreparedChange } from './lead-input.js';
+import {
+  flagActivity,
+  newAddressOf,
+  newLeadActivity,
+  newLeadOf,
+  planChange,
+  planIsEmpty,
+  text,
+} from './lead-rules.js';
+import { leadView } from './lead-view.js';
+import type { LeadInput, LeadKey, LeadView, SyncResult } from './lead.types.js';
 import { REMAINING_COUNT_CAP } from './paging.js';
-import {
-  EMAIL_DISPLAY_NAME,
-  FieldCatalogue,
-  type FieldDefinition,
-  type FieldValue,
-} from './field-catalogue.js';
-import {
-  FOREIGN_SYS_TYPES,
-  type LeadInput,
-  type LeadKey,
-  type LeadView,
-  type SyncResult,
-} from './lead.types.js';
-import { Semaphore } from './semaphore.js';
+import { RetryTransaction, type WriteScope } from './ports.js';
+import type { LeadRecord, NewActivity } from './records.js';
 
-export const MAX_LEAD_ID = 2147483647;
-const MAX_FOREIGN_ID_LENGTH = 255;
-const MAX_PARTITION_LENGTH = 64;
+export { MAX_LEAD_ID, parseLeadId } from './lead-input.js';
 
 export interface SyncContext {
   path: ChangePath;
@@ -38,6 +32,8 @@ export interface SyncContext {
   /** The partitions the caller may change people in; every partition when absent. */
   mayTouch?: (partition: string) => boolean;
 }
+
+const MAX_PARTITION_LENGTH = 64;
 
 const outsidePartitions = (partition: string) =>
   new AppError(ErrorCode.ACCESS_DENIED, `This user may not touch partition ${partition}`);
@@ -50,52 +46,12 @@ export interface LeadServiceOptions {
   batchConcurrency?: number;
 }
 
-/** A caller's change, validated and typed, before any database work. */
-interface PreparedChange {
-  id?: number;
-  email?: string | null;
-  emailKey?: string | null;
-  /**
-   * The address that finds the lead when it differs from the one to store: a record keyed by
-   * its Email member whose attribute list carries another Email changes the address.
-   */
-  matchEmailKey?: string;
-  foreignSysPersonId?: string;
-  foreignSysType?: string;
-  unsubscribed?: boolean;
-  fields: Array<{ field: FieldDefinition; value: FieldValue | null }>;
-}
-
-function keyOf(email: string | null | undefined): string | null {
-  return email ? emailKey(email) : null;
-}
-
-function same(a: ColumnValue | undefined, b: FieldValue | null): boolean {
-  return (a ?? null) === null ? b === null : b !== null && String(a) === String(b);
-}
-
-function text(v: ColumnValue | undefined): string | null {
-  return v === null || v === undefined ? null : String(v);
-}
-
-export function parseLeadId(raw: string | number): number {
-  const s = String(raw).trim();
-  if (!/^\d{1,10}$/.test(s) || Number(s) < 1 || Number(s) > MAX_LEAD_ID) {
-    throw new AppError(
-      ErrorCode.LEAD_KEY_BAD,
-      'Lead id must be a whole number from 1 to 2147483647',
-    );
-  }
-  return Number(s);
-}
-
 /** Lead lifecycle: create, update by key precedence, delete, and every read by key. */
 export class LeadService {
   private readonly catalogue: FieldCatalogue;
   private readonly defaultPartition: string;
   private readonly now: () => number;
-  /** Batch transactions in flight (syncMultipleLeads); see BATCH_CONCURRENCY. */
-  private readonly batches: Semaphore;
+  private readonly batch: LeadBatchSync;
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -105,7 +61,7 @@ export class LeadService {
     this.catalogue = options.catalogue;
     this.defaultPartition = options.defaultPartition;
     this.now = options.now ?? Date.now;
-    this.batches = new Semaphore(options.batchConcurrency ?? Number.MAX_SAFE_INTEGER);
+    this.batch = new LeadBatchSync(uow, options.batchConcurrency);
   }
 
   /** syncLead: update the lead the keys match (Id, then foreign id, then Email), or create one. */
@@ -124,7 +80,7 @@ export class LeadService {
    * sync inside a transaction the caller holds, so that its own bookkeeping commits or rolls
    * back with the change. May throw RetryTransaction: the caller's whole unit of work is redone.
    */
-  async syncWithin(repos: Repositories, input: LeadInput, ctx: SyncContext): Promise<SyncResult> {
+  async syncWithin(repos: WriteScope, input: LeadInput, ctx: SyncContext): Promise<SyncResult> {
     return this.syncIn(repos, this.prepare(input), ctx, this.partitionOf(ctx));
   }
 
@@ -146,82 +102,9 @@ export class LeadService {
         throw error;
       }
     });
-    try {
-      // Each batch holds its people, their rows and its statements in memory until it commits:
-      // on PostgreSQL every call would otherwise run at once, and the heap grows with them.
-      return await this.batches.run(() => this.syncBatch(prepared, ctx, partition));
-    } catch (error) {
-      if (error instanceof AppError) throw error;
-      // The batch could not be written as one (the database refused a value, more people
-      // than a batch may hold…): each record in a transaction of its own isolates the bad one.
-      return this.syncEach(prepared, ctx, partition);
-    }
-  }
-
-  private async syncBatch(
-    prepared: ReadonlyArray<PreparedChange | AppError>,
-    ctx: SyncContext,
-    partition: string,
-  ): Promise<Array<SyncResult | AppError>> {
-    const changes = prepared.filter((p): p is PreparedChange => !(p instanceof AppError));
-    const scope = {
-      ids: changes.flatMap((c) => (c.id !== undefined ? [c.id] : [])),
-      foreignIds: changes.flatMap((c) =>
-        c.foreignSysPersonId !== undefined ? [c.foreignSysPersonId] : [],
-      ),
-      emailKeys: changes.flatMap((c) => [
-        ...(c.emailKey ? [c.emailKey] : []),
-        ...(c.matchEmailKey ? [c.matchEmailKey] : []),
-      ]),
-    };
-    return this.uow.write(async (repos) => {
-      const batch = await repos.openBatch(scope);
-      // Records apply in order, each seeing the ones before; `complete` may ask for a second
-      // pass (new people's ids must be reserved first on PostgreSQL).
-      for (;;) {
-        const out: Array<SyncResult | AppError> = [];
-        for (const p of prepared) {
-          if (p instanceof AppError) {
-            out.push(p);
-            continue;
-          }
-          const mark = batch.savepoint();
-          try {
-            out.push(await this.syncIn(batch.repos, p, ctx, partition));
-          } catch (error) {
-            if (!(error instanceof AppError)) throw error;
-            batch.rollbackTo(mark);
-            out.push(error);
-          }
-        }
-        if (await batch.complete()) return out;
-      }
-    });
-  }
-
-  private async syncEach(
-    prepared: ReadonlyArray<PreparedChange | AppError>,
-    ctx: SyncContext,
-    partition: string,
-  ): Promise<Array<SyncResult | AppError>> {
-    const out: Array<SyncResult | AppError> = [];
-    for (const p of prepared) {
-      if (p instanceof AppError) {
-        out.push(p);
-        continue;
-      }
-      try {
-        out.push(await this.uow.write((repos) => this.syncIn(repos, p, ctx, partition)));
-      } catch (error) {
-        if (!(error instanceof AppError)) {
-          out.push(
-            new AppError(ErrorCode.LEAD_SYNC_FAILED, 'Lead could not be stored', { cause: error }),
-          );
-        } else if (error.code !== ErrorCode.DATABASE_UNAVAILABLE) out.push(error);
-        else throw error;
-      }
-    }
-    return out;
+    return this.batch.syncMany(prepared, (repos, change) =>
+      this.syncIn(repos, change, ctx, partition),
+    );
   }
 
   /** Sets one person's flag by a named path (operator, flow step…), with every durable rule. */
@@ -238,7 +121,9 @@ export class LeadService {
 
   /** Whether `input` would change `lead` as it stands (rule 7's test, before any write). */
   changes(lead: LeadRecord, input: LeadInput): boolean {
-    return !this.changesNothing(lead, this.prepare(input));
+    // As the no-change answer does: an address change is a change whatever its status.
+    const plan = planChange(lead, this.prepare(input), false, ChangePaths.flowStep(), 0);
+    return !planIsEmpty(plan);
   }
 
   /** Validates a change without a database: the same checks a sync makes first. */
@@ -279,7 +164,7 @@ export class LeadService {
 
   /** Every lead a key matches, inside the caller's transaction (no locks). */
   async findWithin(repos: Repositories, key: LeadKey): Promise<LeadRecord[]> {
-    return this.findIn(repos, key);
+    return findByKey(repos, key);
   }
 
   /**
@@ -303,7 +188,7 @@ export class LeadService {
     mayTouch?: (partition: string) => boolean,
   ): Promise<number[]> {
     return this.uow.write(async (repos) => {
-      const leads = await this.findIn(repos, key);
+      const leads = await findByKey(repos, key);
       if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
       const outside = mayTouch ? leads.find((l) => !mayTouch(l.partition)) : undefined;
       if (outside) throw outsidePartitions(outside.partition);
@@ -327,29 +212,14 @@ export class LeadService {
 
   /** The leads the key matches (getLead), at most `limit`; none is LEAD_NOT_FOUND. */
   async find(key: LeadKey, limit?: number): Promise<LeadView[]> {
-    const leads = await this.uow.readReplicated((repos) => this.findIn(repos, key, limit));
+    const leads = await this.uow.readReplicated((repos) => findByKey(repos, key, limit));
     if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
     return leads.map((l) => this.view(l));
   }
 
   /** Leads for many values of one key type (getMultipleLeads by key), in id order; missing ones are skipped. */
   async findMany(keyType: LeadKey['keyType'], values: readonly string[]): Promise<LeadView[]> {
-    const leads = await this.uow.readReplicated(async (repos) => {
-      switch (keyType) {
-        case 'IDNUM':
-          return repos.leads.findByIds(values.map(parseLeadId));
-        case 'EMAIL':
-          return repos.leads.findByEmailKeys(values.map(emailKey));
-        case 'SFDCLEADID':
-        case 'SFDCCONTACTID':
-          return repos.leads.findByForeignIds(values.map((v) => v.trim()));
-        default:
-          throw new AppError(
-            ErrorCode.LEAD_KEY_BAD,
-            `Key type ${keyType} is not supported by this service`,
-          );
-      }
-    });
+    const leads = await this.uow.readReplicated((repos) => findByKeys(repos, keyType, values));
     return leads.map((l) => this.view(l));
   }
 
@@ -375,30 +245,13 @@ export class LeadService {
   }
 
   async findLeadIds(key: LeadKey): Promise<number[]> {
-    const leads = await this.uow.readReplicated((repos) => this.findIn(repos, key));
+    const leads = await this.uow.readReplicated((repos) => findByKey(repos, key));
     if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
     return leads.map((l) => l.id);
   }
 
   view(lead: LeadRecord): LeadView {
-    const attributes = [];
-    for (const field of this.catalogue.all()) {
-      const raw = field.column ? lead.columns[field.column] : lead.custom[field.name];
-      // Empty values are left out of responses, as the legacy API did; false is a value.
-      if (raw === null || raw === undefined || raw === '') continue;
-      attributes.push({ name: field.name, type: field.dataType, value: String(raw) });
-    }
-    return {
-      id: lead.id,
-      email: lead.email,
-      foreignSysPersonId: lead.foreignSysPersonId,
-      foreignSysType: lead.foreignSysType,
-      partition: lead.partition,
-      unsubscribed: lead.unsubscribed,
-      attributes,
-      createdAt: new Date(lead.createdAt),
-      updatedAt: new Date(lead.updatedAt),
-    };
+    return leadView(lead, this.catalogue);
   }
 
   private partitionOf(ctx: SyncContext): string {
@@ -409,91 +262,14 @@ export class LeadService {
     return partition;
   }
 
-  private async findIn(repos: Repositories, key: LeadKey, limit?: number): Promise<LeadRecord[]> {
-    const value = key.keyValue.trim();
-    if (value === '') throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'Lead key value is empty');
-    switch (key.keyType) {
-      case 'IDNUM': {
-        const lead = await repos.leads.findById(parseLeadId(value));
-        return lead ? [lead] : [];
-      }
-      case 'EMAIL':
-        return repos.leads.findByEmailKey(emailKey(value), false, limit);
-      case 'SFDCLEADID':
-      case 'SFDCCONTACTID': {
-        const lead = await repos.leads.findByForeignId(value);
-        return lead ? [lead] : [];
-      }
-      default:
-        throw new AppError(
-          ErrorCode.LEAD_KEY_BAD,
-          `Key type ${key.keyType} is not supported by this service`,
-        );
-    }
-  }
-
   /** Validates everything that needs no database, so bad input never opens a transaction. */
   private prepare(input: LeadInput): PreparedChange {
-    const change: PreparedChange = { fields: [] };
-    if (input.id !== undefined) change.id = parseLeadId(input.id);
-    let email = input.email;
-    let emailAttribute: string | null | undefined;
-    const seen = new Map<string, { field: FieldDefinition; value: FieldValue | null }>();
-    for (const attr of input.attributes ?? []) {
-      if (attr.name.trim().toLowerCase() === 'email') {
-        emailAttribute = attr.value;
-        continue;
-      }
-      const parsed = this.catalogue.parse(attr.name, attr.value);
-      if (parsed.field.name === 'Unsubscribed') {
-        if (parsed.value === null)
-          throw new AppError(ErrorCode.LEAD_ATTRIBUTE_BAD, 'Attribute Unsubscribed: empty');
-        change.unsubscribed = parsed.value === true;
-        continue;
-      }
-      seen.set(parsed.field.name, parsed);
-    }
-    change.fields = [...seen.values()];
-    if (emailAttribute !== undefined) {
-      // The Email member keys the record; an Email attribute is the address to store. Never
-      // ignore a different one (a silent UPDATED would keep the old address).
-      const memberKey = email ? keyOf(validateEmail(email)) : null;
-      const attributeKey = emailAttribute?.trim() ? keyOf(validateEmail(emailAttribute)) : null;
-      if (email === undefined || email === null || email.trim() === '') email = emailAttribute;
-      else if (memberKey !== attributeKey) {
-        change.matchEmailKey = memberKey!;
-        email = emailAttribute;
-      }
-    }
-    if (email !== undefined) {
-      change.email = email === null || email.trim() === '' ? null : validateEmail(email);
-      change.emailKey = keyOf(change.email);
-    }
-    if (input.foreignSysPersonId !== undefined) {
-      const fid = input.foreignSysPersonId.trim();
-      if (fid === '' || fid.length > MAX_FOREIGN_ID_LENGTH) {
-        throw new AppError(
-          ErrorCode.LEAD_ATTRIBUTE_BAD,
-          'ForeignSysPersonId must be 1 to 255 characters',
-        );
-      }
-      change.foreignSysPersonId = fid;
-    }
-    if (input.foreignSysType !== undefined) {
-      if (!(FOREIGN_SYS_TYPES as readonly string[]).includes(input.foreignSysType)) {
-        throw new AppError(
-          ErrorCode.LEAD_ATTRIBUTE_BAD,
-          'ForeignSysType must be CUSTOM, SFDC or NETSUITE',
-        );
-      }
-      change.foreignSysType = input.foreignSysType;
-    }
-    return change;
+    return parseLeadInput(input, this.catalogue);
   }
 
   /** The answer of a sync that would find its lead and change nothing, or null. */
   private async unchangedIn(
-    repos: Repositories,
+    repos: WriteScope,
     change: PreparedChange,
     ctx: SyncContext,
   ): Promise<SyncResult | null> {
@@ -508,25 +284,14 @@ export class LeadService {
       if (lead && change.matchEmailKey === undefined)
         change = { ...change, email: undefined, emailKey: undefined };
     }
-    if (!lead || !this.changesNothing(lead, change)) return null;
+    // The plan without the new address's status: an address change is a change whatever it is.
+    if (!lead || !planIsEmpty(planChange(lead, change, false, ctx.path, 0))) return null;
     if (ctx.mayTouch && !ctx.mayTouch(lead.partition)) return null; // refused by syncIn
     return { leadId: lead.id, status: 'UPDATED', lead: this.view(lead) };
   }
 
-  /** Whether `update` would write nothing: every condition under which it logs, negated. */
-  private changesNothing(lead: LeadRecord, change: PreparedChange): boolean {
-    return (
-      (change.email === undefined || change.email === lead.email) &&
-      (change.unsubscribed === undefined || change.unsubscribed === lead.unsubscribed) &&
-      this.splitFields(change.fields, lead).changed.length === 0 &&
-      (change.foreignSysPersonId === undefined ||
-        change.foreignSysPersonId === lead.foreignSysPersonId) &&
-      (change.foreignSysType === undefined || change.foreignSysType === lead.foreignSysType)
-    );
-  }
-
   private async syncIn(
-    repos: Repositories,
+    repos: WriteScope,
     change: PreparedChange,
     ctx: SyncContext,
     partition: string,
@@ -567,70 +332,19 @@ export class LeadService {
     return { leadId: id, status: 'CREATED', lead: this.view((await repos.leads.findById(id))!) };
   }
 
-  private splitFields(fields: PreparedChange['fields'], lead: LeadRecord | null) {
-    const columns: Record<string, ColumnValue> = {};
-    const custom: Record<string, ColumnValue> = { ...(lead?.custom ?? {}) };
-    const changed: Array<{ field: FieldDefinition; old: string | null; value: FieldValue | null }> =
-      [];
-    for (const { field, value } of fields) {
-      const old = lead
-        ? field.column
-          ? lead.columns[field.column]
-          : lead.custom[field.name]
-        : null;
-      if (lead && same(old, value)) continue;
-      changed.push({ field, old: text(old), value });
-      if (field.column) columns[field.column] = value;
-      else if (value === null) delete custom[field.name];
-      else custom[field.name] = value;
-    }
-    return { columns, custom, changed };
-  }
-
   /** Rule 3: a new person takes the master status of its address, whatever the request said. */
   private async create(
-    repos: Repositories,
+    repos: WriteScope,
     change: PreparedChange,
     path: ChangePath,
     partition: string,
   ) {
     const now = this.now();
-    if (change.foreignSysPersonId === undefined && !change.emailKey && change.fields.length === 0) {
-      throw new AppError(
-        ErrorCode.LEAD_DETAIL_REQUIRED,
-        'A new lead needs an Email, a foreign id or attributes',
-      );
-    }
-    const { columns, custom } = this.splitFields(change.fields, null);
-    const requested = change.unsubscribed === true;
-    const key = change.emailKey ?? null;
-    const id = await repos.leads.insert({
-      email: change.email ?? null,
-      emailKey: key,
-      partition,
-      foreignSysPersonId: change.foreignSysPersonId ?? null,
-      foreignSysType:
-        change.foreignSysType ?? (change.foreignSysPersonId !== undefined ? 'CUSTOM' : null),
-      unsubscribed: requested,
-      columns: { ...columns, unsubscribed: requested },
-      custom,
-      now,
-    });
-    const activities: NewActivity[] = [
-      {
-        leadId: id,
-        activityType: 'New Lead',
-        createdAt: now,
-        reason: path.reason,
-        source: path.source,
-        actor: path.actor ?? null,
-        extra: [
-          ['Source Type', path.reason],
-          ['Lead ID', String(id)],
-          ['Created Date', new Date(now).toISOString()],
-        ],
-      },
-    ];
+    const lead = newLeadOf(change, partition, now);
+    const requested = lead.unsubscribed;
+    const key = lead.emailKey;
+    const id = await repos.leads.insert(lead);
+    const activities: NewActivity[] = [newLeadActivity(id, path, now)];
     if (key !== null) {
       if (requested) {
         if (!(await this.durable.isUnsubscribed(repos, key))) {
@@ -639,16 +353,15 @@ export class LeadService {
             unsubscribed: true,
             causedBy: id,
             path,
-            reason: text(columns.unsubscribed_reason),
+            reason: text(lead.columns.unsubscribed_reason),
             now,
           });
         }
       } else if (await this.durable.isUnsubscribed(repos, key)) {
         await repos.leads.update(id, { unsubscribed: true, columns: {} }, now);
-        activities.push({
-          ...this.flagActivity(id, false, true, RESET_REASON, path.source, now),
-          actor: path.actor ?? null,
-        });
+        activities.push(
+          flagActivity(id, false, true, RESET_REASON, path.source, now, path.actor ?? null),
+        );
       }
     }
     await repos.activities.insert(activities);
@@ -657,131 +370,33 @@ export class LeadService {
 
   /** Applies `change` to the locked `lead`; returns the lead as it then stands. */
   private async update(
-    repos: Repositories,
+    repos: WriteScope,
     lead: LeadRecord,
     change: PreparedChange,
     path: ChangePath,
   ): Promise<LeadRecord> {
     const now = this.now();
-    const update: LeadUpdate = {};
-    const activities: NewActivity[] = [];
-    const log = (
-      attributeName: string,
-      oldValue: string | null,
-      newValue: string | null,
-      reason = path.reason,
-    ) =>
-      activities.push({
-        leadId: lead.id,
-        activityType: 'Change Data Value',
-        createdAt: now,
-        attributeName,
-        oldValue,
-        newValue,
-        reason,
-        source: path.source,
-        actor: path.actor ?? null,
-      });
-    let flag = lead.unsubscribed;
-    let key = lead.emailKey;
-
-    // Rule 6: the address first, then the flag.
-    if (change.email !== undefined && change.email !== lead.email) {
-      update.email = change.email;
-      update.emailKey = change.emailKey ?? null;
-      log(EMAIL_DISPLAY_NAME, lead.email, change.email);
-      const newKey = change.emailKey ?? null;
-      if (newKey !== null && newKey !== lead.emailKey) {
-        const masterUnsubscribed = await this.durable.isUnsubscribed(repos, newKey);
-        if (lead.emailKey === null && lead.unsubscribed && !masterUnsubscribed) {
-          // Rule 5: an unsubscribed person without an address carries the unsubscribe to it.
-          await this.durable.setMasterStatus(repos, {
-            key: newKey,
-            unsubscribed: true,
-            causedBy: lead.id,
-            path,
-            reason: text(lead.columns.unsubscribed_reason),
-            now,
-          });
-        } else if (masterUnsubscribed !== flag) {
-          log('Unsubscribed', String(flag), String(masterUnsubscribed), RESET_REASON);
-          flag = masterUnsubscribed;
-          update.unsubscribed = flag;
-        }
-      }
-      key = newKey;
-    }
-
-    const { columns, custom, changed } = this.splitFields(change.fields, lead);
-    if (change.unsubscribed !== undefined && change.unsubscribed !== flag) {
-      log('Unsubscribed', String(flag), String(change.unsubscribed));
-      flag = change.unsubscribed;
-      update.unsubscribed = flag;
-      if (key !== null) {
-        const reasonField = change.fields.find((f) => f.field.name === 'UnsubscribedReason');
-        await this.durable.setMasterStatus(repos, {
-          key,
-          unsubscribed: flag,
-          causedBy: lead.id,
-          path,
-          reason: reasonField ? text(reasonField.value) : null,
-          now,
-        });
-      }
-    }
-    if (update.unsubscribed !== undefined) columns.unsubscribed = update.unsubscribed;
-    for (const c of changed) log(c.field.displayName, c.old, FieldCatalogue.format(c.value));
-    if (changed.some((c) => c.field.column === null)) update.custom = custom;
-    update.columns = columns;
-
-    if (
-      change.foreignSysPersonId !== undefined &&
-      change.foreignSysPersonId !== lead.foreignSysPersonId
-    ) {
-      const holder = await repos.leads.findByForeignId(change.foreignSysPersonId);
+    const newKey = newAddressOf(lead, change);
+    const newAddressUnsubscribed =
+      newKey !== null && (await this.durable.isUnsubscribed(repos, newKey));
+    const plan = planChange(lead, change, newAddressUnsubscribed, path, now);
+    for (const m of plan.masterChanges)
+      await this.durable.setMasterStatus(repos, { ...m, causedBy: lead.id, path, now });
+    const fid = plan.update.foreignSysPersonId;
+    if (fid !== undefined && fid !== null) {
+      const holder = await repos.leads.findByForeignId(fid);
       if (holder && holder.id !== lead.id) {
         throw new AppError(
           ErrorCode.LEAD_SYNC_FAILED,
           'ForeignSysPersonId belongs to another lead',
         );
       }
-      update.foreignSysPersonId = change.foreignSysPersonId;
-      log('Foreign Sys Person Id', lead.foreignSysPersonId, change.foreignSysPersonId);
     }
-    if (change.foreignSysType !== undefined && change.foreignSysType !== lead.foreignSysType) {
-      update.foreignSysType = change.foreignSysType;
-      log('Foreign Sys Type', lead.foreignSysType, change.foreignSysType);
-    }
-
-    // Rule 7: nothing changed, nothing written, nothing logged. (changesNothing tells the
-    // same in advance; keep the two in step.)
-    if (activities.length === 0) return lead;
-    const after = repos.combined
-      ? await repos.combined.updateLogged(lead.id, update, now, activities)
-      : await repos.leads.update(lead.id, update, now);
+    // Rule 7: nothing changed, nothing written, nothing logged.
+    if (planIsEmpty(plan)) return lead;
+    const after = await repos.updateLogged(lead.id, plan.update, now, plan.activities);
     // The row is locked for this transaction: gone means something is badly off; start over.
     if (!after) throw new RetryTransaction();
-    if (!repos.combined) await repos.activities.insert(activities);
     return after;
-  }
-
-  private flagActivity(
-    leadId: number,
-    from: boolean,
-    to: boolean,
-    reason: string,
-    source: string,
-    now: number,
-  ): NewActivity {
-    return {
-      leadId,
-      activityType: 'Change Data Value',
-      createdAt: now,
-      attributeName: 'Unsubscribed',
-      oldValue: String(from),
-      newValue: String(to),
-      reason,
-      source,
-    };
   }
 }

@@ -56,7 +56,7 @@ export function createServices(
   const merges = new LeadMergeService(uow, leads, catalogue, options.now);
   const activities = new ActivityService(uow, leads, { scanLimit: config.activityScanLimit });
   const salesforce = new SalesforceSyncService(uow, leads, catalogue, { now: options.now });
-  const suppressions = new SuppressionService(uow, options.now);
+  const suppressions = new SuppressionService(uow, durableStatus, options.now);
   const links = new LinkUnsubscribeService(uow, durableStatus, options.now);
   const bulkChanges = new BulkChangeService(uow, leads, catalogue, {
     now: options.now,

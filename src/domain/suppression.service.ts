@@ -1,12 +1,10 @@
 import crypto from 'node:crypto';
-import type {
-  EmailStatusRecord,
-  StatusCursor,
-  StatusFilter,
-} from '../data-access/email-status.repository.js';
-import type { UnitOfWork } from '../data-access/unit-of-work.js';
+import type { EmailStatusRecord } from './records.js';
+import type { StatusCursor, StatusFilter } from '../data-access/sql/email-status.repository.js';
+import type { Repositories, UnitOfWork } from '../data-access/unit-of-work.js';
 import { AppError } from '../errors.js';
-import { ChangePaths, PROPAGATED_REASON } from './change-paths.js';
+import { ChangePaths } from './change-paths.js';
+import type { DurableStatusService } from './durable-status.service.js';
 import { emailKey, validateEmail } from './email-key.js';
 
 // C0 controls but tab, CR and LF, as every other path refuses them (PostgreSQL cannot store NUL;
@@ -68,6 +66,7 @@ function fingerprint(key: string): number {
 export class SuppressionService {
   constructor(
     private readonly uow: UnitOfWork,
+    private readonly durable: DurableStatusService,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -159,40 +158,13 @@ export class SuppressionService {
     const keys = batch.map((b) => b.key);
     const path = ChangePaths.suppressionImport(actor);
     const recordedAt = this.now();
-    const write = async (repos: Parameters<Parameters<UnitOfWork['write']>[0]>[0]) => {
+    const write = async (repos: Repositories) => {
       await repos.lockEmailKeys(keys);
-      const current = await repos.emailStatus.getMany(keys);
-      const fresh: EmailStatusRecord[] = batch
-        .filter((b) => current.get(b.key)?.unsubscribed !== true)
-        .map((b) => ({
-          emailKey: b.key,
-          unsubscribed: true,
-          reason: b.reason ?? path.reason,
-          // Who ran the import, as setMasterStatus records the actor of every other path.
-          source: (path.actor ? `${b.source} (${path.actor})` : b.source).slice(0, 128),
-          leadId: null,
-          changedAt: b.at,
-          recordedAt: recordedAt,
-        }));
-      const result = { suppressed: fresh.length, already: batch.length - fresh.length, people: 0 };
-      if (dryRun) {
-        const holders = await repos.leads.findByEmailKeys(fresh.map((f) => f.emailKey));
-        result.people = holders.filter((l) => !l.unsubscribed).length;
-        return result;
-      }
-      await repos.emailStatus.setMany(fresh);
-      result.people = await repos.leads.propagateUnsubscribedMany(
-        fresh.map((f) => f.emailKey),
-        true,
-        this.now(),
-        {
-          attributeName: 'Unsubscribed',
-          reason: PROPAGATED_REASON,
-          source: path.source,
-          actor: path.actor ?? null,
-        },
-      );
-      return result;
+      return this.durable.suppressAddresses(repos, batch, path, {
+        recordedAt,
+        now: this.now(),
+        dryRun,
+      });
     };
     const r = dryRun ? await this.uow.read(write) : await this.uow.write(write);
     counts.suppressed += r.suppressed;

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { BatchSession, BatchUnsupported } from '../../src/data-access/batch-session.js';
+import { BatchSession } from '../../src/data-access/batch/batch-session.js';
+import { BatchUnsupported } from '../../src/data-access/batch/batch-errors.js';
 import type { Database } from '../../src/data-access/database.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { ConsoleJobRunner } from '../../src/domain/console-job-runner.js';

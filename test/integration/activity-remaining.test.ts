@@ -4,7 +4,10 @@
  * exactly on every page would make pages slower as it grows.
  */
 import { expect } from 'chai';
-import { ActivityRepository, type NewActivity } from '../../src/data-access/activity.repository.js';
+import {
+  ActivityRepository,
+  type NewActivity,
+} from '../../src/data-access/sql/activity.repository.js';
 import { REMAINING_COUNT_CAP } from '../../src/domain/activity.service.js';
 import { testEngines } from '../support/database.js';
 import { createLead, idKey, openHarness, type Harness } from '../support/harness.js';

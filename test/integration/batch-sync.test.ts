@@ -6,10 +6,11 @@
  */
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { BatchSession, BatchUnsupported } from '../../src/data-access/batch-session.js';
+import { BatchSession, BatchUnsupported } from '../../src/data-access/batch/batch-session.js';
 import type { Database } from '../../src/data-access/database.js';
 import type { LeadInput } from '../../src/domain/lead.types.js';
-import { LeadService, type SyncContext } from '../../src/domain/lead.service.js';
+import { LeadBatchSync } from '../../src/domain/lead-batch.js';
+import type { SyncContext } from '../../src/domain/lead.service.js';
 import type { Services } from '../../src/domain/services.js';
 import { AppError } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
@@ -190,16 +191,27 @@ for (const engine of testEngines()) {
     }
 
     async function compare(seedNumber: number, batches: number, ctx: Partial<SyncContext>) {
+      const r = random(seedNumber);
+      await compareBatches(ctx, (a) =>
+        Array.from({ length: batches }, () =>
+          Array.from({ length: 1 + r.int(25) }, () => record(r, a.ids, a.foreignIds)),
+        ),
+      );
+    }
+
+    /** Each batch of `batchesOf` through syncMany, and one by one: the same answers and state. */
+    async function compareBatches(
+      ctx: Partial<SyncContext>,
+      batchesOf: (seeded: { ids: number[]; foreignIds: string[] }) => LeadInput[][],
+    ) {
       const a = await seed(batched.services);
       const b = await seed(reference.services);
       expect(a).to.deep.equal(b);
-      const r = random(seedNumber);
       const fallback = sinon.spy(
-        LeadService.prototype as unknown as { syncEach: () => unknown },
+        LeadBatchSync.prototype as unknown as { syncEach: () => unknown },
         'syncEach',
       );
-      for (let n = 0; n < batches; n++) {
-        const records = Array.from({ length: 1 + r.int(25) }, () => record(r, a.ids, a.foreignIds));
+      for (const [n, records] of batchesOf(a).entries()) {
         const context: SyncContext = { path: web, ...ctx };
         const got = await batched.services.leads.syncMany(records, context);
         const want: unknown[] = [];
@@ -234,6 +246,43 @@ for (const engine of testEngines()) {
 
     it('matches the one-by-one result with dedup off and in another partition', async () => {
       await compare(7, 8, { matchByEmail: false, partition: 'East' });
+    });
+
+    it('matches one by one on every write the rules make, in one batch and in reverse', async () => {
+      const unsubscribe = (reason: string) => [
+        { name: 'Unsubscribed', value: 'true' },
+        { name: 'UnsubscribedReason', value: reason },
+      ];
+      const resubscribe = [{ name: 'Unsubscribed', value: 'false' }];
+      await compareBatches({}, ({ ids }) => {
+        const writes: LeadInput[] = [
+          // The master status changes; holders in other partitions follow (propagation).
+          { id: ids[2]!, attributes: unsubscribe('asked') },
+          // A person moves onto an unsubscribed address and takes its status.
+          { id: ids[3]!, email: 'one@example.com', attributes: [] },
+          // An unsubscribed person moves to a subscribed address.
+          { id: ids[6]!, email: 'four@example.com', attributes: [] },
+          // An address taken away.
+          { id: ids[4]!, email: null, attributes: [] },
+          // A new person on a new address, unsubscribed: a new master status.
+          { email: 'five@example.com', attributes: unsubscribe('letter') },
+          // Matched by email (another spelling), another field changed.
+          { email: 'FIVE@example.com', attributes: [{ name: 'FirstName', value: 'Ann' }] },
+          // A new person on an unsubscribed address inherits the status.
+          { foreignSysPersonId: 'fid-new-1', email: 'two@example.com', attributes: [] },
+          // A re-subscribe lifts an unprotected suppression across partitions.
+          { id: ids[2]!, attributes: resubscribe },
+          // A re-subscribe of a protected (complaint) suppression is refused, alone.
+          { id: ids[1]!, attributes: resubscribe },
+          // A foreign id given, another one taken over.
+          { id: ids[8]!, foreignSysPersonId: 'fid-new-2', attributes: [] },
+          { id: ids[5]!, attributes: [{ name: 'LeadScore', value: '5' }] },
+          // Changes nothing: nothing written, nothing logged.
+          { id: ids[5]!, attributes: [{ name: 'LeadScore', value: '5' }] },
+          { id: ids[9]!, attributes: resubscribe },
+        ];
+        return [writes, [...writes].reverse(), writes.slice(0, 4)];
+      });
     });
 
     it('matches again on other random batches', async () => {
@@ -297,7 +346,7 @@ for (const engine of testEngines()) {
     it('writes a batch whose changes cancel out (only the update time moves)', async () => {
       const s = batched.services;
       const fallback = sinon.spy(
-        LeadService.prototype as unknown as { syncEach: () => unknown },
+        LeadBatchSync.prototype as unknown as { syncEach: () => unknown },
         'syncEach',
       );
       const a = (await s.leads.sync({ email: 'flip@example.com' }, { path: web })).leadId;
@@ -318,7 +367,7 @@ for (const engine of testEngines()) {
 
     it('refuses a protected re-subscribe in a batch as one by one: that record alone, nothing changed', async () => {
       const fallback = sinon.spy(
-        LeadService.prototype as unknown as { syncEach: () => unknown },
+        LeadBatchSync.prototype as unknown as { syncEach: () => unknown },
         'syncEach',
       );
       const results: unknown[][] = [];

@@ -4,7 +4,10 @@
  * of it in one call (on SQLite that blocks every other request meanwhile).
  */
 import { expect } from 'chai';
-import { ActivityRepository, type NewActivity } from '../../src/data-access/activity.repository.js';
+import {
+  ActivityRepository,
+  type NewActivity,
+} from '../../src/data-access/sql/activity.repository.js';
 import type { Database } from '../../src/data-access/database.js';
 import { createServices, type Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';

@@ -27,7 +27,7 @@ for (const engine of testEngines()) {
     it('updateLogged writes the change and its activities in the order given', async () => {
       const id = await createLead(h.services, 'logged@x.example');
       const after = await uow.write((r) =>
-        r.combined!.updateLogged(id, { columns: { first_name: 'Ann' } }, 5, [
+        r.updateLogged(id, { columns: { first_name: 'Ann' } }, 5, [
           { leadId: id, activityType: 'Change Data Value', createdAt: 5, attributeName: 'One' },
           { leadId: id, activityType: 'Change Data Value', createdAt: 5, attributeName: 'Two' },
           { leadId: id, activityType: 'Change Data Value', createdAt: 5, attributeName: 'Three' },
@@ -45,7 +45,7 @@ for (const engine of testEngines()) {
     it('updateLogged of a missing lead writes nothing and answers null', async () => {
       const before = await h.db.knex('activities').count({ n: '*' });
       const after = await uow.write((r) =>
-        r.combined!.updateLogged(999999, { columns: { first_name: 'X' } }, 6, [
+        r.updateLogged(999999, { columns: { first_name: 'X' } }, 6, [
           { leadId: 999999, activityType: 'Change Data Value', createdAt: 6 },
         ]),
       );
@@ -57,7 +57,7 @@ for (const engine of testEngines()) {
       const ids: number[] = [];
       for (let i = 0; i < 3; i++) ids.push(await createLead(h.services, 'shared@x.example'));
       const people = await uow.write(async (r) => {
-        const n = await r.combined!.setStatusAndPropagate(
+        const n = await r.setStatusAndPropagate(
           {
             emailKey: 'shared@x.example',
             unsubscribed: true,

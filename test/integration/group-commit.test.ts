@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
-import type { NewLead } from '../../src/data-access/lead.repository.js';
+import type { NewLead } from '../../src/data-access/sql/lead.repository.js';
 import {
   MAX_GROUP_UNITS,
   RetryTransaction,

@@ -1,4 +1,4 @@
-import type { LeadRecord } from '../../data-access/lead.repository.js';
+import type { LeadRecord } from '../../domain/records.js';
 import { html, type HtmlValue, type SafeHtml } from '../html.js';
 import { flag, formatTime, personUrl } from '../layout.js';
 import { table } from '../table.js';

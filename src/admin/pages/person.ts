@@ -1,5 +1,4 @@
-import type { EmailStatusRecord } from '../../data-access/email-status.repository.js';
-import type { LeadRecord } from '../../data-access/lead.repository.js';
+import type { EmailStatusRecord, LeadRecord } from '../../domain/records.js';
 import type { ActivityPage } from '../../domain/activity.service.js';
 import { liftedText } from '../../domain/durable-status.service.js';
 import type { LeadView } from '../../domain/lead.types.js';

@@ -10,7 +10,7 @@ import {
   rejectCsvLine,
   writeSuppressionCsv,
 } from '../../cli/suppressions.command.js';
-import type { StatusFilter } from '../../data-access/email-status.repository.js';
+import type { StatusFilter } from '../../data-access/sql/email-status.repository.js';
 import { AppError, ErrorCode } from '../../errors.js';
 import { CSRF_FIELD } from '../layout.js';
 import {

@@ -1,27 +1,10 @@
 import type { Knex } from 'knex';
-import { countRowsWhere } from './count-rows.js';
-import { INLINE } from './inline-limit.js';
-import { containsPattern } from './people-selection.repository.js';
-import type { Engine } from './database.js';
-
-export interface EmailStatusRecord {
-  emailKey: string;
-  unsubscribed: boolean;
-  reason: string | null;
-  source: string;
-  leadId: number | null;
-  changedAt: number;
-  /** When it was written here, if not changedAt (a backdated import); written, never read back. */
-  recordedAt?: number;
-  /** A re-subscribe: the reason of the suppression it lifted (null: none given). */
-  liftedReason?: string | null;
-  /** A re-subscribe: when the suppression it lifted began; absent/null: nothing was lifted. */
-  liftedAt?: number | null;
-}
-
-export interface EmailStatusHistoryRecord extends EmailStatusRecord {
-  id: number;
-}
+import { INLINE } from '../inline-limit.js';
+import type { Engine } from '../database.js';
+import type { EmailStatusHistoryRecord, EmailStatusRecord } from '../../domain/records.js';
+export type { EmailStatusHistoryRecord, EmailStatusRecord };
+import { countRowsWhere } from '../count-rows.js';
+import { containsPattern } from '../people-selection.repository.js';
 
 /** The console's filters of the master status list; every one given narrows it. */
 export interface StatusFilter {

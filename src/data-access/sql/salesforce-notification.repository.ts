@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Engine } from './database.js';
+import type { Engine } from '../database.js';
 
 export type NotificationOutcome = 'APPLIED' | 'STALE';
 

@@ -1,24 +1,8 @@
 import type { Knex } from 'knex';
-import { INLINE } from './inline-limit.js';
-import { countRows } from './count-rows.js';
-
-export interface NewActivity {
-  leadId: number;
-  activityType: string;
-  createdAt: number;
-  attributeName?: string | null;
-  oldValue?: string | null;
-  newValue?: string | null;
-  reason?: string | null;
-  source?: string | null;
-  assetName?: string | null;
-  /** Further attributes in display order. */
-  extra?: Array<[string, string]>;
-  /** Who made the change (operator, SOAP user…), when known. */
-  actor?: string | null;
-  /** The person whose change this one followed (a propagated unsubscribe). */
-  causeLeadId?: number | null;
-}
+import { INLINE } from '../inline-limit.js';
+import { countRows } from '../count-rows.js';
+import type { NewActivity } from '../../domain/records.js';
+export type { NewActivity };
 
 export interface ActivityRecord {
   id: number;

@@ -1,13 +1,31 @@
 import type { Knex } from 'knex';
-import { INLINE } from './inline-limit.js';
+import { INLINE } from '../inline-limit.js';
 import {
   ACTIVITY_COLUMNS,
   ActivityRepository,
   activityRow,
   type NewActivity,
 } from './activity.repository.js';
-import type { Engine } from './database.js';
-import { countRows } from './count-rows.js';
+import type { Engine } from '../database.js';
+import type {
+  ColumnValue,
+  InvariantViolation,
+  LeadRecord,
+  LeadUpdate,
+  NewLead,
+  PropagationActivity,
+} from '../../domain/records.js';
+import { propagationActivity } from '../../domain/records.js';
+export type {
+  ColumnValue,
+  InvariantViolation,
+  LeadRecord,
+  LeadUpdate,
+  NewLead,
+  PropagationActivity,
+};
+import { countRows } from '../count-rows.js';
+import { fromRow, newLeadRow, toBool, updateRow, type Row } from '../lead-row.js';
 import {
   EmailStatusRepository,
   STATUS_COLUMNS,
@@ -16,79 +34,6 @@ import {
   type EmailStatusRecord,
 } from './email-status.repository.js';
 
-export type ColumnValue = string | number | boolean | null;
-
-/** A lead as stored: standard attribute columns by column name, custom ones decoded from JSON. */
-export interface LeadRecord {
-  id: number;
-  email: string | null;
-  emailKey: string | null;
-  partition: string;
-  foreignSysPersonId: string | null;
-  foreignSysType: string | null;
-  unsubscribed: boolean;
-  columns: Record<string, ColumnValue>;
-  custom: Record<string, ColumnValue>;
-  createdAt: number;
-  updatedAt: number;
-  /** Where this person's last change stands in the order changes were applied (monotonic). */
-  changeSeq: number;
-}
-
-export interface NewLead {
-  email: string | null;
-  emailKey: string | null;
-  partition: string;
-  foreignSysPersonId: string | null;
-  foreignSysType: string | null;
-  unsubscribed: boolean;
-  columns: Record<string, ColumnValue>;
-  custom: Record<string, ColumnValue>;
-  now: number;
-}
-
-export interface LeadUpdate {
-  email?: string | null;
-  emailKey?: string | null;
-  foreignSysPersonId?: string | null;
-  foreignSysType?: string | null;
-  unsubscribed?: boolean;
-  columns?: Record<string, ColumnValue>;
-  custom?: Record<string, ColumnValue>;
-}
-
-/** What propagation writes into each affected lead's activity log. */
-export interface PropagationActivity {
-  attributeName: string;
-  reason: string;
-  source: string;
-  /** Who made the change the people follow. */
-  actor?: string | null;
-  /** The person whose change they follow, if a person's. */
-  causeLeadId?: number | null;
-}
-
-export interface InvariantViolation {
-  leadId: number;
-  emailKey: string;
-  leadUnsubscribed: boolean;
-  masterUnsubscribed: boolean | null;
-}
-
-/** Columns a LeadRecord carries as fields of its own rather than in `columns`. */
-export const OWN_COLUMNS: ReadonlySet<string> = new Set([
-  'id',
-  'email',
-  'email_key',
-  'partition',
-  'foreign_sys_person_id',
-  'foreign_sys_type',
-  'unsubscribed',
-  'custom_attributes',
-  'created_at',
-  'updated_at',
-  'change_seq',
-]);
 /** PostgreSQL: one Change Data Value activity for each lead id of a `changed` CTE. */
 /** The columns of a propagation's activity and the placeholders of changeActivityBindings. */
 const PROPAGATION_COLUMNS =
@@ -105,56 +50,19 @@ function changeActivityBindings(
   now: number,
   activity: PropagationActivity,
 ): Knex.Value[] {
+  // The lead id comes from the statement: the row the activity is for.
+  const a = propagationActivity(0, unsubscribed, now, activity);
   return [
-    'Change Data Value',
-    now,
-    activity.attributeName,
-    String(!unsubscribed),
-    String(unsubscribed),
-    activity.reason,
-    activity.source,
-    activity.actor ? activity.actor.slice(0, 128) : null,
-    activity.causeLeadId ?? null,
+    a.activityType,
+    a.createdAt,
+    a.attributeName!,
+    a.oldValue!,
+    a.newValue!,
+    a.reason!,
+    a.source!,
+    a.actor ? a.actor.slice(0, 128) : null,
+    a.causeLeadId ?? null,
   ];
-}
-
-// SQLite hands booleans back as 0/1.
-const BOOLEAN_COLUMNS = new Set(['do_not_call', 'email_invalid', 'unsubscribed']);
-
-type Row = Record<string, unknown>;
-
-function toBool(v: unknown): boolean {
-  return v === true || v === 1 || v === '1';
-}
-
-export function toLeadRecord(row: Row): LeadRecord {
-  const columns: Record<string, ColumnValue> = {};
-  // for…in rather than Object.entries: this runs for every row read, and entries allocates.
-  for (const k in row) {
-    if (OWN_COLUMNS.has(k)) continue;
-    const v = row[k];
-    columns[k] =
-      v === null || v === undefined
-        ? null
-        : BOOLEAN_COLUMNS.has(k)
-          ? toBool(v)
-          : (v as ColumnValue);
-  }
-  columns.unsubscribed = toBool(row.unsubscribed);
-  return {
-    id: Number(row.id),
-    email: (row.email as string | null) ?? null,
-    emailKey: (row.email_key as string | null) ?? null,
-    partition: row.partition as string,
-    foreignSysPersonId: (row.foreign_sys_person_id as string | null) ?? null,
-    foreignSysType: (row.foreign_sys_type as string | null) ?? null,
-    unsubscribed: toBool(row.unsubscribed),
-    columns,
-    custom: JSON.parse((row.custom_attributes as string) || '{}') as Record<string, ColumnValue>,
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-    changeSeq: Number(row.change_seq ?? 0),
-  };
 }
 
 /**
@@ -193,18 +101,18 @@ export class LeadRepository {
 
   async findById(id: number, lock = false): Promise<LeadRecord | null> {
     const rows = await this.rowsWhere((q) => q.where('id', id), lock);
-    return rows[0] ? toLeadRecord(rows[0]) : null;
+    return rows[0] ? fromRow(rows[0]) : null;
   }
 
   async findByIds(ids: readonly number[]): Promise<LeadRecord[]> {
     if (ids.length === 0) return [];
     const rows = await this.rowsWhere((q) => q.whereIn('id', ids).orderBy('id'));
-    return rows.map(toLeadRecord);
+    return rows.map(fromRow);
   }
 
   async findByForeignId(foreignId: string, lock = false): Promise<LeadRecord | null> {
     const rows = await this.rowsWhere((q) => q.where('foreign_sys_person_id', foreignId), lock);
-    return rows[0] ? toLeadRecord(rows[0]) : null;
+    return rows[0] ? fromRow(rows[0]) : null;
   }
 
   async findByForeignIds(foreignIds: readonly string[]): Promise<LeadRecord[]> {
@@ -212,7 +120,7 @@ export class LeadRepository {
     const rows = await this.rowsWhere((q) =>
       q.whereIn('foreign_sys_person_id', foreignIds).orderBy('id'),
     );
-    return rows.map(toLeadRecord);
+    return rows.map(fromRow);
   }
 
   /** Every lead holding an address (or the first `limit`), most recently updated first. */
@@ -221,13 +129,13 @@ export class LeadRepository {
       const ordered = q.where('email_key', key).orderBy(LATEST_FIRST);
       return limit === undefined ? ordered : ordered.limit(limit, INLINE);
     }, lock);
-    return rows.map(toLeadRecord);
+    return rows.map(fromRow);
   }
 
   async findByEmailKeys(keys: readonly string[]): Promise<LeadRecord[]> {
     if (keys.length === 0) return [];
     const rows = await this.rowsWhere((q) => q.whereIn('email_key', keys).orderBy('id'));
-    return rows.map(toLeadRecord);
+    return rows.map(fromRow);
   }
 
   /** Keyset page over (updated_at, id) so deep pages cost the same as the first. */
@@ -249,7 +157,7 @@ export class LeadRepository {
       }
       return b.orderBy([{ column: 'updated_at' }, { column: 'id' }]).limit(limit, INLINE);
     });
-    return rows.map(toLeadRecord);
+    return rows.map(fromRow);
   }
 
   async countUpdatedBetween(
@@ -273,16 +181,7 @@ export class LeadRepository {
   async insert(lead: NewLead): Promise<number> {
     const [row] = (await this.db('leads')
       .insert({
-        ...lead.columns,
-        email: lead.email,
-        email_key: lead.emailKey,
-        partition: lead.partition,
-        foreign_sys_person_id: lead.foreignSysPersonId,
-        foreign_sys_type: lead.foreignSysType,
-        unsubscribed: lead.unsubscribed,
-        custom_attributes: JSON.stringify(lead.custom),
-        created_at: lead.now,
-        updated_at: lead.now,
+        ...newLeadRow(lead),
         change_seq: this.db.raw(nextChangeSeqSql(this.engine)),
       })
       .returning('id')) as Array<{ id: number }>;
@@ -292,17 +191,9 @@ export class LeadRepository {
 
   private updateQuery(id: number, change: LeadUpdate, now: number): Knex.QueryBuilder {
     const values: Row = {
-      ...(change.columns ?? {}),
-      updated_at: now,
+      ...updateRow(change, now),
       change_seq: this.db.raw(nextChangeSeqSql(this.engine)),
     };
-    if (change.email !== undefined) values.email = change.email;
-    if (change.emailKey !== undefined) values.email_key = change.emailKey;
-    if (change.foreignSysPersonId !== undefined)
-      values.foreign_sys_person_id = change.foreignSysPersonId;
-    if (change.foreignSysType !== undefined) values.foreign_sys_type = change.foreignSysType;
-    if (change.unsubscribed !== undefined) values.unsubscribed = change.unsubscribed;
-    if (change.custom !== undefined) values.custom_attributes = JSON.stringify(change.custom);
     // RETURNING: the caller's answer needs the row, and reading it again costs a round trip.
     return this.db('leads').where('id', id).update(values).returning('*');
   }
@@ -310,7 +201,7 @@ export class LeadRepository {
   /** Writes the change; returns the lead as it now stands (null: no such lead). */
   async update(id: number, change: LeadUpdate, now: number): Promise<LeadRecord | null> {
     const rows = (await this.updateQuery(id, change, now)) as Row[];
-    return rows[0] ? toLeadRecord(rows[0]) : null;
+    return rows[0] ? fromRow(rows[0]) : null;
   }
 
   /**
@@ -341,7 +232,7 @@ export class LeadRepository {
        SELECT * FROM u`,
       [...update.bindings, JSON.stringify(activities.map(activityRow))],
     )) as { rows: Row[] };
-    return result.rows[0] ? toLeadRecord(result.rows[0]) : null;
+    return result.rows[0] ? fromRow(result.rows[0]) : null;
   }
 
   /**
@@ -363,7 +254,7 @@ export class LeadRepository {
       (q) => q.where('email_key', key).orderBy(LATEST_FIRST).limit(1, INLINE),
       lock,
     );
-    return rows[0] ? toLeadRecord(rows[0]) : null;
+    return rows[0] ? fromRow(rows[0]) : null;
   }
 
   async deleteByIds(ids: readonly number[]): Promise<number> {

@@ -1,0 +1,15 @@
+/**
+ * The batch needs something it did not load (or more than it may hold): the caller must do the
+ * work another way. Never a caller's fault.
+ */
+export class BatchUnsupported extends Error {
+  override name = 'BatchUnsupported';
+}
+
+/**
+ * What the batch read changed under it (an address moved before its lock was taken, a person
+ * was deleted): the transaction is redone.
+ */
+export class BatchMoved extends Error {
+  override name = 'BatchMoved';
+}

@@ -1,0 +1,117 @@
+import type { Knex } from 'knex';
+import type { EmailStatusRecord, LeadRecord } from '../../domain/records.js';
+import type { Engine } from '../database.js';
+import { INLINE } from '../inline-limit.js';
+import { fromRow, type Row } from '../lead-row.js';
+import { EmailStatusRepository } from '../sql/email-status.repository.js';
+import { BatchMoved, BatchUnsupported } from './batch-errors.js';
+import { inList } from './batch-flush.js';
+
+/**
+ * What a batch of lead changes (syncMultipleLeads) may touch: every lead it names by id or
+ * foreign id, and every address it names. The session also loads every lead holding the
+ * addresses of the leads found, so that propagation to them happens in memory.
+ */
+export interface BatchScope {
+  ids: readonly number[];
+  foreignIds: readonly string[];
+  emailKeys: readonly string[];
+}
+
+// Beyond these, the per-record path (propagation as set-based SQL, address locks held only
+// for one record) is cheaper: the batch would hold every address of the call locked while it
+// reads, changes and writes all their people. Measured with test/resilience/stress.ts, where a
+// few addresses are shared by thousands.
+export const MAX_BATCH_LEADS = 20000;
+export const MAX_PEOPLE_PER_ADDRESS = 200;
+/** What a batch read (under its locks): the people, the statuses of its addresses, its keys. */
+export interface LoadedBatch {
+  records: LeadRecord[];
+  statuses: Map<string, EmailStatusRecord>;
+  keys: Set<string>;
+  ids: Set<number>;
+  foreignIds: Set<string>;
+}
+
+/** Locks every address in scope (PostgreSQL), then loads the people and statuses. */
+export async function loadBatch(
+  db: Knex.Transaction,
+  engine: Engine,
+  scope: BatchScope,
+  lock: (keys: readonly string[]) => Promise<void>,
+): Promise<LoadedBatch> {
+  const ids = new Set(scope.ids);
+  const foreignIds = new Set(scope.foreignIds);
+  const keys = new Set(scope.emailKeys);
+  // One indexed query per kind of key (an OR of them can make the planner scan the table).
+  // Row locks (PostgreSQL) only for the leads named by id or foreign id: every writer of a
+  // person with an address holds that address's lock, which this batch holds too; a person
+  // deleted meanwhile (deletes take no address lock) is caught when the flush updates fewer
+  // rows than it should.
+  const load = async (forUpdate: boolean, keyList: readonly string[]) => {
+    const byId = new Map<number, Row>();
+    const run = async (column: string, values: readonly unknown[], lockRows = forUpdate) => {
+      if (values.length === 0) return;
+      // Never more than a batch may hold: an address shared by a million people is left to
+      // the per-record path before it is read into memory.
+      let q = inList(db('leads').select('*'), engine, column, values).limit(
+        MAX_BATCH_LEADS + 1,
+        INLINE,
+      );
+      if (lockRows && engine === 'postgres') q = q.forUpdate();
+      for (const r of (await q) as Row[]) byId.set(Number(r.id), r);
+      if (byId.size > MAX_BATCH_LEADS) throw new BatchUnsupported('too many people in one batch');
+    };
+    await run('email_key', keyList, false);
+    await run('id', [...ids]);
+    await run('foreign_sys_person_id', [...foreignIds]);
+    return [...byId.values()].sort((a, b) => Number(a.id) - Number(b.id));
+  };
+  // Leads named by id or foreign id may hold addresses the records do not name: read them
+  // first without locks, so that every address is locked in one go, in the global order
+  // (locking in two rounds lets two batches deadlock). Then everything is read under row
+  // locks; an address that moved in between means starting over (the caller retries).
+  // Addresses shared by very many people are cheaper on the per-record path (propagation in
+  // SQL, locks held briefly): find out before taking any lock.
+  if (keys.size > 0) {
+    const [row] = (await db
+      .from(
+        inList(db('leads').select('id'), engine, 'email_key', [...keys])
+          .limit(MAX_BATCH_LEADS + 1, INLINE)
+          .as('holders'),
+      )
+      .count({ n: '*' })) as Array<{ n: number | string }>;
+    if (Number(row?.n ?? 0) > MAX_BATCH_LEADS)
+      throw new BatchUnsupported('too many people in one batch');
+    const hot = (await inList(db('leads').select('email_key'), engine, 'email_key', [...keys])
+      .groupBy('email_key')
+      .havingRaw('count(*) > ?', [MAX_PEOPLE_PER_ADDRESS])
+      .limit(1, INLINE)) as Row[];
+    if (hot.length > 0) throw new BatchUnsupported('an address shared by very many people');
+  }
+  const named = ids.size > 0 || foreignIds.size > 0;
+  let before = new Map<number, unknown>();
+  if (named) {
+    const ahead = await load(false, []);
+    before = new Map(ahead.map((r) => [Number(r.id), r.email_key ?? null]));
+    for (const r of ahead) if (r.email_key) keys.add(r.email_key as string);
+  }
+  await lock([...keys]);
+  const rows = await load(true, [...keys]);
+  for (const r of rows) {
+    const key = (r.email_key as string | null) ?? null;
+    if (key !== null && !keys.has(key)) throw new BatchMoved();
+    if (before.has(Number(r.id)) && before.get(Number(r.id)) !== key) throw new BatchMoved();
+  }
+  if (rows.length > MAX_BATCH_LEADS) throw new BatchUnsupported('too many people in one batch');
+  const statuses = new Map<string, EmailStatusRecord>();
+  const all = [...keys];
+  for (let i = 0; i < all.length; i += 500) {
+    const page = await new EmailStatusRepository(db).getMany(all.slice(i, i + 500));
+    for (const [k, v] of page) statuses.set(k, v);
+  }
+  // Decoded once and the rows let go: a second pass (PostgreSQL, new people) starts over from
+  // the same records, which no change ever mutates.
+  const records = rows.map(fromRow);
+  return { records, statuses, keys, ids, foreignIds };
+}

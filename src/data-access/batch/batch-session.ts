@@ -1,0 +1,360 @@
+import type { Knex } from 'knex';
+import type { ActivityLog, LeadStore, StatusStore, WriteScope } from '../../domain/ports.js';
+import {
+  propagationActivity,
+  type EmailStatusRecord,
+  type LeadRecord,
+  type NewActivity,
+} from '../../domain/records.js';
+import type { Engine } from '../database.js';
+import { applyUpdate } from '../lead-row.js';
+import { BatchUnsupported } from './batch-errors.js';
+import { BatchWriter } from './batch-flush.js';
+import { loadBatch, type BatchScope } from './batch-load.js';
+
+export { BatchMoved, BatchUnsupported } from './batch-errors.js';
+
+export { MAX_BATCH_LEADS, MAX_PEOPLE_PER_ADDRESS, type BatchScope } from './batch-load.js';
+
+// Provisional ids (PostgreSQL's first pass) sort after every real id, as new ids do.
+const PROVISIONAL_BASE = 2 ** 52;
+// In memory a change takes the next of these, above every stored change_seq, so that the
+// batch's own changes are the latest in the order they were made; the flush writes real values
+// from the engine's sequence in that same order.
+const PROVISIONAL_SEQ_BASE = 2 ** 52;
+
+type Undo = () => void;
+
+interface State {
+  /** Each loaded person as loaded (records are replaced on change, never mutated). */
+  initial: Map<number, LeadRecord>;
+  leads: Map<number, LeadRecord>;
+  byKey: Map<string, Set<number>>;
+  byForeignId: Map<string, number>;
+  statuses: Map<string, EmailStatusRecord | null>;
+  created: number[];
+  dirty: Set<number>;
+  activities: NewActivity[];
+  history: EmailStatusRecord[];
+}
+
+function cloneRecord(l: LeadRecord): LeadRecord {
+  return { ...l, columns: { ...l.columns }, custom: { ...l.custom } };
+}
+
+/**
+ * One syncMultipleLeads call as a unit of work over memory: everything the batch can read is
+ * loaded (and locked) up front with a handful of set-based statements, the domain rules run
+ * unchanged against repositories that read that memory and buffer their writes, and `complete`
+ * writes the result with one statement per table. Each record can be undone on its own
+ * (savepoint / rollbackTo), so a record the rules refuse leaves no trace.
+ */
+export class BatchSession {
+  /** The rules' write scope: reads come from what the batch loaded, writes are buffered. */
+  readonly repos: WriteScope;
+  private state!: State;
+  private undo: Undo[] = [];
+  private nextId: () => number = () => {
+    throw new BatchUnsupported('no id source');
+  };
+  private provisional = 0;
+  private seq = PROVISIONAL_SEQ_BASE;
+  private reserved: number[] | null = null;
+  private sqliteNextId: number | null = null;
+
+  private constructor(
+    private readonly db: Knex.Transaction,
+    private readonly engine: Engine,
+    private readonly loaded: readonly LeadRecord[],
+    private readonly loadedStatuses: Map<string, EmailStatusRecord>,
+    private readonly keys: ReadonlySet<string>,
+    private readonly ids: ReadonlySet<number>,
+    private readonly foreignIds: ReadonlySet<string>,
+  ) {
+    this.reset();
+    this.repos = this.repositories();
+  }
+
+  /** Locks every address in scope (PostgreSQL), then loads the people and statuses. */
+  static async open(
+    db: Knex.Transaction,
+    engine: Engine,
+    scope: BatchScope,
+    lock: (keys: readonly string[]) => Promise<void>,
+  ): Promise<BatchSession> {
+    const { records, statuses, keys, ids, foreignIds } = await loadBatch(db, engine, scope, lock);
+    return new BatchSession(db, engine, records, statuses, keys, ids, foreignIds);
+  }
+
+  /** Marks the start of one record; `rollbackTo` undoes everything since. */
+  savepoint(): number {
+    this.undo = [];
+    return 0;
+  }
+
+  rollbackTo(mark: number): void {
+    while (this.undo.length > mark) this.undo.pop()!();
+  }
+
+  /**
+   * Writes the batch, or, when new people need ids first (PostgreSQL: ids come from a sequence
+   * the batch cannot hold), reserves exactly as many ids, forgets the pass and returns false:
+   * the caller runs the records again and each new person takes the next reserved id.
+   */
+  async complete(): Promise<boolean> {
+    if (this.reserved === null && this.provisional > 0) {
+      const n = this.provisional;
+      const r = (await this.db.raw(
+        "SELECT nextval(pg_get_serial_sequence('leads', 'id')) AS id FROM generate_series(1, ?)",
+        [n],
+      )) as { rows: Array<{ id: number | string }> };
+      this.reserved = r.rows.map((x) => Number(x.id)).sort((a, b) => a - b);
+      this.reset();
+      return false;
+    }
+    if (this.reserved !== null && this.reserved.length > 0) {
+      throw new BatchUnsupported('the second pass created fewer people than the first');
+    }
+    await new BatchWriter(this.db, this.engine, this.state).write();
+    return true;
+  }
+
+  private reset(): void {
+    const leads = new Map<number, LeadRecord>();
+    const byKey = new Map<string, Set<number>>();
+    const byForeignId = new Map<string, number>();
+    for (const k of this.keys) byKey.set(k, new Set());
+    for (const l of this.loaded) {
+      leads.set(l.id, l);
+      if (l.emailKey !== null) byKey.get(l.emailKey)?.add(l.id);
+      if (l.foreignSysPersonId !== null) byForeignId.set(l.foreignSysPersonId, l.id);
+    }
+    const statuses = new Map<string, EmailStatusRecord | null>();
+    for (const k of this.keys) statuses.set(k, this.loadedStatuses.get(k) ?? null);
+    this.state = {
+      initial: new Map(leads),
+      leads,
+      byKey,
+      byForeignId,
+      statuses,
+      created: [],
+      dirty: new Set(),
+      activities: [],
+      history: [],
+    };
+    this.undo = [];
+    if (this.engine === 'postgres') {
+      const reserved = this.reserved;
+      this.nextId = reserved
+        ? () => {
+            const id = reserved.shift();
+            if (id === undefined) throw new BatchUnsupported('more new people than reserved');
+            return id;
+          }
+        : () => PROVISIONAL_BASE + this.provisional++;
+    }
+  }
+
+  private async allocateId(): Promise<number> {
+    if (this.engine === 'postgres') {
+      const id = this.nextId();
+      const reserved = this.reserved;
+      if (reserved) this.undo.push(() => reserved.unshift(id));
+      else this.undo.push(() => this.provisional--);
+      return id;
+    }
+    // SQLite: this transaction holds the only write lock, so the next ids are ours to take
+    // (AUTOINCREMENT: above the highest id ever used, which sqlite_sequence remembers).
+    if (this.sqliteNextId === null) {
+      const r = (await this.db.raw(
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'leads'), 0), coalesce((SELECT max(id) FROM leads), 0)) AS m",
+      )) as Array<{ m: number }>;
+      this.sqliteNextId = Number(r[0]?.m ?? 0) + 1;
+    }
+    const id = this.sqliteNextId++;
+    this.undo.push(() => this.sqliteNextId!--);
+    return id;
+  }
+
+  // --- the in-memory state, every change undoable ------------------------------------------
+
+  private putLead(next: LeadRecord): void {
+    const s = this.state;
+    const prev = s.leads.get(next.id);
+    s.leads.set(next.id, next);
+    if (prev?.emailKey !== next.emailKey) {
+      if (prev?.emailKey) s.byKey.get(prev.emailKey)?.delete(next.id);
+      if (next.emailKey) this.keyed(next.emailKey).add(next.id);
+    }
+    if (prev?.foreignSysPersonId !== next.foreignSysPersonId) {
+      if (prev?.foreignSysPersonId) s.byForeignId.delete(prev.foreignSysPersonId);
+      if (next.foreignSysPersonId) s.byForeignId.set(next.foreignSysPersonId, next.id);
+    }
+    const wasDirty = s.dirty.has(next.id);
+    s.dirty.add(next.id);
+    this.undo.push(() => {
+      if (prev) s.leads.set(next.id, prev);
+      else s.leads.delete(next.id);
+      if (prev?.emailKey !== next.emailKey) {
+        if (next.emailKey) s.byKey.get(next.emailKey)?.delete(next.id);
+        if (prev?.emailKey) s.byKey.get(prev.emailKey)?.add(next.id);
+      }
+      if (prev?.foreignSysPersonId !== next.foreignSysPersonId) {
+        if (next.foreignSysPersonId) s.byForeignId.delete(next.foreignSysPersonId);
+        if (prev?.foreignSysPersonId) s.byForeignId.set(prev.foreignSysPersonId, next.id);
+      }
+      if (!wasDirty) s.dirty.delete(next.id);
+    });
+  }
+
+  /** The next change in the batch's order (gaps after an undone record do not matter). */
+  private nextSeq(): number {
+    return this.seq++;
+  }
+
+  private keyed(key: string): Set<number> {
+    const set = this.state.byKey.get(key);
+    if (!set) throw new BatchUnsupported(`address outside the batch`);
+    return set;
+  }
+
+  private pushActivities(list: readonly NewActivity[]): void {
+    const s = this.state;
+    const before = s.activities.length;
+    for (const a of list) s.activities.push({ ...a, extra: a.extra?.map(([k, v]) => [k, v]) });
+    this.undo.push(() => void (s.activities.length = before));
+  }
+
+  /**
+   * The write scope of the domain's rules over this memory: plain objects, no inheritance, so
+   * a call the rules start making (domain/ports.ts) fails to compile here until it is served.
+   * Reads hand out the records themselves: a change never mutates one, it puts a new one in
+   * its place (cloneRecord), so what a caller holds stays as it was read.
+   */
+  private repositories(): WriteScope {
+    // The store objects below need the session in their own methods.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const session = this;
+    const byEmailKey = (key: string): LeadRecord[] =>
+      [...session.keyed(key)]
+        .map((id) => session.state.leads.get(id)!)
+        .sort((a, b) => b.changeSeq - a.changeSeq || b.id - a.id);
+    const leads: LeadStore = {
+      async findById(id) {
+        const l = session.state.leads.get(id);
+        if (l) return l;
+        if (!session.ids.has(id)) throw new BatchUnsupported('lead outside the batch');
+        return null;
+      },
+      async findByForeignId(foreignId) {
+        const id = session.state.byForeignId.get(foreignId);
+        if (id !== undefined) return session.state.leads.get(id)!;
+        if (!session.foreignIds.has(foreignId))
+          throw new BatchUnsupported('foreign id outside the batch');
+        return null;
+      },
+      async findLatestByEmailKey(key) {
+        return byEmailKey(key)[0] ?? null;
+      },
+      async lockRow(lead) {
+        return session.state.leads.get(lead.id) ?? null;
+      },
+      async insert(lead) {
+        if (lead.emailKey !== null) session.keyed(lead.emailKey);
+        const id = await session.allocateId();
+        const columns = { ...lead.columns, unsubscribed: lead.unsubscribed };
+        session.putLead({
+          id,
+          email: lead.email,
+          emailKey: lead.emailKey,
+          partition: lead.partition,
+          foreignSysPersonId: lead.foreignSysPersonId,
+          foreignSysType: lead.foreignSysType,
+          unsubscribed: lead.unsubscribed,
+          columns,
+          // What the database would give back: the JSON text, parsed.
+          custom: JSON.parse(JSON.stringify(lead.custom)) as LeadRecord['custom'],
+          createdAt: lead.now,
+          updatedAt: lead.now,
+          changeSeq: session.nextSeq(),
+        });
+        const created = session.state.created;
+        created.push(id);
+        session.undo.push(() => void created.pop());
+        return id;
+      },
+      async update(id, change, now) {
+        const current = session.state.leads.get(id);
+        if (!current) return null;
+        if (change.emailKey !== undefined && change.emailKey !== null)
+          session.keyed(change.emailKey);
+        const next = applyUpdate(current, change, now);
+        next.changeSeq = session.nextSeq();
+        session.putLead(next);
+        return next;
+      },
+      async propagateUnsubscribed(key, unsubscribed, exceptLeadId, now, activity) {
+        const followers = [...session.keyed(key)]
+          .filter((id) => id !== exceptLeadId)
+          .map((id) => session.state.leads.get(id)!)
+          .filter((l) => l.unsubscribed !== unsubscribed)
+          .sort((a, b) => a.id - b.id);
+        session.pushActivities(
+          followers.map((l) => propagationActivity(l.id, unsubscribed, now, activity)),
+        );
+        for (const l of followers) {
+          const next = cloneRecord(l);
+          next.unsubscribed = unsubscribed;
+          next.columns.unsubscribed = unsubscribed;
+          next.updatedAt = now;
+          next.changeSeq = session.nextSeq();
+          session.putLead(next);
+        }
+        return followers.length;
+      },
+    };
+    const emailStatus: StatusStore = {
+      async get(key) {
+        if (!session.state.statuses.has(key))
+          throw new BatchUnsupported('address outside the batch');
+        const s = session.state.statuses.get(key) ?? null;
+        return s ? { ...s } : null;
+      },
+      async set(status) {
+        const s = session.state;
+        if (!s.statuses.has(status.emailKey))
+          throw new BatchUnsupported('address outside the batch');
+        const prev = s.statuses.get(status.emailKey) ?? null;
+        s.statuses.set(status.emailKey, { ...status });
+        s.history.push({ ...status });
+        session.undo.push(() => {
+          s.statuses.set(status.emailKey, prev);
+          s.history.pop();
+        });
+      },
+    };
+    const activities: ActivityLog = {
+      async insert(list) {
+        session.pushActivities(list);
+      },
+    };
+    return {
+      leads,
+      emailStatus,
+      activities,
+      async lockEmailKeys(keys) {
+        for (const k of keys) if (k !== null && !session.keys.has(k)) session.keyed(k);
+      },
+      async setStatusAndPropagate(status, exceptLeadId, activity) {
+        await emailStatus.set(status);
+        const { emailKey: key, unsubscribed, changedAt: now } = status;
+        return leads.propagateUnsubscribed(key, unsubscribed, exceptLeadId, now, activity);
+      },
+      async updateLogged(id, change, now, list) {
+        const after = await leads.update(id, change, now);
+        if (after) session.pushActivities(list);
+        return after;
+      },
+    };
+  }
+}

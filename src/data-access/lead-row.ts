@@ -1,0 +1,170 @@
+import type { ColumnValue, LeadRecord, LeadUpdate, NewLead } from '../domain/records.js';
+
+/**
+ * The one mapping between a lead record and its row in `leads`: the SQL repository reads with
+ * fromRow and writes with newLeadRow/updateRow; the batch applies a change in memory with
+ * applyUpdate (what updateRow makes the database do) and flushes with toRow/changedColumns.
+ */
+
+export type Row = Record<string, unknown>;
+
+/** Columns a LeadRecord carries as fields of its own rather than in `columns`. */
+export const OWN_COLUMNS: ReadonlySet<string> = new Set([
+  'id',
+  'email',
+  'email_key',
+  'partition',
+  'foreign_sys_person_id',
+  'foreign_sys_type',
+  'unsubscribed',
+  'custom_attributes',
+  'created_at',
+  'updated_at',
+  'change_seq',
+]);
+
+// SQLite hands booleans back as 0/1.
+const BOOLEAN_COLUMNS = new Set(['do_not_call', 'email_invalid', 'unsubscribed']);
+
+export function toBool(v: unknown): boolean {
+  return v === true || v === 1 || v === '1';
+}
+
+export function fromRow(row: Row): LeadRecord {
+  const columns: Record<string, ColumnValue> = {};
+  // for…in rather than Object.entries: this runs for every row read, and entries allocates.
+  for (const k in row) {
+    if (OWN_COLUMNS.has(k)) continue;
+    const v = row[k];
+    columns[k] =
+      v === null || v === undefined
+        ? null
+        : BOOLEAN_COLUMNS.has(k)
+          ? toBool(v)
+          : (v as ColumnValue);
+  }
+  columns.unsubscribed = toBool(row.unsubscribed);
+  return {
+    id: Number(row.id),
+    email: (row.email as string | null) ?? null,
+    emailKey: (row.email_key as string | null) ?? null,
+    partition: row.partition as string,
+    foreignSysPersonId: (row.foreign_sys_person_id as string | null) ?? null,
+    foreignSysType: (row.foreign_sys_type as string | null) ?? null,
+    unsubscribed: toBool(row.unsubscribed),
+    columns,
+    custom: JSON.parse((row.custom_attributes as string) || '{}') as Record<string, ColumnValue>,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    changeSeq: Number(row.change_seq ?? 0),
+  };
+}
+
+/** Column `c` of a lead's row. */
+export function columnValue(l: LeadRecord, c: string): unknown {
+  switch (c) {
+    case 'id':
+      return l.id;
+    case 'email':
+      return l.email;
+    case 'email_key':
+      return l.emailKey;
+    case 'partition':
+      return l.partition;
+    case 'foreign_sys_person_id':
+      return l.foreignSysPersonId;
+    case 'foreign_sys_type':
+      return l.foreignSysType;
+    case 'unsubscribed':
+      return l.unsubscribed;
+    case 'custom_attributes':
+      return JSON.stringify(l.custom);
+    case 'created_at':
+      return l.createdAt;
+    case 'updated_at':
+      return l.updatedAt;
+    case 'change_seq':
+      return l.changeSeq;
+    default:
+      return l.columns[c];
+  }
+}
+
+/** The whole row of a lead (id and change_seq only when the record has them). */
+export function toRow(l: Omit<LeadRecord, 'id' | 'changeSeq'> & Partial<LeadRecord>): Row {
+  const row: Row = { ...l.columns };
+  if (l.id !== undefined) row.id = l.id;
+  row.email = l.email;
+  row.email_key = l.emailKey;
+  row.partition = l.partition;
+  row.foreign_sys_person_id = l.foreignSysPersonId;
+  row.foreign_sys_type = l.foreignSysType;
+  row.unsubscribed = l.unsubscribed;
+  row.custom_attributes = JSON.stringify(l.custom);
+  row.created_at = l.createdAt;
+  row.updated_at = l.updatedAt;
+  if (l.changeSeq !== undefined) row.change_seq = l.changeSeq;
+  return row;
+}
+
+/** The row of a new lead, without its id and change_seq (the database gives those). */
+export function newLeadRow(lead: NewLead): Row {
+  return toRow({ ...lead, createdAt: lead.now, updatedAt: lead.now });
+}
+
+/** The columns an update writes, but change_seq (the database's next value). */
+export function updateRow(change: LeadUpdate, now: number): Row {
+  const values: Row = { ...(change.columns ?? {}), updated_at: now };
+  if (change.email !== undefined) values.email = change.email;
+  if (change.emailKey !== undefined) values.email_key = change.emailKey;
+  if (change.foreignSysPersonId !== undefined)
+    values.foreign_sys_person_id = change.foreignSysPersonId;
+  if (change.foreignSysType !== undefined) values.foreign_sys_type = change.foreignSysType;
+  if (change.unsubscribed !== undefined) values.unsubscribed = change.unsubscribed;
+  if (change.custom !== undefined) values.custom_attributes = JSON.stringify(change.custom);
+  return values;
+}
+
+/**
+ * The record updateRow's statement would read back (fromRow of the updated row), but
+ * change_seq, which the caller gives. A new record: `current` is never mutated.
+ */
+export function applyUpdate(current: LeadRecord, change: LeadUpdate, now: number): LeadRecord {
+  const next: LeadRecord = { ...current, columns: { ...current.columns }, custom: current.custom };
+  Object.assign(next.columns, change.columns ?? {});
+  // One column in the table: updateRow writes `unsubscribed` after the columns, so it wins
+  // over a value among them.
+  let flag: unknown = current.unsubscribed;
+  if (change.columns && 'unsubscribed' in change.columns) flag = change.columns.unsubscribed;
+  if (change.unsubscribed !== undefined) flag = change.unsubscribed;
+  next.unsubscribed = toBool(flag);
+  next.columns.unsubscribed = next.unsubscribed;
+  if (change.email !== undefined) next.email = change.email;
+  if (change.emailKey !== undefined) next.emailKey = change.emailKey;
+  if (change.foreignSysPersonId !== undefined) next.foreignSysPersonId = change.foreignSysPersonId;
+  if (change.foreignSysType !== undefined) next.foreignSysType = change.foreignSysType;
+  // What the database gives back: the JSON text, parsed.
+  next.custom =
+    change.custom !== undefined
+      ? (JSON.parse(JSON.stringify(change.custom)) as LeadRecord['custom'])
+      : { ...current.custom };
+  next.updatedAt = now;
+  return next;
+}
+
+/** Adds to `into` the columns (as toRow names them) whose values differ between was and now. */
+export function changedColumns(was: LeadRecord, now: LeadRecord, into: Set<string>): void {
+  if (was.email !== now.email) into.add('email');
+  if (was.emailKey !== now.emailKey) into.add('email_key');
+  if (was.partition !== now.partition) into.add('partition');
+  if (was.foreignSysPersonId !== now.foreignSysPersonId) into.add('foreign_sys_person_id');
+  if (was.foreignSysType !== now.foreignSysType) into.add('foreign_sys_type');
+  if (was.unsubscribed !== now.unsubscribed) into.add('unsubscribed');
+  if (was.changeSeq !== now.changeSeq) into.add('change_seq');
+  for (const c in now.columns) {
+    if (OWN_COLUMNS.has(c)) continue; // toRow writes these from the record's own fields
+    if (was.columns[c] !== now.columns[c]) into.add(c);
+  }
+  if (was.custom !== now.custom && JSON.stringify(was.custom) !== JSON.stringify(now.custom))
+    into.add('custom_attributes');
+}

@@ -1,0 +1,106 @@
+import type { Repositories, UnitOfWork } from '../data-access/unit-of-work.js';
+import { AppError, ErrorCode } from '../errors.js';
+import type { PreparedChange } from './lead-input.js';
+import type { SyncResult } from './lead.types.js';
+import type { WriteScope } from './ports.js';
+import { Semaphore } from './semaphore.js';
+
+/** One record's sync with every rule, in the write scope given (LeadService's). */
+export type SyncOne = (repos: WriteScope, change: PreparedChange) => Promise<SyncResult>;
+
+/**
+ * syncMultipleLeads: the records of a call applied in order in one transaction over the batch's
+ * memory (data-access/batch/batch-session.ts), written set-based at the end; each record the rules
+ * refuse is undone alone. When the batch cannot be held, one transaction per record.
+ */
+export class LeadBatchSync {
+  /** Batch transactions in flight (syncMultipleLeads); see BATCH_CONCURRENCY. */
+  private readonly batches: Semaphore;
+
+  constructor(
+    private readonly uow: UnitOfWork,
+    batchConcurrency: number | undefined,
+  ) {
+    this.batches = new Semaphore(batchConcurrency ?? Number.MAX_SAFE_INTEGER);
+  }
+
+  async syncMany(
+    prepared: ReadonlyArray<PreparedChange | AppError>,
+    syncOne: SyncOne,
+  ): Promise<Array<SyncResult | AppError>> {
+    try {
+      // Each batch holds its people, their rows and its statements in memory until it commits:
+      // on PostgreSQL every call would otherwise run at once, and the heap grows with them.
+      return await this.batches.run(() => this.syncBatch(prepared, syncOne));
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      // The batch could not be written as one (the database refused a value, more people
+      // than a batch may hold…): each record in a transaction of its own isolates the bad one.
+      return this.syncEach(prepared, syncOne);
+    }
+  }
+
+  private async syncBatch(
+    prepared: ReadonlyArray<PreparedChange | AppError>,
+    syncOne: SyncOne,
+  ): Promise<Array<SyncResult | AppError>> {
+    const changes = prepared.filter((p): p is PreparedChange => !(p instanceof AppError));
+    const scope = {
+      ids: changes.flatMap((c) => (c.id !== undefined ? [c.id] : [])),
+      foreignIds: changes.flatMap((c) =>
+        c.foreignSysPersonId !== undefined ? [c.foreignSysPersonId] : [],
+      ),
+      emailKeys: changes.flatMap((c) => [
+        ...(c.emailKey ? [c.emailKey] : []),
+        ...(c.matchEmailKey ? [c.matchEmailKey] : []),
+      ]),
+    };
+    return this.uow.write(async (repos: Repositories) => {
+      const batch = await repos.openBatch(scope);
+      // Records apply in order, each seeing the ones before; `complete` may ask for a second
+      // pass (new people's ids must be reserved first on PostgreSQL).
+      for (;;) {
+        const out: Array<SyncResult | AppError> = [];
+        for (const p of prepared) {
+          if (p instanceof AppError) {
+            out.push(p);
+            continue;
+          }
+          const mark = batch.savepoint();
+          try {
+            out.push(await syncOne(batch.repos, p));
+          } catch (error) {
+            if (!(error instanceof AppError)) throw error;
+            batch.rollbackTo(mark);
+            out.push(error);
+          }
+        }
+        if (await batch.complete()) return out;
+      }
+    });
+  }
+
+  private async syncEach(
+    prepared: ReadonlyArray<PreparedChange | AppError>,
+    syncOne: SyncOne,
+  ): Promise<Array<SyncResult | AppError>> {
+    const out: Array<SyncResult | AppError> = [];
+    for (const p of prepared) {
+      if (p instanceof AppError) {
+        out.push(p);
+        continue;
+      }
+      try {
+        out.push(await this.uow.write((repos) => syncOne(repos, p)));
+      } catch (error) {
+        if (!(error instanceof AppError)) {
+          out.push(
+            new AppError(ErrorCode.LEAD_SYNC_FAILED, 'Lead could not be stored', { cause: error }),
+          );
+        } else if (error.code !== ErrorCode.DATABASE_UNAVAILABLE) out.push(error);
+        else throw error;
+      }
+    }
+    return out;
+  }
+}

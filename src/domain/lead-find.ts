@@ -1,0 +1,58 @@
+import type { Repositories } from '../data-access/unit-of-work.js';
+import { AppError, ErrorCode } from '../errors.js';
+import { emailKey } from './email-key.js';
+import { parseLeadId } from './lead-input.js';
+import type { LeadKey } from './lead.types.js';
+import type { LeadRecord } from './records.js';
+
+/** Finding people by the keys callers give (getLead, getMultipleLeads, deleteLead). */
+
+/** Every lead a key matches (at most `limit`), most recently changed first for an address. */
+export async function findByKey(
+  repos: Repositories,
+  key: LeadKey,
+  limit?: number,
+): Promise<LeadRecord[]> {
+  const value = key.keyValue.trim();
+  if (value === '') throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'Lead key value is empty');
+  switch (key.keyType) {
+    case 'IDNUM': {
+      const lead = await repos.leads.findById(parseLeadId(value));
+      return lead ? [lead] : [];
+    }
+    case 'EMAIL':
+      return repos.leads.findByEmailKey(emailKey(value), false, limit);
+    case 'SFDCLEADID':
+    case 'SFDCCONTACTID': {
+      const lead = await repos.leads.findByForeignId(value);
+      return lead ? [lead] : [];
+    }
+    default:
+      throw new AppError(
+        ErrorCode.LEAD_KEY_BAD,
+        `Key type ${key.keyType} is not supported by this service`,
+      );
+  }
+}
+
+/** Leads for many values of one key type, in id order; missing ones are skipped. */
+export async function findByKeys(
+  repos: Repositories,
+  keyType: LeadKey['keyType'],
+  values: readonly string[],
+): Promise<LeadRecord[]> {
+  switch (keyType) {
+    case 'IDNUM':
+      return repos.leads.findByIds(values.map(parseLeadId));
+    case 'EMAIL':
+      return repos.leads.findByEmailKeys(values.map(emailKey));
+    case 'SFDCLEADID':
+    case 'SFDCCONTACTID':
+      return repos.leads.findByForeignIds(values.map((v) => v.trim()));
+    default:
+      throw new AppError(
+        ErrorCode.LEAD_KEY_BAD,
+        `Key type ${keyType} is not supported by this service`,
+      );
+  }
+}

@@ -1,0 +1,99 @@
+import { AppError, ErrorCode } from '../errors.js';
+import { emailKey, validateEmail } from './email-key.js';
+import { FieldCatalogue, type FieldDefinition, type FieldValue } from './field-catalogue.js';
+import { FOREIGN_SYS_TYPES, type LeadInput } from './lead.types.js';
+
+/** A lead change as a caller sends it, checked and typed: pure, no database. */
+
+export const MAX_LEAD_ID = 2147483647;
+const MAX_FOREIGN_ID_LENGTH = 255;
+
+/** A caller's change, validated and typed, before any database work. */
+export interface PreparedChange {
+  id?: number;
+  email?: string | null;
+  emailKey?: string | null;
+  /**
+   * The address that finds the lead when it differs from the one to store: a record keyed by
+   * its Email member whose attribute list carries another Email changes the address.
+   */
+  matchEmailKey?: string;
+  foreignSysPersonId?: string;
+  foreignSysType?: string;
+  unsubscribed?: boolean;
+  fields: Array<{ field: FieldDefinition; value: FieldValue | null }>;
+}
+
+export function keyOf(email: string | null | undefined): string | null {
+  return email ? emailKey(email) : null;
+}
+
+export function parseLeadId(raw: string | number): number {
+  const s = String(raw).trim();
+  if (!/^\d{1,10}$/.test(s) || Number(s) < 1 || Number(s) > MAX_LEAD_ID) {
+    throw new AppError(
+      ErrorCode.LEAD_KEY_BAD,
+      'Lead id must be a whole number from 1 to 2147483647',
+    );
+  }
+  return Number(s);
+}
+
+/** Validates everything that needs no database, so bad input never opens a transaction. */
+export function parseLeadInput(input: LeadInput, catalogue: FieldCatalogue): PreparedChange {
+  const change: PreparedChange = { fields: [] };
+  if (input.id !== undefined) change.id = parseLeadId(input.id);
+  let email = input.email;
+  let emailAttribute: string | null | undefined;
+  const seen = new Map<string, { field: FieldDefinition; value: FieldValue | null }>();
+  for (const attr of input.attributes ?? []) {
+    if (attr.name.trim().toLowerCase() === 'email') {
+      emailAttribute = attr.value;
+      continue;
+    }
+    const parsed = catalogue.parse(attr.name, attr.value);
+    if (parsed.field.name === 'Unsubscribed') {
+      if (parsed.value === null)
+        throw new AppError(ErrorCode.LEAD_ATTRIBUTE_BAD, 'Attribute Unsubscribed: empty');
+      change.unsubscribed = parsed.value === true;
+      continue;
+    }
+    seen.set(parsed.field.name, parsed);
+  }
+  change.fields = [...seen.values()];
+  if (emailAttribute !== undefined) {
+    // The Email member keys the record; an Email attribute is the address to store. Never
+    // ignore a different one (a silent UPDATED would keep the old address).
+    const memberKey = email ? keyOf(validateEmail(email)) : null;
+    const attributeKey = emailAttribute?.trim() ? keyOf(validateEmail(emailAttribute)) : null;
+    if (email === undefined || email === null || email.trim() === '') email = emailAttribute;
+    else if (memberKey !== attributeKey) {
+      change.matchEmailKey = memberKey!;
+      email = emailAttribute;
+    }
+  }
+  if (email !== undefined) {
+    change.email = email === null || email.trim() === '' ? null : validateEmail(email);
+    change.emailKey = keyOf(change.email);
+  }
+  if (input.foreignSysPersonId !== undefined) {
+    const fid = input.foreignSysPersonId.trim();
+    if (fid === '' || fid.length > MAX_FOREIGN_ID_LENGTH) {
+      throw new AppError(
+        ErrorCode.LEAD_ATTRIBUTE_BAD,
+        'ForeignSysPersonId must be 1 to 255 characters',
+      );
+    }
+    change.foreignSysPersonId = fid;
+  }
+  if (input.foreignSysType !== undefined) {
+    if (!(FOREIGN_SYS_TYPES as readonly string[]).includes(input.foreignSysType)) {
+      throw new AppError(
+        ErrorCode.LEAD_ATTRIBUTE_BAD,
+        'ForeignSysType must be CUSTOM, SFDC or NETSUITE',
+      );
+    }
+    change.foreignSysType = input.foreignSysType;
+  }
+  return change;
+}

@@ -1,0 +1,224 @@
+import { AppError, ErrorCode } from '../errors.js';
+import { RESET_REASON, type ChangePath } from './change-paths.js';
+import {
+  EMAIL_DISPLAY_NAME,
+  FieldCatalogue,
+  type FieldDefinition,
+  type FieldValue,
+} from './field-catalogue.js';
+import type { PreparedChange } from './lead-input.js';
+import type { ColumnValue, LeadRecord, LeadUpdate, NewActivity, NewLead } from './records.js';
+
+/**
+ * The rules of a change to one person, as a plan: what to write to the person, what to log,
+ * and which master statuses change. Pure: the caller reads what the plan needs, and writes it.
+ */
+
+/** A master status change the plan asks for (rules 1, 2 and 5): setMasterStatus does it. */
+export interface MasterChange {
+  key: string;
+  unsubscribed: boolean;
+  reason: string | null;
+}
+
+export interface LeadPlan {
+  update: LeadUpdate;
+  /** One for every change, in the order made: every write of the plan logs one. */
+  activities: NewActivity[];
+  /** In order; each one propagates to the other people of its address. */
+  masterChanges: MasterChange[];
+}
+
+function same(a: ColumnValue | undefined, b: FieldValue | null): boolean {
+  return (a ?? null) === null ? b === null : b !== null && String(a) === String(b);
+}
+
+export function text(v: ColumnValue | undefined): string | null {
+  return v === null || v === undefined ? null : String(v);
+}
+
+/** The fields of a change split into columns and custom attributes, and those that differ. */
+export function splitFields(fields: PreparedChange['fields'], lead: LeadRecord | null) {
+  const columns: Record<string, ColumnValue> = {};
+  const custom: Record<string, ColumnValue> = { ...(lead?.custom ?? {}) };
+  const changed: Array<{ field: FieldDefinition; old: string | null; value: FieldValue | null }> =
+    [];
+  for (const { field, value } of fields) {
+    const old = lead ? (field.column ? lead.columns[field.column] : lead.custom[field.name]) : null;
+    if (lead && same(old, value)) continue;
+    changed.push({ field, old: text(old), value });
+    if (field.column) columns[field.column] = value;
+    else if (value === null) delete custom[field.name];
+    else custom[field.name] = value;
+  }
+  return { columns, custom, changed };
+}
+
+/**
+ * The address a change moves `lead` to, when it is a new one whose master status the plan
+ * needs (planChange's `newAddressUnsubscribed`); null otherwise.
+ */
+export function newAddressOf(lead: LeadRecord, change: PreparedChange): string | null {
+  if (change.email === undefined || change.email === lead.email) return null;
+  const key = change.emailKey ?? null;
+  return key !== null && key !== lead.emailKey ? key : null;
+}
+
+/**
+ * The plan of `change` to `lead`. `newAddressUnsubscribed`: the master status of
+ * newAddressOf(lead, change), when there is one (any value otherwise: it is not read).
+ */
+export function planChange(
+  lead: LeadRecord,
+  change: PreparedChange,
+  newAddressUnsubscribed: boolean,
+  path: ChangePath,
+  now: number,
+): LeadPlan {
+  const update: LeadUpdate = {};
+  const activities: NewActivity[] = [];
+  const masterChanges: MasterChange[] = [];
+  const log = (
+    attributeName: string,
+    oldValue: string | null,
+    newValue: string | null,
+    reason = path.reason,
+  ) =>
+    activities.push({
+      leadId: lead.id,
+      activityType: 'Change Data Value',
+      createdAt: now,
+      attributeName,
+      oldValue,
+      newValue,
+      reason,
+      source: path.source,
+      actor: path.actor ?? null,
+    });
+  let flag = lead.unsubscribed;
+  let key = lead.emailKey;
+
+  // Rule 6: the address first, then the flag.
+  if (change.email !== undefined && change.email !== lead.email) {
+    update.email = change.email;
+    update.emailKey = change.emailKey ?? null;
+    log(EMAIL_DISPLAY_NAME, lead.email, change.email);
+    if (newAddressOf(lead, change) !== null) {
+      const newKey = change.emailKey!;
+      if (lead.emailKey === null && lead.unsubscribed && !newAddressUnsubscribed) {
+        // Rule 5: an unsubscribed person without an address carries the unsubscribe to it.
+        masterChanges.push({
+          key: newKey,
+          unsubscribed: true,
+          reason: text(lead.columns.unsubscribed_reason),
+        });
+      } else if (newAddressUnsubscribed !== flag) {
+        log('Unsubscribed', String(flag), String(newAddressUnsubscribed), RESET_REASON);
+        flag = newAddressUnsubscribed;
+        update.unsubscribed = flag;
+      }
+    }
+    key = change.emailKey ?? null;
+  }
+
+  const { columns, custom, changed } = splitFields(change.fields, lead);
+  if (change.unsubscribed !== undefined && change.unsubscribed !== flag) {
+    log('Unsubscribed', String(flag), String(change.unsubscribed));
+    flag = change.unsubscribed;
+    update.unsubscribed = flag;
+    if (key !== null) {
+      const reasonField = change.fields.find((f) => f.field.name === 'UnsubscribedReason');
+      masterChanges.push({
+        key,
+        unsubscribed: flag,
+        reason: reasonField ? text(reasonField.value) : null,
+      });
+    }
+  }
+  if (update.unsubscribed !== undefined) columns.unsubscribed = update.unsubscribed;
+  for (const c of changed) log(c.field.displayName, c.old, FieldCatalogue.format(c.value));
+  if (changed.some((c) => c.field.column === null)) update.custom = custom;
+  update.columns = columns;
+
+  // The caller checks that no one else holds the foreign id before writing it.
+  if (
+    change.foreignSysPersonId !== undefined &&
+    change.foreignSysPersonId !== lead.foreignSysPersonId
+  ) {
+    update.foreignSysPersonId = change.foreignSysPersonId;
+    log('Foreign Sys Person Id', lead.foreignSysPersonId, change.foreignSysPersonId);
+  }
+  if (change.foreignSysType !== undefined && change.foreignSysType !== lead.foreignSysType) {
+    update.foreignSysType = change.foreignSysType;
+    log('Foreign Sys Type', lead.foreignSysType, change.foreignSysType);
+  }
+  return { update, activities, masterChanges };
+}
+
+/** Rule 7: a plan that changes nothing writes nothing and logs nothing. */
+export function planIsEmpty(plan: LeadPlan): boolean {
+  // Every write of a plan logs an activity (a master change comes with the flag's or address's).
+  return plan.activities.length === 0 && plan.masterChanges.length === 0;
+}
+
+export function flagActivity(
+  leadId: number,
+  from: boolean,
+  to: boolean,
+  reason: string,
+  source: string,
+  now: number,
+  actor: string | null = null,
+): NewActivity {
+  return {
+    leadId,
+    activityType: 'Change Data Value',
+    createdAt: now,
+    attributeName: 'Unsubscribed',
+    oldValue: String(from),
+    newValue: String(to),
+    reason,
+    source,
+    actor,
+  };
+}
+
+/** Rule 3's first half: the person a change creates (the caller then applies the address's status). */
+export function newLeadOf(change: PreparedChange, partition: string, now: number): NewLead {
+  if (change.foreignSysPersonId === undefined && !change.emailKey && change.fields.length === 0) {
+    throw new AppError(
+      ErrorCode.LEAD_DETAIL_REQUIRED,
+      'A new lead needs an Email, a foreign id or attributes',
+    );
+  }
+  const { columns, custom } = splitFields(change.fields, null);
+  const requested = change.unsubscribed === true;
+  return {
+    email: change.email ?? null,
+    emailKey: change.emailKey ?? null,
+    partition,
+    foreignSysPersonId: change.foreignSysPersonId ?? null,
+    foreignSysType:
+      change.foreignSysType ?? (change.foreignSysPersonId !== undefined ? 'CUSTOM' : null),
+    unsubscribed: requested,
+    columns: { ...columns, unsubscribed: requested },
+    custom,
+    now,
+  };
+}
+
+export function newLeadActivity(leadId: number, path: ChangePath, now: number): NewActivity {
+  return {
+    leadId,
+    activityType: 'New Lead',
+    createdAt: now,
+    reason: path.reason,
+    source: path.source,
+    actor: path.actor ?? null,
+    extra: [
+      ['Source Type', path.reason],
+      ['Lead ID', String(leadId)],
+      ['Created Date', new Date(now).toISOString()],
+    ],
+  };
+}
