@@ -6,11 +6,11 @@ import type { SalesforceSyncService } from '../domain/salesforce-sync.service.js
 import { AppError, ErrorCode, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { NetworkList, type Network } from '../networks.js';
-import { inspectEnvelope, VersionMismatch } from '../soap/envelope-guard.js';
-import { decodeUtf8, readBody } from '../soap/request-body.js';
-import { toWireFault } from '../soap/faults.js';
-import { createSoapEngine, SAFE_HOST } from '../soap/soap-engine.js';
-import type { RawObject } from '../soap/values.js';
+import { inspectEnvelope, VersionMismatch } from '../soap-transport/envelope-guard.js';
+import { decodeUtf8, readBody } from '../soap-transport/request-body.js';
+import { toWireFault } from '../mktows/faults.js';
+import { createSoapEngine, SAFE_HOST } from '../soap-transport/soap-engine.js';
+import type { RawObject } from '../soap-transport/values.js';
 import { organizationIdOf, toOutboundMessage } from './notification.mapper.js';
 import { listenerFault } from './outbound.faults.js';
 import { id15 } from './salesforce-id.js';

@@ -34,7 +34,7 @@ import {
   xsiTypeOf,
   type Raw,
   type RawObject,
-} from './values.js';
+} from '../soap-transport/values.js';
 
 export interface CallContext {
   userId: string;

@@ -1,5 +1,5 @@
 import { AppError, ErrorCode } from '../errors.js';
-import { SOAP11_NS } from './faults.js';
+import { SOAP11_NS } from './fault-envelope.js';
 
 export const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';

@@ -14,12 +14,12 @@ import {
   VersionMismatch,
   type GuardLimits,
   type HeaderCredentials,
-} from './envelope-guard.js';
+} from '../soap-transport/envelope-guard.js';
 import { faultEnvelope, MKTOWS_NS, toNodeSoapFault, toWireFault } from './faults.js';
 import type { CallContext, OperationHandler } from './mktows.handlers.js';
-import { decodeUtf8, drainThen, readBody } from './request-body.js';
-import { createSoapEngine, SAFE_HOST } from './soap-engine.js';
-import { object, text, type RawObject } from './values.js';
+import { decodeUtf8, drainThen, readBody } from '../soap-transport/request-body.js';
+import { createSoapEngine, SAFE_HOST } from '../soap-transport/soap-engine.js';
+import { object, text, type RawObject } from '../soap-transport/values.js';
 
 export interface EndpointOptions {
   wsdlFile: string;
