@@ -11,7 +11,7 @@ import { openUserRepository } from './data-access/user.repository.js';
 import { createServices, type Services } from './domain/services.js';
 import { UserService } from './domain/user.service.js';
 import { createLogger, type Logger } from './logger.js';
-import { Metrics, serveMetrics } from './metrics.js';
+import { Metrics, serveMetrics, type ConnectionPoolStats } from './metrics.js';
 import { linkTokensFromConfig } from './one-click/link-token.js';
 
 export interface Running {
@@ -154,7 +154,9 @@ async function startOn(
   // Before anything is written: PostgreSQL without USER_KEY_SECRET stops here.
   const userRepository = openUserRepository(database, config);
   await migrateWhenReachable(database, logger, signal);
-  const metrics = new Metrics(database);
+  const poolOf = () => (database.knex.client as { pool?: ConnectionPoolStats }).pool;
+  const firstPool = poolOf();
+  const metrics = new Metrics(() => poolOf() ?? firstPool);
   const replica = openReadReplica(database, config);
   if (replica) metrics.watchReadReplica(replica);
   const services = createServices(database, config, {
