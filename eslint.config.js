@@ -17,7 +17,19 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['express', 'soap', 'knex', 'pg', 'better-sqlite3', '../soap/*', '../cli/*'] },
+        {
+          patterns: [
+            'express',
+            'soap',
+            'knex',
+            'pg',
+            'better-sqlite3',
+            '../mktows/*',
+            '../soap-transport/*',
+            '../salesforce/*',
+            '../cli/*',
+          ],
+        },
       ],
     },
   },
@@ -26,7 +38,16 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['express', 'soap', '../soap/*', '../domain/*', '../cli/*'] },
+        {
+          patterns: [
+            'express',
+            'soap',
+            '../mktows/*',
+            '../soap-transport/*',
+            '../domain/*',
+            '../cli/*',
+          ],
+        },
       ],
     },
   },

@@ -18,7 +18,7 @@ import { createOneClickRouter } from './one-click/router.js';
 import { createSalesforceOutboundEndpoint, OUTBOUND_PATH } from './salesforce/outbound.endpoint.js';
 import { Authenticator } from './mktows/auth.js';
 import { AuthFailureLimiter } from './mktows/auth-failures.js';
-import { CallLimits, perUserConcurrency } from './mktows/call-limits.js';
+import { CallLimits, perUserConcurrency } from './call-limits.js';
 import { faultEnvelope } from './mktows/faults.js';
 import { createMktowsEndpoint } from './mktows/mktows.endpoint.js';
 import { mktowsHandlers } from './mktows/mktows.handlers.js';

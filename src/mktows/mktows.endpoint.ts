@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { AuthenticationRefused, type Authenticated, type Authenticator } from './auth.js';
 import type { AuthFailureLimiter } from './auth-failures.js';
-import type { CallLimits } from './call-limits.js';
+import type { CallLimits } from '../call-limits.js';
 import {
   inspectEnvelope,
   inspectHead,
