@@ -67,6 +67,15 @@ module.exports = {
       to: { path: SQL_DRIVERS },
     },
     {
+      name: 'listeners-not-to-data-access',
+      severity: 'error',
+      comment:
+        'The SOAP and HTTP listeners (and the metrics they report to) call the domain; what ' +
+        'they need of the database is handed to them by the composition root (src/main.ts).',
+      from: { path: '^src/(mktows|salesforce|admin|one-click|soap-transport)/|^src/metrics\\.ts$' },
+      to: { path: '^src/data-access/' },
+    },
+    {
       name: 'data-access-not-to-entry-points',
       severity: 'error',
       comment: 'Data-access implements ports; it knows nothing of the listeners or the CLI.',

@@ -73,6 +73,12 @@ describe('dependency rules (npm run lint:deps)', function () {
     ]);
   });
 
+  it('keeps the listeners away from data-access', () => {
+    expect(broken(violations, 'listeners-not-to-data-access')).to.deep.equal([
+      'src/salesforce/reaches-down.ts → src/data-access/store.ts',
+    ]);
+  });
+
   it('finds nothing new in the project itself beyond the listed known debt', async () => {
     const known = createRequire(import.meta.url)(
       path.join(root, '.dependency-cruiser-known-violations.json'),
