@@ -58,7 +58,7 @@ export interface SoapListener<S> {
     xml: string,
     request: { headers: IncomingHttpHeaders; url: string; soapAction: string },
     call: S,
-  ): { answer: Promise<SoapAnswer>; settled: Promise<unknown> };
+  ): { answer: Promise<SoapAnswer>; settled: Promise<SoapAnswer> };
 }
 
 /**
