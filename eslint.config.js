@@ -17,7 +17,19 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['express', 'soap', 'knex', 'pg', 'better-sqlite3', '../soap/*', '../cli/*'] },
+        {
+          patterns: [
+            'express',
+            'soap',
+            'knex',
+            'pg',
+            'better-sqlite3',
+            '../mktows/*',
+            '../soap-transport/*',
+            '../salesforce/*',
+            '../cli/*',
+          ],
+        },
       ],
     },
   },
@@ -31,7 +43,8 @@ export default tseslint.config(
           patterns: [
             'express',
             'soap',
-            '../soap/*',
+            '../mktows/*',
+            '../soap-transport/*',
             '../domain/*',
             '!../domain/ports.js',
             '!../domain/records.js',

@@ -16,12 +16,12 @@ import { AppError, ErrorCode } from './errors.js';
 import type { LinkTokens } from './one-click/link-token.js';
 import { createOneClickRouter } from './one-click/router.js';
 import { createSalesforceOutboundEndpoint, OUTBOUND_PATH } from './salesforce/outbound.endpoint.js';
-import { Authenticator } from './soap/auth.js';
-import { AuthFailureLimiter } from './soap/auth-failures.js';
-import { CallLimits, perUserConcurrency } from './soap/call-limits.js';
-import { faultEnvelope } from './soap/faults.js';
-import { createMktowsEndpoint } from './soap/mktows.endpoint.js';
-import { mktowsHandlers } from './soap/mktows.handlers.js';
+import { Authenticator } from './mktows/auth.js';
+import { AuthFailureLimiter } from './mktows/auth-failures.js';
+import { CallLimits, perUserConcurrency } from './call-limits.js';
+import { faultEnvelope } from './mktows/faults.js';
+import { createMktowsEndpoint } from './mktows/mktows.endpoint.js';
+import { mktowsHandlers } from './mktows/mktows.handlers.js';
 import { VERSION } from './package-info.js';
 import { serviceIndex } from './service-index.js';
 

@@ -1,6 +1,6 @@
 /**
  * Every failure the service means to report carries a stable code. The SOAP layer
- * (src/soap/faults.ts) is the only place that turns these codes into wire faults.
+ * (src/mktows/faults.ts) is the only place that turns these codes into wire faults.
  */
 export const ErrorCode = {
   INTERNAL: 'INTERNAL',

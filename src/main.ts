@@ -12,7 +12,7 @@ import { ConsoleJobRunner } from './domain/console-job-runner.js';
 import { createServices, type Services } from './domain/services.js';
 import { UserService } from './domain/user.service.js';
 import { createLogger, type Logger } from './logger.js';
-import { Metrics, serveMetrics } from './metrics.js';
+import { Metrics, serveMetrics, type ConnectionPoolStats } from './metrics.js';
 import { linkTokensFromConfig } from './one-click/link-token.js';
 
 export interface Running {
@@ -183,7 +183,9 @@ async function startOn(
   // Before anything is written: PostgreSQL without USER_KEY_SECRET stops here.
   const userRepository = openUserRepository(database, config);
   await migrateWhenReachable(database, logger, signal);
-  const metrics = new Metrics(database);
+  const poolOf = () => (database.knex.client as { pool?: ConnectionPoolStats }).pool;
+  const firstPool = poolOf();
+  const metrics = new Metrics(() => poolOf() ?? firstPool);
   measuring(metrics);
   const replica = openReadReplica(database, config);
   if (replica) metrics.watchReadReplica(replica);

@@ -1,6 +1,5 @@
 import http from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Database } from './data-access/database.js';
 
 /**
  * Prometheus metrics of one process, served at /metrics on a listener of their own
@@ -42,17 +41,17 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(database?: Database) {
+  /** `connectionPool` reads the database pool's current state (the composition root wires it). */
+  constructor(connectionPool?: () => ConnectionPoolStats | undefined) {
     collectDefaultMetrics({ register: this.registry, prefix: 'du_' });
-    if (database) {
-      const pool = (database.knex.client as { pool?: PoolLike }).pool;
+    if (connectionPool) {
       new Gauge({
         name: 'du_db_pool_connections',
         help: 'Database pool connections by state',
         labelNames: ['state'] as const,
         registers: [this.registry],
         collect() {
-          const p = (database.knex.client as { pool?: PoolLike }).pool ?? pool;
+          const p = connectionPool();
           if (!p) return;
           this.set({ state: 'used' }, p.numUsed());
           this.set({ state: 'free' }, p.numFree());
@@ -81,7 +80,8 @@ interface StalenessSource {
   staleness(): number | null;
 }
 
-interface PoolLike {
+/** What the pool gauge reads from the database's connection pool. */
+export interface ConnectionPoolStats {
   numUsed(): number;
   numFree(): number;
   numPendingAcquires(): number;

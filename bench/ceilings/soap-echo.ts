@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import * as soap from 'soap';
-import { RAW_TEXT_TYPES } from '../../src/soap/soap-engine.js';
+import { RAW_TEXT_TYPES } from '../../src/soap-transport/soap-engine.js';
 import {
   announce,
   cannedControl,

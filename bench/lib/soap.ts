@@ -1,6 +1,6 @@
 /** Envelopes as a legacy client sends them, and a plain keep-alive HTTP caller for timed calls. */
 import http from 'node:http';
-import { requestSignature } from '../../src/soap/auth.js';
+import { requestSignature } from '../../src/mktows/auth.js';
 import { TEST_USER } from '../../test/support/service.js';
 
 export const MKTOWS = 'http://www.marketo.com/mktows/';

@@ -13,8 +13,8 @@ import type { LinkSubject, LinkUnsubscribeService } from '../domain/link-unsubsc
 import { AppError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { CallLimits } from '../soap/call-limits.js';
-import { readBody } from '../soap/request-body.js';
+import { CallLimits } from '../call-limits.js';
+import { readBody } from '../soap-transport/request-body.js';
 import { clientKey } from './client-key.js';
 import { FormError, parseForm, type FormFields } from './form-body.js';
 import type { LinkContent, LinkTokens, RefusalReason } from './link-token.js';

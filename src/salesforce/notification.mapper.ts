@@ -4,7 +4,14 @@ import {
   type SalesforceNotification,
   type SalesforceObjectType,
 } from '../domain/salesforce-sync.service.js';
-import { dateTime, list, object, text, xsiTypeOf, type RawObject } from '../soap/values.js';
+import {
+  dateTime,
+  list,
+  object,
+  text,
+  xsiTypeOf,
+  type RawObject,
+} from '../soap-transport/values.js';
 import { id18, isSalesforceId } from './salesforce-id.js';
 
 export const MAX_NOTIFICATIONS = 100;

@@ -1,16 +1,14 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import type { Request, Response } from 'express';
 import type { SalesforceSyncService } from '../domain/salesforce-sync.service.js';
-import { AppError, ErrorCode, isAppError } from '../errors.js';
+import { AppError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { NetworkList, type Network } from '../networks.js';
-import { inspectEnvelope, VersionMismatch } from '../soap/envelope-guard.js';
-import { decodeUtf8, readBody } from '../soap/request-body.js';
-import { toWireFault } from '../soap/faults.js';
-import { createSoapEngine, SAFE_HOST } from '../soap/soap-engine.js';
-import type { RawObject } from '../soap/values.js';
+import { inspectEnvelope, VersionMismatch } from '../soap-transport/envelope-guard.js';
+import { decodeUtf8, readBody } from '../soap-transport/request-body.js';
+import { toWireFault } from '../mktows/faults.js';
+import { closeWhenBodyUnread, createSoapListener, XML_TYPE } from '../soap-transport/listener.js';
+import type { RawObject } from '../soap-transport/values.js';
 import { organizationIdOf, toOutboundMessage } from './notification.mapper.js';
 import { listenerFault } from './outbound.faults.js';
 import { id15 } from './salesforce-id.js';
@@ -33,10 +31,14 @@ export interface OutboundEndpointOptions {
   publicUrl?: string;
 }
 
-const XML_TYPE = 'text/xml; charset=utf-8';
 const SERVICE = 'NotificationService';
 const PORT = 'Notification';
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
+
+/** One call's state: the error its operation failed with, if it did. */
+interface CallState {
+  error?: unknown;
+}
 
 /** Compares digests so that the time taken says nothing about how much of a guess was right. */
 function sameSecret(presented: string, expected: string): boolean {
@@ -54,15 +56,17 @@ export async function createSalesforceOutboundEndpoint(
   options: OutboundEndpointOptions,
   logger: Logger,
 ): Promise<(req: Request, res: Response) => void> {
-  const wsdlXml = fs.readFileSync(options.wsdlFile, 'utf8');
   const allowed = new Set(options.allowedOrganizationIds.map(id15));
   const allowedNetworks = new NetworkList(options.allowedNetworks ?? []);
-  // node-soap answers a handler's error itself; the error is kept here, per request, so that
-  // every fault goes out through listenerFault.
-  const handlerFailure = new AsyncLocalStorage<{ error?: unknown }>();
   let lastPurgeAt = 0;
 
-  const notifications = async (args: RawObject | null) => {
+  // node-soap answers a handler's error itself; the error is kept in the call's state, so that
+  // every fault goes out through listenerFault.
+  const notifications = async (
+    args: RawObject | null,
+    _soapHeaders: unknown,
+    call: CallState | undefined,
+  ) => {
     try {
       const organizationId = organizationIdOf(args ?? {});
       if (!allowed.has(id15(organizationId))) {
@@ -87,15 +91,18 @@ export async function createSalesforceOutboundEndpoint(
       );
       return { Ack: true };
     } catch (error) {
-      const slot = handlerFailure.getStore();
-      if (slot) slot.error = error;
+      if (call) call.error = error;
       throw { Fault: { faultcode: 'SOAP-ENV:Server', faultstring: 'failed', statusCode: 500 } };
     }
   };
-  const soapServer = await createSoapEngine({
+  const listener = await createSoapListener<CallState>({
     path: OUTBOUND_PATH,
-    wsdlXml,
-    services: { [SERVICE]: { [PORT]: { notifications } } },
+    wsdlFile: options.wsdlFile,
+    service: SERVICE,
+    port: PORT,
+    operations: { notifications },
+    requestTimeoutMs: options.requestTimeoutMs,
+    publicUrl: options.publicUrl,
     rawTextTypes: ['boolean', 'dateTime'],
   });
 
@@ -111,17 +118,6 @@ export async function createSalesforceOutboundEndpoint(
     );
   };
 
-  const serveWsdl = (req: Request, res: Response) => {
-    const host = req.get('host') ?? '';
-    const safeHost = SAFE_HOST.test(host) ? host : `localhost:${req.socket.localPort ?? 80}`;
-    const location = options.publicUrl
-      ? `${options.publicUrl}${req.path}`
-      : `${req.protocol}://${safeHost}${req.path}`;
-    res
-      .type(XML_TYPE)
-      .send(wsdlXml.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${location}$2`));
-  };
-
   const call = async (req: Request) => {
     const xml = decodeUtf8(await readBody(req, options.maxBodyBytes, options.bodyTimeoutMs));
     const { bodyElement } = inspectEnvelope(xml, { maxDepth: 32, maxNameLength: 256 });
@@ -131,24 +127,14 @@ export async function createSalesforceOutboundEndpoint(
         `Only notifications in namespace ${OUTBOUND_NS} are accepted here`,
       );
     }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new AppError(ErrorCode.INTERNAL, 'Request timed out')),
-        options.requestTimeoutMs,
-      );
-    });
-    const slot: { error?: unknown } = {};
+    const slot: CallState = {};
     // The one operation is named by the body; whatever SOAPAction Salesforce sends is ignored.
-    const headers = { ...req.headers, soapaction: '""' };
-    const result = await handlerFailure
-      .run(slot, () =>
-        Promise.race([
-          soapServer.processRequest(xml, { headers, url: OUTBOUND_PATH, method: 'POST' }),
-          timeout,
-        ]),
-      )
-      .finally(() => clearTimeout(timer));
+    const { answer } = listener.process(
+      xml,
+      { headers: req.headers, url: OUTBOUND_PATH, soapAction: '' },
+      slot,
+    );
+    const result = await answer;
     if (slot.error !== undefined) throw slot.error;
     if (result.statusCode !== 200) {
       throw new AppError(ErrorCode.REQUEST_NOT_UNDERSTOOD, 'The notifications could not be read');
@@ -186,50 +172,37 @@ export async function createSalesforceOutboundEndpoint(
         ),
       );
     }
-    if (req.method === 'GET' && /^wsdl$/i.test(Object.keys(req.query)[0] ?? ''))
-      return serveWsdl(req, res);
-    if (req.method !== 'POST') {
-      req.resume();
-      res.setHeader('Allow', 'GET, POST');
-      const fault = listenerFault(
-        new AppError(
-          ErrorCode.REQUEST_NOT_UNDERSTOOD,
-          `${req.method} is not a SOAP call; POST an envelope or GET ?WSDL`,
-        ),
-      );
-      res.status(405).type(XML_TYPE).send(fault.body);
-      return;
-    }
-    if (allowed.size === 0) {
-      req.resume();
-      return refuse(
-        res,
-        new AppError(
-          ErrorCode.ACCESS_DENIED,
-          'No Salesforce organization is allowed (SFDC_ORG_IDS)',
-        ),
-      );
-    }
-    call(req).then(
-      (body) => {
-        res.status(200).type(XML_TYPE).send(body);
-        purgeWhenDue();
-      },
-      (error: unknown) => {
-        if (res.headersSent) return;
-        // The rest of that body will never be read: end the connection with the answer.
-        if (
-          isAppError(error) &&
-          (error.code === ErrorCode.REQUEST_TOO_LARGE || error.code === ErrorCode.REQUEST_TIMEOUT)
-        ) {
-          res.setHeader('Connection', 'close');
+    listener.route(
+      req,
+      res,
+      () => {
+        if (allowed.size === 0) {
+          req.resume();
+          return refuse(
+            res,
+            new AppError(
+              ErrorCode.ACCESS_DENIED,
+              'No Salesforce organization is allowed (SFDC_ORG_IDS)',
+            ),
+          );
         }
-        refuse(
-          res,
-          error,
-          error instanceof VersionMismatch ? 'SOAP-ENV:VersionMismatch' : undefined,
+        call(req).then(
+          (body) => {
+            res.status(200).type(XML_TYPE).send(body);
+            purgeWhenDue();
+          },
+          (error: unknown) => {
+            if (res.headersSent) return;
+            closeWhenBodyUnread(res, error);
+            refuse(
+              res,
+              error,
+              error instanceof VersionMismatch ? 'SOAP-ENV:VersionMismatch' : undefined,
+            );
+          },
         );
       },
+      listenerFault,
     );
   };
 }

@@ -1,8 +1,9 @@
-import { escapeXml, SOAP11_NS, toWireFault } from '../soap/faults.js';
+import { toWireFault } from '../mktows/faults.js';
+import { soapFaultXml } from '../soap-transport/fault-envelope.js';
 
 /**
  * A SOAP 1.1 fault for the listener, with HTTP 500 so that Salesforce retries. The codes are
- * the service's usual ones (src/soap/faults.ts); the faultstring carries the reason because it
+ * the service's usual ones (src/mktows/faults.ts); the faultstring carries the reason because it
  * is what Salesforce shows as the delivery failure reason.
  */
 export function listenerFault(
@@ -10,13 +11,10 @@ export function listenerFault(
   faultcodeOverride?: string,
 ): { status: number; body: string } {
   const f = toWireFault(error);
-  const body =
-    '<?xml version="1.0" encoding="UTF-8"?>' +
-    `<SOAP-ENV:Envelope xmlns:SOAP-ENV="${SOAP11_NS}">` +
-    '<SOAP-ENV:Body><SOAP-ENV:Fault>' +
-    `<faultcode>${escapeXml(faultcodeOverride ?? f.faultcode)}</faultcode>` +
-    `<faultstring>${escapeXml(f.message)}</faultstring>` +
-    `<detail><code>${f.vendorCode}</code></detail>` +
-    '</SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>';
+  const body = soapFaultXml({
+    faultcode: faultcodeOverride ?? f.faultcode,
+    faultstring: f.message,
+    detailXml: `<code>${f.vendorCode}</code>`,
+  });
   return { status: 500, body };
 }

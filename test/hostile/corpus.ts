@@ -1,5 +1,5 @@
 import zlib from 'node:zlib';
-import { requestSignature } from '../../src/soap/auth.js';
+import { requestSignature } from '../../src/mktows/auth.js';
 import { envelope, isoNow, TEST_USER } from '../support/service.js';
 
 /** One hostile or broken request and the answer it must get. */

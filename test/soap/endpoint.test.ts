@@ -2,7 +2,7 @@ import zlib from 'node:zlib';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import * as soap from 'soap';
-import { requestSignature } from '../../src/soap/auth.js';
+import { requestSignature } from '../../src/mktows/auth.js';
 import { testEngines } from '../support/database.js';
 import {
   envelope,

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { start, type Running } from '../../src/main.js';
-import { requestSignature } from '../../src/soap/auth.js';
+import { requestSignature } from '../../src/mktows/auth.js';
 import { testEngines } from '../support/database.js';
 import {
   envelope,

@@ -1,7 +1,7 @@
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { start, type Running } from '../../src/main.js';
-import { requestSignature } from '../../src/soap/auth.js';
+import { requestSignature } from '../../src/mktows/auth.js';
 import type { TestEngine } from './database.js';
 
 export const TEST_USER = { userId: 'test_user', encryptionKey: 'TESTKEY0123456789ABCDEF' };

@@ -7,8 +7,8 @@ import { classifyDatabaseError } from '../../src/data-access/unit-of-work.js';
 import type { UserService } from '../../src/domain/user.service.js';
 import { ErrorCode, isAppError } from '../../src/errors.js';
 import { FULL_ACCESS } from '../../src/domain/permissions.js';
-import { AuthFailureLimiter } from '../../src/soap/auth-failures.js';
-import { AuthenticationRefused, Authenticator, requestSignature } from '../../src/soap/auth.js';
+import { AuthFailureLimiter } from '../../src/mktows/auth-failures.js';
+import { AuthenticationRefused, Authenticator, requestSignature } from '../../src/mktows/auth.js';
 
 const NOW = Date.parse('2026-11-30T10:00:00Z');
 const TS = '2026-11-30T10:00:00+00:00';

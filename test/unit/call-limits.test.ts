@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ErrorCode } from '../../src/errors.js';
-import { CallLimits } from '../../src/soap/call-limits.js';
+import { CallLimits } from '../../src/call-limits.js';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {

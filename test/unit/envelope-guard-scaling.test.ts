@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { isAppError } from '../../src/errors.js';
-import { inspectEnvelope, type GuardLimits } from '../../src/soap/envelope-guard.js';
+import { inspectEnvelope, type GuardLimits } from '../../src/soap-transport/envelope-guard.js';
 
 const SOAP11 = 'http://schemas.xmlsoap.org/soap/envelope/';
 const MKTO = 'http://www.marketo.com/mktows/';

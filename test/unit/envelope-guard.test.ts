@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import sax from 'sax';
 import { isAppError } from '../../src/errors.js';
-import { inspectEnvelope, VersionMismatch } from '../../src/soap/envelope-guard.js';
+import { inspectEnvelope, VersionMismatch } from '../../src/soap-transport/envelope-guard.js';
 
 const SOAP11 = 'http://schemas.xmlsoap.org/soap/envelope/';
 const MKTO = 'http://www.marketo.com/mktows/';

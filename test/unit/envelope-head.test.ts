@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { inspectEnvelope, inspectHead } from '../../src/soap/envelope-guard.js';
+import { inspectEnvelope, inspectHead } from '../../src/soap-transport/envelope-guard.js';
 
 const SOAP11 = 'http://schemas.xmlsoap.org/soap/envelope/';
 const MKTO = 'http://www.marketo.com/mktows/';

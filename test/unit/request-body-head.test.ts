@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
 import { AppError, ErrorCode } from '../../src/errors.js';
-import { readBody } from '../../src/soap/request-body.js';
+import { readBody } from '../../src/soap-transport/request-body.js';
 
 function fakeRequest(): PassThrough & { headers: Record<string, string> } {
   return Object.assign(new PassThrough(), { headers: {} as Record<string, string> });

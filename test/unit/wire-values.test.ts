@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { FieldCatalogue } from '../../src/domain/field-catalogue.js';
-import { describeLeadRecord } from '../../src/soap/describe.mapper.js';
-import { fromLeadView, toKeyList, toLeadInput } from '../../src/soap/lead-record.mapper.js';
-import { bool, member } from '../../src/soap/values.js';
+import { describeLeadRecord } from '../../src/mktows/describe.mapper.js';
+import { fromLeadView, toKeyList, toLeadInput } from '../../src/mktows/lead-record.mapper.js';
+import { bool, member } from '../../src/soap-transport/values.js';
 import { AppError } from '../../src/errors.js';
 
 describe('wire values as the vendor sent them', () => {

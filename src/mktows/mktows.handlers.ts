@@ -1,6 +1,5 @@
 import { AppError, ErrorCode } from '../errors.js';
 import { ChangePaths } from '../domain/change-paths.js';
-import type { ActivityPage, ActivityTypeFilter, StreamStart } from '../domain/activity.service.js';
 import { LEAD_KEY_TYPES, type LeadKey } from '../domain/lead.types.js';
 import {
   mayTouch,
@@ -13,6 +12,14 @@ import type { Services } from '../domain/services.js';
 import { syncErrorText } from './faults.js';
 import { describeActivityRecord, describeLeadRecord } from './describe.mapper.js';
 import {
+  activityFilter,
+  decodePosition,
+  encodePosition,
+  streamPosition,
+  streamStart,
+  type LeadStreamPosition,
+} from './stream-position.mapper.js';
+import {
   fromActivity,
   fromLeadChange,
   fromLeadView,
@@ -23,7 +30,6 @@ import {
 import {
   bool,
   dateTime,
-  formatDateTime,
   int,
   list,
   member,
@@ -32,9 +38,8 @@ import {
   requireText,
   text,
   xsiTypeOf,
-  type Raw,
   type RawObject,
-} from './values.js';
+} from '../soap-transport/values.js';
 
 export interface CallContext {
   userId: string;
@@ -72,72 +77,6 @@ const MERGE_FAILURES = new Set<ErrorCode>([
   ErrorCode.LEAD_SYNC_FAILED,
   ErrorCode.LEAD_KEY_BAD,
 ]);
-
-function activityFilter(raw: Raw): ActivityTypeFilter | undefined {
-  const f = object(raw);
-  if (!f) return undefined;
-  const types = (v: Raw) => list(object(v)?.activityType).map((t) => text(t, 'activityType') ?? '');
-  const filter: ActivityTypeFilter = {};
-  if (f.includeTypes !== undefined && f.includeTypes !== null)
-    filter.includeTypes = types(f.includeTypes);
-  if (f.excludeTypes !== undefined && f.excludeTypes !== null)
-    filter.excludeTypes = types(f.excludeTypes);
-  return filter;
-}
-
-function streamStart(raw: Raw): StreamStart {
-  const p = object(raw);
-  const start: StreamStart = {};
-  if (!p) return start;
-  const offset = text(member(p, 'offset'), 'offset');
-  if (offset !== undefined && offset.trim() !== '') start.offset = offset;
-  const bad = ErrorCode.BAD_STREAM_POSITION;
-  const oldest = dateTime(member(p, 'oldestCreatedAt'), 'oldestCreatedAt', bad);
-  const latest = dateTime(member(p, 'latestCreatedAt'), 'latestCreatedAt', bad);
-  if (oldest) start.oldestCreatedAt = oldest;
-  if (latest) start.latestCreatedAt = latest;
-  return start;
-}
-
-function streamPosition(page: ActivityPage) {
-  const p = page.newStartPosition;
-  return {
-    latestCreatedAt: p.latestCreatedAt ? formatDateTime(p.latestCreatedAt) : null,
-    oldestCreatedAt: p.oldestCreatedAt ? formatDateTime(p.oldestCreatedAt) : null,
-    activityCreatedAt: p.activityCreatedAt ? formatDateTime(p.activityCreatedAt) : null,
-    offset: p.offset,
-  };
-}
-
-/** getMultipleLeads positions are opaque to clients: base64url JSON of where the page ended. */
-interface LeadStreamPosition {
-  k?: number;
-  u?: number;
-  i?: number;
-}
-
-function encodePosition(p: LeadStreamPosition): string {
-  return Buffer.from(JSON.stringify(p)).toString('base64url');
-}
-
-function decodePosition(raw: string | undefined): LeadStreamPosition | null {
-  if (raw === undefined || raw.trim() === '') return null;
-  const bad = new AppError(
-    ErrorCode.BAD_STREAM_POSITION,
-    'streamPosition is not one this service issued',
-  );
-  if (raw.length > 200 || !/^[A-Za-z0-9_-]+$/.test(raw.trim())) throw bad;
-  try {
-    const p = JSON.parse(
-      Buffer.from(raw.trim(), 'base64url').toString('utf8'),
-    ) as LeadStreamPosition;
-    const ok = (v: unknown) => v === undefined || (Number.isSafeInteger(v) && (v as number) >= 0);
-    if (typeof p !== 'object' || p === null || !ok(p.k) || !ok(p.u) || !ok(p.i)) throw bad;
-    return p;
-  } catch {
-    throw bad;
-  }
-}
 
 /** The operations served, each translating XML arguments → domain call → response in schema order. */
 export function mktowsHandlers(

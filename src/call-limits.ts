@@ -1,4 +1,4 @@
-import { AppError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode } from './errors.js';
 
 export interface CallLimitOptions {
   /** Calls a user may make per window; 0 turns the rate limit off. */

@@ -1,7 +1,8 @@
 import { AppError, ErrorCode, isAppError } from '../errors.js';
+import { escapeXml, soapFaultXml } from '../soap-transport/fault-envelope.js';
 
+export { escapeXml, SOAP11_NS } from '../soap-transport/fault-envelope.js';
 export const MKTOWS_NS = 'http://www.marketo.com/mktows/';
-export const SOAP11_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 
 interface FaultSpec {
   vendorCode: number;
@@ -175,28 +176,21 @@ export function toNodeSoapFault(error: unknown): { Fault: Record<string, unknown
   };
 }
 
-/** Text safe inside an XML element or attribute. */
-export function escapeXml(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 /** A complete fault envelope, for answers given before node-soap sees the request. */
 export function faultEnvelope(
   error: unknown,
   faultcodeOverride?: string,
 ): { status: number; body: string } {
   const f = toWireFault(error);
-  const body =
-    '<?xml version="1.0" encoding="UTF-8"?>' +
-    `<SOAP-ENV:Envelope xmlns:SOAP-ENV="${SOAP11_NS}">` +
-    '<SOAP-ENV:Body><SOAP-ENV:Fault>' +
-    `<faultcode>${escapeXml(faultcodeOverride ?? f.faultcode)}</faultcode>` +
-    `<faultstring>${escapeXml(f.faultstring)}</faultstring>` +
-    `<detail><ns1:serviceException xmlns:ns1="${MKTOWS_NS}">` +
-    '<name>mktServiceException</name>' +
-    `<message>${escapeXml(f.message)}</message>` +
-    `<code>${f.vendorCode}</code>` +
-    '</ns1:serviceException></detail>' +
-    '</SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>';
+  const body = soapFaultXml({
+    faultcode: faultcodeOverride ?? f.faultcode,
+    faultstring: f.faultstring,
+    detailXml:
+      `<ns1:serviceException xmlns:ns1="${MKTOWS_NS}">` +
+      '<name>mktServiceException</name>' +
+      `<message>${escapeXml(f.message)}</message>` +
+      `<code>${f.vendorCode}</code>` +
+      '</ns1:serviceException>',
+  });
   return { status: f.httpStatus, body };
 }

@@ -1,8 +1,7 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Request, Response } from 'express';
-import { AppError, ErrorCode, isAppError } from '../errors.js';
+import { AppError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import {
@@ -12,19 +11,24 @@ import {
   type RefusalReason,
 } from './auth.js';
 import type { AuthFailureLimiter } from './auth-failures.js';
-import type { CallLimits } from './call-limits.js';
+import type { CallLimits } from '../call-limits.js';
 import {
   inspectEnvelope,
   inspectHead,
   VersionMismatch,
   type GuardLimits,
   type HeaderCredentials,
-} from './envelope-guard.js';
+} from '../soap-transport/envelope-guard.js';
 import { faultEnvelope, MKTOWS_NS, toNodeSoapFault, toWireFault } from './faults.js';
 import type { CallContext, OperationHandler } from './mktows.handlers.js';
-import { decodeUtf8, drainThen, readBody } from './request-body.js';
-import { createSoapEngine, SAFE_HOST } from './soap-engine.js';
-import { object, text, type RawObject } from './values.js';
+import { decodeUtf8, drainThen, readBody } from '../soap-transport/request-body.js';
+import {
+  closeWhenBodyUnread,
+  createSoapListener,
+  XML_TYPE,
+  type SoapOperation,
+} from '../soap-transport/listener.js';
+import { object, text } from '../soap-transport/values.js';
 import { clientLimitKey } from '../networks.js';
 
 export interface EndpointOptions {
@@ -66,7 +70,6 @@ class CaseInsensitiveSet extends Set<string> {
 const notServed = (name: string) =>
   new AppError(ErrorCode.UNSUPPORTED_OPERATION, `${name} is not served by this service`);
 
-const XML_TYPE = 'text/xml; charset=utf-8';
 const SERVICE = 'MktMktowsApiService';
 const PORT = 'MktowsApiSoapPort';
 
@@ -123,21 +126,11 @@ export async function createMktowsEndpoint(
   logger: Logger,
   metrics?: Metrics,
 ): Promise<(req: Request, res: Response) => void> {
-  // What one call's log line and metrics need from inside node-soap's handler, found through
-  // the headers object node-soap hands back unchanged (AsyncLocalStorage would do, but turns
-  // on promise hooks that tax every promise of the process).
-  const calls = new WeakMap<object, CallRecord>();
-  const wsdlXml = fs.readFileSync(options.wsdlFile, 'utf8');
-
-  const port: Record<string, unknown> = {};
+  // What one call's log line and metrics need from inside node-soap's handler: the listener
+  // carries this call's record to the operation.
+  const port: Record<string, SoapOperation<CallRecord>> = {};
   for (const [name, handler] of Object.entries(handlers)) {
-    port[name] = async (
-      args: RawObject | null,
-      _cb: unknown,
-      headers: RawObject | null | undefined,
-      request: { headers?: object } | undefined,
-    ) => {
-      const record = request?.headers ? calls.get(request.headers) : undefined;
+    port[name] = async (args, headers, record) => {
       try {
         // Authenticated (and admitted) before node-soap saw the request.
         const caller = record?.caller;
@@ -158,13 +151,16 @@ export async function createMktowsEndpoint(
       }
     };
   }
-  const soapServer = await createSoapEngine({
+  const listener = await createSoapListener<CallRecord>({
     path: '/soap/mktows',
-    wsdlXml,
-    services: { [SERVICE]: { [PORT]: port } },
+    wsdlFile: options.wsdlFile,
+    service: SERVICE,
+    port: PORT,
+    operations: port,
+    requestTimeoutMs: options.requestTimeoutMs,
+    publicUrl: options.publicUrl,
   });
-  const binding = soapServer.wsdl.definitions.services[SERVICE]?.ports[PORT]?.binding;
-  if (!binding) throw new Error('WSDL has no MktowsApiSoapPort binding');
+  const { binding, wsdlXml } = listener;
   const operations = new Map<string, Operation>();
   for (const [element, { methodName }] of Object.entries(binding.topElements)) {
     operations.set(element, {
@@ -189,17 +185,6 @@ export async function createMktowsEndpoint(
   const sendFault = (res: Response, error: unknown, faultcode?: string) => {
     const { status, body } = faultEnvelope(error, faultcode);
     res.status(status).type(XML_TYPE).send(body);
-  };
-
-  const serveWsdl = (req: Request, res: Response) => {
-    const host = req.get('host') ?? '';
-    const safeHost = SAFE_HOST.test(host) ? host : `localhost:${req.socket.localPort ?? 80}`;
-    const location = options.publicUrl
-      ? `${options.publicUrl}${req.path}`
-      : `${req.protocol}://${safeHost}${req.path}`;
-    res
-      .type('text/xml; charset=utf-8')
-      .send(wsdlXml.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${location}$2`));
   };
 
   const guardLimits: GuardLimits = {
@@ -314,38 +299,23 @@ export async function createMktowsEndpoint(
         );
       }
       release = options.limits.admit(caller.userId);
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new AppError(ErrorCode.INTERNAL, 'Request timed out')),
-          options.requestTimeoutMs,
-        );
-      });
-      const headers = { ...req.headers, soapaction: `"${op.soapAction}"` };
-      calls.set(headers, record);
-      const processing = soapServer.processRequest(xml, {
-        headers,
-        url: req.originalUrl,
-        method: 'POST',
-      });
+      const { answer, settled } = listener.process(
+        xml,
+        { headers: req.headers, url: req.originalUrl, soapAction: op.soapAction },
+        record,
+      );
       // The call holds its place until its work ends, even when its answer was a timeout.
       const held = release;
       release = undefined;
-      void processing.then(held, held);
-      const result = await Promise.race([processing, timeout]).finally(() => clearTimeout(timer));
+      void settled.then(held, held);
+      const result = await answer;
       // node-soap answers its own failures (a parse it could not finish) in plain text.
       if (!result.body.startsWith('<'))
         throw new AppError(ErrorCode.INTERNAL, `SOAP engine failed: ${result.body.slice(0, 200)}`);
       res.status(result.statusCode).type(XML_TYPE).send(result.body);
     } catch (error) {
       if (res.headersSent) return;
-      // The rest of that body will never be read: end the connection with the answer.
-      if (
-        isAppError(error) &&
-        (error.code === ErrorCode.REQUEST_TOO_LARGE || error.code === ErrorCode.REQUEST_TIMEOUT)
-      ) {
-        res.setHeader('Connection', 'close');
-      }
+      closeWhenBodyUnread(res, error);
       sendFault(
         res,
         error,
@@ -372,17 +342,5 @@ export async function createMktowsEndpoint(
     }
   };
 
-  return (req, res) => {
-    if (req.method === 'GET' && /^wsdl$/i.test(Object.keys(req.query)[0] ?? ''))
-      return serveWsdl(req, res);
-    if (req.method === 'POST') return void call(req, res);
-    res.setHeader('Allow', 'GET, POST');
-    const fault = faultEnvelope(
-      new AppError(
-        ErrorCode.REQUEST_NOT_UNDERSTOOD,
-        `${req.method} is not a SOAP call; POST an envelope or GET ?WSDL`,
-      ),
-    );
-    res.status(405).type(XML_TYPE).send(fault.body);
-  };
+  return (req, res) => listener.route(req, res, () => void call(req, res), faultEnvelope);
 }

@@ -7,7 +7,15 @@ import {
   type LeadView,
 } from '../domain/lead.types.js';
 import type { ActivityView } from '../domain/activity.service.js';
-import { formatDateTime, list, member, object, requireObject, text, type Raw } from './values.js';
+import {
+  formatDateTime,
+  list,
+  member,
+  object,
+  requireObject,
+  text,
+  type Raw,
+} from '../soap-transport/values.js';
 
 // No key we hold is longer (emails 254, foreign ids 255).
 const MAX_KEY_VALUE_LENGTH = 255;

@@ -1,0 +1,117 @@
+/* global module */
+/**
+ * The architecture's dependency rules, checked by `npm run lint` (dependency-cruiser):
+ * entry points (cli, mktows, salesforce, admin, one-click) → domain → ports ← data-access,
+ * with the SOAP plumbing (soap-transport) shared below the SOAP entry points. A fixture that
+ * breaks each rule is checked in test/unit/dependency-rules.test.ts.
+ *
+ * Violations that predate the rules and belong to the write model's redesign (domain files
+ * importing data-access, the batch-session ↔ unit-of-work cycle) are listed one by one in
+ * .dependency-cruiser-known-violations.json: known debt, reported on every run, never grown.
+ * Regenerate it only when removing entries: `npx depcruise-baseline src migrations`.
+ */
+const ENTRY_POINTS = '^src/(cli|mktows|salesforce|admin|one-click)/';
+const SQL_DRIVERS = 'node_modules/(@types/)?(knex|pg|pg-[a-z-]+|better-sqlite3)/';
+const TRANSPORT_LIBRARIES = 'node_modules/(@types/)?(express|express-serve-static-core|soap)/';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-cycles',
+      severity: 'error',
+      comment: 'Import cycles make the order of module initialisation a bug waiting to happen.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'domain-not-to-data-access',
+      severity: 'error',
+      comment: 'The rules call ports (interfaces the domain declares), never data-access.',
+      from: { path: '^src/domain/' },
+      to: { path: '^src/data-access/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'domain-not-to-data-access-types',
+      severity: 'error',
+      comment: 'Not even types: the domain declares the records and ports it works with.',
+      from: { path: '^src/domain/' },
+      to: { path: '^src/data-access/', dependencyTypes: ['type-only'] },
+    },
+    {
+      name: 'domain-not-to-entry-points',
+      severity: 'error',
+      comment: 'The rules know nothing of who calls them.',
+      from: { path: '^src/domain/' },
+      to: { path: `${ENTRY_POINTS}|^src/soap-transport/|^src/(app|main)\\.ts$` },
+    },
+    {
+      name: 'domain-not-to-config',
+      severity: 'error',
+      comment: 'The domain is given its settings; it may name the config types, nothing more.',
+      from: { path: '^src/domain/' },
+      to: { path: '^src/config(\\.ts$|/)', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'domain-no-transport-libraries',
+      severity: 'error',
+      comment: 'No Express or node-soap object enters the domain.',
+      from: { path: '^src/domain/' },
+      to: { path: TRANSPORT_LIBRARIES },
+    },
+    {
+      name: 'sql-only-in-data-access',
+      severity: 'error',
+      comment: 'SQL drivers and the query builder are used in data-access and migrations only.',
+      from: { path: '^src/', pathNot: '^src/data-access/' },
+      to: { path: SQL_DRIVERS },
+    },
+    {
+      name: 'listeners-not-to-data-access',
+      severity: 'error',
+      comment:
+        'The SOAP and HTTP listeners (and the metrics they report to) call the domain; what ' +
+        'they need of the database is handed to them by the composition root (src/main.ts).',
+      from: { path: '^src/(mktows|salesforce|admin|one-click|soap-transport)/|^src/metrics\\.ts$' },
+      to: { path: '^src/data-access/' },
+    },
+    {
+      name: 'data-access-not-to-entry-points',
+      severity: 'error',
+      comment: 'Data-access implements ports; it knows nothing of the listeners or the CLI.',
+      from: { path: '^src/data-access/' },
+      to: { path: `${ENTRY_POINTS}|^src/soap-transport/|^src/(app|main)\\.ts$` },
+    },
+    {
+      name: 'soap-transport-is-generic',
+      severity: 'error',
+      comment: 'The SOAP plumbing serves every listener and depends on none of them.',
+      from: { path: '^src/soap-transport/' },
+      to: { path: `${ENTRY_POINTS}|^src/(domain|data-access)/` },
+    },
+    {
+      name: 'entry-points-not-to-each-other',
+      severity: 'error',
+      comment:
+        "A listener does not reach into another one. Shared on purpose: the service's fault " +
+        'codes (mktows/faults.ts, used by the Salesforce listener) and safe HTML templating ' +
+        '(admin/html.ts, used by the one-click page).',
+      from: { path: '^src/(mktows|salesforce|admin|one-click)/' },
+      to: {
+        path: '^src/(mktows|salesforce|admin|one-click|cli)/',
+        pathNot: ['^src/$1/', '^src/mktows/faults\\.ts$', '^src/admin/html\\.ts$'],
+      },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.js'],
+    },
+    moduleSystems: ['es6', 'cjs'],
+  },
+};

@@ -1,0 +1,52 @@
+import { ConfigError, type Setting, integer } from './parse.js';
+
+/** The operator console. */
+export const adminSettings = {
+  adminUsers: {
+    env: 'ADMIN_USERS',
+    default: '',
+    meaning:
+      'Comma-separated name:password pairs of /admin operators, besides those added with "operators add"',
+    parse: (raw: string): Array<{ name: string; password: string }> => {
+      if (raw.trim() === '') return [];
+      return raw.split(',').map((pair) => {
+        const at = pair.indexOf(':');
+        const name = pair.slice(0, at).trim();
+        const password = pair.slice(at + 1).trim();
+        // Same rules as operators stored with the CLI (src/domain/operator.service.ts).
+        if (at < 1 || !/^[A-Za-z0-9_.@-]{1,64}$/.test(name) || password.length < 12) {
+          throw new ConfigError(
+            'ADMIN_USERS must be comma-separated name:password pairs (name: 1-64 of A-Z a-z 0-9 _ . @ -; password: 12 or more characters)',
+          );
+        }
+        return { name, password };
+      });
+    },
+  },
+  adminSessionHours: {
+    env: 'ADMIN_SESSION_HOURS',
+    default: '8',
+    meaning: 'How long an /admin login lasts before the operator must log in again',
+    parse: integer('ADMIN_SESSION_HOURS', 1, 720),
+  },
+  adminLoginMaxFailures: {
+    env: 'ADMIN_LOGIN_MAX_FAILURES',
+    default: '10',
+    meaning:
+      'Failed /admin logins one client address may make in 15 minutes, per instance, before being refused (HTTP 429)',
+    parse: integer('ADMIN_LOGIN_MAX_FAILURES', 1, 100000),
+  },
+  adminUploadMaxMb: {
+    env: 'ADMIN_UPLOAD_MAX_MB',
+    default: '50',
+    meaning: 'Largest suppression CSV the /admin import page accepts, in MiB (HTTP 413 beyond)',
+    parse: integer('ADMIN_UPLOAD_MAX_MB', 1, 4096),
+  },
+  consoleBatchSize: {
+    env: 'CONSOLE_BATCH_SIZE',
+    default: '500',
+    meaning:
+      'People per transaction of an /admin Change Data Value run (each batch is applied and recorded at once)',
+    parse: integer('CONSOLE_BATCH_SIZE', 1, 10000),
+  },
+} satisfies Record<string, Setting<unknown>>;

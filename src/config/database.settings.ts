@@ -1,0 +1,51 @@
+import path from 'node:path';
+import { type Setting, databaseUrl, integer, text } from './parse.js';
+
+/** The database: which one, where, and how it is reached. */
+export const databaseSettings = {
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    default: '',
+    meaning: 'PostgreSQL connection URL; empty selects the embedded SQLite database',
+    parse: databaseUrl,
+  },
+  dataDir: {
+    env: 'DATA_DIR',
+    default: './data',
+    meaning: 'Directory of the embedded SQLite database (`:memory:` keeps it in memory, for tests)',
+    parse: (raw: string) => (raw.trim() === ':memory:' ? ':memory:' : path.resolve(raw.trim())),
+  },
+  databaseReadUrl: {
+    env: 'DATABASE_READ_URL',
+    default: '',
+    meaning:
+      'Optional PostgreSQL URL of a streaming standby for read-only operations (getLead, getMultipleLeads, getLeadActivity, getLeadChanges, /admin search); empty: every read goes to DATABASE_URL',
+    parse: text,
+  },
+  databaseReadMaxLagMs: {
+    env: 'DATABASE_READ_MAX_LAG_MS',
+    default: '1000',
+    meaning:
+      'Reads go to DATABASE_READ_URL only while it has replayed everything the primary had written this many ms ago (checked every 200 ms); otherwise to the primary',
+    parse: integer('DATABASE_READ_MAX_LAG_MS', 0, 3600000),
+  },
+  sqliteBusyTimeoutMs: {
+    env: 'SQLITE_BUSY_TIMEOUT_MS',
+    default: '5000',
+    meaning: 'How long an SQLite writer waits for another process holding the write lock',
+    parse: integer('SQLITE_BUSY_TIMEOUT_MS', 0, 600000),
+  },
+  dbPoolMax: {
+    env: 'DB_POOL_MAX',
+    default: '10',
+    meaning: 'Maximum PostgreSQL connections per process',
+    parse: integer('DB_POOL_MAX', 1, 1000),
+  },
+  dbStatementTimeoutMs: {
+    env: 'DB_STATEMENT_TIMEOUT_MS',
+    default: '15000',
+    meaning:
+      'PostgreSQL statement_timeout of each write transaction (SET LOCAL, so it suits PgBouncer transaction pooling), and the longest a COMMIT waits for a synchronous standby (then fault 20011); plain reads run under the role default (docs/operations.md)',
+    parse: integer('DB_STATEMENT_TIMEOUT_MS', 0, 3600000),
+  },
+} satisfies Record<string, Setting<unknown>>;

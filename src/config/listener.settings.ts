@@ -1,0 +1,87 @@
+import {
+  ConfigError,
+  type Setting,
+  integer,
+  optionalPort,
+  publicUrl,
+  text,
+  trustProxy,
+} from './parse.js';
+
+/** Listeners: ports, request limits, proxies, logs and metrics. */
+export const listenerSettings = {
+  port: {
+    env: 'PORT',
+    default: '8080',
+    meaning: 'HTTP port of the SOAP endpoint',
+    parse: integer('PORT', 0, 65535),
+  },
+  host: { env: 'HOST', default: '0.0.0.0', meaning: 'Interface to listen on', parse: text },
+  maxBodyBytes: {
+    env: 'MAX_BODY_BYTES',
+    default: '1048576',
+    meaning: 'Largest request body accepted, after decompression',
+    parse: integer('MAX_BODY_BYTES', 1024, 1073741824),
+  },
+  requestTimeoutMs: {
+    env: 'REQUEST_TIMEOUT_MS',
+    default: '30000',
+    meaning: 'Longest a SOAP call may take before it is answered with a fault',
+    parse: integer('REQUEST_TIMEOUT_MS', 100, 3600000),
+  },
+  bodyTimeoutMs: {
+    env: 'BODY_TIMEOUT_MS',
+    default: '30000',
+    meaning:
+      'Longest a client may take to send a request body (slow senders get fault 20012, HTTP 408)',
+    parse: integer('BODY_TIMEOUT_MS', 100, 3600000),
+  },
+  trustProxy: {
+    env: 'TRUST_PROXY',
+    default: 'false',
+    meaning:
+      'Reverse proxies whose X-Forwarded-For/-Proto/-Host are believed: false, the number of proxies in front (e.g. 1), or their comma-separated addresses/CIDR blocks (loopback, linklocal, uniquelocal also accepted); true is refused',
+    parse: trustProxy,
+  },
+  metricsPort: {
+    env: 'METRICS_PORT',
+    default: '9464',
+    meaning:
+      'Port of the separate /metrics listener (on METRICS_HOST, never the public port); empty or off: no metrics listener; 0: any free port',
+    parse: optionalPort('METRICS_PORT'),
+  },
+  metricsHost: {
+    env: 'METRICS_HOST',
+    default: '127.0.0.1',
+    meaning: 'Interface of the /metrics listener (loopback unless a scraper must reach it)',
+    parse: text,
+  },
+  maxAttributesPerElement: {
+    env: 'MAX_ATTRIBUTES_PER_ELEMENT',
+    default: '100',
+    meaning:
+      'Most attributes (namespace declarations included) one element of a SOAP request may carry (fault 20012)',
+    parse: integer('MAX_ATTRIBUTES_PER_ELEMENT', 8, 100000),
+  },
+  publicUrl: {
+    env: 'PUBLIC_URL',
+    default: '',
+    meaning:
+      "Base URL clients reach the service at (e.g. https://soap.example.com); when set, the WSDLs' soap:address uses it instead of the request's Host",
+    parse: publicUrl,
+  },
+  logLevel: {
+    env: 'LOG_LEVEL',
+    default: 'info',
+    meaning: 'Log level (fatal, error, warn, info, debug, trace, silent)',
+    parse: (raw: string) => {
+      const v = raw.trim();
+      if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v)) {
+        throw new ConfigError(
+          `LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`,
+        );
+      }
+      return v;
+    },
+  },
+} satisfies Record<string, Setting<unknown>>;

@@ -1,0 +1,138 @@
+import { type Setting, bool, customFields, integer, text, users, workspaces } from './parse.js';
+
+/** The mktows SOAP API: users and keys, signatures, call limits, leads and partitions. */
+export const mktowsSettings = {
+  mktowsUsers: {
+    env: 'MKTOWS_USERS',
+    default: '',
+    meaning:
+      'Comma-separated userId:encryptionKey pairs, added to the users stored in the database; each may end in ;read-only, ;no-delete or ;partitions=A+B (docs/security.md)',
+    parse: users,
+  },
+  userKeySecret: {
+    env: 'USER_KEY_SECRET',
+    default: '',
+    meaning:
+      'Secret that seals stored SOAP user keys (AES-256-GCM, bound to the user id). Empty: SQLite makes one in DATA_DIR; PostgreSQL refuses to start (see ALLOW_UNSEALED_KEYS)',
+    parse: text,
+  },
+  userKeySecretFile: {
+    env: 'USER_KEY_SECRET_FILE',
+    default: '',
+    meaning:
+      'File holding USER_KEY_SECRET (e.g. a container secret), read at start; set one of the two',
+    parse: text,
+  },
+  allowUnsealedKeys: {
+    env: 'ALLOW_UNSEALED_KEYS',
+    default: 'false',
+    meaning:
+      'Development only: on PostgreSQL without USER_KEY_SECRET, store SOAP user keys unsealed instead of refusing to start',
+    parse: bool('ALLOW_UNSEALED_KEYS'),
+  },
+  allowAnonymous: {
+    env: 'ALLOW_ANONYMOUS',
+    default: 'false',
+    meaning: 'Development only: accept SOAP calls without a valid AuthenticationHeader',
+    parse: bool('ALLOW_ANONYMOUS'),
+  },
+  signatureWindowSeconds: {
+    env: 'SIGNATURE_WINDOW_SECONDS',
+    default: '900',
+    meaning:
+      'How far requestTimestamp may be from the server clock, either way (60 to 86400); a captured request can be replayed within it',
+    parse: integer('SIGNATURE_WINDOW_SECONDS', 60, 86400),
+  },
+  rateLimitCalls: {
+    env: 'RATE_LIMIT_CALLS',
+    default: '20000',
+    meaning:
+      'SOAP calls one user may make per RATE_LIMIT_WINDOW_SECONDS, per instance (0: no limit; fault 20023). The default, 1,000 calls/s, is 20 times a bulk feed at the benchmark rate',
+    parse: integer('RATE_LIMIT_CALLS', 0, 100000000),
+  },
+  rateLimitWindowSeconds: {
+    env: 'RATE_LIMIT_WINDOW_SECONDS',
+    default: '20',
+    meaning: 'Length of the rate-limit window',
+    parse: integer('RATE_LIMIT_WINDOW_SECONDS', 1, 86400),
+  },
+  concurrencyLimit: {
+    env: 'CONCURRENCY_LIMIT',
+    default: '',
+    meaning:
+      'SOAP calls one user may have in flight at once, per instance (empty: DB_POOL_MAX, so one user cannot hold every connection of the pool; 0: no limit; fault 20024)',
+    parse: (raw: string): number | null =>
+      raw.trim() === '' ? null : integer('CONCURRENCY_LIMIT', 0, 1000000)(raw),
+  },
+  maxBatchSize: {
+    env: 'MAX_BATCH_SIZE',
+    default: '300',
+    meaning: 'Most lead records in one syncMultipleLeads call',
+    parse: integer('MAX_BATCH_SIZE', 1, 100000),
+  },
+  batchConcurrency: {
+    env: 'BATCH_CONCURRENCY',
+    default: '2',
+    meaning:
+      'syncMultipleLeads batches written at once, per instance; the others wait their turn (bounds memory under concurrent batches)',
+    parse: integer('BATCH_CONCURRENCY', 1, 1000),
+  },
+  customFields: {
+    env: 'CUSTOM_FIELDS',
+    default: '',
+    meaning:
+      'Custom lead fields, comma-separated Name:type (string, text, integer, float, boolean, date, datetime)',
+    parse: customFields,
+  },
+  defaultPartition: {
+    env: 'DEFAULT_PARTITION',
+    default: 'Default',
+    meaning: 'Partition of leads created without a target workspace',
+    parse: text,
+  },
+  workspacePartitions: {
+    env: 'WORKSPACE_PARTITIONS',
+    default: '',
+    meaning:
+      'Comma-separated workspace:partition pairs: the primary partition of each targetWorkspace',
+    parse: workspaces,
+  },
+  protectedReasons: {
+    env: 'PROTECTED_REASONS',
+    default: 'complaint',
+    meaning:
+      'Comma-separated words: a suppression whose reason contains one (whole words, any case) is lifted only by an operator (person page, CLI); other paths get fault 20106',
+    parse: (raw: string): string[] =>
+      raw
+        .split(',')
+        .map((r) => r.trim().toLowerCase())
+        .filter((r) => r !== ''),
+  },
+  authFailureLimit: {
+    env: 'AUTH_FAILURE_LIMIT',
+    default: '20',
+    meaning:
+      'SOAP authentication failures one client address may cause per AUTH_FAILURE_WINDOW_SECONDS, per instance; then HTTP 429 with Retry-After until the window ends (0: no limit)',
+    parse: integer('AUTH_FAILURE_LIMIT', 0, 1000000),
+  },
+  authFailureWindowSeconds: {
+    env: 'AUTH_FAILURE_WINDOW_SECONDS',
+    default: '60',
+    meaning: 'Length of the authentication-failure window',
+    parse: integer('AUTH_FAILURE_WINDOW_SECONDS', 1, 86400),
+  },
+  getLeadMaxResults: {
+    env: 'GET_LEAD_MAX_RESULTS',
+    default: '100',
+    meaning:
+      'Most people one getLead answers with, the most recently updated first (count says how many the answer holds); for every person of a key, use getMultipleLeads',
+    parse: integer('GET_LEAD_MAX_RESULTS', 1, 100000),
+  },
+  activityScanLimit: {
+    env: 'ACTIVITY_SCAN_LIMIT',
+    default: '20000',
+    meaning:
+      'Most activities one getLeadChanges or getLeadActivity call reads past its start; a call that finds fewer than its batch answers with the position to continue from',
+    parse: integer('ACTIVITY_SCAN_LIMIT', 1000, 10000000),
+  },
+} satisfies Record<string, Setting<unknown>>;

@@ -1,0 +1,118 @@
+import { ConfigError, LINK_KEY_ID, type Setting, integer } from './parse.js';
+
+/** One-click unsubscribe links and their hosted page. */
+export const oneClickSettings = {
+  unsubscribeLinkSecret: {
+    env: 'UNSUBSCRIBE_LINK_SECRET',
+    default: '',
+    meaning:
+      'Secret of the current unsubscribe-link key (32 or more characters). Empty: SQLite makes one in DATA_DIR; PostgreSQL turns /u/ links off. See docs/one-click.md',
+    parse: (raw: string): string => {
+      const secret = raw.trim();
+      if (secret !== '' && secret.length < 32)
+        throw new ConfigError('UNSUBSCRIBE_LINK_SECRET must be 32 or more characters');
+      return secret;
+    },
+  },
+  unsubscribeLinkKeyId: {
+    env: 'UNSUBSCRIBE_LINK_KEY_ID',
+    default: 'k1',
+    meaning:
+      'Key id of UNSUBSCRIBE_LINK_SECRET, written into every new link (1 to 16 of A-Z a-z 0-9 _ -)',
+    parse: (raw: string): string => {
+      const id = raw.trim();
+      if (!LINK_KEY_ID.test(id))
+        throw new ConfigError('UNSUBSCRIBE_LINK_KEY_ID must be 1 to 16 of A-Z a-z 0-9 _ -');
+      return id;
+    },
+  },
+  unsubscribeLinkOldKeys: {
+    env: 'UNSUBSCRIBE_LINK_OLD_KEYS',
+    default: '',
+    meaning:
+      'Retired unsubscribe-link keys still accepted, comma-separated keyId:secret pairs (links already sent keep working after a rotation)',
+    parse: (raw: string): Array<{ id: string; secret: string }> => {
+      if (raw.trim() === '') return [];
+      return raw.split(',').map((pair) => {
+        const at = pair.indexOf(':');
+        const id = pair.slice(0, at).trim();
+        const secret = pair.slice(at + 1).trim();
+        if (at < 1 || !LINK_KEY_ID.test(id) || secret.length < 32) {
+          throw new ConfigError(
+            'UNSUBSCRIBE_LINK_OLD_KEYS must be comma-separated keyId:secret pairs (id: 1 to 16 of A-Z a-z 0-9 _ -; secret: 32 or more characters)',
+          );
+        }
+        return { id, secret };
+      });
+    },
+  },
+  unsubscribeBaseUrl: {
+    env: 'UNSUBSCRIBE_BASE_URL',
+    default: '',
+    meaning:
+      'Public https base URL of this service, for the links "durable-unsubscribe link" and "headers" print (empty: PUBLIC_URL, else http://localhost:PORT)',
+    parse: (raw: string): string => {
+      const url = raw.trim().replace(/\/+$/, '');
+      if (url === '') return '';
+      let parsed: URL;
+      try {
+        parsed = new URL(url);
+      } catch {
+        throw new ConfigError(`UNSUBSCRIBE_BASE_URL is not a URL: "${url.slice(0, 80)}"`);
+      }
+      if (!['https:', 'http:'].includes(parsed.protocol) || parsed.search || parsed.hash)
+        throw new ConfigError('UNSUBSCRIBE_BASE_URL must be an http(s) URL without ? or #');
+      return url;
+    },
+  },
+  unsubscribeLinkMaxAgeDays: {
+    env: 'UNSUBSCRIBE_LINK_MAX_AGE_DAYS',
+    default: '365',
+    meaning: 'Days an unsubscribe link keeps working after it was issued (90 at least)',
+    parse: integer('UNSUBSCRIBE_LINK_MAX_AGE_DAYS', 90, 36500),
+  },
+  unsubscribeUndoMinutes: {
+    env: 'UNSUBSCRIBE_UNDO_MINUTES',
+    default: '15',
+    meaning:
+      'How long the unsubscribe page offers "resubscribe" after its own unsubscribe (0: never)',
+    parse: integer('UNSUBSCRIBE_UNDO_MINUTES', 0, 1440),
+  },
+  unsubscribeRateLimit: {
+    env: 'UNSUBSCRIBE_RATE_LIMIT',
+    default: '600',
+    meaning:
+      'Requests to /u/ one client address (IPv6: its /64) may make per minute, per instance (0: no limit; HTTP 429). Mailbox providers post from shared addresses: keep it generous',
+    parse: integer('UNSUBSCRIBE_RATE_LIMIT', 0, 100000000),
+  },
+  unsubscribeMaxBodyBytes: {
+    env: 'UNSUBSCRIBE_MAX_BODY_BYTES',
+    default: '8192',
+    meaning: 'Largest body a POST to /u/ may carry (the one-click body is 26 bytes)',
+    parse: integer('UNSUBSCRIBE_MAX_BODY_BYTES', 256, 1048576),
+  },
+  unsubscribeSenderName: {
+    env: 'UNSUBSCRIBE_SENDER_NAME',
+    default: '',
+    meaning: 'Sender name shown on the unsubscribe page (empty: none)',
+    parse: (raw: string): string => raw.trim().slice(0, 100),
+  },
+  unsubscribeLogoUrl: {
+    env: 'UNSUBSCRIBE_LOGO_URL',
+    default: '',
+    meaning: 'https URL of a logo shown on the unsubscribe page (empty: none)',
+    parse: (raw: string): string => {
+      const url = raw.trim();
+      if (url === '') return '';
+      let parsed: URL | null = null;
+      try {
+        parsed = new URL(url);
+      } catch {
+        // reported below
+      }
+      if (!parsed || parsed.protocol !== 'https:')
+        throw new ConfigError('UNSUBSCRIBE_LOGO_URL must be an https URL');
+      return parsed.toString();
+    },
+  },
+} satisfies Record<string, Setting<unknown>>;

@@ -1,0 +1,244 @@
+import { parseNetwork, type Network } from '../networks.js';
+import { isPartitionName, type Permissions } from '../domain/permissions.js';
+
+// The parsers settings are read with: each throws ConfigError naming the setting.
+
+/** One setting: where it comes from, its default and what it means (the README table is built from this). */
+export interface Setting<T> {
+  env: string;
+  default: string;
+  meaning: string;
+  parse: (raw: string) => T;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function integer(env: string, min: number, max: number) {
+  return (raw: string): number => {
+    if (!/^-?\d+$/.test(raw.trim()))
+      throw new ConfigError(`${env} must be a whole number, got "${raw}"`);
+    const n = Number(raw);
+    if (n < min || n > max)
+      throw new ConfigError(`${env} must be between ${min} and ${max}, got ${n}`);
+    return n;
+  };
+}
+
+export function bool(env: string) {
+  return (raw: string): boolean => {
+    const v = raw.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+    throw new ConfigError(`${env} must be true or false, got "${raw}"`);
+  };
+}
+
+export const text = (raw: string): string => raw.trim();
+
+/** Comma-separated addresses or CIDR blocks, IPv4 or IPv6. */
+export function networks(env: string) {
+  return (raw: string): Network[] => {
+    if (raw.trim() === '') return [];
+    return raw.split(',').map((item) => {
+      const network = parseNetwork(item);
+      if (!network)
+        throw new ConfigError(
+          `${env}: "${item.trim().slice(0, 60)}" is not an IP address or CIDR block (e.g. 10.0.0.0/8, 2001:db8::/32)`,
+        );
+      return network;
+    });
+  };
+}
+
+/** Express's names for the private ranges, accepted in TRUST_PROXY besides addresses. */
+export const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * TRUST_PROXY: false, a hop count, or the proxies' addresses. `true` is refused: it trusted
+ * the left-most X-Forwarded-For, which any client writes itself.
+ */
+export function trustProxy(raw: string): false | number | string[] {
+  const v = raw.trim().toLowerCase();
+  if (['', 'false', 'no', 'off', '0'].includes(v)) return false;
+  if (['true', 'yes', 'on'].includes(v)) {
+    throw new ConfigError(
+      'TRUST_PROXY=true is not accepted (it trusted any client-written X-Forwarded-For): give the number of proxies in front of the service (e.g. TRUST_PROXY=1) or their addresses/CIDR blocks (e.g. TRUST_PROXY=10.0.0.0/8,loopback)',
+    );
+  }
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    if (hops > 10) throw new ConfigError(`TRUST_PROXY must be 0 to 10 hops, got ${hops}`);
+    return hops;
+  }
+  return raw.split(',').map((item) => {
+    const name = item.trim().toLowerCase();
+    if (PROXY_RANGE_NAMES.includes(name)) return name;
+    const network = parseNetwork(item);
+    if (!network)
+      throw new ConfigError(
+        `TRUST_PROXY: "${item.trim().slice(0, 60)}" is not a hop count, an IP address, a CIDR block or one of ${PROXY_RANGE_NAMES.join(', ')}`,
+      );
+    return `${network.address}/${network.prefix}`;
+  });
+}
+
+/** A port, or null when empty / `off` (the listener is disabled). */
+export function optionalPort(env: string) {
+  return (raw: string): number | null => {
+    const v = raw.trim().toLowerCase();
+    if (v === '' || v === 'off') return null;
+    return integer(env, 0, 65535)(v);
+  };
+}
+
+export interface UserCredential {
+  userId: string;
+  encryptionKey: string;
+  /** Absent: full access. */
+  permissions?: Permissions;
+}
+
+// A trailing ";read-only", ";no-delete" or ";partitions=A+B" of a MKTOWS_USERS entry. Only
+// these exact words count as options, so a key that happens to hold a ';' still reads as before.
+export const USER_OPTION = /;\s*(read-only|no-delete|partitions=[^;]*)\s*$/;
+
+export function users(raw: string): UserCredential[] {
+  if (raw.trim() === '') return [];
+  return raw.split(',').map((entry) => {
+    let pair = entry;
+    const options: string[] = [];
+    for (let m = USER_OPTION.exec(pair); m; m = USER_OPTION.exec(pair)) {
+      options.unshift(m[1]!);
+      pair = pair.slice(0, m.index);
+    }
+    const at = pair.indexOf(':');
+    const userId = pair.slice(0, at).trim();
+    const encryptionKey = pair.slice(at + 1).trim();
+    if (at < 1 || userId === '' || encryptionKey === '') {
+      throw new ConfigError(
+        'MKTOWS_USERS must be comma-separated userId:encryptionKey pairs, each optionally followed by ;read-only, ;no-delete or ;partitions=A+B',
+      );
+    }
+    if (options.length === 0) return { userId, encryptionKey };
+    const permissions: Permissions = { readOnly: false, mayDelete: true, partitions: null };
+    for (const option of options) {
+      if (option === 'read-only') permissions.readOnly = true;
+      else if (option === 'no-delete') permissions.mayDelete = false;
+      else {
+        const names = option
+          .slice('partitions='.length)
+          .split('+')
+          .map((p) => p.trim());
+        if (names.some((p) => !isPartitionName(p))) {
+          throw new ConfigError(
+            `MKTOWS_USERS: ${userId}: partitions must be partition names joined by + (1-64 of A-Z a-z 0-9 space _ . @ -)`,
+          );
+        }
+        permissions.partitions = names;
+      }
+    }
+    if (permissions.readOnly) permissions.mayDelete = false;
+    return { userId, encryptionKey, permissions };
+  });
+}
+
+export function publicUrl(raw: string): string {
+  const v = raw.trim();
+  if (v === '') return '';
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new ConfigError(`PUBLIC_URL must be an absolute http(s) URL, got "${v.slice(0, 80)}"`);
+  }
+  if (!/^https?:$/.test(url.protocol) || url.search || url.hash || /["'<>\s]/.test(v)) {
+    throw new ConfigError(
+      'PUBLIC_URL must be an http(s) URL without query, fragment, quotes or spaces, e.g. https://soap.example.com',
+    );
+  }
+  return v.replace(/\/+$/, '');
+}
+
+export type CustomFieldType =
+  'string' | 'text' | 'integer' | 'float' | 'boolean' | 'date' | 'datetime';
+export const CUSTOM_FIELD_TYPES: readonly CustomFieldType[] = [
+  'string',
+  'text',
+  'integer',
+  'float',
+  'boolean',
+  'date',
+  'datetime',
+];
+
+export interface CustomFieldDeclaration {
+  name: string;
+  type: CustomFieldType;
+}
+
+export function customFields(raw: string): CustomFieldDeclaration[] {
+  if (raw.trim() === '') return [];
+  return raw.split(',').map((item) => {
+    const [name = '', type = 'string'] = item.split(':').map((s) => s.trim());
+    if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(name)) {
+      throw new ConfigError(`CUSTOM_FIELDS: "${name}" is not a valid field name`);
+    }
+    if (!(CUSTOM_FIELD_TYPES as readonly string[]).includes(type)) {
+      throw new ConfigError(
+        `CUSTOM_FIELDS: type of ${name} must be one of ${CUSTOM_FIELD_TYPES.join(', ')}`,
+      );
+    }
+    return { name, type: type as CustomFieldType };
+  });
+}
+
+export function workspaces(raw: string): Record<string, string> {
+  const map: Record<string, string> = {};
+  if (raw.trim() === '') return map;
+  for (const item of raw.split(',')) {
+    const [workspace = '', partition = ''] = item.split(':').map((s) => s.trim());
+    if (workspace === '' || partition === '') {
+      throw new ConfigError(
+        'WORKSPACE_PARTITIONS must be comma-separated workspace:partition pairs',
+      );
+    }
+    map[workspace] = partition;
+  }
+  return map;
+}
+
+/**
+ * Empty (the embedded SQLite database) or a postgres:// URL with a host. The message never
+ * repeats the value: it may hold a password.
+ */
+export function databaseUrl(raw: string): string {
+  const url = raw.trim();
+  if (url === '') return url;
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(url)?.[1]?.toLowerCase();
+  if (scheme === 'sqlite' || scheme === 'file')
+    throw new ConfigError(
+      'DATABASE_URL: leave it empty for the embedded SQLite database (its directory is DATA_DIR)',
+    );
+  if (scheme === undefined)
+    throw new ConfigError(
+      'DATABASE_URL is not a URL: expected postgres://user:password@host:5432/database, or empty for SQLite',
+    );
+  if (scheme !== 'postgres' && scheme !== 'postgresql')
+    throw new ConfigError(
+      `DATABASE_URL: "${scheme}" is not supported; use postgres://user:password@host:5432/database, or empty for SQLite`,
+    );
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('DATABASE_URL is not a valid postgres:// URL');
+  }
+  if (!parsed.hostname && !parsed.searchParams.has('host'))
+    throw new ConfigError(
+      'DATABASE_URL names no host: postgres://user:password@host:5432/database',
+    );
+  return url;
+}
+export const LINK_KEY_ID = /^[A-Za-z0-9_-]{1,16}$/;

@@ -1,0 +1,46 @@
+import { ConfigError, type Setting, networks } from './parse.js';
+
+/** The Salesforce Outbound Messaging listener. */
+export const salesforceSettings = {
+  salesforceOrgIds: {
+    env: 'SFDC_ORG_IDS',
+    default: '',
+    meaning:
+      'Comma-separated Salesforce organisation ids (15 or 18 characters) whose outbound messages are accepted; empty refuses every message',
+    parse: (raw: string): string[] => {
+      if (raw.trim() === '') return [];
+      return raw.split(',').map((item) => {
+        const id = item.trim();
+        // Organisation ids always start 00D; the 15-character form is case-sensitive.
+        if (!/^00D[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/.test(id)) {
+          throw new ConfigError(
+            `SFDC_ORG_IDS: "${id.slice(0, 40)}" is not a 15- or 18-character organisation id (00D…)`,
+          );
+        }
+        return id;
+      });
+    },
+  },
+  salesforcePathSecret: {
+    env: 'SFDC_PATH_SECRET',
+    default: '',
+    meaning:
+      'Secret path of the Salesforce listener, required with SFDC_ORG_IDS: it answers only at /soap/salesforce/outbound/<secret>, anything else is 404 (16 to 128 of A-Z a-z 0-9 - _ . ~)',
+    parse: (raw: string): string => {
+      const secret = raw.trim();
+      if (secret !== '' && !/^[A-Za-z0-9._~-]{16,128}$/.test(secret)) {
+        throw new ConfigError(
+          'SFDC_PATH_SECRET must be 16 to 128 characters of A-Z a-z 0-9 - _ . ~',
+        );
+      }
+      return secret;
+    },
+  },
+  salesforceAllowedNetworks: {
+    env: 'SFDC_ALLOWED_NETWORKS',
+    default: '',
+    meaning:
+      'Optional comma-separated CIDR blocks (IPv4, IPv6) the Salesforce listener accepts messages from, checked against the client address TRUST_PROXY resolves; empty: any address',
+    parse: networks('SFDC_ALLOWED_NETWORKS'),
+  },
+} satisfies Record<string, Setting<unknown>>;

@@ -1,0 +1,79 @@
+import { AppError, ErrorCode } from '../errors.js';
+import type { ActivityPage, ActivityTypeFilter, StreamStart } from '../domain/activity.service.js';
+import {
+  dateTime,
+  formatDateTime,
+  list,
+  member,
+  object,
+  text,
+  type Raw,
+} from '../soap-transport/values.js';
+
+// Activity filters and stream positions as the contract carries them, both ways.
+
+export function activityFilter(raw: Raw): ActivityTypeFilter | undefined {
+  const f = object(raw);
+  if (!f) return undefined;
+  const types = (v: Raw) => list(object(v)?.activityType).map((t) => text(t, 'activityType') ?? '');
+  const filter: ActivityTypeFilter = {};
+  if (f.includeTypes !== undefined && f.includeTypes !== null)
+    filter.includeTypes = types(f.includeTypes);
+  if (f.excludeTypes !== undefined && f.excludeTypes !== null)
+    filter.excludeTypes = types(f.excludeTypes);
+  return filter;
+}
+
+export function streamStart(raw: Raw): StreamStart {
+  const p = object(raw);
+  const start: StreamStart = {};
+  if (!p) return start;
+  const offset = text(member(p, 'offset'), 'offset');
+  if (offset !== undefined && offset.trim() !== '') start.offset = offset;
+  const bad = ErrorCode.BAD_STREAM_POSITION;
+  const oldest = dateTime(member(p, 'oldestCreatedAt'), 'oldestCreatedAt', bad);
+  const latest = dateTime(member(p, 'latestCreatedAt'), 'latestCreatedAt', bad);
+  if (oldest) start.oldestCreatedAt = oldest;
+  if (latest) start.latestCreatedAt = latest;
+  return start;
+}
+
+export function streamPosition(page: ActivityPage) {
+  const p = page.newStartPosition;
+  return {
+    latestCreatedAt: p.latestCreatedAt ? formatDateTime(p.latestCreatedAt) : null,
+    oldestCreatedAt: p.oldestCreatedAt ? formatDateTime(p.oldestCreatedAt) : null,
+    activityCreatedAt: p.activityCreatedAt ? formatDateTime(p.activityCreatedAt) : null,
+    offset: p.offset,
+  };
+}
+
+/** getMultipleLeads positions are opaque to clients: base64url JSON of where the page ended. */
+export interface LeadStreamPosition {
+  k?: number;
+  u?: number;
+  i?: number;
+}
+
+export function encodePosition(p: LeadStreamPosition): string {
+  return Buffer.from(JSON.stringify(p)).toString('base64url');
+}
+
+export function decodePosition(raw: string | undefined): LeadStreamPosition | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  const bad = new AppError(
+    ErrorCode.BAD_STREAM_POSITION,
+    'streamPosition is not one this service issued',
+  );
+  if (raw.length > 200 || !/^[A-Za-z0-9_-]+$/.test(raw.trim())) throw bad;
+  try {
+    const p = JSON.parse(
+      Buffer.from(raw.trim(), 'base64url').toString('utf8'),
+    ) as LeadStreamPosition;
+    const ok = (v: unknown) => v === undefined || (Number.isSafeInteger(v) && (v as number) >= 0);
+    if (typeof p !== 'object' || p === null || !ok(p.k) || !ok(p.u) || !ok(p.i)) throw bad;
+    return p;
+  } catch {
+    throw bad;
+  }
+}

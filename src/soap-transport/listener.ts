@@ -1,0 +1,151 @@
+import fs from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Request, Response } from 'express';
+import { AppError, ErrorCode, isAppError } from '../errors.js';
+import { createSoapEngine, SAFE_HOST, type SoapBinding } from './soap-engine.js';
+import type { RawObject } from './values.js';
+
+export const XML_TYPE = 'text/xml; charset=utf-8';
+
+/**
+ * One operation as a listener implements it: node-soap's arguments and SOAP headers, and the
+ * state of the call it belongs to (what `process` was given).
+ */
+export type SoapOperation<S> = (
+  args: RawObject | null,
+  soapHeaders: RawObject | null | undefined,
+  call: S | undefined,
+) => Promise<unknown>;
+
+export interface SoapListenerOptions<S> {
+  /** The path node-soap is told it serves (it does no routing of its own here). */
+  path: string;
+  wsdlFile: string;
+  service: string;
+  port: string;
+  operations: Record<string, SoapOperation<S>>;
+  requestTimeoutMs: number;
+  /** When set, the WSDL's soap:address starts with it instead of the request's Host. */
+  publicUrl?: string;
+  rawTextTypes?: readonly string[];
+}
+
+export interface SoapAnswer {
+  statusCode: number;
+  body: string;
+}
+
+export interface SoapListener<S> {
+  wsdlXml: string;
+  /** The WSDL binding of the listener's port, as node-soap parsed it. */
+  binding: SoapBinding;
+  /**
+   * Answers a GET ?WSDL with the WSDL, a POST through `post`, anything else with 405 and the
+   * fault `faultOf` builds.
+   */
+  route(
+    req: Request,
+    res: Response,
+    post: () => void,
+    faultOf: (error: unknown) => { body: string },
+  ): void;
+  /**
+   * Hands XML the listener has read and checked to node-soap, with this call's state for the
+   * operation. `answer` fails with a timeout after requestTimeoutMs; `settled` ends when
+   * node-soap's work ends, even after that.
+   */
+  process(
+    xml: string,
+    request: { headers: IncomingHttpHeaders; url: string; soapAction: string },
+    call: S,
+  ): { answer: Promise<SoapAnswer>; settled: Promise<SoapAnswer> };
+}
+
+/**
+ * The SOAP listener both endpoints are built on: node-soap as the XML ⇄ object engine behind
+ * our own HTTP handling, the WSDL served with the address it was fetched from, and one way of
+ * carrying per-call state into an operation.
+ */
+export async function createSoapListener<S extends object>(
+  options: SoapListenerOptions<S>,
+): Promise<SoapListener<S>> {
+  const wsdlXml = fs.readFileSync(options.wsdlFile, 'utf8');
+  // Per-call state is found through the headers object node-soap hands back unchanged
+  // (AsyncLocalStorage would do, but turns on promise hooks that tax every promise of the
+  // process).
+  const calls = new WeakMap<object, S>();
+  const port: Record<string, unknown> = {};
+  for (const [name, operation] of Object.entries(options.operations)) {
+    port[name] = (
+      args: RawObject | null,
+      _cb: unknown,
+      soapHeaders: RawObject | null | undefined,
+      request: { headers?: object } | undefined,
+    ) => operation(args, soapHeaders, request?.headers ? calls.get(request.headers) : undefined);
+  }
+  const engine = await createSoapEngine({
+    path: options.path,
+    wsdlXml,
+    services: { [options.service]: { [options.port]: port } },
+    rawTextTypes: options.rawTextTypes,
+  });
+  const binding = engine.wsdl.definitions.services[options.service]?.ports[options.port]?.binding;
+  if (!binding) throw new Error(`WSDL has no ${options.port} binding`);
+
+  const serveWsdl = (req: Request, res: Response) => {
+    const host = req.get('host') ?? '';
+    const safeHost = SAFE_HOST.test(host) ? host : `localhost:${req.socket.localPort ?? 80}`;
+    const location = options.publicUrl
+      ? `${options.publicUrl}${req.path}`
+      : `${req.protocol}://${safeHost}${req.path}`;
+    res
+      .type(XML_TYPE)
+      .send(wsdlXml.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${location}$2`));
+  };
+
+  return {
+    wsdlXml,
+    binding,
+    route(req, res, post, faultOf) {
+      if (req.method === 'GET' && /^wsdl$/i.test(Object.keys(req.query)[0] ?? ''))
+        return serveWsdl(req, res);
+      if (req.method === 'POST') return post();
+      req.resume();
+      res.setHeader('Allow', 'GET, POST');
+      const fault = faultOf(
+        new AppError(
+          ErrorCode.REQUEST_NOT_UNDERSTOOD,
+          `${req.method} is not a SOAP call; POST an envelope or GET ?WSDL`,
+        ),
+      );
+      res.status(405).type(XML_TYPE).send(fault.body);
+    },
+    process(xml, request, call) {
+      const headers = { ...request.headers, soapaction: `"${request.soapAction}"` };
+      calls.set(headers, call);
+      const settled = engine.processRequest(xml, { headers, url: request.url, method: 'POST' });
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new AppError(ErrorCode.INTERNAL, 'Request timed out')),
+          options.requestTimeoutMs,
+        );
+      });
+      const answer = Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
+      return { answer, settled };
+    },
+  };
+}
+
+/**
+ * After a refusal that leaves the rest of the body unread (too large, too slow), the answer
+ * ends the connection: whatever follows on it is not a request.
+ */
+export function closeWhenBodyUnread(res: Response, error: unknown): void {
+  if (
+    isAppError(error) &&
+    (error.code === ErrorCode.REQUEST_TOO_LARGE || error.code === ErrorCode.REQUEST_TIMEOUT)
+  ) {
+    res.setHeader('Connection', 'close');
+  }
+}

@@ -1,0 +1,95 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { cruise, type IConfiguration, type IViolation } from 'dependency-cruiser';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const config = createRequire(import.meta.url)(
+  path.join(root, '.dependency-cruiser.cjs'),
+) as IConfiguration;
+
+/** The violations the project's rules find in a tree of files below `baseDir`. */
+async function violationsIn(baseDir: string): Promise<IViolation[]> {
+  const result = await cruise(['src'], {
+    ...config.options,
+    ruleSet: { forbidden: config.forbidden },
+    baseDir,
+    tsConfig: undefined,
+    validate: true,
+  });
+  if (typeof result.output === 'string') throw new Error('expected a cruise result');
+  return result.output.summary.violations;
+}
+
+const broken = (violations: IViolation[], rule: string) =>
+  violations
+    .filter((v) => v.rule.name === rule)
+    .map((v) => (v.cycle ? v.cycle.map((c) => c.name).join(' → ') : `${v.from} → ${v.to}`));
+
+describe('dependency rules (npm run lint:deps)', function () {
+  this.timeout(60_000);
+  let violations: IViolation[];
+
+  before(async () => {
+    violations = await violationsIn(path.join(root, 'test/fixtures/dependency-rules'));
+  });
+
+  it('refuses a value import of data-access from the domain', () => {
+    expect(broken(violations, 'domain-not-to-data-access')).to.deep.equal([
+      'src/domain/value-import.ts → src/data-access/store.ts',
+    ]);
+  });
+
+  it('refuses a type-only import of data-access from the domain', () => {
+    expect(broken(violations, 'domain-not-to-data-access-types')).to.deep.equal([
+      'src/domain/type-import.ts → src/data-access/store.ts',
+    ]);
+  });
+
+  it('refuses Express in the domain', () => {
+    const found = broken(violations, 'domain-no-transport-libraries');
+    expect(found).to.have.length(1);
+    expect(found[0]).to.match(/^src\/domain\/uses-express\.ts → .*node_modules\/express\//);
+  });
+
+  it('refuses a SQL driver outside data-access', () => {
+    const found = broken(violations, 'sql-only-in-data-access');
+    expect(found).to.have.length(1);
+    expect(found[0]).to.match(/^src\/cli\/runs-sql\.ts → .*node_modules\/knex\//);
+  });
+
+  it('refuses an import cycle', () => {
+    expect(broken(violations, 'no-cycles')).to.have.length.greaterThan(0);
+    expect(broken(violations, 'no-cycles').join('\n')).to.contain('src/domain/cycle-b.ts');
+  });
+
+  it('keeps the SOAP plumbing free of the listeners, and listeners out of each other', () => {
+    expect(broken(violations, 'soap-transport-is-generic')).to.deep.equal([
+      'src/soap-transport/reaches-up.ts → src/mktows/handler.ts',
+    ]);
+    expect(broken(violations, 'entry-points-not-to-each-other')).to.deep.equal([
+      'src/one-click/reaches-across.ts → src/mktows/handler.ts',
+    ]);
+  });
+
+  it('keeps the listeners away from data-access', () => {
+    expect(broken(violations, 'listeners-not-to-data-access')).to.deep.equal([
+      'src/salesforce/reaches-down.ts → src/data-access/store.ts',
+    ]);
+  });
+
+  it('finds nothing new in the project itself beyond the listed known debt', async () => {
+    const known = createRequire(import.meta.url)(
+      path.join(root, '.dependency-cruiser-known-violations.json'),
+    ) as { from: string; to: string; rule: { name: string } }[];
+    const isKnown = (v: IViolation) =>
+      known.some((k) => k.rule.name === v.rule.name && k.from === v.from && k.to === v.to);
+    const found = await violationsIn(root);
+    expect(
+      found
+        .filter((v) => !v.cycle && !isKnown(v))
+        .map((v) => `${v.rule.name}: ${v.from} → ${v.to}`),
+    ).to.deep.equal([]);
+  });
+});
