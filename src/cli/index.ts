@@ -138,6 +138,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP[command]! + '\n');
     return 0;
   }
+  if (command === 'serve' && args.length > 0) {
+    // "serve --port 9000" must not start on 8080 as if it had been understood.
+    process.stderr.write(
+      `serve takes no arguments: its settings come from the environment (e.g. PORT=9000 durable-unsubscribe serve; "durable-unsubscribe config --defaults" lists them).\n`,
+    );
+    return 2;
+  }
   if (command === 'config') return runConfigCommand(args, process.env, process.stdout);
   const config = loadConfig();
   switch (command) {

@@ -70,6 +70,13 @@ describe('starting and stopping the service', function () {
     }
   });
 
+  it('serve refuses arguments (settings are environment variables) instead of ignoring them', async () => {
+    const r = await cli(['serve', '--port', '9000'], { PORT: '0', DATABASE_URL: '' });
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.contain('PORT=9000');
+    expect(r.stdout).to.equal('');
+  });
+
   it('prints its version', async () => {
     const r = await cli(['--version'], {});
     expect(r.code).to.equal(0);
