@@ -194,7 +194,9 @@ async function startOn(
     replica,
     jobs: { batchSize: config.consoleBatchSize },
   });
-  const users = new UserService(userRepository, config.mktowsUsers);
+  const users = new UserService(userRepository, config.mktowsUsers, {
+    cacheSeconds: config.mktowsUserCacheSeconds,
+  });
   let developmentUser: Running['developmentUser'];
   if (database.engine === 'sqlite' && config.dataDir !== ':memory:' && (await users.isEmpty()))
     developmentUser = await createDevelopmentUser(users, config.dataDir);

@@ -12,13 +12,37 @@ export interface NewUser {
 
 const USER_ID = /^[A-Za-z0-9_.@-]{1,128}$/;
 
+export interface Credentials {
+  encryptionKey: string;
+  permissions: Permissions;
+}
+
+export interface UserServiceOptions {
+  /**
+   * How long a copy of the stored users answers credentialsOf before the table is read again
+   * (MKTOWS_USER_CACHE_SECONDS): the most a change made elsewhere (the CLI, another instance)
+   * takes to be seen. 0: the database is asked on every call.
+   */
+  cacheSeconds?: number;
+  now?: () => number;
+}
+
 /** SOAP API users: those stored in the database plus those configured in MKTOWS_USERS. */
 export class UserService {
-  private readonly configured: Map<string, { encryptionKey: string; permissions: Permissions }>;
+  private readonly configured: Map<string, Credentials>;
+  private readonly cacheMs: number;
+  private readonly now: () => number;
+  // The whole table, never one entry per id asked: an unknown id is answered from the same
+  // map as a known one (no lookup of its own, so its time does not tell it apart), and ids
+  // asked at random add nothing to memory.
+  private stored: { users: Map<string, Credentials>; until: number } | null = null;
+  private loading: Promise<Map<string, Credentials>> | null = null;
+  private generation = 0;
 
   constructor(
     private readonly users: UserRepository,
     configured: readonly UserCredential[],
+    options: UserServiceOptions = {},
   ) {
     this.configured = new Map(
       configured.map((u) => [
@@ -26,6 +50,8 @@ export class UserService {
         { encryptionKey: u.encryptionKey, permissions: u.permissions ?? FULL_ACCESS },
       ]),
     );
+    this.cacheMs = (options.cacheSeconds ?? 0) * 1000;
+    this.now = options.now ?? Date.now;
   }
 
   /** The encryption key of a user, or null: configuration wins over the database. */
@@ -34,27 +60,54 @@ export class UserService {
   }
 
   /**
-   * A user's key and permissions, or null; configuration wins over the database. The database
-   * is asked even for a configured user, so that every id costs the same lookup.
+   * A user's key and permissions, or null; configuration wins over the database. Every id,
+   * configured, stored or unknown, takes the same steps: the stored users are consulted too.
    */
-  async credentialsOf(
-    userId: string,
-  ): Promise<{ encryptionKey: string; permissions: Permissions } | null> {
-    let stored: UserRecord | null;
-    try {
-      stored = await this.users.find(userId);
-    } catch (error) {
-      const known = classifyDatabaseError(error);
-      throw known instanceof AppError
-        ? known
-        : new AppError(ErrorCode.DATABASE_UNAVAILABLE, 'Database unavailable', { cause: error });
+  async credentialsOf(userId: string): Promise<Credentials | null> {
+    if (this.cacheMs === 0) {
+      const stored = await asDatabaseError(() => this.users.find(userId));
+      const fromConfig = this.configured.get(userId);
+      if (fromConfig !== undefined) return fromConfig;
+      // A stored key that cannot be trusted (KeyCipher.open gave null) never authenticates.
+      return stored && stored.encryptionKey !== null
+        ? { encryptionKey: stored.encryptionKey, permissions: stored.permissions }
+        : null;
     }
-    const fromConfig = this.configured.get(userId);
-    if (fromConfig !== undefined) return fromConfig;
-    // A stored key that cannot be trusted (KeyCipher.open gave null) never authenticates.
-    return stored && stored.encryptionKey !== null
-      ? { encryptionKey: stored.encryptionKey, permissions: stored.permissions }
-      : null;
+    const stored = (await this.storedUsers()).get(userId);
+    return this.configured.get(userId) ?? stored ?? null;
+  }
+
+  /** Forgets the copy of the stored users: the next call reads the table again. */
+  forget(): void {
+    this.generation++;
+    this.stored = null;
+    this.loading = null;
+  }
+
+  private storedUsers(): Promise<Map<string, Credentials>> | Map<string, Credentials> {
+    if (this.stored !== null && this.now() < this.stored.until) return this.stored.users;
+    // One read of the table at a time, whoever asks: concurrent calls share it.
+    if (this.loading === null) {
+      const generation = this.generation;
+      const loading = this.readStoredUsers(generation).finally(() => {
+        if (this.loading === loading) this.loading = null;
+      });
+      this.loading = loading;
+    }
+    return this.loading;
+  }
+
+  private async readStoredUsers(generation: number): Promise<Map<string, Credentials>> {
+    const started = this.now();
+    const rows = await asDatabaseError(() => this.users.list());
+    const users = new Map<string, Credentials>();
+    for (const { userId, encryptionKey, permissions } of rows) {
+      // A stored key that cannot be trusted (KeyCipher.open gave null) never authenticates.
+      if (encryptionKey !== null) users.set(userId, { encryptionKey, permissions });
+    }
+    // A change made while the table was read (forget() meanwhile) leaves this copy unkept.
+    if (generation === this.generation) this.stored = { users, until: started + this.cacheMs };
+    return users;
   }
 
   /** Sets a stored user's permissions (users from MKTOWS_USERS are set there). */
@@ -65,9 +118,9 @@ export class UserService {
         `User ${userId} comes from MKTOWS_USERS: set its permissions there`,
       );
     }
-    if (!(await this.users.updatePermissions(userId, permissions))) {
-      throw new AppError(ErrorCode.BAD_PARAMETER, `No user ${userId}`);
-    }
+    const updated = await this.users.updatePermissions(userId, permissions);
+    this.forget();
+    if (!updated) throw new AppError(ErrorCode.BAD_PARAMETER, `No user ${userId}`);
   }
 
   async create(
@@ -89,6 +142,7 @@ export class UserService {
       createdAt: Date.now(),
       permissions,
     });
+    this.forget();
     return { userId: id, encryptionKey };
   }
 
@@ -114,8 +168,10 @@ export class UserService {
     return [...fromEnv, ...stored];
   }
 
-  remove(userId: string): Promise<boolean> {
-    return this.users.remove(userId);
+  async remove(userId: string): Promise<boolean> {
+    const removed = await this.users.remove(userId);
+    this.forget();
+    return removed;
   }
 
   /**
@@ -124,15 +180,29 @@ export class UserService {
    */
   async upgradeStoredKeys(): Promise<KeyReport & { resealed: number }> {
     const resealed = await this.users.reseal({ unsealed: false });
+    this.forget();
     return { ...(await this.users.keyReport()), resealed };
   }
 
   /** "users seal": seals every stored key, those kept in clear included; returns how many. */
-  sealStoredKeys(): Promise<number> {
-    return this.users.reseal({ unsealed: true });
+  async sealStoredKeys(): Promise<number> {
+    const sealed = await this.users.reseal({ unsealed: true });
+    this.forget();
+    return sealed;
   }
 
   async isEmpty(): Promise<boolean> {
     return this.configured.size === 0 && (await this.users.count()) === 0;
+  }
+}
+
+async function asDatabaseError<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    const known = classifyDatabaseError(error);
+    throw known instanceof AppError
+      ? known
+      : new AppError(ErrorCode.DATABASE_UNAVAILABLE, 'Database unavailable', { cause: error });
   }
 }
