@@ -17,6 +17,8 @@ import {
   inspectHead,
   VersionMismatch,
   type GuardLimits,
+  type EnvelopeHead,
+  type EnvelopeSummary,
   type HeaderCredentials,
 } from '../soap-transport/envelope-guard.js';
 import { faultEnvelope, MKTOWS_NS, toNodeSoapFault, toWireFault } from './faults.js';
@@ -59,11 +61,16 @@ interface Operation {
 }
 
 class CaseInsensitiveSet extends Set<string> {
+  // The names as declared, which clients nearly always send: found without lowering a copy
+  // of every element name of a large envelope.
+  private readonly declared: Set<string>;
+
   constructor(names: readonly string[]) {
     super(names.map((n) => n.toLowerCase()));
+    this.declared = new Set(names);
   }
   override has(name: string): boolean {
-    return super.has(name.toLowerCase());
+    return this.declared.has(name) || super.has(name.toLowerCase());
   }
 }
 
@@ -196,6 +203,13 @@ export async function createMktowsEndpoint(
   // The head is looked at before all of it may have arrived: a character cut in two at its end
   // must not fail it (the whole body is decoded strictly afterwards).
   const lenientUtf8 = new TextDecoder('utf-8');
+  const headOf = (start: Buffer): EnvelopeHead | null => {
+    try {
+      return inspectHead(lenientUtf8.decode(start), guardLimits);
+    } catch {
+      return null;
+    }
+  };
 
   /** Authenticates, counting and logging a refusal (never the key or the signature). */
   const authenticate = async (
@@ -247,22 +261,32 @@ export async function createMktowsEndpoint(
       const head: { outcome?: Promise<Authenticated> } = {};
       const bytes = await readBody(req, options.maxBodyBytes, options.bodyTimeoutMs, {
         bytes: HEAD_BYTES,
-        check: (start) => {
+        check: (start, _atLimit, whole) => {
+          // All of it is here and within HEAD_BYTES: nothing is left to spare reading, and one
+          // scan of the whole costs no more than the look at a head could, so it is scanned
+          // once, below, instead of twice.
+          if (whole) return null;
           // Not found (cut short, malformed, or a Body past HEAD_BYTES): the whole body is
           // read, checked and authenticated before node-soap sees it, as any other.
-          let found;
-          try {
-            found = inspectHead(lenientUtf8.decode(start), guardLimits);
-          } catch {
-            return null;
-          }
+          const found = headOf(start);
           if (!found) return null;
           head.outcome = authenticate(found.credentials, req, requestId);
           return head.outcome;
         },
       });
-      const xml = decodeUtf8(bytes);
-      const { bodyElement, unknownElement, credentials } = inspectEnvelope(xml, guardLimits);
+      let summary: EnvelopeSummary;
+      let xml: string;
+      try {
+        xml = decodeUtf8(bytes);
+        summary = inspectEnvelope(xml, guardLimits);
+      } catch (error) {
+        // A header not yet looked at is answered first, as if looked at on arrival: a caller
+        // who is refused learns nothing of what the guard finds wrong in the rest.
+        const found = head.outcome ? null : headOf(bytes.subarray(0, HEAD_BYTES));
+        if (found) await authenticate(found.credentials, req, requestId);
+        throw error;
+      }
+      const { bodyElement, unknownElement, credentials } = summary;
       const caller = await (head.outcome ?? authenticate(credentials, req, requestId));
       record.caller = caller;
       record.userId = caller.userId;

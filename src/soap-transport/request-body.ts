@@ -55,11 +55,12 @@ export interface HeadCheck {
   /** Bytes of the body's start to offer at most. */
   bytes: number;
   /**
-   * Called as the start arrives with up to `bytes` of it (`atLimit`: no more will be offered).
+   * Called as the start arrives with up to `bytes` of it (`atLimit`: no more will be offered;
+   * `whole`: this is the whole body, all its declared length arrived, uncompressed).
    * Returns null to see more, or the outcome of checking it: the read pauses until it settles;
    * a rejection ends the read (the rest is discarded, never kept) and is readBody's rejection.
    */
-  check: (head: Buffer, atLimit: boolean) => Promise<unknown> | null;
+  check: (head: Buffer, atLimit: boolean, whole: boolean) => Promise<unknown> | null;
 }
 
 /**
@@ -129,9 +130,14 @@ export function readBody(
       const atLimit = size >= head!.bytes;
       if (atLimit) headLooked = true; // once only: never concatenate more than the head again
       lookAgainAt = Math.max(size * 2, size + 512);
-      const start = Buffer.concat(chunks);
+      const start = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      const whole = !inflate && size === declared;
       try {
-        headOutcome = head!.check(atLimit ? start.subarray(0, head!.bytes) : start, atLimit);
+        headOutcome = head!.check(
+          atLimit ? start.subarray(0, head!.bytes) : start,
+          atLimit,
+          whole && !atLimit,
+        );
       } catch (error) {
         headOutcome = Promise.reject(error);
       }

@@ -62,4 +62,37 @@ describe('readBody with a look at the head', () => {
     req.end(Buffer.from('<a/>'));
     expect((await reading).toString()).to.equal('<a/>');
   });
+
+  it('says when the start offered is the whole body: its declared length, uncompressed', async () => {
+    const looks: Array<[number, boolean]> = [];
+    const check = (start: Buffer, _atLimit: boolean, whole: boolean) => {
+      looks.push([start.length, whole]);
+      return null;
+    };
+    const whole = fakeRequest();
+    whole.headers['content-length'] = '4';
+    const a = readBody(whole as unknown as IncomingMessage, 1 << 20, 10000, { bytes: 1024, check });
+    whole.end(Buffer.from('<a/>'));
+    await a;
+    // Arriving in parts, or without a declared length: never whole.
+    const parts = fakeRequest();
+    parts.headers['content-length'] = '2000';
+    const b = readBody(parts as unknown as IncomingMessage, 1 << 20, 10000, { bytes: 1024, check });
+    parts.write(Buffer.alloc(600, 0x61));
+    parts.end(Buffer.alloc(1400, 0x61));
+    await b;
+    const undeclared = fakeRequest();
+    const c = readBody(undeclared as unknown as IncomingMessage, 1 << 20, 10000, {
+      bytes: 1024,
+      check,
+    });
+    undeclared.end(Buffer.from('<a/>'));
+    await c;
+    expect(looks).to.deep.equal([
+      [4, true],
+      [600, false],
+      [1024, false],
+      [4, false],
+    ]);
+  });
 });
