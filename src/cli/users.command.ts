@@ -6,6 +6,7 @@ import {
   isPartitionName,
   type Permissions,
 } from '../domain/permissions.js';
+import { mktowsSettings } from '../config/mktows.settings.js';
 import { printable } from './explain.command.js';
 
 export const USERS_HELP = `Usage: durable-unsubscribe users add [--id ID] [--description TEXT] [PERMISSIONS]
@@ -33,6 +34,9 @@ function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 }
+
+// Running instances answer from a copy of the stored users (MKTOWS_USER_CACHE_SECONDS).
+const TAKES_EFFECT = `Running instances see this within MKTOWS_USER_CACHE_SECONDS (${mktowsSettings.mktowsUserCacheSeconds.default} s by default).\n`;
 
 const PERMISSION_FLAGS = new Set([
   '--read-only',
@@ -81,7 +85,7 @@ export async function runUsersCommand(
       permissions,
     );
     out(
-      `mktowsUserId:  ${u.userId}\nencryptionKey: ${u.encryptionKey}\npermissions:   ${describePermissions(permissions)}\n(the key is shown only this once)\n`,
+      `mktowsUserId:  ${u.userId}\nencryptionKey: ${u.encryptionKey}\npermissions:   ${describePermissions(permissions)}\n(the key is shown only this once)\n${TAKES_EFFECT}`,
     );
     return 0;
   }
@@ -93,7 +97,7 @@ export async function runUsersCommand(
     }
     const permissions = permissionsFrom(args.slice(2), current.permissions);
     await users.updatePermissions(args[1], permissions);
-    out(`${args[1]}: ${describePermissions(permissions)}\n`);
+    out(`${args[1]}: ${describePermissions(permissions)}\n${TAKES_EFFECT}`);
     return 0;
   }
   if (action === 'list') {
@@ -106,7 +110,7 @@ export async function runUsersCommand(
   }
   if (action === 'seal') {
     const sealed = await users.sealStoredKeys();
-    out(`Sealed ${sealed} stored key(s) with USER_KEY_SECRET.\n`);
+    out(`Sealed ${sealed} stored key(s) with USER_KEY_SECRET.\n${TAKES_EFFECT}`);
     return 0;
   }
   if (action === 'remove' && args[1]) {
@@ -114,7 +118,7 @@ export async function runUsersCommand(
       err(`No stored user ${args[1]}.\n`);
       return 1;
     }
-    out(`Removed ${args[1]}.\n`);
+    out(`Removed ${args[1]}.\n${TAKES_EFFECT}`);
     return 0;
   }
   err(USERS_HELP + '\n');

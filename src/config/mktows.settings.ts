@@ -11,7 +11,7 @@ export const mktowsSettings = {
   },
   mktowsUserCacheSeconds: {
     env: 'MKTOWS_USER_CACHE_SECONDS',
-    default: '5',
+    default: '2',
     meaning:
       'How long each instance answers SOAP authentication from its copy of the stored users (0 to 300; 0: the database on every call): a user removed, re-keyed or changed with the CLI or on another instance is refused within this time; on the instance that made the change, at once',
     parse: integer('MKTOWS_USER_CACHE_SECONDS', 0, 300),
