@@ -9,7 +9,7 @@ import { migrateLatest } from './data-access/migrator.js';
 import { ReadReplica } from './data-access/read-replica.js';
 import { openUserRepository } from './data-access/user.repository.js';
 import { ConsoleJobRunner } from './domain/console-job-runner.js';
-import { createServices, type Services } from './domain/services.js';
+import { createServices, type Services } from './compose.js';
 import { UserService } from './domain/user.service.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics, serveMetrics, type ConnectionPoolStats } from './metrics.js';

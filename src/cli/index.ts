@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { OPERATORS_HELP, runOperatorsCommand } from '../admin/operators-command.js';
+import { OPERATORS_HELP, runOperatorsCommand } from './operators.command.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { connectionProblem, openDatabase } from '../data-access/database.js';
 import { migrateLatest } from '../data-access/migrator.js';
@@ -7,7 +7,7 @@ import { OperatorSessionRepository } from '../data-access/operator-session.repos
 import { OperatorRepository } from '../data-access/operator.repository.js';
 import { openUserRepository } from '../data-access/user.repository.js';
 import { OperatorService } from '../domain/operator.service.js';
-import { createServices } from '../domain/services.js';
+import { createServices } from '../compose.js';
 import { UserService } from '../domain/user.service.js';
 import { isAppError } from '../errors.js';
 import { CONFIG_HELP, runConfigCommand } from './config.command.js';

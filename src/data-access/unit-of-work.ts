@@ -7,7 +7,7 @@ import { BatchMoved, BatchSession, type BatchScope } from './batch/batch-session
 import { CommitNotReplicated, type Database, type Engine } from './database.js';
 import { EmailStatusRepository } from './sql/email-status.repository.js';
 import { LeadRepository } from './sql/lead.repository.js';
-import { RetryTransaction, type WriteScope } from '../domain/ports.js';
+import { RetryTransaction, type TransactionScope, type Transactions } from '../domain/ports.js';
 import { ConsoleJobRepository } from './console-job.repository.js';
 import { PeopleSelectionRepository } from './people-selection.repository.js';
 
@@ -17,10 +17,9 @@ import { SalesforceNotificationRepository } from './sql/salesforce-notification.
 
 /**
  * The repositories of one transaction (or of plain reads), plus the address locks: the SQL
- * implementation of the domain's write scope (domain/ports.ts), and the reads and writes
- * outside it.
+ * implementation of the domain's transaction scope (domain/ports/transactions.ts).
  */
-export interface Repositories extends WriteScope {
+export interface Repositories extends TransactionScope {
   readonly engine: Engine;
   readonly leads: LeadRepository;
   readonly emailStatus: EmailStatusRepository;
@@ -283,7 +282,7 @@ export interface UnitOfWorkOptions {
 }
 
 /** Runs domain work in transactions, retrying the ones the database asks us to redo. */
-export class UnitOfWork {
+export class UnitOfWork implements Transactions {
   private readonly maxAttempts: number;
   private readonly replica: ReadReplica | undefined;
 

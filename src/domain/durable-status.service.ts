@@ -4,7 +4,7 @@ import type {
   InvariantViolation,
   LeadRecord,
 } from './records.js';
-import type { Repositories, UnitOfWork } from '../data-access/unit-of-work.js';
+import type { TransactionScope, Transactions } from './ports.js';
 import type { WriteScope } from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { PROPAGATED_REASON, type ChangePath } from './change-paths.js';
@@ -104,7 +104,7 @@ export class DurableStatusService {
   private readonly now: () => number;
 
   constructor(
-    private readonly uow: UnitOfWork,
+    private readonly transactions: Transactions,
     options: DurableStatusOptions = {},
   ) {
     this.onPropagation = options.onPropagation ?? (() => undefined);
@@ -184,7 +184,7 @@ export class DurableStatusService {
    * The caller holds the keys' locks.
    */
   async suppressAddresses(
-    repos: Repositories,
+    repos: TransactionScope,
     entries: ReadonlyArray<{ key: string; reason: string | null; source: string; at: number }>,
     path: ChangePath,
     options: { recordedAt: number; now: number; dryRun: boolean },
@@ -223,12 +223,12 @@ export class DurableStatusService {
 
   /** The invariant: every person with an address agrees with its master status. */
   async findViolations(limit = 1000): Promise<InvariantViolation[]> {
-    return this.uow.read((repos) => repos.leads.invariantViolations(limit));
+    return this.transactions.read((repos) => repos.leads.invariantViolations(limit));
   }
 
   async explain(address: string): Promise<AddressReport> {
     const key = emailKey(address);
-    return this.uow.read(async (repos) => ({
+    return this.transactions.read(async (repos) => ({
       emailKey: key,
       status: await repos.emailStatus.get(key),
       history: await repos.emailStatus.history(key),
@@ -258,7 +258,7 @@ export class DurableStatusService {
         ErrorCode.BAD_PARAMETER,
         `A reason of 1 to ${MAX_REASON} characters is required`,
       );
-    return this.uow.write(async (repos) => {
+    return this.transactions.write(async (repos) => {
       await repos.lockEmailKeys([key]);
       const current = await repos.emailStatus.get(key);
       if ((current?.unsubscribed ?? false) === change.unsubscribed)
@@ -293,7 +293,7 @@ export class DurableStatusService {
     limit: number,
   ): Promise<{ people: LeadRecord[]; count: number; partitions: number }> {
     const key = emailKey(address);
-    return this.uow.read(async (repos) => {
+    return this.transactions.read(async (repos) => {
       const people = await repos.selection.holders(key, 0, limit + 1);
       const counts = await repos.selection.holderCounts(key, exceptLeadId);
       return {
@@ -311,7 +311,7 @@ export class DurableStatusService {
   ): Promise<AddressPage> {
     const key = emailKey(address);
     const { limit } = options;
-    return this.uow.read(async (repos) => {
+    return this.transactions.read(async (repos) => {
       const history = await repos.emailStatus.historyPage(key, options.historyBefore, limit + 1);
       const people = await repos.selection.holders(key, options.peopleAfter, limit + 1);
       const counts = await repos.selection.holderCounts(key);

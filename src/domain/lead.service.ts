@@ -1,4 +1,4 @@
-import type { Repositories, UnitOfWork } from '../data-access/unit-of-work.js';
+import type { TransactionScope, Transactions } from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { ChangePaths, RESET_REASON, type ChangePath } from './change-paths.js';
 import type { DurableStatusService } from './durable-status.service.js';
@@ -54,14 +54,14 @@ export class LeadService {
   private readonly batch: LeadBatchSync;
 
   constructor(
-    private readonly uow: UnitOfWork,
+    private readonly transactions: Transactions,
     private readonly durable: DurableStatusService,
     options: LeadServiceOptions,
   ) {
     this.catalogue = options.catalogue;
     this.defaultPartition = options.defaultPartition;
     this.now = options.now ?? Date.now;
-    this.batch = new LeadBatchSync(uow, options.batchConcurrency);
+    this.batch = new LeadBatchSync(transactions, options.batchConcurrency);
   }
 
   /** syncLead: update the lead the keys match (Id, then foreign id, then Email), or create one. */
@@ -71,9 +71,9 @@ export class LeadService {
     // Integrations resend whole records, and most of them change nothing (rule 7): found with
     // plain reads, such a call answers without a write transaction or a lock. Its answer is
     // the one the transaction would give at the moment of the read.
-    const unchanged = await this.uow.read((repos) => this.unchangedIn(repos, change, ctx));
+    const unchanged = await this.transactions.read((repos) => this.unchangedIn(repos, change, ctx));
     if (unchanged) return unchanged;
-    return this.uow.write((repos) => this.syncIn(repos, change, ctx, partition));
+    return this.transactions.write((repos) => this.syncIn(repos, change, ctx, partition));
   }
 
   /**
@@ -145,7 +145,7 @@ export class LeadService {
     path: ChangePath,
   ): Promise<LeadView[]> {
     const base = this.prepare({ ...input, id: 1 });
-    return this.uow.write(async (repos) => {
+    return this.transactions.write(async (repos) => {
       const before = await repos.leads.findByIds(leadIds);
       if (before.length !== new Set(leadIds).size)
         throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
@@ -163,7 +163,7 @@ export class LeadService {
   }
 
   /** Every lead a key matches, inside the caller's transaction (no locks). */
-  async findWithin(repos: Repositories, key: LeadKey): Promise<LeadRecord[]> {
+  async findWithin(repos: TransactionScope, key: LeadKey): Promise<LeadRecord[]> {
     return findByKey(repos, key);
   }
 
@@ -173,7 +173,7 @@ export class LeadService {
    * every address involved, taken in the global order.
    */
   async applyWithin(
-    repos: Repositories,
+    repos: TransactionScope,
     lead: LeadRecord,
     input: LeadInput,
     path: ChangePath,
@@ -187,7 +187,7 @@ export class LeadService {
     path: ChangePath,
     mayTouch?: (partition: string) => boolean,
   ): Promise<number[]> {
-    return this.uow.write(async (repos) => {
+    return this.transactions.write(async (repos) => {
       const leads = await findByKey(repos, key);
       if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
       const outside = mayTouch ? leads.find((l) => !mayTouch(l.partition)) : undefined;
@@ -212,14 +212,16 @@ export class LeadService {
 
   /** The leads the key matches (getLead), at most `limit`; none is LEAD_NOT_FOUND. */
   async find(key: LeadKey, limit?: number): Promise<LeadView[]> {
-    const leads = await this.uow.readReplicated((repos) => findByKey(repos, key, limit));
+    const leads = await this.transactions.readReplicated((repos) => findByKey(repos, key, limit));
     if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
     return leads.map((l) => this.view(l));
   }
 
   /** Leads for many values of one key type (getMultipleLeads by key), in id order; missing ones are skipped. */
   async findMany(keyType: LeadKey['keyType'], values: readonly string[]): Promise<LeadView[]> {
-    const leads = await this.uow.readReplicated((repos) => findByKeys(repos, keyType, values));
+    const leads = await this.transactions.readReplicated((repos) =>
+      findByKeys(repos, keyType, values),
+    );
     return leads.map((l) => this.view(l));
   }
 
@@ -229,7 +231,7 @@ export class LeadService {
     after: { updatedAt: number; id: number } | null,
     limit: number,
   ): Promise<{ leads: LeadView[]; remaining: number }> {
-    return this.uow.readReplicated(async (repos) => {
+    return this.transactions.readReplicated(async (repos) => {
       const rows = await repos.leads.listUpdatedBetween(window.oldest, window.latest, after, limit);
       const last = rows[rows.length - 1];
       const remaining = last
@@ -245,7 +247,7 @@ export class LeadService {
   }
 
   async findLeadIds(key: LeadKey): Promise<number[]> {
-    const leads = await this.uow.readReplicated((repos) => findByKey(repos, key));
+    const leads = await this.transactions.readReplicated((repos) => findByKey(repos, key));
     if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
     return leads.map((l) => l.id);
   }

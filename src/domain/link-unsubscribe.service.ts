@@ -1,4 +1,4 @@
-import type { Repositories, UnitOfWork } from '../data-access/unit-of-work.js';
+import type { TransactionScope, Transactions } from './ports.js';
 import { ChangePaths, type ChangePath } from './change-paths.js';
 import { masterStatusSource, type DurableStatusService } from './durable-status.service.js';
 import { emailKey, validateEmail } from './email-key.js';
@@ -44,7 +44,7 @@ export interface LinkAddressState {
  */
 export class LinkUnsubscribeService {
   constructor(
-    private readonly uow: UnitOfWork,
+    private readonly transactions: Transactions,
     private readonly durable: DurableStatusService,
     private readonly now: () => number = Date.now,
   ) {}
@@ -53,16 +53,18 @@ export class LinkUnsubscribeService {
   async state(subject: LinkSubject): Promise<LinkAddressState> {
     const key = emailKey(validateEmail(subject.email));
     return {
-      unsubscribed: await this.uow.read((repos) => this.durable.isUnsubscribed(repos, key)),
+      unsubscribed: await this.transactions.read((repos) =>
+        this.durable.isUnsubscribed(repos, key),
+      ),
     };
   }
 
   async unsubscribe(subject: LinkSubject): Promise<LinkUnsubscribeResult> {
     const key = emailKey(validateEmail(subject.email));
     // Replays (mailbox providers retry, people click twice) are answered by one read.
-    const before = await this.uow.read((repos) => repos.emailStatus.get(key));
+    const before = await this.transactions.read((repos) => repos.emailStatus.get(key));
     if (before?.unsubscribed) return { changed: false, people: 0, changedAt: before.changedAt };
-    return this.uow.write(async (repos) => {
+    return this.transactions.write(async (repos) => {
       await repos.lockEmailKeys([key]);
       const current = await repos.emailStatus.get(key);
       if (current?.unsubscribed) return { changed: false, people: 0, changedAt: current.changedAt };
@@ -89,7 +91,7 @@ export class LinkUnsubscribeService {
     proof: (changedAt: number) => boolean,
   ): Promise<{ outcome: LinkResubscribeOutcome; people: number }> {
     const key = emailKey(validateEmail(subject.email));
-    return this.uow.write(async (repos: Repositories) => {
+    return this.transactions.write(async (repos: TransactionScope) => {
       await repos.lockEmailKeys([key]);
       const status = await repos.emailStatus.get(key);
       if (!status?.unsubscribed) return { outcome: 'already_subscribed', people: 0 };

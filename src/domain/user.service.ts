@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import type { UserCredential } from '../config.js';
-import type { KeyReport, UserRecord, UserRepository } from '../data-access/user.repository.js';
-import { classifyDatabaseError } from '../data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { FULL_ACCESS, type Permissions } from './permissions.js';
+import type { UserStore } from './ports.js';
+import type { KeyReport, UserRecord } from './records.js';
 
 export interface NewUser {
   userId: string;
@@ -17,7 +17,7 @@ export class UserService {
   private readonly configured: Map<string, { encryptionKey: string; permissions: Permissions }>;
 
   constructor(
-    private readonly users: UserRepository,
+    private readonly users: UserStore,
     configured: readonly UserCredential[],
   ) {
     this.configured = new Map(
@@ -44,9 +44,10 @@ export class UserService {
     try {
       stored = await this.users.find(userId);
     } catch (error) {
-      const known = classifyDatabaseError(error);
-      throw known instanceof AppError
-        ? known
+      // The store reports a database it cannot reach (or a full pool) typed; anything else
+      // failing here still means no one can be authenticated now.
+      throw error instanceof AppError
+        ? error
         : new AppError(ErrorCode.DATABASE_UNAVAILABLE, 'Database unavailable', { cause: error });
     }
     const fromConfig = this.configured.get(userId);

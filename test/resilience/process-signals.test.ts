@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { openDatabase } from '../../src/data-access/database.js';
-import { createServices } from '../../src/domain/services.js';
+import { createServices } from '../../src/compose.js';
 import { testEngines } from '../support/database.js';
 import { rawCall } from '../support/service.js';
 import { freshServiceDatabase, spawnService } from '../support/service-process.js';

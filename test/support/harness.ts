@@ -4,7 +4,7 @@ import { openDatabase, type Database } from '../../src/data-access/database.js';
 import type { ActivityView } from '../../src/domain/activity.service.js';
 import { ChangePaths, type ChangePath } from '../../src/domain/change-paths.js';
 import type { LeadView } from '../../src/domain/lead.types.js';
-import { createServices, type Services } from '../../src/domain/services.js';
+import { createServices, type Services } from '../../src/compose.js';
 import { AppError, type ErrorCode } from '../../src/errors.js';
 import type { TestEngine } from './database.js';
 

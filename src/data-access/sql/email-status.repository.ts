@@ -5,24 +5,8 @@ import type { EmailStatusHistoryRecord, EmailStatusRecord } from '../../domain/r
 export type { EmailStatusHistoryRecord, EmailStatusRecord };
 import { countRowsWhere } from '../count-rows.js';
 import { containsPattern } from '../people-selection.repository.js';
-
-/** The console's filters of the master status list; every one given narrows it. */
-export interface StatusFilter {
-  unsubscribed?: boolean;
-  /** Part of the reason, any case. */
-  reasonContains?: string;
-  /** Part of the source (the path, with the actor in brackets), any case. */
-  sourceContains?: string;
-  changedFrom?: number;
-  changedTo?: number;
-  addressContains?: string;
-}
-
-/** A position in the list, newest first: the last row shown. */
-export interface StatusCursor {
-  changedAt: number;
-  emailKey: string;
-}
+import type { StatusFilter, StatusCursor } from '../../domain/records.js';
+export type { StatusFilter, StatusCursor };
 
 type Row = Record<string, unknown>;
 
