@@ -81,6 +81,15 @@ module.exports = {
       to: { path: `${ENTRY_POINTS}|^src/soap-transport/|${COMPOSITION_ROOTS}` },
     },
     {
+      name: 'data-access-to-ports-only',
+      severity: 'error',
+      comment:
+        'Data-access sees of the domain only what it implements: the ports and their records ' +
+        '(never a service or a rule, which would invert the dependency).',
+      from: { path: '^src/data-access/' },
+      to: { path: '^src/domain/', pathNot: '^src/domain/(ports\\.ts|records\\.ts|ports/)' },
+    },
+    {
       name: 'soap-transport-is-generic',
       severity: 'error',
       comment: 'The SOAP plumbing serves every listener and depends on none of them.',

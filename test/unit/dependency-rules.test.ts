@@ -74,6 +74,12 @@ describe('dependency rules (npm run lint:deps)', function () {
     ]);
   });
 
+  it('lets data-access see only the ports and records of the domain', () => {
+    expect(broken(violations, 'data-access-to-ports-only')).to.deep.equal([
+      'src/data-access/calls-rules.ts → src/domain/rules.ts',
+    ]);
+  });
+
   it('keeps the listeners away from data-access', () => {
     expect(broken(violations, 'listeners-not-to-data-access')).to.deep.equal([
       'src/salesforce/reaches-down.ts → src/data-access/store.ts',
