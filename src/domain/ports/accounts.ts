@@ -12,7 +12,7 @@ export interface UserStore {
   list(): Promise<UserRecord[]>;
   insert(user: UserRecord & { encryptionKey: string }): Promise<void>;
   keyReport(): Promise<KeyReport>;
-  /** Seals again the keys that need it (`unsealed`: those stored in clear too); how many. */
+  /** Seals again the keys sealed the old way (`unsealed`: those stored in clear too); how many. */
   reseal(options: { unsealed: boolean }): Promise<number>;
   updatePermissions(userId: string, permissions: Permissions): Promise<boolean>;
   remove(userId: string): Promise<boolean>;

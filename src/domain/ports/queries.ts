@@ -114,7 +114,11 @@ export interface PeopleSelection {
   page(c: PeopleCriteria, afterId: number, limit: number): Promise<LeadRecord[]>;
   ids(c: PeopleCriteria, afterId: number, limit: number): Promise<number[]>;
   counts(c: PeopleCriteria): Promise<SelectionCounts>;
-  /** How many of the selection's addresses carry a suppression with one of these reasons. */
+  /**
+   * How many unsubscribed addresses of the selection have a reason that may hold one of
+   * `reasons`: at least every one the whole-word match would find (asking an operator to
+   * confirm once too often is safe; never asking when it should is not).
+   */
   protectedAddresses(c: PeopleCriteria, reasons: readonly string[]): Promise<number>;
   /** The people holding an address, by id. */
   holders(emailKey: string, afterId: number, limit: number): Promise<LeadRecord[]>;
