@@ -2,13 +2,16 @@ import type { Permissions } from '../permissions.js';
 import type { KeyReport, OperatorRecord, OperatorSessionRecord, UserRecord } from '../records.js';
 
 /**
- * The accounts of the SOAP API and of the console. Outside any transaction: each call is one
- * statement (or its own transaction), and a database that is not there is reported as an
- * AppError (DATABASE_UNAVAILABLE), never as a driver error.
+ * The accounts of the SOAP API and of the console, outside any transaction: each call is one
+ * statement (or its own transaction). What a request waits on (finding a user, every operator
+ * and session call) reports a database that is not there, or a full pool, as an AppError
+ * (DATABASE_UNAVAILABLE, CONCURRENCY_LIMIT_EXCEEDED), so that callers answer with its code.
  */
 
 export interface UserStore {
+  /** Asked on every SOAP call: errors typed as above. */
   find(userId: string): Promise<UserRecord | null>;
+  /** The rest serve the `users` command. */
   list(): Promise<UserRecord[]>;
   insert(user: UserRecord & { encryptionKey: string }): Promise<void>;
   keyReport(): Promise<KeyReport>;
