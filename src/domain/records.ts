@@ -9,9 +9,8 @@ export type { Permissions };
 
 export type ColumnValue = string | number | boolean | null;
 
-/** A lead as stored: standard attribute columns by column name, custom ones decoded from JSON. */
-export interface LeadRecord {
-  id: number;
+/** What a person holds: standard attribute columns by column name, custom ones decoded from JSON. */
+export interface LeadFields {
   email: string | null;
   emailKey: string | null;
   partition: string;
@@ -20,21 +19,19 @@ export interface LeadRecord {
   unsubscribed: boolean;
   columns: Record<string, ColumnValue>;
   custom: Record<string, ColumnValue>;
+}
+
+/** A lead as stored. */
+export interface LeadRecord extends LeadFields {
+  id: number;
   createdAt: number;
   updatedAt: number;
   /** Where this person's last change stands in the order changes were applied (monotonic). */
   changeSeq: number;
 }
 
-export interface NewLead {
-  email: string | null;
-  emailKey: string | null;
-  partition: string;
-  foreignSysPersonId: string | null;
-  foreignSysType: string | null;
-  unsubscribed: boolean;
-  columns: Record<string, ColumnValue>;
-  custom: Record<string, ColumnValue>;
+/** A lead to create, as of `now`. */
+export interface NewLead extends LeadFields {
   now: number;
 }
 
