@@ -275,7 +275,5 @@ export async function analyze(database: Database): Promise<void> {
 }
 
 export function openDatabase(options: DatabaseOptions): Database {
-  return options.databaseUrl
-    ? openPostgres(options)
-    : { ...openSqlite(options), engine: 'sqlite' };
+  return options.databaseUrl ? openPostgres(options) : { ...openSqlite(options), engine: 'sqlite' };
 }
