@@ -35,6 +35,13 @@ export const databaseSettings = {
     meaning: 'How long an SQLite writer waits for another process holding the write lock',
     parse: integer('SQLITE_BUSY_TIMEOUT_MS', 0, 600000),
   },
+  sqliteReadThreads: {
+    env: 'SQLITE_READ_THREADS',
+    default: '2',
+    meaning:
+      'Threads with a read-only SQLite connection each for reads outside transactions (getLead, getMultipleLeads, getLeadActivity, getLeadChanges, /admin search), beside the writer thread; 0: reads run on the writer thread',
+    parse: integer('SQLITE_READ_THREADS', 0, 64),
+  },
   dbPoolMax: {
     env: 'DB_POOL_MAX',
     default: '10',

@@ -27,7 +27,7 @@ export interface Harness {
   clock: TestClock;
   services: Services;
   /** Another Database object (another pool, or another SQLite connection) on the same data. */
-  openAnother(clock?: () => number): Services;
+  openAnother(clock?: () => number, options?: { sqliteReadThreads?: number }): Services;
   drop(): Promise<void>;
 }
 
@@ -47,12 +47,13 @@ export async function openHarness(
     dataDir: made.dataDir,
     clock,
     services: createServices(made.db, config, { now: clock.now }),
-    openAnother(now) {
+    openAnother(now, options = {}) {
       const db = openDatabase({
         databaseUrl: made.url,
         dataDir: made.dataDir,
         sqliteBusyTimeoutMs: 10000,
         dbPoolMax: 5,
+        ...options,
       });
       others.push(db);
       return createServices(db, config, now ? { now } : {});
