@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { CallLimits, type CallLimitOptions } from '../call-limits.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { AuthFailureLimiter, type AuthFailureOptions } from '../mktows/auth-failures.js';
+import { LoginThrottle, type LoginThrottleOptions } from '../admin/login-throttle.js';
 
 /**
  * Limits of the instance, not of one worker process. Each worker keeps its own limiter (the full
@@ -19,11 +20,14 @@ export const REPORT_EVERY_MS = 20;
 export type LimitMessage =
   | { du: 'auth-failure'; address: string }
   | { du: 'calls'; counts: Array<[string, number]> }
-  | { du: 'blocked'; limit: 'auth' | 'rate'; key: string; until: number };
+  | { du: 'login'; client: string; account: string | null; ok: boolean }
+  | { du: 'blocked'; limit: BlockedLimit; key: string; until: number };
+
+type BlockedLimit = 'auth' | 'rate' | 'login-client' | 'login-account';
 
 export function isLimitMessage(message: unknown): message is LimitMessage {
   const du = (message as { du?: unknown } | null)?.du;
-  return du === 'auth-failure' || du === 'calls' || du === 'blocked';
+  return du === 'auth-failure' || du === 'calls' || du === 'login' || du === 'blocked';
 }
 
 /** Where a worker sends its reports (process.send in a cluster worker; a stub in tests). */
@@ -131,27 +135,81 @@ export class SharedCallLimits extends CallLimits {
   }
 }
 
+/** A worker's /admin login throttle: its own, plus the instance's verdicts. */
+export class SharedLoginThrottle extends LoginThrottle {
+  private readonly blockedClients: BlockedUntil;
+  private readonly blockedAccounts: BlockedUntil;
+
+  constructor(
+    options: LoginThrottleOptions,
+    private readonly report: Report,
+  ) {
+    super(options);
+    this.blockedClients = new BlockedUntil(options.now ?? Date.now, options.maxTracked);
+    this.blockedAccounts = new BlockedUntil(options.now ?? Date.now, options.maxTracked);
+  }
+
+  override admit(client: string, account: string | null): number {
+    const shared = Math.max(
+      this.blockedClients.left(client),
+      account === null ? 0 : this.blockedAccounts.left(account.toLowerCase()),
+    );
+    if (shared > 0) return Math.ceil(shared / 1000);
+    const wait = super.admit(client, account);
+    if (wait === 0) this.report({ du: 'login', client, account, ok: false });
+    return wait;
+  }
+
+  override succeed(client: string, account: string | null = null): void {
+    super.succeed(client, account);
+    this.report({ du: 'login', client, account, ok: true });
+  }
+
+  /** The primary's verdict on a client address or (lower-cased) account name. */
+  block(limit: BlockedLimit, key: string, until: number): void {
+    (limit === 'login-client' ? this.blockedClients : this.blockedAccounts).set(key, until);
+  }
+}
+
 /**
  * The instance's counters, held by the primary: failures per client address and admitted calls
  * per user, each in fixed windows. `broadcast` tells every worker of a spent budget.
  */
 export class InstanceLimits {
   private readonly authFailures: AuthFailureLimiter;
+  private readonly logins: LoginThrottle;
   private readonly calls = new Map<string, { start: number; count: number }>();
   private readonly now: () => number;
   private readonly blocks: Array<Extract<LimitMessage, { du: 'blocked' }>> = [];
 
   constructor(
-    private readonly options: { auth: AuthFailureOptions; calls: CallLimitOptions },
+    private readonly options: {
+      auth: AuthFailureOptions;
+      calls: CallLimitOptions;
+      logins: LoginThrottleOptions;
+    },
     private readonly broadcast: (message: LimitMessage) => void,
   ) {
     this.authFailures = new AuthFailureLimiter(options.auth);
+    this.logins = new LoginThrottle(options.logins);
     this.now = options.calls.now ?? Date.now;
   }
 
   receive(message: LimitMessage): void {
     if (message.du === 'auth-failure') this.authFailure(message.address);
     else if (message.du === 'calls') for (const [user, n] of message.counts) this.called(user, n);
+    else if (message.du === 'login') this.login(message.client, message.account, message.ok);
+  }
+
+  private login(client: string, account: string | null, ok: boolean): void {
+    if (ok) return this.logins.succeed(client, account);
+    this.logins.admit(client, account);
+    const now = this.now();
+    const clientWait = this.logins.retryAfterSeconds(client);
+    if (clientWait > 0) this.block('login-client', client, now + clientWait * 1000);
+    const accountWait = this.logins.accountRetryAfterSeconds(account);
+    if (accountWait > 0 && account !== null)
+      this.block('login-account', account.toLowerCase(), now + accountWait * 1000);
   }
 
   /** The verdicts still in force, for a worker that starts after they were given. */
@@ -186,7 +244,7 @@ export class InstanceLimits {
     if (w.count >= rateLimitCalls) this.block('rate', user, w.start + rateWindowMs);
   }
 
-  private block(limit: 'auth' | 'rate', key: string, until: number): void {
+  private block(limit: BlockedLimit, key: string, until: number): void {
     const message = { du: 'blocked' as const, limit, key, until };
     this.blocks.push(message);
     if (this.blocks.length > 100000) this.blocks.shift();
@@ -195,18 +253,23 @@ export class InstanceLimits {
 }
 
 /** The worker's limiters, listening for the primary's verdicts (one listener per process). */
-const listening: { auth: SharedAuthFailureLimiter[]; calls: SharedCallLimits[] } = {
-  auth: [],
-  calls: [],
+const listening = {
+  auth: [] as SharedAuthFailureLimiter[],
+  calls: [] as SharedCallLimits[],
+  logins: [] as SharedLoginThrottle[],
+  any: false,
 };
 
 function inWorker(): Report | null {
   if (!cluster.isWorker || !process.send) return null;
-  if (listening.auth.length === 0 && listening.calls.length === 0) {
+  if (!listening.any) {
+    listening.any = true;
     process.on('message', (message: unknown) => {
       if (!isLimitMessage(message) || message.du !== 'blocked') return;
-      const limiters = message.limit === 'auth' ? listening.auth : listening.calls;
-      for (const l of limiters) l.block(message.key, message.until);
+      const { limit, key, until } = message;
+      if (limit === 'auth') for (const l of listening.auth) l.block(key, until);
+      else if (limit === 'rate') for (const l of listening.calls) l.block(key, until);
+      else for (const l of listening.logins) l.block(limit, key, until);
     });
   }
   return (message) => {
@@ -242,4 +305,13 @@ export function instanceCallLimits(
   const limits = new SharedCallLimits({ ...options, concurrencyLimit }, report);
   listening.calls.push(limits);
   return limits;
+}
+
+/** The /admin login throttle: the instance's when this is a worker process. */
+export function instanceLoginThrottle(options: LoginThrottleOptions): LoginThrottle {
+  const report = inWorker();
+  if (!report) return new LoginThrottle(options);
+  const throttle = new SharedLoginThrottle(options, report);
+  listening.logins.push(throttle);
+  return throttle;
 }

@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
+import { LOGIN_WINDOW_MS } from '../admin/login-throttle.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { bindMetricsPort, bindPort, start, type Running } from '../main.js';
@@ -93,6 +94,7 @@ export async function superviseWorkers(
         rateWindowMs: config.rateLimitWindowSeconds * 1000,
         concurrencyLimit: 0,
       },
+      logins: { maxFailures: config.adminLoginMaxFailures, windowMs: LOGIN_WINDOW_MS },
     },
     (message) => {
       for (const worker of Object.values(cluster.workers ?? {})) {

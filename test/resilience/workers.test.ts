@@ -5,6 +5,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
+import { csrfOf } from '../admin/support.js';
 import { testEngines } from '../support/database.js';
 import { childrenOf, connectionsHeldBy, postOnNewConnection } from '../support/proc.js';
 import { envelope, faultCode, rawCall, TEST_KEY_SECRET, TEST_USER } from '../support/service.js';
@@ -167,6 +168,25 @@ for (const engine of testEngines()) {
       expect(statuses.slice(4), statuses.join(' ')).to.deep.equal(Array(6).fill(429));
     });
 
+    it('failed /admin logins from one address are one budget for the instance', async () => {
+      service = await spawnService({
+        ...db.env,
+        WORKERS: '2',
+        ADMIN_USERS: 'alice:correct horse battery',
+        ADMIN_LOGIN_MAX_FAILURES: '4',
+      });
+      const statuses: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        // The connections are dealt out in turn: one more on every other attempt sends the
+        // posts (each attempt's second connection) to each worker in turn.
+        if (i % 2 === 1) await fetchOnNewConnection(`${service.base}/healthz`);
+        statuses.push(await loginOnNewConnections(service.base, `guess${i}`, 'wrong password'));
+        await pause(50);
+      }
+      expect(statuses.slice(0, 4), statuses.join(' ')).to.deep.equal(Array(4).fill(401));
+      expect(statuses.slice(4), statuses.join(' ')).to.deep.equal(Array(6).fill(429));
+    });
+
     it('the per-user rate limit is one budget for the instance', async () => {
       service = await spawnService({
         ...db.env,
@@ -242,5 +262,47 @@ function callWith(agent: http.Agent, url: string, body: string): Promise<number>
     );
     req.on('error', reject);
     req.end(body);
+  });
+}
+
+function fetchOnNewConnection(url: string): Promise<{ body: string; cookies: string[] }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ body, cookies: res.headers['set-cookie'] ?? [] }));
+      })
+      .on('error', reject);
+  });
+}
+
+/** One /admin login attempt, its page and its post each on a new connection. */
+async function loginOnNewConnections(
+  base: string,
+  name: string,
+  password: string,
+): Promise<number> {
+  const page = await fetchOnNewConnection(`${base}/admin/login`);
+  const form = new URLSearchParams({ _csrf: csrfOf(page.body), name, password, next: '/admin/' });
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      `${base}/admin/login`,
+      {
+        method: 'POST',
+        agent: false,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          cookie: page.cookies.map((c) => c.split(';')[0]).join('; '),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(form.toString());
   });
 }
