@@ -77,7 +77,7 @@ export async function createApp({
       maxBodyBytes: config.maxBodyBytes,
       bodyTimeoutMs: config.bodyTimeoutMs,
       requestTimeoutMs: config.requestTimeoutMs,
-      limits: instanceCallLimits({
+      limits: instanceCallLimits('soap', {
         rateLimitCalls: config.rateLimitCalls,
         rateWindowMs: config.rateLimitWindowSeconds * 1000,
         concurrencyLimit: perUserConcurrency(config),

@@ -19,11 +19,13 @@ export const REPORT_EVERY_MS = 20;
 /** Messages between the primary and its workers about limits (`du` tells them from others). */
 export type LimitMessage =
   | { du: 'auth-failure'; address: string }
-  | { du: 'calls'; counts: Array<[string, number]> }
+  | { du: 'calls'; scope: RateScope; counts: Array<[string, number]> }
   | { du: 'login'; client: string; account: string | null; ok: boolean }
   | { du: 'blocked'; limit: BlockedLimit; key: string; until: number };
 
-type BlockedLimit = 'auth' | 'rate' | 'login-client' | 'login-account';
+/** The rate limits kept for the instance: SOAP calls per user, /u/ requests per address. */
+export type RateScope = 'soap' | 'link';
+type BlockedLimit = 'auth' | RateScope | 'login-client' | 'login-account';
 
 export function isLimitMessage(message: unknown): message is LimitMessage {
   const du = (message as { du?: unknown } | null)?.du;
@@ -99,6 +101,7 @@ export class SharedCallLimits extends CallLimits {
 
   constructor(
     private readonly shared: CallLimitOptions,
+    readonly scope: RateScope,
     private readonly report: Report,
   ) {
     super(shared);
@@ -129,7 +132,7 @@ export class SharedCallLimits extends CallLimits {
       this.timer = null;
       const counts = [...this.pending];
       this.pending = new Map();
-      this.report({ du: 'calls', counts });
+      this.report({ du: 'calls', scope: this.scope, counts });
     }, REPORT_EVERY_MS);
     this.timer.unref();
   }
@@ -178,26 +181,30 @@ export class SharedLoginThrottle extends LoginThrottle {
 export class InstanceLimits {
   private readonly authFailures: AuthFailureLimiter;
   private readonly logins: LoginThrottle;
-  private readonly calls = new Map<string, { start: number; count: number }>();
+  private readonly calls = {
+    soap: new Map<string, { start: number; count: number }>(),
+    link: new Map<string, { start: number; count: number }>(),
+  };
   private readonly now: () => number;
   private readonly blocks: Array<Extract<LimitMessage, { du: 'blocked' }>> = [];
 
   constructor(
     private readonly options: {
       auth: AuthFailureOptions;
-      calls: CallLimitOptions;
+      rates: Record<RateScope, CallLimitOptions>;
       logins: LoginThrottleOptions;
     },
     private readonly broadcast: (message: LimitMessage) => void,
   ) {
     this.authFailures = new AuthFailureLimiter(options.auth);
     this.logins = new LoginThrottle(options.logins);
-    this.now = options.calls.now ?? Date.now;
+    this.now = options.rates.soap.now ?? Date.now;
   }
 
   receive(message: LimitMessage): void {
     if (message.du === 'auth-failure') this.authFailure(message.address);
-    else if (message.du === 'calls') for (const [user, n] of message.counts) this.called(user, n);
+    else if (message.du === 'calls')
+      for (const [key, n] of message.counts) this.called(message.scope, key, n);
     else if (message.du === 'login') this.login(message.client, message.account, message.ok);
   }
 
@@ -225,23 +232,24 @@ export class InstanceLimits {
     if (seconds > 0) this.block('auth', address, this.now() + seconds * 1000);
   }
 
-  private called(user: string, n: number): void {
-    const { rateLimitCalls, rateWindowMs } = this.options.calls;
+  private called(scope: RateScope, user: string, n: number): void {
+    const { rateLimitCalls, rateWindowMs } = this.options.rates[scope];
     if (rateLimitCalls <= 0) return;
     const now = this.now();
-    let w = this.calls.get(user);
+    const calls = this.calls[scope];
+    let w = calls.get(user);
     if (!w || now - w.start >= rateWindowMs) {
       w = { start: now, count: 0 };
-      this.calls.delete(user);
-      this.calls.set(user, w);
+      calls.delete(user);
+      calls.set(user, w);
       // Windows in the order they started: the ended ones are at the front.
-      for (const [u, old] of this.calls) {
-        if (now - old.start < rateWindowMs && this.calls.size <= 100000) break;
-        this.calls.delete(u);
+      for (const [u, old] of calls) {
+        if (now - old.start < rateWindowMs && calls.size <= 100000) break;
+        calls.delete(u);
       }
     }
     w.count += n;
-    if (w.count >= rateLimitCalls) this.block('rate', user, w.start + rateWindowMs);
+    if (w.count >= rateLimitCalls) this.block(scope, user, w.start + rateWindowMs);
   }
 
   private block(limit: BlockedLimit, key: string, until: number): void {
@@ -268,8 +276,9 @@ function inWorker(): Report | null {
       if (!isLimitMessage(message) || message.du !== 'blocked') return;
       const { limit, key, until } = message;
       if (limit === 'auth') for (const l of listening.auth) l.block(key, until);
-      else if (limit === 'rate') for (const l of listening.calls) l.block(key, until);
-      else for (const l of listening.logins) l.block(limit, key, until);
+      else if (limit === 'soap' || limit === 'link') {
+        for (const l of listening.calls) if (l.scope === limit) l.block(key, until);
+      } else for (const l of listening.logins) l.block(limit, key, until);
     });
   }
   return (message) => {
@@ -288,12 +297,14 @@ export function instanceAuthFailures(options: AuthFailureOptions): AuthFailureLi
 }
 
 /**
- * The per-user call limits: the instance's rate when this is a worker process. A configured
+ * Call limits (per SOAP user, or per client address on /u/): the instance's rate when this is a
+ * worker process. A configured
  * concurrency limit is shared out (each of `workers` processes admits its ceiling share): a
  * call's start and end cannot wait for the primary without slowing every call. The default
  * one (the pool's size) stays per process, as each process has its own pool.
  */
 export function instanceCallLimits(
+  scope: RateScope,
   options: CallLimitOptions & { concurrencyConfigured: boolean; workers: number },
 ): CallLimits {
   const report = inWorker();
@@ -302,7 +313,7 @@ export function instanceCallLimits(
     options.concurrencyConfigured && options.concurrencyLimit > 0
       ? Math.ceil(options.concurrencyLimit / options.workers)
       : options.concurrencyLimit;
-  const limits = new SharedCallLimits({ ...options, concurrencyLimit }, report);
+  const limits = new SharedCallLimits({ ...options, concurrencyLimit }, scope, report);
   listening.calls.push(limits);
   return limits;
 }

@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import { LOGIN_WINDOW_MS } from '../admin/login-throttle.js';
 import type { Config } from '../config.js';
+import { UNSUBSCRIBE_RATE_WINDOW_MS } from '../config/one-click.settings.js';
 import type { Logger } from '../logger.js';
 import { bindMetricsPort, bindPort, start, type Running } from '../main.js';
 import type { MetricsSource } from '../metrics.js';
@@ -89,10 +90,17 @@ export async function superviseWorkers(
         limit: config.authFailureLimit,
         windowMs: config.authFailureWindowSeconds * 1000,
       },
-      calls: {
-        rateLimitCalls: config.rateLimitCalls,
-        rateWindowMs: config.rateLimitWindowSeconds * 1000,
-        concurrencyLimit: 0,
+      rates: {
+        soap: {
+          rateLimitCalls: config.rateLimitCalls,
+          rateWindowMs: config.rateLimitWindowSeconds * 1000,
+          concurrencyLimit: 0,
+        },
+        link: {
+          rateLimitCalls: config.unsubscribeRateLimit,
+          rateWindowMs: UNSUBSCRIBE_RATE_WINDOW_MS,
+          concurrencyLimit: 0,
+        },
       },
       logins: { maxFailures: config.adminLoginMaxFailures, windowMs: LOGIN_WINDOW_MS },
     },

@@ -187,6 +187,22 @@ for (const engine of testEngines()) {
       expect(statuses.slice(4), statuses.join(' ')).to.deep.equal(Array(6).fill(429));
     });
 
+    it('requests to /u/ from one address are one budget for the instance', async () => {
+      service = await spawnService({
+        ...db.env,
+        WORKERS: '2',
+        UNSUBSCRIBE_LINK_SECRET: 'a link secret of thirty-two characters or more',
+        UNSUBSCRIBE_RATE_LIMIT: '4',
+      });
+      const statuses: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        statuses.push((await postOnNewConnection(`${service.base}/u/not-a-token-${i}`, '')).status);
+        await pause(60);
+      }
+      expect(statuses.slice(0, 4), statuses.join(' ')).to.not.include(429);
+      expect(statuses.slice(4), statuses.join(' ')).to.deep.equal(Array(6).fill(429));
+    });
+
     it('the per-user rate limit is one budget for the instance', async () => {
       service = await spawnService({
         ...db.env,
