@@ -145,6 +145,9 @@ export async function superviseWorkers(
   cluster.on('exit', (worker, code, signal) => {
     const served = serving.delete(worker);
     if (stopping) {
+      // A worker that could not drain cleanly makes the stop a failure (one killed by the
+      // signal while still loading, before it served anything, does not).
+      if (code !== null && code !== 0) exitCode = 1;
       if (Object.keys(cluster.workers ?? {}).length === 0) {
         metricsServer?.close();
         process.exit(exitCode);
