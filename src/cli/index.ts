@@ -55,7 +55,7 @@ Commands:
 
 Run "durable-unsubscribe <command> --help" for a command's help.`,
   serve:
-    'Usage: durable-unsubscribe serve\n\nStarts the service on PORT (default 8080). Configuration comes from the environment: see "durable-unsubscribe config".',
+    'Usage: durable-unsubscribe serve\n\nStarts the service on PORT (default 8080), in WORKERS processes (default one per core). Configuration comes from the environment: see "durable-unsubscribe config".',
   migrate: MIGRATE_HELP,
   users: USERS_HELP,
   operators: OPERATORS_HELP,
