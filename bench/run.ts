@@ -30,6 +30,7 @@ import {
 } from './lib/load.js';
 import { delayUnderLoad, healthzWhileBusy, type EventLoopFigures } from './lib/event-loop.js';
 import { ONE_CLICK_BODY, ONE_CLICK_ENV, ONE_CLICK_TYPE, oneClickPaths } from './lib/one-click.js';
+import { ceilingProcesses } from './ceilings/cluster.js';
 import { startCeiling, type Ceiling } from './lib/processes.js';
 import { renderMarkdown, writeDocs } from './lib/report.js';
 import { addActivities, createPeople, openSeedDatabase, refreshStatistics } from './lib/seed.js';
@@ -184,6 +185,8 @@ export interface BenchReport {
     postgres?: string;
   };
   settings: Sizes;
+  /** Processes the service runs (WORKERS), and so each ceiling: the ratios compare like with like. */
+  processes: number;
   engines: EngineReport[];
 }
 
@@ -258,6 +261,8 @@ async function runEngine(
         // The benchmark measures the service's ceiling with one user: its per-user rate limit
         // (1,000 calls/s by default, 20 times the bulk feed the benchmark drives) is off.
         RATE_LIMIT_CALLS: '0',
+        // As many processes as each ceiling runs (bench/ceilings/cluster.ts).
+        WORKERS: String(ceilingProcesses()),
         ...ONE_CLICK_ENV,
         ...(options.serviceNodeOptions ? { NODE_OPTIONS: options.serviceNodeOptions } : {}),
       },
@@ -770,6 +775,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
       postgres: await postgresVersion(),
     },
     settings: sizes,
+    processes: ceilingProcesses(),
     engines: [],
   };
   // The service runs as production runs it, from dist/: built from the sources being measured.

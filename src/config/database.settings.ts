@@ -45,7 +45,8 @@ export const databaseSettings = {
   dbPoolMax: {
     env: 'DB_POOL_MAX',
     default: '10',
-    meaning: 'Maximum PostgreSQL connections per process',
+    meaning:
+      'Maximum PostgreSQL connections per process (an instance opens up to WORKERS × DB_POOL_MAX)',
     parse: integer('DB_POOL_MAX', 1, 1000),
   },
   dbStatementTimeoutMs: {
