@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import type { Engine } from '../database.js';
 import type { EmailStatusRecord, PropagationActivity } from '../../domain/records.js';
 import { propagationActivity } from '../../domain/records.js';
-import { fixedSql, runStatement, type FixedSql } from './statement.js';
+import { fixedSql, pgLiteral, runStatement, type FixedSql } from './statement.js';
+import { toBool } from '../lead-row.js';
 import { STATUS_COLUMNS, SET_STATUS, statusBindings } from './email-status.repository.js';
 
 /**
@@ -201,4 +202,58 @@ export async function propagateUnsubscribedMany(
     now,
     activity,
   );
+}
+
+/** What unsubscribeAddressOnce did. */
+export interface UnsubscribeOnceResult {
+  /** false: the address was unsubscribed already, and nothing was written. */
+  changed: boolean;
+  /** People holding the address whose flag followed. */
+  people: number;
+  /** When the address's master status changed (now, or when it was unsubscribed before). */
+  changedAt: number;
+}
+
+const SQLITE_STATUS = fixedSql(
+  'SELECT unsubscribed, changed_at FROM email_status WHERE email_key = ?',
+);
+
+/**
+ * The address takes `status` (an unsubscribe) with setStatusAndPropagate, unless it is
+ * unsubscribed already. PostgreSQL: one round trip, the address's lock included (the function
+ * unsubscribe_address_once of the migrations); SQLite (one writer, in its transaction): the
+ * status read, then setStatusAndPropagate.
+ */
+export async function unsubscribeAddressOnce(
+  db: Knex | Knex.Transaction,
+  engine: Engine,
+  lockId: bigint,
+  status: EmailStatusRecord,
+  activity: PropagationActivity,
+): Promise<UnsubscribeOnceResult> {
+  const { emailKey: key, changedAt: now } = status;
+  // What the function writes: an unsubscribe, recorded when it happened, lifting nothing.
+  if (!status.unsubscribed || (status.recordedAt ?? now) !== now || status.liftedAt != null)
+    throw new Error('unsubscribeAddressOnce writes a plain unsubscribe only');
+  if (engine === 'postgres') {
+    const [type, , ...values] = changeActivityBindings(true, now, activity);
+    // Values written into the text: a statement without bindings goes in one message with
+    // the transaction's BEGIN, so the whole unsubscribe is that message and the COMMIT.
+    const args = [lockId, key, status.reason, status.source, status.leadId, now, type, ...values];
+    const call = `SELECT changed, people, changed_at FROM unsubscribe_address_once(${args
+      .map((v) => pgLiteral(v as string | number | bigint | null))
+      .join(', ')})`;
+    const { rows } = await runStatement(db, fixedSql('', call), []);
+    const r = rows[0]!;
+    return {
+      changed: r.changed === true,
+      people: Number(r.people),
+      changedAt: Number(r.changed_at),
+    };
+  }
+  const [current] = (await runStatement(db, SQLITE_STATUS, [key])).rows;
+  if (current && toBool(current.unsubscribed))
+    return { changed: false, people: 0, changedAt: Number(current.changed_at) };
+  const people = await setStatusAndPropagate(db, engine, status, status.leadId, activity);
+  return { changed: true, people, changedAt: now };
 }

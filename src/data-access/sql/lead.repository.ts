@@ -31,7 +31,10 @@ import {
   propagateUnsubscribed,
   propagateUnsubscribedMany,
   setStatusAndPropagate,
+  unsubscribeAddressOnce,
+  type UnsubscribeOnceResult,
 } from './lead-propagation.js';
+import { addressLockId } from '../address-lock.js';
 import { fixedSql, runStatement, type FixedSql } from './statement.js';
 
 export { nextChangeSeqSql };
@@ -288,6 +291,18 @@ export class LeadRepository {
     activity: PropagationActivity,
   ): Promise<number> {
     return setStatusAndPropagate(this.db, this.engine, status, exceptLeadId, activity);
+  }
+
+  /**
+   * The address takes the unsubscribe `status` and its people follow, unless it is
+   * unsubscribed already: one round trip on PostgreSQL, the address's lock included.
+   */
+  unsubscribeAddressOnce(
+    status: EmailStatusRecord,
+    activity: PropagationActivity,
+  ): Promise<UnsubscribeOnceResult> {
+    const lock = addressLockId(status.emailKey);
+    return unsubscribeAddressOnce(this.db, this.engine, lock, status, activity);
   }
 
   /** propagateUnsubscribed for many addresses at once (bulk imports). */
