@@ -1,7 +1,7 @@
-import crypto from 'node:crypto';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { AppError, ErrorCode } from '../errors.js';
+import { addressLockId } from './address-lock.js';
 import { ActivityRepository } from './sql/activity.repository.js';
 import { BatchMoved, BatchSession, type BatchScope } from './batch/batch-session.js';
 import { CommitNotReplicated, type Database, type Engine } from './database.js';
@@ -35,10 +35,6 @@ export interface Repositories extends TransactionScope {
   openBatch(scope: BatchScope): Promise<BatchSession>;
 }
 
-function lockId(key: string): bigint {
-  return crypto.createHash('sha256').update(key).digest().readBigInt64BE(0);
-}
-
 function repositories(
   db: Knex | Knex.Transaction,
   engine: Engine,
@@ -49,7 +45,7 @@ function repositories(
   const lockEmailKeys = async (keys: ReadonlyArray<string | null>) => {
     // SQLite: BEGIN IMMEDIATE already gave this transaction the only write lock.
     if (engine !== 'postgres') return;
-    const ids = [...new Set(keys.filter((k): k is string => k !== null).map(lockId))]
+    const ids = [...new Set(keys.filter((k): k is string => k !== null).map(addressLockId))]
       .filter((id) => !held.has(id))
       .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     if (ids.length === 0) return;

@@ -3,6 +3,7 @@ import type {
   EmailStatusRecord,
   InvariantViolation,
   LeadRecord,
+  PropagationActivity,
 } from './records.js';
 import type { TransactionScope, Transactions } from './ports.js';
 import type { WriteScope } from './ports.js';
@@ -41,6 +42,38 @@ export type AddressChangeOutcome = { emailKey: string } & (
 );
 
 const MAX_REASON = 1000;
+
+/** The master status a change writes, and the activity of each person who follows it. */
+function masterChange(
+  change: {
+    key: string;
+    unsubscribed: boolean;
+    causedBy: number | null;
+    path: ChangePath;
+    reason: string | null;
+    now: number;
+  },
+  lifted: { liftedReason: string | null; liftedAt: number } | null = null,
+): { status: EmailStatusRecord; activity: PropagationActivity } {
+  return {
+    status: {
+      emailKey: change.key,
+      unsubscribed: change.unsubscribed,
+      reason: change.reason ?? change.path.reason,
+      source: masterStatusSource(change.path),
+      leadId: change.causedBy,
+      changedAt: change.now,
+      ...lifted,
+    },
+    activity: {
+      attributeName: 'Unsubscribed',
+      reason: PROPAGATED_REASON,
+      source: change.path.source,
+      actor: change.path.actor ?? null,
+      causeLeadId: change.causedBy,
+    },
+  };
+}
 
 export interface AddressReport {
   emailKey: string;
@@ -155,25 +188,26 @@ export class DurableStatusService {
         lifted = { liftedReason: current.reason, liftedAt: current.changedAt };
       }
     }
-    const status = {
-      emailKey: change.key,
-      unsubscribed: change.unsubscribed,
-      reason: change.reason ?? change.path.reason,
-      source: masterStatusSource(change.path),
-      leadId: change.causedBy,
-      changedAt: change.now,
-      ...lifted,
-    };
-    const activity = {
-      attributeName: 'Unsubscribed',
-      reason: PROPAGATED_REASON,
-      source: change.path.source,
-      actor: change.path.actor ?? null,
-      causeLeadId: change.causedBy,
-    };
+    const { status, activity } = masterChange(change, lifted);
     const people = await repos.setStatusAndPropagate(status, change.causedBy, activity);
     this.onPropagation(people);
     return people;
+  }
+
+  /**
+   * Rules 1 and 2 for an unsubscribe that no person caused (an unsubscribe link):
+   * setMasterStatus, unless the address is unsubscribed already (a replay changes nothing).
+   * The address's lock, that check and the writes are one step of the store: one round trip
+   * on PostgreSQL.
+   */
+  async unsubscribeOnce(
+    repos: TransactionScope,
+    change: { key: string; path: ChangePath; reason: string | null; now: number },
+  ): Promise<{ changed: boolean; people: number; changedAt: number }> {
+    const { status, activity } = masterChange({ ...change, unsubscribed: true, causedBy: null });
+    const result = await repos.leads.unsubscribeAddressOnce(status, activity);
+    if (result.changed) this.onPropagation(result.people);
+    return result;
   }
 
   /**

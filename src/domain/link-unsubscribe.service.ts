@@ -61,24 +61,16 @@ export class LinkUnsubscribeService {
 
   async unsubscribe(subject: LinkSubject): Promise<LinkUnsubscribeResult> {
     const key = emailKey(validateEmail(subject.email));
-    // Replays (mailbox providers retry, people click twice) are answered by one read.
-    const before = await this.transactions.read((repos) => repos.emailStatus.get(key));
-    if (before?.unsubscribed) return { changed: false, people: 0, changedAt: before.changedAt };
-    return this.transactions.write(async (repos) => {
-      await repos.lockEmailKeys([key]);
-      const current = await repos.emailStatus.get(key);
-      if (current?.unsubscribed) return { changed: false, people: 0, changedAt: current.changedAt };
-      const now = this.now();
-      const people = await this.durable.setMasterStatus(repos, {
+    // Replays (mailbox providers retry, people click twice) change nothing: the check is made
+    // under the address's lock, in the same step as the write.
+    return this.transactions.write((repos) =>
+      this.durable.unsubscribeOnce(repos, {
         key,
-        unsubscribed: true,
-        causedBy: null,
         path: linkPath(ChangePaths.unsubscribeLink, subject),
         reason: subject.list ? `Unsubscribe link, list ${subject.list}` : null,
-        now,
-      });
-      return { changed: true, people, changedAt: now };
-    });
+        now: this.now(),
+      }),
+    );
   }
 
   /**

@@ -24,7 +24,25 @@ export interface UpdatePosition {
   id: number;
 }
 
+/** What an unsubscribe-once did (LeadQueries.unsubscribeAddressOnce). */
+export interface UnsubscribeOnceResult {
+  /** false: the address was unsubscribed already, and nothing was written. */
+  changed: boolean;
+  /** People holding the address whose flag followed. */
+  people: number;
+  /** When the address's master status changed (now, or when it was unsubscribed before). */
+  changedAt: number;
+}
+
 export interface LeadQueries extends LeadStore {
+  /**
+   * The address takes the unsubscribe `status` and its people follow, unless it is
+   * unsubscribed already; the address's lock is taken in the same step.
+   */
+  unsubscribeAddressOnce(
+    status: EmailStatusRecord,
+    activity: PropagationActivity,
+  ): Promise<UnsubscribeOnceResult>;
   findByIds(ids: readonly number[]): Promise<LeadRecord[]>;
   findByForeignIds(foreignIds: readonly string[]): Promise<LeadRecord[]>;
   /** Everyone holding an address, most recently changed first. */
