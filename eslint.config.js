@@ -28,6 +28,7 @@ export default tseslint.config(
             '../soap-transport/*',
             '../salesforce/*',
             '../cli/*',
+            '../data-access/*',
           ],
         },
       ],

@@ -28,7 +28,9 @@ import {
   type LoadFigures,
   type LoadSettings,
 } from './lib/load.js';
+import { delayUnderLoad, healthzWhileBusy, type EventLoopFigures } from './lib/event-loop.js';
 import { ONE_CLICK_BODY, ONE_CLICK_ENV, ONE_CLICK_TYPE, oneClickPaths } from './lib/one-click.js';
+import { ceilingProcesses } from './ceilings/cluster.js';
 import { startCeiling, type Ceiling } from './lib/processes.js';
 import { renderMarkdown, writeDocs } from './lib/report.js';
 import { addActivities, createPeople, openSeedDatabase, refreshStatistics } from './lib/seed.js';
@@ -157,6 +159,8 @@ export interface EngineReport {
     pageByDepth: ScalingPoint[];
     pageByTableSize: ScalingPoint[];
   };
+  /** The service's event loop under mixed load and while the database is busy. */
+  eventLoop?: EventLoopFigures;
   targets: TargetCheck[];
 }
 
@@ -181,6 +185,8 @@ export interface BenchReport {
     postgres?: string;
   };
   settings: Sizes;
+  /** Processes the service runs (WORKERS), and so each ceiling: the ratios compare like with like. */
+  processes: number;
   engines: EngineReport[];
 }
 
@@ -212,15 +218,19 @@ async function timed(url: string, operation: string, bodyXml: string): Promise<n
   return r.ms;
 }
 
+/** The service's metrics listener, which its start-up banner names. */
+function metricsUrlOf(service: ServiceProcess): string {
+  const url = /Metrics: +(http:\/\/\S+\/metrics)/.exec(service.output())?.[1];
+  if (!url) throw new Error('no metrics listener');
+  return url;
+}
+
 /** RSS from /proc; V8's heap from the service's own /metrics. */
 async function memoryOf(service: ServiceProcess): Promise<NonNullable<ScenarioFigures['memory']>> {
   const { rss, peak } = service.memory();
   const out: NonNullable<ScenarioFigures['memory']> = { peakRssMiB: mib(peak), rssMiB: mib(rss) };
   try {
-    // Metrics are served on their own listener, which the start-up banner names.
-    const url = /Metrics: +(http:\/\/\S+\/metrics)/.exec(service.output())?.[1];
-    if (!url) throw new Error('no metrics listener');
-    const text = await (await fetch(url)).text();
+    const text = await (await fetch(metricsUrlOf(service))).text();
     const gauge = (name: string) => {
       const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
       return m ? mib(Number(m[1])) : undefined;
@@ -251,6 +261,8 @@ async function runEngine(
         // The benchmark measures the service's ceiling with one user: its per-user rate limit
         // (1,000 calls/s by default, 20 times the bulk feed the benchmark drives) is off.
         RATE_LIMIT_CALLS: '0',
+        // As many processes as each ceiling runs (bench/ceilings/cluster.ts).
+        WORKERS: String(ceilingProcesses()),
         ...ONE_CLICK_ENV,
         ...(options.serviceNodeOptions ? { NODE_OPTIONS: options.serviceNodeOptions } : {}),
       },
@@ -480,6 +492,39 @@ async function runEngine(
           `memory ${JSON.stringify(fig.memory)}`,
       );
     }
+    let eventLoop: EventLoopFigures | undefined;
+    if (!options.scenarios || options.scenarios.includes('eventLoop')) {
+      // --- The event loop: mixed load, then the database busy for 2 s ------------------------
+      const mixed = scenarios.filter((s) =>
+        ['getLead', 'syncLeadNoChange', 'syncLeadUnsubscribe'].includes(s.name),
+      );
+      const mixedLoad = await delayUnderLoad(
+        metricsUrlOf(service),
+        mixed.map((s) => () => drive(url, s.operation, s.bodies(), sizes.load)),
+      );
+      let busyWrite = 0;
+      const unsubscribeOne = async () =>
+        (
+          await post(
+            url,
+            'syncLead',
+            envelope(
+              syncLead({
+                email: `busy-${busyWrite++}@bench.example`,
+                attrs: { Unsubscribed: 'true' },
+              }),
+            ),
+          )
+        ).status === 200;
+      eventLoop = {
+        mixedLoad,
+        healthzWhileBusy:
+          engine.name === 'sqlite'
+            ? await healthzWhileBusy(service.base, seedDb, 2000, unsubscribeOne)
+            : null,
+      };
+      log(`[${engine.name}] event loop: ${JSON.stringify(eventLoop)}`);
+    }
     const peakRssUnderLoadMiB = mib(service.memory().peak);
     const scaling: EngineReport['scaling'] = {
       unsubscribeBySharing: [],
@@ -601,6 +646,7 @@ async function runEngine(
       peakRssOverallMiB: mib(service!.memory().peak),
       seedingLeadsPerSecond: Math.round(seedingLeadsPerSecond),
       scaling,
+      ...(eventLoop ? { eventLoop } : {}),
       targets: [],
     };
     report.targets = checkTargets(report);
@@ -668,6 +714,22 @@ function checkTargets(r: EngineReport): TargetCheck[] {
         : 'not run',
     met: hMax?.x === 100000 ? growth <= 2 : null,
   });
+  const loop = r.eventLoop;
+  out.push({
+    target: 'event-loop delay p99 under mixed load (getLead, syncLead) ≤ 20 ms',
+    measured: loop
+      ? `${loop.mixedLoad.p99Ms} ms (max ${loop.mixedLoad.maxMs} ms, ${loop.mixedLoad.requests} calls)`
+      : 'not run',
+    met: loop ? loop.mixedLoad.p99Ms <= 20 : null,
+  });
+  const busy = loop?.healthzWhileBusy;
+  out.push({
+    target: '/healthz p99 ≤ 20 ms while the SQLite database is busy for 2 s (writes waiting)',
+    measured: busy
+      ? `${busy.p99Ms} ms (max ${busy.maxMs} ms, ${busy.samples} calls, writes ${busy.writesOk ? 'succeeded after' : 'FAILED'})`
+      : 'not run (PostgreSQL: its driver never holds the event loop)',
+    met: busy ? busy.p99Ms <= 20 && busy.writesOk : null,
+  });
   out.push({
     target: 'peak RSS under load ≤ 256 MiB',
     measured: `${r.peakRssUnderLoadMiB} MiB`,
@@ -713,6 +775,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
       postgres: await postgresVersion(),
     },
     settings: sizes,
+    processes: ceilingProcesses(),
     engines: [],
   };
   // The service runs as production runs it, from dist/: built from the sources being measured.

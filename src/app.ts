@@ -17,8 +17,8 @@ import type { LinkTokens } from './one-click/link-token.js';
 import { createOneClickRouter } from './one-click/router.js';
 import { createSalesforceOutboundEndpoint, OUTBOUND_PATH } from './salesforce/outbound.endpoint.js';
 import { Authenticator } from './mktows/auth.js';
-import { AuthFailureLimiter } from './mktows/auth-failures.js';
-import { CallLimits, perUserConcurrency } from './call-limits.js';
+import { perUserConcurrency } from './call-limits.js';
+import { instanceAuthFailures, instanceCallLimits } from './cluster/instance-limits.js';
 import { faultEnvelope } from './mktows/faults.js';
 import { createMktowsEndpoint } from './mktows/mktows.endpoint.js';
 import { mktowsHandlers } from './mktows/mktows.handlers.js';
@@ -77,13 +77,15 @@ export async function createApp({
       maxBodyBytes: config.maxBodyBytes,
       bodyTimeoutMs: config.bodyTimeoutMs,
       requestTimeoutMs: config.requestTimeoutMs,
-      limits: new CallLimits({
+      limits: instanceCallLimits('soap', {
         rateLimitCalls: config.rateLimitCalls,
         rateWindowMs: config.rateLimitWindowSeconds * 1000,
         concurrencyLimit: perUserConcurrency(config),
+        concurrencyConfigured: config.concurrencyLimit !== null,
+        workers: config.workers,
       }),
       workspacePartitions: config.workspacePartitions,
-      authFailures: new AuthFailureLimiter({
+      authFailures: instanceAuthFailures({
         limit: config.authFailureLimit,
         windowMs: config.authFailureWindowSeconds * 1000,
       }),

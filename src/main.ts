@@ -9,10 +9,10 @@ import { migrateLatest } from './data-access/migrator.js';
 import { ReadReplica } from './data-access/read-replica.js';
 import { openUserRepository } from './data-access/user.repository.js';
 import { ConsoleJobRunner } from './domain/console-job-runner.js';
-import { createServices, type Services } from './domain/services.js';
+import { createServices, type Services } from './compose.js';
 import { UserService } from './domain/user.service.js';
 import { createLogger, type Logger } from './logger.js';
-import { Metrics, serveMetrics, type ConnectionPoolStats } from './metrics.js';
+import { Metrics, serveMetrics, type ConnectionPoolStats, type MetricsSource } from './metrics.js';
 import { linkTokensFromConfig } from './one-click/link-token.js';
 
 export interface Running {
@@ -24,6 +24,8 @@ export interface Running {
   services: Services;
   users: UserService;
   logger: Logger;
+  /** This process's metrics (a worker process hands them to the instance's aggregation). */
+  metrics: Metrics;
   /** Whether /u/ unsubscribe links are served (a link secret is set or made). */
   linksOn: boolean;
   /**
@@ -43,7 +45,7 @@ export class StartError extends Error {
 export const DEVELOPMENT_USER_FILE = 'development-user.txt';
 
 /** Binds the port, or says in one line why it cannot (before anything else is created). */
-async function bindPort(config: Config, starting: RequestListener): Promise<Server> {
+export async function bindPort(config: Config, starting: RequestListener): Promise<Server> {
   const server = http.createServer(starting);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -153,9 +155,10 @@ export async function start(
   }
 }
 
-async function bindMetricsPort(
+/** Binds METRICS_PORT (null when it is off), or says in one line why it cannot. */
+export async function bindMetricsPort(
   config: Config,
-  metricsOf: () => Metrics | undefined,
+  metricsOf: () => MetricsSource | undefined,
 ): Promise<Server | null> {
   if (config.metricsPort === null) return null;
   try {
@@ -262,6 +265,7 @@ async function startOn(
     services,
     users,
     logger,
+    metrics,
     developmentUser,
     linksOn: linkTokens !== null,
     async close(graceMs = 10000) {

@@ -67,6 +67,8 @@ export class Metrics {
       name: 'du_read_replica_staleness_seconds',
       help: 'How far the read replica (DATABASE_READ_URL) may be behind the primary; -1: unknown or unreachable (reads go to the primary)',
       registers: [this.registry],
+      // Each worker process probes the standby itself; the instance reports the worst of them.
+      aggregator: 'max',
       collect() {
         const ms = replica.staleness();
         this.set(ms === null ? -1 : ms / 1000);
@@ -87,12 +89,17 @@ export interface ConnectionPoolStats {
   numPendingAcquires(): number;
 }
 
+/** What the listener serves: one process's registry, or the instance's workers aggregated. */
+export interface MetricsSource {
+  registry: { metrics(): Promise<string>; readonly contentType: string };
+}
+
 /**
  * The metrics listener: GET /metrics, and 404 for anything else. It is bound with the service's
  * port, before anything is created, and answers 503 until `metricsOf` has the metrics.
  */
 export async function serveMetrics(
-  metricsOf: () => Metrics | undefined,
+  metricsOf: () => MetricsSource | undefined,
   at: { port: number; host: string },
 ): Promise<http.Server> {
   const server = http.createServer((req, res) => {

@@ -13,20 +13,26 @@ import {
   plainAnswerRoute,
   type CannedAnswers,
 } from './canned.js';
+import { serveInProcesses } from './cluster.js';
 
 let answers: CannedAnswers = {};
-const app = express();
-app.disable('x-powered-by');
-cannedControl(app, (a) => (answers = a));
-plainAnswerRoute(app, (operation) => answers[operation]);
-app.post('/soap/mktows/:version', (req, res) => {
-  const body = answers[operationOf(req)];
-  if (body === undefined) res.status(404).type('text/plain').send('no canned answer\n');
-  else res.type('text/xml; charset=utf-8').send(body);
-});
 
-const server = app.listen(Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1', () => {
-  const address = server.address();
-  announce('bare-express', typeof address === 'object' && address ? address.port : 0);
-});
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+function serve(): void {
+  const app = express();
+  app.disable('x-powered-by');
+  cannedControl(app, (a) => (answers = a));
+  plainAnswerRoute(app, (operation) => answers[operation]);
+  app.post('/soap/mktows/:version', (req, res) => {
+    const body = answers[operationOf(req)];
+    if (body === undefined) res.status(404).type('text/plain').send('no canned answer\n');
+    else res.type('text/xml; charset=utf-8').send(body);
+  });
+
+  const server = app.listen(Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1', () => {
+    const address = server.address();
+    announce('bare-express', typeof address === 'object' && address ? address.port : 0);
+  });
+  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+}
+
+serveInProcesses('bare-express', serve, (a) => (answers = a));

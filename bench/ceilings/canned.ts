@@ -5,6 +5,7 @@
  */
 import type { Express, Request } from 'express';
 import express from 'express';
+import { listening, shareAnswers } from './cluster.js';
 
 export type CannedAnswers = Record<string, string>;
 
@@ -20,16 +21,18 @@ export function cannedControl(app: Express, onSet: (answers: CannedAnswers) => v
   app.post('/__canned', express.json({ limit: '50mb' }), (req, res) => {
     try {
       onSet(req.body as CannedAnswers);
-      res.json({ ok: true });
     } catch (error) {
       res.status(400).json({ ok: false, error: String(error) });
+      return;
     }
+    // Answered once every process of the ceiling has them: the load starts right after.
+    void shareAnswers(req.body as CannedAnswers).then(() => res.json({ ok: true }));
   });
 }
 
-/** Prints the line the benchmark waits for, like the service does. */
+/** Prints the line the benchmark waits for, like the service does (once for all processes). */
 export function announce(name: string, port: number): void {
-  process.stdout.write(`${name} listening on port ${port}\n`);
+  listening(name, port);
 }
 
 /** Scenarios that are not SOAP: their canned answer is plain text, served as is. */

@@ -20,6 +20,7 @@ import {
   plainAnswerRoute,
   type CannedAnswers,
 } from './canned.js';
+import { serveInProcesses } from './cluster.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const wsdlXml = fs.readFileSync(path.join(ROOT, 'wsdl', 'mktows.wsdl'), 'utf8');
@@ -50,41 +51,51 @@ for (const op of OPERATIONS) {
   };
 }
 
-const app = express();
-app.disable('x-powered-by');
-plainAnswerRoute(app, (operation) => answers[operation]);
-const server = app.listen(Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1', () => {
-  const soapServer = soap.listen(app, {
-    path: '/soap/mktows/2_9',
-    services: { MktMktowsApiService: { MktowsApiSoapPort: port } },
-    xml: wsdlXml,
-    envelopeKey: 'SOAP-ENV',
-    handleNilAsNull: true,
-    suppressStack: true,
-    customDeserializer: RAW_TYPES,
-    // Announce only once the WSDL is read and the route exists.
-    callback: (err: unknown) => {
-      if (err) throw err;
-      const address = server.address();
-      announce('soap-echo', typeof address === 'object' && address ? address.port : 0);
-    },
-  } as unknown as soap.IServerOptions) as unknown as NodeSoapServer;
-  // The service declares xsi once on every answer (node-soap writes xsi:nil without it).
-  soapServer.wsdl.xmlnsInEnvelope += ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
-  cannedControl(app, (xmlByOperation: CannedAnswers) => {
-    const next: Record<string, unknown> = {};
-    for (const [op, xml] of Object.entries(xmlByOperation)) {
-      // Not SOAP (one-click): nothing for node-soap to do, served like the bare ceiling.
-      if (PLAIN_OPERATIONS.includes(op)) {
-        next[op] = xml;
-        continue;
+/** Sets the answers from their XML (node-soap reads them back once this process listens). */
+let applyAnswers: (xmlByOperation: CannedAnswers) => void = () => {
+  throw new Error('not listening yet');
+};
+
+function serve(): void {
+  const app = express();
+  app.disable('x-powered-by');
+  plainAnswerRoute(app, (operation) => answers[operation]);
+  const server = app.listen(Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1', () => {
+    const soapServer = soap.listen(app, {
+      path: '/soap/mktows/2_9',
+      services: { MktMktowsApiService: { MktowsApiSoapPort: port } },
+      xml: wsdlXml,
+      envelopeKey: 'SOAP-ENV',
+      handleNilAsNull: true,
+      suppressStack: true,
+      customDeserializer: RAW_TYPES,
+      // Announce only once the WSDL is read and the route exists.
+      callback: (err: unknown) => {
+        if (err) throw err;
+        const address = server.address();
+        announce('soap-echo', typeof address === 'object' && address ? address.port : 0);
+      },
+    } as unknown as soap.IServerOptions) as unknown as NodeSoapServer;
+    // The service declares xsi once on every answer (node-soap writes xsi:nil without it).
+    soapServer.wsdl.xmlnsInEnvelope += ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
+    applyAnswers = (xmlByOperation: CannedAnswers) => {
+      const next: Record<string, unknown> = {};
+      for (const [op, xml] of Object.entries(xmlByOperation)) {
+        // Not SOAP (one-click): nothing for node-soap to do, served like the bare ceiling.
+        if (PLAIN_OPERATIONS.includes(op)) {
+          next[op] = xml;
+          continue;
+        }
+        const body = soapServer.wsdl.xmlToObject(xml).Body ?? {};
+        const success = body[`success${op[0]!.toUpperCase()}${op.slice(1)}`];
+        if (success === undefined) throw new Error(`answer for ${op} has no success element`);
+        next[op] = success;
       }
-      const body = soapServer.wsdl.xmlToObject(xml).Body ?? {};
-      const success = body[`success${op[0]!.toUpperCase()}${op.slice(1)}`];
-      if (success === undefined) throw new Error(`answer for ${op} has no success element`);
-      next[op] = success;
-    }
-    answers = next;
+      answers = next;
+    };
+    cannedControl(app, applyAnswers);
   });
-});
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+}
+
+serveInProcesses('soap-echo', serve, (a) => applyAnswers(a));

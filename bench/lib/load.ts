@@ -1,5 +1,6 @@
 /** The load generator: autocannon, the same settings for every target. */
 import fs from 'node:fs';
+import { childrenOf } from '../../test/support/proc.js';
 import autocannon from 'autocannon';
 import { MKTOWS } from './soap.js';
 
@@ -29,8 +30,17 @@ export interface FormRequests {
 // Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux).
 const TICKS = 100;
 
-/** User + system CPU seconds of a process so far, or null where /proc is missing. */
+/**
+ * User + system CPU seconds so far of a process and its children (a service or ceiling of
+ * several worker processes counts them all), or null where /proc is missing.
+ */
 export function cpuSeconds(pid: number): number | null {
+  const own = processCpuSeconds(pid);
+  if (own === null) return null;
+  return childrenOf(pid).reduce((sum, child) => sum + (processCpuSeconds(child) ?? 0), own);
+}
+
+function processCpuSeconds(pid: number): number | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -105,6 +105,9 @@ export function renderMarkdown(r: BenchReport): string {
       'other (bare Express, node-soap echo, service), medians shown. The load generator, the ' +
       'service, the ceilings and PostgreSQL share the machine.',
     '',
+    `Processes: the service ran ${r.processes} worker process(es) (WORKERS=${r.processes}), and ` +
+      'so did each ceiling, so that every ratio compares the same number of processes.',
+    '',
   ];
   for (const e of r.engines) lines.push(renderEngine(e));
   return lines.join('\n');

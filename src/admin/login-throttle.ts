@@ -11,6 +11,9 @@ export interface LoginThrottleOptions {
   accountMaxBackoffMs?: number;
 }
 
+/** The window failed logins per client address are counted in. */
+export const LOGIN_WINDOW_MS = 15 * 60 * 1000;
+
 /** Failures in a row an account may have for free, then 1 s, 2 s, 4 s… between attempts. */
 export const ACCOUNT_FREE_FAILURES = 5;
 export const ACCOUNT_MAX_BACKOFF_MS = 15 * 60 * 1000;

@@ -15,7 +15,8 @@ import type { Services } from '../domain/services.js';
 import { ErrorCode, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { parseCookies, serializeCookie } from './cookies.js';
-import { LoginThrottle } from './login-throttle.js';
+import { instanceLoginThrottle } from '../cluster/instance-limits.js';
+import { LOGIN_WINDOW_MS } from './login-throttle.js';
 import { field, sameToken, send, sessionOf } from './form.js';
 import { CSRF_FIELD } from './layout.js';
 import { errorPage } from './pages/error.js';
@@ -47,7 +48,6 @@ export const SESSION_COOKIE = 'du_admin_session';
 /** Double-submit token of the login form, which has no session to hold a token yet. */
 export const LOGIN_COOKIE = 'du_admin_login';
 const COOKIE_PATH = '/admin';
-const LOGIN_WINDOW_MS = 15 * 60 * 1000;
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy':
@@ -88,7 +88,7 @@ function safeNext(next: string): string {
 export function createAdminRouter(options: AdminRouterOptions): Router {
   const { operators, services, logger } = options;
   const pageSize = options.activityPageSize ?? 25;
-  const throttle = new LoginThrottle({
+  const throttle = instanceLoginThrottle({
     maxFailures: options.loginMaxFailures,
     windowMs: LOGIN_WINDOW_MS,
   });

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { OPERATORS_HELP, runOperatorsCommand } from '../admin/operators-command.js';
+import { OPERATORS_HELP, runOperatorsCommand } from './operators.command.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { connectionProblem, openDatabase } from '../data-access/database.js';
 import { migrateLatest } from '../data-access/migrator.js';
@@ -7,7 +7,7 @@ import { OperatorSessionRepository } from '../data-access/operator-session.repos
 import { OperatorRepository } from '../data-access/operator.repository.js';
 import { openUserRepository } from '../data-access/user.repository.js';
 import { OperatorService } from '../domain/operator.service.js';
-import { createServices } from '../domain/services.js';
+import { createServices } from '../compose.js';
 import { UserService } from '../domain/user.service.js';
 import { isAppError } from '../errors.js';
 import { CONFIG_HELP, runConfigCommand } from './config.command.js';
@@ -22,9 +22,9 @@ import {
 } from './operations.command.js';
 import { runSuppressionsCommand, SUPPRESSIONS_HELP } from './suppressions.command.js';
 import { runUsersCommand, USERS_HELP } from './users.command.js';
-import { start, StartError, type Running } from '../main.js';
+import { StartError } from '../main.js';
 import { VERSION } from '../package-info.js';
-import { serveBanner } from './serve-banner.js';
+import { runServe } from './serve.command.js';
 import { LINK_HELP, runLinkCommand } from './link.command.js';
 
 const HELP: Record<string, string> = {
@@ -55,7 +55,7 @@ Commands:
 
 Run "durable-unsubscribe <command> --help" for a command's help.`,
   serve:
-    'Usage: durable-unsubscribe serve\n\nStarts the service on PORT (default 8080). Configuration comes from the environment: see "durable-unsubscribe config".',
+    'Usage: durable-unsubscribe serve\n\nStarts the service on PORT (default 8080), in WORKERS processes (default one per core). Configuration comes from the environment: see "durable-unsubscribe config".',
   migrate: MIGRATE_HELP,
   users: USERS_HELP,
   operators: OPERATORS_HELP,
@@ -81,43 +81,6 @@ async function withDatabase<T>(
   } finally {
     await db.close();
   }
-}
-
-async function serve(config: Config): Promise<void> {
-  // Handlers first: a signal that arrives while starting (or just after the banner) must still
-  // shut down gracefully instead of killing the process outright.
-  const state: { running?: Running } = {};
-  const starting = new AbortController();
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    const { running } = state;
-    // start() is still running (waiting for the database, perhaps): it stops as soon as it can.
-    if (!running) return starting.abort();
-    running.logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 15000);
-    force.unref();
-    running.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-
-  let running: Running;
-  try {
-    running = state.running = await start(config, undefined, { signal: starting.signal });
-  } catch (error) {
-    if (starting.signal.aborted) process.exit(0);
-    throw error;
-  }
-  if (stopping) {
-    stopping = false;
-    return stop('SIGTERM');
-  }
-  process.stdout.write(serveBanner(running, process.stdout.isTTY === true, config.metricsHost));
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -156,7 +119,7 @@ async function main(argv: string[]): Promise<number> {
         err: process.stderr,
       });
     case 'serve':
-      await serve(config);
+      await runServe(config);
       return -1;
     case 'migrate':
       return withDatabase(config, (db) =>

@@ -1,15 +1,22 @@
 import type { Running } from '../main.js';
 import { VERSION } from '../package-info.js';
 
+/** What the banner tells: a single process's Running, or an instance of `workers` processes. */
+export type BannerFacts = Pick<Running, 'port' | 'metricsPort' | 'linksOn' | 'developmentUser'> & {
+  database: Pick<Running['database'], 'engine' | 'location'>;
+  workers?: number;
+};
+
 /**
  * What `serve` prints once listening. The development user's key goes to its 0600 file, not
  * to standard output (the log stream under systemd and containers); a person at a terminal
  * sees it as well.
  */
-export function serveBanner(running: Running, terminal: boolean, metricsHost: string): string {
+export function serveBanner(running: BannerFacts, terminal: boolean, metricsHost: string): string {
   const base = `http://localhost:${running.port}`;
+  const processes = running.workers ? `, ${running.workers} worker processes` : '';
   const lines = [
-    `durable-unsubscribe ${VERSION} listening on port ${running.port} (${running.database.engine}: ${running.database.location})`,
+    `durable-unsubscribe ${VERSION} listening on port ${running.port} (${running.database.engine}: ${running.database.location}${processes})`,
     `  SOAP endpoint: ${base}/soap/mktows/2_9`,
     `  WSDL:          ${base}/soap/mktows/2_9?WSDL`,
     `  Operator pages: ${base}/admin/ (operators: "durable-unsubscribe operators add NAME")`,

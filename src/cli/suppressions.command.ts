@@ -1,12 +1,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import { CsvError, parse } from 'csv-parse';
-import { csvField, csvRow, unneutralise } from '../csv-row.js';
+import { csvField } from '../csv-row.js';
 import type { DurableStatusService } from '../domain/durable-status.service.js';
 import { ChangePaths } from '../domain/change-paths.js';
-import type { EmailStatusRecord } from '../domain/records.js';
-import type { SuppressionRow, SuppressionService } from '../domain/suppression.service.js';
+import type { SuppressionService } from '../domain/suppression.service.js';
 import { isAppError } from '../errors.js';
+import {
+  csvRows,
+  REJECTS_CSV_HEADER,
+  rejectCsvLine,
+  UnreadableCsv,
+  writeSuppressionCsv,
+} from '../suppression-csv.js';
 import { printable } from './explain.command.js';
 
 // Kept for callers that import the cell writer from here; it lives in src/csv-row.ts.
@@ -14,9 +19,6 @@ export { csvField };
 
 /** Exit codes of `suppressions import`, as its --help lists them. */
 export const IMPORT_EXIT = { ok: 0, rejected: 1, usage: 2 } as const;
-
-/** A problem with the file as a whole: one line for the operator, never a stack trace. */
-class UnreadableCsv extends Error {}
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
@@ -27,76 +29,6 @@ export function commandActor(given: string | undefined): string {
     return os.userInfo().username;
   } catch {
     return process.env.USER ?? 'unknown';
-  }
-}
-
-function describeHeader(firstLine: string): string {
-  for (const [sep, name] of [
-    [';', 'semicolons'],
-    ['\t', 'tabs'],
-    ['|', 'vertical bars'],
-  ] as const) {
-    if (firstLine.includes(sep) && !firstLine.includes(','))
-      return `The first line has no "email" column: the file seems to separate fields with ${name}; use commas`;
-  }
-  return /@/.test(firstLine)
-    ? 'The first line looks like data, not a header: add a header line such as "email,reason,source,date"'
-    : 'The first line has no "email" column: the file needs a header line such as "email,reason,source,date"';
-}
-
-/** Streams the rows of a suppression CSV (header: email, and optionally reason, source, date). */
-export async function* csvRows(
-  file: string,
-  /** Bytes read so far; lines skipped because they mark an address subscribed. */
-  progress: { bytes: number; notLifted?: number },
-): AsyncGenerator<SuppressionRow> {
-  const input = fs.createReadStream(file);
-  input.on('data', (chunk) => (progress.bytes += chunk.length));
-  let firstLine = '';
-  const parser = input.pipe(
-    parse({
-      columns: (header: string[]) => {
-        const names = header.map((h) => h.trim().toLowerCase());
-        firstLine = header.join(',');
-        if (!names.includes('email')) throw new UnreadableCsv(describeHeader(header.join(',')));
-        return names;
-      },
-      skip_empty_lines: true,
-      relax_column_count: true,
-      bom: true,
-      info: true,
-    }),
-  );
-  type Parsed = { record: Record<string, string | undefined>; info: { lines: number } };
-  const cell = (v: string | undefined) => (v === undefined ? v : unneutralise(v));
-  try {
-    for await (const { record, info } of parser as AsyncIterable<Parsed>) {
-      // An export lists lifted addresses with unsubscribed=false: import never lifts, and must
-      // not suppress them either.
-      if (record.unsubscribed?.trim().toLowerCase() === 'false') {
-        progress.notLifted = (progress.notLifted ?? 0) + 1;
-        continue;
-      }
-      yield {
-        line: info.lines,
-        email: cell(record.email) ?? '',
-        reason: cell(record.reason),
-        source: cell(record.source),
-        date: record.date,
-      };
-    }
-  } catch (error) {
-    if (error instanceof UnreadableCsv) throw error;
-    // csv-parse wraps an error thrown by the columns callback.
-    const cause = (error as { cause?: unknown }).cause;
-    if (cause instanceof UnreadableCsv) throw cause;
-    if (error instanceof CsvError) {
-      const m = /^Invalid (?:Record|Opening|Closing)[^:]*:?\s*(.*)$/.exec(error.message);
-      throw new UnreadableCsv(`The CSV could not be read: ${m?.[1] || error.message}`);
-    }
-    if (/"email" column/.test((error as Error).message ?? ''))
-      throw new UnreadableCsv(describeHeader(firstLine));
-    throw error;
   }
 }
 
@@ -204,34 +136,12 @@ export async function importSuppressions(
   return counts.rejected > 0 ? IMPORT_EXIT.rejected : IMPORT_EXIT.ok;
 }
 
-/** One line of a rejects file (the CLI's and the console's download). */
-export function rejectCsvLine(r: { line: number; email: string; why: string }): string {
-  return csvRow([r.line, r.email, r.why]);
-}
-
-export const REJECTS_CSV_HEADER = 'line,email,why\n';
-
 export async function exportSuppressions(
   service: SuppressionService,
   since: number,
   out: NodeJS.WritableStream,
 ): Promise<number> {
   return writeSuppressionCsv(service.export(since), out);
-}
-
-/** The export CSV of master statuses (the CLI's export and the console's filtered list). */
-export async function writeSuppressionCsv(
-  rows: AsyncIterable<EmailStatusRecord>,
-  out: NodeJS.WritableStream,
-): Promise<number> {
-  out.write('email,unsubscribed,reason,source,date\n');
-  for await (const s of rows) {
-    const ok = out.write(
-      csvRow([s.emailKey, s.unsubscribed, s.reason, s.source, new Date(s.changedAt).toISOString()]),
-    );
-    if (!ok) await new Promise((r) => out.once('drain', r));
-  }
-  return 0;
 }
 
 /**

@@ -35,10 +35,18 @@ export const databaseSettings = {
     meaning: 'How long an SQLite writer waits for another process holding the write lock',
     parse: integer('SQLITE_BUSY_TIMEOUT_MS', 0, 600000),
   },
+  sqliteReadThreads: {
+    env: 'SQLITE_READ_THREADS',
+    default: '2',
+    meaning:
+      'Threads with a read-only SQLite connection each for reads outside transactions (getLead, getMultipleLeads, getLeadActivity, getLeadChanges, /admin search), beside the writer thread; 0: reads run on the writer thread',
+    parse: integer('SQLITE_READ_THREADS', 0, 64),
+  },
   dbPoolMax: {
     env: 'DB_POOL_MAX',
     default: '10',
-    meaning: 'Maximum PostgreSQL connections per process',
+    meaning:
+      'Maximum PostgreSQL connections per process (an instance opens up to WORKERS × DB_POOL_MAX)',
     parse: integer('DB_POOL_MAX', 1, 1000),
   },
   dbStatementTimeoutMs: {

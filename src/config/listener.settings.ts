@@ -1,3 +1,4 @@
+import os from 'node:os';
 import {
   ConfigError,
   type Setting,
@@ -8,6 +9,12 @@ import {
   trustProxy,
 } from './parse.js';
 
+/** WORKERS: a count, or empty for one process per core this process may use. */
+function workerCount(raw: string): number {
+  if (raw.trim() === '') return os.availableParallelism();
+  return integer('WORKERS', 1, 256)(raw);
+}
+
 /** Listeners: ports, request limits, proxies, logs and metrics. */
 export const listenerSettings = {
   port: {
@@ -15,6 +22,13 @@ export const listenerSettings = {
     default: '8080',
     meaning: 'HTTP port of the SOAP endpoint',
     parse: integer('PORT', 0, 65535),
+  },
+  workers: {
+    env: 'WORKERS',
+    default: '',
+    meaning:
+      'Worker processes of this instance, each a full service on PORT, with limits and /metrics kept for the instance as a whole (empty: one per core, as os.availableParallelism() reports; 1: a single process)',
+    parse: workerCount,
   },
   host: { env: 'HOST', default: '0.0.0.0', meaning: 'Interface to listen on', parse: text },
   maxBodyBytes: {

@@ -1,6 +1,9 @@
 import { ConfigError, LINK_KEY_ID, type Setting, integer } from './parse.js';
 
 /** One-click unsubscribe links and their hosted page. */
+/** UNSUBSCRIBE_RATE_LIMIT counts requests per minute. */
+export const UNSUBSCRIBE_RATE_WINDOW_MS = 60000;
+
 export const oneClickSettings = {
   unsubscribeLinkSecret: {
     env: 'UNSUBSCRIBE_LINK_SECRET',

@@ -1,40 +1,12 @@
 import type { Knex } from 'knex';
 import { INLINE } from './inline-limit.js';
-
-export type JobState = 'queued' | 'running' | 'done' | 'failed';
-
-export interface JobRecord {
-  id: number;
-  kind: string;
-  operator: string;
-  state: JobState;
-  spec: string;
-  totalItems: number;
-  totalBatches: number;
-  progress: string | null;
-  message: string | null;
-  createdAt: number;
-  updatedAt: number;
-  finishedAt: number | null;
-  leaseUntil: number;
-}
-
-export interface JobBatchTotals {
-  applied: number;
-  changed: number;
-  unchanged: number;
-  failed: number;
-}
-
-export interface BatchFailure {
-  id: number;
-  why: string;
-}
-
-export interface PendingBatch {
-  seq: number;
-  items: number[];
-}
+import type {
+  JobState,
+  JobRecord,
+  JobBatchTotals,
+  BatchFailure,
+  PendingBatch,
+} from '../domain/records.js';
 
 type Row = Record<string, unknown>;
 

@@ -1,13 +1,17 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { createRequire } from 'node:module';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
+import { openSqlite, restrictDataDir, SQLITE_FILE_NAME } from './sqlite-thread/open.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
 export interface Database {
   readonly knex: Knex;
+  /**
+   * Plain reads (UnitOfWork.read): SQLite's reader threads (sqlite-thread/open.ts); the same
+   * as `knex` on PostgreSQL, whose pool already serves reads beside writes.
+   */
+  readonly readKnex: Knex;
   readonly engine: Engine;
   /** Where the data lives, for log lines: the SQLite file, or the PostgreSQL URL without its password. */
   readonly location: string;
@@ -20,6 +24,8 @@ export interface DatabaseOptions {
   databaseUrl: string;
   dataDir: string;
   sqliteBusyTimeoutMs: number;
+  /** SQLite reader threads (SQLITE_READ_THREADS); 0: reads run on the writer's thread. */
+  sqliteReadThreads?: number;
   dbPoolMax: number;
   /** PostgreSQL statement_timeout in ms (0: none), set in each write transaction. */
   dbStatementTimeoutMs?: number;
@@ -31,121 +37,13 @@ export interface DatabaseOptions {
   commitVisibleOnStandby?: boolean;
 }
 
-export const SQLITE_FILE_NAME = 'durable-unsubscribe.sqlite';
+export { SQLITE_FILE_NAME, restrictDataDir };
 
 // int8 (counts, bigint epoch-millisecond columns) comes back from pg as text; every value we
 // store there is far below 2^53, so numbers are exact and the repositories see one type.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
 
 const require = createRequire(import.meta.url);
-
-interface KnexQueryObject {
-  sql: string;
-}
-type BetterSqlite3ClientClass = new (config: Knex.Config) => {
-  _query(connection: unknown, obj: KnexQueryObject): Promise<unknown>;
-};
-
-/**
- * knex opens SQLite transactions with a deferred BEGIN: a transaction that reads and then
- * writes can then fail with SQLITE_BUSY when another process wrote in between, and the busy
- * timeout cannot help. BEGIN IMMEDIATE takes the write lock up front (waiting up to the busy
- * timeout), so writers from the server and the CLI queue instead of failing.
- */
-function immediateTransactionClient(): BetterSqlite3ClientClass {
-  const Base = require('knex/lib/dialects/better-sqlite3/index.js') as BetterSqlite3ClientClass;
-  return class ImmediateBetterSqlite3Client extends Base {
-    override _query(connection: unknown, obj: KnexQueryObject): Promise<unknown> {
-      if (obj.sql === 'BEGIN;') obj.sql = 'BEGIN IMMEDIATE;';
-      return super._query(connection, obj);
-    }
-  };
-}
-
-interface SqliteConnection {
-  pragma(source: string): unknown;
-  prepare(source: string): unknown;
-}
-
-const STATEMENT_CACHE_SIZE = 200;
-
-/**
- * knex prepares every statement anew, and preparing costs more than running a simple indexed
- * query: keep the most recently used prepared statements of a connection. (SQLite re-prepares
- * a cached statement by itself when the schema changes.)
- */
-function cacheStatements(conn: SqliteConnection): void {
-  const prepare = conn.prepare.bind(conn);
-  const cache = new Map<string, unknown>();
-  conn.prepare = (source: string) => {
-    let statement = cache.get(source);
-    if (statement === undefined) {
-      statement = prepare(source);
-      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-    } else cache.delete(source);
-    cache.set(source, statement);
-    return statement;
-  };
-}
-
-/**
- * The data directory, readable by the service's user alone (0700): it holds every address,
- * the key-sealing secret and the development user's key. An existing directory is tightened.
- */
-export function restrictDataDir(dataDir: string): void {
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  if ((fs.statSync(dataDir).mode & 0o077) !== 0) {
-    try {
-      fs.chmodSync(dataDir, 0o700);
-    } catch {
-      // Not ours to change (a shared directory): the files below are 0600 all the same.
-    }
-  }
-}
-
-/**
- * The database file is created 0600 before SQLite opens it: SQLite gives its -wal and -shm
- * files the database file's mode. Files of older versions (0644) are tightened.
- */
-function restrictDatabaseFiles(filename: string): void {
-  fs.closeSync(fs.openSync(filename, 'a', 0o600));
-  for (const f of [filename, `${filename}-wal`, `${filename}-shm`]) {
-    if (fs.existsSync(f) && (fs.statSync(f).mode & 0o077) !== 0) fs.chmodSync(f, 0o600);
-  }
-}
-
-function openSqlite(options: DatabaseOptions): Database {
-  const inMemory = options.dataDir === ':memory:';
-  const filename = inMemory ? ':memory:' : path.join(options.dataDir, SQLITE_FILE_NAME);
-  if (!inMemory) {
-    restrictDataDir(options.dataDir);
-    restrictDatabaseFiles(filename);
-  }
-  const knex = knexFactory({
-    client: immediateTransactionClient() as unknown as typeof Knex.Client,
-    connection: { filename },
-    useNullAsDefault: true,
-    // better-sqlite3 is synchronous: one connection per process, writers serialise on it.
-    pool: {
-      min: 1,
-      max: 1,
-      afterCreate: (conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) => {
-        try {
-          conn.pragma(`busy_timeout = ${options.sqliteBusyTimeoutMs}`);
-          if (!inMemory) conn.pragma('journal_mode = WAL');
-          // FULL: an acknowledged unsubscribe is on disk before we answer, even in WAL mode.
-          conn.pragma('synchronous = FULL');
-          conn.pragma('foreign_keys = ON');
-          cacheStatements(conn);
-          done(null, conn);
-        } catch (error) {
-          done(error as Error, conn);
-        }
-      },
-    },
-  });
-  return { knex, engine: 'sqlite', location: filename, close: () => knex.destroy() };
-}
 
 interface PgQueryObject {
   sql: string;
@@ -314,6 +212,7 @@ function openPostgres(options: DatabaseOptions): Database {
   });
   return {
     knex,
+    readKnex: knex,
     engine: 'postgres',
     location: redact(options.databaseUrl),
     url: options.databaseUrl,
@@ -376,5 +275,5 @@ export async function analyze(database: Database): Promise<void> {
 }
 
 export function openDatabase(options: DatabaseOptions): Database {
-  return options.databaseUrl ? openPostgres(options) : openSqlite(options);
+  return options.databaseUrl ? openPostgres(options) : { ...openSqlite(options), engine: 'sqlite' };
 }

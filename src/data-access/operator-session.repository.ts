@@ -1,12 +1,6 @@
 import type { Knex } from 'knex';
-
-export interface OperatorSessionRecord {
-  tokenHash: string;
-  operatorName: string;
-  csrfToken: string;
-  createdAt: number;
-  expiresAt: number;
-}
+import { classified } from './classified.js';
+import type { OperatorSessionRecord } from '../domain/records.js';
 
 type Row = Record<string, unknown>;
 
@@ -23,33 +17,39 @@ export class OperatorSessionRepository {
   constructor(private readonly db: Knex) {}
 
   async insert(session: OperatorSessionRecord): Promise<void> {
-    await this.db('operator_sessions').insert({
-      token_hash: session.tokenHash,
-      operator_name: session.operatorName,
-      csrf_token: session.csrfToken,
-      created_at: session.createdAt,
-      expires_at: session.expiresAt,
+    return classified(async () => {
+      await this.db('operator_sessions').insert({
+        token_hash: session.tokenHash,
+        operator_name: session.operatorName,
+        csrf_token: session.csrfToken,
+        created_at: session.createdAt,
+        expires_at: session.expiresAt,
+      });
     });
   }
 
   /** The session of a token hash, unless it has expired. */
   async findLive(tokenHash: string, now: number): Promise<OperatorSessionRecord | null> {
-    const row = (await this.db('operator_sessions')
-      .where('token_hash', tokenHash)
-      .andWhere('expires_at', '>', now)
-      .first()) as Row | undefined;
-    return row ? toRecord(row) : null;
+    return classified(async () => {
+      const row = (await this.db('operator_sessions')
+        .where('token_hash', tokenHash)
+        .andWhere('expires_at', '>', now)
+        .first()) as Row | undefined;
+      return row ? toRecord(row) : null;
+    });
   }
 
   async remove(tokenHash: string): Promise<void> {
-    await this.db('operator_sessions').where('token_hash', tokenHash).delete();
+    return classified(async () => {
+      await this.db('operator_sessions').where('token_hash', tokenHash).delete();
+    });
   }
 
   async removeForOperator(name: string): Promise<number> {
-    return this.db('operator_sessions').where('operator_name', name).delete();
+    return classified(() => this.db('operator_sessions').where('operator_name', name).delete());
   }
 
   async removeExpired(now: number): Promise<number> {
-    return this.db('operator_sessions').where('expires_at', '<=', now).delete();
+    return classified(() => this.db('operator_sessions').where('expires_at', '<=', now).delete());
   }
 }

@@ -1,10 +1,6 @@
 import type { Knex } from 'knex';
-
-export interface OperatorRecord {
-  name: string;
-  passwordHash: string;
-  createdAt: number;
-}
+import { classified } from './classified.js';
+import type { OperatorRecord } from '../domain/records.js';
 
 type Row = Record<string, unknown>;
 
@@ -19,27 +15,35 @@ export class OperatorRepository {
   constructor(private readonly db: Knex) {}
 
   async find(name: string): Promise<OperatorRecord | null> {
-    const row = (await this.db('operators').where('name', name).first()) as Row | undefined;
-    return row ? toRecord(row) : null;
+    return classified(async () => {
+      const row = (await this.db('operators').where('name', name).first()) as Row | undefined;
+      return row ? toRecord(row) : null;
+    });
   }
 
   async list(): Promise<OperatorRecord[]> {
-    return ((await this.db('operators').orderBy('name')) as Row[]).map(toRecord);
+    return classified(async () =>
+      ((await this.db('operators').orderBy('name')) as Row[]).map(toRecord),
+    );
   }
 
   async insert(operator: OperatorRecord): Promise<void> {
-    await this.db('operators').insert({
-      name: operator.name,
-      password_hash: operator.passwordHash,
-      created_at: operator.createdAt,
+    return classified(async () => {
+      await this.db('operators').insert({
+        name: operator.name,
+        password_hash: operator.passwordHash,
+        created_at: operator.createdAt,
+      });
     });
   }
 
   /** Removes the operator and ends its sessions in one transaction. */
   async remove(name: string): Promise<boolean> {
-    return this.db.transaction(async (trx) => {
-      await trx('operator_sessions').where('operator_name', name).delete();
-      return (await trx('operators').where('name', name).delete()) > 0;
-    });
+    return classified(() =>
+      this.db.transaction(async (trx) => {
+        await trx('operator_sessions').where('operator_name', name).delete();
+        return (await trx('operators').where('name', name).delete()) > 0;
+      }),
+    );
   }
 }

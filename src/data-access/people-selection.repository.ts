@@ -2,34 +2,7 @@ import type { Knex } from 'knex';
 import { INLINE } from './inline-limit.js';
 import { fromRow as toLeadRecord } from './lead-row.js';
 import type { LeadRecord } from '../domain/records.js';
-
-/**
- * Which people an operator picked: by search criteria, or by a pasted list of ids and addresses
- * (email keys). Every field narrows the selection; an empty selection picks nobody.
- */
-export interface PeopleCriteria {
-  /** Part of the address, any case. */
-  emailContains?: string;
-  partition?: string;
-  createdFrom?: number;
-  createdTo?: number;
-  updatedFrom?: number;
-  updatedTo?: number;
-  unsubscribed?: boolean;
-  /** A pasted list: these ids, or people holding these email keys. */
-  ids?: readonly number[];
-  emailKeys?: readonly string[];
-}
-
-export interface SelectionCounts {
-  people: number;
-  /** Distinct addresses the selected people hold. */
-  addresses: number;
-  partitions: number;
-  /** People outside the selection who hold one of its addresses (they follow the master status). */
-  followers: number;
-  followerPartitions: number;
-}
+import type { PeopleCriteria, SelectionCounts } from '../domain/records.js';
 
 type Row = Record<string, unknown>;
 

@@ -1,26 +1,26 @@
-import crypto from 'node:crypto';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { AppError, ErrorCode } from '../errors.js';
+import { addressLockId } from './address-lock.js';
 import { ActivityRepository } from './sql/activity.repository.js';
 import { BatchMoved, BatchSession, type BatchScope } from './batch/batch-session.js';
 import { CommitNotReplicated, type Database, type Engine } from './database.js';
 import { EmailStatusRepository } from './sql/email-status.repository.js';
 import { LeadRepository } from './sql/lead.repository.js';
-import { RetryTransaction, type WriteScope } from '../domain/ports.js';
+import { RetryTransaction, type TransactionScope, type Transactions } from '../domain/ports.js';
 import { ConsoleJobRepository } from './console-job.repository.js';
 import { PeopleSelectionRepository } from './people-selection.repository.js';
 
 export { RetryTransaction };
 import type { ReadReplica } from './read-replica.js';
 import { SalesforceNotificationRepository } from './sql/salesforce-notification.repository.js';
+import { SQLITE_THREAD_EXITED } from './sqlite-thread/connection.js';
 
 /**
  * The repositories of one transaction (or of plain reads), plus the address locks: the SQL
- * implementation of the domain's write scope (domain/ports.ts), and the reads and writes
- * outside it.
+ * implementation of the domain's transaction scope (domain/ports/transactions.ts).
  */
-export interface Repositories extends WriteScope {
+export interface Repositories extends TransactionScope {
   readonly engine: Engine;
   readonly leads: LeadRepository;
   readonly emailStatus: EmailStatusRepository;
@@ -35,10 +35,6 @@ export interface Repositories extends WriteScope {
   openBatch(scope: BatchScope): Promise<BatchSession>;
 }
 
-function lockId(key: string): bigint {
-  return crypto.createHash('sha256').update(key).digest().readBigInt64BE(0);
-}
-
 function repositories(
   db: Knex | Knex.Transaction,
   engine: Engine,
@@ -49,7 +45,7 @@ function repositories(
   const lockEmailKeys = async (keys: ReadonlyArray<string | null>) => {
     // SQLite: BEGIN IMMEDIATE already gave this transaction the only write lock.
     if (engine !== 'postgres') return;
-    const ids = [...new Set(keys.filter((k): k is string => k !== null).map(lockId))]
+    const ids = [...new Set(keys.filter((k): k is string => k !== null).map(addressLockId))]
       .filter((id) => !held.has(id))
       .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     if (ids.length === 0) return;
@@ -137,6 +133,8 @@ export function classifyDatabaseError(error: unknown): unknown {
     code === 'SQLITE_CANTOPEN' ||
     code === 'SQLITE_FULL' ||
     code === 'SQLITE_IOERR' ||
+    // The SQLite thread died under the call: its outcome is unknown (a new thread takes over).
+    code === SQLITE_THREAD_EXITED ||
     // "…is not queryable": the connection broke under a statement (COMMIT too): its outcome
     // is unknown, so the caller must never be told it succeeded.
     /Unable to acquire a connection|Connection terminated|Connection ended unexpectedly|is not queryable|database .* does not exist/i.test(
@@ -151,10 +149,11 @@ export function classifyDatabaseError(error: unknown): unknown {
 }
 
 /**
- * better-sqlite3 waits for a locked file synchronously, blocking the event loop: a second
- * Database object of this process on the same file would stall the transaction holding the
- * lock for the whole busy timeout, then fail. Write transactions on one file queue here, one
- * at a time per process; other processes still wait for the lock through the busy timeout.
+ * Write transactions on one file queue here, one at a time per process, whichever Database
+ * object of the process runs them (a test or a command may open the file twice): two writer
+ * threads of one process would otherwise meet at BEGIN IMMEDIATE and one would sleep through
+ * the busy timeout, or fail, instead of simply waiting its turn. Other processes (the CLI)
+ * still wait for the lock through the busy timeout.
  */
 const sqliteWriters = new Map<string, Promise<void>>();
 
@@ -190,7 +189,9 @@ interface GroupUnit {
  * costs far more than the statements of a unit. Units that queue while the file's writer is
  * busy run together in one BEGIN IMMEDIATE, one after the other (the order a serial queue
  * would give), each inside a SAVEPOINT so that a unit that fails leaves no trace; every
- * caller is answered only after the shared COMMIT, so an answer still means "on disk".
+ * caller is answered only after the shared COMMIT, so an answer still means "on disk". The
+ * statements and the fsync run in the writer thread (sqlite-thread/): meanwhile the event loop
+ * goes on reading requests, and their units gather in the next group.
  */
 class SqliteGroupWriter {
   private open: GroupUnit[] | null = null;
@@ -209,9 +210,10 @@ class SqliteGroupWriter {
       }
       const group = [unit];
       this.open = group;
-      // A transaction runs to its end without yielding to I/O (better-sqlite3 is synchronous),
-      // so no one could join it once started: the first unit waits one turn of the event loop
-      // for the requests already read from their sockets.
+      // A group is closed once its transaction starts (its units run one after the other
+      // inside it, and the ones that come meanwhile form the next group, which waits for the
+      // whole of this one, COMMIT's fsync included, in the writer thread): the first unit
+      // waits one turn of the event loop for the requests already read from their sockets.
       setImmediate(() => {
         void queueSqliteWriter(this.database, () => {
           // Started: later units form the next group.
@@ -283,7 +285,7 @@ export interface UnitOfWorkOptions {
 }
 
 /** Runs domain work in transactions, retrying the ones the database asks us to redo. */
-export class UnitOfWork {
+export class UnitOfWork implements Transactions {
   private readonly maxAttempts: number;
   private readonly replica: ReadReplica | undefined;
 
@@ -314,10 +316,13 @@ export class UnitOfWork {
     }
   }
 
-  /** Reads outside a transaction (each statement sees committed data). */
+  /**
+   * Reads outside a transaction (each statement sees committed data, an acknowledged write
+   * included): on SQLite, by the reader threads, beside the writer.
+   */
   async read<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
     try {
-      return await work(repositories(this.database.knex, this.database.engine));
+      return await work(repositories(this.database.readKnex, this.database.engine));
     } catch (error) {
       throw classifyDatabaseError(error);
     }

@@ -1,33 +1,8 @@
 import type { Knex } from 'knex';
+import { classified } from './classified.js';
 import type { Database } from './database.js';
 import { keyCipher, sealFormatOf, type KeyCipher, type SealFormat } from './key-cipher.js';
-
-/** A user's permissions as stored (the domain's Permissions). */
-export interface Permissions {
-  readOnly: boolean;
-  mayDelete: boolean;
-  partitions: readonly string[] | null;
-}
-
-export interface UserRecord {
-  userId: string;
-  /** null: the stored key cannot be trusted (see KeyCipher.open); the user cannot authenticate. */
-  encryptionKey: string | null;
-  description: string | null;
-  createdAt: number;
-  permissions: Permissions;
-}
-
-/** How the stored keys are kept, to upgrade them and to warn about those that cannot be used. */
-export interface KeyReport {
-  /** Sealed before keys were bound to their user: readable, to be sealed again. */
-  legacy: number;
-  /** Stored in clear while sealing is on: refused until sealed ("users seal"). */
-  unsealed: number;
-  /** Sealed, but not openable with this secret (another secret, moved, or tampered). */
-  unreadable: number;
-  total: number;
-}
+import type { KeyReport, Permissions, UserRecord } from '../domain/records.js';
 
 type Row = Record<string, unknown>;
 
@@ -71,11 +46,14 @@ export class UserRepository {
   ) {}
 
   async find(userId: string): Promise<UserRecord | null> {
-    const row = (await this.db('mktows_users').where('user_id', userId).first()) as Row | undefined;
-    if (row) return toRecord(row, this.cipher);
-    this.standIn ??= this.cipher.seal('0'.repeat(48), STAND_IN_USER);
-    this.cipher.open(this.standIn, STAND_IN_USER);
-    return null;
+    return classified(async () => {
+      const row = (await this.db('mktows_users').where('user_id', userId).first()) as
+        Row | undefined;
+      if (row) return toRecord(row, this.cipher);
+      this.standIn ??= this.cipher.seal('0'.repeat(48), STAND_IN_USER);
+      this.cipher.open(this.standIn, STAND_IN_USER);
+      return null;
+    });
   }
 
   async list(): Promise<UserRecord[]> {

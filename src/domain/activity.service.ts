@@ -1,5 +1,5 @@
-import type { ActivityQuery, ActivityRecord } from '../data-access/sql/activity.repository.js';
-import type { UnitOfWork } from '../data-access/unit-of-work.js';
+import type { Transactions } from './ports.js';
+import type { ActivityQuery, ActivityRecord } from './records.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { activityDisplayName } from './activity-types.js';
 import { REMAINING_COUNT_CAP } from './paging.js';
@@ -133,7 +133,7 @@ export class ActivityService {
   private readonly scanLimit: number;
 
   constructor(
-    private readonly uow: UnitOfWork,
+    private readonly transactions: Transactions,
     private readonly leads: LeadService,
     options: { scanLimit?: number } = {},
   ) {
@@ -148,7 +148,7 @@ export class ActivityService {
     const query = toQuery(options.filter, options.start);
     const beforeId = options.start?.offset ? parseOffset(options.start.offset) : null;
     const leadIds = await this.leads.findLeadIds(key);
-    return this.uow.readReplicated(async (repos) => {
+    return this.transactions.readReplicated(async (repos) => {
       const bounded = skipsRows(query);
       // The lowest id of the next scanLimit activities: the end of what this call may read.
       const windowLow = bounded
@@ -209,7 +209,7 @@ export class ActivityService {
         'startPosition needs oldestCreatedAt or offset',
       );
     }
-    return this.uow.readReplicated(async (repos) => {
+    return this.transactions.readReplicated(async (repos) => {
       const afterId = start.offset
         ? parseOffset(start.offset)
         : await repos.activities.idBefore(start.oldestCreatedAt!.getTime());

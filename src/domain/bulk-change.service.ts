@@ -1,16 +1,12 @@
+import type { BatchWrites, TransactionScope, Transactions, WriteScope } from './ports.js';
 import type {
   BatchFailure,
   JobBatchTotals,
   JobRecord,
-} from '../data-access/console-job.repository.js';
-import type { LeadRecord } from './records.js';
-import type {
+  LeadRecord,
   PeopleCriteria,
   SelectionCounts,
-} from '../data-access/people-selection.repository.js';
-import type { BatchSession } from '../data-access/batch/batch-session.js';
-import type { WriteScope } from './ports.js';
-import type { Repositories, UnitOfWork } from '../data-access/unit-of-work.js';
+} from './records.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { ChangePaths, type ChangePath } from './change-paths.js';
 import { emailKey, validateEmail } from './email-key.js';
@@ -91,7 +87,7 @@ export class BulkChangeService {
   private stopping = false;
 
   constructor(
-    private readonly uow: UnitOfWork,
+    private readonly transactions: Transactions,
     private readonly leads: LeadService,
     private readonly catalogue: FieldCatalogue,
     options: BulkChangeOptions = {},
@@ -130,7 +126,7 @@ export class BulkChangeService {
 
   async preview(criteria: PeopleCriteria, change: DataValueChange): Promise<BulkPreview> {
     this.attributes(change);
-    return this.uow.read(async (repos) => ({
+    return this.transactions.read(async (repos) => ({
       counts: await repos.selection.counts(criteria),
       protectedAddresses: this.lifts(change)
         ? await repos.selection.protectedAddresses(criteria, this.protectedWords)
@@ -147,7 +143,7 @@ export class BulkChangeService {
     options: { confirmProtected: boolean },
   ): Promise<number> {
     this.attributes(change);
-    return this.uow.write(async (repos) => {
+    return this.transactions.write(async (repos) => {
       if (
         this.lifts(change) &&
         !options.confirmProtected &&
@@ -192,7 +188,7 @@ export class BulkChangeService {
   }
 
   async status(jobId: number): Promise<BulkJobStatus> {
-    return this.uow.read(async (repos) => {
+    return this.transactions.read(async (repos) => {
       const job = await repos.jobs.get(jobId);
       if (!job || job.kind !== BULK_CHANGE_KIND)
         throw new AppError(ErrorCode.BAD_PARAMETER, `No job ${jobId}`);
@@ -206,12 +202,14 @@ export class BulkChangeService {
   }
 
   recent(limit = 10): Promise<JobRecord[]> {
-    return this.uow.read((repos) => repos.jobs.recent(BULK_CHANGE_KIND, limit));
+    return this.transactions.read((repos) => repos.jobs.recent(BULK_CHANGE_KIND, limit));
   }
 
   /** Runs every job no instance holds (new ones, and ones whose runner stopped). */
   async runClaimable(): Promise<void> {
-    const ids = await this.uow.read((repos) => repos.jobs.claimable(BULK_CHANGE_KIND, this.now()));
+    const ids = await this.transactions.read((repos) =>
+      repos.jobs.claimable(BULK_CHANGE_KIND, this.now()),
+    );
     for (const id of ids) {
       if (this.stopping) return;
       await this.run(id);
@@ -226,9 +224,11 @@ export class BulkChangeService {
   /** Applies a job's pending batches if this instance can take its lease; false if it cannot. */
   async run(jobId: number, onBatch?: (seq: number) => void): Promise<boolean> {
     let lease = this.now() + this.leaseMs;
-    const taken = await this.uow.write((repos) => repos.jobs.lease(jobId, lease, this.now(), null));
+    const taken = await this.transactions.write((repos) =>
+      repos.jobs.lease(jobId, lease, this.now(), null),
+    );
     if (!taken) return false;
-    const { change, operator } = await this.uow.read(async (repos) => {
+    const { change, operator } = await this.transactions.read(async (repos) => {
       const job = (await repos.jobs.get(jobId))!;
       return {
         change: (JSON.parse(job.spec) as { change: DataValueChange }).change,
@@ -238,12 +238,12 @@ export class BulkChangeService {
     const attributes = this.attributes(change);
     for (;;) {
       if (this.stopping) return true;
-      const batch = await this.uow.read((repos) => repos.jobs.nextPending(jobId));
+      const batch = await this.transactions.read((repos) => repos.jobs.nextPending(jobId));
       if (!batch) break;
       await this.applyBatch(jobId, batch.seq, batch.items, attributes, operator);
       onBatch?.(batch.seq);
       const next = this.now() + this.leaseMs;
-      const kept = await this.uow.write((repos) =>
+      const kept = await this.transactions.write((repos) =>
         repos.jobs.lease(jobId, next, this.now(), lease),
       );
       // Someone else took the job over (this run was thought dead): leave it to them.
@@ -251,7 +251,7 @@ export class BulkChangeService {
       lease = next;
     }
     const now = this.now();
-    await this.uow.write((repos) =>
+    await this.transactions.write((repos) =>
       repos.jobs.update(jobId, { state: 'done', finishedAt: now, leaseUntil: 0, now }),
     );
     return true;
@@ -272,21 +272,21 @@ export class BulkChangeService {
   ): Promise<void> {
     // Started by an authenticated operator, who confirmed any protected suppression it lifts.
     const path = ChangePaths.flowStep(operator, true);
-    const inMemory = async (repos: Repositories) => {
+    const inMemory = async (repos: TransactionScope) => {
       const batch = await repos.openBatch({ ids: [...ids], foreignIds: [], emailKeys: [] });
       for (;;) {
         const counts = await this.applyEach(batch.repos, ids, attributes, path, batch);
         if (await batch.complete()) return counts;
       }
     };
-    const each = async (repos: Repositories) => {
+    const each = async (repos: TransactionScope) => {
       // Every address involved is locked up front, in the global order.
       const people = await repos.leads.findByIds(ids);
       await repos.lockEmailKeys(people.map((p) => p.emailKey));
       return this.applyEach(repos, ids, attributes, path, null);
     };
-    const mark = (work: (repos: Repositories) => Promise<BatchCounts>) =>
-      this.uow.write(async (repos) => {
+    const mark = (work: (repos: TransactionScope) => Promise<BatchCounts>) =>
+      this.transactions.write(async (repos) => {
         const counts = await work(repos);
         // Applied meanwhile by another run: this transaction's changes must not commit.
         if (!(await repos.jobs.markApplied(jobId, seq, counts, this.now()))) throw new BatchTaken();
@@ -310,7 +310,7 @@ export class BulkChangeService {
     ids: readonly number[],
     attributes: NonNullable<LeadInput['attributes']>,
     path: ChangePath,
-    batch: BatchSession | null,
+    batch: BatchWrites | null,
   ): Promise<BatchCounts> {
     const counts: BatchCounts = { changed: 0, unchanged: 0, failures: [] };
     for (const id of ids) {

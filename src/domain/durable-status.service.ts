@@ -3,8 +3,9 @@ import type {
   EmailStatusRecord,
   InvariantViolation,
   LeadRecord,
+  PropagationActivity,
 } from './records.js';
-import type { Repositories, UnitOfWork } from '../data-access/unit-of-work.js';
+import type { TransactionScope, Transactions } from './ports.js';
 import type { WriteScope } from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { PROPAGATED_REASON, type ChangePath } from './change-paths.js';
@@ -41,6 +42,38 @@ export type AddressChangeOutcome = { emailKey: string } & (
 );
 
 const MAX_REASON = 1000;
+
+/** The master status a change writes, and the activity of each person who follows it. */
+function masterChange(
+  change: {
+    key: string;
+    unsubscribed: boolean;
+    causedBy: number | null;
+    path: ChangePath;
+    reason: string | null;
+    now: number;
+  },
+  lifted: { liftedReason: string | null; liftedAt: number } | null = null,
+): { status: EmailStatusRecord; activity: PropagationActivity } {
+  return {
+    status: {
+      emailKey: change.key,
+      unsubscribed: change.unsubscribed,
+      reason: change.reason ?? change.path.reason,
+      source: masterStatusSource(change.path),
+      leadId: change.causedBy,
+      changedAt: change.now,
+      ...lifted,
+    },
+    activity: {
+      attributeName: 'Unsubscribed',
+      reason: PROPAGATED_REASON,
+      source: change.path.source,
+      actor: change.path.actor ?? null,
+      causeLeadId: change.causedBy,
+    },
+  };
+}
 
 export interface AddressReport {
   emailKey: string;
@@ -104,7 +137,7 @@ export class DurableStatusService {
   private readonly now: () => number;
 
   constructor(
-    private readonly uow: UnitOfWork,
+    private readonly transactions: Transactions,
     options: DurableStatusOptions = {},
   ) {
     this.onPropagation = options.onPropagation ?? (() => undefined);
@@ -155,25 +188,26 @@ export class DurableStatusService {
         lifted = { liftedReason: current.reason, liftedAt: current.changedAt };
       }
     }
-    const status = {
-      emailKey: change.key,
-      unsubscribed: change.unsubscribed,
-      reason: change.reason ?? change.path.reason,
-      source: masterStatusSource(change.path),
-      leadId: change.causedBy,
-      changedAt: change.now,
-      ...lifted,
-    };
-    const activity = {
-      attributeName: 'Unsubscribed',
-      reason: PROPAGATED_REASON,
-      source: change.path.source,
-      actor: change.path.actor ?? null,
-      causeLeadId: change.causedBy,
-    };
+    const { status, activity } = masterChange(change, lifted);
     const people = await repos.setStatusAndPropagate(status, change.causedBy, activity);
     this.onPropagation(people);
     return people;
+  }
+
+  /**
+   * Rules 1 and 2 for an unsubscribe that no person caused (an unsubscribe link):
+   * setMasterStatus, unless the address is unsubscribed already (a replay changes nothing).
+   * The address's lock, that check and the writes are one step of the store: one round trip
+   * on PostgreSQL.
+   */
+  async unsubscribeOnce(
+    repos: TransactionScope,
+    change: { key: string; path: ChangePath; reason: string | null; now: number },
+  ): Promise<{ changed: boolean; people: number; changedAt: number }> {
+    const { status, activity } = masterChange({ ...change, unsubscribed: true, causedBy: null });
+    const result = await repos.leads.unsubscribeAddressOnce(status, activity);
+    if (result.changed) this.onPropagation(result.people);
+    return result;
   }
 
   /**
@@ -184,7 +218,7 @@ export class DurableStatusService {
    * The caller holds the keys' locks.
    */
   async suppressAddresses(
-    repos: Repositories,
+    repos: TransactionScope,
     entries: ReadonlyArray<{ key: string; reason: string | null; source: string; at: number }>,
     path: ChangePath,
     options: { recordedAt: number; now: number; dryRun: boolean },
@@ -223,12 +257,12 @@ export class DurableStatusService {
 
   /** The invariant: every person with an address agrees with its master status. */
   async findViolations(limit = 1000): Promise<InvariantViolation[]> {
-    return this.uow.read((repos) => repos.leads.invariantViolations(limit));
+    return this.transactions.read((repos) => repos.leads.invariantViolations(limit));
   }
 
   async explain(address: string): Promise<AddressReport> {
     const key = emailKey(address);
-    return this.uow.read(async (repos) => ({
+    return this.transactions.read(async (repos) => ({
       emailKey: key,
       status: await repos.emailStatus.get(key),
       history: await repos.emailStatus.history(key),
@@ -258,7 +292,7 @@ export class DurableStatusService {
         ErrorCode.BAD_PARAMETER,
         `A reason of 1 to ${MAX_REASON} characters is required`,
       );
-    return this.uow.write(async (repos) => {
+    return this.transactions.write(async (repos) => {
       await repos.lockEmailKeys([key]);
       const current = await repos.emailStatus.get(key);
       if ((current?.unsubscribed ?? false) === change.unsubscribed)
@@ -293,7 +327,7 @@ export class DurableStatusService {
     limit: number,
   ): Promise<{ people: LeadRecord[]; count: number; partitions: number }> {
     const key = emailKey(address);
-    return this.uow.read(async (repos) => {
+    return this.transactions.read(async (repos) => {
       const people = await repos.selection.holders(key, 0, limit + 1);
       const counts = await repos.selection.holderCounts(key, exceptLeadId);
       return {
@@ -311,7 +345,7 @@ export class DurableStatusService {
   ): Promise<AddressPage> {
     const key = emailKey(address);
     const { limit } = options;
-    return this.uow.read(async (repos) => {
+    return this.transactions.read(async (repos) => {
       const history = await repos.emailStatus.historyPage(key, options.historyBefore, limit + 1);
       const people = await repos.selection.holders(key, options.peopleAfter, limit + 1);
       const counts = await repos.selection.holderCounts(key);

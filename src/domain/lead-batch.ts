@@ -1,4 +1,4 @@
-import type { Repositories, UnitOfWork } from '../data-access/unit-of-work.js';
+import type { TransactionScope, Transactions } from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { PreparedChange } from './lead-input.js';
 import type { SyncResult } from './lead.types.js';
@@ -18,7 +18,7 @@ export class LeadBatchSync {
   private readonly batches: Semaphore;
 
   constructor(
-    private readonly uow: UnitOfWork,
+    private readonly transactions: Transactions,
     batchConcurrency: number | undefined,
   ) {
     this.batches = new Semaphore(batchConcurrency ?? Number.MAX_SAFE_INTEGER);
@@ -55,7 +55,7 @@ export class LeadBatchSync {
         ...(c.matchEmailKey ? [c.matchEmailKey] : []),
       ]),
     };
-    return this.uow.write(async (repos: Repositories) => {
+    return this.transactions.write(async (repos: TransactionScope) => {
       const batch = await repos.openBatch(scope);
       // Records apply in order, each seeing the ones before; `complete` may ask for a second
       // pass (new people's ids must be reserved first on PostgreSQL).
@@ -91,7 +91,7 @@ export class LeadBatchSync {
         continue;
       }
       try {
-        out.push(await this.uow.write((repos) => syncOne(repos, p)));
+        out.push(await this.transactions.write((repos) => syncOne(repos, p)));
       } catch (error) {
         if (!(error instanceof AppError)) {
           out.push(

@@ -1,4 +1,4 @@
-import type { Repositories } from '../data-access/unit-of-work.js';
+import type { TransactionScope } from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { emailKey } from './email-key.js';
 import { parseLeadId } from './lead-input.js';
@@ -9,7 +9,7 @@ import type { LeadRecord } from './records.js';
 
 /** Every lead a key matches (at most `limit`), most recently changed first for an address. */
 export async function findByKey(
-  repos: Repositories,
+  repos: TransactionScope,
   key: LeadKey,
   limit?: number,
 ): Promise<LeadRecord[]> {
@@ -37,7 +37,7 @@ export async function findByKey(
 
 /** Leads for many values of one key type, in id order; missing ones are skipped. */
 export async function findByKeys(
-  repos: Repositories,
+  repos: TransactionScope,
   keyType: LeadKey['keyType'],
   values: readonly string[],
 ): Promise<LeadRecord[]> {

@@ -1,9 +1,5 @@
 import type { LeadRecord } from './records.js';
-import {
-  RetryTransaction,
-  type Repositories,
-  type UnitOfWork,
-} from '../data-access/unit-of-work.js';
+import { RetryTransaction, type TransactionScope, type Transactions } from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { ChangePath } from './change-paths.js';
 import { FieldCatalogue, RULE_FIELDS } from './field-catalogue.js';
@@ -37,7 +33,7 @@ function empty(v: unknown): boolean {
  */
 export class LeadMergeService {
   constructor(
-    private readonly uow: UnitOfWork,
+    private readonly transactions: Transactions,
     private readonly leads: LeadService,
     private readonly catalogue: FieldCatalogue,
     private readonly now: () => number = Date.now,
@@ -52,7 +48,7 @@ export class LeadMergeService {
       throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'winningLeadKeyList is empty');
     if (loserKeyLists.length === 0 || loserKeyLists.some((l) => l.length === 0))
       throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'losingLeadKeyLists needs a key per lead');
-    return this.uow.write(async (repos) => {
+    return this.transactions.write(async (repos) => {
       const found = await this.resolve(repos, winnerKeys, 'winning');
       const losersFound: LeadRecord[] = [];
       for (const [i, keys] of loserKeyLists.entries()) {
@@ -97,7 +93,7 @@ export class LeadMergeService {
   }
 
   private async resolve(
-    repos: Repositories,
+    repos: TransactionScope,
     keys: LeadKeyList,
     which: string,
   ): Promise<LeadRecord> {

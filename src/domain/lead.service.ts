@@ -1,42 +1,27 @@
-import type { Repositories, UnitOfWork } from '../data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../errors.js';
-import { ChangePaths, RESET_REASON, type ChangePath } from './change-paths.js';
+import { ChangePaths, type ChangePath } from './change-paths.js';
 import type { DurableStatusService } from './durable-status.service.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import { LeadBatchSync } from './lead-batch.js';
 import { findByKey, findByKeys } from './lead-find.js';
 import { parseLeadInput, type PreparedChange } from './lead-input.js';
-import {
-  flagActivity,
-  newAddressOf,
-  newLeadActivity,
-  newLeadOf,
-  planChange,
-  planIsEmpty,
-  text,
-} from './lead-rules.js';
+import { planChange, planIsEmpty } from './lead-rules.js';
+import { LeadWrites, outsidePartitions, type SyncContext } from './lead-writes.js';
 import { leadView } from './lead-view.js';
 import type { LeadInput, LeadKey, LeadView, SyncResult } from './lead.types.js';
 import { REMAINING_COUNT_CAP } from './paging.js';
-import { RetryTransaction, type WriteScope } from './ports.js';
-import type { LeadRecord, NewActivity } from './records.js';
+import {
+  RetryTransaction,
+  type TransactionScope,
+  type Transactions,
+  type WriteScope,
+} from './ports.js';
+import type { LeadRecord } from './records.js';
 
 export { MAX_LEAD_ID, parseLeadId } from './lead-input.js';
-
-export interface SyncContext {
-  path: ChangePath;
-  /** Partition of leads this call creates; the default partition when absent. */
-  partition?: string;
-  /** false: a record with only an Email creates a new lead even if the address exists. */
-  matchByEmail?: boolean;
-  /** The partitions the caller may change people in; every partition when absent. */
-  mayTouch?: (partition: string) => boolean;
-}
+export type { SyncContext };
 
 const MAX_PARTITION_LENGTH = 64;
-
-const outsidePartitions = (partition: string) =>
-  new AppError(ErrorCode.ACCESS_DENIED, `This user may not touch partition ${partition}`);
 
 export interface LeadServiceOptions {
   catalogue: FieldCatalogue;
@@ -46,22 +31,27 @@ export interface LeadServiceOptions {
   batchConcurrency?: number;
 }
 
-/** Lead lifecycle: create, update by key precedence, delete, and every read by key. */
+/**
+ * Lead lifecycle: where each change's transaction begins and ends (one call, a batch, a list),
+ * delete, and every read by key. What a change does inside its transaction: lead-writes.ts.
+ */
 export class LeadService {
   private readonly catalogue: FieldCatalogue;
   private readonly defaultPartition: string;
   private readonly now: () => number;
   private readonly batch: LeadBatchSync;
+  private readonly writes: LeadWrites;
 
   constructor(
-    private readonly uow: UnitOfWork,
-    private readonly durable: DurableStatusService,
+    private readonly transactions: Transactions,
+    durable: DurableStatusService,
     options: LeadServiceOptions,
   ) {
     this.catalogue = options.catalogue;
     this.defaultPartition = options.defaultPartition;
     this.now = options.now ?? Date.now;
-    this.batch = new LeadBatchSync(uow, options.batchConcurrency);
+    this.batch = new LeadBatchSync(transactions, options.batchConcurrency);
+    this.writes = new LeadWrites(durable, this.now, (lead) => this.view(lead));
   }
 
   /** syncLead: update the lead the keys match (Id, then foreign id, then Email), or create one. */
@@ -71,9 +61,11 @@ export class LeadService {
     // Integrations resend whole records, and most of them change nothing (rule 7): found with
     // plain reads, such a call answers without a write transaction or a lock. Its answer is
     // the one the transaction would give at the moment of the read.
-    const unchanged = await this.uow.read((repos) => this.unchangedIn(repos, change, ctx));
+    const unchanged = await this.transactions.read((repos) =>
+      this.writes.unchanged(repos, change, ctx),
+    );
     if (unchanged) return unchanged;
-    return this.uow.write((repos) => this.syncIn(repos, change, ctx, partition));
+    return this.transactions.write((repos) => this.writes.sync(repos, change, ctx, partition));
   }
 
   /**
@@ -81,7 +73,7 @@ export class LeadService {
    * back with the change. May throw RetryTransaction: the caller's whole unit of work is redone.
    */
   async syncWithin(repos: WriteScope, input: LeadInput, ctx: SyncContext): Promise<SyncResult> {
-    return this.syncIn(repos, this.prepare(input), ctx, this.partitionOf(ctx));
+    return this.writes.sync(repos, this.prepare(input), ctx, this.partitionOf(ctx));
   }
 
   /**
@@ -103,7 +95,7 @@ export class LeadService {
       }
     });
     return this.batch.syncMany(prepared, (repos, change) =>
-      this.syncIn(repos, change, ctx, partition),
+      this.writes.sync(repos, change, ctx, partition),
     );
   }
 
@@ -145,7 +137,7 @@ export class LeadService {
     path: ChangePath,
   ): Promise<LeadView[]> {
     const base = this.prepare({ ...input, id: 1 });
-    return this.uow.write(async (repos) => {
+    return this.transactions.write(async (repos) => {
       const before = await repos.leads.findByIds(leadIds);
       if (before.length !== new Set(leadIds).size)
         throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
@@ -155,7 +147,7 @@ export class LeadService {
       for (const lead of before) {
         const current = await repos.leads.findById(lead.id, true);
         if (!current || current.emailKey !== lead.emailKey) throw new RetryTransaction();
-        await this.update(repos, current, { ...base, id: lead.id }, path);
+        await this.writes.update(repos, current, { ...base, id: lead.id }, path);
         out.push(this.view((await repos.leads.findById(lead.id))!));
       }
       return out;
@@ -163,7 +155,7 @@ export class LeadService {
   }
 
   /** Every lead a key matches, inside the caller's transaction (no locks). */
-  async findWithin(repos: Repositories, key: LeadKey): Promise<LeadRecord[]> {
+  async findWithin(repos: TransactionScope, key: LeadKey): Promise<LeadRecord[]> {
     return findByKey(repos, key);
   }
 
@@ -173,12 +165,12 @@ export class LeadService {
    * every address involved, taken in the global order.
    */
   async applyWithin(
-    repos: Repositories,
+    repos: TransactionScope,
     lead: LeadRecord,
     input: LeadInput,
     path: ChangePath,
   ): Promise<LeadRecord> {
-    return this.update(repos, lead, this.prepare({ ...input, id: lead.id }), path);
+    return this.writes.update(repos, lead, this.prepare({ ...input, id: lead.id }), path);
   }
 
   /** Deleting people never touches the master status (rule 4). */
@@ -187,7 +179,7 @@ export class LeadService {
     path: ChangePath,
     mayTouch?: (partition: string) => boolean,
   ): Promise<number[]> {
-    return this.uow.write(async (repos) => {
+    return this.transactions.write(async (repos) => {
       const leads = await findByKey(repos, key);
       if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
       const outside = mayTouch ? leads.find((l) => !mayTouch(l.partition)) : undefined;
@@ -212,14 +204,16 @@ export class LeadService {
 
   /** The leads the key matches (getLead), at most `limit`; none is LEAD_NOT_FOUND. */
   async find(key: LeadKey, limit?: number): Promise<LeadView[]> {
-    const leads = await this.uow.readReplicated((repos) => findByKey(repos, key, limit));
+    const leads = await this.transactions.readReplicated((repos) => findByKey(repos, key, limit));
     if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
     return leads.map((l) => this.view(l));
   }
 
   /** Leads for many values of one key type (getMultipleLeads by key), in id order; missing ones are skipped. */
   async findMany(keyType: LeadKey['keyType'], values: readonly string[]): Promise<LeadView[]> {
-    const leads = await this.uow.readReplicated((repos) => findByKeys(repos, keyType, values));
+    const leads = await this.transactions.readReplicated((repos) =>
+      findByKeys(repos, keyType, values),
+    );
     return leads.map((l) => this.view(l));
   }
 
@@ -229,7 +223,7 @@ export class LeadService {
     after: { updatedAt: number; id: number } | null,
     limit: number,
   ): Promise<{ leads: LeadView[]; remaining: number }> {
-    return this.uow.readReplicated(async (repos) => {
+    return this.transactions.readReplicated(async (repos) => {
       const rows = await repos.leads.listUpdatedBetween(window.oldest, window.latest, after, limit);
       const last = rows[rows.length - 1];
       const remaining = last
@@ -245,7 +239,7 @@ export class LeadService {
   }
 
   async findLeadIds(key: LeadKey): Promise<number[]> {
-    const leads = await this.uow.readReplicated((repos) => findByKey(repos, key));
+    const leads = await this.transactions.readReplicated((repos) => findByKey(repos, key));
     if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
     return leads.map((l) => l.id);
   }
@@ -265,138 +259,5 @@ export class LeadService {
   /** Validates everything that needs no database, so bad input never opens a transaction. */
   private prepare(input: LeadInput): PreparedChange {
     return parseLeadInput(input, this.catalogue);
-  }
-
-  /** The answer of a sync that would find its lead and change nothing, or null. */
-  private async unchangedIn(
-    repos: WriteScope,
-    change: PreparedChange,
-    ctx: SyncContext,
-  ): Promise<SyncResult | null> {
-    let lead: LeadRecord | null = null;
-    if (change.id !== undefined) {
-      lead = await repos.leads.findById(change.id);
-    } else if (change.foreignSysPersonId !== undefined) {
-      lead = await repos.leads.findByForeignId(change.foreignSysPersonId);
-    } else if ((change.matchEmailKey ?? change.emailKey) && ctx.matchByEmail !== false) {
-      lead = await repos.leads.findLatestByEmailKey((change.matchEmailKey ?? change.emailKey)!);
-      // As in syncIn: the address found the lead, it is not a change to it.
-      if (lead && change.matchEmailKey === undefined)
-        change = { ...change, email: undefined, emailKey: undefined };
-    }
-    // The plan without the new address's status: an address change is a change whatever it is.
-    if (!lead || !planIsEmpty(planChange(lead, change, false, ctx.path, 0))) return null;
-    if (ctx.mayTouch && !ctx.mayTouch(lead.partition)) return null; // refused by syncIn
-    return { leadId: lead.id, status: 'UPDATED', lead: this.view(lead) };
-  }
-
-  private async syncIn(
-    repos: WriteScope,
-    change: PreparedChange,
-    ctx: SyncContext,
-    partition: string,
-  ): Promise<SyncResult> {
-    // Find the lead without locks, lock every address involved, then read it again: a lead
-    // whose address moved in between makes us start over rather than lock out of order.
-    let lead: LeadRecord | null = null;
-    let locked: LeadRecord | null = null;
-    if (change.id !== undefined) {
-      lead = await repos.leads.findById(change.id);
-      if (!lead) throw new AppError(ErrorCode.LEAD_NOT_FOUND, `Lead ${change.id} not found`);
-    } else if (change.foreignSysPersonId !== undefined) {
-      lead = await repos.leads.findByForeignId(change.foreignSysPersonId);
-    } else if ((change.matchEmailKey ?? change.emailKey) && ctx.matchByEmail !== false) {
-      const matchKey = (change.matchEmailKey ?? change.emailKey)!;
-      // Both addresses at once (an address change moves the lead to the second): locks are
-      // taken in one call, in the global order.
-      await repos.lockEmailKeys([matchKey, change.emailKey ?? null]);
-      // Under the address's lock no one else can move its people: the latest of them, read
-      // with its row lock, is already the lead to change.
-      locked = lead = await repos.leads.findLatestByEmailKey(matchKey, true);
-      // The address was the key that found the lead, not a change to it.
-      if (lead && change.matchEmailKey === undefined)
-        change = { ...change, email: undefined, emailKey: undefined };
-    }
-    const target = lead ? lead.partition : partition;
-    if (ctx.mayTouch && !ctx.mayTouch(target)) throw outsidePartitions(target);
-    await repos.lockEmailKeys([lead?.emailKey ?? null, change.emailKey ?? null]);
-    if (lead) {
-      if (!locked) {
-        locked = await repos.leads.lockRow(lead);
-        if (!locked || locked.emailKey !== lead.emailKey) throw new RetryTransaction();
-      }
-      const after = await this.update(repos, locked, change, ctx.path);
-      return { leadId: lead.id, status: 'UPDATED', lead: this.view(after) };
-    }
-    const id = await this.create(repos, change, ctx.path, partition);
-    return { leadId: id, status: 'CREATED', lead: this.view((await repos.leads.findById(id))!) };
-  }
-
-  /** Rule 3: a new person takes the master status of its address, whatever the request said. */
-  private async create(
-    repos: WriteScope,
-    change: PreparedChange,
-    path: ChangePath,
-    partition: string,
-  ) {
-    const now = this.now();
-    const lead = newLeadOf(change, partition, now);
-    const requested = lead.unsubscribed;
-    const key = lead.emailKey;
-    const id = await repos.leads.insert(lead);
-    const activities: NewActivity[] = [newLeadActivity(id, path, now)];
-    if (key !== null) {
-      if (requested) {
-        if (!(await this.durable.isUnsubscribed(repos, key))) {
-          await this.durable.setMasterStatus(repos, {
-            key,
-            unsubscribed: true,
-            causedBy: id,
-            path,
-            reason: text(lead.columns.unsubscribed_reason),
-            now,
-          });
-        }
-      } else if (await this.durable.isUnsubscribed(repos, key)) {
-        await repos.leads.update(id, { unsubscribed: true, columns: {} }, now);
-        activities.push(
-          flagActivity(id, false, true, RESET_REASON, path.source, now, path.actor ?? null),
-        );
-      }
-    }
-    await repos.activities.insert(activities);
-    return id;
-  }
-
-  /** Applies `change` to the locked `lead`; returns the lead as it then stands. */
-  private async update(
-    repos: WriteScope,
-    lead: LeadRecord,
-    change: PreparedChange,
-    path: ChangePath,
-  ): Promise<LeadRecord> {
-    const now = this.now();
-    const newKey = newAddressOf(lead, change);
-    const newAddressUnsubscribed =
-      newKey !== null && (await this.durable.isUnsubscribed(repos, newKey));
-    const plan = planChange(lead, change, newAddressUnsubscribed, path, now);
-    for (const m of plan.masterChanges)
-      await this.durable.setMasterStatus(repos, { ...m, causedBy: lead.id, path, now });
-    const fid = plan.update.foreignSysPersonId;
-    if (fid !== undefined && fid !== null) {
-      const holder = await repos.leads.findByForeignId(fid);
-      if (holder && holder.id !== lead.id) {
-        throw new AppError(
-          ErrorCode.LEAD_SYNC_FAILED,
-          'ForeignSysPersonId belongs to another lead',
-        );
-      }
-    }
-    // Rule 7: nothing changed, nothing written, nothing logged.
-    if (planIsEmpty(plan)) return lead;
-    const after = await repos.updateLogged(lead.id, plan.update, now, plan.activities);
-    // The row is locked for this transaction: gone means something is badly off; start over.
-    if (!after) throw new RetryTransaction();
-    return after;
   }
 }

@@ -1,4 +1,4 @@
-import type { Repositories, UnitOfWork } from '../data-access/unit-of-work.js';
+import type { TransactionScope, Transactions } from './ports.js';
 import { ChangePaths, type ChangePath } from './change-paths.js';
 import { masterStatusSource, type DurableStatusService } from './durable-status.service.js';
 import { emailKey, validateEmail } from './email-key.js';
@@ -44,7 +44,7 @@ export interface LinkAddressState {
  */
 export class LinkUnsubscribeService {
   constructor(
-    private readonly uow: UnitOfWork,
+    private readonly transactions: Transactions,
     private readonly durable: DurableStatusService,
     private readonly now: () => number = Date.now,
   ) {}
@@ -53,30 +53,24 @@ export class LinkUnsubscribeService {
   async state(subject: LinkSubject): Promise<LinkAddressState> {
     const key = emailKey(validateEmail(subject.email));
     return {
-      unsubscribed: await this.uow.read((repos) => this.durable.isUnsubscribed(repos, key)),
+      unsubscribed: await this.transactions.read((repos) =>
+        this.durable.isUnsubscribed(repos, key),
+      ),
     };
   }
 
   async unsubscribe(subject: LinkSubject): Promise<LinkUnsubscribeResult> {
     const key = emailKey(validateEmail(subject.email));
-    // Replays (mailbox providers retry, people click twice) are answered by one read.
-    const before = await this.uow.read((repos) => repos.emailStatus.get(key));
-    if (before?.unsubscribed) return { changed: false, people: 0, changedAt: before.changedAt };
-    return this.uow.write(async (repos) => {
-      await repos.lockEmailKeys([key]);
-      const current = await repos.emailStatus.get(key);
-      if (current?.unsubscribed) return { changed: false, people: 0, changedAt: current.changedAt };
-      const now = this.now();
-      const people = await this.durable.setMasterStatus(repos, {
+    // Replays (mailbox providers retry, people click twice) change nothing: the check is made
+    // under the address's lock, in the same step as the write.
+    return this.transactions.write((repos) =>
+      this.durable.unsubscribeOnce(repos, {
         key,
-        unsubscribed: true,
-        causedBy: null,
         path: linkPath(ChangePaths.unsubscribeLink, subject),
         reason: subject.list ? `Unsubscribe link, list ${subject.list}` : null,
-        now,
-      });
-      return { changed: true, people, changedAt: now };
-    });
+        now: this.now(),
+      }),
+    );
   }
 
   /**
@@ -89,7 +83,7 @@ export class LinkUnsubscribeService {
     proof: (changedAt: number) => boolean,
   ): Promise<{ outcome: LinkResubscribeOutcome; people: number }> {
     const key = emailKey(validateEmail(subject.email));
-    return this.uow.write(async (repos: Repositories) => {
+    return this.transactions.write(async (repos: TransactionScope) => {
       await repos.lockEmailKeys([key]);
       const status = await repos.emailStatus.get(key);
       if (!status?.unsubscribed) return { outcome: 'already_subscribed', people: 0 };

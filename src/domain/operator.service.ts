@@ -1,8 +1,6 @@
 import crypto from 'node:crypto';
-import type { OperatorRepository } from '../data-access/operator.repository.js';
-import type { OperatorSessionRepository } from '../data-access/operator-session.repository.js';
-import { classifyDatabaseError } from '../data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../errors.js';
+import type { OperatorSessionStore, OperatorStore } from './ports.js';
 
 /** An operator configured in ADMIN_USERS. */
 export interface OperatorCredential {
@@ -95,8 +93,8 @@ export class OperatorService {
   private readonly now: () => number;
 
   constructor(
-    private readonly operators: OperatorRepository,
-    private readonly sessions: OperatorSessionRepository,
+    private readonly operators: OperatorStore,
+    private readonly sessions: OperatorSessionStore,
     configured: readonly OperatorCredential[],
     options: OperatorServiceOptions,
   ) {
@@ -114,11 +112,11 @@ export class OperatorService {
         `Password: ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`,
       );
     }
-    if (this.configured.has(name) || (await this.db(() => this.operators.find(name)))) {
+    if (this.configured.has(name) || (await this.operators.find(name))) {
       throw new AppError(ErrorCode.BAD_PARAMETER, `Operator ${name} already exists`);
     }
     const passwordHash = await hashPassword(password);
-    await this.db(() => this.operators.insert({ name, passwordHash, createdAt: this.now() }));
+    await this.operators.insert({ name, passwordHash, createdAt: this.now() });
   }
 
   async list(): Promise<OperatorSummary[]> {
@@ -127,7 +125,7 @@ export class OperatorService {
       origin: 'environment' as const,
       createdAt: null,
     }));
-    const stored = (await this.db(() => this.operators.list())).map((o) => ({
+    const stored = (await this.operators.list()).map((o) => ({
       name: o.name,
       origin: 'database' as const,
       createdAt: new Date(o.createdAt),
@@ -137,7 +135,7 @@ export class OperatorService {
 
   /** Removes a stored operator and ends its sessions at once. */
   remove(name: string): Promise<boolean> {
-    return this.db(() => this.operators.remove(name));
+    return this.operators.remove(name);
   }
 
   /** The operator's name if the password is right, else null; unknown names cost the same. */
@@ -153,7 +151,7 @@ export class OperatorService {
       if (!hash) this.configuredHashes.set(name, (hash = hashPassword(configured)));
       stored = await hash;
     } else {
-      stored = (await this.db(() => this.operators.find(name)))?.passwordHash ?? '';
+      stored = (await this.operators.find(name))?.passwordHash ?? '';
     }
     const known = stored !== '';
     const matches = await verifyPassword(password, known ? stored : await this.dummy());
@@ -172,10 +170,8 @@ export class OperatorService {
       createdAt: now,
       expiresAt: now + this.sessionMs,
     };
-    await this.db(async () => {
-      await this.sessions.removeExpired(now);
-      await this.sessions.insert({ tokenHash: sha256(token), ...session });
-    });
+    await this.sessions.removeExpired(now);
+    await this.sessions.insert({ tokenHash: sha256(token), ...session });
     return {
       token,
       operator,
@@ -187,11 +183,11 @@ export class OperatorService {
   /** The live session of a cookie's token, or null (unknown, expired, or operator gone). */
   async session(token: string): Promise<OperatorSession | null> {
     if (!TOKEN.test(token)) return null;
-    const found = await this.db(() => this.sessions.findLive(sha256(token), this.now()));
+    const found = await this.sessions.findLive(sha256(token), this.now());
     if (!found) return null;
     const stillThere =
       this.configured.has(found.operatorName) ||
-      (await this.db(() => this.operators.find(found.operatorName))) !== null;
+      (await this.operators.find(found.operatorName)) !== null;
     if (!stillThere) return null;
     return {
       operator: found.operatorName,
@@ -201,18 +197,10 @@ export class OperatorService {
   }
 
   async logOut(token: string): Promise<void> {
-    if (TOKEN.test(token)) await this.db(() => this.sessions.remove(sha256(token)));
+    if (TOKEN.test(token)) await this.sessions.remove(sha256(token));
   }
 
   private dummy(): Promise<string> {
     return (this.dummyHash ??= hashPassword(randomToken()));
-  }
-
-  private async db<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      throw classifyDatabaseError(error);
-    }
   }
 }

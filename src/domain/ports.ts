@@ -1,85 +1,16 @@
-import type {
-  EmailStatusRecord,
-  LeadRecord,
-  LeadUpdate,
-  NewActivity,
-  NewLead,
-  PropagationActivity,
-} from './records.js';
-
 /**
- * What the rules of a change read and write (sync, durable status): the ports the domain
- * depends on. Two implementations serve them: data-access's SQL repositories (one transaction)
- * and a batch in memory (data-access/batch/batch-session.ts). A call the rules start making must be
- * added here, and then neither implementation compiles until it serves it.
+ * The ports: the interfaces the domain declares for what it needs of storage, one file per
+ * topic under ports/. data-access implements them (SQL repositories, the in-memory batch); the
+ * composition root hands the implementations to the services.
+ *
+ * - ports/write-scope.ts: what the rules of one change read and write (sync, durable status);
+ * - ports/queries.ts: the reads of the services and the console, and set-based writes;
+ * - ports/transactions.ts: units of work (write, read, readReplicated) and the batch;
+ * - ports/console-jobs.ts, ports/salesforce.ts, ports/accounts.ts: the stores of those topics.
  */
-
-/** The people, as the rules of a change read and write them. */
-export interface LeadStore {
-  /** `lock` (PostgreSQL): the row stays locked until the transaction ends. */
-  findById(id: number, lock?: boolean): Promise<LeadRecord | null>;
-  findByForeignId(foreignId: string, lock?: boolean): Promise<LeadRecord | null>;
-  /** The most recently changed person holding an address (what a sync by email changes). */
-  findLatestByEmailKey(key: string, lock?: boolean): Promise<LeadRecord | null>;
-  /** The lead locked for this change, as it stands now (null: deleted meanwhile). */
-  lockRow(lead: LeadRecord): Promise<LeadRecord | null>;
-  insert(lead: NewLead): Promise<number>;
-  /** Writes the change; the lead as it now stands (null: no such lead). */
-  update(id: number, change: LeadUpdate, now: number): Promise<LeadRecord | null>;
-  /**
-   * Every other person of an address whose flag disagrees takes `unsubscribed`, with one
-   * propagation activity each (propagationActivity). Returns how many changed.
-   */
-  propagateUnsubscribed(
-    key: string,
-    unsubscribed: boolean,
-    exceptLeadId: number | null,
-    now: number,
-    activity: PropagationActivity,
-  ): Promise<number>;
-}
-
-/** The master status of each address (rule 1). */
-export interface StatusStore {
-  get(key: string): Promise<EmailStatusRecord | null>;
-  /** Writes the status and appends it to the address's history. */
-  set(status: EmailStatusRecord): Promise<void>;
-}
-
-export interface ActivityLog {
-  /** Appends, in the order given. */
-  insert(activities: readonly NewActivity[]): Promise<void>;
-}
-
-/** The stores of one write transaction, with the address locks its rules take. */
-export interface WriteScope {
-  readonly leads: LeadStore;
-  readonly emailStatus: StatusStore;
-  readonly activities: ActivityLog;
-  /**
-   * Serialises writers of the same addresses until the transaction ends (keys locked in one
-   * global order, so two writers cannot deadlock).
-   */
-  lockEmailKeys(keys: ReadonlyArray<string | null>): Promise<void>;
-  /** emailStatus.set(status), then leads.propagateUnsubscribed for its address. */
-  setStatusAndPropagate(
-    status: EmailStatusRecord,
-    exceptLeadId: number | null,
-    activity: PropagationActivity,
-  ): Promise<number>;
-  /** leads.update, then activities.insert if the lead was there. */
-  updateLogged(
-    id: number,
-    change: LeadUpdate,
-    now: number,
-    activities: readonly NewActivity[],
-  ): Promise<LeadRecord | null>;
-}
-
-/**
- * Thrown inside a write scope when what was read before locking changed: whoever runs the
- * scope (UnitOfWork) redoes the whole work in a new transaction.
- */
-export class RetryTransaction extends Error {
-  override name = 'RetryTransaction';
-}
+export * from './ports/write-scope.js';
+export * from './ports/queries.js';
+export * from './ports/transactions.js';
+export type * from './ports/console-jobs.js';
+export type * from './ports/salesforce.js';
+export type * from './ports/accounts.js';

@@ -1,3 +1,7 @@
+import type { Permissions } from './permissions.js';
+
+export type { Permissions };
+
 /**
  * The records the rules read and write, as plain data: what the stores of ports.ts take and
  * hand back. data-access maps them to and from rows.
@@ -5,9 +9,8 @@
 
 export type ColumnValue = string | number | boolean | null;
 
-/** A lead as stored: standard attribute columns by column name, custom ones decoded from JSON. */
-export interface LeadRecord {
-  id: number;
+/** What a person holds: standard attribute columns by column name, custom ones decoded from JSON. */
+export interface LeadFields {
   email: string | null;
   emailKey: string | null;
   partition: string;
@@ -16,21 +19,19 @@ export interface LeadRecord {
   unsubscribed: boolean;
   columns: Record<string, ColumnValue>;
   custom: Record<string, ColumnValue>;
+}
+
+/** A lead as stored. */
+export interface LeadRecord extends LeadFields {
+  id: number;
   createdAt: number;
   updatedAt: number;
   /** Where this person's last change stands in the order changes were applied (monotonic). */
   changeSeq: number;
 }
 
-export interface NewLead {
-  email: string | null;
-  emailKey: string | null;
-  partition: string;
-  foreignSysPersonId: string | null;
-  foreignSysType: string | null;
-  unsubscribed: boolean;
-  columns: Record<string, ColumnValue>;
-  custom: Record<string, ColumnValue>;
+/** A lead to create, as of `now`. */
+export interface NewLead extends LeadFields {
   now: number;
 }
 
@@ -118,4 +119,180 @@ export function propagationActivity(
     actor: activity.actor ?? null,
     causeLeadId: activity.causeLeadId ?? null,
   };
+}
+
+/** An entry of a person's activity log, as read back. */
+export interface ActivityRecord {
+  id: number;
+  leadId: number;
+  activityType: string;
+  createdAt: number;
+  attributeName: string | null;
+  oldValue: string | null;
+  newValue: string | null;
+  reason: string | null;
+  source: string | null;
+  assetName: string | null;
+  extra: Array<[string, string]>;
+  actor: string | null;
+  causeLeadId: number | null;
+}
+
+export interface ActivityQuery {
+  /** Restrict to these display type names (include) or exclude them. */
+  includeTypes?: readonly string[];
+  excludeTypes?: readonly string[];
+  oldestCreatedAt?: number;
+  latestCreatedAt?: number;
+  /** A window of ids to look in (inclusive): how far one call may scan. */
+  minId?: number;
+  maxId?: number;
+}
+
+/** The console's filters of the master status list; every one given narrows it. */
+export interface StatusFilter {
+  unsubscribed?: boolean;
+  /** Part of the reason, any case. */
+  reasonContains?: string;
+  /** Part of the source (the path, with the actor in brackets), any case. */
+  sourceContains?: string;
+  changedFrom?: number;
+  changedTo?: number;
+  addressContains?: string;
+}
+
+/** A position in the master status list, newest first: the last row shown. */
+export interface StatusCursor {
+  changedAt: number;
+  emailKey: string;
+}
+
+/**
+ * Which people an operator picked: by search criteria, or by a pasted list of ids and addresses
+ * (email keys). Every field narrows the selection; an empty selection picks nobody.
+ */
+export interface PeopleCriteria {
+  /** Part of the address, any case. */
+  emailContains?: string;
+  partition?: string;
+  createdFrom?: number;
+  createdTo?: number;
+  updatedFrom?: number;
+  updatedTo?: number;
+  unsubscribed?: boolean;
+  /** A pasted list: these ids, or people holding these email keys. */
+  ids?: readonly number[];
+  emailKeys?: readonly string[];
+}
+
+export interface SelectionCounts {
+  people: number;
+  /** Distinct addresses the selected people hold. */
+  addresses: number;
+  partitions: number;
+  /** People outside the selection who hold one of its addresses (they follow the master status). */
+  followers: number;
+  followerPartitions: number;
+}
+
+/** The operator console's background jobs (bulk changes, suppression imports). */
+export type JobState = 'queued' | 'running' | 'done' | 'failed';
+
+export interface JobRecord {
+  id: number;
+  kind: string;
+  operator: string;
+  state: JobState;
+  spec: string;
+  totalItems: number;
+  totalBatches: number;
+  progress: string | null;
+  message: string | null;
+  createdAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+  leaseUntil: number;
+}
+
+export interface JobBatchTotals {
+  applied: number;
+  changed: number;
+  unchanged: number;
+  failed: number;
+}
+
+export interface BatchFailure {
+  id: number;
+  why: string;
+}
+
+export interface PendingBatch {
+  seq: number;
+  items: number[];
+}
+
+/** A line of an import that was not applied, and why. */
+export interface RejectedLine {
+  line: number;
+  email: string;
+  why: string;
+}
+
+/** What this service recorded of one Salesforce outbound notification. */
+export interface SalesforceNotificationRecord {
+  notificationId: string;
+  organizationId: string;
+  recordId: string;
+  outcome: 'APPLIED' | 'STALE';
+  leadId: number | null;
+  receivedAt: number;
+}
+
+/** What this service knows of one Salesforce record from the notifications it applied. */
+export interface SalesforceRecordState {
+  recordId: string;
+  objectType: string;
+  /** Change order (epoch ms) of the newest notification applied; null when none carried one. */
+  changedAt: number | null;
+  /** Field values Salesforce last reported, by this service's field names. */
+  reportedFields: Record<string, string | null>;
+  lastNotificationId: string | null;
+  updatedAt: number;
+}
+
+/** A stored SOAP API user. */
+export interface UserRecord {
+  userId: string;
+  /** null: the stored key cannot be trusted (it does not open); the user cannot authenticate. */
+  encryptionKey: string | null;
+  description: string | null;
+  createdAt: number;
+  permissions: Permissions;
+}
+
+/** How the stored keys are kept, to upgrade them and to warn about those that cannot be used. */
+export interface KeyReport {
+  /** Sealed before keys were bound to their user: readable, to be sealed again. */
+  legacy: number;
+  /** Stored in clear while sealing is on: refused until sealed ("users seal"). */
+  unsealed: number;
+  /** Sealed, but not openable with this secret (another secret, moved, or tampered). */
+  unreadable: number;
+  total: number;
+}
+
+/** An operator of the console stored with the CLI; the password only as a hash. */
+export interface OperatorRecord {
+  name: string;
+  passwordHash: string;
+  createdAt: number;
+}
+
+/** A console login session, keyed by the hash of the cookie's token. */
+export interface OperatorSessionRecord {
+  tokenHash: string;
+  operatorName: string;
+  csrfToken: string;
+  createdAt: number;
+  expiresAt: number;
 }

@@ -1,4 +1,4 @@
-import type { Repositories, UnitOfWork } from '../data-access/unit-of-work.js';
+import type { TransactionScope, Transactions } from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { ChangePaths } from './change-paths.js';
 import { validateEmail } from './email-key.js';
@@ -57,7 +57,7 @@ export class SalesforceSyncService {
   private readonly now: () => number;
 
   constructor(
-    private readonly uow: UnitOfWork,
+    private readonly transactions: Transactions,
     private readonly leads: LeadService,
     private readonly catalogue: FieldCatalogue,
     options: { now?: () => number } = {},
@@ -78,7 +78,9 @@ export class SalesforceSyncService {
     for (const n of notifications) this.check(n.record, latest);
     const results: NotificationResult[] = [];
     for (const n of notifications) {
-      results.push(await this.uow.write((repos) => this.applyOne(repos, organizationId, n)));
+      results.push(
+        await this.transactions.write((repos) => this.applyOne(repos, organizationId, n)),
+      );
     }
     return results;
   }
@@ -86,7 +88,7 @@ export class SalesforceSyncService {
   /** Forgets handled notifications older than the retention; returns how many. */
   async forgetOldNotifications(): Promise<number> {
     const before = this.now() - NOTIFICATION_RETENTION_MS;
-    return this.uow.write((repos) =>
+    return this.transactions.write((repos) =>
       repos.salesforceNotifications.deleteNotificationsReceivedBefore(before),
     );
   }
@@ -119,7 +121,7 @@ export class SalesforceSyncService {
   }
 
   private async applyOne(
-    repos: Repositories,
+    repos: TransactionScope,
     organizationId: string,
     { notificationId, record }: SalesforceNotification,
   ): Promise<NotificationResult> {

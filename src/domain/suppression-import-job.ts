@@ -1,5 +1,5 @@
-import type { JobRecord } from '../data-access/console-job.repository.js';
-import type { UnitOfWork } from '../data-access/unit-of-work.js';
+import type { TransactionScope, Transactions } from './ports.js';
+import type { JobRecord } from './records.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type {
   ImportCounts,
@@ -47,7 +47,7 @@ export class SuppressionImportJobs {
   private readonly running = new Map<number, Promise<void>>();
 
   constructor(
-    private readonly uow: UnitOfWork,
+    private readonly transactions: Transactions,
     private readonly suppressions: SuppressionService,
     private readonly now: () => number = Date.now,
     private readonly leaseMs = 30000,
@@ -66,7 +66,7 @@ export class SuppressionImportJobs {
     } = {},
   ): Promise<number> {
     const now = this.now();
-    const id = await this.uow.write(async (repos) => {
+    const id = await this.transactions.write(async (repos) => {
       const jobId = await repos.jobs.create({
         kind: IMPORT_KIND,
         operator,
@@ -83,7 +83,7 @@ export class SuppressionImportJobs {
       const batch = rejects.splice(0);
       const progress = JSON.stringify({ counts, read: read() } satisfies ImportProgress);
       writes = writes.then(() =>
-        this.uow.write(async (repos) => {
+        this.transactions.write(async (repos) => {
           await repos.jobs.addRejects(id, batch);
           await this.update(repos, id, { progress, ...extra });
         }),
@@ -117,11 +117,7 @@ export class SuppressionImportJobs {
     return id;
   }
 
-  private update(
-    repos: Parameters<Parameters<UnitOfWork['write']>[0]>[0],
-    id: number,
-    change: JobChange,
-  ): Promise<void> {
+  private update(repos: TransactionScope, id: number, change: JobChange): Promise<void> {
     const now = this.now();
     return repos.jobs.update(id, { leaseUntil: now + this.leaseMs, ...change, now });
   }
@@ -132,21 +128,21 @@ export class SuppressionImportJobs {
   }
 
   async status(id: number): Promise<ImportJobStatus> {
-    const job = await this.uow.read((repos) => repos.jobs.get(id));
+    const job = await this.transactions.read((repos) => repos.jobs.get(id));
     if (!job || job.kind !== IMPORT_KIND)
       throw new AppError(ErrorCode.BAD_PARAMETER, `No import ${id}`);
     return { job, progress: job.progress ? (JSON.parse(job.progress) as ImportProgress) : null };
   }
 
   recent(limit = 10): Promise<JobRecord[]> {
-    return this.uow.read((repos) => repos.jobs.recent(IMPORT_KIND, limit));
+    return this.transactions.read((repos) => repos.jobs.recent(IMPORT_KIND, limit));
   }
 
   /** An import's rejected lines in line order. */
   async *rejects(id: number): AsyncGenerator<{ line: number; email: string; why: string }> {
     let after = 0;
     for (;;) {
-      const page = await this.uow.read((repos) => repos.jobs.rejects(id, after, 1000));
+      const page = await this.transactions.read((repos) => repos.jobs.rejects(id, after, 1000));
       yield* page;
       const last = page[page.length - 1];
       if (page.length < 1000 || !last) return;
@@ -157,10 +153,10 @@ export class SuppressionImportJobs {
   /** Imports whose process ended while they ran are reported as interrupted. */
   async failInterrupted(): Promise<void> {
     const now = this.now();
-    const ids = await this.uow.read((repos) => repos.jobs.claimable(IMPORT_KIND, now));
+    const ids = await this.transactions.read((repos) => repos.jobs.claimable(IMPORT_KIND, now));
     for (const id of ids) {
       if (this.running.has(id)) continue;
-      await this.uow.write((repos) =>
+      await this.transactions.write((repos) =>
         repos.jobs.update(id, {
           now,
           state: 'failed',

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { EmailStatusRecord } from './records.js';
-import type { StatusCursor, StatusFilter } from '../data-access/sql/email-status.repository.js';
-import type { Repositories, UnitOfWork } from '../data-access/unit-of-work.js';
+import type { TransactionScope, Transactions } from './ports.js';
+import type { StatusCursor, StatusFilter } from './records.js';
 import { AppError } from '../errors.js';
 import { ChangePaths } from './change-paths.js';
 import type { DurableStatusService } from './durable-status.service.js';
@@ -65,7 +65,7 @@ function fingerprint(key: string): number {
  */
 export class SuppressionService {
   constructor(
-    private readonly uow: UnitOfWork,
+    private readonly transactions: Transactions,
     private readonly durable: DurableStatusService,
     private readonly now: () => number = Date.now,
   ) {}
@@ -158,7 +158,7 @@ export class SuppressionService {
     const keys = batch.map((b) => b.key);
     const path = ChangePaths.suppressionImport(actor);
     const recordedAt = this.now();
-    const write = async (repos: Repositories) => {
+    const write = async (repos: TransactionScope) => {
       await repos.lockEmailKeys(keys);
       return this.durable.suppressAddresses(repos, batch, path, {
         recordedAt,
@@ -166,7 +166,7 @@ export class SuppressionService {
         dryRun,
       });
     };
-    const r = dryRun ? await this.uow.read(write) : await this.uow.write(write);
+    const r = dryRun ? await this.transactions.read(write) : await this.transactions.write(write);
     counts.suppressed += r.suppressed;
     counts.alreadySuppressed += r.already;
     counts.peopleUnsubscribed += r.people;
@@ -176,7 +176,7 @@ export class SuppressionService {
   async *export(since = 0): AsyncGenerator<EmailStatusRecord> {
     let after: string | null = null;
     for (;;) {
-      const page = await this.uow.read((repos) =>
+      const page = await this.transactions.read((repos) =>
         repos.emailStatus.listChangedSince(since, after, 1000),
       );
       yield* page;
@@ -191,7 +191,7 @@ export class SuppressionService {
     after: StatusCursor | null,
     limit: number,
   ): Promise<SuppressionListPage> {
-    return this.uow.read(async (repos) => {
+    return this.transactions.read(async (repos) => {
       const rows = await repos.emailStatus.list(filter, after, limit + 1);
       const shown = rows.slice(0, limit);
       const last = shown[shown.length - 1];
@@ -210,7 +210,7 @@ export class SuppressionService {
   async *exportFiltered(filter: StatusFilter): AsyncGenerator<EmailStatusRecord> {
     let after: StatusCursor | null = null;
     for (;;) {
-      const page: EmailStatusRecord[] = await this.uow.read((repos) =>
+      const page: EmailStatusRecord[] = await this.transactions.read((repos) =>
         repos.emailStatus.list(filter, after, 1000),
       );
       yield* page;

@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import type { UserCredential } from '../config.js';
-import type { KeyReport, UserRecord, UserRepository } from '../data-access/user.repository.js';
-import { classifyDatabaseError } from '../data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { FULL_ACCESS, type Permissions } from './permissions.js';
+import type { UserStore } from './ports.js';
+import type { KeyReport, UserRecord } from './records.js';
 
 export interface NewUser {
   userId: string;
@@ -40,7 +40,7 @@ export class UserService {
   private generation = 0;
 
   constructor(
-    private readonly users: UserRepository,
+    private readonly users: UserStore,
     configured: readonly UserCredential[],
     options: UserServiceOptions = {},
   ) {
@@ -200,9 +200,10 @@ async function asDatabaseError<T>(read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (error) {
-    const known = classifyDatabaseError(error);
-    throw known instanceof AppError
-      ? known
+    // The store reports a database it cannot reach (or a full pool) typed; anything else
+    // failing here still means no one can be authenticated now.
+    throw error instanceof AppError
+      ? error
       : new AppError(ErrorCode.DATABASE_UNAVAILABLE, 'Database unavailable', { cause: error });
   }
 }

@@ -13,7 +13,8 @@ import type { LinkSubject, LinkUnsubscribeService } from '../domain/link-unsubsc
 import { AppError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { CallLimits } from '../call-limits.js';
+import { instanceCallLimits } from '../cluster/instance-limits.js';
+import { UNSUBSCRIBE_RATE_WINDOW_MS } from '../config/one-click.settings.js';
 import { readBody } from '../soap-transport/request-body.js';
 import { clientKey } from './client-key.js';
 import { FormError, parseForm, type FormFields } from './form-body.js';
@@ -68,10 +69,12 @@ function subjectOf(link: LinkContent): LinkSubject {
 export function createOneClickRouter(options: OneClickOptions): Router {
   const { tokens, links, logger, metrics } = options;
   const router = express.Router();
-  const limits = new CallLimits({
+  const limits = instanceCallLimits('link', {
     rateLimitCalls: options.rateLimit,
-    rateWindowMs: 60000,
+    rateWindowMs: UNSUBSCRIBE_RATE_WINDOW_MS,
     concurrencyLimit: 0,
+    concurrencyConfigured: false,
+    workers: 1,
   });
   const undoWindowMs = options.undoMinutes * 60000;
   const policy = pagePolicy(options.branding.logoUrl);

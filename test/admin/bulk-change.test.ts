@@ -6,7 +6,7 @@ import { BatchUnsupported } from '../../src/data-access/batch/batch-errors.js';
 import type { Database } from '../../src/data-access/database.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { ConsoleJobRunner } from '../../src/domain/console-job-runner.js';
-import { createServices, type Services } from '../../src/domain/services.js';
+import { createServices, type Services } from '../../src/compose.js';
 import { testEngines } from '../support/database.js';
 
 const web = ChangePaths.webService();

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
-import { runOperatorsCommand, type CommandIo } from '../../src/admin/operators-command.js';
+import { runOperatorsCommand, type CommandIo } from '../../src/cli/operators.command.js';
 import type { OperatorService } from '../../src/domain/operator.service.js';
 import { testEngines } from '../support/database.js';
 import { startTestService, type TestService } from '../support/service.js';

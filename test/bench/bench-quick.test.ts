@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { ceilingProcesses } from '../../bench/ceilings/cluster.js';
 import { runBenchmark } from '../../bench/run.js';
 
 describe('benchmark, quick mode', function () {
@@ -23,6 +24,8 @@ describe('benchmark, quick mode', function () {
         report.engines.map((e) => e.engine),
       );
       expect(report.engines.length).to.be.greaterThan(0);
+      // The service and the ceilings ran the same number of processes, and the report says so.
+      expect(written.processes).to.equal(ceilingProcesses());
       for (const engine of report.engines) {
         expect(engine.scenarios.map((s) => s.name)).to.deep.equal([
           'getLead',

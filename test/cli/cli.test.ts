@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { SQLITE_FILE_NAME, type Database } from '../../src/data-access/database.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
-import { createServices } from '../../src/domain/services.js';
+import { createServices } from '../../src/compose.js';
 import { testEngines } from '../support/database.js';
 import { TEST_KEY_SECRET } from '../support/service.js';
 

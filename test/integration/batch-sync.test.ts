@@ -323,7 +323,9 @@ for (const engine of testEngines()) {
     if (engine.name === 'sqlite') {
       it('two calls sharing one SQLite group commit answer as the same calls one after another', async () => {
         const frozen = () => Date.UTC(2026, 5, 2);
-        const s = batched.openAnother(frozen);
+        // One reader thread answers the syncs' no-change reads in the order they were asked, so
+        // the calls enter the group in call order (two readers may answer either first).
+        const s = batched.openAnother(frozen, { sqliteReadThreads: 1 });
         const ids: number[] = [];
         for (let i = 0; i < 2; i++)
           ids.push(

@@ -9,7 +9,7 @@ import {
   type NewActivity,
 } from '../../src/data-access/sql/activity.repository.js';
 import type { Database } from '../../src/data-access/database.js';
-import { createServices, type Services } from '../../src/domain/services.js';
+import { createServices, type Services } from '../../src/compose.js';
 import { testEngines } from '../support/database.js';
 import { createLead, idKey } from '../support/harness.js';
 

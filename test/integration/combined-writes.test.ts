@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
-import { createServices } from '../../src/domain/services.js';
+import { createServices } from '../../src/compose.js';
 import { testEngines } from '../support/database.js';
 import {
   activitiesOf,

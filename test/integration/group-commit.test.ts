@@ -62,17 +62,27 @@ describe('SQLite group commit', () => {
     expect(statements.filter((s) => /^COMMIT/i.test(s)).length).to.equal(1);
   });
 
-  it('waits a turn of the event loop for writers still reading before they write', async () => {
+  it('gathers the writers that come while a group commits into the next group', async () => {
     const statements = recordStatements(db);
-    // The second writer first reads, as a sync does before it decides to write.
-    await Promise.all([
-      uow.write((r) => r.leads.insert(lead('a@x.example'))),
-      uow
-        .read((r) => r.leads.count())
-        .then(() => uow.write((r) => r.leads.insert(lead('b@x.example')))),
-    ]);
-    expect(await emails()).to.deep.equal(['a@x.example', 'b@x.example']);
-    expect(statements.filter((s) => /^COMMIT/i.test(s)).length).to.equal(1);
+    // The statements run in the writer thread: while the first group is in its transaction,
+    // writers that first read (as a sync does before it decides to write) come one by one.
+    let allQueued!: () => void;
+    const queued = new Promise<void>((resolve) => (allQueued = resolve));
+    const first = uow.write(async (r) => {
+      await queued;
+      return r.leads.insert(lead('a@x.example'));
+    });
+    const later: Array<Promise<number>> = [];
+    for (let i = 0; i < 5; i++) {
+      await uow.read((r) => r.leads.count());
+      later.push(uow.write((r) => r.leads.insert(lead(`b${i}@x.example`))));
+    }
+    allQueued();
+    await Promise.all([first, ...later]);
+    expect((await emails()).length).to.equal(6);
+    // The first group alone, then the five that came meanwhile together: two fsyncs, not six.
+    expect(statements.filter((s) => /^BEGIN/i.test(s)).length).to.equal(2);
+    expect(statements.filter((s) => /^COMMIT/i.test(s)).length).to.equal(2);
   });
 
   it('holds at most MAX_GROUP_UNITS units in one transaction', async () => {

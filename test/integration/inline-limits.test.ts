@@ -27,7 +27,9 @@ for (const engine of testEngines()) {
       const seen: Array<{ sql: string; bindings: unknown[] }> = [];
       const listen = (q: { sql: string; bindings?: unknown[] }) =>
         seen.push({ sql: q.sql, bindings: q.bindings ?? [] });
-      h.db.knex.on('query', listen);
+      // Reads and writes: on SQLite, reads go to the reader threads' own knex.
+      const knexes = [...new Set([h.db.knex, h.db.readKnex])];
+      for (const knex of knexes) knex.on('query', listen);
       try {
         await s.leads.sync({ email: 'limits@x.example', attributes: [] }, { path: web });
         await s.leads.find(emailKeyOf('limits@x.example'));
@@ -35,7 +37,7 @@ for (const engine of testEngines()) {
         await s.activities.changes({ offset: 'ID:0' }, { batchSize: 10 });
         await s.leads.listUpdated({ oldest: 0, latest: null }, null, 10);
       } finally {
-        h.db.knex.off('query', listen);
+        for (const knex of knexes) knex.off('query', listen);
       }
       const limited = seen.filter((q) => /\blimit\b/i.test(q.sql));
       expect(limited.length, 'queries with a LIMIT').to.be.greaterThan(3);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ChangePaths, PROPAGATED_REASON, RESET_REASON } from '../../src/domain/change-paths.js';
-import { createServices, type Services } from '../../src/domain/services.js';
+import { createServices, type Services } from '../../src/compose.js';
 import { testEngines } from '../support/database.js';
 
 const web = ChangePaths.webService();

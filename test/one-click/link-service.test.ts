@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
-import { createServices, type Services } from '../../src/domain/services.js';
+import { createServices, type Services } from '../../src/compose.js';
 import type { LinkSubject } from '../../src/domain/link-unsubscribe.service.js';
 import { testEngines } from '../support/database.js';
 import { flagsOf } from './support.js';

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
 import type { Database } from '../../src/data-access/database.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
-import { createServices, type Services } from '../../src/domain/services.js';
+import { createServices, type Services } from '../../src/compose.js';
 import { testEngines } from '../support/database.js';
 import { BIN, cli } from './support.js';
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { openDatabase } from '../../src/data-access/database.js';
-import { createServices } from '../../src/domain/services.js';
+import { createServices } from '../../src/compose.js';
 import { testEngines } from '../support/database.js';
 import { rawCall } from '../support/service.js';
 import { freshServiceDatabase, spawnService } from '../support/service-process.js';
@@ -26,6 +26,10 @@ function statuses(body: string): Array<{ leadId: number; status: string }> {
       status: m[2]!,
     }),
   );
+}
+
+function unsubscribe(email: string): string {
+  return `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email><leadAttributeList><attribute><attrName>Unsubscribed</attrName><attrValue>true</attrValue></attribute></leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`;
 }
 
 for (const engine of testEngines()) {
@@ -77,6 +81,72 @@ for (const engine of testEngines()) {
           ];
           const found = await services.leads.findMany('IDNUM', ids.map(String));
           expect(found.length).to.equal(ids.length);
+        } finally {
+          await database.close();
+        }
+      } finally {
+        await db.drop();
+      }
+    });
+
+    it('SIGKILL during group commits of concurrent unsubscribes loses no acknowledged one', async () => {
+      const db = await freshServiceDatabase(engine);
+      try {
+        const service = await spawnService(db.env);
+        // Single-lead calls from many clients at once: on SQLite they share group commits.
+        const acknowledged: Array<{ leadId: number; email: string }> = [];
+        let sent = 0;
+        const client = async () => {
+          for (;;) {
+            const email = `group-kill-${sent++}@example.com`;
+            try {
+              const res = await rawCall(service.url, unsubscribe(email));
+              const leadId = /<leadId>(\d+)<\/leadId><status>CREATED</.exec(res.body)?.[1];
+              if (res.status === 200 && leadId)
+                acknowledged.push({ leadId: Number(leadId), email });
+            } catch {
+              return; // the connection died with the process
+            }
+          }
+        };
+        const clients = Array.from({ length: 12 }, client);
+        for (let waited = 0; acknowledged.length < 20 && waited < 60000; waited += 20) {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        service.child.kill('SIGKILL');
+        await Promise.all(clients);
+        await service.exited;
+        expect(acknowledged.length).to.be.at.least(20);
+
+        const database = openDatabase({
+          databaseUrl: db.env.DATABASE_URL ?? '',
+          dataDir: db.env.DATA_DIR ?? '',
+          sqliteBusyTimeoutMs: 5000,
+          dbPoolMax: 2,
+        });
+        try {
+          const stored = (await database
+            .knex('leads')
+            .select('id', 'email', 'unsubscribed')
+            .whereIn(
+              'id',
+              acknowledged.map((a) => a.leadId),
+            )) as Array<{ id: number; email: string; unsubscribed: boolean | number }>;
+          const byId = new Map(stored.map((row) => [row.id, row]));
+          for (const a of acknowledged) {
+            const row = byId.get(a.leadId);
+            expect(row?.email, `acknowledged lead ${a.leadId}`).to.equal(a.email);
+            expect(Boolean(row?.unsubscribed), a.email).to.equal(true);
+          }
+          const masters = (await database
+            .knex('email_status')
+            .whereIn(
+              'email_key',
+              acknowledged.map((a) => a.email),
+            )
+            .where('unsubscribed', true)
+            .count({ n: '*' })) as Array<{ n: number | string }>;
+          expect(Number(masters[0]?.n)).to.equal(acknowledged.length);
         } finally {
           await database.close();
         }

@@ -7,7 +7,7 @@
  * Uses PostgreSQL when DATABASE_URL is set (a fresh database of its own), else SQLite.
  */
 import { openDatabase } from '../../src/data-access/database.js';
-import { createServices } from '../../src/domain/services.js';
+import { createServices } from '../../src/compose.js';
 import { testEngines, type TestEngine } from '../support/database.js';
 import { faultCode, rawCall } from '../support/service.js';
 import {

@@ -1,7 +1,7 @@
 // A process that runs one console bulk job and prints each batch it applies: the kill test
 // ends it with SIGKILL half-way, as a crash or an OOM kill would.
 import { openDatabase } from '../../src/data-access/database.js';
-import { createServices } from '../../src/domain/services.js';
+import { createServices } from '../../src/compose.js';
 
 const [databaseUrl = '', dataDir = '', jobId = '0', batchSize = '200'] = process.argv.slice(2);
 const db = openDatabase({ databaseUrl, dataDir, sqliteBusyTimeoutMs: 10000, dbPoolMax: 4 });

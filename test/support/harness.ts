@@ -4,7 +4,7 @@ import { openDatabase, type Database } from '../../src/data-access/database.js';
 import type { ActivityView } from '../../src/domain/activity.service.js';
 import { ChangePaths, type ChangePath } from '../../src/domain/change-paths.js';
 import type { LeadView } from '../../src/domain/lead.types.js';
-import { createServices, type Services } from '../../src/domain/services.js';
+import { createServices, type Services } from '../../src/compose.js';
 import { AppError, type ErrorCode } from '../../src/errors.js';
 import type { TestEngine } from './database.js';
 
@@ -27,7 +27,7 @@ export interface Harness {
   clock: TestClock;
   services: Services;
   /** Another Database object (another pool, or another SQLite connection) on the same data. */
-  openAnother(clock?: () => number): Services;
+  openAnother(clock?: () => number, options?: { sqliteReadThreads?: number }): Services;
   drop(): Promise<void>;
 }
 
@@ -47,12 +47,13 @@ export async function openHarness(
     dataDir: made.dataDir,
     clock,
     services: createServices(made.db, config, { now: clock.now }),
-    openAnother(now) {
+    openAnother(now, options = {}) {
       const db = openDatabase({
         databaseUrl: made.url,
         dataDir: made.dataDir,
         sqliteBusyTimeoutMs: 10000,
         dbPoolMax: 5,
+        ...options,
       });
       others.push(db);
       return createServices(db, config, now ? { now } : {});

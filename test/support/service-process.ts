@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestEngine } from './database.js';
+import { childrenOf } from './proc.js';
 import { TEST_KEY_SECRET, TEST_USER } from './service.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -14,7 +15,7 @@ export interface ServiceProcess {
   base: string;
   url: string;
   output(): string;
-  /** Resident memory now and at its peak, from /proc, in bytes. */
+  /** Resident memory now and at its peak, from /proc, in bytes: its largest process's. */
   memory(): { rss: number; peak: number };
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
@@ -87,10 +88,19 @@ export async function spawnService(
   const port = await started.port;
   const output = started.output;
   const base = `http://127.0.0.1:${port}`;
+  // Per process: the largest of the service's processes (a primary and its workers).
   const statusField = (name: string) => {
-    const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
-    const m = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
-    return m ? Number(m[1]) * 1024 : 0;
+    let largest = 0;
+    for (const pid of [child.pid!, ...childrenOf(child.pid!)]) {
+      try {
+        const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+        const m = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
+        if (m) largest = Math.max(largest, Number(m[1]) * 1024);
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return largest;
   };
   return {
     child,

@@ -7,7 +7,7 @@ import net from 'node:net';
 import { expect } from 'chai';
 import { openDatabase, type Database } from '../../src/data-access/database.js';
 import { migrateLatest } from '../../src/data-access/migrator.js';
-import { createServices, type Services } from '../../src/domain/services.js';
+import { createServices, type Services } from '../../src/compose.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import {
   createPrivatePostgres,

@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { openDatabase, type Database } from '../../src/data-access/database.js';
 import { migrateLatest } from '../../src/data-access/migrator.js';
 import { ReadReplica } from '../../src/data-access/read-replica.js';
-import { createServices, type Services } from '../../src/domain/services.js';
+import { createServices, type Services } from '../../src/compose.js';
 import { web } from '../support/harness.js';
 import { privatePostgresUnavailable } from '../support/private-postgres.js';
 import { createPostgresPair, runSql, type PostgresPair } from './postgres-pair.js';

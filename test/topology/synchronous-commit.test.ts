@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import { openDatabase, type Database } from '../../src/data-access/database.js';
 import { migrateLatest } from '../../src/data-access/migrator.js';
-import { createServices } from '../../src/domain/services.js';
+import { createServices } from '../../src/compose.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { web } from '../support/harness.js';
 import { privatePostgresUnavailable } from '../support/private-postgres.js';

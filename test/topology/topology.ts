@@ -73,6 +73,10 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
       REQUEST_TIMEOUT_MS: '20000',
       // The workload is one client: its calls may all be in flight at once on one instance.
       CONCURRENCY_LIMIT: '0',
+      // Each instance one process: three instances of one worker per core, beside two
+      // PostgreSQL servers, PgBouncer and HAProxy, overcommit a small machine past the start-up
+      // timeout; worker processes are tested on their own (test/resilience/workers.test.ts).
+      WORKERS: '1',
       ...(options.readReplica ? { DATABASE_READ_URL: bouncer.url('du_standby') } : {}),
     };
     const ports: number[] = [];

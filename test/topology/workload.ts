@@ -6,7 +6,7 @@
  * a log that `verify` then checks against the database.
  */
 import { openDatabase, type Database } from '../../src/data-access/database.js';
-import { createServices } from '../../src/domain/services.js';
+import { createServices } from '../../src/compose.js';
 import { envelope, faultCode } from '../support/service.js';
 
 export interface CallFailure {

@@ -1,4 +1,4 @@
-import type { JobRecord } from '../../data-access/console-job.repository.js';
+import type { JobRecord } from '../../domain/records.js';
 import type { BulkJobStatus, BulkPreview } from '../../domain/bulk-change.service.js';
 import { html, type HtmlValue } from '../html.js';
 import {

@@ -1,5 +1,4 @@
-import type { JobRecord } from '../../data-access/console-job.repository.js';
-import type { StatusFilter } from '../../data-access/sql/email-status.repository.js';
+import type { JobRecord, StatusFilter } from '../../domain/records.js';
 import type { ImportJobStatus } from '../../domain/suppression-import-job.js';
 import { LIST_COUNT_CAP, type SuppressionListPage } from '../../domain/suppression.service.js';
 import { html, type HtmlValue } from '../html.js';

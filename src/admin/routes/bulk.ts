@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { PeopleCriteria } from '../../data-access/people-selection.repository.js';
+import type { PeopleCriteria } from '../../domain/records.js';
 import { parsePastedList, type DataValueChange } from '../../domain/bulk-change.service.js';
 import { AppError, ErrorCode } from '../../errors.js';
 import { dayBound, field, filterText, position, send, sessionOf, statusChoice } from '../form.js';

@@ -4,14 +4,14 @@ import path from 'node:path';
 import busboy from 'busboy';
 import { CsvError } from 'csv-parse';
 import type { Request, Response } from 'express';
+import type { StatusFilter } from '../../domain/records.js';
+import { AppError, ErrorCode } from '../../errors.js';
 import {
   csvRows,
   REJECTS_CSV_HEADER,
   rejectCsvLine,
   writeSuppressionCsv,
-} from '../../cli/suppressions.command.js';
-import type { StatusFilter } from '../../data-access/sql/email-status.repository.js';
-import { AppError, ErrorCode } from '../../errors.js';
+} from '../../suppression-csv.js';
 import { CSRF_FIELD } from '../layout.js';
 import {
   dayBound,

@@ -6,17 +6,8 @@ import { fromRow, type Row } from '../lead-row.js';
 import { EmailStatusRepository } from '../sql/email-status.repository.js';
 import { BatchMoved, BatchUnsupported } from './batch-errors.js';
 import { inList } from './batch-flush.js';
-
-/**
- * What a batch of lead changes (syncMultipleLeads) may touch: every lead it names by id or
- * foreign id, and every address it names. The session also loads every lead holding the
- * addresses of the leads found, so that propagation to them happens in memory.
- */
-export interface BatchScope {
-  ids: readonly number[];
-  foreignIds: readonly string[];
-  emailKeys: readonly string[];
-}
+import type { BatchScope } from '../../domain/ports.js';
+export type { BatchScope };
 
 // Beyond these, the per-record path (propagation as set-based SQL, address locks held only
 // for one record) is cheaper: the batch would hold every address of the call locked while it

@@ -2,34 +2,9 @@ import type { Knex } from 'knex';
 import { INLINE } from '../inline-limit.js';
 import { countRows } from '../count-rows.js';
 import type { NewActivity } from '../../domain/records.js';
+import type { ActivityRecord, ActivityQuery } from '../../domain/records.js';
+export type { ActivityRecord, ActivityQuery };
 export type { NewActivity };
-
-export interface ActivityRecord {
-  id: number;
-  leadId: number;
-  activityType: string;
-  createdAt: number;
-  attributeName: string | null;
-  oldValue: string | null;
-  newValue: string | null;
-  reason: string | null;
-  source: string | null;
-  assetName: string | null;
-  extra: Array<[string, string]>;
-  actor: string | null;
-  causeLeadId: number | null;
-}
-
-export interface ActivityQuery {
-  /** Restrict to these display type names (include) or exclude them. */
-  includeTypes?: readonly string[];
-  excludeTypes?: readonly string[];
-  oldestCreatedAt?: number;
-  latestCreatedAt?: number;
-  /** A window of ids to look in (inclusive): how far one call may scan. */
-  minId?: number;
-  maxId?: number;
-}
 
 type Row = Record<string, unknown>;
 

@@ -5,24 +5,9 @@ import type { EmailStatusHistoryRecord, EmailStatusRecord } from '../../domain/r
 export type { EmailStatusHistoryRecord, EmailStatusRecord };
 import { countRowsWhere } from '../count-rows.js';
 import { containsPattern } from '../people-selection.repository.js';
-
-/** The console's filters of the master status list; every one given narrows it. */
-export interface StatusFilter {
-  unsubscribed?: boolean;
-  /** Part of the reason, any case. */
-  reasonContains?: string;
-  /** Part of the source (the path, with the actor in brackets), any case. */
-  sourceContains?: string;
-  changedFrom?: number;
-  changedTo?: number;
-  addressContains?: string;
-}
-
-/** A position in the list, newest first: the last row shown. */
-export interface StatusCursor {
-  changedAt: number;
-  emailKey: string;
-}
+import type { StatusFilter, StatusCursor } from '../../domain/records.js';
+export type { StatusFilter, StatusCursor };
+import { fixedSql, runStatement } from './statement.js';
 
 type Row = Record<string, unknown>;
 
@@ -56,6 +41,31 @@ export function statusRow(status: EmailStatusRecord): Row {
 export const STATUS_COLUMNS =
   'email_key, unsubscribed, reason, source, lead_id, changed_at, recorded_at, lifted_reason, lifted_at';
 
+/** The values of statusRow, in the order of STATUS_COLUMNS (and its placeholders). */
+export function statusBindings(status: EmailStatusRecord): unknown[] {
+  return [
+    status.emailKey,
+    status.unsubscribed,
+    status.reason,
+    status.source,
+    status.leadId,
+    status.changedAt,
+    status.recordedAt ?? status.changedAt,
+    status.liftedReason ?? null,
+    status.liftedAt ?? null,
+  ];
+}
+
+/** What a status write changes of the address's row: every column but the key. */
+const STATUS_UPSERT = `ON CONFLICT (email_key) DO UPDATE SET unsubscribed = excluded.unsubscribed,
+      reason = excluded.reason, source = excluded.source, lead_id = excluded.lead_id,
+      changed_at = excluded.changed_at, recorded_at = excluded.recorded_at,
+      lifted_reason = excluded.lifted_reason, lifted_at = excluded.lifted_at`;
+
+/** One status written (statusBindings), with the same upsert on both engines. */
+export const SET_STATUS = `INSERT INTO email_status (${STATUS_COLUMNS})
+    VALUES (${'?, '.repeat(8)}?) ${STATUS_UPSERT}`;
+
 /**
  * PostgreSQL: `v`, the statuses given as a JSON array (one binding), and `s`, their upsert;
  * the statement that follows must insert `v` into email_status_history.
@@ -63,11 +73,11 @@ export const STATUS_COLUMNS =
 export const STATUS_WRITE_CTES = `v AS (SELECT * FROM json_populate_recordset(NULL::email_status, ?::json)),
   s AS (
     INSERT INTO email_status (${STATUS_COLUMNS}) SELECT ${STATUS_COLUMNS} FROM v
-    ON CONFLICT (email_key) DO UPDATE SET unsubscribed = excluded.unsubscribed,
-      reason = excluded.reason, source = excluded.source, lead_id = excluded.lead_id,
-      changed_at = excluded.changed_at, recorded_at = excluded.recorded_at,
-      lifted_reason = excluded.lifted_reason, lifted_at = excluded.lifted_at
+    ${STATUS_UPSERT}
   )`;
+
+// The status of one address: what every write reads first, and the one-click replay check.
+const GET_STATUS = fixedSql('SELECT * FROM email_status WHERE email_key = ?');
 
 /** The master email status: one row per email key, and its append-only history. */
 export class EmailStatusRepository {
@@ -77,8 +87,8 @@ export class EmailStatusRepository {
   ) {}
 
   async get(key: string): Promise<EmailStatusRecord | null> {
-    const row = (await this.db('email_status').where('email_key', key).first()) as Row | undefined;
-    return row ? toRecord(row) : null;
+    const { rows } = await runStatement(this.db, GET_STATUS, [key]);
+    return rows[0] ? toRecord(rows[0]) : null;
   }
 
   async getMany(keys: readonly string[]): Promise<Map<string, EmailStatusRecord>> {

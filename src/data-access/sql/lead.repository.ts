@@ -15,7 +15,6 @@ import type {
   NewLead,
   PropagationActivity,
 } from '../../domain/records.js';
-import { propagationActivity } from '../../domain/records.js';
 export type {
   ColumnValue,
   InvariantViolation,
@@ -26,69 +25,63 @@ export type {
 };
 import { countRows } from '../count-rows.js';
 import { fromRow, newLeadRow, toBool, updateRow, type Row } from '../lead-row.js';
+import type { EmailStatusRecord } from './email-status.repository.js';
 import {
-  EmailStatusRepository,
-  STATUS_COLUMNS,
-  STATUS_WRITE_CTES,
-  statusRow,
-  type EmailStatusRecord,
-} from './email-status.repository.js';
+  nextChangeSeqSql,
+  propagateUnsubscribed,
+  propagateUnsubscribedMany,
+  setStatusAndPropagate,
+  unsubscribeAddressOnce,
+} from './lead-propagation.js';
+import { addressLockId } from '../address-lock.js';
+import type { UnsubscribeOnceResult } from '../../domain/ports.js';
+import { fixedSql, runStatement, type FixedSql } from './statement.js';
 
-/** PostgreSQL: one Change Data Value activity for each lead id of a `changed` CTE. */
-/** The columns of a propagation's activity and the placeholders of changeActivityBindings. */
-const PROPAGATION_COLUMNS =
-  'lead_id, activity_type, created_at, attribute_name, old_value, new_value, reason, source, actor, cause_lead_id';
-const PROPAGATION_VALUES = `CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT),
-         CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER)`;
-const ACTIVITIES_FROM_CHANGED = `INSERT INTO activities (${PROPAGATION_COLUMNS})
-  SELECT id, ${PROPAGATION_VALUES}
-  FROM changed ORDER BY id`;
-
-/** The values of a propagation's Change Data Value activity, in the order its SQL takes them. */
-function changeActivityBindings(
-  unsubscribed: boolean,
-  now: number,
-  activity: PropagationActivity,
-): Knex.Value[] {
-  // The lead id comes from the statement: the row the activity is for.
-  const a = propagationActivity(0, unsubscribed, now, activity);
-  return [
-    a.activityType,
-    a.createdAt,
-    a.attributeName!,
-    a.oldValue!,
-    a.newValue!,
-    a.reason!,
-    a.source!,
-    a.actor ? a.actor.slice(0, 128) : null,
-    a.causeLeadId ?? null,
-  ];
-}
-
-/**
- * The SQL of the next change_seq value. PostgreSQL: a sequence; the writers of one address hold
- * its lock, so their values follow the order they wrote in. SQLite: one writer at a time, so the
- * highest value so far plus one (an index makes it a lookup).
- */
-export function nextChangeSeqSql(engine: Engine): string {
-  // A scalar subquery on both engines: a statement that changes many people (propagation)
-  // gives them one value, the ties going to the highest id, whatever order rows are visited in.
-  return engine === 'postgres'
-    ? "(SELECT nextval('leads_change_seq'))"
-    : '(SELECT coalesce(max(change_seq), 0) + 1 FROM leads)';
-}
+export { nextChangeSeqSql };
 
 /** Most recently changed first: the order changes were applied, not the clock. */
-const LATEST_FIRST = [
-  { column: 'change_seq', order: 'desc' as const },
-  { column: 'id', order: 'desc' as const },
-];
+const LATEST_FIRST_SQL = 'ORDER BY change_seq DESC, id DESC';
+
+/** A lookup by one indexed column, plain and (PostgreSQL) with the rows locked. */
+function lookup(where: string, tail = ''): readonly [FixedSql, FixedSql] {
+  const select = `SELECT * FROM leads WHERE ${where}${tail}`;
+  return [fixedSql(select), fixedSql(select, `${select} FOR UPDATE`)];
+}
+
+const BY_ID = lookup('id = ?');
+const BY_FOREIGN_ID = lookup('foreign_sys_person_id = ?');
+const BY_EMAIL_KEY = lookup('email_key = ?', ` ${LATEST_FIRST_SQL}`);
+
+// The limit is written into the SQL (see inline-limit.ts); callers use one or two limits
+// (getLead's maximum), so each text is built once.
+const limitedByEmailKey = new Map<number, readonly [FixedSql, FixedSql]>();
+function byEmailKeyLimited(limit: number): readonly [FixedSql, FixedSql] {
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`bad limit ${limit}`);
+  let sql = limitedByEmailKey.get(limit);
+  if (!sql) {
+    sql = lookup('email_key = ?', ` ${LATEST_FIRST_SQL} LIMIT ${limit}`);
+    if (limitedByEmailKey.size < 16) limitedByEmailKey.set(limit, sql);
+  }
+  return sql;
+}
+
+/** A column name as SQL (both engines read double quotes as an identifier). */
+const identifier = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 export class LeadRepository {
   constructor(
     private readonly db: Knex | Knex.Transaction,
     private readonly engine: Engine,
   ) {}
+
+  /** One of the hot lookups: fixed SQL, past the query builder. */
+  private async rowsOf(
+    sql: readonly [FixedSql, FixedSql],
+    value: unknown,
+    lock: boolean,
+  ): Promise<Row[]> {
+    return (await runStatement(this.db, sql[lock ? 1 : 0], [value])).rows;
+  }
 
   private rowsWhere(
     build: (q: Knex.QueryBuilder) => Knex.QueryBuilder,
@@ -100,8 +93,8 @@ export class LeadRepository {
   }
 
   async findById(id: number, lock = false): Promise<LeadRecord | null> {
-    const rows = await this.rowsWhere((q) => q.where('id', id), lock);
-    return rows[0] ? fromRow(rows[0]) : null;
+    const [row] = await this.rowsOf(BY_ID, id, lock);
+    return row ? fromRow(row) : null;
   }
 
   async findByIds(ids: readonly number[]): Promise<LeadRecord[]> {
@@ -111,8 +104,8 @@ export class LeadRepository {
   }
 
   async findByForeignId(foreignId: string, lock = false): Promise<LeadRecord | null> {
-    const rows = await this.rowsWhere((q) => q.where('foreign_sys_person_id', foreignId), lock);
-    return rows[0] ? fromRow(rows[0]) : null;
+    const [row] = await this.rowsOf(BY_FOREIGN_ID, foreignId, lock);
+    return row ? fromRow(row) : null;
   }
 
   async findByForeignIds(foreignIds: readonly string[]): Promise<LeadRecord[]> {
@@ -125,11 +118,8 @@ export class LeadRepository {
 
   /** Every lead holding an address (or the first `limit`), most recently updated first. */
   async findByEmailKey(key: string, lock = false, limit?: number): Promise<LeadRecord[]> {
-    const rows = await this.rowsWhere((q) => {
-      const ordered = q.where('email_key', key).orderBy(LATEST_FIRST);
-      return limit === undefined ? ordered : ordered.limit(limit, INLINE);
-    }, lock);
-    return rows.map(fromRow);
+    const sql = limit === undefined ? BY_EMAIL_KEY : byEmailKeyLimited(limit);
+    return (await this.rowsOf(sql, key, lock)).map(fromRow);
   }
 
   async findByEmailKeys(keys: readonly string[]): Promise<LeadRecord[]> {
@@ -189,19 +179,31 @@ export class LeadRepository {
     return Number(row.id);
   }
 
-  private updateQuery(id: number, change: LeadUpdate, now: number): Knex.QueryBuilder {
-    const values: Row = {
-      ...updateRow(change, now),
-      change_seq: this.db.raw(nextChangeSeqSql(this.engine)),
-    };
-    // RETURNING: the caller's answer needs the row, and reading it again costs a round trip.
-    return this.db('leads').where('id', id).update(values).returning('*');
+  /**
+   * The UPDATE of a change, returning the row (the caller's answer needs it, and reading it
+   * again costs a round trip): SQL text written for the columns it sets, past the builder.
+   */
+  private updateStatement(id: number, change: LeadUpdate, now: number) {
+    const values = updateRow(change, now);
+    const sets: string[] = [];
+    const bindings: unknown[] = [];
+    for (const column in values) {
+      const value = values[column];
+      if (value === undefined) continue; // as knex: a column left undefined is not written
+      sets.push(`${identifier(column)} = ?`);
+      bindings.push(value);
+    }
+    bindings.push(id);
+    const sql = `UPDATE leads SET ${sets.join(', ')}, change_seq = ${nextChangeSeqSql(this.engine)}
+      WHERE id = ? RETURNING *`;
+    return { sql, bindings };
   }
 
   /** Writes the change; returns the lead as it now stands (null: no such lead). */
   async update(id: number, change: LeadUpdate, now: number): Promise<LeadRecord | null> {
-    const rows = (await this.updateQuery(id, change, now)) as Row[];
-    return rows[0] ? fromRow(rows[0]) : null;
+    const { sql, bindings } = this.updateStatement(id, change, now);
+    const [row] = (await runStatement(this.db, fixedSql(sql), bindings)).rows;
+    return row ? fromRow(row) : null;
   }
 
   /**
@@ -219,20 +221,21 @@ export class LeadRepository {
       if (after) await new ActivityRepository(this.db).insert(activities);
       return after;
     }
-    const update = this.updateQuery(id, change, now).toSQL();
+    const update = this.updateStatement(id, change, now);
     // WITH ORDINALITY: activity ids follow the order given, as a multi-row INSERT gives them.
-    const result = (await this.db.raw(
-      `WITH u AS (${update.sql}),
+    const sql = `WITH u AS (${update.sql}),
        a AS (
          INSERT INTO activities (${ACTIVITY_COLUMNS})
          SELECT ${ACTIVITY_COLUMNS}
          FROM json_populate_recordset(NULL::activities, ?::json) WITH ORDINALITY AS r
          WHERE EXISTS (SELECT 1 FROM u) ORDER BY r.ordinality
        )
-       SELECT * FROM u`,
-      [...update.bindings, JSON.stringify(activities.map(activityRow))],
-    )) as { rows: Row[] };
-    return result.rows[0] ? fromRow(result.rows[0]) : null;
+       SELECT * FROM u`;
+    const { rows } = await runStatement(this.db, fixedSql(sql), [
+      ...update.bindings,
+      JSON.stringify(activities.map(activityRow)),
+    ]);
+    return rows[0] ? fromRow(rows[0]) : null;
   }
 
   /**
@@ -250,11 +253,8 @@ export class LeadRepository {
    * `lock` (PostgreSQL) only that row is locked, however many people share the address.
    */
   async findLatestByEmailKey(key: string, lock = false): Promise<LeadRecord | null> {
-    const rows = await this.rowsWhere(
-      (q) => q.where('email_key', key).orderBy(LATEST_FIRST).limit(1, INLINE),
-      lock,
-    );
-    return rows[0] ? fromRow(rows[0]) : null;
+    const [row] = await this.rowsOf(byEmailKeyLimited(1), key, lock);
+    return row ? fromRow(row) : null;
   }
 
   async deleteByIds(ids: readonly number[]): Promise<number> {
@@ -262,120 +262,57 @@ export class LeadRepository {
     return this.db('leads').whereIn('id', ids).delete();
   }
 
-  /**
-   * Sets the flag of every other lead of an address that disagrees with `unsubscribed`, and
-   * logs one activity for each: two set-based statements, whatever the number of leads.
-   * Callers hold the address's lock, so both statements see the same set of leads.
-   */
-  async propagateUnsubscribed(
+  /** Rule 2 for one address (lead-propagation.ts). Callers hold the address's lock. */
+  propagateUnsubscribed(
     key: string,
     unsubscribed: boolean,
     exceptLeadId: number | null,
     now: number,
     activity: PropagationActivity,
   ): Promise<number> {
-    const except = exceptLeadId === null ? '' : ' AND id <> ?';
-    const where = `email_key = ? AND unsubscribed = ?${except}`;
-    const whereBindings =
-      exceptLeadId === null ? [key, !unsubscribed] : [key, !unsubscribed, exceptLeadId];
-    if (this.engine === 'postgres') {
-      // One round trip: the UPDATE hands the people it changed to the INSERT of their activities.
-      const result = (await this.db.raw(
-        `WITH changed AS (
-           UPDATE leads SET unsubscribed = ?, updated_at = ?, change_seq = ${nextChangeSeqSql(this.engine)}
-           WHERE ${where} RETURNING id
-         )
-         ${ACTIVITIES_FROM_CHANGED}`,
-        [
-          unsubscribed,
-          now,
-          ...whereBindings,
-          ...changeActivityBindings(unsubscribed, now, activity),
-        ],
-      )) as { rowCount: number | null };
-      return result.rowCount ?? 0;
-    }
-    return this.propagateWhere(where, whereBindings, unsubscribed, now, activity);
+    return propagateUnsubscribed(
+      this.db,
+      this.engine,
+      key,
+      unsubscribed,
+      exceptLeadId,
+      now,
+      activity,
+    );
   }
 
   /**
    * Writes a master status with its history, then propagateUnsubscribed for its address: one
-   * statement on PostgreSQL (the master row, its history and the followers are distinct rows).
+   * statement on PostgreSQL.
    */
-  async setStatusAndPropagate(
+  setStatusAndPropagate(
     status: EmailStatusRecord,
     exceptLeadId: number | null,
     activity: PropagationActivity,
   ): Promise<number> {
-    const { emailKey: key, unsubscribed, changedAt: now } = status;
-    if (this.engine !== 'postgres') {
-      await new EmailStatusRepository(this.db, this.engine).set(status);
-      return this.propagateUnsubscribed(key, unsubscribed, exceptLeadId, now, activity);
-    }
-    const except = exceptLeadId === null ? '' : ' AND id <> ?';
-    const result = (await this.db.raw(
-      `WITH ${STATUS_WRITE_CTES},
-       h AS (INSERT INTO email_status_history (${STATUS_COLUMNS}) SELECT ${STATUS_COLUMNS} FROM v),
-       changed AS (
-         UPDATE leads SET unsubscribed = ?, updated_at = ?, change_seq = ${nextChangeSeqSql(this.engine)}
-         WHERE email_key = ? AND unsubscribed = ?${except} RETURNING id
-       )
-       ${ACTIVITIES_FROM_CHANGED}`,
-      [
-        JSON.stringify([statusRow(status)]),
-        unsubscribed,
-        now,
-        key,
-        !unsubscribed,
-        ...(exceptLeadId === null ? [] : [exceptLeadId]),
-        ...changeActivityBindings(unsubscribed, now, activity),
-      ],
-    )) as { rowCount: number | null };
-    return result.rowCount ?? 0;
+    return setStatusAndPropagate(this.db, this.engine, status, exceptLeadId, activity);
   }
 
   /**
-   * propagateUnsubscribed for many addresses at once (bulk imports): every lead of these keys
-   * whose flag disagrees takes `unsubscribed`, with one activity each; two statements.
+   * The address takes the unsubscribe `status` and its people follow, unless it is
+   * unsubscribed already: one round trip on PostgreSQL, the address's lock included.
    */
-  async propagateUnsubscribedMany(
+  unsubscribeAddressOnce(
+    status: EmailStatusRecord,
+    activity: PropagationActivity,
+  ): Promise<UnsubscribeOnceResult> {
+    const lock = addressLockId(status.emailKey);
+    return unsubscribeAddressOnce(this.db, this.engine, lock, status, activity);
+  }
+
+  /** propagateUnsubscribed for many addresses at once (bulk imports). */
+  propagateUnsubscribedMany(
     keys: readonly string[],
     unsubscribed: boolean,
     now: number,
     activity: PropagationActivity,
   ): Promise<number> {
-    if (keys.length === 0) return 0;
-    const marks = keys.map(() => '?').join(', ');
-    const where = `email_key IN (${marks}) AND unsubscribed = ?`;
-    const whereBindings = [...keys, !unsubscribed];
-    return this.propagateWhere(where, whereBindings, unsubscribed, now, activity);
-  }
-
-  /**
-   * The leads a WHERE clause selects take `unsubscribed`, each with one activity: the INSERT
-   * first (it reads the flags before they change), then the UPDATE; the caller holds the
-   * addresses' locks, so both statements see the same leads.
-   */
-  private async propagateWhere(
-    where: string,
-    whereBindings: ReadonlyArray<string | number | boolean>,
-    unsubscribed: boolean,
-    now: number,
-    activity: PropagationActivity,
-  ): Promise<number> {
-    await this.db.raw(
-      `INSERT INTO activities (${PROPAGATION_COLUMNS})
-       SELECT id, ${PROPAGATION_VALUES}
-       FROM leads WHERE ${where} ORDER BY id`,
-      [...changeActivityBindings(unsubscribed, now, activity), ...whereBindings],
-    );
-    return this.db('leads')
-      .whereRaw(where, [...whereBindings])
-      .update({
-        unsubscribed,
-        updated_at: now,
-        change_seq: this.db.raw(nextChangeSeqSql(this.engine)),
-      });
+    return propagateUnsubscribedMany(this.db, keys, unsubscribed, now, activity);
   }
 
   async invariantViolations(limit: number): Promise<InvariantViolation[]> {

@@ -1,28 +1,9 @@
 import type { Knex } from 'knex';
 import type { Engine } from '../database.js';
+import type { SalesforceNotificationRecord, SalesforceRecordState } from '../../domain/records.js';
+export type { SalesforceNotificationRecord, SalesforceRecordState };
 
-export type NotificationOutcome = 'APPLIED' | 'STALE';
-
-export interface SalesforceNotificationRecord {
-  notificationId: string;
-  organizationId: string;
-  recordId: string;
-  outcome: NotificationOutcome;
-  leadId: number | null;
-  receivedAt: number;
-}
-
-/** What this service knows of one Salesforce record from the notifications it applied. */
-export interface SalesforceRecordState {
-  recordId: string;
-  objectType: string;
-  /** Change order (epoch ms) of the newest notification applied; null when none carried one. */
-  changedAt: number | null;
-  /** Field values Salesforce last reported, by this service's field names. */
-  reportedFields: Record<string, string | null>;
-  lastNotificationId: string | null;
-  updatedAt: number;
-}
+export type NotificationOutcome = SalesforceNotificationRecord['outcome'];
 
 type Row = Record<string, unknown>;
 

@@ -1,0 +1,328 @@
+import cluster from 'node:cluster';
+import { CallLimits, type CallLimitOptions } from '../call-limits.js';
+import { AppError, ErrorCode } from '../errors.js';
+import { AuthFailureLimiter, type AuthFailureOptions } from '../mktows/auth-failures.js';
+import { LoginThrottle, type LoginThrottleOptions } from '../admin/login-throttle.js';
+
+/**
+ * Limits of the instance, not of one worker process. Each worker keeps its own limiter (the full
+ * budget, checked synchronously as in a single process) and reports what it counted to the
+ * primary, which holds the instance's counters and tells every worker when a client has spent
+ * the instance's budget. A client spreading its calls over N workers therefore gets one budget,
+ * not N; the overshoot is bounded by what is in flight while a report travels (below a
+ * millisecond for a failure, REPORT_EVERY_MS for admitted calls).
+ */
+
+/** Admitted calls are reported in batches: one message per worker per interval, not per call. */
+export const REPORT_EVERY_MS = 20;
+
+/** Messages between the primary and its workers about limits (`du` tells them from others). */
+export type LimitMessage =
+  | { du: 'auth-failure'; address: string }
+  | { du: 'calls'; scope: RateScope; counts: Array<[string, number]> }
+  | { du: 'login'; client: string; account: string | null; ok: boolean }
+  | { du: 'blocked'; limit: BlockedLimit; key: string; until: number };
+
+/** The rate limits kept for the instance: SOAP calls per user, /u/ requests per address. */
+export type RateScope = 'soap' | 'link';
+type BlockedLimit = 'auth' | RateScope | 'login-client' | 'login-account';
+
+export function isLimitMessage(message: unknown): message is LimitMessage {
+  const du = (message as { du?: unknown } | null)?.du;
+  return du === 'auth-failure' || du === 'calls' || du === 'login' || du === 'blocked';
+}
+
+/** Where a worker sends its reports (process.send in a cluster worker; a stub in tests). */
+export type Report = (message: LimitMessage) => void;
+
+/** Keys the primary said are out of budget until a time; bounded, oldest forgotten first. */
+class BlockedUntil {
+  private readonly until = new Map<string, number>();
+  constructor(
+    private readonly now: () => number,
+    private readonly max = 100000,
+  ) {}
+
+  set(key: string, until: number): void {
+    this.until.delete(key); // re-inserted last: the map stays in the order blocks were received
+    this.until.set(key, until);
+    const now = this.now();
+    for (const [k, u] of this.until) {
+      if (u > now && this.until.size <= this.max) break;
+      this.until.delete(k);
+    }
+  }
+
+  /** Milliseconds `key` stays blocked, 0 when it is not. */
+  left(key: string): number {
+    const u = this.until.get(key);
+    if (u === undefined) return 0;
+    const left = u - this.now();
+    if (left > 0) return left;
+    this.until.delete(key);
+    return 0;
+  }
+}
+
+/** A worker's authentication-failure limiter: its own count, plus the instance's verdicts. */
+export class SharedAuthFailureLimiter extends AuthFailureLimiter {
+  private readonly blocked: BlockedUntil;
+
+  constructor(
+    options: AuthFailureOptions,
+    private readonly report: Report,
+  ) {
+    super(options);
+    this.blocked = new BlockedUntil(options.now ?? Date.now, options.maxAddresses);
+  }
+
+  override retryAfterSeconds(address: string): number {
+    const local = super.retryAfterSeconds(address);
+    if (local > 0) return local;
+    return Math.ceil(this.blocked.left(address) / 1000);
+  }
+
+  override record(address: string): void {
+    super.record(address);
+    this.report({ du: 'auth-failure', address });
+  }
+
+  /** The primary's verdict: `address` spent the instance's budget until `until`. */
+  block(address: string, until: number): void {
+    this.blocked.set(address, until);
+  }
+}
+
+/** A worker's per-user call limits: its own, plus the instance's rate verdicts. */
+export class SharedCallLimits extends CallLimits {
+  private readonly blocked: BlockedUntil;
+  private pending = new Map<string, number>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly shared: CallLimitOptions,
+    readonly scope: RateScope,
+    private readonly report: Report,
+  ) {
+    super(shared);
+    this.blocked = new BlockedUntil(shared.now ?? Date.now);
+  }
+
+  override admit(userId: string): () => void {
+    if (this.shared.rateLimitCalls > 0 && this.blocked.left(userId) > 0) {
+      throw new AppError(
+        ErrorCode.RATE_LIMIT_EXCEEDED,
+        `More than ${this.shared.rateLimitCalls} calls in ${this.shared.rateWindowMs / 1000} s`,
+      );
+    }
+    const release = super.admit(userId);
+    if (this.shared.rateLimitCalls > 0) this.count(userId);
+    return release;
+  }
+
+  /** The primary's verdict: `userId` spent the instance's call budget until `until`. */
+  block(userId: string, until: number): void {
+    this.blocked.set(userId, until);
+  }
+
+  private count(userId: string): void {
+    this.pending.set(userId, (this.pending.get(userId) ?? 0) + 1);
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      const counts = [...this.pending];
+      this.pending = new Map();
+      this.report({ du: 'calls', scope: this.scope, counts });
+    }, REPORT_EVERY_MS);
+    this.timer.unref();
+  }
+}
+
+/** A worker's /admin login throttle: its own, plus the instance's verdicts. */
+export class SharedLoginThrottle extends LoginThrottle {
+  private readonly blockedClients: BlockedUntil;
+  private readonly blockedAccounts: BlockedUntil;
+
+  constructor(
+    options: LoginThrottleOptions,
+    private readonly report: Report,
+  ) {
+    super(options);
+    this.blockedClients = new BlockedUntil(options.now ?? Date.now, options.maxTracked);
+    this.blockedAccounts = new BlockedUntil(options.now ?? Date.now, options.maxTracked);
+  }
+
+  override admit(client: string, account: string | null): number {
+    const shared = Math.max(
+      this.blockedClients.left(client),
+      account === null ? 0 : this.blockedAccounts.left(account.toLowerCase()),
+    );
+    if (shared > 0) return Math.ceil(shared / 1000);
+    const wait = super.admit(client, account);
+    if (wait === 0) this.report({ du: 'login', client, account, ok: false });
+    return wait;
+  }
+
+  override succeed(client: string, account: string | null = null): void {
+    super.succeed(client, account);
+    this.report({ du: 'login', client, account, ok: true });
+  }
+
+  /** The primary's verdict on a client address or (lower-cased) account name. */
+  block(limit: BlockedLimit, key: string, until: number): void {
+    (limit === 'login-client' ? this.blockedClients : this.blockedAccounts).set(key, until);
+  }
+}
+
+/**
+ * The instance's counters, held by the primary: failures per client address and admitted calls
+ * per user, each in fixed windows. `broadcast` tells every worker of a spent budget.
+ */
+export class InstanceLimits {
+  private readonly authFailures: AuthFailureLimiter;
+  private readonly logins: LoginThrottle;
+  private readonly calls = {
+    soap: new Map<string, { start: number; count: number }>(),
+    link: new Map<string, { start: number; count: number }>(),
+  };
+  private readonly now: () => number;
+  private readonly blocks: Array<Extract<LimitMessage, { du: 'blocked' }>> = [];
+
+  constructor(
+    private readonly options: {
+      auth: AuthFailureOptions;
+      rates: Record<RateScope, CallLimitOptions>;
+      logins: LoginThrottleOptions;
+    },
+    private readonly broadcast: (message: LimitMessage) => void,
+  ) {
+    this.authFailures = new AuthFailureLimiter(options.auth);
+    this.logins = new LoginThrottle(options.logins);
+    this.now = options.rates.soap.now ?? Date.now;
+  }
+
+  receive(message: LimitMessage): void {
+    if (message.du === 'auth-failure') this.authFailure(message.address);
+    else if (message.du === 'calls')
+      for (const [key, n] of message.counts) this.called(message.scope, key, n);
+    else if (message.du === 'login') this.login(message.client, message.account, message.ok);
+  }
+
+  private login(client: string, account: string | null, ok: boolean): void {
+    if (ok) return this.logins.succeed(client, account);
+    this.logins.admit(client, account);
+    const now = this.now();
+    const clientWait = this.logins.retryAfterSeconds(client);
+    if (clientWait > 0) this.block('login-client', client, now + clientWait * 1000);
+    const accountWait = this.logins.accountRetryAfterSeconds(account);
+    if (accountWait > 0 && account !== null)
+      this.block('login-account', account.toLowerCase(), now + accountWait * 1000);
+  }
+
+  /** The verdicts still in force, for a worker that starts after they were given. */
+  current(): LimitMessage[] {
+    const now = this.now();
+    while (this.blocks.length > 0 && this.blocks[0]!.until <= now) this.blocks.shift();
+    return this.blocks.filter((b) => b.until > now);
+  }
+
+  private authFailure(address: string): void {
+    this.authFailures.record(address);
+    const seconds = this.authFailures.retryAfterSeconds(address);
+    if (seconds > 0) this.block('auth', address, this.now() + seconds * 1000);
+  }
+
+  private called(scope: RateScope, user: string, n: number): void {
+    const { rateLimitCalls, rateWindowMs } = this.options.rates[scope];
+    if (rateLimitCalls <= 0) return;
+    const now = this.now();
+    const calls = this.calls[scope];
+    let w = calls.get(user);
+    if (!w || now - w.start >= rateWindowMs) {
+      w = { start: now, count: 0 };
+      calls.delete(user);
+      calls.set(user, w);
+      // Windows in the order they started: the ended ones are at the front.
+      for (const [u, old] of calls) {
+        if (now - old.start < rateWindowMs && calls.size <= 100000) break;
+        calls.delete(u);
+      }
+    }
+    w.count += n;
+    if (w.count >= rateLimitCalls) this.block(scope, user, w.start + rateWindowMs);
+  }
+
+  private block(limit: BlockedLimit, key: string, until: number): void {
+    const message = { du: 'blocked' as const, limit, key, until };
+    this.blocks.push(message);
+    if (this.blocks.length > 100000) this.blocks.shift();
+    this.broadcast(message);
+  }
+}
+
+/** The worker's limiters, listening for the primary's verdicts (one listener per process). */
+const listening = {
+  auth: [] as SharedAuthFailureLimiter[],
+  calls: [] as SharedCallLimits[],
+  logins: [] as SharedLoginThrottle[],
+  any: false,
+};
+
+function inWorker(): Report | null {
+  if (!cluster.isWorker || !process.send) return null;
+  if (!listening.any) {
+    listening.any = true;
+    process.on('message', (message: unknown) => {
+      if (!isLimitMessage(message) || message.du !== 'blocked') return;
+      const { limit, key, until } = message;
+      if (limit === 'auth') for (const l of listening.auth) l.block(key, until);
+      else if (limit === 'soap' || limit === 'link') {
+        for (const l of listening.calls) if (l.scope === limit) l.block(key, until);
+      } else for (const l of listening.logins) l.block(limit, key, until);
+    });
+  }
+  return (message) => {
+    // A worker whose primary is gone is about to exit: nothing is left to report to.
+    if (process.connected) process.send!(message);
+  };
+}
+
+/** The authentication-failure limiter: the instance's when this is a worker process. */
+export function instanceAuthFailures(options: AuthFailureOptions): AuthFailureLimiter {
+  const report = inWorker();
+  if (!report || options.limit <= 0) return new AuthFailureLimiter(options);
+  const limiter = new SharedAuthFailureLimiter(options, report);
+  listening.auth.push(limiter);
+  return limiter;
+}
+
+/**
+ * Call limits (per SOAP user, or per client address on /u/): the instance's rate when this is a
+ * worker process. A configured
+ * concurrency limit is shared out (each of `workers` processes admits its ceiling share): a
+ * call's start and end cannot wait for the primary without slowing every call. The default
+ * one (the pool's size) stays per process, as each process has its own pool.
+ */
+export function instanceCallLimits(
+  scope: RateScope,
+  options: CallLimitOptions & { concurrencyConfigured: boolean; workers: number },
+): CallLimits {
+  const report = inWorker();
+  if (!report) return new CallLimits(options);
+  const concurrencyLimit =
+    options.concurrencyConfigured && options.concurrencyLimit > 0
+      ? Math.ceil(options.concurrencyLimit / options.workers)
+      : options.concurrencyLimit;
+  const limits = new SharedCallLimits({ ...options, concurrencyLimit }, scope, report);
+  listening.calls.push(limits);
+  return limits;
+}
+
+/** The /admin login throttle: the instance's when this is a worker process. */
+export function instanceLoginThrottle(options: LoginThrottleOptions): LoginThrottle {
+  const report = inWorker();
+  if (!report) return new LoginThrottle(options);
+  const throttle = new SharedLoginThrottle(options, report);
+  listening.logins.push(throttle);
+  return throttle;
+}

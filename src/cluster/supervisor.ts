@@ -1,0 +1,198 @@
+import cluster, { type Worker } from 'node:cluster';
+import { AggregatorRegistry } from 'prom-client';
+import { LOGIN_WINDOW_MS } from '../admin/login-throttle.js';
+import type { Config } from '../config.js';
+import { UNSUBSCRIBE_RATE_WINDOW_MS } from '../config/one-click.settings.js';
+import type { Logger } from '../logger.js';
+import { bindMetricsPort, bindPort, start, type Running } from '../main.js';
+import type { MetricsSource } from '../metrics.js';
+import { InstanceLimits, isLimitMessage } from './instance-limits.js';
+
+/** What a worker tells the primary once it serves (after start() resolved). */
+export interface ReadyMessage {
+  du: 'ready';
+  port: number;
+}
+
+/** What the banner says of the instance once every worker serves. */
+export interface InstanceFacts {
+  port: number;
+  metricsPort: number | null;
+  database: Running['database'];
+  linksOn: boolean;
+  developmentUser: Running['developmentUser'];
+  workers: number;
+}
+
+export interface SupervisorOptions {
+  /** Consecutive workers dying before they serve that stop the instance. */
+  maxStartFailures?: number;
+  /** Longest wait before a dead worker is replaced. */
+  maxBackoffMs?: number;
+  /** How long workers may drain at a stop before they are killed. */
+  graceMs?: number;
+}
+
+/**
+ * The primary of an instance of WORKERS processes. Before any worker exists it checks the ports
+ * (today's one-line errors), then does the first-start work once — migrations, the development
+ * user, an embedded link secret — by running the service once on a private port, so that the
+ * workers, forked next, find it all done and never race to do it. It then keeps WORKERS workers
+ * serving, serves the instance's /metrics (the workers' aggregated), holds the instance's
+ * limits, and drains every worker on SIGTERM/SIGINT.
+ */
+export async function superviseWorkers(
+  config: Config,
+  logger: Logger,
+  announce: (facts: InstanceFacts) => void,
+  options: SupervisorOptions = {},
+): Promise<void> {
+  const maxStartFailures = options.maxStartFailures ?? 3;
+  const maxBackoffMs = options.maxBackoffMs ?? 10000;
+  const graceMs = options.graceMs ?? 20000;
+
+  const starting = new AbortController();
+  let stopping = false;
+  let stopWorkers: (() => void) | null = null;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    if (!stopWorkers) return starting.abort();
+    stopWorkers();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
+  // The port only probed: the workers bind it (the cluster module shares it between them).
+  const probe = await bindPort(config, (_req, res) => res.end());
+  await new Promise((resolve) => probe.close(resolve));
+  let aggregated: MetricsSource | undefined;
+  const metricsServer = await bindMetricsPort(config, () => aggregated);
+
+  let first: Running;
+  try {
+    first = await start({ ...config, port: 0, host: '127.0.0.1', metricsPort: null }, logger, {
+      signal: starting.signal,
+    });
+  } catch (error) {
+    metricsServer?.close();
+    if (starting.signal.aborted) process.exit(0);
+    throw error;
+  }
+  await first.close(0);
+  if (stopping) process.exit(0);
+
+  const metricsAddress = metricsServer?.address();
+  const limits = new InstanceLimits(
+    {
+      auth: {
+        limit: config.authFailureLimit,
+        windowMs: config.authFailureWindowSeconds * 1000,
+      },
+      rates: {
+        soap: {
+          rateLimitCalls: config.rateLimitCalls,
+          rateWindowMs: config.rateLimitWindowSeconds * 1000,
+          concurrencyLimit: 0,
+        },
+        link: {
+          rateLimitCalls: config.unsubscribeRateLimit,
+          rateWindowMs: UNSUBSCRIBE_RATE_WINDOW_MS,
+          concurrencyLimit: 0,
+        },
+      },
+      logins: { maxFailures: config.adminLoginMaxFailures, windowMs: LOGIN_WINDOW_MS },
+    },
+    (message) => {
+      for (const worker of Object.values(cluster.workers ?? {})) {
+        if (worker?.isConnected()) worker.send(message);
+      }
+    },
+  );
+  const registry = new AggregatorRegistry();
+  const serving = new Set<Worker>();
+  let announced = false;
+  let startFailures = 0;
+  let exitCode = 0;
+  const deaths: number[] = [];
+
+  const fork = () => {
+    const worker = cluster.fork();
+    worker.on('message', (message: unknown) => {
+      if (isLimitMessage(message)) return limits.receive(message);
+      if ((message as ReadyMessage | null)?.du !== 'ready') return;
+      serving.add(worker);
+      startFailures = 0;
+      for (const verdict of limits.current()) worker.send(verdict);
+      if (announced || serving.size < config.workers) return;
+      announced = true;
+      aggregated = {
+        registry: { metrics: () => registry.clusterMetrics(), contentType: registry.contentType },
+      };
+      announce({
+        port: (message as ReadyMessage).port,
+        metricsPort:
+          typeof metricsAddress === 'object' && metricsAddress ? metricsAddress.port : null,
+        database: first.database,
+        linksOn: first.linksOn,
+        developmentUser: first.developmentUser,
+        workers: config.workers,
+      });
+    });
+  };
+
+  cluster.on('exit', (worker, code, signal) => {
+    const served = serving.delete(worker);
+    if (stopping) {
+      // A worker that could not drain cleanly makes the stop a failure (one killed by the
+      // signal while still loading, before it served anything, does not).
+      if (code !== null && code !== 0) exitCode = 1;
+      if (Object.keys(cluster.workers ?? {}).length === 0) {
+        metricsServer?.close();
+        process.exit(exitCode);
+      }
+      return;
+    }
+    const how = signal ? `signal ${signal}` : `code ${code}`;
+    if (!served && ++startFailures >= maxStartFailures) {
+      logger.error(
+        { pid: worker.process.pid, code, signal },
+        `worker processes keep dying at start (${startFailures} in a row, last by ${how}); stopping`,
+      );
+      stopping = true;
+      exitCode = 1;
+      const others = Object.values(cluster.workers ?? {});
+      if (others.length === 0) process.exit(1);
+      for (const w of others) w?.process.kill('SIGTERM');
+      setTimeout(() => process.exit(1), graceMs).unref();
+      return;
+    }
+    const now = Date.now();
+    deaths.push(now);
+    while (deaths[0]! < now - 60000) deaths.shift();
+    const delayMs = Math.min(maxBackoffMs, 100 * 2 ** (deaths.length - 1));
+    logger.warn(
+      { pid: worker.process.pid, code, signal, restartInMs: delayMs },
+      `worker process ${worker.process.pid} exited by ${how}; starting another in ${delayMs} ms`,
+    );
+    setTimeout(() => {
+      if (!stopping) fork();
+    }, delayMs);
+  });
+
+  stopWorkers = () => {
+    const workers = Object.values(cluster.workers ?? {});
+    if (workers.length === 0) process.exit(0);
+    // A signal, not a message: a worker still loading has no listener yet, and dies of it
+    // (it has no call in flight); one that serves drains as a single process does.
+    for (const worker of workers) worker?.process.kill('SIGTERM');
+    // A worker that cannot drain in time is killed; its calls' clients see the connection end.
+    setTimeout(() => {
+      logger.error('workers did not drain in time; killing them');
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGKILL');
+      process.exit(1);
+    }, graceMs).unref();
+  };
+  for (let i = 0; i < config.workers; i++) fork();
+}

@@ -1,0 +1,250 @@
+import type { Knex } from 'knex';
+import type { Engine } from '../database.js';
+import type { EmailStatusRecord, PropagationActivity } from '../../domain/records.js';
+import { propagationActivity } from '../../domain/records.js';
+import type { UnsubscribeOnceResult } from '../../domain/ports.js';
+import { fixedSql, pgLiteral, runStatement, type FixedSql } from './statement.js';
+import { toBool } from '../lead-row.js';
+import { STATUS_COLUMNS, SET_STATUS, statusBindings } from './email-status.repository.js';
+
+/**
+ * Rule 2's statements: every other person of an address follows its master status, each with
+ * one Change Data Value activity. Set-based, whatever the number of people.
+ */
+
+/**
+ * The SQL of the next change_seq value. PostgreSQL: a sequence; the writers of one address hold
+ * its lock, so their values follow the order they wrote in. SQLite: one writer at a time, so the
+ * highest value so far plus one (an index makes it a lookup).
+ */
+export function nextChangeSeqSql(engine: Engine): string {
+  // A scalar subquery on both engines: a statement that changes many people (propagation)
+  // gives them one value, the ties going to the highest id, whatever order rows are visited in.
+  return engine === 'postgres'
+    ? "(SELECT nextval('leads_change_seq'))"
+    : '(SELECT coalesce(max(change_seq), 0) + 1 FROM leads)';
+}
+
+/** The columns of a propagation's activity and the placeholders of changeActivityBindings. */
+const PROPAGATION_COLUMNS =
+  'lead_id, activity_type, created_at, attribute_name, old_value, new_value, reason, source, actor, cause_lead_id';
+const PROPAGATION_VALUES = `CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT),
+         CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER)`;
+
+/** The values of a propagation's Change Data Value activity, in the order its SQL takes them. */
+function changeActivityBindings(
+  unsubscribed: boolean,
+  now: number,
+  activity: PropagationActivity,
+): Knex.Value[] {
+  // The lead id comes from the statement: the row the activity is for.
+  const a = propagationActivity(0, unsubscribed, now, activity);
+  return [
+    a.activityType,
+    a.createdAt,
+    a.attributeName!,
+    a.oldValue!,
+    a.newValue!,
+    a.reason!,
+    a.source!,
+    a.actor ? a.actor.slice(0, 128) : null,
+    a.causeLeadId ?? null,
+  ];
+}
+
+/** The followers of one address: its people whose flag disagrees, but the one given. */
+const followersOf = (except: boolean) =>
+  `email_key = ? AND unsubscribed = ?${except ? ' AND id <> ?' : ''}`;
+const followerBindings = (key: string, unsubscribed: boolean, except: number | null) =>
+  except === null ? [key, !unsubscribed] : [key, !unsubscribed, except];
+
+/**
+ * PostgreSQL, one round trip: the UPDATE hands the people it changed to the INSERT of their
+ * activities. `head` writes whatever comes first in the same statement (the master status).
+ */
+const pgPropagation = (head: string, except: boolean) =>
+  fixedSql(
+    `WITH ${head}changed AS (
+       UPDATE leads SET unsubscribed = ?, updated_at = ?, change_seq = ${nextChangeSeqSql('postgres')}
+       WHERE ${followersOf(except)} RETURNING id
+     )
+     INSERT INTO activities (${PROPAGATION_COLUMNS})
+     SELECT id, ${PROPAGATION_VALUES} FROM changed ORDER BY id`,
+  );
+
+// PostgreSQL: the master row, its history and the followers are distinct rows, so one
+// statement may write them all.
+const PG_STATUS_HEAD = `s AS (${SET_STATUS} RETURNING ${STATUS_COLUMNS}),
+       h AS (INSERT INTO email_status_history (${STATUS_COLUMNS}) SELECT ${STATUS_COLUMNS} FROM s),
+       `;
+const PG_PROPAGATE = [pgPropagation('', false), pgPropagation('', true)] as const;
+const PG_SET_AND_PROPAGATE = [
+  pgPropagation(PG_STATUS_HEAD, false),
+  pgPropagation(PG_STATUS_HEAD, true),
+] as const;
+
+interface TwoStatements {
+  activities: FixedSql;
+  update: FixedSql;
+}
+
+/**
+ * Without a data-modifying CTE (SQLite; many addresses at once): the activities first, while
+ * the flags still disagree, then the UPDATE. The caller holds the addresses' locks, so both
+ * statements see the same people.
+ */
+function twoStatements(where: string): TwoStatements {
+  const update = (engine: Engine) =>
+    `UPDATE leads SET unsubscribed = ?, updated_at = ?, change_seq = ${nextChangeSeqSql(engine)}
+     WHERE ${where}`;
+  return {
+    activities: fixedSql(
+      `INSERT INTO activities (${PROPAGATION_COLUMNS})
+       SELECT id, ${PROPAGATION_VALUES} FROM leads WHERE ${where} ORDER BY id`,
+    ),
+    update: fixedSql(update('sqlite'), update('postgres')),
+  };
+}
+const SQLITE_PROPAGATE = [twoStatements(followersOf(false)), twoStatements(followersOf(true))];
+
+async function propagateInTwo(
+  db: Knex | Knex.Transaction,
+  sql: TwoStatements,
+  whereBindings: readonly unknown[],
+  unsubscribed: boolean,
+  now: number,
+  activity: PropagationActivity,
+): Promise<number> {
+  await runStatement(db, sql.activities, [
+    ...changeActivityBindings(unsubscribed, now, activity),
+    ...whereBindings,
+  ]);
+  const r = await runStatement(db, sql.update, [unsubscribed, now, ...whereBindings]);
+  return r.changes;
+}
+
+/**
+ * Sets the flag of every other lead of an address that disagrees with `unsubscribed`, and
+ * logs one activity for each. Callers hold the address's lock.
+ */
+export async function propagateUnsubscribed(
+  db: Knex | Knex.Transaction,
+  engine: Engine,
+  key: string,
+  unsubscribed: boolean,
+  exceptLeadId: number | null,
+  now: number,
+  activity: PropagationActivity,
+): Promise<number> {
+  const except = exceptLeadId === null ? 0 : 1;
+  const where = followerBindings(key, unsubscribed, exceptLeadId);
+  if (engine !== 'postgres')
+    return propagateInTwo(db, SQLITE_PROPAGATE[except]!, where, unsubscribed, now, activity);
+  const r = await runStatement(db, PG_PROPAGATE[except], [
+    unsubscribed,
+    now,
+    ...where,
+    ...changeActivityBindings(unsubscribed, now, activity),
+  ]);
+  return r.changes;
+}
+
+const SQLITE_SET_STATUS = fixedSql(SET_STATUS);
+const SQLITE_HISTORY = fixedSql(
+  `INSERT INTO email_status_history (${STATUS_COLUMNS}) VALUES (${'?, '.repeat(8)}?)`,
+);
+
+/**
+ * Writes a master status with its history, then propagateUnsubscribed for its address: one
+ * statement on PostgreSQL, four on SQLite.
+ */
+export async function setStatusAndPropagate(
+  db: Knex | Knex.Transaction,
+  engine: Engine,
+  status: EmailStatusRecord,
+  exceptLeadId: number | null,
+  activity: PropagationActivity,
+): Promise<number> {
+  const { emailKey: key, unsubscribed, changedAt: now } = status;
+  if (engine !== 'postgres') {
+    await runStatement(db, SQLITE_SET_STATUS, statusBindings(status));
+    await runStatement(db, SQLITE_HISTORY, statusBindings(status));
+    return propagateUnsubscribed(db, engine, key, unsubscribed, exceptLeadId, now, activity);
+  }
+  const except = exceptLeadId === null ? 0 : 1;
+  const r = await runStatement(db, PG_SET_AND_PROPAGATE[except], [
+    ...statusBindings(status),
+    unsubscribed,
+    now,
+    ...followerBindings(key, unsubscribed, exceptLeadId),
+    ...changeActivityBindings(unsubscribed, now, activity),
+  ]);
+  return r.changes;
+}
+
+/**
+ * propagateUnsubscribed for many addresses at once (bulk imports): every lead of these keys
+ * whose flag disagrees takes `unsubscribed`, with one activity each; two statements.
+ */
+export async function propagateUnsubscribedMany(
+  db: Knex | Knex.Transaction,
+  keys: readonly string[],
+  unsubscribed: boolean,
+  now: number,
+  activity: PropagationActivity,
+): Promise<number> {
+  if (keys.length === 0) return 0;
+  const where = `email_key IN (${keys.map(() => '?').join(', ')}) AND unsubscribed = ?`;
+  return propagateInTwo(
+    db,
+    twoStatements(where),
+    [...keys, !unsubscribed],
+    unsubscribed,
+    now,
+    activity,
+  );
+}
+
+const SQLITE_STATUS = fixedSql(
+  'SELECT unsubscribed, changed_at FROM email_status WHERE email_key = ?',
+);
+
+/**
+ * The address takes `status` (an unsubscribe) with setStatusAndPropagate, unless it is
+ * unsubscribed already. PostgreSQL: one round trip, the address's lock included (the function
+ * unsubscribe_address_once of the migrations); SQLite (one writer, in its transaction): the
+ * status read, then setStatusAndPropagate.
+ */
+export async function unsubscribeAddressOnce(
+  db: Knex | Knex.Transaction,
+  engine: Engine,
+  lockId: bigint,
+  status: EmailStatusRecord,
+  activity: PropagationActivity,
+): Promise<UnsubscribeOnceResult> {
+  const { emailKey: key, changedAt: now } = status;
+  // What the function writes: an unsubscribe, recorded when it happened, lifting nothing.
+  if (!status.unsubscribed || (status.recordedAt ?? now) !== now || status.liftedAt != null)
+    throw new Error('unsubscribeAddressOnce writes a plain unsubscribe only');
+  if (engine === 'postgres') {
+    const [type, , ...values] = changeActivityBindings(true, now, activity);
+    // Values written into the text: a statement without bindings goes in one message with
+    // the transaction's BEGIN, so the whole unsubscribe is that message and the COMMIT.
+    const args = [lockId, key, status.reason, status.source, status.leadId, now, type, ...values];
+    const call = `SELECT changed, people, changed_at FROM unsubscribe_address_once(${args
+      .map((v) => pgLiteral(v as string | number | bigint | null))
+      .join(', ')})`;
+    const { rows } = await runStatement(db, fixedSql('', call), []);
+    const r = rows[0]!;
+    return {
+      changed: r.changed === true,
+      people: Number(r.people),
+      changedAt: Number(r.changed_at),
+    };
+  }
+  const [current] = (await runStatement(db, SQLITE_STATUS, [key])).rows;
+  if (current && toBool(current.unsubscribed))
+    return { changed: false, people: 0, changedAt: Number(current.changed_at) };
+  const people = await setStatusAndPropagate(db, engine, status, status.leadId, activity);
+  return { changed: true, people, changedAt: now };
+}

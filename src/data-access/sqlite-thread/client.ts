@@ -1,0 +1,80 @@
+import { createRequire } from 'node:module';
+import type { Knex } from 'knex';
+import { SqliteThreadConnection } from './connection.js';
+
+const require = createRequire(import.meta.url);
+
+interface KnexQueryObject {
+  sql: string;
+  bindings?: readonly unknown[];
+  response?: unknown;
+  context?: { lastID: number | bigint; changes: number };
+}
+
+interface BetterSqlite3ClientBase {
+  connectionSettings: { filename: string; readonly?: boolean; busyTimeoutMs?: number };
+  _query(connection: unknown, obj: KnexQueryObject): Promise<unknown>;
+  _formatBindings(bindings: readonly unknown[] | undefined): unknown[];
+}
+type BetterSqlite3ClientClass = new (config: Knex.Config) => BetterSqlite3ClientBase;
+
+const base = () => require('knex/lib/dialects/better-sqlite3/index.js') as BetterSqlite3ClientClass;
+
+/**
+ * knex opens SQLite transactions with a deferred BEGIN: a transaction that reads and then
+ * writes can then fail with SQLITE_BUSY when another process wrote in between, and the busy
+ * timeout cannot help. BEGIN IMMEDIATE takes the write lock up front (waiting up to the busy
+ * timeout), so writers from the server and the CLI queue instead of failing.
+ */
+function immediate(obj: KnexQueryObject): KnexQueryObject {
+  if (obj.sql === 'BEGIN;') obj.sql = 'BEGIN IMMEDIATE;';
+  return obj;
+}
+
+/** knex's better-sqlite3 client, in this process (in-memory databases). */
+export function inProcessClient(): BetterSqlite3ClientClass {
+  return class ImmediateBetterSqlite3Client extends base() {
+    override _query(connection: unknown, obj: KnexQueryObject): Promise<unknown> {
+      return super._query(connection, immediate(obj));
+    }
+  };
+}
+
+/**
+ * knex's better-sqlite3 client whose connections live in threads (connection.ts): each
+ * statement is posted to the thread and its rows, or its changes, come back. knex's pool,
+ * transactions, savepoints and dialect are unchanged; a thread that died is found invalid by
+ * the pool and replaced by a new one.
+ */
+export function threadClient(): BetterSqlite3ClientClass {
+  return class SqliteThreadClient extends base() {
+    acquireRawConnection(): Promise<SqliteThreadConnection> {
+      const { filename, readonly, busyTimeoutMs } = this.connectionSettings;
+      return SqliteThreadConnection.open({
+        filename,
+        readonly: readonly === true,
+        busyTimeoutMs: busyTimeoutMs ?? 5000,
+      });
+    }
+
+    destroyRawConnection(connection: SqliteThreadConnection): Promise<void> {
+      return connection.close();
+    }
+
+    validateConnection(connection: SqliteThreadConnection): boolean {
+      return connection.alive;
+    }
+
+    override async _query(connection: unknown, obj: KnexQueryObject): Promise<KnexQueryObject> {
+      if (!obj.sql) throw new Error('The query is empty');
+      const thread = connection as SqliteThreadConnection;
+      const result = await thread.run(immediate(obj).sql, this._formatBindings(obj.bindings));
+      if ('rows' in result) obj.response = result.rows;
+      else {
+        obj.response = result;
+        obj.context = { lastID: result.lastInsertRowid, changes: result.changes };
+      }
+      return obj;
+    }
+  };
+}

@@ -1,0 +1,168 @@
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type {
+  CrossedError,
+  SqliteReady,
+  SqliteRequest,
+  SqliteResponse,
+  SqliteThreadOptions,
+} from './protocol.js';
+
+/** The code of every call a thread left unanswered by exiting (unit-of-work.ts: unavailable). */
+export const SQLITE_THREAD_EXITED = 'SQLITE_THREAD_EXITED';
+
+export type StatementResult =
+  { rows: unknown[] } | { changes: number; lastInsertRowid: number | bigint };
+
+interface Pending {
+  resolve(response: SqliteResponse): void;
+  reject(error: Error): void;
+}
+
+function revived(crossed: CrossedError): Error {
+  const error = new Error(crossed.message) as Error & { code?: string };
+  error.name = crossed.name;
+  if (crossed.code !== undefined) error.code = crossed.code;
+  return error;
+}
+
+function threadExited(filename: string, reason: string): Error {
+  const error = new Error(`the SQLite thread of ${filename} exited (${reason})`) as Error & {
+    code: string;
+  };
+  error.code = SQLITE_THREAD_EXITED;
+  return error;
+}
+
+const WORKER_FILE = new URL(
+  `./worker${path.extname(fileURLToPath(import.meta.url))}`,
+  import.meta.url,
+);
+
+/** The file URL of tsx's ESM loader API (its CommonJS twin cannot register from a thread). */
+function tsxLoaderApi(): string {
+  const require = createRequire(import.meta.url);
+  const manifest = require.resolve('tsx/package.json');
+  const { exports } = require(manifest) as {
+    exports: Record<string, { import?: { default?: string } }>;
+  };
+  const file = exports['./esm/api']?.import?.default;
+  if (!file) throw new Error('tsx has no ESM loader API: run the built service (dist/)');
+  return pathToFileURL(path.join(path.dirname(manifest), file)).href;
+}
+
+/** The thread runs the build (worker.js), or the sources when the service does (tests, tsx). */
+function startThread(options: SqliteThreadOptions): Worker {
+  if (WORKER_FILE.pathname.endsWith('.js')) return new Worker(WORKER_FILE, { workerData: options });
+  // Node 20 does not apply the parent's loader (tsx) to a thread's entry point: the thread
+  // registers it before importing worker.ts.
+  const entry = JSON.stringify(WORKER_FILE.href);
+  const tsx = JSON.stringify(tsxLoaderApi());
+  const code = `import(${tsx}).then((tsx) => { tsx.register(); return import(${entry}); })`;
+  return new Worker(code, {
+    eval: true,
+    workerData: options,
+  });
+}
+
+/**
+ * One SQLite connection living in its own thread: what knex's pool holds in place of a
+ * better-sqlite3 Database. Statements are posted and answered in order.
+ */
+export class SqliteThreadConnection {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private exitReason: string | null = null;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly filename: string,
+  ) {
+    worker.on('message', (message: SqliteResponse) => this.settle(message));
+    worker.on('error', (error) => this.exited(error.message));
+    worker.on('exit', (code) => this.exited(`exit code ${code}`));
+    // An idle thread does not keep the process alive (nor did an idle connection); a call
+    // in flight does.
+    worker.unref();
+  }
+
+  /** Starts a thread and waits until its connection is open and set up. */
+  static open(options: SqliteThreadOptions): Promise<SqliteThreadConnection> {
+    const worker = startThread(options);
+    return new Promise((resolve, reject) => {
+      const failed = (error: Error) => reject(error);
+      worker.once('error', failed);
+      worker.once('exit', (code) => reject(threadExited(options.filename, `exit code ${code}`)));
+      worker.once('message', (ready: SqliteReady) => {
+        worker.off('error', failed);
+        worker.removeAllListeners('exit');
+        if (ready.ready) resolve(new SqliteThreadConnection(worker, options.filename));
+        else {
+          reject(revived(ready.error));
+          void worker.terminate();
+        }
+      });
+    });
+  }
+
+  /** False once the thread is gone: knex's pool then replaces this connection. */
+  get alive(): boolean {
+    return this.exitReason === null;
+  }
+
+  async run(sql: string, bindings: unknown[]): Promise<StatementResult> {
+    const response = await this.call({ id: this.nextId++, sql, bindings });
+    if ('rows' in response) return { rows: response.rows };
+    if ('changes' in response)
+      return { changes: response.changes, lastInsertRowid: response.lastInsertRowid };
+    throw new Error('unexpected answer from the SQLite thread');
+  }
+
+  /** SQLite's online backup of this connection's database into `file` (backup.ts). */
+  async backup(file: string): Promise<void> {
+    await this.call({ id: this.nextId++, backupTo: file });
+  }
+
+  /** Closes the connection (checkpointing the WAL when it is the last) and ends the thread. */
+  async close(): Promise<void> {
+    if (!this.alive) return;
+    const ended = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.ref();
+    this.worker.postMessage('close');
+    await ended;
+  }
+
+  /** Ends the thread at once, as a crash would (what callers see is tested). */
+  kill(): Promise<number> {
+    return this.worker.terminate();
+  }
+
+  private call(request: SqliteRequest): Promise<SqliteResponse> {
+    if (this.exitReason !== null)
+      return Promise.reject(threadExited(this.filename, this.exitReason));
+    return new Promise((resolve, reject) => {
+      if (this.pending.size === 0) this.worker.ref();
+      this.pending.set(request.id, { resolve, reject });
+      this.worker.postMessage(request);
+    });
+  }
+
+  private settle(response: SqliteResponse): void {
+    const pending = this.pending.get(response.id);
+    if (!pending) return;
+    this.pending.delete(response.id);
+    if (this.pending.size === 0) this.worker.unref();
+    if ('error' in response) pending.reject(revived(response.error));
+    else pending.resolve(response);
+  }
+
+  private exited(reason: string): void {
+    if (this.exitReason !== null) return;
+    this.exitReason = reason;
+    const error = threadExited(this.filename, reason);
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+  }
+}

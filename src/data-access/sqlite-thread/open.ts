@@ -1,0 +1,129 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import { inProcessClient, threadClient } from './client.js';
+import { cachedPrepare } from './statement-cache.js';
+
+export const SQLITE_FILE_NAME = 'durable-unsubscribe.sqlite';
+
+export interface SqliteOptions {
+  dataDir: string;
+  sqliteBusyTimeoutMs: number;
+  /** Reader threads for plain reads; 0: they run on the writer's thread. Default 2. */
+  sqliteReadThreads?: number;
+}
+
+export interface OpenedSqlite {
+  /** The writer: the file's one write connection (transactions, and reads that need it). */
+  knex: Knex;
+  /** Plain reads (UnitOfWork.read): the reader threads, or `knex` itself. */
+  readKnex: Knex;
+  location: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The data directory, readable by the service's user alone (0700): it holds every address,
+ * the key-sealing secret and the development user's key. An existing directory is tightened.
+ */
+export function restrictDataDir(dataDir: string): void {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if ((fs.statSync(dataDir).mode & 0o077) !== 0) {
+    try {
+      fs.chmodSync(dataDir, 0o700);
+    } catch {
+      // Not ours to change (a shared directory): the files below are 0600 all the same.
+    }
+  }
+}
+
+/**
+ * The database file is created 0600 before SQLite opens it: SQLite gives its -wal and -shm
+ * files the database file's mode. Files of older versions (0644) are tightened.
+ */
+function restrictDatabaseFiles(filename: string): void {
+  fs.closeSync(fs.openSync(filename, 'a', 0o600));
+  for (const f of [filename, `${filename}-wal`, `${filename}-shm`]) {
+    if (fs.existsSync(f) && (fs.statSync(f).mode & 0o077) !== 0) fs.chmodSync(f, 0o600);
+  }
+}
+
+interface InProcessConnection {
+  pragma(source: string): unknown;
+  prepare(source: string): unknown;
+}
+
+/**
+ * An in-memory database exists in the one connection that made it: no other thread can see
+ * it, so it stays in this process (it serves tests, where a blocked event loop costs nothing).
+ */
+function openInMemory(options: SqliteOptions): OpenedSqlite {
+  const knex = knexFactory({
+    client: inProcessClient() as unknown as typeof Knex.Client,
+    connection: { filename: ':memory:' },
+    useNullAsDefault: true,
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate: (conn: InProcessConnection, done: (err: Error | null, c: unknown) => void) => {
+        try {
+          conn.pragma(`busy_timeout = ${options.sqliteBusyTimeoutMs}`);
+          conn.pragma('foreign_keys = ON');
+          conn.prepare = cachedPrepare(conn.prepare.bind(conn));
+          done(null, conn);
+        } catch (error) {
+          done(error as Error, conn);
+        }
+      },
+    },
+  });
+  return { knex, readKnex: knex, location: ':memory:', close: () => knex.destroy() };
+}
+
+/**
+ * A database file: the service, the CLI and the tests all reach it through threads
+ * (sqlite-thread/), one code path whoever runs it. The writer thread holds the one write
+ * connection; group commit (unit-of-work.ts) queues the transactions on it, and COMMIT's
+ * fsync waits there, not on the event loop. Reader threads hold read-only connections for
+ * plain reads: in WAL mode they read the last commit while the writer writes the next.
+ */
+export function openSqlite(options: SqliteOptions): OpenedSqlite {
+  if (options.dataDir === ':memory:') return openInMemory(options);
+  const filename = path.join(options.dataDir, SQLITE_FILE_NAME);
+  restrictDataDir(options.dataDir);
+  restrictDatabaseFiles(filename);
+  const connection = (readonly: boolean) => ({
+    filename,
+    readonly,
+    busyTimeoutMs: options.sqliteBusyTimeoutMs,
+  });
+  const knex = knexFactory({
+    client: threadClient() as unknown as typeof Knex.Client,
+    connection: connection(false),
+    useNullAsDefault: true,
+    // One write connection per process: SQLite has one writer per file anyway, and group
+    // commit shares its transactions.
+    pool: { min: 1, max: 1 },
+  });
+  const readThreads = options.sqliteReadThreads ?? 2;
+  if (readThreads === 0)
+    return { knex, readKnex: knex, location: filename, close: () => knex.destroy() };
+  const readKnex = knexFactory({
+    client: threadClient() as unknown as typeof Knex.Client,
+    connection: connection(true),
+    useNullAsDefault: true,
+    // Started on the first read (after the writer has put the file in WAL mode, which a
+    // read-only connection cannot do), kept while reads come.
+    pool: { min: 0, max: readThreads, idleTimeoutMillis: 60000 },
+  });
+  return {
+    knex,
+    readKnex,
+    location: filename,
+    async close() {
+      // Readers first: the writer, closing last, checkpoints the WAL into the file.
+      await readKnex.destroy();
+      await knex.destroy();
+    },
+  };
+}

@@ -1,0 +1,28 @@
+/** What crosses between the main thread and an SQLite thread (structured clone). */
+
+/** How a thread opens its connection: the settings every connection of the file shares. */
+export interface SqliteThreadOptions {
+  filename: string;
+  /** A reader: opened read-only, it can never take the write lock. */
+  readonly: boolean;
+  busyTimeoutMs: number;
+}
+
+export type SqliteRequest =
+  { id: number; sql: string; bindings: unknown[] } | { id: number; backupTo: string };
+
+/** A failure as it crossed: `code` (SQLITE_BUSY, SQLITE_CONSTRAINT_UNIQUE…) drives retries. */
+export interface CrossedError {
+  name: string;
+  message: string;
+  code?: string;
+}
+
+export type SqliteResponse =
+  | { id: number; rows: unknown[] }
+  | { id: number; changes: number; lastInsertRowid: number | bigint }
+  | { id: number; done: true }
+  | { id: number; error: CrossedError };
+
+/** The thread's first message: its connection is open and set up, or could not be. */
+export type SqliteReady = { ready: true } | { ready: false; error: CrossedError };

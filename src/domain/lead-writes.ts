@@ -1,0 +1,182 @@
+import { AppError, ErrorCode } from '../errors.js';
+import { RESET_REASON, type ChangePath } from './change-paths.js';
+import type { DurableStatusService } from './durable-status.service.js';
+import type { PreparedChange } from './lead-input.js';
+import {
+  flagActivity,
+  newAddressOf,
+  newLeadActivity,
+  newLeadOf,
+  planChange,
+  planIsEmpty,
+  text,
+} from './lead-rules.js';
+import type { LeadView, SyncResult } from './lead.types.js';
+import { RetryTransaction, type WriteScope } from './ports.js';
+import type { LeadRecord, NewActivity } from './records.js';
+
+/** Who asks for a change, and what it may touch. */
+export interface SyncContext {
+  path: ChangePath;
+  /** Partition of leads this call creates; the default partition when absent. */
+  partition?: string;
+  /** false: a record with only an Email creates a new lead even if the address exists. */
+  matchByEmail?: boolean;
+  /** The partitions the caller may change people in; every partition when absent. */
+  mayTouch?: (partition: string) => boolean;
+}
+
+export const outsidePartitions = (partition: string) =>
+  new AppError(ErrorCode.ACCESS_DENIED, `This user may not touch partition ${partition}`);
+
+/**
+ * One validated change (lead-input.ts) applied inside a write scope: which person it is (key
+ * precedence), the locks in the global order, then creation or update with every rule of
+ * lead-rules.ts and the master status changes they call for. The same code runs in a single
+ * transaction and in a batch's memory (the scope decides which); LeadService decides where the
+ * transactions begin and end.
+ */
+export class LeadWrites {
+  constructor(
+    private readonly durable: DurableStatusService,
+    private readonly now: () => number,
+    private readonly view: (lead: LeadRecord) => LeadView,
+  ) {}
+
+  /** The answer of a sync that would find its lead and change nothing, or null. */
+  async unchanged(
+    repos: WriteScope,
+    change: PreparedChange,
+    ctx: SyncContext,
+  ): Promise<SyncResult | null> {
+    let lead: LeadRecord | null = null;
+    if (change.id !== undefined) {
+      lead = await repos.leads.findById(change.id);
+    } else if (change.foreignSysPersonId !== undefined) {
+      lead = await repos.leads.findByForeignId(change.foreignSysPersonId);
+    } else if ((change.matchEmailKey ?? change.emailKey) && ctx.matchByEmail !== false) {
+      lead = await repos.leads.findLatestByEmailKey((change.matchEmailKey ?? change.emailKey)!);
+      // As in sync: the address found the lead, it is not a change to it.
+      if (lead && change.matchEmailKey === undefined)
+        change = { ...change, email: undefined, emailKey: undefined };
+    }
+    // The plan without the new address's status: an address change is a change whatever it is.
+    if (!lead || !planIsEmpty(planChange(lead, change, false, ctx.path, 0))) return null;
+    if (ctx.mayTouch && !ctx.mayTouch(lead.partition)) return null; // refused by sync
+    return { leadId: lead.id, status: 'UPDATED', lead: this.view(lead) };
+  }
+
+  /**
+   * The change applied to the person its keys find (Id, then foreign id, then Email) or to a new
+   * one, inside the caller's write scope.
+   */
+  async sync(
+    repos: WriteScope,
+    change: PreparedChange,
+    ctx: SyncContext,
+    partition: string,
+  ): Promise<SyncResult> {
+    // Find the lead without locks, lock every address involved, then read it again: a lead
+    // whose address moved in between makes us start over rather than lock out of order.
+    let lead: LeadRecord | null = null;
+    let locked: LeadRecord | null = null;
+    if (change.id !== undefined) {
+      lead = await repos.leads.findById(change.id);
+      if (!lead) throw new AppError(ErrorCode.LEAD_NOT_FOUND, `Lead ${change.id} not found`);
+    } else if (change.foreignSysPersonId !== undefined) {
+      lead = await repos.leads.findByForeignId(change.foreignSysPersonId);
+    } else if ((change.matchEmailKey ?? change.emailKey) && ctx.matchByEmail !== false) {
+      const matchKey = (change.matchEmailKey ?? change.emailKey)!;
+      // Both addresses at once (an address change moves the lead to the second): locks are
+      // taken in one call, in the global order.
+      await repos.lockEmailKeys([matchKey, change.emailKey ?? null]);
+      // Under the address's lock no one else can move its people: the latest of them, read
+      // with its row lock, is already the lead to change.
+      locked = lead = await repos.leads.findLatestByEmailKey(matchKey, true);
+      // The address was the key that found the lead, not a change to it.
+      if (lead && change.matchEmailKey === undefined)
+        change = { ...change, email: undefined, emailKey: undefined };
+    }
+    const target = lead ? lead.partition : partition;
+    if (ctx.mayTouch && !ctx.mayTouch(target)) throw outsidePartitions(target);
+    await repos.lockEmailKeys([lead?.emailKey ?? null, change.emailKey ?? null]);
+    if (lead) {
+      if (!locked) {
+        locked = await repos.leads.lockRow(lead);
+        if (!locked || locked.emailKey !== lead.emailKey) throw new RetryTransaction();
+      }
+      const after = await this.update(repos, locked, change, ctx.path);
+      return { leadId: lead.id, status: 'UPDATED', lead: this.view(after) };
+    }
+    const id = await this.create(repos, change, ctx.path, partition);
+    return { leadId: id, status: 'CREATED', lead: this.view((await repos.leads.findById(id))!) };
+  }
+
+  /** Rule 3: a new person takes the master status of its address, whatever the request said. */
+  private async create(
+    repos: WriteScope,
+    change: PreparedChange,
+    path: ChangePath,
+    partition: string,
+  ) {
+    const now = this.now();
+    const lead = newLeadOf(change, partition, now);
+    const requested = lead.unsubscribed;
+    const key = lead.emailKey;
+    const id = await repos.leads.insert(lead);
+    const activities: NewActivity[] = [newLeadActivity(id, path, now)];
+    if (key !== null) {
+      if (requested) {
+        if (!(await this.durable.isUnsubscribed(repos, key))) {
+          await this.durable.setMasterStatus(repos, {
+            key,
+            unsubscribed: true,
+            causedBy: id,
+            path,
+            reason: text(lead.columns.unsubscribed_reason),
+            now,
+          });
+        }
+      } else if (await this.durable.isUnsubscribed(repos, key)) {
+        await repos.leads.update(id, { unsubscribed: true, columns: {} }, now);
+        activities.push(
+          flagActivity(id, false, true, RESET_REASON, path.source, now, path.actor ?? null),
+        );
+      }
+    }
+    await repos.activities.insert(activities);
+    return id;
+  }
+
+  /** Applies `change` to the locked `lead`; returns the lead as it then stands. */
+  async update(
+    repos: WriteScope,
+    lead: LeadRecord,
+    change: PreparedChange,
+    path: ChangePath,
+  ): Promise<LeadRecord> {
+    const now = this.now();
+    const newKey = newAddressOf(lead, change);
+    const newAddressUnsubscribed =
+      newKey !== null && (await this.durable.isUnsubscribed(repos, newKey));
+    const plan = planChange(lead, change, newAddressUnsubscribed, path, now);
+    for (const m of plan.masterChanges)
+      await this.durable.setMasterStatus(repos, { ...m, causedBy: lead.id, path, now });
+    const fid = plan.update.foreignSysPersonId;
+    if (fid !== undefined && fid !== null) {
+      const holder = await repos.leads.findByForeignId(fid);
+      if (holder && holder.id !== lead.id) {
+        throw new AppError(
+          ErrorCode.LEAD_SYNC_FAILED,
+          'ForeignSysPersonId belongs to another lead',
+        );
+      }
+    }
+    // Rule 7: nothing changed, nothing written, nothing logged.
+    if (planIsEmpty(plan)) return lead;
+    const after = await repos.updateLogged(lead.id, plan.update, now, plan.activities);
+    // The row is locked for this transaction: gone means something is badly off; start over.
+    if (!after) throw new RetryTransaction();
+    return after;
+  }
+}

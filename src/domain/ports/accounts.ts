@@ -1,0 +1,38 @@
+import type { Permissions } from '../permissions.js';
+import type { KeyReport, OperatorRecord, OperatorSessionRecord, UserRecord } from '../records.js';
+
+/**
+ * The accounts of the SOAP API and of the console, outside any transaction: each call is one
+ * statement (or its own transaction). What a request waits on (finding a user, every operator
+ * and session call) reports a database that is not there, or a full pool, as an AppError
+ * (DATABASE_UNAVAILABLE, CONCURRENCY_LIMIT_EXCEEDED), so that callers answer with its code.
+ */
+
+export interface UserStore {
+  /** Asked on every SOAP call: errors typed as above. */
+  find(userId: string): Promise<UserRecord | null>;
+  /** The rest serve the `users` command. */
+  list(): Promise<UserRecord[]>;
+  insert(user: UserRecord & { encryptionKey: string }): Promise<void>;
+  keyReport(): Promise<KeyReport>;
+  /** Seals again the keys sealed the old way (`unsealed`: those stored in clear too); how many. */
+  reseal(options: { unsealed: boolean }): Promise<number>;
+  updatePermissions(userId: string, permissions: Permissions): Promise<boolean>;
+  remove(userId: string): Promise<boolean>;
+  count(): Promise<number>;
+}
+
+export interface OperatorStore {
+  find(name: string): Promise<OperatorRecord | null>;
+  list(): Promise<OperatorRecord[]>;
+  insert(operator: OperatorRecord): Promise<void>;
+  /** Removes the operator and its sessions; false if there was none. */
+  remove(name: string): Promise<boolean>;
+}
+
+export interface OperatorSessionStore {
+  insert(session: OperatorSessionRecord): Promise<void>;
+  findLive(tokenHash: string, now: number): Promise<OperatorSessionRecord | null>;
+  remove(tokenHash: string): Promise<void>;
+  removeExpired(now: number): Promise<number>;
+}

@@ -1,0 +1,148 @@
+import type {
+  ActivityQuery,
+  ActivityRecord,
+  EmailStatusHistoryRecord,
+  EmailStatusRecord,
+  InvariantViolation,
+  LeadRecord,
+  PeopleCriteria,
+  PropagationActivity,
+  SelectionCounts,
+  StatusCursor,
+  StatusFilter,
+} from '../records.js';
+import type { ActivityLog, LeadStore, StatusStore } from './write-scope.js';
+
+/**
+ * What the services read (and the few set-based writes they make) beyond the rules of one
+ * change: finding people, paging statuses and activities, the console's selections.
+ */
+
+/** Updated-since pages go by (updatedAt, id), so deep pages cost the same as the first. */
+export interface UpdatePosition {
+  updatedAt: number;
+  id: number;
+}
+
+/** What an unsubscribe-once did (LeadQueries.unsubscribeAddressOnce). */
+export interface UnsubscribeOnceResult {
+  /** false: the address was unsubscribed already, and nothing was written. */
+  changed: boolean;
+  /** People holding the address whose flag followed. */
+  people: number;
+  /** When the address's master status changed (now, or when it was unsubscribed before). */
+  changedAt: number;
+}
+
+export interface LeadQueries extends LeadStore {
+  /**
+   * The address takes the unsubscribe `status` and its people follow, unless it is
+   * unsubscribed already; the address's lock is taken in the same step.
+   */
+  unsubscribeAddressOnce(
+    status: EmailStatusRecord,
+    activity: PropagationActivity,
+  ): Promise<UnsubscribeOnceResult>;
+  findByIds(ids: readonly number[]): Promise<LeadRecord[]>;
+  findByForeignIds(foreignIds: readonly string[]): Promise<LeadRecord[]>;
+  /** Everyone holding an address, most recently changed first. */
+  findByEmailKey(key: string, lock?: boolean, limit?: number): Promise<LeadRecord[]>;
+  findByEmailKeys(keys: readonly string[]): Promise<LeadRecord[]>;
+  listUpdatedBetween(
+    oldest: number,
+    latest: number | null,
+    after: UpdatePosition | null,
+    limit: number,
+  ): Promise<LeadRecord[]>;
+  countUpdatedBetween(
+    oldest: number,
+    latest: number | null,
+    after: UpdatePosition | null,
+    cap?: number,
+  ): Promise<number>;
+  deleteByIds(ids: readonly number[]): Promise<number>;
+  /** propagateUnsubscribed for many addresses at once (every holder follows). */
+  propagateUnsubscribedMany(
+    keys: readonly string[],
+    unsubscribed: boolean,
+    now: number,
+    activity: PropagationActivity,
+  ): Promise<number>;
+  /** People whose flag disagrees with their address's master status (should be none). */
+  invariantViolations(limit: number): Promise<InvariantViolation[]>;
+}
+
+export interface StatusQueries extends StatusStore {
+  getMany(keys: readonly string[]): Promise<Map<string, EmailStatusRecord>>;
+  setMany(statuses: readonly EmailStatusRecord[]): Promise<void>;
+  history(key: string): Promise<EmailStatusHistoryRecord[]>;
+  /** Statuses recorded at or after a time (whatever date they carry), keyset-paged by key. */
+  listChangedSince(
+    since: number,
+    afterKey: string | null,
+    limit: number,
+  ): Promise<EmailStatusRecord[]>;
+  /** The filtered list, newest first. */
+  list(f: StatusFilter, after: StatusCursor | null, limit: number): Promise<EmailStatusRecord[]>;
+  /** How many rows the filter keeps, counting no further than `cap`. */
+  count(f: StatusFilter, cap: number): Promise<number>;
+  /** An address's history, newest first, ids strictly below `beforeId`. */
+  historyPage(
+    key: string,
+    beforeId: number | null,
+    limit: number,
+  ): Promise<EmailStatusHistoryRecord[]>;
+  historyCount(key: string): Promise<number>;
+}
+
+export interface ActivityQueries extends ActivityLog {
+  /** Moves the history of some people to another (a merge); how many entries moved. */
+  reassign(fromLeadIds: readonly number[], toLeadId: number): Promise<number>;
+  /** These people's activities below `beforeId`, newest first. */
+  listForLeads(
+    leadIds: readonly number[],
+    beforeId: number | null,
+    filter: ActivityQuery,
+    limit: number,
+  ): Promise<ActivityRecord[]>;
+  /** How many lie below `beforeId`, counting no further than `cap` (when given). */
+  countForLeads(
+    leadIds: readonly number[],
+    beforeId: number | null,
+    filter: ActivityQuery,
+    cap?: number,
+  ): Promise<number>;
+  /** The change stream: oldest first, ids strictly above `afterId`. */
+  listAfter(afterId: number, filter: ActivityQuery, limit: number): Promise<ActivityRecord[]>;
+  countAfter(afterId: number, filter: ActivityQuery, cap?: number): Promise<number>;
+  /** The id of the n-th activity after `afterId` (ascending), or null when there are fewer. */
+  nthIdAfter(afterId: number, n: number): Promise<number | null>;
+  /** The id of the n-th activity of these people below `beforeId` (newest first), or null. */
+  nthIdBeforeForLeads(
+    leadIds: readonly number[],
+    beforeId: number | null,
+    n: number,
+  ): Promise<number | null>;
+  /** The id just before the first activity created at or after a time (a stream start). */
+  idBefore(createdAt: number): Promise<number>;
+}
+
+/** The people an operator selected in the console, and what a change to them would reach. */
+export interface PeopleSelection {
+  page(c: PeopleCriteria, afterId: number, limit: number): Promise<LeadRecord[]>;
+  ids(c: PeopleCriteria, afterId: number, limit: number): Promise<number[]>;
+  counts(c: PeopleCriteria): Promise<SelectionCounts>;
+  /**
+   * How many unsubscribed addresses of the selection have a reason that may hold one of
+   * `reasons`: at least every one the whole-word match would find (asking an operator to
+   * confirm once too often is safe; never asking when it should is not).
+   */
+  protectedAddresses(c: PeopleCriteria, reasons: readonly string[]): Promise<number>;
+  /** The people holding an address, by id. */
+  holders(emailKey: string, afterId: number, limit: number): Promise<LeadRecord[]>;
+  /** How many people hold an address, in how many partitions. */
+  holderCounts(
+    emailKey: string,
+    exceptId?: number | null,
+  ): Promise<{ people: number; partitions: number }>;
+}

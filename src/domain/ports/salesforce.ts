@@ -1,0 +1,14 @@
+import type { SalesforceNotificationRecord, SalesforceRecordState } from '../records.js';
+
+/** The bookkeeping of Salesforce outbound messages: which were applied, per record state. */
+export interface SalesforceNotificationStore {
+  findNotification(notificationId: string): Promise<SalesforceNotificationRecord | null>;
+  insertNotification(n: SalesforceNotificationRecord): Promise<void>;
+  /**
+   * Locks a record's state until the transaction ends, so that notifications of one record
+   * are decided one after the other (a record seen for the first time starts empty).
+   */
+  lockRecord(recordId: string, objectType: string, now: number): Promise<SalesforceRecordState>;
+  saveRecord(state: SalesforceRecordState): Promise<void>;
+  deleteNotificationsReceivedBefore(receivedAt: number): Promise<number>;
+}

@@ -1,0 +1,64 @@
+import type { ConsoleJobStore } from './console-jobs.js';
+import type { ActivityQueries, LeadQueries, PeopleSelection, StatusQueries } from './queries.js';
+import type { SalesforceNotificationStore } from './salesforce.js';
+import type { WriteScope } from './write-scope.js';
+
+/**
+ * What a batch of lead changes (syncMultipleLeads, a console batch) may touch: every lead it
+ * names by id or foreign id, and every address it names.
+ */
+export interface BatchScope {
+  ids: readonly number[];
+  foreignIds: readonly string[];
+  emailKeys: readonly string[];
+}
+
+/**
+ * A batch of changes run against memory: the rules read and write `repos` as they would one
+ * transaction, each record can be undone on its own, and `complete` writes the result.
+ */
+export interface BatchWrites {
+  readonly repos: WriteScope;
+  /** Marks the start of one record; `rollbackTo` undoes everything since. */
+  savepoint(): number;
+  rollbackTo(mark: number): void;
+  /**
+   * Writes the batch; false when the records must be run again first (new people needed ids
+   * the batch could not hold): the caller runs them again, then completes again.
+   */
+  complete(): Promise<boolean>;
+}
+
+/** Everything one unit of work may read and write, and the address locks its rules take. */
+export interface TransactionScope extends WriteScope {
+  readonly leads: LeadQueries;
+  readonly emailStatus: StatusQueries;
+  readonly activities: ActivityQueries;
+  readonly salesforceNotifications: SalesforceNotificationStore;
+  readonly selection: PeopleSelection;
+  readonly jobs: ConsoleJobStore;
+  /**
+   * Loads (and locks) everything a batch can touch and hands back a write scope over that
+   * memory. In a write transaction only.
+   */
+  openBatch(scope: BatchScope): Promise<BatchWrites>;
+}
+
+/**
+ * Where the domain's units of work run. Errors come out typed: a database that is not there
+ * is an AppError (DATABASE_UNAVAILABLE), a saturated pool another (CONCURRENCY_LIMIT_EXCEEDED).
+ */
+export interface Transactions {
+  /**
+   * One transaction; the whole function may run again (deadlock, serialisation failure, a
+   * RetryTransaction thrown by the work), so it must have no effect outside the scope.
+   */
+  write<T>(work: (scope: TransactionScope) => Promise<T>): Promise<T>;
+  /** Reads outside a transaction (each statement sees committed data). */
+  read<T>(work: (scope: TransactionScope) => Promise<T>): Promise<T>;
+  /**
+   * Reads that may be served by a read replica within its staleness bound: only for answers
+   * to callers, never for a read a write decides on.
+   */
+  readReplicated<T>(work: (scope: TransactionScope) => Promise<T>): Promise<T>;
+}

@@ -1,0 +1,102 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Knex } from 'knex';
+import { openDatabase, SQLITE_FILE_NAME, type Database } from '../../src/data-access/database.js';
+import type { SqliteThreadConnection } from '../../src/data-access/sqlite-thread/connection.js';
+import { classifyDatabaseError, isRetryable } from '../../src/data-access/unit-of-work.js';
+import { AppError, ErrorCode } from '../../src/errors.js';
+import { testEngines } from '../support/database.js';
+import { SLOW_QUERY } from '../support/slow-query.js';
+
+const sqlite = testEngines().find((e) => e.name === 'sqlite')!;
+
+interface Pool {
+  acquireConnection(): Promise<SqliteThreadConnection>;
+  releaseConnection(connection: SqliteThreadConnection): Promise<unknown>;
+}
+const poolOf = (knex: Knex) => knex.client as unknown as Pool;
+
+async function failure(promise: Promise<unknown>): Promise<Error & { code?: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error & { code?: string };
+  }
+  throw new Error('expected a failure');
+}
+
+describe('SQLite threads', function () {
+  this.timeout(60000);
+  let db: Database;
+  let dataDir: string;
+  let drop: () => Promise<void>;
+
+  beforeEach(async () => {
+    ({ db, dataDir, drop } = await sqlite.create());
+  });
+  afterEach(() => drop());
+
+  it('reads on a reader thread see what the writer thread just committed', async () => {
+    expect(db.readKnex).to.not.equal(db.knex);
+    await db.knex('operators').insert({ name: 'seen', password_hash: 'x', created_at: 1 });
+    const rows = await db.readKnex('operators').select('name');
+    expect(rows).to.deep.equal([{ name: 'seen' }]);
+  });
+
+  it('reader threads are read-only', async () => {
+    const error = await failure(db.readKnex.raw('CREATE TABLE t (x)'));
+    expect(error.code).to.equal('SQLITE_READONLY');
+  });
+
+  it('errors cross from the thread with their code, which decides retries', async () => {
+    await db.knex('operators').insert({ name: 'twice', password_hash: 'x', created_at: 1 });
+    const error = await failure(
+      db.knex('operators').insert({ name: 'twice', password_hash: 'x', created_at: 1 }),
+    );
+    expect(error.code).to.equal('SQLITE_CONSTRAINT_PRIMARYKEY');
+    expect(isRetryable(error)).to.equal(false);
+    expect(classifyDatabaseError(error)).to.equal(error);
+    const busy = await failure(db.readKnex.raw('SELECT * FROM no_such_table'));
+    expect(busy.code).to.equal('SQLITE_ERROR');
+  });
+
+  it('a thread that dies fails its calls as "database unavailable", and a new one takes over', async () => {
+    const pool = poolOf(db.readKnex);
+    const connection = await pool.acquireConnection();
+    const pending = connection.run(SLOW_QUERY, []);
+    await connection.kill();
+    const error = await failure(pending);
+    const classified = classifyDatabaseError(error);
+    expect(classified).to.be.instanceOf(AppError);
+    expect((classified as AppError).code).to.equal(ErrorCode.DATABASE_UNAVAILABLE);
+    // A call on the dead thread fails at once; the pool replaces the thread for the next one.
+    expect((await failure(connection.run('SELECT 1', []))).code).to.equal(error.code);
+    await pool.releaseConnection(connection);
+    expect(await db.readKnex.raw('SELECT 2 AS two')).to.deep.equal([{ two: 2 }]);
+  });
+
+  it('the writer thread keeps the file and its WAL readable by the owner alone', async () => {
+    await db.knex('operators').insert({ name: 'mode', password_hash: 'x', created_at: 1 });
+    for (const f of [SQLITE_FILE_NAME, `${SQLITE_FILE_NAME}-wal`]) {
+      const mode = fs.statSync(path.join(dataDir, f)).mode & 0o777;
+      expect(mode.toString(8), f).to.equal('600');
+    }
+  });
+
+  it('SQLITE_READ_THREADS=0 runs reads on the writer thread', async () => {
+    const single = openDatabase({
+      databaseUrl: '',
+      dataDir,
+      sqliteBusyTimeoutMs: 1000,
+      sqliteReadThreads: 0,
+      dbPoolMax: 1,
+    });
+    try {
+      expect(single.readKnex).to.equal(single.knex);
+      expect(await single.readKnex('operators').count({ n: '*' })).to.deep.equal([{ n: 0 }]);
+    } finally {
+      await single.close();
+    }
+  });
+});

@@ -1,0 +1,233 @@
+import { expect } from 'chai';
+import pg from 'pg';
+import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
+import type { EmailStatusRecord, PropagationActivity } from '../../src/domain/records.js';
+import { testEngines } from '../support/database.js';
+import { createLead, expectNoViolations, openHarness, type Harness } from '../support/harness.js';
+
+/**
+ * unsubscribeAddressOnce (a PostgreSQL function, statements on SQLite) must write exactly what
+ * the general path writes (the lock, then setStatusAndPropagate): the two are pinned here, on
+ * both engines, by doing the same unsubscribe both ways on two addresses held alike.
+ */
+
+const activity: PropagationActivity = {
+  attributeName: 'Unsubscribed',
+  reason: 'propagated',
+  source: 'Unsubscribe link',
+  actor: "link 'abc'\\",
+  causeLeadId: null,
+};
+
+const statusOf = (key: string, leadId: number | null, at: number): EmailStatusRecord => ({
+  emailKey: key,
+  unsubscribed: true,
+  // Quotes and a backslash: PostgreSQL gets these values written into the statement.
+  reason: "Unsubscribe link, list O'Brien \\ news",
+  source: 'Unsubscribe link (link abc)',
+  leadId,
+  changedAt: at,
+});
+
+for (const engine of testEngines()) {
+  describe(`unsubscribeAddressOnce agrees with the general path (${engine.name})`, () => {
+    let h: Harness;
+    let uow: UnitOfWork;
+
+    before(async () => {
+      h = await openHarness(engine);
+      uow = new UnitOfWork(h.db);
+    });
+    after(() => h.drop());
+
+    /** Everything stored about an address, without what names it (key, ids, sequence). */
+    async function stored(key: string) {
+      const k = h.db.knex;
+      const status = await k('email_status').where('email_key', key).first();
+      const history = await k('email_status_history').where('email_key', key).orderBy('id');
+      const people = await k('leads').where('email_key', key).orderBy('id');
+      const ids = people.map((p: { id: number }) => p.id);
+      const activities = await k('activities')
+        .whereIn('lead_id', ids)
+        .where('activity_type', 'Change Data Value')
+        .orderBy('id');
+      const person = (id: unknown) => (id === null ? null : ids.indexOf(Number(id)));
+      const unnamed = (row: Record<string, unknown>) => {
+        // What names the address or a row differs between the two addresses by design.
+        const rest = { ...row };
+        for (const c of ['email_key', 'id', 'lead_id', 'cause_lead_id', 'email']) delete rest[c];
+        const { lead_id, cause_lead_id } = row;
+        const cause = cause_lead_id === undefined ? {} : { cause: person(cause_lead_id) };
+        return { ...rest, ...cause, lead: person(lead_id) };
+      };
+      return {
+        status: status && unnamed(status),
+        history: history.map(unnamed),
+        people: people.map((p: Record<string, unknown>) => Boolean(p.unsubscribed)),
+        // Who changed with the status (the others keep the time they were created at).
+        changed: people.map(
+          (p: Record<string, unknown>) => Number(p.updated_at) === Number(status?.changed_at),
+        ),
+        activities: activities.map(unnamed),
+      };
+    }
+
+    async function twoAddressesAlike(name: string, people: number) {
+      const a = `${name}-a@once.example`;
+      const b = `${name}-b@once.example`;
+      for (let i = 0; i < people; i++) {
+        await createLead(h.services, a);
+        await createLead(h.services, b);
+      }
+      return [a, b] as const;
+    }
+
+    for (const [title, caused] of [
+      ['no person caused it', false],
+      ['a person caused it, who is left to the caller', true],
+    ] as const) {
+      it(`writes what the general path writes (${title})`, async () => {
+        const [a, b] = await twoAddressesAlike(caused ? 'caused' : 'link', 3);
+        const causeOf = async (key: string) =>
+          caused ? (await uow.read((r) => r.leads.findByEmailKey(key)))[0]!.id : null;
+        const causeA = await causeOf(a);
+        const causeB = await causeOf(b);
+        const once = await uow.write((r) =>
+          r.leads.unsubscribeAddressOnce(statusOf(a, causeA, 1000), {
+            ...activity,
+            causeLeadId: causeA,
+          }),
+        );
+        const general = await uow.write(async (r) => {
+          await r.lockEmailKeys([b]);
+          return r.setStatusAndPropagate(statusOf(b, causeB, 1000), causeB, {
+            ...activity,
+            causeLeadId: causeB,
+          });
+        });
+        expect(once).to.deep.equal({ changed: true, people: general, changedAt: 1000 });
+        expect(general).to.equal(caused ? 2 : 3);
+        const [sa, sb] = [await stored(a), await stored(b)];
+        expect(sa).to.deep.equal(sb);
+        expect(sa.history).to.have.length(1);
+        expect(sa.activities).to.have.length(general);
+        // The caller's part: the person who caused it.
+        for (const id of [causeA, causeB])
+          if (id !== null) await uow.write((r) => r.leads.update(id, { unsubscribed: true }, 1000));
+      });
+    }
+
+    it('on an address unsubscribed already writes nothing and says when that was', async () => {
+      const [a] = await twoAddressesAlike('replay', 2);
+      const first = await uow.write((r) =>
+        r.leads.unsubscribeAddressOnce(statusOf(a, null, 2000), activity),
+      );
+      const before = await stored(a);
+      const again = await uow.write((r) =>
+        r.leads.unsubscribeAddressOnce(statusOf(a, null, 3000), activity),
+      );
+      expect(first).to.deep.equal({ changed: true, people: 2, changedAt: 2000 });
+      expect(again).to.deep.equal({ changed: false, people: 0, changedAt: 2000 });
+      expect(await stored(a)).to.deep.equal(before);
+    });
+
+    it('on an address re-subscribed since unsubscribes it again, people and all', async () => {
+      const [a, b] = await twoAddressesAlike('again', 2);
+      for (const key of [a, b]) {
+        await uow.write(async (r) => {
+          await r.lockEmailKeys([key]);
+          await r.setStatusAndPropagate(statusOf(key, null, 4000), null, activity);
+          await r.setStatusAndPropagate(
+            { ...statusOf(key, null, 4001), unsubscribed: false },
+            null,
+            activity,
+          );
+        });
+      }
+      const once = await uow.write((r) =>
+        r.leads.unsubscribeAddressOnce(statusOf(a, null, 5000), activity),
+      );
+      await uow.write(async (r) => {
+        await r.lockEmailKeys([b]);
+        await r.setStatusAndPropagate(statusOf(b, null, 5000), null, activity);
+      });
+      expect(once).to.deep.equal({ changed: true, people: 2, changedAt: 5000 });
+      expect(await stored(a)).to.deep.equal(await stored(b));
+    });
+
+    it('lets one of many concurrent unsubscribes of an address change it', async () => {
+      const [a] = await twoAddressesAlike('race', 2);
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          uow.write((r) => r.leads.unsubscribeAddressOnce(statusOf(a, null, 6000 + i), activity)),
+        ),
+      );
+      expect(results.filter((r) => r.changed)).to.have.length(1);
+      expect(results.reduce((n, r) => n + r.people, 0)).to.equal(2);
+      expect((await stored(a)).history).to.have.length(1);
+      await expectNoViolations(h.services);
+    });
+
+    it("waits for the address's lock, as every other writer of the address does", async () => {
+      const [a] = await twoAddressesAlike('locked', 1);
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+      const order: string[] = [];
+      const holder = uow.write(async (r) => {
+        await r.lockEmailKeys([a]);
+        locked();
+        await held;
+        order.push('holder done');
+      });
+      await lockTaken;
+      const once = uow
+        .write((r) => r.leads.unsubscribeAddressOnce(statusOf(a, null, 7000), activity))
+        .then(() => order.push('unsubscribed'));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(order).to.deep.equal([]);
+      release();
+      await Promise.all([holder, once]);
+      expect(order).to.deep.equal(['holder done', 'unsubscribed']);
+    });
+
+    if (engine.name === 'postgres') {
+      it('is the message with BEGIN, then the COMMIT: two round trips', async () => {
+        const [a] = await twoAddressesAlike('trips', 2);
+        const sent: string[] = [];
+        const original = pg.Client.prototype.query;
+        pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+          const config = args[0] as string | { text: string };
+          sent.push(typeof config === 'string' ? config : config.text);
+          return (original as (...a: unknown[]) => unknown).apply(this, args);
+        } as typeof original;
+        try {
+          await uow.write((r) => r.leads.unsubscribeAddressOnce(statusOf(a, null, 8000), activity));
+        } finally {
+          pg.Client.prototype.query = original;
+        }
+        expect(sent).to.have.length(2);
+        expect(sent[0]).to.match(
+          /^BEGIN;.* SELECT changed, people, changed_at FROM unsubscribe_address_once\(/,
+        );
+        expect(sent[1]).to.equal('COMMIT;');
+      });
+    }
+
+    it('refuses anything but a plain unsubscribe', async () => {
+      for (const status of [
+        { ...statusOf('x@once.example', null, 1), unsubscribed: false },
+        { ...statusOf('x@once.example', null, 1), liftedAt: 1, liftedReason: 'r' },
+        { ...statusOf('x@once.example', null, 1), recordedAt: 2 },
+      ]) {
+        await uow
+          .write((r) => r.leads.unsubscribeAddressOnce(status, activity))
+          .then(
+            () => expect.fail('should be refused'),
+            (error: Error) => expect(error.message).to.match(/plain unsubscribe/),
+          );
+      }
+    });
+  });
+}

@@ -1,0 +1,136 @@
+import { expect } from 'chai';
+import sinon from 'sinon';
+import {
+  InstanceLimits,
+  REPORT_EVERY_MS,
+  SharedAuthFailureLimiter,
+  SharedCallLimits,
+  SharedLoginThrottle,
+  type LimitMessage,
+} from '../../src/cluster/instance-limits.js';
+import { ErrorCode, isAppError } from '../../src/errors.js';
+
+describe('instance limits (the counters a primary holds for its workers)', () => {
+  let now = 1_000_000;
+  const clock = () => now;
+  const rates = {
+    soap: { rateLimitCalls: 5, rateWindowMs: 10000, concurrencyLimit: 0, now: clock },
+    link: { rateLimitCalls: 2, rateWindowMs: 60000, concurrencyLimit: 0, now: clock },
+  };
+  let sent: LimitMessage[];
+  let limits: InstanceLimits;
+  beforeEach(() => {
+    now = 1_000_000;
+    sent = [];
+    limits = new InstanceLimits(
+      {
+        auth: { limit: 3, windowMs: 60000, now: clock },
+        rates,
+        logins: { maxFailures: 2, windowMs: 60000, now: clock },
+      },
+      (m) => sent.push(m),
+    );
+  });
+
+  it('blocks an address once the failures reported by all workers reach the limit', () => {
+    limits.receive({ du: 'auth-failure', address: '198.51.100.7' });
+    limits.receive({ du: 'auth-failure', address: '198.51.100.7' });
+    expect(sent).to.deep.equal([]);
+    limits.receive({ du: 'auth-failure', address: '198.51.100.7' });
+    expect(sent).to.deep.equal([
+      { du: 'blocked', limit: 'auth', key: '198.51.100.7', until: now + 60000 },
+    ]);
+    expect(limits.current()).to.deep.equal(sent);
+    now += 60001;
+    expect(limits.current()).to.deep.equal([]);
+  });
+
+  it('sums batched call counts per scope, each with its own window and limit', () => {
+    limits.receive({ du: 'calls', scope: 'soap', counts: [['alice', 3]] });
+    limits.receive({ du: 'calls', scope: 'link', counts: [['alice', 1]] });
+    expect(sent).to.deep.equal([]);
+    limits.receive({ du: 'calls', scope: 'soap', counts: [['alice', 2]] });
+    expect(sent).to.deep.equal([
+      { du: 'blocked', limit: 'soap', key: 'alice', until: now + 10000 },
+    ]);
+    now += 10000; // a new window
+    sent = [];
+    limits.receive({ du: 'calls', scope: 'soap', counts: [['alice', 4]] });
+    expect(sent).to.deep.equal([]);
+  });
+
+  it('counts /admin login attempts, forgives a success, and blocks the client past the limit', () => {
+    limits.receive({ du: 'login', client: '203.0.113.1', account: null, ok: false });
+    limits.receive({ du: 'login', client: '203.0.113.1', account: null, ok: true });
+    limits.receive({ du: 'login', client: '203.0.113.1', account: null, ok: false });
+    expect(sent).to.deep.equal([]);
+    limits.receive({ du: 'login', client: '203.0.113.1', account: null, ok: false });
+    expect(sent.map((m) => m.du === 'blocked' && [m.limit, m.key])).to.deep.equal([
+      ['login-client', '203.0.113.1'],
+    ]);
+  });
+});
+
+describe('shared limiters (a worker: its own limit, plus the instance verdicts)', () => {
+  it('the auth-failure limiter reports each failure and refuses a blocked address', () => {
+    const reports: LimitMessage[] = [];
+    const limiter = new SharedAuthFailureLimiter({ limit: 10, windowMs: 60000 }, (m) =>
+      reports.push(m),
+    );
+    limiter.record('198.51.100.9');
+    expect(reports).to.deep.equal([{ du: 'auth-failure', address: '198.51.100.9' }]);
+    expect(limiter.retryAfterSeconds('198.51.100.9')).to.equal(0);
+    limiter.block('198.51.100.9', Date.now() + 30000);
+    expect(limiter.retryAfterSeconds('198.51.100.9')).to.be.within(29, 30);
+    expect(limiter.retryAfterSeconds('198.51.100.10')).to.equal(0);
+  });
+
+  it('the call limits report admitted calls in one batch and refuse a blocked user (20023)', () => {
+    const timers = sinon.useFakeTimers();
+    try {
+      const reports: LimitMessage[] = [];
+      const limits = new SharedCallLimits(
+        { rateLimitCalls: 100, rateWindowMs: 10000, concurrencyLimit: 0 },
+        'soap',
+        (m) => reports.push(m),
+      );
+      for (let i = 0; i < 3; i++) limits.admit('alice')();
+      limits.admit('bob')();
+      expect(reports).to.deep.equal([]);
+      timers.tick(REPORT_EVERY_MS);
+      expect(reports).to.deep.equal([
+        {
+          du: 'calls',
+          scope: 'soap',
+          counts: [
+            ['alice', 3],
+            ['bob', 1],
+          ],
+        },
+      ]);
+      limits.block('alice', Date.now() + 5000);
+      expect(() => limits.admit('alice'))
+        .to.throw()
+        .that.satisfies((e: unknown) => isAppError(e) && e.code === ErrorCode.RATE_LIMIT_EXCEEDED);
+      expect(() => limits.admit('bob')).to.not.throw();
+    } finally {
+      timers.restore();
+    }
+  });
+
+  it('the login throttle refuses a blocked client or account, and reports what it admits', () => {
+    const reports: LimitMessage[] = [];
+    const throttle = new SharedLoginThrottle({ maxFailures: 10, windowMs: 60000 }, (m) =>
+      reports.push(m),
+    );
+    expect(throttle.admit('203.0.113.5', 'Alice')).to.equal(0);
+    expect(reports).to.deep.equal([
+      { du: 'login', client: '203.0.113.5', account: 'Alice', ok: false },
+    ]);
+    throttle.block('login-account', 'alice', Date.now() + 4000);
+    expect(throttle.admit('203.0.113.6', 'ALICE')).to.be.within(3, 4);
+    throttle.block('login-client', '203.0.113.7', Date.now() + 2000);
+    expect(throttle.admit('203.0.113.7', null)).to.be.within(1, 2);
+    expect(reports).to.have.length(1);
+  });
+});
