@@ -30,7 +30,7 @@ import {
 } from './lib/load.js';
 import { delayUnderLoad, healthzWhileBusy, type EventLoopFigures } from './lib/event-loop.js';
 import { ONE_CLICK_BODY, ONE_CLICK_ENV, ONE_CLICK_TYPE, oneClickPaths } from './lib/one-click.js';
-import { ceilingProcesses } from './ceilings/cluster.js';
+import { processesFor } from './ceilings/cluster.js';
 import { startCeiling, type Ceiling } from './lib/processes.js';
 import { renderMarkdown, writeDocs } from './lib/report.js';
 import { addActivities, createPeople, openSeedDatabase, refreshStatistics } from './lib/seed.js';
@@ -148,6 +148,8 @@ export interface ScalingPoint {
 
 export interface EngineReport {
   engine: string;
+  /** Processes the service ran (WORKERS), and so each ceiling: the ratios compare like with like. */
+  processes: number;
   scenarios: ScenarioFigures[];
   peakRssUnderLoadMiB: number;
   peakRssOverallMiB: number;
@@ -185,8 +187,6 @@ export interface BenchReport {
     postgres?: string;
   };
   settings: Sizes;
-  /** Processes the service runs (WORKERS), and so each ceiling: the ratios compare like with like. */
-  processes: number;
   engines: EngineReport[];
 }
 
@@ -246,6 +246,7 @@ async function memoryOf(service: ServiceProcess): Promise<NonNullable<ScenarioFi
 async function runEngine(
   engine: TestEngine,
   sizes: Sizes,
+  processes: number,
   ceilings: Record<'bare' | 'soapEcho', Ceiling>,
   options: BenchOptions,
   log: (line: string) => void,
@@ -262,7 +263,7 @@ async function runEngine(
         // (1,000 calls/s by default, 20 times the bulk feed the benchmark drives) is off.
         RATE_LIMIT_CALLS: '0',
         // As many processes as each ceiling runs (bench/ceilings/cluster.ts).
-        WORKERS: String(ceilingProcesses()),
+        WORKERS: String(processes),
         ...ONE_CLICK_ENV,
         ...(options.serviceNodeOptions ? { NODE_OPTIONS: options.serviceNodeOptions } : {}),
       },
@@ -498,9 +499,17 @@ async function runEngine(
       const mixed = scenarios.filter((s) =>
         ['getLead', 'syncLeadNoChange', 'syncLeadUnsubscribe'].includes(s.name),
       );
+      // The scenarios' connections shared among the three (4 + 3 + 3 of 10): one user may hold
+      // only so many calls at once (CONCURRENCY_LIMIT), as the legacy API allowed 10.
+      const share = (i: number) =>
+        Math.floor(sizes.load.connections / mixed.length) +
+        (i < sizes.load.connections % mixed.length ? 1 : 0);
       const mixedLoad = await delayUnderLoad(
         metricsUrlOf(service),
-        mixed.map((s) => () => drive(url, s.operation, s.bodies(), sizes.load)),
+        mixed.map(
+          (s, i) => () =>
+            drive(url, s.operation, s.bodies(), { ...sizes.load, connections: share(i) }),
+        ),
       );
       let busyWrite = 0;
       const unsubscribeOne = async () =>
@@ -641,6 +650,7 @@ async function runEngine(
 
     const report: EngineReport = {
       engine: engine.name,
+      processes,
       scenarios: results,
       peakRssUnderLoadMiB,
       peakRssOverallMiB: mib(service!.memory().peak),
@@ -775,20 +785,26 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
       postgres: await postgresVersion(),
     },
     settings: sizes,
-    processes: ceilingProcesses(),
     engines: [],
   };
   // The service runs as production runs it, from dist/: built from the sources being measured.
   if (!options.fromSource) buildService();
-  const bare = await startCeiling('bare-express');
-  const soapEcho = await startCeiling('soap-echo');
   try {
     for (const engine of engines) {
-      report.engines.push(await runEngine(engine, sizes, { bare, soapEcho }, options, log));
+      // Each engine's ceilings run as many processes as the service does on that engine.
+      const processes = processesFor(engine.name);
+      const bare = await startCeiling('bare-express', processes);
+      const soapEcho = await startCeiling('soap-echo', processes);
+      try {
+        report.engines.push(
+          await runEngine(engine, sizes, processes, { bare, soapEcho }, options, log),
+        );
+      } finally {
+        await bare.stop();
+        await soapEcho.stop();
+      }
     }
   } finally {
-    await bare.stop();
-    await soapEcho.stop();
     closeAgent();
   }
   report.seconds = Math.round((Date.now() - started) / 1000);

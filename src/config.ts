@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { ConfigError, type Setting } from './config/parse.js';
-import { listenerSettings } from './config/listener.settings.js';
+import { defaultWorkers, listenerSettings } from './config/listener.settings.js';
 import { databaseSettings } from './config/database.settings.js';
 import { mktowsSettings } from './config/mktows.settings.js';
 import { adminSettings } from './config/admin.settings.js';
@@ -41,7 +41,10 @@ export function loadConfig(
     const raw = env[setting.env];
     out[key] = setting.parse(raw === undefined ? setting.default : raw);
   }
-  return checkCombinations({ ...(out as Config), ...overrides });
+  const config = { ...(out as Config), ...overrides };
+  if (config.workers === 0)
+    config.workers = defaultWorkers(config.databaseUrl ? 'postgres' : 'sqlite');
+  return checkCombinations(config);
 }
 
 /** Rules between settings, checked once each is valid on its own. */

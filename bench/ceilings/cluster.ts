@@ -7,11 +7,24 @@
 import cluster from 'node:cluster';
 import os from 'node:os';
 import type { CannedAnswers } from './canned.js';
+import { defaultWorkers } from '../../src/config/listener.settings.js';
 
-/** Processes a ceiling runs: the service's WORKERS setting, read the same way. */
+/**
+ * Processes a ceiling runs: WORKERS as the benchmark set it for the engine being measured
+ * (processesFor), or one per core.
+ */
 export function ceilingProcesses(): number {
   const raw = (process.env.WORKERS ?? '').trim();
   return raw === '' ? os.availableParallelism() : Math.max(1, Number(raw));
+}
+
+/**
+ * Processes the service runs on `engine`: WORKERS when the benchmark's caller set it, else
+ * the service's own default for that engine (so each ceiling runs as many).
+ */
+export function processesFor(engine: 'sqlite' | 'postgres'): number {
+  const raw = (process.env.WORKERS ?? '').trim();
+  return raw === '' ? defaultWorkers(engine) : Math.max(1, Number(raw));
 }
 
 type Relay =

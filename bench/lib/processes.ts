@@ -16,13 +16,16 @@ export interface Ceiling {
   stop(): Promise<void>;
 }
 
-export async function startCeiling(name: 'bare-express' | 'soap-echo'): Promise<Ceiling> {
+export async function startCeiling(
+  name: 'bare-express' | 'soap-echo',
+  processes: number,
+): Promise<Ceiling> {
   const child: ChildProcess = spawn(
     process.execPath,
     ['--import', 'tsx', path.join(BENCH, 'ceilings', `${name}.ts`)],
     {
       cwd: path.dirname(BENCH),
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', WORKERS: String(processes) },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -44,7 +44,10 @@ function curve(title: string, xLabel: string, points: ScalingPoint[], extra?: st
 }
 
 export function renderEngine(e: EngineReport): string {
-  const lines = [`### ${e.engine === 'postgres' ? 'PostgreSQL' : 'SQLite (embedded)'}`, ''];
+  const lines = [
+    `### ${e.engine === 'postgres' ? 'PostgreSQL' : 'SQLite (embedded)'}, ${e.processes} process(es)`,
+    '',
+  ];
   lines.push(...scenarioTable(e), '');
   lines.push(
     `Peak RSS of the service: ${e.peakRssUnderLoadMiB} MiB under load, ` +
@@ -105,8 +108,9 @@ export function renderMarkdown(r: BenchReport): string {
       'other (bare Express, node-soap echo, service), medians shown. The load generator, the ' +
       'service, the ceilings and PostgreSQL share the machine.',
     '',
-    `Processes: the service ran ${r.processes} worker process(es) (WORKERS=${r.processes}), and ` +
-      'so did each ceiling, so that every ratio compares the same number of processes.',
+    'Processes: on each engine the service ran its default number of worker processes (WORKERS ' +
+      'empty: one on SQLite, one per core on PostgreSQL) unless WORKERS was set, and so did each ' +
+      'ceiling, so that every ratio compares the same number of processes.',
     '',
   ];
   for (const e of r.engines) lines.push(renderEngine(e));

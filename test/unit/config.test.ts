@@ -1,4 +1,5 @@
 import path from 'node:path';
+import os from 'node:os';
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
@@ -7,6 +8,18 @@ function expectConfigError(env: NodeJS.ProcessEnv, message: RegExp): void {
 }
 
 describe('loadConfig', () => {
+  it('WORKERS: empty is one process on the SQLite file and one per core on PostgreSQL', () => {
+    expect(loadConfig({}).workers).to.equal(1);
+    expect(loadConfig({ DATABASE_URL: 'postgres://db.example/x' }).workers).to.equal(
+      os.availableParallelism(),
+    );
+    expect(loadConfig({ WORKERS: '3' }).workers).to.equal(3);
+    expect(loadConfig({ WORKERS: '1', DATABASE_URL: 'postgres://db.example/x' }).workers).to.equal(
+      1,
+    );
+    expect(() => loadConfig({ WORKERS: '0' })).to.throw(ConfigError, /WORKERS/);
+  });
+
   it('gives the documented defaults for an empty environment', () => {
     const config = loadConfig({});
     expect(config).to.include({
