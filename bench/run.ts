@@ -682,7 +682,8 @@ function checkTargets(r: EngineReport): TargetCheck[] {
       met: f.ratioToSoapEcho >= min,
     });
   };
-  ratio('getLead', 0.7, 'getLead by email');
+  // The embedded database has no server to wait for: its target is the higher one.
+  ratio('getLead', r.engine === 'postgres' ? 0.7 : 0.85, 'getLead by email');
   ratio('syncLeadNoChange', 0.5, 'syncLead that changes nothing');
   ratio('syncLeadUnsubscribe', 0.35, 'unsubscribe propagated to 10 people');
   const oneClick = s('oneClick');

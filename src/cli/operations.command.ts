@@ -122,26 +122,39 @@ export async function runMigrateCommand(
   return 0;
 }
 
+/**
+ * The FILE argument of a command that works on the embedded SQLite file (backup, restore), or
+ * null once the reason it cannot run has been written: no FILE, PostgreSQL, or an in-memory
+ * database.
+ */
+function embeddedFileArgument(
+  args: readonly string[],
+  config: Config,
+  io: Io,
+  say: { help: string; onPostgres: (url: string) => string; inMemory: string },
+): string | null {
+  const file = args[0];
+  let refusal: string | null = null;
+  if (!file || file.startsWith('--')) refusal = say.help;
+  else if (config.databaseUrl) refusal = say.onPostgres(config.databaseUrl);
+  else if (config.dataDir === ':memory:') refusal = say.inMemory;
+  if (refusal === null) return file!;
+  io.err.write(refusal + '\n');
+  return null;
+}
+
 export async function runBackupCommand(
   args: readonly string[],
   config: Config,
   io: Io,
 ): Promise<number> {
-  const file = args[0];
-  if (!file || file.startsWith('--')) {
-    io.err.write(BACKUP_HELP + '\n');
-    return 2;
-  }
-  if (config.databaseUrl) {
-    io.err.write(
-      `backup copies the embedded SQLite database; PostgreSQL at ${databaseHost(config.databaseUrl)} is backed up with pg_dump: ${pgDumpHint(config)}\n`,
-    );
-    return 2;
-  }
-  if (config.dataDir === ':memory:') {
-    io.err.write('backup: DATA_DIR=:memory: keeps nothing to back up\n');
-    return 2;
-  }
+  const file = embeddedFileArgument(args, config, io, {
+    help: BACKUP_HELP,
+    onPostgres: (url) =>
+      `backup copies the embedded SQLite database; PostgreSQL at ${databaseHost(url)} is backed up with pg_dump: ${pgDumpHint(config)}`,
+    inMemory: 'backup: DATA_DIR=:memory: keeps nothing to back up',
+  });
+  if (file === null) return 2;
   if (!fs.existsSync(path.join(config.dataDir, SQLITE_FILE_NAME))) {
     io.err.write(`backup: there is no database in ${config.dataDir} (DATA_DIR)\n`);
     return 1;
@@ -168,21 +181,13 @@ export async function runRestoreCommand(
   config: Config,
   io: Io,
 ): Promise<number> {
-  const file = args[0];
-  if (!file || file.startsWith('--')) {
-    io.err.write(RESTORE_HELP + '\n');
-    return 2;
-  }
-  if (config.databaseUrl) {
-    io.err.write(
-      'restore replaces the embedded SQLite database; PostgreSQL is restored with pg_restore (see docs/operations.md)\n',
-    );
-    return 2;
-  }
-  if (config.dataDir === ':memory:') {
-    io.err.write('restore: DATA_DIR=:memory: has no database file to replace\n');
-    return 2;
-  }
+  const file = embeddedFileArgument(args, config, io, {
+    help: RESTORE_HELP,
+    onPostgres: () =>
+      'restore replaces the embedded SQLite database; PostgreSQL is restored with pg_restore (see docs/operations.md)',
+    inMemory: 'restore: DATA_DIR=:memory: has no database file to replace',
+  });
+  if (file === null) return 2;
   try {
     const previous = await restoreSqlite(config.dataDir, file);
     io.out.write(

@@ -43,16 +43,20 @@ export type AddressChangeOutcome = { emailKey: string } & (
 
 const MAX_REASON = 1000;
 
+/** A change of an address's master status, as rules 1 and 2 take it. */
+export interface MasterStatusChange {
+  key: string;
+  unsubscribed: boolean;
+  /** The person whose own change it is (it does not follow as a propagation), if any. */
+  causedBy: number | null;
+  path: ChangePath;
+  reason: string | null;
+  now: number;
+}
+
 /** The master status a change writes, and the activity of each person who follows it. */
 function masterChange(
-  change: {
-    key: string;
-    unsubscribed: boolean;
-    causedBy: number | null;
-    path: ChangePath;
-    reason: string | null;
-    now: number;
-  },
+  change: MasterStatusChange,
   lifted: { liftedReason: string | null; liftedAt: number } | null = null,
 ): { status: EmailStatusRecord; activity: PropagationActivity } {
   return {
@@ -164,17 +168,7 @@ export class DurableStatusService {
    * A re-subscribe records the suppression it lifts; one whose reason PROTECTED_REASONS names
    * is refused (LEAD_SYNC_FAILED, the caller's transaction undone) unless an operator asks.
    */
-  async setMasterStatus(
-    repos: WriteScope,
-    change: {
-      key: string;
-      unsubscribed: boolean;
-      causedBy: number | null;
-      path: ChangePath;
-      reason: string | null;
-      now: number;
-    },
-  ): Promise<number> {
+  async setMasterStatus(repos: WriteScope, change: MasterStatusChange): Promise<number> {
     let lifted: { liftedReason: string | null; liftedAt: number } | null = null;
     if (!change.unsubscribed) {
       const current = await repos.emailStatus.get(change.key);
