@@ -11,6 +11,7 @@ import {
   type TestService,
 } from '../support/service.js';
 import { validateBodyChild } from '../support/schema.js';
+import { VENDOR_OPERATIONS } from './vendor-contract.js';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'golden');
 const update = process.env.UPDATE_GOLDEN === '1';
@@ -30,24 +31,23 @@ function normalise(xml: string): string {
   );
 }
 
-/** Vendor operations this service does not serve: each has a realistic request answered 20019. */
-const UNSERVED = [
-  'listMObjects',
-  'getMObjects',
-  'syncMObjects',
-  'deleteMObjects',
-  'getCustomObjects',
-  'syncCustomObjects',
-  'deleteCustomObjects',
-  'listOperation',
-  'importToList',
-  'getImportToListStatus',
-  'getCampaignsForSource',
-  'requestCampaign',
-  'scheduleCampaign',
-  'getChannels',
-  'getTags',
-];
+/** The vendor operations this service serves; every other one is answered 20019. */
+const SERVED = new Set([
+  'getLead',
+  'syncLead',
+  'syncMultipleLeads',
+  'getMultipleLeads',
+  'getLeadActivity',
+  'getLeadChanges',
+  'mergeLeads',
+  'describeMObject',
+]);
+
+/**
+ * Vendor operations this service does not serve, from the vendor's list (vendor-contract.ts):
+ * each has a realistic request answered 20019.
+ */
+const UNSERVED = VENDOR_OPERATIONS.map((o) => o.operation).filter((op) => !SERVED.has(op));
 
 /** Requests that are well-formed vendor calls: each must validate against our WSDL's schema. */
 const VALID_REQUESTS = new Set([
