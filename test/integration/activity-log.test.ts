@@ -10,11 +10,10 @@ import {
   createLead,
   emailKeyOf,
   expectAppError,
-  expectNoViolations,
   idKey,
-  openHarness,
   setFlag,
   web,
+  harnessPerSuite,
   type Harness,
 } from '../support/harness.js';
 
@@ -24,14 +23,9 @@ for (const engine of testEngines()) {
   describe(`activity log, change stream and status history (${engine.name})`, () => {
     let h: Harness;
     let s: Services;
-
-    before(async () => {
-      h = await openHarness(engine);
-      s = h.services;
-    });
-    after(() => h.drop());
-    afterEach(async function () {
-      if (this.currentTest?.state === 'passed') await expectNoViolations(s);
+    harnessPerSuite(engine, (opened) => {
+      h = opened;
+      s = opened.services;
     });
 
     /** A position at the end of the stream, and the clock moved past everything so far. */

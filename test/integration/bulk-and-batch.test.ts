@@ -9,12 +9,11 @@ import {
   attr,
   createLead,
   expectAppError,
-  expectNoViolations,
   flags,
-  openHarness,
   setFlag,
   snapshot,
   web,
+  harnessPerSuite,
   type Harness,
 } from '../support/harness.js';
 
@@ -24,14 +23,9 @@ for (const engine of testEngines()) {
   describe(`bulkApply and syncMany (${engine.name})`, () => {
     let h: Harness;
     let s: Services;
-
-    before(async () => {
-      h = await openHarness(engine);
-      s = h.services;
-    });
-    after(() => h.drop());
-    afterEach(async function () {
-      if (this.currentTest?.state === 'passed') await expectNoViolations(s);
+    harnessPerSuite(engine, (opened) => {
+      h = opened;
+      s = opened.services;
     });
 
     const status = async (address: string) => (await s.durableStatus.explain(address)).status;

@@ -9,14 +9,13 @@ import {
   createLead,
   emailKeyOf,
   expectAppError,
-  expectNoViolations,
   flags,
   getLead,
   idKey,
-  openHarness,
   rowCounts,
   setFlag,
   web,
+  harnessPerSuite,
   type Harness,
 } from '../support/harness.js';
 
@@ -36,14 +35,9 @@ for (const engine of testEngines()) {
   describe(`durable unsubscribe rules 1-8 (${engine.name})`, () => {
     let h: Harness;
     let s: Services;
-
-    before(async () => {
-      h = await openHarness(engine);
-      s = h.services;
-    });
-    after(() => h.drop());
-    afterEach(async function () {
-      if (this.currentTest?.state === 'passed') await expectNoViolations(s);
+    harnessPerSuite(engine, (opened) => {
+      h = opened;
+      s = opened.services;
     });
 
     const history = async (address: string) => (await s.durableStatus.explain(address)).history;

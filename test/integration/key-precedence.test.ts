@@ -5,12 +5,11 @@ import { testEngines } from '../support/database.js';
 import {
   createLead,
   expectAppError,
-  expectNoViolations,
   getLead,
-  openHarness,
   setFlag,
   snapshot,
   web,
+  harnessPerSuite,
   type Harness,
 } from '../support/harness.js';
 
@@ -22,14 +21,9 @@ for (const engine of testEngines()) {
   describe(`lead key precedence (${engine.name})`, () => {
     let h: Harness;
     let s: Services;
-
-    before(async () => {
-      h = await openHarness(engine);
-      s = h.services;
-    });
-    after(() => h.drop());
-    afterEach(async function () {
-      if (this.currentTest?.state === 'passed') await expectNoViolations(s);
+    harnessPerSuite(engine, (opened) => {
+      h = opened;
+      s = opened.services;
     });
 
     it('Id beats foreign id and Email', async () => {

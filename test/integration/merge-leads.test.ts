@@ -11,10 +11,10 @@ import {
   expectNoViolations,
   getLead,
   idKey,
-  openHarness,
   setFlag,
   snapshot,
   web,
+  harnessPerSuite,
   type Harness,
 } from '../support/harness.js';
 
@@ -26,14 +26,9 @@ for (const engine of testEngines()) {
     this.timeout(60000);
     let h: Harness;
     let s: Services;
-
-    before(async () => {
-      h = await openHarness(engine);
-      s = h.services;
-    });
-    after(() => h.drop());
-    afterEach(async function () {
-      if (this.currentTest?.state === 'passed') await expectNoViolations(s);
+    harnessPerSuite(engine, (opened) => {
+      h = opened;
+      s = opened.services;
     });
 
     const merge = (winner: number, ...losers: number[]) =>

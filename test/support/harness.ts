@@ -183,3 +183,20 @@ export async function expectAppError(
 export async function expectNoViolations(services: Services): Promise<void> {
   expect(await services.durableStatus.findViolations()).to.deep.equal([]);
 }
+
+/**
+ * A harness for a whole suite (mocha hooks): opened before its tests and handed to `opened`,
+ * dropped after them, and after every passing test the invariant is checked (every person
+ * with an address agrees with its master status).
+ */
+export function harnessPerSuite(engine: TestEngine, opened: (h: Harness) => void): void {
+  let harness: Harness | undefined;
+  before(async () => {
+    harness = await openHarness(engine);
+    opened(harness);
+  });
+  after(() => harness?.drop());
+  afterEach(async function () {
+    if (harness && this.currentTest?.state === 'passed') await expectNoViolations(harness.services);
+  });
+}
