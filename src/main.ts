@@ -124,7 +124,14 @@ function openReadReplica(primary: Database, config: Config): ReadReplica | undef
 export async function start(
   config: Config,
   logger: Logger = createLogger(config.logLevel),
-  options: { signal?: AbortSignal } = {},
+  options: {
+    signal?: AbortSignal;
+    /**
+     * false in the worker processes of an instance: the primary's first start has already
+     * said what an operator must hear (no SOAP user, unsafe switches, keys refused), once.
+     */
+    startupNotices?: boolean;
+  } = {},
 ): Promise<Running> {
   // The port first: when it is taken, nothing (data directory, database, user) is created.
   const starting: RequestListener = (_req, res) => {
@@ -144,6 +151,7 @@ export async function start(
       config,
       logger,
       options.signal,
+      options.startupNotices === false ? logger.child({}, { level: 'silent' }) : logger,
       (db) => (opened = db),
       (m) => (metrics = m),
     );
@@ -176,6 +184,7 @@ async function startOn(
   config: Config,
   logger: Logger,
   signal: AbortSignal | undefined,
+  notices: Logger,
   opened: (database: Database) => void,
   measuring: (metrics: Metrics) => void,
 ): Promise<Running> {
@@ -204,32 +213,32 @@ async function startOn(
   if (database.engine === 'sqlite' && config.dataDir !== ':memory:' && (await users.isEmpty()))
     developmentUser = await createDevelopmentUser(users, config.dataDir);
   else if (database.engine === 'postgres' && (await users.isEmpty()))
-    logger.warn(
+    notices.warn(
       'No SOAP user exists: add one with "durable-unsubscribe users add" or set MKTOWS_USERS.',
     );
   if (database.engine === 'postgres' && !config.userKeySecret) {
-    logger.warn(
+    notices.warn(
       'ALLOW_UNSEALED_KEYS is on: SOAP user keys are stored unsealed in PostgreSQL. Never use this in production.',
     );
   }
   const keys = await users.upgradeStoredKeys();
   if (keys.resealed > 0)
-    logger.info(
+    notices.info(
       { resealed: keys.resealed },
       'stored SOAP user keys sealed again, bound to their user id',
     );
   if (keys.unsealed > 0)
-    logger.warn(
+    notices.warn(
       { unsealed: keys.unsealed },
       'stored SOAP user keys kept in clear are refused: if they are yours, run "durable-unsubscribe users seal"',
     );
   if (keys.unreadable > 0)
-    logger.error(
+    notices.error(
       { unreadable: keys.unreadable },
       'stored SOAP user keys this USER_KEY_SECRET cannot open are refused (another secret, or altered rows)',
     );
   if (config.allowAnonymous) {
-    logger.warn(
+    notices.warn(
       'ALLOW_ANONYMOUS is on: SOAP calls are accepted WITHOUT authentication. Never use this in production.',
     );
   }

@@ -50,7 +50,10 @@ async function serveOneProcess(config: Config, role: 'single' | 'worker'): Promi
   try {
     // A worker's metrics are served by the primary, aggregated with the other workers'.
     const own = role === 'worker' ? { ...config, metricsPort: null } : config;
-    running = state.running = await start(own, undefined, { signal: starting.signal });
+    running = state.running = await start(own, undefined, {
+      signal: starting.signal,
+      startupNotices: role !== 'worker',
+    });
   } catch (error) {
     if (starting.signal.aborted) process.exit(0);
     throw error;

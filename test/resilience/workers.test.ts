@@ -150,6 +150,16 @@ for (const engine of testEngines()) {
       }
     });
 
+    it('start-up notices are said once for the instance, not once per worker', async () => {
+      service = await spawnService({ ...db.env, WORKERS: '2', ALLOW_ANONYMOUS: 'true' });
+      expect(workersOf(service)).to.have.length(2);
+      const said = service
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('ALLOW_ANONYMOUS is on'));
+      expect(said, service.output()).to.have.length(1);
+    });
+
     it('the authentication-failure limit is one budget for the instance, not one per worker', async () => {
       service = await spawnService({
         ...db.env,
