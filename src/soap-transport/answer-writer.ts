@@ -15,13 +15,16 @@
  */
 
 /**
- * The answers the writer takes: the busiest operations' (getLead, syncLead, syncMultipleLeads),
- * the ones the differential test covers. Every other answer is node-soap's.
+ * The answers the writer takes: the busiest operations' and the long lists (lead records,
+ * activity pages), the ones the differential test covers. Every other answer is node-soap's.
  */
 export const FAST_ANSWER_ELEMENTS = [
   'successGetLead',
   'successSyncLead',
   'successSyncMultipleLeads',
+  'successGetMultipleLeads',
+  'successGetLeadActivity',
+  'successGetLeadChanges',
 ] as const;
 
 /** The part of node-soap's parsed WSDL the writer reads and wraps. */
