@@ -54,6 +54,12 @@ const ESCAPES: Record<string, string> = {
 const ESCAPED = /[&<>"'\t\r\n]/g;
 const escapeOne = (c: string) => ESCAPES[c]!;
 
+interface Tags {
+  open: string;
+  close: string;
+  nil: string;
+}
+
 /** Thrown inside the writer only, to give the call back to node-soap. */
 class Decline {}
 const DECLINE = new Decline();
@@ -94,15 +100,20 @@ export function createAnswerWriter(
   const ignoredNamespaces = supportedOptions(wsdl.options);
   if (!ignoredNamespaces) return null;
   const enabled = new Set(elements.filter((e) => PLAIN_NAME.test(e)));
-  // Names seen before, valid or not: the same few dozen keys come back in every answer.
-  const nameOk = new Map<string, boolean>();
-  const plainName = (k: string): boolean => {
-    let ok = nameOk.get(k);
-    if (ok === undefined) {
-      ok = PLAIN_NAME.test(k) && k !== 'attributes' && k !== '__proto__';
-      if (nameOk.size < 10_000) nameOk.set(k, ok);
+  // Tags of the names seen before (null: a name node-soap reads otherwise): the same few dozen
+  // keys come back in every answer.
+  const tagCache = new Map<string, Tags | null>();
+  const tagsOf = (k: string): Tags => {
+    let tags = tagCache.get(k);
+    if (tags === undefined) {
+      tags =
+        PLAIN_NAME.test(k) && k !== 'attributes' && k !== '__proto__'
+          ? { open: `<${k}>`, close: `</${k}>`, nil: `<${k} xsi:nil="true"></${k}>` }
+          : null;
+      if (tagCache.size < 10_000) tagCache.set(k, tags);
     }
-    return ok;
+    if (tags === null) throw DECLINE;
+    return tags;
   };
 
   const scalar = (v: unknown): string => {
@@ -134,19 +145,19 @@ export function createAnswerWriter(
     const o = v as Record<string, unknown>;
     let out = '';
     for (const k of Object.keys(o)) {
-      if (!plainName(k)) throw DECLINE;
+      const tags = tagsOf(k);
       const child = o[k];
       if (child === undefined) continue;
       if (Array.isArray(child)) {
         for (let i = 0; i < child.length; i++) {
           const item: unknown = child[i];
           if (item === undefined || Array.isArray(item)) throw DECLINE;
-          out += `<${k}>${content(item, depth + 1)}</${k}>`;
+          out += tags.open + content(item, depth + 1) + tags.close;
         }
       } else if (child === null) {
-        out += `<${k} xsi:nil="true"></${k}>`;
+        out += tags.nil;
       } else {
-        out += `<${k}>${content(child, depth + 1)}</${k}>`;
+        out += tags.open + content(child, depth + 1) + tags.close;
       }
     }
     return out;
