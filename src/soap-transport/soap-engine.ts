@@ -1,5 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import * as soap from 'soap';
+import {
+  FAST_ANSWER_ELEMENTS,
+  installAnswerWriter,
+  type DocumentWriterWsdl,
+} from './answer-writer.js';
 
 /**
  * node-soap as an XML ⇄ object engine with no HTTP of its own: our endpoints read and check
@@ -70,6 +75,7 @@ export function createSoapEngine(options: {
           // node-soap writes xsi:nil without declaring the prefix; declare it once for every answer.
           if (!engine.wsdl.xmlnsInEnvelope.includes('xmlns:xsi='))
             engine.wsdl.xmlnsInEnvelope += ` xmlns:xsi="${XSI}"`;
+          installAnswerWriter(engine.wsdl as unknown as DocumentWriterWsdl, FAST_ANSWER_ELEMENTS);
           resolve(engine);
         });
       },
