@@ -9,9 +9,12 @@
  * plain objects, arrays of them, strings, finite numbers, booleans, null — in one pass, and
  * declines (hands the call back to node-soap) on anything else: a key node-soap reads as
  * special or prefixed, a Date, a class instance, a function, undefined in a list, a list in a
- * list, a string node-soap passes through unescaped (CDATA-wrapped), a nesting deeper than any
- * answer of ours. Declining is always correct; differing never is (test/soap/answer-writer.test.ts
- * compares both on a corpus of real answers).
+ * list, a nesting deeper than any answer of ours. Declining is always correct; differing never
+ * is (test/soap/answer-writer.test.ts compares both on a corpus of real answers) — with one
+ * deliberate exception: node-soap writes a string that starts with `<![CDATA[` and ends with
+ * `]]>` as it is, unescaped, so a stored value such as `<![CDATA[x]]><Id>9</Id><![CDATA[y]]>`
+ * would put elements of its writer's choosing into other clients' answers. Here it is text
+ * like any other, escaped.
  */
 
 /**
@@ -119,8 +122,7 @@ export function createAnswerWriter(
   const scalar = (v: unknown): string => {
     switch (typeof v) {
       case 'string':
-        // node-soap passes a CDATA-wrapped string through unescaped.
-        if (v.startsWith('<![CDATA[') && v.endsWith(']]>')) throw DECLINE;
+        // Escaped even when CDATA-wrapped, which node-soap would write as markup (above).
         return NEEDS_ESCAPE.test(v) ? v.replace(ESCAPED, escapeOne) : v;
       case 'number':
         if (!Number.isFinite(v)) throw DECLINE;

@@ -11,6 +11,8 @@ import {
 import { createSoapEngine } from '../../src/soap-transport/soap-engine.js';
 import { testEngines } from '../support/database.js';
 import { openHarness, type Harness } from '../support/harness.js';
+import { validateBodyChild } from '../support/schema.js';
+import { envelope, postXml, startTestService, type TestService } from '../support/service.js';
 import { mapperCorpus, serviceCorpus } from './answer-corpus.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -130,8 +132,6 @@ describe('fast answer writer: byte for byte what node-soap writes, or declines',
       { '1digit': 'x' },
       { 'has space': 'x' },
       { '': 'x' },
-      { cdata: '<![CDATA[<Id>9</Id>]]>' },
-      { cdata: '<![CDATA[]]>' },
       cyclic,
       deep,
     ];
@@ -148,6 +148,18 @@ describe('fast answer writer: byte for byte what node-soap writes, or declines',
     expect(writer.write('successGetLead', fine, '', NS)).to.equal(undefined);
     expect(writer.write('successGetLead', fine, 'tns', 'urn:other')).to.equal(undefined);
     expect(writer.write('successGetLead', fine, 'a:b', NS)).to.equal(undefined);
+  });
+
+  it('writes a CDATA-wrapped string as escaped text, where node-soap would write it as markup', () => {
+    const injected = '<![CDATA[x]]><Id>9</Id><injected/><![CDATA[y]]>';
+    const params = { result: { leadRecord: { Id: 1, FirstName: injected } } };
+    const xml = writer.write('successGetLead', params, 'tns', NS)!;
+    expect(xml).to.include(
+      '<FirstName>&lt;![CDATA[x]]&gt;&lt;Id&gt;9&lt;/Id&gt;&lt;injected/&gt;&lt;![CDATA[y]]&gt;</FirstName>',
+    );
+    expect(xml.match(/<Id>/g)).to.have.length(1);
+    // The difference is deliberate: node-soap's own text carries the injected elements.
+    expect(nodeSoap('successGetLead', params, 'tns', NS)).to.include('<Id>9</Id><injected/>');
   });
 
   it('is not made under node-soap options that change what it writes', () => {
@@ -191,3 +203,41 @@ describe('fast answer writer: byte for byte what node-soap writes, or declines',
     });
   }
 });
+
+for (const engine of testEngines()) {
+  describe(`a stored value shaped like a CDATA section, on the wire (${engine.name})`, function () {
+    this.timeout(30000);
+    let service: TestService;
+    before(async () => {
+      service = await startTestService(engine);
+    });
+    after(() => service?.stop());
+
+    it('comes back in every answer as the text that was stored, never as elements', async () => {
+      const stored = '<![CDATA[x]]><Id>999</Id><injected/><![CDATA[y]]>';
+      const escaped = stored.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+      const sync = await postXml(
+        service.url,
+        envelope(
+          '<ns1:paramsSyncLead><leadRecord><Email>cdata@example.com</Email><leadAttributeList>' +
+            `<attribute><attrName>FirstName</attrName><attrValue>${escaped}</attrValue></attribute>` +
+            '</leadAttributeList></leadRecord><returnLead>true</returnLead></ns1:paramsSyncLead>',
+        ),
+      );
+      const get = await postXml(
+        service.url,
+        envelope(
+          '<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType>' +
+            '<keyValue>cdata@example.com</keyValue></leadKey></ns1:paramsGetLead>',
+        ),
+      );
+      for (const answer of [sync, get]) {
+        expect(answer.status, answer.body).to.equal(200);
+        expect(answer.body).to.not.include('<injected');
+        expect(answer.body).to.not.include('<Id>999');
+        expect(answer.body).to.include(`<attrValue>${escaped}</attrValue>`);
+        validateBodyChild(answer.body);
+      }
+    });
+  });
+}
