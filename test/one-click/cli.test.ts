@@ -83,7 +83,13 @@ describe('durable-unsubscribe link and headers', function () {
   it('works out of the box on SQLite: the CLI and the service share the secret made in DATA_DIR', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-link-'));
     const running = await start(
-      loadConfig({ DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' }),
+      loadConfig({
+        DATA_DIR: dir,
+        PORT: '0',
+        METRICS_PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+      }),
       createLogger('silent'),
     );
     try {

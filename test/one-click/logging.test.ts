@@ -20,6 +20,7 @@ describe('one-click logging', () => {
     const config = loadConfig({
       DATA_DIR: ':memory:',
       PORT: '0',
+      METRICS_PORT: '0',
       HOST: '127.0.0.1',
       UNSUBSCRIBE_LINK_SECRET: KEY_1.secret,
     });

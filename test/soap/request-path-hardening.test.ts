@@ -257,6 +257,7 @@ describe('authentication failures in the log', function () {
       DATABASE_URL: '',
       DATA_DIR: ':memory:',
       PORT: '0',
+      METRICS_PORT: '0',
       HOST: '127.0.0.1',
       MKTOWS_USERS: `${TEST_USER.userId}:${TEST_USER.encryptionKey}`,
     });
