@@ -1,5 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import * as soap from 'soap';
+import {
+  installRequestReader,
+  type FastReadOptions,
+  type RequestReader,
+} from './fast-request-reader.js';
+import type { WsdlInternals } from './request-shapes.js';
 
 /**
  * node-soap as an XML ⇄ object engine with no HTTP of its own: our endpoints read and check
@@ -17,6 +23,8 @@ export interface SoapEngine {
       services: Record<string, { ports: Record<string, { binding: SoapBinding }> }>;
     };
   };
+  /** The fast reader in front of node-soap's xmlToObject, when one was asked for. */
+  requestReader?: RequestReader | null;
 }
 
 export interface SoapBinding {
@@ -50,9 +58,12 @@ export function createSoapEngine(options: {
   wsdlXml: string;
   services: Record<string, unknown>;
   rawTextTypes?: readonly string[];
+  /** Request shapes read without node-soap's object model (identical result, or declined). */
+  fastRead?: FastReadOptions;
 }): Promise<SoapEngine> {
   return new Promise((resolve, reject) => {
     let engine: SoapEngine | undefined = undefined;
+    const rawTextTypes = options.rawTextTypes ?? RAW_TEXT_TYPES;
     const listenOptions = {
       path: options.path,
       services: options.services,
@@ -60,9 +71,7 @@ export function createSoapEngine(options: {
       envelopeKey: 'SOAP-ENV',
       handleNilAsNull: true,
       suppressStack: true,
-      customDeserializer: Object.fromEntries(
-        (options.rawTextTypes ?? RAW_TEXT_TYPES).map((t) => [t, raw]),
-      ),
+      customDeserializer: Object.fromEntries(rawTextTypes.map((t) => [t, raw])),
       callback: (err: unknown) => {
         if (err) return reject(err instanceof Error ? err : new Error(String(err)));
         setImmediate(() => {
@@ -70,6 +79,12 @@ export function createSoapEngine(options: {
           // node-soap writes xsi:nil without declaring the prefix; declare it once for every answer.
           if (!engine.wsdl.xmlnsInEnvelope.includes('xmlns:xsi='))
             engine.wsdl.xmlnsInEnvelope += ` xmlns:xsi="${XSI}"`;
+          if (options.fastRead)
+            engine.requestReader = installRequestReader(
+              engine.wsdl as unknown as WsdlInternals,
+              rawTextTypes,
+              options.fastRead,
+            );
           resolve(engine);
         });
       },
