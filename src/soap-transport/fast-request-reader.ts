@@ -121,10 +121,11 @@ export function createRequestReader(
 
   function read(xml: string): unknown {
     // node-soap's document-wide state: every namespace declaration seen so far (never
-    // scoped), the prefixes ever bound to XSI, and the envelope's prefix.
+    // scoped) and the prefixes ever bound to XSI. (Whether it finds the envelope's prefix
+    // declared decides whether it looks the Body's element up as a message or by its name:
+    // the shapes book checked that both give the same schema.)
     const declared = new Map<string, string>();
     const xsiPrefixes: string[] = [];
-    let envPrefix = 'soap';
     const root: Frame = {
       qname: '',
       local: '',
@@ -344,8 +345,7 @@ export function createRequestReader(
       frame.shape = shape!;
 
       // node-soap's onopentag, step by step: namespace declarations into its document-wide
-      // map, the other attributes into an attributes object, xsi:nil, the message lookup under
-      // the Body, xsi:type.
+      // map, the other attributes into an attributes object, xsi:nil, xsi:type.
       let elementAttributes: Record<string, string> | null = null;
       if (attributes) {
         for (const [name, value] of attributes) {
@@ -357,7 +357,6 @@ export function createRequestReader(
             if (key === NO_PREFIX) decline();
             declared.set(key, value);
             if (value === XSI_NS && !xsiPrefixes.includes(key)) xsiPrefixes.push(key);
-            if (value === SOAP11_NS) envPrefix = key;
             continue;
           }
           // Attributes SOAP stacks write: xsi:nil, xsi:type, the envelope's encodingStyle.
@@ -387,11 +386,6 @@ export function createRequestReader(
         }
         frame.hasAttributes = true;
         frame.value = { attributes: elementAttributes };
-      }
-      if (depth === 3 && top.local === 'Body') {
-        // node-soap looks the message up only when the envelope's prefix is declared.
-        const env = declared.get(envPrefix);
-        if (!env) decline();
       }
       if (elementAttributes) {
         let xsiType: string | undefined;

@@ -143,6 +143,7 @@ export class ShapeBook {
     byLower: Map<string, string>,
   ): Shape | undefined {
     const arrayName = `${local}[]`;
+    if (NOT_ELEMENTS.has(local)) return undefined;
     if (Object.hasOwn(schema, local) || Object.hasOwn(schema, arrayName)) {
       // node-soap's own expression for the schema a child gets from its parent.
       const name = schema[arrayName] ? arrayName : local;
@@ -193,15 +194,18 @@ export class ShapeBook {
     };
   }
 
-  /** The shape of a Body element node-soap reads as the message `local`. */
+  /**
+   * The shape of a Body element node-soap reads as the message `local`. It finds the schema in
+   * the message's description either way it looks (as the message, when it saw the envelope's
+   * prefix declared; by the element's name otherwise): with no `local[]` entry both ways give
+   * `described[local]`.
+   */
   body(local: string): Shape | undefined {
     const message = this.wsdl.definitions.messages[local];
     if (!message) return undefined;
     const described = message.description(this.wsdl.definitions);
-    if (!isPlain(described)) return undefined;
-    const name = described[`${local}[]`] ? `${local}[]` : local;
-    const schema =
-      described[local] || described[`${local}[]`] || described[name] || described[`${name}[]`];
+    if (!isPlain(described) || described[`${local}[]`]) return undefined;
+    const schema = described[local];
     const shape = this.of(schema);
     return shape && shape.text === TextKind.None ? shape : undefined;
   }
