@@ -76,6 +76,69 @@ const ROOT_SHAPE: Shape = {
   isArray: () => false,
 };
 
+function resolve(stack: Frame[], prefix: string): string | undefined {
+  if (prefix === 'xml') return XML_NS;
+  for (let i = stack.length - 1; i > 0; i--) {
+    const uri = stack[i]!.scope?.get(prefix);
+    if (uri !== undefined) return uri;
+  }
+  return prefix === '' ? '' : undefined;
+}
+
+/** Text of a stretch between markup: references checked and replaced. */
+function textOf(xml: string, from: number, to: number): string {
+  let raw = xml.slice(from, to);
+  if (raw.includes(']]>')) decline();
+  if (raw.includes('&')) {
+    let amp = raw.indexOf('&');
+    while (amp !== -1) {
+      REFERENCE.lastIndex = amp;
+      const m = REFERENCE.exec(raw);
+      if (!m) decline();
+      if (m![1] !== undefined || m![2] !== undefined) {
+        const cp = m![1] !== undefined ? Number(m![1]) : parseInt(m![2]!, 16);
+        if (!isXmlChar(cp)) decline();
+      }
+      amp = raw.indexOf('&', REFERENCE.lastIndex);
+    }
+    raw = decodeAll(raw);
+  }
+  return raw;
+}
+
+/** node-soap's ontext for one segment of text (already trimmed, not empty). */
+function addText(top: Frame, text: string): void {
+  if (NOT_XML_CHAR.test(text)) decline();
+  if (top.hasChildren || top.shape.text === TextKind.None) decline();
+  top.hasText = true;
+  let value = text;
+  if (top.shape.text === TextKind.Text && typeof top.value === 'string') value = top.value + text;
+  if (top.hasAttributes) (top.value as Record<string, unknown>).$value = value;
+  else top.value = value;
+}
+
+function close(stack: Frame[], cur: Frame): void {
+  stack.pop();
+  const top = stack[stack.length - 1]!;
+  let obj: unknown = cur.value;
+  if (obj === undefined) obj = cur.shape.emptyIsString ? '' : null;
+  if (cur.nil) obj = null;
+  if (top.value === undefined) top.value = {};
+  if (typeof top.value !== 'object') decline();
+  const parent = top.value as Record<string, unknown>;
+  const name = cur.local;
+  if (top.shape.isArray(name)) {
+    if (!parent[name]) parent[name] = [];
+    (parent[name] as unknown[]).push(obj);
+  } else if (Object.hasOwn(parent, name)) {
+    if (!Array.isArray(parent[name])) parent[name] = [parent[name]];
+    (parent[name] as unknown[]).push(obj);
+  } else {
+    parent[name] = obj;
+  }
+  top.hasChildren = true;
+}
+
 /**
  * A reader for node-soap's parsed WSDL, or null when the WSDL or its options are not what the
  * reader reproduces (then nothing is installed).
@@ -142,70 +205,6 @@ export function createRequestReader(
     let headerSeen = false;
     let bodySeen = false;
 
-    const resolve = (prefix: string): string | undefined => {
-      if (prefix === 'xml') return XML_NS;
-      for (let i = stack.length - 1; i > 0; i--) {
-        const uri = stack[i]!.scope?.get(prefix);
-        if (uri !== undefined) return uri;
-      }
-      return prefix === '' ? '' : undefined;
-    };
-
-    /** Text of a stretch between markup: references checked and replaced. */
-    const textOf = (from: number, to: number): string => {
-      let raw = xml.slice(from, to);
-      if (raw.includes(']]>')) decline();
-      if (raw.includes('&')) {
-        let amp = raw.indexOf('&');
-        while (amp !== -1) {
-          REFERENCE.lastIndex = amp;
-          const m = REFERENCE.exec(raw);
-          if (!m) decline();
-          if (m![1] !== undefined || m![2] !== undefined) {
-            const cp = m![1] !== undefined ? Number(m![1]) : parseInt(m![2]!, 16);
-            if (!isXmlChar(cp)) decline();
-          }
-          amp = raw.indexOf('&', REFERENCE.lastIndex);
-        }
-        raw = decodeAll(raw);
-      }
-      return raw;
-    };
-
-    /** node-soap's ontext for one segment of text (already trimmed, not empty). */
-    const addText = (top: Frame, text: string) => {
-      if (NOT_XML_CHAR.test(text)) decline();
-      if (top.hasChildren || top.shape.text === TextKind.None) decline();
-      top.hasText = true;
-      let value = text;
-      if (top.shape.text === TextKind.Text && typeof top.value === 'string')
-        value = top.value + text;
-      if (top.hasAttributes) (top.value as Record<string, unknown>).$value = value;
-      else top.value = value;
-    };
-
-    const close = (cur: Frame) => {
-      stack.pop();
-      const top = stack[stack.length - 1]!;
-      let obj: unknown = cur.value;
-      if (obj === undefined) obj = cur.shape.emptyIsString ? '' : null;
-      if (cur.nil) obj = null;
-      if (top.value === undefined) top.value = {};
-      if (typeof top.value !== 'object') decline();
-      const parent = top.value as Record<string, unknown>;
-      const name = cur.local;
-      if (top.shape.isArray(name)) {
-        if (!parent[name]) parent[name] = [];
-        (parent[name] as unknown[]).push(obj);
-      } else if (Object.hasOwn(parent, name)) {
-        if (!Array.isArray(parent[name])) parent[name] = [parent[name]];
-        (parent[name] as unknown[]).push(obj);
-      } else {
-        parent[name] = obj;
-      }
-      top.hasChildren = true;
-    };
-
     let pos = 0;
     const end = xml.length;
     if (xml.startsWith('<?xml', 0)) {
@@ -222,7 +221,7 @@ export function createRequestReader(
         if (stack.length === 1) {
           for (let i = pos; i < textEnd; i++) if (!isSpace(xml.charCodeAt(i))) decline();
         } else {
-          const text = textOf(pos, textEnd).trim();
+          const text = textOf(xml, pos, textEnd).trim();
           if (text.length > 0) addText(stack[stack.length - 1]!, text);
         }
       }
@@ -252,7 +251,7 @@ export function createRequestReader(
         if (xml.charCodeAt(i) !== 0x3e) decline();
         const cur = stack[stack.length - 1]!;
         if (stack.length === 1 || cur.qname !== qname) decline();
-        close(cur);
+        close(stack, cur);
         if (stack.length === 1) rootDone = true;
         pos = i + 1;
         continue;
@@ -291,7 +290,7 @@ export function createRequestReader(
         if (valueEnd === -1) decline();
         const raw = xml.slice(i + 1, valueEnd);
         if (raw.includes('<')) decline();
-        const value = textOf(i + 1, valueEnd);
+        const value = textOf(xml, i + 1, valueEnd);
         if (NOT_XML_CHAR.test(value)) decline();
         i = valueEnd + 1;
         attributes ??= [];
@@ -323,7 +322,7 @@ export function createRequestReader(
         count: 0,
       };
       stack.push(frame);
-      const uri = resolve(colon === -1 ? '' : qname.slice(0, colon));
+      const uri = resolve(stack, colon === -1 ? '' : qname.slice(0, colon));
       const depth = stack.length - 1;
       // Where the element stands: the envelope's own elements in SOAP 1.1's namespace, the
       // read ones in `ns`, theirs unqualified or in `ns`.
@@ -360,7 +359,7 @@ export function createRequestReader(
             continue;
           }
           // Attributes SOAP stacks write: xsi:nil, xsi:type, the envelope's encodingStyle.
-          const attrUri = c === -1 ? undefined : resolve(prefix);
+          const attrUri = c === -1 ? undefined : resolve(stack, prefix);
           const attrLocal = name.slice(c + 1);
           const expected =
             (attrUri === XSI_NS && (attrLocal === 'nil' || attrLocal === 'type')) ||
@@ -407,7 +406,7 @@ export function createRequestReader(
         }
       }
       if (selfClosing) {
-        close(frame);
+        close(stack, frame);
         if (stack.length === 1) rootDone = true;
       }
     }

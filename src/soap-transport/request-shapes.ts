@@ -74,6 +74,7 @@ export class ShapeBook {
   readonly lowerNames = new Set<string>();
   private readonly shapes = new WeakMap<object, Shape>();
   private readonly leaves = new Map<string, Shape>();
+  private looseShape: Shape | undefined;
 
   constructor(
     private readonly wsdl: WsdlInternals,
@@ -113,7 +114,9 @@ export class ShapeBook {
     if (known) return known;
     const children = new Map<string, Shape | null>();
     const byLower = new Map<string, string>();
+    const arrays = new Set<string>();
     for (const key of Object.keys(schema)) {
+      if (key.endsWith('[]') && schema[key]) arrays.add(key.slice(0, -2));
       if (NOT_ELEMENTS.has(key)) continue;
       const name = key.endsWith('[]') ? key.slice(0, -2) : key;
       byLower.set(name.toLowerCase(), name);
@@ -131,7 +134,7 @@ export class ShapeBook {
         }
         return found ?? undefined;
       },
-      isArray: (local) => Object.hasOwn(schema, `${local}[]`) && Boolean(schema[`${local}[]`]),
+      isArray: (local) => arrays.has(local),
     };
     this.shapes.set(schema, shape);
     return shape;
@@ -162,13 +165,12 @@ export class ShapeBook {
    */
   loose(local: string): Shape | undefined {
     if (Object.hasOwn(this.wsdl.definitions.messages, local)) return undefined;
-    const shape: Shape = {
+    return (this.looseShape ??= {
       text: this.textKind(undefined),
       emptyIsString: false,
       child: (name) => (this.lowerNames.has(name.toLowerCase()) ? this.loose(name) : undefined),
       isArray: () => false,
-    };
-    return shape;
+    });
   }
 
   /** The shape node-soap gives a header element: its message's description, looked up by name. */
