@@ -149,6 +149,7 @@ const HOT_BODIES: string[] = [
   '<{tns}paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>  padded@example.com  </keyValue></leadKey></{tns}paramsGetLead>',
   '<{tns}paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue/></leadKey></{tns}paramsGetLead>',
   '<{tns}paramsGetLead><leadKey><keyType/><keyValue></keyValue></leadKey></{tns}paramsGetLead>',
+  '<{tns}paramsGetLead><leadKey><keyType xsi:type="xsd:string" xmlns:xsd="http://www.w3.org/2001/XMLSchema">EMAIL</keyType><keyValue xsi:nil="false">v@example.com</keyValue></leadKey></{tns}paramsGetLead>',
   '<{tns}paramsGetLead/>',
   '<{tns}paramsGetLead><leadKey/></{tns}paramsGetLead>',
   '<{tns}paramsSyncLead><leadRecord><Email>new@example.com</Email></leadRecord><returnLead>false</returnLead></{tns}paramsSyncLead>',
@@ -198,7 +199,7 @@ export function normalCorpus(): string[] {
     out.push(
       styled(
         style,
-        withXsi(style, HOT_BODIES[9]!),
+        withXsi(style, HOT_BODIES[10]!),
         `<{tns}AuthenticationHeader>${AUTH_FIELDS}<audit/><mode>1</mode></{tns}AuthenticationHeader>` +
           '<{tns}MktowsContextHeader><targetWorkspace>Europe</targetWorkspace></{tns}MktowsContextHeader>',
       ),
