@@ -16,6 +16,7 @@ const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 const NO_PREFIX = '__tns__';
 const MAX_DEPTH = 64;
 const MAX_ATTRIBUTES = 16;
+const MAX_XSI_PREFIXES = 4;
 const FORBIDDEN = new Set(
   Object.getOwnPropertyNames(Object.prototype).concat(['prototype', 'attributes', '$value']),
 );
@@ -356,7 +357,11 @@ export function createRequestReader(
             const key = name === 'xmlns' ? 'xmlns' : name.slice(6);
             if (key === NO_PREFIX) decline();
             declared.set(key, value);
-            if (value === XSI_NS && !xsiPrefixes.includes(key)) xsiPrefixes.push(key);
+            if (value === XSI_NS && !xsiPrefixes.includes(key)) {
+              // node-soap tries each on every element: a few keep that bounded.
+              if (xsiPrefixes.length >= MAX_XSI_PREFIXES) decline();
+              xsiPrefixes.push(key);
+            }
             continue;
           }
           // Attributes SOAP stacks write: xsi:nil, xsi:type, the envelope's encodingStyle.
