@@ -162,14 +162,12 @@ export function createRequestReader(
       }
       if (next === 0x3f /* ? */) decline();
       if (next === 0x2f /* / */) {
-        NAME.lastIndex = lt + 2;
-        if (!NAME.test(xml)) decline();
-        const qname = xml.slice(lt + 2, NAME.lastIndex);
-        let i = NAME.lastIndex;
+        // The open element's name, then only spaces before '>' (no other name can match).
+        const cur = stack[stack.length - 1]!;
+        if (stack.length === 1 || !xml.startsWith(cur.qname, lt + 2)) decline();
+        let i = lt + 2 + cur.qname.length;
         while (isSpace(xml.charCodeAt(i))) i++;
         if (xml.charCodeAt(i) !== 0x3e) decline();
-        const cur = stack[stack.length - 1]!;
-        if (stack.length === 1 || cur.qname !== qname) decline();
         close(stack, cur);
         if (stack.length === 1) rootDone = true;
         pos = i + 1;

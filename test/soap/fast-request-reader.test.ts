@@ -122,6 +122,42 @@ describe('the fast request reader (src/soap-transport/fast-request-reader.ts)', 
     expect(declined).to.be.greaterThan(300);
   });
 
+  it('declines, counting a failure, when something in it throws', () => {
+    const broken = Object.create(wsdl, {
+      findSchemaObject: {
+        value: () => {
+          throw new Error('lookup failed');
+        },
+      },
+    }) as WsdlInternals;
+    const fragile = createRequestReader(broken, RAW_TEXT_TYPES, FAST_READ)!;
+    const typed = bench.envelope(
+      '<ns1:paramsGetLead><leadKey><keyType xsi:type="ns1:LeadKeyRef">EMAIL</keyType></leadKey></ns1:paramsGetLead>',
+    );
+    expect(fragile.read(typed)).to.equal(undefined);
+    expect(fragile.stats).to.deep.equal({ read: 0, declined: 1, failed: 1 });
+    expect(fragile.read(bench.envelope(bench.getLeadByEmail('a@example.com')))).to.not.equal(
+      undefined,
+    );
+  });
+
+  it('once installed, answers what it declines with node-soap’s own reading', async () => {
+    const installed = await createSoapEngine({
+      path: '/soap/mktows',
+      wsdlXml: fs.readFileSync(MKTOWS_WSDL, 'utf8'),
+      services: {},
+      fastRead: FAST_READ,
+    });
+    const viaReader = installed.wsdl as unknown as WsdlInternals;
+    for (const xml of Object.values(EXOTIC)) {
+      expect(nodeSoapRead(viaReader, xml), xml).to.deep.equal(nodeSoapRead(wsdl, xml));
+    }
+    expect(installed.requestReader!.stats.read).to.equal(0);
+    // (node-soap reads a CDATA holding an XML declaration by calling itself again: one more.)
+    expect(installed.requestReader!.stats.declined).to.be.at.least(Object.keys(EXOTIC).length);
+    expect(installed.requestReader!.stats.failed).to.equal(0);
+  });
+
   it('costs time linear in the request (300 records ≈ 10 × 30 records)', () => {
     const of = (n: number) =>
       bench.envelope(
