@@ -197,6 +197,25 @@ export class ShapeBook {
   }
 
   /**
+   * Every element name under `schema`, lower-cased, known from the start: whether a member in
+   * another case is read must not depend on which requests came before.
+   */
+  private learnNames(schema: unknown): void {
+    const seen = new Set<object>();
+    const pending: unknown[] = [schema];
+    while (pending.length > 0) {
+      const next = pending.pop();
+      if (!isPlain(next) || seen.has(next)) continue;
+      seen.add(next);
+      for (const key of Object.keys(next)) {
+        if (NOT_ELEMENTS.has(key)) continue;
+        this.lowerNames.add((key.endsWith('[]') ? key.slice(0, -2) : key).toLowerCase());
+        pending.push(next[key]);
+      }
+    }
+  }
+
+  /**
    * The shape of a Body element node-soap reads as the message `local`. It finds the schema in
    * the message's description either way it looks (as the message, when it saw the envelope's
    * prefix declared; by the element's name otherwise): with no `local[]` entry both ways give
@@ -208,6 +227,7 @@ export class ShapeBook {
     const described = message.description(this.wsdl.definitions);
     if (!isPlain(described) || described[`${local}[]`]) return undefined;
     const schema = described[local];
+    this.learnNames(schema);
     const shape = this.of(schema);
     return shape && shape.text === TextKind.None ? shape : undefined;
   }
