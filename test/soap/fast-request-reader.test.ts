@@ -11,7 +11,8 @@ import type { WsdlInternals } from '../../src/soap-transport/request-shapes.js';
 import { createSoapListener } from '../../src/soap-transport/listener.js';
 import { FAST_READ } from '../../src/mktows/mktows.endpoint.js';
 import * as bench from '../../bench/lib/soap.js';
-import { EXOTIC, mutate, normalCorpus, random, trickyCorpus } from './fast-read-corpus.js';
+import { EXOTIC, normalCorpus } from './fast-read-corpus.js';
+import { mutate, random, trickyCorpus } from './fast-read-oddities.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const MKTOWS_WSDL = path.resolve(here, '../../wsdl/mktows.wsdl');
