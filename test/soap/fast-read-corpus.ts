@@ -223,6 +223,14 @@ export function normalCorpus(): string[] {
       ),
     ),
   );
+  // Values longer than sax's 64 KiB buffer (node-soap writes the whole document at once).
+  const long = 'word '.repeat(20_000);
+  out.push(
+    bench.envelope(
+      `<ns1:paramsSyncLead><leadRecord><Email>${long}</Email>${bench.attributes({ Note: long })}` +
+        `<ForeignSysPersonId><![CDATA[${long}]]></ForeignSysPersonId></leadRecord></ns1:paramsSyncLead>`,
+    ),
+  );
   // Whitespace of every kind between elements and around values; an empty Header.
   out.push(
     `<SOAP-ENV:Envelope xmlns:SOAP-ENV="${ENV}" xmlns:ns1="${MKTOWS}">\t\r\n <SOAP-ENV:Header/>\n` +
