@@ -126,3 +126,92 @@ export function mutate(xml: string, next: () => number): string {
       return xml.slice(0, at) + pick(INSERTS) + xml.slice(at + 1);
   }
 }
+
+const SPACES = [' ', '\n', '\r\n', '\t', '\u00a0', '\u2028', '  '];
+const ATTRIBUTES = [
+  ' xsi:nil="true"',
+  ' xsi:nil="1"',
+  ' xsi:nil="false"',
+  ' xsi:type="xs:string"',
+  ' xmlns:q="urn:q"',
+  ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"',
+];
+
+/**
+ * A variation of `xml` that stays well-formed, of the kinds clients differ in: spaces in and
+ * around values, characters as references, values in CDATA, xsi:nil and xsi:type, a member
+ * repeated, a member in another case, an empty element written open and closed.
+ */
+export function variation(xml: string, next: () => number): string {
+  const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!;
+  const starts = [...xml.matchAll(/<([A-Za-z][\w.-]*(?::[A-Za-z][\w.-]*)?)([^<>]*?)(\/?)>/g)];
+  const texts = [...xml.matchAll(/>([^<]+)</g)];
+  const text = texts.length > 0 ? pick(texts) : undefined;
+  const at = text ? text.index + 1 : 0;
+  const value = text?.[1] ?? '';
+  switch (Math.floor(next() * 7)) {
+    case 0: {
+      if (!text) return xml;
+      const i = at + Math.floor(next() * value.length);
+      return xml.slice(0, i) + pick(SPACES) + xml.slice(i);
+    }
+    case 1: {
+      if (!text || value.includes('&')) return xml;
+      const i = Math.floor(next() * value.length);
+      const c = value.charCodeAt(i);
+      if (c >= 0xd800 && c <= 0xdfff) return xml;
+      const ref = pick([`&#${c};`, `&#x${c.toString(16)};`]);
+      return xml.slice(0, at + i) + ref + xml.slice(at + i + 1);
+    }
+    case 2: {
+      if (!text || value.includes('&') || value.trim() === '') return xml;
+      const wrapped = pick([
+        `<![CDATA[${value}]]>`,
+        `${value.slice(0, 1)}<![CDATA[${value.slice(1)}]]>`,
+        `<![CDATA[${value}]]> `,
+      ]);
+      return xml.slice(0, at) + wrapped + xml.slice(at + value.length);
+    }
+    case 3: {
+      const tag = pick(starts);
+      const attribute = pick(ATTRIBUTES);
+      if (tag[0].includes(attribute.split('=')[0]!.trim())) return xml;
+      const end = tag.index + tag[0].length - (tag[3] ? 2 : 1);
+      return xml.slice(0, end) + attribute + xml.slice(end);
+    }
+    case 4: {
+      const tag = pick(starts);
+      const name = tag[1]!;
+      if (tag[3])
+        return (
+          xml.slice(0, tag.index + tag[0].length) + tag[0] + xml.slice(tag.index + tag[0].length)
+        );
+      const close = xml.indexOf(`</${name}>`, tag.index);
+      if (close === -1) return xml;
+      const span = xml.slice(tag.index, close + name.length + 3);
+      if (span.indexOf(`<${name}`, 1) !== -1) return xml;
+      return xml.slice(0, close + name.length + 3) + span + xml.slice(close + name.length + 3);
+    }
+    case 5: {
+      const name = pick(starts)[1]!;
+      const colon = name.indexOf(':');
+      const local = name.slice(colon + 1);
+      const first = local[0]!;
+      const other = first === first.toLowerCase() ? first.toUpperCase() : first.toLowerCase();
+      const renamed = `${name.slice(0, colon + 1)}${other}${local.slice(1)}`;
+      return xml
+        .split(`<${name}>`)
+        .join(`<${renamed}>`)
+        .split(`</${name}>`)
+        .join(`</${renamed}>`)
+        .split(`<${name}/>`)
+        .join(`<${renamed}/>`);
+    }
+    default: {
+      const tag = pick(starts);
+      if (!tag[3]) return xml;
+      const open = `<${tag[1]}${tag[2]}></${tag[1]}>`;
+      return xml.slice(0, tag.index) + open + xml.slice(tag.index + tag[0].length);
+    }
+  }
+}

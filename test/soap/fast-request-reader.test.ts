@@ -12,7 +12,7 @@ import { createSoapListener } from '../../src/soap-transport/listener.js';
 import { FAST_READ } from '../../src/mktows/mktows.endpoint.js';
 import * as bench from '../../bench/lib/soap.js';
 import { EXOTIC, normalCorpus } from './fast-read-corpus.js';
-import { mutate, random, trickyCorpus } from './fast-read-oddities.js';
+import { mutate, random, trickyCorpus, variation } from './fast-read-oddities.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const MKTOWS_WSDL = path.resolve(here, '../../wsdl/mktows.wsdl');
@@ -128,6 +128,25 @@ describe('the fast request reader (src/soap-transport/fast-request-reader.ts)', 
     // Both outcomes happen: mutations the reader is sure of, and ones it leaves.
     expect(read).to.be.greaterThan(300);
     expect(declined).to.be.greaterThan(300);
+  });
+
+  it('on thousands of well-formed variations clients could send, reads most, each exactly as node-soap', () => {
+    const seeds = [
+      ...normalCorpus(),
+      ...trickyCorpus(),
+      ...CAPTURED.filter((x) => HOT.test(x)),
+    ].filter((x) => x.length < 20_000);
+    const next = random(4242);
+    let read = 0;
+    const total = 4000;
+    for (let i = 0; i < total; i++) {
+      let xml = seeds[Math.floor(next() * seeds.length)]!;
+      const rounds = 1 + Math.floor(next() * 4);
+      for (let r = 0; r < rounds; r++) xml = variation(xml, next);
+      if (compare(xml) === 'read') read++;
+    }
+    expect(reader.stats.failed).to.equal(0);
+    expect(read).to.be.greaterThan(total / 2);
   });
 
   it('declines, counting a failure, when something in it throws', () => {
