@@ -77,6 +77,26 @@ class CaseInsensitiveSet extends Set<string> {
 const notServed = (name: string) =>
   new AppError(ErrorCode.UNSUPPORTED_OPERATION, `${name} is not served by this service`);
 
+/**
+ * The requests that carry most calls, read without node-soap's object model (the reader gives
+ * node-soap's very object, or leaves the request to node-soap).
+ */
+export const FAST_READ = {
+  namespace: MKTOWS_NS,
+  bodyElements: ['paramsGetLead', 'paramsSyncLead', 'paramsSyncMultipleLeads'],
+  headerElements: {
+    AuthenticationHeader: [
+      'mktowsUserId',
+      'requestSignature',
+      'requestTimestamp',
+      'audit',
+      'mode',
+      'partnerId',
+    ],
+    MktowsContextHeader: ['targetWorkspace'],
+  },
+};
+
 const SERVICE = 'MktMktowsApiService';
 const PORT = 'MktowsApiSoapPort';
 
@@ -166,6 +186,7 @@ export async function createMktowsEndpoint(
     operations: port,
     requestTimeoutMs: options.requestTimeoutMs,
     publicUrl: options.publicUrl,
+    fastRead: FAST_READ,
   });
   const { binding, wsdlXml } = listener;
   const operations = new Map<string, Operation>();

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Request, Response } from 'express';
 import { AppError, ErrorCode, isAppError } from '../errors.js';
 import { createSoapEngine, SAFE_HOST, type SoapBinding } from './soap-engine.js';
+import type { FastReadOptions, RequestReader } from './fast-request-reader.js';
 import type { RawObject } from './values.js';
 
 export const XML_TYPE = 'text/xml; charset=utf-8';
@@ -28,6 +29,8 @@ export interface SoapListenerOptions<S> {
   /** When set, the WSDL's soap:address starts with it instead of the request's Host. */
   publicUrl?: string;
   rawTextTypes?: readonly string[];
+  /** Request shapes read without node-soap's object model (identical result, or declined). */
+  fastRead?: FastReadOptions;
 }
 
 export interface SoapAnswer {
@@ -39,6 +42,8 @@ export interface SoapListener<S> {
   wsdlXml: string;
   /** The WSDL binding of the listener's port, as node-soap parsed it. */
   binding: SoapBinding;
+  /** The fast request reader, when fastRead was given and the WSDL suits it. */
+  requestReader: RequestReader | null;
   /**
    * Answers a GET ?WSDL with the WSDL, a POST through `post`, anything else with 405 and the
    * fault `faultOf` builds.
@@ -88,6 +93,7 @@ export async function createSoapListener<S extends object>(
     wsdlXml,
     services: { [options.service]: { [options.port]: port } },
     rawTextTypes: options.rawTextTypes,
+    fastRead: options.fastRead,
   });
   const binding = engine.wsdl.definitions.services[options.service]?.ports[options.port]?.binding;
   if (!binding) throw new Error(`WSDL has no ${options.port} binding`);
@@ -106,6 +112,7 @@ export async function createSoapListener<S extends object>(
   return {
     wsdlXml,
     binding,
+    requestReader: engine.requestReader ?? null,
     route(req, res, post, faultOf) {
       if (req.method === 'GET' && /^wsdl$/i.test(Object.keys(req.query)[0] ?? ''))
         return serveWsdl(req, res);

@@ -5,6 +5,12 @@ import {
   installAnswerWriter,
   type DocumentWriterWsdl,
 } from './answer-writer.js';
+import {
+  installRequestReader,
+  type FastReadOptions,
+  type RequestReader,
+} from './fast-request-reader.js';
+import type { WsdlInternals } from './request-shapes.js';
 
 /**
  * node-soap as an XML ⇄ object engine with no HTTP of its own: our endpoints read and check
@@ -22,6 +28,8 @@ export interface SoapEngine {
       services: Record<string, { ports: Record<string, { binding: SoapBinding }> }>;
     };
   };
+  /** The fast reader in front of node-soap's xmlToObject, when one was asked for. */
+  requestReader?: RequestReader | null;
 }
 
 export interface SoapBinding {
@@ -55,9 +63,12 @@ export function createSoapEngine(options: {
   wsdlXml: string;
   services: Record<string, unknown>;
   rawTextTypes?: readonly string[];
+  /** Request shapes read without node-soap's object model (identical result, or declined). */
+  fastRead?: FastReadOptions;
 }): Promise<SoapEngine> {
   return new Promise((resolve, reject) => {
     let engine: SoapEngine | undefined = undefined;
+    const rawTextTypes = options.rawTextTypes ?? RAW_TEXT_TYPES;
     const listenOptions = {
       path: options.path,
       services: options.services,
@@ -65,9 +76,7 @@ export function createSoapEngine(options: {
       envelopeKey: 'SOAP-ENV',
       handleNilAsNull: true,
       suppressStack: true,
-      customDeserializer: Object.fromEntries(
-        (options.rawTextTypes ?? RAW_TEXT_TYPES).map((t) => [t, raw]),
-      ),
+      customDeserializer: Object.fromEntries(rawTextTypes.map((t) => [t, raw])),
       callback: (err: unknown) => {
         if (err) return reject(err instanceof Error ? err : new Error(String(err)));
         setImmediate(() => {
@@ -76,6 +85,12 @@ export function createSoapEngine(options: {
           if (!engine.wsdl.xmlnsInEnvelope.includes('xmlns:xsi='))
             engine.wsdl.xmlnsInEnvelope += ` xmlns:xsi="${XSI}"`;
           installAnswerWriter(engine.wsdl as unknown as DocumentWriterWsdl, FAST_ANSWER_ELEMENTS);
+          if (options.fastRead)
+            engine.requestReader = installRequestReader(
+              engine.wsdl as unknown as WsdlInternals,
+              rawTextTypes,
+              options.fastRead,
+            );
           resolve(engine);
         });
       },

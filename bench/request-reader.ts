@@ -1,0 +1,84 @@
+/**
+ * CPU per request read, node-soap's xmlToObject against the fast request reader, on the bench's
+ * own envelopes: alternating A/B rounds in one process, medians (a figure that holds on a busy
+ * machine, unlike throughput).
+ *
+ *   node --import tsx bench/request-reader.ts [rounds]
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createSoapEngine, RAW_TEXT_TYPES } from '../src/soap-transport/soap-engine.js';
+import { createRequestReader } from '../src/soap-transport/fast-request-reader.js';
+import type { WsdlInternals } from '../src/soap-transport/request-shapes.js';
+import { FAST_READ } from '../src/mktows/mktows.endpoint.js';
+import { envelope, getLeadByEmail, syncLead, syncMultipleLeads } from './lib/soap.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function microseconds(read: () => unknown, times: number): number {
+  const start = process.cpuUsage();
+  for (let i = 0; i < times; i++) read();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / times;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+
+async function main(): Promise<void> {
+  const rounds = Number(process.argv[2] ?? 9);
+  const engine = await createSoapEngine({
+    path: '/soap/mktows',
+    wsdlXml: fs.readFileSync(path.join(ROOT, 'wsdl/mktows.wsdl'), 'utf8'),
+    services: {},
+  });
+  const wsdl = engine.wsdl as unknown as WsdlInternals;
+  const reader = createRequestReader(wsdl, RAW_TEXT_TYPES, FAST_READ);
+  if (!reader) throw new Error('no reader for the mktows WSDL');
+  const cases: Array<[string, string, number]> = [
+    ['getLead', envelope(getLeadByEmail('p-1@bench.example')), 2000],
+    [
+      'syncLead',
+      envelope(
+        syncLead({
+          email: 'p-1@bench.example',
+          attrs: { FirstName: 'First1', LastName: 'Bench', Company: 'Bench Corp' },
+        }),
+      ),
+      2000,
+    ],
+    [
+      'syncMultipleLeads (300)',
+      envelope(
+        syncMultipleLeads(
+          Array.from({ length: 300 }, (_, j) => ({
+            email: `p-${j}@bench.example`,
+            attrs: { FirstName: 'V1', LastName: 'Bench' },
+          })),
+        ),
+      ),
+      20,
+    ],
+  ];
+  for (const [name, xml, times] of cases) {
+    const stock: number[] = [];
+    const fast: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      stock.push(microseconds(() => wsdl.xmlToObject(xml), times));
+      fast.push(microseconds(() => reader.read(xml), times));
+    }
+    const a = median(stock);
+    const b = median(fast);
+    process.stdout.write(
+      `${name.padEnd(24)} node-soap ${a.toFixed(1).padStart(9)} µs   fast reader ${b.toFixed(1).padStart(8)} µs   (${(a / b).toFixed(1)}×)\n`,
+    );
+  }
+  if (reader.stats.declined > 0) throw new Error('the reader declined a bench envelope');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});

@@ -1,0 +1,102 @@
+import { NOT_XML_CHAR, REFERENCE, decodeAll, isXmlChar } from './xml-lexis.js';
+import { TextKind, type Shape } from './request-shapes.js';
+
+/**
+ * The fast request reader's element stack and the steps of node-soap's sax handlers it
+ * reproduces (text, close), with the way it declines.
+ */
+
+const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+
+/** Thrown inside the reader to decline; never leaves it. */
+class Decline {}
+export const DECLINE = new Decline();
+export const decline = (): never => {
+  throw DECLINE;
+};
+
+export interface Frame {
+  qname: string;
+  local: string;
+  shape: Shape;
+  /** Prefix → namespace declared on this element. */
+  scope: Map<string, string> | null;
+  /** What node-soap's stack entry holds: an object, a string once text came, or nothing yet. */
+  value: Record<string, unknown> | string | undefined;
+  hasAttributes: boolean;
+  hasChildren: boolean;
+  hasText: boolean;
+  nil: boolean;
+  /** Elements seen directly inside (for the envelope's structure). */
+  count: number;
+}
+
+export const ROOT_SHAPE: Shape = {
+  text: TextKind.None,
+  emptyIsString: false,
+  child: () => undefined,
+  isArray: () => false,
+};
+
+export function resolve(stack: Frame[], prefix: string): string | undefined {
+  if (prefix === 'xml') return XML_NS;
+  for (let i = stack.length - 1; i > 0; i--) {
+    const uri = stack[i]!.scope?.get(prefix);
+    if (uri !== undefined) return uri;
+  }
+  return prefix === '' ? '' : undefined;
+}
+
+/** Text of a stretch between markup: references checked and replaced. */
+export function textOf(xml: string, from: number, to: number): string {
+  let raw = xml.slice(from, to);
+  // Characters XML 1.0 does not allow, even where trimming would drop them.
+  if (raw.includes(']]>') || NOT_XML_CHAR.test(raw)) decline();
+  if (raw.includes('&')) {
+    let amp = raw.indexOf('&');
+    while (amp !== -1) {
+      REFERENCE.lastIndex = amp;
+      const m = REFERENCE.exec(raw);
+      if (!m) decline();
+      if (m![1] !== undefined || m![2] !== undefined) {
+        const cp = m![1] !== undefined ? Number(m![1]) : parseInt(m![2]!, 16);
+        if (!isXmlChar(cp)) decline();
+      }
+      amp = raw.indexOf('&', REFERENCE.lastIndex);
+    }
+    raw = decodeAll(raw);
+  }
+  return raw;
+}
+
+/** node-soap's ontext for one segment of text (already trimmed, not empty). */
+export function addText(top: Frame, text: string): void {
+  if (top.hasChildren || top.shape.text === TextKind.None) decline();
+  top.hasText = true;
+  let value = text;
+  if (top.shape.text === TextKind.Text && typeof top.value === 'string') value = top.value + text;
+  if (top.hasAttributes) (top.value as Record<string, unknown>).$value = value;
+  else top.value = value;
+}
+
+export function close(stack: Frame[], cur: Frame): void {
+  stack.pop();
+  const top = stack[stack.length - 1]!;
+  let obj: unknown = cur.value;
+  if (obj === undefined) obj = cur.shape.emptyIsString ? '' : null;
+  if (cur.nil) obj = null;
+  if (top.value === undefined) top.value = {};
+  if (typeof top.value !== 'object') decline();
+  const parent = top.value as Record<string, unknown>;
+  const name = cur.local;
+  if (top.shape.isArray(name)) {
+    if (!parent[name]) parent[name] = [];
+    (parent[name] as unknown[]).push(obj);
+  } else if (Object.hasOwn(parent, name)) {
+    if (!Array.isArray(parent[name])) parent[name] = [parent[name]];
+    (parent[name] as unknown[]).push(obj);
+  } else {
+    parent[name] = obj;
+  }
+  top.hasChildren = true;
+}
