@@ -3,7 +3,7 @@ import type { Engine } from '../database.js';
 import type { EmailStatusRecord, PropagationActivity } from '../../domain/records.js';
 import { propagationActivity } from '../../domain/records.js';
 import type { UnsubscribeOnceResult } from '../../domain/ports.js';
-import { fixedSql, pgLiteral, runStatement, type FixedSql } from './statement.js';
+import { fixedSql, pgLiteral, queueStatement, runStatement, type FixedSql } from './statement.js';
 import { toBool } from '../lead-row.js';
 import { STATUS_COLUMNS, SET_STATUS, statusBindings } from './email-status.repository.js';
 
@@ -115,7 +115,7 @@ async function propagateInTwo(
   now: number,
   activity: PropagationActivity,
 ): Promise<number> {
-  await runStatement(db, sql.activities, [
+  await queueStatement(db, sql.activities, [
     ...changeActivityBindings(unsubscribed, now, activity),
     ...whereBindings,
   ]);
@@ -167,8 +167,8 @@ export async function setStatusAndPropagate(
 ): Promise<number> {
   const { emailKey: key, unsubscribed, changedAt: now } = status;
   if (engine !== 'postgres') {
-    await runStatement(db, SQLITE_SET_STATUS, statusBindings(status));
-    await runStatement(db, SQLITE_HISTORY, statusBindings(status));
+    await queueStatement(db, SQLITE_SET_STATUS, statusBindings(status));
+    await queueStatement(db, SQLITE_HISTORY, statusBindings(status));
     return propagateUnsubscribed(db, engine, key, unsubscribed, exceptLeadId, now, activity);
   }
   const except = exceptLeadId === null ? 0 : 1;

@@ -18,6 +18,8 @@ interface QueryObject {
   bindings: unknown[];
   method: 'raw';
   options: Record<string, never>;
+  /** Read by the SQLite thread client (sqlite-thread/client.ts): send with the next one. */
+  resultUnused?: boolean;
   response?: unknown;
 }
 
@@ -57,12 +59,12 @@ function resultOf(response: unknown): StatementResult {
   return { rows: r.rows ?? [], changes: r.rowCount ?? r.changes ?? 0 };
 }
 
-/** Runs one fixed statement on the connection `db` stands for. */
-export async function runStatement(
+async function send(
   db: Knex | Knex.Transaction,
   sql: FixedSql,
   bindings: readonly unknown[],
-): Promise<StatementResult> {
+  resultUnused: boolean,
+): Promise<unknown> {
   const client = db.client as unknown as StatementClient;
   // A transaction's client hands back the transaction's connection (and releasing it is a
   // no-op); the base client takes one from the pool for this statement alone.
@@ -73,11 +75,42 @@ export async function runStatement(
       bindings: [...bindings],
       method: 'raw',
       options: {},
+      ...(resultUnused ? { resultUnused } : {}),
     });
-    return resultOf(obj.response);
+    return obj.response;
   } finally {
     await client.releaseConnection(connection);
   }
+}
+
+/** Runs one fixed statement on the connection `db` stands for. */
+export async function runStatement(
+  db: Knex | Knex.Transaction,
+  sql: FixedSql,
+  bindings: readonly unknown[],
+): Promise<StatementResult> {
+  return resultOf(await send(db, sql, bindings, false));
+}
+
+/**
+ * A write whose result the caller never reads (a history row, an activity), inside a write
+ * transaction. On a SQLite file it is not awaited alone: it goes to the writer thread in one
+ * message with the transaction's next statement, or its COMMIT, and runs before it. Its
+ * failure is that statement's failure, so the transaction fails and stores none of it, as if
+ * it had been awaited. Elsewhere (PostgreSQL, outside a transaction) it simply runs.
+ */
+export async function queueStatement(
+  db: Knex | Knex.Transaction,
+  sql: FixedSql,
+  bindings: readonly unknown[],
+): Promise<void> {
+  await send(db, sql, bindings, db.isTransaction === true);
+}
+
+/** queueStatement for a statement of the query builder (a write whose result is not read). */
+export function queueQuery(db: Knex | Knex.Transaction, query: Knex.QueryBuilder): Promise<void> {
+  const { sql, bindings } = query.toSQL();
+  return queueStatement(db, fixedSql(sql), bindings);
 }
 
 /**

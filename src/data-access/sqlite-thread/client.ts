@@ -7,6 +7,8 @@ const require = createRequire(import.meta.url);
 interface KnexQueryObject {
   sql: string;
   bindings?: readonly unknown[];
+  /** Nobody reads this statement's result (statement.ts, queueStatement). */
+  resultUnused?: boolean;
   response?: unknown;
   context?: { lastID: number | bigint; changes: number };
 }
@@ -30,6 +32,13 @@ function immediate(obj: KnexQueryObject): KnexQueryObject {
   if (obj.sql === 'BEGIN;') obj.sql = 'BEGIN IMMEDIATE;';
   return obj;
 }
+
+/**
+ * What opens a transaction or a savepoint: the thread runs it with the next statement (the
+ * transaction's first), in one message. Its failure (SQLITE_BUSY past the busy timeout) is
+ * that statement's failure, with the same code, so the transaction is retried as before.
+ */
+const OPENS = /^(BEGIN\b|SAVEPOINT\b)/i;
 
 /** knex's better-sqlite3 client, in this process (in-memory databases). */
 export function inProcessClient(): BetterSqlite3ClientClass {
@@ -68,7 +77,15 @@ export function threadClient(): BetterSqlite3ClientClass {
     override async _query(connection: unknown, obj: KnexQueryObject): Promise<KnexQueryObject> {
       if (!obj.sql) throw new Error('The query is empty');
       const thread = connection as SqliteThreadConnection;
-      const result = await thread.run(immediate(obj).sql, this._formatBindings(obj.bindings));
+      const { sql } = immediate(obj);
+      const bindings = this._formatBindings(obj.bindings);
+      if (obj.resultUnused === true || OPENS.test(sql)) {
+        thread.queue(sql, bindings);
+        obj.response = { changes: 0, lastInsertRowid: 0 };
+        obj.context = { lastID: 0, changes: 0 };
+        return obj;
+      }
+      const result = await thread.run(sql, bindings);
       if ('rows' in result) obj.response = result.rows;
       else {
         obj.response = result;

@@ -8,6 +8,8 @@ import type {
   SqliteRequest,
   SqliteResponse,
   SqliteThreadOptions,
+  StatementCall,
+  StatementRequest,
 } from './protocol.js';
 
 /** The code of every call a thread left unanswered by exiting (unit-of-work.ts: unavailable). */
@@ -75,6 +77,8 @@ export class SqliteThreadConnection {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private exitReason: string | null = null;
+  /** Statements whose results nobody reads, sent with the next statement run (protocol.ts). */
+  private queued: StatementCall[] = [];
 
   private constructor(
     private readonly worker: Worker,
@@ -112,8 +116,22 @@ export class SqliteThreadConnection {
     return this.exitReason === null;
   }
 
+  /**
+   * Sends `sql` with the next statement `run` sends, in the same message, instead of a message
+   * of its own: for statements whose result nobody reads (BEGIN, SAVEPOINT, inserts of
+   * history). Its failure is that next statement's failure (worker.ts).
+   */
+  queue(sql: string, bindings: unknown[]): void {
+    this.queued.push({ sql, bindings });
+  }
+
   async run(sql: string, bindings: unknown[]): Promise<StatementResult> {
-    const response = await this.call({ id: this.nextId++, sql, bindings });
+    const request: StatementRequest = { id: this.nextId++, sql, bindings };
+    if (this.queued.length > 0) {
+      request.queued = this.queued;
+      this.queued = [];
+    }
+    const response = await this.call(request);
     if ('rows' in response) return { rows: response.rows };
     if ('changes' in response)
       return { changes: response.changes, lastInsertRowid: response.lastInsertRowid };
