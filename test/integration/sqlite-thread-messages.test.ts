@@ -7,7 +7,12 @@ import { openDatabase, SQLITE_FILE_NAME, type Database } from '../../src/data-ac
 import type { NewLead } from '../../src/data-access/sql/lead.repository.js';
 import { fixedSql, queueStatement, runStatement } from '../../src/data-access/sql/statement.js';
 import { isRetryable, UnitOfWork } from '../../src/data-access/unit-of-work.js';
+import {
+  SQLITE_THREAD_EXITED,
+  type SqliteThreadConnection,
+} from '../../src/data-access/sqlite-thread/connection.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
+import { SLOW_QUERY } from '../support/slow-query.js';
 import { testEngines } from '../support/database.js';
 
 /**
@@ -167,5 +172,37 @@ describe('SQLite thread messages', function () {
     ]);
     const logged = await db.knex('activities').pluck('lead_id').orderBy('id');
     expect(logged).to.deep.equal(stored.map((r: { id: number }) => r.id));
+  });
+
+  it('a thread that ends unexpectedly is logged once, with what happens next; a closed one is not', async () => {
+    const heard: string[] = [];
+    const watched = openDatabase({
+      databaseUrl: '',
+      dataDir,
+      sqliteBusyTimeoutMs: 1000,
+      sqliteReadThreads: 1,
+      dbPoolMax: 1,
+      onSqliteThreadExit: (message) => heard.push(message),
+    });
+    try {
+      const pool = watched.knex.client as unknown as {
+        acquireConnection(): Promise<SqliteThreadConnection>;
+        releaseConnection(connection: SqliteThreadConnection): Promise<unknown>;
+      };
+      const writer = await pool.acquireConnection();
+      const inFlight = failure(writer.run(SLOW_QUERY, []));
+      await writer.kill();
+      expect((await inFlight).code).to.equal(SQLITE_THREAD_EXITED);
+      await pool.releaseConnection(writer);
+      expect(heard).to.have.length(1);
+      expect(heard[0]).to.match(/SQLite writer thread of .+ ended unexpectedly/);
+      expect(heard[0]).to.match(/1 call\(s\) in flight failed .*a new thread replaces it/);
+      // The new thread serves the next call; the reader threads come and go unheard.
+      expect(await watched.knex.raw('SELECT 2 AS two')).to.deep.equal([{ two: 2 }]);
+      expect(await watched.readKnex.raw('SELECT 3 AS three')).to.deep.equal([{ three: 3 }]);
+    } finally {
+      await watched.close();
+    }
+    expect(heard).to.have.length(1);
   });
 });

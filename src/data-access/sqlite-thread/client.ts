@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
-import { SqliteThreadConnection } from './connection.js';
+import { SqliteThreadConnection, type ThreadExitListener } from './connection.js';
 
 const require = createRequire(import.meta.url);
 
@@ -55,15 +55,14 @@ export function inProcessClient(): BetterSqlite3ClientClass {
  * transactions, savepoints and dialect are unchanged; a thread that died is found invalid by
  * the pool and replaced by a new one.
  */
-export function threadClient(): BetterSqlite3ClientClass {
+export function threadClient(onExit?: ThreadExitListener): BetterSqlite3ClientClass {
   return class SqliteThreadClient extends base() {
     acquireRawConnection(): Promise<SqliteThreadConnection> {
       const { filename, readonly, busyTimeoutMs } = this.connectionSettings;
-      return SqliteThreadConnection.open({
-        filename,
-        readonly: readonly === true,
-        busyTimeoutMs: busyTimeoutMs ?? 5000,
-      });
+      return SqliteThreadConnection.open(
+        { filename, readonly: readonly === true, busyTimeoutMs: busyTimeoutMs ?? 5000 },
+        onExit,
+      );
     }
 
     destroyRawConnection(connection: SqliteThreadConnection): Promise<void> {

@@ -15,6 +15,9 @@ import type {
 /** The code of every call a thread left unanswered by exiting (unit-of-work.ts: unavailable). */
 export const SQLITE_THREAD_EXITED = 'SQLITE_THREAD_EXITED';
 
+/** Told (once, with one line to log) of a thread that ended without being closed. */
+export type ThreadExitListener = (message: string) => void;
+
 export type StatementResult =
   { rows: unknown[] } | { changes: number; lastInsertRowid: number | bigint };
 
@@ -80,9 +83,14 @@ export class SqliteThreadConnection {
   /** Statements whose results nobody reads, sent with the next statement run (protocol.ts). */
   private queued: StatementCall[] = [];
 
+  /** Set by close(): the thread ends because it was asked to, which is not news. */
+  private closing = false;
+
   private constructor(
     private readonly worker: Worker,
     readonly filename: string,
+    private readonly role: 'writer' | 'reader',
+    private readonly onExit: ThreadExitListener | undefined,
   ) {
     worker.on('message', (message: SqliteResponse) => this.settle(message));
     worker.on('error', (error) => this.exited(error.message));
@@ -92,8 +100,14 @@ export class SqliteThreadConnection {
     worker.unref();
   }
 
-  /** Starts a thread and waits until its connection is open and set up. */
-  static open(options: SqliteThreadOptions): Promise<SqliteThreadConnection> {
+  /**
+   * Starts a thread and waits until its connection is open and set up. `onExit` hears, once,
+   * of a thread that ended without being closed (a crash, a kill).
+   */
+  static open(
+    options: SqliteThreadOptions,
+    onExit?: ThreadExitListener,
+  ): Promise<SqliteThreadConnection> {
     const worker = startThread(options);
     return new Promise((resolve, reject) => {
       const failed = (error: Error) => reject(error);
@@ -102,7 +116,9 @@ export class SqliteThreadConnection {
       worker.once('message', (ready: SqliteReady) => {
         worker.off('error', failed);
         worker.removeAllListeners('exit');
-        if (ready.ready) resolve(new SqliteThreadConnection(worker, options.filename));
+        const role = options.readonly ? 'reader' : 'writer';
+        if (ready.ready)
+          resolve(new SqliteThreadConnection(worker, options.filename, role, onExit));
         else {
           reject(revived(ready.error));
           void worker.terminate();
@@ -146,6 +162,7 @@ export class SqliteThreadConnection {
   /** Closes the connection (checkpointing the WAL when it is the last) and ends the thread. */
   async close(): Promise<void> {
     if (!this.alive) return;
+    this.closing = true;
     const ended = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.ref();
     this.worker.postMessage('close');
@@ -180,7 +197,15 @@ export class SqliteThreadConnection {
     if (this.exitReason !== null) return;
     this.exitReason = reason;
     const error = threadExited(this.filename, reason);
+    const inFlight = this.pending.size;
     for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
+    this.queued = [];
+    if (!this.closing)
+      this.onExit?.(
+        `The SQLite ${this.role} thread of ${this.filename} ended unexpectedly (${reason}); ` +
+          `${inFlight} call(s) in flight failed as "database unavailable", and a new thread ` +
+          'replaces it for the next call.',
+      );
   }
 }
