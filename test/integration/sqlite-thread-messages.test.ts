@@ -5,7 +5,13 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import { openDatabase, SQLITE_FILE_NAME, type Database } from '../../src/data-access/database.js';
 import type { NewLead } from '../../src/data-access/sql/lead.repository.js';
-import { fixedSql, queueStatement, runStatement } from '../../src/data-access/sql/statement.js';
+import {
+  fixedSql,
+  queueStatement,
+  runStatement,
+  runUnless,
+} from '../../src/data-access/sql/statement.js';
+import { migrateLatest } from '../../src/data-access/migrator.js';
 import { isRetryable, UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import {
   SQLITE_THREAD_EXITED,
@@ -204,5 +210,81 @@ describe('SQLite thread messages', function () {
       await watched.close();
     }
     expect(heard).to.have.length(1);
+  });
+
+  describe('runUnless: a check and the write it decides', () => {
+    const STATUS = fixedSql(
+      'SELECT unsubscribed, changed_at FROM email_status WHERE email_key = ?',
+    );
+
+    /** The same check-and-write on `on`: what each call gave, and the operators stored. */
+    async function scenario(on: Database) {
+      await on.knex('email_status').insert([
+        { email_key: 'out@x.example', unsubscribed: true, source: 's', changed_at: 5 },
+        { email_key: 'in@x.example', unsubscribed: false, source: 's', changed_at: 6 },
+      ]);
+      const write = (key: string, name: string) =>
+        on.knex.transaction((trx) =>
+          runUnless(trx, [STATUS, [key]], 'unsubscribed', [
+            [INSERT_OPERATOR, operator(`${name}-1`)],
+            [INSERT_OPERATOR, operator(`${name}-2`)],
+          ]),
+        );
+      const given = [
+        await write('out@x.example', 'skipped'),
+        await write('in@x.example', 'subscribed'),
+        await write('none@x.example', 'unknown'),
+      ];
+      const stored = await on.knex('operators').pluck('name').orderBy('name');
+      return { given, stored };
+    }
+
+    it('writes unless the flag is set, in one message on the thread, as in one process', async () => {
+      const posted = sinon.spy(Worker.prototype, 'postMessage');
+      const threaded = await scenario(db);
+      // The setup's insert; three times BEGIN with the check and its write, then COMMIT; the
+      // final read.
+      expect(posted.callCount).to.equal(1 + 3 * 2 + 1);
+      const inProcess = openDatabase({
+        databaseUrl: '',
+        dataDir: ':memory:',
+        sqliteBusyTimeoutMs: 1000,
+        dbPoolMax: 1,
+      });
+      try {
+        await migrateLatest(inProcess);
+        await inProcess
+          .knex('operators')
+          .insert({ name: 'taken', password_hash: 'x', created_at: 1 });
+        expect(await scenario(inProcess)).to.deep.equal(threaded);
+      } finally {
+        await inProcess.close();
+      }
+      expect(threaded.given).to.deep.equal([
+        { rows: [{ unsubscribed: 1, changed_at: 5 }], thenChanges: null },
+        { rows: [{ unsubscribed: 0, changed_at: 6 }], thenChanges: 1 },
+        { rows: [], thenChanges: 1 },
+      ]);
+      expect(threaded.stored).to.deep.equal([
+        'subscribed-1',
+        'subscribed-2',
+        'taken',
+        'unknown-1',
+        'unknown-2',
+      ]);
+    });
+
+    it('a write that fails fails the transaction with its code and stores nothing of it', async () => {
+      const error = await failure(
+        db.knex.transaction((trx) =>
+          runUnless(trx, [STATUS, ['none@x.example']], 'unsubscribed', [
+            [INSERT_OPERATOR, operator('first')],
+            [INSERT_OPERATOR, operator('taken')],
+          ]),
+        ),
+      );
+      expect(error.code).to.equal('SQLITE_CONSTRAINT_PRIMARYKEY');
+      expect(await names()).to.deep.equal(['taken']);
+    });
   });
 });

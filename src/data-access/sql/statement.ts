@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import pg from 'pg';
+import { toBool } from '../lead-row.js';
 
 /**
  * The hottest statements (getLead, the no-change sync, an unsubscribe) skip the query builder:
@@ -20,12 +21,18 @@ interface QueryObject {
   options: Record<string, never>;
   /** Read by the SQLite thread client (sqlite-thread/client.ts): send with the next one. */
   resultUnused?: boolean;
+  /** Read by the SQLite thread client: runUnless's statements, run in the same message. */
+  unless?: { column: string; then: Array<{ sql: string; bindings: unknown[] }> };
   response?: unknown;
+  /** The changes of the last of `unless.then`, when they ran. */
+  thenChanges?: number;
 }
 
 interface StatementClient {
   /** knex's name for the SQL dialect: 'postgresql' for PostgreSQL. */
   dialect?: string;
+  /** The client runs `unless` itself, in one message (the SQLite thread client). */
+  runsUnless?: boolean;
   acquireConnection(): Promise<unknown>;
   releaseConnection(connection: unknown): Promise<void>;
   query(connection: unknown, obj: QueryObject): Promise<QueryObject>;
@@ -59,25 +66,30 @@ function resultOf(response: unknown): StatementResult {
   return { rows: r.rows ?? [], changes: r.rowCount ?? r.changes ?? 0 };
 }
 
+/** A fixed statement and its values: one step of a write made of several statements. */
+export type StatementCall = readonly [FixedSql, readonly unknown[]];
+
+const textOf = (client: StatementClient, sql: FixedSql) =>
+  client.dialect === 'postgresql' ? sql.postgres : sql.sqlite;
+
 async function send(
   db: Knex | Knex.Transaction,
   sql: FixedSql,
   bindings: readonly unknown[],
-  resultUnused: boolean,
-): Promise<unknown> {
+  extra: Pick<QueryObject, 'resultUnused' | 'unless'> = {},
+): Promise<QueryObject> {
   const client = db.client as unknown as StatementClient;
   // A transaction's client hands back the transaction's connection (and releasing it is a
   // no-op); the base client takes one from the pool for this statement alone.
   const connection = await client.acquireConnection();
   try {
-    const obj = await client.query(connection, {
-      sql: client.dialect === 'postgresql' ? sql.postgres : sql.sqlite,
+    return await client.query(connection, {
+      sql: textOf(client, sql),
       bindings: [...bindings],
       method: 'raw',
       options: {},
-      ...(resultUnused ? { resultUnused } : {}),
+      ...extra,
     });
-    return obj.response;
   } finally {
     await client.releaseConnection(connection);
   }
@@ -89,7 +101,7 @@ export async function runStatement(
   sql: FixedSql,
   bindings: readonly unknown[],
 ): Promise<StatementResult> {
-  return resultOf(await send(db, sql, bindings, false));
+  return resultOf((await send(db, sql, bindings)).response);
 }
 
 /**
@@ -104,7 +116,46 @@ export async function queueStatement(
   sql: FixedSql,
   bindings: readonly unknown[],
 ): Promise<void> {
-  await send(db, sql, bindings, db.isTransaction === true);
+  await send(db, sql, bindings, db.isTransaction === true ? { resultUnused: true } : {});
+}
+
+/**
+ * Runs the statements `calls` of one write, in order, inside a transaction: all but the last
+ * with queueStatement (their results are not read), so that on a SQLite file they cross to
+ * the writer thread in one message. The result is the last one's.
+ */
+export async function runCalls(
+  db: Knex | Knex.Transaction,
+  calls: readonly StatementCall[],
+): Promise<StatementResult> {
+  for (const [sql, bindings] of calls.slice(0, -1)) await queueStatement(db, sql, bindings);
+  const [sql, bindings] = calls[calls.length - 1]!;
+  return runStatement(db, sql, bindings);
+}
+
+/**
+ * Runs `guard` (a SELECT), then, unless its first row's `column` is true, `then` (runCalls):
+ * a check and the write it decides, which on a SQLite file is one message to the writer
+ * thread. Gives the guard's rows and, when `then` ran, its last statement's changes.
+ */
+export async function runUnless(
+  db: Knex | Knex.Transaction,
+  guard: StatementCall,
+  column: string,
+  then: readonly StatementCall[],
+): Promise<{ rows: Row[]; thenChanges: number | null }> {
+  const client = db.client as unknown as StatementClient;
+  if (client.runsUnless === true && db.isTransaction === true) {
+    const unless = {
+      column,
+      then: then.map(([sql, bindings]) => ({ sql: textOf(client, sql), bindings: [...bindings] })),
+    };
+    const obj = await send(db, guard[0], guard[1], { unless });
+    return { rows: resultOf(obj.response).rows, thenChanges: obj.thenChanges ?? null };
+  }
+  const { rows } = await runStatement(db, guard[0], guard[1]);
+  if (toBool(rows[0]?.[column])) return { rows, thenChanges: null };
+  return { rows, thenChanges: (await runCalls(db, then)).changes };
 }
 
 /** queueStatement for a statement of the query builder (a write whose result is not read). */

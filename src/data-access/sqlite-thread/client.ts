@@ -9,6 +9,9 @@ interface KnexQueryObject {
   bindings?: readonly unknown[];
   /** Nobody reads this statement's result (statement.ts, queueStatement). */
   resultUnused?: boolean;
+  /** runUnless's check and write (statement.ts): one message. */
+  unless?: { column: string; then: Array<{ sql: string; bindings: readonly unknown[] }> };
+  thenChanges?: number;
   response?: unknown;
   context?: { lastID: number | bigint; changes: number };
 }
@@ -57,6 +60,12 @@ export function inProcessClient(): BetterSqlite3ClientClass {
  */
 export function threadClient(onExit?: ThreadExitListener): BetterSqlite3ClientClass {
   return class SqliteThreadClient extends base() {
+    /** Runs statement.ts's runUnless in one message. */
+    // On the prototype: a transaction's client is made from the prototype, not this object.
+    get runsUnless(): boolean {
+      return true;
+    }
+
     acquireRawConnection(): Promise<SqliteThreadConnection> {
       const { filename, readonly, busyTimeoutMs } = this.connectionSettings;
       return SqliteThreadConnection.open(
@@ -84,9 +93,18 @@ export function threadClient(onExit?: ThreadExitListener): BetterSqlite3ClientCl
         obj.context = { lastID: 0, changes: 0 };
         return obj;
       }
-      const result = await thread.run(sql, bindings);
-      if ('rows' in result) obj.response = result.rows;
-      else {
+      const unless = obj.unless && {
+        column: obj.unless.column,
+        then: obj.unless.then.map((c) => ({
+          sql: c.sql,
+          bindings: this._formatBindings(c.bindings),
+        })),
+      };
+      const result = await thread.run(sql, bindings, unless);
+      if ('rows' in result) {
+        obj.response = result.rows;
+        if (result.thenChanges !== undefined) obj.thenChanges = result.thenChanges;
+      } else {
         obj.response = result;
         obj.context = { lastID: result.lastInsertRowid, changes: result.changes };
       }

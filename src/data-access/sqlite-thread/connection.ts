@@ -19,7 +19,7 @@ export const SQLITE_THREAD_EXITED = 'SQLITE_THREAD_EXITED';
 export type ThreadExitListener = (message: string) => void;
 
 export type StatementResult =
-  { rows: unknown[] } | { changes: number; lastInsertRowid: number | bigint };
+  { rows: unknown[]; thenChanges?: number } | { changes: number; lastInsertRowid: number | bigint };
 
 interface Pending {
   resolve(response: SqliteResponse): void;
@@ -141,14 +141,22 @@ export class SqliteThreadConnection {
     this.queued.push({ sql, bindings });
   }
 
-  async run(sql: string, bindings: unknown[]): Promise<StatementResult> {
+  async run(
+    sql: string,
+    bindings: unknown[],
+    unless?: StatementRequest['unless'],
+  ): Promise<StatementResult> {
     const request: StatementRequest = { id: this.nextId++, sql, bindings };
+    if (unless) request.unless = unless;
     if (this.queued.length > 0) {
       request.queued = this.queued;
       this.queued = [];
     }
     const response = await this.call(request);
-    if ('rows' in response) return { rows: response.rows };
+    if ('rows' in response)
+      return response.thenChanges === undefined
+        ? { rows: response.rows }
+        : { rows: response.rows, thenChanges: response.thenChanges };
     if ('changes' in response)
       return { changes: response.changes, lastInsertRowid: response.lastInsertRowid };
     throw new Error('unexpected answer from the SQLite thread');

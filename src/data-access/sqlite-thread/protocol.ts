@@ -23,6 +23,11 @@ export interface StatementCall {
 export interface StatementRequest extends StatementCall {
   id: number;
   queued?: StatementCall[];
+  /**
+   * After the statement (a SELECT): unless its first row's `column` is true (1), `then` runs,
+   * in order, in the same message (statement.ts, runUnless).
+   */
+  unless?: { column: string; then: StatementCall[] };
 }
 
 export type SqliteRequest = StatementRequest | { id: number; backupTo: string };
@@ -35,7 +40,7 @@ export interface CrossedError {
 }
 
 export type SqliteResponse =
-  | { id: number; rows: unknown[] }
+  | { id: number; rows: unknown[]; thenChanges?: number }
   | { id: number; changes: number; lastInsertRowid: number | bigint }
   | { id: number; done: true }
   | { id: number; error: CrossedError };

@@ -100,7 +100,19 @@ function runStatements(
   if (WHOLE_ROLLBACK.test(request.sql) && !db.inTransaction)
     return { id, changes: 0, lastInsertRowid: 0 };
   try {
-    return { id, ...execute(prepare, request) };
+    const answer = execute(prepare, request);
+    const { unless } = request;
+    if (!unless || !('rows' in answer)) return { id, ...answer };
+    const first = answer.rows[0] as Record<string, unknown> | undefined;
+    const flag = first?.[unless.column];
+    // SQLite's true, as toBool reads it (lead-row.ts).
+    if (flag === 1 || flag === '1') return { id, rows: answer.rows };
+    let thenChanges = 0;
+    for (const call of unless.then) {
+      const done = execute(prepare, call);
+      thenChanges = 'changes' in done ? done.changes : done.rows.length;
+    }
+    return { id, rows: answer.rows, thenChanges };
   } catch (error) {
     if (COMMIT.test(request.sql)) rollBackOpen(db);
     return { id, error: crossed(error) };
