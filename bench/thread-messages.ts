@@ -32,7 +32,15 @@ function mainThreadCpu(): number {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function measure(name: string, make: (i: number) => () => Promise<unknown>) {
+function measure(name: string, make: (i: number) => () => Promise<unknown>) {
+  return measureCalls(name, calls, make);
+}
+
+async function measureCalls(
+  name: string,
+  calls: number,
+  make: (i: number) => () => Promise<unknown>,
+) {
   const busy: number[] = [];
   const cpu: number[] = [];
   const sent: number[] = [];
@@ -94,5 +102,19 @@ await measure(
 await measure(
   'getLead by email',
   (i) => () => services.leads.find({ keyType: 'EMAIL', keyValue: `a${i % 500}@bench.example` }),
+);
+const BATCH = 300;
+const batchCalls = Math.max(1, Math.floor(calls / 20));
+await measureCalls(
+  'syncMultipleLeads (300, update)',
+  batchCalls,
+  (i) => () =>
+    services.leads.syncMany(
+      Array.from({ length: BATCH }, (_, k) => ({
+        email: `a${(i * BATCH + k) % total}@bench.example`,
+        attributes: [{ name: 'LastName', value: `L${i}` }],
+      })),
+      { path: web },
+    ),
 );
 await made.drop();

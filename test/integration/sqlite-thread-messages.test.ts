@@ -102,6 +102,8 @@ describe('SQLite thread messages', function () {
       }),
     );
     expect(error.code).to.equal('SQLITE_CONSTRAINT_PRIMARYKEY');
+    // The log line names the statement that failed, not only the one that was awaited.
+    expect(error.message).to.match(/sent with it: INSERT INTO operators/);
     expect(await names()).to.deep.equal(['taken']);
   });
 

@@ -88,7 +88,9 @@ function runStatements(
     try {
       execute(prepare, call);
     } catch (error) {
+      // The caller's error names the statement it awaited: say which one really failed.
       failure = crossed(error);
+      failure.message += ` (sent with it: ${call.sql.slice(0, 200)})`;
       break;
     }
   }
