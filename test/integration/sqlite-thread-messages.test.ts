@@ -157,6 +157,24 @@ describe('SQLite thread messages', function () {
     }
   });
 
+  it('in a group commit, each unit whose statements all answered is one message: its RELEASE goes with the next', async () => {
+    const uow = new UnitOfWork(db);
+    const posted = sinon.spy(Worker.prototype, 'postMessage');
+    const ids = await Promise.all(
+      ['one', 'two', 'three'].map((name) =>
+        uow.write((repos) => repos.leads.insert(lead(`${name}@x.example`))),
+      ),
+    );
+    // BEGIN, SAVEPOINT, the first insert; RELEASE, SAVEPOINT, the second; …; RELEASE, COMMIT.
+    expect(posted.callCount).to.equal(4);
+    expect(ids).to.have.length(3);
+    expect(await db.knex('leads').pluck('email').orderBy('id')).to.deep.equal([
+      'one@x.example',
+      'two@x.example',
+      'three@x.example',
+    ]);
+  });
+
   it('in a group commit, a unit whose queued activity insert fails is undone alone', async () => {
     const uow = new UnitOfWork(db);
     const sync = (email: string, activityType: string | null) =>

@@ -43,6 +43,14 @@ function immediate(obj: KnexQueryObject): KnexQueryObject {
  */
 const OPENS = /^(BEGIN\b|SAVEPOINT\b)/i;
 
+/**
+ * Releasing a savepoint whose statements all answered cannot fail (SQLite could only have
+ * ended the whole transaction, and then those statements failed): with nothing queued it goes
+ * with the next statement too. With something queued it is answered, so that a queued
+ * statement's failure is the unit's, before its savepoint is gone (unit-of-work.ts).
+ */
+const RELEASES = /^RELEASE\b/i;
+
 /** knex's better-sqlite3 client, in this process (in-memory databases). */
 export function inProcessClient(): BetterSqlite3ClientClass {
   return class ImmediateBetterSqlite3Client extends base() {
@@ -87,7 +95,11 @@ export function threadClient(onExit?: ThreadExitListener): BetterSqlite3ClientCl
       const thread = connection as SqliteThreadConnection;
       const { sql } = immediate(obj);
       const bindings = this._formatBindings(obj.bindings);
-      if (obj.resultUnused === true || OPENS.test(sql)) {
+      if (
+        obj.resultUnused === true ||
+        OPENS.test(sql) ||
+        (RELEASES.test(sql) && !thread.hasQueued)
+      ) {
         thread.queue(sql, bindings);
         obj.response = { changes: 0, lastInsertRowid: 0 };
         obj.context = { lastID: 0, changes: 0 };

@@ -137,6 +137,11 @@ export class SqliteThreadConnection {
    * of its own: for statements whose result nobody reads (BEGIN, SAVEPOINT, inserts of
    * history). Its failure is that next statement's failure (worker.ts).
    */
+  /** Whether statements wait to go with the next one. */
+  get hasQueued(): boolean {
+    return this.queued.length > 0;
+  }
+
   queue(sql: string, bindings: unknown[]): void {
     this.queued.push({ sql, bindings });
   }
