@@ -188,7 +188,11 @@ async function startOn(
   opened: (database: Database) => void,
   measuring: (metrics: Metrics) => void,
 ): Promise<Running> {
-  const database = openDatabase({ ...config, commitVisibleOnStandby: !!config.databaseReadUrl });
+  const database = openDatabase({
+    ...config,
+    commitVisibleOnStandby: !!config.databaseReadUrl,
+    onSqliteThreadExit: (message) => logger.error(message),
+  });
   opened(database);
   // After the database: it makes DATA_DIR (0700), where an embedded link secret is kept.
   const linkTokens = linkTokensFromConfig(config, () => embeddedLinkSecret(config));

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import type { EmailStatusRecord, PropagationActivity } from '../../src/domain/records.js';
@@ -212,6 +213,32 @@ for (const engine of testEngines()) {
           /^BEGIN;.* SELECT changed, people, changed_at FROM unsubscribe_address_once\(/,
         );
         expect(sent[1]).to.equal('COMMIT;');
+      });
+    }
+
+    if (engine.name === 'sqlite') {
+      it('is one message to the writer thread with BEGIN, then the COMMIT', async () => {
+        const [a] = await twoAddressesAlike('messages', 2);
+        const sent: Array<{ sql?: string; queued?: unknown[]; unless?: { then: unknown[] } }> = [];
+        const original = Worker.prototype.postMessage;
+        Worker.prototype.postMessage = function (this: Worker, message: unknown) {
+          sent.push(message as (typeof sent)[number]);
+          return original.call(this, message);
+        };
+        let result;
+        try {
+          result = await uow.write((r) =>
+            r.leads.unsubscribeAddressOnce(statusOf(a, null, 8000), activity),
+          );
+        } finally {
+          Worker.prototype.postMessage = original;
+        }
+        expect(result).to.deep.equal({ changed: true, people: 2, changedAt: 8000 });
+        expect(sent).to.have.length(2);
+        expect(sent[0]!.queued).to.have.length(1);
+        // The check, then the status, its history, the activities and the people.
+        expect(sent[0]!.unless!.then).to.have.length(4);
+        expect(sent[1]!.sql).to.equal('COMMIT;');
       });
     }
 

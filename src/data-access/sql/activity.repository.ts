@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { INLINE } from '../inline-limit.js';
 import { countRows } from '../count-rows.js';
+import { queueQuery } from './statement.js';
 import type { NewActivity } from '../../domain/records.js';
 import type { ActivityRecord, ActivityQuery } from '../../domain/records.js';
 export type { ActivityRecord, ActivityQuery };
@@ -65,7 +66,8 @@ export class ActivityRepository {
 
   async insert(activities: readonly NewActivity[]): Promise<void> {
     if (activities.length === 0) return;
-    await this.db('activities').insert(activities.map(activityRow));
+    // Nothing of the insert is read: on SQLite it goes with the transaction's next statement.
+    await queueQuery(this.db, this.db('activities').insert(activities.map(activityRow)));
   }
 
   /** Newest first, keyset-paged: ids strictly below `beforeId`. */

@@ -3,8 +3,15 @@ import type { Engine } from '../database.js';
 import type { EmailStatusRecord, PropagationActivity } from '../../domain/records.js';
 import { propagationActivity } from '../../domain/records.js';
 import type { UnsubscribeOnceResult } from '../../domain/ports.js';
-import { fixedSql, pgLiteral, runStatement, type FixedSql } from './statement.js';
-import { toBool } from '../lead-row.js';
+import {
+  fixedSql,
+  pgLiteral,
+  runCalls,
+  runStatement,
+  runUnless,
+  type FixedSql,
+  type StatementCall,
+} from './statement.js';
 import { STATUS_COLUMNS, SET_STATUS, statusBindings } from './email-status.repository.js';
 
 /**
@@ -107,6 +114,20 @@ function twoStatements(where: string): TwoStatements {
 }
 const SQLITE_PROPAGATE = [twoStatements(followersOf(false)), twoStatements(followersOf(true))];
 
+/** The two statements' calls: the activities (their result unread), then the UPDATE. */
+function propagationCalls(
+  sql: TwoStatements,
+  whereBindings: readonly unknown[],
+  unsubscribed: boolean,
+  now: number,
+  activity: PropagationActivity,
+): StatementCall[] {
+  return [
+    [sql.activities, [...changeActivityBindings(unsubscribed, now, activity), ...whereBindings]],
+    [sql.update, [unsubscribed, now, ...whereBindings]],
+  ];
+}
+
 async function propagateInTwo(
   db: Knex | Knex.Transaction,
   sql: TwoStatements,
@@ -115,12 +136,8 @@ async function propagateInTwo(
   now: number,
   activity: PropagationActivity,
 ): Promise<number> {
-  await runStatement(db, sql.activities, [
-    ...changeActivityBindings(unsubscribed, now, activity),
-    ...whereBindings,
-  ]);
-  const r = await runStatement(db, sql.update, [unsubscribed, now, ...whereBindings]);
-  return r.changes;
+  return (await runCalls(db, propagationCalls(sql, whereBindings, unsubscribed, now, activity)))
+    .changes;
 }
 
 /**
@@ -155,8 +172,31 @@ const SQLITE_HISTORY = fixedSql(
 );
 
 /**
+ * SQLite's setStatusAndPropagate: the master status, its history, then the propagation's two
+ * statements; the last one's changes are the people who followed.
+ */
+function sqliteSetAndPropagate(
+  status: EmailStatusRecord,
+  exceptLeadId: number | null,
+  activity: PropagationActivity,
+): StatementCall[] {
+  const { emailKey: key, unsubscribed, changedAt: now } = status;
+  return [
+    [SQLITE_SET_STATUS, statusBindings(status)],
+    [SQLITE_HISTORY, statusBindings(status)],
+    ...propagationCalls(
+      SQLITE_PROPAGATE[exceptLeadId === null ? 0 : 1]!,
+      followerBindings(key, unsubscribed, exceptLeadId),
+      unsubscribed,
+      now,
+      activity,
+    ),
+  ];
+}
+
+/**
  * Writes a master status with its history, then propagateUnsubscribed for its address: one
- * statement on PostgreSQL, four on SQLite.
+ * statement on PostgreSQL, four on SQLite (one message to the writer thread).
  */
 export async function setStatusAndPropagate(
   db: Knex | Knex.Transaction,
@@ -166,11 +206,8 @@ export async function setStatusAndPropagate(
   activity: PropagationActivity,
 ): Promise<number> {
   const { emailKey: key, unsubscribed, changedAt: now } = status;
-  if (engine !== 'postgres') {
-    await runStatement(db, SQLITE_SET_STATUS, statusBindings(status));
-    await runStatement(db, SQLITE_HISTORY, statusBindings(status));
-    return propagateUnsubscribed(db, engine, key, unsubscribed, exceptLeadId, now, activity);
-  }
+  if (engine !== 'postgres')
+    return (await runCalls(db, sqliteSetAndPropagate(status, exceptLeadId, activity))).changes;
   const except = exceptLeadId === null ? 0 : 1;
   const r = await runStatement(db, PG_SET_AND_PROPAGATE[except], [
     ...statusBindings(status),
@@ -242,9 +279,14 @@ export async function unsubscribeAddressOnce(
       changedAt: Number(r.changed_at),
     };
   }
-  const [current] = (await runStatement(db, SQLITE_STATUS, [key])).rows;
-  if (current && toBool(current.unsubscribed))
-    return { changed: false, people: 0, changedAt: Number(current.changed_at) };
-  const people = await setStatusAndPropagate(db, engine, status, status.leadId, activity);
-  return { changed: true, people, changedAt: now };
+  // The check and setStatusAndPropagate's statements: one message to the writer thread.
+  const { rows, thenChanges } = await runUnless(
+    db,
+    [SQLITE_STATUS, [key]],
+    'unsubscribed',
+    sqliteSetAndPropagate(status, status.leadId, activity),
+  );
+  if (thenChanges === null)
+    return { changed: false, people: 0, changedAt: Number(rows[0]!.changed_at) };
+  return { changed: true, people: thenChanges, changedAt: now };
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import pg from 'pg';
+import { toBool } from '../lead-row.js';
 
 /**
  * The hottest statements (getLead, the no-change sync, an unsubscribe) skip the query builder:
@@ -18,12 +19,20 @@ interface QueryObject {
   bindings: unknown[];
   method: 'raw';
   options: Record<string, never>;
+  /** Read by the SQLite thread client (sqlite-thread/client.ts): send with the next one. */
+  resultUnused?: boolean;
+  /** Read by the SQLite thread client: runUnless's statements, run in the same message. */
+  unless?: { column: string; then: Array<{ sql: string; bindings: unknown[] }> };
   response?: unknown;
+  /** The changes of the last of `unless.then`, when they ran. */
+  thenChanges?: number;
 }
 
 interface StatementClient {
   /** knex's name for the SQL dialect: 'postgresql' for PostgreSQL. */
   dialect?: string;
+  /** The client runs `unless` itself, in one message (the SQLite thread client). */
+  runsUnless?: boolean;
   acquireConnection(): Promise<unknown>;
   releaseConnection(connection: unknown): Promise<void>;
   query(connection: unknown, obj: QueryObject): Promise<QueryObject>;
@@ -57,27 +66,102 @@ function resultOf(response: unknown): StatementResult {
   return { rows: r.rows ?? [], changes: r.rowCount ?? r.changes ?? 0 };
 }
 
+/** A fixed statement and its values: one step of a write made of several statements. */
+export type StatementCall = readonly [FixedSql, readonly unknown[]];
+
+const textOf = (client: StatementClient, sql: FixedSql) =>
+  client.dialect === 'postgresql' ? sql.postgres : sql.sqlite;
+
+async function send(
+  db: Knex | Knex.Transaction,
+  sql: FixedSql,
+  bindings: readonly unknown[],
+  extra: Pick<QueryObject, 'resultUnused' | 'unless'> = {},
+): Promise<QueryObject> {
+  const client = db.client as unknown as StatementClient;
+  // A transaction's client hands back the transaction's connection (and releasing it is a
+  // no-op); the base client takes one from the pool for this statement alone.
+  const connection = await client.acquireConnection();
+  try {
+    return await client.query(connection, {
+      sql: textOf(client, sql),
+      bindings: [...bindings],
+      method: 'raw',
+      options: {},
+      ...extra,
+    });
+  } finally {
+    await client.releaseConnection(connection);
+  }
+}
+
 /** Runs one fixed statement on the connection `db` stands for. */
 export async function runStatement(
   db: Knex | Knex.Transaction,
   sql: FixedSql,
   bindings: readonly unknown[],
 ): Promise<StatementResult> {
+  return resultOf((await send(db, sql, bindings)).response);
+}
+
+/**
+ * A write whose result the caller never reads (a history row, an activity), inside a write
+ * transaction. On a SQLite file it is not awaited alone: it goes to the writer thread in one
+ * message with the transaction's next statement, or its COMMIT, and runs before it. Its
+ * failure is that statement's failure, so the transaction fails and stores none of it, as if
+ * it had been awaited. Elsewhere (PostgreSQL, outside a transaction) it simply runs.
+ */
+export async function queueStatement(
+  db: Knex | Knex.Transaction,
+  sql: FixedSql,
+  bindings: readonly unknown[],
+): Promise<void> {
+  await send(db, sql, bindings, db.isTransaction === true ? { resultUnused: true } : {});
+}
+
+/**
+ * Runs the statements `calls` of one write, in order, inside a transaction: all but the last
+ * with queueStatement (their results are not read), so that on a SQLite file they cross to
+ * the writer thread in one message. The result is the last one's.
+ */
+export async function runCalls(
+  db: Knex | Knex.Transaction,
+  calls: readonly StatementCall[],
+): Promise<StatementResult> {
+  for (const [sql, bindings] of calls.slice(0, -1)) await queueStatement(db, sql, bindings);
+  const [sql, bindings] = calls[calls.length - 1]!;
+  return runStatement(db, sql, bindings);
+}
+
+/**
+ * Runs `guard` (a SELECT), then, unless its first row's `column` is true, `then` (runCalls):
+ * a check and the write it decides, which on a SQLite file is one message to the writer
+ * thread. Gives the guard's rows and, when `then` ran, its last statement's changes.
+ */
+export async function runUnless(
+  db: Knex | Knex.Transaction,
+  guard: StatementCall,
+  column: string,
+  then: readonly StatementCall[],
+): Promise<{ rows: Row[]; thenChanges: number | null }> {
   const client = db.client as unknown as StatementClient;
-  // A transaction's client hands back the transaction's connection (and releasing it is a
-  // no-op); the base client takes one from the pool for this statement alone.
-  const connection = await client.acquireConnection();
-  try {
-    const obj = await client.query(connection, {
-      sql: client.dialect === 'postgresql' ? sql.postgres : sql.sqlite,
-      bindings: [...bindings],
-      method: 'raw',
-      options: {},
-    });
-    return resultOf(obj.response);
-  } finally {
-    await client.releaseConnection(connection);
+  if (client.runsUnless === true && db.isTransaction === true) {
+    const unless = {
+      column,
+      then: then.map(([sql, bindings]) => ({ sql: textOf(client, sql), bindings: [...bindings] })),
+    };
+    const obj = await send(db, guard[0], guard[1], { unless });
+    return { rows: resultOf(obj.response).rows, thenChanges: obj.thenChanges ?? null };
   }
+  const { rows } = await runStatement(db, guard[0], guard[1]);
+  if (toBool(rows[0]?.[column])) return { rows, thenChanges: null };
+  return { rows, thenChanges: (await runCalls(db, then)).changes };
+}
+
+/** queueStatement for a statement of the query builder (a write whose result is not read). */
+export function queueQuery(db: Knex | Knex.Transaction, query: Knex.QueryBuilder): Promise<void> {
+  const { sql, bindings } = query.toSQL();
+  return queueStatement(db, fixedSql(sql), bindings);
 }
 
 /**

@@ -1,12 +1,17 @@
 import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
-import { SqliteThreadConnection } from './connection.js';
+import { SqliteThreadConnection, type ThreadExitListener } from './connection.js';
 
 const require = createRequire(import.meta.url);
 
 interface KnexQueryObject {
   sql: string;
   bindings?: readonly unknown[];
+  /** Nobody reads this statement's result (statement.ts, queueStatement). */
+  resultUnused?: boolean;
+  /** runUnless's check and write (statement.ts): one message. */
+  unless?: { column: string; then: Array<{ sql: string; bindings: readonly unknown[] }> };
+  thenChanges?: number;
   response?: unknown;
   context?: { lastID: number | bigint; changes: number };
 }
@@ -31,6 +36,21 @@ function immediate(obj: KnexQueryObject): KnexQueryObject {
   return obj;
 }
 
+/**
+ * What opens a transaction or a savepoint: the thread runs it with the next statement (the
+ * transaction's first), in one message. Its failure (SQLITE_BUSY past the busy timeout) is
+ * that statement's failure, with the same code, so the transaction is retried as before.
+ */
+const OPENS = /^(BEGIN\b|SAVEPOINT\b)/i;
+
+/**
+ * Releasing a savepoint whose statements all answered cannot fail (SQLite could only have
+ * ended the whole transaction, and then those statements failed): with nothing queued it goes
+ * with the next statement too. With something queued it is answered, so that a queued
+ * statement's failure is the unit's, before its savepoint is gone (unit-of-work.ts).
+ */
+const RELEASES = /^RELEASE\b/i;
+
 /** knex's better-sqlite3 client, in this process (in-memory databases). */
 export function inProcessClient(): BetterSqlite3ClientClass {
   return class ImmediateBetterSqlite3Client extends base() {
@@ -46,15 +66,20 @@ export function inProcessClient(): BetterSqlite3ClientClass {
  * transactions, savepoints and dialect are unchanged; a thread that died is found invalid by
  * the pool and replaced by a new one.
  */
-export function threadClient(): BetterSqlite3ClientClass {
+export function threadClient(onExit?: ThreadExitListener): BetterSqlite3ClientClass {
   return class SqliteThreadClient extends base() {
+    /** Runs statement.ts's runUnless in one message. */
+    // On the prototype: a transaction's client is made from the prototype, not this object.
+    get runsUnless(): boolean {
+      return true;
+    }
+
     acquireRawConnection(): Promise<SqliteThreadConnection> {
       const { filename, readonly, busyTimeoutMs } = this.connectionSettings;
-      return SqliteThreadConnection.open({
-        filename,
-        readonly: readonly === true,
-        busyTimeoutMs: busyTimeoutMs ?? 5000,
-      });
+      return SqliteThreadConnection.open(
+        { filename, readonly: readonly === true, busyTimeoutMs: busyTimeoutMs ?? 5000 },
+        onExit,
+      );
     }
 
     destroyRawConnection(connection: SqliteThreadConnection): Promise<void> {
@@ -68,9 +93,30 @@ export function threadClient(): BetterSqlite3ClientClass {
     override async _query(connection: unknown, obj: KnexQueryObject): Promise<KnexQueryObject> {
       if (!obj.sql) throw new Error('The query is empty');
       const thread = connection as SqliteThreadConnection;
-      const result = await thread.run(immediate(obj).sql, this._formatBindings(obj.bindings));
-      if ('rows' in result) obj.response = result.rows;
-      else {
+      const { sql } = immediate(obj);
+      const bindings = this._formatBindings(obj.bindings);
+      if (
+        obj.resultUnused === true ||
+        OPENS.test(sql) ||
+        (RELEASES.test(sql) && !thread.hasQueued)
+      ) {
+        thread.queue(sql, bindings);
+        obj.response = { changes: 0, lastInsertRowid: 0 };
+        obj.context = { lastID: 0, changes: 0 };
+        return obj;
+      }
+      const unless = obj.unless && {
+        column: obj.unless.column,
+        then: obj.unless.then.map((c) => ({
+          sql: c.sql,
+          bindings: this._formatBindings(c.bindings),
+        })),
+      };
+      const result = await thread.run(sql, bindings, unless);
+      if ('rows' in result) {
+        obj.response = result.rows;
+        if (result.thenChanges !== undefined) obj.thenChanges = result.thenChanges;
+      } else {
         obj.response = result;
         obj.context = { lastID: result.lastInsertRowid, changes: result.changes };
       }

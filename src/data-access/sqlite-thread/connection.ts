@@ -8,13 +8,18 @@ import type {
   SqliteRequest,
   SqliteResponse,
   SqliteThreadOptions,
+  StatementCall,
+  StatementRequest,
 } from './protocol.js';
 
 /** The code of every call a thread left unanswered by exiting (unit-of-work.ts: unavailable). */
 export const SQLITE_THREAD_EXITED = 'SQLITE_THREAD_EXITED';
 
+/** Told (once, with one line to log) of a thread that ended without being closed. */
+export type ThreadExitListener = (message: string) => void;
+
 export type StatementResult =
-  { rows: unknown[] } | { changes: number; lastInsertRowid: number | bigint };
+  { rows: unknown[]; thenChanges?: number } | { changes: number; lastInsertRowid: number | bigint };
 
 interface Pending {
   resolve(response: SqliteResponse): void;
@@ -75,10 +80,17 @@ export class SqliteThreadConnection {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private exitReason: string | null = null;
+  /** Statements whose results nobody reads, sent with the next statement run (protocol.ts). */
+  private queued: StatementCall[] = [];
+
+  /** Set by close(): the thread ends because it was asked to, which is not news. */
+  private closing = false;
 
   private constructor(
     private readonly worker: Worker,
     readonly filename: string,
+    private readonly role: 'writer' | 'reader',
+    private readonly onExit: ThreadExitListener | undefined,
   ) {
     worker.on('message', (message: SqliteResponse) => this.settle(message));
     worker.on('error', (error) => this.exited(error.message));
@@ -88,8 +100,14 @@ export class SqliteThreadConnection {
     worker.unref();
   }
 
-  /** Starts a thread and waits until its connection is open and set up. */
-  static open(options: SqliteThreadOptions): Promise<SqliteThreadConnection> {
+  /**
+   * Starts a thread and waits until its connection is open and set up. `onExit` hears, once,
+   * of a thread that ended without being closed (a crash, a kill).
+   */
+  static open(
+    options: SqliteThreadOptions,
+    onExit?: ThreadExitListener,
+  ): Promise<SqliteThreadConnection> {
     const worker = startThread(options);
     return new Promise((resolve, reject) => {
       const failed = (error: Error) => reject(error);
@@ -98,7 +116,9 @@ export class SqliteThreadConnection {
       worker.once('message', (ready: SqliteReady) => {
         worker.off('error', failed);
         worker.removeAllListeners('exit');
-        if (ready.ready) resolve(new SqliteThreadConnection(worker, options.filename));
+        const role = options.readonly ? 'reader' : 'writer';
+        if (ready.ready)
+          resolve(new SqliteThreadConnection(worker, options.filename, role, onExit));
         else {
           reject(revived(ready.error));
           void worker.terminate();
@@ -112,9 +132,36 @@ export class SqliteThreadConnection {
     return this.exitReason === null;
   }
 
-  async run(sql: string, bindings: unknown[]): Promise<StatementResult> {
-    const response = await this.call({ id: this.nextId++, sql, bindings });
-    if ('rows' in response) return { rows: response.rows };
+  /**
+   * Sends `sql` with the next statement `run` sends, in the same message, instead of a message
+   * of its own: for statements whose result nobody reads (BEGIN, SAVEPOINT, inserts of
+   * history). Its failure is that next statement's failure (worker.ts).
+   */
+  /** Whether statements wait to go with the next one. */
+  get hasQueued(): boolean {
+    return this.queued.length > 0;
+  }
+
+  queue(sql: string, bindings: unknown[]): void {
+    this.queued.push({ sql, bindings });
+  }
+
+  async run(
+    sql: string,
+    bindings: unknown[],
+    unless?: StatementRequest['unless'],
+  ): Promise<StatementResult> {
+    const request: StatementRequest = { id: this.nextId++, sql, bindings };
+    if (unless) request.unless = unless;
+    if (this.queued.length > 0) {
+      request.queued = this.queued;
+      this.queued = [];
+    }
+    const response = await this.call(request);
+    if ('rows' in response)
+      return response.thenChanges === undefined
+        ? { rows: response.rows }
+        : { rows: response.rows, thenChanges: response.thenChanges };
     if ('changes' in response)
       return { changes: response.changes, lastInsertRowid: response.lastInsertRowid };
     throw new Error('unexpected answer from the SQLite thread');
@@ -128,6 +175,7 @@ export class SqliteThreadConnection {
   /** Closes the connection (checkpointing the WAL when it is the last) and ends the thread. */
   async close(): Promise<void> {
     if (!this.alive) return;
+    this.closing = true;
     const ended = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.ref();
     this.worker.postMessage('close');
@@ -162,7 +210,15 @@ export class SqliteThreadConnection {
     if (this.exitReason !== null) return;
     this.exitReason = reason;
     const error = threadExited(this.filename, reason);
+    const inFlight = this.pending.size;
     for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
+    this.queued = [];
+    if (!this.closing)
+      this.onExit?.(
+        `The SQLite ${this.role} thread of ${this.filename} ended unexpectedly (${reason}); ` +
+          `${inFlight} call(s) in flight failed as "database unavailable", and a new thread ` +
+          'replaces it for the next call.',
+      );
   }
 }

@@ -11,6 +11,8 @@ export interface SqliteOptions {
   sqliteBusyTimeoutMs: number;
   /** Reader threads for plain reads; 0: they run on the writer's thread. Default 2. */
   sqliteReadThreads?: number;
+  /** Hears of a thread that ended without being closed: one line, for the log. */
+  onSqliteThreadExit?: (message: string) => void;
 }
 
 export interface OpenedSqlite {
@@ -98,7 +100,7 @@ export function openSqlite(options: SqliteOptions): OpenedSqlite {
     busyTimeoutMs: options.sqliteBusyTimeoutMs,
   });
   const knex = knexFactory({
-    client: threadClient() as unknown as typeof Knex.Client,
+    client: threadClient(options.onSqliteThreadExit) as unknown as typeof Knex.Client,
     connection: connection(false),
     useNullAsDefault: true,
     // One write connection per process: SQLite has one writer per file anyway, and group
@@ -109,7 +111,7 @@ export function openSqlite(options: SqliteOptions): OpenedSqlite {
   if (readThreads === 0)
     return { knex, readKnex: knex, location: filename, close: () => knex.destroy() };
   const readKnex = knexFactory({
-    client: threadClient() as unknown as typeof Knex.Client,
+    client: threadClient(options.onSqliteThreadExit) as unknown as typeof Knex.Client,
     connection: connection(true),
     useNullAsDefault: true,
     // Started on the first read (after the writer has put the file in WAL mode, which a

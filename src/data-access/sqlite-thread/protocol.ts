@@ -8,8 +8,29 @@ export interface SqliteThreadOptions {
   busyTimeoutMs: number;
 }
 
-export type SqliteRequest =
-  { id: number; sql: string; bindings: unknown[] } | { id: number; backupTo: string };
+/** One statement's text and values. */
+export interface StatementCall {
+  sql: string;
+  bindings: unknown[];
+}
+
+/**
+ * A statement to answer, after the statements queued before it whose results nobody reads
+ * (`queued`, run first and in order). The first of them to fail answers for the whole message:
+ * the statement itself is not run (a COMMIT is replaced by a ROLLBACK), except a ROLLBACK,
+ * which always runs.
+ */
+export interface StatementRequest extends StatementCall {
+  id: number;
+  queued?: StatementCall[];
+  /**
+   * After the statement (a SELECT): unless its first row's `column` is true (1), `then` runs,
+   * in order, in the same message (statement.ts, runUnless).
+   */
+  unless?: { column: string; then: StatementCall[] };
+}
+
+export type SqliteRequest = StatementRequest | { id: number; backupTo: string };
 
 /** A failure as it crossed: `code` (SQLITE_BUSY, SQLITE_CONSTRAINT_UNIQUE…) drives retries. */
 export interface CrossedError {
@@ -19,7 +40,7 @@ export interface CrossedError {
 }
 
 export type SqliteResponse =
-  | { id: number; rows: unknown[] }
+  | { id: number; rows: unknown[]; thenChanges?: number }
   | { id: number; changes: number; lastInsertRowid: number | bigint }
   | { id: number; done: true }
   | { id: number; error: CrossedError };

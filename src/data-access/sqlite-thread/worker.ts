@@ -6,6 +6,8 @@ import type {
   SqliteRequest,
   SqliteResponse,
   SqliteThreadOptions,
+  StatementCall,
+  StatementRequest,
 } from './protocol.js';
 import { cachedPrepare } from './statement-cache.js';
 
@@ -43,23 +45,93 @@ function open(options: SqliteThreadOptions): BetterSqlite3.Database {
   return db;
 }
 
+type Prepare = (sql: string) => BetterSqlite3.Statement;
+type StatementAnswer = { rows: unknown[] } | { changes: number; lastInsertRowid: number | bigint };
+
+const ROLLBACK = /^\s*ROLLBACK\b/i;
+const WHOLE_ROLLBACK = /^\s*ROLLBACK\s*;?\s*$/i;
+const COMMIT = /^\s*(COMMIT|END)\b/i;
+
+function execute(prepare: Prepare, call: StatementCall): StatementAnswer {
+  const statement = prepare(call.sql);
+  if (statement.reader) return { rows: statement.all(call.bindings) };
+  const { changes, lastInsertRowid } = statement.run(call.bindings);
+  return { changes, lastInsertRowid };
+}
+
+/** Ends the transaction a failed COMMIT (or what was queued before it) leaves open. */
+function rollBackOpen(db: BetterSqlite3.Database): void {
+  if (!db.inTransaction) return;
+  try {
+    db.exec('ROLLBACK');
+  } catch {
+    // SQLite ended it itself meanwhile.
+  }
+}
+
+/**
+ * The queued statements, then the one to answer (protocol.ts). The first queued statement to
+ * fail (BEGIN IMMEDIATE that met SQLITE_BUSY, an INSERT that broke a constraint) answers for
+ * the message, with its own code: the caller's transaction fails as if that statement had
+ * been awaited, and a COMMIT it carried becomes a ROLLBACK, so nothing of the transaction is
+ * stored. A ROLLBACK always runs; with no transaction open (its BEGIN failed) there is nothing
+ * to undo, and it succeeds rather than hide the error that made the caller roll back.
+ */
+function runStatements(
+  db: BetterSqlite3.Database,
+  prepare: Prepare,
+  request: StatementRequest,
+): SqliteResponse {
+  const { id } = request;
+  let failure: CrossedError | null = null;
+  for (const call of request.queued ?? []) {
+    try {
+      execute(prepare, call);
+    } catch (error) {
+      // The caller's error names the statement it awaited: say which one really failed.
+      failure = crossed(error);
+      failure.message += ` (sent with it: ${call.sql.slice(0, 200)})`;
+      break;
+    }
+  }
+  const rollback = ROLLBACK.test(request.sql);
+  if (failure && !rollback) {
+    if (COMMIT.test(request.sql)) rollBackOpen(db);
+    return { id, error: failure };
+  }
+  if (WHOLE_ROLLBACK.test(request.sql) && !db.inTransaction)
+    return { id, changes: 0, lastInsertRowid: 0 };
+  try {
+    const answer = execute(prepare, request);
+    const { unless } = request;
+    if (!unless || !('rows' in answer)) return { id, ...answer };
+    const first = answer.rows[0] as Record<string, unknown> | undefined;
+    const flag = first?.[unless.column];
+    // SQLite's true, as toBool reads it (lead-row.ts).
+    if (flag === 1 || flag === '1') return { id, rows: answer.rows };
+    let thenChanges = 0;
+    for (const call of unless.then) {
+      const done = execute(prepare, call);
+      thenChanges = 'changes' in done ? done.changes : done.rows.length;
+    }
+    return { id, rows: answer.rows, thenChanges };
+  } catch (error) {
+    if (COMMIT.test(request.sql)) rollBackOpen(db);
+    return { id, error: crossed(error) };
+  }
+}
+
 async function answer(
   db: BetterSqlite3.Database,
-  prepare: (sql: string) => BetterSqlite3.Statement,
+  prepare: Prepare,
   request: SqliteRequest,
 ): Promise<SqliteResponse> {
-  const { id } = request;
+  if (!('backupTo' in request)) return runStatements(db, prepare, request);
   try {
-    if ('backupTo' in request) {
-      await db.backup(request.backupTo, { progress: () => WHOLE_FILE });
-      return { id, done: true };
-    }
-    const statement = prepare(request.sql);
-    if (statement.reader) return { id, rows: statement.all(request.bindings) };
-    const { changes, lastInsertRowid } = statement.run(request.bindings);
-    return { id, changes, lastInsertRowid };
+    await db.backup(request.backupTo, { progress: () => WHOLE_FILE });
+    return { id: request.id, done: true };
   } catch (error) {
-    return { id, error: crossed(error) };
+    return { id: request.id, error: crossed(error) };
   }
 }
 

@@ -1,0 +1,310 @@
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import BetterSqlite3 from 'better-sqlite3';
+import { expect } from 'chai';
+import sinon from 'sinon';
+import { openDatabase, SQLITE_FILE_NAME, type Database } from '../../src/data-access/database.js';
+import type { NewLead } from '../../src/data-access/sql/lead.repository.js';
+import {
+  fixedSql,
+  queueStatement,
+  runStatement,
+  runUnless,
+} from '../../src/data-access/sql/statement.js';
+import { migrateLatest } from '../../src/data-access/migrator.js';
+import { isRetryable, UnitOfWork } from '../../src/data-access/unit-of-work.js';
+import {
+  SQLITE_THREAD_EXITED,
+  type SqliteThreadConnection,
+} from '../../src/data-access/sqlite-thread/connection.js';
+import { AppError, ErrorCode } from '../../src/errors.js';
+import { SLOW_QUERY } from '../support/slow-query.js';
+import { testEngines } from '../support/database.js';
+
+/**
+ * Statements whose answer nobody waits for (BEGIN, SAVEPOINT, queueStatement) go to the SQLite
+ * thread with the next statement that is answered: what fails among them must fail the
+ * transaction exactly as if it had been awaited, and leave nothing of it stored.
+ */
+
+const sqlite = testEngines().find((e) => e.name === 'sqlite')!;
+
+const INSERT_OPERATOR = fixedSql(
+  'INSERT INTO operators (name, password_hash, created_at) VALUES (?, ?, ?)',
+);
+const COUNT_OPERATORS = fixedSql('SELECT count(*) AS n FROM operators');
+const operator = (name: string) => [name, 'x', 1];
+
+function lead(email: string): NewLead {
+  return {
+    email,
+    emailKey: email,
+    partition: 'Default',
+    foreignSysPersonId: null,
+    foreignSysType: null,
+    unsubscribed: false,
+    columns: {},
+    custom: {},
+    now: 1,
+  };
+}
+
+async function failure(promise: Promise<unknown>): Promise<Error & { code?: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error & { code?: string };
+  }
+  throw new Error('expected a failure');
+}
+
+describe('SQLite thread messages', function () {
+  this.timeout(60000);
+  let db: Database;
+  let dataDir: string;
+  let drop: () => Promise<void>;
+
+  beforeEach(async () => {
+    ({ db, dataDir, drop } = await sqlite.create());
+    await db.knex('operators').insert({ name: 'taken', password_hash: 'x', created_at: 1 });
+  });
+  afterEach(() => {
+    sinon.restore();
+    return drop();
+  });
+
+  const names = async () =>
+    ((await db.knex('operators').select('name').orderBy('name')) as Array<{ name: string }>).map(
+      (r) => r.name,
+    );
+
+  it('sends BEGIN, queued writes and the statement answered next as one message', async () => {
+    const posted = sinon.spy(Worker.prototype, 'postMessage');
+    const count = await db.knex.transaction(async (trx) => {
+      await queueStatement(trx, INSERT_OPERATOR, operator('a'));
+      await queueStatement(trx, INSERT_OPERATOR, operator('b'));
+      return (await runStatement(trx, COUNT_OPERATORS, [])).rows[0]!.n;
+    });
+    // The queued inserts ran, in order, before the statement that was answered.
+    expect(count).to.equal(3);
+    // BEGIN + two inserts + the count, then COMMIT: two messages instead of five.
+    expect(posted.callCount).to.equal(2);
+    expect(await names()).to.deep.equal(['a', 'b', 'taken']);
+  });
+
+  it("a queued write's error fails the next statement with its code; nothing of the transaction is stored", async () => {
+    const error = await failure(
+      db.knex.transaction(async (trx) => {
+        await runStatement(trx, INSERT_OPERATOR, operator('before'));
+        await queueStatement(trx, INSERT_OPERATOR, operator('taken'));
+        await runStatement(trx, COUNT_OPERATORS, []);
+        throw new Error('the count should have failed');
+      }),
+    );
+    expect(error.code).to.equal('SQLITE_CONSTRAINT_PRIMARYKEY');
+    // The log line names the statement that failed, not only the one that was awaited.
+    expect(error.message).to.match(/sent with it: INSERT INTO operators/);
+    expect(await names()).to.deep.equal(['taken']);
+  });
+
+  it('a queued write that fails with the COMMIT fails the transaction, rolls it back, and the connection goes on', async () => {
+    const error = await failure(
+      db.knex.transaction(async (trx) => {
+        await runStatement(trx, INSERT_OPERATOR, operator('before'));
+        await queueStatement(trx, INSERT_OPERATOR, operator('taken'));
+      }),
+    );
+    expect(error.code).to.equal('SQLITE_CONSTRAINT_PRIMARYKEY');
+    expect(await names()).to.deep.equal(['taken']);
+    // No transaction was left open on the writer thread: the next one begins and commits.
+    await db.knex.transaction((trx) => queueStatement(trx, INSERT_OPERATOR, operator('after')));
+    expect(await names()).to.deep.equal(['after', 'taken']);
+  });
+
+  it('a BEGIN IMMEDIATE that meets SQLITE_BUSY fails the next statement with SQLITE_BUSY: retried, then "unavailable"', async () => {
+    const other = new BetterSqlite3(path.join(dataDir, SQLITE_FILE_NAME));
+    other.exec('BEGIN IMMEDIATE');
+    const impatient = openDatabase({
+      databaseUrl: '',
+      dataDir,
+      sqliteBusyTimeoutMs: 50,
+      sqliteReadThreads: 0,
+      dbPoolMax: 1,
+    });
+    try {
+      const busy = await failure(
+        impatient.knex.transaction((trx) => runStatement(trx, INSERT_OPERATOR, operator('a'))),
+      );
+      // BUSY itself, not the ROLLBACK's "no transaction is active" in its place.
+      expect(busy.code).to.equal('SQLITE_BUSY');
+      expect(isRetryable(busy)).to.equal(true);
+      const uow = new UnitOfWork(impatient, { maxAttempts: 2 });
+      const classified = await failure(
+        uow.write((repos) => repos.leads.findById(1)) as Promise<unknown>,
+      );
+      expect(classified).to.be.instanceOf(AppError);
+      expect((classified as AppError).code).to.equal(ErrorCode.DATABASE_UNAVAILABLE);
+      other.exec('ROLLBACK');
+      // The connection that failed is fine once the lock is free.
+      await impatient.knex.transaction((trx) =>
+        runStatement(trx, INSERT_OPERATOR, operator('later')),
+      );
+      expect(await names()).to.deep.equal(['later', 'taken']);
+    } finally {
+      if (other.inTransaction) other.exec('ROLLBACK');
+      other.close();
+      await impatient.close();
+    }
+  });
+
+  it('in a group commit, each unit whose statements all answered is one message: its RELEASE goes with the next', async () => {
+    const uow = new UnitOfWork(db);
+    const posted = sinon.spy(Worker.prototype, 'postMessage');
+    const ids = await Promise.all(
+      ['one', 'two', 'three'].map((name) =>
+        uow.write((repos) => repos.leads.insert(lead(`${name}@x.example`))),
+      ),
+    );
+    // BEGIN, SAVEPOINT, the first insert; RELEASE, SAVEPOINT, the second; …; RELEASE, COMMIT.
+    expect(posted.callCount).to.equal(4);
+    expect(ids).to.have.length(3);
+    expect(await db.knex('leads').pluck('email').orderBy('id')).to.deep.equal([
+      'one@x.example',
+      'two@x.example',
+      'three@x.example',
+    ]);
+  });
+
+  it('in a group commit, a unit whose queued activity insert fails is undone alone', async () => {
+    const uow = new UnitOfWork(db);
+    const sync = (email: string, activityType: string | null) =>
+      uow.write(async (repos) => {
+        const leadId = await repos.leads.insert(lead(email));
+        // The activity is queued: it goes with the unit's RELEASE (or the COMMIT).
+        await repos.activities.insert([{ leadId, activityType: activityType!, createdAt: 1 }]);
+      });
+    const outcomes = await Promise.allSettled([
+      sync('one@x.example', 'New Lead'),
+      sync('two@x.example', null),
+      sync('three@x.example', 'New Lead'),
+    ]);
+    expect(outcomes.map((o) => o.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled']);
+    const refused = (outcomes[1] as PromiseRejectedResult).reason as { code?: string };
+    expect(refused.code).to.equal('SQLITE_CONSTRAINT_NOTNULL');
+    const stored = await db.knex('leads').select('email', 'id').orderBy('id');
+    expect(stored.map((r: { email: string }) => r.email)).to.deep.equal([
+      'one@x.example',
+      'three@x.example',
+    ]);
+    const logged = await db.knex('activities').pluck('lead_id').orderBy('id');
+    expect(logged).to.deep.equal(stored.map((r: { id: number }) => r.id));
+  });
+
+  it('a thread that ends unexpectedly is logged once, with what happens next; a closed one is not', async () => {
+    const heard: string[] = [];
+    const watched = openDatabase({
+      databaseUrl: '',
+      dataDir,
+      sqliteBusyTimeoutMs: 1000,
+      sqliteReadThreads: 1,
+      dbPoolMax: 1,
+      onSqliteThreadExit: (message) => heard.push(message),
+    });
+    try {
+      const pool = watched.knex.client as unknown as {
+        acquireConnection(): Promise<SqliteThreadConnection>;
+        releaseConnection(connection: SqliteThreadConnection): Promise<unknown>;
+      };
+      const writer = await pool.acquireConnection();
+      const inFlight = failure(writer.run(SLOW_QUERY, []));
+      await writer.kill();
+      expect((await inFlight).code).to.equal(SQLITE_THREAD_EXITED);
+      await pool.releaseConnection(writer);
+      expect(heard).to.have.length(1);
+      expect(heard[0]).to.match(/SQLite writer thread of .+ ended unexpectedly/);
+      expect(heard[0]).to.match(/1 call\(s\) in flight failed .*a new thread replaces it/);
+      // The new thread serves the next call; the reader threads come and go unheard.
+      expect(await watched.knex.raw('SELECT 2 AS two')).to.deep.equal([{ two: 2 }]);
+      expect(await watched.readKnex.raw('SELECT 3 AS three')).to.deep.equal([{ three: 3 }]);
+    } finally {
+      await watched.close();
+    }
+    expect(heard).to.have.length(1);
+  });
+
+  describe('runUnless: a check and the write it decides', () => {
+    const STATUS = fixedSql(
+      'SELECT unsubscribed, changed_at FROM email_status WHERE email_key = ?',
+    );
+
+    /** The same check-and-write on `on`: what each call gave, and the operators stored. */
+    async function scenario(on: Database) {
+      await on.knex('email_status').insert([
+        { email_key: 'out@x.example', unsubscribed: true, source: 's', changed_at: 5 },
+        { email_key: 'in@x.example', unsubscribed: false, source: 's', changed_at: 6 },
+      ]);
+      const write = (key: string, name: string) =>
+        on.knex.transaction((trx) =>
+          runUnless(trx, [STATUS, [key]], 'unsubscribed', [
+            [INSERT_OPERATOR, operator(`${name}-1`)],
+            [INSERT_OPERATOR, operator(`${name}-2`)],
+          ]),
+        );
+      const given = [
+        await write('out@x.example', 'skipped'),
+        await write('in@x.example', 'subscribed'),
+        await write('none@x.example', 'unknown'),
+      ];
+      const stored = await on.knex('operators').pluck('name').orderBy('name');
+      return { given, stored };
+    }
+
+    it('writes unless the flag is set, in one message on the thread, as in one process', async () => {
+      const posted = sinon.spy(Worker.prototype, 'postMessage');
+      const threaded = await scenario(db);
+      // The setup's insert; three times BEGIN with the check and its write, then COMMIT; the
+      // final read.
+      expect(posted.callCount).to.equal(1 + 3 * 2 + 1);
+      const inProcess = openDatabase({
+        databaseUrl: '',
+        dataDir: ':memory:',
+        sqliteBusyTimeoutMs: 1000,
+        dbPoolMax: 1,
+      });
+      try {
+        await migrateLatest(inProcess);
+        await inProcess
+          .knex('operators')
+          .insert({ name: 'taken', password_hash: 'x', created_at: 1 });
+        expect(await scenario(inProcess)).to.deep.equal(threaded);
+      } finally {
+        await inProcess.close();
+      }
+      expect(threaded.given).to.deep.equal([
+        { rows: [{ unsubscribed: 1, changed_at: 5 }], thenChanges: null },
+        { rows: [{ unsubscribed: 0, changed_at: 6 }], thenChanges: 1 },
+        { rows: [], thenChanges: 1 },
+      ]);
+      expect(threaded.stored).to.deep.equal([
+        'subscribed-1',
+        'subscribed-2',
+        'taken',
+        'unknown-1',
+        'unknown-2',
+      ]);
+    });
+
+    it('a write that fails fails the transaction with its code and stores nothing of it', async () => {
+      const error = await failure(
+        db.knex.transaction((trx) =>
+          runUnless(trx, [STATUS, ['none@x.example']], 'unsubscribed', [
+            [INSERT_OPERATOR, operator('first')],
+            [INSERT_OPERATOR, operator('taken')],
+          ]),
+        ),
+      );
+      expect(error.code).to.equal('SQLITE_CONSTRAINT_PRIMARYKEY');
+      expect(await names()).to.deep.equal(['taken']);
+    });
+  });
+});
