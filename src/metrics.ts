@@ -61,6 +61,27 @@ export class Metrics {
     }
   }
 
+  /**
+   * du_soap_fast_reads_total: requests the fast request reader read, declined to node-soap, or
+   * declined because it failed (a fault of the reader's own, which should stay at 0).
+   */
+  watchRequestReader(reader: { stats: { read: number; declined: number; failed: number } }): void {
+    const seen = { read: 0, declined: 0, failed: 0 };
+    new Counter({
+      name: 'du_soap_fast_reads_total',
+      help: 'SOAP requests by how they were read: read (fast reader), declined (node-soap read them), failed (declined by a fault of the fast reader; should stay 0)',
+      labelNames: ['outcome'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const outcome of ['read', 'declined', 'failed'] as const) {
+          const now = reader.stats[outcome];
+          this.inc({ outcome }, now - seen[outcome]);
+          seen[outcome] = now;
+        }
+      },
+    });
+  }
+
   /** du_read_replica_staleness_seconds: how far behind the primary reads on the standby may be. */
   watchReadReplica(replica: StalenessSource): void {
     new Gauge({

@@ -189,6 +189,7 @@ export async function createMktowsEndpoint(
     fastRead: FAST_READ,
   });
   const { binding, wsdlXml } = listener;
+  if (listener.requestReader) metrics?.watchRequestReader(listener.requestReader);
   const operations = new Map<string, Operation>();
   for (const [element, { methodName }] of Object.entries(binding.topElements)) {
     operations.set(element, {

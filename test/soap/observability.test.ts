@@ -76,6 +76,9 @@ describe('logs and metrics of SOAP calls', () => {
     expect(text).to.match(/du_soap_call_duration_seconds_count\{operation="syncLead"\} 2/);
     expect(text).to.match(/du_propagation_people_count 1/);
     expect(text).to.match(/du_db_pool_connections\{state="used"\}/);
+    // Both syncLeads went through the fast request reader, and it never failed.
+    expect(text).to.match(/du_soap_fast_reads_total\{outcome="read"\} [2-9]/);
+    expect(text).to.match(/du_soap_fast_reads_total\{outcome="failed"\} 0/);
   });
 
   it('serves metrics only on their own listener, never on the public port', async () => {
