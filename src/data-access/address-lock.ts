@@ -11,11 +11,11 @@ export function addressLockId(key: string): bigint {
 }
 
 /**
- * Takes the locks of `ids` (sorted: the global order) until the transaction `db` ends. One statement however
- * many keys: unnest yields the sorted array in order. The ids (integers) are written inline,
- * so the statement needs no bindings: it is sent with the transaction's next statement, in the
- * same message (database.ts), where that one has no bindings either — the address lock and
- * the read it protects are one round trip.
+ * Takes the locks of `ids` (sorted: the global order) until the transaction `db` ends. One
+ * statement however many keys: unnest yields the sorted array in order. The ids (integers) are
+ * written inline, so the statement needs no bindings: on PostgreSQL through database.ts it is
+ * queued and sent with the transaction's next statement, in the same message (before it, when
+ * that one has bindings) — the address lock and the read it protects are one round trip.
  */
 export async function lockAddresses(
   db: Knex | Knex.Transaction,

@@ -105,6 +105,28 @@ for (const engine of testEngines()) {
       await expectNoViolations(s);
     });
 
+    it('concurrent unsubscribes and re-subscribes of one address end consistent', async () => {
+      const email = 'race@x.example';
+      for (let i = 0; i < 4; i++) await createLead(h.services, email);
+      const other = h.openAnother();
+      const calls = Array.from({ length: 24 }, (_, i) =>
+        (i % 3 === 0 ? other : h.services).leads.sync(
+          { email, attributes: [{ name: 'Unsubscribed', value: String(i % 2 === 0) }] },
+          { path: web },
+        ),
+      );
+      await Promise.all(calls);
+      await expectNoViolations(h.services);
+      const report = await h.services.durableStatus.explain(email);
+      // Every change of the master status was recorded, alternating, and the last is current.
+      const flags = report.history.map((x) => x.unsubscribed);
+      for (let i = 1; i < flags.length; i++) expect(flags[i]).to.not.equal(flags[i - 1]);
+      expect(report.status?.unsubscribed).to.equal(flags[flags.length - 1]);
+      expect(report.leads.map((l) => l.unsubscribed)).to.deep.equal(
+        report.leads.map(() => report.status!.unsubscribed),
+      );
+    });
+
     if (engine.name === 'postgres') {
       it('an unsubscribe by address is four round trips in its transaction', async () => {
         for (let i = 0; i < 3; i++) await createLead(h.services, 'trips@x.example');
