@@ -1,16 +1,16 @@
 /**
  * PostgreSQL cost of the hot calls, below the SOAP layer: for each scenario, the round trips
  * per call (messages sent by pg's client) and the CPU per call of this process and of the
- * PostgreSQL backends serving it (/proc/<pid>/stat), calls made one after the other.
+ * PostgreSQL backends serving it (/proc/<pid>/stat: the server on this host), calls made one
+ * after the other, in a fresh database of its own (dropped at the end).
  *
- *   DATABASE_URL=postgres://… node --import tsx bench/pg-calls.ts [calls per scenario]
+ *   DATABASE_URL=postgres://… node --import tsx bench/pg-calls.ts [calls per scenario] [scenario]
  *
  * Throughput is meaningless on a shared machine; CPU per call and round trips are not.
  */
 import fs from 'node:fs';
 import pg from 'pg';
-import { openDatabase } from '../src/data-access/database.js';
-import { migrateLatest } from '../src/data-access/migrator.js';
+import { postgresEngine } from '../test/support/database.js';
 import { createServices } from '../src/compose.js';
 import { ChangePaths } from '../src/domain/change-paths.js';
 
@@ -43,10 +43,8 @@ function backendTicks(pids: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const db = openDatabase({ databaseUrl: url!, dataDir: '', sqliteBusyTimeoutMs: 0, dbPoolMax: 2 });
-  await migrateLatest(db);
-  for (const t of ['activities', 'email_status_history', 'email_status', 'leads'])
-    await db.knex.raw(`TRUNCATE ${t} RESTART IDENTITY CASCADE`);
+  const made = await postgresEngine(url!).create();
+  const db = made.db;
   const services = createServices(db, { customFields: [], defaultPartition: 'Default' });
   const web = ChangePaths.webService();
   const n = 300;
@@ -69,7 +67,7 @@ async function main(): Promise<void> {
     );
   // As bench/run.ts does after seeding (autovacuum may be off on a test server).
   await db.knex.raw('ANALYZE');
-  const monitor = new pg.Client({ connectionString: url });
+  const monitor = new pg.Client({ connectionString: made.url });
   await monitor.connect();
   const pids = async () =>
     (
@@ -130,7 +128,7 @@ async function main(): Promise<void> {
     );
   }
   await monitor.end();
-  await db.close();
+  await made.drop();
 }
 
 void main();
