@@ -26,10 +26,10 @@ export async function lockAddresses(
   const client = db.client as unknown as Partial<PgDeferringClient> & {
     acquireConnection(): Promise<unknown>;
   };
-  if (!db.isTransaction || typeof client.sendWithNext !== 'function') {
-    await db.raw(sql);
-    return;
-  }
   // A transaction's client hands back the transaction's own connection.
-  client.sendWithNext(await client.acquireConnection(), sql);
+  const queued =
+    db.isTransaction &&
+    typeof client.sendWithNext === 'function' &&
+    client.sendWithNext(await client.acquireConnection(), sql);
+  if (!queued) await db.raw(sql);
 }

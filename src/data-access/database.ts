@@ -124,9 +124,10 @@ export interface PgDeferringClient {
    * message with the transaction's next statement, ahead of it: an address lock and the read
    * it protects cost one round trip. Each statement of such a message runs with a snapshot
    * of its own, so the read sees what was committed before the lock was granted. Dropped if
-   * the transaction ends first (it read and wrote nothing under it).
+   * the transaction ends first (it read and wrote nothing under it). false: not queued (the
+   * connection is not in a transaction begun by knex), the caller sends it itself.
    */
-  sendWithNext(connection: unknown, sql: string): void;
+  sendWithNext(connection: unknown, sql: string): boolean;
 }
 
 /**
@@ -158,12 +159,13 @@ function deferredBeginPgClient(
   const nothing = (command: string) => ({ command, rows: [], rowCount: null, fields: [] });
   const begin = ['BEGIN;', ...transactionSettings.map((s) => `SET LOCAL ${s};`)].join(' ');
   return class DeferredBeginPgClient extends Base implements PgDeferringClient {
-    sendWithNext(connection: unknown, sql: string): void {
+    sendWithNext(connection: unknown, sql: string): boolean {
       const c = connection as object;
-      if (!open.has(c)) throw new Error('sendWithNext outside a transaction');
+      if (!open.has(c)) return false;
       const list = queued.get(c) ?? [];
       list.push(`${sql.replace(/;\s*$/, '')};`);
       queued.set(c, list);
+      return true;
     }
 
     override async _query(connection: object, obj: PgQueryObject): Promise<PgQueryObject> {
