@@ -105,6 +105,29 @@ for (const engine of testEngines()) {
       await expectNoViolations(s);
     });
 
+    it('values holding ?, $1, quotes and backslashes are stored as given', async () => {
+      const email = "q?$1'\\x@x.example";
+      const name = "?$2 O'Brien \\ -- ?";
+      const ids = [await createLead(h.services, email), await createLead(h.services, email)];
+      await h.services.leads.sync(
+        {
+          id: ids[0]!,
+          attributes: [
+            { name: 'FirstName', value: name },
+            { name: 'Unsubscribed', value: 'true' },
+            { name: 'UnsubscribedReason', value: 'why?' },
+          ],
+        },
+        { path: web },
+      );
+      const report = await h.services.durableStatus.explain(email);
+      expect(report.emailKey).to.equal(email);
+      expect(report.status).to.include({ emailKey: email, unsubscribed: true, reason: 'why?' });
+      expect(report.leads.map((l) => l.unsubscribed)).to.deep.equal([true, true]);
+      const [first] = await h.services.leads.find({ keyType: 'IDNUM', keyValue: String(ids[0]) });
+      expect(first!.attributes.find((a) => a.name === 'FirstName')?.value).to.equal(name);
+    });
+
     it('concurrent unsubscribes and re-subscribes of one address end consistent', async () => {
       const email = 'race@x.example';
       for (let i = 0; i < 4; i++) await createLead(h.services, email);
