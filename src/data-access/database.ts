@@ -57,16 +57,6 @@ type PgClientClass = new (config: Knex.Config) => {
 };
 
 /**
- * Each statement to PostgreSQL is a round trip, and knex sends a transaction's BEGIN alone.
- * Here BEGIN waits for the transaction's first statement: one without bindings (the address
- * lock) goes with it as one simple-protocol message; one with bindings is preceded by BEGIN
- * as before. A transaction that ends before any statement sends neither BEGIN nor its end.
- *
- * The transaction's settings (`SET LOCAL`) travel in that same message: they end with the
- * transaction, so nothing is left on a server connection that a transaction-mode pooler
- * (PgBouncer) hands to another client next.
- */
-/**
  * With synchronous replication, COMMIT waits for the standby, and statement_timeout does not
  * bound that wait: a standby that is gone would hold the call and its connection forever.
  * After the timeout the COMMIT is cancelled (a cancel request, as psql's Ctrl-C; PgBouncer
@@ -129,39 +119,104 @@ async function replicatedCommit<T>(
   }
 }
 
+/** What database.ts's PostgreSQL client adds to knex's: statements sent with the next one. */
+export interface PgDeferringClient {
+  /**
+   * Queues `sql` (a statement without bindings, inside a transaction) to be sent in one
+   * message with the transaction's next statement, ahead of it: an address lock and the read
+   * it protects cost one round trip. Each statement of such a message runs with a snapshot
+   * of its own, so the read sees what was committed before the lock was granted. Dropped if
+   * the transaction ends first (it read and wrote nothing under it). false: not queued (the
+   * connection is not in a transaction begun by knex), the caller sends it itself.
+   */
+  sendWithNext(connection: unknown, sql: string): boolean;
+}
+
+/**
+ * Each statement to PostgreSQL is a round trip, and knex sends a transaction's BEGIN alone.
+ * Here BEGIN waits for the transaction's first statement: one without bindings (the address
+ * lock, a read with its values written in) goes with it as one simple-protocol message; one
+ * with bindings is preceded by BEGIN as before. A transaction that ends before any statement
+ * sends neither BEGIN nor its end. Statements queued by sendWithNext (the address locks) ride
+ * the same way with the next statement, and a statement that ends its transaction
+ * (runStatement's endsTransaction) carries its COMMIT: a one-statement write is one message.
+ *
+ * The transaction's settings (`SET LOCAL`) travel in that same message: they end with the
+ * transaction, so nothing is left on a server connection that a transaction-mode pooler
+ * (PgBouncer) hands to another client next.
+ */
 function deferredBeginPgClient(
   transactionSettings: readonly string[],
   commitTimeoutMs: number,
 ): PgClientClass {
   const Base = require('knex/lib/dialects/postgres/index.js') as PgClientClass;
+  // Connections inside a transaction (from knex's BEGIN to its COMMIT or ROLLBACK).
+  const open = new WeakSet<object>();
+  // Transactions whose BEGIN is not sent yet.
   const pending = new WeakSet<object>();
+  // Statements waiting for the transaction's next one (sendWithNext).
+  const queued = new WeakMap<object, string[]>();
+  // Transactions whose COMMIT went with their last statement (endsTransaction).
+  const ended = new WeakSet<object>();
   const nothing = (command: string) => ({ command, rows: [], rowCount: null, fields: [] });
   const begin = ['BEGIN;', ...transactionSettings.map((s) => `SET LOCAL ${s};`)].join(' ');
-  return class DeferredBeginPgClient extends Base {
+  return class DeferredBeginPgClient extends Base implements PgDeferringClient {
+    sendWithNext(connection: unknown, sql: string): boolean {
+      const c = connection as object;
+      if (!open.has(c)) return false;
+      const list = queued.get(c) ?? [];
+      list.push(`${sql.replace(/;\s*$/, '')};`);
+      queued.set(c, list);
+      return true;
+    }
+
     override async _query(connection: object, obj: PgQueryObject): Promise<PgQueryObject> {
-      if (obj.sql === 'COMMIT;' && !pending.has(connection))
-        return replicatedCommit(connection, commitTimeoutMs, () => super._query(connection, obj));
+      const ending = obj.sql === 'COMMIT;' || obj.sql === 'ROLLBACK';
+      if (ending) open.delete(connection);
+      if (ended.has(connection)) {
+        // A ROLLBACK here means the work failed after its last statement had committed.
+        if (!ending) throw new Error('A statement after its transaction had ended');
+        ended.delete(connection);
+        obj.response = nothing(obj.sql.replace(';', ''));
+        return obj;
+      }
       if (obj.sql === 'BEGIN;') {
+        open.add(connection);
         pending.add(connection);
         obj.response = nothing('BEGIN');
         return obj;
       }
-      if (pending.has(connection)) {
-        pending.delete(connection);
-        if (obj.sql === 'COMMIT;' || obj.sql === 'ROLLBACK') {
+      const head: string[] = pending.has(connection) ? [begin] : [];
+      head.push(...(queued.get(connection) ?? []));
+      const unsent = pending.has(connection);
+      pending.delete(connection);
+      queued.delete(connection);
+      if (ending) {
+        if (unsent) {
+          // Nothing was sent: no transaction to end (the queued locks guarded nothing).
           obj.response = nothing(obj.sql.replace(';', ''));
           return obj;
         }
-        if (!obj.bindings || obj.bindings.length === 0) {
-          const both = await super._query(connection, { ...obj, sql: `${begin} ${obj.sql}` });
-          // Several statements in one message answer with one result each: the last is ours.
-          const r = both.response;
-          obj.response = Array.isArray(r) ? (r[r.length - 1] as unknown) : r;
-          return obj;
-        }
-        await super._query(connection, { sql: begin, bindings: [] });
+        if (obj.sql === 'ROLLBACK') return super._query(connection, obj);
+        return replicatedCommit(connection, commitTimeoutMs, () => super._query(connection, obj));
       }
-      return super._query(connection, obj);
+      if (obj.bindings && obj.bindings.length > 0) {
+        if (head.length > 0) await super._query(connection, { sql: head.join(' '), bindings: [] });
+        return super._query(connection, obj);
+      }
+      // Outside a transaction a statement is its own: it has no COMMIT to carry.
+      const ends =
+        open.has(connection) && (obj as { endsTransaction?: boolean }).endsTransaction === true;
+      const parts = [...head, ends ? `${obj.sql.replace(/;\s*$/, '')}; COMMIT;` : obj.sql];
+      if (parts.length === 1 && !ends) return super._query(connection, obj);
+      const send = () => super._query(connection, { ...obj, sql: parts.join(' ') });
+      const sent = ends ? await replicatedCommit(connection, commitTimeoutMs, send) : await send();
+      if (ends) ended.add(connection);
+      // Several statements in one message answer with one result each: ours is the last, or
+      // the one before COMMIT's.
+      const r = sent.response;
+      obj.response = Array.isArray(r) ? (r[r.length - (ends ? 2 : 1)] as unknown) : r;
+      return obj;
     }
   };
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { AppError, ErrorCode } from '../errors.js';
-import { addressLockId } from './address-lock.js';
+import { addressLockId, lockAddresses } from './address-lock.js';
 import { ActivityRepository } from './sql/activity.repository.js';
 import { BatchMoved, BatchSession, type BatchScope } from './batch/batch-session.js';
 import { CommitNotReplicated, type Database, type Engine } from './database.js';
@@ -49,12 +49,7 @@ function repositories(
       .filter((id) => !held.has(id))
       .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     if (ids.length === 0) return;
-    // One statement however many keys: unnest yields the sorted array in order, so the locks
-    // are still taken in the global order. The ids (integers) are written inline: a statement
-    // without bindings goes in one message with the transaction's BEGIN (database.ts).
-    await db.raw(
-      `SELECT pg_advisory_xact_lock(k) FROM unnest('{${ids.join(',')}}'::bigint[]) AS k`,
-    );
+    await lockAddresses(db, ids);
     for (const id of ids) held.add(id);
   };
   const leads = new LeadRepository(db, engine);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import pg from 'pg';
+import type { NewLead } from '../../src/data-access/sql/lead.repository.js';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
@@ -42,7 +43,7 @@ async function roundTrips(run: () => Promise<unknown>): Promise<string[]> {
     return result.rows[0]!.fresh;
   };
 
-  it('an unsubscribe by address makes six round trips, the lock with BEGIN', async () => {
+  it('an unsubscribe by address makes five round trips, the lock and the lead with BEGIN', async () => {
     for (let i = 0; i < 3; i++) await createLead(h.services, 'trips@x.example');
     const sent = await roundTrips(() =>
       h.services.leads.sync(
@@ -50,19 +51,83 @@ async function roundTrips(run: () => Promise<unknown>): Promise<string[]> {
         { path: web },
       ),
     );
-    // The unchanged-check read, BEGIN + lock, the lead FOR UPDATE, status + followers,
+    // The unchanged-check read, BEGIN + lock + the lead FOR UPDATE, status + followers,
     // the lead + its log, COMMIT.
-    expect(sent).to.have.length(6);
-    expect(sent[1]).to.match(/^BEGIN; SELECT pg_advisory_xact_lock/);
-    expect(sent[5]).to.equal('COMMIT;');
+    expect(sent).to.have.length(5);
+    expect(sent[1]).to.match(
+      /^BEGIN; SELECT pg_advisory_xact_lock\(k\) [^;]*; SELECT \* FROM leads WHERE email_key = 'trips@x\.example' .* FOR UPDATE$/,
+    );
+    expect(sent[4]).to.equal('COMMIT;');
     const leads = await h.services.leads.find({ keyType: 'EMAIL', keyValue: 'trips@x.example' });
     expect(leads.map((l) => l.unsubscribed)).to.deep.equal([true, true, true]);
   });
 
-  it('a first statement with bindings is preceded by BEGIN, and commits', async () => {
-    const sent = await roundTrips(() => uow.write((r) => r.emailStatus.get('nobody@x.example')));
+  it('a first statement goes with BEGIN, its values written in, and commits', async () => {
+    const sent = await roundTrips(() => uow.write((r) => r.emailStatus.get("o'hara?@x.example")));
+    expect(sent).to.deep.equal([
+      "BEGIN; SELECT * FROM email_status WHERE email_key =  E'o''hara\\x3f@x.example'",
+      'COMMIT;',
+    ]);
+    expect(await outsideTransaction()).to.equal(true);
+  });
+
+  it('a first statement with values that cannot be written in is preceded by BEGIN', async () => {
+    // PostgreSQL refuses a NUL in text, bound or written in; bound, it fails as before.
+    let failed = false;
+    const sent = await roundTrips(() =>
+      uow.write((r) => r.emailStatus.get('nul\0@x.example')).catch(() => (failed = true)),
+    );
+    expect(failed).to.equal(true);
     const verbs = sent.map((s) => s.split(' ')[0]!.toUpperCase());
-    expect(verbs).to.deep.equal(['BEGIN;', 'SELECT', 'COMMIT;']);
+    expect(verbs).to.deep.equal(['BEGIN;', 'SELECT', 'ROLLBACK']);
+    expect(sent[1]).to.match(/= \$1$/);
+    expect(await outsideTransaction()).to.equal(true);
+  });
+
+  it('address locks wait for the next statement and go in its message', async () => {
+    const sent = await roundTrips(() =>
+      uow.write(async (r) => {
+        await r.lockEmailKeys(['a@x.example']);
+        await r.lockEmailKeys(['b@x.example']);
+        return r.emailStatus.get('a@x.example');
+      }),
+    );
+    expect(sent).to.have.length(2);
+    expect(sent[0]).to.match(
+      /^BEGIN; SELECT pg_advisory_xact_lock\(k\) [^;]*; SELECT pg_advisory_xact_lock\(k\) [^;]*; SELECT \* FROM email_status/,
+    );
+    expect(sent[1]).to.equal('COMMIT;');
+  });
+
+  it('the read sent with a lock sees what the holder of the lock committed', async () => {
+    // Each statement of one message has a snapshot of its own: the read's is taken once the
+    // lock is granted, so it sees the lead the lock's holder created meanwhile.
+    const key = 'snapshot@x.example';
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let inserted!: () => void;
+    const insertedNow = new Promise<void>((resolve) => (inserted = resolve));
+    let id = 0;
+    const holder = uow.write(async (r) => {
+      await r.lockEmailKeys([key]);
+      id = await r.leads.insert(newLead(key));
+      inserted();
+      await held;
+    });
+    await insertedNow;
+    const reader = uow.write(async (r) => {
+      await r.lockEmailKeys([key]);
+      return r.leads.findLatestByEmailKey(key, true);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    release();
+    await holder;
+    expect((await reader)?.id).to.equal(id);
+  });
+
+  it('locks that no statement follows send nothing', async () => {
+    const sent = await roundTrips(() => uow.write((r) => r.lockEmailKeys(['c@x.example'])));
+    expect(sent).to.deep.equal([]);
     expect(await outsideTransaction()).to.equal(true);
   });
 
@@ -95,6 +160,20 @@ async function roundTrips(run: () => Promise<unknown>): Promise<string[]> {
     expect(await outsideTransaction()).to.equal(true);
   });
 });
+
+function newLead(email: string): NewLead {
+  return {
+    email,
+    emailKey: email,
+    partition: 'Default',
+    foreignSysPersonId: null,
+    foreignSysType: null,
+    unsubscribed: false,
+    columns: {},
+    custom: {},
+    now: 1,
+  };
+}
 
 async function expectRejected(p: Promise<unknown>): Promise<void> {
   let failed = false;

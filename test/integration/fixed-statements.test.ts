@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import pg from 'pg';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
-import { fixedSql, runStatement } from '../../src/data-access/sql/statement.js';
+import { fixedSql, inlined, pgLiteral, runStatement } from '../../src/data-access/sql/statement.js';
 import { LeadRepository } from '../../src/data-access/sql/lead.repository.js';
 import { testEngines } from '../support/database.js';
 import { createLead, openHarness, type Harness } from '../support/harness.js';
@@ -99,6 +99,42 @@ for (const engine of testEngines()) {
           pg.Client.prototype.query = original;
         }
         expect(named).to.deep.equal([]);
+      });
+
+      it('write hostile values into the text so that they come back unchanged', async () => {
+        const hostile = [
+          '',
+          "'",
+          "''; DROP TABLE leads; --",
+          '?',
+          '$1',
+          'a?b$2\\?',
+          '\\',
+          "\\'",
+          "E'\\x41'",
+          '$$ $q$',
+          '-- comment',
+          '/* open',
+          'ünïcödé ✓ 𝄞',
+          '\u2028\u2029\r\n\t',
+        ];
+        const echo = fixedSql('SELECT ? AS v, ? AS w, ? AS x, ? AS y');
+        for (const value of hostile) {
+          const inline = inlined(echo, [value, -1, true, null]);
+          expect(inline, value).to.not.equal(null);
+          expect(inline!.postgres).to.not.include('?');
+          const { rows } = await runStatement(h.db.knex, inline!, []);
+          expect(rows[0], value).to.deep.equal({ v: value, w: -1, x: true, y: null });
+          // And through runStatement, which writes them in itself.
+          const bound = await runStatement(h.db.knex, echo, [value, -1, true, null]);
+          expect(bound.rows[0], value).to.deep.equal({ v: value, w: -1, x: true, y: null });
+        }
+        // What cannot be written in is left to the bindings.
+        expect(inlined(echo, ['nul\0', 1, true, null])).to.equal(null);
+        expect(inlined(echo, ['x', 1.5, true, null])).to.equal(null);
+        expect(inlined(echo, ['x', 1, {}, null])).to.equal(null);
+        expect(() => pgLiteral('nul\0')).to.throw(RangeError);
+        expect(pgLiteral(-5)).to.equal('(-5)');
       });
     }
   });

@@ -30,6 +30,23 @@ const statusOf = (key: string, leadId: number | null, at: number): EmailStatusRe
   changedAt: at,
 });
 
+/** Messages sent to PostgreSQL while `run` runs (each one a round trip). */
+async function roundTrips(run: () => Promise<unknown>): Promise<string[]> {
+  const sent: string[] = [];
+  const original = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const config = args[0] as string | { text: string };
+    sent.push(typeof config === 'string' ? config : config.text);
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  try {
+    await run();
+  } finally {
+    pg.Client.prototype.query = original;
+  }
+  return sent;
+}
+
 for (const engine of testEngines()) {
   describe(`unsubscribeAddressOnce agrees with the general path (${engine.name})`, () => {
     let h: Harness;
@@ -40,6 +57,14 @@ for (const engine of testEngines()) {
       uow = new UnitOfWork(h.db);
     });
     after(() => h.drop());
+
+    /** Whether the pool's next statement runs outside any transaction. */
+    const outsideTransaction = async () => {
+      const result = (await h.db.knex.raw('SELECT now() = statement_timestamp() AS fresh')) as {
+        rows: Array<{ fresh: boolean }>;
+      };
+      return result.rows[0]!.fresh;
+    };
 
     /** Everything stored about an address, without what names it (key, ids, sequence). */
     async function stored(key: string) {
@@ -178,6 +203,8 @@ for (const engine of testEngines()) {
       const order: string[] = [];
       const holder = uow.write(async (r) => {
         await r.lockEmailKeys([a]);
+        // The lock is taken, at the latest, with the transaction's next statement.
+        await r.emailStatus.get(a);
         locked();
         await held;
         order.push('holder done');
@@ -194,25 +221,62 @@ for (const engine of testEngines()) {
     });
 
     if (engine.name === 'postgres') {
-      it('is the message with BEGIN, then the COMMIT: two round trips', async () => {
+      it('is one message: BEGIN, the function call and COMMIT', async () => {
         const [a] = await twoAddressesAlike('trips', 2);
-        const sent: string[] = [];
-        const original = pg.Client.prototype.query;
-        pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-          const config = args[0] as string | { text: string };
-          sent.push(typeof config === 'string' ? config : config.text);
-          return (original as (...a: unknown[]) => unknown).apply(this, args);
-        } as typeof original;
-        try {
-          await uow.write((r) => r.leads.unsubscribeAddressOnce(statusOf(a, null, 8000), activity));
-        } finally {
-          pg.Client.prototype.query = original;
-        }
-        expect(sent).to.have.length(2);
-        expect(sent[0]).to.match(
-          /^BEGIN;.* SELECT changed, people, changed_at FROM unsubscribe_address_once\(/,
+        const sent = await roundTrips(() =>
+          uow.write((r) => r.leads.unsubscribeAddressOnce(statusOf(a, null, 8000), activity)),
         );
-        expect(sent[1]).to.equal('COMMIT;');
+        expect(sent).to.have.length(1);
+        expect(sent[0]).to.match(
+          /^BEGIN;.* SELECT changed, people, changed_at FROM unsubscribe_address_once\(.*\); COMMIT;$/,
+        );
+        expect((await stored(a)).people).to.deep.equal([true, true]);
+        expect(await outsideTransaction()).to.equal(true);
+      });
+
+      it('a failing call stores nothing and leaves no transaction open', async () => {
+        const [a] = await twoAddressesAlike('fails', 2);
+        // An activity source longer than its column: the function fails at its last write,
+        // after the status, its history and the followers' flags.
+        const tooLong = { ...activity, source: 'x'.repeat(300) };
+        let failed = false;
+        await uow
+          .write((r) => r.leads.unsubscribeAddressOnce(statusOf(a, null, 9000), tooLong))
+          .catch(() => (failed = true));
+        expect(failed).to.equal(true);
+        const after = await stored(a);
+        expect(after.status).to.equal(undefined);
+        expect(after.people).to.deep.equal([false, false]);
+        expect(await outsideTransaction()).to.equal(true);
+      });
+
+      it('a statement after it in its transaction fails, and the unsubscribe stays', async () => {
+        const [a] = await twoAddressesAlike('after', 1);
+        let failed: unknown = null;
+        await uow
+          .write(async (r) => {
+            await r.leads.unsubscribeAddressOnce(statusOf(a, null, 9500), activity);
+            await r.emailStatus.get(a);
+          })
+          .catch((e: unknown) => (failed = e));
+        expect(String(failed)).to.match(/after its transaction had ended/);
+        expect((await stored(a)).people).to.deep.equal([true]);
+        expect(await outsideTransaction()).to.equal(true);
+      });
+
+      it('an address holding ? and quotes is stored under its own key', async () => {
+        const key = "o'neil?x\\y?@once.example";
+        await createLead(h.services, key);
+        const result = await uow.write((r) =>
+          r.leads.unsubscribeAddressOnce(
+            { ...statusOf(key, null, 9900), reason: 'why? because' },
+            { ...activity, actor: 'link ?' },
+          ),
+        );
+        expect(result).to.include({ changed: true, people: 1 });
+        const status = await h.db.knex('email_status').where('email_key', key).first();
+        expect(status).to.include({ email_key: key, reason: 'why? because', unsubscribed: true });
+        expect(await h.db.knex('email_status').where('email_key', 'like', '%$%')).to.deep.equal([]);
       });
     }
 

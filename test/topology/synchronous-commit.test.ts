@@ -85,5 +85,45 @@ describe('topology: a COMMIT the synchronous standby never confirmed', function 
       expect(report.status?.unsubscribed).to.equal(true);
       expect(report.history).to.have.length(committed.history.length);
     });
+
+    it(`${route}: a one-click unsubscribe (COMMIT in the same message as its write) is not acknowledged either`, async () => {
+      const database = openDatabase({
+        databaseUrl: route === 'directly' ? pair.primary.url('du') : bouncer.url('du'),
+        dataDir: '',
+        sqliteBusyTimeoutMs: 0,
+        dbPoolMax: 2,
+        dbStatementTimeoutMs: 1000,
+      });
+      opened.push(database);
+      await migrateLatest(database);
+      const services = createServices(database, { customFields: [], defaultPartition: 'Default' });
+      const email = `click-${route.length}@example.com`;
+      const click = () => services.links.unsubscribe({ email, linkId: 'l1', list: null });
+
+      pair.standby.stop();
+      let error: unknown;
+      try {
+        error = await click().then(
+          () => null,
+          (e: unknown) => e,
+        );
+      } finally {
+        pair.standby.start();
+      }
+      expect(error).to.be.instanceOf(AppError);
+      expect((error as AppError).code).to.equal(ErrorCode.DATABASE_UNAVAILABLE);
+      const committed = await services.durableStatus.explain(email);
+      expect(committed.status?.unsubscribed).to.equal(true);
+
+      let retried;
+      for (let i = 0; i < 50 && !retried; i++) {
+        retried = await click().catch(() => undefined);
+        if (!retried) await new Promise((r) => setTimeout(r, 200));
+      }
+      // The retry finds it done and writes nothing more.
+      expect(retried?.changed).to.equal(false);
+      const report = await services.durableStatus.explain(email);
+      expect(report.history).to.have.length(committed.history.length);
+    });
   }
 });

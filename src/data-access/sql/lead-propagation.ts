@@ -248,8 +248,9 @@ const SQLITE_STATUS = fixedSql(
 
 /**
  * The address takes `status` (an unsubscribe) with setStatusAndPropagate, unless it is
- * unsubscribed already. PostgreSQL: one round trip, the address's lock included (the function
- * unsubscribe_address_once of the migrations); SQLite (one writer, in its transaction): the
+ * unsubscribed already, as the last step of its transaction. PostgreSQL: one round trip, the
+ * address's lock and COMMIT included (the function unsubscribe_address_once of the
+ * migrations); SQLite (one writer, in its transaction): the
  * status read, then setStatusAndPropagate.
  */
 export async function unsubscribeAddressOnce(
@@ -266,12 +267,13 @@ export async function unsubscribeAddressOnce(
   if (engine === 'postgres') {
     const [type, , ...values] = changeActivityBindings(true, now, activity);
     // Values written into the text: a statement without bindings goes in one message with
-    // the transaction's BEGIN, so the whole unsubscribe is that message and the COMMIT.
+    // the transaction's BEGIN and its COMMIT, so the whole unsubscribe is one round trip.
     const args = [lockId, key, status.reason, status.source, status.leadId, now, type, ...values];
     const call = `SELECT changed, people, changed_at FROM unsubscribe_address_once(${args
       .map((v) => pgLiteral(v as string | number | bigint | null))
       .join(', ')})`;
-    const { rows } = await runStatement(db, fixedSql('', call), []);
+    // The last statement of its transaction: COMMIT goes in the same message.
+    const { rows } = await runStatement(db, fixedSql('', call), [], { endsTransaction: true });
     const r = rows[0]!;
     return {
       changed: r.changed === true,

@@ -1,5 +1,4 @@
 import type { Knex } from 'knex';
-import pg from 'pg';
 import { toBool } from '../lead-row.js';
 
 /**
@@ -23,6 +22,8 @@ interface QueryObject {
   resultUnused?: boolean;
   /** Read by the SQLite thread client: runUnless's statements, run in the same message. */
   unless?: { column: string; then: Array<{ sql: string; bindings: unknown[] }> };
+  /** See StatementOptions.endsTransaction (read by database.ts's PostgreSQL client). */
+  endsTransaction?: true;
   response?: unknown;
   /** The changes of the last of `unless.then`, when they ran. */
   thenChanges?: number;
@@ -72,20 +73,32 @@ export type StatementCall = readonly [FixedSql, readonly unknown[]];
 const textOf = (client: StatementClient, sql: FixedSql) =>
   client.dialect === 'postgresql' ? sql.postgres : sql.sqlite;
 
+export interface StatementOptions {
+  /**
+   * PostgreSQL, a statement without bindings that is the last of its transaction: COMMIT is
+   * sent in the same message (BEGIN too, when it is the first), and the transaction's own
+   * COMMIT then costs nothing. Any statement after it in that transaction fails.
+   */
+  endsTransaction?: boolean;
+}
+
 async function send(
   db: Knex | Knex.Transaction,
   sql: FixedSql,
   bindings: readonly unknown[],
-  extra: Pick<QueryObject, 'resultUnused' | 'unless'> = {},
+  extra: Pick<QueryObject, 'resultUnused' | 'unless' | 'endsTransaction'> = {},
 ): Promise<QueryObject> {
   const client = db.client as unknown as StatementClient;
   // A transaction's client hands back the transaction's connection (and releasing it is a
   // no-op); the base client takes one from the pool for this statement alone.
   const connection = await client.acquireConnection();
+  // PostgreSQL: the values written into the text where they can be (see inlined).
+  const pg = client.dialect === 'postgresql';
+  const text = pg && bindings.length > 0 ? inlined(sql, bindings) : null;
   try {
     return await client.query(connection, {
-      sql: textOf(client, sql),
-      bindings: [...bindings],
+      sql: text ? text.postgres : textOf(client, sql),
+      bindings: text ? [] : [...bindings],
       method: 'raw',
       options: {},
       ...extra,
@@ -100,8 +113,10 @@ export async function runStatement(
   db: Knex | Knex.Transaction,
   sql: FixedSql,
   bindings: readonly unknown[],
+  options: StatementOptions = {},
 ): Promise<StatementResult> {
-  return resultOf((await send(db, sql, bindings)).response);
+  const extra = options.endsTransaction ? { endsTransaction: true as const } : {};
+  return resultOf((await send(db, sql, bindings, extra)).response);
 }
 
 /**
@@ -165,14 +180,47 @@ export function queueQuery(db: Knex | Knex.Transaction, query: Knex.QueryBuilder
 }
 
 /**
- * A value written into PostgreSQL SQL text (pg's own quoting). A statement without bindings is
- * sent in one message with the transaction's deferred BEGIN (database.ts), saving a round
- * trip; only for the first statement of a write, with values of known types.
+ * A value written into PostgreSQL SQL text. A statement without bindings is sent in one message
+ * with the transaction's deferred BEGIN (database.ts), saving a round trip.
+ *
+ * knex numbers every `?` of a statement's text as a placeholder, inside quotes too, so a string
+ * holding `?` or a backslash is written as an escape string (E'…') with `?` as `\x3f`: the text
+ * then holds no `?` that knex could take. PostgreSQL cannot store NUL in text: refused here,
+ * as the server refuses it as a binding.
  */
 export function pgLiteral(value: string | number | bigint | boolean | null): string {
   if (value === null) return 'NULL';
-  if (typeof value === 'string') return pg.escapeLiteral(value);
+  if (typeof value === 'string') {
+    if (value.includes('\0')) throw new RangeError('text cannot hold a NUL character');
+    if (!/[?\\]/.test(value)) return `'${value.replace(/'/g, "''")}'`;
+    return ` E'${value.replace(/[?'\\]/g, (c) => (c === '?' ? '\\x3f' : c + c))}'`;
+  }
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
-  if (typeof value === 'bigint' || Number.isSafeInteger(value)) return String(value);
+  // In parentheses: `x - ?` must not become the comment `x --1`.
+  if (typeof value === 'bigint' || Number.isSafeInteger(value))
+    return value < 0 ? `(${String(value)})` : String(value);
   throw new RangeError(`not an integer: ${value}`);
+}
+
+/**
+ * PostgreSQL: `sql`'s text with `bindings` written in (pgLiteral), or null when one of them
+ * cannot be (a NUL, a fraction, an object): the caller then sends the bindings. A statement
+ * without bindings is sent by the simple protocol, cheaper on both sides for a short
+ * statement, and can share a message with BEGIN and the address locks (database.ts). Every
+ * `?` of a fixed text is a placeholder (knex reads them so too).
+ */
+export function inlined(sql: FixedSql, bindings: readonly unknown[]): FixedSql | null {
+  const parts = sql.postgres.split('?');
+  if (parts.length !== bindings.length + 1) throw new Error('placeholders and bindings differ');
+  let text = parts[0]!;
+  for (let i = 0; i < bindings.length; i++) {
+    const v = bindings[i];
+    const t = typeof v;
+    if (v !== null && t !== 'string' && t !== 'number' && t !== 'bigint' && t !== 'boolean')
+      return null;
+    if (t === 'number' && !Number.isSafeInteger(v)) return null;
+    if (t === 'string' && (v as string).includes('\0')) return null;
+    text += pgLiteral(v as string | number | bigint | boolean | null) + parts[i + 1]!;
+  }
+  return { sqlite: sql.sqlite, postgres: text };
 }

@@ -37,7 +37,9 @@ export interface UnsubscribeOnceResult {
 export interface LeadQueries extends LeadStore {
   /**
    * The address takes the unsubscribe `status` and its people follow, unless it is
-   * unsubscribed already; the address's lock is taken in the same step.
+   * unsubscribed already; the address's lock is taken in the same step. It is the last
+   * step of its transaction: the store may commit with it (PostgreSQL sends COMMIT in the
+   * same message), and any statement after it in that transaction fails.
    */
   unsubscribeAddressOnce(
     status: EmailStatusRecord,

@@ -58,7 +58,8 @@ export interface WriteScope {
   readonly activities: ActivityLog;
   /**
    * Serialises writers of the same addresses until the transaction ends (keys locked in one
-   * global order, so two writers cannot deadlock).
+   * global order, so two writers cannot deadlock). The locks are held, at the latest, from the
+   * scope's next read or write on: the store may send them with it.
    */
   lockEmailKeys(keys: ReadonlyArray<string | null>): Promise<void>;
   /** emailStatus.set(status), then leads.propagateUnsubscribed for its address. */
