@@ -5,7 +5,7 @@ import { INLINE } from '../inline-limit.js';
 import { fromRow, type Row } from '../lead-row.js';
 import { EmailStatusRepository } from '../sql/email-status.repository.js';
 import { BatchMoved, BatchUnsupported } from './batch-errors.js';
-import { inList } from './batch-flush.js';
+import { inList } from './row-sets.js';
 import type { BatchScope } from '../../domain/ports.js';
 export type { BatchScope };
 
