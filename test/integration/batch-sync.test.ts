@@ -223,15 +223,10 @@ for (const engine of testEngines()) {
             want.push(error);
           }
         }
+        // A batch answers ids and statuses (what syncMultipleLeads sends back), nothing more.
         expect(got.map(outcome), `batch ${n} answers`).to.deep.equal(want.map(outcome));
-        for (const [i, g] of got.entries()) {
-          if (g instanceof AppError) continue;
-          const w = want[i] as { lead: { unsubscribed: boolean; email: string | null } };
-          expect([g.lead.unsubscribed, g.lead.email], `batch ${n} record ${i}`).to.deep.equal([
-            w.lead.unsubscribed,
-            w.lead.email,
-          ]);
-        }
+        for (const g of got)
+          if (!(g instanceof AppError)) expect(g).to.have.keys('leadId', 'status');
         expect(await state(batched.db), `batch ${n} state`).to.deep.equal(
           await state(reference.db),
         );

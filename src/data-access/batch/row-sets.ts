@@ -3,13 +3,13 @@ import type { Engine } from '../database.js';
 
 /**
  * Set-based INSERT and UPDATE for a batch: many rows in one statement whose text does not grow
- * with them. The rows travel as values in column order, never as objects keyed by name:
+ * with them. The rows travel as one JSON parameter, an array of arrays (values in column
+ * order), converted once to the engine's binary JSON (jsonb) and read by position:
  *
- * - PostgreSQL: one array parameter per column, read with unnest(). Parsing a JSON object per
- *   row into a whole table row (json_populate_record) cost about half again as much server CPU.
- * - SQLite: one JSON parameter, an array of arrays, converted once to SQLite's binary JSON
- *   (jsonb) and read by position: `value ->> 'name'` on JSON text parses the row again for every
- *   column it takes.
+ * - SQLite: `value ->> 'name'` on JSON text parsed the row again for every column it took.
+ * - PostgreSQL: json_populate_record built a whole table row from each object; one array per
+ *   column for unnest() cost the server as little but the client more (node-pg quotes every
+ *   element in JavaScript, where JSON.stringify is native).
  */
 
 /** Rows as values in the order of `columns` (missing values are NULL). */
@@ -67,15 +67,13 @@ async function columnTypes(
   });
 }
 
-/** One array per column (PostgreSQL's unnest parameters). */
-function columnArrays(set: RowSet, from: number, to: number): Knex.RawBinding[] {
-  const arrays = set.columns.map(() => new Array<unknown>(to - from));
-  for (let i = from; i < to; i++) {
-    const row = set.rows[i]!;
-    for (let j = 0; j < arrays.length; j++) arrays[j]![i - from] = row[j] ?? null;
-  }
-  return arrays as unknown as Knex.RawBinding[];
+/** The values of `set`'s rows from..to as one JSON text: an array of arrays. */
+function rowsJson(set: RowSet, from: number, to: number): string {
+  return JSON.stringify(from === 0 && to === set.rows.length ? set.rows : set.rows.slice(from, to));
 }
+
+/** PostgreSQL: the value at `j` of JSON array `e`, as the column's type. */
+const pgValue = (e: string, j: number, type: string) => `(${e} ->> ${j})::${type}`;
 
 /** `ON CONFLICT (key) DO UPDATE` every other column, or nothing. */
 function upsertClause(columns: readonly string[], conflictKey: string | undefined): string {
@@ -105,21 +103,16 @@ export async function insertRows(
   const sql =
     engine === 'postgres'
       ? `INSERT INTO ${quote(table)} (${cols})
-         SELECT ${set.columns.map((_, j) => `u.c${j}`).join(', ')}
-         FROM unnest(${(await columnTypes(db, table, set.columns)).map((t) => `?::${t}[]`).join(', ')})
-           WITH ORDINALITY AS u(${set.columns.map((_, j) => `c${j}`).join(', ')}, n)
-         ORDER BY u.n${upsert}`
+         SELECT ${(await columnTypes(db, table, set.columns)).map((t, j) => pgValue('r.e', j, t)).join(', ')}
+         FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS r(e, n)
+         ORDER BY r.n${upsert}`
       : // WHERE true: SQLite's parser needs it between INSERT … SELECT and ON CONFLICT.
         `INSERT INTO ${quote(table)} (${cols})
          SELECT ${Array.from({ length: n }, (_, j) => `value ->> ${j}`).join(', ')}
          FROM jsonb_each(jsonb(?)) WHERE true ORDER BY key${upsert}`;
   for (let i = 0; i < set.rows.length; i += ROWS_PER_STATEMENT) {
     const to = Math.min(i + ROWS_PER_STATEMENT, set.rows.length);
-    const bindings =
-      engine === 'postgres'
-        ? columnArrays(set, i, to)
-        : [JSON.stringify(i === 0 && to === set.rows.length ? set.rows : set.rows.slice(i, to))];
-    await db.raw(sql, bindings);
+    await db.raw(sql, [rowsJson(set, i, to)]);
   }
 }
 
@@ -138,13 +131,13 @@ export async function updateRows(
   if (key === undefined || targets.length === 0) throw new Error('updateRows: no columns to set');
   const target = targets.map(quote).join(', ');
   const values = targets.map((_, j) => `v.c${j + 1}`).join(', ');
-  const aliases = set.columns.map((_, j) => `c${j}`).join(', ');
+  const types = engine === 'postgres' ? await columnTypes(db, table, set.columns) : [];
   const sql =
     engine === 'postgres'
       ? // ROW(): PostgreSQL takes a bare parenthesised list only for two columns or more.
         `UPDATE ${quote(table)} AS t SET (${target}) = ROW(${values})
-         FROM unnest(${(await columnTypes(db, table, set.columns)).map((t) => `?::${t}[]`).join(', ')})
-           AS v(${aliases})
+         FROM (SELECT ${types.map((t, j) => `${pgValue('r.e', j, t)} AS c${j}`).join(', ')}
+               FROM jsonb_array_elements(?::jsonb) AS r(e)) AS v
          WHERE t.${quote(key)} = v.c0`
       : `UPDATE ${quote(table)} SET (${target}) = (${values})
          FROM (SELECT ${set.columns.map((_, j) => `value ->> ${j} AS c${j}`).join(', ')}
@@ -153,13 +146,8 @@ export async function updateRows(
   let updated = 0;
   for (let i = 0; i < set.rows.length; i += ROWS_PER_STATEMENT) {
     const to = Math.min(i + ROWS_PER_STATEMENT, set.rows.length);
-    if (engine === 'postgres') {
-      const result = (await db.raw(sql, columnArrays(set, i, to))) as { rowCount: number | null };
-      updated += result.rowCount ?? 0;
-    } else {
-      await db.raw(sql, [JSON.stringify(set.rows.slice(i, to))]);
-      updated += to - i;
-    }
+    const result = (await db.raw(sql, [rowsJson(set, i, to)])) as { rowCount?: number | null };
+    updated += engine === 'postgres' ? (result.rowCount ?? 0) : to - i;
   }
   return updated;
 }
