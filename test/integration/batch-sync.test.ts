@@ -284,6 +284,36 @@ for (const engine of testEngines()) {
       await compare(42, 12, {});
     });
 
+    it('leaves every column no record names as it was (a batch reads only what its rules read)', async () => {
+      // Every standard field set first (that batch reads them all), then batches naming only a
+      // few: unsubscribes reaching other holders, an address change, a name. A column the later
+      // batches did not read must keep its value, as one by one.
+      const everything = [
+        ['Salutation', 'Dr'],
+        ['MiddleName', "O'Neil"],
+        ['LastName', 'Zoë "Z" \\ Ünal'],
+        ['Title', 'CTO'],
+        ['Company', 'Acme, Inc.'],
+        ['Address', '1 Main St\nSuite 2'],
+        ['City', 'Zürich'],
+        ['LeadScore', '42'],
+        ['NumberOfEmployees', '0'],
+        ['AnnualRevenue', '1234.5'],
+        ['DateOfBirth', '1970-01-02'],
+        ['DoNotCall', 'true'],
+        ['UnsubscribedReason', 'earlier'],
+      ].map(([name, value]) => ({ name: name!, value: value! }));
+      await compareBatches({}, ({ ids }) => [
+        ids.map((id) => ({ id, attributes: everything })),
+        [
+          { id: ids[2]!, attributes: [{ name: 'Unsubscribed', value: 'true' }] },
+          { email: 'two@example.com', attributes: [{ name: 'FirstName', value: 'Ann' }] },
+          { id: ids[3]!, email: 'four@example.com', attributes: [] },
+          { id: ids[4]!, attributes: [{ name: 'LastName', value: 'Other' }] },
+        ],
+      ]);
+    });
+
     it('"most recently updated" follows the order changes were applied, not the clock', async () => {
       // Every reading of these clocks is the same millisecond, as within one real batch.
       const frozen = () => Date.UTC(2026, 5, 1);
