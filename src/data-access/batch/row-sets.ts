@@ -151,17 +151,3 @@ export async function updateRows(
   }
   return updated;
 }
-
-/**
- * `column IN (values)`. SQLite gets the values as one JSON parameter, so the statement text is
- * the same whatever their number and its prepared form can be reused.
- */
-export function inList(
-  q: Knex.QueryBuilder,
-  engine: Engine,
-  column: string,
-  values: readonly unknown[],
-): Knex.QueryBuilder {
-  if (engine === 'postgres') return q.whereIn(column, values as Knex.Value[]);
-  return q.whereRaw(`?? IN (SELECT value FROM json_each(?))`, [column, JSON.stringify(values)]);
-}
