@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
 import type { Engine } from '../database.js';
+import { fixedSql, runStatement } from '../sql/statement.js';
 
 /**
  * Set-based INSERT and UPDATE for a batch: many rows in one statement whose text does not grow
- * with them. The rows travel as one JSON parameter, an array of arrays (values in column
+ * with them, sent as fixed SQL (sql/statement.ts) past knex's raw formatter. The rows travel as one JSON parameter, an array of arrays (values in column
  * order), converted once to the engine's binary JSON (jsonb) and read by position:
  *
  * - SQLite: `value ->> 'name'` on JSON text parsed the row again for every column it took.
@@ -52,12 +53,13 @@ async function columnTypes(
   if (!tables) typeCache.set(key, (tables = new Map()));
   let types = tables.get(table);
   if (!types || columns.some((c) => !types!.has(c))) {
-    const r = (await db.raw(
-      `SELECT attname AS name, format_type(atttypid, NULL) AS type FROM pg_attribute
-       WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped`,
+    const r = await runStatement(
+      db,
+      fixedSql(`SELECT attname AS name, format_type(atttypid, NULL) AS type FROM pg_attribute
+       WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped`),
       [table],
-    )) as { rows: Array<{ name: string; type: string }> };
-    types = new Map(r.rows.map((x) => [x.name, x.type]));
+    );
+    types = new Map(r.rows.map((x) => [x.name as string, x.type as string]));
     tables.set(table, types);
   }
   return columns.map((c) => {
@@ -112,7 +114,7 @@ export async function insertRows(
          FROM jsonb_each(jsonb(?)) WHERE true ORDER BY key${upsert}`;
   for (let i = 0; i < set.rows.length; i += ROWS_PER_STATEMENT) {
     const to = Math.min(i + ROWS_PER_STATEMENT, set.rows.length);
-    await db.raw(sql, [rowsJson(set, i, to)]);
+    await runStatement(db, fixedSql(sql), [rowsJson(set, i, to)]);
   }
 }
 
@@ -146,8 +148,8 @@ export async function updateRows(
   let updated = 0;
   for (let i = 0; i < set.rows.length; i += ROWS_PER_STATEMENT) {
     const to = Math.min(i + ROWS_PER_STATEMENT, set.rows.length);
-    const result = (await db.raw(sql, [rowsJson(set, i, to)])) as { rowCount?: number | null };
-    updated += engine === 'postgres' ? (result.rowCount ?? 0) : to - i;
+    const { changes } = await runStatement(db, fixedSql(sql), [rowsJson(set, i, to)]);
+    updated += engine === 'postgres' ? changes : to - i;
   }
   return updated;
 }
