@@ -1,12 +1,13 @@
 import type { TransactionScope, Transactions } from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { PreparedChange } from './lead-input.js';
-import type { SyncResult } from './lead.types.js';
+import { columnsRead } from './lead-rules.js';
+import type { SyncAnswer } from './lead.types.js';
 import type { WriteScope } from './ports.js';
 import { Semaphore } from './semaphore.js';
 
 /** One record's sync with every rule, in the write scope given (LeadService's). */
-export type SyncOne = (repos: WriteScope, change: PreparedChange) => Promise<SyncResult>;
+export type SyncOne = (repos: WriteScope, change: PreparedChange) => Promise<SyncAnswer>;
 
 /**
  * syncMultipleLeads: the records of a call applied in order in one transaction over the batch's
@@ -27,7 +28,7 @@ export class LeadBatchSync {
   async syncMany(
     prepared: ReadonlyArray<PreparedChange | AppError>,
     syncOne: SyncOne,
-  ): Promise<Array<SyncResult | AppError>> {
+  ): Promise<Array<SyncAnswer | AppError>> {
     try {
       // Each batch holds its people, their rows and its statements in memory until it commits:
       // on PostgreSQL every call would otherwise run at once, and the heap grows with them.
@@ -43,7 +44,7 @@ export class LeadBatchSync {
   private async syncBatch(
     prepared: ReadonlyArray<PreparedChange | AppError>,
     syncOne: SyncOne,
-  ): Promise<Array<SyncResult | AppError>> {
+  ): Promise<Array<SyncAnswer | AppError>> {
     const changes = prepared.filter((p): p is PreparedChange => !(p instanceof AppError));
     const scope = {
       ids: changes.flatMap((c) => (c.id !== undefined ? [c.id] : [])),
@@ -54,13 +55,15 @@ export class LeadBatchSync {
         ...(c.emailKey ? [c.emailKey] : []),
         ...(c.matchEmailKey ? [c.matchEmailKey] : []),
       ]),
+      // The people are read with these columns alone: the answers carry no views.
+      columns: columnsRead(changes),
     };
     return this.transactions.write(async (repos: TransactionScope) => {
       const batch = await repos.openBatch(scope);
       // Records apply in order, each seeing the ones before; `complete` may ask for a second
       // pass (new people's ids must be reserved first on PostgreSQL).
       for (;;) {
-        const out: Array<SyncResult | AppError> = [];
+        const out: Array<SyncAnswer | AppError> = [];
         for (const p of prepared) {
           if (p instanceof AppError) {
             out.push(p);
@@ -83,8 +86,8 @@ export class LeadBatchSync {
   private async syncEach(
     prepared: ReadonlyArray<PreparedChange | AppError>,
     syncOne: SyncOne,
-  ): Promise<Array<SyncResult | AppError>> {
-    const out: Array<SyncResult | AppError> = [];
+  ): Promise<Array<SyncAnswer | AppError>> {
+    const out: Array<SyncAnswer | AppError> = [];
     for (const p of prepared) {
       if (p instanceof AppError) {
         out.push(p);

@@ -54,6 +54,22 @@ export function splitFields(fields: PreparedChange['fields'], lead: LeadRecord |
   return { columns, custom, changed };
 }
 
+/** Columns planChange and the durable rules read of a person, beyond its own fields. */
+const ALWAYS_READ = ['unsubscribed_reason'];
+
+/**
+ * The lead columns applying `changes` reads (besides id, address, keys, flag, custom
+ * attributes and times, which a record always carries): what each field of a change compares
+ * against, and what the rules read whatever the change. A rule that starts reading another
+ * column adds it here.
+ */
+export function columnsRead(changes: readonly PreparedChange[]): string[] {
+  const columns = new Set<string>(ALWAYS_READ);
+  for (const c of changes)
+    for (const f of c.fields) if (f.field.column) columns.add(f.field.column);
+  return [...columns];
+}
+
 /**
  * The address a change moves `lead` to, when it is a new one whose master status the plan
  * needs (planChange's `newAddressUnsubscribed`); null otherwise.

@@ -11,7 +11,7 @@ import {
   planIsEmpty,
   text,
 } from './lead-rules.js';
-import type { LeadView, SyncResult } from './lead.types.js';
+import type { LeadView, SyncAnswer, SyncResult } from './lead.types.js';
 import { RetryTransaction, type WriteScope } from './ports.js';
 import type { LeadRecord, NewActivity } from './records.js';
 
@@ -76,6 +76,20 @@ export class LeadWrites {
     ctx: SyncContext,
     partition: string,
   ): Promise<SyncResult> {
+    const { leadId, status, lead } = await this.syncRecord(repos, change, ctx, partition);
+    return { leadId, status, lead: this.view(lead) };
+  }
+
+  /**
+   * sync without the view of the lead: a batch answers ids and statuses only, and holds only
+   * the columns its rules read (BatchScope.columns).
+   */
+  async syncRecord(
+    repos: WriteScope,
+    change: PreparedChange,
+    ctx: SyncContext,
+    partition: string,
+  ): Promise<SyncAnswer & { lead: LeadRecord }> {
     // Find the lead without locks, lock every address involved, then read it again: a lead
     // whose address moved in between makes us start over rather than lock out of order.
     let lead: LeadRecord | null = null;
@@ -106,10 +120,10 @@ export class LeadWrites {
         if (!locked || locked.emailKey !== lead.emailKey) throw new RetryTransaction();
       }
       const after = await this.update(repos, locked, change, ctx.path);
-      return { leadId: lead.id, status: 'UPDATED', lead: this.view(after) };
+      return { leadId: lead.id, status: 'UPDATED', lead: after };
     }
     const id = await this.create(repos, change, ctx.path, partition);
-    return { leadId: id, status: 'CREATED', lead: this.view((await repos.leads.findById(id))!) };
+    return { leadId: id, status: 'CREATED', lead: (await repos.leads.findById(id))! };
   }
 
   /** Rule 3: a new person takes the master status of its address, whatever the request said. */

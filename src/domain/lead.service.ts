@@ -8,7 +8,7 @@ import { parseLeadInput, type PreparedChange } from './lead-input.js';
 import { planChange, planIsEmpty } from './lead-rules.js';
 import { LeadWrites, outsidePartitions, type SyncContext } from './lead-writes.js';
 import { leadView } from './lead-view.js';
-import type { LeadInput, LeadKey, LeadView, SyncResult } from './lead.types.js';
+import type { LeadInput, LeadKey, LeadView, SyncAnswer, SyncResult } from './lead.types.js';
 import { REMAINING_COUNT_CAP } from './paging.js';
 import {
   RetryTransaction,
@@ -84,7 +84,7 @@ export class LeadService {
   async syncMany(
     inputs: readonly LeadInput[],
     ctx: SyncContext,
-  ): Promise<Array<SyncResult | AppError>> {
+  ): Promise<Array<SyncAnswer | AppError>> {
     const partition = this.partitionOf(ctx);
     const prepared = inputs.map((input) => {
       try {
@@ -94,9 +94,10 @@ export class LeadService {
         throw error;
       }
     });
-    return this.batch.syncMany(prepared, (repos, change) =>
-      this.writes.sync(repos, change, ctx, partition),
-    );
+    return this.batch.syncMany(prepared, async (repos, change) => {
+      const { leadId, status } = await this.writes.syncRecord(repos, change, ctx, partition);
+      return { leadId, status };
+    });
   }
 
   /** Sets one person's flag by a named path (operator, flow step…), with every durable rule. */

@@ -52,8 +52,12 @@ export interface LeadView {
 
 export type SyncStatus = 'CREATED' | 'UPDATED';
 
-export interface SyncResult {
+/** What a record of syncMultipleLeads answers: which lead, and whether it was new. */
+export interface SyncAnswer {
   leadId: number;
   status: SyncStatus;
+}
+
+export interface SyncResult extends SyncAnswer {
   lead: LeadView;
 }

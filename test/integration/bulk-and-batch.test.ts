@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ChangePaths, PROPAGATED_REASON, RESET_REASON } from '../../src/domain/change-paths.js';
-import type { SyncResult } from '../../src/domain/lead.types.js';
+import type { SyncAnswer } from '../../src/domain/lead.types.js';
 import type { Services } from '../../src/domain/services.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
@@ -144,8 +144,8 @@ for (const engine of testEngines()) {
         ErrorCode.LEAD_SYNC_FAILED,
         'CREATED',
       ]);
-      const created = results[0] as SyncResult;
-      expect(created.lead.unsubscribed).to.equal(true);
+      const created = results[0] as SyncAnswer;
+      expect(await flags(s, [created.leadId])).to.deep.equal([true]);
       expect(await flags(s, [x, x2, y])).to.deep.equal([true, true, false]);
       expect(await status('batch-y@example.com')).to.equal(null);
       expect(await activitiesOf(s, y)).to.have.length(1);
@@ -157,7 +157,7 @@ for (const engine of testEngines()) {
       }
       expect(
         (await s.leads.find({ keyType: 'EMAIL', keyValue: 'batch-f@example.com' }))[0]?.id,
-      ).to.equal((results[7] as SyncResult).leadId);
+      ).to.equal((results[7] as SyncAnswer).leadId);
     });
 
     it('syncMany with a bad partition refuses the whole call and writes nothing', async () => {

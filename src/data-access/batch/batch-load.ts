@@ -1,11 +1,11 @@
 import type { Knex } from 'knex';
 import type { EmailStatusRecord, LeadRecord } from '../../domain/records.js';
 import type { Engine } from '../database.js';
-import { INLINE } from '../inline-limit.js';
-import { fromRow, type Row } from '../lead-row.js';
+import { fromRow, OWN_COLUMNS, type Row } from '../lead-row.js';
 import { EmailStatusRepository } from '../sql/email-status.repository.js';
+import { fixedSql, runStatement } from '../sql/statement.js';
 import { BatchMoved, BatchUnsupported } from './batch-errors.js';
-import { inList } from './batch-flush.js';
+import { quote } from './row-sets.js';
 import type { BatchScope } from '../../domain/ports.js';
 export type { BatchScope };
 
@@ -24,6 +24,25 @@ export interface LoadedBatch {
   foreignIds: Set<string>;
 }
 
+/**
+ * `column` among `values`, as SQL text past the query builder (compiling it cost more than
+ * the statement, and PostgreSQL got a placeholder per value) and its one binding: an array on
+ * PostgreSQL, JSON text on SQLite; the text is the same whatever the number of values.
+ */
+function among(engine: Engine, column: string, values: readonly unknown[]) {
+  return engine === 'postgres'
+    ? { sql: `${quote(column)} = ANY(?)`, binding: values }
+    : {
+        sql: `${quote(column)} IN (SELECT value FROM json_each(?))`,
+        binding: JSON.stringify(values),
+      };
+}
+
+/** Runs `sql` (the same text on both engines) with `bindings` on the transaction. */
+async function select(db: Knex.Transaction, sql: string, bindings: unknown[]): Promise<Row[]> {
+  return (await runStatement(db, fixedSql(sql), bindings)).rows;
+}
+
 /** Locks every address in scope (PostgreSQL), then loads the people and statuses. */
 export async function loadBatch(
   db: Knex.Transaction,
@@ -34,6 +53,11 @@ export async function loadBatch(
   const ids = new Set(scope.ids);
   const foreignIds = new Set(scope.foreignIds);
   const keys = new Set(scope.emailKeys);
+  // The columns the rules read (a record's own fields always): fewer values to read, copy
+  // between threads and decode than `*`'s.
+  const columns = scope.columns
+    ? [...new Set([...OWN_COLUMNS, ...scope.columns])].map(quote).join(', ')
+    : '*';
   // One indexed query per kind of key (an OR of them can make the planner scan the table).
   // Row locks (PostgreSQL) only for the leads named by id or foreign id: every writer of a
   // person with an address holds that address's lock, which this batch holds too; a person
@@ -45,12 +69,10 @@ export async function loadBatch(
       if (values.length === 0) return;
       // Never more than a batch may hold: an address shared by a million people is left to
       // the per-record path before it is read into memory.
-      let q = inList(db('leads').select('*'), engine, column, values).limit(
-        MAX_BATCH_LEADS + 1,
-        INLINE,
-      );
-      if (lockRows && engine === 'postgres') q = q.forUpdate();
-      for (const r of (await q) as Row[]) byId.set(Number(r.id), r);
+      const where = among(engine, column, values);
+      const locking = lockRows && engine === 'postgres' ? ' FOR UPDATE' : '';
+      const sql = `SELECT ${columns} FROM leads WHERE ${where.sql} LIMIT ${MAX_BATCH_LEADS + 1}${locking}`;
+      for (const r of await select(db, sql, [where.binding])) byId.set(Number(r.id), r);
       if (byId.size > MAX_BATCH_LEADS) throw new BatchUnsupported('too many people in one batch');
     };
     await run('email_key', keyList, false);
@@ -67,19 +89,16 @@ export async function loadBatch(
   // One statement for both, over at most MAX_BATCH_LEADS + 1 holders: within that bound the
   // count of each address is exact; beyond it the batch is refused whatever the counts.
   if (keys.size > 0) {
-    const holders = inList(db('leads').select('email_key'), engine, 'email_key', [...keys])
-      .limit(MAX_BATCH_LEADS + 1, INLINE)
-      .as('holders');
-    const perAddress = db
-      .from(holders)
-      .select('email_key')
-      .count({ c: '*' })
-      .groupBy('email_key')
-      .as('per_address');
-    const [row] = (await db.from(perAddress).sum({ n: 'c' }).max({ most: 'c' })) as Array<{
-      n: number | string | null;
-      most: number | string | null;
-    }>;
+    const where = among(engine, 'email_key', [...keys]);
+    const [row] = (await select(
+      db,
+      `SELECT sum(c) AS n, max(c) AS most FROM (
+         SELECT email_key, count(*) AS c FROM (
+           SELECT email_key FROM leads WHERE ${where.sql} LIMIT ${MAX_BATCH_LEADS + 1}
+         ) AS holders GROUP BY email_key
+       ) AS per_address`,
+      [where.binding],
+    )) as Array<{ n: number | string | null; most: number | string | null }>;
     if (Number(row?.n ?? 0) > MAX_BATCH_LEADS)
       throw new BatchUnsupported('too many people in one batch');
     if (Number(row?.most ?? 0) > MAX_PEOPLE_PER_ADDRESS)

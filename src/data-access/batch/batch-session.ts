@@ -218,10 +218,14 @@ export class BatchSession {
     return set;
   }
 
+  /**
+   * The rules' activities as given, not copies: each is a new object the rules never touch
+   * again (as the SQL repository, which only reads them to write them).
+   */
   private pushActivities(list: readonly NewActivity[]): void {
     const s = this.state;
     const before = s.activities.length;
-    for (const a of list) s.activities.push({ ...a, extra: a.extra?.map(([k, v]) => [k, v]) });
+    for (const a of list) s.activities.push(a);
     this.undo.push(() => void (s.activities.length = before));
   }
 
@@ -235,10 +239,21 @@ export class BatchSession {
     // The store objects below need the session in their own methods.
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const session = this;
-    const byEmailKey = (key: string): LeadRecord[] =>
-      [...session.keyed(key)]
-        .map((id) => session.state.leads.get(id)!)
-        .sort((a, b) => b.changeSeq - a.changeSeq || b.id - a.id);
+    // The latest change first, then the highest id: the SQL repository's order. One pass,
+    // no array: it runs for every record matched by email.
+    const latestOf = (key: string): LeadRecord | null => {
+      let latest: LeadRecord | null = null;
+      for (const id of session.keyed(key)) {
+        const l = session.state.leads.get(id)!;
+        if (
+          !latest ||
+          l.changeSeq > latest.changeSeq ||
+          (l.changeSeq === latest.changeSeq && l.id > latest.id)
+        )
+          latest = l;
+      }
+      return latest;
+    };
     const leads: LeadStore = {
       async findById(id) {
         const l = session.state.leads.get(id);
@@ -254,7 +269,7 @@ export class BatchSession {
         return null;
       },
       async findLatestByEmailKey(key) {
-        return byEmailKey(key)[0] ?? null;
+        return latestOf(key);
       },
       async lockRow(lead) {
         return session.state.leads.get(lead.id) ?? null;

@@ -40,26 +40,49 @@ function filtered(q: Knex.QueryBuilder, f: ActivityQuery): Knex.QueryBuilder {
   return b;
 }
 
-/** The stored row of a new activity (every column but the id). */
-export function activityRow(a: NewActivity): Row {
-  return {
-    lead_id: a.leadId,
-    activity_type: a.activityType,
-    created_at: a.createdAt,
-    attribute_name: a.attributeName ?? null,
-    old_value: a.oldValue ?? null,
-    new_value: a.newValue ?? null,
-    reason: a.reason ?? null,
-    source: a.source ?? null,
-    asset_name: a.assetName ?? null,
-    extra: a.extra && a.extra.length > 0 ? JSON.stringify(a.extra) : null,
-    actor: a.actor ? a.actor.slice(0, 128) : null,
-    cause_lead_id: a.causeLeadId ?? null,
-  };
+/** The stored columns of a new activity (every column but the id), in activityValues' order. */
+export const ACTIVITY_COLUMN_LIST: readonly string[] = [
+  'lead_id',
+  'activity_type',
+  'created_at',
+  'attribute_name',
+  'old_value',
+  'new_value',
+  'reason',
+  'source',
+  'asset_name',
+  'extra',
+  'actor',
+  'cause_lead_id',
+];
+
+export const ACTIVITY_COLUMNS = ACTIVITY_COLUMN_LIST.join(', ');
+
+/** The stored values of a new activity, in the order of ACTIVITY_COLUMN_LIST. */
+export function activityValues(a: NewActivity): unknown[] {
+  return [
+    a.leadId,
+    a.activityType,
+    a.createdAt,
+    a.attributeName ?? null,
+    a.oldValue ?? null,
+    a.newValue ?? null,
+    a.reason ?? null,
+    a.source ?? null,
+    a.assetName ?? null,
+    a.extra && a.extra.length > 0 ? JSON.stringify(a.extra) : null,
+    a.actor ? a.actor.slice(0, 128) : null,
+    a.causeLeadId ?? null,
+  ];
 }
 
-export const ACTIVITY_COLUMNS =
-  'lead_id, activity_type, created_at, attribute_name, old_value, new_value, reason, source, asset_name, extra, actor, cause_lead_id';
+/** The stored row of a new activity (every column but the id): activityValues by name. */
+export function activityRow(a: NewActivity): Row {
+  const values = activityValues(a);
+  const row: Row = {};
+  ACTIVITY_COLUMN_LIST.forEach((c, i) => (row[c] = values[i]));
+  return row;
+}
 
 export class ActivityRepository {
   constructor(private readonly db: Knex | Knex.Transaction) {}

@@ -11,6 +11,11 @@ export interface BatchScope {
   ids: readonly number[];
   foreignIds: readonly string[];
   emailKeys: readonly string[];
+  /**
+   * The lead columns the batch's rules read besides a person's own fields (columnsRead in
+   * lead-rules.ts); every column when absent. The people are loaded with these alone.
+   */
+  columns?: readonly string[];
 }
 
 /**

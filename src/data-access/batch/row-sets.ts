@@ -1,0 +1,155 @@
+import type { Knex } from 'knex';
+import type { Engine } from '../database.js';
+import { fixedSql, runStatement } from '../sql/statement.js';
+
+/**
+ * Set-based INSERT and UPDATE for a batch: many rows in one statement whose text does not grow
+ * with them, sent as fixed SQL (sql/statement.ts) past knex's raw formatter. The rows travel as one JSON parameter, an array of arrays (values in column
+ * order), converted once to the engine's binary JSON (jsonb) and read by position:
+ *
+ * - SQLite: `value ->> 'name'` on JSON text parsed the row again for every column it took.
+ * - PostgreSQL: json_populate_record built a whole table row from each object; one array per
+ *   column for unnest() cost the server as little but the client more (node-pg quotes every
+ *   element in JavaScript, where JSON.stringify is native).
+ */
+
+/** Rows as values in the order of `columns` (missing values are NULL). */
+export interface RowSet {
+  columns: readonly string[];
+  rows: ReadonlyArray<readonly unknown[]>;
+}
+
+// Rows per statement: the parameters stay within a few megabytes.
+export const ROWS_PER_STATEMENT = 5000;
+
+/** A RowSet of rows given as objects; a column a row lacks is NULL there. */
+export function rowSetOf(rows: ReadonlyArray<Record<string, unknown>>): RowSet {
+  const names = new Set<string>();
+  for (const r of rows) for (const c in r) names.add(c);
+  const columns = [...names];
+  return {
+    columns,
+    rows: rows.map((r) => columns.map((c) => (r[c] === undefined ? null : r[c]))),
+  };
+}
+
+export const quote = (c: string) => `"${c.replace(/"/g, '""')}"`;
+
+// Column types by table, per database (knex config: transactions share their client's).
+const typeCache = new WeakMap<object, Map<string, Map<string, string>>>();
+
+/**
+ * PostgreSQL type names of `table`'s columns, read from the catalogue once per database and
+ * table. Without the type modifier: a value too long for varchar(n) is then refused by the
+ * column, as a single-row INSERT refuses it, instead of being cut by the array's cast.
+ */
+async function columnTypes(
+  db: Knex.Transaction,
+  table: string,
+  columns: readonly string[],
+): Promise<string[]> {
+  const key = db.client.config as object;
+  let tables = typeCache.get(key);
+  if (!tables) typeCache.set(key, (tables = new Map()));
+  let types = tables.get(table);
+  if (!types || columns.some((c) => !types!.has(c))) {
+    const r = await runStatement(
+      db,
+      fixedSql(`SELECT attname AS name, format_type(atttypid, NULL) AS type FROM pg_attribute
+       WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped`),
+      [table],
+    );
+    types = new Map(r.rows.map((x) => [x.name as string, x.type as string]));
+    tables.set(table, types);
+  }
+  return columns.map((c) => {
+    const t = types!.get(c);
+    if (t === undefined) throw new Error(`no column ${table}.${c}`);
+    return t;
+  });
+}
+
+/** The values of `set`'s rows from..to as one JSON text: an array of arrays. */
+function rowsJson(set: RowSet, from: number, to: number): string {
+  return JSON.stringify(from === 0 && to === set.rows.length ? set.rows : set.rows.slice(from, to));
+}
+
+/** PostgreSQL: the value at `j` of JSON array `e`, as the column's type. */
+const pgValue = (e: string, j: number, type: string) => `(${e} ->> ${j})::${type}`;
+
+/** `ON CONFLICT (key) DO UPDATE` every other column, or nothing. */
+function upsertClause(columns: readonly string[], conflictKey: string | undefined): string {
+  if (!conflictKey) return '';
+  const sets = columns
+    .filter((c) => c !== conflictKey)
+    .map((c) => `${quote(c)} = excluded.${quote(c)}`)
+    .join(', ');
+  return ` ON CONFLICT (${quote(conflictKey)}) DO UPDATE SET ${sets}`;
+}
+
+/**
+ * A multi-row INSERT (or upsert on `conflictKey`) of `set` into `table`, rows inserted in
+ * their order (ids follow it).
+ */
+export async function insertRows(
+  db: Knex.Transaction,
+  engine: Engine,
+  table: string,
+  set: RowSet,
+  conflictKey?: string,
+): Promise<void> {
+  if (set.rows.length === 0) return;
+  const cols = set.columns.map(quote).join(', ');
+  const upsert = upsertClause(set.columns, conflictKey);
+  const n = set.columns.length;
+  const sql =
+    engine === 'postgres'
+      ? `INSERT INTO ${quote(table)} (${cols})
+         SELECT ${(await columnTypes(db, table, set.columns)).map((t, j) => pgValue('r.e', j, t)).join(', ')}
+         FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS r(e, n)
+         ORDER BY r.n${upsert}`
+      : // WHERE true: SQLite's parser needs it between INSERT … SELECT and ON CONFLICT.
+        `INSERT INTO ${quote(table)} (${cols})
+         SELECT ${Array.from({ length: n }, (_, j) => `value ->> ${j}`).join(', ')}
+         FROM jsonb_each(jsonb(?)) WHERE true ORDER BY key${upsert}`;
+  for (let i = 0; i < set.rows.length; i += ROWS_PER_STATEMENT) {
+    const to = Math.min(i + ROWS_PER_STATEMENT, set.rows.length);
+    await runStatement(db, fixedSql(sql), [rowsJson(set, i, to)]);
+  }
+}
+
+/**
+ * Sets `set.columns` of `table`'s rows by `key` (the first column of `set`). Returns how many
+ * rows it updated on PostgreSQL; SQLite's count is not needed (the rows' number is given).
+ */
+export async function updateRows(
+  db: Knex.Transaction,
+  engine: Engine,
+  table: string,
+  set: RowSet,
+): Promise<number> {
+  if (set.rows.length === 0) return 0;
+  const [key, ...targets] = set.columns;
+  if (key === undefined || targets.length === 0) throw new Error('updateRows: no columns to set');
+  const target = targets.map(quote).join(', ');
+  const values = targets.map((_, j) => `v.c${j + 1}`).join(', ');
+  const types = engine === 'postgres' ? await columnTypes(db, table, set.columns) : [];
+  const sql =
+    engine === 'postgres'
+      ? // ROW(): PostgreSQL takes a bare parenthesised list only for two columns or more.
+        `UPDATE ${quote(table)} AS t SET (${target}) = ROW(${values})
+         FROM (SELECT ${types.map((t, j) => `${pgValue('r.e', j, t)} AS c${j}`).join(', ')}
+               FROM jsonb_array_elements(?::jsonb) AS r(e)) AS v
+         WHERE t.${quote(key)} = v.c0`
+      : `UPDATE ${quote(table)} SET (${target}) = (${values})
+         FROM (SELECT ${set.columns.map((_, j) => `value ->> ${j} AS c${j}`).join(', ')}
+               FROM jsonb_each(jsonb(?))) AS v
+         WHERE ${quote(table)}.${quote(key)} = v.c0`;
+  let updated = 0;
+  for (let i = 0; i < set.rows.length; i += ROWS_PER_STATEMENT) {
+    const to = Math.min(i + ROWS_PER_STATEMENT, set.rows.length);
+    const { changes } = await runStatement(db, fixedSql(sql), [rowsJson(set, i, to)]);
+    updated += engine === 'postgres' ? changes : to - i;
+  }
+  return updated;
+}

@@ -1,0 +1,158 @@
+/**
+ * The batch's set-based statements (row-sets.ts) carry rows as a JSON array of arrays: every
+ * value must arrive as a single-row statement would store it, rows in the order given, and a
+ * value the column refuses must be refused, never cut.
+ */
+import { expect } from 'chai';
+import { insertRows, updateRows } from '../../src/data-access/batch/row-sets.js';
+import {
+  ACTIVITY_COLUMN_LIST,
+  activityValues,
+} from '../../src/data-access/sql/activity.repository.js';
+import type { NewActivity } from '../../src/domain/records.js';
+import { testEngines } from '../support/database.js';
+import { openHarness, web, type Harness } from '../support/harness.js';
+
+const AWKWARD = [
+  '',
+  "it's",
+  '"quoted"',
+  'back\\slash',
+  'line\nbreak\ttab',
+  'Zoë Ünal — 東京 🎉',
+  '{"looks":"like json"}',
+  '[1,2]',
+  'null',
+  ' padded ',
+];
+
+for (const engine of testEngines()) {
+  describe(`the batch's set-based statements (${engine.name})`, () => {
+    let h: Harness;
+    beforeEach(async () => {
+      h = await openHarness(engine);
+    });
+    afterEach(() => h.drop());
+
+    it('inserts every value as given, rows in their order', async () => {
+      const activities: NewActivity[] = AWKWARD.map((text, i) => ({
+        leadId: 1000 + i,
+        activityType: 'Change Data Value',
+        createdAt: 2 ** 52 + i,
+        attributeName: text,
+        oldValue: i % 2 === 0 ? null : text,
+        newValue: text,
+        reason: 'r',
+        source: 'Web service API',
+        extra: i % 3 === 0 ? [[text, text]] : undefined,
+        actor: i % 2 === 0 ? 'x'.repeat(200) : null,
+        causeLeadId: i % 2 === 0 ? null : i,
+      }));
+      await h.db.knex.transaction((trx) =>
+        insertRows(trx, engine.name, 'activities', {
+          columns: ACTIVITY_COLUMN_LIST,
+          rows: activities.map(activityValues),
+        }),
+      );
+      const rows = (await h.db
+        .knex('activities')
+        .select(...ACTIVITY_COLUMN_LIST)
+        .orderBy('id')) as Array<Record<string, unknown>>;
+      const stored = rows.map((r) => ACTIVITY_COLUMN_LIST.map((c) => r[c]));
+      const want = activities.map(activityValues);
+      // Integers come back as numbers from SQLite, as strings (bigint) from PostgreSQL.
+      const norm = (rs: unknown[][]) =>
+        rs.map((r) => r.map((v) => (typeof v === 'number' ? String(v) : v)));
+      expect(norm(stored)).to.deep.equal(norm(want));
+    });
+
+    it('updates by key with every value as given, and counts the rows it changed', async () => {
+      const ids: number[] = [];
+      for (const [i] of AWKWARD.entries())
+        ids.push(
+          (await h.services.leads.sync({ email: `u${i}@example.com` }, { path: web })).leadId,
+        );
+      const set = {
+        columns: ['id', 'first_name', 'lead_score', 'annual_revenue', 'do_not_call', 'city'],
+        rows: ids.map((id, i) => [id, AWKWARD[i], i, i + 0.25, i % 2 === 0, i % 3 ? null : 'X']),
+      };
+      const count = await h.db.knex.transaction((trx) =>
+        updateRows(trx, engine.name, 'leads', set),
+      );
+      expect(count).to.equal(ids.length);
+      const rows = (await h.db
+        .knex('leads')
+        .select('id', 'email', 'first_name', 'lead_score', 'annual_revenue', 'do_not_call', 'city')
+        .orderBy('id')) as Array<Record<string, unknown>>;
+      expect(
+        rows.map((r) => [
+          Number(r.id),
+          r.first_name,
+          Number(r.lead_score),
+          Number(r.annual_revenue),
+          r.do_not_call === true || r.do_not_call === 1,
+          r.city,
+        ]),
+      ).to.deep.equal(set.rows);
+      // Columns the statement does not name keep their values.
+      expect(rows.map((r) => r.email)).to.deep.equal(AWKWARD.map((_, i) => `u${i}@example.com`));
+    });
+
+    it('upserts on the key: the last row of each key wins, other keys are added', async () => {
+      const status = (key: string, reason: string) => [key, true, reason, 'src', null, 1, 1];
+      const cols = [
+        'email_key',
+        'unsubscribed',
+        'reason',
+        'source',
+        'lead_id',
+        'changed_at',
+        'recorded_at',
+      ];
+      await h.db.knex.transaction(async (trx) => {
+        await insertRows(trx, engine.name, 'email_status', {
+          columns: cols,
+          rows: [status('a@example.com', 'first'), status('b@example.com', "it's")],
+        });
+        await insertRows(
+          trx,
+          engine.name,
+          'email_status',
+          { columns: cols, rows: [status('a@example.com', 'second'), status('c@x.com', '')] },
+          'email_key',
+        );
+      });
+      const rows = (await h.db
+        .knex('email_status')
+        .select('email_key', 'reason')
+        .orderBy('email_key')) as Array<{
+        email_key: string;
+        reason: string;
+      }>;
+      expect(rows.map((r) => [r.email_key, r.reason])).to.deep.equal([
+        ['a@example.com', 'second'],
+        ['b@example.com', "it's"],
+        ['c@x.com', ''],
+      ]);
+    });
+
+    if (engine.name === 'postgres') {
+      it('refuses a value too long for its column instead of cutting it', async () => {
+        const { leadId } = await h.services.leads.sync(
+          { email: 'long@example.com' },
+          { path: web },
+        );
+        const update = h.db.knex.transaction((trx) =>
+          updateRows(trx, engine.name, 'leads', {
+            columns: ['id', 'first_name'],
+            rows: [[leadId, 'x'.repeat(256)]],
+          }),
+        );
+        await update.then(
+          () => expect.fail('a 256-character first name was stored'),
+          (error: { code?: string }) => expect(error.code).to.equal('22001'),
+        );
+      });
+    }
+  });
+}
