@@ -22,6 +22,9 @@ import {
   type HeaderCredentials,
 } from '../soap-transport/envelope-guard.js';
 import { faultEnvelope, MKTOWS_NS, toNodeSoapFault, toWireFault } from './faults.js';
+import { FAST_READ, summaryOfRead } from './fast-read.js';
+
+export { FAST_READ, summaryOfRead };
 import type { CallContext, OperationHandler } from './mktows.handlers.js';
 import { decodeUtf8, drainThen, readBody } from '../soap-transport/request-body.js';
 import {
@@ -76,26 +79,6 @@ class CaseInsensitiveSet extends Set<string> {
 
 const notServed = (name: string) =>
   new AppError(ErrorCode.UNSUPPORTED_OPERATION, `${name} is not served by this service`);
-
-/**
- * The requests that carry most calls, read without node-soap's object model (the reader gives
- * node-soap's very object, or leaves the request to node-soap).
- */
-export const FAST_READ = {
-  namespace: MKTOWS_NS,
-  bodyElements: ['paramsGetLead', 'paramsSyncLead', 'paramsSyncMultipleLeads'],
-  headerElements: {
-    AuthenticationHeader: [
-      'mktowsUserId',
-      'requestSignature',
-      'requestTimestamp',
-      'audit',
-      'mode',
-      'partnerId',
-    ],
-    MktowsContextHeader: ['targetWorkspace'],
-  },
-};
 
 const SERVICE = 'MktMktowsApiService';
 const PORT = 'MktowsApiSoapPort';
@@ -188,7 +171,7 @@ export async function createMktowsEndpoint(
     publicUrl: options.publicUrl,
     fastRead: FAST_READ,
   });
-  const { binding, wsdlXml } = listener;
+  const { binding, wsdlXml, requestReader } = listener;
   if (listener.requestReader) metrics?.watchRequestReader(listener.requestReader);
   const operations = new Map<string, Operation>();
   for (const [element, { methodName }] of Object.entries(binding.topElements)) {
@@ -204,6 +187,10 @@ export async function createMktowsEndpoint(
       [op.soapAction, op],
       [op.name, op],
     ]),
+  );
+  // Operations the request reader reads: another one named by SOAPAction is not tried with it.
+  const fastOperations = new Set(
+    FAST_READ.bodyElements.map((element) => operations.get(element)?.name),
   );
 
   // Member names match case-insensitively, as the vendor's parser did (foreignSysPersonId).
@@ -298,9 +285,24 @@ export async function createMktowsEndpoint(
       });
       let summary: EnvelopeSummary;
       let xml: string;
+      // node-soap's reading of the request, when the reader could read it under the guard's
+      // limits: then the guard need not scan it (what the reader reads, it passes), nor
+      // node-soap read it again. Tried before authentication only on a body no larger than a
+      // head, so that an unauthenticated request still costs no more than one head's reading.
+      let read: unknown;
+      const action = soapActionOf(req.headers);
+      const actionOp = action === undefined ? undefined : byAction.get(action);
       try {
         xml = decodeUtf8(bytes);
-        summary = inspectEnvelope(xml, guardLimits);
+        if (
+          requestReader &&
+          (head.outcome || bytes.length <= HEAD_BYTES) &&
+          (actionOp === undefined || fastOperations.has(actionOp.name))
+        )
+          read = requestReader.readGuarded(xml, guardLimits);
+        summary =
+          (read !== undefined ? summaryOfRead(read) : undefined) ??
+          inspectEnvelope(xml, guardLimits);
       } catch (error) {
         // A header not yet looked at is answered first, as if looked at on arrival: a caller
         // who is refused learns nothing of what the guard finds wrong in the rest.
@@ -312,8 +314,6 @@ export async function createMktowsEndpoint(
       const caller = await (head.outcome ?? authenticate(credentials, req, requestId));
       record.caller = caller;
       record.userId = caller.userId;
-      const action = soapActionOf(req.headers);
-      const actionOp = action === undefined ? undefined : byAction.get(action);
       if (actionOp && !actionOp.served) {
         record.operation = actionOp.name;
         throw notServed(actionOp.name);
@@ -349,6 +349,7 @@ export async function createMktowsEndpoint(
         xml,
         { headers: req.headers, url: req.originalUrl, soapAction: op.soapAction },
         record,
+        read,
       );
       // The call holds its place until its work ends, even when its answer was a timeout.
       const held = release;

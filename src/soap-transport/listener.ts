@@ -57,12 +57,14 @@ export interface SoapListener<S> {
   /**
    * Hands XML the listener has read and checked to node-soap, with this call's state for the
    * operation. `answer` fails with a timeout after requestTimeoutMs; `settled` ends when
-   * node-soap's work ends, even after that.
+   * node-soap's work ends, even after that. `read`: the request reader's readGuarded of `xml`,
+   * when it read it (node-soap then takes it instead of reading `xml` again).
    */
   process(
     xml: string,
     request: { headers: IncomingHttpHeaders; url: string; soapAction: string },
     call: S,
+    read?: unknown,
   ): { answer: Promise<SoapAnswer>; settled: Promise<SoapAnswer> };
 }
 
@@ -127,10 +129,12 @@ export async function createSoapListener<S extends object>(
       );
       res.status(405).type(XML_TYPE).send(fault.body);
     },
-    process(xml, request, call) {
+    process(xml, request, call, read) {
       const headers = { ...request.headers, soapaction: `"${request.soapAction}"` };
       calls.set(headers, call);
-      const settled = engine.processRequest(xml, { headers, url: request.url, method: 'POST' });
+      const run = () => engine.processRequest(xml, { headers, url: request.url, method: 'POST' });
+      const reader = engine.requestReader;
+      const settled = read !== undefined && reader ? reader.handOver(xml, read, run) : run();
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
