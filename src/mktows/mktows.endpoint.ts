@@ -30,7 +30,7 @@ import { decodeUtf8, drainThen, readBody } from '../soap-transport/request-body.
 import {
   closeWhenBodyUnread,
   createSoapListener,
-  XML_TYPE,
+  sendXml,
   type SoapOperation,
 } from '../soap-transport/listener.js';
 import { object, text } from '../soap-transport/values.js';
@@ -94,8 +94,8 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** The caller's X-Request-Id when it is a sane token, else a fresh one. */
 function requestIdOf(req: Request): string {
-  const given = req.get('x-request-id');
-  return given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
 }
 
 // An unknown user id shaped like a key: 32 or more letters, digits or base64 signs, without the
@@ -200,7 +200,7 @@ export async function createMktowsEndpoint(
 
   const sendFault = (res: Response, error: unknown, faultcode?: string) => {
     const { status, body } = faultEnvelope(error, faultcode);
-    res.status(status).type(XML_TYPE).send(body);
+    sendXml(res, status, body);
   };
 
   const guardLimits: GuardLimits = {
@@ -263,7 +263,7 @@ export async function createMktowsEndpoint(
         );
         res.setHeader('Retry-After', String(wait));
         res.setHeader('Connection', 'close');
-        drainThen(req, () => void res.status(429).type(XML_TYPE).send(body));
+        drainThen(req, () => sendXml(res, 429, body));
         return;
       }
       // The header is checked as soon as it has arrived; a bad one ends the read there.
@@ -359,7 +359,7 @@ export async function createMktowsEndpoint(
       // node-soap answers its own failures (a parse it could not finish) in plain text.
       if (!result.body.startsWith('<'))
         throw new AppError(ErrorCode.INTERNAL, `SOAP engine failed: ${result.body.slice(0, 200)}`);
-      res.status(result.statusCode).type(XML_TYPE).send(result.body);
+      sendXml(res, result.statusCode, result.body);
     } catch (error) {
       if (res.headersSent) return;
       closeWhenBodyUnread(res, error);
@@ -376,16 +376,17 @@ export async function createMktowsEndpoint(
       const outcome = record.fault === undefined ? 'ok' : String(record.fault);
       metrics?.soapCalls.inc({ operation: record.operation, outcome });
       metrics?.soapDuration.observe({ operation: record.operation }, seconds);
-      logger.info(
-        {
-          requestId,
-          operation: record.operation,
-          userId: record.userId,
-          outcome,
-          ms: Math.round(seconds * 1e4) / 10,
-        },
-        'soap call',
-      );
+      if (logger.isLevelEnabled('info'))
+        logger.info(
+          {
+            requestId,
+            operation: record.operation,
+            userId: record.userId,
+            outcome,
+            ms: Math.round(seconds * 1e4) / 10,
+          },
+          'soap call',
+        );
     }
   };
 

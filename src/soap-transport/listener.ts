@@ -130,22 +130,48 @@ export async function createSoapListener<S extends object>(
       res.status(405).type(XML_TYPE).send(fault.body);
     },
     process(xml, request, call, read) {
-      const headers = { ...request.headers, soapaction: `"${request.soapAction}"` };
+      // What node-soap reads of the headers: the operation (from SOAPAction) and the
+      // Content-Type it copies to an answer we do not use. A fresh object per call, also the
+      // key the call's state is found by.
+      const headers: IncomingHttpHeaders = {
+        'content-type': request.headers['content-type'],
+        soapaction: `"${request.soapAction}"`,
+      };
       calls.set(headers, call);
       const run = () => engine.processRequest(xml, { headers, url: request.url, method: 'POST' });
       const reader = engine.requestReader;
       const settled = read !== undefined && reader ? reader.handOver(xml, read, run) : run();
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
+      const answer = new Promise<SoapAnswer>((resolve, reject) => {
+        const timer = setTimeout(
           () => reject(new AppError(ErrorCode.INTERNAL, 'Request timed out')),
           options.requestTimeoutMs,
         );
+        settled.then(
+          (result) => {
+            clearTimeout(timer);
+            resolve(result);
+          },
+          (error: unknown) => {
+            clearTimeout(timer);
+            reject(error);
+          },
+        );
       });
-      const answer = Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
       return { answer, settled };
     },
   };
+}
+
+/**
+ * Sends an XML answer as `res.status(status).type(XML_TYPE).send(body)` would (same status and
+ * headers, ETags being off), without Express parsing the Content-Type back to add the charset
+ * it already holds or copying the body into a Buffer to measure it.
+ */
+export function sendXml(res: Response, status: number, body: string): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', XML_TYPE);
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
 }
 
 /**
