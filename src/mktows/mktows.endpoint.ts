@@ -55,6 +55,7 @@ export interface EndpointOptions {
  * costs no more than reading the header.
  */
 export const HEAD_BYTES = 64 * 1024;
+const QUICK_HEAD_BYTES = 4 * 1024;
 
 interface Operation {
   name: string;
@@ -120,7 +121,9 @@ function soapActionOf(headers: IncomingHttpHeaders): string | undefined {
   const raw = headers.soapaction;
   const v = Array.isArray(raw) ? raw[0] : raw;
   if (v === undefined) return undefined;
-  const trimmed = v.trim().replace(/^"(.*)"$/, '$1');
+  let trimmed = v.trim();
+  if (trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"'))
+    trimmed = trimmed.slice(1, -1);
   return trimmed === '' ? undefined : trimmed;
 }
 
@@ -212,13 +215,19 @@ export async function createMktowsEndpoint(
   // The head is looked at before all of it may have arrived: a character cut in two at its end
   // must not fail it (the whole body is decoded strictly afterwards).
   const lenientUtf8 = new TextDecoder('utf-8');
-  const headOf = (start: Buffer): EnvelopeHead | null => {
+  const lookAt = (start: Buffer): EnvelopeHead | null => {
     try {
       return inspectHead(lenientUtf8.decode(start), guardLimits);
     } catch {
       return null;
     }
   };
+  // Most headers end within the first few KiB: looked for there first, so that a large body's
+  // head is not decoded and checked for characters all the way to HEAD_BYTES. (Characters
+  // after the Body's start tag are the whole body's check.)
+  const headOf = (start: Buffer): EnvelopeHead | null =>
+    (start.length > QUICK_HEAD_BYTES ? lookAt(start.subarray(0, QUICK_HEAD_BYTES)) : null) ??
+    lookAt(start);
 
   /** Authenticates, counting and logging a refusal (never the key or the signature). */
   const authenticate = async (
