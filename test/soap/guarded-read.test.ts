@@ -9,6 +9,7 @@ import {
 } from '../../src/soap-transport/fast-request-reader.js';
 import type { WsdlInternals } from '../../src/soap-transport/request-shapes.js';
 import { inspectEnvelope, type GuardLimits } from '../../src/soap-transport/envelope-guard.js';
+import { createSoapListener } from '../../src/soap-transport/listener.js';
 import { FAST_READ, summaryOfRead } from '../../src/mktows/mktows.endpoint.js';
 import * as bench from '../../bench/lib/soap.js';
 import { normalCorpus } from './fast-read-corpus.js';
@@ -139,6 +140,38 @@ describe('the request reader under the envelope guard’s limits (one scan per r
     );
     expect(reader.read(xml)).to.not.equal(undefined);
     expect(reader.readGuarded(xml, limits)).to.equal(undefined);
+  });
+
+  it('the listener hands the operation the reading it was given, not a second one', async () => {
+    let seen: unknown;
+    const listener = await createSoapListener<object>({
+      path: '/soap/mktows',
+      wsdlFile: MKTOWS_WSDL,
+      service: 'MktMktowsApiService',
+      port: 'MktowsApiSoapPort',
+      operations: {
+        getLead: async (args) => {
+          seen = args;
+          return { result: { count: 0 } };
+        },
+      },
+      requestTimeoutMs: 10_000,
+      fastRead: FAST_READ,
+    });
+    const xml = bench.envelope(bench.getLeadByEmail('x@example.com'));
+    const read = listener.requestReader!.readGuarded(xml, limits) as {
+      Body: { paramsGetLead: unknown };
+    };
+    const before = { ...listener.requestReader!.stats };
+    const request = { headers: {}, url: '/soap/mktows', soapAction: '' };
+    expect((await listener.process(xml, request, {}, read).answer).statusCode).to.equal(200);
+    expect(seen).to.equal(read.Body.paramsGetLead);
+    expect(listener.requestReader!.stats).to.deep.equal(before);
+    // Without a reading, node-soap has the reader read it (a new object).
+    expect((await listener.process(xml, request, {}).answer).statusCode).to.equal(200);
+    expect(seen).to.not.equal(read.Body.paramsGetLead);
+    expect(seen).to.deep.equal(read.Body.paramsGetLead);
+    expect(listener.requestReader!.stats.read).to.equal(before.read + 1);
   });
 
   it('hands node-soap its reading once, for that request only', () => {
