@@ -113,7 +113,7 @@ export function createRequestReader(
 
   function read(xml: string, guard: GuardLimits | undefined): unknown {
     const maxNameLength = guard ? guard.maxNameLength : Infinity;
-    const maxAttributes = guard ? (guard.maxAttributes ?? MAX_ATTRIBUTES) : MAX_ATTRIBUTES;
+    const maxAttributes = Math.min(guard?.maxAttributes ?? MAX_ATTRIBUTES, MAX_ATTRIBUTES);
     const maxDepth = guard ? Math.min(guard.maxDepth, MAX_DEPTH) : MAX_DEPTH;
     const known = guard?.knownElements;
     // node-soap's document-wide state: every namespace declaration seen so far (never

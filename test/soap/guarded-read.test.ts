@@ -133,6 +133,17 @@ describe('the request reader under the envelope guard’s limits (one scan per r
     });
   }
 
+  it('keeps its own bound on attributes per element when the guard allows more', () => {
+    // 15 more than the Envelope's own 2: 17 on one element, one past the reader's bound.
+    const many = Array.from({ length: 15 }, (_, i) => ` xmlns:p${i}="urn:p${i}"`).join('');
+    const xml = envelope(many, getLead);
+    expect(inspectEnvelope(xml, limits).bodyElement.local).to.equal('paramsGetLead');
+    expect(reader.readGuarded(xml, { ...limits, maxAttributes: 1000 })).to.equal(undefined);
+    expect(reader.readGuarded(envelope(many.slice(0, -20), getLead), limits)).to.not.equal(
+      undefined,
+    );
+  });
+
   it('declines a header field in parts (the guard trims it whole, node-soap part by part)', () => {
     const xml = envelope('', getLead).replace(
       '<mktowsUserId>u</mktowsUserId>',
