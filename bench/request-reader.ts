@@ -1,7 +1,9 @@
 /**
  * CPU per request read, node-soap's xmlToObject against the fast request reader, on the bench's
- * own envelopes: alternating A/B rounds in one process, medians (a figure that holds on a busy
- * machine, unlike throughput).
+ * own envelopes; then the endpoint's two ways through a hot request: the envelope guard's scan
+ * and the reader's (as when the reader declines under the guard's limits), against the reader
+ * alone under those limits (one scan). Alternating A/B rounds in one process, medians (a figure
+ * that holds on a busy machine, unlike throughput).
  *
  *   node --import tsx bench/request-reader.ts [rounds]
  */
@@ -12,6 +14,7 @@ import { createSoapEngine, RAW_TEXT_TYPES } from '../src/soap-transport/soap-eng
 import { createRequestReader } from '../src/soap-transport/fast-request-reader.js';
 import type { WsdlInternals } from '../src/soap-transport/request-shapes.js';
 import { FAST_READ } from '../src/mktows/mktows.endpoint.js';
+import { inspectEnvelope, type GuardLimits } from '../src/soap-transport/envelope-guard.js';
 import { envelope, getLeadByEmail, syncLead, syncMultipleLeads } from './lib/soap.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,12 +30,18 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.le
 
 async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 9);
-  const engine = await createSoapEngine({
-    path: '/soap/mktows',
-    wsdlXml: fs.readFileSync(path.join(ROOT, 'wsdl/mktows.wsdl'), 'utf8'),
-    services: {},
-  });
+  const wsdlXml = fs.readFileSync(path.join(ROOT, 'wsdl/mktows.wsdl'), 'utf8');
+  const engine = await createSoapEngine({ path: '/soap/mktows', wsdlXml, services: {} });
   const wsdl = engine.wsdl as unknown as WsdlInternals;
+  // The endpoint's limits; its member names match in any case.
+  const members = new Set(
+    [...wsdlXml.matchAll(/<xs:element\s+name="([^"]+)"/g)].map((m) => m[1]!.toLowerCase()),
+  );
+  const limits: GuardLimits = {
+    maxDepth: 64,
+    maxNameLength: 256,
+    knownElements: { has: (n: string) => members.has(n.toLowerCase()) } as ReadonlySet<string>,
+  };
   const reader = createRequestReader(wsdl, RAW_TEXT_TYPES, FAST_READ);
   if (!reader) throw new Error('no reader for the mktows WSDL');
   const cases: Array<[string, string, number]> = [
@@ -71,6 +80,26 @@ async function main(): Promise<void> {
     const b = median(fast);
     process.stdout.write(
       `${name.padEnd(24)} node-soap ${a.toFixed(1).padStart(9)} µs   fast reader ${b.toFixed(1).padStart(8)} µs   (${(a / b).toFixed(1)}×)\n`,
+    );
+  }
+  for (const [name, xml, times] of cases) {
+    if (reader.readGuarded(xml, limits) === undefined)
+      throw new Error(`the reader declined ${name} under the guard's limits`);
+    const twice: number[] = [];
+    const once: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      twice.push(
+        microseconds(() => {
+          inspectEnvelope(xml, limits);
+          return reader.read(xml);
+        }, times),
+      );
+      once.push(microseconds(() => reader.readGuarded(xml, limits), times));
+    }
+    const a = median(twice);
+    const b = median(once);
+    process.stdout.write(
+      `${name.padEnd(24)} guard + reader ${a.toFixed(1).padStart(9)} µs   reader under the guard's limits ${b.toFixed(1).padStart(8)} µs   (${(a / b).toFixed(1)}×)\n`,
     );
   }
   if (reader.stats.declined > 0) throw new Error('the reader declined a bench envelope');

@@ -72,6 +72,8 @@ function sameSignature(expected: string, given: string): boolean {
 // user's bad signature costs (same length as the keys `users add` makes).
 const DUMMY_KEY = crypto.randomBytes(24).toString('hex').toUpperCase();
 
+const anonymous = (): Authenticated => ({ userId: 'anonymous', permissions: FULL_ACCESS });
+
 /** Checks an AuthenticationHeader; returns the authenticated user and what it may do. */
 export class Authenticator {
   private readonly now: () => number;
@@ -90,9 +92,8 @@ export class Authenticator {
   }
 
   async authenticate(header: AuthenticationHeader | null | undefined): Promise<Authenticated> {
-    const anonymous = { userId: 'anonymous', permissions: FULL_ACCESS };
     if (!header || typeof header !== 'object') {
-      if (this.options.allowAnonymous) return anonymous;
+      if (this.options.allowAnonymous) return anonymous();
       throw this.refused('no header', undefined, 'AuthenticationHeader missing');
     }
     const {
@@ -105,7 +106,7 @@ export class Authenticator {
       typeof signature !== 'string' ||
       typeof timestamp !== 'string'
     ) {
-      if (this.options.allowAnonymous) return anonymous;
+      if (this.options.allowAnonymous) return anonymous();
       throw this.refused(
         'incomplete header',
         typeof userId === 'string' ? userId : undefined,
@@ -119,7 +120,8 @@ export class Authenticator {
     const matches = sameSignature(expected, signature.length <= 128 ? signature.trim() : '');
     if (found === null) throw this.refused('unknown user', userId, 'Bad user or signature');
     if (!matches) throw this.refused('bad signature', userId, 'Bad user or signature');
-    const at = TIMESTAMP.test(timestamp.trim()) ? Date.parse(timestamp.trim()) : NaN;
+    const trimmed = timestamp.trim();
+    const at = TIMESTAMP.test(trimmed) ? Date.parse(trimmed) : NaN;
     if (Number.isNaN(at)) {
       throw this.refused(
         'bad timestamp',

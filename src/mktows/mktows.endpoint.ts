@@ -22,12 +22,15 @@ import {
   type HeaderCredentials,
 } from '../soap-transport/envelope-guard.js';
 import { faultEnvelope, MKTOWS_NS, toNodeSoapFault, toWireFault } from './faults.js';
+import { FAST_READ, summaryOfRead } from './fast-read.js';
+
+export { FAST_READ, summaryOfRead };
 import type { CallContext, OperationHandler } from './mktows.handlers.js';
 import { decodeUtf8, drainThen, readBody } from '../soap-transport/request-body.js';
 import {
   closeWhenBodyUnread,
   createSoapListener,
-  XML_TYPE,
+  sendXml,
   type SoapOperation,
 } from '../soap-transport/listener.js';
 import { object, text } from '../soap-transport/values.js';
@@ -52,6 +55,7 @@ export interface EndpointOptions {
  * costs no more than reading the header.
  */
 export const HEAD_BYTES = 64 * 1024;
+const QUICK_HEAD_BYTES = 4 * 1024;
 
 interface Operation {
   name: string;
@@ -77,26 +81,6 @@ class CaseInsensitiveSet extends Set<string> {
 const notServed = (name: string) =>
   new AppError(ErrorCode.UNSUPPORTED_OPERATION, `${name} is not served by this service`);
 
-/**
- * The requests that carry most calls, read without node-soap's object model (the reader gives
- * node-soap's very object, or leaves the request to node-soap).
- */
-export const FAST_READ = {
-  namespace: MKTOWS_NS,
-  bodyElements: ['paramsGetLead', 'paramsSyncLead', 'paramsSyncMultipleLeads'],
-  headerElements: {
-    AuthenticationHeader: [
-      'mktowsUserId',
-      'requestSignature',
-      'requestTimestamp',
-      'audit',
-      'mode',
-      'partnerId',
-    ],
-    MktowsContextHeader: ['targetWorkspace'],
-  },
-};
-
 const SERVICE = 'MktMktowsApiService';
 const PORT = 'MktowsApiSoapPort';
 
@@ -111,8 +95,8 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** The caller's X-Request-Id when it is a sane token, else a fresh one. */
 function requestIdOf(req: Request): string {
-  const given = req.get('x-request-id');
-  return given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
 }
 
 // An unknown user id shaped like a key: 32 or more letters, digits or base64 signs, without the
@@ -137,7 +121,9 @@ function soapActionOf(headers: IncomingHttpHeaders): string | undefined {
   const raw = headers.soapaction;
   const v = Array.isArray(raw) ? raw[0] : raw;
   if (v === undefined) return undefined;
-  const trimmed = v.trim().replace(/^"(.*)"$/, '$1');
+  let trimmed = v.trim();
+  if (trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"'))
+    trimmed = trimmed.slice(1, -1);
   return trimmed === '' ? undefined : trimmed;
 }
 
@@ -188,7 +174,7 @@ export async function createMktowsEndpoint(
     publicUrl: options.publicUrl,
     fastRead: FAST_READ,
   });
-  const { binding, wsdlXml } = listener;
+  const { binding, wsdlXml, requestReader } = listener;
   if (listener.requestReader) metrics?.watchRequestReader(listener.requestReader);
   const operations = new Map<string, Operation>();
   for (const [element, { methodName }] of Object.entries(binding.topElements)) {
@@ -205,6 +191,10 @@ export async function createMktowsEndpoint(
       [op.name, op],
     ]),
   );
+  // Operations the request reader reads: another one named by SOAPAction is not tried with it.
+  const fastOperations = new Set(
+    FAST_READ.bodyElements.map((element) => operations.get(element)?.name),
+  );
 
   // Member names match case-insensitively, as the vendor's parser did (foreignSysPersonId).
   const knownElements = new CaseInsensitiveSet(
@@ -213,7 +203,7 @@ export async function createMktowsEndpoint(
 
   const sendFault = (res: Response, error: unknown, faultcode?: string) => {
     const { status, body } = faultEnvelope(error, faultcode);
-    res.status(status).type(XML_TYPE).send(body);
+    sendXml(res, status, body);
   };
 
   const guardLimits: GuardLimits = {
@@ -225,13 +215,19 @@ export async function createMktowsEndpoint(
   // The head is looked at before all of it may have arrived: a character cut in two at its end
   // must not fail it (the whole body is decoded strictly afterwards).
   const lenientUtf8 = new TextDecoder('utf-8');
-  const headOf = (start: Buffer): EnvelopeHead | null => {
+  const lookAt = (start: Buffer): EnvelopeHead | null => {
     try {
       return inspectHead(lenientUtf8.decode(start), guardLimits);
     } catch {
       return null;
     }
   };
+  // Most headers end within the first few KiB: looked for there first, so that a large body's
+  // head is not decoded and checked for characters all the way to HEAD_BYTES. (Characters
+  // after the Body's start tag are the whole body's check.)
+  const headOf = (start: Buffer): EnvelopeHead | null =>
+    (start.length > QUICK_HEAD_BYTES ? lookAt(start.subarray(0, QUICK_HEAD_BYTES)) : null) ??
+    lookAt(start);
 
   /** Authenticates, counting and logging a refusal (never the key or the signature). */
   const authenticate = async (
@@ -276,7 +272,7 @@ export async function createMktowsEndpoint(
         );
         res.setHeader('Retry-After', String(wait));
         res.setHeader('Connection', 'close');
-        drainThen(req, () => void res.status(429).type(XML_TYPE).send(body));
+        drainThen(req, () => sendXml(res, 429, body));
         return;
       }
       // The header is checked as soon as it has arrived; a bad one ends the read there.
@@ -298,9 +294,24 @@ export async function createMktowsEndpoint(
       });
       let summary: EnvelopeSummary;
       let xml: string;
+      // node-soap's reading of the request, when the reader could read it under the guard's
+      // limits: then the guard need not scan it (what the reader reads, it passes), nor
+      // node-soap read it again. Tried before authentication only on a body no larger than a
+      // head, so that an unauthenticated request still costs no more than one head's reading.
+      let read: unknown;
+      const action = soapActionOf(req.headers);
+      const actionOp = action === undefined ? undefined : byAction.get(action);
       try {
         xml = decodeUtf8(bytes);
-        summary = inspectEnvelope(xml, guardLimits);
+        if (
+          requestReader &&
+          (head.outcome || bytes.length <= HEAD_BYTES) &&
+          (actionOp === undefined || fastOperations.has(actionOp.name))
+        )
+          read = requestReader.readGuarded(xml, guardLimits);
+        summary =
+          (read !== undefined ? summaryOfRead(read) : undefined) ??
+          inspectEnvelope(xml, guardLimits);
       } catch (error) {
         // A header not yet looked at is answered first, as if looked at on arrival: a caller
         // who is refused learns nothing of what the guard finds wrong in the rest.
@@ -312,8 +323,6 @@ export async function createMktowsEndpoint(
       const caller = await (head.outcome ?? authenticate(credentials, req, requestId));
       record.caller = caller;
       record.userId = caller.userId;
-      const action = soapActionOf(req.headers);
-      const actionOp = action === undefined ? undefined : byAction.get(action);
       if (actionOp && !actionOp.served) {
         record.operation = actionOp.name;
         throw notServed(actionOp.name);
@@ -349,6 +358,7 @@ export async function createMktowsEndpoint(
         xml,
         { headers: req.headers, url: req.originalUrl, soapAction: op.soapAction },
         record,
+        read,
       );
       // The call holds its place until its work ends, even when its answer was a timeout.
       const held = release;
@@ -358,7 +368,7 @@ export async function createMktowsEndpoint(
       // node-soap answers its own failures (a parse it could not finish) in plain text.
       if (!result.body.startsWith('<'))
         throw new AppError(ErrorCode.INTERNAL, `SOAP engine failed: ${result.body.slice(0, 200)}`);
-      res.status(result.statusCode).type(XML_TYPE).send(result.body);
+      sendXml(res, result.statusCode, result.body);
     } catch (error) {
       if (res.headersSent) return;
       closeWhenBodyUnread(res, error);
@@ -375,16 +385,17 @@ export async function createMktowsEndpoint(
       const outcome = record.fault === undefined ? 'ok' : String(record.fault);
       metrics?.soapCalls.inc({ operation: record.operation, outcome });
       metrics?.soapDuration.observe({ operation: record.operation }, seconds);
-      logger.info(
-        {
-          requestId,
-          operation: record.operation,
-          userId: record.userId,
-          outcome,
-          ms: Math.round(seconds * 1e4) / 10,
-        },
-        'soap call',
-      );
+      if (logger.isLevelEnabled('info'))
+        logger.info(
+          {
+            requestId,
+            operation: record.operation,
+            userId: record.userId,
+            outcome,
+            ms: Math.round(seconds * 1e4) / 10,
+          },
+          'soap call',
+        );
     }
   };
 

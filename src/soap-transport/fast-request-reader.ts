@@ -1,5 +1,6 @@
 import { SOAP11_NS } from './fault-envelope.js';
 import { NAME, NOT_XML_CHAR, isSpace } from './xml-lexis.js';
+import type { GuardLimits } from './envelope-guard.js';
 import { ShapeBook, localOf, type Shape, type WsdlInternals } from './request-shapes.js';
 import {
   DECLINE,
@@ -53,6 +54,17 @@ export interface RequestReaderStats {
 export interface RequestReader {
   /** node-soap's object for `xml`, or undefined when node-soap must read it. */
   read(xml: string): unknown;
+  /**
+   * As read, and also declines whatever the envelope guard would refuse or read otherwise
+   * under `limits` (names, attributes, depth, unknown members, a header field it would take
+   * differently): what this reads, the guard would pass, so it need not scan it again.
+   */
+  readGuarded(xml: string, limits: GuardLimits): unknown;
+  /**
+   * Hands node-soap `value` as its reading of `xml` during `run` (which calls node-soap), so
+   * that a request read by readGuarded is not read again.
+   */
+  handOver<T>(xml: string, value: unknown, run: () => T): T;
   readonly stats: RequestReaderStats;
 }
 
@@ -99,7 +111,11 @@ export function createRequestReader(
   envelopeShape.child = (l) =>
     l === 'Header' ? headerShape : l === 'Body' ? bodyShape : undefined;
 
-  function read(xml: string): unknown {
+  function read(xml: string, guard: GuardLimits | undefined): unknown {
+    const maxNameLength = guard ? guard.maxNameLength : Infinity;
+    const maxAttributes = Math.min(guard?.maxAttributes ?? MAX_ATTRIBUTES, MAX_ATTRIBUTES);
+    const maxDepth = guard ? Math.min(guard.maxDepth, MAX_DEPTH) : MAX_DEPTH;
+    const known = guard?.knownElements;
     // node-soap's document-wide state: every namespace declaration seen so far (never
     // scoped) and the prefixes ever bound to XSI. (Whether it finds the envelope's prefix
     // declared decides whether it looks the Body's element up as a message or by its name:
@@ -128,6 +144,7 @@ export function createRequestReader(
       if (!isSpace(xml.charCodeAt(5))) decline();
       const pi = xml.indexOf('?>', 5);
       if (pi === -1 || xml.lastIndexOf('<', pi) !== 0) decline();
+      if (guard && NOT_XML_CHAR.test(xml.slice(0, pi))) decline();
       pos = pi + 2;
     }
     let rootDone = false;
@@ -148,6 +165,8 @@ export function createRequestReader(
       if (next === 0x21 /* ! */) {
         // CDATA only; comments, DOCTYPE and the rest go to node-soap.
         if (!xml.startsWith('<![CDATA[', lt) || stack.length === 1) decline();
+        // The guard reads a header field's text whole, then trims; node-soap trims each part.
+        if (guard && !bodySeen) decline();
         const cdataEnd = xml.indexOf(']]>', lt + 9);
         if (cdataEnd === -1) decline();
         const cdata = xml.slice(lt + 9, cdataEnd);
@@ -177,6 +196,7 @@ export function createRequestReader(
       // A start tag.
       NAME.lastIndex = lt + 1;
       if (!NAME.test(xml)) decline();
+      if (NAME.lastIndex - lt - 1 > maxNameLength) decline();
       const qname = xml.slice(lt + 1, NAME.lastIndex);
       let i = NAME.lastIndex;
       let scope: Map<string, string> | null = null;
@@ -195,6 +215,7 @@ export function createRequestReader(
         if (i === before) decline();
         NAME.lastIndex = i;
         if (!NAME.test(xml)) decline();
+        if (NAME.lastIndex - i > maxNameLength) decline();
         const attribute = xml.slice(i, NAME.lastIndex);
         i = NAME.lastIndex;
         while (isSpace(xml.charCodeAt(i))) i++;
@@ -210,11 +231,13 @@ export function createRequestReader(
         const value = textOf(xml, i + 1, valueEnd);
         i = valueEnd + 1;
         attributes ??= [];
-        if (attributes.length >= MAX_ATTRIBUTES) decline();
+        if (attributes.length >= maxAttributes) decline();
         for (const [seen] of attributes) if (seen === attribute) decline();
         attributes.push([attribute, value]);
         if (attribute === 'xmlns' || attribute.startsWith('xmlns:')) {
           if (attribute !== 'xmlns' && value === '') decline();
+          // The guard refuses such a prefix, and decodes only the predefined entities here.
+          if (FORBIDDEN.has(attribute.slice(6)) || raw.includes('&')) decline();
           (scope ??= new Map()).set(attribute === 'xmlns' ? '' : attribute.slice(6), value);
         }
       }
@@ -223,7 +246,7 @@ export function createRequestReader(
       const top = stack[stack.length - 1]!;
       const colon = qname.indexOf(':');
       const local = colon === -1 ? qname : qname.slice(colon + 1);
-      if (FORBIDDEN.has(local) || stack.length > MAX_DEPTH) decline();
+      if (FORBIDDEN.has(local) || stack.length > maxDepth) decline();
       if (top.hasText) decline(); // text before an element: mixed content
       const frame: Frame = {
         qname,
@@ -251,7 +274,7 @@ export function createRequestReader(
         if (local === 'Body') bodySeen = true;
       } else if (depth === 3) {
         if (uri !== ns || (top.local === 'Body' && top.count > 0)) decline();
-      } else if (uri !== '' && uri !== ns) {
+      } else if ((uri !== '' && uri !== ns) || (known && bodySeen && !known.has(local))) {
         decline();
       }
       top.count++;
@@ -337,40 +360,37 @@ export function createRequestReader(
     return envelope;
   }
 
+  const attempt = (xml: string, guard: GuardLimits | undefined): unknown => {
+    try {
+      const result = read(xml, guard);
+      stats.read++;
+      return result;
+    } catch (error) {
+      // A guarded decline is not counted: the request goes on to node-soap's read, which is.
+      if (!guard) stats.declined++;
+      if (error !== DECLINE) stats.failed++;
+      return undefined;
+    }
+  };
+  let handed: { xml: string; value: unknown } | null = null;
   return {
     stats,
-    read(xml) {
+    read: (xml) => {
+      if (handed !== null && handed.xml === xml) {
+        const { value } = handed;
+        handed = null;
+        return value;
+      }
+      return attempt(xml, undefined);
+    },
+    readGuarded: attempt,
+    handOver(xml, value, run) {
+      handed = { xml, value };
       try {
-        const result = read(xml);
-        stats.read++;
-        return result;
-      } catch (error) {
-        stats.declined++;
-        if (error !== DECLINE) stats.failed++;
-        return undefined;
+        return run();
+      } finally {
+        handed = null;
       }
     },
   };
-}
-
-/**
- * Puts the reader in front of node-soap's xmlToObject: what it reads is returned as is, the
- * rest (and every streamed or non-string call) goes to node-soap as before.
- */
-export function installRequestReader(
-  wsdl: WsdlInternals,
-  rawTextTypes: readonly string[],
-  options: FastReadOptions,
-): RequestReader | null {
-  const reader = createRequestReader(wsdl, rawTextTypes, options);
-  if (!reader) return null;
-  const original = wsdl.xmlToObject;
-  wsdl.xmlToObject = function (xml: unknown, callback?: unknown) {
-    if (callback === undefined && typeof xml === 'string') {
-      const read = reader.read(xml);
-      if (read !== undefined) return read;
-    }
-    return original.call(this, xml, callback);
-  };
-  return reader;
 }

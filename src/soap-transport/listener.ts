@@ -57,12 +57,14 @@ export interface SoapListener<S> {
   /**
    * Hands XML the listener has read and checked to node-soap, with this call's state for the
    * operation. `answer` fails with a timeout after requestTimeoutMs; `settled` ends when
-   * node-soap's work ends, even after that.
+   * node-soap's work ends, even after that. `read`: the request reader's readGuarded of `xml`,
+   * when it read it (node-soap then takes it instead of reading `xml` again).
    */
   process(
     xml: string,
     request: { headers: IncomingHttpHeaders; url: string; soapAction: string },
     call: S,
+    read?: unknown,
   ): { answer: Promise<SoapAnswer>; settled: Promise<SoapAnswer> };
 }
 
@@ -127,21 +129,49 @@ export async function createSoapListener<S extends object>(
       );
       res.status(405).type(XML_TYPE).send(fault.body);
     },
-    process(xml, request, call) {
-      const headers = { ...request.headers, soapaction: `"${request.soapAction}"` };
+    process(xml, request, call, read) {
+      // What node-soap reads of the headers: the operation (from SOAPAction) and the
+      // Content-Type it copies to an answer we do not use. A fresh object per call, also the
+      // key the call's state is found by.
+      const headers: IncomingHttpHeaders = {
+        'content-type': request.headers['content-type'],
+        soapaction: `"${request.soapAction}"`,
+      };
       calls.set(headers, call);
-      const settled = engine.processRequest(xml, { headers, url: request.url, method: 'POST' });
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
+      const run = () => engine.processRequest(xml, { headers, url: request.url, method: 'POST' });
+      const reader = engine.requestReader;
+      const settled = read !== undefined && reader ? reader.handOver(xml, read, run) : run();
+      const answer = new Promise<SoapAnswer>((resolve, reject) => {
+        const timer = setTimeout(
           () => reject(new AppError(ErrorCode.INTERNAL, 'Request timed out')),
           options.requestTimeoutMs,
         );
+        settled.then(
+          (result) => {
+            clearTimeout(timer);
+            resolve(result);
+          },
+          (error: unknown) => {
+            clearTimeout(timer);
+            reject(error);
+          },
+        );
       });
-      const answer = Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
       return { answer, settled };
     },
   };
+}
+
+/**
+ * Sends an XML answer as `res.status(status).type(XML_TYPE).send(body)` would (same status and
+ * headers, ETags being off), without Express parsing the Content-Type back to add the charset
+ * it already holds or copying the body into a Buffer to measure it.
+ */
+export function sendXml(res: Response, status: number, body: string): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', XML_TYPE);
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
 }
 
 /**

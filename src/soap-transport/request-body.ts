@@ -166,10 +166,12 @@ export function readBody(
       )
         lookAtHead();
     });
+    // One chunk (most requests) is the body as it is, not a copy of it.
+    const body = () => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     source.on('end', () => {
-      if (!headOutcome) return finish(null, false, Buffer.concat(chunks));
+      if (!headOutcome) return finish(null, false, body());
       headOutcome.then(
-        () => finish(null, false, Buffer.concat(chunks)),
+        () => finish(null, false, body()),
         (error: unknown) => finish(error, true),
       );
     });

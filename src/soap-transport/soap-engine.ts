@@ -6,7 +6,7 @@ import {
   type DocumentWriterWsdl,
 } from './answer-writer.js';
 import {
-  installRequestReader,
+  createRequestReader,
   type FastReadOptions,
   type RequestReader,
 } from './fast-request-reader.js';
@@ -100,6 +100,28 @@ export function createSoapEngine(options: {
       listenOptions as unknown as soap.IServerOptions,
     ) as unknown as SoapEngine;
   });
+}
+
+/**
+ * Puts the reader in front of node-soap's xmlToObject: what it reads is returned as is, the
+ * rest (and every streamed or non-string call) goes to node-soap as before.
+ */
+function installRequestReader(
+  wsdl: WsdlInternals,
+  rawTextTypes: readonly string[],
+  options: FastReadOptions,
+): RequestReader | null {
+  const reader = createRequestReader(wsdl, rawTextTypes, options);
+  if (!reader) return null;
+  const original = wsdl.xmlToObject;
+  wsdl.xmlToObject = function (xml: unknown, callback?: unknown) {
+    if (callback === undefined && typeof xml === 'string') {
+      const read = reader.read(xml);
+      if (read !== undefined) return read;
+    }
+    return original.call(this, xml, callback);
+  };
+  return reader;
 }
 
 /** A Host header safe to write into a WSDL address. */
