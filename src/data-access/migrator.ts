@@ -26,14 +26,34 @@ export interface MigrationStatus {
   pending: string[];
 }
 
+/**
+ * Runs `migrate` with SQLite's temporary journals in files: the writer keeps them in memory
+ * (sqlite-thread/worker.ts), where a migration's statement journal, as large as the table it
+ * rewrites, could take the process's memory. The setting comes back when it ends.
+ */
+export async function withTempFiles<T>(db: Database, migrate: () => Promise<T>): Promise<T> {
+  if (db.engine !== 'sqlite') return migrate();
+  const [row] = (await db.knex.raw('PRAGMA temp_store')) as Array<{ temp_store: number }>;
+  await db.knex.raw('PRAGMA temp_store = FILE');
+  try {
+    return await migrate();
+  } finally {
+    await db.knex.raw(`PRAGMA temp_store = ${Number(row?.temp_store ?? 0)}`);
+  }
+}
+
 export async function migrateLatest(db: Database): Promise<string[]> {
-  const [, applied] = (await db.knex.migrate.latest(config())) as [number, string[]];
-  return applied;
+  return withTempFiles(db, async () => {
+    const [, applied] = (await db.knex.migrate.latest(config())) as [number, string[]];
+    return applied;
+  });
 }
 
 export async function rollback(db: Database, all = false): Promise<string[]> {
-  const [, undone] = (await db.knex.migrate.rollback(config(), all)) as [number, string[]];
-  return undone;
+  return withTempFiles(db, async () => {
+    const [, undone] = (await db.knex.migrate.rollback(config(), all)) as [number, string[]];
+    return undone;
+  });
 }
 
 export async function migrationStatus(db: Database): Promise<MigrationStatus> {

@@ -7,6 +7,7 @@ import { BatchMoved, BatchSession, type BatchScope } from './batch/batch-session
 import { CommitNotReplicated, type Database, type Engine } from './database.js';
 import { EmailStatusRepository } from './sql/email-status.repository.js';
 import { LeadRepository } from './sql/lead.repository.js';
+import { queueStatusAndPropagate } from './sql/lead-propagation.js';
 import { RetryTransaction, type TransactionScope, type Transactions } from '../domain/ports.js';
 import { ConsoleJobRepository } from './console-job.repository.js';
 import { PeopleSelectionRepository } from './people-selection.repository.js';
@@ -59,6 +60,8 @@ function repositories(
     // One statement each on PostgreSQL (one round trip), two on SQLite.
     setStatusAndPropagate: (status, exceptLeadId, activity) =>
       leads.setStatusAndPropagate(status, exceptLeadId, activity),
+    queueStatusAndPropagate: (status, exceptLeadId, activity) =>
+      queueStatusAndPropagate(db, engine, status, exceptLeadId, activity),
     updateLogged: (id, change, now, activities) => leads.updateLogged(id, change, now, activities),
     emailStatus: new EmailStatusRepository(db, engine),
     activities: new ActivityRepository(db),

@@ -174,8 +174,9 @@ export class LeadWrites {
     const newAddressUnsubscribed =
       newKey !== null && (await this.durable.isUnsubscribed(repos, newKey));
     const plan = planChange(lead, change, newAddressUnsubscribed, path, now);
+    // The count is for metrics: the writes may go with the lead's own (one message fewer).
     for (const m of plan.masterChanges)
-      await this.durable.setMasterStatus(repos, { ...m, causedBy: lead.id, path, now });
+      await this.durable.queueMasterStatus(repos, { ...m, causedBy: lead.id, path, now });
     const fid = plan.update.foreignSysPersonId;
     if (fid !== undefined && fid !== null) {
       const holder = await repos.leads.findByForeignId(fid);

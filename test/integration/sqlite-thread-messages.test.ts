@@ -7,6 +7,7 @@ import { openDatabase, SQLITE_FILE_NAME, type Database } from '../../src/data-ac
 import type { NewLead } from '../../src/data-access/sql/lead.repository.js';
 import {
   fixedSql,
+  queueCalls,
   queueStatement,
   runStatement,
   runUnless,
@@ -18,6 +19,8 @@ import {
   type SqliteThreadConnection,
 } from '../../src/data-access/sqlite-thread/connection.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
+import { ChangePaths } from '../../src/domain/change-paths.js';
+import { createServices } from '../../src/compose.js';
 import { SLOW_QUERY } from '../support/slow-query.js';
 import { testEngines } from '../support/database.js';
 
@@ -90,6 +93,73 @@ describe('SQLite thread messages', function () {
     // BEGIN + two inserts + the count, then COMMIT: two messages instead of five.
     expect(posted.callCount).to.equal(2);
     expect(await names()).to.deep.equal(['a', 'b', 'taken']);
+  });
+
+  it('queued writes whose count is wanted go with the next statement; the count comes with its answer', async () => {
+    const posted = sinon.spy(Worker.prototype, 'postMessage');
+    const seen: string[] = [];
+    const result = await db.knex.transaction(async (trx) => {
+      const { changes } = await queueCalls(trx, [
+        [INSERT_OPERATOR, operator('a')],
+        [fixedSql("UPDATE operators SET password_hash = 'y'"), []],
+      ]);
+      void changes.then(() => seen.push('changes'));
+      await new Promise((resolve) => setImmediate(resolve));
+      seen.push('before the next statement');
+      const n = (await runStatement(trx, COUNT_OPERATORS, [])).rows[0]!.n;
+      return { n, changes: await changes };
+    });
+    // The UPDATE ran after the insert and before the count: two rows, both changed.
+    expect(result).to.deep.equal({ n: 2, changes: 2 });
+    expect(seen).to.deep.equal(['before the next statement', 'changes']);
+    // BEGIN, the insert, the update and the count, then COMMIT.
+    expect(posted.callCount).to.equal(2);
+  });
+
+  it('a queued counted write that fails fails the next statement; its count never comes', async () => {
+    let told = false;
+    const error = await failure(
+      db.knex.transaction(async (trx) => {
+        const { changes } = await queueCalls(trx, [
+          [INSERT_OPERATOR, operator('a')],
+          [INSERT_OPERATOR, operator('taken')],
+        ]);
+        void changes.then(() => (told = true));
+        await runStatement(trx, COUNT_OPERATORS, []);
+      }),
+    );
+    expect(error.code).to.equal('SQLITE_CONSTRAINT_PRIMARYKEY');
+    expect(told).to.equal(false);
+    expect(await names()).to.deep.equal(['taken']);
+  });
+
+  it("a person's unsubscribe sends its master status and propagation with its own update, and counts who followed", async () => {
+    const followed: number[] = [];
+    const services = createServices(
+      db,
+      { customFields: [], defaultPartition: 'Default' },
+      { onPropagation: (people) => followed.push(people) },
+    );
+    const web = ChangePaths.webService();
+    const results = await services.leads.syncMany(
+      Array.from({ length: 4 }, (_, p) => ({
+        email: 'shared@x.example',
+        attributes: [{ name: 'FirstName', value: `P${p}` }],
+      })),
+      { path: web, matchByEmail: false },
+    );
+    const id = (results[0] as { leadId: number }).leadId;
+    const posted = sinon.spy(Worker.prototype, 'postMessage');
+    await services.leads.setUnsubscribed(id, true, web);
+    // BEGIN with the lead's read; the status, its history, the propagation and the lead's
+    // update; its activity with the savepoint's release; COMMIT.
+    expect(posted.callCount).to.equal(4);
+    expect(followed).to.deep.equal([3]);
+    const leads = await db
+      .knex('leads')
+      .where('email_key', 'shared@x.example')
+      .pluck('unsubscribed');
+    expect(leads.map(Number)).to.deep.equal([1, 1, 1, 1]);
   });
 
   it("a queued write's error fails the next statement with its code; nothing of the transaction is stored", async () => {

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { openDatabase, SQLITE_FILE_NAME, type Database } from '../../src/data-access/database.js';
 import type { SqliteThreadConnection } from '../../src/data-access/sqlite-thread/connection.js';
+import { migrateLatest, rollback, withTempFiles } from '../../src/data-access/migrator.js';
 import { classifyDatabaseError, isRetryable } from '../../src/data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
@@ -82,6 +83,29 @@ describe('SQLite threads', function () {
       const mode = fs.statSync(path.join(dataDir, f)).mode & 0o777;
       expect(mode.toString(8), f).to.equal('600');
     }
+  });
+
+  it('the writer keeps its savepoint journals in memory, and after migrations still does', async () => {
+    // 2 = MEMORY: a group commit's savepoints journal there, not in temporary files. The
+    // database was migrated (sqlite.create), which puts them in files for its own time.
+    const pragma = async (knex: Knex) =>
+      ((await knex.raw('PRAGMA temp_store')) as Array<{ temp_store: number }>)[0]!.temp_store;
+    expect(await pragma(db.knex)).to.equal(2);
+    await rollback(db);
+    expect(await pragma(db.knex)).to.equal(2);
+    await migrateLatest(db);
+    expect(await pragma(db.knex)).to.equal(2);
+  });
+
+  it('migrations run with temporary journals in files, and the setting comes back after a failure', async () => {
+    const pragma = async () =>
+      ((await db.knex.raw('PRAGMA temp_store')) as Array<{ temp_store: number }>)[0]!.temp_store;
+    expect(await withTempFiles(db, pragma)).to.equal(1);
+    const err = await failure(
+      withTempFiles(db, () => Promise.reject(new Error('migration failed'))),
+    );
+    expect(err.message).to.equal('migration failed');
+    expect(await pragma()).to.equal(2);
   });
 
   it('SQLITE_READ_THREADS=0 runs reads on the writer thread', async () => {

@@ -6,6 +6,7 @@ import type { UnsubscribeOnceResult } from '../../domain/ports.js';
 import {
   fixedSql,
   pgLiteral,
+  queueCalls,
   runCalls,
   runStatement,
   runUnless,
@@ -217,6 +218,27 @@ export async function setStatusAndPropagate(
     ...changeActivityBindings(unsubscribed, now, activity),
   ]);
   return r.changes;
+}
+
+/**
+ * setStatusAndPropagate for a caller that reads the count later, if at all (metrics): on a
+ * SQLite file the four statements go with the transaction's next statement, in its message,
+ * and run before it, as if awaited; `people` settles when that message is answered.
+ * PostgreSQL: setStatusAndPropagate, already one round trip.
+ */
+export async function queueStatusAndPropagate(
+  db: Knex | Knex.Transaction,
+  engine: Engine,
+  status: EmailStatusRecord,
+  exceptLeadId: number | null,
+  activity: PropagationActivity,
+): Promise<{ people: Promise<number> }> {
+  if (engine === 'postgres') {
+    const people = await setStatusAndPropagate(db, engine, status, exceptLeadId, activity);
+    return { people: Promise.resolve(people) };
+  }
+  const { changes } = await queueCalls(db, sqliteSetAndPropagate(status, exceptLeadId, activity));
+  return { people: changes };
 }
 
 /**

@@ -20,6 +20,8 @@ interface QueryObject {
   options: Record<string, never>;
   /** Read by the SQLite thread client (sqlite-thread/client.ts): send with the next one. */
   resultUnused?: boolean;
+  /** Read by the SQLite thread client: told a queued statement's changes (queueCalls). */
+  onChanges?: (changes: number) => void;
   /** Read by the SQLite thread client: runUnless's statements, run in the same message. */
   unless?: { column: string; then: Array<{ sql: string; bindings: unknown[] }> };
   /** See StatementOptions.endsTransaction (read by database.ts's PostgreSQL client). */
@@ -86,7 +88,7 @@ async function send(
   db: Knex | Knex.Transaction,
   sql: FixedSql,
   bindings: readonly unknown[],
-  extra: Pick<QueryObject, 'resultUnused' | 'unless' | 'endsTransaction'> = {},
+  extra: Pick<QueryObject, 'resultUnused' | 'unless' | 'onChanges' | 'endsTransaction'> = {},
 ): Promise<QueryObject> {
   const client = db.client as unknown as StatementClient;
   // A transaction's client hands back the transaction's connection (and releasing it is a
@@ -146,6 +148,28 @@ export async function runCalls(
   for (const [sql, bindings] of calls.slice(0, -1)) await queueStatement(db, sql, bindings);
   const [sql, bindings] = calls[calls.length - 1]!;
   return runStatement(db, sql, bindings);
+}
+
+/**
+ * runCalls for a write whose result is read later, if at all (a count for metrics): on a
+ * SQLite file inside a transaction every statement is queued (queueStatement), and the last
+ * one's changes come when the message they go in is answered: `changes` settles then, and
+ * never if that message fails (the transaction fails with it). Elsewhere the statements run
+ * now, as runCalls.
+ */
+export async function queueCalls(
+  db: Knex | Knex.Transaction,
+  calls: readonly StatementCall[],
+): Promise<{ changes: Promise<number> }> {
+  const client = db.client as unknown as StatementClient;
+  if (client.runsUnless !== true || db.isTransaction !== true)
+    return { changes: Promise.resolve((await runCalls(db, calls)).changes) };
+  for (const [sql, bindings] of calls.slice(0, -1)) await queueStatement(db, sql, bindings);
+  const [sql, bindings] = calls[calls.length - 1]!;
+  let told: (changes: number) => void = () => undefined;
+  const changes = new Promise<number>((resolve) => (told = resolve));
+  await send(db, sql, bindings, { resultUnused: true, onChanges: told });
+  return { changes };
 }
 
 /**

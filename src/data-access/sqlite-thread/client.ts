@@ -9,6 +9,8 @@ interface KnexQueryObject {
   bindings?: readonly unknown[];
   /** Nobody reads this statement's result (statement.ts, queueStatement). */
   resultUnused?: boolean;
+  /** Hears a queued statement's changes (statement.ts, queueCounted). */
+  onChanges?: (changes: number) => void;
   /** runUnless's check and write (statement.ts): one message. */
   unless?: { column: string; then: Array<{ sql: string; bindings: readonly unknown[] }> };
   thenChanges?: number;
@@ -100,7 +102,7 @@ export function threadClient(onExit?: ThreadExitListener): BetterSqlite3ClientCl
         OPENS.test(sql) ||
         (RELEASES.test(sql) && !thread.hasQueued)
       ) {
-        thread.queue(sql, bindings);
+        thread.queue(sql, bindings, obj.resultUnused === true ? obj.onChanges : undefined);
         obj.response = { changes: 0, lastInsertRowid: 0 };
         obj.context = { lastID: 0, changes: 0 };
         return obj;

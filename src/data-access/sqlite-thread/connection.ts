@@ -82,6 +82,8 @@ export class SqliteThreadConnection {
   private exitReason: string | null = null;
   /** Statements whose results nobody reads, sent with the next statement run (protocol.ts). */
   private queued: StatementCall[] = [];
+  /** Told the changes of the queued statements marked `counted`, in order. */
+  private counted: Array<(changes: number) => void> = [];
 
   /** Set by close(): the thread ends because it was asked to, which is not news. */
   private closing = false;
@@ -142,8 +144,17 @@ export class SqliteThreadConnection {
     return this.queued.length > 0;
   }
 
-  queue(sql: string, bindings: unknown[]): void {
-    this.queued.push({ sql, bindings });
+  /**
+   * `onChanges`, if given, hears how many rows the statement changed once the message it goes
+   * in is answered; never if that message fails (the transaction fails with it).
+   */
+  queue(sql: string, bindings: unknown[], onChanges?: (changes: number) => void): void {
+    if (!onChanges) {
+      this.queued.push({ sql, bindings });
+      return;
+    }
+    this.queued.push({ sql, bindings, counted: true });
+    this.counted.push(onChanges);
   }
 
   async run(
@@ -153,11 +164,15 @@ export class SqliteThreadConnection {
   ): Promise<StatementResult> {
     const request: StatementRequest = { id: this.nextId++, sql, bindings };
     if (unless) request.unless = unless;
+    const counted = this.counted;
     if (this.queued.length > 0) {
       request.queued = this.queued;
       this.queued = [];
+      this.counted = [];
     }
     const response = await this.call(request);
+    if ('queuedChanges' in response && response.queuedChanges)
+      response.queuedChanges.forEach((changes, i) => counted[i]?.(changes));
     if ('rows' in response)
       return response.thenChanges === undefined
         ? { rows: response.rows }
@@ -214,6 +229,7 @@ export class SqliteThreadConnection {
     for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
     this.queued = [];
+    this.counted = [];
     if (!this.closing)
       this.onExit?.(
         `The SQLite ${this.role} thread of ${this.filename} ended unexpectedly (${reason}); ` +

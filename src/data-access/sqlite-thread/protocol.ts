@@ -12,6 +12,8 @@ export interface SqliteThreadOptions {
 export interface StatementCall {
   sql: string;
   bindings: unknown[];
+  /** Queued, and its changes are wanted: they come back in the answer's `queuedChanges`. */
+  counted?: true;
 }
 
 /**
@@ -39,9 +41,14 @@ export interface CrossedError {
   code?: string;
 }
 
+/** The changes of the queued statements marked `counted`, in order (with every answer). */
+interface Counts {
+  queuedChanges?: number[];
+}
+
 export type SqliteResponse =
-  | { id: number; rows: unknown[]; thenChanges?: number }
-  | { id: number; changes: number; lastInsertRowid: number | bigint }
+  | ({ id: number; rows: unknown[]; thenChanges?: number } & Counts)
+  | ({ id: number; changes: number; lastInsertRowid: number | bigint } & Counts)
   | { id: number; done: true }
   | { id: number; error: CrossedError };
 

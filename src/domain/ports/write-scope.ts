@@ -68,6 +68,16 @@ export interface WriteScope {
     exceptLeadId: number | null,
     activity: PropagationActivity,
   ): Promise<number>;
+  /**
+   * setStatusAndPropagate for a caller that does not wait for the count: the writes are done,
+   * or will be before the scope's next statement runs (and fail it if they fail); `people`
+   * settles once they ran. Absent: the caller uses setStatusAndPropagate.
+   */
+  queueStatusAndPropagate?(
+    status: EmailStatusRecord,
+    exceptLeadId: number | null,
+    activity: PropagationActivity,
+  ): Promise<{ people: Promise<number> }>;
   /** leads.update, then activities.insert if the lead was there. */
   updateLogged(
     id: number,
