@@ -136,6 +136,31 @@ for (const engine of testEngines()) {
       ]);
     });
 
+    it('a row the table refuses fails the transaction, which stores none of its rows', async () => {
+      const activity = (type: string | null) =>
+        activityValues({ leadId: 1, activityType: type!, createdAt: 1 });
+      const write = h.db.knex.transaction(async (trx) => {
+        await insertRows(trx, engine.name, 'activities', {
+          columns: ACTIVITY_COLUMN_LIST,
+          rows: [activity('New Lead'), activity(null), activity('New Lead')],
+        });
+        // A later write of the same transaction: it must not be stored either.
+        await insertRows(trx, engine.name, 'activities', {
+          columns: ACTIVITY_COLUMN_LIST,
+          rows: [activity('Later')],
+        });
+      });
+      await write.then(
+        () => expect.fail('a row without an activity type was stored'),
+        (error: { code?: string }) =>
+          expect(error.code).to.equal(
+            engine.name === 'postgres' ? '23502' : 'SQLITE_CONSTRAINT_NOTNULL',
+          ),
+      );
+      const counted = (await h.db.knex('activities').count({ n: '*' })) as Array<{ n: unknown }>;
+      expect(Number(counted[0]!.n)).to.equal(0);
+    });
+
     if (engine.name === 'postgres') {
       it('refuses a value too long for its column instead of cutting it', async () => {
         const { leadId } = await h.services.leads.sync(

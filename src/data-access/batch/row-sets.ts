@@ -11,6 +11,12 @@ import { fixedSql, runStatement } from '../sql/statement.js';
  * - PostgreSQL: json_populate_record built a whole table row from each object; one array per
  *   column for unnest() cost the server as little but the client more (node-pg quotes every
  *   element in JavaScript, where JSON.stringify is native).
+ *
+ * On an SQLite file, one prepared single-row statement run once per row in the writer thread
+ * (all rows in one message) was measured against these, for 300
+ * records per call: it cost the thread more (activities 1.9 → 2.5 ms, the lead UPDATE 1.5 →
+ * 1.8 ms, the lead INSERT 1.7 → 2.2 ms) and the process 0.5–3 ms more per call. A run of a
+ * better-sqlite3 statement costs more than SQLite's reading of one row of binary JSON.
  */
 
 /** Rows as values in the order of `columns` (missing values are NULL). */
