@@ -1,15 +1,8 @@
-import crypto from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
 import type { Request, Response } from 'express';
 import { AppError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import {
-  AuthenticationRefused,
-  type Authenticated,
-  type Authenticator,
-  type RefusalReason,
-} from './auth.js';
+import { AuthenticationRefused, type Authenticated, type Authenticator } from './auth.js';
 import type { AuthFailureLimiter } from './auth-failures.js';
 import type { CallLimits } from '../call-limits.js';
 import {
@@ -23,8 +16,7 @@ import {
 } from '../soap-transport/envelope-guard.js';
 import { faultEnvelope, MKTOWS_NS, toNodeSoapFault, toWireFault } from './faults.js';
 import { FAST_READ, summaryOfRead } from './fast-read.js';
-
-export { FAST_READ, summaryOfRead };
+import { clientAddress, loggableUserId, requestIdOf, soapActionOf } from './call-identity.js';
 import type { CallContext, OperationHandler } from './mktows.handlers.js';
 import { decodeUtf8, drainThen, readBody } from '../soap-transport/request-body.js';
 import {
@@ -35,6 +27,8 @@ import {
 } from '../soap-transport/listener.js';
 import { object, text } from '../soap-transport/values.js';
 import { clientLimitKey } from '../networks.js';
+
+export { FAST_READ, summaryOfRead };
 
 export interface EndpointOptions {
   wsdlFile: string;
@@ -89,42 +83,6 @@ interface CallRecord {
   userId?: string;
   caller?: Authenticated;
   fault?: number;
-}
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
-/** The caller's X-Request-Id when it is a sane token, else a fresh one. */
-function requestIdOf(req: Request): string {
-  const given = req.headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
-}
-
-// An unknown user id shaped like a key: 32 or more letters, digits or base64 signs, without the
-// separators user ids carry (du_…, company_…). Integrations swap the two fields by mistake.
-const KEY_SHAPED = /^[A-Za-z0-9+/=]{32,}$/;
-
-/** The user id a refused header gave, for the log: never a key pasted into the id field. */
-function loggableUserId(given: string | undefined, reason: RefusalReason): string | undefined {
-  // Refused for any other reason, the id is one that exists.
-  if (given === undefined || (reason !== 'unknown user' && reason !== 'incomplete header'))
-    return given;
-  const id = given.trim();
-  return KEY_SHAPED.test(id) ? `(withheld: ${id.length} characters shaped like a key)` : given;
-}
-
-/** The client's address as Express sees it (through the proxies TRUST_PROXY trusts). */
-function clientAddress(req: Request): string {
-  return req.ip ?? req.socket.remoteAddress ?? '';
-}
-
-function soapActionOf(headers: IncomingHttpHeaders): string | undefined {
-  const raw = headers.soapaction;
-  const v = Array.isArray(raw) ? raw[0] : raw;
-  if (v === undefined) return undefined;
-  let trimmed = v.trim();
-  if (trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"'))
-    trimmed = trimmed.slice(1, -1);
-  return trimmed === '' ? undefined : trimmed;
 }
 
 /**

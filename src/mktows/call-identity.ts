@@ -1,0 +1,46 @@
+import crypto from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Request } from 'express';
+import type { RefusalReason } from './auth.js';
+
+// Who and what one SOAP call is, as its log line and limits name it.
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The caller's X-Request-Id when it is a sane token, else a fresh one. */
+export function requestIdOf(req: Request): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+}
+
+// An unknown user id shaped like a key: 32 or more letters, digits or base64 signs, without the
+// separators user ids carry (du_…, company_…). Integrations swap the two fields by mistake.
+const KEY_SHAPED = /^[A-Za-z0-9+/=]{32,}$/;
+
+/** The user id a refused header gave, for the log: never a key pasted into the id field. */
+export function loggableUserId(
+  given: string | undefined,
+  reason: RefusalReason,
+): string | undefined {
+  // Refused for any other reason, the id is one that exists.
+  if (given === undefined || (reason !== 'unknown user' && reason !== 'incomplete header'))
+    return given;
+  const id = given.trim();
+  return KEY_SHAPED.test(id) ? `(withheld: ${id.length} characters shaped like a key)` : given;
+}
+
+/** The client's address as Express sees it (through the proxies TRUST_PROXY trusts). */
+export function clientAddress(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? '';
+}
+
+/** The SOAPAction header without its quotes, or undefined when empty. */
+export function soapActionOf(headers: IncomingHttpHeaders): string | undefined {
+  const raw = headers.soapaction;
+  const v = Array.isArray(raw) ? raw[0] : raw;
+  if (v === undefined) return undefined;
+  let trimmed = v.trim();
+  if (trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"'))
+    trimmed = trimmed.slice(1, -1);
+  return trimmed === '' ? undefined : trimmed;
+}
