@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import pg from 'pg';
-import type { NewLead } from '../../src/data-access/sql/lead.repository.js';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
 import { createLead, openHarness, web, type Harness } from '../support/harness.js';
+import { newLeadAt } from '../support/records.js';
 
 const postgres = testEngines().find((e) => e.name === 'postgres');
 
@@ -110,7 +110,7 @@ async function roundTrips(run: () => Promise<unknown>): Promise<string[]> {
     let id = 0;
     const holder = uow.write(async (r) => {
       await r.lockEmailKeys([key]);
-      id = await r.leads.insert(newLead(key));
+      id = await r.leads.insert(newLeadAt(key));
       inserted();
       await held;
     });
@@ -160,20 +160,6 @@ async function roundTrips(run: () => Promise<unknown>): Promise<string[]> {
     expect(await outsideTransaction()).to.equal(true);
   });
 });
-
-function newLead(email: string): NewLead {
-  return {
-    email,
-    emailKey: email,
-    partition: 'Default',
-    foreignSysPersonId: null,
-    foreignSysType: null,
-    unsubscribed: false,
-    columns: {},
-    custom: {},
-    now: 1,
-  };
-}
 
 async function expectRejected(p: Promise<unknown>): Promise<void> {
   let failed = false;

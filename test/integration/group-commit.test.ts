@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
-import type { NewLead } from '../../src/data-access/sql/lead.repository.js';
 import {
   MAX_GROUP_UNITS,
   RetryTransaction,
@@ -8,22 +7,9 @@ import {
 } from '../../src/data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
+import { newLeadAt } from '../support/records.js';
 
 const sqlite = testEngines().find((e) => e.name === 'sqlite')!;
-
-function lead(email: string): NewLead {
-  return {
-    email,
-    emailKey: email,
-    partition: 'Default',
-    foreignSysPersonId: null,
-    foreignSysType: null,
-    unsubscribed: false,
-    columns: {},
-    custom: {},
-    now: 1,
-  };
-}
 
 /** Statements knex sends, in order, from now on. */
 function recordStatements(db: Database): string[] {
@@ -52,7 +38,7 @@ describe('SQLite group commit', () => {
     const statements = recordStatements(db);
     const ids = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        uow.write((r) => r.leads.insert(lead(`p${i}@x.example`))),
+        uow.write((r) => r.leads.insert(newLeadAt(`p${i}@x.example`))),
       ),
     );
     expect(ids).to.deep.equal([...ids].sort((a, b) => a - b));
@@ -70,12 +56,12 @@ describe('SQLite group commit', () => {
     const queued = new Promise<void>((resolve) => (allQueued = resolve));
     const first = uow.write(async (r) => {
       await queued;
-      return r.leads.insert(lead('a@x.example'));
+      return r.leads.insert(newLeadAt('a@x.example'));
     });
     const later: Array<Promise<number>> = [];
     for (let i = 0; i < 5; i++) {
       await uow.read((r) => r.leads.count());
-      later.push(uow.write((r) => r.leads.insert(lead(`b${i}@x.example`))));
+      later.push(uow.write((r) => r.leads.insert(newLeadAt(`b${i}@x.example`))));
     }
     allQueued();
     await Promise.all([first, ...later]);
@@ -90,7 +76,7 @@ describe('SQLite group commit', () => {
     const n = MAX_GROUP_UNITS + 3;
     await Promise.all(
       Array.from({ length: n }, (_, i) =>
-        uow.write((r) => r.leads.insert(lead(`cap${i}@x.example`))),
+        uow.write((r) => r.leads.insert(newLeadAt(`cap${i}@x.example`))),
       ),
     );
     expect((await emails()).length).to.equal(n);
@@ -99,13 +85,13 @@ describe('SQLite group commit', () => {
 
   it('undoes only the unit that fails; the others commit and are answered', async () => {
     const results = await Promise.allSettled([
-      uow.write((r) => r.leads.insert(lead('first@x.example'))),
-      uow.write((r) => r.leads.insert(lead('a@x.example'))),
+      uow.write((r) => r.leads.insert(newLeadAt('first@x.example'))),
+      uow.write((r) => r.leads.insert(newLeadAt('a@x.example'))),
       uow.write(async (r) => {
-        await r.leads.insert(lead('refused@x.example'));
+        await r.leads.insert(newLeadAt('refused@x.example'));
         throw new AppError(ErrorCode.LEAD_SYNC_FAILED, 'refused');
       }),
-      uow.write((r) => r.leads.insert(lead('b@x.example'))),
+      uow.write((r) => r.leads.insert(newLeadAt('b@x.example'))),
     ]);
     expect(results.map((x) => x.status)).to.deep.equal([
       'fulfilled',
@@ -125,7 +111,7 @@ describe('SQLite group commit', () => {
     await Promise.all(
       ['a', 'b', 'c'].map((n) =>
         uow
-          .write((r) => r.leads.insert(lead(`${n}@x.example`)))
+          .write((r) => r.leads.insert(newLeadAt(`${n}@x.example`)))
           .then(() => events.push(`answered ${n}`)),
       ),
     );
@@ -136,13 +122,13 @@ describe('SQLite group commit', () => {
     const statements = recordStatements(db);
     let attempts = 0;
     const [, id] = await Promise.all([
-      uow.write((r) => r.leads.insert(lead('first@x.example'))),
+      uow.write((r) => r.leads.insert(newLeadAt('first@x.example'))),
       uow.write(async (r) => {
-        const inserted = await r.leads.insert(lead('retried@x.example'));
+        const inserted = await r.leads.insert(newLeadAt('retried@x.example'));
         if (++attempts === 1) throw new RetryTransaction();
         return inserted;
       }),
-      uow.write((r) => r.leads.insert(lead('after@x.example'))),
+      uow.write((r) => r.leads.insert(newLeadAt('after@x.example'))),
     ]);
     expect(attempts).to.equal(2);
     expect(statements.filter((s) => /^COMMIT/i.test(s)).length).to.equal(2);

@@ -4,7 +4,6 @@ import BetterSqlite3 from 'better-sqlite3';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { openDatabase, SQLITE_FILE_NAME, type Database } from '../../src/data-access/database.js';
-import type { NewLead } from '../../src/data-access/sql/lead.repository.js';
 import {
   fixedSql,
   queueCalls,
@@ -23,6 +22,7 @@ import { ChangePaths } from '../../src/domain/change-paths.js';
 import { createServices } from '../../src/compose.js';
 import { SLOW_QUERY } from '../support/slow-query.js';
 import { testEngines } from '../support/database.js';
+import { failure, newLeadAt } from '../support/records.js';
 
 /**
  * Statements whose answer nobody waits for (BEGIN, SAVEPOINT, queueStatement) go to the SQLite
@@ -37,29 +37,6 @@ const INSERT_OPERATOR = fixedSql(
 );
 const COUNT_OPERATORS = fixedSql('SELECT count(*) AS n FROM operators');
 const operator = (name: string) => [name, 'x', 1];
-
-function lead(email: string): NewLead {
-  return {
-    email,
-    emailKey: email,
-    partition: 'Default',
-    foreignSysPersonId: null,
-    foreignSysType: null,
-    unsubscribed: false,
-    columns: {},
-    custom: {},
-    now: 1,
-  };
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error & { code?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error('expected a failure');
-}
 
 describe('SQLite thread messages', function () {
   this.timeout(60000);
@@ -232,7 +209,7 @@ describe('SQLite thread messages', function () {
     const posted = sinon.spy(Worker.prototype, 'postMessage');
     const ids = await Promise.all(
       ['one', 'two', 'three'].map((name) =>
-        uow.write((repos) => repos.leads.insert(lead(`${name}@x.example`))),
+        uow.write((repos) => repos.leads.insert(newLeadAt(`${name}@x.example`))),
       ),
     );
     // BEGIN, SAVEPOINT, the first insert; RELEASE, SAVEPOINT, the second; …; RELEASE, COMMIT.
@@ -249,7 +226,7 @@ describe('SQLite thread messages', function () {
     const uow = new UnitOfWork(db);
     const sync = (email: string, activityType: string | null) =>
       uow.write(async (repos) => {
-        const leadId = await repos.leads.insert(lead(email));
+        const leadId = await repos.leads.insert(newLeadAt(email));
         // The activity is queued: it goes with the unit's RELEASE (or the COMMIT).
         await repos.activities.insert([{ leadId, activityType: activityType!, createdAt: 1 }]);
       });

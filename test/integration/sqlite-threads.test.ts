@@ -9,6 +9,7 @@ import { classifyDatabaseError, isRetryable } from '../../src/data-access/unit-o
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
 import { SLOW_QUERY } from '../support/slow-query.js';
+import { failure } from '../support/records.js';
 
 const sqlite = testEngines().find((e) => e.name === 'sqlite')!;
 
@@ -17,15 +18,6 @@ interface Pool {
   releaseConnection(connection: SqliteThreadConnection): Promise<unknown>;
 }
 const poolOf = (knex: Knex) => knex.client as unknown as Pool;
-
-async function failure(promise: Promise<unknown>): Promise<Error & { code?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error('expected a failure');
-}
 
 describe('SQLite threads', function () {
   this.timeout(60000);
