@@ -49,6 +49,13 @@ export const databaseSettings = {
       'Maximum PostgreSQL connections per process (an instance opens up to WORKERS × DB_POOL_MAX)',
     parse: integer('DB_POOL_MAX', 1, 1000),
   },
+  dbAcquireTimeoutMs: {
+    env: 'DB_ACQUIRE_TIMEOUT_MS',
+    default: '5000',
+    meaning:
+      'How long a call waits for a free PostgreSQL connection of its process while every one is busy, before fault 20024 (a server that does not answer fails sooner, with 20011)',
+    parse: integer('DB_ACQUIRE_TIMEOUT_MS', 100, 600000),
+  },
   dbStatementTimeoutMs: {
     env: 'DB_STATEMENT_TIMEOUT_MS',
     default: '15000',

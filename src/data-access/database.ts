@@ -29,6 +29,8 @@ export interface DatabaseOptions {
   /** Hears of an SQLite thread that ended without being closed: one line, for the log. */
   onSqliteThreadExit?: (message: string) => void;
   dbPoolMax: number;
+  /** PostgreSQL: how long a query waits for a free pool connection (default 5,000 ms). */
+  dbAcquireTimeoutMs?: number;
   /** PostgreSQL statement_timeout in ms (0: none), set in each write transaction. */
   dbStatementTimeoutMs?: number;
   /**
@@ -256,8 +258,9 @@ function openPostgres(options: DatabaseOptions): Database {
     // No session state (no SET at connect, no named prepared statements): behind PgBouncer in
     // transaction mode, consecutive transactions of one connection run on different servers.
     pool: { min: 0, max: options.dbPoolMax },
-    // Fail fast when PostgreSQL is down: callers get 20011 instead of waiting a minute.
-    acquireConnectionTimeout: 5000,
+    // Every connection busy (a burst, or lock waits behind a hot address): the call gets 20024
+    // after this long. A server that is down fails sooner, at connectionTimeoutMillis (20011).
+    acquireConnectionTimeout: options.dbAcquireTimeoutMs ?? 5000,
     // knex prints every failed connection attempt with its stack trace; those failures reach
     // the callers, which report them in one line naming DATABASE_URL (or fault 20011).
     log: {

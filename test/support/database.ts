@@ -12,6 +12,14 @@ export interface TestEngine {
   create(): Promise<{ db: Database; url: string; dataDir: string; drop(): Promise<void> }>;
 }
 
+/**
+ * How long test databases let a call wait for a pool connection. The race and stress tests pile
+ * dozens of calls on four addresses; on a slow or busy machine a call can queue behind lock
+ * holders for more than the 5 s default and be shed with 20024, which is not what they test
+ * (test/unit/authenticator.test.ts tests the shedding itself).
+ */
+export const CONTENDED_ACQUIRE_TIMEOUT_MS = 60000;
+
 function adminUrl(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${database}`;
@@ -49,6 +57,7 @@ export const postgresEngine = (baseUrl: string): TestEngine => ({
       dataDir: '',
       sqliteBusyTimeoutMs: 0,
       dbPoolMax: 10,
+      dbAcquireTimeoutMs: CONTENDED_ACQUIRE_TIMEOUT_MS,
     });
     await migrateLatest(db);
     return {

@@ -6,7 +6,7 @@ import { ChangePaths, type ChangePath } from '../../src/domain/change-paths.js';
 import type { LeadView } from '../../src/domain/lead.types.js';
 import { createServices, type Services } from '../../src/compose.js';
 import { AppError, type ErrorCode } from '../../src/errors.js';
-import type { TestEngine } from './database.js';
+import { CONTENDED_ACQUIRE_TIMEOUT_MS, type TestEngine } from './database.js';
 
 export const web = ChangePaths.webService();
 
@@ -53,6 +53,7 @@ export async function openHarness(
         dataDir: made.dataDir,
         sqliteBusyTimeoutMs: 10000,
         dbPoolMax: 5,
+        dbAcquireTimeoutMs: CONTENDED_ACQUIRE_TIMEOUT_MS,
         ...options,
       });
       others.push(db);

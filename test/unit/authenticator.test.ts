@@ -183,6 +183,39 @@ describe('waiting for a database connection', () => {
     }
   });
 
+  it('on PostgreSQL waits DB_ACQUIRE_TIMEOUT_MS, then is answered as a concurrency limit (20024)', async function () {
+    const url = process.env.DATABASE_URL;
+    if (!url) return this.skip();
+    // Held for 3 s: the default wait (5 s) would outlast it and the query would succeed.
+    const database = openDatabase({
+      databaseUrl: url,
+      dataDir: '',
+      sqliteBusyTimeoutMs: 0,
+      dbPoolMax: 1,
+      dbAcquireTimeoutMs: 200,
+    });
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const holding = database.knex.transaction(async () => held);
+      const holdLimit = setTimeout(release, 3000);
+      let caught: unknown = 'the query succeeded';
+      try {
+        await database.knex.raw('select 1');
+      } catch (error) {
+        caught = classifyDatabaseError(error);
+      }
+      clearTimeout(holdLimit);
+      release();
+      await holding;
+      expect(isAppError(caught) && caught.code).to.equal(ErrorCode.CONCURRENCY_LIMIT_EXCEEDED);
+      // The connection is free again: the next query gets it.
+      await database.knex.raw('select 1');
+    } finally {
+      await database.close();
+    }
+  });
+
   it('to a PostgreSQL that never answers (a failover, a dropped route) is the database being down (20011), not 20024', async function () {
     this.timeout(30000);
     // Accepts connections and says nothing, as a host whose packets are dropped.
