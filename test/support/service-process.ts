@@ -141,7 +141,8 @@ export async function freshServiceDatabase(
 
 /**
  * Gathers a child's stdout and stderr, and resolves with the port once it prints "listening
- * on port N" (rejects, with the output, if it exits first or stays silent for 30 s).
+ * on port N" (rejects, with the output, if it exits first or stays silent for 60 s: on a
+ * loaded machine, starting through the tsx loader alone can take half of that).
  */
 export function collectAndAwaitPort(
   child: ChildProcess,
@@ -151,7 +152,7 @@ export function collectAndAwaitPort(
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const port = new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${out}`)), 30000);
+    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${out}`)), 60000);
     child.stdout!.on('data', () => {
       const m = /listening on port (\d+)/.exec(out);
       if (m) {

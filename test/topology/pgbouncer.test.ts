@@ -40,13 +40,13 @@ describe('topology: PgBouncer in transaction pooling mode', function () {
     }
     pg = await createPrivatePostgres();
     scratch = createScratch('pgbouncer');
-    // Five server connections for every client of a database: transactions share them.
+    // Five server connections for every client of a database: transactions share them. The
+    // server is never down here, so clients may queue for one as long as the lock holders of
+    // the hot addresses keep them (the failover topology keeps the 5 s that sheds promptly).
     bouncer = await startPgBouncer(
       scratch,
       { primaryPort: Number(new URL(pg.url).port) },
-      {
-        poolSize: 5,
-      },
+      { poolSize: 5, queryWaitTimeout: 60 },
     );
     engine = postgresEngine(bouncer.url('postgres'));
   });

@@ -33,6 +33,8 @@ export interface PgBouncer {
 export interface PgBouncerSettings {
   /** Server connections per database/user pair. */
   poolSize?: number;
+  /** Seconds a client may wait for a server connection before PgBouncer fails it (5). */
+  queryWaitTimeout?: number;
 }
 
 function configText(
@@ -62,7 +64,7 @@ function configText(
     // for a server connection within seconds, so that the service answers 20011 promptly.
     'server_login_retry = 1',
     'server_connect_timeout = 3',
-    'query_wait_timeout = 5',
+    `query_wait_timeout = ${settings.queryWaitTimeout ?? 5}`,
     `logfile = ${path.join(dir, 'pgbouncer.log')}`,
     `pidfile = ${path.join(dir, 'pgbouncer.pid')}`,
     '',
