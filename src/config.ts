@@ -51,6 +51,13 @@ export function loadConfig(
 function checkCombinations(config: Config): Config {
   if (config.databaseReadUrl && !config.databaseUrl)
     throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL (a PostgreSQL primary)');
+  // A call queued for a busy pool must be shed (20024, "try again") before the call itself
+  // times out (10001, outcome unknown to the caller).
+  if (config.dbAcquireTimeoutMs >= config.requestTimeoutMs) {
+    throw new ConfigError(
+      `DB_ACQUIRE_TIMEOUT_MS (${config.dbAcquireTimeoutMs}) must be below REQUEST_TIMEOUT_MS (${config.requestTimeoutMs})`,
+    );
+  }
   if (config.salesforceOrgIds.length > 0 && config.salesforcePathSecret === '') {
     throw new ConfigError(
       'SFDC_ORG_IDS is set but SFDC_PATH_SECRET is not: the Salesforce listener needs a secret path (16 to 128 of A-Z a-z 0-9 - _ . ~); set SFDC_PATH_SECRET or clear SFDC_ORG_IDS',

@@ -53,7 +53,7 @@ export const databaseSettings = {
     env: 'DB_ACQUIRE_TIMEOUT_MS',
     default: '5000',
     meaning:
-      'How long a call waits for a free PostgreSQL connection of its process while every one is busy, before fault 20024 (a server that does not answer fails sooner, with 20011)',
+      'How long a call waits for a free PostgreSQL connection of its process while every one is busy, before fault 20024 (a server that does not answer fails sooner, with 20011); must be below REQUEST_TIMEOUT_MS',
     parse: integer('DB_ACQUIRE_TIMEOUT_MS', 100, 600000),
   },
   dbStatementTimeoutMs: {

@@ -31,6 +31,8 @@ export interface StressReport {
   unexpected: string[];
   violations: number;
   missingAcknowledged: number[];
+  /** What the services logged at error level: the cause behind an unexpected fault. */
+  serviceErrors: string[];
   seconds: number;
 }
 
@@ -58,11 +60,14 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
   try {
     // Every connection may land on one process: its per-user concurrency limit (the pool size
     // by default) is not what this test is about, nor is shedding calls that queue for a pool
-    // connection behind the lock holders of four hot addresses.
+    // connection behind the lock holders of four hot addresses. A call may wait that long and
+    // still run: with the default 30 s REQUEST_TIMEOUT_MS a slow machine's queued batches were
+    // answered 10001 (the documented timeout fault) while their work went on.
     const env = {
       ...db.env,
       CONCURRENCY_LIMIT: String(options.connections),
       DB_ACQUIRE_TIMEOUT_MS: String(CONTENDED_ACQUIRE_TIMEOUT_MS),
+      REQUEST_TIMEOUT_MS: String(2 * CONTENDED_ACQUIRE_TIMEOUT_MS),
     };
     for (let i = 0; i < options.processes; i++) services.push(await spawnService(env));
     const known: number[] = [];
@@ -176,6 +181,13 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
         unexpected,
         violations,
         missingAcknowledged: expected.filter((id) => !present.has(id)),
+        serviceErrors: services.flatMap((s) =>
+          s
+            .output()
+            .split('\n')
+            .filter((line) => /"level":(50|60)|"level":"(error|fatal)"/.test(line))
+            .slice(0, 5),
+        ),
         seconds: (Date.now() - started) / 1000,
       };
     } finally {

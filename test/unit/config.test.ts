@@ -8,6 +8,17 @@ function expectConfigError(env: NodeJS.ProcessEnv, message: RegExp): void {
 }
 
 describe('loadConfig', () => {
+  it('refuses a pool wait as long as the call timeout, naming both settings', () => {
+    expectConfigError(
+      { DB_ACQUIRE_TIMEOUT_MS: '30000' },
+      /DB_ACQUIRE_TIMEOUT_MS \(30000\) must be below REQUEST_TIMEOUT_MS \(30000\)/,
+    );
+    expect(
+      loadConfig({ DB_ACQUIRE_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '120000' })
+        .dbAcquireTimeoutMs,
+    ).to.equal(60000);
+  });
+
   it('WORKERS: empty is one process on the SQLite file and one per core on PostgreSQL', () => {
     expect(loadConfig({}).workers).to.equal(1);
     expect(loadConfig({ DATABASE_URL: 'postgres://db.example/x' }).workers).to.equal(
