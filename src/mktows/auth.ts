@@ -74,10 +74,33 @@ const DUMMY_KEY = crypto.randomBytes(24).toString('hex').toUpperCase();
 
 const anonymous = (): Authenticated => ({ userId: 'anonymous', permissions: FULL_ACCESS });
 
+/** Accepted headers remembered at most; past this the oldest is forgotten first. */
+export const REMEMBERED_HEADERS = 1024;
+/** A header longer than this (padded fields) is checked afresh every time, never remembered. */
+const MAX_REMEMBERED_LENGTH = 512;
+
+/**
+ * What an accepted header proved, so that the same header text sent again (a client signs once
+ * per timestamp and reuses it) is not signed again: the key its signature matched and the
+ * instant its timestamp names. Not what it was accepted for: whether that key is still the
+ * user's and whether the instant is still in the window are asked again on every call.
+ */
+interface AcceptedHeader {
+  userId: string;
+  encryptionKey: string;
+  at: number;
+}
+
+/** One text for the three fields, unambiguous whatever they hold (each prefixed by its length). */
+const headerText = (userId: string, signature: string, timestamp: string) =>
+  `${userId.length}:${userId}${signature.length}:${signature}${timestamp}`;
+
 /** Checks an AuthenticationHeader; returns the authenticated user and what it may do. */
 export class Authenticator {
   private readonly now: () => number;
   private readonly sign: SignatureFunction;
+  // In the order they were first accepted, to forget the oldest first.
+  private readonly accepted = new Map<string, AcceptedHeader>();
 
   constructor(
     private readonly users: UserService,
@@ -113,6 +136,18 @@ export class Authenticator {
         'AuthenticationHeader needs mktowsUserId, requestSignature and requestTimestamp',
       );
     }
+    const text = headerText(userId, signature, timestamp);
+    const remembered = this.accepted.get(text);
+    if (remembered !== undefined) {
+      // The same header, signed with the key the user has now: what it proved still holds.
+      // A key rotated or revoked, a user removed, is asked of the users here as on every call.
+      const current = await this.users.credentialsOf(remembered.userId);
+      if (current !== null && current.encryptionKey === remembered.encryptionKey) {
+        this.checkWindow(remembered.at, userId);
+        return { userId: remembered.userId, permissions: current.permissions };
+      }
+      this.accepted.delete(text);
+    }
     // An unknown id takes the same steps as a known one (the lookup, an HMAC, the comparison),
     // so that the time of the answer does not tell which ids exist.
     const found = userId.length <= 128 ? await this.users.credentialsOf(userId.trim()) : null;
@@ -129,6 +164,14 @@ export class Authenticator {
         'requestTimestamp is not a W3C date-time with an offset',
       );
     }
+    this.checkWindow(at, userId);
+    const accepted = { userId: userId.trim(), encryptionKey: found.encryptionKey, at };
+    if (text.length <= MAX_REMEMBERED_LENGTH) this.remember(text, accepted);
+    return { userId: accepted.userId, permissions: found.permissions };
+  }
+
+  /** Refuses a request whose timestamp `at` is no longer (or not yet) within the window. */
+  private checkWindow(at: number, userId: string): void {
     if (Math.abs(this.now() - at) > this.options.windowSeconds * 1000) {
       throw new AuthenticationRefused(
         'timestamp out of window',
@@ -137,7 +180,14 @@ export class Authenticator {
         'requestTimestamp outside the accepted window',
       );
     }
-    return { userId: userId.trim(), permissions: found.permissions };
+  }
+
+  private remember(text: string, accepted: AcceptedHeader): void {
+    this.accepted.set(text, accepted);
+    if (this.accepted.size > REMEMBERED_HEADERS) {
+      const oldest = this.accepted.keys().next().value;
+      if (oldest !== undefined) this.accepted.delete(oldest);
+    }
   }
 
   private refused(reason: RefusalReason, userId: string | undefined, message: string) {

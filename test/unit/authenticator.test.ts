@@ -8,7 +8,13 @@ import type { UserService } from '../../src/domain/user.service.js';
 import { ErrorCode, isAppError } from '../../src/errors.js';
 import { FULL_ACCESS } from '../../src/domain/permissions.js';
 import { AuthFailureLimiter } from '../../src/mktows/auth-failures.js';
-import { AuthenticationRefused, Authenticator, requestSignature } from '../../src/mktows/auth.js';
+import {
+  AuthenticationRefused,
+  Authenticator,
+  REMEMBERED_HEADERS,
+  requestSignature,
+} from '../../src/mktows/auth.js';
+import type { Permissions } from '../../src/domain/permissions.js';
 
 const NOW = Date.parse('2026-11-30T10:00:00Z');
 const TS = '2026-11-30T10:00:00+00:00';
@@ -104,6 +110,105 @@ describe('Authenticator', () => {
       requestTimestamp: TS,
     });
     expect(ok).to.deep.equal({ userId: 'known', permissions: FULL_ACCESS });
+  });
+});
+
+describe('Authenticator: a header accepted before', () => {
+  // A user whose key, permissions and existence the test changes between calls.
+  function changing() {
+    const state: { key: string | null; permissions: Permissions; now: number } = {
+      key: KEY,
+      permissions: FULL_ACCESS,
+      now: NOW,
+    };
+    const credentialsOf = sinon.spy(async (userId: string) =>
+      userId === 'known' && state.key !== null
+        ? { encryptionKey: state.key, permissions: state.permissions }
+        : null,
+    );
+    const sign = sinon.spy(requestSignature);
+    const auth = new Authenticator({ credentialsOf } as unknown as UserService, {
+      windowSeconds: 900,
+      allowAnonymous: false,
+      now: () => state.now,
+      sign,
+    });
+    const header = (ts = TS, userId = 'known') => ({
+      mktowsUserId: userId,
+      requestSignature: requestSignature(KEY, ts, userId),
+      requestTimestamp: ts,
+    });
+    return { auth, sign, credentialsOf, state, header };
+  }
+
+  it('is not signed again, but the user is still looked up on every call', async () => {
+    const { auth, sign, credentialsOf, header } = changing();
+    for (let i = 0; i < 3; i++)
+      expect(await auth.authenticate(header())).to.deep.equal({
+        userId: 'known',
+        permissions: FULL_ACCESS,
+      });
+    expect(sign.callCount).to.equal(1);
+    expect(credentialsOf.callCount).to.equal(3);
+    // Another header text (another timestamp) is signed afresh.
+    await auth.authenticate(header('2026-11-30T10:00:01+00:00'));
+    expect(sign.callCount).to.equal(2);
+  });
+
+  it('is refused once its timestamp has left the window, as a fresh check refuses it', async () => {
+    const { auth, state, header } = changing();
+    await auth.authenticate(header());
+    state.now = NOW + 901 * 1000;
+    const late = await refusal(auth.authenticate(header()));
+    expect([late.reason, late.code]).to.deep.equal([
+      'timestamp out of window',
+      ErrorCode.REQUEST_EXPIRED,
+    ]);
+    // Back within the window (a clock stepped back), it is accepted again.
+    state.now = NOW;
+    expect((await auth.authenticate(header())).userId).to.equal('known');
+  });
+
+  it('is refused once the key it was signed with is rotated or revoked, or the user removed', async () => {
+    const { auth, state, header } = changing();
+    await auth.authenticate(header());
+    state.key = 'B'.repeat(48); // rotated: the old signature no longer matches
+    const rotated = await refusal(auth.authenticate(header()));
+    expect([rotated.reason, rotated.code]).to.deep.equal([
+      'bad signature',
+      ErrorCode.AUTHENTICATION_FAILED,
+    ]);
+    state.key = KEY;
+    await auth.authenticate(header());
+    state.key = null; // revoked (an untrusted stored key) or the user removed
+    expect((await refusal(auth.authenticate(header()))).reason).to.equal('unknown user');
+  });
+
+  it('gets the permissions the user has now', async () => {
+    const { auth, state, header } = changing();
+    await auth.authenticate(header());
+    const readOnly: Permissions = { ...FULL_ACCESS, readOnly: true };
+    state.permissions = readOnly;
+    expect((await auth.authenticate(header())).permissions).to.equal(readOnly);
+  });
+
+  it(`is remembered among at most ${REMEMBERED_HEADERS}, the oldest forgotten first`, async () => {
+    const { auth, sign, header } = changing();
+    const at = (i: number) => new Date(NOW - i * 100).toISOString();
+    for (let i = 0; i <= REMEMBERED_HEADERS; i++) await auth.authenticate(header(at(i)));
+    expect(sign.callCount).to.equal(REMEMBERED_HEADERS + 1);
+    await auth.authenticate(header(at(REMEMBERED_HEADERS))); // the newest: remembered
+    expect(sign.callCount).to.equal(REMEMBERED_HEADERS + 1);
+    await auth.authenticate(header(at(0))); // the first: forgotten, signed again
+    expect(sign.callCount).to.equal(REMEMBERED_HEADERS + 2);
+  });
+
+  it('is never a refused one: a bad signature is checked afresh each time', async () => {
+    const { auth, sign } = changing();
+    const bad = { mktowsUserId: 'known', requestSignature: 'f'.repeat(40), requestTimestamp: TS };
+    for (let i = 0; i < 2; i++)
+      expect((await refusal(auth.authenticate(bad))).reason).to.equal('bad signature');
+    expect(sign.callCount).to.equal(2);
   });
 });
 
