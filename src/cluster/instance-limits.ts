@@ -38,6 +38,8 @@ export type Report = (message: LimitMessage) => void;
 /** Keys the primary said are out of budget until a time; bounded, oldest forgotten first. */
 class BlockedUntil {
   private readonly until = new Map<string, number>();
+  // The latest end of a block received: none is in force from then on.
+  private latest = -Infinity;
   constructor(
     private readonly now: () => number,
     private readonly max = 100000,
@@ -46,11 +48,17 @@ class BlockedUntil {
   set(key: string, until: number): void {
     this.until.delete(key); // re-inserted last: the map stays in the order blocks were received
     this.until.set(key, until);
+    this.latest = Math.max(this.latest, until);
     const now = this.now();
     for (const [k, u] of this.until) {
       if (u > now && this.until.size <= this.max) break;
       this.until.delete(k);
     }
+  }
+
+  /** False when no key can be blocked now. */
+  any(): boolean {
+    return this.now() < this.latest;
   }
 
   /** Milliseconds `key` stays blocked, 0 when it is not. */
@@ -80,6 +88,10 @@ export class SharedAuthFailureLimiter extends AuthFailureLimiter {
     const local = super.retryAfterSeconds(address);
     if (local > 0) return local;
     return Math.ceil(this.blocked.left(address) / 1000);
+  }
+
+  override mayRefuse(): boolean {
+    return super.mayRefuse() || this.blocked.any();
   }
 
   override record(address: string): void {

@@ -26,10 +26,21 @@ export class AuthFailureLimiter {
   // An entry whose window was replaced or dropped since is skipped.
   private readonly started: Array<[string, FailureWindow]> = [];
   private head = 0;
+  // No address can be refused from this instant on: every window that reached the limit
+  // ends by then (the latest end of one that did).
+  private refusingUntil = -Infinity;
   private readonly now: () => number;
 
   constructor(private readonly options: AuthFailureOptions) {
     this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * False when no address can be refused now (nobody is locked out), so that a call need not
+   * work out its client's address to ask retryAfterSeconds, which would answer 0.
+   */
+  mayRefuse(): boolean {
+    return this.options.limit > 0 && this.now() < this.refusingUntil;
   }
 
   /** Seconds until `address` may try again, or 0 when it may now. */
@@ -52,12 +63,19 @@ export class AuthFailureLimiter {
     const w = this.windows.get(address);
     if (w && now - w.start < this.options.windowMs) {
       w.count++;
+      this.refusing(w);
       return;
     }
     const fresh = { start: now, count: 1 };
     this.windows.set(address, fresh);
     this.started.push([address, fresh]);
+    this.refusing(fresh);
     this.forget(now);
+  }
+
+  private refusing(w: FailureWindow): void {
+    if (w.count >= this.options.limit)
+      this.refusingUntil = Math.max(this.refusingUntil, w.start + this.options.windowMs);
   }
 
   /** Drops ended windows, then the oldest while more addresses are remembered than allowed. */

@@ -230,6 +230,34 @@ describe('AuthFailureLimiter', () => {
     expect(off.retryAfterSeconds('x')).to.equal(0);
   });
 
+  it('may refuse only while an address is locked out, and then answers as retryAfterSeconds', () => {
+    let now = 0;
+    const limiter = new AuthFailureLimiter({ limit: 2, windowMs: 60000, now: () => now });
+    const addresses = ['1.2.3.4', '5.6.7.8'];
+    // Whenever it says nobody can be refused, nobody is.
+    const consistent = () => {
+      if (!limiter.mayRefuse())
+        for (const a of addresses) expect(limiter.retryAfterSeconds(a), a).to.equal(0);
+    };
+    expect(limiter.mayRefuse()).to.equal(false);
+    limiter.record('1.2.3.4');
+    expect(limiter.mayRefuse(), 'one failure, under the limit').to.equal(false);
+    consistent();
+    now = 10000;
+    limiter.record('5.6.7.8');
+    limiter.record('5.6.7.8'); // locked out until 70 s
+    limiter.record('1.2.3.4'); // locked out until 60 s
+    expect(limiter.mayRefuse()).to.equal(true);
+    now = 65000;
+    expect(limiter.mayRefuse(), 'one of them still locked out').to.equal(true);
+    expect(limiter.retryAfterSeconds('1.2.3.4')).to.equal(0);
+    expect(limiter.retryAfterSeconds('5.6.7.8')).to.equal(5);
+    now = 70000;
+    expect(limiter.mayRefuse()).to.equal(false);
+    consistent();
+    expect(new AuthFailureLimiter({ limit: 0, windowMs: 1000 }).mayRefuse()).to.equal(false);
+  });
+
   it('a flood from many addresses costs each failure the same, however many it remembers', () => {
     // Every address still in its window: the table is full and stays full.
     const failuresPastFull = (remembered: number): number => {

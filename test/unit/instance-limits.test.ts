@@ -80,7 +80,9 @@ describe('shared limiters (a worker: its own limit, plus the instance verdicts)'
     limiter.record('198.51.100.9');
     expect(reports).to.deep.equal([{ du: 'auth-failure', address: '198.51.100.9' }]);
     expect(limiter.retryAfterSeconds('198.51.100.9')).to.equal(0);
+    expect(limiter.mayRefuse(), 'nobody blocked yet').to.equal(false);
     limiter.block('198.51.100.9', Date.now() + 30000);
+    expect(limiter.mayRefuse(), "the instance's verdict").to.equal(true);
     expect(limiter.retryAfterSeconds('198.51.100.9')).to.be.within(29, 30);
     expect(limiter.retryAfterSeconds('198.51.100.10')).to.equal(0);
   });
