@@ -138,9 +138,15 @@ export async function createSoapListener<S extends object>(
         soapaction: `"${request.soapAction}"`,
       };
       calls.set(headers, call);
-      const run = () => engine.processRequest(xml, { headers, url: request.url, method: 'POST' });
+      const req = { headers, url: request.url, method: 'POST' };
+      const run = () => engine.processRequest(xml, req);
       const reader = engine.requestReader;
-      const settled = read !== undefined && reader ? reader.handOver(xml, read, run) : run();
+      // Already read: the operation is called as node-soap would call it, without its dispatch
+      // (or node-soap is handed the reading, where the direct call declines).
+      const settled =
+        read !== undefined && reader
+          ? (engine.direct?.(read, req, request.soapAction) ?? reader.handOver(xml, read, run))
+          : run();
       const answer = new Promise<SoapAnswer>((resolve, reject) => {
         const timer = setTimeout(
           () => reject(new AppError(ErrorCode.INTERNAL, 'Request timed out')),

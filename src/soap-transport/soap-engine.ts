@@ -11,6 +11,11 @@ import {
   type RequestReader,
 } from './fast-request-reader.js';
 import type { WsdlInternals } from './request-shapes.js';
+import {
+  createDirectDispatch,
+  type DirectDispatch,
+  type ServerInternals,
+} from './direct-dispatch.js';
 
 /**
  * node-soap as an XML ⇄ object engine with no HTTP of its own: our endpoints read and check
@@ -30,6 +35,8 @@ export interface SoapEngine {
   };
   /** The fast reader in front of node-soap's xmlToObject, when one was asked for. */
   requestReader?: RequestReader | null;
+  /** The operation called directly for a request the reader read, when the server allows. */
+  direct?: DirectDispatch | null;
 }
 
 export interface SoapBinding {
@@ -91,6 +98,8 @@ export function createSoapEngine(options: {
               rawTextTypes,
               options.fastRead,
             );
+          if (engine.requestReader)
+            engine.direct = createDirectDispatch(engine as unknown as ServerInternals);
           resolve(engine);
         });
       },

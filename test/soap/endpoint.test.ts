@@ -168,16 +168,25 @@ for (const engine of testEngines()) {
 
       it('turns a plain-text failure of the SOAP engine into a generic Server fault', async () => {
         // The guard leaves node-soap nothing to choke on, so its failure is simulated.
+        // On both ways to the operation: node-soap's processRequest, and the direct call of
+        // its _executeMethod for a request the fast reader read.
         const stub = sinon
           .stub(soap.Server.prototype, 'processRequest')
           .resolves({ statusCode: 500, body: 'Error: secret internals', headers: {} });
+        const direct = sinon
+          .stub(soap.Server.prototype as unknown as { _executeMethod(): void }, '_executeMethod')
+          .callsFake((...args: unknown[]) =>
+            (args[3] as (body: string, status: number) => void)('Error: secret internals', 500),
+          );
         try {
           const res = await rawCall(service.url, GET_LEAD('ann@example.com'));
           expectFault(res, 10001);
           expect(res.body).to.contain('<faultcode>SOAP-ENV:Server</faultcode>');
           expect(res.body).to.not.contain('secret internals');
+          expect(stub.callCount + direct.callCount).to.equal(1);
         } finally {
           stub.restore();
+          direct.restore();
         }
       });
     });
