@@ -104,13 +104,31 @@ function parseMultipart(body: Buffer, boundary: string | undefined): FormFields 
   }
 }
 
-/** The fields of a form body; throws FormError for another media type or a broken body. */
-export function parseForm(contentType: string | undefined, body: Buffer): FormFields {
+/** A Content-Type header read once: which of the two encodings, and the multipart boundary. */
+export interface FormMediaType {
+  type: 'application/x-www-form-urlencoded' | 'multipart/form-data';
+  boundary: string | undefined;
+}
+
+/** The form encoding a Content-Type header names; throws FormError for another media type. */
+export function formMediaType(contentType: string | undefined): FormMediaType {
   const { type, params } = mediaType(contentType);
-  if (type === 'application/x-www-form-urlencoded') return parseUrlEncoded(body);
-  if (type === 'multipart/form-data') return parseMultipart(body, params.get('boundary'));
+  if (type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data')
+    return { type, boundary: params.get('boundary') };
   throw new FormError(
     'unsupported_media',
     'Send application/x-www-form-urlencoded or multipart/form-data',
   );
+}
+
+/** The fields of a body in an encoding formMediaType accepted; throws FormError if broken. */
+export function parseFormAs(media: FormMediaType, body: Buffer): FormFields {
+  return media.type === 'multipart/form-data'
+    ? parseMultipart(body, media.boundary)
+    : parseUrlEncoded(body);
+}
+
+/** The fields of a form body; throws FormError for another media type or a broken body. */
+export function parseForm(contentType: string | undefined, body: Buffer): FormFields {
+  return parseFormAs(formMediaType(contentType), body);
 }

@@ -17,7 +17,13 @@ import { instanceCallLimits } from '../cluster/instance-limits.js';
 import { UNSUBSCRIBE_RATE_WINDOW_MS } from '../config/one-click.settings.js';
 import { readBody } from '../soap-transport/request-body.js';
 import { clientKey } from './client-key.js';
-import { FormError, parseForm, type FormFields } from './form-body.js';
+import {
+  FormError,
+  formMediaType,
+  parseFormAs,
+  type FormFields,
+  type FormMediaType,
+} from './form-body.js';
 import type { LinkContent, LinkTokens, RefusalReason } from './link-token.js';
 import { chooseLanguage, type Language } from './messages.js';
 import { maskAddress, pagePolicy, renderPage, type Branding, type PageState } from './page.js';
@@ -101,11 +107,21 @@ export function createOneClickRouter(options: OneClickOptions): Router {
       .type('text/html; charset=utf-8')
       .send(renderPage({ state, lang, branding: options.branding, maskedAddress: address }));
   };
-  const sendText = (res: Response, status: number, text: string) => {
+  const sendText = (res: Response, status: number, text: string, extra?: PlainExtra) => {
+    // A POST's answer straight through node: the very headers Express would set (a POST is
+    // never "fresh", no ETag is made), without its per-call header plumbing.
+    if (res.req.method === 'POST') return writePlain(res, status, `${text}\n`, extra);
+    if (extra?.close) res.set('Connection', 'close');
+    if (extra?.retryAfter) res.set('Retry-After', '60');
     common(res);
     res.status(status).type('text/plain; charset=utf-8').send(`${text}\n`);
   };
   const wantsPage = (req: Request) => /text\/html/i.test(req.get('accept') ?? '');
+  /** The page's language: chosen only when a page is rendered (the plain answer has none). */
+  const languageOf = (req: Request, fields?: FormFields): Language =>
+    chooseLanguage(queryLang(req) ?? fields?.get('lang'), req.get('accept-language'));
+  const accepted = metrics.linkUnsubscribes.labels({ outcome: 'accepted' });
+  const unchanged = metrics.linkUnsubscribes.labels({ outcome: 'unchanged' });
   const queryLang = (req: Request) =>
     typeof req.query.lang === 'string' ? req.query.lang : undefined;
 
@@ -126,12 +142,12 @@ export function createOneClickRouter(options: OneClickOptions): Router {
     const encoding = (req.get('content-encoding') ?? 'identity').trim().toLowerCase();
     if (encoding !== 'identity')
       throw new Refusal(415, 'unsupported_media', { kind: 'invalid' }, true);
+    let media: FormMediaType;
     try {
       // Refused before reading when the media type is wrong.
-      parseForm(req.get('content-type'), Buffer.alloc(0));
-    } catch (error) {
-      if (error instanceof FormError && error.reason === 'unsupported_media')
-        throw new Refusal(415, 'unsupported_media', { kind: 'invalid' }, true);
+      media = formMediaType(req.get('content-type'));
+    } catch {
+      throw new Refusal(415, 'unsupported_media', { kind: 'invalid' }, true);
     }
     let body: Buffer;
     try {
@@ -145,7 +161,7 @@ export function createOneClickRouter(options: OneClickOptions): Router {
       throw new Refusal(400, 'bad_body', { kind: 'invalid' }, true);
     }
     try {
-      return parseForm(req.get('content-type'), body);
+      return parseFormAs(media, body);
     } catch (error) {
       if (error instanceof FormError) throw new Refusal(400, error.reason, { kind: 'invalid' });
       throw error;
@@ -168,13 +184,17 @@ export function createOneClickRouter(options: OneClickOptions): Router {
     return new Refusal(500, 'internal', { kind: 'error' });
   };
 
-  const refuse = (res: Response, refusal: Refusal, page: boolean, lang: Language) => {
+  /** `lang` is called only when the refusal is a page. */
+  const refuse = (res: Response, refusal: Refusal, page: boolean, lang: () => Language) => {
     metrics.linkRefusals.inc({ reason: refusal.reason });
     // A POST whose body was left unread: the connection cannot carry another request.
-    if (refusal.closeConnection && res.req.method === 'POST') res.set('Connection', 'close');
-    if (refusal.status === 429 || refusal.status === 503) res.set('Retry-After', '60');
-    if (page) sendPage(res, refusal.status, refusal.page, lang);
-    else sendText(res, refusal.status, refusalText(refusal));
+    const close = refusal.closeConnection && res.req.method === 'POST';
+    const retryAfter = refusal.status === 429 || refusal.status === 503;
+    if (page) {
+      if (close) res.set('Connection', 'close');
+      if (retryAfter) res.set('Retry-After', '60');
+      sendPage(res, refusal.status, refusal.page, lang());
+    } else sendText(res, refusal.status, refusalText(refusal), { close, retryAfter });
   };
 
   router.get('/:token', async (req, res) => {
@@ -190,14 +210,19 @@ export function createOneClickRouter(options: OneClickOptions): Router {
         maskAddress(link.email),
       );
     } catch (error) {
-      refuse(res, fromDomain(error), true, lang);
+      refuse(res, fromDomain(error), true, () => lang);
     }
   });
 
   /** The one-click POST (a mailbox provider's, or the page's button with via=page). */
-  const unsubscribe = async (link: LinkContent, page: boolean, lang: Language, res: Response) => {
+  const unsubscribe = async (
+    link: LinkContent,
+    page: boolean,
+    lang: () => Language,
+    res: Response,
+  ) => {
     const result = await links.unsubscribe(subjectOf(link));
-    metrics.linkUnsubscribes.inc({ outcome: result.changed ? 'accepted' : 'unchanged' });
+    (result.changed ? accepted : unchanged).inc();
     if (result.changed) {
       logger.info(
         {
@@ -221,7 +246,7 @@ export function createOneClickRouter(options: OneClickOptions): Router {
       res,
       200,
       result.changed ? { kind: 'done', undo } : { kind: 'already' },
-      lang,
+      lang(),
       maskAddress(link.email),
     );
   };
@@ -247,18 +272,18 @@ export function createOneClickRouter(options: OneClickOptions): Router {
   };
 
   router.post('/:token', async (req, res) => {
-    let lang = chooseLanguage(queryLang(req), req.get('accept-language'));
     let page = wantsPage(req);
+    let fields: FormFields | undefined;
+    const lang = () => languageOf(req, fields);
     try {
       const link = admit(req);
-      const fields = await readForm(req);
-      lang = chooseLanguage(queryLang(req) ?? fields.get('lang'), req.get('accept-language'));
+      fields = await readForm(req);
       if (fields.get('List-Unsubscribe') === 'One-Click') {
         page = fields.get('via') === 'page';
         await unsubscribe(link, page, lang, res);
       } else if (fields.has('resubscribe')) {
         page = true;
-        await resubscribe(link, fields.get('resubscribe')!, lang, res);
+        await resubscribe(link, fields.get('resubscribe')!, lang(), res);
       } else throw new Refusal(400, 'bad_body', { kind: 'invalid' });
     } catch (error) {
       refuse(res, fromDomain(error), page, lang);
@@ -268,11 +293,47 @@ export function createOneClickRouter(options: OneClickOptions): Router {
   // What Express itself refuses within /u (a broken percent-escape in the token…).
   router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
-    const lang = chooseLanguage(queryLang(req), req.get('accept-language'));
-    refuse(res, new Refusal(400, 'malformed', { kind: 'invalid' }), wantsPage(req), lang);
+    refuse(res, new Refusal(400, 'malformed', { kind: 'invalid' }), wantsPage(req), () =>
+      languageOf(req),
+    );
   });
 
   return router;
+}
+
+const COMMON_PLAIN = {
+  'Cache-Control': 'no-store',
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+  'X-Robots-Tag': 'noindex, nofollow',
+  'Content-Type': 'text/plain; charset=utf-8',
+} as const;
+
+interface PlainExtra {
+  /** Connection: close (a body left unread). */
+  close?: boolean;
+  /** Retry-After: 60. */
+  retryAfter?: boolean;
+}
+
+/**
+ * The plain-text answer through node alone, byte for byte what refuse()'s headers, common()
+ * and Express's res.type('text/plain; charset=utf-8').send(text) give a POST: the same
+ * headers in the same order (node adds Date and the keep-alive ones after them, as it does
+ * for Express).
+ */
+export function writePlain(res: Response, status: number, text: string, extra?: PlainExtra) {
+  const length = Buffer.byteLength(text);
+  const headers: Record<string, string | number> =
+    extra?.close || extra?.retryAfter
+      ? {
+          ...(extra.close ? { Connection: 'close' } : {}),
+          ...(extra.retryAfter ? { 'Retry-After': '60' } : {}),
+          ...COMMON_PLAIN,
+          'Content-Length': length,
+        }
+      : { ...COMMON_PLAIN, 'Content-Length': length };
+  res.writeHead(status, headers).end(text);
 }
 
 function refusalText(refusal: Refusal): string {
