@@ -40,6 +40,8 @@ interface DerivedKey {
   id: string;
   aesKey: Buffer;
   undoKey: Buffer;
+  /** The AAD of this key's tokens, "1." keyId, made once. */
+  aad: Buffer;
 }
 
 export type RefusalReason = 'malformed' | 'unknown_key' | 'bad_signature' | 'expired';
@@ -64,7 +66,12 @@ function derive(key: LinkKey): DerivedKey {
   if (!KEY_ID.test(key.id)) throw new LinkKeyError('A link key id is 1 to 16 of A-Z a-z 0-9 _ -');
   if (key.secret.length < 32) throw new LinkKeyError('A link secret has 32 or more characters');
   const hmac = (label: string) => crypto.createHmac('sha256', key.secret).update(label).digest();
-  return { id: key.id, aesKey: hmac(KEY_LABEL), undoKey: hmac(UNDO_LABEL) };
+  return {
+    id: key.id,
+    aesKey: hmac(KEY_LABEL),
+    undoKey: hmac(UNDO_LABEL),
+    aad: Buffer.from(`${TOKEN_VERSION}.${key.id}`, 'ascii'),
+  };
 }
 
 function checkList(list: string | null | undefined): string {
@@ -100,7 +107,7 @@ export class LinkTokens {
     if (nonce.length !== NONCE_BYTES) throw new LinkKeyError('A nonce is 12 bytes');
     const plain = `${issuedAt}\n${checkList(options.list)}\n${email}`;
     const cipher = crypto.createCipheriv('aes-256-gcm', this.current.aesKey, nonce);
-    cipher.setAAD(Buffer.from(`${TOKEN_VERSION}.${this.current.id}`, 'ascii'));
+    cipher.setAAD(this.current.aad);
     const sealed = Buffer.concat([nonce, cipher.update(plain, 'utf8'), cipher.final()]);
     return `${TOKEN_VERSION}.${this.current.id}.${Buffer.concat([sealed, cipher.getAuthTag()]).toString('base64url')}`;
   }
@@ -118,10 +125,12 @@ export class LinkTokens {
       return { ok: false, reason: 'malformed' };
     const key = this.byId.get(keyId);
     if (!key) return { ok: false, reason: 'unknown_key' };
+    // Only the canonical spelling: two strings must never open as the same link. Unpadded
+    // base64url is canonical when no character is left over (length % 4 == 1) and the last
+    // character's bits beyond the bytes are zero, as encoding the bytes again would give.
+    if (!canonicalBase64url(body)) return { ok: false, reason: 'malformed' };
     const bytes = Buffer.from(body, 'base64url');
-    // Only the canonical spelling: two strings must never open as the same link.
-    if (bytes.length < NONCE_BYTES + TAG_BYTES + 5 || bytes.toString('base64url') !== body)
-      return { ok: false, reason: 'malformed' };
+    if (bytes.length < NONCE_BYTES + TAG_BYTES + 5) return { ok: false, reason: 'malformed' };
     let plain: string;
     try {
       const decipher = crypto.createDecipheriv(
@@ -129,12 +138,12 @@ export class LinkTokens {
         key.aesKey,
         bytes.subarray(0, NONCE_BYTES),
       );
-      decipher.setAAD(Buffer.from(`${version}.${keyId}`, 'ascii'));
+      decipher.setAAD(key.aad);
       decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
-      plain = Buffer.concat([
-        decipher.update(bytes.subarray(NONCE_BYTES, bytes.length - TAG_BYTES)),
-        decipher.final(),
-      ]).toString('utf8');
+      const opened = decipher.update(bytes.subarray(NONCE_BYTES, bytes.length - TAG_BYTES));
+      // GCM's final() yields no bytes; it checks the tag (throws when forged or altered).
+      decipher.final();
+      plain = opened.toString('utf8');
     } catch {
       return { ok: false, reason: 'bad_signature' };
     }
@@ -152,7 +161,7 @@ export class LinkTokens {
         list: match[2] === '' ? null : match[2]!,
         issuedAt,
         keyId,
-        linkId: crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 16),
+        linkId: crypto.hash('sha256', bytes, 'hex').slice(0, 16),
       },
     };
   }
@@ -174,6 +183,24 @@ export class LinkTokens {
     const given = Buffer.from(code);
     return given.length === expected.length && crypto.timingSafeEqual(given, expected);
   }
+}
+
+/** The value of a base64url character (the caller has checked the alphabet). */
+function base64urlValue(code: number): number {
+  if (code >= 65 && code <= 90) return code - 65; // A-Z
+  if (code >= 97 && code <= 122) return code - 71; // a-z
+  if (code >= 48 && code <= 57) return code + 4; // 0-9
+  return code === 45 ? 62 : 63; // - _
+}
+
+/** Whether unpadded base64url `text` (of the alphabet) is the one spelling of its bytes. */
+function canonicalBase64url(text: string): boolean {
+  const rest = text.length % 4;
+  if (rest === 0) return true;
+  if (rest === 1) return false;
+  // 2 characters carry 1 byte (4 bits spare), 3 carry 2 bytes (2 bits spare).
+  const spare = rest === 2 ? 0x0f : 0x03;
+  return (base64urlValue(text.charCodeAt(text.length - 1)) & spare) === 0;
 }
 
 /** The two header lines RFC 8058 asks for, ready to paste into a message. */

@@ -71,6 +71,33 @@ describe('unsubscribe link tokens', () => {
     }
   });
 
+  it('takes only the one spelling of a token body, whatever its length: every last character tried', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const lengths = new Set<number>();
+    for (const email of ['a@b.co', 'ab@b.co', 'abc@b.co']) {
+      const token = tokens.create(email, { issuedAt: now });
+      const body = token.slice(token.lastIndexOf('.') + 1);
+      lengths.add(body.length % 4);
+      const bytes = Buffer.from(body, 'base64url');
+      for (const c of alphabet) {
+        const altered = token.slice(0, -1) + c;
+        const alteredBody = body.slice(0, -1) + c;
+        const verified = tokens.verify(altered);
+        if (c === body.at(-1)) expect(verified.ok).to.equal(true);
+        else if (Buffer.from(alteredBody, 'base64url').equals(bytes))
+          // A second spelling of the same (authentic) bytes.
+          expect(verified, `${email} ${c}`).to.deep.equal({ ok: false, reason: 'malformed' });
+        else expect(verified.ok, `${email} ${c}`).to.equal(false);
+      }
+      // A body with one character more than whole bytes take (length % 4 === 1).
+      const dangling = token + 'AAA'.slice(0, (5 - (body.length % 4)) % 4 || 4);
+      expect(dangling.slice(dangling.lastIndexOf('.') + 1).length % 4).to.equal(1);
+      expect(tokens.verify(dangling)).to.deep.equal({ ok: false, reason: 'malformed' });
+    }
+    // Bodies of each length that carries spare bits were tried.
+    expect([...lengths].sort()).to.include.members([2, 3]);
+  });
+
   it('names why it refuses: forged, unknown key, expired, malformed', () => {
     const forger = new LinkTokens(
       { current: { id: 'k1', secret: 'not-the-secret-0123456789abcdefghijk' }, retired: [] },
