@@ -62,6 +62,22 @@ export async function createApp({
   app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
 
+  // First: the one-click POST is the hottest unauthenticated path, and nothing mounted
+  // here runs for every request (no global middleware), so no other route needs to see /u.
+  app.use(
+    '/u',
+    createOneClickRouter({
+      links: services.links,
+      tokens: linkTokens,
+      undoMinutes: config.unsubscribeUndoMinutes,
+      rateLimit: config.unsubscribeRateLimit,
+      maxBodyBytes: config.unsubscribeMaxBodyBytes,
+      bodyTimeoutMs: config.bodyTimeoutMs,
+      branding: { senderName: config.unsubscribeSenderName, logoUrl: config.unsubscribeLogoUrl },
+      logger,
+      metrics,
+    }),
+  );
   const authenticator = new Authenticator(users, {
     windowSeconds: config.signatureWindowSeconds,
     allowAnonymous: config.allowAnonymous,
@@ -141,20 +157,6 @@ export async function createApp({
       loginMaxFailures: config.adminLoginMaxFailures,
       wakeJobs: () => jobRunner?.wake(),
       uploadMaxBytes: config.adminUploadMaxMb * 1024 * 1024,
-    }),
-  );
-  app.use(
-    '/u',
-    createOneClickRouter({
-      links: services.links,
-      tokens: linkTokens,
-      undoMinutes: config.unsubscribeUndoMinutes,
-      rateLimit: config.unsubscribeRateLimit,
-      maxBodyBytes: config.unsubscribeMaxBodyBytes,
-      bodyTimeoutMs: config.bodyTimeoutMs,
-      branding: { senderName: config.unsubscribeSenderName, logoUrl: config.unsubscribeLogoUrl },
-      logger,
-      metrics,
     }),
   );
   app.use((_req, res) => {

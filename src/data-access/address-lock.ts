@@ -7,7 +7,9 @@ import type { PgDeferringClient } from './database.js';
  * general path, and the unsubscribe function of the migrations), so they serialise.
  */
 export function addressLockId(key: string): bigint {
-  return crypto.createHash('sha256').update(key).digest().readBigInt64BE(0);
+  // One-shot hash: the same digest as createHash without its object (the repository computes
+  // this for every unsubscribe, SQLite's included, where the lock plays no part).
+  return crypto.hash('sha256', key, 'buffer').readBigInt64BE(0);
 }
 
 /**
