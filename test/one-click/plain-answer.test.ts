@@ -114,7 +114,12 @@ for (const engine of testEngines()) {
 
     it('refused before the body: Connection: close first, as before', async () => {
       const cases: Array<[string, Record<string, string>, string, string]> = [
-        ['/u/not-a-token', FORM, 'HTTP/1.1 400 Bad Request', 'This unsubscribe link is not valid.\n'],
+        [
+          '/u/not-a-token',
+          FORM,
+          'HTTP/1.1 400 Bad Request',
+          'This unsubscribe link is not valid.\n',
+        ],
         ['/u/1.zz.AAAA', FORM, 'HTTP/1.1 403 Forbidden', 'This unsubscribe link is not valid.\n'],
         [
           pathOf('raw-json@example.com'),
