@@ -46,8 +46,20 @@ interface Counts {
   queuedChanges?: number[];
 }
 
+/**
+ * Rows as arrays of values in the order of their shape's names (row-shapes.ts): `columns`
+ * comes with the first answer of each shape.
+ */
+export interface RowsAnswer extends Counts {
+  id: number;
+  rows: unknown[][];
+  shape: number;
+  columns?: string[];
+  thenChanges?: number;
+}
+
 export type SqliteResponse =
-  | ({ id: number; rows: unknown[]; thenChanges?: number } & Counts)
+  | RowsAnswer
   | ({ id: number; changes: number; lastInsertRowid: number | bigint } & Counts)
   | { id: number; done: true }
   | { id: number; error: CrossedError };
