@@ -8,6 +8,7 @@ import {
   fixedSql,
   queueCalls,
   queueStatement,
+  runIfRow,
   runStatement,
   runUnless,
 } from '../../src/data-access/sql/statement.js';
@@ -352,6 +353,76 @@ describe('SQLite thread messages', function () {
       );
       expect(error.code).to.equal('SQLITE_CONSTRAINT_PRIMARYKEY');
       expect(await names()).to.deep.equal(['taken']);
+    });
+  });
+
+  describe('runIfRow: a write and the logs of what it wrote', () => {
+    const TOUCH = fixedSql(
+      "UPDATE operators SET password_hash = 'y' WHERE name = ? RETURNING name, password_hash",
+    );
+    const touch = (on: Database, name: string, logged: string) =>
+      on.knex.transaction((trx) =>
+        runIfRow(trx, [TOUCH, [name]], [[INSERT_OPERATOR, operator(logged)]]),
+      );
+
+    /** The same writes on `on`: what each gave, and the operators stored. */
+    async function scenario(on: Database) {
+      const given = [
+        await touch(on, 'taken', 'taken-logged'),
+        await touch(on, 'nobody', 'nobody-logged'),
+      ];
+      const stored = await on.knex('operators').select('name', 'password_hash').orderBy('name');
+      return { given, stored };
+    }
+
+    it("logs only when the write gave a row, in the write's message on the thread, as in one process", async () => {
+      const posted = sinon.spy(Worker.prototype, 'postMessage');
+      const threaded = await scenario(db);
+      // Twice BEGIN with the write and its log, then COMMIT; the final read.
+      expect(posted.callCount).to.equal(2 * 2 + 1);
+      const inProcess = openDatabase({
+        databaseUrl: '',
+        dataDir: ':memory:',
+        sqliteBusyTimeoutMs: 1000,
+        dbPoolMax: 1,
+      });
+      try {
+        await migrateLatest(inProcess);
+        await inProcess
+          .knex('operators')
+          .insert({ name: 'taken', password_hash: 'x', created_at: 1 });
+        expect(await scenario(inProcess)).to.deep.equal(threaded);
+      } finally {
+        await inProcess.close();
+      }
+      expect(threaded.given).to.deep.equal([
+        { rows: [{ name: 'taken', password_hash: 'y' }], changes: 1 },
+        { rows: [], changes: 0 },
+      ]);
+      expect(threaded.stored).to.deep.equal([
+        { name: 'taken', password_hash: 'y' },
+        { name: 'taken-logged', password_hash: 'x' },
+      ]);
+    });
+
+    it('the log goes with the write: nothing is left queued for the next statement', async () => {
+      const queued = await db.knex.transaction(async (trx) => {
+        await runIfRow(trx, [TOUCH, ['taken']], [[INSERT_OPERATOR, operator('taken-logged')]]);
+        const client = trx.client as unknown as {
+          acquireConnection(): Promise<SqliteThreadConnection>;
+        };
+        return (await client.acquireConnection()).hasQueued;
+      });
+      expect(queued).to.equal(false);
+      expect(await names()).to.deep.equal(['taken', 'taken-logged']);
+    });
+
+    it('a log that fails fails the write with its code and stores nothing of either', async () => {
+      const error = await failure(touch(db, 'taken', 'taken'));
+      expect(error.code).to.equal('SQLITE_CONSTRAINT_PRIMARYKEY');
+      expect(await db.knex('operators').select('name', 'password_hash')).to.deep.equal([
+        { name: 'taken', password_hash: 'x' },
+      ]);
     });
   });
 });

@@ -165,9 +165,11 @@ export class SqliteThreadConnection {
     sql: string,
     bindings: unknown[],
     unless?: StatementRequest['unless'],
+    ifRow?: StatementRequest['ifRow'],
   ): Promise<StatementResult> {
     const request: StatementRequest = { id: this.nextId++, sql, bindings };
     if (unless) request.unless = unless;
+    if (ifRow) request.ifRow = ifRow;
     const counted = this.counted;
     if (this.queued.length > 0) {
       request.queued = this.queued;

@@ -30,6 +30,11 @@ export interface StatementRequest extends StatementCall {
    * in order, in the same message (statement.ts, runUnless).
    */
   unless?: { column: string; then: StatementCall[] };
+  /**
+   * After the statement (a write returning its row): if it gave a row, these run, in order, in
+   * the same message; their results are not read (statement.ts, runIfRow).
+   */
+  ifRow?: StatementCall[];
 }
 
 export type SqliteRequest = StatementRequest | { id: number; backupTo: string };

@@ -127,7 +127,8 @@ function runStatements(connection: Connection, request: StatementRequest): Sqlit
       const columns = shapes.announce(answer.shape);
       return { id, ...answer, ...(columns ? { columns } : {}), ...extra, ...counted };
     };
-    const { unless } = request;
+    const { unless, ifRow } = request;
+    if (ifRow && answer.rows.length > 0) for (const call of ifRow) execute(connection, call);
     if (!unless) return rows({});
     const at = shapes.indexOf(answer.shape, unless.column);
     const flag = answer.rows[0]?.[at];
