@@ -227,7 +227,6 @@ export async function runIfRow(
   return result;
 }
 
-
 /**
  * A value written into PostgreSQL SQL text. A statement without bindings is sent in one message
  * with the transaction's deferred BEGIN (database.ts), saving a round trip.

@@ -73,36 +73,32 @@ export interface RowsOfShape {
 type Row = Record<string, unknown>;
 
 /**
- * The main thread's side: rows as objects again, each made by copying one object that has the
- * shape's names (V8 copies its layout at once, where adding 37 names one by one made a
- * dictionary of each row).
+ * Rows given as arrays of values made objects again, each by copying one object that has the
+ * names (V8 copies its layout at once, where adding 37 names one by one made a dictionary of
+ * each row). A name repeated (two tables' `id`): the last value wins, as in better-sqlite3's
+ * objects.
  */
-export class RowDecoder {
-  private readonly templates = new Map<
-    number,
-    { names: string[]; template: Row; plain: boolean }
-  >();
+export class RowTemplate {
+  private readonly names: string[];
+  private readonly template: Row;
+  /** An assignment to "__proto__" would set the prototype: such rows define their values. */
+  private readonly plain: boolean;
 
-  /** Learns a shape's names (sent with the first answer that carries its rows). */
-  learn(shape: number, names: readonly string[]): void {
+  constructor(names: readonly string[]) {
+    this.names = [...names];
     // JSON.parse makes every name an own property, "__proto__" too.
-    const template = JSON.parse(
+    this.template = JSON.parse(
       `{${names.map((n) => `${JSON.stringify(n)}:null`).join(',')}}`,
     ) as Row;
-    // An assignment to "__proto__" would set the prototype: such a shape defines its values.
-    const plain = !names.includes('__proto__');
-    this.templates.set(shape, { names: [...names], template, plain });
+    this.plain = !names.includes('__proto__');
   }
 
-  decode(shape: number, rows: readonly unknown[][]): Row[] {
-    const known = this.templates.get(shape);
-    if (!known) throw new Error(`rows of an unknown shape (${shape}) from the SQLite thread`);
-    const { names, template, plain } = known;
+  objects(rows: readonly unknown[][]): Row[] {
+    const { names, template, plain } = this;
     const out = new Array<Row>(rows.length);
     for (let r = 0; r < rows.length; r++) {
       const values = rows[r]!;
       const row = { ...template };
-      // Names repeated (two tables' `id`): the last value wins, as in better-sqlite3's objects.
       if (plain) for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
       else
         names.forEach((name, i) =>
@@ -116,5 +112,21 @@ export class RowDecoder {
       out[r] = row;
     }
     return out;
+  }
+}
+
+/** The main thread's side: the names of each shape a thread sent, its rows as objects. */
+export class RowDecoder {
+  private readonly templates = new Map<number, RowTemplate>();
+
+  /** Learns a shape's names (sent with the first answer that carries its rows). */
+  learn(shape: number, names: readonly string[]): void {
+    this.templates.set(shape, new RowTemplate(names));
+  }
+
+  decode(shape: number, rows: readonly unknown[][]): Row[] {
+    const template = this.templates.get(shape);
+    if (!template) throw new Error(`rows of an unknown shape (${shape}) from the SQLite thread`);
+    return template.objects(rows);
   }
 }
