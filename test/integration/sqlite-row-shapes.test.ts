@@ -4,9 +4,9 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import sinon from 'sinon';
 import { SQLITE_FILE_NAME, type Database } from '../../src/data-access/database.js';
-import type { SqliteThreadConnection } from '../../src/data-access/sqlite-thread/connection.js';
 import { RowDecoder } from '../../src/data-access/sqlite-thread/row-shapes.js';
 import { testEngines } from '../support/database.js';
+import { threadPool } from '../support/sqlite-pool.js';
 
 /**
  * Rows cross from the SQLite threads as arrays, their column names once per shape
@@ -15,12 +15,6 @@ import { testEngines } from '../support/database.js';
  */
 
 const sqlite = testEngines().find((e) => e.name === 'sqlite')!;
-
-interface Pool {
-  acquireConnection(): Promise<SqliteThreadConnection>;
-  releaseConnection(connection: SqliteThreadConnection): Promise<unknown>;
-}
-const poolOf = (knex: Knex) => knex.client as unknown as Pool;
 
 describe('SQLite row shapes', function () {
   this.timeout(60000);
@@ -40,7 +34,7 @@ describe('SQLite row shapes', function () {
 
   /** The same statement text, run on one thread before and after another connection's DDL. */
   async function acrossSchemaChange(ddl: string[], knex: Knex, inTransaction: boolean) {
-    const pool = poolOf(knex);
+    const pool = threadPool(knex);
     const connection = await pool.acquireConnection();
     const read = async () => {
       if (!inTransaction) return (await connection.run('SELECT * FROM shaped', [])) as never;
