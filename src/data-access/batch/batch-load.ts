@@ -63,7 +63,7 @@ async function selectPeople(
     `SELECT json_group_array(json_array(${names.map(quote).join(', ')})) AS people FROM (${sql})`,
     [binding],
   );
-  return new RowTemplate(names).objects(JSON.parse(row!.people as string) as unknown[][]);
+  return RowTemplate.of(names).objects(JSON.parse(row!.people as string) as unknown[][]);
 }
 
 /** Locks every address in scope (PostgreSQL), then loads the people and statuses. */

@@ -73,44 +73,41 @@ export interface RowsOfShape {
 type Row = Record<string, unknown>;
 
 /**
- * Rows given as arrays of values made objects again, each by copying one object that has the
- * names (V8 copies its layout at once, where adding 37 names one by one made a dictionary of
- * each row). A name repeated (two tables' `id`): the last value wins, as in better-sqlite3's
- * objects.
+ * Rows given as arrays of values made objects again, by a function made once per list of
+ * names that returns one object literal (V8 then builds each row with its layout known,
+ * where adding 37 names one by one made a dictionary of each row, and a copied template
+ * still paid a lookup per name). The names are written as JSON strings, so that no name can
+ * be anything but a key; "__proto__" as a computed key, which makes an own property rather
+ * than set the prototype. A name repeated (two tables' `id`): the last value wins, as in
+ * better-sqlite3's objects.
  */
 export class RowTemplate {
-  private readonly names: string[];
-  private readonly template: Row;
-  /** An assignment to "__proto__" would set the prototype: such rows define their values. */
-  private readonly plain: boolean;
+  private readonly make: (values: readonly unknown[]) => Row;
 
   constructor(names: readonly string[]) {
-    this.names = [...names];
-    // JSON.parse makes every name an own property, "__proto__" too.
-    this.template = JSON.parse(
-      `{${names.map((n) => `${JSON.stringify(n)}:null`).join(',')}}`,
-    ) as Row;
-    this.plain = !names.includes('__proto__');
+    const fields = names.map((name, i) => {
+      const key = JSON.stringify(name);
+      return `${name === '__proto__' ? `[${key}]` : key}: v[${i}]`;
+    });
+    this.make = new Function('v', `return { ${fields.join(', ')} };`) as typeof this.make;
+  }
+
+  private static readonly kept = new Map<string, RowTemplate>();
+
+  /** The template of `names`, made once (the few lists a caller reads, up to 64 kept). */
+  static of(names: readonly string[]): RowTemplate {
+    const key = names.join('\0');
+    let template = RowTemplate.kept.get(key);
+    if (!template) {
+      template = new RowTemplate(names);
+      if (RowTemplate.kept.size < 64) RowTemplate.kept.set(key, template);
+    }
+    return template;
   }
 
   objects(rows: readonly unknown[][]): Row[] {
-    const { names, template, plain } = this;
     const out = new Array<Row>(rows.length);
-    for (let r = 0; r < rows.length; r++) {
-      const values = rows[r]!;
-      const row = { ...template };
-      if (plain) for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
-      else
-        names.forEach((name, i) =>
-          Object.defineProperty(row, name, {
-            value: values[i],
-            writable: true,
-            enumerable: true,
-            configurable: true,
-          }),
-        );
-      out[r] = row;
-    }
+    for (let r = 0; r < rows.length; r++) out[r] = this.make(rows[r]!);
     return out;
   }
 }
