@@ -4,7 +4,10 @@
  * process's (every thread) per call, medians of rounds. For A/B runs of two builds
  * alternately on a shared machine, where throughput means nothing.
  *
- *   node --import tsx bench/thread-messages.ts [rounds] [calls per round]
+ *   node --import tsx bench/thread-messages.ts [rounds] [calls per round] [scenario…]
+ *
+ * Scenarios (all by default): unsubscribe, one-click, getLead, batch. Under
+ * `node --cpu-prof` each thread (the SQLite threads too) writes a profile of its own.
  */
 import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
@@ -14,6 +17,8 @@ import { testEngines } from '../test/support/database.js';
 
 const rounds = Number(process.argv[2] ?? 5);
 const calls = Number(process.argv[3] ?? 200);
+const only = new Set(process.argv.slice(4));
+const runs = (scenario: string) => only.size === 0 || only.has(scenario);
 const CONCURRENCY = 8;
 const web = ChangePaths.webService();
 
@@ -24,10 +29,35 @@ Worker.prototype.postMessage = function (this: Worker, ...args: Parameters<Worke
   return post.apply(this, args);
 };
 
-/** CPU time of the main thread alone, in µs (Linux: the scheduler's figure for the thread). */
-function mainThreadCpu(): number {
-  const stat = fs.readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8');
-  return Number(stat.split(' ')[0]) / 1000;
+/** CPU time of one thread of this process, in µs (Linux: the scheduler's figure). */
+function threadCpu(tid: string | number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8');
+    return Number(stat.split(' ')[0]) / 1000;
+  } catch {
+    return 0; // the thread ended meanwhile
+  }
+}
+
+/** CPU time of the main thread alone, in µs. */
+const mainThreadCpu = () => threadCpu(process.pid);
+
+/** CPU time of every thread but the main one, by thread id. */
+function otherThreadsCpu(): Map<string, number> {
+  const cpu = new Map<string, number>();
+  for (const tid of fs.readdirSync('/proc/self/task'))
+    if (tid !== String(process.pid)) cpu.set(tid, threadCpu(tid));
+  return cpu;
+}
+
+/**
+ * The busiest other thread's CPU in a round: the SQLite thread that served it (the writer for
+ * writes, a reader for getLead), whatever its id.
+ */
+function busiestThread(before: Map<string, number>): number {
+  let most = 0;
+  for (const [tid, cpu] of otherThreadsCpu()) most = Math.max(most, cpu - (before.get(tid) ?? 0));
+  return most;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -44,10 +74,12 @@ async function measureCalls(
   const busy: number[] = [];
   const cpu: number[] = [];
   const sent: number[] = [];
+  const thread: number[] = [];
   let next = 0;
   for (let r = 0; r < rounds; r++) {
     const jobs = Array.from({ length: calls }, () => make(next++));
     const main = mainThreadCpu();
+    const others = otherThreadsCpu();
     const c = process.cpuUsage();
     const m = messages;
     let i = 0;
@@ -57,6 +89,7 @@ async function measureCalls(
       }),
     );
     const mainUsed = mainThreadCpu() - main;
+    thread.push(busiestThread(others) / calls);
     const d = process.cpuUsage(c);
     busy.push(mainUsed / calls);
     cpu.push((d.user + d.system) / calls);
@@ -66,6 +99,8 @@ async function measureCalls(
     `${name.padEnd(28)} main thread CPU ${median(busy).toFixed(0).padStart(5)} µs/call  process CPU ${median(
       cpu,
     )
+      .toFixed(0)
+      .padStart(5)} µs/call  SQLite thread CPU ${median(thread)
       .toFixed(0)
       .padStart(5)} µs/call  messages ${median(sent).toFixed(1)}/call`,
   );
@@ -90,31 +125,37 @@ for (let start = 0; start < total; start += 25) {
 }
 const warm = firsts.splice(0, 50);
 for (const id of warm) await services.leads.setUnsubscribed(id, true, web);
-await measure(
-  'syncLead unsubscribe (11)',
-  (i) => () => services.leads.setUnsubscribed(firsts[i]!, true, web),
-);
-await measure(
-  'one-click (new address)',
-  (i) => () =>
-    services.links.unsubscribe({ email: `new${i}@oneclick.example`, linkId: 'l', list: null }),
-);
-await measure(
-  'getLead by email',
-  (i) => () => services.leads.find({ keyType: 'EMAIL', keyValue: `a${i % 500}@bench.example` }),
-);
+// For a profiler attached now (perf record -p): what follows is the measured part.
+process.stderr.write(`seeded; measuring (pid ${process.pid})\n`);
+if (runs('unsubscribe'))
+  await measure(
+    'syncLead unsubscribe (11)',
+    (i) => () => services.leads.setUnsubscribed(firsts[i]!, true, web),
+  );
+if (runs('one-click'))
+  await measure(
+    'one-click (new address)',
+    (i) => () =>
+      services.links.unsubscribe({ email: `new${i}@oneclick.example`, linkId: 'l', list: null }),
+  );
+if (runs('getLead'))
+  await measure(
+    'getLead by email',
+    (i) => () => services.leads.find({ keyType: 'EMAIL', keyValue: `a${i % 500}@bench.example` }),
+  );
 const BATCH = 300;
 const batchCalls = Math.max(1, Math.floor(calls / 20));
-await measureCalls(
-  'syncMultipleLeads (300, update)',
-  batchCalls,
-  (i) => () =>
-    services.leads.syncMany(
-      Array.from({ length: BATCH }, (_, k) => ({
-        email: `a${(i * BATCH + k) % total}@bench.example`,
-        attributes: [{ name: 'LastName', value: `L${i}` }],
-      })),
-      { path: web },
-    ),
-);
+if (runs('batch'))
+  await measureCalls(
+    'syncMultipleLeads (300, update)',
+    batchCalls,
+    (i) => () =>
+      services.leads.syncMany(
+        Array.from({ length: BATCH }, (_, k) => ({
+          email: `a${(i * BATCH + k) % total}@bench.example`,
+          attributes: [{ name: 'LastName', value: `L${i}` }],
+        })),
+        { path: web },
+      ),
+  );
 await made.drop();

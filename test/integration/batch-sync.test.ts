@@ -314,6 +314,26 @@ for (const engine of testEngines()) {
       ]);
     });
 
+    it('reads every value as one by one: a float of 17 digits, text that looks like JSON', async () => {
+      // The batch reads its people as JSON text on SQLite (batch-load.ts): a value it read
+      // otherwise than stored would be a change the one-by-one path does not see.
+      const odd = [
+        ['AnnualRevenue', String(0.1 + 0.2)],
+        ['NumberOfEmployees', '2147483647'],
+        ['FirstName', '[1, "two"]'],
+        ['LastName', 'null'],
+        ['Company', '{"a": "\\u00e9"} \u2028 Zoë'],
+        ['City', '1e400'],
+      ].map(([name, value]) => ({ name: name!, value: value! }));
+      await compareBatches({}, ({ ids }) => [
+        // Every record valid: a refused one would change nothing and prove nothing.
+        ids.slice(0, 4).map((id) => ({ id, attributes: odd })),
+        // The same values again: nothing changes, nothing is logged.
+        ids.slice(0, 4).map((id) => ({ id, attributes: odd })),
+        [{ id: ids[1]!, attributes: [...odd, { name: 'Title', value: 'New' }] }],
+      ]);
+    });
+
     it('"most recently updated" follows the order changes were applied, not the clock', async () => {
       // Every reading of these clocks is the same millisecond, as within one real batch.
       const frozen = () => Date.UTC(2026, 5, 1);

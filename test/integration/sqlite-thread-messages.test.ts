@@ -8,6 +8,7 @@ import {
   fixedSql,
   queueCalls,
   queueStatement,
+  runIfRow,
   runStatement,
   runUnless,
 } from '../../src/data-access/sql/statement.js';
@@ -23,6 +24,7 @@ import { createServices } from '../../src/compose.js';
 import { SLOW_QUERY } from '../support/slow-query.js';
 import { testEngines } from '../support/database.js';
 import { failure, newLeadAt } from '../support/records.js';
+import { threadPool } from '../support/sqlite-pool.js';
 
 /**
  * Statements whose answer nobody waits for (BEGIN, SAVEPOINT, queueStatement) go to the SQLite
@@ -37,6 +39,23 @@ const INSERT_OPERATOR = fixedSql(
 );
 const COUNT_OPERATORS = fixedSql('SELECT count(*) AS n FROM operators');
 const operator = (name: string) => [name, 'x', 1];
+
+/** `scenario` on an in-process (in-memory) database holding the operator 'taken', as `db`. */
+async function inProcess<T>(scenario: (on: Database) => Promise<T>): Promise<T> {
+  const on = openDatabase({
+    databaseUrl: '',
+    dataDir: ':memory:',
+    sqliteBusyTimeoutMs: 1000,
+    dbPoolMax: 1,
+  });
+  try {
+    await migrateLatest(on);
+    await on.knex('operators').insert({ name: 'taken', password_hash: 'x', created_at: 1 });
+    return await scenario(on);
+  } finally {
+    await on.close();
+  }
+}
 
 describe('SQLite thread messages', function () {
   this.timeout(60000);
@@ -312,21 +331,7 @@ describe('SQLite thread messages', function () {
       // The setup's insert; three times BEGIN with the check and its write, then COMMIT; the
       // final read.
       expect(posted.callCount).to.equal(1 + 3 * 2 + 1);
-      const inProcess = openDatabase({
-        databaseUrl: '',
-        dataDir: ':memory:',
-        sqliteBusyTimeoutMs: 1000,
-        dbPoolMax: 1,
-      });
-      try {
-        await migrateLatest(inProcess);
-        await inProcess
-          .knex('operators')
-          .insert({ name: 'taken', password_hash: 'x', created_at: 1 });
-        expect(await scenario(inProcess)).to.deep.equal(threaded);
-      } finally {
-        await inProcess.close();
-      }
+      expect(await inProcess(scenario)).to.deep.equal(threaded);
       expect(threaded.given).to.deep.equal([
         { rows: [{ unsubscribed: 1, changed_at: 5 }], thenChanges: null },
         { rows: [{ unsubscribed: 0, changed_at: 6 }], thenChanges: 1 },
@@ -352,6 +357,59 @@ describe('SQLite thread messages', function () {
       );
       expect(error.code).to.equal('SQLITE_CONSTRAINT_PRIMARYKEY');
       expect(await names()).to.deep.equal(['taken']);
+    });
+  });
+
+  describe('runIfRow: a write and the logs of what it wrote', () => {
+    const TOUCH = fixedSql(
+      "UPDATE operators SET password_hash = 'y' WHERE name = ? RETURNING name, password_hash",
+    );
+    const touch = (on: Database, name: string, logged: string) =>
+      on.knex.transaction((trx) =>
+        runIfRow(trx, [TOUCH, [name]], [[INSERT_OPERATOR, operator(logged)]]),
+      );
+
+    /** The same writes on `on`: what each gave, and the operators stored. */
+    async function scenario(on: Database) {
+      const given = [
+        await touch(on, 'taken', 'taken-logged'),
+        await touch(on, 'nobody', 'nobody-logged'),
+      ];
+      const stored = await on.knex('operators').select('name', 'password_hash').orderBy('name');
+      return { given, stored };
+    }
+
+    it("logs only when the write gave a row, in the write's message on the thread, as in one process", async () => {
+      const posted = sinon.spy(Worker.prototype, 'postMessage');
+      const threaded = await scenario(db);
+      // Twice BEGIN with the write and its log, then COMMIT; the final read.
+      expect(posted.callCount).to.equal(2 * 2 + 1);
+      expect(await inProcess(scenario)).to.deep.equal(threaded);
+      expect(threaded.given).to.deep.equal([
+        { rows: [{ name: 'taken', password_hash: 'y' }], changes: 1 },
+        { rows: [], changes: 0 },
+      ]);
+      expect(threaded.stored).to.deep.equal([
+        { name: 'taken', password_hash: 'y' },
+        { name: 'taken-logged', password_hash: 'x' },
+      ]);
+    });
+
+    it('the log goes with the write: nothing is left queued for the next statement', async () => {
+      const queued = await db.knex.transaction(async (trx) => {
+        await runIfRow(trx, [TOUCH, ['taken']], [[INSERT_OPERATOR, operator('taken-logged')]]);
+        return (await threadPool(trx).acquireConnection()).hasQueued;
+      });
+      expect(queued).to.equal(false);
+      expect(await names()).to.deep.equal(['taken', 'taken-logged']);
+    });
+
+    it('a log that fails fails the write with its code and stores nothing of either', async () => {
+      const error = await failure(touch(db, 'taken', 'taken'));
+      expect(error.code).to.equal('SQLITE_CONSTRAINT_PRIMARYKEY');
+      expect(await db.knex('operators').select('name', 'password_hash')).to.deep.equal([
+        { name: 'taken', password_hash: 'x' },
+      ]);
     });
   });
 });

@@ -3,21 +3,15 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { openDatabase, SQLITE_FILE_NAME, type Database } from '../../src/data-access/database.js';
-import type { SqliteThreadConnection } from '../../src/data-access/sqlite-thread/connection.js';
 import { migrateLatest, rollback, withTempFiles } from '../../src/data-access/migrator.js';
 import { classifyDatabaseError, isRetryable } from '../../src/data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
 import { SLOW_QUERY } from '../support/slow-query.js';
 import { failure } from '../support/records.js';
+import { threadPool } from '../support/sqlite-pool.js';
 
 const sqlite = testEngines().find((e) => e.name === 'sqlite')!;
-
-interface Pool {
-  acquireConnection(): Promise<SqliteThreadConnection>;
-  releaseConnection(connection: SqliteThreadConnection): Promise<unknown>;
-}
-const poolOf = (knex: Knex) => knex.client as unknown as Pool;
 
 describe('SQLite threads', function () {
   this.timeout(60000);
@@ -55,7 +49,7 @@ describe('SQLite threads', function () {
   });
 
   it('a thread that dies fails its calls as "database unavailable", and a new one takes over', async () => {
-    const pool = poolOf(db.readKnex);
+    const pool = threadPool(db.readKnex);
     const connection = await pool.acquireConnection();
     const pending = connection.run(SLOW_QUERY, []);
     await connection.kill();

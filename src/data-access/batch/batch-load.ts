@@ -4,6 +4,7 @@ import type { Engine } from '../database.js';
 import { fromRow, OWN_COLUMNS, type Row } from '../lead-row.js';
 import { EmailStatusRepository } from '../sql/email-status.repository.js';
 import { fixedSql, runStatement } from '../sql/statement.js';
+import { RowTemplate } from '../sqlite-thread/row-shapes.js';
 import { BatchMoved, BatchUnsupported } from './batch-errors.js';
 import { quote } from './row-sets.js';
 import type { BatchScope } from '../../domain/ports.js';
@@ -43,6 +44,28 @@ async function select(db: Knex.Transaction, sql: string, bindings: unknown[]): P
   return (await runStatement(db, fixedSql(sql), bindings)).rows;
 }
 
+/**
+ * The people `sql` selects (its columns `names`, or `*`). SQLite, the columns named: as one
+ * JSON text, an array of arrays, which the writer thread hands over as one string and the main
+ * thread parses natively, where better-sqlite3 set every value of every row into an array of
+ * its own (the leads' columns hold text and numbers only, which JSON keeps as they are).
+ */
+async function selectPeople(
+  db: Knex.Transaction,
+  engine: Engine,
+  names: readonly string[] | null,
+  sql: string,
+  binding: unknown,
+): Promise<Row[]> {
+  if (engine !== 'sqlite' || !names) return select(db, sql, [binding]);
+  const [row] = await select(
+    db,
+    `SELECT json_group_array(json_array(${names.map(quote).join(', ')})) AS people FROM (${sql})`,
+    [binding],
+  );
+  return RowTemplate.of(names).objects(JSON.parse(row!.people as string) as unknown[][]);
+}
+
 /** Locks every address in scope (PostgreSQL), then loads the people and statuses. */
 export async function loadBatch(
   db: Knex.Transaction,
@@ -55,9 +78,8 @@ export async function loadBatch(
   const keys = new Set(scope.emailKeys);
   // The columns the rules read (a record's own fields always): fewer values to read, copy
   // between threads and decode than `*`'s.
-  const columns = scope.columns
-    ? [...new Set([...OWN_COLUMNS, ...scope.columns])].map(quote).join(', ')
-    : '*';
+  const names = scope.columns ? [...new Set([...OWN_COLUMNS, ...scope.columns])] : null;
+  const columns = names ? names.map(quote).join(', ') : '*';
   // One indexed query per kind of key (an OR of them can make the planner scan the table).
   // Row locks (PostgreSQL) only for the leads named by id or foreign id: every writer of a
   // person with an address holds that address's lock, which this batch holds too; a person
@@ -72,7 +94,8 @@ export async function loadBatch(
       const where = among(engine, column, values);
       const locking = lockRows && engine === 'postgres' ? ' FOR UPDATE' : '';
       const sql = `SELECT ${columns} FROM leads WHERE ${where.sql} LIMIT ${MAX_BATCH_LEADS + 1}${locking}`;
-      for (const r of await select(db, sql, [where.binding])) byId.set(Number(r.id), r);
+      for (const r of await selectPeople(db, engine, names, sql, where.binding))
+        byId.set(Number(r.id), r);
       if (byId.size > MAX_BATCH_LEADS) throw new BatchUnsupported('too many people in one batch');
     };
     await run('email_key', keyList, false);
@@ -119,12 +142,8 @@ export async function loadBatch(
     if (before.has(Number(r.id)) && before.get(Number(r.id)) !== key) throw new BatchMoved();
   }
   if (rows.length > MAX_BATCH_LEADS) throw new BatchUnsupported('too many people in one batch');
-  const statuses = new Map<string, EmailStatusRecord>();
-  const all = [...keys];
-  for (let i = 0; i < all.length; i += 500) {
-    const page = await new EmailStatusRepository(db).getMany(all.slice(i, i + 500));
-    for (const [k, v] of page) statuses.set(k, v);
-  }
+  // One statement and one binding, whatever the number of addresses (at most the batch's).
+  const statuses = await new EmailStatusRepository(db, engine).getMany([...keys]);
   // Decoded once and the rows let go: a second pass (PostgreSQL, new people) starts over from
   // the same records, which no change ever mutates.
   const records = rows.map(fromRow);

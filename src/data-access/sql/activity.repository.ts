@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { INLINE } from '../inline-limit.js';
 import { countRows } from '../count-rows.js';
-import { queueQuery } from './statement.js';
+import { fixedSql, queueStatement, type FixedSql, type StatementCall } from './statement.js';
 import type { NewActivity } from '../../domain/records.js';
 import type { ActivityRecord, ActivityQuery } from '../../domain/records.js';
 export type { ActivityRecord, ActivityQuery };
@@ -84,13 +84,44 @@ export function activityRow(a: NewActivity): Row {
   return row;
 }
 
+/** Rows per INSERT: SQLite takes at most 32,766 values in one statement. */
+const ACTIVITIES_PER_INSERT = 500;
+/** The texts kept: a write logs one to a few activities. */
+const KEPT_INSERT_TEXTS = 16;
+const insertTexts: FixedSql[] = [];
+
+/**
+ * The multi-row INSERT of `rows` activities (activityValues' placeholders, row after row):
+ * fixed text, built once per number of rows, where the query builder compiled one per call.
+ */
+function insertSql(rows: number): FixedSql {
+  const kept = insertTexts[rows];
+  if (kept) return kept;
+  const row = `(${ACTIVITY_COLUMN_LIST.map(() => '?').join(', ')})`;
+  const sql = fixedSql(
+    `INSERT INTO activities (${ACTIVITY_COLUMNS}) VALUES ${Array<string>(rows).fill(row).join(', ')}`,
+  );
+  if (rows <= KEPT_INSERT_TEXTS) insertTexts[rows] = sql;
+  return sql;
+}
+
+/** The statements inserting `activities`, in order (their ids follow it). */
+export function activityInserts(activities: readonly NewActivity[]): StatementCall[] {
+  const calls: StatementCall[] = [];
+  for (let i = 0; i < activities.length; i += ACTIVITIES_PER_INSERT) {
+    const page = activities.slice(i, i + ACTIVITIES_PER_INSERT);
+    calls.push([insertSql(page.length), page.flatMap(activityValues)]);
+  }
+  return calls;
+}
+
 export class ActivityRepository {
   constructor(private readonly db: Knex | Knex.Transaction) {}
 
   async insert(activities: readonly NewActivity[]): Promise<void> {
-    if (activities.length === 0) return;
     // Nothing of the insert is read: on SQLite it goes with the transaction's next statement.
-    await queueQuery(this.db, this.db('activities').insert(activities.map(activityRow)));
+    for (const [sql, bindings] of activityInserts(activities))
+      await queueStatement(this.db, sql, bindings);
   }
 
   /** Newest first, keyset-paged: ids strictly below `beforeId`. */

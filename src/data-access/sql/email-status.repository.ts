@@ -79,11 +79,21 @@ export const STATUS_WRITE_CTES = `v AS (SELECT * FROM json_populate_recordset(NU
 // The status of one address: what every write reads first, and the one-click replay check.
 const GET_STATUS = fixedSql('SELECT * FROM email_status WHERE email_key = ?');
 
+/**
+ * The statuses of many addresses, with one binding whatever their number: the keys as an
+ * array (PostgreSQL) or as JSON text (SQLite), where the query builder compiled a placeholder
+ * per key and each crossed to the SQLite thread as a value of its own.
+ */
+const GET_STATUSES = fixedSql(
+  'SELECT * FROM email_status WHERE email_key IN (SELECT value FROM json_each(?))',
+  'SELECT * FROM email_status WHERE email_key = ANY(?)',
+);
+
 /** The master email status: one row per email key, and its append-only history. */
 export class EmailStatusRepository {
   constructor(
     private readonly db: Knex | Knex.Transaction,
-    private readonly engine?: Engine,
+    private readonly engine: Engine,
   ) {}
 
   async get(key: string): Promise<EmailStatusRecord | null> {
@@ -94,7 +104,8 @@ export class EmailStatusRepository {
   async getMany(keys: readonly string[]): Promise<Map<string, EmailStatusRecord>> {
     const out = new Map<string, EmailStatusRecord>();
     if (keys.length === 0) return out;
-    const rows = (await this.db('email_status').whereIn('email_key', keys)) as Row[];
+    const keyList = this.engine === 'postgres' ? [...keys] : JSON.stringify(keys);
+    const { rows } = await runStatement(this.db, GET_STATUSES, [keyList]);
     for (const r of rows) out.set(r.email_key as string, toRecord(r));
     return out;
   }

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { INLINE } from '../inline-limit.js';
 import {
   ACTIVITY_COLUMNS,
-  ActivityRepository,
+  activityInserts,
   activityRow,
   type NewActivity,
 } from './activity.repository.js';
@@ -35,7 +35,7 @@ import {
 } from './lead-propagation.js';
 import { addressLockId } from '../address-lock.js';
 import type { UnsubscribeOnceResult } from '../../domain/ports.js';
-import { fixedSql, runStatement, type FixedSql } from './statement.js';
+import { fixedSql, runIfRow, runStatement, type FixedSql } from './statement.js';
 
 export { nextChangeSeqSql };
 
@@ -216,12 +216,16 @@ export class LeadRepository {
     now: number,
     activities: readonly NewActivity[],
   ): Promise<LeadRecord | null> {
-    if (this.engine !== 'postgres' || activities.length === 0) {
-      const after = await this.update(id, change, now);
-      if (after) await new ActivityRepository(this.db).insert(activities);
-      return after;
-    }
     const update = this.updateStatement(id, change, now);
+    if (this.engine !== 'postgres' || activities.length === 0) {
+      // The activities only if the lead was there: on a SQLite file, in the UPDATE's message.
+      const { rows } = await runIfRow(
+        this.db,
+        [fixedSql(update.sql), update.bindings],
+        activityInserts(activities),
+      );
+      return rows[0] ? fromRow(rows[0]) : null;
+    }
     // WITH ORDINALITY: activity ids follow the order given, as a multi-row INSERT gives them.
     const sql = `WITH u AS (${update.sql}),
        a AS (

@@ -24,6 +24,8 @@ interface QueryObject {
   onChanges?: (changes: number) => void;
   /** Read by the SQLite thread client: runUnless's statements, run in the same message. */
   unless?: { column: string; then: Array<{ sql: string; bindings: unknown[] }> };
+  /** Read by the SQLite thread client: runIfRow's statements, run in the same message. */
+  ifRow?: Array<{ sql: string; bindings: unknown[] }>;
   /** See StatementOptions.endsTransaction (read by database.ts's PostgreSQL client). */
   endsTransaction?: true;
   response?: unknown;
@@ -88,7 +90,10 @@ async function send(
   db: Knex | Knex.Transaction,
   sql: FixedSql,
   bindings: readonly unknown[],
-  extra: Pick<QueryObject, 'resultUnused' | 'unless' | 'onChanges' | 'endsTransaction'> = {},
+  extra: Pick<
+    QueryObject,
+    'resultUnused' | 'unless' | 'ifRow' | 'onChanges' | 'endsTransaction'
+  > = {},
 ): Promise<QueryObject> {
   const client = db.client as unknown as StatementClient;
   // A transaction's client hands back the transaction's connection (and releasing it is a
@@ -197,10 +202,29 @@ export async function runUnless(
   return { rows, thenChanges: (await runCalls(db, then)).changes };
 }
 
-/** queueStatement for a statement of the query builder (a write whose result is not read). */
-export function queueQuery(db: Knex | Knex.Transaction, query: Knex.QueryBuilder): Promise<void> {
-  const { sql, bindings } = query.toSQL();
-  return queueStatement(db, fixedSql(sql), bindings);
+/**
+ * Runs `write` (a statement returning the rows it wrote) and, if it gave a row, `then`, whose
+ * results nobody reads (the activities logging the write), inside a transaction: on a SQLite
+ * file one message to the writer thread, where a failure of `then` is the write's failure.
+ * Gives the write's result.
+ */
+export async function runIfRow(
+  db: Knex | Knex.Transaction,
+  write: StatementCall,
+  then: readonly StatementCall[],
+): Promise<StatementResult> {
+  const client = db.client as unknown as StatementClient;
+  if (client.runsUnless === true && db.isTransaction === true && then.length > 0) {
+    const ifRow = then.map(([sql, bindings]) => ({
+      sql: textOf(client, sql),
+      bindings: [...bindings],
+    }));
+    return resultOf((await send(db, write[0], write[1], { ifRow })).response);
+  }
+  const result = await runStatement(db, write[0], write[1]);
+  if (result.rows.length > 0)
+    for (const [sql, bindings] of then) await queueStatement(db, sql, bindings);
+  return result;
 }
 
 /**

@@ -13,6 +13,8 @@ interface KnexQueryObject {
   onChanges?: (changes: number) => void;
   /** runUnless's check and write (statement.ts): one message. */
   unless?: { column: string; then: Array<{ sql: string; bindings: readonly unknown[] }> };
+  /** runIfRow's write and what follows it (statement.ts): one message. */
+  ifRow?: Array<{ sql: string; bindings: readonly unknown[] }>;
   thenChanges?: number;
   response?: unknown;
   context?: { lastID: number | bigint; changes: number };
@@ -114,7 +116,11 @@ export function threadClient(onExit?: ThreadExitListener): BetterSqlite3ClientCl
           bindings: this._formatBindings(c.bindings),
         })),
       };
-      const result = await thread.run(sql, bindings, unless);
+      const ifRow = obj.ifRow?.map((c) => ({
+        sql: c.sql,
+        bindings: this._formatBindings(c.bindings),
+      }));
+      const result = await thread.run(sql, bindings, unless, ifRow);
       if ('rows' in result) {
         obj.response = result.rows;
         if (result.thenChanges !== undefined) obj.thenChanges = result.thenChanges;

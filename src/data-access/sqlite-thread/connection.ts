@@ -11,6 +11,7 @@ import type {
   StatementCall,
   StatementRequest,
 } from './protocol.js';
+import { RowDecoder } from './row-shapes.js';
 
 /** The code of every call a thread left unanswered by exiting (unit-of-work.ts: unavailable). */
 export const SQLITE_THREAD_EXITED = 'SQLITE_THREAD_EXITED';
@@ -84,6 +85,9 @@ export class SqliteThreadConnection {
   private queued: StatementCall[] = [];
   /** Told the changes of the queued statements marked `counted`, in order. */
   private counted: Array<(changes: number) => void> = [];
+
+  /** The names of the thread's row shapes: its rows as objects again. */
+  private readonly decoder = new RowDecoder();
 
   /** Set by close(): the thread ends because it was asked to, which is not news. */
   private closing = false;
@@ -161,9 +165,11 @@ export class SqliteThreadConnection {
     sql: string,
     bindings: unknown[],
     unless?: StatementRequest['unless'],
+    ifRow?: StatementRequest['ifRow'],
   ): Promise<StatementResult> {
     const request: StatementRequest = { id: this.nextId++, sql, bindings };
     if (unless) request.unless = unless;
+    if (ifRow) request.ifRow = ifRow;
     const counted = this.counted;
     if (this.queued.length > 0) {
       request.queued = this.queued;
@@ -173,10 +179,13 @@ export class SqliteThreadConnection {
     const response = await this.call(request);
     if ('queuedChanges' in response && response.queuedChanges)
       response.queuedChanges.forEach((changes, i) => counted[i]?.(changes));
-    if ('rows' in response)
+    if ('rows' in response) {
+      if (response.columns) this.decoder.learn(response.shape, response.columns);
+      const rows = this.decoder.decode(response.shape, response.rows);
       return response.thenChanges === undefined
-        ? { rows: response.rows }
-        : { rows: response.rows, thenChanges: response.thenChanges };
+        ? { rows }
+        : { rows, thenChanges: response.thenChanges };
+    }
     if ('changes' in response)
       return { changes: response.changes, lastInsertRowid: response.lastInsertRowid };
     throw new Error('unexpected answer from the SQLite thread');

@@ -30,6 +30,11 @@ export interface StatementRequest extends StatementCall {
    * in order, in the same message (statement.ts, runUnless).
    */
   unless?: { column: string; then: StatementCall[] };
+  /**
+   * After the statement (a write returning its row): if it gave a row, these run, in order, in
+   * the same message; their results are not read (statement.ts, runIfRow).
+   */
+  ifRow?: StatementCall[];
 }
 
 export type SqliteRequest = StatementRequest | { id: number; backupTo: string };
@@ -46,8 +51,20 @@ interface Counts {
   queuedChanges?: number[];
 }
 
+/**
+ * Rows as arrays of values in the order of their shape's names (row-shapes.ts): `columns`
+ * comes with the first answer of each shape.
+ */
+export interface RowsAnswer extends Counts {
+  id: number;
+  rows: unknown[][];
+  shape: number;
+  columns?: string[];
+  thenChanges?: number;
+}
+
 export type SqliteResponse =
-  | ({ id: number; rows: unknown[]; thenChanges?: number } & Counts)
+  | RowsAnswer
   | ({ id: number; changes: number; lastInsertRowid: number | bigint } & Counts)
   | { id: number; done: true }
   | { id: number; error: CrossedError };

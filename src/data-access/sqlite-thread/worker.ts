@@ -10,6 +10,7 @@ import type {
   StatementRequest,
 } from './protocol.js';
 import { cachedPrepare } from './statement-cache.js';
+import { RowShapes, type RowsOfShape } from './row-shapes.js';
 
 /**
  * An SQLite thread: one better-sqlite3 connection, running the statements the main thread
@@ -55,15 +56,22 @@ function open(options: SqliteThreadOptions): BetterSqlite3.Database {
 }
 
 type Prepare = (sql: string) => BetterSqlite3.Statement;
-type StatementAnswer = { rows: unknown[] } | { changes: number; lastInsertRowid: number | bigint };
+type StatementAnswer = RowsOfShape | { changes: number; lastInsertRowid: number | bigint };
 
 const ROLLBACK = /^\s*ROLLBACK\b/i;
 const WHOLE_ROLLBACK = /^\s*ROLLBACK\s*;?\s*$/i;
 const COMMIT = /^\s*(COMMIT|END)\b/i;
 
-function execute(prepare: Prepare, call: StatementCall): StatementAnswer {
+/** A connection's statements, and the shapes of their rows (row-shapes.ts). */
+interface Connection {
+  db: BetterSqlite3.Database;
+  prepare: Prepare;
+  shapes: RowShapes;
+}
+
+function execute({ prepare, shapes }: Connection, call: StatementCall): StatementAnswer {
   const statement = prepare(call.sql);
-  if (statement.reader) return { rows: statement.all(call.bindings) };
+  if (statement.reader) return shapes.all(statement, call.bindings);
   const { changes, lastInsertRowid } = statement.run(call.bindings);
   return { changes, lastInsertRowid };
 }
@@ -86,17 +94,14 @@ function rollBackOpen(db: BetterSqlite3.Database): void {
  * stored. A ROLLBACK always runs; with no transaction open (its BEGIN failed) there is nothing
  * to undo, and it succeeds rather than hide the error that made the caller roll back.
  */
-function runStatements(
-  db: BetterSqlite3.Database,
-  prepare: Prepare,
-  request: StatementRequest,
-): SqliteResponse {
+function runStatements(connection: Connection, request: StatementRequest): SqliteResponse {
+  const { db, shapes } = connection;
   const { id } = request;
   let failure: CrossedError | null = null;
   const counts: number[] = [];
   for (const call of request.queued ?? []) {
     try {
-      const done = execute(prepare, call);
+      const done = execute(connection, call);
       if (call.counted) counts.push('changes' in done ? done.changes : done.rows.length);
     } catch (error) {
       // The caller's error names the statement it awaited: say which one really failed.
@@ -115,33 +120,36 @@ function runStatements(
   if (WHOLE_ROLLBACK.test(request.sql) && !db.inTransaction)
     return { id, changes: 0, lastInsertRowid: 0 };
   try {
-    const answer = execute(prepare, request);
-    const { unless } = request;
-    if (!unless || !('rows' in answer)) return { id, ...answer, ...counted };
-    const first = answer.rows[0] as Record<string, unknown> | undefined;
-    const flag = first?.[unless.column];
+    const answer = execute(connection, request);
+    if (!('rows' in answer)) return { id, ...answer, ...counted };
+    // Sent as it is from here: the shape's names go with it if the main thread lacks them.
+    const rows = (extra: { thenChanges?: number }) => {
+      const columns = shapes.announce(answer.shape);
+      return { id, ...answer, ...(columns ? { columns } : {}), ...extra, ...counted };
+    };
+    const { unless, ifRow } = request;
+    if (ifRow && answer.rows.length > 0) for (const call of ifRow) execute(connection, call);
+    if (!unless) return rows({});
+    const at = shapes.indexOf(answer.shape, unless.column);
+    const flag = answer.rows[0]?.[at];
     // SQLite's true, as toBool reads it (lead-row.ts).
-    if (flag === 1 || flag === '1') return { id, rows: answer.rows, ...counted };
+    if (at >= 0 && (flag === 1 || flag === '1')) return rows({});
     let thenChanges = 0;
     for (const call of unless.then) {
-      const done = execute(prepare, call);
+      const done = execute(connection, call);
       thenChanges = 'changes' in done ? done.changes : done.rows.length;
     }
-    return { id, rows: answer.rows, thenChanges, ...counted };
+    return rows({ thenChanges });
   } catch (error) {
     if (COMMIT.test(request.sql)) rollBackOpen(db);
     return { id, error: crossed(error) };
   }
 }
 
-async function answer(
-  db: BetterSqlite3.Database,
-  prepare: Prepare,
-  request: SqliteRequest,
-): Promise<SqliteResponse> {
-  if (!('backupTo' in request)) return runStatements(db, prepare, request);
+async function answer(connection: Connection, request: SqliteRequest): Promise<SqliteResponse> {
+  if (!('backupTo' in request)) return runStatements(connection, request);
   try {
-    await db.backup(request.backupTo, { progress: () => WHOLE_FILE });
+    await connection.db.backup(request.backupTo, { progress: () => WHOLE_FILE });
     return { id: request.id, done: true };
   } catch (error) {
     return { id: request.id, error: crossed(error) };
@@ -157,7 +165,11 @@ function serve(): void {
     port.postMessage({ ready: false, error: crossed(error) } satisfies SqliteReady);
     return;
   }
-  const prepare = cachedPrepare((sql) => db.prepare(sql));
+  const connection: Connection = {
+    db,
+    prepare: cachedPrepare((sql) => db.prepare(sql)),
+    shapes: new RowShapes(db),
+  };
   port.on('message', (request: SqliteRequest | 'close') => {
     if (request === 'close') {
       // Closing the last connection checkpoints the WAL into the database file.
@@ -165,7 +177,7 @@ function serve(): void {
       port.close();
       return;
     }
-    void answer(db, prepare, request).then((response) => port.postMessage(response));
+    void answer(connection, request).then((response) => port.postMessage(response));
   });
   port.postMessage({ ready: true } satisfies SqliteReady);
 }

@@ -1,0 +1,119 @@
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { expect } from 'chai';
+import type { Knex } from 'knex';
+import sinon from 'sinon';
+import { SQLITE_FILE_NAME, type Database } from '../../src/data-access/database.js';
+import { RowDecoder } from '../../src/data-access/sqlite-thread/row-shapes.js';
+import { testEngines } from '../support/database.js';
+import { threadPool } from '../support/sqlite-pool.js';
+
+/**
+ * Rows cross from the SQLite threads as arrays, their column names once per shape
+ * (sqlite-thread/row-shapes.ts): what the callers get must be what the statement gave, named
+ * as SQLite names it now, whatever the schema did since the statement was first run.
+ */
+
+const sqlite = testEngines().find((e) => e.name === 'sqlite')!;
+
+describe('SQLite row shapes', function () {
+  this.timeout(60000);
+  let db: Database;
+  let dataDir: string;
+  let drop: () => Promise<void>;
+
+  beforeEach(async () => {
+    ({ db, dataDir, drop } = await sqlite.create());
+    await db.knex.raw('CREATE TABLE shaped (id INTEGER PRIMARY KEY, a TEXT, b TEXT)');
+    await db.knex.raw("INSERT INTO shaped (id, a, b) VALUES (1, 'one', 'uno')");
+  });
+  afterEach(() => {
+    sinon.restore();
+    return drop();
+  });
+
+  /** The same statement text, run on one thread before and after another connection's DDL. */
+  async function acrossSchemaChange(ddl: string[], knex: Knex, inTransaction: boolean) {
+    const pool = threadPool(knex);
+    const connection = await pool.acquireConnection();
+    const read = async () => {
+      if (!inTransaction) return (await connection.run('SELECT * FROM shaped', [])) as never;
+      connection.queue('BEGIN', []);
+      const result = await connection.run('SELECT * FROM shaped', []);
+      await connection.run('COMMIT', []);
+      return result as never;
+    };
+    try {
+      const before = ((await read()) as { rows: unknown[] }).rows;
+      // Another connection (another process would do the same): the thread's prepared
+      // statement is now of an older schema, and SQLite prepares it again as it runs.
+      const other = new BetterSqlite3(path.join(dataDir, SQLITE_FILE_NAME));
+      try {
+        for (const sql of ddl) other.exec(sql);
+      } finally {
+        other.close();
+      }
+      const after = ((await read()) as { rows: unknown[] }).rows;
+      return { before, after };
+    } finally {
+      await pool.releaseConnection(connection);
+    }
+  }
+
+  for (const [name, knex] of [
+    ['writer', () => db.knex],
+    ['reader', () => db.readKnex],
+  ] as const)
+    for (const inTransaction of name === 'writer' ? [false, true] : [false]) {
+      it(`a column renamed by another connection is read under its new name (${name}${inTransaction ? ', in a transaction' : ''})`, async () => {
+        const { before, after } = await acrossSchemaChange(
+          ['ALTER TABLE shaped RENAME COLUMN a TO c'],
+          knex(),
+          inTransaction,
+        );
+        expect(before).to.deep.equal([{ id: 1, a: 'one', b: 'uno' }]);
+        // As many columns as before: only the schema version tells the names changed.
+        expect(after).to.deep.equal([{ id: 1, c: 'one', b: 'uno' }]);
+      });
+    }
+
+  it('columns dropped and added by another connection: each value under its own name', async () => {
+    const { after } = await acrossSchemaChange(
+      ['ALTER TABLE shaped DROP COLUMN a', "ALTER TABLE shaped ADD COLUMN z TEXT DEFAULT 'zed'"],
+      db.knex,
+      false,
+    );
+    expect(after).to.deep.equal([{ id: 1, b: 'uno', z: 'zed' }]);
+  });
+
+  it('sends the names of a shape once; statements whose rows have the same names share it', async () => {
+    const learn = sinon.spy(RowDecoder.prototype, 'learn');
+    await db.knex.raw('SELECT * FROM shaped');
+    await db.knex.raw('SELECT * FROM shaped');
+    await db.knex.raw('SELECT id, a, b FROM shaped WHERE id > ?', [0]);
+    expect(learn.callCount).to.equal(1);
+    expect(learn.firstCall.args[1]).to.deep.equal(['id', 'a', 'b']);
+    expect(await db.knex.raw('SELECT a FROM shaped')).to.deep.equal([{ a: 'one' }]);
+    expect(learn.callCount).to.equal(2);
+  });
+
+  it('rows keep what better-sqlite3 gave as objects: a repeated name takes the last value, no name touches the prototype', async () => {
+    const rows = (await db.knex.raw(
+      `SELECT s.id, t.id, 'p' AS "__proto__", 1 AS "constructor" FROM shaped s JOIN shaped t ON t.id = s.id`,
+    )) as Array<Record<string, unknown>>;
+    expect(rows).to.have.length(1);
+    const row = rows[0]!;
+    expect(Object.getPrototypeOf(row)).to.equal(Object.prototype);
+    expect(Object.keys(row)).to.deep.equal(['id', '__proto__', 'constructor']);
+    expect(Object.getOwnPropertyDescriptor(row, '__proto__')?.value).to.equal('p');
+    expect(row.constructor).to.equal(1);
+  });
+
+  it('an empty result, and a write returning its row, come back as objects too', async () => {
+    expect(await db.knex.raw('SELECT * FROM shaped WHERE id = 2')).to.deep.equal([]);
+    const rows = (await db.knex.raw(
+      "UPDATE shaped SET b = 'eins' WHERE id = 1 RETURNING b, id",
+    )) as unknown;
+    expect(rows).to.deep.equal([{ b: 'eins', id: 1 }]);
+  });
+});
