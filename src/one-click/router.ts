@@ -86,12 +86,7 @@ export function createOneClickRouter(options: OneClickOptions): Router {
   const policy = pagePolicy(options.branding.logoUrl);
 
   const common = (res: Response) => {
-    res.set({
-      'Cache-Control': 'no-store',
-      'Referrer-Policy': 'no-referrer',
-      'X-Content-Type-Options': 'nosniff',
-      'X-Robots-Tag': 'noindex, nofollow',
-    });
+    res.set(LINK_HEADERS);
   };
   const sendPage = (
     res: Response,
@@ -301,13 +296,15 @@ export function createOneClickRouter(options: OneClickOptions): Router {
   return router;
 }
 
-const COMMON_PLAIN = {
+/** Every answer under /u: never cached, never indexed, no referrer, no sniffing. */
+const LINK_HEADERS = {
   'Cache-Control': 'no-store',
   'Referrer-Policy': 'no-referrer',
   'X-Content-Type-Options': 'nosniff',
   'X-Robots-Tag': 'noindex, nofollow',
-  'Content-Type': 'text/plain; charset=utf-8',
 } as const;
+
+const COMMON_PLAIN = { ...LINK_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' } as const;
 
 interface PlainExtra {
   /** Connection: close (a body left unread). */
