@@ -7,8 +7,7 @@ import type { PgDeferringClient } from './database.js';
  * general path, and the unsubscribe function of the migrations), so they serialise.
  */
 export function addressLockId(key: string): bigint {
-  // One-shot hash: the same digest as createHash without its object (the repository computes
-  // this for every unsubscribe, SQLite's included, where the lock plays no part).
+  // One-shot hash: the same digest as createHash, without its object.
   return crypto.hash('sha256', key, 'buffer').readBigInt64BE(0);
 }
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Engine } from '../database.js';
+import { addressLockId } from '../address-lock.js';
 import type { EmailStatusRecord, PropagationActivity } from '../../domain/records.js';
 import { propagationActivity } from '../../domain/records.js';
 import type { UnsubscribeOnceResult } from '../../domain/ports.js';
@@ -278,7 +279,6 @@ const SQLITE_STATUS = fixedSql(
 export async function unsubscribeAddressOnce(
   db: Knex | Knex.Transaction,
   engine: Engine,
-  lockId: bigint,
   status: EmailStatusRecord,
   activity: PropagationActivity,
 ): Promise<UnsubscribeOnceResult> {
@@ -290,7 +290,16 @@ export async function unsubscribeAddressOnce(
     const [type, , ...values] = changeActivityBindings(true, now, activity);
     // Values written into the text: a statement without bindings goes in one message with
     // the transaction's BEGIN and its COMMIT, so the whole unsubscribe is one round trip.
-    const args = [lockId, key, status.reason, status.source, status.leadId, now, type, ...values];
+    const args = [
+      addressLockId(key),
+      key,
+      status.reason,
+      status.source,
+      status.leadId,
+      now,
+      type,
+      ...values,
+    ];
     const call = `SELECT changed, people, changed_at FROM unsubscribe_address_once(${args
       .map((v) => pgLiteral(v as string | number | bigint | null))
       .join(', ')})`;

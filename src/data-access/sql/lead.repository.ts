@@ -33,7 +33,6 @@ import {
   setStatusAndPropagate,
   unsubscribeAddressOnce,
 } from './lead-propagation.js';
-import { addressLockId } from '../address-lock.js';
 import type { UnsubscribeOnceResult } from '../../domain/ports.js';
 import { fixedSql, runIfRow, runStatement, type FixedSql } from './statement.js';
 
@@ -305,8 +304,7 @@ export class LeadRepository {
     status: EmailStatusRecord,
     activity: PropagationActivity,
   ): Promise<UnsubscribeOnceResult> {
-    const lock = addressLockId(status.emailKey);
-    return unsubscribeAddressOnce(this.db, this.engine, lock, status, activity);
+    return unsubscribeAddressOnce(this.db, this.engine, status, activity);
   }
 
   /** propagateUnsubscribed for many addresses at once (bulk imports). */
