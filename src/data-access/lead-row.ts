@@ -60,6 +60,78 @@ export function fromRow(row: Row): LeadRecord {
   };
 }
 
+/**
+ * fromRow for a row given as its column names and values in the same order (a RowSet of
+ * sql/pg-rows.ts): the same record, without building the row's object first.
+ */
+export function fromValues(names: readonly string[], values: readonly unknown[]): LeadRecord {
+  const columns: Record<string, ColumnValue> = {};
+  let id: unknown, email: unknown, emailKey: unknown, partition: unknown, foreignId: unknown;
+  let foreignType: unknown, unsubscribed: unknown, custom: unknown, createdAt: unknown;
+  let updatedAt: unknown, changeSeq: unknown;
+  for (let i = 0; i < names.length; i++) {
+    const k = names[i]!;
+    const v = values[i];
+    switch (k) {
+      case 'id':
+        id = v;
+        break;
+      case 'email':
+        email = v;
+        break;
+      case 'email_key':
+        emailKey = v;
+        break;
+      case 'partition':
+        partition = v;
+        break;
+      case 'foreign_sys_person_id':
+        foreignId = v;
+        break;
+      case 'foreign_sys_type':
+        foreignType = v;
+        break;
+      case 'unsubscribed':
+        unsubscribed = v;
+        break;
+      case 'custom_attributes':
+        custom = v;
+        break;
+      case 'created_at':
+        createdAt = v;
+        break;
+      case 'updated_at':
+        updatedAt = v;
+        break;
+      case 'change_seq':
+        changeSeq = v;
+        break;
+      default:
+        columns[k] =
+          v === null || v === undefined
+            ? null
+            : BOOLEAN_COLUMNS.has(k)
+              ? toBool(v)
+              : (v as ColumnValue);
+    }
+  }
+  columns.unsubscribed = toBool(unsubscribed);
+  return {
+    id: Number(id),
+    email: (email as string | null) ?? null,
+    emailKey: (emailKey as string | null) ?? null,
+    partition: partition as string,
+    foreignSysPersonId: (foreignId as string | null) ?? null,
+    foreignSysType: (foreignType as string | null) ?? null,
+    unsubscribed: toBool(unsubscribed),
+    columns,
+    custom: JSON.parse((custom as string) || '{}') as Record<string, ColumnValue>,
+    createdAt: Number(createdAt),
+    updatedAt: Number(updatedAt),
+    changeSeq: Number(changeSeq ?? 0),
+  };
+}
+
 /** Column `c` of a lead's row. */
 export function columnValue(l: LeadRecord, c: string): unknown {
   switch (c) {

@@ -24,7 +24,7 @@ export type {
   PropagationActivity,
 };
 import { countRows } from '../count-rows.js';
-import { fromRow, newLeadRow, toBool, updateRow, type Row } from '../lead-row.js';
+import { fromRow, fromValues, newLeadRow, toBool, updateRow, type Row } from '../lead-row.js';
 import type { EmailStatusRecord } from './email-status.repository.js';
 import {
   nextChangeSeqSql,
@@ -35,6 +35,7 @@ import {
 } from './lead-propagation.js';
 import type { UnsubscribeOnceResult } from '../../domain/ports.js';
 import { fixedSql, runIfRow, runStatement, type FixedSql } from './statement.js';
+import { readRowSet } from './pg-rows.js';
 
 export { nextChangeSeqSql };
 
@@ -73,13 +74,19 @@ export class LeadRepository {
     private readonly engine: Engine,
   ) {}
 
-  /** One of the hot lookups: fixed SQL, past the query builder. */
-  private async rowsOf(
+  /**
+   * One of the hot lookups: fixed SQL, past the query builder; a plain read on PostgreSQL
+   * past knex's and pg's query objects too (pg-rows.ts).
+   */
+  private async leadsOf(
     sql: readonly [FixedSql, FixedSql],
     value: unknown,
     lock: boolean,
-  ): Promise<Row[]> {
-    return (await runStatement(this.db, sql[lock ? 1 : 0], [value])).rows;
+  ): Promise<LeadRecord[]> {
+    const statement = sql[lock ? 1 : 0];
+    const set = lock ? null : await readRowSet(this.db, statement, [value]);
+    if (set) return set.rows.map((values) => fromValues(set.names, values));
+    return (await runStatement(this.db, statement, [value])).rows.map(fromRow);
   }
 
   private rowsWhere(
@@ -92,8 +99,8 @@ export class LeadRepository {
   }
 
   async findById(id: number, lock = false): Promise<LeadRecord | null> {
-    const [row] = await this.rowsOf(BY_ID, id, lock);
-    return row ? fromRow(row) : null;
+    const [lead] = await this.leadsOf(BY_ID, id, lock);
+    return lead ?? null;
   }
 
   async findByIds(ids: readonly number[]): Promise<LeadRecord[]> {
@@ -103,8 +110,8 @@ export class LeadRepository {
   }
 
   async findByForeignId(foreignId: string, lock = false): Promise<LeadRecord | null> {
-    const [row] = await this.rowsOf(BY_FOREIGN_ID, foreignId, lock);
-    return row ? fromRow(row) : null;
+    const [lead] = await this.leadsOf(BY_FOREIGN_ID, foreignId, lock);
+    return lead ?? null;
   }
 
   async findByForeignIds(foreignIds: readonly string[]): Promise<LeadRecord[]> {
@@ -118,7 +125,7 @@ export class LeadRepository {
   /** Every lead holding an address (or the first `limit`), most recently updated first. */
   async findByEmailKey(key: string, lock = false, limit?: number): Promise<LeadRecord[]> {
     const sql = limit === undefined ? BY_EMAIL_KEY : byEmailKeyLimited(limit);
-    return (await this.rowsOf(sql, key, lock)).map(fromRow);
+    return this.leadsOf(sql, key, lock);
   }
 
   async findByEmailKeys(keys: readonly string[]): Promise<LeadRecord[]> {
@@ -256,8 +263,8 @@ export class LeadRepository {
    * `lock` (PostgreSQL) only that row is locked, however many people share the address.
    */
   async findLatestByEmailKey(key: string, lock = false): Promise<LeadRecord | null> {
-    const [row] = await this.rowsOf(byEmailKeyLimited(1), key, lock);
-    return row ? fromRow(row) : null;
+    const [lead] = await this.leadsOf(byEmailKeyLimited(1), key, lock);
+    return lead ?? null;
   }
 
   async deleteByIds(ids: readonly number[]): Promise<number> {
