@@ -8,7 +8,8 @@ import { toBool } from '../lead-row.js';
  * connection knex would use (the transaction's own inside a write, the pool's otherwise),
  * through the same driver code (SQLite's statement cache, PostgreSQL's deferred BEGIN) and
  * with the same errors. PostgreSQL gets unnamed statements only: nothing outlives the
- * transaction, as a transaction-mode pooler (PgBouncer) needs.
+ * transaction, as a transaction-mode pooler (PgBouncer) needs. (PostgreSQL's plain lookups of
+ * people outside a transaction go one step further, past knex's query path: pg-rows.ts.)
  */
 
 type Row = Record<string, unknown>;
