@@ -43,11 +43,19 @@ function threads(pid: number): Map<string, number> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function start(root: string) {
+async function start(spec: string) {
+  // A root, then its own environment: /path,BATCH_CONCURRENCY=4
+  const [root, ...vars] = spec.split(',') as [string, ...string[]];
+  const own = Object.fromEntries(vars.map((v) => v.split('=', 2) as [string, string]));
   const db = await freshServiceDatabase(testEngines().find((e) => e.name === 'sqlite')!);
   const child = spawn(
     process.execPath,
-    ['--max-semi-space-size=8', path.join(root, 'dist/src/cli/index.js'), 'serve'],
+    [
+      '--max-semi-space-size=8',
+      ...(process.env.AB_NODE_FLAGS ?? '').split(' ').filter((f) => f !== ''),
+      path.join(root, 'dist/src/cli/index.js'),
+      'serve',
+    ],
     {
       cwd: root,
       env: {
@@ -57,11 +65,15 @@ async function start(root: string) {
         LOG_LEVEL: 'warn',
         METRICS_PORT: '0',
         ...db.env,
+        ...own,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  const port = await collectAndAwaitPort(child, root).port;
+  const started = collectAndAwaitPort(child, root);
+  const port = await started.port;
+  if (process.env.AB_OUTPUT)
+    process.on('exit', () => fs.writeFileSync(process.env.AB_OUTPUT!, started.output()));
   const url = `http://127.0.0.1:${port}/soap/mktows/2_9`;
   await createPeople(
     url,
@@ -71,7 +83,7 @@ async function start(root: string) {
     })),
   );
   return {
-    root,
+    root: spec,
     url,
     pid: child.pid!,
     child,

@@ -177,11 +177,6 @@ export async function loadBatch(
   // between threads and decode than `*`'s.
   const names = scope.columns ? [...new Set([...OWN_COLUMNS, ...scope.columns])] : null;
   const columns = names ? names.map(quote).join(', ') : '*';
-  // One indexed query per kind of key (an OR of them can make the planner scan the table).
-  // Row locks (PostgreSQL) only for the leads named by id or foreign id: every writer of a
-  // person with an address holds that address's lock, which this batch holds too; a person
-  // deleted meanwhile (deletes take no address lock) is caught when the flush updates fewer
-  // rows than it should.
   if (engine === 'sqlite' && names && ids.size === 0 && foreignIds.size === 0 && keys.size > 0) {
     const { rows, extras } = await loadAddressesSqlite(db, names, [...keys]);
     if (rows.length > MAX_BATCH_LEADS) throw new BatchUnsupported('too many people in one batch');
@@ -189,6 +184,11 @@ export async function loadBatch(
     const { statuses, highs } = extras;
     return { records, statuses, keys, ids, foreignIds, sqliteHighs: highs };
   }
+  // One indexed query per kind of key (an OR of them can make the planner scan the table).
+  // Row locks (PostgreSQL) only for the leads named by id or foreign id: every writer of a
+  // person with an address holds that address's lock, which this batch holds too; a person
+  // deleted meanwhile (deletes take no address lock) is caught when the flush updates fewer
+  // rows than it should.
   // SQLite: the statuses and highs go with the first statement of the last load.
   let extras: SqliteExtras | null = null;
   const take = (e: SqliteExtras) => void (extras = e);
