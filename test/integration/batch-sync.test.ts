@@ -390,6 +390,29 @@ for (const engine of testEngines()) {
       });
     }
 
+    it('gives new people ids above every id ever used, the highest deleted one too', async () => {
+      const s = batched.services;
+      const made = await s.leads.syncMany(
+        ['a', 'b', 'c'].map((n) => ({ email: `${n}@ids.example` })),
+        { path: web, matchByEmail: false },
+      );
+      const ids = made.map((r) => (r as { leadId: number }).leadId);
+      await s.leads.delete({ keyType: 'IDNUM', keyValue: String(ids[2]) }, web);
+      const fallback = sinon.spy(
+        LeadBatchSync.prototype as unknown as { syncEach: () => unknown },
+        'syncEach',
+      );
+      const more = await s.leads.syncMany(
+        [{ email: 'd@ids.example' }, { email: 'a@ids.example', attributes: [] }],
+        { path: web, matchByEmail: false },
+      );
+      expect(fallback.called).to.equal(false);
+      const fresh = more.map((r) => (r as { leadId: number }).leadId);
+      expect(fresh[0]).to.be.greaterThan(ids[2]!);
+      expect(fresh[1]).to.equal(fresh[0]! + 1);
+      await expectNoViolations(s);
+    });
+
     it('writes a batch whose changes cancel out (only the update time moves)', async () => {
       const s = batched.services;
       const fallback = sinon.spy(

@@ -129,6 +129,46 @@ describe('SQLite thread messages', function () {
     expect(await names()).to.deep.equal(['taken']);
   });
 
+  it('a batch by address is two messages: its reads with BEGIN, its writes with COMMIT', async () => {
+    const services = createServices(db, { customFields: [], defaultPartition: 'Default' }, {});
+    const web = ChangePaths.webService();
+    const people = (name: string) =>
+      Array.from({ length: 300 }, (_, p) => ({
+        email: `p${p}@batch.example`,
+        attributes: [{ name: 'FirstName', value: `${name}${p}` }],
+      }));
+    await services.leads.syncMany(people('A'), { path: web });
+    await services.leads.setUnsubscribed(1, true, web);
+    const posted = sinon.spy(Worker.prototype, 'postMessage');
+    const results = await services.leads.syncMany(people('B'), { path: web });
+    // BEGIN with the address counts, the people, their statuses and the highest id and
+    // change_seq; the UPDATE and the activities with COMMIT.
+    expect(posted.callCount).to.equal(2);
+    expect(results.map((r) => (r as { status: string }).status)).to.deep.equal(
+      Array<string>(300).fill('UPDATED'),
+    );
+    const rows = (await db
+      .knex('leads')
+      .select('id', 'first_name', 'unsubscribed', 'change_seq')
+      .orderBy('id')) as Array<{
+      id: number;
+      first_name: string;
+      unsubscribed: number;
+      change_seq: number;
+    }>;
+    expect(rows.map((r) => r.first_name)).to.deep.equal(
+      people('B').map((p) => p.attributes[0]!.value),
+    );
+    // The unsubscribed address's status was read with the people: its person stays so.
+    expect(rows.map((r) => r.unsubscribed)).to.deep.equal([1, ...Array<number>(299).fill(0)]);
+    // Each change took the next change_seq above the highest before the batch, in order.
+    const seqs = rows.map((r) => r.change_seq);
+    expect(seqs.slice(1).every((v, i) => v === seqs[i]! + 1)).to.equal(true);
+    expect(await db.knex('activities').where('new_value', 'B7').count({ n: '*' })).to.deep.equal([
+      { n: 1 },
+    ]);
+  });
+
   it("a person's unsubscribe sends its master status and propagation with its own update, and counts who followed", async () => {
     const followed: number[] = [];
     const services = createServices(

@@ -5,6 +5,7 @@ import { changedColumns, columnValue, toRow } from '../lead-row.js';
 import { ACTIVITY_COLUMN_LIST, activityValues } from '../sql/activity.repository.js';
 import { statusRow } from '../sql/email-status.repository.js';
 import { BatchMoved } from './batch-errors.js';
+import type { SqliteHighs } from './batch-load.js';
 import { insertRows, rowSetOf, updateRows } from './row-sets.js';
 
 /** What a batch leaves to write: its people as loaded and as they now stand, and its logs. */
@@ -23,6 +24,7 @@ export class BatchWriter {
     private readonly db: Knex.Transaction,
     private readonly engine: Engine,
     private readonly state: BatchResult,
+    private readonly sqliteHighs?: SqliteHighs,
   ) {}
 
   async write(): Promise<void> {
@@ -91,11 +93,10 @@ export class BatchWriter {
       )) as { rows: Array<{ v: number | string }> };
       values = r.rows.map((x) => Number(x.v)).sort((a, b) => a - b);
     } else {
-      // This transaction holds SQLite's only write lock: the next values are ours.
-      const r = (await this.db.raw(
-        'SELECT coalesce(max(change_seq), 0) AS m FROM leads',
-      )) as Array<{ m: number }>;
-      const base = Number(r[0]?.m ?? 0);
+      // This transaction holds SQLite's only write lock: the next values are ours (read with
+      // the batch's people, SqliteHighs).
+      if (!this.sqliteHighs) throw new Error('SQLite batch without its highs');
+      const base = this.sqliteHighs.changeSeq;
       values = changed.map((_, i) => base + i + 1);
     }
     // The records are final: replaced, never mutated, as everywhere in the session.

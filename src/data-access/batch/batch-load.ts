@@ -2,7 +2,11 @@ import type { Knex } from 'knex';
 import type { EmailStatusRecord, LeadRecord } from '../../domain/records.js';
 import type { Engine } from '../database.js';
 import { fromRow, OWN_COLUMNS, type Row } from '../lead-row.js';
-import { EmailStatusRepository } from '../sql/email-status.repository.js';
+import {
+  EmailStatusRepository,
+  STATUS_COLUMNS,
+  toRecord as statusOfRow,
+} from '../sql/email-status.repository.js';
 import { fixedSql, runStatement } from '../sql/statement.js';
 import { RowTemplate } from '../sqlite-thread/row-shapes.js';
 import { BatchMoved, BatchUnsupported } from './batch-errors.js';
@@ -23,6 +27,48 @@ export interface LoadedBatch {
   keys: Set<string>;
   ids: Set<number>;
   foreignIds: Set<string>;
+  /** SQLite: the highest lead id ever used and change_seq, read under the write lock. */
+  sqliteHighs?: SqliteHighs;
+}
+
+/**
+ * SQLite: this transaction holds the file's only write lock from its BEGIN IMMEDIATE, so the
+ * ids and change_seq values above these are the batch's to take, until it commits.
+ */
+export interface SqliteHighs {
+  /** Above every id ever used (AUTOINCREMENT: sqlite_sequence remembers the highest). */
+  id: number;
+  changeSeq: number;
+}
+
+const STATUS_NAMES = STATUS_COLUMNS.split(', ');
+
+/**
+ * SQLite: what a batch reads besides its people, as columns of the statement that reads them
+ * (one message to the writer thread instead of three): its addresses' statuses (one JSON text,
+ * arrays in STATUS_NAMES' order; one binding, the keys as JSON) and the highs.
+ */
+const SQLITE_EXTRAS = `(SELECT json_group_array(json_array(${STATUS_COLUMNS})) FROM email_status
+      WHERE email_key IN (SELECT value FROM json_each(?))) AS statuses,
+    max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'leads'), 0),
+      coalesce((SELECT max(id) FROM leads), 0)) AS high_id,
+    (SELECT coalesce(max(change_seq), 0) FROM leads) AS high_change_seq`;
+
+interface SqliteExtras {
+  statuses: Map<string, EmailStatusRecord>;
+  highs: SqliteHighs;
+}
+
+function sqliteExtrasOf(row: Row): SqliteExtras {
+  const statuses = new Map<string, EmailStatusRecord>();
+  const rows = RowTemplate.of(STATUS_NAMES).objects(
+    JSON.parse(row.statuses as string) as unknown[][],
+  );
+  for (const r of rows) statuses.set(r.email_key as string, statusOfRow(r));
+  return {
+    statuses,
+    highs: { id: Number(row.high_id), changeSeq: Number(row.high_change_seq) },
+  };
 }
 
 /**
@@ -56,14 +102,65 @@ async function selectPeople(
   names: readonly string[] | null,
   sql: string,
   binding: unknown,
+  extras?: { keys: string; take: (extras: SqliteExtras) => void },
 ): Promise<Row[]> {
   if (engine !== 'sqlite' || !names) return select(db, sql, [binding]);
+  const more = extras ? `, ${SQLITE_EXTRAS}` : '';
   const [row] = await select(
     db,
-    `SELECT json_group_array(json_array(${names.map(quote).join(', ')})) AS people FROM (${sql})`,
-    [binding],
+    `SELECT json_group_array(json_array(${names.map(quote).join(', ')})) AS people${more} FROM (${sql})`,
+    extras ? [extras.keys, binding] : [binding],
   );
+  if (extras) extras.take(sqliteExtrasOf(row!));
   return RowTemplate.of(names).objects(JSON.parse(row!.people as string) as unknown[][]);
+}
+
+/**
+ * How many people hold the addresses `where` selects (n) and the most one address has
+ * (most), over at most MAX_BATCH_LEADS + 1 holders: within that bound each count is exact;
+ * beyond it the batch is refused whatever the counts.
+ */
+const holdersSql = (where: string) => `SELECT sum(c) AS n, max(c) AS most FROM (
+    SELECT email_key, count(*) AS c FROM (
+      SELECT email_key FROM leads WHERE ${where} LIMIT ${MAX_BATCH_LEADS + 1}
+    ) AS holders GROUP BY email_key
+  ) AS per_address`;
+
+/** Counts within what a batch may hold (holdersSql), as SQL over its columns n and most. */
+const HOLDERS_FIT = `coalesce(n, 0) <= ${MAX_BATCH_LEADS} AND coalesce(most, 0) <= ${MAX_PEOPLE_PER_ADDRESS}`;
+
+/** Refuses a batch whose addresses hold more people than it may (holdersSql's row). */
+function checkHolders(row: Row | undefined): void {
+  if (Number(row?.n ?? 0) > MAX_BATCH_LEADS)
+    throw new BatchUnsupported('too many people in one batch');
+  if (Number(row?.most ?? 0) > MAX_PEOPLE_PER_ADDRESS)
+    throw new BatchUnsupported('an address shared by very many people');
+}
+
+/**
+ * SQLite, a batch that names its people by address alone (the usual import): the holders'
+ * counts, the people (only when the counts fit), their statuses and the highs in one
+ * statement, so one message to the writer thread after its BEGIN. Without locks to take
+ * (BEGIN IMMEDIATE holds the file's), nothing needs to come between the counts and the read.
+ */
+async function loadAddressesSqlite(
+  db: Knex.Transaction,
+  names: readonly string[],
+  keys: readonly string[],
+): Promise<{ rows: Row[]; extras: SqliteExtras }> {
+  const where = among('sqlite', 'email_key', keys);
+  const people = `SELECT ${names.map(quote).join(', ')} FROM leads WHERE ${where.sql} LIMIT ${MAX_BATCH_LEADS + 1}`;
+  const [row] = await select(
+    db,
+    `SELECT n, most, CASE WHEN ${HOLDERS_FIT} THEN (
+        SELECT json_group_array(json_array(${names.map(quote).join(', ')})) FROM (${people})
+      ) END AS people, ${SQLITE_EXTRAS}
+     FROM (${holdersSql(where.sql)})`,
+    [where.binding, where.binding, where.binding],
+  );
+  checkHolders(row);
+  const rows = RowTemplate.of(names).objects(JSON.parse(row!.people as string) as unknown[][]);
+  return { rows, extras: sqliteExtrasOf(row!) };
 }
 
 /** Locks every address in scope (PostgreSQL), then loads the people and statuses. */
@@ -80,11 +177,21 @@ export async function loadBatch(
   // between threads and decode than `*`'s.
   const names = scope.columns ? [...new Set([...OWN_COLUMNS, ...scope.columns])] : null;
   const columns = names ? names.map(quote).join(', ') : '*';
+  if (engine === 'sqlite' && names && ids.size === 0 && foreignIds.size === 0 && keys.size > 0) {
+    const { rows, extras } = await loadAddressesSqlite(db, names, [...keys]);
+    if (rows.length > MAX_BATCH_LEADS) throw new BatchUnsupported('too many people in one batch');
+    const records = rows.sort((a, b) => Number(a.id) - Number(b.id)).map(fromRow);
+    const { statuses, highs } = extras;
+    return { records, statuses, keys, ids, foreignIds, sqliteHighs: highs };
+  }
   // One indexed query per kind of key (an OR of them can make the planner scan the table).
   // Row locks (PostgreSQL) only for the leads named by id or foreign id: every writer of a
   // person with an address holds that address's lock, which this batch holds too; a person
   // deleted meanwhile (deletes take no address lock) is caught when the flush updates fewer
   // rows than it should.
+  // SQLite: the statuses and highs go with the first statement of the last load.
+  let extras: SqliteExtras | null = null;
+  const take = (e: SqliteExtras) => void (extras = e);
   const load = async (forUpdate: boolean, keyList: readonly string[]) => {
     const byId = new Map<number, Row>();
     const run = async (column: string, values: readonly unknown[], lockRows = forUpdate) => {
@@ -94,7 +201,11 @@ export async function loadBatch(
       const where = among(engine, column, values);
       const locking = lockRows && engine === 'postgres' ? ' FOR UPDATE' : '';
       const sql = `SELECT ${columns} FROM leads WHERE ${where.sql} LIMIT ${MAX_BATCH_LEADS + 1}${locking}`;
-      for (const r of await selectPeople(db, engine, names, sql, where.binding))
+      const withExtras =
+        forUpdate && engine === 'sqlite' && names && !extras
+          ? { keys: JSON.stringify(keyList), take }
+          : undefined;
+      for (const r of await selectPeople(db, engine, names, sql, where.binding, withExtras))
         byId.set(Number(r.id), r);
       if (byId.size > MAX_BATCH_LEADS) throw new BatchUnsupported('too many people in one batch');
     };
@@ -109,23 +220,11 @@ export async function loadBatch(
   // locks; an address that moved in between means starting over (the caller retries).
   // Addresses shared by very many people are cheaper on the per-record path (propagation in
   // SQL, locks held briefly): find out before taking any lock.
-  // One statement for both, over at most MAX_BATCH_LEADS + 1 holders: within that bound the
-  // count of each address is exact; beyond it the batch is refused whatever the counts.
+  // One statement for both (holdersSql).
   if (keys.size > 0) {
     const where = among(engine, 'email_key', [...keys]);
-    const [row] = (await select(
-      db,
-      `SELECT sum(c) AS n, max(c) AS most FROM (
-         SELECT email_key, count(*) AS c FROM (
-           SELECT email_key FROM leads WHERE ${where.sql} LIMIT ${MAX_BATCH_LEADS + 1}
-         ) AS holders GROUP BY email_key
-       ) AS per_address`,
-      [where.binding],
-    )) as Array<{ n: number | string | null; most: number | string | null }>;
-    if (Number(row?.n ?? 0) > MAX_BATCH_LEADS)
-      throw new BatchUnsupported('too many people in one batch');
-    if (Number(row?.most ?? 0) > MAX_PEOPLE_PER_ADDRESS)
-      throw new BatchUnsupported('an address shared by very many people');
+    const [row] = await select(db, holdersSql(where.sql), [where.binding]);
+    checkHolders(row);
   }
   const named = ids.size > 0 || foreignIds.size > 0;
   let before = new Map<number, unknown>();
@@ -142,10 +241,18 @@ export async function loadBatch(
     if (before.has(Number(r.id)) && before.get(Number(r.id)) !== key) throw new BatchMoved();
   }
   if (rows.length > MAX_BATCH_LEADS) throw new BatchUnsupported('too many people in one batch');
-  // One statement and one binding, whatever the number of addresses (at most the batch's).
-  const statuses = await new EmailStatusRepository(db, engine).getMany([...keys]);
   // Decoded once and the rows let go: a second pass (PostgreSQL, new people) starts over from
   // the same records, which no change ever mutates.
   const records = rows.map(fromRow);
+  if (engine === 'sqlite') {
+    // Read with the people, unless no statement read any (a batch of new people alone).
+    const [row] = extras
+      ? []
+      : await select(db, `SELECT ${SQLITE_EXTRAS}`, [JSON.stringify([...keys])]);
+    const { statuses, highs } = extras ?? sqliteExtrasOf(row!);
+    return { records, statuses, keys, ids, foreignIds, sqliteHighs: highs };
+  }
+  // One statement and one binding, whatever the number of addresses (at most the batch's).
+  const statuses = await new EmailStatusRepository(db, engine).getMany([...keys]);
   return { records, statuses, keys, ids, foreignIds };
 }

@@ -10,7 +10,7 @@ import type { Engine } from '../database.js';
 import { applyUpdate } from '../lead-row.js';
 import { BatchUnsupported } from './batch-errors.js';
 import { BatchWriter } from './batch-flush.js';
-import { loadBatch, type BatchScope } from './batch-load.js';
+import { loadBatch, type BatchScope, type SqliteHighs } from './batch-load.js';
 
 export { BatchMoved, BatchUnsupported } from './batch-errors.js';
 
@@ -70,7 +70,9 @@ export class BatchSession {
     private readonly keys: ReadonlySet<string>,
     private readonly ids: ReadonlySet<number>,
     private readonly foreignIds: ReadonlySet<string>,
+    private readonly sqliteHighs: SqliteHighs | undefined,
   ) {
+    if (sqliteHighs) this.sqliteNextId = sqliteHighs.id + 1;
     this.reset();
     this.repos = this.repositories();
   }
@@ -82,8 +84,13 @@ export class BatchSession {
     scope: BatchScope,
     lock: (keys: readonly string[]) => Promise<void>,
   ): Promise<BatchSession> {
-    const { records, statuses, keys, ids, foreignIds } = await loadBatch(db, engine, scope, lock);
-    return new BatchSession(db, engine, records, statuses, keys, ids, foreignIds);
+    const { records, statuses, keys, ids, foreignIds, sqliteHighs } = await loadBatch(
+      db,
+      engine,
+      scope,
+      lock,
+    );
+    return new BatchSession(db, engine, records, statuses, keys, ids, foreignIds, sqliteHighs);
   }
 
   /** Marks the start of one record; `rollbackTo` undoes everything since. */
@@ -115,7 +122,7 @@ export class BatchSession {
     if (this.reserved !== null && this.reserved.length > 0) {
       throw new BatchUnsupported('the second pass created fewer people than the first');
     }
-    await new BatchWriter(this.db, this.engine, this.state).write();
+    await new BatchWriter(this.db, this.engine, this.state, this.sqliteHighs).write();
     return true;
   }
 
@@ -164,13 +171,8 @@ export class BatchSession {
       return id;
     }
     // SQLite: this transaction holds the only write lock, so the next ids are ours to take
-    // (AUTOINCREMENT: above the highest id ever used, which sqlite_sequence remembers).
-    if (this.sqliteNextId === null) {
-      const r = (await this.db.raw(
-        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'leads'), 0), coalesce((SELECT max(id) FROM leads), 0)) AS m",
-      )) as Array<{ m: number }>;
-      this.sqliteNextId = Number(r[0]?.m ?? 0) + 1;
-    }
+    // (read with the batch: SqliteHighs).
+    if (this.sqliteNextId === null) throw new BatchUnsupported('no id source');
     const id = this.sqliteNextId++;
     this.undo.push(() => this.sqliteNextId!--);
     return id;

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Engine } from '../database.js';
-import { fixedSql, runStatement } from '../sql/statement.js';
+import { fixedSql, queueStatement, runStatement } from '../sql/statement.js';
 
 /**
  * Set-based INSERT and UPDATE for a batch: many rows in one statement whose text does not grow
@@ -120,7 +120,9 @@ export async function insertRows(
          FROM jsonb_each(jsonb(?)) WHERE true ORDER BY key${upsert}`;
   for (let i = 0; i < set.rows.length; i += ROWS_PER_STATEMENT) {
     const to = Math.min(i + ROWS_PER_STATEMENT, set.rows.length);
-    await runStatement(db, fixedSql(sql), [rowsJson(set, i, to)]);
+    // Nothing of it is read: on SQLite it goes to the writer thread with the transaction's
+    // next statement (its COMMIT), and its failure is that statement's (statement.ts).
+    await queueStatement(db, fixedSql(sql), [rowsJson(set, i, to)]);
   }
 }
 
@@ -154,8 +156,13 @@ export async function updateRows(
   let updated = 0;
   for (let i = 0; i < set.rows.length; i += ROWS_PER_STATEMENT) {
     const to = Math.min(i + ROWS_PER_STATEMENT, set.rows.length);
-    const { changes } = await runStatement(db, fixedSql(sql), [rowsJson(set, i, to)]);
-    updated += engine === 'postgres' ? changes : to - i;
+    const values = [rowsJson(set, i, to)];
+    // SQLite's count is not read: the statement is queued as the inserts are.
+    if (engine === 'postgres') updated += (await runStatement(db, fixedSql(sql), values)).changes;
+    else {
+      await queueStatement(db, fixedSql(sql), values);
+      updated += to - i;
+    }
   }
   return updated;
 }

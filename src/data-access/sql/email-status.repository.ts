@@ -11,7 +11,8 @@ import { fixedSql, runStatement } from './statement.js';
 
 type Row = Record<string, unknown>;
 
-function toRecord(row: Row): EmailStatusRecord {
+/** The record of a row of email_status (or of email_status_history, whose extra columns it leaves). */
+export function toRecord(row: Row): EmailStatusRecord {
   return {
     emailKey: row.email_key as string,
     unsubscribed: row.unsubscribed === true || row.unsubscribed === 1,

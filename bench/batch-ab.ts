@@ -1,0 +1,159 @@
+/**
+ * CPU per syncMultipleLeads call (300 records updated by email, as in the bench) of built
+ * services, for A/B runs on a shared machine where throughput means little: each build runs as
+ * its own process on a fresh SQLite database, the builds are driven in turn, round after round,
+ * and each round reads the process's threads' CPU from /proc (main thread, busiest other thread:
+ * the SQLite writer, and the whole process).
+ *
+ *   node --import tsx bench/batch-ab.ts [rounds] [calls per round] [root of a build]…
+ *
+ * A root is a directory holding package.json, wsdl/ and dist/ (default: this checkout).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { testEngines } from '../test/support/database.js';
+import { collectAndAwaitPort, freshServiceDatabase } from '../test/support/service-process.js';
+import { createPeople } from './lib/seed.js';
+import { call, closeAgent, syncMultipleLeads } from './lib/soap.js';
+
+const HERE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const rounds = Number(process.argv[2] ?? 5);
+const calls = Number(process.argv[3] ?? 20);
+const roots = process.argv.slice(4);
+if (roots.length === 0) roots.push(HERE);
+const CONCURRENCY = Number(process.env.AB_CONCURRENCY ?? 4);
+const PEOPLE = 3000;
+
+function ticks(pid: number, tid: number | string): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8');
+    return Number(stat.split(' ')[0]) / 1000;
+  } catch {
+    return 0;
+  }
+}
+
+function threads(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) out.set(tid, ticks(pid, tid));
+  return out;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function start(spec: string) {
+  // A root, then its own environment: /path,BATCH_CONCURRENCY=4
+  const [root, ...vars] = spec.split(',') as [string, ...string[]];
+  const own = Object.fromEntries(vars.map((v) => v.split('=', 2) as [string, string]));
+  const db = await freshServiceDatabase(testEngines().find((e) => e.name === 'sqlite')!);
+  const child = spawn(
+    process.execPath,
+    [
+      '--max-semi-space-size=8',
+      ...(process.env.AB_NODE_FLAGS ?? '').split(' ').filter((f) => f !== ''),
+      path.join(root, 'dist/src/cli/index.js'),
+      'serve',
+    ],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        METRICS_PORT: '0',
+        ...db.env,
+        ...own,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const started = collectAndAwaitPort(child, root);
+  const port = await started.port;
+  if (process.env.AB_OUTPUT)
+    process.on('exit', () => fs.writeFileSync(process.env.AB_OUTPUT!, started.output()));
+  const url = `http://127.0.0.1:${port}/soap/mktows/2_9`;
+  await createPeople(
+    url,
+    Array.from({ length: PEOPLE }, (_, i) => ({
+      email: `multi-${i}@bench.example`,
+      attrs: { FirstName: 'V', LastName: 'Bench', Company: 'Bench Corp' },
+    })),
+  );
+  return {
+    root: spec,
+    url,
+    pid: child.pid!,
+    child,
+    db,
+    visit: 0,
+    main: [] as number[],
+    writer: [] as number[],
+    all: [] as number[],
+    rate: [] as number[],
+  };
+}
+
+type Service = Awaited<ReturnType<typeof start>>;
+
+async function round(s: Service): Promise<void> {
+  const bodies = Array.from({ length: calls }, () => {
+    const i = s.visit++;
+    const block = i % (PEOPLE / 300);
+    const visit = Math.floor(i / (PEOPLE / 300));
+    return syncMultipleLeads(
+      Array.from({ length: 300 }, (_, j) => ({
+        email: `multi-${block * 300 + j}@bench.example`,
+        attrs: { FirstName: `V${visit}`, LastName: 'Bench', Company: 'Bench Corp' },
+      })),
+    );
+  });
+  const before = threads(s.pid);
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < bodies.length) {
+        const r = await call(s.url, 'syncMultipleLeads', bodies[next++]!);
+        if ((r.body.match(/<status>UPDATED<\/status>/g) ?? []).length !== 300)
+          throw new Error(`bad answer: ${r.body.slice(0, 500)}`);
+      }
+    }),
+  );
+  const after = threads(s.pid);
+  s.rate.push((calls * 300) / ((performance.now() - t0) / 1000));
+  let all = 0;
+  let busiest = 0;
+  for (const [tid, t] of after) {
+    const d = t - (before.get(tid) ?? 0);
+    all += d;
+    if (tid !== String(s.pid)) busiest = Math.max(busiest, d);
+  }
+  s.main.push((after.get(String(s.pid))! - before.get(String(s.pid))!) / calls);
+  s.writer.push(busiest / calls);
+  s.all.push(all / calls);
+}
+
+const services: Service[] = [];
+for (const root of roots) services.push(await start(root));
+try {
+  for (const s of services) await round(s); // warm-up
+  for (const s of services) for (const xs of [s.main, s.writer, s.all, s.rate]) xs.length = 0;
+  for (let r = 0; r < rounds; r++) for (const s of services) await round(s);
+  for (const s of services) {
+    const f = (xs: number[]) =>
+      `${(median(xs) / 1000).toFixed(2)} ms [${(Math.min(...xs) / 1000).toFixed(2)}–${(Math.max(...xs) / 1000).toFixed(2)}]`;
+    console.log(
+      `${s.root}\n  main ${f(s.main)}  writer ${f(s.writer)}  process ${f(s.all)}  leads/s ${median(s.rate).toFixed(0)} [${Math.min(...s.rate).toFixed(0)}–${Math.max(...s.rate).toFixed(0)}]`,
+    );
+  }
+} finally {
+  for (const s of services) {
+    s.child.kill('SIGTERM');
+    await new Promise((r) => s.child.once('exit', r));
+    await s.db.drop();
+  }
+  closeAgent();
+}
