@@ -4,6 +4,7 @@ import { superviseWorkers, type ReadyMessage } from '../cluster/supervisor.js';
 import type { Config } from '../config.js';
 import { createLogger } from '../logger.js';
 import { start, type Running } from '../main.js';
+import { limitHeapGrowth } from './heap-growth.js';
 import { serveBanner } from './serve-banner.js';
 
 /**
@@ -11,6 +12,8 @@ import { serveBanner } from './serve-banner.js';
  * primary) one of its workers.
  */
 export async function runServe(config: Config): Promise<void> {
+  // Every process of the instance, before its heap grows.
+  limitHeapGrowth(config.heapGrowthPercent);
   if (cluster.isWorker) return serveOneProcess(config, 'worker');
   // An in-memory database lives in one process: workers would each have their own.
   const embeddedInMemory = !config.databaseUrl && config.dataDir === ':memory:';

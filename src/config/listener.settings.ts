@@ -40,6 +40,13 @@ export const listenerSettings = {
       'Worker processes of this instance, each a full service on PORT, with limits and /metrics kept for the instance as a whole (empty: on PostgreSQL one per core, as os.availableParallelism() reports, on the embedded SQLite file 1; 1: a single process)',
     parse: workerCount,
   },
+  heapGrowthPercent: {
+    env: 'HEAP_GROWTH_PERCENT',
+    default: '100',
+    meaning:
+      "How far each process's JavaScript heap may grow past what its last full garbage collection kept before the next one, in percent (V8's --heap-growing-percent, for the main thread and the SQLite threads); 0: V8's own choice, up to 300 % on a large machine (docs/operations.md#memory)",
+    parse: integer('HEAP_GROWTH_PERCENT', 0, 300),
+  },
   host: { env: 'HOST', default: '0.0.0.0', meaning: 'Interface to listen on', parse: text },
   maxBodyBytes: {
     env: 'MAX_BODY_BYTES',
