@@ -30,106 +30,54 @@ export function toBool(v: unknown): boolean {
   return v === true || v === 1 || v === '1';
 }
 
+/** A stored value of one of the `columns` of a lead (SQLite's 0/1 read as booleans). */
+function cell(k: string, v: unknown): ColumnValue {
+  return v === null || v === undefined
+    ? null
+    : BOOLEAN_COLUMNS.has(k)
+      ? toBool(v)
+      : (v as ColumnValue);
+}
+
+/** The record of a row whose own columns are in `own` and the others already in `columns`. */
+function leadRecord(own: Row, columns: Record<string, ColumnValue>): LeadRecord {
+  columns.unsubscribed = toBool(own.unsubscribed);
+  return {
+    id: Number(own.id),
+    email: (own.email as string | null) ?? null,
+    emailKey: (own.email_key as string | null) ?? null,
+    partition: own.partition as string,
+    foreignSysPersonId: (own.foreign_sys_person_id as string | null) ?? null,
+    foreignSysType: (own.foreign_sys_type as string | null) ?? null,
+    unsubscribed: toBool(own.unsubscribed),
+    columns,
+    custom: JSON.parse((own.custom_attributes as string) || '{}') as Record<string, ColumnValue>,
+    createdAt: Number(own.created_at),
+    updatedAt: Number(own.updated_at),
+    changeSeq: Number(own.change_seq ?? 0),
+  };
+}
+
 export function fromRow(row: Row): LeadRecord {
   const columns: Record<string, ColumnValue> = {};
   // for…in rather than Object.entries: this runs for every row read, and entries allocates.
-  for (const k in row) {
-    if (OWN_COLUMNS.has(k)) continue;
-    const v = row[k];
-    columns[k] =
-      v === null || v === undefined
-        ? null
-        : BOOLEAN_COLUMNS.has(k)
-          ? toBool(v)
-          : (v as ColumnValue);
-  }
-  columns.unsubscribed = toBool(row.unsubscribed);
-  return {
-    id: Number(row.id),
-    email: (row.email as string | null) ?? null,
-    emailKey: (row.email_key as string | null) ?? null,
-    partition: row.partition as string,
-    foreignSysPersonId: (row.foreign_sys_person_id as string | null) ?? null,
-    foreignSysType: (row.foreign_sys_type as string | null) ?? null,
-    unsubscribed: toBool(row.unsubscribed),
-    columns,
-    custom: JSON.parse((row.custom_attributes as string) || '{}') as Record<string, ColumnValue>,
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-    changeSeq: Number(row.change_seq ?? 0),
-  };
+  for (const k in row) if (!OWN_COLUMNS.has(k)) columns[k] = cell(k, row[k]);
+  return leadRecord(row, columns);
 }
 
 /**
  * fromRow for a row given as its column names and values in the same order (a RowSet of
- * sql/pg-rows.ts): the same record, without building the row's object first.
+ * sql/pg-rows.ts): the same record, without building the whole row's object first.
  */
 export function fromValues(names: readonly string[], values: readonly unknown[]): LeadRecord {
+  const own: Row = {};
   const columns: Record<string, ColumnValue> = {};
-  let id: unknown, email: unknown, emailKey: unknown, partition: unknown, foreignId: unknown;
-  let foreignType: unknown, unsubscribed: unknown, custom: unknown, createdAt: unknown;
-  let updatedAt: unknown, changeSeq: unknown;
   for (let i = 0; i < names.length; i++) {
     const k = names[i]!;
-    const v = values[i];
-    switch (k) {
-      case 'id':
-        id = v;
-        break;
-      case 'email':
-        email = v;
-        break;
-      case 'email_key':
-        emailKey = v;
-        break;
-      case 'partition':
-        partition = v;
-        break;
-      case 'foreign_sys_person_id':
-        foreignId = v;
-        break;
-      case 'foreign_sys_type':
-        foreignType = v;
-        break;
-      case 'unsubscribed':
-        unsubscribed = v;
-        break;
-      case 'custom_attributes':
-        custom = v;
-        break;
-      case 'created_at':
-        createdAt = v;
-        break;
-      case 'updated_at':
-        updatedAt = v;
-        break;
-      case 'change_seq':
-        changeSeq = v;
-        break;
-      default:
-        columns[k] =
-          v === null || v === undefined
-            ? null
-            : BOOLEAN_COLUMNS.has(k)
-              ? toBool(v)
-              : (v as ColumnValue);
-    }
+    if (OWN_COLUMNS.has(k)) own[k] = values[i];
+    else columns[k] = cell(k, values[i]);
   }
-  columns.unsubscribed = toBool(unsubscribed);
-  return {
-    id: Number(id),
-    email: (email as string | null) ?? null,
-    emailKey: (emailKey as string | null) ?? null,
-    partition: partition as string,
-    foreignSysPersonId: (foreignId as string | null) ?? null,
-    foreignSysType: (foreignType as string | null) ?? null,
-    unsubscribed: toBool(unsubscribed),
-    columns,
-    custom: JSON.parse((custom as string) || '{}') as Record<string, ColumnValue>,
-    createdAt: Number(createdAt),
-    updatedAt: Number(updatedAt),
-    changeSeq: Number(changeSeq ?? 0),
-  };
+  return leadRecord(own, columns);
 }
 
 /** Column `c` of a lead's row. */
