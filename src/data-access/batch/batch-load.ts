@@ -149,11 +149,12 @@ async function loadAddressesSqlite(
   keys: readonly string[],
 ): Promise<{ rows: Row[]; extras: SqliteExtras }> {
   const where = among('sqlite', 'email_key', keys);
-  const people = `SELECT ${names.map(quote).join(', ')} FROM leads WHERE ${where.sql} LIMIT ${MAX_BATCH_LEADS + 1}`;
+  const list = names.map(quote).join(', ');
+  const people = `SELECT ${list} FROM leads WHERE ${where.sql} LIMIT ${MAX_BATCH_LEADS + 1}`;
   const [row] = await select(
     db,
     `SELECT n, most, CASE WHEN ${HOLDERS_FIT} THEN (
-        SELECT json_group_array(json_array(${names.map(quote).join(', ')})) FROM (${people})
+        SELECT json_group_array(json_array(${list})) FROM (${people})
       ) END AS people, ${SQLITE_EXTRAS}
      FROM (${holdersSql(where.sql)})`,
     [where.binding, where.binding, where.binding],
