@@ -42,6 +42,13 @@ export const databaseSettings = {
       'Threads with a read-only SQLite connection each for reads outside transactions (getLead, getMultipleLeads, getLeadActivity, getLeadChanges, /admin search), beside the writer thread; 0: reads run on the writer thread',
     parse: integer('SQLITE_READ_THREADS', 0, 64),
   },
+  sqliteWalAutocheckpointPages: {
+    env: 'SQLITE_WAL_AUTOCHECKPOINT_PAGES',
+    default: '10000',
+    meaning:
+      'Pages (4 KiB each) the SQLite write-ahead log gathers before the writer copies them into the database file, inside the COMMIT that crosses the mark; more pages: a page written again and again is copied once, for a larger -wal file (about 40 MiB at the default)',
+    parse: integer('SQLITE_WAL_AUTOCHECKPOINT_PAGES', 100, 1000000),
+  },
   dbPoolMax: {
     env: 'DB_POOL_MAX',
     default: '10',

@@ -26,6 +26,8 @@ export interface DatabaseOptions {
   sqliteBusyTimeoutMs: number;
   /** SQLite reader threads (SQLITE_READ_THREADS); 0: reads run on the writer's thread. */
   sqliteReadThreads?: number;
+  /** SQLite: WAL pages that trigger the writer's checkpoint (SQLITE_WAL_AUTOCHECKPOINT_PAGES). */
+  sqliteWalAutocheckpointPages?: number;
   /** Hears of an SQLite thread that ended without being closed: one line, for the log. */
   onSqliteThreadExit?: (message: string) => void;
   dbPoolMax: number;

@@ -94,6 +94,49 @@ describe('SQLite threads', function () {
     expect(await pragma()).to.equal(2);
   });
 
+  describe('SQLITE_WAL_AUTOCHECKPOINT_PAGES', () => {
+    const PAGE = 4096;
+    /** Two transactions of about 300 pages each, then the size of the -wal file in pages. */
+    async function walPagesAfterTwoCommits(database: Database): Promise<number> {
+      await database.knex.raw('CREATE TABLE pad (x BLOB)');
+      const rows = `WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 300)
+        INSERT INTO pad SELECT randomblob(${PAGE - 200}) FROM c`;
+      await database.knex.raw(rows);
+      await database.knex.raw(rows);
+      return fs.statSync(path.join(dataDir, `${SQLITE_FILE_NAME}-wal`)).size / PAGE;
+    }
+
+    it("is the writer connection's wal_autocheckpoint, 10,000 pages unless set", async () => {
+      const value = async (database: Database) =>
+        (
+          (await database.knex.raw('PRAGMA wal_autocheckpoint')) as Array<{
+            wal_autocheckpoint: number;
+          }>
+        )[0]!.wal_autocheckpoint;
+      expect(await value(db)).to.equal(10000);
+      // Both transactions stay in the log: nothing was copied yet.
+      expect(await walPagesAfterTwoCommits(db)).to.be.above(600);
+    });
+
+    it('set lower, the COMMIT that crosses it checkpoints and the log starts again', async () => {
+      await db.close();
+      const small = openDatabase({
+        databaseUrl: '',
+        dataDir,
+        sqliteBusyTimeoutMs: 1000,
+        sqliteWalAutocheckpointPages: 100,
+        dbPoolMax: 1,
+      });
+      try {
+        // The first transaction's ~300 pages were copied at its COMMIT; the second wrote the
+        // log again from its start.
+        expect(await walPagesAfterTwoCommits(small)).to.be.within(250, 400);
+      } finally {
+        await small.close();
+      }
+    });
+  });
+
   it('SQLITE_READ_THREADS=0 runs reads on the writer thread', async () => {
     const single = openDatabase({
       databaseUrl: '',

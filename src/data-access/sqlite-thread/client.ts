@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
 import { SqliteThreadConnection, type ThreadExitListener } from './connection.js';
+import { DEFAULT_WAL_AUTOCHECKPOINT_PAGES } from './protocol.js';
 
 const require = createRequire(import.meta.url);
 
@@ -21,7 +22,12 @@ interface KnexQueryObject {
 }
 
 interface BetterSqlite3ClientBase {
-  connectionSettings: { filename: string; readonly?: boolean; busyTimeoutMs?: number };
+  connectionSettings: {
+    filename: string;
+    readonly?: boolean;
+    busyTimeoutMs?: number;
+    walAutocheckpointPages?: number;
+  };
   _query(connection: unknown, obj: KnexQueryObject): Promise<unknown>;
   _formatBindings(bindings: readonly unknown[] | undefined): unknown[];
 }
@@ -79,9 +85,14 @@ export function threadClient(onExit?: ThreadExitListener): BetterSqlite3ClientCl
     }
 
     acquireRawConnection(): Promise<SqliteThreadConnection> {
-      const { filename, readonly, busyTimeoutMs } = this.connectionSettings;
+      const { filename, readonly, busyTimeoutMs, walAutocheckpointPages } = this.connectionSettings;
       return SqliteThreadConnection.open(
-        { filename, readonly: readonly === true, busyTimeoutMs: busyTimeoutMs ?? 5000 },
+        {
+          filename,
+          readonly: readonly === true,
+          busyTimeoutMs: busyTimeoutMs ?? 5000,
+          walAutocheckpointPages: walAutocheckpointPages ?? DEFAULT_WAL_AUTOCHECKPOINT_PAGES,
+        },
         onExit,
       );
     }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { inProcessClient, threadClient } from './client.js';
 import { cachedPrepare } from './statement-cache.js';
+import { DEFAULT_WAL_AUTOCHECKPOINT_PAGES } from './protocol.js';
 
 export const SQLITE_FILE_NAME = 'durable-unsubscribe.sqlite';
 
@@ -11,6 +12,8 @@ export interface SqliteOptions {
   sqliteBusyTimeoutMs: number;
   /** Reader threads for plain reads; 0: they run on the writer's thread. Default 2. */
   sqliteReadThreads?: number;
+  /** WAL pages that trigger the writer's checkpoint (SQLITE_WAL_AUTOCHECKPOINT_PAGES). */
+  sqliteWalAutocheckpointPages?: number;
   /** Hears of a thread that ended without being closed: one line, for the log. */
   onSqliteThreadExit?: (message: string) => void;
 }
@@ -98,6 +101,8 @@ export function openSqlite(options: SqliteOptions): OpenedSqlite {
     filename,
     readonly,
     busyTimeoutMs: options.sqliteBusyTimeoutMs,
+    walAutocheckpointPages:
+      options.sqliteWalAutocheckpointPages ?? DEFAULT_WAL_AUTOCHECKPOINT_PAGES,
   });
   const knex = knexFactory({
     client: threadClient(options.onSqliteThreadExit) as unknown as typeof Knex.Client,

@@ -50,6 +50,9 @@ function open(options: SqliteThreadOptions): BetterSqlite3.Database {
     // reaching ten people). Neither journal serves crash recovery (the WAL does). Migrations,
     // whose statements may rewrite whole tables, put them back in files (migrator.ts).
     db.pragma(`temp_store = ${WRITER_TEMP_STORE}`);
+    // The checkpoint runs inside the COMMIT that takes the WAL past this many pages: the
+    // further apart, the more often a page written by several transactions is copied once.
+    db.pragma(`wal_autocheckpoint = ${options.walAutocheckpointPages}`);
   }
   db.pragma('foreign_keys = ON');
   return db;
