@@ -187,6 +187,8 @@ function deferredBeginPgClient(
     sendWithNext(connection: unknown, sql: string, result?: (response: unknown) => void): boolean {
       const c = connection as object;
       if (!open.has(c)) return false;
+      // A write after COMMIT went out would be dropped unseen: it fails, as a statement would.
+      if (result && ended.has(c)) throw new Error('A statement after its transaction had ended');
       const list = queued.get(c) ?? [];
       list.push({ sql: `${sql.replace(/;\s*$/, '')};`, ...(result ? { result } : {}) });
       queued.set(c, list);

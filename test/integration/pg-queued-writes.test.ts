@@ -160,4 +160,26 @@ async function messages(run: () => Promise<unknown>): Promise<string[]> {
     expect(sent).to.deep.equal([]);
     expect(await statusOfKey(key)).to.equal(null);
   });
+
+  it('fail after a statement that carried COMMIT, and the committed work stays', async () => {
+    const key = 'late@q.example';
+    const ids = await people(key);
+    const error = await failure(
+      uow.write(async (r) => {
+        await r.lockEmailKeys([key]);
+        await r.updateLogged(
+          ids[0]!,
+          { columns: { first_name: 'Kept' } },
+          8,
+          [{ leadId: ids[0]!, activityType: 'x', createdAt: 8 }],
+          true,
+        );
+        await r.queueStatusAndPropagate!(statusOf(key, ids[0]!), ids[0]!, activity);
+      }),
+    );
+    expect(error.message).to.match(/after its transaction had ended/);
+    expect(await statusOfKey(key)).to.equal(null);
+    const names = (await getLead(h.services, ids[0]!)).attributes.map((a) => a.value);
+    expect(names).to.include('Kept');
+  });
 });
