@@ -129,11 +129,21 @@ export interface PgDeferringClient {
    * Queues `sql` (a statement without bindings, inside a transaction) to be sent in one
    * message with the transaction's next statement, ahead of it: an address lock and the read
    * it protects cost one round trip. Each statement of such a message runs with a snapshot
-   * of its own, so the read sees what was committed before the lock was granted. Dropped if
-   * the transaction ends first (it read and wrote nothing under it). false: not queued (the
+   * of its own, so the read sees what was committed before the lock was granted. Without
+   * `result` (a lock) it is dropped if the transaction ends first (it read and wrote nothing
+   * under it). With `result` (a write whose result is read later, if at all) it must run: it
+   * goes with COMMIT when no statement follows, is dropped only by ROLLBACK, and `result` is
+   * told its result once its message is answered (never, if that message fails: the
+   * transaction fails with it, as if the write had been awaited). false: not queued (the
    * connection is not in a transaction begun by knex), the caller sends it itself.
    */
-  sendWithNext(connection: unknown, sql: string): boolean;
+  sendWithNext(connection: unknown, sql: string, result?: (response: unknown) => void): boolean;
+}
+
+/** A statement waiting for the next one (sendWithNext); `result`: a write that must run. */
+interface Queued {
+  sql: string;
+  result?: (response: unknown) => void;
 }
 
 /**
@@ -141,9 +151,10 @@ export interface PgDeferringClient {
  * Here BEGIN waits for the transaction's first statement: one without bindings (the address
  * lock, a read with its values written in) goes with it as one simple-protocol message; one
  * with bindings is preceded by BEGIN as before. A transaction that ends before any statement
- * sends neither BEGIN nor its end. Statements queued by sendWithNext (the address locks) ride
- * the same way with the next statement, and a statement that ends its transaction
- * (runStatement's endsTransaction) carries its COMMIT: a one-statement write is one message.
+ * sends neither BEGIN nor its end. Statements queued by sendWithNext (the address locks, the
+ * writes of statement.ts's queueCalls) ride the same way with the next statement, or with
+ * COMMIT, and a statement that ends its transaction (runStatement's endsTransaction) carries
+ * its COMMIT: a one-statement write is one message.
  *
  * The transaction's settings (`SET LOCAL`) travel in that same message: they end with the
  * transaction, so nothing is left on a server connection that a transaction-mode pooler
@@ -159,17 +170,29 @@ function deferredBeginPgClient(
   // Transactions whose BEGIN is not sent yet.
   const pending = new WeakSet<object>();
   // Statements waiting for the transaction's next one (sendWithNext).
-  const queued = new WeakMap<object, string[]>();
+  const queued = new WeakMap<object, Queued[]>();
   // Transactions whose COMMIT went with their last statement (endsTransaction).
   const ended = new WeakSet<object>();
   const nothing = (command: string) => ({ command, rows: [], rowCount: null, fields: [] });
   const begin = ['BEGIN;', ...transactionSettings.map((s) => `SET LOCAL ${s};`)].join(' ');
+  /**
+   * Tells the queued statements `list` their results, from `response`, the answer of the
+   * message they went in: one result per statement, theirs followed by `after` others.
+   */
+  const tell = (list: readonly Queued[], response: unknown, after: number) => {
+    if (!list.some((q) => q.result)) return;
+    const results = Array.isArray(response) ? (response as unknown[]) : [response];
+    const first = results.length - after - list.length;
+    list.forEach((q, i) => q.result?.(results[first + i]));
+  };
   return class DeferredBeginPgClient extends Base implements PgDeferringClient {
-    sendWithNext(connection: unknown, sql: string): boolean {
+    sendWithNext(connection: unknown, sql: string, result?: (response: unknown) => void): boolean {
       const c = connection as object;
       if (!open.has(c)) return false;
+      // A write after COMMIT went out would be dropped unseen: it fails, as a statement would.
+      if (result && ended.has(c)) throw new Error('A statement after its transaction had ended');
       const list = queued.get(c) ?? [];
-      list.push(`${sql.replace(/;\s*$/, '')};`);
+      list.push({ sql: `${sql.replace(/;\s*$/, '')};`, ...(result ? { result } : {}) });
       queued.set(c, list);
       return true;
     }
@@ -190,22 +213,36 @@ function deferredBeginPgClient(
         obj.response = nothing('BEGIN');
         return obj;
       }
+      const list = queued.get(connection) ?? [];
       const head: string[] = pending.has(connection) ? [begin] : [];
-      head.push(...(queued.get(connection) ?? []));
+      head.push(...list.map((q) => q.sql));
       const unsent = pending.has(connection);
       pending.delete(connection);
       queued.delete(connection);
       if (ending) {
-        if (unsent) {
+        const writes = obj.sql === 'COMMIT;' && list.some((q) => q.result);
+        if (unsent && !writes) {
           // Nothing was sent: no transaction to end (the queued locks guarded nothing).
           obj.response = nothing(obj.sql.replace(';', ''));
           return obj;
         }
         if (obj.sql === 'ROLLBACK') return super._query(connection, obj);
-        return replicatedCommit(connection, commitTimeoutMs, () => super._query(connection, obj));
+        if (!writes)
+          return replicatedCommit(connection, commitTimeoutMs, () => super._query(connection, obj));
+        // Queued writes still to run: they go in COMMIT's message, ahead of it.
+        const sql = [...head, 'COMMIT;'].join(' ');
+        const sent = await replicatedCommit(connection, commitTimeoutMs, () =>
+          super._query(connection, { sql, bindings: [] }),
+        );
+        tell(list, sent.response, 1);
+        obj.response = nothing('COMMIT');
+        return obj;
       }
       if (obj.bindings && obj.bindings.length > 0) {
-        if (head.length > 0) await super._query(connection, { sql: head.join(' '), bindings: [] });
+        if (head.length > 0) {
+          const sent = await super._query(connection, { sql: head.join(' '), bindings: [] });
+          tell(list, sent.response, 0);
+        }
         return super._query(connection, obj);
       }
       // Outside a transaction a statement is its own: it has no COMMIT to carry.
@@ -219,6 +256,7 @@ function deferredBeginPgClient(
       // Several statements in one message answer with one result each: ours is the last, or
       // the one before COMMIT's.
       const r = sent.response;
+      tell(list, r, ends ? 2 : 1);
       obj.response = Array.isArray(r) ? (r[r.length - (ends ? 2 : 1)] as unknown) : r;
       return obj;
     }

@@ -62,7 +62,8 @@ function repositories(
       leads.setStatusAndPropagate(status, exceptLeadId, activity),
     queueStatusAndPropagate: (status, exceptLeadId, activity) =>
       queueStatusAndPropagate(db, engine, status, exceptLeadId, activity),
-    updateLogged: (id, change, now, activities) => leads.updateLogged(id, change, now, activities),
+    updateLogged: (id, change, now, activities, last) =>
+      leads.updateLogged(id, change, now, activities, last),
     emailStatus: new EmailStatusRepository(db, engine),
     activities: new ActivityRepository(db),
     salesforceNotifications: new SalesforceNotificationRepository(db, engine),

@@ -68,15 +68,17 @@ export class LeadWrites {
 
   /**
    * The change applied to the person its keys find (Id, then foreign id, then Email) or to a new
-   * one, inside the caller's write scope.
+   * one, inside the caller's write scope. `last`: the scope's work ends with it (nothing read or
+   * written after), so its last write may commit the transaction (WriteScope.updateLogged).
    */
   async sync(
     repos: WriteScope,
     change: PreparedChange,
     ctx: SyncContext,
     partition: string,
+    last = false,
   ): Promise<SyncResult> {
-    const { leadId, status, lead } = await this.syncRecord(repos, change, ctx, partition);
+    const { leadId, status, lead } = await this.syncRecord(repos, change, ctx, partition, last);
     return { leadId, status, lead: this.view(lead) };
   }
 
@@ -89,6 +91,7 @@ export class LeadWrites {
     change: PreparedChange,
     ctx: SyncContext,
     partition: string,
+    last = false,
   ): Promise<SyncAnswer & { lead: LeadRecord }> {
     // Find the lead without locks, lock every address involved, then read it again: a lead
     // whose address moved in between makes us start over rather than lock out of order.
@@ -119,7 +122,7 @@ export class LeadWrites {
         locked = await repos.leads.lockRow(lead);
         if (!locked || locked.emailKey !== lead.emailKey) throw new RetryTransaction();
       }
-      const after = await this.update(repos, locked, change, ctx.path);
+      const after = await this.update(repos, locked, change, ctx.path, last);
       return { leadId: lead.id, status: 'UPDATED', lead: after };
     }
     const id = await this.create(repos, change, ctx.path, partition);
@@ -162,12 +165,16 @@ export class LeadWrites {
     return id;
   }
 
-  /** Applies `change` to the locked `lead`; returns the lead as it then stands. */
+  /**
+   * Applies `change` to the locked `lead`; returns the lead as it then stands. `last`: as for
+   * sync, the caller's work ends here.
+   */
   async update(
     repos: WriteScope,
     lead: LeadRecord,
     change: PreparedChange,
     path: ChangePath,
+    last = false,
   ): Promise<LeadRecord> {
     const now = this.now();
     const newKey = newAddressOf(lead, change);
@@ -189,7 +196,8 @@ export class LeadWrites {
     }
     // Rule 7: nothing changed, nothing written, nothing logged.
     if (planIsEmpty(plan)) return lead;
-    const after = await repos.updateLogged(lead.id, plan.update, now, plan.activities);
+    // The lead's write is the last of the work: nothing in this function reads or writes after it.
+    const after = await repos.updateLogged(lead.id, plan.update, now, plan.activities, last);
     // The row is locked for this transaction: gone means something is badly off; start over.
     if (!after) throw new RetryTransaction();
     return after;

@@ -65,7 +65,10 @@ export class LeadService {
       this.writes.unchanged(repos, change, ctx),
     );
     if (unchanged) return unchanged;
-    return this.transactions.write((repos) => this.writes.sync(repos, change, ctx, partition));
+    // The whole transaction: its last write may carry COMMIT.
+    return this.transactions.write((repos) =>
+      this.writes.sync(repos, change, ctx, partition, true),
+    );
   }
 
   /**

@@ -196,6 +196,25 @@ function sqliteSetAndPropagate(
   ];
 }
 
+/** PostgreSQL's setStatusAndPropagate: one statement. */
+function pgSetAndPropagate(
+  status: EmailStatusRecord,
+  exceptLeadId: number | null,
+  activity: PropagationActivity,
+): StatementCall {
+  const { emailKey: key, unsubscribed, changedAt: now } = status;
+  return [
+    PG_SET_AND_PROPAGATE[exceptLeadId === null ? 0 : 1],
+    [
+      ...statusBindings(status),
+      unsubscribed,
+      now,
+      ...followerBindings(key, unsubscribed, exceptLeadId),
+      ...changeActivityBindings(unsubscribed, now, activity),
+    ],
+  ];
+}
+
 /**
  * Writes a master status with its history, then propagateUnsubscribed for its address: one
  * statement on PostgreSQL, four on SQLite (one message to the writer thread).
@@ -207,25 +226,18 @@ export async function setStatusAndPropagate(
   exceptLeadId: number | null,
   activity: PropagationActivity,
 ): Promise<number> {
-  const { emailKey: key, unsubscribed, changedAt: now } = status;
   if (engine !== 'postgres')
     return (await runCalls(db, sqliteSetAndPropagate(status, exceptLeadId, activity))).changes;
-  const except = exceptLeadId === null ? 0 : 1;
-  const r = await runStatement(db, PG_SET_AND_PROPAGATE[except], [
-    ...statusBindings(status),
-    unsubscribed,
-    now,
-    ...followerBindings(key, unsubscribed, exceptLeadId),
-    ...changeActivityBindings(unsubscribed, now, activity),
-  ]);
-  return r.changes;
+  const [sql, bindings] = pgSetAndPropagate(status, exceptLeadId, activity);
+  return (await runStatement(db, sql, bindings)).changes;
 }
 
 /**
- * setStatusAndPropagate for a caller that reads the count later, if at all (metrics): on a
- * SQLite file the four statements go with the transaction's next statement, in its message,
- * and run before it, as if awaited; `people` settles when that message is answered.
- * PostgreSQL: setStatusAndPropagate, already one round trip.
+ * setStatusAndPropagate for a caller that reads the count later, if at all (metrics): the
+ * statements go with the transaction's next statement (or its COMMIT), in its message, and run
+ * before it, as if awaited (queueCalls): on a SQLite file the four to the writer thread, on
+ * PostgreSQL the one statement, its values written in, which saves its round trip.
+ * `people` settles when that message is answered.
  */
 export async function queueStatusAndPropagate(
   db: Knex | Knex.Transaction,
@@ -234,11 +246,11 @@ export async function queueStatusAndPropagate(
   exceptLeadId: number | null,
   activity: PropagationActivity,
 ): Promise<{ people: Promise<number> }> {
-  if (engine === 'postgres') {
-    const people = await setStatusAndPropagate(db, engine, status, exceptLeadId, activity);
-    return { people: Promise.resolve(people) };
-  }
-  const { changes } = await queueCalls(db, sqliteSetAndPropagate(status, exceptLeadId, activity));
+  const calls =
+    engine === 'postgres'
+      ? [pgSetAndPropagate(status, exceptLeadId, activity)]
+      : sqliteSetAndPropagate(status, exceptLeadId, activity);
+  const { changes } = await queueCalls(db, calls);
   return { people: changes };
 }
 

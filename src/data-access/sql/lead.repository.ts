@@ -214,13 +214,15 @@ export class LeadRepository {
 
   /**
    * update, then (if the lead was there) the activities logging it: one statement on
-   * PostgreSQL, where each statement is a round trip.
+   * PostgreSQL, where each statement is a round trip; with `last` (WriteScope.updateLogged),
+   * COMMIT goes in its message (runStatement's endsTransaction), with whatever was queued.
    */
   async updateLogged(
     id: number,
     change: LeadUpdate,
     now: number,
     activities: readonly NewActivity[],
+    last = false,
   ): Promise<LeadRecord | null> {
     const update = this.updateStatement(id, change, now);
     if (this.engine !== 'postgres' || activities.length === 0) {
@@ -241,10 +243,12 @@ export class LeadRepository {
          WHERE EXISTS (SELECT 1 FROM u) ORDER BY r.ordinality
        )
        SELECT * FROM u`;
-    const { rows } = await runStatement(this.db, fixedSql(sql), [
-      ...update.bindings,
-      JSON.stringify(activities.map(activityRow)),
-    ]);
+    const { rows } = await runStatement(
+      this.db,
+      fixedSql(sql),
+      [...update.bindings, JSON.stringify(activities.map(activityRow))],
+      { endsTransaction: last },
+    );
     return rows[0] ? fromRow(rows[0]) : null;
   }
 

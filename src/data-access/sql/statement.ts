@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { PgDeferringClient } from '../database.js';
 import { toBool } from '../lead-row.js';
 
 /**
@@ -42,6 +43,8 @@ interface StatementClient {
   acquireConnection(): Promise<unknown>;
   releaseConnection(connection: unknown): Promise<void>;
   query(connection: unknown, obj: QueryObject): Promise<QueryObject>;
+  /** PostgreSQL through database.ts: a statement sent with the transaction's next one. */
+  sendWithNext?: PgDeferringClient['sendWithNext'];
 }
 
 /** What a statement gave back: its rows (RETURNING or SELECT) and how many rows it changed. */
@@ -160,14 +163,19 @@ export async function runCalls(
  * runCalls for a write whose result is read later, if at all (a count for metrics): on a
  * SQLite file inside a transaction every statement is queued (queueStatement), and the last
  * one's changes come when the message they go in is answered: `changes` settles then, and
- * never if that message fails (the transaction fails with it). Elsewhere the statements run
- * now, as runCalls.
+ * never if that message fails (the transaction fails with it). PostgreSQL inside a transaction:
+ * the same, in the message of the transaction's next statement or COMMIT (queueWithNext).
+ * Elsewhere the statements run now, as runCalls.
  */
 export async function queueCalls(
   db: Knex | Knex.Transaction,
   calls: readonly StatementCall[],
 ): Promise<{ changes: Promise<number> }> {
   const client = db.client as unknown as StatementClient;
+  if (db.isTransaction === true && client.dialect === 'postgresql') {
+    const queued = await queueWithNext(client, calls);
+    if (queued) return queued;
+  }
   if (client.runsUnless !== true || db.isTransaction !== true)
     return { changes: Promise.resolve((await runCalls(db, calls)).changes) };
   for (const [sql, bindings] of calls.slice(0, -1)) await queueStatement(db, sql, bindings);
@@ -175,6 +183,45 @@ export async function queueCalls(
   let told: (changes: number) => void = () => undefined;
   const changes = new Promise<number>((resolve) => (told = resolve));
   await send(db, sql, bindings, { resultUnused: true, onChanges: told });
+  return { changes };
+}
+
+/**
+ * PostgreSQL, inside a transaction: `calls` with their values written in, queued to go in one
+ * message with the transaction's next statement, or its COMMIT (database.ts, sendWithNext),
+ * and run ahead of it; a failure of one of them is that message's, so the transaction fails
+ * and stores none of it. The last one's changes settle when that message is answered. null:
+ * not queued (a value that cannot be written in, a client without the queue), nothing sent.
+ */
+async function queueWithNext(
+  client: StatementClient,
+  calls: readonly StatementCall[],
+): Promise<{ changes: Promise<number> } | null> {
+  if (typeof client.sendWithNext !== 'function') return null;
+  const texts: string[] = [];
+  for (const [sql, bindings] of calls) {
+    const text = bindings.length > 0 ? inlined(sql, bindings) : sql;
+    if (!text) return null;
+    texts.push(text.postgres);
+  }
+  // A transaction's client hands back the transaction's own connection.
+  const connection = await client.acquireConnection();
+  let told: (changes: number) => void = () => undefined;
+  const changes = new Promise<number>((resolve) => (told = resolve));
+  const last = texts.length - 1;
+  try {
+    for (let i = 0; i < texts.length; i++) {
+      // Each one with a result: a write must run whatever follows, so a queued statement with
+      // a result is never dropped but by ROLLBACK.
+      const tell = i === last ? (r: unknown) => told(resultOf(r).changes) : () => undefined;
+      if (!client.sendWithNext(connection, texts[i]!, tell)) {
+        if (i > 0) throw new Error('queueWithNext: the transaction ended while queueing');
+        return null;
+      }
+    }
+  } finally {
+    await client.releaseConnection(connection);
+  }
   return { changes };
 }
 

@@ -78,12 +78,18 @@ export interface WriteScope {
     exceptLeadId: number | null,
     activity: PropagationActivity,
   ): Promise<{ people: Promise<number> }>;
-  /** leads.update, then activities.insert if the lead was there. */
+  /**
+   * leads.update, then activities.insert if the lead was there. `last`: the write scope's last
+   * statement (nothing is read or written after it, and the work does not fail once it gave
+   * the lead back), so the store may commit with it, in the same round trip. Only for a lead
+   * whose row this scope has locked: it cannot be gone.
+   */
   updateLogged(
     id: number,
     change: LeadUpdate,
     now: number,
     activities: readonly NewActivity[],
+    last?: boolean,
   ): Promise<LeadRecord | null>;
 }
 
