@@ -152,7 +152,7 @@ interface PendingRead {
 }
 
 /** Most reads sent in one message: a bound on its size and on the wait of its last read. */
-export const MOST_READS_PER_MESSAGE = 16;
+const MOST_READS_PER_MESSAGE = 16;
 
 /**
  * Per knex client (the primary's, a replica's): how many of its reads are being served, and
