@@ -155,11 +155,10 @@ interface PendingRead {
 const MOST_READS_PER_MESSAGE = 16;
 
 /**
- * Per knex client (the primary's, a replica's): how many of its reads are being served, and
- * the reads gathered meanwhile, to be sent together once this turn of the event loop ends.
+ * Per knex client (the primary's, a replica's): the reads gathered in this turn of the event
+ * loop, to be sent together once it ends.
  */
 interface ClientReads {
-  running: number;
   gathering: PendingRead[] | null;
 }
 const readsOf = new WeakMap<KnexPgClient, ClientReads>();
@@ -171,15 +170,15 @@ const readsOf = new WeakMap<KnexPgClient, ClientReads>();
  * through knex's client (database.ts sends BEGIN and the address locks with them). `sql` is
  * one statement.
  *
- * A read that comes while another of the same client is being served waits for the end of
- * this turn of the event loop, and the reads that came meanwhile go as one simple-protocol
- * message of several statements, on one connection of the pool: under load, each read no
- * longer costs its own pool checkout, socket write and read, and server round trip. A read
- * alone goes at once. A message's statements run one after the other, each with its own
- * snapshot (READ COMMITTED), in the implicit transaction PostgreSQL gives a message (and a
- * transaction-mode pooler expects); their rows come back statement by statement. When one
- * fails, PostgreSQL skips the rest of the message: the reads that did not end then run again
- * alone, so each read ends as it would have alone (its rows, or its own error).
+ * Reads wait for the end of this turn of the event loop (the requests read in the same turn
+ * have then asked for theirs), and those of a client go as one simple-protocol message of
+ * several statements, on one connection of the pool: under load, each read no longer costs
+ * its own pool checkout, socket write and read, and server round trip. A message's statements
+ * run one after the other, each with its own snapshot (READ COMMITTED), in the implicit
+ * transaction PostgreSQL gives a message (and a transaction-mode pooler expects); their rows
+ * come back statement by statement. When one fails, PostgreSQL skips the rest of the message:
+ * the reads that did not end then run again alone, so each read ends as it would have alone
+ * (its rows, or its own error), a read whose connection was lost under it included.
  *
  * Observable as knex's own statements are: a `query` event before it is sent (tests watch
  * where reads go) and, on failure, the SQL text before the error's message and a
@@ -197,23 +196,19 @@ export function readRowSet(
   if (text === undefined) return Promise.resolve(null);
   let reads = readsOf.get(client);
   if (reads === undefined) {
-    reads = { running: 0, gathering: null };
+    reads = { gathering: null };
     readsOf.set(client, reads);
   }
   const state = reads;
   return new Promise<RowSet>((resolve, reject) => {
     const read: PendingRead = { text, resolve, reject };
-    if (state.running === 0) {
-      void serve(client, state, [read]);
-      return;
-    }
     let gathering = state.gathering;
     if (gathering === null) {
       gathering = state.gathering = [];
       const gathered = gathering;
       setImmediate(() => {
         if (state.gathering === gathered) state.gathering = null;
-        void serve(client, state, gathered);
+        void serve(client, gathered);
       });
     }
     gathering.push(read);
@@ -223,8 +218,7 @@ export function readRowSet(
 }
 
 /** Sends `reads` as one message on a connection of the pool, and ends each read. */
-async function serve(client: KnexPgClient, state: ClientReads, reads: PendingRead[]) {
-  state.running++;
+async function serve(client: KnexPgClient, reads: PendingRead[]) {
   try {
     let connection: Connection;
     try {
@@ -264,7 +258,7 @@ async function serve(client: KnexPgClient, state: ClientReads, reads: PendingRea
     const matched = error !== null || outcomes.length === reads.length;
     for (let i = 0; i < reads.length; i++) {
       const outcome = matched ? outcomes[i] : undefined;
-      if (outcome === undefined) void serve(client, state, [reads[i]!]);
+      if (outcome === undefined) void serve(client, [reads[i]!]);
       else if (outcome instanceof Error) fail(client, uid, reads[i]!, outcome);
       else reads[i]!.resolve(outcome);
     }
@@ -272,8 +266,6 @@ async function serve(client: KnexPgClient, state: ClientReads, reads: PendingRea
     // Not expected (a query listener that throws): no read is left waiting. A read already
     // ended keeps its end.
     for (const read of reads) read.reject(error);
-  } finally {
-    state.running--;
   }
 }
 
