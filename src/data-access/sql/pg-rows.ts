@@ -6,12 +6,13 @@ import { inlined, type FixedSql } from './statement.js';
  * without knex's query path and without pg's result objects. Per read, those cost more than
  * the indexed lookup: knex's query object, events and promise layers; pg's Query, its config
  * copy and a Result that builds an empty object of every column name before a row arrives
- * (`addFields`) and then copies it per row. Here the read is one simple-protocol message on
- * the connection knex's pool hands out (its limit, acquire timeout and errors as for any
- * statement), and its rows come back as the arrays of values pg's protocol parser gives,
- * each turned into its JavaScript value by the connection's own type parsers (the same
- * values pg's rows hold). Nothing named is prepared: nothing outlives the statement, as
- * PgBouncer's transaction mode needs.
+ * (`addFields`) and then copies it per row. Here the read is a simple-protocol statement (in
+ * one message with the others of its event-loop turn: readRowSet) on the connection knex's
+ * pool hands out (its limit, acquire timeout and errors as for any statement), and its rows
+ * come back as the arrays of values pg's protocol parser gives, each turned into its
+ * JavaScript value by the connection's own type parsers (the same values pg's rows hold).
+ * Nothing named is prepared: nothing outlives the statement, as PgBouncer's transaction mode
+ * needs.
  */
 
 /** A statement's rows: the column names once, then each row's values in that order. */
