@@ -148,6 +148,75 @@ for (const engine of testEngines()) {
       expect(seen).to.deep.equal(['SELECT * FROM leads WHERE id = 1']);
     });
 
+    describe('asked for in the same turn of the event loop', () => {
+      /** Counts the messages pg's clients are given (one per query or submittable). */
+      function countMessages(): { count: () => number; restore: () => void } {
+        let sent = 0;
+        const original = pg.Client.prototype.query;
+        pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+          sent++;
+          return (original as (...a: unknown[]) => unknown).apply(this, args);
+        } as typeof original;
+        return { count: () => sent, restore: () => (pg.Client.prototype.query = original) };
+      }
+      const ids = (set: { rows: readonly unknown[][] } | null) => set!.rows.map((r) => r[0]);
+      const BY_ID_ONLY = fixedSql('SELECT id FROM leads WHERE id = ?');
+
+      it('go together as one message, each with its own rows', async () => {
+        const messages = countMessages();
+        try {
+          const first = readRowSet(h.db.knex, BY_ID_ONLY, [1]);
+          const others = [
+            readRowSet(h.db.knex, BY_ID_ONLY, [2147483000]),
+            // A text ending in a comment does not hide the statement after it.
+            readRowSet(
+              h.db.knex,
+              fixedSql('SELECT id FROM leads WHERE id = ? -- one'),
+              [2147483000],
+            ),
+            readRowSet(h.db.knex, BY_ID_ONLY, [1]),
+            readRowSet(h.db.knex, BY_ID_ONLY, [424242]),
+          ];
+          expect(ids(await first)).to.deep.equal([1]);
+          expect((await Promise.all(others)).map(ids)).to.deep.equal([
+            [2147483000],
+            [2147483000],
+            [1],
+            [],
+          ]);
+          expect(messages.count(), 'the five together').to.equal(1);
+        } finally {
+          messages.restore();
+        }
+      });
+
+      it('end as alone when one of them fails: its own error, the others their rows', async () => {
+        const errors: string[] = [];
+        const listen = (e: Error) => errors.push(e.message);
+        h.db.knex.on('query-error', listen);
+        try {
+          const first = readRowSet(h.db.knex, BY_ID_ONLY, [1]);
+          const [before, failing, after] = await Promise.allSettled([
+            readRowSet(h.db.knex, BY_ID_ONLY, [2147483000]),
+            readRowSet(h.db.knex, fixedSql('SELECT 1 / (id - ?) FROM leads WHERE id = 1'), [1]),
+            readRowSet(h.db.knex, BY_ID_ONLY, [1]),
+          ]);
+          expect(ids(await first)).to.deep.equal([1]);
+          expect(before.status === 'fulfilled' && ids(before.value)).to.deep.equal([2147483000]);
+          expect(failing.status).to.equal('rejected');
+          const reason = (failing as PromiseRejectedResult).reason as Error & { code?: string };
+          expect(reason.code).to.equal('22012');
+          expect(reason.message).to.match(
+            /^SELECT 1 \/ \(id - 1\) FROM leads WHERE id = 1 - division/,
+          );
+          expect(after.status === 'fulfilled' && ids(after.value)).to.deep.equal([1]);
+        } finally {
+          h.db.knex.off('query-error', listen);
+        }
+        expect(errors).to.have.length(1);
+      });
+    });
+
     describe('on a pool of one connection', () => {
       let db: Database;
       let uow: UnitOfWork;
@@ -208,6 +277,34 @@ for (const engine of testEngines()) {
         expect((await uow.read((r) => r.leads.findById(1)))?.id).to.equal(1);
       });
 
+      it('wait for the pool together: every connection busy is 20024 for each of them', async () => {
+        let release!: () => void;
+        const held = new Promise<void>((r) => (release = r));
+        const holding = uow.write(async (r) => {
+          await r.leads.findById(1, true);
+          await held;
+        });
+        await new Promise((r) => setTimeout(r, 50));
+        try {
+          // They wait as one message.
+          const outcomes = await Promise.allSettled(
+            [1, 2147483000, 1].map((id) => uow.read((r) => r.leads.findById(id))),
+          );
+          for (const outcome of outcomes) {
+            expect(outcome.status).to.equal('rejected');
+            const reason = (outcome as PromiseRejectedResult).reason as AppError;
+            expect(reason.code).to.equal(ErrorCode.CONCURRENCY_LIMIT_EXCEEDED);
+          }
+        } finally {
+          release();
+          await holding;
+        }
+        const found = await Promise.all(
+          [1, 2147483000].map((id) => uow.read((r) => r.leads.findById(id))),
+        );
+        expect(found.map((l) => l?.id)).to.deep.equal([1, 2147483000]);
+      });
+
       it('fail as "database unavailable" when the connection dies under the read, then recover', async () => {
         const killer = new pg.Client({ connectionString: h.url });
         await killer.connect();
@@ -247,14 +344,15 @@ for (const engine of testEngines()) {
           throw new Error('unreadable circle');
         });
         try {
-          await readRowSet(
-            db.knex,
-            fixedSql('SELECT circle(point(1, 2), 3) AS c FROM leads'),
-            [],
-          ).then(
-            () => expect.fail('the read should fail'),
-            (error: Error) => expect(error.message).to.match(/unreadable circle$/),
-          );
+          // With a read sent in the same message, which keeps its rows.
+          const [circles, ids] = await Promise.allSettled([
+            readRowSet(db.knex, fixedSql('SELECT circle(point(1, 2), 3) AS c FROM leads'), []),
+            readRowSet(db.knex, fixedSql('SELECT id FROM leads WHERE id = ?'), [1]),
+          ]);
+          expect(circles.status).to.equal('rejected');
+          const reason = (circles as PromiseRejectedResult).reason as Error;
+          expect(reason.message).to.match(/unreadable circle$/);
+          expect(ids).to.deep.equal({ status: 'fulfilled', value: { names: ['id'], rows: [[1]] } });
         } finally {
           pg.types.setTypeParser(CIRCLE, original);
         }

@@ -6,12 +6,13 @@ import { inlined, type FixedSql } from './statement.js';
  * without knex's query path and without pg's result objects. Per read, those cost more than
  * the indexed lookup: knex's query object, events and promise layers; pg's Query, its config
  * copy and a Result that builds an empty object of every column name before a row arrives
- * (`addFields`) and then copies it per row. Here the read is one simple-protocol message on
- * the connection knex's pool hands out (its limit, acquire timeout and errors as for any
- * statement), and its rows come back as the arrays of values pg's protocol parser gives,
- * each turned into its JavaScript value by the connection's own type parsers (the same
- * values pg's rows hold). Nothing named is prepared: nothing outlives the statement, as
- * PgBouncer's transaction mode needs.
+ * (`addFields`) and then copies it per row. Here the read is a simple-protocol statement (in
+ * one message with the others of its event-loop turn: readRowSet) on the connection knex's
+ * pool hands out (its limit, acquire timeout and errors as for any statement), and its rows
+ * come back as the arrays of values pg's protocol parser gives, each turned into its
+ * JavaScript value by the connection's own type parsers (the same values pg's rows hold).
+ * Nothing named is prepared: nothing outlives the statement, as PgBouncer's transaction mode
+ * needs.
  */
 
 /** A statement's rows: the column names once, then each row's values in that order. */
@@ -24,7 +25,10 @@ type Parser = (text: string) => unknown;
 
 /** What this module uses of pg's Client (the connection knex's pool hands out). */
 interface PgConnection {
-  query(submittable: RowSetQuery, callback: (error: Error | null, rows?: RowSet) => void): void;
+  query(
+    submittable: RowSetsQuery,
+    callback: (error: Error | null, outcomes: Outcome[]) => void,
+  ): void;
   getTypeParser(oid: number, format: 'text'): Parser;
 }
 
@@ -39,16 +43,23 @@ interface FieldDescription {
   dataTypeID: number;
 }
 
+/** What a statement of a RowSetsQuery ended with: its rows, or the error reading them. */
+type Outcome = RowSet | Error;
+
 /**
  * A query pg's client runs as it runs its own (its queue, its errors, a lost connection), for
- * one simple-protocol statement that returns rows: what pg calls a submittable.
+ * one simple-protocol message of one or more statements that return rows: what pg calls a
+ * submittable. Each statement's outcome is known at its CommandComplete; the callback gets
+ * those of the statements that ended, in order, and the error that stopped the rest if any.
  */
-class RowSetQuery {
-  callback: ((error: Error | null, rows?: RowSet) => void) | undefined;
+class RowSetsQuery {
+  callback: ((error: Error | null, outcomes: Outcome[]) => void) | undefined;
   private names: string[] = [];
   private parsers: Parser[] = [];
-  private readonly rows: unknown[][] = [];
+  private rows: unknown[][] = [];
   private failed: Error | null = null;
+  private readonly outcomes: Outcome[] = [];
+  private done = false;
 
   constructor(
     private readonly text: string,
@@ -89,17 +100,31 @@ class RowSetQuery {
     this.rows.push(values);
   }
 
-  handleCommandComplete(): void {}
+  handleCommandComplete(): void {
+    this.outcomes.push(this.failed ?? { names: this.names, rows: this.rows });
+    this.names = [];
+    this.parsers = [];
+    this.rows = [];
+    this.failed = null;
+  }
 
-  handleEmptyQuery(): void {}
+  handleEmptyQuery(): void {
+    this.handleCommandComplete();
+  }
 
   handleError(error: Error): void {
-    this.callback?.(this.failed ?? error);
+    this.finish(this.failed ?? error);
   }
 
   handleReadyForQuery(): void {
-    if (this.failed) this.callback?.(this.failed);
-    else this.callback?.(null, { names: this.names, rows: this.rows });
+    this.finish(null);
+  }
+
+  private finish(error: Error | null): void {
+    // Once: a connection lost after an ErrorResponse may report to the query again.
+    if (this.done) return;
+    this.done = true;
+    this.callback?.(error, this.outcomes);
   }
 
   handlePortalSuspended(): void {}
@@ -118,44 +143,141 @@ interface KnexPgClient {
   emit(event: string, ...args: unknown[]): boolean;
 }
 
+type Connection = PgConnection & { __knexUid?: string };
+
+/** A read waiting for its rows. */
+interface PendingRead {
+  readonly text: string;
+  resolve(rows: RowSet): void;
+  reject(error: unknown): void;
+}
+
+/** Most reads sent in one message: a bound on its size and on the wait of its last read. */
+const MOST_READS_PER_MESSAGE = 16;
+
+/**
+ * Per knex client (the primary's, a replica's): the reads gathered in this turn of the event
+ * loop, to be sent together once it ends.
+ */
+interface ClientReads {
+  gathering: PendingRead[] | null;
+}
+const readsOf = new WeakMap<KnexPgClient, ClientReads>();
+
 /**
  * `sql` with `bindings` as a RowSet, read as above, when it is a plain read on PostgreSQL
  * outside a transaction whose values can be written into its text (statement.ts's inlined);
  * null otherwise, and the caller runs it as any statement. Inside a transaction statements go
- * through knex's client (database.ts sends BEGIN and the address locks with them).
+ * through knex's client (database.ts sends BEGIN and the address locks with them). `sql` is
+ * one statement.
+ *
+ * Reads wait for the end of this turn of the event loop (the requests read in the same turn
+ * have then asked for theirs), and those of a client go as one simple-protocol message of
+ * several statements, on one connection of the pool: under load, each read no longer costs
+ * its own pool checkout, socket write and read, and server round trip. A message's statements
+ * run one after the other, each with its own snapshot (READ COMMITTED), in the implicit
+ * transaction PostgreSQL gives a message (and a transaction-mode pooler expects); their rows
+ * come back statement by statement. When one fails, PostgreSQL skips the rest of the message:
+ * the reads that did not end then run again alone, so each read ends as it would have alone
+ * (its rows, or its own error), a read whose connection was lost under it included.
  *
  * Observable as knex's own statements are: a `query` event before it is sent (tests watch
  * where reads go) and, on failure, the SQL text before the error's message and a
  * `query-error` event.
  */
-export async function readRowSet(
+export function readRowSet(
   db: Knex | Knex.Transaction,
   sql: FixedSql,
   bindings: readonly unknown[],
 ): Promise<RowSet | null> {
-  if (db.isTransaction === true) return null;
+  if (db.isTransaction === true) return Promise.resolve(null);
   const client = db.client as unknown as KnexPgClient;
-  if (client.dialect !== 'postgresql') return null;
+  if (client.dialect !== 'postgresql') return Promise.resolve(null);
   const text = inlined(sql, bindings)?.postgres;
-  if (text === undefined) return null;
-  const connection = (await client.acquireConnection()) as PgConnection & {
-    __knexUid?: string;
-  };
-  try {
-    const uid = connection.__knexUid;
-    client.emit('query', { __knexUid: uid, sql: text, bindings: [], method: 'raw' });
-    return await new Promise<RowSet>((resolve, reject) => {
-      connection.query(new RowSetQuery(text, connection), (error, rows) =>
-        error ? reject(error) : resolve(rows!),
-      );
-    }).catch((error: unknown) => {
-      if (error instanceof Error) {
-        error.message = `${text} - ${error.message}`;
-        client.emit('query-error', error, { __knexUid: uid, sql: text, bindings: [] });
-      }
-      throw error;
-    });
-  } finally {
-    await client.releaseConnection(connection);
+  if (text === undefined) return Promise.resolve(null);
+  let reads = readsOf.get(client);
+  if (reads === undefined) {
+    reads = { gathering: null };
+    readsOf.set(client, reads);
   }
+  const state = reads;
+  return new Promise<RowSet>((resolve, reject) => {
+    const read: PendingRead = { text, resolve, reject };
+    let gathering = state.gathering;
+    if (gathering === null) {
+      gathering = state.gathering = [];
+      const gathered = gathering;
+      setImmediate(() => {
+        if (state.gathering === gathered) state.gathering = null;
+        void serve(client, gathered);
+      });
+    }
+    gathering.push(read);
+    // Full: the next read starts a message of its own.
+    if (gathering.length >= MOST_READS_PER_MESSAGE) state.gathering = null;
+  });
+}
+
+/** Sends `reads` as one message on a connection of the pool, and ends each read. */
+async function serve(client: KnexPgClient, reads: PendingRead[]) {
+  try {
+    let connection: Connection;
+    try {
+      connection = (await client.acquireConnection()) as Connection;
+    } catch (error) {
+      // Every connection busy past the acquire timeout, or none to be made: each read's error.
+      for (const read of reads) read.reject(error);
+      return;
+    }
+    const uid = connection.__knexUid;
+    let text = reads[0]!.text;
+    client.emit('query', { __knexUid: uid, sql: text, bindings: [], method: 'raw' });
+    for (let i = 1; i < reads.length; i++) {
+      const next = reads[i]!.text;
+      client.emit('query', { __knexUid: uid, sql: next, bindings: [], method: 'raw' });
+      // A new line first: a statement's text may end in a -- comment.
+      text += `\n;${next}`;
+    }
+    let ended: { error: Error | null; outcomes: Outcome[] };
+    try {
+      ended = await new Promise((resolve) =>
+        connection.query(new RowSetsQuery(text, connection), (error, outcomes) =>
+          resolve({ error, outcomes }),
+        ),
+      );
+    } finally {
+      await client.releaseConnection(connection);
+    }
+    const { error, outcomes } = ended;
+    if (reads.length === 1) {
+      const outcome: Outcome | undefined = error ?? outcomes[0];
+      if (outcome === undefined || outcome instanceof Error) fail(client, uid, reads[0]!, outcome);
+      else reads[0]!.resolve(outcome);
+      return;
+    }
+    // Outcomes that do not match the statements one for one cannot be told apart: all again.
+    const matched = error !== null || outcomes.length === reads.length;
+    for (let i = 0; i < reads.length; i++) {
+      const outcome = matched ? outcomes[i] : undefined;
+      if (outcome === undefined) void serve(client, [reads[i]!]);
+      else if (outcome instanceof Error) fail(client, uid, reads[i]!, outcome);
+      else reads[i]!.resolve(outcome);
+    }
+  } catch (error) {
+    // Not expected (a query listener that throws): no read is left waiting. A read already
+    // ended keeps its end.
+    for (const read of reads) read.reject(error);
+  }
+}
+
+function fail(
+  client: KnexPgClient,
+  uid: string | undefined,
+  read: PendingRead,
+  error: Error | undefined,
+) {
+  const reason = error ?? new Error('no result');
+  reason.message = `${read.text} - ${reason.message}`;
+  client.emit('query-error', reason, { __knexUid: uid, sql: read.text, bindings: [] });
+  read.reject(reason);
 }
