@@ -131,7 +131,12 @@ describe('SQLite one-step units, pipelined in a group', () => {
       `CREATE TRIGGER refuse_bad BEFORE UPDATE ON leads WHEN NEW.email_key = '${bad}'
        BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`,
     );
-    const results = await Promise.allSettled(keys.map((key) => unsubscribe(key)));
+    let results: Array<PromiseSettledResult<unknown>> = [];
+    const { most } = await inFlight(async () => {
+      results = await Promise.allSettled(keys.map((key) => unsubscribe(key)));
+    });
+    // All in flight at once: the failure was the writer thread's to undo.
+    expect(most).to.equal(keys.length);
     expect(results.map((r) => r.status)).to.deep.equal([
       'fulfilled',
       'fulfilled',
@@ -156,7 +161,11 @@ describe('SQLite one-step units, pipelined in a group', () => {
       `CREATE TRIGGER break_at_commit AFTER INSERT ON email_status_history
        WHEN NEW.email_key = '${keys[1]!}' BEGIN INSERT INTO step_deferred VALUES (-1); END`,
     );
-    const results = await Promise.allSettled(keys.map((key) => unsubscribe(key)));
+    let results: Array<PromiseSettledResult<unknown>> = [];
+    const { most } = await inFlight(async () => {
+      results = await Promise.allSettled(keys.map((key) => unsubscribe(key)));
+    });
+    expect(most).to.equal(keys.length);
     for (const r of results) {
       expect(r.status).to.equal('rejected');
       const code = ((r as PromiseRejectedResult).reason as { code?: string }).code;
@@ -169,12 +178,17 @@ describe('SQLite one-step units, pipelined in a group', () => {
   it('two one-clicks of one address in a group: one change, one history row', async () => {
     const [key] = await addresses('twice', 1);
     const others = await addresses('beside', 2);
-    const results = await Promise.all([
-      unsubscribe(key!, 2000),
-      unsubscribe(others[0]!),
-      unsubscribe(key!, 2001),
-      unsubscribe(others[1]!),
-    ]);
+    let results: Array<{ changed: boolean; people: number; changedAt: number }> = [];
+    const { most } = await inFlight(async () => {
+      results = await Promise.all([
+        unsubscribe(key!, 2000),
+        unsubscribe(others[0]!),
+        unsubscribe(key!, 2001),
+        unsubscribe(others[1]!),
+      ]);
+    });
+    // The second was posted before the first was answered: the thread's order decided.
+    expect(most).to.equal(4);
     expect(results[0]).to.deep.equal({ changed: true, people: 1, changedAt: 2000 });
     // The second saw the first's status, in the same transaction.
     expect(results[2]).to.deep.equal({ changed: false, people: 0, changedAt: 2000 });
@@ -212,6 +226,32 @@ describe('SQLite one-step units, pipelined in a group', () => {
       expect(() => step.queue('SELECT 3', [])).to.throw(/one-step unit/);
       // Sent: the connection takes statements again.
       await connection.run('ROLLBACK', []);
+    } finally {
+      await pool.releaseConnection(connection);
+    }
+  });
+
+  it('after a step that found no transaction, runs nothing until ROLLBACK or BEGIN', async () => {
+    const pool = threadPool(k);
+    const connection = await pool.acquireConnection();
+    const count = async () =>
+      ((await connection.run('SELECT count(*) AS n FROM step_lost', [])) as { rows: unknown[] })
+        .rows;
+    try {
+      await connection.run('CREATE TABLE step_lost (x INTEGER)', []);
+      // As when the transaction's BEGIN, sent with the step, failed (SQLITE_BUSY): what is
+      // posted behind the step must not run on its own, outside any transaction.
+      const step = connection.openStep();
+      expect(await refusal(step.run('INSERT INTO step_lost VALUES (1)', []))).to.match(
+        /no transaction open/,
+      );
+      connection.queue('SAVEPOINT group_unit', []);
+      expect(await refusal(connection.run('INSERT INTO step_lost VALUES (2)', []))).to.match(
+        /the transaction ended under an earlier unit/,
+      );
+      expect(await refusal(connection.run('RELEASE group_unit', []))).to.match(/earlier unit/);
+      await connection.run('ROLLBACK', []);
+      expect(await count()).to.deep.equal([{ n: 0 }]);
     } finally {
       await pool.releaseConnection(connection);
     }
