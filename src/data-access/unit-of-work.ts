@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Knex } from 'knex';
 import { AppError, ErrorCode } from '../errors.js';
 import { addressLockId, lockAddresses } from './address-lock.js';
@@ -16,6 +15,9 @@ export { RetryTransaction };
 import type { ReadReplica } from './read-replica.js';
 import { SalesforceNotificationRepository } from './sql/salesforce-notification.repository.js';
 import { SQLITE_THREAD_EXITED } from './sqlite-thread/connection.js';
+import { MAX_GROUP_UNITS, SqliteGroupWriter } from './sqlite-group-writer.js';
+
+export { MAX_GROUP_UNITS };
 
 /**
  * The repositories of one transaction (or of plain reads), plus the address locks: the SQL
@@ -147,132 +149,25 @@ export function classifyDatabaseError(error: unknown): unknown {
   return error;
 }
 
-/**
- * Write transactions on one file queue here, one at a time per process, whichever Database
- * object of the process runs them (a test or a command may open the file twice): two writer
- * threads of one process would otherwise meet at BEGIN IMMEDIATE and one would sleep through
- * the busy timeout, or fail, instead of simply waiting its turn. Other processes (the CLI)
- * still wait for the lock through the busy timeout.
- */
-const sqliteWriters = new Map<string, Promise<void>>();
-
-async function queueSqliteWriter<T>(database: Database, run: () => Promise<T>): Promise<T> {
-  if (database.engine !== 'sqlite' || database.location === ':memory:') return run();
-  const file = path.resolve(database.location);
-  const previous = sqliteWriters.get(file) ?? Promise.resolve();
-  let release!: () => void;
-  const done = new Promise<void>((resolve) => (release = resolve));
-  const tail = previous.then(() => done);
-  sqliteWriters.set(file, tail);
-  await previous;
-  try {
-    return await run();
-  } finally {
-    release();
-    if (sqliteWriters.get(file) === tail) sqliteWriters.delete(file);
-  }
-}
-
-/** Units of work one shared SQLite transaction may hold: bounds the wait of the first caller. */
-export const MAX_GROUP_UNITS = 32;
-
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
-
-interface GroupUnit {
-  work: (repos: Repositories) => Promise<unknown>;
-  settle: (outcome: Outcome) => void;
-}
+const groupWriters = new WeakMap<Database, SqliteGroupWriter<Repositories>>();
 
 /**
- * Group commit for a SQLite file: with synchronous=FULL every COMMIT waits for an fsync, which
- * costs far more than the statements of a unit. Units that queue while the file's writer is
- * busy run together in one BEGIN IMMEDIATE, one after the other (the order a serial queue
- * would give), each inside a SAVEPOINT so that a unit that fails leaves no trace; every
- * caller is answered only after the shared COMMIT, so an answer still means "on disk". The
- * statements and the fsync run in the writer thread (sqlite-thread/): meanwhile the event loop
- * goes on reading requests, and their units gather in the next group.
+ * One write transaction of `work`: grouped with others on a SQLite file, alone otherwise.
+ * `step`: the work is one message to the writer thread (writeStep).
  */
-class SqliteGroupWriter {
-  private open: GroupUnit[] | null = null;
-
-  constructor(private readonly database: Database) {}
-
-  run<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const unit: GroupUnit = {
-        work,
-        settle: (o) => (o.ok ? resolve(o.value as T) : reject(o.error)),
-      };
-      if (this.open && this.open.length < MAX_GROUP_UNITS) {
-        this.open.push(unit);
-        return;
-      }
-      const group = [unit];
-      this.open = group;
-      // A group is closed once its transaction starts (its units run one after the other
-      // inside it, and the ones that come meanwhile form the next group, which waits for the
-      // whole of this one, COMMIT's fsync included, in the writer thread): the first unit
-      // waits one turn of the event loop for the requests already read from their sockets.
-      setImmediate(() => {
-        void queueSqliteWriter(this.database, () => {
-          // Started: later units form the next group.
-          if (this.open === group) this.open = null;
-          return this.commitGroup(group);
-        });
-      });
-    });
-  }
-
-  private async commitGroup(group: GroupUnit[]): Promise<void> {
-    const outcomes: Outcome[] = [];
-    try {
-      await this.database.knex.transaction(async (trx) => {
-        const repos = () => repositories(trx, 'sqlite', trx);
-        if (group.length === 1) {
-          // Alone: a failure rolls the whole transaction back, no savepoint needed.
-          outcomes.push({ ok: true, value: await group[0]!.work(repos()) });
-          return;
-        }
-        for (const unit of group) {
-          await trx.raw('SAVEPOINT group_unit');
-          try {
-            const value = await unit.work(repos());
-            await trx.raw('RELEASE group_unit');
-            outcomes.push({ ok: true, value });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-            try {
-              await trx.raw('ROLLBACK TO group_unit');
-              await trx.raw('RELEASE group_unit');
-            } catch {
-              // SQLite ended the transaction itself (disk full, I/O error…): the unit's error
-              // is what every unit of the group is told, and what decides a retry.
-              throw error;
-            }
-          }
-        }
-      });
-    } catch (error) {
-      // BEGIN, COMMIT or a lone unit failed: nothing of the group is stored. Units that had
-      // failed on their own keep their own error.
-      group.forEach((unit, i) => {
-        const own = outcomes[i];
-        unit.settle(own && !own.ok ? own : { ok: false, error });
-      });
-      return;
-    }
-    group.forEach((unit, i) => unit.settle(outcomes[i]!));
-  }
-}
-
-const groupWriters = new WeakMap<Database, SqliteGroupWriter>();
-
-/** One write transaction of `work`: grouped with others on a SQLite file, alone otherwise. */
-function transact<T>(database: Database, work: (repos: Repositories) => Promise<T>): Promise<T> {
+function transact<T>(
+  database: Database,
+  work: (repos: Repositories) => Promise<T>,
+  step: boolean,
+): Promise<T> {
   if (database.engine === 'sqlite' && database.location !== ':memory:') {
     let writer = groupWriters.get(database);
-    if (!writer) groupWriters.set(database, (writer = new SqliteGroupWriter(database)));
-    return writer.run(work);
+    if (!writer) {
+      const scope = (db: Knex.Transaction, trx: Knex.Transaction) =>
+        repositories(db, 'sqlite', trx);
+      groupWriters.set(database, (writer = new SqliteGroupWriter(database, scope)));
+    }
+    return writer.run(work, step);
   }
   return database.knex.transaction((trx) => work(repositories(trx, database.engine, trx)));
 }
@@ -301,10 +196,25 @@ export class UnitOfWork implements Transactions {
   }
 
   /** One transaction; the whole function is re-run on deadlock, serialisation failure or busy. */
-  async write<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+  write<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    return this.transactWithRetries(work, false);
+  }
+
+  /**
+   * write, for work that is one step (domain/ports/transactions.ts): on a SQLite file the
+   * group writer starts the next unit once this one's message is posted.
+   */
+  writeStep<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    return this.transactWithRetries(work, true);
+  }
+
+  private async transactWithRetries<T>(
+    work: (repos: Repositories) => Promise<T>,
+    step: boolean,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await transact(this.database, work);
+        return await transact(this.database, work, step);
       } catch (error) {
         if (attempt < this.maxAttempts && isRetryable(error)) {
           await new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** attempt));

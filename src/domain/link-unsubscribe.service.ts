@@ -62,8 +62,8 @@ export class LinkUnsubscribeService {
   async unsubscribe(subject: LinkSubject): Promise<LinkUnsubscribeResult> {
     const key = emailKey(validateEmail(subject.email));
     // Replays (mailbox providers retry, people click twice) change nothing: the check is made
-    // under the address's lock, in the same step as the write.
-    return this.transactions.write((repos) =>
+    // under the address's lock, in the same step as the write: one step of the store.
+    return this.transactions.writeStep((repos) =>
       this.durable.unsubscribeOnce(repos, {
         key,
         path: linkPath(ChangePaths.unsubscribeLink, subject),

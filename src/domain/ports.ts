@@ -5,7 +5,7 @@
  *
  * - ports/write-scope.ts: what the rules of one change read and write (sync, durable status);
  * - ports/queries.ts: the reads of the services and the console, and set-based writes;
- * - ports/transactions.ts: units of work (write, read, readReplicated) and the batch;
+ * - ports/transactions.ts: units of work (write, writeStep, read, readReplicated) and the batch;
  * - ports/console-jobs.ts, ports/salesforce.ts, ports/accounts.ts: the stores of those topics.
  */
 export * from './ports/write-scope.js';

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
-import { SqliteThreadConnection, type ThreadExitListener } from './connection.js';
+import { SqliteThreadConnection, type SqliteStep, type ThreadExitListener } from './connection.js';
 import { DEFAULT_WAL_AUTOCHECKPOINT_PAGES } from './protocol.js';
 
 const require = createRequire(import.meta.url);
@@ -17,6 +17,8 @@ interface KnexQueryObject {
   /** runIfRow's write and what follows it (statement.ts): one message. */
   ifRow?: Array<{ sql: string; bindings: readonly unknown[] }>;
   thenChanges?: number;
+  /** The one-step unit the statement belongs to (unit-of-work.ts, writeStep). */
+  step?: SqliteStep;
   response?: unknown;
   context?: { lastID: number | bigint; changes: number };
 }
@@ -107,7 +109,8 @@ export function threadClient(onExit?: ThreadExitListener): BetterSqlite3ClientCl
 
     override async _query(connection: unknown, obj: KnexQueryObject): Promise<KnexQueryObject> {
       if (!obj.sql) throw new Error('The query is empty');
-      const thread = connection as SqliteThreadConnection;
+      // A one-step unit's statements go through its step (connection.ts, SqliteStep).
+      const thread = obj.step ?? (connection as SqliteThreadConnection);
       const { sql } = immediate(obj);
       const bindings = this._formatBindings(obj.bindings);
       if (

@@ -73,6 +73,96 @@ function startThread(options: SqliteThreadOptions): Worker {
   });
 }
 
+function queueCall(
+  queued: StatementCall[],
+  counted: Array<(changes: number) => void>,
+  sql: string,
+  bindings: unknown[],
+  onChanges?: (changes: number) => void,
+): void {
+  if (!onChanges) {
+    queued.push({ sql, bindings });
+    return;
+  }
+  queued.push({ sql, bindings, counted: true });
+  counted.push(onChanges);
+}
+
+type StepSend = (
+  sql: string,
+  bindings: unknown[],
+  unless: StatementRequest['unless'],
+  ifRow: StatementRequest['ifRow'],
+  step: { calls: StatementCall[]; counted: Array<(changes: number) => void> },
+) => Promise<StatementResult>;
+
+/**
+ * One unit of a group commit whose whole work is one message (unit-of-work.ts, writeStep):
+ * the statements it queues, then the one it awaits, which the thread runs whole or not at all
+ * inside a savepoint of its own (protocol.ts, `step`). Once that message is posted the group
+ * writer starts the next unit without waiting for the answer, so the unit may send nothing
+ * more: a second statement is a programming error, refused here.
+ */
+export class SqliteStep {
+  private readonly calls: StatementCall[] = [];
+  private readonly counted: Array<(changes: number) => void> = [];
+  private sent = false;
+  /** Its message was answered without error: it is in the transaction. */
+  answered = false;
+  private markPosted!: () => void;
+  /** Settles once the step's message is posted to the thread. */
+  readonly posted = new Promise<void>((resolve) => (this.markPosted = resolve));
+
+  constructor(
+    private readonly post: StepSend,
+    private readonly closed: () => void,
+  ) {}
+
+  get hasQueued(): boolean {
+    return this.calls.length > 0;
+  }
+
+  /** Statements queued and never sent: the unit ended without its statement to answer. */
+  get unsent(): boolean {
+    return !this.sent && this.calls.length > 0;
+  }
+
+  queue(sql: string, bindings: unknown[], onChanges?: (changes: number) => void): void {
+    if (this.sent) throw refusedSecond();
+    queueCall(this.calls, this.counted, sql, bindings, onChanges);
+  }
+
+  run(
+    sql: string,
+    bindings: unknown[],
+    unless?: StatementRequest['unless'],
+    ifRow?: StatementRequest['ifRow'],
+  ): Promise<StatementResult> {
+    if (this.sent) return Promise.reject(refusedSecond());
+    this.sent = true;
+    this.close();
+    const answer = this.post(sql, bindings, unless, ifRow, {
+      calls: this.calls,
+      counted: this.counted,
+    });
+    this.markPosted();
+    answer.then(
+      () => (this.answered = true),
+      () => undefined,
+    );
+    return answer;
+  }
+
+  /** The connection takes other statements again (the step is sent, or its unit ended). */
+  close(): void {
+    this.closed();
+  }
+}
+
+function refusedSecond(): Error {
+  return new Error('a one-step unit sends one statement to answer; this was a second one');
+}
+
 /**
  * One SQLite connection living in its own thread: what knex's pool holds in place of a
  * better-sqlite3 Database. Statements are posted and answered in order.
@@ -91,6 +181,9 @@ export class SqliteThreadConnection {
 
   /** Set by close(): the thread ends because it was asked to, which is not news. */
   private closing = false;
+
+  /** The one-step unit that has not sent its statement yet (openStep). */
+  private step: SqliteStep | null = null;
 
   private constructor(
     private readonly worker: Worker,
@@ -153,28 +246,65 @@ export class SqliteThreadConnection {
    * in is answered; never if that message fails (the transaction fails with it).
    */
   queue(sql: string, bindings: unknown[], onChanges?: (changes: number) => void): void {
-    if (!onChanges) {
-      this.queued.push({ sql, bindings });
-      return;
-    }
-    this.queued.push({ sql, bindings, counted: true });
-    this.counted.push(onChanges);
+    this.refuseDuringStep();
+    queueCall(this.queued, this.counted, sql, bindings, onChanges);
   }
 
-  async run(
+  run(
     sql: string,
     bindings: unknown[],
     unless?: StatementRequest['unless'],
     ifRow?: StatementRequest['ifRow'],
   ): Promise<StatementResult> {
+    try {
+      this.refuseDuringStep();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.send(sql, bindings, unless, ifRow);
+  }
+
+  /**
+   * Opens a one-step unit (unit-of-work.ts, writeStep): until it sends its statement, this
+   * connection refuses any other (the unit's statements all go through the step), and the
+   * step refuses a second one.
+   */
+  openStep(): SqliteStep {
+    if (this.step) throw new Error('a one-step unit is open already on this connection');
+    const step = new SqliteStep(
+      (sql, bindings, unless, ifRow, calls) => this.send(sql, bindings, unless, ifRow, calls),
+      () => {
+        if (this.step === step) this.step = null;
+      },
+    );
+    this.step = step;
+    return step;
+  }
+
+  private refuseDuringStep(): void {
+    if (this.step) throw new Error('a one-step unit ran a statement outside its step');
+  }
+
+  /** Posts at once (before returning): a step counts on that (SqliteStep.run). */
+  private async send(
+    sql: string,
+    bindings: unknown[],
+    unless?: StatementRequest['unless'],
+    ifRow?: StatementRequest['ifRow'],
+    step?: { calls: StatementCall[]; counted: Array<(changes: number) => void> },
+  ): Promise<StatementResult> {
     const request: StatementRequest = { id: this.nextId++, sql, bindings };
     if (unless) request.unless = unless;
     if (ifRow) request.ifRow = ifRow;
-    const counted = this.counted;
+    let counted = this.counted;
     if (this.queued.length > 0) {
       request.queued = this.queued;
       this.queued = [];
       this.counted = [];
+    }
+    if (step) {
+      request.step = step.calls;
+      counted = counted.concat(step.counted);
     }
     const response = await this.call(request);
     if ('queuedChanges' in response && response.queuedChanges)

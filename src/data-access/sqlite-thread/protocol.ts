@@ -44,6 +44,18 @@ export interface StatementRequest extends StatementCall {
    * the same message; their results are not read (statement.ts, runIfRow).
    */
   ifRow?: StatementCall[];
+  /**
+   * One unit of a group commit in one message (unit-of-work.ts, writeStep): after `queued`
+   * (earlier units' RELEASE, the transaction's BEGIN), a savepoint of its own, then these
+   * statements, the statement itself, `unless` or `ifRow`. On success the savepoint is
+   * released; on a failure it is rolled back to and released, and the message answers that
+   * failure: the unit leaves no trace, and the units after it in the same transaction go on.
+   * A failure that ended the transaction itself (SQLITE_FULL, an I/O error), or a `queued`
+   * statement that failed (BEGIN past the busy timeout), leaves no transaction: every later
+   * message then fails with the same code until a ROLLBACK or a BEGIN comes (worker.ts), so
+   * that nothing posted behind the step runs outside the transaction its caller meant.
+   */
+  step?: StatementCall[];
 }
 
 export type SqliteRequest = StatementRequest | { id: number; backupTo: string };

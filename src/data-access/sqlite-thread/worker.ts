@@ -64,12 +64,18 @@ type StatementAnswer = RowsOfShape | { changes: number; lastInsertRowid: number 
 const ROLLBACK = /^\s*ROLLBACK\b/i;
 const WHOLE_ROLLBACK = /^\s*ROLLBACK\s*;?\s*$/i;
 const COMMIT = /^\s*(COMMIT|END)\b/i;
+const BEGIN = /^\s*BEGIN\b/i;
+const STEP_SAVEPOINT = 'SAVEPOINT group_step';
+const STEP_RELEASE = 'RELEASE group_step';
+const STEP_ROLLBACK = 'ROLLBACK TO group_step';
 
 /** A connection's statements, and the shapes of their rows (row-shapes.ts). */
 interface Connection {
   db: BetterSqlite3.Database;
   prepare: Prepare;
   shapes: RowShapes;
+  /** Set when a step's failure ended the transaction (protocol.ts, step). */
+  lost: CrossedError | null;
 }
 
 function execute({ prepare, shapes }: Connection, call: StatementCall): StatementAnswer {
@@ -98,8 +104,15 @@ function rollBackOpen(db: BetterSqlite3.Database): void {
  * to undo, and it succeeds rather than hide the error that made the caller roll back.
  */
 function runStatements(connection: Connection, request: StatementRequest): SqliteResponse {
-  const { db, shapes } = connection;
+  const { db } = connection;
   const { id } = request;
+  const rollback = ROLLBACK.test(request.sql);
+  if (connection.lost) {
+    // An earlier step's failure ended the transaction (protocol.ts, step).
+    if (!WHOLE_ROLLBACK.test(request.sql) && !BEGIN.test(request.queued?.[0]?.sql ?? request.sql))
+      return { id, error: connection.lost };
+    connection.lost = null;
+  }
   let failure: CrossedError | null = null;
   const counts: number[] = [];
   for (const call of request.queued ?? []) {
@@ -113,39 +126,95 @@ function runStatements(connection: Connection, request: StatementRequest): Sqlit
       break;
     }
   }
-  const rollback = ROLLBACK.test(request.sql);
   if (failure && !rollback) {
     if (COMMIT.test(request.sql)) rollBackOpen(db);
+    if (request.step) lose(connection, failure);
     return { id, error: failure };
   }
   if (rollback) counts.length = 0; // undone: nothing was changed
-  const counted = counts.length > 0 ? { queuedChanges: counts } : {};
   if (WHOLE_ROLLBACK.test(request.sql) && !db.inTransaction)
     return { id, changes: 0, lastInsertRowid: 0 };
+  if (request.step) return runStep(connection, request, request.step, counts);
   try {
-    const answer = execute(connection, request);
-    if (!('rows' in answer)) return { id, ...answer, ...counted };
-    // Sent as it is from here: the shape's names go with it if the main thread lacks them.
-    const rows = (extra: { thenChanges?: number }) => {
-      const columns = shapes.announce(answer.shape);
-      return { id, ...answer, ...(columns ? { columns } : {}), ...extra, ...counted };
-    };
-    const { unless, ifRow } = request;
-    if (ifRow && answer.rows.length > 0) for (const call of ifRow) execute(connection, call);
-    if (!unless) return rows({});
-    const at = shapes.indexOf(answer.shape, unless.column);
-    const flag = answer.rows[0]?.[at];
-    // SQLite's true, as toBool reads it (lead-row.ts).
-    if (at >= 0 && (flag === 1 || flag === '1')) return rows({});
-    let thenChanges = 0;
-    for (const call of unless.then) {
-      const done = execute(connection, call);
-      thenChanges = 'changes' in done ? done.changes : done.rows.length;
-    }
-    return rows({ thenChanges });
+    return answerStatement(connection, request, counts);
   } catch (error) {
     if (COMMIT.test(request.sql)) rollBackOpen(db);
     return { id, error: crossed(error) };
+  }
+}
+
+/** The statement, and `ifRow` or `unless` after it; throws the first failure. */
+function answerStatement(
+  connection: Connection,
+  request: StatementRequest,
+  counts: number[],
+): SqliteResponse {
+  const { shapes } = connection;
+  const { id } = request;
+  const counted = counts.length > 0 ? { queuedChanges: counts } : {};
+  const answer = execute(connection, request);
+  if (!('rows' in answer)) return { id, ...answer, ...counted };
+  // Sent as it is from here: the shape's names go with it if the main thread lacks them.
+  const rows = (extra: { thenChanges?: number }) => {
+    const columns = shapes.announce(answer.shape);
+    return { id, ...answer, ...(columns ? { columns } : {}), ...extra, ...counted };
+  };
+  const { unless, ifRow } = request;
+  if (ifRow && answer.rows.length > 0) for (const call of ifRow) execute(connection, call);
+  if (!unless) return rows({});
+  const at = shapes.indexOf(answer.shape, unless.column);
+  const flag = answer.rows[0]?.[at];
+  // SQLite's true, as toBool reads it (lead-row.ts).
+  if (at >= 0 && (flag === 1 || flag === '1')) return rows({});
+  let thenChanges = 0;
+  for (const call of unless.then) {
+    const done = execute(connection, call);
+    thenChanges = 'changes' in done ? done.changes : done.rows.length;
+  }
+  return rows({ thenChanges });
+}
+
+/** Marks the transaction lost when a step's failure left none open (protocol.ts, step). */
+function lose(connection: Connection, failure: CrossedError): void {
+  if (connection.db.inTransaction) return;
+  connection.lost = {
+    ...failure,
+    message: `the transaction ended under an earlier unit: ${failure.message}`,
+  };
+}
+
+/** A one-step unit, whole or not at all, inside its own savepoint (protocol.ts, step). */
+function runStep(
+  connection: Connection,
+  request: StatementRequest,
+  step: StatementCall[],
+  counts: number[],
+): SqliteResponse {
+  const { db, prepare } = connection;
+  if (!db.inTransaction) {
+    const failure = { name: 'Error', message: 'a one-step unit came with no transaction open' };
+    lose(connection, failure);
+    return { id: request.id, error: failure };
+  }
+  prepare(STEP_SAVEPOINT).run();
+  try {
+    for (const call of step) {
+      const done = execute(connection, call);
+      if (call.counted) counts.push('changes' in done ? done.changes : done.rows.length);
+    }
+    const response = answerStatement(connection, request, counts);
+    prepare(STEP_RELEASE).run();
+    return response;
+  } catch (error) {
+    const failure = crossed(error);
+    try {
+      prepare(STEP_ROLLBACK).run();
+      prepare(STEP_RELEASE).run();
+    } catch {
+      // SQLite ended the whole transaction itself: `lose` below.
+    }
+    lose(connection, failure);
+    return { id: request.id, error: failure };
   }
 }
 
@@ -172,6 +241,7 @@ function serve(): void {
     db,
     prepare: cachedPrepare((sql) => db.prepare(sql)),
     shapes: new RowShapes(db),
+    lost: null,
   };
   port.on('message', (request: SqliteRequest | 'close') => {
     if (request === 'close') {

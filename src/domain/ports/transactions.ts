@@ -59,6 +59,14 @@ export interface Transactions {
    * RetryTransaction thrown by the work), so it must have no effect outside the scope.
    */
   write<T>(work: (scope: TransactionScope) => Promise<T>): Promise<T>;
+  /**
+   * write, for work that is one step: one write of the scope (unsubscribeAddressOnce), whose
+   * statements all go with the one it awaits; nothing after its answer may fail or write. The
+   * store may then start the next unit of a shared transaction without waiting for this
+   * one's answer (a SQLite file: one message to the writer thread, run whole or not at all).
+   * A second statement is refused.
+   */
+  writeStep<T>(work: (scope: TransactionScope) => Promise<T>): Promise<T>;
   /** Reads outside a transaction (each statement sees committed data). */
   read<T>(work: (scope: TransactionScope) => Promise<T>): Promise<T>;
   /**
