@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import pg from 'pg';
 import { postgresEngine } from '../test/support/database.js';
+import { watchPgMessages } from '../test/support/pg-messages.js';
 import { createServices } from '../src/compose.js';
 import { ChangePaths } from '../src/domain/change-paths.js';
 
@@ -19,12 +20,8 @@ if (!url) throw new Error('DATABASE_URL is required');
 const calls = Number(process.argv[2] ?? 2000);
 const only = process.argv[3];
 
-let sent = 0;
-const original = pg.Client.prototype.query;
-pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-  sent++;
-  return (original as (...a: unknown[]) => unknown).apply(this, args);
-} as typeof original;
+// Every message pg's clients send (a round trip each), counted for the whole run.
+const messages = watchPgMessages().texts;
 
 const TICK_US = 1e6 / 100; // CLK_TCK
 
@@ -117,14 +114,14 @@ async function main(): Promise<void> {
     const backends = await pids();
     const b0 = backendTicks(backends);
     const c0 = process.cpuUsage();
-    const s0 = sent;
+    const s0 = messages.length;
     for (let c = 0; c < calls; c++) await run();
     const c1 = process.cpuUsage(c0);
     const b1 = backendTicks(backends);
     const node = (c1.user + c1.system) / calls;
     const server = ((b1 - b0) * TICK_US) / calls;
     console.log(
-      `${name.padEnd(20)} round trips ${((sent - s0) / calls).toFixed(2)}  node ${node.toFixed(0)} µs  backend ${server.toFixed(0)} µs  total ${(node + server).toFixed(0)} µs per call`,
+      `${name.padEnd(20)} round trips ${((messages.length - s0) / calls).toFixed(2)}  node ${node.toFixed(0)} µs  backend ${server.toFixed(0)} µs  total ${(node + server).toFixed(0)} µs per call`,
     );
   }
   await monitor.end();

@@ -1,29 +1,12 @@
 import { expect } from 'chai';
-import pg from 'pg';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
 import { createLead, openHarness, web, type Harness } from '../support/harness.js';
 import { newLeadAt } from '../support/records.js';
+import { pgMessagesWhile } from '../support/pg-messages.js';
 
 const postgres = testEngines().find((e) => e.name === 'postgres');
-
-/** Messages the service sends PostgreSQL while `run` runs (each one a round trip). */
-async function roundTrips(run: () => Promise<unknown>): Promise<string[]> {
-  const sent: string[] = [];
-  const original = pg.Client.prototype.query;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const config = args[0] as string | { text: string };
-    sent.push(typeof config === 'string' ? config : config.text);
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof original;
-  try {
-    await run();
-  } finally {
-    pg.Client.prototype.query = original;
-  }
-  return sent;
-}
 
 (postgres ? describe : describe.skip)('PostgreSQL BEGIN sent with the first statement', () => {
   let h: Harness;
@@ -45,7 +28,7 @@ async function roundTrips(run: () => Promise<unknown>): Promise<string[]> {
 
   it('an unsubscribe by address makes three round trips, the lock and the lead with BEGIN', async () => {
     for (let i = 0; i < 3; i++) await createLead(h.services, 'trips@x.example');
-    const sent = await roundTrips(() =>
+    const sent = await pgMessagesWhile(() =>
       h.services.leads.sync(
         { email: 'trips@x.example', attributes: [{ name: 'Unsubscribed', value: 'true' }] },
         { path: web },
@@ -65,7 +48,9 @@ async function roundTrips(run: () => Promise<unknown>): Promise<string[]> {
   });
 
   it('a first statement goes with BEGIN, its values written in, and commits', async () => {
-    const sent = await roundTrips(() => uow.write((r) => r.emailStatus.get("o'hara?@x.example")));
+    const sent = await pgMessagesWhile(() =>
+      uow.write((r) => r.emailStatus.get("o'hara?@x.example")),
+    );
     expect(sent).to.deep.equal([
       "BEGIN; SELECT * FROM email_status WHERE email_key =  E'o''hara\\x3f@x.example'",
       'COMMIT;',
@@ -76,7 +61,7 @@ async function roundTrips(run: () => Promise<unknown>): Promise<string[]> {
   it('a first statement with values that cannot be written in is preceded by BEGIN', async () => {
     // PostgreSQL refuses a NUL in text, bound or written in; bound, it fails as before.
     let failed = false;
-    const sent = await roundTrips(() =>
+    const sent = await pgMessagesWhile(() =>
       uow.write((r) => r.emailStatus.get('nul\0@x.example')).catch(() => (failed = true)),
     );
     expect(failed).to.equal(true);
@@ -87,7 +72,7 @@ async function roundTrips(run: () => Promise<unknown>): Promise<string[]> {
   });
 
   it('address locks wait for the next statement and go in its message', async () => {
-    const sent = await roundTrips(() =>
+    const sent = await pgMessagesWhile(() =>
       uow.write(async (r) => {
         await r.lockEmailKeys(['a@x.example']);
         await r.lockEmailKeys(['b@x.example']);
@@ -128,13 +113,13 @@ async function roundTrips(run: () => Promise<unknown>): Promise<string[]> {
   });
 
   it('locks that no statement follows send nothing', async () => {
-    const sent = await roundTrips(() => uow.write((r) => r.lockEmailKeys(['c@x.example'])));
+    const sent = await pgMessagesWhile(() => uow.write((r) => r.lockEmailKeys(['c@x.example'])));
     expect(sent).to.deep.equal([]);
     expect(await outsideTransaction()).to.equal(true);
   });
 
   it('a transaction that fails before any statement sends nothing', async () => {
-    const sent = await roundTrips(() =>
+    const sent = await pgMessagesWhile(() =>
       uow
         .write(() => Promise.reject(new AppError(ErrorCode.LEAD_NOT_FOUND, 'none')))
         .catch(() => undefined),

@@ -9,6 +9,7 @@ import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
 import { createLead, openHarness, type Harness } from '../support/harness.js';
+import { watchPgMessages } from '../support/pg-messages.js';
 
 const KEY = 'edge@direct.example';
 const BY_KEY = fixedSql(
@@ -151,13 +152,8 @@ for (const engine of testEngines()) {
     describe('asked for in the same turn of the event loop', () => {
       /** Counts the messages pg's clients are given (one per query or submittable). */
       function countMessages(): { count: () => number; restore: () => void } {
-        let sent = 0;
-        const original = pg.Client.prototype.query;
-        pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-          sent++;
-          return (original as (...a: unknown[]) => unknown).apply(this, args);
-        } as typeof original;
-        return { count: () => sent, restore: () => (pg.Client.prototype.query = original) };
+        const watch = watchPgMessages();
+        return { count: () => watch.texts.length, restore: watch.restore };
       }
       const ids = (set: { rows: readonly unknown[][] } | null) => set!.rows.map((r) => r[0]);
       const BY_ID_ONLY = fixedSql('SELECT id FROM leads WHERE id = ?');

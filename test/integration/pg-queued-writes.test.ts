@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import pg from 'pg';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import type { EmailStatusRecord, PropagationActivity } from '../../src/domain/records.js';
 import { testEngines } from '../support/database.js';
 import { createLead, flags, getLead, openHarness, type Harness } from '../support/harness.js';
 import { failure } from '../support/records.js';
+import { pgMessagesWhile } from '../support/pg-messages.js';
 
 /**
  * PostgreSQL: queueStatusAndPropagate's statement is not a round trip of its own; it goes in
@@ -29,23 +29,6 @@ const statusOf = (key: string, leadId: number, source = 'test'): EmailStatusReco
   changedAt: 7,
 });
 
-/** Messages sent to PostgreSQL while `run` runs (each one a round trip). */
-async function messages(run: () => Promise<unknown>): Promise<string[]> {
-  const sent: string[] = [];
-  const original = pg.Client.prototype.query;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const config = args[0] as string | { text: string };
-    sent.push(typeof config === 'string' ? config : config.text);
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof original;
-  try {
-    await run();
-  } finally {
-    pg.Client.prototype.query = original;
-  }
-  return sent;
-}
-
 (postgres ? describe : describe.skip)('PostgreSQL queued status writes', () => {
   let h: Harness;
   let uow: UnitOfWork;
@@ -69,7 +52,7 @@ async function messages(run: () => Promise<unknown>): Promise<string[]> {
     const ids = await people(key);
     let count: Promise<number> | null = null;
     let seen = null as EmailStatusRecord | null;
-    const sent = await messages(() =>
+    const sent = await pgMessagesWhile(() =>
       uow.write(async (r) => {
         await r.lockEmailKeys([key]);
         count = (await r.queueStatusAndPropagate!(statusOf(key, ids[0]!), ids[0]!, activity))
@@ -91,7 +74,7 @@ async function messages(run: () => Promise<unknown>): Promise<string[]> {
     const key = 'commit@q.example';
     const ids = await people(key);
     let count: Promise<number> | null = null;
-    const sent = await messages(() =>
+    const sent = await pgMessagesWhile(() =>
       uow.write(async (r) => {
         await r.lockEmailKeys([key]);
         count = (await r.queueStatusAndPropagate!(statusOf(key, ids[0]!), ids[0]!, activity))
@@ -148,7 +131,7 @@ async function messages(run: () => Promise<unknown>): Promise<string[]> {
   it('are dropped when the work fails before anything is sent', async () => {
     const key = 'dropped@q.example';
     const ids = await people(key);
-    const sent = await messages(() =>
+    const sent = await pgMessagesWhile(() =>
       uow
         .write(async (r) => {
           await r.lockEmailKeys([key]);
