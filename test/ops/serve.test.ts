@@ -219,8 +219,9 @@ describe('DATABASE_URL at start', function () {
     const closer = net.createServer((socket) => socket.destroy());
     await new Promise<void>((r) => closer.listen(0, '127.0.0.1', r));
     const port = (closer.address() as net.AddressInfo).port;
+    let s: ReturnType<typeof spawnCollecting> | null = null;
     try {
-      const s = spawnCollecting(process.execPath, [BIN, 'serve'], {
+      s = spawnCollecting(process.execPath, [BIN, 'serve'], {
         DATABASE_URL: `postgres://app:hunter2secret@127.0.0.1:${port}/durable`,
         USER_KEY_SECRET: 'a-sealing-secret-for-this-test',
         PORT: '0',
@@ -229,9 +230,11 @@ describe('DATABASE_URL at start', function () {
       });
       for (let i = 0; i < 600 && !/retrying|\n\s+at /.test(s.output()); i++)
         await new Promise((r) => setTimeout(r, 50));
-      expect(s.output()).to.match(
+      // pg reports the close as the end of the connection; on a loaded machine the socket may
+      // be reset while pg still writes its startup message, or the attempt outlive its time.
+      expect(s.output(), s.output()).to.match(
         new RegExp(
-          `PostgreSQL at 127\\.0\\.0\\.1:${port} \\(DATABASE_URL\\) closed the connection.*; retrying in \\d+ s`,
+          `PostgreSQL at 127\\.0\\.0\\.1:${port} \\(DATABASE_URL\\) (closed the connection|is unreachable \\(ECONNRESET\\)|did not (accept|answer) [^;]*in time)[^;]*; retrying in \\d+ s`,
         ),
       );
       expect(s.output(), 'no stack trace').to.not.match(/^\s+at /m);
@@ -239,6 +242,8 @@ describe('DATABASE_URL at start', function () {
       s.child.kill('SIGTERM');
       expect((await s.exited).code).to.equal(0);
     } finally {
+      // A failed expectation must not leave the service running (and holding its ports).
+      if (s && s.child.exitCode === null) s.child.kill('SIGKILL');
       closer.close();
     }
   });
