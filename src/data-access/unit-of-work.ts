@@ -7,7 +7,12 @@ import { CommitNotReplicated, type Database, type Engine } from './database.js';
 import { EmailStatusRepository } from './sql/email-status.repository.js';
 import { LeadRepository } from './sql/lead.repository.js';
 import { queueStatusAndPropagate } from './sql/lead-propagation.js';
-import { RetryTransaction, type TransactionScope, type Transactions } from '../domain/ports.js';
+import {
+  RetryTransaction,
+  StaleRead,
+  type TransactionScope,
+  type Transactions,
+} from '../domain/ports.js';
 import { ConsoleJobRepository } from './console-job.repository.js';
 import { PeopleSelectionRepository } from './people-selection.repository.js';
 
@@ -15,6 +20,8 @@ export { RetryTransaction };
 import type { ReadReplica } from './read-replica.js';
 import { SalesforceNotificationRepository } from './sql/salesforce-notification.repository.js';
 import { SQLITE_THREAD_EXITED } from './sqlite-thread/connection.js';
+import { STALE_READ_CODE } from './sqlite-thread/protocol.js';
+import { expectRead } from './sql/read-expectation.js';
 import { MAX_GROUP_UNITS, SqliteGroupWriter } from './sqlite-group-writer.js';
 
 export { MAX_GROUP_UNITS };
@@ -66,6 +73,8 @@ function repositories(
       queueStatusAndPropagate(db, engine, status, exceptLeadId, activity),
     updateLogged: (id, change, now, activities, last) =>
       leads.updateLogged(id, change, now, activities, last),
+    // SQLite alone checks it in the write's own message (Transactions.guardedSteps).
+    ...(engine === 'sqlite' ? { expect: (expected) => expectRead(db, expected) } : {}),
     emailStatus: new EmailStatusRepository(db, engine),
     activities: new ActivityRepository(db),
     salesforceNotifications: new SalesforceNotificationRepository(db, engine),
@@ -113,6 +122,8 @@ export function isRetryable(error: unknown): boolean {
 export function classifyDatabaseError(error: unknown): unknown {
   if (error instanceof AppError) return error;
   const code = errorCode(error);
+  // A check of WriteScope.expect that did not hold: the domain's error, never retried here.
+  if (code === STALE_READ_CODE) return new StaleRead();
   const message = error instanceof Error ? error.message : '';
   // Every connection of the pool stayed busy for the acquire timeout: the service is saturated
   // (the database is fine; when it is down, connecting fails at once and is reported below).
@@ -193,6 +204,11 @@ export class UnitOfWork implements Transactions {
 
   get engine(): Engine {
     return this.database.engine;
+  }
+
+  /** Transactions.guardedSteps: SQLite's one writer runs a step's check with its writes. */
+  get guardedSteps(): boolean {
+    return this.database.engine === 'sqlite';
   }
 
   /** One transaction; the whole function is re-run on deadlock, serialisation failure or busy. */

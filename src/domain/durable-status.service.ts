@@ -54,6 +54,12 @@ export interface MasterStatusChange {
   now: number;
 }
 
+/**
+ * Master statuses the caller read already, and vouches for until its writes (a guarded write,
+ * WriteScope.expect): what a re-subscribe reads of its address is taken from here.
+ */
+export type KnownStatuses = ReadonlyMap<string, EmailStatusRecord | null>;
+
 /** The master status a change writes, and the activity of each person who follows it. */
 function masterChange(
   change: MasterStatusChange,
@@ -180,12 +186,16 @@ export class DurableStatusService {
    * next statement where the store allows it (one message fewer on a SQLite file), in the same
    * order and with the same effect; the count reaches the metrics when they have run.
    */
-  async queueMasterStatus(repos: WriteScope, change: MasterStatusChange): Promise<void> {
+  async queueMasterStatus(
+    repos: WriteScope,
+    change: MasterStatusChange,
+    known?: KnownStatuses,
+  ): Promise<void> {
     if (!repos.queueStatusAndPropagate) {
       await this.setMasterStatus(repos, change);
       return;
     }
-    const { status, activity } = await this.checkedChange(repos, change);
+    const { status, activity } = await this.checkedChange(repos, change, known);
     const { people } = await repos.queueStatusAndPropagate(status, change.causedBy, activity);
     void people.then(this.onPropagation);
   }
@@ -194,10 +204,13 @@ export class DurableStatusService {
   private async checkedChange(
     repos: WriteScope,
     change: MasterStatusChange,
+    known?: KnownStatuses,
   ): Promise<{ status: EmailStatusRecord; activity: PropagationActivity }> {
     let lifted: { liftedReason: string | null; liftedAt: number } | null = null;
     if (!change.unsubscribed) {
-      const current = await repos.emailStatus.get(change.key);
+      const current = known?.has(change.key)
+        ? known.get(change.key)
+        : await repos.emailStatus.get(change.key);
       if (current?.unsubscribed) {
         if (!change.path.operator && this.isProtected(current.reason)) {
           throw new AppError(

@@ -1,6 +1,6 @@
 import { AppError, ErrorCode } from '../errors.js';
 import { RESET_REASON, type ChangePath } from './change-paths.js';
-import type { DurableStatusService } from './durable-status.service.js';
+import type { DurableStatusService, KnownStatuses } from './durable-status.service.js';
 import type { PreparedChange } from './lead-input.js';
 import {
   flagActivity,
@@ -12,8 +12,8 @@ import {
   text,
 } from './lead-rules.js';
 import type { LeadView, SyncAnswer, SyncResult } from './lead.types.js';
-import { RetryTransaction, type WriteScope } from './ports.js';
-import type { LeadRecord, NewActivity } from './records.js';
+import { RetryTransaction, StaleRead, type ReadExpectation, type WriteScope } from './ports.js';
+import type { EmailStatusRecord, LeadRecord, NewActivity } from './records.js';
 
 /** Who asks for a change, and what it may touch. */
 export interface SyncContext {
@@ -25,6 +25,16 @@ export interface SyncContext {
   /** The partitions the caller may change people in; every partition when absent. */
   mayTouch?: (partition: string) => boolean;
 }
+
+/** An update planned on plain reads (LeadWrites.firstRead), and what it relies on. */
+export interface GuardedUpdate {
+  lead: LeadRecord;
+  change: PreparedChange;
+  expected: ReadExpectation;
+  known: KnownStatuses;
+}
+
+export type FirstRead = { unchanged: SyncResult } | { guarded: GuardedUpdate };
 
 export const outsidePartitions = (partition: string) =>
   new AppError(ErrorCode.ACCESS_DENIED, `This user may not touch partition ${partition}`);
@@ -43,27 +53,69 @@ export class LeadWrites {
     private readonly view: (lead: LeadRecord) => LeadView,
   ) {}
 
-  /** The answer of a sync that would find its lead and change nothing, or null. */
-  async unchanged(
+  /**
+   * What a sync finds with plain reads, before any transaction: the answer of a change that
+   * changes nothing (rule 7); or, with `guarded` (Transactions.guardedSteps), an update of the
+   * person found that may be written as one step checked against these reads (syncGuarded);
+   * or null: the locked path decides.
+   */
+  async firstRead(
     repos: WriteScope,
     change: PreparedChange,
     ctx: SyncContext,
-  ): Promise<SyncResult | null> {
+    guarded: boolean,
+  ): Promise<FirstRead | null> {
     let lead: LeadRecord | null = null;
+    let latestOf: string | undefined;
     if (change.id !== undefined) {
       lead = await repos.leads.findById(change.id);
     } else if (change.foreignSysPersonId !== undefined) {
       lead = await repos.leads.findByForeignId(change.foreignSysPersonId);
     } else if ((change.matchEmailKey ?? change.emailKey) && ctx.matchByEmail !== false) {
-      lead = await repos.leads.findLatestByEmailKey((change.matchEmailKey ?? change.emailKey)!);
+      latestOf = (change.matchEmailKey ?? change.emailKey)!;
+      lead = await repos.leads.findLatestByEmailKey(latestOf);
       // As in sync: the address found the lead, it is not a change to it.
       if (lead && change.matchEmailKey === undefined)
         change = { ...change, email: undefined, emailKey: undefined };
     }
-    // The plan without the new address's status: an address change is a change whatever it is.
-    if (!lead || !planIsEmpty(planChange(lead, change, false, ctx.path, 0))) return null;
+    if (!lead) return null;
     if (ctx.mayTouch && !ctx.mayTouch(lead.partition)) return null; // refused by sync
-    return { leadId: lead.id, status: 'UPDATED', lead: this.view(lead) };
+    // The plan without the new address's status: an address change is a change whatever it is.
+    const plan = planChange(lead, change, false, ctx.path, 0);
+    if (planIsEmpty(plan))
+      return { unchanged: { leadId: lead.id, status: 'UPDATED', lead: this.view(lead) } };
+    if (!guarded) return null;
+    // Only what the reads above decide alone: not a move to another address (its status, or
+    // rule 5), nor a foreign id that someone else may hold.
+    const fid = plan.update.foreignSysPersonId;
+    if (newAddressOf(lead, change) !== null || (fid !== undefined && fid !== null)) return null;
+    const expected: ReadExpectation = { lead: { id: lead.id, changeSeq: lead.changeSeq } };
+    if (latestOf !== undefined) expected.latestOf = latestOf;
+    const known = new Map<string, EmailStatusRecord | null>();
+    // A re-subscribe reads its address's status (what it lifts, or refuses to): read here,
+    // and checked with the rest. A refusal is left to the locked path to decide.
+    const resubscribe = plan.masterChanges.find((m) => !m.unsubscribed);
+    if (resubscribe) {
+      const record = await repos.emailStatus.get(resubscribe.key);
+      if (record?.unsubscribed && !ctx.path.operator && this.durable.isProtected(record.reason))
+        return null;
+      expected.status = { key: resubscribe.key, record };
+      known.set(resubscribe.key, record);
+    }
+    return { guarded: { lead, change, expected, known } };
+  }
+
+  /**
+   * The update firstRead planned, as the whole of a one-step unit: written only if the store
+   * still holds what was read (WriteScope.expect), with the same rules and writes as the
+   * locked path would make on that person. StaleRead: nothing was written, the caller goes
+   * the locked way.
+   */
+  async syncGuarded(repos: WriteScope, g: GuardedUpdate, path: ChangePath): Promise<SyncResult> {
+    if (!repos.expect) throw new StaleRead();
+    await repos.expect(g.expected);
+    const after = await this.update(repos, g.lead, g.change, path, true, g.known);
+    return { leadId: g.lead.id, status: 'UPDATED', lead: this.view(after) };
   }
 
   /**
@@ -175,6 +227,7 @@ export class LeadWrites {
     change: PreparedChange,
     path: ChangePath,
     last = false,
+    known?: KnownStatuses,
   ): Promise<LeadRecord> {
     const now = this.now();
     const newKey = newAddressOf(lead, change);
@@ -183,7 +236,7 @@ export class LeadWrites {
     const plan = planChange(lead, change, newAddressUnsubscribed, path, now);
     // The count is for metrics: the writes may go with the lead's own (one message fewer).
     for (const m of plan.masterChanges)
-      await this.durable.queueMasterStatus(repos, { ...m, causedBy: lead.id, path, now });
+      await this.durable.queueMasterStatus(repos, { ...m, causedBy: lead.id, path, now }, known);
     const fid = plan.update.foreignSysPersonId;
     if (fid !== undefined && fid !== null) {
       const holder = await repos.leads.findByForeignId(fid);

@@ -12,6 +12,7 @@ import type { LeadInput, LeadKey, LeadView, SyncAnswer, SyncResult } from './lea
 import { REMAINING_COUNT_CAP } from './paging.js';
 import {
   RetryTransaction,
+  StaleRead,
   type TransactionScope,
   type Transactions,
   type WriteScope,
@@ -61,10 +62,22 @@ export class LeadService {
     // Integrations resend whole records, and most of them change nothing (rule 7): found with
     // plain reads, such a call answers without a write transaction or a lock. Its answer is
     // the one the transaction would give at the moment of the read.
-    const unchanged = await this.transactions.read((repos) =>
-      this.writes.unchanged(repos, change, ctx),
+    const first = await this.transactions.read((repos) =>
+      this.writes.firstRead(repos, change, ctx, this.transactions.guardedSteps),
     );
-    if (unchanged) return unchanged;
+    if (first && 'unchanged' in first) return first.unchanged;
+    if (first) {
+      // An update of the person just read, as one step checked against that read: no read
+      // inside the transaction, and the next unit need not wait for this one's answer.
+      try {
+        return await this.transactions.writeStep((repos) =>
+          this.writes.syncGuarded(repos, first.guarded, ctx.path),
+        );
+      } catch (error) {
+        // Someone changed the person (or its address) meanwhile; nothing was written.
+        if (!(error instanceof StaleRead)) throw error;
+      }
+    }
     // The whole transaction: its last write may carry COMMIT.
     return this.transactions.write((repos) =>
       this.writes.sync(repos, change, ctx, partition, true),

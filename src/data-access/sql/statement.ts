@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { PgDeferringClient } from '../database.js';
 import { toBool } from '../lead-row.js';
+import { staleReadError } from '../sqlite-thread/protocol.js';
 
 /**
  * The hottest statements (getLead, the no-change sync, an unsubscribe) skip the query builder:
@@ -24,6 +25,8 @@ interface QueryObject {
   resultUnused?: boolean;
   /** Read by the SQLite thread client: told a queued statement's changes (queueCalls). */
   onChanges?: (changes: number) => void;
+  /** Read by the SQLite thread client: a queued check that must hold (queueExpectation). */
+  expect?: true;
   /** Read by the SQLite thread client: runUnless's statements, run in the same message. */
   unless?: { column: string; then: Array<{ sql: string; bindings: unknown[] }> };
   /** Read by the SQLite thread client: runIfRow's statements, run in the same message. */
@@ -96,7 +99,7 @@ async function send(
   bindings: readonly unknown[],
   extra: Pick<
     QueryObject,
-    'resultUnused' | 'unless' | 'ifRow' | 'onChanges' | 'endsTransaction'
+    'resultUnused' | 'unless' | 'ifRow' | 'onChanges' | 'endsTransaction' | 'expect'
   > = {},
 ): Promise<QueryObject> {
   const client = db.client as unknown as StatementClient;
@@ -223,6 +226,27 @@ async function queueWithNext(
     await client.releaseConnection(connection);
   }
   return { changes };
+}
+
+/**
+ * A check that must hold for the transaction's work to go on: `sql`, a SELECT whose first row's
+ * `ok` column is true when it holds. On a SQLite file inside a transaction it is queued, and
+ * the writer thread runs it first in the message of the next statement (a one-step unit's
+ * too), which fails with STALE_READ_CODE when it does not hold: nothing of that message is
+ * stored. Elsewhere it runs now, and throws the same error.
+ */
+export async function queueExpectation(
+  db: Knex | Knex.Transaction,
+  sql: FixedSql,
+  bindings: readonly unknown[],
+): Promise<void> {
+  const client = db.client as unknown as StatementClient;
+  if (client.runsUnless === true && db.isTransaction === true) {
+    await send(db, sql, bindings, { resultUnused: true, expect: true });
+    return;
+  }
+  const { rows } = await runStatement(db, sql, bindings);
+  if (!toBool(rows[0]?.ok)) throw staleReadError();
 }
 
 /**

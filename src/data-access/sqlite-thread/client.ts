@@ -12,6 +12,8 @@ interface KnexQueryObject {
   resultUnused?: boolean;
   /** Hears a queued statement's changes (statement.ts, queueCounted). */
   onChanges?: (changes: number) => void;
+  /** A queued SELECT whose first value must be true (statement.ts, queueExpectation). */
+  expect?: true;
   /** runUnless's check and write (statement.ts): one message. */
   unless?: { column: string; then: Array<{ sql: string; bindings: readonly unknown[] }> };
   /** runIfRow's write and what follows it (statement.ts): one message. */
@@ -118,7 +120,8 @@ export function threadClient(onExit?: ThreadExitListener): BetterSqlite3ClientCl
         OPENS.test(sql) ||
         (RELEASES.test(sql) && !thread.hasQueued)
       ) {
-        thread.queue(sql, bindings, obj.resultUnused === true ? obj.onChanges : undefined);
+        const told = obj.expect ? { expect: obj.expect } : obj.onChanges;
+        thread.queue(sql, bindings, obj.resultUnused === true ? told : undefined);
         obj.response = { changes: 0, lastInsertRowid: 0 };
         obj.context = { lastID: 0, changes: 0 };
         return obj;

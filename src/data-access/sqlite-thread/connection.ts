@@ -73,15 +73,22 @@ function startThread(options: SqliteThreadOptions): Worker {
   });
 }
 
+/** How a queued statement is run: its changes told, or its expectation checked (protocol.ts). */
+export type QueueOptions = ((changes: number) => void) | { expect: true };
+
 function queueCall(
   queued: StatementCall[],
   counted: Array<(changes: number) => void>,
   sql: string,
   bindings: unknown[],
-  onChanges?: (changes: number) => void,
+  onChanges?: QueueOptions,
 ): void {
   if (!onChanges) {
     queued.push({ sql, bindings });
+    return;
+  }
+  if (typeof onChanges !== 'function') {
+    queued.push({ sql, bindings, expect: true });
     return;
   }
   queued.push({ sql, bindings, counted: true });
@@ -127,7 +134,7 @@ export class SqliteStep {
     return !this.sent && this.calls.length > 0;
   }
 
-  queue(sql: string, bindings: unknown[], onChanges?: (changes: number) => void): void {
+  queue(sql: string, bindings: unknown[], onChanges?: QueueOptions): void {
     if (this.sent) throw refusedSecond();
     queueCall(this.calls, this.counted, sql, bindings, onChanges);
   }
@@ -243,9 +250,10 @@ export class SqliteThreadConnection {
 
   /**
    * `onChanges`, if given, hears how many rows the statement changed once the message it goes
-   * in is answered; never if that message fails (the transaction fails with it).
+   * in is answered; never if that message fails (the transaction fails with it). `{ expect }`:
+   * a SELECT whose first value must be true, or the message fails (protocol.ts).
    */
-  queue(sql: string, bindings: unknown[], onChanges?: (changes: number) => void): void {
+  queue(sql: string, bindings: unknown[], onChanges?: QueueOptions): void {
     this.refuseDuringStep();
     queueCall(this.queued, this.counted, sql, bindings, onChanges);
   }

@@ -17,12 +17,30 @@ export interface SqliteThreadOptions {
   walAutocheckpointPages: number;
 }
 
+/**
+ * The code of a failed expectation (StatementCall.expect): its own, so that it is never taken
+ * for SQLite's (no retry, no "unavailable"); unit-of-work.ts turns it into StaleRead.
+ */
+export const STALE_READ_CODE = 'STALE_READ';
+
+/** The error of a failed expectation, wherever it is checked (the thread, or statement.ts). */
+export function staleReadError(): Error {
+  const error = new Error('the rows a write was planned on changed since they were read');
+  return Object.assign(error, { name: 'StaleRead', code: STALE_READ_CODE });
+}
+
 /** One statement's text and values. */
 export interface StatementCall {
   sql: string;
   bindings: unknown[];
   /** Queued, and its changes are wanted: they come back in the answer's `queuedChanges`. */
   counted?: true;
+  /**
+   * A SELECT whose first row's first value must be true (1): otherwise it fails with
+   * STALE_READ_CODE, as a failed write would, and so does its message (a step's whole unit:
+   * its savepoint is rolled back). A write planned on an earlier read checks that read so.
+   */
+  expect?: true;
 }
 
 /**

@@ -1,13 +1,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import type {
-  CrossedError,
-  SqliteReady,
-  SqliteRequest,
-  SqliteResponse,
-  SqliteThreadOptions,
-  StatementCall,
-  StatementRequest,
+import {
+  staleReadError,
+  type CrossedError,
+  type SqliteReady,
+  type SqliteRequest,
+  type SqliteResponse,
+  type SqliteThreadOptions,
+  type StatementCall,
+  type StatementRequest,
 } from './protocol.js';
 import { cachedPrepare } from './statement-cache.js';
 import { RowShapes, type RowsOfShape } from './row-shapes.js';
@@ -80,7 +81,11 @@ interface Connection {
 
 function execute({ prepare, shapes }: Connection, call: StatementCall): StatementAnswer {
   const statement = prepare(call.sql);
-  if (statement.reader) return shapes.all(statement, call.bindings);
+  if (statement.reader) {
+    const answer = shapes.all(statement, call.bindings);
+    if (call.expect && answer.rows[0]?.[0] !== 1) throw staleReadError();
+    return answer;
+  }
   const { changes, lastInsertRowid } = statement.run(call.bindings);
   return { changes, lastInsertRowid };
 }

@@ -67,6 +67,15 @@ export interface Transactions {
    * A second statement is refused.
    */
   writeStep<T>(work: (scope: TransactionScope) => Promise<T>): Promise<T>;
+  /**
+   * Whether a change planned on a plain read pays to write as one writeStep checked against
+   * that read (WriteScope.expect), rather than read again under locks: true where a step is
+   * one message to a writer that runs units one after the other (SQLite), so that the step
+   * saves the unit's reads and its wait for them. False where units run side by side on
+   * connections of their own and the locked read already shares a round trip with the lock
+   * (PostgreSQL): there the check would need the same locks and save nothing.
+   */
+  readonly guardedSteps: boolean;
   /** Reads outside a transaction (each statement sees committed data). */
   read<T>(work: (scope: TransactionScope) => Promise<T>): Promise<T>;
   /**

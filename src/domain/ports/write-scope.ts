@@ -51,6 +51,22 @@ export interface ActivityLog {
   insert(activities: readonly NewActivity[]): Promise<void>;
 }
 
+/**
+ * What a read outside the transaction saw and a write planned on it relies on (WriteScope.expect):
+ * the person as read, and what else the rules read of the store.
+ */
+export interface ReadExpectation {
+  /** The person, unchanged since it was read: the same change_seq (every write bumps it). */
+  lead: Pick<LeadRecord, 'id' | 'changeSeq'>;
+  /** The person was found as the latest holder of this address (findLatestByEmailKey): still so. */
+  latestOf?: string;
+  /**
+   * The master status of an address as read (null: none): whether it is unsubscribed, and if so
+   * its reason and date, what a re-subscribe reads of it (DurableStatusService).
+   */
+  status?: { key: string; record: EmailStatusRecord | null };
+}
+
 /** The stores of one write transaction, with the address locks its rules take. */
 export interface WriteScope {
   readonly leads: LeadStore;
@@ -91,6 +107,13 @@ export interface WriteScope {
     activities: readonly NewActivity[],
     last?: boolean,
   ): Promise<LeadRecord | null>;
+  /**
+   * The scope's work goes on only if the store still holds what `expected` says, checked with
+   * its next statement, at the moment it runs: otherwise that statement fails with StaleRead
+   * and nothing the unit wrote is stored. Goes with the next statement (a one-step unit may
+   * use it). Absent where the store cannot check it in that same step (PostgreSQL, a batch).
+   */
+  expect?(expected: ReadExpectation): Promise<void>;
 }
 
 /**
@@ -99,4 +122,16 @@ export interface WriteScope {
  */
 export class RetryTransaction extends Error {
   override name = 'RetryTransaction';
+}
+
+/**
+ * A write planned on a read outside its transaction found the store changed since
+ * (WriteScope.expect): nothing of its unit was stored. Never retried by the store: the caller
+ * plans the change again, under the locks.
+ */
+export class StaleRead extends Error {
+  override name = 'StaleRead';
+  constructor() {
+    super('what the change was planned on changed before it was written');
+  }
 }
