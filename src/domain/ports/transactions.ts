@@ -71,9 +71,10 @@ export interface Transactions {
    * Whether a change planned on a plain read pays to write as one writeStep checked against
    * that read (WriteScope.expect), rather than read again under locks: true where a step is
    * one message to a writer that runs units one after the other (SQLite), so that the step
-   * saves the unit's reads and its wait for them. False where units run side by side on
-   * connections of their own and the locked read already shares a round trip with the lock
-   * (PostgreSQL): there the check would need the same locks and save nothing.
+   * saves the unit's reads and the next unit's wait for their answers. False on PostgreSQL:
+   * units run side by side on connections of their own, so a unit's reads delay no other;
+   * its locked read shares one round trip with BEGIN and the address locks; and a check there
+   * would need those same locks (a new row can take the address) to save that one trip.
    */
   readonly guardedSteps: boolean;
   /** Reads outside a transaction (each statement sees committed data). */
