@@ -81,18 +81,18 @@ function queueCall(
   counted: Array<(changes: number) => void>,
   sql: string,
   bindings: unknown[],
-  onChanges?: QueueOptions,
+  how?: QueueOptions,
 ): void {
-  if (!onChanges) {
+  if (!how) {
     queued.push({ sql, bindings });
     return;
   }
-  if (typeof onChanges !== 'function') {
+  if (typeof how !== 'function') {
     queued.push({ sql, bindings, expect: true });
     return;
   }
   queued.push({ sql, bindings, counted: true });
-  counted.push(onChanges);
+  counted.push(how);
 }
 
 type StepSend = (
@@ -134,9 +134,9 @@ export class SqliteStep {
     return !this.sent && this.calls.length > 0;
   }
 
-  queue(sql: string, bindings: unknown[], onChanges?: QueueOptions): void {
+  queue(sql: string, bindings: unknown[], how?: QueueOptions): void {
     if (this.sent) throw refusedSecond();
-    queueCall(this.calls, this.counted, sql, bindings, onChanges);
+    queueCall(this.calls, this.counted, sql, bindings, how);
   }
 
   run(
@@ -249,13 +249,13 @@ export class SqliteThreadConnection {
   }
 
   /**
-   * `onChanges`, if given, hears how many rows the statement changed once the message it goes
+   * `how`, a function: it hears how many rows the statement changed once the message it goes
    * in is answered; never if that message fails (the transaction fails with it). `{ expect }`:
    * a SELECT whose first value must be true, or the message fails (protocol.ts).
    */
-  queue(sql: string, bindings: unknown[], onChanges?: QueueOptions): void {
+  queue(sql: string, bindings: unknown[], how?: QueueOptions): void {
     this.refuseDuringStep();
-    queueCall(this.queued, this.counted, sql, bindings, onChanges);
+    queueCall(this.queued, this.counted, sql, bindings, how);
   }
 
   run(
