@@ -133,10 +133,19 @@ export class RowTemplate {
 /** The main thread's side: the names of each shape a thread sent, its rows as objects. */
 export class RowDecoder {
   private readonly templates = new Map<number, RowTemplate>();
+  private readonly namesOf = new Map<number, readonly string[]>();
 
   /** Learns a shape's names (sent with the first answer that carries its rows). */
   learn(shape: number, names: readonly string[]): void {
     this.templates.set(shape, new RowTemplate(names));
+    this.namesOf.set(shape, names);
+  }
+
+  /** A shape's names, for rows read as arrays of values (grouped-reads.ts). */
+  names(shape: number): readonly string[] {
+    const names = this.namesOf.get(shape);
+    if (!names) throw new Error(`rows of an unknown shape (${shape}) from the SQLite thread`);
+    return names;
   }
 
   decode(shape: number, rows: readonly unknown[][]): Row[] {

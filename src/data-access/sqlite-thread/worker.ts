@@ -11,6 +11,7 @@ import type {
 } from './protocol.js';
 import { cachedPrepare } from './statement-cache.js';
 import { RowShapes, type RowsOfShape } from './row-shapes.js';
+import { answerReads } from './worker-reads.js';
 
 /**
  * An SQLite thread: one better-sqlite3 connection, running the statements the main thread
@@ -219,6 +220,8 @@ function runStep(
 }
 
 async function answer(connection: Connection, request: SqliteRequest): Promise<SqliteResponse> {
+  if ('reads' in request)
+    return answerReads(connection.prepare, connection.shapes, crossed, request);
   if (!('backupTo' in request)) return runStatements(connection, request);
   try {
     await connection.db.backup(request.backupTo, { progress: () => WHOLE_FILE });
