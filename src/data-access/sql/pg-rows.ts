@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { inlined, type FixedSql } from './statement.js';
 import { readOnThread } from '../sqlite-thread/grouped-reads.js';
+import type { RowSet } from './row-set.js';
 
 /**
  * The hot plain reads on PostgreSQL (getLead, the no-change sync) sent on the pool's connection
@@ -16,11 +17,7 @@ import { readOnThread } from '../sqlite-thread/grouped-reads.js';
  * needs.
  */
 
-/** A statement's rows: the column names once, then each row's values in that order. */
-export interface RowSet {
-  readonly names: readonly string[];
-  readonly rows: readonly unknown[][];
-}
+export type { RowSet };
 
 type Parser = (text: string) => unknown;
 

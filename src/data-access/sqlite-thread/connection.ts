@@ -12,7 +12,7 @@ import type {
   StatementRequest,
 } from './protocol.js';
 import { RowDecoder } from './row-shapes.js';
-import type { RowSet } from '../sql/pg-rows.js';
+import type { RowSet } from '../sql/row-set.js';
 
 /** The code of every call a thread left unanswered by exiting (unit-of-work.ts: unavailable). */
 export const SQLITE_THREAD_EXITED = 'SQLITE_THREAD_EXITED';

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { RowSet } from '../sql/pg-rows.js';
+import type { RowSet } from '../sql/row-set.js';
 import type { SqliteThreadConnection } from './connection.js';
 
 /** What this module uses of the knex client of the reader threads (client.ts). */
