@@ -1,10 +1,11 @@
 import path from 'node:path';
+import v8 from 'node:v8';
 import BetterSqlite3 from 'better-sqlite3';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import sinon from 'sinon';
 import { SQLITE_FILE_NAME, type Database } from '../../src/data-access/database.js';
-import { RowDecoder } from '../../src/data-access/sqlite-thread/row-shapes.js';
+import { RowDecoder, RowShapes } from '../../src/data-access/sqlite-thread/row-shapes.js';
 import { testEngines } from '../support/database.js';
 import { threadPool } from '../support/sqlite-pool.js';
 
@@ -115,5 +116,26 @@ describe('SQLite row shapes', function () {
       "UPDATE shaped SET b = 'eins' WHERE id = 1 RETURNING b, id",
     )) as unknown;
     expect(rows).to.deep.equal([{ b: 'eins', id: 1 }]);
+  });
+
+  it('rows cross as packed arrays (the structured clone sends them densely)', () => {
+    const memory = new BetterSqlite3(':memory:');
+    try {
+      memory.exec("CREATE TABLE t (a, b, c); INSERT INTO t VALUES (1, 'x', NULL), (2, 'y', 3.5)");
+      const statement = memory.prepare('SELECT * FROM t');
+      // What the thread sends: v8's serialization, 'A' (0x41) begins a dense array, 'a'
+      // (0x61) a sparse one (better-sqlite3's own arrays: made at full length, then filled).
+      const tag = (value: unknown) => v8.serialize(value)[2];
+      expect(tag(statement.raw(true).all()), 'better-sqlite3 alone').to.equal(0x61);
+      const { rows } = new RowShapes(memory).all(statement, []);
+      expect(rows).to.deep.equal([
+        [1, 'x', null],
+        [2, 'y', 3.5],
+      ]);
+      expect(tag(rows)).to.equal(0x41);
+      for (const row of rows) expect(tag(row)).to.equal(0x41);
+    } finally {
+      memory.close();
+    }
   });
 });

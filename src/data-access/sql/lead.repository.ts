@@ -76,7 +76,8 @@ export class LeadRepository {
 
   /**
    * One of the hot lookups: fixed SQL, past the query builder; a plain read on PostgreSQL
-   * past knex's and pg's query objects too (pg-rows.ts).
+   * past knex's and pg's query objects too (pg-rows.ts), and on SQLite's reader threads past
+   * knex's query path, grouped (sqlite-thread/grouped-reads.ts).
    */
   private async leadsOf(
     sql: readonly [FixedSql, FixedSql],

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
 import { inlined, type FixedSql } from './statement.js';
+import { readOnThread } from '../sqlite-thread/grouped-reads.js';
+import type { RowSet } from './row-set.js';
 
 /**
  * The hot plain reads on PostgreSQL (getLead, the no-change sync) sent on the pool's connection
@@ -15,11 +17,7 @@ import { inlined, type FixedSql } from './statement.js';
  * needs.
  */
 
-/** A statement's rows: the column names once, then each row's values in that order. */
-export interface RowSet {
-  readonly names: readonly string[];
-  readonly rows: readonly unknown[][];
-}
+export type { RowSet };
 
 type Parser = (text: string) => unknown;
 
@@ -167,9 +165,10 @@ const readsOf = new WeakMap<KnexPgClient, ClientReads>();
 /**
  * `sql` with `bindings` as a RowSet, read as above, when it is a plain read on PostgreSQL
  * outside a transaction whose values can be written into its text (statement.ts's inlined);
- * null otherwise, and the caller runs it as any statement. Inside a transaction statements go
- * through knex's client (database.ts sends BEGIN and the address locks with them). `sql` is
- * one statement.
+ * on SQLite's reader threads, a plain read outside a transaction, grouped in their own way
+ * (sqlite-thread/grouped-reads.ts); null otherwise, and the caller runs it as any statement.
+ * Inside a transaction statements go through knex's client (database.ts sends BEGIN and the
+ * address locks with them). `sql` is one statement.
  *
  * Reads wait for the end of this turn of the event loop (the requests read in the same turn
  * have then asked for theirs), and those of a client go as one simple-protocol message of
@@ -192,7 +191,9 @@ export function readRowSet(
 ): Promise<RowSet | null> {
   if (db.isTransaction === true) return Promise.resolve(null);
   const client = db.client as unknown as KnexPgClient;
-  if (client.dialect !== 'postgresql') return Promise.resolve(null);
+  // SQLite: grouped in its own way, on the reader threads.
+  if (client.dialect !== 'postgresql')
+    return readOnThread(db, sql.sqlite, bindings) ?? Promise.resolve(null);
   const text = inlined(sql, bindings)?.postgres;
   if (text === undefined) return Promise.resolve(null);
   let reads = readsOf.get(client);

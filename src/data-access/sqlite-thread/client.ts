@@ -88,6 +88,11 @@ export function threadClient(onExit?: ThreadExitListener): BetterSqlite3ClientCl
       return true;
     }
 
+    /** Its connections answer grouped plain reads (grouped-reads.ts). */
+    get groupsReads(): boolean {
+      return true;
+    }
+
     acquireRawConnection(): Promise<SqliteThreadConnection> {
       const { filename, readonly, busyTimeoutMs, walAutocheckpointPages } = this.connectionSettings;
       return SqliteThreadConnection.open(

@@ -12,6 +12,7 @@ import type {
   StatementRequest,
 } from './protocol.js';
 import { RowDecoder } from './row-shapes.js';
+import type { RowSet } from '../sql/row-set.js';
 
 /** The code of every call a thread left unanswered by exiting (unit-of-work.ts: unavailable). */
 export const SQLITE_THREAD_EXITED = 'SQLITE_THREAD_EXITED';
@@ -327,6 +328,17 @@ export class SqliteThreadConnection {
     if ('changes' in response)
       return { changes: response.changes, lastInsertRowid: response.lastInsertRowid };
     throw new Error('unexpected answer from the SQLite thread');
+  }
+
+  /** Plain reads in one message (grouped-reads.ts): each read's rows, or its own error. */
+  async readAll(reads: StatementCall[]): Promise<Array<RowSet | Error>> {
+    const answer = await this.call({ id: this.nextId++, reads });
+    if (!('outcomes' in answer)) throw new Error('unexpected answer from the SQLite thread');
+    return answer.outcomes.map((outcome) => {
+      if ('error' in outcome) return revived(outcome.error);
+      if (outcome.columns) this.decoder.learn(outcome.shape, outcome.columns);
+      return { names: this.decoder.names(outcome.shape), rows: outcome.rows };
+    });
   }
 
   /** SQLite's online backup of this connection's database into `file` (backup.ts). */

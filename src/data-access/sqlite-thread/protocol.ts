@@ -76,7 +76,7 @@ export interface StatementRequest extends StatementCall {
   step?: StatementCall[];
 }
 
-export type SqliteRequest = StatementRequest | { id: number; backupTo: string };
+export type SqliteRequest = StatementRequest | ReadsRequest | { id: number; backupTo: string };
 
 /** A failure as it crossed: `code` (SQLITE_BUSY, SQLITE_CONSTRAINT_UNIQUE…) drives retries. */
 export interface CrossedError {
@@ -104,9 +104,28 @@ export interface RowsAnswer extends Counts {
 
 export type SqliteResponse =
   | RowsAnswer
+  | ReadsAnswer
   | ({ id: number; changes: number; lastInsertRowid: number | bigint } & Counts)
   | { id: number; done: true }
   | { id: number; error: CrossedError };
 
 /** The thread's first message: its connection is open and set up, or could not be. */
 export type SqliteReady = { ready: true } | { ready: false; error: CrossedError };
+
+/**
+ * Plain reads outside any transaction, in one message (grouped-reads.ts): each runs alone, in
+ * order, and sees the last commit when it starts; each has its own outcome in the answer.
+ */
+export interface ReadsRequest {
+  id: number;
+  reads: StatementCall[];
+}
+
+/** A read's rows as in a RowsAnswer, or its own failure. */
+export type ReadOutcome =
+  { rows: unknown[][]; shape: number; columns?: string[] } | { error: CrossedError };
+
+export interface ReadsAnswer {
+  id: number;
+  outcomes: ReadOutcome[];
+}

@@ -12,6 +12,7 @@ import {
 } from './protocol.js';
 import { cachedPrepare } from './statement-cache.js';
 import { RowShapes, type RowsOfShape } from './row-shapes.js';
+import { answerReads } from './worker-reads.js';
 
 /**
  * An SQLite thread: one better-sqlite3 connection, running the statements the main thread
@@ -224,6 +225,8 @@ function runStep(
 }
 
 async function answer(connection: Connection, request: SqliteRequest): Promise<SqliteResponse> {
+  if ('reads' in request)
+    return answerReads(connection.prepare, connection.shapes, crossed, request);
   if (!('backupTo' in request)) return runStatements(connection, request);
   try {
     await connection.db.backup(request.backupTo, { progress: () => WHOLE_FILE });
