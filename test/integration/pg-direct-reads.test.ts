@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import pg from 'pg';
 import { openDatabase, type Database } from '../../src/data-access/database.js';
 import { fromRow, fromValues } from '../../src/data-access/lead-row.js';
-import { readRowSet } from '../../src/data-access/sql/pg-rows.js';
+import { readRowSet } from '../../src/data-access/sql/plain-reads.js';
 import { LeadRepository } from '../../src/data-access/sql/lead.repository.js';
 import { fixedSql, runStatement } from '../../src/data-access/sql/statement.js';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';

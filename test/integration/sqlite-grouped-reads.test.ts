@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import type { Database } from '../../src/data-access/database.js';
-import { readRowSet } from '../../src/data-access/sql/pg-rows.js';
+import { readRowSet } from '../../src/data-access/sql/plain-reads.js';
 import { LeadRepository } from '../../src/data-access/sql/lead.repository.js';
 import { fixedSql } from '../../src/data-access/sql/statement.js';
 import { readOnThread } from '../../src/data-access/sqlite-thread/grouped-reads.js';

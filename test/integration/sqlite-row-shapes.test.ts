@@ -1,11 +1,12 @@
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import v8 from 'node:v8';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import sinon from 'sinon';
 import { SQLITE_FILE_NAME, type Database } from '../../src/data-access/database.js';
-import { RowDecoder, RowShapes } from '../../src/data-access/sqlite-thread/row-shapes.js';
+import { RowDecoder } from '../../src/data-access/sqlite-thread/row-shapes.js';
 import { testEngines } from '../support/database.js';
 import { threadPool } from '../support/sqlite-pool.js';
 
@@ -14,6 +15,11 @@ import { threadPool } from '../support/sqlite-pool.js';
  * (sqlite-thread/row-shapes.ts): what the callers get must be what the statement gave, named
  * as SQLite names it now, whatever the schema did since the statement was first run.
  */
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROW_SHAPES_MODULE = pathToFileURL(
+  path.join(ROOT, 'src/data-access/sqlite-thread/row-shapes.ts'),
+).href;
 
 const sqlite = testEngines().find((e) => e.name === 'sqlite')!;
 
@@ -119,23 +125,36 @@ describe('SQLite row shapes', function () {
   });
 
   it('rows cross as packed arrays (the structured clone sends them densely)', () => {
-    const memory = new BetterSqlite3(':memory:');
-    try {
+    // In a fresh process, as in a fresh SQLite thread: V8 remembers, per allocation site, the
+    // kinds of arrays made there, and this test process has run every other test first.
+    const code = `
+      import v8 from 'node:v8';
+      import BetterSqlite3 from 'better-sqlite3';
+      import { RowShapes } from ${JSON.stringify(ROW_SHAPES_MODULE)};
+      const memory = new BetterSqlite3(':memory:');
       memory.exec("CREATE TABLE t (a, b, c); INSERT INTO t VALUES (1, 'x', NULL), (2, 'y', 3.5)");
       const statement = memory.prepare('SELECT * FROM t');
       // What the thread sends: v8's serialization, 'A' (0x41) begins a dense array, 'a'
       // (0x61) a sparse one (better-sqlite3's own arrays: made at full length, then filled).
-      const tag = (value: unknown) => v8.serialize(value)[2];
-      expect(tag(statement.raw(true).all()), 'better-sqlite3 alone').to.equal(0x61);
+      const tag = (value) => v8.serialize(value)[2];
+      const raw = statement.raw(true).all();
       const { rows } = new RowShapes(memory).all(statement, []);
-      expect(rows).to.deep.equal([
-        [1, 'x', null],
-        [2, 'y', 3.5],
-      ]);
-      expect(tag(rows)).to.equal(0x41);
-      for (const row of rows) expect(tag(row)).to.equal(0x41);
-    } finally {
-      memory.close();
-    }
+      console.log(JSON.stringify({ raw: tag(raw), rows, tags: [tag(rows), ...rows.map(tag)] }));
+    `;
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', code],
+      {
+        cwd: path.resolve(ROOT),
+        encoding: 'utf8',
+      },
+    );
+    const seen = JSON.parse(out) as { raw: number; rows: unknown[][]; tags: number[] };
+    expect(seen.raw, 'better-sqlite3 alone').to.equal(0x61);
+    expect(seen.rows).to.deep.equal([
+      [1, 'x', null],
+      [2, 'y', 3.5],
+    ]);
+    expect(seen.tags).to.deep.equal([0x41, 0x41, 0x41]);
   });
 });

@@ -35,7 +35,7 @@ import {
 } from './lead-propagation.js';
 import type { UnsubscribeOnceResult } from '../../domain/ports.js';
 import { fixedSql, runIfRow, runStatement, type FixedSql } from './statement.js';
-import { readRowSet } from './pg-rows.js';
+import { readRowSet } from './plain-reads.js';
 
 export { nextChangeSeqSql };
 
@@ -76,7 +76,7 @@ export class LeadRepository {
 
   /**
    * One of the hot lookups: fixed SQL, past the query builder; a plain read on PostgreSQL
-   * past knex's and pg's query objects too (pg-rows.ts), and on SQLite's reader threads past
+   * past knex's and pg's query objects too (plain-reads.ts: pg-rows.ts), and on SQLite's reader threads past
    * knex's query path, grouped (sqlite-thread/grouped-reads.ts).
    */
   private async leadsOf(

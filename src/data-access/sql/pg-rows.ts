@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
 import { inlined, type FixedSql } from './statement.js';
-import { readOnThread } from '../sqlite-thread/grouped-reads.js';
 import type { RowSet } from './row-set.js';
 
 /**
@@ -16,8 +15,6 @@ import type { RowSet } from './row-set.js';
  * Nothing named is prepared: nothing outlives the statement, as PgBouncer's transaction mode
  * needs.
  */
-
-export type { RowSet };
 
 type Parser = (text: string) => unknown;
 
@@ -165,10 +162,9 @@ const readsOf = new WeakMap<KnexPgClient, ClientReads>();
 /**
  * `sql` with `bindings` as a RowSet, read as above, when it is a plain read on PostgreSQL
  * outside a transaction whose values can be written into its text (statement.ts's inlined);
- * on SQLite's reader threads, a plain read outside a transaction, grouped in their own way
- * (sqlite-thread/grouped-reads.ts); null otherwise, and the caller runs it as any statement.
- * Inside a transaction statements go through knex's client (database.ts sends BEGIN and the
- * address locks with them). `sql` is one statement.
+ * null otherwise, and the caller runs it as any statement. Inside a transaction statements go
+ * through knex's client (database.ts sends BEGIN and the address locks with them). `sql` is
+ * one statement.
  *
  * Reads wait for the end of this turn of the event loop (the requests read in the same turn
  * have then asked for theirs), and those of a client go as one simple-protocol message of
@@ -184,16 +180,14 @@ const readsOf = new WeakMap<KnexPgClient, ClientReads>();
  * where reads go) and, on failure, the SQL text before the error's message and a
  * `query-error` event.
  */
-export function readRowSet(
+export function readPgRowSet(
   db: Knex | Knex.Transaction,
   sql: FixedSql,
   bindings: readonly unknown[],
 ): Promise<RowSet | null> {
   if (db.isTransaction === true) return Promise.resolve(null);
   const client = db.client as unknown as KnexPgClient;
-  // SQLite: grouped in its own way, on the reader threads.
-  if (client.dialect !== 'postgresql')
-    return readOnThread(db, sql.sqlite, bindings) ?? Promise.resolve(null);
+  if (client.dialect !== 'postgresql') return Promise.resolve(null);
   const text = inlined(sql, bindings)?.postgres;
   if (text === undefined) return Promise.resolve(null);
   let reads = readsOf.get(client);
