@@ -7,7 +7,14 @@ import { CommitNotReplicated, type Database, type Engine } from './database.js';
 import { EmailStatusRepository } from './sql/email-status.repository.js';
 import { LeadRepository } from './sql/lead.repository.js';
 import { queueStatusAndPropagate } from './sql/lead-propagation.js';
-import { RetryTransaction, type TransactionScope, type Transactions } from '../domain/ports.js';
+import { runUnless, type StatementCall } from './sql/statement.js';
+import { openCheckedBatch } from './batch/batch-checked.js';
+import {
+  RetryTransaction,
+  type CheckedBatchWrites,
+  type TransactionScope,
+  type Transactions,
+} from '../domain/ports.js';
 import { ConsoleJobRepository } from './console-job.repository.js';
 import { PeopleSelectionRepository } from './people-selection.repository.js';
 
@@ -36,6 +43,11 @@ export interface Repositories extends TransactionScope {
    * scope over that memory; its `complete` writes the batch set-based. Transactions only.
    */
   openBatch(scope: BatchScope): Promise<BatchSession>;
+  /**
+   * Runs `check` and, unless its row's `moved` is true, `writes` (statement.ts, runUnless: on
+   * a SQLite file one message); true when they ran. A checked batch's write (batch-checked.ts).
+   */
+  checkedWrite(check: StatementCall, writes: readonly StatementCall[]): Promise<boolean>;
 }
 
 function repositories(
@@ -72,6 +84,9 @@ function repositories(
     selection: new PeopleSelectionRepository(db),
     jobs: new ConsoleJobRepository(db),
     lockEmailKeys,
+    async checkedWrite(check, writes) {
+      return (await runUnless(db, check, 'moved', writes)).thenChanges !== null;
+    },
     async openBatch(scope) {
       if (!transaction) throw new Error('openBatch needs a transaction');
       try {
@@ -206,6 +221,23 @@ export class UnitOfWork implements Transactions {
    */
   writeStep<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
     return this.transactWithRetries(work, true);
+  }
+
+  /**
+   * SQLite file: the batch read by a reader thread, written by one checked step of the group
+   * commit (batch/batch-checked.ts). PostgreSQL: none; its batches lock only their addresses
+   * and rows, so batches on other addresses already write side by side, and one that waits
+   * for a lock waits for the rows it needs, which a check would only find moved.
+   */
+  async openCheckedBatch(scope: BatchScope): Promise<CheckedBatchWrites | null> {
+    if (this.database.engine !== 'sqlite' || this.database.location === ':memory:') return null;
+    try {
+      return await openCheckedBatch(this.database.readKnex, scope, (check, writes) =>
+        this.writeStep((repos) => repos.checkedWrite(check, writes)),
+      );
+    } catch (error) {
+      throw classifyDatabaseError(error);
+    }
   }
 
   private async transactWithRetries<T>(

@@ -34,6 +34,15 @@ export interface BatchWrites {
   complete(): Promise<boolean>;
 }
 
+/**
+ * A batch read outside any write transaction (Transactions.openCheckedBatch): the records run
+ * against it as against openBatch's, and `complete` writes the result only if nothing the batch
+ * read has changed since, whole or not at all: 'moved' when something had (nothing is written).
+ */
+export interface CheckedBatchWrites extends Omit<BatchWrites, 'complete'> {
+  complete(): Promise<'written' | 'moved'>;
+}
+
 /** Everything one unit of work may read and write, and the address locks its rules take. */
 export interface TransactionScope extends WriteScope {
   readonly leads: LeadQueries;
@@ -67,6 +76,12 @@ export interface Transactions {
    * A second statement is refused.
    */
   writeStep<T>(work: (scope: TransactionScope) => Promise<T>): Promise<T>;
+  /**
+   * Loads a batch's people and statuses outside any write transaction, for a store where the
+   * rules applied meanwhile would hold up every other writer (CheckedBatchWrites). null: no
+   * such batch here, or what it read moved while it read: the caller uses write and openBatch.
+   */
+  openCheckedBatch?(scope: BatchScope): Promise<CheckedBatchWrites | null>;
   /** Reads outside a transaction (each statement sees committed data). */
   read<T>(work: (scope: TransactionScope) => Promise<T>): Promise<T>;
   /**
