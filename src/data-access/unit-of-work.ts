@@ -8,10 +8,11 @@ import { EmailStatusRepository } from './sql/email-status.repository.js';
 import { LeadRepository } from './sql/lead.repository.js';
 import { queueStatusAndPropagate } from './sql/lead-propagation.js';
 import { runUnless, type StatementCall } from './sql/statement.js';
-import { openCheckedBatch } from './batch/batch-checked.js';
+import { writeCheckedBatch } from './batch/batch-checked.js';
+import { BatchGate } from './batch/batch-gate.js';
 import {
   RetryTransaction,
-  type CheckedBatchWrites,
+  type BatchMemory,
   type TransactionScope,
   type Transactions,
 } from '../domain/ports.js';
@@ -165,6 +166,8 @@ export function classifyDatabaseError(error: unknown): unknown {
 }
 
 const groupWriters = new WeakMap<Database, SqliteGroupWriter<Repositories>>();
+/** The checked batches of each SQLite file (batch/batch-gate.ts). */
+const batchGates = new WeakMap<Database, BatchGate>();
 
 /**
  * One write transaction of `work`: grouped with others on a SQLite file, alone otherwise.
@@ -229,10 +232,16 @@ export class UnitOfWork implements Transactions {
    * and rows, so batches on other addresses already write side by side, and one that waits
    * for a lock waits for the rows it needs, which a check would only find moved.
    */
-  async openCheckedBatch(scope: BatchScope): Promise<CheckedBatchWrites | null> {
-    if (this.database.engine !== 'sqlite' || this.database.location === ':memory:') return null;
+  async writeChecked<T>(
+    scope: BatchScope,
+    apply: (batch: BatchMemory) => Promise<T>,
+  ): Promise<{ value: T } | null> {
+    const database = this.database;
+    if (database.engine !== 'sqlite' || database.location === ':memory:') return null;
+    let gate = batchGates.get(database);
+    if (!gate) batchGates.set(database, (gate = new BatchGate()));
     try {
-      return await openCheckedBatch(this.database.readKnex, scope, (check, writes) =>
+      return await writeCheckedBatch(gate, database.readKnex, scope, apply, (check, writes) =>
         this.writeStep((repos) => repos.checkedWrite(check, writes)),
       );
     } catch (error) {

@@ -1,4 +1,4 @@
-import type { BatchWrites, TransactionScope, Transactions } from './ports.js';
+import type { BatchMemory, TransactionScope, Transactions } from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { PreparedChange } from './lead-input.js';
 import { columnsRead } from './lead-rules.js';
@@ -61,11 +61,10 @@ export class LeadBatchSync {
     // Read outside the write transaction where the store offers it (a SQLite file, whose one
     // writer would otherwise wait for the rules of the whole batch): written only if nothing
     // it read moved meanwhile, else run again below under the locks.
-    const checked = await this.transactions.openCheckedBatch?.(scope);
-    if (checked) {
-      const out = await this.applyAll(checked, prepared, syncOne);
-      if ((await checked.complete()) === 'written') return out;
-    }
+    const checked = await this.transactions.writeChecked?.(scope, (batch) =>
+      this.applyAll(batch, prepared, syncOne),
+    );
+    if (checked) return checked.value;
     return this.transactions.write(async (repos: TransactionScope) => {
       const batch = await repos.openBatch(scope);
       // `complete` may ask for a second pass (new people's ids must be reserved first on
@@ -79,7 +78,7 @@ export class LeadBatchSync {
 
   /** The records in order, each seeing the ones before; one the rules refuse is undone alone. */
   private async applyAll(
-    batch: Omit<BatchWrites, 'complete'>,
+    batch: BatchMemory,
     prepared: ReadonlyArray<PreparedChange | AppError>,
     syncOne: SyncOne,
   ): Promise<Array<SyncAnswer | AppError>> {

@@ -8,8 +8,9 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import type { Database } from '../../src/data-access/database.js';
+import { MISS_PAUSE } from '../../src/data-access/batch/batch-gate.js';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
-import type { BatchScope, CheckedBatchWrites } from '../../src/domain/ports.js';
+import type { BatchMemory, BatchScope } from '../../src/domain/ports.js';
 import type { LeadInput } from '../../src/domain/lead.types.js';
 import type { Services } from '../../src/domain/services.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
@@ -20,40 +21,35 @@ import { expectNoViolations, openHarness, web, type Harness } from '../support/h
 type Outcome = 'written' | 'moved' | 'none';
 
 /**
- * Watches every checked batch: its outcome is recorded, `before` (once) runs between its read
- * and its write (before the locked batch where there is none), and the databases in `locked`
- * get no checked batch (the locked path).
+ * Watches every checked batch: its outcome is recorded ('none': no checked batch was tried),
+ * `between` (once) runs between its rules and its write (before the locked batch where none
+ * was tried), and the databases in `locked` get no checked batch (the locked path).
  */
-function watchChecked(locked: Set<Database>, before?: () => Promise<void>) {
+function watchChecked(locked: Set<Database>, between?: () => Promise<unknown>) {
   const outcomes: Outcome[] = [];
-  const open = UnitOfWork.prototype.openCheckedBatch;
-  let pending = before;
-  sinon.stub(UnitOfWork.prototype, 'openCheckedBatch').callsFake(async function (
+  const writeChecked = UnitOfWork.prototype.writeChecked;
+  let pending = between;
+  const runPending = async () => {
+    const run = pending;
+    pending = undefined;
+    await run?.();
+  };
+  sinon.stub(UnitOfWork.prototype, 'writeChecked').callsFake(async function <T>(
     this: UnitOfWork,
     scope: BatchScope,
+    apply: (batch: BatchMemory) => Promise<T>,
   ) {
     if (locked.has((this as unknown as { database: Database }).database)) return null;
-    const batch = await open.call(this, scope);
-    if (!batch) {
-      // No checked batch (PostgreSQL): what happens meanwhile comes before the locked one.
-      const run = pending;
-      pending = undefined;
-      await run?.();
-      outcomes.push('none');
-      return null;
-    }
-    const watched: CheckedBatchWrites = {
-      ...batch,
-      async complete() {
-        const run = pending;
-        pending = undefined;
-        await run?.();
-        const done = await batch.complete();
-        outcomes.push(done);
-        return done;
-      },
-    };
-    return watched;
+    let applied = false;
+    const done = await writeChecked.call(this, scope, async (batch: BatchMemory) => {
+      const value = await apply(batch);
+      applied = true;
+      await runPending();
+      return value;
+    });
+    if (!applied) await runPending();
+    outcomes.push(done ? 'written' : applied ? 'moved' : 'none');
+    return done;
   });
   return outcomes;
 }
@@ -205,9 +201,10 @@ for (const engine of testEngines()) {
       );
       // The first batch read the address unsubscribed (its record then changes nothing), the
       // second re-subscribes it and writes before the first does.
-      const outcomes = watchChecked(new Set(), async () => {
-        await s.leads.syncMany(second, { path: web });
-      });
+      // From another process (another Database): in this one the second would wait for the
+      // first (batch-gate.ts).
+      const other = checked.openAnother();
+      const outcomes = watchChecked(new Set(), () => other.leads.syncMany(second, { path: web }));
       const got = await s.leads.syncMany(first, { path: web });
       sinon.restore();
       await reference.services.leads.syncMany(second, { path: web });
@@ -216,6 +213,38 @@ for (const engine of testEngines()) {
       expect(outcomes).to.deep.equal(sqlite(checked) ? ['written', 'moved'] : ['none', 'none']);
       const [status] = await checked.db.knex('email_status').where('email_key', 'one@example.com');
       expect(Boolean(status.unsubscribed)).to.equal(true);
+    });
+
+    it('a batch sharing an address with one in flight waits for it, and both are written', async () => {
+      const ids = await seed(checked.services);
+      const s = checked.services;
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      // The first batch is held between its rules and its write until the second has asked.
+      const outcomes = watchChecked(new Set(), () => held);
+      const first = s.leads.syncMany([{ id: ids[0]!, attributes: [unsubscribe] }], { path: web });
+      await new Promise((r) => setTimeout(r, 50));
+      const second = s.leads.syncMany(
+        [{ email: 'one@example.com', attributes: [{ name: 'FirstName', value: 'Ann' }] }],
+        { path: web },
+      );
+      await new Promise((r) => setTimeout(r, 50));
+      release();
+      await Promise.all([first, second]);
+      // Read after the first was written, the second found nothing moved.
+      expect(outcomes).to.deep.equal(sqlite(checked) ? ['written', 'written'] : ['none', 'none']);
+      await expectNoViolations(s);
+    });
+
+    it('after a miss the next batches take the locked path straight away, then try again', async () => {
+      await moved(batchOf, (s) =>
+        s.leads.sync({ email: 'else@example.com' }, { path: web, matchByEmail: false }),
+      );
+      const outcomes = watchChecked(new Set());
+      for (let n = 0; n <= MISS_PAUSE; n++)
+        await checked.services.leads.syncMany([{ email: `p${n}@example.com` }], { path: web });
+      const none = Array<Outcome>(MISS_PAUSE).fill('none');
+      expect(outcomes).to.deep.equal(sqlite(checked) ? [...none, 'written'] : [...none, 'none']);
     });
 
     it('concurrent batches over shared addresses keep every holder agreeing with its address', async () => {

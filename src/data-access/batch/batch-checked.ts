@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
-import type { BatchScope, CheckedBatchWrites } from '../../domain/ports.js';
+import type { BatchMemory, BatchScope } from '../../domain/ports.js';
 import { STATUS_COLUMNS } from '../sql/email-status.repository.js';
 import { fixedSql, type StatementCall } from '../sql/statement.js';
 import { sqliteBatchCalls } from './batch-flush.js';
 import { BatchMoved } from './batch-errors.js';
+import type { BatchGate } from './batch-gate.js';
 import { BatchSession } from './batch-session.js';
 
 /**
@@ -91,30 +92,38 @@ function checkBindings(session: BatchSession): unknown[] {
  */
 export type CheckedWrite = (check: StatementCall, writes: StatementCall[]) => Promise<boolean>;
 
-/** Opens a checked batch (the domain's CheckedBatchWrites); null: what it read moved. */
-export async function openCheckedBatch(
+/**
+ * Reads the batch by `reader` (no locks: the check at its write stands for them), runs `apply`
+ * over it, then writes it checked (`write`): `apply`'s value, or null when nothing was written
+ * (what it read moved, or the gate says to take the locked path).
+ */
+export async function writeCheckedBatch<T>(
+  gate: BatchGate,
   reader: Knex,
   scope: BatchScope,
+  apply: (batch: BatchMemory) => Promise<T>,
   write: CheckedWrite,
-): Promise<CheckedBatchWrites | null> {
-  let session: BatchSession;
+): Promise<{ value: T } | null> {
+  if (!gate.mayTry()) return null;
+  const entered = await gate.enter(scope);
   try {
-    // No locks: the check at the write stands for them.
-    session = await BatchSession.open(reader, 'sqlite', scope, async () => undefined);
-  } catch (error) {
-    // An address moved between its reads (batch-load.ts): the locked path sorts it out.
-    if (error instanceof BatchMoved) return null;
-    throw error;
+    let session: BatchSession;
+    try {
+      session = await BatchSession.open(reader, 'sqlite', scope, async () => undefined);
+    } catch (error) {
+      // An address moved between its reads (batch-load.ts).
+      if (!(error instanceof BatchMoved)) throw error;
+      gate.missed();
+      return null;
+    }
+    entered.read(session.snapshot.keys);
+    const value = await apply(session);
+    const check: StatementCall = [CHECK, checkBindings(session)];
+    const writes = sqliteBatchCalls(session.result, CHANGE_SEQ_BASE);
+    if (await write(check, [[BASE_TABLE, []], [SET_BASE, []], ...writes])) return { value };
+    gate.missed();
+    return null;
+  } finally {
+    entered.leave();
   }
-  return {
-    repos: session.repos,
-    savepoint: () => session.savepoint(),
-    rollbackTo: (mark) => session.rollbackTo(mark),
-    async complete() {
-      const check: StatementCall = [CHECK, checkBindings(session)];
-      const writes = sqliteBatchCalls(session.result, CHANGE_SEQ_BASE);
-      const ran = await write(check, [[BASE_TABLE, []], [SET_BASE, []], ...writes]);
-      return ran ? 'written' : 'moved';
-    },
-  };
 }
