@@ -7,9 +7,13 @@ import { CommitNotReplicated, type Database, type Engine } from './database.js';
 import { EmailStatusRepository } from './sql/email-status.repository.js';
 import { LeadRepository } from './sql/lead.repository.js';
 import { queueStatusAndPropagate } from './sql/lead-propagation.js';
+import { runUnless, type StatementCall } from './sql/statement.js';
+import { writeCheckedBatch } from './batch/batch-checked.js';
+import { BatchGate } from './batch/batch-gate.js';
 import {
   RetryTransaction,
   StaleRead,
+  type BatchMemory,
   type TransactionScope,
   type Transactions,
 } from '../domain/ports.js';
@@ -43,6 +47,11 @@ export interface Repositories extends TransactionScope {
    * scope over that memory; its `complete` writes the batch set-based. Transactions only.
    */
   openBatch(scope: BatchScope): Promise<BatchSession>;
+  /**
+   * Runs `check` and, unless its row's `moved` is true, `writes` (statement.ts, runUnless: on
+   * a SQLite file one message); true when they ran. A checked batch's write (batch-checked.ts).
+   */
+  checkedWrite(check: StatementCall, writes: readonly StatementCall[]): Promise<boolean>;
 }
 
 function repositories(
@@ -81,6 +90,9 @@ function repositories(
     selection: new PeopleSelectionRepository(db),
     jobs: new ConsoleJobRepository(db),
     lockEmailKeys,
+    async checkedWrite(check, writes) {
+      return (await runUnless(db, check, 'moved', writes)).thenChanges !== null;
+    },
     async openBatch(scope) {
       if (!transaction) throw new Error('openBatch needs a transaction');
       try {
@@ -161,6 +173,8 @@ export function classifyDatabaseError(error: unknown): unknown {
 }
 
 const groupWriters = new WeakMap<Database, SqliteGroupWriter<Repositories>>();
+/** The checked batches of each SQLite file (batch/batch-gate.ts). */
+const batchGates = new WeakMap<Database, BatchGate>();
 
 /**
  * One write transaction of `work`: grouped with others on a SQLite file, alone otherwise.
@@ -222,6 +236,29 @@ export class UnitOfWork implements Transactions {
    */
   writeStep<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
     return this.transactWithRetries(work, true);
+  }
+
+  /**
+   * SQLite file: the batch read by a reader thread, written by one checked step of the group
+   * commit (batch/batch-checked.ts). PostgreSQL: none; its batches lock only their addresses
+   * and rows, so batches on other addresses already write side by side, and one that waits
+   * for a lock waits for the rows it needs, which a check would only find moved.
+   */
+  async writeChecked<T>(
+    scope: BatchScope,
+    apply: (batch: BatchMemory) => Promise<T>,
+  ): Promise<{ value: T } | null> {
+    const database = this.database;
+    if (database.engine !== 'sqlite' || database.location === ':memory:') return null;
+    let gate = batchGates.get(database);
+    if (!gate) batchGates.set(database, (gate = new BatchGate()));
+    try {
+      return await writeCheckedBatch(gate, database.readKnex, scope, apply, (check, writes) =>
+        this.writeStep((repos) => repos.checkedWrite(check, writes)),
+      );
+    } catch (error) {
+      throw classifyDatabaseError(error);
+    }
   }
 
   private async transactWithRetries<T>(

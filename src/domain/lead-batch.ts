@@ -1,4 +1,4 @@
-import type { TransactionScope, Transactions } from './ports.js';
+import type { BatchMemory, TransactionScope, Transactions } from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { PreparedChange } from './lead-input.js';
 import { columnsRead } from './lead-rules.js';
@@ -58,29 +58,46 @@ export class LeadBatchSync {
       // The people are read with these columns alone: the answers carry no views.
       columns: columnsRead(changes),
     };
+    // Read outside the write transaction where the store offers it (a SQLite file, whose one
+    // writer would otherwise wait for the rules of the whole batch): written only if nothing
+    // it read moved meanwhile, else run again below under the locks.
+    const checked = await this.transactions.writeChecked?.(scope, (batch) =>
+      this.applyAll(batch, prepared, syncOne),
+    );
+    if (checked) return checked.value;
     return this.transactions.write(async (repos: TransactionScope) => {
       const batch = await repos.openBatch(scope);
-      // Records apply in order, each seeing the ones before; `complete` may ask for a second
-      // pass (new people's ids must be reserved first on PostgreSQL).
+      // `complete` may ask for a second pass (new people's ids must be reserved first on
+      // PostgreSQL).
       for (;;) {
-        const out: Array<SyncAnswer | AppError> = [];
-        for (const p of prepared) {
-          if (p instanceof AppError) {
-            out.push(p);
-            continue;
-          }
-          const mark = batch.savepoint();
-          try {
-            out.push(await syncOne(batch.repos, p));
-          } catch (error) {
-            if (!(error instanceof AppError)) throw error;
-            batch.rollbackTo(mark);
-            out.push(error);
-          }
-        }
+        const out = await this.applyAll(batch, prepared, syncOne);
         if (await batch.complete()) return out;
       }
     });
+  }
+
+  /** The records in order, each seeing the ones before; one the rules refuse is undone alone. */
+  private async applyAll(
+    batch: BatchMemory,
+    prepared: ReadonlyArray<PreparedChange | AppError>,
+    syncOne: SyncOne,
+  ): Promise<Array<SyncAnswer | AppError>> {
+    const out: Array<SyncAnswer | AppError> = [];
+    for (const p of prepared) {
+      if (p instanceof AppError) {
+        out.push(p);
+        continue;
+      }
+      const mark = batch.savepoint();
+      try {
+        out.push(await syncOne(batch.repos, p));
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        batch.rollbackTo(mark);
+        out.push(error);
+      }
+    }
+    return out;
   }
 
   private async syncEach(

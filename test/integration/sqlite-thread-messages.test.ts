@@ -129,7 +129,7 @@ describe('SQLite thread messages', function () {
     expect(await names()).to.deep.equal(['taken']);
   });
 
-  it('a batch by address is two messages: its reads with BEGIN, its writes with COMMIT', async () => {
+  it('a batch by address is three messages: its reads to a reader, its check and writes with BEGIN, then COMMIT', async () => {
     const services = createServices(db, { customFields: [], defaultPartition: 'Default' }, {});
     const web = ChangePaths.webService();
     const people = (name: string) =>
@@ -141,9 +141,14 @@ describe('SQLite thread messages', function () {
     await services.leads.setUnsubscribed(1, true, web);
     const posted = sinon.spy(Worker.prototype, 'postMessage');
     const results = await services.leads.syncMany(people('B'), { path: web });
-    // BEGIN with the address counts, the people, their statuses and the highest id and
-    // change_seq; the UPDATE and the activities with COMMIT.
-    expect(posted.callCount).to.equal(2);
+    // To a reader thread: the address counts, the people, their statuses and the highest id
+    // and change_seq. To the writer: BEGIN, the check that none of it moved, the UPDATE and
+    // the activities (batch-checked.ts); then COMMIT.
+    expect(posted.callCount).to.equal(3);
+    const sent = posted.getCalls().map((c) => c.args[0] as { sql: string; unless?: unknown });
+    expect(sent[0]!.unless).to.equal(undefined);
+    expect(sent[1]!.unless).to.not.equal(undefined);
+    expect(sent[2]!.sql).to.match(/^COMMIT/i);
     expect(results.map((r) => (r as { status: string }).status)).to.deep.equal(
       Array<string>(300).fill('UPDATED'),
     );

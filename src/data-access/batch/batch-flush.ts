@@ -4,9 +4,19 @@ import type { Engine } from '../database.js';
 import { changedColumns, columnValue, toRow } from '../lead-row.js';
 import { ACTIVITY_COLUMN_LIST, activityValues } from '../sql/activity.repository.js';
 import { statusRow } from '../sql/email-status.repository.js';
+import { fixedSql, queueStatement, type StatementCall } from '../sql/statement.js';
 import { BatchMoved } from './batch-errors.js';
 import type { SqliteHighs } from './batch-load.js';
-import { insertRows, rowSetOf, updateRows } from './row-sets.js';
+import {
+  insertRows,
+  rowChunks,
+  rowSetOf,
+  sqliteInsertSql,
+  sqliteUpdateSql,
+  updateRows,
+  type RowSet,
+  type Shift,
+} from './row-sets.js';
 
 /** What a batch leaves to write: its people as loaded and as they now stand, and its logs. */
 export interface BatchResult {
@@ -16,6 +26,98 @@ export interface BatchResult {
   dirty: Set<number>;
   activities: NewActivity[];
   history: EmailStatusRecord[];
+}
+
+/** One set-based write of a batch, in the order they must run. */
+type Write =
+  /** Foreign ids that pass to another person: cleared before the rows take their final ones. */
+  | { kind: 'clear'; ids: number[] }
+  | { kind: 'update'; table: string; set: RowSet }
+  | { kind: 'insert'; table: string; set: RowSet; conflictKey?: string };
+
+/**
+ * Every person the batch changed takes a change_seq, in the order of its provisional one (the
+ * order the records were applied in, as if they had been sent one by one): `values` gives as
+ * many, ascending.
+ */
+function assignChangeSeqs(s: BatchResult, values: (n: number) => Promise<number[]> | number[]) {
+  const changed = [...s.dirty]
+    .map((id) => s.leads.get(id)!)
+    .sort((a, b) => a.changeSeq - b.changeSeq);
+  if (changed.length === 0) return;
+  const assign = (v: number[]) =>
+    // The records are final: replaced, never mutated, as everywhere in the session.
+    changed.forEach((l, i) => s.leads.set(l.id, { ...l, changeSeq: v[i]! }));
+  const given = values(changed.length);
+  return Array.isArray(given) ? assign(given) : given.then(assign);
+}
+
+/** The batch's writes, one set-based statement per table (row-sets.ts), change_seqs given. */
+function writesOf(s: BatchResult): Write[] {
+  const writes: Write[] = [];
+  const created = new Set(s.created);
+  // Changed people first: one set-based UPDATE of their final values. A foreign id may pass
+  // from one person to another within the batch, and unique keys are checked row by row: the
+  // ids that move are cleared first, then set to their final values.
+  const changed = [...s.dirty].filter((id) => !created.has(id)).sort((a, b) => a - b);
+  if (changed.length > 0) {
+    const moved = changed.filter(
+      (id) => s.leads.get(id)!.foreignSysPersonId !== s.initial.get(id)!.foreignSysPersonId,
+    );
+    if (moved.length > 0) writes.push({ kind: 'clear', ids: moved });
+    // Only the columns some person's change touched: fewer values to carry and decode. Found
+    // field by field, without building each person's row (twice) only to compare them.
+    const touched = new Set<string>(['updated_at']);
+    for (const id of changed) changedColumns(s.initial.get(id)!, s.leads.get(id)!, touched);
+    const columns = ['id', ...touched];
+    const rows = changed.map((id) => {
+      const l = s.leads.get(id)!;
+      return columns.map((c) => columnValue(l, c) ?? null);
+    });
+    writes.push({ kind: 'update', table: 'leads', set: { columns, rows } });
+  }
+  // New people (after the changes above released what they take): ids as allocated.
+  const fresh = s.created.map((id) => toRow(s.leads.get(id)!));
+  writes.push({ kind: 'insert', table: 'leads', set: rowSetOf(fresh) });
+  // Master statuses: the last state of each address, and every change in order.
+  const finalStatuses = new Map<string, EmailStatusRecord>();
+  for (const h of s.history) finalStatuses.set(h.emailKey, h);
+  const statuses = rowSetOf([...finalStatuses.values()].map(statusRow));
+  writes.push({ kind: 'insert', table: 'email_status', set: statuses, conflictKey: 'email_key' });
+  writes.push({
+    kind: 'insert',
+    table: 'email_status_history',
+    set: rowSetOf(s.history.map(statusRow)),
+  });
+  // Activities, in the order the rules wrote them (ids follow that order).
+  const activities = { columns: ACTIVITY_COLUMN_LIST, rows: s.activities.map(activityValues) };
+  writes.push({ kind: 'insert', table: 'activities', set: activities });
+  return writes.filter((w) => w.kind === 'clear' || w.set.rows.length > 0);
+}
+
+const CLEAR_FOREIGN_IDS = fixedSql(
+  'UPDATE leads SET foreign_sys_person_id = NULL WHERE id IN (SELECT value FROM json_each(?))',
+  `UPDATE leads SET foreign_sys_person_id = NULL
+   WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text(?::jsonb))`,
+);
+
+/**
+ * SQLite: the batch's writes as statements, for a write checked in one message
+ * (batch-checked.ts). Its change_seq values are offsets 1, 2, … from `changeSeqBase`, an SQL
+ * expression the writer thread evaluates: the base is known only there.
+ */
+export function sqliteBatchCalls(s: BatchResult, changeSeqBase: string): StatementCall[] {
+  assignChangeSeqs(s, (n) => Array.from({ length: n }, (_, i) => i + 1));
+  const shift: Shift = { column: 'change_seq', by: changeSeqBase };
+  return writesOf(s).flatMap((w): StatementCall[] => {
+    if (w.kind === 'clear') return [[CLEAR_FOREIGN_IDS, [JSON.stringify(w.ids)]]];
+    const sql = fixedSql(
+      w.kind === 'update'
+        ? sqliteUpdateSql(w.table, w.set.columns, shift)
+        : sqliteInsertSql(w.table, w.set.columns, w.conflictKey, shift),
+    );
+    return rowChunks(w.set).map((rows): StatementCall => [sql, [rows]]);
+  });
 }
 
 /** Writes a batch's result with one set-based statement per table (row-sets.ts). */
@@ -28,78 +130,32 @@ export class BatchWriter {
   ) {}
 
   async write(): Promise<void> {
-    const s = this.state;
-    await this.assignChangeSeqs();
-    const created = new Set(s.created);
-    // Changed people first: one set-based UPDATE of their final values. A
-    // foreign id may pass from one person to another within the batch, and unique keys are
-    // checked row by row: the ids that move are cleared first, then set to their final values.
-    const changed = [...s.dirty].filter((id) => !created.has(id)).sort((a, b) => a - b);
-    if (changed.length > 0) {
-      const moved = changed.filter(
-        (id) => s.leads.get(id)!.foreignSysPersonId !== s.initial.get(id)!.foreignSysPersonId,
-      );
-      if (moved.length > 0) {
-        await this.db('leads').whereIn('id', moved).update({ foreign_sys_person_id: null });
+    await assignChangeSeqs(this.state, (n) => this.changeSeqs(n));
+    for (const w of writesOf(this.state)) {
+      if (w.kind === 'clear') {
+        await queueStatement(this.db, CLEAR_FOREIGN_IDS, [JSON.stringify(w.ids)]);
+      } else if (w.kind === 'insert') {
+        await insertRows(this.db, this.engine, w.table, w.set, w.conflictKey);
+      } else {
+        const updated = await updateRows(this.db, this.engine, w.table, w.set);
+        if (this.engine === 'postgres' && updated !== w.set.rows.length) throw new BatchMoved();
       }
-      // Only the columns some person's change touched: fewer values to carry and decode. Found
-      // field by field, without building each person's row (twice) only to compare them.
-      const touched = new Set<string>(['updated_at']);
-      for (const id of changed) changedColumns(s.initial.get(id)!, s.leads.get(id)!, touched);
-      const columns = ['id', ...touched];
-      const rows = changed.map((id) => {
-        const l = s.leads.get(id)!;
-        return columns.map((c) => columnValue(l, c) ?? null);
-      });
-      const updated = await updateRows(this.db, this.engine, 'leads', { columns, rows });
-      if (this.engine === 'postgres' && updated !== changed.length) throw new BatchMoved();
     }
-    // New people (after the changes above released what they take): ids as allocated.
-    const fresh = s.created.map((id) => toRow(s.leads.get(id)!));
-    await insertRows(this.db, this.engine, 'leads', rowSetOf(fresh));
-    // Master statuses: the last state of each address, and every change in order.
-    const finalStatuses = new Map<string, EmailStatusRecord>();
-    for (const h of s.history) finalStatuses.set(h.emailKey, h);
-    const statuses = rowSetOf([...finalStatuses.values()].map(statusRow));
-    await insertRows(this.db, this.engine, 'email_status', statuses, 'email_key');
-    await insertRows(
-      this.db,
-      this.engine,
-      'email_status_history',
-      rowSetOf(s.history.map(statusRow)),
-    );
-    // Activities, in the order the rules wrote them (ids follow that order).
-    await insertRows(this.db, this.engine, 'activities', {
-      columns: ACTIVITY_COLUMN_LIST,
-      rows: s.activities.map(activityValues),
-    });
   }
 
-  /**
-   * Every person the batch changed takes a real change_seq, in the order of its provisional
-   * one: the order the records were applied in, as if they had been sent one by one.
-   */
-  private async assignChangeSeqs(): Promise<void> {
-    const s = this.state;
-    const changed = [...s.dirty]
-      .map((id) => s.leads.get(id)!)
-      .sort((a, b) => a.changeSeq - b.changeSeq);
-    if (changed.length === 0) return;
-    let values: number[];
+  /** The next `n` change_seq values, ascending. */
+  private async changeSeqs(n: number): Promise<number[]> {
     if (this.engine === 'postgres') {
       const r = (await this.db.raw(
         "SELECT nextval('leads_change_seq') AS v FROM generate_series(1, ?)",
-        [changed.length],
+        [n],
       )) as { rows: Array<{ v: number | string }> };
-      values = r.rows.map((x) => Number(x.v)).sort((a, b) => a - b);
-    } else {
-      // This transaction holds SQLite's only write lock: the next values are ours (read with
-      // the batch's people, SqliteHighs).
-      if (!this.sqliteHighs) throw new Error('SQLite batch without its highs');
-      const base = this.sqliteHighs.changeSeq;
-      values = changed.map((_, i) => base + i + 1);
+      return r.rows.map((x) => Number(x.v)).sort((a, b) => a - b);
     }
-    // The records are final: replaced, never mutated, as everywhere in the session.
-    changed.forEach((l, i) => s.leads.set(l.id, { ...l, changeSeq: values[i]! }));
+    // This transaction holds SQLite's only write lock: the next values are ours (read with
+    // the batch's people, SqliteHighs).
+    if (!this.sqliteHighs) throw new Error('SQLite batch without its highs');
+    const base = this.sqliteHighs.changeSeq;
+    return Array.from({ length: n }, (_, i) => base + i + 1);
   }
 }

@@ -29,6 +29,8 @@ export interface LoadedBatch {
   foreignIds: Set<string>;
   /** SQLite: the highest lead id ever used and change_seq, read under the write lock. */
   sqliteHighs?: SqliteHighs;
+  /** SQLite: the statuses' rows as read, values in STATUS_COLUMNS' order (batch-checked.ts). */
+  statusValues?: unknown[][];
 }
 
 /**
@@ -56,17 +58,18 @@ const SQLITE_EXTRAS = `(SELECT json_group_array(json_array(${STATUS_COLUMNS})) F
 
 interface SqliteExtras {
   statuses: Map<string, EmailStatusRecord>;
+  statusValues: unknown[][];
   highs: SqliteHighs;
 }
 
 function sqliteExtrasOf(row: Row): SqliteExtras {
   const statuses = new Map<string, EmailStatusRecord>();
-  const rows = RowTemplate.of(STATUS_NAMES).objects(
-    JSON.parse(row.statuses as string) as unknown[][],
-  );
+  const statusValues = JSON.parse(row.statuses as string) as unknown[][];
+  const rows = RowTemplate.of(STATUS_NAMES).objects(statusValues);
   for (const r of rows) statuses.set(r.email_key as string, statusOfRow(r));
   return {
     statuses,
+    statusValues,
     highs: { id: Number(row.high_id), changeSeq: Number(row.high_change_seq) },
   };
 }
@@ -86,7 +89,11 @@ function among(engine: Engine, column: string, values: readonly unknown[]) {
 }
 
 /** Runs `sql` (the same text on both engines) with `bindings` on the transaction. */
-async function select(db: Knex.Transaction, sql: string, bindings: unknown[]): Promise<Row[]> {
+async function select(
+  db: Knex | Knex.Transaction,
+  sql: string,
+  bindings: unknown[],
+): Promise<Row[]> {
   return (await runStatement(db, fixedSql(sql), bindings)).rows;
 }
 
@@ -97,7 +104,7 @@ async function select(db: Knex.Transaction, sql: string, bindings: unknown[]): P
  * its own (the leads' columns hold text and numbers only, which JSON keeps as they are).
  */
 async function selectPeople(
-  db: Knex.Transaction,
+  db: Knex | Knex.Transaction,
   engine: Engine,
   names: readonly string[] | null,
   sql: string,
@@ -144,7 +151,7 @@ function checkHolders(row: Row | undefined): void {
  * (BEGIN IMMEDIATE holds the file's), nothing needs to come between the counts and the read.
  */
 async function loadAddressesSqlite(
-  db: Knex.Transaction,
+  db: Knex | Knex.Transaction,
   names: readonly string[],
   keys: readonly string[],
 ): Promise<{ rows: Row[]; extras: SqliteExtras }> {
@@ -166,7 +173,7 @@ async function loadAddressesSqlite(
 
 /** Locks every address in scope (PostgreSQL), then loads the people and statuses. */
 export async function loadBatch(
-  db: Knex.Transaction,
+  db: Knex | Knex.Transaction,
   engine: Engine,
   scope: BatchScope,
   lock: (keys: readonly string[]) => Promise<void>,
@@ -182,8 +189,8 @@ export async function loadBatch(
     const { rows, extras } = await loadAddressesSqlite(db, names, [...keys]);
     if (rows.length > MAX_BATCH_LEADS) throw new BatchUnsupported('too many people in one batch');
     const records = rows.sort((a, b) => Number(a.id) - Number(b.id)).map(fromRow);
-    const { statuses, highs } = extras;
-    return { records, statuses, keys, ids, foreignIds, sqliteHighs: highs };
+    const { statuses, statusValues, highs } = extras;
+    return { records, statuses, statusValues, keys, ids, foreignIds, sqliteHighs: highs };
   }
   // One indexed query per kind of key (an OR of them can make the planner scan the table).
   // Row locks (PostgreSQL) only for the leads named by id or foreign id: every writer of a
@@ -250,8 +257,8 @@ export async function loadBatch(
     const [row] = extras
       ? []
       : await select(db, `SELECT ${SQLITE_EXTRAS}`, [JSON.stringify([...keys])]);
-    const { statuses, highs } = extras ?? sqliteExtrasOf(row!);
-    return { records, statuses, keys, ids, foreignIds, sqliteHighs: highs };
+    const { statuses, statusValues, highs } = extras ?? sqliteExtrasOf(row!);
+    return { records, statuses, statusValues, keys, ids, foreignIds, sqliteHighs: highs };
   }
   // One statement and one binding, whatever the number of addresses (at most the batch's).
   const statuses = await new EmailStatusRepository(db, engine).getMany([...keys]);

@@ -9,8 +9,8 @@ import {
 import type { Engine } from '../database.js';
 import { applyUpdate } from '../lead-row.js';
 import { BatchUnsupported } from './batch-errors.js';
-import { BatchWriter } from './batch-flush.js';
-import { loadBatch, type BatchScope, type SqliteHighs } from './batch-load.js';
+import { BatchWriter, type BatchResult } from './batch-flush.js';
+import { loadBatch, type BatchScope, type LoadedBatch, type SqliteHighs } from './batch-load.js';
 
 export { BatchMoved, BatchUnsupported } from './batch-errors.js';
 
@@ -53,6 +53,12 @@ export class BatchSession {
   /** The rules' write scope: reads come from what the batch loaded, writes are buffered. */
   readonly repos: WriteScope;
   private state!: State;
+  private readonly loaded: readonly LeadRecord[];
+  private readonly loadedStatuses: Map<string, EmailStatusRecord>;
+  private readonly keys: ReadonlySet<string>;
+  private readonly ids: ReadonlySet<number>;
+  private readonly foreignIds: ReadonlySet<string>;
+  private readonly sqliteHighs: SqliteHighs | undefined;
   private undo: Undo[] = [];
   private nextId: () => number = () => {
     throw new BatchUnsupported('no id source');
@@ -63,34 +69,39 @@ export class BatchSession {
   private sqliteNextId: number | null = null;
 
   private constructor(
-    private readonly db: Knex.Transaction,
+    private readonly db: Knex | Knex.Transaction,
     private readonly engine: Engine,
-    private readonly loaded: readonly LeadRecord[],
-    private readonly loadedStatuses: Map<string, EmailStatusRecord>,
-    private readonly keys: ReadonlySet<string>,
-    private readonly ids: ReadonlySet<number>,
-    private readonly foreignIds: ReadonlySet<string>,
-    private readonly sqliteHighs: SqliteHighs | undefined,
+    /** What the batch read (a snapshot, when read outside a write transaction). */
+    readonly snapshot: LoadedBatch,
   ) {
-    if (sqliteHighs) this.sqliteNextId = sqliteHighs.id + 1;
+    this.loaded = snapshot.records;
+    this.loadedStatuses = snapshot.statuses;
+    this.keys = snapshot.keys;
+    this.ids = snapshot.ids;
+    this.foreignIds = snapshot.foreignIds;
+    this.sqliteHighs = snapshot.sqliteHighs;
+    if (this.sqliteHighs) this.sqliteNextId = this.sqliteHighs.id + 1;
     this.reset();
     this.repos = this.repositories();
   }
 
-  /** Locks every address in scope (PostgreSQL), then loads the people and statuses. */
+  /**
+   * Locks every address in scope (PostgreSQL), then loads the people and statuses. `db`: a
+   * write transaction, or (SQLite, batch-checked.ts) a reader outside any: `complete` then
+   * cannot be used.
+   */
   static async open(
-    db: Knex.Transaction,
+    db: Knex | Knex.Transaction,
     engine: Engine,
     scope: BatchScope,
     lock: (keys: readonly string[]) => Promise<void>,
   ): Promise<BatchSession> {
-    const { records, statuses, keys, ids, foreignIds, sqliteHighs } = await loadBatch(
-      db,
-      engine,
-      scope,
-      lock,
-    );
-    return new BatchSession(db, engine, records, statuses, keys, ids, foreignIds, sqliteHighs);
+    return new BatchSession(db, engine, await loadBatch(db, engine, scope, lock));
+  }
+
+  /** What the records have left to write so far (batch-checked.ts writes it). */
+  get result(): BatchResult {
+    return this.state;
   }
 
   /** Marks the start of one record; `rollbackTo` undoes everything since. */
@@ -111,7 +122,7 @@ export class BatchSession {
   async complete(): Promise<boolean> {
     if (this.reserved === null && this.provisional > 0) {
       const n = this.provisional;
-      const r = (await this.db.raw(
+      const r = (await (this.db as Knex.Transaction).raw(
         "SELECT nextval(pg_get_serial_sequence('leads', 'id')) AS id FROM generate_series(1, ?)",
         [n],
       )) as { rows: Array<{ id: number | string }> };
@@ -122,7 +133,9 @@ export class BatchSession {
     if (this.reserved !== null && this.reserved.length > 0) {
       throw new BatchUnsupported('the second pass created fewer people than the first');
     }
-    await new BatchWriter(this.db, this.engine, this.state, this.sqliteHighs).write();
+    if (this.db.isTransaction !== true) throw new Error('a batch read outside a transaction');
+    const trx = this.db as Knex.Transaction;
+    await new BatchWriter(trx, this.engine, this.state, this.sqliteHighs).write();
     return true;
   }
 

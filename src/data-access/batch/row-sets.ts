@@ -75,6 +75,53 @@ async function columnTypes(
   });
 }
 
+/**
+ * A column whose value is written as given plus `by` (an SQL expression), on SQLite: a batch
+ * whose change_seq values are offsets from a base only the writer thread knows (batch-checked.ts).
+ */
+export interface Shift {
+  column: string;
+  by: string;
+}
+
+/** SQLite: the value at `j` of the row `value`, shifted when its column is `shift`'s. */
+function sqliteValue(columns: readonly string[], j: number, shift: Shift | undefined): string {
+  return shift && columns[j] === shift.column ? `(value ->> ${j}) + ${shift.by}` : `value ->> ${j}`;
+}
+
+/** SQLite: insertRows' statement (its one binding: the rows as JSON). */
+export function sqliteInsertSql(
+  table: string,
+  columns: readonly string[],
+  conflictKey?: string,
+  shift?: Shift,
+): string {
+  const values = columns.map((_, j) => sqliteValue(columns, j, shift)).join(', ');
+  // WHERE true: SQLite's parser needs it between INSERT … SELECT and ON CONFLICT.
+  return `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')})
+         SELECT ${values}
+         FROM jsonb_each(jsonb(?)) WHERE true ORDER BY key${upsertClause(columns, conflictKey)}`;
+}
+
+/** SQLite: updateRows' statement (its one binding: the rows as JSON, the key first). */
+export function sqliteUpdateSql(table: string, columns: readonly string[], shift?: Shift): string {
+  const [key, ...targets] = columns;
+  const target = targets.map(quote).join(', ');
+  const values = targets.map((_, j) => `v.c${j + 1}`).join(', ');
+  const read = columns.map((_, j) => `${sqliteValue(columns, j, shift)} AS c${j}`).join(', ');
+  return `UPDATE ${quote(table)} SET (${target}) = (${values})
+         FROM (SELECT ${read} FROM jsonb_each(jsonb(?))) AS v
+         WHERE ${quote(table)}.${quote(key!)} = v.c0`;
+}
+
+/** The rows of `set` as the JSON bindings of statements of at most ROWS_PER_STATEMENT rows. */
+export function rowChunks(set: RowSet): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < set.rows.length; i += ROWS_PER_STATEMENT)
+    out.push(rowsJson(set, i, Math.min(i + ROWS_PER_STATEMENT, set.rows.length)));
+  return out;
+}
+
 /** The values of `set`'s rows from..to as one JSON text: an array of arrays. */
 function rowsJson(set: RowSet, from: number, to: number): string {
   return JSON.stringify(from === 0 && to === set.rows.length ? set.rows : set.rows.slice(from, to));
@@ -105,19 +152,13 @@ export async function insertRows(
   conflictKey?: string,
 ): Promise<void> {
   if (set.rows.length === 0) return;
-  const cols = set.columns.map(quote).join(', ');
-  const upsert = upsertClause(set.columns, conflictKey);
-  const n = set.columns.length;
   const sql =
     engine === 'postgres'
-      ? `INSERT INTO ${quote(table)} (${cols})
+      ? `INSERT INTO ${quote(table)} (${set.columns.map(quote).join(', ')})
          SELECT ${(await columnTypes(db, table, set.columns)).map((t, j) => pgValue('r.e', j, t)).join(', ')}
          FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS r(e, n)
-         ORDER BY r.n${upsert}`
-      : // WHERE true: SQLite's parser needs it between INSERT … SELECT and ON CONFLICT.
-        `INSERT INTO ${quote(table)} (${cols})
-         SELECT ${Array.from({ length: n }, (_, j) => `value ->> ${j}`).join(', ')}
-         FROM jsonb_each(jsonb(?)) WHERE true ORDER BY key${upsert}`;
+         ORDER BY r.n${upsertClause(set.columns, conflictKey)}`
+      : sqliteInsertSql(table, set.columns, conflictKey);
   for (let i = 0; i < set.rows.length; i += ROWS_PER_STATEMENT) {
     const to = Math.min(i + ROWS_PER_STATEMENT, set.rows.length);
     // Nothing of it is read: on SQLite it goes to the writer thread with the transaction's
@@ -149,10 +190,7 @@ export async function updateRows(
          FROM (SELECT ${types.map((t, j) => `${pgValue('r.e', j, t)} AS c${j}`).join(', ')}
                FROM jsonb_array_elements(?::jsonb) AS r(e)) AS v
          WHERE t.${quote(key)} = v.c0`
-      : `UPDATE ${quote(table)} SET (${target}) = (${values})
-         FROM (SELECT ${set.columns.map((_, j) => `value ->> ${j} AS c${j}`).join(', ')}
-               FROM jsonb_each(jsonb(?))) AS v
-         WHERE ${quote(table)}.${quote(key)} = v.c0`;
+      : sqliteUpdateSql(table, set.columns);
   let updated = 0;
   for (let i = 0; i < set.rows.length; i += ROWS_PER_STATEMENT) {
     const to = Math.min(i + ROWS_PER_STATEMENT, set.rows.length);

@@ -20,13 +20,17 @@ export interface BatchScope {
 
 /**
  * A batch of changes run against memory: the rules read and write `repos` as they would one
- * transaction, each record can be undone on its own, and `complete` writes the result.
+ * transaction, and each record can be undone on its own.
  */
-export interface BatchWrites {
+export interface BatchMemory {
   readonly repos: WriteScope;
   /** Marks the start of one record; `rollbackTo` undoes everything since. */
   savepoint(): number;
   rollbackTo(mark: number): void;
+}
+
+/** A batch in a write transaction (openBatch): `complete` writes the result. */
+export interface BatchWrites extends BatchMemory {
   /**
    * Writes the batch; false when the records must be run again first (new people needed ids
    * the batch could not hold): the caller runs them again, then completes again.
@@ -77,6 +81,17 @@ export interface Transactions {
    * would need those same locks (a new row can take the address) to save that one trip.
    */
   readonly guardedSteps: boolean;
+  /**
+   * A batch read outside any write transaction, for a store where the rules applied meanwhile
+   * would hold up every other writer: `apply` runs the records over it (once), then its result
+   * is written only if nothing the batch read has changed since, whole or not at all, and
+   * `apply`'s value comes back. null: nothing written (no such batch here, or what it read
+   * moved): the caller runs the records again with write and openBatch.
+   */
+  writeChecked?<T>(
+    scope: BatchScope,
+    apply: (batch: BatchMemory) => Promise<T>,
+  ): Promise<{ value: T } | null>;
   /** Reads outside a transaction (each statement sees committed data). */
   read<T>(work: (scope: TransactionScope) => Promise<T>): Promise<T>;
   /**
