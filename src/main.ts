@@ -207,6 +207,7 @@ async function startOn(
   if (replica) metrics.watchReadReplica(replica);
   const services = createServices(database, config, {
     onPropagation: (people) => metrics.propagationSize.observe(people),
+    onCheckedWrite: (kind, outcome) => metrics.checkedWrites.inc({ kind, outcome }),
     replica,
     jobs: { batchSize: config.consoleBatchSize },
   });

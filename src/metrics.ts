@@ -28,6 +28,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly checkedWrites = new Counter({
+    name: 'du_checked_writes_total',
+    help: 'SQLite: syncLead updates and syncMultipleLeads batches planned on a read outside the write transaction, by outcome: written (by one checked step) or locked (what they read had moved, or a batch while paused after such a miss: run again under the locks)',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly linkUnsubscribes = new Counter({
     name: 'du_link_unsubscribes_total',
     help: 'Unsubscribe-link requests carried out: accepted (a change), unchanged (already unsubscribed), resubscribed (undone on the page)',

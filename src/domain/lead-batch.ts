@@ -6,6 +6,16 @@ import type { SyncAnswer } from './lead.types.js';
 import type { WriteScope } from './ports.js';
 import { Semaphore } from './semaphore.js';
 
+/**
+ * A change planned on a read outside the write transaction (where the store offers it:
+ * Transactions.guardedSteps): written by its checked step, or run again under the locks
+ * because what it read had moved (a batch also while the store pauses after such a miss).
+ */
+export type CheckedWriteListener = (
+  kind: 'syncLead' | 'syncMultipleLeads',
+  outcome: 'written' | 'locked',
+) => void;
+
 /** One record's sync with every rule, in the write scope given (LeadService's). */
 export type SyncOne = (repos: WriteScope, change: PreparedChange) => Promise<SyncAnswer>;
 
@@ -21,6 +31,7 @@ export class LeadBatchSync {
   constructor(
     private readonly transactions: Transactions,
     batchConcurrency: number | undefined,
+    private readonly onCheckedWrite: CheckedWriteListener = () => undefined,
   ) {
     this.batches = new Semaphore(batchConcurrency ?? Number.MAX_SAFE_INTEGER);
   }
@@ -64,6 +75,10 @@ export class LeadBatchSync {
     const checked = await this.transactions.writeChecked?.(scope, (batch) =>
       this.applyAll(batch, prepared, syncOne),
     );
+    // Counted where the store read it outside (a SQLite file): PostgreSQL offers it and
+    // always declines.
+    if (checked !== undefined && this.transactions.guardedSteps)
+      this.onCheckedWrite('syncMultipleLeads', checked ? 'written' : 'locked');
     if (checked) return checked.value;
     return this.transactions.write(async (repos: TransactionScope) => {
       const batch = await repos.openBatch(scope);

@@ -2,7 +2,7 @@ import { AppError, ErrorCode } from '../errors.js';
 import { ChangePaths, type ChangePath } from './change-paths.js';
 import type { DurableStatusService } from './durable-status.service.js';
 import type { FieldCatalogue } from './field-catalogue.js';
-import { LeadBatchSync } from './lead-batch.js';
+import { LeadBatchSync, type CheckedWriteListener } from './lead-batch.js';
 import { findByKey, findByKeys } from './lead-find.js';
 import { parseLeadInput, type PreparedChange } from './lead-input.js';
 import { planChange, planIsEmpty } from './lead-rules.js';
@@ -30,6 +30,8 @@ export interface LeadServiceOptions {
   now?: () => number;
   /** Batch transactions (syncMultipleLeads) in flight at once; no limit when absent. */
   batchConcurrency?: number;
+  /** Told how each change planned on a plain read ended (the metrics count them). */
+  onCheckedWrite?: CheckedWriteListener;
 }
 
 /**
@@ -42,6 +44,7 @@ export class LeadService {
   private readonly now: () => number;
   private readonly batch: LeadBatchSync;
   private readonly writes: LeadWrites;
+  private readonly onCheckedWrite: CheckedWriteListener;
 
   constructor(
     private readonly transactions: Transactions,
@@ -51,7 +54,8 @@ export class LeadService {
     this.catalogue = options.catalogue;
     this.defaultPartition = options.defaultPartition;
     this.now = options.now ?? Date.now;
-    this.batch = new LeadBatchSync(transactions, options.batchConcurrency);
+    this.onCheckedWrite = options.onCheckedWrite ?? (() => undefined);
+    this.batch = new LeadBatchSync(transactions, options.batchConcurrency, this.onCheckedWrite);
     this.writes = new LeadWrites(durable, this.now, (lead) => this.view(lead));
   }
 
@@ -70,12 +74,15 @@ export class LeadService {
       // An update of the person just read, as one step checked against that read: no read
       // inside the transaction, and the next unit need not wait for this one's answer.
       try {
-        return await this.transactions.writeStep((repos) =>
+        const result = await this.transactions.writeStep((repos) =>
           this.writes.syncGuarded(repos, first.guarded, ctx.path),
         );
+        this.onCheckedWrite('syncLead', 'written');
+        return result;
       } catch (error) {
         // Someone changed the person (or its address) meanwhile; nothing was written.
         if (!(error instanceof StaleRead)) throw error;
+        this.onCheckedWrite('syncLead', 'locked');
       }
     }
     // The whole transaction: its last write may carry COMMIT.

@@ -5,6 +5,7 @@ import { SuppressionImportJobs } from './suppression-import-job.js';
 import { DurableStatusService } from './durable-status.service.js';
 import { FieldCatalogue } from './field-catalogue.js';
 import { LeadMergeService } from './lead-merge.service.js';
+import type { CheckedWriteListener } from './lead-batch.js';
 import { LeadService } from './lead.service.js';
 import { LinkUnsubscribeService } from './link-unsubscribe.service.js';
 import type { Transactions } from './ports.js';
@@ -31,6 +32,8 @@ export type ServicesConfig = Pick<Config, 'customFields' | 'defaultPartition'> &
 export interface ServicesOptions {
   now?: () => number;
   onPropagation?: (people: number) => void;
+  /** How each change planned on a plain read ended (written checked, or under the locks). */
+  onCheckedWrite?: CheckedWriteListener;
   /** The console's background jobs: people per batch, and how long a runner's lease lasts. */
   jobs?: { batchSize?: number; leaseMs?: number };
 }
@@ -55,6 +58,7 @@ export function createDomainServices(
     defaultPartition: config.defaultPartition,
     now: options.now,
     batchConcurrency: config.batchConcurrency,
+    onCheckedWrite: options.onCheckedWrite,
   });
   const merges = new LeadMergeService(transactions, leads, catalogue, options.now);
   const activities = new ActivityService(transactions, leads, {

@@ -168,6 +168,35 @@ for (const engine of testEngines()) {
       expect(await count('activities', { attribute_name: 'Unsubscribed' })).to.equal(2);
     });
 
+    it('tells its listener how each change planned on a read ended (the metrics count them)', async () => {
+      const told: string[] = [];
+      const onCheckedWrite = (kind: string, outcome: string) => told.push(`${kind} ${outcome}`);
+      const listened = createDomainServices(tx, config, { now: h.clock.now, onCheckedWrite });
+      const a = await createLead(listened, 'told@guard.example');
+      // A create is not planned on a read: nothing told.
+      expect(told).to.deep.equal([]);
+      await listened.leads.sync({ id: a, attributes: [flag(true)] }, { path: web });
+      tx.afterRead = () =>
+        h.services.leads.sync(
+          { id: a, attributes: [{ name: 'FirstName', value: 'Meanwhile' }] },
+          { path: web },
+        );
+      await listened.leads.sync({ id: a, attributes: [flag(false)] }, { path: web });
+      // A batch, through the store itself (it reads the batch outside the transaction).
+      const batches = createDomainServices(new UnitOfWork(h.db), config, {
+        now: h.clock.now,
+        onCheckedWrite,
+      });
+      const answers = await batches.leads.syncMany(
+        [{ id: a, attributes: [{ name: 'FirstName', value: 'Batch' }] }],
+        { path: web },
+      );
+      expect(answers).to.deep.equal([{ leadId: a, status: 'UPDATED' }]);
+      expect(told).to.deep.equal(
+        guarded ? ['syncLead written', 'syncLead locked', 'syncMultipleLeads written'] : [],
+      );
+    });
+
     it('a newer holder of the address appears: the change goes to it, as the locked path decides', async () => {
       const a = await createLead(s, 'newer@guard.example');
       units();

@@ -75,6 +75,8 @@ describe('logs and metrics of SOAP calls', () => {
     expect(text).to.match(/du_soap_calls_total\{operation="getLead",outcome="20103"\} 1/);
     expect(text).to.match(/du_soap_call_duration_seconds_count\{operation="syncLead"\} 2/);
     expect(text).to.match(/du_propagation_people_count 1/);
+    // The second syncLead changed the person the first created, planned on its read (SQLite).
+    expect(text).to.match(/du_checked_writes_total\{kind="syncLead",outcome="written"\} 1/);
     expect(text).to.match(/du_db_pool_connections\{state="used"\}/);
     // Both syncLeads went through the fast request reader, and it never failed.
     expect(text).to.match(/du_soap_fast_reads_total\{outcome="read"\} [2-9]/);
