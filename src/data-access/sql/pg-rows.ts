@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { inlined, type FixedSql } from './statement.js';
 import type { RowSet } from './row-set.js';
+import { TurnGatherer } from '../turn-gatherer.js';
 
 /**
  * The hot plain reads on PostgreSQL (getLead, the no-change sync) sent on the pool's connection
@@ -147,17 +148,10 @@ interface PendingRead {
   reject(error: unknown): void;
 }
 
-/** Most reads sent in one message: a bound on its size and on the wait of its last read. */
-const MOST_READS_PER_MESSAGE = 16;
-
-/**
- * Per knex client (the primary's, a replica's): the reads gathered in this turn of the event
- * loop, to be sent together once it ends.
- */
-interface ClientReads {
-  gathering: PendingRead[] | null;
-}
-const readsOf = new WeakMap<KnexPgClient, ClientReads>();
+/** Per knex client (the primary's, a replica's): the reads of one turn, sent together. */
+const gatherer = new TurnGatherer<KnexPgClient, PendingRead>((client, reads) => {
+  void serve(client, reads);
+});
 
 /**
  * `sql` with `bindings` as a RowSet, read as above, when it is a plain read on PostgreSQL
@@ -190,27 +184,7 @@ export function readPgRowSet(
   if (client.dialect !== 'postgresql') return Promise.resolve(null);
   const text = inlined(sql, bindings)?.postgres;
   if (text === undefined) return Promise.resolve(null);
-  let reads = readsOf.get(client);
-  if (reads === undefined) {
-    reads = { gathering: null };
-    readsOf.set(client, reads);
-  }
-  const state = reads;
-  return new Promise<RowSet>((resolve, reject) => {
-    const read: PendingRead = { text, resolve, reject };
-    let gathering = state.gathering;
-    if (gathering === null) {
-      gathering = state.gathering = [];
-      const gathered = gathering;
-      setImmediate(() => {
-        if (state.gathering === gathered) state.gathering = null;
-        void serve(client, gathered);
-      });
-    }
-    gathering.push(read);
-    // Full: the next read starts a message of its own.
-    if (gathering.length >= MOST_READS_PER_MESSAGE) state.gathering = null;
-  });
+  return new Promise<RowSet>((resolve, reject) => gatherer.add(client, { text, resolve, reject }));
 }
 
 /** Sends `reads` as one message on a connection of the pool, and ends each read. */

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { RowSet } from '../sql/row-set.js';
 import type { SqliteThreadConnection } from './connection.js';
+import { TurnGatherer } from '../turn-gatherer.js';
 
 /** What this module uses of the knex client of the reader threads (client.ts). */
 interface ReaderClient {
@@ -21,11 +22,10 @@ interface PendingRead {
   reject(error: unknown): void;
 }
 
-/** Most reads in one message: a bound on its size and on the wait of its last read. */
-const MOST_READS_PER_MESSAGE = 16;
-
-/** Per knex client: the reads gathered in this turn of the event loop. */
-const gatheringOf = new WeakMap<ReaderClient, { reads: PendingRead[] | null }>();
+/** Per knex client: the reads of one turn of the event loop, sent together. */
+const gatherer = new TurnGatherer<ReaderClient, PendingRead>((client, reads) => {
+  void serve(client, reads);
+});
 
 /**
  * `sql` with `bindings` as a RowSet, when `db` is the reader threads' knex outside a
@@ -52,26 +52,9 @@ export function readOnThread(
   if (db.isTransaction === true) return null;
   const client = db.client as unknown as ReaderClient;
   if (client.groupsReads !== true || client.connectionSettings.readonly !== true) return null;
-  let state = gatheringOf.get(client);
-  if (state === undefined) {
-    state = { reads: null };
-    gatheringOf.set(client, state);
-  }
-  const gathered = state;
   return new Promise<RowSet>((resolve, reject) => {
     const read = { sql, bindings: client._formatBindings(bindings), resolve, reject };
-    let reads = gathered.reads;
-    if (reads === null) {
-      reads = gathered.reads = [];
-      const these = reads;
-      setImmediate(() => {
-        if (gathered.reads === these) gathered.reads = null;
-        void serve(client, these);
-      });
-    }
-    reads.push(read);
-    // Full: the next read starts a message of its own.
-    if (reads.length >= MOST_READS_PER_MESSAGE) gathered.reads = null;
+    gatherer.add(client, read);
   });
 }
 
