@@ -13,18 +13,15 @@ import type {
 } from './protocol.js';
 import { RowDecoder } from './row-shapes.js';
 import type { RowSet } from '../sql/row-set.js';
-import { queueCall, SqliteStep, type QueueOptions } from './step.js';
+import { queueCall, SqliteStep, type QueueOptions, type StatementResult } from './step.js';
 
-export { SqliteStep, type QueueOptions } from './step.js';
+export { SqliteStep, type QueueOptions, type StatementResult } from './step.js';
 
 /** The code of every call a thread left unanswered by exiting (unit-of-work.ts: unavailable). */
 export const SQLITE_THREAD_EXITED = 'SQLITE_THREAD_EXITED';
 
 /** Told (once, with one line to log) of a thread that ended without being closed. */
 export type ThreadExitListener = (message: string) => void;
-
-export type StatementResult =
-  { rows: unknown[]; thenChanges?: number } | { changes: number; lastInsertRowid: number | bigint };
 
 interface Pending {
   resolve(response: SqliteResponse): void;

@@ -1,5 +1,12 @@
+/**
+ * A one-step unit of a group commit (unit-of-work.ts, writeStep) on the writer connection
+ * (connection.ts), and the queueing of statements whose results nobody reads, which both share.
+ */
 import type { StatementCall, StatementRequest } from './protocol.js';
-import type { StatementResult } from './connection.js';
+
+/** What a statement gives back: its rows, or what it changed. */
+export type StatementResult =
+  { rows: unknown[]; thenChanges?: number } | { changes: number; lastInsertRowid: number | bigint };
 
 /** How a queued statement is run: its changes told, or its expectation checked (protocol.ts). */
 export type QueueOptions = ((changes: number) => void) | { expect: true };
