@@ -14,6 +14,7 @@ import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { AppError, ErrorCode } from './errors.js';
 import type { LinkTokens } from './one-click/link-token.js';
+import { directOneClickPosts } from './one-click/direct-post.js';
 import { createOneClickRouter } from './one-click/router.js';
 import { createSalesforceOutboundEndpoint, OUTBOUND_PATH } from './salesforce/outbound.endpoint.js';
 import { Authenticator } from './mktows/auth.js';
@@ -64,20 +65,21 @@ export async function createApp({
 
   // First: the one-click POST is the hottest unauthenticated path, and nothing mounted
   // here runs for every request (no global middleware), so no other route needs to see /u.
-  app.use(
-    '/u',
-    createOneClickRouter({
-      links: services.links,
-      tokens: linkTokens,
-      undoMinutes: config.unsubscribeUndoMinutes,
-      rateLimit: config.unsubscribeRateLimit,
-      maxBodyBytes: config.unsubscribeMaxBodyBytes,
-      bodyTimeoutMs: config.bodyTimeoutMs,
-      branding: { senderName: config.unsubscribeSenderName, logoUrl: config.unsubscribeLogoUrl },
-      logger,
-      metrics,
-    }),
-  );
+  const oneClick = createOneClickRouter({
+    links: services.links,
+    tokens: linkTokens,
+    undoMinutes: config.unsubscribeUndoMinutes,
+    rateLimit: config.unsubscribeRateLimit,
+    maxBodyBytes: config.unsubscribeMaxBodyBytes,
+    bodyTimeoutMs: config.bodyTimeoutMs,
+    branding: { senderName: config.unsubscribeSenderName, logoUrl: config.unsubscribeLogoUrl },
+    logger,
+    metrics,
+  });
+  app.use('/u', oneClick.router);
+  const appError = errorHandler(logger);
+  // The one-click POST as links spell it, past Express's dispatch to the same handlers.
+  directOneClickPosts(app, oneClick, appError);
   const authenticator = new Authenticator(users, {
     windowSeconds: config.signatureWindowSeconds,
     allowAnonymous: config.allowAnonymous,
@@ -162,7 +164,7 @@ export async function createApp({
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('Not found\n');
   });
-  app.use(errorHandler(logger));
+  app.use(appError);
   return app;
 }
 

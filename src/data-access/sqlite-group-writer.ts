@@ -50,6 +50,8 @@ interface GroupUnit<R> {
 
 interface StepConnection {
   openStep(): SqliteStep;
+  holdSteps(): void;
+  releaseSteps(): void;
 }
 
 function stepsOn(connection: unknown): connection is StepConnection {
@@ -129,10 +131,18 @@ export class SqliteGroupWriter<R> {
         const connection = group.some((u) => u.step)
           ? await (trx.client as Knex.Client).acquireConnection()
           : null;
-        for (const unit of group) {
-          if (unit.step && stepsOn(connection))
-            outcomes.push((await this.startStep(trx, unit, connection)).answered);
-          else outcomes.push(Promise.resolve(await this.runUnit(trx, unit)));
+        // The group's one-step units cross to the thread as one message (any other unit's
+        // statements post the ones held before them first).
+        const steps = stepsOn(connection) ? connection : null;
+        steps?.holdSteps();
+        try {
+          for (const unit of group) {
+            if (unit.step && steps)
+              outcomes.push((await this.startStep(trx, unit, steps)).answered);
+            else outcomes.push(Promise.resolve(await this.runUnit(trx, unit)));
+          }
+        } finally {
+          steps?.releaseSteps();
         }
         // Every unit answered first: a one-step unit that failed after its message was
         // answered (a second statement, refused) has left its step in the transaction, so

@@ -72,7 +72,16 @@ function subjectOf(link: LinkContent): LinkSubject {
   return { email: link.email, linkId: link.linkId, list: link.list };
 }
 
-export function createOneClickRouter(options: OneClickOptions): Router {
+/** The /u router, and the parts of it that direct-post.ts runs without Express's dispatch. */
+export interface OneClickRoutes {
+  router: Router;
+  /** POST /u/:token, given `req.params.token`. */
+  post: (req: Request, res: Response) => Promise<void>;
+  /** What the router answers an error its routes let through. */
+  onError: (error: unknown, req: Request, res: Response, next: NextFunction) => void;
+}
+
+export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
   const { tokens, links, logger, metrics } = options;
   const router = express.Router();
   const limits = instanceCallLimits('link', {
@@ -266,7 +275,7 @@ export function createOneClickRouter(options: OneClickOptions): Router {
     sendPage(res, 200, { kind: 'resubscribed' }, lang, maskAddress(link.email));
   };
 
-  router.post('/:token', async (req, res) => {
+  const post = async (req: Request, res: Response): Promise<void> => {
     let page = wantsPage(req);
     let fields: FormFields | undefined;
     const lang = () => languageOf(req, fields);
@@ -283,17 +292,19 @@ export function createOneClickRouter(options: OneClickOptions): Router {
     } catch (error) {
       refuse(res, fromDomain(error), page, lang);
     }
-  });
+  };
+  router.post('/:token', post);
 
   // What Express itself refuses within /u (a broken percent-escape in the token…).
-  router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+  const onError = (error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
     refuse(res, new Refusal(400, 'malformed', { kind: 'invalid' }), wantsPage(req), () =>
       languageOf(req),
     );
-  });
+  };
+  router.use(onError);
 
-  return router;
+  return { router, post, onError };
 }
 
 /** Every answer under /u: never cached, never indexed, no referrer, no sniffing. */

@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
@@ -121,6 +122,48 @@ describe('SQLite one-step units, pipelined in a group', () => {
     expect(statements.filter((s) => /^BEGIN/i.test(s))).to.have.length(1);
     expect(statements.filter((s) => /^COMMIT/i.test(s))).to.have.length(1);
     await expectNoViolations(h.services);
+  });
+
+  it('the steps of a group cross to the writer thread as one message', async () => {
+    const keys = await addresses('held', 6);
+    const posted: unknown[] = [];
+    const proto = Worker.prototype as unknown as { postMessage(message: unknown): void };
+    const original = proto.postMessage;
+    proto.postMessage = function (this: Worker, message: unknown) {
+      posted.push(message);
+      original.call(this, message);
+    };
+    let results: Array<{ changed: boolean }> = [];
+    try {
+      results = await Promise.all(keys.map((key) => unsubscribe(key)));
+    } finally {
+      proto.postMessage = original;
+    }
+    expect(results.map((r) => r.changed)).to.deep.equal(keys.map(() => true));
+    // The six steps in one message (BEGIN queued ahead of the first), then COMMIT.
+    expect(posted.map((m) => (Array.isArray(m) ? m.length : 1))).to.deep.equal([6, 1]);
+    for (const key of keys) expect((await stored(key)).history).to.equal(1);
+  });
+
+  it('a unit of several messages between steps: the held steps go first, in order', async () => {
+    const [a, b, c] = await addresses('mixed', 3);
+    const results = await Promise.all([
+      unsubscribe(a!, 3000),
+      // Not a step: its statements wait for their answers, so the step before it is posted.
+      uow.write(async (r) => {
+        const before = await r.emailStatus.get(a!);
+        await r.leads.unsubscribeAddressOnce(statusOf(b!, 3001), activity);
+        return before?.unsubscribed ?? false;
+      }),
+      unsubscribe(c!, 3002),
+      unsubscribe(b!, 3003),
+    ]);
+    expect(results[0]).to.include({ changed: true });
+    // The plain unit saw the step posted before it.
+    expect(results[1]).to.equal(true);
+    expect(results[2]).to.include({ changed: true });
+    expect(results[3]).to.deep.equal({ changed: false, people: 0, changedAt: 3001 });
+    for (const key of [a!, b!, c!]) expect((await stored(key)).history).to.equal(1);
   });
 
   it('a unit that fails leaves no trace, and the others commit', async () => {

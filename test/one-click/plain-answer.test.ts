@@ -99,6 +99,28 @@ for (const engine of testEngines()) {
       }
     });
 
+    it('the same bytes through Express’s dispatch (a trailing slash) as past it (direct-post.ts)', async () => {
+      const cases: Array<[string, Record<string, string>, string]> = [
+        ['raw-direct', FORM, 'List-Unsubscribe=One-Click'],
+        ['raw-direct-bad', FORM, 'List-Unsubscribe=No'],
+        ['raw-direct-json', { 'Content-Type': 'application/json' }, 'List-Unsubscribe=One-Click'],
+      ];
+      for (const [name, headers, body] of cases) {
+        const direct = await rawPost(svc.base, pathOf(`${name}@example.com`), headers, body);
+        const routed = await rawPost(
+          svc.base,
+          `${pathOf(`${name}-r@example.com`)}/`,
+          headers,
+          body,
+        );
+        expect(routed, name).to.deep.equal(direct);
+      }
+      const forged = await rawPost(svc.base, '/u/1.zz.AAAA', FORM, 'List-Unsubscribe=One-Click');
+      expect(
+        await rawPost(svc.base, '/u/1.zz.AAAA/', FORM, 'List-Unsubscribe=One-Click'),
+      ).to.deep.equal(forged);
+    });
+
     it('a body that is not one-click: 400, the connection kept', async () => {
       const a = await rawPost(svc.base, pathOf('raw-bad@example.com'), FORM, 'List-Unsubscribe=No');
       expect(a.statusLine).to.equal('HTTP/1.1 400 Bad Request');

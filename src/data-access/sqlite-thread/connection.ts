@@ -13,15 +13,15 @@ import type {
 } from './protocol.js';
 import { RowDecoder } from './row-shapes.js';
 import type { RowSet } from '../sql/row-set.js';
+import { queueCall, SqliteStep, type QueueOptions, type StatementResult } from './step.js';
+
+export { SqliteStep, type QueueOptions, type StatementResult } from './step.js';
 
 /** The code of every call a thread left unanswered by exiting (unit-of-work.ts: unavailable). */
 export const SQLITE_THREAD_EXITED = 'SQLITE_THREAD_EXITED';
 
 /** Told (once, with one line to log) of a thread that ended without being closed. */
 export type ThreadExitListener = (message: string) => void;
-
-export type StatementResult =
-  { rows: unknown[]; thenChanges?: number } | { changes: number; lastInsertRowid: number | bigint };
 
 interface Pending {
   resolve(response: SqliteResponse): void;
@@ -74,103 +74,6 @@ function startThread(options: SqliteThreadOptions): Worker {
   });
 }
 
-/** How a queued statement is run: its changes told, or its expectation checked (protocol.ts). */
-export type QueueOptions = ((changes: number) => void) | { expect: true };
-
-function queueCall(
-  queued: StatementCall[],
-  counted: Array<(changes: number) => void>,
-  sql: string,
-  bindings: unknown[],
-  how?: QueueOptions,
-): void {
-  if (!how) {
-    queued.push({ sql, bindings });
-    return;
-  }
-  if (typeof how !== 'function') {
-    queued.push({ sql, bindings, expect: true });
-    return;
-  }
-  queued.push({ sql, bindings, counted: true });
-  counted.push(how);
-}
-
-type StepSend = (
-  sql: string,
-  bindings: unknown[],
-  unless: StatementRequest['unless'],
-  ifRow: StatementRequest['ifRow'],
-  step: { calls: StatementCall[]; counted: Array<(changes: number) => void> },
-) => Promise<StatementResult>;
-
-/**
- * One unit of a group commit whose whole work is one message (unit-of-work.ts, writeStep):
- * the statements it queues, then the one it awaits, which the thread runs whole or not at all
- * inside a savepoint of its own (protocol.ts, `step`). Once that message is posted the group
- * writer starts the next unit without waiting for the answer, so the unit may send nothing
- * more: a second statement is a programming error, refused here.
- */
-export class SqliteStep {
-  private readonly calls: StatementCall[] = [];
-  private readonly counted: Array<(changes: number) => void> = [];
-  private sent = false;
-  /** Its message was answered without error: it is in the transaction. */
-  answered = false;
-  private markPosted!: () => void;
-  /** Settles once the step's message is posted to the thread. */
-  readonly posted = new Promise<void>((resolve) => (this.markPosted = resolve));
-
-  constructor(
-    private readonly post: StepSend,
-    private readonly closed: () => void,
-  ) {}
-
-  get hasQueued(): boolean {
-    return this.calls.length > 0;
-  }
-
-  /** Statements queued and never sent: the unit ended without its statement to answer. */
-  get unsent(): boolean {
-    return !this.sent && this.calls.length > 0;
-  }
-
-  queue(sql: string, bindings: unknown[], how?: QueueOptions): void {
-    if (this.sent) throw refusedSecond();
-    queueCall(this.calls, this.counted, sql, bindings, how);
-  }
-
-  run(
-    sql: string,
-    bindings: unknown[],
-    unless?: StatementRequest['unless'],
-    ifRow?: StatementRequest['ifRow'],
-  ): Promise<StatementResult> {
-    if (this.sent) return Promise.reject(refusedSecond());
-    this.sent = true;
-    this.close();
-    const answer = this.post(sql, bindings, unless, ifRow, {
-      calls: this.calls,
-      counted: this.counted,
-    });
-    this.markPosted();
-    answer.then(
-      () => (this.answered = true),
-      () => undefined,
-    );
-    return answer;
-  }
-
-  /** The connection takes other statements again (the step is sent, or its unit ended). */
-  close(): void {
-    this.closed();
-  }
-}
-
-function refusedSecond(): Error {
-  return new Error('a one-step unit sends one statement to answer; this was a second one');
-}
-
 /**
  * One SQLite connection living in its own thread: what knex's pool holds in place of a
  * better-sqlite3 Database. Statements are posted and answered in order.
@@ -193,13 +96,16 @@ export class SqliteThreadConnection {
   /** The one-step unit that has not sent its statement yet (openStep). */
   private step: SqliteStep | null = null;
 
+  /** One-step units' messages held to cross as one (holdSteps), in order; null: not held. */
+  private held: StatementRequest[] | null = null;
+
   private constructor(
     private readonly worker: Worker,
     readonly filename: string,
     private readonly role: 'writer' | 'reader',
     private readonly onExit: ThreadExitListener | undefined,
   ) {
-    worker.on('message', (message: SqliteResponse) => this.settle(message));
+    worker.on('message', (message: SqliteResponse | SqliteResponse[]) => this.settle(message));
     worker.on('error', (error) => this.exited(error.message));
     worker.on('exit', (code) => this.exited(`exit code ${code}`));
     // An idle thread does not keep the process alive (nor did an idle connection); a call
@@ -290,6 +196,29 @@ export class SqliteThreadConnection {
     return step;
   }
 
+  /**
+   * Until releaseSteps(), the messages of one-step units wait and then cross to the thread as
+   * one message (answered by one): a group commit's steps cost one hand-over each way instead
+   * of one per unit. Any other message posts the held ones first, ahead of itself, so the
+   * thread still runs everything in the order it was sent.
+   */
+  holdSteps(): void {
+    this.held ??= [];
+  }
+
+  /** Posts the held steps' messages (holdSteps) and posts the next ones at once again. */
+  releaseSteps(): void {
+    this.postHeld();
+    this.held = null;
+  }
+
+  private postHeld(): void {
+    const held = this.held;
+    if (!held || held.length === 0) return;
+    this.held = [];
+    this.worker.postMessage(held.length === 1 ? held[0] : held);
+  }
+
   private refuseDuringStep(): void {
     if (this.step) throw new Error('a one-step unit ran a statement outside its step');
   }
@@ -367,11 +296,19 @@ export class SqliteThreadConnection {
     return new Promise((resolve, reject) => {
       if (this.pending.size === 0) this.worker.ref();
       this.pending.set(request.id, { resolve, reject });
-      this.worker.postMessage(request);
+      if (this.held && 'step' in request && request.step) this.held.push(request);
+      else {
+        this.postHeld();
+        this.worker.postMessage(request);
+      }
     });
   }
 
-  private settle(response: SqliteResponse): void {
+  private settle(response: SqliteResponse | SqliteResponse[]): void {
+    if (Array.isArray(response)) {
+      for (const one of response) this.settle(one);
+      return;
+    }
     const pending = this.pending.get(response.id);
     if (!pending) return;
     this.pending.delete(response.id);
@@ -387,6 +324,7 @@ export class SqliteThreadConnection {
     const inFlight = this.pending.size;
     for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
+    if (this.held) this.held = [];
     this.queued = [];
     this.counted = [];
     if (!this.closing)

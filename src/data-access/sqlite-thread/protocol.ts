@@ -76,6 +76,10 @@ export interface StatementRequest extends StatementCall {
   step?: StatementCall[];
 }
 
+/**
+ * A message to a thread. Besides these, the steps of one group (`step` requests) may cross as
+ * one array (connection.ts, holdSteps), run in order and answered by an array of answers.
+ */
 export type SqliteRequest = StatementRequest | ReadsRequest | { id: number; backupTo: string };
 
 /** A failure as it crossed: `code` (SQLITE_BUSY, SQLITE_CONSTRAINT_UNIQUE…) drives retries. */

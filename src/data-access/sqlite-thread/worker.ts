@@ -251,11 +251,17 @@ function serve(): void {
     shapes: new RowShapes(db),
     lost: null,
   };
-  port.on('message', (request: SqliteRequest | 'close') => {
+  port.on('message', (request: SqliteRequest | StatementRequest[] | 'close') => {
     if (request === 'close') {
       // Closing the last connection checkpoints the WAL into the database file.
       db.close();
       port.close();
+      return;
+    }
+    // The one-step units of a group, held and sent together (connection.ts, holdSteps): run
+    // in order, each as if it had come alone, and answered together.
+    if (Array.isArray(request)) {
+      port.postMessage(request.map((one) => runStatements(connection, one)));
       return;
     }
     void answer(connection, request).then((response) => port.postMessage(response));
