@@ -239,8 +239,9 @@ export class UnitOfWork implements Transactions {
   }
 
   /**
-   * SQLite file: the batch read by a reader thread, written by one checked step of the group
-   * commit (batch/batch-checked.ts). PostgreSQL: none; its batches lock only their addresses
+   * SQLite file: the batch read on the writer's connection outside any transaction (between
+   * two groups: its cache is warm there, where a reader thread's drops at every commit),
+   * written by one checked step of the group commit (batch/batch-checked.ts). PostgreSQL: none; its batches lock only their addresses
    * and rows, so batches on other addresses already write side by side, and one that waits
    * for a lock waits for the rows it needs, which a check would only find moved.
    */
@@ -253,7 +254,7 @@ export class UnitOfWork implements Transactions {
     let gate = batchGates.get(database);
     if (!gate) batchGates.set(database, (gate = new BatchGate()));
     try {
-      return await writeCheckedBatch(gate, database.readKnex, scope, apply, (check, writes) =>
+      return await writeCheckedBatch(gate, database.knex, scope, apply, (check, writes) =>
         this.writeStep((repos) => repos.checkedWrite(check, writes)),
       );
     } catch (error) {

@@ -108,6 +108,24 @@ for (const engine of testEngines()) {
       expect(outcomes).to.deep.equal(Array(10).fill(sqlite(checked) ? 'written' : 'none'));
     });
 
+    it('is read on the writer connection outside any transaction, not by a reader thread', async () => {
+      const ids = await seed(checked.services);
+      if (!sqlite(checked) || checked.db.readKnex === checked.db.knex) return;
+      const outcomes = watchChecked(new Set());
+      const readerQueries = sinon.spy(checked.db.readKnex.client, 'query');
+      const records = [
+        { email: 'two@example.com', attributes: [{ name: 'FirstName', value: 'Ann' }] },
+        { id: ids[3]!, attributes: [{ name: 'LastName', value: 'Lee' }] },
+      ];
+      const got = await checked.services.leads.syncMany(records, { path: web });
+      expect(got.map(outcome)).to.deep.equal([
+        { leadId: ids[2], status: 'UPDATED' },
+        { leadId: ids[3], status: 'UPDATED' },
+      ]);
+      expect(outcomes).to.deep.equal(['written']);
+      expect(readerQueries.callCount, "the reader threads' queries").to.equal(0);
+    });
+
     /**
      * `records` in a batch while `meanwhile` changes the store between the batch's read and its
      * write, against `meanwhile` and then the batch: the same answers and rows.
