@@ -241,9 +241,10 @@ export class UnitOfWork implements Transactions {
   /**
    * SQLite file: the batch read on the writer's connection outside any transaction (between
    * two groups: its cache is warm there, where a reader thread's drops at every commit),
-   * written by one checked step of the group commit (batch/batch-checked.ts). PostgreSQL: none; its batches lock only their addresses
-   * and rows, so batches on other addresses already write side by side, and one that waits
-   * for a lock waits for the rows it needs, which a check would only find moved.
+   * written by one checked step of the group commit (batch/batch-checked.ts). PostgreSQL:
+   * none; its batches lock only their addresses and rows, so batches on other addresses
+   * already write side by side, and one that waits for a lock waits for the rows it needs,
+   * which a check would only find moved.
    */
   async writeChecked<T>(
     scope: BatchScope,
