@@ -138,6 +138,13 @@ export interface PgDeferringClient {
    * connection is not in a transaction begun by knex), the caller sends it itself.
    */
   sendWithNext(connection: unknown, sql: string, result?: (response: unknown) => void): boolean;
+  /** `BEGIN;` and the settings every write transaction starts with (`SET LOCAL`). */
+  readonly transactionHead: string;
+  /**
+   * Runs `commit`, which sends COMMIT on `connection`, as the transaction's own COMMIT is run:
+   * failing with CommitNotReplicated when the synchronous standby did not confirm it.
+   */
+  commitReplicated<T>(connection: object, commit: () => Promise<T>): Promise<T>;
 }
 
 /** A statement waiting for the next one (sendWithNext); `result`: a write that must run. */
@@ -186,6 +193,12 @@ function deferredBeginPgClient(
     list.forEach((q, i) => q.result?.(results[first + i]));
   };
   return class DeferredBeginPgClient extends Base implements PgDeferringClient {
+    readonly transactionHead = begin;
+
+    commitReplicated<T>(connection: object, commit: () => Promise<T>): Promise<T> {
+      return replicatedCommit(connection, commitTimeoutMs, commit);
+    }
+
     sendWithNext(connection: unknown, sql: string, result?: (response: unknown) => void): boolean {
       const c = connection as object;
       if (!open.has(c)) return false;

@@ -8,6 +8,7 @@ import { EmailStatusRepository } from './sql/email-status.repository.js';
 import { LeadRepository } from './sql/lead.repository.js';
 import { queueStatusAndPropagate } from './sql/lead-propagation.js';
 import { runUnless, type StatementCall } from './sql/statement.js';
+import { pgStepTransaction } from './sql/pg-step.js';
 import { writeCheckedBatch } from './batch/batch-checked.js';
 import { BatchGate } from './batch/batch-gate.js';
 import {
@@ -178,7 +179,8 @@ const batchGates = new WeakMap<Database, BatchGate>();
 
 /**
  * One write transaction of `work`: grouped with others on a SQLite file, alone otherwise.
- * `step`: the work is one message to the writer thread (writeStep).
+ * `step`: the work is one statement (writeStep): one message to the writer thread, or on
+ * PostgreSQL one message with its BEGIN and COMMIT (sql/pg-step.ts).
  */
 function transact<T>(
   database: Database,
@@ -194,6 +196,9 @@ function transact<T>(
     }
     return writer.run(work, step);
   }
+  // PostgreSQL: a one-step unit's statement goes with its BEGIN and COMMIT, past knex.transaction.
+  if (step && database.engine === 'postgres')
+    return work(repositories(pgStepTransaction(database.knex), 'postgres'));
   return database.knex.transaction((trx) => work(repositories(trx, database.engine, trx)));
 }
 

@@ -20,7 +20,7 @@ import { TurnGatherer } from '../turn-gatherer.js';
 type Parser = (text: string) => unknown;
 
 /** What this module uses of pg's Client (the connection knex's pool hands out). */
-interface PgConnection {
+export interface PgConnection {
   query(
     submittable: RowSetsQuery,
     callback: (error: Error | null, outcomes: Outcome[]) => void,
@@ -40,7 +40,7 @@ interface FieldDescription {
 }
 
 /** What a statement of a RowSetsQuery ended with: its rows, or the error reading them. */
-type Outcome = RowSet | Error;
+export type Outcome = RowSet | Error;
 
 /**
  * A query pg's client runs as it runs its own (its queue, its errors, a lost connection), for
@@ -48,7 +48,7 @@ type Outcome = RowSet | Error;
  * submittable. Each statement's outcome is known at its CommandComplete; the callback gets
  * those of the statements that ended, in order, and the error that stopped the rest if any.
  */
-class RowSetsQuery {
+export class RowSetsQuery {
   callback: ((error: Error | null, outcomes: Outcome[]) => void) | undefined;
   private names: string[] = [];
   private parsers: Parser[] = [];
@@ -132,14 +132,15 @@ class RowSetsQuery {
   handleCopyData(): void {}
 }
 
-interface KnexPgClient {
+/** What this module (and pg-step.ts) uses of knex's PostgreSQL client. */
+export interface KnexPgClient {
   dialect?: string;
   acquireConnection(): Promise<unknown>;
   releaseConnection(connection: unknown): Promise<void>;
   emit(event: string, ...args: unknown[]): boolean;
 }
 
-type Connection = PgConnection & { __knexUid?: string };
+export type Connection = PgConnection & { __knexUid?: string };
 
 /** A read waiting for its rows. */
 interface PendingRead {

@@ -1,0 +1,142 @@
+import type { Knex } from 'knex';
+import type { PgDeferringClient } from '../database.js';
+import type { RowSet } from './row-set.js';
+import { RowSetsQuery, type Connection, type KnexPgClient, type Outcome } from './pg-rows.js';
+
+/**
+ * A one-step unit of work on PostgreSQL (UnitOfWork.writeStep: the one-click unsubscribe) without
+ * knex.transaction. Its one statement, which ends its transaction (runStatement's
+ * endsTransaction, its values written in), was already sent as one message with BEGIN and
+ * COMMIT (database.ts); what knex added around that message cost more than the message: a
+ * transaction object and a knex instance of its own, BEGIN and COMMIT each through knex's query
+ * path, and their promises, events and pg result objects. Here the message, `BEGIN; SET LOCAL
+ * …; <statement>; COMMIT;`, goes by the simple protocol on a connection of knex's pool (its
+ * limit, acquire timeout and errors as for any statement), and its rows come back as pg-rows.ts
+ * reads them.
+ *
+ * The answer comes once COMMIT has completed (and the synchronous standby confirmed it, when
+ * asked: commitReplicated). A statement that fails leaves its transaction aborted on the
+ * connection (PostgreSQL skips the rest of the message, COMMIT included): ROLLBACK is sent
+ * before the connection goes back to the pool, and a connection that cannot take it (lost
+ * under the call) is discarded, never handed out inside a transaction. Nothing named is
+ * prepared and the transaction ends within its message, as PgBouncer's transaction mode needs.
+ */
+
+type Row = Record<string, unknown>;
+
+/** What this module uses of database.ts's PostgreSQL client. */
+type StepClient = KnexPgClient & PgDeferringClient;
+
+/** The query objects statement.ts (and knex's runner) hand a client. */
+interface QueryObject {
+  sql: string;
+  bindings?: readonly unknown[];
+  endsTransaction?: boolean;
+  response?: unknown;
+}
+
+/** A connection knex's pool discards at its next checkout instead of handing it out. */
+type Discardable = Connection & { __knex__disposed?: unknown };
+
+/** RowSetsQuery that also keeps the last statement's command tag (COMMIT's, when it ran). */
+class StepQuery extends RowSetsQuery {
+  lastCommand = '';
+
+  override handleCommandComplete(msg?: { text?: string }): void {
+    this.lastCommand = msg?.text ?? '';
+    super.handleCommandComplete();
+  }
+}
+
+const NOT_ONE_STEP = "A one-step unit's statement must end its transaction, its values written in";
+
+/**
+ * A transaction handle for a one-step unit's repositories on `knex` (PostgreSQL through
+ * database.ts): its first statement that ends its transaction is sent as above; any other
+ * statement (one before it, or with bindings, a lock queued for the next one, anything after
+ * it, a query builder's, a raw one) is refused, and nothing is sent for it: a one-step unit is
+ * one statement.
+ */
+export function pgStepTransaction(knex: Knex): Knex.Transaction {
+  const client = knex.client as unknown as StepClient;
+  let sent = false;
+  const query = async (_connection: unknown, obj: QueryObject): Promise<QueryObject> => {
+    if (sent) throw new Error('A statement after its transaction had ended');
+    if (obj.endsTransaction !== true || (obj.bindings?.length ?? 0) > 0)
+      throw new Error(NOT_ONE_STEP);
+    sent = true;
+    obj.response = await runStep(client, obj.sql);
+    return obj;
+  };
+  const stepClient = Object.create(client, {
+    // The statement takes its connection from the pool when it is sent.
+    acquireConnection: { value: () => Promise.resolve(null) },
+    releaseConnection: { value: () => Promise.resolve() },
+    // No statement follows the one that ends the transaction: nothing can wait for it.
+    sendWithNext: { value: () => false },
+    query: { value: query },
+  }) as StepClient;
+  // Not knex itself: its builders and raw statements would run on knex's own client.
+  const refuse = (): never => {
+    throw new Error(NOT_ONE_STEP);
+  };
+  return Object.assign(refuse, {
+    client: stepClient,
+    isTransaction: true,
+    raw: refuse,
+  }) as unknown as Knex.Transaction;
+}
+
+/** `statement` in its transaction's message, on a connection of the pool; its rows. */
+async function runStep(client: StepClient, statement: string): Promise<{ rows: Row[] }> {
+  const connection = (await client.acquireConnection()) as Discardable;
+  const uid = connection.__knexUid;
+  const text = `${client.transactionHead} ${statement.replace(/;\s*$/, '')}; COMMIT;`;
+  client.emit('query', { __knexUid: uid, sql: text, bindings: [], method: 'raw' });
+  let clean = true;
+  try {
+    const outcomes = await client.commitReplicated(connection, () => send(connection, text));
+    // The statement's outcome is the one before COMMIT's.
+    const outcome = outcomes[outcomes.length - 2];
+    if (outcome === undefined || outcome instanceof Error) throw outcome ?? new Error('no result');
+    return { rows: rowsOf(outcome) };
+  } catch (error) {
+    clean = await rolledBack(connection);
+    const reason = error instanceof Error ? error : new Error(String(error));
+    // As knex reports a statement's failure: its SQL first, and a query-error event.
+    reason.message = `${statement} - ${reason.message}`;
+    client.emit('query-error', reason, { __knexUid: uid, sql: statement, bindings: [] });
+    throw reason;
+  } finally {
+    if (!clean) connection.__knex__disposed ??= 'a one-step unit could not roll back';
+    await client.releaseConnection(connection);
+  }
+}
+
+/** Sends `text`; its outcomes once its last statement, COMMIT, has completed. */
+function send(connection: Connection, text: string): Promise<Outcome[]> {
+  return new Promise((resolve, reject) => {
+    const query = new StepQuery(text, connection);
+    connection.query(query, (error, outcomes) => {
+      if (error) reject(error);
+      else if (query.lastCommand !== 'COMMIT')
+        reject(new Error(`the transaction ended with ${query.lastCommand || 'nothing'}`));
+      else resolve(outcomes);
+    });
+  });
+}
+
+/** Ends whatever transaction the connection is left in; false when it could not. */
+function rolledBack(connection: Connection): Promise<boolean> {
+  return new Promise((resolve) =>
+    connection.query(new RowSetsQuery('ROLLBACK', connection), (error) => resolve(error === null)),
+  );
+}
+
+function rowsOf(set: RowSet): Row[] {
+  return set.rows.map((values) => {
+    const row: Row = {};
+    for (let i = 0; i < set.names.length; i++) row[set.names[i]!] = values[i];
+    return row;
+  });
+}
