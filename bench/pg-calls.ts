@@ -101,6 +101,21 @@ async function main(): Promise<void> {
         { path: web },
       );
     },
+    // As bench/run.ts's: 300 people updated by address, a new first name each call.
+    syncMultipleLeads: () => {
+      const visit = i++;
+      return services.leads.syncMany(
+        Array.from({ length: n }, (_, k) => ({
+          email: `p-${k}@bench.example`,
+          attributes: [
+            { name: 'FirstName', value: `V${visit}` },
+            { name: 'LastName', value: 'Bench' },
+            { name: 'Company', value: 'Bench Corp' },
+          ],
+        })),
+        { path: web },
+      );
+    },
     oneClick: () =>
       services.links.unsubscribe({
         email: `click-${process.pid}-${i++}@bench.example`,
