@@ -11,6 +11,7 @@ import { runUnless, type StatementCall } from './sql/statement.js';
 import { pgStepTransaction } from './sql/pg-step.js';
 import { writeCheckedBatch } from './batch/batch-checked.js';
 import { BatchGate } from './batch/batch-gate.js';
+import { writerReads } from './sqlite-thread/writer-reads.js';
 import {
   RetryTransaction,
   StaleRead,
@@ -244,9 +245,10 @@ export class UnitOfWork implements Transactions {
   }
 
   /**
-   * SQLite file: the batch read on the writer's connection outside any transaction (between
-   * two groups: its cache is warm there, where a reader thread's drops at every commit),
-   * written by one checked step of the group commit (batch/batch-checked.ts). PostgreSQL:
+   * SQLite file: the batch read on the writer's connection (its cache is warm there, where a
+   * reader thread's drops at every commit), posted past the pool so that it need not wait for
+   * the group in flight (sqlite-thread/writer-reads.ts), and written by one checked step of
+   * the group commit (batch/batch-checked.ts). PostgreSQL:
    * none; its batches lock only their addresses and rows, so batches on other addresses
    * already write side by side, and one that waits for a lock waits for the rows it needs,
    * which a check would only find moved.
@@ -260,7 +262,8 @@ export class UnitOfWork implements Transactions {
     let gate = batchGates.get(database);
     if (!gate) batchGates.set(database, (gate = new BatchGate()));
     try {
-      return await writeCheckedBatch(gate, database.knex, scope, apply, (check, writes) =>
+      const reader = writerReads(database.knex) ?? database.knex;
+      return await writeCheckedBatch(gate, reader, scope, apply, (check, writes) =>
         this.writeStep((repos) => repos.checkedWrite(check, writes)),
       );
     } catch (error) {

@@ -8,12 +8,14 @@ import type { BatchGate } from './batch-gate.js';
 import { BatchSession } from './batch-session.js';
 
 /**
- * SQLite: a batch read outside any write transaction, on the writer's connection between two
- * group transactions (its page cache stays warm: a reader thread's connection drops its cache
- * at every commit it has not seen and reads the batch's pages again, which cost about what the
- * overlap saved), whose result is written in one message to the writer (a one-step unit of
- * the group commit) that first checks that nothing the batch read has moved since, and writes
- * only then, whole or not at all.
+ * SQLite: a batch read without the write lock, on the writer's connection (its page cache
+ * stays warm: a reader thread's connection drops its cache at every commit it has not seen and
+ * reads the batch's pages again, which cost about what the overlap saved), posted past the
+ * pool (sqlite-thread/writer-reads.ts): between two group transactions, or inside the open one,
+ * where it may see writes that are then rolled back. Its result is written in one message to
+ * the writer (a one-step unit of the group commit) that first checks that nothing the batch
+ * read differs from what the file holds then, and writes only then, whole or not at all: what
+ * it read, committed or not, is what the rules would read under the lock at that point.
  * While one batch's rules run on the main thread, another's writes and COMMIT run in the
  * writer: under the write lock (openBatch), the writer waited for the rules of each batch.
  *

@@ -93,9 +93,12 @@ export function threadClient(onExit?: ThreadExitListener): BetterSqlite3ClientCl
       return true;
     }
 
-    acquireRawConnection(): Promise<SqliteThreadConnection> {
+    /** The last thread this client opened (writer-reads.ts: the writer's, past the pool). */
+    latestThread: SqliteThreadConnection | null = null;
+
+    async acquireRawConnection(): Promise<SqliteThreadConnection> {
       const { filename, readonly, busyTimeoutMs, walAutocheckpointPages } = this.connectionSettings;
-      return SqliteThreadConnection.open(
+      const thread = await SqliteThreadConnection.open(
         {
           filename,
           readonly: readonly === true,
@@ -104,6 +107,8 @@ export function threadClient(onExit?: ThreadExitListener): BetterSqlite3ClientCl
         },
         onExit,
       );
+      this.latestThread = thread;
+      return thread;
     }
 
     destroyRawConnection(connection: SqliteThreadConnection): Promise<void> {
