@@ -2,11 +2,12 @@ import { expect } from 'chai';
 import pg from 'pg';
 import { openDatabase, type Database } from '../../src/data-access/database.js';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
-import type { EmailStatusRecord, PropagationActivity } from '../../src/domain/records.js';
+import type { PropagationActivity } from '../../src/domain/records.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
 import { createLead, openHarness, type Harness } from '../support/harness.js';
 import { pgMessagesWhile } from '../support/pg-messages.js';
+import { linkPropagation, linkStatus } from '../support/records.js';
 
 /**
  * A one-step unit on PostgreSQL (UnitOfWork.writeStep, the one-click unsubscribe) sent past
@@ -15,23 +16,6 @@ import { pgMessagesWhile } from '../support/pg-messages.js';
  */
 
 const postgres = testEngines().find((e) => e.name === 'postgres');
-
-const activity: PropagationActivity = {
-  attributeName: 'Unsubscribed',
-  reason: 'propagated',
-  source: 'Unsubscribe link',
-  actor: 'link abc',
-  causeLeadId: null,
-};
-
-const statusOf = (key: string, at: number): EmailStatusRecord => ({
-  emailKey: key,
-  unsubscribed: true,
-  reason: 'Unsubscribe link',
-  source: 'Unsubscribe link (link abc)',
-  leadId: null,
-  changedAt: at,
-});
 
 (postgres ? describe : describe.skip)('PostgreSQL one-step units past knex.transaction', () => {
   let h: Harness;
@@ -83,7 +67,7 @@ const statusOf = (key: string, at: number): EmailStatusRecord => ({
 
   const unsubscribe = (key: string, at: number, extra: Partial<PropagationActivity> = {}) =>
     uow.writeStep((r) =>
-      r.leads.unsubscribeAddressOnce(statusOf(key, at), { ...activity, ...extra }),
+      r.leads.unsubscribeAddressOnce(linkStatus(key, at), { ...linkPropagation, ...extra }),
     );
 
   it('is one message, BEGIN to COMMIT, without knex.transaction', async () => {
@@ -200,7 +184,7 @@ const statusOf = (key: string, at: number): EmailStatusRecord => ({
         uow
           .writeStep(async (r) => {
             await before(r);
-            return r.leads.unsubscribeAddressOnce(statusOf(key, 7), activity);
+            return r.leads.unsubscribeAddressOnce(linkStatus(key, 7), linkPropagation);
           })
           .catch((e: unknown) => (failed = e)),
       );
@@ -211,7 +195,7 @@ const statusOf = (key: string, at: number): EmailStatusRecord => ({
     let failed: unknown = null;
     await uow
       .writeStep(async (r) => {
-        await r.leads.unsubscribeAddressOnce(statusOf(key, 8), activity);
+        await r.leads.unsubscribeAddressOnce(linkStatus(key, 8), linkPropagation);
         await r.emailStatus.get(key);
       })
       .catch((e: unknown) => (failed = e));
@@ -226,7 +210,10 @@ const statusOf = (key: string, at: number): EmailStatusRecord => ({
     const reason = "why?\n-- not a comment */ /* $1 $$ E'\\' \u00e9\u{1F600} ''";
     const actor = "link ?'; COMMIT; DELETE FROM leads; --";
     const result = await uow.writeStep((r) =>
-      r.leads.unsubscribeAddressOnce({ ...statusOf(key, 9), reason }, { ...activity, actor }),
+      r.leads.unsubscribeAddressOnce(
+        { ...linkStatus(key, 9), reason },
+        { ...linkPropagation, actor },
+      ),
     );
     expect(result).to.deep.equal({ changed: true, people: 2, changedAt: 9 });
     const { status, people: flags } = await stored(key);
@@ -243,7 +230,10 @@ const statusOf = (key: string, at: number): EmailStatusRecord => ({
     const sent = await pgMessagesWhile(() =>
       uow
         .writeStep((r) =>
-          r.leads.unsubscribeAddressOnce({ ...statusOf(key, 10), reason: 'a\0b' }, activity),
+          r.leads.unsubscribeAddressOnce(
+            { ...linkStatus(key, 10), reason: 'a\0b' },
+            linkPropagation,
+          ),
         )
         .catch(() => undefined),
     );

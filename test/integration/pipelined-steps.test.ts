@@ -3,10 +3,10 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { SqliteThreadConnection } from '../../src/data-access/sqlite-thread/connection.js';
-import type { EmailStatusRecord, PropagationActivity } from '../../src/domain/records.js';
 import { testEngines } from '../support/database.js';
 import { createLead, expectNoViolations, openHarness, type Harness } from '../support/harness.js';
 import { threadPool } from '../support/sqlite-pool.js';
+import { linkPropagation, linkStatus } from '../support/records.js';
 
 /**
  * One-step units (writeStep) on a SQLite file: the group writer posts each one's message
@@ -15,23 +15,6 @@ import { threadPool } from '../support/sqlite-pool.js';
  */
 
 const sqlite = testEngines().find((e) => e.name === 'sqlite')!;
-
-const activity: PropagationActivity = {
-  attributeName: 'Unsubscribed',
-  reason: 'propagated',
-  source: 'Unsubscribe link',
-  actor: 'link abc',
-  causeLeadId: null,
-};
-
-const statusOf = (key: string, at: number): EmailStatusRecord => ({
-  emailKey: key,
-  unsubscribed: true,
-  reason: 'Unsubscribe link',
-  source: 'Unsubscribe link (link abc)',
-  leadId: null,
-  changedAt: at,
-});
 
 type Call = (request: { id: number }) => Promise<unknown>;
 
@@ -76,7 +59,7 @@ describe('SQLite one-step units, pipelined in a group', () => {
   afterEach(() => h.drop());
 
   const unsubscribe = (key: string, at = 1000) =>
-    uow.writeStep((r) => r.leads.unsubscribeAddressOnce(statusOf(key, at), activity));
+    uow.writeStep((r) => r.leads.unsubscribeAddressOnce(linkStatus(key, at), linkPropagation));
 
   async function addresses(name: string, n: number): Promise<string[]> {
     const all = Array.from({ length: n }, (_, i) => `${name}${i}@step.example`);
@@ -152,7 +135,7 @@ describe('SQLite one-step units, pipelined in a group', () => {
       // Not a step: its statements wait for their answers, so the step before it is posted.
       uow.write(async (r) => {
         const before = await r.emailStatus.get(a!);
-        await r.leads.unsubscribeAddressOnce(statusOf(b!, 3001), activity);
+        await r.leads.unsubscribeAddressOnce(linkStatus(b!, 3001), linkPropagation);
         return before?.unsubscribed ?? false;
       }),
       unsubscribe(c!, 3002),
@@ -241,8 +224,8 @@ describe('SQLite one-step units, pipelined in a group', () => {
   it('refuses a second statement from a one-step unit, and stores none of it', async () => {
     const [a, b, c] = await addresses('second', 3);
     const twice = uow.writeStep(async (r) => {
-      await r.leads.unsubscribeAddressOnce(statusOf(a!, 3000), activity);
-      return r.leads.unsubscribeAddressOnce(statusOf(b!, 3000), activity);
+      await r.leads.unsubscribeAddressOnce(linkStatus(a!, 3000), linkPropagation);
+      return r.leads.unsubscribeAddressOnce(linkStatus(b!, 3000), linkPropagation);
     });
     const beside = unsubscribe(c!);
     const [first, second] = await Promise.allSettled([twice, beside]);

@@ -1,4 +1,4 @@
-import type { NewLead } from '../../src/domain/records.js';
+import type { EmailStatusRecord, NewLead, PropagationActivity } from '../../src/domain/records.js';
 
 /** A new person in the default partition with only an address: the least a repository stores. */
 export function newLeadAt(email: string): NewLead {
@@ -24,3 +24,22 @@ export async function failure(promise: Promise<unknown>): Promise<Error & { code
   }
   throw new Error('expected a failure');
 }
+
+/** The propagation activity of a one-click unsubscribe (unsubscribeAddressOnce) by link "abc". */
+export const linkPropagation: PropagationActivity = {
+  attributeName: 'Unsubscribed',
+  reason: 'propagated',
+  source: 'Unsubscribe link',
+  actor: 'link abc',
+  causeLeadId: null,
+};
+
+/** The master status a one-click unsubscribe by link "abc" sets on `key` at `at`. */
+export const linkStatus = (key: string, at: number): EmailStatusRecord => ({
+  emailKey: key,
+  unsubscribed: true,
+  reason: 'Unsubscribe link',
+  source: 'Unsubscribe link (link abc)',
+  leadId: null,
+  changedAt: at,
+});
