@@ -248,10 +248,9 @@ export class UnitOfWork implements Transactions {
    * SQLite file: the batch read on the writer's connection (its cache is warm there, where a
    * reader thread's drops at every commit), posted past the pool so that it need not wait for
    * the group in flight (sqlite-thread/writer-reads.ts), and written by one checked step of
-   * the group commit (batch/batch-checked.ts). PostgreSQL:
-   * none; its batches lock only their addresses and rows, so batches on other addresses
-   * already write side by side, and one that waits for a lock waits for the rows it needs,
-   * which a check would only find moved.
+   * the group commit (batch/batch-checked.ts). PostgreSQL: none; its batches lock only their
+   * addresses and rows, so batches on other addresses already write side by side, and one
+   * that waits for a lock waits for the rows it needs, which a check would only find moved.
    */
   async writeChecked<T>(
     scope: BatchScope,
