@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { PgDeferringClient } from '../database.js';
-import type { RowSet } from './row-set.js';
+import { RowTemplate } from '../sqlite-thread/row-shapes.js';
 import { RowSetsQuery, type Connection, type KnexPgClient, type Outcome } from './pg-rows.js';
 
 /**
@@ -99,7 +99,7 @@ async function runStep(client: StepClient, statement: string): Promise<{ rows: R
     // The statement's outcome is the one before COMMIT's.
     const outcome = outcomes[outcomes.length - 2];
     if (outcome === undefined || outcome instanceof Error) throw outcome ?? new Error('no result');
-    return { rows: rowsOf(outcome) };
+    return { rows: RowTemplate.of(outcome.names).objects(outcome.rows) };
   } catch (error) {
     clean = await rolledBack(connection);
     const reason = error instanceof Error ? error : new Error(String(error));
@@ -131,12 +131,4 @@ function rolledBack(connection: Connection): Promise<boolean> {
   return new Promise((resolve) =>
     connection.query(new RowSetsQuery('ROLLBACK', connection), (error) => resolve(error === null)),
   );
-}
-
-function rowsOf(set: RowSet): Row[] {
-  return set.rows.map((values) => {
-    const row: Row = {};
-    for (let i = 0; i < set.names.length; i++) row[set.names[i]!] = values[i];
-    return row;
-  });
 }
