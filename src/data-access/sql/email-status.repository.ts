@@ -77,6 +77,13 @@ export const STATUS_WRITE_CTES = `v AS (SELECT * FROM json_populate_recordset(NU
     ${STATUS_UPSERT}
   )`;
 
+/** Statuses by address, from their rows. */
+function statusMap(rows: readonly Row[]): Map<string, EmailStatusRecord> {
+  const out = new Map<string, EmailStatusRecord>();
+  for (const r of rows) out.set(r.email_key as string, toRecord(r));
+  return out;
+}
+
 // The status of one address: what every write reads first, and the one-click replay check.
 const GET_STATUS = fixedSql('SELECT * FROM email_status WHERE email_key = ?');
 
@@ -85,13 +92,6 @@ const GET_STATUS = fixedSql('SELECT * FROM email_status WHERE email_key = ?');
  * array (PostgreSQL) or as JSON text (SQLite), where the query builder compiled a placeholder
  * per key and each crossed to the SQLite thread as a value of its own.
  */
-/** Statuses by address, from their rows. */
-function statusMap(rows: readonly Row[]): Map<string, EmailStatusRecord> {
-  const out = new Map<string, EmailStatusRecord>();
-  for (const r of rows) out.set(r.email_key as string, toRecord(r));
-  return out;
-}
-
 const GET_STATUSES = fixedSql(
   'SELECT * FROM email_status WHERE email_key IN (SELECT value FROM json_each(?))',
   'SELECT * FROM email_status WHERE email_key = ANY(?)',
