@@ -246,7 +246,13 @@ function deferredBeginPgClient(
         const sql = [...head, 'COMMIT;'].join(' ');
         const sent = await replicatedCommit(connection, commitTimeoutMs, () =>
           super._query(connection, { sql, bindings: [] }),
-        );
+        ).catch(async (error: unknown) => {
+          // A write that failed skipped the message's COMMIT and left the transaction open,
+          // aborted; knex, told that COMMIT failed, sends no ROLLBACK: the connection would go
+          // back to the pool inside it. (After a COMMIT that ran, this ROLLBACK does nothing.)
+          await super._query(connection, { sql: 'ROLLBACK', bindings: [] }).catch(() => undefined);
+          throw error;
+        });
         tell(list, sent.response, 1);
         obj.response = nothing('COMMIT');
         return obj;

@@ -87,6 +87,27 @@ const statusOf = (key: string, leadId: number, source = 'test'): EmailStatusReco
     expect(await flags(h.services, ids)).to.deep.equal([false, true, true]);
   });
 
+  it('failing in COMMIT’s message, leave no transaction open on the connection', async () => {
+    const key = 'commit-fails@q.example';
+    const ids = await people(key);
+    const error = await failure(
+      uow.write(async (r) => {
+        await r.lockEmailKeys([key]);
+        // email_status.source holds 128 characters: the write queued with COMMIT fails.
+        await r.queueStatusAndPropagate!(statusOf(key, ids[0]!, 'x'.repeat(200)), null, activity);
+      }),
+    );
+    expect(error.code).to.equal('22001');
+    // The failed write skipped the message's COMMIT: without a ROLLBACK the connection would
+    // go back to the pool inside the aborted transaction.
+    const open = (await h.db.knex.raw(
+      `SELECT count(*) AS n FROM pg_stat_activity
+       WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
+    )) as { rows: Array<{ n: number }> };
+    expect(Number(open.rows[0]!.n)).to.equal(0);
+    expect(await statusOfKey(key)).to.equal(null);
+  });
+
   it('a failure of theirs fails the transaction: nothing of it is stored', async () => {
     const key = 'fails@q.example';
     const ids = await people(key);

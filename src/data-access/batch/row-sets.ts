@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Engine } from '../database.js';
-import { fixedSql, queueStatement, runStatement } from '../sql/statement.js';
+import { fixedSql, pgLiteral, queueCalls, queueStatement, runStatement } from '../sql/statement.js';
 
 /**
  * Set-based INSERT and UPDATE for a batch: many rows in one statement whose text does not grow
@@ -161,10 +161,29 @@ export async function insertRows(
       : sqliteInsertSql(table, set.columns, conflictKey);
   for (let i = 0; i < set.rows.length; i += ROWS_PER_STATEMENT) {
     const to = Math.min(i + ROWS_PER_STATEMENT, set.rows.length);
-    // Nothing of it is read: on SQLite it goes to the writer thread with the transaction's
-    // next statement (its COMMIT), and its failure is that statement's (statement.ts).
-    await queueStatement(db, fixedSql(sql), [rowsJson(set, i, to)]);
+    // Nothing of it is read: it goes with the transaction's next statement (its COMMIT), to
+    // SQLite's writer thread or in PostgreSQL's message, and its failure is that statement's
+    // (statement.ts).
+    const call = [fixedSql(sql), [rowsJson(set, i, to)]] as const;
+    if (engine === 'postgres') await queueCalls(db, [call]);
+    else await queueStatement(db, ...call);
   }
+}
+
+/**
+ * PostgreSQL: a column whose values in the rows are ranks 1…n (n the rows' number) among n new
+ * values of `sequence`, the lowest for rank 1: the statement takes them itself, where a
+ * statement of their own cost a round trip (a batch's change_seq values, in the order its
+ * records made the changes). Only for rows written by one statement (ROWS_PER_STATEMENT).
+ */
+export interface Ranked {
+  column: string;
+  sequence: string;
+}
+
+/** PostgreSQL: the row `e`'s value for column `j` of `columns`, as read by updateRows. */
+function pgReadValue(columns: readonly string[], j: number, type: string, ranked?: Ranked): string {
+  return ranked && columns[j] === ranked.column ? 's.v' : pgValue('r.e', j, type);
 }
 
 /**
@@ -176,19 +195,32 @@ export async function updateRows(
   engine: Engine,
   table: string,
   set: RowSet,
+  ranked?: Ranked,
 ): Promise<number> {
   if (set.rows.length === 0) return 0;
   const [key, ...targets] = set.columns;
   if (key === undefined || targets.length === 0) throw new Error('updateRows: no columns to set');
+  if (ranked && (engine !== 'postgres' || set.rows.length > ROWS_PER_STATEMENT))
+    throw new Error('updateRows: ranks are for one PostgreSQL statement');
+  const rank = ranked ? set.columns.indexOf(ranked.column) : -1;
   const target = targets.map(quote).join(', ');
   const values = targets.map((_, j) => `v.c${j + 1}`).join(', ');
   const types = engine === 'postgres' ? await columnTypes(db, table, set.columns) : [];
+  // The new values, numbered in ascending order whatever order nextval ran in; materialized,
+  // so that each is taken once however the join reads them.
+  const withRanks = ranked
+    ? `WITH s AS MATERIALIZED (
+         SELECT x.v, row_number() OVER (ORDER BY x.v) AS rank
+         FROM (SELECT nextval(${pgLiteral(ranked.sequence)}) AS v
+               FROM generate_series(1, ${set.rows.length})) AS x) `
+    : '';
+  const joinRanks = ranked ? ` JOIN s ON s.rank = (r.e ->> ${rank})::bigint` : '';
   const sql =
     engine === 'postgres'
       ? // ROW(): PostgreSQL takes a bare parenthesised list only for two columns or more.
-        `UPDATE ${quote(table)} AS t SET (${target}) = ROW(${values})
-         FROM (SELECT ${types.map((t, j) => `${pgValue('r.e', j, t)} AS c${j}`).join(', ')}
-               FROM jsonb_array_elements(?::jsonb) AS r(e)) AS v
+        `${withRanks}UPDATE ${quote(table)} AS t SET (${target}) = ROW(${values})
+         FROM (SELECT ${types.map((t, j) => `${pgReadValue(set.columns, j, t, ranked)} AS c${j}`).join(', ')}
+               FROM jsonb_array_elements(?::jsonb) AS r(e)${joinRanks}) AS v
          WHERE t.${quote(key)} = v.c0`
       : sqliteUpdateSql(table, set.columns);
   let updated = 0;

@@ -7,7 +7,7 @@ import { countRowsWhere } from '../count-rows.js';
 import { containsPattern } from '../people-selection.repository.js';
 import type { StatusFilter, StatusCursor } from '../../domain/records.js';
 export type { StatusFilter, StatusCursor };
-import { fixedSql, runStatement } from './statement.js';
+import { fixedSql, pgArrayText, queueRead, runStatement } from './statement.js';
 
 type Row = Record<string, unknown>;
 
@@ -77,6 +77,13 @@ export const STATUS_WRITE_CTES = `v AS (SELECT * FROM json_populate_recordset(NU
     ${STATUS_UPSERT}
   )`;
 
+/** Statuses by address, from their rows. */
+function statusMap(rows: readonly Row[]): Map<string, EmailStatusRecord> {
+  const out = new Map<string, EmailStatusRecord>();
+  for (const r of rows) out.set(r.email_key as string, toRecord(r));
+  return out;
+}
+
 // The status of one address: what every write reads first, and the one-click replay check.
 const GET_STATUS = fixedSql('SELECT * FROM email_status WHERE email_key = ?');
 
@@ -103,12 +110,25 @@ export class EmailStatusRepository {
   }
 
   async getMany(keys: readonly string[]): Promise<Map<string, EmailStatusRecord>> {
-    const out = new Map<string, EmailStatusRecord>();
-    if (keys.length === 0) return out;
+    if (keys.length === 0) return new Map();
     const keyList = this.engine === 'postgres' ? [...keys] : JSON.stringify(keys);
-    const { rows } = await runStatement(this.db, GET_STATUSES, [keyList]);
-    for (const r of rows) out.set(r.email_key as string, toRecord(r));
-    return out;
+    return statusMap((await runStatement(this.db, GET_STATUSES, [keyList])).rows);
+  }
+
+  /**
+   * getMany, PostgreSQL inside a transaction: the read queued to go in the message of the
+   * transaction's next statement (statement.ts, queueRead), so a batch's statuses come with
+   * its people. Await `statuses` only after that statement. Elsewhere getMany, run now.
+   */
+  async getManyWithNext(
+    keys: readonly string[],
+  ): Promise<{ statuses: Promise<Map<string, EmailStatusRecord>> }> {
+    const queued =
+      this.engine === 'postgres' && keys.length > 0
+        ? await queueRead(this.db, [GET_STATUSES, [pgArrayText(keys)]])
+        : null;
+    if (!queued) return { statuses: Promise.resolve(await this.getMany(keys)) };
+    return { statuses: queued.result.then(({ rows }) => statusMap(rows)) };
   }
 
   set(status: EmailStatusRecord): Promise<void> {

@@ -200,6 +200,31 @@ async function queueWithNext(
   client: StatementClient,
   calls: readonly StatementCall[],
 ): Promise<{ changes: Promise<number> } | null> {
+  const queued = await sendCallsWithNext(client, calls);
+  return queued && { changes: queued.result.then((r) => r.changes) };
+}
+
+/**
+ * PostgreSQL, inside a transaction: the read `call`, its values written in, queued to go in one
+ * message with the transaction's next statement and run ahead of it (with a snapshot of its
+ * own, after the address locks queued before it): its rows come when that message is
+ * answered, and never if it fails (the transaction fails with it), so the caller awaits them
+ * only after that statement. null: not queued (see queueWithNext), the caller runs it itself.
+ */
+export async function queueRead(
+  db: Knex | Knex.Transaction,
+  call: StatementCall,
+): Promise<{ result: Promise<StatementResult> } | null> {
+  const client = db.client as unknown as StatementClient;
+  if (db.isTransaction !== true || client.dialect !== 'postgresql') return null;
+  return sendCallsWithNext(client, [call]);
+}
+
+/** queueWithNext's queue: the last statement's result once its message is answered. */
+async function sendCallsWithNext(
+  client: StatementClient,
+  calls: readonly StatementCall[],
+): Promise<{ result: Promise<StatementResult> } | null> {
   if (typeof client.sendWithNext !== 'function') return null;
   const texts: string[] = [];
   for (const [sql, bindings] of calls) {
@@ -209,14 +234,14 @@ async function queueWithNext(
   }
   // A transaction's client hands back the transaction's own connection.
   const connection = await client.acquireConnection();
-  let told: (changes: number) => void = () => undefined;
-  const changes = new Promise<number>((resolve) => (told = resolve));
+  let told: (result: StatementResult) => void = () => undefined;
+  const result = new Promise<StatementResult>((resolve) => (told = resolve));
   const last = texts.length - 1;
   try {
     for (let i = 0; i < texts.length; i++) {
       // Each one with a result: a write must run whatever follows, so a queued statement with
       // a result is never dropped but by ROLLBACK.
-      const tell = i === last ? (r: unknown) => told(resultOf(r).changes) : () => undefined;
+      const tell = i === last ? (r: unknown) => told(resultOf(r)) : () => undefined;
       if (!client.sendWithNext(connection, texts[i]!, tell)) {
         if (i > 0) throw new Error('queueWithNext: the transaction ended while queueing');
         return null;
@@ -225,7 +250,7 @@ async function queueWithNext(
   } finally {
     await client.releaseConnection(connection);
   }
-  return { changes };
+  return { result };
 }
 
 /**
@@ -343,4 +368,16 @@ export function inlined(sql: FixedSql, bindings: readonly unknown[]): FixedSql |
     text += pgLiteral(v as string | number | bigint | boolean | null) + parts[i + 1]!;
   }
   return { sqlite: sql.sqlite, postgres: text };
+}
+
+/**
+ * PostgreSQL: `values` as the text of an array value (`{…}`), a binding for `column = ANY(?)`
+ * that inlined() can write into the statement, where an array binding cannot be: the
+ * statement can then share a message with BEGIN, the address locks and queued reads.
+ */
+export function pgArrayText(values: ReadonlyArray<string | number>): string {
+  const items = values.map((v) =>
+    typeof v === 'number' ? String(v) : `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`,
+  );
+  return `{${items.join(',')}}`;
 }

@@ -1,0 +1,121 @@
+/**
+ * A syncMultipleLeads batch on PostgreSQL, by message: the locks, the statuses and the people
+ * go in one message with BEGIN; the UPDATE takes its change_seq values itself; the inserts
+ * go with COMMIT. And what that must not change: change_seq follows the order of the records,
+ * and batches that run at once over the same people leave every change and its activity.
+ */
+import { expect } from 'chai';
+import { AppError } from '../../src/errors.js';
+import { testEngines } from '../support/database.js';
+import {
+  createLead,
+  expectNoViolations,
+  openHarness,
+  web,
+  type Harness,
+} from '../support/harness.js';
+import { pgMessagesWhile } from '../support/pg-messages.js';
+
+const postgres = testEngines().find((e) => e.name === 'postgres');
+
+(postgres ? describe : describe.skip)('PostgreSQL batch messages', () => {
+  let h: Harness;
+
+  beforeEach(async () => {
+    h = await openHarness(postgres!);
+  });
+  afterEach(() => h.drop());
+
+  const named = (email: string, first: string) => ({
+    email,
+    attributes: [{ name: 'FirstName', value: first }],
+  });
+
+  /** id, first name and change_seq of the people at `emails`, in the order of `emails`. */
+  async function people(emails: readonly string[]) {
+    const rows = (await h.db
+      .knex('leads')
+      .select('id', 'email', 'first_name', 'change_seq')
+      .whereIn('email', [...emails])) as Array<{
+      id: number;
+      email: string;
+      first_name: string | null;
+      change_seq: number;
+    }>;
+    return emails.map((e) => rows.find((r) => r.email === e)!);
+  }
+
+  it('updates people by address in three round trips, change_seq in the records’ order', async () => {
+    const emails = ['b0@x.example', 'b1@x.example', 'b2@x.example', 'b3@x.example'];
+    for (const e of emails) await createLead(h.services, e);
+    // A first batch reads the tables' column types, once per database (row-sets.ts).
+    await h.services.leads.syncMany([named(emails[0]!, 'Warm')], { path: web });
+    const before = await people(emails);
+    const order = ['b3@x.example', 'b1@x.example', 'b0@x.example', 'b2@x.example'];
+    const sent = await pgMessagesWhile(() =>
+      h.services.leads.syncMany(
+        order.map((e) => named(e, 'Batch')),
+        { path: web },
+      ),
+    );
+    expect(sent).to.have.length(3);
+    expect(sent[0]).to.match(
+      /^BEGIN; SELECT pg_advisory_xact_lock\(k\) [^;]*; SELECT \* FROM email_status WHERE email_key = ANY\('\{[^;]*\}'\); SELECT .* FROM leads WHERE "email_key" = ANY\('\{[^;]*\}'\) LIMIT \d+$/s,
+    );
+    expect(sent[1]).to.match(
+      /^WITH s AS MATERIALIZED .*nextval\('leads_change_seq'\).* UPDATE "leads"/s,
+    );
+    expect(sent[2]).to.match(/^INSERT INTO "activities" .*; COMMIT;$/s);
+    const after = await people(order);
+    expect(after.map((p) => p.first_name)).to.deep.equal(['Batch', 'Batch', 'Batch', 'Batch']);
+    const seqs = after.map((p) => Number(p.change_seq));
+    expect(seqs).to.deep.equal([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).to.equal(seqs.length);
+    expect(Math.min(...seqs)).to.be.above(Math.max(...before.map((p) => Number(p.change_seq))));
+  });
+
+  it('takes a new change_seq for a person whose rank equals the stored value', async () => {
+    // A fresh database: the first person's stored change_seq is low, as is its rank.
+    await createLead(h.services, 'rank@x.example');
+    const [before] = await people(['rank@x.example']);
+    await h.services.leads.syncMany([named('rank@x.example', 'Again')], { path: web });
+    const [after] = await people(['rank@x.example']);
+    expect(after!.first_name).to.equal('Again');
+    expect(Number(after!.change_seq)).to.be.above(Number(before!.change_seq));
+  });
+
+  it('batches at once over the same people keep every change, its activity and new ids', async () => {
+    const emails = Array.from({ length: 12 }, (_, i) => `c${i}@x.example`);
+    for (const e of emails) await createLead(h.services, e);
+    // Overlapping subsets, every other one in reverse order, and a new person of each batch's
+    // own (those batches take their change_seq values apart from their UPDATE).
+    const batches = Array.from({ length: 6 }, (_, b) => {
+      const subset = emails.filter((_, i) => (i + b) % 3 !== 0).map((e) => named(e, `B${b}`));
+      if (b % 2 === 1) subset.reverse();
+      return b < 3 ? [...subset, named(`new-${b}@x.example`, `B${b}`)] : subset;
+    });
+    const answers = await Promise.all(
+      batches.map((records) => h.services.leads.syncMany(records, { path: web })),
+    );
+    for (const list of answers) for (const a of list) expect(a).to.not.be.instanceOf(AppError);
+    const newIds = answers.flatMap((list) =>
+      list.filter((a) => !(a instanceof AppError) && a.status === 'CREATED'),
+    );
+    expect(newIds).to.have.length(3);
+    const current = await people(emails);
+    const seqs = (await h.db.knex('leads').select('change_seq')) as Array<{ change_seq: number }>;
+    expect(new Set(seqs.map((r) => Number(r.change_seq))).size).to.equal(seqs.length);
+    const logged = (await h.db
+      .knex('activities')
+      .select('lead_id', 'new_value')
+      .where({ attribute_name: 'First Name' })
+      .orderBy('id')) as Array<{ lead_id: number; new_value: string }>;
+    for (const [i, p] of current.entries()) {
+      const changes = logged.filter((a) => a.lead_id === p.id);
+      // One activity per batch that named the person (each sets a name of its own).
+      expect(changes).to.have.length(batches.filter((_, b) => (i + b) % 3 !== 0).length);
+      expect(changes[changes.length - 1]!.new_value).to.equal(p.first_name);
+    }
+    await expectNoViolations(h.services);
+  });
+});
