@@ -35,7 +35,10 @@ export const MAX_GROUP_UNITS = 32;
 
 type Outcome =
   | { ok: true; value: unknown }
-  /** stepStored: a one-step unit whose message was answered, then failed (a second statement). */
+  /**
+   * stepStored: a one-step unit that failed with some of its writes in the transaction (its
+   * message failed after writing, or was answered and a second statement was refused).
+   */
   | { ok: false; error: unknown; stepStored?: boolean };
 
 /** The repositories of a unit: `db` carries its statements, inside the transaction `trx`. */
@@ -77,10 +80,12 @@ function throughStep(trx: Knex.Transaction, step: SqliteStep): Knex.Transaction 
  * requests, and their units gather in the next group.
  *
  * A unit starts once the one before it is done, except after a one-step unit (writeStep):
- * its one message runs whole or not at all in the writer thread, in its own savepoint
- * (protocol.ts, step), so the next unit starts as soon as that message is posted, without
- * waiting for its answer to cross back through this thread's busy event loop. The thread runs
- * messages in order: each unit still sees what the ones before it wrote.
+ * its one message runs whole or not at all in the writer thread (protocol.ts, step), so the
+ * next unit starts as soon as that message is posted, without waiting for its answer to cross
+ * back through this thread's busy event loop. The thread runs messages in order: each unit
+ * still sees what the ones before it wrote. A step has no savepoint of its own: one that
+ * fails after writing has the whole group rolled back, and the other units run again in a
+ * later transaction (UnitOfWork's retry), while it keeps its own error.
  */
 export class SqliteGroupWriter<R> {
   private open: Array<GroupUnit<R>> | null = null;
@@ -144,9 +149,8 @@ export class SqliteGroupWriter<R> {
         } finally {
           steps?.releaseSteps();
         }
-        // Every unit answered first: a one-step unit that failed after its message was
-        // answered (a second statement, refused) has left its step in the transaction, so
-        // the group is rolled back; the others run again.
+        // Every unit answered first: a one-step unit that failed with some of its writes in
+        // the transaction has the group rolled back; the others run again.
         const settled = await Promise.all(outcomes);
         if (settled.some((o) => !o.ok && o.stepStored)) throw new RetryTransaction();
       });
@@ -194,12 +198,24 @@ export class SqliteGroupWriter<R> {
     connection: StepConnection,
   ): Promise<{ answered: Promise<Outcome> }> {
     const step = connection.openStep();
+    // What its message left decides, whatever the unit's work made of its answer.
     const done = (async () => unit.work(this.scope(throughStep(trx, step), trx)))().then(
-      (value): Outcome =>
-        step.unsent
+      (value): Outcome => {
+        if (step.outcome === 'refused') return { ok: false, error: new RetryTransaction() };
+        if (step.outcome === 'spoiled') return { ok: false, error: step.error, stepStored: true };
+        return step.unsent
           ? { ok: false, error: new Error('a one-step unit ended without its statement') }
-          : { ok: true, value },
-      (error: unknown): Outcome => ({ ok: false, error, stepStored: step.answered }),
+          : { ok: true, value };
+      },
+      (error: unknown): Outcome =>
+        // Refused: a step before it spoiled the transaction; it runs again.
+        step.outcome === 'refused'
+          ? { ok: false, error: new RetryTransaction() }
+          : {
+              ok: false,
+              error,
+              stepStored: step.outcome === 'stored' || step.outcome === 'spoiled',
+            },
     );
     await Promise.race([step.posted, done]);
     step.close();

@@ -34,9 +34,13 @@ describe('guarded steps in a SQLite group (WriteScope.expect)', () => {
     actor: null,
   };
 
+  /** How many times the units below ran (a failed check must not make the others run again). */
+  let runs = 0;
+
   /** One unit: the check, then a master status and the person's update with its activity. */
   const unsubscribe = (id: number, key: string, changeSeq: number, latestOf?: string) =>
     uow.writeStep(async (r) => {
+      runs++;
       await r.expect!({ lead: { id, changeSeq }, ...(latestOf ? { latestOf } : {}) });
       const status = {
         emailKey: key,
@@ -62,6 +66,7 @@ describe('guarded steps in a SQLite group (WriteScope.expect)', () => {
     });
 
   const people = async (n: number) => {
+    runs = 0;
     const out: Array<{ id: number; key: string; seq: number }> = [];
     for (let i = 0; i < n; i++) {
       const key = `group${i}@guard.example`;
@@ -106,6 +111,8 @@ describe('guarded steps in a SQLite group (WriteScope.expect)', () => {
     ]);
     for (const i of [2, 3])
       expect((results[i] as PromiseRejectedResult).reason).to.be.instanceOf(StaleRead);
+    // Checked first, the failed ones had written nothing: the group went on, none ran again.
+    expect(runs).to.equal(all.length);
     for (const [i, p] of all.entries())
       expect(await stored(p.key)).to.deep.equal(i === 2 || i === 3 ? none : done);
   });

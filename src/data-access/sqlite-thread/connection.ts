@@ -13,7 +13,13 @@ import type {
 } from './protocol.js';
 import { RowDecoder } from './row-shapes.js';
 import type { RowSet } from '../sql/row-set.js';
-import { queueCall, SqliteStep, type QueueOptions, type StatementResult } from './step.js';
+import {
+  markUndoesGroup,
+  queueCall,
+  SqliteStep,
+  type QueueOptions,
+  type StatementResult,
+} from './step.js';
 
 export { SqliteStep, type QueueOptions, type StatementResult } from './step.js';
 
@@ -32,6 +38,7 @@ function revived(crossed: CrossedError): Error {
   const error = new Error(crossed.message) as Error & { code?: string };
   error.name = crossed.name;
   if (crossed.code !== undefined) error.code = crossed.code;
+  if (crossed.undoesGroup) markUndoesGroup(error);
   return error;
 }
 

@@ -37,8 +37,8 @@ export interface StatementCall {
   counted?: true;
   /**
    * A SELECT whose first row's first value must be true (1): otherwise it fails with
-   * STALE_READ_CODE, as a failed write would, and so does its message (a step's whole unit:
-   * its savepoint is rolled back). A write planned on an earlier read checks that read so.
+   * STALE_READ_CODE, as a failed write would, and so does its message (a step's whole unit,
+   * which, checked first, has written nothing yet). A write planned on an earlier read checks that read so.
    */
   expect?: true;
 }
@@ -64,10 +64,13 @@ export interface StatementRequest extends StatementCall {
   ifRow?: StatementCall[];
   /**
    * One unit of a group commit in one message (unit-of-work.ts, writeStep): after `queued`
-   * (earlier units' RELEASE, the transaction's BEGIN), a savepoint of its own, then these
-   * statements, the statement itself, `unless` or `ifRow`. On success the savepoint is
-   * released; on a failure it is rolled back to and released, and the message answers that
-   * failure: the unit leaves no trace, and the units after it in the same transaction go on.
+   * (earlier units' RELEASE, the transaction's BEGIN), these statements, the statement
+   * itself, `unless` or `ifRow`, with no savepoint of their own (worker.ts, runStep). A
+   * failure before any of them changed a row answers the message and leaves no trace: the
+   * units after it in the same transaction go on. A failure after one did answers with
+   * `undoesGroup`: the transaction holds part of the unit, so the group writer rolls it back
+   * and runs the other units again; until then the steps behind it are refused with
+   * GROUP_UNDONE_CODE, and a COMMIT rolls back instead.
    * A failure that ended the transaction itself (SQLITE_FULL, an I/O error), or a `queued`
    * statement that failed (BEGIN past the busy timeout), leaves no transaction: every later
    * message then fails with the same code until a ROLLBACK or a BEGIN comes (worker.ts), so
@@ -87,7 +90,15 @@ export interface CrossedError {
   name: string;
   message: string;
   code?: string;
+  /** A step's failure that left some of its writes in the transaction (StatementRequest.step). */
+  undoesGroup?: true;
 }
+
+/**
+ * The code of a step refused because one before it in the transaction failed after writing
+ * (StatementRequest.step): its unit did not run, and runs again once the group is rolled back.
+ */
+export const GROUP_UNDONE_CODE = 'GROUP_UNDONE';
 
 /** The changes of the queued statements marked `counted`, in order (with every answer). */
 interface Counts {

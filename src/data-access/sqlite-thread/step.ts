@@ -2,7 +2,22 @@
  * A one-step unit of a group commit (unit-of-work.ts, writeStep) on the writer connection
  * (connection.ts), and the queueing of statements whose results nobody reads, which both share.
  */
-import type { StatementCall, StatementRequest } from './protocol.js';
+import { GROUP_UNDONE_CODE, type StatementCall, type StatementRequest } from './protocol.js';
+
+/** Errors of step messages that failed after writing (protocol.ts, CrossedError.undoesGroup). */
+const groupUndoers = new WeakSet<object>();
+
+/** Marks `error` as a step's failure that left writes in the transaction (connection.ts). */
+export function markUndoesGroup(error: Error): void {
+  groupUndoers.add(error);
+}
+
+/**
+ * What a step's message left in the transaction: `stored`, its work (answered); `spoiled`,
+ * part of it (it failed after writing: the group must be rolled back); `refused`, nothing (a
+ * step before it spoiled the transaction: its unit runs again); `failed`, nothing.
+ */
+export type StepOutcome = 'stored' | 'spoiled' | 'refused' | 'failed';
 
 /** What a statement gives back: its rows, or what it changed. */
 export type StatementResult =
@@ -41,7 +56,7 @@ export type StepSend = (
 /**
  * One unit of a group commit whose whole work is one message (unit-of-work.ts, writeStep):
  * the statements it queues, then the one it awaits, which the thread runs whole or not at all
- * inside a savepoint of its own (protocol.ts, `step`). Once that message is posted the group
+ * (protocol.ts, `step`). Once that message is posted the group
  * writer starts the next unit without waiting for the answer, so the unit may send nothing
  * more: a second statement is a programming error, refused here.
  */
@@ -49,8 +64,10 @@ export class SqliteStep {
   private readonly calls: StatementCall[] = [];
   private readonly counted: Array<(changes: number) => void> = [];
   private sent = false;
-  /** Its message was answered without error: it is in the transaction. */
-  answered = false;
+  /** What its message left, once answered (null until then). */
+  outcome: StepOutcome | null = null;
+  /** Its message's error, when it failed. */
+  error: unknown = null;
   private markPosted!: () => void;
   /** Settles once the step's message is posted to the thread. */
   readonly posted = new Promise<void>((resolve) => (this.markPosted = resolve));
@@ -88,9 +105,17 @@ export class SqliteStep {
       counted: this.counted,
     });
     this.markPosted();
+    // Before the unit's own handlers (registered later): the group writer reads it whatever
+    // the unit made of its answer.
     answer.then(
-      () => (this.answered = true),
-      () => undefined,
+      () => (this.outcome = 'stored'),
+      (error: unknown) => {
+        this.error = error;
+        const code = (error as { code?: unknown } | null)?.code;
+        if (typeof error === 'object' && error !== null && groupUndoers.has(error))
+          this.outcome = 'spoiled';
+        else this.outcome = code === GROUP_UNDONE_CODE ? 'refused' : 'failed';
+      },
     );
     return answer;
   }
