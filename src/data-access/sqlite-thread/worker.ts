@@ -231,10 +231,11 @@ function refuseSpoiled(connection: Connection, request: StatementRequest): Sqlit
 /**
  * A one-step unit, whole or not at all (protocol.ts, step), without a savepoint of its own:
  * one cost SQLite about 6 % of its time per syncLead unsubscribe and 13 % per one-click (each
- * page a step touched copied into the sub-journal first). A statement that fails has changed nothing (SQLite's ABORT; no
- * statement here asks for FAIL), so a step that fails before any of its statements changed a
- * row leaves no trace, and the units after it go on. One that fails after that spoils the
- * transaction: its group is rolled back and its other units run again (sqlite-group-writer.ts).
+ * page a step touched copied into the sub-journal first). A statement that fails has changed
+ * nothing (SQLite's ABORT; no statement here asks for FAIL), so a step that fails before any
+ * of its statements changed a row leaves no trace, and the units after it go on. One that
+ * fails after that spoils the transaction: its group is rolled back and its other units run
+ * again (sqlite-group-writer.ts).
  */
 function runStep(
   connection: Connection,
