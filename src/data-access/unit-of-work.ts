@@ -182,7 +182,8 @@ const batchGates = new WeakMap<Database, BatchGate>();
 /**
  * One write transaction of `work`: grouped with others on a SQLite file, alone otherwise.
  * `step`: the work is one statement (writeStep): one message to the writer thread, or on
- * PostgreSQL one message with its BEGIN and COMMIT (sql/pg-step.ts).
+ * PostgreSQL one message with its BEGIN and COMMIT (sql/pg-step.ts). Other PostgreSQL units
+ * run on a pooled connection without knex.transaction's objects (sql/pg-transaction.ts).
  */
 function transact<T>(
   database: Database,
