@@ -9,6 +9,7 @@ import { LeadRepository } from './sql/lead.repository.js';
 import { queueStatusAndPropagate } from './sql/lead-propagation.js';
 import { runUnless, type StatementCall } from './sql/statement.js';
 import { pgStepTransaction } from './sql/pg-step.js';
+import { pgTransaction } from './sql/pg-transaction.js';
 import { writeCheckedBatch } from './batch/batch-checked.js';
 import { BatchGate } from './batch/batch-gate.js';
 import { writerReads } from './sqlite-thread/writer-reads.js';
@@ -181,7 +182,8 @@ const batchGates = new WeakMap<Database, BatchGate>();
 /**
  * One write transaction of `work`: grouped with others on a SQLite file, alone otherwise.
  * `step`: the work is one statement (writeStep): one message to the writer thread, or on
- * PostgreSQL one message with its BEGIN and COMMIT (sql/pg-step.ts).
+ * PostgreSQL one message with its BEGIN and COMMIT (sql/pg-step.ts). Other PostgreSQL units
+ * run on a pooled connection without knex.transaction's objects (sql/pg-transaction.ts).
  */
 function transact<T>(
   database: Database,
@@ -197,9 +199,12 @@ function transact<T>(
     }
     return writer.run(work, step);
   }
-  // PostgreSQL: a one-step unit's statement goes with its BEGIN and COMMIT, past knex.transaction.
-  if (step && database.engine === 'postgres')
-    return work(repositories(pgStepTransaction(database.knex), 'postgres'));
+  if (database.engine === 'postgres') {
+    // A one-step unit's statement goes with its BEGIN and COMMIT, past knex.transaction.
+    if (step) return work(repositories(pgStepTransaction(database.knex), 'postgres'));
+    // Any other unit: on a connection of the pool, past knex.transaction too (pg-transaction.ts).
+    return pgTransaction(database.knex, (trx) => work(repositories(trx, 'postgres', trx)));
+  }
   return database.knex.transaction((trx) => work(repositories(trx, database.engine, trx)));
 }
 
