@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
-import type { EmailStatusRecord, PropagationActivity } from '../../src/domain/records.js';
+import type { EmailStatusRecord } from '../../src/domain/records.js';
 import { testEngines } from '../support/database.js';
 import { createLead, flags, getLead, openHarness, type Harness } from '../support/harness.js';
-import { failure } from '../support/records.js';
+import { failure, testPropagation, testStatus } from '../support/records.js';
 import { pgMessagesWhile } from '../support/pg-messages.js';
 
 /**
@@ -13,21 +13,6 @@ import { pgMessagesWhile } from '../support/pg-messages.js';
  */
 
 const postgres = testEngines().find((e) => e.name === 'postgres');
-
-const activity: PropagationActivity = {
-  attributeName: 'Unsubscribed',
-  reason: 'propagated',
-  source: 'test',
-};
-
-const statusOf = (key: string, leadId: number, source = 'test'): EmailStatusRecord => ({
-  emailKey: key,
-  unsubscribed: true,
-  reason: 'why',
-  source,
-  leadId,
-  changedAt: 7,
-});
 
 (postgres ? describe : describe.skip)('PostgreSQL queued status writes', () => {
   let h: Harness;
@@ -55,8 +40,9 @@ const statusOf = (key: string, leadId: number, source = 'test'): EmailStatusReco
     const sent = await pgMessagesWhile(() =>
       uow.write(async (r) => {
         await r.lockEmailKeys([key]);
-        count = (await r.queueStatusAndPropagate!(statusOf(key, ids[0]!), ids[0]!, activity))
-          .people;
+        count = (
+          await r.queueStatusAndPropagate!(testStatus(key, ids[0]!), ids[0]!, testPropagation)
+        ).people;
         // Seen by the next statement: the queued one ran first, on the same connection.
         seen = await r.emailStatus.get(key);
       }),
@@ -77,8 +63,9 @@ const statusOf = (key: string, leadId: number, source = 'test'): EmailStatusReco
     const sent = await pgMessagesWhile(() =>
       uow.write(async (r) => {
         await r.lockEmailKeys([key]);
-        count = (await r.queueStatusAndPropagate!(statusOf(key, ids[0]!), ids[0]!, activity))
-          .people;
+        count = (
+          await r.queueStatusAndPropagate!(testStatus(key, ids[0]!), ids[0]!, testPropagation)
+        ).people;
       }),
     );
     expect(sent).to.have.length(1);
@@ -94,7 +81,11 @@ const statusOf = (key: string, leadId: number, source = 'test'): EmailStatusReco
       uow.write(async (r) => {
         await r.lockEmailKeys([key]);
         // email_status.source holds 128 characters: the write queued with COMMIT fails.
-        await r.queueStatusAndPropagate!(statusOf(key, ids[0]!, 'x'.repeat(200)), null, activity);
+        await r.queueStatusAndPropagate!(
+          testStatus(key, ids[0]!, 'x'.repeat(200)),
+          null,
+          testPropagation,
+        );
       }),
     );
     expect(error.code).to.equal('22001');
@@ -115,7 +106,11 @@ const statusOf = (key: string, leadId: number, source = 'test'): EmailStatusReco
       uow.write(async (r) => {
         await r.lockEmailKeys([key]);
         // email_status.source holds 128 characters: the queued statement fails.
-        await r.queueStatusAndPropagate!(statusOf(key, ids[0]!, 'x'.repeat(200)), null, activity);
+        await r.queueStatusAndPropagate!(
+          testStatus(key, ids[0]!, 'x'.repeat(200)),
+          null,
+          testPropagation,
+        );
         await r.updateLogged(ids[0]!, { columns: { first_name: 'Changed' } }, 8, [], true);
       }),
     );
@@ -133,7 +128,7 @@ const statusOf = (key: string, leadId: number, source = 'test'): EmailStatusReco
     const error = await failure(
       uow.write(async (r) => {
         await r.lockEmailKeys([key]);
-        await r.queueStatusAndPropagate!(statusOf(key, ids[0]!), ids[0]!, activity);
+        await r.queueStatusAndPropagate!(testStatus(key, ids[0]!), ids[0]!, testPropagation);
         // activities.source holds 128 characters: the lead's write fails.
         await r.updateLogged(
           ids[0]!,
@@ -156,7 +151,7 @@ const statusOf = (key: string, leadId: number, source = 'test'): EmailStatusReco
       uow
         .write(async (r) => {
           await r.lockEmailKeys([key]);
-          await r.queueStatusAndPropagate!(statusOf(key, ids[0]!), ids[0]!, activity);
+          await r.queueStatusAndPropagate!(testStatus(key, ids[0]!), ids[0]!, testPropagation);
           throw new Error('undo');
         })
         .catch(() => undefined),
@@ -178,7 +173,7 @@ const statusOf = (key: string, leadId: number, source = 'test'): EmailStatusReco
           [{ leadId: ids[0]!, activityType: 'x', createdAt: 8 }],
           true,
         );
-        await r.queueStatusAndPropagate!(statusOf(key, ids[0]!), ids[0]!, activity);
+        await r.queueStatusAndPropagate!(testStatus(key, ids[0]!), ids[0]!, testPropagation);
       }),
     );
     expect(error.message).to.match(/after its transaction had ended/);

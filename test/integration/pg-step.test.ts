@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import pg from 'pg';
 import { openDatabase, type Database } from '../../src/data-access/database.js';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import type { PropagationActivity } from '../../src/domain/records.js';
@@ -7,6 +6,7 @@ import { AppError, ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
 import { createLead, openHarness, type Harness } from '../support/harness.js';
 import { pgMessagesWhile } from '../support/pg-messages.js';
+import { killWhileWaitingForLock } from '../support/pg-lock-kill.js';
 import { linkPropagation, linkStatus } from '../support/records.js';
 
 /**
@@ -129,41 +129,16 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
     await people(key, 1);
     const { pid } = await poolConnection();
     // Another transaction holds the address's lock: the call waits inside the function.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
-    const holder = new UnitOfWork(h.db).write(async (r) => {
-      await r.lockEmailKeys([key]);
-      await r.emailStatus.get(key);
-      locked();
-      await held;
-    });
-    await lockTaken;
-    const killer = new pg.Client({ connectionString: h.url });
-    await killer.connect();
-    try {
-      const call = unsubscribe(key, 5).then(
-        () => null,
-        (e: unknown) => e,
-      );
-      let killed = 0;
-      for (let i = 0; i < 200 && !killed; i++) {
-        const r = await killer.query(
-          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'BEGIN;%unsubscribe_address_once%' AND pid <> pg_backend_pid()",
-        );
-        killed = r.rowCount ?? 0;
-        if (!killed) await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      expect(killed).to.equal(1);
-      const error = await call;
-      expect(error).to.be.instanceOf(AppError);
-      expect((error as AppError).code).to.equal(ErrorCode.DATABASE_UNAVAILABLE);
-    } finally {
-      release();
-      await holder;
-      await killer.end();
-    }
+    const { error, killed } = await killWhileWaitingForLock(
+      h.db,
+      h.url,
+      key,
+      () => unsubscribe(key, 5),
+      "query LIKE 'BEGIN;%unsubscribe_address_once%'",
+    );
+    expect(killed).to.equal(1);
+    expect(error).to.be.instanceOf(AppError);
+    expect((error as AppError).code).to.equal(ErrorCode.DATABASE_UNAVAILABLE);
     expect((await stored(key)).status).to.equal(undefined);
     // The pool hands out a new connection, outside any transaction, and the call goes through.
     const after = await poolConnection();

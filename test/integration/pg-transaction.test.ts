@@ -1,14 +1,13 @@
 import { expect } from 'chai';
-import pg from 'pg';
 import { openDatabase, type Database } from '../../src/data-access/database.js';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
-import type { EmailStatusRecord, PropagationActivity } from '../../src/domain/records.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { createServices, type Services } from '../../src/compose.js';
 import { testEngines } from '../support/database.js';
 import { createLead, flags, openHarness, web, type Harness } from '../support/harness.js';
 import { pgMessagesWhile } from '../support/pg-messages.js';
-import { failure } from '../support/records.js';
+import { killWhileWaitingForLock } from '../support/pg-lock-kill.js';
+import { failure, testPropagation, testStatus } from '../support/records.js';
 
 /**
  * A write unit of several statements on PostgreSQL (UnitOfWork.write: a sync that unsubscribes
@@ -19,21 +18,6 @@ import { failure } from '../support/records.js';
  */
 
 const postgres = testEngines().find((e) => e.name === 'postgres');
-
-const activity: PropagationActivity = {
-  attributeName: 'Unsubscribed',
-  reason: 'propagated',
-  source: 'test',
-};
-
-const statusOf = (key: string, leadId: number, source = 'test'): EmailStatusRecord => ({
-  emailKey: key,
-  unsubscribed: true,
-  reason: 'why',
-  source,
-  leadId,
-  changedAt: 7,
-});
 
 (postgres ? describe : describe.skip)('PostgreSQL write units past knex.transaction', () => {
   let h: Harness;
@@ -175,7 +159,11 @@ const statusOf = (key: string, leadId: number, source = 'test'): EmailStatusReco
         await r.lockEmailKeys([key]);
         await r.leads.findByIds(ids);
         // email_status.source holds 128 characters; nothing follows: it goes with COMMIT.
-        await r.queueStatusAndPropagate!(statusOf(key, ids[0]!, 'x'.repeat(200)), null, activity);
+        await r.queueStatusAndPropagate!(
+          testStatus(key, ids[0]!, 'x'.repeat(200)),
+          null,
+          testPropagation,
+        );
       }),
     );
     expect(error.code).to.equal('22001');
@@ -265,42 +253,17 @@ const statusOf = (key: string, leadId: number, source = 'test'): EmailStatusReco
     await people(key, 1);
     const { pid } = await poolConnection();
     // Another unit holds the address's lock: the call waits for it, inside its transaction.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
-    const holder = new UnitOfWork(h.db).write(async (r) => {
-      await r.lockEmailKeys([key]);
-      await r.emailStatus.get(key);
-      locked();
-      await held;
-    });
-    await lockTaken;
-    const killer = new pg.Client({ connectionString: h.url });
-    await killer.connect();
-    try {
-      const call = unsubscribe(key).then(
-        () => null,
-        (e: unknown) => e,
-      );
-      let killed = 0;
-      for (let i = 0; i < 200 && !killed; i++) {
-        const r = await killer.query(
-          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid = $1 AND wait_event_type = $2',
-          [pid, 'Lock'],
-        );
-        killed = r.rowCount ?? 0;
-        if (!killed) await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      expect(killed).to.equal(1);
-      const error = await call;
-      expect(error).to.be.instanceOf(AppError);
-      expect((error as AppError).code).to.equal(ErrorCode.DATABASE_UNAVAILABLE);
-    } finally {
-      release();
-      await holder;
-      await killer.end();
-    }
+    const { error, killed } = await killWhileWaitingForLock(
+      h.db,
+      h.url,
+      key,
+      () => unsubscribe(key),
+      'pid = $1 AND wait_event_type = $2',
+      [pid, 'Lock'],
+    );
+    expect(killed).to.equal(1);
+    expect(error).to.be.instanceOf(AppError);
+    expect((error as AppError).code).to.equal(ErrorCode.DATABASE_UNAVAILABLE);
     expect(await statusOfKey(key)).to.equal(null);
     const after = await poolConnection();
     expect(after.pid).to.not.equal(pid);

@@ -43,3 +43,20 @@ export const linkStatus = (key: string, at: number): EmailStatusRecord => ({
   leadId: null,
   changedAt: at,
 });
+
+/** The propagation activity of an unsubscribe written by a test's own unit of work. */
+export const testPropagation: PropagationActivity = {
+  attributeName: 'Unsubscribed',
+  reason: 'propagated',
+  source: 'test',
+};
+
+/** An unsubscribed master status of `key`, set by person `leadId` (from `source`). */
+export const testStatus = (key: string, leadId: number, source = 'test'): EmailStatusRecord => ({
+  emailKey: key,
+  unsubscribed: true,
+  reason: 'why',
+  source,
+  leadId,
+  changedAt: 7,
+});
