@@ -305,6 +305,8 @@ export function mktowsHandlers(
     },
 
     async mergeLeads(args, ctx) {
+      // A merge deletes its losers and rewrites its winner: it needs what deleteLead needs.
+      requireDelete(ctx.permissions);
       const winner = toKeyList(member(args, 'winningLeadKeyList'), 'winningLeadKeyList');
       const lists = list(member(object(member(args, 'losingLeadKeyLists')), 'keyList'));
       if (lists.length === 0)
@@ -313,7 +315,12 @@ export function mktowsHandlers(
         throw new AppError(ErrorCode.BAD_PARAMETER, `At most ${MAX_MERGE_LOSERS} losing leads`);
       const losers = lists.map((l, i) => toKeyList(l, `losingLeadKeyLists keyList ${i + 1}`));
       try {
-        const r = await merges.merge(winner, losers, ChangePaths.webService(ctx.userId));
+        const r = await merges.merge(
+          winner,
+          losers,
+          ChangePaths.webService(ctx.userId),
+          touchable(ctx.permissions),
+        );
         return {
           result: {
             mergeStatus: {
