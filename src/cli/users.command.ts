@@ -17,9 +17,9 @@ export const USERS_HELP = `Usage: durable-unsubscribe users add [--id ID] [--des
 
 "add" prints the new user id and encryption key once. A new user has full access unless
 PERMISSIONS say otherwise; "update" changes only what its PERMISSIONS name:
-  --read-only           reads only: syncLead, syncMultipleLeads and deleteLead are refused
+  --read-only           reads only: syncLead, syncMultipleLeads, deleteLead and mergeLeads are refused
   --read-write          may write again
-  --no-delete           may write but not call deleteLead
+  --no-delete           may write but not call deleteLead (nor mergeLeads, which deletes)
   --may-delete          may call deleteLead again (unless read-only)
   --partitions A,B      may read and change only the people of these partitions (workspaces);
                         getLeadChanges, which spans every partition, is refused

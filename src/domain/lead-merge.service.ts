@@ -4,6 +4,7 @@ import { AppError, ErrorCode } from '../errors.js';
 import type { ChangePath } from './change-paths.js';
 import { FieldCatalogue, RULE_FIELDS } from './field-catalogue.js';
 import type { LeadService } from './lead.service.js';
+import { outsidePartitions } from './lead-writes.js';
 import type { LeadInput, LeadKey, LeadView } from './lead.types.js';
 
 /** One lead named by a key list: every key of the list must name the same single lead. */
@@ -43,6 +44,7 @@ export class LeadMergeService {
     winnerKeys: LeadKeyList,
     loserKeyLists: readonly LeadKeyList[],
     path: ChangePath,
+    mayTouch?: (partition: string) => boolean,
   ): Promise<MergeResult> {
     if (winnerKeys.length === 0)
       throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'winningLeadKeyList is empty');
@@ -67,6 +69,9 @@ export class LeadMergeService {
         if (current.emailKey !== l.emailKey) throw new RetryTransaction();
         locked.push(current);
       }
+      // A user confined to partitions merges only people it could delete one by one.
+      const outside = mayTouch ? locked.find((l) => !mayTouch(l.partition)) : undefined;
+      if (outside) throw outsidePartitions(outside.partition);
       const [winner, ...losers] = locked as [LeadRecord, ...LeadRecord[]];
       const loserIds = losers.map((l) => l.id);
 

@@ -176,7 +176,7 @@ export function mktowsHandlers(
         (text(s, 'stringItem') ?? '').trim().toLowerCase(),
       );
       const include = includeNames.length > 0 ? new Set(includeNames) : undefined;
-      const position = decodePosition(text(args.streamPosition, 'streamPosition'));
+      const rawPosition = text(args.streamPosition, 'streamPosition');
       const selector = object(args.leadSelector);
       const selectorType = selector ? xsiTypeOf(selector) : undefined;
       let page: { records: Record<string, unknown>[]; remaining: number; next: LeadStreamPosition };
@@ -197,11 +197,11 @@ export function mktowsHandlers(
             `At most ${MAX_MULTIPLE_LEADS_BATCH} keyValues`,
           );
         }
+        const start = decodePosition(rawPosition, 'keys')?.k ?? 0;
         const all = await leads.findMany(
           keyType as LeadKey['keyType'],
           values.filter((v) => v.trim() !== ''),
         );
-        const start = position?.k ?? 0;
         const slice = all.slice(start, start + limit);
         page = {
           records: visible(ctx.permissions, slice).map((l) => fromLeadView(l, include)),
@@ -220,6 +220,7 @@ export function mktowsHandlers(
         const latest = selector
           ? dateTime(member(selector, 'latestUpdatedAt'), 'latestUpdatedAt')
           : undefined;
+        const position = decodePosition(rawPosition, 'updated');
         const after =
           position && position.u !== undefined && position.i !== undefined
             ? { updatedAt: position.u, id: position.i }
@@ -305,6 +306,8 @@ export function mktowsHandlers(
     },
 
     async mergeLeads(args, ctx) {
+      // A merge deletes its losers and rewrites its winner: it needs what deleteLead needs.
+      requireDelete(ctx.permissions);
       const winner = toKeyList(member(args, 'winningLeadKeyList'), 'winningLeadKeyList');
       const lists = list(member(object(member(args, 'losingLeadKeyLists')), 'keyList'));
       if (lists.length === 0)
@@ -313,7 +316,12 @@ export function mktowsHandlers(
         throw new AppError(ErrorCode.BAD_PARAMETER, `At most ${MAX_MERGE_LOSERS} losing leads`);
       const losers = lists.map((l, i) => toKeyList(l, `losingLeadKeyLists keyList ${i + 1}`));
       try {
-        const r = await merges.merge(winner, losers, ChangePaths.webService(ctx.userId));
+        const r = await merges.merge(
+          winner,
+          losers,
+          ChangePaths.webService(ctx.userId),
+          touchable(ctx.permissions),
+        );
         return {
           result: {
             mergeStatus: {

@@ -59,21 +59,31 @@ export function encodePosition(p: LeadStreamPosition): string {
   return Buffer.from(JSON.stringify(p)).toString('base64url');
 }
 
-export function decodePosition(raw: string | undefined): LeadStreamPosition | null {
+/**
+ * A position this service issued for the same kind of selector: `{k}` for LeadKeySelector,
+ * `{u, i}` for LastUpdateAtSelector, `{}` (the start) for either. Anything else, a position of
+ * the other kind included, is 20122: read as the start, it would restart the client's stream.
+ */
+export function decodePosition(
+  raw: string | undefined,
+  kind: 'keys' | 'updated',
+): LeadStreamPosition | null {
   if (raw === undefined || raw.trim() === '') return null;
   const bad = new AppError(
     ErrorCode.BAD_STREAM_POSITION,
-    'streamPosition is not one this service issued',
+    'streamPosition is not one this service issued for this leadSelector',
   );
   if (raw.length > 200 || !/^[A-Za-z0-9_-]+$/.test(raw.trim())) throw bad;
+  let p: unknown;
   try {
-    const p = JSON.parse(
-      Buffer.from(raw.trim(), 'base64url').toString('utf8'),
-    ) as LeadStreamPosition;
-    const ok = (v: unknown) => v === undefined || (Number.isSafeInteger(v) && (v as number) >= 0);
-    if (typeof p !== 'object' || p === null || !ok(p.k) || !ok(p.u) || !ok(p.i)) throw bad;
-    return p;
+    p = JSON.parse(Buffer.from(raw.trim(), 'base64url').toString('utf8'));
   } catch {
     throw bad;
   }
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) throw bad;
+  const fields = Object.keys(p).sort().join(',');
+  if (fields !== '' && fields !== (kind === 'keys' ? 'k' : 'i,u')) throw bad;
+  const values = Object.values(p) as unknown[];
+  if (!values.every((v) => Number.isSafeInteger(v) && (v as number) >= 0)) throw bad;
+  return p as LeadStreamPosition;
 }

@@ -11,6 +11,7 @@ import {
   indexIn,
   checkReferences,
   decode,
+  decodeAll,
   fieldText,
 } from './xml-lexis.js';
 
@@ -64,6 +65,8 @@ interface Open {
   name: string;
   /** Prefix → namespace declared on this element, when it declares any. */
   scope: Map<string, string> | null;
+  /** It holds text that node-soap keeps (not blank once decoded and trimmed, as it trims). */
+  text: boolean;
 }
 
 /**
@@ -140,6 +143,9 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
         if (!onlySpace(xml, pos, textEnd)) throw notUnderstood('Text outside the envelope');
       } else {
         checkReferences(xml, pos, textEnd);
+        const top = stack[stack.length - 1]!;
+        if (!top.text && !onlySpace(xml, pos, textEnd))
+          top.text = decodeAll(xml.slice(pos, textEnd)).trim() !== '';
       }
     }
     if (lt === -1) break;
@@ -157,6 +163,8 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
         if (stack.length === 0) throw notUnderstood('Text outside the envelope');
         const close = xml.indexOf(']]>', lt + 9);
         if (close === -1) throw malformed('Unterminated CDATA section');
+        const top = stack[stack.length - 1]!;
+        top.text ||= xml.slice(lt + 9, close).trim() !== '';
         pos = close + 3;
       } else if (xml.slice(lt + 2, lt + 9).toUpperCase() === 'DOCTYPE') {
         throw notUnderstood('DOCTYPE declarations are not accepted');
@@ -248,7 +256,13 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
 
     const colon = name.indexOf(':');
     const local = colon === -1 ? name : name.slice(colon + 1);
-    stack.push({ name, scope });
+    // node-soap turns an element with text into that text, then fails on the element that
+    // follows ("Cannot use 'in' operator"): mixed content is refused here, as not understood.
+    if (stack.length > 0 && stack[stack.length - 1]!.text)
+      throw notUnderstood(
+        `Text before the element ${local.slice(0, 64)}: mixed content is not accepted`,
+      );
+    stack.push({ name, scope, text: false });
     const depth = stack.length;
     if (depth > limits.maxDepth)
       throw notUnderstood(`Nesting deeper than ${limits.maxDepth} levels`);

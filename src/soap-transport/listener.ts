@@ -5,6 +5,7 @@ import { AppError, ErrorCode, isAppError } from '../errors.js';
 import { createSoapEngine, SAFE_HOST, type SoapBinding } from './soap-engine.js';
 import type { FastReadOptions, RequestReader } from './fast-request-reader.js';
 import type { RawObject } from './values.js';
+import { escapeXml } from './fault-envelope.js';
 
 export const XML_TYPE = 'text/xml; charset=utf-8';
 
@@ -106,9 +107,16 @@ export async function createSoapListener<S extends object>(
     const location = options.publicUrl
       ? `${options.publicUrl}${req.path}`
       : `${req.protocol}://${safeHost}${req.path}`;
+    // The path is the client's: escaped, and put in by a function (a string would read $' and
+    // $& in it as replacement patterns).
     res
       .type(XML_TYPE)
-      .send(wsdlXml.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${location}$2`));
+      .send(
+        wsdlXml.replace(
+          /(<soap:address\s+location=")[^"]*(")/,
+          (_whole, open: string, close: string) => `${open}${escapeXml(location)}${close}`,
+        ),
+      );
   };
 
   return {

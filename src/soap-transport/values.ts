@@ -41,7 +41,29 @@ export function text(v: Raw, name: string): string | undefined {
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   // An element with children where text was expected: treat as empty rather than guessing.
   if (isObject(v) && Object.keys(v).every((k) => k === 'attributes')) return '';
+  const typed = typedText(v);
+  if (typed !== undefined) return typed;
   throw new AppError(ErrorCode.BAD_PARAMETER, `${name} must be text`);
+}
+
+/**
+ * The text of a value whose only attributes are xsi:type or xsi:nil="false" (SOAP::Lite, nusoap
+ * and the MS SOAP Toolkit write xsi:type on every element): node-soap gives it as
+ * { attributes, $value }. Any other attribute still makes the value not text.
+ */
+function typedText(v: Raw): string | undefined {
+  if (!isObject(v) || !Object.hasOwn(v, '$value')) return undefined;
+  const attributes = object(v.attributes);
+  if (!attributes || Object.keys(v).length !== 2) return undefined;
+  for (const [name, value] of Object.entries(attributes)) {
+    const local = name.slice(name.indexOf(':') + 1);
+    if (local !== 'type' && !(local === 'nil' && (value === 'false' || value === '0')))
+      return undefined;
+  }
+  const value = v.$value;
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+    ? String(value)
+    : undefined;
 }
 
 export function requireText(

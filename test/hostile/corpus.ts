@@ -235,6 +235,25 @@ export function hostileCorpus(maxBodyBytes: number): HostileCase[] {
     },
     { name: 'slow sender', body: envelope(GET_LEAD()), send: 'slow', status: 408, code: 20012 },
     // Envelope structure
+    // Text beside child elements: node-soap makes the element a string, then fails on the next.
+    {
+      name: 'text before an element (mixed content)',
+      body: envelope(SYNC('junk<Email>mixed@example.com</Email>')),
+      status: 500,
+      code: 20012,
+    },
+    {
+      name: 'CDATA before an element',
+      body: envelope(SYNC('<![CDATA[junk]]><Email>mixed@example.com</Email>')),
+      status: 500,
+      code: 20012,
+    },
+    {
+      name: 'text before the Body',
+      body: envelope(GET_LEAD()).replace('<SOAP-ENV:Body>', 'junk<SOAP-ENV:Body>'),
+      status: 500,
+      code: 20012,
+    },
     {
       name: 'element __proto__',
       body: envelope(

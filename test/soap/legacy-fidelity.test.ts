@@ -99,6 +99,32 @@ for (const engine of testEngines()) {
       expect(read.body).to.include('<ForeignSysPersonId>CASE-1</ForeignSysPersonId>');
     });
 
+    it('reads values that carry xsi:type, as SOAP::Lite, nusoap and the MS SOAP Toolkit write them', async () => {
+      const typed = (type: string, value: string) => ` xsi:type="xsd:${type}">${value}`;
+      const created = await call(
+        '<ns1:paramsSyncLead xmlns:xsd="http://www.w3.org/2001/XMLSchema">' +
+          `<leadRecord xsi:type="ns1:LeadRecord"><Email${typed('string', 'typed@example.com')}</Email>` +
+          '<leadAttributeList xsi:type="ns1:ArrayOfAttribute"><attribute xsi:type="ns1:Attribute">' +
+          `<attrName${typed('string', 'Unsubscribed')}</attrName><attrType xsi:nil="true"/>` +
+          `<attrValue${typed('string', 'true')}</attrValue></attribute></leadAttributeList>` +
+          `</leadRecord><returnLead${typed('boolean', 'true')}</returnLead></ns1:paramsSyncLead>`,
+      );
+      expect(created.status, created.body).to.equal(200);
+      expect(created.body).to.include('<status>CREATED</status>');
+      expect(attributes(created.body)).to.deep.include({
+        name: 'Unsubscribed',
+        type: 'boolean',
+        value: '1',
+      });
+      const read = await call(
+        '<ns1:paramsGetLead xmlns:xsd="http://www.w3.org/2001/XMLSchema"><leadKey xsi:type="ns1:LeadKey">' +
+          `<keyType xsi:type="ns1:LeadKeyRef">EMAIL</keyType><keyValue${typed('string', 'typed@example.com')}</keyValue>` +
+          '</leadKey></ns1:paramsGetLead>',
+      );
+      expect(read.status, read.body).to.equal(200);
+      expect(read.body).to.include('<count>1</count>');
+    });
+
     it('an Email key with a different Email attribute changes the address, never a silent UPDATED', async () => {
       await call(
         '<ns1:paramsSyncLead><leadRecord><Email>py-old@example.com</Email></leadRecord>' +

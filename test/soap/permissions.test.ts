@@ -26,6 +26,11 @@ const SYNC_MANY = (email: string) =>
   `<ns1:paramsSyncMultipleLeads><leadRecordList><leadRecord><Email>${email}</Email><leadAttributeList><attribute><attrName>Unsubscribed</attrName><attrValue>false</attrValue></attribute></leadAttributeList></leadRecord></leadRecordList></ns1:paramsSyncMultipleLeads>`;
 const DELETE = (email: string) =>
   `<ns1:paramsDeleteLead>${KEY('EMAIL', email)}</ns1:paramsDeleteLead>`;
+const IDNUM_LIST = (id: number) =>
+  `<attribute><attrName>IDNUM</attrName><attrValue>${id}</attrValue></attribute>`;
+/** A merge deletes its loser: a write, and a delete. */
+const MERGE = (winner: number, loser: number) =>
+  `<ns1:paramsMergeLeads><winningLeadKeyList>${IDNUM_LIST(winner)}</winningLeadKeyList><losingLeadKeyLists><keyList>${IDNUM_LIST(loser)}</keyList></losingLeadKeyLists></ns1:paramsMergeLeads>`;
 const CHANGES = `<ns1:paramsGetLeadChanges><startPosition><offset>ID:0</offset></startPosition></ns1:paramsGetLeadChanges>`;
 const workspace = (name: string) =>
   `<ns1:MktowsContextHeader><targetWorkspace>${name}</targetWorkspace></ns1:MktowsContextHeader>`;
@@ -35,6 +40,8 @@ for (const engine of testEngines()) {
     this.timeout(60000);
     let service: TestService;
     let changesBefore: string;
+    /** Lead ids of default@example.com (Default partition) and eu@example.com (Europe). */
+    const ids: Record<string, number> = {};
 
     const as = (user: { userId: string; encryptionKey: string }, body: string, ws?: string) =>
       rawCall(service.url, body, { user, ...(ws ? { extraHeaderXml: workspace(ws) } : {}) });
@@ -60,6 +67,7 @@ for (const engine of testEngines()) {
       ] as const) {
         const res = await as(TEST_USER, SYNC(email, unsub), ws);
         expect(res.status, res.body).to.equal(200);
+        ids[email] = Number(/<leadId>(\d+)<\/leadId>/.exec(res.body)![1]);
       }
       changesBefore = (await as(TEST_USER, CHANGES)).body;
     });
@@ -80,11 +88,17 @@ for (const engine of testEngines()) {
       await expectDenied(await as(READER, SYNC('new-by-reader@example.com')));
       await expectDenied(await as(READER, SYNC_MANY('default@example.com')));
       await expectDenied(await as(READER, DELETE('default@example.com')));
+      await expectDenied(
+        await as(READER, MERGE(ids['default@example.com']!, ids['eu@example.com']!)),
+      );
       await expectUnchanged();
     });
 
     it('a user without delete may sync but not delete', async () => {
       await expectDenied(await as(FEED, DELETE('default@example.com')));
+      await expectDenied(
+        await as(FEED, MERGE(ids['default@example.com']!, ids['eu@example.com']!)),
+      );
       await expectUnchanged();
       const read = await as(FEED, GET_LEAD('default@example.com'));
       expect(read.body).to.contain('<count>1</count>');
@@ -95,6 +109,10 @@ for (const engine of testEngines()) {
       await expectDenied(await as(EUROPE, SYNC('someone-new@example.com'))); // default partition
       await expectDenied(await as(EUROPE, SYNC('default@example.com', false), 'Europe'));
       await expectDenied(await as(EUROPE, DELETE('default@example.com')));
+      // Merging deletes the loser: someone outside its partitions is refused on either side.
+      const [eu, other] = [ids['eu@example.com']!, ids['default@example.com']!];
+      await expectDenied(await as(EUROPE, MERGE(eu, other)));
+      await expectDenied(await as(EUROPE, MERGE(other, eu)));
       const batch = await as(EUROPE, SYNC_MANY('default@example.com'), 'Europe');
       expect(batch.status, batch.body).to.equal(200);
       expect(batch.body).to.match(/<status>FAILED<\/status><error>20013 /);

@@ -29,10 +29,20 @@ interface Answer {
 
 function request(
   url: string,
-  options: { method?: string; body?: string; headers?: Record<string, string> } = {},
+  options: {
+    method?: string;
+    body?: string;
+    headers?: Record<string, string>;
+    /** A path sent as it is (the URL's would be percent-encoded). */
+    rawPath?: string;
+  } = {},
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: options.method ?? 'GET', headers: options.headers });
+    const req = http.request(url, {
+      method: options.method ?? 'GET',
+      headers: options.headers,
+      ...(options.rawPath ? { path: options.rawPath } : {}),
+    });
     req.on('response', (res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString()));
@@ -108,6 +118,21 @@ for (const engine of testEngines()) {
           `https://soap.example.com/marketing${path.replace(/\?.*$/, '')}`,
         );
       }
+    });
+
+    it('writes the path into the WSDL address escaped: markup or $ in it change nothing else', async () => {
+      const plain = await request(`${service.base}/soap/mktows/2_9?WSDL`);
+      // Quotes, angle brackets, & and replacement patterns ($' is "what follows the match").
+      const version = `x"><evil&$'$&`;
+      const res = await request(service.base, { rawPath: `/soap/mktows/${version}?WSDL` });
+      expect(res.status, res.body.slice(0, 300)).to.equal(200);
+      const escaped = version.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+      expect(res.body).to.equal(
+        plain.body.replace(
+          'location="https://soap.example.com/marketing/soap/mktows/2_9"',
+          () => `location="https://soap.example.com/marketing/soap/mktows/${escaped}"`,
+        ),
+      );
     });
 
     it('answers malformed URLs with a short error in the path’s dialect, never a stack trace', async () => {
