@@ -11,22 +11,47 @@ import { RetryTransaction } from '../domain/ports.js';
  * the busy timeout, or fail, instead of simply waiting its turn. Other processes (the CLI)
  * still wait for the lock through the busy timeout.
  */
-const sqliteWriters = new Map<string, Promise<void>>();
+interface WriterTurn {
+  database: Database;
+  /** Its transaction's last message is posted: the same Database's next may post behind it. */
+  posted: Promise<void>;
+  /** Its transaction has ended (answered): any other may start. */
+  done: Promise<void>;
+}
 
-export async function queueSqliteWriter<T>(database: Database, run: () => Promise<T>): Promise<T> {
-  if (database.engine !== 'sqlite' || database.location === ':memory:') return run();
+const sqliteWriters = new Map<string, WriterTurn>();
+
+/**
+ * `run` is given `handOff`: once its transaction's last message (COMMIT or ROLLBACK) is posted
+ * to the writer thread, the next transaction of the same Database may start, whose messages
+ * the thread runs after that one; another Database's (its own thread) waits for the end.
+ */
+export async function queueSqliteWriter<T>(
+  database: Database,
+  run: (handOff: () => void) => Promise<T>,
+): Promise<T> {
+  if (database.engine !== 'sqlite' || database.location === ':memory:') return run(() => {});
   const file = path.resolve(database.location);
-  const previous = sqliteWriters.get(file) ?? Promise.resolve();
+  const previous = sqliteWriters.get(file);
   let release!: () => void;
-  const done = new Promise<void>((resolve) => (release = resolve));
-  const tail = previous.then(() => done);
-  sqliteWriters.set(file, tail);
-  await previous;
+  let handOff!: () => void;
+  const ended = new Promise<void>((resolve) => (release = resolve));
+  const handed = new Promise<void>((resolve) => (handOff = resolve));
+  const turn: WriterTurn = {
+    database,
+    posted: previous ? previous.posted.then(() => handed) : handed,
+    done: previous ? previous.done.then(() => ended) : ended,
+  };
+  sqliteWriters.set(file, turn);
+  if (previous) await (previous.database === database ? previous.posted : previous.done);
+  void turn.done.then(() => {
+    if (sqliteWriters.get(file) === turn) sqliteWriters.delete(file);
+  });
   try {
-    return await run();
+    return await run(handOff);
   } finally {
+    handOff();
     release();
-    if (sqliteWriters.get(file) === tail) sqliteWriters.delete(file);
   }
 }
 
@@ -70,6 +95,18 @@ function throughStep(trx: Knex.Transaction, step: SqliteStep): Knex.Transaction 
   return Object.create(trx, { client: { value: stepClient } }) as Knex.Transaction;
 }
 
+/** A transaction's handle for one-step units on `connection`, pinned as knex's transactions do. */
+function pinnedTransaction(knex: Knex, connection: unknown): Knex.Transaction {
+  const client = Object.create(knex.client as object, {
+    acquireConnection: { value: () => Promise.resolve(connection) },
+    releaseConnection: { value: () => Promise.resolve() },
+  }) as unknown;
+  return Object.create(knex, {
+    client: { value: client },
+    isTransaction: { value: true },
+  }) as Knex.Transaction;
+}
+
 /**
  * Group commit for a SQLite file: with synchronous=FULL every COMMIT waits for an fsync, which
  * costs far more than the statements of a unit. Units that queue while the file's writer is
@@ -86,6 +123,10 @@ function throughStep(trx: Knex.Transaction, step: SqliteStep): Knex.Transaction 
  * still sees what the ones before it wrote. A step has no savepoint of its own: one that
  * fails after writing has the whole group rolled back, and the other units run again in a
  * later transaction (UnitOfWork's retry), while it keeps its own error.
+ *
+ * A group of one-step units alone (commitSteps) lets the next group start once its COMMIT is
+ * posted: the writer thread goes from one group's COMMIT straight to the next one's steps,
+ * while this thread turns the first group's answers into responses.
  */
 export class SqliteGroupWriter<R> {
   private open: Array<GroupUnit<R>> | null = null;
@@ -113,10 +154,12 @@ export class SqliteGroupWriter<R> {
       // COMMIT's fsync included, in the writer thread): the first unit waits one turn of the
       // event loop for the requests already read from their sockets.
       setImmediate(() => {
-        void queueSqliteWriter(this.database, () => {
+        void queueSqliteWriter(this.database, (handOff) => {
           // Started: later units form the next group.
           if (this.open === group) this.open = null;
-          return this.commitGroup(group);
+          return group.every((u) => u.step)
+            ? this.commitSteps(group, handOff)
+            : this.commitGroup(group);
         });
       });
     });
@@ -157,6 +200,80 @@ export class SqliteGroupWriter<R> {
     } catch (error) {
       // BEGIN, COMMIT or a lone unit failed: nothing of the group is stored. Units that had
       // failed on their own keep their own error.
+      const own = await Promise.all(outcomes);
+      group.forEach((unit, i) => {
+        const o = own[i];
+        unit.settle(o && !o.ok ? { ok: false, error: o.error } : { ok: false, error });
+      });
+      return;
+    }
+    const settled = await Promise.all(outcomes);
+    group.forEach((unit, i) => unit.settle(settled[i]!));
+  }
+
+  /**
+   * A group of one-step units alone, past knex.transaction: its transaction's messages are
+   * posted on the writer's connection, taken from knex's pool, and the connection goes back
+   * (and the next group may start: `handOff`) as soon as COMMIT is posted, not once it is
+   * answered. The thread runs the next group's messages after this COMMIT, so its statements
+   * run while this thread turns this group's answers into responses, instead of the writer
+   * idling from one group's COMMIT to the next one's first message. Every caller is still
+   * answered only after its own group's COMMIT; a group whose COMMIT fails stores nothing
+   * and the next one opens its own transaction (worker.ts rolls back what a failed COMMIT
+   * leaves open).
+   */
+  private async commitSteps(group: Array<GroupUnit<R>>, handOff: () => void): Promise<void> {
+    const knex = this.database.knex;
+    const client = knex.client as Knex.Client;
+    const outcomes: Array<Promise<Outcome>> = [];
+    let connection: unknown;
+    try {
+      connection = await client.acquireConnection();
+    } catch (error) {
+      for (const unit of group) unit.settle({ ok: false, error });
+      return;
+    }
+    let returned = false;
+    const giveBack = () => {
+      if (returned) return;
+      returned = true;
+      void client.releaseConnection(connection);
+      handOff();
+    };
+    if (!stepsOn(connection)) {
+      giveBack();
+      return this.commitGroup(group);
+    }
+    const steps = connection;
+    let ending: Promise<unknown>;
+    try {
+      const trx = pinnedTransaction(knex, connection);
+      // Queued: it goes with the first step (client.ts), as knex.transaction's would.
+      await client.query(connection, 'BEGIN;');
+      steps.holdSteps();
+      try {
+        for (const unit of group) outcomes.push((await this.startStep(trx, unit, steps)).answered);
+      } finally {
+        steps.releaseSteps();
+      }
+      // Every unit answered first: a one-step unit that failed with some of its writes in the
+      // transaction has the group rolled back; the others run again.
+      const settled = await Promise.all(outcomes);
+      const undone = settled.some((o) => !o.ok && o.stepStored);
+      // Posted before query() returns (connection.ts, send): the next group may follow.
+      ending = client.query(connection, undone ? 'ROLLBACK' : 'COMMIT;');
+      giveBack();
+      if (undone) {
+        await ending.catch(() => undefined);
+        throw new RetryTransaction();
+      }
+      await ending;
+    } catch (error) {
+      if (!returned) {
+        // The group broke off before its end was posted: roll back what it began.
+        void client.query(connection, 'ROLLBACK').catch(() => undefined);
+        giveBack();
+      }
       const own = await Promise.all(outcomes);
       group.forEach((unit, i) => {
         const o = own[i];

@@ -155,6 +155,73 @@ for (const engine of testEngines()) {
       }
     });
 
+    it('SIGKILL during groups of one-step unsubscribes posted behind each other loses none', async () => {
+      const db = await freshServiceDatabase(engine);
+      try {
+        const service = await spawnService(db.env);
+        // People who exist: their unsubscribes are checked steps (on SQLite a group's next
+        // group is posted behind its COMMIT before that COMMIT is answered).
+        const emails = Array.from({ length: 400 }, (_, i) => `step-kill-${i}@example.com`);
+        for (let i = 0; i < emails.length; i += 200) {
+          const records = emails
+            .slice(i, i + 200)
+            .map((e) => `<leadRecord><Email>${e}</Email></leadRecord>`)
+            .join('');
+          const res = await rawCall(
+            service.url,
+            `<ns1:paramsSyncMultipleLeads><leadRecordList>${records}</leadRecordList></ns1:paramsSyncMultipleLeads>`,
+          );
+          expect(res.status).to.equal(200);
+        }
+        const acknowledged: string[] = [];
+        let next = 0;
+        const client = async () => {
+          while (next < emails.length) {
+            const email = emails[next++]!;
+            try {
+              const res = await rawCall(service.url, unsubscribe(email));
+              if (res.status === 200 && /<status>UPDATED</.test(res.body)) acknowledged.push(email);
+            } catch {
+              return; // the connection died with the process
+            }
+          }
+        };
+        const clients = Array.from({ length: 12 }, client);
+        for (let waited = 0; acknowledged.length < 30 && waited < 60000; waited += 10) {
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        service.child.kill('SIGKILL');
+        await Promise.all(clients);
+        await service.exited;
+        expect(acknowledged.length).to.be.at.least(30);
+        const database = openDatabase({
+          databaseUrl: db.env.DATABASE_URL ?? '',
+          dataDir: db.env.DATA_DIR ?? '',
+          sqliteBusyTimeoutMs: 5000,
+          dbPoolMax: 2,
+        });
+        try {
+          const people = (await database
+            .knex('leads')
+            .whereIn('email', acknowledged)
+            .select('email', 'unsubscribed')) as Array<{ email: string; unsubscribed: unknown }>;
+          expect(people.filter((p) => Boolean(p.unsubscribed)).map((p) => p.email)).to.have.members(
+            acknowledged,
+          );
+          const masters = (await database
+            .knex('email_status')
+            .whereIn('email_key', acknowledged)
+            .where('unsubscribed', true)
+            .count({ n: '*' })) as Array<{ n: number | string }>;
+          expect(Number(masters[0]?.n)).to.equal(acknowledged.length);
+        } finally {
+          await database.close();
+        }
+      } finally {
+        await db.drop();
+      }
+    });
+
     it('SIGTERM finishes the call in flight, stops accepting and exits 0', async () => {
       const db = await freshServiceDatabase(engine);
       try {

@@ -1,0 +1,157 @@
+import { expect } from 'chai';
+import type { Knex } from 'knex';
+import { MAX_GROUP_UNITS, UnitOfWork } from '../../src/data-access/unit-of-work.js';
+import { SqliteThreadConnection } from '../../src/data-access/sqlite-thread/connection.js';
+import { testEngines } from '../support/database.js';
+import { createLead, expectNoViolations, openHarness, type Harness } from '../support/harness.js';
+import { linkPropagation, linkStatus } from '../support/records.js';
+
+/**
+ * Groups of one-step units on a SQLite file, one behind the other: the next group's messages
+ * are posted once the group before it has posted its COMMIT, without waiting for that COMMIT's
+ * answer; each caller is still answered after its own group's COMMIT.
+ */
+
+const sqlite = testEngines().find((e) => e.name === 'sqlite')!;
+
+interface Request {
+  id: number;
+  sql?: string;
+  step?: unknown;
+}
+interface Answer {
+  id: number;
+}
+interface Patched {
+  call(request: Request): Promise<unknown>;
+  settle(response: Answer | Answer[]): void;
+}
+
+/**
+ * Runs `run` with the answers to COMMIT handled `delayMs` late by this thread (as under a busy
+ * event loop), and tells what was posted and answered, in order.
+ */
+async function withSlowCommitAnswers(
+  delayMs: number,
+  run: () => Promise<unknown>,
+): Promise<string[]> {
+  const proto = SqliteThreadConnection.prototype as unknown as Patched;
+  const { call, settle } = proto;
+  const commits = new Set<number>();
+  const events: string[] = [];
+  proto.call = function (this: unknown, request) {
+    if (request.sql && /^COMMIT/i.test(request.sql)) {
+      commits.add(request.id);
+      events.push('commit posted');
+    } else if (request.step) events.push('step posted');
+    return call.call(this, request);
+  };
+  proto.settle = function (this: unknown, response) {
+    const answers = Array.isArray(response) ? response : [response];
+    if (!answers.some((a) => commits.has(a.id))) return settle.call(this, response);
+    setTimeout(() => {
+      events.push('commit answered');
+      settle.call(this, response);
+    }, delayMs);
+  };
+  try {
+    await run();
+  } finally {
+    proto.call = call;
+    proto.settle = settle;
+  }
+  return events;
+}
+
+describe('SQLite groups of one-step units, one behind the other', () => {
+  let h: Harness;
+  let uow: UnitOfWork;
+  let k: Knex;
+
+  beforeEach(async () => {
+    h = await openHarness(sqlite);
+    uow = new UnitOfWork(h.db);
+    k = h.db.knex;
+  });
+  afterEach(() => h.drop());
+
+  const unsubscribe = (key: string, at = 1000) =>
+    uow.writeStep((r) => r.leads.unsubscribeAddressOnce(linkStatus(key, at), linkPropagation));
+
+  async function addresses(name: string, n: number): Promise<string[]> {
+    const all = Array.from({ length: n }, (_, i) => `${name}${i}@groups.example`);
+    for (const a of all) await createLead(h.services, a);
+    return all;
+  }
+
+  const history = async (key: string) =>
+    Number(
+      (
+        (await k('email_status_history').where('email_key', key).count({ n: '*' })) as Array<{
+          n: number;
+        }>
+      )[0]!.n,
+    );
+
+  it("posts the next group's steps before the COMMIT ahead of them is answered", async () => {
+    // One full group, and the next one behind it.
+    const keys = await addresses('next', MAX_GROUP_UNITS + 4);
+    let results: Array<{ changed: boolean }> = [];
+    const events = await withSlowCommitAnswers(150, async () => {
+      results = await Promise.all(keys.map((key) => unsubscribe(key)));
+    });
+    const firstCommit = events.indexOf('commit posted');
+    const firstAnswer = events.indexOf('commit answered');
+    expect(firstCommit).to.equal(MAX_GROUP_UNITS);
+    // The second group's four steps went between the first COMMIT and its answer.
+    expect(events.slice(firstCommit + 1, firstAnswer)).to.deep.equal([
+      'step posted',
+      'step posted',
+      'step posted',
+      'step posted',
+      'commit posted',
+    ]);
+    expect(results.every((r) => r.changed)).to.equal(true);
+    for (const key of keys) expect(await history(key)).to.equal(1);
+    await expectNoViolations(h.services);
+  });
+
+  it('a COMMIT that fails fails its own group only; the group posted behind it commits', async () => {
+    const keys = await addresses('behind', MAX_GROUP_UNITS + 3);
+    const broken = keys[1]!;
+    // A deferred foreign key broken by one unit of the first group: refused at its COMMIT.
+    await k.raw(
+      'CREATE TABLE groups_deferred (lead_id INTEGER REFERENCES leads(id) DEFERRABLE INITIALLY DEFERRED)',
+    );
+    await k.raw(
+      `CREATE TRIGGER break_first_commit AFTER INSERT ON email_status_history
+       WHEN NEW.email_key = '${broken}' BEGIN INSERT INTO groups_deferred VALUES (-1); END`,
+    );
+    let results: Array<PromiseSettledResult<unknown>> = [];
+    const events = await withSlowCommitAnswers(150, async () => {
+      // Without retries: the first group's callers see its COMMIT's failure.
+      const once = new UnitOfWork(h.db, { maxAttempts: 1 });
+      results = await Promise.allSettled(
+        keys.map((key) =>
+          once.writeStep((r) =>
+            r.leads.unsubscribeAddressOnce(linkStatus(key, 1000), linkPropagation),
+          ),
+        ),
+      );
+    });
+    // The second group was posted behind the first COMMIT before its (failed) answer.
+    expect(events.indexOf('commit posted', events.indexOf('commit posted') + 1)).to.be.below(
+      events.indexOf('commit answered'),
+    );
+    const first = results.slice(0, MAX_GROUP_UNITS);
+    const second = results.slice(MAX_GROUP_UNITS);
+    for (const r of first) {
+      expect(r.status).to.equal('rejected');
+      const reason = (r as PromiseRejectedResult).reason as { code?: string };
+      expect(reason.code).to.equal('SQLITE_CONSTRAINT_FOREIGNKEY');
+    }
+    for (const key of keys.slice(0, MAX_GROUP_UNITS)) expect(await history(key)).to.equal(0);
+    expect(second.map((r) => r.status)).to.deep.equal(['fulfilled', 'fulfilled', 'fulfilled']);
+    for (const key of keys.slice(MAX_GROUP_UNITS)) expect(await history(key)).to.equal(1);
+  });
+});
