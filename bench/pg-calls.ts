@@ -2,9 +2,12 @@
  * PostgreSQL cost of the hot calls, below the SOAP layer: for each scenario, the round trips
  * per call (messages sent by pg's client) and the CPU per call of this process and of the
  * PostgreSQL backends serving it (/proc/<pid>/stat: the server on this host), calls made one
- * after the other, in a fresh database of its own (dropped at the end).
+ * after the other (or `concurrent` at a time: what one process of the service sees under
+ * load, where its one-click steps share transactions), in a fresh database of its own
+ * (dropped at the end).
  *
  *   DATABASE_URL=postgres://… node --import tsx bench/pg-calls.ts [calls per scenario] [scenario]
+ *     [concurrent]
  *
  * PG_CALLS_EXTRA_PEOPLE=N adds N people no call touches, for a table the size of the bench's
  * (~7,300 people): a plan the planner picks by the table's size shows only then.
@@ -22,6 +25,17 @@ const url = process.env.DATABASE_URL;
 if (!url) throw new Error('DATABASE_URL is required');
 const calls = Number(process.argv[2] ?? 2000);
 const only = process.argv[3];
+const concurrent = Math.max(1, Number(process.argv[4] ?? 1));
+
+/** `calls` calls of `run`, `concurrent` at a time. */
+async function callMany(run: () => Promise<unknown>, count: number): Promise<void> {
+  let left = count;
+  await Promise.all(
+    Array.from({ length: concurrent }, async () => {
+      while (left-- > 0) await run();
+    }),
+  );
+}
 
 // Every message pg's clients send (a round trip each), counted for the whole run.
 const messages = watchPgMessages().texts;
@@ -137,12 +151,12 @@ async function main(): Promise<void> {
   };
   for (const [name, run] of Object.entries(scenarios)) {
     if (only && only !== name) continue;
-    for (let w = 0; w < Math.min(300, calls); w++) await run();
+    await callMany(run, Math.min(300, calls));
     const backends = await pids();
     const b0 = backendTicks(backends);
     const c0 = process.cpuUsage();
     const s0 = messages.length;
-    for (let c = 0; c < calls; c++) await run();
+    await callMany(run, calls);
     const c1 = process.cpuUsage(c0);
     const b1 = backendTicks(backends);
     const node = (c1.user + c1.system) / calls;

@@ -316,7 +316,10 @@ export async function unsubscribeAddressOnce(
       .map((v) => pgLiteral(v as string | number | bigint | null))
       .join(', ')})`;
     // The last statement of its transaction: COMMIT goes in the same message.
-    const { rows } = await runStatement(db, fixedSql('', call), [], { endsTransaction: true });
+    const { rows } = await runStatement(db, fixedSql('', call), [], {
+      endsTransaction: true,
+      stepLock: args[0] as bigint,
+    });
     const r = rows[0]!;
     return {
       changed: r.changed === true,

@@ -1,7 +1,5 @@
 import type { Knex } from 'knex';
-import type { PgDeferringClient } from '../database.js';
-import { RowTemplate } from '../sqlite-thread/row-shapes.js';
-import { RowSetsQuery, type Connection, type KnexPgClient, type Outcome } from './pg-rows.js';
+import { runGroupedStep, type StepClient } from './pg-step-group.js';
 
 /**
  * A one-step unit of work on PostgreSQL (UnitOfWork.writeStep: the one-click unsubscribe) without
@@ -20,32 +18,19 @@ import { RowSetsQuery, type Connection, type KnexPgClient, type Outcome } from '
  * before the connection goes back to the pool, and a connection that cannot take it (lost
  * under the call) is discarded, never handed out inside a transaction. Nothing named is
  * prepared and the transaction ends within its message, as PgBouncer's transaction mode needs.
+ * Steps that wait while another is in flight share one transaction, each in a savepoint of its
+ * own, and one message (pg-step-group.ts).
  */
 
 type Row = Record<string, unknown>;
-
-/** What this module uses of database.ts's PostgreSQL client. */
-type StepClient = KnexPgClient & PgDeferringClient;
 
 /** The query objects statement.ts (and knex's runner) hand a client. */
 interface QueryObject {
   sql: string;
   bindings?: readonly unknown[];
   endsTransaction?: boolean;
+  stepLock?: bigint;
   response?: unknown;
-}
-
-/** A connection knex's pool discards at its next checkout instead of handing it out. */
-type Discardable = Connection & { __knex__disposed?: unknown };
-
-/** RowSetsQuery that also keeps the last statement's command tag (COMMIT's, when it ran). */
-class StepQuery extends RowSetsQuery {
-  lastCommand = '';
-
-  override handleCommandComplete(msg?: { text?: string }): void {
-    this.lastCommand = msg?.text ?? '';
-    super.handleCommandComplete();
-  }
 }
 
 const NOT_ONE_STEP = "A one-step unit's statement must end its transaction, its values written in";
@@ -65,7 +50,7 @@ export function pgStepTransaction(knex: Knex): Knex.Transaction {
     if (obj.endsTransaction !== true || (obj.bindings?.length ?? 0) > 0)
       throw new Error(NOT_ONE_STEP);
     sent = true;
-    obj.response = await runStep(client, obj.sql);
+    obj.response = await runStep(client, obj.sql, obj.stepLock);
     return obj;
   };
   const stepClient = Object.create(client, {
@@ -87,48 +72,14 @@ export function pgStepTransaction(knex: Knex): Knex.Transaction {
   }) as unknown as Knex.Transaction;
 }
 
-/** `statement` in its transaction's message, on a connection of the pool; its rows. */
-async function runStep(client: StepClient, statement: string): Promise<{ rows: Row[] }> {
-  const connection = (await client.acquireConnection()) as Discardable;
-  const uid = connection.__knexUid;
-  const text = `${client.transactionHead} ${statement.replace(/;\s*$/, '')}; COMMIT;`;
-  client.emit('query', { __knexUid: uid, sql: text, bindings: [], method: 'raw' });
-  let clean = true;
-  try {
-    const outcomes = await client.commitReplicated(connection, () => send(connection, text));
-    // The statement's outcome is the one before COMMIT's.
-    const outcome = outcomes[outcomes.length - 2];
-    if (outcome === undefined || outcome instanceof Error) throw outcome ?? new Error('no result');
-    return { rows: RowTemplate.of(outcome.names).objects(outcome.rows) };
-  } catch (error) {
-    clean = await rolledBack(connection);
-    const reason = error instanceof Error ? error : new Error(String(error));
-    // As knex reports a statement's failure: its SQL first, and a query-error event.
-    reason.message = `${statement} - ${reason.message}`;
-    client.emit('query-error', reason, { __knexUid: uid, sql: statement, bindings: [] });
-    throw reason;
-  } finally {
-    if (!clean) connection.__knex__disposed ??= 'a one-step unit could not roll back';
-    await client.releaseConnection(connection);
-  }
-}
-
-/** Sends `text`; its outcomes once its last statement, COMMIT, has completed. */
-function send(connection: Connection, text: string): Promise<Outcome[]> {
-  return new Promise((resolve, reject) => {
-    const query = new StepQuery(text, connection);
-    connection.query(query, (error, outcomes) => {
-      if (error) reject(error);
-      else if (query.lastCommand !== 'COMMIT')
-        reject(new Error(`the transaction ended with ${query.lastCommand || 'nothing'}`));
-      else resolve(outcomes);
-    });
-  });
-}
-
-/** Ends whatever transaction the connection is left in; false when it could not. */
-function rolledBack(connection: Connection): Promise<boolean> {
-  return new Promise((resolve) =>
-    connection.query(new RowSetsQuery('ROLLBACK', connection), (error) => resolve(error === null)),
+/** `statement` in its transaction's message (with those of other steps: pg-step-group.ts). */
+function runStep(client: StepClient, statement: string, lock?: bigint): Promise<{ rows: Row[] }> {
+  return new Promise((resolve, reject) =>
+    runGroupedStep(client, {
+      statement,
+      ...(lock !== undefined ? { lock } : {}),
+      resolve: (rows) => resolve({ rows }),
+      reject,
+    }),
   );
 }

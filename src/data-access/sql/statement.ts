@@ -33,6 +33,8 @@ interface QueryObject {
   ifRow?: Array<{ sql: string; bindings: unknown[] }>;
   /** See StatementOptions.endsTransaction (read by database.ts's PostgreSQL client). */
   endsTransaction?: true;
+  /** See StatementOptions.stepLock (read by pg-step.ts). */
+  stepLock?: bigint;
   response?: unknown;
   /** The changes of the last of `unless.then`, when they ran. */
   thenChanges?: number;
@@ -91,6 +93,11 @@ export interface StatementOptions {
    * COMMIT then costs nothing. Any statement after it in that transaction fails.
    */
   endsTransaction?: boolean;
+  /**
+   * PostgreSQL, a one-step unit's statement that takes this address lock first: the steps
+   * that share a transaction (pg-step.ts) run in the order of their locks, the global order.
+   */
+  stepLock?: bigint;
 }
 
 async function send(
@@ -99,7 +106,7 @@ async function send(
   bindings: readonly unknown[],
   extra: Pick<
     QueryObject,
-    'resultUnused' | 'unless' | 'ifRow' | 'onChanges' | 'endsTransaction' | 'expect'
+    'resultUnused' | 'unless' | 'ifRow' | 'onChanges' | 'endsTransaction' | 'expect' | 'stepLock'
   > = {},
 ): Promise<QueryObject> {
   const client = db.client as unknown as StatementClient;
@@ -129,7 +136,10 @@ export async function runStatement(
   bindings: readonly unknown[],
   options: StatementOptions = {},
 ): Promise<StatementResult> {
-  const extra = options.endsTransaction ? { endsTransaction: true as const } : {};
+  const extra = {
+    ...(options.endsTransaction ? { endsTransaction: true as const } : {}),
+    ...(options.stepLock !== undefined ? { stepLock: options.stepLock } : {}),
+  };
   return resultOf((await send(db, sql, bindings, extra)).response);
 }
 
