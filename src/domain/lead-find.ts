@@ -2,6 +2,7 @@ import type { KeyColumnOf, KeyPageStart, TransactionScope } from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { emailKey } from './email-key.js';
 import { parseLeadId } from './lead-input.js';
+import { REMAINING_COUNT_CAP } from './paging.js';
 import type { LeadKey } from './lead.types.js';
 import type { LeadRecord } from './records.js';
 
@@ -90,6 +91,10 @@ export async function findPageByKeys(
   }
   const leads = await repos.leads.pageByKeys(key, keys, after, limit);
   const last = leads[leads.length - 1];
-  const remaining = last ? await repos.leads.countByKeysAfter(key, keys, last.id) : 0;
+  // Capped like every remainingCount (paging.ts): an exact count would read every match
+  // after the page again on each page.
+  const remaining = last
+    ? await repos.leads.countByKeysAfter(key, keys, last.id, REMAINING_COUNT_CAP)
+    : 0;
   return { leads, remaining };
 }

@@ -163,15 +163,16 @@ export class LeadRepository {
     return rows.map(fromRow);
   }
 
-  /** How many leads the keys match after an id (the remainingCount of a page). */
+  /** How many leads the keys match after an id, at most `cap` (the remainingCount of a page). */
   async countByKeysAfter(
     key: KeyColumnOf,
     values: readonly (string | number)[],
     afterId: number,
+    cap: number,
   ): Promise<number> {
     if (values.length === 0) return 0;
     const q = this.db('leads').whereIn(KEY_COLUMNS[key], values).andWhere('id', '>', afterId);
-    return countRows(this.db, q);
+    return countRows(this.db, q, cap);
   }
 
   /** Keyset page over (updated_at, id) so deep pages cost the same as the first. */

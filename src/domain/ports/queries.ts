@@ -70,6 +70,7 @@ export interface LeadQueries extends LeadStore {
     key: KeyColumnOf,
     values: readonly (string | number)[],
     afterId: number,
+    cap: number,
   ): Promise<number>;
   listUpdatedBetween(
     oldest: number,
