@@ -37,3 +37,62 @@ export function unneutralise(cell: string): string {
     ? cell.slice(1)
     : cell;
 }
+
+const CR = 0x0d;
+const LF = 0x0a;
+const QUOTE = 0x22;
+
+/**
+ * The line each record of a CSV file starts on, for messages about rejected rows. csv-parse's
+ * own count is the line a record ends on, and counts a CRLF inside a quoted field as two, so
+ * after an Excel cell holding a line break every later row would be reported a line or more
+ * too far. Fed the file's bytes in order, this queues the start line of every record,
+ * skipping empty lines as skip_empty_lines does. A quote only opens a field at its start
+ * in the RFC 4180 files csv-parse accepts, so toggling on every quote
+ * (a doubled quote toggles twice) tracks whether a line break ends a record. Bytes, not
+ * characters: CR, LF and the quote never occur inside a multi-byte UTF-8 sequence.
+ */
+export class RecordStartLines {
+  private line = 1;
+  private quoted = false;
+  private atStart = true;
+  private afterCr = false;
+  private starts: number[] = [];
+  private head = 0;
+
+  /** `skip`: records not queued, e.g. 1 for the header line. */
+  constructor(private skip = 0) {}
+
+  feed(bytes: Uint8Array): void {
+    for (const c of bytes) {
+      if (c === LF && this.afterCr) {
+        this.afterCr = false;
+        continue;
+      }
+      this.afterCr = c === CR;
+      if (c === CR || c === LF) {
+        this.line++;
+        if (!this.quoted) this.atStart = true;
+        continue;
+      }
+      if (this.atStart) {
+        if (this.skip > 0) this.skip--;
+        else this.starts.push(this.line);
+        this.atStart = false;
+      }
+      if (c === QUOTE) this.quoted = !this.quoted;
+    }
+  }
+
+  /** The start line of the next record in file order, or undefined if none was fed. */
+  next(): number | undefined {
+    if (this.head >= this.starts.length) return undefined;
+    const line = this.starts[this.head++];
+    // Drop what was read now and then, so a long file keeps only the lines not yet asked for.
+    if (this.head > 1024 && this.head * 2 > this.starts.length) {
+      this.starts = this.starts.slice(this.head);
+      this.head = 0;
+    }
+    return line;
+  }
+}

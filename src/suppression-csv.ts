@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { CsvError, parse } from 'csv-parse';
-import { csvRow, unneutralise } from './csv-row.js';
+import { csvRow, RecordStartLines, unneutralise } from './csv-row.js';
 import type { EmailStatusRecord, RejectedLine } from './domain/records.js';
 import type { SuppressionRow } from './domain/suppression.service.js';
 
@@ -33,7 +33,12 @@ export async function* csvRows(
   progress: { bytes: number; notLifted?: number },
 ): AsyncGenerator<SuppressionRow> {
   const input = fs.createReadStream(file);
-  input.on('data', (chunk) => (progress.bytes += chunk.length));
+  // Registered before the pipe, so every chunk is counted before the parser sees it.
+  const starts = new RecordStartLines(1); // the header is no row
+  input.on('data', (chunk) => {
+    progress.bytes += chunk.length;
+    starts.feed(chunk as Buffer);
+  });
   let firstLine = '';
   const parser = input.pipe(
     parse({
@@ -53,6 +58,8 @@ export async function* csvRows(
   const cell = (v: string | undefined) => (v === undefined ? v : unneutralise(v));
   try {
     for await (const { record, info } of parser as AsyncIterable<Parsed>) {
+      // The line the record starts on (csv-parse's info.lines is where it ends).
+      const line = starts.next() ?? info.lines;
       // An export lists lifted addresses with unsubscribed=false: import never lifts, and must
       // not suppress them either.
       if (record.unsubscribed?.trim().toLowerCase() === 'false') {
@@ -60,7 +67,7 @@ export async function* csvRows(
         continue;
       }
       yield {
-        line: info.lines,
+        line,
         email: cell(record.email) ?? '',
         reason: cell(record.reason),
         source: cell(record.source),

@@ -17,8 +17,12 @@ export function emailKey(raw: string): string {
 
 // Deliberately loose: legacy systems hold odd but deliverable addresses; we refuse only
 // what can never be an address (no @, whitespace or control characters inside, too long).
+// Invisible format characters (category Cf: U+200B-U+200D, U+2060, U+FEFF, bidi marks, soft
+// hyphen) are refused too: no mail system delivers to an address that holds them, yet kept
+// they would make a key apart from the visible address, and an opt-out of one would not
+// reach the other. Refusing rather than stripping keeps the stored Email the address sent.
 // eslint-disable-next-line no-control-regex
-const IMPOSSIBLE = /[\s\u0000-\u001f\u007f]/u;
+const IMPOSSIBLE = /[\s\u0000-\u001f\u007f\p{Cf}]/u;
 
 /** Validates an address and returns it cleaned, or throws LEAD_ATTRIBUTE_BAD. */
 export function validateEmail(raw: string): string {

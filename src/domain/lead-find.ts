@@ -1,7 +1,8 @@
-import type { TransactionScope } from './ports.js';
+import type { KeyColumnOf, KeyPageStart, TransactionScope } from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { emailKey } from './email-key.js';
 import { parseLeadId } from './lead-input.js';
+import { REMAINING_COUNT_CAP } from './paging.js';
 import type { LeadKey } from './lead.types.js';
 import type { LeadRecord } from './records.js';
 
@@ -55,4 +56,45 @@ export async function findByKeys(
         `Key type ${keyType} is not supported by this service`,
       );
   }
+}
+
+/**
+ * One page of findByKeys (same leads, same id order) after a position, and how many follow
+ * it: a page reads its own rows, so reading every page of an address many people hold costs
+ * what the matches cost once, not once per page.
+ */
+export async function findPageByKeys(
+  repos: TransactionScope,
+  keyType: LeadKey['keyType'],
+  values: readonly string[],
+  after: KeyPageStart,
+  limit: number,
+): Promise<{ leads: LeadRecord[]; remaining: number }> {
+  let key: KeyColumnOf;
+  let keys: readonly (string | number)[];
+  switch (keyType) {
+    case 'IDNUM':
+      [key, keys] = ['id', values.map(parseLeadId)];
+      break;
+    case 'EMAIL':
+      [key, keys] = ['emailKey', values.map(emailKey)];
+      break;
+    case 'SFDCLEADID':
+    case 'SFDCCONTACTID':
+      [key, keys] = ['foreignId', values.map((v) => v.trim())];
+      break;
+    default:
+      throw new AppError(
+        ErrorCode.LEAD_KEY_BAD,
+        `Key type ${keyType} is not supported by this service`,
+      );
+  }
+  const leads = await repos.leads.pageByKeys(key, keys, after, limit);
+  const last = leads[leads.length - 1];
+  // Capped like every remainingCount (paging.ts): an exact count would read every match
+  // after the page again on each page.
+  const remaining = last
+    ? await repos.leads.countByKeysAfter(key, keys, last.id, REMAINING_COUNT_CAP)
+    : 0;
+  return { leads, remaining };
 }

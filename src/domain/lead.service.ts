@@ -3,7 +3,7 @@ import { ChangePaths, type ChangePath } from './change-paths.js';
 import type { DurableStatusService } from './durable-status.service.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import { LeadBatchSync, type CheckedWriteListener } from './lead-batch.js';
-import { findByKey, findByKeys } from './lead-find.js';
+import { findByKey, findByKeys, findPageByKeys } from './lead-find.js';
 import { parseLeadInput, type PreparedChange } from './lead-input.js';
 import { planChange, planIsEmpty } from './lead-rules.js';
 import { LeadWrites, outsidePartitions, type SyncContext } from './lead-writes.js';
@@ -13,6 +13,7 @@ import { REMAINING_COUNT_CAP } from './paging.js';
 import {
   RetryTransaction,
   StaleRead,
+  type KeyPageStart,
   type TransactionScope,
   type Transactions,
   type WriteScope,
@@ -239,6 +240,22 @@ export class LeadService {
       findByKeys(repos, keyType, values),
     );
     return leads.map((l) => this.view(l));
+  }
+
+  /**
+   * A page of findMany after a position (getMultipleLeads by key): the same leads in the same
+   * order, reading only the page, with how many matches follow it.
+   */
+  async findManyPage(
+    keyType: LeadKey['keyType'],
+    values: readonly string[],
+    after: KeyPageStart,
+    limit: number,
+  ): Promise<{ leads: LeadView[]; remaining: number }> {
+    const page = await this.transactions.readReplicated((repos) =>
+      findPageByKeys(repos, keyType, values, after, limit),
+    );
+    return { leads: page.leads.map((l) => this.view(l)), remaining: page.remaining };
   }
 
   /** Leads updated within a window, oldest first, keyset-paged by (updatedAt, id). */

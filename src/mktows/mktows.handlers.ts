@@ -197,16 +197,18 @@ export function mktowsHandlers(
             `At most ${MAX_MULTIPLE_LEADS_BATCH} keyValues`,
           );
         }
-        const start = decodePosition(rawPosition, 'keys')?.k ?? 0;
-        const all = await leads.findMany(
+        const position = decodePosition(rawPosition, 'keys');
+        const r = await leads.findManyPage(
           keyType as LeadKey['keyType'],
           values.filter((v) => v.trim() !== ''),
+          position?.i !== undefined ? { afterId: position.i } : { offset: position?.k ?? 0 },
+          limit,
         );
-        const slice = all.slice(start, start + limit);
+        const last = r.leads[r.leads.length - 1];
         page = {
-          records: visible(ctx.permissions, slice).map((l) => fromLeadView(l, include)),
-          remaining: Math.max(0, all.length - start - slice.length),
-          next: { k: start + slice.length },
+          records: visible(ctx.permissions, r.leads).map((l) => fromLeadView(l, include)),
+          remaining: r.remaining,
+          next: last ? { i: last.id } : (position ?? {}),
         };
       } else if (
         (selector && selectorType === 'LastUpdateAtSelector') ||

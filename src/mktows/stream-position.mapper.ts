@@ -50,6 +50,7 @@ export function streamPosition(page: ActivityPage) {
 
 /** getMultipleLeads positions are opaque to clients: base64url JSON of where the page ended. */
 export interface LeadStreamPosition {
+  /** LeadKeySelector, as issued before positions held ids: how many matches came before. */
   k?: number;
   u?: number;
   i?: number;
@@ -60,8 +61,9 @@ export function encodePosition(p: LeadStreamPosition): string {
 }
 
 /**
- * A position this service issued for the same kind of selector: `{k}` for LeadKeySelector,
- * `{u, i}` for LastUpdateAtSelector, `{}` (the start) for either. Anything else, a position of
+ * A position this service issued for the same kind of selector: `{i}` (the last id read) or,
+ * issued by earlier versions, `{k}` (how many were read) for LeadKeySelector, `{u, i}` for
+ * LastUpdateAtSelector, `{}` (the start) for either. Anything else, a position of
  * the other kind included, is 20122: read as the start, it would restart the client's stream.
  */
 export function decodePosition(
@@ -82,7 +84,8 @@ export function decodePosition(
   }
   if (typeof p !== 'object' || p === null || Array.isArray(p)) throw bad;
   const fields = Object.keys(p).sort().join(',');
-  if (fields !== '' && fields !== (kind === 'keys' ? 'k' : 'i,u')) throw bad;
+  const allowed = kind === 'keys' ? ['', 'i', 'k'] : ['', 'i,u'];
+  if (!allowed.includes(fields)) throw bad;
   const values = Object.values(p) as unknown[];
   if (!values.every((v) => Number.isSafeInteger(v) && (v as number) >= 0)) throw bad;
   return p as LeadStreamPosition;

@@ -258,6 +258,32 @@ for (const engine of testEngines()) {
       );
     });
 
+    it('an uploaded Excel CSV: rejects name the line a row starts on; an invisible character is refused', async () => {
+      // Line 2's reason spans lines 2-3 (CRLF inside the quotes): the bad rows start on 4 and 5.
+      const csv = [
+        'email,reason',
+        'excel-ok@example.com,"asked\r\nby phone"',
+        'not-an-address,x',
+        'zero\u200bwidth@example.com,y',
+        '',
+      ].join('\r\n');
+      const reply = await upload(client, csv, client.csrf);
+      expect(reply.status).to.equal(303);
+      const id = Number(/imports\/(\d+)$/.exec(reply.location!)![1]);
+      await services.suppressionImports.settled(id);
+      await until(
+        async () => (await services.suppressionImports.status(id)).job.state !== 'running',
+        'the import',
+      );
+      const rejects = await client.get(`/admin/suppressions/imports/${id}/rejects.csv`);
+      const rows = rejects.body.trim().split('\n').slice(1);
+      expect(
+        rows.map((r) => r.split(',')[0]),
+        rejects.body,
+      ).to.deep.equal(['4', '5']);
+      expect((await services.durableStatus.explain('zerowidth@example.com')).status).to.equal(null);
+    });
+
     it('imports a CSV from the page with progress and downloadable rejects', async () => {
       await services.leads.sync({ email: 'held@example.com' }, { path: web });
       const quoted = `"${EVIL.replace(/"/g, '""')}@x"`;

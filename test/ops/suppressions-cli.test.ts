@@ -190,6 +190,45 @@ for (const engine of testEngines()) {
       ).to.equal(true);
     });
 
+    it('reports a rejected row by the line it starts on, after a quoted field holding line breaks (Excel CRLF)', async () => {
+      // Line 2's reason spans lines 2-4 (a CRLF and a bare LF inside the quotes), line 5 is
+      // empty, line 7's reason spans 7-8: the rejected rows start on lines 6 and 9.
+      const rows = [
+        'email,reason,source',
+        'multi-1@example.com,"first\r\nsecond\nthird",list',
+        '',
+        'not-an-address,asked,list',
+        'multi-2@example.com,"one\r\ntwo",list',
+        'also-bad,asked,list',
+      ];
+      const file = write('excel-multiline.csv', rows.join('\r\n') + '\r\n');
+      const r = await cli(['suppressions', 'import', file], env);
+      expect(r.stderr).to.equal('');
+      expect(r.stdout).to.contain('2 rejected');
+      const rejects = fs.readFileSync(`${file}.rejects.csv`, 'utf8').trim().split('\n');
+      expect(rejects.slice(1).map((l) => l.split(',').slice(0, 2).join(','))).to.deep.equal([
+        '6,not-an-address',
+        '9,also-bad',
+      ]);
+    });
+
+    it('refuses an address holding an invisible format character (U+200B, U+FEFF, ...) and stores nothing for it', async () => {
+      const hidden = ['\u200b', '\u200c', '\u200d', '\u2060', '\ufeff'].map(
+        (c, n) => `hid${c}den-${n}@example.com`,
+      );
+      const file = write('invisible.csv', ['email', ...hidden, 'visible@example.com'].join('\n'));
+      const before = await statusRows();
+      const r = await cli(['suppressions', 'import', file], env);
+      expect(r.stderr).to.equal('');
+      expect(r.stdout).to.contain(`${hidden.length} rejected`);
+      expect(await statusRows()).to.equal(before + 1);
+      for (const [n] of hidden.entries()) {
+        expect((await services.durableStatus.explain(`hidden-${n}@example.com`)).status).to.equal(
+          null,
+        );
+      }
+    });
+
     it('add and remove one address through the durable rules: everyone holding it follows', async () => {
       const a = await services.leads.sync({ email: 'one@example.com' }, { path: web });
       const b = await services.leads.sync(

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { csvField, csvRow, unneutralise } from '../../src/csv-row.js';
+import { csvField, csvRow, RecordStartLines, unneutralise } from '../../src/csv-row.js';
 
 describe('CSV cells (every export)', () => {
   it('neutralises cells a spreadsheet would run as formulas (OWASP: = + - @ TAB CR)', () => {
@@ -25,5 +25,24 @@ describe('CSV cells (every export)', () => {
   it('reads a neutralised cell back as it was', () => {
     for (const v of ['=1+1', '+x', '-y', '@z', '\tq', "'plain", 'plain'])
       expect(unneutralise(csvField(v).replace(/^"|"$/g, '').replace(/""/g, '"'))).to.equal(v);
+  });
+});
+
+describe('RecordStartLines (line numbers of rows read)', () => {
+  const startsOf = (text: string, chunk = text.length) => {
+    const lines = new RecordStartLines(1);
+    const bytes = Buffer.from(text, 'utf8');
+    for (let i = 0; i < bytes.length; i += chunk) lines.feed(bytes.subarray(i, i + chunk));
+    const out: number[] = [];
+    for (let l = lines.next(); l !== undefined; l = lines.next()) out.push(l);
+    return out;
+  };
+
+  it('gives the line a record starts on, past quoted line breaks (CRLF, LF, CR) and empty lines', () => {
+    const text = 'email,reason\r\na@x,"1\r\n2\n3\r4"\r\n\r\nb@x,"say ""hi""\r\n"\r\nc@x,ok';
+    expect(startsOf(text)).to.deep.equal([2, 7, 9]);
+    // The same whatever the chunks, a CRLF or a multi-byte character split across two.
+    for (const chunk of [1, 2, 3, 5]) expect(startsOf(text, chunk)).to.deep.equal([2, 7, 9]);
+    expect(startsOf('email\né@x\n"ü\n"\n', 1)).to.deep.equal([2, 3]);
   });
 });

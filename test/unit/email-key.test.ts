@@ -100,3 +100,24 @@ describe('validateEmail', () => {
     expectBad(raw);
   });
 });
+
+describe('invisible format characters', () => {
+  it('refuses an address holding one (ZWSP, ZWNJ, ZWJ, word joiner, BOM inside, bidi marks)', () => {
+    for (const c of [
+      '\u200b',
+      '\u200c',
+      '\u200d',
+      '\u2060',
+      '\ufeff',
+      '\u200e',
+      '\u202e',
+      '\u00ad',
+    ])
+      expectBad(`ann${c}@example.com`);
+    expectBad('ann@exam\u200bple.com');
+  });
+
+  it('still takes an address with a BOM only at its ends, trimmed as before', () => {
+    expect(validateEmail('\ufeffann@example.com')).to.equal('ann@example.com');
+  });
+});

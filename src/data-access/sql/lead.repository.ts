@@ -33,11 +33,17 @@ import {
   setStatusAndPropagate,
   unsubscribeAddressOnce,
 } from './lead-propagation.js';
-import type { UnsubscribeOnceResult } from '../../domain/ports.js';
+import type { KeyColumnOf, KeyPageStart, UnsubscribeOnceResult } from '../../domain/ports.js';
 import { fixedSql, runIfRow, runStatement, type FixedSql } from './statement.js';
 import { readRowSet } from './plain-reads.js';
 
 export { nextChangeSeqSql };
+
+const KEY_COLUMNS: Record<KeyColumnOf, string> = {
+  id: 'id',
+  emailKey: 'email_key',
+  foreignId: 'foreign_sys_person_id',
+};
 
 /** Most recently changed first: the order changes were applied, not the clock. */
 const LATEST_FIRST_SQL = 'ORDER BY change_seq DESC, id DESC';
@@ -133,6 +139,40 @@ export class LeadRepository {
     if (keys.length === 0) return [];
     const rows = await this.rowsWhere((q) => q.whereIn('email_key', keys).orderBy('id'));
     return rows.map(fromRow);
+  }
+
+  /**
+   * One page of the leads some keys match (getMultipleLeads by key), in id order after a
+   * position: the last id of the page before, or (a position issued before positions held
+   * ids) how many matches came before. Only the page's rows are read and sent, however many
+   * people hold an address.
+   */
+  async pageByKeys(
+    key: KeyColumnOf,
+    values: readonly (string | number)[],
+    after: KeyPageStart,
+    limit: number,
+  ): Promise<LeadRecord[]> {
+    if (values.length === 0) return [];
+    const rows = await this.rowsWhere((q) => {
+      let b = q.whereIn(KEY_COLUMNS[key], values);
+      if (after.afterId !== undefined) b = b.andWhere('id', '>', after.afterId);
+      b = b.orderBy('id').limit(limit, INLINE);
+      return after.offset ? b.offset(after.offset, INLINE) : b;
+    });
+    return rows.map(fromRow);
+  }
+
+  /** How many leads the keys match after an id, at most `cap` (the remainingCount of a page). */
+  async countByKeysAfter(
+    key: KeyColumnOf,
+    values: readonly (string | number)[],
+    afterId: number,
+    cap: number,
+  ): Promise<number> {
+    if (values.length === 0) return 0;
+    const q = this.db('leads').whereIn(KEY_COLUMNS[key], values).andWhere('id', '>', afterId);
+    return countRows(this.db, q, cap);
   }
 
   /** Keyset page over (updated_at, id) so deep pages cost the same as the first. */

@@ -24,6 +24,15 @@ export interface UpdatePosition {
   id: number;
 }
 
+/** The key a getMultipleLeads page by key selects on. */
+export type KeyColumnOf = 'id' | 'emailKey' | 'foreignId';
+
+/** Where a page by key starts: after the last id of the page before, or after `offset` matches. */
+export interface KeyPageStart {
+  afterId?: number;
+  offset?: number;
+}
+
 /** What an unsubscribe-once did (LeadQueries.unsubscribeAddressOnce). */
 export interface UnsubscribeOnceResult {
   /** false: the address was unsubscribed already, and nothing was written. */
@@ -50,6 +59,19 @@ export interface LeadQueries extends LeadStore {
   /** Everyone holding an address, most recently changed first. */
   findByEmailKey(key: string, lock?: boolean, limit?: number): Promise<LeadRecord[]>;
   findByEmailKeys(keys: readonly string[]): Promise<LeadRecord[]>;
+  /** A page of the leads some keys match, in id order: reads the page, not every match. */
+  pageByKeys(
+    key: KeyColumnOf,
+    values: readonly (string | number)[],
+    after: KeyPageStart,
+    limit: number,
+  ): Promise<LeadRecord[]>;
+  countByKeysAfter(
+    key: KeyColumnOf,
+    values: readonly (string | number)[],
+    afterId: number,
+    cap: number,
+  ): Promise<number>;
   listUpdatedBetween(
     oldest: number,
     latest: number | null,
