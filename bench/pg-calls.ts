@@ -9,9 +9,6 @@
  *   DATABASE_URL=postgres://… node --import tsx bench/pg-calls.ts [calls per scenario] [scenario]
  *     [concurrent]
  *
- * PG_CALLS_EXTRA_PEOPLE=N adds N people no call touches, for a table the size of the bench's
- * (~7,300 people): a plan the planner picks by the table's size shows only then.
- *
  * Throughput is meaningless on a shared machine; CPU per call and round trips are not.
  */
 import fs from 'node:fs';
@@ -78,15 +75,6 @@ async function main(): Promise<void> {
     await services.leads.sync(
       { email: `u-${i % 100}@bench.example` },
       { path: web, matchByEmail: false },
-    );
-  const extra = Number(process.env.PG_CALLS_EXTRA_PEOPLE ?? 0);
-  if (extra > 0)
-    await db.knex.raw(
-      `INSERT INTO leads (email, email_key, first_name, created_at, updated_at, change_seq)
-       SELECT 'x-' || g || '@bench.example', 'x-' || g || '@bench.example', 'X', 1, 1,
-              nextval('leads_change_seq')
-       FROM generate_series(1, ?::int) AS g`,
-      [extra],
     );
   // As bench/run.ts does after seeding (autovacuum may be off on a test server).
   await db.knex.raw('ANALYZE');

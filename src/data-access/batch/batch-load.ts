@@ -89,24 +89,6 @@ function among(engine: Engine, column: string, values: ReadonlyArray<string | nu
       };
 }
 
-/**
- * PostgreSQL: the people whose `column` is one of the statement's one binding (an array's
- * text of distinct values), at most a batch's limit plus one, locked when `lock`. Each value
- * is looked up by itself through the column's index: with `column = ANY(…)` the planner costs
- * 300 index descents above a scan of the whole table whenever the table is small or its
- * statistics old, and the scan then reads every row version the batches' updates leave
- * behind (9.5 against 0.9 ms of the server's time for 300 addresses among 30,000 people).
- * The LIMIT inside keeps the subquery from being flattened into a join the planner could
- * again turn into a scan; the one outside bounds the whole as before.
- */
-function pgPeopleSql(columns: string, column: string, lock: boolean): string {
-  const type = column === 'id' ? 'bigint[]' : 'text[]';
-  const limit = `LIMIT ${MAX_BATCH_LEADS + 1}`;
-  return `SELECT l.* FROM unnest(?::${type}) AS k(v) CROSS JOIN LATERAL (
-      SELECT ${columns} FROM leads WHERE ${quote(column)} = k.v ${limit}${lock ? ' FOR UPDATE' : ''}
-    ) AS l ${limit}`;
-}
-
 /** Runs `sql` (the same text on both engines) with `bindings` on the transaction. */
 async function select(
   db: Knex | Knex.Transaction,
@@ -237,15 +219,11 @@ export async function loadBatch(
       lockRows = forUpdate,
     ) => {
       if (values.length === 0) return;
-      // Distinct values (callers pass sets): PostgreSQL reads each one's people once.
-      values = [...new Set(values)];
       // Never more than a batch may hold: an address shared by a million people is left to
       // the per-record path before it is read into memory.
       const where = among(engine, column, values);
-      const sql =
-        engine === 'postgres'
-          ? pgPeopleSql(columns, column, lockRows)
-          : `SELECT ${columns} FROM leads WHERE ${where.sql} LIMIT ${MAX_BATCH_LEADS + 1}`;
+      const locking = lockRows && engine === 'postgres' ? ' FOR UPDATE' : '';
+      const sql = `SELECT ${columns} FROM leads WHERE ${where.sql} LIMIT ${MAX_BATCH_LEADS + 1}${locking}`;
       const withExtras =
         forUpdate && engine === 'sqlite' && names && !extras
           ? { keys: JSON.stringify(keyList), take }

@@ -90,15 +90,11 @@ const GET_STATUS = fixedSql('SELECT * FROM email_status WHERE email_key = ?');
 /**
  * The statuses of many addresses, with one binding whatever their number: the keys as an
  * array (PostgreSQL) or as JSON text (SQLite), where the query builder compiled a placeholder
- * per key and each crossed to the SQLite thread as a value of its own. On PostgreSQL each key
- * is looked up by itself through the primary key: with `email_key = ANY(…)` the planner
- * scanned the whole table whenever it was small or its statistics old (the LIMIT keeps the
- * subquery from being flattened into a join it could scan again; a key has one row).
+ * per key and each crossed to the SQLite thread as a value of its own.
  */
 const GET_STATUSES = fixedSql(
   'SELECT * FROM email_status WHERE email_key IN (SELECT value FROM json_each(?))',
-  `SELECT s.* FROM unnest(?::text[]) AS k(v) CROSS JOIN LATERAL (
-     SELECT * FROM email_status WHERE email_key = k.v LIMIT 1) AS s`,
+  'SELECT * FROM email_status WHERE email_key = ANY(?)',
 );
 
 /** The master email status: one row per email key, and its append-only history. */
