@@ -76,6 +76,25 @@ interface GroupUnit<R> {
   settle: (outcome: Outcome) => void;
 }
 
+/**
+ * Settles each unit of a group with its own outcome once all are known; when the group failed
+ * (`failed`: nothing of it is stored), a unit that had failed on its own keeps its own error
+ * and the others get the group's.
+ */
+async function settleGroup<R>(
+  group: Array<GroupUnit<R>>,
+  outcomes: Array<Promise<Outcome>>,
+  failed?: { error: unknown },
+): Promise<void> {
+  const own = await Promise.all(outcomes);
+  group.forEach((unit, i) => {
+    const o = own[i];
+    if (failed === undefined) unit.settle(o!);
+    else
+      unit.settle(o && !o.ok ? { ok: false, error: o.error } : { ok: false, error: failed.error });
+  });
+}
+
 interface StepConnection {
   openStep(): SqliteStep;
   holdSteps(): void;
@@ -200,15 +219,9 @@ export class SqliteGroupWriter<R> {
     } catch (error) {
       // BEGIN, COMMIT or a lone unit failed: nothing of the group is stored. Units that had
       // failed on their own keep their own error.
-      const own = await Promise.all(outcomes);
-      group.forEach((unit, i) => {
-        const o = own[i];
-        unit.settle(o && !o.ok ? { ok: false, error: o.error } : { ok: false, error });
-      });
-      return;
+      return settleGroup(group, outcomes, { error });
     }
-    const settled = await Promise.all(outcomes);
-    group.forEach((unit, i) => unit.settle(settled[i]!));
+    return settleGroup(group, outcomes);
   }
 
   /**
@@ -274,15 +287,9 @@ export class SqliteGroupWriter<R> {
         void client.query(connection, 'ROLLBACK').catch(() => undefined);
         giveBack();
       }
-      const own = await Promise.all(outcomes);
-      group.forEach((unit, i) => {
-        const o = own[i];
-        unit.settle(o && !o.ok ? { ok: false, error: o.error } : { ok: false, error });
-      });
-      return;
+      return settleGroup(group, outcomes, { error });
     }
-    const settled = await Promise.all(outcomes);
-    group.forEach((unit, i) => unit.settle(settled[i]!));
+    return settleGroup(group, outcomes);
   }
 
   /** One unit in a savepoint, run to its end; throws when the transaction is lost. */
