@@ -3,8 +3,13 @@ import type { Knex } from 'knex';
 import { MAX_GROUP_UNITS, UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { SqliteThreadConnection } from '../../src/data-access/sqlite-thread/connection.js';
 import { testEngines } from '../support/database.js';
-import { createLead, expectNoViolations, openHarness, type Harness } from '../support/harness.js';
-import { linkPropagation, linkStatus } from '../support/records.js';
+import {
+  expectNoViolations,
+  leadAddresses,
+  openHarness,
+  type Harness,
+} from '../support/harness.js';
+import { linkPropagation, linkStatus, linkUnsubscribe } from '../support/records.js';
 
 /**
  * Groups of one-step units on a SQLite file, one behind the other: the next group's messages
@@ -75,14 +80,10 @@ describe('SQLite groups of one-step units, one behind the other', () => {
   });
   afterEach(() => h.drop());
 
-  const unsubscribe = (key: string, at = 1000) =>
-    uow.writeStep((r) => r.leads.unsubscribeAddressOnce(linkStatus(key, at), linkPropagation));
+  const unsubscribe = (key: string, at = 1000) => linkUnsubscribe(uow, key, at);
 
-  async function addresses(name: string, n: number): Promise<string[]> {
-    const all = Array.from({ length: n }, (_, i) => `${name}${i}@groups.example`);
-    for (const a of all) await createLead(h.services, a);
-    return all;
-  }
+  const addresses = (name: string, n: number) =>
+    leadAddresses(h.services, name, 'groups.example', n);
 
   const history = async (key: string) =>
     Number(

@@ -4,9 +4,14 @@ import type { Knex } from 'knex';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { SqliteThreadConnection } from '../../src/data-access/sqlite-thread/connection.js';
 import { testEngines } from '../support/database.js';
-import { createLead, expectNoViolations, openHarness, type Harness } from '../support/harness.js';
+import {
+  expectNoViolations,
+  leadAddresses,
+  openHarness,
+  type Harness,
+} from '../support/harness.js';
 import { threadPool } from '../support/sqlite-pool.js';
-import { linkPropagation, linkStatus } from '../support/records.js';
+import { linkPropagation, linkStatus, linkUnsubscribe } from '../support/records.js';
 
 /**
  * One-step units (writeStep) on a SQLite file: the group writer posts each one's message
@@ -58,14 +63,9 @@ describe('SQLite one-step units, pipelined in a group', () => {
   });
   afterEach(() => h.drop());
 
-  const unsubscribe = (key: string, at = 1000) =>
-    uow.writeStep((r) => r.leads.unsubscribeAddressOnce(linkStatus(key, at), linkPropagation));
+  const unsubscribe = (key: string, at = 1000) => linkUnsubscribe(uow, key, at);
 
-  async function addresses(name: string, n: number): Promise<string[]> {
-    const all = Array.from({ length: n }, (_, i) => `${name}${i}@step.example`);
-    for (const a of all) await createLead(h.services, a);
-    return all;
-  }
+  const addresses = (name: string, n: number) => leadAddresses(h.services, name, 'step.example', n);
 
   const stored = async (key: string) => ({
     status: ((await k('email_status').where('email_key', key).first()) as unknown) ?? null,

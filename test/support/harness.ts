@@ -124,6 +124,18 @@ export function attr(activity: ActivityView | undefined, name: string): string |
 }
 
 /** Creates a lead; `matchByEmail: false` so duplicates of an address are really created. */
+/** `n` addresses `<name><i>@<domain>`, each held by one new person. */
+export async function leadAddresses(
+  services: Services,
+  name: string,
+  domain: string,
+  n: number,
+): Promise<string[]> {
+  const all = Array.from({ length: n }, (_, i) => `${name}${i}@${domain}`);
+  for (const a of all) await createLead(services, a);
+  return all;
+}
+
 export async function createLead(
   services: Services,
   email: string | null,

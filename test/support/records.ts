@@ -1,3 +1,4 @@
+import type { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import type { EmailStatusRecord, NewLead, PropagationActivity } from '../../src/domain/records.js';
 
 /** A new person in the default partition with only an address: the least a repository stores. */
@@ -60,3 +61,7 @@ export const testStatus = (key: string, leadId: number, source = 'test'): EmailS
   leadId,
   changedAt: 7,
 });
+
+/** A one-click unsubscribe of `key` as one unit of `uow`: the one-step unit of the group writers. */
+export const linkUnsubscribe = (uow: UnitOfWork, key: string, at = 1000) =>
+  uow.writeStep((r) => r.leads.unsubscribeAddressOnce(linkStatus(key, at), linkPropagation));
