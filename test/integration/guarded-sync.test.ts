@@ -164,6 +164,31 @@ for (const engine of testEngines()) {
       expect(await count('activities', { attribute_name: 'Unsubscribed' })).to.equal(2);
     });
 
+    it('a person moved to another address meanwhile: the locked path unsubscribes the new one', async () => {
+      const a = await createLead(s, 'old@guard.example');
+      const left = await createLead(s, 'old@guard.example');
+      const other = await createLead(s, 'new@guard.example');
+      units();
+      tx.afterRead = () => h.services.leads.changeEmail(a, 'new@guard.example', web);
+      const result = await sync({ id: a, attributes: [flag(true)] });
+      expect(result.lead.email).to.equal('new@guard.example');
+      expect(units()).to.deep.equal({ steps: 1, stale: 1, locked: 1 });
+      // The address it holds now is unsubscribed, with its other holder; the old one is not.
+      expect([await flagOf(a), await flagOf(other), await flagOf(left)]).to.deep.equal([
+        true,
+        true,
+        false,
+      ]);
+      const statuses = (await h.db.knex('email_status').orderBy('email_key')) as Array<{
+        email_key: string;
+        unsubscribed: unknown;
+      }>;
+      expect(statuses.map((r) => [r.email_key, Boolean(Number(r.unsubscribed))])).to.deep.equal([
+        ['new@guard.example', true],
+      ]);
+      expect(await count('email_status_history')).to.equal(1);
+    });
+
     it('tells its listener how each change planned on a read ended (the metrics count them)', async () => {
       const told: string[] = [];
       const onCheckedWrite = (kind: string, outcome: string) => told.push(`${kind} ${outcome}`);
