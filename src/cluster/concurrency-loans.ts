@@ -70,7 +70,12 @@ export class LendingCallLimits implements CallAdmission {
   private readonly lent = new Map<number, string>();
   private readonly waiting = new Map<
     number,
-    { resolve: (release: Release) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+    {
+      user: string;
+      resolve: (release: Release) => void;
+      reject: (e: Error) => void;
+      timer: NodeJS.Timeout;
+    }
   >();
 
   constructor(
@@ -91,18 +96,18 @@ export class LendingCallLimits implements CallAdmission {
 
   admit(userId: string): Release | Promise<Release> {
     this.options.rate.admit(userId);
-    if (this.used(userId) < this.options.share) {
-      add(this.local, userId, 1);
-      return once(() => add(this.local, userId, -1));
-    }
+    const own = this.admitOwn(userId);
+    if (own) return own;
     if (!this.connected()) throw refusal(this.options.limit);
     const request = ++lastRequest;
     return new Promise<Release>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(request);
-        reject(refusal(this.options.limit));
+        const ownNow = this.admitOwn(userId);
+        if (ownNow) resolve(ownNow);
+        else reject(refusal(this.options.limit));
       }, this.options.timeoutMs ?? BORROW_TIMEOUT_MS);
-      this.waiting.set(request, { resolve, reject, timer });
+      this.waiting.set(request, { user: userId, resolve, reject, timer });
       this.report({ du: 'borrow', scope: this.options.scope, request, user: userId });
     });
   }
@@ -129,9 +134,23 @@ export class LendingCallLimits implements CallAdmission {
     if (!waiting) return false;
     this.waiting.delete(request);
     clearTimeout(waiting.timer);
-    if (loan === null) waiting.reject(refusal(this.options.limit));
-    else waiting.resolve(once(() => this.report({ du: 'return', loan })));
+    if (loan !== null) {
+      waiting.resolve(once(() => this.report({ du: 'return', loan })));
+      return true;
+    }
+    // No other worker could lend; a slot this one lent may have come back meanwhile (its
+    // borrowed call ended while this call asked): the primary sent it back before this answer.
+    const own = this.admitOwn(waiting.user);
+    if (own) waiting.resolve(own);
+    else waiting.reject(refusal(this.options.limit));
     return true;
+  }
+
+  /** Admits a call on this worker's own share, or null when the share is used. */
+  private admitOwn(userId: string): Release | null {
+    if (this.used(userId) >= this.options.share) return null;
+    add(this.local, userId, 1);
+    return once(() => add(this.local, userId, -1));
   }
 
   private used(userId: string): number {

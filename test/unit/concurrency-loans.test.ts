@@ -72,7 +72,7 @@ function instance(limit: number, workers: number, options: { rateLimitCalls?: nu
   };
 }
 
-/** The admission's outcome: 'now' (synchronous), 'lent' (a borrowed slot) or the fault code. */
+/** The admission's outcome: 'now' (synchronous), 'waited' (asked for a slot, and admitted) or the fault code. */
 async function admit(limits: LendingCallLimits, user: string, held: Release[]): Promise<string> {
   try {
     const admitted = limits.admit(user);
@@ -81,7 +81,7 @@ async function admit(limits: LendingCallLimits, user: string, held: Release[]): 
       return 'now';
     }
     held.push(await admitted);
-    return 'lent';
+    return 'waited';
   } catch (e) {
     if (isAppError(e)) return String(e.code);
     throw e;
@@ -99,7 +99,7 @@ describe('concurrency loans (a set limit kept for the instance by lending slots 
     // 5 of the 6 calls on worker 1 (its share is 3): two slots borrowed from worker 2.
     for (let i = 0; i < 5; i++) outcomes.push(await admit(worker(1), 'alice', held));
     outcomes.push(await admit(worker(2), 'alice', held));
-    expect(outcomes).to.deep.equal(['now', 'now', 'now', 'lent', 'lent', 'now']);
+    expect(outcomes).to.deep.equal(['now', 'now', 'now', 'waited', 'waited', 'now']);
     expect(broker.outstanding()).to.deep.equal({ loans: 2, asking: 0 });
     // The limit is in flight: one more is refused on either worker.
     expect(await admit(worker(2), 'alice', held)).to.equal(REFUSED);
@@ -119,13 +119,25 @@ describe('concurrency loans (a set limit kept for the instance by lending slots 
     expect(again).to.deep.equal(['now', 'now', 'now']);
   });
 
+  it('admits on its own share when a slot it lent came back while it asked for one', async () => {
+    const { worker, queued, deliver } = instance(4, 2);
+    const held: Release[] = [];
+    for (let i = 0; i < 3; i++) await admit(worker(1), 'alice', held); // the 3rd lent by worker 2
+    await admit(worker(2), 'alice', held);
+    queued(true);
+    held[2]!(); // the borrowed call ends: its slot is on its way back to worker 2 …
+    const next = admit(worker(2), 'alice', held); // … when worker 2 asks for one (3 in flight)
+    deliver();
+    expect(await next).to.equal('waited');
+  });
+
   it('asks the workers in turn for a slot, with three workers', async () => {
     const { worker } = instance(9, 3);
     const held: Release[] = [];
     const outcomes = [];
     for (let i = 0; i < 3; i++) await admit(worker(2), 'alice', held);
     for (let i = 0; i < 7; i++) outcomes.push(await admit(worker(1), 'alice', held));
-    expect(outcomes).to.deep.equal(['now', 'now', 'now', 'lent', 'lent', 'lent', REFUSED]);
+    expect(outcomes).to.deep.equal(['now', 'now', 'now', 'waited', 'waited', 'waited', REFUSED]);
   });
 
   it('checks the rate limit first (20023), as a single process does', async () => {
@@ -186,6 +198,6 @@ describe('concurrency loans (a set limit kept for the instance by lending slots 
     deliver(); // the borrow reaches the primary, which asks worker 2
     kill(2); // … which dies before it answers: worker 3 is asked
     deliver();
-    expect(await waiting).to.equal('lent');
+    expect(await waiting).to.equal('waited');
   });
 });
