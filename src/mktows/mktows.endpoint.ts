@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { AuthenticationRefused, type Authenticated, type Authenticator } from './auth.js';
 import type { AuthFailureLimiter } from './auth-failures.js';
-import type { CallLimits } from '../call-limits.js';
+import type { CallAdmission } from '../call-limits.js';
 import {
   inspectEnvelope,
   inspectHead,
@@ -35,7 +35,7 @@ export interface EndpointOptions {
   maxBodyBytes: number;
   bodyTimeoutMs: number;
   requestTimeoutMs: number;
-  limits: CallLimits;
+  limits: CallAdmission;
   workspacePartitions: Readonly<Record<string, string>>;
   authFailures: AuthFailureLimiter;
   maxAttributesPerElement: number;
@@ -314,7 +314,9 @@ export async function createMktowsEndpoint(
           'SOAPAction does not match the operation in the Body',
         );
       }
-      release = options.limits.admit(caller.userId);
+      const admitted = options.limits.admit(caller.userId);
+      // Asynchronous only beyond a worker's share of the instance's limit (a slot borrowed).
+      release = typeof admitted === 'function' ? admitted : await admitted;
       const { answer, settled } = listener.process(
         xml,
         { headers: req.headers, url: req.originalUrl, soapAction: op.soapAction },

@@ -58,15 +58,15 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
   const services: ServiceProcess[] = [];
   const started = Date.now();
   try {
-    // Every connection may land on one instance, and unevenly on its workers: a set per-user
-    // concurrency limit is shared out between them (a worker refused the 13th of 24 calls with
-    // 20024). That limit is not what this test is about (0: none), nor is shedding calls that
-    // queue for a pool connection behind the lock holders of four hot addresses. A call may
-    // wait that long and still run: with the default 30 s REQUEST_TIMEOUT_MS a slow machine's
-    // queued batches were answered 10001 (the documented timeout fault) while their work went on.
+    // Every connection may land on one instance, and unevenly on its workers: a per-user
+    // concurrency limit of exactly the connections must still refuse none of them (its workers
+    // lend each other their shares). Shedding calls that queue for a pool connection behind the
+    // lock holders of four hot addresses is not what this test is about. A call may wait that
+    // long and still run: with the default 30 s REQUEST_TIMEOUT_MS a slow machine's queued
+    // batches were answered 10001 (the documented timeout fault) while their work went on.
     const env = {
       ...db.env,
-      CONCURRENCY_LIMIT: '0',
+      CONCURRENCY_LIMIT: String(options.connections),
       DB_ACQUIRE_TIMEOUT_MS: String(CONTENDED_ACQUIRE_TIMEOUT_MS),
       REQUEST_TIMEOUT_MS: String(2 * CONTENDED_ACQUIRE_TIMEOUT_MS),
     };
