@@ -1,3 +1,4 @@
+import { canonicalSalesforceId } from '../salesforce/salesforce-id.js';
 import { ConfigError, type Setting, networks } from './parse.js';
 
 /** The Salesforce Outbound Messaging listener. */
@@ -11,13 +12,21 @@ export const salesforceSettings = {
       if (raw.trim() === '') return [];
       return raw.split(',').map((item) => {
         const id = item.trim();
-        // Organisation ids always start 00D; the 15-character form is case-sensitive.
-        if (!/^00D[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/.test(id)) {
+        // An 18-character id is checked against its suffix, its case restored from it (a
+        // case-insensitive system may have held it); the 15-character form is case-sensitive.
+        const canonical = /^[A-Za-z0-9]{18}$/.test(id) ? canonicalSalesforceId(id) : id;
+        if (canonical === null) {
+          throw new ConfigError(
+            `SFDC_ORG_IDS: "${id}" does not match its own last 3 characters (a checksum of the first 15): mistyped?`,
+          );
+        }
+        // Organisation ids always start 00D.
+        if (!/^00D[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/.test(canonical)) {
           throw new ConfigError(
             `SFDC_ORG_IDS: "${id.slice(0, 40)}" is not a 15- or 18-character organisation id (00D…)`,
           );
         }
-        return id;
+        return canonical;
       });
     },
   },
