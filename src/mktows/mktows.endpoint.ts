@@ -18,7 +18,7 @@ import { faultEnvelope, MKTOWS_NS, toNodeSoapFault, toWireFault } from './faults
 import { FAST_READ, summaryOfRead } from './fast-read.js';
 import { clientAddress, loggableUserId, requestIdOf, soapActionOf } from './call-identity.js';
 import type { CallContext, OperationHandler } from './mktows.handlers.js';
-import { decodeUtf8, drainThen, readBody } from '../soap-transport/request-body.js';
+import { decodeXmlBody, drainThen, readBody } from '../soap-transport/request-body.js';
 import {
   closeWhenBodyUnread,
   createSoapListener,
@@ -263,7 +263,7 @@ export async function createMktowsEndpoint(
       const action = soapActionOf(req.headers);
       const actionOp = action === undefined ? undefined : byAction.get(action);
       try {
-        xml = decodeUtf8(bytes);
+        xml = decodeXmlBody(bytes);
         if (
           requestReader &&
           (head.outcome || bytes.length <= HEAD_BYTES) &&
