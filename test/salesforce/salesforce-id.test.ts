@@ -76,6 +76,7 @@ describe('Salesforce settings', () => {
       '00D5g000004aBcDEA',
       // The right first 15 characters, a suffix that is not their checksum.
       '00D5g000004aBcD999',
+      '00D5g000004aBcDAAA',
     ])
       expect(() => loadConfig({ SFDC_ORG_IDS: bad }), bad).to.throw(ConfigError, /SFDC_ORG_IDS/);
   });
