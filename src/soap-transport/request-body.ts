@@ -245,7 +245,7 @@ export function decodeXmlBody(body: Buffer): string {
   if (LATIN1_LABELS.has(declared)) return latin1.decode(body);
   throw new AppError(
     ErrorCode.REQUEST_NOT_UNDERSTOOD,
-    `Request body declares encoding "${declared}"; send UTF-8 (or ISO-8859-1)`,
+    `Request body declares encoding ${declared.slice(0, 40)}; send UTF-8 (or ISO-8859-1)`,
   );
 }
 
