@@ -84,6 +84,10 @@ for (const engine of testEngines()) {
           'Client',
           20110,
         );
+        // A suffix that fits another spelling of the 15 names that other organisation.
+        const otherSpelling = `${ORG_ID.slice(0, 15)}AAA`;
+        expect(otherSpelling).to.not.equal(ORG_ID);
+        expectFault(await send(`${base}/${SECRET}`, message(6, otherSpelling)), 'Client', 20013);
         expect(await everything(service.running.database)).to.deep.equal(before);
         // An 18-character id in another case is the organisation its suffix spells.
         expectAck(await send(`${base}/${SECRET}`, message(5, ORG_ID.toUpperCase())));
