@@ -19,7 +19,7 @@ import { createOneClickRouter } from './one-click/router.js';
 import { createSalesforceOutboundEndpoint, OUTBOUND_PATH } from './salesforce/outbound.endpoint.js';
 import { Authenticator } from './mktows/auth.js';
 import { perUserConcurrency } from './call-limits.js';
-import { instanceAuthFailures, instanceCallLimits } from './cluster/instance-limits.js';
+import { instanceAuthFailures, instanceSoapLimits } from './cluster/instance-limits.js';
 import { faultEnvelope } from './mktows/faults.js';
 import { createMktowsEndpoint } from './mktows/mktows.endpoint.js';
 import { mktowsHandlers } from './mktows/mktows.handlers.js';
@@ -95,7 +95,7 @@ export async function createApp({
       maxBodyBytes: config.maxBodyBytes,
       bodyTimeoutMs: config.bodyTimeoutMs,
       requestTimeoutMs: config.requestTimeoutMs,
-      limits: instanceCallLimits('soap', {
+      limits: instanceSoapLimits({
         rateLimitCalls: config.rateLimitCalls,
         rateWindowMs: config.rateLimitWindowSeconds * 1000,
         concurrencyLimit: perUserConcurrency(config),

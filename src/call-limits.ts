@@ -9,6 +9,17 @@ export interface CallLimitOptions {
   now?: () => number;
 }
 
+/** Ends an admitted call: its place is free again (a second call does nothing). */
+export type Release = () => void;
+
+/**
+ * What admits a user's call: at once, or (a worker beyond its share of the instance's limit)
+ * once another worker lent a slot. Throws, or rejects, with 20023 or 20024.
+ */
+export interface CallAdmission {
+  admit(userId: string): Release | Promise<Release>;
+}
+
 /**
  * Calls one user may have in flight: as configured, else the database pool's size, so that one
  * user can never queue more calls than there are connections.
@@ -24,7 +35,7 @@ export function perUserConcurrency(config: {
  * Per-user rate (20023) and concurrency (20024) limits, kept in this process: with several
  * instances behind a load balancer each enforces its own share.
  */
-export class CallLimits {
+export class CallLimits implements CallAdmission {
   private readonly windows = new Map<string, { start: number; count: number }>();
   private readonly inFlight = new Map<string, number>();
   private readonly now: () => number;
@@ -34,7 +45,7 @@ export class CallLimits {
   }
 
   /** Admits one call or throws; the returned function must be called when the call ends. */
-  admit(userId: string): () => void {
+  admit(userId: string): Release {
     const { rateLimitCalls, rateWindowMs, concurrencyLimit } = this.options;
     if (rateLimitCalls > 0) {
       const now = this.now();

@@ -1,8 +1,14 @@
 import cluster from 'node:cluster';
-import { CallLimits, type CallLimitOptions } from '../call-limits.js';
+import { CallLimits, type CallAdmission, type CallLimitOptions } from '../call-limits.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { AuthFailureLimiter, type AuthFailureOptions } from '../mktows/auth-failures.js';
 import { LoginThrottle, type LoginThrottleOptions } from '../admin/login-throttle.js';
+import {
+  LendingCallLimits,
+  answerLoan,
+  isLoanMessage,
+  type LoanMessage,
+} from './concurrency-loans.js';
 
 /**
  * Limits of the instance, not of one worker process. Each worker keeps its own limiter (the full
@@ -277,6 +283,7 @@ const listening = {
   auth: [] as SharedAuthFailureLimiter[],
   calls: [] as SharedCallLimits[],
   logins: [] as SharedLoginThrottle[],
+  loans: [] as LendingCallLimits[],
   any: false,
 };
 
@@ -285,6 +292,7 @@ function inWorker(): Report | null {
   if (!listening.any) {
     listening.any = true;
     process.on('message', (message: unknown) => {
+      if (isLoanMessage(message)) return answerLoan(listening.loans, message, report);
       if (!isLimitMessage(message) || message.du !== 'blocked') return;
       const { limit, key, until } = message;
       if (limit === 'auth') for (const l of listening.auth) l.block(key, until);
@@ -293,10 +301,12 @@ function inWorker(): Report | null {
       } else for (const l of listening.logins) l.block(limit, key, until);
     });
   }
-  return (message) => {
-    // A worker whose primary is gone is about to exit: nothing is left to report to.
-    if (process.connected) process.send!(message);
-  };
+  return report;
+}
+
+/** Sends to the primary; a worker whose primary is gone is about to exit: nothing to report to. */
+function report(message: LimitMessage | LoanMessage): void {
+  if (process.connected) process.send!(message);
 }
 
 /** The authentication-failure limiter: the instance's when this is a worker process. */
@@ -310,23 +320,38 @@ export function instanceAuthFailures(options: AuthFailureOptions): AuthFailureLi
 
 /**
  * Call limits (per SOAP user, or per client address on /u/): the instance's rate when this is a
- * worker process. A configured
- * concurrency limit is shared out (each of `workers` processes admits its ceiling share): a
- * call's start and end cannot wait for the primary without slowing every call. The default
- * one (the pool's size) stays per process, as each process has its own pool.
+ * worker process; the concurrency limit kept in this process.
  */
-export function instanceCallLimits(
-  scope: RateScope,
-  options: CallLimitOptions & { concurrencyConfigured: boolean; workers: number },
-): CallLimits {
+export function instanceCallLimits(scope: RateScope, options: CallLimitOptions): CallLimits {
   const report = inWorker();
   if (!report) return new CallLimits(options);
-  const concurrencyLimit =
-    options.concurrencyConfigured && options.concurrencyLimit > 0
-      ? Math.ceil(options.concurrencyLimit / options.workers)
-      : options.concurrencyLimit;
-  const limits = new SharedCallLimits({ ...options, concurrencyLimit }, scope, report);
+  const limits = new SharedCallLimits(options, scope, report);
   listening.calls.push(limits);
+  return limits;
+}
+
+/**
+ * The SOAP call limits. A set concurrency limit is the instance's when this is one of several
+ * worker processes: each admits its share at once, and borrows beyond it (concurrency-loans.ts).
+ * The default one (the pool's size) stays per process, as each process has its own pool.
+ */
+export function instanceSoapLimits(
+  options: CallLimitOptions & { concurrencyConfigured: boolean; workers: number },
+): CallAdmission {
+  const { concurrencyLimit, workers } = options;
+  if (!inWorker() || !options.concurrencyConfigured || concurrencyLimit <= 0 || workers <= 1)
+    return instanceCallLimits('soap', options);
+  const limits = new LendingCallLimits(
+    {
+      scope: 'soap',
+      limit: concurrencyLimit,
+      share: Math.ceil(concurrencyLimit / workers),
+      rate: instanceCallLimits('soap', { ...options, concurrencyLimit: 0 }),
+    },
+    report,
+    () => process.connected,
+  );
+  listening.loans.push(limits);
   return limits;
 }
 

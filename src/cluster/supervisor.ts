@@ -6,6 +6,7 @@ import { UNSUBSCRIBE_RATE_WINDOW_MS } from '../config/one-click.settings.js';
 import type { Logger } from '../logger.js';
 import { bindMetricsPort, bindPort, start, type Running } from '../main.js';
 import type { MetricsSource } from '../metrics.js';
+import { LoanBroker, isLoanMessage } from './concurrency-loans.js';
 import { InstanceLimits, isLimitMessage } from './instance-limits.js';
 
 /** What a worker tells the primary once it serves (after start() resolved). */
@@ -110,8 +111,18 @@ export async function superviseWorkers(
       }
     },
   );
-  const registry = new AggregatorRegistry();
   const serving = new Set<Worker>();
+  // Slots of the concurrency limit lent between workers; only serving workers are asked.
+  const loans = new LoanBroker(
+    (id, message) => {
+      const worker = cluster.workers?.[id];
+      if (!worker?.isConnected()) return false;
+      worker.send(message);
+      return true;
+    },
+    () => [...serving].map((w) => w.id),
+  );
+  const registry = new AggregatorRegistry();
   let announced = false;
   let startFailures = 0;
   let exitCode = 0;
@@ -121,6 +132,7 @@ export async function superviseWorkers(
     const worker = cluster.fork();
     worker.on('message', (message: unknown) => {
       if (isLimitMessage(message)) return limits.receive(message);
+      if (isLoanMessage(message)) return loans.receive(worker.id, message);
       if ((message as ReadyMessage | null)?.du !== 'ready') return;
       serving.add(worker);
       startFailures = 0;
@@ -144,6 +156,7 @@ export async function superviseWorkers(
 
   cluster.on('exit', (worker, code, signal) => {
     const served = serving.delete(worker);
+    loans.exited(worker.id);
     if (stopping) {
       // A worker that could not drain cleanly makes the stop a failure (one killed by the
       // signal while still loading, before it served anything, does not).

@@ -1,3 +1,4 @@
+import { canonicalSalesforceId, id15, id18 } from '../salesforce/salesforce-id.js';
 import { ConfigError, type Setting, networks } from './parse.js';
 
 /** The Salesforce Outbound Messaging listener. */
@@ -11,13 +12,24 @@ export const salesforceSettings = {
       if (raw.trim() === '') return [];
       return raw.split(',').map((item) => {
         const id = item.trim();
-        // Organisation ids always start 00D; the 15-character form is case-sensitive.
-        if (!/^00D[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/.test(id)) {
+        // Organisation ids always start 00D (in any case here: see below).
+        if (!/^00D[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/i.test(id)) {
           throw new ConfigError(
             `SFDC_ORG_IDS: "${id.slice(0, 40)}" is not a 15- or 18-character organisation id (00D…)`,
           );
         }
-        return id;
+        // The 15-character form is case-sensitive. An 18-character id is checked against its
+        // suffix and its case restored from it (a case-insensitive system may have held it).
+        const canonical = id.length === 18 ? canonicalSalesforceId(id) : id;
+        if (canonical === null || !canonical.startsWith('00D')) {
+          throw new ConfigError(
+            `SFDC_ORG_IDS: "${id}" does not match its own last 3 characters (the checksum of the case of the first 15): mistyped?` +
+              (canonical === null
+                ? ''
+                : ` (${id18(id15(id))} is the 18-character form of that spelling)`),
+          );
+        }
+        return canonical;
       });
     },
   },

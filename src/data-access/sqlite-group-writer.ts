@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import type { Database } from './database.js';
 import type { SqliteStep } from './sqlite-thread/connection.js';
+import { GROUP_UNDONE_CODE } from './sqlite-thread/protocol.js';
 import { RetryTransaction } from '../domain/ports.js';
 
 /**
@@ -69,10 +70,18 @@ type Outcome =
 /** The repositories of a unit: `db` carries its statements, inside the transaction `trx`. */
 export type UnitScope<R> = (db: Knex.Transaction, trx: Knex.Transaction) => R;
 
+/**
+ * What a unit is: any work ('unit'), one message to the writer thread (UnitOfWork.writeStep:
+ * 'step'), or one whose outcome is its message's ('final': StepOptions.final).
+ */
+export type UnitKind = 'unit' | 'step' | 'final';
+
 interface GroupUnit<R> {
   work: (repos: R) => Promise<unknown>;
   /** The unit's whole work is one message to the writer thread (UnitOfWork.writeStep). */
   step: boolean;
+  /** And nothing it does after its answer can undo it (StepOptions.final). */
+  final: boolean;
   settle: (outcome: Outcome) => void;
 }
 
@@ -155,11 +164,12 @@ export class SqliteGroupWriter<R> {
     private readonly scope: UnitScope<R>,
   ) {}
 
-  run<T>(work: (repos: R) => Promise<T>, step = false): Promise<T> {
+  run<T>(work: (repos: R) => Promise<T>, kind: UnitKind = 'unit'): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const unit: GroupUnit<R> = {
         work,
-        step,
+        step: kind !== 'unit',
+        final: kind === 'final',
         settle: (o) => (o.ok ? resolve(o.value as T) : reject(o.error)),
       };
       if (this.open && this.open.length < MAX_GROUP_UNITS) {
@@ -269,6 +279,10 @@ export class SqliteGroupWriter<R> {
       } finally {
         steps.releaseSteps();
       }
+      if (group.every((u) => u.final)) {
+        await this.commitFinal(connection, outcomes, giveBack);
+        return settleGroup(group, outcomes);
+      }
       // Every unit answered first: a one-step unit that failed with some of its writes in the
       // transaction has the group rolled back; the others run again.
       const settled = await Promise.all(outcomes);
@@ -290,6 +304,34 @@ export class SqliteGroupWriter<R> {
       return settleGroup(group, outcomes, { error });
     }
     return settleGroup(group, outcomes);
+  }
+
+  /**
+   * The end of a group of `final` steps (StepOptions.final), whose messages are posted: COMMIT
+   * goes right behind them, so that the writer thread runs it as soon as they are done instead
+   * of idling until their answers have crossed back through this thread's event loop and
+   * COMMIT has crossed over. The next group is handed the file once these answers are here
+   * (the thread is in COMMIT's fsync then): it gathers units meanwhile, and its steps wait
+   * behind that COMMIT. A step that failed after writing makes the thread roll the group back
+   * at that COMMIT (worker.ts): its unit keeps its own error, the others run again. Callers
+   * are answered once the COMMIT is (settleGroup).
+   */
+  private async commitFinal(
+    connection: unknown,
+    outcomes: Array<Promise<Outcome>>,
+    giveBack: () => void,
+  ): Promise<void> {
+    const ending = (this.database.knex.client as Knex.Client).query(connection, 'COMMIT;');
+    // Settled, not thrown: the COMMIT's own failure is the group's (caught below).
+    void ending.catch(() => undefined);
+    await Promise.all(outcomes);
+    giveBack();
+    try {
+      await ending;
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      throw code === GROUP_UNDONE_CODE ? new RetryTransaction() : error;
+    }
   }
 
   /** One unit in a savepoint, run to its end; throws when the transaction is lost. */

@@ -17,6 +17,7 @@ import {
   RetryTransaction,
   StaleRead,
   type BatchMemory,
+  type StepOptions,
   type TransactionScope,
   type Transactions,
 } from '../domain/ports.js';
@@ -29,7 +30,7 @@ import { SalesforceNotificationRepository } from './sql/salesforce-notification.
 import { SQLITE_THREAD_EXITED } from './sqlite-thread/connection.js';
 import { STALE_READ_CODE } from './sqlite-thread/protocol.js';
 import { expectRead, PG_STALE_READ_CODE } from './sql/read-expectation.js';
-import { MAX_GROUP_UNITS, SqliteGroupWriter } from './sqlite-group-writer.js';
+import { MAX_GROUP_UNITS, SqliteGroupWriter, type UnitKind } from './sqlite-group-writer.js';
 
 export { MAX_GROUP_UNITS };
 
@@ -186,14 +187,14 @@ const batchGates = new WeakMap<Database, BatchGate>();
 
 /**
  * One write transaction of `work`: grouped with others on a SQLite file, alone otherwise.
- * `step`: the work is one statement (writeStep): one message to the writer thread, or on
+ * `kind` not 'unit': the work is one statement (writeStep): one message to the writer thread, or on
  * PostgreSQL one message with its BEGIN and COMMIT (sql/pg-step.ts). Other PostgreSQL units
  * run on a pooled connection without knex.transaction's objects (sql/pg-transaction.ts).
  */
 function transact<T>(
   database: Database,
   work: (repos: Repositories) => Promise<T>,
-  step: boolean,
+  kind: UnitKind,
 ): Promise<T> {
   if (database.engine === 'sqlite' && database.location !== ':memory:') {
     let writer = groupWriters.get(database);
@@ -202,11 +203,12 @@ function transact<T>(
         repositories(db, 'sqlite', trx);
       groupWriters.set(database, (writer = new SqliteGroupWriter(database, scope)));
     }
-    return writer.run(work, step);
+    return writer.run(work, kind);
   }
   if (database.engine === 'postgres') {
     // A one-step unit's statement goes with its BEGIN and COMMIT, past knex.transaction.
-    if (step) return work(repositories(pgStepTransaction(database.knex), 'postgres', null, true));
+    if (kind !== 'unit')
+      return work(repositories(pgStepTransaction(database.knex), 'postgres', null, true));
     // Any other unit: on a connection of the pool, past knex.transaction too (pg-transaction.ts).
     return pgTransaction(database.knex, (trx) => work(repositories(trx, 'postgres', trx)));
   }
@@ -246,15 +248,16 @@ export class UnitOfWork implements Transactions {
 
   /** One transaction; the whole function is re-run on deadlock, serialisation failure or busy. */
   write<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
-    return this.transactWithRetries(work, false);
+    return this.transactWithRetries(work, 'unit');
   }
 
   /**
    * write, for work that is one step (domain/ports/transactions.ts): on a SQLite file the
-   * group writer starts the next unit once this one's message is posted.
+   * group writer starts the next unit once this one's message is posted; a group of `final`
+   * steps alone has its COMMIT posted right behind them (sqlite-group-writer.ts).
    */
-  writeStep<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
-    return this.transactWithRetries(work, true);
+  writeStep<T>(work: (repos: Repositories) => Promise<T>, options?: StepOptions): Promise<T> {
+    return this.transactWithRetries(work, options?.final ? 'final' : 'step');
   }
 
   /**
@@ -285,11 +288,11 @@ export class UnitOfWork implements Transactions {
 
   private async transactWithRetries<T>(
     work: (repos: Repositories) => Promise<T>,
-    step: boolean,
+    kind: UnitKind,
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await transact(this.database, work, step);
+        return await transact(this.database, work, kind);
       } catch (error) {
         if (attempt < this.maxAttempts && isRetryable(error)) {
           await new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** attempt));

@@ -138,8 +138,10 @@ export class LeadMergeService {
       // No address of its own: it takes the first loser's (and with it that address's status).
       const donor = losers.find((l) => l.email !== null);
       if (donor) input.email = donor.email;
-      // Still none: an opt-out of a loser is carried, never dropped.
-      else if (!winner.unsubscribed && losers.some((l) => l.unsubscribed))
+      // An opt-out of a loser without an address is carried, never dropped: kept on the winner
+      // if it still has none, else carried to the address it takes (rule 5, as the winner's
+      // own would be; rule 6: the address first, then the flag).
+      if (!winner.unsubscribed && losers.some((l) => l.email === null && l.unsubscribed))
         attributes.push({ name: 'Unsubscribed', value: 'true' });
     }
     if (winner.foreignSysPersonId === null) {

@@ -11,6 +11,7 @@ import { leadView } from './lead-view.js';
 import type { LeadInput, LeadKey, LeadView, SyncAnswer, SyncResult } from './lead.types.js';
 import { REMAINING_COUNT_CAP } from './paging.js';
 import {
+  FINAL_STEP,
   RetryTransaction,
   StaleRead,
   type KeyPageStart,
@@ -75,8 +76,11 @@ export class LeadService {
       // An update of the person just read, as one step checked against that read: no read
       // inside the transaction, and the next unit need not wait for this one's answer.
       try {
-        const result = await this.transactions.writeStep((repos) =>
-          this.writes.syncGuarded(repos, first.guarded, ctx.path),
+        // Final: the step's check (the same change_seq) and the person's update run in one
+        // message, so the update finds its row, and the answer is only read after it.
+        const result = await this.transactions.writeStep(
+          (repos) => this.writes.syncGuarded(repos, first.guarded, ctx.path),
+          FINAL_STEP,
         );
         this.onCheckedWrite('syncLead', 'written');
         return result;

@@ -1,4 +1,4 @@
-import type { TransactionScope, Transactions } from './ports.js';
+import { FINAL_STEP, type TransactionScope, type Transactions } from './ports.js';
 import { ChangePaths, type ChangePath } from './change-paths.js';
 import { masterStatusSource, type DurableStatusService } from './durable-status.service.js';
 import { emailKey, validateEmail } from './email-key.js';
@@ -63,13 +63,16 @@ export class LinkUnsubscribeService {
     const key = emailKey(validateEmail(subject.email));
     // Replays (mailbox providers retry, people click twice) change nothing: the check is made
     // under the address's lock, in the same step as the write: one step of the store.
-    return this.transactions.writeStep((repos) =>
-      this.durable.unsubscribeOnce(repos, {
-        key,
-        path: linkPath(ChangePaths.unsubscribeLink, subject),
-        reason: subject.list ? `Unsubscribe link, list ${subject.list}` : null,
-        now: this.now(),
-      }),
+    // Final: what follows its answer only reads it (and counts the people for the metrics).
+    return this.transactions.writeStep(
+      (repos) =>
+        this.durable.unsubscribeOnce(repos, {
+          key,
+          path: linkPath(ChangePaths.unsubscribeLink, subject),
+          reason: subject.list ? `Unsubscribe link, list ${subject.list}` : null,
+          now: this.now(),
+        }),
+      FINAL_STEP,
     );
   }
 

@@ -4,10 +4,11 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { AuthenticationRefused, type Authenticated, type Authenticator } from './auth.js';
 import type { AuthFailureLimiter } from './auth-failures.js';
-import type { CallLimits } from '../call-limits.js';
+import type { CallAdmission } from '../call-limits.js';
 import {
   inspectEnvelope,
   inspectHead,
+  MustUnderstand,
   VersionMismatch,
   type GuardLimits,
   type EnvelopeHead,
@@ -18,7 +19,7 @@ import { faultEnvelope, MKTOWS_NS, toNodeSoapFault, toWireFault } from './faults
 import { FAST_READ, summaryOfRead } from './fast-read.js';
 import { clientAddress, loggableUserId, requestIdOf, soapActionOf } from './call-identity.js';
 import type { CallContext, OperationHandler } from './mktows.handlers.js';
-import { decodeUtf8, drainThen, readBody } from '../soap-transport/request-body.js';
+import { decodeXmlBody, drainThen, readBody } from '../soap-transport/request-body.js';
 import {
   closeWhenBodyUnread,
   createSoapListener,
@@ -35,7 +36,7 @@ export interface EndpointOptions {
   maxBodyBytes: number;
   bodyTimeoutMs: number;
   requestTimeoutMs: number;
-  limits: CallLimits;
+  limits: CallAdmission;
   workspacePartitions: Readonly<Record<string, string>>;
   authFailures: AuthFailureLimiter;
   maxAttributesPerElement: number;
@@ -75,6 +76,11 @@ class CaseInsensitiveSet extends Set<string> {
 const notServed = (name: string) =>
   new AppError(ErrorCode.UNSUPPORTED_OPERATION, `${name} is not served by this service`);
 
+/** The header entries the WSDL declares (by local name, in any namespace, as node-soap reads them). */
+const UNDERSTOOD_HEADERS: ReadonlySet<string> = new Set([
+  'AuthenticationHeader',
+  'MktowsContextHeader',
+]);
 const SERVICE = 'MktMktowsApiService';
 const PORT = 'MktowsApiSoapPort';
 
@@ -169,6 +175,7 @@ export async function createMktowsEndpoint(
     maxNameLength: 256,
     maxAttributes: options.maxAttributesPerElement,
     knownElements,
+    understoodHeaders: UNDERSTOOD_HEADERS,
   };
   // The head is looked at before all of it may have arrived: a character cut in two at its end
   // must not fail it (the whole body is decoded strictly afterwards).
@@ -263,7 +270,7 @@ export async function createMktowsEndpoint(
       const action = soapActionOf(req.headers);
       const actionOp = action === undefined ? undefined : byAction.get(action);
       try {
-        xml = decodeUtf8(bytes);
+        xml = decodeXmlBody(bytes);
         if (
           requestReader &&
           (head.outcome || bytes.length <= HEAD_BYTES) &&
@@ -273,6 +280,10 @@ export async function createMktowsEndpoint(
         summary =
           (read !== undefined ? summaryOfRead(read) : undefined) ??
           inspectEnvelope(xml, guardLimits);
+        // The reader does not look at header entries; the rare request marking one
+        // mustUnderstand is scanned by the guard, which does.
+        if (read !== undefined && xml.includes('mustUnderstand'))
+          summary = inspectEnvelope(xml, guardLimits);
       } catch (error) {
         // A header not yet looked at is answered first, as if looked at on arrival: a caller
         // who is refused learns nothing of what the guard finds wrong in the rest.
@@ -284,6 +295,8 @@ export async function createMktowsEndpoint(
       const caller = await (head.outcome ?? authenticate(credentials, req, requestId));
       record.caller = caller;
       record.userId = caller.userId;
+      if (summary.headerNotUnderstood !== undefined)
+        throw new MustUnderstand(summary.headerNotUnderstood);
       if (actionOp && !actionOp.served) {
         record.operation = actionOp.name;
         throw notServed(actionOp.name);
@@ -314,7 +327,9 @@ export async function createMktowsEndpoint(
           'SOAPAction does not match the operation in the Body',
         );
       }
-      release = options.limits.admit(caller.userId);
+      const admitted = options.limits.admit(caller.userId);
+      // Asynchronous only beyond a worker's share of the instance's limit (a slot borrowed).
+      release = typeof admitted === 'function' ? admitted : await admitted;
       const { answer, settled } = listener.process(
         xml,
         { headers: req.headers, url: req.originalUrl, soapAction: op.soapAction },
@@ -336,7 +351,11 @@ export async function createMktowsEndpoint(
       sendFault(
         res,
         error,
-        error instanceof VersionMismatch ? 'SOAP-ENV:VersionMismatch' : undefined,
+        error instanceof VersionMismatch
+          ? 'SOAP-ENV:VersionMismatch'
+          : error instanceof MustUnderstand
+            ? 'SOAP-ENV:MustUnderstand'
+            : undefined,
       );
       record.fault = toWireFault(error).vendorCode;
       if (record.fault === 10001) logger.error({ err: error, requestId }, 'SOAP call failed');

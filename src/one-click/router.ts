@@ -88,8 +88,6 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
     rateLimitCalls: options.rateLimit,
     rateWindowMs: UNSUBSCRIBE_RATE_WINDOW_MS,
     concurrencyLimit: 0,
-    concurrencyConfigured: false,
-    workers: 1,
   });
   const undoWindowMs = options.undoMinutes * 60000;
   const policy = pagePolicy(options.branding.logoUrl);

@@ -12,7 +12,7 @@ import {
   xsiTypeOf,
   type RawObject,
 } from '../soap-transport/values.js';
-import { id18, isSalesforceId } from './salesforce-id.js';
+import { canonicalSalesforceId, id18, isSalesforceId } from './salesforce-id.js';
 
 export const MAX_NOTIFICATIONS = 100;
 
@@ -70,7 +70,9 @@ function salesforceId(raw: unknown, name: string): string {
   const value = text(raw, name)?.trim();
   if (value === undefined || value === '') throw required(name);
   if (!isSalesforceId(value)) throw bad(`${name} is not a 15- or 18-character Salesforce id`);
-  return value;
+  const canonical = canonicalSalesforceId(value);
+  if (canonical === null) throw bad(`${name} ${value} does not match its own checksum`);
+  return canonical;
 }
 
 function booleanText(raw: unknown, name: string): string | undefined {

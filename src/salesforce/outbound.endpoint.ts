@@ -5,7 +5,7 @@ import { AppError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { NetworkList, type Network } from '../networks.js';
 import { inspectEnvelope, VersionMismatch } from '../soap-transport/envelope-guard.js';
-import { decodeUtf8, readBody } from '../soap-transport/request-body.js';
+import { decodeXmlBody, readBody } from '../soap-transport/request-body.js';
 import { toWireFault } from '../mktows/faults.js';
 import { closeWhenBodyUnread, createSoapListener, XML_TYPE } from '../soap-transport/listener.js';
 import type { RawObject } from '../soap-transport/values.js';
@@ -119,7 +119,7 @@ export async function createSalesforceOutboundEndpoint(
   };
 
   const call = async (req: Request) => {
-    const xml = decodeUtf8(await readBody(req, options.maxBodyBytes, options.bodyTimeoutMs));
+    const xml = decodeXmlBody(await readBody(req, options.maxBodyBytes, options.bodyTimeoutMs));
     const { bodyElement } = inspectEnvelope(xml, { maxDepth: 32, maxNameLength: 256 });
     if (bodyElement.local !== 'notifications' || bodyElement.ns !== OUTBOUND_NS) {
       throw new AppError(

@@ -28,3 +28,28 @@ export function id18(id: string): string {
   }
   return base + suffix;
 }
+
+/**
+ * The id as Salesforce spells it, or null when it is no id. A 15-character id is taken as it
+ * is. An 18-character id is checked against its suffix, and the case of its first 15
+ * characters restored from it (a case-insensitive system may have changed it: that is what
+ * the suffix is for); a suffix no spelling of those characters gives (a mistyped or made-up
+ * id) makes it null.
+ */
+export function canonicalSalesforceId(id: string): string | null {
+  if (!isSalesforceId(id)) return null;
+  if (id.length === 15) return id;
+  let base = '';
+  for (let chunk = 0; chunk < 3; chunk++) {
+    const bits = SUFFIX_ALPHABET.indexOf(id.charAt(15 + chunk).toUpperCase());
+    if (bits < 0) return null;
+    for (let i = 0; i < 5; i++) {
+      const c = id.charAt(chunk * 5 + i);
+      const upper = (bits & (1 << i)) !== 0;
+      if (/[A-Za-z]/.test(c)) base += upper ? c.toUpperCase() : c.toLowerCase();
+      else if (upper) return null;
+      else base += c;
+    }
+  }
+  return id18(base);
+}

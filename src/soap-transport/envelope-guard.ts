@@ -25,6 +25,20 @@ export class VersionMismatch extends AppError {
   }
 }
 
+/** A header entry the caller marked mustUnderstand="1" that this service does not process. */
+export class MustUnderstand extends AppError {
+  constructor(entry: string) {
+    super(
+      ErrorCode.REQUEST_NOT_UNDERSTOOD,
+      `Header ${entry} is marked mustUnderstand but is not processed here`,
+    );
+    this.name = 'MustUnderstand';
+  }
+}
+
+/** The actor SOAP 1.1 names for "the next recipient": this service. */
+const NEXT_ACTOR = 'http://schemas.xmlsoap.org/soap/actor/next';
+
 export interface GuardLimits {
   maxDepth: number;
   maxNameLength: number;
@@ -32,6 +46,11 @@ export interface GuardLimits {
   maxAttributes?: number;
   /** Element names the schema declares; any other name inside the Body is refused. */
   knownElements?: ReadonlySet<string>;
+  /**
+   * Local names of the header entries the service processes: any other entry marked
+   * mustUnderstand="1" for this service is named in the summary. Unset: not looked at.
+   */
+  understoodHeaders?: ReadonlySet<string>;
 }
 
 /** The AuthenticationHeader as the scan read it: text of each field, undefined when absent. */
@@ -51,6 +70,8 @@ export interface EnvelopeSummary extends EnvelopeHead {
   bodyElement: { ns: string; local: string };
   /** The first element inside the Body that the schema does not declare. */
   unknownElement?: string;
+  /** The first header entry marked mustUnderstand="1" for us that is not understood. */
+  headerNotUnderstood?: string;
 }
 
 /** Attributes per element when the caller sets no limit: far more than any SOAP stack writes. */
@@ -109,6 +130,7 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
   let bodyChildren = 0;
   let bodyElement: EnvelopeSummary['bodyElement'] | null = null;
   let unknownElement: string | undefined;
+  let headerNotUnderstood: string | undefined;
   let inHeader = false;
   let credentials: HeaderCredentials | null = null;
   /** The AuthenticationHeader is open (depth 3 of the Header). */
@@ -208,6 +230,8 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
     let i = NAME.lastIndex;
     let scope: Map<string, string> | null = null;
     let attributes: Set<string> | null = null;
+    /** A header entry's SOAP attributes: mustUnderstand and actor, by their names as written. */
+    let headerAttributes: Map<string, string> | null = null;
     let selfClosing = false;
     for (;;) {
       const before = i;
@@ -245,6 +269,8 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
       const local = colon === -1 ? attribute : attribute.slice(colon + 1);
       if (FORBIDDEN_NAMES.has(local))
         throw notUnderstood(`Attribute name ${local} is not accepted`);
+      if (inHeader && stack.length === 2 && (local === 'mustUnderstand' || local === 'actor'))
+        (headerAttributes ??= new Map()).set(attribute, decode(xml.slice(i + 1, close)).trim());
       if (attribute === 'xmlns' || attribute.startsWith('xmlns:')) {
         const uri = decode(xml.slice(i + 1, close));
         if (colon !== -1 && uri === '') throw malformed(`Empty namespace for ${attribute}`);
@@ -298,6 +324,19 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
         throw notUnderstood(`Unexpected element ${local} in the Envelope`);
       }
     } else if (depth === 3 && inHeader) {
+      if (headerAttributes && limits.understoodHeaders && !limits.understoodHeaders.has(local)) {
+        let mustUnderstand = false;
+        let forUs = true;
+        for (const [attribute, value] of headerAttributes) {
+          const c = attribute.indexOf(':');
+          if (c === -1 || resolve(attribute.slice(0, c)) !== SOAP11_NS) continue;
+          if (attribute.endsWith(':mustUnderstand'))
+            mustUnderstand = value === '1' || value === 'true';
+          else forUs = value === NEXT_ACTOR;
+        }
+        if (mustUnderstand && forUs)
+          headerNotUnderstood ??= `${local.slice(0, 64)} {${uri.slice(0, 200)}}`;
+      }
       // By local name, in any namespace, as node-soap read headers before this scan did.
       if (local === 'AuthenticationHeader') {
         if (credentials) throw notUnderstood('More than one AuthenticationHeader');
@@ -337,5 +376,6 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
   if (!bodyElement) throw notUnderstood('The SOAP Body is empty');
   const summary: EnvelopeSummary = { bodyElement, credentials };
   if (unknownElement !== undefined) summary.unknownElement = unknownElement;
+  if (headerNotUnderstood !== undefined) summary.headerNotUnderstood = headerNotUnderstood;
   return summary;
 }

@@ -191,6 +191,63 @@ export function readBody(
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+/** ISO-8859-1 as senders mean it: windows-1252, as browsers and the WHATWG read that label. */
+const latin1 = new TextDecoder('windows-1252');
+
+/** The encoding named by an XML declaration at the very start, lower-cased, or null. */
+const DECLARED_ENCODING = /^<\?xml\s[^>]{0,200}?\bencoding\s*=\s*(?:"([^"]{0,40})"|'([^']{0,40})')/;
+const UTF8_LABELS = new Set(['utf-8', 'utf8']);
+const LATIN1_LABELS = new Set([
+  'iso-8859-1',
+  'iso8859-1',
+  'iso_8859-1',
+  'latin1',
+  'l1',
+  'windows-1252',
+  'cp1252',
+]);
+
+/** How nearly every client starts (any case, either quote): UTF-8, nothing more to read. */
+const COMMON_DECLARATION = Buffer.from('<?xml version="1.0" encoding="utf-8"?>', 'latin1');
+
+function startsWithCommonDeclaration(body: Buffer): boolean {
+  if (body.length < COMMON_DECLARATION.length) return false;
+  for (let i = 0; i < COMMON_DECLARATION.length; i++) {
+    let c = body[i]!;
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    else if (c === 0x27) c = 0x22;
+    if (c !== COMMON_DECLARATION[i]) return false;
+  }
+  return true;
+}
+
+function declaredEncoding(body: Buffer): string | null {
+  // '<?': nothing else (a BOM, another encoding's bytes) can start a declaration read here.
+  if (body[0] !== 0x3c || body[1] !== 0x3f || startsWithCommonDeclaration(body)) return null;
+  // The declaration alone, up to its '>' (read no further than 256 bytes).
+  const end = body.subarray(0, 256).indexOf(0x3e);
+  if (end < 0) return null;
+  const match = DECLARED_ENCODING.exec(body.toString('latin1', 0, end + 1));
+  return match ? (match[1] ?? match[2]!).trim().toLowerCase() : null;
+}
+
+/**
+ * A request body as text, in the encoding its XML declaration names: UTF-8 (also when none is
+ * named), or ISO-8859-1 (windows-1252). Read as UTF-8, Latin-1 bytes that happen to form
+ * UTF-8 sequences ("Ã©") would be stored as other characters ("é"); any other encoding named
+ * is refused (20012) rather than guessed. A declaration of UTF-16 in single bytes is a
+ * mislabel that cannot be UTF-16, read as UTF-8 as before.
+ */
+export function decodeXmlBody(body: Buffer): string {
+  const declared = declaredEncoding(body);
+  if (declared === null || UTF8_LABELS.has(declared) || declared.startsWith('utf-16'))
+    return decodeUtf8(body);
+  if (LATIN1_LABELS.has(declared)) return latin1.decode(body);
+  throw new AppError(
+    ErrorCode.REQUEST_NOT_UNDERSTOOD,
+    `Request body declares encoding ${declared.slice(0, 40)}; send UTF-8 (or ISO-8859-1)`,
+  );
+}
 
 /** Decodes UTF-8 strictly (a BOM is dropped); invalid bytes are the caller's error. */
 export function decodeUtf8(body: Buffer): string {

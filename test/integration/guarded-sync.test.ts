@@ -1,7 +1,12 @@
 import { expect } from 'chai';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { ErrorCode } from '../../src/errors.js';
-import { StaleRead, type TransactionScope, type Transactions } from '../../src/domain/ports.js';
+import {
+  StaleRead,
+  type StepOptions,
+  type TransactionScope,
+  type Transactions,
+} from '../../src/domain/ports.js';
 import { createDomainServices, type Services } from '../../src/domain/services.js';
 import type { LeadInput } from '../../src/domain/lead.types.js';
 import { testEngines } from '../support/database.js';
@@ -42,10 +47,10 @@ class Observed implements Transactions {
     return this.inner.write(work);
   }
 
-  async writeStep<T>(work: Work<T>): Promise<T> {
+  async writeStep<T>(work: Work<T>, options?: StepOptions): Promise<T> {
     this.steps++;
     try {
-      return await this.inner.writeStep(work);
+      return await this.inner.writeStep(work, options);
     } catch (error) {
       if (error instanceof StaleRead) this.stale++;
       throw error;

@@ -106,6 +106,26 @@ for (const engine of testEngines()) {
       expect(after.unsubscribed).to.equal(true);
     });
 
+    it('an opt-out of a loser without an address is never dropped by a winner without one', async () => {
+      // Nobody has an address: the winner keeps the opt-out.
+      const bare = await createLead(s, null);
+      await merge(bare, await createLead(s, null, { unsubscribed: true, foreignId: 'm4b-a' }));
+      expect((await getLead(s, bare)).unsubscribed).to.equal(true);
+
+      // The winner takes a subscribed loser's address: the opt-out goes with it, as the
+      // winner's own would (rule 5), to everyone holding that address.
+      const w = await createLead(s, null);
+      const l1 = await createLead(s, 'm4b-l1@example.com');
+      const peer = await createLead(s, 'm4b-l1@example.com', { partition: 'East' });
+      const l2 = await createLead(s, null, { unsubscribed: true, foreignId: 'm4b-b' });
+      await merge(w, l1, l2);
+      const after = await getLead(s, w);
+      expect(after.email).to.equal('m4b-l1@example.com');
+      expect(after.unsubscribed).to.equal(true);
+      expect((await getLead(s, peer)).unsubscribed).to.equal(true);
+      await expectNoViolations(s);
+    });
+
     it("moves the losers' history to the winner and logs Merge Leads listing them", async () => {
       const w = await createLead(s, 'm5-w@example.com');
       const a = await createLead(s, 'm5-a@example.com');

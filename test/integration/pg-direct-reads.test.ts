@@ -8,57 +8,9 @@ import { fixedSql, runStatement } from '../../src/data-access/sql/statement.js';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
+import { BY_ID, BY_KEY, EDGE_KEY, EDGE_ROWS } from '../support/edge-rows.js';
 import { createLead, openHarness, type Harness } from '../support/harness.js';
 import { watchPgMessages } from '../support/pg-messages.js';
-
-const KEY = 'edge@direct.example';
-const BY_KEY = fixedSql(
-  'SELECT * FROM leads WHERE email_key = ? ORDER BY change_seq DESC, id DESC',
-);
-const BY_ID = fixedSql('SELECT * FROM leads WHERE id = ?');
-
-/** Rows at the edges of what the columns hold: nulls, both booleans, big ids and instants. */
-const EDGE_ROWS = [
-  {
-    id: 2147483000,
-    email: 'Edge@Direct.Example',
-    email_key: KEY,
-    partition: 'Default',
-    foreign_sys_person_id: '00Q-edge',
-    foreign_sys_type: 'lead',
-    first_name: "O'Brien ✓ 𝄞",
-    company: null,
-    address: 'line 1\nline 2 \\ ? $1',
-    lead_score: -5,
-    number_of_employees: 2147483647,
-    annual_revenue: 1234.5678,
-    date_of_birth: '1970-01-01',
-    do_not_call: true,
-    email_invalid: false,
-    unsubscribed: true,
-    unsubscribed_reason: null,
-    custom_attributes: '{"Tier":"gold","Score":7,"Ok":true,"None":null}',
-    created_at: 1764547200123,
-    updated_at: 4102444800000,
-    change_seq: Number.MAX_SAFE_INTEGER,
-  },
-  {
-    id: 1,
-    email: null,
-    email_key: KEY,
-    partition: 'Other',
-    foreign_sys_person_id: null,
-    foreign_sys_type: null,
-    annual_revenue: -0.5,
-    do_not_call: null,
-    email_invalid: null,
-    unsubscribed: false,
-    custom_attributes: '{}',
-    created_at: 0,
-    updated_at: 0,
-    change_seq: 1,
-  },
-];
 
 for (const engine of testEngines()) {
   describe(`plain reads past knex's query path (${engine.name})`, () => {
@@ -87,9 +39,9 @@ for (const engine of testEngines()) {
 
     it('give the same records as the statement through knex, value for value', async () => {
       const leads = new LeadRepository(h.db.knex, 'postgres');
-      const old = (await runStatement(h.db.knex, BY_KEY, [KEY])).rows;
+      const old = (await runStatement(h.db.knex, BY_KEY, [EDGE_KEY])).rows;
       expect(old).to.have.length(2);
-      const direct = await readRowSet(h.db.knex, BY_KEY, [KEY]);
+      const direct = await readRowSet(h.db.knex, BY_KEY, [EDGE_KEY]);
       expect(direct, 'the direct path is taken').to.not.equal(null);
       // Every value as pg's own rows hold it: int8 as numbers, booleans, floats, nulls.
       direct!.rows.forEach((values, r) =>
@@ -97,7 +49,7 @@ for (const engine of testEngines()) {
       );
       expect(direct!.names).to.deep.equal(Object.keys(old[0]!));
       const expected = old.map(fromRow);
-      const found = await leads.findByEmailKey(KEY);
+      const found = await leads.findByEmailKey(EDGE_KEY);
       expect(found).to.deep.equal(expected);
       // Key order too (answers list columns in the order the record holds them).
       expect(JSON.stringify(found)).to.equal(JSON.stringify(expected));
@@ -118,8 +70,8 @@ for (const engine of testEngines()) {
       expect(await leads.findById(2147483000)).to.deep.equal(expected[0]);
       expect(await leads.findById(1)).to.deep.equal(expected[1]);
       expect(await leads.findByForeignId('00Q-edge')).to.deep.equal(expected[0]);
-      expect(await leads.findLatestByEmailKey(KEY)).to.deep.equal(expected[0]);
-      expect(await leads.findByEmailKey(KEY, false, 1)).to.deep.equal([expected[0]]);
+      expect(await leads.findLatestByEmailKey(EDGE_KEY)).to.deep.equal(expected[0]);
+      expect(await leads.findByEmailKey(EDGE_KEY, false, 1)).to.deep.equal([expected[0]]);
       expect(await leads.findById(2147483001)).to.equal(null);
       expect(await leads.findByEmailKey('nobody@direct.example')).to.deep.equal([]);
     });

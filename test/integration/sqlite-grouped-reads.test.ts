@@ -4,12 +4,12 @@ import sinon from 'sinon';
 import type { Database } from '../../src/data-access/database.js';
 import { readRowSet } from '../../src/data-access/sql/plain-reads.js';
 import { LeadRepository } from '../../src/data-access/sql/lead.repository.js';
-import { fixedSql } from '../../src/data-access/sql/statement.js';
 import { readOnThread } from '../../src/data-access/sqlite-thread/grouped-reads.js';
 import { SQLITE_THREAD_EXITED } from '../../src/data-access/sqlite-thread/connection.js';
 import { classifyDatabaseError } from '../../src/data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
+import { BY_ID, BY_KEY, EDGE_KEY, EDGE_ROWS } from '../support/edge-rows.js';
 import { failure } from '../support/records.js';
 import { SLOW_QUERY } from '../support/slow-query.js';
 import { threadPool } from '../support/sqlite-pool.js';
@@ -20,50 +20,6 @@ import { threadPool } from '../support/sqlite-pool.js';
  */
 
 const sqlite = testEngines().find((e) => e.name === 'sqlite')!;
-const KEY = 'edge@grouped.example';
-const BY_KEY = fixedSql(
-  'SELECT * FROM leads WHERE email_key = ? ORDER BY change_seq DESC, id DESC',
-);
-const BY_ID = fixedSql('SELECT * FROM leads WHERE id = ?');
-
-/** Rows at the edges of what the columns hold: nulls, both booleans, big ids and instants. */
-const EDGE_ROWS = [
-  {
-    id: 2147483000,
-    email: 'Edge@Grouped.Example',
-    email_key: KEY,
-    partition: 'Default',
-    foreign_sys_person_id: '00Q-edge',
-    foreign_sys_type: 'lead',
-    first_name: "O'Brien ✓ 𝄞",
-    company: null,
-    address: 'line 1\nline 2 \\ ? $1',
-    lead_score: -5,
-    number_of_employees: 2147483647,
-    annual_revenue: 1234.5678,
-    date_of_birth: '1970-01-01',
-    do_not_call: true,
-    email_invalid: false,
-    unsubscribed: true,
-    custom_attributes: '{"Tier":"gold","Score":7,"Ok":true,"None":null}',
-    created_at: 1764547200123,
-    updated_at: 4102444800000,
-    change_seq: Number.MAX_SAFE_INTEGER,
-  },
-  {
-    id: 1,
-    email: null,
-    email_key: KEY,
-    partition: 'Other',
-    annual_revenue: -0.5,
-    do_not_call: null,
-    unsubscribed: false,
-    custom_attributes: '{}',
-    created_at: 0,
-    updated_at: 0,
-    change_seq: 1,
-  },
-];
 
 /** The messages posted to SQLite threads that carry grouped reads. */
 const readMessages = (posted: sinon.SinonSpy) =>
@@ -86,7 +42,7 @@ describe('SQLite grouped plain reads', function () {
   it('go to one reader in one message, each with its own rows', async () => {
     const posted = sinon.spy(Worker.prototype, 'postMessage');
     const [byKey, first, second, none] = await Promise.all([
-      readRowSet(db.readKnex, BY_KEY, [KEY]),
+      readRowSet(db.readKnex, BY_KEY, [EDGE_KEY]),
       readRowSet(db.readKnex, BY_ID, [1]),
       readRowSet(db.readKnex, BY_ID, [2147483000]),
       readRowSet(db.readKnex, BY_ID, [5]),
@@ -106,10 +62,10 @@ describe('SQLite grouped plain reads', function () {
     const grouped = new LeadRepository(db.readKnex, 'sqlite');
     const posted = sinon.spy(Worker.prototype, 'postMessage');
     const found = await Promise.all([
-      grouped.findByEmailKey(KEY),
+      grouped.findByEmailKey(EDGE_KEY),
       grouped.findById(2147483000),
       grouped.findByForeignId('00Q-edge'),
-      grouped.findByEmailKey(KEY, false, 1),
+      grouped.findByEmailKey(EDGE_KEY, false, 1),
       grouped.findById(2147483001),
     ]);
     expect(readMessages(posted), 'the grouped path is taken').to.have.length(1);
@@ -117,10 +73,10 @@ describe('SQLite grouped plain reads', function () {
     const alone = await db.knex.transaction(async (trx) => {
       const leads = new LeadRepository(trx, 'sqlite');
       return [
-        await leads.findByEmailKey(KEY),
+        await leads.findByEmailKey(EDGE_KEY),
         await leads.findById(2147483000),
         await leads.findByForeignId('00Q-edge'),
-        await leads.findByEmailKey(KEY, false, 1),
+        await leads.findByEmailKey(EDGE_KEY, false, 1),
         await leads.findById(2147483001),
       ];
     });
@@ -211,7 +167,7 @@ describe('SQLite grouped plain reads', function () {
     await pool.releaseConnection(idle);
     // New threads know no shape yet, and number them from 0 again: the rows are read under
     // the names the new thread sends, not those the dead one sent.
-    const again = await Promise.all([leads.findById(1), leads.findByEmailKey(KEY)]);
+    const again = await Promise.all([leads.findById(1), leads.findByEmailKey(EDGE_KEY)]);
     expect(again[0]).to.include({ id: 1, partition: 'Other' });
     expect(again[1].map((l) => l.id)).to.deep.equal([2147483000, 1]);
     const other = await failure(readOnThread(db.readKnex, 'SELECT * FROM nowhere', [])!);

@@ -1,9 +1,13 @@
 import { expect } from 'chai';
-import { openDatabase } from '../../src/data-access/database.js';
+import { openDatabase, type Database } from '../../src/data-access/database.js';
 import { createServices } from '../../src/compose.js';
 import { testEngines } from '../support/database.js';
 import { rawCall } from '../support/service.js';
-import { freshServiceDatabase, spawnService } from '../support/service-process.js';
+import {
+  freshServiceDatabase,
+  spawnService,
+  type ServiceProcess,
+} from '../support/service-process.js';
 
 const SHARED = ['kill-a@example.com', 'kill-b@example.com', 'kill-c@example.com'];
 
@@ -32,6 +36,67 @@ function unsubscribe(email: string): string {
   return `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email><leadAttributeList><attribute><attrName>Unsubscribed</attrName><attrValue>true</attrValue></attribute></leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`;
 }
 
+/**
+ * Runs `clients` loops of `call` against the service and SIGKILLs it once `ready()` holds
+ * (however slow the machine, within a minute) and `after` more milliseconds have passed; a
+ * loop ends when its connection dies with the process.
+ */
+async function killWhileCalling(
+  service: ServiceProcess,
+  options: { clients: number; call: () => Promise<void>; ready: () => boolean; after?: number },
+): Promise<void> {
+  const client = async () => {
+    for (;;) {
+      try {
+        await options.call();
+      } catch {
+        return; // the connection died with the process
+      }
+    }
+  };
+  const clients = Array.from({ length: options.clients }, client);
+  for (let waited = 0; !options.ready() && waited < 60000; waited += 10) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  if (options.after) await new Promise((r) => setTimeout(r, options.after));
+  service.child.kill('SIGKILL');
+  await Promise.all(clients);
+  await service.exited;
+}
+
+/** Opens the killed service's database as a restarted process would, for `check`. */
+async function afterRestart(
+  env: NodeJS.ProcessEnv,
+  check: (database: Database) => Promise<void>,
+): Promise<void> {
+  const database = openDatabase({
+    databaseUrl: env.DATABASE_URL ?? '',
+    dataDir: env.DATA_DIR ?? '',
+    sqliteBusyTimeoutMs: 5000,
+    dbPoolMax: 2,
+  });
+  try {
+    await check(database);
+  } finally {
+    await database.close();
+  }
+}
+
+/** Every one of `emails` unsubscribed: its person's flag and its master status. */
+async function expectUnsubscribed(database: Database, emails: string[]): Promise<void> {
+  const people = (await database
+    .knex('leads')
+    .whereIn('email', emails)
+    .select('email', 'unsubscribed')) as Array<{ email: string; unsubscribed: unknown }>;
+  expect(people.filter((p) => Boolean(p.unsubscribed)).map((p) => p.email)).to.have.members(emails);
+  const masters = (await database
+    .knex('email_status')
+    .whereIn('email_key', emails)
+    .where('unsubscribed', true)
+    .count({ n: '*' })) as Array<{ n: number | string }>;
+  expect(Number(masters[0]?.n)).to.equal(emails.length);
+}
+
 for (const engine of testEngines()) {
   describe(`service process signals (${engine.name})`, function () {
     this.timeout(120000);
@@ -42,35 +107,19 @@ for (const engine of testEngines()) {
         const service = await spawnService(db.env);
         const acknowledged: Array<{ leadId: number; status: string }> = [];
         let batch = 0;
-        const client = async () => {
-          for (;;) {
-            const b = batch++;
-            try {
-              const res = await rawCall(service.url, bulk(b, 100));
-              if (res.status === 200) acknowledged.push(...statuses(res.body));
-            } catch {
-              return; // the connection died with the process
-            }
-          }
-        };
-        const clients = Array.from({ length: 4 }, client);
-        // Kill once writes are being acknowledged (however slow the machine), mid-stream.
-        for (let waited = 0; acknowledged.length === 0 && waited < 60000; waited += 50) {
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        await new Promise((r) => setTimeout(r, 300));
-        service.child.kill('SIGKILL');
-        await Promise.all(clients);
-        await service.exited;
+        // Kill once writes are being acknowledged, mid-stream.
+        await killWhileCalling(service, {
+          clients: 4,
+          call: async () => {
+            const res = await rawCall(service.url, bulk(batch++, 100));
+            if (res.status === 200) acknowledged.push(...statuses(res.body));
+          },
+          ready: () => acknowledged.length > 0,
+          after: 300,
+        });
         expect(acknowledged.length).to.be.above(0);
 
-        const database = openDatabase({
-          databaseUrl: db.env.DATABASE_URL ?? '',
-          dataDir: db.env.DATA_DIR ?? '',
-          sqliteBusyTimeoutMs: 5000,
-          dbPoolMax: 2,
-        });
-        try {
+        await afterRestart(db.env, async (database) => {
           const services = createServices(database, {
             customFields: [],
             defaultPartition: 'Default',
@@ -81,9 +130,7 @@ for (const engine of testEngines()) {
           ];
           const found = await services.leads.findMany('IDNUM', ids.map(String));
           expect(found.length).to.equal(ids.length);
-        } finally {
-          await database.close();
-        }
+        });
       } finally {
         await db.drop();
       }
@@ -96,60 +143,35 @@ for (const engine of testEngines()) {
         // Single-lead calls from many clients at once: on SQLite they share group commits.
         const acknowledged: Array<{ leadId: number; email: string }> = [];
         let sent = 0;
-        const client = async () => {
-          for (;;) {
+        await killWhileCalling(service, {
+          clients: 12,
+          call: async () => {
             const email = `group-kill-${sent++}@example.com`;
-            try {
-              const res = await rawCall(service.url, unsubscribe(email));
-              const leadId = /<leadId>(\d+)<\/leadId><status>CREATED</.exec(res.body)?.[1];
-              if (res.status === 200 && leadId)
-                acknowledged.push({ leadId: Number(leadId), email });
-            } catch {
-              return; // the connection died with the process
-            }
-          }
-        };
-        const clients = Array.from({ length: 12 }, client);
-        for (let waited = 0; acknowledged.length < 20 && waited < 60000; waited += 20) {
-          await new Promise((r) => setTimeout(r, 20));
-        }
-        service.child.kill('SIGKILL');
-        await Promise.all(clients);
-        await service.exited;
+            const res = await rawCall(service.url, unsubscribe(email));
+            const leadId = /<leadId>(\d+)<\/leadId><status>CREATED</.exec(res.body)?.[1];
+            if (res.status === 200 && leadId) acknowledged.push({ leadId: Number(leadId), email });
+          },
+          ready: () => acknowledged.length >= 20,
+        });
         expect(acknowledged.length).to.be.at.least(20);
 
-        const database = openDatabase({
-          databaseUrl: db.env.DATABASE_URL ?? '',
-          dataDir: db.env.DATA_DIR ?? '',
-          sqliteBusyTimeoutMs: 5000,
-          dbPoolMax: 2,
-        });
-        try {
+        await afterRestart(db.env, async (database) => {
           const stored = (await database
             .knex('leads')
-            .select('id', 'email', 'unsubscribed')
+            .select('id', 'email')
             .whereIn(
               'id',
               acknowledged.map((a) => a.leadId),
-            )) as Array<{ id: number; email: string; unsubscribed: boolean | number }>;
-          const byId = new Map(stored.map((row) => [row.id, row]));
+            )) as Array<{ id: number; email: string }>;
+          const byId = new Map(stored.map((row) => [row.id, row.email]));
           for (const a of acknowledged) {
-            const row = byId.get(a.leadId);
-            expect(row?.email, `acknowledged lead ${a.leadId}`).to.equal(a.email);
-            expect(Boolean(row?.unsubscribed), a.email).to.equal(true);
+            expect(byId.get(a.leadId), `acknowledged lead ${a.leadId}`).to.equal(a.email);
           }
-          const masters = (await database
-            .knex('email_status')
-            .whereIn(
-              'email_key',
-              acknowledged.map((a) => a.email),
-            )
-            .where('unsubscribed', true)
-            .count({ n: '*' })) as Array<{ n: number | string }>;
-          expect(Number(masters[0]?.n)).to.equal(acknowledged.length);
-        } finally {
-          await database.close();
-        }
+          await expectUnsubscribed(
+            database,
+            acknowledged.map((a) => a.email),
+          );
+        });
       } finally {
         await db.drop();
       }
@@ -175,48 +197,18 @@ for (const engine of testEngines()) {
         }
         const acknowledged: string[] = [];
         let next = 0;
-        const client = async () => {
-          while (next < emails.length) {
-            const email = emails[next++]!;
-            try {
-              const res = await rawCall(service.url, unsubscribe(email));
-              if (res.status === 200 && /<status>UPDATED</.test(res.body)) acknowledged.push(email);
-            } catch {
-              return; // the connection died with the process
-            }
-          }
-        };
-        const clients = Array.from({ length: 12 }, client);
-        for (let waited = 0; acknowledged.length < 30 && waited < 60000; waited += 10) {
-          await new Promise((r) => setTimeout(r, 10));
-        }
-        service.child.kill('SIGKILL');
-        await Promise.all(clients);
-        await service.exited;
-        expect(acknowledged.length).to.be.at.least(30);
-        const database = openDatabase({
-          databaseUrl: db.env.DATABASE_URL ?? '',
-          dataDir: db.env.DATA_DIR ?? '',
-          sqliteBusyTimeoutMs: 5000,
-          dbPoolMax: 2,
+        await killWhileCalling(service, {
+          clients: 12,
+          call: async () => {
+            const email = emails[next++];
+            if (email === undefined) throw new Error('every address sent');
+            const res = await rawCall(service.url, unsubscribe(email));
+            if (res.status === 200 && /<status>UPDATED</.test(res.body)) acknowledged.push(email);
+          },
+          ready: () => acknowledged.length >= 30,
         });
-        try {
-          const people = (await database
-            .knex('leads')
-            .whereIn('email', acknowledged)
-            .select('email', 'unsubscribed')) as Array<{ email: string; unsubscribed: unknown }>;
-          expect(people.filter((p) => Boolean(p.unsubscribed)).map((p) => p.email)).to.have.members(
-            acknowledged,
-          );
-          const masters = (await database
-            .knex('email_status')
-            .whereIn('email_key', acknowledged)
-            .where('unsubscribed', true)
-            .count({ n: '*' })) as Array<{ n: number | string }>;
-          expect(Number(masters[0]?.n)).to.equal(acknowledged.length);
-        } finally {
-          await database.close();
-        }
+        expect(acknowledged.length).to.be.at.least(30);
+        await afterRestart(db.env, (database) => expectUnsubscribed(database, acknowledged));
       } finally {
         await db.drop();
       }

@@ -58,11 +58,12 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
   const services: ServiceProcess[] = [];
   const started = Date.now();
   try {
-    // Every connection may land on one process: its per-user concurrency limit (the pool size
-    // by default) is not what this test is about, nor is shedding calls that queue for a pool
-    // connection behind the lock holders of four hot addresses. A call may wait that long and
-    // still run: with the default 30 s REQUEST_TIMEOUT_MS a slow machine's queued batches were
-    // answered 10001 (the documented timeout fault) while their work went on.
+    // Every connection may land on one instance, and unevenly on its workers: a per-user
+    // concurrency limit of exactly the connections must still refuse none of them (its workers
+    // lend each other their shares). Shedding calls that queue for a pool connection behind the
+    // lock holders of four hot addresses is not what this test is about. A call may wait that
+    // long and still run: with the default 30 s REQUEST_TIMEOUT_MS a slow machine's queued
+    // batches were answered 10001 (the documented timeout fault) while their work went on.
     const env = {
       ...db.env,
       CONCURRENCY_LIMIT: String(options.connections),

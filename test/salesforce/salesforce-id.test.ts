@@ -1,6 +1,11 @@
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { id15, id18, isSalesforceId } from '../../src/salesforce/salesforce-id.js';
+import {
+  canonicalSalesforceId,
+  id15,
+  id18,
+  isSalesforceId,
+} from '../../src/salesforce/salesforce-id.js';
 
 describe('Salesforce ids', () => {
   it('computes the 18-character form from the case of the first 15 characters', () => {
@@ -26,6 +31,22 @@ describe('Salesforce ids', () => {
   });
 });
 
+describe('Salesforce ids checked against their suffix', () => {
+  it('restores the case of an 18-character id from its suffix', () => {
+    for (const spelling of ['001A0000006Vm9rIAC', '001a0000006vm9riac', '001A0000006VM9RIAC'])
+      expect(canonicalSalesforceId(spelling), spelling).to.equal('001A0000006Vm9rIAC');
+    expect(canonicalSalesforceId('001A0000006Vm9r')).to.equal('001A0000006Vm9r');
+  });
+
+  it('refuses a suffix no spelling of the first 15 characters gives', () => {
+    // 6-9 are in no suffix; a digit cannot be upper case.
+    for (const bad of ['001A0000006Vm9rIA9', '001A0000006Vm9rZZZ', '001A0000006Vm9', ''])
+      expect(canonicalSalesforceId(bad), bad).to.equal(null);
+    // A consistent suffix of another spelling names another id.
+    expect(canonicalSalesforceId('001A0000006Vm9rAAA')).to.equal('001a0000006vm9rAAA');
+  });
+});
+
 describe('Salesforce settings', () => {
   it('default to no organisation and no secret', () => {
     const config = loadConfig({});
@@ -39,6 +60,12 @@ describe('Salesforce settings', () => {
       SFDC_PATH_SECRET: 'a-b_c.d~0123456789',
     });
     expect(config.salesforceOrgIds).to.deep.equal(['00D5g000004aBcD', '00D5g000004aBcEEAU']);
+    // An 18-character id in another case (a case-insensitive system held it) is restored.
+    const restored = loadConfig({
+      SFDC_ORG_IDS: '00d5g000004abceeau',
+      SFDC_PATH_SECRET: 'a-b_c.d~0123456789',
+    });
+    expect(restored.salesforceOrgIds).to.deep.equal(['00D5g000004aBcEEAU']);
   });
 
   it('refuse what is not an organisation id, naming the setting', () => {
@@ -47,6 +74,9 @@ describe('Salesforce settings', () => {
       '0055g000004aBcD',
       '00D5g000004aBcD,',
       '00D5g000004aBcDEA',
+      // The right first 15 characters, a suffix that is not their checksum.
+      '00D5g000004aBcD999',
+      '00D5g000004aBcDAAA',
     ])
       expect(() => loadConfig({ SFDC_ORG_IDS: bad }), bad).to.throw(ConfigError, /SFDC_ORG_IDS/);
   });

@@ -73,14 +73,24 @@ for (const engine of testEngines()) {
         expect(res.status).to.equal(200);
       });
 
-      it('compares organisation ids case-sensitively on their first 15 characters', async () => {
+      it('compares organisation ids case-sensitively on their first 15 characters, checking the suffix', async () => {
         const before = await everything(service.running.database);
-        const otherCase = `${ORG_ID.slice(0, 10)}${ORG_ID.slice(10, 15).toUpperCase()}${ORG_ID.slice(15)}`;
-        expect(otherCase).to.not.equal(ORG_ID);
+        const otherCase = `${ORG_ID.slice(0, 10)}${ORG_ID.slice(10, 15).toUpperCase()}`;
+        expect(otherCase).to.not.equal(ORG_ID.slice(0, 15));
         expectFault(await send(`${base}/${SECRET}`, message(3, otherCase)), 'Client', 20013);
+        // The checksum suffix is checked: the right 15 characters with another suffix are not it.
+        expectFault(
+          await send(`${base}/${SECRET}`, message(4, `${ORG_ID.slice(0, 15)}ZZZ`)),
+          'Client',
+          20110,
+        );
+        // A suffix that fits another spelling of the 15 names that other organisation.
+        const otherSpelling = `${ORG_ID.slice(0, 15)}AAA`;
+        expect(otherSpelling).to.not.equal(ORG_ID);
+        expectFault(await send(`${base}/${SECRET}`, message(6, otherSpelling)), 'Client', 20013);
         expect(await everything(service.running.database)).to.deep.equal(before);
-        // The checksum suffix is not part of the comparison.
-        expectAck(await send(`${base}/${SECRET}`, message(4, `${ORG_ID.slice(0, 15)}ZZZ`)));
+        // An 18-character id in another case is the organisation its suffix spells.
+        expectAck(await send(`${base}/${SECRET}`, message(5, ORG_ID.toUpperCase())));
       });
     });
 

@@ -23,7 +23,9 @@ const SYNC_LEAD = (email: string) =>
 function expectFault(res: { status: number; body: string }, code: number, status = 500) {
   expect(res.status, res.body).to.equal(status);
   expect(faultCode(res.body), res.body).to.equal(code);
-  expect(res.body).to.match(/<faultcode>SOAP-ENV:(Client|Server|VersionMismatch)<\/faultcode>/);
+  expect(res.body).to.match(
+    /<faultcode>SOAP-ENV:(Client|Server|VersionMismatch|MustUnderstand)<\/faultcode>/,
+  );
   expect(res.body).to.not.match(/\bat .*\.(ts|js):\d+/);
 }
 
@@ -164,6 +166,49 @@ for (const engine of testEngines()) {
         const res = await postXml(service.url, soap12);
         expectFault(res, 20012);
         expect(res.body).to.contain('<faultcode>SOAP-ENV:VersionMismatch</faultcode>');
+      });
+
+      it('answers a header entry marked mustUnderstand that it does not process with a MustUnderstand fault', async () => {
+        const wsse =
+          'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd';
+        const entry = (attributes: string) =>
+          `<wsse:Security xmlns:wsse="${wsse}" ${attributes}><wsse:UsernameToken/></wsse:Security>`;
+        const sync = (email: string, attributes: string) =>
+          rawCall(
+            service.url,
+            `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`,
+            { extraHeaderXml: entry(attributes) },
+          );
+        for (const attributes of [
+          'SOAP-ENV:mustUnderstand="1"',
+          "SOAP-ENV:mustUnderstand='true'",
+        ]) {
+          const res = await sync('must-understand@example.com', attributes);
+          expectFault(res, 20012);
+          expect(res.body).to.contain('<faultcode>SOAP-ENV:MustUnderstand</faultcode>');
+          expect(res.body).to.contain('Security');
+        }
+        // Nothing was written.
+        const lookup = await rawCall(service.url, GET_LEAD('must-understand@example.com'));
+        expectFault(lookup, 20103);
+        // Not mandatory, addressed to another actor, or not in the SOAP namespace: ignored.
+        for (const attributes of [
+          'SOAP-ENV:mustUnderstand="0"',
+          'SOAP-ENV:mustUnderstand="1" SOAP-ENV:actor="urn:some-proxy"',
+          'wsse:mustUnderstand="1"',
+        ])
+          expect((await sync('may-ignore@example.com', attributes)).status, attributes).to.equal(
+            200,
+          );
+        // The headers the WSDL declares are processed, so may be marked.
+        const marked = await postXml(
+          service.url,
+          envelope(GET_LEAD('may-ignore@example.com')).replace(
+            '<ns1:AuthenticationHeader>',
+            '<ns1:AuthenticationHeader SOAP-ENV:mustUnderstand="1">',
+          ),
+        );
+        expect(marked.status, marked.body).to.equal(200);
       });
 
       it('turns a plain-text failure of the SOAP engine into a generic Server fault', async () => {

@@ -171,6 +171,50 @@ for (const engine of testEngines()) {
       expect(other.body).to.include('objectName Opportunity is not described by this service');
     });
 
+    it('reads a body in the encoding its XML declaration names: UTF-8 or ISO-8859-1, no other', async () => {
+      const sync = (email: string, firstName: string) =>
+        envelope(
+          `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email><leadAttributeList>` +
+            `<attribute><attrName>FirstName</attrName><attrValue>${firstName}</attrValue></attribute>` +
+            '</leadAttributeList></leadRecord><returnLead>true</returnLead></ns1:paramsSyncLead>',
+        );
+      const declared = (xml: string, encoding: string) =>
+        xml.replace('encoding="UTF-8"', `encoding="${encoding}"`);
+      const firstName = (body: string) => attributes(body).find((a) => a.name === 'FirstName');
+      const send = (xml: string, encoding: BufferEncoding) =>
+        postXml(service.url, Buffer.from(xml, encoding), {
+          headers: { 'Content-Type': 'text/xml' },
+        });
+
+      // "é" in one Latin-1 byte (not UTF-8): kept as "é".
+      const e = await send(
+        declared(sync('latin-e@example.com', 'Ren\u00e9'), 'ISO-8859-1'),
+        'latin1',
+      );
+      expect(e.status, e.body).to.equal(200);
+      expect(firstName(e.body)?.value).to.equal('Ren\u00e9');
+      // Two Latin-1 characters whose bytes happen to be UTF-8's "é": kept as the two.
+      const pair = await send(
+        declared(sync('latin-pair@example.com', 'A\u00c3\u00a9'), 'iso-8859-1'),
+        'latin1',
+      );
+      expect(pair.status, pair.body).to.equal(200);
+      expect(firstName(pair.body)?.value).to.equal('A\u00c3\u00a9');
+      // Without a declaration, and with UTF-8 declared, the body is UTF-8 as ever.
+      const plain = await send(sync('utf8-e@example.com', 'Ren\u00e9'), 'utf8');
+      expect(firstName(plain.body)?.value).to.equal('Ren\u00e9');
+
+      // Any other encoding is refused, not guessed, and nothing is stored.
+      const other = await send(declared(sync('sjis@example.com', 'Ren'), 'Shift_JIS'), 'utf8');
+      expect(other.status).to.equal(500);
+      expect(faultCode(other.body)).to.equal(20012);
+      expect(other.body).to.include('declares encoding');
+      const lookup = await call(
+        '<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>sjis@example.com</keyValue></leadKey></ns1:paramsGetLead>',
+      );
+      expect(faultCode(lookup.body)).to.equal(20103);
+    });
+
     it('refuses an element the schema does not know, naming it', async () => {
       const r = await call(
         '<ns1:paramsGetLead><leadKey><keyType>IDNUM</keyType><keyValue>1</keyValue><color>red</color></leadKey></ns1:paramsGetLead>',

@@ -53,6 +53,22 @@ export interface TransactionScope extends WriteScope {
   openBatch(scope: BatchScope): Promise<BatchWrites>;
 }
 
+/** How a one-step unit (Transactions.writeStep) may be committed. */
+export interface StepOptions {
+  /**
+   * Once its message is answered without error, nothing the unit does can undo it: what it
+   * does with the answer only reads it (a failure there is a fault of the code, told to its
+   * caller while its write stays). A SQLite file's group writer then posts the group's COMMIT
+   * right behind its steps instead of after their answers have crossed back; every caller is
+   * still answered after that COMMIT. Without it, a unit that fails after its answer has its
+   * group rolled back. PostgreSQL's step carries its COMMIT anyway (sql/pg-step.ts).
+   */
+  final?: boolean;
+}
+
+/** writeStep's options for a unit whose outcome is its message's. */
+export const FINAL_STEP: StepOptions = Object.freeze({ final: true });
+
 /**
  * Where the domain's units of work run. Errors come out typed: a database that is not there
  * is an AppError (DATABASE_UNAVAILABLE), a saturated pool another (CONCURRENCY_LIMIT_EXCEEDED).
@@ -69,8 +85,11 @@ export interface Transactions {
    * store may then start the next unit of a shared transaction without waiting for this
    * one's answer (a SQLite file: one message to the writer thread, run whole or not at all).
    * A second statement is refused.
+   *
+   * `final`: the unit's outcome is its message's (StepOptions): the store may commit the shared
+   * transaction without waiting for the unit to read its answer.
    */
-  writeStep<T>(work: (scope: TransactionScope) => Promise<T>): Promise<T>;
+  writeStep<T>(work: (scope: TransactionScope) => Promise<T>, options?: StepOptions): Promise<T>;
   /**
    * Whether a change planned on a plain read pays to write as one writeStep checked against
    * that read (WriteScope.expect), rather than read again under locks: true where a step
