@@ -11,6 +11,7 @@ import * as m20261130000400 from './20261130000400_lead_change_sequence.js';
 import * as m20261130000500 from './20261130000500_console.js';
 import * as m20261130000600 from './20261130000600_unsubscribe_address_function.js';
 import * as m20261201000000 from './20261201000000_fewer_lead_index_entries.js';
+import * as m20261202000000 from './20261202000000_stale_read_check.js';
 
 /** Every migration in order. Listed explicitly so the same code runs from source and from dist. */
 export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
@@ -26,4 +27,5 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261130000500_console', m20261130000500],
   ['20261130000600_unsubscribe_address_function', m20261130000600],
   ['20261201000000_fewer_lead_index_entries', m20261201000000],
+  ['20261202000000_stale_read_check', m20261202000000],
 ];

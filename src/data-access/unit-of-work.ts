@@ -29,7 +29,7 @@ import type { ReadReplica } from './read-replica.js';
 import { SalesforceNotificationRepository } from './sql/salesforce-notification.repository.js';
 import { SQLITE_THREAD_EXITED } from './sqlite-thread/connection.js';
 import { STALE_READ_CODE } from './sqlite-thread/protocol.js';
-import { expectRead } from './sql/read-expectation.js';
+import { expectRead, PG_STALE_READ_CODE } from './sql/read-expectation.js';
 import { MAX_GROUP_UNITS, SqliteGroupWriter, type UnitKind } from './sqlite-group-writer.js';
 
 export { MAX_GROUP_UNITS };
@@ -62,6 +62,7 @@ function repositories(
   db: Knex | Knex.Transaction,
   engine: Engine,
   transaction: Knex.Transaction | null = null,
+  step = false,
 ): Repositories {
   // Locks already held by this transaction: taking one again would only cost a round trip.
   const held = new Set<bigint>();
@@ -86,8 +87,12 @@ function repositories(
       queueStatusAndPropagate(db, engine, status, exceptLeadId, activity),
     updateLogged: (id, change, now, activities, last) =>
       leads.updateLogged(id, change, now, activities, last),
-    // SQLite alone checks it in the write's own message (Transactions.guardedSteps).
+    // Checked in the write's own message: on SQLite any unit's, on PostgreSQL a one-step unit's,
+    // whose message the check heads (read-expectation.ts).
     ...(engine === 'sqlite' ? { expect: (expected) => expectRead(db, expected) } : {}),
+    ...(engine === 'postgres' && step
+      ? { expect: (expected) => expectRead(db, expected, true) }
+      : {}),
     emailStatus: new EmailStatusRepository(db, engine),
     activities: new ActivityRepository(db),
     salesforceNotifications: new SalesforceNotificationRepository(db, engine),
@@ -139,7 +144,7 @@ export function classifyDatabaseError(error: unknown): unknown {
   if (error instanceof AppError) return error;
   const code = errorCode(error);
   // A check of WriteScope.expect that did not hold: the domain's error, never retried here.
-  if (code === STALE_READ_CODE) return new StaleRead();
+  if (code === STALE_READ_CODE || code === PG_STALE_READ_CODE) return new StaleRead();
   const message = error instanceof Error ? error.message : '';
   // Every connection of the pool stayed busy for the acquire timeout: the service is saturated
   // (the database is fine; when it is down, connecting fails at once and is reported below).
@@ -202,7 +207,8 @@ function transact<T>(
   }
   if (database.engine === 'postgres') {
     // A one-step unit's statement goes with its BEGIN and COMMIT, past knex.transaction.
-    if (kind !== 'unit') return work(repositories(pgStepTransaction(database.knex), 'postgres'));
+    if (kind !== 'unit')
+      return work(repositories(pgStepTransaction(database.knex), 'postgres', null, true));
     // Any other unit: on a connection of the pool, past knex.transaction too (pg-transaction.ts).
     return pgTransaction(database.knex, (trx) => work(repositories(trx, 'postgres', trx)));
   }
@@ -232,9 +238,12 @@ export class UnitOfWork implements Transactions {
     return this.database.engine;
   }
 
-  /** Transactions.guardedSteps: SQLite's one writer runs a step's check with its writes. */
+  /**
+   * Transactions.guardedSteps: SQLite's one writer runs a step's check with its writes; on
+   * PostgreSQL the check heads the step's statements in its group's message (sql/pg-step.ts).
+   */
   get guardedSteps(): boolean {
-    return this.database.engine === 'sqlite';
+    return true;
   }
 
   /** One transaction; the whole function is re-run on deadlock, serialisation failure or busy. */
@@ -262,9 +271,9 @@ export class UnitOfWork implements Transactions {
   async writeChecked<T>(
     scope: BatchScope,
     apply: (batch: BatchMemory) => Promise<T>,
-  ): Promise<{ value: T } | null> {
+  ): Promise<{ value: T } | null | undefined> {
     const database = this.database;
-    if (database.engine !== 'sqlite' || database.location === ':memory:') return null;
+    if (database.engine !== 'sqlite' || database.location === ':memory:') return undefined;
     let gate = batchGates.get(database);
     if (!gate) batchGates.set(database, (gate = new BatchGate()));
     try {

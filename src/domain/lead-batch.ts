@@ -75,9 +75,9 @@ export class LeadBatchSync {
     const checked = await this.transactions.writeChecked?.(scope, (batch) =>
       this.applyAll(batch, prepared, syncOne),
     );
-    // Counted where the store read it outside (a SQLite file): PostgreSQL offers it and
-    // always declines.
-    if (checked !== undefined && this.transactions.guardedSteps)
+    // Counted where the store read it outside (a SQLite file): undefined where it has no such
+    // batch (PostgreSQL).
+    if (checked !== undefined)
       this.onCheckedWrite('syncMultipleLeads', checked ? 'written' : 'locked');
     if (checked) return checked.value;
     return this.transactions.write(async (repos: TransactionScope) => {

@@ -89,7 +89,10 @@ export class LeadWrites {
     // rule 5), nor a foreign id that someone else may hold.
     const fid = plan.update.foreignSysPersonId;
     if (newAddressOf(lead, change) !== null || (fid !== undefined && fid !== null)) return null;
-    const expected: ReadExpectation = { lead: { id: lead.id, changeSeq: lead.changeSeq } };
+    const expected: ReadExpectation = {
+      lead: { id: lead.id, changeSeq: lead.changeSeq },
+      address: lead.emailKey,
+    };
     if (latestOf !== undefined) expected.latestOf = latestOf;
     const known = new Map<string, EmailStatusRecord | null>();
     // A re-subscribe reads its address's status (what it lifts, or refuses to): read here,

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
+import { createDomainServices } from '../../src/domain/services.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
 import { createLead, openHarness, web, type Harness } from '../support/harness.js';
@@ -26,10 +27,31 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
     return result.rows[0]!.fresh;
   };
 
-  it('an unsubscribe by address makes three round trips, the lock and the lead with BEGIN', async () => {
-    for (let i = 0; i < 3; i++) await createLead(h.services, 'trips@x.example');
+  it('an unsubscribe by address makes two round trips: the read, then its checked step', async () => {
+    for (let i = 0; i < 3; i++) await createLead(h.services, 'step@x.example');
     const sent = await pgMessagesWhile(() =>
       h.services.leads.sync(
+        { email: 'step@x.example', attributes: [{ name: 'Unsubscribed', value: 'true' }] },
+        { path: web },
+      ),
+    );
+    // The unchanged-check read; then BEGIN, the address's lock, the check of that read under
+    // it, status + followers and the lead + its log, and COMMIT (pg-step.ts).
+    expect(sent).to.have.length(2);
+    expect(sent[1]).to.match(
+      /^BEGIN; SELECT pg_advisory_xact_lock\(-?\d+\); SELECT stale_read_unless\(.*\) AS ok; WITH s AS \(INSERT INTO email_status .*; WITH u AS \(UPDATE leads .*; COMMIT;$/s,
+    );
+    const leads = await h.services.leads.find({ keyType: 'EMAIL', keyValue: 'step@x.example' });
+    expect(leads.map((l) => l.unsubscribed)).to.deep.equal([true, true, true]);
+  });
+
+  it('the locked path makes three round trips, the lock and the lead with BEGIN', async () => {
+    for (let i = 0; i < 3; i++) await createLead(h.services, 'trips@x.example');
+    // A store whose port says checked steps do not pay: the locked path alone.
+    const locked = Object.create(uow, { guardedSteps: { value: false } }) as UnitOfWork;
+    const services = createDomainServices(locked, { customFields: [], defaultPartition: 'D' });
+    const sent = await pgMessagesWhile(() =>
+      services.leads.sync(
         { email: 'trips@x.example', attributes: [{ name: 'Unsubscribed', value: 'true' }] },
         { path: web },
       ),

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { openDatabase, type Database } from '../../src/data-access/database.js';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
-import { createServices, type Services } from '../../src/compose.js';
+import { createDomainServices, type Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
 import { createLead, flags, openHarness, web, type Harness } from '../support/harness.js';
 import { pgMessagesWhile } from '../support/pg-messages.js';
@@ -38,7 +38,10 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
       dbAcquireTimeoutMs: 1500,
     });
     uow = new UnitOfWork(single);
-    services = createServices(single, { customFields: [], defaultPartition: 'Default' });
+    // The locked path's units: a sync checked against its read is one step (pg-step.ts), and
+    // tested with the steps.
+    const locked = Object.create(uow, { guardedSteps: { value: false } }) as UnitOfWork;
+    services = createDomainServices(locked, { customFields: [], defaultPartition: 'Default' });
   });
   after(async () => {
     await single.close();

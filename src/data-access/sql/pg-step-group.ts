@@ -8,6 +8,9 @@ import { RowSetsQuery, type Connection, type KnexPgClient, type Outcome } from '
  *
  *   BEGIN; SET LOCAL …; SAVEPOINT step; <step 1>; RELEASE step; SAVEPOINT step; <step 2>; …; COMMIT;
  *
+ * A step is one statement (the one-click unsubscribe's function) or a few (a checked write:
+ * its address lock, the check, its writes), each of them one statement of the message.
+ *
  * Per step, the server's transaction start and end, its commit record and WAL flush, and the
  * process's socket write, read and pool checkout were most of the cost of a one-click
  * unsubscribe: one message for several steps shares them. synchronous_commit is untouched:
@@ -43,22 +46,29 @@ export const MOST_STEPS_PER_GROUP = 16;
 /** Messages of steps one client has in flight at once; the others' steps wait and group. */
 export const MAX_GROUPS_IN_FLIGHT = 1;
 
+/** What one statement of a step gave: its rows, and the rows it wrote or read. */
+export interface StepResult {
+  rows: Row[];
+  rowCount: number;
+}
+
 /** A one-step unit waiting for its answer. */
 export interface PendingStep {
-  /** Its one statement, which ends its transaction. */
-  readonly statement: string;
+  /** Its statements in order, each one statement; the last is the one the unit awaits. */
+  readonly statements: readonly string[];
   /** The address lock it takes first, if known (its place in the group). */
   readonly lock?: bigint;
-  resolve(rows: Row[]): void;
+  /** Once COMMIT completed: the result of each statement, in order. */
+  resolve(results: StepResult[]): void;
   reject(error: Error): void;
 }
 
-/** RowSetsQuery that also keeps the last statement's command tag (COMMIT's, when it ran). */
+/** RowSetsQuery that also keeps each statement's command tag (COMMIT's last, when it ran). */
 class StepQuery extends RowSetsQuery {
-  lastCommand = '';
+  readonly commands: string[] = [];
 
   override handleCommandComplete(msg?: { text?: string }): void {
-    this.lastCommand = msg?.text ?? '';
+    this.commands.push(msg?.text ?? '');
     super.handleCommandComplete();
   }
 }
@@ -66,6 +76,7 @@ class StepQuery extends RowSetsQuery {
 interface Sent {
   error: Error | null;
   outcomes: Outcome[];
+  commands: string[];
   lastCommand: string;
 }
 
@@ -74,7 +85,12 @@ function send(connection: Connection, text: string): Promise<Sent> {
   return new Promise((resolve) => {
     const query = new StepQuery(text, connection);
     connection.query(query, (error, outcomes) =>
-      resolve({ error, outcomes, lastCommand: query.lastCommand }),
+      resolve({
+        error,
+        outcomes,
+        commands: query.commands,
+        lastCommand: query.commands[query.commands.length - 1] ?? '',
+      }),
     );
   });
 }
@@ -96,16 +112,29 @@ const RELEASE = 'RELEASE step;';
 /** After a step failed: its writes undone, its savepoint gone, the transaction usable again. */
 const UNDO = 'ROLLBACK TO SAVEPOINT step; RELEASE step;';
 
-function rowsOf(outcome: Outcome | undefined): Row[] {
-  if (outcome === undefined || outcome instanceof Error) throw outcome ?? new Error('no result');
-  return RowTemplate.of(outcome.names).objects(outcome.rows);
+/** The rows written or read, from a command tag (`INSERT 0 10`, `UPDATE 3`, `SELECT 1`). */
+function countOf(command: string): number {
+  const n = Number(command.slice(command.lastIndexOf(' ') + 1));
+  return Number.isSafeInteger(n) ? n : 0;
 }
 
+function resultOf(outcome: Outcome | undefined, command: string | undefined): StepResult {
+  if (outcome === undefined || outcome instanceof Error) throw outcome ?? new Error('no result');
+  return {
+    rows: RowTemplate.of(outcome.names).objects(outcome.rows),
+    rowCount: countOf(command ?? ''),
+  };
+}
+
+/** A step's statements as they are sent: each ends with one semicolon. */
+const statementText = (statement: string) => `${statement.replace(/;\s*$/, '')};`;
+
 /**
- * `error` as knex reports a statement's failure: its SQL first. `shared`: the error of several
- * steps, each given a copy (its code and fields kept).
+ * `error` as knex reports a statement's failure: its SQL first (the step's statement that
+ * failed, else its last). `shared`: the error of several steps, each given a copy (its code
+ * and fields kept).
  */
-function withStatement(step: PendingStep, error: unknown, shared = false): Error {
+function withStatement(step: PendingStep, error: unknown, shared = false, failed = -1): Error {
   const original = error instanceof Error ? error : new Error(String(error));
   const reason = shared
     ? (Object.assign(Object.create(Object.getPrototypeOf(original) as object), original, {
@@ -114,14 +143,23 @@ function withStatement(step: PendingStep, error: unknown, shared = false): Error
         cause: original,
       }) as Error)
     : original;
-  reason.message = `${step.statement} - ${original.message}`;
+  const statement = step.statements[failed] ?? step.statements[step.statements.length - 1];
+  reason.message = `${statement} - ${original.message}`;
   return reason;
 }
 
-/** Answers a step whose statement ran and whose transaction committed. */
-function answer(step: PendingStep, outcome: Outcome | undefined): void {
+/** What one step's statements ended with, where the message's outcomes hold them. */
+interface Ran {
+  step: PendingStep;
+  outcomes: Outcome[];
+  commands: string[];
+}
+
+/** Answers a step whose statements ran and whose transaction committed. */
+function answer(ran: Ran): void {
+  const { step } = ran;
   try {
-    step.resolve(rowsOf(outcome));
+    step.resolve(step.statements.map((_, i) => resultOf(ran.outcomes[i], ran.commands[i])));
   } catch (error) {
     step.reject(withStatement(step, error));
   }
@@ -177,43 +215,56 @@ async function runGroup(client: StepClient, group: PendingStep[]): Promise<void>
   }
   const uid = connection.__knexUid;
   let clean = true;
-  // Steps that ran and wait for COMMIT, with what their statement ended with.
-  const ran: Array<{ step: PendingStep; outcome: Outcome | undefined }> = [];
+  // Steps that ran and wait for COMMIT, with what their statements ended with.
+  const ran: Ran[] = [];
   let rest = lockOrder(group);
+  // A step alone is sent without a savepoint; a group's steps each in one.
+  const alone = rest.length === 1;
   try {
     let head = client.transactionHead;
-    const alone = rest.length === 1;
     for (;;) {
-      const h = statementsIn(head);
-      const text = alone
-        ? `${head} ${rest[0]!.statement.replace(/;\s*$/, '')}; COMMIT;`
-        : [
-            head,
-            ...rest.map((s) => `${SAVEPOINT} ${s.statement.replace(/;\s*$/, '')}; ${RELEASE}`),
-            'COMMIT;',
-          ].join(' ');
-      const per = alone ? 1 : 3;
-      const at = alone ? 0 : 1;
+      // Where each step's first statement is among the message's outcomes.
+      const starts: number[] = [];
+      let at = statementsIn(head);
+      const parts = [head];
+      for (const step of rest) {
+        const statements = step.statements.map(statementText);
+        if (alone) parts.push(...statements);
+        else parts.push(SAVEPOINT, ...statements, RELEASE);
+        starts.push(at + (alone ? 0 : 1));
+        at += statements.length + (alone ? 0 : 2);
+      }
+      parts.push('COMMIT;');
+      const text = parts.join(' ');
+      const ranOf = (i: number, sent: Sent): Ran => ({
+        step: rest[i]!,
+        outcomes: sent.outcomes.slice(starts[i]!, starts[i]! + rest[i]!.statements.length),
+        commands: sent.commands.slice(starts[i]!, starts[i]! + rest[i]!.statements.length),
+      });
       client.emit('query', { __knexUid: uid, sql: text, bindings: [], method: 'raw' });
       const sent = await client.commitReplicated(connection, () => send(connection, text));
       const { error, outcomes } = sent;
       if (error === null) {
         if (sent.lastCommand !== 'COMMIT')
           throw new Error(`the transaction ended with ${sent.lastCommand || 'nothing'}`);
-        rest.forEach((step, i) => ran.push({ step, outcome: outcomes[h + i * per + at] }));
-        for (const r of ran) answer(r.step, r.outcome);
+        rest.forEach((_, i) => ran.push(ranOf(i, sent)));
+        for (const r of ran) answer(r);
         return;
       }
       // The statement that failed: one step's own, or the group's (BEGIN, a savepoint, COMMIT).
-      const failed = outcomes.length - h;
-      const index = Math.floor(failed / per);
-      if (alone || failed < 0 || failed % per !== at || index >= rest.length) throw error;
-      rest
-        .slice(0, index)
-        .forEach((step, i) => ran.push({ step, outcome: outcomes[h + i * per + at] }));
+      const failed = outcomes.length;
+      const index = starts.findIndex(
+        (start, i) => failed >= start && failed < start + rest[i]!.statements.length,
+      );
+      if (alone || index < 0) throw error;
+      for (let i = 0; i < index; i++) ran.push(ranOf(i, sent));
       const step = rest[index]!;
-      const reason = withStatement(step, error);
-      client.emit('query-error', reason, { __knexUid: uid, sql: step.statement, bindings: [] });
+      const reason = withStatement(step, error, false, failed - starts[index]!);
+      client.emit('query-error', reason, {
+        __knexUid: uid,
+        sql: step.statements.join('; '),
+        bindings: [],
+      });
       step.reject(reason);
       rest = rest.slice(index + 1);
       head = UNDO;
@@ -225,7 +276,7 @@ async function runGroup(client: StepClient, group: PendingStep[]): Promise<void>
         if (end.error) throw end.error;
         if (end.lastCommand !== 'COMMIT')
           throw new Error(`the transaction ended with ${end.lastCommand || 'nothing'}`);
-        for (const r of ran) answer(r.step, r.outcome);
+        for (const r of ran) answer(r);
         return;
       }
     }
@@ -235,7 +286,11 @@ async function runGroup(client: StepClient, group: PendingStep[]): Promise<void>
     const unanswered = [...ran.map((r) => r.step), ...rest];
     for (const step of unanswered) {
       const reason = withStatement(step, error, unanswered.length > 1);
-      client.emit('query-error', reason, { __knexUid: uid, sql: step.statement, bindings: [] });
+      client.emit('query-error', reason, {
+        __knexUid: uid,
+        sql: step.statements.join('; '),
+        bindings: [],
+      });
       step.reject(reason);
     }
   } finally {

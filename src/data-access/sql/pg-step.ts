@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
-import { runGroupedStep, type StepClient } from './pg-step-group.js';
+import { staleReadError } from '../sqlite-thread/protocol.js';
+import { runGroupedStep, type StepClient, type StepResult } from './pg-step-group.js';
 
 /**
- * A one-step unit of work on PostgreSQL (UnitOfWork.writeStep: the one-click unsubscribe) without
- * knex.transaction. Its one statement, which ends its transaction (runStatement's
+ * A one-step unit of work on PostgreSQL (UnitOfWork.writeStep: the one-click unsubscribe, and a
+ * syncLead's checked write, below) without knex.transaction. Its one statement, which ends its transaction (runStatement's
  * endsTransaction, its values written in), was already sent as one message with BEGIN and
  * COMMIT (database.ts); what knex added around that message cost more than the message: a
  * transaction object and a knex instance of its own, BEGIN and COMMIT each through knex's query
@@ -22,18 +23,27 @@ import { runGroupedStep, type StepClient } from './pg-step-group.js';
  * own, and one message (pg-step-group.ts).
  */
 
-type Row = Record<string, unknown>;
-
 /** The query objects statement.ts (and knex's runner) hand a client. */
 interface QueryObject {
   sql: string;
   bindings?: readonly unknown[];
   endsTransaction?: boolean;
   stepLock?: bigint;
+  /** statement.ts's queueExpectation: a check the step's writes go on only if it holds. */
+  expect?: boolean;
   response?: unknown;
 }
 
+/** A statement of the step ahead of its last, told its result once COMMIT completed. */
+interface Ahead {
+  text: string;
+  result?: (response: unknown) => void;
+}
+
 const NOT_ONE_STEP = "A one-step unit's statement must end its transaction, its values written in";
+
+/** The statement that takes an address lock until the transaction ends (address-lock.ts). */
+const lockStatement = (lock: bigint) => `SELECT pg_advisory_xact_lock(${lock})`;
 
 /**
  * A transaction handle for a one-step unit's repositories on `knex` (PostgreSQL through
@@ -41,29 +51,54 @@ const NOT_ONE_STEP = "A one-step unit's statement must end its transaction, its 
  * statement (one before it, or with bindings, a lock queued for the next one, anything after
  * it, a query builder's, a raw one) is refused, and nothing is sent for it: a one-step unit is
  * one statement.
+ *
+ * A checked step (WriteScope.expect) is the exception: its check comes first (queueExpectation,
+ * with the address lock it runs under as stepLock), and then its writes may be queued ahead of
+ * its last statement (sendWithNext, queueCalls), all in its message, in order: the lock, the
+ * check (a statement of its own, so that it reads what was committed before the lock was
+ * granted), the writes, the last statement. A statement such a step cannot carry (a value that
+ * cannot be written into the text, a read whose answer it would wait for) fails with StaleRead
+ * before anything is sent: the caller takes the locked path, which can.
  */
 export function pgStepTransaction(knex: Knex): Knex.Transaction {
   const client = knex.client as unknown as StepClient;
   let sent = false;
+  const ahead: Ahead[] = [];
+  let checkLock: bigint | undefined;
+  const refusal = () => (ahead.length > 0 ? staleReadError() : new Error(NOT_ONE_STEP));
   const query = async (_connection: unknown, obj: QueryObject): Promise<QueryObject> => {
     if (sent) throw new Error('A statement after its transaction had ended');
-    if (obj.endsTransaction !== true || (obj.bindings?.length ?? 0) > 0)
-      throw new Error(NOT_ONE_STEP);
+    const bound = (obj.bindings?.length ?? 0) > 0;
+    if (obj.expect === true) {
+      // The step's first statements: the lock, then the check made under it.
+      if (bound || ahead.length > 0 || obj.stepLock === undefined) throw staleReadError();
+      checkLock = obj.stepLock;
+      ahead.push({ text: lockStatement(obj.stepLock) }, { text: obj.sql });
+      obj.response = { rows: [], rowCount: 0 };
+      return obj;
+    }
+    if (bound || obj.endsTransaction !== true) throw refusal();
     sent = true;
-    obj.response = await runStep(client, obj.sql, obj.stepLock);
+    obj.response = await runStep(client, ahead, obj.sql, checkLock ?? obj.stepLock);
     return obj;
+  };
+  const sendWithNext = (_connection: unknown, sql: string, result?: Ahead['result']) => {
+    if (sent) throw new Error('A statement after its transaction had ended');
+    // Only behind a check: a plain step is its one statement.
+    if (ahead.length === 0) return false;
+    ahead.push({ text: sql, ...(result ? { result } : {}) });
+    return true;
   };
   const stepClient = Object.create(client, {
     // The statement takes its connection from the pool when it is sent.
     acquireConnection: { value: () => Promise.resolve(null) },
     releaseConnection: { value: () => Promise.resolve() },
-    // No statement follows the one that ends the transaction: nothing can wait for it.
-    sendWithNext: { value: () => false },
+    sendWithNext: { value: sendWithNext },
     query: { value: query },
   }) as StepClient;
   // Not knex itself: its builders and raw statements would run on knex's own client.
   const refuse = (): never => {
-    throw new Error(NOT_ONE_STEP);
+    throw refusal();
   };
   return Object.assign(refuse, {
     client: stepClient,
@@ -72,13 +107,24 @@ export function pgStepTransaction(knex: Knex): Knex.Transaction {
   }) as unknown as Knex.Transaction;
 }
 
-/** `statement` in its transaction's message (with those of other steps: pg-step-group.ts). */
-function runStep(client: StepClient, statement: string, lock?: bigint): Promise<{ rows: Row[] }> {
+/**
+ * The step's statements in its transaction's message (with those of other steps:
+ * pg-step-group.ts): those ahead told their results, the last one's given back.
+ */
+function runStep(
+  client: StepClient,
+  ahead: readonly Ahead[],
+  last: string,
+  lock?: bigint,
+): Promise<StepResult> {
   return new Promise((resolve, reject) =>
     runGroupedStep(client, {
-      statement,
+      statements: [...ahead.map((a) => a.text), last],
       ...(lock !== undefined ? { lock } : {}),
-      resolve: (rows) => resolve({ rows }),
+      resolve: (results) => {
+        ahead.forEach((a, i) => a.result?.(results[i]));
+        resolve(results[results.length - 1]!);
+      },
       reject,
     }),
   );

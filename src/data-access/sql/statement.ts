@@ -25,7 +25,7 @@ interface QueryObject {
   resultUnused?: boolean;
   /** Read by the SQLite thread client: told a queued statement's changes (queueCalls). */
   onChanges?: (changes: number) => void;
-  /** Read by the SQLite thread client: a queued check that must hold (queueExpectation). */
+  /** Read by the SQLite thread client and pg-step.ts: a check that must hold (queueExpectation). */
   expect?: true;
   /** Read by the SQLite thread client: runUnless's statements, run in the same message. */
   unless?: { column: string; then: Array<{ sql: string; bindings: unknown[] }> };
@@ -268,14 +268,21 @@ async function sendCallsWithNext(
  * `ok` column is true when it holds. On a SQLite file inside a transaction it is queued, and
  * the writer thread runs it first in the message of the next statement (a one-step unit's
  * too), which fails with STALE_READ_CODE when it does not hold: nothing of that message is
- * stored. Elsewhere it runs now, and throws the same error.
+ * stored. PostgreSQL, `lock` given: the first statements of a one-step unit (pg-step.ts), run
+ * under that address lock, where `sql` itself fails when the check does not hold. Elsewhere it
+ * runs now, and throws the same error.
  */
 export async function queueExpectation(
   db: Knex | Knex.Transaction,
   sql: FixedSql,
   bindings: readonly unknown[],
+  lock?: bigint,
 ): Promise<void> {
   const client = db.client as unknown as StatementClient;
+  if (lock !== undefined && db.isTransaction === true && client.dialect === 'postgresql') {
+    await send(db, sql, bindings, { expect: true, stepLock: lock });
+    return;
+  }
   if (client.runsUnless === true && db.isTransaction === true) {
     await send(db, sql, bindings, { resultUnused: true, expect: true });
     return;

@@ -92,25 +92,27 @@ export interface Transactions {
   writeStep<T>(work: (scope: TransactionScope) => Promise<T>, options?: StepOptions): Promise<T>;
   /**
    * Whether a change planned on a plain read pays to write as one writeStep checked against
-   * that read (WriteScope.expect), rather than read again under locks: true where a step is
-   * one message to a writer that runs units one after the other (SQLite), so that the step
-   * saves the unit's reads and the next unit's wait for their answers. False on PostgreSQL:
-   * units run side by side on connections of their own, so a unit's reads delay no other;
-   * its locked read shares one round trip with BEGIN and the address locks; and a check there
-   * would need those same locks (a new row can take the address) to save that one trip.
+   * that read (WriteScope.expect), rather than read again under locks: true where a step
+   * shares its transaction and its message with others. On a SQLite file a step is one
+   * message to a writer that runs units one after the other, so that it saves the unit's reads
+   * and the next unit's wait for their answers; on PostgreSQL the steps of a process go
+   * together in one transaction and one message, the check made under the address's lock
+   * in each step's savepoint, where a unit of its own would cost two round trips and a
+   * transaction's commit.
    */
   readonly guardedSteps: boolean;
   /**
    * A batch read outside any write transaction, for a store where the rules applied meanwhile
    * would hold up every other writer: `apply` runs the records over it (once), then its result
    * is written only if nothing the batch read has changed since, whole or not at all, and
-   * `apply`'s value comes back. null: nothing written (no such batch here, or what it read
-   * moved): the caller runs the records again with write and openBatch.
+   * `apply`'s value comes back. null: nothing written (what it read moved); undefined: no such
+   * batch here, nothing read. Either way the caller runs the records again with write and
+   * openBatch.
    */
   writeChecked?<T>(
     scope: BatchScope,
     apply: (batch: BatchMemory) => Promise<T>,
-  ): Promise<{ value: T } | null>;
+  ): Promise<{ value: T } | null | undefined>;
   /** Reads outside a transaction (each statement sees committed data). */
   read<T>(work: (scope: TransactionScope) => Promise<T>): Promise<T>;
   /**

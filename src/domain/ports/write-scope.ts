@@ -58,6 +58,12 @@ export interface ActivityLog {
 export interface ReadExpectation {
   /** The person, unchanged since it was read: the same change_seq (every write bumps it). */
   lead: Pick<LeadRecord, 'id' | 'changeSeq'>;
+  /**
+   * The person's address as read: a store that serialises writers by address checks the rest
+   * under that address's lock, and only what the lock guards (the person, its address's
+   * holders and status). Absent or null there: nothing can be checked (StaleRead).
+   */
+  address?: string | null;
   /** The person was found as the latest holder of this address (findLatestByEmailKey): still so. */
   latestOf?: string;
   /**
@@ -111,7 +117,8 @@ export interface WriteScope {
    * The scope's work goes on only if the store still holds what `expected` says, checked with
    * its next statement, at the moment it runs: otherwise that statement fails with StaleRead
    * and nothing the unit wrote is stored. Goes with the next statement (a one-step unit may
-   * use it). Absent where the store cannot check it in that same step (PostgreSQL, a batch).
+   * use it; on PostgreSQL only a one-step unit, whose first statement it must be). Absent
+   * where the store cannot check it in that same step (PostgreSQL's other units, a batch).
    */
   expect?(expected: ReadExpectation): Promise<void>;
 }
