@@ -3,7 +3,8 @@
  * email), stage by stage, in one process on SQLite: the request reader, the handler (mapping,
  * rules, the batch's memory and its statements, the write) and the answer's XML. CPU per call
  * (medians of rounds) and, with --alloc, the bytes allocated per call by function (V8's
- * sampling heap profiler, collected objects included).
+ * sampling heap profiler, collected objects included). STAGES_ROOT: a built checkout to run
+ * (its dist/) instead of these sources; DATABASE_URL: PostgreSQL (its tables are emptied).
  *
  *   node --import tsx bench/batch-stages.ts [rounds] [calls per round] [--alloc]
  */
@@ -89,8 +90,12 @@ async function handle(xml: string) {
   const out = await handlers.syncMultipleLeads!(args, ctx);
   return out;
 }
+/** The main thread's CPU time so far, µs (Linux: the scheduler's figure). */
+const mainCpu = () =>
+  Number(fs.readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
 const readCpu: number[] = [];
 const allCpu: number[] = [];
+const mainThread: number[] = [];
 for (let r = 0; r < 2; r++) for (const x of xmls()) await handle(x);
 let session: Session | undefined;
 if (alloc) {
@@ -109,12 +114,14 @@ for (let r = 0; r < rounds; r++) {
   let d = process.cpuUsage(c);
   readCpu.push((d.user + d.system) / calls);
   c = process.cpuUsage();
+  const m = mainCpu();
   for (const x of batch) await handle(x);
+  mainThread.push((mainCpu() - m) / calls);
   d = process.cpuUsage(c);
   allCpu.push((d.user + d.system) / calls);
 }
 console.log(
-  `read ${median(readCpu).toFixed(0)} µs/call   read+handler ${median(allCpu).toFixed(0)} µs/call (process CPU, medians of ${rounds})`,
+  `read ${median(readCpu).toFixed(0)} µs/call   read+handler ${median(allCpu).toFixed(0)} µs/call (process), ${median(mainThread).toFixed(0)} µs/call (main thread); medians of ${rounds}`,
 );
 if (session) {
   const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as {
