@@ -57,18 +57,18 @@ export class LeadBatchSync {
     syncOne: SyncOne,
   ): Promise<Array<SyncAnswer | AppError>> {
     const changes = prepared.filter((p): p is PreparedChange => !(p instanceof AppError));
-    const scope = {
-      ids: changes.flatMap((c) => (c.id !== undefined ? [c.id] : [])),
-      foreignIds: changes.flatMap((c) =>
-        c.foreignSysPersonId !== undefined ? [c.foreignSysPersonId] : [],
-      ),
-      emailKeys: changes.flatMap((c) => [
-        ...(c.emailKey ? [c.emailKey] : []),
-        ...(c.matchEmailKey ? [c.matchEmailKey] : []),
-      ]),
-      // The people are read with these columns alone: the answers carry no views.
-      columns: columnsRead(changes),
-    };
+    // Every key the records name, in their order (one pass, no list per record).
+    const ids: number[] = [];
+    const foreignIds: string[] = [];
+    const emailKeys: string[] = [];
+    for (const c of changes) {
+      if (c.id !== undefined) ids.push(c.id);
+      if (c.foreignSysPersonId !== undefined) foreignIds.push(c.foreignSysPersonId);
+      if (c.emailKey) emailKeys.push(c.emailKey);
+      if (c.matchEmailKey) emailKeys.push(c.matchEmailKey);
+    }
+    // The people are read with these columns alone: the answers carry no views.
+    const scope = { ids, foreignIds, emailKeys, columns: columnsRead(changes) };
     // Read outside the write transaction where the store offers it (a SQLite file, whose one
     // writer would otherwise wait for the rules of the whole batch): written only if nothing
     // it read moved meanwhile, else run again below under the locks.

@@ -152,6 +152,8 @@ export class LeadWrites {
     // whose address moved in between makes us start over rather than lock out of order.
     let lead: LeadRecord | null = null;
     let locked: LeadRecord | null = null;
+    // Found by address: both addresses it may involve are locked already.
+    let keysLocked = false;
     if (change.id !== undefined) {
       lead = await repos.leads.findById(change.id);
       if (!lead) throw new AppError(ErrorCode.LEAD_NOT_FOUND, `Lead ${change.id} not found`);
@@ -162,6 +164,7 @@ export class LeadWrites {
       // Both addresses at once (an address change moves the lead to the second): locks are
       // taken in one call, in the global order.
       await repos.lockEmailKeys([matchKey, change.emailKey ?? null]);
+      keysLocked = true;
       // Under the address's lock no one else can move its people: the latest of them, read
       // with its row lock, is already the lead to change.
       locked = lead = await repos.leads.findLatestByEmailKey(matchKey, true);
@@ -171,7 +174,8 @@ export class LeadWrites {
     }
     const target = lead ? lead.partition : partition;
     if (ctx.mayTouch && !ctx.mayTouch(target)) throw outsidePartitions(target);
-    await repos.lockEmailKeys([lead?.emailKey ?? null, change.emailKey ?? null]);
+    // The lead found by address holds that address, and the change's own was locked with it.
+    if (!keysLocked) await repos.lockEmailKeys([lead?.emailKey ?? null, change.emailKey ?? null]);
     if (lead) {
       if (!locked) {
         locked = await repos.leads.lockRow(lead);

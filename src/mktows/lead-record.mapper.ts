@@ -11,8 +11,10 @@ import {
   formatDateTime,
   list,
   member,
+  memberAs,
   object,
   requireObject,
+  spelledAs,
   text,
   type Raw,
 } from '../soap-transport/values.js';
@@ -62,14 +64,25 @@ export function toKeyList(raw: Raw, name: string): LeadKey[] {
   });
 }
 
+/** LeadRecord's members as the schema spells them (no two differ only in case). */
+const LEAD_RECORD_MEMBERS: ReadonlySet<string> = new Set([
+  'Id',
+  'Email',
+  'ForeignSysPersonId',
+  'ForeignSysType',
+  'leadAttributeList',
+]);
+
 /**
  * LeadRecord element → domain input. A nil member means "not given" (PHP and .NET stubs send
  * nil for every unset member); an empty Email clears the address.
  */
 export function toLeadInput(raw: Raw): LeadInput {
   const record = requireObject(raw, 'leadRecord', ErrorCode.LEAD_DETAIL_REQUIRED);
+  // Nearly always so: the members a record leaves out are then not looked for in every case.
+  const spelled = spelledAs(record, LEAD_RECORD_MEMBERS);
   const input: LeadInput = {};
-  const id = text(member(record, 'Id'), 'Id');
+  const id = text(memberAs(record, 'Id', spelled), 'Id');
   if (id !== undefined && id.trim() !== '') {
     const s = id.trim();
     if (!/^\d{1,10}$/.test(s) || Number(s) < 1 || Number(s) > 2147483647) {
@@ -77,14 +90,14 @@ export function toLeadInput(raw: Raw): LeadInput {
     }
     input.id = Number(s);
   }
-  const email = text(member(record, 'Email'), 'Email');
+  const email = text(memberAs(record, 'Email', spelled), 'Email');
   if (email !== undefined) input.email = email.trim() === '' ? null : email;
-  const fid = text(member(record, 'ForeignSysPersonId'), 'ForeignSysPersonId');
+  const fid = text(memberAs(record, 'ForeignSysPersonId', spelled), 'ForeignSysPersonId');
   if (fid !== undefined && fid.trim() !== '') input.foreignSysPersonId = fid;
-  const ftype = text(member(record, 'ForeignSysType'), 'ForeignSysType');
+  const ftype = text(memberAs(record, 'ForeignSysType', spelled), 'ForeignSysType');
   if (ftype !== undefined && ftype.trim() !== '')
     input.foreignSysType = ftype.trim() as LeadInput['foreignSysType'];
-  const attrs = object(member(record, 'leadAttributeList'));
+  const attrs = object(memberAs(record, 'leadAttributeList', spelled));
   input.attributes = list(member(attrs, 'attribute')).map((a) => {
     const attr = object(a);
     const name = attr ? text(member(attr, 'attrName'), 'attrName') : undefined;

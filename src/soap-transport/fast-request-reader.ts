@@ -8,6 +8,8 @@ import {
   addText,
   close,
   decline,
+  frameAt,
+  knownNameAt,
   resolve,
   textOf,
   type Frame,
@@ -135,6 +137,7 @@ export function createRequestReader(
       count: 0,
     };
     const stack: Frame[] = [root];
+    const pool: Frame[] = [];
     let headerSeen = false;
     let bodySeen = false;
 
@@ -152,9 +155,11 @@ export function createRequestReader(
       const lt = xml.indexOf('<', pos);
       const textEnd = lt === -1 ? end : lt;
       if (textEnd > pos) {
-        if (stack.length === 1) {
-          for (let i = pos; i < textEnd; i++) if (!isSpace(xml.charCodeAt(i))) decline();
-        } else {
+        let i = pos;
+        while (i < textEnd && isSpace(xml.charCodeAt(i))) i++;
+        // Spaces alone (between elements) trim to nothing, and hold no character to refuse.
+        if (i < textEnd) {
+          if (stack.length === 1) decline();
           const text = textOf(xml, pos, textEnd).trim();
           if (text.length > 0) addText(stack[stack.length - 1]!, text);
         }
@@ -193,12 +198,16 @@ export function createRequestReader(
         continue;
       }
 
-      // A start tag.
-      NAME.lastIndex = lt + 1;
-      if (!NAME.test(xml)) decline();
-      if (NAME.lastIndex - lt - 1 > maxNameLength) decline();
-      const qname = xml.slice(lt + 1, NAME.lastIndex);
-      let i = NAME.lastIndex;
+      // A start tag: a name its parent's shape knows as written, or read.
+      const top = stack[stack.length - 1]!;
+      let qname = knownNameAt(xml, lt + 1, top.shape.names);
+      if (qname === undefined) {
+        NAME.lastIndex = lt + 1;
+        if (!NAME.test(xml)) decline();
+        qname = xml.slice(lt + 1, NAME.lastIndex);
+      }
+      if (qname.length > maxNameLength) decline();
+      let i = lt + 1 + qname.length;
       let scope: Map<string, string> | null = null;
       let attributes: Array<[string, string]> | null = null;
       let selfClosing = false;
@@ -243,23 +252,11 @@ export function createRequestReader(
       }
       pos = i + 1;
 
-      const top = stack[stack.length - 1]!;
       const colon = qname.indexOf(':');
       const local = colon === -1 ? qname : qname.slice(colon + 1);
       if (FORBIDDEN.has(local) || stack.length > maxDepth) decline();
       if (top.hasText) decline(); // text before an element: mixed content
-      const frame: Frame = {
-        qname,
-        local,
-        shape: ROOT_SHAPE,
-        scope,
-        value: undefined,
-        hasAttributes: false,
-        hasChildren: false,
-        hasText: false,
-        nil: false,
-        count: 0,
-      };
+      const frame = frameAt(pool, stack.length, qname, local, scope);
       stack.push(frame);
       const uri = resolve(stack, colon === -1 ? '' : qname.slice(0, colon));
       const depth = stack.length - 1;

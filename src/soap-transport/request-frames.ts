@@ -1,4 +1,4 @@
-import { NOT_XML_CHAR, REFERENCE, decodeAll, isXmlChar } from './xml-lexis.js';
+import { NOT_XML_CHAR, REFERENCE, decodeAll, isSpace, isXmlChar } from './xml-lexis.js';
 import { TextKind, type Shape } from './request-shapes.js';
 
 /**
@@ -36,7 +36,70 @@ export const ROOT_SHAPE: Shape = {
   emptyIsString: false,
   child: () => undefined,
   isArray: () => false,
+  names: undefined,
 };
+
+/**
+ * The frame of a new element `depth` deep, fresh in its fields: the one `pool` holds for that
+ * depth (an element's frame is let go when it closes, and a request has thousands of elements
+ * at a few depths), or a new one kept there.
+ */
+export function frameAt(
+  pool: Frame[],
+  depth: number,
+  qname: string,
+  local: string,
+  scope: Map<string, string> | null,
+): Frame {
+  let frame = pool[depth];
+  if (frame === undefined) {
+    frame = {
+      qname,
+      local,
+      shape: ROOT_SHAPE,
+      scope,
+      value: undefined,
+      hasAttributes: false,
+      hasChildren: false,
+      hasText: false,
+      nil: false,
+      count: 0,
+    };
+    pool[depth] = frame;
+    return frame;
+  }
+  frame.qname = qname;
+  frame.local = local;
+  frame.shape = ROOT_SHAPE;
+  frame.scope = scope;
+  frame.value = undefined;
+  frame.hasAttributes = false;
+  frame.hasChildren = false;
+  frame.hasText = false;
+  frame.nil = false;
+  frame.count = 0;
+  return frame;
+}
+
+/**
+ * The name of the start tag whose name begins at `at` when it is one of `names` without a
+ * prefix, as the name pattern would read it (what follows ends a name): that very string, so
+ * that no copy is made and the lookups by it find it hashed. Undefined: the caller reads it.
+ */
+export function knownNameAt(
+  xml: string,
+  at: number,
+  names: readonly string[] | undefined,
+): string | undefined {
+  if (names === undefined) return undefined;
+  for (let k = 0; k < names.length; k++) {
+    const name = names[k]!;
+    if (!xml.startsWith(name, at)) continue;
+    const c = xml.charCodeAt(at + name.length);
+    if (c === 0x3e /* > */ || c === 0x2f /* / */ || isSpace(c)) return name;
+  }
+  return undefined;
+}
 
 export function resolve(stack: Frame[], prefix: string): string | undefined {
   if (prefix === 'xml') return XML_NS;

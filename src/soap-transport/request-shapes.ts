@@ -39,7 +39,15 @@ export interface Shape {
   child(local: string): Shape | undefined;
   /** A child of this name collects into an array even when it comes once. */
   isArray(local: string): boolean;
+  /**
+   * Children's names as the schema spells them, when few (a start tag is tried against each
+   * before its name is read): the names `child` knows as written, or some of them.
+   */
+  names?: readonly string[];
 }
+
+/** Most names a shape offers to be tried one by one at a start tag (Shape.names). */
+const MAX_TRIED_NAMES = 8;
 
 /** Keys node-soap's schema descriptions carry that are no element. */
 const NOT_ELEMENTS = new Set(['targetNSAlias', 'targetNamespace']);
@@ -104,6 +112,7 @@ export class ShapeBook {
           emptyIsString: localOf(schema) === 'string',
           child: () => undefined,
           isArray: () => false,
+          names: undefined,
         };
         this.leaves.set(schema, leaf);
       }
@@ -115,10 +124,12 @@ export class ShapeBook {
     const children = new Map<string, Shape | null>();
     const byLower = new Map<string, string>();
     const arrays = new Set<string>();
+    const names = new Set<string>();
     for (const key of Object.keys(schema)) {
       if (key.endsWith('[]') && schema[key]) arrays.add(key.slice(0, -2));
       if (NOT_ELEMENTS.has(key)) continue;
       const name = key.endsWith('[]') ? key.slice(0, -2) : key;
+      names.add(name);
       byLower.set(name.toLowerCase(), name);
       this.lowerNames.add(name.toLowerCase());
     }
@@ -135,6 +146,7 @@ export class ShapeBook {
         return found ?? undefined;
       },
       isArray: (local) => arrays.has(local),
+      names: names.size <= MAX_TRIED_NAMES ? [...names] : undefined,
     };
     this.shapes.set(schema, shape);
     return shape;
@@ -170,6 +182,7 @@ export class ShapeBook {
       emptyIsString: false,
       child: (name) => (this.lowerNames.has(name.toLowerCase()) ? this.loose(name) : undefined),
       isArray: () => false,
+      names: undefined,
     });
   }
 
@@ -193,6 +206,7 @@ export class ShapeBook {
       emptyIsString: false,
       child: (name) => (allowed.has(name) ? this.loose(name) : undefined),
       isArray: () => false,
+      names: fields.length <= MAX_TRIED_NAMES ? fields : undefined,
     };
   }
 

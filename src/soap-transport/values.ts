@@ -34,6 +34,22 @@ export function member(o: RawObject | undefined, name: string): Raw {
   return undefined;
 }
 
+/**
+ * Whether every name of `o` (but its attributes) is one of `names` as spelt, names that no two
+ * differ only in case: then member(o, n) for each n of `names` is `o`'s own n or nothing, and
+ * memberAs finds it without lower-casing the object's names for each one missing.
+ */
+export function spelledAs(o: RawObject, names: ReadonlySet<string>): boolean {
+  for (const k in o) if (k !== 'attributes' && !(Object.hasOwn(o, k) && names.has(k))) return false;
+  return true;
+}
+
+/** member(o, name), where `spelled` is spelledAs(o, names) for names that hold `name`. */
+export function memberAs(o: RawObject, name: string, spelled: boolean): Raw {
+  if (!spelled) return member(o, name);
+  return Object.hasOwn(o, name) ? o[name] : undefined;
+}
+
 /** Text of an element, or undefined when it is absent or nil. */
 export function text(v: Raw, name: string): string | undefined {
   if (v === undefined || v === null) return undefined;

@@ -100,6 +100,39 @@ describe('the fast request reader (src/soap-transport/fast-request-reader.ts)', 
     expect(none.Body.paramsSyncMultipleLeads).to.deep.equal({ leadRecordList: null });
   });
 
+  it('reads a member by the name its schema spells only where that name ends there, and spaces between elements as nothing', () => {
+    const record = (inner: string) =>
+      bench.envelope(
+        `<ns1:paramsSyncMultipleLeads><leadRecordList><leadRecord>${inner}</leadRecord></leadRecordList></ns1:paramsSyncMultipleLeads>`,
+      );
+    // Each begins as a member's name: read as the name it is, never as the member.
+    const outcomes = [
+      record('<Email >a@b.example</Email >'),
+      record('<Email\n/>'),
+      record('<Email\t\r\n>a@b.example</Email>'),
+      record('<EmailX>a@b.example</EmailX>'),
+      record('<Emai>a@b.example</Emai>'),
+      record('<Email:x xmlns:Email="urn:other">a@b.example</Email:x>'),
+      record('<Email.1>a@b.example</Email.1>'),
+      record('<email>a@b.example</email>'),
+      record(
+        '\n  <Email>a@b.example</Email>\r\n\t<leadAttributeList>\n <attribute> <attrName>FirstName</attrName>\n' +
+          '   <attrValue> Ann </attrValue></attribute>\n </leadAttributeList>\n',
+      ),
+    ].map(compare);
+    expect(outcomes[0]).to.equal('read');
+    expect(outcomes[2]).to.equal('read');
+    expect(outcomes.at(-1)).to.equal('read');
+    expect(outcomes.slice(3, 6)).to.deep.equal(['declined', 'declined', 'declined']);
+    // Spaces between elements are nothing; inside a leaf they stay around its trimmed text.
+    const spaced = reader.read(record('\n <Email> a@b.example </Email>\n')) as {
+      Body: { paramsSyncMultipleLeads: { leadRecordList: { leadRecord: unknown[] } } };
+    };
+    expect(spaced.Body.paramsSyncMultipleLeads.leadRecordList.leadRecord).to.deep.equal([
+      { Email: 'a@b.example' },
+    ]);
+  });
+
   for (const [name, xml] of Object.entries(EXOTIC)) {
     it(`leaves to node-soap: ${name}`, () => {
       const before = reader.stats.declined;

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { FieldCatalogue } from '../../src/domain/field-catalogue.js';
 import { describeLeadRecord } from '../../src/mktows/describe.mapper.js';
 import { fromLeadView, toKeyList, toLeadInput } from '../../src/mktows/lead-record.mapper.js';
-import { bool, member } from '../../src/soap-transport/values.js';
+import { bool, member, memberAs, spelledAs } from '../../src/soap-transport/values.js';
 import { AppError } from '../../src/errors.js';
 
 describe('wire values as the vendor sent them', () => {
@@ -20,6 +20,26 @@ describe('wire values as the vendor sent them', () => {
       email: 'a@example.com',
       id: 7,
     });
+  });
+
+  it("finds a record's members in any case beside exactly spelt ones, and an exactly spelt record's missing ones missing", () => {
+    // One member in another case makes the whole record looked up case-insensitively.
+    expect(
+      toLeadInput({ Email: 'a@example.com', foreignSysPersonId: 'F1', FOREIGNSYSTYPE: 'SFDC' }),
+    ).to.include({ email: 'a@example.com', foreignSysPersonId: 'F1', foreignSysType: 'SFDC' });
+    expect(toLeadInput({ attributes: { 'xsi:type': 'LeadRecord' }, id: '5' })).to.include({
+      id: 5,
+    });
+    const exact = toLeadInput({ Email: 'a@example.com', leadAttributeList: null });
+    expect(exact).to.deep.equal({ email: 'a@example.com', attributes: [] });
+    // A name inherited, not the record's own, is no member.
+    const inherited = Object.create({ Id: '9' }) as Record<string, unknown>;
+    inherited.Email = 'a@example.com';
+    expect(toLeadInput(inherited)).to.not.have.property('id');
+    expect(spelledAs({ Email: 'x', attributes: {} }, new Set(['Email']))).to.equal(true);
+    expect(spelledAs({ email: 'x' }, new Set(['Email']))).to.equal(false);
+    expect(memberAs({ email: 'x' }, 'Email', false)).to.equal('x');
+    expect(memberAs({ Email: 'x' }, 'Id', true)).to.equal(undefined);
   });
 
   it('writes boolean attributes as 1/0 and orders attributes by name, any case', () => {

@@ -106,7 +106,8 @@ export class BatchSession {
 
   /** Marks the start of one record; `rollbackTo` undoes everything since. */
   savepoint(): number {
-    this.undo = [];
+    // The record before is kept: its undo steps are let go (one array for the whole batch).
+    this.undo.length = 0;
     return 0;
   }
 

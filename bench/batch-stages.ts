@@ -1,0 +1,168 @@
+/**
+ * The main thread's work of one syncMultipleLeads call of 300 records (the bench's updates by
+ * email), stage by stage, in one process on SQLite: the request reader, the handler (mapping,
+ * rules, the batch's memory and its statements, the write) and the answer's XML. CPU per call
+ * (medians of rounds) and, with --alloc, the bytes allocated per call by function (V8's
+ * sampling heap profiler, collected objects included). STAGES_ROOT: a built checkout to run
+ * (its dist/) instead of these sources; DATABASE_URL: PostgreSQL (its tables are emptied).
+ *
+ *   node --import tsx bench/batch-stages.ts [rounds] [calls per round] [--alloc]
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Session } from 'node:inspector/promises';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import type { WsdlInternals } from '../src/soap-transport/request-shapes.js';
+import type { GuardLimits } from '../src/soap-transport/envelope-guard.js';
+import { envelope, syncMultipleLeads } from './lib/soap.js';
+
+// A built checkout's dist/ (STAGES_ROOT, for A/B runs of two builds), else this one's sources.
+const ROOT =
+  process.env.STAGES_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SRC = process.env.STAGES_ROOT ? path.join(ROOT, 'dist/src') : path.join(ROOT, 'src');
+const ext = process.env.STAGES_ROOT ? '.js' : '.ts';
+const load = (m: string) => import(path.join(SRC, m + ext));
+const { createSoapEngine, RAW_TEXT_TYPES } = await load('soap-transport/soap-engine');
+const { createRequestReader } = await load('soap-transport/fast-request-reader');
+const { FAST_READ } = await load('mktows/mktows.endpoint');
+const { mktowsHandlers } = await load('mktows/mktows.handlers');
+const { createServices } = await load('compose');
+const { openDatabase } = await load('data-access/database');
+const { migrateLatest } = await load('data-access/migrator');
+const rounds = Number(process.argv[2] ?? 7);
+const calls = Number(process.argv[3] ?? 20);
+const alloc = process.argv.includes('--alloc');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+const wsdlXml = fs.readFileSync(path.join(ROOT, 'wsdl/mktows.wsdl'), 'utf8');
+const engine = await createSoapEngine({ path: '/soap/mktows', wsdlXml, services: {} });
+const reader = createRequestReader(
+  engine.wsdl as unknown as WsdlInternals,
+  RAW_TEXT_TYPES,
+  FAST_READ,
+) as {
+  readGuarded(xml: string, l: GuardLimits): unknown;
+};
+const members = new Set(
+  [...wsdlXml.matchAll(/<xs:element\s+name="([^"]+)"/g)].map((m) => m[1]!.toLowerCase()),
+);
+const limits: GuardLimits = {
+  maxDepth: 64,
+  maxNameLength: 256,
+  knownElements: { has: (n: string) => members.has(n.toLowerCase()) } as ReadonlySet<string>,
+};
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-stages-'));
+const db = openDatabase({
+  databaseUrl: process.env.DATABASE_URL ?? '',
+  dataDir,
+  sqliteBusyTimeoutMs: 10000,
+  dbPoolMax: process.env.DATABASE_URL ? 10 : 1,
+});
+await migrateLatest(db);
+if (process.env.DATABASE_URL)
+  await db.knex.raw('TRUNCATE leads, activities, email_status, email_status_history CASCADE');
+const services = createServices(db, { customFields: [], defaultPartition: 'Default' }, {});
+const handlers = mktowsHandlers(services, { maxBatchSize: 1000, getLeadMaxResults: 100 });
+const ctx = { userId: 'bench', permissions: { write: true, partitions: null } } as never;
+const body = (v: number) =>
+  envelope(
+    syncMultipleLeads(
+      Array.from({ length: 300 }, (_, j) => ({
+        email: `p-${j}@bench.example`,
+        attrs: { FirstName: `V${v}`, LastName: 'Bench' },
+      })),
+    ),
+  );
+await services.leads.syncMany(
+  Array.from({ length: 300 }, (_, j) => ({
+    email: `p-${j}@bench.example`,
+    attributes: [{ name: 'FirstName', value: 'F' }],
+  })),
+  { path: { source: 'bench', reason: 'bench' } as never },
+);
+
+let v = 0;
+const xmls = () => Array.from({ length: calls }, () => body(v++));
+async function handle(xml: string) {
+  const read = reader.readGuarded(xml, limits) as { Body: Record<string, unknown> };
+  const args = read.Body.paramsSyncMultipleLeads as Record<string, unknown>;
+  const out = await handlers.syncMultipleLeads!(args, ctx);
+  return out;
+}
+/** The main thread's CPU time so far, µs (Linux: the scheduler's figure). */
+const mainCpu = () =>
+  Number(fs.readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
+const readCpu: number[] = [];
+const allCpu: number[] = [];
+const mainThread: number[] = [];
+for (let r = 0; r < 2; r++) for (const x of xmls()) await handle(x);
+let session: Session | undefined;
+if (alloc) {
+  session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 256,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+}
+for (let r = 0; r < rounds; r++) {
+  const batch = xmls();
+  let c = process.cpuUsage();
+  for (const x of batch) reader.readGuarded(x, limits);
+  let d = process.cpuUsage(c);
+  readCpu.push((d.user + d.system) / calls);
+  c = process.cpuUsage();
+  const m = mainCpu();
+  for (const x of batch) await handle(x);
+  mainThread.push((mainCpu() - m) / calls);
+  d = process.cpuUsage(c);
+  allCpu.push((d.user + d.system) / calls);
+}
+console.log(
+  `read ${median(readCpu).toFixed(0)} µs/call   read+handler ${median(allCpu).toFixed(0)} µs/call (process), ${median(mainThread).toFixed(0)} µs/call (main thread); medians of ${rounds}`,
+);
+if (session) {
+  const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as {
+    profile: {
+      head: Node;
+      samples: Array<{ size: number; nodeId: number }>;
+    };
+  };
+  interface Node {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    selfSize: number;
+    children: Node[];
+  }
+  const byFn = new Map<string, number>();
+  const byFile = new Map<string, number>();
+  let total = 0;
+  const walk = (n: Node, parent = '') => {
+    const url = n.callFrame.url.replace(/^.*\/(src|node_modules)\//, '$1/');
+    // A builtin's allocations are named with the function that called it.
+    const own = `${n.callFrame.functionName || '(anon)'} ${url}:${n.callFrame.lineNumber + 1}`;
+    const k = url === '' ? `${own} < ${parent}` : own;
+    byFn.set(k, (byFn.get(k) ?? 0) + n.selfSize);
+    byFile.set(url, (byFile.get(url) ?? 0) + n.selfSize);
+    total += n.selfSize;
+    for (const c of n.children) walk(c, url === '' ? parent : own);
+  };
+  walk(profile.head);
+  const n = rounds * calls * 2; // each round reads each call twice (read alone, then handled)
+  console.log(
+    `allocated ~${(total / (rounds * calls) / 1e6).toFixed(2)} MB per call (read counted twice)`,
+  );
+  const top = (m: Map<string, number>, k: number) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, k)
+      .map(([name, s]) => `  ${(s / (rounds * calls) / 1024).toFixed(0).padStart(7)} KiB  ${name}`)
+      .join('\n');
+  console.log(`by file:\n${top(byFile, 20)}\nby function:\n${top(byFn, 40)}`);
+  void n;
+}
+await db.close();
+fs.rmSync(dataDir, { recursive: true, force: true });
+process.exit(0);
