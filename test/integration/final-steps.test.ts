@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
-import { SqliteThreadConnection } from '../../src/data-access/sqlite-thread/connection.js';
 import { FINAL_STEP } from '../../src/domain/ports.js';
 import { testEngines } from '../support/database.js';
 import {
@@ -11,6 +10,7 @@ import {
   type Harness,
 } from '../support/harness.js';
 import { linkPropagation, linkStatus } from '../support/records.js';
+import { historyCount, withSlowWriterAnswers } from '../support/writer-answers.js';
 
 /**
  * One-step units whose outcome is their message's (StepOptions.final: the one-click
@@ -18,62 +18,6 @@ import { linkPropagation, linkStatus } from '../support/records.js';
  * right behind its steps, not after their answers have crossed back; every caller is still
  * answered after that COMMIT.
  */
-
-interface Request {
-  id: number;
-  sql?: string;
-  step?: unknown;
-}
-interface Answer {
-  id: number;
-}
-interface Patched {
-  call(request: Request): Promise<unknown>;
-  settle(response: Answer | Answer[]): void;
-}
-
-/**
- * Runs `run` with every answer of the writer thread handled `delayMs` late by this thread (as
- * under a busy event loop), and tells what was posted and answered, in order.
- */
-async function withSlowAnswers(
-  delayMs: number,
-  run: (events: string[]) => Promise<unknown>,
-): Promise<string[]> {
-  const proto = SqliteThreadConnection.prototype as unknown as Patched;
-  const { call, settle } = proto;
-  const commits = new Set<number>();
-  const events: string[] = [];
-  proto.call = function (this: unknown, request) {
-    if (request.sql && /^COMMIT/i.test(request.sql)) {
-      commits.add(request.id);
-      events.push('commit posted');
-    } else if (request.step) events.push('step posted');
-    return call.call(this, request);
-  };
-  // The answers of an array come back through settle one by one: those go straight on.
-  let inArray = false;
-  proto.settle = function (this: unknown, response) {
-    if (inArray) return settle.call(this, response);
-    const answers = Array.isArray(response) ? response : [response];
-    setTimeout(() => {
-      events.push(answers.some((a) => commits.has(a.id)) ? 'commit answered' : 'answered');
-      inArray = true;
-      try {
-        settle.call(this, response);
-      } finally {
-        inArray = false;
-      }
-    }, delayMs);
-  };
-  try {
-    await run(events);
-  } finally {
-    proto.call = call;
-    proto.settle = settle;
-  }
-  return events;
-}
 
 for (const engine of testEngines()) {
   describe(`one-step units whose answer is final (${engine.name})`, () => {
@@ -88,14 +32,7 @@ for (const engine of testEngines()) {
     });
     afterEach(() => h.drop());
 
-    const history = async (key: string) =>
-      Number(
-        (
-          (await k('email_status_history').where('email_key', key).count({ n: '*' })) as Array<{
-            n: number;
-          }>
-        )[0]!.n,
-      );
+    const history = (key: string) => historyCount(k, key);
 
     /** How many times each address's unit ran. */
     const runs = new Map<string, number>();
@@ -110,7 +47,7 @@ for (const engine of testEngines()) {
     if (engine.name === 'sqlite')
       it("posts the group's COMMIT before its steps' answers cross back; callers after it", async () => {
         const emails = Array.from({ length: 6 }, (_, i) => `final${i}@final.example`);
-        const events = await withSlowAnswers(100, async (seen) => {
+        const events = await withSlowWriterAnswers(100, 'all', async (seen) => {
           const results = await Promise.all(
             emails.map((email) =>
               h.services.links

@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { MAX_GROUP_UNITS, UnitOfWork } from '../../src/data-access/unit-of-work.js';
-import { SqliteThreadConnection } from '../../src/data-access/sqlite-thread/connection.js';
 import { testEngines } from '../support/database.js';
 import {
   expectNoViolations,
@@ -10,6 +9,7 @@ import {
   type Harness,
 } from '../support/harness.js';
 import { linkPropagation, linkStatus, linkUnsubscribe } from '../support/records.js';
+import { historyCount, withSlowWriterAnswers } from '../support/writer-answers.js';
 
 /**
  * Groups of one-step units on a SQLite file, one behind the other: the next group's messages
@@ -18,55 +18,6 @@ import { linkPropagation, linkStatus, linkUnsubscribe } from '../support/records
  */
 
 const sqlite = testEngines().find((e) => e.name === 'sqlite')!;
-
-interface Request {
-  id: number;
-  sql?: string;
-  step?: unknown;
-}
-interface Answer {
-  id: number;
-}
-interface Patched {
-  call(request: Request): Promise<unknown>;
-  settle(response: Answer | Answer[]): void;
-}
-
-/**
- * Runs `run` with the answers to COMMIT handled `delayMs` late by this thread (as under a busy
- * event loop), and tells what was posted and answered, in order.
- */
-async function withSlowCommitAnswers(
-  delayMs: number,
-  run: () => Promise<unknown>,
-): Promise<string[]> {
-  const proto = SqliteThreadConnection.prototype as unknown as Patched;
-  const { call, settle } = proto;
-  const commits = new Set<number>();
-  const events: string[] = [];
-  proto.call = function (this: unknown, request) {
-    if (request.sql && /^COMMIT/i.test(request.sql)) {
-      commits.add(request.id);
-      events.push('commit posted');
-    } else if (request.step) events.push('step posted');
-    return call.call(this, request);
-  };
-  proto.settle = function (this: unknown, response) {
-    const answers = Array.isArray(response) ? response : [response];
-    if (!answers.some((a) => commits.has(a.id))) return settle.call(this, response);
-    setTimeout(() => {
-      events.push('commit answered');
-      settle.call(this, response);
-    }, delayMs);
-  };
-  try {
-    await run();
-  } finally {
-    proto.call = call;
-    proto.settle = settle;
-  }
-  return events;
-}
 
 describe('SQLite groups of one-step units, one behind the other', () => {
   let h: Harness;
@@ -85,20 +36,13 @@ describe('SQLite groups of one-step units, one behind the other', () => {
   const addresses = (name: string, n: number) =>
     leadAddresses(h.services, name, 'groups.example', n);
 
-  const history = async (key: string) =>
-    Number(
-      (
-        (await k('email_status_history').where('email_key', key).count({ n: '*' })) as Array<{
-          n: number;
-        }>
-      )[0]!.n,
-    );
+  const history = (key: string) => historyCount(k, key);
 
   it("posts the next group's steps before the COMMIT ahead of them is answered", async () => {
     // One full group, and the next one behind it.
     const keys = await addresses('next', MAX_GROUP_UNITS + 4);
     let results: Array<{ changed: boolean }> = [];
-    const events = await withSlowCommitAnswers(150, async () => {
+    const events = await withSlowWriterAnswers(150, 'commits', async () => {
       results = await Promise.all(keys.map((key) => unsubscribe(key)));
     });
     const firstCommit = events.indexOf('commit posted');
@@ -129,7 +73,7 @@ describe('SQLite groups of one-step units, one behind the other', () => {
        WHEN NEW.email_key = '${broken}' BEGIN INSERT INTO groups_deferred VALUES (-1); END`,
     );
     let results: Array<PromiseSettledResult<unknown>> = [];
-    const events = await withSlowCommitAnswers(150, async () => {
+    const events = await withSlowWriterAnswers(150, 'commits', async () => {
       // Without retries: the first group's callers see its COMMIT's failure.
       const once = new UnitOfWork(h.db, { maxAttempts: 1 });
       results = await Promise.allSettled(

@@ -12,6 +12,7 @@ import {
 } from '../support/harness.js';
 import { threadPool } from '../support/sqlite-pool.js';
 import { linkPropagation, linkStatus, linkUnsubscribe } from '../support/records.js';
+import { historyCount } from '../support/writer-answers.js';
 
 /**
  * One-step units (writeStep) on a SQLite file: the group writer posts each one's message
@@ -69,13 +70,7 @@ describe('SQLite one-step units, pipelined in a group', () => {
 
   const stored = async (key: string) => ({
     status: ((await k('email_status').where('email_key', key).first()) as unknown) ?? null,
-    history: Number(
-      (
-        (await k('email_status_history').where('email_key', key).count({ n: '*' })) as Array<{
-          n: number;
-        }>
-      )[0]!.n,
-    ),
+    history: await historyCount(k, key),
     unsubscribed: (
       (await k('leads').where('email_key', key).select('unsubscribed')) as Array<{
         unsubscribed: number;

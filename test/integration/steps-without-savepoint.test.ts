@@ -7,6 +7,7 @@ import { testEngines } from '../support/database.js';
 import { createLead, expectNoViolations, openHarness, type Harness } from '../support/harness.js';
 import { threadPool } from '../support/sqlite-pool.js';
 import { linkPropagation, linkStatus } from '../support/records.js';
+import { historyCount } from '../support/writer-answers.js';
 
 /**
  * One-step units run with no savepoint of their own (worker.ts, runStep). A step that fails
@@ -51,13 +52,7 @@ describe('SQLite one-step units without a savepoint', () => {
         (await k('email_status').where('email_key', key).count({ n: '*' })) as Array<{ n: number }>
       )[0]!.n,
     ),
-    history: Number(
-      (
-        (await k('email_status_history').where('email_key', key).count({ n: '*' })) as Array<{
-          n: number;
-        }>
-      )[0]!.n,
-    ),
+    history: await historyCount(k, key),
     unsubscribed: (await k('leads').where('email_key', key).pluck('unsubscribed')).map(Number),
   });
   const none = { status: 0, history: 0, unsubscribed: [0] };
