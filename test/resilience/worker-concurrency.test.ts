@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
 import Database from 'better-sqlite3';
@@ -6,7 +5,7 @@ import { expect } from 'chai';
 import knexFactory from 'knex';
 import { SQLITE_FILE_NAME } from '../../src/data-access/database.js';
 import { testEngines } from '../support/database.js';
-import { childrenOf, connectionsHeldBy } from '../support/proc.js';
+import { connectionsHeldBy, workersOf } from '../support/proc.js';
 import { envelope, faultCode } from '../support/service.js';
 import {
   freshServiceDatabase,
@@ -20,17 +19,6 @@ const syncLead = (i: number) =>
   envelope(
     `<ns1:paramsSyncLead><leadRecord><Email>held-${i}@example.com</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`,
   );
-
-/** The service's worker processes (its other children, such as a loader's, left out). */
-function workersOf(service: ServiceProcess): number[] {
-  return childrenOf(service.pid).filter((pid) => {
-    try {
-      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('serve');
-    } catch {
-      return false;
-    }
-  });
-}
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -113,7 +101,7 @@ for (const engine of testEngines()) {
         DB_STATEMENT_TIMEOUT_MS: '60000',
         REQUEST_TIMEOUT_MS: '60000',
       });
-      const workers = workersOf(service);
+      const workers = workersOf(service.pid);
       expect(workers).to.have.length(2);
       // Connections until one worker holds LIMIT - 1 of them and the other 2: each worker's
       // share is LIMIT / 2, so the first needs slots of the second's.

@@ -1,13 +1,12 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import { csrfOf } from '../admin/support.js';
 import { testEngines } from '../support/database.js';
-import { childrenOf, connectionsHeldBy, postOnNewConnection } from '../support/proc.js';
+import { connectionsHeldBy, postOnNewConnection, workersOf } from '../support/proc.js';
 import { envelope, faultCode, rawCall, TEST_KEY_SECRET, TEST_USER } from '../support/service.js';
 import {
   freshServiceDatabase,
@@ -27,17 +26,6 @@ const SYNC_LEAD =
 async function createLead(service: ServiceProcess): Promise<void> {
   const res = await rawCall(service.url, SYNC_LEAD);
   expect(res.body).to.match(/<leadId>1<\/leadId>/);
-}
-
-/** The service's worker processes (its other children, such as a loader's, left out). */
-function workersOf(service: ServiceProcess): number[] {
-  return childrenOf(service.pid).filter((pid) => {
-    try {
-      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('serve');
-    } catch {
-      return false;
-    }
-  });
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -77,7 +65,7 @@ for (const engine of testEngines()) {
     it('two workers both answer calls, and /metrics counts the calls of both', async () => {
       service = await spawnService({ ...db.env, WORKERS: '2' });
       expect(service.output()).to.match(/2 worker processes/);
-      const workers = workersOf(service);
+      const workers = workersOf(service.pid);
       expect(workers).to.have.length(2);
       await createLead(service);
       // Four calls at once on four connections: the connections are dealt out to the workers.
@@ -127,16 +115,16 @@ for (const engine of testEngines()) {
       }
       const { code } = await service.exited;
       expect(code, service.output()).to.equal(0);
-      expect(workersOf(service)).to.deep.equal([]);
+      expect(workersOf(service.pid)).to.deep.equal([]);
     });
 
     it('a worker killed outright is replaced, with one line saying so', async () => {
       service = await spawnService({ ...db.env, WORKERS: '2', LOG_LEVEL: 'warn' });
       await createLead(service);
-      const [victim, survivor] = workersOf(service);
+      const [victim, survivor] = workersOf(service.pid);
       process.kill(victim!, 'SIGKILL');
       const replacement = await until('a replacement worker', () =>
-        workersOf(service!).find((pid) => pid !== victim && pid !== survivor),
+        workersOf(service!.pid).find((pid) => pid !== victim && pid !== survivor),
       );
       expect(replacement).to.be.a('number');
       const lines = service
@@ -152,7 +140,7 @@ for (const engine of testEngines()) {
 
     it('start-up notices are said once for the instance, not once per worker', async () => {
       service = await spawnService({ ...db.env, WORKERS: '2', ALLOW_ANONYMOUS: 'true' });
-      expect(workersOf(service)).to.have.length(2);
+      expect(workersOf(service.pid)).to.have.length(2);
       const said = service
         .output()
         .split('\n')

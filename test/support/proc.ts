@@ -18,6 +18,17 @@ export function childrenOf(pid: number): number[] {
   return out;
 }
 
+/** A service's worker processes: its children that serve (a loader's, say, left out). */
+export function workersOf(servicePid: number): number[] {
+  return childrenOf(servicePid).filter((pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('serve');
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** Established TCP connections on local `port` whose socket process `pid` holds. */
 export function connectionsHeldBy(pid: number, port: number): number {
   const established = new Set<string>();
