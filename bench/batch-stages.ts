@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import type { WsdlInternals } from '../src/soap-transport/request-shapes.js';
 import type { GuardLimits } from '../src/soap-transport/envelope-guard.js';
+import { wsdlGuardLimits } from './lib/guard-limits.js';
 import { envelope, syncMultipleLeads } from './lib/soap.js';
 
 // A built checkout's dist/ (STAGES_ROOT, for A/B runs of two builds), else this one's sources.
@@ -44,14 +45,7 @@ const reader = createRequestReader(
 ) as {
   readGuarded(xml: string, l: GuardLimits): unknown;
 };
-const members = new Set(
-  [...wsdlXml.matchAll(/<xs:element\s+name="([^"]+)"/g)].map((m) => m[1]!.toLowerCase()),
-);
-const limits: GuardLimits = {
-  maxDepth: 64,
-  maxNameLength: 256,
-  knownElements: { has: (n: string) => members.has(n.toLowerCase()) } as ReadonlySet<string>,
-};
+const limits = wsdlGuardLimits(wsdlXml);
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-stages-'));
 const db = openDatabase({
   databaseUrl: process.env.DATABASE_URL ?? '',

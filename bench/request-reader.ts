@@ -14,7 +14,8 @@ import { createSoapEngine, RAW_TEXT_TYPES } from '../src/soap-transport/soap-eng
 import { createRequestReader } from '../src/soap-transport/fast-request-reader.js';
 import type { WsdlInternals } from '../src/soap-transport/request-shapes.js';
 import { FAST_READ } from '../src/mktows/mktows.endpoint.js';
-import { inspectEnvelope, type GuardLimits } from '../src/soap-transport/envelope-guard.js';
+import { inspectEnvelope } from '../src/soap-transport/envelope-guard.js';
+import { wsdlGuardLimits } from './lib/guard-limits.js';
 import { envelope, getLeadByEmail, syncLead, syncMultipleLeads } from './lib/soap.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,15 +34,7 @@ async function main(): Promise<void> {
   const wsdlXml = fs.readFileSync(path.join(ROOT, 'wsdl/mktows.wsdl'), 'utf8');
   const engine = await createSoapEngine({ path: '/soap/mktows', wsdlXml, services: {} });
   const wsdl = engine.wsdl as unknown as WsdlInternals;
-  // The endpoint's limits; its member names match in any case.
-  const members = new Set(
-    [...wsdlXml.matchAll(/<xs:element\s+name="([^"]+)"/g)].map((m) => m[1]!.toLowerCase()),
-  );
-  const limits: GuardLimits = {
-    maxDepth: 64,
-    maxNameLength: 256,
-    knownElements: { has: (n: string) => members.has(n.toLowerCase()) } as ReadonlySet<string>,
-  };
+  const limits = wsdlGuardLimits(wsdlXml);
   const reader = createRequestReader(wsdl, RAW_TEXT_TYPES, FAST_READ);
   if (!reader) throw new Error('no reader for the mktows WSDL');
   const cases: Array<[string, string, number]> = [
