@@ -1,5 +1,6 @@
 import { AppError, ErrorCode } from '../errors.js';
 import type { ActivityPage, ActivityTypeFilter, StreamStart } from '../domain/activity.service.js';
+import { MAX_LEAD_ID } from '../domain/lead-input.js';
 import {
   dateTime,
   formatDateTime,
@@ -88,5 +89,7 @@ export function decodePosition(
   if (!allowed.includes(fields)) throw bad;
   const values = Object.values(p) as unknown[];
   if (!values.every((v) => Number.isSafeInteger(v) && (v as number) >= 0)) throw bad;
+  // `i` is a lead id: beyond the ids there are, PostgreSQL would fail the query (10001).
+  if (((p as LeadStreamPosition).i ?? 0) > MAX_LEAD_ID) throw bad;
   return p as LeadStreamPosition;
 }
