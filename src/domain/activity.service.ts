@@ -1,7 +1,7 @@
 import type { Transactions } from './ports.js';
 import type { ActivityQuery, ActivityRecord } from './records.js';
 import { AppError, ErrorCode } from '../errors.js';
-import { activityDisplayName } from './activity-types.js';
+import { activityDisplayName, activityNameOf } from './activity-types.js';
 import { REMAINING_COUNT_CAP } from './paging.js';
 import type { LeadKey } from './lead.types.js';
 import type { LeadService } from './lead.service.js';
@@ -23,6 +23,8 @@ export interface ActivityView {
 export interface ActivityTypeFilter {
   includeTypes?: readonly string[];
   excludeTypes?: readonly string[];
+  /** Display names to include ("New Lead"): getLeadChanges' activityNameFilter (mktows 2_3 on). */
+  names?: readonly string[];
 }
 
 export interface StreamStart {
@@ -76,8 +78,22 @@ function toQuery(
   if (filter?.includeTypes && filter.excludeTypes) {
     throw new AppError(ErrorCode.ACTIVITY_KEY_BAD, 'Give includeTypes or excludeTypes, not both');
   }
+  if (filter?.names) {
+    // An empty <activityFilter/> beside it is no filter; a list in it is a second filter.
+    if (filter.includeTypes?.length || filter.excludeTypes?.length)
+      throw new AppError(
+        ErrorCode.ACTIVITY_KEY_BAD,
+        'Give activityFilter or activityNameFilter, not both',
+      );
+    q.includeTypes = filter.names.map(activityNameOf);
+    return withStart(q, start);
+  }
   if (filter?.includeTypes) q.includeTypes = filter.includeTypes.map(activityDisplayName);
   if (filter?.excludeTypes) q.excludeTypes = filter.excludeTypes.map(activityDisplayName);
+  return withStart(q, start);
+}
+
+function withStart(q: ActivityQuery, start: StreamStart | undefined): ActivityQuery {
   if (start?.oldestCreatedAt) q.oldestCreatedAt = start.oldestCreatedAt.getTime();
   if (start?.latestCreatedAt) q.latestCreatedAt = start.latestCreatedAt.getTime();
   return q;

@@ -291,7 +291,7 @@ export function mktowsHandlers(
       if (!object(args.startPosition))
         throw new AppError(ErrorCode.PARAMETER_REQUIRED, 'startPosition is required');
       const page = await activities.changes(streamStart(args.startPosition), {
-        filter: activityFilter(args.activityFilter),
+        filter: activityFilter(args.activityFilter, args.activityNameFilter),
         batchSize: int(args.batchSize, 'batchSize'),
       });
       return {

@@ -13,11 +13,16 @@ import {
 
 // Activity filters and stream positions as the contract carries them, both ways.
 
-export function activityFilter(raw: Raw): ActivityTypeFilter | undefined {
+/** `names`: getLeadChanges' activityNameFilter (display names); empty or absent: no filter. */
+export function activityFilter(raw: Raw, names?: Raw): ActivityTypeFilter | undefined {
   const f = object(raw);
-  if (!f) return undefined;
+  const nameList = list(object(names)?.stringItem)
+    .map((s) => text(s, 'stringItem') ?? '')
+    .filter((n) => n.trim() !== '');
+  if (!f && nameList.length === 0) return undefined;
   const types = (v: Raw) => list(object(v)?.activityType).map((t) => text(t, 'activityType') ?? '');
-  const filter: ActivityTypeFilter = {};
+  const filter: ActivityTypeFilter = nameList.length > 0 ? { names: nameList } : {};
+  if (!f) return filter;
   if (f.includeTypes !== undefined && f.includeTypes !== null)
     filter.includeTypes = types(f.includeTypes);
   if (f.excludeTypes !== undefined && f.excludeTypes !== null)

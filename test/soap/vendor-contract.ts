@@ -67,7 +67,7 @@ export const VENDOR_MEMBERS: Readonly<Record<string, readonly string[]>> = {
     'includeAttributes',
   ],
   ParamsGetLeadActivity: ['leadKey', 'activityFilter', 'startPosition', 'batchSize'],
-  ParamsGetLeadChanges: ['startPosition', 'activityFilter', 'batchSize'],
+  ParamsGetLeadChanges: ['startPosition', 'activityFilter', 'activityNameFilter', 'batchSize'],
   ParamsMergeLeads: ['winningLeadKeyList', 'losingLeadKeyLists', 'mergeInSales'],
   ParamsDescribeMObject: ['objectName'],
   ParamsListMObjects: [],
