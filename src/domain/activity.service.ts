@@ -5,6 +5,7 @@ import { activityDisplayName, activityNameOf } from './activity-types.js';
 import { REMAINING_COUNT_CAP } from './paging.js';
 import type { LeadKey } from './lead.types.js';
 import type { LeadService } from './lead.service.js';
+import { findByKeys } from './lead-find.js';
 
 export interface ActivityView {
   id: number;
@@ -131,6 +132,7 @@ export const DEFAULT_SCAN_LIMIT = 20000;
 
 /** Whether a query may skip rows: only then can finding a batch mean reading far. */
 const skipsRows = (q: ActivityQuery) =>
+  q.leadIds !== undefined ||
   q.includeTypes !== undefined ||
   (q.excludeTypes !== undefined && q.excludeTypes.length > 0) ||
   q.oldestCreatedAt !== undefined ||
@@ -212,10 +214,17 @@ export class ActivityService {
     });
   }
 
-  /** getLeadChanges: every lead's activities after a position, oldest first. */
+  /**
+   * getLeadChanges: every lead's activities after a position, oldest first; with `leads`
+   * (a LeadKeySelector, mktows 2_2 on), only the activities of the leads those keys find.
+   */
   async changes(
     start: StreamStart,
-    options: { filter?: ActivityTypeFilter; batchSize?: number } = {},
+    options: {
+      filter?: ActivityTypeFilter;
+      batchSize?: number;
+      leads?: { keyType: LeadKey['keyType']; values: readonly string[] };
+    } = {},
   ): Promise<ActivityPage> {
     const limit = batchSize(options.batchSize, MAX_CHANGES_BATCH);
     const query = toQuery(options.filter, { latestCreatedAt: start.latestCreatedAt });
@@ -229,6 +238,9 @@ export class ActivityService {
       const afterId = start.offset
         ? parseOffset(start.offset)
         : await repos.activities.idBefore(start.oldestCreatedAt!.getTime());
+      const { leads } = options;
+      if (leads)
+        query.leadIds = (await findByKeys(repos, leads.keyType, leads.values)).map((l) => l.id);
       const bounded = skipsRows(query);
       // The id of the scanLimit-th activity after the start: the end of what this call may read.
       const windowEnd = bounded ? await repos.activities.nthIdAfter(afterId, this.scanLimit) : null;

@@ -251,6 +251,48 @@ for (const engine of testEngines()) {
       expect(faultCode(twice.body), twice.body).to.equal(20107);
     });
 
+    it('getLeadChanges takes a leadSelector (mktows 2_2 on): its leads only, or its dates', async () => {
+      const ids: number[] = [];
+      for (const email of ['sel-a@example.com', 'sel-b@example.com', 'sel-c@example.com']) {
+        const r = await call(
+          `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`,
+        );
+        ids.push(Number(/<leadId>(\d+)<\/leadId>/.exec(r.body)![1]));
+      }
+      const changes = (start: string, selector: string) =>
+        call(
+          `<ns1:paramsGetLeadChanges><startPosition>${start}</startPosition><batchSize>1000</batchSize>${selector}</ns1:paramsGetLeadChanges>`,
+        );
+      const people = (body: string) =>
+        [...body.matchAll(/<mktPersonId>(\d+)<\/mktPersonId>/g)].map((m) => Number(m[1]));
+      const keys = (type: string, ...values: string[]) =>
+        `<leadSelector xsi:type="ns1:LeadKeySelector"><keyType>${type}</keyType><keyValues>${values.map((v) => `<stringItem>${v}</stringItem>`).join('')}</keyValues></leadSelector>`;
+      const since = '<oldestCreatedAt>2013-08-01T00:00:00Z</oldestCreatedAt>';
+      const byEmail = await changes(since, keys('EMAIL', 'SEL-A@example.com', 'sel-c@example.com'));
+      expect(byEmail.status, byEmail.body).to.equal(200);
+      validateBodyChild(byEmail.body);
+      expect(people(byEmail.body)).to.deep.equal([ids[0], ids[2]]);
+      const byId = await changes(since, keys('IDNUM', String(ids[1]), '2147483647'));
+      expect(people(byId.body)).to.deep.equal([ids[1]]);
+      const tooMany = await changes(
+        since,
+        keys('IDNUM', ...Array.from({ length: 101 }, (_, i) => String(i + 1))),
+      );
+      expect(faultCode(tooMany.body), tooMany.body).to.equal(20110);
+      // The selector's dates stand for the start position's (an empty one is then enough).
+      const byDate = await changes(
+        '',
+        '<leadSelector xsi:type="ns1:LastUpdateAtSelector"><oldestUpdatedAt>2013-08-01T00:00:00Z</oldestUpdatedAt></leadSelector>',
+      );
+      expect(byDate.status, byDate.body).to.equal(200);
+      expect(people(byDate.body)).to.include.members(ids);
+      const future = await changes(
+        '',
+        '<leadSelector xsi:type="ns1:LastUpdateAtSelector"><oldestUpdatedAt>2999-01-01T00:00:00Z</oldestUpdatedAt></leadSelector>',
+      );
+      expect(future.body, future.body).to.contain('<returnCount>0</returnCount>');
+    });
+
     it('refuses an element the schema does not know, naming it', async () => {
       const r = await call(
         '<ns1:paramsGetLead><leadKey><keyType>IDNUM</keyType><keyValue>1</keyValue><color>red</color></leadKey></ns1:paramsGetLead>',

@@ -30,6 +30,7 @@ function toRecord(r: Row): ActivityRecord {
 
 function filtered(q: Knex.QueryBuilder, f: ActivityQuery): Knex.QueryBuilder {
   let b = q;
+  if (f.leadIds) b = b.whereIn('lead_id', f.leadIds);
   if (f.includeTypes) b = b.whereIn('activity_type', f.includeTypes);
   if (f.excludeTypes && f.excludeTypes.length > 0)
     b = b.whereNotIn('activity_type', f.excludeTypes);
