@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import type { Engine } from '../database.js';
+import { pgArrayText } from './statement.js';
 import { INLINE } from '../inline-limit.js';
 import { countRows } from '../count-rows.js';
 import { fixedSql, queueStatement, type FixedSql, type StatementCall } from './statement.js';
@@ -28,9 +30,24 @@ function toRecord(r: Row): ActivityRecord {
   };
 }
 
-function filtered(q: Knex.QueryBuilder, f: ActivityQuery): Knex.QueryBuilder {
+/** Lists of lead ids up to this long are bound one value each (the plan every test knows). */
+const INLINE_LEAD_IDS = 1000;
+
+/**
+ * `lead_id` among `leadIds`. A long list (everyone holding a much-shared address) goes as one
+ * binding, an array on PostgreSQL, JSON on SQLite: one value per id would pass SQLite's 32,766
+ * variables (PostgreSQL's 65,535) and fail the call.
+ */
+function amongLeads(q: Knex.QueryBuilder, leadIds: readonly number[], engine: Engine) {
+  if (leadIds.length <= INLINE_LEAD_IDS) return q.whereIn('lead_id', leadIds);
+  return engine === 'postgres'
+    ? q.whereRaw('lead_id = ANY(?)', [pgArrayText(leadIds)])
+    : q.whereRaw('lead_id IN (SELECT value FROM json_each(?))', [JSON.stringify(leadIds)]);
+}
+
+function filtered(q: Knex.QueryBuilder, f: ActivityQuery, engine: Engine): Knex.QueryBuilder {
   let b = q;
-  if (f.leadIds) b = b.whereIn('lead_id', f.leadIds);
+  if (f.leadIds) b = amongLeads(b, f.leadIds, engine);
   if (f.includeTypes) b = b.whereIn('activity_type', f.includeTypes);
   if (f.excludeTypes && f.excludeTypes.length > 0)
     b = b.whereNotIn('activity_type', f.excludeTypes);
@@ -117,7 +134,10 @@ export function activityInserts(activities: readonly NewActivity[]): StatementCa
 }
 
 export class ActivityRepository {
-  constructor(private readonly db: Knex | Knex.Transaction) {}
+  constructor(
+    private readonly db: Knex | Knex.Transaction,
+    private readonly engine: Engine,
+  ) {}
 
   async insert(activities: readonly NewActivity[]): Promise<void> {
     // Nothing of the insert is read: on SQLite it goes with the transaction's next statement.
@@ -127,6 +147,10 @@ export class ActivityRepository {
 
   /** Newest first, keyset-paged: ids strictly below `beforeId`. */
   /** Moves the history of `fromLeadIds` to `toLeadId` (a merge): ids and times stay as they were. */
+  private leadsActivities(leadIds: readonly number[]): Knex.QueryBuilder {
+    return amongLeads(this.db('activities'), leadIds, this.engine);
+  }
+
   async reassign(fromLeadIds: readonly number[], toLeadId: number): Promise<number> {
     if (fromLeadIds.length === 0) return 0;
     return this.db('activities').whereIn('lead_id', fromLeadIds).update({ lead_id: toLeadId });
@@ -138,7 +162,7 @@ export class ActivityRepository {
     filter: ActivityQuery,
     limit: number,
   ): Promise<ActivityRecord[]> {
-    let q = filtered(this.db('activities').whereIn('lead_id', leadIds), filter);
+    let q = filtered(this.leadsActivities(leadIds), filter, this.engine);
     if (beforeId !== null) q = q.andWhere('id', '<', beforeId);
     const rows = (await q.orderBy('id', 'desc').limit(limit, INLINE)) as Row[];
     return rows.map(toRecord);
@@ -155,7 +179,7 @@ export class ActivityRepository {
     filter: ActivityQuery,
     cap?: number,
   ): Promise<number> {
-    let q = filtered(this.db('activities').whereIn('lead_id', leadIds), filter);
+    let q = filtered(this.leadsActivities(leadIds), filter, this.engine);
     if (beforeId !== null) q = q.andWhere('id', '<', beforeId);
     return countRows(this.db, q, cap);
   }
@@ -166,7 +190,7 @@ export class ActivityRepository {
     filter: ActivityQuery,
     limit: number,
   ): Promise<ActivityRecord[]> {
-    const q = filtered(this.db('activities').where('id', '>', afterId), filter);
+    const q = filtered(this.db('activities').where('id', '>', afterId), filter, this.engine);
     const rows = (await q.orderBy('id', 'asc').limit(limit, INLINE)) as Row[];
     return rows.map(toRecord);
   }
@@ -174,7 +198,7 @@ export class ActivityRepository {
   async countAfter(afterId: number, filter: ActivityQuery, cap?: number): Promise<number> {
     return countRows(
       this.db,
-      filtered(this.db('activities').where('id', '>', afterId), filter),
+      filtered(this.db('activities').where('id', '>', afterId), filter, this.engine),
       cap,
     );
   }
@@ -199,7 +223,7 @@ export class ActivityRepository {
     beforeId: number | null,
     n: number,
   ): Promise<number | null> {
-    let q = this.db('activities').whereIn('lead_id', leadIds);
+    let q = this.leadsActivities(leadIds);
     if (beforeId !== null) q = q.andWhere('id', '<', beforeId);
     const [row] = (await q
       .orderBy('id', 'desc')
