@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
-import { createLead, emailKeyOf, openHarness, type Harness } from '../support/harness.js';
+import { createLead, emailKeyOf, openHarness, web, type Harness } from '../support/harness.js';
 
 const EMAIL = 'shared-by-many@example.com';
 /** 2^16 holders: past both engines' limits on bound values. */
@@ -48,6 +48,14 @@ for (const engine of testEngines()) {
         { leads: { keyType: 'EMAIL', values: [EMAIL] }, batchSize: 10 },
       );
       expect(page.activities.map((a) => a.leadId)).to.deep.equal([first]);
+    });
+
+    // Last: it deletes them.
+    it('deleteLead by EMAIL deletes every holder', async () => {
+      const deleted = await h.services.leads.delete(emailKeyOf(EMAIL), web);
+      expect(deleted).to.have.length(2 ** DOUBLINGS);
+      const [left] = await h.db.knex('leads').where('email', EMAIL).count({ n: '*' });
+      expect(Number(left!.n)).to.equal(0);
     });
   });
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Engine } from '../database.js';
-import { pgArrayText } from './statement.js';
+import { whereAmong } from './among.js';
 import { INLINE } from '../inline-limit.js';
 import { countRows } from '../count-rows.js';
 import { fixedSql, queueStatement, type FixedSql, type StatementCall } from './statement.js';
@@ -30,24 +30,9 @@ function toRecord(r: Row): ActivityRecord {
   };
 }
 
-/** Lists of lead ids up to this long are bound one value each (the plan every test knows). */
-const INLINE_LEAD_IDS = 1000;
-
-/**
- * `lead_id` among `leadIds`. A long list (everyone holding a much-shared address) goes as one
- * binding, an array on PostgreSQL, JSON on SQLite: one value per id would pass SQLite's 32,766
- * variables (PostgreSQL's 65,535) and fail the call.
- */
-function amongLeads(q: Knex.QueryBuilder, leadIds: readonly number[], engine: Engine) {
-  if (leadIds.length <= INLINE_LEAD_IDS) return q.whereIn('lead_id', leadIds);
-  return engine === 'postgres'
-    ? q.whereRaw('lead_id = ANY(?)', [pgArrayText(leadIds)])
-    : q.whereRaw('lead_id IN (SELECT value FROM json_each(?))', [JSON.stringify(leadIds)]);
-}
-
 function filtered(q: Knex.QueryBuilder, f: ActivityQuery, engine: Engine): Knex.QueryBuilder {
   let b = q;
-  if (f.leadIds) b = amongLeads(b, f.leadIds, engine);
+  if (f.leadIds) b = whereAmong(b, 'lead_id', f.leadIds, engine);
   if (f.includeTypes) b = b.whereIn('activity_type', f.includeTypes);
   if (f.excludeTypes && f.excludeTypes.length > 0)
     b = b.whereNotIn('activity_type', f.excludeTypes);
@@ -148,7 +133,7 @@ export class ActivityRepository {
   /** Newest first, keyset-paged: ids strictly below `beforeId`. */
   /** Moves the history of `fromLeadIds` to `toLeadId` (a merge): ids and times stay as they were. */
   private leadsActivities(leadIds: readonly number[]): Knex.QueryBuilder {
-    return amongLeads(this.db('activities'), leadIds, this.engine);
+    return whereAmong(this.db('activities'), 'lead_id', leadIds, this.engine);
   }
 
   async reassign(fromLeadIds: readonly number[], toLeadId: number): Promise<number> {
