@@ -49,7 +49,7 @@ export async function addActivities(
   leadIds: readonly number[],
   count: number,
 ): Promise<void> {
-  const repo = new ActivityRepository(db.knex);
+  const repo = new ActivityRepository(db.knex, db.engine);
   const now = Date.now() - count;
   let batch: NewActivity[] = [];
   for (let i = 0; i < count; i++) {

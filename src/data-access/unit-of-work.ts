@@ -94,7 +94,7 @@ function repositories(
       ? { expect: (expected) => expectRead(db, expected, true) }
       : {}),
     emailStatus: new EmailStatusRepository(db, engine),
-    activities: new ActivityRepository(db),
+    activities: new ActivityRepository(db, engine),
     salesforceNotifications: new SalesforceNotificationRepository(db, engine),
     selection: new PeopleSelectionRepository(db),
     jobs: new ConsoleJobRepository(db),

@@ -61,6 +61,19 @@ export const ACTIVITY_TYPES: Readonly<Record<string, string>> = {
   SmartCampaignTestTrigger: 'Smart Campaign Test Trigger',
 };
 
+const BY_DISPLAY_NAME = new Map(
+  Object.values(ACTIVITY_TYPES).map((name) => [name.toLowerCase(), name]),
+);
+
+/**
+ * A display name as activityNameFilter gives it ("visit webpage"), spelt as records carry it.
+ * A name the vendor never had is kept as given: it matches nothing, as the vendor's would.
+ */
+export function activityNameOf(name: string): string {
+  const trimmed = name.trim();
+  return BY_DISPLAY_NAME.get(trimmed.toLowerCase()) ?? trimmed;
+}
+
 /** Filter values are the enum names; an unknown one is ACTIVITY_KEY_BAD, a known one may match nothing. */
 export function activityDisplayName(enumName: string): string {
   const name = ACTIVITY_TYPES[enumName.trim()];

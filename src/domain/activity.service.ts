@@ -1,10 +1,11 @@
 import type { Transactions } from './ports.js';
 import type { ActivityQuery, ActivityRecord } from './records.js';
 import { AppError, ErrorCode } from '../errors.js';
-import { activityDisplayName } from './activity-types.js';
+import { activityDisplayName, activityNameOf } from './activity-types.js';
 import { REMAINING_COUNT_CAP } from './paging.js';
 import type { LeadKey } from './lead.types.js';
 import type { LeadService } from './lead.service.js';
+import { findByKeys } from './lead-find.js';
 
 export interface ActivityView {
   id: number;
@@ -23,6 +24,8 @@ export interface ActivityView {
 export interface ActivityTypeFilter {
   includeTypes?: readonly string[];
   excludeTypes?: readonly string[];
+  /** Display names to include ("New Lead"): getLeadChanges' activityNameFilter (mktows 2_3 on). */
+  names?: readonly string[];
 }
 
 export interface StreamStart {
@@ -76,8 +79,22 @@ function toQuery(
   if (filter?.includeTypes && filter.excludeTypes) {
     throw new AppError(ErrorCode.ACTIVITY_KEY_BAD, 'Give includeTypes or excludeTypes, not both');
   }
+  if (filter?.names) {
+    // An empty <activityFilter/> beside it is no filter; a list in it is a second filter.
+    if (filter.includeTypes?.length || filter.excludeTypes?.length)
+      throw new AppError(
+        ErrorCode.ACTIVITY_KEY_BAD,
+        'Give activityFilter or activityNameFilter, not both',
+      );
+    q.includeTypes = filter.names.map(activityNameOf);
+    return withStart(q, start);
+  }
   if (filter?.includeTypes) q.includeTypes = filter.includeTypes.map(activityDisplayName);
   if (filter?.excludeTypes) q.excludeTypes = filter.excludeTypes.map(activityDisplayName);
+  return withStart(q, start);
+}
+
+function withStart(q: ActivityQuery, start: StreamStart | undefined): ActivityQuery {
   if (start?.oldestCreatedAt) q.oldestCreatedAt = start.oldestCreatedAt.getTime();
   if (start?.latestCreatedAt) q.latestCreatedAt = start.latestCreatedAt.getTime();
   return q;
@@ -115,6 +132,7 @@ export const DEFAULT_SCAN_LIMIT = 20000;
 
 /** Whether a query may skip rows: only then can finding a batch mean reading far. */
 const skipsRows = (q: ActivityQuery) =>
+  q.leadIds !== undefined ||
   q.includeTypes !== undefined ||
   (q.excludeTypes !== undefined && q.excludeTypes.length > 0) ||
   q.oldestCreatedAt !== undefined ||
@@ -196,10 +214,17 @@ export class ActivityService {
     });
   }
 
-  /** getLeadChanges: every lead's activities after a position, oldest first. */
+  /**
+   * getLeadChanges: every lead's activities after a position, oldest first; with `leads`
+   * (a LeadKeySelector, mktows 2_2 on), only the activities of the leads those keys find.
+   */
   async changes(
     start: StreamStart,
-    options: { filter?: ActivityTypeFilter; batchSize?: number } = {},
+    options: {
+      filter?: ActivityTypeFilter;
+      batchSize?: number;
+      leads?: { keyType: LeadKey['keyType']; values: readonly string[] };
+    } = {},
   ): Promise<ActivityPage> {
     const limit = batchSize(options.batchSize, MAX_CHANGES_BATCH);
     const query = toQuery(options.filter, { latestCreatedAt: start.latestCreatedAt });
@@ -213,6 +238,9 @@ export class ActivityService {
       const afterId = start.offset
         ? parseOffset(start.offset)
         : await repos.activities.idBefore(start.oldestCreatedAt!.getTime());
+      const { leads } = options;
+      if (leads)
+        query.leadIds = (await findByKeys(repos, leads.keyType, leads.values)).map((l) => l.id);
       const bounded = skipsRows(query);
       // The id of the scanLimit-th activity after the start: the end of what this call may read.
       const windowEnd = bounded ? await repos.activities.nthIdAfter(afterId, this.scanLimit) : null;

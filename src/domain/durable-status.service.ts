@@ -161,6 +161,19 @@ export class DurableStatusService {
     return this.protectedMatch(reason ?? null);
   }
 
+  /**
+   * Whether suppressing an address whose status is `current` for `reason` must record that
+   * reason although the address is unsubscribed already: it is protected and the current one
+   * is not (only an operator may lift what it protects).
+   */
+  private hardens(current: EmailStatusRecord | null | undefined, reason: string): boolean {
+    return (
+      current?.unsubscribed === true &&
+      !this.isProtected(current.reason) &&
+      this.isProtected(reason)
+    );
+  }
+
   /** What the master status says of an address: unknown addresses are subscribed. */
   async isUnsubscribed(repos: WriteScope, key: string): Promise<boolean> {
     return (await repos.emailStatus.get(key))?.unsubscribed ?? false;
@@ -254,18 +267,23 @@ export class DurableStatusService {
     options: { recordedAt: number; now: number; dryRun: boolean },
   ): Promise<{ suppressed: number; already: number; people: number }> {
     const current = await repos.emailStatus.getMany(entries.map((e) => e.key));
-    const fresh: EmailStatusRecord[] = entries
-      .filter((e) => current.get(e.key)?.unsubscribed !== true)
-      .map((e) => ({
-        emailKey: e.key,
-        unsubscribed: true,
-        reason: e.reason ?? path.reason,
-        // Who ran the import, as setMasterStatus records the actor of every other path.
-        source: masterStatusSource({ ...path, source: e.source }),
-        leadId: null,
-        changedAt: e.at,
-        recordedAt: options.recordedAt,
-      }));
+    const record = (e: (typeof entries)[number]): EmailStatusRecord => ({
+      emailKey: e.key,
+      unsubscribed: true,
+      reason: e.reason ?? path.reason,
+      // Who ran the import, as setMasterStatus records the actor of every other path.
+      source: masterStatusSource({ ...path, source: e.source }),
+      leadId: null,
+      changedAt: e.at,
+      recordedAt: options.recordedAt,
+    });
+    const fresh = entries.filter((e) => current.get(e.key)?.unsubscribed !== true).map(record);
+    // Already unsubscribed, but the list gives a protected reason the status lacks: it is
+    // recorded, or a complaint arriving after (say) a link's unsubscribe would stay liftable
+    // by every path. Nobody follows: everyone holding the address is unsubscribed already.
+    const hardened = entries
+      .filter((e) => this.hardens(current.get(e.key), e.reason ?? path.reason))
+      .map((e) => ({ ...record(e), changedAt: Math.max(e.at, current.get(e.key)!.changedAt) }));
     const result = { suppressed: fresh.length, already: entries.length - fresh.length, people: 0 };
     const keys = fresh.map((f) => f.emailKey);
     if (options.dryRun) {
@@ -274,7 +292,7 @@ export class DurableStatusService {
       return result;
     }
     // Set-based: one status write and one propagation for the whole list, not one per address.
-    await repos.emailStatus.setMany(fresh);
+    await repos.emailStatus.setMany([...fresh, ...hardened]);
     result.people = await repos.leads.propagateUnsubscribedMany(keys, true, options.now, {
       attributeName: 'Unsubscribed',
       reason: PROPAGATED_REASON,
@@ -325,6 +343,17 @@ export class DurableStatusService {
     return this.transactions.write(async (repos) => {
       await repos.lockEmailKeys([key]);
       const current = await repos.emailStatus.get(key);
+      const now = change.now ?? this.now();
+      if (change.unsubscribed && this.hardens(current, reason)) {
+        // As an import does: a protected reason is recorded on an address already unsubscribed.
+        await repos.emailStatus.setMany([
+          {
+            ...masterChange({ ...change, key, causedBy: null, reason, now }).status,
+            recordedAt: now,
+          },
+        ]);
+        return { outcome: 'unsubscribed', emailKey: key, people: 0, lifted: null };
+      }
       if ((current?.unsubscribed ?? false) === change.unsubscribed)
         return { outcome: 'unchanged', emailKey: key };
       if (!change.unsubscribed && this.isProtected(current?.reason) && !change.confirmProtected)
@@ -335,7 +364,7 @@ export class DurableStatusService {
         causedBy: null,
         path: change.path,
         reason,
-        now: change.now ?? this.now(),
+        now,
       });
       const lifted =
         !change.unsubscribed && current

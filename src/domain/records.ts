@@ -142,6 +142,8 @@ export interface ActivityQuery {
   /** Restrict to these display type names (include) or exclude them. */
   includeTypes?: readonly string[];
   excludeTypes?: readonly string[];
+  /** Only these leads' activities (none: an empty list). */
+  leadIds?: readonly number[];
   oldestCreatedAt?: number;
   latestCreatedAt?: number;
   /** A window of ids to look in (inclusive): how far one call may scan. */

@@ -22,6 +22,23 @@ import {
 // No key we hold is longer (emails 254, foreign ids 255).
 const MAX_KEY_VALUE_LENGTH = 255;
 
+/** A LeadKeySelector → its key type and values: at most `max` values (20110 beyond). */
+export function toKeySelector(
+  selector: Record<string, unknown>,
+  max: number,
+): { keyType: LeadKey['keyType']; values: string[] } {
+  const keyType = text(member(selector, 'keyType'), 'keyType')?.trim() ?? '';
+  if (!(LEAD_KEY_TYPES as readonly string[]).includes(keyType)) {
+    throw new AppError(ErrorCode.LEAD_KEY_BAD, 'keyType is not a LeadKeyRef');
+  }
+  const values = list(member(object(member(selector, 'keyValues')), 'stringItem')).map(
+    (s) => text(s, 'stringItem') ?? '',
+  );
+  if (values.length === 0) throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'keyValues is empty');
+  if (values.length > max) throw new AppError(ErrorCode.BAD_PARAMETER, `At most ${max} keyValues`);
+  return { keyType: keyType as LeadKey['keyType'], values };
+}
+
 /** LeadKey element → domain key. An unknown keyType is 20102; a missing key 20101. */
 export function toLeadKey(raw: Raw): LeadKey {
   const key = object(raw);

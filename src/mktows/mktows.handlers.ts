@@ -1,6 +1,5 @@
 import { AppError, ErrorCode } from '../errors.js';
 import { ChangePaths } from '../domain/change-paths.js';
-import { LEAD_KEY_TYPES, type LeadKey } from '../domain/lead.types.js';
 import {
   mayTouch,
   requireAllPartitions,
@@ -25,6 +24,7 @@ import {
   fromLeadView,
   toKeyList,
   toLeadInput,
+  toKeySelector,
   toLeadKey,
 } from './lead-record.mapper.js';
 import {
@@ -70,6 +70,8 @@ function visible<T extends { partition: string }>(p: Permissions, leads: T[]): T
 }
 
 const MAX_MULTIPLE_LEADS_BATCH = 1000;
+/** Keys of a getLeadChanges LeadKeySelector, as the vendor's. */
+const MAX_CHANGES_KEYS = 100;
 // The vendor merged a handful of duplicates per call; far more is a mistake, not a merge.
 const MAX_MERGE_LOSERS = 100;
 const MERGE_FAILURES = new Set<ErrorCode>([
@@ -182,24 +184,10 @@ export function mktowsHandlers(
       let page: { records: Record<string, unknown>[]; remaining: number; next: LeadStreamPosition };
 
       if (selector && selectorType === 'LeadKeySelector') {
-        const keyType = text(member(selector, 'keyType'), 'keyType')?.trim() ?? '';
-        if (!(LEAD_KEY_TYPES as readonly string[]).includes(keyType)) {
-          throw new AppError(ErrorCode.LEAD_KEY_BAD, 'keyType is not a LeadKeyRef');
-        }
-        const values = list(member(object(member(selector, 'keyValues')), 'stringItem')).map(
-          (s) => text(s, 'stringItem') ?? '',
-        );
-        if (values.length === 0)
-          throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'keyValues is empty');
-        if (values.length > MAX_MULTIPLE_LEADS_BATCH) {
-          throw new AppError(
-            ErrorCode.BAD_PARAMETER,
-            `At most ${MAX_MULTIPLE_LEADS_BATCH} keyValues`,
-          );
-        }
+        const { keyType, values } = toKeySelector(selector, MAX_MULTIPLE_LEADS_BATCH);
         const position = decodePosition(rawPosition, 'keys');
         const r = await leads.findManyPage(
-          keyType as LeadKey['keyType'],
+          keyType,
           values.filter((v) => v.trim() !== ''),
           position?.i !== undefined ? { afterId: position.i } : { offset: position?.k ?? 0 },
           limit,
@@ -288,11 +276,27 @@ export function mktowsHandlers(
 
     async getLeadChanges(args, ctx) {
       requireAllPartitions(ctx.permissions, 'getLeadChanges');
-      if (!object(args.startPosition))
+      const selector = object(args.leadSelector);
+      if (!object(args.startPosition) && !selector)
         throw new AppError(ErrorCode.PARAMETER_REQUIRED, 'startPosition is required');
-      const page = await activities.changes(streamStart(args.startPosition), {
-        filter: activityFilter(args.activityFilter),
+      const start = streamStart(args.startPosition);
+      let leadKeys: ReturnType<typeof toKeySelector> | undefined;
+      // mktows 2_2 on: a LeadKeySelector narrows the stream to its leads (100 keys at most, as
+      // the vendor's); a LastUpdateAtSelector's dates stand for startPosition's, as it says.
+      if (selector && xsiTypeOf(selector) === 'LeadKeySelector')
+        leadKeys = toKeySelector(selector, MAX_CHANGES_KEYS);
+      else if (selector && xsiTypeOf(selector) === 'LastUpdateAtSelector') {
+        start.oldestCreatedAt ??= dateTime(member(selector, 'oldestUpdatedAt'), 'oldestUpdatedAt');
+        start.latestCreatedAt ??= dateTime(member(selector, 'latestUpdatedAt'), 'latestUpdatedAt');
+      } else if (selector)
+        throw new AppError(
+          ErrorCode.BAD_PARAMETER,
+          'leadSelector needs xsi:type LeadKeySelector or LastUpdateAtSelector',
+        );
+      const page = await activities.changes(start, {
+        filter: activityFilter(args.activityFilter, args.activityNameFilter),
         batchSize: int(args.batchSize, 'batchSize'),
+        ...(leadKeys ? { leads: leadKeys } : {}),
       });
       return {
         result: {

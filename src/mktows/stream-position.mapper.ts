@@ -1,5 +1,6 @@
 import { AppError, ErrorCode } from '../errors.js';
 import type { ActivityPage, ActivityTypeFilter, StreamStart } from '../domain/activity.service.js';
+import { MAX_LEAD_ID } from '../domain/lead-input.js';
 import {
   dateTime,
   formatDateTime,
@@ -12,11 +13,16 @@ import {
 
 // Activity filters and stream positions as the contract carries them, both ways.
 
-export function activityFilter(raw: Raw): ActivityTypeFilter | undefined {
+/** `names`: getLeadChanges' activityNameFilter (display names); empty or absent: no filter. */
+export function activityFilter(raw: Raw, names?: Raw): ActivityTypeFilter | undefined {
   const f = object(raw);
-  if (!f) return undefined;
+  const nameList = list(object(names)?.stringItem)
+    .map((s) => text(s, 'stringItem') ?? '')
+    .filter((n) => n.trim() !== '');
+  if (!f && nameList.length === 0) return undefined;
   const types = (v: Raw) => list(object(v)?.activityType).map((t) => text(t, 'activityType') ?? '');
-  const filter: ActivityTypeFilter = {};
+  const filter: ActivityTypeFilter = nameList.length > 0 ? { names: nameList } : {};
+  if (!f) return filter;
   if (f.includeTypes !== undefined && f.includeTypes !== null)
     filter.includeTypes = types(f.includeTypes);
   if (f.excludeTypes !== undefined && f.excludeTypes !== null)
@@ -88,5 +94,7 @@ export function decodePosition(
   if (!allowed.includes(fields)) throw bad;
   const values = Object.values(p) as unknown[];
   if (!values.every((v) => Number.isSafeInteger(v) && (v as number) >= 0)) throw bad;
+  // `i` is a lead id: beyond the ids there are, PostgreSQL would fail the query (10001).
+  if (((p as LeadStreamPosition).i ?? 0) > MAX_LEAD_ID) throw bad;
   return p as LeadStreamPosition;
 }

@@ -24,7 +24,7 @@ for (const engine of testEngines()) {
     it('counts exactly up to the cap, then reports the cap, and paging still ends', async () => {
       const s = h.services;
       const id = await createLead(s, 'long-history@example.com');
-      const repo = new ActivityRepository(h.db.knex);
+      const repo = new ActivityRepository(h.db.knex, h.db.engine);
       const extra = REMAINING_COUNT_CAP + 150;
       const batch: NewActivity[] = [];
       for (let i = 0; i < extra; i++) {

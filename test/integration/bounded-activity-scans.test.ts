@@ -56,7 +56,7 @@ for (const engine of testEngines()) {
           newValue: `F${i}`,
         });
       }
-      const repo = new ActivityRepository(made.db.knex);
+      const repo = new ActivityRepository(made.db.knex, made.db.engine);
       for (let i = 0; i < batch.length; i += 500) await repo.insert(batch.slice(i, i + 500));
       sparse = (
         (await made.db

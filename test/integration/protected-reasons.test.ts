@@ -166,6 +166,46 @@ for (const engine of testEngines()) {
       expect(await flags(email)).to.deep.equal([true, true, true]);
     });
 
+    // A complaint often arrives after the person's own unsubscribe (a link, an integration):
+    // the address is unsubscribed already, but the complaint must still make it protected.
+    for (const [what, complain] of [
+      [
+        'a listed complaint',
+        (email: string) => services.suppressions.import(rows([{ email, reason: 'complaint' }])),
+      ],
+      [
+        "an operator's complaint suppression",
+        (email: string) =>
+          services.durableStatus.setAddressStatus({
+            address: email,
+            unsubscribed: true,
+            path: ChangePaths.addressStatus('alice'),
+            reason: 'Complaint',
+            confirmProtected: false,
+          }),
+      ],
+    ] as const) {
+      it(`${what} on an address unsubscribed already is kept: SOAP cannot lift it`, async () => {
+        const email = fresh('later');
+        const { leadId } = await services.leads.sync(
+          { email, attributes: [{ name: 'Unsubscribed', value: 'true' }] },
+          { path: ChangePaths.webService(), partition: 'Default', matchByEmail: false },
+        );
+        await complain(email);
+        const history = (await services.durableStatus.explain(email)).history;
+        expect(history.map((h) => [h.unsubscribed, h.reason])).to.deep.equal([
+          [true, 'Web service API'],
+          [true, what === 'a listed complaint' ? 'complaint' : 'Complaint'],
+        ]);
+        // Listing it again changes nothing more.
+        await complain(email);
+        expect((await services.durableStatus.explain(email)).history).to.have.length(2);
+        const res = await rawCall(service.url, resubscribe(leadId));
+        expect(faultCode(res.body), res.body).to.equal(20106);
+        expect(await flags(email)).to.deep.equal([true]);
+      });
+    }
+
     it('an unprotected suppression is lifted by SOAP, and the history says what was lifted', async () => {
       const email = fresh('asked');
       const [a] = await suppressedPair(services, email, 'asked by letter');

@@ -215,6 +215,84 @@ for (const engine of testEngines()) {
       expect(faultCode(lookup.body)).to.equal(20103);
     });
 
+    it("getLeadChanges takes activityNameFilter (mktows 2_3 on), as the vendor's sample sends it", async () => {
+      const email = 'names@example.com';
+      const sync = (unsubscribed: string) =>
+        call(
+          `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email><leadAttributeList><attribute><attrName>Unsubscribed</attrName><attrValue>${unsubscribed}</attrValue></attribute></leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`,
+        );
+      expect((await sync('false')).status).to.equal(200);
+      expect((await sync('true')).status).to.equal(200);
+      const changes = (filter: string) =>
+        call(
+          '<ns1:paramsGetLeadChanges><startPosition><oldestCreatedAt>2013-08-01T00:13:13+00:00</oldestCreatedAt></startPosition>' +
+            `${filter}<batchSize>1000</batchSize></ns1:paramsGetLeadChanges>`,
+        );
+      const types = (body: string) =>
+        new Set([...body.matchAll(/<activityType>([^<]*)<\/activityType>/g)].map((m) => m[1]));
+      const names = (...items: string[]) =>
+        `<activityNameFilter>${items.map((i) => `<stringItem>${i}</stringItem>`).join('')}</activityNameFilter>`;
+      const cdv = await changes(names('Change Data Value'));
+      expect(cdv.status, cdv.body).to.equal(200);
+      validateBodyChild(cdv.body);
+      expect(types(cdv.body)).to.deep.equal(new Set(['Change Data Value']));
+      // Names in any case; ones that never occur here (Visit Webpage) match nothing.
+      const both = await changes(names('Visit Webpage', 'new lead', 'Change Data Value'));
+      expect(types(both.body)).to.deep.equal(new Set(['New Lead', 'Change Data Value']));
+      const none = await changes(names('Visit Webpage', 'Click Link'));
+      expect(none.body).to.contain('<returnCount>0</returnCount>');
+      // Empty: every activity, as the vendor says a blank value does.
+      expect(types((await changes('<activityNameFilter/>')).body)).to.deep.equal(
+        new Set(['New Lead', 'Change Data Value']),
+      );
+      const twice = await changes(
+        `<activityFilter><includeTypes><activityType>NewLead</activityType></includeTypes></activityFilter>${names('New Lead')}`,
+      );
+      expect(faultCode(twice.body), twice.body).to.equal(20107);
+    });
+
+    it('getLeadChanges takes a leadSelector (mktows 2_2 on): its leads only, or its dates', async () => {
+      const ids: number[] = [];
+      for (const email of ['sel-a@example.com', 'sel-b@example.com', 'sel-c@example.com']) {
+        const r = await call(
+          `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`,
+        );
+        ids.push(Number(/<leadId>(\d+)<\/leadId>/.exec(r.body)![1]));
+      }
+      const changes = (start: string, selector: string) =>
+        call(
+          `<ns1:paramsGetLeadChanges><startPosition>${start}</startPosition><batchSize>1000</batchSize>${selector}</ns1:paramsGetLeadChanges>`,
+        );
+      const people = (body: string) =>
+        [...body.matchAll(/<mktPersonId>(\d+)<\/mktPersonId>/g)].map((m) => Number(m[1]));
+      const keys = (type: string, ...values: string[]) =>
+        `<leadSelector xsi:type="ns1:LeadKeySelector"><keyType>${type}</keyType><keyValues>${values.map((v) => `<stringItem>${v}</stringItem>`).join('')}</keyValues></leadSelector>`;
+      const since = '<oldestCreatedAt>2013-08-01T00:00:00Z</oldestCreatedAt>';
+      const byEmail = await changes(since, keys('EMAIL', 'SEL-A@example.com', 'sel-c@example.com'));
+      expect(byEmail.status, byEmail.body).to.equal(200);
+      validateBodyChild(byEmail.body);
+      expect(people(byEmail.body)).to.deep.equal([ids[0], ids[2]]);
+      const byId = await changes(since, keys('IDNUM', String(ids[1]), '2147483647'));
+      expect(people(byId.body)).to.deep.equal([ids[1]]);
+      const tooMany = await changes(
+        since,
+        keys('IDNUM', ...Array.from({ length: 101 }, (_, i) => String(i + 1))),
+      );
+      expect(faultCode(tooMany.body), tooMany.body).to.equal(20110);
+      // The selector's dates stand for the start position's (an empty one is then enough).
+      const byDate = await changes(
+        '',
+        '<leadSelector xsi:type="ns1:LastUpdateAtSelector"><oldestUpdatedAt>2013-08-01T00:00:00Z</oldestUpdatedAt></leadSelector>',
+      );
+      expect(byDate.status, byDate.body).to.equal(200);
+      expect(people(byDate.body)).to.include.members(ids);
+      const future = await changes(
+        '',
+        '<leadSelector xsi:type="ns1:LastUpdateAtSelector"><oldestUpdatedAt>2999-01-01T00:00:00Z</oldestUpdatedAt></leadSelector>',
+      );
+      expect(future.body, future.body).to.contain('<returnCount>0</returnCount>');
+    });
+
     it('refuses an element the schema does not know, naming it', async () => {
       const r = await call(
         '<ns1:paramsGetLead><leadKey><keyType>IDNUM</keyType><keyValue>1</keyValue><color>red</color></leadKey></ns1:paramsGetLead>',

@@ -55,6 +55,9 @@ for (const engine of testEngines()) {
         [BY_UPDATE, forged({ u: 1 })],
         [BY_UPDATE, forged({ u: 1, i: 1, x: 1 })],
         [BY_KEYS, forged({ k: 1, u: 1 })],
+        // Lead ids beyond any there can be (PostgreSQL's integer): not a server fault.
+        [BY_UPDATE, forged({ u: 1, i: 2147483648 })],
+        [BY_KEYS, forged({ i: Number.MAX_SAFE_INTEGER })],
       ] as const) {
         const res = await page(selector, position);
         expect(faultCode(res.body), `${position}: ${res.body}`).to.equal(20122);

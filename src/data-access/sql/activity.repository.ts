@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import type { Engine } from '../database.js';
+import { whereAmong } from './among.js';
 import { INLINE } from '../inline-limit.js';
 import { countRows } from '../count-rows.js';
 import { fixedSql, queueStatement, type FixedSql, type StatementCall } from './statement.js';
@@ -28,8 +30,9 @@ function toRecord(r: Row): ActivityRecord {
   };
 }
 
-function filtered(q: Knex.QueryBuilder, f: ActivityQuery): Knex.QueryBuilder {
+function filtered(q: Knex.QueryBuilder, f: ActivityQuery, engine: Engine): Knex.QueryBuilder {
   let b = q;
+  if (f.leadIds) b = whereAmong(b, 'lead_id', f.leadIds, engine);
   if (f.includeTypes) b = b.whereIn('activity_type', f.includeTypes);
   if (f.excludeTypes && f.excludeTypes.length > 0)
     b = b.whereNotIn('activity_type', f.excludeTypes);
@@ -116,7 +119,10 @@ export function activityInserts(activities: readonly NewActivity[]): StatementCa
 }
 
 export class ActivityRepository {
-  constructor(private readonly db: Knex | Knex.Transaction) {}
+  constructor(
+    private readonly db: Knex | Knex.Transaction,
+    private readonly engine: Engine,
+  ) {}
 
   async insert(activities: readonly NewActivity[]): Promise<void> {
     // Nothing of the insert is read: on SQLite it goes with the transaction's next statement.
@@ -126,6 +132,10 @@ export class ActivityRepository {
 
   /** Newest first, keyset-paged: ids strictly below `beforeId`. */
   /** Moves the history of `fromLeadIds` to `toLeadId` (a merge): ids and times stay as they were. */
+  private leadsActivities(leadIds: readonly number[]): Knex.QueryBuilder {
+    return whereAmong(this.db('activities'), 'lead_id', leadIds, this.engine);
+  }
+
   async reassign(fromLeadIds: readonly number[], toLeadId: number): Promise<number> {
     if (fromLeadIds.length === 0) return 0;
     return this.db('activities').whereIn('lead_id', fromLeadIds).update({ lead_id: toLeadId });
@@ -137,7 +147,7 @@ export class ActivityRepository {
     filter: ActivityQuery,
     limit: number,
   ): Promise<ActivityRecord[]> {
-    let q = filtered(this.db('activities').whereIn('lead_id', leadIds), filter);
+    let q = filtered(this.leadsActivities(leadIds), filter, this.engine);
     if (beforeId !== null) q = q.andWhere('id', '<', beforeId);
     const rows = (await q.orderBy('id', 'desc').limit(limit, INLINE)) as Row[];
     return rows.map(toRecord);
@@ -154,7 +164,7 @@ export class ActivityRepository {
     filter: ActivityQuery,
     cap?: number,
   ): Promise<number> {
-    let q = filtered(this.db('activities').whereIn('lead_id', leadIds), filter);
+    let q = filtered(this.leadsActivities(leadIds), filter, this.engine);
     if (beforeId !== null) q = q.andWhere('id', '<', beforeId);
     return countRows(this.db, q, cap);
   }
@@ -165,7 +175,7 @@ export class ActivityRepository {
     filter: ActivityQuery,
     limit: number,
   ): Promise<ActivityRecord[]> {
-    const q = filtered(this.db('activities').where('id', '>', afterId), filter);
+    const q = filtered(this.db('activities').where('id', '>', afterId), filter, this.engine);
     const rows = (await q.orderBy('id', 'asc').limit(limit, INLINE)) as Row[];
     return rows.map(toRecord);
   }
@@ -173,7 +183,7 @@ export class ActivityRepository {
   async countAfter(afterId: number, filter: ActivityQuery, cap?: number): Promise<number> {
     return countRows(
       this.db,
-      filtered(this.db('activities').where('id', '>', afterId), filter),
+      filtered(this.db('activities').where('id', '>', afterId), filter, this.engine),
       cap,
     );
   }
@@ -198,7 +208,7 @@ export class ActivityRepository {
     beforeId: number | null,
     n: number,
   ): Promise<number | null> {
-    let q = this.db('activities').whereIn('lead_id', leadIds);
+    let q = this.leadsActivities(leadIds);
     if (beforeId !== null) q = q.andWhere('id', '<', beforeId);
     const [row] = (await q
       .orderBy('id', 'desc')

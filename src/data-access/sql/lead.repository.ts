@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { whereAmong } from './among.js';
 import { INLINE } from '../inline-limit.js';
 import {
   ACTIVITY_COLUMNS,
@@ -314,7 +315,8 @@ export class LeadRepository {
 
   async deleteByIds(ids: readonly number[]): Promise<number> {
     if (ids.length === 0) return 0;
-    return this.db('leads').whereIn('id', ids).delete();
+    // Every holder of an address (deleteLead by EMAIL) may be many: one binding for them all.
+    return whereAmong(this.db('leads'), 'id', ids, this.engine).delete();
   }
 
   /** Rule 2 for one address (lead-propagation.ts). Callers hold the address's lock. */
