@@ -6,7 +6,7 @@
  *
  *   node --import tsx bench/thread-messages.ts [rounds] [calls per round] [scenario…]
  *
- * Scenarios (all by default): unsubscribe, one-click, getLead, batch. Under
+ * Scenarios (all by default): unsubscribe, unsubscribe-email, one-click, getLead, batch. Under
  * `node --cpu-prof` each thread (the SQLite threads too) writes a profile of its own.
  */
 import fs from 'node:fs';
@@ -132,6 +132,19 @@ if (runs('unsubscribe'))
     'syncLead unsubscribe (11)',
     (i) => () => services.leads.setUnsubscribed(firsts[i]!, true, web),
   );
+if (runs('unsubscribe-email'))
+  // As the benchmark's syncLeadUnsubscribe: by address, each address's flag alternating (the
+  // warm-up left them unsubscribed), so half the calls are re-subscribes.
+  await measure('syncLead by email (11)', (i) => () => {
+    const visit = Math.floor(i / warm.length);
+    return services.leads.sync(
+      {
+        email: `a${i % warm.length}@bench.example`,
+        attributes: [{ name: 'Unsubscribed', value: String(visit % 2 === 1) }],
+      },
+      { path: web },
+    );
+  });
 if (runs('one-click'))
   await measure(
     'one-click (new address)',

@@ -67,13 +67,22 @@ export class LeadWrites {
   ): Promise<FirstRead | null> {
     let lead: LeadRecord | null = null;
     let latestOf: string | undefined;
+    let statusOfLatest: Promise<EmailStatusRecord | null> | undefined;
     if (change.id !== undefined) {
       lead = await repos.leads.findById(change.id);
     } else if (change.foreignSysPersonId !== undefined) {
       lead = await repos.leads.findByForeignId(change.foreignSysPersonId);
     } else if ((change.matchEmailKey ?? change.emailKey) && ctx.matchByEmail !== false) {
       latestOf = (change.matchEmailKey ?? change.emailKey)!;
-      lead = await repos.leads.findLatestByEmailKey(latestOf);
+      const found = repos.leads.findLatestByEmailKey(latestOf);
+      // A re-subscribe by address reads that address's status too (below): asked for now, it
+      // goes in the person's read's message instead of a second one after it.
+      if (guarded && change.unsubscribed === false) {
+        statusOfLatest = repos.emailStatus.get(latestOf);
+        // Awaited only if the plan re-subscribes; its failure is then that read's.
+        statusOfLatest.catch(() => undefined);
+      }
+      lead = await found;
       // As in sync: the address found the lead, it is not a change to it.
       if (lead && change.matchEmailKey === undefined)
         change = { ...change, email: undefined, emailKey: undefined };
@@ -99,7 +108,10 @@ export class LeadWrites {
     // and checked with the rest. A refusal is left to the locked path to decide.
     const resubscribe = plan.masterChanges.find((m) => !m.unsubscribed);
     if (resubscribe) {
-      const record = await repos.emailStatus.get(resubscribe.key);
+      const record =
+        statusOfLatest && resubscribe.key === latestOf
+          ? await statusOfLatest
+          : await repos.emailStatus.get(resubscribe.key);
       if (record?.unsubscribed && !ctx.path.operator && this.durable.isProtected(record.reason))
         return null;
       expected.status = { key: resubscribe.key, record };

@@ -45,6 +45,23 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
     expect(leads.map((l) => l.unsubscribed)).to.deep.equal([true, true, true]);
   });
 
+  it("a re-subscribe by address makes two round trips too: its address's status is read with the person", async () => {
+    for (let i = 0; i < 3; i++) await createLead(h.services, 'back@x.example');
+    const sync = (value: string) =>
+      h.services.leads.sync(
+        { email: 'back@x.example', attributes: [{ name: 'Unsubscribed', value }] },
+        { path: web },
+      );
+    await sync('true');
+    const sent = await pgMessagesWhile(() => sync('false'));
+    // The person and the status of the address that found them in one message (what the
+    // re-subscribe lifts), then the checked step.
+    expect(sent).to.have.length(2);
+    expect(sent[0]).to.match(/FROM leads WHERE .*FROM email_status WHERE/s);
+    const leads = await h.services.leads.find({ keyType: 'EMAIL', keyValue: 'back@x.example' });
+    expect(leads.map((l) => l.unsubscribed)).to.deep.equal([false, false, false]);
+  });
+
   it('the locked path makes three round trips, the lock and the lead with BEGIN', async () => {
     for (let i = 0; i < 3; i++) await createLead(h.services, 'trips@x.example');
     // A store whose port says checked steps do not pay: the locked path alone.

@@ -8,6 +8,8 @@ import { readOnThread } from '../../src/data-access/sqlite-thread/grouped-reads.
 import { SQLITE_THREAD_EXITED } from '../../src/data-access/sqlite-thread/connection.js';
 import { classifyDatabaseError } from '../../src/data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
+import { ChangePaths } from '../../src/domain/change-paths.js';
+import { createServices } from '../../src/compose.js';
 import { testEngines } from '../support/database.js';
 import { BY_ID, BY_KEY, EDGE_KEY, EDGE_ROWS } from '../support/edge-rows.js';
 import { failure } from '../support/records.js';
@@ -86,6 +88,40 @@ describe('SQLite grouped plain reads', function () {
     expect(found[1]).to.include({ id: 2147483000, changeSeq: Number.MAX_SAFE_INTEGER });
     expect(found[1]!.columns).to.include({ do_not_call: true, email_invalid: false });
     expect(found[4]).to.equal(null);
+  });
+
+  it("a re-subscribe by address reads its person and the address's status in one message", async () => {
+    const services = createServices(db, { customFields: [], defaultPartition: 'Default' }, {});
+    const web = ChangePaths.webService();
+    const sync = (value: string) =>
+      services.leads.sync(
+        { email: 'back@grouped.example', attributes: [{ name: 'Unsubscribed', value }] },
+        { path: web },
+      );
+    await services.leads.syncMany(
+      [1, 2, 3].map(() => ({ email: 'back@grouped.example', attributes: [] })),
+      { path: web, matchByEmail: false },
+    );
+    await sync('true');
+    const posted = sinon.spy(Worker.prototype, 'postMessage');
+    const answer = await sync('false');
+    const messages = readMessages(posted);
+    expect(messages).to.have.length(1);
+    const [person, status] = (messages[0]!.args[0].reads as Array<{ sql: string }>).map(
+      (r) => r.sql,
+    );
+    expect(person).to.match(/FROM leads WHERE/);
+    expect(status).to.match(/FROM email_status WHERE/);
+    // Nothing else is read before the step: the step and its COMMIT, on the writer.
+    const statusReads = posted
+      .getCalls()
+      .filter((c) =>
+        /^SELECT \* FROM email_status/.test((c.args[0] as { sql?: string }).sql ?? ''),
+      );
+    expect(statusReads).to.have.length(0);
+    expect(answer.lead.unsubscribed).to.equal(false);
+    const leads = await services.leads.find({ keyType: 'EMAIL', keyValue: 'back@grouped.example' });
+    expect(leads.map((l) => l.unsubscribed)).to.deep.equal([false, false, false]);
   });
 
   it('a read that fails fails alone, with its code and its SQL; the others get their rows', async () => {

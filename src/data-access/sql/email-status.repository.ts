@@ -8,6 +8,7 @@ import { containsPattern } from '../people-selection.repository.js';
 import type { StatusFilter, StatusCursor } from '../../domain/records.js';
 export type { StatusFilter, StatusCursor };
 import { fixedSql, pgArrayText, queueRead, runStatement } from './statement.js';
+import { readRowSet } from './plain-reads.js';
 
 type Row = Record<string, unknown>;
 
@@ -23,6 +24,12 @@ export function toRecord(row: Row): EmailStatusRecord {
     liftedReason: (row.lifted_reason as string | null | undefined) ?? null,
     liftedAt: row.lifted_at === null || row.lifted_at === undefined ? null : Number(row.lifted_at),
   };
+}
+
+function rowOf(names: readonly string[], values: readonly unknown[]): Row {
+  const row: Row = {};
+  for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
+  return row;
 }
 
 export function statusRow(status: EmailStatusRecord): Row {
@@ -104,7 +111,13 @@ export class EmailStatusRepository {
     private readonly engine: Engine,
   ) {}
 
+  /**
+   * A plain read goes past knex's query path, with the other reads of its event-loop turn
+   * (plain-reads.ts): a re-subscribe's status read in the same message as its person's.
+   */
   async get(key: string): Promise<EmailStatusRecord | null> {
+    const set = await readRowSet(this.db, GET_STATUS, [key]);
+    if (set) return set.rows[0] ? toRecord(rowOf(set.names, set.rows[0])) : null;
     const { rows } = await runStatement(this.db, GET_STATUS, [key]);
     return rows[0] ? toRecord(rows[0]) : null;
   }
