@@ -19,7 +19,12 @@ import { faultEnvelope, MKTOWS_NS, toNodeSoapFault, toWireFault } from './faults
 import { FAST_READ, summaryOfRead } from './fast-read.js';
 import { clientAddress, loggableUserId, requestIdOf, soapActionOf } from './call-identity.js';
 import type { CallContext, OperationHandler } from './mktows.handlers.js';
-import { decodeXmlBody, drainThen, readBody } from '../soap-transport/request-body.js';
+import {
+  decodeXmlBody,
+  drainThen,
+  readBody,
+  refusedDrainBytes,
+} from '../soap-transport/request-body.js';
 import {
   closeWhenBodyUnread,
   createSoapListener,
@@ -240,7 +245,7 @@ export async function createMktowsEndpoint(
         );
         res.setHeader('Retry-After', String(wait));
         res.setHeader('Connection', 'close');
-        drainThen(req, () => sendXml(res, 429, body));
+        drainThen(req, refusedDrainBytes(options.maxBodyBytes), () => sendXml(res, 429, body));
         return;
       }
       // The header is checked as soon as it has arrived; a bad one ends the read there.

@@ -189,13 +189,15 @@ export function sendXml(res: Response, status: number, body: string): void {
 }
 
 /**
- * After a refusal that leaves the rest of the body unread (too large, too slow), the answer
- * ends the connection: whatever follows on it is not a request.
+ * After a refusal that leaves the rest of the body unread (too large, too slow, or more than
+ * a refused body is drained), the answer ends the connection: whatever follows on it is not a
+ * request, and kept alive, the server would go on reading it to find the next one.
  */
 export function closeWhenBodyUnread(res: Response, error: unknown): void {
   if (
-    isAppError(error) &&
-    (error.code === ErrorCode.REQUEST_TOO_LARGE || error.code === ErrorCode.REQUEST_TIMEOUT)
+    !res.req.complete ||
+    (isAppError(error) &&
+      (error.code === ErrorCode.REQUEST_TOO_LARGE || error.code === ErrorCode.REQUEST_TIMEOUT))
   ) {
     res.setHeader('Connection', 'close');
   }

@@ -24,19 +24,32 @@ function decoder(encoding: string | undefined): Transform | null {
 }
 
 /**
- * After refusing a body, read and discard what the client is still sending (up to this much)
- * before answering: a client that is still writing when the connection closes sees EPIPE
- * instead of our fault.
+ * After refusing a body, what the client is still sending is read and discarded before the
+ * answer (a client still writing when the connection closes sees EPIPE instead of our fault),
+ * but no more than this many times the listener's body limit: a refused request, most often
+ * an unauthenticated one, must not make us read without end. Past it the answer closes the
+ * connection (closeWhenBodyUnread) and the rest is never read.
  */
-const DRAIN_CAP_BYTES = 64 * 1024 * 1024;
+const REFUSED_DRAIN_FACTOR = 4;
 
-/** Discards the rest of a refused request, then settles; gives up (and closes) past the cap. */
-export function drainThen(req: IncomingMessage, settle: () => void): void {
+/** Bytes of a refused body read and discarded at most, for a listener whose limit is `limit`. */
+export function refusedDrainBytes(limit: number): number {
+  return REFUSED_DRAIN_FACTOR * limit;
+}
+
+/**
+ * Discards the rest of a refused request, then settles; stops reading past `capBytes` (the
+ * request then stays incomplete, and its answer must close the connection).
+ */
+export function drainThen(req: IncomingMessage, capBytes: number, settle: () => void): void {
   if (req.readableEnded || req.destroyed) return settle();
   let drained = 0;
   const onData = (chunk: Buffer) => {
     drained += chunk.length;
-    if (drained > DRAIN_CAP_BYTES) done();
+    if (drained > capBytes) {
+      req.pause();
+      done();
+    }
   };
   const done = () => {
     req.off('data', onData);
@@ -75,11 +88,11 @@ export function readBody(
 ): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
+    const drainCap = refusedDrainBytes(limit);
     if (Number.isFinite(declared) && declared > limit) {
-      if (declared > DRAIN_CAP_BYTES) {
-        req.resume();
-        reject(tooLarge(limit));
-      } else drainThen(req, () => reject(tooLarge(limit)));
+      // Too large to discard: answered at once, and the connection closed (never read).
+      if (declared > drainCap) reject(tooLarge(limit));
+      else drainThen(req, drainCap, () => reject(tooLarge(limit)));
       return;
     }
     let source: NodeJS.ReadableStream = req;
@@ -87,7 +100,7 @@ export function readBody(
     try {
       inflate = decoder(req.headers['content-encoding']);
     } catch (error) {
-      drainThen(req, () => reject(error));
+      drainThen(req, drainCap, () => reject(error));
       return;
     }
     if (inflate) source = req.pipe(inflate);
@@ -115,11 +128,8 @@ export function readBody(
         req.unpipe(inflate);
         inflate.destroy();
       }
-      if (drain) drainThen(req, () => reject(error));
-      else {
-        req.resume();
-        reject(error);
-      }
+      if (drain) drainThen(req, drainCap, () => reject(error));
+      else reject(error);
     };
     let headOutcome: Promise<unknown> | null = null;
     let headLooked = false;

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import { loadConfig } from '../../src/config.js';
@@ -102,6 +103,57 @@ for (const engine of testEngines()) {
       const big = SYNC(`${'u'.repeat(900000)}@example.com`);
       const res = await rawCall(service.url, big, { user: null });
       expect(faultCode(res.body)).to.equal(20014);
+    });
+
+    it('reads no more of a refused body than four times MAX_BODY_BYTES, then closes the connection', async () => {
+      // A bad header, then a body sent without end: what follows the refusal is discarded as
+      // it arrives, up to four times the limit (1 MiB here), and then the connection ends.
+      // Kept alive instead, the server would go on reading to find the next request.
+      const head = envelope('<ns1:paramsGetLead>', { signature: '0'.repeat(40) }).replace(
+        /<\/SOAP-ENV:Body>.*$/,
+        '',
+      );
+      const { port } = new URL(service.url);
+      const socket = net.connect(Number(port), '127.0.0.1');
+      let answer = '';
+      socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+      const chunk = Buffer.alloc(1024 * 1024, 0x20);
+      const frame = Buffer.concat([
+        Buffer.from(`${chunk.length.toString(16)}\r\n`),
+        chunk,
+        Buffer.from('\r\n'),
+      ]);
+      const offered = 200;
+      const written = await new Promise<number>((resolve) => {
+        let sent = 0;
+        const ended = () => resolve(sent);
+        socket.once('error', ended);
+        socket.once('close', ended);
+        const more = () => {
+          while (sent < offered) {
+            sent++;
+            if (!socket.write(frame)) return void socket.once('drain', more);
+          }
+          resolve(sent);
+        };
+        const path = new URL(service.url).pathname;
+        socket.write(
+          `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml; charset=utf-8\r\n` +
+            `Transfer-Encoding: chunked\r\n\r\n`,
+        );
+        const start = Buffer.from(head);
+        socket.write(`${start.length.toString(16)}\r\n`);
+        socket.write(start);
+        socket.write('\r\n');
+        more();
+      });
+      socket.destroy();
+      // Past 4 MiB read, the rest lies in the two sockets' buffers at most (a few MiB each).
+      expect(written, 'MiB the client could send').to.be.below(40);
+      if (answer !== '') expect(answer).to.match(/^HTTP\/1\.1 500 .*connection: close/is);
+      // The service answers the next caller as before.
+      const next = await rawCall(service.url, GET_LEAD('after@example.com'));
+      expect(faultCode(next.body), next.body).to.equal(20103);
     });
 
     it('serves both WSDLs with PUBLIC_URL as the address, whatever the Host header says', async () => {

@@ -104,9 +104,10 @@ describe('the SOAP listener factory (src/soap-transport/listener.ts)', () => {
 });
 
 describe('closeWhenBodyUnread', () => {
-  const headersAfter = (error: unknown) => {
+  const headersAfter = (error: unknown, bodyRead = true) => {
     const set: Record<string, string> = {};
     const res = {
+      req: { complete: bodyRead },
       setHeader: (name: string, value: string) => (set[name] = value),
     } as unknown as Response;
     closeWhenBodyUnread(res, error);
@@ -117,6 +118,13 @@ describe('closeWhenBodyUnread', () => {
     for (const code of [ErrorCode.REQUEST_TOO_LARGE, ErrorCode.REQUEST_TIMEOUT]) {
       expect(headersAfter(new AppError(code, 'x')), code).to.deep.equal({ Connection: 'close' });
     }
+  });
+
+  it('ends the connection after any fault whose body was not read to its end', () => {
+    // A refused body drained no further than its cap: the rest is not a request.
+    expect(headersAfter(new AppError(ErrorCode.AUTHENTICATION_FAILED, 'x'), false)).to.deep.equal({
+      Connection: 'close',
+    });
   });
 
   it('keeps the connection after any other fault', () => {
