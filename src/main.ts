@@ -1,7 +1,8 @@
 import fs from 'node:fs';
-import http, { type RequestListener, type Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import path from 'node:path';
 import { createApp } from './app.js';
+import { adoptApp, createAppServer } from './app-messages.js';
 import { ConfigError, type Config } from './config.js';
 import { connectionProblem, openDatabase, type Database } from './data-access/database.js';
 import { embeddedLinkSecret } from './data-access/key-cipher.js';
@@ -46,7 +47,7 @@ export const DEVELOPMENT_USER_FILE = 'development-user.txt';
 
 /** Binds the port, or says in one line why it cannot (before anything else is created). */
 export async function bindPort(config: Config, starting: RequestListener): Promise<Server> {
-  const server = http.createServer(starting);
+  const server = createAppServer(starting);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
@@ -260,6 +261,7 @@ async function startOn(
     linkTokens,
     jobRunner,
   });
+  adoptApp(server, app);
   server.off('request', starting);
   server.on('request', app);
   server.headersTimeout = 30000;

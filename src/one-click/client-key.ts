@@ -6,6 +6,8 @@ import net from 'node:net';
  */
 export function clientKey(ip: string | undefined): string {
   if (!ip) return 'unknown';
+  // An IPv4 address (the common case) as it is, without the IPv6 tests below.
+  if (!ip.includes(':')) return ip;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
   if (mapped) return mapped[1]!;
   if (!net.isIPv6(ip)) return ip;

@@ -40,7 +40,8 @@ export function directOneClickPosts(
     const url = req.url ?? '';
     if (callback || req.method !== 'POST' || !PLAIN_POST_PATH.test(url))
       return handle.call(this, req, res, callback);
-    // app.handle's own preparation, then the router's for the route under /u.
+    // app.handle's own preparation, then the router's for the route under /u. On the
+    // service's own server the objects already have these prototypes (app-messages.ts).
     if (dispatching.enabled('x-powered-by')) res.setHeader('X-Powered-By', 'Express');
     const request = Object.setPrototypeOf(req, dispatching.request) as Request;
     const response = Object.setPrototypeOf(res, dispatching.response) as Response;
