@@ -12,6 +12,7 @@ import * as m20261130000500 from './20261130000500_console.js';
 import * as m20261130000600 from './20261130000600_unsubscribe_address_function.js';
 import * as m20261201000000 from './20261201000000_fewer_lead_index_entries.js';
 import * as m20261202000000 from './20261202000000_stale_read_check.js';
+import * as m20261202000100 from './20261202000100_one_lead_activity_index.js';
 
 /** Every migration in order. Listed explicitly so the same code runs from source and from dist. */
 export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
@@ -28,4 +29,5 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261130000600_unsubscribe_address_function', m20261130000600],
   ['20261201000000_fewer_lead_index_entries', m20261201000000],
   ['20261202000000_stale_read_check', m20261202000000],
+  ['20261202000100_one_lead_activity_index', m20261202000100],
 ];

@@ -70,9 +70,9 @@ for (const engine of testEngines()) {
     });
     after(() => made?.drop());
 
-    it('has indexes for the type filters (type with id; lead, type and id)', async () => {
+    it('has indexes for the type filters (type with id; lead, id and type)', async () => {
       const names = await indexNames(made.db);
-      expect(names).to.include.members(['activities_type_idx', 'activities_lead_type_idx']);
+      expect(names).to.include.members(['activities_type_idx', 'activities_lead_id_type_idx']);
     });
 
     it('getLeadChanges with a filter matching nothing answers after reading a bounded window, with where to continue', async () => {
