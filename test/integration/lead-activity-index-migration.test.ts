@@ -99,7 +99,7 @@ for (const engine of testEngines()) {
           attributeName: 'First Name',
           newValue: `F${i}`,
         });
-      const repo = new ActivityRepository(made.db.knex);
+      const repo = new ActivityRepository(made.db.knex, made.db.engine);
       for (let i = 0; i < batch.length; i += 500) await repo.insert(batch.slice(i, i + 500));
     });
     after(() => made?.drop());
@@ -128,5 +128,26 @@ for (const engine of testEngines()) {
       ]);
       expect(await pages()).to.deep.equal(before);
     });
+
+    if (engine.name === 'postgres')
+      it('finishes a build interrupted half-way (an invalid index left behind) when run again', async () => {
+        await oneIndex.down(made.db.knex);
+        // What an interrupted CREATE INDEX CONCURRENTLY leaves: the index, marked invalid.
+        await made.db.knex.raw(
+          'CREATE INDEX activities_lead_id_type_idx ON activities (lead_id, id, activity_type)',
+        );
+        await made.db.knex.raw(
+          `UPDATE pg_index SET indisvalid = false
+           WHERE indexrelid = 'activities_lead_id_type_idx'::regclass`,
+        );
+        await oneIndex.up(made.db.knex);
+        const valid = (await made.db.knex.raw(
+          `SELECT indisvalid FROM pg_index WHERE indexrelid = 'activities_lead_id_type_idx'::regclass`,
+        )) as { rows: Array<{ indisvalid: boolean }> };
+        expect(valid.rows).to.deep.equal([{ indisvalid: true }]);
+        expect([...(await leadIndexes(made.db)).keys()]).to.deep.equal([
+          'activities_lead_id_type_idx',
+        ]);
+      });
   });
 }
