@@ -70,6 +70,36 @@ describe('starting and stopping the service', function () {
     }
   });
 
+  it('a DATA_DIR that cannot hold the database stops serve and the commands with one line naming it', async () => {
+    // Before: mkdir's own error and its stack trace, naming no setting.
+    const file = path.join(tmp, 'a-file');
+    fs.writeFileSync(file, 'not a directory');
+    const holder = path.join(tmp, 'file-named-like-the-database');
+    fs.mkdirSync(path.join(holder, SQLITE_FILE_NAME), { recursive: true });
+    const cases: Array<[string[], string, RegExp]> = [
+      [['serve'], file, /it is a file, not a directory/],
+      [['verify'], path.join(file, 'sub'), /a part of the path is a file, not a directory/],
+      [['suppressions', 'export'], holder, /is a directory, not a file/],
+    ];
+    for (const [args, dataDir, why] of cases) {
+      const r = await cli(args, {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        METRICS_PORT: 'off',
+        DATABASE_URL: '',
+        DATA_DIR: dataDir,
+        MKTOWS_USERS: '',
+      });
+      expect(r.code, args.join(' ')).to.equal(1);
+      expect(r.stderr.split('\n'), r.stderr).to.have.length(2);
+      expect(r.stderr).to.match(
+        new RegExp(`^Configuration error: DATA_DIR: cannot keep the database in ${dataDir}: `),
+      );
+      expect(r.stderr).to.match(why);
+      expect(r.stdout).to.equal('');
+    }
+  });
+
   it('serve refuses arguments (settings are environment variables) instead of ignoring them', async () => {
     const r = await cli(['serve', '--port', '9000'], { PORT: '0', DATABASE_URL: '' });
     expect(r.code).to.equal(2);

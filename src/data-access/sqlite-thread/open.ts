@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import { ConfigError } from '../../config.js';
 import { inProcessClient, threadClient } from './client.js';
 import { cachedPrepare } from './statement-cache.js';
 import { DEFAULT_WAL_AUTOCHECKPOINT_PAGES } from './protocol.js';
@@ -40,6 +41,25 @@ export function restrictDataDir(dataDir: string): void {
       // Not ours to change (a shared directory): the files below are 0600 all the same.
     }
   }
+}
+
+/**
+ * What an operator reads when DATA_DIR cannot hold the database: one line naming the setting
+ * (a stack trace from mkdir says neither which setting nor what to do).
+ */
+function unusableDataDir(dataDir: string, error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return error;
+  const why: Record<string, string> = {
+    EEXIST: 'it is a file, not a directory',
+    ENOTDIR: 'a part of the path is a file, not a directory',
+    EISDIR: `${SQLITE_FILE_NAME} in it is a directory, not a file`,
+    EACCES: 'permission denied for this user',
+    EPERM: 'permission denied for this user',
+    EROFS: 'the file system is read-only',
+    ENOSPC: 'the disk is full',
+  };
+  return new ConfigError(`DATA_DIR: cannot keep the database in ${dataDir}: ${why[code] ?? code}`);
 }
 
 /**
@@ -95,8 +115,12 @@ function openInMemory(options: SqliteOptions): OpenedSqlite {
 export function openSqlite(options: SqliteOptions): OpenedSqlite {
   if (options.dataDir === ':memory:') return openInMemory(options);
   const filename = path.join(options.dataDir, SQLITE_FILE_NAME);
-  restrictDataDir(options.dataDir);
-  restrictDatabaseFiles(filename);
+  try {
+    restrictDataDir(options.dataDir);
+    restrictDatabaseFiles(filename);
+  } catch (error) {
+    throw unusableDataDir(options.dataDir, error);
+  }
   const connection = (readonly: boolean) => ({
     filename,
     readonly,
