@@ -1,5 +1,13 @@
 import { parseNetwork, type Network } from '../networks.js';
 import { isPartitionName, type Permissions } from '../domain/permissions.js';
+import {
+  CUSTOM_FIELD_TYPES,
+  STANDARD_FIELDS,
+  type CustomFieldDeclaration,
+  type CustomFieldType,
+} from '../domain/field-catalogue.js';
+
+export type { CustomFieldDeclaration, CustomFieldType };
 
 // The parsers settings are read with: each throws ConfigError naming the setting.
 
@@ -161,25 +169,9 @@ export function publicUrl(raw: string): string {
   return v.replace(/\/+$/, '');
 }
 
-export type CustomFieldType =
-  'string' | 'text' | 'integer' | 'float' | 'boolean' | 'date' | 'datetime';
-export const CUSTOM_FIELD_TYPES: readonly CustomFieldType[] = [
-  'string',
-  'text',
-  'integer',
-  'float',
-  'boolean',
-  'date',
-  'datetime',
-];
-
-export interface CustomFieldDeclaration {
-  name: string;
-  type: CustomFieldType;
-}
-
 export function customFields(raw: string): CustomFieldDeclaration[] {
   if (raw.trim() === '') return [];
+  const seen = new Set<string>();
   return raw.split(',').map((item) => {
     const [name = '', type = 'string'] = item.split(':').map((s) => s.trim());
     if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(name)) {
@@ -190,6 +182,13 @@ export function customFields(raw: string): CustomFieldDeclaration[] {
         `CUSTOM_FIELDS: type of ${name} must be one of ${CUSTOM_FIELD_TYPES.join(', ')}`,
       );
     }
+    // Field names match in any case (the legacy API's rule): checked here, where the message
+    // can name the setting, rather than when the services are built.
+    const key = name.toLowerCase();
+    if (STANDARD_FIELDS.some((f) => f.name.toLowerCase() === key))
+      throw new ConfigError(`CUSTOM_FIELDS: ${name} is a standard field; choose another name`);
+    if (seen.has(key)) throw new ConfigError(`CUSTOM_FIELDS: ${name} is declared twice`);
+    seen.add(key);
     return { name, type: type as CustomFieldType };
   });
 }

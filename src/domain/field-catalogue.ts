@@ -1,5 +1,22 @@
-import type { CustomFieldDeclaration, CustomFieldType } from '../config.js';
 import { AppError, ErrorCode } from '../errors.js';
+
+// The types a custom field may have (CUSTOM_FIELDS declares them: src/config/parse.ts).
+export type CustomFieldType =
+  'string' | 'text' | 'integer' | 'float' | 'boolean' | 'date' | 'datetime';
+export const CUSTOM_FIELD_TYPES: readonly CustomFieldType[] = [
+  'string',
+  'text',
+  'integer',
+  'float',
+  'boolean',
+  'date',
+  'datetime',
+];
+
+export interface CustomFieldDeclaration {
+  name: string;
+  type: CustomFieldType;
+}
 
 export type FieldType = CustomFieldType;
 export type FieldValue = string | number | boolean;

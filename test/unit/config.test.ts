@@ -112,6 +112,19 @@ describe('loadConfig', () => {
     expectConfigError({ CUSTOM_FIELDS: 'Size:number' }, /CUSTOM_FIELDS.*Size/);
   });
 
+  it('refuses a custom field named like a standard field, or declared twice, naming CUSTOM_FIELDS', () => {
+    // These used to pass the settings and stop the service later with a plain Error and its
+    // stack trace, naming no setting.
+    expectConfigError(
+      { CUSTOM_FIELDS: 'unsubscribed:string' },
+      /^CUSTOM_FIELDS: unsubscribed is a standard field/,
+    );
+    expectConfigError(
+      { CUSTOM_FIELDS: 'Size:integer,SIZE:string' },
+      /^CUSTOM_FIELDS: SIZE is declared twice/,
+    );
+  });
+
   it('refuses malformed workspace pairs and unknown log levels', () => {
     expectConfigError({ WORKSPACE_PARTITIONS: 'emea' }, /WORKSPACE_PARTITIONS/);
     expectConfigError({ WORKSPACE_PARTITIONS: 'emea:,apac:Asia' }, /WORKSPACE_PARTITIONS/);
