@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { csvField } from '../csv-row.js';
 import type { DurableStatusService } from '../domain/durable-status.service.js';
 import { ChangePaths } from '../domain/change-paths.js';
@@ -52,6 +53,40 @@ function unusableFile(file: string): string | null {
   return null;
 }
 
+/**
+ * Why rejected lines cannot go to `rejects`, checked before a row is imported: the file is
+ * opened at the first rejected line, and then it would be too late to say so cleanly. Naming
+ * the file being imported is refused outright: opening it truncates the list while it is read,
+ * and the import would end early as if the list ended there.
+ */
+function unusableRejectsFile(input: string, rejects: string): string | null {
+  let stat: fs.Stats | null = null;
+  try {
+    stat = fs.statSync(rejects);
+  } catch {
+    // Not there yet: its directory must take a new file.
+  }
+  const where = (code: string) => `Rejected lines cannot be written to ${rejects} (${code})`;
+  if (stat === null) {
+    try {
+      fs.accessSync(path.dirname(path.resolve(rejects)), fs.constants.W_OK);
+      return null;
+    } catch (error) {
+      return `${where((error as { code?: string }).code ?? 'error')}: give --rejects FILE elsewhere`;
+    }
+  }
+  if (stat.isDirectory()) return `${where('a directory')}: give --rejects FILE`;
+  const source = fs.statSync(input);
+  if (stat.dev === source.dev && stat.ino === source.ino)
+    return `--rejects ${rejects} is the file being imported: writing rejects would overwrite the list; give another file`;
+  try {
+    fs.accessSync(rejects, fs.constants.W_OK);
+  } catch (error) {
+    return `${where((error as { code?: string }).code ?? 'error')}: give --rejects FILE elsewhere`;
+  }
+  return null;
+}
+
 export async function importSuppressions(
   service: SuppressionService,
   file: string,
@@ -74,7 +109,14 @@ export async function importSuppressions(
   const rejectsFile = options.dryRun
     ? options.rejectsFile
     : (options.rejectsFile ?? `${file}.rejects.csv`);
+  const rejectsUnusable = rejectsFile === undefined ? null : unusableRejectsFile(file, rejectsFile);
+  if (rejectsUnusable) {
+    options.err.write(`${rejectsUnusable}\n`);
+    return IMPORT_EXIT.usage;
+  }
   let rejects: fs.WriteStream | undefined;
+  // A write that fails later (a full disk) is reported at the end, not thrown mid-import.
+  let rejectsError: Error | undefined;
   const tty = options.err.isTTY === true;
   let lastDraw = 0;
   const progress = { bytes: 0, notLifted: 0 };
@@ -86,6 +128,7 @@ export async function importSuppressions(
         if (rejectsFile === undefined) return;
         if (!rejects) {
           rejects = fs.createWriteStream(rejectsFile, { mode: 0o600 });
+          rejects.on('error', (error) => (rejectsError ??= error));
           rejects.write(REJECTS_CSV_HEADER);
         }
         rejects.write(rejectCsvLine(r));
@@ -115,6 +158,10 @@ export async function importSuppressions(
   }
   await closeRejects();
   if (tty) options.err.write('\n');
+  if (rejectsError) {
+    const code = (rejectsError as { code?: string }).code ?? rejectsError.message;
+    options.err.write(`Rejected lines could not all be written to ${rejectsFile} (${code})\n`);
+  }
   const would = options.dryRun ? 'would be ' : '';
   const where =
     counts.rejected && rejectsFile !== undefined

@@ -76,6 +76,36 @@ for (const engine of testEngines()) {
       expect(await statusRows()).to.equal(0);
     });
 
+    it('--rejects naming the list being imported, or a place it cannot be written, is refused before a row is imported', async () => {
+      // Before: the rejects file opened at the first bad line truncated the list while it was
+      // read, and the import ended early as if the list ended there (the rest of the opt-outs
+      // neither imported nor kept); an unwritable one crashed mid-import with a stack trace.
+      const lines = ['email,reason', 'not-an-address,x'];
+      for (let i = 0; i < 20000; i++) lines.push(`keep${i}@example.com,asked`);
+      const text = lines.join('\n') + '\n';
+      const list = write('list.csv', text);
+      fs.symlinkSync(list, path.join(dir, 'list-link.csv'));
+      const cases: Array<[string, RegExp]> = [
+        [list, /is the file being imported: writing rejects would overwrite the list/],
+        [path.join(dir, 'list-link.csv'), /is the file being imported/],
+        [
+          path.join(dir, 'no-such-dir', 'r.csv'),
+          /^Rejected lines cannot be written to .*\(ENOENT\)/,
+        ],
+        [dir, /^Rejected lines cannot be written to .*\(a directory\)/],
+      ];
+      for (const [rejects, says] of cases) {
+        const r = await cli(['suppressions', 'import', list, '--rejects', rejects], env);
+        expect(r.code, rejects).to.equal(2);
+        expect(r.stderr, rejects).to.match(says);
+        expect(r.stderr.trim().split('\n'), rejects).to.have.length(1);
+        expect(fs.readFileSync(list, 'utf8'), 'the list is intact').to.equal(text);
+        expect(await statusRows(), rejects).to.equal(0);
+      }
+      fs.rmSync(list);
+      fs.rmSync(path.join(dir, 'list-link.csv'));
+    });
+
     it('--dry-run writes nothing at all: no status, no rejects file (unless --rejects is given)', async () => {
       await services.leads.sync({ email: 'dry@example.com' }, { path: web });
       const file = write('dry.csv', 'email\ndry@example.com\nnot-an-address\n');
