@@ -4,7 +4,7 @@ import path from 'node:path';
 import { csvField } from '../csv-row.js';
 import type { DurableStatusService } from '../domain/durable-status.service.js';
 import { ChangePaths } from '../domain/change-paths.js';
-import type { SuppressionService } from '../domain/suppression.service.js';
+import type { SuppressionRow, SuppressionService } from '../domain/suppression.service.js';
 import { isAppError } from '../errors.js';
 import {
   csvRows,
@@ -87,6 +87,44 @@ function unusableRejectsFile(input: string, rejects: string): string | null {
   return null;
 }
 
+/** Exit codes of an import stopped by a signal: the shell's 128 + the signal's number. */
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * The rows until a signal asks to stop: the batch in hand is still written (what was read is
+ * either imported or not, never half), then the import ends with a line saying so. A second
+ * signal stops at once; committed batches stay either way.
+ */
+function untilSignalled(
+  rows: AsyncIterable<SuppressionRow>,
+  err: NodeJS.WritableStream,
+): {
+  rows: AsyncIterable<SuppressionRow>;
+  stoppedBy(): keyof typeof SIGNAL_EXIT | null;
+  done(): void;
+} {
+  let stoppedBy: keyof typeof SIGNAL_EXIT | null = null;
+  const onSignal = (signal: keyof typeof SIGNAL_EXIT) => {
+    if (stoppedBy) process.exit(SIGNAL_EXIT[signal]);
+    stoppedBy = signal;
+    err.write(`\n${signal}: finishing the rows read so far (again to stop at once)\n`);
+  };
+  for (const signal of Object.keys(SIGNAL_EXIT) as Array<keyof typeof SIGNAL_EXIT>)
+    process.on(signal, onSignal);
+  return {
+    rows: (async function* () {
+      for await (const row of rows) {
+        if (stoppedBy) return;
+        yield row;
+      }
+    })(),
+    stoppedBy: () => stoppedBy,
+    done: () => {
+      for (const signal of Object.keys(SIGNAL_EXIT)) process.off(signal, onSignal);
+    },
+  };
+}
+
 export async function importSuppressions(
   service: SuppressionService,
   file: string,
@@ -120,8 +158,9 @@ export async function importSuppressions(
   const tty = options.err.isTTY === true;
   let lastDraw = 0;
   const progress = { bytes: 0, notLifted: 0 };
+  const stoppable = untilSignalled(csvRows(file, progress), options.err);
   const importRows = () =>
-    service.import(csvRows(file, progress), {
+    service.import(stoppable.rows, {
       dryRun: options.dryRun,
       actor: options.actor,
       onReject: (r) => {
@@ -150,12 +189,14 @@ export async function importSuppressions(
   try {
     counts = await importRows();
   } catch (error) {
+    stoppable.done();
     // The file stops where it is unreadable; what was imported so far stays (re-runs are idempotent).
     await closeRejects();
     if (!(error instanceof UnreadableCsv) && !isAppError(error)) throw error;
     options.err.write(`${tty ? '\n' : ''}${(error as Error).message}\n`);
     return IMPORT_EXIT.rejected;
   }
+  stoppable.done();
   await closeRejects();
   if (tty) options.err.write('\n');
   if (rejectsError) {
@@ -180,6 +221,13 @@ export async function importSuppressions(
         : '') +
       '.\n',
   );
+  const signal = stoppable.stoppedBy();
+  if (signal) {
+    options.err.write(
+      `Interrupted by ${signal}: the rows above are ${options.dryRun ? 'counted' : 'imported'}, the rest of ${file} is not; running the same command again finishes it (addresses already suppressed are left as they are).\n`,
+    );
+    return SIGNAL_EXIT[signal];
+  }
   return counts.rejected > 0 ? IMPORT_EXIT.rejected : IMPORT_EXIT.ok;
 }
 
@@ -236,7 +284,9 @@ would change and writes nothing at all (rejects only with an explicit --rejects)
 same import twice changes nothing the second time. A file written by "export" can be read back:
 its lines with unsubscribed=false (lifted addresses) are skipped, as import never lifts.
 Exit codes: 0 every line imported; 1 some lines were rejected or the file could not be read
-(what was imported stays); 2 bad arguments, or a file that is missing, empty or a directory.
+(what was imported stays); 2 bad arguments, or a file that is missing, empty or a directory,
+or a rejects file that cannot be written; 130/143 stopped by SIGINT/SIGTERM (the rows read by
+then are imported, the count says how many; a second signal stops at once).
 
 "export" writes the master status as CSV (email,unsubscribed,reason,source,date) to stdout.
 --since DATE lists only statuses recorded at or after DATE (a backdated import recorded since

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -104,6 +105,39 @@ for (const engine of testEngines()) {
       }
       fs.rmSync(list);
       fs.rmSync(path.join(dir, 'list-link.csv'));
+    });
+
+    it('SIGTERM during an import: the rows read are imported, one line says so, exit 143; running it again finishes', async () => {
+      // Before: the process died where it stood (exit by signal, nothing said), the operator
+      // left to guess how far it got.
+      const lines = ['email,reason'];
+      for (let i = 0; i < 100000; i++) lines.push(`sig${i}@example.com,asked`);
+      const list = write('signalled.csv', lines.join('\n') + '\n');
+      const child = spawn(process.execPath, [BIN, 'suppressions', 'import', list], {
+        env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      while ((await statusRows()) === 0) await new Promise((r) => setTimeout(r, 50));
+      child.kill('SIGTERM');
+      expect(await exited, err).to.equal(143);
+      expect(err).to.match(/Interrupted by SIGTERM: the rows above are imported/);
+      expect(err).to.not.match(/\n\s+at /);
+      const imported = Number(/^(\d+) rows; \1 addresses suppressed/.exec(out)?.[1]);
+      expect(imported, out).to.be.above(0).and.below(100000);
+      expect(await statusRows()).to.equal(imported);
+      const again = await cli(['suppressions', 'import', list], env);
+      expect(again.code, again.stderr).to.equal(0);
+      expect(again.stdout).to.contain(
+        `${100000 - imported} addresses suppressed, ${imported} already`,
+      );
+      expect(await statusRows()).to.equal(100000);
+      await db.knex('email_status').where('email_key', 'like', 'sig%').delete();
+      await db.knex('email_status_history').where('email_key', 'like', 'sig%').delete();
     });
 
     it('--dry-run writes nothing at all: no status, no rejects file (unless --rejects is given)', async () => {
