@@ -48,6 +48,9 @@ async function serveOneProcess(config: Config, role: 'single' | 'worker'): Promi
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // A closed terminal or ssh session: node's default would end the process where it stands,
+  // calls in flight cut off; the service has nothing to reload, so it drains as on SIGTERM.
+  process.on('SIGHUP', () => stop('SIGHUP'));
 
   let running: Running;
   try {

@@ -40,7 +40,7 @@ export interface SupervisorOptions {
  * user, an embedded link secret — by running the service once on a private port, so that the
  * workers, forked next, find it all done and never race to do it. It then keeps WORKERS workers
  * serving, serves the instance's /metrics (the workers' aggregated), holds the instance's
- * limits, and drains every worker on SIGTERM/SIGINT.
+ * limits, and drains every worker on SIGTERM/SIGINT/SIGHUP.
  */
 export async function superviseWorkers(
   config: Config,
@@ -64,6 +64,7 @@ export async function superviseWorkers(
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => stop('SIGHUP')); // a closed terminal: drain, as a single process does
 
   // The port only probed: the workers bind it (the cluster module shares it between them).
   const probe = await bindPort(config, (_req, res) => res.end());

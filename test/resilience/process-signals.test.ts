@@ -214,28 +214,30 @@ for (const engine of testEngines()) {
       }
     });
 
-    it('SIGTERM finishes the call in flight, stops accepting and exits 0', async () => {
-      const db = await freshServiceDatabase(engine);
-      try {
-        const service = await spawnService(db.env);
-        const inFlight = rawCall(service.url, bulk(1, 300));
-        await new Promise((r) => setTimeout(r, 30));
-        service.child.kill('SIGTERM');
-        const res = await inFlight;
-        expect(res.status, res.body.slice(0, 300)).to.equal(200);
-        expect(statuses(res.body)).to.have.length(300);
-        const { code } = await service.exited;
-        expect(code, service.output()).to.equal(0);
-        let refused = false;
+    // SIGHUP (a closed terminal) used to end the process at once, the call in flight cut off.
+    for (const signal of ['SIGTERM', 'SIGHUP'] as const)
+      it(`${signal} finishes the call in flight, stops accepting and exits 0`, async () => {
+        const db = await freshServiceDatabase(engine);
         try {
-          await fetch(`${service.base}/healthz`);
-        } catch {
-          refused = true;
+          const service = await spawnService(db.env);
+          const inFlight = rawCall(service.url, bulk(1, 300));
+          await new Promise((r) => setTimeout(r, 30));
+          service.child.kill(signal);
+          const res = await inFlight;
+          expect(res.status, res.body.slice(0, 300)).to.equal(200);
+          expect(statuses(res.body)).to.have.length(300);
+          const { code } = await service.exited;
+          expect(code, service.output()).to.equal(0);
+          let refused = false;
+          try {
+            await fetch(`${service.base}/healthz`);
+          } catch {
+            refused = true;
+          }
+          expect(refused).to.equal(true);
+        } finally {
+          await db.drop();
         }
-        expect(refused).to.equal(true);
-      } finally {
-        await db.drop();
-      }
-    });
+      });
   });
 }
