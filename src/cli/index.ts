@@ -108,6 +108,15 @@ async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
+  // `export | head`, or a consumer that died: stop quietly, as Unix tools do (128 + SIGPIPE), not
+  // with an unhandled EPIPE's stack trace; a script checking the pipeline still sees a failure.
+  // The service's own log stream is left as it was.
+  if (command !== 'serve') {
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(141);
+      throw error;
+    });
+  }
   if (command === 'config') return runConfigCommand(args, process.env, process.stdout);
   const config = loadConfig();
   switch (command) {

@@ -140,6 +140,20 @@ for (const engine of testEngines()) {
       await db.knex('email_status_history').where('email_key', 'like', 'sig%').delete();
     });
 
+    it('export into a pipe whose reader is gone (| head) stops quietly with 141, no stack trace', async () => {
+      // Before: an unhandled EPIPE, its stack trace on the terminal, exit 1.
+      const child = spawn(process.execPath, [BIN, 'suppressions', 'export'], {
+        env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout.destroy(); // the reader goes away before the first line is written
+      let err = '';
+      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      expect(code, err).to.equal(141);
+      expect(err).to.equal('');
+    });
+
     it('--dry-run writes nothing at all: no status, no rejects file (unless --rejects is given)', async () => {
       await services.leads.sync({ email: 'dry@example.com' }, { path: web });
       const file = write('dry.csv', 'email\ndry@example.com\nnot-an-address\n');
