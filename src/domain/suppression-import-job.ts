@@ -104,6 +104,11 @@ export class SuppressionImportJobs {
         const message =
           described ??
           (error instanceof AppError ? error.message : 'The import stopped on an internal error');
+        // Not behind the failed write (a rejected chain would skip it, and the job would stay
+        // "running"), and without the rejects in hand, which may be what failed.
+        await writes.catch(() => undefined);
+        rejects.length = 0;
+        writes = Promise.resolve();
         await save(
           { ...EMPTY },
           { state: 'failed' as const, finishedAt: this.now(), leaseUntil: 0, message },

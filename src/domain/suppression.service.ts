@@ -12,6 +12,20 @@ import { emailKey, validateEmail } from './email-key.js';
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
 
+/** Longest address a rejected line repeats: its line number names it; the rest is cut. */
+const REJECT_EMAIL_CHARS = 320;
+
+/**
+ * A rejected line's address as the rejects list keeps it: bounded (a 50 MiB "address" was
+ * copied whole into the rejects file and the console's table) and without control characters
+ * (PostgreSQL's text refuses NUL: the console import's rejects could not be saved, and the job
+ * never finished).
+ */
+function rejectedAddress(email: string): string {
+  const cut = email.length > REJECT_EMAIL_CHARS ? `${email.slice(0, REJECT_EMAIL_CHARS)}…` : email;
+  return cut.replace(/[\u0000-\u001f\u007f]/g, '\ufffd');
+}
+
 /** One line of a suppression list, as read from the file. */
 export interface SuppressionRow {
   line: number;
@@ -89,7 +103,7 @@ export class SuppressionService {
     const seen = new Set<number>();
     const reject = (r: SuppressionReject) => {
       counts.rejected++;
-      options.onReject?.(r);
+      options.onReject?.({ ...r, email: rejectedAddress(r.email) });
     };
     let batch: Array<{ key: string; reason: string | null; source: string; at: number }> = [];
     const flush = async () => {

@@ -284,6 +284,28 @@ for (const engine of testEngines()) {
       expect((await services.durableStatus.explain('zerowidth@example.com')).status).to.equal(null);
     });
 
+    it('an uploaded line holding NUL or a huge address is rejected, kept short in its rejects, and the import finishes', async () => {
+      const huge = `${'h'.repeat(100000)}@example.com`;
+      const csv = `email,reason\nnul\u0000byte@example.com,x\n${huge},y\nafter-nul@example.com,z\n`;
+      const reply = await upload(client, csv, client.csrf);
+      expect(reply.status).to.equal(303);
+      const id = Number(/imports\/(\d+)$/.exec(reply.location!)![1]);
+      await services.suppressionImports.settled(id);
+      await until(
+        async () => (await services.suppressionImports.status(id)).job.state !== 'running',
+        'the import',
+      );
+      const { job } = await services.suppressionImports.status(id);
+      expect(job.state, JSON.stringify(job)).to.equal('done');
+      expect(
+        (await services.durableStatus.explain('after-nul@example.com')).status?.unsubscribed,
+      ).to.equal(true);
+      const rejects = await client.get(`/admin/suppressions/imports/${id}/rejects.csv`);
+      const rows = rejects.body.trim().split('\n').slice(1);
+      expect(rows.map((r) => r.split(',')[0])).to.deep.equal(['2', '3']);
+      expect(rejects.body.length, 'a rejected line is named, not copied whole').to.be.below(2000);
+    });
+
     it('imports a CSV from the page with progress and downloadable rejects', async () => {
       await services.leads.sync({ email: 'held@example.com' }, { path: web });
       const quoted = `"${EVIL.replace(/"/g, '""')}@x"`;
