@@ -23,6 +23,7 @@ const REJECT_EMAIL_CHARS = 320;
  */
 function rejectedAddress(email: string): string {
   const cut = email.length > REJECT_EMAIL_CHARS ? `${email.slice(0, REJECT_EMAIL_CHARS)}…` : email;
+  // eslint-disable-next-line no-control-regex -- the control characters are what is replaced
   return cut.replace(/[\u0000-\u001f\u007f]/g, '\ufffd');
 }
 
