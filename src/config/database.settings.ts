@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { type Setting, databaseUrl, integer, text } from './parse.js';
+import { ConfigError, type Setting, databaseUrl, integer, text } from './parse.js';
 
 /** The database: which one, where, and how it is reached. */
 export const databaseSettings = {
@@ -13,7 +13,15 @@ export const databaseSettings = {
     env: 'DATA_DIR',
     default: './data',
     meaning: 'Directory of the embedded SQLite database (`:memory:` keeps it in memory, for tests)',
-    parse: (raw: string) => (raw.trim() === ':memory:' ? ':memory:' : path.resolve(raw.trim())),
+    parse: (raw: string) => {
+      // path.resolve('') is the working directory: a blank line in an env file would put the
+      // database wherever the process happens to start (in a container, off its volume).
+      if (raw.trim() === '')
+        throw new ConfigError(
+          'DATA_DIR is empty: leave it unset for ./data, or give the directory of the database',
+        );
+      return raw.trim() === ':memory:' ? ':memory:' : path.resolve(raw.trim());
+    },
   },
   databaseReadUrl: {
     env: 'DATABASE_READ_URL',

@@ -125,6 +125,11 @@ describe('loadConfig', () => {
     );
   });
 
+  it('refuses an empty DATA_DIR instead of keeping the database in the working directory', () => {
+    expectConfigError({ DATA_DIR: '' }, /^DATA_DIR is empty: leave it unset for \.\/data/);
+    expectConfigError({ DATA_DIR: '  ' }, /^DATA_DIR is empty/);
+  });
+
   it('refuses malformed workspace pairs and unknown log levels', () => {
     expectConfigError({ WORKSPACE_PARTITIONS: 'emea' }, /WORKSPACE_PARTITIONS/);
     expectConfigError({ WORKSPACE_PARTITIONS: 'emea:,apac:Asia' }, /WORKSPACE_PARTITIONS/);
