@@ -9,12 +9,12 @@ default), and where it came from; secrets are masked. Exits 1 if any value is in
 // Settings holding secrets: their values are never printed (those of later settings too,
 // by their names).
 const SECRET_NAME = /SECRET|PASSWORD|TOKEN|(^|_)KEY($|_)/;
-const CREDENTIAL_LISTS = new Set(['MKTOWS_USERS', 'ADMIN_USERS']);
+const CREDENTIAL_LISTS = new Set(['MKTOWS_USERS', 'ADMIN_USERS', 'UNSUBSCRIBE_LINK_OLD_KEYS']);
 
 /** A value as it may be shown: passwords, keys and secrets masked. */
 export function maskedValue(env: string, raw: string): string {
   if (raw === '') return raw;
-  if (env === 'DATABASE_URL') {
+  if (env === 'DATABASE_URL' || env === 'DATABASE_READ_URL') {
     try {
       const u = new URL(raw);
       if (u.password) u.password = '***';

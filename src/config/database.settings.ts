@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, type Setting, databaseUrl, integer, text } from './parse.js';
+import { ConfigError, type Setting, databaseReadUrl, databaseUrl, integer } from './parse.js';
 
 /** The database: which one, where, and how it is reached. */
 export const databaseSettings = {
@@ -28,7 +28,7 @@ export const databaseSettings = {
     default: '',
     meaning:
       'Optional PostgreSQL URL of a streaming standby for read-only operations (getLead, getMultipleLeads, getLeadActivity, getLeadChanges, /admin search); empty: every read goes to DATABASE_URL',
-    parse: text,
+    parse: databaseReadUrl,
   },
   databaseReadMaxLagMs: {
     env: 'DATABASE_READ_MAX_LAG_MS',

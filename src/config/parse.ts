@@ -213,31 +213,38 @@ export function workspaces(raw: string): Record<string, string> {
  * repeats the value: it may hold a password.
  */
 export function databaseUrl(raw: string): string {
+  return postgresUrl('DATABASE_URL', raw, 'or empty for SQLite');
+}
+
+/** DATABASE_READ_URL: the same checks, so a wrong one stops the start instead of each read. */
+export function databaseReadUrl(raw: string): string {
+  return postgresUrl('DATABASE_READ_URL', raw, 'or empty to read from DATABASE_URL');
+}
+
+function postgresUrl(env: string, raw: string, orEmpty: string): string {
   const url = raw.trim();
   if (url === '') return url;
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(url)?.[1]?.toLowerCase();
-  if (scheme === 'sqlite' || scheme === 'file')
+  if (env === 'DATABASE_URL' && (scheme === 'sqlite' || scheme === 'file'))
     throw new ConfigError(
       'DATABASE_URL: leave it empty for the embedded SQLite database (its directory is DATA_DIR)',
     );
   if (scheme === undefined)
     throw new ConfigError(
-      'DATABASE_URL is not a URL: expected postgres://user:password@host:5432/database, or empty for SQLite',
+      `${env} is not a URL: expected postgres://user:password@host:5432/database, ${orEmpty}`,
     );
   if (scheme !== 'postgres' && scheme !== 'postgresql')
     throw new ConfigError(
-      `DATABASE_URL: "${scheme}" is not supported; use postgres://user:password@host:5432/database, or empty for SQLite`,
+      `${env}: "${scheme}" is not supported; use postgres://user:password@host:5432/database, ${orEmpty}`,
     );
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new ConfigError('DATABASE_URL is not a valid postgres:// URL');
+    throw new ConfigError(`${env} is not a valid postgres:// URL`);
   }
   if (!parsed.hostname && !parsed.searchParams.has('host'))
-    throw new ConfigError(
-      'DATABASE_URL names no host: postgres://user:password@host:5432/database',
-    );
+    throw new ConfigError(`${env} names no host: postgres://user:password@host:5432/database`);
   return url;
 }
 export const LINK_KEY_ID = /^[A-Za-z0-9_-]{1,16}$/;

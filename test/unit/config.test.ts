@@ -1,6 +1,8 @@
+import { Writable } from 'node:stream';
 import path from 'node:path';
 import os from 'node:os';
 import { expect } from 'chai';
+import { runConfigCommand } from '../../src/cli/config.command.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
 function expectConfigError(env: NodeJS.ProcessEnv, message: RegExp): void {
@@ -134,5 +136,44 @@ describe('loadConfig', () => {
     expectConfigError({ WORKSPACE_PARTITIONS: 'emea' }, /WORKSPACE_PARTITIONS/);
     expectConfigError({ WORKSPACE_PARTITIONS: 'emea:,apac:Asia' }, /WORKSPACE_PARTITIONS/);
     expectConfigError({ LOG_LEVEL: 'verbose' }, /LOG_LEVEL/);
+  });
+});
+
+describe('the config command', () => {
+  it('prints no secret of any setting that holds one', () => {
+    // Before: the standby's password in DATABASE_READ_URL and the retired link secrets of
+    // UNSUBSCRIBE_LINK_OLD_KEYS were printed in clear.
+    const mark = 'Zq7SecretMark';
+    const env: NodeJS.ProcessEnv = {
+      DATABASE_URL: `postgres://du:${mark}1@db.example.com:5432/du`,
+      DATABASE_READ_URL: `postgres://du:${mark}2@standby.example.com:5432/du`,
+      MKTOWS_USERS: `erp:${mark}3`,
+      ADMIN_USERS: `alice:${mark}4-long-enough`,
+      USER_KEY_SECRET: `${mark}5`,
+      UNSUBSCRIBE_LINK_SECRET: `${mark}6-${'a'.repeat(32)}`,
+      UNSUBSCRIBE_LINK_OLD_KEYS: `k0:${mark}7-${'a'.repeat(32)}`,
+      SFDC_ORG_IDS: '00D000000000001',
+      SFDC_PATH_SECRET: `${mark}8-path`,
+    };
+    let out = '';
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        out += chunk.toString();
+        done();
+      },
+    });
+    expect(runConfigCommand([], env, sink)).to.equal(0);
+    expect(out).to.contain('standby.example.com');
+    expect(out).to.contain('k0:***');
+    expect(out).to.not.contain(mark);
+  });
+
+  it('refuses a DATABASE_READ_URL that is not a postgres:// URL, naming it', () => {
+    const base = { DATABASE_URL: 'postgres://du@db.example.com/du' };
+    expectConfigError(
+      { ...base, DATABASE_READ_URL: 'mysql://du@standby/du' },
+      /^DATABASE_READ_URL: "mysql" is not supported/,
+    );
+    expectConfigError({ ...base, DATABASE_READ_URL: 'standby' }, /^DATABASE_READ_URL is not a URL/);
   });
 });
