@@ -4,7 +4,9 @@ import {
   propagationActivity,
   type EmailStatusRecord,
   type LeadRecord,
+  type LeadUpdate,
   type NewActivity,
+  type PropagationActivity,
 } from '../../domain/records.js';
 import type { Engine } from '../database.js';
 import { applyUpdate } from '../lead-row.js';
@@ -176,7 +178,7 @@ export class BatchSession {
     }
   }
 
-  private async allocateId(): Promise<number> {
+  private allocateId(): number {
     if (this.engine === 'postgres') {
       const id = this.nextId();
       const reserved = this.reserved;
@@ -245,6 +247,57 @@ export class BatchSession {
     this.undo.push(() => void (s.activities.length = before));
   }
 
+  // The writes of the stores below, as plain calls: a store method that awaited another cost
+  // every record of a batch an async call more (allocations, a microtask).
+
+  private updateLead(id: number, change: LeadUpdate, now: number): LeadRecord | null {
+    const current = this.state.leads.get(id);
+    if (!current) return null;
+    if (change.emailKey !== undefined && change.emailKey !== null) this.keyed(change.emailKey);
+    const next = applyUpdate(current, change, now);
+    next.changeSeq = this.nextSeq();
+    this.putLead(next);
+    return next;
+  }
+
+  private propagate(
+    key: string,
+    unsubscribed: boolean,
+    exceptLeadId: number | null,
+    now: number,
+    activity: PropagationActivity,
+  ): number {
+    const followers = [...this.keyed(key)]
+      .filter((id) => id !== exceptLeadId)
+      .map((id) => this.state.leads.get(id)!)
+      .filter((l) => l.unsubscribed !== unsubscribed)
+      .sort((a, b) => a.id - b.id);
+    this.pushActivities(
+      followers.map((l) => propagationActivity(l.id, unsubscribed, now, activity)),
+    );
+    for (const l of followers) {
+      const next = cloneRecord(l);
+      next.unsubscribed = unsubscribed;
+      next.columns.unsubscribed = unsubscribed;
+      next.updatedAt = now;
+      next.changeSeq = this.nextSeq();
+      this.putLead(next);
+    }
+    return followers.length;
+  }
+
+  private setStatus(status: EmailStatusRecord): void {
+    const s = this.state;
+    if (!s.statuses.has(status.emailKey)) throw new BatchUnsupported('address outside the batch');
+    const prev = s.statuses.get(status.emailKey) ?? null;
+    s.statuses.set(status.emailKey, { ...status });
+    s.history.push({ ...status });
+    this.undo.push(() => {
+      s.statuses.set(status.emailKey, prev);
+      s.history.pop();
+    });
+  }
+
   /**
    * The write scope of the domain's rules over this memory: plain objects, no inheritance, so
    * a call the rules start making (domain/ports.ts) fails to compile here until it is served.
@@ -292,7 +345,7 @@ export class BatchSession {
       },
       async insert(lead) {
         if (lead.emailKey !== null) session.keyed(lead.emailKey);
-        const id = await session.allocateId();
+        const id = session.allocateId();
         const columns = { ...lead.columns, unsubscribed: lead.unsubscribed };
         session.putLead({
           id,
@@ -315,33 +368,10 @@ export class BatchSession {
         return id;
       },
       async update(id, change, now) {
-        const current = session.state.leads.get(id);
-        if (!current) return null;
-        if (change.emailKey !== undefined && change.emailKey !== null)
-          session.keyed(change.emailKey);
-        const next = applyUpdate(current, change, now);
-        next.changeSeq = session.nextSeq();
-        session.putLead(next);
-        return next;
+        return session.updateLead(id, change, now);
       },
       async propagateUnsubscribed(key, unsubscribed, exceptLeadId, now, activity) {
-        const followers = [...session.keyed(key)]
-          .filter((id) => id !== exceptLeadId)
-          .map((id) => session.state.leads.get(id)!)
-          .filter((l) => l.unsubscribed !== unsubscribed)
-          .sort((a, b) => a.id - b.id);
-        session.pushActivities(
-          followers.map((l) => propagationActivity(l.id, unsubscribed, now, activity)),
-        );
-        for (const l of followers) {
-          const next = cloneRecord(l);
-          next.unsubscribed = unsubscribed;
-          next.columns.unsubscribed = unsubscribed;
-          next.updatedAt = now;
-          next.changeSeq = session.nextSeq();
-          session.putLead(next);
-        }
-        return followers.length;
+        return session.propagate(key, unsubscribed, exceptLeadId, now, activity);
       },
     };
     const emailStatus: StatusStore = {
@@ -352,16 +382,7 @@ export class BatchSession {
         return s ? { ...s } : null;
       },
       async set(status) {
-        const s = session.state;
-        if (!s.statuses.has(status.emailKey))
-          throw new BatchUnsupported('address outside the batch');
-        const prev = s.statuses.get(status.emailKey) ?? null;
-        s.statuses.set(status.emailKey, { ...status });
-        s.history.push({ ...status });
-        session.undo.push(() => {
-          s.statuses.set(status.emailKey, prev);
-          s.history.pop();
-        });
+        session.setStatus(status);
       },
     };
     const activities: ActivityLog = {
@@ -377,12 +398,12 @@ export class BatchSession {
         for (const k of keys) if (k !== null && !session.keys.has(k)) session.keyed(k);
       },
       async setStatusAndPropagate(status, exceptLeadId, activity) {
-        await emailStatus.set(status);
+        session.setStatus(status);
         const { emailKey: key, unsubscribed, changedAt: now } = status;
-        return leads.propagateUnsubscribed(key, unsubscribed, exceptLeadId, now, activity);
+        return session.propagate(key, unsubscribed, exceptLeadId, now, activity);
       },
       async updateLogged(id, change, now, list) {
-        const after = await leads.update(id, change, now);
+        const after = session.updateLead(id, change, now);
         if (after) session.pushActivities(list);
         return after;
       },
