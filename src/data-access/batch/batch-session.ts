@@ -62,6 +62,12 @@ export class BatchSession {
   private readonly foreignIds: ReadonlySet<string>;
   private readonly sqliteHighs: SqliteHighs | undefined;
   private undo: Undo[] = [];
+  /**
+   * The lengths of the lists a record only appends to (activities, new people) at its
+   * savepoint: cut back to them on rollback, rather than an undo step per append.
+   */
+  private activitiesMark = 0;
+  private createdMark = 0;
   private nextId: () => number = () => {
     throw new BatchUnsupported('no id source');
   };
@@ -110,11 +116,15 @@ export class BatchSession {
   savepoint(): number {
     // The record before is kept: its undo steps are let go (one array for the whole batch).
     this.undo.length = 0;
+    this.activitiesMark = this.state.activities.length;
+    this.createdMark = this.state.created.length;
     return 0;
   }
 
   rollbackTo(mark: number): void {
     while (this.undo.length > mark) this.undo.pop()!();
+    this.state.activities.length = this.activitiesMark;
+    this.state.created.length = this.createdMark;
   }
 
   /**
@@ -166,6 +176,8 @@ export class BatchSession {
       history: [],
     };
     this.undo = [];
+    this.activitiesMark = 0;
+    this.createdMark = 0;
     if (this.engine === 'postgres') {
       const reserved = this.reserved;
       this.nextId = reserved
@@ -238,13 +250,11 @@ export class BatchSession {
 
   /**
    * The rules' activities as given, not copies: each is a new object the rules never touch
-   * again (as the SQL repository, which only reads them to write them).
+   * again (as the SQL repository, which only reads them to write them). Undone by
+   * rollbackTo (activitiesMark).
    */
   private pushActivities(list: readonly NewActivity[]): void {
-    const s = this.state;
-    const before = s.activities.length;
-    for (const a of list) s.activities.push(a);
-    this.undo.push(() => void (s.activities.length = before));
+    for (const a of list) this.state.activities.push(a);
   }
 
   // The writes of the stores below, as plain calls: a store method that awaited another cost
@@ -362,9 +372,7 @@ export class BatchSession {
           updatedAt: lead.now,
           changeSeq: session.nextSeq(),
         });
-        const created = session.state.created;
-        created.push(id);
-        session.undo.push(() => void created.pop());
+        session.state.created.push(id); // undone by rollbackTo (createdMark)
         return id;
       },
       async update(id, change, now) {
