@@ -31,8 +31,10 @@ interface State {
   /** Each loaded person as loaded (records are replaced on change, never mutated). */
   initial: Map<number, LeadRecord>;
   leads: Map<number, LeadRecord>;
-  byKey: Map<string, Set<number>>;
+  /** The people holding each address in scope (a few each: a list, not a Set per address). */
+  byKey: Map<string, number[]>;
   byForeignId: Map<string, number>;
+  /** The statuses the records set (null: none); the others are as loaded (statusOf). */
   statuses: Map<string, EmailStatusRecord | null>;
   created: number[];
   dirty: Set<number>;
@@ -154,16 +156,16 @@ export class BatchSession {
 
   private reset(): void {
     const leads = new Map<number, LeadRecord>();
-    const byKey = new Map<string, Set<number>>();
+    const byKey = new Map<string, number[]>();
     const byForeignId = new Map<string, number>();
-    for (const k of this.keys) byKey.set(k, new Set());
+    for (const k of this.keys) byKey.set(k, []);
     for (const l of this.loaded) {
       leads.set(l.id, l);
-      if (l.emailKey !== null) byKey.get(l.emailKey)?.add(l.id);
+      if (l.emailKey !== null) byKey.get(l.emailKey)?.push(l.id);
       if (l.foreignSysPersonId !== null) byForeignId.set(l.foreignSysPersonId, l.id);
     }
+    // Only what the records change: a copy of every loaded status was a map per batch.
     const statuses = new Map<string, EmailStatusRecord | null>();
-    for (const k of this.keys) statuses.set(k, this.loadedStatuses.get(k) ?? null);
     this.state = {
       initial: new Map(leads),
       leads,
@@ -213,8 +215,8 @@ export class BatchSession {
     const prev = s.leads.get(next.id);
     s.leads.set(next.id, next);
     if (prev?.emailKey !== next.emailKey) {
-      if (prev?.emailKey) s.byKey.get(prev.emailKey)?.delete(next.id);
-      if (next.emailKey) this.keyed(next.emailKey).add(next.id);
+      if (prev?.emailKey) this.release(prev.emailKey, next.id);
+      if (next.emailKey) this.keyed(next.emailKey).push(next.id);
     }
     if (prev?.foreignSysPersonId !== next.foreignSysPersonId) {
       if (prev?.foreignSysPersonId) s.byForeignId.delete(prev.foreignSysPersonId);
@@ -226,8 +228,8 @@ export class BatchSession {
       if (prev) s.leads.set(next.id, prev);
       else s.leads.delete(next.id);
       if (prev?.emailKey !== next.emailKey) {
-        if (next.emailKey) s.byKey.get(next.emailKey)?.delete(next.id);
-        if (prev?.emailKey) s.byKey.get(prev.emailKey)?.add(next.id);
+        if (next.emailKey) this.release(next.emailKey, next.id);
+        if (prev?.emailKey) this.keyed(prev.emailKey).push(next.id);
       }
       if (prev?.foreignSysPersonId !== next.foreignSysPersonId) {
         if (next.foreignSysPersonId) s.byForeignId.delete(next.foreignSysPersonId);
@@ -242,10 +244,25 @@ export class BatchSession {
     return this.seq++;
   }
 
-  private keyed(key: string): Set<number> {
-    const set = this.state.byKey.get(key);
-    if (!set) throw new BatchUnsupported(`address outside the batch`);
-    return set;
+  private keyed(key: string): number[] {
+    const holders = this.state.byKey.get(key);
+    if (!holders) throw new BatchUnsupported(`address outside the batch`);
+    return holders;
+  }
+
+  /** `id` no longer holds `key`. */
+  private release(key: string, id: number): void {
+    const holders = this.state.byKey.get(key);
+    const at = holders ? holders.indexOf(id) : -1;
+    if (at !== -1) holders!.splice(at, 1);
+  }
+
+  /** The master status of an address in scope, as the records left it (null: none). */
+  private statusOf(key: string): EmailStatusRecord | null {
+    const changed = this.state.statuses.get(key);
+    if (changed !== undefined) return changed;
+    if (!this.keys.has(key)) throw new BatchUnsupported('address outside the batch');
+    return this.loadedStatuses.get(key) ?? null;
   }
 
   /**
@@ -298,8 +315,7 @@ export class BatchSession {
 
   private setStatus(status: EmailStatusRecord): void {
     const s = this.state;
-    if (!s.statuses.has(status.emailKey)) throw new BatchUnsupported('address outside the batch');
-    const prev = s.statuses.get(status.emailKey) ?? null;
+    const prev = this.statusOf(status.emailKey);
     s.statuses.set(status.emailKey, { ...status });
     s.history.push({ ...status });
     this.undo.push(() => {
@@ -384,9 +400,7 @@ export class BatchSession {
     };
     const emailStatus: StatusStore = {
       async get(key) {
-        if (!session.state.statuses.has(key))
-          throw new BatchUnsupported('address outside the batch');
-        const s = session.state.statuses.get(key) ?? null;
+        const s = session.statusOf(key);
         return s ? { ...s } : null;
       },
       async set(status) {
