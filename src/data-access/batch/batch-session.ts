@@ -4,7 +4,9 @@ import {
   propagationActivity,
   type EmailStatusRecord,
   type LeadRecord,
+  type LeadUpdate,
   type NewActivity,
+  type PropagationActivity,
 } from '../../domain/records.js';
 import type { Engine } from '../database.js';
 import { applyUpdate } from '../lead-row.js';
@@ -29,8 +31,10 @@ interface State {
   /** Each loaded person as loaded (records are replaced on change, never mutated). */
   initial: Map<number, LeadRecord>;
   leads: Map<number, LeadRecord>;
-  byKey: Map<string, Set<number>>;
+  /** The people holding each address in scope (a few each: a list, not a Set per address). */
+  byKey: Map<string, number[]>;
   byForeignId: Map<string, number>;
+  /** The statuses the records set (null: none); the others are as loaded (statusOf). */
   statuses: Map<string, EmailStatusRecord | null>;
   created: number[];
   dirty: Set<number>;
@@ -60,6 +64,12 @@ export class BatchSession {
   private readonly foreignIds: ReadonlySet<string>;
   private readonly sqliteHighs: SqliteHighs | undefined;
   private undo: Undo[] = [];
+  /**
+   * The lengths of the lists a record only appends to (activities, new people) at its
+   * savepoint: cut back to them on rollback, rather than an undo step per append.
+   */
+  private activitiesMark = 0;
+  private createdMark = 0;
   private nextId: () => number = () => {
     throw new BatchUnsupported('no id source');
   };
@@ -108,11 +118,15 @@ export class BatchSession {
   savepoint(): number {
     // The record before is kept: its undo steps are let go (one array for the whole batch).
     this.undo.length = 0;
+    this.activitiesMark = this.state.activities.length;
+    this.createdMark = this.state.created.length;
     return 0;
   }
 
   rollbackTo(mark: number): void {
     while (this.undo.length > mark) this.undo.pop()!();
+    this.state.activities.length = this.activitiesMark;
+    this.state.created.length = this.createdMark;
   }
 
   /**
@@ -142,16 +156,16 @@ export class BatchSession {
 
   private reset(): void {
     const leads = new Map<number, LeadRecord>();
-    const byKey = new Map<string, Set<number>>();
+    const byKey = new Map<string, number[]>();
     const byForeignId = new Map<string, number>();
-    for (const k of this.keys) byKey.set(k, new Set());
+    for (const k of this.keys) byKey.set(k, []);
     for (const l of this.loaded) {
       leads.set(l.id, l);
-      if (l.emailKey !== null) byKey.get(l.emailKey)?.add(l.id);
+      if (l.emailKey !== null) byKey.get(l.emailKey)?.push(l.id);
       if (l.foreignSysPersonId !== null) byForeignId.set(l.foreignSysPersonId, l.id);
     }
+    // Only what the records change: a copy of every loaded status was a map per batch.
     const statuses = new Map<string, EmailStatusRecord | null>();
-    for (const k of this.keys) statuses.set(k, this.loadedStatuses.get(k) ?? null);
     this.state = {
       initial: new Map(leads),
       leads,
@@ -164,6 +178,8 @@ export class BatchSession {
       history: [],
     };
     this.undo = [];
+    this.activitiesMark = 0;
+    this.createdMark = 0;
     if (this.engine === 'postgres') {
       const reserved = this.reserved;
       this.nextId = reserved
@@ -176,7 +192,7 @@ export class BatchSession {
     }
   }
 
-  private async allocateId(): Promise<number> {
+  private allocateId(): number {
     if (this.engine === 'postgres') {
       const id = this.nextId();
       const reserved = this.reserved;
@@ -199,8 +215,8 @@ export class BatchSession {
     const prev = s.leads.get(next.id);
     s.leads.set(next.id, next);
     if (prev?.emailKey !== next.emailKey) {
-      if (prev?.emailKey) s.byKey.get(prev.emailKey)?.delete(next.id);
-      if (next.emailKey) this.keyed(next.emailKey).add(next.id);
+      if (prev?.emailKey) this.release(prev.emailKey, next.id);
+      if (next.emailKey) this.keyed(next.emailKey).push(next.id);
     }
     if (prev?.foreignSysPersonId !== next.foreignSysPersonId) {
       if (prev?.foreignSysPersonId) s.byForeignId.delete(prev.foreignSysPersonId);
@@ -212,8 +228,8 @@ export class BatchSession {
       if (prev) s.leads.set(next.id, prev);
       else s.leads.delete(next.id);
       if (prev?.emailKey !== next.emailKey) {
-        if (next.emailKey) s.byKey.get(next.emailKey)?.delete(next.id);
-        if (prev?.emailKey) s.byKey.get(prev.emailKey)?.add(next.id);
+        if (next.emailKey) this.release(next.emailKey, next.id);
+        if (prev?.emailKey) this.keyed(prev.emailKey).push(next.id);
       }
       if (prev?.foreignSysPersonId !== next.foreignSysPersonId) {
         if (next.foreignSysPersonId) s.byForeignId.delete(next.foreignSysPersonId);
@@ -228,21 +244,84 @@ export class BatchSession {
     return this.seq++;
   }
 
-  private keyed(key: string): Set<number> {
-    const set = this.state.byKey.get(key);
-    if (!set) throw new BatchUnsupported(`address outside the batch`);
-    return set;
+  private keyed(key: string): number[] {
+    const holders = this.state.byKey.get(key);
+    if (!holders) throw new BatchUnsupported(`address outside the batch`);
+    return holders;
+  }
+
+  /** `id` no longer holds `key`. */
+  private release(key: string, id: number): void {
+    const holders = this.state.byKey.get(key);
+    const at = holders ? holders.indexOf(id) : -1;
+    if (at !== -1) holders!.splice(at, 1);
+  }
+
+  /** The master status of an address in scope, as the records left it (null: none). */
+  private statusOf(key: string): EmailStatusRecord | null {
+    const changed = this.state.statuses.get(key);
+    if (changed !== undefined) return changed;
+    if (!this.keys.has(key)) throw new BatchUnsupported('address outside the batch');
+    return this.loadedStatuses.get(key) ?? null;
   }
 
   /**
    * The rules' activities as given, not copies: each is a new object the rules never touch
-   * again (as the SQL repository, which only reads them to write them).
+   * again (as the SQL repository, which only reads them to write them). Undone by
+   * rollbackTo (activitiesMark).
    */
   private pushActivities(list: readonly NewActivity[]): void {
+    for (const a of list) this.state.activities.push(a);
+  }
+
+  // The writes of the stores below, as plain calls: a store method that awaited another cost
+  // every record of a batch an async call more (allocations, a microtask).
+
+  private updateLead(id: number, change: LeadUpdate, now: number): LeadRecord | null {
+    const current = this.state.leads.get(id);
+    if (!current) return null;
+    if (change.emailKey !== undefined && change.emailKey !== null) this.keyed(change.emailKey);
+    const next = applyUpdate(current, change, now);
+    next.changeSeq = this.nextSeq();
+    this.putLead(next);
+    return next;
+  }
+
+  private propagate(
+    key: string,
+    unsubscribed: boolean,
+    exceptLeadId: number | null,
+    now: number,
+    activity: PropagationActivity,
+  ): number {
+    const followers = [...this.keyed(key)]
+      .filter((id) => id !== exceptLeadId)
+      .map((id) => this.state.leads.get(id)!)
+      .filter((l) => l.unsubscribed !== unsubscribed)
+      .sort((a, b) => a.id - b.id);
+    this.pushActivities(
+      followers.map((l) => propagationActivity(l.id, unsubscribed, now, activity)),
+    );
+    for (const l of followers) {
+      const next = cloneRecord(l);
+      next.unsubscribed = unsubscribed;
+      next.columns.unsubscribed = unsubscribed;
+      next.updatedAt = now;
+      next.changeSeq = this.nextSeq();
+      this.putLead(next);
+    }
+    return followers.length;
+  }
+
+  private setStatus(status: EmailStatusRecord): void {
     const s = this.state;
-    const before = s.activities.length;
-    for (const a of list) s.activities.push(a);
-    this.undo.push(() => void (s.activities.length = before));
+    const prev = this.statusOf(status.emailKey);
+    s.statuses.set(status.emailKey, { ...status });
+    s.history.push({ ...status });
+    this.undo.push(() => {
+      s.statuses.set(status.emailKey, prev);
+      s.history.pop();
+    });
   }
 
   /**
@@ -292,7 +371,7 @@ export class BatchSession {
       },
       async insert(lead) {
         if (lead.emailKey !== null) session.keyed(lead.emailKey);
-        const id = await session.allocateId();
+        const id = session.allocateId();
         const columns = { ...lead.columns, unsubscribed: lead.unsubscribed };
         session.putLead({
           id,
@@ -309,59 +388,23 @@ export class BatchSession {
           updatedAt: lead.now,
           changeSeq: session.nextSeq(),
         });
-        const created = session.state.created;
-        created.push(id);
-        session.undo.push(() => void created.pop());
+        session.state.created.push(id); // undone by rollbackTo (createdMark)
         return id;
       },
       async update(id, change, now) {
-        const current = session.state.leads.get(id);
-        if (!current) return null;
-        if (change.emailKey !== undefined && change.emailKey !== null)
-          session.keyed(change.emailKey);
-        const next = applyUpdate(current, change, now);
-        next.changeSeq = session.nextSeq();
-        session.putLead(next);
-        return next;
+        return session.updateLead(id, change, now);
       },
       async propagateUnsubscribed(key, unsubscribed, exceptLeadId, now, activity) {
-        const followers = [...session.keyed(key)]
-          .filter((id) => id !== exceptLeadId)
-          .map((id) => session.state.leads.get(id)!)
-          .filter((l) => l.unsubscribed !== unsubscribed)
-          .sort((a, b) => a.id - b.id);
-        session.pushActivities(
-          followers.map((l) => propagationActivity(l.id, unsubscribed, now, activity)),
-        );
-        for (const l of followers) {
-          const next = cloneRecord(l);
-          next.unsubscribed = unsubscribed;
-          next.columns.unsubscribed = unsubscribed;
-          next.updatedAt = now;
-          next.changeSeq = session.nextSeq();
-          session.putLead(next);
-        }
-        return followers.length;
+        return session.propagate(key, unsubscribed, exceptLeadId, now, activity);
       },
     };
     const emailStatus: StatusStore = {
       async get(key) {
-        if (!session.state.statuses.has(key))
-          throw new BatchUnsupported('address outside the batch');
-        const s = session.state.statuses.get(key) ?? null;
+        const s = session.statusOf(key);
         return s ? { ...s } : null;
       },
       async set(status) {
-        const s = session.state;
-        if (!s.statuses.has(status.emailKey))
-          throw new BatchUnsupported('address outside the batch');
-        const prev = s.statuses.get(status.emailKey) ?? null;
-        s.statuses.set(status.emailKey, { ...status });
-        s.history.push({ ...status });
-        session.undo.push(() => {
-          s.statuses.set(status.emailKey, prev);
-          s.history.pop();
-        });
+        session.setStatus(status);
       },
     };
     const activities: ActivityLog = {
@@ -377,12 +420,12 @@ export class BatchSession {
         for (const k of keys) if (k !== null && !session.keys.has(k)) session.keyed(k);
       },
       async setStatusAndPropagate(status, exceptLeadId, activity) {
-        await emailStatus.set(status);
+        session.setStatus(status);
         const { emailKey: key, unsubscribed, changedAt: now } = status;
-        return leads.propagateUnsubscribed(key, unsubscribed, exceptLeadId, now, activity);
+        return session.propagate(key, unsubscribed, exceptLeadId, now, activity);
       },
       async updateLogged(id, change, now, list) {
-        const after = await leads.update(id, change, now);
+        const after = session.updateLead(id, change, now);
         if (after) session.pushActivities(list);
         return after;
       },
