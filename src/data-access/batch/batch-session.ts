@@ -12,14 +12,13 @@ import type { Engine } from '../database.js';
 import { applyUpdate } from '../lead-row.js';
 import { BatchUnsupported } from './batch-errors.js';
 import { BatchWriter, type BatchResult } from './batch-flush.js';
-import { loadBatch, type BatchScope, type LoadedBatch, type SqliteHighs } from './batch-load.js';
+import { loadBatch, type BatchScope, type LoadedBatch } from './batch-load.js';
+import { NewLeadIds } from './new-lead-ids.js';
 
 export { BatchMoved, BatchUnsupported } from './batch-errors.js';
 
 export { MAX_BATCH_LEADS, MAX_PEOPLE_PER_ADDRESS, type BatchScope } from './batch-load.js';
 
-// Provisional ids (PostgreSQL's first pass) sort after every real id, as new ids do.
-const PROVISIONAL_BASE = 2 ** 52;
 // In memory a change takes the next of these, above every stored change_seq, so that the
 // batch's own changes are the latest in the order they were made; the flush writes real values
 // from the engine's sequence in that same order.
@@ -62,7 +61,7 @@ export class BatchSession {
   private readonly keys: ReadonlySet<string>;
   private readonly ids: ReadonlySet<number>;
   private readonly foreignIds: ReadonlySet<string>;
-  private readonly sqliteHighs: SqliteHighs | undefined;
+  private readonly newIds: NewLeadIds;
   private undo: Undo[] = [];
   /**
    * The lengths of the lists a record only appends to (activities, new people) at its
@@ -70,13 +69,7 @@ export class BatchSession {
    */
   private activitiesMark = 0;
   private createdMark = 0;
-  private nextId: () => number = () => {
-    throw new BatchUnsupported('no id source');
-  };
-  private provisional = 0;
   private seq = PROVISIONAL_SEQ_BASE;
-  private reserved: number[] | null = null;
-  private sqliteNextId: number | null = null;
 
   private constructor(
     private readonly db: Knex | Knex.Transaction,
@@ -89,8 +82,7 @@ export class BatchSession {
     this.keys = snapshot.keys;
     this.ids = snapshot.ids;
     this.foreignIds = snapshot.foreignIds;
-    this.sqliteHighs = snapshot.sqliteHighs;
-    if (this.sqliteHighs) this.sqliteNextId = this.sqliteHighs.id + 1;
+    this.newIds = new NewLeadIds(engine, snapshot.sqliteHighs);
     this.reset();
     this.repos = this.repositories();
   }
@@ -135,22 +127,22 @@ export class BatchSession {
    * the caller runs the records again and each new person takes the next reserved id.
    */
   async complete(): Promise<boolean> {
-    if (this.reserved === null && this.provisional > 0) {
-      const n = this.provisional;
+    const n = this.newIds.unreserved;
+    if (n > 0) {
       const r = (await (this.db as Knex.Transaction).raw(
         "SELECT nextval(pg_get_serial_sequence('leads', 'id')) AS id FROM generate_series(1, ?)",
         [n],
       )) as { rows: Array<{ id: number | string }> };
-      this.reserved = r.rows.map((x) => Number(x.id)).sort((a, b) => a - b);
+      this.newIds.reserve(r.rows.map((x) => Number(x.id)));
       this.reset();
       return false;
     }
-    if (this.reserved !== null && this.reserved.length > 0) {
+    if (this.newIds.unused > 0) {
       throw new BatchUnsupported('the second pass created fewer people than the first');
     }
     if (this.db.isTransaction !== true) throw new Error('a batch read outside a transaction');
     const trx = this.db as Knex.Transaction;
-    await new BatchWriter(trx, this.engine, this.state, this.sqliteHighs).write();
+    await new BatchWriter(trx, this.engine, this.state, this.snapshot.sqliteHighs).write();
     return true;
   }
 
@@ -180,32 +172,6 @@ export class BatchSession {
     this.undo = [];
     this.activitiesMark = 0;
     this.createdMark = 0;
-    if (this.engine === 'postgres') {
-      const reserved = this.reserved;
-      this.nextId = reserved
-        ? () => {
-            const id = reserved.shift();
-            if (id === undefined) throw new BatchUnsupported('more new people than reserved');
-            return id;
-          }
-        : () => PROVISIONAL_BASE + this.provisional++;
-    }
-  }
-
-  private allocateId(): number {
-    if (this.engine === 'postgres') {
-      const id = this.nextId();
-      const reserved = this.reserved;
-      if (reserved) this.undo.push(() => reserved.unshift(id));
-      else this.undo.push(() => this.provisional--);
-      return id;
-    }
-    // SQLite: this transaction holds the only write lock, so the next ids are ours to take
-    // (read with the batch: SqliteHighs).
-    if (this.sqliteNextId === null) throw new BatchUnsupported('no id source');
-    const id = this.sqliteNextId++;
-    this.undo.push(() => this.sqliteNextId!--);
-    return id;
   }
 
   // --- the in-memory state, every change undoable ------------------------------------------
@@ -371,7 +337,7 @@ export class BatchSession {
       },
       async insert(lead) {
         if (lead.emailKey !== null) session.keyed(lead.emailKey);
-        const id = session.allocateId();
+        const id = session.newIds.next(session.undo);
         const columns = { ...lead.columns, unsubscribed: lead.unsubscribed };
         session.putLead({
           id,
