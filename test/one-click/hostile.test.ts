@@ -83,12 +83,13 @@ for (const engine of testEngines()) {
         body: 'List-Unsubscribe=One-Click',
       });
       expect(r.status).to.equal(415);
-      for (const type of ['text/plain', 'application/xml', 'multipart/mixed; boundary=x', ''])
+      // (No Content-Type, or text/plain, is read as urlencoded: one-click-http.test.ts.)
+      for (const type of ['application/xml', 'multipart/mixed; boundary=x', 'application/json'])
         expect(
           (
             await fetch(url, {
               method: 'POST',
-              headers: type ? { 'content-type': type } : {},
+              headers: { 'content-type': type },
               body: 'List-Unsubscribe=One-Click',
             })
           ).status,
