@@ -46,6 +46,9 @@ export const MAX_MODSTAMP_AHEAD_MS = 5 * 60 * 1000;
 /** Salesforce retries a notification for 24 hours at most; a week leaves a wide margin. */
 export const NOTIFICATION_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
+/** What refuses one notification's record, not the message: the others still apply. */
+const RECORD_REFUSALS: ReadonlySet<string> = new Set([ErrorCode.LEAD_SYNC_FAILED]);
+
 const own = (fields: Readonly<Record<string, string | null>>, name: string) =>
   Object.prototype.hasOwnProperty.call(fields, name);
 
@@ -77,11 +80,22 @@ export class SalesforceSyncService {
     const latest = this.now() + MAX_MODSTAMP_AHEAD_MS;
     for (const n of notifications) this.check(n.record, latest);
     const results: NotificationResult[] = [];
+    let refused: AppError | null = null;
     for (const n of notifications) {
-      results.push(
-        await this.transactions.write((repos) => this.applyOne(repos, organizationId, n)),
-      );
+      try {
+        results.push(
+          await this.transactions.write((repos) => this.applyOne(repos, organizationId, n)),
+        );
+      } catch (error) {
+        // A refusal of this one record (a protected suppression it would lift, say) must not
+        // hold back the others: Salesforce retries the whole message and, after 24 hours,
+        // drops it, so an opt-out behind the refused notification would never arrive. The
+        // others commit; the refusal is the answer, and a retry finds them done.
+        if (!(error instanceof AppError) || !RECORD_REFUSALS.has(error.code)) throw error;
+        refused ??= error;
+      }
     }
+    if (refused) throw refused;
     return results;
   }
 

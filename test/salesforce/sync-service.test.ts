@@ -4,6 +4,7 @@ import {
   NOTIFICATION_RETENTION_MS,
   type SalesforceNotification,
 } from '../../src/domain/salesforce-sync.service.js';
+import { ChangePaths } from '../../src/domain/change-paths.js';
 import { ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
 import { expectAppError, openHarness, rowCounts, type Harness } from '../support/harness.js';
@@ -48,6 +49,40 @@ for (const engine of testEngines()) {
       );
       expect(error.message).to.contain(leadRecordId(2));
       expect((await rowCounts(h.db)).leads).to.equal(0);
+    });
+
+    it('a refused notification (a protected suppression) does not hold back the opt-outs after it', async () => {
+      await h.services.salesforce.apply(ORG_ID, [
+        note(1, 1, { Email: 'pat@example.com', Unsubscribed: 'true' }, 1000),
+      ]);
+      await h.services.durableStatus.setAddressStatus({
+        address: 'pat@example.com',
+        unsubscribed: true,
+        path: ChangePaths.addressStatus('alice'),
+        reason: 'complaint',
+        confirmProtected: false,
+      });
+      const message = [
+        note(2, 1, { Unsubscribed: 'false' }, 2000),
+        note(3, 2, { Email: 'quinn@example.com', Unsubscribed: 'true' }, 2000),
+      ];
+      const flags = async (email: string) =>
+        (await h.services.leads.find({ keyType: 'EMAIL', keyValue: email })).map(
+          (l) => l.unsubscribed,
+        );
+      // The refusal is still the answer (Salesforce shows it), every time it is retried...
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const error = await expectAppError(
+          h.services.salesforce.apply(ORG_ID, message),
+          ErrorCode.LEAD_SYNC_FAILED,
+        );
+        expect(error.message).to.contain('PROTECTED_REASONS');
+        // ...but the opt-out after it is applied, once.
+        expect(await flags('quinn@example.com')).to.deep.equal([true]);
+        expect(await flags('pat@example.com')).to.deep.equal([true]);
+      }
+      const history = (await h.services.durableStatus.explain('quinn@example.com')).history;
+      expect(history).to.have.length(1);
     });
 
     it(`forgets notifications after ${NOTIFICATION_RETENTION_MS / 86400000} days, and no sooner`, async () => {
