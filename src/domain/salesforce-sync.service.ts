@@ -1,10 +1,12 @@
 import type { TransactionScope, Transactions } from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { ChangePaths } from './change-paths.js';
-import { validateEmail } from './email-key.js';
+import { masterStatusSource } from './durable-status.service.js';
+import { emailKey, validateEmail } from './email-key.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import type { LeadService } from './lead.service.js';
 import type { LeadInput } from './lead.types.js';
+import type { LeadRecord } from './records.js';
 
 export const SALESFORCE_OBJECT_TYPES = ['Lead', 'Contact'] as const;
 export type SalesforceObjectType = (typeof SALESFORCE_OBJECT_TYPES)[number];
@@ -170,12 +172,13 @@ export class SalesforceSyncService {
       return result('STALE', null);
     }
 
-    const exists = (await repos.leads.findByForeignId(record.recordId)) !== null;
-    const synced = await this.leads.syncWithin(
-      repos,
-      this.leadInput(record, state.reportedFields, exists),
-      { path: ChangePaths.salesforce(organizationId) },
-    );
+    const lead = await repos.leads.findByForeignId(record.recordId);
+    const input = this.leadInput(record, state.reportedFields, lead !== null);
+    if (lead && record.changedAt !== null)
+      await this.keepNewerOptOut(repos, input, lead, record.changedAt, organizationId);
+    const synced = await this.leads.syncWithin(repos, input, {
+      path: ChangePaths.salesforce(organizationId),
+    });
     await store.saveRecord({
       recordId: record.recordId,
       objectType: record.objectType,
@@ -194,6 +197,34 @@ export class SalesforceSyncService {
       receivedAt: now,
     });
     return result('APPLIED', synced.leadId);
+  }
+
+  /**
+   * A re-subscribe made in Salesforce before the address's latest opt-out here (a message
+   * delivered late: Salesforce retries for 24 hours) is not applied: that opt-out, by a link,
+   * mktows or an operator, is the newer decision, and lifting it would undo an acknowledged
+   * opt-out with an older change. The record's other fields still apply. Salesforce's own
+   * changes are left to the record's change order: their time here is when they arrived.
+   */
+  private async keepNewerOptOut(
+    repos: TransactionScope,
+    input: LeadInput,
+    lead: LeadRecord,
+    changedAt: number,
+    organizationId: string,
+  ): Promise<void> {
+    const attributes = input.attributes ?? [];
+    const at = attributes.findIndex((a) => a.name === 'Unsubscribed' && a.value === 'false');
+    if (at < 0) return;
+    const email = input.email !== undefined ? input.email : lead.email;
+    if (email === null) return;
+    const status = await repos.emailStatus.get(emailKey(email));
+    if (
+      status?.unsubscribed &&
+      status.changedAt > changedAt &&
+      status.source !== masterStatusSource(ChangePaths.salesforce(organizationId))
+    )
+      input.attributes = attributes.filter((_, i) => i !== at);
   }
 
   /**

@@ -91,7 +91,8 @@ for (const engine of testEngines()) {
 
     it('RFC 8058 body without a Content-Type, or as text/plain: unsubscribed, not 415', async () => {
       await people('bob@example.com');
-      for (const headers of [{}, { 'content-type': 'text/plain;charset=UTF-8' }] as const) {
+      const bare: Record<string, string>[] = [{}, { 'content-type': 'text/plain;charset=UTF-8' }];
+      for (const headers of bare) {
         const res = await fetch(svc.linkUrl('bob@example.com'), {
           method: 'POST',
           headers,
