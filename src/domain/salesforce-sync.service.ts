@@ -249,6 +249,12 @@ export class SalesforceSyncService {
       if (fields.Unsubscribed === 'false' && reported.Unsubscribed !== 'true') {
         delete fields.Unsubscribed;
       }
+      // A record Salesforce holds opted out moves to another address: its opt-out goes with
+      // it (rule 6, the address first, then the flag). Left out as unchanged, the move alone
+      // (rule 5) would subscribe the person at an address never seen.
+      if (own(fields, 'Email') && record.fields.Unsubscribed === 'true') {
+        fields.Unsubscribed = 'true';
+      }
     }
     const attributes: Array<{ name: string; value: string | null }> = [];
     const input: LeadInput = { foreignSysPersonId: record.recordId, foreignSysType: 'SFDC' };

@@ -127,6 +127,25 @@ for (const engine of testEngines()) {
       }
     });
 
+    it('a record Salesforce holds opted out keeps its opt-out when its Email changes', async () => {
+      const t0 = h.clock.t;
+      await h.services.salesforce.apply(ORG_ID, [
+        note(21, 9, { Email: 'uma@a.example', Unsubscribed: 'true' }, t0 - 60000),
+      ]);
+      // Only the address changed in Salesforce; the box stays ticked.
+      await h.services.salesforce.apply(ORG_ID, [
+        note(22, 9, { Email: 'uma@b.example', Unsubscribed: 'true' }, t0 - 30000),
+      ]);
+      const [lead] = await h.services.leads.find({ keyType: 'EMAIL', keyValue: 'uma@b.example' });
+      expect(lead!.unsubscribed).to.equal(true);
+      const status = (await h.services.durableStatus.explain('uma@b.example')).status;
+      expect(status?.unsubscribed).to.equal(true);
+      // The old address keeps its status (rule 5).
+      expect(
+        (await h.services.durableStatus.explain('uma@a.example')).status?.unsubscribed,
+      ).to.equal(true);
+    });
+
     it(`forgets notifications after ${NOTIFICATION_RETENTION_MS / 86400000} days, and no sooner`, async () => {
       const start = h.clock.t;
       await h.services.salesforce.apply(ORG_ID, [note(1, 1, { Email: 'ned@example.com' }, 1000)]);
