@@ -25,6 +25,7 @@ import { createMktowsEndpoint } from './mktows/mktows.endpoint.js';
 import { mktowsHandlers } from './mktows/mktows.handlers.js';
 import { VERSION } from './package-info.js';
 import { serviceIndex } from './service-index.js';
+import { drainThen, refusedDrainBytes } from './soap-transport/request-body.js';
 
 /** The package root, from src/ when run with tsx and from dist/src/ when built. */
 export function packageRoot(): string {
@@ -161,8 +162,15 @@ export async function createApp({
       uploadMaxBytes: config.adminUploadMaxMb * 1024 * 1024,
     }),
   );
-  app.use((_req, res) => {
-    res.status(404).type('text/plain').send('Not found\n');
+  // What no route takes (PUT /u/<token>, any unknown path): a body it carries is discarded no
+  // further than a refused SOAP body is, then the connection closes. Left to node, the whole
+  // body would be read, however large, for any unauthenticated client.
+  const drainCap = refusedDrainBytes(config.maxBodyBytes);
+  app.use((req, res) => {
+    drainThen(req, drainCap, () => {
+      if (!req.complete) res.setHeader('Connection', 'close');
+      res.status(404).type('text/plain').send('Not found\n');
+    });
   });
   app.use(appError);
   return app;
