@@ -25,6 +25,7 @@ import { createMktowsEndpoint } from './mktows/mktows.endpoint.js';
 import { mktowsHandlers } from './mktows/mktows.handlers.js';
 import { VERSION } from './package-info.js';
 import { serviceIndex } from './service-index.js';
+import { drainThen, refusedDrainBytes } from './soap-transport/request-body.js';
 
 /** The package root, from src/ when run with tsx and from dist/src/ when built. */
 export function packageRoot(): string {
@@ -161,8 +162,15 @@ export async function createApp({
       uploadMaxBytes: config.adminUploadMaxMb * 1024 * 1024,
     }),
   );
-  app.use((_req, res) => {
-    res.status(404).type('text/plain').send('Not found\n');
+  // What no route takes (PUT /u/<token>, any unknown path): a body it carries is discarded no
+  // further than a refused SOAP body is, then the connection closes. Left to node, the whole
+  // body would be read, however large, for any unauthenticated client.
+  const drainCap = refusedDrainBytes(config.maxBodyBytes);
+  app.use((req, res) => {
+    drainThen(req, drainCap, () => {
+      if (!req.complete) res.setHeader('Connection', 'close');
+      res.status(404).type('text/plain').send('Not found\n');
+    });
   });
   app.use(appError);
   return app;
@@ -173,12 +181,12 @@ export async function createApp({
  * bug) ends here: the client gets a short answer in its own dialect, never a stack trace or a
  * path; the log gets the error.
  */
-function errorHandler(logger: Logger) {
+export function errorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const given = (error as { status?: unknown; statusCode?: unknown } | null) ?? {};
     const declared = Number(given.status ?? given.statusCode);
     const status = declared >= 400 && declared < 500 ? declared : 500;
-    if (status === 500) logger.error({ err: error, path: req.path }, 'request failed');
+    if (status === 500) logger.error({ err: error, path: loggedPath(req.path) }, 'request failed');
     else logger.debug({ err: error }, 'request refused');
     if (res.headersSent) {
       req.socket.destroy();
@@ -199,4 +207,17 @@ function errorHandler(logger: Logger) {
       .type('text/plain')
       .send(status === 500 ? 'Internal error\n' : 'Bad request\n');
   };
+}
+
+/**
+ * A request path as the log may show it: the secret segment of the paths that carry one (an
+ * unsubscribe link's token, the Salesforce listener's path secret) left out. Logs travel
+ * further than the service, and either segment is a credential.
+ */
+export function loggedPath(path: string): string {
+  // Express routes paths in any case: so is the secret found.
+  const lower = path.toLowerCase();
+  if (lower.startsWith('/u/')) return '/u/…';
+  if (lower.startsWith(`${OUTBOUND_PATH}/`)) return `${OUTBOUND_PATH}/…`;
+  return path;
 }

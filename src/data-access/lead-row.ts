@@ -164,7 +164,7 @@ export function applyUpdate(current: LeadRecord, change: LeadUpdate, now: number
   if (change.foreignSysPersonId !== undefined) next.foreignSysPersonId = change.foreignSysPersonId;
   if (change.foreignSysType !== undefined) next.foreignSysType = change.foreignSysType;
   // What the database gives back: the JSON text, parsed. Unchanged, the same object: records
-  // are never mutated (splitFields copies before it changes one), and changedColumns then
+  // are never mutated (planChange copies before it changes one), and changedColumns then
   // knows without comparing their JSON that the attributes did not change.
   next.custom =
     change.custom !== undefined

@@ -98,7 +98,9 @@ export class LeadBatchSync {
     syncOne: SyncOne,
   ): Promise<Array<SyncAnswer | AppError>> {
     const out: Array<SyncAnswer | AppError> = [];
-    for (const p of prepared) {
+    // By index: a for…of whose body awaits keeps an iterator result alive for every record.
+    for (let i = 0; i < prepared.length; i++) {
+      const p = prepared[i]!;
       if (p instanceof AppError) {
         out.push(p);
         continue;

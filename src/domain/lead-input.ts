@@ -1,6 +1,6 @@
 import { AppError, ErrorCode } from '../errors.js';
 import { emailKey, validateEmail } from './email-key.js';
-import { FieldCatalogue, type FieldDefinition, type FieldValue } from './field-catalogue.js';
+import type { FieldCatalogue, FieldDefinition, FieldValue } from './field-catalogue.js';
 import { FOREIGN_SYS_TYPES, type LeadInput } from './lead.types.js';
 
 /** A lead change as a caller sends it, checked and typed: pure, no database. */
@@ -45,7 +45,10 @@ export function parseLeadInput(input: LeadInput, catalogue: FieldCatalogue): Pre
   if (input.id !== undefined) change.id = parseLeadId(input.id);
   let email = input.email;
   let emailAttribute: string | null | undefined;
-  const seen = new Map<string, { field: FieldDefinition; value: FieldValue | null }>();
+  // A field named twice keeps its first place and takes its last value. Found by a scan of
+  // the few fields of a record (their definitions are the catalogue's own objects), not a Map
+  // per record: this runs for every record of a batch.
+  const fields = change.fields;
   for (const attr of input.attributes ?? []) {
     if (attr.name.trim().toLowerCase() === 'email') {
       emailAttribute = attr.value;
@@ -58,9 +61,10 @@ export function parseLeadInput(input: LeadInput, catalogue: FieldCatalogue): Pre
       change.unsubscribed = parsed.value === true;
       continue;
     }
-    seen.set(parsed.field.name, parsed);
+    let at = 0;
+    while (at < fields.length && fields[at]!.field !== parsed.field) at++;
+    fields[at] = parsed; // past the end: a new field
   }
-  change.fields = [...seen.values()];
   if (emailAttribute !== undefined) {
     // The Email member keys the record; an Email attribute is the address to store. Never
     // ignore a different one (a silent UPDATED would keep the old address).

@@ -1,11 +1,6 @@
 import { AppError, ErrorCode } from '../errors.js';
 import { RESET_REASON, type ChangePath } from './change-paths.js';
-import {
-  EMAIL_DISPLAY_NAME,
-  FieldCatalogue,
-  type FieldDefinition,
-  type FieldValue,
-} from './field-catalogue.js';
+import { EMAIL_DISPLAY_NAME, FieldCatalogue, type FieldValue } from './field-catalogue.js';
 import type { PreparedChange } from './lead-input.js';
 import type { ColumnValue, LeadRecord, LeadUpdate, NewActivity, NewLead } from './records.js';
 
@@ -37,21 +32,15 @@ export function text(v: ColumnValue | undefined): string | null {
   return v === null || v === undefined ? null : String(v);
 }
 
-/** The fields of a change split into columns and custom attributes, and those that differ. */
-export function splitFields(fields: PreparedChange['fields'], lead: LeadRecord | null) {
+/** The fields of a new person's change split into its columns and custom attributes. */
+function newLeadFields(fields: PreparedChange['fields']) {
   const columns: Record<string, ColumnValue> = {};
-  const custom: Record<string, ColumnValue> = { ...(lead?.custom ?? {}) };
-  const changed: Array<{ field: FieldDefinition; old: string | null; value: FieldValue | null }> =
-    [];
+  const custom: Record<string, ColumnValue> = {};
   for (const { field, value } of fields) {
-    const old = lead ? (field.column ? lead.columns[field.column] : lead.custom[field.name]) : null;
-    if (lead && same(old, value)) continue;
-    changed.push({ field, old: text(old), value });
     if (field.column) columns[field.column] = value;
-    else if (value === null) delete custom[field.name];
-    else custom[field.name] = value;
+    else if (value !== null) custom[field.name] = value;
   }
-  return { columns, custom, changed };
+  return { columns, custom };
 }
 
 /** Columns planChange and the durable rules read of a person, beyond its own fields. */
@@ -94,31 +83,14 @@ export function planChange(
   const update: LeadUpdate = {};
   const activities: NewActivity[] = [];
   const masterChanges: MasterChange[] = [];
-  const log = (
-    attributeName: string,
-    oldValue: string | null,
-    newValue: string | null,
-    reason = path.reason,
-  ) =>
-    activities.push({
-      leadId: lead.id,
-      activityType: 'Change Data Value',
-      createdAt: now,
-      attributeName,
-      oldValue,
-      newValue,
-      reason,
-      source: path.source,
-      actor: path.actor ?? null,
-    });
   let flag = lead.unsubscribed;
   let key = lead.emailKey;
 
-  // Rule 6: the address first, then the flag.
+  // Rule 6: the address first, then the flag, then the other fields.
   if (change.email !== undefined && change.email !== lead.email) {
     update.email = change.email;
     update.emailKey = change.emailKey ?? null;
-    log(EMAIL_DISPLAY_NAME, lead.email, change.email);
+    activities.push(valueChange(lead, path, now, EMAIL_DISPLAY_NAME, lead.email, change.email));
     if (newAddressOf(lead, change) !== null) {
       const newKey = change.emailKey!;
       if (lead.emailKey === null && lead.unsubscribed && !newAddressUnsubscribed) {
@@ -129,7 +101,10 @@ export function planChange(
           reason: text(lead.columns.unsubscribed_reason),
         });
       } else if (newAddressUnsubscribed !== flag) {
-        log('Unsubscribed', String(flag), String(newAddressUnsubscribed), RESET_REASON);
+        const to = String(newAddressUnsubscribed);
+        activities.push(
+          valueChange(lead, path, now, 'Unsubscribed', String(flag), to, RESET_REASON),
+        );
         flag = newAddressUnsubscribed;
         update.unsubscribed = flag;
       }
@@ -137,9 +112,10 @@ export function planChange(
     key = change.emailKey ?? null;
   }
 
-  const { columns, custom, changed } = splitFields(change.fields, lead);
   if (change.unsubscribed !== undefined && change.unsubscribed !== flag) {
-    log('Unsubscribed', String(flag), String(change.unsubscribed));
+    activities.push(
+      valueChange(lead, path, now, 'Unsubscribed', String(flag), String(change.unsubscribed)),
+    );
     flag = change.unsubscribed;
     update.unsubscribed = flag;
     if (key !== null) {
@@ -151,9 +127,25 @@ export function planChange(
       });
     }
   }
+
+  const columns: Record<string, ColumnValue> = {};
+  // The person's own attributes until one of them changes, then a copy: most changes leave
+  // them as they are, and copying them for every record of a batch was measured (allocations).
+  let custom = lead.custom;
+  for (const { field, value } of change.fields) {
+    const old = field.column ? lead.columns[field.column] : lead.custom[field.name];
+    if (same(old, value)) continue;
+    const shown = FieldCatalogue.format(value);
+    activities.push(valueChange(lead, path, now, field.displayName, text(old), shown));
+    if (field.column) columns[field.column] = value;
+    else {
+      if (custom === lead.custom) custom = { ...custom };
+      if (value === null) delete custom[field.name];
+      else custom[field.name] = value;
+    }
+  }
   if (update.unsubscribed !== undefined) columns.unsubscribed = update.unsubscribed;
-  for (const c of changed) log(c.field.displayName, c.old, FieldCatalogue.format(c.value));
-  if (changed.some((c) => c.field.column === null)) update.custom = custom;
+  if (custom !== lead.custom) update.custom = custom;
   update.columns = columns;
 
   // The caller checks that no one else holds the foreign id before writing it.
@@ -162,13 +154,50 @@ export function planChange(
     change.foreignSysPersonId !== lead.foreignSysPersonId
   ) {
     update.foreignSysPersonId = change.foreignSysPersonId;
-    log('Foreign Sys Person Id', lead.foreignSysPersonId, change.foreignSysPersonId);
+    activities.push(
+      valueChange(
+        lead,
+        path,
+        now,
+        'Foreign Sys Person Id',
+        lead.foreignSysPersonId,
+        change.foreignSysPersonId,
+      ),
+    );
   }
   if (change.foreignSysType !== undefined && change.foreignSysType !== lead.foreignSysType) {
     update.foreignSysType = change.foreignSysType;
-    log('Foreign Sys Type', lead.foreignSysType, change.foreignSysType);
+    activities.push(
+      valueChange(lead, path, now, 'Foreign Sys Type', lead.foreignSysType, change.foreignSysType),
+    );
   }
   return { update, activities, masterChanges };
+}
+
+/**
+ * The activity of one value of `lead` that a plan changes. A function of its own rather than a
+ * closure over the plan: planChange runs for every record of a batch.
+ */
+function valueChange(
+  lead: LeadRecord,
+  path: ChangePath,
+  now: number,
+  attributeName: string,
+  oldValue: string | null,
+  newValue: string | null,
+  reason = path.reason,
+): NewActivity {
+  return {
+    leadId: lead.id,
+    activityType: 'Change Data Value',
+    createdAt: now,
+    attributeName,
+    oldValue,
+    newValue,
+    reason,
+    source: path.source,
+    actor: path.actor ?? null,
+  };
 }
 
 /** Rule 7: a plan that changes nothing writes nothing and logs nothing. */
@@ -207,7 +236,7 @@ export function newLeadOf(change: PreparedChange, partition: string, now: number
       'A new lead needs an Email, a foreign id or attributes',
     );
   }
-  const { columns, custom } = splitFields(change.fields, null);
+  const { columns, custom } = newLeadFields(change.fields);
   const requested = change.unsubscribed === true;
   return {
     email: change.email ?? null,

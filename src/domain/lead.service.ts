@@ -6,7 +6,7 @@ import { LeadBatchSync, type CheckedWriteListener } from './lead-batch.js';
 import { findByKey, findByKeys, findPageByKeys } from './lead-find.js';
 import { parseLeadInput, type PreparedChange } from './lead-input.js';
 import { planChange, planIsEmpty } from './lead-rules.js';
-import { LeadWrites, outsidePartitions, type SyncContext } from './lead-writes.js';
+import { answerOnly, LeadWrites, outsidePartitions, type SyncContext } from './lead-writes.js';
 import { leadView } from './lead-view.js';
 import type { LeadInput, LeadKey, LeadView, SyncAnswer, SyncResult } from './lead.types.js';
 import { REMAINING_COUNT_CAP } from './paging.js';
@@ -122,10 +122,9 @@ export class LeadService {
         throw error;
       }
     });
-    return this.batch.syncMany(prepared, async (repos, change) => {
-      const { leadId, status } = await this.writes.syncRecord(repos, change, ctx, partition);
-      return { leadId, status };
-    });
+    return this.batch.syncMany(prepared, (repos, change) =>
+      this.writes.syncRecord(repos, change, ctx, partition, answerOnly),
+    );
   }
 
   /** Sets one person's flag by a named path (operator, flow step…), with every durable rule. */

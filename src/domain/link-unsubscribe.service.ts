@@ -26,7 +26,9 @@ export type LinkResubscribeOutcome =
   /** The address's unsubscribe was not made by this link, or something changed it since. */
   | 'not_this_link'
   | 'window_closed'
-  | 'bad_proof';
+  | 'bad_proof'
+  /** A person of the address was given a protected reason since (a complaint): operators only. */
+  | 'protected';
 
 export interface LinkAddressState {
   unsubscribed: boolean;
@@ -95,6 +97,12 @@ export class LinkUnsubscribeService {
       const now = this.now();
       if (now - status.changedAt > windowMs) return { outcome: 'window_closed', people: 0 };
       if (!proof(status.changedAt)) return { outcome: 'bad_proof', people: 0 };
+      // A complaint given since on a person of the address, by a path that left the status as
+      // it was (unsubscribed already, so unchanged): lifting the link's own unsubscribe would
+      // lift it too, and only an operator may lift a protected reason.
+      const holders = await repos.leads.findByEmailKey(key);
+      if (holders.some((l) => this.durable.isProtected(reasonOf(l.columns.unsubscribed_reason))))
+        return { outcome: 'protected', people: 0 };
       const people = await this.durable.setMasterStatus(repos, {
         key,
         unsubscribed: false,
@@ -106,6 +114,10 @@ export class LinkUnsubscribeService {
       return { outcome: 'resubscribed', people };
     });
   }
+}
+
+function reasonOf(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
 }
 
 function linkPath(make: (actor?: string) => ChangePath, subject: LinkSubject): ChangePath {

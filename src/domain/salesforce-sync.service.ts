@@ -1,10 +1,12 @@
 import type { TransactionScope, Transactions } from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { ChangePaths } from './change-paths.js';
-import { validateEmail } from './email-key.js';
+import { masterStatusSource } from './durable-status.service.js';
+import { emailKey, validateEmail } from './email-key.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import type { LeadService } from './lead.service.js';
 import type { LeadInput } from './lead.types.js';
+import type { LeadRecord } from './records.js';
 
 export const SALESFORCE_OBJECT_TYPES = ['Lead', 'Contact'] as const;
 export type SalesforceObjectType = (typeof SALESFORCE_OBJECT_TYPES)[number];
@@ -46,6 +48,9 @@ export const MAX_MODSTAMP_AHEAD_MS = 5 * 60 * 1000;
 /** Salesforce retries a notification for 24 hours at most; a week leaves a wide margin. */
 export const NOTIFICATION_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
+/** What refuses one notification's record, not the message: the others still apply. */
+const RECORD_REFUSALS: ReadonlySet<string> = new Set([ErrorCode.LEAD_SYNC_FAILED]);
+
 const own = (fields: Readonly<Record<string, string | null>>, name: string) =>
   Object.prototype.hasOwnProperty.call(fields, name);
 
@@ -77,11 +82,22 @@ export class SalesforceSyncService {
     const latest = this.now() + MAX_MODSTAMP_AHEAD_MS;
     for (const n of notifications) this.check(n.record, latest);
     const results: NotificationResult[] = [];
+    let refused: AppError | null = null;
     for (const n of notifications) {
-      results.push(
-        await this.transactions.write((repos) => this.applyOne(repos, organizationId, n)),
-      );
+      try {
+        results.push(
+          await this.transactions.write((repos) => this.applyOne(repos, organizationId, n)),
+        );
+      } catch (error) {
+        // A refusal of this one record (a protected suppression it would lift, say) must not
+        // hold back the others: Salesforce retries the whole message and, after 24 hours,
+        // drops it, so an opt-out behind the refused notification would never arrive. The
+        // others commit; the refusal is the answer, and a retry finds them done.
+        if (!(error instanceof AppError) || !RECORD_REFUSALS.has(error.code)) throw error;
+        refused ??= error;
+      }
     }
+    if (refused) throw refused;
     return results;
   }
 
@@ -156,12 +172,13 @@ export class SalesforceSyncService {
       return result('STALE', null);
     }
 
-    const exists = (await repos.leads.findByForeignId(record.recordId)) !== null;
-    const synced = await this.leads.syncWithin(
-      repos,
-      this.leadInput(record, state.reportedFields, exists),
-      { path: ChangePaths.salesforce(organizationId) },
-    );
+    const lead = await repos.leads.findByForeignId(record.recordId);
+    const input = this.leadInput(record, state.reportedFields, lead !== null);
+    if (lead && record.changedAt !== null)
+      await this.keepNewerOptOut(repos, input, lead, record.changedAt, organizationId);
+    const synced = await this.leads.syncWithin(repos, input, {
+      path: ChangePaths.salesforce(organizationId),
+    });
     await store.saveRecord({
       recordId: record.recordId,
       objectType: record.objectType,
@@ -180,6 +197,34 @@ export class SalesforceSyncService {
       receivedAt: now,
     });
     return result('APPLIED', synced.leadId);
+  }
+
+  /**
+   * A re-subscribe made in Salesforce before the address's latest opt-out here (a message
+   * delivered late: Salesforce retries for 24 hours) is not applied: that opt-out, by a link,
+   * mktows or an operator, is the newer decision, and lifting it would undo an acknowledged
+   * opt-out with an older change. The record's other fields still apply. Salesforce's own
+   * changes are left to the record's change order: their time here is when they arrived.
+   */
+  private async keepNewerOptOut(
+    repos: TransactionScope,
+    input: LeadInput,
+    lead: LeadRecord,
+    changedAt: number,
+    organizationId: string,
+  ): Promise<void> {
+    const attributes = input.attributes ?? [];
+    const at = attributes.findIndex((a) => a.name === 'Unsubscribed' && a.value === 'false');
+    if (at < 0) return;
+    const email = input.email !== undefined ? input.email : lead.email;
+    if (email === null) return;
+    const status = await repos.emailStatus.get(emailKey(email));
+    if (
+      status?.unsubscribed &&
+      status.changedAt > changedAt &&
+      status.source !== masterStatusSource(ChangePaths.salesforce(organizationId))
+    )
+      input.attributes = attributes.filter((_, i) => i !== at);
   }
 
   /**
@@ -203,6 +248,12 @@ export class SalesforceSyncService {
       // An opt-out is lifted only when Salesforce is seen to clear it, never by a first report.
       if (fields.Unsubscribed === 'false' && reported.Unsubscribed !== 'true') {
         delete fields.Unsubscribed;
+      }
+      // A record Salesforce holds opted out moves to another address: its opt-out goes with
+      // it (rule 6, the address first, then the flag). Left out as unchanged, the move alone
+      // (rule 5) would subscribe the person at an address never seen.
+      if (own(fields, 'Email') && record.fields.Unsubscribed === 'true') {
+        fields.Unsubscribed = 'true';
       }
     }
     const attributes: Array<{ name: string; value: string | null }> = [];

@@ -63,13 +63,17 @@ function parseUrlEncoded(body: Buffer): FormFields {
   return fields;
 }
 
-const DISPOSITION_NAME = /;\s*name="([^"]*)"/i;
+// The name parameter as a quoted string or, as MIME parameters allow, a bare token.
+const DISPOSITION_NAME = /;\s*name\s*=\s*(?:"([^"]*)"|([^\s;"]+))/i;
 
 function parseMultipart(body: Buffer, boundary: string | undefined): FormFields {
   if (!boundary || !/^[0-9A-Za-z'()+_,\-./:=? ]{1,70}$/.test(boundary))
     throw new FormError('bad_body', 'multipart/form-data without a valid boundary');
   // latin1 keeps one character per byte, so offsets found in the text are byte offsets.
-  const text = body.toString('latin1');
+  let text = body.toString('latin1');
+  // A body with bare LF line ends and no CR at all (hand-made senders write them): read as
+  // CRLF, or a provider's unsubscribe would be refused for its line ends.
+  if (!text.includes('\r')) text = text.replace(/\n/g, '\r\n');
   const delimiter = `--${boundary}`;
   const fields: FormFields = new Map();
   let at = text.indexOf(delimiter);
@@ -92,7 +96,7 @@ function parseMultipart(body: Buffer, boundary: string | undefined): FormFields 
       if (colon < 0) continue;
       if (line.slice(0, colon).trim().toLowerCase() !== 'content-disposition') continue;
       const match = DISPOSITION_NAME.exec(line.slice(colon + 1));
-      if (match) name = match[1]!;
+      if (match) name = (match[1] ?? match[2])!;
     }
     if (name === null) throw new FormError('bad_body', 'multipart part without a field name');
     add(
@@ -110,11 +114,19 @@ export interface FormMediaType {
   boundary: string | undefined;
 }
 
-/** The form encoding a Content-Type header names; throws FormError for another media type. */
+/**
+ * The form encoding a Content-Type header names; throws FormError for another media type.
+ * A POST without a Content-Type, or with text/plain, is read as urlencoded: some senders post
+ * the RFC 8058 body so, and refusing them would lose an unsubscribe the mailbox provider has
+ * already reported done. Whoever holds the link may unsubscribe with it anyway, so this
+ * grants nothing more; the body must still be exactly the one-click field.
+ */
 export function formMediaType(contentType: string | undefined): FormMediaType {
   const { type, params } = mediaType(contentType);
   if (type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data')
     return { type, boundary: params.get('boundary') };
+  if (type === '' || type === 'text/plain')
+    return { type: 'application/x-www-form-urlencoded', boundary: undefined };
   throw new FormError(
     'unsupported_media',
     'Send application/x-www-form-urlencoded or multipart/form-data',

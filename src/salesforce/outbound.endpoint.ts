@@ -5,7 +5,12 @@ import { AppError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { NetworkList, type Network } from '../networks.js';
 import { inspectEnvelope, VersionMismatch } from '../soap-transport/envelope-guard.js';
-import { decodeXmlBody, readBody } from '../soap-transport/request-body.js';
+import {
+  decodeXmlBody,
+  drainThen,
+  readBody,
+  refusedDrainBytes,
+} from '../soap-transport/request-body.js';
 import { toWireFault } from '../mktows/faults.js';
 import { closeWhenBodyUnread, createSoapListener, XML_TYPE } from '../soap-transport/listener.js';
 import type { RawObject } from '../soap-transport/values.js';
@@ -152,23 +157,34 @@ export async function createSalesforceOutboundEndpoint(
       logger.info({ fault: f.vendorCode, reason: f.message }, 'salesforce notifications refused');
   };
 
+  /**
+   * A refusal made before the body is read (a wrong path secret, a client outside the allowed
+   * networks): the rest of the body is discarded up to a bound, as mktows does, then the answer
+   * closes the connection. Read without end, as before, an unauthenticated client could make
+   * the listener read any amount it liked.
+   */
+  const unread = (req: Request, res: Response, answer: () => void) =>
+    drainThen(req, refusedDrainBytes(options.maxBodyBytes), () => {
+      closeWhenBodyUnread(res, null);
+      answer();
+    });
+
   return (req, res) => {
     // Every answer, the WSDL included, needs the right path: a wrong secret (or none, or a
     // listener without one) gets the service's plain 404, as if nothing were there.
     const presented = typeof req.params.secret === 'string' ? req.params.secret : '';
     if (options.pathSecret === '' || !sameSecret(presented, options.pathSecret)) {
-      req.resume();
-      res.status(404).type('text/plain').send('Not found\n');
-      return;
+      return unread(req, res, () => res.status(404).type('text/plain').send('Not found\n'));
     }
     if (allowedNetworks.size > 0 && !allowedNetworks.contains(req.ip)) {
-      req.resume();
       logger.warn({ client: req.ip }, 'salesforce message from an address not allowed');
-      return refuse(
-        res,
-        new AppError(
-          ErrorCode.ACCESS_DENIED,
-          `Client address ${req.ip ?? 'unknown'} is not allowed to send here (SFDC_ALLOWED_NETWORKS)`,
+      return unread(req, res, () =>
+        refuse(
+          res,
+          new AppError(
+            ErrorCode.ACCESS_DENIED,
+            `Client address ${req.ip ?? 'unknown'} is not allowed to send here (SFDC_ALLOWED_NETWORKS)`,
+          ),
         ),
       );
     }
@@ -177,12 +193,13 @@ export async function createSalesforceOutboundEndpoint(
       res,
       () => {
         if (allowed.size === 0) {
-          req.resume();
-          return refuse(
-            res,
-            new AppError(
-              ErrorCode.ACCESS_DENIED,
-              'No Salesforce organization is allowed (SFDC_ORG_IDS)',
+          return unread(req, res, () =>
+            refuse(
+              res,
+              new AppError(
+                ErrorCode.ACCESS_DENIED,
+                'No Salesforce organization is allowed (SFDC_ORG_IDS)',
+              ),
             ),
           );
         }

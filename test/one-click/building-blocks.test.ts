@@ -38,6 +38,28 @@ describe('one-click building blocks', () => {
       expect(fields.get('List-Unsubscribe')).to.equal('One-Click');
     });
 
+    it('reads the one-click body as senders really post it: no Content-Type, bare LF, bare names', () => {
+      const oneClick = (contentType: string | undefined, body: string) =>
+        parseForm(contentType, Buffer.from(body)).get('List-Unsubscribe');
+      // No Content-Type at all, or text/plain: the urlencoded body.
+      expect(oneClick(undefined, 'List-Unsubscribe=One-Click')).to.equal('One-Click');
+      expect(oneClick('', 'List-Unsubscribe=One-Click\r\n')).to.equal('One-Click');
+      expect(oneClick('text/plain; charset=utf-8', 'List-Unsubscribe=One-Click')).to.equal(
+        'One-Click',
+      );
+      // multipart with bare LF line ends throughout.
+      const lf =
+        '--b\nContent-Disposition: form-data; name="List-Unsubscribe"\n\nOne-Click\n--b--\n';
+      expect(oneClick('multipart/form-data; boundary=b', lf)).to.equal('One-Click');
+      // The name parameter as a MIME token, unquoted.
+      const bare =
+        '--b\r\nContent-Disposition: form-data; name=List-Unsubscribe\r\n\r\nOne-Click\r\n--b--\r\n';
+      expect(oneClick('multipart/form-data; boundary=b', bare)).to.equal('One-Click');
+      const spaced =
+        '--b\r\nContent-Disposition: form-data; filename="x"; name = "List-Unsubscribe"\r\n\r\nOne-Click\r\n--b--\r\n';
+      expect(oneClick('multipart/form-data; boundary=b', spaced)).to.equal('One-Click');
+    });
+
     it('keeps the first of duplicate fields, decodes percent and plus', () => {
       const fields = parseForm(
         `${URLENCODED}; charset=utf-8`,
@@ -51,7 +73,7 @@ describe('one-click building blocks', () => {
       expect(reasonOf(() => parseForm('application/json', Buffer.from('{}')))).to.equal(
         'unsupported_media',
       );
-      expect(reasonOf(() => parseForm(undefined, Buffer.from('')))).to.equal('unsupported_media');
+      expect(reasonOf(() => parseForm('text/html', Buffer.from('')))).to.equal('unsupported_media');
       expect(reasonOf(() => parseForm(URLENCODED, Buffer.from('a=%E0%A4%A')))).to.equal('bad_body');
       expect(reasonOf(() => parseForm('multipart/form-data', Buffer.from('x')))).to.equal(
         'bad_body',

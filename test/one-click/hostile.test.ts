@@ -47,6 +47,42 @@ for (const engine of testEngines()) {
 
     const pathOf = (url: string) => new URL(url).pathname;
 
+    it('reads no more than a bound of a body sent with another method (PUT), then closes', async () => {
+      // No route takes it: the body is discarded up to four times MAX_BODY_BYTES, then the
+      // connection ends. Before, the 404 read all of it, however much was sent.
+      const socket = net.connect(port, '127.0.0.1');
+      let answer = '';
+      socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+      const chunk = Buffer.alloc(1024 * 1024, 0x20);
+      const frame = Buffer.concat([
+        Buffer.from(`${chunk.length.toString(16)}\r\n`),
+        chunk,
+        Buffer.from('\r\n'),
+      ]);
+      const written = await new Promise<number>((resolve) => {
+        let sent = 0;
+        const ended = () => resolve(sent);
+        socket.once('error', ended);
+        socket.once('close', ended);
+        const more = () => {
+          while (sent < 200) {
+            sent++;
+            if (!socket.write(frame)) return void socket.once('drain', more);
+          }
+          resolve(sent);
+        };
+        socket.write(
+          `PUT ${pathOf(svc.linkUrl('put@example.com'))} HTTP/1.1\r\nHost: x\r\n` +
+            'Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n',
+        );
+        more();
+      });
+      socket.destroy();
+      expect(written, 'MiB the client could send').to.be.below(40);
+      expect(answer).to.match(/^HTTP\/1\.1 404 .*connection: close/is);
+      expect(await historyOf(svc.services, 'put@example.com')).to.have.length(0);
+    });
+
     it('answers a forged token before reading a byte of its (huge) body', async () => {
       const forged = svc.linkUrl('x@example.com').replace(/.{6}$/, 'AAAAAA');
       const r = await raw(
@@ -83,12 +119,13 @@ for (const engine of testEngines()) {
         body: 'List-Unsubscribe=One-Click',
       });
       expect(r.status).to.equal(415);
-      for (const type of ['text/plain', 'application/xml', 'multipart/mixed; boundary=x', ''])
+      // (No Content-Type, or text/plain, is read as urlencoded: one-click-http.test.ts.)
+      for (const type of ['application/xml', 'multipart/mixed; boundary=x', 'application/json'])
         expect(
           (
             await fetch(url, {
               method: 'POST',
-              headers: type ? { 'content-type': type } : {},
+              headers: { 'content-type': type },
               body: 'List-Unsubscribe=One-Click',
             })
           ).status,

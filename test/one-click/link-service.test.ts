@@ -90,6 +90,30 @@ for (const engine of testEngines()) {
       ).to.equal(true);
     });
 
+    it('never lifts a complaint given since on a person of the address (the status unchanged)', async () => {
+      const id = (
+        await services.leads.sync({ email: 'cmp@example.com' }, { path: ChangePaths.webService() })
+      ).leadId;
+      await services.links.unsubscribe(subject('cmp@example.com'));
+      // An integration reports the complaint: the person is unsubscribed already, so the
+      // master status stays the link's own.
+      await services.leads.sync(
+        {
+          id,
+          attributes: [
+            { name: 'Unsubscribed', value: 'true' },
+            { name: 'UnsubscribedReason', value: 'Spam complaint' },
+          ],
+        },
+        { path: ChangePaths.webService() },
+      );
+      clock += 1000;
+      expect(
+        (await services.links.resubscribe(subject('cmp@example.com'), WINDOW, always)).outcome,
+      ).to.equal('protected');
+      expect(await flagsOf(services, 'cmp@example.com')).to.deep.equal([true]);
+    });
+
     it('refuses an address no person could hold', async () => {
       for (const bad of ['no-at-sign', 'a b@example.com'])
         await services.links.unsubscribe(subject(bad)).then(

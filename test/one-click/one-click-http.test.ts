@@ -89,6 +89,27 @@ for (const engine of testEngines()) {
       expect(await flagsOf(svc.services, 'bea@example.com')).to.deep.equal([true, true]);
     });
 
+    it('RFC 8058 body without a Content-Type, or as text/plain: unsubscribed, not 415', async () => {
+      await people('bob@example.com');
+      const bare: Record<string, string>[] = [{}, { 'content-type': 'text/plain;charset=UTF-8' }];
+      for (const headers of bare) {
+        const res = await fetch(svc.linkUrl('bob@example.com'), {
+          method: 'POST',
+          headers,
+          // A Uint8Array: fetch adds no Content-Type of its own.
+          body: new TextEncoder().encode('List-Unsubscribe=One-Click'),
+          redirect: 'manual',
+        });
+        expectTinyOneClickAnswer({
+          status: res.status,
+          body: await res.text(),
+          headers: res.headers,
+        });
+      }
+      expect(await flagsOf(svc.services, 'bob@example.com')).to.deep.equal([true, true]);
+      expect(await historyOf(svc.services, 'bob@example.com')).to.have.length(1);
+    });
+
     it('an address no person holds yet: a later create is unsubscribed', async () => {
       expectTinyOneClickAnswer(await oneClick(svc.linkUrl('new@example.com', { list: 'news' })));
       const created = await svc.services.leads.sync(

@@ -4,6 +4,7 @@ import {
   NOTIFICATION_RETENTION_MS,
   type SalesforceNotification,
 } from '../../src/domain/salesforce-sync.service.js';
+import { ChangePaths } from '../../src/domain/change-paths.js';
 import { ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
 import { expectAppError, openHarness, rowCounts, type Harness } from '../support/harness.js';
@@ -48,6 +49,101 @@ for (const engine of testEngines()) {
       );
       expect(error.message).to.contain(leadRecordId(2));
       expect((await rowCounts(h.db)).leads).to.equal(0);
+    });
+
+    it('a refused notification (a protected suppression) does not hold back the opt-outs after it', async () => {
+      await h.services.salesforce.apply(ORG_ID, [
+        note(1, 1, { Email: 'pat@example.com', Unsubscribed: 'true' }, 1000),
+      ]);
+      await h.services.durableStatus.setAddressStatus({
+        address: 'pat@example.com',
+        unsubscribed: true,
+        path: ChangePaths.addressStatus('alice'),
+        reason: 'complaint',
+        confirmProtected: false,
+      });
+      // Salesforce's untick, made after the complaint: refused, as the complaint is protected.
+      const later = h.clock.t + 1000;
+      const message = [
+        note(2, 1, { Unsubscribed: 'false' }, later),
+        note(3, 2, { Email: 'quinn@example.com', Unsubscribed: 'true' }, later),
+      ];
+      const flags = async (email: string) =>
+        (await h.services.leads.find({ keyType: 'EMAIL', keyValue: email })).map(
+          (l) => l.unsubscribed,
+        );
+      // The refusal is still the answer (Salesforce shows it), every time it is retried...
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const error = await expectAppError(
+          h.services.salesforce.apply(ORG_ID, message),
+          ErrorCode.LEAD_SYNC_FAILED,
+        );
+        expect(error.message).to.contain('PROTECTED_REASONS');
+        // ...but the opt-out after it is applied, once.
+        expect(await flags('quinn@example.com')).to.deep.equal([true]);
+        expect(await flags('pat@example.com')).to.deep.equal([true]);
+      }
+      const history = (await h.services.durableStatus.explain('quinn@example.com')).history;
+      expect(history).to.have.length(1);
+    });
+
+    it('a re-subscribe made in Salesforce before a newer opt-out here (delivered late) does not lift it', async () => {
+      const flags = async (email: string) =>
+        (await h.services.leads.find({ keyType: 'EMAIL', keyValue: email })).map(
+          (l) => l.unsubscribed,
+        );
+      let n = 10;
+      // [address, record, untick's modstamp after the link's opt-out, flag expected at the end]
+      for (const [email, record, untickAfterLink, expected] of [
+        ['sam@example.com', 7, false, true],
+        ['tia@example.com', 8, true, false],
+      ] as const) {
+        const t0 = h.clock.t;
+        await h.services.salesforce.apply(ORG_ID, [
+          note(++n, record, { Email: email, Unsubscribed: 'true' }, t0 - 60000),
+        ]);
+        h.clock.set(t0 + 1000);
+        await h.services.durableStatus.setAddressStatus({
+          address: email,
+          unsubscribed: false,
+          path: ChangePaths.addressStatus('alice'),
+          reason: 'asked to hear again',
+          confirmProtected: false,
+        });
+        // The person's own opt-out by link at t0 + 3 s...
+        h.clock.set(t0 + 3000);
+        await h.services.links.unsubscribe({ email, linkId: '0123456789abcdef', list: null });
+        // ...then Salesforce's untick, delivered a minute late, made before it or after it.
+        h.clock.set(t0 + 60000);
+        const untick = note(++n, record, { Unsubscribed: 'false', FirstName: 'Sam' }, 0);
+        untick.record = { ...untick.record, changedAt: t0 + (untickAfterLink ? 4000 : 2000) };
+        const [result] = await h.services.salesforce.apply(ORG_ID, [untick]);
+        expect(result!.outcome).to.equal('APPLIED');
+        expect(await flags(email), email).to.deep.equal([expected]);
+        // The other fields of the late notification are applied either way.
+        const [lead] = await h.services.leads.find({ keyType: 'EMAIL', keyValue: email });
+        expect(lead!.attributes.find((a) => a.name === 'FirstName')?.value).to.equal('Sam');
+        h.clock.set(t0 + 120000);
+      }
+    });
+
+    it('a record Salesforce holds opted out keeps its opt-out when its Email changes', async () => {
+      const t0 = h.clock.t;
+      await h.services.salesforce.apply(ORG_ID, [
+        note(21, 9, { Email: 'uma@a.example', Unsubscribed: 'true' }, t0 - 60000),
+      ]);
+      // Only the address changed in Salesforce; the box stays ticked.
+      await h.services.salesforce.apply(ORG_ID, [
+        note(22, 9, { Email: 'uma@b.example', Unsubscribed: 'true' }, t0 - 30000),
+      ]);
+      const [lead] = await h.services.leads.find({ keyType: 'EMAIL', keyValue: 'uma@b.example' });
+      expect(lead!.unsubscribed).to.equal(true);
+      const status = (await h.services.durableStatus.explain('uma@b.example')).status;
+      expect(status?.unsubscribed).to.equal(true);
+      // The old address keeps its status (rule 5).
+      expect(
+        (await h.services.durableStatus.explain('uma@a.example')).status?.unsubscribed,
+      ).to.equal(true);
     });
 
     it(`forgets notifications after ${NOTIFICATION_RETENTION_MS / 86400000} days, and no sooner`, async () => {

@@ -46,9 +46,11 @@ function assignChangeSeqs(s: BatchResult, values: (n: number) => Promise<number[
     .map((id) => s.leads.get(id)!)
     .sort((a, b) => a.changeSeq - b.changeSeq);
   if (changed.length === 0) return;
-  const assign = (v: number[]) =>
-    // The records are final: replaced, never mutated, as everywhere in the session.
-    changed.forEach((l, i) => s.leads.set(l.id, { ...l, changeSeq: v[i]! }));
+  const assign = (v: number[]) => {
+    // Set in place, not copied: a changed person's record is one the session made itself
+    // (never one it loaded, which `initial` keeps), and the rules are done with it.
+    for (let i = 0; i < changed.length; i++) changed[i]!.changeSeq = v[i]!;
+  };
   const given = values(changed.length);
   return Array.isArray(given) ? assign(given) : given.then(assign);
 }

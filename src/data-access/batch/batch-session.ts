@@ -4,20 +4,21 @@ import {
   propagationActivity,
   type EmailStatusRecord,
   type LeadRecord,
+  type LeadUpdate,
   type NewActivity,
+  type PropagationActivity,
 } from '../../domain/records.js';
 import type { Engine } from '../database.js';
 import { applyUpdate } from '../lead-row.js';
 import { BatchUnsupported } from './batch-errors.js';
 import { BatchWriter, type BatchResult } from './batch-flush.js';
-import { loadBatch, type BatchScope, type LoadedBatch, type SqliteHighs } from './batch-load.js';
+import { loadBatch, type BatchScope, type LoadedBatch } from './batch-load.js';
+import { NewLeadIds } from './new-lead-ids.js';
 
 export { BatchMoved, BatchUnsupported } from './batch-errors.js';
 
 export { MAX_BATCH_LEADS, MAX_PEOPLE_PER_ADDRESS, type BatchScope } from './batch-load.js';
 
-// Provisional ids (PostgreSQL's first pass) sort after every real id, as new ids do.
-const PROVISIONAL_BASE = 2 ** 52;
 // In memory a change takes the next of these, above every stored change_seq, so that the
 // batch's own changes are the latest in the order they were made; the flush writes real values
 // from the engine's sequence in that same order.
@@ -29,8 +30,10 @@ interface State {
   /** Each loaded person as loaded (records are replaced on change, never mutated). */
   initial: Map<number, LeadRecord>;
   leads: Map<number, LeadRecord>;
-  byKey: Map<string, Set<number>>;
+  /** The people holding each address in scope (a few each: a list, not a Set per address). */
+  byKey: Map<string, number[]>;
   byForeignId: Map<string, number>;
+  /** The statuses the records set (null: none); the others are as loaded (statusOf). */
   statuses: Map<string, EmailStatusRecord | null>;
   created: number[];
   dirty: Set<number>;
@@ -58,15 +61,15 @@ export class BatchSession {
   private readonly keys: ReadonlySet<string>;
   private readonly ids: ReadonlySet<number>;
   private readonly foreignIds: ReadonlySet<string>;
-  private readonly sqliteHighs: SqliteHighs | undefined;
+  private readonly newIds: NewLeadIds;
   private undo: Undo[] = [];
-  private nextId: () => number = () => {
-    throw new BatchUnsupported('no id source');
-  };
-  private provisional = 0;
+  /**
+   * The lengths of the lists a record only appends to (activities, new people) at its
+   * savepoint: cut back to them on rollback, rather than an undo step per append.
+   */
+  private activitiesMark = 0;
+  private createdMark = 0;
   private seq = PROVISIONAL_SEQ_BASE;
-  private reserved: number[] | null = null;
-  private sqliteNextId: number | null = null;
 
   private constructor(
     private readonly db: Knex | Knex.Transaction,
@@ -79,8 +82,7 @@ export class BatchSession {
     this.keys = snapshot.keys;
     this.ids = snapshot.ids;
     this.foreignIds = snapshot.foreignIds;
-    this.sqliteHighs = snapshot.sqliteHighs;
-    if (this.sqliteHighs) this.sqliteNextId = this.sqliteHighs.id + 1;
+    this.newIds = new NewLeadIds(engine, snapshot.sqliteHighs);
     this.reset();
     this.repos = this.repositories();
   }
@@ -108,11 +110,15 @@ export class BatchSession {
   savepoint(): number {
     // The record before is kept: its undo steps are let go (one array for the whole batch).
     this.undo.length = 0;
+    this.activitiesMark = this.state.activities.length;
+    this.createdMark = this.state.created.length;
     return 0;
   }
 
   rollbackTo(mark: number): void {
     while (this.undo.length > mark) this.undo.pop()!();
+    this.state.activities.length = this.activitiesMark;
+    this.state.created.length = this.createdMark;
   }
 
   /**
@@ -121,37 +127,37 @@ export class BatchSession {
    * the caller runs the records again and each new person takes the next reserved id.
    */
   async complete(): Promise<boolean> {
-    if (this.reserved === null && this.provisional > 0) {
-      const n = this.provisional;
+    const n = this.newIds.unreserved;
+    if (n > 0) {
       const r = (await (this.db as Knex.Transaction).raw(
         "SELECT nextval(pg_get_serial_sequence('leads', 'id')) AS id FROM generate_series(1, ?)",
         [n],
       )) as { rows: Array<{ id: number | string }> };
-      this.reserved = r.rows.map((x) => Number(x.id)).sort((a, b) => a - b);
+      this.newIds.reserve(r.rows.map((x) => Number(x.id)));
       this.reset();
       return false;
     }
-    if (this.reserved !== null && this.reserved.length > 0) {
+    if (this.newIds.unused > 0) {
       throw new BatchUnsupported('the second pass created fewer people than the first');
     }
     if (this.db.isTransaction !== true) throw new Error('a batch read outside a transaction');
     const trx = this.db as Knex.Transaction;
-    await new BatchWriter(trx, this.engine, this.state, this.sqliteHighs).write();
+    await new BatchWriter(trx, this.engine, this.state, this.snapshot.sqliteHighs).write();
     return true;
   }
 
   private reset(): void {
     const leads = new Map<number, LeadRecord>();
-    const byKey = new Map<string, Set<number>>();
+    const byKey = new Map<string, number[]>();
     const byForeignId = new Map<string, number>();
-    for (const k of this.keys) byKey.set(k, new Set());
+    for (const k of this.keys) byKey.set(k, []);
     for (const l of this.loaded) {
       leads.set(l.id, l);
-      if (l.emailKey !== null) byKey.get(l.emailKey)?.add(l.id);
+      if (l.emailKey !== null) byKey.get(l.emailKey)?.push(l.id);
       if (l.foreignSysPersonId !== null) byForeignId.set(l.foreignSysPersonId, l.id);
     }
+    // Only what the records change: a copy of every loaded status was a map per batch.
     const statuses = new Map<string, EmailStatusRecord | null>();
-    for (const k of this.keys) statuses.set(k, this.loadedStatuses.get(k) ?? null);
     this.state = {
       initial: new Map(leads),
       leads,
@@ -164,32 +170,8 @@ export class BatchSession {
       history: [],
     };
     this.undo = [];
-    if (this.engine === 'postgres') {
-      const reserved = this.reserved;
-      this.nextId = reserved
-        ? () => {
-            const id = reserved.shift();
-            if (id === undefined) throw new BatchUnsupported('more new people than reserved');
-            return id;
-          }
-        : () => PROVISIONAL_BASE + this.provisional++;
-    }
-  }
-
-  private async allocateId(): Promise<number> {
-    if (this.engine === 'postgres') {
-      const id = this.nextId();
-      const reserved = this.reserved;
-      if (reserved) this.undo.push(() => reserved.unshift(id));
-      else this.undo.push(() => this.provisional--);
-      return id;
-    }
-    // SQLite: this transaction holds the only write lock, so the next ids are ours to take
-    // (read with the batch: SqliteHighs).
-    if (this.sqliteNextId === null) throw new BatchUnsupported('no id source');
-    const id = this.sqliteNextId++;
-    this.undo.push(() => this.sqliteNextId!--);
-    return id;
+    this.activitiesMark = 0;
+    this.createdMark = 0;
   }
 
   // --- the in-memory state, every change undoable ------------------------------------------
@@ -199,8 +181,8 @@ export class BatchSession {
     const prev = s.leads.get(next.id);
     s.leads.set(next.id, next);
     if (prev?.emailKey !== next.emailKey) {
-      if (prev?.emailKey) s.byKey.get(prev.emailKey)?.delete(next.id);
-      if (next.emailKey) this.keyed(next.emailKey).add(next.id);
+      if (prev?.emailKey) this.release(prev.emailKey, next.id);
+      if (next.emailKey) this.keyed(next.emailKey).push(next.id);
     }
     if (prev?.foreignSysPersonId !== next.foreignSysPersonId) {
       if (prev?.foreignSysPersonId) s.byForeignId.delete(prev.foreignSysPersonId);
@@ -212,8 +194,8 @@ export class BatchSession {
       if (prev) s.leads.set(next.id, prev);
       else s.leads.delete(next.id);
       if (prev?.emailKey !== next.emailKey) {
-        if (next.emailKey) s.byKey.get(next.emailKey)?.delete(next.id);
-        if (prev?.emailKey) s.byKey.get(prev.emailKey)?.add(next.id);
+        if (next.emailKey) this.release(next.emailKey, next.id);
+        if (prev?.emailKey) this.keyed(prev.emailKey).push(next.id);
       }
       if (prev?.foreignSysPersonId !== next.foreignSysPersonId) {
         if (next.foreignSysPersonId) s.byForeignId.delete(next.foreignSysPersonId);
@@ -228,21 +210,84 @@ export class BatchSession {
     return this.seq++;
   }
 
-  private keyed(key: string): Set<number> {
-    const set = this.state.byKey.get(key);
-    if (!set) throw new BatchUnsupported(`address outside the batch`);
-    return set;
+  private keyed(key: string): number[] {
+    const holders = this.state.byKey.get(key);
+    if (!holders) throw new BatchUnsupported(`address outside the batch`);
+    return holders;
+  }
+
+  /** `id` no longer holds `key`. */
+  private release(key: string, id: number): void {
+    const holders = this.state.byKey.get(key);
+    const at = holders ? holders.indexOf(id) : -1;
+    if (at !== -1) holders!.splice(at, 1);
+  }
+
+  /** The master status of an address in scope, as the records left it (null: none). */
+  private statusOf(key: string): EmailStatusRecord | null {
+    const changed = this.state.statuses.get(key);
+    if (changed !== undefined) return changed;
+    if (!this.keys.has(key)) throw new BatchUnsupported('address outside the batch');
+    return this.loadedStatuses.get(key) ?? null;
   }
 
   /**
    * The rules' activities as given, not copies: each is a new object the rules never touch
-   * again (as the SQL repository, which only reads them to write them).
+   * again (as the SQL repository, which only reads them to write them). Undone by
+   * rollbackTo (activitiesMark).
    */
   private pushActivities(list: readonly NewActivity[]): void {
+    for (const a of list) this.state.activities.push(a);
+  }
+
+  // The writes of the stores below, as plain calls: a store method that awaited another cost
+  // every record of a batch an async call more (allocations, a microtask).
+
+  private updateLead(id: number, change: LeadUpdate, now: number): LeadRecord | null {
+    const current = this.state.leads.get(id);
+    if (!current) return null;
+    if (change.emailKey !== undefined && change.emailKey !== null) this.keyed(change.emailKey);
+    const next = applyUpdate(current, change, now);
+    next.changeSeq = this.nextSeq();
+    this.putLead(next);
+    return next;
+  }
+
+  private propagate(
+    key: string,
+    unsubscribed: boolean,
+    exceptLeadId: number | null,
+    now: number,
+    activity: PropagationActivity,
+  ): number {
+    const followers = [...this.keyed(key)]
+      .filter((id) => id !== exceptLeadId)
+      .map((id) => this.state.leads.get(id)!)
+      .filter((l) => l.unsubscribed !== unsubscribed)
+      .sort((a, b) => a.id - b.id);
+    this.pushActivities(
+      followers.map((l) => propagationActivity(l.id, unsubscribed, now, activity)),
+    );
+    for (const l of followers) {
+      const next = cloneRecord(l);
+      next.unsubscribed = unsubscribed;
+      next.columns.unsubscribed = unsubscribed;
+      next.updatedAt = now;
+      next.changeSeq = this.nextSeq();
+      this.putLead(next);
+    }
+    return followers.length;
+  }
+
+  private setStatus(status: EmailStatusRecord): void {
     const s = this.state;
-    const before = s.activities.length;
-    for (const a of list) s.activities.push(a);
-    this.undo.push(() => void (s.activities.length = before));
+    const prev = this.statusOf(status.emailKey);
+    s.statuses.set(status.emailKey, { ...status });
+    s.history.push({ ...status });
+    this.undo.push(() => {
+      s.statuses.set(status.emailKey, prev);
+      s.history.pop();
+    });
   }
 
   /**
@@ -292,7 +337,7 @@ export class BatchSession {
       },
       async insert(lead) {
         if (lead.emailKey !== null) session.keyed(lead.emailKey);
-        const id = await session.allocateId();
+        const id = session.newIds.next(session.undo);
         const columns = { ...lead.columns, unsubscribed: lead.unsubscribed };
         session.putLead({
           id,
@@ -309,59 +354,23 @@ export class BatchSession {
           updatedAt: lead.now,
           changeSeq: session.nextSeq(),
         });
-        const created = session.state.created;
-        created.push(id);
-        session.undo.push(() => void created.pop());
+        session.state.created.push(id); // undone by rollbackTo (createdMark)
         return id;
       },
       async update(id, change, now) {
-        const current = session.state.leads.get(id);
-        if (!current) return null;
-        if (change.emailKey !== undefined && change.emailKey !== null)
-          session.keyed(change.emailKey);
-        const next = applyUpdate(current, change, now);
-        next.changeSeq = session.nextSeq();
-        session.putLead(next);
-        return next;
+        return session.updateLead(id, change, now);
       },
       async propagateUnsubscribed(key, unsubscribed, exceptLeadId, now, activity) {
-        const followers = [...session.keyed(key)]
-          .filter((id) => id !== exceptLeadId)
-          .map((id) => session.state.leads.get(id)!)
-          .filter((l) => l.unsubscribed !== unsubscribed)
-          .sort((a, b) => a.id - b.id);
-        session.pushActivities(
-          followers.map((l) => propagationActivity(l.id, unsubscribed, now, activity)),
-        );
-        for (const l of followers) {
-          const next = cloneRecord(l);
-          next.unsubscribed = unsubscribed;
-          next.columns.unsubscribed = unsubscribed;
-          next.updatedAt = now;
-          next.changeSeq = session.nextSeq();
-          session.putLead(next);
-        }
-        return followers.length;
+        return session.propagate(key, unsubscribed, exceptLeadId, now, activity);
       },
     };
     const emailStatus: StatusStore = {
       async get(key) {
-        if (!session.state.statuses.has(key))
-          throw new BatchUnsupported('address outside the batch');
-        const s = session.state.statuses.get(key) ?? null;
+        const s = session.statusOf(key);
         return s ? { ...s } : null;
       },
       async set(status) {
-        const s = session.state;
-        if (!s.statuses.has(status.emailKey))
-          throw new BatchUnsupported('address outside the batch');
-        const prev = s.statuses.get(status.emailKey) ?? null;
-        s.statuses.set(status.emailKey, { ...status });
-        s.history.push({ ...status });
-        session.undo.push(() => {
-          s.statuses.set(status.emailKey, prev);
-          s.history.pop();
-        });
+        session.setStatus(status);
       },
     };
     const activities: ActivityLog = {
@@ -377,12 +386,12 @@ export class BatchSession {
         for (const k of keys) if (k !== null && !session.keys.has(k)) session.keyed(k);
       },
       async setStatusAndPropagate(status, exceptLeadId, activity) {
-        await emailStatus.set(status);
+        session.setStatus(status);
         const { emailKey: key, unsubscribed, changedAt: now } = status;
-        return leads.propagateUnsubscribed(key, unsubscribed, exceptLeadId, now, activity);
+        return session.propagate(key, unsubscribed, exceptLeadId, now, activity);
       },
       async updateLogged(id, change, now, list) {
-        const after = await leads.update(id, change, now);
+        const after = session.updateLead(id, change, now);
         if (after) session.pushActivities(list);
         return after;
       },
