@@ -2,6 +2,7 @@ import net from 'node:net';
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
 import { get, historyOf, oneClick, startLinkService, type LinkService } from './support.js';
+import { sendEndlessBody } from '../support/endless-body.js';
 
 /** Sends raw bytes, then waits for the answer's status line (or the connection's end). */
 function raw(
@@ -50,34 +51,11 @@ for (const engine of testEngines()) {
     it('reads no more than a bound of a body sent with another method (PUT), then closes', async () => {
       // No route takes it: the body is discarded up to four times MAX_BODY_BYTES, then the
       // connection ends. Before, the 404 read all of it, however much was sent.
-      const socket = net.connect(port, '127.0.0.1');
-      let answer = '';
-      socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
-      const chunk = Buffer.alloc(1024 * 1024, 0x20);
-      const frame = Buffer.concat([
-        Buffer.from(`${chunk.length.toString(16)}\r\n`),
-        chunk,
-        Buffer.from('\r\n'),
-      ]);
-      const written = await new Promise<number>((resolve) => {
-        let sent = 0;
-        const ended = () => resolve(sent);
-        socket.once('error', ended);
-        socket.once('close', ended);
-        const more = () => {
-          while (sent < 200) {
-            sent++;
-            if (!socket.write(frame)) return void socket.once('drain', more);
-          }
-          resolve(sent);
-        };
-        socket.write(
-          `PUT ${pathOf(svc.linkUrl('put@example.com'))} HTTP/1.1\r\nHost: x\r\n` +
-            'Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n',
-        );
-        more();
-      });
-      socket.destroy();
+      const { writtenMiB: written, answer } = await sendEndlessBody(
+        port,
+        `PUT ${pathOf(svc.linkUrl('put@example.com'))} HTTP/1.1\r\nHost: x\r\n` +
+          'Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n',
+      );
       expect(written, 'MiB the client could send').to.be.below(40);
       expect(answer).to.match(/^HTTP\/1\.1 404 .*connection: close/is);
       expect(await historyOf(svc.services, 'put@example.com')).to.have.length(0);

@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
@@ -16,6 +15,7 @@ import {
   notificationsXml,
   send,
 } from './support.js';
+import { sendEndlessBody } from '../support/endless-body.js';
 
 const SECRET = 'sEcReT-0123.456789_abc~';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -72,35 +72,11 @@ for (const engine of testEngines()) {
       it('reads no more of a body sent to a wrong secret than four times MAX_BODY_BYTES, then closes', async () => {
         // Unauthenticated: the body is discarded as it arrives up to the bound, then the
         // connection ends. Before, the 404 read all of it, however much was sent.
-        const socket = net.connect(Number(new URL(base).port), '127.0.0.1');
-        let answer = '';
-        socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
-        const chunk = Buffer.alloc(1024 * 1024, 0x20);
-        const frame = Buffer.concat([
-          Buffer.from(`${chunk.length.toString(16)}\r\n`),
-          chunk,
-          Buffer.from('\r\n'),
-        ]);
-        const offered = 200;
-        const written = await new Promise<number>((resolve) => {
-          let sent = 0;
-          const ended = () => resolve(sent);
-          socket.once('error', ended);
-          socket.once('close', ended);
-          const more = () => {
-            while (sent < offered) {
-              sent++;
-              if (!socket.write(frame)) return void socket.once('drain', more);
-            }
-            resolve(sent);
-          };
-          socket.write(
-            `POST /soap/salesforce/outbound/wrong-secret-0123456789 HTTP/1.1\r\nHost: x\r\n` +
-              'Content-Type: text/xml; charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n',
-          );
-          more();
-        });
-        socket.destroy();
+        const { writtenMiB: written, answer } = await sendEndlessBody(
+          Number(new URL(base).port),
+          `POST /soap/salesforce/outbound/wrong-secret-0123456789 HTTP/1.1\r\nHost: x\r\n` +
+            'Content-Type: text/xml; charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n',
+        );
         // Past 4 MiB read, the rest lies in the two sockets' buffers at most (a few MiB each).
         expect(written, 'MiB the client could send').to.be.below(40);
         expect(answer).to.match(/^HTTP\/1\.1 404 .*connection: close/is);

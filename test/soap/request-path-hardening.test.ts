@@ -1,5 +1,4 @@
 import http from 'node:http';
-import net from 'node:net';
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import { loadConfig } from '../../src/config.js';
@@ -16,6 +15,7 @@ import {
   TEST_USER,
   type TestService,
 } from '../support/service.js';
+import { sendEndlessBody } from '../support/endless-body.js';
 
 const GET_LEAD = (email: string) =>
   `<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>${email}</keyValue></leadKey></ns1:paramsGetLead>`;
@@ -113,41 +113,12 @@ for (const engine of testEngines()) {
         /<\/SOAP-ENV:Body>.*$/,
         '',
       );
-      const { port } = new URL(service.url);
-      const socket = net.connect(Number(port), '127.0.0.1');
-      let answer = '';
-      socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
-      const chunk = Buffer.alloc(1024 * 1024, 0x20);
-      const frame = Buffer.concat([
-        Buffer.from(`${chunk.length.toString(16)}\r\n`),
-        chunk,
-        Buffer.from('\r\n'),
-      ]);
-      const offered = 200;
-      const written = await new Promise<number>((resolve) => {
-        let sent = 0;
-        const ended = () => resolve(sent);
-        socket.once('error', ended);
-        socket.once('close', ended);
-        const more = () => {
-          while (sent < offered) {
-            sent++;
-            if (!socket.write(frame)) return void socket.once('drain', more);
-          }
-          resolve(sent);
-        };
-        const path = new URL(service.url).pathname;
-        socket.write(
-          `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml; charset=utf-8\r\n` +
-            `Transfer-Encoding: chunked\r\n\r\n`,
-        );
-        const start = Buffer.from(head);
-        socket.write(`${start.length.toString(16)}\r\n`);
-        socket.write(start);
-        socket.write('\r\n');
-        more();
-      });
-      socket.destroy();
+      const { writtenMiB: written, answer } = await sendEndlessBody(
+        Number(new URL(service.url).port),
+        `POST ${new URL(service.url).pathname} HTTP/1.1\r\nHost: x\r\n` +
+          'Content-Type: text/xml; charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n',
+        head,
+      );
       // Past 4 MiB read, the rest lies in the two sockets' buffers at most (a few MiB each).
       expect(written, 'MiB the client could send').to.be.below(40);
       if (answer !== '') expect(answer).to.match(/^HTTP\/1\.1 500 .*connection: close/is);
