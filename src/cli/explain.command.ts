@@ -1,4 +1,5 @@
-import { liftedText, type AddressReport } from '../domain/durable-status.service.js';
+import type { AddressReport } from '../domain/durable-status.service.js';
+import { liftedText } from '../domain/status-reasons.js';
 
 const when = (ms: number) => new Date(ms).toISOString();
 

@@ -5,7 +5,7 @@ import { table } from '../../src/admin/table.js';
 import type { ActivityView } from '../../src/domain/activity.service.js';
 import { MAX_PASTED, parsePastedList } from '../../src/domain/bulk-change.service.js';
 import { PROPAGATED_REASON, RESET_REASON } from '../../src/domain/change-paths.js';
-import { protectedReasonMatcher } from '../../src/domain/durable-status.service.js';
+import { protectedReasonMatcher } from '../../src/domain/status-reasons.js';
 import { AppError } from '../../src/errors.js';
 
 const at = new Date(Date.UTC(2026, 2, 1, 9, 30, 15, 42));

@@ -1,4 +1,4 @@
-import { liftedText } from '../../domain/durable-status.service.js';
+import { liftedText } from '../../domain/status-reasons.js';
 import { liftedNote } from './person.js';
 import type { AddressPage } from '../../domain/durable-status.service.js';
 import { html, type HtmlValue } from '../html.js';

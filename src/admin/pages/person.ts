@@ -1,6 +1,6 @@
 import type { EmailStatusRecord, LeadRecord } from '../../domain/records.js';
 import type { ActivityPage } from '../../domain/activity.service.js';
-import { liftedText } from '../../domain/durable-status.service.js';
+import { liftedText } from '../../domain/status-reasons.js';
 import type { LeadView } from '../../domain/lead.types.js';
 import { activityLabel } from '../activity-labels.js';
 import { html, type HtmlValue, type SafeHtml } from '../html.js';

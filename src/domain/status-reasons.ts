@@ -1,0 +1,40 @@
+/**
+ * The reasons of suppressions as the rules and people read them: which reasons are protected
+ * (only an operator lifts them), and how a lifted suppression is told.
+ */
+
+export const DEFAULT_PROTECTED_REASONS: readonly string[] = ['complaint'];
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Whether a suppression's reason names one of `words` (PROTECTED_REASONS): as whole words, in
+ * any case, a plural s included ("Spam complaints" names "complaint").
+ */
+export function protectedReasonMatcher(
+  words: readonly string[],
+): (reason: string | null) => boolean {
+  if (words.length === 0) return () => false;
+  const pattern = new RegExp(
+    `(?<![\\p{L}\\p{N}])(?:${words.map((w) => escapeRegExp(w.toLowerCase())).join('|')})s?(?![\\p{L}\\p{N}])`,
+    'u',
+  );
+  return (reason) => reason !== null && pattern.test(reason.toLowerCase());
+}
+
+/** The day of an instant, as suppressions are told (2026-03-01, UTC). */
+export const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** "a complaint suppression of 2026-03-01": what a re-subscribe lifted, for people to read. */
+export function liftedText(status: { liftedReason?: string | null; liftedAt?: number | null }) {
+  if (status.liftedAt === null || status.liftedAt === undefined) return null;
+  const reason = status.liftedReason?.trim();
+  const when = day(status.liftedAt);
+  if (!reason) return `lifted a suppression of ${when}`;
+  // A one-word reason reads as a kind ("a complaint suppression"); a sentence is quoted.
+  if (/^[\p{L}-]{1,40}$/u.test(reason)) {
+    const article = /^[aeiou]/i.test(reason) ? 'an' : 'a';
+    return `lifted ${article} ${reason} suppression of ${when}`;
+  }
+  return `lifted a suppression of ${when} ("${reason.slice(0, 100)}")`;
+}
