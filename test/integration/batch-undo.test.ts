@@ -8,21 +8,11 @@
 import { expect } from 'chai';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { emailKey } from '../../src/domain/email-key.js';
-import type { NewActivity, NewLead } from '../../src/domain/records.js';
+import type { NewActivity } from '../../src/domain/records.js';
 import { testEngines } from '../support/database.js';
 import { openHarness, type Harness } from '../support/harness.js';
+import { newLeadAt } from '../support/records.js';
 
-const newLead = (email: string): NewLead => ({
-  email,
-  emailKey: emailKey(email),
-  partition: 'Default',
-  foreignSysPersonId: null,
-  foreignSysType: null,
-  unsubscribed: false,
-  columns: {},
-  custom: {},
-  now: 7,
-});
 const logOf = (leadId: number): NewActivity => ({
   leadId,
   activityType: 'New Lead',
@@ -44,11 +34,11 @@ for (const engine of testEngines()) {
         // complete() may ask for a second pass (PostgreSQL reserves the new people's ids).
         for (;;) {
           let mark = batch.savepoint();
-          const undone = await batch.repos.leads.insert(newLead('undone@x.example'));
+          const undone = await batch.repos.leads.insert(newLeadAt('undone@x.example'));
           await batch.repos.activities.insert([logOf(undone)]);
           batch.rollbackTo(mark);
           mark = batch.savepoint();
-          const kept = await batch.repos.leads.insert(newLead('kept@x.example'));
+          const kept = await batch.repos.leads.insert(newLeadAt('kept@x.example'));
           await batch.repos.activities.insert([logOf(kept)]);
           if (await batch.complete()) return { undone, kept };
         }
