@@ -12,6 +12,14 @@ import type { SuppressionRow } from './domain/suppression.service.js';
 /** A problem with the file as a whole: one line for the operator, never a stack trace. */
 export class UnreadableCsv extends Error {}
 
+/**
+ * The longest row a suppression CSV may hold, in characters. A row is an address (254 at most),
+ * a reason (kept to 1,000), a source and a date; a longer row up to this size is read and
+ * rejected by line like any bad row, but past it reading the row whole would cost memory in
+ * proportion to the line (a file with no line breaks), so the file stops there.
+ */
+export const MAX_CSV_ROW_CHARS = 1_048_576;
+
 function describeHeader(firstLine: string): string {
   for (const [sep, name] of [
     [';', 'semicolons'],
@@ -52,6 +60,7 @@ export async function* csvRows(
       relax_column_count: true,
       bom: true,
       info: true,
+      max_record_size: MAX_CSV_ROW_CHARS,
     }),
   );
   type Parsed = { record: Record<string, string | undefined>; info: { lines: number } };
@@ -79,6 +88,12 @@ export async function* csvRows(
     // csv-parse wraps an error thrown by the columns callback.
     const cause = (error as { cause?: unknown }).cause;
     if (cause instanceof UnreadableCsv) throw cause;
+    if (error instanceof CsvError && error.code === 'CSV_MAX_RECORD_SIZE') {
+      const at = (error as CsvError & { lines?: number }).lines;
+      throw new UnreadableCsv(
+        `${at ? `Line ${at}` : 'A line'} is longer than ${MAX_CSV_ROW_CHARS.toLocaleString('en-US')} characters: not a suppression row (email, reason, source, date); the file stops there`,
+      );
+    }
     if (error instanceof CsvError) {
       const m = /^Invalid (?:Record|Opening|Closing)[^:]*:?\s*(.*)$/.exec(error.message);
       throw new UnreadableCsv(`The CSV could not be read: ${m?.[1] || error.message}`);

@@ -1,11 +1,14 @@
-import readline from 'node:readline';
 import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
 import { embeddedLinkSecret } from '../data-access/key-cipher.js';
 import { validateEmail } from '../domain/email-key.js';
 import { isAppError } from '../errors.js';
 import { linkTokensFromConfig, listUnsubscribeHeaders } from '../one-click/link-token.js';
+import { boundedLines } from './bounded-lines.js';
 import { csvField } from './suppressions.command.js';
+
+/** An address is 254 characters at most; a longer line is not one, whatever its spaces. */
+const MAX_ADDRESS_LINE_BYTES = 4096;
 
 export const LINK_HELP =
   'Usage: durable-unsubscribe link EMAIL [--list NAME]\n       durable-unsubscribe link - [--list NAME]\n       durable-unsubscribe headers EMAIL [--list NAME]\n\n"link" prints the signed unsubscribe URL of the address (UNSUBSCRIBE_BASE_URL/u/<token>);\n"link -" reads addresses from standard input, one a line, and writes CSV (email,unsubscribe_url)\nfor a mail tool that can only fill a field per person; bad addresses go to standard error.\n"headers" prints the List-Unsubscribe and List-Unsubscribe-Post lines (RFC 8058) to put in a\nmessage. The token is sealed with UNSUBSCRIBE_LINK_SECRET (key UNSUBSCRIBE_LINK_KEY_ID) and\nworks for UNSUBSCRIBE_LINK_MAX_AGE_DAYS. --list records a list or topic name with the change.\nSenders can compute the same links themselves: see docs/one-click.md.';
@@ -40,9 +43,14 @@ async function linksFromLines(
   out.write('email,unsubscribe_url\n');
   let line = 0;
   let rejected = 0;
-  for await (const raw of readline.createInterface({ input, crlfDelay: Infinity })) {
+  for await (const raw of boundedLines(input as AsyncIterable<Buffer>, MAX_ADDRESS_LINE_BYTES)) {
     line++;
-    const email = raw.trim();
+    if (raw.tooLong) {
+      rejected++;
+      err.write(`line ${line}: longer than ${MAX_ADDRESS_LINE_BYTES} bytes, not an address\n`);
+      continue;
+    }
+    const email = raw.text.trim();
     if (email === '') continue;
     try {
       out.write(`${csvField(email)},${csvField(makeLink(email))}\n`);

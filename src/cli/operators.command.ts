@@ -1,4 +1,8 @@
 import type { OperatorService } from '../domain/operator.service.js';
+import { boundedLines } from './bounded-lines.js';
+
+/** Passwords are 1,024 characters at most (4 bytes each at worst in UTF-8). */
+const MAX_PASSWORD_LINE_BYTES = 4096;
 
 export const OPERATORS_HELP = `Usage: durable-unsubscribe operators add NAME [--password PASSWORD]
        durable-unsubscribe operators list
@@ -42,20 +46,22 @@ function promptHidden(io: CommandIo, question: string): Promise<string> {
   });
 }
 
-/** The first line of piped standard input. */
-async function firstLine(stdin: NodeJS.ReadStream): Promise<string> {
-  let text = '';
-  for await (const chunk of stdin) {
-    text += String(chunk);
-    if (text.includes('\n')) break;
-  }
-  return text.split(/\r?\n/)[0] ?? '';
+/** The first line of piped standard input; null when it is longer than any password. */
+async function firstLine(stdin: NodeJS.ReadStream): Promise<string | null> {
+  for await (const line of boundedLines(stdin as AsyncIterable<Buffer>, MAX_PASSWORD_LINE_BYTES))
+    return line.text;
+  return '';
 }
 
 async function readPassword(args: string[], io: CommandIo): Promise<string | null> {
   const i = args.indexOf('--password');
   if (i >= 0) return args[i + 1] ?? null;
-  if (!io.stdin.isTTY) return firstLine(io.stdin);
+  if (!io.stdin.isTTY) {
+    const line = await firstLine(io.stdin);
+    if (line === null)
+      io.stderr.write(`The password line is longer than ${MAX_PASSWORD_LINE_BYTES} bytes.\n`);
+    return line;
+  }
   const password = await promptHidden(io, 'Password: ');
   if ((await promptHidden(io, 'Same password again: ')) !== password) {
     io.stderr.write('The passwords differ.\n');

@@ -4,7 +4,11 @@ import path from 'node:path';
 import { csvField } from '../csv-row.js';
 import type { DurableStatusService } from '../domain/durable-status.service.js';
 import { ChangePaths } from '../domain/change-paths.js';
-import type { SuppressionRow, SuppressionService } from '../domain/suppression.service.js';
+import type {
+  ImportCounts,
+  SuppressionRow,
+  SuppressionService,
+} from '../domain/suppression.service.js';
 import { isAppError } from '../errors.js';
 import {
   csvRows,
@@ -158,6 +162,8 @@ export async function importSuppressions(
   const tty = options.err.isTTY === true;
   let lastDraw = 0;
   const progress = { bytes: 0, notLifted: 0 };
+  // The counts as of the last batch written: what stays when the file turns unreadable later.
+  let written: ImportCounts | undefined;
   const stoppable = untilSignalled(csvRows(file, progress), options.err);
   const importRows = () =>
     service.import(stoppable.rows, {
@@ -173,6 +179,7 @@ export async function importSuppressions(
         rejects.write(rejectCsvLine(r));
       },
       onProgress: (c) => {
+        written = c;
         if (!tty || Date.now() - lastDraw < 100) return;
         lastDraw = Date.now();
         const read = Math.min(1, progress.bytes / Math.max(total, 1));
@@ -194,6 +201,10 @@ export async function importSuppressions(
     await closeRejects();
     if (!(error instanceof UnreadableCsv) && !isAppError(error)) throw error;
     options.err.write(`${tty ? '\n' : ''}${(error as Error).message}\n`);
+    if (error instanceof UnreadableCsv && written)
+      options.err.write(
+        `Before it: ${plural(written.rows, 'row', 'rows')}; ${plural(written.suppressed, 'address', 'addresses')} ${options.dryRun ? 'would be ' : ''}suppressed, ${written.rejected} rejected.\n`,
+      );
     return IMPORT_EXIT.rejected;
   }
   stoppable.done();

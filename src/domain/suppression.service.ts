@@ -113,7 +113,19 @@ export class SuppressionService {
       batch = [];
       options.onProgress?.(counts);
     };
-    for await (const row of rows) {
+    const reading = rows[Symbol.asyncIterator]();
+    for (;;) {
+      let next: IteratorResult<SuppressionRow>;
+      try {
+        next = await reading.next();
+      } catch (error) {
+        // The file became unreadable (a broken quote, an endless line): the rows read before
+        // it are real opt-outs the operator was told stay imported, so they are written first.
+        await flush();
+        throw error;
+      }
+      if (next.done) break;
+      const row = next.value;
       counts.rows++;
       let email: string;
       try {

@@ -306,6 +306,27 @@ for (const engine of testEngines()) {
       expect(rejects.body.length, 'a rejected line is named, not copied whole').to.be.below(2000);
     });
 
+    it('an uploaded line longer than any row stops the import there, and the job says which line', async () => {
+      const csv = `email,reason\nbefore-long@example.com,x\n${'l'.repeat(1_100_000)}\nafter-long@example.com,y\n`;
+      const reply = await upload(client, csv, client.csrf);
+      expect(reply.status).to.equal(303);
+      const id = Number(/imports\/(\d+)$/.exec(reply.location!)![1]);
+      await services.suppressionImports.settled(id);
+      await until(
+        async () => (await services.suppressionImports.status(id)).job.state !== 'running',
+        'the import',
+      );
+      const { job } = await services.suppressionImports.status(id);
+      expect(job.state).to.equal('failed');
+      expect(job.message).to.match(/^Line 3 is longer than 1,048,576 characters/);
+      expect(
+        (await services.durableStatus.explain('before-long@example.com')).status?.unsubscribed,
+      ).to.equal(true);
+      expect((await services.durableStatus.explain('after-long@example.com')).status).to.equal(
+        null,
+      );
+    });
+
     it('imports a CSV from the page with progress and downloadable rejects', async () => {
       await services.leads.sync({ email: 'held@example.com' }, { path: web });
       const quoted = `"${EVIL.replace(/"/g, '""')}@x"`;

@@ -80,6 +80,22 @@ describe('durable-unsubscribe link and headers', function () {
     expect(emailIn(rows[1]!.slice(rows[1]!.lastIndexOf(',') + 1))).to.equal('"b,c"@example.com');
   });
 
+  it('link - skips a line longer than any address without holding it: memory stays bounded', async () => {
+    // 200 MB with no line break, then an address: a reader that kept the whole line would
+    // need it in the heap, which this process may not grow past 96 MB.
+    const r = await run(
+      [BIN, 'link', '-'],
+      { ...ENV, NODE_OPTIONS: '--max-old-space-size=96' },
+      `${'a'.repeat(200 * 1024 * 1024)}\nann@example.com\n`,
+    );
+    expect(r.stderr).to.equal('line 1: longer than 4096 bytes, not an address\n');
+    expect(r.code).to.equal(1);
+    const [header, ...rows] = r.stdout.trim().split('\n');
+    expect(header).to.equal('email,unsubscribe_url');
+    expect(rows).to.have.length(1);
+    expect(emailIn(rows[0]!.split(',')[1]!)).to.equal('ann@example.com');
+  });
+
   it('works out of the box on SQLite: the CLI and the service share the secret made in DATA_DIR', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-link-'));
     const running = await start(

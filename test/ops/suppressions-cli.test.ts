@@ -365,5 +365,22 @@ for (const engine of testEngines()) {
       expect(later.lead.unsubscribed).to.equal(true);
       expect(await services.durableStatus.findViolations()).to.deep.equal([]);
     });
+
+    it('a line longer than any row stops the import there, naming it; the rows before it are imported and counted', async () => {
+      // 700 rows (more than one batch of the import), then a line of 1,200,000 characters.
+      const rows = Array.from({ length: 700 }, (_, i) => `long-line-${i}@example.com,asked`);
+      const file = write(
+        'long-line.csv',
+        `email,reason\n${rows.join('\n')}\n${'x'.repeat(1_200_000)}\n`,
+      );
+      const before = await statusRows();
+      const r = await cli(['suppressions', 'import', file], env);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.equal(
+        'Line 702 is longer than 1,048,576 characters: not a suppression row (email, reason, source, date); the file stops there\n' +
+          'Before it: 700 rows; 700 addresses suppressed, 0 rejected.\n',
+      );
+      expect((await statusRows()) - before).to.equal(700);
+    });
   });
 }

@@ -8,6 +8,7 @@ import type { StatusFilter } from '../../domain/records.js';
 import { AppError, ErrorCode } from '../../errors.js';
 import {
   csvRows,
+  UnreadableCsv,
   REJECTS_CSV_HEADER,
   rejectCsvLine,
   writeSuppressionCsv,
@@ -188,7 +189,7 @@ export function suppressionRoutes(context: RouteContext): void {
         describe: (error) =>
           error instanceof CsvError
             ? `The CSV could not be read: ${error.message}. What was imported before stays.`
-            : error instanceof Error && error.message.startsWith('The CSV')
+            : error instanceof UnreadableCsv
               ? error.message
               : null,
         onError: (err) => logger.error({ err, importId: 'upload' }, 'import failed'),
