@@ -49,6 +49,19 @@ for (const engine of testEngines()) {
     });
     afterEach(() => svc.stop());
 
+    /** Uploads `csv` through the page and waits for its import to end; the job's id and page. */
+    const importThroughPage = async (csv: string) => {
+      const reply = await upload(client, csv, client.csrf);
+      expect(reply.status, reply.body).to.equal(303);
+      const id = Number(/imports\/(\d+)$/.exec(reply.location!)![1]);
+      await services.suppressionImports.settled(id);
+      await until(
+        async () => (await services.suppressionImports.status(id)).job.state !== 'running',
+        'the import',
+      );
+      return { id, location: reply.location! };
+    };
+
     it('sends every new page to the login form without a session and refuses every new POST', async () => {
       const stranger = new AdminClient(svc.base);
       for (const path of [
@@ -267,14 +280,7 @@ for (const engine of testEngines()) {
         'zero\u200bwidth@example.com,y',
         '',
       ].join('\r\n');
-      const reply = await upload(client, csv, client.csrf);
-      expect(reply.status).to.equal(303);
-      const id = Number(/imports\/(\d+)$/.exec(reply.location!)![1]);
-      await services.suppressionImports.settled(id);
-      await until(
-        async () => (await services.suppressionImports.status(id)).job.state !== 'running',
-        'the import',
-      );
+      const { id } = await importThroughPage(csv);
       const rejects = await client.get(`/admin/suppressions/imports/${id}/rejects.csv`);
       const rows = rejects.body.trim().split('\n').slice(1);
       expect(
@@ -287,14 +293,7 @@ for (const engine of testEngines()) {
     it('an uploaded line holding NUL or a huge address is rejected, kept short in its rejects, and the import finishes', async () => {
       const huge = `${'h'.repeat(100000)}@example.com`;
       const csv = `email,reason\nnul\u0000byte@example.com,x\n${huge},y\nafter-nul@example.com,z\n`;
-      const reply = await upload(client, csv, client.csrf);
-      expect(reply.status).to.equal(303);
-      const id = Number(/imports\/(\d+)$/.exec(reply.location!)![1]);
-      await services.suppressionImports.settled(id);
-      await until(
-        async () => (await services.suppressionImports.status(id)).job.state !== 'running',
-        'the import',
-      );
+      const { id } = await importThroughPage(csv);
       const { job } = await services.suppressionImports.status(id);
       expect(job.state, JSON.stringify(job)).to.equal('done');
       expect(
@@ -308,14 +307,7 @@ for (const engine of testEngines()) {
 
     it('an uploaded line longer than any row stops the import there, and the job says which line', async () => {
       const csv = `email,reason\nbefore-long@example.com,x\n${'l'.repeat(1_100_000)}\nafter-long@example.com,y\n`;
-      const reply = await upload(client, csv, client.csrf);
-      expect(reply.status).to.equal(303);
-      const id = Number(/imports\/(\d+)$/.exec(reply.location!)![1]);
-      await services.suppressionImports.settled(id);
-      await until(
-        async () => (await services.suppressionImports.status(id)).job.state !== 'running',
-        'the import',
-      );
+      const { id } = await importThroughPage(csv);
       const { job } = await services.suppressionImports.status(id);
       expect(job.state).to.equal('failed');
       expect(job.message).to.match(/^Line 3 is longer than 1,048,576 characters/);
@@ -331,15 +323,8 @@ for (const engine of testEngines()) {
       await services.leads.sync({ email: 'held@example.com' }, { path: web });
       const quoted = `"${EVIL.replace(/"/g, '""')}@x"`;
       const csv = `email,reason\nheld@example.com,complaint\nnot-an-address,x\n${quoted},y\nfree@example.com,\n`;
-      const reply = await upload(client, csv, client.csrf);
-      expect(reply.status).to.equal(303);
-      const id = Number(/imports\/(\d+)$/.exec(reply.location!)![1]);
-      await services.suppressionImports.settled(id);
-      await until(
-        async () => (await services.suppressionImports.status(id)).job.state !== 'running',
-        'the import',
-      );
-      const page = await client.get(reply.location!);
+      const { id, location } = await importThroughPage(csv);
+      const page = await client.get(location);
       expect(page.body, page.body.slice(page.body.indexOf('<main'))).to.include('Finished.');
       expect(page.body, page.body.slice(page.body.indexOf('<dl'))).to.match(
         /Addresses suppressed<\/dt>\s*<dd>3<\/dd>/,
