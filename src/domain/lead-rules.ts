@@ -91,6 +91,8 @@ export function planChange(
   const masterChanges: MasterChange[] = [];
   let flag = lead.unsubscribed;
   let key = lead.emailKey;
+  /** The reason ('' for none) of an opt-out an address-less person carries to its new address. */
+  let carried: string | null = null;
 
   // Rule 6: the address first, then the flag, then the other fields.
   if (change.email !== undefined && change.email !== lead.email) {
@@ -99,13 +101,18 @@ export function planChange(
     activities.push(valueChange(lead, path, now, EMAIL_DISPLAY_NAME, lead.email, change.email));
     if (newAddressOf(lead, change) !== null) {
       const newKey = change.emailKey!;
-      if (lead.emailKey === null && lead.unsubscribed && !newAddressUnsubscribed) {
+      const carries = lead.emailKey === null && lead.unsubscribed;
+      if (carries && !newAddressUnsubscribed) {
         // Rule 5: an unsubscribed person without an address carries the unsubscribe to it.
         masterChanges.push({
           key: newKey,
           unsubscribed: true,
           reason: text(lead.columns.unsubscribed_reason),
         });
+      } else if (carries) {
+        // The same, at an address unsubscribed already: the person's own opt-out is stated
+        // there all the same (below).
+        carried = text(lead.columns.unsubscribed_reason) ?? '';
       } else if (newAddressUnsubscribed !== flag) {
         const to = String(newAddressUnsubscribed);
         activities.push(
@@ -131,10 +138,11 @@ export function planChange(
   } else if (
     flag &&
     key !== null &&
-    (change.unsubscribed === true || reason !== null) &&
+    (change.unsubscribed === true || reason !== null || carried !== null) &&
     !masterChanges.some((m) => m.key === key)
   ) {
-    acknowledged = { key, optOut: change.unsubscribed === true, reason };
+    const optOut = change.unsubscribed === true || carried !== null;
+    acknowledged = { key, optOut, reason: reason ?? (carried || null) };
   }
 
   const columns: Record<string, ColumnValue> = {};

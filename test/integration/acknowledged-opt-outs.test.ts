@@ -226,6 +226,31 @@ for (const engine of testEngines()) {
         });
       }
 
+      it('a person unsubscribed without an address who takes it: the undo is refused', async () => {
+        const email = fresh('carried');
+        const ids = await twoPeople(email);
+        const created = await rawCall(
+          svc.url,
+          syncLead(
+            `<ForeignSysPersonId>nomail-${n}</ForeignSysPersonId>`,
+            attr('Unsubscribed', 'true'),
+          ),
+        );
+        const link = await pageUnsubscribe(email);
+        // Its own opt-out, acknowledged before, goes with it to the address (rule 5).
+        const moved = await rawCall(
+          svc.url,
+          syncLead(byId(idOf(created.body)), `${attr('FirstName', 'C')}`).replace(
+            '<leadAttributeList>',
+            `<Email>${email}</Email><leadAttributeList>`,
+          ),
+        );
+        expect(statusesOf(moved.body), moved.body).to.deep.equal(['UPDATED']);
+        expect((await postForm(link.url, { resubscribe: link.code })).status).to.equal(403);
+        expect(await flagsOf(svc.services, email)).to.deep.equal([true, true, true]);
+        expect(ids).to.have.length(2);
+      });
+
       it('Salesforce HasOptedOutOfEmail=true: the undo is refused', async () => {
         const email = fresh('sfdc');
         const recordId = leadRecordId(++n);
