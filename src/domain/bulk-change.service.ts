@@ -322,6 +322,9 @@ export class BulkChangeService {
       }
       const input = { id, attributes };
       if (!this.leads.changes(current, input)) {
+        // Nothing of the person changes (rule 7); the opt-out it states may still have to be
+        // recorded (an address a link's page unsubscribed, whose undo would lift it).
+        await this.leads.acknowledgeWithin(repos, current, input, path);
         counts.unchanged++;
         continue;
       }

@@ -9,6 +9,7 @@ import type { TransactionScope, Transactions } from './ports.js';
 import type { WriteScope } from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { PROPAGATED_REASON, type ChangePath } from './change-paths.js';
+import { masterChange, masterStatusSource, type MasterStatusChange } from './master-change.js';
 import { emailKey, validateEmail } from './email-key.js';
 import {
   day,
@@ -16,12 +17,7 @@ import {
   liftedText,
   protectedReasonMatcher,
 } from './status-reasons.js';
-
-/** The source column of a master status change made by `path`. */
-export function masterStatusSource(path: ChangePath): string {
-  // The column holds 128 characters; a long actor name is cut, never a failed write.
-  return (path.actor ? `${path.source} (${path.actor})` : path.source).slice(0, 128);
-}
+import { mustRecordOptOut, type OptOutStatement } from './acknowledged-opt-outs.js';
 
 /** One page of an address: its status, a page of its history and a page of its people. */
 export interface AddressPage {
@@ -49,47 +45,11 @@ export type AddressChangeOutcome = { emailKey: string } & (
 
 const MAX_REASON = 1000;
 
-/** A change of an address's master status, as rules 1 and 2 take it. */
-export interface MasterStatusChange {
-  key: string;
-  unsubscribed: boolean;
-  /** The person whose own change it is (it does not follow as a propagation), if any. */
-  causedBy: number | null;
-  path: ChangePath;
-  reason: string | null;
-  now: number;
-}
-
 /**
  * Master statuses the caller read already, and vouches for until its writes (a guarded write,
  * WriteScope.expect): what a re-subscribe reads of its address is taken from here.
  */
 export type KnownStatuses = ReadonlyMap<string, EmailStatusRecord | null>;
-
-/** The master status a change writes, and the activity of each person who follows it. */
-function masterChange(
-  change: MasterStatusChange,
-  lifted: { liftedReason: string | null; liftedAt: number } | null = null,
-): { status: EmailStatusRecord; activity: PropagationActivity } {
-  return {
-    status: {
-      emailKey: change.key,
-      unsubscribed: change.unsubscribed,
-      reason: change.reason ?? change.path.reason,
-      source: masterStatusSource(change.path),
-      leadId: change.causedBy,
-      changedAt: change.now,
-      ...lifted,
-    },
-    activity: {
-      attributeName: 'Unsubscribed',
-      reason: PROPAGATED_REASON,
-      source: change.path.source,
-      actor: change.path.actor ?? null,
-      causeLeadId: change.causedBy,
-    },
-  };
-}
 
 export interface AddressReport {
   emailKey: string;
@@ -133,16 +93,37 @@ export class DurableStatusService {
   }
 
   /**
-   * Whether suppressing an address whose status is `current` for `reason` must record that
-   * reason although the address is unsubscribed already: it is protected and the current one
-   * is not (only an operator may lift what it protects).
+   * Whether `statement`, an opt-out of an address whose status is `current`, must be recorded
+   * although the address is unsubscribed already (acknowledged-opt-outs.ts).
    */
-  private hardens(current: EmailStatusRecord | null | undefined, reason: string): boolean {
-    return (
-      current?.unsubscribed === true &&
-      !this.isProtected(current.reason) &&
-      this.isProtected(reason)
+  mustRecord(
+    current: EmailStatusRecord | null | undefined,
+    statement: Pick<OptOutStatement, 'optOut' | 'reason' | 'path'>,
+  ): boolean {
+    return mustRecordOptOut(current, statement, masterStatusSource(statement.path), (r) =>
+      this.isProtected(r),
     );
+  }
+
+  /**
+   * An opt-out stated of an address that may be unsubscribed already (rule 7 leaves its people
+   * as they are): recorded in the master status and its history when mustRecord says so;
+   * nobody follows (everyone holding the address is unsubscribed). The caller holds the key's
+   * lock. `known`: the status the caller read already, and vouches for. Returns whether it
+   * was recorded.
+   */
+  async acknowledgeOptOut(
+    repos: WriteScope,
+    statement: OptOutStatement,
+    known?: KnownStatuses,
+  ): Promise<boolean> {
+    const current = known?.has(statement.key)
+      ? known.get(statement.key)
+      : await repos.emailStatus.get(statement.key);
+    if (!this.mustRecord(current, statement)) return false;
+    const { status } = masterChange({ ...statement, unsubscribed: true });
+    await repos.emailStatus.set({ ...status, recordedAt: statement.now });
+    return true;
   }
 
   /** What the master status says of an address: unknown addresses are subscribed. */
@@ -249,11 +230,17 @@ export class DurableStatusService {
       recordedAt: options.recordedAt,
     });
     const fresh = entries.filter((e) => current.get(e.key)?.unsubscribed !== true).map(record);
-    // Already unsubscribed, but the list gives a protected reason the status lacks: it is
-    // recorded, or a complaint arriving after (say) a link's unsubscribe would stay liftable
-    // by every path. Nobody follows: everyone holding the address is unsubscribed already.
+    // Already unsubscribed, but the list gives a protected reason the status lacks, or the
+    // status is a link's own unsubscribe: it is recorded (acknowledged-opt-outs.ts), or the
+    // list's opt-out would stay liftable. Nobody follows: everyone holding it is unsubscribed.
     const hardened = entries
-      .filter((e) => this.hardens(current.get(e.key), e.reason ?? path.reason))
+      .filter((e) =>
+        this.mustRecord(current.get(e.key), {
+          optOut: true,
+          reason: e.reason,
+          path: { ...path, source: e.source },
+        }),
+      )
       .map((e) => ({ ...record(e), changedAt: Math.max(e.at, current.get(e.key)!.changedAt) }));
     const result = { suppressed: fresh.length, already: entries.length - fresh.length, people: 0 };
     const keys = fresh.map((f) => f.emailKey);
@@ -315,8 +302,11 @@ export class DurableStatusService {
       await repos.lockEmailKeys([key]);
       const current = await repos.emailStatus.get(key);
       const now = change.now ?? this.now();
-      if (change.unsubscribed && this.hardens(current, reason)) {
-        // As an import does: a protected reason is recorded on an address already unsubscribed.
+      if (
+        change.unsubscribed &&
+        this.mustRecord(current, { optOut: true, reason, path: change.path })
+      ) {
+        // As an import does: recorded on an address already unsubscribed (acknowledged-opt-outs.ts).
         await repos.emailStatus.setMany([
           {
             ...masterChange({ ...change, key, causedBy: null, reason, now }).status,

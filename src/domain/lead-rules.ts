@@ -22,6 +22,12 @@ export interface LeadPlan {
   activities: NewActivity[];
   /** In order; each one propagates to the other people of its address. */
   masterChanges: MasterChange[];
+  /**
+   * An opt-out the change states of the person's address while both are unsubscribed already
+   * (Unsubscribed=true, or an UnsubscribedReason): nothing of the person changes for it (rule
+   * 7), but the master status may have to record it (DurableStatusService.acknowledgeOptOut).
+   */
+  acknowledged: { key: string; optOut: boolean; reason: string | null } | null;
 }
 
 function same(a: ColumnValue | undefined, b: FieldValue | null): boolean {
@@ -85,6 +91,8 @@ export function planChange(
   const masterChanges: MasterChange[] = [];
   let flag = lead.unsubscribed;
   let key = lead.emailKey;
+  /** The reason ('' for none) of an opt-out an address-less person carries to its new address. */
+  let carried: string | null = null;
 
   // Rule 6: the address first, then the flag, then the other fields.
   if (change.email !== undefined && change.email !== lead.email) {
@@ -93,13 +101,18 @@ export function planChange(
     activities.push(valueChange(lead, path, now, EMAIL_DISPLAY_NAME, lead.email, change.email));
     if (newAddressOf(lead, change) !== null) {
       const newKey = change.emailKey!;
-      if (lead.emailKey === null && lead.unsubscribed && !newAddressUnsubscribed) {
+      const carries = lead.emailKey === null && lead.unsubscribed;
+      if (carries && !newAddressUnsubscribed) {
         // Rule 5: an unsubscribed person without an address carries the unsubscribe to it.
         masterChanges.push({
           key: newKey,
           unsubscribed: true,
           reason: text(lead.columns.unsubscribed_reason),
         });
+      } else if (carries) {
+        // The same, at an address unsubscribed already: the person's own opt-out is stated
+        // there all the same (below).
+        carried = text(lead.columns.unsubscribed_reason) ?? '';
       } else if (newAddressUnsubscribed !== flag) {
         const to = String(newAddressUnsubscribed);
         activities.push(
@@ -112,20 +125,24 @@ export function planChange(
     key = change.emailKey ?? null;
   }
 
+  const reasonField = change.fields.find((f) => f.field.name === 'UnsubscribedReason');
+  const reason = reasonField ? text(reasonField.value) : null;
+  let acknowledged: LeadPlan['acknowledged'] = null;
   if (change.unsubscribed !== undefined && change.unsubscribed !== flag) {
     activities.push(
       valueChange(lead, path, now, 'Unsubscribed', String(flag), String(change.unsubscribed)),
     );
     flag = change.unsubscribed;
     update.unsubscribed = flag;
-    if (key !== null) {
-      const reasonField = change.fields.find((f) => f.field.name === 'UnsubscribedReason');
-      masterChanges.push({
-        key,
-        unsubscribed: flag,
-        reason: reasonField ? text(reasonField.value) : null,
-      });
-    }
+    if (key !== null) masterChanges.push({ key, unsubscribed: flag, reason });
+  } else if (
+    flag &&
+    key !== null &&
+    (change.unsubscribed === true || reason !== null || carried !== null) &&
+    !masterChanges.some((m) => m.key === key)
+  ) {
+    const optOut = change.unsubscribed === true || carried !== null;
+    acknowledged = { key, optOut, reason: reason ?? (carried || null) };
   }
 
   const columns: Record<string, ColumnValue> = {};
@@ -171,7 +188,7 @@ export function planChange(
       valueChange(lead, path, now, 'Foreign Sys Type', lead.foreignSysType, change.foreignSysType),
     );
   }
-  return { update, activities, masterChanges };
+  return { update, activities, masterChanges, acknowledged };
 }
 
 /**
@@ -200,7 +217,10 @@ function valueChange(
   };
 }
 
-/** Rule 7: a plan that changes nothing writes nothing and logs nothing. */
+/**
+ * Rule 7: a plan that changes nothing writes nothing and logs nothing (to the person: an
+ * acknowledged opt-out may still be recorded in the master status).
+ */
 export function planIsEmpty(plan: LeadPlan): boolean {
   // Every write of a plan logs an activity (a master change comes with the flag's or address's).
   return plan.activities.length === 0 && plan.masterChanges.length === 0;

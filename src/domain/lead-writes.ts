@@ -97,13 +97,21 @@ export class LeadWrites {
     if (ctx.mayTouch && !ctx.mayTouch(lead.partition)) return null; // refused by sync
     // The plan without the new address's status: an address change is a change whatever it is.
     const plan = planChange(lead, change, false, ctx.path, 0);
-    if (planIsEmpty(plan))
-      return { unchanged: { leadId: lead.id, status: 'UPDATED', lead: this.view(lead) } };
-    if (!guarded) return null;
+    const empty = planIsEmpty(plan);
+    if (!empty && !guarded) return null;
     // Only what the reads above decide alone: not a move to another address (its status, or
     // rule 5), nor a foreign id that someone else may hold.
     const fid = plan.update.foreignSysPersonId;
     if (newAddressOf(lead, change) !== null || (fid !== undefined && fid !== null)) return null;
+    // An opt-out stated of an address unsubscribed already: its status says whether it must
+    // be recorded (the locked path does it), or changes nothing (rule 7).
+    const ack = plan.acknowledged;
+    let ackStatus: EmailStatusRecord | null = null;
+    if (ack !== null) {
+      ackStatus = await repos.emailStatus.get(ack.key);
+      if (this.durable.mustRecord(ackStatus, { ...ack, path: ctx.path })) return null;
+    }
+    if (empty) return { unchanged: { leadId: lead.id, status: 'UPDATED', lead: this.view(lead) } };
     const expected: ReadExpectation = {
       lead: { id: lead.id, changeSeq: lead.changeSeq },
       address: lead.emailKey,
@@ -122,6 +130,10 @@ export class LeadWrites {
         return null;
       expected.status = { key: resubscribe.key, record };
       known.set(resubscribe.key, record);
+    } else if (ack !== null) {
+      // Read above and found not to be recorded: checked with the rest.
+      expected.status = { key: ack.key, record: ackStatus };
+      known.set(ack.key, ackStatus);
     }
     return { guarded: { lead, change, expected, known } };
   }
@@ -228,26 +240,50 @@ export class LeadWrites {
     const id = await repos.leads.insert(lead);
     const activities: NewActivity[] = [newLeadActivity(id, path, now)];
     if (key !== null) {
-      if (requested) {
-        if (!(await this.durable.isUnsubscribed(repos, key))) {
-          await this.durable.setMasterStatus(repos, {
-            key,
-            unsubscribed: true,
-            causedBy: id,
-            path,
-            reason: text(lead.columns.unsubscribed_reason),
-            now,
-          });
+      const reason = text(lead.columns.unsubscribed_reason);
+      const current = await repos.emailStatus.get(key);
+      if (requested && !current?.unsubscribed) {
+        await this.durable.setMasterStatus(repos, {
+          key,
+          unsubscribed: true,
+          causedBy: id,
+          path,
+          reason,
+          now,
+        });
+      } else if (current?.unsubscribed) {
+        if (!requested) {
+          await repos.leads.update(id, { unsubscribed: true, columns: {} }, now);
+          activities.push(
+            flagActivity(id, false, true, RESET_REASON, path.source, now, path.actor ?? null),
+          );
         }
-      } else if (await this.durable.isUnsubscribed(repos, key)) {
-        await repos.leads.update(id, { unsubscribed: true, columns: {} }, now);
-        activities.push(
-          flagActivity(id, false, true, RESET_REASON, path.source, now, path.actor ?? null),
-        );
+        // The address was unsubscribed already: an opt-out (or its reason) the create states
+        // may still have to be recorded (acknowledged-opt-outs.ts).
+        if (requested || reason !== null) {
+          const statement = { key, optOut: requested, reason, path, causedBy: id, now };
+          await this.durable.acknowledgeOptOut(repos, statement, new Map([[key, current]]));
+        }
       }
     }
     await repos.activities.insert(activities);
     return id;
+  }
+
+  /**
+   * For a change that changes nothing of the locked `lead` (rule 7): the opt-out it states,
+   * recorded in the master status if it must be (acknowledged-opt-outs.ts).
+   */
+  async acknowledge(
+    repos: WriteScope,
+    lead: LeadRecord,
+    change: PreparedChange,
+    path: ChangePath,
+  ): Promise<void> {
+    const now = this.now();
+    const ack = planChange(lead, change, false, path, now).acknowledged;
+    if (ack !== null)
+      await this.durable.acknowledgeOptOut(repos, { ...ack, path, causedBy: lead.id, now });
   }
 
   /**
@@ -273,6 +309,9 @@ export class LeadWrites {
       const m = plan.masterChanges[i]!;
       await this.durable.queueMasterStatus(repos, { ...m, causedBy: lead.id, path, now }, known);
     }
+    const ack = plan.acknowledged;
+    if (ack !== null)
+      await this.durable.acknowledgeOptOut(repos, { ...ack, path, causedBy: lead.id, now }, known);
     const fid = plan.update.foreignSysPersonId;
     if (fid !== undefined && fid !== null) {
       const holder = await repos.leads.findByForeignId(fid);

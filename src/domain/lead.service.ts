@@ -146,6 +146,20 @@ export class LeadService {
     return !planIsEmpty(plan);
   }
 
+  /**
+   * For an `input` that would not change `lead` (changes() false), inside the caller's
+   * transaction holding its address's lock: the opt-out it states, recorded in the master
+   * status if it must be (acknowledged-opt-outs.ts), though no person changes.
+   */
+  async acknowledgeWithin(
+    repos: WriteScope,
+    lead: LeadRecord,
+    input: LeadInput,
+    path: ChangePath,
+  ): Promise<void> {
+    await this.writes.acknowledge(repos, lead, this.prepare({ ...input, id: lead.id }), path);
+  }
+
   /** Validates a change without a database: the same checks a sync makes first. */
   validate(input: LeadInput): void {
     this.prepare(input);

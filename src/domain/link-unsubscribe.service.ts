@@ -1,7 +1,9 @@
 import { FINAL_STEP, type TransactionScope, type Transactions } from './ports.js';
 import { ChangePaths, type ChangePath } from './change-paths.js';
-import { masterStatusSource, type DurableStatusService } from './durable-status.service.js';
+import type { DurableStatusService } from './durable-status.service.js';
+import { masterStatusSource } from './master-change.js';
 import { emailKey, validateEmail } from './email-key.js';
+import { linkActor } from './acknowledged-opt-outs.js';
 
 /** What a verified unsubscribe link names: the entry point has checked its signature. */
 export interface LinkSubject {
@@ -61,21 +63,37 @@ export class LinkUnsubscribeService {
     };
   }
 
-  async unsubscribe(subject: LinkSubject): Promise<LinkUnsubscribeResult> {
+  /**
+   * `via`: the page's button (whose unsubscribe its maker may undo, with the proof shown to
+   * them) or a one-click POST (a mailbox provider's: never undone from a link).
+   */
+  async unsubscribe(
+    subject: LinkSubject,
+    via: 'page' | 'one-click' = 'one-click',
+  ): Promise<LinkUnsubscribeResult> {
     const key = emailKey(validateEmail(subject.email));
+    const path = linkPath(ChangePaths.unsubscribeLink, subject, via === 'page');
+    const reason = subject.list ? `Unsubscribe link, list ${subject.list}` : null;
     // Replays (mailbox providers retry, people click twice) change nothing: the check is made
     // under the address's lock, in the same step as the write: one step of the store.
     // Final: what follows its answer only reads it (and counts the people for the metrics).
-    return this.transactions.writeStep(
-      (repos) =>
-        this.durable.unsubscribeOnce(repos, {
-          key,
-          path: linkPath(ChangePaths.unsubscribeLink, subject),
-          reason: subject.list ? `Unsubscribe link, list ${subject.list}` : null,
-          now: this.now(),
-        }),
+    const result = await this.transactions.writeStep(
+      (repos) => this.durable.unsubscribeOnce(repos, { key, path, reason, now: this.now() }),
       FINAL_STEP,
     );
+    if (result.changed) return result;
+    // Unsubscribed already: if by a page whose undo is still possible, this acknowledged
+    // opt-out (a provider's one-click, another link, this page posted again: whoever sent it
+    // was told the address is unsubscribed, and may not be who made that page's unsubscribe)
+    // takes the status over, so that undo cannot lift it (acknowledged-opt-outs.ts). Recorded
+    // as a one-click's, which no page can undo: at most one such row per page unsubscribe.
+    await this.transactions.write(async (repos) => {
+      await repos.lockEmailKeys([key]);
+      const plain = linkPath(ChangePaths.unsubscribeLink, subject);
+      const statement = { key, optOut: true, reason, path: plain, causedBy: null, now: this.now() };
+      await this.durable.acknowledgeOptOut(repos, statement);
+    });
+    return result;
   }
 
   /**
@@ -92,7 +110,11 @@ export class LinkUnsubscribeService {
       await repos.lockEmailKeys([key]);
       const status = await repos.emailStatus.get(key);
       if (!status?.unsubscribed) return { outcome: 'already_subscribed', people: 0 };
-      if (status.source !== masterStatusSource(linkPath(ChangePaths.unsubscribeLink, subject)))
+      // A protected reason recorded since (acknowledged-opt-outs.ts): operators only.
+      if (this.durable.isProtected(status.reason)) return { outcome: 'protected', people: 0 };
+      if (
+        status.source !== masterStatusSource(linkPath(ChangePaths.unsubscribeLink, subject, true))
+      )
         return { outcome: 'not_this_link', people: 0 };
       const now = this.now();
       if (now - status.changedAt > windowMs) return { outcome: 'window_closed', people: 0 };
@@ -107,7 +129,7 @@ export class LinkUnsubscribeService {
         key,
         unsubscribed: false,
         causedBy: null,
-        path: linkPath(ChangePaths.unsubscribeLinkUndo, subject),
+        path: linkPath(ChangePaths.unsubscribeLinkUndo, subject, true),
         reason: null,
         now,
       });
@@ -120,6 +142,10 @@ function reasonOf(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
-function linkPath(make: (actor?: string) => ChangePath, subject: LinkSubject): ChangePath {
-  return make(`link ${subject.linkId}`);
+function linkPath(
+  make: (actor?: string) => ChangePath,
+  subject: LinkSubject,
+  page = false,
+): ChangePath {
+  return make(linkActor(subject.linkId, page));
 }

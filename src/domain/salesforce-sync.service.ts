@@ -1,7 +1,7 @@
 import type { TransactionScope, Transactions } from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { ChangePaths } from './change-paths.js';
-import { masterStatusSource } from './durable-status.service.js';
+import { masterStatusSource } from './master-change.js';
 import { emailKey, validateEmail } from './email-key.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import type { LeadService } from './lead.service.js';

@@ -223,7 +223,7 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
     lang: () => Language,
     res: Response,
   ) => {
-    const result = await links.unsubscribe(subjectOf(link));
+    const result = await links.unsubscribe(subjectOf(link), page ? 'page' : 'one-click');
     (result.changed ? accepted : unchanged).inc();
     if (result.changed) {
       logger.info(

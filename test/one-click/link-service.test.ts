@@ -37,7 +37,7 @@ for (const engine of testEngines()) {
 
     it('undoes its own unsubscribe only within the window', async () => {
       await services.leads.sync({ email: 'win@example.com' }, { path: ChangePaths.webService() });
-      const first = await services.links.unsubscribe(subject('win@example.com'));
+      const first = await services.links.unsubscribe(subject('win@example.com'), 'page');
       expect(first).to.include({ changed: true, people: 1, changedAt: clock });
       clock += WINDOW + 1;
       expect(
@@ -47,7 +47,7 @@ for (const engine of testEngines()) {
     });
 
     it('checks the proof against the very change it undoes', async () => {
-      await services.links.unsubscribe(subject('proof@example.com'));
+      await services.links.unsubscribe(subject('proof@example.com'), 'page');
       const madeAt = clock;
       clock += 1000;
       const seen: number[] = [];
@@ -74,13 +74,13 @@ for (const engine of testEngines()) {
         await services.leads.sync({ email: 'kept@example.com' }, { path: ChangePaths.webService() })
       ).leadId;
       await services.leads.setUnsubscribed(id, true, ChangePaths.personDetail('alice'));
-      expect((await services.links.unsubscribe(subject('kept@example.com'))).changed).to.equal(
-        false,
-      );
+      expect(
+        (await services.links.unsubscribe(subject('kept@example.com'), 'page')).changed,
+      ).to.equal(false);
       expect(
         (await services.links.resubscribe(subject('kept@example.com'), WINDOW, always)).outcome,
       ).to.equal('not_this_link');
-      await services.links.unsubscribe(subject('two@example.com', 'bbbbbbbbbbbbbbbb'));
+      await services.links.unsubscribe(subject('two@example.com', 'bbbbbbbbbbbbbbbb'), 'page');
       expect(
         (await services.links.resubscribe(subject('two@example.com'), WINDOW, always)).outcome,
       ).to.equal('not_this_link');
@@ -94,9 +94,9 @@ for (const engine of testEngines()) {
       const id = (
         await services.leads.sync({ email: 'cmp@example.com' }, { path: ChangePaths.webService() })
       ).leadId;
-      await services.links.unsubscribe(subject('cmp@example.com'));
-      // An integration reports the complaint: the person is unsubscribed already, so the
-      // master status stays the link's own.
+      await services.links.unsubscribe(subject('cmp@example.com'), 'page');
+      // An integration reports the complaint: the person is unsubscribed already, so no
+      // person changes (the master status records the complaint).
       await services.leads.sync(
         {
           id,

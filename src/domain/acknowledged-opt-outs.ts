@@ -1,0 +1,62 @@
+import { ChangePaths, type ChangePath } from './change-paths.js';
+import type { EmailStatusRecord } from './records.js';
+
+/**
+ * An opt-out stated of an address that is unsubscribed already: rule 7 changes no person and
+ * logs nothing, yet what was acknowledged must not be lost. The master status records it (a new
+ * status and its history row, nobody follows) when leaving it out would let it be undone:
+ *
+ * - a protected reason (PROTECTED_REASONS) the status lacks: a complaint reported after a plain
+ *   unsubscribe would otherwise be lifted by any path's re-subscribe;
+ * - any opt-out, by another path (another link, or a mailbox provider's one-click POST of the
+ *   same link), of an address whose status a link's page made: the page's undo lifts only its
+ *   own unsubscribe, still the latest of the address, and would otherwise lift this later one.
+ */
+export interface OptOutStatement {
+  key: string;
+  /** The change says Unsubscribed=true (not only a reason for the person's opt-out). */
+  optOut: boolean;
+  /** The reason given; null: the path's. */
+  reason: string | null;
+  path: ChangePath;
+  /** The person whose change states it, if any. */
+  causedBy: number | null;
+  now: number;
+}
+
+const LINK_SOURCE = ChangePaths.unsubscribeLink().source;
+const PAGE_MARK = ', page';
+
+/**
+ * Who made a link's change, as its master status source names it: the link, and whether it
+ * was its page (the one whose unsubscribe the person may undo).
+ */
+export function linkActor(linkId: string, page: boolean): string {
+  return `link ${linkId}${page ? PAGE_MARK : ''}`;
+}
+
+/** An unsubscribe made on a link's page: the only one an unauthenticated undo may lift. */
+export function undoableByLink(status: EmailStatusRecord | null | undefined): boolean {
+  return (
+    status?.unsubscribed === true &&
+    status.source.startsWith(`${LINK_SOURCE} (`) &&
+    status.source.endsWith(`${PAGE_MARK})`)
+  );
+}
+
+/**
+ * Whether `statement`, made of an address whose status is `current`, must be recorded in the
+ * master status although the address is unsubscribed already. `source`: the master status
+ * source the statement would write (masterStatusSource of its path).
+ */
+export function mustRecordOptOut(
+  current: EmailStatusRecord | null | undefined,
+  statement: Pick<OptOutStatement, 'optOut' | 'reason' | 'path'>,
+  source: string,
+  isProtected: (reason: string | null) => boolean,
+): boolean {
+  if (current?.unsubscribed !== true) return false;
+  if (!isProtected(current.reason) && isProtected(statement.reason ?? statement.path.reason))
+    return true;
+  return statement.optOut && undoableByLink(current) && current.source !== source;
+}
