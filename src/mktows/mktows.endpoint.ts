@@ -32,6 +32,7 @@ import {
   type SoapOperation,
 } from '../soap-transport/listener.js';
 import { object, text } from '../soap-transport/values.js';
+import { elementTree as createElementTree } from '../soap-transport/schema-elements.js';
 import { clientLimitKey } from '../networks.js';
 
 export { FAST_READ, summaryOfRead };
@@ -62,20 +63,6 @@ interface Operation {
   soapAction: string;
   /** Declared in the WSDL (so stubs match the vendor's) but without a handler: fault 20019. */
   served: boolean;
-}
-
-class CaseInsensitiveSet extends Set<string> {
-  // The names as declared, which clients nearly always send: found without lowering a copy
-  // of every element name of a large envelope.
-  private readonly declared: Set<string>;
-
-  constructor(names: readonly string[]) {
-    super(names.map((n) => n.toLowerCase()));
-    this.declared = new Set(names);
-  }
-  override has(name: string): boolean {
-    return this.declared.has(name) || super.has(name.toLowerCase());
-  }
 }
 
 const notServed = (name: string) =>
@@ -165,10 +152,9 @@ export async function createMktowsEndpoint(
     FAST_READ.bodyElements.map((element) => operations.get(element)?.name),
   );
 
-  // Member names match case-insensitively, as the vendor's parser did (foreignSysPersonId).
-  const knownElements = new CaseInsensitiveSet(
-    [...wsdlXml.matchAll(/<xs:element\s+name="([^"]+)"/g)].map((m) => m[1]!),
-  );
+  // Each member where its parent's type declares it, its name in any case, as the vendor's
+  // parser read it (foreignSysPersonId).
+  const elementTree = createElementTree(wsdlXml);
 
   const sendFault = (res: Response, error: unknown, faultcode?: string) => {
     const { status, body } = faultEnvelope(error, faultcode);
@@ -179,7 +165,7 @@ export async function createMktowsEndpoint(
     maxDepth: 64,
     maxNameLength: 256,
     maxAttributes: options.maxAttributesPerElement,
-    knownElements,
+    elementTree,
     understoodHeaders: UNDERSTOOD_HEADERS,
   };
   // The head is looked at before all of it may have arrived: a character cut in two at its end
@@ -275,7 +261,7 @@ export async function createMktowsEndpoint(
       const action = soapActionOf(req.headers);
       const actionOp = action === undefined ? undefined : byAction.get(action);
       try {
-        xml = decodeXmlBody(bytes);
+        xml = decodeXmlBody(bytes, req.headers['content-type']);
         if (
           requestReader &&
           (head.outcome || bytes.length <= HEAD_BYTES) &&
@@ -296,7 +282,7 @@ export async function createMktowsEndpoint(
         if (found) await authenticate(found.credentials, req, requestId);
         throw error;
       }
-      const { bodyElement, unknownElement, credentials } = summary;
+      const { bodyElement, unknownElement, unknownElementParent, credentials } = summary;
       const caller = await (head.outcome ?? authenticate(credentials, req, requestId));
       record.caller = caller;
       record.userId = caller.userId;
@@ -323,7 +309,10 @@ export async function createMktowsEndpoint(
       if (unknownElement !== undefined) {
         throw new AppError(
           ErrorCode.REQUEST_NOT_UNDERSTOOD,
-          `Unknown element ${unknownElement}: ${bodyElement.local} takes only the elements of the WSDL's schema (names in any case)`,
+          `Unknown element ${unknownElement}: ${bodyElement.local} takes only the elements of the WSDL's schema, each where its type declares it (names in any case)` +
+            (unknownElementParent === undefined
+              ? ''
+              : `; ${unknownElementParent} holds no ${unknownElement}`),
         );
       }
       if (action !== undefined && action !== op.soapAction && action !== op.name) {
