@@ -32,6 +32,11 @@ export interface StreamStart {
   offset?: string;
   oldestCreatedAt?: Date;
   latestCreatedAt?: Date;
+  /**
+   * getLeadActivity's paging by date (the vendor's newStartPosition.activityCreatedAt): with no
+   * offset, the page starts at the activities created at or before it.
+   */
+  activityCreatedAt?: Date;
 }
 
 export interface ActivityPage {
@@ -164,6 +169,12 @@ export class ActivityService {
   ): Promise<ActivityPage> {
     const limit = batchSize(options.batchSize, MAX_ACTIVITY_BATCH);
     const query = toQuery(options.filter, options.start);
+    const byDate = options.start?.offset ? undefined : options.start?.activityCreatedAt;
+    // The offset is the exact position (and ids, not dates, order the log: an imported
+    // activity may be older than its id): the date is the position only without one. At or
+    // before it, so that a page cut between activities of the same instant loses none of them.
+    if (byDate && (query.latestCreatedAt === undefined || byDate.getTime() < query.latestCreatedAt))
+      query.latestCreatedAt = byDate.getTime();
     const beforeId = options.start?.offset ? parseOffset(options.start.offset) : null;
     const leadIds = await this.leads.findLeadIds(key);
     return this.transactions.readReplicated(async (repos) => {

@@ -1,3 +1,4 @@
+import { parseDateTime, XSD_DATE_TIME } from '../calendar-dates.js';
 import { AppError, ErrorCode } from '../errors.js';
 
 /** What node-soap hands a handler: nested plain objects, arrays and (thanks to our deserializers) raw text. */
@@ -124,9 +125,10 @@ export function bool(v: Raw, name: string): boolean | undefined {
   }
 }
 
-const DATE_TIME = /^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
-
-/** xs:dateTime, strictly; a value without an offset is read as UTC. */
+/**
+ * xs:dateTime, strictly (a day the calendar has, no year 0000); a value without an offset is
+ * read as UTC.
+ */
 export function dateTime(
   v: Raw,
   name: string,
@@ -134,9 +136,12 @@ export function dateTime(
 ): Date | undefined {
   const t = text(v, name);
   if (t === undefined || t.trim() === '') return undefined;
-  const s = t.trim();
-  const ms = DATE_TIME.test(s) ? Date.parse(/(Z|[+-]\d{2}:\d{2})$/.test(s) ? s : `${s}Z`) : NaN;
-  if (Number.isNaN(ms)) throw new AppError(code, `${name} must be an xs:dateTime`);
+  const ms = parseDateTime(t.trim(), XSD_DATE_TIME);
+  if (ms === undefined)
+    throw new AppError(
+      code,
+      `${name} must be an xs:dateTime (a real day of the years 0001-9999, e.g. 2013-06-09T14:04:54-08:00)`,
+    );
   return new Date(ms);
 }
 
