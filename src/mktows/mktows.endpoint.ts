@@ -31,7 +31,13 @@ import {
   sendXml,
   type SoapOperation,
 } from '../soap-transport/listener.js';
-import { object, text } from '../soap-transport/values.js';
+import {
+  declaredNames,
+  object,
+  text,
+  withDeclaredNames,
+  type DeclaredNames,
+} from '../soap-transport/values.js';
 import { elementTree as createElementTree } from '../soap-transport/schema-elements.js';
 import { clientLimitKey } from '../networks.js';
 
@@ -98,6 +104,9 @@ export async function createMktowsEndpoint(
   // What one call's log line and metrics need from inside node-soap's handler: the listener
   // carries this call's record to the operation.
   const port: Record<string, SoapOperation<CallRecord>> = {};
+  // Each operation's parameters as the schema spells them (filled in once the WSDL is read):
+  // the guard takes member names in any case, so the handlers see them as declared.
+  const paramsNames = new Map<string, DeclaredNames>();
   for (const [name, handler] of Object.entries(handlers)) {
     port[name] = async (args, headers, record) => {
       try {
@@ -110,7 +119,11 @@ export async function createMktowsEndpoint(
           'targetWorkspace',
         )?.trim();
         if (workspace) ctx.partition = options.workspacePartitions[workspace] ?? workspace;
-        return await handler(args ?? {}, ctx);
+        const declared = paramsNames.get(name);
+        return await handler(
+          declared ? withDeclaredNames(args ?? {}, declared) : (args ?? {}),
+          ctx,
+        );
       } catch (error) {
         const fault = toWireFault(error);
         if (record) record.fault = fault.vendorCode;
@@ -155,6 +168,8 @@ export async function createMktowsEndpoint(
   // Each member where its parent's type declares it, its name in any case, as the vendor's
   // parser read it (foreignSysPersonId).
   const elementTree = createElementTree(wsdlXml);
+  for (const [element, { methodName }] of Object.entries(binding.topElements))
+    paramsNames.set(methodName, declaredNames(elementTree.members(element)));
 
   const sendFault = (res: Response, error: unknown, faultcode?: string) => {
     const { status, body } = faultEnvelope(error, faultcode);

@@ -19,6 +19,8 @@ export interface ElementNode {
 export interface ElementTree {
   /** The node of a top-level element (paramsX), or undefined when the schema declares none. */
   body(local: string): ElementNode | undefined;
+  /** The members of a top-level element's type, as the schema spells them. */
+  members(local: string): readonly string[];
 }
 
 interface TypeDecl {
@@ -134,6 +136,10 @@ export function elementTree(wsdlXml: string): ElementTree {
     body(local) {
       const type = topLevel.get(local);
       return type === undefined ? undefined : nodeOf(type);
+    },
+    members(local) {
+      const type = topLevel.get(local);
+      return type === undefined ? [] : membersOf(type, new Set()).map((m) => m.name);
     },
   };
 }

@@ -35,6 +35,34 @@ export function member(o: RawObject | undefined, name: string): Raw {
   return undefined;
 }
 
+/** A type's member names as declared, and by their lower case. */
+export interface DeclaredNames {
+  names: ReadonlySet<string>;
+  byLower: ReadonlyMap<string, string>;
+}
+
+export function declaredNames(names: readonly string[]): DeclaredNames {
+  return { names: new Set(names), byLower: new Map(names.map((n) => [n.toLowerCase(), n])) };
+}
+
+/**
+ * `o` with its members named as the schema spells them (a hand-written `LeadKey` becomes
+ * `leadKey`, as the envelope guard let it through): `o` itself when they all are. A member also
+ * present as spelt wins over its other spelling.
+ */
+export function withDeclaredNames(o: RawObject, declared: DeclaredNames): RawObject {
+  let renamed: RawObject | undefined;
+  for (const key of Object.keys(o)) {
+    if (declared.names.has(key) || key === 'attributes') continue;
+    const name = declared.byLower.get(key.toLowerCase());
+    if (name === undefined) continue;
+    renamed ??= { ...o };
+    if (!Object.hasOwn(renamed, name)) renamed[name] = renamed[key];
+    delete renamed[key];
+  }
+  return renamed ?? o;
+}
+
 /**
  * Whether every name of `o` (but its attributes) is one of `names` as spelt, names that no two
  * differ only in case: then member(o, n) for each n of `names` is `o`'s own n or nothing, and

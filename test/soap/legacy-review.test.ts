@@ -101,9 +101,15 @@ for (const engine of testEngines()) {
       it('still reads every member where its type declares it, in any case and by xsi:type', async () => {
         expect((await call(SYNC('placed@example.com'))).status).to.equal(200);
         const read = await call(
-          '<ns1:paramsGetLead><leadKey><KEYTYPE>EMAIL</KEYTYPE><keyvalue>placed@example.com</keyvalue></leadKey></ns1:paramsGetLead>',
+          '<ns1:paramsGetLead><LeadKey><KEYTYPE>EMAIL</KEYTYPE><keyvalue>placed@example.com</keyvalue></LeadKey></ns1:paramsGetLead>',
         );
         expect(read.status, read.body).to.equal(200);
+        // The operation's own parameters too: the guard lets them through, so they are read.
+        const synced = await call(
+          '<ns1:paramsSyncLead><LeadRecord><Email>placed@example.com</Email></LeadRecord><ReturnLead>true</ReturnLead></ns1:paramsSyncLead>',
+        );
+        expect(synced.status, synced.body).to.equal(200);
+        expect(synced.body).to.include('<Email>placed@example.com</Email>');
         for (const selector of [
           '<leadSelector xsi:type="ns1:LeadKeySelector"><keyType>EMAIL</keyType><keyValues><stringItem>placed@example.com</stringItem></keyValues></leadSelector>',
           '<leadSelector xsi:type="ns1:LastUpdateAtSelector"><latestUpdatedAt xsi:nil="true"/><oldestUpdatedAt>2000-01-01T00:00:00Z</oldestUpdatedAt></leadSelector>',
