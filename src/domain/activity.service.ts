@@ -33,8 +33,9 @@ export interface StreamStart {
   oldestCreatedAt?: Date;
   latestCreatedAt?: Date;
   /**
-   * getLeadActivity's paging by date (the vendor's newStartPosition.activityCreatedAt): with no
-   * offset, the page starts at the activities created at or before it.
+   * The vendor's activityCreatedAt, without an offset: getLeadActivity (newest first) starts at
+   * the activities created at or before it; getLeadChanges (oldest first) at those created
+   * since it, as with oldestCreatedAt.
    */
   activityCreatedAt?: Date;
 }
@@ -239,16 +240,18 @@ export class ActivityService {
   ): Promise<ActivityPage> {
     const limit = batchSize(options.batchSize, MAX_CHANGES_BATCH);
     const query = toQuery(options.filter, { latestCreatedAt: start.latestCreatedAt });
-    if (!start.offset && !start.oldestCreatedAt) {
+    // The vendor's activityCreatedAt: the activities created since it, as oldestCreatedAt.
+    const since = start.oldestCreatedAt ?? start.activityCreatedAt;
+    if (!start.offset && !since) {
       throw new AppError(
         ErrorCode.BAD_STREAM_POSITION,
-        'startPosition needs oldestCreatedAt or offset',
+        'startPosition needs oldestCreatedAt, activityCreatedAt or offset',
       );
     }
     return this.transactions.readReplicated(async (repos) => {
       const afterId = start.offset
         ? parseOffset(start.offset)
-        : await repos.activities.idBefore(start.oldestCreatedAt!.getTime());
+        : await repos.activities.idBefore(since!.getTime());
       const { leads } = options;
       if (leads)
         query.leadIds = (await findByKeys(repos, leads.keyType, leads.values)).map((l) => l.id);

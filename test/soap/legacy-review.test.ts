@@ -178,6 +178,19 @@ for (const engine of testEngines()) {
         expect(activities(r.body)).to.deep.equal(all.slice(1));
       });
 
+      it('getLeadChanges starts at activityCreatedAt alone too (the activities since it)', async () => {
+        const from = all[1]!;
+        const r = await call(
+          `<ns1:paramsGetLeadChanges><startPosition><activityCreatedAt>${from.at}</activityCreatedAt></startPosition><batchSize>1000</batchSize></ns1:paramsGetLeadChanges>`,
+        );
+        expect(r.status, r.body).to.equal(200);
+        const ids = [...r.body.matchAll(/<leadChangeRecord><id>(\d+)<\/id>/g)].map((m) =>
+          Number(m[1]),
+        );
+        expect(ids).to.include.members(all.filter((a) => a.at >= from.at).map((a) => a.id));
+        expect(ids).to.not.include.members(all.filter((a) => a.at < from.at).map((a) => a.id));
+      });
+
       it('refuses a date that is no xs:dateTime with 20122', async () => {
         for (const bad of ['0000-06-01T00:00:00Z', '2025-02-29T00:00:00Z', 'yesterday']) {
           const r = await call(
