@@ -290,7 +290,7 @@ export const SUPPRESSIONS_HELP = `Usage: durable-unsubscribe suppressions import
 "import" reads a CSV with a header line: email, and optionally reason, source, date (ISO 8601:
 when the person opted out). Every valid address becomes unsubscribed in the master status, even
 with no person yet; people holding it are unsubscribed by the normal rules. Rejected lines (bad
-address, duplicate, bad date, a control character in reason or source) go to FILE.rejects.csv (or --rejects FILE). --dry-run reports what
+address, duplicate, a date that is not ISO 8601 or is in the future, a control character in reason or source) go to FILE.rejects.csv (or --rejects FILE). --dry-run reports what
 would change and writes nothing at all (rejects only with an explicit --rejects). Running the
 same import twice changes nothing the second time. A file written by "export" can be read back:
 its lines with unsubscribed=false (lifted addresses) are skipped, as import never lifts.

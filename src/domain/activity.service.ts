@@ -32,6 +32,12 @@ export interface StreamStart {
   offset?: string;
   oldestCreatedAt?: Date;
   latestCreatedAt?: Date;
+  /**
+   * The vendor's activityCreatedAt, without an offset: getLeadActivity (newest first) starts at
+   * the activities created at or before it; getLeadChanges (oldest first) at those created
+   * since it, as with oldestCreatedAt.
+   */
+  activityCreatedAt?: Date;
 }
 
 export interface ActivityPage {
@@ -164,6 +170,12 @@ export class ActivityService {
   ): Promise<ActivityPage> {
     const limit = batchSize(options.batchSize, MAX_ACTIVITY_BATCH);
     const query = toQuery(options.filter, options.start);
+    const byDate = options.start?.offset ? undefined : options.start?.activityCreatedAt;
+    // The offset is the exact position (and ids, not dates, order the log: an imported
+    // activity may be older than its id): the date is the position only without one. At or
+    // before it, so that a page cut between activities of the same instant loses none of them.
+    if (byDate && (query.latestCreatedAt === undefined || byDate.getTime() < query.latestCreatedAt))
+      query.latestCreatedAt = byDate.getTime();
     const beforeId = options.start?.offset ? parseOffset(options.start.offset) : null;
     const leadIds = await this.leads.findLeadIds(key);
     return this.transactions.readReplicated(async (repos) => {
@@ -228,16 +240,18 @@ export class ActivityService {
   ): Promise<ActivityPage> {
     const limit = batchSize(options.batchSize, MAX_CHANGES_BATCH);
     const query = toQuery(options.filter, { latestCreatedAt: start.latestCreatedAt });
-    if (!start.offset && !start.oldestCreatedAt) {
+    // The vendor's activityCreatedAt: the activities created since it, as oldestCreatedAt.
+    const since = start.oldestCreatedAt ?? start.activityCreatedAt;
+    if (!start.offset && !since) {
       throw new AppError(
         ErrorCode.BAD_STREAM_POSITION,
-        'startPosition needs oldestCreatedAt or offset',
+        'startPosition needs oldestCreatedAt, activityCreatedAt or offset',
       );
     }
     return this.transactions.readReplicated(async (repos) => {
       const afterId = start.offset
         ? parseOffset(start.offset)
-        : await repos.activities.idBefore(start.oldestCreatedAt!.getTime());
+        : await repos.activities.idBefore(since!.getTime());
       const { leads } = options;
       if (leads)
         query.leadIds = (await findByKeys(repos, leads.keyType, leads.values)).map((l) => l.id);

@@ -1,3 +1,4 @@
+import { isRealDay, parseDateTime, type DateForm } from '../calendar-dates.js';
 import { AppError, ErrorCode } from '../errors.js';
 
 // The types a custom field may have (CUSTOM_FIELDS declares them: src/config/parse.ts).
@@ -90,11 +91,15 @@ export const EMAIL_DISPLAY_NAME = 'Email Address';
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
-/** Date.parse rolls impossible days over (2024-02-30 becomes March 1); a real date reads back unchanged. */
-function realDate(ymd: string): boolean {
-  const t = Date.parse(`${ymd}T00:00:00Z`);
-  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === ymd;
-}
+/** Date.parse rolls impossible days over (2024-02-30 becomes March 1) and takes year 0000. */
+const realDate = isRealDay;
+/** A date-time attribute: seconds optional, an offset required. */
+const ATTRIBUTE_DATE_TIME: DateForm = {
+  dateOnly: false,
+  loose: false,
+  secondsOptional: true,
+  zoneRequired: true,
+};
 
 function bad(name: string, why: string): AppError {
   return new AppError(ErrorCode.LEAD_ATTRIBUTE_BAD, `Attribute ${name}: ${why}`);
@@ -175,10 +180,11 @@ export class FieldCatalogue {
       case 'date':
         if (!DATE.test(v) || !realDate(v)) throw bad(field.name, 'not a date (YYYY-MM-DD)');
         return { field, value: v };
-      case 'datetime':
-        if (!DATETIME.test(v) || !realDate(v.slice(0, 10)) || Number.isNaN(Date.parse(v)))
-          throw bad(field.name, 'not a date-time');
-        return { field, value: new Date(v).toISOString() };
+      case 'datetime': {
+        const at = DATETIME.test(v) ? parseDateTime(v, ATTRIBUTE_DATE_TIME) : undefined;
+        if (at === undefined) throw bad(field.name, 'not a date-time');
+        return { field, value: new Date(at).toISOString() };
+      }
     }
   }
 

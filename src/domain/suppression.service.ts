@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { EmailStatusRecord } from './records.js';
 import type { TransactionScope, Transactions } from './ports.js';
 import type { StatusCursor, StatusFilter } from './records.js';
+import { parseDateTime, type DateForm } from '../calendar-dates.js';
 import { AppError } from '../errors.js';
 import { ChangePaths } from './change-paths.js';
 import type { DurableStatusService } from './durable-status.service.js';
@@ -63,6 +64,14 @@ export interface SuppressionListPage {
   /** Where the next page starts, when there is one. */
   next: StatusCursor | null;
 }
+
+/** A suppression list's date: as ISO 8601 and its usual spreadsheet shapes; no offset is UTC. */
+const LIST_DATE: DateForm = {
+  dateOnly: true,
+  loose: true,
+  secondsOptional: true,
+  zoneRequired: false,
+};
 
 const MAX_REASON = 1000;
 const MAX_SOURCE = 100;
@@ -155,15 +164,20 @@ export class SuppressionService {
       seen.add(print);
       let at = this.now();
       if (row.date !== undefined && row.date.trim() !== '') {
-        at = Date.parse(row.date.trim());
-        if (Number.isNaN(at)) {
-          reject({
-            line: row.line,
-            email: row.email,
-            why: 'date is not an ISO 8601 date or date-time',
-          });
+        const given = parseDateTime(row.date.trim(), LIST_DATE);
+        // When the person opted out cannot be after the list was loaded: a future date would
+        // sort the suppression after every later change to the address.
+        const why =
+          given === undefined
+            ? 'date is not an ISO 8601 date or date-time (a real day of the years 0001-9999)'
+            : given > at
+              ? 'date is in the future'
+              : undefined;
+        if (why !== undefined) {
+          reject({ line: row.line, email: row.email, why });
           continue;
         }
+        at = given!;
       }
       const reason = row.reason?.trim() ? row.reason.trim().slice(0, MAX_REASON) : null;
       const source = row.source?.trim()

@@ -31,7 +31,14 @@ import {
   sendXml,
   type SoapOperation,
 } from '../soap-transport/listener.js';
-import { object, text } from '../soap-transport/values.js';
+import {
+  declaredNames,
+  object,
+  text,
+  withDeclaredNames,
+  type DeclaredNames,
+} from '../soap-transport/values.js';
+import { elementTree as createElementTree } from '../soap-transport/schema-elements.js';
 import { clientLimitKey } from '../networks.js';
 
 export { FAST_READ, summaryOfRead };
@@ -62,20 +69,6 @@ interface Operation {
   soapAction: string;
   /** Declared in the WSDL (so stubs match the vendor's) but without a handler: fault 20019. */
   served: boolean;
-}
-
-class CaseInsensitiveSet extends Set<string> {
-  // The names as declared, which clients nearly always send: found without lowering a copy
-  // of every element name of a large envelope.
-  private readonly declared: Set<string>;
-
-  constructor(names: readonly string[]) {
-    super(names.map((n) => n.toLowerCase()));
-    this.declared = new Set(names);
-  }
-  override has(name: string): boolean {
-    return this.declared.has(name) || super.has(name.toLowerCase());
-  }
 }
 
 const notServed = (name: string) =>
@@ -111,6 +104,9 @@ export async function createMktowsEndpoint(
   // What one call's log line and metrics need from inside node-soap's handler: the listener
   // carries this call's record to the operation.
   const port: Record<string, SoapOperation<CallRecord>> = {};
+  // Each operation's parameters as the schema spells them (filled in once the WSDL is read):
+  // the guard takes member names in any case, so the handlers see them as declared.
+  const paramsNames = new Map<string, DeclaredNames>();
   for (const [name, handler] of Object.entries(handlers)) {
     port[name] = async (args, headers, record) => {
       try {
@@ -123,7 +119,11 @@ export async function createMktowsEndpoint(
           'targetWorkspace',
         )?.trim();
         if (workspace) ctx.partition = options.workspacePartitions[workspace] ?? workspace;
-        return await handler(args ?? {}, ctx);
+        const declared = paramsNames.get(name);
+        return await handler(
+          declared ? withDeclaredNames(args ?? {}, declared) : (args ?? {}),
+          ctx,
+        );
       } catch (error) {
         const fault = toWireFault(error);
         if (record) record.fault = fault.vendorCode;
@@ -165,10 +165,11 @@ export async function createMktowsEndpoint(
     FAST_READ.bodyElements.map((element) => operations.get(element)?.name),
   );
 
-  // Member names match case-insensitively, as the vendor's parser did (foreignSysPersonId).
-  const knownElements = new CaseInsensitiveSet(
-    [...wsdlXml.matchAll(/<xs:element\s+name="([^"]+)"/g)].map((m) => m[1]!),
-  );
+  // Each member where its parent's type declares it, its name in any case, as the vendor's
+  // parser read it (foreignSysPersonId).
+  const elementTree = createElementTree(wsdlXml);
+  for (const [element, { methodName }] of Object.entries(binding.topElements))
+    paramsNames.set(methodName, declaredNames(elementTree.members(element)));
 
   const sendFault = (res: Response, error: unknown, faultcode?: string) => {
     const { status, body } = faultEnvelope(error, faultcode);
@@ -179,7 +180,7 @@ export async function createMktowsEndpoint(
     maxDepth: 64,
     maxNameLength: 256,
     maxAttributes: options.maxAttributesPerElement,
-    knownElements,
+    elementTree,
     understoodHeaders: UNDERSTOOD_HEADERS,
   };
   // The head is looked at before all of it may have arrived: a character cut in two at its end
@@ -275,7 +276,7 @@ export async function createMktowsEndpoint(
       const action = soapActionOf(req.headers);
       const actionOp = action === undefined ? undefined : byAction.get(action);
       try {
-        xml = decodeXmlBody(bytes);
+        xml = decodeXmlBody(bytes, req.headers['content-type']);
         if (
           requestReader &&
           (head.outcome || bytes.length <= HEAD_BYTES) &&
@@ -296,7 +297,7 @@ export async function createMktowsEndpoint(
         if (found) await authenticate(found.credentials, req, requestId);
         throw error;
       }
-      const { bodyElement, unknownElement, credentials } = summary;
+      const { bodyElement, unknownElement, unknownElementParent, credentials } = summary;
       const caller = await (head.outcome ?? authenticate(credentials, req, requestId));
       record.caller = caller;
       record.userId = caller.userId;
@@ -323,7 +324,10 @@ export async function createMktowsEndpoint(
       if (unknownElement !== undefined) {
         throw new AppError(
           ErrorCode.REQUEST_NOT_UNDERSTOOD,
-          `Unknown element ${unknownElement}: ${bodyElement.local} takes only the elements of the WSDL's schema (names in any case)`,
+          `Unknown element ${unknownElement}: ${bodyElement.local} takes only the elements of the WSDL's schema, each where its type declares it (names in any case)` +
+            (unknownElementParent === undefined
+              ? ''
+              : `; ${unknownElementParent} holds no ${unknownElement}`),
         );
       }
       if (action !== undefined && action !== op.soapAction && action !== op.name) {

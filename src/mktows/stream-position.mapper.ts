@@ -39,8 +39,10 @@ export function streamStart(raw: Raw): StreamStart {
   const bad = ErrorCode.BAD_STREAM_POSITION;
   const oldest = dateTime(member(p, 'oldestCreatedAt'), 'oldestCreatedAt', bad);
   const latest = dateTime(member(p, 'latestCreatedAt'), 'latestCreatedAt', bad);
+  const activity = dateTime(member(p, 'activityCreatedAt'), 'activityCreatedAt', bad);
   if (oldest) start.oldestCreatedAt = oldest;
   if (latest) start.latestCreatedAt = latest;
+  if (activity) start.activityCreatedAt = activity;
   return start;
 }
 

@@ -124,7 +124,10 @@ export async function createSalesforceOutboundEndpoint(
   };
 
   const call = async (req: Request) => {
-    const xml = decodeXmlBody(await readBody(req, options.maxBodyBytes, options.bodyTimeoutMs));
+    const xml = decodeXmlBody(
+      await readBody(req, options.maxBodyBytes, options.bodyTimeoutMs),
+      req.headers['content-type'],
+    );
     const { bodyElement } = inspectEnvelope(xml, { maxDepth: 32, maxNameLength: 256 });
     if (bodyElement.local !== 'notifications' || bodyElement.ns !== OUTBOUND_NS) {
       throw new AppError(

@@ -14,6 +14,7 @@ import {
   decodeAll,
   fieldText,
 } from './xml-lexis.js';
+import type { ElementNode, ElementTree } from './schema-elements.js';
 
 export const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
@@ -47,6 +48,11 @@ export interface GuardLimits {
   /** Element names the schema declares; any other name inside the Body is refused. */
   knownElements?: ReadonlySet<string>;
   /**
+   * Which members each element of the Body may hold: a name declared elsewhere in the schema
+   * but not in its parent's type is refused as unknown too.
+   */
+  elementTree?: ElementTree;
+  /**
    * Local names of the header entries the service processes: any other entry marked
    * mustUnderstand="1" for this service is named in the summary. Unset: not looked at.
    */
@@ -68,8 +74,10 @@ export interface EnvelopeHead {
 export interface EnvelopeSummary extends EnvelopeHead {
   /** Namespace and local name of the Body's single child. */
   bodyElement: { ns: string; local: string };
-  /** The first element inside the Body that the schema does not declare. */
+  /** The first element inside the Body that the schema does not declare (where it stands). */
   unknownElement?: string;
+  /** The element holding unknownElement, when the element tree placed it. */
+  unknownElementParent?: string;
   /** The first header entry marked mustUnderstand="1" for us that is not understood. */
   headerNotUnderstood?: string;
 }
@@ -88,6 +96,8 @@ interface Open {
   scope: Map<string, string> | null;
   /** It holds text that node-soap keeps (not blank once decoded and trimmed, as it trims). */
   text: boolean;
+  /** Its place in the Body's element tree; null outside the Body or below an unknown element. */
+  node: ElementNode | null;
 }
 
 /**
@@ -130,6 +140,7 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
   let bodyChildren = 0;
   let bodyElement: EnvelopeSummary['bodyElement'] | null = null;
   let unknownElement: string | undefined;
+  let unknownElementParent: string | undefined;
   let headerNotUnderstood: string | undefined;
   let inHeader = false;
   let credentials: HeaderCredentials | null = null;
@@ -288,7 +299,8 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
       throw notUnderstood(
         `Text before the element ${local.slice(0, 64)}: mixed content is not accepted`,
       );
-    stack.push({ name, scope, text: false });
+    const parent = stack[stack.length - 1];
+    stack.push({ name, scope, text: false, node: null });
     const depth = stack.length;
     if (depth > limits.maxDepth)
       throw notUnderstood(`Nesting deeper than ${limits.maxDepth} levels`);
@@ -358,8 +370,19 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
     } else if (depth === 3 && inBody) {
       if (++bodyChildren > 1) throw notUnderstood('The SOAP Body holds more than one element');
       bodyElement = { ns: uri, local };
-    } else if (depth > 3 && inBody && limits.knownElements && !limits.knownElements.has(local)) {
-      unknownElement ??= local.slice(0, 64);
+      stack[depth - 1]!.node = limits.elementTree?.body(local) ?? null;
+    } else if (depth > 3 && inBody) {
+      if (limits.knownElements && !limits.knownElements.has(local)) {
+        unknownElement ??= local.slice(0, 64);
+      } else if (parent!.node) {
+        const node = parent!.node.child(local);
+        if (node) stack[depth - 1]!.node = node;
+        else if (unknownElement === undefined) {
+          unknownElement = local.slice(0, 64);
+          const p = parent!.name;
+          unknownElementParent = p.slice(p.indexOf(':') + 1, p.indexOf(':') + 65);
+        }
+      }
     }
 
     if (selfClosing) {
@@ -376,6 +399,7 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
   if (!bodyElement) throw notUnderstood('The SOAP Body is empty');
   const summary: EnvelopeSummary = { bodyElement, credentials };
   if (unknownElement !== undefined) summary.unknownElement = unknownElement;
+  if (unknownElementParent !== undefined) summary.unknownElementParent = unknownElementParent;
   if (headerNotUnderstood !== undefined) summary.headerNotUnderstood = headerNotUnderstood;
   return summary;
 }

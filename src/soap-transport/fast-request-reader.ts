@@ -1,6 +1,7 @@
 import { SOAP11_NS } from './fault-envelope.js';
 import { NAME, NOT_XML_CHAR, isSpace } from './xml-lexis.js';
 import type { GuardLimits } from './envelope-guard.js';
+import type { ElementNode } from './schema-elements.js';
 import { ShapeBook, localOf, type Shape, type WsdlInternals } from './request-shapes.js';
 import {
   DECLINE,
@@ -118,6 +119,9 @@ export function createRequestReader(
     const maxAttributes = Math.min(guard?.maxAttributes ?? MAX_ATTRIBUTES, MAX_ATTRIBUTES);
     const maxDepth = guard ? Math.min(guard.maxDepth, MAX_DEPTH) : MAX_DEPTH;
     const known = guard?.knownElements;
+    const tree = guard?.elementTree;
+    // The element tree's node of each open element of the Body, by depth (as the guard keeps it).
+    const nodes: Array<ElementNode | null> = [];
     // node-soap's document-wide state: every namespace declaration seen so far (never
     // scoped) and the prefixes ever bound to XSI. (Whether it finds the envelope's prefix
     // declared decides whether it looks the Body's element up as a message or by its name:
@@ -271,8 +275,15 @@ export function createRequestReader(
         if (local === 'Body') bodySeen = true;
       } else if (depth === 3) {
         if (uri !== ns || (top.local === 'Body' && top.count > 0)) decline();
+        if (tree && bodySeen) nodes[3] = tree.body(local) ?? null;
       } else if ((uri !== '' && uri !== ns) || (known && bodySeen && !known.has(local))) {
         decline();
+      } else if (tree && bodySeen) {
+        // What the guard would name unknown where it stands goes to the guard.
+        const parentNode = nodes[depth - 1];
+        const node = parentNode ? parentNode.child(local) : null;
+        if (node === undefined) decline();
+        nodes[depth] = node ?? null;
       }
       top.count++;
       const shape = top.shape.child(local);

@@ -1,3 +1,4 @@
+import { parseDateTime, XSD_DATE_TIME } from '../calendar-dates.js';
 import { AppError, ErrorCode } from '../errors.js';
 
 /** What node-soap hands a handler: nested plain objects, arrays and (thanks to our deserializers) raw text. */
@@ -32,6 +33,34 @@ export function member(o: RawObject | undefined, name: string): Raw {
   const lower = name.toLowerCase();
   for (const k of Object.keys(o)) if (k !== 'attributes' && k.toLowerCase() === lower) return o[k];
   return undefined;
+}
+
+/** A type's member names as declared, and by their lower case. */
+export interface DeclaredNames {
+  names: ReadonlySet<string>;
+  byLower: ReadonlyMap<string, string>;
+}
+
+export function declaredNames(names: readonly string[]): DeclaredNames {
+  return { names: new Set(names), byLower: new Map(names.map((n) => [n.toLowerCase(), n])) };
+}
+
+/**
+ * `o` with its members named as the schema spells them (a hand-written `LeadKey` becomes
+ * `leadKey`, as the envelope guard let it through): `o` itself when they all are. A member also
+ * present as spelt wins over its other spelling.
+ */
+export function withDeclaredNames(o: RawObject, declared: DeclaredNames): RawObject {
+  let renamed: RawObject | undefined;
+  for (const key of Object.keys(o)) {
+    if (declared.names.has(key) || key === 'attributes') continue;
+    const name = declared.byLower.get(key.toLowerCase());
+    if (name === undefined) continue;
+    renamed ??= { ...o };
+    if (!Object.hasOwn(renamed, name)) renamed[name] = renamed[key];
+    delete renamed[key];
+  }
+  return renamed ?? o;
 }
 
 /**
@@ -124,9 +153,10 @@ export function bool(v: Raw, name: string): boolean | undefined {
   }
 }
 
-const DATE_TIME = /^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
-
-/** xs:dateTime, strictly; a value without an offset is read as UTC. */
+/**
+ * xs:dateTime, strictly (a day the calendar has, no year 0000); a value without an offset is
+ * read as UTC.
+ */
 export function dateTime(
   v: Raw,
   name: string,
@@ -134,9 +164,12 @@ export function dateTime(
 ): Date | undefined {
   const t = text(v, name);
   if (t === undefined || t.trim() === '') return undefined;
-  const s = t.trim();
-  const ms = DATE_TIME.test(s) ? Date.parse(/(Z|[+-]\d{2}:\d{2})$/.test(s) ? s : `${s}Z`) : NaN;
-  if (Number.isNaN(ms)) throw new AppError(code, `${name} must be an xs:dateTime`);
+  const ms = parseDateTime(t.trim(), XSD_DATE_TIME);
+  if (ms === undefined)
+    throw new AppError(
+      code,
+      `${name} must be an xs:dateTime (a real day of the years 0001-9999, e.g. 2013-06-09T14:04:54-08:00)`,
+    );
   return new Date(ms);
 }
 

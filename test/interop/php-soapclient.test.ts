@@ -22,6 +22,7 @@ const PHP = 'php';
 const PHP_FLAGS = ['-d', 'soap.wsdl_cache_enabled=0', '-d', 'error_reporting=-1'];
 const CLIENT = path.join(INTEROP_DIR, 'clients', 'php_worked_example.php');
 const QUICKSTART = path.join(REPO_ROOT, 'examples', 'php', 'quickstart.php');
+const OPERATIONS = path.join(INTEROP_DIR, 'clients', 'php_operations.php');
 
 for (const engine of testEngines()) {
   describe(`interop: PHP SoapClient runs the worked example (${engine.name})`, function () {
@@ -54,6 +55,32 @@ for (const engine of testEngines()) {
         'WRONG-KEY',
       ]);
       expectAuthFailureReported('php_worked_example.php', r);
+    });
+
+    it('calls every served operation: SoapVar selectors, a classmap, single-element arrays, faults', async () => {
+      const r = await run(PHP, [
+        ...PHP_FLAGS,
+        OPERATIONS,
+        service.wsdlUrl,
+        TEST_USER.userId,
+        TEST_USER.encryptionKey,
+      ]);
+      expect(r.code, `php_operations.php failed:\n${r.stdout}${r.stderr}`).to.equal(0);
+      expect(r.stderr).to.equal('');
+      const out = JSON.parse(r.stdout) as Record<string, unknown> & { ids: number[] };
+      const [a, b, c] = out.ids;
+      expect(out.syncMultipleLeads).to.deep.equal(['CREATED', 'CREATED', 'CREATED']);
+      expect(out.getMultipleLeadsByKeys).to.deep.equal([2, 1, 1, 0, 'LeadRecord']);
+      expect(out.getMultipleLeadsByUpdate).to.be.at.least(3);
+      expect(out.singleElement).to.deep.equal({ withFeature: true, without: true });
+      const paged = out.getLeadActivityPaged as number[];
+      expect(paged.length).to.be.at.least(1);
+      expect(new Set(paged).size, 'no activity twice').to.equal(paged.length);
+      expect(out.getLeadChanges).to.deep.equal([a, b, c]);
+      expect(out.describeMObject).to.have.length(3);
+      expect(out.mergeLeads).to.deep.equal({ status: 'MERGED', winner: b, losers: [c] });
+      expect(out.unserved).to.include({ code: '20019', faultcode: 'SOAP-ENV:Client' });
+      expect(out.notFound).to.include({ code: '20103', faultcode: 'SOAP-ENV:Client' });
     });
 
     it('runs examples/php/quickstart.php', async () => {

@@ -21,6 +21,7 @@ const PYTHON = '/usr/bin/python3';
 const ENV = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
 const CLIENT = path.join(INTEROP_DIR, 'clients', 'zeep_worked_example.py');
 const QUICKSTART = path.join(REPO_ROOT, 'examples', 'python', 'quickstart.py');
+const OPERATIONS = path.join(INTEROP_DIR, 'clients', 'zeep_operations.py');
 
 for (const engine of testEngines()) {
   describe(`interop: Python zeep client runs the worked example (${engine.name})`, function () {
@@ -47,6 +48,32 @@ for (const engine of testEngines()) {
         env: ENV,
       });
       expectAuthFailureReported('zeep_worked_example.py', r);
+    });
+
+    it('calls every served operation as zeep stubs do: derived selectors, positions passed back, faults', async () => {
+      const r = await run(
+        PYTHON,
+        [OPERATIONS, service.wsdlUrl, TEST_USER.userId, TEST_USER.encryptionKey],
+        { env: ENV },
+      );
+      expect(r.code, `zeep_operations.py failed:\n${r.stdout}${r.stderr}`).to.equal(0);
+      const out = JSON.parse(r.stdout) as Record<string, unknown> & { ids: number[] };
+      const [a, b, c] = out.ids;
+      expect(out.syncMultipleLeads).to.deep.equal(['CREATED', 'CREATED', 'CREATED', 'FAILED']);
+      expect(out.getMultipleLeadsByKeys).to.deep.equal([2, 1, 1, 0]);
+      expect(out.getMultipleLeadsByUpdate).to.be.at.least(3);
+      const paged = out.getLeadActivityPaged as number[];
+      expect(paged.length).to.be.at.least(2);
+      expect(new Set(paged).size, 'no activity twice').to.equal(paged.length);
+      expect([...paged].sort((x, y) => y - x)).to.deep.equal(paged);
+      // From the last page's date: that activity first, then nothing newer.
+      expect((out.getLeadActivityByDate as number[])[0]).to.equal(paged[paged.length - 1]);
+      expect(out.getLeadChanges).to.deep.equal([a, b, c].sort((x, y) => x! - y!));
+      expect(out.describeMObject).to.have.length(3);
+      expect(out.mergeLeads).to.deep.equal({ status: 'MERGED', winner: b, losers: [c] });
+      expect(out.unserved).to.include({ code: '20019' });
+      expect(out.notFound).to.include({ code: '20103' });
+      expect((out.notFound as { message: string }).message).to.match(/^20103 - Lead Not Found/);
     });
 
     it('runs examples/python/quickstart.py', async () => {

@@ -10,6 +10,7 @@ import {
 import type { WsdlInternals } from '../../src/soap-transport/request-shapes.js';
 import { inspectEnvelope, type GuardLimits } from '../../src/soap-transport/envelope-guard.js';
 import { createSoapListener } from '../../src/soap-transport/listener.js';
+import { elementTree } from '../../src/soap-transport/schema-elements.js';
 import { FAST_READ, summaryOfRead } from '../../src/mktows/mktows.endpoint.js';
 import * as bench from '../../bench/lib/soap.js';
 import { normalCorpus } from './fast-read-corpus.js';
@@ -81,6 +82,36 @@ describe('the request reader under the envelope guard’s limits (one scan per r
     }
     expect(reader.stats.failed).to.equal(0);
     expect(read).to.be.greaterThan(1000);
+  });
+
+  it('under the element tree (each member where its type declares it), reads only what the guard passes alike', () => {
+    const treeLimits: GuardLimits = {
+      ...limits,
+      knownElements: undefined,
+      elementTree: elementTree(wsdlXml),
+    };
+    const corpus = normalCorpus();
+    expect(corpus.filter((xml) => check(xml, treeLimits) === 'declined')).to.deep.equal([]);
+    const all = seeds();
+    const next = random(78);
+    let read = 0;
+    for (let i = 0; i < 4000; i++) {
+      let xml = all[Math.floor(next() * all.length)]!;
+      const rounds = 1 + Math.floor(next() * 3);
+      for (let r = 0; r < rounds; r++) xml = i % 2 ? mutate(xml, next) : variation(xml, next);
+      if (check(xml, treeLimits) === 'read') read++;
+    }
+    expect(reader.stats.failed).to.equal(0);
+    expect(read).to.be.greaterThan(500);
+    // A member of another type, where the flat list of names would have let it pass.
+    const misplaced = normalCorpus()
+      .filter((xml) => xml.includes('</keyValue>'))
+      .map((xml) => xml.replace('</keyValue>', '</keyValue><Email>x@example.com</Email>'));
+    expect(misplaced.length).to.be.greaterThan(0);
+    for (const xml of misplaced) {
+      expect(reader.readGuarded(xml, treeLimits), xml).to.equal(undefined);
+      expect(inspectEnvelope(xml, treeLimits).unknownElement, xml).to.equal('Email');
+    }
   });
 
   const header =

@@ -94,4 +94,28 @@ print(",".join(ops))`;
     expect(r.code, r.out).to.equal(0);
     expect(r.out).to.not.match(/warning|error/i);
   });
+
+  it('generates a gSOAP C++ client with soapcpp2 without warnings, a method per operation', async function () {
+    if (!has('wsdl2h') || !has('soapcpp2')) this.skip();
+    const gsoap = path.join(dir, 'gsoap');
+    fs.mkdirSync(gsoap);
+    const header = path.join(gsoap, 'mktows.h');
+    const translated = await run('wsdl2h', ['-o', header, wsdlFile], gsoap);
+    expect(translated.code, translated.out).to.equal(0);
+    // -C client only, -j proxy classes, -x no sample messages; the imports wsdl2h names.
+    const r = await run(
+      'soapcpp2',
+      ['-C', '-j', '-x', '-I/usr/share/gsoap/import', '-I/usr/share/gsoap', header],
+      gsoap,
+    );
+    expect(r.code, r.out).to.equal(0);
+    expect(r.out).to.not.match(/warning|error/i);
+    const proxy = fs
+      .readdirSync(gsoap)
+      .filter((f) => f.endsWith('Proxy.h'))
+      .map((f) => fs.readFileSync(path.join(gsoap, f), 'utf8'))
+      .join('\n');
+    for (const op of [...VENDOR_OPERATIONS.map((o) => o.operation), 'deleteLead'])
+      expect(proxy, op).to.match(new RegExp(`virtual\\s+int\\s+${op}\\(`));
+  });
 });
