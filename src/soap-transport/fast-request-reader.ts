@@ -133,6 +133,7 @@ export function createRequestReader(
       local: '',
       shape: rootShape,
       scope: null,
+      defaultNs: '',
       value: {},
       hasAttributes: false,
       hasChildren: false,
@@ -260,9 +261,10 @@ export function createRequestReader(
       const local = colon === -1 ? qname : qname.slice(colon + 1);
       if (FORBIDDEN.has(local) || stack.length > maxDepth) decline();
       if (top.hasText) decline(); // text before an element: mixed content
-      const frame = frameAt(pool, stack.length, qname, local, scope);
+      const defaultNs = scope?.get('') ?? top.defaultNs;
+      const frame = frameAt(pool, stack.length, qname, local, scope, defaultNs);
       stack.push(frame);
-      const uri = resolve(stack, colon === -1 ? '' : qname.slice(0, colon));
+      const uri = colon === -1 ? defaultNs : resolve(stack, qname.slice(0, colon));
       const depth = stack.length - 1;
       // Where the element stands: the envelope's own elements in SOAP 1.1's namespace, the
       // read ones in `ns`, theirs unqualified or in `ns`.

@@ -133,6 +133,100 @@ describe('the fast request reader (src/soap-transport/fast-request-reader.ts)', 
     ]);
   });
 
+  it('checks text past its one-pass plain-text test as before: what it cannot take declines, the rest reads as node-soap', () => {
+    const withEmail = (text: string) =>
+      bench.envelope(
+        `<ns1:paramsSyncMultipleLeads><leadRecordList><leadRecord><Email>${text}</Email></leadRecord></leadRecordList></ns1:paramsSyncMultipleLeads>`,
+      );
+    const emailOf = (xml: string) =>
+      (
+        reader.read(xml) as {
+          Body: { paramsSyncMultipleLeads: { leadRecordList: { leadRecord: unknown[] } } };
+        }
+      ).Body.paramsSyncMultipleLeads.leadRecordList.leadRecord[0];
+    // Each character the plain pass stops at, alone and at either end of a text.
+    for (const text of ['a]]>b', ']]>', 'a\u0001b', '\u0008', 'a\uFFFEb', 'a\uD800b'])
+      expect(compare(withEmail(text)), JSON.stringify(text)).to.equal('declined');
+    const read: Array<[string, string]> = [
+      ['a]b', 'a]b'],
+      [']', ']'],
+      ['A&amp;B&#233;&#x41;', 'A&BéA'],
+      ['&lt;', '<'],
+      ['a\u007fb', 'a\u007fb'],
+      ['zoë@b.example', 'zoë@b.example'],
+      ['a\tb\r\nc', 'a\tb\r\nc'],
+      ['~ !"#$%\'()*+,-./:;=?@[\\^_`{|}', '~ !"#$%\'()*+,-./:;=?@[\\^_`{|}'],
+    ];
+    for (const [text, value] of read) {
+      expect(compare(withEmail(text)), JSON.stringify(text)).to.equal('read');
+      expect(emailOf(withEmail(text)), JSON.stringify(text)).to.deep.equal({ Email: value });
+    }
+  });
+
+  it('takes an unprefixed name’s namespace from the nearest default declaration, its own first', () => {
+    const params = (attributes: string, list: string) =>
+      bench.envelope(
+        `<ns1:paramsSyncMultipleLeads${attributes}>${list}<dedupEnabled>true</dedupEnabled></ns1:paramsSyncMultipleLeads>`,
+      );
+    const list =
+      '<leadRecordList><leadRecord><Email>a@b.example</Email></leadRecord></leadRecordList>';
+    // Declared on the parent: its unprefixed children are in that namespace, not the read one.
+    expect(compare(params(' xmlns="urn:elsewhere"', list))).to.equal('declined');
+    // …and so are their children, however deep.
+    expect(
+      compare(
+        params(
+          '',
+          '<leadRecordList xmlns="urn:elsewhere"><leadRecord><Email>a@b.example</Email></leadRecord></leadRecordList>',
+        ),
+      ),
+    ).to.equal('declined');
+    expect(
+      compare(
+        params(
+          '',
+          '<leadRecordList><leadRecord><Email xmlns="urn:elsewhere">a@b.example</Email></leadRecord></leadRecordList>',
+        ),
+      ),
+    ).to.equal('declined');
+    // Undeclared again on a child, or declared as the read namespace: read.
+    expect(
+      compare(
+        params(
+          ' xmlns="urn:elsewhere"',
+          list.replace('<leadRecordList>', '<leadRecordList xmlns="">'),
+        ),
+      ),
+    ).to.equal('declined'); // dedupEnabled, after it, is still in urn:elsewhere
+    expect(
+      compare(
+        params(
+          ' xmlns="urn:elsewhere"',
+          list.replace('<leadRecordList>', '<leadRecordList xmlns="">') +
+            '<dedupEnabled xmlns="">true</dedupEnabled>',
+        ).replace('<dedupEnabled>true</dedupEnabled>', ''),
+      ),
+    ).to.equal('read');
+    const ns = FAST_READ.namespace;
+    expect(compare(params(` xmlns="${ns}"`, list))).to.equal('read');
+    // A sibling after an element that declared one is back in its parent's.
+    expect(
+      compare(
+        params(
+          '',
+          '<leadRecordList><leadRecord xmlns="urn:elsewhere"/><leadRecord><Email>a@b.example</Email></leadRecord></leadRecordList>',
+        ),
+      ),
+    ).to.equal('declined');
+    expect(
+      compare(
+        params(
+          '',
+          `<leadRecordList><leadRecord xmlns="${ns}"><Email>x@b.example</Email></leadRecord><leadRecord><Email>a@b.example</Email></leadRecord></leadRecordList>`,
+        ),
+      ),
+    ).to.equal('read');
+  });
   for (const [name, xml] of Object.entries(EXOTIC)) {
     it(`leaves to node-soap: ${name}`, () => {
       const before = reader.stats.declined;
