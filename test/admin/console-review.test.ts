@@ -1,0 +1,69 @@
+import { expect } from 'chai';
+import type { Services } from '../../src/domain/services.js';
+import { testEngines } from '../support/database.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { ALICE, AdminClient } from './support.js';
+
+/** A multipart upload through the import form, with the client's cookies. */
+async function upload(
+  client: AdminClient,
+  csv: string | Uint8Array,
+  csrf: string,
+): Promise<{ status: number; location: string | null; body: string }> {
+  const form = new FormData();
+  form.append('_csrf', csrf);
+  form.append('file', new Blob([csv], { type: 'text/csv' }), 'list.csv');
+  const res = await fetch(`${client.base}/admin/suppressions/import`, {
+    method: 'POST',
+    body: form,
+    headers: { Cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    redirect: 'manual',
+  });
+  return { status: res.status, location: res.headers.get('location'), body: await res.text() };
+}
+
+/** The value shown for `label` on an import's page. */
+function shown(page: string, label: string): string | undefined {
+  return new RegExp(`${label}</dt>\\s*<dd>\\s*(\\d+)`).exec(page)?.[1];
+}
+
+for (const engine of testEngines()) {
+  describe(`operator console as operators and attackers use it (${engine.name})`, function () {
+    this.timeout(120000);
+    let svc: TestService;
+    let services: Services;
+    let client: AdminClient;
+
+    beforeEach(async () => {
+      svc = await startTestService(engine, { adminUsers: [ALICE] });
+      services = svc.running.services;
+      client = new AdminClient(svc.base);
+      await client.logIn();
+    });
+    afterEach(() => svc.stop());
+
+    async function importOf(csv: string | Uint8Array): Promise<{ id: number; page: string }> {
+      const reply = await upload(client, csv, client.csrf);
+      expect(reply.status, reply.body).to.equal(303);
+      const id = Number(/imports\/(\d+)$/.exec(reply.location!)![1]);
+      await services.suppressionImports.settled(id);
+      return { id, page: (await client.get(reply.location!)).body };
+    }
+
+    it('a console import that stops on a broken line records what it did before, not zeros', async () => {
+      // Big enough that the rows of its first chunks are imported before the parser meets
+      // the broken last line.
+      const good = Array.from({ length: 6000 }, (_, i) => `stop${i}@example.com`).join('\n');
+      const { id, page } = await importOf(`email\n${good}\nnot-an-address\n"unclosed,x\n`);
+      expect(page).to.include('The CSV could not be read');
+      const stored = (await services.suppressions.list({ unsubscribed: true }, null, 1)).total;
+      expect(stored, 'addresses the stopped import suppressed').to.be.above(0);
+      const { job, progress } = await services.suppressionImports.status(id);
+      expect(job.state).to.equal('failed');
+      expect(progress?.counts.suppressed).to.equal(stored);
+      expect(progress?.counts.rows).to.be.at.least(stored);
+      expect(shown(page, 'Addresses suppressed')).to.equal(String(stored));
+      expect(Number(shown(page, 'Lines read'))).to.equal(progress?.counts.rows);
+    });
+  });
+}
