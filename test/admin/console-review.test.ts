@@ -100,5 +100,36 @@ for (const engine of testEngines()) {
       }
       expect(await services.durableStatus.explain('ctl@example.com')).to.include({ status: null });
     });
+
+    it('tells the operator why a file without an "email" column stopped, not "internal error"', async () => {
+      for (const [csv, says] of [
+        ['mail\nx@example.com\n', 'no &quot;email&quot; column'],
+        ['email;reason\nx@example.com;r\n', 'semicolons'],
+        ['x@example.com\ny@example.com\n', 'looks like data'],
+      ] as const) {
+        const { page } = await importOf(csv);
+        expect(page, csv).to.include(says);
+        expect(page, csv).not.to.include('internal error');
+      }
+    });
+
+    it('rejects a line whose address is not UTF-8 instead of suppressing a mangled address', async () => {
+      // "lé@example.com" saved as Latin-1: the é became U+FFFD and that address was
+      // suppressed and counted, while the real one stayed subscribed.
+      const latin1 = Buffer.concat([
+        Buffer.from('email\nl'),
+        Buffer.from([0xe9]),
+        Buffer.from('@example.com\nplain@example.com\n'),
+      ]);
+      const { id, page } = await importOf(latin1);
+      const { progress } = await services.suppressionImports.status(id);
+      expect(progress?.counts).to.include({ rows: 2, suppressed: 1, rejected: 1 });
+      expect(shown(page, 'Addresses suppressed')).to.equal('1');
+      const rejects = await client.get(`/admin/suppressions/imports/${id}/rejects.csv`);
+      expect(rejects.body).to.match(/^2,.*UTF-8/m);
+      expect((await services.suppressions.list({ unsubscribed: true }, null, 10)).total).to.equal(
+        1,
+      );
+    });
   });
 }
