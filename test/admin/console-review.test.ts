@@ -1,7 +1,9 @@
+import net from 'node:net';
 import { expect } from 'chai';
 import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
 import { startTestService, type TestService } from '../support/service.js';
+import { sendEndlessBody } from '../support/endless-body.js';
 import { ALICE, AdminClient } from './support.js';
 
 /** A multipart upload through the import form, with the client's cookies. */
@@ -130,6 +132,48 @@ for (const engine of testEngines()) {
       expect((await services.suppressions.list({ unsubscribed: true }, null, 10)).total).to.equal(
         1,
       );
+    });
+
+    it('reads no more than a bound of a body nobody logged in sends, answers it, then closes', async () => {
+      // Before, /admin/login and /admin/bulk/* read any chunked body to its end before
+      // answering (the body parser's refusal waits for it), and the 401 of the other forms
+      // was followed by reading the rest without end: 200 MiB went in and more would have.
+      for (const [path, type] of [
+        ['/admin/login', 'application/x-www-form-urlencoded'],
+        ['/admin/bulk/preview', 'application/x-www-form-urlencoded'],
+        ['/admin/people/1/unsubscribed', 'application/x-www-form-urlencoded'],
+        ['/admin/suppressions/import', 'multipart/form-data; boundary=b'],
+      ]) {
+        const { writtenMiB, answer } = await sendEndlessBody(
+          svc.running.port,
+          `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\nTransfer-Encoding: chunked\r\n\r\n`,
+          'name=alice&',
+          100,
+        );
+        expect(writtenMiB, `MiB the client could send to ${path}`).to.be.below(40);
+        expect(answer, path).to.match(/^HTTP\/1\.1 4\d\d .*connection: close/is);
+      }
+      // A declared length over the form's limit is refused at once, before its body.
+      const head = await new Promise<string>((resolve) => {
+        const socket = net.connect(svc.running.port, '127.0.0.1');
+        let data = '';
+        const finish = () => {
+          clearTimeout(timer);
+          socket.destroy();
+          resolve(data);
+        };
+        const timer = setTimeout(finish, 5000);
+        socket.on('data', (d: Buffer) => {
+          data += d.toString('latin1');
+          if (data.includes('\r\n\r\n')) finish();
+        });
+        socket.on('error', () => resolve(data));
+        socket.write(
+          'POST /admin/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n' +
+            'Content-Length: 10000000000\r\n\r\nname=',
+        );
+      });
+      expect(head).to.match(/^HTTP\/1\.1 413 .*connection: close/is);
     });
   });
 }
