@@ -160,6 +160,7 @@ export async function createApp({
       loginMaxFailures: config.adminLoginMaxFailures,
       wakeJobs: () => jobRunner?.wake(),
       uploadMaxBytes: config.adminUploadMaxMb * 1024 * 1024,
+      refusedDrainBytes: refusedDrainBytes(config.maxBodyBytes),
     }),
   );
   // What no route takes (PUT /u/<token>, any unknown path): a body it carries is discarded no

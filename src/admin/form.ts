@@ -61,12 +61,14 @@ export function statusChoice(text: string): boolean | undefined {
   throw new AppError(ErrorCode.BAD_PARAMETER, 'status: unsubscribed, subscribed or empty');
 }
 
-/** Free text of a filter, bounded. */
+/** Free text of a filter, bounded; one holding a control character is answered 400, as a lookup is. */
 export function filterText(text: string, name: string): string | undefined {
   const value = text.trim();
   if (value === '') return undefined;
   if (value.length > 254)
     throw new AppError(ErrorCode.BAD_PARAMETER, `${name}: at most 254 characters`);
+  if (CONTROL.test(value))
+    throw new AppError(ErrorCode.BAD_PARAMETER, `${name}: the text holds a control character`);
   return value;
 }
 

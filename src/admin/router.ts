@@ -28,6 +28,7 @@ import { peopleRoutes } from './routes/people.js';
 import { suppressionRoutes } from './routes/suppressions.js';
 import { STYLESHEET } from './stylesheet.js';
 import { clientLimitKey } from '../networks.js';
+import { drainThen } from '../soap-transport/request-body.js';
 
 export interface AdminRouterOptions {
   operators: OperatorService;
@@ -42,6 +43,8 @@ export interface AdminRouterOptions {
   wakeJobs?: () => void;
   /** Largest CSV the import form accepts (ADMIN_UPLOAD_MAX_MB). */
   uploadMaxBytes?: number;
+  /** Bytes of a refused body read and discarded at most before the answer closes the connection. */
+  refusedDrainBytes?: number;
 }
 
 export const SESSION_COOKIE = 'du_admin_session';
@@ -127,18 +130,56 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
     res.set('Cache-Control', 'public, max-age=3600').type('css').send(STYLESHEET);
   });
 
-  const smallForms = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
+  const drainCap = options.refusedDrainBytes ?? 4 * 1024 * 1024;
+  /** Answers a request whose body is left unread: discarded up to drainCap, then closed. */
+  const refuseUnread = (req: Request, res: Response, status: number, page: string) =>
+    drainThen(req, drainCap, () => {
+      if (!req.complete) res.setHeader('Connection', 'close');
+      send(res, status, page);
+    });
+  const SMALL_FORM = 16 * 1024;
   // A pasted list of up to 10,000 ids or addresses.
-  const bulkForms = express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 20 });
-  router.use((req, res, next) =>
-    (req.path.startsWith('/bulk/') ? bulkForms : smallForms)(req, res, next),
+  const BULK_FORM = 1024 * 1024;
+  const parsers = new Map(
+    [SMALL_FORM, BULK_FORM].map((limit) => [
+      limit,
+      express.urlencoded({ extended: false, limit, parameterLimit: 20 }),
+    ]),
   );
+  /**
+   * The form parser, only for a body of a length declared within its limit: the parser's own
+   * refusal of a larger or chunked body reads all of it first, however much a client sends.
+   * Browsers declare the length of every form they post.
+   */
+  const forms: RequestHandler = (req, res, next) => {
+    const limit = req.path.startsWith('/bulk/') ? BULK_FORM : SMALL_FORM;
+    const parse = parsers.get(limit)!;
+    const upload = req.path === UPLOAD_PATH && req.is('multipart/form-data') !== false;
+    const hasBody =
+      req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] !== undefined;
+    if (upload || !hasBody) return parse(req, res, next);
+    const length = Number(req.headers['content-length'] ?? NaN);
+    if (Number.isInteger(length) && length <= limit) return parse(req, res, next);
+    const session = (res.locals.session as OperatorSession | undefined) ?? null;
+    if (Number.isNaN(length)) {
+      const page = errorPage({ status: 411, message: 'A form is sent with its length.', session });
+      return refuseUnread(req, res, 411, page);
+    }
+    // Declared too large: answered at once; what arrives meanwhile is discarded up to the cap.
+    res.setHeader('Connection', 'close');
+    send(
+      res,
+      413,
+      errorPage({ status: 413, message: 'The form is larger than it may be.', session }),
+    );
+    drainThen(req, drainCap, () => undefined);
+  };
 
   router.get('/login', (req, res) => {
     showLogin(req, res, 200, { next: safeNext(field(req.query, 'next')) });
   });
 
-  router.post('/login', async (req, res) => {
+  router.post('/login', forms, async (req, res) => {
     const name = field(req.body, 'name').trim();
     const next = safeNext(field(req.body, 'next'));
     const formToken = parseCookies(req.headers.cookie).get(LOGIN_COOKIE) ?? '';
@@ -190,7 +231,7 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
       if (req.method === 'GET' || req.method === 'HEAD') {
         res.redirect(303, `/admin/login?next=${encodeURIComponent(req.originalUrl)}`);
       } else {
-        send(res, 401, errorPage({ status: 401, message: 'Log in first.' }));
+        refuseUnread(req, res, 401, errorPage({ status: 401, message: 'Log in first.' }));
       }
       return;
     }
@@ -222,7 +263,7 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
       }),
     );
   };
-  router.use(requireSession, requireCsrf);
+  router.use(requireSession, forms, requireCsrf);
 
   router.post('/logout', async (req, res) => {
     await operators.logOut(res.locals.sessionToken as string);

@@ -298,6 +298,9 @@ export class DurableStatusService {
         ErrorCode.BAD_PARAMETER,
         `A reason of 1 to ${MAX_REASON} characters is required`,
       );
+    // eslint-disable-next-line no-control-regex -- PostgreSQL cannot store NUL; SQLite would.
+    if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(reason))
+      throw new AppError(ErrorCode.BAD_PARAMETER, 'The reason holds a control character');
     return this.transactions.write(async (repos) => {
       await repos.lockEmailKeys([key]);
       const current = await repos.emailStatus.get(key);

@@ -78,6 +78,9 @@ export class SuppressionImportJobs {
       return jobId;
     });
     const rejects: SuppressionReject[] = [];
+    // The counts of the last batch written, with the rejected lines saved with it: what a
+    // stopped import did, so its page tells that rather than zeros.
+    let written: ImportCounts = { ...EMPTY };
     let writes = Promise.resolve();
     const save = (counts: ImportCounts, extra: JobChange = {}) => {
       const batch = rejects.splice(0);
@@ -95,7 +98,10 @@ export class SuppressionImportJobs {
         const counts = await this.suppressions.import(rows, {
           actor: operator,
           onReject: (r) => rejects.push(r),
-          onProgress: (c) => void save({ ...c }),
+          onProgress: (c) => {
+            written = { ...c };
+            void save(written);
+          },
         });
         await save(counts, { state: 'done' as const, finishedAt: this.now(), leaseUntil: 0 });
       } catch (error) {
@@ -105,12 +111,13 @@ export class SuppressionImportJobs {
           described ??
           (error instanceof AppError ? error.message : 'The import stopped on an internal error');
         // Not behind the failed write (a rejected chain would skip it, and the job would stay
-        // "running"), and without the rejects in hand, which may be what failed.
+        // "running"), and without the rejects in hand, which may be what failed (the counts
+        // of the last batch written count none of them).
         await writes.catch(() => undefined);
         rejects.length = 0;
         writes = Promise.resolve();
         await save(
-          { ...EMPTY },
+          { ...written },
           { state: 'failed' as const, finishedAt: this.now(), leaseUntil: 0, message },
         ).catch(() => undefined);
       } finally {

@@ -13,6 +13,12 @@ import { emailKey, validateEmail } from './email-key.js';
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
 
+/**
+ * What a decoder puts for bytes that are not UTF-8 (a list saved as Latin-1): an address
+ * holding it is a mangled one, and suppressing that would leave the real address subscribed.
+ */
+const NOT_DECODED = '\ufffd';
+
 /** Longest address a rejected line repeats: its line number names it; the rest is cut. */
 const REJECT_EMAIL_CHARS = 320;
 
@@ -136,6 +142,14 @@ export class SuppressionService {
       if (next.done) break;
       const row = next.value;
       counts.rows++;
+      if (row.email.includes(NOT_DECODED)) {
+        reject({
+          line: row.line,
+          email: row.email,
+          why: 'the address is not UTF-8 text (save the file as UTF-8)',
+        });
+        continue;
+      }
       let email: string;
       try {
         email = validateEmail(row.email);

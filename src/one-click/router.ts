@@ -292,6 +292,13 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
     }
   };
   router.post('/:token', post);
+  // What no route above answered (OPTIONS, PUT…, /u/ or /u/a/b) goes on to Express's OPTIONS
+  // answer or the app's 404: a path under /u may hold a token, so neither may be cached,
+  // indexed or sent on as a referrer.
+  router.use((_req, res, next) => {
+    common(res);
+    next();
+  });
 
   // What Express itself refuses within /u (a broken percent-escape in the token…).
   const onError = (error: unknown, req: Request, res: Response, next: NextFunction) => {

@@ -212,6 +212,73 @@ for (const engine of testEngines()) {
       expect(await flags(services)).to.deep.equal(before);
     });
 
+    it('runs no script a value or an injected element carries: the CSP blocks inline script', async () => {
+      const evil = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+      const victim = (
+        await services.leads.sync(
+          { email: 'xss@example.com', attributes: [{ name: 'FirstName', value: evil }] },
+          { path: web },
+        )
+      ).leadId;
+      await services.leads.setUnsubscribed(victim, true, web, evil);
+      const violations: string[] = [];
+      page.on('console', (m) => violations.push(m.text()));
+      for (const path of [
+        `/admin/people/${victim}`,
+        '/admin/address?email=xss%40example.com',
+        `/admin/?q=${encodeURIComponent(evil)}`,
+        `/admin/suppressions?reason=${encodeURIComponent('<script>window.__pwned=3</script>')}`,
+      ]) {
+        await page.goto(`${svc.base}${path}`);
+        expect(await page.evaluate('typeof window.__pwned'), path).to.equal('undefined');
+        expect(await page.locator('img[onerror]').count(), path).to.equal(0);
+      }
+      // Were escaping ever to fail, the policy is the second wall: a script element put into
+      // the page does not run.
+      // (A string: the page's globals are not this program's types.)
+      const ran = await page.evaluate(`new Promise((resolve) => {
+        document.addEventListener('securitypolicyviolation', () =>
+          resolve({ pwned: typeof window.__pwned, blocked: true }), { once: true });
+        setTimeout(() => resolve({ pwned: typeof window.__pwned, blocked: false }), 2000);
+        const script = document.createElement('script');
+        script.textContent = 'window.__pwned = 4';
+        document.body.append(script);
+      })`);
+      expect(ran).to.deep.equal({ pwned: 'undefined', blocked: true });
+    });
+
+    it('cannot be framed by another site (clickjacking)', async () => {
+      await page.goto(`${svc.base}/admin/`);
+      expect(await page.getByText('Signed in as').count()).to.equal(1);
+      const attacker = http.createServer((_req, res) => {
+        res.setHeader('Content-Type', 'text/html');
+        res.end(`<iframe src="${svc.base}/admin/" width="800" height="600"></iframe>`);
+      });
+      await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (attacker.address() as AddressInfo).port;
+        // Cross-site, the Lax cookie stays home: the frame asks for the login form, which must
+        // not show inside another site either (a framed password field).
+        const [response] = await Promise.all([
+          page.waitForResponse((r) => r.url().startsWith(`${svc.base}/admin/login`)),
+          page.goto(`http://localhost:${port}/`),
+        ]);
+        expect(response.status()).to.equal(200);
+        await page.waitForTimeout(500);
+        const framed = page.frames().find((f) => f !== page.mainFrame());
+        const shown = framed
+          ? await framed
+              .evaluate<string>('document.body ? document.body.innerHTML : ""')
+              .catch(() => '')
+          : '';
+        expect(shown).not.to.include('password');
+        expect(shown).not.to.include('Signed in as');
+      } finally {
+        attacker.closeAllConnections();
+        await new Promise((resolve) => attacker.close(resolve));
+      }
+    });
+
     it('logs out, after which the pages are refused again', async () => {
       await page.goto(`${svc.base}/admin/`);
       await page.getByRole('button', { name: 'Log out' }).click();

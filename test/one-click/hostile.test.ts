@@ -61,6 +61,39 @@ for (const engine of testEngines()) {
       expect(await historyOf(svc.services, 'put@example.com')).to.have.length(0);
     });
 
+    it('answers every other method and path under /u uncached and unindexed, changing nothing', async () => {
+      // A token is a credential: no answer about it, even a refusal, may be kept by a cache
+      // or indexed. Before, OPTIONS got Express's own 200 and PUT/DELETE/PATCH, /u/ and
+      // /u/a/b the app's 404, none with Cache-Control: no-store or X-Robots-Tag.
+      const url = svc.linkUrl('methods@example.com');
+      const asked: Array<[string, string]> = [
+        ['OPTIONS', url],
+        ['PUT', url],
+        ['DELETE', url],
+        ['PATCH', url],
+        ['GET', `${svc.base}/u/`],
+        ['GET', `${svc.base}/u/a/b`],
+        ['POST', `${svc.base}/u/a/b`],
+      ];
+      for (const [method, target] of asked) {
+        const body =
+          method === 'GET' || method === 'OPTIONS' ? undefined : 'List-Unsubscribe=One-Click';
+        const r = await fetch(target, {
+          method,
+          body,
+          headers: body ? { 'content-type': 'application/x-www-form-urlencoded' } : {},
+          redirect: 'manual',
+        });
+        const what = `${method} ${new URL(target).pathname.slice(0, 12)}`;
+        expect(r.status, what).to.be.within(200, 499);
+        expect(r.headers.get('cache-control'), what).to.equal('no-store');
+        expect(r.headers.get('x-robots-tag'), what).to.equal('noindex, nofollow');
+        expect(r.headers.get('referrer-policy'), what).to.equal('no-referrer');
+        expect(await r.text(), what).not.to.match(/<html|Error|at \//);
+      }
+      expect(await historyOf(svc.services, 'methods@example.com')).to.have.length(0);
+    });
+
     it('answers a forged token before reading a byte of its (huge) body', async () => {
       const forged = svc.linkUrl('x@example.com').replace(/.{6}$/, 'AAAAAA');
       const r = await raw(

@@ -7,6 +7,7 @@ const HEADINGS: Record<number, string> = {
   403: 'Refused',
   404: 'Not found',
   409: 'Not possible',
+  411: 'Length required',
   413: 'Too large',
   429: 'Too many attempts',
 };

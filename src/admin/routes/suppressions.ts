@@ -18,6 +18,7 @@ import {
   dayBound,
   field,
   filterText,
+  lookupField,
   position,
   sameToken,
   send,
@@ -134,7 +135,7 @@ export function suppressionRoutes(context: RouteContext): void {
   router.get('/suppressions', async (req, res) => {
     const { query, filter } = readQuery(req.query);
     const afterAt = position(field(req.query, 'after_at'), 'after_at', Number.MAX_SAFE_INTEGER);
-    const afterKey = field(req.query, 'after_key');
+    const afterKey = lookupField(req.query, 'after_key');
     const after =
       afterAt !== null && afterKey !== '' ? { changedAt: afterAt, emailKey: afterKey } : null;
     const [list, imports] = await Promise.all([
