@@ -151,7 +151,9 @@ for (const engine of testEngines()) {
           100,
         );
         expect(writtenMiB, `MiB the client could send to ${path}`).to.be.below(40);
-        expect(answer, path).to.match(/^HTTP\/1\.1 4\d\d .*connection: close/is);
+        // The answer comes as the connection closes on a client still writing: a reset can
+        // reach the client before it reads the answer (as in request-path-hardening's test).
+        if (answer !== '') expect(answer, path).to.match(/^HTTP\/1\.1 4\d\d .*connection: close/is);
       }
       // A declared length over the form's limit is refused at once, before its body.
       const head = await new Promise<string>((resolve) => {
