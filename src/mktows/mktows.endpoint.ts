@@ -5,11 +5,10 @@ import type { Metrics } from '../metrics.js';
 import { AuthenticationRefused, type Authenticated, type Authenticator } from './auth.js';
 import type { AuthFailureLimiter } from './auth-failures.js';
 import type { CallAdmission } from '../call-limits.js';
+import { MustUnderstand, VersionMismatch } from '../soap-transport/envelope-faults.js';
 import {
   inspectEnvelope,
   inspectHead,
-  MustUnderstand,
-  VersionMismatch,
   type GuardLimits,
   type EnvelopeHead,
   type EnvelopeSummary,

@@ -4,7 +4,8 @@ import type { SalesforceSyncService } from '../domain/salesforce-sync.service.js
 import { AppError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { NetworkList, type Network } from '../networks.js';
-import { inspectEnvelope, VersionMismatch } from '../soap-transport/envelope-guard.js';
+import { VersionMismatch } from '../soap-transport/envelope-faults.js';
+import { inspectEnvelope } from '../soap-transport/envelope-guard.js';
 import {
   decodeXmlBody,
   drainThen,

@@ -1,4 +1,4 @@
-import { AppError, ErrorCode } from '../errors.js';
+import { SOAP12_NS, VersionMismatch } from './envelope-faults.js';
 import { SOAP11_NS } from './fault-envelope.js';
 import {
   NAME,
@@ -16,26 +16,7 @@ import {
 } from './xml-lexis.js';
 import type { ElementNode, ElementTree } from './schema-elements.js';
 
-export const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
-
-export class VersionMismatch extends AppError {
-  constructor() {
-    super(ErrorCode.REQUEST_NOT_UNDERSTOOD, 'Only SOAP 1.1 envelopes are accepted');
-    this.name = 'VersionMismatch';
-  }
-}
-
-/** A header entry the caller marked mustUnderstand="1" that this service does not process. */
-export class MustUnderstand extends AppError {
-  constructor(entry: string) {
-    super(
-      ErrorCode.REQUEST_NOT_UNDERSTOOD,
-      `Header ${entry} is marked mustUnderstand but is not processed here`,
-    );
-    this.name = 'MustUnderstand';
-  }
-}
 
 /** The actor SOAP 1.1 names for "the next recipient": this service. */
 const NEXT_ACTOR = 'http://schemas.xmlsoap.org/soap/actor/next';

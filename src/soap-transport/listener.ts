@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Request, Response } from 'express';
 import { AppError, ErrorCode, isAppError } from '../errors.js';
 import { createSoapEngine, SAFE_HOST, type SoapBinding } from './soap-engine.js';
-import type { FastReadOptions, RequestReader } from './fast-request-reader.js';
+import type { FastReadOptions, RequestReader } from './request-reader.js';
 import type { RawObject } from './values.js';
 import { escapeXml } from './fault-envelope.js';
 

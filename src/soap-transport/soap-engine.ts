@@ -5,11 +5,8 @@ import {
   installAnswerWriter,
   type DocumentWriterWsdl,
 } from './answer-writer.js';
-import {
-  createRequestReader,
-  type FastReadOptions,
-  type RequestReader,
-} from './fast-request-reader.js';
+import { createRequestReader } from './fast-request-reader.js';
+import type { FastReadOptions, RequestReader } from './request-reader.js';
 import type { WsdlInternals } from './request-shapes.js';
 import {
   createDirectDispatch,

@@ -3,10 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { createSoapEngine, RAW_TEXT_TYPES } from '../../src/soap-transport/soap-engine.js';
-import {
-  createRequestReader,
-  type RequestReader,
-} from '../../src/soap-transport/fast-request-reader.js';
+import { createRequestReader } from '../../src/soap-transport/fast-request-reader.js';
+import type { RequestReader } from '../../src/soap-transport/request-reader.js';
 import type { WsdlInternals } from '../../src/soap-transport/request-shapes.js';
 import { inspectEnvelope, type GuardLimits } from '../../src/soap-transport/envelope-guard.js';
 import { createSoapListener } from '../../src/soap-transport/listener.js';

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import sax from 'sax';
 import { isAppError } from '../../src/errors.js';
-import { inspectEnvelope, VersionMismatch } from '../../src/soap-transport/envelope-guard.js';
+import { VersionMismatch } from '../../src/soap-transport/envelope-faults.js';
+import { inspectEnvelope } from '../../src/soap-transport/envelope-guard.js';
 
 const SOAP11 = 'http://schemas.xmlsoap.org/soap/envelope/';
 const MKTO = 'http://www.marketo.com/mktows/';
