@@ -3,28 +3,10 @@ import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
 import { startTestService, type TestService } from '../support/service.js';
-import { ALICE, AdminClient } from './support.js';
+import { ALICE, AdminClient, upload } from './support.js';
 
 const web = ChangePaths.webService();
 const EVIL = `<script>alert(1)</script>"'&`;
-
-/** A multipart upload through the page's form, with the client's cookies. */
-async function upload(
-  client: AdminClient,
-  csv: string,
-  csrf: string | null,
-): Promise<{ status: number; location: string | null; body: string }> {
-  const form = new FormData();
-  if (csrf !== null) form.append('_csrf', csrf);
-  form.append('file', new Blob([csv], { type: 'text/csv' }), 'list.csv');
-  const res = await fetch(`${client.base}/admin/suppressions/import`, {
-    method: 'POST',
-    body: form,
-    headers: { Cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
-    redirect: 'manual',
-  });
-  return { status: res.status, location: res.headers.get('location'), body: await res.text() };
-}
 
 async function until(check: () => Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 400; i++) {

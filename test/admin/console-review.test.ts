@@ -4,25 +4,7 @@ import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { sendEndlessBody } from '../support/endless-body.js';
-import { ALICE, AdminClient } from './support.js';
-
-/** A multipart upload through the import form, with the client's cookies. */
-async function upload(
-  client: AdminClient,
-  csv: string | Uint8Array,
-  csrf: string,
-): Promise<{ status: number; location: string | null; body: string }> {
-  const form = new FormData();
-  form.append('_csrf', csrf);
-  form.append('file', new Blob([csv], { type: 'text/csv' }), 'list.csv');
-  const res = await fetch(`${client.base}/admin/suppressions/import`, {
-    method: 'POST',
-    body: form,
-    headers: { Cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
-    redirect: 'manual',
-  });
-  return { status: res.status, location: res.headers.get('location'), body: await res.text() };
-}
+import { ALICE, AdminClient, upload } from './support.js';
 
 /** The value shown for `label` on an import's page. */
 function shown(page: string, label: string): string | undefined {

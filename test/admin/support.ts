@@ -87,3 +87,21 @@ export function operatorServiceFor(
   );
   return { operators, db };
 }
+
+/** A multipart upload through the import form, with the client's cookies (`csrf` null: none). */
+export async function upload(
+  client: AdminClient,
+  csv: string | Uint8Array,
+  csrf: string | null,
+): Promise<{ status: number; location: string | null; body: string }> {
+  const form = new FormData();
+  if (csrf !== null) form.append('_csrf', csrf);
+  form.append('file', new Blob([csv], { type: 'text/csv' }), 'list.csv');
+  const res = await fetch(`${client.base}/admin/suppressions/import`, {
+    method: 'POST',
+    body: form,
+    headers: { Cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    redirect: 'manual',
+  });
+  return { status: res.status, location: res.headers.get('location'), body: await res.text() };
+}
