@@ -5,14 +5,14 @@
 
 /**
  * Characters that make Excel, LibreOffice or Google Sheets read a cell as a formula (or, for
- * TAB and CR, hide one): OWASP's list for CSV injection.
+ * TAB, CR and LF, hide one on the cell's next line): OWASP's list for CSV injection, and LF.
  */
-const FORMULA_START = /^[=+\-@\t\r]/;
+const FORMULA_START = /^[=+\-@\t\r\n]/;
 
 export type CsvValue = string | number | boolean | null | undefined;
 
 /**
- * One CSV cell. Text starting with = + - @ TAB or CR gets a leading apostrophe, which
+ * One CSV cell. Text starting with = + - @ TAB, CR or LF gets a leading apostrophe, which
  * spreadsheets show as text and never evaluate, and is quoted (OWASP's CSV-injection advice);
  * numbers and booleans are written as they are.
  */

@@ -301,8 +301,8 @@ then are imported, the count says how many; a second signal stops at once).
 
 "export" writes the master status as CSV (email,unsubscribed,reason,source,date) to stdout.
 --since DATE lists only statuses recorded at or after DATE (a backdated import recorded since
-then is included). Cells starting with = + - @, a tab or a carriage return get a leading
-apostrophe, so spreadsheets never run them as formulas.
+then is included). Cells starting with = + - @, a tab, a carriage return or a line feed get
+a leading apostrophe, so spreadsheets never run them as formulas.
 
 "add" suppresses one address (everyone holding it is unsubscribed); "remove" lifts it
 (everyone holding it is resubscribed), even a suppression whose reason PROTECTED_REASONS names:

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { expect } from 'chai';
+import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
 import { startTestService, type TestService } from '../support/service.js';
@@ -114,6 +115,47 @@ for (const engine of testEngines()) {
       expect((await services.suppressions.list({ unsubscribed: true }, null, 10)).total).to.equal(
         1,
       );
+    });
+
+    it('records a complaint ticked on the person page of someone unsubscribed already, so only an operator can lift it', async () => {
+      // The page answered "unchanged" without saving: the box was ticked already, so the
+      // complaint went nowhere and a SOAP re-subscribe lifted the opt-out afterwards.
+      const web = ChangePaths.webService();
+      const { leadId } = await services.leads.sync(
+        { email: 'plain@example.com', attributes: [{ name: 'Unsubscribed', value: 'true' }] },
+        { path: web },
+      );
+      const form = { _csrf: client.csrf, unsubscribed: 'true', reason: 'complaint' };
+      const asked = await client.post(`/admin/people/${leadId}/unsubscribed`, form);
+      expect(asked.status, 'a confirmation first, as for any change it saves').to.equal(200);
+      expect(asked.body).to.include('Confirm');
+      const saved = await client.post(`/admin/people/${leadId}/unsubscribed`, {
+        ...form,
+        confirm: 'yes',
+      });
+      expect(saved.status).to.equal(303);
+      expect(saved.location).to.match(/saved=recorded$/);
+      expect((await client.get(saved.location!)).body).to.include('now records this reason');
+      const { status } = await services.durableStatus.explain('plain@example.com');
+      expect(status?.unsubscribed).to.equal(true);
+      expect(services.durableStatus.isProtected(status?.reason)).to.equal(true);
+      const resubscribe = await services.leads
+        .sync({ id: leadId, attributes: [{ name: 'Unsubscribed', value: 'false' }] }, { path: web })
+        .then(
+          () => 'saved',
+          (e: Error) => e.message,
+        );
+      expect(resubscribe, 'a re-subscribe through the web service').to.not.equal('saved');
+      const after = await services.durableStatus.explain('plain@example.com');
+      expect(after.status?.unsubscribed).to.equal(true);
+      // A box ticked again with no reason (or one already recorded) still saves nothing.
+      const again = await client.post(`/admin/people/${leadId}/unsubscribed`, {
+        _csrf: client.csrf,
+        unsubscribed: 'true',
+        reason: '',
+      });
+      expect(again.status).to.equal(303);
+      expect(again.location).to.match(/saved=unchanged$/);
     });
 
     it('reads no more than a bound of a body nobody logged in sends, answers it, then closes', async () => {

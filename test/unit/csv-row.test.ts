@@ -2,13 +2,15 @@ import { expect } from 'chai';
 import { csvField, csvRow, RecordStartLines, unneutralise } from '../../src/csv-row.js';
 
 describe('CSV cells (every export)', () => {
-  it('neutralises cells a spreadsheet would run as formulas (OWASP: = + - @ TAB CR)', () => {
+  it('neutralises cells a spreadsheet would run as formulas (OWASP: = + - @ TAB CR, and LF)', () => {
     expect(csvField('=HYPERLINK("http://x","y")')).to.equal(`"'=HYPERLINK(""http://x"",""y"")"`);
     expect(csvField('+SUM(1,2)')).to.equal(`"'+SUM(1,2)"`);
     expect(csvField('-2+3')).to.equal(`"'-2+3"`);
     expect(csvField('@cmd')).to.equal(`"'@cmd"`);
     expect(csvField('\t=1')).to.equal(`"'\t=1"`);
     expect(csvField('\r=1')).to.equal(`"'\r=1"`);
+    // A line break first hides the formula on the cell's second line, as TAB and CR do.
+    expect(csvField('\n=HYPERLINK("http://x")')).to.equal(`"'\n=HYPERLINK(""http://x"")"`);
   });
 
   it('leaves ordinary text, numbers and booleans as they are, quoting only when needed', () => {
@@ -23,7 +25,7 @@ describe('CSV cells (every export)', () => {
   });
 
   it('reads a neutralised cell back as it was', () => {
-    for (const v of ['=1+1', '+x', '-y', '@z', '\tq', "'plain", 'plain'])
+    for (const v of ['=1+1', '+x', '-y', '@z', '\tq', '\nq', "'plain", 'plain'])
       expect(unneutralise(csvField(v).replace(/^"|"$/g, '').replace(/""/g, '"'))).to.equal(v);
   });
 });

@@ -22,7 +22,7 @@ import { table } from '../table.js';
 import { peopleTable } from './people-table.js';
 import { displayName } from './search.js';
 
-export type SavedOutcome = 'unsubscribed' | 'resubscribed' | 'unchanged';
+export type SavedOutcome = 'unsubscribed' | 'resubscribed' | 'unchanged' | 'recorded';
 
 /** Who else holds a person's address: a first page of them and how many in all. */
 export interface Sharing {
@@ -46,9 +46,11 @@ function savedNotice(outcome: SavedOutcome | null, lead: LeadView): HtmlValue {
   return notice(
     outcome === 'unchanged'
       ? html`Nothing to change: the box already said so.`
-      : outcome === 'unsubscribed'
-        ? html`Saved: unsubscribed, and so is ${everyone}.`
-        : html`Saved: re-subscribed, and so is ${everyone}.`,
+      : outcome === 'recorded'
+        ? html`Saved: the box already said so; the master status now records this reason.`
+        : outcome === 'unsubscribed'
+          ? html`Saved: unsubscribed, and so is ${everyone}.`
+          : html`Saved: re-subscribed, and so is ${everyone}.`,
   );
 }
 

@@ -87,7 +87,7 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
         before,
         type,
         fieldLabel: (name) => services.catalogue.find(name)?.displayName ?? name,
-        saved: ['unsubscribed', 'resubscribed', 'unchanged'].includes(saved)
+        saved: ['unsubscribed', 'resubscribed', 'unchanged', 'recorded'].includes(saved)
           ? (saved as SavedOutcome)
           : null,
       }),
@@ -101,11 +101,20 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
     const reason = field(req.body, 'reason').trim();
     const session = sessionOf(res);
     const lead = await findPerson(services, id);
-    if (lead.unsubscribed === unsubscribed) {
+    const master = lead.email ? (await services.durableStatus.explain(lead.email)).status : null;
+    // A box ticked already changes nobody, but the opt-out it states (a complaint, say) may
+    // still have to be recorded in the master status, as on every other path.
+    const acknowledges =
+      unsubscribed &&
+      services.durableStatus.mustRecord(master, {
+        optOut: true,
+        reason: reason === '' ? null : reason,
+        path: ChangePaths.personDetail(session.operator),
+      });
+    if (lead.unsubscribed === unsubscribed && !acknowledges) {
       res.redirect(303, `${personUrl(id)}?saved=unchanged`);
       return;
     }
-    const master = lead.email ? (await services.durableStatus.explain(lead.email)).status : null;
     const lifting =
       !unsubscribed &&
       master?.unsubscribed === true &&
@@ -137,7 +146,9 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
     );
     const outcome: SavedOutcome =
       lead.unsubscribed === after.unsubscribed
-        ? 'unchanged'
+        ? acknowledges
+          ? 'recorded'
+          : 'unchanged'
         : after.unsubscribed
           ? 'unsubscribed'
           : 'resubscribed';
