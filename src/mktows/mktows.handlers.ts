@@ -80,6 +80,25 @@ const MERGE_FAILURES = new Set<ErrorCode>([
   ErrorCode.LEAD_KEY_BAD,
 ]);
 
+/**
+ * A StaticListSelector (the vendor's third LeadSelector, in its stubs): no static lists are kept
+ * here, so the list it names is one there is not, the vendor's 20111.
+ */
+function noStaticList(selector: RawObject): AppError {
+  const name = text(member(selector, 'staticListName'), 'staticListName')?.trim();
+  const id = text(member(selector, 'staticListId'), 'staticListId')?.trim();
+  if (!name && !id)
+    return new AppError(
+      ErrorCode.PARAMETER_REQUIRED,
+      'StaticListSelector needs staticListName or staticListId',
+    );
+  const which = name ? `named ${name.slice(0, 64)}` : `with id ${id!.slice(0, 16)}`;
+  return new AppError(
+    ErrorCode.LIST_NOT_FOUND,
+    `No static list ${which}: this service keeps no static lists`,
+  );
+}
+
 /** The operations served, each translating XML arguments → domain call → response in schema order. */
 export function mktowsHandlers(
   services: Services,
@@ -226,6 +245,8 @@ export function mktowsHandlers(
           remaining: r.remaining,
           next: last ? { u: last.updatedAt.getTime(), i: last.id } : (position ?? {}),
         };
+      } else if (selector && selectorType === 'StaticListSelector') {
+        throw noStaticList(selector);
       } else if (selector) {
         throw new AppError(
           ErrorCode.BAD_PARAMETER,
@@ -288,7 +309,9 @@ export function mktowsHandlers(
       else if (selector && xsiTypeOf(selector) === 'LastUpdateAtSelector') {
         start.oldestCreatedAt ??= dateTime(member(selector, 'oldestUpdatedAt'), 'oldestUpdatedAt');
         start.latestCreatedAt ??= dateTime(member(selector, 'latestUpdatedAt'), 'latestUpdatedAt');
-      } else if (selector)
+      } else if (selector && xsiTypeOf(selector) === 'StaticListSelector')
+        throw noStaticList(selector);
+      else if (selector)
         throw new AppError(
           ErrorCode.BAD_PARAMETER,
           'leadSelector needs xsi:type LeadKeySelector or LastUpdateAtSelector',
