@@ -17,6 +17,7 @@ import {
   spelledAs,
   text,
   type Raw,
+  type RawObject,
 } from '../soap-transport/values.js';
 
 // No key we hold is longer (emails 254, foreign ids 255).
@@ -37,6 +38,25 @@ export function toKeySelector(
   if (values.length === 0) throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'keyValues is empty');
   if (values.length > max) throw new AppError(ErrorCode.BAD_PARAMETER, `At most ${max} keyValues`);
   return { keyType: keyType as LeadKey['keyType'], values };
+}
+
+/**
+ * A StaticListSelector (the vendor's third LeadSelector, in its stubs): no static lists are kept
+ * here, so the list it names is one there is not, the vendor's 20111.
+ */
+export function noStaticList(selector: RawObject): AppError {
+  const name = text(member(selector, 'staticListName'), 'staticListName')?.trim();
+  const id = text(member(selector, 'staticListId'), 'staticListId')?.trim();
+  if (!name && !id)
+    return new AppError(
+      ErrorCode.PARAMETER_REQUIRED,
+      'StaticListSelector needs staticListName or staticListId',
+    );
+  const which = name ? `named ${name.slice(0, 64)}` : `with id ${id!.slice(0, 16)}`;
+  return new AppError(
+    ErrorCode.LIST_NOT_FOUND,
+    `No static list ${which}: this service keeps no static lists`,
+  );
 }
 
 /** LeadKey element → domain key. An unknown keyType is 20102; a missing key 20101. */

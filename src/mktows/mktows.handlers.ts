@@ -22,6 +22,7 @@ import {
   fromActivity,
   fromLeadChange,
   fromLeadView,
+  noStaticList,
   toKeyList,
   toLeadInput,
   toKeySelector,
@@ -79,25 +80,6 @@ const MERGE_FAILURES = new Set<ErrorCode>([
   ErrorCode.LEAD_SYNC_FAILED,
   ErrorCode.LEAD_KEY_BAD,
 ]);
-
-/**
- * A StaticListSelector (the vendor's third LeadSelector, in its stubs): no static lists are kept
- * here, so the list it names is one there is not, the vendor's 20111.
- */
-function noStaticList(selector: RawObject): AppError {
-  const name = text(member(selector, 'staticListName'), 'staticListName')?.trim();
-  const id = text(member(selector, 'staticListId'), 'staticListId')?.trim();
-  if (!name && !id)
-    return new AppError(
-      ErrorCode.PARAMETER_REQUIRED,
-      'StaticListSelector needs staticListName or staticListId',
-    );
-  const which = name ? `named ${name.slice(0, 64)}` : `with id ${id!.slice(0, 16)}`;
-  return new AppError(
-    ErrorCode.LIST_NOT_FOUND,
-    `No static list ${which}: this service keeps no static lists`,
-  );
-}
 
 /** The operations served, each translating XML arguments → domain call → response in schema order. */
 export function mktowsHandlers(
