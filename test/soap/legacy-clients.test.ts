@@ -111,6 +111,33 @@ for (const engine of testEngines()) {
       });
     });
 
+    describe("the vendor's own Ruby (Savon) sample of getLeadActivity", () => {
+      // Its start position is written `:"last_created_at/" => ""`: an empty lastCreatedAt, a
+      // name the schema does not have, which the vendor's parser passed over.
+      const SAMPLE = (startPosition: string) =>
+        '<ns1:paramsGetLeadActivity><leadKey><keyType>EMAIL</keyType><keyValue>quirks@example.com</keyValue></leadKey>' +
+        '<activityFilter><includeTypes><activityType>NewLead</activityType></includeTypes></activityFilter>' +
+        `<startPosition>${startPosition}</startPosition><batchSize>10</batchSize></ns1:paramsGetLeadActivity>`;
+
+      it('is answered: an empty element the schema does not declare carries nothing', async () => {
+        const res = await rawCall(service.url, SAMPLE('<lastCreatedAt/><offset/>'));
+        expect(res.status, res.body).to.equal(200);
+        expect(res.body).to.contain('<returnCount>1</returnCount>');
+        expect(res.body).to.contain('<activityType>New Lead</activityType>');
+      });
+
+      it('an unknown element holding a value is still refused, naming it (20012)', async () => {
+        for (const misspelt of [
+          '<lastCreatedAt>2013-07-31T00:00:00Z</lastCreatedAt>',
+          '<lastCreatedAt><offset/></lastCreatedAt>',
+        ]) {
+          const res = await rawCall(service.url, SAMPLE(misspelt));
+          expectFault(res, 20012);
+          expect(res.body).to.contain('Unknown element lastCreatedAt');
+        }
+      });
+    });
+
     describe('StaticListSelector, which the vendor stubs have', () => {
       const STATIC = (members: string) =>
         `<leadSelector xsi:type="ns1:StaticListSelector">${members}</leadSelector>`;
