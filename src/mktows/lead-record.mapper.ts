@@ -23,10 +23,15 @@ import {
 // No key we hold is longer (emails 254, foreign ids 255).
 const MAX_KEY_VALUE_LENGTH = 255;
 
-/** A LeadKeySelector → its key type and values: at most `max` values (20110 beyond). */
+/**
+ * A LeadKeySelector → its key type and values: at most `max` values. Beyond them, 20110
+ * (`refuse`: getLeadChanges, as the vendor's) or the first `max` alone (`ignore`:
+ * getMultipleLeads, whose keys beyond its limit the vendor ignored).
+ */
 export function toKeySelector(
   selector: Record<string, unknown>,
   max: number,
+  beyond: 'refuse' | 'ignore' = 'refuse',
 ): { keyType: LeadKey['keyType']; values: string[] } {
   const keyType = text(member(selector, 'keyType'), 'keyType')?.trim() ?? '';
   if (!(LEAD_KEY_TYPES as readonly string[]).includes(keyType)) {
@@ -36,8 +41,9 @@ export function toKeySelector(
     (s) => text(s, 'stringItem') ?? '',
   );
   if (values.length === 0) throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'keyValues is empty');
-  if (values.length > max) throw new AppError(ErrorCode.BAD_PARAMETER, `At most ${max} keyValues`);
-  return { keyType: keyType as LeadKey['keyType'], values };
+  if (values.length > max && beyond === 'refuse')
+    throw new AppError(ErrorCode.BAD_PARAMETER, `At most ${max} keyValues`);
+  return { keyType: keyType as LeadKey['keyType'], values: values.slice(0, max) };
 }
 
 /**

@@ -185,7 +185,7 @@ export function mktowsHandlers(
       let page: { records: Record<string, unknown>[]; remaining: number; next: LeadStreamPosition };
 
       if (selector && selectorType === 'LeadKeySelector') {
-        const { keyType, values } = toKeySelector(selector, MAX_MULTIPLE_LEADS_BATCH);
+        const { keyType, values } = toKeySelector(selector, MAX_MULTIPLE_LEADS_BATCH, 'ignore');
         const position = decodePosition(rawPosition, 'keys');
         const r = await leads.findManyPage(
           keyType,

@@ -138,6 +138,25 @@ for (const engine of testEngines()) {
       });
     });
 
+    it('getMultipleLeads reads the first 1000 keys of a LeadKeySelector and ignores the rest, as the vendor ignored keys past its limit', async () => {
+      // Talend's component puts every key its user lists in one LeadKeySelector.
+      const keys = [
+        'quirks@example.com',
+        ...Array.from({ length: 1200 }, (_, i) => `k${i}@example.com`),
+      ];
+      const selector =
+        '<leadSelector xsi:type="ns1:LeadKeySelector"><keyType>EMAIL</keyType><keyValues>' +
+        keys.map((k) => `<stringItem>${k}</stringItem>`).join('') +
+        '</keyValues></leadSelector>';
+      const res = await rawCall(
+        service.url,
+        `<ns1:paramsGetMultipleLeads>${selector}<batchSize>100</batchSize></ns1:paramsGetMultipleLeads>`,
+      );
+      expect(res.status, res.body).to.equal(200);
+      expect(res.body).to.contain('<returnCount>1</returnCount>');
+      expect(res.body).to.contain('<Email>quirks@example.com</Email>');
+    });
+
     describe('StaticListSelector, which the vendor stubs have', () => {
       const STATIC = (members: string) =>
         `<leadSelector xsi:type="ns1:StaticListSelector">${members}</leadSelector>`;
