@@ -8,7 +8,7 @@ import com.marketo.mktows.Attribute;
 import com.marketo.mktows.LeadKey;
 import com.marketo.mktows.LeadKeyRef;
 import com.marketo.mktows.LeadRecord;
-import com.marketo.mktows.MktowsContextHeader;
+import com.marketo.mktows.MktowsContextHeaderInfo;
 import com.marketo.mktows.MktowsPort;
 import com.marketo.mktows.ObjectFactory;
 import com.marketo.mktows.ParamsGetLead;
@@ -45,9 +45,9 @@ public final class DurableExample {
     ParamsSyncLead p = new ParamsSyncLead();
     p.setLeadRecord(record);
     p.setReturnLead(false);
-    MktowsContextHeader context = null;
+    MktowsContextHeaderInfo context = null;
     if (workspace != null) {
-      context = new MktowsContextHeader();
+      context = new MktowsContextHeaderInfo();
       context.setTargetWorkspace(workspace);
     }
     return port.syncLead(p, MktowsClient.authentication(userId, key), context).getResult();

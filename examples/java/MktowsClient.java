@@ -1,6 +1,6 @@
 import com.marketo.mktows.ArrayOfAttribute;
 import com.marketo.mktows.Attribute;
-import com.marketo.mktows.AuthenticationHeader;
+import com.marketo.mktows.AuthenticationHeaderInfo;
 import com.marketo.mktows.LeadRecord;
 import com.marketo.mktows.MktMktowsApiService;
 import com.marketo.mktows.MktowsPort;
@@ -26,7 +26,8 @@ import org.w3c.dom.NodeList;
  * </pre>
  *
  * (-XadditionalHeaders gives every operation its header parameters, e.g.
- * {@code getLead(ParamsGetLead, AuthenticationHeader)}.) Every call carries an AuthenticationHeader
+ * {@code getLead(ParamsGetLead, AuthenticationHeaderInfo)}, the header element's type as the vendor
+ * named it.) Every call carries an AuthenticationHeader
  * signed with the user's encryption key: requestSignature = lowercase hex
  * HMAC-SHA1(key, requestTimestamp + mktowsUserId), where requestTimestamp is a W3C date-time with
  * an offset (e.g. 2013-06-09T14:04:54-08:00). The server refuses timestamps too far from its clock,
@@ -60,10 +61,10 @@ public final class MktowsClient {
   }
 
   /** A freshly signed AuthenticationHeader. */
-  public static AuthenticationHeader authentication(String userId, String encryptionKey)
+  public static AuthenticationHeaderInfo authentication(String userId, String encryptionKey)
       throws Exception {
     String timestamp = requestTimestamp();
-    AuthenticationHeader header = new AuthenticationHeader();
+    AuthenticationHeaderInfo header = new AuthenticationHeaderInfo();
     header.setMktowsUserId(userId);
     header.setRequestTimestamp(timestamp);
     header.setRequestSignature(requestSignature(encryptionKey, timestamp, userId));

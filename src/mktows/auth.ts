@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { parseDateTime, type DateForm } from '../calendar-dates.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { FULL_ACCESS, type Permissions } from '../domain/permissions.js';
 import type { UserService } from '../domain/user.service.js';
@@ -51,8 +52,29 @@ export interface Authenticated {
   permissions: Permissions;
 }
 
-// W3C date-time with a numeric offset (or Z), as the contract's clients send it.
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})$/;
+/** A date-time with seconds; a space for the T, an offset without its colon, none at all (UTC). */
+const REQUEST_TIMESTAMP: DateForm = {
+  dateOnly: false,
+  loose: true,
+  secondsOptional: false,
+  zoneRequired: false,
+};
+
+/**
+ * The instant a requestTimestamp names, or undefined when it names none. The contract asks for
+ * a W3C date-time with an offset (`2013-06-09T14:04:54-08:00`), but the vendor took what its
+ * clients' libraries write, and the signature covers the text as sent whatever its shape:
+ * Ruby's Time#to_s (`2015-06-05 14:04:54 +0900`, `… UTC`: embulk-input-marketo), an offset
+ * without its colon (SimpleDateFormat's Z), any number of fraction digits (Haskell's %Q), no
+ * offset at all (Python's isoformat(), pymarketo-soap: read as UTC, as xs:dateTime values are).
+ * Only the window is asked of the instant.
+ */
+export function timestampInstant(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (trimmed.length > 64) return undefined;
+  const zoned = trimmed.replace(/ (?:UTC|GMT)$/, 'Z').replace(/ ([+-]\d{2}:?\d{2})$/, '$1');
+  return parseDateTime(zoned, REQUEST_TIMESTAMP);
+}
 
 /** The contract's signature: lowercase hex HMAC-SHA1(key, requestTimestamp + mktowsUserId). */
 export function requestSignature(encryptionKey: string, timestamp: string, userId: string): string {
@@ -155,9 +177,8 @@ export class Authenticator {
     const matches = sameSignature(expected, signature.length <= 128 ? signature.trim() : '');
     if (found === null) throw this.refused('unknown user', userId, 'Bad user or signature');
     if (!matches) throw this.refused('bad signature', userId, 'Bad user or signature');
-    const trimmed = timestamp.trim();
-    const at = TIMESTAMP.test(trimmed) ? Date.parse(trimmed) : NaN;
-    if (Number.isNaN(at)) {
+    const at = timestampInstant(timestamp);
+    if (at === undefined) {
       throw this.refused(
         'bad timestamp',
         userId,

@@ -108,6 +108,7 @@ const FAULTS: Record<ErrorCode, FaultSpec> = {
     side: 'Client',
     httpStatus: 500,
   },
+  LIST_NOT_FOUND: { vendorCode: 20111, message: 'List Not Found', side: 'Client', httpStatus: 500 },
   PARAMETER_REQUIRED: {
     vendorCode: 20109,
     message: 'Parameter Required',

@@ -17,15 +17,21 @@ import {
   spelledAs,
   text,
   type Raw,
+  type RawObject,
 } from '../soap-transport/values.js';
 
 // No key we hold is longer (emails 254, foreign ids 255).
 const MAX_KEY_VALUE_LENGTH = 255;
 
-/** A LeadKeySelector → its key type and values: at most `max` values (20110 beyond). */
+/**
+ * A LeadKeySelector → its key type and values: at most `max` values. Beyond them, 20110
+ * (`refuse`: getLeadChanges, as the vendor's) or the first `max` alone (`ignore`:
+ * getMultipleLeads, whose keys beyond its limit the vendor ignored).
+ */
 export function toKeySelector(
   selector: Record<string, unknown>,
   max: number,
+  beyond: 'refuse' | 'ignore' = 'refuse',
 ): { keyType: LeadKey['keyType']; values: string[] } {
   const keyType = text(member(selector, 'keyType'), 'keyType')?.trim() ?? '';
   if (!(LEAD_KEY_TYPES as readonly string[]).includes(keyType)) {
@@ -35,8 +41,28 @@ export function toKeySelector(
     (s) => text(s, 'stringItem') ?? '',
   );
   if (values.length === 0) throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'keyValues is empty');
-  if (values.length > max) throw new AppError(ErrorCode.BAD_PARAMETER, `At most ${max} keyValues`);
-  return { keyType: keyType as LeadKey['keyType'], values };
+  if (values.length > max && beyond === 'refuse')
+    throw new AppError(ErrorCode.BAD_PARAMETER, `At most ${max} keyValues`);
+  return { keyType: keyType as LeadKey['keyType'], values: values.slice(0, max) };
+}
+
+/**
+ * A StaticListSelector (the vendor's third LeadSelector, in its stubs): no static lists are kept
+ * here, so the list it names is one there is not, the vendor's 20111.
+ */
+export function noStaticList(selector: RawObject): AppError {
+  const name = text(member(selector, 'staticListName'), 'staticListName')?.trim();
+  const id = text(member(selector, 'staticListId'), 'staticListId')?.trim();
+  if (!name && !id)
+    return new AppError(
+      ErrorCode.PARAMETER_REQUIRED,
+      'StaticListSelector needs staticListName or staticListId',
+    );
+  const which = name ? `named ${name.slice(0, 64)}` : `with id ${id!.slice(0, 16)}`;
+  return new AppError(
+    ErrorCode.LIST_NOT_FOUND,
+    `No static list ${which}: this service keeps no static lists`,
+  );
 }
 
 /** LeadKey element → domain key. An unknown keyType is 20102; a missing key 20101. */

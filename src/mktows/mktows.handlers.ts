@@ -22,6 +22,7 @@ import {
   fromActivity,
   fromLeadChange,
   fromLeadView,
+  noStaticList,
   toKeyList,
   toLeadInput,
   toKeySelector,
@@ -184,7 +185,7 @@ export function mktowsHandlers(
       let page: { records: Record<string, unknown>[]; remaining: number; next: LeadStreamPosition };
 
       if (selector && selectorType === 'LeadKeySelector') {
-        const { keyType, values } = toKeySelector(selector, MAX_MULTIPLE_LEADS_BATCH);
+        const { keyType, values } = toKeySelector(selector, MAX_MULTIPLE_LEADS_BATCH, 'ignore');
         const position = decodePosition(rawPosition, 'keys');
         const r = await leads.findManyPage(
           keyType,
@@ -226,6 +227,8 @@ export function mktowsHandlers(
           remaining: r.remaining,
           next: last ? { u: last.updatedAt.getTime(), i: last.id } : (position ?? {}),
         };
+      } else if (selector && selectorType === 'StaticListSelector') {
+        throw noStaticList(selector);
       } else if (selector) {
         throw new AppError(
           ErrorCode.BAD_PARAMETER,
@@ -288,7 +291,9 @@ export function mktowsHandlers(
       else if (selector && xsiTypeOf(selector) === 'LastUpdateAtSelector') {
         start.oldestCreatedAt ??= dateTime(member(selector, 'oldestUpdatedAt'), 'oldestUpdatedAt');
         start.latestCreatedAt ??= dateTime(member(selector, 'latestUpdatedAt'), 'latestUpdatedAt');
-      } else if (selector)
+      } else if (selector && xsiTypeOf(selector) === 'StaticListSelector')
+        throw noStaticList(selector);
+      else if (selector)
         throw new AppError(
           ErrorCode.BAD_PARAMETER,
           'leadSelector needs xsi:type LeadKeySelector or LastUpdateAtSelector',

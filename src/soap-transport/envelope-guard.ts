@@ -38,6 +38,12 @@ export interface GuardLimits {
    * mustUnderstand="1" for this service is named in the summary. Unset: not looked at.
    */
   understoodHeaders?: ReadonlySet<string>;
+  /**
+   * An empty element (`<lastCreatedAt/>`) holds no value: one the schema does not declare is let
+   * through rather than named as unknown, as the vendor's parser let it (its own Ruby sample
+   * sends `startPosition/lastCreatedAt` so). One with content or children still is.
+   */
+  skipEmptyUnknown?: boolean;
 }
 
 /** The AuthenticationHeader as the scan read it: text of each field, undefined when absent. */
@@ -352,7 +358,7 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
       if (++bodyChildren > 1) throw notUnderstood('The SOAP Body holds more than one element');
       bodyElement = { ns: uri, local };
       stack[depth - 1]!.node = limits.elementTree?.body(local) ?? null;
-    } else if (depth > 3 && inBody) {
+    } else if (depth > 3 && inBody && !(selfClosing && limits.skipEmptyUnknown)) {
       if (limits.knownElements && !limits.knownElements.has(local)) {
         unknownElement ??= local.slice(0, 64);
       } else if (parent!.node) {

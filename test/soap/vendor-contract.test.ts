@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { expect } from 'chai';
 import sax from 'sax';
 import { WSDL_FILE } from '../support/schema.js';
-import { VENDOR_MEMBERS, VENDOR_OPERATIONS } from './vendor-contract.js';
+import { VENDOR_HEADER_TYPES, VENDOR_MEMBERS, VENDOR_OPERATIONS } from './vendor-contract.js';
 
 interface Parsed {
   operations: Map<string, { input: string; output: string; soapAction: string; headers: string[] }>;
@@ -108,6 +108,11 @@ describe('our WSDL against the vendor contract', () => {
   it('gives the vendor types the vendor members, in the vendor order', () => {
     for (const [type, members] of Object.entries(VENDOR_MEMBERS))
       expect(ours.members.get(type), type).to.deep.equal(members);
+  });
+
+  it('types the header elements with the vendor types (AuthenticationHeaderInfo, MktowsContextHeaderInfo)', () => {
+    for (const [element, type] of Object.entries(VENDOR_HEADER_TYPES))
+      expect(ours.elements.get(element), element).to.equal(type);
   });
 
   it('has no wsdl:documentation directly under wsdl:definitions (node-soap 0.2.x fails on it)', () => {

@@ -54,6 +54,16 @@ export const VENDOR_OPERATIONS: readonly VendorOperation[] = NAMES.map((operatio
   resultMember: operation === 'getLeadActivity' ? 'leadActivityList' : 'result',
 }));
 
+/**
+ * The SOAP header elements and the vendor's names of their types: clients that build the header
+ * from its type find it by that name (suds' factory.create('AuthenticationHeaderInfo'), zeep's
+ * get_type), and wsimport without customisation names the class after it.
+ */
+export const VENDOR_HEADER_TYPES: Readonly<Record<string, string>> = {
+  AuthenticationHeader: 'AuthenticationHeaderInfo',
+  MktowsContextHeader: 'MktowsContextHeaderInfo',
+};
+
 /** What each Success type holds, and the members of each Params type, in sequence order. */
 export const VENDOR_MEMBERS: Readonly<Record<string, readonly string[]>> = {
   ParamsGetLead: ['leadKey'],
@@ -172,6 +182,11 @@ export const VENDOR_MEMBERS: Readonly<Record<string, readonly string[]>> = {
   ResultGetChannels: ['tags'],
   ResultGetTags: ['tagList'],
   LeadRecord: ['Id', 'Email', 'ForeignSysPersonId', 'ForeignSysType', 'leadAttributeList'],
+  MktowsContextHeaderInfo: ['targetWorkspace'],
+  // The three LeadSelector types of getMultipleLeads and getLeadChanges (2_2 on).
+  LeadKeySelector: ['keyType', 'keyValues'],
+  LastUpdateAtSelector: ['latestUpdatedAt', 'oldestUpdatedAt'],
+  StaticListSelector: ['staticListName', 'staticListId'],
   LeadKey: ['keyType', 'keyValue'],
   Attribute: ['attrName', 'attrType', 'attrValue'],
 };

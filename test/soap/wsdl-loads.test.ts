@@ -61,6 +61,21 @@ print(",".join(ops))`;
     );
   });
 
+  it("creates the vendor's types by name in zeep, as clients that build the header from its type do", async () => {
+    // suds clients of the vendor API call factory.create('AuthenticationHeaderInfo'); zeep's
+    // get_type is the same lookup, by the vendor's type names.
+    const script = `
+import sys, zeep
+c = zeep.Client(sys.argv[1], settings=zeep.Settings(strict=True))
+h = c.get_type('ns0:AuthenticationHeaderInfo')(mktowsUserId='u', requestSignature='s', requestTimestamp='t')
+w = c.get_type('ns0:MktowsContextHeaderInfo')(targetWorkspace='East')
+l = c.get_type('ns0:StaticListSelector')(staticListName='SMSProgram.listForTesting')
+print(h.mktowsUserId, w.targetWorkspace, l.staticListName)`;
+    const r = await run('/usr/bin/python3', ['-c', script, service.wsdlUrl]);
+    expect(r.code, r.out).to.equal(0);
+    expect(r.out.trim()).to.equal('u East SMSProgram.listForTesting');
+  });
+
   it('loads in PHP SoapClient without notices', async function () {
     if (!has('php')) this.skip();
     const r = await run('php', [
@@ -86,6 +101,13 @@ print(",".join(ops))`;
     expect(r.code, r.out).to.equal(0);
     expect(r.out).to.not.match(/WARNING|ERROR/i);
     expect(fs.existsSync(path.join(out, 'com/marketo/mktows/MktowsPort.java'))).to.equal(true);
+    // The vendor's class names: plain wsimport names the header classes after their types.
+    for (const cls of ['AuthenticationHeaderInfo', 'MktowsContextHeaderInfo', 'StaticListSelector'])
+      expect(fs.existsSync(path.join(out, `com/marketo/mktows/${cls}.java`)), cls).to.equal(true);
+    const port = fs.readFileSync(path.join(out, 'com/marketo/mktows/MktowsPort.java'), 'utf8');
+    expect(port).to.match(
+      /ParamsGetLead paramsGetLead,\s+@WebParam\([^)]*\)\s+AuthenticationHeaderInfo authentication\)/,
+    );
   });
 
   it('translates with gSOAP wsdl2h without warnings', async function () {

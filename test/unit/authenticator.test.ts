@@ -111,6 +111,30 @@ describe('Authenticator', () => {
     });
     expect(ok).to.deep.equal({ userId: 'known', permissions: FULL_ACCESS });
   });
+
+  it("reads the timestamps the vendor's client libraries write, and holds each to the window", async () => {
+    const { auth } = setup();
+    const signed = (ts: string) =>
+      auth.authenticate({
+        mktowsUserId: 'known',
+        requestSignature: requestSignature(KEY, ts, 'known'),
+        requestTimestamp: ts,
+      });
+    // NOW is 2026-11-30T10:00:00Z; each of these names an instant within a minute of it.
+    for (const ts of [
+      '2026-11-30 19:00:30 +0900', // Ruby's Time#to_s (embulk-input-marketo)
+      '2026-11-30 03:00:30 -0700',
+      '2026-11-30 10:00:30 UTC', // Ruby's Time#utc.to_s
+      '2026-11-30T10:00:30.123456', // Python's isoformat() without an offset: UTC
+      '2026-11-30T10:00:30.123456789012Z', // Haskell's %Q
+      '2026-11-30T02:00:30-0800', // SimpleDateFormat's Z
+    ])
+      expect(await signed(ts), ts).to.deep.equal({ userId: 'known', permissions: FULL_ACCESS });
+    for (const ts of ['2026-11-30 18:30:00 +0900', '2026-11-30T10:30:00'])
+      expect((await refusal(signed(ts))).reason, ts).to.equal('timestamp out of window');
+    for (const ts of ['2026-11-30', '2026-02-30 10:00:00 +0000', 'Mon Nov 30 10:00:00 2026'])
+      expect((await refusal(signed(ts))).reason, ts).to.equal('bad timestamp');
+  });
 });
 
 describe('Authenticator: a header accepted before', () => {

@@ -39,7 +39,8 @@ describe('the element tree of the WSDL’s schema', () => {
     for (const top of ['paramsGetMultipleLeads', 'paramsGetLeadChanges']) {
       expect(stands(tree, top, 'leadSelector', 'keyValues', 'stringItem')).to.equal(true);
       expect(stands(tree, top, 'leadSelector', 'oldestUpdatedAt')).to.equal(true);
-      expect(stands(tree, top, 'leadSelector', 'staticListName')).to.equal(false);
+      expect(stands(tree, top, 'leadSelector', 'staticListName')).to.equal(true);
+      expect(stands(tree, top, 'leadSelector', 'includeAttributes')).to.equal(false);
     }
   });
 

@@ -57,7 +57,7 @@ public final class ServedOperations {
     this.key = key;
   }
 
-  private com.marketo.mktows.AuthenticationHeader auth() throws Exception {
+  private com.marketo.mktows.AuthenticationHeaderInfo auth() throws Exception {
     return MktowsClient.authentication(userId, key);
   }
 

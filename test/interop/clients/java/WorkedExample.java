@@ -9,7 +9,7 @@ import com.marketo.mktows.Attribute;
 import com.marketo.mktows.LeadKey;
 import com.marketo.mktows.LeadKeyRef;
 import com.marketo.mktows.LeadRecord;
-import com.marketo.mktows.MktowsContextHeader;
+import com.marketo.mktows.MktowsContextHeaderInfo;
 import com.marketo.mktows.MktowsPort;
 import com.marketo.mktows.ObjectFactory;
 import com.marketo.mktows.ParamsDeleteLead;
@@ -85,9 +85,9 @@ public final class WorkedExample {
     ParamsSyncLead p = new ParamsSyncLead();
     p.setLeadRecord(record);
     p.setReturnLead(false);
-    MktowsContextHeader context = null;
+    MktowsContextHeaderInfo context = null;
     if (workspace != null) {
-      context = new MktowsContextHeader();
+      context = new MktowsContextHeaderInfo();
       context.setTargetWorkspace(workspace);
     }
     ResultSyncLead r =

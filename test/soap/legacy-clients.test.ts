@@ -1,0 +1,201 @@
+/**
+ * What the public clients of the vendor's API send and expect, on the wire: the request
+ * timestamps their libraries write (embulk-input-marketo signs Ruby's Time#to_s, pymarketo-soap
+ * Python's isoformat(), a Haskell client %Q's twelve fraction digits), and the StaticListSelector
+ * the vendor's stubs have (its SDK, Talend's components): a list this service does not keep is
+ * the vendor's 20111, not an element it has never heard of.
+ */
+import { expect } from 'chai';
+import { requestSignature } from '../../src/mktows/auth.js';
+import { testEngines } from '../support/database.js';
+import {
+  faultCode,
+  rawCall,
+  startTestService,
+  TEST_USER,
+  type RawResponse,
+  type TestService,
+} from '../support/service.js';
+
+const SYNC = (email: string) =>
+  `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`;
+const GET_LEAD = (email: string) =>
+  `<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>${email}</keyValue></leadKey></ns1:paramsGetLead>`;
+
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+/** `at` as Ruby's Time#to_s writes it in a zone `offsetMinutes` east of UTC. */
+function rubyTimeToS(at: number, offsetMinutes: number): string {
+  const local = new Date(at + offsetMinutes * 60000);
+  const sign = offsetMinutes < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMinutes);
+  return (
+    `${local.getUTCFullYear()}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())} ` +
+    `${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())} ` +
+    `${sign}${pad(Math.floor(abs / 60))}${pad(abs % 60)}`
+  );
+}
+
+function expectFault(res: RawResponse, code: number) {
+  expect(res.status, res.body).to.equal(500);
+  expect(faultCode(res.body), res.body).to.equal(code);
+}
+
+for (const engine of testEngines()) {
+  describe(`what the vendor's public clients send (${engine.name})`, function () {
+    this.timeout(30000);
+    let service: TestService;
+    const signedAt = (timestamp: string, body = GET_LEAD('quirks@example.com')) =>
+      rawCall(service.url, body, {
+        timestamp,
+        signature: requestSignature(TEST_USER.encryptionKey, timestamp, TEST_USER.userId),
+      });
+
+    before(async () => {
+      service = await startTestService(engine);
+      const created = await rawCall(service.url, SYNC('quirks@example.com'));
+      expect(created.status, created.body).to.equal(200);
+    });
+    after(() => service?.stop());
+
+    describe('requestTimestamp as client libraries write it', () => {
+      const now = () => Date.now();
+      const shapes: Array<[string, () => string]> = [
+        ["Ruby's Time#to_s (embulk-input-marketo)", () => rubyTimeToS(now(), 9 * 60)],
+        ["Ruby's Time#to_s west of UTC", () => rubyTimeToS(now(), -7 * 60)],
+        ["Ruby's Time#utc.to_s", () => rubyTimeToS(now(), 0).replace(/ \+0000$/, ' UTC')],
+        [
+          "Python's isoformat() without an offset, in UTC (pymarketo-soap)",
+          () => new Date(now()).toISOString().replace('Z', '123'),
+        ],
+        [
+          "Haskell's %Q: twelve fraction digits",
+          () => new Date(now()).toISOString().replace(/\.(\d{3})Z$/, '.$1456789012Z'),
+        ],
+        [
+          "SimpleDateFormat's Z: an offset without its colon",
+          () =>
+            rubyTimeToS(now(), -8 * 60)
+              .replace(' ', 'T')
+              .replace(' ', ''),
+        ],
+      ];
+      for (const [name, make] of shapes) {
+        it(`accepts ${name}`, async () => {
+          const res = await signedAt(make());
+          expect(res.status, res.body).to.equal(200);
+          expect(res.body).to.contain('<Email>quirks@example.com</Email>');
+        });
+      }
+
+      it('still holds each of them to the window (20016) and its signature (20014)', async () => {
+        expectFault(await signedAt(rubyTimeToS(now() - 16 * 60000, 9 * 60)), 20016);
+        expectFault(
+          await signedAt(new Date(now() + 16 * 60000).toISOString().replace('Z', '')),
+          20016,
+        );
+        const ts = rubyTimeToS(now(), 9 * 60);
+        const other = rubyTimeToS(now() - 1000, 9 * 60);
+        expectFault(
+          await rawCall(service.url, GET_LEAD('quirks@example.com'), {
+            timestamp: ts,
+            signature: requestSignature(TEST_USER.encryptionKey, other, TEST_USER.userId),
+          }),
+          20014,
+        );
+      });
+
+      it('refuses what names no instant (20014)', async () => {
+        for (const ts of ['yesterday', '2026-02-30 10:00:00 +0000', '2026-12-02', '1733130000'])
+          expectFault(await signedAt(ts), 20014);
+      });
+    });
+
+    describe("the vendor's own Ruby (Savon) sample of getLeadActivity", () => {
+      // Its start position is written `:"last_created_at/" => ""`: an empty lastCreatedAt, a
+      // name the schema does not have, which the vendor's parser passed over.
+      const SAMPLE = (startPosition: string) =>
+        '<ns1:paramsGetLeadActivity><leadKey><keyType>EMAIL</keyType><keyValue>quirks@example.com</keyValue></leadKey>' +
+        '<activityFilter><includeTypes><activityType>NewLead</activityType></includeTypes></activityFilter>' +
+        `<startPosition>${startPosition}</startPosition><batchSize>10</batchSize></ns1:paramsGetLeadActivity>`;
+
+      it('is answered: an empty element the schema does not declare carries nothing', async () => {
+        const res = await rawCall(service.url, SAMPLE('<lastCreatedAt/><offset/>'));
+        expect(res.status, res.body).to.equal(200);
+        expect(res.body).to.contain('<returnCount>1</returnCount>');
+        expect(res.body).to.contain('<activityType>New Lead</activityType>');
+      });
+
+      it('an unknown element holding a value is still refused, naming it (20012)', async () => {
+        for (const misspelt of [
+          '<lastCreatedAt>2013-07-31T00:00:00Z</lastCreatedAt>',
+          '<lastCreatedAt><offset/></lastCreatedAt>',
+        ]) {
+          const res = await rawCall(service.url, SAMPLE(misspelt));
+          expectFault(res, 20012);
+          expect(res.body).to.contain('Unknown element lastCreatedAt');
+        }
+      });
+    });
+
+    it('getMultipleLeads reads the first 1000 keys of a LeadKeySelector and ignores the rest, as the vendor ignored keys past its limit', async () => {
+      // Talend's component puts every key its user lists in one LeadKeySelector.
+      const keys = [
+        'quirks@example.com',
+        ...Array.from({ length: 1200 }, (_, i) => `k${i}@example.com`),
+      ];
+      const selector =
+        '<leadSelector xsi:type="ns1:LeadKeySelector"><keyType>EMAIL</keyType><keyValues>' +
+        keys.map((k) => `<stringItem>${k}</stringItem>`).join('') +
+        '</keyValues></leadSelector>';
+      const res = await rawCall(
+        service.url,
+        `<ns1:paramsGetMultipleLeads>${selector}<batchSize>100</batchSize></ns1:paramsGetMultipleLeads>`,
+      );
+      expect(res.status, res.body).to.equal(200);
+      expect(res.body).to.contain('<returnCount>1</returnCount>');
+      expect(res.body).to.contain('<Email>quirks@example.com</Email>');
+    });
+
+    describe('StaticListSelector, which the vendor stubs have', () => {
+      const STATIC = (members: string) =>
+        `<leadSelector xsi:type="ns1:StaticListSelector">${members}</leadSelector>`;
+
+      it('getMultipleLeads: a list this service does not keep is 20111 List Not Found, naming it', async () => {
+        const res = await rawCall(
+          service.url,
+          `<ns1:paramsGetMultipleLeads>${STATIC('<staticListName>SMSProgram.listForTesting</staticListName>')}<batchSize>100</batchSize></ns1:paramsGetMultipleLeads>`,
+        );
+        expectFault(res, 20111);
+        expect(res.body).to.contain('SMSProgram.listForTesting');
+        expectFault(
+          await rawCall(
+            service.url,
+            `<ns1:paramsGetMultipleLeads>${STATIC('<staticListName xsi:nil="true"/><staticListId>6926</staticListId>')}</ns1:paramsGetMultipleLeads>`,
+          ),
+          20111,
+        );
+      });
+
+      it('getLeadChanges (mktows 2_2 on) answers the same', async () => {
+        expectFault(
+          await rawCall(
+            service.url,
+            `<ns1:paramsGetLeadChanges><startPosition><oldestCreatedAt>2013-08-01T00:00:00Z</oldestCreatedAt></startPosition>${STATIC('<staticListId>6926</staticListId>')}</ns1:paramsGetLeadChanges>`,
+          ),
+          20111,
+        );
+      });
+
+      it('names neither list: 20109 Parameter Required', async () => {
+        expectFault(
+          await rawCall(
+            service.url,
+            `<ns1:paramsGetMultipleLeads>${STATIC('')}</ns1:paramsGetMultipleLeads>`,
+          ),
+          20109,
+        );
+      });
+    });
+  });
+}
