@@ -17,6 +17,7 @@ import { keyOf, PATHS, type MChange, type MLead } from '../support/durable-model
 import {
   deleteByEmailXml,
   deleteXml,
+  EAST,
   mergeXml,
   ModelRun,
   syncLeadXml,
@@ -33,8 +34,6 @@ const SEEDS = process.env.DURABLE_MODEL_SEEDS
   ? Array.from({ length: Number(process.env.DURABLE_MODEL_SEEDS) }, (_, i) => i + 1)
   : [...Array.from({ length: 12 }, (_, i) => i + 1), 40];
 const STEPS = Number(process.env.DURABLE_MODEL_STEPS ?? 30);
-/** A SOAP user confined to the East partition. */
-const EAST = { userId: 'east_feed', encryptionKey: 'EASTKEY0123456789ABCDEF' };
 
 for (const engine of testEngines()) {
   describe(`durable rules against a reference model (${engine.name})`, function () {

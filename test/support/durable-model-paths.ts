@@ -9,6 +9,7 @@ import { oneClick, postForm } from '../one-click/support.js';
 import { listenerUrl, notificationId, notificationsXml, send } from '../salesforce/support.js';
 import { keyOf, PATHS, type MChange, type MLead } from './durable-model.js';
 import {
+  EAST,
   rows,
   statusesOf,
   syncManyXml,
@@ -70,9 +71,12 @@ export function otherPaths(run: ModelRun): Operation[] {
       3,
       async () => {
         // A batch mixing paths to the same addresses: by Id, by Email, new people, moves,
-        // and repeats of a record.
+        // and repeats of a record. One of four (those of five records) is sent by the user
+        // confined to East: its records outside East fail alone (20013), its new people are
+        // East's, and it names nobody by Email (whose latest holder the model cannot tell).
         const records: Array<SoapRecord & { kind: string }> = [];
         const n = 2 + Math.floor(run.random() * 4);
+        const confined = n === 5;
         for (let i = 0; i < n; i++) {
           const lead = run.someLead();
           const kind =
@@ -102,10 +106,21 @@ export function otherPaths(run: ModelRun): Operation[] {
               foreignId: `F-${run.seed}-${++run.fids}`,
               unsub: run.pick([undefined, true, false]),
             });
+          else if (confined)
+            records.push({
+              kind: 'new',
+              email: run.anySpelling(),
+              foreignId: `F-${run.seed}-${++run.fids}`,
+              unsub: run.chance(0.5),
+            });
           else records.push({ kind: 'email', email: run.anySpelling(), unsub: run.chance(0.5) });
         }
-        run.log.push(`batch ${JSON.stringify(records)}`);
-        const res = await run.soap(syncManyXml(records));
+        run.log.push(`batch ${JSON.stringify({ confined, records })}`);
+        const res = confined
+          ? await run.soap(syncManyXml(records), EAST, 'East')
+          : await run.soap(syncManyXml(records));
+        const partition = confined ? 'East' : 'Default';
+        const outside = (id: number) => confined && run.model.leads.get(id)!.partition !== 'East';
         run.expectOk(res);
         const got = statusesOf(res.body);
         expect(got.length, res.body).to.equal(records.length);
@@ -120,7 +135,9 @@ export function otherPaths(run: ModelRun): Operation[] {
             const holder = r.foreignId ? byFid : run.model.holders(keyOf(r.email!))[0];
             if (!holder) {
               expected = 'CREATED';
-              run.model.create(answer.leadId, r, 'Default', PATHS.web, r.foreignId ?? null);
+              run.model.create(answer.leadId, r, partition, PATHS.web, r.foreignId ?? null);
+            } else if (outside(holder.id)) {
+              expected = 'FAILED';
             } else {
               const change: MChange =
                 r.kind === 'new' ? { email: r.email, unsub: r.unsub } : { unsub: r.unsub };
@@ -128,6 +145,8 @@ export function otherPaths(run: ModelRun): Operation[] {
                 ? 'UPDATED'
                 : 'FAILED';
             }
+          } else if (outside(r.id!)) {
+            expected = 'FAILED';
           } else {
             const change: MChange = { email: r.email, unsub: r.unsub, reason: r.reason };
             expected = run.attempt((m) => m.update(m.leads.get(r.id!)!, change, PATHS.web))

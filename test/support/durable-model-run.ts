@@ -91,6 +91,9 @@ export function spellings(local: string, domain: string): string[] {
   return out;
 }
 
+/** A SOAP user confined to the East partition. */
+export const EAST = { userId: 'east_feed', encryptionKey: 'EASTKEY0123456789ABCDEF' };
+
 /** An operation of a run, and how often it is drawn. */
 export type Operation = [weight: number, run: () => Promise<void>];
 
