@@ -159,7 +159,9 @@ export class BulkChangeService {
         kind: BULK_CHANGE_KIND,
         operator,
         state: 'queued',
-        spec: JSON.stringify({ criteria, change }),
+        // The confirmation goes with the job: it runs later, and only a confirmed job may lift
+        // a protected suppression (one recorded after the start included).
+        spec: JSON.stringify({ criteria, change, confirmProtected: options.confirmProtected }),
         now,
       });
       let after = 0;
@@ -228,11 +230,15 @@ export class BulkChangeService {
       repos.jobs.lease(jobId, lease, this.now(), null),
     );
     if (!taken) return false;
-    const { change, operator } = await this.transactions.read(async (repos) => {
+    const { change, operator, confirmProtected } = await this.transactions.read(async (repos) => {
       const job = (await repos.jobs.get(jobId))!;
+      const spec = JSON.parse(job.spec) as { change: DataValueChange; confirmProtected?: boolean };
+      // A job queued before the confirmation was kept with it counts as unconfirmed: a
+      // protected suppression it reaches fails that person rather than being lifted.
       return {
-        change: (JSON.parse(job.spec) as { change: DataValueChange }).change,
+        change: spec.change,
         operator: job.operator,
+        confirmProtected: spec.confirmProtected === true,
       };
     });
     const attributes = this.attributes(change);
@@ -240,7 +246,7 @@ export class BulkChangeService {
       if (this.stopping) return true;
       const batch = await this.transactions.read((repos) => repos.jobs.nextPending(jobId));
       if (!batch) break;
-      await this.applyBatch(jobId, batch.seq, batch.items, attributes, operator);
+      await this.applyBatch(jobId, batch.seq, batch.items, attributes, operator, confirmProtected);
       onBatch?.(batch.seq);
       const next = this.now() + this.leaseMs;
       const kept = await this.transactions.write((repos) =>
@@ -269,9 +275,12 @@ export class BulkChangeService {
     ids: readonly number[],
     attributes: NonNullable<LeadInput['attributes']>,
     operator: string,
+    confirmProtected: boolean,
   ): Promise<void> {
-    // Started by an authenticated operator, who confirmed any protected suppression it lifts.
-    const path = ChangePaths.flowStep(operator, true);
+    // Started by an authenticated operator: it lifts a protected suppression only if they
+    // confirmed that at the start. The check there saw the selection as it was then; a
+    // complaint recorded since, on an unconfirmed job, fails its person (LEAD_SYNC_FAILED).
+    const path = ChangePaths.flowStep(operator, confirmProtected);
     const inMemory = async (repos: TransactionScope) => {
       const batch = await repos.openBatch({ ids: [...ids], foreignIds: [], emailKeys: [] });
       for (;;) {

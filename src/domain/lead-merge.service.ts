@@ -138,12 +138,13 @@ export class LeadMergeService {
       // No address of its own: it takes the first loser's (and with it that address's status).
       const donor = losers.find((l) => l.email !== null);
       if (donor) input.email = donor.email;
-      // An opt-out of a loser without an address is carried, never dropped: kept on the winner
-      // if it still has none, else carried to the address it takes (rule 5, as the winner's
-      // own would be; rule 6: the address first, then the flag).
-      if (!winner.unsubscribed && losers.some((l) => l.email === null && l.unsubscribed))
-        attributes.push({ name: 'Unsubscribed', value: 'true' });
     }
+    // An opt-out of a loser without an address is carried, never dropped: no master status
+    // holds it, so deleting the loser would lose it. It is kept on the winner if it still has
+    // no address, else carried to the winner's address, its own or the one it takes (rule 1,
+    // as the winner's own opt-out would be; rule 6: the address first, then the flag).
+    if (!winner.unsubscribed && losers.some((l) => l.email === null && l.unsubscribed))
+      attributes.push({ name: 'Unsubscribed', value: 'true' });
     if (winner.foreignSysPersonId === null) {
       const donor = losers.find((l) => l.foreignSysPersonId !== null);
       if (donor) {

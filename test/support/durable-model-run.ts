@@ -1,0 +1,220 @@
+/**
+ * The driver of test/integration/durable-model.test.ts: the requests it sends, and one seed's
+ * run (its random choices, the model, the log of what it did, the comparison with the store).
+ */
+import { expect } from 'chai';
+import type { Knex } from 'knex';
+import type { SuppressionRow } from '../../src/domain/suppression.service.js';
+import type { LinkService } from '../one-click/support.js';
+import { leadRecordId } from '../salesforce/support.js';
+import { isProtected, Model, Refused, type MLead, type PageRef } from './durable-model.js';
+import { faultCode, rawCall, TEST_USER } from './service.js';
+
+/** mulberry32: a small seeded generator, the same sequence on every machine. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const esc = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export const attr = (n: string, v: string) =>
+  `<attribute><attrName>${n}</attrName><attrValue>${esc(v)}</attrValue></attribute>`;
+export const workspace = (name: string) =>
+  `<ns1:MktowsContextHeader><targetWorkspace>${name}</targetWorkspace></ns1:MktowsContextHeader>`;
+
+export interface SoapRecord {
+  id?: number;
+  email?: string;
+  clearEmail?: boolean;
+  /** An Email attribute: with an Email member, the address the person found moves to. */
+  emailAttribute?: string;
+  foreignId?: string;
+  unsub?: boolean;
+  reason?: string;
+}
+
+export function recordXml(r: SoapRecord): string {
+  let xml = '<leadRecord>';
+  if (r.id !== undefined) xml += `<Id>${r.id}</Id>`;
+  if (r.email !== undefined) xml += `<Email>${esc(r.email)}</Email>`;
+  if (r.foreignId !== undefined) xml += `<ForeignSysPersonId>${r.foreignId}</ForeignSysPersonId>`;
+  let attrs = '';
+  if (r.clearEmail) attrs += attr('Email', '');
+  if (r.emailAttribute !== undefined) attrs += attr('Email', r.emailAttribute);
+  if (r.unsub !== undefined) attrs += attr('Unsubscribed', String(r.unsub));
+  if (r.reason !== undefined) attrs += attr('UnsubscribedReason', r.reason);
+  if (attrs === '') attrs = attr('FirstName', 'Pat');
+  return `${xml}<leadAttributeList>${attrs}</leadAttributeList></leadRecord>`;
+}
+
+export const syncLeadXml = (r: SoapRecord) =>
+  `<ns1:paramsSyncLead>${recordXml(r)}<returnLead>false</returnLead></ns1:paramsSyncLead>`;
+export const syncManyXml = (rs: SoapRecord[]) =>
+  `<ns1:paramsSyncMultipleLeads><leadRecordList>${rs.map(recordXml).join('')}</leadRecordList><dedupEnabled>true</dedupEnabled></ns1:paramsSyncMultipleLeads>`;
+export const idList = (id: number) =>
+  `<attribute><attrName>IDNUM</attrName><attrValue>${id}</attrValue></attribute>`;
+export const deleteXml = (id: number) =>
+  `<ns1:paramsDeleteLead><leadKey><keyType>IDNUM</keyType><keyValue>${id}</keyValue></leadKey></ns1:paramsDeleteLead>`;
+export const mergeXml = (w: number, losers: number[]) =>
+  `<ns1:paramsMergeLeads><winningLeadKeyList>${idList(w)}</winningLeadKeyList><losingLeadKeyLists>${losers.map((l) => `<keyList>${idList(l)}</keyList>`).join('')}</losingLeadKeyLists></ns1:paramsMergeLeads>`;
+export const deleteByEmailXml = (email: string) =>
+  `<ns1:paramsDeleteLead><leadKey><keyType>EMAIL</keyType><keyValue>${esc(email)}</keyValue></leadKey></ns1:paramsDeleteLead>`;
+export const statusesOf = (body: string) =>
+  [...body.matchAll(/<syncStatus><leadId>(\d+)<\/leadId><status>(\w+)<\/status>/g)].map((m) => ({
+    leadId: Number(m[1]),
+    status: m[2]!,
+  }));
+
+export async function* rows(
+  list: Array<Omit<SuppressionRow, 'line'>>,
+): AsyncGenerator<SuppressionRow> {
+  let line = 1;
+  for (const r of list) yield { line: ++line, ...r };
+}
+
+/** Spellings of one address: case, surrounding blanks, and for zoë its NFC and NFD forms. */
+export function spellings(local: string, domain: string): string[] {
+  const at = `${local}@${domain}`;
+  const out = [
+    at,
+    at.toUpperCase(),
+    ` ${local[0]!.toUpperCase()}${local.slice(1)}@${domain.toUpperCase()} `,
+  ];
+  if (at.normalize('NFD') !== at) out.push(at.normalize('NFD'), at.toUpperCase().normalize('NFD'));
+  return out;
+}
+
+/** A SOAP user confined to the East partition. */
+export const EAST = { userId: 'east_feed', encryptionKey: 'EASTKEY0123456789ABCDEF' };
+
+/** An operation of a run, and how often it is drawn. */
+export type Operation = [weight: number, run: () => Promise<void>];
+
+/** One seed's run: its choices, the model, and the store to compare it with. */
+export class ModelRun {
+  readonly random: () => number;
+  readonly domain: string;
+  readonly sfRecords: string[];
+  readonly db: Knex;
+  model = new Model();
+  readonly pages: Array<{ email: string; ref: PageRef }> = [];
+  readonly log: string[] = [];
+  fids = 0;
+  notes: number;
+  private readonly addresses: string[][];
+
+  private constructor(
+    readonly svc: LinkService,
+    readonly seed: number,
+    /** Each seed's people are the ones created after it: ids only grow. */
+    readonly startId: number,
+  ) {
+    this.random = rng(seed * 7919);
+    this.domain = `s${seed}.example.org`;
+    this.addresses = ['ann', 'bob', 'zoë'].map((l) => spellings(l, this.domain));
+    this.sfRecords = [1, 2, 3].map((i) => leadRecordId(seed * 100 + i));
+    this.db = svc.running.database.knex;
+    this.notes = seed * 1000;
+  }
+
+  static async open(svc: LinkService, seed: number): Promise<ModelRun> {
+    const db = svc.running.database.knex;
+    const [highest] = (await db('leads').max({ m: 'id' })) as Array<{ m: number | null }>;
+    return new ModelRun(svc, seed, Number(highest?.m ?? 0));
+  }
+
+  readonly pick = <T>(xs: readonly T[]): T => xs[Math.floor(this.random() * xs.length)]!;
+  readonly chance = (p: number): boolean => this.random() < p;
+  readonly anySpelling = (): string => this.pick(this.pick(this.addresses));
+  readonly reasonOrNone = () => this.pick([undefined, undefined, 'complaint', 'bounced']);
+  readonly sorted = (): MLead[] => [...this.model.leads.values()].sort((a, b) => a.id - b.id);
+  readonly someLead = (): MLead | null => {
+    const all = this.sorted();
+    return all.length === 0 ? null : this.pick(all);
+  };
+  readonly soap = (body: string, user = TEST_USER, ws?: string) =>
+    rawCall(this.svc.url, body, { user, ...(ws ? { extraHeaderXml: workspace(ws) } : {}) });
+  readonly expectOk = (res: { status: number; body: string }): void => {
+    expect(res.status, res.body).to.equal(200);
+  };
+  readonly expectFault = (res: { status: number; body: string }, code: number): void => {
+    expect(faultCode(res.body), res.body).to.equal(code);
+  };
+  readonly idOf = (body: string): number => Number(/<leadId>(\d+)<\/leadId>/.exec(body)![1]);
+
+  /** Runs `change` on a copy of the model: the copy is kept unless it is refused. */
+  readonly attempt = (change: (m: Model) => void): boolean => {
+    const next = this.model.clone();
+    try {
+      change(next);
+    } catch (error) {
+      if (error instanceof Refused) return false;
+      throw error;
+    }
+    this.model = next;
+    return true;
+  };
+
+  /** The store compared with the model: people, master statuses, the invariant. */
+  async check(step: number): Promise<void> {
+    const where = `seed ${this.seed}, step ${step}:\n  ${this.log.join('\n  ')}`;
+    const leads = (await this.db('leads')
+      .where('id', '>', this.startId)
+      .select('id', 'email_key', 'unsubscribed', 'partition')
+      .orderBy('id')) as Array<{
+      id: number;
+      email_key: string | null;
+      unsubscribed: unknown;
+      partition: string;
+    }>;
+    expect(
+      leads.map((l) => ({
+        id: Number(l.id),
+        key: l.email_key,
+        unsub: Boolean(Number(l.unsubscribed)),
+        partition: l.partition,
+      })),
+      where,
+    ).to.deep.equal(
+      this.sorted().map((l) => ({ id: l.id, key: l.key, unsub: l.unsub, partition: l.partition })),
+    );
+    const statuses = (
+      (await this.db('email_status').select(
+        'email_key',
+        'unsubscribed',
+        'reason',
+        'source',
+      )) as Array<{
+        email_key: string;
+        unsubscribed: unknown;
+        reason: string | null;
+        source: string;
+      }>
+    )
+      .filter((s) => s.email_key.endsWith(`@${this.domain}`))
+      .sort((a, b) => (a.email_key < b.email_key ? -1 : 1));
+    const wanted = [...this.model.master.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+    expect(
+      statuses.map((s) => {
+        const unsub = Boolean(Number(s.unsubscribed));
+        return {
+          key: s.email_key,
+          unsub,
+          prot: unsub && isProtected(s.reason),
+          page: unsub && s.source.startsWith('Unsubscribe link (') && s.source.endsWith(', page)'),
+        };
+      }),
+      where,
+    ).to.deep.equal(
+      wanted.map(([key, s]) => ({ key, unsub: s.unsub, prot: s.prot, page: s.page !== null })),
+    );
+    expect(await this.svc.services.durableStatus.findViolations(), where).to.deep.equal([]);
+  }
+}

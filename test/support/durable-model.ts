@@ -1,0 +1,323 @@
+/**
+ * A reference model of the durable unsubscribe rules (/work/shared/spec/durable-unsubscribe.md
+ * and docs/security.md), written from the spec, not from src/: the master status of each
+ * address key, each person's flag, the protected reasons and the link page's undo. The property
+ * test (test/integration/durable-model.test.ts) drives the real entry points and compares the
+ * store with this model after every step. Plain data, cloned whole before each change so that a
+ * refused request (or a refused record of a batch) leaves it as it was.
+ */
+
+/** The spec's email key: trimmed, NFC, lower-cased. */
+export const keyOf = (email: string): string => email.trim().normalize('NFC').toLowerCase();
+
+/** PROTECTED_REASONS=complaint: whole word, any case, plural too. */
+export const isProtected = (reason: string | null): boolean =>
+  reason !== null && /(?<![\p{L}\p{N}])complaints?(?![\p{L}\p{N}])/u.test(reason.toLowerCase());
+
+/** A page unsubscribe the person may undo: the link's URL and the code the page showed. */
+export interface PageRef {
+  url: string;
+  code: string;
+}
+
+export interface MLead {
+  id: number;
+  /** As stored: what was sent, trimmed. */
+  email: string | null;
+  key: string | null;
+  partition: string;
+  unsub: boolean;
+  /** The UnsubscribedReason column. */
+  reason: string | null;
+  foreignId: string | null;
+}
+
+export interface MStatus {
+  unsub: boolean;
+  /** The status's reason is protected (only an operator lifts it). */
+  prot: boolean;
+  /** The status is this page's own unsubscribe (its undo may lift it). */
+  page: PageRef | null;
+  /** When it changed: RECENT, or the date an import gave. */
+  at: number;
+  /** Made by the Salesforce org (its own changes are ordered by their modstamps). */
+  sf: boolean;
+}
+
+/** Every change made while the test runs: later than any date or modstamp the test sends. */
+export const RECENT = Number.MAX_SAFE_INTEGER;
+
+export interface MPath {
+  reason: string;
+  operator: boolean;
+  salesforce?: boolean;
+}
+
+export const PATHS = {
+  web: { reason: 'Web service API', operator: false },
+  salesforce: { reason: 'Salesforce sync', operator: false, salesforce: true },
+  personPage: { reason: 'Person detail', operator: true },
+  link: { reason: 'Unsubscribe link', operator: false },
+  import: { reason: 'Suppression list import', operator: false },
+} satisfies Record<string, MPath>;
+
+/** A change the model refuses as the service must: fault 20106 (LEAD_SYNC_FAILED). */
+export class Refused extends Error {}
+
+/** One person's change: the address (undefined: not sent; null: cleared), the flag, a reason. */
+export interface MChange {
+  email?: string | null;
+  unsub?: boolean;
+  reason?: string;
+}
+
+export class Model {
+  leads = new Map<number, MLead>();
+  master = new Map<string, MStatus>();
+  /** Salesforce: the fields last reported for each record. */
+  reported = new Map<string, Record<string, string>>();
+  /** Salesforce: the latest modstamp applied for each record. */
+  appliedAt = new Map<string, number>();
+
+  clone(): Model {
+    const m = new Model();
+    for (const [id, l] of this.leads) m.leads.set(id, { ...l });
+    for (const [k, s] of this.master) m.master.set(k, { ...s });
+    for (const [r, f] of this.reported) m.reported.set(r, { ...f });
+    for (const [r, a] of this.appliedAt) m.appliedAt.set(r, a);
+    return m;
+  }
+
+  statusOf(key: string): boolean {
+    return this.master.get(key)?.unsub ?? false;
+  }
+
+  holders(key: string): MLead[] {
+    return [...this.leads.values()].filter((l) => l.key === key);
+  }
+
+  /** Rules 1 and 2: the master status, and every holder of the address follows. */
+  setMaster(
+    key: string,
+    unsub: boolean,
+    prot = false,
+    page: PageRef | null = null,
+    path?: MPath,
+    at = RECENT,
+  ): void {
+    const sf = path?.salesforce === true;
+    this.master.set(key, { unsub, prot: unsub && prot, page: unsub ? page : null, at, sf });
+    for (const h of this.holders(key)) h.unsub = unsub;
+  }
+
+  /** Rule 2 by a path: a protected suppression is lifted only by an operator. */
+  lift(key: string, path: MPath): void {
+    const cur = this.master.get(key);
+    if (cur?.unsub && cur.prot && !path.operator) throw new Refused(`protected ${key}`);
+    this.setMaster(key, false, false, null, path);
+  }
+
+  /**
+   * An opt-out stated of an address unsubscribed already: kept when it adds a protected reason,
+   * or takes a page's undoable unsubscribe over (security.md, "acknowledged twice").
+   */
+  acknowledge(key: string, optOut: boolean, reason: string | null, path: MPath, at = RECENT): void {
+    const cur = this.master.get(key);
+    if (!cur?.unsub) return;
+    const given = reason ?? path.reason;
+    const recorded = { at: Math.max(at, cur.at), sf: path.salesforce === true };
+    if (!cur.prot && isProtected(given))
+      this.master.set(key, { unsub: true, prot: true, page: null, ...recorded });
+    else if (optOut && cur.page)
+      this.master.set(key, { unsub: true, prot: isProtected(given), page: null, ...recorded });
+  }
+
+  /** Rule 3 (and rule 1 for a create that opts out). */
+  create(
+    id: number,
+    change: MChange,
+    partition: string,
+    path: MPath,
+    foreignId: string | null,
+  ): MLead {
+    const email = change.email ? change.email.trim() : null;
+    const key = email === null ? null : keyOf(email);
+    const requested = change.unsub === true;
+    const reason = change.reason ?? null;
+    const lead: MLead = { id, email, key, partition, unsub: requested, reason, foreignId };
+    this.leads.set(id, lead);
+    if (key !== null) {
+      if (requested && !this.statusOf(key))
+        this.setMaster(key, true, isProtected(reason ?? path.reason), null, path);
+      else if (this.statusOf(key)) {
+        lead.unsub = true;
+        if (requested || reason !== null) this.acknowledge(key, requested, reason, path);
+      }
+    }
+    return lead;
+  }
+
+  /** Rules 5, 6, 7 and 1/2 for a change of an existing person. */
+  update(lead: MLead, change: MChange, path: MPath): void {
+    let carried: string | null = null;
+    const moved: string[] = [];
+    if (change.email !== undefined) {
+      const email = change.email === null ? null : change.email.trim();
+      if (email !== lead.email) {
+        const key = email === null ? null : keyOf(email);
+        if (key !== null && key !== lead.key) {
+          const carries = lead.key === null && lead.unsub;
+          if (carries && !this.statusOf(key)) {
+            this.setMaster(key, true, isProtected(lead.reason ?? path.reason), null, path);
+            moved.push(key);
+          } else if (carries) carried = lead.reason ?? '';
+          else lead.unsub = this.statusOf(key);
+        }
+        lead.email = email;
+        lead.key = key;
+      }
+    }
+    const reason = change.reason ?? null;
+    const key = lead.key;
+    if (change.unsub !== undefined && change.unsub !== lead.unsub) {
+      lead.unsub = change.unsub;
+      if (key !== null) {
+        if (change.unsub) this.setMaster(key, true, isProtected(reason ?? path.reason), null, path);
+        else this.lift(key, path);
+      }
+    } else if (
+      lead.unsub &&
+      key !== null &&
+      (change.unsub === true || reason !== null || carried !== null) &&
+      !moved.includes(key)
+    ) {
+      this.acknowledge(
+        key,
+        change.unsub === true || carried !== null,
+        reason ?? (carried || null),
+        path,
+      );
+    }
+    if (reason !== null) lead.reason = reason;
+  }
+
+  /** mergeLeads: losers deleted, the winner's empty address and flag filled from them. */
+  merge(winner: MLead, losers: readonly MLead[], path: MPath): void {
+    for (const l of losers) this.leads.delete(l.id);
+    const change: MChange = {};
+    const donor = losers.find((l) => l.email !== null);
+    if (winner.key === null && donor) change.email = donor.email;
+    // A loser's opt-out without an address has no master status to keep it: the winner does.
+    if (!winner.unsub && losers.some((l) => l.email === null && l.unsub)) change.unsub = true;
+    const fid = losers.find((l) => l.foreignId !== null);
+    if (winner.foreignId === null && fid) winner.foreignId = fid.foreignId;
+    this.update(winner, change, path);
+  }
+
+  /** A suppression list: each address unsubscribed, or its opt-out acknowledged. */
+  suppress(rows: ReadonlyArray<{ email: string; reason?: string; at?: number }>): void {
+    const seen = new Set<string>();
+    for (const r of rows) {
+      const key = keyOf(r.email);
+      if (seen.has(key)) continue; // "duplicate of an earlier line"
+      seen.add(key);
+      const reason = r.reason ?? null;
+      if (!this.statusOf(key))
+        this.setMaster(
+          key,
+          true,
+          isProtected(reason ?? PATHS.import.reason),
+          null,
+          PATHS.import,
+          r.at,
+        );
+      else this.acknowledge(key, true, reason, PATHS.import, r.at ?? RECENT);
+    }
+  }
+
+  /** The console's address form (setAddressStatus); returns its outcome. */
+  addressStatus(email: string, unsub: boolean, reason: string, confirm: boolean): string {
+    const key = keyOf(email);
+    const cur = this.master.get(key);
+    const path = { reason, operator: true };
+    if (unsub && cur?.unsub) {
+      const before = { ...cur };
+      this.acknowledge(key, true, reason, path);
+      const after = this.master.get(key)!;
+      return before.prot !== after.prot || before.page !== after.page
+        ? 'unsubscribed'
+        : 'unchanged';
+    }
+    if ((cur?.unsub ?? false) === unsub) return 'unchanged';
+    if (!unsub && cur?.prot && !confirm) return 'confirm';
+    this.setMaster(key, unsub, unsub && isProtected(reason));
+    return unsub ? 'unsubscribed' : 'resubscribed';
+  }
+
+  /** A link's POST (one-click, or the page's button): returns whether it changed the status. */
+  linkUnsubscribe(email: string, page: PageRef | null): boolean {
+    const key = keyOf(email);
+    if (!this.statusOf(key)) {
+      this.setMaster(key, true, false, page);
+      return true;
+    }
+    this.acknowledge(key, true, null, PATHS.link);
+    return false;
+  }
+
+  /** The page's undo: only its own unsubscribe, still the address's status, unprotected. */
+  undo(email: string, page: PageRef): 'resubscribed' | 'already' | 'refused' {
+    const key = keyOf(email);
+    const cur = this.master.get(key);
+    if (!cur?.unsub) return 'already';
+    if (cur.prot || cur.page !== page) return 'refused';
+    if (this.holders(key).some((h) => isProtected(h.reason))) return 'refused';
+    this.setMaster(key, false);
+    return 'resubscribed';
+  }
+
+  /**
+   * A Salesforce notification: STALE (nothing applied) when its modstamp is older than one
+   * applied to the record; else the fields that changed since the record's last report; an
+   * untick only once Salesforce was seen to tick, and never over a newer opt-out made here by
+   * another path; a move keeps a ticked opt-out. Returns the person it applies to, or null when
+   * it creates one (`create` then).
+   */
+  salesforceChange(
+    recordId: string,
+    fields: Record<string, string>,
+    modstamp: number | null,
+  ): { stale: true } | { lead: MLead | null; change: MChange } {
+    const appliedAt = this.appliedAt.get(recordId);
+    if (modstamp !== null && appliedAt !== undefined && modstamp < appliedAt)
+      return { stale: true };
+    if (modstamp !== null) this.appliedAt.set(recordId, Math.max(modstamp, appliedAt ?? modstamp));
+    const reported = this.reported.get(recordId) ?? {};
+    const lead = [...this.leads.values()].find((l) => l.foreignId === recordId) ?? null;
+    let applied: Record<string, string>;
+    if (!lead) applied = { ...reported, ...fields };
+    else {
+      applied = {};
+      for (const [n, v] of Object.entries(fields)) if (reported[n] !== v) applied[n] = v;
+      if (applied.Unsubscribed === 'false' && reported.Unsubscribed !== 'true')
+        delete applied.Unsubscribed;
+      if (applied.Email !== undefined && fields.Unsubscribed === 'true')
+        applied.Unsubscribed = 'true';
+      const email = applied.Email ?? lead.email;
+      const status = email === null ? undefined : this.master.get(keyOf(email));
+      if (
+        applied.Unsubscribed === 'false' &&
+        modstamp !== null &&
+        status?.unsub &&
+        status.at > modstamp &&
+        !status.sf
+      )
+        delete applied.Unsubscribed;
+    }
+    const change: MChange = {};
+    if (applied.Email !== undefined) change.email = applied.Email;
+    if (applied.Unsubscribed !== undefined) change.unsub = applied.Unsubscribed === 'true';
+    this.reported.set(recordId, { ...reported, ...fields });
+    return { lead, change };
+  }
+}
