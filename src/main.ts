@@ -75,11 +75,13 @@ export async function bindPort(config: Config, starting: RequestListener): Promi
 async function migrateWhenReachable(
   database: Database,
   logger: Logger,
+  notices: Logger,
   signal?: AbortSignal,
 ): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await migrateLatest(database);
+      // Waiting for another instance's migrations, a lock a killed run left, a newer schema.
+      await migrateLatest(database, (line) => notices.warn(line));
       return;
     } catch (error) {
       const problem = connectionProblem(error, database.url ?? '');
@@ -199,7 +201,7 @@ async function startOn(
   const linkTokens = linkTokensFromConfig(config, () => embeddedLinkSecret(config));
   // Before anything is written: PostgreSQL without USER_KEY_SECRET stops here.
   const userRepository = openUserRepository(database, config);
-  await migrateWhenReachable(database, logger, signal);
+  await migrateWhenReachable(database, logger, notices, signal);
   const poolOf = () => (database.knex.client as { pool?: ConnectionPoolStats }).pool;
   const firstPool = poolOf();
   const metrics = new Metrics(() => poolOf() ?? firstPool);
