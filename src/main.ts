@@ -5,6 +5,7 @@ import { createApp } from './app.js';
 import { adoptApp, createAppServer } from './app-messages.js';
 import { ConfigError, type Config } from './config.js';
 import { connectionProblem, openDatabase, type Database } from './data-access/database.js';
+import { dataDirWriteProblem } from './data-access/data-dir-problems.js';
 import { embeddedLinkSecret } from './data-access/key-cipher.js';
 import { migrateLatest } from './data-access/migrator.js';
 import { ReadReplica } from './data-access/read-replica.js';
@@ -161,8 +162,10 @@ export async function start(
   } catch (error) {
     server.close();
     metricsServer?.close();
-    await opened?.close();
-    throw error;
+    await opened?.close().catch(() => undefined);
+    // A full or read-only DATA_DIR: one line naming it, not the failed write's stack trace.
+    const embedded = !config.databaseUrl && config.dataDir !== ':memory:';
+    throw (embedded && dataDirWriteProblem(config.dataDir, error)) || error;
   }
 }
 

@@ -2,6 +2,7 @@
 import { OPERATORS_HELP, runOperatorsCommand } from './operators.command.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { connectionProblem, openDatabase } from '../data-access/database.js';
+import { dataDirWriteProblem } from '../data-access/data-dir-problems.js';
 import { MigrationRefused, migrateLatest as migrateSchema } from '../data-access/migrator.js';
 import { OperatorSessionRepository } from '../data-access/operator-session.repository.js';
 import { OperatorRepository } from '../data-access/operator.repository.js';
@@ -83,8 +84,12 @@ async function withDatabase<T>(
   const db = openDatabase(config);
   try {
     return await work(db);
+  } catch (error) {
+    // A full or read-only DATA_DIR: one line naming it, not the failed write's stack trace.
+    const embedded = !config.databaseUrl && config.dataDir !== ':memory:';
+    throw (embedded && dataDirWriteProblem(config.dataDir, error)) || error;
   } finally {
-    await db.close();
+    await db.close().catch(() => undefined);
   }
 }
 
