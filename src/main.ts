@@ -5,6 +5,7 @@ import { createApp } from './app.js';
 import { adoptApp, createAppServer } from './app-messages.js';
 import { ConfigError, type Config } from './config.js';
 import { connectionProblem, openDatabase, type Database } from './data-access/database.js';
+import { dataDirWriteProblem } from './data-access/data-dir-problems.js';
 import { embeddedLinkSecret } from './data-access/key-cipher.js';
 import { migrateLatest } from './data-access/migrator.js';
 import { ReadReplica } from './data-access/read-replica.js';
@@ -75,11 +76,13 @@ export async function bindPort(config: Config, starting: RequestListener): Promi
 async function migrateWhenReachable(
   database: Database,
   logger: Logger,
+  notices: Logger,
   signal?: AbortSignal,
 ): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await migrateLatest(database);
+      // Waiting for another instance's migrations, a lock a killed run left, a newer schema.
+      await migrateLatest(database, (line) => notices.warn(line));
       return;
     } catch (error) {
       const problem = connectionProblem(error, database.url ?? '');
@@ -159,8 +162,10 @@ export async function start(
   } catch (error) {
     server.close();
     metricsServer?.close();
-    await opened?.close();
-    throw error;
+    await opened?.close().catch(() => undefined);
+    // A full or read-only DATA_DIR: one line naming it, not the failed write's stack trace.
+    const embedded = !config.databaseUrl && config.dataDir !== ':memory:';
+    throw (embedded && dataDirWriteProblem(config.dataDir, error)) || error;
   }
 }
 
@@ -199,7 +204,7 @@ async function startOn(
   const linkTokens = linkTokensFromConfig(config, () => embeddedLinkSecret(config));
   // Before anything is written: PostgreSQL without USER_KEY_SECRET stops here.
   const userRepository = openUserRepository(database, config);
-  await migrateWhenReachable(database, logger, signal);
+  await migrateWhenReachable(database, logger, notices, signal);
   const poolOf = () => (database.knex.client as { pool?: ConnectionPoolStats }).pool;
   const firstPool = poolOf();
   const metrics = new Metrics(() => poolOf() ?? firstPool);

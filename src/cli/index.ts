@@ -2,7 +2,8 @@
 import { OPERATORS_HELP, runOperatorsCommand } from './operators.command.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { connectionProblem, openDatabase } from '../data-access/database.js';
-import { migrateLatest } from '../data-access/migrator.js';
+import { dataDirWriteProblem } from '../data-access/data-dir-problems.js';
+import { MigrationRefused, migrateLatest as migrateSchema } from '../data-access/migrator.js';
 import { OperatorSessionRepository } from '../data-access/operator-session.repository.js';
 import { OperatorRepository } from '../data-access/operator.repository.js';
 import { openUserRepository } from '../data-access/user.repository.js';
@@ -71,6 +72,11 @@ Run "durable-unsubscribe <command> --help" for a command's help.`,
   headers: LINK_HELP,
 };
 
+/** Pending migrations first, as the service does; what an operator should hear, on stderr. */
+function migrateLatest(db: ReturnType<typeof openDatabase>): Promise<string[]> {
+  return migrateSchema(db, (line) => process.stderr.write(`${line}\n`));
+}
+
 async function withDatabase<T>(
   config: Config,
   work: (db: ReturnType<typeof openDatabase>) => Promise<T>,
@@ -78,8 +84,12 @@ async function withDatabase<T>(
   const db = openDatabase(config);
   try {
     return await work(db);
+  } catch (error) {
+    // A full or read-only DATA_DIR: one line naming it, not the failed write's stack trace.
+    const embedded = !config.databaseUrl && config.dataDir !== ':memory:';
+    throw (embedded && dataDirWriteProblem(config.dataDir, error)) || error;
   } finally {
-    await db.close();
+    await db.close().catch(() => undefined);
   }
 }
 
@@ -211,7 +221,7 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (error instanceof ConfigError)
       process.stderr.write(`Configuration error: ${printableLines(error.message)}\n`);
-    else if (isAppError(error) || error instanceof StartError)
+    else if (isAppError(error) || error instanceof StartError || error instanceof MigrationRefused)
       process.stderr.write(`${printableLines(error.message)}\n`);
     else if (databaseProblem(error)) process.stderr.write(`${databaseProblem(error)}\n`);
     else process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);

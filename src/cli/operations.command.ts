@@ -9,6 +9,7 @@ import {
   type Database,
 } from '../data-access/database.js';
 import {
+  isKnownMigration,
   lastBatch,
   migrateLatest,
   migrationStatus,
@@ -66,7 +67,7 @@ export async function runMigrateCommand(
 ): Promise<number> {
   const action = args[0] ?? 'latest';
   if (action === 'latest') {
-    const applied = await migrateLatest(db);
+    const applied = await migrateLatest(db, (line) => io.err.write(`${line}\n`));
     io.out.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Already up to date.\n');
     return 0;
   }
@@ -74,6 +75,7 @@ export async function runMigrateCommand(
     const s = await migrationStatus(db);
     for (const m of s.applied) io.out.write(`applied  ${m}\n`);
     for (const m of s.pending) io.out.write(`pending  ${m}\n`);
+    for (const m of s.unknown) io.out.write(`newer    ${m} (applied by a newer version)\n`);
     return 0;
   }
   if (action !== 'rollback') {
@@ -84,6 +86,13 @@ export async function runMigrateCommand(
   if (batch.length === 0) {
     io.out.write('Nothing to roll back.\n');
     return 0;
+  }
+  const newer = batch.filter((name) => !isKnownMigration(name));
+  if (newer.length > 0) {
+    io.err.write(
+      `Refused: the last batch holds migrations of a newer version (${newer.join(', ')}): roll it back with that version\n`,
+    );
+    return 2;
   }
   const destroying = batch.filter(rollbackDestroysData);
   if (destroying.length > 0) {
@@ -117,7 +126,7 @@ export async function runMigrateCommand(
       );
     }
   }
-  const undone = await rollback(db);
+  const undone = await rollback(db, false, (line) => io.err.write(`${line}\n`));
   io.out.write(undone.length ? `Rolled back: ${undone.join(', ')}\n` : 'Nothing to roll back.\n');
   return 0;
 }

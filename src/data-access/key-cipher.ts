@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../config.js';
+import { dataDirWriteProblem } from './data-dir-problems.js';
 
 /** How a stored key is kept: sealed and bound to its user (v2), sealed the old way (v1), or plain. */
 export type SealFormat = 'v2' | 'v1' | 'plain';
@@ -106,21 +107,42 @@ export function keyCipher(options: {
   return new AesGcmCipher(dataDirSecret(options.dataDir, SECRET_FILE_NAME));
 }
 
-/** A random secret kept in a file of the data directory (owner-only), made on first use. */
+/**
+ * A random secret kept in a file of the data directory (owner-only), made on first use. It is
+ * written beside the file and linked into place whole: a write that failed (a full disk) left
+ * an empty file, which every later start read as the secret '' (links then silently off, keys
+ * sealed under a key anyone can derive). An empty file found is refused, naming it.
+ */
 export function dataDirSecret(dataDir: string, fileName: string): string {
   const file = path.join(dataDir, fileName);
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    try {
-      fs.writeFileSync(file, crypto.randomBytes(32).toString('base64'), {
-        mode: 0o600,
-        flag: 'wx',
-      });
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'EEXIST') throw error;
+  let secret: string;
+  try {
+    if (!fs.existsSync(file)) {
+      fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      writeOnce(file, crypto.randomBytes(32).toString('base64'));
     }
+    secret = fs.readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw dataDirWriteProblem(dataDir, error) ?? error;
   }
-  return fs.readFileSync(file, 'utf8').trim();
+  if (secret === '')
+    throw new ConfigError(
+      `DATA_DIR: ${file} is empty (a write that failed: a full disk?); remove it and a new secret is made`,
+    );
+  return secret;
+}
+
+/** Creates `file` holding `text`, or leaves the one another process made first. */
+function writeOnce(file: string, text: string): void {
+  const partial = `${file}.partial-${process.pid}`;
+  try {
+    fs.writeFileSync(partial, text, { mode: 0o600 });
+    fs.linkSync(partial, file);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EEXIST') throw error;
+  } finally {
+    fs.rmSync(partial, { force: true });
+  }
 }
 
 export const LINK_SECRET_FILE_NAME = 'unsubscribe-link.secret';

@@ -1,8 +1,25 @@
 import type { Knex } from 'knex';
+import pg from 'pg';
 import { migrations } from '../../migrations/index.js';
-import type { Database } from './database.js';
+import { ConfigError } from '../config.js';
+import type { Database, Engine } from './database.js';
+
+/**
+ * Why migrations are not run (or not undone) here, in one line for the operator: the database
+ * was migrated by another version. cli/index.ts prints it as it is.
+ */
+export class MigrationRefused extends Error {
+  override name = 'MigrationRefused';
+}
+
+/** Hears what an operator should know while migrations run (one line each). */
+export type MigrationNotice = (line: string) => void;
+
+const KNOWN = new Set(migrations.map(([name]) => name));
 
 class ListedMigrationSource implements Knex.MigrationSource<string> {
+  constructor(private readonly engine: Engine) {}
+
   getMigrations(): Promise<string[]> {
     return Promise.resolve(migrations.map(([name]) => name));
   }
@@ -12,18 +29,29 @@ class ListedMigrationSource implements Knex.MigrationSource<string> {
   getMigration(name: string): Promise<Knex.Migration> {
     const found = migrations.find(([n]) => n === name);
     if (!found) return Promise.reject(new Error(`Unknown migration ${name}`));
+    // A migration runs outside a transaction for PostgreSQL's CREATE INDEX CONCURRENTLY alone.
+    // On SQLite every one runs inside: knex then runs the whole batch, and the migration lock
+    // it takes, in one transaction (BEGIN IMMEDIATE), so a process killed half-way leaves
+    // neither half a batch nor a lock behind, and a second process waits for the first.
+    if (this.engine === 'sqlite')
+      return Promise.resolve({ ...found[1], config: { transaction: true } });
     return Promise.resolve(found[1]);
   }
 }
 
-const config = (): Knex.MigratorConfig => ({
-  migrationSource: new ListedMigrationSource(),
+const config = (engine: Engine): Knex.MigratorConfig => ({
+  migrationSource: new ListedMigrationSource(engine),
   tableName: 'knex_migrations',
+  // Migrations applied by a newer version are this module's to judge (newerSchema), not a
+  // "corrupt migration directory".
+  disableMigrationsListValidation: true,
 });
 
 export interface MigrationStatus {
   applied: string[];
   pending: string[];
+  /** Applied to the database by another (newer) version: this one does not know them. */
+  unknown: string[];
 }
 
 /**
@@ -42,29 +70,190 @@ export async function withTempFiles<T>(db: Database, migrate: () => Promise<T>):
   }
 }
 
-export async function migrateLatest(db: Database): Promise<string[]> {
-  return withTempFiles(db, async () => {
-    const [, applied] = (await db.knex.migrate.latest(config())) as [number, string[]];
-    return applied;
+/** The migrations recorded in the database, in the order they were applied. */
+async function recorded(db: Database): Promise<string[]> {
+  if (!(await db.knex.schema.hasTable('knex_migrations'))) return [];
+  const rows = (await db.knex('knex_migrations').select('name').orderBy('id')) as Array<{
+    name: string;
+  }>;
+  return rows.map((r) => r.name);
+}
+
+/**
+ * A PostgreSQL server that takes no writes (a hot standby, or default_transaction_read_only):
+ * said in one line naming DATABASE_URL, instead of the first failed write's stack trace.
+ */
+async function refuseReadOnly(db: Database): Promise<void> {
+  if (db.engine !== 'postgres') return;
+  const { rows } = (await db.knex.raw(
+    "SELECT pg_is_in_recovery() AS standby, current_setting('transaction_read_only') AS read_only",
+  )) as { rows: Array<{ standby: boolean; read_only: string }> };
+  const [server] = rows;
+  if (server?.standby)
+    throw new ConfigError(
+      'DATABASE_URL: the server is a standby (in recovery) and takes no writes; point DATABASE_URL at the primary (DATABASE_READ_URL is the setting for a standby)',
+    );
+  if (server?.read_only === 'on')
+    throw new ConfigError(
+      'DATABASE_URL: the server takes no writes here (default_transaction_read_only is on for this database or role); point DATABASE_URL at a writable primary',
+    );
+}
+
+// The key of the PostgreSQL advisory lock every migrating process of this service holds (the
+// address locks, address-lock.ts, are sha256 digests: a collision with this one is as likely
+// as one between two addresses).
+const MIGRATION_LOCK_KEY = 0x64752d6d69677261n; // "du-migra"
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `work` holding the database's migration lock: on PostgreSQL a transaction-scoped
+ * advisory lock taken in a transaction of its own, on a connection of its own, kept open until
+ * `work` ends. It ends with the process however the process ends (a kill -9 closes its
+ * connection, and the server ends the transaction), unlike knex's lock row, which a killed
+ * run leaves set for good. A second process waits for the first, saying so once. It is a
+ * transaction, not a session lock, so that it holds through PgBouncer in transaction mode;
+ * it holds no snapshot (below) or table lock, so CREATE INDEX CONCURRENTLY does not wait for it.
+ * On SQLite the batch is one write transaction (ListedMigrationSource), which is the lock.
+ */
+async function holdingMigrationLock<T>(
+  db: Database,
+  notice: MigrationNotice,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (db.engine !== 'postgres' || !db.url) return work();
+  const guard = new pg.Client({ connectionString: db.url, connectionTimeoutMillis: 4000 });
+  guard.on('error', () => undefined); // a lost guard fails the work's own statements too
+  await guard.connect();
+  try {
+    await guard.query('BEGIN');
+    for (let said = false; ; said = true) {
+      // The simple protocol (no parameters): an extended-protocol statement left its snapshot's
+      // xmin on the idle transaction, and CREATE INDEX CONCURRENTLY waited for it for ever.
+      const { rows } = await guard.query<{ got: boolean }>(
+        `SELECT pg_try_advisory_xact_lock(${MIGRATION_LOCK_KEY}) AS got`,
+      );
+      if (rows[0]?.got) break;
+      if (!said) notice('another process is applying migrations to this database; waiting for it');
+      await pause(500);
+    }
+    return await work();
+  } finally {
+    await guard.query('ROLLBACK').catch(() => undefined);
+    await guard.end().catch(() => undefined);
+  }
+}
+
+/**
+ * knex's lock row, left set by a run that was killed between two migrations (a batch with a
+ * migration outside a transaction takes it in a transaction of its own). Called holding the
+ * migration lock, when no other process of this version can be migrating: the row is stale,
+ * and without this every later start failed with "Migration table is already locked".
+ */
+async function freeStaleLockRow(db: Database, notice: MigrationNotice): Promise<void> {
+  if (!(await db.knex.schema.hasTable('knex_migrations_lock'))) return;
+  const set = await db.knex('knex_migrations_lock').where('is_locked', 1).first();
+  if (!set) return;
+  await db.knex.migrate.forceFreeMigrationsLock(config(db.engine));
+  notice(
+    'a migration run was interrupted before it ended (its process killed?) and left the migration lock set; freed it, migrating again',
+  );
+}
+
+/**
+ * Migrations of another version: none (null), or what to do when this version does not know
+ * some applied ones. A newer version's, with every one of ours applied: a rolling upgrade,
+ * this instance still the previous version. It runs on the schema as it is (migrations add
+ * before they remove), said once. Any of ours pending as well: the database went another
+ * way, and migrating it from here would be a guess.
+ */
+function newerSchema(applied: readonly string[]): { unknown: string[]; pending: string[] } | null {
+  const unknown = applied.filter((name) => !KNOWN.has(name));
+  if (unknown.length === 0) return null;
+  const done = new Set(applied);
+  return { unknown, pending: migrations.map(([n]) => n).filter((n) => !done.has(n)) };
+}
+
+export async function migrateLatest(
+  db: Database,
+  notice: MigrationNotice = () => undefined,
+): Promise<string[]> {
+  await refuseReadOnly(db);
+  return holdingMigrationLock(db, notice, async () => {
+    const newer = newerSchema(await recorded(db));
+    if (newer && newer.pending.length > 0)
+      throw new MigrationRefused(
+        `the database holds migrations this version does not know (${newer.unknown.join(', ')}) and lacks some of its own (${newer.pending.join(', ')}): it was migrated by another version; run that version`,
+      );
+    if (newer) {
+      notice(
+        `the database was migrated by a newer version (${newer.unknown.join(', ')}): running on its schema unchanged; upgrade this instance`,
+      );
+      return [];
+    }
+    return withTempFiles(db, async () => {
+      for (let attempt = 1; ; attempt++) {
+        await freeStaleLockRow(db, notice);
+        try {
+          const [, applied] = (await db.knex.migrate.latest(config(db.engine))) as [
+            number,
+            string[],
+          ];
+          return applied;
+        } catch (error) {
+          // SQLite: another process's batch holds the write lock past the busy timeout.
+          const code = String((error as { code?: unknown }).code ?? '');
+          if (!code.startsWith('SQLITE_BUSY') || attempt >= 120) throw error;
+          if (attempt === 1)
+            notice('another process is applying migrations to this database; waiting for it');
+        }
+      }
+    });
   });
 }
 
-export async function rollback(db: Database, all = false): Promise<string[]> {
-  return withTempFiles(db, async () => {
-    const [, undone] = (await db.knex.migrate.rollback(config(), all)) as [number, string[]];
-    return undone;
+export async function rollback(
+  db: Database,
+  all = false,
+  notice: MigrationNotice = () => undefined,
+): Promise<string[]> {
+  await refuseReadOnly(db);
+  return holdingMigrationLock(db, notice, async () => {
+    const foreign = (await lastBatch(db)).filter((name) => !KNOWN.has(name));
+    if (foreign.length > 0)
+      throw new MigrationRefused(
+        `the last batch holds migrations of a newer version (${foreign.join(', ')}): roll it back with that version`,
+      );
+    return withTempFiles(db, async () => {
+      await freeStaleLockRow(db, notice);
+      const [, undone] = (await db.knex.migrate.rollback(config(db.engine), all)) as [
+        number,
+        string[],
+      ];
+      return undone;
+    });
   });
 }
 
 export async function migrationStatus(db: Database): Promise<MigrationStatus> {
-  const [applied, pending] = (await db.knex.migrate.list(config())) as [
+  const [applied, pending] = (await db.knex.migrate.list(config(db.engine))) as [
     Array<{ name: string }>,
     Array<string | { file?: string; name?: string }>,
   ];
   // Pending entries are what the migration source lists: here, plain names.
   const nameOf = (m: string | { file?: string; name?: string }) =>
     typeof m === 'string' ? m : (m.name ?? m.file ?? String(m));
-  return { applied: applied.map((m) => m.name), pending: pending.map(nameOf) };
+  const names = applied.map((m) => m.name);
+  return {
+    applied: names.filter((name) => KNOWN.has(name)),
+    pending: pending.map(nameOf),
+    unknown: names.filter((name) => !KNOWN.has(name)),
+  };
+}
+
+/** Whether this version knows the migration `name` (one applied by a newer version it does not). */
+export function isKnownMigration(name: string): boolean {
+  return KNOWN.has(name);
 }
 
 /** The migrations `rollback` would undo (the last batch), newest first. */

@@ -4,10 +4,30 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { settings } from '../../src/config.js';
 
-const README = fs.readFileSync(
-  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../README.md'),
-  'utf8',
-);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+
+/** What an operator reads about settings: the README, the guides, the unit and the image. */
+const GUIDES = [
+  'README.md',
+  ...fs.readdirSync(path.join(ROOT, 'docs')).map((f) => `docs/${f}`),
+  'Dockerfile',
+  'deploy/durable-unsubscribe.service',
+].filter((f) => !f.startsWith('docs/') || f.endsWith('.md'));
+
+// Upper-case names the guides give that are not this service's settings: other programs'
+// variables, SQLite's codes and constants of the code the benchmark notes name.
+const NOT_SETTINGS = new Set([
+  'CHROMIUM_PATH',
+  'NODE_OPTIONS',
+  'NODE_ENV',
+  'MALLOC_ARENA_MAX',
+  'SQLITE_BUSY',
+  'LEAD_SYNC_FAILED',
+  'MAX_GROUPS_IN_FLIGHT',
+  'REMAINING_COUNT_CAP',
+  'FINAL_STEP',
+]);
 
 describe('the README', () => {
   it('documents every setting with its default', () => {
@@ -15,6 +35,29 @@ describe('the README', () => {
       const def = s.default === '' ? '(empty)' : `\`${s.default}\``;
       expect(README, s.env).to.contain(`| \`${s.env}\` | ${def} |`);
     }
+  });
+
+  it('lists no setting the code does not read, each with the meaning the code gives it', () => {
+    const byEnv = new Map(Object.values(settings).map((s) => [s.env, s]));
+    const rows = [...README.matchAll(/^\| `([A-Z][A-Z0-9_]*)` \| .+? \| (.+) \|$/gm)];
+    expect(rows.map((r) => r[1]).sort()).to.deep.equal([...byEnv.keys()].sort());
+    for (const [, env, meaning] of rows) expect(meaning, env).to.equal(byEnv.get(env!)!.meaning);
+  });
+
+  it('names no setting in the guides that the code does not read', () => {
+    const envs = new Set(Object.values(settings).map((s) => s.env));
+    const unknown: string[] = [];
+    for (const file of GUIDES) {
+      const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
+      // A name in backquotes (`DB_POOL_MAX`, `WORKERS=1`), or assigned on a command line.
+      const named = [
+        ...[...text.matchAll(/`([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?:=[^`]*)?`/g)].map((m) => m[1]!),
+        ...[...text.matchAll(/\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)=/g)].map((m) => m[1]!),
+      ];
+      for (const name of named)
+        if (!envs.has(name) && !NOT_SETTINGS.has(name)) unknown.push(`${file}: ${name}`);
+    }
+    expect(unknown).to.deep.equal([]);
   });
 
   it('gives the two commands', () => {

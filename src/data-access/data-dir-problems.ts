@@ -1,0 +1,31 @@
+import { ConfigError } from '../config.js';
+
+// Why DATA_DIR cannot take a write, by the code of the failure (the file system's, or SQLite's),
+// in words an operator acts on.
+const WHY: Record<string, string> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  EFBIG: 'a file would grow past the size this process may write (ulimit -f)',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied for this user',
+  EPERM: 'permission denied for this user',
+  SQLITE_FULL: 'the disk is full',
+  SQLITE_READONLY: 'the database is read-only (a read-only file system, or file)',
+  SQLITE_CANTOPEN: 'the database file cannot be opened',
+  SQLITE_IOERR:
+    'the database cannot be written (disk I/O error: a full disk, a file size limit, a failing disk)',
+};
+
+/**
+ * One line naming DATA_DIR for a write the embedded database's directory refused (a full disk,
+ * a read-only file system, a file size limit), instead of the failure's stack trace; null when
+ * `error` is something else.
+ */
+export function dataDirWriteProblem(dataDir: string, error: unknown): ConfigError | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return null;
+  // SQLite's extended codes (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED, …) by their family.
+  const why = WHY[code] ?? WHY[code.replace(/^(SQLITE_[A-Z]+)_.*$/, '$1')];
+  if (!why) return null;
+  return new ConfigError(`DATA_DIR: cannot write in ${dataDir}: ${why} (${code})`);
+}

@@ -1,0 +1,90 @@
+/**
+ * DATA_DIR on a disk that cannot take more (a full disk, a quota, a file size limit): the start
+ * and the commands stop with one line naming DATA_DIR, and leave no empty secret file behind
+ * for the next start to take as the secret. The disk is "full" through a file size limit
+ * (`ulimit -f`: node ignores SIGXFSZ, so each write past it fails with EFBIG), which needs no
+ * privilege. (A write that fails on a full disk while the service runs is answered 20011 and
+ * never acknowledged: test/resilience covers SQLITE_FULL in classifyDatabaseError.)
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { BIN, cli, type Result } from './support.js';
+
+/** The built CLI under a file size limit of `blocks` (512-byte blocks; 0: no write at all). */
+function limited(blocks: number, args: string[], env: Record<string, string>): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      'bash',
+      ['-c', `ulimit -f ${blocks} && exec "$0" "$@"`, process.execPath, BIN, ...args],
+      { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+describe('DATA_DIR on a full disk', function () {
+  this.timeout(60000);
+  let tmp: string;
+  let env: Record<string, string>;
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'du-full-'));
+    env = {
+      DATABASE_URL: '',
+      DATA_DIR: path.join(tmp, 'data'),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      METRICS_PORT: 'off',
+      MKTOWS_USERS: '',
+      UNSUBSCRIBE_BASE_URL: 'https://unsubscribe.example.com',
+    };
+  });
+  afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('stops serve and the commands with one line naming DATA_DIR, not a stack trace', async () => {
+    for (const [blocks, args] of [
+      [0, ['serve']],
+      [40, ['serve']],
+      [40, ['migrate']],
+      [40, ['verify']],
+    ] as Array<[number, string[]]>) {
+      fs.rmSync(env.DATA_DIR!, { recursive: true, force: true });
+      const r = await limited(blocks, args, env);
+      const what = `${args.join(' ')} under ulimit -f ${blocks}`;
+      expect(r.code, what).to.equal(1);
+      expect(r.stderr, what).to.match(
+        new RegExp(`^Configuration error: DATA_DIR: cannot write in ${env.DATA_DIR}: .*\\n$`),
+      );
+    }
+  });
+
+  it('leaves no empty secret file that a later start would take as the secret', async () => {
+    const failed = await limited(0, ['serve'], env);
+    expect(failed.code).to.equal(1);
+    for (const name of ['user-key.secret', 'unsubscribe-link.secret']) {
+      const file = path.join(env.DATA_DIR!, name);
+      if (fs.existsSync(file)) expect(fs.readFileSync(file, 'utf8').trim(), name).to.not.equal('');
+    }
+    // Once the disk has room, the links work (an empty link secret turned them off).
+    const link = await cli(['link', 'ann@example.com'], env);
+    expect(link.code, link.stderr).to.equal(0);
+    expect(link.stdout).to.match(/^https:\/\/unsubscribe\.example\.com\/u\/1\.k1\.\S+\n$/);
+  });
+
+  it('an empty secret file (left by an earlier version) stops the start, naming the file', async () => {
+    fs.mkdirSync(env.DATA_DIR!, { recursive: true, mode: 0o700 });
+    const file = path.join(env.DATA_DIR!, 'unsubscribe-link.secret');
+    fs.writeFileSync(file, '', { mode: 0o600 });
+    const r = await cli(['link', 'ann@example.com'], env);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.equal(
+      `Configuration error: DATA_DIR: ${file} is empty (a write that failed: a full disk?); remove it and a new secret is made\n`,
+    );
+  });
+});
