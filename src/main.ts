@@ -16,6 +16,8 @@ import { UserService } from './domain/user.service.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics, serveMetrics, type ConnectionPoolStats, type MetricsSource } from './metrics.js';
 import { linkTokensFromConfig } from './one-click/link-token.js';
+import { refusedDrainBytes } from './soap-transport/request-body.js';
+import { boundUnreadBodies, idleTimeoutMs } from './unread-bodies.js';
 
 export interface Running {
   server: Server;
@@ -268,9 +270,10 @@ async function startOn(
   });
   adoptApp(server, app);
   server.off('request', starting);
-  server.on('request', app);
+  server.on('request', boundUnreadBodies(app, refusedDrainBytes(config.maxBodyBytes)));
   server.headersTimeout = 30000;
   server.requestTimeout = Math.max(config.requestTimeoutMs + 5000, 30000);
+  server.timeout = idleTimeoutMs(config);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const metricsAddress = metricsServer?.address();

@@ -151,6 +151,8 @@ export async function serveMetrics(
   });
   server.headersTimeout = 10000;
   server.requestTimeout = 10000;
+  // A scraper that stops reading its answer does not hold the connection for ever.
+  server.timeout = 10000;
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -140,6 +140,7 @@ export async function createMktowsEndpoint(
     operations: port,
     requestTimeoutMs: options.requestTimeoutMs,
     publicUrl: options.publicUrl,
+    refusedDrainBytes: refusedDrainBytes(options.maxBodyBytes),
     fastRead: FAST_READ,
   });
   const { binding, wsdlXml, requestReader } = listener;

@@ -50,8 +50,14 @@ function decodeComponent(raw: string): string {
 
 function parseUrlEncoded(body: Buffer): FormFields {
   const fields: FormFields = new Map();
-  // Trailing line ends are tolerated: some senders end the body with CRLF.
-  const text = body.toString('latin1').replace(/[\r\n]+$/, '');
+  // Trailing line ends are tolerated: some senders end the body with CRLF. Cut by a loop: the
+  // regular expression /[\r\n]+$/ tried every line end of a run not at the end, each to the
+  // run's end (8 KiB of them cost 40 ms, 256 KiB over half a minute).
+  const whole = body.toString('latin1');
+  let end = whole.length;
+  while (end > 0 && (whole.charCodeAt(end - 1) === 0x0a || whole.charCodeAt(end - 1) === 0x0d))
+    end--;
+  const text = whole.slice(0, end);
   if (text === '') return fields;
   for (const pair of text.split('&')) {
     if (pair === '') continue;

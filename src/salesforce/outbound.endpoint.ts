@@ -109,6 +109,7 @@ export async function createSalesforceOutboundEndpoint(
     operations: { notifications },
     requestTimeoutMs: options.requestTimeoutMs,
     publicUrl: options.publicUrl,
+    refusedDrainBytes: refusedDrainBytes(options.maxBodyBytes),
     rawTextTypes: ['boolean', 'dateTime'],
   });
 
@@ -129,7 +130,12 @@ export async function createSalesforceOutboundEndpoint(
       await readBody(req, options.maxBodyBytes, options.bodyTimeoutMs),
       req.headers['content-type'],
     );
-    const { bodyElement } = inspectEnvelope(xml, { maxDepth: 32, maxNameLength: 256 });
+    const { bodyElement } = inspectEnvelope(xml, {
+      maxDepth: 32,
+      maxNameLength: 256,
+      // Salesforce never writes multiRef; node-soap's copy per href cost hrefs × members.
+      multiRef: false,
+    });
     if (bodyElement.local !== 'notifications' || bodyElement.ns !== OUTBOUND_NS) {
       throw new AppError(
         ErrorCode.UNSUPPORTED_OPERATION,

@@ -15,6 +15,7 @@ import {
   fieldText,
 } from './xml-lexis.js';
 import type { ElementNode, ElementTree } from './schema-elements.js';
+import { checkCdata, checkMultiRef, XsiPrefixes } from './node-soap-inputs.js';
 
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 
@@ -44,6 +45,8 @@ export interface GuardLimits {
    * sends `startPosition/lastCreatedAt` so). One with content or children still is.
    */
   skipEmptyUnknown?: boolean;
+  /** false: refuse `id` and `href` attributes (SOAP encoding's multiRef) altogether. */
+  multiRef?: boolean;
 }
 
 /** The AuthenticationHeader as the scan read it: text of each field, undefined when absent. */
@@ -136,6 +139,8 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
   /** A field of it is open: its name and where its content starts. */
   let field: { name: keyof HeaderCredentials; from: number } | null = null;
   const duplicateFields = new Set<string>();
+  const xsiPrefixes = new XsiPrefixes();
+  const multiRef = limits.multiRef ?? true;
 
   const resolve = (prefix: string): string | undefined => {
     if (prefix === 'xml') return XML_NS;
@@ -183,6 +188,7 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
         if (stack.length === 0) throw notUnderstood('Text outside the envelope');
         const close = xml.indexOf(']]>', lt + 9);
         if (close === -1) throw malformed('Unterminated CDATA section');
+        checkCdata(xml, lt + 9, close);
         const top = stack[stack.length - 1]!;
         top.text ||= xml.slice(lt + 9, close).trim() !== '';
         pos = close + 3;
@@ -258,6 +264,7 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
       if (indexIn(xml, 0x3c /* < */, i + 1, close) !== -1)
         throw malformed('< in an attribute value');
       checkReferences(xml, i + 1, close);
+      checkMultiRef(attribute, xml.slice(i + 1, close), multiRef);
       attributes ??= new Set();
       if (attributes.has(attribute)) throw malformed(`Repeated attribute ${attribute}`);
       attributes.add(attribute);
@@ -272,6 +279,7 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
       if (attribute === 'xmlns' || attribute.startsWith('xmlns:')) {
         const uri = decode(xml.slice(i + 1, close));
         if (colon !== -1 && uri === '') throw malformed(`Empty namespace for ${attribute}`);
+        xsiPrefixes.declare(colon === -1 ? '' : local, xml.slice(i + 1, close));
         (scope ??= new Map()).set(colon === -1 ? '' : local, uri);
       }
       i = close + 1;

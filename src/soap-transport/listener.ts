@@ -6,6 +6,7 @@ import { createSoapEngine, SAFE_HOST, type SoapBinding } from './soap-engine.js'
 import type { FastReadOptions, RequestReader } from './request-reader.js';
 import type { RawObject } from './values.js';
 import { escapeXml } from './fault-envelope.js';
+import { drainThen } from './request-body.js';
 
 export const XML_TYPE = 'text/xml; charset=utf-8';
 
@@ -32,6 +33,8 @@ export interface SoapListenerOptions<S> {
   rawTextTypes?: readonly string[];
   /** Request shapes read without node-soap's object model (identical result, or declined). */
   fastRead?: FastReadOptions;
+  /** Bytes of a refused body (another method's) discarded at most; default 4 MiB. */
+  refusedDrainBytes?: number;
 }
 
 export interface SoapAnswer {
@@ -127,15 +130,19 @@ export async function createSoapListener<S extends object>(
       if (req.method === 'GET' && /^wsdl$/i.test(Object.keys(req.query)[0] ?? ''))
         return serveWsdl(req, res);
       if (req.method === 'POST') return post();
-      req.resume();
-      res.setHeader('Allow', 'GET, POST');
-      const fault = faultOf(
-        new AppError(
-          ErrorCode.REQUEST_NOT_UNDERSTOOD,
-          `${req.method} is not a SOAP call; POST an envelope or GET ?WSDL`,
-        ),
-      );
-      res.status(405).type(XML_TYPE).send(fault.body);
+      // Discarded up to a bound, then the connection closes: resumed without one, as before,
+      // a PUT or a GET without ?WSDL read whatever an unauthenticated client sent.
+      drainThen(req, options.refusedDrainBytes ?? 4 * 1024 * 1024, () => {
+        closeWhenBodyUnread(res, null);
+        res.setHeader('Allow', 'GET, POST');
+        const fault = faultOf(
+          new AppError(
+            ErrorCode.REQUEST_NOT_UNDERSTOOD,
+            `${req.method} is not a SOAP call; POST an envelope or GET ?WSDL`,
+          ),
+        );
+        res.status(405).type(XML_TYPE).send(fault.body);
+      });
     },
     process(xml, request, call, read) {
       // What node-soap reads of the headers: the operation (from SOAPAction) and the

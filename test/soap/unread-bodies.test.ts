@@ -1,0 +1,90 @@
+import net from 'node:net';
+import { expect } from 'chai';
+import { testEngines } from '../support/database.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { sendEndlessBody } from '../support/endless-body.js';
+
+/** Pipelines `count` GETs of the WSDL on a connection that never reads an answer. */
+function neverReading(port: number, count: number): net.Socket {
+  const socket = net.connect(port, '127.0.0.1');
+  socket.on('connect', () => {
+    socket.pause(); // nothing is read: the answers pile up in the buffers
+    socket.write('GET /soap/mktows/2_9?WSDL HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(count));
+  });
+  socket.on('error', () => undefined);
+  return socket;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+for (const engine of testEngines()) {
+  describe(`bodies nobody reads, and answers nobody reads (${engine.name})`, function () {
+    this.timeout(90000);
+    let service: TestService;
+    before(async () => {
+      // An idle connection is closed after max(REQUEST_TIMEOUT_MS, BODY_TIMEOUT_MS) + 5 s.
+      service = await startTestService(engine, {
+        requestTimeoutMs: 3000,
+        bodyTimeoutMs: 500,
+        dbAcquireTimeoutMs: 1000,
+      });
+    });
+    after(() => service?.stop());
+
+    for (const [method, path] of [
+      ['GET', '/healthz'],
+      ['GET', '/soap/mktows/2_9?WSDL'],
+      ['GET', '/soap/mktows/2_9'],
+      ['PUT', '/soap/mktows/2_9'],
+      ['GET', '/admin/login'],
+      ['OPTIONS', '/u/1.k1.x'],
+    ]) {
+      it(`reads no more than a bound of a body sent with ${method} ${path}, then closes`, async () => {
+        // Before: node read and discarded the body for as long as it came (200 MiB here).
+        const { writtenMiB, answer } = await sendEndlessBody(
+          service.running.port,
+          `${method} ${path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n`,
+        );
+        expect(writtenMiB, 'MiB the client could send').to.be.below(40);
+        expect(answer).to.match(/^HTTP\/1\.1 [2-4]\d\d /);
+      });
+    }
+
+    it('keeps a body within the bound and the connection alive for the next request', async () => {
+      const answer = await new Promise<string>((resolve) => {
+        const socket = net.connect(service.running.port, '127.0.0.1');
+        let data = '';
+        socket.on('data', (d: Buffer) => {
+          data += d.toString('latin1');
+          if ((data.match(/HTTP\/1\.1 200/g) ?? []).length === 2) {
+            socket.destroy();
+            resolve(data);
+          }
+        });
+        socket.write(
+          'GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello' +
+            'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n',
+        );
+      });
+      expect(answer.match(/HTTP\/1\.1 200/g)).to.have.length(2);
+    });
+
+    it('closes a connection whose client stops reading its answers', async () => {
+      // Before: no idle timeout, the connection and the answers buffered for it stayed for ever.
+      const server = service.running.server;
+      const connections = () =>
+        new Promise<number>((resolve) => server.getConnections((_e, n) => resolve(n)));
+      const before = await connections();
+      const socket = neverReading(service.running.port, 80);
+      try {
+        await sleep(1000);
+        expect(await connections(), 'the connection is open').to.equal(before + 1);
+        const started = Date.now();
+        while ((await connections()) > before && Date.now() - started < 20000) await sleep(250);
+        expect(await connections(), 'connections after 20 s').to.equal(before);
+      } finally {
+        socket.destroy();
+      }
+    });
+  });
+}
