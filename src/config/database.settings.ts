@@ -89,7 +89,7 @@ export const databaseSettings = {
     env: 'PROPAGATION_LOG',
     default: 'followers',
     meaning:
-      'How an unsubscribe or re-subscribe that reaches the other people of an address logs each of them: `followers` (one narrow row each) or `activities` (a whole activity row each, the only form versions before it read); `activities` while an instance of a previous version still runs (docs/operations.md, the log of a propagation)',
+      'How an unsubscribe or re-subscribe that reaches the other people of an address logs each of them: `followers` (one narrow row each) or `activities` (a whole activity row each, the only form earlier versions read); `activities` while an instance of an earlier version still runs (docs/operations.md, the log of a propagation)',
     parse: oneOf('PROPAGATION_LOG', ['followers', 'activities'] as const),
   },
 } satisfies Record<string, Setting<unknown>>;

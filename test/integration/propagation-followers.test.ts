@@ -11,7 +11,9 @@ import * as followersMigration from '../../migrations/20261202000300_propagation
 import type { ActivityPage, ActivityView } from '../../src/domain/activity.service.js';
 import { ChangePaths, PROPAGATED_REASON } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
+import { openDatabase } from '../../src/data-access/database.js';
 import { setPropagationLog } from '../../src/data-access/propagation-log.js';
+import { createServices } from '../../src/compose.js';
 import type { SuppressionRow } from '../../src/domain/suppression.service.js';
 import { testEngines } from '../support/database.js';
 import { createLead, idKey, openHarness, type Harness } from '../support/harness.js';
@@ -142,6 +144,29 @@ for (const engine of testEngines()) {
       expect(await count(old, 'propagation_events')).to.equal(0);
       expect(await count(followed, 'activity_followers')).to.be.above(0);
       expect(await everything(followed, ids)).to.deep.equal(await everything(old, ids));
+    });
+
+    it('the database opened with PROPAGATION_LOG=activities writes whole activities', async () => {
+      const h = await open('followers');
+      const ids: number[] = [];
+      for (let i = 0; i < 3; i++) ids.push(await createLead(h.services, 'opened@example.com'));
+      const old = openDatabase({
+        databaseUrl: h.url,
+        dataDir: h.dataDir,
+        sqliteBusyTimeoutMs: 10000,
+        dbPoolMax: 2,
+        propagationLog: 'activities',
+      });
+      try {
+        await createServices(old, { customFields: [], defaultPartition: 'Default' }).leads.sync(
+          { id: ids[0]!, attributes: [{ name: 'Unsubscribed', value: 'true' }] },
+          { path: ChangePaths.webService() },
+        );
+      } finally {
+        await old.close();
+      }
+      expect(await count(h, 'activity_followers')).to.equal(0);
+      expect(await count(h, 'activities', { reason: PROPAGATED_REASON })).to.equal(2);
     });
 
     it("the migration's down turns followers into activities, ids kept; up reads them as before", async () => {
