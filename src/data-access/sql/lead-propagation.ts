@@ -50,7 +50,8 @@ const followerBindings = (key: string, unsubscribed: boolean, except: number | n
 
 /**
  * PostgreSQL, one round trip: the UPDATE hands the people it changed to the INSERT of their
- * activities. `head` writes whatever comes first in the same statement (the master status).
+ * activities, or of their follower rows and the propagation's event (the `followers` form).
+ * `head` writes whatever comes first in the same statement (the master status).
  */
 const pgPropagation = (head: string, where: string, form: PropagationLog) =>
   fixedSql(
