@@ -55,7 +55,9 @@ const db = openDatabase({
 });
 await migrateLatest(db);
 if (process.env.DATABASE_URL)
-  await db.knex.raw('TRUNCATE leads, activities, email_status, email_status_history CASCADE');
+  await db.knex.raw(
+    'TRUNCATE leads, activities, activity_followers, propagation_events, email_status, email_status_history CASCADE',
+  );
 const services = createServices(db, { customFields: [], defaultPartition: 'Default' }, {});
 const handlers = mktowsHandlers(services, { maxBatchSize: 1000, getLeadMaxResults: 100 });
 const ctx = { userId: 'bench', permissions: { write: true, partitions: null } } as never;

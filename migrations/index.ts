@@ -14,6 +14,7 @@ import * as m20261201000000 from './20261201000000_fewer_lead_index_entries.js';
 import * as m20261202000000 from './20261202000000_stale_read_check.js';
 import * as m20261202000100 from './20261202000100_one_lead_activity_index.js';
 import * as m20261202000200 from './20261202000200_type_index_without_data_values.js';
+import * as m20261202000300 from './20261202000300_propagation_followers.js';
 
 /** Every migration in order. Listed explicitly so the same code runs from source and from dist. */
 export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
@@ -32,4 +33,5 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261202000000_stale_read_check', m20261202000000],
   ['20261202000100_one_lead_activity_index', m20261202000100],
   ['20261202000200_type_index_without_data_values', m20261202000200],
+  ['20261202000300_propagation_followers', m20261202000300],
 ];

@@ -111,7 +111,8 @@ export async function measureScaling(run: ScalingRun): Promise<EngineReport['sca
   // --- Scaling: the same page as the whole table grows ------------------------------------
   const pageByTableSize: ScalingPoint[] = [];
   const tableSize = async () => {
-    const [row] = (await seedDb.knex('activities').count({ n: '*' })) as Array<{ n: number }>;
+    // The whole log: whole activities and a propagation's followers (the view of both).
+    const [row] = (await seedDb.knex('activity_log').count({ n: '*' })) as Array<{ n: number }>;
     return Number(row?.n ?? 0);
   };
   const reference = historyLeads[sizes.historyCounts.indexOf(100)] ?? historyLeads[0]!;

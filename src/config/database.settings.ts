@@ -1,5 +1,12 @@
 import path from 'node:path';
-import { ConfigError, type Setting, databaseReadUrl, databaseUrl, integer } from './parse.js';
+import {
+  ConfigError,
+  type Setting,
+  databaseReadUrl,
+  databaseUrl,
+  integer,
+  oneOf,
+} from './parse.js';
 
 /** The database: which one, where, and how it is reached. */
 export const databaseSettings = {
@@ -77,5 +84,12 @@ export const databaseSettings = {
     meaning:
       'PostgreSQL statement_timeout of each write transaction (SET LOCAL, so it suits PgBouncer transaction pooling), and the longest a COMMIT waits for a synchronous standby (then fault 20011); plain reads run under the role default (docs/operations.md)',
     parse: integer('DB_STATEMENT_TIMEOUT_MS', 0, 3600000),
+  },
+  propagationLog: {
+    env: 'PROPAGATION_LOG',
+    default: 'followers',
+    meaning:
+      'How an unsubscribe or re-subscribe that reaches the other people of an address logs each of them: `followers` (one narrow row each) or `activities` (a whole activity row each, the only form earlier versions read); `activities` while an instance of an earlier version still runs (docs/operations.md, the log of a propagation)',
+    parse: oneOf('PROPAGATION_LOG', ['followers', 'activities'] as const),
   },
 } satisfies Record<string, Setting<unknown>>;

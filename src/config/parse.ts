@@ -45,6 +45,16 @@ export function bool(env: string) {
 
 export const text = (raw: string): string => raw.trim();
 
+/** One of `values`, exactly (surrounding spaces aside). */
+export function oneOf<T extends string>(env: string, values: readonly T[]) {
+  return (raw: string): T => {
+    const found = values.find((v) => v === raw.trim());
+    if (found === undefined)
+      throw new ConfigError(`${env} must be one of ${values.join(', ')}, got "${raw}"`);
+    return found;
+  };
+}
+
 /** Comma-separated addresses or CIDR blocks, IPv4 or IPv6. */
 export function networks(env: string) {
   return (raw: string): Network[] => {

@@ -2,6 +2,9 @@ import { createRequire } from 'node:module';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { openSqlite, restrictDataDir, SQLITE_FILE_NAME } from './sqlite-thread/open.js';
+import { setPropagationLog, type PropagationLog } from './propagation-log.js';
+
+export { connectionProblem, databaseHost } from './connection-problem.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -41,6 +44,8 @@ export interface DatabaseOptions {
    * the caller's own writes).
    */
   commitVisibleOnStandby?: boolean;
+  /** How a propagation logs its followers (PROPAGATION_LOG, propagation-log.ts). */
+  propagationLog?: PropagationLog;
 }
 
 export { SQLITE_FILE_NAME, restrictDataDir };
@@ -339,52 +344,6 @@ function openPostgres(options: DatabaseOptions): Database {
   };
 }
 
-const UNREACHABLE = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ECONNRESET',
-  '57P03', // the database system is starting up
-]);
-
-/** host:port of a PostgreSQL URL, for messages (never its user or password). */
-export function databaseHost(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname || 'localhost'}:${u.port || '5432'}`;
-  } catch {
-    return '(unparseable DATABASE_URL)';
-  }
-}
-
-/**
- * One line saying why the database cannot be reached, naming DATABASE_URL's host and never
- * its password; null when `error` is not about reaching it (a bug, a constraint, …).
- */
-export function connectionProblem(error: unknown, databaseUrl: string): string | null {
-  if (!databaseUrl) return null;
-  const host = databaseHost(databaseUrl);
-  const e = error as { code?: string; name?: string; message?: string };
-  if (e?.name === 'KnexTimeoutError')
-    return `PostgreSQL at ${host} (DATABASE_URL) did not accept a connection in time`;
-  if (e?.code && UNREACHABLE.has(e.code))
-    return `PostgreSQL at ${host} (DATABASE_URL) is unreachable (${e.code})`;
-  if (e?.code === '28P01' || e?.code === '28000')
-    return `PostgreSQL at ${host} refused the user or password of DATABASE_URL (${e.code})`;
-  // pg's error when the other end closes before answering (no code): not a PostgreSQL server,
-  // or a pooler or proxy without a backend.
-  if (!e?.code && e?.message === 'timeout expired')
-    return `PostgreSQL at ${host} (DATABASE_URL) did not answer the connection attempt in time`;
-  if (!e?.code && e?.message === 'Connection terminated unexpectedly')
-    return `PostgreSQL at ${host} (DATABASE_URL) closed the connection before answering`;
-  if (e?.code === '3D000')
-    return `PostgreSQL at ${host}: the database named in DATABASE_URL does not exist (${e.code})`;
-  return null;
-}
-
 /**
  * Refreshes the query planner's statistics, as after a bulk load. (PostgreSQL's autovacuum
  * does it by itself within a minute or so; until then a fresh table can get poor plans.)
@@ -394,5 +353,9 @@ export async function analyze(database: Database): Promise<void> {
 }
 
 export function openDatabase(options: DatabaseOptions): Database {
-  return options.databaseUrl ? openPostgres(options) : { ...openSqlite(options), engine: 'sqlite' };
+  const db: Database = options.databaseUrl
+    ? openPostgres(options)
+    : { ...openSqlite(options), engine: 'sqlite' };
+  setPropagationLog(db.knex, options.propagationLog ?? 'followers');
+  return db;
 }

@@ -112,7 +112,7 @@ for (const engine of testEngines())
       ).map(Number),
       activities: await count(
         h.db
-          .knex('activities')
+          .knex('activity_log')
           .where('attribute_name', 'Unsubscribed')
           .whereIn('lead_id', h.db.knex('leads').where('email_key', key).select('id'))
           .count({ n: '*' }),

@@ -166,7 +166,7 @@ for (const engine of testEngines()) {
       expect(units()).to.deep.equal({ steps: 1, stale: 1, locked: 1 });
       expect([await flagOf(a), await flagOf(b)]).to.deep.equal([true, true]);
       expect(await count('email_status_history')).to.equal(1);
-      expect(await count('activities', { attribute_name: 'Unsubscribed' })).to.equal(2);
+      expect(await count('activity_log', { attribute_name: 'Unsubscribed' })).to.equal(2);
     });
 
     it('a person moved to another address meanwhile: the locked path unsubscribes the new one', async () => {
@@ -238,7 +238,7 @@ for (const engine of testEngines()) {
       expect(Number(status.lead_id)).to.equal(c);
       // The newer holder's own change, and the first one following it.
       const own = await h.db
-        .knex('activities')
+        .knex('activity_log')
         .where({ attribute_name: 'Unsubscribed' })
         .orderBy('id');
       expect(
@@ -260,7 +260,7 @@ for (const engine of testEngines()) {
       await expectAppError(sync({ id: a, attributes: [flag(true)] }), ErrorCode.LEAD_NOT_FOUND);
       expect(await count('email_status')).to.equal(0);
       expect(await count('email_status_history')).to.equal(0);
-      expect(await count('activities', { attribute_name: 'Unsubscribed' })).to.equal(0);
+      expect(await count('activity_log', { attribute_name: 'Unsubscribed' })).to.equal(0);
     });
 
     it('the latest holder is deleted meanwhile: by email the change goes to the one left', async () => {
@@ -323,7 +323,7 @@ for (const engine of testEngines()) {
       expect(master).to.equal(flips[flips.length - 1] ?? false);
       for (const id of ids) expect(await flagOf(id)).to.equal(master);
       // Each change: the person's own activity and one for each of the four who followed.
-      expect(await count('activities', { attribute_name: 'Unsubscribed' })).to.equal(
+      expect(await count('activity_log', { attribute_name: 'Unsubscribed' })).to.equal(
         5 * flips.length,
       );
     });

@@ -195,11 +195,11 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
     expect(status).to.include({ email_key: key, reason, unsubscribed: true });
     expect(flags).to.deep.equal([true, true]);
     const actors = await h.db
-      .knex('activities')
-      .join('leads', 'leads.id', 'activities.lead_id')
+      .knex('activity_log as a')
+      .join('leads', 'leads.id', 'a.lead_id')
       .where('leads.email_key', key)
-      .where('activities.activity_type', 'Change Data Value')
-      .pluck('activities.actor');
+      .where('a.activity_type', 'Change Data Value')
+      .pluck('a.actor');
     expect(actors).to.deep.equal([actor, actor]);
     // A value PostgreSQL cannot hold is refused before anything is sent.
     const sent = await pgMessagesWhile(() =>

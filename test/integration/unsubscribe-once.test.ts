@@ -73,7 +73,8 @@ for (const engine of testEngines()) {
       const history = await k('email_status_history').where('email_key', key).orderBy('id');
       const people = await k('leads').where('email_key', key).orderBy('id');
       const ids = people.map((p: { id: number }) => p.id);
-      const activities = await k('activities')
+      // The log in either form (propagation-log.ts).
+      const activities = await k('activity_log')
         .whereIn('lead_id', ids)
         .where('activity_type', 'Change Data Value')
         .orderBy('id');
@@ -300,8 +301,9 @@ for (const engine of testEngines()) {
         expect(result).to.deep.equal({ changed: true, people: 2, changedAt: 8000 });
         expect(sent).to.have.length(2);
         expect(sent[0]!.queued).to.have.length(1);
-        // The check, then the status, its history, the activities and the people.
-        expect(sent[0]!.unless!.then).to.have.length(4);
+        // The check, then the status, its history, the log (the propagation's event, its
+        // followers, the activities' sequence moved past them) and the people.
+        expect(sent[0]!.unless!.then).to.have.length(6);
         expect(sent[1]!.sql).to.equal('COMMIT;');
       });
     }

@@ -109,7 +109,8 @@ export async function state(db: Database) {
       'lifted_at',
       'recorded_at',
     ]),
-    activities: (await rows('activities', 'id', ['id', 'created_at'])).map((a) => ({
+    // The log in either form (propagation-log.ts): the view of both.
+    activities: (await rows('activity_log', 'id', ['id', 'created_at'])).map((a) => ({
       ...a,
       extra:
         typeof a.extra === 'string'

@@ -80,7 +80,8 @@ export async function rowCounts(db: Database): Promise<RowCounts> {
   };
   return {
     leads: await count('leads'),
-    activities: await count('activities'),
+    // The log: whole activities and the people who followed a propagation (propagation-log.ts).
+    activities: (await count('activities')) + (await count('activity_followers')),
     emailStatus: await count('email_status'),
     history: await count('email_status_history'),
   };
@@ -98,6 +99,8 @@ export async function snapshot(db: Database): Promise<unknown> {
     status: await rows('email_status'),
     history: await rows('email_status_history'),
     activities: await rows('activities'),
+    followers: await rows('activity_followers'),
+    events: await rows('propagation_events'),
   };
 }
 

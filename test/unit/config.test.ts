@@ -137,6 +137,16 @@ describe('loadConfig', () => {
     expectConfigError({ WORKSPACE_PARTITIONS: 'emea:,apac:Asia' }, /WORKSPACE_PARTITIONS/);
     expectConfigError({ LOG_LEVEL: 'verbose' }, /LOG_LEVEL/);
   });
+
+  it('PROPAGATION_LOG: followers by default, activities for a rolling upgrade, nothing else', () => {
+    expect(loadConfig({}).propagationLog).to.equal('followers');
+    expect(loadConfig({ PROPAGATION_LOG: ' activities ' }).propagationLog).to.equal('activities');
+    expectConfigError(
+      { PROPAGATION_LOG: 'Activities' },
+      /^PROPAGATION_LOG must be one of followers, activities, got "Activities"$/,
+    );
+    expectConfigError({ PROPAGATION_LOG: '' }, /^PROPAGATION_LOG must be one of/);
+  });
 });
 
 describe('the config command', () => {

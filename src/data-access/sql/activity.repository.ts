@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
 import type { Engine } from '../database.js';
-import { whereAmong } from './among.js';
-import { INLINE } from '../inline-limit.js';
+import { ActivitySources } from './activity-sources.js';
 import { countRows } from '../count-rows.js';
 import { fixedSql, queueStatement, type FixedSql, type StatementCall } from './statement.js';
 import type { NewActivity } from '../../domain/records.js';
@@ -28,19 +27,6 @@ function toRecord(r: Row): ActivityRecord {
     causeLeadId:
       r.cause_lead_id === null || r.cause_lead_id === undefined ? null : Number(r.cause_lead_id),
   };
-}
-
-function filtered(q: Knex.QueryBuilder, f: ActivityQuery, engine: Engine): Knex.QueryBuilder {
-  let b = q;
-  if (f.leadIds) b = whereAmong(b, 'lead_id', f.leadIds, engine);
-  if (f.includeTypes) b = b.whereIn('activity_type', f.includeTypes);
-  if (f.excludeTypes && f.excludeTypes.length > 0)
-    b = b.whereNotIn('activity_type', f.excludeTypes);
-  if (f.oldestCreatedAt !== undefined) b = b.andWhere('created_at', '>=', f.oldestCreatedAt);
-  if (f.latestCreatedAt !== undefined) b = b.andWhere('created_at', '<=', f.latestCreatedAt);
-  if (f.minId !== undefined) b = b.andWhere('id', '>=', f.minId);
-  if (f.maxId !== undefined) b = b.andWhere('id', '<=', f.maxId);
-  return b;
 }
 
 /** The stored columns of a new activity (every column but the id), in activityValues' order. */
@@ -119,10 +105,15 @@ export function activityInserts(activities: readonly NewActivity[]): StatementCa
 }
 
 export class ActivityRepository {
+  private readonly log: ActivitySources;
+
   constructor(
     private readonly db: Knex | Knex.Transaction,
-    private readonly engine: Engine,
-  ) {}
+    engine: Engine,
+  ) {
+    // Every read below reads both forms of the log (activity-sources.ts).
+    this.log = new ActivitySources(db, engine);
+  }
 
   async insert(activities: readonly NewActivity[]): Promise<void> {
     // Nothing of the insert is read: on SQLite it goes with the transaction's next statement.
@@ -130,26 +121,26 @@ export class ActivityRepository {
       await queueStatement(this.db, sql, bindings);
   }
 
-  /** Newest first, keyset-paged: ids strictly below `beforeId`. */
   /** Moves the history of `fromLeadIds` to `toLeadId` (a merge): ids and times stay as they were. */
-  private leadsActivities(leadIds: readonly number[]): Knex.QueryBuilder {
-    return whereAmong(this.db('activities'), 'lead_id', leadIds, this.engine);
-  }
-
   async reassign(fromLeadIds: readonly number[], toLeadId: number): Promise<number> {
     if (fromLeadIds.length === 0) return 0;
-    return this.db('activities').whereIn('lead_id', fromLeadIds).update({ lead_id: toLeadId });
+    const own = await this.db('activities')
+      .whereIn('lead_id', fromLeadIds)
+      .update({ lead_id: toLeadId });
+    const followed = await this.db('activity_followers')
+      .whereIn('lead_id', fromLeadIds)
+      .update({ lead_id: toLeadId });
+    return own + followed;
   }
 
+  /** Newest first, keyset-paged: ids strictly below `beforeId`. */
   async listForLeads(
     leadIds: readonly number[],
     beforeId: number | null,
     filter: ActivityQuery,
     limit: number,
   ): Promise<ActivityRecord[]> {
-    let q = filtered(this.leadsActivities(leadIds), filter, this.engine);
-    if (beforeId !== null) q = q.andWhere('id', '<', beforeId);
-    const rows = (await q.orderBy('id', 'desc').limit(limit, INLINE)) as Row[];
+    const rows = await this.log.rows({ ...filter, leadIds }, below(beforeId), 'desc', limit);
     return rows.map(toRecord);
   }
 
@@ -164,9 +155,7 @@ export class ActivityRepository {
     filter: ActivityQuery,
     cap?: number,
   ): Promise<number> {
-    let q = filtered(this.leadsActivities(leadIds), filter, this.engine);
-    if (beforeId !== null) q = q.andWhere('id', '<', beforeId);
-    return countRows(this.db, q, cap);
+    return countRows(this.db, this.log.ids({ ...filter, leadIds }, below(beforeId)), cap);
   }
 
   /** The change stream: oldest first, ids strictly above `afterId`. */
@@ -175,31 +164,20 @@ export class ActivityRepository {
     filter: ActivityQuery,
     limit: number,
   ): Promise<ActivityRecord[]> {
-    const q = filtered(this.db('activities').where('id', '>', afterId), filter, this.engine);
-    const rows = (await q.orderBy('id', 'asc').limit(limit, INLINE)) as Row[];
+    const rows = await this.log.rows(filter, { op: '>', id: afterId }, 'asc', limit);
     return rows.map(toRecord);
   }
 
   async countAfter(afterId: number, filter: ActivityQuery, cap?: number): Promise<number> {
-    return countRows(
-      this.db,
-      filtered(this.db('activities').where('id', '>', afterId), filter, this.engine),
-      cap,
-    );
+    return countRows(this.db, this.log.ids(filter, { op: '>', id: afterId }), cap);
   }
 
   /**
    * The id of the n-th activity after `afterId` (ascending), or null when there are fewer: the
-   * end of a window of n activities, found by reading n entries of the primary key.
+   * end of a window of n activities, found by reading n entries of each side's primary key.
    */
   async nthIdAfter(afterId: number, n: number): Promise<number | null> {
-    const [row] = (await this.db('activities')
-      .where('id', '>', afterId)
-      .orderBy('id', 'asc')
-      .select('id')
-      .limit(1, INLINE)
-      .offset(n - 1, INLINE)) as Row[];
-    return row ? Number(row.id) : null;
+    return this.log.nthId({}, { op: '>', id: afterId }, 'asc', n);
   }
 
   /** The id of the n-th activity of these leads below `beforeId` (newest first), or null. */
@@ -208,25 +186,17 @@ export class ActivityRepository {
     beforeId: number | null,
     n: number,
   ): Promise<number | null> {
-    let q = this.leadsActivities(leadIds);
-    if (beforeId !== null) q = q.andWhere('id', '<', beforeId);
-    const [row] = (await q
-      .orderBy('id', 'desc')
-      .select('id')
-      .limit(1, INLINE)
-      .offset(n - 1, INLINE)) as Row[];
-    return row ? Number(row.id) : null;
+    return this.log.nthId({ leadIds }, below(beforeId), 'desc', n);
   }
 
   /** The id just before the first activity created at or after a time (a stream start). */
   async idBefore(createdAt: number): Promise<number> {
     // The lowest such id, not the id of the earliest such time: ids need not follow times
     // (concurrent writers, clocks), and the stream must not skip anything created since.
-    const [first] = (await this.db('activities')
-      .where('created_at', '>=', createdAt)
-      .min({ m: 'id' })) as Array<{ m: number | null }>;
-    if (first?.m !== null && first?.m !== undefined) return Number(first.m) - 1;
-    const [max] = (await this.db('activities').max({ m: 'id' })) as Array<{ m: number | null }>;
-    return Number(max?.m ?? 0);
+    const first = await this.log.firstIdSince(createdAt);
+    return first !== null ? first - 1 : this.log.lastId();
   }
 }
+
+const below = (beforeId: number | null) =>
+  beforeId === null ? null : ({ op: '<', id: beforeId } as const);

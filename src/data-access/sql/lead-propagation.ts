@@ -2,7 +2,6 @@ import type { Knex } from 'knex';
 import type { Engine } from '../database.js';
 import { addressLockId } from '../address-lock.js';
 import type { EmailStatusRecord, PropagationActivity } from '../../domain/records.js';
-import { propagationActivity } from '../../domain/records.js';
 import type { UnsubscribeOnceResult } from '../../domain/ports.js';
 import {
   fixedSql,
@@ -15,10 +14,19 @@ import {
   type StatementCall,
 } from './statement.js';
 import { STATUS_COLUMNS, SET_STATUS, statusBindings } from './email-status.repository.js';
+import { propagationLog, type PropagationLog } from '../propagation-log.js';
+import {
+  changeActivityBindings,
+  pgFollowersTail,
+  PROPAGATION_COLUMNS,
+  PROPAGATION_VALUES,
+  sqliteFollowerStatements,
+} from './propagation-statements.js';
 
 /**
  * Rule 2's statements: every other person of an address follows its master status, each with
- * one Change Data Value activity. Set-based, whatever the number of people.
+ * one Change Data Value activity, logged in the database's form (propagation-log.ts). Set-based,
+ * whatever the number of people.
  */
 
 /**
@@ -34,33 +42,6 @@ export function nextChangeSeqSql(engine: Engine): string {
     : '(SELECT coalesce(max(change_seq), 0) + 1 FROM leads)';
 }
 
-/** The columns of a propagation's activity and the placeholders of changeActivityBindings. */
-const PROPAGATION_COLUMNS =
-  'lead_id, activity_type, created_at, attribute_name, old_value, new_value, reason, source, actor, cause_lead_id';
-const PROPAGATION_VALUES = `CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT),
-         CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER)`;
-
-/** The values of a propagation's Change Data Value activity, in the order its SQL takes them. */
-function changeActivityBindings(
-  unsubscribed: boolean,
-  now: number,
-  activity: PropagationActivity,
-): Knex.Value[] {
-  // The lead id comes from the statement: the row the activity is for.
-  const a = propagationActivity(0, unsubscribed, now, activity);
-  return [
-    a.activityType,
-    a.createdAt,
-    a.attributeName!,
-    a.oldValue!,
-    a.newValue!,
-    a.reason!,
-    a.source!,
-    a.actor ? a.actor.slice(0, 128) : null,
-    a.causeLeadId ?? null,
-  ];
-}
-
 /** The followers of one address: its people whose flag disagrees, but the one given. */
 const followersOf = (except: boolean) =>
   `email_key = ? AND unsubscribed = ?${except ? ' AND id <> ?' : ''}`;
@@ -69,70 +50,104 @@ const followerBindings = (key: string, unsubscribed: boolean, except: number | n
 
 /**
  * PostgreSQL, one round trip: the UPDATE hands the people it changed to the INSERT of their
- * activities. `head` writes whatever comes first in the same statement (the master status).
+ * activities, or of their follower rows and the propagation's event (the `followers` form).
+ * `head` writes whatever comes first in the same statement (the master status).
  */
-const pgPropagation = (head: string, except: boolean) =>
+const pgPropagation = (head: string, where: string, form: PropagationLog) =>
   fixedSql(
     `WITH ${head}changed AS (
        UPDATE leads SET unsubscribed = ?, updated_at = ?, change_seq = ${nextChangeSeqSql('postgres')}
-       WHERE ${followersOf(except)} RETURNING id
-     )
+       WHERE ${where} RETURNING id
+     )${
+       form === 'followers'
+         ? pgFollowersTail()
+         : `
      INSERT INTO activities (${PROPAGATION_COLUMNS})
-     SELECT id, ${PROPAGATION_VALUES} FROM changed ORDER BY id`,
+     SELECT id, ${PROPAGATION_VALUES} FROM changed ORDER BY id`
+     }`,
   );
+
+/** A statement per form and per follower condition (with the one excepted, or without). */
+type ByForm<T> = Record<PropagationLog, readonly [T, T]>;
+const byForm = <T>(make: (except: boolean, form: PropagationLog) => T): ByForm<T> => ({
+  followers: [make(false, 'followers'), make(true, 'followers')],
+  activities: [make(false, 'activities'), make(true, 'activities')],
+});
 
 // PostgreSQL: the master row, its history and the followers are distinct rows, so one
 // statement may write them all.
 const PG_STATUS_HEAD = `s AS (${SET_STATUS} RETURNING ${STATUS_COLUMNS}),
        h AS (INSERT INTO email_status_history (${STATUS_COLUMNS}) SELECT ${STATUS_COLUMNS} FROM s),
        `;
-const PG_PROPAGATE = [pgPropagation('', false), pgPropagation('', true)] as const;
-const PG_SET_AND_PROPAGATE = [
-  pgPropagation(PG_STATUS_HEAD, false),
-  pgPropagation(PG_STATUS_HEAD, true),
-] as const;
+const PG_PROPAGATE = byForm((except, form) => pgPropagation('', followersOf(except), form));
+const PG_SET_AND_PROPAGATE = byForm((except, form) =>
+  pgPropagation(PG_STATUS_HEAD, followersOf(except), form),
+);
 
-interface TwoStatements {
-  activities: FixedSql;
+/** What a statement before the people's UPDATE binds: the activity's values, the WHERE's. */
+type Takes = 'values and where' | 'where' | 'nothing';
+
+interface InStatements {
+  /** The log, written while the flags still disagree. */
+  log: ReadonlyArray<readonly [FixedSql, Takes]>;
   update: FixedSql;
 }
 
 /**
- * Without a data-modifying CTE (SQLite; many addresses at once): the activities first, while
- * the flags still disagree, then the UPDATE. The caller holds the addresses' locks, so both
- * statements see the same people.
+ * Without a data-modifying CTE (SQLite; many addresses at once on PostgreSQL's `activities`
+ * form): the log first, while the flags still disagree, then the UPDATE. The caller holds the
+ * addresses' locks, so every statement sees the same people.
  */
-function twoStatements(where: string): TwoStatements {
+function inStatements(where: string, form: PropagationLog): InStatements {
   const update = (engine: Engine) =>
     `UPDATE leads SET unsubscribed = ?, updated_at = ?, change_seq = ${nextChangeSeqSql(engine)}
      WHERE ${where}`;
+  const followers = sqliteFollowerStatements(where);
   return {
-    activities: fixedSql(
-      `INSERT INTO activities (${PROPAGATION_COLUMNS})
-       SELECT id, ${PROPAGATION_VALUES} FROM leads WHERE ${where} ORDER BY id`,
-    ),
+    log:
+      form === 'followers'
+        ? [
+            [followers.event, 'values and where'],
+            [followers.followers, 'where'],
+            [followers.sequence, 'nothing'],
+          ]
+        : [
+            [
+              fixedSql(
+                `INSERT INTO activities (${PROPAGATION_COLUMNS})
+                 SELECT id, ${PROPAGATION_VALUES} FROM leads WHERE ${where} ORDER BY id`,
+              ),
+              'values and where',
+            ],
+          ],
     update: fixedSql(update('sqlite'), update('postgres')),
   };
 }
-const SQLITE_PROPAGATE = [twoStatements(followersOf(false)), twoStatements(followersOf(true))];
+const SQLITE_PROPAGATE = byForm((except, form) => inStatements(followersOf(except), form));
 
-/** The two statements' calls: the activities (their result unread), then the UPDATE. */
+/** The statements' calls: the log (their results unread), then the UPDATE. */
 function propagationCalls(
-  sql: TwoStatements,
+  sql: InStatements,
   whereBindings: readonly unknown[],
   unsubscribed: boolean,
   now: number,
   activity: PropagationActivity,
 ): StatementCall[] {
+  const values = changeActivityBindings(unsubscribed, now, activity);
+  const bindings: Record<Takes, readonly unknown[]> = {
+    'values and where': [...values, ...whereBindings],
+    where: whereBindings,
+    nothing: [],
+  };
   return [
-    [sql.activities, [...changeActivityBindings(unsubscribed, now, activity), ...whereBindings]],
+    ...sql.log.map(([statement, takes]): StatementCall => [statement, bindings[takes]]),
     [sql.update, [unsubscribed, now, ...whereBindings]],
   ];
 }
 
-async function propagateInTwo(
+async function propagateInStatements(
   db: Knex | Knex.Transaction,
-  sql: TwoStatements,
+  sql: InStatements,
   whereBindings: readonly unknown[],
   unsubscribed: boolean,
   now: number,
@@ -157,9 +172,17 @@ export async function propagateUnsubscribed(
 ): Promise<number> {
   const except = exceptLeadId === null ? 0 : 1;
   const where = followerBindings(key, unsubscribed, exceptLeadId);
+  const form = propagationLog(db);
   if (engine !== 'postgres')
-    return propagateInTwo(db, SQLITE_PROPAGATE[except]!, where, unsubscribed, now, activity);
-  const r = await runStatement(db, PG_PROPAGATE[except], [
+    return propagateInStatements(
+      db,
+      SQLITE_PROPAGATE[form][except],
+      where,
+      unsubscribed,
+      now,
+      activity,
+    );
+  const r = await runStatement(db, PG_PROPAGATE[form][except], [
     unsubscribed,
     now,
     ...where,
@@ -178,6 +201,7 @@ const SQLITE_HISTORY = fixedSql(
  * statements; the last one's changes are the people who followed.
  */
 function sqliteSetAndPropagate(
+  form: PropagationLog,
   status: EmailStatusRecord,
   exceptLeadId: number | null,
   activity: PropagationActivity,
@@ -187,7 +211,7 @@ function sqliteSetAndPropagate(
     [SQLITE_SET_STATUS, statusBindings(status)],
     [SQLITE_HISTORY, statusBindings(status)],
     ...propagationCalls(
-      SQLITE_PROPAGATE[exceptLeadId === null ? 0 : 1]!,
+      SQLITE_PROPAGATE[form][exceptLeadId === null ? 0 : 1],
       followerBindings(key, unsubscribed, exceptLeadId),
       unsubscribed,
       now,
@@ -198,13 +222,14 @@ function sqliteSetAndPropagate(
 
 /** PostgreSQL's setStatusAndPropagate: one statement. */
 function pgSetAndPropagate(
+  form: PropagationLog,
   status: EmailStatusRecord,
   exceptLeadId: number | null,
   activity: PropagationActivity,
 ): StatementCall {
   const { emailKey: key, unsubscribed, changedAt: now } = status;
   return [
-    PG_SET_AND_PROPAGATE[exceptLeadId === null ? 0 : 1],
+    PG_SET_AND_PROPAGATE[form][exceptLeadId === null ? 0 : 1],
     [
       ...statusBindings(status),
       unsubscribed,
@@ -226,9 +251,11 @@ export async function setStatusAndPropagate(
   exceptLeadId: number | null,
   activity: PropagationActivity,
 ): Promise<number> {
+  const form = propagationLog(db);
   if (engine !== 'postgres')
-    return (await runCalls(db, sqliteSetAndPropagate(status, exceptLeadId, activity))).changes;
-  const [sql, bindings] = pgSetAndPropagate(status, exceptLeadId, activity);
+    return (await runCalls(db, sqliteSetAndPropagate(form, status, exceptLeadId, activity)))
+      .changes;
+  const [sql, bindings] = pgSetAndPropagate(form, status, exceptLeadId, activity);
   return (await runStatement(db, sql, bindings)).changes;
 }
 
@@ -246,10 +273,11 @@ export async function queueStatusAndPropagate(
   exceptLeadId: number | null,
   activity: PropagationActivity,
 ): Promise<{ people: Promise<number> }> {
+  const form = propagationLog(db);
   const calls =
     engine === 'postgres'
-      ? [pgSetAndPropagate(status, exceptLeadId, activity)]
-      : sqliteSetAndPropagate(status, exceptLeadId, activity);
+      ? [pgSetAndPropagate(form, status, exceptLeadId, activity)]
+      : sqliteSetAndPropagate(form, status, exceptLeadId, activity);
   const { changes } = await queueCalls(db, calls);
   return { people: changes };
 }
@@ -260,6 +288,7 @@ export async function queueStatusAndPropagate(
  */
 export async function propagateUnsubscribedMany(
   db: Knex | Knex.Transaction,
+  engine: Engine,
   keys: readonly string[],
   unsubscribed: boolean,
   now: number,
@@ -267,14 +296,19 @@ export async function propagateUnsubscribedMany(
 ): Promise<number> {
   if (keys.length === 0) return 0;
   const where = `email_key IN (${keys.map(() => '?').join(', ')}) AND unsubscribed = ?`;
-  return propagateInTwo(
-    db,
-    twoStatements(where),
-    [...keys, !unsubscribed],
-    unsubscribed,
-    now,
-    activity,
-  );
+  const whereBindings = [...keys, !unsubscribed];
+  const form = propagationLog(db);
+  if (engine === 'postgres' && form === 'followers') {
+    const r = await runStatement(db, pgPropagation('', where, form), [
+      unsubscribed,
+      now,
+      ...whereBindings,
+      ...changeActivityBindings(unsubscribed, now, activity),
+    ]);
+    return r.changes;
+  }
+  const sql = inStatements(where, form);
+  return propagateInStatements(db, sql, whereBindings, unsubscribed, now, activity);
 }
 
 const SQLITE_STATUS = fixedSql(
@@ -312,9 +346,12 @@ export async function unsubscribeAddressOnce(
       type,
       ...values,
     ];
+    // The followers form: the function's second version, whose last argument says so; the
+    // activities form: the first, as the previous version of the service calls it.
+    const form = propagationLog(db) === 'followers' ? ', true' : '';
     const call = `SELECT changed, people, changed_at FROM unsubscribe_address_once(${args
       .map((v) => pgLiteral(v as string | number | bigint | null))
-      .join(', ')})`;
+      .join(', ')}${form})`;
     // The last statement of its transaction: COMMIT goes in the same message.
     const { rows } = await runStatement(db, fixedSql('', call), [], {
       endsTransaction: true,
@@ -332,7 +369,7 @@ export async function unsubscribeAddressOnce(
     db,
     [SQLITE_STATUS, [key]],
     'unsubscribed',
-    sqliteSetAndPropagate(status, status.leadId, activity),
+    sqliteSetAndPropagate(propagationLog(db), status, status.leadId, activity),
   );
   if (thenChanges === null)
     return { changed: false, people: 0, changedAt: Number(rows[0]!.changed_at) };

@@ -368,7 +368,7 @@ export class LeadRepository {
     now: number,
     activity: PropagationActivity,
   ): Promise<number> {
-    return propagateUnsubscribedMany(this.db, keys, unsubscribed, now, activity);
+    return propagateUnsubscribedMany(this.db, this.engine, keys, unsubscribed, now, activity);
   }
 
   async invariantViolations(limit: number): Promise<InvariantViolation[]> {

@@ -1,0 +1,47 @@
+/** Why the PostgreSQL of DATABASE_URL cannot be reached, in one line for an operator. */
+
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+  '57P03', // the database system is starting up
+]);
+
+/** host:port of a PostgreSQL URL, for messages (never its user or password). */
+export function databaseHost(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname || 'localhost'}:${u.port || '5432'}`;
+  } catch {
+    return '(unparseable DATABASE_URL)';
+  }
+}
+
+/**
+ * One line saying why the database cannot be reached, naming DATABASE_URL's host and never
+ * its password; null when `error` is not about reaching it (a bug, a constraint, …).
+ */
+export function connectionProblem(error: unknown, databaseUrl: string): string | null {
+  if (!databaseUrl) return null;
+  const host = databaseHost(databaseUrl);
+  const e = error as { code?: string; name?: string; message?: string };
+  if (e?.name === 'KnexTimeoutError')
+    return `PostgreSQL at ${host} (DATABASE_URL) did not accept a connection in time`;
+  if (e?.code && UNREACHABLE.has(e.code))
+    return `PostgreSQL at ${host} (DATABASE_URL) is unreachable (${e.code})`;
+  if (e?.code === '28P01' || e?.code === '28000')
+    return `PostgreSQL at ${host} refused the user or password of DATABASE_URL (${e.code})`;
+  // pg's error when the other end closes before answering (no code): not a PostgreSQL server,
+  // or a pooler or proxy without a backend.
+  if (!e?.code && e?.message === 'timeout expired')
+    return `PostgreSQL at ${host} (DATABASE_URL) did not answer the connection attempt in time`;
+  if (!e?.code && e?.message === 'Connection terminated unexpectedly')
+    return `PostgreSQL at ${host} (DATABASE_URL) closed the connection before answering`;
+  if (e?.code === '3D000')
+    return `PostgreSQL at ${host}: the database named in DATABASE_URL does not exist (${e.code})`;
+  return null;
+}

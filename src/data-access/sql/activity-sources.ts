@@ -1,0 +1,215 @@
+import type { Knex } from 'knex';
+import type { Engine } from '../database.js';
+import type { ActivityQuery } from '../../domain/records.js';
+import { whereAmong } from './among.js';
+import { INLINE } from '../inline-limit.js';
+
+/**
+ * The activity log is two tables (data-access/propagation-log.ts): `activities`, and the people
+ * who followed a propagation, `activity_followers` joined to their `propagation_events`. Their
+ * ids come from one sequence, so the log is the two merged by id, and every read asks both
+ * the same question and merges the answers: each side ordered and cut to the page by its own
+ * index (a lead's: (lead_id, id); the stream's: the primary key), then the two pages merged and
+ * cut again. A view of the union was measured first: PostgreSQL then joined the followers to
+ * their events by hashing, which loses the order, and read a whole table to sort it for a page.
+ */
+
+/** Where each side keeps what a filter tests. */
+export interface Columns {
+  id: string;
+  lead: string;
+  type: string;
+  created: string;
+}
+
+const OWN: Columns = { id: 'id', lead: 'lead_id', type: 'activity_type', created: 'created_at' };
+const FOLLOWED: Columns = {
+  id: 'f.id',
+  lead: 'f.lead_id',
+  type: 'e.activity_type',
+  created: 'e.created_at',
+};
+
+/** What a read of whole activities selects, in one order on both sides. */
+const OWN_COLUMNS = [
+  'id',
+  'lead_id',
+  'activity_type',
+  'created_at',
+  'attribute_name',
+  'old_value',
+  'new_value',
+  'reason',
+  'source',
+  'asset_name',
+  'extra',
+  'actor',
+  'cause_lead_id',
+];
+
+function followedColumns(db: Knex | Knex.Transaction): Array<string | Knex.Raw> {
+  return [
+    'f.id',
+    'f.lead_id',
+    'e.activity_type',
+    'e.created_at',
+    'e.attribute_name',
+    'e.old_value',
+    'e.new_value',
+    'e.reason',
+    'e.source',
+    // A follower's activity has neither (propagationActivity).
+    db.raw('NULL AS asset_name'),
+    db.raw('NULL AS extra'),
+    'e.actor',
+    'e.cause_lead_id',
+  ];
+}
+
+function filtered(
+  q: Knex.QueryBuilder,
+  f: ActivityQuery,
+  engine: Engine,
+  c: Columns,
+): Knex.QueryBuilder {
+  let b = q;
+  if (f.leadIds) b = whereAmong(b, c.lead, f.leadIds, engine);
+  if (f.includeTypes) b = b.whereIn(c.type, f.includeTypes);
+  if (f.excludeTypes && f.excludeTypes.length > 0) b = b.whereNotIn(c.type, f.excludeTypes);
+  if (f.oldestCreatedAt !== undefined) b = b.andWhere(c.created, '>=', f.oldestCreatedAt);
+  if (f.latestCreatedAt !== undefined) b = b.andWhere(c.created, '<=', f.latestCreatedAt);
+  if (f.minId !== undefined) b = b.andWhere(c.id, '>=', f.minId);
+  if (f.maxId !== undefined) b = b.andWhere(c.id, '<=', f.maxId);
+  return b;
+}
+
+/** Whether a filter tests what only the followers' events hold (their type, their time). */
+const testsEvents = (f: ActivityQuery) =>
+  f.includeTypes !== undefined ||
+  (f.excludeTypes !== undefined && f.excludeTypes.length > 0) ||
+  f.oldestCreatedAt !== undefined ||
+  f.latestCreatedAt !== undefined;
+
+/** A position test on a side's id: `id < 42`, `id > 42`. */
+export type Bound = { op: '<' | '>'; id: number } | null;
+
+export type Direction = 'asc' | 'desc';
+
+/** Both sides of the log: the same question asked of each. */
+export class ActivitySources {
+  constructor(
+    private readonly db: Knex | Knex.Transaction,
+    private readonly engine: Engine,
+  ) {}
+
+  /** The two sides under `filter` and `bound`; the followers joined to their events if needed. */
+  private sides(
+    filter: ActivityQuery,
+    bound: Bound,
+    rows: boolean,
+  ): [Knex.QueryBuilder, Knex.QueryBuilder] {
+    let own = filtered(this.db('activities'), filter, this.engine, OWN);
+    let followed = this.db('activity_followers as f');
+    if (rows || testsEvents(filter))
+      followed = followed.join('propagation_events as e', 'e.id', 'f.event_id');
+    followed = filtered(followed, filter, this.engine, FOLLOWED);
+    if (bound) {
+      own = own.andWhere(OWN.id, bound.op, bound.id);
+      followed = followed.andWhere(FOLLOWED.id, bound.op, bound.id);
+    }
+    return [own, followed];
+  }
+
+  /** Two pages, each ordered and cut by its own side, as one (unordered) union. */
+  private merged(own: Knex.QueryBuilder, followed: Knex.QueryBuilder): Knex.QueryBuilder {
+    // Each page in a subquery of its own: SQLite takes no ORDER BY or LIMIT on a member of a
+    // compound SELECT.
+    const db = this.db;
+    return db
+      .select('*')
+      .from(own.as('o'))
+      .unionAll(db.select('*').from(followed.as('p')))
+      .as('u');
+  }
+
+  /** Up to `limit` whole activities past `bound` under `filter`, in `direction` of id. */
+  async rows(
+    filter: ActivityQuery,
+    bound: Bound,
+    direction: Direction,
+    limit: number,
+  ): Promise<Array<Record<string, unknown>>> {
+    const [own, followed] = this.sides(filter, bound, true);
+    const union = this.merged(
+      own.select(OWN_COLUMNS).orderBy(OWN.id, direction).limit(limit, INLINE),
+      followed
+        .select(followedColumns(this.db))
+        .orderBy(FOLLOWED.id, direction)
+        .limit(limit, INLINE),
+    );
+    return (await this.db
+      .select('*')
+      .from(union)
+      .orderBy('id', direction)
+      .limit(limit, INLINE)) as Array<Record<string, unknown>>;
+  }
+
+  /** The id of the n-th activity past `bound` under `filter`, in `direction`; null: fewer. */
+  async nthId(
+    filter: ActivityQuery,
+    bound: Bound,
+    direction: Direction,
+    n: number,
+  ): Promise<number | null> {
+    const [own, followed] = this.sides(filter, bound, false);
+    const union = this.merged(
+      own.select(OWN.id).orderBy(OWN.id, direction).limit(n, INLINE),
+      followed.select(FOLLOWED.id).orderBy(FOLLOWED.id, direction).limit(n, INLINE),
+    );
+    const [row] = (await this.db
+      .select('id')
+      .from(union)
+      .orderBy('id', direction)
+      .limit(1, INLINE)
+      .offset(n - 1, INLINE)) as Array<{ id: number | string }>;
+    return row ? Number(row.id) : null;
+  }
+
+  /** The activities past `bound` under `filter`, as one query of their ids (for countRows). */
+  ids(filter: ActivityQuery, bound: Bound): Knex.QueryBuilder {
+    const [own, followed] = this.sides(filter, bound, false);
+    // No order and no cut per side: a count reads them one after the other, and a capped one
+    // stops at its cap.
+    return this.db.from(own.select(OWN.id).unionAll(followed.select(FOLLOWED.id)).as('u'));
+  }
+
+  /** The lowest id of an activity created at or after `createdAt`, or null. */
+  async firstIdSince(createdAt: number): Promise<number | null> {
+    // A propagation's event has the id of its first follower, the lowest of them.
+    const [row] = (await this.db
+      .from(
+        this.db('activities')
+          .where('created_at', '>=', createdAt)
+          .min({ m: 'id' })
+          .unionAll(
+            this.db('propagation_events').where('created_at', '>=', createdAt).min({ m: 'id' }),
+          )
+          .as('u'),
+      )
+      .min({ m: 'm' })) as Array<{ m: number | string | null }>;
+    return row?.m === null || row?.m === undefined ? null : Number(row.m);
+  }
+
+  /** The highest id of the log (0: empty). */
+  async lastId(): Promise<number> {
+    const [row] = (await this.db
+      .from(
+        this.db('activities')
+          .max({ m: 'id' })
+          .unionAll(this.db('activity_followers').max({ m: 'id' }))
+          .as('u'),
+      )
+      .max({ m: 'm' })) as Array<{ m: number | string | null }>;
+    return Number(row?.m ?? 0);
+  }
+}
