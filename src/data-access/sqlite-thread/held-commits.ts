@@ -64,7 +64,10 @@ export class HeldCommits {
     const steps = group.slice(0, -1);
     const joined = this.held.length > 0 && this.mayJoin(steps.length);
     if (joined) dropBegin(group[0]!);
-    else this.end();
+    else {
+      this.end();
+      this.steps = 0;
+    }
     if (steps.length > 0) this.post(steps.map((step) => this.run(step)));
     this.steps += steps.length;
     const { db, spoiled, lost } = this.connection;
