@@ -321,8 +321,7 @@ export class SqliteThreadConnection {
       if (this.pending.size === 0) this.worker.ref();
       this.pending.set(request.id, { resolve, reject });
       // A final group's COMMIT goes in its steps' message (commitFinal).
-      if (this.held && 'sql' in request && (request.step || request.final))
-        this.held.push(request);
+      if (this.held && 'sql' in request && (request.step || request.final)) this.held.push(request);
       else {
         this.postHeld();
         this.worker.postMessage(request);
