@@ -77,16 +77,18 @@ async function columnTypes(
 
 /**
  * A column whose value is written as given plus `by` (an SQL expression), on SQLite: a batch
- * whose change_seq values are offsets from a base only the writer thread knows (batch-checked.ts).
+ * whose change_seq values (and activity ids) are offsets from a base only the writer thread
+ * knows (batch-checked.ts).
  */
 export interface Shift {
   column: string;
   by: string;
 }
 
-/** SQLite: the value at `j` of the row `value`, shifted when its column is `shift`'s. */
-function sqliteValue(columns: readonly string[], j: number, shift: Shift | undefined): string {
-  return shift && columns[j] === shift.column ? `(value ->> ${j}) + ${shift.by}` : `value ->> ${j}`;
+/** SQLite: the value at `j` of the row `value`, shifted when its column is a shift's. */
+function sqliteValue(columns: readonly string[], j: number, shifts: readonly Shift[]): string {
+  const shift = shifts.find((s) => s.column === columns[j]);
+  return shift ? `(value ->> ${j}) + ${shift.by}` : `value ->> ${j}`;
 }
 
 /** SQLite: insertRows' statement (its one binding: the rows as JSON). */
@@ -94,9 +96,9 @@ export function sqliteInsertSql(
   table: string,
   columns: readonly string[],
   conflictKey?: string,
-  shift?: Shift,
+  shifts: readonly Shift[] = [],
 ): string {
-  const values = columns.map((_, j) => sqliteValue(columns, j, shift)).join(', ');
+  const values = columns.map((_, j) => sqliteValue(columns, j, shifts)).join(', ');
   // WHERE true: SQLite's parser needs it between INSERT … SELECT and ON CONFLICT.
   return `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')})
          SELECT ${values}
@@ -104,11 +106,15 @@ export function sqliteInsertSql(
 }
 
 /** SQLite: updateRows' statement (its one binding: the rows as JSON, the key first). */
-export function sqliteUpdateSql(table: string, columns: readonly string[], shift?: Shift): string {
+export function sqliteUpdateSql(
+  table: string,
+  columns: readonly string[],
+  shifts: readonly Shift[] = [],
+): string {
   const [key, ...targets] = columns;
   const target = targets.map(quote).join(', ');
   const values = targets.map((_, j) => `v.c${j + 1}`).join(', ');
-  const read = columns.map((_, j) => `${sqliteValue(columns, j, shift)} AS c${j}`).join(', ');
+  const read = columns.map((_, j) => `${sqliteValue(columns, j, shifts)} AS c${j}`).join(', ');
   return `UPDATE ${quote(table)} SET (${target}) = (${values})
          FROM (SELECT ${read} FROM jsonb_each(jsonb(?))) AS v
          WHERE ${quote(table)}.${quote(key!)} = v.c0`;
