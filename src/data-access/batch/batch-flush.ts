@@ -10,6 +10,7 @@ import { BatchMoved } from './batch-errors.js';
 import type { SqliteHighs } from './batch-load.js';
 import { logRows, writesFollowers, type FollowerRun } from './batch-log.js';
 import {
+  insertRankedRows,
   insertRows,
   rowChunks,
   ROWS_PER_STATEMENT,
@@ -170,11 +171,21 @@ export class BatchWriter {
     await assignChangeSeqs(s, (n) =>
       ranked ? Array.from({ length: n }, (_, i) => i + 1) : this.changeSeqs(n),
     );
-    const ids = writesFollowers(propagationLog(this.db), s.runs)
-      ? await this.activityIds(s.activities.length)
-      : null;
+    const followers = writesFollowers(propagationLog(this.db), s.runs);
+    // PostgreSQL: the log's ids are ranks among values its one statement takes (below); a log
+    // too long for one statement reads its ids first.
+    const inStatement =
+      followers && this.engine === 'postgres' && s.activities.length <= ROWS_PER_STATEMENT;
+    const ids = !followers
+      ? null
+      : inStatement
+        ? (i: number) => i + 1
+        : await this.activityIds(s.activities.length);
+    const log: Array<{ table: string; set: RowSet }> = [];
     for (const w of writesOf(s, ids)) {
-      if (w.kind === 'clear') {
+      if (inStatement && w.kind === 'insert' && LOG_TABLES.has(w.table)) {
+        log.push(w);
+      } else if (w.kind === 'clear') {
         // Its result is not read: it goes with the UPDATE that follows it.
         await queueCalls(this.db, [[CLEAR_FOREIGN_IDS, [JSON.stringify(w.ids)]]]);
       } else if (w.kind === 'insert') {
@@ -184,6 +195,12 @@ export class BatchWriter {
         if (this.engine === 'postgres' && updated !== w.set.rows.length) throw new BatchMoved();
       }
     }
+    if (log.length > 0)
+      await insertRankedRows(this.db, log, {
+        columns: ['id', 'event_id'],
+        sequence: 'activities_id_seq',
+        count: s.activities.length,
+      });
     if (ids && this.engine !== 'postgres')
       await queueStatement(this.db, SQLITE_SEQUENCE_PAST_FOLLOWERS, []);
   }

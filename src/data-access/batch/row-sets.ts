@@ -177,6 +177,45 @@ export async function insertRows(
 }
 
 /**
+ * PostgreSQL: several tables' rows in one statement (queued: it goes with the transaction's
+ * next statement), whose `columns` hold ranks 1…n among n new values of `sequence` shared by
+ * all the rows, the lowest for rank 1: ids that interleave across the tables as the ranks do,
+ * taken by the statement itself where reading them first cost a round trip (a batch's log,
+ * batch-flush.ts). At most ROWS_PER_STATEMENT rows in each set.
+ */
+export async function insertRankedRows(
+  db: Knex.Transaction,
+  sets: ReadonlyArray<{ table: string; set: RowSet }>,
+  ranks: { columns: readonly string[]; sequence: string; count: number },
+): Promise<void> {
+  const parts: string[] = [];
+  const bindings: string[] = [];
+  for (const { table, set } of sets) {
+    if (set.rows.length === 0) continue;
+    if (set.rows.length > ROWS_PER_STATEMENT) throw new Error('insertRankedRows: too many rows');
+    const types = await columnTypes(db, table, set.columns);
+    const joins: string[] = [];
+    const values = set.columns.map((c, j) => {
+      if (!ranks.columns.includes(c)) return pgValue('r.e', j, types[j]!);
+      joins.push(` JOIN s AS s${j} ON s${j}.rank = (r.e ->> ${j})::bigint`);
+      return `s${j}.v`;
+    });
+    parts.push(`INSERT INTO ${quote(table)} (${set.columns.map(quote).join(', ')})
+       SELECT ${values.join(', ')} FROM jsonb_array_elements(?::jsonb) AS r(e)${joins.join('')}`);
+    bindings.push(rowsJson(set, 0, set.rows.length));
+  }
+  if (parts.length === 0) return;
+  // Materialized, so that each value is taken once however the joins read them.
+  const ctes = parts.slice(0, -1).map((p, i) => `, w${i} AS (${p})`);
+  const sql = `WITH s AS MATERIALIZED (
+       SELECT x.v, row_number() OVER (ORDER BY x.v) AS rank
+       FROM (SELECT nextval(${pgLiteral(ranks.sequence)}) AS v
+             FROM generate_series(1, ${ranks.count})) AS x)${ctes.join('')}
+     ${parts[parts.length - 1]!}`;
+  await queueCalls(db, [[fixedSql(sql), bindings]]);
+}
+
+/**
  * PostgreSQL: a column whose values in the rows are ranks 1…n (n the rows' number) among n new
  * values of `sequence`, the lowest for rank 1: the statement takes them itself, where a
  * statement of their own cost a round trip (a batch's change_seq values, in the order its
