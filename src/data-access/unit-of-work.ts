@@ -11,6 +11,7 @@ import { runUnless, type StatementCall } from './sql/statement.js';
 import { pgStepTransaction } from './sql/pg-step.js';
 import { pgTransaction } from './sql/pg-transaction.js';
 import { writeCheckedBatch } from './batch/batch-checked.js';
+import { propagationLog } from './propagation-log.js';
 import { BatchGate } from './batch/batch-gate.js';
 import { writerReads } from './sqlite-thread/writer-reads.js';
 import {
@@ -278,8 +279,13 @@ export class UnitOfWork implements Transactions {
     if (!gate) batchGates.set(database, (gate = new BatchGate()));
     try {
       const reader = writerReads(database.knex) ?? database.knex;
-      return await writeCheckedBatch(gate, reader, scope, apply, (check, writes) =>
-        this.writeStep((repos) => repos.checkedWrite(check, writes)),
+      return await writeCheckedBatch(
+        gate,
+        propagationLog(database.knex),
+        reader,
+        scope,
+        apply,
+        (check, writes) => this.writeStep((repos) => repos.checkedWrite(check, writes)),
       );
     } catch (error) {
       throw classifyDatabaseError(error);

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { BatchMemory, BatchScope } from '../../domain/ports.js';
+import type { PropagationLog } from '../propagation-log.js';
 import { STATUS_COLUMNS } from '../sql/email-status.repository.js';
 import { fixedSql, type StatementCall } from '../sql/statement.js';
 import { sqliteBatchCalls } from './batch-flush.js';
@@ -28,21 +29,28 @@ import { BatchSession } from './batch-session.js';
  * - when it created people (ids above the highest one it read): that highest id, unchanged.
  * The rules then ran on exactly what they would read under the lock now, so the result is the
  * one the locked path would write. The change_seq values are taken in the writer, above the
- * highest there (batch-flush.ts, sqliteBatchCalls).
+ * highest there, and so are its activities' ids, above the activities' sequence (batch-flush.ts,
+ * sqliteBatchCalls).
  */
 
 const STATUS_VALUES = STATUS_COLUMNS.split(', ');
 
-/** Every connection of the writer has its own: the change_seq base of the batch being written. */
+/**
+ * Every connection of the writer has its own: the change_seq base of the batch being written,
+ * and its activities' id base (the activities' sequence before the batch's log moves it).
+ */
 const BASE_TABLE = fixedSql(
-  `CREATE TEMP TABLE IF NOT EXISTS batch_base
-   (one INTEGER PRIMARY KEY CHECK (one = 1), change_seq INTEGER NOT NULL)`,
+  `CREATE TEMP TABLE IF NOT EXISTS batch_bases
+   (one INTEGER PRIMARY KEY CHECK (one = 1), change_seq INTEGER NOT NULL,
+    activity_id INTEGER NOT NULL)`,
 );
 const SET_BASE = fixedSql(
-  `INSERT OR REPLACE INTO temp.batch_base (one, change_seq)
-   SELECT 1, coalesce(max(change_seq), 0) FROM leads`,
+  `INSERT OR REPLACE INTO temp.batch_bases (one, change_seq, activity_id)
+   SELECT 1, coalesce(max(change_seq), 0),
+     coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'activities'), 0) FROM leads`,
 );
-const CHANGE_SEQ_BASE = '(SELECT change_seq FROM temp.batch_base)';
+const CHANGE_SEQ_BASE = '(SELECT change_seq FROM temp.batch_bases)';
+const ACTIVITY_ID_BASE = '(SELECT activity_id FROM temp.batch_bases)';
 
 const among = (column: string) => `${column} IN (SELECT value FROM json_each(?))`;
 
@@ -99,11 +107,12 @@ export type CheckedWrite = (check: StatementCall, writes: StatementCall[]) => Pr
 
 /**
  * Reads the batch by `reader` (no locks: the check at its write stands for them), runs `apply`
- * over it, then writes it checked (`write`): `apply`'s value, or null when nothing was written
+ * over it, then writes it checked (`write`), its log in the writer's `form`: `apply`'s value, or null when nothing was written
  * (what it read moved, or the gate says to take the locked path).
  */
 export async function writeCheckedBatch<T>(
   gate: BatchGate,
+  form: PropagationLog,
   reader: Knex,
   scope: BatchScope,
   apply: (batch: BatchMemory) => Promise<T>,
@@ -124,7 +133,7 @@ export async function writeCheckedBatch<T>(
     entered.read(session.snapshot.keys);
     const value = await apply(session);
     const check: StatementCall = [CHECK, checkBindings(session)];
-    const writes = sqliteBatchCalls(session.result, CHANGE_SEQ_BASE);
+    const writes = sqliteBatchCalls(session.result, CHANGE_SEQ_BASE, form, ACTIVITY_ID_BASE);
     if (await write(check, [[BASE_TABLE, []], [SET_BASE, []], ...writes])) return { value };
     gate.missed();
     return null;

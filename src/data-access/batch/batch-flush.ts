@@ -2,12 +2,15 @@ import type { Knex } from 'knex';
 import type { EmailStatusRecord, LeadRecord, NewActivity } from '../../domain/records.js';
 import type { Engine } from '../database.js';
 import { changedColumns, columnValue, toRow } from '../lead-row.js';
-import { ACTIVITY_COLUMN_LIST, activityValues } from '../sql/activity.repository.js';
+import { propagationLog, type PropagationLog } from '../propagation-log.js';
 import { statusRow } from '../sql/email-status.repository.js';
-import { fixedSql, queueCalls, type StatementCall } from '../sql/statement.js';
+import { SQLITE_SEQUENCE_PAST_FOLLOWERS } from '../sql/propagation-statements.js';
+import { fixedSql, queueCalls, queueStatement, type StatementCall } from '../sql/statement.js';
 import { BatchMoved } from './batch-errors.js';
 import type { SqliteHighs } from './batch-load.js';
+import { logRows, writesFollowers, type FollowerRun } from './batch-log.js';
 import {
+  insertRankedRows,
   insertRows,
   rowChunks,
   ROWS_PER_STATEMENT,
@@ -26,6 +29,7 @@ export interface BatchResult {
   created: number[];
   dirty: Set<number>;
   activities: NewActivity[];
+  runs: FollowerRun[];
   history: EmailStatusRecord[];
 }
 
@@ -55,8 +59,12 @@ function assignChangeSeqs(s: BatchResult, values: (n: number) => Promise<number[
   return Array.isArray(given) ? assign(given) : given.then(assign);
 }
 
-/** The batch's writes, one set-based statement per table (row-sets.ts), change_seqs given. */
-function writesOf(s: BatchResult): Write[] {
+/**
+ * The batch's writes, one set-based statement per table (row-sets.ts), change_seqs given.
+ * `activityIds`: the id of each of the batch's activities when its followers are written as
+ * follower rows (batch-log.ts), null when every activity is written whole.
+ */
+function writesOf(s: BatchResult, activityIds: ((i: number) => number) | null): Write[] {
   const writes: Write[] = [];
   const created = new Set(s.created);
   // Changed people first: one set-based UPDATE of their final values. A foreign id may pass
@@ -94,9 +102,9 @@ function writesOf(s: BatchResult): Write[] {
     table: 'email_status_history',
     set: rowSetOf(s.history.map(statusRow)),
   });
-  // Activities, in the order the rules wrote them (ids follow that order).
-  const activities = { columns: ACTIVITY_COLUMN_LIST, rows: s.activities.map(activityValues) };
-  writes.push({ kind: 'insert', table: 'activities', set: activities });
+  // The log, in the order the rules wrote it (ids follow that order).
+  for (const { table, set } of logRows(s.activities, s.runs, activityIds))
+    writes.push({ kind: 'insert', table, set });
   return writes.filter((w) => w.kind === 'clear' || w.set.rows.length > 0);
 }
 
@@ -106,23 +114,39 @@ const CLEAR_FOREIGN_IDS = fixedSql(
    WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text(?::jsonb))`,
 );
 
+const LOG_TABLES = new Set(['activities', 'propagation_events', 'activity_followers']);
+
 /**
  * SQLite: the batch's writes as statements, for a write checked in one message
- * (batch-checked.ts). Its change_seq values are offsets 1, 2, … from `changeSeqBase`, an SQL
- * expression the writer thread evaluates: the base is known only there.
+ * (batch-checked.ts). Its change_seq values are offsets 1, 2, … from `changeSeqBase`, and its
+ * activities' ids (followers form) from `activityIdBase`: SQL expressions the writer thread
+ * evaluates, the bases being known only there.
  */
-export function sqliteBatchCalls(s: BatchResult, changeSeqBase: string): StatementCall[] {
+export function sqliteBatchCalls(
+  s: BatchResult,
+  changeSeqBase: string,
+  form: PropagationLog,
+  activityIdBase: string,
+): StatementCall[] {
   assignChangeSeqs(s, (n) => Array.from({ length: n }, (_, i) => i + 1));
-  const shift: Shift = { column: 'change_seq', by: changeSeqBase };
-  return writesOf(s).flatMap((w): StatementCall[] => {
+  const followers = writesFollowers(form, s.runs);
+  const seqShift: Shift[] = [{ column: 'change_seq', by: changeSeqBase }];
+  const idShift: Shift[] = [
+    { column: 'id', by: activityIdBase },
+    { column: 'event_id', by: activityIdBase },
+  ];
+  const calls = writesOf(s, followers ? (i) => i + 1 : null).flatMap((w): StatementCall[] => {
     if (w.kind === 'clear') return [[CLEAR_FOREIGN_IDS, [JSON.stringify(w.ids)]]];
+    const shifts = LOG_TABLES.has(w.table) ? idShift : seqShift;
     const sql = fixedSql(
       w.kind === 'update'
-        ? sqliteUpdateSql(w.table, w.set.columns, shift)
-        : sqliteInsertSql(w.table, w.set.columns, w.conflictKey, shift),
+        ? sqliteUpdateSql(w.table, w.set.columns, shifts)
+        : sqliteInsertSql(w.table, w.set.columns, w.conflictKey, shifts),
     );
     return rowChunks(w.set).map((rows): StatementCall => [sql, [rows]]);
   });
+  if (followers) calls.push([SQLITE_SEQUENCE_PAST_FOLLOWERS, []]);
+  return calls;
 }
 
 /** Writes a batch's result with one set-based statement per table (row-sets.ts). */
@@ -147,8 +171,21 @@ export class BatchWriter {
     await assignChangeSeqs(s, (n) =>
       ranked ? Array.from({ length: n }, (_, i) => i + 1) : this.changeSeqs(n),
     );
-    for (const w of writesOf(s)) {
-      if (w.kind === 'clear') {
+    const followers = writesFollowers(propagationLog(this.db), s.runs);
+    // PostgreSQL: the log's ids are ranks among values its one statement takes (below); a log
+    // too long for one statement reads its ids first.
+    const inStatement =
+      followers && this.engine === 'postgres' && s.activities.length <= ROWS_PER_STATEMENT;
+    const ids = !followers
+      ? null
+      : inStatement
+        ? (i: number) => i + 1
+        : await this.activityIds(s.activities.length);
+    const log: Array<{ table: string; set: RowSet }> = [];
+    for (const w of writesOf(s, ids)) {
+      if (inStatement && w.kind === 'insert' && LOG_TABLES.has(w.table)) {
+        log.push(w);
+      } else if (w.kind === 'clear') {
         // Its result is not read: it goes with the UPDATE that follows it.
         await queueCalls(this.db, [[CLEAR_FOREIGN_IDS, [JSON.stringify(w.ids)]]]);
       } else if (w.kind === 'insert') {
@@ -158,6 +195,33 @@ export class BatchWriter {
         if (this.engine === 'postgres' && updated !== w.set.rows.length) throw new BatchMoved();
       }
     }
+    if (log.length > 0)
+      await insertRankedRows(this.db, log, {
+        columns: ['id', 'event_id'],
+        sequence: 'activities_id_seq',
+        count: s.activities.length,
+      });
+    if (ids && this.engine !== 'postgres')
+      await queueStatement(this.db, SQLITE_SEQUENCE_PAST_FOLLOWERS, []);
+  }
+
+  /**
+   * The ids of the batch's `n` activities, in their order: the next `n` of the activities'
+   * sequence, which one INSERT of them all would have taken.
+   */
+  private async activityIds(n: number): Promise<(i: number) => number> {
+    if (this.engine === 'postgres') {
+      const r = (await this.db.raw(
+        "SELECT nextval('activities_id_seq') AS v FROM generate_series(1, ?)",
+        [n],
+      )) as { rows: Array<{ v: number | string }> };
+      const v = r.rows.map((x) => Number(x.v)).sort((a, b) => a - b);
+      return (i) => v[i]!;
+    }
+    // The write lock is this transaction's since the batch was read (SqliteHighs).
+    if (!this.sqliteHighs) throw new Error('SQLite batch without its highs');
+    const base = this.sqliteHighs.activityId;
+    return (i) => base + i + 1;
   }
 
   /** The next `n` change_seq values, ascending. */

@@ -41,6 +41,8 @@ export interface SqliteHighs {
   /** Above every id ever used (AUTOINCREMENT: sqlite_sequence remembers the highest). */
   id: number;
   changeSeq: number;
+  /** The activities' sequence (sqlite_sequence): the ids of the batch's log follow it. */
+  activityId: number;
 }
 
 const STATUS_NAMES = STATUS_COLUMNS.split(', ');
@@ -54,7 +56,8 @@ const SQLITE_EXTRAS = `(SELECT json_group_array(json_array(${STATUS_COLUMNS})) F
       WHERE email_key IN (SELECT value FROM json_each(?))) AS statuses,
     max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'leads'), 0),
       coalesce((SELECT max(id) FROM leads), 0)) AS high_id,
-    (SELECT coalesce(max(change_seq), 0) FROM leads) AS high_change_seq`;
+    (SELECT coalesce(max(change_seq), 0) FROM leads) AS high_change_seq,
+    coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'activities'), 0) AS high_activity_id`;
 
 interface SqliteExtras {
   statuses: Map<string, EmailStatusRecord>;
@@ -70,7 +73,11 @@ function sqliteExtrasOf(row: Row): SqliteExtras {
   return {
     statuses,
     statusValues,
-    highs: { id: Number(row.high_id), changeSeq: Number(row.high_change_seq) },
+    highs: {
+      id: Number(row.high_id),
+      changeSeq: Number(row.high_change_seq),
+      activityId: Number(row.high_activity_id),
+    },
   };
 }
 

@@ -12,6 +12,7 @@ import type { Engine } from '../database.js';
 import { applyUpdate } from '../lead-row.js';
 import { BatchUnsupported } from './batch-errors.js';
 import { BatchWriter, type BatchResult } from './batch-flush.js';
+import type { FollowerRun } from './batch-log.js';
 import { loadBatch, type BatchScope, type LoadedBatch } from './batch-load.js';
 import { NewLeadIds } from './new-lead-ids.js';
 
@@ -38,6 +39,8 @@ interface State {
   created: number[];
   dirty: Set<number>;
   activities: NewActivity[];
+  /** The propagations among `activities` (batch-log.ts). */
+  runs: FollowerRun[];
   history: EmailStatusRecord[];
 }
 
@@ -69,6 +72,7 @@ export class BatchSession {
    */
   private activitiesMark = 0;
   private createdMark = 0;
+  private runsMark = 0;
   private seq = PROVISIONAL_SEQ_BASE;
 
   private constructor(
@@ -112,6 +116,7 @@ export class BatchSession {
     this.undo.length = 0;
     this.activitiesMark = this.state.activities.length;
     this.createdMark = this.state.created.length;
+    this.runsMark = this.state.runs.length;
     return 0;
   }
 
@@ -119,6 +124,7 @@ export class BatchSession {
     while (this.undo.length > mark) this.undo.pop()!();
     this.state.activities.length = this.activitiesMark;
     this.state.created.length = this.createdMark;
+    this.state.runs.length = this.runsMark;
   }
 
   /**
@@ -167,11 +173,13 @@ export class BatchSession {
       created: [],
       dirty: new Set(),
       activities: [],
+      runs: [],
       history: [],
     };
     this.undo = [];
     this.activitiesMark = 0;
     this.createdMark = 0;
+    this.runsMark = 0;
   }
 
   // --- the in-memory state, every change undoable ------------------------------------------
@@ -265,6 +273,11 @@ export class BatchSession {
       .map((id) => this.state.leads.get(id)!)
       .filter((l) => l.unsubscribed !== unsubscribed)
       .sort((a, b) => a.id - b.id);
+    // Which of the activities are this propagation's followers: the flush logs them in the
+    // database's form (batch-log.ts). Undone by rollbackTo (runsMark).
+    const at = this.state.activities.length;
+    if (followers.length > 0)
+      this.state.runs.push({ at, count: followers.length, unsubscribed, now, activity });
     this.pushActivities(
       followers.map((l) => propagationActivity(l.id, unsubscribed, now, activity)),
     );

@@ -77,16 +77,18 @@ async function columnTypes(
 
 /**
  * A column whose value is written as given plus `by` (an SQL expression), on SQLite: a batch
- * whose change_seq values are offsets from a base only the writer thread knows (batch-checked.ts).
+ * whose change_seq values (and activity ids) are offsets from a base only the writer thread
+ * knows (batch-checked.ts).
  */
 export interface Shift {
   column: string;
   by: string;
 }
 
-/** SQLite: the value at `j` of the row `value`, shifted when its column is `shift`'s. */
-function sqliteValue(columns: readonly string[], j: number, shift: Shift | undefined): string {
-  return shift && columns[j] === shift.column ? `(value ->> ${j}) + ${shift.by}` : `value ->> ${j}`;
+/** SQLite: the value at `j` of the row `value`, shifted when its column is a shift's. */
+function sqliteValue(columns: readonly string[], j: number, shifts: readonly Shift[]): string {
+  const shift = shifts.find((s) => s.column === columns[j]);
+  return shift ? `(value ->> ${j}) + ${shift.by}` : `value ->> ${j}`;
 }
 
 /** SQLite: insertRows' statement (its one binding: the rows as JSON). */
@@ -94,9 +96,9 @@ export function sqliteInsertSql(
   table: string,
   columns: readonly string[],
   conflictKey?: string,
-  shift?: Shift,
+  shifts: readonly Shift[] = [],
 ): string {
-  const values = columns.map((_, j) => sqliteValue(columns, j, shift)).join(', ');
+  const values = columns.map((_, j) => sqliteValue(columns, j, shifts)).join(', ');
   // WHERE true: SQLite's parser needs it between INSERT … SELECT and ON CONFLICT.
   return `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')})
          SELECT ${values}
@@ -104,11 +106,15 @@ export function sqliteInsertSql(
 }
 
 /** SQLite: updateRows' statement (its one binding: the rows as JSON, the key first). */
-export function sqliteUpdateSql(table: string, columns: readonly string[], shift?: Shift): string {
+export function sqliteUpdateSql(
+  table: string,
+  columns: readonly string[],
+  shifts: readonly Shift[] = [],
+): string {
   const [key, ...targets] = columns;
   const target = targets.map(quote).join(', ');
   const values = targets.map((_, j) => `v.c${j + 1}`).join(', ');
-  const read = columns.map((_, j) => `${sqliteValue(columns, j, shift)} AS c${j}`).join(', ');
+  const read = columns.map((_, j) => `${sqliteValue(columns, j, shifts)} AS c${j}`).join(', ');
   return `UPDATE ${quote(table)} SET (${target}) = (${values})
          FROM (SELECT ${read} FROM jsonb_each(jsonb(?))) AS v
          WHERE ${quote(table)}.${quote(key!)} = v.c0`;
@@ -168,6 +174,45 @@ export async function insertRows(
     if (engine === 'postgres') await queueCalls(db, [call]);
     else await queueStatement(db, ...call);
   }
+}
+
+/**
+ * PostgreSQL: several tables' rows in one statement (queued: it goes with the transaction's
+ * next statement), whose `columns` hold ranks 1…n among n new values of `sequence` shared by
+ * all the rows, the lowest for rank 1: ids that interleave across the tables as the ranks do,
+ * taken by the statement itself where reading them first cost a round trip (a batch's log,
+ * batch-flush.ts). At most ROWS_PER_STATEMENT rows in each set.
+ */
+export async function insertRankedRows(
+  db: Knex.Transaction,
+  sets: ReadonlyArray<{ table: string; set: RowSet }>,
+  ranks: { columns: readonly string[]; sequence: string; count: number },
+): Promise<void> {
+  const parts: string[] = [];
+  const bindings: string[] = [];
+  for (const { table, set } of sets) {
+    if (set.rows.length === 0) continue;
+    if (set.rows.length > ROWS_PER_STATEMENT) throw new Error('insertRankedRows: too many rows');
+    const types = await columnTypes(db, table, set.columns);
+    const joins: string[] = [];
+    const values = set.columns.map((c, j) => {
+      if (!ranks.columns.includes(c)) return pgValue('r.e', j, types[j]!);
+      joins.push(` JOIN s AS s${j} ON s${j}.rank = (r.e ->> ${j})::bigint`);
+      return `s${j}.v`;
+    });
+    parts.push(`INSERT INTO ${quote(table)} (${set.columns.map(quote).join(', ')})
+       SELECT ${values.join(', ')} FROM jsonb_array_elements(?::jsonb) AS r(e)${joins.join('')}`);
+    bindings.push(rowsJson(set, 0, set.rows.length));
+  }
+  if (parts.length === 0) return;
+  // Materialized, so that each value is taken once however the joins read them.
+  const ctes = parts.slice(0, -1).map((p, i) => `, w${i} AS (${p})`);
+  const sql = `WITH s AS MATERIALIZED (
+       SELECT x.v, row_number() OVER (ORDER BY x.v) AS rank
+       FROM (SELECT nextval(${pgLiteral(ranks.sequence)}) AS v
+             FROM generate_series(1, ${ranks.count})) AS x)${ctes.join('')}
+     ${parts[parts.length - 1]!}`;
+  await queueCalls(db, [[fixedSql(sql), bindings]]);
 }
 
 /**

@@ -80,6 +80,15 @@ export interface SqliteFollowerStatements {
 }
 
 /**
+ * SQLite: the activities' sequence moved past the highest follower's id, after followers
+ * were written with ids of their own (here, and a batch's: batch/batch-flush.ts).
+ */
+export const SQLITE_SEQUENCE_PAST_FOLLOWERS = fixedSql(
+  `UPDATE sqlite_sequence SET seq = (SELECT max(id) FROM activity_followers)
+   WHERE name = 'activities' AND seq < (SELECT max(id) FROM activity_followers)`,
+);
+
+/**
  * SQLite (one writer, holding the write lock): ids follow sqlite_sequence's value for
  * activities, the highest id AUTOINCREMENT ever gave (the migration makes sure the row
  * exists), and the sequence is then moved past them so the next activity's id follows.
@@ -98,9 +107,6 @@ export function sqliteFollowerStatements(where: string): SqliteFollowerStatement
        FROM leads AS l, sqlite_sequence AS s
        WHERE s.name = 'activities' AND ${where} ORDER BY l.id`,
     ),
-    sequence: fixedSql(
-      `UPDATE sqlite_sequence SET seq = (SELECT max(id) FROM activity_followers)
-       WHERE name = 'activities' AND seq < (SELECT max(id) FROM activity_followers)`,
-    ),
+    sequence: SQLITE_SEQUENCE_PAST_FOLLOWERS,
   };
 }
