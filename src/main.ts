@@ -17,7 +17,7 @@ import { createLogger, type Logger } from './logger.js';
 import { Metrics, serveMetrics, type ConnectionPoolStats, type MetricsSource } from './metrics.js';
 import { linkTokensFromConfig } from './one-click/link-token.js';
 import { refusedDrainBytes } from './soap-transport/request-body.js';
-import { boundUnreadBodies, idleTimeoutMs } from './unread-bodies.js';
+import { boundUnreadBodies, idleTimeoutMs, inTurn } from './unread-bodies.js';
 
 export interface Running {
   server: Server;
@@ -270,7 +270,7 @@ async function startOn(
   });
   adoptApp(server, app);
   server.off('request', starting);
-  server.on('request', boundUnreadBodies(app, refusedDrainBytes(config.maxBodyBytes)));
+  server.on('request', inTurn(boundUnreadBodies(app, refusedDrainBytes(config.maxBodyBytes))));
   server.headersTimeout = 30000;
   server.requestTimeout = Math.max(config.requestTimeoutMs + 5000, 30000);
   server.timeout = idleTimeoutMs(config);
