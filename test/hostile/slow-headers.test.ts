@@ -1,0 +1,59 @@
+import net from 'node:net';
+import { expect } from 'chai';
+import { testEngines } from '../support/database.js';
+import { startTestService, type TestService } from '../support/service.js';
+
+const HEADERS_TIMEOUT_MS = 1000;
+/** node looks for late connections once a second (CONNECTIONS_CHECKING_MS), plus scheduling. */
+const MARGIN_MS = 2500;
+
+/**
+ * Sends a request's head one byte a second, never finishing it; resolves with how long the
+ * connection lived and what it got, or with the time it gave up (still open) after `giveUpMs`.
+ */
+function slowHeaders(port: number, giveUpMs: number): Promise<{ ms: number; got: string }> {
+  return new Promise((resolve) => {
+    const head = 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ' + 'a'.repeat(1000);
+    const socket = net.connect(port, '127.0.0.1');
+    const began = Date.now();
+    let sent = 0;
+    let got = '';
+    const drip = setInterval(() => socket.write(head[sent++ % head.length]!), 1000);
+    const giveUp = setTimeout(() => socket.destroy(), giveUpMs);
+    socket.on('connect', () => socket.write(head[sent++]!));
+    socket.on('data', (chunk: Buffer) => (got += chunk.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearInterval(drip);
+      clearTimeout(giveUp);
+      resolve({ ms: Date.now() - began, got });
+    });
+  });
+}
+
+// No storage is involved: one engine is enough.
+const engine = testEngines()[0]!;
+
+describe('connections sending their headers slowly (slowloris)', function () {
+  this.timeout(30000);
+  let service: TestService;
+  before(async () => {
+    service = await startTestService(engine, { headersTimeoutMs: HEADERS_TIMEOUT_MS });
+  });
+  after(() => service?.stop());
+
+  const listeners: Array<[string, () => number | null]> = [
+    ['service (SOAP, one-click, admin, Salesforce)', () => service.running.port],
+    ['metrics', () => service.running.metricsPort],
+  ];
+  for (const [name, port] of listeners) {
+    it(`closes them on the ${name} listener soon after HEADERS_TIMEOUT_MS`, async () => {
+      // Before: node looked every 30 s, with headersTimeout fixed at 30 s (10 s on metrics).
+      const giveUpMs = HEADERS_TIMEOUT_MS + MARGIN_MS + 3000;
+      const { ms, got } = await slowHeaders(port()!, giveUpMs);
+      expect(ms, 'ms the connection lived').to.be.at.least(HEADERS_TIMEOUT_MS - 50);
+      expect(ms, 'ms the connection lived').to.be.below(HEADERS_TIMEOUT_MS + MARGIN_MS);
+      expect(got).to.match(/^HTTP\/1\.1 408 /);
+    });
+  }
+});
