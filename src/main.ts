@@ -18,7 +18,7 @@ import { Metrics, serveMetrics, type ConnectionPoolStats, type MetricsSource } f
 import { linkTokensFromConfig } from './one-click/link-token.js';
 import { refusedDrainBytes } from './soap-transport/request-body.js';
 import { boundUnreadBodies, inTurn } from './unread-bodies.js';
-import { applyTimeouts, CONNECTIONS_CHECKING_MS } from './connection-timeouts.js';
+import { applyConnectionBounds, CONNECTIONS_CHECKING_MS } from './connection-timeouts.js';
 
 export interface Running {
   server: Server;
@@ -54,7 +54,7 @@ export async function bindPort(config: Config, starting: RequestListener): Promi
   const server = createAppServer(starting, {
     connectionsCheckingInterval: CONNECTIONS_CHECKING_MS,
   });
-  applyTimeouts(server, config);
+  applyConnectionBounds(server, config);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
@@ -186,6 +186,7 @@ export async function bindMetricsPort(
       port: config.metricsPort,
       host: config.metricsHost,
       headersTimeoutMs: config.headersTimeoutMs,
+      maxConnections: config.maxConnections,
     });
   } catch (error) {
     throw new ConfigError(

@@ -129,7 +129,7 @@ export interface MetricsSource {
  */
 export async function serveMetrics(
   metricsOf: () => MetricsSource | undefined,
-  at: { port: number; host: string; headersTimeoutMs: number },
+  at: { port: number; host: string; headersTimeoutMs: number; maxConnections: number },
 ): Promise<http.Server> {
   const options = { connectionsCheckingInterval: CONNECTIONS_CHECKING_MS };
   const server = http.createServer(options, (req, res) => {
@@ -151,6 +151,7 @@ export async function serveMetrics(
       () => res.writeHead(500, { 'Content-Type': 'text/plain' }).end('metrics failed\n'),
     );
   });
+  server.maxConnections = at.maxConnections;
   server.headersTimeout = at.headersTimeoutMs;
   server.requestTimeout = Math.max(10000, at.headersTimeoutMs);
   // A scraper that stops reading its answer does not hold the connection for ever.

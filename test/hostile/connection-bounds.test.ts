@@ -57,3 +57,50 @@ describe('connections sending their headers slowly (slowloris)', function () {
     });
   }
 });
+
+/** A connection; resolves `closed` with whether the server closed it before `ms`. */
+function connectFor(port: number, ms: number) {
+  const socket = net.connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  const closed = new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+  const connected = new Promise<void>((resolve) => socket.on('connect', () => resolve()));
+  return { socket, closed, connected };
+}
+
+describe('connections beyond MAX_CONNECTIONS', function () {
+  this.timeout(30000);
+  const MAX = 16;
+  let service: TestService;
+  before(async () => {
+    service = await startTestService(engine, { maxConnections: MAX });
+  });
+  after(() => service?.stop());
+
+  const listeners: Array<[string, () => number | null]> = [
+    ['service', () => service.running.port],
+    ['metrics', () => service.running.metricsPort],
+  ];
+  for (const [name, port] of listeners) {
+    it(`closes them as they arrive on the ${name} listener, and serves again once below`, async () => {
+      const held = Array.from({ length: MAX }, () => connectFor(port()!, 1500));
+      await Promise.all(held.map((c) => c.connected));
+      // Before: node took every connection offered, as many as descriptors allow.
+      const extra = connectFor(port()!, 1500);
+      expect(await extra.closed, 'the connection beyond the bound is closed').to.equal(true);
+      held.forEach((c) => c.socket.destroy());
+      await Promise.all(held.map((c) => c.closed));
+      // The server counts them gone when it sees them close, a moment after the client.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const path = name === 'metrics' ? '/metrics' : '/healthz';
+      const answer = await fetch(`http://127.0.0.1:${port()}${path}`);
+      expect(answer.status).to.equal(200);
+      await answer.text();
+    });
+  }
+});
