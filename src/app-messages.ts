@@ -30,10 +30,13 @@ const callable = (constructor: unknown) =>
   typeof constructor === 'function' &&
   !/^class\b/.test(Function.prototype.toString.call(constructor));
 
-/** http.createServer(listener), with request and response classes that adopt() can retarget. */
-export function createAppServer(listener: RequestListener): Server {
+/** http.createServer(options, listener), with request and response classes that adopt() can retarget. */
+export function createAppServer(
+  listener: RequestListener,
+  options: Pick<http.ServerOptions, 'connectionsCheckingInterval'> = {},
+): Server {
   if (!callable(http.IncomingMessage) || !callable(http.ServerResponse))
-    return http.createServer(listener);
+    return http.createServer(options, listener);
   const incoming = http.IncomingMessage as unknown as (this: object, ...args: unknown[]) => void;
   const outgoing = http.ServerResponse as unknown as (this: object, ...args: unknown[]) => void;
   // Constructors whose `prototype` is read at each `new`: adopt() retargets them.
@@ -47,6 +50,7 @@ export function createAppServer(listener: RequestListener): Server {
   AppResponse.prototype = http.ServerResponse.prototype;
   const server = http.createServer(
     {
+      ...options,
       IncomingMessage: AppRequest as unknown as typeof http.IncomingMessage,
       ServerResponse: AppResponse as unknown as typeof http.ServerResponse,
     },

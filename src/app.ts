@@ -158,6 +158,7 @@ export async function createApp({
       services,
       logger,
       loginMaxFailures: config.adminLoginMaxFailures,
+      loginConcurrency: config.adminLoginConcurrency,
       wakeJobs: () => jobRunner?.wake(),
       uploadMaxBytes: config.adminUploadMaxMb * 1024 * 1024,
       refusedDrainBytes: refusedDrainBytes(config.maxBodyBytes),

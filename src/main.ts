@@ -17,7 +17,8 @@ import { createLogger, type Logger } from './logger.js';
 import { Metrics, serveMetrics, type ConnectionPoolStats, type MetricsSource } from './metrics.js';
 import { linkTokensFromConfig } from './one-click/link-token.js';
 import { refusedDrainBytes } from './soap-transport/request-body.js';
-import { boundUnreadBodies, idleTimeoutMs } from './unread-bodies.js';
+import { boundUnreadBodies, inTurn } from './unread-bodies.js';
+import { applyConnectionBounds, CONNECTIONS_CHECKING_MS } from './connection-timeouts.js';
 
 export interface Running {
   server: Server;
@@ -50,7 +51,10 @@ export const DEVELOPMENT_USER_FILE = 'development-user.txt';
 
 /** Binds the port, or says in one line why it cannot (before anything else is created). */
 export async function bindPort(config: Config, starting: RequestListener): Promise<Server> {
-  const server = createAppServer(starting);
+  const server = createAppServer(starting, {
+    connectionsCheckingInterval: CONNECTIONS_CHECKING_MS,
+  });
+  applyConnectionBounds(server, config);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
@@ -178,7 +182,12 @@ export async function bindMetricsPort(
 ): Promise<Server | null> {
   if (config.metricsPort === null) return null;
   try {
-    return await serveMetrics(metricsOf, { port: config.metricsPort, host: config.metricsHost });
+    return await serveMetrics(metricsOf, {
+      port: config.metricsPort,
+      host: config.metricsHost,
+      headersTimeoutMs: config.headersTimeoutMs,
+      maxConnections: config.maxConnections,
+    });
   } catch (error) {
     throw new ConfigError(
       `METRICS_PORT: cannot listen on ${config.metricsHost}:${config.metricsPort} (${(error as { code?: string }).code ?? 'error'}); choose another METRICS_PORT, or METRICS_PORT=off`,
@@ -270,10 +279,7 @@ async function startOn(
   });
   adoptApp(server, app);
   server.off('request', starting);
-  server.on('request', boundUnreadBodies(app, refusedDrainBytes(config.maxBodyBytes)));
-  server.headersTimeout = 30000;
-  server.requestTimeout = Math.max(config.requestTimeoutMs + 5000, 30000);
-  server.timeout = idleTimeoutMs(config);
+  server.on('request', inTurn(boundUnreadBodies(app, refusedDrainBytes(config.maxBodyBytes))));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const metricsAddress = metricsServer?.address();

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { CONNECTIONS_CHECKING_MS } from './connection-timeouts.js';
 
 /**
  * Prometheus metrics of one process, served at /metrics on a listener of their own
@@ -128,9 +129,10 @@ export interface MetricsSource {
  */
 export async function serveMetrics(
   metricsOf: () => MetricsSource | undefined,
-  at: { port: number; host: string },
+  at: { port: number; host: string; headersTimeoutMs: number; maxConnections: number },
 ): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
+  const options = { connectionsCheckingInterval: CONNECTIONS_CHECKING_MS };
+  const server = http.createServer(options, (req, res) => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found\n');
@@ -149,8 +151,9 @@ export async function serveMetrics(
       () => res.writeHead(500, { 'Content-Type': 'text/plain' }).end('metrics failed\n'),
     );
   });
-  server.headersTimeout = 10000;
-  server.requestTimeout = 10000;
+  server.maxConnections = at.maxConnections;
+  server.headersTimeout = at.headersTimeoutMs;
+  server.requestTimeout = Math.max(10000, at.headersTimeoutMs);
   // A scraper that stops reading its answer does not hold the connection for ever.
   server.timeout = 10000;
   await new Promise<void>((resolve, reject) => {

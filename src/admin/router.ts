@@ -28,6 +28,7 @@ import { peopleRoutes } from './routes/people.js';
 import { suppressionRoutes } from './routes/suppressions.js';
 import { STYLESHEET } from './stylesheet.js';
 import { clientLimitKey } from '../networks.js';
+import { Semaphore } from '../domain/semaphore.js';
 import { drainThen } from '../soap-transport/request-body.js';
 
 export interface AdminRouterOptions {
@@ -35,6 +36,8 @@ export interface AdminRouterOptions {
   services: Services;
   logger: Logger;
   loginMaxFailures: number;
+  /** Login passwords checked at once in this process (ADMIN_LOGIN_CONCURRENCY); 2 if absent. */
+  loginConcurrency?: number;
   /** Activities per page of a person's log. */
   activityPageSize?: number;
   /** Rows per page of the other lists (people of an address, history, suppressions). */
@@ -95,6 +98,10 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
     maxFailures: options.loginMaxFailures,
     windowMs: LOGIN_WINDOW_MS,
   });
+  // Each check is an scrypt on node's 4-thread pool, which compression and file access share:
+  // logins from many addresses (each under its own throttle) could fill it. Per process, as
+  // the pool is.
+  const passwordChecks = new Semaphore(options.loginConcurrency ?? 2);
   const router = express.Router();
 
   const cookie = (req: Request, res: Response, name: string, value: string, maxAge?: number) =>
@@ -191,20 +198,37 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
     const client = req.ip ?? 'unknown';
     // A name no operator can have is never an account; it may well be a mistyped password.
     const account = OPERATOR_NAME.test(name) ? name : null;
-    // Counted before the password is checked, so parallel guesses cannot all get through.
-    // One limit per IPv6 /64: a subscriber holds all of it.
-    const wait = throttle.admit(clientLimitKey(client), account);
-    if (wait > 0) {
-      res.set('Retry-After', String(wait));
-      logger.debug({ operator: account ?? undefined, client }, 'admin login refused (throttled)');
+    const release = passwordChecks.tryAcquire();
+    if (release === null) {
+      // Not counted as a failure: no password was checked.
+      res.set('Retry-After', '1');
+      logger.debug({ client }, 'admin login refused (password checks busy)');
       showLogin(req, res, 429, {
         next,
         name,
-        error: `Too many failed logins. Try again in ${Math.ceil(wait / 60)} minute(s).`,
+        error: 'Too many logins at once. Try again in a few seconds.',
       });
       return;
     }
-    const session = await operators.logIn(name, field(req.body, 'password'));
+    let session: Awaited<ReturnType<OperatorService['logIn']>>;
+    try {
+      // Counted before the password is checked, so parallel guesses cannot all get through.
+      // One limit per IPv6 /64: a subscriber holds all of it.
+      const wait = throttle.admit(clientLimitKey(client), account);
+      if (wait > 0) {
+        res.set('Retry-After', String(wait));
+        logger.debug({ operator: account ?? undefined, client }, 'admin login refused (throttled)');
+        showLogin(req, res, 429, {
+          next,
+          name,
+          error: `Too many failed logins. Try again in ${Math.ceil(wait / 60)} minute(s).`,
+        });
+        return;
+      }
+      session = await operators.logIn(name, field(req.body, 'password'));
+    } finally {
+      release();
+    }
     if (!session) {
       logger.warn(
         account === null ? { client, nameIsOperatorName: false } : { operator: account, client },

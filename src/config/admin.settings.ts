@@ -36,6 +36,13 @@ export const adminSettings = {
       'Failed /admin logins one client address may make in 15 minutes, per instance, before being refused (HTTP 429)',
     parse: integer('ADMIN_LOGIN_MAX_FAILURES', 1, 100000),
   },
+  adminLoginConcurrency: {
+    env: 'ADMIN_LOGIN_CONCURRENCY',
+    default: '2',
+    meaning:
+      "/admin login passwords one process checks at once (each an scrypt on node's 4-thread pool, shared with compression and file access); a login beyond them is refused at once (HTTP 429)",
+    parse: integer('ADMIN_LOGIN_CONCURRENCY', 1, 64),
+  },
   adminUploadMaxMb: {
     env: 'ADMIN_UPLOAD_MAX_MB',
     default: '50',

@@ -67,6 +67,20 @@ export const listenerSettings = {
       'Longest a client may take to send a request body (slow senders get fault 20012, HTTP 408)',
     parse: integer('BODY_TIMEOUT_MS', 100, 3600000),
   },
+  headersTimeoutMs: {
+    env: 'HEADERS_TIMEOUT_MS',
+    default: '10000',
+    meaning:
+      "Longest a client may take to send a request's headers, on every listener (slower ones get HTTP 408 and are closed within a second of it)",
+    parse: integer('HEADERS_TIMEOUT_MS', 500, 600000),
+  },
+  maxConnections: {
+    env: 'MAX_CONNECTIONS',
+    default: '4096',
+    meaning:
+      'Most connections each listener of a process holds open at once (the service port, the metrics port); a connection beyond them is closed as it arrives',
+    parse: integer('MAX_CONNECTIONS', 16, 1000000),
+  },
   trustProxy: {
     env: 'TRUST_PROXY',
     default: 'false',

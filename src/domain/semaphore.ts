@@ -13,10 +13,29 @@ export class Semaphore {
     try {
       return await work();
     } finally {
-      // The slot passes straight to the next waiter, so a newcomer cannot overtake it.
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
+      this.release();
     }
+  }
+
+  /**
+   * A slot now, or null when none is free (never one a waiter is owed): for work that is
+   * better refused at once than queued. The function returned gives the slot back.
+   */
+  tryAcquire(): (() => void) | null {
+    if (this.active >= this.limit) return null;
+    this.active++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.release();
+    };
+  }
+
+  private release(): void {
+    // The slot passes straight to the next waiter, so a newcomer cannot overtake it.
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.active--;
   }
 }

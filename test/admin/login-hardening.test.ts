@@ -9,6 +9,7 @@ import { TEST_USER } from '../support/service.js';
 import { ALICE, AdminClient, csrfOf } from './support.js';
 
 const MAX_FAILURES = 10;
+const PASSWORD_CHECKS = 2;
 
 /** A login form's token and cookie, fetched by a client that then posts from `forwardedFor`. */
 async function loginAttempt(
@@ -53,6 +54,7 @@ for (const engine of testEngines()) {
           // The test talks to the service directly, as the one proxy in front would.
           TRUST_PROXY: '1',
           ADMIN_LOGIN_MAX_FAILURES: String(MAX_FAILURES),
+          ADMIN_LOGIN_CONCURRENCY: String(PASSWORD_CHECKS),
         },
         { adminUsers: [ALICE] },
       );
@@ -113,6 +115,42 @@ for (const engine of testEngines()) {
       expect(statuses.slice(MAX_FAILURES).every((s) => s === 429)).to.equal(true);
       // Another /64 is another client.
       expect(await loginAttempt(base, '2001:db8:77:2::1', 'v6other', 'wrong')).to.equal(401);
+    });
+
+    it('checks at most ADMIN_LOGIN_CONCURRENCY passwords at once, whatever the addresses', async () => {
+      // Each from an address and with a name of its own: no throttle holds any of them back.
+      const burst = 30;
+      const clients = Array.from(
+        { length: burst },
+        (_, i) => new AdminClient(base, { 'X-Forwarded-For': `192.0.2.${i + 1}` }),
+      );
+      const tokens = await Promise.all(
+        clients.map(async (c) => csrfOf((await c.get('/admin/login')).body)),
+      );
+      const checksBefore = lines.filter((l) => l.includes('"admin login failed"')).length;
+      const replies = await Promise.all(
+        clients.map((c, i) =>
+          c.post('/admin/login', {
+            _csrf: tokens[i]!,
+            name: `not an operator ${i}`,
+            password: `wrong password ${i}`,
+            next: '/admin/',
+          }),
+        ),
+      );
+      const checked = replies.filter((r) => r.status === 401).length;
+      const refused = replies.filter((r) => r.status === 429);
+      // Before: all 30 were checked, 30 scrypts queued on a 4-thread pool.
+      expect(checked)
+        .to.be.at.least(1)
+        .and.below(burst / 2);
+      expect(refused).to.have.length(burst - checked);
+      expect(refused.every((r) => r.body.includes('Try again'))).to.equal(true);
+      const checksAfter = lines.filter((l) => l.includes('"admin login failed"')).length;
+      expect(checksAfter - checksBefore, 'passwords checked').to.equal(checked);
+      // The burst over, the operator logs in, from an address the burst did not use.
+      const operator = new AdminClient(base, { 'X-Forwarded-For': '192.0.2.200' });
+      expect((await operator.logIn(ALICE)).status).to.equal(303);
     });
 
     it('logs a failed login name only when it could be an operator name', async () => {

@@ -94,6 +94,9 @@ describe('loadConfig', () => {
     expectConfigError({ MAX_BODY_BYTES: '100' }, /MAX_BODY_BYTES/);
     expectConfigError({ MAX_BATCH_SIZE: '' }, /MAX_BATCH_SIZE/);
     expectConfigError({ SIGNATURE_WINDOW_SECONDS: '0' }, /SIGNATURE_WINDOW_SECONDS/);
+    expectConfigError({ HEADERS_TIMEOUT_MS: '0' }, /HEADERS_TIMEOUT_MS.*between/);
+    expectConfigError({ MAX_CONNECTIONS: '0' }, /MAX_CONNECTIONS.*between/);
+    expectConfigError({ ADMIN_LOGIN_CONCURRENCY: '0' }, /ADMIN_LOGIN_CONCURRENCY.*between/);
   });
 
   it('refuses a boolean it cannot read', () => {

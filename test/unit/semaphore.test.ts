@@ -32,6 +32,28 @@ describe('Semaphore', () => {
     expect(running).to.equal(0);
   });
 
+  it('tryAcquire: a slot at once or null, never one a waiter is owed; released once', async () => {
+    const sem = new Semaphore(1);
+    const release = sem.tryAcquire();
+    expect(release).to.be.a('function');
+    expect(sem.tryAcquire()).to.equal(null);
+    let waiterRan = false;
+    const waiter = sem.run(async () => {
+      waiterRan = true;
+    });
+    release!();
+    release!(); // a second call gives nothing back
+    // The slot went to the waiter, not to a newcomer.
+    expect(sem.tryAcquire()).to.equal(null);
+    await waiter;
+    expect(waiterRan).to.equal(true);
+    const again = sem.tryAcquire();
+    expect(again).to.be.a('function');
+    expect(sem.tryAcquire()).to.equal(null);
+    again!();
+    expect(sem.tryAcquire()).to.be.a('function');
+  });
+
   it('refuses a limit below 1', () => {
     expect(() => new Semaphore(0)).to.throw(RangeError);
   });

@@ -1,0 +1,106 @@
+import net from 'node:net';
+import { expect } from 'chai';
+import { testEngines } from '../support/database.js';
+import { startTestService, type TestService } from '../support/service.js';
+
+const HEADERS_TIMEOUT_MS = 1000;
+/** node looks for late connections once a second (CONNECTIONS_CHECKING_MS), plus scheduling. */
+const MARGIN_MS = 2500;
+
+/**
+ * Sends a request's head one byte a second, never finishing it; resolves with how long the
+ * connection lived and what it got, or with the time it gave up (still open) after `giveUpMs`.
+ */
+function slowHeaders(port: number, giveUpMs: number): Promise<{ ms: number; got: string }> {
+  return new Promise((resolve) => {
+    const head = 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ' + 'a'.repeat(1000);
+    const socket = net.connect(port, '127.0.0.1');
+    const began = Date.now();
+    let sent = 0;
+    let got = '';
+    const drip = setInterval(() => socket.write(head[sent++ % head.length]!), 1000);
+    const giveUp = setTimeout(() => socket.destroy(), giveUpMs);
+    socket.on('connect', () => socket.write(head[sent++]!));
+    socket.on('data', (chunk: Buffer) => (got += chunk.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearInterval(drip);
+      clearTimeout(giveUp);
+      resolve({ ms: Date.now() - began, got });
+    });
+  });
+}
+
+// No storage is involved: one engine is enough.
+const engine = testEngines()[0]!;
+
+describe('connections sending their headers slowly (slowloris)', function () {
+  this.timeout(30000);
+  let service: TestService;
+  before(async () => {
+    service = await startTestService(engine, { headersTimeoutMs: HEADERS_TIMEOUT_MS });
+  });
+  after(() => service?.stop());
+
+  const listeners: Array<[string, () => number | null]> = [
+    ['service (SOAP, one-click, admin, Salesforce)', () => service.running.port],
+    ['metrics', () => service.running.metricsPort],
+  ];
+  for (const [name, port] of listeners) {
+    it(`closes them on the ${name} listener soon after HEADERS_TIMEOUT_MS`, async () => {
+      // Before: node looked every 30 s, with headersTimeout fixed at 30 s (10 s on metrics).
+      const giveUpMs = HEADERS_TIMEOUT_MS + MARGIN_MS + 3000;
+      const { ms, got } = await slowHeaders(port()!, giveUpMs);
+      expect(ms, 'ms the connection lived').to.be.at.least(HEADERS_TIMEOUT_MS - 50);
+      expect(ms, 'ms the connection lived').to.be.below(HEADERS_TIMEOUT_MS + MARGIN_MS);
+      expect(got).to.match(/^HTTP\/1\.1 408 /);
+    });
+  }
+});
+
+/** A connection; resolves `closed` with whether the server closed it before `ms`. */
+function connectFor(port: number, ms: number) {
+  const socket = net.connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  const closed = new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+  const connected = new Promise<void>((resolve) => socket.on('connect', () => resolve()));
+  return { socket, closed, connected };
+}
+
+describe('connections beyond MAX_CONNECTIONS', function () {
+  this.timeout(30000);
+  const MAX = 16;
+  let service: TestService;
+  before(async () => {
+    service = await startTestService(engine, { maxConnections: MAX });
+  });
+  after(() => service?.stop());
+
+  const listeners: Array<[string, () => number | null]> = [
+    ['service', () => service.running.port],
+    ['metrics', () => service.running.metricsPort],
+  ];
+  for (const [name, port] of listeners) {
+    it(`closes them as they arrive on the ${name} listener, and serves again once below`, async () => {
+      const held = Array.from({ length: MAX }, () => connectFor(port()!, 1500));
+      await Promise.all(held.map((c) => c.connected));
+      // Before: node took every connection offered, as many as descriptors allow.
+      const extra = connectFor(port()!, 1500);
+      expect(await extra.closed, 'the connection beyond the bound is closed').to.equal(true);
+      held.forEach((c) => c.socket.destroy());
+      await Promise.all(held.map((c) => c.closed));
+      // The server counts them gone when it sees them close, a moment after the client.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const path = name === 'metrics' ? '/metrics' : '/healthz';
+      const answer = await fetch(`http://127.0.0.1:${port()}${path}`);
+      expect(answer.status).to.equal(200);
+      await answer.text();
+    });
+  }
+});
