@@ -108,7 +108,6 @@ interface StepConnection {
   openStep(): SqliteStep;
   holdSteps(): void;
   releaseSteps(): void;
-  commitFinal(): Promise<unknown>;
 }
 
 function stepsOn(connection: unknown): connection is StepConnection {
@@ -274,17 +273,14 @@ export class SqliteGroupWriter<R> {
       const trx = pinnedTransaction(knex, connection);
       // Queued: it goes with the first step (client.ts), as knex.transaction's would.
       await client.query(connection, 'BEGIN;');
-      let committed: Promise<unknown> | null = null;
       steps.holdSteps();
       try {
         for (const unit of group) outcomes.push((await this.startStep(trx, unit, steps)).answered);
-        // Final steps alone: their COMMIT goes in their own message (commitFinal below).
-        if (group.every((u) => u.final)) committed = steps.commitFinal();
       } finally {
         steps.releaseSteps();
       }
-      if (committed) {
-        await this.commitFinal(committed, outcomes, giveBack);
+      if (group.every((u) => u.final)) {
+        await this.commitFinal(connection, outcomes, giveBack);
         return settleGroup(group, outcomes);
       }
       // Every unit answered first: a one-step unit that failed with some of its writes in the
@@ -311,27 +307,27 @@ export class SqliteGroupWriter<R> {
   }
 
   /**
-   * The end of a group of `final` steps (StepOptions.final): their COMMIT went in their
-   * message (`committed`), so the writer thread runs it as soon as they are done instead of
-   * idling until their answers have crossed back through this thread's event loop. The next
-   * group is handed the file at once: its message may reach the thread before that COMMIT has
-   * run, and a final group's then runs in the same transaction, ended by one COMMIT, one fsync
-   * (sqlite-thread/held-commits.ts); any other waits for the COMMIT there. A step that failed
-   * after writing makes the thread roll back the transaction, every group in it: its unit
-   * keeps its own error, the others run again. Callers are answered once the COMMIT is
-   * (settleGroup).
+   * The end of a group of `final` steps (StepOptions.final), whose messages are posted: COMMIT
+   * goes right behind them, so that the writer thread runs it as soon as they are done instead
+   * of idling until their answers have crossed back through this thread's event loop and
+   * COMMIT has crossed over. The next group is handed the file once these answers are here
+   * (the thread is in COMMIT's fsync then): it gathers units meanwhile, and its steps wait
+   * behind that COMMIT. A step that failed after writing makes the thread roll the group back
+   * at that COMMIT (worker.ts): its unit keeps its own error, the others run again. Callers
+   * are answered once the COMMIT is (settleGroup).
    */
   private async commitFinal(
-    committed: Promise<unknown>,
+    connection: unknown,
     outcomes: Array<Promise<Outcome>>,
     giveBack: () => void,
   ): Promise<void> {
+    const ending = (this.database.knex.client as Knex.Client).query(connection, 'COMMIT;');
     // Settled, not thrown: the COMMIT's own failure is the group's (caught below).
-    void committed.catch(() => undefined);
-    giveBack();
+    void ending.catch(() => undefined);
     await Promise.all(outcomes);
+    giveBack();
     try {
-      await committed;
+      await ending;
     } catch (error) {
       const code = (error as { code?: unknown } | null)?.code;
       throw code === GROUP_UNDONE_CODE ? new RetryTransaction() : error;

@@ -193,9 +193,9 @@ describe('SQLite thread messages', function () {
     const posted = sinon.spy(Worker.prototype, 'postMessage');
     await services.leads.setUnsubscribed(id, true, web);
     // The lead's read (a reader thread); then one guarded step: BEGIN, the check of that
-    // read, the status, its history, the propagation, the lead's update and its activity,
-    // with its COMMIT (a final step's: held-commits.ts).
-    expect(posted.callCount).to.equal(2);
+    // read, the status, its history, the propagation, the lead's update and its activity;
+    // COMMIT.
+    expect(posted.callCount).to.equal(3);
     expect(followed).to.deep.equal([3]);
     const leads = await db
       .knex('leads')

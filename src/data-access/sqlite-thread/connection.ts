@@ -204,21 +204,6 @@ export class SqliteThreadConnection {
   }
 
   /**
-   * The COMMIT of a group of final steps (protocol.ts, `final`): while steps are held
-   * (holdSteps) it goes in their message, as its last request, and the thread may hold it to
-   * end the final groups posted behind it in the same transaction (held-commits.ts). Answered
-   * once that transaction has ended.
-   */
-  commitFinal(): Promise<StatementResult> {
-    try {
-      this.refuseDuringStep();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.send('COMMIT;', [], undefined, undefined, undefined, true);
-  }
-
-  /**
    * Until releaseSteps(), the messages of one-step units wait and then cross to the thread as
    * one message (answered by one): a group commit's steps cost one hand-over each way instead
    * of one per unit. Any other message posts the held ones first, ahead of itself, so the
@@ -252,10 +237,8 @@ export class SqliteThreadConnection {
     unless?: StatementRequest['unless'],
     ifRow?: StatementRequest['ifRow'],
     step?: { calls: StatementCall[]; counted: Array<(changes: number) => void> },
-    final?: true,
   ): Promise<StatementResult> {
     const request: StatementRequest = { id: this.nextId++, sql, bindings };
-    if (final) request.final = final;
     if (unless) request.unless = unless;
     if (ifRow) request.ifRow = ifRow;
     let counted = this.counted;
@@ -320,8 +303,7 @@ export class SqliteThreadConnection {
     return new Promise((resolve, reject) => {
       if (this.pending.size === 0) this.worker.ref();
       this.pending.set(request.id, { resolve, reject });
-      // A final group's COMMIT goes in its steps' message (commitFinal).
-      if (this.held && 'sql' in request && (request.step || request.final)) this.held.push(request);
+      if (this.held && 'step' in request && request.step) this.held.push(request);
       else {
         this.postHeld();
         this.worker.postMessage(request);

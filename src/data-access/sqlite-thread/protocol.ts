@@ -7,12 +7,6 @@
  */
 export const DEFAULT_WAL_AUTOCHECKPOINT_PAGES = 10000;
 
-/**
- * Steps the writer thread runs under held COMMITs at most (held-commits.ts): bounds the wait
- * of the first group's callers, as MAX_GROUP_UNITS bounds a group's.
- */
-export const MAX_HELD_STEPS = 32;
-
 /** How a thread opens its connection: the settings every connection of the file shares. */
 export interface SqliteThreadOptions {
   filename: string;
@@ -83,13 +77,6 @@ export interface StatementRequest extends StatementCall {
    * that nothing posted behind the step runs outside the transaction its caller meant.
    */
   step?: StatementCall[];
-  /**
-   * A COMMIT that ends a group of final steps (StepOptions.final), the last request of their
-   * message: the thread may hold it, run the final groups posted behind it inside the same
-   * transaction, and end them all with one COMMIT (held-commits.ts). Answered once that
-   * transaction has ended.
-   */
-  final?: true;
 }
 
 /**

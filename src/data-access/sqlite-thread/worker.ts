@@ -14,7 +14,6 @@ import {
 import { cachedPrepare } from './statement-cache.js';
 import { RowShapes, type RowsOfShape } from './row-shapes.js';
 import { answerReads } from './worker-reads.js';
-import { HeldCommits } from './held-commits.js';
 
 /**
  * An SQLite thread: one better-sqlite3 connection, running the statements the main thread
@@ -302,24 +301,13 @@ function serve(): void {
     spoiled: null,
     wrote: false,
   };
-  const held = new HeldCommits(
-    connection,
-    (request) => runStatements(connection, request),
-    (answer) => port.postMessage(answer),
-    crossed,
-  );
   port.on('message', (request: SqliteRequest | StatementRequest[] | 'close') => {
     if (request === 'close') {
-      held.end();
       // Closing the last connection checkpoints the WAL into the database file.
       db.close();
       port.close();
       return;
     }
-    // A group of final steps with its COMMIT: inside the held transaction when one is open.
-    if (held.runGroup(request)) return;
-    // Anything else runs after the held COMMITs' transaction has ended.
-    held.end();
     // The one-step units of a group, held and sent together (connection.ts, holdSteps): run
     // in order, each as if it had come alone, and answered together.
     if (Array.isArray(request)) {
