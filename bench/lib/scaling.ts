@@ -71,10 +71,6 @@ export async function measureScaling(run: ScalingRun): Promise<EngineReport['sca
   const pageByHistory: ScalingPoint[] = [];
   for (const [i, count] of sizes.historyCounts.entries()) {
     await addActivities(seedDb, [historyLeads[i]!], count - 1); // plus its New Lead
-    // As autovacuum would within a minute: without statistics PostgreSQL believes the lead has
-    // a handful of activities and counts what remains by a bitmap scan of its whole history
-    // (every index entry, 100,000 here) instead of an index scan that stops at the count's cap.
-    if (run.engineName === 'postgres') await refreshStatistics(seedDb);
     const first = await call(url, 'getLeadActivity', getLeadActivity(historyLeads[i]!));
     const remaining = Number(/<remainingCount>(\d+)</.exec(first.body)?.[1] ?? -1);
     pageByHistory.push({
@@ -121,7 +117,6 @@ export async function measureScaling(run: ScalingRun): Promise<EngineReport['sca
   for (const target of sizes.tableGrowth) {
     await addActivities(seedDb, run.tablePeople, target - added);
     added = target;
-    if (run.engineName === 'postgres') await refreshStatistics(seedDb);
     pageByTableSize.push({ x: await tableSize(), ms: await pageTime(reference) });
     log(
       `[${run.engineName}] page with ${pageByTableSize.at(-1)!.x} activities in the table: ${pageByTableSize.at(-1)!.ms} ms`,
