@@ -30,9 +30,8 @@ const FOLLOWED: Columns = {
   created: 'e.created_at',
 };
 
-/** What a read of whole activities selects, in one order on both sides. */
-const OWN_COLUMNS = [
-  'id',
+/** The stored columns of a new activity (every column but the id), in activityValues' order. */
+export const ACTIVITY_COLUMN_LIST: readonly string[] = [
   'lead_id',
   'activity_type',
   'created_at',
@@ -46,6 +45,9 @@ const OWN_COLUMNS = [
   'actor',
   'cause_lead_id',
 ];
+
+/** What a read of whole activities selects, in one order on both sides. */
+const OWN_COLUMNS = ['id', ...ACTIVITY_COLUMN_LIST];
 
 function followedColumns(db: Knex | Knex.Transaction): Array<string | Knex.Raw> {
   return [

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Engine } from '../database.js';
-import { ActivitySources } from './activity-sources.js';
+import { ACTIVITY_COLUMN_LIST, ActivitySources } from './activity-sources.js';
 import { countRows } from '../count-rows.js';
 import { fixedSql, queueStatement, type FixedSql, type StatementCall } from './statement.js';
 import type { NewActivity } from '../../domain/records.js';
@@ -29,21 +29,7 @@ function toRecord(r: Row): ActivityRecord {
   };
 }
 
-/** The stored columns of a new activity (every column but the id), in activityValues' order. */
-export const ACTIVITY_COLUMN_LIST: readonly string[] = [
-  'lead_id',
-  'activity_type',
-  'created_at',
-  'attribute_name',
-  'old_value',
-  'new_value',
-  'reason',
-  'source',
-  'asset_name',
-  'extra',
-  'actor',
-  'cause_lead_id',
-];
+export { ACTIVITY_COLUMN_LIST };
 
 export const ACTIVITY_COLUMNS = ACTIVITY_COLUMN_LIST.join(', ');
 
