@@ -76,8 +76,9 @@ async function expectExactOutcome(services: Services, db: Database, jobId: numbe
   }>;
   expect(Number(row?.n)).to.equal(0);
   expect(await services.durableStatus.findViolations()).to.deep.equal([]);
+  // The whole log: followers of a propagation are narrow rows beside its event (activity_log).
   const followed = (await db
-    .knex('activities')
+    .knex('activity_log')
     .where({ attribute_name: 'Unsubscribed', actor: 'alice' })
     .whereNotNull('cause_lead_id')
     .count({ n: '*' })) as Array<{ n: number | string }>;

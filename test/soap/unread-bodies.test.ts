@@ -46,7 +46,10 @@ for (const engine of testEngines()) {
           `${method} ${path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n`,
         );
         expect(writtenMiB, 'MiB the client could send').to.be.below(40);
-        expect(answer).to.match(/^HTTP\/1\.1 [2-4]\d\d /);
+        // The answer comes before the close, to a client still writing: the reset of that close
+        // can reach the client before it reads the answer (as in console-review's test), so an
+        // answer is checked when one arrived; the bound above is the point.
+        if (answer !== '') expect(answer).to.match(/^HTTP\/1\.1 [2-4]\d\d /);
       });
     }
 
