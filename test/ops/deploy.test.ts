@@ -72,8 +72,9 @@ describe('the systemd unit', function () {
     expect(values('StateDirectoryMode')).to.deep.equal(['0700']);
     expect(values('User')).to.not.deep.equal(['root']);
     expect(values('NoNewPrivileges')).to.deep.equal(['yes']);
-    // systemd stops the unit after TimeoutStopSec: longer than the service's own 15 s limit.
-    expect(Number(values('TimeoutStopSec')[0])).to.be.greaterThan(15);
+    // systemd kills the unit after TimeoutStopSec: longer than the service's own limit (a
+    // process drains for 10 s; with WORKERS the primary kills workers after 20 s).
+    expect(Number(values('TimeoutStopSec')[0])).to.be.greaterThan(20);
   });
 });
 
@@ -87,6 +88,18 @@ describe('the Dockerfile', function () {
   }
   const final = stages[stages.length - 1]!;
   const inFinal = (keyword: string) => final.filter((i) => i.keyword === keyword);
+
+  it('is run, in the runbook, with a stop timeout longer than the primary waits for its workers', function () {
+    // Docker's own default (10 s) would kill the container while workers still drain.
+    const runbook = fs.readFileSync(path.join(ROOT, 'docs', 'operations.md'), 'utf8');
+    const runs = runbook.match(/docker run [^`]*/g) ?? [];
+    expect(runs.length).to.be.greaterThan(0);
+    for (const run of runs) {
+      const timeout = /--stop-timeout (\d+)/.exec(run);
+      expect(timeout, run).to.not.equal(null);
+      expect(Number(timeout![1])).to.be.greaterThan(20);
+    }
+  });
 
   it('passes hadolint when it is installed', function () {
     const hadolint = spawnSync('sh', ['-c', 'command -v hadolint'], {
