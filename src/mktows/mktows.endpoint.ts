@@ -153,11 +153,14 @@ export async function createMktowsEndpoint(
       served: handlers[methodName] !== undefined,
     });
   }
-  // SOAPAction names an operation by its URI or (some toolkits) its bare name.
+  // SOAPAction names an operation by its URI or (some toolkits) its bare name; SOAP::Lite
+  // writes "namespace#method", the method being the body element (or the operation's name).
   const byAction = new Map(
-    [...operations.values()].flatMap((op) => [
+    [...operations.entries()].flatMap(([element, op]) => [
       [op.soapAction, op],
       [op.name, op],
+      [`${MKTOWS_NS}#${element}`, op],
+      [`${MKTOWS_NS}#${op.name}`, op],
     ]),
   );
   // Operations the request reader reads: another one named by SOAPAction is not tried with it.
@@ -331,7 +334,7 @@ export async function createMktowsEndpoint(
               : `; ${unknownElementParent} holds no ${unknownElement}`),
         );
       }
-      if (action !== undefined && action !== op.soapAction && action !== op.name) {
+      if (action !== undefined && actionOp !== op) {
         throw new AppError(
           ErrorCode.UNSUPPORTED_OPERATION,
           'SOAPAction does not match the operation in the Body',

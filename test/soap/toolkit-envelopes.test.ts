@@ -191,6 +191,24 @@ for (const engine of testEngines()) {
       expect(faultCode(other.body), other.body).to.equal(20019);
     });
 
+    it('takes SOAP::Lite’s SOAPAction "namespace#name" (params element or operation); another operation’s is 20019', async () => {
+      const body = `<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>${EMAIL}</keyValue></leadKey></ns1:paramsGetLead>`;
+      for (const action of [`"${MKTOWS}#paramsGetLead"`, `"${MKTOWS}#getLead"`]) {
+        expectFound(
+          await rawCall(service.url, body, { soapAction: action }),
+          `SOAPAction ${action}`,
+        );
+      }
+      for (const action of [
+        `"${MKTOWS}#paramsSyncLead"`,
+        `"${MKTOWS}#syncLead"`,
+        '"urn:x#paramsGetLead"',
+      ]) {
+        const r = await rawCall(service.url, body, { soapAction: action });
+        expect(faultCode(r.body), `SOAPAction ${action}: ${r.body}`).to.equal(20019);
+      }
+    });
+
     it('answers a client that waits for 100 Continue (.NET HttpWebRequest’s default)', async () => {
       const xml = Buffer.from(
         envelope(

@@ -1,0 +1,190 @@
+#!/usr/bin/perl
+# An mktows integration as Perl shops wrote it with SOAP::Lite: no WSDL (SOAP::Lite's WSDL
+# support never handled document/literal), the calls built with SOAP::Data, and everything else
+# left at SOAP::Lite's defaults: its own namespace prefixes (soap:, namesp1:), xsi:type on every
+# value, soap:encodingStyle on the Envelope, and the SOAPAction "uri#method".
+#
+#   perl soap_lite_client.pl ENDPOINT_URL USER_ID ENCRYPTION_KEY
+#
+# Prints one JSON line of what SOAP::Lite read from each answer (the shape of LegacyRun in
+# test/interop/legacy-toolkits.ts), or dies with what went wrong. test/interop/soap-lite.test.ts
+# runs it.
+use strict;
+use warnings;
+
+use Digest::SHA qw(hmac_sha1_hex);
+use JSON::PP;
+use POSIX qw(strftime);
+use SOAP::Lite;
+
+my ($endpoint, $user_id, $encryption_key) = @ARGV;
+die "usage: $0 ENDPOINT_URL USER_ID ENCRYPTION_KEY\n" unless defined $encryption_key;
+
+my $NS = 'http://www.marketo.com/mktows/';
+my $soap = SOAP::Lite->uri($NS)->proxy($endpoint, timeout => 30);
+# Faults are read from the SOM, as integrations did; a transport error dies.
+$soap->on_fault(sub {
+    my ($soap, $res) = @_;
+    return $res if ref $res;
+    die 'transport error: ' . $soap->transport->status . "\n";
+});
+
+# The vendor's signature: hex HMAC-SHA1(key, timestamp . user id); a W3C timestamp with offset.
+sub auth_header {
+    my $z = strftime('%z', localtime);
+    my $ts = strftime('%Y-%m-%dT%H:%M:%S', localtime) . substr($z, 0, 3) . ':' . substr($z, 3);
+    return SOAP::Header->name('AuthenticationHeader')->prefix('ns1')->uri($NS)->value(
+        \SOAP::Data->value(
+            SOAP::Data->name(mktowsUserId => $user_id),
+            SOAP::Data->name(requestSignature => hmac_sha1_hex($ts . $user_id, $encryption_key)),
+            SOAP::Data->name(requestTimestamp => $ts),
+        )
+    );
+}
+
+sub context_header {
+    my ($workspace) = @_;
+    return SOAP::Header->name('MktowsContextHeader')->prefix('ns1')->uri($NS)
+        ->value(\SOAP::Data->name(targetWorkspace => $workspace));
+}
+
+sub struct { my ($name, @members) = @_; return SOAP::Data->name($name => \SOAP::Data->value(@members)); }
+sub field { return SOAP::Data->name($_[0] => $_[1]); }
+
+sub attribute_list {
+    my (%attributes) = @_;
+    return struct('leadAttributeList', map {
+        struct('attribute', field(attrName => $_), field(attrValue => $attributes{$_}))
+    } sort keys %attributes);
+}
+
+# One call: the params element in the vendor's namespace, then the headers.
+sub call {
+    my ($params, @members) = @_;
+    my @headers = (auth_header(), grep { ref $_ eq 'SOAP::Header' } @members);
+    my @body = grep { ref $_ ne 'SOAP::Header' } @members;
+    return $soap->call(SOAP::Data->name($params)->prefix('ns1')->uri($NS) => @body, @headers);
+}
+
+sub ok {
+    my ($what, $som) = @_;
+    die "$what: fault " . $som->faultcode . ' ' . $som->faultstring . "\n" if $som->fault;
+    return $som;
+}
+
+# The list under a path, whether the toolkit found one element there or several.
+sub all_of { my ($som, $path) = @_; my @v = $som->valueof($path); return @v; }
+
+sub attributes_of {
+    my ($record) = @_;
+    my $list = $record->{leadAttributeList} or return {};
+    my $items = $list->{attribute};
+    $items = [$items] if ref $items eq 'HASH';
+    return { map { $_->{attrName} => $_->{attrValue} } @$items };
+}
+
+sub leads_by_email {
+    my ($email) = @_;
+    # A hash, as most Perl scripts wrote a struct: its members in whatever order Perl keeps.
+    my $som = ok('getLead', call('paramsGetLead',
+        SOAP::Data->name(leadKey => { keyType => 'EMAIL', keyValue => $email })));
+    my $count = $som->valueof('//successGetLead/result/count');
+    my @leads = map {
+        my $a = attributes_of($_);
+        { id => 0 + $_->{Id}, email => $_->{Email}, unsubscribed => $a->{Unsubscribed}, firstName => $a->{FirstName} }
+    } all_of($som, '//successGetLead/result/leadRecordList/leadRecord');
+    return { count => 0 + $count, leads => [sort { $a->{id} <=> $b->{id} } @leads] };
+}
+
+sub activities {
+    my ($lead_id, $batch, $position) = @_;
+    my @params = (
+        struct('leadKey', field(keyType => 'IDNUM'), field(keyValue => $lead_id)),
+        $position ? struct('startPosition', map { field($_ => $position->{$_}) }
+            grep { defined $position->{$_} } qw(latestCreatedAt oldestCreatedAt activityCreatedAt offset)) : (),
+        field(batchSize => $batch),
+    );
+    my $som = ok('getLeadActivity', call('paramsGetLeadActivity', @params));
+    my $list = '//successGetLeadActivity/leadActivityList';
+    my @records = map {
+        my $a = attributes_of({ leadAttributeList => $_->{activityAttributes} });
+        { id => 0 + $_->{id}, activityType => $_->{activityType}, attributes => $a }
+    } all_of($som, "$list/activityRecordList/activityRecord");
+    return {
+        returnCount => 0 + $som->valueof("$list/returnCount"),
+        remainingCount => 0 + $som->valueof("$list/remainingCount"),
+        newStartPosition => scalar $som->valueof("$list/newStartPosition"),
+        records => \@records,
+    };
+}
+
+sub unsubscribe_change {
+    my ($page) = @_;
+    for my $r (@{ $page->{records} }) {
+        next unless $r->{activityType} eq 'Change Data Value' && ($r->{attributes}{'Attribute Name'} // '') eq 'Unsubscribed';
+        return { oldValue => $r->{attributes}{'Old Value'}, newValue => $r->{attributes}{'New Value'}, reason => $r->{attributes}{Reason} };
+    }
+    return undef;
+}
+
+my $run = strftime('%H%M%S', localtime) . $$;
+my $ann = "ann.$run\@example.com";
+my $bob = "bob.$run\@example.com";
+my %out = (client => "SOAP::Lite $SOAP::Lite::VERSION");
+
+# 1. syncMultipleLeads: two people and a record with an attribute nobody has.
+my $batch = ok('syncMultipleLeads', call('paramsSyncMultipleLeads',
+    struct('leadRecordList',
+        struct('leadRecord', field(Email => $ann), attribute_list(FirstName => 'Ann')),
+        struct('leadRecord', field(Email => $bob), attribute_list(FirstName => 'Bob')),
+        struct('leadRecord', field(Email => "bad.$run\@example.com"), attribute_list(NoSuchField => 'x'))),
+    field(dedupEnabled => 'true')));
+my @statuses = all_of($batch, '//successSyncMultipleLeads/result/syncStatusList/syncStatus');
+$out{batch} = [map { { leadId => 0 + $_->{leadId}, status => $_->{status} } } @statuses];
+
+# 2. syncLead: the same address, other case and spaces, with a foreign id (so that the address
+# does not find Ann) in partition East.
+my $east = ok('syncLead', call('paramsSyncLead',
+    struct('leadRecord', field(Email => ' ' . uc($ann) . ' '), field(ForeignSysPersonId => "legacy-$run")),
+    field(returnLead => 'false'), context_header('East')));
+$out{east} = { leadId => 0 + $east->valueof('//successSyncLead/result/leadId'),
+    status => $east->valueof('//successSyncLead/result/syncStatus/status') };
+
+$out{before} = leads_by_email($ann);
+
+# 3. syncLead: unsubscribe Ann by her Id, the record returned.
+my $a_id = $out{batch}[0]{leadId};
+my $unsub = ok('syncLead', call('paramsSyncLead',
+    struct('leadRecord', field(Id => $a_id), attribute_list(Unsubscribed => 'true')),
+    field(returnLead => 'true')));
+$out{unsubscribe} = {
+    leadId => 0 + $unsub->valueof('//successSyncLead/result/leadId'),
+    status => $unsub->valueof('//successSyncLead/result/syncStatus/status'),
+    returned => attributes_of(scalar $unsub->valueof('//successSyncLead/result/leadRecord'))->{Unsubscribed},
+};
+
+$out{after} = leads_by_email($ann);
+$out{bob} = leads_by_email($bob);
+
+# 4. getLeadActivity: each person's Unsubscribed change; Ann's history a page of one at a time.
+$out{change} = {
+    a => unsubscribe_change(activities($a_id, 100)),
+    east => unsubscribe_change(activities($out{east}{leadId}, 100)),
+};
+my $first = activities($a_id, 1);
+my $second = activities($a_id, 1, { offset => undef, %{ $first->{newStartPosition} // {} } });
+$out{pages} = [map { { returnCount => $_->{returnCount}, remainingCount => $_->{remainingCount},
+    ids => [map { $_->{id} } @{ $_->{records} }], types => [map { $_->{activityType} } @{ $_->{records} }] } } ($first, $second)];
+
+# 5. A fault: getLead of an address nobody has, called as a method of the client (SOAP::Lite
+# then writes the params element in a default namespace, which its members inherit).
+my $fault = $soap->paramsGetLead(
+    struct('leadKey', field(keyType => 'EMAIL'), field(keyValue => "nobody.$run\@example.com")),
+    auth_header());
+$out{fault} = $fault->fault ? {
+    faultcode => $fault->faultcode,
+    faultstring => $fault->faultstring,
+    code => scalar $fault->valueof('//detail/serviceException/code'),
+} : undef;
+
+print JSON::PP->new->canonical->encode(\%out), "\n";

@@ -1,0 +1,116 @@
+import fs from 'node:fs';
+import { expect } from 'chai';
+import { REASON_PROPAGATED, REASON_WEB_SERVICE } from './worked-example.js';
+
+/**
+ * What each old toolkit's client (test/interop/clients: SOAP::Lite, suds, Axis 1.4) reports of
+ * one run against the service, as the toolkit itself read the answers: values are the text (or
+ * number) the toolkit gave, never re-read from the wire by the test.
+ */
+export interface LegacyLead {
+  id: number;
+  email: string | null;
+  unsubscribed: string | null;
+  firstName: string | null;
+}
+
+export interface LegacyRun {
+  client: string;
+  /** syncMultipleLeads (dedupEnabled): Ann, Bob, and a record naming an attribute nobody has. */
+  batch: { leadId: number; status: string }[];
+  /** syncLead of " ANN…@EXAMPLE.COM " with MktowsContextHeader targetWorkspace East. */
+  east: { leadId: number; status: string };
+  /** getLead EMAIL Ann's address before the unsubscribe. */
+  before: { count: number; leads: LegacyLead[] };
+  /** syncLead by Ann's Id with Unsubscribed=true, returnLead=true. */
+  unsubscribe: { leadId: number; status: string; returned: string | null };
+  after: { count: number; leads: LegacyLead[] };
+  bob: { count: number; leads: LegacyLead[] };
+  /** The newest Change Data Value of Unsubscribed of Ann (a) and of the East person. */
+  change: {
+    a: { oldValue: string | null; newValue: string | null; reason: string | null } | null;
+    east: { oldValue: string | null; newValue: string | null; reason: string | null } | null;
+  };
+  /** Ann's activities a page of one at a time, the second page from the first's newStartPosition. */
+  pages: { returnCount: number; remainingCount: number; ids: number[]; types: string[] }[];
+  /** getLead EMAIL of an address nobody has. */
+  fault: { faultcode: string; faultstring: string; code: string | number | null } | null;
+}
+
+export function expectLegacyRun(run: LegacyRun): void {
+  // syncMultipleLeads: each record its own status, the bad one FAILED alone
+  expect(
+    run.batch.map((s) => s.status),
+    'syncMultipleLeads',
+  ).to.deep.equal(['CREATED', 'CREATED', 'FAILED']);
+  const [ann, bob] = run.batch;
+  expect(ann!.leadId, 'Ann and Bob are two leads').to.not.equal(bob!.leadId);
+  expect(run.east.status, 'East lead').to.equal('CREATED');
+  const east = run.east.leadId;
+  expect([ann!.leadId, bob!.leadId], 'East lead is a lead of its own').to.not.include(east);
+
+  // getLead EMAIL: both people with the address, any case, subscribed
+  expect(run.before.count, 'getLead before').to.equal(2);
+  expect(run.before.leads.map((l) => l.id)).to.deep.equal([ann!.leadId, east]);
+  expect(run.before.leads.map((l) => l.unsubscribed)).to.deep.equal(['0', '0']);
+  expect(run.before.leads[0]!.firstName).to.equal('Ann');
+
+  // syncLead unsubscribe: UPDATED, the returned record says so, East follows, Bob does not
+  expect(run.unsubscribe).to.deep.equal({ leadId: ann!.leadId, status: 'UPDATED', returned: '1' });
+  expect(run.after.count, 'getLead after').to.equal(2);
+  expect(
+    run.after.leads.map((l) => [l.id, l.unsubscribed]),
+    'both people with the address unsubscribed',
+  ).to.deep.equal([
+    [ann!.leadId, '1'],
+    [east, '1'],
+  ]);
+  expect(
+    run.bob.leads.map((l) => [l.id, l.unsubscribed]),
+    'Bob untouched',
+  ).to.deep.equal([[bob!.leadId, '0']]);
+
+  // getLeadActivity: who changed it and why
+  expect(run.change.a, "Ann's Change Data Value").to.deep.equal({
+    oldValue: 'false',
+    newValue: 'true',
+    reason: REASON_WEB_SERVICE,
+  });
+  expect(run.change.east, "the East person's Change Data Value").to.deep.equal({
+    oldValue: 'false',
+    newValue: 'true',
+    reason: REASON_PROPAGATED,
+  });
+
+  // paging by the newStartPosition the toolkit read and sent back: the next activity, once
+  const [first, second] = run.pages;
+  expect(first!.returnCount, 'first page').to.equal(1);
+  expect(first!.remainingCount, 'first page').to.be.above(0);
+  expect(second!.returnCount, 'second page').to.equal(1);
+  expect(second!.remainingCount, 'second page').to.equal(first!.remainingCount - 1);
+  expect(second!.ids[0], 'the second page is the next activity').to.be.below(first!.ids[0]!);
+  expect(first!.types, 'newest first').to.deep.equal(['Change Data Value']);
+
+  // a fault the toolkit can read
+  expect(run.fault, 'getLead of nobody faults').to.not.equal(null);
+  expect(run.fault!.faultstring).to.equal('20103 - Lead Not Found');
+  expect(run.fault!.faultcode).to.match(/(^|[:}])Client$/);
+  expect(String(run.fault!.code)).to.equal('20103');
+}
+
+/**
+ * For a suite's before(): whether the toolkit is installed. Absent, it skips with the reason
+ * shown; under CI=true it fails instead, since .ci/run installs it.
+ */
+export function toolkitOrSkip(
+  context: Pick<Mocha.Context, 'skip'>,
+  paths: readonly string[],
+  install: string,
+): void {
+  const missing = paths.filter((p) => !fs.existsSync(p));
+  if (missing.length === 0) return;
+  const why = `${missing.join(', ')} not found (apt-get install ${install})`;
+  if (process.env.CI === 'true') throw new Error(why);
+  console.log(`      (skipped: ${why})`);
+  context.skip();
+}

@@ -1,0 +1,40 @@
+import path from 'node:path';
+import { expect } from 'chai';
+import { testEngines } from '../support/database.js';
+import { startTestService, TEST_USER, type TestService } from '../support/service.js';
+import { expectLegacyRun, toolkitOrSkip, type LegacyRun } from './legacy-toolkits.js';
+import { INTEROP_DIR, parseReport, run } from './worked-example.js';
+
+/**
+ * Perl SOAP::Lite, as integrations of the vendor era used it: no WSDL, SOAP::Data built by
+ * hand (and a hash, in Perl's order), everything else at SOAP::Lite's defaults — its own
+ * prefixes, xsi:type on every value, soap:encodingStyle, SOAPAction "namespace#paramsX".
+ * test/interop/clients/soap_lite_client.pl.
+ */
+const CLIENT = path.join(INTEROP_DIR, 'clients', 'soap_lite_client.pl');
+const SOAP_LITE = '/usr/share/perl5/SOAP/Lite.pm';
+
+for (const engine of testEngines()) {
+  describe(`interop: Perl SOAP::Lite client (${engine.name})`, function () {
+    this.timeout(60000);
+    let service: TestService | undefined;
+
+    before(async function () {
+      toolkitOrSkip(this, [SOAP_LITE], 'libsoap-lite-perl');
+      service = await startTestService(engine);
+    });
+    after(() => service?.stop());
+
+    it('syncMultipleLeads, syncLead (an unsubscribe), getLead, getLeadActivity paged, a fault', async () => {
+      const r = await run('perl', [
+        CLIENT,
+        service!.url,
+        TEST_USER.userId,
+        TEST_USER.encryptionKey,
+      ]);
+      const report = parseReport<LegacyRun>('soap_lite_client.pl', r);
+      expect(report.client).to.match(/^SOAP::Lite \d/);
+      expectLegacyRun(report);
+    });
+  });
+}
