@@ -9,6 +9,13 @@
  */
 const FORMULA_START = /^[=+\-@\t\r\n]/;
 
+/**
+ * Apostrophes, then such a character: what a neutralised cell looks like. A value that looks
+ * so itself gets an apostrophe more, so that reading it back gives it unchanged ("'=x" was
+ * written as it is and read back as "=x").
+ */
+const LOOKS_NEUTRALISED = /^'+[=+\-@\t\r\n]/;
+
 export type CsvValue = string | number | boolean | null | undefined;
 
 /**
@@ -19,7 +26,8 @@ export type CsvValue = string | number | boolean | null | undefined;
 export function csvField(value: CsvValue): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (FORMULA_START.test(value)) return `"'${value.replace(/"/g, '""')}"`;
+  if (FORMULA_START.test(value) || LOOKS_NEUTRALISED.test(value))
+    return `"'${value.replace(/"/g, '""')}"`;
   return /[",\r\n]/.test(value) || /^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
@@ -33,9 +41,7 @@ export function csvRow(values: readonly CsvValue[]): string {
  * the same address, reason and source.
  */
 export function unneutralise(cell: string): string {
-  return cell.length > 1 && cell[0] === "'" && FORMULA_START.test(cell.slice(1))
-    ? cell.slice(1)
-    : cell;
+  return LOOKS_NEUTRALISED.test(cell) ? cell.slice(1) : cell;
 }
 
 const CR = 0x0d;

@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import { Transform, type TransformCallback } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { csvRow, RecordStartLines, unneutralise } from './csv-row.js';
 import type { EmailStatusRecord, RejectedLine } from './domain/records.js';
@@ -34,21 +36,74 @@ function describeHeader(firstLine: string): string {
     : 'The first line has no "email" column: the file needs a header line such as "email,reason,source,date"';
 }
 
+/** How a suppression CSV is encoded: UTF-8 (with or without its byte-order mark) or UTF-16. */
+export type CsvEncoding = 'utf8' | 'utf16le' | 'utf16be';
+
+/**
+ * The encoding of a file, from its first bytes: UTF-16 by its byte-order mark (what Excel's
+ * "Unicode Text" and Windows PowerShell 5's `>` write), or by the zero byte beside the first
+ * character of a header that has none; otherwise UTF-8.
+ */
+export function csvEncoding(head: Uint8Array): CsvEncoding {
+  if (head[0] === 0xff && head[1] === 0xfe) return 'utf16le';
+  if (head[0] === 0xfe && head[1] === 0xff) return 'utf16be';
+  if (head.length >= 2 && head[0] !== 0 && head[1] === 0) return 'utf16le';
+  if (head.length >= 2 && head[0] === 0 && head[1] !== 0) return 'utf16be';
+  return 'utf8';
+}
+
+/** The first bytes of a file (fewer if it is shorter). */
+export function fileHead(file: string, bytes = 4): Buffer {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(bytes);
+    return head.subarray(0, fs.readSync(fd, head, 0, bytes, 0));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** UTF-16 bytes (either order) to UTF-8, a chunk at a time (a character may span two). */
+class Utf16ToUtf8 extends Transform {
+  private readonly decoder = new StringDecoder('utf16le');
+  private odd: Buffer | null = null;
+
+  constructor(private readonly bigEndian: boolean) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    let bytes = chunk;
+    if (this.bigEndian) {
+      // swap16 needs whole pairs, and works in place: on a copy.
+      bytes = this.odd ? Buffer.concat([this.odd, chunk]) : Buffer.from(chunk);
+      this.odd = bytes.length % 2 ? Buffer.from(bytes.subarray(bytes.length - 1)) : null;
+      bytes = bytes.subarray(0, bytes.length - (bytes.length % 2)).swap16();
+    }
+    done(null, Buffer.from(this.decoder.write(bytes), 'utf8'));
+  }
+
+  override _flush(done: TransformCallback): void {
+    done(null, Buffer.from(this.decoder.end(this.odd ?? undefined), 'utf8'));
+  }
+}
+
 /** Streams the rows of a suppression CSV (header: email, and optionally reason, source, date). */
 export async function* csvRows(
   file: string,
   /** Bytes read so far; lines skipped because they mark an address subscribed. */
   progress: { bytes: number; notLifted?: number },
 ): AsyncGenerator<SuppressionRow> {
+  const encoding = csvEncoding(fileHead(file));
   const input = fs.createReadStream(file);
+  // A UTF-16 list is read as the UTF-8 it holds; the progress counts the file's own bytes.
+  const text = encoding === 'utf8' ? input : input.pipe(new Utf16ToUtf8(encoding === 'utf16be'));
   // Registered before the pipe, so every chunk is counted before the parser sees it.
   const starts = new RecordStartLines(1); // the header is no row
-  input.on('data', (chunk) => {
-    progress.bytes += chunk.length;
-    starts.feed(chunk as Buffer);
-  });
+  input.on('data', (chunk) => (progress.bytes += chunk.length));
+  text.on('data', (chunk: Buffer) => starts.feed(chunk));
   let firstLine = '';
-  const parser = input.pipe(
+  const parser = text.pipe(
     parse({
       columns: (header: string[]) => {
         const names = header.map((h) => h.trim().toLowerCase());
@@ -69,6 +124,9 @@ export async function* csvRows(
     for await (const { record, info } of parser as AsyncIterable<Parsed>) {
       // The line the record starts on (csv-parse's info.lines is where it ends).
       const line = starts.next() ?? info.lines;
+      // A row of empty cells (",,," where a spreadsheet saved blank rows, or only spaces) is
+      // no line of the list, as an empty line is not: not counted, not rejected.
+      if (Object.values(record).every((v) => v === undefined || v.trim() === '')) continue;
       // An export lists lifted addresses with unsubscribed=false: import never lifts, and must
       // not suppress them either.
       if (record.unsubscribed?.trim().toLowerCase() === 'false') {

@@ -1,4 +1,5 @@
 import { ConfigError, settings } from '../config.js';
+import { redactedUrl } from '../data-access/connection-problem.js';
 
 export const CONFIG_HELP = `Usage: durable-unsubscribe config [--defaults]
 
@@ -14,15 +15,7 @@ const CREDENTIAL_LISTS = new Set(['MKTOWS_USERS', 'ADMIN_USERS', 'UNSUBSCRIBE_LI
 /** A value as it may be shown: passwords, keys and secrets masked. */
 export function maskedValue(env: string, raw: string): string {
   if (raw === '') return raw;
-  if (env === 'DATABASE_URL' || env === 'DATABASE_READ_URL') {
-    try {
-      const u = new URL(raw);
-      if (u.password) u.password = '***';
-      return u.toString();
-    } catch {
-      return '***';
-    }
-  }
+  if (env === 'DATABASE_URL' || env === 'DATABASE_READ_URL') return redactedUrl(raw) ?? '***';
   if (CREDENTIAL_LISTS.has(env)) {
     // The names are not secret; the keys and passwords after the colon are.
     return raw

@@ -27,6 +27,7 @@ import { StartError } from '../main.js';
 import { VERSION } from '../package-info.js';
 import { runServe } from './serve.command.js';
 import { LINK_HELP, runLinkCommand } from './link.command.js';
+import { type ArgumentSpec, unexpectedArgument } from './arguments.js';
 
 const HELP: Record<string, string> = {
   '': `Usage: durable-unsubscribe <command> [options]
@@ -40,8 +41,9 @@ Commands:
                               manage SOAP API users and what they may do
   operators add NAME [--password PASSWORD] | list | remove NAME
                               manage operators of the /admin pages
-  suppressions import FILE [--dry-run] [--rejects FILE] | export [--since DATE]
-             | add EMAIL --reason TEXT | remove EMAIL --reason TEXT
+  suppressions import FILE [--dry-run] [--rejects FILE] [--actor NAME]
+             | export [--since DATE]
+             | add EMAIL --reason TEXT [--actor NAME] | remove EMAIL --reason TEXT [--actor NAME]
                               load, dump, suppress or lift master email statuses
                               (remove lifts protected reasons too: an operator's path)
   explain EMAIL               why an address is (un)subscribed: status, history, people
@@ -54,7 +56,8 @@ Commands:
   headers EMAIL [--list NAME] print its List-Unsubscribe and List-Unsubscribe-Post lines
   --version                   print the version
 
-Run "durable-unsubscribe <command> --help" for a command's help.`,
+Run "durable-unsubscribe <command> --help" for a command's help. An option or argument a
+command does not take is refused (exit 2), never ignored.`,
   serve:
     'Usage: durable-unsubscribe serve\n\nStarts the service on PORT (default 8080), in WORKERS processes (default one per core). Configuration comes from the environment: see "durable-unsubscribe config".',
   migrate: MIGRATE_HELP,
@@ -70,6 +73,18 @@ Run "durable-unsubscribe <command> --help" for a command's help.`,
   restore: RESTORE_HELP,
   link: LINK_HELP,
   headers: LINK_HELP,
+};
+
+/** What the commands without actions take after their name (the others check their own). */
+const COMMAND_ARGUMENTS: Record<string, ArgumentSpec> = {
+  explain: { words: 1 },
+  verify: { words: 0 },
+  config: { switches: ['--defaults'], words: 0 },
+  link: { valued: ['--list'], words: 1 },
+  headers: { valued: ['--list'], words: 1 },
+  migrate: { switches: ['--yes-destroy-data'], valued: ['--backup'], words: 1 },
+  backup: { words: 1 },
+  restore: { words: 1 },
 };
 
 /** Pending migrations first, as the service does; what an operator should hear, on stderr. */
@@ -116,6 +131,12 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(
       `serve takes no arguments: its settings come from the environment (e.g. PORT=9000 durable-unsubscribe serve; "durable-unsubscribe config --defaults" lists them).\n`,
     );
+    return 2;
+  }
+  const spec = COMMAND_ARGUMENTS[command];
+  const unexpected = spec && unexpectedArgument(command, args, spec);
+  if (unexpected) {
+    process.stderr.write(`${unexpected}\n`);
     return 2;
   }
   // `export | head`, or a consumer that died: stop quietly, as Unix tools do (128 + SIGPIPE), not

@@ -1,4 +1,5 @@
 import type { OperatorService } from '../domain/operator.service.js';
+import { type ArgumentSpec, unexpectedArgument } from './arguments.js';
 import { boundedLines } from './bounded-lines.js';
 
 /** Passwords are 1,024 characters at most (4 bytes each at worst in UTF-8). */
@@ -70,6 +71,13 @@ async function readPassword(args: string[], io: CommandIo): Promise<string | nul
   return password;
 }
 
+/** What each action takes (its own word and NAME included). */
+const ACTIONS: Record<string, ArgumentSpec> = {
+  add: { valued: ['--password'], words: 2 },
+  list: { words: 1 },
+  remove: { words: 2 },
+};
+
 /** `operators add|list|remove`: the CLI's management of /admin operators. Returns the exit code. */
 export async function runOperatorsCommand(
   args: string[],
@@ -77,6 +85,12 @@ export async function runOperatorsCommand(
   io: CommandIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
   const [action, name] = args;
+  const spec = action === undefined ? undefined : ACTIONS[action];
+  const unexpected = spec && unexpectedArgument(`operators ${action}`, args, spec);
+  if (unexpected) {
+    io.stderr.write(`${unexpected}\n`);
+    return 2;
+  }
   if (action === 'add' && name && !name.startsWith('--')) {
     const password = await readPassword(args, io);
     if (password === null) {

@@ -1,14 +1,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { csvField } from '../csv-row.js';
 import type { DurableStatusService } from '../domain/durable-status.service.js';
 import { ChangePaths } from '../domain/change-paths.js';
-import type {
-  ImportCounts,
-  SuppressionRow,
-  SuppressionService,
+import {
+  LIST_DATE,
+  type ImportCounts,
+  type SuppressionRow,
+  type SuppressionService,
 } from '../domain/suppression.service.js';
+import { parseDateTime } from '../calendar-dates.js';
 import { isAppError } from '../errors.js';
 import {
   csvRows,
@@ -17,7 +18,9 @@ import {
   UnreadableCsv,
   writeSuppressionCsv,
 } from '../suppression-csv.js';
+import { type ArgumentSpec, unexpectedArgument, wordsOf } from './arguments.js';
 import { printable } from './explain.command.js';
+import { unusableFile, unusableRejectsFile } from './import-file-checks.js';
 
 // Kept for callers that import the cell writer from here; it lives in src/csv-row.ts.
 export { csvField };
@@ -35,60 +38,6 @@ export function commandActor(given: string | undefined): string {
   } catch {
     return process.env.USER ?? 'unknown';
   }
-}
-
-/** Why the file cannot be imported at all, or null. */
-function unusableFile(file: string): string | null {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(file);
-  } catch {
-    return `No such file: ${file}`;
-  }
-  if (stat.isDirectory()) return `${file} is a directory, not a CSV file`;
-  if (!stat.isFile()) return `${file} is not a regular file`;
-  try {
-    fs.accessSync(file, fs.constants.R_OK);
-  } catch {
-    return `${file} cannot be read (permission denied)`;
-  }
-  if (stat.size === 0 || fs.readFileSync(file, 'utf8').trim() === '')
-    return `${file} is empty: expected a header line with an "email" column, then one address per line`;
-  return null;
-}
-
-/**
- * Why rejected lines cannot go to `rejects`, checked before a row is imported: the file is
- * opened at the first rejected line, and then it would be too late to say so cleanly. Naming
- * the file being imported is refused outright: opening it truncates the list while it is read,
- * and the import would end early as if the list ended there.
- */
-function unusableRejectsFile(input: string, rejects: string): string | null {
-  let stat: fs.Stats | null = null;
-  try {
-    stat = fs.statSync(rejects);
-  } catch {
-    // Not there yet: its directory must take a new file.
-  }
-  const where = (code: string) => `Rejected lines cannot be written to ${rejects} (${code})`;
-  if (stat === null) {
-    try {
-      fs.accessSync(path.dirname(path.resolve(rejects)), fs.constants.W_OK);
-      return null;
-    } catch (error) {
-      return `${where((error as { code?: string }).code ?? 'error')}: give --rejects FILE elsewhere`;
-    }
-  }
-  if (stat.isDirectory()) return `${where('a directory')}: give --rejects FILE`;
-  const source = fs.statSync(input);
-  if (stat.dev === source.dev && stat.ino === source.ino)
-    return `--rejects ${rejects} is the file being imported: writing rejects would overwrite the list; give another file`;
-  try {
-    fs.accessSync(rejects, fs.constants.W_OK);
-  } catch (error) {
-    return `${where((error as { code?: string }).code ?? 'error')}: give --rejects FILE elsewhere`;
-  }
-  return null;
 }
 
 /** Exit codes of an import stopped by a signal: the shell's 128 + the signal's number. */
@@ -290,7 +239,10 @@ export const SUPPRESSIONS_HELP = `Usage: durable-unsubscribe suppressions import
 "import" reads a CSV with a header line: email, and optionally reason, source, date (ISO 8601:
 when the person opted out). Every valid address becomes unsubscribed in the master status, even
 with no person yet; people holding it are unsubscribed by the normal rules. Rejected lines (bad
-address, duplicate, a date that is not ISO 8601 or is in the future, a control character in reason or source) go to FILE.rejects.csv (or --rejects FILE). --dry-run reports what
+address, duplicate, a date that is not ISO 8601 or is in the future, a control character in reason or source) go to FILE.rejects.csv (or --rejects FILE); rows of empty cells are skipped
+like empty lines. The file is UTF-8 (with or without a byte-order mark) or UTF-16 (Excel's
+"Unicode Text"). A repeat of one of the first 2,000,000 distinct addresses is rejected as a
+duplicate; past them (memory stays bounded) a repeat counts as already suppressed. --dry-run reports what
 would change and writes nothing at all (rejects only with an explicit --rejects). Running the
 same import twice changes nothing the second time. A file written by "export" can be read back:
 its lines with unsubscribed=false (lifted addresses) are skipped, as import never lifts.
@@ -300,9 +252,10 @@ or a rejects file that cannot be written; 130/143 stopped by SIGINT/SIGTERM (the
 then are imported, the count says how many; a second signal stops at once).
 
 "export" writes the master status as CSV (email,unsubscribed,reason,source,date) to stdout.
---since DATE lists only statuses recorded at or after DATE (a backdated import recorded since
-then is included). Cells starting with = + - @, a tab, a carriage return or a line feed get
-a leading apostrophe, so spreadsheets never run them as formulas.
+--since DATE (ISO 8601: 2026-01-31, 2026-01-31T10:00:00Z; no offset is UTC) lists only
+statuses recorded at or after DATE (a backdated import recorded since then is included). Cells starting with = + - @, a tab, a carriage return or a line feed get
+a leading apostrophe, so spreadsheets never run them as formulas (and a value that starts with
+apostrophes before one of them, one more), so "import" reads every cell back as it was.
 
 "add" suppresses one address (everyone holding it is unsubscribed); "remove" lifts it
 (everyone holding it is resubscribed), even a suppression whose reason PROTECTED_REASONS names:
@@ -317,18 +270,34 @@ function option(args: readonly string[], name: string): string | undefined | nul
   return value === undefined || value.startsWith('--') ? null : value;
 }
 
+/** What each action takes (its own word and FILE or EMAIL included). */
+const ACTIONS: Record<string, ArgumentSpec> = {
+  import: { switches: ['--dry-run'], valued: ['--rejects', '--actor'], words: 2 },
+  export: { valued: ['--since'], words: 1 },
+  add: { valued: ['--reason', '--actor'], words: 2 },
+  remove: { valued: ['--reason', '--actor'], words: 2 },
+};
+
 /** `suppressions …`: returns the exit code. */
 export async function runSuppressionsCommand(
   args: readonly string[],
   services: { suppressions: SuppressionService; durableStatus: DurableStatusService },
   io: { out: NodeJS.WriteStream; err: NodeJS.WriteStream },
 ): Promise<number> {
-  const [action, target] = args;
+  const action = args[0];
+  const spec = action === undefined ? undefined : ACTIONS[action];
+  // FILE or EMAIL: the first word after the action, wherever the options are.
+  const target = spec ? wordsOf(args, spec)[1] : args[1];
   for (const flag of ['--since', '--rejects', '--actor', '--reason']) {
     if (option(args, flag) === null) {
       io.err.write(`${flag} needs a value\n`);
       return IMPORT_EXIT.usage;
     }
+  }
+  const unexpected = spec && unexpectedArgument(`suppressions ${action}`, args, spec);
+  if (unexpected) {
+    io.err.write(`${unexpected}\n`);
+    return IMPORT_EXIT.usage;
   }
   const actor = commandActor(option(args, '--actor') ?? undefined);
   if (action === 'import' && target && !target.startsWith('--')) {
@@ -342,8 +311,9 @@ export async function runSuppressionsCommand(
   }
   if (action === 'export') {
     const since = option(args, '--since');
-    const at = since === undefined ? 0 : Date.parse(since!);
-    if (Number.isNaN(at)) {
+    // The dates an import reads, not Date.parse's: "--since 12" was 2001-12-01.
+    const at = since === undefined ? 0 : parseDateTime(since!.trim(), LIST_DATE);
+    if (at === undefined) {
       io.err.write(`--since: "${since}" is not a date (ISO 8601, e.g. 2026-01-31)\n`);
       return IMPORT_EXIT.usage;
     }

@@ -7,6 +7,7 @@ import {
   type Permissions,
 } from '../domain/permissions.js';
 import { mktowsSettings } from '../config/mktows.settings.js';
+import { type ArgumentSpec, unexpectedArgument } from './arguments.js';
 import { printable } from './explain.command.js';
 
 export const USERS_HELP = `Usage: durable-unsubscribe users add [--id ID] [--description TEXT] [PERMISSIONS]
@@ -69,6 +70,21 @@ export function permissionsFrom(args: readonly string[], from: Permissions): Per
   return p;
 }
 
+const PERMISSION_SWITCHES = [...PERMISSION_FLAGS].filter((f) => f !== '--partitions');
+
+/** What each action takes (its own word and ID included). */
+const ACTIONS: Record<string, ArgumentSpec> = {
+  add: {
+    switches: PERMISSION_SWITCHES,
+    valued: ['--id', '--description', '--partitions'],
+    words: 1,
+  },
+  update: { switches: PERMISSION_SWITCHES, valued: ['--partitions'], words: 2 },
+  list: { words: 1 },
+  remove: { words: 2 },
+  seal: { words: 1 },
+};
+
 /** `users add|update|list|remove`; returns the exit code. */
 export async function runUsersCommand(
   users: UserService,
@@ -77,6 +93,12 @@ export async function runUsersCommand(
   err: (text: string) => void,
 ): Promise<number> {
   const action = args[0];
+  const spec = action === undefined ? undefined : ACTIONS[action];
+  const unexpected = spec && unexpectedArgument(`users ${action}`, args, spec);
+  if (unexpected) {
+    err(`${unexpected}\n`);
+    return 2;
+  }
   if (action === 'add') {
     const permissions = permissionsFrom(args, FULL_ACCESS);
     const u = await users.create(

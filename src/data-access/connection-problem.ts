@@ -11,6 +11,27 @@ const UNREACHABLE = new Set([
   '57P03', // the database system is starting up
 ]);
 
+/** Parameters of a PostgreSQL URL that hold a secret (?password=, ?sslpassword=, ...). */
+const SECRET_PARAMETER = /pass|secret|token|key/i;
+
+/**
+ * A PostgreSQL URL as it may be shown (the start banner, "config"): its password masked, and
+ * any parameter holding one, which pg reads as well as the password before the host
+ * (postgres://du@db/du?password=...); null when it is not a URL.
+ */
+export function redactedUrl(url: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  if (u.password) u.password = '***';
+  for (const name of new Set(u.searchParams.keys()))
+    if (SECRET_PARAMETER.test(name)) u.searchParams.set(name, '***');
+  return u.toString();
+}
+
 /** host:port of a PostgreSQL URL, for messages (never its user or password). */
 export function databaseHost(url: string): string {
   try {

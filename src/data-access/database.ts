@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { openSqlite, restrictDataDir, SQLITE_FILE_NAME } from './sqlite-thread/open.js';
+import { redactedUrl } from './connection-problem.js';
 import { setPropagationLog, type PropagationLog } from './propagation-log.js';
 
 export { connectionProblem, databaseHost } from './connection-problem.js';
@@ -288,13 +289,7 @@ function deferredBeginPgClient(
 }
 
 function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'postgres (unparseable URL)';
-  }
+  return redactedUrl(url) ?? 'postgres (unparseable URL)';
 }
 
 /** The `SET LOCAL` settings every write transaction starts with (database.ts, PostgreSQL). */

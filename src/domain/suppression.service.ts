@@ -7,6 +7,7 @@ import { AppError } from '../errors.js';
 import { ChangePaths } from './change-paths.js';
 import type { DurableStatusService } from './durable-status.service.js';
 import { emailKey, validateEmail } from './email-key.js';
+import { SeenAddresses } from './seen-addresses.js';
 
 // C0 controls but tab, CR and LF, as every other path refuses them (PostgreSQL cannot store NUL;
 // SQLite would cut the text there).
@@ -72,7 +73,7 @@ export interface SuppressionListPage {
 }
 
 /** A suppression list's date: as ISO 8601 and its usual spreadsheet shapes; no offset is UTC. */
-const LIST_DATE: DateForm = {
+export const LIST_DATE: DateForm = {
   dateOnly: true,
   loose: true,
   secondsOptional: true,
@@ -107,6 +108,8 @@ export class SuppressionService {
       actor?: string;
       onReject?: (r: SuppressionReject) => void;
       onProgress?: (c: ImportCounts) => void;
+      /** Distinct addresses remembered to reject repeats (SeenAddresses; 2,000,000). */
+      rememberedAddresses?: number;
     } = {},
   ): Promise<ImportCounts> {
     const counts: ImportCounts = {
@@ -116,7 +119,10 @@ export class SuppressionService {
       peopleUnsubscribed: 0,
       rejected: 0,
     };
-    const seen = new Set<number>();
+    const seen = new SeenAddresses(options.rememberedAddresses);
+    // Past what `seen` remembers, a repeat within one batch is still caught: one write must
+    // not hold an address twice.
+    const inBatch = new Set<string>();
     const reject = (r: SuppressionReject) => {
       counts.rejected++;
       options.onReject?.({ ...r, email: rejectedAddress(r.email) });
@@ -126,6 +132,7 @@ export class SuppressionService {
       if (batch.length === 0) return;
       await this.apply(batch, counts, options.dryRun === true, options.actor);
       batch = [];
+      inBatch.clear();
       options.onProgress?.(counts);
     };
     const reading = rows[Symbol.asyncIterator]();
@@ -170,12 +177,6 @@ export class SuppressionService {
         continue;
       }
       const key = emailKey(email);
-      const print = fingerprint(key);
-      if (seen.has(print)) {
-        reject({ line: row.line, email: row.email, why: 'duplicate of an earlier line' });
-        continue;
-      }
-      seen.add(print);
       let at = this.now();
       if (row.date !== undefined && row.date.trim() !== '') {
         const given = parseDateTime(row.date.trim(), LIST_DATE);
@@ -193,6 +194,13 @@ export class SuppressionService {
         }
         at = given!;
       }
+      // Only a line that is imported makes a later one a repeat: a first line rejected for
+      // its date left the address out, and its corrected repeat was rejected as a duplicate.
+      if (seen.add(fingerprint(key)) || inBatch.has(key)) {
+        reject({ line: row.line, email: row.email, why: 'duplicate of an earlier line' });
+        continue;
+      }
+      inBatch.add(key);
       const reason = row.reason?.trim() ? row.reason.trim().slice(0, MAX_REASON) : null;
       const source = row.source?.trim()
         ? row.source.trim().slice(0, MAX_SOURCE)

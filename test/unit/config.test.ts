@@ -4,6 +4,7 @@ import os from 'node:os';
 import { expect } from 'chai';
 import { runConfigCommand } from '../../src/cli/config.command.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/data-access/database.js';
 
 function expectConfigError(env: NodeJS.ProcessEnv, message: RegExp): void {
   expect(() => loadConfig(env)).to.throw(ConfigError, message);
@@ -179,6 +180,39 @@ describe('the config command', () => {
     expect(out).to.contain('standby.example.com');
     expect(out).to.contain('k0:***');
     expect(out).to.not.contain(mark);
+  });
+
+  it('masks a password given as a parameter of DATABASE_URL (?password=), which pg reads too', () => {
+    // Before: postgres://du@db/du?password=... was printed as it is, by "config" and in the
+    // start banner (the database's location).
+    const mark = 'Qx9ParamSecret';
+    let out = '';
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        out += chunk.toString();
+        done();
+      },
+    });
+    const env = {
+      DATABASE_URL: `postgres://du@db.example.com:5432/du?sslmode=require&password=${mark}1`,
+      DATABASE_READ_URL: `postgres://du@standby.example.com/du?sslpassword=${mark}2&PASSWORD=${mark}3`,
+    };
+    expect(runConfigCommand([], env, sink)).to.equal(0);
+    expect(out).to.contain('sslmode=require&password=***');
+    expect(out).to.not.contain(mark);
+    const db = openDatabase({
+      databaseUrl: env.DATABASE_URL,
+      dataDir: '',
+      sqliteBusyTimeoutMs: 1000,
+      dbPoolMax: 1,
+    });
+    try {
+      expect(db.location).to.equal(
+        'postgres://du@db.example.com:5432/du?sslmode=require&password=***',
+      );
+    } finally {
+      void db.close();
+    }
   });
 
   it('refuses a DATABASE_READ_URL that is not a postgres:// URL, naming it', () => {

@@ -1,0 +1,103 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Database } from '../../src/data-access/database.js';
+import { testEngines } from '../support/database.js';
+import { TEST_KEY_SECRET } from '../support/service.js';
+import { BIN, cli } from '../ops/support.js';
+
+/**
+ * A mistyped option or a word too many is refused in one line, exit 2, before anything is
+ * done: ignored, it ran the command as if it had been understood.
+ */
+for (const engine of testEngines()) {
+  describe(`command-line arguments a command does not take (${engine.name})`, function () {
+    this.timeout(120000);
+    let env: Record<string, string>;
+    let db: Database;
+    let drop: () => Promise<void>;
+    let dir: string;
+    const statuses = async () =>
+      Number(((await db.knex('email_status').count({ n: '*' })) as Array<{ n: number }>)[0]!.n);
+
+    before(async () => {
+      if (!fs.existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" first`);
+      const made = await engine.create();
+      drop = made.drop;
+      db = made.db;
+      env = made.url
+        ? { DATABASE_URL: made.url, USER_KEY_SECRET: TEST_KEY_SECRET }
+        : { DATABASE_URL: '', DATA_DIR: made.dataDir };
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-args-'));
+    });
+    after(async () => {
+      fs.rmSync(dir, { recursive: true, force: true });
+      await drop();
+    });
+
+    const refused = async (args: string[], says: RegExp) => {
+      const r = await cli(args, env);
+      expect(r.code, `${args.join(' ')}: ${r.stdout}${r.stderr}`).to.equal(2);
+      expect(r.stderr, args.join(' ')).to.match(says);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).to.have.length(1);
+      expect(r.stdout, args.join(' ')).to.equal('');
+    };
+
+    it('suppressions import with a mistyped --dry-run, or a second file, imports nothing', async () => {
+      // Before: "--dryrun" was ignored and the list imported for real; of two files the
+      // second was ignored, and "1 address suppressed" read as if both were loaded.
+      const a = path.join(dir, 'a.csv');
+      const b = path.join(dir, 'b.csv');
+      fs.writeFileSync(a, 'email\nann@example.com\n');
+      fs.writeFileSync(b, 'email\nbob@example.com\n');
+      await refused(
+        ['suppressions', 'import', a, '--dryrun'],
+        /^suppressions import: unknown option --dryrun \(see "durable-unsubscribe suppressions --help"\)\n$/,
+      );
+      await refused(['suppressions', 'import', a, '-n'], /unknown option -n/);
+      await refused(
+        ['suppressions', 'import', a, b],
+        /^suppressions import: unexpected argument ".*b\.csv"/,
+      );
+      await refused(['suppressions', 'export', '--sinse', '2026-01-01'], /unknown option --sinse/);
+      await refused(
+        ['suppressions', 'add', 'ann@example.com', '--reason', 'x', '--dry-run'],
+        /unknown option --dry-run/,
+      );
+      expect(await statuses()).to.equal(0);
+      // What it takes still works, in any order, and an address may start with a dash.
+      const ok = await cli(['suppressions', 'import', '--actor', 'ops', a, '--dry-run'], env);
+      expect(ok.code, ok.stderr).to.equal(0);
+      expect(ok.stdout).to.match(/^Dry run/);
+      const dash = await cli(
+        ['suppressions', 'add', '-dash@example.com', '--reason', 'asked'],
+        env,
+      );
+      expect(dash.code, dash.stderr).to.equal(0);
+    });
+
+    it('users add with a mistyped permission creates no user (never one with full access)', async () => {
+      // Before: "--readonly" was ignored and a user with full access was created and shown.
+      await refused(
+        ['users', 'add', '--id', 'reporting', '--readonly'],
+        /^users add: unknown option --readonly/,
+      );
+      await refused(['users', 'remove', 'reporting', 'other'], /unexpected argument "other"/);
+      expect(await db.knex('mktows_users').where('user_id', 'reporting')).to.deep.equal([]);
+      const ok = await cli(['users', 'add', '--id', 'reporting', '--read-only'], env);
+      expect(ok.code, ok.stderr).to.equal(0);
+      expect(ok.stdout).to.match(/permissions:\s+read-only/);
+    });
+
+    it('explain, verify, operators and link refuse what they do not take', async () => {
+      await refused(
+        ['explain', 'ann@example.com', 'bob@example.com'],
+        /^explain: unexpected argument "bob@example.com"/,
+      );
+      await refused(['verify', '--fix'], /^verify: unknown option --fix/);
+      await refused(['operators', 'list', '--all'], /^operators list: unknown option --all/);
+      await refused(['link', 'ann@example.com', '--lsit', 'news'], /^link: unknown option --lsit/);
+    });
+  });
+}

@@ -1,0 +1,146 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Database } from '../../src/data-access/database.js';
+import { createServices, type Services } from '../../src/compose.js';
+import { testEngines } from '../support/database.js';
+import { BIN, cli } from './support.js';
+
+/** Suppression lists as they come from spreadsheets, Windows tools and mistakes. */
+for (const engine of testEngines()) {
+  describe(`suppressions import: files as they come (${engine.name})`, function () {
+    this.timeout(120000);
+    let env: Record<string, string>;
+    let db: Database;
+    let services: Services;
+    let drop: () => Promise<void>;
+    let dir: string;
+    const write = (name: string, content: string | Buffer) => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, content);
+      return file;
+    };
+    const status = async (email: string) => (await services.durableStatus.explain(email)).status;
+
+    before(async () => {
+      if (!fs.existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" first`);
+      const made = await engine.create();
+      drop = made.drop;
+      db = made.db;
+      services = createServices(db, { customFields: [], defaultPartition: 'Default' });
+      env = made.url ? { DATABASE_URL: made.url } : { DATABASE_URL: '', DATA_DIR: made.dataDir };
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-files-'));
+    });
+    after(async () => {
+      fs.rmSync(dir, { recursive: true, force: true });
+      await drop();
+    });
+
+    it('a file larger than a string can hold is read as a stream from its first line, not loaded whole', async () => {
+      // Before: the check for an empty file read the whole file into one string: memory in
+      // proportion to the list, and past 512 MiB "Cannot create a string longer than ..."
+      // with a stack trace before the first row. 600 MiB here, sparse (no disk is used):
+      // two rows, then a line of zero bytes without end.
+      const file = write('huge.csv', 'email,reason\nhuge-1@example.com,asked\n');
+      fs.truncateSync(file, 600 * 1024 * 1024);
+      const child = spawn(process.execPath, [BIN, 'suppressions', 'import', file], {
+        env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      let peak = 0;
+      const poll = setInterval(() => {
+        try {
+          const m = /^VmHWM:\s+(\d+) kB/m.exec(
+            fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'),
+          );
+          if (m) peak = Math.max(peak, Number(m[1]) * 1024);
+        } catch {
+          // the process has just exited
+        }
+      }, 20);
+      const code = await new Promise<number | null>((r) => child.once('exit', r));
+      clearInterval(poll);
+      expect(err).to.not.match(/\n\s+at /);
+      expect(code, err).to.equal(1);
+      expect(err).to.equal(
+        'Line 3 is longer than 1,048,576 characters: not a suppression row (email, reason, source, date); the file stops there\n' +
+          'Before it: 1 row; 1 address suppressed, 0 rejected.\n',
+      );
+      expect(out).to.equal('');
+      expect((await status('huge-1@example.com'))?.unsubscribed).to.equal(true);
+      expect(peak, `peak RSS ${Math.round(peak / 1048576)} MiB`).to.be.below(300 * 1024 * 1024);
+    });
+
+    it('rows of empty cells (",,," from a spreadsheet, spaces) are skipped like empty lines, not rejected', async () => {
+      // Before: each counted as a row and rejected as "not a valid address": exit 1 and a
+      // rejects file for a list with nothing wrong in it.
+      const file = write(
+        'blank-rows.csv',
+        'email,reason,source\r\nblank-1@example.com,asked,list\r\n,,\r\n   \r\n, ,\r\nnot-an-address,x,y\r\n,,\r\n',
+      );
+      const r = await cli(['suppressions', 'import', file], env);
+      expect(r.stdout).to.equal(
+        '2 rows; 1 address suppressed, 0 already suppressed, 0 people unsubscribed, 1 rejected (see ' +
+          `${file}.rejects.csv).\n`,
+      );
+      // The rejected row keeps its own line number.
+      expect(fs.readFileSync(`${file}.rejects.csv`, 'utf8')).to.contain('\n6,not-an-address,');
+      const clean = write('blank-only.csv', 'email\r\nblank-2@example.com\r\n,\r\n\r\n');
+      const ok = await cli(['suppressions', 'import', clean], env);
+      expect(ok.code, ok.stdout + ok.stderr).to.equal(0);
+      expect(ok.stdout).to.match(/^1 row; 1 address suppressed/);
+    });
+
+    it('reads UTF-16 lists (Excel "Unicode Text", PowerShell 5 redirection), either byte order, with or without a mark', async () => {
+      // Before: "The first line has no "email" column", nothing imported.
+      const text = (n: string) =>
+        `Email,Reason\r\nutf16-${n}@example.com,désabonné ✓\r\nnot-an-address-${n},x\r\n`;
+      const le = (s: string) => Buffer.from(s, 'utf16le');
+      const be = (s: string) => Buffer.from(s, 'utf16le').swap16();
+      const files = [
+        write('le-bom.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), le(text('le-bom'))])),
+        write('be-bom.csv', Buffer.concat([Buffer.from([0xfe, 0xff]), be(text('be-bom'))])),
+        write('le.csv', le(text('le'))),
+        write('be.csv', be(text('be'))),
+      ];
+      for (const [n, file] of ['le-bom', 'be-bom', 'le', 'be'].entries()) {
+        const r = await cli(['suppressions', 'import', files[n]!], env);
+        expect(r.stderr, file).to.equal('');
+        expect(r.code, file).to.equal(1);
+        expect(r.stdout, file).to.match(/^2 rows; 1 address suppressed, .* 1 rejected/);
+        expect(fs.readFileSync(`${files[n]}.rejects.csv`, 'utf8'), file).to.contain(
+          `\n3,not-an-address-${['le-bom', 'be-bom', 'le', 'be'][n]},`,
+        );
+      }
+      for (const n of ['le-bom', 'be-bom', 'le', 'be'])
+        expect((await status(`utf16-${n}@example.com`))?.reason, n).to.equal('désabonné ✓');
+      // A UTF-16 file of nothing but its mark and line breaks is empty, as in UTF-8.
+      const empty = write(
+        'empty16.csv',
+        Buffer.concat([Buffer.from([0xff, 0xfe]), le('\r\n \r\n')]),
+      );
+      const r = await cli(['suppressions', 'import', empty], env);
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.match(/empty16\.csv is empty/);
+    });
+
+    it('export --since takes an ISO 8601 date, not any text Date.parse makes a date of', async () => {
+      // Before: "--since 12" was 2001-12-01 and "--since 7" 2001-07-01: everything since then
+      // was exported, without a word.
+      for (const since of ['12', '7', '1/2/2026', 'Dec 2026'])
+        expect((await cli(['suppressions', 'export', '--since', since], env)).code, since).to.equal(
+          2,
+        );
+      for (const since of ['2026-01-31', '2026-01-31T10:00:00Z', '2026-01-31 10:00'])
+        expect((await cli(['suppressions', 'export', '--since', since], env)).code, since).to.equal(
+          0,
+        );
+    });
+  });
+}
