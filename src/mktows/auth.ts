@@ -27,6 +27,8 @@ export interface AuthOptions {
 /** Why a header was refused: for the log, never for the caller. */
 export type RefusalReason =
   | 'no header'
+  /** None within the first HEAD_BYTES of the envelope (a long or malformed start). */
+  | 'no header in the head'
   | 'incomplete header'
   | 'unknown user'
   | 'bad signature'
@@ -45,6 +47,16 @@ export class AuthenticationRefused extends AppError {
     super(code, message);
     this.name = 'AuthenticationRefused';
   }
+}
+
+/** No AuthenticationHeader could be read in the envelope's first `bytes` (its head). */
+export function noHeaderWithin(bytes: number): AuthenticationRefused {
+  return new AuthenticationRefused(
+    'no header in the head',
+    undefined,
+    ErrorCode.AUTHENTICATION_FAILED,
+    `No AuthenticationHeader within the first ${bytes / 1024} KiB of the envelope: the SOAP Header must end there`,
+  );
 }
 
 export interface Authenticated {
