@@ -49,13 +49,13 @@ export class AuthenticationRefused extends AppError {
   }
 }
 
-/** No AuthenticationHeader could be read in the envelope's first `bytes` (its head). */
+/** The envelope's first `bytes` (its head) hold no AuthenticationHeader and Body start tag. */
 export function noHeaderWithin(bytes: number): AuthenticationRefused {
   return new AuthenticationRefused(
     'no header in the head',
     undefined,
     ErrorCode.AUTHENTICATION_FAILED,
-    `No AuthenticationHeader within the first ${bytes / 1024} KiB of the envelope: the SOAP Header must end there`,
+    `No AuthenticationHeader read within the first ${bytes / 1024} KiB of the envelope: its Header must end, and its Body start, there`,
   );
 }
 
