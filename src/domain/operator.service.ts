@@ -86,9 +86,8 @@ const randomToken = (): string => crypto.randomBytes(32).toString('base64url');
  */
 export class OperatorService {
   private readonly configured: Map<string, string>;
-  /** Hashes of the configured passwords and of a dummy, made once, so every check costs one scrypt. */
-  private readonly configuredHashes = new Map<string, Promise<string>>();
-  private dummyHash: Promise<string> | null = null;
+  /** Hashes of a dummy and of the configured passwords, so that every check costs one scrypt. */
+  private prepared: Promise<{ dummy: string; configured: Map<string, string> }> | null = null;
   private readonly sessionMs: number;
   private readonly now: () => number;
 
@@ -140,22 +139,20 @@ export class OperatorService {
 
   /** The operator's name if the password is right, else null; unknown names cost the same. */
   async authenticate(name: string, password: string): Promise<string | null> {
-    if (password.length > MAX_PASSWORD_LENGTH || !OPERATOR_NAME.test(name)) {
-      await verifyPassword(password.slice(0, MAX_PASSWORD_LENGTH), await this.dummy());
-      return null;
-    }
-    const configured = this.configured.get(name);
-    let stored: string;
-    if (configured !== undefined) {
-      let hash = this.configuredHashes.get(name);
-      if (!hash) this.configuredHashes.set(name, (hash = hashPassword(configured)));
-      stored = await hash;
-    } else {
-      stored = (await this.operators.find(name))?.passwordHash ?? '';
-    }
-    const known = stored !== '';
-    const matches = await verifyPassword(password, known ? stored : await this.dummy());
-    return known && matches ? name : null;
+    // Every hash a check may compare with is made at the first check, whatever name it is
+    // for: made at a name's first check, it cost that check a second scrypt, which told an
+    // ADMIN_USERS name from an unknown one (once per name and process).
+    const hashes = await this.hashes();
+    const valid = password.length <= MAX_PASSWORD_LENGTH && OPERATOR_NAME.test(name);
+    // The stored operators are asked for every name, configured ones too: skipping the
+    // lookup for them told them apart by its time.
+    const stored = valid ? await this.operators.find(name) : null;
+    const hash = valid ? (hashes.configured.get(name) ?? stored?.passwordHash ?? '') : '';
+    const matches = await verifyPassword(
+      password.slice(0, MAX_PASSWORD_LENGTH),
+      hash !== '' ? hash : hashes.dummy,
+    );
+    return hash !== '' && matches ? name : null;
   }
 
   /** Checks the password and opens a new session; null when the name or password is wrong. */
@@ -200,7 +197,19 @@ export class OperatorService {
     if (TOKEN.test(token)) await this.sessions.remove(sha256(token));
   }
 
-  private dummy(): Promise<string> {
-    return (this.dummyHash ??= hashPassword(randomToken()));
+  /** A dummy's hash and those of the configured passwords: made once, all at once. */
+  private hashes(): Promise<{ dummy: string; configured: Map<string, string> }> {
+    this.prepared ??= (async () => {
+      const names = [...this.configured.keys()];
+      const [dummy, ...made] = await Promise.all([
+        hashPassword(randomToken()),
+        ...names.map((name) => hashPassword(this.configured.get(name)!)),
+      ]);
+      return { dummy: dummy!, configured: new Map(names.map((name, i) => [name, made[i]!])) };
+    })().catch((error: unknown) => {
+      this.prepared = null;
+      throw error;
+    });
+    return this.prepared;
   }
 }

@@ -27,6 +27,8 @@ export interface AuthOptions {
 /** Why a header was refused: for the log, never for the caller. */
 export type RefusalReason =
   | 'no header'
+  /** None within the first HEAD_BYTES of the envelope (a long or malformed start). */
+  | 'no header in the head'
   | 'incomplete header'
   | 'unknown user'
   | 'bad signature'
@@ -45,6 +47,16 @@ export class AuthenticationRefused extends AppError {
     super(code, message);
     this.name = 'AuthenticationRefused';
   }
+}
+
+/** The envelope's first `bytes` (its head) hold no AuthenticationHeader and Body start tag. */
+export function noHeaderWithin(bytes: number): AuthenticationRefused {
+  return new AuthenticationRefused(
+    'no header in the head',
+    undefined,
+    ErrorCode.AUTHENTICATION_FAILED,
+    `No AuthenticationHeader read within the first ${bytes / 1024} KiB of the envelope: its Header must end, and its Body start, there`,
+  );
 }
 
 export interface Authenticated {

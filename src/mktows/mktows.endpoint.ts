@@ -2,7 +2,12 @@ import type { Request, Response } from 'express';
 import { AppError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { AuthenticationRefused, type Authenticated, type Authenticator } from './auth.js';
+import {
+  AuthenticationRefused,
+  noHeaderWithin,
+  type Authenticated,
+  type Authenticator,
+} from './auth.js';
 import type { AuthFailureLimiter } from './auth-failures.js';
 import type { CallAdmission } from '../call-limits.js';
 import { MustUnderstand, VersionMismatch } from '../soap-transport/envelope-faults.js';
@@ -20,6 +25,7 @@ import { clientAddress, loggableUserId, requestIdOf, soapActionOf } from './call
 import type { CallContext, OperationHandler } from './mktows.handlers.js';
 import {
   decodeXmlBody,
+  decodeXmlHead,
   drainThen,
   readBody,
   refusedDrainBytes,
@@ -189,10 +195,9 @@ export async function createMktowsEndpoint(
   };
   // The head is looked at before all of it may have arrived: a character cut in two at its end
   // must not fail it (the whole body is decoded strictly afterwards).
-  const lenientUtf8 = new TextDecoder('utf-8');
   const lookAt = (start: Buffer): EnvelopeHead | null => {
     try {
-      return inspectHead(lenientUtf8.decode(start), guardLimits);
+      return inspectHead(decodeXmlHead(start), guardLimits);
     } catch {
       return null;
     }
@@ -204,13 +209,15 @@ export async function createMktowsEndpoint(
     (start.length > QUICK_HEAD_BYTES ? lookAt(start.subarray(0, QUICK_HEAD_BYTES)) : null) ??
     lookAt(start);
 
-  /** Authenticates, counting and logging a refusal (never the key or the signature). */
+  /** Authenticates (or refuses), counting and logging a refusal (never the key or signature). */
   const authenticate = async (
     credentials: HeaderCredentials | null,
     req: Request,
     requestId: string,
+    refusal?: AuthenticationRefused,
   ): Promise<Authenticated> => {
     try {
+      if (refusal) throw refusal;
       return await authenticator.authenticate(credentials);
     } catch (error) {
       if (error instanceof AuthenticationRefused) {
@@ -257,17 +264,18 @@ export async function createMktowsEndpoint(
       const head: { outcome?: Promise<Authenticated> } = {};
       const bytes = await readBody(req, options.maxBodyBytes, options.bodyTimeoutMs, {
         bytes: HEAD_BYTES,
-        check: (start, _atLimit, whole) => {
+        check: (start, atLimit, whole) => {
           // All of it is here and within HEAD_BYTES: nothing is left to spare reading, and one
           // scan of the whole costs no more than the look at a head could, so it is scanned
           // once, below, instead of twice.
           if (whole) return null;
-          // Not found (cut short, malformed, or a Body past HEAD_BYTES): the whole body is
-          // read, checked and authenticated before node-soap sees it, as any other.
+          // None in HEAD_BYTES (a long Header, a start not well-formed): refused unless anyone
+          // may call. Read on, MAX_BODY_BYTES (from bytes of gzip) were scanned unauthenticated.
           const found = headOf(start);
-          if (!found) return null;
-          head.outcome = authenticate(found.credentials, req, requestId);
-          return head.outcome;
+          if (found) head.outcome = authenticate(found.credentials, req, requestId);
+          else if (atLimit && !authenticator.anonymousAllowed)
+            head.outcome = authenticate(null, req, requestId, noHeaderWithin(HEAD_BYTES));
+          return head.outcome ?? null;
         },
       });
       let summary: EnvelopeSummary;

@@ -268,6 +268,22 @@ function encodingOfBytes(body: Buffer): 'utf-8' | 'utf-16le' | 'utf-16be' | null
   return null;
 }
 
+/** Lenient: a look at a head may cut a character in two at its end. */
+const headUtf8 = new TextDecoder('utf-8');
+
+/**
+ * The start of a body as text, for a look at its header while the rest is still arriving: in
+ * UTF-16 when its first bytes show it (a byte order mark, or '<' in two bytes), else as UTF-8;
+ * leniently (a character cut at the end, a Latin-1 byte, becomes U+FFFD). The whole body is
+ * decoded strictly afterwards (decodeXmlBody).
+ */
+export function decodeXmlHead(head: Buffer): string {
+  const shown = encodingOfBytes(head);
+  return shown === 'utf-16le' || shown === 'utf-16be'
+    ? new TextDecoder(shown).decode(head)
+    : headUtf8.decode(head);
+}
+
 function decodeUtf16(body: Buffer, order: 'utf-16le' | 'utf-16be'): string {
   try {
     return new TextDecoder(order, { fatal: true, ignoreBOM: false }).decode(body);

@@ -37,6 +37,11 @@ function gzipBomb(inflatedBytes: number): Buffer {
   );
 }
 
+/** A signed envelope up to its Body's start tag: what a body that passed its header follows. */
+function signedHead(): string {
+  return envelope(GET_LEAD()).replace(/<SOAP-ENV:Body>.*$/s, '<SOAP-ENV:Body>');
+}
+
 function nested(depth: number): string {
   return '<leadKey>'.repeat(depth) + '</leadKey>'.repeat(depth);
 }
@@ -198,19 +203,37 @@ export function hostileCorpus(maxBodyBytes: number): HostileCase[] {
       status: 413,
       code: 20012,
     },
+    // Signed: read on past the header, until the limit.
     {
       name: 'gzip that inflates to 1 GiB',
-      body: gzipBomb(1024 * 1024 * 1024),
+      body: Buffer.concat([zlib.gzipSync(signedHead()), gzipBomb(1024 * 1024 * 1024)]),
       headers: { 'Content-Encoding': 'gzip' },
       status: 413,
       code: 20012,
     },
     {
       name: 'deflate over the limit',
-      body: zlib.deflateSync(Buffer.alloc(maxBodyBytes * 4, 0x20)),
+      body: zlib.deflateSync(
+        Buffer.concat([Buffer.from(signedHead()), Buffer.alloc(maxBodyBytes * 4, 0x20)]),
+      ),
       headers: { 'Content-Encoding': 'deflate' },
       status: 413,
       code: 20012,
+    },
+    // Unsigned: no header in the first 64 KiB, refused there.
+    {
+      name: 'gzip that inflates to 1 GiB, no header',
+      body: gzipBomb(1024 * 1024 * 1024),
+      headers: { 'Content-Encoding': 'gzip' },
+      status: 500,
+      code: 20014,
+    },
+    {
+      name: 'deflate over the limit, no header',
+      body: zlib.deflateSync(Buffer.alloc(maxBodyBytes * 4, 0x20)),
+      headers: { 'Content-Encoding': 'deflate' },
+      status: 500,
+      code: 20014,
     },
     {
       name: 'corrupt gzip',

@@ -243,10 +243,20 @@ for (const engine of testEngines()) {
       });
 
       it('refuses a compressed body that inflates over the limit, without inflating it all', async () => {
-        const bomb = zlib.gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20));
+        // Signed: read on past its header, until the limit.
+        const head = envelope(GET_LEAD('a')).replace(/<SOAP-ENV:Body>.*$/, '<SOAP-ENV:Body>');
+        const bomb = zlib.gzipSync(
+          Buffer.concat([Buffer.from(head), Buffer.alloc(50 * 1024 * 1024, 0x20)]),
+        );
         expect(bomb.length).to.be.below(100 * 1024);
         const res = await postXml(service.url, bomb, { headers: { 'Content-Encoding': 'gzip' } });
         expectFault(res, 20012, 413);
+        // Unsigned: no header in its first 64 KiB, refused there.
+        const unsigned = zlib.gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20));
+        const refused = await postXml(service.url, unsigned, {
+          headers: { 'Content-Encoding': 'gzip' },
+        });
+        expectFault(refused, 20014, 500);
       });
 
       it('accepts a gzip body under the limit', async () => {
