@@ -10,6 +10,7 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import pg from 'pg';
+import * as plans from '../../migrations/20261202000400_lead_activity_plans.js';
 import { ActivityRepository } from '../../src/data-access/sql/activity.repository.js';
 import type { Database } from '../../src/data-access/database.js';
 import { REMAINING_COUNT_CAP } from '../../src/domain/activity.service.js';
@@ -18,15 +19,19 @@ import { testEngines } from '../support/database.js';
 /** The lead's history, and as many activities of others before it in the table. */
 const HISTORY = 100000;
 const OTHERS = 100000;
-/** Many people with a short history each: the planner expects a few rows of a lead it has not seen. */
-const OTHER_LEADS = 10000;
+/**
+ * How many people the others' activities belong to. Many with a short history each: the
+ * planner expects a few rows of a lead it has not seen. A few with long ones: a generic plan
+ * expects a lead to be a large part of the table (one counted along the primary key).
+ */
+const LAYOUTS = [10000, 20];
 const LEAD = 7;
 /** The window end's n (a filtered page's ACTIVITY_SCAN_LIMIT, smaller for the test). */
 const NTH = 5000;
 
-/** Appends `count` activities; lead_id is `lead` or, when null, one of OTHER_LEADS others. */
-async function seed(db: Database, lead: number | null, count: number): Promise<void> {
-  const leadId = lead === null ? `100 + n % ${OTHER_LEADS}` : String(lead);
+/** Appends `count` activities of `lead`, or of `lead.people` others. */
+async function seed(db: Database, lead: number | { people: number }, count: number): Promise<void> {
+  const leadId = typeof lead === 'number' ? String(lead) : `100 + n % ${lead.people}`;
   await db.knex.raw(
     `WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < ?)
      INSERT INTO activities (lead_id, activity_type, created_at, attribute_name, old_value,
@@ -85,8 +90,8 @@ async function queryPlan(db: Database, statement: Seen): Promise<string[]> {
   return rows.map((r) => r.detail);
 }
 
-for (const engine of testEngines()) {
-  describe(`a lead's remaining count and window end read about their limit (${engine.name})`, function () {
+for (const [engine, people] of testEngines().flatMap((e) => LAYOUTS.map((n) => [e, n] as const))) {
+  describe(`a lead's remaining count and window end read about their limit (${engine.name}, others: ${people} people)`, function () {
     this.timeout(180000);
     let made: Awaited<ReturnType<typeof engine.create>>;
     let repo: ActivityRepository;
@@ -103,7 +108,7 @@ for (const engine of testEngines()) {
       if (db.engine === 'postgres')
         for (const table of ['activities', 'activity_followers'])
           await db.knex.raw(`ALTER TABLE ${table} SET (autovacuum_enabled = false)`);
-      await seed(db, null, OTHERS);
+      await seed(db, { people }, OTHERS);
       await db.knex.raw('ANALYZE');
       // The lead's history after the statistics were taken, and the newest rows of the table.
       await seed(db, LEAD, HISTORY);
@@ -178,6 +183,28 @@ for (const engine of testEngines()) {
     it('with statistics that know the history (ANALYZE)', async () => {
       await made.db.knex.raw('ANALYZE');
       await checkReads();
+    });
+
+    it('rolls the migration back and forth', async () => {
+      const knex = made.db.knex;
+      const functions = async () =>
+        engine.name === 'postgres'
+          ? (
+              (await knex.raw(
+                `SELECT proname FROM pg_proc WHERE proname LIKE 'lead_activity_%' ORDER BY 1`,
+              )) as { rows: Array<{ proname: string }> }
+            ).rows.map((r) => r.proname)
+          : [];
+      const both =
+        engine.name === 'postgres' ? ['lead_activity_count', 'lead_activity_nth_id'] : [];
+      expect(await functions()).to.deep.equal(both);
+      await plans.down(knex);
+      expect(await functions()).to.deep.equal([]);
+      await plans.up(knex);
+      expect(await functions()).to.deep.equal(both);
+      expect(await repo.countForLeads([LEAD], ids[100]!, {}, REMAINING_COUNT_CAP)).to.equal(
+        REMAINING_COUNT_CAP,
+      );
     });
   });
 }
