@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Engine } from '../database.js';
 import type { ActivityQuery } from '../../domain/records.js';
 import { whereAmong } from './among.js';
+import { countRows } from '../count-rows.js';
 import { INLINE } from '../inline-limit.js';
 
 /**
@@ -95,6 +96,9 @@ const testsEvents = (f: ActivityQuery) =>
 /** A position test on a side's id: `id < 42`, `id > 42`. */
 export type Bound = { op: '<' | '>'; id: number } | null;
 
+/** Ids strictly below `id` (none: no bound). */
+export const belowId = (id: number | null): Bound => (id === null ? null : { op: '<', id });
+
 export type Direction = 'asc' | 'desc';
 
 /** Both sides of the log: the same question asked of each. */
@@ -183,6 +187,46 @@ export class ActivitySources {
     // No order and no cut per side: a count reads them one after the other, and a capped one
     // stops at its cap.
     return this.db.from(own.select(OWN.id).unionAll(followed.select(FOLLOWED.id)).as('u'));
+  }
+
+  /**
+   * How many of these leads' activities lie below `before` (all: null), counting no further
+   * than `cap`. PostgreSQL counts one lead's by lead_activity_count (migration
+   * 20261202000400), whose plan stops at the cap whatever the statistics: the statement read
+   * the lead's whole history (a bitmap scan) or the table from its start (a sequential scan),
+   * depending on them. SQLite's plan is an index search that stops at the cap.
+   */
+  async leadCount(leadIds: readonly number[], before: number | null, cap: number): Promise<number> {
+    if (this.engine !== 'postgres' || leadIds.length !== 1)
+      return countRows(this.db, this.ids({ leadIds }, belowId(before)), cap);
+    const r = (await this.db.raw('SELECT lead_activity_count(?, ?, ?) AS n', [
+      leadIds[0]!,
+      before,
+      cap,
+    ])) as { rows: Array<{ n: number | string | null }> };
+    return Number(r.rows[0]?.n ?? 0);
+  }
+
+  /**
+   * The id of the n-th of these leads' activities below `before` (all: null), newest first, or
+   * null. PostgreSQL finds one lead's by lead_activity_nth_id (migration 20261202000400),
+   * which reads n index entries of each side whatever the statistics (the statement sorted the
+   * lead's whole history when they expected a few rows).
+   */
+  async leadNthId(
+    leadIds: readonly number[],
+    before: number | null,
+    n: number,
+  ): Promise<number | null> {
+    if (this.engine !== 'postgres' || leadIds.length !== 1)
+      return this.nthId({ leadIds }, belowId(before), 'desc', n);
+    const r = (await this.db.raw('SELECT lead_activity_nth_id(?, ?, ?) AS id', [
+      leadIds[0]!,
+      before,
+      n,
+    ])) as { rows: Array<{ id: number | string | null }> };
+    const id = r.rows[0]?.id;
+    return id === null || id === undefined ? null : Number(id);
   }
 
   /** The lowest id of an activity created at or after `createdAt`, or null. */

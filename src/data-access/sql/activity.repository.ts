@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Engine } from '../database.js';
-import { ACTIVITY_COLUMN_LIST, ActivitySources } from './activity-sources.js';
+import { ACTIVITY_COLUMN_LIST, ActivitySources, belowId } from './activity-sources.js';
 import { countRows } from '../count-rows.js';
 import { fixedSql, queueStatement, type FixedSql, type StatementCall } from './statement.js';
 import type { NewActivity } from '../../domain/records.js';
@@ -126,7 +126,7 @@ export class ActivityRepository {
     filter: ActivityQuery,
     limit: number,
   ): Promise<ActivityRecord[]> {
-    const rows = await this.log.rows({ ...filter, leadIds }, below(beforeId), 'desc', limit);
+    const rows = await this.log.rows({ ...filter, leadIds }, belowId(beforeId), 'desc', limit);
     return rows.map(toRecord);
   }
 
@@ -141,7 +141,10 @@ export class ActivityRepository {
     filter: ActivityQuery,
     cap?: number,
   ): Promise<number> {
-    return countRows(this.db, this.log.ids({ ...filter, leadIds }, below(beforeId)), cap);
+    // A page's count without a filter: by a plan that stops at the cap (activity-sources.ts).
+    if (cap !== undefined && positionOnly(filter))
+      return this.log.leadCount(leadIds, beforeId, cap);
+    return countRows(this.db, this.log.ids({ ...filter, leadIds }, belowId(beforeId)), cap);
   }
 
   /** The change stream: oldest first, ids strictly above `afterId`. */
@@ -172,7 +175,7 @@ export class ActivityRepository {
     beforeId: number | null,
     n: number,
   ): Promise<number | null> {
-    return this.log.nthId({ leadIds }, below(beforeId), 'desc', n);
+    return this.log.leadNthId(leadIds, beforeId, n);
   }
 
   /** The id just before the first activity created at or after a time (a stream start). */
@@ -184,5 +187,11 @@ export class ActivityRepository {
   }
 }
 
-const below = (beforeId: number | null) =>
-  beforeId === null ? null : ({ op: '<', id: beforeId } as const);
+/** Whether a filter of a lead's log holds nothing but its leads (which the caller gives). */
+const positionOnly = (f: ActivityQuery) =>
+  f.includeTypes === undefined &&
+  (f.excludeTypes === undefined || f.excludeTypes.length === 0) &&
+  f.oldestCreatedAt === undefined &&
+  f.latestCreatedAt === undefined &&
+  f.minId === undefined &&
+  f.maxId === undefined;
