@@ -27,7 +27,9 @@ export interface Services {
 
 /** The settings the domain services take (the rest of Config is the entry points'). */
 export type ServicesConfig = Pick<Config, 'customFields' | 'defaultPartition'> &
-  Partial<Pick<Config, 'batchConcurrency' | 'protectedReasons' | 'activityScanLimit'>>;
+  Partial<
+    Pick<Config, 'batchConcurrency' | 'protectedReasons' | 'activityScanLimit' | 'salesforceOrgIds'>
+  >;
 
 export interface ServicesOptions {
   now?: () => number;
@@ -51,6 +53,7 @@ export function createDomainServices(
   const durableStatus = new DurableStatusService(transactions, {
     onPropagation: options.onPropagation,
     protectedReasons: config.protectedReasons,
+    salesforceUnticks: (config.salesforceOrgIds?.length ?? 0) > 0,
     now: options.now,
   });
   const leads = new LeadService(transactions, durableStatus, {
