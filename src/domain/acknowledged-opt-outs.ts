@@ -10,15 +10,7 @@ import type { EmailStatusRecord } from './records.js';
  *   unsubscribe would otherwise be lifted by any path's re-subscribe;
  * - any opt-out, by another path (another link, or a mailbox provider's one-click POST of the
  *   same link), of an address whose status a link's page made: the page's undo lifts only its
- *   own unsubscribe, still the latest of the address, and would otherwise lift this later one;
- * - with the Salesforce listener on (`laterUnticks`), an opt-out by a path other than
- *   Salesforce and the links, of an address whose status another source made: Salesforce may
- *   deliver an untick made before it up to 24 hours late, and the listener keeps an opt-out
- *   against an older untick only by the status's date and source (salesforce-sync.service.ts).
- *   Left out, the status would keep the older date (or Salesforce's own source), and the untick
- *   would lift an opt-out acknowledged after it. Links are left out: a page's undo lifts the
- *   status its own page made, and would then lift the opt-out it repeats. A repeat by the
- *   status's own source is not recorded (each would add a history row); see docs/salesforce.md.
+ *   own unsubscribe, still the latest of the address, and would otherwise lift this later one.
  */
 export interface OptOutStatement {
   key: string;
@@ -33,7 +25,6 @@ export interface OptOutStatement {
 }
 
 const LINK_SOURCE = ChangePaths.unsubscribeLink().source;
-const SALESFORCE_SOURCE = ChangePaths.salesforce().source;
 const PAGE_MARK = ', page';
 
 /**
@@ -63,29 +54,9 @@ export function mustRecordOptOut(
   statement: Pick<OptOutStatement, 'optOut' | 'reason' | 'path'>,
   source: string,
   isProtected: (reason: string | null) => boolean,
-  laterUnticks = false,
 ): boolean {
   if (current?.unsubscribed !== true) return false;
   if (!isProtected(current.reason) && isProtected(statement.reason ?? statement.path.reason))
     return true;
-  if (!statement.optOut) return false;
-  if (undoableByLink(current) && current.source !== source) return true;
-  const from = statement.path.source;
-  return (
-    laterUnticks && from !== SALESFORCE_SOURCE && from !== LINK_SOURCE && current.source !== source
-  );
-}
-
-/**
- * `status`, an opt-out recorded over `current`, with a protected reason already there kept: the
- * statement's plain reason must not make a complaint liftable.
- */
-export function keepingProtectedReason<S extends EmailStatusRecord>(
-  current: EmailStatusRecord | null | undefined,
-  status: S,
-  isProtected: (reason: string | null) => boolean,
-): S {
-  return current?.unsubscribed && isProtected(current.reason) && !isProtected(status.reason)
-    ? { ...status, reason: current.reason }
-    : status;
+  return statement.optOut && undoableByLink(current) && current.source !== source;
 }

@@ -17,11 +17,7 @@ import {
   liftedText,
   protectedReasonMatcher,
 } from './status-reasons.js';
-import {
-  keepingProtectedReason,
-  mustRecordOptOut,
-  type OptOutStatement,
-} from './acknowledged-opt-outs.js';
+import { mustRecordOptOut, type OptOutStatement } from './acknowledged-opt-outs.js';
 
 /** One page of an address: its status, a page of its history and a page of its people. */
 export interface AddressPage {
@@ -67,11 +63,6 @@ export interface DurableStatusOptions {
   onPropagation?: (people: number) => void;
   /** PROTECTED_REASONS: suppressions only an operator path may lift. */
   protectedReasons?: readonly string[];
-  /**
-   * The Salesforce listener is on (SFDC_ORG_IDS): an untick it may deliver late makes every
-   * repeated opt-out worth recording (acknowledged-opt-outs.ts).
-   */
-  salesforceUnticks?: boolean;
   now?: () => number;
 }
 
@@ -85,7 +76,6 @@ export class DurableStatusService {
   /** PROTECTED_REASONS, lower case. */
   readonly protectedWords: readonly string[];
   private readonly now: () => number;
-  private readonly salesforceUnticks: boolean;
 
   constructor(
     private readonly transactions: Transactions,
@@ -95,7 +85,6 @@ export class DurableStatusService {
     this.protectedWords = options.protectedReasons ?? DEFAULT_PROTECTED_REASONS;
     this.protectedMatch = protectedReasonMatcher(this.protectedWords);
     this.now = options.now ?? Date.now;
-    this.salesforceUnticks = options.salesforceUnticks ?? false;
   }
 
   /** Whether a suppression with this reason is one only an operator may lift. */
@@ -111,12 +100,8 @@ export class DurableStatusService {
     current: EmailStatusRecord | null | undefined,
     statement: Pick<OptOutStatement, 'optOut' | 'reason' | 'path'>,
   ): boolean {
-    return mustRecordOptOut(
-      current,
-      statement,
-      masterStatusSource(statement.path),
-      (r) => this.isProtected(r),
-      this.salesforceUnticks,
+    return mustRecordOptOut(current, statement, masterStatusSource(statement.path), (r) =>
+      this.isProtected(r),
     );
   }
 
@@ -137,8 +122,7 @@ export class DurableStatusService {
       : await repos.emailStatus.get(statement.key);
     if (!this.mustRecord(current, statement)) return false;
     const { status } = masterChange({ ...statement, unsubscribed: true });
-    const kept = keepingProtectedReason(current, status, this.protectedMatch);
-    await repos.emailStatus.set({ ...kept, recordedAt: statement.now });
+    await repos.emailStatus.set({ ...status, recordedAt: statement.now });
     return true;
   }
 
@@ -257,11 +241,7 @@ export class DurableStatusService {
           path: { ...path, source: e.source },
         }),
       )
-      .map((e) => {
-        const was = current.get(e.key)!;
-        const status = { ...record(e), changedAt: Math.max(e.at, was.changedAt) };
-        return keepingProtectedReason(was, status, this.protectedMatch);
-      });
+      .map((e) => ({ ...record(e), changedAt: Math.max(e.at, current.get(e.key)!.changedAt) }));
     const result = { suppressed: fresh.length, already: entries.length - fresh.length, people: 0 };
     const keys = fresh.map((f) => f.emailKey);
     if (options.dryRun) {
@@ -330,9 +310,12 @@ export class DurableStatusService {
         this.mustRecord(current, { optOut: true, reason, path: change.path })
       ) {
         // As an import does: recorded on an address already unsubscribed (acknowledged-opt-outs.ts).
-        const { status } = masterChange({ ...change, key, causedBy: null, reason, now });
-        const kept = keepingProtectedReason(current, status, this.protectedMatch);
-        await repos.emailStatus.setMany([{ ...kept, recordedAt: now }]);
+        await repos.emailStatus.setMany([
+          {
+            ...masterChange({ ...change, key, causedBy: null, reason, now }).status,
+            recordedAt: now,
+          },
+        ]);
         return { outcome: 'unsubscribed', emailKey: key, people: 0, lifted: null };
       }
       if ((current?.unsubscribed ?? false) === change.unsubscribed)

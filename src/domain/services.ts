@@ -27,9 +27,7 @@ export interface Services {
 
 /** The settings the domain services take (the rest of Config is the entry points'). */
 export type ServicesConfig = Pick<Config, 'customFields' | 'defaultPartition'> &
-  Partial<
-    Pick<Config, 'batchConcurrency' | 'protectedReasons' | 'activityScanLimit' | 'salesforceOrgIds'>
-  >;
+  Partial<Pick<Config, 'batchConcurrency' | 'protectedReasons' | 'activityScanLimit'>>;
 
 export interface ServicesOptions {
   now?: () => number;
@@ -53,7 +51,6 @@ export function createDomainServices(
   const durableStatus = new DurableStatusService(transactions, {
     onPropagation: options.onPropagation,
     protectedReasons: config.protectedReasons,
-    salesforceUnticks: (config.salesforceOrgIds?.length ?? 0) > 0,
     now: options.now,
   });
   const leads = new LeadService(transactions, durableStatus, {

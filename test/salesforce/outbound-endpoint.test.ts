@@ -424,67 +424,6 @@ for (const engine of testEngines()) {
         }
       });
 
-      it('keeps an opt-out repeated through mktows, the address unsubscribed already, against an older untick delivered late', async () => {
-        for (const untickNewer of [false, true]) {
-          const n = fresh();
-          const email = `gus${n}@example.com`;
-          const recordId = leadRecordId(n);
-          await send1(url, {
-            id: notificationId(n),
-            type: 'Lead',
-            recordId,
-            fields: { Email: email, HasOptedOutOfEmail: 'true', SystemModstamp: at(10) },
-          });
-          const lead = await bySalesforceId(services, recordId);
-          // Unticked in Salesforce just before (or a minute after) the person opts out again
-          // through mktows; the untick is delivered late.
-          const untickAt = new Date(Date.now() + (untickNewer ? 60000 : -1000)).toISOString();
-          const res = await rawCall(
-            service.url,
-            `<ns1:paramsSyncLead><leadRecord><Id>${lead.id}</Id><leadAttributeList><attribute><attrName>Unsubscribed</attrName><attrValue>true</attrValue></attribute></leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`,
-          );
-          expect(res.status, res.body).to.equal(200);
-          await send1(url, {
-            id: notificationId(fresh()),
-            type: 'Lead',
-            recordId,
-            fields: { Email: email, HasOptedOutOfEmail: 'false', SystemModstamp: untickAt },
-          });
-          const after = await bySalesforceId(services, recordId);
-          expect(after.unsubscribed, `untick newer: ${untickNewer}`).to.equal(!untickNewer);
-          expect(await services.durableStatus.findViolations()).to.deep.equal([]);
-        }
-      });
-
-      it('records an opt-out repeated through mktows, a protected reason kept', async () => {
-        const n = fresh();
-        const email = `hal${n}@example.com`;
-        const recordId = leadRecordId(n);
-        await send1(url, {
-          id: notificationId(n),
-          type: 'Lead',
-          recordId,
-          fields: { Email: email, HasOptedOutOfEmail: 'true', SystemModstamp: at(10) },
-        });
-        await services.durableStatus.setAddressStatus({
-          address: email,
-          unsubscribed: true,
-          path: ChangePaths.addressStatus('alice'),
-          reason: 'complaint',
-          confirmProtected: false,
-        });
-        const lead = await bySalesforceId(services, recordId);
-        const res = await rawCall(
-          service.url,
-          `<ns1:paramsSyncLead><leadRecord><Id>${lead.id}</Id><leadAttributeList><attribute><attrName>Unsubscribed</attrName><attrValue>true</attrValue></attribute></leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`,
-        );
-        expect(res.status, res.body).to.equal(200);
-        const { status, history } = await services.durableStatus.explain(email);
-        expect(status).to.include({ unsubscribed: true, reason: 'complaint' });
-        expect(status?.source).to.match(/^Web service API/);
-        expect(history).to.have.length(3);
-      });
-
       it('settles on the newest change when deliveries race, and applies a raced repeat once', async () => {
         const n = fresh();
         const recordId = leadRecordId(n);
