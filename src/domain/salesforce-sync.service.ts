@@ -175,7 +175,7 @@ export class SalesforceSyncService {
     const lead = await repos.leads.findByForeignId(record.recordId);
     const input = this.leadInput(record, state.reportedFields, lead !== null);
     if (lead && record.changedAt !== null)
-      await this.keepNewerOptOut(repos, input, lead, record.changedAt, organizationId);
+      await this.keepNewerOptOut(repos, input, lead, record.changedAt, organizationId, now);
     const synced = await this.leads.syncWithin(repos, input, {
       path: ChangePaths.salesforce(organizationId),
     });
@@ -200,11 +200,13 @@ export class SalesforceSyncService {
   }
 
   /**
-   * A re-subscribe made in Salesforce before the address's latest opt-out here (a message
-   * delivered late: Salesforce retries for 24 hours) is not applied: that opt-out, by a link,
-   * mktows or an operator, is the newer decision, and lifting it would undo an acknowledged
-   * opt-out with an older change. The record's other fields still apply. Salesforce's own
-   * changes are left to the record's change order: their time here is when they arrived.
+   * A re-subscribe made in Salesforce before the address's latest opt-out (a message delivered
+   * late: Salesforce retries for 24 hours) is not applied: that opt-out is the newer decision,
+   * and lifting it would undo an acknowledged opt-out with an older change. The record's other
+   * fields still apply. An opt-out here by another path (a link, mktows, an operator) is dated
+   * by the master status. One from Salesforce is dated by its record's change order (its time
+   * here is only when it arrived): the record's own by the record's order (a stale notification
+   * is never applied), another record's by its last report, read below.
    */
   private async keepNewerOptOut(
     repos: TransactionScope,
@@ -212,19 +214,46 @@ export class SalesforceSyncService {
     lead: LeadRecord,
     changedAt: number,
     organizationId: string,
+    now: number,
   ): Promise<void> {
     const attributes = input.attributes ?? [];
     const at = attributes.findIndex((a) => a.name === 'Unsubscribed' && a.value === 'false');
     if (at < 0) return;
     const email = input.email !== undefined ? input.email : lead.email;
     if (email === null) return;
-    const status = await repos.emailStatus.get(emailKey(email));
-    if (
-      status?.unsubscribed &&
+    const key = emailKey(email);
+    const status = await repos.emailStatus.get(key);
+    if (!status?.unsubscribed) return;
+    const newerHere =
       status.changedAt > changedAt &&
-      status.source !== masterStatusSource(ChangePaths.salesforce(organizationId))
-    )
+      status.source !== masterStatusSource(ChangePaths.salesforce(organizationId));
+    if (newerHere || (await this.newerOptOutInSalesforce(repos, key, input, changedAt, now)))
       input.attributes = attributes.filter((_, i) => i !== at);
+  }
+
+  /**
+   * Whether another Salesforce record held by someone with the address was last reported
+   * opted out at a change order after `changedAt`. The master status need not show it: an
+   * opt-out of an address unsubscribed already changes nothing, so the status still names
+   * whoever unsubscribed it first. A change order ahead of the clock (stored by an older
+   * version) proves nothing and is left out.
+   */
+  private async newerOptOutInSalesforce(
+    repos: TransactionScope,
+    key: string,
+    input: LeadInput,
+    changedAt: number,
+    now: number,
+  ): Promise<boolean> {
+    const records = await repos.salesforceNotifications.recordsOfAddress(key);
+    return records.some(
+      (r) =>
+        r.recordId !== input.foreignSysPersonId &&
+        r.reportedFields.Unsubscribed === 'true' &&
+        r.changedAt !== null &&
+        r.changedAt > changedAt &&
+        r.changedAt <= now + MAX_MODSTAMP_AHEAD_MS,
+    );
   }
 
   /**

@@ -366,6 +366,64 @@ for (const engine of testEngines()) {
         expect((await bySalesforceId(services, recordId)).unsubscribed).to.equal(true);
       });
 
+      it("keeps another record's opt-out of the address against an older untick delivered late", async () => {
+        // [the Contact's opt-out changes the master status, the Lead's untick is newer, flags]
+        for (const [changesStatus, untickNewer, expected] of [
+          [false, false, true],
+          [true, false, true],
+          [true, true, false],
+        ] as const) {
+          const n = fresh();
+          const email = `fay${n}@example.com`;
+          const recordId = leadRecordId(n);
+          const label = `status changed: ${changesStatus}, untick newer: ${untickNewer}`;
+          await send1(url, {
+            id: notificationId(n),
+            type: 'Lead',
+            recordId,
+            fields: { Email: email, HasOptedOutOfEmail: 'true', SystemModstamp: at(10) },
+          });
+          if (changesStatus)
+            await services.durableStatus.setAddressStatus({
+              address: email,
+              unsubscribed: false,
+              path: ChangePaths.addressStatus('alice'),
+              reason: 'asked to hear again',
+              confirmProtected: false,
+            });
+          // A Contact with the address is opted out in Salesforce at 10:00:30, delivered at once
+          // (already unsubscribed here, it changes nothing when the status was not lifted)...
+          await send1(url, {
+            id: notificationId(fresh()),
+            type: 'Contact',
+            recordId: contactRecordId(n),
+            fields: { Email: email, HasOptedOutOfEmail: 'true', SystemModstamp: at(30) },
+          });
+          // ...then the Lead's untick, made before that opt-out (or after it), arrives late.
+          await send1(url, {
+            id: notificationId(fresh()),
+            type: 'Lead',
+            recordId,
+            fields: {
+              Email: email,
+              FirstName: 'Fay',
+              HasOptedOutOfEmail: 'false',
+              SystemModstamp: at(untickNewer ? 40 : 20),
+            },
+          });
+          const people = await services.leads.find({ keyType: 'EMAIL', keyValue: email });
+          expect(
+            people.map((p) => p.unsubscribed),
+            label,
+          ).to.deep.equal([expected, expected]);
+          // The late notification's other fields apply either way.
+          expect(attributeOf(await bySalesforceId(services, recordId), 'FirstName')).to.equal(
+            'Fay',
+          );
+          expect(await services.durableStatus.findViolations()).to.deep.equal([]);
+        }
+      });
+
       it('settles on the newest change when deliveries race, and applies a raced repeat once', async () => {
         const n = fresh();
         const recordId = leadRecordId(n);

@@ -99,6 +99,15 @@ export class SalesforceNotificationRepository {
       });
   }
 
+  async recordsOfAddress(emailKey: string): Promise<SalesforceRecordState[]> {
+    const rows = (await this.db('salesforce_records as r')
+      .join('leads as l', 'l.foreign_sys_person_id', 'r.record_id')
+      .where('l.email_key', emailKey)
+      .andWhere('l.foreign_sys_type', 'SFDC')
+      .select('r.*')) as Row[];
+    return rows.map(toRecordState);
+  }
+
   /** Forgets notifications received before a time; returns how many. */
   async deleteNotificationsReceivedBefore(receivedAt: number): Promise<number> {
     return this.db('salesforce_notifications').where('received_at', '<', receivedAt).delete();

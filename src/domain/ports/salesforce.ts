@@ -10,5 +10,10 @@ export interface SalesforceNotificationStore {
    */
   lockRecord(recordId: string, objectType: string, now: number): Promise<SalesforceRecordState>;
   saveRecord(state: SalesforceRecordState): Promise<void>;
+  /**
+   * The state of every Salesforce record held by a person whose address is `emailKey`, read
+   * without locking them.
+   */
+  recordsOfAddress(emailKey: string): Promise<SalesforceRecordState[]>;
   deleteNotificationsReceivedBefore(receivedAt: number): Promise<number>;
 }
