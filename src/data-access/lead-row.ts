@@ -2,8 +2,9 @@ import type { ColumnValue, LeadRecord, LeadUpdate, NewLead } from '../domain/rec
 
 /**
  * The one mapping between a lead record and its row in `leads`: the SQL repository reads with
- * fromRow and writes with newLeadRow/updateRow; the batch applies a change in memory with
- * applyUpdate (what updateRow makes the database do) and flushes with toRow/changedColumns.
+ * fromRow and writes with newLeadRow/updateRow; the batch creates and changes people in memory
+ * with newLeadRecord and applyUpdate (what newLeadRow and updateRow make the database do) and
+ * flushes with toRow/changedColumns.
  */
 
 export type Row = Record<string, unknown>;
@@ -132,6 +133,33 @@ export function newLeadRow(lead: NewLead): Row {
   return toRow({ ...lead, createdAt: lead.now, updatedAt: lead.now });
 }
 
+/**
+ * The record of a new lead as a batch keeps it in memory (newLeadRow's counterpart, as
+ * applyUpdate is updateRow's): its columns as given, with `unsubscribed`, and its attributes as
+ * the database gives back their JSON text. Its id and change_seq are the caller's.
+ */
+export function newLeadRecord(lead: NewLead, id: number, changeSeq: number): LeadRecord {
+  return {
+    id,
+    email: lead.email,
+    emailKey: lead.emailKey,
+    partition: lead.partition,
+    foreignSysPersonId: lead.foreignSysPersonId,
+    foreignSysType: lead.foreignSysType,
+    unsubscribed: lead.unsubscribed,
+    columns: { ...lead.columns, unsubscribed: lead.unsubscribed },
+    custom: storedCustom(lead.custom),
+    createdAt: lead.now,
+    updatedAt: lead.now,
+    changeSeq,
+  };
+}
+
+/** Custom attributes as the database gives them back: the JSON text written, parsed. */
+function storedCustom(custom: Record<string, ColumnValue>): LeadRecord['custom'] {
+  return JSON.parse(JSON.stringify(custom)) as LeadRecord['custom'];
+}
+
 /** The columns an update writes, but change_seq (the database's next value). */
 export function updateRow(change: LeadUpdate, now: number): Row {
   const values: Row = { ...(change.columns ?? {}), updated_at: now };
@@ -166,10 +194,7 @@ export function applyUpdate(current: LeadRecord, change: LeadUpdate, now: number
   // What the database gives back: the JSON text, parsed. Unchanged, the same object: records
   // are never mutated (planChange copies before it changes one), and changedColumns then
   // knows without comparing their JSON that the attributes did not change.
-  next.custom =
-    change.custom !== undefined
-      ? (JSON.parse(JSON.stringify(change.custom)) as LeadRecord['custom'])
-      : current.custom;
+  next.custom = change.custom !== undefined ? storedCustom(change.custom) : current.custom;
   next.updatedAt = now;
   return next;
 }

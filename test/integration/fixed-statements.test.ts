@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import pg from 'pg';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
-import { fixedSql, inlined, pgLiteral, runStatement } from '../../src/data-access/sql/statement.js';
+import { inlined, pgLiteral } from '../../src/data-access/sql/fixed-sql.js';
+import { fixedSql, runStatement } from '../../src/data-access/sql/statement.js';
 import { LeadRepository } from '../../src/data-access/sql/lead.repository.js';
 import { testEngines } from '../support/database.js';
 import { createLead, openHarness, type Harness } from '../support/harness.js';

@@ -10,7 +10,8 @@ import { createSoapListener } from '../../src/soap-transport/listener.js';
 import { FAST_READ } from '../../src/mktows/mktows.endpoint.js';
 import * as bench from '../../bench/lib/soap.js';
 import { EXOTIC, normalCorpus } from './fast-read-corpus.js';
-import { mutate, random, trickyCorpus, variation } from './fast-read-oddities.js';
+import { seeded } from '../support/seeded.js';
+import { mutate, trickyCorpus, variation } from './fast-read-oddities.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const MKTOWS_WSDL = path.resolve(here, '../../wsdl/mktows.wsdl');
@@ -239,7 +240,7 @@ describe('the fast request reader (src/soap-transport/fast-request-reader.ts)', 
       ...trickyCorpus(),
       ...CAPTURED.filter((x) => HOT.test(x)),
     ].filter((x) => x.length < 20_000);
-    const next = random(15);
+    const next = seeded(15);
     let read = 0;
     let declined = 0;
     for (let i = 0; i < 6000; i++) {
@@ -261,7 +262,7 @@ describe('the fast request reader (src/soap-transport/fast-request-reader.ts)', 
       ...trickyCorpus(),
       ...CAPTURED.filter((x) => HOT.test(x)),
     ].filter((x) => x.length < 20_000);
-    const next = random(4242);
+    const next = seeded(4242);
     let read = 0;
     const total = 4000;
     for (let i = 0; i < total; i++) {

@@ -8,19 +8,8 @@ import type { SuppressionRow } from '../../src/domain/suppression.service.js';
 import type { LinkService } from '../one-click/support.js';
 import { leadRecordId } from '../salesforce/support.js';
 import { isProtected, Model, Refused, type MLead, type PageRef } from './durable-model.js';
+import { seeded } from './seeded.js';
 import { faultCode, rawCall, TEST_USER } from './service.js';
-
-/** mulberry32: a small seeded generator, the same sequence on every machine. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -116,7 +105,7 @@ export class ModelRun {
     /** Each seed's people are the ones created after it: ids only grow. */
     readonly startId: number,
   ) {
-    this.random = rng(seed * 7919);
+    this.random = seeded(seed * 7919);
     this.domain = `s${seed}.example.org`;
     this.addresses = ['ann', 'bob', 'zoë'].map((l) => spellings(l, this.domain));
     this.sfRecords = [1, 2, 3].map((i) => leadRecordId(seed * 100 + i));

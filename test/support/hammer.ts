@@ -7,6 +7,7 @@ import { FieldCatalogue } from '../../src/domain/field-catalogue.js';
 import { LeadService } from '../../src/domain/lead.service.js';
 import type { Services } from '../../src/domain/services.js';
 import { expectNoViolations } from './harness.js';
+import { seeded } from './seeded.js';
 
 type LeadServices = Pick<Services, 'leads'>;
 
@@ -22,18 +23,6 @@ export function noRetryLeads(db: Database): LeadServices {
     defaultPartition: 'Default',
   });
   return { leads };
-}
-
-/** A small deterministic PRNG (mulberry32), so a failing run can be repeated. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export const RACE_ADDRESSES = [

@@ -10,6 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { binDir, freePort } from '../support/private-postgres.js';
+import { childrenOf } from '../support/proc.js';
 import type { Scratch } from './scratch.js';
 
 /** The standby's name, as the primary's synchronous_standby_names lists it. */
@@ -43,23 +44,6 @@ function asPostgres(command: string, args: string[], timeout = 120000): string {
     timeout,
     encoding: 'utf8',
   });
-}
-
-/** Processes whose parent is `pid` (from /proc), so a crash can take the whole cluster. */
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // pid (comm) state ppid …: comm may hold spaces, so split after its closing parenthesis.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
 }
 
 function makeNode(

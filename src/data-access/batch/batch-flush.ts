@@ -24,11 +24,13 @@ import {
 
 /** What a batch leaves to write: its people as loaded and as they now stand, and its logs. */
 export interface BatchResult {
+  /** Each loaded person as loaded (records are replaced on change, never mutated). */
   initial: Map<number, LeadRecord>;
   leads: Map<number, LeadRecord>;
   created: number[];
   dirty: Set<number>;
   activities: NewActivity[];
+  /** The propagations among `activities` (batch-log.ts). */
   runs: FollowerRun[];
   history: EmailStatusRecord[];
 }

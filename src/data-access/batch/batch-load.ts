@@ -7,7 +7,8 @@ import {
   STATUS_COLUMNS,
   toRecord as statusOfRow,
 } from '../sql/email-status.repository.js';
-import { fixedSql, pgArrayText, runStatement } from '../sql/statement.js';
+import { pgArrayText } from '../sql/fixed-sql.js';
+import { fixedSql, runStatement } from '../sql/statement.js';
 import { RowTemplate } from '../sqlite-thread/row-shapes.js';
 import { BatchMoved, BatchUnsupported } from './batch-errors.js';
 import { quote } from './row-sets.js';

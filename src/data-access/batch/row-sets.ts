@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Engine } from '../database.js';
-import { fixedSql, pgLiteral, queueCalls, queueStatement, runStatement } from '../sql/statement.js';
+import { pgLiteral } from '../sql/fixed-sql.js';
+import { fixedSql, queueCalls, queueStatement, runStatement } from '../sql/statement.js';
 
 /**
  * Set-based INSERT and UPDATE for a batch: many rows in one statement whose text does not grow

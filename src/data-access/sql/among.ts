@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Engine } from '../database.js';
-import { pgArrayText } from './statement.js';
+import { pgArrayText } from './fixed-sql.js';
 
 /** Lists up to this long are bound one value each (the plan every test knows). */
 const INLINE_IDS = 1000;

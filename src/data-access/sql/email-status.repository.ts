@@ -7,7 +7,8 @@ import { countRowsWhere } from '../count-rows.js';
 import { containsPattern } from '../people-selection.repository.js';
 import type { StatusFilter, StatusCursor } from '../../domain/records.js';
 export type { StatusFilter, StatusCursor };
-import { fixedSql, pgArrayText, queueRead, runStatement } from './statement.js';
+import { pgArrayText } from './fixed-sql.js';
+import { fixedSql, queueRead, runStatement } from './statement.js';
 import { readRowSet } from './plain-reads.js';
 
 type Row = Record<string, unknown>;

@@ -5,7 +5,6 @@ import type { EmailStatusRecord, PropagationActivity } from '../../domain/record
 import type { UnsubscribeOnceResult } from '../../domain/ports.js';
 import {
   fixedSql,
-  pgLiteral,
   queueCalls,
   runCalls,
   runStatement,
@@ -13,6 +12,7 @@ import {
   type FixedSql,
   type StatementCall,
 } from './statement.js';
+import { pgLiteral } from './fixed-sql.js';
 import { STATUS_COLUMNS, SET_STATUS, statusBindings } from './email-status.repository.js';
 import { propagationLog, type PropagationLog } from '../propagation-log.js';
 import {

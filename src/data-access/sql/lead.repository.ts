@@ -9,21 +9,12 @@ import {
 } from './activity.repository.js';
 import type { Engine } from '../database.js';
 import type {
-  ColumnValue,
   InvariantViolation,
   LeadRecord,
   LeadUpdate,
   NewLead,
   PropagationActivity,
 } from '../../domain/records.js';
-export type {
-  ColumnValue,
-  InvariantViolation,
-  LeadRecord,
-  LeadUpdate,
-  NewLead,
-  PropagationActivity,
-};
 import { countRows } from '../count-rows.js';
 import { fromRow, fromValues, newLeadRow, toBool, updateRow, type Row } from '../lead-row.js';
 import type { EmailStatusRecord } from './email-status.repository.js';
@@ -37,8 +28,6 @@ import {
 import type { KeyColumnOf, KeyPageStart, UnsubscribeOnceResult } from '../../domain/ports.js';
 import { fixedSql, runIfRow, runStatement, type FixedSql } from './statement.js';
 import { readRowSet } from './plain-reads.js';
-
-export { nextChangeSeqSql };
 
 const KEY_COLUMNS: Record<KeyColumnOf, string> = {
   id: 'id',
@@ -70,6 +59,26 @@ function byEmailKeyLimited(limit: number): readonly [FixedSql, FixedSql] {
     if (limitedByEmailKey.size < 16) limitedByEmailKey.set(limit, sql);
   }
   return sql;
+}
+
+/**
+ * The people changed from `oldest` on (to `latest`, when given), after `after` in the keyset
+ * order (updated_at, id): the page and its count must select the same rows.
+ */
+function updatedBetween(
+  q: Knex.QueryBuilder,
+  oldest: number,
+  latest: number | null,
+  after: { updatedAt: number; id: number } | null,
+): Knex.QueryBuilder {
+  let b = q.where('updated_at', '>=', oldest);
+  if (latest !== null) b = b.andWhere('updated_at', '<=', latest);
+  if (!after) return b;
+  return b.andWhere((w) =>
+    w
+      .where('updated_at', '>', after.updatedAt)
+      .orWhere((x) => x.where('updated_at', after.updatedAt).andWhere('id', '>', after.id)),
+  );
 }
 
 /** A column name as SQL (both engines read double quotes as an identifier). */
@@ -183,18 +192,11 @@ export class LeadRepository {
     after: { updatedAt: number; id: number } | null,
     limit: number,
   ): Promise<LeadRecord[]> {
-    const rows = await this.rowsWhere((q) => {
-      let b = q.where('updated_at', '>=', oldest);
-      if (latest !== null) b = b.andWhere('updated_at', '<=', latest);
-      if (after) {
-        b = b.andWhere((w) =>
-          w
-            .where('updated_at', '>', after.updatedAt)
-            .orWhere((x) => x.where('updated_at', after.updatedAt).andWhere('id', '>', after.id)),
-        );
-      }
-      return b.orderBy([{ column: 'updated_at' }, { column: 'id' }]).limit(limit, INLINE);
-    });
+    const rows = await this.rowsWhere((q) =>
+      updatedBetween(q, oldest, latest, after)
+        .orderBy([{ column: 'updated_at' }, { column: 'id' }])
+        .limit(limit, INLINE),
+    );
     return rows.map(fromRow);
   }
 
@@ -204,16 +206,7 @@ export class LeadRepository {
     after: { updatedAt: number; id: number } | null,
     cap?: number,
   ): Promise<number> {
-    let q = this.db('leads').where('updated_at', '>=', oldest);
-    if (latest !== null) q = q.andWhere('updated_at', '<=', latest);
-    if (after) {
-      q = q.andWhere((w) =>
-        w
-          .where('updated_at', '>', after.updatedAt)
-          .orWhere((x) => x.where('updated_at', after.updatedAt).andWhere('id', '>', after.id)),
-      );
-    }
-    return countRows(this.db, q, cap);
+    return countRows(this.db, updatedBetween(this.db('leads'), oldest, latest, after), cap);
   }
 
   async insert(lead: NewLead): Promise<number> {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { inlined, type FixedSql } from './statement.js';
+import { inlined, type FixedSql } from './fixed-sql.js';
 import type { RowSet } from './row-set.js';
 import { TurnGatherer } from '../turn-gatherer.js';
 
@@ -156,7 +156,7 @@ const gatherer = new TurnGatherer<KnexPgClient, PendingRead>((client, reads) => 
 
 /**
  * `sql` with `bindings` as a RowSet, read as above, when it is a plain read on PostgreSQL
- * outside a transaction whose values can be written into its text (statement.ts's inlined);
+ * outside a transaction whose values can be written into its text (fixed-sql.ts's inlined);
  * null otherwise, and the caller runs it as any statement. Inside a transaction statements go
  * through knex's client (database.ts sends BEGIN and the address locks with them). `sql` is
  * one statement.

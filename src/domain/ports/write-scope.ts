@@ -10,8 +10,8 @@ import type {
 /**
  * What the rules of a change read and write (sync, durable status): the ports the domain
  * depends on. Two implementations serve them: data-access's SQL repositories (one transaction)
- * and a batch in memory (data-access/batch/batch-session.ts). A call the rules start making must be
- * added here, and then neither implementation compiles until it serves it.
+ * and a batch in memory (data-access/batch/batch-write-scope.ts). A call the rules start making
+ * must be added here, and then neither implementation compiles until it serves it.
  */
 
 /** The people, as the rules of a change read and write them. */

@@ -1,0 +1,79 @@
+/**
+ * The text of a fixed statement (statement.ts runs them): written once per engine, at load,
+ * and on PostgreSQL with its values written in where they can be, so that a statement without
+ * bindings can share a message with BEGIN, the address locks and queued reads (database.ts).
+ * statement.ts passes fixedSql on, so that a module that writes and runs a statement imports
+ * both from there.
+ */
+
+/**
+ * SQL text for `engine`: written once with `?` placeholders, as knex writes them; PostgreSQL
+ * numbers them itself (the knex client does so as it sends). Kept as one value per engine so
+ * a statement's text is built once, at load.
+ */
+export interface FixedSql {
+  readonly sqlite: string;
+  readonly postgres: string;
+}
+
+export function fixedSql(sqlite: string, postgres: string = sqlite): FixedSql {
+  return { sqlite, postgres };
+}
+
+/**
+ * A value written into PostgreSQL SQL text. A statement without bindings is sent in one message
+ * with the transaction's deferred BEGIN (database.ts), saving a round trip.
+ *
+ * knex numbers every `?` of a statement's text as a placeholder, inside quotes too, so a string
+ * holding `?` or a backslash is written as an escape string (E'…') with `?` as `\x3f`: the text
+ * then holds no `?` that knex could take. PostgreSQL cannot store NUL in text: refused here,
+ * as the server refuses it as a binding.
+ */
+export function pgLiteral(value: string | number | bigint | boolean | null): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'string') {
+    if (value.includes('\0')) throw new RangeError('text cannot hold a NUL character');
+    if (!/[?\\]/.test(value)) return `'${value.replace(/'/g, "''")}'`;
+    return ` E'${value.replace(/[?'\\]/g, (c) => (c === '?' ? '\\x3f' : c + c))}'`;
+  }
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  // In parentheses: `x - ?` must not become the comment `x --1`.
+  if (typeof value === 'bigint' || Number.isSafeInteger(value))
+    return value < 0 ? `(${String(value)})` : String(value);
+  throw new RangeError(`not an integer: ${value}`);
+}
+
+/**
+ * PostgreSQL: `sql`'s text with `bindings` written in (pgLiteral), or null when one of them
+ * cannot be (a NUL, a fraction, an object): the caller then sends the bindings. A statement
+ * without bindings is sent by the simple protocol, cheaper on both sides for a short
+ * statement, and can share a message with BEGIN and the address locks (database.ts). Every
+ * `?` of a fixed text is a placeholder (knex reads them so too).
+ */
+export function inlined(sql: FixedSql, bindings: readonly unknown[]): FixedSql | null {
+  const parts = sql.postgres.split('?');
+  if (parts.length !== bindings.length + 1) throw new Error('placeholders and bindings differ');
+  let text = parts[0]!;
+  for (let i = 0; i < bindings.length; i++) {
+    const v = bindings[i];
+    const t = typeof v;
+    if (v !== null && t !== 'string' && t !== 'number' && t !== 'bigint' && t !== 'boolean')
+      return null;
+    if (t === 'number' && !Number.isSafeInteger(v)) return null;
+    if (t === 'string' && (v as string).includes('\0')) return null;
+    text += pgLiteral(v as string | number | bigint | boolean | null) + parts[i + 1]!;
+  }
+  return { sqlite: sql.sqlite, postgres: text };
+}
+
+/**
+ * PostgreSQL: `values` as the text of an array value (`{…}`), a binding for `column = ANY(?)`
+ * that inlined() can write into the statement, where an array binding cannot be: the
+ * statement can then share a message with BEGIN, the address locks and queued reads.
+ */
+export function pgArrayText(values: ReadonlyArray<string | number>): string {
+  const items = values.map((v) =>
+    typeof v === 'number' ? String(v) : `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`,
+  );
+  return `{${items.join(',')}}`;
+}
