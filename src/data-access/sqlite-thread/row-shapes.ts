@@ -24,15 +24,24 @@ export class RowShapes {
   private readonly announced = new Set<number>();
   private readonly schemaVersion: BetterSqlite3.Statement;
 
-  constructor(db: BetterSqlite3.Database) {
+  constructor(private readonly db: BetterSqlite3.Database) {
     this.schemaVersion = db.prepare('PRAGMA schema_version').pluck();
   }
 
-  /** Runs a statement that returns rows: its rows as arrays, and the number of their shape. */
+  /**
+   * Runs a statement that returns rows: its rows as arrays, and the number of their shape.
+   * Inside a transaction, before and after the run, the schema is read once: no other
+   * connection can change it meanwhile (its snapshot, or the write lock, holds), and a
+   * statement that returns rows (SELECT, DML with RETURNING) makes no schema change of its own.
+   * Each read of the version costs about what a one-row lookup does (an unsubscribe's step
+   * made four of them).
+   */
   all(statement: BetterSqlite3.Statement, bindings: unknown[]): RowsOfShape {
+    const inTransaction = this.db.inTransaction;
     const before = this.schemaVersion.get() as number;
     const rows = packed(statement.raw(true).all(bindings) as unknown[][]);
-    const after = this.schemaVersion.get() as number;
+    const after =
+      inTransaction && this.db.inTransaction ? before : (this.schemaVersion.get() as number);
     const known = this.byStatement.get(statement);
     if (known && known.version === before && before === after) return { rows, shape: known.shape };
     // SQLite prepares a statement again when the schema changed; its names now are those
