@@ -124,6 +124,38 @@ describe('SQLite row shapes', function () {
     expect(rows).to.deep.equal([{ b: 'eins', id: 1 }]);
   });
 
+  for (const [name, knex] of [
+    ['writer', () => db.knex],
+    ['reader', () => db.readKnex],
+  ] as const)
+    it(`a read that fails outside a transaction leaves none open: the next read sees the last commit (${name})`, async () => {
+      // Each read outside a transaction has a read transaction of its own (row-shapes.ts).
+      const pool = threadPool(knex());
+      const connection = await pool.acquireConnection();
+      try {
+        // Fails while running (a malformed JSON text), after the read began.
+        const failed = await connection
+          .run("SELECT id, json_extract(b || '{', '$.x') AS x FROM shaped", [])
+          .then(
+            () => null,
+            (error: Error) => error,
+          );
+        expect(failed?.message).to.match(/malformed JSON/);
+        // A commit since (the writer makes it itself: its pool holds that one connection).
+        const update = "UPDATE shaped SET b = 'dos' WHERE id = 1";
+        await (name === 'writer' ? connection.run(update, []) : db.knex.raw(update));
+        expect(await connection.run('SELECT b FROM shaped WHERE id = 1', [])).to.deep.equal({
+          rows: [{ b: 'dos' }],
+        });
+        // No transaction was left open on the connection: a BEGIN is refused inside one.
+        connection.queue('BEGIN', []);
+        await connection.run('SELECT 1 AS one', []);
+        await connection.run('COMMIT', []);
+      } finally {
+        await pool.releaseConnection(connection);
+      }
+    });
+
   it('rows cross as packed arrays (the structured clone sends them densely)', () => {
     // In a fresh process, as in a fresh SQLite thread: V8 remembers, per allocation site, the
     // kinds of arrays made there, and this test process has run every other test first.

@@ -24,15 +24,43 @@ export class RowShapes {
   private readonly announced = new Set<number>();
   private readonly schemaVersion: BetterSqlite3.Statement;
 
-  constructor(db: BetterSqlite3.Database) {
+  private readonly begin: BetterSqlite3.Statement;
+  private readonly commit: BetterSqlite3.Statement;
+  private readonly rollback: BetterSqlite3.Statement;
+
+  constructor(private readonly db: BetterSqlite3.Database) {
     this.schemaVersion = db.prepare('PRAGMA schema_version').pluck();
+    this.begin = db.prepare('BEGIN');
+    this.commit = db.prepare('COMMIT');
+    this.rollback = db.prepare('ROLLBACK');
   }
 
-  /** Runs a statement that returns rows: its rows as arrays, and the number of their shape. */
+  /**
+   * Runs a statement that returns rows: its rows as arrays, and the number of their shape.
+   * The schema version is read once, in the statement's own transaction, where no other
+   * connection can change the schema (its snapshot, or the write lock, holds) and a statement
+   * that returns rows makes no schema change of its own. Outside a transaction, a read
+   * (`readonly`) gets a read transaction of its own for that: the version and the rows are
+   * read in one snapshot, as the statement alone would have read them (it sees the last
+   * commit when it starts). The two reads of the version around it in autocommit each opened
+   * and closed a read transaction of the WAL: together more CPU than the lookup they guarded
+   * (23 against 12 µs for a one-row read on a reader connection). A write returning rows
+   * outside a transaction runs in autocommit, its version read before and after it.
+   */
   all(statement: BetterSqlite3.Statement, bindings: unknown[]): RowsOfShape {
-    const before = this.schemaVersion.get() as number;
-    const rows = packed(statement.raw(true).all(bindings) as unknown[][]);
-    const after = this.schemaVersion.get() as number;
+    const own = !this.db.inTransaction && statement.readonly;
+    if (own) this.begin.run();
+    let before: number;
+    let rows: unknown[][];
+    try {
+      before = this.schemaVersion.get() as number;
+      rows = packed(statement.raw(true).all(bindings) as unknown[][]);
+      if (own) this.commit.run();
+    } catch (error) {
+      if (own && this.db.inTransaction) this.rollback.run();
+      throw error;
+    }
+    const after = this.db.inTransaction || own ? before : (this.schemaVersion.get() as number);
     const known = this.byStatement.get(statement);
     if (known && known.version === before && before === after) return { rows, shape: known.shape };
     // SQLite prepares a statement again when the schema changed; its names now are those
