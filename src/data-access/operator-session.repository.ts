@@ -10,6 +10,7 @@ const toRecord = (r: Row): OperatorSessionRecord => ({
   csrfToken: r.csrf_token as string,
   createdAt: Number(r.created_at),
   expiresAt: Number(r.expires_at),
+  credentialTag: (r.credential_tag as string | null | undefined) ?? null,
 });
 
 /** Login sessions of the /admin pages, keyed by the hash of the cookie's token. */
@@ -24,6 +25,7 @@ export class OperatorSessionRepository {
         csrf_token: session.csrfToken,
         created_at: session.createdAt,
         expires_at: session.expiresAt,
+        credential_tag: session.credentialTag,
       });
     });
   }

@@ -57,8 +57,10 @@ function scrypt(
 }
 
 /** `scrypt$N$r$p$salt$hash` (base64): the parameters travel with the hash. */
-export async function hashPassword(password: string): Promise<string> {
-  const salt = crypto.randomBytes(16);
+export async function hashPassword(
+  password: string,
+  salt: Buffer = crypto.randomBytes(16),
+): Promise<string> {
   const key = await scrypt(password, salt, SCRYPT);
   return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64'), key.toString('base64')]
     .map(String)
@@ -78,7 +80,29 @@ export async function verifyPassword(password: string, stored: string): Promise<
 }
 
 const sha256 = (value: string): string => crypto.createHash('sha256').update(value).digest('hex');
+
+/**
+ * The salt of an ADMIN_USERS password's hash: the same on every instance for one name, so
+ * that every instance derives the same credential tag from the same password.
+ */
+const configuredSalt = (name: string): Buffer =>
+  crypto.createHash('sha256').update(`admin user\u0000${name}`).digest().subarray(0, 16);
+
+/**
+ * What a session of an ADMIN_USERS operator records of the password it was opened with: a
+ * digest of the password's scrypt hash (which a copy of the table cannot log in with). When
+ * the password in ADMIN_USERS changes, the tag changes and the older sessions end.
+ */
+const credentialTag = (hash: string): string => sha256(hash).slice(0, 32);
 const randomToken = (): string => crypto.randomBytes(32).toString('base64url');
+
+interface PreparedHashes {
+  dummy: string;
+  /** Each ADMIN_USERS name's password hash. */
+  configured: Map<string, string>;
+  /** Each ADMIN_USERS name's credential tag, kept with its sessions. */
+  tags: Map<string, string>;
+}
 
 /**
  * Operators of the /admin pages (stored ones plus those in ADMIN_USERS) and their sessions.
@@ -87,7 +111,7 @@ const randomToken = (): string => crypto.randomBytes(32).toString('base64url');
 export class OperatorService {
   private readonly configured: Map<string, string>;
   /** Hashes of a dummy and of the configured passwords, so that every check costs one scrypt. */
-  private prepared: Promise<{ dummy: string; configured: Map<string, string> }> | null = null;
+  private prepared: Promise<PreparedHashes> | null = null;
   private readonly sessionMs: number;
   private readonly now: () => number;
 
@@ -166,6 +190,7 @@ export class OperatorService {
       csrfToken: randomToken(),
       createdAt: now,
       expiresAt: now + this.sessionMs,
+      credentialTag: (await this.hashes()).tags.get(operator) ?? null,
     };
     await this.sessions.removeExpired(now);
     await this.sessions.insert({ tokenHash: sha256(token), ...session });
@@ -182,10 +207,20 @@ export class OperatorService {
     if (!TOKEN.test(token)) return null;
     const found = await this.sessions.findLive(sha256(token), this.now());
     if (!found) return null;
-    const stillThere =
-      this.configured.has(found.operatorName) ||
-      (await this.operators.find(found.operatorName)) !== null;
-    if (!stillThere) return null;
+    // An ADMIN_USERS operator's session lasts while its password stays the one it was opened
+    // with (changing the pair and restarting is how such a password is rotated); a stored
+    // operator's, while the operator is stored (removing it also deletes its sessions).
+    const tag = this.configured.has(found.operatorName)
+      ? (await this.hashes()).tags.get(found.operatorName)
+      : null;
+    if (tag !== undefined && tag !== null) {
+      if (found.credentialTag !== tag) return null;
+    } else if (
+      found.credentialTag !== null ||
+      (await this.operators.find(found.operatorName)) === null
+    ) {
+      return null;
+    }
     return {
       operator: found.operatorName,
       csrfToken: found.csrfToken,
@@ -198,14 +233,18 @@ export class OperatorService {
   }
 
   /** A dummy's hash and those of the configured passwords: made once, all at once. */
-  private hashes(): Promise<{ dummy: string; configured: Map<string, string> }> {
+  private hashes(): Promise<PreparedHashes> {
     this.prepared ??= (async () => {
       const names = [...this.configured.keys()];
       const [dummy, ...made] = await Promise.all([
         hashPassword(randomToken()),
-        ...names.map((name) => hashPassword(this.configured.get(name)!)),
+        ...names.map((name) => hashPassword(this.configured.get(name)!, configuredSalt(name))),
       ]);
-      return { dummy: dummy!, configured: new Map(names.map((name, i) => [name, made[i]!])) };
+      return {
+        dummy: dummy!,
+        configured: new Map(names.map((name, i) => [name, made[i]!])),
+        tags: new Map(names.map((name, i) => [name, credentialTag(made[i]!)])),
+      };
     })().catch((error: unknown) => {
       this.prepared = null;
       throw error;

@@ -297,4 +297,9 @@ export interface OperatorSessionRecord {
   csrfToken: string;
   createdAt: number;
   expiresAt: number;
+  /**
+   * For an ADMIN_USERS operator, a tag of the password the session was opened with; null for
+   * a stored operator (and for sessions opened before the tag was kept).
+   */
+  credentialTag: string | null;
 }

@@ -142,5 +142,47 @@ for (const engine of testEngines()) {
       expect(await operators.session(session!.token)).to.not.equal(null);
       expect(await restarted.session(session!.token)).to.equal(null);
     });
+
+    it('ends the sessions of an ADMIN_USERS operator whose password changed, and only those', async () => {
+      const restartWith = (configured: Array<{ name: string; password: string }>) =>
+        new OperatorService(
+          new OperatorRepository(db.knex),
+          new OperatorSessionRepository(db.knex),
+          configured,
+          { sessionHours: 8, now: () => now },
+        );
+      await operators.add('alice', PASSWORD);
+      const stored = await operators.logIn('alice', PASSWORD);
+      const configured = await operators.logIn('envop', 'environment password');
+      // Restarted with the same pair (another instance, or the same one): the session goes on.
+      const same = restartWith([{ name: 'envop', password: 'environment password' }]);
+      expect((await same.session(configured!.token))?.operator).to.equal('envop');
+      // Rotated: the session opened with the old password ends on an instance with the new one.
+      const rotated = restartWith([{ name: 'envop', password: 'a rotated environment password' }]);
+      expect(await rotated.session(configured!.token)).to.equal(null);
+      expect((await rotated.session(stored!.token))?.operator).to.equal('alice');
+      const again = await rotated.logIn('envop', 'a rotated environment password');
+      expect((await rotated.session(again!.token))?.operator).to.equal('envop');
+      expect(await rotated.logIn('envop', 'environment password')).to.equal(null);
+    });
+
+    it('ends a session opened as an ADMIN_USERS operator once the name is only a stored one', async () => {
+      await operators.add('alice', PASSWORD);
+      const configuredAlice = [{ name: 'alice', password: 'configured alice password' }];
+      const withConfigured = new OperatorService(
+        new OperatorRepository(db.knex),
+        new OperatorSessionRepository(db.knex),
+        configuredAlice,
+        { sessionHours: 8, now: () => now },
+      );
+      const session = await withConfigured.logIn('alice', 'configured alice password');
+      expect((await withConfigured.session(session!.token))?.operator).to.equal('alice');
+      // The pair left ADMIN_USERS; the stored alice has another password, and the session was
+      // not opened with it.
+      expect(await operators.session(session!.token)).to.equal(null);
+      const own = await operators.logIn('alice', PASSWORD);
+      expect((await operators.session(own!.token))?.operator).to.equal('alice');
+      expect(await withConfigured.session(own!.token)).to.equal(null);
+    });
   });
 }
