@@ -1,9 +1,10 @@
 /**
  * MktowsContextHeader/targetWorkspace → the partition of new leads. The vendor's own Java sample
- * of syncLead sends `default` for the `Default` workspace its page says a call must name when
- * workspaces are off: such a call made its leads in a partition `default` of their own (where
- * a user confined to `Default` may not create, 20013), and a workspace named like a property
- * every JavaScript object has (`constructor`) was read from the object's prototype: 10001.
+ * of syncLead (and every syncLead of Talend's Marketo components) sends `default` for the
+ * `Default` workspace its page says a call must name when workspaces are off: such a call made
+ * its leads in a partition `default` of their own (where a user confined to `Default` may not
+ * create, 20013), and a workspace named like a property every JavaScript object has
+ * (`constructor`) was read from the object's prototype: 10001.
  */
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
