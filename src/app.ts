@@ -23,6 +23,7 @@ import { instanceAuthFailures, instanceSoapLimits } from './cluster/instance-lim
 import { faultEnvelope } from './mktows/faults.js';
 import { createMktowsEndpoint } from './mktows/mktows.endpoint.js';
 import { mktowsHandlers } from './mktows/mktows.handlers.js';
+import { workspacePartitions } from './mktows/workspaces.js';
 import { VERSION } from './package-info.js';
 import { serviceIndex } from './service-index.js';
 import { drainThen, refusedDrainBytes } from './soap-transport/request-body.js';
@@ -103,7 +104,7 @@ export async function createApp({
         concurrencyConfigured: config.concurrencyLimit !== null,
         workers: config.workers,
       }),
-      workspacePartitions: config.workspacePartitions,
+      partitionOf: workspacePartitions(config.workspacePartitions, config.defaultPartition),
       authFailures: instanceAuthFailures({
         limit: config.authFailureLimit,
         windowMs: config.authFailureWindowSeconds * 1000,

@@ -101,7 +101,7 @@ export const mktowsSettings = {
     env: 'WORKSPACE_PARTITIONS',
     default: '',
     meaning:
-      'Comma-separated workspace:partition pairs: the primary partition of each targetWorkspace',
+      'Comma-separated workspace:partition pairs: the primary partition of each targetWorkspace (names match in any case)',
     parse: workspaces,
   },
   protectedReasons: {

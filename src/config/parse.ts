@@ -213,7 +213,12 @@ export function workspaces(raw: string): Record<string, string> {
         'WORKSPACE_PARTITIONS must be comma-separated workspace:partition pairs',
       );
     }
-    map[workspace] = partition;
+    // Workspace names match in any case (src/mktows/workspaces.ts): two that differ only in
+    // case would be one workspace with two partitions.
+    const lower = workspace.toLowerCase();
+    if (Object.keys(map).some((w) => w.toLowerCase() === lower))
+      throw new ConfigError(`WORKSPACE_PARTITIONS names workspace ${workspace} twice`);
+    Object.defineProperty(map, workspace, { value: partition, enumerable: true, writable: true });
   }
   return map;
 }

@@ -283,8 +283,13 @@ export class ActivityService {
       return {
         returnCount: rows.length,
         remainingCount: remaining,
+        // The window goes back with the position (as the vendor's answers carried it): a client
+        // passes the whole newStartPosition back, and without latestCreatedAt its next page
+        // would read past the window's end.
         newStartPosition: {
           offset: `ID:${position}`,
+          ...(start.oldestCreatedAt ? { oldestCreatedAt: start.oldestCreatedAt } : {}),
+          ...(start.latestCreatedAt ? { latestCreatedAt: start.latestCreatedAt } : {}),
           ...(last ? { activityCreatedAt: new Date(last.createdAt) } : {}),
         },
         activities: rows.map(activityView),

@@ -54,7 +54,7 @@ export interface EndpointOptions {
   bodyTimeoutMs: number;
   requestTimeoutMs: number;
   limits: CallAdmission;
-  workspacePartitions: Readonly<Record<string, string>>;
+  partitionOf: (workspace: string) => string;
   authFailures: AuthFailureLimiter;
   maxAttributesPerElement: number;
   /** When set, the WSDL's soap:address starts with it instead of the request's Host. */
@@ -123,7 +123,7 @@ export async function createMktowsEndpoint(
           object(headers?.MktowsContextHeader)?.targetWorkspace,
           'targetWorkspace',
         )?.trim();
-        if (workspace) ctx.partition = options.workspacePartitions[workspace] ?? workspace;
+        if (workspace) ctx.partition = options.partitionOf(workspace);
         const declared = paramsNames.get(name);
         return await handler(
           declared ? withDeclaredNames(args ?? {}, declared) : (args ?? {}),

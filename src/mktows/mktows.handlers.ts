@@ -360,6 +360,11 @@ export function mktowsHandlers(
       }
     },
 
+    // Talend's Marketo components call it to check their connection: the objects described here.
+    async listMObjects() {
+      return { result: { objects: ['ActivityRecord', 'LeadRecord'] } };
+    },
+
     async describeMObject(args) {
       const name = requireText(member(args, 'objectName'), 'objectName').trim();
       switch (name.toLowerCase()) {

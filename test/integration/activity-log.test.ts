@@ -281,6 +281,26 @@ for (const engine of testEngines()) {
         expect(window.activities.map((x) => attr(x, 'New Value'))).to.deep.equal(['Bern']);
       });
 
+      it('a window read page by page, each newStartPosition passed back whole, stops at latestCreatedAt', async () => {
+        // As a stub passes the answer's position back (the vendor's answers echo the window).
+        await streamEnd();
+        const t0 = h.clock.t;
+        for (const [i, at] of [10_000, 20_000, 30_000, 90_000].entries()) {
+          h.clock.set(t0 + at);
+          await createLead(s, `stream-window${i}@example.com`);
+        }
+        const start = { oldestCreatedAt: new Date(t0), latestCreatedAt: new Date(t0 + 60_000) };
+        let page = await s.activities.changes(start, { batchSize: 1 });
+        const read = [...page.activities];
+        expect(page.newStartPosition).to.deep.include(start);
+        while (page.remainingCount > 0) {
+          page = await s.activities.changes(page.newStartPosition, { batchSize: 1 });
+          read.push(...page.activities);
+        }
+        expect(read.map((a) => a.createdAt.getTime() - t0)).to.deep.equal([10_000, 20_000, 30_000]);
+        h.clock.set(t0 + 100_000);
+      });
+
       it('from oldestCreatedAt misses nothing created since, even when ids and times disagree', async () => {
         // Two writers' clocks (or commit order) need not follow id order.
         await streamEnd();

@@ -79,6 +79,7 @@ for (const engine of testEngines()) {
       expect(out.getLeadChanges).to.deep.equal([a, b, c]);
       expect(out.describeMObject).to.have.length(3);
       expect(out.mergeLeads).to.deep.equal({ status: 'MERGED', winner: b, losers: [c] });
+      expect(out.listMObjects).to.deep.equal(['ActivityRecord', 'LeadRecord']);
       expect(out.unserved).to.include({ code: '20019', faultcode: 'SOAP-ENV:Client' });
       expect(out.notFound).to.include({ code: '20103', faultcode: 'SOAP-ENV:Client' });
     });

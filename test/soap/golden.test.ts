@@ -41,6 +41,7 @@ const SERVED = new Set([
   'getLeadChanges',
   'mergeLeads',
   'describeMObject',
+  'listMObjects',
 ]);
 
 /**
@@ -52,6 +53,7 @@ const UNSERVED = VENDOR_OPERATIONS.map((o) => o.operation).filter((op) => !SERVE
 /** Requests that are well-formed vendor calls: each must validate against our WSDL's schema. */
 const VALID_REQUESTS = new Set([
   'describeMObject-leadRecord',
+  'listMObjects',
   'mergeLeads-merged',
   'mergeLeads-failed',
   ...UNSERVED.map((op) => `fault-20019-${op}`),
@@ -70,6 +72,7 @@ const PAIRS = [
   'getLeadChanges',
   'deleteLead',
   'describeMObject-leadRecord',
+  'listMObjects',
   // Leads 1 and 2 share ann@example.com: 2 merges into 1; merging it again finds no lead 2.
   'mergeLeads-merged',
   'mergeLeads-failed',

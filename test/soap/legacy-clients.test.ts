@@ -3,7 +3,8 @@
  * timestamps their libraries write (embulk-input-marketo signs Ruby's Time#to_s, pymarketo-soap
  * Python's isoformat(), a Haskell client %Q's twelve fraction digits), and the StaticListSelector
  * the vendor's stubs have (its SDK, Talend's components): a list this service does not keep is
- * the vendor's 20111, not an element it has never heard of.
+ * the vendor's 20111, not an element it has never heard of. And listMObjects, which Talend's
+ * components call to check a connection.
  */
 import { expect } from 'chai';
 import { requestSignature } from '../../src/mktows/auth.js';
@@ -196,6 +197,23 @@ for (const engine of testEngines()) {
           20109,
         );
       });
+    });
+
+    // Talend's Marketo components call listMObjects when they create their SOAP client, to
+    // check the credentials: a fault there (20019 it was) fails every job before its first call.
+    it('listMObjects names the objects describeMObject describes, each of them describable', async () => {
+      const res = await rawCall(service.url, '<ns1:paramsListMObjects/>');
+      expect(res.status, res.body).to.equal(200);
+      const objects = [...res.body.matchAll(/<objects>([^<]*)<\/objects>/g)].map((m) => m[1]!);
+      expect(objects).to.deep.equal(['ActivityRecord', 'LeadRecord']);
+      for (const objectName of objects) {
+        const described = await rawCall(
+          service.url,
+          `<ns1:paramsDescribeMObject><objectName>${objectName}</objectName></ns1:paramsDescribeMObject>`,
+        );
+        expect(described.status, described.body).to.equal(200);
+        expect(described.body).to.include(`<name>${objectName}</name>`);
+      }
     });
   });
 }

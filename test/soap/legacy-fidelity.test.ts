@@ -20,6 +20,7 @@ const SERVED = new Set([
   'getLeadChanges',
   'mergeLeads',
   'describeMObject',
+  'listMObjects',
 ]);
 
 /** The attributes of the first leadRecord in a response, in wire order. */

@@ -142,6 +142,16 @@ describe('loadConfig', () => {
     expectConfigError({ LOG_LEVEL: 'verbose' }, /LOG_LEVEL/);
   });
 
+  it('WORKSPACE_PARTITIONS: names match in any case, so one named twice is refused; any name is a name', () => {
+    expectConfigError(
+      { WORKSPACE_PARTITIONS: 'EMEA:Europe,emea:Other' },
+      /WORKSPACE_PARTITIONS names workspace emea twice/,
+    );
+    expect(
+      loadConfig({ WORKSPACE_PARTITIONS: '__proto__:Odd,constructor:Odder' }).workspacePartitions,
+    ).to.deep.equal({ ['__proto__']: 'Odd', constructor: 'Odder' });
+  });
+
   it('PROPAGATION_LOG: followers by default, activities for a rolling upgrade, nothing else', () => {
     expect(loadConfig({}).propagationLog).to.equal('followers');
     expect(loadConfig({ PROPAGATION_LOG: ' activities ' }).propagationLog).to.equal('activities');

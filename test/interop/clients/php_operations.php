@@ -121,7 +121,9 @@ $out['mergeLeads'] = [
     'losers' => $merged->result->mergeStatus->losingLeadIdList->integerItem,
 ];
 
-$out['unserved'] = $faultOf(fn () => $call('listMObjects', []));
+$listed = $call('listMObjects', []);
+$out['listMObjects'] = $listed->result->objects;
+$out['unserved'] = $faultOf(fn () => $call('getMObjects', ['type' => 'Opportunity']));
 $out['notFound'] = $faultOf(fn () => $call('getLead', ['leadKey' => ['keyType' => 'EMAIL', 'keyValue' => 'nobody-php@example.com']]));
 $out['ids'] = $ids;
 echo json_encode($out), "\n";
