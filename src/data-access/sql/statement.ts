@@ -12,8 +12,9 @@ export { fixedSql, type FixedSql } from './fixed-sql.js';
  * written once per engine, and it still runs through knex's client, so that it goes to the
  * connection knex would use (the transaction's own inside a write, the pool's otherwise),
  * through the same driver code (SQLite's statement cache, PostgreSQL's deferred BEGIN) and
- * with the same errors. PostgreSQL gets unnamed statements only: nothing outlives the
- * transaction, as a transaction-mode pooler (PgBouncer) needs. (PostgreSQL's plain lookups of
+ * with the same errors. PostgreSQL gets unnamed statements (but a grouped transaction's
+ * repeated ones, prepared for it alone: pg-step-forms.ts): nothing outlives the transaction,
+ * as a transaction-mode pooler (PgBouncer) needs. (PostgreSQL's plain lookups of
  * people outside a transaction go one step further, past knex's query path: pg-rows.ts.)
  */
 
