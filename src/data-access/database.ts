@@ -4,6 +4,7 @@ import pg from 'pg';
 import { openSqlite, restrictDataDir, SQLITE_FILE_NAME } from './sqlite-thread/open.js';
 import { redactedUrl } from './connection-problem.js';
 import { setPropagationLog, type PropagationLog } from './propagation-log.js';
+import type { StatementForm } from './sql/fixed-sql.js';
 
 export { connectionProblem, databaseHost } from './connection-problem.js';
 
@@ -141,9 +142,16 @@ export interface PgDeferringClient {
    * goes with COMMIT when no statement follows, is dropped only by ROLLBACK, and `result` is
    * told its result once its message is answered (never, if that message fails: the
    * transaction fails with it, as if the write had been awaited). false: not queued (the
-   * connection is not in a transaction begun by knex), the caller sends it itself.
+   * connection is not in a transaction begun by knex), the caller sends it itself. `form`:
+   * the statement's text and values apart, when its values were written in (read by
+   * sql/pg-step.ts; a plain transaction sends `sql`).
    */
-  sendWithNext(connection: unknown, sql: string, result?: (response: unknown) => void): boolean;
+  sendWithNext(
+    connection: unknown,
+    sql: string,
+    result?: (response: unknown) => void,
+    form?: StatementForm,
+  ): boolean;
   /** `BEGIN;` and the settings every write transaction starts with (`SET LOCAL`). */
   readonly transactionHead: string;
   /**

@@ -14,7 +14,9 @@ import {
   RACE_ADDRESSES,
   seedRaceLeads,
 } from '../support/hammer.js';
-import { openHarness } from '../support/harness.js';
+import { createServices } from '../../src/compose.js';
+import { createLead, openHarness, web } from '../support/harness.js';
+import { pgMessagesWhile } from '../support/pg-messages.js';
 import {
   createPrivatePostgres,
   privatePostgresUnavailable,
@@ -101,6 +103,30 @@ describe('topology: PgBouncer in transaction pooling mode', function () {
       expect(inside).to.equal('1234ms');
       const ids = await seedRaceLeads(h.services);
       await hammer([h.openAnother(), h.openAnother()], ids, 60, 7);
+      // syncLead unsubscribes asked for together: their grouped transaction prepares the
+      // statements they share, and deallocates them before it ends (sql/pg-step-forms.ts).
+      const services = createServices(database, { customFields: [], defaultPartition: 'Default' });
+      let preparedGroups = 0;
+      for (let round = 0; round < 5 && preparedGroups === 0; round++) {
+        const people: number[] = [];
+        for (let i = 0; i < 6; i++) {
+          const key = `forms-${round}-${i}@bouncer.example`;
+          people.push(await createLead(h.services, key));
+          await createLead(h.services, key);
+        }
+        const sent = await pgMessagesWhile(() =>
+          Promise.all(
+            people.map((id) =>
+              services.leads.sync(
+                { id, attributes: [{ name: 'Unsubscribed', value: 'true' }] },
+                { path: web },
+              ),
+            ),
+          ),
+        );
+        preparedGroups += sent.filter((t) => /PREPARE du_step_/.test(t)).length;
+      }
+      expect(preparedGroups).to.be.greaterThan(0);
       // …and gone from every server connection afterwards.
       const seen = new Set<string>();
       const prepared = new Set<number>();

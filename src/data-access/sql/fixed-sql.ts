@@ -44,15 +44,31 @@ export function pgLiteral(value: string | number | bigint | boolean | null): str
 }
 
 /**
+ * A statement as inlined() writes it, kept apart: its text with `?` placeholders and the SQL
+ * literal of each value. Statements of one form that repeat within a transaction can be
+ * prepared once and executed with their literals (pg-step-forms.ts).
+ */
+export interface StatementForm {
+  readonly template: string;
+  readonly literals: readonly string[];
+}
+
+/** inlined()'s text, with the literals it wrote in (in the order of the placeholders). */
+export interface InlinedSql extends FixedSql {
+  readonly literals: readonly string[];
+}
+
+/**
  * PostgreSQL: `sql`'s text with `bindings` written in (pgLiteral), or null when one of them
  * cannot be (a NUL, a fraction, an object): the caller then sends the bindings. A statement
  * without bindings is sent by the simple protocol, cheaper on both sides for a short
  * statement, and can share a message with BEGIN and the address locks (database.ts). Every
  * `?` of a fixed text is a placeholder (knex reads them so too).
  */
-export function inlined(sql: FixedSql, bindings: readonly unknown[]): FixedSql | null {
+export function inlined(sql: FixedSql, bindings: readonly unknown[]): InlinedSql | null {
   const parts = sql.postgres.split('?');
   if (parts.length !== bindings.length + 1) throw new Error('placeholders and bindings differ');
+  const literals = new Array<string>(bindings.length);
   let text = parts[0]!;
   for (let i = 0; i < bindings.length; i++) {
     const v = bindings[i];
@@ -61,9 +77,11 @@ export function inlined(sql: FixedSql, bindings: readonly unknown[]): FixedSql |
       return null;
     if (t === 'number' && !Number.isSafeInteger(v)) return null;
     if (t === 'string' && (v as string).includes('\0')) return null;
-    text += pgLiteral(v as string | number | bigint | boolean | null) + parts[i + 1]!;
+    const literal = pgLiteral(v as string | number | bigint | boolean | null);
+    literals[i] = literal;
+    text += literal + parts[i + 1]!;
   }
-  return { sqlite: sql.sqlite, postgres: text };
+  return { sqlite: sql.sqlite, postgres: text, literals };
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { PgDeferringClient } from '../database.js';
 import { RowTemplate } from '../sqlite-thread/row-shapes.js';
+import type { StatementForm } from './fixed-sql.js';
 import { RowSetsQuery, type Connection, type KnexPgClient, type Outcome } from './pg-rows.js';
+import { PLAIN, StepForms, type GroupForms } from './pg-step-forms.js';
 
 /**
  * Group commit of one-step units on PostgreSQL (pg-step.ts): the steps of one process that
@@ -28,8 +30,9 @@ import { RowSetsQuery, type Connection, type KnexPgClient, type Outcome } from '
  *
  * A step alone is sent as before, without a savepoint. At most MAX_GROUPS_IN_FLIGHT messages
  * per client are in flight; steps asked for meanwhile wait, and go together when one ends.
- * Nothing is prepared by name and each transaction ends within the messages of one group on
- * one connection, as PgBouncer's transaction mode needs.
+ * Each transaction ends within the messages of one group on one connection, as PgBouncer's
+ * transaction mode needs. A statement form that repeats in the group is prepared once for its
+ * transaction and deallocated before it ends (pg-step-forms.ts).
  */
 
 type Row = Record<string, unknown>;
@@ -56,6 +59,8 @@ export interface StepResult {
 export interface PendingStep {
   /** Its statements in order, each one statement; the last is the one the unit awaits. */
   readonly statements: readonly string[];
+  /** Each statement's text and values apart, where known (pg-step-forms.ts). */
+  readonly forms?: ReadonlyArray<StatementForm | undefined>;
   /** The address lock it takes first, if known (its place in the group). */
   readonly lock?: bigint;
   /** Once COMMIT completed: the result of each statement, in order. */
@@ -95,10 +100,21 @@ function send(connection: Connection, text: string): Promise<Sent> {
   });
 }
 
-/** Ends whatever transaction the connection is left in; false when it could not. */
-export function rolledBack(connection: Connection): Promise<boolean> {
+/**
+ * Ends the transaction and drops what was prepared in it: one message, which a transaction-mode
+ * pooler runs on one server, the one that prepared.
+ */
+const RESET = 'ROLLBACK; DEALLOCATE ALL;';
+
+/**
+ * Ends whatever transaction the connection is left in (`prepared`: and deallocates what was
+ * prepared, RESET); false when it could not.
+ */
+export function rolledBack(connection: Connection, prepared = false): Promise<boolean> {
   return new Promise((resolve) =>
-    connection.query(new RowSetsQuery('ROLLBACK', connection), (error) => resolve(error === null)),
+    connection.query(new RowSetsQuery(prepared ? RESET : 'ROLLBACK', connection), (error) =>
+      resolve(error === null),
+    ),
   );
 }
 
@@ -125,9 +141,6 @@ function resultOf(outcome: Outcome | undefined, command: string | undefined): St
     rowCount: countOf(command ?? ''),
   };
 }
-
-/** A step's statements as they are sent: each ends with one semicolon. */
-const statementText = (statement: string) => `${statement.replace(/;\s*$/, '')};`;
 
 /**
  * `error` as knex reports a statement's failure: its SQL first (the step's statement that
@@ -169,6 +182,7 @@ interface GroupState {
   waiting: PendingStep[];
   inFlight: number;
   scheduled: boolean;
+  forms: StepForms;
 }
 
 const groupsOf = new WeakMap<StepClient, GroupState>();
@@ -177,7 +191,10 @@ const groupsOf = new WeakMap<StepClient, GroupState>();
 export function runGroupedStep(client: StepClient, step: PendingStep): void {
   let state = groupsOf.get(client);
   if (state === undefined)
-    groupsOf.set(client, (state = { waiting: [], inFlight: 0, scheduled: false }));
+    groupsOf.set(
+      client,
+      (state = { waiting: [], inFlight: 0, scheduled: false, forms: new StepForms() }),
+    );
   state.waiting.push(step);
   schedule(client, state);
 }
@@ -192,7 +209,7 @@ function schedule(client: StepClient, state: GroupState): void {
     while (state.inFlight < MAX_GROUPS_IN_FLIGHT && state.waiting.length > 0) {
       const group = state.waiting.splice(0, MOST_STEPS_PER_GROUP);
       state.inFlight++;
-      void runGroup(client, group).finally(() => {
+      void runGroup(client, state.forms, group).finally(() => {
         state.inFlight--;
         schedule(client, state);
       });
@@ -205,7 +222,11 @@ function lockOrder(steps: PendingStep[]): PendingStep[] {
   return [...steps].sort((a, b) => (a.lock! < b.lock! ? -1 : a.lock! > b.lock! ? 1 : 0));
 }
 
-async function runGroup(client: StepClient, group: PendingStep[]): Promise<void> {
+async function runGroup(
+  client: StepClient,
+  policy: StepForms,
+  group: PendingStep[],
+): Promise<void> {
   let connection: Discardable;
   try {
     connection = (await client.acquireConnection()) as Discardable;
@@ -220,20 +241,25 @@ async function runGroup(client: StepClient, group: PendingStep[]): Promise<void>
   let rest = lockOrder(group);
   // A step alone is sent without a savepoint; a group's steps each in one.
   const alone = rest.length === 1;
+  // The forms that repeat, prepared at the head of the first message (pg-step-forms.ts).
+  let forms: GroupForms = policy.of(rest);
+  let first = true;
   try {
     let head = client.transactionHead;
     for (;;) {
       // Where each step's first statement is among the message's outcomes.
       const starts: number[] = [];
-      let at = statementsIn(head);
-      const parts = [head];
+      const opening = first ? forms.prepare : [];
+      let at = statementsIn(head) + opening.length;
+      const parts = [head, ...opening];
       for (const step of rest) {
-        const statements = step.statements.map(statementText);
+        const statements = forms.statementsOf(step);
         if (alone) parts.push(...statements);
         else parts.push(SAVEPOINT, ...statements, RELEASE);
         starts.push(at + (alone ? 0 : 1));
         at += statements.length + (alone ? 0 : 2);
       }
+      if (forms.deallocate !== '') parts.push(forms.deallocate);
       parts.push('COMMIT;');
       const text = parts.join(' ');
       const ranOf = (i: number, sent: Sent): Ran => ({
@@ -253,6 +279,14 @@ async function runGroup(client: StepClient, group: PendingStep[]): Promise<void>
       }
       // The statement that failed: one step's own, or the group's (BEGIN, a savepoint, COMMIT).
       const failed = outcomes.length;
+      if (first && policy.refusedAt(forms, failed - statementsIn(head), error)) {
+        // A PREPARE refused, before any step ran: the group again, each statement as it is.
+        const reset = await send(connection, RESET);
+        if (reset.error) throw reset.error;
+        forms = PLAIN;
+        continue;
+      }
+      first = false;
       const index = starts.findIndex(
         (start, i) => failed >= start && failed < start + rest[i]!.statements.length,
       );
@@ -271,7 +305,7 @@ async function runGroup(client: StepClient, group: PendingStep[]): Promise<void>
       if (rest.length === 0) {
         // The group's COMMIT, for the steps that ran before the one that failed.
         const end = await client.commitReplicated(connection, () =>
-          send(connection, `${UNDO} COMMIT;`),
+          send(connection, `${UNDO} ${forms.deallocate} COMMIT;`.replace('  ', ' ')),
         );
         if (end.error) throw end.error;
         if (end.lastCommand !== 'COMMIT')
@@ -281,7 +315,7 @@ async function runGroup(client: StepClient, group: PendingStep[]): Promise<void>
       }
     }
   } catch (error) {
-    clean = await rolledBack(connection);
+    clean = await rolledBack(connection, forms.prepare.length > 0);
     // Not one step's failure: none of the group's steps is stored, or known to be.
     const unanswered = [...ran.map((r) => r.step), ...rest];
     for (const step of unanswered) {

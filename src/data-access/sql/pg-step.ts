@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { staleReadError } from '../sqlite-thread/protocol.js';
+import type { StatementForm } from './fixed-sql.js';
 import { runGroupedStep, type StepClient, type StepResult } from './pg-step-group.js';
 
 /**
@@ -17,10 +18,11 @@ import { runGroupedStep, type StepClient, type StepResult } from './pg-step-grou
  * asked: commitReplicated). A statement that fails leaves its transaction aborted on the
  * connection (PostgreSQL skips the rest of the message, COMMIT included): ROLLBACK is sent
  * before the connection goes back to the pool, and a connection that cannot take it (lost
- * under the call) is discarded, never handed out inside a transaction. Nothing named is
- * prepared and the transaction ends within its message, as PgBouncer's transaction mode needs.
- * Steps that wait while another is in flight share one transaction, each in a savepoint of its
- * own, and one message (pg-step-group.ts).
+ * under the call) is discarded, never handed out inside a transaction. The transaction ends
+ * within its message, as PgBouncer's transaction mode needs. Steps that wait while another is
+ * in flight share one transaction, each in a savepoint of its own, and one message
+ * (pg-step-group.ts); what is prepared there by name is deallocated before that transaction
+ * ends (pg-step-forms.ts).
  */
 
 /** The query objects statement.ts (and knex's runner) hand a client. */
@@ -29,6 +31,8 @@ interface QueryObject {
   bindings?: readonly unknown[];
   endsTransaction?: boolean;
   stepLock?: bigint;
+  /** Its text and values apart, when its values were written in (pg-step-forms.ts). */
+  form?: StatementForm;
   /** statement.ts's queueExpectation: a check the step's writes go on only if it holds. */
   expect?: boolean;
   response?: unknown;
@@ -38,6 +42,7 @@ interface QueryObject {
 interface Ahead {
   text: string;
   result?: (response: unknown) => void;
+  form?: StatementForm;
 }
 
 const NOT_ONE_STEP = "A one-step unit's statement must end its transaction, its values written in";
@@ -73,20 +78,29 @@ export function pgStepTransaction(knex: Knex): Knex.Transaction {
       // The step's first statements: the lock, then the check made under it.
       if (bound || ahead.length > 0 || obj.stepLock === undefined) throw staleReadError();
       checkLock = obj.stepLock;
-      ahead.push({ text: lockStatement(obj.stepLock) }, { text: obj.sql });
+      ahead.push(
+        { text: lockStatement(obj.stepLock) },
+        { text: obj.sql, ...(obj.form ? { form: obj.form } : {}) },
+      );
       obj.response = { rows: [], rowCount: 0 };
       return obj;
     }
     if (bound || obj.endsTransaction !== true) throw refusal();
     sent = true;
-    obj.response = await runStep(client, ahead, obj.sql, checkLock ?? obj.stepLock);
+    const last: Ahead = { text: obj.sql, ...(obj.form ? { form: obj.form } : {}) };
+    obj.response = await runStep(client, ahead, last, checkLock ?? obj.stepLock);
     return obj;
   };
-  const sendWithNext = (_connection: unknown, sql: string, result?: Ahead['result']) => {
+  const sendWithNext = (
+    _connection: unknown,
+    sql: string,
+    result?: Ahead['result'],
+    form?: StatementForm,
+  ) => {
     if (sent) throw new Error('A statement after its transaction had ended');
     // Only behind a check: a plain step is its one statement.
     if (ahead.length === 0) return false;
-    ahead.push({ text: sql, ...(result ? { result } : {}) });
+    ahead.push({ text: sql, ...(result ? { result } : {}), ...(form ? { form } : {}) });
     return true;
   };
   const stepClient = Object.create(client, {
@@ -109,17 +123,20 @@ export function pgStepTransaction(knex: Knex): Knex.Transaction {
 
 /**
  * The step's statements in its transaction's message (with those of other steps:
- * pg-step-group.ts): those ahead told their results, the last one's given back.
+ * pg-step-group.ts): those ahead told their results, the last one's given back. Their forms
+ * go along: a form that repeats in the group is prepared once (pg-step-forms.ts).
  */
 function runStep(
   client: StepClient,
   ahead: readonly Ahead[],
-  last: string,
+  last: Ahead,
   lock?: bigint,
 ): Promise<StepResult> {
+  const all = [...ahead, last];
   return new Promise((resolve, reject) =>
     runGroupedStep(client, {
-      statements: [...ahead.map((a) => a.text), last],
+      statements: all.map((a) => a.text),
+      ...(all.some((a) => a.form) ? { forms: all.map((a) => a.form) } : {}),
       ...(lock !== undefined ? { lock } : {}),
       resolve: (results) => {
         ahead.forEach((a, i) => a.result?.(results[i]));

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { PgDeferringClient } from '../database.js';
 import { toBool } from '../lead-row.js';
 import { staleReadError } from '../sqlite-thread/protocol.js';
-import { inlined, type FixedSql } from './fixed-sql.js';
+import { inlined, type FixedSql, type StatementForm } from './fixed-sql.js';
 
 export { fixedSql, type FixedSql } from './fixed-sql.js';
 
@@ -12,8 +12,9 @@ export { fixedSql, type FixedSql } from './fixed-sql.js';
  * written once per engine, and it still runs through knex's client, so that it goes to the
  * connection knex would use (the transaction's own inside a write, the pool's otherwise),
  * through the same driver code (SQLite's statement cache, PostgreSQL's deferred BEGIN) and
- * with the same errors. PostgreSQL gets unnamed statements only: nothing outlives the
- * transaction, as a transaction-mode pooler (PgBouncer) needs. (PostgreSQL's plain lookups of
+ * with the same errors. PostgreSQL gets unnamed statements (but a grouped transaction's
+ * repeated ones, prepared for it alone: pg-step-forms.ts): nothing outlives the transaction,
+ * as a transaction-mode pooler (PgBouncer) needs. (PostgreSQL's plain lookups of
  * people outside a transaction go one step further, past knex's query path: pg-rows.ts.)
  */
 
@@ -38,6 +39,8 @@ interface QueryObject {
   endsTransaction?: true;
   /** See StatementOptions.stepLock (read by pg-step.ts). */
   stepLock?: bigint;
+  /** PostgreSQL, values written in: the statement's form (read by pg-step.ts). */
+  form?: StatementForm;
   response?: unknown;
   /** The changes of the last of `unless.then`, when they ran. */
   thenChanges?: number;
@@ -111,6 +114,7 @@ async function send(
       bindings: text ? [] : [...bindings],
       method: 'raw',
       options: {},
+      ...(text ? { form: { template: sql.postgres, literals: text.literals } } : {}),
       ...extra,
     });
   } finally {
@@ -226,10 +230,12 @@ async function sendCallsWithNext(
 ): Promise<{ result: Promise<StatementResult> } | null> {
   if (typeof client.sendWithNext !== 'function') return null;
   const texts: string[] = [];
+  const forms: Array<StatementForm | undefined> = [];
   for (const [sql, bindings] of calls) {
-    const text = bindings.length > 0 ? inlined(sql, bindings) : sql;
-    if (!text) return null;
-    texts.push(text.postgres);
+    const text = bindings.length > 0 ? inlined(sql, bindings) : null;
+    if (bindings.length > 0 && !text) return null;
+    texts.push(text ? text.postgres : sql.postgres);
+    forms.push(text ? { template: sql.postgres, literals: text.literals } : undefined);
   }
   // A transaction's client hands back the transaction's own connection.
   const connection = await client.acquireConnection();
@@ -241,7 +247,7 @@ async function sendCallsWithNext(
       // Each one with a result: a write must run whatever follows, so a queued statement with
       // a result is never dropped but by ROLLBACK.
       const tell = i === last ? (r: unknown) => told(resultOf(r)) : () => undefined;
-      if (!client.sendWithNext(connection, texts[i]!, tell)) {
+      if (!client.sendWithNext(connection, texts[i]!, tell, forms[i])) {
         if (i > 0) throw new Error('queueWithNext: the transaction ended while queueing');
         return null;
       }
