@@ -112,6 +112,55 @@ for (const engine of testEngines()) {
       expect(first.newStartPosition.offset).to.match(/^ID:\d+$/);
     });
 
+    it('a poller racing many writers (some rolled back) sees every committed activity once', async () => {
+      const leadId = await createLead(s, 'race-many@example.com');
+      let offset = (await drain('ID:0')).offset;
+      const uow = new UnitOfWork(h.db);
+      const seen: string[] = [];
+      let writing = true;
+      const poller = (async () => {
+        while (writing) {
+          const page = await s.activities.changes({ offset }, { batchSize: 1000 });
+          seen.push(
+            ...page.activities
+              .filter((x) => x.leadId === leadId)
+              .map((x) => x.attributes.find(([n]) => n === 'Reason')?.[1] ?? ''),
+          );
+          offset = page.newStartPosition.offset;
+          await settle(3);
+        }
+      })();
+      const committed: string[] = [];
+      await Promise.all(
+        Array.from({ length: 24 }, async (_, w) => {
+          // Spread starts and hold times: commits land out of id order.
+          await settle((w * 7) % 40);
+          const reason = `writer ${w}`;
+          const rollBack = w % 5 === 4;
+          try {
+            await uow.write(async (repos) => {
+              await repos.activities.insert([activity(leadId, reason)]);
+              await repos.activities.countAfter(0, {});
+              await settle(((w * 13) % 9) * 10);
+              if (rollBack) throw new Error('rolled back on purpose');
+            });
+            committed.push(reason);
+          } catch (error) {
+            if (!rollBack) throw error;
+          }
+        }),
+      );
+      writing = false;
+      await poller;
+      const rest = await drain(offset);
+      seen.push(
+        ...rest.seen
+          .filter((x) => x.leadId === leadId)
+          .map((x) => x.attributes.find(([n]) => n === 'Reason')?.[1] ?? ''),
+      );
+      expect([...seen].sort()).to.deep.equal([...committed].sort());
+    });
+
     it('a stream started by time does not begin past an id still being written', async () => {
       const leadId = await createLead(s, 'race-t@example.com');
       const uow = new UnitOfWork(h.db);
