@@ -5,6 +5,7 @@ import { openSqlite, restrictDataDir, SQLITE_FILE_NAME } from './sqlite-thread/o
 import { redactedUrl } from './connection-problem.js';
 import { setPropagationLog, type PropagationLog } from './propagation-log.js';
 import type { StatementForm } from './sql/fixed-sql.js';
+import { WRITER_FLOOR_LOCK } from './activity-horizon.js';
 
 export { connectionProblem, databaseHost } from './connection-problem.js';
 
@@ -195,7 +196,13 @@ function deferredBeginPgClient(
   // Transactions whose COMMIT went with their last statement (endsTransaction).
   const ended = new WeakSet<object>();
   const nothing = (command: string) => ({ command, rows: [], rowCount: null, fields: [] });
-  const begin = ['BEGIN;', ...transactionSettings.map((s) => `SET LOCAL ${s};`)].join(' ');
+  // The activity writers' floor lock goes with BEGIN: a reader of the change stream stops
+  // below any id this transaction may take (activity-horizon.ts).
+  const begin = [
+    'BEGIN;',
+    ...transactionSettings.map((s) => `SET LOCAL ${s};`),
+    `${WRITER_FLOOR_LOCK};`,
+  ].join(' ');
   /**
    * Tells the queued statements `list` their results, from `response`, the answer of the
    * message they went in: one result per statement, theirs followed by `after` others.

@@ -248,19 +248,30 @@ export class ActivityService {
         'startPosition needs oldestCreatedAt, activityCreatedAt or offset',
       );
     }
-    return this.transactions.readReplicated(async (repos) => {
-      const afterId = start.offset
+    // The primary, not a replica: which ids writers in flight hold is known there only.
+    return this.transactions.read(async (repos) => {
+      // Read first: every id up to it is settled; the rows, read after it, hold them all.
+      const settled = await repos.activities.settledId();
+      let afterId = start.offset
         ? parseOffset(start.offset)
         : await repos.activities.idBefore(since!.getTime());
+      // A start by time begins no later than an id still in flight (never after it).
+      if (settled !== null && !start.offset) afterId = Math.min(afterId, settled);
+      // How far this call may read: a position never passes an id that may still commit.
+      // (A position handed out earlier stays where it is: the cap is never below it.)
+      const cap = settled === null ? null : Math.max(settled, afterId);
+      const capped = (id: number | null) =>
+        cap === null ? id : id === null ? cap : Math.min(id, cap);
       const { leads } = options;
       if (leads)
         query.leadIds = (await findByKeys(repos, leads.keyType, leads.values)).map((l) => l.id);
       const bounded = skipsRows(query);
       // The id of the scanLimit-th activity after the start: the end of what this call may read.
       const windowEnd = bounded ? await repos.activities.nthIdAfter(afterId, this.scanLimit) : null;
+      const readEnd = capped(windowEnd);
       const rows = await repos.activities.listAfter(
         afterId,
-        windowEnd === null ? query : { ...query, maxId: windowEnd },
+        readEnd === null ? query : { ...query, maxId: readEnd },
         limit,
       );
       const last = rows[rows.length - 1];
@@ -270,16 +281,18 @@ export class ActivityService {
         const countEnd = bounded
           ? await repos.activities.nthIdAfter(last!.id, this.scanLimit)
           : null;
+        const countTo = capped(countEnd);
         const counted = await repos.activities.countAfter(
           last!.id,
-          countEnd === null ? query : { ...query, maxId: countEnd },
+          countTo === null ? query : { ...query, maxId: countTo },
           REMAINING_COUNT_CAP,
         );
-        remaining = countEnd === null ? counted : Math.max(counted, 1);
-      } else if (windowEnd !== null) {
+        // Cut at the window: there may be more. Cut at the cap: the rest comes once settled.
+        remaining = countTo === countEnd && countEnd !== null ? Math.max(counted, 1) : counted;
+      } else if (windowEnd !== null && readEnd === windowEnd) {
         remaining = 1; // read up to the window's end; later activities are still to be read
       }
-      const position = full ? last!.id : (windowEnd ?? last?.id ?? afterId);
+      const position = full ? last!.id : windowEnd !== null ? readEnd! : (last?.id ?? afterId);
       return {
         returnCount: rows.length,
         remainingCount: remaining,

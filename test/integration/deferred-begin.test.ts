@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { WRITER_FLOOR_LOCK } from '../../src/data-access/activity-horizon.js';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { createDomainServices } from '../../src/domain/services.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
@@ -39,7 +40,7 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
     // it, status + followers and the lead + its log, and COMMIT (pg-step.ts).
     expect(sent).to.have.length(2);
     expect(sent[1]).to.match(
-      /^BEGIN; SELECT pg_advisory_xact_lock\(-?\d+\); SELECT stale_read_unless\(.*\) AS ok; WITH s AS \(INSERT INTO email_status .*; WITH u AS \(UPDATE leads .*; COMMIT;$/s,
+      /^BEGIN; SELECT pg_advisory_xact_lock_shared\([^;]*\); SELECT pg_advisory_xact_lock\(-?\d+\); SELECT stale_read_unless\(.*\) AS ok; WITH s AS \(INSERT INTO email_status .*; WITH u AS \(UPDATE leads .*; COMMIT;$/s,
     );
     const leads = await h.services.leads.find({ keyType: 'EMAIL', keyValue: 'step@x.example' });
     expect(leads.map((l) => l.unsubscribed)).to.deep.equal([true, true, true]);
@@ -77,7 +78,7 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
     // (queued) with the lead + its log (the last statement) and COMMIT.
     expect(sent).to.have.length(3);
     expect(sent[1]).to.match(
-      /^BEGIN; SELECT pg_advisory_xact_lock\(k\) [^;]*; SELECT \* FROM leads WHERE email_key = 'trips@x\.example' .* FOR UPDATE$/,
+      /^BEGIN; SELECT pg_advisory_xact_lock_shared\([^;]*\); SELECT pg_advisory_xact_lock\(k\) [^;]*; SELECT \* FROM leads WHERE email_key = 'trips@x\.example' .* FOR UPDATE$/,
     );
     expect(sent[2]).to.match(
       /^WITH s AS \(INSERT INTO email_status .*; WITH u AS \(UPDATE leads .*; COMMIT;$/s,
@@ -91,7 +92,7 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
       uow.write((r) => r.emailStatus.get("o'hara?@x.example")),
     );
     expect(sent).to.deep.equal([
-      "BEGIN; SELECT * FROM email_status WHERE email_key =  E'o''hara\\x3f@x.example'",
+      `BEGIN; ${WRITER_FLOOR_LOCK}; SELECT * FROM email_status WHERE email_key =  E'o''hara\\x3f@x.example'`,
       'COMMIT;',
     ]);
     expect(await outsideTransaction()).to.equal(true);
@@ -120,7 +121,7 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
     );
     expect(sent).to.have.length(2);
     expect(sent[0]).to.match(
-      /^BEGIN; SELECT pg_advisory_xact_lock\(k\) [^;]*; SELECT pg_advisory_xact_lock\(k\) [^;]*; SELECT \* FROM email_status/,
+      /^BEGIN; SELECT pg_advisory_xact_lock_shared\([^;]*\); SELECT pg_advisory_xact_lock\(k\) [^;]*; SELECT pg_advisory_xact_lock\(k\) [^;]*; SELECT \* FROM email_status/,
     );
     expect(sent[1]).to.equal('COMMIT;');
   });

@@ -60,7 +60,7 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
     );
     expect(sent).to.have.length(3);
     expect(sent[0]).to.match(
-      /^BEGIN; SELECT pg_advisory_xact_lock\(k\) [^;]*; SELECT \* FROM email_status WHERE email_key = ANY\('\{[^;]*\}'\); SELECT .* FROM leads WHERE "email_key" = ANY\('\{[^;]*\}'\) LIMIT \d+$/s,
+      /^BEGIN; SELECT pg_advisory_xact_lock_shared\([^;]*\); SELECT pg_advisory_xact_lock\(k\) [^;]*; SELECT \* FROM email_status WHERE email_key = ANY\('\{[^;]*\}'\); SELECT .* FROM leads WHERE "email_key" = ANY\('\{[^;]*\}'\) LIMIT \d+$/s,
     );
     expect(sent[1]).to.match(
       /^WITH s AS MATERIALIZED .*nextval\('leads_change_seq'\).* UPDATE "leads"/s,

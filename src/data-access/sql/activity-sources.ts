@@ -4,6 +4,7 @@ import type { ActivityQuery } from '../../domain/records.js';
 import { whereAmong } from './among.js';
 import { countRows } from '../count-rows.js';
 import { INLINE } from '../inline-limit.js';
+import { SETTLED_ACTIVITY_ID } from '../activity-horizon.js';
 
 /**
  * The activity log is two tables (data-access/propagation-log.ts): `activities`, and the people
@@ -244,6 +245,17 @@ export class ActivitySources {
       )
       .min({ m: 'm' })) as Array<{ m: number | string | null }>;
     return row?.m === null || row?.m === undefined ? null : Number(row.m);
+  }
+
+  /**
+   * PostgreSQL: the highest id up to which no transaction in flight holds an id (the stream
+   * reads no further, activity-horizon.ts); read before the rows, by a statement of its own.
+   * SQLite: null, no bound (one writer: ids follow commits).
+   */
+  async settledId(): Promise<number | null> {
+    if (this.engine !== 'postgres') return null;
+    const r = (await this.db.raw(SETTLED_ACTIVITY_ID)) as { rows: Array<{ h: number | string }> };
+    return Number(r.rows[0]?.h ?? 0);
   }
 
   /** The highest id of the log (0: empty). */

@@ -178,6 +178,11 @@ export class ActivityRepository {
     return this.log.leadNthId(leadIds, beforeId, n);
   }
 
+  /** The highest id below which no id may still commit (null: ids follow commits). */
+  async settledId(): Promise<number | null> {
+    return this.log.settledId();
+  }
+
   /** The id just before the first activity created at or after a time (a stream start). */
   async idBefore(createdAt: number): Promise<number> {
     // The lowest such id, not the id of the earliest such time: ids need not follow times

@@ -149,6 +149,12 @@ export interface ActivityQueries extends ActivityLog {
   ): Promise<number | null>;
   /** The id just before the first activity created at or after a time (a stream start). */
   idBefore(createdAt: number): Promise<number>;
+  /**
+   * The highest id up to which every id is settled: no transaction still in flight holds one
+   * (it would commit behind a reader that had passed it). null: ids follow commits (SQLite's
+   * one writer). Read it before the rows it bounds.
+   */
+  settledId(): Promise<number | null>;
 }
 
 /** The people an operator selected in the console, and what a change to them would reach. */

@@ -1,0 +1,48 @@
+/**
+ * PostgreSQL: how far the change stream (getLeadChanges) may read without passing an activity
+ * id that a transaction still in flight holds.
+ *
+ * Activity ids come from a sequence, and transactions commit in any order: A takes id 100,
+ * B takes 101 and commits first. A reader that served 101 and handed out a position past it
+ * would never read 100, committed later: a legacy integration mirroring opt-outs from the
+ * stream would miss one. (SQLite has one writer: ids follow commits there.)
+ *
+ * Every write transaction starts (in the message that carries its BEGIN, database.ts) by
+ * taking a shared transaction-level advisory lock whose key is the activities' sequence value
+ * at that moment, its floor: every id the transaction takes afterwards lies above it, and the
+ * lock is released only once the transaction's commit (or rollback) is visible. A reader
+ * reads the sequence's value first, then the floors of the locks held at that moment: every
+ * id at or below the lower of the two was taken by a transaction that has ended, or lies
+ * above the floor of one that has not. The stream serves ids up to that point only; rows
+ * above it are served at a later call, once the writers below them have ended.
+ *
+ * The writer's cost is one statement in the message its BEGIN already goes in (no round trip,
+ * no wait: writers only take the lock shared, nobody takes it exclusive). The reader's is one
+ * statement over pg_locks. The lock is of the two-key form (class, floor), a class no other
+ * lock of the service uses (address locks take one bigint key).
+ */
+export const ACTIVITY_WRITER_LOCK_CLASS = 1_862_540_073;
+
+/** The activities' sequence value (0 before its first id): what a new id lies above. */
+const SEQUENCE_VALUE = `coalesce(pg_sequence_last_value(to_regclass('activities_id_seq')), 0)`;
+
+/**
+ * The statement every write transaction begins with. Before the migrations created the
+ * sequence it locks floor 0 (to_regclass gives null).
+ */
+export const WRITER_FLOOR_LOCK = `SELECT pg_advisory_xact_lock_shared(${ACTIVITY_WRITER_LOCK_CLASS}, ${SEQUENCE_VALUE}::int)`;
+
+/**
+ * The highest id up to which every activity id is settled (committed, rolled back or never
+ * taken). The sequence is read first (the materialized CTE, which the correlated subquery
+ * needs), the locks after: a writer that took an id at or below the value read had taken its
+ * lock before, and holds it until it has ended. Rows must be read by a later statement (its
+ * snapshot taken after this one's locks were read).
+ */
+export const SETTLED_ACTIVITY_ID = `WITH l AS MATERIALIZED (SELECT ${SEQUENCE_VALUE} AS v)
+  SELECT least(l.v, (
+    SELECT min(k.objid::bigint) FROM pg_locks k
+    WHERE k.locktype = 'advisory' AND k.classid = ${ACTIVITY_WRITER_LOCK_CLASS} AND k.objsubid = 2
+      AND k.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
+      AND k.objid::bigint <= l.v
+  )) AS h FROM l`;
