@@ -101,3 +101,13 @@ export function validateEmail(raw: string): string {
   }
   return email;
 }
+
+/** A filter's "address contains" text, folded as the keys it is compared with are. */
+export function foldedContains<T extends { emailContains?: string; addressContains?: string }>(
+  filter: T,
+): T {
+  const out = { ...filter };
+  if (out.emailContains !== undefined) out.emailContains = foldEmailText(out.emailContains);
+  if (out.addressContains !== undefined) out.addressContains = foldEmailText(out.addressContains);
+  return out;
+}

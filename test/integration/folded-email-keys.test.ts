@@ -1,7 +1,8 @@
 /**
  * The email key folds internationalised addresses (RFC 6531): an opt-out recorded under one
  * spelling of an address reaches the people holding it under another (case, NFC/NFD, full-width
- * letters, final sigma, Turkish i, ß), on both engines.
+ * letters, final sigma, Turkish i, ß), on both engines, and the console's address filters fold
+ * the same way.
  */
 import { expect } from 'chai';
 import type { Services } from '../../src/compose.js';
@@ -49,6 +50,28 @@ for (const engine of testEngines()) {
       expect(await flags(s, [later])).to.deep.equal([true]);
       const both = await s.leads.find(emailKeyOf('Νικοσ@παράδειγμα.gr'));
       expect(both.map((l) => l.id).sort((x, y) => x - y)).to.deep.equal([a, later]);
+    });
+
+    it("the console's address filters fold the search text like the keys", async () => {
+      await createLead(s, 'Zoë.ÇAĞLAR@örnek.tr');
+      const a = await createLead(s, 'gülşen@örnek.tr');
+      const b = await createLead(s, 'Weiß@beispiel.de');
+      await setFlag(s, b, true);
+      await setFlag(s, a, true);
+      const preview = await s.bulkChanges.preview(
+        { emailContains: 'ÇAĞLAR@ÖRNEK' },
+        { field: 'Unsubscribed', value: 'true' },
+      );
+      expect(preview.sample.map((l) => l.email)).to.deep.equal(['Zoë.ÇAĞLAR@örnek.tr']);
+      const wide = await s.bulkChanges.preview(
+        { emailContains: 'ＧÜＬŞＥＮ' },
+        { field: 'Unsubscribed', value: 'true' },
+      );
+      expect(wide.sample.map((l) => l.id)).to.deep.equal([a]);
+      const listed = await s.suppressions.list({ addressContains: 'ＧÜＬŞＥＮ@ÖRNEK' }, null, 10);
+      expect(listed.rows.map((r) => r.emailKey)).to.deep.equal(['gülşen@örnek.tr']);
+      const sharp = await s.suppressions.list({ addressContains: 'weiß@' }, null, 10);
+      expect(sharp.rows.map((r) => r.emailKey)).to.deep.equal(['weiss@beispiel.de']);
     });
   });
 }
