@@ -12,6 +12,9 @@ const FULL_WIDTH = /[\uff01-\uff5e]/g;
 const FULL_WIDTH_OFFSET = 0xff01 - 0x21;
 const DOT_ABOVE = '\u0307';
 const FINAL_SIGMA = /\u03c2/g;
+const MARK = /^\p{M}$/u;
+/** The answers of letsDotThrough, one per combining mark met (a few thousand at most). */
+const marksLettingDotThrough = new Map<string, boolean>();
 // eslint-disable-next-line no-control-regex
 const ASCII = /^[\u0000-\u007f]*$/;
 
@@ -21,7 +24,13 @@ const ASCII = /^[\u0000-\u007f]*$/;
  * marks canonical reordering moves across the dot. Told by the reordering itself.
  */
 function letsDotThrough(c: string): boolean {
-  return `a${c}${DOT_ABOVE}`.normalize('NFD') === `a${DOT_ABOVE}${c}`.normalize('NFD');
+  if (!MARK.test(c)) return false;
+  let through = marksLettingDotThrough.get(c);
+  if (through === undefined) {
+    through = `a${c}${DOT_ABOVE}`.normalize('NFD') === `a${DOT_ABOVE}${c}`.normalize('NFD');
+    marksLettingDotThrough.set(c, through);
+  }
+  return through;
 }
 
 /**
