@@ -7,8 +7,13 @@ import type { PeopleCriteria, SelectionCounts } from '../domain/records.js';
 type Row = Record<string, unknown>;
 
 /** `%text%` for LIKE, with LIKE's own characters taken literally (ESCAPE '\'). */
+export function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** likePattern of the text lower-cased, for a column compared through lower(). */
 export function containsPattern(text: string): string {
-  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return likePattern(text.toLowerCase());
 }
 
 /** Reads for the console: the people a selection picks, and the people holding one address. */
@@ -18,8 +23,9 @@ export class PeopleSelectionRepository {
   private selected(c: PeopleCriteria, alias = 'leads'): Knex.QueryBuilder {
     const col = (name: string) => `${alias}.${name}`;
     let q = this.db(alias === 'leads' ? 'leads' : `leads as ${alias}`);
+    // The domain folds the text as the keys are (foldEmailText): compared as it comes.
     if (c.emailContains)
-      q = q.whereRaw(`${col('email_key')} LIKE ? ESCAPE '\\'`, [containsPattern(c.emailContains)]);
+      q = q.whereRaw(`${col('email_key')} LIKE ? ESCAPE '\\'`, [likePattern(c.emailContains)]);
     if (c.partition) q = q.where(col('partition'), c.partition);
     if (c.createdFrom !== undefined) q = q.where(col('created_at'), '>=', c.createdFrom);
     if (c.createdTo !== undefined) q = q.where(col('created_at'), '<=', c.createdTo);

@@ -9,7 +9,7 @@ import type {
 } from './records.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { ChangePaths, type ChangePath } from './change-paths.js';
-import { emailKey, validateEmail } from './email-key.js';
+import { emailKey, foldedContains, validateEmail } from './email-key.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import { parseLeadId, type LeadService } from './lead.service.js';
 import type { LeadInput } from './lead.types.js';
@@ -124,8 +124,9 @@ export class BulkChangeService {
     return change.field === 'Unsubscribed' && change.value.trim().toLowerCase() === 'false';
   }
 
-  async preview(criteria: PeopleCriteria, change: DataValueChange): Promise<BulkPreview> {
+  async preview(search: PeopleCriteria, change: DataValueChange): Promise<BulkPreview> {
     this.attributes(change);
+    const criteria = foldedContains(search);
     return this.transactions.read(async (repos) => ({
       counts: await repos.selection.counts(criteria),
       protectedAddresses: this.lifts(change)
@@ -137,12 +138,13 @@ export class BulkChangeService {
 
   /** Creates the job and its batches (the people selected now); the runner applies them. */
   async start(
-    criteria: PeopleCriteria,
+    search: PeopleCriteria,
     change: DataValueChange,
     operator: string,
     options: { confirmProtected: boolean },
   ): Promise<number> {
     this.attributes(change);
+    const criteria = foldedContains(search);
     return this.transactions.write(async (repos) => {
       if (
         this.lifts(change) &&

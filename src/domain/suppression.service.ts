@@ -6,7 +6,7 @@ import { parseDateTime, type DateForm } from '../calendar-dates.js';
 import { AppError } from '../errors.js';
 import { ChangePaths } from './change-paths.js';
 import type { DurableStatusService } from './durable-status.service.js';
-import { emailKey, validateEmail } from './email-key.js';
+import { emailKey, foldedContains, validateEmail } from './email-key.js';
 import { SeenAddresses } from './seen-addresses.js';
 
 // C0 controls but tab, CR and LF, as every other path refuses them (PostgreSQL cannot store NUL;
@@ -255,12 +255,13 @@ export class SuppressionService {
     limit: number,
   ): Promise<SuppressionListPage> {
     return this.transactions.read(async (repos) => {
-      const rows = await repos.emailStatus.list(filter, after, limit + 1);
+      const folded = foldedContains(filter);
+      const rows = await repos.emailStatus.list(folded, after, limit + 1);
       const shown = rows.slice(0, limit);
       const last = shown[shown.length - 1];
       return {
         rows: shown,
-        total: await repos.emailStatus.count(filter, LIST_COUNT_CAP),
+        total: await repos.emailStatus.count(folded, LIST_COUNT_CAP),
         next:
           rows.length > limit && last
             ? { changedAt: last.changedAt, emailKey: last.emailKey }
@@ -270,7 +271,8 @@ export class SuppressionService {
   }
 
   /** Every row of the console's filtered list, newest first, a page at a time. */
-  async *exportFiltered(filter: StatusFilter): AsyncGenerator<EmailStatusRecord> {
+  async *exportFiltered(search: StatusFilter): AsyncGenerator<EmailStatusRecord> {
+    const filter = foldedContains(search);
     let after: StatusCursor | null = null;
     for (;;) {
       const page: EmailStatusRecord[] = await this.transactions.read((repos) =>

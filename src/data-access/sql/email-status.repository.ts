@@ -4,7 +4,7 @@ import type { Engine } from '../database.js';
 import type { EmailStatusHistoryRecord, EmailStatusRecord } from '../../domain/records.js';
 export type { EmailStatusHistoryRecord, EmailStatusRecord };
 import { countRowsWhere } from '../count-rows.js';
-import { containsPattern } from '../people-selection.repository.js';
+import { containsPattern, likePattern } from '../people-selection.repository.js';
 import type { StatusFilter, StatusCursor } from '../../domain/records.js';
 export type { StatusFilter, StatusCursor };
 import { pgArrayText } from './fixed-sql.js';
@@ -194,7 +194,9 @@ export class EmailStatusRepository {
     if (f.unsubscribed !== undefined) q = q.where('unsubscribed', f.unsubscribed);
     if (f.reasonContains) q = like('reason', f.reasonContains);
     if (f.sourceContains) q = like('source', f.sourceContains);
-    if (f.addressContains) q = like('email_key', f.addressContains);
+    // Keys are folded, and the domain folds the text alike (foldEmailText): no lower() here.
+    if (f.addressContains)
+      q = q.whereRaw(`email_key LIKE ? ESCAPE '\\'`, [likePattern(f.addressContains)]);
     if (f.changedFrom !== undefined) q = q.where('changed_at', '>=', f.changedFrom);
     if (f.changedTo !== undefined) q = q.where('changed_at', '<=', f.changedTo);
     return q;

@@ -1,0 +1,115 @@
+/**
+ * Re-keying stored addresses when the email key began to fold non-ASCII text in full
+ * (email-key.ts): the rules of the migration 20261203001100_folded_email_keys, apart from its
+ * SQL. Spellings that now share a key become one address: their master statuses merge (the most
+ * restrictive wins: an opt-out is never lost), and the people of a subscribed spelling follow
+ * the merged opt-out, each with an activity saying why.
+ */
+import { emailKey } from './email-key.js';
+import { DEFAULT_PROTECTED_REASONS, protectedReasonMatcher } from './status-reasons.js';
+
+/** Reason and source of what the re-keying changes (activities, the merge's history row). */
+export const FOLD_REASON = 'Email key migration';
+
+/** A stored master status: its key and whatever else the row holds (copied as it is). */
+export interface StoredStatus {
+  email_key: string;
+  unsubscribed: boolean | number;
+  reason: string | null;
+  lead_id: number | null;
+  changed_at: number | string;
+  [column: string]: unknown;
+}
+
+/** A stored person holding an address. */
+export interface StoredHolder {
+  id: number;
+  email: string;
+  email_key: string;
+  unsubscribed: boolean | number;
+}
+
+/** What one folded key needs. */
+export interface FoldedAddress {
+  key: string;
+  /** The status to keep under `key` when it changes (merged or moved), else null. */
+  status: StoredStatus | null;
+  /** True when more than one stored spelling merged into `status`. */
+  merged: boolean;
+  /** Keys of statuses (and their history) that now read `key`. */
+  renamedKeys: string[];
+  /** People whose key becomes `key`. */
+  rekeyed: number[];
+  /** People who follow the merged opt-out (subscribed until now). */
+  unsubscribed: number[];
+}
+
+const isProtected = protectedReasonMatcher(DEFAULT_PROTECTED_REASONS);
+
+/**
+ * How restrictive a status is: a protected suppression (a complaint, which only an operator
+ * lifts) over any other opt-out, an opt-out over a subscription.
+ */
+function rank(s: StoredStatus): number {
+  if (!s.unsubscribed) return 0;
+  return isProtected(s.reason) ? 2 : 1;
+}
+
+/** The status a set of spellings keeps: the most restrictive, then the latest, then the key's own. */
+export function mergedStatus(statuses: readonly StoredStatus[], key: string): StoredStatus {
+  let best = statuses[0]!;
+  for (const s of statuses.slice(1)) {
+    const byRank = rank(s) - rank(best);
+    const byTime = Number(s.changed_at) - Number(best.changed_at);
+    if (
+      byRank > 0 ||
+      (byRank === 0 && byTime > 0) ||
+      (byRank === 0 && byTime === 0 && s.email_key === key)
+    )
+      best = s;
+  }
+  return best;
+}
+
+/**
+ * The plan for stored rows whose keys were made by the previous key function: `statuses` are
+ * those with a non-ASCII key and those already under a key one of them folds to; `holders` the
+ * people of those keys (any order, no repeats).
+ */
+export function planFoldedKeys(
+  statuses: readonly StoredStatus[],
+  holders: readonly StoredHolder[],
+): FoldedAddress[] {
+  const groups = new Map<string, { statuses: StoredStatus[]; holders: StoredHolder[] }>();
+  const group = (key: string) => {
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { statuses: [], holders: [] }));
+    return g;
+  };
+  for (const s of statuses) group(emailKey(s.email_key)).statuses.push(s);
+  for (const h of holders) group(emailKey(h.email)).holders.push(h);
+
+  const plans: FoldedAddress[] = [];
+  for (const [key, g] of groups) {
+    const renamedKeys = g.statuses.map((s) => s.email_key).filter((k) => k !== key);
+    const merged = g.statuses.length > 1;
+    const status = g.statuses.length > 0 ? mergedStatus(g.statuses, key) : null;
+    const optedOut = status !== null && Boolean(status.unsubscribed);
+    const plan: FoldedAddress = {
+      key,
+      status: renamedKeys.length > 0 ? status : null,
+      merged,
+      renamedKeys,
+      rekeyed: g.holders.filter((h) => h.email_key !== key).map((h) => h.id),
+      // Never the other way: a person the previous keys held unsubscribed stays so.
+      unsubscribed: optedOut ? g.holders.filter((h) => !h.unsubscribed).map((h) => h.id) : [],
+    };
+    if (plan.status || plan.rekeyed.length > 0 || plan.unsubscribed.length > 0) plans.push(plan);
+  }
+  return plans;
+}
+
+/** The key of the previous version (NFC, then lower case): what `down` restores. */
+export function previousEmailKey(raw: string): string {
+  return raw.trim().normalize('NFC').toLowerCase();
+}
