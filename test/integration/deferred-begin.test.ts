@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import { WRITER_FLOOR_LOCK } from '../../src/data-access/activity-horizon.js';
-import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
+import type { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { createDomainServices } from '../../src/domain/services.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
-import { createLead, openHarness, web, type Harness } from '../support/harness.js';
+import { createLead, web, type Harness } from '../support/harness.js';
+import { openUnitOfWork } from '../support/step-units.js';
 import { newLeadAt } from '../support/records.js';
 import { pgMessagesWhile } from '../support/pg-messages.js';
 
@@ -14,10 +15,7 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
   let h: Harness;
   let uow: UnitOfWork;
 
-  before(async () => {
-    h = await openHarness(postgres!);
-    uow = new UnitOfWork(h.db);
-  });
+  before(async () => ({ h, uow } = await openUnitOfWork(postgres!)));
   after(() => h.drop());
 
   /** Whether the pool's next statement runs outside any transaction. */
