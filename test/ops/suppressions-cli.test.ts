@@ -8,7 +8,7 @@ import type { Database } from '../../src/data-access/database.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { createServices, type Services } from '../../src/compose.js';
 import { testEngines } from '../support/database.js';
-import { BIN, cli } from './support.js';
+import { BIN, cli, cliSuite } from './support.js';
 
 const OS_USER = os.userInfo().username;
 
@@ -18,7 +18,6 @@ for (const engine of testEngines()) {
     let env: Record<string, string>;
     let db: Database;
     let services: Services;
-    let drop: () => Promise<void>;
     let dir: string;
     const web = ChangePaths.webService();
     const write = (name: string, text: string) => {
@@ -29,18 +28,9 @@ for (const engine of testEngines()) {
     const statusRows = async () =>
       Number(((await db.knex('email_status').count({ n: '*' })) as Array<{ n: number }>)[0]!.n);
 
-    before(async () => {
-      if (!fs.existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" first`);
-      const made = await engine.create();
-      drop = made.drop;
-      db = made.db;
+    cliSuite(engine, 'du-supp-', (suite) => {
+      ({ env, db, dir } = suite);
       services = createServices(db, { customFields: [], defaultPartition: 'Default' });
-      env = made.url ? { DATABASE_URL: made.url } : { DATABASE_URL: '', DATA_DIR: made.dataDir };
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-supp-'));
-    });
-    after(async () => {
-      fs.rmSync(dir, { recursive: true, force: true });
-      await drop();
     });
 
     it('refuses unusable files in one line with exit code 2: missing, a directory, empty', async () => {

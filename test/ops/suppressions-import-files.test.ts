@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
 import { createServices, type Services } from '../../src/compose.js';
 import { testEngines } from '../support/database.js';
-import { BIN, cli } from './support.js';
+import { BIN, cli, cliSuite, exitWithPeakRss } from './support.js';
 
 /** Suppression lists as they come from spreadsheets, Windows tools and mistakes. */
 for (const engine of testEngines()) {
@@ -15,7 +14,6 @@ for (const engine of testEngines()) {
     let env: Record<string, string>;
     let db: Database;
     let services: Services;
-    let drop: () => Promise<void>;
     let dir: string;
     const write = (name: string, content: string | Buffer) => {
       const file = path.join(dir, name);
@@ -24,18 +22,9 @@ for (const engine of testEngines()) {
     };
     const status = async (email: string) => (await services.durableStatus.explain(email)).status;
 
-    before(async () => {
-      if (!fs.existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" first`);
-      const made = await engine.create();
-      drop = made.drop;
-      db = made.db;
+    cliSuite(engine, 'du-files-', (suite) => {
+      ({ env, db, dir } = suite);
       services = createServices(db, { customFields: [], defaultPartition: 'Default' });
-      env = made.url ? { DATABASE_URL: made.url } : { DATABASE_URL: '', DATA_DIR: made.dataDir };
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-files-'));
-    });
-    after(async () => {
-      fs.rmSync(dir, { recursive: true, force: true });
-      await drop();
     });
 
     it('a file larger than a string can hold is read as a stream from its first line, not loaded whole', async () => {
@@ -53,19 +42,7 @@ for (const engine of testEngines()) {
       let err = '';
       child.stdout.on('data', (c: Buffer) => (out += c.toString()));
       child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-      let peak = 0;
-      const poll = setInterval(() => {
-        try {
-          const m = /^VmHWM:\s+(\d+) kB/m.exec(
-            fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'),
-          );
-          if (m) peak = Math.max(peak, Number(m[1]) * 1024);
-        } catch {
-          // the process has just exited
-        }
-      }, 20);
-      const code = await new Promise<number | null>((r) => child.once('exit', r));
-      clearInterval(poll);
+      const { code, peak } = await exitWithPeakRss(child, 20);
       expect(err).to.not.match(/\n\s+at /);
       expect(code, err).to.equal(1);
       expect(err).to.equal(
