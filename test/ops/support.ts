@@ -102,6 +102,22 @@ export async function exitWithPeakRss(
   return { code, peak };
 }
 
+/** Starts the built CLI (stdin ignored) and collects what it writes to stdout and stderr. */
+export function spawnCli(
+  args: string[],
+  env: Record<string, string>,
+): { child: ChildProcess; out(): string; err(): string } {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  return { child, out: () => out, err: () => err };
+}
+
 export interface Spawned {
   child: ChildProcess;
   output(): string;

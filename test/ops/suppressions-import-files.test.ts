@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
 import { createServices, type Services } from '../../src/compose.js';
 import { testEngines } from '../support/database.js';
-import { BIN, cli, cliSuite, exitWithPeakRss } from './support.js';
+import { cli, cliSuite, exitWithPeakRss, spawnCli } from './support.js';
 
 /** Suppression lists as they come from spreadsheets, Windows tools and mistakes. */
 for (const engine of testEngines()) {
@@ -34,22 +33,15 @@ for (const engine of testEngines()) {
       // two rows, then a line of zero bytes without end.
       const file = write('huge.csv', 'email,reason\nhuge-1@example.com,asked\n');
       fs.truncateSync(file, 600 * 1024 * 1024);
-      const child = spawn(process.execPath, [BIN, 'suppressions', 'import', file], {
-        env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      const { child, out, err } = spawnCli(['suppressions', 'import', file], env);
       const { code, peak } = await exitWithPeakRss(child, 20);
-      expect(err).to.not.match(/\n\s+at /);
-      expect(code, err).to.equal(1);
-      expect(err).to.equal(
+      expect(err()).to.not.match(/\n\s+at /);
+      expect(code, err()).to.equal(1);
+      expect(err()).to.equal(
         'Line 3 is longer than 1,048,576 characters: not a suppression row (email, reason, source, date); the file stops there\n' +
           'Before it: 1 row; 1 address suppressed, 0 rejected.\n',
       );
-      expect(out).to.equal('');
+      expect(out()).to.equal('');
       expect((await status('huge-1@example.com'))?.unsubscribed).to.equal(true);
       expect(peak, `peak RSS ${Math.round(peak / 1048576)} MiB`).to.be.below(300 * 1024 * 1024);
     });
