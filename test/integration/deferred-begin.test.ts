@@ -7,7 +7,10 @@ import { testEngines } from '../support/database.js';
 import { createLead, web, type Harness } from '../support/harness.js';
 import { openUnitOfWork } from '../support/step-units.js';
 import { newLeadAt } from '../support/records.js';
-import { pgMessagesWhile } from '../support/pg-messages.js';
+import {
+  outsideTransaction as pgOutsideTransaction,
+  pgMessagesWhile,
+} from '../support/pg-messages.js';
 
 const postgres = testEngines().find((e) => e.name === 'postgres');
 
@@ -18,13 +21,7 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
   before(async () => ({ h, uow } = await openUnitOfWork(postgres!)));
   after(() => h.drop());
 
-  /** Whether the pool's next statement runs outside any transaction. */
-  const outsideTransaction = async () => {
-    const result = (await h.db.knex.raw('SELECT now() = statement_timestamp() AS fresh')) as {
-      rows: Array<{ fresh: boolean }>;
-    };
-    return result.rows[0]!.fresh;
-  };
+  const outsideTransaction = () => pgOutsideTransaction(h.db.knex);
 
   it('an unsubscribe by address makes two round trips: the read, then its checked step', async () => {
     for (let i = 0; i < 3; i++) await createLead(h.services, 'step@x.example');
