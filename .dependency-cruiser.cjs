@@ -58,6 +58,20 @@ module.exports = {
       to: { path: TRANSPORT_LIBRARIES },
     },
     {
+      name: 'domain-reaches-no-transport-or-sql',
+      severity: 'error',
+      comment:
+        'The rules above look at the imports of the domain itself; this one at everything its ' +
+        'imports import in turn: no chain of files (through src/errors.ts, a helper beside the ' +
+        'entry points, data-access) brings Express, node-soap, the SOAP plumbing, data-access ' +
+        'or a SQL driver into the domain.',
+      from: { path: '^src/domain/' },
+      to: {
+        path: [TRANSPORT_LIBRARIES, SQL_DRIVERS, '^src/(data-access|soap-transport)/'],
+        reachable: true,
+      },
+    },
+    {
       name: 'sql-only-in-data-access',
       severity: 'error',
       comment: 'SQL drivers and the query builder are used in data-access and migrations only.',

@@ -19,10 +19,11 @@ import {
   type EnvelopeSummary,
   type HeaderCredentials,
 } from '../soap-transport/envelope-guard.js';
-import { faultEnvelope, MKTOWS_NS, toNodeSoapFault, toWireFault } from './faults.js';
+import { faultEnvelope, MKTOWS_NS, toWireFault } from './faults.js';
 import { FAST_READ, summaryOfRead } from './fast-read.js';
 import { clientAddress, loggableUserId, requestIdOf, soapActionOf } from './call-identity.js';
-import type { CallContext, OperationHandler } from './mktows.handlers.js';
+import type { OperationHandler } from './mktows.handlers.js';
+import { notServed, operationTable, soapPort, type CallRecord } from './operation-table.js';
 import {
   decodeXmlBody,
   decodeXmlHead,
@@ -30,19 +31,7 @@ import {
   readBody,
   refusedDrainBytes,
 } from '../soap-transport/request-body.js';
-import {
-  closeWhenBodyUnread,
-  createSoapListener,
-  sendXml,
-  type SoapOperation,
-} from '../soap-transport/listener.js';
-import {
-  declaredNames,
-  object,
-  text,
-  withDeclaredNames,
-  type DeclaredNames,
-} from '../soap-transport/values.js';
+import { closeWhenBodyUnread, createSoapListener, sendXml } from '../soap-transport/listener.js';
 import { elementTree as createElementTree } from '../soap-transport/schema-elements.js';
 import { clientLimitKey } from '../networks.js';
 
@@ -69,16 +58,6 @@ export interface EndpointOptions {
 export const HEAD_BYTES = 64 * 1024;
 const QUICK_HEAD_BYTES = 4 * 1024;
 
-interface Operation {
-  name: string;
-  soapAction: string;
-  /** Declared in the WSDL (so stubs match the vendor's) but without a handler: fault 20019. */
-  served: boolean;
-}
-
-const notServed = (name: string) =>
-  new AppError(ErrorCode.UNSUPPORTED_OPERATION, `${name} is not served by this service`);
-
 /** The header entries the WSDL declares (by local name, in any namespace, as node-soap reads them). */
 const UNDERSTOOD_HEADERS: ReadonlySet<string> = new Set([
   'AuthenticationHeader',
@@ -86,13 +65,6 @@ const UNDERSTOOD_HEADERS: ReadonlySet<string> = new Set([
 ]);
 const SERVICE = 'MktMktowsApiService';
 const PORT = 'MktowsApiSoapPort';
-
-interface CallRecord {
-  operation: string;
-  userId?: string;
-  caller?: Authenticated;
-  fault?: number;
-}
 
 /**
  * The mktows SOAP endpoint. node-soap is only the XML ⇄ object engine here: this handler owns
@@ -106,38 +78,7 @@ export async function createMktowsEndpoint(
   logger: Logger,
   metrics?: Metrics,
 ): Promise<(req: Request, res: Response) => void> {
-  // What one call's log line and metrics need from inside node-soap's handler: the listener
-  // carries this call's record to the operation.
-  const port: Record<string, SoapOperation<CallRecord>> = {};
-  // Each operation's parameters as the schema spells them (filled in once the WSDL is read):
-  // the guard takes member names in any case, so the handlers see them as declared.
-  const paramsNames = new Map<string, DeclaredNames>();
-  for (const [name, handler] of Object.entries(handlers)) {
-    port[name] = async (args, headers, record) => {
-      try {
-        // Authenticated (and admitted) before node-soap saw the request.
-        const caller = record?.caller;
-        if (!caller) throw new AppError(ErrorCode.AUTHENTICATION_FAILED, 'Not authenticated');
-        const ctx: CallContext = { userId: caller.userId, permissions: caller.permissions };
-        const workspace = text(
-          object(headers?.MktowsContextHeader)?.targetWorkspace,
-          'targetWorkspace',
-        )?.trim();
-        if (workspace) ctx.partition = options.partitionOf(workspace);
-        const declared = paramsNames.get(name);
-        return await handler(
-          declared ? withDeclaredNames(args ?? {}, declared) : (args ?? {}),
-          ctx,
-        );
-      } catch (error) {
-        const fault = toWireFault(error);
-        if (record) record.fault = fault.vendorCode;
-        if (fault.vendorCode === 10001 || fault.vendorCode === 20011)
-          logger.error({ err: error, operation: name }, 'SOAP call failed');
-        throw toNodeSoapFault(error);
-      }
-    };
-  }
+  const { port, paramsNames } = soapPort(handlers, options.partitionOf, logger);
   const listener = await createSoapListener<CallRecord>({
     path: '/soap/mktows',
     wsdlFile: options.wsdlFile,
@@ -151,34 +92,12 @@ export async function createMktowsEndpoint(
   });
   const { binding, wsdlXml, requestReader } = listener;
   if (listener.requestReader) metrics?.watchRequestReader(listener.requestReader);
-  const operations = new Map<string, Operation>();
-  for (const [element, { methodName }] of Object.entries(binding.topElements)) {
-    operations.set(element, {
-      name: methodName,
-      soapAction: binding.methods[methodName]?.soapAction ?? '',
-      served: handlers[methodName] !== undefined,
-    });
-  }
-  // SOAPAction names an operation by its URI or (some toolkits) its bare name; SOAP::Lite
-  // writes "namespace#method", the method being the body element (or the operation's name).
-  const byAction = new Map(
-    [...operations.entries()].flatMap(([element, op]) => [
-      [op.soapAction, op],
-      [op.name, op],
-      [`${MKTOWS_NS}#${element}`, op],
-      [`${MKTOWS_NS}#${op.name}`, op],
-    ]),
-  );
-  // Operations the request reader reads: another one named by SOAPAction is not tried with it.
-  const fastOperations = new Set(
-    FAST_READ.bodyElements.map((element) => operations.get(element)?.name),
-  );
-
-  // Each member where its parent's type declares it, its name in any case, as the vendor's
-  // parser read it (foreignSysPersonId).
   const elementTree = createElementTree(wsdlXml);
-  for (const [element, { methodName }] of Object.entries(binding.topElements))
-    paramsNames.set(methodName, declaredNames(elementTree.members(element)));
+  const {
+    byElement: operations,
+    byAction,
+    fastOperations,
+  } = operationTable(binding, handlers, elementTree, paramsNames);
 
   const sendFault = (res: Response, error: unknown, faultcode?: string) => {
     const { status, body } = faultEnvelope(error, faultcode);

@@ -3,7 +3,7 @@ import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
 import { startTestService, type TestService } from '../support/service.js';
-import { ALICE, AdminClient, upload } from './support.js';
+import { ALICE, AdminClient, consolePerTest, upload, uploadSettled } from './support.js';
 
 const web = ChangePaths.webService();
 const EVIL = `<script>alert(1)</script>"'&`;
@@ -23,25 +23,16 @@ for (const engine of testEngines()) {
     let services: Services;
     let client: AdminClient;
 
-    beforeEach(async () => {
-      svc = await startTestService(engine, { adminUsers: [ALICE] });
-      services = svc.running.services;
-      client = new AdminClient(svc.base);
-      await client.logIn();
-    });
-    afterEach(() => svc.stop());
+    consolePerTest(engine, (c) => ({ svc, services, client } = c));
 
     /** Uploads `csv` through the page and waits for its import to end; the job's id and page. */
     const importThroughPage = async (csv: string) => {
-      const reply = await upload(client, csv, client.csrf);
-      expect(reply.status, reply.body).to.equal(303);
-      const id = Number(/imports\/(\d+)$/.exec(reply.location!)![1]);
-      await services.suppressionImports.settled(id);
+      const { id, location } = await uploadSettled(client, services, csv);
       await until(
         async () => (await services.suppressionImports.status(id)).job.state !== 'running',
         'the import',
       );
-      return { id, location: reply.location! };
+      return { id, location };
     };
 
     it('sends every new page to the login form without a session and refuses every new POST', async () => {

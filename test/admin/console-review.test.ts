@@ -3,9 +3,9 @@ import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
-import { startTestService, type TestService } from '../support/service.js';
+import type { TestService } from '../support/service.js';
 import { sendEndlessBody } from '../support/endless-body.js';
-import { ALICE, AdminClient, upload } from './support.js';
+import { AdminClient, consolePerTest, uploadSettled } from './support.js';
 
 /** The value shown for `label` on an import's page. */
 function shown(page: string, label: string): string | undefined {
@@ -19,20 +19,11 @@ for (const engine of testEngines()) {
     let services: Services;
     let client: AdminClient;
 
-    beforeEach(async () => {
-      svc = await startTestService(engine, { adminUsers: [ALICE] });
-      services = svc.running.services;
-      client = new AdminClient(svc.base);
-      await client.logIn();
-    });
-    afterEach(() => svc.stop());
+    consolePerTest(engine, (c) => ({ svc, services, client } = c));
 
     async function importOf(csv: string | Uint8Array): Promise<{ id: number; page: string }> {
-      const reply = await upload(client, csv, client.csrf);
-      expect(reply.status, reply.body).to.equal(303);
-      const id = Number(/imports\/(\d+)$/.exec(reply.location!)![1]);
-      await services.suppressionImports.settled(id);
-      return { id, page: (await client.get(reply.location!)).body };
+      const { id, location } = await uploadSettled(client, services, csv);
+      return { id, page: (await client.get(location)).body };
     }
 
     it('a console import that stops on a broken line records what it did before, not zeros', async () => {

@@ -1,8 +1,12 @@
+import { expect } from 'chai';
 import { openDatabase, type Database } from '../../src/data-access/database.js';
 import { OperatorSessionRepository } from '../../src/data-access/operator-session.repository.js';
 import { OperatorRepository } from '../../src/data-access/operator.repository.js';
 import type { Config } from '../../src/config.js';
 import { OperatorService, type OperatorCredential } from '../../src/domain/operator.service.js';
+import type { Services } from '../../src/domain/services.js';
+import type { TestEngine } from '../support/database.js';
+import { startTestService, type TestService } from '../support/service.js';
 
 export const ALICE: OperatorCredential = { name: 'alice', password: 'correct horse battery' };
 
@@ -104,4 +108,36 @@ export async function upload(
     redirect: 'manual',
   });
   return { status: res.status, location: res.headers.get('location'), body: await res.text() };
+}
+
+/** An upload through the import form that is accepted (303), and its import settled. */
+export async function uploadSettled(
+  client: AdminClient,
+  services: Services,
+  csv: string | Uint8Array,
+): Promise<{ id: number; location: string }> {
+  const reply = await upload(client, csv, client.csrf);
+  expect(reply.status, reply.body).to.equal(303);
+  const id = Number(/imports\/(\d+)$/.exec(reply.location!)![1]);
+  await services.suppressionImports.settled(id);
+  return { id, location: reply.location! };
+}
+
+/**
+ * For each test (mocha hooks): a service with ALICE as its operator, and a client logged in as
+ * her, handed to `opened` (before the log-in); the service stopped after the test.
+ */
+export function consolePerTest(
+  engine: TestEngine,
+  opened: (console: { svc: TestService; services: Services; client: AdminClient }) => void,
+): void {
+  let svc: TestService | undefined;
+  beforeEach(async () => {
+    svc = undefined;
+    svc = await startTestService(engine, { adminUsers: [ALICE] });
+    const client = new AdminClient(svc.base);
+    opened({ svc, services: svc.running.services, client });
+    await client.logIn();
+  });
+  afterEach(() => svc?.stop());
 }

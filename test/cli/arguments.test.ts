@@ -1,11 +1,10 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
 import { testEngines } from '../support/database.js';
 import { TEST_KEY_SECRET } from '../support/service.js';
-import { BIN, cli } from '../ops/support.js';
+import { cli, cliSuite } from '../ops/support.js';
 
 /**
  * A mistyped option or a word too many is refused in one line, exit 2, before anything is
@@ -16,24 +15,12 @@ for (const engine of testEngines()) {
     this.timeout(120000);
     let env: Record<string, string>;
     let db: Database;
-    let drop: () => Promise<void>;
     let dir: string;
     const statuses = async () =>
       Number(((await db.knex('email_status').count({ n: '*' })) as Array<{ n: number }>)[0]!.n);
 
-    before(async () => {
-      if (!fs.existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" first`);
-      const made = await engine.create();
-      drop = made.drop;
-      db = made.db;
-      env = made.url
-        ? { DATABASE_URL: made.url, USER_KEY_SECRET: TEST_KEY_SECRET }
-        : { DATABASE_URL: '', DATA_DIR: made.dataDir };
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-args-'));
-    });
-    after(async () => {
-      fs.rmSync(dir, { recursive: true, force: true });
-      await drop();
+    cliSuite(engine, 'du-args-', (suite) => ({ env, db, dir } = suite), {
+      USER_KEY_SECRET: TEST_KEY_SECRET,
     });
 
     const refused = async (args: string[], says: RegExp) => {

@@ -1,6 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
@@ -9,6 +8,7 @@ import { ChangePaths } from '../../src/domain/change-paths.js';
 import { createServices } from '../../src/compose.js';
 import { testEngines } from '../support/database.js';
 import { TEST_KEY_SECRET } from '../support/service.js';
+import { cliSuite, exitWithPeakRss } from '../ops/support.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'dist/src/cli/index.js');
@@ -43,22 +43,10 @@ for (const engine of testEngines()) {
     this.timeout(120000);
     let env: Record<string, string>;
     let db: Database;
-    let drop: () => Promise<void>;
     let dir: string;
 
-    before(async () => {
-      if (!fs.existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" first`);
-      const made = await engine.create();
-      drop = made.drop;
-      db = made.db;
-      env = made.url
-        ? { DATABASE_URL: made.url, USER_KEY_SECRET: TEST_KEY_SECRET }
-        : { DATABASE_URL: '', DATA_DIR: made.dataDir };
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-cli-'));
-    });
-    after(async () => {
-      fs.rmSync(dir, { recursive: true, force: true });
-      await drop();
+    cliSuite(engine, 'du-cli-', (suite) => ({ env, db, dir } = suite), {
+      USER_KEY_SECRET: TEST_KEY_SECRET,
     });
 
     it('an error echoing what was typed shows its control characters escaped, never a terminal escape', async () => {
@@ -278,19 +266,7 @@ describe('suppressions import streams a large file', function () {
       });
       let stdout = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      let peak = 0;
-      const poll = setInterval(() => {
-        try {
-          const m = /^VmHWM:\s+(\d+) kB/m.exec(
-            fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'),
-          );
-          if (m) peak = Math.max(peak, Number(m[1]) * 1024);
-        } catch {
-          // the process has just exited
-        }
-      }, 50);
-      const code = await new Promise<number | null>((r) => child.once('exit', r));
-      clearInterval(poll);
+      const { code, peak } = await exitWithPeakRss(child, 50);
       expect(code, stdout).to.equal(0);
       expect(stdout).to.match(/200000 rows; 200000 addresses suppressed/);
       expect(peak).to.be.above(0);

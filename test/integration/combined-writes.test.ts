@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import pg from 'pg';
-import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
+import type { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { createServices } from '../../src/compose.js';
 import { testEngines } from '../support/database.js';
 import {
@@ -9,20 +9,17 @@ import {
   createLead,
   emailKeyOf,
   expectNoViolations,
-  openHarness,
   web,
   type Harness,
 } from '../support/harness.js';
+import { openUnitOfWork } from '../support/step-units.js';
 
 for (const engine of testEngines()) {
   describe(`combined writes (${engine.name})`, () => {
     let h: Harness;
     let uow: UnitOfWork;
 
-    before(async () => {
-      h = await openHarness(engine);
-      uow = new UnitOfWork(h.db);
-    });
+    before(async () => ({ h, uow } = await openUnitOfWork(engine)));
     after(() => h.drop());
 
     it('updateLogged writes the change and its activities in the order given', async () => {

@@ -1,12 +1,16 @@
 import { expect } from 'chai';
 import { WRITER_FLOOR_LOCK } from '../../src/data-access/activity-horizon.js';
-import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
+import type { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { createDomainServices } from '../../src/domain/services.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
-import { createLead, openHarness, web, type Harness } from '../support/harness.js';
+import { createLead, web, type Harness } from '../support/harness.js';
+import { openUnitOfWork } from '../support/step-units.js';
 import { newLeadAt } from '../support/records.js';
-import { pgMessagesWhile } from '../support/pg-messages.js';
+import {
+  outsideTransaction as pgOutsideTransaction,
+  pgMessagesWhile,
+} from '../support/pg-messages.js';
 
 const postgres = testEngines().find((e) => e.name === 'postgres');
 
@@ -14,19 +18,10 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
   let h: Harness;
   let uow: UnitOfWork;
 
-  before(async () => {
-    h = await openHarness(postgres!);
-    uow = new UnitOfWork(h.db);
-  });
+  before(async () => ({ h, uow } = await openUnitOfWork(postgres!)));
   after(() => h.drop());
 
-  /** Whether the pool's next statement runs outside any transaction. */
-  const outsideTransaction = async () => {
-    const result = (await h.db.knex.raw('SELECT now() = statement_timestamp() AS fresh')) as {
-      rows: Array<{ fresh: boolean }>;
-    };
-    return result.rows[0]!.fresh;
-  };
+  const outsideTransaction = () => pgOutsideTransaction(h.db.knex);
 
   it('an unsubscribe by address makes two round trips: the read, then its checked step', async () => {
     for (let i = 0; i < 3; i++) await createLead(h.services, 'step@x.example');

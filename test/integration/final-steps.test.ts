@@ -1,15 +1,11 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
-import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
+import type { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { FINAL_STEP } from '../../src/domain/ports.js';
 import { testEngines } from '../support/database.js';
-import {
-  expectNoViolations,
-  leadAddresses,
-  openHarness,
-  type Harness,
-} from '../support/harness.js';
+import { expectNoViolations, leadAddresses, type Harness } from '../support/harness.js';
 import { linkPropagation, linkStatus } from '../support/records.js';
+import { expectRejectedAlone, openUnitOfWork, refuseWrites } from '../support/step-units.js';
 import { historyCount, withSlowWriterAnswers } from '../support/writer-answers.js';
 
 /**
@@ -25,11 +21,7 @@ for (const engine of testEngines()) {
     let uow: UnitOfWork;
     let k: Knex;
 
-    beforeEach(async () => {
-      h = await openHarness(engine);
-      uow = new UnitOfWork(h.db);
-      k = h.db.knex;
-    });
+    beforeEach(async () => ({ h, uow, k } = await openUnitOfWork(engine)));
     afterEach(() => h.drop());
 
     const history = (key: string) => historyCount(k, key);
@@ -83,12 +75,7 @@ for (const engine of testEngines()) {
           ),
         ),
       );
-      expect(results.map((r) => r.status)).to.deep.equal([
-        'fulfilled',
-        'rejected',
-        'fulfilled',
-        'fulfilled',
-      ]);
+      expectRejectedAlone(results, 4, 1);
       expect(String((results[1] as PromiseRejectedResult).reason)).to.match(/reading its answer/);
       // Its outcome was its message's: committed with the group, nobody ran twice.
       expect(keys.map((key) => runs.get(key))).to.deep.equal([1, 1, 1, 1]);
@@ -102,20 +89,9 @@ for (const engine of testEngines()) {
         const keys = await leadAddresses(h.services, 'spoil', 'final.example', 5);
         const bad = keys[2]!;
         // The person's update fails after the status, its history and the activities were written.
-        await k.raw(
-          `CREATE TRIGGER refuse_bad BEFORE UPDATE ON leads WHEN NEW.email_key = '${bad}'
-           BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`,
-        );
+        await refuseWrites(k, 'UPDATE ON leads', bad);
         const results = await Promise.allSettled(keys.map((key) => finalUnsubscribe(key)));
-        expect(results.map((r) => r.status)).to.deep.equal([
-          'fulfilled',
-          'fulfilled',
-          'rejected',
-          'fulfilled',
-          'fulfilled',
-        ]);
-        const reason = (results[2] as PromiseRejectedResult).reason as { code?: string };
-        expect(reason.code).to.equal('SQLITE_CONSTRAINT_TRIGGER');
+        expectRejectedAlone(results, 5, 2, 'SQLITE_CONSTRAINT_TRIGGER');
         // Rolled back with it, then run again: each stored once; the failed one not at all.
         expect(keys.map((key) => runs.get(key))).to.deep.equal([2, 2, 1, 2, 2]);
         for (const key of keys) expect(await history(key)).to.equal(key === bad ? 0 : 1);

@@ -1,11 +1,12 @@
 import { expect } from 'chai';
 import pg from 'pg';
-import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
+import type { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { inlined, pgLiteral } from '../../src/data-access/sql/fixed-sql.js';
 import { fixedSql, runStatement } from '../../src/data-access/sql/statement.js';
 import { LeadRepository } from '../../src/data-access/sql/lead.repository.js';
 import { testEngines } from '../support/database.js';
-import { createLead, openHarness, type Harness } from '../support/harness.js';
+import { createLead, type Harness } from '../support/harness.js';
+import { openUnitOfWork } from '../support/step-units.js';
 
 const COUNT_STATUS = fixedSql('SELECT count(*) AS n FROM email_status WHERE email_key = ?');
 
@@ -14,10 +15,7 @@ for (const engine of testEngines()) {
     let h: Harness;
     let uow: UnitOfWork;
 
-    before(async () => {
-      h = await openHarness(engine);
-      uow = new UnitOfWork(h.db);
-    });
+    before(async () => ({ h, uow } = await openUnitOfWork(engine)));
     after(() => h.drop());
 
     const statusCount = async (key: string) =>

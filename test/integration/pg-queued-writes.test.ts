@@ -1,8 +1,9 @@
 import { expect } from 'chai';
-import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
+import type { Repositories, UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import type { EmailStatusRecord } from '../../src/domain/records.js';
 import { testEngines } from '../support/database.js';
-import { createLead, flags, getLead, openHarness, type Harness } from '../support/harness.js';
+import { createLead, flags, getLead, type Harness } from '../support/harness.js';
+import { openUnitOfWork } from '../support/step-units.js';
 import { failure, testPropagation, testStatus } from '../support/records.js';
 import { pgMessagesWhile } from '../support/pg-messages.js';
 
@@ -18,10 +19,7 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
   let h: Harness;
   let uow: UnitOfWork;
 
-  before(async () => {
-    h = await openHarness(postgres!);
-    uow = new UnitOfWork(h.db);
-  });
+  before(async () => ({ h, uow } = await openUnitOfWork(postgres!)));
   after(() => h.drop());
 
   const people = async (key: string) => {
@@ -31,6 +29,18 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
   };
   const statusOfKey = async (key: string) =>
     (await h.services.durableStatus.explain(key)).status?.unsubscribed ?? null;
+  /**
+   * Locks `key` and queues its status, set by `id`. `tooLong`: with a source longer than
+   * email_status.source holds (128 characters), so that the queued statement fails.
+   */
+  const lockAndQueue = async (r: Repositories, key: string, id: number, tooLong = false) => {
+    await r.lockEmailKeys([key]);
+    return r.queueStatusAndPropagate!(
+      tooLong ? testStatus(key, id, 'x'.repeat(200)) : testStatus(key, id),
+      tooLong ? null : id,
+      testPropagation,
+    );
+  };
 
   it('go in the next statement’s message, run before it, and tell the count', async () => {
     const key = 'next@q.example';
@@ -39,10 +49,7 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
     let seen = null as EmailStatusRecord | null;
     const sent = await pgMessagesWhile(() =>
       uow.write(async (r) => {
-        await r.lockEmailKeys([key]);
-        count = (
-          await r.queueStatusAndPropagate!(testStatus(key, ids[0]!), ids[0]!, testPropagation)
-        ).people;
+        count = (await lockAndQueue(r, key, ids[0]!)).people;
         // Seen by the next statement: the queued one ran first, on the same connection.
         seen = await r.emailStatus.get(key);
       }),
@@ -62,10 +69,7 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
     let count: Promise<number> | null = null;
     const sent = await pgMessagesWhile(() =>
       uow.write(async (r) => {
-        await r.lockEmailKeys([key]);
-        count = (
-          await r.queueStatusAndPropagate!(testStatus(key, ids[0]!), ids[0]!, testPropagation)
-        ).people;
+        count = (await lockAndQueue(r, key, ids[0]!)).people;
       }),
     );
     expect(sent).to.have.length(1);
@@ -79,13 +83,8 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
     const ids = await people(key);
     const error = await failure(
       uow.write(async (r) => {
-        await r.lockEmailKeys([key]);
-        // email_status.source holds 128 characters: the write queued with COMMIT fails.
-        await r.queueStatusAndPropagate!(
-          testStatus(key, ids[0]!, 'x'.repeat(200)),
-          null,
-          testPropagation,
-        );
+        // The write queued with COMMIT fails.
+        await lockAndQueue(r, key, ids[0]!, true);
       }),
     );
     expect(error.code).to.equal('22001');
@@ -104,13 +103,8 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
     const ids = await people(key);
     const error = await failure(
       uow.write(async (r) => {
-        await r.lockEmailKeys([key]);
-        // email_status.source holds 128 characters: the queued statement fails.
-        await r.queueStatusAndPropagate!(
-          testStatus(key, ids[0]!, 'x'.repeat(200)),
-          null,
-          testPropagation,
-        );
+        // The queued statement fails.
+        await lockAndQueue(r, key, ids[0]!, true);
         await r.updateLogged(ids[0]!, { columns: { first_name: 'Changed' } }, 8, [], true);
       }),
     );
@@ -127,8 +121,7 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
     const ids = await people(key);
     const error = await failure(
       uow.write(async (r) => {
-        await r.lockEmailKeys([key]);
-        await r.queueStatusAndPropagate!(testStatus(key, ids[0]!), ids[0]!, testPropagation);
+        await lockAndQueue(r, key, ids[0]!);
         // activities.source holds 128 characters: the lead's write fails.
         await r.updateLogged(
           ids[0]!,
@@ -150,8 +143,7 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
     const sent = await pgMessagesWhile(() =>
       uow
         .write(async (r) => {
-          await r.lockEmailKeys([key]);
-          await r.queueStatusAndPropagate!(testStatus(key, ids[0]!), ids[0]!, testPropagation);
+          await lockAndQueue(r, key, ids[0]!);
           throw new Error('undo');
         })
         .catch(() => undefined),

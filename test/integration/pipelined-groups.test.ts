@@ -2,13 +2,9 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { MAX_GROUP_UNITS, UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { testEngines } from '../support/database.js';
-import {
-  expectNoViolations,
-  leadAddresses,
-  openHarness,
-  type Harness,
-} from '../support/harness.js';
+import { expectNoViolations, leadAddresses, type Harness } from '../support/harness.js';
 import { linkPropagation, linkStatus, linkUnsubscribe } from '../support/records.js';
+import { openUnitOfWork } from '../support/step-units.js';
 import { historyCount, withSlowWriterAnswers } from '../support/writer-answers.js';
 
 /**
@@ -24,11 +20,7 @@ describe('SQLite groups of one-step units, one behind the other', () => {
   let uow: UnitOfWork;
   let k: Knex;
 
-  beforeEach(async () => {
-    h = await openHarness(sqlite);
-    uow = new UnitOfWork(h.db);
-    k = h.db.knex;
-  });
+  beforeEach(async () => ({ h, uow, k } = await openUnitOfWork(sqlite)));
   afterEach(() => h.drop());
 
   const unsubscribe = (key: string, at = 1000) => linkUnsubscribe(uow, key, at);

@@ -1,17 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
-import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
+import type { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { SqliteThreadConnection } from '../../src/data-access/sqlite-thread/connection.js';
 import { testEngines } from '../support/database.js';
-import {
-  expectNoViolations,
-  leadAddresses,
-  openHarness,
-  type Harness,
-} from '../support/harness.js';
+import { expectNoViolations, leadAddresses, type Harness } from '../support/harness.js';
 import { threadPool } from '../support/sqlite-pool.js';
 import { linkPropagation, linkStatus, linkUnsubscribe } from '../support/records.js';
+import { expectRejectedAlone, openUnitOfWork, refuseWrites } from '../support/step-units.js';
 import { historyCount } from '../support/writer-answers.js';
 
 /**
@@ -57,11 +53,7 @@ describe('SQLite one-step units, pipelined in a group', () => {
   let uow: UnitOfWork;
   let k: Knex;
 
-  beforeEach(async () => {
-    h = await openHarness(sqlite);
-    uow = new UnitOfWork(h.db);
-    k = h.db.knex;
-  });
+  beforeEach(async () => ({ h, uow, k } = await openUnitOfWork(sqlite)));
   afterEach(() => h.drop());
 
   const unsubscribe = (key: string, at = 1000) => linkUnsubscribe(uow, key, at);
@@ -148,25 +140,14 @@ describe('SQLite one-step units, pipelined in a group', () => {
     const keys = await addresses('fail', 5);
     const bad = keys[2]!;
     // The people's update fails: the status and history rows before it must go too.
-    await k.raw(
-      `CREATE TRIGGER refuse_bad BEFORE UPDATE ON leads WHEN NEW.email_key = '${bad}'
-       BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`,
-    );
+    await refuseWrites(k, 'UPDATE ON leads', bad);
     let results: Array<PromiseSettledResult<unknown>> = [];
     const { most } = await inFlight(async () => {
       results = await Promise.allSettled(keys.map((key) => unsubscribe(key)));
     });
     // All in flight at once: the failure was the writer thread's to undo.
     expect(most).to.equal(keys.length);
-    expect(results.map((r) => r.status)).to.deep.equal([
-      'fulfilled',
-      'fulfilled',
-      'rejected',
-      'fulfilled',
-      'fulfilled',
-    ]);
-    const reason = (results[2] as PromiseRejectedResult).reason as { code?: string };
-    expect(reason.code).to.equal('SQLITE_CONSTRAINT_TRIGGER');
+    expectRejectedAlone(results, 5, 2, 'SQLITE_CONSTRAINT_TRIGGER');
     expect(await stored(bad)).to.deep.equal({ status: null, history: 0, unsubscribed: [false] });
     for (const key of keys.filter((key) => key !== bad))
       expect((await stored(key)).history).to.equal(1);

@@ -1,12 +1,13 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
-import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
+import type { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { SqliteThreadConnection } from '../../src/data-access/sqlite-thread/connection.js';
 import { GROUP_UNDONE_CODE } from '../../src/data-access/sqlite-thread/protocol.js';
 import { testEngines } from '../support/database.js';
-import { createLead, expectNoViolations, openHarness, type Harness } from '../support/harness.js';
+import { createLead, expectNoViolations, type Harness } from '../support/harness.js';
 import { threadPool } from '../support/sqlite-pool.js';
 import { linkPropagation, linkStatus } from '../support/records.js';
+import { expectRejectedAlone, openUnitOfWork, refuseWrites } from '../support/step-units.js';
 import { historyCount } from '../support/writer-answers.js';
 
 /**
@@ -24,11 +25,7 @@ describe('SQLite one-step units without a savepoint', () => {
   let uow: UnitOfWork;
   let k: Knex;
 
-  beforeEach(async () => {
-    h = await openHarness(sqlite);
-    uow = new UnitOfWork(h.db);
-    k = h.db.knex;
-  });
+  beforeEach(async () => ({ h, uow, k } = await openUnitOfWork(sqlite)));
   afterEach(() => h.drop());
 
   /** How many times each address's unit ran. */
@@ -86,24 +83,13 @@ describe('SQLite one-step units without a savepoint', () => {
     const keys = await addresses('after', 5);
     const bad = keys[2]!;
     // The person's update fails after the status, its history and the activities were written.
-    await k.raw(
-      `CREATE TRIGGER refuse_bad BEFORE UPDATE ON leads WHEN NEW.email_key = '${bad}'
-       BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`,
-    );
+    await refuseWrites(k, 'UPDATE ON leads', bad);
     const events = recordEvents();
     const answered = (i: number) => () => events.push(`answered ${i}`);
     const results = await Promise.allSettled(
       keys.map((key, i) => unsubscribe(key).finally(answered(i))),
     );
-    expect(results.map((r) => r.status)).to.deep.equal([
-      'fulfilled',
-      'fulfilled',
-      'rejected',
-      'fulfilled',
-      'fulfilled',
-    ]);
-    const reason = (results[2] as PromiseRejectedResult).reason as { code?: string };
-    expect(reason.code).to.equal('SQLITE_CONSTRAINT_TRIGGER');
+    expectRejectedAlone(results, 5, 2, 'SQLITE_CONSTRAINT_TRIGGER');
     // The failed unit ran once; the others twice: rolled back with it, then run again.
     expect(keys.map((key) => runs.get(key))).to.deep.equal([2, 2, 1, 2, 2]);
     // Nobody was answered before the rollback; that transaction committed nothing.
@@ -120,19 +106,10 @@ describe('SQLite one-step units without a savepoint', () => {
     const keys = await addresses('before', 5);
     const bad = keys[1]!;
     // Its first write, the master status, fails: nothing of it was written.
-    await k.raw(
-      `CREATE TRIGGER refuse_bad BEFORE INSERT ON email_status WHEN NEW.email_key = '${bad}'
-       BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`,
-    );
+    await refuseWrites(k, 'INSERT ON email_status', bad);
     const events = recordEvents();
     const results = await Promise.allSettled(keys.map((key) => unsubscribe(key)));
-    expect(results.map((r) => r.status)).to.deep.equal([
-      'fulfilled',
-      'rejected',
-      'fulfilled',
-      'fulfilled',
-      'fulfilled',
-    ]);
+    expectRejectedAlone(results, 5, 1);
     expect(keys.map((key) => runs.get(key))).to.deep.equal([1, 1, 1, 1, 1]);
     expect(events.filter((s) => /^BEGIN/i.test(s))).to.have.length(1);
     expect(events.filter((s) => /^COMMIT/i.test(s))).to.have.length(1);
@@ -143,10 +120,7 @@ describe('SQLite one-step units without a savepoint', () => {
   it('steps sent as one message, a failing one in the middle: those behind it do not run', async () => {
     const keys = await addresses('middle', 5);
     const bad = keys[2]!;
-    await k.raw(
-      `CREATE TRIGGER refuse_bad BEFORE UPDATE ON leads WHEN NEW.email_key = '${bad}'
-       BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`,
-    );
+    await refuseWrites(k, 'UPDATE ON leads', bad);
     let results: Array<PromiseSettledResult<unknown>> = [];
     const answers = await arrayAnswers(async () => {
       results = await Promise.allSettled(keys.map((key) => unsubscribe(key)));
@@ -160,13 +134,7 @@ describe('SQLite one-step units without a savepoint', () => {
       GROUP_UNDONE_CODE,
       GROUP_UNDONE_CODE,
     ]);
-    expect(results.map((r) => r.status)).to.deep.equal([
-      'fulfilled',
-      'fulfilled',
-      'rejected',
-      'fulfilled',
-      'fulfilled',
-    ]);
+    expectRejectedAlone(results, 5, 2);
     for (const key of keys) expect(await stored(key)).to.deep.equal(key === bad ? none : done);
   });
 

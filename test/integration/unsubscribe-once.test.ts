@@ -1,10 +1,12 @@
 import { expect } from 'chai';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
-import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
+import type { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import type { EmailStatusRecord, PropagationActivity } from '../../src/domain/records.js';
 import { testEngines } from '../support/database.js';
-import { createLead, expectNoViolations, openHarness, type Harness } from '../support/harness.js';
+import { createLead, expectNoViolations, type Harness } from '../support/harness.js';
+import { outsideTransaction as pgOutsideTransaction } from '../support/pg-messages.js';
+import { openUnitOfWork } from '../support/step-units.js';
 
 /**
  * unsubscribeAddressOnce (a PostgreSQL function, statements on SQLite) must write exactly what
@@ -52,19 +54,10 @@ for (const engine of testEngines()) {
     let h: Harness;
     let uow: UnitOfWork;
 
-    before(async () => {
-      h = await openHarness(engine);
-      uow = new UnitOfWork(h.db);
-    });
+    before(async () => ({ h, uow } = await openUnitOfWork(engine)));
     after(() => h.drop());
 
-    /** Whether the pool's next statement runs outside any transaction. */
-    const outsideTransaction = async () => {
-      const result = (await h.db.knex.raw('SELECT now() = statement_timestamp() AS fresh')) as {
-        rows: Array<{ fresh: boolean }>;
-      };
-      return result.rows[0]!.fresh;
-    };
+    const outsideTransaction = () => pgOutsideTransaction(h.db.knex);
 
     /** Everything stored about an address, without what names it (key, ids, sequence). */
     async function stored(key: string) {

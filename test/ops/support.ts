@@ -1,6 +1,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Database } from '../../src/data-access/database.js';
+import type { TestEngine } from '../support/database.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The built binary (`npm run build`), as the bin and `npm run start:prod` run it. */
@@ -34,6 +38,84 @@ export function cli(
     );
     child.stdin?.end(options.input ?? '');
   });
+}
+
+/** A suite's database for the built CLI, and a temporary directory of its own. */
+export interface CliSuite {
+  /** What names the database to the CLI (with `pgEnv` on PostgreSQL). */
+  env: Record<string, string>;
+  db: Database;
+  dir: string;
+}
+
+/**
+ * A fresh database of `engine` and a temporary directory (named from `dirPrefix`) for a whole
+ * suite (mocha hooks), handed to `opened` before its tests and removed after them. Refuses to
+ * start without the built binary.
+ */
+export function cliSuite(
+  engine: TestEngine,
+  dirPrefix: string,
+  opened: (suite: CliSuite) => void,
+  pgEnv: Record<string, string> = {},
+): void {
+  let suite: (CliSuite & { drop(): Promise<void> }) | undefined;
+  before(async () => {
+    if (!fs.existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" first`);
+    const made = await engine.create();
+    suite = {
+      db: made.db,
+      drop: made.drop,
+      env: made.url
+        ? { DATABASE_URL: made.url, ...pgEnv }
+        : { DATABASE_URL: '', DATA_DIR: made.dataDir },
+      dir: fs.mkdtempSync(path.join(os.tmpdir(), dirPrefix)),
+    };
+    opened(suite);
+  });
+  after(async () => {
+    if (!suite) return;
+    fs.rmSync(suite.dir, { recursive: true, force: true });
+    await suite.drop();
+  });
+}
+
+/**
+ * Waits for `child` to exit, reading its peak resident memory (VmHWM, in bytes) from /proc
+ * every `everyMs` until then.
+ */
+export async function exitWithPeakRss(
+  child: ChildProcess,
+  everyMs: number,
+): Promise<{ code: number | null; peak: number }> {
+  let peak = 0;
+  const poll = setInterval(() => {
+    try {
+      const m = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (m) peak = Math.max(peak, Number(m[1]) * 1024);
+    } catch {
+      // the process has just exited
+    }
+  }, everyMs);
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  clearInterval(poll);
+  return { code, peak };
+}
+
+/** Starts the built CLI (stdin ignored) and collects what it writes to stdout and stderr. */
+export function spawnCli(
+  args: string[],
+  env: Record<string, string>,
+): { child: ChildProcess; out(): string; err(): string } {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  return { child, out: () => out, err: () => err };
 }
 
 export interface Spawned {

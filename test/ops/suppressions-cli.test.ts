@@ -8,7 +8,7 @@ import type { Database } from '../../src/data-access/database.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { createServices, type Services } from '../../src/compose.js';
 import { testEngines } from '../support/database.js';
-import { BIN, cli } from './support.js';
+import { BIN, cli, cliSuite, spawnCli } from './support.js';
 
 const OS_USER = os.userInfo().username;
 
@@ -18,7 +18,6 @@ for (const engine of testEngines()) {
     let env: Record<string, string>;
     let db: Database;
     let services: Services;
-    let drop: () => Promise<void>;
     let dir: string;
     const web = ChangePaths.webService();
     const write = (name: string, text: string) => {
@@ -29,18 +28,9 @@ for (const engine of testEngines()) {
     const statusRows = async () =>
       Number(((await db.knex('email_status').count({ n: '*' })) as Array<{ n: number }>)[0]!.n);
 
-    before(async () => {
-      if (!fs.existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" first`);
-      const made = await engine.create();
-      drop = made.drop;
-      db = made.db;
+    cliSuite(engine, 'du-supp-', (suite) => {
+      ({ env, db, dir } = suite);
       services = createServices(db, { customFields: [], defaultPartition: 'Default' });
-      env = made.url ? { DATABASE_URL: made.url } : { DATABASE_URL: '', DATA_DIR: made.dataDir };
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-supp-'));
-    });
-    after(async () => {
-      fs.rmSync(dir, { recursive: true, force: true });
-      await drop();
     });
 
     it('refuses unusable files in one line with exit code 2: missing, a directory, empty', async () => {
@@ -113,22 +103,15 @@ for (const engine of testEngines()) {
       const lines = ['email,reason'];
       for (let i = 0; i < 100000; i++) lines.push(`sig${i}@example.com,asked`);
       const list = write('signalled.csv', lines.join('\n') + '\n');
-      const child = spawn(process.execPath, [BIN, 'suppressions', 'import', list], {
-        env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      const { child, out, err } = spawnCli(['suppressions', 'import', list], env);
       const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
       while ((await statusRows()) === 0) await new Promise((r) => setTimeout(r, 50));
       child.kill('SIGTERM');
-      expect(await exited, err).to.equal(143);
-      expect(err).to.match(/Interrupted by SIGTERM: the rows above are imported/);
-      expect(err).to.not.match(/\n\s+at /);
-      const imported = Number(/^(\d+) rows; \1 addresses suppressed/.exec(out)?.[1]);
-      expect(imported, out).to.be.above(0).and.below(100000);
+      expect(await exited, err()).to.equal(143);
+      expect(err()).to.match(/Interrupted by SIGTERM: the rows above are imported/);
+      expect(err()).to.not.match(/\n\s+at /);
+      const imported = Number(/^(\d+) rows; \1 addresses suppressed/.exec(out())?.[1]);
+      expect(imported, out()).to.be.above(0).and.below(100000);
       expect(await statusRows()).to.equal(imported);
       const again = await cli(['suppressions', 'import', list], env);
       expect(again.code, again.stderr).to.equal(0);

@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
 import { createServices, type Services } from '../../src/compose.js';
 import { testEngines } from '../support/database.js';
-import { BIN, cli } from './support.js';
+import { cli, cliSuite, exitWithPeakRss, spawnCli } from './support.js';
 
 /** Suppression lists as they come from spreadsheets, Windows tools and mistakes. */
 for (const engine of testEngines()) {
@@ -15,7 +13,6 @@ for (const engine of testEngines()) {
     let env: Record<string, string>;
     let db: Database;
     let services: Services;
-    let drop: () => Promise<void>;
     let dir: string;
     const write = (name: string, content: string | Buffer) => {
       const file = path.join(dir, name);
@@ -24,18 +21,9 @@ for (const engine of testEngines()) {
     };
     const status = async (email: string) => (await services.durableStatus.explain(email)).status;
 
-    before(async () => {
-      if (!fs.existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" first`);
-      const made = await engine.create();
-      drop = made.drop;
-      db = made.db;
+    cliSuite(engine, 'du-files-', (suite) => {
+      ({ env, db, dir } = suite);
       services = createServices(db, { customFields: [], defaultPartition: 'Default' });
-      env = made.url ? { DATABASE_URL: made.url } : { DATABASE_URL: '', DATA_DIR: made.dataDir };
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-files-'));
-    });
-    after(async () => {
-      fs.rmSync(dir, { recursive: true, force: true });
-      await drop();
     });
 
     it('a file larger than a string can hold is read as a stream from its first line, not loaded whole', async () => {
@@ -45,34 +33,15 @@ for (const engine of testEngines()) {
       // two rows, then a line of zero bytes without end.
       const file = write('huge.csv', 'email,reason\nhuge-1@example.com,asked\n');
       fs.truncateSync(file, 600 * 1024 * 1024);
-      const child = spawn(process.execPath, [BIN, 'suppressions', 'import', file], {
-        env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-      let peak = 0;
-      const poll = setInterval(() => {
-        try {
-          const m = /^VmHWM:\s+(\d+) kB/m.exec(
-            fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'),
-          );
-          if (m) peak = Math.max(peak, Number(m[1]) * 1024);
-        } catch {
-          // the process has just exited
-        }
-      }, 20);
-      const code = await new Promise<number | null>((r) => child.once('exit', r));
-      clearInterval(poll);
-      expect(err).to.not.match(/\n\s+at /);
-      expect(code, err).to.equal(1);
-      expect(err).to.equal(
+      const { child, out, err } = spawnCli(['suppressions', 'import', file], env);
+      const { code, peak } = await exitWithPeakRss(child, 20);
+      expect(err()).to.not.match(/\n\s+at /);
+      expect(code, err()).to.equal(1);
+      expect(err()).to.equal(
         'Line 3 is longer than 1,048,576 characters: not a suppression row (email, reason, source, date); the file stops there\n' +
           'Before it: 1 row; 1 address suppressed, 0 rejected.\n',
       );
-      expect(out).to.equal('');
+      expect(out()).to.equal('');
       expect((await status('huge-1@example.com'))?.unsubscribed).to.equal(true);
       expect(peak, `peak RSS ${Math.round(peak / 1048576)} MiB`).to.be.below(300 * 1024 * 1024);
     });

@@ -44,6 +44,13 @@ for (const engine of testEngines()) {
     let next = 0;
     /** A fresh record number, notification number and address for each use. */
     const fresh = () => ++next;
+    /** Sends one notification of the record (its number `n`, a fresh one unless given). */
+    const notify = (
+      type: 'Lead' | 'Contact',
+      recordId: string,
+      fields: Record<string, string | null>,
+      n = fresh(),
+    ) => send1(url, { id: notificationId(n), type, recordId, fields });
 
     before(async () => {
       service = await startTestService(engine, {
@@ -60,11 +67,10 @@ for (const engine of testEngines()) {
       it('creates a lead from one Lead notification, found by SFDCLEADID over mktows', async () => {
         const n = fresh();
         const recordId = leadRecordId(n);
-        await send1(url, {
-          id: notificationId(n),
-          type: 'Lead',
+        await notify(
+          'Lead',
           recordId,
-          fields: {
+          {
             Company: 'Acme',
             Email: `ann${n}@example.com`,
             FirstName: 'Ann',
@@ -72,7 +78,8 @@ for (const engine of testEngines()) {
             LastModifiedDate: at(1),
             LastName: 'Lee',
           },
-        });
+          n,
+        );
         const lead = await bySalesforceId(services, recordId);
         expect(lead).to.include({
           email: `ann${n}@example.com`,
@@ -100,11 +107,10 @@ for (const engine of testEngines()) {
       it('maps a Contact (Mailing address included), found by SFDCCONTACTID', async () => {
         const n = fresh();
         const recordId = contactRecordId(n);
-        await send1(url, {
-          id: notificationId(n),
-          type: 'Contact',
+        await notify(
+          'Contact',
           recordId,
-          fields: {
+          {
             Email: `carla${n}@example.com`,
             FirstName: 'Carla',
             HasOptedOutOfEmail: 'true',
@@ -112,7 +118,8 @@ for (const engine of testEngines()) {
             MailingCity: 'Lyon',
             OwnerId: id18('0055g00000AbCdE'),
           },
-        });
+          n,
+        );
         const [lead] = await services.leads.find({ keyType: 'SFDCCONTACTID', keyValue: recordId });
         expect(lead).to.include({ foreignSysPersonId: recordId, unsubscribed: true });
         expect(attributeOf(lead!, 'City')).to.equal('Lyon');
@@ -159,23 +166,22 @@ for (const engine of testEngines()) {
         const n = fresh();
         const recordId = leadRecordId(n);
         const email = `dora${n}@example.com`;
-        await send1(url, {
-          id: notificationId(n),
-          type: 'Lead',
+        await notify(
+          'Lead',
           recordId,
-          fields: { Email: email, HasOptedOutOfEmail: 'false', LastModifiedDate: at(1) },
-        });
+          { Email: email, HasOptedOutOfEmail: 'false', LastModifiedDate: at(1) },
+          n,
+        );
         const other = await services.leads.sync(
           { email: email.toUpperCase() },
           { path: ChangePaths.webService(), partition: 'East', matchByEmail: false },
         );
         const lead = await bySalesforceId(services, recordId);
 
-        await send1(url, {
-          id: notificationId(fresh()),
-          type: 'Lead',
-          recordId,
-          fields: { Email: email, HasOptedOutOfEmail: 'true', LastModifiedDate: at(2) },
+        await notify('Lead', recordId, {
+          Email: email,
+          HasOptedOutOfEmail: 'true',
+          LastModifiedDate: at(2),
         });
         const [both] = [await services.leads.find({ keyType: 'EMAIL', keyValue: email })];
         expect(both.map((l) => l.unsubscribed)).to.deep.equal([true, true]);
@@ -193,11 +199,10 @@ for (const engine of testEngines()) {
         expect(attr(followed, 'Source')).to.equal('Salesforce');
 
         // Clearing Email Opt Out in Salesforce re-subscribes the address.
-        await send1(url, {
-          id: notificationId(fresh()),
-          type: 'Lead',
-          recordId,
-          fields: { Email: email, HasOptedOutOfEmail: 'false', LastModifiedDate: at(3) },
+        await notify('Lead', recordId, {
+          Email: email,
+          HasOptedOutOfEmail: 'false',
+          LastModifiedDate: at(3),
         });
         const after = await services.leads.find({ keyType: 'EMAIL', keyValue: email });
         expect(after.map((l) => l.unsubscribed)).to.deep.equal([false, false]);
@@ -219,11 +224,10 @@ for (const engine of testEngines()) {
           { path: ChangePaths.webService(), matchByEmail: false },
         );
         expect(other.lead.unsubscribed).to.equal(true);
-        await send1(url, {
-          id: notificationId(fresh()),
-          type: 'Lead',
-          recordId,
-          fields: { Email: email, HasOptedOutOfEmail: 'false', Phone: '+33 1 23' },
+        await notify('Lead', recordId, {
+          Email: email,
+          HasOptedOutOfEmail: 'false',
+          Phone: '+33 1 23',
         });
         let lead = await bySalesforceId(services, recordId);
         expect(lead.id).to.equal(here.leadId);
@@ -231,12 +235,7 @@ for (const engine of testEngines()) {
         expect(attributeOf(lead, 'Phone')).to.equal('+33 1 23');
 
         for (const optedOut of ['true', 'false']) {
-          await send1(url, {
-            id: notificationId(fresh()),
-            type: 'Lead',
-            recordId,
-            fields: { Email: email, HasOptedOutOfEmail: optedOut },
-          });
+          await notify('Lead', recordId, { Email: email, HasOptedOutOfEmail: optedOut });
         }
         lead = await bySalesforceId(services, recordId);
         expect(lead.unsubscribed).to.equal(false);
@@ -245,24 +244,14 @@ for (const engine of testEngines()) {
       it('applies only what changed in Salesforce: an old value repeated does not undo a change made here', async () => {
         const n = fresh();
         const recordId = leadRecordId(n);
-        await send1(url, {
-          id: notificationId(n),
-          type: 'Lead',
-          recordId,
-          fields: { Email: `fay${n}@example.com`, LastName: 'Old' },
-        });
+        await notify('Lead', recordId, { Email: `fay${n}@example.com`, LastName: 'Old' }, n);
         const lead = await bySalesforceId(services, recordId);
         await services.leads.changeEmail(
           lead.id,
           `fay${n}@elsewhere.example`,
           ChangePaths.webService(),
         );
-        await send1(url, {
-          id: notificationId(fresh()),
-          type: 'Lead',
-          recordId,
-          fields: { Email: `fay${n}@example.com`, LastName: 'New' },
-        });
+        await notify('Lead', recordId, { Email: `fay${n}@example.com`, LastName: 'New' });
         const now = await bySalesforceId(services, recordId);
         expect(now.email).to.equal(`fay${n}@elsewhere.example`);
         expect(attributeOf(now, 'LastName')).to.equal('New');
@@ -276,21 +265,16 @@ for (const engine of testEngines()) {
           { email: blocked, attributes: [{ name: 'Unsubscribed', value: 'true' }] },
           { path: ChangePaths.webService() },
         );
-        await send1(url, {
-          id: notificationId(n),
-          type: 'Contact',
+        await notify(
+          'Contact',
           recordId,
-          fields: { Email: `gus${n}@new.example`, HasOptedOutOfEmail: 'false' },
-        });
+          { Email: `gus${n}@new.example`, HasOptedOutOfEmail: 'false' },
+          n,
+        );
         const lead = async () =>
           (await services.leads.find({ keyType: 'SFDCCONTACTID', keyValue: recordId }))[0]!;
         expect((await lead()).unsubscribed).to.equal(false);
-        await send1(url, {
-          id: notificationId(fresh()),
-          type: 'Contact',
-          recordId,
-          fields: { Email: blocked, HasOptedOutOfEmail: 'false' },
-        });
+        await notify('Contact', recordId, { Email: blocked, HasOptedOutOfEmail: 'false' });
         expect((await lead()).unsubscribed).to.equal(true);
         expect(attr((await activitiesOf(services, (await lead()).id))[0], 'Reason')).to.equal(
           'System flow action sysActionChangeDataValue resetLeadEmailStatus',
@@ -310,12 +294,7 @@ for (const engine of testEngines()) {
           fields: { Email: `hal${n}@one.example` },
         };
         await send1(url, first);
-        await send1(url, {
-          id: notificationId(fresh()),
-          type: 'Lead',
-          recordId,
-          fields: { Email: `hal${n}@two.example` },
-        });
+        await notify('Lead', recordId, { Email: `hal${n}@two.example` });
         const before = await everything(db);
         await send1(url, first);
         expectAck(await send(url, notificationsXml([first, first])));
@@ -377,12 +356,12 @@ for (const engine of testEngines()) {
           const email = `fay${n}@example.com`;
           const recordId = leadRecordId(n);
           const label = `status changed: ${changesStatus}, untick newer: ${untickNewer}`;
-          await send1(url, {
-            id: notificationId(n),
-            type: 'Lead',
+          await notify(
+            'Lead',
             recordId,
-            fields: { Email: email, HasOptedOutOfEmail: 'true', SystemModstamp: at(10) },
-          });
+            { Email: email, HasOptedOutOfEmail: 'true', SystemModstamp: at(10) },
+            n,
+          );
           if (changesStatus)
             await services.durableStatus.setAddressStatus({
               address: email,
@@ -393,23 +372,17 @@ for (const engine of testEngines()) {
             });
           // A Contact with the address is opted out in Salesforce at 10:00:30, delivered at once
           // (already unsubscribed here, it changes nothing when the status was not lifted)...
-          await send1(url, {
-            id: notificationId(fresh()),
-            type: 'Contact',
-            recordId: contactRecordId(n),
-            fields: { Email: email, HasOptedOutOfEmail: 'true', SystemModstamp: at(30) },
+          await notify('Contact', contactRecordId(n), {
+            Email: email,
+            HasOptedOutOfEmail: 'true',
+            SystemModstamp: at(30),
           });
           // ...then the Lead's untick, made before that opt-out (or after it), arrives late.
-          await send1(url, {
-            id: notificationId(fresh()),
-            type: 'Lead',
-            recordId,
-            fields: {
-              Email: email,
-              FirstName: 'Fay',
-              HasOptedOutOfEmail: 'false',
-              SystemModstamp: at(untickNewer ? 40 : 20),
-            },
+          await notify('Lead', recordId, {
+            Email: email,
+            FirstName: 'Fay',
+            HasOptedOutOfEmail: 'false',
+            SystemModstamp: at(untickNewer ? 40 : 20),
           });
           const people = await services.leads.find({ keyType: 'EMAIL', keyValue: email });
           expect(
@@ -516,15 +489,10 @@ for (const engine of testEngines()) {
           expect(forged.body).to.contain('ahead of this server');
           expect(await everything(db)).to.deep.equal(before);
         }
-        await send1(url, {
-          id: notificationId(fresh()),
-          type: 'Lead',
-          recordId,
-          fields: {
-            Email: email,
-            HasOptedOutOfEmail: 'true',
-            SystemModstamp: new Date().toISOString(),
-          },
+        await notify('Lead', recordId, {
+          Email: email,
+          HasOptedOutOfEmail: 'true',
+          SystemModstamp: new Date().toISOString(),
         });
         expect((await bySalesforceId(services, recordId)).unsubscribed).to.equal(true);
         const [person] = await services.leads.find({

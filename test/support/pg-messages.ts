@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import pg from 'pg';
 
 /**
@@ -25,4 +26,12 @@ export async function pgMessagesWhile(run: () => Promise<unknown>): Promise<stri
     watch.restore();
   }
   return watch.texts;
+}
+
+/** Whether the pool's next statement runs outside any transaction (PostgreSQL). */
+export async function outsideTransaction(knex: Knex): Promise<boolean> {
+  const result = (await knex.raw('SELECT now() = statement_timestamp() AS fresh')) as {
+    rows: Array<{ fresh: boolean }>;
+  };
+  return result.rows[0]!.fresh;
 }

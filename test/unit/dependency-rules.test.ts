@@ -53,6 +53,27 @@ describe('dependency rules (npm run lint:deps)', function () {
     expect(found[0]).to.match(/^src\/domain\/uses-express\.ts → .*node_modules\/express\//);
   });
 
+  it('refuses Express or SQL reached from the domain through files outside it', () => {
+    // Each step is allowed on its own (a file beside the entry points may use Express or call
+    // data-access, data-access may use the query builder): only the domain reaching them is not.
+    const chains = violations
+      .filter((v) => v.rule.name === 'domain-reaches-no-transport-or-sql')
+      .filter((v) => v.from.startsWith('src/domain/reaches-'))
+      .map((v) => [v.from, ...(v.via ?? []).map((step) => step.name)].join(' → '))
+      .map((chain) => chain.replace(/\S*node_modules\/([a-z]+)\/\S*/, 'node_modules/$1'))
+      .sort();
+    expect(chains).to.deep.equal([
+      'src/domain/reaches-express.ts → src/http-helper.ts → node_modules/express',
+      'src/domain/reaches-sql.ts → src/sql-helper.ts → src/data-access/sql-store.ts',
+      'src/domain/reaches-sql.ts → src/sql-helper.ts → src/data-access/sql-store.ts → node_modules/knex',
+    ]);
+    // The direct imports the other rules refuse are refused by this one too.
+    expect(broken(violations, 'domain-reaches-no-transport-or-sql')).to.include.members([
+      'src/domain/value-import.ts → src/data-access/store.ts',
+      'src/domain/type-import.ts → src/data-access/store.ts',
+    ]);
+  });
+
   it('refuses a SQL driver outside data-access', () => {
     const found = broken(violations, 'sql-only-in-data-access');
     expect(found).to.have.length(1);

@@ -1,0 +1,130 @@
+import { AppError, ErrorCode } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Authenticated } from './auth.js';
+import { toNodeSoapFault, toWireFault, MKTOWS_NS } from './faults.js';
+import { FAST_READ } from './fast-read.js';
+import type { CallContext, OperationHandler } from './mktows.handlers.js';
+import type { SoapOperation } from '../soap-transport/listener.js';
+import type { SoapBinding } from '../soap-transport/soap-engine.js';
+import type { ElementTree } from '../soap-transport/schema-elements.js';
+import {
+  declaredNames,
+  object,
+  text,
+  withDeclaredNames,
+  type DeclaredNames,
+} from '../soap-transport/values.js';
+
+/** What one call's log line and metrics need from inside node-soap's handler. */
+export interface CallRecord {
+  operation: string;
+  userId?: string;
+  caller?: Authenticated;
+  fault?: number;
+}
+
+/** One operation of the WSDL's port. */
+export interface Operation {
+  name: string;
+  soapAction: string;
+  /** Declared in the WSDL (so stubs match the vendor's) but without a handler: fault 20019. */
+  served: boolean;
+}
+
+export const notServed = (name: string) =>
+  new AppError(ErrorCode.UNSUPPORTED_OPERATION, `${name} is not served by this service`);
+
+/**
+ * The handlers as node-soap's port calls them: the caller (authenticated, and admitted, before
+ * node-soap saw the request) and its target workspace become the CallContext, the arguments are
+ * named as the schema spells them, and an error is counted in the call's record and goes out as
+ * a contract fault. `paramsNames` (each operation's parameters as the schema spells them) is
+ * filled in by `operationTable` once the WSDL is read.
+ */
+export function soapPort(
+  handlers: Record<string, OperationHandler>,
+  partitionOf: (workspace: string) => string,
+  logger: Logger,
+): {
+  port: Record<string, SoapOperation<CallRecord>>;
+  paramsNames: Map<string, DeclaredNames>;
+} {
+  // The listener carries this call's record to the operation.
+  const port: Record<string, SoapOperation<CallRecord>> = {};
+  // The guard takes member names in any case, so the handlers see them as declared.
+  const paramsNames = new Map<string, DeclaredNames>();
+  for (const [name, handler] of Object.entries(handlers)) {
+    port[name] = async (args, headers, record) => {
+      try {
+        // Authenticated (and admitted) before node-soap saw the request.
+        const caller = record?.caller;
+        if (!caller) throw new AppError(ErrorCode.AUTHENTICATION_FAILED, 'Not authenticated');
+        const ctx: CallContext = { userId: caller.userId, permissions: caller.permissions };
+        const workspace = text(
+          object(headers?.MktowsContextHeader)?.targetWorkspace,
+          'targetWorkspace',
+        )?.trim();
+        if (workspace) ctx.partition = partitionOf(workspace);
+        const declared = paramsNames.get(name);
+        return await handler(
+          declared ? withDeclaredNames(args ?? {}, declared) : (args ?? {}),
+          ctx,
+        );
+      } catch (error) {
+        const fault = toWireFault(error);
+        if (record) record.fault = fault.vendorCode;
+        if (fault.vendorCode === 10001 || fault.vendorCode === 20011)
+          logger.error({ err: error, operation: name }, 'SOAP call failed');
+        throw toNodeSoapFault(error);
+      }
+    };
+  }
+  return { port, paramsNames };
+}
+
+export interface OperationTable {
+  /** By the local name of its Body element (paramsX). */
+  byElement: ReadonlyMap<string, Operation>;
+  /** By what a SOAPAction header may name it. */
+  byAction: ReadonlyMap<string, Operation>;
+  /** Operations the request reader reads: another one named by SOAPAction is not tried with it. */
+  fastOperations: ReadonlySet<string | undefined>;
+}
+
+/**
+ * The operations of the WSDL's binding, which of them are served (have a handler), and how a
+ * request names them; fills in `paramsNames` (see soapPort) from the schema.
+ */
+export function operationTable(
+  binding: SoapBinding,
+  handlers: Record<string, OperationHandler>,
+  elementTree: ElementTree,
+  paramsNames: Map<string, DeclaredNames>,
+): OperationTable {
+  const byElement = new Map<string, Operation>();
+  for (const [element, { methodName }] of Object.entries(binding.topElements)) {
+    byElement.set(element, {
+      name: methodName,
+      soapAction: binding.methods[methodName]?.soapAction ?? '',
+      served: handlers[methodName] !== undefined,
+    });
+  }
+  // SOAPAction names an operation by its URI or (some toolkits) its bare name; SOAP::Lite
+  // writes "namespace#method", the method being the body element (or the operation's name).
+  const byAction = new Map(
+    [...byElement.entries()].flatMap(([element, op]) => [
+      [op.soapAction, op],
+      [op.name, op],
+      [`${MKTOWS_NS}#${element}`, op],
+      [`${MKTOWS_NS}#${op.name}`, op],
+    ]),
+  );
+  const fastOperations = new Set(
+    FAST_READ.bodyElements.map((element) => byElement.get(element)?.name),
+  );
+  // Each member where its parent's type declares it, its name in any case, as the vendor's
+  // parser read it (foreignSysPersonId).
+  for (const [element, { methodName }] of Object.entries(binding.topElements))
+    paramsNames.set(methodName, declaredNames(elementTree.members(element)));
+  return { byElement, byAction, fastOperations };
+}
