@@ -225,6 +225,34 @@ describe('the config command', () => {
     }
   });
 
+  // Each setting valid on its own, "config" said OK (exit 0) and "serve" refused to start.
+  it('"config" applies the rules between settings that the start applies', () => {
+    const cases: Array<[NodeJS.ProcessEnv, RegExp]> = [
+      [
+        { DB_ACQUIRE_TIMEOUT_MS: '30000', REQUEST_TIMEOUT_MS: '20000' },
+        /^INVALID: DB_ACQUIRE_TIMEOUT_MS \(30000\) must be below REQUEST_TIMEOUT_MS \(20000\)$/m,
+      ],
+      [
+        { DATABASE_READ_URL: 'postgres://du@standby/du' },
+        /^INVALID: DATABASE_READ_URL needs DATABASE_URL/m,
+      ],
+      [{ SFDC_ORG_IDS: '00D000000000001' }, /^INVALID: SFDC_ORG_IDS is set but SFDC_PATH_SECRET/m],
+    ];
+    for (const [env, expected] of cases) {
+      let out = '';
+      const sink = new Writable({
+        write(chunk: Buffer, _enc, done) {
+          out += chunk.toString();
+          done();
+        },
+      });
+      expect(() => loadConfig(env), JSON.stringify(env)).to.throw(ConfigError);
+      expect(runConfigCommand([], env, sink), JSON.stringify(env)).to.equal(1);
+      expect(out).to.match(expected);
+      expect(out.split('\n').filter((l) => l.startsWith('INVALID'))).to.have.length(1);
+    }
+  });
+
   it('refuses a DATABASE_READ_URL that is not a postgres:// URL, naming it', () => {
     const base = { DATABASE_URL: 'postgres://du@db.example.com/du' };
     expectConfigError(
