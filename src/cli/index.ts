@@ -59,7 +59,7 @@ Commands:
 Run "durable-unsubscribe <command> --help" for a command's help. An option or argument a
 command does not take is refused (exit 2), never ignored.`,
   serve:
-    'Usage: durable-unsubscribe serve\n\nStarts the service on PORT (default 8080), in WORKERS processes (default one per core). Configuration comes from the environment: see "durable-unsubscribe config".',
+    'Usage: durable-unsubscribe serve\n\nStarts the service on PORT (default 8080), in WORKERS processes (default: on PostgreSQL one per usable core, on SQLite one). Configuration comes from the environment: see "durable-unsubscribe config".',
   migrate: MIGRATE_HELP,
   users: USERS_HELP,
   operators: OPERATORS_HELP,

@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import path from 'node:path';
-import os from 'node:os';
 import { expect } from 'chai';
 import { runConfigCommand } from '../../src/cli/config.command.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { usableCpus } from '../../src/config/cpu-quota.js';
 import { openDatabase } from '../../src/data-access/database.js';
 
 function expectConfigError(env: NodeJS.ProcessEnv, message: RegExp): void {
@@ -24,9 +24,7 @@ describe('loadConfig', () => {
 
   it('WORKERS: empty is one process on the SQLite file and one per core on PostgreSQL', () => {
     expect(loadConfig({}).workers).to.equal(1);
-    expect(loadConfig({ DATABASE_URL: 'postgres://db.example/x' }).workers).to.equal(
-      os.availableParallelism(),
-    );
+    expect(loadConfig({ DATABASE_URL: 'postgres://db.example/x' }).workers).to.equal(usableCpus());
     expect(loadConfig({ WORKERS: '3' }).workers).to.equal(3);
     expect(loadConfig({ WORKERS: '1', DATABASE_URL: 'postgres://db.example/x' }).workers).to.equal(
       1,
