@@ -7,7 +7,7 @@ import { ConfigError, type Config } from './config.js';
 import { connectionProblem, openDatabase, type Database } from './data-access/database.js';
 import { dataDirWriteProblem } from './data-access/data-dir-problems.js';
 import { embeddedLinkSecret } from './data-access/key-cipher.js';
-import { migrateLatest } from './data-access/migrator.js';
+import { MigrationFailed, migrateLatest } from './data-access/migrator.js';
 import { ReadReplica } from './data-access/read-replica.js';
 import { openUserRepository } from './data-access/user.repository.js';
 import { ConsoleJobRunner } from './domain/console-job-runner.js';
@@ -91,7 +91,9 @@ async function migrateWhenReachable(
       await migrateLatest(database, (line) => notices.warn(line));
       return;
     } catch (error) {
-      const problem = connectionProblem(error, database.url ?? '');
+      // A connection lost while a migration ran is waited for too.
+      const cause = error instanceof MigrationFailed ? error.cause : error;
+      const problem = connectionProblem(cause, database.url ?? '');
       if (!problem || signal?.aborted) throw error;
       const seconds = Math.min(30, 2 ** Math.min(attempt, 5));
       logger.warn(`${problem}; retrying in ${seconds} s (attempt ${attempt})`);
