@@ -18,7 +18,12 @@ import { Metrics, serveMetrics, type ConnectionPoolStats, type MetricsSource } f
 import { linkTokensFromConfig } from './one-click/link-token.js';
 import { refusedDrainBytes } from './soap-transport/request-body.js';
 import { boundUnreadBodies, inTurn } from './unread-bodies.js';
-import { applyConnectionBounds, CONNECTIONS_CHECKING_MS } from './connection-timeouts.js';
+import {
+  applyConnectionBounds,
+  CONNECTIONS_CHECKING_MS,
+  drainConnections,
+  endKeepAliveOnDrain,
+} from './connection-timeouts.js';
 
 export interface Running {
   server: Server;
@@ -55,6 +60,7 @@ export async function bindPort(config: Config, starting: RequestListener): Promi
     connectionsCheckingInterval: CONNECTIONS_CHECKING_MS,
   });
   applyConnectionBounds(server, config);
+  endKeepAliveOnDrain(server);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
@@ -301,7 +307,9 @@ async function startOn(
     developmentUser,
     linksOn: linkTokens !== null,
     async close(graceMs = 10000) {
-      // Stop accepting, let in-flight calls finish (bounded), then close the pool.
+      // Stop accepting, end keep-alive connections, let in-flight calls finish (bounded), then
+      // close the pool.
+      drainConnections(server);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       metricsServer?.close();
       metricsServer?.closeAllConnections();
