@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { idleTimeoutMs } from './unread-bodies.js';
 
 /**
@@ -29,4 +29,48 @@ export function applyConnectionBounds(server: Server, config: ConnectionTimeouts
   // node requires requestTimeout >= headersTimeout.
   server.requestTimeout = Math.max(config.requestTimeoutMs + 5000, 30000, config.headersTimeoutMs);
   server.timeout = idleTimeoutMs(config);
+}
+
+const drains = new WeakMap<Server, () => void>();
+
+/**
+ * Lets drainConnections end `server`'s keep-alive connections. server.close() stops accepting
+ * and closes the connections idle at that moment, but a connection whose answer was in flight
+ * was kept alive after it: the process waited for the client to close it or for node's
+ * keep-alive timeout (5 s, each further request on it served and renewing the wait). Set when
+ * the port is bound; it costs an entry in a set per request in flight.
+ */
+export function endKeepAliveOnDrain(server: Server): void {
+  const inFlight = new Set<ServerResponse>();
+  let draining = false;
+  const settled = function (this: ServerResponse) {
+    inFlight.delete(this);
+  };
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (draining) return lastOnItsConnection(res);
+    inFlight.add(res);
+    res.on('close', settled);
+  });
+  drains.set(server, () => {
+    draining = true;
+    // An answer whose head is already sent: its connection closes at once once it is written
+    // (node arms this timeout on each connection when its last answer is written).
+    server.keepAliveTimeout = 1;
+    for (const res of inFlight) lastOnItsConnection(res);
+    inFlight.clear();
+    server.closeIdleConnections();
+  });
+}
+
+/** The answer says `Connection: close` (node then ends the connection after it), if not sent yet. */
+function lastOnItsConnection(res: ServerResponse): void {
+  if (!res.headersSent) res.setHeader('Connection', 'close');
+}
+
+/**
+ * The start of a stop: idle keep-alive connections are closed, answers in flight end theirs
+ * (`Connection: close`), requests still arriving on them are answered the same way.
+ */
+export function drainConnections(server: Server): void {
+  drains.get(server)?.();
 }

@@ -7,7 +7,7 @@ import { ConfigError, type Config } from './config.js';
 import { connectionProblem, openDatabase, type Database } from './data-access/database.js';
 import { dataDirWriteProblem } from './data-access/data-dir-problems.js';
 import { embeddedLinkSecret } from './data-access/key-cipher.js';
-import { migrateLatest } from './data-access/migrator.js';
+import { MigrationFailed, migrateLatest } from './data-access/migrator.js';
 import { ReadReplica } from './data-access/read-replica.js';
 import { openUserRepository } from './data-access/user.repository.js';
 import { ConsoleJobRunner } from './domain/console-job-runner.js';
@@ -18,7 +18,12 @@ import { Metrics, serveMetrics, type ConnectionPoolStats, type MetricsSource } f
 import { linkTokensFromConfig } from './one-click/link-token.js';
 import { refusedDrainBytes } from './soap-transport/request-body.js';
 import { boundUnreadBodies, inTurn } from './unread-bodies.js';
-import { applyConnectionBounds, CONNECTIONS_CHECKING_MS } from './connection-timeouts.js';
+import {
+  applyConnectionBounds,
+  CONNECTIONS_CHECKING_MS,
+  drainConnections,
+  endKeepAliveOnDrain,
+} from './connection-timeouts.js';
 
 export interface Running {
   server: Server;
@@ -55,6 +60,7 @@ export async function bindPort(config: Config, starting: RequestListener): Promi
     connectionsCheckingInterval: CONNECTIONS_CHECKING_MS,
   });
   applyConnectionBounds(server, config);
+  endKeepAliveOnDrain(server);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
@@ -91,7 +97,9 @@ async function migrateWhenReachable(
       await migrateLatest(database, (line) => notices.warn(line));
       return;
     } catch (error) {
-      const problem = connectionProblem(error, database.url ?? '');
+      // A connection lost while a migration ran is waited for too.
+      const cause = error instanceof MigrationFailed ? error.cause : error;
+      const problem = connectionProblem(cause, database.url ?? '');
       if (!problem || signal?.aborted) throw error;
       const seconds = Math.min(30, 2 ** Math.min(attempt, 5));
       logger.warn(`${problem}; retrying in ${seconds} s (attempt ${attempt})`);
@@ -299,7 +307,9 @@ async function startOn(
     developmentUser,
     linksOn: linkTokens !== null,
     async close(graceMs = 10000) {
-      // Stop accepting, let in-flight calls finish (bounded), then close the pool.
+      // Stop accepting, end keep-alive connections, let in-flight calls finish (bounded), then
+      // close the pool.
+      drainConnections(server);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       metricsServer?.close();
       metricsServer?.closeAllConnections();

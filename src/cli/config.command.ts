@@ -1,10 +1,11 @@
-import { ConfigError, settings } from '../config.js';
+import { ConfigError, loadConfig, settings } from '../config.js';
 import { redactedUrl } from '../data-access/connection-problem.js';
 
 export const CONFIG_HELP = `Usage: durable-unsubscribe config [--defaults]
 
 Lists every setting with the value this process would use (from the environment, or the
-default), and where it came from; secrets are masked. Exits 1 if any value is invalid.
+default), and where it came from; secrets are masked. Exits 1 if any value is invalid, or
+if settings disagree as the service would refuse them at start (INVALID: naming them).
 --defaults lists the defaults and what each setting means instead.`;
 
 // Settings holding secrets: their values are never printed (those of later settings too,
@@ -62,5 +63,16 @@ export function runConfigCommand(
       `${s.env.padEnd(width)}${JSON.stringify(shown).padEnd(24)} ${given === undefined ? '(default)' : '(environment)'}${problem}\n`,
     );
   }
-  return invalid > 0 ? 1 : 0;
+  if (invalid > 0) return 1;
+  // The rules between settings, as the service checks them at start (DB_ACQUIRE_TIMEOUT_MS
+  // below REQUEST_TIMEOUT_MS, SFDC_ORG_IDS with SFDC_PATH_SECRET…): each setting valid on its
+  // own, "config" said OK and "serve" refused.
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    out.write(`INVALID: ${error.message}\n`);
+    return 1;
+  }
+  return 0;
 }

@@ -3,7 +3,11 @@ import { OPERATORS_HELP, runOperatorsCommand } from './operators.command.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { connectionProblem, openDatabase } from '../data-access/database.js';
 import { dataDirWriteProblem } from '../data-access/data-dir-problems.js';
-import { MigrationRefused, migrateLatest as migrateSchema } from '../data-access/migrator.js';
+import {
+  MigrationFailed,
+  MigrationRefused,
+  migrateLatest as migrateSchema,
+} from '../data-access/migrator.js';
 import { OperatorSessionRepository } from '../data-access/operator-session.repository.js';
 import { OperatorRepository } from '../data-access/operator.repository.js';
 import { openUserRepository } from '../data-access/user.repository.js';
@@ -59,7 +63,7 @@ Commands:
 Run "durable-unsubscribe <command> --help" for a command's help. An option or argument a
 command does not take is refused (exit 2), never ignored.`,
   serve:
-    'Usage: durable-unsubscribe serve\n\nStarts the service on PORT (default 8080), in WORKERS processes (default one per core). Configuration comes from the environment: see "durable-unsubscribe config".',
+    'Usage: durable-unsubscribe serve\n\nStarts the service on PORT (default 8080), in WORKERS processes (default: on PostgreSQL one per usable core, on SQLite one). Configuration comes from the environment: see "durable-unsubscribe config".',
   migrate: MIGRATE_HELP,
   users: USERS_HELP,
   operators: OPERATORS_HELP,
@@ -242,7 +246,12 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (error instanceof ConfigError)
       process.stderr.write(`Configuration error: ${printableLines(error.message)}\n`);
-    else if (isAppError(error) || error instanceof StartError || error instanceof MigrationRefused)
+    else if (
+      isAppError(error) ||
+      error instanceof StartError ||
+      error instanceof MigrationRefused ||
+      error instanceof MigrationFailed
+    )
       process.stderr.write(`${printableLines(error.message)}\n`);
     else if (databaseProblem(error)) process.stderr.write(`${databaseProblem(error)}\n`);
     else process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);

@@ -1,4 +1,3 @@
-import os from 'node:os';
 import {
   ConfigError,
   type Setting,
@@ -8,6 +7,7 @@ import {
   text,
   trustProxy,
 } from './parse.js';
+import { usableCpus } from './cpu-quota.js';
 
 /** WORKERS: a count, or empty (0 here) for the engine's default (defaultWorkers). */
 function workerCount(raw: string): number {
@@ -17,12 +17,12 @@ function workerCount(raw: string): number {
 
 /**
  * Processes an instance runs when WORKERS is empty. PostgreSQL: one per core this process may
- * use. The embedded SQLite file: one, because its writes take one file lock whatever the
+ * use (the cores, at most the container's CPU quota: cpu-quota.ts). The embedded SQLite file: one, because its writes take one file lock whatever the
  * process count: a second process only adds lock waits and splits the group commit (measured:
  * an unsubscribe reaching 10 people went from 445 to 280 calls/s with two processes).
  */
-export function defaultWorkers(engine: 'sqlite' | 'postgres'): number {
-  return engine === 'postgres' ? os.availableParallelism() : 1;
+export function defaultWorkers(engine: 'sqlite' | 'postgres', cgroupRoot?: string): number {
+  return engine === 'postgres' ? usableCpus(cgroupRoot) : 1;
 }
 
 /** Listeners: ports, request limits, proxies, logs and metrics. */
@@ -37,7 +37,7 @@ export const listenerSettings = {
     env: 'WORKERS',
     default: '',
     meaning:
-      'Worker processes of this instance, each a full service on PORT, with limits and /metrics kept for the instance as a whole (empty: on PostgreSQL one per core, as os.availableParallelism() reports, on the embedded SQLite file 1; 1: a single process)',
+      'Worker processes of this instance, each a full service on PORT, with limits and /metrics kept for the instance as a whole (empty: on PostgreSQL one per core this process may use: the cores os.availableParallelism() reports, at most the cgroup CPU quota (docker run --cpus) rounded up; on the embedded SQLite file 1; 1: a single process)',
     parse: workerCount,
   },
   heapGrowthPercent: {

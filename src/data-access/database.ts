@@ -3,6 +3,7 @@ import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { openSqlite, restrictDataDir, SQLITE_FILE_NAME } from './sqlite-thread/open.js';
 import { redactedUrl } from './connection-problem.js';
+import { knexLog } from './knex-log.js';
 import { setPropagationLog, type PropagationLog } from './propagation-log.js';
 import type { StatementForm } from './sql/fixed-sql.js';
 import { WRITER_FLOOR_LOCK } from './activity-horizon.js';
@@ -337,12 +338,7 @@ function openPostgres(options: DatabaseOptions): Database {
     acquireConnectionTimeout: options.dbAcquireTimeoutMs ?? 5000,
     // knex prints every failed connection attempt with its stack trace; those failures reach
     // the callers, which report them in one line naming DATABASE_URL (or fault 20011).
-    log: {
-      warn: (message: string) => {
-        if (!String(message).startsWith('Acquire connection error'))
-          process.stderr.write(`${String(message).split('\n')[0]}\n`);
-      },
-    },
+    log: knexLog,
   });
   return {
     knex,

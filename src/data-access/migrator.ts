@@ -12,6 +12,53 @@ export class MigrationRefused extends Error {
   override name = 'MigrationRefused';
 }
 
+/**
+ * A migration that failed, in one line naming it and its cause (cli/index.ts prints it as it
+ * is), not knex's lines and the driver's stack. `code` is its cause's, for those who judge by
+ * it (a busy SQLite file is waited for, a full DATA_DIR named).
+ */
+export class MigrationFailed extends Error {
+  override name = 'MigrationFailed';
+  readonly code?: string;
+
+  constructor(
+    readonly migration: string,
+    cause: unknown,
+  ) {
+    super(`migration ${migration} failed: ${causeLine(cause)}`, { cause });
+    const code = (cause as { code?: unknown } | null)?.code;
+    if (typeof code === 'string') this.code = code;
+  }
+}
+
+/** A failure's message on one line; knex puts the statement first ("<statement> - <error>"). */
+function causeLine(cause: unknown): string {
+  const code = (cause as { code?: unknown } | null)?.code;
+  let line = (cause instanceof Error ? cause.message : String(cause)).replace(/\s+/g, ' ').trim();
+  const cut = line.lastIndexOf(' - ');
+  if (cut >= 0) line = line.slice(cut + 3);
+  if (line.length > 300) line = `${line.slice(0, 300)}…`;
+  return typeof code === 'string' && !line.includes(code) ? `${line} (${code})` : line;
+}
+
+/** A migration whose failure is a MigrationFailed naming it. */
+function naming(name: string, migration: Knex.Migration): Knex.Migration {
+  const failing =
+    (run: (knex: Knex) => PromiseLike<unknown>) =>
+    async (knex: Knex): Promise<unknown> => {
+      try {
+        return await run(knex);
+      } catch (error) {
+        throw new MigrationFailed(name, error);
+      }
+    };
+  return {
+    ...migration,
+    up: failing(migration.up),
+    ...(migration.down ? { down: failing(migration.down) } : {}),
+  };
+}
+
 /** Hears what an operator should know while migrations run (one line each). */
 export type MigrationNotice = (line: string) => void;
 
@@ -33,9 +80,10 @@ class ListedMigrationSource implements Knex.MigrationSource<string> {
     // On SQLite every one runs inside: knex then runs the whole batch, and the migration lock
     // it takes, in one transaction (BEGIN IMMEDIATE), so a process killed half-way leaves
     // neither half a batch nor a lock behind, and a second process waits for the first.
+    const migration = naming(name, found[1]);
     if (this.engine === 'sqlite')
-      return Promise.resolve({ ...found[1], config: { transaction: true } });
-    return Promise.resolve(found[1]);
+      return Promise.resolve({ ...migration, config: { transaction: true } });
+    return Promise.resolve(migration);
   }
 }
 

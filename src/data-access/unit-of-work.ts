@@ -127,6 +127,9 @@ const UNAVAILABLE_NODE = new Set([
   'EHOSTUNREACH',
 ]);
 
+/** SQLite's families of "the file cannot be read or written": a full or failing disk. */
+const UNAVAILABLE_SQLITE = ['SQLITE_CANTOPEN', 'SQLITE_FULL', 'SQLITE_IOERR'];
+
 function errorCode(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : '';
@@ -164,9 +167,9 @@ export function classifyDatabaseError(error: unknown): unknown {
     UNAVAILABLE_NODE.has(code) ||
     UNAVAILABLE_PG_CLASSES.some((c) => code.startsWith(c)) ||
     code.startsWith('SQLITE_BUSY') ||
-    code === 'SQLITE_CANTOPEN' ||
-    code === 'SQLITE_FULL' ||
-    code === 'SQLITE_IOERR' ||
+    // By family: SQLite reports its extended codes (SQLITE_IOERR_WRITE, SQLITE_IOERR_FSYNC on a
+    // full or failing disk, SQLITE_CANTOPEN_ISDIR…), never the bare ones.
+    UNAVAILABLE_SQLITE.some((family) => code === family || code.startsWith(`${family}_`)) ||
     // The SQLite thread died under the call: its outcome is unknown (a new thread takes over).
     code === SQLITE_THREAD_EXITED ||
     // "…is not queryable": the connection broke under a statement (COMMIT too): its outcome

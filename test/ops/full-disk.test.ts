@@ -4,7 +4,7 @@
  * for the next start to take as the secret. The disk is "full" through a file size limit
  * (`ulimit -f`: node ignores SIGXFSZ, so each write past it fails with EFBIG), which needs no
  * privilege. (A write that fails on a full disk while the service runs is answered 20011 and
- * never acknowledged: test/resilience covers SQLITE_FULL in classifyDatabaseError.)
+ * never acknowledged: test/unit/database-errors covers SQLite's disk codes in classifyDatabaseError.)
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';

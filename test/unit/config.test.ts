@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import path from 'node:path';
-import os from 'node:os';
 import { expect } from 'chai';
 import { runConfigCommand } from '../../src/cli/config.command.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { usableCpus } from '../../src/config/cpu-quota.js';
 import { openDatabase } from '../../src/data-access/database.js';
 
 function expectConfigError(env: NodeJS.ProcessEnv, message: RegExp): void {
@@ -24,9 +24,7 @@ describe('loadConfig', () => {
 
   it('WORKERS: empty is one process on the SQLite file and one per core on PostgreSQL', () => {
     expect(loadConfig({}).workers).to.equal(1);
-    expect(loadConfig({ DATABASE_URL: 'postgres://db.example/x' }).workers).to.equal(
-      os.availableParallelism(),
-    );
+    expect(loadConfig({ DATABASE_URL: 'postgres://db.example/x' }).workers).to.equal(usableCpus());
     expect(loadConfig({ WORKERS: '3' }).workers).to.equal(3);
     expect(loadConfig({ WORKERS: '1', DATABASE_URL: 'postgres://db.example/x' }).workers).to.equal(
       1,
@@ -222,6 +220,34 @@ describe('the config command', () => {
       );
     } finally {
       void db.close();
+    }
+  });
+
+  // Each setting valid on its own, "config" said OK (exit 0) and "serve" refused to start.
+  it('"config" applies the rules between settings that the start applies', () => {
+    const cases: Array<[NodeJS.ProcessEnv, RegExp]> = [
+      [
+        { DB_ACQUIRE_TIMEOUT_MS: '30000', REQUEST_TIMEOUT_MS: '20000' },
+        /^INVALID: DB_ACQUIRE_TIMEOUT_MS \(30000\) must be below REQUEST_TIMEOUT_MS \(20000\)$/m,
+      ],
+      [
+        { DATABASE_READ_URL: 'postgres://du@standby/du' },
+        /^INVALID: DATABASE_READ_URL needs DATABASE_URL/m,
+      ],
+      [{ SFDC_ORG_IDS: '00D000000000001' }, /^INVALID: SFDC_ORG_IDS is set but SFDC_PATH_SECRET/m],
+    ];
+    for (const [env, expected] of cases) {
+      let out = '';
+      const sink = new Writable({
+        write(chunk: Buffer, _enc, done) {
+          out += chunk.toString();
+          done();
+        },
+      });
+      expect(() => loadConfig(env), JSON.stringify(env)).to.throw(ConfigError);
+      expect(runConfigCommand([], env, sink), JSON.stringify(env)).to.equal(1);
+      expect(out).to.match(expected);
+      expect(out.split('\n').filter((l) => l.startsWith('INVALID'))).to.have.length(1);
     }
   });
 

@@ -27,6 +27,30 @@ describe('database errors', () => {
     );
   });
 
+  // better-sqlite3 reports SQLite's extended codes: a full disk met by a write or an fsync was an
+  // internal error (fault 20010) instead of "database unavailable".
+  for (const code of [
+    'SQLITE_FULL',
+    'SQLITE_IOERR',
+    'SQLITE_IOERR_WRITE',
+    'SQLITE_IOERR_FSYNC',
+    'SQLITE_IOERR_SHORT_READ',
+    'SQLITE_CANTOPEN_ISDIR',
+  ])
+    it(`SQLite's ${code} (a full or failing disk) is "database unavailable" (20011)`, () => {
+      const error = Object.assign(new Error('disk I/O error'), { code });
+      expect((classifyDatabaseError(error) as AppError).code).to.equal(
+        ErrorCode.DATABASE_UNAVAILABLE,
+      );
+    });
+
+  it('other SQLite errors pass unchanged (a family is matched whole, not a name that starts alike)', () => {
+    for (const code of ['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_ERROR', 'SQLITE_FULLY_MADE_UP']) {
+      const error = Object.assign(new Error('x'), { code });
+      expect(classifyDatabaseError(error), code).to.equal(error);
+    }
+  });
+
   it('other errors pass unchanged', () => {
     const error = Object.assign(new Error('duplicate key'), { code: '23505' });
     expect(classifyDatabaseError(error)).to.equal(error);

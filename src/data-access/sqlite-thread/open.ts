@@ -5,6 +5,7 @@ import { ConfigError } from '../../config.js';
 import { inProcessClient, threadClient } from './client.js';
 import { cachedPrepare } from './statement-cache.js';
 import { DEFAULT_WAL_AUTOCHECKPOINT_PAGES } from './protocol.js';
+import { knexLog } from '../knex-log.js';
 
 export const SQLITE_FILE_NAME = 'durable-unsubscribe.sqlite';
 
@@ -87,6 +88,7 @@ function openInMemory(options: SqliteOptions): OpenedSqlite {
     client: inProcessClient() as unknown as typeof Knex.Client,
     connection: { filename: ':memory:' },
     useNullAsDefault: true,
+    log: knexLog,
     pool: {
       min: 1,
       max: 1,
@@ -132,6 +134,7 @@ export function openSqlite(options: SqliteOptions): OpenedSqlite {
     client: threadClient(options.onSqliteThreadExit) as unknown as typeof Knex.Client,
     connection: connection(false),
     useNullAsDefault: true,
+    log: knexLog,
     // One write connection per process: SQLite has one writer per file anyway, and group
     // commit shares its transactions.
     pool: { min: 1, max: 1 },
@@ -143,6 +146,7 @@ export function openSqlite(options: SqliteOptions): OpenedSqlite {
     client: threadClient(options.onSqliteThreadExit) as unknown as typeof Knex.Client,
     connection: connection(true),
     useNullAsDefault: true,
+    log: knexLog,
     // Started on the first read (after the writer has put the file in WAL mode, which a
     // read-only connection cannot do), kept while reads come.
     pool: { min: 0, max: readThreads, idleTimeoutMillis: 60000 },

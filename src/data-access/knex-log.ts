@@ -1,0 +1,21 @@
+/** knex's warnings that the failure itself reports to whoever called. */
+const REPORTED = [
+  // A failed connection attempt, with its stack: the callers report it in one line naming
+  // DATABASE_URL (or fault 20011).
+  'Acquire connection error',
+  // A failed migration: MigrationFailed (migrator.ts) names it and its cause in one line.
+  'migration file "',
+  'migration failed with error: ',
+];
+
+/**
+ * What knex logs (its `log` option): its other warnings on stderr, one line each. Without it
+ * knex writes them to standard output, statement and stack included.
+ */
+export const knexLog = {
+  warn(message: unknown): void {
+    const text = String(message);
+    if (!REPORTED.some((start) => text.startsWith(start)))
+      process.stderr.write(`${text.split('\n')[0]}\n`);
+  },
+};

@@ -1,0 +1,64 @@
+/**
+ * SIGTERM with keep-alive clients connected: the process stopped accepting but kept the
+ * connection whose answer was in flight alive after it (`Connection: keep-alive`), and waited
+ * for node's keep-alive timeout (5 s; each further request on it was served and renewed the
+ * wait) before it could exit. Now the answer says `Connection: close`, idle connections are
+ * closed, and the process exits as soon as its calls are answered.
+ */
+import net from 'node:net';
+import { expect } from 'chai';
+import { testEngines } from '../support/database.js';
+import { freshServiceDatabase, spawnService } from '../support/service-process.js';
+
+/** A raw keep-alive connection: what it received, and when it closed. */
+async function connect(port: number) {
+  const socket = net.connect(port, '127.0.0.1');
+  await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  let received = '';
+  socket.on('data', (d: Buffer) => (received += d.toString('latin1')));
+  socket.on('error', () => undefined);
+  const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
+  return { socket, closed, received: () => received };
+}
+
+for (const engine of testEngines()) {
+  describe(`SIGTERM with keep-alive connections open (${engine.name})`, function () {
+    this.timeout(120000);
+
+    it('answers the call in flight with Connection: close, closes idle ones, exits promptly', async () => {
+      const db = await freshServiceDatabase(engine);
+      try {
+        const service = await spawnService({ ...db.env, WORKERS: '1' });
+        // One connection idle after an answer, one whose call is in flight (its body withheld).
+        const idle = await connect(service.port);
+        idle.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');
+        for (let i = 0; i < 500 && !/\r\n\r\n/.test(idle.received()); i++)
+          await new Promise((r) => setTimeout(r, 10));
+        expect(idle.received()).to.match(/^HTTP\/1\.1 200 [\s\S]*Connection: keep-alive/i);
+        const busy = await connect(service.port);
+        const body = '<x/>';
+        busy.socket.write(
+          `POST /soap/mktows/2_9 HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nConnection: keep-alive\r\nContent-Length: ${body.length}\r\n\r\n`,
+        );
+        await new Promise((r) => setTimeout(r, 300));
+
+        const signalled = Date.now();
+        service.child.kill('SIGTERM');
+        await new Promise((r) => setTimeout(r, 200));
+        busy.socket.write(body);
+        const { code } = await service.exited;
+        const exitedAfter = Date.now() - signalled;
+        expect(code, service.output()).to.equal(0);
+        // node's keep-alive timeout is 5 s: the process waited for it.
+        expect(exitedAfter, 'ms from SIGTERM to exit').to.be.below(3000);
+        const head = busy.received().split('\r\n\r\n')[0]!;
+        expect(head).to.match(/^HTTP\/1\.1 \d{3} /);
+        expect(head).to.match(/^Connection: close$/im);
+        expect((await busy.closed) - signalled).to.be.below(3000);
+        expect((await idle.closed) - signalled).to.be.below(3000);
+      } finally {
+        await db.drop();
+      }
+    });
+  });
+}
