@@ -49,9 +49,14 @@ export class StartError extends Error {
 
 export const DEVELOPMENT_USER_FILE = 'development-user.txt';
 
-/** The answer of the service's port until the service serves. */
+/**
+ * The answer of the service's port until the service serves. It ends the connection: a client
+ * that retries comes back on a new one, and no connection is held open while nothing is served
+ * (kept alive, a client could hold idle sockets for as long as the start lasts, which is as long
+ * as the database stays unreachable).
+ */
 export const startingAnswer: RequestListener = (_req, res) => {
-  res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5' });
+  res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5', connection: 'close' });
   res.end('Starting\n');
 };
 
