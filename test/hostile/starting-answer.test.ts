@@ -53,23 +53,26 @@ describe('the answer of the service while it starts', function () {
   this.timeout(30000);
   const stop = new AbortController();
   let port: number;
+  let metricsPort: number;
   let starting: Promise<unknown>;
 
   before(async () => {
     port = await freePort();
+    metricsPort = await freePort();
     // A database that refuses connections: the service waits for it, answering "Starting".
     const config = loadConfig({
       DATABASE_URL: `postgres://nobody@127.0.0.1:${await freePort()}/none`,
       USER_KEY_SECRET: 'test-user-key-secret-0123456789',
       PORT: String(port),
       HOST: '127.0.0.1',
-      METRICS_PORT: 'off',
+      METRICS_PORT: String(metricsPort),
       LOG_LEVEL: 'silent',
     });
     starting = start(config, createLogger('silent'), { signal: stop.signal }).catch(
       (error: unknown) => error,
     );
     await listening(port);
+    await listening(metricsPort);
   });
   after(async () => {
     stop.abort();
@@ -93,5 +96,16 @@ describe('the answer of the service while it starts', function () {
     );
     expect(data.match(/HTTP\/1\.1 503/g)).to.have.length(1);
     expect(closed).to.equal(true);
+  });
+
+  it('is 503 with Connection: close on the metrics listener too', async () => {
+    const { data, closed } = await exchange(
+      metricsPort,
+      'GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n',
+      3000,
+    );
+    expect(data).to.match(/^HTTP\/1\.1 503 /);
+    expect(data).to.match(/\r\nconnection: close\r\n/i);
+    expect(closed, 'the server closed the connection').to.equal(true);
   });
 });
