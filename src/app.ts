@@ -4,7 +4,6 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { createAdminRouter } from './admin/router.js';
 import type { Config } from './config.js';
 import type { Database } from './data-access/database.js';
-import { migrationStatus } from './data-access/migrator.js';
 import { OperatorSessionRepository } from './data-access/operator-session.repository.js';
 import { OperatorRepository } from './data-access/operator.repository.js';
 import { OperatorService } from './domain/operator.service.js';
@@ -25,6 +24,7 @@ import { createMktowsEndpoint } from './mktows/mktows.endpoint.js';
 import { mktowsHandlers } from './mktows/mktows.handlers.js';
 import { workspacePartitions } from './mktows/workspaces.js';
 import { VERSION } from './package-info.js';
+import { cachedReadiness, checkReadiness } from './readiness.js';
 import { serviceIndex } from './service-index.js';
 import { drainThen, refusedDrainBytes } from './soap-transport/request-body.js';
 
@@ -136,15 +136,11 @@ export async function createApp({
     res.json({ status: 'ok', version: VERSION });
   });
   app.get('/', serviceIndex);
+  // One look at the database per second at most, whoever asks and however often.
+  const readiness = cachedReadiness(() => checkReadiness(database));
   app.get('/readyz', async (_req, res) => {
-    try {
-      const { pending } = await migrationStatus(database);
-      if (pending.length > 0)
-        res.status(503).json({ status: 'not ready', reason: 'migrations pending' });
-      else res.json({ status: 'ready', engine: database.engine });
-    } catch {
-      res.status(503).json({ status: 'not ready', reason: 'database unreachable' });
-    }
+    const { status, body } = await readiness();
+    res.status(status).json(body);
   });
   const operators = new OperatorService(
     new OperatorRepository(database.knex),

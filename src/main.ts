@@ -54,6 +54,17 @@ export class StartError extends Error {
 
 export const DEVELOPMENT_USER_FILE = 'development-user.txt';
 
+/**
+ * The answer of the service's port until the service serves. It ends the connection: a client
+ * that retries comes back on a new one, and no connection is held open while nothing is served
+ * (kept alive, a client could hold idle sockets for as long as the start lasts, which is as long
+ * as the database stays unreachable).
+ */
+export const startingAnswer: RequestListener = (_req, res) => {
+  res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5', connection: 'close' });
+  res.end('Starting\n');
+};
+
 /** Binds the port, or says in one line why it cannot (before anything else is created). */
 export async function bindPort(config: Config, starting: RequestListener): Promise<Server> {
   const server = createAppServer(starting, {
@@ -152,10 +163,7 @@ export async function start(
   } = {},
 ): Promise<Running> {
   // The port first: when it is taken, nothing (data directory, database, user) is created.
-  const starting: RequestListener = (_req, res) => {
-    res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5' });
-    res.end('Starting\n');
-  };
+  const starting = inTurn(startingAnswer, config.maxPipelinedRequests);
   const server = await bindPort(config, starting);
   let metrics: Metrics | undefined;
   let metricsServer: Server | null = null;
@@ -287,7 +295,13 @@ async function startOn(
   });
   adoptApp(server, app);
   server.off('request', starting);
-  server.on('request', inTurn(boundUnreadBodies(app, refusedDrainBytes(config.maxBodyBytes))));
+  server.on(
+    'request',
+    inTurn(
+      boundUnreadBodies(app, refusedDrainBytes(config.maxBodyBytes)),
+      config.maxPipelinedRequests,
+    ),
+  );
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const metricsAddress = metricsServer?.address();

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { CONNECTIONS_CHECKING_MS } from './connection-timeouts.js';
+import { announcesBody } from './unread-bodies.js';
 
 /**
  * Prometheus metrics of one process, served at /metrics on a listener of their own
@@ -125,7 +126,10 @@ export interface MetricsSource {
 
 /**
  * The metrics listener: GET /metrics, and 404 for anything else. It is bound with the service's
- * port, before anything is created, and answers 503 until `metricsOf` has the metrics.
+ * port, before anything is created, and answers 503 until `metricsOf` has the metrics. A
+ * request announcing a body (a length, chunks) is answered 400 and its connection closed, the
+ * body unread: nothing here takes one, and node would otherwise read and discard it to keep
+ * the connection, for as long as the client sent.
  */
 export async function serveMetrics(
   metricsOf: () => MetricsSource | undefined,
@@ -133,6 +137,13 @@ export async function serveMetrics(
 ): Promise<http.Server> {
   const options = { connectionsCheckingInterval: CONNECTIONS_CHECKING_MS };
   const server = http.createServer(options, (req, res) => {
+    if (announcesBody(req)) {
+      // Never read: the answer ends the connection, and node stops reading it with that.
+      res
+        .writeHead(400, { 'Content-Type': 'text/plain', Connection: 'close' })
+        .end('No request body is accepted here\n');
+      return;
+    }
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found\n');
@@ -140,7 +151,9 @@ export async function serveMetrics(
     }
     const metrics = metricsOf();
     if (!metrics) {
-      res.writeHead(503, { 'Content-Type': 'text/plain', 'Retry-After': '5' }).end('Starting\n');
+      res
+        .writeHead(503, { 'Content-Type': 'text/plain', 'Retry-After': '5', Connection: 'close' })
+        .end('Starting\n');
       return;
     }
     metrics.registry.metrics().then(

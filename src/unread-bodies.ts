@@ -1,7 +1,8 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
+import type { Socket } from 'node:net';
 
 /** A request that announces a body: chunked, or a length other than 0. */
-function announcesBody(req: IncomingMessage): boolean {
+export function announcesBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
@@ -54,25 +55,50 @@ export function idleTimeoutMs(config: { requestTimeoutMs: number; bodyTimeoutMs:
  * forged one unsubscribed its address, a SOAP write behind a refused call was stored. Here such
  * a request reaches no route; node discards it with the connection. A request that is not
  * queued (nearly all) costs two property reads.
+ *
+ * At most `maxQueued` requests wait on one connection (MAX_PIPELINED_REQUESTS): node keeps
+ * every request it parsed, and stops reading a connection only once its answers pile up
+ * unsent, so a client holding the first answer back (a slow call) and pipelining behind it had
+ * the server keep as many requests as it cared to send. The connection sending one more is
+ * closed, its waiting requests dropped unanswered and without effect.
  */
-export function inTurn(listener: RequestListener): RequestListener {
+export function inTurn(listener: RequestListener, maxQueued: number): RequestListener {
   const ifOpen: RequestListener = (req, res) => {
     // The answer before ended the connection: its end is being written, or it is gone.
     const socket = req.socket;
     if (socket.writableEnded || socket.destroyed) return;
     listener(req, res);
   };
+  // Requests waiting on each connection that has any (entries go with their connection).
+  const waiting = new WeakMap<Socket, number>();
   return (req, res) => {
     // node gives the answer its socket at once unless an earlier answer still holds it.
     if (res.socket !== null) {
       ifOpen(req, res);
       return;
     }
+    const socket = req.socket;
+    const before = waiting.get(socket) ?? 0;
+    if (before >= maxQueued) {
+      socket.destroy();
+      return;
+    }
+    waiting.set(socket, before + 1);
+    let counted = true;
+    const leave = () => {
+      if (!counted) return;
+      counted = false;
+      waiting.set(socket, (waiting.get(socket) ?? 1) - 1);
+    };
     const run = () => {
       req.off('close', drop);
+      leave();
       ifOpen(req, res);
     };
-    const drop = () => res.off('socket', run);
+    const drop = () => {
+      res.off('socket', run);
+      leave();
+    };
     res.once('socket', run);
     // The connection closed first (node destroys the requests still queued on it).
     req.once('close', drop);

@@ -81,6 +81,13 @@ export const listenerSettings = {
       'Most connections each listener of a process holds open at once (the service port, the metrics port); a connection beyond them is closed as it arrives',
     parse: integer('MAX_CONNECTIONS', 16, 1000000),
   },
+  maxPipelinedRequests: {
+    env: 'MAX_PIPELINED_REQUESTS',
+    default: '32',
+    meaning:
+      'Most requests one connection of the service port may have waiting behind the one being answered (HTTP pipelining); the connection sending one more is closed, the waiting requests dropped unanswered',
+    parse: integer('MAX_PIPELINED_REQUESTS', 1, 10000),
+  },
   trustProxy: {
     env: 'TRUST_PROXY',
     default: 'false',

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import zlib from 'node:zlib';
 import type { Transform } from 'node:stream';
 import { AppError, ErrorCode } from '../errors.js';
+import { BodyPieces } from './body-pieces.js';
 
 const tooLarge = (limit: number) =>
   new AppError(ErrorCode.REQUEST_TOO_LARGE, `Request body larger than ${limit} bytes`);
@@ -104,8 +105,7 @@ export function readBody(
       return;
     }
     if (inflate) source = req.pipe(inflate);
-    const chunks: Buffer[] = [];
-    let size = 0;
+    const pieces = new BodyPieces();
     let done = false;
     const timer = setTimeout(
       () =>
@@ -137,10 +137,11 @@ export function readBody(
     // make us scan the same start over and over (that would cost the square of its length).
     let lookAgainAt = 0;
     const lookAtHead = () => {
+      const size = pieces.size;
       const atLimit = size >= head!.bytes;
       if (atLimit) headLooked = true; // once only: never concatenate more than the head again
       lookAgainAt = Math.max(size * 2, size + 512);
-      const start = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      const start = pieces.all();
       const whole = !inflate && size === declared;
       try {
         headOutcome = head!.check(
@@ -164,20 +165,19 @@ export function readBody(
     };
     source.on('data', (chunk: Buffer) => {
       if (done) return; // refused: what still arrives is being discarded, not kept
-      size += chunk.length;
-      if (size > limit) return finish(tooLarge(limit), true);
-      chunks.push(chunk);
+      if (pieces.size + chunk.length > limit) return finish(tooLarge(limit), true);
+      pieces.add(chunk);
       if (
         head &&
         !headLooked &&
         !headOutcome &&
         !done &&
-        (size >= lookAgainAt || size >= head.bytes)
+        (pieces.size >= lookAgainAt || pieces.size >= head.bytes)
       )
         lookAtHead();
     });
-    // One chunk (most requests) is the body as it is, not a copy of it.
-    const body = () => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    // One piece (most requests) is the body as it is, not a copy of it.
+    const body = () => pieces.all();
     source.on('end', () => {
       if (!headOutcome) return finish(null, false, body());
       headOutcome.then(

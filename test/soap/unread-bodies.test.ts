@@ -27,6 +27,8 @@ for (const engine of testEngines()) {
         requestTimeoutMs: 3000,
         bodyTimeoutMs: 500,
         dbAcquireTimeoutMs: 1000,
+        // 80 answers pile up unread below: more than MAX_PIPELINED_REQUESTS lets wait.
+        maxPipelinedRequests: 100,
       });
     });
     after(() => service?.stop());

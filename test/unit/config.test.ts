@@ -95,6 +95,8 @@ describe('loadConfig', () => {
     expectConfigError({ SIGNATURE_WINDOW_SECONDS: '0' }, /SIGNATURE_WINDOW_SECONDS/);
     expectConfigError({ HEADERS_TIMEOUT_MS: '0' }, /HEADERS_TIMEOUT_MS.*between/);
     expectConfigError({ MAX_CONNECTIONS: '0' }, /MAX_CONNECTIONS.*between/);
+    expectConfigError({ MAX_PIPELINED_REQUESTS: '0' }, /MAX_PIPELINED_REQUESTS.*between/);
+    expectConfigError({ MAX_PIPELINED_REQUESTS: 'many' }, /MAX_PIPELINED_REQUESTS/);
     expectConfigError({ ADMIN_LOGIN_CONCURRENCY: '0' }, /ADMIN_LOGIN_CONCURRENCY.*between/);
   });
 
