@@ -8,7 +8,7 @@ import { BatchState } from './batch-state.js';
 import { batchWriteScope } from './batch-write-scope.js';
 import { NewLeadIds } from './new-lead-ids.js';
 
-export { BatchMoved, BatchUnsupported } from './batch-errors.js';
+export { BatchMoved, BatchUnsupported, PG_BATCH_MOVED_CODE } from './batch-errors.js';
 
 export { MAX_BATCH_LEADS, MAX_PEOPLE_PER_ADDRESS, type BatchScope } from './batch-load.js';
 
