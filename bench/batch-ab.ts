@@ -10,7 +10,7 @@
  * A root is a directory holding package.json, wsdl/ and dist/ (default: this checkout).
  * AB_ENGINE=postgres (DATABASE_URL given, the server on this host): a fresh PostgreSQL database
  * per build; the second figure is then the CPU of the server's backends serving it (every
- * backend connected to that database, from /proc).
+ * client backend of that database, from /proc).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,6 +19,7 @@ import pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import { testEngines } from '../test/support/database.js';
 import { collectAndAwaitPort, freshServiceDatabase } from '../test/support/service-process.js';
+import { TEST_KEY_SECRET } from '../test/support/service.js';
 import { createPeople } from './lib/seed.js';
 import { call, closeAgent, syncMultipleLeads } from './lib/soap.js';
 
@@ -48,11 +49,15 @@ function threads(pid: number): Map<string, number> {
   return out;
 }
 
-/** PostgreSQL: the pids of the backends connected to the database of `admin` (itself aside). */
+/**
+ * PostgreSQL: the pids of the backends serving clients of the database of `admin` (itself
+ * aside; autovacuum's workers too, which run when they will, on one build or the other).
+ */
 async function backends(admin: pg.Client | null): Promise<number[]> {
   if (!admin) return [];
   const r = await admin.query<{ pid: number }>(
-    'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+    `SELECT pid FROM pg_stat_activity WHERE datname = current_database()
+       AND backend_type = 'client backend' AND pid <> pg_backend_pid()`,
   );
   return r.rows.map((x) => x.pid);
 }
@@ -88,6 +93,9 @@ async function start(spec: string) {
         LOG_LEVEL: 'warn',
         METRICS_PORT: '0',
         ...db.env,
+        // PostgreSQL refuses to start without a key secret, and runs a worker process per core
+        // by default: one process, whose threads are the ones read.
+        ...(db.env.DATABASE_URL ? { USER_KEY_SECRET: TEST_KEY_SECRET, WORKERS: '1' } : {}),
         ...own,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
