@@ -173,18 +173,25 @@ export class BatchWriter {
     private readonly sqliteHighs?: SqliteHighs,
   ) {}
 
-  async write(): Promise<void> {
-    // PostgreSQL: the change_seq values of the people the batch changed and created are ranks,
-    // which the one statement that writes them all turns into values of the sequence it takes
-    // itself (row-sets.ts, queueCheckedRows), where reading them first cost a round trip.
+  /**
+   * `reserved`: PostgreSQL, change_seq values taken with the new people's ids (batch-session.ts),
+   * used when there are as many as people to write.
+   */
+  async write(reserved?: readonly number[]): Promise<void> {
+    // PostgreSQL, a batch that created nobody (the usual update): the change_seq values of the
+    // people it changed are ranks, which their UPDATE turns into values of the sequence it takes
+    // itself (row-sets.ts, queueCheckedRows), where reading them first cost a round trip. (Taking
+    // them there for new people too, an INSERT beside the UPDATE in one statement, cost the
+    // server more than reading them with the new people's ids.)
     const s = this.state;
     const pg = this.engine === 'postgres';
+    const given = reserved?.length === s.dirty.size ? reserved : undefined;
     const ranked =
-      pg && s.dirty.size <= ROWS_PER_STATEMENT
+      pg && !given && s.created.length === 0 && s.dirty.size <= ROWS_PER_STATEMENT
         ? { column: 'change_seq', sequence: 'leads_change_seq', count: s.dirty.size }
         : undefined;
     await assignChangeSeqs(s, (n) =>
-      ranked ? Array.from({ length: n }, (_, i) => i + 1) : this.changeSeqs(n),
+      given ? [...given] : ranked ? Array.from({ length: n }, (_, i) => i + 1) : this.changeSeqs(n),
     );
     const followers = writesFollowers(propagationLog(this.db), s.runs);
     // PostgreSQL: the log's ids are ranks among values its one statement takes (below); a log

@@ -311,10 +311,10 @@ export async function updateRows(
  * (statement.ts, queueCalls), no round trip of their own. The UPDATE checks its own count: its
  * statement fails with PG_BATCH_MOVED_CODE (batch_moved_unless, migration 20261203001300)
  * unless it updated every row of `update`, where a person was deleted since the batch read it;
- * that count was read back and compared here, a round trip. With `ranked`, both sets' ranked
- * column holds ranks among `count` new values of the sequence (Ranked), shared: one statement
- * takes them, its UPDATE and INSERT in it (at most ROWS_PER_STATEMENT rows each). Without it,
- * statements of at most ROWS_PER_STATEMENT rows, each UPDATE checked.
+ * that count was read back and compared here, a round trip. Statements of at most
+ * ROWS_PER_STATEMENT rows, each UPDATE checked. `ranked` (a batch that creates nobody, its
+ * UPDATE one statement): the UPDATE's ranked column holds ranks among `count` new values of
+ * the sequence, which it takes itself (Ranked).
  */
 export async function queueCheckedRows(
   db: Knex.Transaction,
@@ -323,43 +323,24 @@ export async function queueCheckedRows(
   insert: RowSet,
   ranked?: Ranked & { count: number },
 ): Promise<void> {
-  const types = async (set: RowSet) => columnTypes(db, table, set.columns);
-  const checked = (n: number) => `SELECT batch_moved_unless((SELECT count(*) FROM u) = ${n}) AS ok`;
+  if (ranked && (insert.rows.length > 0 || update.rows.length > ROWS_PER_STATEMENT))
+    throw new Error('queueCheckedRows: ranks are for one UPDATE, nobody created');
   const calls: StatementCall[] = [];
-  if (ranked) {
-    if (update.rows.length > ROWS_PER_STATEMENT || insert.rows.length > ROWS_PER_STATEMENT)
-      throw new Error('queueCheckedRows: ranks are for one statement');
-    const ranks = [ranked.column];
-    const parts = [ranksCte(ranked.sequence, ranked.count)];
-    const bindings: string[] = [];
-    if (update.rows.length > 0) {
-      parts.push(
-        `u AS (${pgUpdateSql(table, update.columns, await types(update), ranks)} RETURNING 1)`,
-      );
-      bindings.push(rowsJson(update, 0, update.rows.length));
+  if (update.rows.length > 0) {
+    const types = await columnTypes(db, table, update.columns);
+    const sql = pgUpdateSql(table, update.columns, types, ranked ? [ranked.column] : []);
+    const ranks = ranked ? `${ranksCte(ranked.sequence, ranked.count)}, ` : '';
+    for (let i = 0; i < update.rows.length; i += ROWS_PER_STATEMENT) {
+      const to = Math.min(i + ROWS_PER_STATEMENT, update.rows.length);
+      const text = `WITH ${ranks}u AS (${sql} RETURNING 1)
+         SELECT batch_moved_unless((SELECT count(*) FROM u) = ${to - i}) AS ok`;
+      calls.push([fixedSql(text), [rowsJson(update, i, to)]]);
     }
-    if (insert.rows.length > 0) {
-      parts.push(
-        `i AS (${pgInsertSql(table, insert.columns, await types(insert), undefined, ranks)} RETURNING 1)`,
-      );
-      bindings.push(rowsJson(insert, 0, insert.rows.length));
-    }
-    if (bindings.length === 0) return;
-    const last = update.rows.length > 0 ? checked(update.rows.length) : 'SELECT 1 AS ok';
-    calls.push([fixedSql(`WITH ${parts.join(', ')} ${last}`), bindings]);
-  } else {
-    if (update.rows.length > 0) {
-      const sql = pgUpdateSql(table, update.columns, await types(update));
-      for (let i = 0; i < update.rows.length; i += ROWS_PER_STATEMENT) {
-        const to = Math.min(i + ROWS_PER_STATEMENT, update.rows.length);
-        const text = `WITH u AS (${sql} RETURNING 1) ${checked(to - i)}`;
-        calls.push([fixedSql(text), [rowsJson(update, i, to)]]);
-      }
-    }
-    if (insert.rows.length > 0) {
-      const sql = fixedSql(pgInsertSql(table, insert.columns, await types(insert)));
-      for (const rows of rowChunks(insert)) calls.push([sql, [rows]]);
-    }
+  }
+  if (insert.rows.length > 0) {
+    const types = await columnTypes(db, table, insert.columns);
+    const sql = fixedSql(pgInsertSql(table, insert.columns, types));
+    for (const rows of rowChunks(insert)) calls.push([sql, [rows]]);
   }
   if (calls.length > 0) await queueCalls(db, calls);
 }
