@@ -1,20 +1,25 @@
 /**
  * CPU per syncMultipleLeads call (300 records updated by email, as in the bench) of built
  * services, for A/B runs on a shared machine where throughput means little: each build runs as
- * its own process on a fresh SQLite database, the builds are driven in turn, round after round,
- * and each round reads the process's threads' CPU from /proc (main thread, busiest other thread:
+ * its own process on a fresh database, the builds are driven in turn, round after round, and
+ * each round reads the process's threads' CPU from /proc (main thread, busiest other thread:
  * the SQLite writer, and the whole process).
  *
  *   node --import tsx bench/batch-ab.ts [rounds] [calls per round] [root of a build]…
  *
  * A root is a directory holding package.json, wsdl/ and dist/ (default: this checkout).
+ * AB_ENGINE=postgres (DATABASE_URL given, the server on this host): a fresh PostgreSQL database
+ * per build; the second figure is then the CPU of the server's backends serving it (every
+ * client backend of that database, from /proc).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import { testEngines } from '../test/support/database.js';
 import { collectAndAwaitPort, freshServiceDatabase } from '../test/support/service-process.js';
+import { TEST_KEY_SECRET } from '../test/support/service.js';
 import { createPeople } from './lib/seed.js';
 import { call, closeAgent, syncMultipleLeads } from './lib/soap.js';
 
@@ -25,6 +30,9 @@ const roots = process.argv.slice(4);
 if (roots.length === 0) roots.push(HERE);
 const CONCURRENCY = Number(process.env.AB_CONCURRENCY ?? 4);
 const PEOPLE = 3000;
+const ENGINE = process.env.AB_ENGINE ?? 'sqlite';
+const engine = testEngines().find((e) => e.name === ENGINE);
+if (!engine) throw new Error(`AB_ENGINE=${ENGINE}: no such engine (postgres needs DATABASE_URL)`);
 
 function ticks(pid: number, tid: number | string): number {
   try {
@@ -41,13 +49,33 @@ function threads(pid: number): Map<string, number> {
   return out;
 }
 
+/**
+ * PostgreSQL: the pids of the backends serving clients of the database of `admin` (itself
+ * aside; autovacuum's workers too, which run when they will, on one build or the other).
+ */
+async function backends(admin: pg.Client | null): Promise<number[]> {
+  if (!admin) return [];
+  const r = await admin.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE datname = current_database()
+       AND backend_type = 'client backend' AND pid <> pg_backend_pid()`,
+  );
+  return r.rows.map((x) => x.pid);
+}
+
+/** CPU (µs) of each backend of `pids`: one thread each. */
+function backendTicks(pids: readonly number[]): Map<string, number> {
+  return new Map(pids.map((pid) => [String(pid), ticks(pid, pid)]));
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function start(spec: string) {
   // A root, then its own environment: /path,BATCH_CONCURRENCY=4
   const [root, ...vars] = spec.split(',') as [string, ...string[]];
   const own = Object.fromEntries(vars.map((v) => v.split('=', 2) as [string, string]));
-  const db = await freshServiceDatabase(testEngines().find((e) => e.name === 'sqlite')!);
+  const db = await freshServiceDatabase(engine!);
+  const admin = db.env.DATABASE_URL ? new pg.Client(db.env.DATABASE_URL) : null;
+  await admin?.connect();
   const child = spawn(
     process.execPath,
     [
@@ -65,6 +93,9 @@ async function start(spec: string) {
         LOG_LEVEL: 'warn',
         METRICS_PORT: '0',
         ...db.env,
+        // PostgreSQL refuses to start without a key secret, and runs a worker process per core
+        // by default: one process, whose threads are the ones read.
+        ...(db.env.DATABASE_URL ? { USER_KEY_SECRET: TEST_KEY_SECRET, WORKERS: '1' } : {}),
         ...own,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -88,6 +119,7 @@ async function start(spec: string) {
     pid: child.pid!,
     child,
     db,
+    admin,
     visit: 0,
     main: [] as number[],
     writer: [] as number[],
@@ -111,6 +143,7 @@ async function round(s: Service): Promise<void> {
     );
   });
   const before = threads(s.pid);
+  const serverBefore = backendTicks(await backends(s.admin));
   const t0 = performance.now();
   let next = 0;
   await Promise.all(
@@ -123,6 +156,7 @@ async function round(s: Service): Promise<void> {
     }),
   );
   const after = threads(s.pid);
+  const serverAfter = backendTicks(await backends(s.admin));
   s.rate.push((calls * 300) / ((performance.now() - t0) / 1000));
   let all = 0;
   let busiest = 0;
@@ -132,7 +166,10 @@ async function round(s: Service): Promise<void> {
     if (tid !== String(s.pid)) busiest = Math.max(busiest, d);
   }
   s.main.push((after.get(String(s.pid))! - before.get(String(s.pid))!) / calls);
-  s.writer.push(busiest / calls);
+  // PostgreSQL: the backends' CPU (one that started during the round counts whole).
+  let server = 0;
+  for (const [pid, t] of serverAfter) server += t - (serverBefore.get(pid) ?? 0);
+  s.writer.push((s.admin ? server : busiest) / calls);
   s.all.push(all / calls);
 }
 
@@ -146,11 +183,12 @@ try {
     const f = (xs: number[]) =>
       `${(median(xs) / 1000).toFixed(2)} ms [${(Math.min(...xs) / 1000).toFixed(2)}–${(Math.max(...xs) / 1000).toFixed(2)}]`;
     console.log(
-      `${s.root}\n  main ${f(s.main)}  writer ${f(s.writer)}  process ${f(s.all)}  leads/s ${median(s.rate).toFixed(0)} [${Math.min(...s.rate).toFixed(0)}–${Math.max(...s.rate).toFixed(0)}]`,
+      `${s.root}\n  main ${f(s.main)}  ${s.admin ? 'server' : 'writer'} ${f(s.writer)}  process ${f(s.all)}  leads/s ${median(s.rate).toFixed(0)} [${Math.min(...s.rate).toFixed(0)}–${Math.max(...s.rate).toFixed(0)}]`,
     );
   }
 } finally {
   for (const s of services) {
+    await s.admin?.end();
     s.child.kill('SIGTERM');
     await new Promise((r) => s.child.once('exit', r));
     await s.db.drop();

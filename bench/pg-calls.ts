@@ -130,6 +130,20 @@ async function main(): Promise<void> {
         { path: web },
       );
     },
+    // Half the people updated by address, half new ones (a new address each call).
+    syncMultipleLeadsMixed: () => {
+      const visit = i++;
+      return services.leads.syncMany(
+        Array.from({ length: n }, (_, k) => ({
+          email: k % 2 === 0 ? `p-${k}@bench.example` : `m-${visit}-${k}@bench.example`,
+          attributes: [
+            { name: 'FirstName', value: `M${visit}` },
+            { name: 'LastName', value: 'Bench' },
+          ],
+        })),
+        { path: web },
+      );
+    },
     oneClick: () =>
       services.links.unsubscribe({
         email: `click-${process.pid}-${i++}@bench.example`,

@@ -196,6 +196,9 @@ function deferredBeginPgClient(
   const queued = new WeakMap<object, Queued[]>();
   // Transactions whose COMMIT went with their last statement (endsTransaction).
   const ended = new WeakSet<object>();
+  // Connections whose failed COMMIT message this client already rolled back: the ROLLBACK
+  // their unit of work sends next (pg-transaction.ts) is answered here, not sent again.
+  const rolledBack = new WeakSet<object>();
   const nothing = (command: string) => ({ command, rows: [], rowCount: null, fields: [] });
   // The activity writers' floor lock goes with BEGIN: a reader of the change stream stops
   // below any id this transaction may take (activity-horizon.ts).
@@ -235,6 +238,13 @@ function deferredBeginPgClient(
     override async _query(connection: object, obj: PgQueryObject): Promise<PgQueryObject> {
       const ending = obj.sql === 'COMMIT;' || obj.sql === 'ROLLBACK';
       if (ending) open.delete(connection);
+      if (rolledBack.has(connection)) {
+        rolledBack.delete(connection);
+        if (obj.sql === 'ROLLBACK') {
+          obj.response = nothing('ROLLBACK');
+          return obj;
+        }
+      }
       if (ended.has(connection)) {
         // A ROLLBACK here means the work failed after its last statement had committed.
         if (!ending) throw new Error('A statement after its transaction had ended');
@@ -272,7 +282,13 @@ function deferredBeginPgClient(
           // A write that failed skipped the message's COMMIT and left the transaction open,
           // aborted; knex, told that COMMIT failed, sends no ROLLBACK: the connection would go
           // back to the pool inside it. (After a COMMIT that ran, this ROLLBACK does nothing.)
-          await super._query(connection, { sql: 'ROLLBACK', bindings: [] }).catch(() => undefined);
+          // Done, the unit's own ROLLBACK after it costs no round trip; not done (the
+          // connection lost), that one is sent, fails and has the connection discarded.
+          const done = await super._query(connection, { sql: 'ROLLBACK', bindings: [] }).then(
+            () => true,
+            () => false,
+          );
+          if (done) rolledBack.add(connection);
           throw error;
         });
         tell(list, sent.response, 1);

@@ -2,7 +2,12 @@ import type { Knex } from 'knex';
 import { AppError, ErrorCode } from '../errors.js';
 import { addressLockId, lockAddresses } from './address-lock.js';
 import { ActivityRepository } from './sql/activity.repository.js';
-import { BatchMoved, BatchSession, type BatchScope } from './batch/batch-session.js';
+import {
+  BatchMoved,
+  BatchSession,
+  PG_BATCH_MOVED_CODE,
+  type BatchScope,
+} from './batch/batch-session.js';
 import { CommitNotReplicated, type Database, type Engine } from './database.js';
 import { EmailStatusRepository } from './sql/email-status.repository.js';
 import { LeadRepository } from './sql/lead.repository.js';
@@ -139,7 +144,11 @@ export function isRetryable(error: unknown): boolean {
   if (error instanceof RetryTransaction || error instanceof BatchMoved) return true;
   const code = errorCode(error);
   return (
-    RETRYABLE_PG.has(code) || code.startsWith('SQLITE_BUSY') || code === 'SQLITE_CONSTRAINT_UNIQUE'
+    RETRYABLE_PG.has(code) ||
+    // A batch's UPDATE found a person it read gone (row-sets.ts, queueCheckedRows): BatchMoved.
+    code === PG_BATCH_MOVED_CODE ||
+    code.startsWith('SQLITE_BUSY') ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE'
   );
 }
 

@@ -4,7 +4,7 @@
  * value the column refuses must be refused, never cut.
  */
 import { expect } from 'chai';
-import { insertRows, updateRows } from '../../src/data-access/batch/row-sets.js';
+import { insertRows, queueCheckedRows, updateRows } from '../../src/data-access/batch/row-sets.js';
 import {
   ACTIVITY_COLUMN_LIST,
   activityValues,
@@ -162,6 +162,35 @@ for (const engine of testEngines()) {
     });
 
     if (engine.name === 'postgres') {
+      it('queueCheckedRows: an UPDATE that finds fewer people than given fails, nothing stored', async () => {
+        const ids: number[] = [];
+        for (const e of ['q0@example.com', 'q1@example.com'])
+          ids.push((await h.services.leads.sync({ email: e }, { path: web })).leadId);
+        const update = {
+          columns: ['id', 'first_name'],
+          rows: [...ids, 999999].map((id) => [id, 'Q']),
+        };
+        const insert = {
+          columns: ['email', 'email_key', 'first_name', 'created_at', 'updated_at'],
+          rows: [['q2@example.com', 'q2@example.com', 'Q', 1, 1]],
+        };
+        const failed = h.db.knex.transaction((trx) =>
+          queueCheckedRows(trx, 'leads', update, insert),
+        );
+        await failed.then(
+          () => expect.fail('an UPDATE of a missing person was stored'),
+          (error: { code?: string }) => expect(error.code).to.equal('SR002'),
+        );
+        const names = async () =>
+          (await h.db.knex('leads').orderBy('email').pluck('first_name')) as unknown[];
+        expect(await names()).to.deep.equal([null, null]);
+        // Every person there: both statements go with COMMIT, and both are stored.
+        await h.db.knex.transaction((trx) =>
+          queueCheckedRows(trx, 'leads', { ...update, rows: update.rows.slice(0, 2) }, insert),
+        );
+        expect(await names()).to.deep.equal(['Q', 'Q', 'Q']);
+      });
+
       it('refuses a value too long for its column instead of cutting it', async () => {
         const { leadId } = await h.services.leads.sync(
           { email: 'long@example.com' },

@@ -159,19 +159,26 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
     const key = 'commit@tx.example';
     const ids = await people(key, 2);
     const { pid } = await poolConnection();
-    const error = await failure(
-      uow.write(async (r) => {
-        await r.lockEmailKeys([key]);
-        await r.leads.findByIds(ids);
-        // email_status.source holds 128 characters; nothing follows: it goes with COMMIT.
-        await r.queueStatusAndPropagate!(
-          testStatus(key, ids[0]!, 'x'.repeat(200)),
-          null,
-          testPropagation,
-        );
-      }),
-    );
+    let error = null as unknown as { code?: string };
+    const sent = await pgMessagesWhile(async () => {
+      error = await failure(
+        uow.write(async (r) => {
+          await r.lockEmailKeys([key]);
+          await r.leads.findByIds(ids);
+          // email_status.source holds 128 characters; nothing follows: it goes with COMMIT.
+          await r.queueStatusAndPropagate!(
+            testStatus(key, ids[0]!, 'x'.repeat(200)),
+            null,
+            testPropagation,
+          );
+        }),
+      );
+    });
     expect(error.code).to.equal('22001');
+    // One ROLLBACK after the failed message: the unit's own costs no second round trip.
+    expect(sent[sent.length - 2]).to.match(/; COMMIT;$/);
+    expect(sent.filter((m) => m === 'ROLLBACK')).to.deep.equal(['ROLLBACK']);
+    expect(sent[sent.length - 1]).to.equal('ROLLBACK');
     expect(await statusOfKey(key)).to.equal(null);
     expect(await poolConnection()).to.deep.equal({ pid, fresh: true });
     await settled();

@@ -13,3 +13,10 @@ export class BatchUnsupported extends Error {
 export class BatchMoved extends Error {
   override name = 'BatchMoved';
 }
+
+/**
+ * PostgreSQL: the SQLSTATE of batch_moved_unless (migration 20261203001300), with which a
+ * batch's UPDATE fails when it updated fewer people than it read: BatchMoved, found by the
+ * statement (row-sets.ts, queueCheckedRows). unit-of-work.ts runs the transaction again.
+ */
+export const PG_BATCH_MOVED_CODE = 'SR002';

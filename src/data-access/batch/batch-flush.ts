@@ -6,12 +6,12 @@ import { propagationLog, type PropagationLog } from '../propagation-log.js';
 import { statusRow } from '../sql/email-status.repository.js';
 import { SQLITE_SEQUENCE_PAST_FOLLOWERS } from '../sql/propagation-statements.js';
 import { fixedSql, queueCalls, queueStatement, type StatementCall } from '../sql/statement.js';
-import { BatchMoved } from './batch-errors.js';
 import type { SqliteHighs } from './batch-load.js';
 import { logRows, writesFollowers, type FollowerRun } from './batch-log.js';
 import {
   insertRankedRows,
   insertRows,
+  queueCheckedRows,
   rowChunks,
   ROWS_PER_STATEMENT,
   rowSetOf,
@@ -110,6 +110,19 @@ function writesOf(s: BatchResult, activityIds: ((i: number) => number) | null): 
   return writes.filter((w) => w.kind === 'clear' || w.set.rows.length > 0);
 }
 
+const NO_ROWS: RowSet = { columns: [], rows: [] };
+
+/** The people's rows among `writes`: the changed ones' UPDATE, the new ones' INSERT. */
+function peopleOf(writes: readonly Write[]): { update: RowSet; insert: RowSet } {
+  let update = NO_ROWS;
+  let insert = NO_ROWS;
+  for (const w of writes) {
+    if (w.kind === 'update') update = w.set;
+    if (w.kind === 'insert' && w.table === 'leads') insert = w.set;
+  }
+  return { update, insert };
+}
+
 const CLEAR_FOREIGN_IDS = fixedSql(
   'UPDATE leads SET foreign_sys_person_id = NULL WHERE id IN (SELECT value FROM json_each(?))',
   `UPDATE leads SET foreign_sys_person_id = NULL
@@ -160,41 +173,56 @@ export class BatchWriter {
     private readonly sqliteHighs?: SqliteHighs,
   ) {}
 
-  async write(): Promise<void> {
-    // PostgreSQL, a batch that changed people and created none (the usual update): their
-    // change_seq values are ranks, which the UPDATE turns into values of the sequence it takes
-    // itself (row-sets.ts, Ranked), a statement and a round trip less. New people take theirs
-    // in their INSERT's rows, from a statement of their own.
+  /**
+   * `reserved`: PostgreSQL, change_seq values taken with the new people's ids (batch-session.ts),
+   * used when there are as many as people to write.
+   */
+  async write(reserved?: readonly number[]): Promise<void> {
+    // PostgreSQL, a batch that created nobody (the usual update): the change_seq values of the
+    // people it changed are ranks, which their UPDATE turns into values of the sequence it takes
+    // itself (row-sets.ts, queueCheckedRows), where reading them first cost a round trip. (Taking
+    // them there for new people too, an INSERT beside the UPDATE in one statement, cost the
+    // server more than reading them with the new people's ids.)
     const s = this.state;
+    const pg = this.engine === 'postgres';
+    const given = reserved?.length === s.dirty.size ? reserved : undefined;
     const ranked =
-      this.engine === 'postgres' && s.created.length === 0 && s.dirty.size <= ROWS_PER_STATEMENT
-        ? { column: 'change_seq', sequence: 'leads_change_seq' }
+      pg && !given && s.created.length === 0 && s.dirty.size <= ROWS_PER_STATEMENT
+        ? { column: 'change_seq', sequence: 'leads_change_seq', count: s.dirty.size }
         : undefined;
     await assignChangeSeqs(s, (n) =>
-      ranked ? Array.from({ length: n }, (_, i) => i + 1) : this.changeSeqs(n),
+      given ? [...given] : ranked ? Array.from({ length: n }, (_, i) => i + 1) : this.changeSeqs(n),
     );
     const followers = writesFollowers(propagationLog(this.db), s.runs);
     // PostgreSQL: the log's ids are ranks among values its one statement takes (below); a log
     // too long for one statement reads its ids first.
-    const inStatement =
-      followers && this.engine === 'postgres' && s.activities.length <= ROWS_PER_STATEMENT;
+    const inStatement = followers && pg && s.activities.length <= ROWS_PER_STATEMENT;
     const ids = !followers
       ? null
       : inStatement
         ? (i: number) => i + 1
         : await this.activityIds(s.activities.length);
+    const writes = writesOf(s, ids);
     const log: Array<{ table: string; set: RowSet }> = [];
-    for (const w of writesOf(s, ids)) {
+    // PostgreSQL: the people's UPDATE and INSERT, queued together (queueCheckedRows).
+    let people: { update: RowSet; insert: RowSet } | null = pg ? peopleOf(writes) : null;
+    for (const w of writes) {
       if (inStatement && w.kind === 'insert' && LOG_TABLES.has(w.table)) {
         log.push(w);
       } else if (w.kind === 'clear') {
         // Its result is not read: it goes with the UPDATE that follows it.
         await queueCalls(this.db, [[CLEAR_FOREIGN_IDS, [JSON.stringify(w.ids)]]]);
+      } else if (people && w.table === 'leads') {
+        // Nothing of it is awaited: the UPDATE checks its own count (a person deleted since
+        // the batch read it fails the statement, and the transaction is run again).
+        await queueCheckedRows(this.db, 'leads', people.update, people.insert, ranked);
+        people = null;
       } else if (w.kind === 'insert') {
-        await insertRows(this.db, this.engine, w.table, w.set, w.conflictKey);
-      } else {
-        const updated = await updateRows(this.db, this.engine, w.table, w.set, ranked);
-        if (this.engine === 'postgres' && updated !== w.set.rows.length) throw new BatchMoved();
+        if (!pg || w.table !== 'leads')
+          await insertRows(this.db, this.engine, w.table, w.set, w.conflictKey);
+      } else if (!pg) {
+        // SQLite: the batch holds the file's only write lock, and nobody deleted anyone.
+        await updateRows(this.db, this.engine, w.table, w.set);
       }
     }
     if (log.length > 0)
@@ -203,8 +231,7 @@ export class BatchWriter {
         sequence: 'activities_id_seq',
         count: s.activities.length,
       });
-    if (ids && this.engine !== 'postgres')
-      await queueStatement(this.db, SQLITE_SEQUENCE_PAST_FOLLOWERS, []);
+    if (ids && !pg) await queueStatement(this.db, SQLITE_SEQUENCE_PAST_FOLLOWERS, []);
   }
 
   /**

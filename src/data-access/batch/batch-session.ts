@@ -8,7 +8,12 @@ import { BatchState } from './batch-state.js';
 import { batchWriteScope } from './batch-write-scope.js';
 import { NewLeadIds } from './new-lead-ids.js';
 
-export { BatchMoved, BatchUnsupported } from './batch-errors.js';
+export { BatchMoved, BatchUnsupported, PG_BATCH_MOVED_CODE } from './batch-errors.js';
+
+/** PostgreSQL: `?` new people's ids and `?` change_seq values, in one statement. */
+const RESERVE = `SELECT nextval(pg_get_serial_sequence('leads', 'id')) AS id, NULL::bigint AS seq
+  FROM generate_series(1, ?)
+  UNION ALL SELECT NULL, nextval('leads_change_seq') FROM generate_series(1, ?)`;
 
 export { MAX_BATCH_LEADS, MAX_PEOPLE_PER_ADDRESS, type BatchScope } from './batch-load.js';
 
@@ -25,6 +30,8 @@ export class BatchSession {
   readonly repos: WriteScope;
   private readonly state: BatchState;
   private readonly newIds: NewLeadIds;
+  /** PostgreSQL: change_seq values reserved with the new people's ids (complete). */
+  private changeSeqs: number[] | undefined;
 
   private constructor(
     private readonly db: Knex | Knex.Transaction,
@@ -73,11 +80,17 @@ export class BatchSession {
   async complete(): Promise<boolean> {
     const n = this.newIds.unreserved;
     if (n > 0) {
-      const r = (await (this.db as Knex.Transaction).raw(
-        "SELECT nextval(pg_get_serial_sequence('leads', 'id')) AS id FROM generate_series(1, ?)",
-        [n],
-      )) as { rows: Array<{ id: number | string }> };
-      this.newIds.reserve(r.rows.map((x) => Number(x.id)));
+      // The change_seq values of the people the pass changed and created, in the same round
+      // trip: the second pass changes the same people (BatchWriter uses them if it does).
+      const r = (await (this.db as Knex.Transaction).raw(RESERVE, [
+        n,
+        this.state.result.dirty.size,
+      ])) as { rows: Array<{ id: number | string | null; seq: number | string | null }> };
+      this.newIds.reserve(r.rows.filter((x) => x.id !== null).map((x) => Number(x.id)));
+      this.changeSeqs = r.rows
+        .filter((x) => x.seq !== null)
+        .map((x) => Number(x.seq))
+        .sort((a, b) => a - b);
       this.state.reset();
       return false;
     }
@@ -86,7 +99,8 @@ export class BatchSession {
     }
     if (this.db.isTransaction !== true) throw new Error('a batch read outside a transaction');
     const trx = this.db as Knex.Transaction;
-    await new BatchWriter(trx, this.engine, this.state.result, this.snapshot.sqliteHighs).write();
+    const writer = new BatchWriter(trx, this.engine, this.state.result, this.snapshot.sqliteHighs);
+    await writer.write(this.changeSeqs);
     return true;
   }
 }

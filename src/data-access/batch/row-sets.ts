@@ -1,7 +1,13 @@
 import type { Knex } from 'knex';
 import type { Engine } from '../database.js';
 import { pgLiteral } from '../sql/fixed-sql.js';
-import { fixedSql, queueCalls, queueStatement, runStatement } from '../sql/statement.js';
+import {
+  fixedSql,
+  queueCalls,
+  queueStatement,
+  runStatement,
+  type StatementCall,
+} from '../sql/statement.js';
 
 /**
  * Set-based INSERT and UPDATE for a batch: many rows in one statement whose text does not grow
@@ -148,6 +154,73 @@ function upsertClause(columns: readonly string[], conflictKey: string | undefine
 }
 
 /**
+ * PostgreSQL: a column whose values in the rows are ranks 1…n among n new values of
+ * `sequence`, the lowest for rank 1: the statement takes them itself (ranksCte), where a
+ * statement of their own cost a round trip (a batch's change_seq values, in the order its
+ * records made the changes; its log's ids). Only for rows written by one statement
+ * (ROWS_PER_STATEMENT).
+ */
+export interface Ranked {
+  column: string;
+  sequence: string;
+}
+
+/**
+ * PostgreSQL: `s`, the `count` new values of `sequence` numbered in ascending order whatever
+ * order nextval ran in; materialized, so that each is taken once however the joins read it.
+ */
+const ranksCte = (sequence: string, count: number) => `s AS MATERIALIZED (
+       SELECT x.v, row_number() OVER (ORDER BY x.v) AS rank
+       FROM (SELECT nextval(${pgLiteral(sequence)}) AS v
+             FROM generate_series(1, ${count})) AS x)`;
+
+/**
+ * PostgreSQL: the values of the JSON rows (one binding: `?`), each as its column's type; the
+ * columns in `ranked`, ranks replaced by their values in `s` (ranksCte).
+ */
+function pgRowValues(columns: readonly string[], types: readonly string[], ranked: string[]) {
+  const joins: string[] = [];
+  const values = columns.map((c, j) => {
+    if (!ranked.includes(c)) return pgValue('r.e', j, types[j]!);
+    joins.push(` JOIN s AS s${j} ON s${j}.rank = (r.e ->> ${j})::bigint`);
+    return `s${j}.v`;
+  });
+  return {
+    values,
+    from: `jsonb_array_elements(?::jsonb) WITH ORDINALITY AS r(e, n)${joins.join('')}`,
+  };
+}
+
+/** PostgreSQL: insertRows' statement (one binding), rows inserted in their order. */
+function pgInsertSql(
+  table: string,
+  columns: readonly string[],
+  types: readonly string[],
+  conflictKey?: string,
+  ranked: string[] = [],
+): string {
+  const { values, from } = pgRowValues(columns, types, ranked);
+  return `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')})
+         SELECT ${values.join(', ')} FROM ${from}
+         ORDER BY r.n${upsertClause(columns, conflictKey)}`;
+}
+
+/** PostgreSQL: updateRows' statement (one binding), rows found by the first column. */
+function pgUpdateSql(
+  table: string,
+  columns: readonly string[],
+  types: readonly string[],
+  ranked: string[] = [],
+): string {
+  const [key, ...targets] = columns;
+  const { values, from } = pgRowValues(columns, types, ranked);
+  // ROW(): PostgreSQL takes a bare parenthesised list only for two columns or more.
+  return `UPDATE ${quote(table)} AS t SET (${targets.map(quote).join(', ')}) = ROW(${targets.map((_, j) => `v.c${j + 1}`).join(', ')})
+         FROM (SELECT ${values.map((v, j) => `${v} AS c${j}`).join(', ')} FROM ${from}) AS v
+         WHERE t.${quote(key!)} = v.c0`;
+}
+
+/**
  * A multi-row INSERT (or upsert on `conflictKey`) of `set` into `table`, rows inserted in
  * their order (ids follow it).
  */
@@ -161,10 +234,7 @@ export async function insertRows(
   if (set.rows.length === 0) return;
   const sql =
     engine === 'postgres'
-      ? `INSERT INTO ${quote(table)} (${set.columns.map(quote).join(', ')})
-         SELECT ${(await columnTypes(db, table, set.columns)).map((t, j) => pgValue('r.e', j, t)).join(', ')}
-         FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS r(e, n)
-         ORDER BY r.n${upsertClause(set.columns, conflictKey)}`
+      ? pgInsertSql(table, set.columns, await columnTypes(db, table, set.columns), conflictKey)
       : sqliteInsertSql(table, set.columns, conflictKey);
   for (let i = 0; i < set.rows.length; i += ROWS_PER_STATEMENT) {
     const to = Math.min(i + ROWS_PER_STATEMENT, set.rows.length);
@@ -179,9 +249,9 @@ export async function insertRows(
 
 /**
  * PostgreSQL: several tables' rows in one statement (queued: it goes with the transaction's
- * next statement), whose `columns` hold ranks 1…n among n new values of `sequence` shared by
- * all the rows, the lowest for rank 1: ids that interleave across the tables as the ranks do,
- * taken by the statement itself where reading them first cost a round trip (a batch's log,
+ * next statement), whose `columns` hold ranks among `count` new values of `sequence` shared by
+ * all the rows (Ranked): ids that interleave across the tables as the ranks do, taken by the
+ * statement itself where reading them first cost a round trip (a batch's log,
  * batch-flush.ts). At most ROWS_PER_STATEMENT rows in each set.
  */
 export async function insertRankedRows(
@@ -195,41 +265,14 @@ export async function insertRankedRows(
     if (set.rows.length === 0) continue;
     if (set.rows.length > ROWS_PER_STATEMENT) throw new Error('insertRankedRows: too many rows');
     const types = await columnTypes(db, table, set.columns);
-    const joins: string[] = [];
-    const values = set.columns.map((c, j) => {
-      if (!ranks.columns.includes(c)) return pgValue('r.e', j, types[j]!);
-      joins.push(` JOIN s AS s${j} ON s${j}.rank = (r.e ->> ${j})::bigint`);
-      return `s${j}.v`;
-    });
-    parts.push(`INSERT INTO ${quote(table)} (${set.columns.map(quote).join(', ')})
-       SELECT ${values.join(', ')} FROM jsonb_array_elements(?::jsonb) AS r(e)${joins.join('')}`);
+    parts.push(pgInsertSql(table, set.columns, types, undefined, [...ranks.columns]));
     bindings.push(rowsJson(set, 0, set.rows.length));
   }
   if (parts.length === 0) return;
-  // Materialized, so that each value is taken once however the joins read them.
   const ctes = parts.slice(0, -1).map((p, i) => `, w${i} AS (${p})`);
-  const sql = `WITH s AS MATERIALIZED (
-       SELECT x.v, row_number() OVER (ORDER BY x.v) AS rank
-       FROM (SELECT nextval(${pgLiteral(ranks.sequence)}) AS v
-             FROM generate_series(1, ${ranks.count})) AS x)${ctes.join('')}
+  const sql = `WITH ${ranksCte(ranks.sequence, ranks.count)}${ctes.join('')}
      ${parts[parts.length - 1]!}`;
   await queueCalls(db, [[fixedSql(sql), bindings]]);
-}
-
-/**
- * PostgreSQL: a column whose values in the rows are ranks 1…n (n the rows' number) among n new
- * values of `sequence`, the lowest for rank 1: the statement takes them itself, where a
- * statement of their own cost a round trip (a batch's change_seq values, in the order its
- * records made the changes). Only for rows written by one statement (ROWS_PER_STATEMENT).
- */
-export interface Ranked {
-  column: string;
-  sequence: string;
-}
-
-/** PostgreSQL: the row `e`'s value for column `j` of `columns`, as read by updateRows. */
-function pgReadValue(columns: readonly string[], j: number, type: string, ranked?: Ranked): string {
-  return ranked && columns[j] === ranked.column ? 's.v' : pgValue('r.e', j, type);
 }
 
 /**
@@ -241,33 +284,12 @@ export async function updateRows(
   engine: Engine,
   table: string,
   set: RowSet,
-  ranked?: Ranked,
 ): Promise<number> {
   if (set.rows.length === 0) return 0;
-  const [key, ...targets] = set.columns;
-  if (key === undefined || targets.length === 0) throw new Error('updateRows: no columns to set');
-  if (ranked && (engine !== 'postgres' || set.rows.length > ROWS_PER_STATEMENT))
-    throw new Error('updateRows: ranks are for one PostgreSQL statement');
-  const rank = ranked ? set.columns.indexOf(ranked.column) : -1;
-  const target = targets.map(quote).join(', ');
-  const values = targets.map((_, j) => `v.c${j + 1}`).join(', ');
-  const types = engine === 'postgres' ? await columnTypes(db, table, set.columns) : [];
-  // The new values, numbered in ascending order whatever order nextval ran in; materialized,
-  // so that each is taken once however the join reads them.
-  const withRanks = ranked
-    ? `WITH s AS MATERIALIZED (
-         SELECT x.v, row_number() OVER (ORDER BY x.v) AS rank
-         FROM (SELECT nextval(${pgLiteral(ranked.sequence)}) AS v
-               FROM generate_series(1, ${set.rows.length})) AS x) `
-    : '';
-  const joinRanks = ranked ? ` JOIN s ON s.rank = (r.e ->> ${rank})::bigint` : '';
+  if (set.columns.length < 2) throw new Error('updateRows: no columns to set');
   const sql =
     engine === 'postgres'
-      ? // ROW(): PostgreSQL takes a bare parenthesised list only for two columns or more.
-        `${withRanks}UPDATE ${quote(table)} AS t SET (${target}) = ROW(${values})
-         FROM (SELECT ${types.map((t, j) => `${pgReadValue(set.columns, j, t, ranked)} AS c${j}`).join(', ')}
-               FROM jsonb_array_elements(?::jsonb) AS r(e)${joinRanks}) AS v
-         WHERE t.${quote(key)} = v.c0`
+      ? pgUpdateSql(table, set.columns, await columnTypes(db, table, set.columns))
       : sqliteUpdateSql(table, set.columns);
   let updated = 0;
   for (let i = 0; i < set.rows.length; i += ROWS_PER_STATEMENT) {
@@ -281,4 +303,44 @@ export async function updateRows(
     }
   }
   return updated;
+}
+
+/**
+ * PostgreSQL, a batch's people (batch-flush.ts): `update`'s rows set by key (its first column)
+ * and `insert`'s rows added, queued to go with the transaction's next statement or its COMMIT
+ * (statement.ts, queueCalls), no round trip of their own. The UPDATE checks its own count: its
+ * statement fails with PG_BATCH_MOVED_CODE (batch_moved_unless, migration 20261203001300)
+ * unless it updated every row of `update`, where a person was deleted since the batch read it;
+ * that count was read back and compared here, a round trip. Statements of at most
+ * ROWS_PER_STATEMENT rows, each UPDATE checked. `ranked` (a batch that creates nobody, its
+ * UPDATE one statement): the UPDATE's ranked column holds ranks among `count` new values of
+ * the sequence, which it takes itself (Ranked).
+ */
+export async function queueCheckedRows(
+  db: Knex.Transaction,
+  table: string,
+  update: RowSet,
+  insert: RowSet,
+  ranked?: Ranked & { count: number },
+): Promise<void> {
+  if (ranked && (insert.rows.length > 0 || update.rows.length > ROWS_PER_STATEMENT))
+    throw new Error('queueCheckedRows: ranks are for one UPDATE, nobody created');
+  const calls: StatementCall[] = [];
+  if (update.rows.length > 0) {
+    const types = await columnTypes(db, table, update.columns);
+    const sql = pgUpdateSql(table, update.columns, types, ranked ? [ranked.column] : []);
+    const ranks = ranked ? `${ranksCte(ranked.sequence, ranked.count)}, ` : '';
+    for (let i = 0; i < update.rows.length; i += ROWS_PER_STATEMENT) {
+      const to = Math.min(i + ROWS_PER_STATEMENT, update.rows.length);
+      const text = `WITH ${ranks}u AS (${sql} RETURNING 1)
+         SELECT batch_moved_unless((SELECT count(*) FROM u) = ${to - i}) AS ok`;
+      calls.push([fixedSql(text), [rowsJson(update, i, to)]]);
+    }
+  }
+  if (insert.rows.length > 0) {
+    const types = await columnTypes(db, table, insert.columns);
+    const sql = fixedSql(pgInsertSql(table, insert.columns, types));
+    for (const rows of rowChunks(insert)) calls.push([sql, [rows]]);
+  }
+  if (calls.length > 0) await queueCalls(db, calls);
 }
