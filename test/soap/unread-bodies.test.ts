@@ -85,8 +85,10 @@ for (const engine of testEngines()) {
         await sleep(1000);
         expect(await connections(), 'the connection is open').to.equal(before + 1);
         const started = Date.now();
-        while ((await connections()) > before && Date.now() - started < 20000) await sleep(250);
-        expect(await connections(), 'connections after 20 s').to.equal(before);
+        // It closes after about 16 s on a quiet machine; the window leaves room for a loaded one
+        // (before the idle timeout it never closed).
+        while ((await connections()) > before && Date.now() - started < 45000) await sleep(250);
+        expect(await connections(), 'connections after 45 s').to.equal(before);
       } finally {
         socket.destroy();
       }
