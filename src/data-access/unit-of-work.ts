@@ -132,8 +132,12 @@ const UNAVAILABLE_NODE = new Set([
   'EHOSTUNREACH',
 ]);
 
-/** SQLite's families of "the file cannot be read or written": a full or failing disk. */
-const UNAVAILABLE_SQLITE = ['SQLITE_CANTOPEN', 'SQLITE_FULL', 'SQLITE_IOERR'];
+/**
+ * SQLite's families of "the file cannot be read or written": a full or failing disk, or a file
+ * system remounted read-only under the running service (SQLITE_READONLY, _DBMOVED when the file
+ * was replaced).
+ */
+const UNAVAILABLE_SQLITE = ['SQLITE_CANTOPEN', 'SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_READONLY'];
 
 function errorCode(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;

@@ -36,8 +36,11 @@ describe('database errors', () => {
     'SQLITE_IOERR_FSYNC',
     'SQLITE_IOERR_SHORT_READ',
     'SQLITE_CANTOPEN_ISDIR',
+    // A disk remounted read-only under the running service (an I/O error the kernel met).
+    'SQLITE_READONLY',
+    'SQLITE_READONLY_DBMOVED',
   ])
-    it(`SQLite's ${code} (a full or failing disk) is "database unavailable" (20011)`, () => {
+    it(`SQLite's ${code} (a full, failing or read-only disk) is "database unavailable" (20011)`, () => {
       const error = Object.assign(new Error('disk I/O error'), { code });
       expect((classifyDatabaseError(error) as AppError).code).to.equal(
         ErrorCode.DATABASE_UNAVAILABLE,
