@@ -2,6 +2,9 @@ import { AppError, ErrorCode } from '../errors.js';
 
 export const MAX_EMAIL_LENGTH = 254;
 
+/** Past this length a text is not folded (emailKey): eight times the longest address. */
+const FOLD_LIMIT = MAX_EMAIL_LENGTH * 8;
+
 /** What the caller sent, trimmed; this is what is stored and shown. */
 export function cleanEmail(raw: string): string {
   return raw.trim();
@@ -82,7 +85,12 @@ export function foldEmailText(text: string): string {
  * recorded under one spelling reaches every other. key(key(x)) === key(x).
  */
 export function emailKey(raw: string): string {
-  return foldEmailText(cleanEmail(raw));
+  const email = cleanEmail(raw);
+  // No text this long folds to a key an address can have (at most MAX_EMAIL_LENGTH: NFC puts
+  // at most a few code units back into one): kept as it is, it matches nothing, and a lookup
+  // by a megabyte-long value costs no fold (~200 ms of CPU for a full one).
+  if (email.length > FOLD_LIMIT) return email;
+  return foldEmailText(email);
 }
 
 // Deliberately loose: legacy systems hold odd but deliverable addresses; we refuse only
