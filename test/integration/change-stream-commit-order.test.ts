@@ -58,12 +58,11 @@ for (const engine of testEngines()) {
     }
 
     /**
-     * Writer A takes the lower id and stays open; writer B takes the next one and commits;
-     * the reader polls; A commits; the reader polls again from the position it was given.
+     * Writer A takes the lower id and stays open; writer B takes the next one. Returns whether
+     * B committed while A was open (PostgreSQL; on SQLite B waits for A, the one writer), and
+     * `commitA`, which lets A commit and waits for both.
      */
-    async function race(filter?: { includeTypes: string[] }) {
-      const leadId = await createLead(s, `race-${filter ? 'f' : 'p'}@example.com`);
-      const start = (await drain('ID:0')).offset;
+    async function outOfOrder(leadId: number) {
       const uow = new UnitOfWork(h.db);
       let releaseA!: () => void;
       const gateA = new Promise<void>((r) => (releaseA = r));
@@ -80,15 +79,28 @@ for (const engine of testEngines()) {
       const b = uow.write(async (repos) => {
         await repos.activities.insert([activity(leadId, 'B, committed first')]);
       });
-      // PostgreSQL: B commits while A is open. SQLite: B waits for A (one writer).
       const bFirst = await settlesWithin(b, 500);
+      const commitA = async () => {
+        releaseA();
+        await Promise.all([a, b]);
+      };
+      return { bFirst, commitA };
+    }
+
+    /**
+     * Writer A takes the lower id and stays open; writer B takes the next one and commits;
+     * the reader polls; A commits; the reader polls again from the position it was given.
+     */
+    async function race(filter?: { includeTypes: string[] }) {
+      const leadId = await createLead(s, `race-${filter ? 'f' : 'p'}@example.com`);
+      const start = (await drain('ID:0')).offset;
+      const { bFirst, commitA } = await outOfOrder(leadId);
       const page = (o: string) =>
         filter
           ? s.activities.changes({ offset: o }, { batchSize: 1000, filter })
           : s.activities.changes({ offset: o }, { batchSize: 1000 });
       const first = await page(start);
-      releaseA();
-      await Promise.all([a, b]);
+      await commitA();
       const second = await page(first.newStartPosition.offset);
       const third = await page(second.newStartPosition.offset);
       const reasons = [...first.activities, ...second.activities, ...third.activities]
@@ -163,29 +175,13 @@ for (const engine of testEngines()) {
 
     it('a stream started by time does not begin past an id still being written', async () => {
       const leadId = await createLead(s, 'race-t@example.com');
-      const uow = new UnitOfWork(h.db);
-      let releaseA!: () => void;
-      const gateA = new Promise<void>((r) => (releaseA = r));
-      let aHasId!: () => void;
-      const aStarted = new Promise<void>((r) => (aHasId = r));
       const since = h.clock.t;
-      const a = uow.write(async (repos) => {
-        await repos.activities.insert([activity(leadId, 'A, committed last')]);
-        await repos.activities.countAfter(0, {});
-        aHasId();
-        await gateA;
-      });
-      await aStarted;
-      const b = uow.write(async (repos) => {
-        await repos.activities.insert([activity(leadId, 'B, committed first')]);
-      });
-      await settlesWithin(b, 500);
+      const { commitA } = await outOfOrder(leadId);
       const first = await s.activities.changes(
         { oldestCreatedAt: new Date(since) },
         { batchSize: 1000 },
       );
-      releaseA();
-      await Promise.all([a, b]);
+      await commitA();
       const rest = await drain(first.newStartPosition.offset);
       const reasons = [...first.activities, ...rest.seen]
         .filter((x) => x.leadId === leadId)
