@@ -18,10 +18,15 @@
  *
  * The writer's cost is one statement in the message its BEGIN already goes in (no round trip,
  * no wait: writers only take the lock shared, nobody takes it exclusive). The reader's is one
- * statement over pg_locks. The lock is of the two-key form (class, floor), a class no other
- * lock of the service uses (address locks take one bigint key).
+ * statement over pg_locks. The lock is of the two-key form, whose keys are 32-bit: the floor
+ * (a bigint) is split into its low 31 bits, the second key, and the rest, added to a class no
+ * other lock of the service uses (address locks take one bigint key) to make the first. A
+ * floor below 2^31 keeps the class itself, as the versions before bigint ids locked it.
  */
 export const ACTIVITY_WRITER_LOCK_CLASS = 1_862_540_073;
+
+/** The floors' range: classes up to the class + 2^20 (floors below 2^51). */
+const CLASS_SPAN = 1_048_576;
 
 /** The activities' sequence value (0 before its first id): what a new id lies above. */
 const SEQUENCE_VALUE = `coalesce(pg_sequence_last_value(to_regclass('activities_id_seq')), 0)`;
@@ -30,7 +35,9 @@ const SEQUENCE_VALUE = `coalesce(pg_sequence_last_value(to_regclass('activities_
  * The statement every write transaction begins with. Before the migrations created the
  * sequence it locks floor 0 (to_regclass gives null).
  */
-export const WRITER_FLOOR_LOCK = `SELECT pg_advisory_xact_lock_shared(${ACTIVITY_WRITER_LOCK_CLASS}, ${SEQUENCE_VALUE}::int)`;
+export const WRITER_FLOOR_LOCK = `SELECT pg_advisory_xact_lock_shared(k.c, k.o)
+  FROM (SELECT ${ACTIVITY_WRITER_LOCK_CLASS} + (s.v >> 31)::int, (s.v & 2147483647)::int
+        FROM (SELECT ${SEQUENCE_VALUE} AS v) s) AS k(c, o)`;
 
 /**
  * The highest id up to which every activity id is settled (committed, rolled back or never
@@ -41,8 +48,12 @@ export const WRITER_FLOOR_LOCK = `SELECT pg_advisory_xact_lock_shared(${ACTIVITY
  */
 export const SETTLED_ACTIVITY_ID = `WITH l AS MATERIALIZED (SELECT ${SEQUENCE_VALUE} AS v)
   SELECT least(l.v, (
-    SELECT min(k.objid::bigint) FROM pg_locks k
-    WHERE k.locktype = 'advisory' AND k.classid = ${ACTIVITY_WRITER_LOCK_CLASS} AND k.objsubid = 2
-      AND k.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
-      AND k.objid::bigint <= l.v
+    SELECT min(k.floor) FROM (
+      SELECT ((c.classid::bigint - ${ACTIVITY_WRITER_LOCK_CLASS}) << 31) + c.objid::bigint AS floor
+      FROM pg_locks c
+      WHERE c.locktype = 'advisory' AND c.objsubid = 2
+        AND c.classid::bigint BETWEEN ${ACTIVITY_WRITER_LOCK_CLASS}
+          AND ${ACTIVITY_WRITER_LOCK_CLASS + CLASS_SPAN - 1}
+        AND c.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
+    ) k WHERE k.floor <= l.v
   )) AS h FROM l`;

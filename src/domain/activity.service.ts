@@ -56,11 +56,12 @@ export const MAX_ACTIVITY_BATCH = 100;
 export { REMAINING_COUNT_CAP };
 export const MAX_CHANGES_BATCH = 1000;
 
-const OFFSET = /^ID:(\d{1,10})$/;
+const OFFSET = /^ID:(\d{1,16})$/;
 
+/** Activity ids are 64-bit in the store (xs:long in the contract); here, exact integers. */
 function parseOffset(offset: string): number {
   const m = OFFSET.exec(offset.trim());
-  if (!m || Number(m[1]) > 2147483647) {
+  if (!m || Number(m[1]) > Number.MAX_SAFE_INTEGER) {
     throw new AppError(
       ErrorCode.BAD_STREAM_POSITION,
       'Stream position offset is not one this service issued',

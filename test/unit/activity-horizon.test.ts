@@ -16,6 +16,8 @@ describe('activity horizon statements (PostgreSQL change stream)', () => {
     expect(Number.isInteger(ACTIVITY_WRITER_LOCK_CLASS)).to.equal(true);
     expect(ACTIVITY_WRITER_LOCK_CLASS).to.be.within(1, 2 ** 31 - 1);
     const runbook = fs.readFileSync('docs/operations.md', 'utf8');
-    expect(runbook).to.include(`l.classid = ${ACTIVITY_WRITER_LOCK_CLASS}`);
+    expect(runbook).to.include(
+      `l.classid BETWEEN ${ACTIVITY_WRITER_LOCK_CLASS} AND ${ACTIVITY_WRITER_LOCK_CLASS + 2 ** 20 - 1}`,
+    );
   });
 });

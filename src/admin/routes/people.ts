@@ -55,7 +55,7 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
   router.get('/people/:id', async (req, res) => {
     const id = parseLeadId(String(req.params.id));
     const beforeText = field(req.query, 'before');
-    if (beforeText !== '' && !/^\d{1,10}$/.test(beforeText))
+    if (beforeText !== '' && !/^\d{1,16}$/.test(beforeText))
       throw new AppError(ErrorCode.BAD_PARAMETER, 'before must be an activity id');
     const before = beforeText === '' ? null : Number(beforeText);
     const type = field(req.query, 'type');
