@@ -17,6 +17,12 @@ const WHY: Record<string, string> = {
 };
 
 /**
+ * A file that is not an SQLite database, or one whose pages are damaged (a disk that lost
+ * writes, a copy taken while it was written without the WAL, a file overwritten by hand).
+ */
+const DAMAGED = ['SQLITE_CORRUPT', 'SQLITE_NOTADB'];
+
+/**
  * One line naming DATA_DIR for a write the embedded database's directory refused (a full disk,
  * a read-only file system, a file size limit), instead of the failure's stack trace; null when
  * `error` is something else.
@@ -24,6 +30,11 @@ const WHY: Record<string, string> = {
 export function dataDirWriteProblem(dataDir: string, error: unknown): ConfigError | null {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return null;
+  if (DAMAGED.some((family) => code === family || code.startsWith(`${family}_`)))
+    return new ConfigError(
+      `DATA_DIR: the database in ${dataDir} is damaged or not a database (${code}): ` +
+        'restore a backup (durable-unsubscribe restore FILE; docs/operations.md, Restoring)',
+    );
   // SQLite's extended codes (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED, …) by their family.
   const why = WHY[code] ?? WHY[code.replace(/^(SQLITE_[A-Z]+)_.*$/, '$1')];
   if (!why) return null;

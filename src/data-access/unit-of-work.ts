@@ -133,11 +133,19 @@ const UNAVAILABLE_NODE = new Set([
 ]);
 
 /**
- * SQLite's families of "the file cannot be read or written": a full or failing disk, or a file
+ * SQLite's families of "the file cannot be read or written": a full or failing disk, a file
  * system remounted read-only under the running service (SQLITE_READONLY, _DBMOVED when the file
- * was replaced).
+ * was replaced), or a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB: its pages cannot be read;
+ * the call's cause is logged, and the operator restores a backup).
  */
-const UNAVAILABLE_SQLITE = ['SQLITE_CANTOPEN', 'SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_READONLY'];
+const UNAVAILABLE_SQLITE = [
+  'SQLITE_CANTOPEN',
+  'SQLITE_FULL',
+  'SQLITE_IOERR',
+  'SQLITE_READONLY',
+  'SQLITE_CORRUPT',
+  'SQLITE_NOTADB',
+];
 
 function errorCode(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;

@@ -39,8 +39,12 @@ describe('database errors', () => {
     // A disk remounted read-only under the running service (an I/O error the kernel met).
     'SQLITE_READONLY',
     'SQLITE_READONLY_DBMOVED',
+    // A damaged file: its pages cannot be read.
+    'SQLITE_CORRUPT',
+    'SQLITE_CORRUPT_INDEX',
+    'SQLITE_NOTADB',
   ])
-    it(`SQLite's ${code} (a full, failing or read-only disk) is "database unavailable" (20011)`, () => {
+    it(`SQLite's ${code} (a full, failing, read-only disk or a damaged file) is "database unavailable" (20011)`, () => {
       const error = Object.assign(new Error('disk I/O error'), { code });
       expect((classifyDatabaseError(error) as AppError).code).to.equal(
         ErrorCode.DATABASE_UNAVAILABLE,
