@@ -241,7 +241,9 @@ export function mktowsHandlers(
         result: {
           returnCount: page.records.length,
           remainingCount: page.remaining,
-          newStreamPosition: encodePosition(page.next),
+          // The last page (nothing remains) has an empty position, as the vendor's had:
+          // clients that page while newStreamPosition is non-empty stop there.
+          newStreamPosition: page.remaining > 0 ? encodePosition(page.next) : '',
           leadRecordList: page.records.length > 0 ? { leadRecord: page.records } : null,
         },
       };
