@@ -6,6 +6,8 @@
  *   20103 Lead Not Found, as the vendor answered a Munchkin cookie it had not seen. Web-form
  *   integrations look a visitor up by COOKIE and create the lead on 20103; 20102 (Lead Key Bad)
  *   stays for names outside the enum.
+ * - A leadSelector without xsi:type is the one kind whose members it holds: the vendor's own Ruby
+ *   (Savon) sample of getMultipleLeads sends `lead_selector: { key_type:, key_values: }` so.
  * - getMultipleLeads' last page (remainingCount 0) has an empty newStreamPosition, as in the
  *   vendor's sample answer: a client that pages while the position is non-empty stops there
  *   instead of asking for empty pages forever.
@@ -145,6 +147,58 @@ for (const engine of testEngines()) {
         const res = await call(MULTIPLE(BY_KEYS('EMAIL', ['vendor-answers-nobody@example.com'])));
         expect(one(res.body, 'returnCount'), res.body).to.equal('0');
         expect(one(res.body, 'newStreamPosition')).to.equal('');
+      });
+    });
+
+    describe("a leadSelector without xsi:type, as the vendor's Ruby sample sends it", () => {
+      const untyped = (inner: string) => `<leadSelector>${inner}</leadSelector>`;
+      const keys = untyped(
+        `<keyType>EMAIL</keyType><keyValues><stringItem>${emails[0]}</stringItem>` +
+          `<stringItem>${emails[1]}</stringItem></keyValues>`,
+      );
+
+      it('getMultipleLeads reads keyType and keyValues as a LeadKeySelector', async () => {
+        const res = await call(
+          `<ns1:paramsGetMultipleLeads>${keys}<batchSize>100</batchSize></ns1:paramsGetMultipleLeads>`,
+        );
+        expect(res.status, res.body).to.equal(200);
+        expect(one(res.body, 'returnCount')).to.equal('2');
+      });
+
+      it('reads the dates as a LastUpdateAtSelector, the list names as a StaticListSelector', async () => {
+        const byDate = await call(
+          MULTIPLE(untyped('<oldestUpdatedAt>2000-01-01T00:00:00Z</oldestUpdatedAt>'), '', 10),
+        );
+        expect(byDate.status, byDate.body).to.equal(200);
+        expect(one(byDate.body, 'returnCount')).to.equal('3');
+        expectFault(
+          await call(MULTIPLE(untyped('<staticListName>P.list</staticListName>'))),
+          20111,
+        );
+      });
+
+      it('getLeadChanges narrows to the leads of such a selector', async () => {
+        const all = await call(
+          `<ns1:paramsGetLeadChanges><startPosition><offset>ID:0</offset></startPosition>` +
+            `<batchSize>100</batchSize></ns1:paramsGetLeadChanges>`,
+        );
+        const mine = await call(
+          `<ns1:paramsGetLeadChanges><startPosition><offset>ID:0</offset></startPosition>` +
+            `${keys}<batchSize>100</batchSize></ns1:paramsGetLeadChanges>`,
+        );
+        expect(mine.status, mine.body).to.equal(200);
+        const people = (body: string) =>
+          new Set([...body.matchAll(/<mktPersonId>(\d+)<\/mktPersonId>/g)].map((m) => m[1]));
+        expect(people(mine.body).size, mine.body).to.equal(2);
+        expect(people(all.body).size).to.be.greaterThan(2);
+      });
+
+      it('members of several kinds are still 20110, an empty selector 20109', async () => {
+        const mixed = untyped(
+          `<keyType>EMAIL</keyType><oldestUpdatedAt>2000-01-01T00:00:00Z</oldestUpdatedAt>`,
+        );
+        expectFault(await call(MULTIPLE(mixed)), 20110);
+        expectFault(await call(MULTIPLE(untyped(''))), 20109);
       });
     });
   });
