@@ -8,6 +8,8 @@
  *   stays for names outside the enum.
  * - A leadSelector without xsi:type is the one kind whose members it holds: the vendor's own Ruby
  *   (Savon) sample of getMultipleLeads sends `lead_selector: { key_type:, key_values: }` so.
+ * - A Change Data Value activity names the field it changed in mktgAssetName too ("First Name",
+ *   as in the vendor's getLeadChanges sample): clients tell which field changed by it.
  * - getMultipleLeads' last page (remainingCount 0) has an empty newStreamPosition, as in the
  *   vendor's sample answer: a client that pages while the position is non-empty stops there
  *   instead of asking for empty pages forever.
@@ -200,6 +202,44 @@ for (const engine of testEngines()) {
         expectFault(await call(MULTIPLE(mixed)), 20110);
         expectFault(await call(MULTIPLE(untyped(''))), 20109);
       });
+    });
+
+    it('Change Data Value names the field it changed in mktgAssetName, as its Attribute Name', async () => {
+      const rename = await call(
+        `<ns1:paramsSyncLead><leadRecord><Email>${emails[2]}</Email><leadAttributeList><attribute>` +
+          `<attrName>FirstName</attrName><attrValue>Travis</attrValue></attribute>` +
+          `<attribute><attrName>Unsubscribed</attrName><attrValue>true</attrValue></attribute>` +
+          `</leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`,
+      );
+      expect(rename.status, rename.body).to.equal(200);
+      const changes = await call(
+        `<ns1:paramsGetLeadChanges><startPosition><offset>ID:0</offset></startPosition>` +
+          `<activityNameFilter><stringItem>Change Data Value</stringItem></activityNameFilter>` +
+          `${BY_KEYS('EMAIL', [emails[2]!])}<batchSize>100</batchSize></ns1:paramsGetLeadChanges>`,
+      );
+      const activity = await call(
+        `<ns1:paramsGetLeadActivity>${KEY('EMAIL', emails[2]!)}<activityFilter><includeTypes>` +
+          `<activityType>ChangeDataValue</activityType></includeTypes></activityFilter>` +
+          `</ns1:paramsGetLeadActivity>`,
+      );
+      for (const [body, record] of [
+        [changes.body, 'leadChangeRecord'],
+        [activity.body, 'activityRecord'],
+      ] as const) {
+        const records = [...body.matchAll(new RegExp(`<${record}>.*?</${record}>`, 'g'))].map(
+          (m) => m[0],
+        );
+        const fields = records.map((r) => {
+          const named =
+            /<attrName>Attribute Name<\/attrName><attrType[^>]*><\/attrType><attrValue>([^<]*)</.exec(
+              r,
+            );
+          return [one(r, 'mktgAssetName'), named?.[1]];
+        });
+        expect(fields.length, body).to.be.greaterThanOrEqual(2);
+        for (const [asset, name] of fields) expect(asset, body).to.be.a('string').and.equal(name);
+        expect(fields.map(([asset]) => asset)).to.include.members(['First Name', 'Unsubscribed']);
+      }
     });
   });
 }
