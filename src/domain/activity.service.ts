@@ -107,10 +107,16 @@ function withStart(q: ActivityQuery, start: StreamStart | undefined): ActivityQu
   return q;
 }
 
-/** What a stored activity shows a client: Change Data Value's attributes have a fixed order. */
+/**
+ * What a stored activity shows a client: Change Data Value's attributes have a fixed order, and
+ * its asset is the field it changed (mktgAssetName "First Name", as the vendor wrote it: clients
+ * tell which field changed by it).
+ */
 export function activityView(a: ActivityRecord): ActivityView {
   const attributes: Array<[string, string]> = [];
+  let assetName = a.assetName;
   if (a.activityType === 'Change Data Value') {
+    assetName ??= a.attributeName;
     attributes.push(
       ['Attribute Name', a.attributeName ?? ''],
       ['Old Value', a.oldValue ?? ''],
@@ -127,7 +133,7 @@ export function activityView(a: ActivityRecord): ActivityView {
     leadId: a.leadId,
     createdAt: new Date(a.createdAt),
     activityType: a.activityType,
-    assetName: a.assetName,
+    assetName,
     attributes,
     actor: a.actor,
     causeLeadId: a.causeLeadId,

@@ -8,6 +8,28 @@ import type { LeadRecord } from './records.js';
 
 /** Finding people by the keys callers give (getLead, getMultipleLeads, deleteLead). */
 
+/**
+ * Key types of the vendor's LeadKeyRef whose values this service never holds (Munchkin cookies,
+ * lead owners, Salesforce accounts and opportunities): valid keys that match no lead, so a
+ * lookup by one is "not found" (20103), as the vendor answered a cookie it had never seen, and
+ * never "bad key type" (20102, for names outside the enum). Clients look a visitor up by COOKIE
+ * and create the lead on 20103.
+ */
+const KEYS_NEVER_HELD: ReadonlySet<LeadKey['keyType']> = new Set([
+  'COOKIE',
+  'LEADOWNEREMAIL',
+  'SFDCACCOUNTID',
+  'SFDCLEADOWNERID',
+  'SFDCOPPTYID',
+]);
+
+function unsupported(keyType: LeadKey['keyType']): AppError {
+  return new AppError(
+    ErrorCode.LEAD_KEY_BAD,
+    `Key type ${keyType} is not supported by this service`,
+  );
+}
+
 /** Every lead a key matches (at most `limit`), most recently changed first for an address. */
 export async function findByKey(
   repos: TransactionScope,
@@ -16,6 +38,7 @@ export async function findByKey(
 ): Promise<LeadRecord[]> {
   const value = key.keyValue.trim();
   if (value === '') throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'Lead key value is empty');
+  if (KEYS_NEVER_HELD.has(key.keyType)) return [];
   switch (key.keyType) {
     case 'IDNUM': {
       const lead = await repos.leads.findById(parseLeadId(value));
@@ -29,10 +52,7 @@ export async function findByKey(
       return lead ? [lead] : [];
     }
     default:
-      throw new AppError(
-        ErrorCode.LEAD_KEY_BAD,
-        `Key type ${key.keyType} is not supported by this service`,
-      );
+      throw unsupported(key.keyType);
   }
 }
 
@@ -42,6 +62,7 @@ export async function findByKeys(
   keyType: LeadKey['keyType'],
   values: readonly string[],
 ): Promise<LeadRecord[]> {
+  if (KEYS_NEVER_HELD.has(keyType)) return [];
   switch (keyType) {
     case 'IDNUM':
       return repos.leads.findByIds(values.map(parseLeadId));
@@ -51,10 +72,7 @@ export async function findByKeys(
     case 'SFDCCONTACTID':
       return repos.leads.findByForeignIds(values.map((v) => v.trim()));
     default:
-      throw new AppError(
-        ErrorCode.LEAD_KEY_BAD,
-        `Key type ${keyType} is not supported by this service`,
-      );
+      throw unsupported(keyType);
   }
 }
 
@@ -70,6 +88,7 @@ export async function findPageByKeys(
   after: KeyPageStart,
   limit: number,
 ): Promise<{ leads: LeadRecord[]; remaining: number }> {
+  if (KEYS_NEVER_HELD.has(keyType)) return { leads: [], remaining: 0 };
   let key: KeyColumnOf;
   let keys: readonly (string | number)[];
   switch (keyType) {
@@ -84,10 +103,7 @@ export async function findPageByKeys(
       [key, keys] = ['foreignId', values.map((v) => v.trim())];
       break;
     default:
-      throw new AppError(
-        ErrorCode.LEAD_KEY_BAD,
-        `Key type ${keyType} is not supported by this service`,
-      );
+      throw unsupported(keyType);
   }
   const leads = await repos.leads.pageByKeys(key, keys, after, limit);
   const last = leads[leads.length - 1];

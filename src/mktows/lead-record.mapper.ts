@@ -16,12 +16,36 @@ import {
   requireObject,
   spelledAs,
   text,
+  xsiTypeOf,
   type Raw,
   type RawObject,
 } from '../soap-transport/values.js';
 
 // No key we hold is longer (emails 254, foreign ids 255).
 const MAX_KEY_VALUE_LENGTH = 255;
+
+/** The members that tell each kind of leadSelector apart. */
+const SELECTOR_MEMBERS: readonly (readonly [string, readonly string[]])[] = [
+  ['LeadKeySelector', ['keyType', 'keyValues']],
+  ['LastUpdateAtSelector', ['oldestUpdatedAt', 'latestUpdatedAt']],
+  ['StaticListSelector', ['staticListName', 'staticListId']],
+];
+
+/**
+ * The type of a leadSelector: its xsi:type, else the one kind whose members it holds. The
+ * vendor's own Ruby (Savon) sample of getMultipleLeads sends a LeadKeySelector without xsi:type;
+ * members of no kind, or of several, stay undecided (20110).
+ */
+export function selectorTypeOf(selector: RawObject): string | undefined {
+  const declared = xsiTypeOf(selector);
+  if (declared !== undefined) return declared;
+  const held = (name: string) => {
+    const v = member(selector, name);
+    return v !== undefined && v !== null && v !== '';
+  };
+  const kinds = SELECTOR_MEMBERS.filter(([, names]) => names.some(held));
+  return kinds.length === 1 ? kinds[0]![0] : undefined;
+}
 
 /**
  * A LeadKeySelector → its key type and values: at most `max` values. Beyond them, 20110

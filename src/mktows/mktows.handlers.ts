@@ -23,6 +23,7 @@ import {
   fromLeadChange,
   fromLeadView,
   noStaticList,
+  selectorTypeOf,
   toKeyList,
   toLeadInput,
   toKeySelector,
@@ -38,7 +39,6 @@ import {
   requireObject,
   requireText,
   text,
-  xsiTypeOf,
   type RawObject,
 } from '../soap-transport/values.js';
 
@@ -181,7 +181,7 @@ export function mktowsHandlers(
       const include = includeNames.length > 0 ? new Set(includeNames) : undefined;
       const rawPosition = text(args.streamPosition, 'streamPosition');
       const selector = object(args.leadSelector);
-      const selectorType = selector ? xsiTypeOf(selector) : undefined;
+      const selectorType = selector ? selectorTypeOf(selector) : undefined;
       let page: { records: Record<string, unknown>[]; remaining: number; next: LeadStreamPosition };
 
       if (selector && selectorType === 'LeadKeySelector') {
@@ -241,7 +241,9 @@ export function mktowsHandlers(
         result: {
           returnCount: page.records.length,
           remainingCount: page.remaining,
-          newStreamPosition: encodePosition(page.next),
+          // The last page (nothing remains) has an empty position, as the vendor's had:
+          // clients that page while newStreamPosition is non-empty stop there.
+          newStreamPosition: page.remaining > 0 ? encodePosition(page.next) : '',
           leadRecordList: page.records.length > 0 ? { leadRecord: page.records } : null,
         },
       };
@@ -286,13 +288,13 @@ export function mktowsHandlers(
       let leadKeys: ReturnType<typeof toKeySelector> | undefined;
       // mktows 2_2 on: a LeadKeySelector narrows the stream to its leads (100 keys at most, as
       // the vendor's); a LastUpdateAtSelector's dates stand for startPosition's, as it says.
-      if (selector && xsiTypeOf(selector) === 'LeadKeySelector')
+      const selectorType = selector ? selectorTypeOf(selector) : undefined;
+      if (selector && selectorType === 'LeadKeySelector')
         leadKeys = toKeySelector(selector, MAX_CHANGES_KEYS);
-      else if (selector && xsiTypeOf(selector) === 'LastUpdateAtSelector') {
+      else if (selector && selectorType === 'LastUpdateAtSelector') {
         start.oldestCreatedAt ??= dateTime(member(selector, 'oldestUpdatedAt'), 'oldestUpdatedAt');
         start.latestCreatedAt ??= dateTime(member(selector, 'latestUpdatedAt'), 'latestUpdatedAt');
-      } else if (selector && xsiTypeOf(selector) === 'StaticListSelector')
-        throw noStaticList(selector);
+      } else if (selector && selectorType === 'StaticListSelector') throw noStaticList(selector);
       else if (selector)
         throw new AppError(
           ErrorCode.BAD_PARAMETER,

@@ -1,0 +1,245 @@
+/**
+ * Answers the vendor gave that clients built their loops and error handling on:
+ *
+ * - Every key type of the WSDL's LeadKeyRef is a valid key. Those whose values this service never
+ *   holds (COOKIE, LEADOWNEREMAIL, SFDCACCOUNTID, SFDCLEADOWNERID, SFDCOPPTYID) match no lead:
+ *   20103 Lead Not Found, as the vendor answered a Munchkin cookie it had not seen. Web-form
+ *   integrations look a visitor up by COOKIE and create the lead on 20103; 20102 (Lead Key Bad)
+ *   stays for names outside the enum.
+ * - A leadSelector without xsi:type is the one kind whose members it holds: the vendor's own Ruby
+ *   (Savon) sample of getMultipleLeads sends `lead_selector: { key_type:, key_values: }` so.
+ * - A Change Data Value activity names the field it changed in mktgAssetName too ("First Name",
+ *   as in the vendor's getLeadChanges sample): clients tell which field changed by it.
+ * - getMultipleLeads' last page (remainingCount 0) has an empty newStreamPosition, as in the
+ *   vendor's sample answer: a client that pages while the position is non-empty stops there
+ *   instead of asking for empty pages forever.
+ */
+import { expect } from 'chai';
+import { testEngines } from '../support/database.js';
+import {
+  faultCode,
+  rawCall,
+  startTestService,
+  type RawResponse,
+  type TestService,
+} from '../support/service.js';
+
+const NEVER_HELD = ['COOKIE', 'LEADOWNEREMAIL', 'SFDCACCOUNTID', 'SFDCLEADOWNERID', 'SFDCOPPTYID'];
+const COOKIE = 'id:561-HYG-937&amp;token:_mch-example.com-1374552656411-90718';
+
+const KEY = (type: string, value: string) =>
+  `<leadKey><keyType>${type}</keyType><keyValue>${value}</keyValue></leadKey>`;
+const SYNC = (email: string) =>
+  `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`;
+const BY_KEYS = (type: string, values: string[]) =>
+  `<leadSelector xsi:type="ns1:LeadKeySelector"><keyType>${type}</keyType><keyValues>` +
+  values.map((v) => `<stringItem>${v}</stringItem>`).join('') +
+  `</keyValues></leadSelector>`;
+const BY_UPDATE = `<leadSelector xsi:type="ns1:LastUpdateAtSelector"><oldestUpdatedAt>2000-01-01T00:00:00Z</oldestUpdatedAt></leadSelector>`;
+const MULTIPLE = (selector: string, position = '', batchSize = 2) =>
+  `<ns1:paramsGetMultipleLeads>${selector}` +
+  (position ? `<streamPosition>${position}</streamPosition>` : '') +
+  `<batchSize>${batchSize}</batchSize></ns1:paramsGetMultipleLeads>`;
+
+const one = (body: string, name: string) =>
+  new RegExp(`<${name}>([^<]*)</${name}>`).exec(body)?.[1];
+
+function expectFault(res: RawResponse, code: number) {
+  expect(res.status, res.body).to.equal(500);
+  expect(faultCode(res.body), res.body).to.equal(code);
+}
+
+for (const engine of testEngines()) {
+  describe(`answers legacy clients built on (${engine.name})`, function () {
+    this.timeout(60000);
+    let service: TestService;
+    const call = (body: string) => rawCall(service.url, body);
+    const emails = [1, 2, 3].map((n) => `vendor-answers-${n}@example.com`);
+
+    before(async () => {
+      service = await startTestService(engine);
+      for (const email of emails) {
+        const res = await call(SYNC(email));
+        expect(res.status, res.body).to.equal(200);
+      }
+    });
+    after(() => service?.stop());
+
+    describe('key types of the enum this service holds no values for', () => {
+      for (const type of NEVER_HELD) {
+        it(`${type}: getLead, getLeadActivity and deleteLead answer 20103 Lead Not Found`, async () => {
+          expectFault(
+            await call(`<ns1:paramsGetLead>${KEY(type, COOKIE)}</ns1:paramsGetLead>`),
+            20103,
+          );
+          expectFault(
+            await call(
+              `<ns1:paramsGetLeadActivity>${KEY(type, COOKIE)}</ns1:paramsGetLeadActivity>`,
+            ),
+            20103,
+          );
+          expectFault(
+            await call(`<ns1:paramsDeleteLead>${KEY(type, COOKIE)}</ns1:paramsDeleteLead>`),
+            20103,
+          );
+        });
+      }
+
+      it('getMultipleLeads by such a key finds no lead (no fault), getLeadChanges no activity', async () => {
+        const res = await call(MULTIPLE(BY_KEYS('COOKIE', [COOKIE, emails[0]!])));
+        expect(res.status, res.body).to.equal(200);
+        expect(one(res.body, 'returnCount')).to.equal('0');
+        expect(one(res.body, 'remainingCount')).to.equal('0');
+
+        const changes = await call(
+          `<ns1:paramsGetLeadChanges><startPosition><offset>ID:0</offset></startPosition>` +
+            `${BY_KEYS('SFDCACCOUNTID', ['001A000001'])}</ns1:paramsGetLeadChanges>`,
+        );
+        expect(changes.status, changes.body).to.equal(200);
+        expect(one(changes.body, 'returnCount')).to.equal('0');
+      });
+
+      it('mergeLeads with such a key fails that merge with "no lead found", nothing deleted', async () => {
+        const res = await call(
+          `<ns1:paramsMergeLeads><winningLeadKeyList><attribute><attrName>EMAIL</attrName>` +
+            `<attrValue>${emails[0]}</attrValue></attribute></winningLeadKeyList><losingLeadKeyLists>` +
+            `<keyList><attribute><attrName>COOKIE</attrName><attrValue>${COOKIE}</attrValue></attribute>` +
+            `</keyList></losingLeadKeyLists></ns1:paramsMergeLeads>`,
+        );
+        expect(res.status, res.body).to.equal(200);
+        expect(one(res.body, 'status')).to.equal('FAILED');
+        expect(one(res.body, 'error')).to.match(/No lead found/);
+        const still = await call(MULTIPLE(BY_KEYS('EMAIL', emails), '', 10));
+        expect(one(still.body, 'returnCount')).to.equal('3');
+      });
+
+      it('a name outside the enum is still 20102 Lead Key Bad', async () => {
+        expectFault(
+          await call(`<ns1:paramsGetLead>${KEY('SSN', '123')}</ns1:paramsGetLead>`),
+          20102,
+        );
+        expectFault(
+          await call(`<ns1:paramsGetLead>${KEY('cookie', COOKIE)}</ns1:paramsGetLead>`),
+          20102,
+        );
+      });
+    });
+
+    describe("getMultipleLeads' last page", () => {
+      for (const [name, selector] of [
+        ['LastUpdateAtSelector', BY_UPDATE],
+        ['LeadKeySelector', BY_KEYS('EMAIL', emails)],
+      ] as const) {
+        it(`${name}: a position while leads remain, an empty one on the last page`, async () => {
+          const first = await call(MULTIPLE(selector));
+          expect(one(first.body, 'returnCount'), first.body).to.equal('2');
+          expect(one(first.body, 'remainingCount')).to.equal('1');
+          const position = one(first.body, 'newStreamPosition');
+          expect(position).to.be.a('string').and.not.equal('');
+
+          // Paged as a client that loops while newStreamPosition is non-empty: it stops.
+          const last = await call(MULTIPLE(selector, position));
+          expect(one(last.body, 'returnCount'), last.body).to.equal('1');
+          expect(one(last.body, 'remainingCount')).to.equal('0');
+          expect(one(last.body, 'newStreamPosition'), last.body).to.equal('');
+        });
+      }
+
+      it('a selector that matches nothing answers an empty position too', async () => {
+        const res = await call(MULTIPLE(BY_KEYS('EMAIL', ['vendor-answers-nobody@example.com'])));
+        expect(one(res.body, 'returnCount'), res.body).to.equal('0');
+        expect(one(res.body, 'newStreamPosition')).to.equal('');
+      });
+    });
+
+    describe("a leadSelector without xsi:type, as the vendor's Ruby sample sends it", () => {
+      const untyped = (inner: string) => `<leadSelector>${inner}</leadSelector>`;
+      const keys = untyped(
+        `<keyType>EMAIL</keyType><keyValues><stringItem>${emails[0]}</stringItem>` +
+          `<stringItem>${emails[1]}</stringItem></keyValues>`,
+      );
+
+      it('getMultipleLeads reads keyType and keyValues as a LeadKeySelector', async () => {
+        const res = await call(
+          `<ns1:paramsGetMultipleLeads>${keys}<batchSize>100</batchSize></ns1:paramsGetMultipleLeads>`,
+        );
+        expect(res.status, res.body).to.equal(200);
+        expect(one(res.body, 'returnCount')).to.equal('2');
+      });
+
+      it('reads the dates as a LastUpdateAtSelector, the list names as a StaticListSelector', async () => {
+        const byDate = await call(
+          MULTIPLE(untyped('<oldestUpdatedAt>2000-01-01T00:00:00Z</oldestUpdatedAt>'), '', 10),
+        );
+        expect(byDate.status, byDate.body).to.equal(200);
+        expect(one(byDate.body, 'returnCount')).to.equal('3');
+        expectFault(
+          await call(MULTIPLE(untyped('<staticListName>P.list</staticListName>'))),
+          20111,
+        );
+      });
+
+      it('getLeadChanges narrows to the leads of such a selector', async () => {
+        const all = await call(
+          `<ns1:paramsGetLeadChanges><startPosition><offset>ID:0</offset></startPosition>` +
+            `<batchSize>100</batchSize></ns1:paramsGetLeadChanges>`,
+        );
+        const mine = await call(
+          `<ns1:paramsGetLeadChanges><startPosition><offset>ID:0</offset></startPosition>` +
+            `${keys}<batchSize>100</batchSize></ns1:paramsGetLeadChanges>`,
+        );
+        expect(mine.status, mine.body).to.equal(200);
+        const people = (body: string) =>
+          new Set([...body.matchAll(/<mktPersonId>(\d+)<\/mktPersonId>/g)].map((m) => m[1]));
+        expect(people(mine.body).size, mine.body).to.equal(2);
+        expect(people(all.body).size).to.be.greaterThan(2);
+      });
+
+      it('members of several kinds are still 20110, an empty selector 20109', async () => {
+        const mixed = untyped(
+          `<keyType>EMAIL</keyType><oldestUpdatedAt>2000-01-01T00:00:00Z</oldestUpdatedAt>`,
+        );
+        expectFault(await call(MULTIPLE(mixed)), 20110);
+        expectFault(await call(MULTIPLE(untyped(''))), 20109);
+      });
+    });
+
+    it('Change Data Value names the field it changed in mktgAssetName, as its Attribute Name', async () => {
+      const rename = await call(
+        `<ns1:paramsSyncLead><leadRecord><Email>${emails[2]}</Email><leadAttributeList><attribute>` +
+          `<attrName>FirstName</attrName><attrValue>Travis</attrValue></attribute>` +
+          `<attribute><attrName>Unsubscribed</attrName><attrValue>true</attrValue></attribute>` +
+          `</leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`,
+      );
+      expect(rename.status, rename.body).to.equal(200);
+      const changes = await call(
+        `<ns1:paramsGetLeadChanges><startPosition><offset>ID:0</offset></startPosition>` +
+          `<activityNameFilter><stringItem>Change Data Value</stringItem></activityNameFilter>` +
+          `${BY_KEYS('EMAIL', [emails[2]!])}<batchSize>100</batchSize></ns1:paramsGetLeadChanges>`,
+      );
+      const activity = await call(
+        `<ns1:paramsGetLeadActivity>${KEY('EMAIL', emails[2]!)}<activityFilter><includeTypes>` +
+          `<activityType>ChangeDataValue</activityType></includeTypes></activityFilter>` +
+          `</ns1:paramsGetLeadActivity>`,
+      );
+      for (const [body, record] of [
+        [changes.body, 'leadChangeRecord'],
+        [activity.body, 'activityRecord'],
+      ] as const) {
+        const records = [...body.matchAll(new RegExp(`<${record}>.*?</${record}>`, 'g'))].map(
+          (m) => m[0],
+        );
+        const fields = records.map((r) => {
+          const named =
+            /<attrName>Attribute Name<\/attrName><attrType[^>]*><\/attrType><attrValue>([^<]*)</.exec(
+              r,
+            );
+          return [one(r, 'mktgAssetName'), named?.[1]];
+        });
+        expect(fields.length, body).to.be.greaterThanOrEqual(2);
+        for (const [asset, name] of fields) expect(asset, body).to.be.a('string').and.equal(name);
+        expect(fields.map(([asset]) => asset)).to.include.members(['First Name', 'Unsubscribed']);
+      }
+    });
+  });
+}
