@@ -24,7 +24,7 @@ import {
   type FormFields,
   type FormMediaType,
 } from './form-body.js';
-import type { LinkContent, LinkTokens, RefusalReason } from './link-token.js';
+import { LinkTokens, type LinkContent, type RefusalReason } from './link-token.js';
 import { chooseLanguage, type Language } from './messages.js';
 import { maskAddress, pagePolicy, renderPage, type Branding, type PageState } from './page.js';
 
@@ -256,6 +256,9 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
   /** The page's "resubscribe": only with the proof of this link's own, latest unsubscribe. */
   const resubscribe = async (link: LinkContent, code: string, lang: Language, res: Response) => {
     if (undoWindowMs === 0) throw new Refusal(403, 'undo_off', { kind: 'undoRefused' });
+    // A code no page was ever given costs nothing: not even the read its check needs.
+    if (!LinkTokens.undoCodeShaped(code))
+      throw new Refusal(403, 'undo_bad_proof', { kind: 'undoRefused' });
     const { outcome, people } = await links.resubscribe(
       subjectOf(link),
       undoWindowMs,
