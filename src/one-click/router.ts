@@ -315,11 +315,16 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
   return { router, post, onError };
 }
 
-/** Every answer under /u: never cached, never indexed, no referrer, no sniffing. */
+/**
+ * Every answer under /u: never cached, never indexed, no referrer (the URL holds the token),
+ * no sniffing, never in a frame (the page's CSP says frame-ancestors 'none', which older
+ * browsers ignore; X-Frame-Options is what they read).
+ */
 const LINK_HEADERS = {
   'Cache-Control': 'no-store',
   'Referrer-Policy': 'no-referrer',
   'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
   'X-Robots-Tag': 'noindex, nofollow',
 } as const;
 
