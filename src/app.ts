@@ -159,6 +159,7 @@ export async function createApp({
       wakeJobs: () => jobRunner?.wake(),
       uploadMaxBytes: config.adminUploadMaxMb * 1024 * 1024,
       refusedDrainBytes: refusedDrainBytes(config.maxBodyBytes),
+      bodyTimeoutMs: config.bodyTimeoutMs,
     }),
   );
   // What no route takes (PUT /u/<token>, any unknown path): a body it carries is discarded no
@@ -166,7 +167,7 @@ export async function createApp({
   // body would be read, however large, for any unauthenticated client.
   const drainCap = refusedDrainBytes(config.maxBodyBytes);
   app.use((req, res) => {
-    drainThen(req, drainCap, () => {
+    drainThen(req, drainCap, config.bodyTimeoutMs, () => {
       if (!req.complete) res.setHeader('Connection', 'close');
       res.status(404).type('text/plain').send('Not found\n');
     });

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { idleTimeoutMs } from './unread-bodies.js';
 
 /**
@@ -29,6 +30,58 @@ export function applyConnectionBounds(server: Server, config: ConnectionTimeouts
   // node requires requestTimeout >= headersTimeout.
   server.requestTimeout = Math.max(config.requestTimeoutMs + 5000, 30000, config.headersTimeoutMs);
   server.timeout = idleTimeoutMs(config);
+  closeStalledAnswers(server, server.timeout);
+}
+
+/** What of a connection moves while it is alive: bytes read, its answer's bytes taken. */
+interface Progress {
+  read: number;
+  buffered: number;
+  queued: number;
+  /** When this state was first seen. */
+  since: number;
+}
+
+/**
+ * Closes the connections whose answer has not moved for `idleMs`: a client that stops reading
+ * (keeps sending, never reads). node's idle timeout (server.timeout) does not fire for them at
+ * `idleMs`: a write still in flight when it fires ("an active write in progress") puts it off
+ * once more, so such a connection, and the answers buffered for it, lived twice as long (16 s
+ * for an 8 s timeout). Here a look once a second (CONNECTIONS_CHECKING_MS) at each connection
+ * with an answer being written: its bytes read, the bytes of its answers still buffered and
+ * still queued to the socket (the field node's own timeout reads); unchanged for `idleMs`, the
+ * connection is destroyed. A connection with nothing to write is left to node's timeout, which
+ * holds there.
+ */
+export function closeStalledAnswers(server: Server, idleMs: number): void {
+  const connections = new Map<Socket, Progress | null>();
+  server.on('connection', (socket: Socket) => {
+    connections.set(socket, null);
+    socket.once('close', () => connections.delete(socket));
+  });
+  const look = setInterval(() => {
+    const now = Date.now();
+    for (const [socket, seen] of connections) {
+      const buffered = socket.writableLength;
+      if (buffered === 0) {
+        if (seen) connections.set(socket, null);
+        continue;
+      }
+      const read = socket.bytesRead;
+      const queued = (socket as { _handle?: { writeQueueSize?: number } })._handle?.writeQueueSize;
+      const state = { read, buffered, queued: queued ?? 0 };
+      if (
+        !seen ||
+        seen.read !== state.read ||
+        seen.buffered !== state.buffered ||
+        seen.queued !== state.queued
+      )
+        connections.set(socket, { ...state, since: now });
+      else if (now - seen.since >= idleMs) socket.destroy();
+    }
+  }, CONNECTIONS_CHECKING_MS);
+  look.unref();
+  server.once('close', () => clearInterval(look));
 }
 
 const drains = new WeakMap<Server, () => void>();

@@ -298,7 +298,7 @@ async function startOn(
   server.on(
     'request',
     inTurn(
-      boundUnreadBodies(app, refusedDrainBytes(config.maxBodyBytes)),
+      boundUnreadBodies(app, refusedDrainBytes(config.maxBodyBytes), config.bodyTimeoutMs),
       config.maxPipelinedRequests,
     ),
   );

@@ -11,26 +11,45 @@ export function announcesBody(req: IncomingMessage): boolean {
  * `listener`, with a bound on the body of a request no handler reads. After answering a GET,
  * an OPTIONS or a PUT whose body nobody read (the WSDL, /healthz, a page), node reads and
  * discards the rest of it to keep the connection: without end, for as long as the client
- * sends, from anyone. Here at most `capBytes` more are read after the answer, then the
- * connection closes. A POST is left as it is: every POST route reads its body, or discards it
- * up to the same bound itself, and the check would be paid by the hottest calls.
+ * sends, from anyone. Here at most `capBytes` more are read after the answer, and only until
+ * `timeoutMs` (BODY_TIMEOUT_MS) after the request arrived, then the connection closes. A POST
+ * is left as it is: every POST route reads its body, or discards it up to the same bounds
+ * itself, and the check would be paid by the hottest calls.
  */
-export function boundUnreadBodies(listener: RequestListener, capBytes: number): RequestListener {
+export function boundUnreadBodies(
+  listener: RequestListener,
+  capBytes: number,
+  timeoutMs: number,
+): RequestListener {
   return (req, res) => {
     if (req.method !== 'POST' && announcesBody(req)) {
+      const deadline = Date.now() + timeoutMs;
       res.once('finish', () => {
         if (req.complete) return;
         // Counted on the socket: node drops what it discards before it reaches the request.
         const socket = req.socket;
         const from = socket.bytesRead;
+        const stop = () => {
+          clearTimeout(timer);
+          socket.off('data', onData);
+        };
         const onData = () => {
-          if (req.complete) socket.off('data', onData);
+          if (req.complete) stop();
           else if (socket.bytesRead - from > capBytes) {
-            socket.off('data', onData);
+            stop();
             socket.destroy();
           }
         };
+        // A body trickling in after its time: the connection goes (as a late body's 408 does).
+        const timer = setTimeout(
+          () => {
+            stop();
+            if (!req.complete) socket.destroy();
+          },
+          Math.max(0, deadline - Date.now()),
+        );
         socket.on('data', onData);
+        socket.once('close', stop);
       });
     }
     listener(req, res);

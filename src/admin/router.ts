@@ -48,6 +48,8 @@ export interface AdminRouterOptions {
   uploadMaxBytes?: number;
   /** Bytes of a refused body read and discarded at most before the answer closes the connection. */
   refusedDrainBytes?: number;
+  /** Longest a form's body may take to arrive, or a refused one to be discarded (BODY_TIMEOUT_MS). */
+  bodyTimeoutMs?: number;
 }
 
 export const SESSION_COOKIE = 'du_admin_session';
@@ -138,19 +140,47 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   });
 
   const drainCap = options.refusedDrainBytes ?? 4 * 1024 * 1024;
-  /** Answers a request whose body is left unread: discarded up to drainCap, then closed. */
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? 30000;
+  /**
+   * Answers a request whose body is left unread: discarded up to drainCap or for
+   * BODY_TIMEOUT_MS, then closed.
+   */
   const refuseUnread = (req: Request, res: Response, status: number, page: string) =>
-    drainThen(req, drainCap, () => {
+    drainThen(req, drainCap, bodyTimeoutMs, () => {
       if (!req.complete) res.setHeader('Connection', 'close');
       send(res, status, page);
     });
+  /**
+   * `parse` (a form parser), given BODY_TIMEOUT_MS for the body to arrive: the parser itself
+   * waits for as long as the client keeps sending, a byte at a time (until node's request
+   * timeout). Late, the request is answered 408 and its connection closed; what the parser
+   * says after (the request aborted) is dropped.
+   */
+  const within =
+    (parse: RequestHandler): RequestHandler =>
+    (req, res, next) => {
+      if (req.complete) return parse(req, res, next);
+      let late = false;
+      const timer = setTimeout(() => {
+        late = true;
+        req.pause();
+        res.setHeader('Connection', 'close');
+        const session = (res.locals.session as OperatorSession | undefined) ?? null;
+        const message = 'The form did not arrive in time.';
+        send(res, 408, errorPage({ status: 408, message, session }));
+      }, bodyTimeoutMs);
+      parse(req, res, (error?: unknown) => {
+        clearTimeout(timer);
+        if (!late) next(error);
+      });
+    };
   const SMALL_FORM = 16 * 1024;
   // A pasted list of up to 10,000 ids or addresses.
   const BULK_FORM = 1024 * 1024;
   const parsers = new Map(
     [SMALL_FORM, BULK_FORM].map((limit) => [
       limit,
-      express.urlencoded({ extended: false, limit, parameterLimit: 20 }),
+      within(express.urlencoded({ extended: false, limit, parameterLimit: 20 })),
     ]),
   );
   /**
@@ -179,7 +209,7 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
       413,
       errorPage({ status: 413, message: 'The form is larger than it may be.', session }),
     );
-    drainThen(req, drainCap, () => undefined);
+    drainThen(req, drainCap, bodyTimeoutMs, () => undefined);
   };
 
   router.get('/login', (req, res) => {

@@ -99,6 +99,12 @@ export class LinkUnsubscribeService {
   /**
    * The person's own re-subscribe, right after their unsubscribe on the page. `proof` checks
    * the code the page was given for the change made at `changedAt`.
+   *
+   * Checked first on a plain read: a forged or stale proof (anyone holding the link can post
+   * one) is refused without a write transaction or an address lock. Only a request that passes
+   * writes, and every check is made again in the write, under the address's lock: the status
+   * may have changed between the read and the lock (another path, a complaint, this page
+   * again), and only what the lock guards decides.
    */
   async resubscribe(
     subject: LinkSubject,
@@ -106,36 +112,65 @@ export class LinkUnsubscribeService {
     proof: (changedAt: number) => boolean,
   ): Promise<{ outcome: LinkResubscribeOutcome; people: number }> {
     const key = emailKey(validateEmail(subject.email));
+    // Each change time's proof is checked once: the write's check of the change the read saw
+    // needs no second HMAC.
+    const proven = new Map<number, boolean>();
+    const check: ResubscribeCheck = {
+      key,
+      source: masterStatusSource(linkPath(ChangePaths.unsubscribeLink, subject, true)),
+      windowMs,
+      proof: (changedAt) => {
+        let valid = proven.get(changedAt);
+        if (valid === undefined) proven.set(changedAt, (valid = proof(changedAt)));
+        return valid;
+      },
+    };
+    const refused = await this.transactions.read((repos) => this.refusal(repos, check));
+    if (refused) return { outcome: refused, people: 0 };
     return this.transactions.write(async (repos: TransactionScope) => {
       await repos.lockEmailKeys([key]);
-      const status = await repos.emailStatus.get(key);
-      if (!status?.unsubscribed) return { outcome: 'already_subscribed', people: 0 };
-      // A protected reason recorded since (acknowledged-opt-outs.ts): operators only.
-      if (this.durable.isProtected(status.reason)) return { outcome: 'protected', people: 0 };
-      if (
-        status.source !== masterStatusSource(linkPath(ChangePaths.unsubscribeLink, subject, true))
-      )
-        return { outcome: 'not_this_link', people: 0 };
-      const now = this.now();
-      if (now - status.changedAt > windowMs) return { outcome: 'window_closed', people: 0 };
-      if (!proof(status.changedAt)) return { outcome: 'bad_proof', people: 0 };
-      // A complaint given since on a person of the address, by a path that left the status as
-      // it was (unsubscribed already, so unchanged): lifting the link's own unsubscribe would
-      // lift it too, and only an operator may lift a protected reason.
-      const holders = await repos.leads.findByEmailKey(key);
-      if (holders.some((l) => this.durable.isProtected(reasonOf(l.columns.unsubscribed_reason))))
-        return { outcome: 'protected', people: 0 };
+      const again = await this.refusal(repos, check);
+      if (again) return { outcome: again, people: 0 };
       const people = await this.durable.setMasterStatus(repos, {
         key,
         unsubscribed: false,
         causedBy: null,
         path: linkPath(ChangePaths.unsubscribeLinkUndo, subject, true),
         reason: null,
-        now,
+        now: this.now(),
       });
       return { outcome: 'resubscribed', people };
     });
   }
+
+  /** Why the link may not lift the address's status as `repos` shows it; null: it may. */
+  private async refusal(
+    repos: TransactionScope,
+    check: ResubscribeCheck,
+  ): Promise<Exclude<LinkResubscribeOutcome, 'resubscribed'> | null> {
+    const status = await repos.emailStatus.get(check.key);
+    if (!status?.unsubscribed) return 'already_subscribed';
+    // A protected reason recorded since (acknowledged-opt-outs.ts): operators only.
+    if (this.durable.isProtected(status.reason)) return 'protected';
+    if (status.source !== check.source) return 'not_this_link';
+    if (this.now() - status.changedAt > check.windowMs) return 'window_closed';
+    if (!check.proof(status.changedAt)) return 'bad_proof';
+    // A complaint given since on a person of the address, by a path that left the status as
+    // it was (unsubscribed already, so unchanged): lifting the link's own unsubscribe would
+    // lift it too, and only an operator may lift a protected reason.
+    const holders = await repos.leads.findByEmailKey(check.key);
+    if (holders.some((l) => this.durable.isProtected(reasonOf(l.columns.unsubscribed_reason))))
+      return 'protected';
+    return null;
+  }
+}
+
+interface ResubscribeCheck {
+  key: string;
+  /** The master status source of this link's own page unsubscribe. */
+  source: string;
+  windowMs: number;
+  proof: (changedAt: number) => boolean;
 }
 
 function reasonOf(value: unknown): string | null {

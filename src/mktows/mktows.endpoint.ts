@@ -88,6 +88,7 @@ export async function createMktowsEndpoint(
     requestTimeoutMs: options.requestTimeoutMs,
     publicUrl: options.publicUrl,
     refusedDrainBytes: refusedDrainBytes(options.maxBodyBytes),
+    bodyTimeoutMs: options.bodyTimeoutMs,
     fastRead: FAST_READ,
   });
   const { binding, wsdlXml, requestReader } = listener;
@@ -176,7 +177,9 @@ export async function createMktowsEndpoint(
         );
         res.setHeader('Retry-After', String(wait));
         res.setHeader('Connection', 'close');
-        drainThen(req, refusedDrainBytes(options.maxBodyBytes), () => sendXml(res, 429, body));
+        drainThen(req, refusedDrainBytes(options.maxBodyBytes), options.bodyTimeoutMs, () =>
+          sendXml(res, 429, body),
+        );
         return;
       }
       // The header is checked as soon as it has arrived; a bad one ends the read there.

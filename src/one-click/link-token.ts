@@ -16,6 +16,8 @@ export const TOKEN_VERSION = '1';
 const KEY_LABEL = 'durable-unsubscribe/link/v1';
 const UNDO_LABEL = 'durable-unsubscribe/undo/v1';
 const NONCE_BYTES = 12;
+/** An undo code: the first 32 characters of an HMAC in base64url. */
+const UNDO_CODE = /^[A-Za-z0-9_-]{32}$/;
 const TAG_BYTES = 16;
 /** Longer than any token of a 254-character address: refused before any decoding. */
 export const MAX_TOKEN_LENGTH = 600;
@@ -176,6 +178,11 @@ export class LinkTokens {
       .update(`${linkId}\n${changedAt}`)
       .digest('base64url')
       .slice(0, 32);
+  }
+
+  /** Whether `code` is spelled as undoCode makes them: one of another shape is refused unread. */
+  static undoCodeShaped(code: string): boolean {
+    return UNDO_CODE.test(code);
   }
 
   checkUndoCode(linkId: string, changedAt: number, code: string): boolean {

@@ -24,7 +24,7 @@ import {
   type FormFields,
   type FormMediaType,
 } from './form-body.js';
-import type { LinkContent, LinkTokens, RefusalReason } from './link-token.js';
+import { LinkTokens, type LinkContent, type RefusalReason } from './link-token.js';
 import { chooseLanguage, type Language } from './messages.js';
 import { maskAddress, pagePolicy, renderPage, type Branding, type PageState } from './page.js';
 
@@ -256,6 +256,9 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
   /** The page's "resubscribe": only with the proof of this link's own, latest unsubscribe. */
   const resubscribe = async (link: LinkContent, code: string, lang: Language, res: Response) => {
     if (undoWindowMs === 0) throw new Refusal(403, 'undo_off', { kind: 'undoRefused' });
+    // A code no page was ever given costs nothing: not even the read its check needs.
+    if (!LinkTokens.undoCodeShaped(code))
+      throw new Refusal(403, 'undo_bad_proof', { kind: 'undoRefused' });
     const { outcome, people } = await links.resubscribe(
       subjectOf(link),
       undoWindowMs,
@@ -312,11 +315,16 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
   return { router, post, onError };
 }
 
-/** Every answer under /u: never cached, never indexed, no referrer, no sniffing. */
+/**
+ * Every answer under /u: never cached, never indexed, no referrer (the URL holds the token),
+ * no sniffing, never in a frame (the page's CSP says frame-ancestors 'none', which older
+ * browsers ignore; X-Frame-Options is what they read).
+ */
 const LINK_HEADERS = {
   'Cache-Control': 'no-store',
   'Referrer-Policy': 'no-referrer',
   'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
   'X-Robots-Tag': 'noindex, nofollow',
 } as const;
 

@@ -110,6 +110,7 @@ export async function createSalesforceOutboundEndpoint(
     requestTimeoutMs: options.requestTimeoutMs,
     publicUrl: options.publicUrl,
     refusedDrainBytes: refusedDrainBytes(options.maxBodyBytes),
+    bodyTimeoutMs: options.bodyTimeoutMs,
     rawTextTypes: ['boolean', 'dateTime'],
   });
 
@@ -174,7 +175,7 @@ export async function createSalesforceOutboundEndpoint(
    * the listener read any amount it liked.
    */
   const unread = (req: Request, res: Response, answer: () => void) =>
-    drainThen(req, refusedDrainBytes(options.maxBodyBytes), () => {
+    drainThen(req, refusedDrainBytes(options.maxBodyBytes), options.bodyTimeoutMs, () => {
       closeWhenBodyUnread(res, null);
       answer();
     });

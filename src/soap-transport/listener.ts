@@ -35,6 +35,8 @@ export interface SoapListenerOptions<S> {
   fastRead?: FastReadOptions;
   /** Bytes of a refused body (another method's) discarded at most; default 4 MiB. */
   refusedDrainBytes?: number;
+  /** How long that discarding may take (BODY_TIMEOUT_MS); default 30 s. */
+  bodyTimeoutMs?: number;
 }
 
 export interface SoapAnswer {
@@ -132,7 +134,8 @@ export async function createSoapListener<S extends object>(
       if (req.method === 'POST') return post();
       // Discarded up to a bound, then the connection closes: resumed without one, as before,
       // a PUT or a GET without ?WSDL read whatever an unauthenticated client sent.
-      drainThen(req, options.refusedDrainBytes ?? 4 * 1024 * 1024, () => {
+      const drainCap = options.refusedDrainBytes ?? 4 * 1024 * 1024;
+      drainThen(req, drainCap, options.bodyTimeoutMs ?? 30000, () => {
         closeWhenBodyUnread(res, null);
         res.setHeader('Allow', 'GET, POST');
         const fault = faultOf(

@@ -39,20 +39,37 @@ export function refusedDrainBytes(limit: number): number {
 }
 
 /**
- * Discards the rest of a refused request, then settles; stops reading past `capBytes` (the
- * request then stays incomplete, and its answer must close the connection).
+ * Discards the rest of a refused request, then settles; stops reading past `capBytes` or after
+ * `timeoutMs` (BODY_TIMEOUT_MS, or what is left of it: a sender trickling its body must not
+ * hold the connection until node's request timeout). The request then stays incomplete, and
+ * its answer must close the connection.
  */
-export function drainThen(req: IncomingMessage, capBytes: number, settle: () => void): void {
+export function drainThen(
+  req: IncomingMessage,
+  capBytes: number,
+  timeoutMs: number,
+  settle: () => void,
+): void {
   if (req.readableEnded || req.destroyed) return settle();
+  if (timeoutMs <= 0) {
+    req.pause();
+    return settle();
+  }
   let drained = 0;
+  let settled = false;
+  const stop = () => {
+    req.pause();
+    done();
+  };
   const onData = (chunk: Buffer) => {
     drained += chunk.length;
-    if (drained > capBytes) {
-      req.pause();
-      done();
-    }
+    if (drained > capBytes) stop();
   };
+  const timer = setTimeout(stop, timeoutMs);
   const done = () => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
     req.off('data', onData);
     req.off('end', done);
     req.off('close', done);
@@ -90,10 +107,12 @@ export function readBody(
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     const drainCap = refusedDrainBytes(limit);
+    const deadline = Date.now() + timeoutMs;
+    const drain = (settle: () => void) => drainThen(req, drainCap, deadline - Date.now(), settle);
     if (Number.isFinite(declared) && declared > limit) {
       // Too large to discard: answered at once, and the connection closed (never read).
       if (declared > drainCap) reject(tooLarge(limit));
-      else drainThen(req, drainCap, () => reject(tooLarge(limit)));
+      else drain(() => reject(tooLarge(limit)));
       return;
     }
     let source: NodeJS.ReadableStream = req;
@@ -101,7 +120,7 @@ export function readBody(
     try {
       inflate = decoder(req.headers['content-encoding']);
     } catch (error) {
-      drainThen(req, drainCap, () => reject(error));
+      drain(() => reject(error));
       return;
     }
     if (inflate) source = req.pipe(inflate);
@@ -118,8 +137,11 @@ export function readBody(
         ),
       timeoutMs,
     );
-    /** drain: read the rest before answering (not for slow senders: they would hold us). */
-    const finish = (error: unknown, drain: boolean, body?: Buffer) => {
+    /**
+     * discard: read the rest before answering, within what is left of the body's time (not
+     * for slow senders: they would hold us).
+     */
+    const finish = (error: unknown, discard: boolean, body?: Buffer) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
@@ -128,7 +150,7 @@ export function readBody(
         req.unpipe(inflate);
         inflate.destroy();
       }
-      if (drain) drainThen(req, drainCap, () => reject(error));
+      if (discard) drain(() => reject(error));
       else reject(error);
     };
     let headOutcome: Promise<unknown> | null = null;

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import sinon from 'sinon';
+import type { Transactions } from '../../src/domain/ports.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { createServices, type Services } from '../../src/compose.js';
 import type { LinkSubject } from '../../src/domain/link-unsubscribe.service.js';
@@ -113,6 +115,138 @@ for (const engine of testEngines()) {
       ).to.equal('protected');
       expect(await flagsOf(services, 'cmp@example.com')).to.deep.equal([true]);
     });
+
+    /** Counts the units the link service opens from here on (restored after each test). */
+    const counted = () => {
+      const transactions = (services.links as unknown as { transactions: Transactions })
+        .transactions;
+      return {
+        transactions,
+        read: sinon.spy(transactions, 'read'),
+        write: sinon.spy(transactions, 'write'),
+        writeStep: sinon.spy(transactions, 'writeStep'),
+      };
+    };
+    afterEach(() => sinon.restore());
+
+    it('refuses a forged, stale or useless proof on a plain read: no write transaction, no lock', async () => {
+      // Before: every resubscribe POST, proof or not, opened a write transaction and locked
+      // the address before the proof was looked at.
+      await services.links.unsubscribe(subject('forged@example.com'), 'page');
+      const first = clock;
+      clock += 1000;
+      let units = counted();
+      const forged = await services.links.resubscribe(
+        subject('forged@example.com'),
+        WINDOW,
+        () => false,
+      );
+      expect(forged.outcome).to.equal('bad_proof');
+      expect(units.write.callCount + units.writeStep.callCount, 'write units').to.equal(0);
+      expect(units.read.callCount, 'plain reads').to.equal(1);
+      // Undone with its proof, unsubscribed again on the page: the first proof is stale.
+      const ofFirst = (at: number) => at === first;
+      expect(
+        (await services.links.resubscribe(subject('forged@example.com'), WINDOW, ofFirst)).outcome,
+      ).to.equal('resubscribed');
+      clock += 1000;
+      await services.links.unsubscribe(subject('forged@example.com'), 'page');
+      clock += 1000;
+      sinon.restore();
+      units = counted();
+      const stale = await services.links.resubscribe(
+        subject('forged@example.com'),
+        WINDOW,
+        ofFirst,
+      );
+      expect(stale.outcome).to.equal('bad_proof');
+      // Nor for what no proof could undo: another link's, a closed window, nothing to undo.
+      expect(
+        (
+          await services.links.resubscribe(
+            subject('forged@example.com', 'cccccccccccccccc'),
+            WINDOW,
+            always,
+          )
+        ).outcome,
+      ).to.equal('not_this_link');
+      expect(
+        (await services.links.resubscribe(subject('forged@example.com'), 0, always)).outcome,
+      ).to.equal('window_closed');
+      expect(
+        (await services.links.resubscribe(subject('never@example.com'), WINDOW, always)).outcome,
+      ).to.equal('already_subscribed');
+      expect(units.write.callCount + units.writeStep.callCount, 'write units').to.equal(0);
+      expect(
+        (await services.durableStatus.explain('forged@example.com')).status?.unsubscribed,
+      ).to.equal(true);
+    });
+
+    it('writes a good proof in one write transaction, checking its proof once', async () => {
+      await services.leads.sync({ email: 'good@example.com' }, { path: ChangePaths.webService() });
+      await services.links.unsubscribe(subject('good@example.com'), 'page');
+      const madeAt = clock;
+      clock += 1000;
+      const units = counted();
+      const seen: number[] = [];
+      const done = await services.links.resubscribe(subject('good@example.com'), WINDOW, (at) => {
+        seen.push(at);
+        return at === madeAt;
+      });
+      expect(done).to.deep.equal({ outcome: 'resubscribed', people: 1 });
+      expect(units.write.callCount, 'write transactions').to.equal(1);
+      expect(seen).to.deep.equal([madeAt]);
+      expect(await flagsOf(services, 'good@example.com')).to.deep.equal([false]);
+    });
+
+    for (const [what, outcome, change] of [
+      [
+        "the provider's one-click on the same link (an acknowledged opt-out)",
+        'not_this_link',
+        (email: string) => services.links.unsubscribe(subject(email), 'one-click'),
+      ],
+      [
+        'a complaint on a person of the address',
+        'protected',
+        async (email: string) => {
+          const lead = (await services.leads.find({ keyType: 'EMAIL', keyValue: email }))[0]!;
+          await services.leads.sync(
+            {
+              id: lead.id,
+              attributes: [
+                { name: 'Unsubscribed', value: 'true' },
+                { name: 'UnsubscribedReason', value: 'Spam complaint' },
+              ],
+            },
+            { path: ChangePaths.webService() },
+          );
+        },
+      ],
+    ] as const) {
+      it(`finds ${what} made between its read and its write, and lifts nothing`, async () => {
+        const email = `race-${outcome}@example.com`;
+        await services.leads.sync({ email }, { path: ChangePaths.webService() });
+        await services.links.unsubscribe(subject(email), 'page');
+        clock += 1000;
+        const units = counted();
+        // The change lands right after the plain read found the proof good.
+        units.read.restore();
+        const read = units.transactions.read.bind(units.transactions);
+        let changed = false;
+        sinon.stub(units.transactions, 'read').callsFake(async (work) => {
+          const seen = await read(work);
+          if (!changed) {
+            changed = true;
+            await change(email);
+          }
+          return seen;
+        });
+        const result = await services.links.resubscribe(subject(email), WINDOW, always);
+        expect(result.outcome).to.equal(outcome);
+        expect(await flagsOf(services, email)).to.deep.equal([true]);
+        expect((await services.durableStatus.explain(email)).status?.unsubscribed).to.equal(true);
+      });
+    }
 
     it('refuses an address no person could hold', async () => {
       for (const bad of ['no-at-sign', 'a b@example.com'])

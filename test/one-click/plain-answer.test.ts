@@ -64,6 +64,7 @@ const PLAIN = [
   'Cache-Control: no-store',
   'Referrer-Policy: no-referrer',
   'X-Content-Type-Options: nosniff',
+  'X-Frame-Options: DENY',
   'X-Robots-Tag: noindex, nofollow',
   'Content-Type: text/plain; charset=utf-8',
 ];
