@@ -22,8 +22,9 @@ for (const engine of testEngines()) {
       await service?.stop();
     });
 
-    it('looks at the database once or twice for 200 concurrent requests, answering each', async () => {
+    it('looks at the database about once a second for 200 concurrent requests, answering each', async () => {
       looks = 0;
+      const started = Date.now();
       const answers = await Promise.all(
         Array.from({ length: 200 }, async () => {
           const answer = await fetch(`${service.base}/readyz`);
@@ -34,8 +35,12 @@ for (const engine of testEngines()) {
         expect(answer.status).to.equal(200);
         expect(answer.body).to.deep.equal({ status: 'ready', engine: engine.name });
       }
-      // Before: one look per request, 200 (each several statements), from anyone.
-      expect(looks, 'looks at the database').to.be.within(1, 2);
+      // Before: one look per request, 200 (each several statements), from anyone. A look is
+      // kept a second: on a loaded machine the 200 answers may take a few seconds, and a look
+      // a second (plus the one in flight) is what the cache allows.
+      const seconds = Math.ceil((Date.now() - started) / 1000);
+      expect(looks, `looks at the database in ${seconds} s`).to.be.within(1, seconds + 1);
+      expect(looks).to.be.below(20);
     });
 
     it('looks again once its last look is over a second old', async () => {
