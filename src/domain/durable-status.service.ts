@@ -126,6 +126,23 @@ export class DurableStatusService {
     return true;
   }
 
+  /**
+   * Throws LEAD_SYNC_FAILED if an unsubscribe with `reason` (of an address, made at `at`, or of
+   * a person without one) is one only an operator may lift; the caller's path is not one.
+   */
+  refuseProtectedLift(
+    reason: string | null,
+    at: number | null,
+    what = 'the person, without an address,',
+  ): void {
+    if (!this.isProtected(reason)) return;
+    const when = at === null ? '' : ` on ${day(at)}`;
+    throw new AppError(
+      ErrorCode.LEAD_SYNC_FAILED,
+      `Not re-subscribed: ${what} was unsubscribed${when} for "${(reason ?? '').slice(0, 100)}", a reason in PROTECTED_REASONS; only an operator (person page or command line) may lift it`,
+    );
+  }
+
   /** What the master status says of an address: unknown addresses are subscribed. */
   async isUnsubscribed(repos: WriteScope, key: string): Promise<boolean> {
     return (await repos.emailStatus.get(key))?.unsubscribed ?? false;
@@ -177,12 +194,8 @@ export class DurableStatusService {
         ? known.get(change.key)
         : await repos.emailStatus.get(change.key);
       if (current?.unsubscribed) {
-        if (!change.path.operator && this.isProtected(current.reason)) {
-          throw new AppError(
-            ErrorCode.LEAD_SYNC_FAILED,
-            `Not re-subscribed: the address was unsubscribed on ${day(current.changedAt)} for "${(current.reason ?? '').slice(0, 100)}", a reason in PROTECTED_REASONS; only an operator (person page or command line) may lift it`,
-          );
-        }
+        if (!change.path.operator)
+          this.refuseProtectedLift(current.reason, current.changedAt, 'the address');
         lifted = { liftedReason: current.reason, liftedAt: current.changedAt };
       }
     }

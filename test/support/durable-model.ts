@@ -159,6 +159,9 @@ export class Model {
 
   /** Rules 5, 6, 7 and 1/2 for a change of an existing person. */
   update(lead: MLead, change: MChange, path: MPath): void {
+    // A person's own protected opt-out without an address: an operator's alone to lift.
+    if (lead.key === null && lead.unsub && change.unsub === false && !path.operator)
+      if (isProtected(lead.reason)) throw new Refused(`protected person ${lead.id}`);
     let carried: string | null = null;
     const moved: string[] = [];
     if (change.email !== undefined) {
@@ -208,7 +211,13 @@ export class Model {
     const donor = losers.find((l) => l.email !== null);
     if (winner.key === null && donor) change.email = donor.email;
     // A loser's opt-out without an address has no master status to keep it: the winner does.
-    if (!winner.unsub && losers.some((l) => l.email === null && l.unsub)) change.unsub = true;
+    const carried = losers.filter((l) => l.email === null && l.unsub);
+    if (!winner.unsub && carried.length > 0) change.unsub = true;
+    // With its reason: a protected one first, unless the winner's own is protected.
+    const reasons = carried.map((l) => l.reason).filter((r): r is string => !!r);
+    const guarded = reasons.find(isProtected);
+    if (!isProtected(winner.reason) && guarded !== undefined) change.reason = guarded;
+    else if (!winner.reason && reasons[0] !== undefined) change.reason = reasons[0];
     const fid = losers.find((l) => l.foreignId !== null);
     if (winner.foreignId === null && fid) winner.foreignId = fid.foreignId;
     this.update(winner, change, path);
