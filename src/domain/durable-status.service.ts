@@ -12,10 +12,10 @@ import { PROPAGATED_REASON, type ChangePath } from './change-paths.js';
 import { masterChange, masterStatusSource, type MasterStatusChange } from './master-change.js';
 import { emailKey, validateEmail } from './email-key.js';
 import {
-  day,
   DEFAULT_PROTECTED_REASONS,
   liftedText,
   protectedReasonMatcher,
+  refusedLift,
 } from './status-reasons.js';
 import { mustRecordOptOut, type OptOutStatement } from './acknowledged-opt-outs.js';
 
@@ -126,21 +126,9 @@ export class DurableStatusService {
     return true;
   }
 
-  /**
-   * Throws LEAD_SYNC_FAILED if an unsubscribe with `reason` (of an address, made at `at`, or of
-   * a person without one) is one only an operator may lift; the caller's path is not one.
-   */
-  refuseProtectedLift(
-    reason: string | null,
-    at: number | null,
-    what = 'the person, without an address,',
-  ): void {
-    if (!this.isProtected(reason)) return;
-    const when = at === null ? '' : ` on ${day(at)}`;
-    throw new AppError(
-      ErrorCode.LEAD_SYNC_FAILED,
-      `Not re-subscribed: ${what} was unsubscribed${when} for "${(reason ?? '').slice(0, 100)}", a reason in PROTECTED_REASONS; only an operator (person page or command line) may lift it`,
-    );
+  /** Throws refusedLift's error if `reason` is protected (status-reasons.ts). */
+  refuseProtectedLift(reason: string | null, at: number | null, what?: string): void {
+    if (this.isProtected(reason)) throw refusedLift(reason, at, what);
   }
 
   /** What the master status says of an address: unknown addresses are subscribed. */
