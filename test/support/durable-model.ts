@@ -128,7 +128,9 @@ export class Model {
     const recorded = { at: Math.max(at, cur.at), sf: path.salesforce === true };
     if (!cur.prot && isProtected(given))
       this.master.set(key, { unsub: true, prot: true, page: null, ...recorded });
-    else if (optOut && cur.page)
+    // A page's undoable unsubscribe, or Salesforce's (which a late untick could lift): taken
+    // over by another path's opt-out, unless protected already.
+    else if (optOut && !cur.prot && (cur.page || (cur.sf && path.salesforce !== true)))
       this.master.set(key, { unsub: true, prot: isProtected(given), page: null, ...recorded });
   }
 
@@ -253,7 +255,7 @@ export class Model {
       const before = { ...cur };
       this.acknowledge(key, true, reason, path);
       const after = this.master.get(key)!;
-      return before.prot !== after.prot || before.page !== after.page
+      return before.prot !== after.prot || before.page !== after.page || before.sf !== after.sf
         ? 'unsubscribed'
         : 'unchanged';
     }
