@@ -6,7 +6,6 @@
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
 import {
-  attr,
   mergeXml,
   recordXml,
   statusesOf,
@@ -202,20 +201,6 @@ for (const engine of testEngines()) {
         expect((await statusOf('seq@attack.example'))?.reason).to.equal('complaint');
         expect(await violations()).to.deep.equal([]);
       });
-    });
-
-    it('an Email attribute moving a person found by its Email member keeps the rules', async () => {
-      const opted = await create({ email: 'mv-x@attack.example', unsub: true });
-      const mover = await create({ email: 'mv-y@attack.example' });
-      const res = await soap(
-        syncLeadXml({ email: 'MV-Y@attack.example', emailAttribute: 'Mv-X@Attack.Example' }),
-      );
-      expect(res.status, res.body).to.equal(200);
-      expect(idOf(res.body)).to.equal(mover);
-      expect(await flagOf(mover)).to.equal(true);
-      expect(await flagOf(opted)).to.equal(true);
-      void attr;
-      expect(await violations()).to.deep.equal([]);
     });
   });
 }
