@@ -10,7 +10,10 @@ import type { EmailStatusRecord } from './records.js';
  *   unsubscribe would otherwise be lifted by any path's re-subscribe;
  * - any opt-out, by another path (another link, or a mailbox provider's one-click POST of the
  *   same link), of an address whose status a link's page made: the page's undo lifts only its
- *   own unsubscribe, still the latest of the address, and would otherwise lift this later one.
+ *   own unsubscribe, still the latest of the address, and would otherwise lift this later one;
+ * - any opt-out, by another path, of an address whose status Salesforce made: a re-subscribe
+ *   made in Salesforce before this opt-out but delivered after it is refused only if the status
+ *   shows an opt-out newer than it (SalesforceSyncService.keepNewerOptOut).
  */
 export interface OptOutStatement {
   key: string;
@@ -25,6 +28,7 @@ export interface OptOutStatement {
 }
 
 const LINK_SOURCE = ChangePaths.unsubscribeLink().source;
+const SALESFORCE_SOURCE = ChangePaths.salesforce().source;
 const PAGE_MARK = ', page';
 
 /**
@@ -56,7 +60,14 @@ export function mustRecordOptOut(
   isProtected: (reason: string | null) => boolean,
 ): boolean {
   if (current?.unsubscribed !== true) return false;
-  if (!isProtected(current.reason) && isProtected(statement.reason ?? statement.path.reason))
-    return true;
-  return statement.optOut && undoableByLink(current) && current.source !== source;
+  const guarded = isProtected(current.reason);
+  if (!guarded && isProtected(statement.reason ?? statement.path.reason)) return true;
+  // A protected status is lifted by an operator alone: nothing later needs to be told from it.
+  if (guarded || !statement.optOut || current.source === source) return false;
+  return undoableByLink(current) || madeBySalesforce(current);
+}
+
+/** A status Salesforce made: a late notification of an older change of its record may lift it. */
+function madeBySalesforce(status: EmailStatusRecord): boolean {
+  return status.source === SALESFORCE_SOURCE || status.source.startsWith(`${SALESFORCE_SOURCE} (`);
 }

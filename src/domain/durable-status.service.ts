@@ -12,10 +12,10 @@ import { PROPAGATED_REASON, type ChangePath } from './change-paths.js';
 import { masterChange, masterStatusSource, type MasterStatusChange } from './master-change.js';
 import { emailKey, validateEmail } from './email-key.js';
 import {
-  day,
   DEFAULT_PROTECTED_REASONS,
   liftedText,
   protectedReasonMatcher,
+  refusedLift,
 } from './status-reasons.js';
 import { mustRecordOptOut, type OptOutStatement } from './acknowledged-opt-outs.js';
 
@@ -126,6 +126,11 @@ export class DurableStatusService {
     return true;
   }
 
+  /** Throws refusedLift's error if `reason` is protected (status-reasons.ts). */
+  refuseProtectedLift(reason: string | null, at: number | null, what?: string): void {
+    if (this.isProtected(reason)) throw refusedLift(reason, at, what);
+  }
+
   /** What the master status says of an address: unknown addresses are subscribed. */
   async isUnsubscribed(repos: WriteScope, key: string): Promise<boolean> {
     return (await repos.emailStatus.get(key))?.unsubscribed ?? false;
@@ -177,12 +182,8 @@ export class DurableStatusService {
         ? known.get(change.key)
         : await repos.emailStatus.get(change.key);
       if (current?.unsubscribed) {
-        if (!change.path.operator && this.isProtected(current.reason)) {
-          throw new AppError(
-            ErrorCode.LEAD_SYNC_FAILED,
-            `Not re-subscribed: the address was unsubscribed on ${day(current.changedAt)} for "${(current.reason ?? '').slice(0, 100)}", a reason in PROTECTED_REASONS; only an operator (person page or command line) may lift it`,
-          );
-        }
+        if (!change.path.operator)
+          this.refuseProtectedLift(current.reason, current.changedAt, 'the address');
         lifted = { liftedReason: current.reason, liftedAt: current.changedAt };
       }
     }

@@ -38,6 +38,8 @@ export class LeadMergeService {
     private readonly leads: LeadService,
     private readonly catalogue: FieldCatalogue,
     private readonly now: () => number = Date.now,
+    /** PROTECTED_REASONS: a carried opt-out's protected reason is never dropped. */
+    private readonly isProtected: (reason: string | null) => boolean = () => false,
   ) {}
 
   async merge(
@@ -143,8 +145,13 @@ export class LeadMergeService {
     // holds it, so deleting the loser would lose it. It is kept on the winner if it still has
     // no address, else carried to the winner's address, its own or the one it takes (rule 1,
     // as the winner's own opt-out would be; rule 6: the address first, then the flag).
-    if (!winner.unsubscribed && losers.some((l) => l.email === null && l.unsubscribed))
+    const carried = losers.filter((l) => l.email === null && l.unsubscribed);
+    if (!winner.unsubscribed && carried.length > 0)
       attributes.push({ name: 'Unsubscribed', value: 'true' });
+    // Its reason goes with it: a complaint carried without it would become a plain opt-out
+    // that any integration's re-subscribe lifts (rules 1 and 7 record it at the address).
+    const reason = this.carriedReason(winner, carried);
+    if (reason !== null) attributes.push({ name: 'UnsubscribedReason', value: reason });
     if (winner.foreignSysPersonId === null) {
       const donor = losers.find((l) => l.foreignSysPersonId !== null);
       if (donor) {
@@ -154,5 +161,24 @@ export class LeadMergeService {
       }
     }
     return input;
+  }
+
+  /**
+   * The reason of the opt-outs `carried` (losers without an address) that the winner takes:
+   * the first protected one its own reason is not, else the first one when it has none; null
+   * when its own stays.
+   */
+  private carriedReason(winner: LeadRecord, carried: readonly LeadRecord[]): string | null {
+    const reasons = carried
+      .map((l) => l.columns.unsubscribed_reason)
+      .filter((r): r is string | number | boolean => !empty(r))
+      .map(String);
+    const own = empty(winner.columns.unsubscribed_reason)
+      ? null
+      : String(winner.columns.unsubscribed_reason);
+    if (own !== null && this.isProtected(own)) return null;
+    const guarded = reasons.find((r) => this.isProtected(r));
+    if (guarded !== undefined) return guarded;
+    return own === null ? (reasons[0] ?? null) : null;
   }
 }

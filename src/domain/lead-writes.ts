@@ -303,6 +303,11 @@ export class LeadWrites {
     const newAddressUnsubscribed =
       newKey !== null && (await this.durable.isUnsubscribed(repos, newKey));
     const plan = planChange(lead, change, newAddressUnsubscribed, path, now);
+    // The person's own opt-out, without an address (no master status holds it, rule 5 carries
+    // it to the address it gets): a protected reason is lifted by an operator alone, as at an
+    // address (DurableStatusService.setMasterStatus).
+    if (lead.emailKey === null && plan.update.unsubscribed === false && !path.operator)
+      this.durable.refuseProtectedLift(text(lead.columns.unsubscribed_reason), null);
     // The count is for metrics: the writes may go with the lead's own (one message fewer).
     // By index: a for…of whose body awaits costs every record an iterator, none changed or not.
     for (let i = 0; i < plan.masterChanges.length; i++) {

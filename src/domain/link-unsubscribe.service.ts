@@ -87,13 +87,22 @@ export class LinkUnsubscribeService {
     // was told the address is unsubscribed, and may not be who made that page's unsubscribe)
     // takes the status over, so that undo cannot lift it (acknowledged-opt-outs.ts). Recorded
     // as a one-click's, which no page can undo: at most one such row per page unsubscribe.
-    await this.transactions.write(async (repos) => {
+    return this.transactions.write(async (repos) => {
       await repos.lockEmailKeys([key]);
+      const now = this.now();
+      const current = await repos.emailStatus.get(key);
+      if (current?.unsubscribed !== true) {
+        // Lifted since the check (the page's undo committed in between): this opt-out, told
+        // it is done, is applied after all (rule 1), as if it had come first.
+        const change = { key, unsubscribed: true, causedBy: null, path, reason, now };
+        const people = await this.durable.setMasterStatus(repos, change);
+        return { changed: true, people, changedAt: now };
+      }
       const plain = linkPath(ChangePaths.unsubscribeLink, subject);
-      const statement = { key, optOut: true, reason, path: plain, causedBy: null, now: this.now() };
-      await this.durable.acknowledgeOptOut(repos, statement);
+      const statement = { key, optOut: true, reason, path: plain, causedBy: null, now };
+      await this.durable.acknowledgeOptOut(repos, statement, new Map([[key, current]]));
+      return result;
     });
-    return result;
   }
 
   /**

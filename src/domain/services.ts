@@ -60,7 +60,9 @@ export function createDomainServices(
     batchConcurrency: config.batchConcurrency,
     onCheckedWrite: options.onCheckedWrite,
   });
-  const merges = new LeadMergeService(transactions, leads, catalogue, options.now);
+  const merges = new LeadMergeService(transactions, leads, catalogue, options.now, (r) =>
+    durableStatus.isProtected(r),
+  );
   const activities = new ActivityService(transactions, leads, {
     scanLimit: config.activityScanLimit,
   });

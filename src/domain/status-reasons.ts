@@ -3,6 +3,8 @@
  * (only an operator lifts them), and how a lifted suppression is told.
  */
 
+import { AppError, ErrorCode } from '../errors.js';
+
 export const DEFAULT_PROTECTED_REASONS: readonly string[] = ['complaint'];
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -24,6 +26,22 @@ export function protectedReasonMatcher(
 
 /** The day of an instant, as suppressions are told (2026-03-01, UTC). */
 export const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * The refusal of a path that is not an operator's to lift an unsubscribe with a protected
+ * `reason`: of an address, made at `at`, or of a person without one (`at` null).
+ */
+export function refusedLift(
+  reason: string | null,
+  at: number | null,
+  what = 'the person, without an address,',
+): AppError {
+  const when = at === null ? '' : ` on ${day(at)}`;
+  return new AppError(
+    ErrorCode.LEAD_SYNC_FAILED,
+    `Not re-subscribed: ${what} was unsubscribed${when} for "${(reason ?? '').slice(0, 100)}", a reason in PROTECTED_REASONS; only an operator (person page or command line) may lift it`,
+  );
+}
 
 /** "a complaint suppression of 2026-03-01": what a re-subscribe lifted, for people to read. */
 export function liftedText(status: { liftedReason?: string | null; liftedAt?: number | null }) {

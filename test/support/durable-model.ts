@@ -128,7 +128,9 @@ export class Model {
     const recorded = { at: Math.max(at, cur.at), sf: path.salesforce === true };
     if (!cur.prot && isProtected(given))
       this.master.set(key, { unsub: true, prot: true, page: null, ...recorded });
-    else if (optOut && cur.page)
+    // A page's undoable unsubscribe, or Salesforce's (which a late untick could lift): taken
+    // over by another path's opt-out, unless protected already.
+    else if (optOut && !cur.prot && (cur.page || (cur.sf && path.salesforce !== true)))
       this.master.set(key, { unsub: true, prot: isProtected(given), page: null, ...recorded });
   }
 
@@ -159,6 +161,9 @@ export class Model {
 
   /** Rules 5, 6, 7 and 1/2 for a change of an existing person. */
   update(lead: MLead, change: MChange, path: MPath): void {
+    // A person's own protected opt-out without an address: an operator's alone to lift.
+    if (lead.key === null && lead.unsub && change.unsub === false && !path.operator)
+      if (isProtected(lead.reason)) throw new Refused(`protected person ${lead.id}`);
     let carried: string | null = null;
     const moved: string[] = [];
     if (change.email !== undefined) {
@@ -208,7 +213,13 @@ export class Model {
     const donor = losers.find((l) => l.email !== null);
     if (winner.key === null && donor) change.email = donor.email;
     // A loser's opt-out without an address has no master status to keep it: the winner does.
-    if (!winner.unsub && losers.some((l) => l.email === null && l.unsub)) change.unsub = true;
+    const carried = losers.filter((l) => l.email === null && l.unsub);
+    if (!winner.unsub && carried.length > 0) change.unsub = true;
+    // With its reason: a protected one first, unless the winner's own is protected.
+    const reasons = carried.map((l) => l.reason).filter((r): r is string => !!r);
+    const guarded = reasons.find(isProtected);
+    if (!isProtected(winner.reason) && guarded !== undefined) change.reason = guarded;
+    else if (!winner.reason && reasons[0] !== undefined) change.reason = reasons[0];
     const fid = losers.find((l) => l.foreignId !== null);
     if (winner.foreignId === null && fid) winner.foreignId = fid.foreignId;
     this.update(winner, change, path);
@@ -244,7 +255,7 @@ export class Model {
       const before = { ...cur };
       this.acknowledge(key, true, reason, path);
       const after = this.master.get(key)!;
-      return before.prot !== after.prot || before.page !== after.page
+      return before.prot !== after.prot || before.page !== after.page || before.sf !== after.sf
         ? 'unsubscribed'
         : 'unchanged';
     }
