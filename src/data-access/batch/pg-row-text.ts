@@ -3,11 +3,11 @@ import { pgLiteral } from '../sql/fixed-sql.js';
 /**
  * PostgreSQL texts of the batch's set-based statements (row-sets.ts): rows as one JSON binding,
  * an array of arrays read by position, except the columns whose value is the same in every row
- * (a batch's activity type, time, reason, source and actor; the people's updated_at), written
- * once into the text as literals. A 300-record batch's activities carried twelve values per
- * row where four differ: the JSON the process writes and sends, and the server parses and
- * reads column by column, is a quarter as long. A column of large integers (the records' times,
- * the people's ids) travels as offsets from its least value.
+ * (a batch's activity type, reason, source and actor; a uniform change's attribute and values),
+ * written once into the text as literals. A column of large integers (the records' times, the
+ * people's ids) travels as offsets from its least value. A 300-record update's write was 47 KB,
+ * mostly values repeated in each row, which the process wrote and sent and the server parsed
+ * and read column by column; it is 7.4 KB (docs/benchmarks.md, twentieth round).
  */
 
 export const quote = (c: string) => `"${c.replace(/"/g, '""')}"`;
