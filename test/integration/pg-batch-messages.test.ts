@@ -81,7 +81,7 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
     expect(Math.min(...seqs)).to.be.above(Math.max(...before.map((p) => Number(p.change_seq))));
   });
 
-  it('writes a value every record shares once into the write, not once per row', async () => {
+  it('writes a value every record shares once into the write, and times as offsets', async () => {
     const emails = Array.from({ length: 12 }, (_, i) => `c${i}@x.example`);
     for (const e of emails) await createLead(h.services, e);
     await h.services.leads.syncMany([named(emails[0]!, 'Warm')], { path: web });
@@ -95,6 +95,8 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
     // The activities' reason and source, the new first name: one value for all twelve rows.
     expect(sent[1]!.split('Web service API')).to.have.length.below(6);
     expect(sent[1]!.split('Sha\\x3fred').length + sent[1]!.split('Sha?red').length).to.be.below(8);
+    // The records' times (thirteen digits each): a base per column, offsets in the rows.
+    expect(sent[1]!.match(/\d{13}/g) ?? []).to.have.length.below(6);
     const after = await people(emails);
     expect(after.map((p) => p.first_name)).to.deep.equal(emails.map(() => 'Sha?red'));
     const activities = (await h.db
