@@ -98,6 +98,62 @@ for (const engine of testEngines()) {
       expect(rows.map((r) => r.email)).to.deep.equal(AWKWARD.map((_, i) => `u${i}@example.com`));
     });
 
+    it('stores a value every row shares as given (PostgreSQL writes it into the text once)', async () => {
+      const shared = [...AWKWARD, 'what?', "it's \\ back?", -7, 0, 2 ** 52 + 1, true, null, 0.5];
+      const columns = ['email', 'first_name', 'lead_score', 'created_at', 'updated_at'];
+      for (const [i, v] of shared.entries()) {
+        const text = typeof v === 'string' ? v : null;
+        const score = typeof v === 'number' && Number.isSafeInteger(v) && v < 2 ** 31 ? v : null;
+        const time = typeof v === 'number' && Number.isSafeInteger(v) ? v : 1;
+        await h.db.knex.transaction(async (trx) => {
+          await insertRows(trx, engine.name, 'leads', {
+            columns,
+            rows: [0, 1, 2].map((j) => [`s${i}-${j}@example.com`, text, score, time, time]),
+          });
+          const ids = (await trx('leads')
+            .where('email', 'like', `s${i}-%`)
+            .pluck('id')) as number[];
+          await updateRows(trx, engine.name, 'leads', {
+            columns: ['id', 'last_name', 'do_not_call', 'annual_revenue'],
+            rows: ids.map((id) => [
+              id,
+              text,
+              typeof v === 'boolean' ? v : null,
+              v === 0.5 ? v : null,
+            ]),
+          });
+        });
+        const rows = (await h.db
+          .knex('leads')
+          .where('email', 'like', `s${i}-%`)
+          .select(
+            'first_name',
+            'last_name',
+            'lead_score',
+            'created_at',
+            'do_not_call',
+            'annual_revenue',
+          )) as Array<Record<string, unknown>>;
+        expect(rows).to.have.length(3);
+        for (const r of rows)
+          expect([
+            r.first_name,
+            r.last_name,
+            r.lead_score === null ? null : Number(r.lead_score),
+            Number(r.created_at),
+            r.do_not_call === null ? null : r.do_not_call === true || r.do_not_call === 1,
+            r.annual_revenue === null ? null : Number(r.annual_revenue),
+          ]).to.deep.equal([
+            text,
+            text,
+            score,
+            time,
+            typeof v === 'boolean' ? v : null,
+            v === 0.5 ? 0.5 : null,
+          ]);
+      }
+    });
+
     it('upserts on the key: the last row of each key wins, other keys are added', async () => {
       const status = (key: string, reason: string) => [key, true, reason, 'src', null, 1, 1];
       const cols = [

@@ -81,6 +81,41 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
     expect(Math.min(...seqs)).to.be.above(Math.max(...before.map((p) => Number(p.change_seq))));
   });
 
+  it('writes a value every record shares once into the write, and times as offsets', async () => {
+    const emails = Array.from({ length: 12 }, (_, i) => `c${i}@x.example`);
+    for (const e of emails) await createLead(h.services, e);
+    await h.services.leads.syncMany([named(emails[0]!, 'Warm')], { path: web });
+    const sent = await pgMessagesWhile(() =>
+      h.services.leads.syncMany(
+        emails.map((e) => named(e, 'Sha?red')),
+        { path: web },
+      ),
+    );
+    expect(sent).to.have.length(2);
+    // The activities' reason and source, the new first name: one value for all twelve rows.
+    expect(sent[1]!.split('Web service API')).to.have.length.below(6);
+    expect(sent[1]!.split('Sha\\x3fred').length + sent[1]!.split('Sha?red').length).to.be.below(8);
+    // The records' times (thirteen digits each): a base per column, offsets in the rows.
+    expect(sent[1]!.match(/\d{13}/g) ?? []).to.have.length.below(6);
+    const after = await people(emails);
+    expect(after.map((p) => p.first_name)).to.deep.equal(emails.map(() => 'Sha?red'));
+    const activities = (await h.db
+      .knex('activities')
+      .whereIn(
+        'lead_id',
+        after.map((p) => p.id),
+      )
+      .where('new_value', 'Sha?red')
+      .select('reason', 'source', 'attribute_name')) as Array<Record<string, unknown>>;
+    expect(activities).to.have.length(12);
+    for (const a of activities)
+      expect(a).to.deep.equal({
+        reason: 'Web service API',
+        source: 'Web service API',
+        attribute_name: 'First Name',
+      });
+  });
+
   it('creates and updates people in three round trips: the read, the new ids, the writes', async () => {
     const emails = ['m0@x.example', 'm1@x.example'];
     for (const e of emails) await createLead(h.services, e);

@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
 import type { Engine } from '../database.js';
-import { pgLiteral } from '../sql/fixed-sql.js';
 import {
   fixedSql,
   queueCalls,
@@ -8,6 +7,17 @@ import {
   runStatement,
   type StatementCall,
 } from '../sql/statement.js';
+import {
+  pgInsertSql,
+  pgUpdateSql,
+  quote,
+  ranksCte,
+  upsertClause,
+  type Ranked,
+  type RowSet,
+} from './pg-row-text.js';
+
+export { quote, type Ranked, type RowSet } from './pg-row-text.js';
 
 /**
  * Set-based INSERT and UPDATE for a batch: many rows in one statement whose text does not grow
@@ -17,7 +27,8 @@ import {
  * - SQLite: `value ->> 'name'` on JSON text parsed the row again for every column it took.
  * - PostgreSQL: json_populate_record built a whole table row from each object; one array per
  *   column for unnest() cost the server as little but the client more (node-pg quotes every
- *   element in JavaScript, where JSON.stringify is native).
+ *   element in JavaScript, where JSON.stringify is native). A column with one value in every
+ *   row is written into the text instead (pg-row-text.ts).
  *
  * On an SQLite file, one prepared single-row statement run once per row in the writer thread
  * (all rows in one message) was measured against these, for 300
@@ -25,12 +36,6 @@ import {
  * 1.8 ms, the lead INSERT 1.7 → 2.2 ms) and the process 0.5–3 ms more per call. A run of a
  * better-sqlite3 statement costs more than SQLite's reading of one row of binary JSON.
  */
-
-/** Rows as values in the order of `columns` (missing values are NULL). */
-export interface RowSet {
-  columns: readonly string[];
-  rows: ReadonlyArray<readonly unknown[]>;
-}
 
 // Rows per statement: the parameters stay within a few megabytes.
 export const ROWS_PER_STATEMENT = 5000;
@@ -45,8 +50,6 @@ export function rowSetOf(rows: ReadonlyArray<Record<string, unknown>>): RowSet {
     rows: rows.map((r) => columns.map((c) => (r[c] === undefined ? null : r[c]))),
   };
 }
-
-export const quote = (c: string) => `"${c.replace(/"/g, '""')}"`;
 
 // Column types by table, per database (knex config: transactions share their client's).
 const typeCache = new WeakMap<object, Map<string, Map<string, string>>>();
@@ -140,85 +143,7 @@ function rowsJson(set: RowSet, from: number, to: number): string {
   return JSON.stringify(from === 0 && to === set.rows.length ? set.rows : set.rows.slice(from, to));
 }
 
-/** PostgreSQL: the value at `j` of JSON array `e`, as the column's type. */
-const pgValue = (e: string, j: number, type: string) => `(${e} ->> ${j})::${type}`;
-
-/** `ON CONFLICT (key) DO UPDATE` every other column, or nothing. */
-function upsertClause(columns: readonly string[], conflictKey: string | undefined): string {
-  if (!conflictKey) return '';
-  const sets = columns
-    .filter((c) => c !== conflictKey)
-    .map((c) => `${quote(c)} = excluded.${quote(c)}`)
-    .join(', ');
-  return ` ON CONFLICT (${quote(conflictKey)}) DO UPDATE SET ${sets}`;
-}
-
-/**
- * PostgreSQL: a column whose values in the rows are ranks 1…n among n new values of
- * `sequence`, the lowest for rank 1: the statement takes them itself (ranksCte), where a
- * statement of their own cost a round trip (a batch's change_seq values, in the order its
- * records made the changes; its log's ids). Only for rows written by one statement
- * (ROWS_PER_STATEMENT).
- */
-export interface Ranked {
-  column: string;
-  sequence: string;
-}
-
-/**
- * PostgreSQL: `s`, the `count` new values of `sequence` numbered in ascending order whatever
- * order nextval ran in; materialized, so that each is taken once however the joins read it.
- */
-const ranksCte = (sequence: string, count: number) => `s AS MATERIALIZED (
-       SELECT x.v, row_number() OVER (ORDER BY x.v) AS rank
-       FROM (SELECT nextval(${pgLiteral(sequence)}) AS v
-             FROM generate_series(1, ${count})) AS x)`;
-
-/**
- * PostgreSQL: the values of the JSON rows (one binding: `?`), each as its column's type; the
- * columns in `ranked`, ranks replaced by their values in `s` (ranksCte).
- */
-function pgRowValues(columns: readonly string[], types: readonly string[], ranked: string[]) {
-  const joins: string[] = [];
-  const values = columns.map((c, j) => {
-    if (!ranked.includes(c)) return pgValue('r.e', j, types[j]!);
-    joins.push(` JOIN s AS s${j} ON s${j}.rank = (r.e ->> ${j})::bigint`);
-    return `s${j}.v`;
-  });
-  return {
-    values,
-    from: `jsonb_array_elements(?::jsonb) WITH ORDINALITY AS r(e, n)${joins.join('')}`,
-  };
-}
-
-/** PostgreSQL: insertRows' statement (one binding), rows inserted in their order. */
-function pgInsertSql(
-  table: string,
-  columns: readonly string[],
-  types: readonly string[],
-  conflictKey?: string,
-  ranked: string[] = [],
-): string {
-  const { values, from } = pgRowValues(columns, types, ranked);
-  return `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')})
-         SELECT ${values.join(', ')} FROM ${from}
-         ORDER BY r.n${upsertClause(columns, conflictKey)}`;
-}
-
-/** PostgreSQL: updateRows' statement (one binding), rows found by the first column. */
-function pgUpdateSql(
-  table: string,
-  columns: readonly string[],
-  types: readonly string[],
-  ranked: string[] = [],
-): string {
-  const [key, ...targets] = columns;
-  const { values, from } = pgRowValues(columns, types, ranked);
-  // ROW(): PostgreSQL takes a bare parenthesised list only for two columns or more.
-  return `UPDATE ${quote(table)} AS t SET (${targets.map(quote).join(', ')}) = ROW(${targets.map((_, j) => `v.c${j + 1}`).join(', ')})
-         FROM (SELECT ${values.map((v, j) => `${v} AS c${j}`).join(', ')} FROM ${from}) AS v
-         WHERE t.${quote(key!)} = v.c0`;
-}
+const rowsOf = (set: RowSet) => (from: number, to: number) => rowsJson(set, from, to);
 
 /**
  * A multi-row INSERT (or upsert on `conflictKey`) of `set` into `table`, rows inserted in
@@ -232,16 +157,16 @@ export async function insertRows(
   conflictKey?: string,
 ): Promise<void> {
   if (set.rows.length === 0) return;
-  const sql =
+  const { sql, json } =
     engine === 'postgres'
-      ? pgInsertSql(table, set.columns, await columnTypes(db, table, set.columns), conflictKey)
-      : sqliteInsertSql(table, set.columns, conflictKey);
+      ? pgInsertSql(table, set, await columnTypes(db, table, set.columns), conflictKey)
+      : { sql: sqliteInsertSql(table, set.columns, conflictKey), json: rowsOf(set) };
   for (let i = 0; i < set.rows.length; i += ROWS_PER_STATEMENT) {
     const to = Math.min(i + ROWS_PER_STATEMENT, set.rows.length);
     // Nothing of it is read: it goes with the transaction's next statement (its COMMIT), to
     // SQLite's writer thread or in PostgreSQL's message, and its failure is that statement's
     // (statement.ts).
-    const call = [fixedSql(sql), [rowsJson(set, i, to)]] as const;
+    const call = [fixedSql(sql), [json(i, to)]] as const;
     if (engine === 'postgres') await queueCalls(db, [call]);
     else await queueStatement(db, ...call);
   }
@@ -265,8 +190,9 @@ export async function insertRankedRows(
     if (set.rows.length === 0) continue;
     if (set.rows.length > ROWS_PER_STATEMENT) throw new Error('insertRankedRows: too many rows');
     const types = await columnTypes(db, table, set.columns);
-    parts.push(pgInsertSql(table, set.columns, types, undefined, [...ranks.columns]));
-    bindings.push(rowsJson(set, 0, set.rows.length));
+    const { sql, json } = pgInsertSql(table, set, types, undefined, ranks.columns);
+    parts.push(sql);
+    bindings.push(json(0, set.rows.length));
   }
   if (parts.length === 0) return;
   const ctes = parts.slice(0, -1).map((p, i) => `, w${i} AS (${p})`);
@@ -287,14 +213,14 @@ export async function updateRows(
 ): Promise<number> {
   if (set.rows.length === 0) return 0;
   if (set.columns.length < 2) throw new Error('updateRows: no columns to set');
-  const sql =
+  const { sql, json } =
     engine === 'postgres'
-      ? pgUpdateSql(table, set.columns, await columnTypes(db, table, set.columns))
-      : sqliteUpdateSql(table, set.columns);
+      ? pgUpdateSql(table, set, await columnTypes(db, table, set.columns))
+      : { sql: sqliteUpdateSql(table, set.columns), json: rowsOf(set) };
   let updated = 0;
   for (let i = 0; i < set.rows.length; i += ROWS_PER_STATEMENT) {
     const to = Math.min(i + ROWS_PER_STATEMENT, set.rows.length);
-    const values = [rowsJson(set, i, to)];
+    const values = [json(i, to)];
     // SQLite's count is not read: the statement is queued as the inserts are.
     if (engine === 'postgres') updated += (await runStatement(db, fixedSql(sql), values)).changes;
     else {
@@ -328,19 +254,20 @@ export async function queueCheckedRows(
   const calls: StatementCall[] = [];
   if (update.rows.length > 0) {
     const types = await columnTypes(db, table, update.columns);
-    const sql = pgUpdateSql(table, update.columns, types, ranked ? [ranked.column] : []);
+    const { sql, json } = pgUpdateSql(table, update, types, ranked ? [ranked.column] : []);
     const ranks = ranked ? `${ranksCte(ranked.sequence, ranked.count)}, ` : '';
     for (let i = 0; i < update.rows.length; i += ROWS_PER_STATEMENT) {
       const to = Math.min(i + ROWS_PER_STATEMENT, update.rows.length);
       const text = `WITH ${ranks}u AS (${sql} RETURNING 1)
          SELECT batch_moved_unless((SELECT count(*) FROM u) = ${to - i}) AS ok`;
-      calls.push([fixedSql(text), [rowsJson(update, i, to)]]);
+      calls.push([fixedSql(text), [json(i, to)]]);
     }
   }
   if (insert.rows.length > 0) {
     const types = await columnTypes(db, table, insert.columns);
-    const sql = fixedSql(pgInsertSql(table, insert.columns, types));
-    for (const rows of rowChunks(insert)) calls.push([sql, [rows]]);
+    const { sql, json } = pgInsertSql(table, insert, types);
+    for (let i = 0; i < insert.rows.length; i += ROWS_PER_STATEMENT)
+      calls.push([fixedSql(sql), [json(i, Math.min(i + ROWS_PER_STATEMENT, insert.rows.length))]]);
   }
   if (calls.length > 0) await queueCalls(db, calls);
 }
