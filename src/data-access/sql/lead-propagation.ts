@@ -49,41 +49,23 @@ const followerBindings = (key: string, unsubscribed: boolean, except: number | n
   except === null ? [key, !unsubscribed] : [key, !unsubscribed, except];
 
 /**
- * PostgreSQL, one round trip: the people's UPDATE hands the people it changed to the INSERT of
- * their activities, or of their follower rows and the propagation's event (the `followers`
- * form). `head` writes whatever comes first in the same statement (the master status).
- * `changed`: the UPDATE itself (`where`, for many addresses at once), or the people of one
- * address through follow_address (migration 20261203001400), whose settings keep the UPDATE on
- * an index scan of the address: a bitmap scan read every entry its people's earlier versions
- * left in the index, more at each flip of a large address (docs/benchmarks.md, twentieth round).
+ * PostgreSQL, one round trip: the UPDATE hands the people it changed to the INSERT of their
+ * activities, or of their follower rows and the propagation's event (the `followers` form).
+ * `head` writes whatever comes first in the same statement (the master status).
  */
-const pgPropagation = (head: string, changed: string, form: PropagationLog) =>
+const pgPropagation = (head: string, where: string, form: PropagationLog) =>
   fixedSql(
-    `WITH ${head}changed AS (${changed})${
-      form === 'followers'
-        ? pgFollowersTail()
-        : `
-     INSERT INTO activities (${PROPAGATION_COLUMNS})
-     SELECT id, ${PROPAGATION_VALUES} FROM changed ORDER BY id`
-    }`,
-  );
-
-/** `changed` for the people of `where` (bindings: the flag, the time, then the WHERE's). */
-const pgUpdate = (where: string) => `
+    `WITH ${head}changed AS (
        UPDATE leads SET unsubscribed = ?, updated_at = ?, change_seq = ${nextChangeSeqSql('postgres')}
        WHERE ${where} RETURNING id
-     `;
-/** `changed` for one address (bindings: the key, the flag, the one excepted or null, the time). */
-const PG_FOLLOW_ADDRESS = `
-       SELECT id FROM follow_address(CAST(? AS TEXT), CAST(? AS BOOLEAN), CAST(? AS INTEGER),
-         CAST(? AS BIGINT)) AS id
-     `;
-const followAddressBindings = (
-  key: string,
-  unsubscribed: boolean,
-  except: number | null,
-  now: number,
-) => [key, unsubscribed, except, now];
+     )${
+       form === 'followers'
+         ? pgFollowersTail()
+         : `
+     INSERT INTO activities (${PROPAGATION_COLUMNS})
+     SELECT id, ${PROPAGATION_VALUES} FROM changed ORDER BY id`
+     }`,
+  );
 
 /** A statement per form and per follower condition (with the one excepted, or without). */
 type ByForm<T> = Record<PropagationLog, readonly [T, T]>;
@@ -97,12 +79,10 @@ const byForm = <T>(make: (except: boolean, form: PropagationLog) => T): ByForm<T
 const PG_STATUS_HEAD = `s AS (${SET_STATUS} RETURNING ${STATUS_COLUMNS}),
        h AS (INSERT INTO email_status_history (${STATUS_COLUMNS}) SELECT ${STATUS_COLUMNS} FROM s),
        `;
-const pgByForm = (head: string): Record<PropagationLog, FixedSql> => ({
-  followers: pgPropagation(head, PG_FOLLOW_ADDRESS, 'followers'),
-  activities: pgPropagation(head, PG_FOLLOW_ADDRESS, 'activities'),
-});
-const PG_PROPAGATE = pgByForm('');
-const PG_SET_AND_PROPAGATE = pgByForm(PG_STATUS_HEAD);
+const PG_PROPAGATE = byForm((except, form) => pgPropagation('', followersOf(except), form));
+const PG_SET_AND_PROPAGATE = byForm((except, form) =>
+  pgPropagation(PG_STATUS_HEAD, followersOf(except), form),
+);
 
 /** What a statement before the people's UPDATE binds: the activity's values, the WHERE's. */
 type Takes = 'values and where' | 'where' | 'nothing';
@@ -190,18 +170,22 @@ export async function propagateUnsubscribed(
   now: number,
   activity: PropagationActivity,
 ): Promise<number> {
+  const except = exceptLeadId === null ? 0 : 1;
+  const where = followerBindings(key, unsubscribed, exceptLeadId);
   const form = propagationLog(db);
   if (engine !== 'postgres')
     return propagateInStatements(
       db,
-      SQLITE_PROPAGATE[form][exceptLeadId === null ? 0 : 1],
-      followerBindings(key, unsubscribed, exceptLeadId),
+      SQLITE_PROPAGATE[form][except],
+      where,
       unsubscribed,
       now,
       activity,
     );
-  const r = await runStatement(db, PG_PROPAGATE[form], [
-    ...followAddressBindings(key, unsubscribed, exceptLeadId, now),
+  const r = await runStatement(db, PG_PROPAGATE[form][except], [
+    unsubscribed,
+    now,
+    ...where,
     ...changeActivityBindings(unsubscribed, now, activity),
   ]);
   return r.changes;
@@ -245,10 +229,12 @@ function pgSetAndPropagate(
 ): StatementCall {
   const { emailKey: key, unsubscribed, changedAt: now } = status;
   return [
-    PG_SET_AND_PROPAGATE[form],
+    PG_SET_AND_PROPAGATE[form][exceptLeadId === null ? 0 : 1],
     [
       ...statusBindings(status),
-      ...followAddressBindings(key, unsubscribed, exceptLeadId, now),
+      unsubscribed,
+      now,
+      ...followerBindings(key, unsubscribed, exceptLeadId),
       ...changeActivityBindings(unsubscribed, now, activity),
     ],
   ];
@@ -313,7 +299,7 @@ export async function propagateUnsubscribedMany(
   const whereBindings = [...keys, !unsubscribed];
   const form = propagationLog(db);
   if (engine === 'postgres' && form === 'followers') {
-    const r = await runStatement(db, pgPropagation('', pgUpdate(where), form), [
+    const r = await runStatement(db, pgPropagation('', where, form), [
       unsubscribed,
       now,
       ...whereBindings,
