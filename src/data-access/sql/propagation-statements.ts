@@ -54,7 +54,9 @@ export const EVENT_COLUMNS =
  * PostgreSQL: what follows `changed` (a CTE of the people who followed, RETURNING id) in the
  * propagation's statement. nextval runs after the sort (PostgreSQL evaluates a volatile output
  * column once the rows are in order), so ids follow the followers' ids; materialized, so each
- * follower takes one. The statement's row count is the followers'.
+ * follower takes one, and read back in that order. The event's id, the lowest, is taken once
+ * (a subquery run once), not by a window over the followers and a second sort. The
+ * statement's row count is the followers'.
  */
 export function pgFollowersTail(): string {
   return `,
@@ -66,7 +68,7 @@ export function pgFollowersTail(): string {
        SELECT min(fid), ${PROPAGATION_VALUES} FROM n HAVING count(*) > 0
      )
      INSERT INTO activity_followers (id, lead_id, event_id)
-     SELECT fid, lead_id, min(fid) OVER () FROM n ORDER BY fid`;
+     SELECT fid, lead_id, (SELECT min(fid) FROM n) FROM n`;
 }
 
 /** SQLite: the statements of the followers form, before the people's UPDATE. */
