@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { ErrorCode, isAppError } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
 import { faultCode, rawCall, startTestService, type TestService } from '../support/service.js';
 
@@ -88,6 +89,65 @@ for (const engine of testEngines()) {
         expect(faultCode(r.body), r.body).to.equal(null);
         expect(r.body).to.contain('<status>CREATED</status>');
       }
+    });
+  });
+}
+
+const context = (workspace: string) =>
+  `<ns1:MktowsContextHeader><targetWorkspace>${workspace}</targetWorkspace></ns1:MktowsContextHeader>`;
+
+for (const engine of testEngines()) {
+  describe(`a call with a repeated or malformed MktowsContextHeader (${engine.name})`, function () {
+    this.timeout(60000);
+    let service: TestService;
+    before(async () => {
+      service = await startTestService(engine);
+    });
+    after(() => service?.stop());
+
+    const partitionOf = async (email: string) => {
+      const people = await service.running.services.leads
+        .find({ keyType: 'EMAIL', keyValue: email })
+        .catch((error: unknown) => {
+          if (isAppError(error) && error.code === ErrorCode.LEAD_NOT_FOUND) return [];
+          throw error;
+        });
+      return people.map((p) => p.partition);
+    };
+
+    it('takes one MktowsContextHeader as the partition of the lead it creates', async () => {
+      const r = await rawCall(service.url, syncLead(record('one-context@example.com', '')), {
+        extraHeaderXml: context('Europe'),
+      });
+      expect(faultCode(r.body), r.body).to.equal(null);
+      expect(await partitionOf('one-context@example.com')).to.deep.equal(['Europe']);
+    });
+
+    // Before: two headers, or one holding text, were read as none: the lead was CREATED in
+    // DEFAULT_PARTITION, a partition the call named neither time.
+    it('refuses two MktowsContextHeader elements (20012), creating no one', async () => {
+      const r = await rawCall(service.url, syncLead(record('two-contexts@example.com', '')), {
+        extraHeaderXml: context('Europe') + context('Asia'),
+      });
+      expect(faultCode(r.body), r.body).to.equal(20012);
+      expect(r.body).to.contain('MktowsContextHeader');
+      expect(await partitionOf('two-contexts@example.com')).to.deep.equal([]);
+    });
+
+    it('refuses a MktowsContextHeader holding text instead of targetWorkspace (20110)', async () => {
+      const r = await rawCall(service.url, syncLead(record('text-context@example.com', '')), {
+        extraHeaderXml: '<ns1:MktowsContextHeader>Europe</ns1:MktowsContextHeader>',
+      });
+      expect(faultCode(r.body), r.body).to.equal(20110);
+      expect(await partitionOf('text-context@example.com')).to.deep.equal([]);
+    });
+
+    it('still takes an empty MktowsContextHeader as none', async () => {
+      const r = await rawCall(service.url, syncLead(record('empty-context@example.com', '')), {
+        extraHeaderXml: '<ns1:MktowsContextHeader/>',
+      });
+      expect(faultCode(r.body), r.body).to.equal(null);
+      expect(await partitionOf('empty-context@example.com')).to.deep.equal(['Default']);
     });
   });
 }
