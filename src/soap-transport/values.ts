@@ -79,6 +79,15 @@ export function memberAs(o: RawObject, name: string, spelled: boolean): Raw {
   return Object.hasOwn(o, name) ? o[name] : undefined;
 }
 
+/**
+ * An element the schema allows once: node-soap reads a repeated one as a list, which object()
+ * would take for none (a filter dropped without a word). Refused instead.
+ */
+export function once(v: Raw, name: string): Raw {
+  if (Array.isArray(v)) throw new AppError(ErrorCode.BAD_PARAMETER, `${name} must be given once`);
+  return v;
+}
+
 /** Text of an element, or undefined when it is absent or nil. */
 export function text(v: Raw, name: string): string | undefined {
   if (v === undefined || v === null) return undefined;

@@ -151,3 +151,66 @@ for (const engine of testEngines()) {
     });
   });
 }
+
+const filterOf = (types: string) =>
+  `<activityFilter><includeTypes>${types}</includeTypes></activityFilter>`;
+const newLead = '<activityType>NewLead</activityType>';
+
+for (const engine of testEngines()) {
+  describe(`a read naming one of its filters twice (${engine.name})`, function () {
+    this.timeout(60000);
+    let service: TestService;
+    before(async () => {
+      service = await startTestService(engine);
+      const r = await rawCall(service.url, syncLead(record('reader@example.com', '')));
+      expect(faultCode(r.body), r.body).to.equal(null);
+    });
+    after(() => service?.stop());
+
+    // Before: a repeated filter was read as none (every activity, every field) or as one
+    // matching nothing (count 0), without a word.
+    const cases: Array<[string, string]> = [
+      [
+        'two activityFilter elements in getLeadActivity',
+        '<ns1:paramsGetLeadActivity><leadKey><keyType>EMAIL</keyType>' +
+          '<keyValue>reader@example.com</keyValue></leadKey>' +
+          filterOf(newLead) +
+          filterOf(newLead) +
+          '</ns1:paramsGetLeadActivity>',
+      ],
+      [
+        'two includeTypes elements in getLeadChanges',
+        '<ns1:paramsGetLeadChanges><startPosition><oldestCreatedAt>2000-01-01T00:00:00Z' +
+          '</oldestCreatedAt></startPosition><activityFilter>' +
+          `<includeTypes>${newLead}</includeTypes><includeTypes>${newLead}</includeTypes>` +
+          '</activityFilter></ns1:paramsGetLeadChanges>',
+      ],
+      [
+        'two includeAttributes elements in getMultipleLeads',
+        '<ns1:paramsGetMultipleLeads><leadSelector xsi:type="ns1:LeadKeySelector">' +
+          '<keyType>EMAIL</keyType><keyValues><stringItem>reader@example.com</stringItem>' +
+          '</keyValues></leadSelector><includeAttributes><stringItem>FirstName</stringItem>' +
+          '</includeAttributes><includeAttributes><stringItem>Company</stringItem>' +
+          '</includeAttributes></ns1:paramsGetMultipleLeads>',
+      ],
+    ];
+    for (const [what, body] of cases) {
+      it(`refuses ${what} (20110)`, async () => {
+        const r = await rawCall(service.url, body);
+        expect(faultCode(r.body), r.body).to.equal(20110);
+        expect(r.body).to.match(/must be given once/);
+      });
+    }
+
+    it('still reads each of them given once', async () => {
+      for (const [, body] of cases) {
+        const once = body
+          .replace(filterOf(newLead) + filterOf(newLead), filterOf(newLead))
+          .replace(`<includeTypes>${newLead}</includeTypes><includeTypes>`, '<includeTypes>')
+          .replace('</includeAttributes><includeAttributes>', '');
+        const r = await rawCall(service.url, once);
+        expect(faultCode(r.body), r.body).to.equal(null);
+      }
+    });
+  });
+}
