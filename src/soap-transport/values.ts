@@ -18,7 +18,8 @@ export function requireObject(
   name: string,
   code: ErrorCode = ErrorCode.PARAMETER_REQUIRED,
 ): RawObject {
-  if (!isObject(v)) throw new AppError(code, `${name} is required`);
+  if (!isObject(v))
+    throw new AppError(code, `${name} ${Array.isArray(v) ? 'must be given once' : 'is required'}`);
   return v;
 }
 

@@ -77,6 +77,28 @@ for (const engine of testEngines()) {
       expect(faultCode(after.body), after.body).to.equal(20103);
     });
 
+    // Before: "leadRecord is required" for a request that gave two.
+    it('says a leadRecord or leadRecordList given twice must be given once, storing nothing', async () => {
+      const two = record('record-one@example.com', '') + record('record-two@example.com', '');
+      const single = await rawCall(service.url, syncLead(two));
+      expect(faultCode(single.body), single.body).to.equal(20104);
+      expect(single.body).to.contain('leadRecord must be given once');
+      const lists = `<leadRecordList>${record('record-one@example.com', '')}</leadRecordList>`;
+      const batch = await rawCall(
+        service.url,
+        syncMultipleLeads(record('record-one@example.com', '')).replace(
+          '</leadRecordList>',
+          `</leadRecordList>${lists}`,
+        ),
+      );
+      expect(faultCode(batch.body), batch.body).to.equal(20104);
+      expect(batch.body).to.contain('leadRecordList must be given once');
+      for (const email of ['record-one@example.com', 'record-two@example.com']) {
+        const after = await rawCall(service.url, getLead(email));
+        expect(faultCode(after.body), after.body).to.equal(20103);
+      }
+    });
+
     it('still takes an empty or nil leadAttributeList as no attributes', async () => {
       for (const [email, list] of [
         ['empty-list@example.com', '<leadAttributeList/>'],
