@@ -17,7 +17,7 @@ import { createLogger, type Logger } from './logger.js';
 import { Metrics, serveMetrics, type ConnectionPoolStats, type MetricsSource } from './metrics.js';
 import { linkTokensFromConfig } from './one-click/link-token.js';
 import { refusedDrainBytes } from './soap-transport/request-body.js';
-import { boundUnreadBodies, inTurn } from './unread-bodies.js';
+import { boundUnreadBodies, inTurn, onlyChunkedCoding } from './unread-bodies.js';
 import {
   applyConnectionBounds,
   CONNECTIONS_CHECKING_MS,
@@ -298,7 +298,9 @@ async function startOn(
   server.on(
     'request',
     inTurn(
-      boundUnreadBodies(app, refusedDrainBytes(config.maxBodyBytes), config.bodyTimeoutMs),
+      onlyChunkedCoding(
+        boundUnreadBodies(app, refusedDrainBytes(config.maxBodyBytes), config.bodyTimeoutMs),
+      ),
       config.maxPipelinedRequests,
     ),
   );

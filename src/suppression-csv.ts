@@ -22,6 +22,9 @@ export class UnreadableCsv extends Error {}
  */
 export const MAX_CSV_ROW_CHARS = 1_048_576;
 
+/** The columns a row is read from (any other column is ignored). */
+const READ_COLUMNS = ['email', 'reason', 'source', 'date', 'unsubscribed'] as const;
+
 function describeHeader(firstLine: string): string {
   for (const [sep, name] of [
     [';', 'semicolons'],
@@ -109,6 +112,12 @@ export async function* csvRows(
         const names = header.map((h) => h.trim().toLowerCase());
         firstLine = header.join(',');
         if (!names.includes('email')) throw new UnreadableCsv(describeHeader(header.join(',')));
+        const twice = READ_COLUMNS.find((c) => names.indexOf(c) !== names.lastIndexOf(c));
+        // Only one of the two would be read: the addresses of the other never imported.
+        if (twice !== undefined)
+          throw new UnreadableCsv(
+            `The first line names the column "${twice}" more than once: keep one, or rename the others`,
+          );
         return names;
       },
       skip_empty_lines: true,

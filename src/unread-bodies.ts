@@ -57,6 +57,29 @@ export function boundUnreadBodies(
 }
 
 /**
+ * `listener`, for requests whose Transfer-Encoding is chunked alone (or absent). node undoes
+ * the chunking of "gzip, chunked" (any coding before chunked) but not the coding itself, so
+ * such a body was read as it came: a proxy that decodes it, or the client that applied it,
+ * meant another body than the one the service would act on. RFC 9112 §6.1: a coding the
+ * server does not implement is 501. Answered before a byte of the body is read; the
+ * connection closes.
+ */
+export function onlyChunkedCoding(listener: RequestListener): RequestListener {
+  return (req, res) => {
+    const coding = req.headers['transfer-encoding'];
+    if (coding === undefined || coding === 'chunked' || coding.trim().toLowerCase() === 'chunked')
+      return listener(req, res);
+    const text = 'Transfer-Encoding other than chunked is not implemented\n';
+    res.writeHead(501, {
+      Connection: 'close',
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': Buffer.byteLength(text),
+    });
+    res.end(text);
+  };
+}
+
+/**
  * How long a connection may see no byte move either way (server.timeout): a client that stops
  * reading its answer held the connection, and the answer's buffers, for ever. Longer than a
  * call may compute (REQUEST_TIMEOUT_MS) or a body may take to arrive (BODY_TIMEOUT_MS).

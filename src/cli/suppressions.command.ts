@@ -237,7 +237,7 @@ export const SUPPRESSIONS_HELP = `Usage: durable-unsubscribe suppressions import
        durable-unsubscribe suppressions remove EMAIL --reason TEXT [--actor NAME]
 
 "import" reads a CSV with a header line: email, and optionally reason, source, date (ISO 8601:
-when the person opted out). Every valid address becomes unsubscribed in the master status, even
+when the person opted out), each named once. Every valid address becomes unsubscribed in the master status, even
 with no person yet; people holding it are unsubscribed by the normal rules. Rejected lines (bad
 address, duplicate, a date that is not ISO 8601 or is in the future, a control character in reason or source) go to FILE.rejects.csv (or --rejects FILE); rows of empty cells are skipped
 like empty lines. The file is UTF-8 (with or without a byte-order mark) or UTF-16 (Excel's

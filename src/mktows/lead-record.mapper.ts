@@ -11,6 +11,7 @@ import {
   formatDateTime,
   list,
   member,
+  isObject,
   memberAs,
   object,
   requireObject,
@@ -141,6 +142,19 @@ const LEAD_RECORD_MEMBERS: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * The leadAttributeList member: absent, nil or empty is no attributes. Given twice, or as text,
+ * it is refused: dropping it would answer CREATED or UPDATED without the attributes sent, an
+ * Unsubscribed=true among them.
+ */
+function attributeList(value: Raw): RawObject | undefined {
+  if (value === undefined || value === null || isObject(value)) return value ?? undefined;
+  if (Array.isArray(value))
+    throw new AppError(ErrorCode.BAD_PARAMETER, 'leadAttributeList must be given once');
+  if (typeof value === 'string' && value.trim() === '') return undefined;
+  throw new AppError(ErrorCode.BAD_PARAMETER, 'leadAttributeList must hold attribute elements');
+}
+
+/**
  * LeadRecord element → domain input. A nil member means "not given" (PHP and .NET stubs send
  * nil for every unset member); an empty Email clears the address.
  */
@@ -164,7 +178,7 @@ export function toLeadInput(raw: Raw): LeadInput {
   const ftype = text(memberAs(record, 'ForeignSysType', spelled), 'ForeignSysType');
   if (ftype !== undefined && ftype.trim() !== '')
     input.foreignSysType = ftype.trim() as LeadInput['foreignSysType'];
-  const attrs = object(memberAs(record, 'leadAttributeList', spelled));
+  const attrs = attributeList(memberAs(record, 'leadAttributeList', spelled));
   input.attributes = list(member(attrs, 'attribute')).map((a) => {
     const attr = object(a);
     const name = attr ? text(member(attr, 'attrName'), 'attrName') : undefined;

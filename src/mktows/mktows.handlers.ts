@@ -36,6 +36,7 @@ import {
   list,
   member,
   object,
+  once,
   requireObject,
   requireText,
   text,
@@ -175,9 +176,9 @@ export function mktowsHandlers(
       if (requested !== undefined && requested < 1)
         throw new AppError(ErrorCode.BAD_PARAMETER, 'batchSize must be positive');
       const limit = Math.min(requested ?? MAX_MULTIPLE_LEADS_BATCH, MAX_MULTIPLE_LEADS_BATCH);
-      const includeNames = list(object(args.includeAttributes)?.stringItem).map((s) =>
-        (text(s, 'stringItem') ?? '').trim().toLowerCase(),
-      );
+      const includeNames = list(
+        object(once(args.includeAttributes, 'includeAttributes'))?.stringItem,
+      ).map((s) => (text(s, 'stringItem') ?? '').trim().toLowerCase());
       const include = includeNames.length > 0 ? new Set(includeNames) : undefined;
       const rawPosition = text(args.streamPosition, 'streamPosition');
       const selector = object(args.leadSelector);

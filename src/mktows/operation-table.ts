@@ -9,10 +9,12 @@ import type { SoapBinding } from '../soap-transport/soap-engine.js';
 import type { ElementTree } from '../soap-transport/schema-elements.js';
 import {
   declaredNames,
+  isObject,
   object,
   text,
   withDeclaredNames,
   type DeclaredNames,
+  type Raw,
 } from '../soap-transport/values.js';
 
 /** What one call's log line and metrics need from inside node-soap's handler. */
@@ -33,6 +35,26 @@ export interface Operation {
 
 export const notServed = (name: string) =>
   new AppError(ErrorCode.UNSUPPORTED_OPERATION, `${name} is not served by this service`);
+
+/**
+ * The targetWorkspace of the call's MktowsContextHeader, if it names one. Two headers, or one
+ * holding text, are refused: read as none, the call's new leads went to DEFAULT_PARTITION, a
+ * partition the request never named.
+ */
+function targetWorkspace(headers: Raw): string | undefined {
+  const context = object(headers)?.MktowsContextHeader;
+  if (context === undefined || context === null) return undefined;
+  if (Array.isArray(context))
+    throw new AppError(ErrorCode.REQUEST_NOT_UNDERSTOOD, 'More than one MktowsContextHeader');
+  if (!isObject(context)) {
+    if (typeof context === 'string' && context.trim() === '') return undefined;
+    throw new AppError(
+      ErrorCode.BAD_PARAMETER,
+      'MktowsContextHeader must hold a targetWorkspace element',
+    );
+  }
+  return text(context.targetWorkspace, 'targetWorkspace')?.trim();
+}
 
 /**
  * The handlers as node-soap's port calls them: the caller (authenticated, and admitted, before
@@ -60,10 +82,7 @@ export function soapPort(
         const caller = record?.caller;
         if (!caller) throw new AppError(ErrorCode.AUTHENTICATION_FAILED, 'Not authenticated');
         const ctx: CallContext = { userId: caller.userId, permissions: caller.permissions };
-        const workspace = text(
-          object(headers?.MktowsContextHeader)?.targetWorkspace,
-          'targetWorkspace',
-        )?.trim();
+        const workspace = targetWorkspace(headers);
         if (workspace) ctx.partition = partitionOf(workspace);
         const declared = paramsNames.get(name);
         return await handler(

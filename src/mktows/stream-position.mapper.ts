@@ -7,6 +7,7 @@ import {
   list,
   member,
   object,
+  once,
   text,
   type Raw,
 } from '../soap-transport/values.js';
@@ -15,18 +16,19 @@ import {
 
 /** `names`: getLeadChanges' activityNameFilter (display names); empty or absent: no filter. */
 export function activityFilter(raw: Raw, names?: Raw): ActivityTypeFilter | undefined {
-  const f = object(raw);
-  const nameList = list(object(names)?.stringItem)
+  const f = object(once(raw, 'activityFilter'));
+  const nameList = list(object(once(names, 'activityNameFilter'))?.stringItem)
     .map((s) => text(s, 'stringItem') ?? '')
     .filter((n) => n.trim() !== '');
   if (!f && nameList.length === 0) return undefined;
-  const types = (v: Raw) => list(object(v)?.activityType).map((t) => text(t, 'activityType') ?? '');
+  const types = (v: Raw, name: string) =>
+    list(object(once(v, name))?.activityType).map((t) => text(t, 'activityType') ?? '');
   const filter: ActivityTypeFilter = nameList.length > 0 ? { names: nameList } : {};
   if (!f) return filter;
   if (f.includeTypes !== undefined && f.includeTypes !== null)
-    filter.includeTypes = types(f.includeTypes);
+    filter.includeTypes = types(f.includeTypes, 'includeTypes');
   if (f.excludeTypes !== undefined && f.excludeTypes !== null)
-    filter.excludeTypes = types(f.excludeTypes);
+    filter.excludeTypes = types(f.excludeTypes, 'excludeTypes');
   return filter;
 }
 

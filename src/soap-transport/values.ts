@@ -18,7 +18,8 @@ export function requireObject(
   name: string,
   code: ErrorCode = ErrorCode.PARAMETER_REQUIRED,
 ): RawObject {
-  if (!isObject(v)) throw new AppError(code, `${name} is required`);
+  if (!isObject(v))
+    throw new AppError(code, `${name} ${Array.isArray(v) ? 'must be given once' : 'is required'}`);
   return v;
 }
 
@@ -77,6 +78,15 @@ export function spelledAs(o: RawObject, names: ReadonlySet<string>): boolean {
 export function memberAs(o: RawObject, name: string, spelled: boolean): Raw {
   if (!spelled) return member(o, name);
   return Object.hasOwn(o, name) ? o[name] : undefined;
+}
+
+/**
+ * An element the schema allows once: node-soap reads a repeated one as a list, which object()
+ * would take for none (a filter dropped without a word). Refused instead.
+ */
+export function once(v: Raw, name: string): Raw {
+  if (Array.isArray(v)) throw new AppError(ErrorCode.BAD_PARAMETER, `${name} must be given once`);
+  return v;
 }
 
 /** Text of an element, or undefined when it is absent or nil. */
