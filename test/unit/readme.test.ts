@@ -23,6 +23,8 @@ const NOT_SETTINGS = new Set([
   'NODE_ENV',
   'MALLOC_ARENA_MAX',
   'SQLITE_BUSY',
+  // SQLite's code for a file that is not a database (operations.md, troubleshooting).
+  'SQLITE_NOTADB',
   'LEAD_SYNC_FAILED',
   'MAX_GROUPS_IN_FLIGHT',
   'REMAINING_COUNT_CAP',
