@@ -35,9 +35,10 @@ const SEQUENCE_VALUE = `coalesce(pg_sequence_last_value(to_regclass('activities_
  * The statement every write transaction begins with. Before the migrations created the
  * sequence it locks floor 0 (to_regclass gives null).
  */
-export const WRITER_FLOOR_LOCK = `SELECT pg_advisory_xact_lock_shared(k.c, k.o)
-  FROM (SELECT ${ACTIVITY_WRITER_LOCK_CLASS} + (s.v >> 31)::int, (s.v & 2147483647)::int
-        FROM (SELECT ${SEQUENCE_VALUE} AS v) s) AS k(c, o)`;
+export const WRITER_FLOOR_LOCK =
+  'SELECT pg_advisory_xact_lock_shared(k.c, k.o) FROM (SELECT ' +
+  `${ACTIVITY_WRITER_LOCK_CLASS} + (s.v >> 31)::int, (s.v & 2147483647)::int ` +
+  `FROM (SELECT ${SEQUENCE_VALUE} AS v) s) AS k(c, o)`;
 
 /**
  * The highest id up to which every activity id is settled (committed, rolled back or never

@@ -12,6 +12,10 @@ describe('activity horizon statements (PostgreSQL change stream)', () => {
     expect(SETTLED_ACTIVITY_ID).to.not.include(';');
   });
 
+  it('the writers’ lock is one line: it leads every write transaction’s message and log line', () => {
+    expect(WRITER_FLOOR_LOCK).to.not.match(/[\r\n]/);
+  });
+
   it('the lock class is a positive int4, and the runbook’s query names it', () => {
     expect(Number.isInteger(ACTIVITY_WRITER_LOCK_CLASS)).to.equal(true);
     expect(ACTIVITY_WRITER_LOCK_CLASS).to.be.within(1, 2 ** 31 - 1);
