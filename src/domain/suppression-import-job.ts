@@ -29,6 +29,9 @@ interface JobChange {
   message?: string;
 }
 
+const INTERRUPTED =
+  'Interrupted: the service stopped during the import. What was imported stays; importing the same file again is safe.';
+
 const EMPTY: ImportCounts = {
   rows: 0,
   suppressed: 0,
@@ -168,15 +171,8 @@ export class SuppressionImportJobs {
     const ids = await this.transactions.read((repos) => repos.jobs.claimable(IMPORT_KIND, now));
     for (const id of ids) {
       if (this.running.has(id)) continue;
-      await this.transactions.write((repos) =>
-        repos.jobs.update(id, {
-          now,
-          state: 'failed',
-          finishedAt: now,
-          message:
-            'Interrupted: the service stopped during the import. What was imported stays; importing the same file again is safe.',
-        }),
-      );
+      // Only if still unheld: the import may have finished, or renewed its lease, since.
+      await this.transactions.write((repos) => repos.jobs.failUnheld(id, INTERRUPTED, now));
     }
   }
 }
