@@ -26,7 +26,7 @@ interface JobChange {
   state?: JobRecord['state'];
   finishedAt?: number;
   leaseUntil?: number;
-  message?: string;
+  message?: string | null;
 }
 
 const INTERRUPTED =
@@ -106,7 +106,14 @@ export class SuppressionImportJobs {
             void save(written);
           },
         });
-        await save(counts, { state: 'done' as const, finishedAt: this.now(), leaseUntil: 0 });
+        // No message: one another instance left, thinking this import stopped while a slow
+        // batch held it past its lease, is not true any more.
+        await save(counts, {
+          state: 'done' as const,
+          finishedAt: this.now(),
+          leaseUntil: 0,
+          message: null,
+        });
       } catch (error) {
         const described = options.describe?.(error) ?? null;
         if (described === null && !(error instanceof AppError)) options.onError?.(error);

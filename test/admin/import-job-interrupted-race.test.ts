@@ -58,5 +58,32 @@ for (const engine of testEngines()) {
         await made.drop();
       }
     });
+    it('finishes as done, without the interruption, an import thought stopped while slow', async () => {
+      const made = await engine.create();
+      try {
+        let clock = Date.now();
+        const a = createServices(made.db, config, { now: () => clock });
+        const fileEnd = latch();
+        async function* rows() {
+          yield { line: 1, email: 'slow@example.com' };
+          await fileEnd.opened;
+        }
+        const id = await a.suppressionImports.start(rows(), 'alice', () => 1);
+        // Another instance, past A's lease, reports the import interrupted.
+        clock += 120000;
+        const b = createServices(made.db, config, { now: () => clock });
+        await b.suppressionImports.failInterrupted();
+        expect((await a.suppressionImports.status(id)).job.state).to.equal('failed');
+        // A was alive after all: it finishes, and says so.
+        fileEnd.open();
+        await a.suppressionImports.settled(id);
+        const status = await a.suppressionImports.status(id);
+        expect(status.job.state).to.equal('done');
+        expect(status.job.message).to.equal(null);
+        expect(status.progress?.counts.suppressed).to.equal(1);
+      } finally {
+        await made.drop();
+      }
+    });
   });
 }
