@@ -3,6 +3,7 @@ import sinon from 'sinon';
 import { createServices } from '../../src/compose.js';
 import type { EmailStatusRecord } from '../../src/domain/records.js';
 import { testEngines } from '../support/database.js';
+import { cli, cliSuite } from './support.js';
 
 const config = { customFields: [], defaultPartition: 'Default' };
 
@@ -61,6 +62,48 @@ for (const engine of testEngines()) {
       } finally {
         await made.drop();
       }
+    });
+  });
+}
+
+for (const engine of testEngines()) {
+  describe(`suppressions export (CLI process) beside another instance's write (${engine.name})`, function () {
+    this.timeout(120000);
+    let env: Record<string, string>;
+    let services: ReturnType<typeof createServices>;
+
+    cliSuite(engine, 'du-late-', (suite) => {
+      env = suite.env;
+      services = createServices(suite.db, config);
+    });
+
+    afterEach(() => sinon.restore());
+
+    it('waits for it: the status it stamped before the export started is exported', async () => {
+      let inside!: () => void;
+      const entered = new Promise<void>((r) => (inside = r));
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const real = services.durableStatus.suppressAddresses.bind(services.durableStatus);
+      sinon.stub(services.durableStatus, 'suppressAddresses').callsFake(async (...args) => {
+        const result = await real(...args);
+        inside();
+        await held;
+        return result;
+      });
+      const late = services.suppressions.import(
+        (async function* () {
+          yield { line: 1, email: 'late@example.com' };
+        })(),
+        { actor: 'ops' },
+      );
+      await entered;
+      const exported = cli(['suppressions', 'export'], env);
+      // Long enough for the export to have read, had it not waited.
+      setTimeout(release, 1500);
+      const [r] = await Promise.all([exported, late]);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.include('late@example.com');
     });
   });
 }
