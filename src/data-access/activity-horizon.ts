@@ -58,3 +58,18 @@ export const SETTLED_ACTIVITY_ID = `WITH l AS MATERIALIZED (SELECT ${SEQUENCE_VA
         AND c.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
     ) k WHERE k.floor <= l.v
   )) AS h FROM l`;
+
+/** The floor locks of the write transactions in flight, but the reader's own. */
+const WRITER_LOCKS = `FROM pg_locks c
+  WHERE c.locktype = 'advisory' AND c.objsubid = 2
+    AND c.classid::bigint BETWEEN ${ACTIVITY_WRITER_LOCK_CLASS}
+      AND ${ACTIVITY_WRITER_LOCK_CLASS + CLASS_SPAN - 1}
+    AND c.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
+    AND c.pid <> pg_backend_pid()`;
+
+/** The write transactions in flight now (every one holds its floor lock from its BEGIN). */
+export const WRITERS_IN_FLIGHT = `SELECT DISTINCT c.virtualtransaction AS v ${WRITER_LOCKS}`;
+
+/** How many of the transactions `?` (an array of virtual transaction ids) are still in flight. */
+export const WRITERS_STILL_IN_FLIGHT = `SELECT count(DISTINCT c.virtualtransaction) AS n
+  ${WRITER_LOCKS} AND c.virtualtransaction = ANY(?::text[])`;

@@ -117,6 +117,20 @@ export class ConsoleJobRepository {
     return n === 1;
   }
 
+  /**
+   * Marks a job failed if no instance holds it (queued, or running with an expired lease),
+   * in one statement: a job that finished, or whose runner renewed its lease, since it was
+   * read as claimable is left as it is. False when it was.
+   */
+  async failUnheld(id: number, message: string, now: number): Promise<boolean> {
+    const n = await this.db('console_jobs')
+      .where('id', id)
+      .whereIn('state', ['queued', 'running'])
+      .where('lease_until', '<', now)
+      .update({ state: 'failed', message, finished_at: now, updated_at: now });
+    return n === 1;
+  }
+
   async nextPending(jobId: number): Promise<PendingBatch | null> {
     const row = (await this.db('console_job_batches')
       .where({ job_id: jobId, state: 'pending' })

@@ -13,6 +13,7 @@ import { EmailStatusRepository } from './sql/email-status.repository.js';
 import { LeadRepository } from './sql/lead.repository.js';
 import { queueStatusAndPropagate } from './sql/lead-propagation.js';
 import { runUnless, type StatementCall } from './sql/statement.js';
+import { settleWrites } from './settle-writes.js';
 import { pgStepTransaction } from './sql/pg-step.js';
 import { pgTransaction } from './sql/pg-transaction.js';
 import { writeCheckedBatch } from './batch/batch-checked.js';
@@ -331,6 +332,16 @@ export class UnitOfWork implements Transactions {
         throw classifyDatabaseError(error);
       }
     }
+  }
+
+  /** Transactions.settleWrites: see settle-writes.ts. */
+  settleWrites(): Promise<void> {
+    // SQLite: a statement in the transaction, so that its BEGIN IMMEDIATE is sent and waits.
+    return settleWrites(this.database, () =>
+      this.write(async (repos) => {
+        await repos.emailStatus.get('');
+      }),
+    );
   }
 
   /**

@@ -26,8 +26,11 @@ interface JobChange {
   state?: JobRecord['state'];
   finishedAt?: number;
   leaseUntil?: number;
-  message?: string;
+  message?: string | null;
 }
+
+const INTERRUPTED =
+  'Interrupted: the service stopped during the import. What was imported stays; importing the same file again is safe.';
 
 const EMPTY: ImportCounts = {
   rows: 0,
@@ -103,7 +106,14 @@ export class SuppressionImportJobs {
             void save(written);
           },
         });
-        await save(counts, { state: 'done' as const, finishedAt: this.now(), leaseUntil: 0 });
+        // No message: one another instance left, thinking this import stopped while a slow
+        // batch held it past its lease, is not true any more.
+        await save(counts, {
+          state: 'done' as const,
+          finishedAt: this.now(),
+          leaseUntil: 0,
+          message: null,
+        });
       } catch (error) {
         const described = options.describe?.(error) ?? null;
         if (described === null && !(error instanceof AppError)) options.onError?.(error);
@@ -168,15 +178,8 @@ export class SuppressionImportJobs {
     const ids = await this.transactions.read((repos) => repos.jobs.claimable(IMPORT_KIND, now));
     for (const id of ids) {
       if (this.running.has(id)) continue;
-      await this.transactions.write((repos) =>
-        repos.jobs.update(id, {
-          now,
-          state: 'failed',
-          finishedAt: now,
-          message:
-            'Interrupted: the service stopped during the import. What was imported stays; importing the same file again is safe.',
-        }),
-      );
+      // Only if still unheld: the import may have finished, or renewed its lease, since.
+      await this.transactions.write((repos) => repos.jobs.failUnheld(id, INTERRUPTED, now));
     }
   }
 }

@@ -220,8 +220,10 @@ export class SuppressionService {
   ): Promise<void> {
     const keys = batch.map((b) => b.key);
     const path = ChangePaths.suppressionImport(actor);
-    const recordedAt = this.now();
     const write = async (repos: TransactionScope) => {
+      // Stamped inside the transaction, as every path records its statuses: an export that
+      // waited for the transactions in flight has every status stamped before it started.
+      const recordedAt = this.now();
       await repos.lockEmailKeys(keys);
       return this.durable.suppressAddresses(repos, batch, path, {
         recordedAt,
@@ -235,8 +237,15 @@ export class SuppressionService {
     counts.peopleUnsubscribed += r.people;
   }
 
-  /** The master status as rows, changed at or after `since`, in key order, a page at a time. */
+  /**
+   * The master status as rows, recorded at or after `since`, in key order, a page at a time.
+   * Every status recorded before the export started is in it (or in the master status no
+   * more): a status is stamped inside its transaction, and the export first waits for the
+   * write transactions in flight to end. So `since` = when the last export started misses
+   * nothing, even a status stamped before then and committed after.
+   */
   async *export(since = 0): AsyncGenerator<EmailStatusRecord> {
+    await this.transactions.settleWrites();
     let after: string | null = null;
     for (;;) {
       const page = await this.transactions.read((repos) =>

@@ -57,6 +57,10 @@ class Observed implements Transactions {
     }
   }
 
+  settleWrites(): Promise<void> {
+    return this.inner.settleWrites();
+  }
+
   async read<T>(work: Work<T>): Promise<T> {
     const result = await this.inner.read(work);
     const meanwhile = this.afterRead;

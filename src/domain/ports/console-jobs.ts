@@ -33,6 +33,8 @@ export interface ConsoleJobStore {
   claimable(kind: string, now: number): Promise<number[]>;
   /** Takes or extends a job's lease if it still is `expected` (null: expired); true if taken. */
   lease(id: number, holderUntil: number, now: number, expected: number | null): Promise<boolean>;
+  /** Marks a job failed if no runner holds it (as claimable says) now; false if one does. */
+  failUnheld(id: number, message: string, now: number): Promise<boolean>;
   nextPending(jobId: number): Promise<PendingBatch | null>;
   /** Marks a batch applied with its counts; false if another run applied it first. */
   markApplied(

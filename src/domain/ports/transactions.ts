@@ -113,6 +113,12 @@ export interface Transactions {
     scope: BatchScope,
     apply: (batch: BatchMemory) => Promise<T>,
   ): Promise<{ value: T } | null | undefined>;
+  /**
+   * Resolves once every write transaction in flight when it was called (in any instance on
+   * the store) has ended: a read that follows misses nothing a transaction begun before the
+   * call commits. Writers are not held up.
+   */
+  settleWrites(): Promise<void>;
   /** Reads outside a transaction (each statement sees committed data). */
   read<T>(work: (scope: TransactionScope) => Promise<T>): Promise<T>;
   /**
