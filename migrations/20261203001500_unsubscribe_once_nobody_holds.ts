@@ -94,10 +94,10 @@ function unsubscribeAddressOnce(probe: boolean): string {
       INSERT INTO email_status_history (email_key, unsubscribed, reason, source, lead_id,
           changed_at, recorded_at, lifted_reason, lifted_at)
         VALUES (p_key, true, p_reason, p_source, p_lead_id, p_changed_at, p_changed_at, NULL, NULL);
-      people := 0;
       ${
         probe
-          ? `IF EXISTS (SELECT 1 FROM leads WHERE ${HOLDERS}) THEN
+          ? `people := 0;
+      IF EXISTS (SELECT 1 FROM leads WHERE ${HOLDERS}) THEN
         ${PROPAGATION}
       END IF;`
           : PROPAGATION
