@@ -9,7 +9,7 @@ import { createLead, openHarness, type Harness } from '../support/harness.js';
  * and their log, one statement of several CTEs) only when someone holds the address: an
  * unsubscribe link's address often has nobody yet, and starting that statement's executor for
  * no rows was most of the server's work of a one-click unsubscribe (migration
- * 20261203001500). Which statements the function ran is read from auto_explain's plans, sent
+ * 20261203002100). Which statements the function ran is read from auto_explain's plans, sent
  * to this session as LOG messages; where the server does not let the session load it, the
  * test is skipped.
  */
