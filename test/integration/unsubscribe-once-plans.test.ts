@@ -1,0 +1,105 @@
+import { expect } from 'chai';
+import pg from 'pg';
+import { emailKey } from '../../src/domain/email-key.js';
+import { testEngines } from '../support/database.js';
+import { createLead, openHarness, type Harness } from '../support/harness.js';
+
+/**
+ * PostgreSQL: unsubscribe_address_once runs its propagation statement (the people's UPDATE
+ * and their log, one statement of several CTEs) only when someone holds the address: an
+ * unsubscribe link's address often has nobody yet, and starting that statement's executor for
+ * no rows was most of the server's work of a one-click unsubscribe (migration
+ * 20261203002100). Which statements the function ran is read from auto_explain's plans, sent
+ * to this session as LOG messages; where the server does not let the session load it, the
+ * test is skipped.
+ */
+
+const ARGS = (key: string, at: number) =>
+  [
+    `(${String(Number.MAX_SAFE_INTEGER - at)})`,
+    `'${key}'`,
+    "'Unsubscribe link'",
+    "'Unsubscribe link (link p1)'",
+    'NULL',
+    String(at),
+    "'Change Data Value'",
+    "'Unsubscribed'",
+    "'false'",
+    "'true'",
+    "'propagated'",
+    "'Unsubscribe link'",
+    "'link p1'",
+    'NULL',
+    'true',
+  ].join(', ');
+
+for (const engine of testEngines().filter((e) => e.name === 'postgres')) {
+  describe('unsubscribe_address_once runs the propagation only for a held address (postgres)', () => {
+    let h: Harness;
+    let client: pg.Client;
+    const plans: string[] = [];
+
+    before(async function () {
+      h = await openHarness(engine);
+      client = new pg.Client(h.url);
+      await client.connect();
+      client.on('notice', (n: { message?: string }) => plans.push(n.message ?? ''));
+      try {
+        await client.query("LOAD 'auto_explain'");
+      } catch {
+        this.skip();
+      }
+      await client.query(
+        'SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = on; SET client_min_messages = log',
+      );
+    });
+    after(async () => {
+      await client?.end();
+      await h?.drop();
+    });
+
+    /** The function's answer for `email`, and the plans of the statements it ran. */
+    async function unsubscribe(email: string, at: number) {
+      plans.length = 0;
+      const { rows } = await client.query<{ changed: boolean; people: number }>(
+        `SELECT changed, people FROM unsubscribe_address_once(${ARGS(emailKey(email), at)})`,
+      );
+      return { ...rows[0]!, plans: plans.join('\n') };
+    }
+
+    it('nobody holds the address: the status and its history, no propagation', async () => {
+      const r = await unsubscribe('nobody@plans.example', 1000);
+      expect(r).to.include({ changed: true, people: 0 });
+      expect(r.plans).to.match(/Insert on email_status_history/);
+      expect(r.plans).not.to.match(/Update on leads|activity_followers|propagation_events/);
+      const status = await h.db.knex('email_status').where('email_key', 'nobody@plans.example');
+      expect(status.map((s: { unsubscribed: unknown }) => Boolean(s.unsubscribed))).to.deep.equal([
+        true,
+      ]);
+    });
+
+    it('two people hold it: both follow, with their log', async () => {
+      await createLead(h.services, 'two@plans.example');
+      await createLead(h.services, 'two@plans.example');
+      const r = await unsubscribe('two@plans.example', 2000);
+      expect(r).to.include({ changed: true, people: 2 });
+      expect(r.plans).to.match(/Update on leads/);
+      expect(r.plans).to.match(/Insert on activity_followers/);
+      const people = await h.db.knex('leads').where('email_key', 'two@plans.example');
+      expect(people.map((p: { unsubscribed: unknown }) => Boolean(p.unsubscribed))).to.deep.equal([
+        true,
+        true,
+      ]);
+    });
+
+    it('only unsubscribed people hold it: nobody follows, no propagation', async () => {
+      await createLead(h.services, 'done@plans.example');
+      await h.db.knex('leads').where('email_key', 'done@plans.example').update({
+        unsubscribed: true,
+      });
+      const r = await unsubscribe('done@plans.example', 3000);
+      expect(r).to.include({ changed: true, people: 0 });
+      expect(r.plans).not.to.match(/Update on leads/);
+    });
+  });
+}
