@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { ConfigError, type Setting } from './config/parse.js';
+import { lookalikeLine, settingLookalikes } from './config/lookalikes.js';
 import { defaultWorkers, listenerSettings } from './config/listener.settings.js';
 import { databaseSettings } from './config/database.settings.js';
 import { mktowsSettings } from './config/mktows.settings.js';
@@ -58,6 +59,21 @@ function checkCombinations(config: Config): Config {
       `DB_ACQUIRE_TIMEOUT_MS (${config.dbAcquireTimeoutMs}) must be below REQUEST_TIMEOUT_MS (${config.requestTimeoutMs})`,
     );
   }
+  // Two listeners on one port: the second would fail as if another program held it.
+  if (config.metricsPort !== null && config.metricsPort !== 0 && config.metricsPort === config.port)
+    throw new ConfigError(
+      `METRICS_PORT (${config.metricsPort}) must differ from PORT (${config.port}): set another METRICS_PORT, or METRICS_PORT=off`,
+    );
+  const keyIds = new Set([config.unsubscribeLinkKeyId]);
+  for (const { id } of config.unsubscribeLinkOldKeys) {
+    if (keyIds.has(id))
+      throw new ConfigError(
+        id === config.unsubscribeLinkKeyId
+          ? `UNSUBSCRIBE_LINK_OLD_KEYS holds ${id}, the id of the current key (UNSUBSCRIBE_LINK_KEY_ID): give the new key a new id`
+          : `UNSUBSCRIBE_LINK_OLD_KEYS holds ${id} twice: each retired key keeps its own id`,
+      );
+    keyIds.add(id);
+  }
   if (config.salesforceOrgIds.length > 0 && config.salesforcePathSecret === '') {
     throw new ConfigError(
       'SFDC_ORG_IDS is set but SFDC_PATH_SECRET is not: the Salesforce listener needs a secret path (16 to 128 of A-Z a-z 0-9 - _ . ~); set SFDC_PATH_SECRET or clear SFDC_ORG_IDS',
@@ -79,4 +95,10 @@ function checkCombinations(config: Config): Config {
     return { ...config, userKeySecret: secret };
   }
   return config;
+}
+
+/** Variables of `env` that look like a setting but are not one, one line each (values never shown). */
+export function settingWarnings(env: NodeJS.ProcessEnv = process.env): string[] {
+  const known = Object.values(settings).map((s) => s.env);
+  return settingLookalikes(env, known).map(lookalikeLine);
 }

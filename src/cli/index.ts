@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { OPERATORS_HELP, runOperatorsCommand } from './operators.command.js';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { ConfigError, loadConfig, settingWarnings, type Config } from '../config.js';
 import { connectionProblem, openDatabase } from '../data-access/database.js';
 import { dataDirWriteProblem } from '../data-access/data-dir-problems.js';
 import {
@@ -152,6 +152,9 @@ async function main(argv: string[]): Promise<number> {
       throw error;
     });
   }
+  // serve logs them (JSON); the commands say them on stderr, before their own output.
+  if (command !== 'serve')
+    for (const line of settingWarnings()) process.stderr.write(`warning: ${line}\n`);
   if (command === 'config') return runConfigCommand(args, process.env, process.stdout);
   const config = loadConfig();
   switch (command) {

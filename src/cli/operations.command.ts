@@ -170,7 +170,13 @@ export async function runBackupCommand(
   }
   const db = openDatabase(config);
   try {
-    await migrationStatus(db); // a database that is not ours (or damaged) fails here
+    // A database that is not ours (or damaged) fails here.
+    if ((await migrationStatus(db)).applied.length === 0) {
+      io.err.write(
+        `backup: the database in ${config.dataDir} holds no schema yet: nothing to back up (start the service or run "durable-unsubscribe migrate" first)\n`,
+      );
+      return 1;
+    }
     const { bytes } = await backupSqlite(db, file);
     io.out.write(
       `Backed up ${db.location} to ${file} (${bytes} bytes). Keep ${path.join(config.dataDir, 'user-key.secret')} (or USER_KEY_SECRET) with it: stored SOAP keys are sealed with it.\n`,

@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import { superviseWorkers, type ReadyMessage } from '../cluster/supervisor.js';
-import type { Config } from '../config.js';
+import { settingWarnings, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
 import { start, type Running } from '../main.js';
 import { limitHeapGrowth } from './heap-growth.js';
@@ -15,6 +15,12 @@ export async function runServe(config: Config): Promise<void> {
   // Every process of the instance, before its heap grows.
   limitHeapGrowth(config.heapGrowthPercent);
   if (cluster.isWorker) return serveOneProcess(config, 'worker');
+  // A variable that looks like a setting but is not one (MAX_BODY_SIZE): said once, not refused.
+  const warnings = settingWarnings();
+  if (warnings.length > 0) {
+    const logger = createLogger(config.logLevel);
+    for (const line of warnings) logger.warn(line);
+  }
   // An in-memory database lives in one process: workers would each have their own.
   const embeddedInMemory = !config.databaseUrl && config.dataDir === ':memory:';
   if (config.workers > 1 && !embeddedInMemory) {

@@ -20,16 +20,32 @@ interface KnexClientPool {
 // other processes cannot restart (WAL lets them go on writing meanwhile).
 const WHOLE_FILE = 0x7fffffff;
 
-function checkSqliteFile(file: string): void {
+/** SQLite's companions of a database file (WAL mode). */
+const companions = (file: string) => [`${file}-wal`, `${file}-shm`];
+
+/**
+ * Checks `file` is a sound durable-unsubscribe database. Reading a WAL-mode file makes SQLite
+ * create its -wal/-shm companions; those this check created are removed after it.
+ */
+function checkSqliteFile(file: string, shownAs = file): void {
+  const created = companions(file).filter((f) => !fs.existsSync(f));
+  try {
+    checkOpenedFile(file, shownAs);
+  } finally {
+    for (const f of created) fs.rmSync(f, { force: true });
+  }
+}
+
+function checkOpenedFile(file: string, shownAs: string): void {
   let db: BetterSqlite3.Database;
   try {
     db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
   } catch {
-    throw new BackupRefused(`${file} is not an SQLite database`);
+    throw new BackupRefused(`${shownAs} is not an SQLite database`);
   }
   try {
     const check = db.pragma('quick_check', { simple: true });
-    if (check !== 'ok') throw new BackupRefused(`${file} is damaged: ${String(check)}`);
+    if (check !== 'ok') throw new BackupRefused(`${shownAs} is damaged: ${String(check)}`);
     const tables = new Set(
       (
         db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{
@@ -38,10 +54,21 @@ function checkSqliteFile(file: string): void {
       ).map((t) => t.name),
     );
     for (const t of ['knex_migrations', 'email_status', 'leads'])
-      if (!tables.has(t)) throw new BackupRefused(`${file} is not a durable-unsubscribe database`);
+      if (!tables.has(t))
+        throw new BackupRefused(`${shownAs} is not a durable-unsubscribe database`);
   } catch (error) {
     if (error instanceof BackupRefused) throw error;
-    throw new BackupRefused(`${file} is not an SQLite database`);
+    throw new BackupRefused(`${shownAs} is not an SQLite database`);
+  } finally {
+    db.close();
+  }
+}
+
+/** Makes a copied database one self-contained file (rollback journal, not WAL). */
+function singleFile(file: string): void {
+  const db = new BetterSqlite3(file, { fileMustExist: true });
+  try {
+    db.pragma('journal_mode = DELETE');
   } finally {
     db.close();
   }
@@ -49,7 +76,9 @@ function checkSqliteFile(file: string): void {
 
 /**
  * A consistent copy of the embedded database through SQLite's online backup API, while the
- * service keeps running: written beside `file`, checked, made 0600, then renamed into place.
+ * service keeps running: written beside `file`, made one self-contained file (no -wal/-shm
+ * companions: it can be copied or kept on read-only media), checked, made 0600, then renamed
+ * into place. The service turns WAL back on when it opens a restored copy.
  */
 export async function backupSqlite(database: Database, file: string): Promise<{ bytes: number }> {
   if (database.engine !== 'sqlite' || database.location === ':memory:')
@@ -65,11 +94,12 @@ export async function backupSqlite(database: Database, file: string): Promise<{ 
     // Created empty and 0600 first: SQLite keeps an existing file's mode.
     fs.closeSync(fs.openSync(partial, 'w', 0o600));
     await connection.backup(partial, { progress: () => WHOLE_FILE });
+    singleFile(partial);
     fs.chmodSync(partial, 0o600);
-    checkSqliteFile(partial);
+    checkSqliteFile(partial, `the copy of ${database.location}`);
     fs.renameSync(partial, target);
   } catch (error) {
-    fs.rmSync(partial, { force: true });
+    for (const f of [partial, ...companions(partial)]) fs.rmSync(f, { force: true });
     throw error;
   } finally {
     await client.releaseConnection(connection);
@@ -141,12 +171,14 @@ export async function restoreSqlite(dataDir: string, file: string): Promise<stri
     fs.chmodSync(previous, 0o600);
     for (const f of [live, `${live}-wal`, `${live}-shm`]) fs.rmSync(f, { force: true });
   }
+  const created = companions(source).filter((f) => !fs.existsSync(f));
   const backup = new BetterSqlite3(source, { readonly: true, fileMustExist: true });
   try {
     fs.closeSync(fs.openSync(live, 'w', 0o600));
     await backup.backup(live, { progress: () => WHOLE_FILE });
   } finally {
     backup.close();
+    for (const f of created) fs.rmSync(f, { force: true });
   }
   fs.chmodSync(live, 0o600);
   return previous;

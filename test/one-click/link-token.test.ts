@@ -167,11 +167,17 @@ describe('unsubscribe link tokens', () => {
     expect(() => loadConfig({ ...base, UNSUBSCRIBE_LINK_OLD_KEYS: 'k0:tooshort' })).to.throw(
       /UNSUBSCRIBE_LINK_OLD_KEYS/,
     );
-    const clash = loadConfig({
-      ...base,
-      UNSUBSCRIBE_LINK_SECRET: K1.secret,
-      UNSUBSCRIBE_LINK_OLD_KEYS: `k1:${K2.secret}`,
-    });
+    expect(() =>
+      loadConfig({
+        ...base,
+        UNSUBSCRIBE_LINK_SECRET: K1.secret,
+        UNSUBSCRIBE_LINK_OLD_KEYS: `k1:${K2.secret}`,
+      }),
+    ).to.throw(ConfigError, /UNSUBSCRIBE_LINK_OLD_KEYS holds k1/);
+    const clash = {
+      ...loadConfig({ ...base, UNSUBSCRIBE_LINK_SECRET: K1.secret }),
+      unsubscribeLinkOldKeys: [{ id: 'k1', secret: K2.secret }],
+    };
     expect(() => linkTokensFromConfig(clash)).to.throw(ConfigError, /UNSUBSCRIBE_LINK/);
   });
 
