@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { SQLITE_FILE_NAME, type Database } from './database.js';
+import { makeDataDir } from './make-dir.js';
 
 /** Why a backup or restore cannot be done, for one line on the command line. */
 export class BackupRefused extends Error {
@@ -154,7 +155,7 @@ export async function restoreSqlite(dataDir: string, file: string): Promise<stri
     throw new BackupRefused(
       `the database is open in process ${holders.join(', ')}: stop the service (and any command using it) first`,
     );
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  makeDataDir(dataDir);
   let previous: string | null = null;
   if (fs.existsSync(live)) {
     previous = path.join(

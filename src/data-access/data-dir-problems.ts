@@ -9,6 +9,8 @@ const WHY: Record<string, string> = {
   EROFS: 'the file system is read-only',
   EACCES: 'permission denied for this user',
   EPERM: 'permission denied for this user',
+  ENOENT: 'no directory can be made there',
+  ENOTDIR: 'a part of its path is a file, not a directory',
   SQLITE_FULL: 'the disk is full',
   SQLITE_READONLY: 'the database is read-only (a read-only file system, or file)',
   SQLITE_CANTOPEN: 'the database file cannot be opened',

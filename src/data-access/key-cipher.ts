@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../config.js';
 import { dataDirWriteProblem } from './data-dir-problems.js';
+import { makeDataDir } from './make-dir.js';
 
 /** How a stored key is kept: sealed and bound to its user (v2), sealed the old way (v1), or plain. */
 export type SealFormat = 'v2' | 'v1' | 'plain';
@@ -118,7 +119,7 @@ export function dataDirSecret(dataDir: string, fileName: string): string {
   let secret: string;
   try {
     if (!fs.existsSync(file)) {
-      fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      makeDataDir(dataDir);
       writeOnce(file, crypto.randomBytes(32).toString('base64'));
     }
     secret = fs.readFileSync(file, 'utf8').trim();

@@ -6,6 +6,7 @@ import { inProcessClient, threadClient } from './client.js';
 import { cachedPrepare } from './statement-cache.js';
 import { DEFAULT_WAL_AUTOCHECKPOINT_PAGES } from './protocol.js';
 import { knexLog } from '../knex-log.js';
+import { makeDataDir } from '../make-dir.js';
 
 export const SQLITE_FILE_NAME = 'durable-unsubscribe.sqlite';
 
@@ -34,7 +35,7 @@ export interface OpenedSqlite {
  * the key-sealing secret and the development user's key. An existing directory is tightened.
  */
 export function restrictDataDir(dataDir: string): void {
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  makeDataDir(dataDir);
   if ((fs.statSync(dataDir).mode & 0o077) !== 0) {
     try {
       fs.chmodSync(dataDir, 0o700);
