@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { SQLITE_FILE_NAME } from '../../src/data-access/sqlite-thread/open.js';
-import { cli } from './support.js';
+import { cli, embeddedEnv } from './support.js';
 
 /** Overwrites every page after the first two with a pattern: the schema's pages stay readable. */
 function damagePages(file: string): void {
@@ -28,14 +28,7 @@ describe('a damaged embedded database', function () {
   let file: string;
   beforeEach(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'du-damaged-'));
-    env = {
-      DATABASE_URL: '',
-      DATA_DIR: path.join(tmp, 'data'),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      METRICS_PORT: 'off',
-      MKTOWS_USERS: '',
-    };
+    env = embeddedEnv(path.join(tmp, 'data'));
     file = path.join(env.DATA_DIR!, SQLITE_FILE_NAME);
   });
   afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));

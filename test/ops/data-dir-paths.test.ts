@@ -7,22 +7,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { cli } from './support.js';
+import { cli, embeddedEnv } from './support.js';
 
 describe('a DATA_DIR that cannot be made', function () {
   this.timeout(60000);
   let tmp: string;
   beforeEach(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'du-dirs-'))));
   afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-  const env = (dataDir: string) => ({
-    DATABASE_URL: '',
-    DATA_DIR: dataDir,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    METRICS_PORT: 'off',
-    MKTOWS_USERS: '',
-  });
 
   it('stops serve and the commands with one line naming it, for /proc and below a file', async () => {
     const file = path.join(tmp, 'a-file');
@@ -31,7 +22,7 @@ describe('a DATA_DIR that cannot be made', function () {
     if (fs.existsSync('/proc/self')) dirs.push('/proc/no-such-dir/data');
     for (const dataDir of dirs)
       for (const command of ['serve', 'verify', 'migrate']) {
-        const r = await cli([command], env(dataDir));
+        const r = await cli([command], embeddedEnv(dataDir));
         const what = `${command} with DATA_DIR=${dataDir}`;
         expect(r.code, what).to.equal(1);
         expect(r.stderr, what).to.match(/^Configuration error: DATA_DIR: [^\n]*\n$/);

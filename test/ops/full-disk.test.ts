@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { BIN, cli, type Result } from './support.js';
+import { BIN, cli, embeddedEnv, type Result } from './support.js';
 
 /** The built CLI under a file size limit of `blocks` (512-byte blocks; 0: no write at all). */
 function limited(blocks: number, args: string[], env: Record<string, string>): Promise<Result> {
@@ -35,15 +35,9 @@ describe('DATA_DIR on a full disk', function () {
   let env: Record<string, string>;
   beforeEach(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'du-full-'));
-    env = {
-      DATABASE_URL: '',
-      DATA_DIR: path.join(tmp, 'data'),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      METRICS_PORT: 'off',
-      MKTOWS_USERS: '',
+    env = embeddedEnv(path.join(tmp, 'data'), {
       UNSUBSCRIBE_BASE_URL: 'https://unsubscribe.example.com',
-    };
+    });
   });
   afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

@@ -41,6 +41,25 @@ export function cli(
 }
 
 /** A suite's database for the built CLI, and a temporary directory of its own. */
+/**
+ * The settings of a CLI run on the embedded database in `dataDir`: any free port, no metrics
+ * port, no SOAP users from the environment; `more` added or overriding.
+ */
+export function embeddedEnv(
+  dataDir: string,
+  more: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    DATABASE_URL: '',
+    DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    METRICS_PORT: 'off',
+    MKTOWS_USERS: '',
+    ...more,
+  };
+}
+
 export interface CliSuite {
   /** What names the database to the CLI (with `pgEnv` on PostgreSQL). */
   env: Record<string, string>;
