@@ -148,13 +148,31 @@ function postOnce(url: string, operation: string, xml: string): Promise<CallResu
   });
 }
 
-/** A call that must succeed; throws with the fault text otherwise. */
+/** How long a call refused for the user's concurrency limit (20024) waits before trying again. */
+const BUSY_RETRY_MS = 250;
+
+/**
+ * A call that must succeed; throws with the fault text otherwise. A refusal for the user's
+ * concurrency limit (20024) is tried again for up to a minute, as a client of the vendor's API
+ * did: a load phase's last calls, their clients gone, still hold their places until their work
+ * ends, and the harness's next call can arrive before they have.
+ */
 export async function call(url: string, operation: string, bodyXml: string): Promise<CallResult> {
-  const r = await post(url, operation, envelope(bodyXml));
+  let r = await post(url, operation, envelope(bodyXml));
+  for (let waited = 0; r.status === 500 && faultCodeOf(r.body) === 20024 && waited < 60000;) {
+    await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS));
+    waited += BUSY_RETRY_MS;
+    r = await post(url, operation, envelope(bodyXml));
+  }
   if (r.status !== 200) {
     throw new Error(`${operation} answered HTTP ${r.status}: ${r.body.slice(0, 400)}`);
   }
   return r;
+}
+
+function faultCodeOf(body: string): number | null {
+  const m = /<code>(\d+)<\/code>/.exec(body);
+  return m ? Number(m[1]) : null;
 }
 
 /** Lead ids from a syncMultipleLeads answer, in record order (FAILED records throw). */
