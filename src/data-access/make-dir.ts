@@ -11,6 +11,11 @@ import path from 'node:path';
 export function makeDataDir(dir: string): void {
   const missing: string[] = [];
   let at = path.resolve(dir);
+  // As mkdir says of a file where the directory should be (EEXIST).
+  if (fs.existsSync(at) && !fs.statSync(at).isDirectory())
+    throw Object.assign(new Error(`EEXIST: file already exists, mkdir '${at}'`), {
+      code: 'EEXIST',
+    });
   while (!fs.existsSync(at)) {
     missing.push(at);
     const parent = path.dirname(at);
