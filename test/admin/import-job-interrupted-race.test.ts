@@ -13,6 +13,23 @@ function latch(): { open: () => void; opened: Promise<void> } {
   return { open, opened };
 }
 
+/**
+ * Instance A starts importing `emails` from a file whose end comes late (a long batch); the
+ * clock then moves past A's lease, so other instances see the import as claimable.
+ */
+async function importPastItsLease(db: Parameters<typeof createServices>[0], emails: string[]) {
+  const clock = { now: Date.now() };
+  const a = createServices(db, config, { now: () => clock.now });
+  const fileEnd = latch();
+  async function* rows() {
+    for (const [i, email] of emails.entries()) yield { line: i + 1, email };
+    await fileEnd.opened;
+  }
+  const id = await a.suppressionImports.start(rows(), 'alice', () => 1);
+  clock.now += 120000;
+  return { a, id, fileEnd, clock };
+}
+
 for (const engine of testEngines()) {
   describe(`an import another instance thinks interrupted (${engine.name})`, function () {
     this.timeout(60000);
@@ -20,16 +37,11 @@ for (const engine of testEngines()) {
     it('is not reported interrupted once it has finished', async () => {
       const made = await engine.create();
       try {
-        // Instance A imports a file whose end comes late (a long batch): its lease runs out.
-        let clock = Date.now();
-        const a = createServices(made.db, config, { now: () => clock });
-        const fileEnd = latch();
-        async function* rows() {
-          for (let i = 1; i <= 3; i++) yield { line: i, email: `late${i}@example.com` };
-          await fileEnd.opened;
-        }
-        const id = await a.suppressionImports.start(rows(), 'alice', () => 1);
-        clock += 120000;
+        const { a, id, fileEnd, clock } = await importPastItsLease(made.db, [
+          'late1@example.com',
+          'late2@example.com',
+          'late3@example.com',
+        ]);
         // Instance B reads the job as claimable (its lease ran out); A finishes before B
         // writes: B must not overwrite the finished import with "Interrupted".
         const base = new UnitOfWork(made.db);
@@ -42,7 +54,7 @@ for (const engine of testEngines()) {
           await mayWrite.opened;
           return result;
         };
-        const b = new SuppressionImportJobs(slow, a.suppressions, () => clock);
+        const b = new SuppressionImportJobs(slow, a.suppressions, () => clock.now);
         const failing = b.failInterrupted();
         await readDone.opened;
         fileEnd.open();
@@ -61,17 +73,9 @@ for (const engine of testEngines()) {
     it('finishes as done, without the interruption, an import thought stopped while slow', async () => {
       const made = await engine.create();
       try {
-        let clock = Date.now();
-        const a = createServices(made.db, config, { now: () => clock });
-        const fileEnd = latch();
-        async function* rows() {
-          yield { line: 1, email: 'slow@example.com' };
-          await fileEnd.opened;
-        }
-        const id = await a.suppressionImports.start(rows(), 'alice', () => 1);
+        const { a, id, fileEnd, clock } = await importPastItsLease(made.db, ['slow@example.com']);
         // Another instance, past A's lease, reports the import interrupted.
-        clock += 120000;
-        const b = createServices(made.db, config, { now: () => clock });
+        const b = createServices(made.db, config, { now: () => clock.now });
         await b.suppressionImports.failInterrupted();
         expect((await a.suppressionImports.status(id)).job.state).to.equal('failed');
         // A was alive after all: it finishes, and says so.

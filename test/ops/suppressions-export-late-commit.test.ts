@@ -13,6 +13,35 @@ async function collect(rows: AsyncIterable<EmailStatusRecord>): Promise<string[]
   return keys;
 }
 
+/**
+ * Starts an import of `late@example.com` whose transaction has recorded (stamped) its status
+ * but not committed: `entered` settles then, and the commit waits for `release`.
+ */
+function importHeldBeforeCommit(services: ReturnType<typeof createServices>): {
+  entered: Promise<void>;
+  release: () => void;
+  late: Promise<unknown>;
+} {
+  let inside!: () => void;
+  const entered = new Promise<void>((r) => (inside = r));
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const real = services.durableStatus.suppressAddresses.bind(services.durableStatus);
+  sinon.stub(services.durableStatus, 'suppressAddresses').callsFake(async (...args) => {
+    const result = await real(...args);
+    inside();
+    await held;
+    return result;
+  });
+  const late = services.suppressions.import(
+    (async function* () {
+      yield { line: 1, email: 'late@example.com' };
+    })(),
+    { actor: 'ops' },
+  );
+  return { entered, release, late };
+}
+
 for (const engine of testEngines()) {
   describe(`suppressions export beside a write still in flight (${engine.name})`, function () {
     this.timeout(60000);
@@ -31,24 +60,7 @@ for (const engine of testEngines()) {
         );
         // The readers warm (a first read may start a thread).
         expect(await collect(services.suppressions.export(0))).to.deep.equal(['early@example.com']);
-        // An import's transaction that has recorded its status (stamped) but not committed.
-        let inside!: () => void;
-        const entered = new Promise<void>((r) => (inside = r));
-        let release!: () => void;
-        const held = new Promise<void>((r) => (release = r));
-        const real = services.durableStatus.suppressAddresses.bind(services.durableStatus);
-        sinon.stub(services.durableStatus, 'suppressAddresses').callsFake(async (...args) => {
-          const result = await real(...args);
-          inside();
-          await held;
-          return result;
-        });
-        const late = services.suppressions.import(
-          (async function* () {
-            yield { line: 1, email: 'late@example.com' };
-          })(),
-          { actor: 'ops' },
-        );
+        const { entered, release, late } = importHeldBeforeCommit(services);
         await entered;
         await new Promise((r) => setTimeout(r, 50));
         // The export starts; the operator's next one will ask for what was recorded since.
@@ -80,23 +92,7 @@ for (const engine of testEngines()) {
     afterEach(() => sinon.restore());
 
     it('waits for it: the status it stamped before the export started is exported', async () => {
-      let inside!: () => void;
-      const entered = new Promise<void>((r) => (inside = r));
-      let release!: () => void;
-      const held = new Promise<void>((r) => (release = r));
-      const real = services.durableStatus.suppressAddresses.bind(services.durableStatus);
-      sinon.stub(services.durableStatus, 'suppressAddresses').callsFake(async (...args) => {
-        const result = await real(...args);
-        inside();
-        await held;
-        return result;
-      });
-      const late = services.suppressions.import(
-        (async function* () {
-          yield { line: 1, email: 'late@example.com' };
-        })(),
-        { actor: 'ops' },
-      );
+      const { entered, release, late } = importHeldBeforeCommit(services);
       await entered;
       const exported = cli(['suppressions', 'export'], env);
       // Long enough for the export to have read, had it not waited.
