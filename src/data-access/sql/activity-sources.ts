@@ -87,6 +87,14 @@ function filtered(
   return b;
 }
 
+/**
+ * The activities of other types than Change Data Value, as the partial index
+ * activities_lead_other_types_idx states them (migration 20261203004000): SQLite reads a partial
+ * index only for a query that names its condition as the index does.
+ */
+const OTHER_TYPES = "activity_type <> 'Change Data Value'";
+const OTHER_TYPES_INDEX = 'activities_lead_other_types_idx';
+
 /** Whether a filter tests what only the followers' events hold (their type, their time). */
 const testsEvents = (f: ActivityQuery) =>
   f.includeTypes !== undefined ||
@@ -115,11 +123,23 @@ export class ActivitySources {
     bound: Bound,
     rows: boolean,
   ): [Knex.QueryBuilder, Knex.QueryBuilder] {
-    let own = filtered(this.db('activities'), filter, this.engine, OWN);
+    // SQLite's planner prefers (lead_id, id, activity_type), which holds the type too, and
+    // then reads every data-value change of the lead to find the few others: it is told.
+    const table =
+      filter.withoutDataValues && this.engine === 'sqlite'
+        ? this.db.from(this.db.raw(`activities INDEXED BY ${OTHER_TYPES_INDEX}`))
+        : this.db('activities');
+    let own = filtered(table, filter, this.engine, OWN);
     let followed = this.db('activity_followers as f');
     if (rows || testsEvents(filter))
       followed = followed.join('propagation_events as e', 'e.id', 'f.event_id');
     followed = filtered(followed, filter, this.engine, FOLLOWED);
+    if (filter.withoutDataValues) {
+      own = own.whereRaw(OTHER_TYPES);
+      // A propagation logs Change Data Value on its followers and nothing else
+      // (propagationActivity): none of them is read.
+      followed = followed.whereRaw('1 = 0');
+    }
     if (bound) {
       own = own.andWhere(OWN.id, bound.op, bound.id);
       followed = followed.andWhere(FOLLOWED.id, bound.op, bound.id);
