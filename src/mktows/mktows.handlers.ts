@@ -145,7 +145,9 @@ export function mktowsHandlers(
       const dedup = bool(args.dedupEnabled, 'dedupEnabled') ?? true;
       const inputs = records.map((raw) => {
         try {
-          return toLeadInput(raw);
+          // The vendor's syncMultipleLeads: "if Email is also present as a key, it will not be
+          // updated unless it is specified in the list of attributes".
+          return { ...toLeadInput(raw), emailOnlyAsKey: true };
         } catch (error) {
           return error instanceof AppError
             ? error
