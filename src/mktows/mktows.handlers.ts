@@ -145,8 +145,8 @@ export function mktowsHandlers(
       const dedup = bool(args.dedupEnabled, 'dedupEnabled') ?? true;
       const inputs = records.map((raw) => {
         try {
-          // The vendor's syncMultipleLeads: "if Email is also present as a key, it will not be
-          // updated unless it is specified in the list of attributes".
+          // The vendor's syncMultipleLeads: an Email sent beside another key is not stored
+          // unless the attribute list names it too.
           return { ...toLeadInput(raw), emailOnlyAsKey: true };
         } catch (error) {
           return error instanceof AppError

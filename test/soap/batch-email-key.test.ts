@@ -1,11 +1,11 @@
 /**
  * syncMultipleLeads with an Email beside another key: the vendor's page of the operation says
- * that when more than one key is present "if Email is also present as a key, it will not be
- * updated unless it is specified in the list of attributes". Talend's Marketo components send
+ * that when more than one key is present, an Email sent as a key is updated only if the
+ * attribute list names it too. Talend's Marketo components send
  * Id and Email in every record. Changing an address re-derives the person's flag from the new
  * address's master status (durable-unsubscribe rule 5): an address sent only as a key must
  * not move an opted-out person to an address nobody unsubscribed. syncLead keeps its own page's
- * rule (a foreign id beats Email, "and the Email will be updated").
+ * rule (a foreign id beats Email, whose value is then stored).
  */
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
