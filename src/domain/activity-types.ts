@@ -1,4 +1,5 @@
 import { AppError, ErrorCode } from '../errors.js';
+import type { ActivityQuery } from './records.js';
 
 /** The vendor's ActivityType enum (57 values) and the display name records carry. */
 export const ACTIVITY_TYPES: Readonly<Record<string, string>> = {
@@ -84,3 +85,18 @@ export function activityDisplayName(enumName: string): string {
     );
   return name;
 }
+
+/** The type of nearly every activity, and of every follower of a propagation. */
+const DATA_VALUE = 'Change Data Value';
+
+/** Whether a query filters on types and on nothing else (no dates). */
+export const typesOnly = (q: ActivityQuery) =>
+  (q.includeTypes !== undefined || (q.excludeTypes !== undefined && q.excludeTypes.length > 0)) &&
+  q.oldestCreatedAt === undefined &&
+  q.latestCreatedAt === undefined;
+
+/** Whether a type filter admits Change Data Value. */
+export const admitsDataValues = (q: ActivityQuery) =>
+  q.includeTypes !== undefined
+    ? q.includeTypes.includes(DATA_VALUE)
+    : !(q.excludeTypes ?? []).includes(DATA_VALUE);

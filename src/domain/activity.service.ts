@@ -1,7 +1,12 @@
-import type { Transactions } from './ports.js';
+import type { ActivityQueries, Transactions } from './ports.js';
 import type { ActivityQuery, ActivityRecord } from './records.js';
 import { AppError, ErrorCode } from '../errors.js';
-import { activityDisplayName, activityNameOf } from './activity-types.js';
+import {
+  activityDisplayName,
+  activityNameOf,
+  admitsDataValues,
+  typesOnly,
+} from './activity-types.js';
 import { REMAINING_COUNT_CAP } from './paging.js';
 import type { LeadKey } from './lead.types.js';
 import type { LeadService } from './lead.service.js';
@@ -140,6 +145,13 @@ export function activityView(a: ActivityRecord): ActivityView {
   };
 }
 
+/** A lead's page: its rows, what remains below them, and the position to go on from. */
+interface LeadPage {
+  rows: ActivityRecord[];
+  remaining: number;
+  position: number;
+}
+
 /** Activities one call reads past its start when none is configured. */
 export const DEFAULT_SCAN_LIMIT = 20000;
 
@@ -154,11 +166,12 @@ const skipsRows = (q: ActivityQuery) =>
 /**
  * The activity log: per lead newest first, and the change stream oldest first.
  *
- * A filtered call reads at most `scanLimit` activities past its start: one whose filter matches
- * little would otherwise read a whole log of millions (holding SQLite's only connection all the
- * while). When the batch is not full by then, the answer holds what was found and the position
- * at the end of what was read; its remainingCount is then 1 if the stream goes on (there may be
- * more), 0 at its end.
+ * A filtered call of the change stream, and a lead's page bounded by dates, read at most
+ * `scanLimit` activities past their start: one whose filter matches little would otherwise read
+ * a whole log of millions (holding SQLite's only connection all the while). When the batch is
+ * not full by then, the answer holds what was found and the position at the end of what was
+ * read; its remainingCount is then 1 if the stream goes on (there may be more), 0 at its end.
+ * A lead's page under a type filter alone needs no such window (typedPage).
  */
 export class ActivityService {
   private readonly scanLimit: number;
@@ -186,35 +199,10 @@ export class ActivityService {
     const beforeId = options.start?.offset ? parseOffset(options.start.offset) : null;
     const leadIds = await this.leads.findLeadIds(key);
     return this.transactions.readReplicated(async (repos) => {
-      const bounded = skipsRows(query);
-      // The lowest id of the next scanLimit activities: the end of what this call may read.
-      const windowLow = bounded
-        ? await repos.activities.nthIdBeforeForLeads(leadIds, beforeId, this.scanLimit)
-        : null;
-      const rows = await repos.activities.listForLeads(
-        leadIds,
-        beforeId,
-        windowLow === null ? query : { ...query, minId: windowLow },
-        limit,
-      );
+      const { rows, remaining, position } = typesOnly(query)
+        ? await this.typedPage(repos.activities, leadIds, beforeId, query, limit)
+        : await this.windowedPage(repos.activities, leadIds, beforeId, query, limit);
       const last = rows[rows.length - 1];
-      const full = rows.length === limit;
-      let remaining = 0;
-      if (full) {
-        const countLow = bounded
-          ? await repos.activities.nthIdBeforeForLeads(leadIds, last!.id, this.scanLimit)
-          : null;
-        const counted = await repos.activities.countForLeads(
-          leadIds,
-          last!.id,
-          countLow === null ? query : { ...query, minId: countLow },
-          REMAINING_COUNT_CAP,
-        );
-        remaining = countLow === null ? counted : Math.max(counted, 1);
-      } else if (windowLow !== null) {
-        remaining = 1; // read up to the window's end; older activities are still to be read
-      }
-      const position = full ? last!.id : (windowLow ?? last?.id ?? beforeId ?? 0);
       return {
         returnCount: rows.length,
         remainingCount: remaining,
@@ -231,6 +219,101 @@ export class ActivityService {
         activities: rows.map(activityView),
       };
     });
+  }
+
+  /**
+   * A lead's page under a type filter alone: never empty while an activity it admits remains
+   * below the start (Talend's Marketo components, and other clients, stop at the first empty
+   * page). A filter that admits Change Data Value finds its rows among the lead's next ones,
+   * passing over the few of other types it leaves out; one that admits none reads the other
+   * types alone, through their own index (withoutDataValues), passing over no data-value
+   * change. Either way a page reads about as many entries as it answers, whatever the length
+   * of the history: no window bounds it, and none can end it early.
+   */
+  private async typedPage(
+    activities: ActivityQueries,
+    leadIds: readonly number[],
+    beforeId: number | null,
+    query: ActivityQuery,
+    limit: number,
+  ): Promise<LeadPage> {
+    const q = admitsDataValues(query) ? query : { ...query, withoutDataValues: true };
+    // One more than the page: whether any is left is then known, not guessed.
+    const found = await activities.listForLeads(leadIds, beforeId, q, limit + 1);
+    const rows = found.length > limit ? found.slice(0, limit) : found;
+    const last = rows[rows.length - 1];
+    if (found.length <= limit) return { rows, remaining: 0, position: last?.id ?? beforeId ?? 0 };
+    return {
+      rows,
+      remaining: Math.max(await this.typedRemaining(activities, leadIds, last!.id, q), 1),
+      position: last!.id,
+    };
+  }
+
+  /**
+   * How many activities below `beforeId` a type filter admits, up to the cap. The other types
+   * are few, and counted through their own index; with Change Data Value admitted, the count is
+   * every activity below (counted as an unfiltered page counts it, no further than the cap)
+   * less the few of other types the filter leaves out: counting the admitted ones themselves
+   * would read past every one of them.
+   */
+  private async typedRemaining(
+    activities: ActivityQueries,
+    leadIds: readonly number[],
+    beforeId: number,
+    q: ActivityQuery,
+  ): Promise<number> {
+    if (q.withoutDataValues)
+      return activities.countForLeads(leadIds, beforeId, q, REMAINING_COUNT_CAP);
+    // What the filter leaves out, all of other types than Change Data Value.
+    const left: ActivityQuery = q.includeTypes
+      ? { excludeTypes: q.includeTypes, withoutDataValues: true }
+      : { includeTypes: q.excludeTypes ?? [], withoutDataValues: true };
+    const [all, out] = await Promise.all([
+      activities.countForLeads(leadIds, beforeId, {}, REMAINING_COUNT_CAP),
+      activities.countForLeads(leadIds, beforeId, left, REMAINING_COUNT_CAP),
+    ]);
+    return Math.min(all, REMAINING_COUNT_CAP) - out;
+  }
+
+  /** A lead's page, reading no more than scanLimit activities past its start when it may skip. */
+  private async windowedPage(
+    activities: ActivityQueries,
+    leadIds: readonly number[],
+    beforeId: number | null,
+    query: ActivityQuery,
+    limit: number,
+  ): Promise<LeadPage> {
+    const bounded = skipsRows(query);
+    // The lowest id of the next scanLimit activities: the end of what this call may read.
+    const windowLow = bounded
+      ? await activities.nthIdBeforeForLeads(leadIds, beforeId, this.scanLimit)
+      : null;
+    const rows = await activities.listForLeads(
+      leadIds,
+      beforeId,
+      windowLow === null ? query : { ...query, minId: windowLow },
+      limit,
+    );
+    const last = rows[rows.length - 1];
+    const full = rows.length === limit;
+    let remaining = 0;
+    if (full) {
+      const countLow = bounded
+        ? await activities.nthIdBeforeForLeads(leadIds, last!.id, this.scanLimit)
+        : null;
+      const counted = await activities.countForLeads(
+        leadIds,
+        last!.id,
+        countLow === null ? query : { ...query, minId: countLow },
+        REMAINING_COUNT_CAP,
+      );
+      remaining = countLow === null ? counted : Math.max(counted, 1);
+    } else if (windowLow !== null) {
+      remaining = 1; // read up to the window's end; older activities are still to be read
+    }
+    const position = full ? last!.id : (windowLow ?? last?.id ?? beforeId ?? 0);
+    return { rows, remaining, position };
   }
 
   /**

@@ -20,6 +20,8 @@ export interface PreparedChange {
   matchEmailKey?: string;
   foreignSysPersonId?: string;
   foreignSysType?: string;
+  /** The address is stored on a person created only, never on one Id or foreign id found. */
+  emailOnlyAsKey?: boolean;
   unsubscribed?: boolean;
   fields: Array<{ field: FieldDefinition; value: FieldValue | null }>;
 }
@@ -79,6 +81,7 @@ export function parseLeadInput(input: LeadInput, catalogue: FieldCatalogue): Pre
   if (email !== undefined) {
     change.email = email === null || email.trim() === '' ? null : validateEmail(email);
     change.emailKey = keyOf(change.email);
+    if (input.emailOnlyAsKey && emailAttribute === undefined) change.emailOnlyAsKey = true;
   }
   if (input.foreignSysPersonId !== undefined) {
     const fid = input.foreignSysPersonId.trim();

@@ -42,6 +42,16 @@ export type AnswerOf<T> = (leadId: number, status: SyncStatus, lead: LeadRecord)
 /** A batch's answer: which person, and whether it was new (no view of it). */
 export const answerOnly: AnswerOf<SyncAnswer> = (leadId, status) => ({ leadId, status });
 
+/**
+ * The change without its address when the person was found by another key and the address
+ * only keys the record (emailOnlyAsKey): the person keeps its own, and the rules of an address
+ * change (rule 5) do not run.
+ */
+function keyedAway(lead: LeadRecord | null, change: PreparedChange): PreparedChange {
+  if (!lead || !change.emailOnlyAsKey) return change;
+  return { ...change, email: undefined, emailKey: undefined, emailOnlyAsKey: undefined };
+}
+
 export const outsidePartitions = (partition: string) =>
   new AppError(ErrorCode.ACCESS_DENIED, `This user may not touch partition ${partition}`);
 
@@ -76,8 +86,10 @@ export class LeadWrites {
     let statusOfLatest: Promise<EmailStatusRecord | null> | undefined;
     if (change.id !== undefined) {
       lead = await repos.leads.findById(change.id);
+      change = keyedAway(lead, change);
     } else if (change.foreignSysPersonId !== undefined) {
       lead = await repos.leads.findByForeignId(change.foreignSysPersonId);
+      change = keyedAway(lead, change);
     } else if ((change.matchEmailKey ?? change.emailKey) && ctx.matchByEmail !== false) {
       latestOf = (change.matchEmailKey ?? change.emailKey)!;
       const found = repos.leads.findLatestByEmailKey(latestOf);
@@ -195,8 +207,10 @@ export class LeadWrites {
     if (change.id !== undefined) {
       lead = await repos.leads.findById(change.id);
       if (!lead) throw new AppError(ErrorCode.LEAD_NOT_FOUND, `Lead ${change.id} not found`);
+      change = keyedAway(lead, change);
     } else if (change.foreignSysPersonId !== undefined) {
       lead = await repos.leads.findByForeignId(change.foreignSysPersonId);
+      change = keyedAway(lead, change);
     } else if ((change.matchEmailKey ?? change.emailKey) && ctx.matchByEmail !== false) {
       const matchKey = (change.matchEmailKey ?? change.emailKey)!;
       // Both addresses at once (an address change moves the lead to the second): locks are

@@ -27,6 +27,12 @@ export interface LeadInput {
   foreignSysPersonId?: string;
   foreignSysType?: ForeignSysType;
   attributes?: ReadonlyArray<{ name: string; value: string | null }>;
+  /**
+   * The Email member keys the record and nothing more once its Id or ForeignSysPersonId found
+   * the person (syncMultipleLeads, as the vendor's): that person keeps its address unless the
+   * attributes carry Email; a person created takes it.
+   */
+  emailOnlyAsKey?: boolean;
 }
 
 export interface LeadAttribute {

@@ -149,6 +149,12 @@ export interface ActivityQuery {
   /** A window of ids to look in (inclusive): how far one call may scan. */
   minId?: number;
   maxId?: number;
+  /**
+   * Only activities of other types than Change Data Value (a filter that admits none of it):
+   * read through the index that holds them alone; a propagation's followers, all of that type,
+   * are not read.
+   */
+  withoutDataValues?: boolean;
 }
 
 /** The console's filters of the master status list; every one given narrows it. */

@@ -145,7 +145,9 @@ export function mktowsHandlers(
       const dedup = bool(args.dedupEnabled, 'dedupEnabled') ?? true;
       const inputs = records.map((raw) => {
         try {
-          return toLeadInput(raw);
+          // The vendor's syncMultipleLeads: an Email sent beside another key is not stored
+          // unless the attribute list names it too.
+          return { ...toLeadInput(raw), emailOnlyAsKey: true };
         } catch (error) {
           return error instanceof AppError
             ? error

@@ -129,13 +129,19 @@ export function operationTable(
     });
   }
   // SOAPAction names an operation by its URI or (some toolkits) its bare name; SOAP::Lite
-  // writes "namespace#method", the method being the body element (or the operation's name).
+  // writes "namespace#method", the method being the body element (or the operation's name),
+  // and integrations written for .NET services told it to join the two instead
+  // (`on_action(sub { join '', @_ })`, or with '/': the namespace ends in one already).
   const byAction = new Map(
     [...byElement.entries()].flatMap(([element, op]) => [
       [op.soapAction, op],
       [op.name, op],
       [`${MKTOWS_NS}#${element}`, op],
       [`${MKTOWS_NS}#${op.name}`, op],
+      [`${MKTOWS_NS}${element}`, op],
+      [`${MKTOWS_NS}/${element}`, op],
+      [`${MKTOWS_NS}/${op.name}`, op],
+      [element, op],
     ]),
   );
   const fastOperations = new Set(

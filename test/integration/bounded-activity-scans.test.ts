@@ -1,7 +1,9 @@
 /**
- * A filtered getLeadChanges / getLeadActivity reads at most ACTIVITY_SCAN_LIMIT activities past
- * its start, whatever the filter: one that matches nothing over a long log must not read all
- * of it in one call (on SQLite that blocks every other request meanwhile).
+ * A filtered getLeadChanges, and a getLeadActivity bounded by dates, read at most
+ * ACTIVITY_SCAN_LIMIT activities past their start, whatever the filter: one that matches nothing
+ * over a long log must not read all of it in one call (on SQLite that blocks every other request
+ * meanwhile). getLeadActivity under a type filter alone reads no window: its page never comes
+ * back empty before a match (test/integration/filtered-activity-pages.test.ts).
  */
 import { expect } from 'chai';
 import {
@@ -124,29 +126,35 @@ for (const engine of testEngines()) {
       expect(found).to.deep.equal(sparse);
     });
 
-    it('getLeadActivity with a filter matching nothing reads a bounded window of the lead, newest first', async () => {
-      const first = await s.activities.listForLead(idKey(lead), {
+    it('getLeadActivity under a type filter answers at once, never an empty page before a match', async () => {
+      // Type filters read no window: a filter matching nothing answers so, at once.
+      const none = await s.activities.listForLead(idKey(lead), {
         filter: { includeTypes: ['VisitWebpage'] },
       });
-      expect(first.returnCount).to.equal(0);
-      expect(first.remainingCount).to.equal(1);
+      expect([none.returnCount, none.remainingCount]).to.deep.equal([0, 0]);
+      // The bounces lie more than SCAN activities apart and below: found page after page.
       const found: number[] = [];
-      let position = first.newStartPosition.offset;
-      let calls = 1;
-      for (;;) {
+      let position: string | undefined;
+      for (let calls = 0; calls < 20; calls++) {
         const page = await s.activities.listForLead(idKey(lead), {
           filter: { excludeTypes: ['ChangeDataValue', 'NewLead'] },
-          start: { offset: position },
+          batchSize: 1,
+          ...(position ? { start: { offset: position } } : {}),
         });
-        calls++;
+        expect(page.returnCount).to.equal(1);
         found.push(...page.activities.map((a) => a.id));
         position = page.newStartPosition.offset;
         if (page.remainingCount === 0) break;
-        expect(calls).to.be.below(20);
       }
-      // Started below the first window, so it finds the bounces that lie below it.
-      const firstWindowLow = Number(first.newStartPosition.offset.slice(3));
-      expect(found).to.deep.equal(sparse.filter((id) => id < firstWindowLow).reverse());
+      expect(found).to.deep.equal([...sparse].reverse());
+    });
+
+    it('getLeadActivity bounded by a date still reads a bounded window of the lead', async () => {
+      const first = await s.activities.listForLead(idKey(lead), {
+        start: { latestCreatedAt: new Date(Date.UTC(2025, 0, 1)) },
+      });
+      expect(first.returnCount).to.equal(0);
+      expect(first.remainingCount).to.equal(1);
     });
 
     it('unfiltered pages are unchanged: full batches, capped counts', async () => {

@@ -16,12 +16,19 @@ import type { ActivityTypeFilter } from '../../src/domain/activity.service.js';
 import { testEngines } from '../support/database.js';
 import { createLead, idKey } from '../support/harness.js';
 
-/** The columns of each index of activities that starts with lead_id, by index name. */
+/**
+ * The columns of each index of activities that starts with lead_id, by index name: every
+ * activity's (a partial one, of the few activities of other types than Change Data Value,
+ * is another migration's).
+ */
 async function leadIndexes(db: Database): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   if (db.engine === 'sqlite') {
-    const list = (await db.knex.raw(`PRAGMA index_list('activities')`)) as Array<{ name: string }>;
-    for (const { name } of list) {
+    const list = (await db.knex.raw(`PRAGMA index_list('activities')`)) as Array<{
+      name: string;
+      partial: number;
+    }>;
+    for (const { name } of list.filter((i) => !i.partial)) {
       const cols = (await db.knex.raw(`PRAGMA index_info('${name}')`)) as Array<{ name: string }>;
       out.set(
         name,
@@ -36,7 +43,7 @@ async function leadIndexes(db: Database): Promise<Map<string, string[]>> {
        JOIN pg_class t ON t.oid = x.indrelid
        CROSS JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(attnum, n)
        JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
-       WHERE t.relname = 'activities'
+       WHERE t.relname = 'activities' AND x.indpred IS NULL
        GROUP BY i.relname`,
     )) as { rows: Array<{ name: string; cols: string[] }> };
     for (const row of r.rows) out.set(row.name, row.cols);

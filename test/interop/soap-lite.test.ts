@@ -36,5 +36,21 @@ for (const engine of testEngines()) {
       expect(report.client).to.match(/^SOAP::Lite \d/);
       expectLegacyRun(report);
     });
+
+    for (const [style, joiner] of [
+      ['joined', ''],
+      ['slashed', '/'],
+    ] as const) {
+      it(`the same with on_action(sub { join '${joiner}', @_ }), as written for .NET services`, async () => {
+        const r = await run('perl', [
+          CLIENT,
+          service!.url,
+          TEST_USER.userId,
+          TEST_USER.encryptionKey,
+          style,
+        ]);
+        expectLegacyRun(parseReport<LegacyRun>('soap_lite_client.pl', r));
+      });
+    }
   });
 }

@@ -209,6 +209,30 @@ for (const engine of testEngines()) {
       }
     });
 
+    it("takes SOAP::Lite’s on_action(sub { join '', @_ }) (and with '/', or the element alone): namespace and params element joined", async () => {
+      const body = `<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>${EMAIL}</keyValue></leadKey></ns1:paramsGetLead>`;
+      for (const action of [
+        `"${MKTOWS}paramsGetLead"`,
+        `"${MKTOWS}/paramsGetLead"`,
+        `"${MKTOWS}/getLead"`,
+        '"paramsGetLead"',
+      ]) {
+        expectFound(
+          await rawCall(service.url, body, { soapAction: action }),
+          `SOAPAction ${action}`,
+        );
+      }
+      for (const action of [
+        `"${MKTOWS}paramsSyncLead"`,
+        `"${MKTOWS}/paramsSyncLead"`,
+        '"paramsSyncLead"',
+        '"urn:x/paramsGetLead"',
+      ]) {
+        const r = await rawCall(service.url, body, { soapAction: action });
+        expect(faultCode(r.body), `SOAPAction ${action}: ${r.body}`).to.equal(20019);
+      }
+    });
+
     it('answers a client that waits for 100 Continue (.NET HttpWebRequest’s default)', async () => {
       const xml = Buffer.from(
         envelope(

@@ -87,6 +87,29 @@ function filtered(
   return b;
 }
 
+/**
+ * The activities of other types than Change Data Value, as the partial index
+ * activities_lead_other_types_idx states them (migration 20261203004000): SQLite reads a partial
+ * index only for a query that names its condition as the index does.
+ */
+const OTHER_TYPES = "activity_type <> 'Change Data Value'";
+const OTHER_TYPES_INDEX = 'activities_lead_other_types_idx';
+
+/**
+ * The index SQLite is told to read a lead's activities by under a type filter and no window of
+ * ids: left to itself, its planner read the other types through (lead_id, id, activity_type),
+ * every data-value change of the lead passed over, and a filter on Change Data Value through
+ * (activity_type, id), every lead's changes passed over (150 ms for a page of a lead of 100 in
+ * a table of 100,000).
+ */
+function sqliteLeadIndex(f: ActivityQuery): string | null {
+  if (f.withoutDataValues) return OTHER_TYPES_INDEX;
+  const typed = f.includeTypes !== undefined || (f.excludeTypes ?? []).length > 0;
+  if (f.leadIds === undefined || !typed || f.minId !== undefined || f.maxId !== undefined)
+    return null;
+  return 'activities_lead_id_type_idx';
+}
+
 /** Whether a filter tests what only the followers' events hold (their type, their time). */
 const testsEvents = (f: ActivityQuery) =>
   f.includeTypes !== undefined ||
@@ -115,11 +138,21 @@ export class ActivitySources {
     bound: Bound,
     rows: boolean,
   ): [Knex.QueryBuilder, Knex.QueryBuilder] {
-    let own = filtered(this.db('activities'), filter, this.engine, OWN);
+    const hint = this.engine === 'sqlite' ? sqliteLeadIndex(filter) : null;
+    const table = hint
+      ? this.db.from(this.db.raw(`activities INDEXED BY ${hint}`))
+      : this.db('activities');
+    let own = filtered(table, filter, this.engine, OWN);
     let followed = this.db('activity_followers as f');
     if (rows || testsEvents(filter))
       followed = followed.join('propagation_events as e', 'e.id', 'f.event_id');
     followed = filtered(followed, filter, this.engine, FOLLOWED);
+    if (filter.withoutDataValues) {
+      own = own.whereRaw(OTHER_TYPES);
+      // A propagation logs Change Data Value on its followers and nothing else
+      // (propagationActivity): none of them is read.
+      followed = followed.whereRaw('1 = 0');
+    }
     if (bound) {
       own = own.andWhere(OWN.id, bound.op, bound.id);
       followed = followed.andWhere(FOLLOWED.id, bound.op, bound.id);

@@ -199,4 +199,5 @@ const positionOnly = (f: ActivityQuery) =>
   f.oldestCreatedAt === undefined &&
   f.latestCreatedAt === undefined &&
   f.minId === undefined &&
-  f.maxId === undefined;
+  f.maxId === undefined &&
+  f.withoutDataValues !== true;

@@ -4,7 +4,10 @@
 # left at SOAP::Lite's defaults: its own namespace prefixes (soap:, namesp1:), xsi:type on every
 # value, soap:encodingStyle on the Envelope, and the SOAPAction "uri#method".
 #
-#   perl soap_lite_client.pl ENDPOINT_URL USER_ID ENCRYPTION_KEY
+#   perl soap_lite_client.pl ENDPOINT_URL USER_ID ENCRYPTION_KEY [joined|slashed]
+#
+# joined / slashed: the SOAPAction as integrations written for .NET services set it,
+# on_action(sub { join '', @_ }) or on_action(sub { join '/', @_ }), instead of "uri#method".
 #
 # Prints one JSON line of what SOAP::Lite read from each answer (the shape of LegacyRun in
 # test/interop/legacy-toolkits.ts), or dies with what went wrong. test/interop/soap-lite.test.ts
@@ -17,11 +20,14 @@ use JSON::PP;
 use POSIX qw(strftime);
 use SOAP::Lite;
 
-my ($endpoint, $user_id, $encryption_key) = @ARGV;
-die "usage: $0 ENDPOINT_URL USER_ID ENCRYPTION_KEY\n" unless defined $encryption_key;
+my ($endpoint, $user_id, $encryption_key, $action_style) = @ARGV;
+die "usage: $0 ENDPOINT_URL USER_ID ENCRYPTION_KEY [joined|slashed]\n" unless defined $encryption_key;
+$action_style //= '';
 
 my $NS = 'http://www.marketo.com/mktows/';
 my $soap = SOAP::Lite->uri($NS)->proxy($endpoint, timeout => 30);
+$soap->on_action(sub { join '', @_ }) if $action_style eq 'joined';
+$soap->on_action(sub { join '/', @_ }) if $action_style eq 'slashed';
 # Faults are read from the SOM, as integrations did; a transport error dies.
 $soap->on_fault(sub {
     my ($soap, $res) = @_;

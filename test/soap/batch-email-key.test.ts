@@ -1,0 +1,134 @@
+/**
+ * syncMultipleLeads with an Email beside another key: the vendor's page of the operation says
+ * that when more than one key is present, an Email sent as a key is updated only if the
+ * attribute list names it too. Talend's Marketo components send
+ * Id and Email in every record. Changing an address re-derives the person's flag from the new
+ * address's master status (durable-unsubscribe rule 5): an address sent only as a key must
+ * not move an opted-out person to an address nobody unsubscribed. syncLead keeps its own page's
+ * rule (a foreign id beats Email, whose value is then stored).
+ */
+import { expect } from 'chai';
+import { testEngines } from '../support/database.js';
+import { rawCall, startTestService, type TestService } from '../support/service.js';
+
+const one = (body: string, name: string) =>
+  new RegExp(`<${name}>([^<]*)</${name}>`).exec(body)?.[1];
+const attr = (name: string, value: string) =>
+  `<attribute><attrName>${name}</attrName><attrValue>${value}</attrValue></attribute>`;
+const record = (members: string, attrs = '') =>
+  `<leadRecord>${members}${attrs ? `<leadAttributeList>${attrs}</leadAttributeList>` : ''}</leadRecord>`;
+const batch = (...records: string[]) =>
+  `<ns1:paramsSyncMultipleLeads><leadRecordList>${records.join('')}</leadRecordList></ns1:paramsSyncMultipleLeads>`;
+const syncLead = (members: string, attrs = '') =>
+  `<ns1:paramsSyncLead>${record(members, attrs)}<returnLead>false</returnLead></ns1:paramsSyncLead>`;
+const byId = (id: number) =>
+  `<ns1:paramsGetLead><leadKey><keyType>IDNUM</keyType><keyValue>${id}</keyValue></leadKey></ns1:paramsGetLead>`;
+
+for (const engine of testEngines()) {
+  describe(`syncMultipleLeads: an Email beside another key (${engine.name})`, function () {
+    this.timeout(60000);
+    let service: TestService;
+    const call = (body: string) => rawCall(service.url, body);
+
+    before(async () => {
+      service = await startTestService(engine);
+    });
+    after(() => service?.stop());
+
+    async function created(members: string, attrs = ''): Promise<number> {
+      const r = await call(syncLead(members, attrs));
+      expect(r.status, r.body).to.equal(200);
+      expect(one(r.body, 'status'), r.body).to.equal('CREATED');
+      return Number(one(r.body, 'leadId'));
+    }
+
+    async function stored(id: number) {
+      const r = await call(byId(id));
+      expect(r.status, r.body).to.equal(200);
+      const value = (name: string) =>
+        new RegExp(
+          `<attrName>${name}</attrName><attrType>[^<]*</attrType><attrValue>([^<]*)</attrValue>`,
+        ).exec(r.body)?.[1];
+      return {
+        email: one(r.body, 'Email'),
+        unsubscribed: value('Unsubscribed'),
+        firstName: value('FirstName'),
+      };
+    }
+
+    async function synced(...records: string[]) {
+      const r = await call(batch(...records));
+      expect(r.status, r.body).to.equal(200);
+      return [...r.body.matchAll(/<leadId>(\d+)<\/leadId><status>(\w+)<\/status>/g)].map((m) => [
+        Number(m[1]),
+        m[2],
+      ]);
+    }
+
+    it('a person found by Id keeps its address, and its opt-out, whatever Email the record carries', async () => {
+      const p = await created('<Email>kept@example.com</Email>', attr('Unsubscribed', '1'));
+      expect(
+        await synced(
+          record(`<Id>${p}</Id><Email>never-seen@example.com</Email>`, attr('FirstName', 'Talend')),
+        ),
+      ).to.deep.equal([[p, 'UPDATED']]);
+      expect(await stored(p)).to.deep.equal({
+        email: 'kept@example.com',
+        unsubscribed: '1',
+        firstName: 'Talend',
+      });
+    });
+
+    it('a person found by ForeignSysPersonId keeps its address too', async () => {
+      const p = await created(
+        '<Email>fid-kept@example.com</Email><ForeignSysPersonId>fid-batch-1</ForeignSysPersonId>',
+      );
+      expect(
+        await synced(
+          record(
+            '<Email>fid-other@example.com</Email><ForeignSysPersonId>fid-batch-1</ForeignSysPersonId>',
+            attr('FirstName', 'ByFid'),
+          ),
+        ),
+      ).to.deep.equal([[p, 'UPDATED']]);
+      expect(await stored(p)).to.include({ email: 'fid-kept@example.com', firstName: 'ByFid' });
+    });
+
+    it('an Email attribute changes the address, with the rules of an address change', async () => {
+      const p = await created('<Email>moving@example.com</Email>', attr('Unsubscribed', '1'));
+      expect(
+        await synced(
+          record(
+            `<Id>${p}</Id><Email>moving@example.com</Email>`,
+            attr('Email', 'moved@example.com'),
+          ),
+        ),
+      ).to.deep.equal([[p, 'UPDATED']]);
+      // A new address nobody unsubscribed: the person follows it (rule 5).
+      expect(await stored(p)).to.include({ email: 'moved@example.com', unsubscribed: '0' });
+    });
+
+    it('a ForeignSysPersonId that finds nobody creates the person with the Email', async () => {
+      const [answer] = await synced(
+        record(
+          '<Email>fid-new@example.com</Email><ForeignSysPersonId>fid-batch-new</ForeignSysPersonId>',
+        ),
+      );
+      expect(answer![1]).to.equal('CREATED');
+      expect((await stored(answer![0] as number)).email).to.equal('fid-new@example.com');
+    });
+
+    it('syncLead still updates the Email of a person its foreign id found, as its page says', async () => {
+      const p = await created(
+        '<Email>single-old@example.com</Email><ForeignSysPersonId>fid-single</ForeignSysPersonId>',
+      );
+      const r = await call(
+        syncLead(
+          '<Email>single-new@example.com</Email><ForeignSysPersonId>fid-single</ForeignSysPersonId>',
+        ),
+      );
+      expect(one(r.body, 'status'), r.body).to.equal('UPDATED');
+      expect((await stored(p)).email).to.equal('single-new@example.com');
+    });
+  });
+}
