@@ -171,8 +171,9 @@ for (const engine of testEngines()) {
       }
       // A filter admitting nearly all: against the unfiltered page of the same history, whose
       // count of what remains reads as far (the benchmark follows that page's own growth); its
-      // own adds a count of the other types it leaves out (under 3×: 1.6-2.6× measured on a
-      // busy machine, where the plan SQLite chose alone cost 44×).
+      // own adds a count of the other types it leaves out (1.6-3.4× measured on a busy machine,
+      // where the plan SQLite chose alone cost 44×: the bound leaves room for the noise of
+      // sub-millisecond reads and still catches that plan).
       for (const filter of [{ excludeTypes: ['NewLead'] }, { includeTypes: ['ChangeDataValue'] }]) {
         const [plainSmall, filteredSmall, plainLarge, filteredLarge] = await medians([
           () => timed(small),
@@ -180,8 +181,8 @@ for (const engine of testEngines()) {
           () => timed(large),
           () => timed(large, filter),
         ]);
-        expect(filteredSmall! / plainSmall!, `${JSON.stringify(filter)} at 100`).to.be.below(3);
-        expect(filteredLarge! / plainLarge!, `${JSON.stringify(filter)} at 100,000`).to.be.below(3);
+        expect(filteredSmall! / plainSmall!, `${JSON.stringify(filter)} at 100`).to.be.below(6);
+        expect(filteredLarge! / plainLarge!, `${JSON.stringify(filter)} at 100,000`).to.be.below(6);
       }
     });
   });
