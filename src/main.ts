@@ -16,6 +16,7 @@ import { UserService } from './domain/user.service.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics, serveMetrics, type ConnectionPoolStats, type MetricsSource } from './metrics.js';
 import { linkTokensFromConfig } from './one-click/link-token.js';
+import { answerProtocolErrors } from './protocol-answers.js';
 import { refusedDrainBytes } from './soap-transport/request-body.js';
 import { boundUnreadBodies, inTurn, onlyChunkedCoding } from './unread-bodies.js';
 import {
@@ -71,6 +72,7 @@ export async function bindPort(config: Config, starting: RequestListener): Promi
     connectionsCheckingInterval: CONNECTIONS_CHECKING_MS,
   });
   applyConnectionBounds(server, config);
+  answerProtocolErrors(server);
   endKeepAliveOnDrain(server);
   try {
     await new Promise<void>((resolve, reject) => {

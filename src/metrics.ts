@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { CONNECTIONS_CHECKING_MS } from './connection-timeouts.js';
+import { closeStalledAnswers, CONNECTIONS_CHECKING_MS } from './connection-timeouts.js';
+import { answerProtocolErrors } from './protocol-answers.js';
 import { announcesBody } from './unread-bodies.js';
 
 /**
@@ -124,6 +125,9 @@ export interface MetricsSource {
   registry: { metrics(): Promise<string>; readonly contentType: string };
 }
 
+/** How long a metrics connection may see no byte move either way. */
+export const METRICS_IDLE_MS = 10000;
+
 /**
  * The metrics listener: GET /metrics, and 404 for anything else. It is bound with the service's
  * port, before anything is created, and answers 503 until `metricsOf` has the metrics. A
@@ -133,7 +137,14 @@ export interface MetricsSource {
  */
 export async function serveMetrics(
   metricsOf: () => MetricsSource | undefined,
-  at: { port: number; host: string; headersTimeoutMs: number; maxConnections: number },
+  at: {
+    port: number;
+    host: string;
+    headersTimeoutMs: number;
+    maxConnections: number;
+    /** How long a connection may see no byte move (METRICS_IDLE_MS if absent). */
+    idleTimeoutMs?: number;
+  },
 ): Promise<http.Server> {
   const options = { connectionsCheckingInterval: CONNECTIONS_CHECKING_MS };
   const server = http.createServer(options, (req, res) => {
@@ -167,8 +178,12 @@ export async function serveMetrics(
   server.maxConnections = at.maxConnections;
   server.headersTimeout = at.headersTimeoutMs;
   server.requestTimeout = Math.max(10000, at.headersTimeoutMs);
-  // A scraper that stops reading its answer does not hold the connection for ever.
-  server.timeout = 10000;
+  // A scraper that stops reading its answer does not hold the connection for ever: closed
+  // after the idle time, not twice it (node's own timeout is put off once by a pending write).
+  const idleMs = at.idleTimeoutMs ?? METRICS_IDLE_MS;
+  server.timeout = idleMs;
+  closeStalledAnswers(server, idleMs);
+  answerProtocolErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
