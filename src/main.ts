@@ -16,7 +16,7 @@ import { UserService } from './domain/user.service.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics, serveMetrics, type ConnectionPoolStats, type MetricsSource } from './metrics.js';
 import { linkTokensFromConfig } from './one-click/link-token.js';
-import { answerProtocolErrors } from './protocol-answers.js';
+import { answerProtocolErrors, requireHost } from './protocol-answers.js';
 import { refusedDrainBytes } from './soap-transport/request-body.js';
 import { boundUnreadBodies, inTurn, onlyChunkedCoding } from './unread-bodies.js';
 import {
@@ -70,6 +70,8 @@ export const startingAnswer: RequestListener = (_req, res) => {
 export async function bindPort(config: Config, starting: RequestListener): Promise<Server> {
   const server = createAppServer(starting, {
     connectionsCheckingInterval: CONNECTIONS_CHECKING_MS,
+    // Checked by requireHost, whose answer carries the security headers.
+    requireHostHeader: false,
   });
   applyConnectionBounds(server, config);
   answerProtocolErrors(server);
@@ -305,8 +307,10 @@ async function startOn(
   server.on(
     'request',
     inTurn(
-      onlyChunkedCoding(
-        boundUnreadBodies(app, refusedDrainBytes(config.maxBodyBytes), config.bodyTimeoutMs),
+      requireHost(
+        onlyChunkedCoding(
+          boundUnreadBodies(app, refusedDrainBytes(config.maxBodyBytes), config.bodyTimeoutMs),
+        ),
       ),
       config.maxPipelinedRequests,
     ),

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { closeStalledAnswers, CONNECTIONS_CHECKING_MS } from './connection-timeouts.js';
-import { answerProtocolErrors } from './protocol-answers.js';
+import { answerProtocolErrors, requireHost } from './protocol-answers.js';
 import { announcesBody } from './unread-bodies.js';
 
 /**
@@ -146,35 +146,41 @@ export async function serveMetrics(
     idleTimeoutMs?: number;
   },
 ): Promise<http.Server> {
-  const options = { connectionsCheckingInterval: CONNECTIONS_CHECKING_MS };
-  const server = http.createServer(options, (req, res) => {
-    if (announcesBody(req)) {
-      // Never read: the answer ends the connection, and node stops reading it with that.
-      res
-        .writeHead(400, { 'Content-Type': 'text/plain', Connection: 'close' })
-        .end('No request body is accepted here\n');
-      return;
-    }
-    const path = (req.url ?? '').split('?')[0];
-    if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found\n');
-      return;
-    }
-    const metrics = metricsOf();
-    if (!metrics) {
-      res
-        .writeHead(503, { 'Content-Type': 'text/plain', 'Retry-After': '5', Connection: 'close' })
-        .end('Starting\n');
-      return;
-    }
-    metrics.registry.metrics().then(
-      (text) => {
-        res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
-        res.end(req.method === 'HEAD' ? undefined : text);
-      },
-      () => res.writeHead(500, { 'Content-Type': 'text/plain' }).end('metrics failed\n'),
-    );
-  });
+  const options = {
+    connectionsCheckingInterval: CONNECTIONS_CHECKING_MS,
+    requireHostHeader: false,
+  };
+  const server = http.createServer(
+    options,
+    requireHost((req, res) => {
+      if (announcesBody(req)) {
+        // Never read: the answer ends the connection, and node stops reading it with that.
+        res
+          .writeHead(400, { 'Content-Type': 'text/plain', Connection: 'close' })
+          .end('No request body is accepted here\n');
+        return;
+      }
+      const path = (req.url ?? '').split('?')[0];
+      if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
+        res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found\n');
+        return;
+      }
+      const metrics = metricsOf();
+      if (!metrics) {
+        res
+          .writeHead(503, { 'Content-Type': 'text/plain', 'Retry-After': '5', Connection: 'close' })
+          .end('Starting\n');
+        return;
+      }
+      metrics.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
+          res.end(req.method === 'HEAD' ? undefined : text);
+        },
+        () => res.writeHead(500, { 'Content-Type': 'text/plain' }).end('metrics failed\n'),
+      );
+    }),
+  );
   server.maxConnections = at.maxConnections;
   server.headersTimeout = at.headersTimeoutMs;
   server.requestTimeout = Math.max(10000, at.headersTimeoutMs);

@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 /**
@@ -37,6 +37,7 @@ const ANSWERS = new Map(
   Object.entries(REFUSALS).map(([code, refusal]) => [code, rawAnswer(refusal)]),
 );
 const MALFORMED_ANSWER = rawAnswer(MALFORMED);
+const CONNECT_ANSWER = rawAnswer([501, 'Not Implemented', 'CONNECT is not served here.']);
 
 const EXPECTATION_TEXT = 'Only Expect: 100-continue is understood.\n';
 
@@ -50,6 +51,7 @@ const EXPECTATION_TEXT = 'Only Expect: 100-continue is understood.\n';
  *   a URL of /u/<token> too long to parse was answered without no-store or no-referrer.
  *   As node does, the answer is written only if no answer on the connection has started, and
  *   the connection is closed after it.
+ * - a CONNECT, which node met by closing the connection without a word.
  * - an Expect other than 100-continue. node's own answer was a bare 417 that kept the
  *   connection, reading and discarding the body after it (whatever its length, until the
  *   request timeout): here the answer closes the connection, the body unread.
@@ -69,6 +71,10 @@ export function answerProtocolErrors(server: Server): void {
     }
     socket.destroy();
   });
+  server.on('connect', (_req: IncomingMessage, socket: Socket) => {
+    if (socket.writable) socket.write(CONNECT_ANSWER);
+    socket.destroy();
+  });
   server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(417, {
       ...SAFE_ANSWER_HEADERS,
@@ -78,4 +84,25 @@ export function answerProtocolErrors(server: Server): void {
     });
     res.end(EXPECTATION_TEXT);
   });
+}
+
+const NO_HOST_TEXT = 'An HTTP/1.1 request names its Host.\n';
+
+/**
+ * `listener`, for HTTP/1.1 requests that carry a Host header (RFC 9112 §3.2: one without is
+ * answered 400). node's own check (the server's requireHostHeader, to be turned off where this
+ * is used) answered with an empty chunked body and none of the security headers.
+ */
+export function requireHost(listener: RequestListener): RequestListener {
+  return (req, res) => {
+    if (req.headers.host !== undefined || req.httpVersionMinor !== 1 || req.httpVersionMajor !== 1)
+      return listener(req, res);
+    res.writeHead(400, {
+      ...SAFE_ANSWER_HEADERS,
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': Buffer.byteLength(NO_HOST_TEXT),
+      Connection: 'close',
+    });
+    res.end(NO_HOST_TEXT);
+  };
 }

@@ -47,7 +47,7 @@ function expectSafeHeaders(answer: string): void {
   expect(headers.get('content-type'), answer).to.equal('text/plain; charset=utf-8');
   const body = answer.slice(answer.indexOf('\r\n\r\n') + 4);
   expect(Number(headers.get('content-length')), answer).to.equal(Buffer.byteLength(body));
-  expect(body, answer).to.match(/^[\w .:,-]+\n$/);
+  expect(body, answer).to.match(/^[\w .:,/-]+\n$/);
 }
 
 /** `count` header lines of a few bytes each. */
@@ -99,6 +99,9 @@ describe('answers node writes itself (parse errors, timeouts, expectations)', fu
       'POST /u/x HTTP/1.1\r\nHost: x\r\nContent-Length: 5x\r\n\r\n',
       400,
     ],
+    ['an HTTP/1.1 request without a Host', 'GET /u/x HTTP/1.1\r\nAccept: */*\r\n\r\n', 400],
+    // Before: the connection closed without an answer.
+    ['a CONNECT', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 501],
     [
       'an expectation other than 100-continue',
       'GET /u/x HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\n\r\n',
