@@ -212,6 +212,7 @@ export async function bindMetricsPort(
       host: config.metricsHost,
       headersTimeoutMs: config.headersTimeoutMs,
       maxConnections: config.maxConnections,
+      maxPipelinedRequests: config.maxPipelinedRequests,
     });
   } catch (error) {
     throw new ConfigError(
