@@ -1,6 +1,10 @@
+import { once } from 'node:events';
 import net from 'node:net';
+import express from 'express';
 import { expect } from 'chai';
+import { errorHandler } from '../../src/app.js';
 import { ErrorCode, isAppError } from '../../src/errors.js';
+import { createLogger } from '../../src/logger.js';
 import { testEngines } from '../support/database.js';
 import { sendEndlessBody } from '../support/endless-body.js';
 import { envelope, startTestService, type TestService } from '../support/service.js';
@@ -200,3 +204,57 @@ for (const storageEngine of testEngines()) {
     });
   });
 }
+
+describe("the service's own plain answers outside /u", function () {
+  this.timeout(30000);
+  let service: TestService;
+  before(async () => {
+    service = await startTestService(engine, { salesforcePathSecret: 'a-path-secret-0123456789' });
+  });
+  after(() => service?.stop());
+
+  for (const [name, path] of [
+    ['a path nothing serves', '/nowhere'],
+    ['a path nothing serves, with a token-like segment', '/u2/secret-looking'],
+    ['the Salesforce listener with a wrong path secret', '/soap/salesforce/outbound/wrong'],
+  ]) {
+    it(`answers ${name} 404 with the security headers`, async () => {
+      // Before: text/plain with none of them (no-store, nosniff…).
+      const res = await fetch(`${service.base}${path}`);
+      expect(res.status).to.equal(404);
+      expect(res.headers.get('cache-control')).to.equal('no-store');
+      expect(res.headers.get('x-content-type-options')).to.equal('nosniff');
+      expect(res.headers.get('referrer-policy')).to.equal('no-referrer');
+      expect(await res.text()).to.equal('Not found\n');
+    });
+  }
+
+  it('answers what a route lets through with the security headers (errorHandler)', async () => {
+    const app = express();
+    app.get('/refused', () => {
+      throw Object.assign(new Error('not understood'), { status: 400 });
+    });
+    app.get('/failed', () => {
+      throw new Error('a bug');
+    });
+    app.use(errorHandler(createLogger('silent')));
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      for (const [path, status] of [
+        ['/refused', 400],
+        ['/failed', 500],
+      ] as const) {
+        // Before: text/plain with none of them.
+        const res = await fetch(`http://127.0.0.1:${port}${path}`);
+        expect(res.status).to.equal(status);
+        expect(res.headers.get('cache-control')).to.equal('no-store');
+        expect(res.headers.get('x-content-type-options')).to.equal('nosniff');
+        expect(await res.text()).to.not.match(/ at |Error/);
+      }
+    } finally {
+      server.close();
+    }
+  });
+});
