@@ -24,6 +24,7 @@ import { createMktowsEndpoint } from './mktows/mktows.endpoint.js';
 import { mktowsHandlers } from './mktows/mktows.handlers.js';
 import { workspacePartitions } from './mktows/workspaces.js';
 import { VERSION } from './package-info.js';
+import { SAFE_ANSWER_HEADERS } from './protocol-answers.js';
 import { cachedReadiness, checkReadiness } from './readiness.js';
 import { serviceIndex } from './service-index.js';
 import { drainThen, refusedDrainBytes } from './soap-transport/request-body.js';
@@ -169,7 +170,7 @@ export async function createApp({
   app.use((req, res) => {
     drainThen(req, drainCap, config.bodyTimeoutMs, () => {
       if (!req.complete) res.setHeader('Connection', 'close');
-      res.status(404).type('text/plain').send('Not found\n');
+      res.set(SAFE_ANSWER_HEADERS).status(404).type('text/plain').send('Not found\n');
     });
   });
   app.use(appError);
@@ -203,6 +204,7 @@ export function errorHandler(logger: Logger) {
       return;
     }
     res
+      .set(SAFE_ANSWER_HEADERS)
       .status(status)
       .type('text/plain')
       .send(status === 500 ? 'Internal error\n' : 'Bad request\n');

@@ -16,6 +16,7 @@ import { UserService } from './domain/user.service.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics, serveMetrics, type ConnectionPoolStats, type MetricsSource } from './metrics.js';
 import { linkTokensFromConfig } from './one-click/link-token.js';
+import { answerProtocolErrors, requireHost } from './protocol-answers.js';
 import { refusedDrainBytes } from './soap-transport/request-body.js';
 import { boundUnreadBodies, inTurn, onlyChunkedCoding } from './unread-bodies.js';
 import {
@@ -69,8 +70,11 @@ export const startingAnswer: RequestListener = (_req, res) => {
 export async function bindPort(config: Config, starting: RequestListener): Promise<Server> {
   const server = createAppServer(starting, {
     connectionsCheckingInterval: CONNECTIONS_CHECKING_MS,
+    // Checked by requireHost, whose answer carries the security headers.
+    requireHostHeader: false,
   });
   applyConnectionBounds(server, config);
+  answerProtocolErrors(server);
   endKeepAliveOnDrain(server);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -208,6 +212,7 @@ export async function bindMetricsPort(
       host: config.metricsHost,
       headersTimeoutMs: config.headersTimeoutMs,
       maxConnections: config.maxConnections,
+      maxPipelinedRequests: config.maxPipelinedRequests,
     });
   } catch (error) {
     throw new ConfigError(
@@ -303,8 +308,10 @@ async function startOn(
   server.on(
     'request',
     inTurn(
-      onlyChunkedCoding(
-        boundUnreadBodies(app, refusedDrainBytes(config.maxBodyBytes), config.bodyTimeoutMs),
+      requireHost(
+        onlyChunkedCoding(
+          boundUnreadBodies(app, refusedDrainBytes(config.maxBodyBytes), config.bodyTimeoutMs),
+        ),
       ),
       config.maxPipelinedRequests,
     ),

@@ -177,10 +177,12 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   const SMALL_FORM = 16 * 1024;
   // A pasted list of up to 10,000 ids or addresses.
   const BULK_FORM = 1024 * 1024;
+  // inflate: false: browsers never compress a form, and the login form is open to anyone, who
+  // could otherwise make the service run gzip, brotli or zstd for it (415 instead).
   const parsers = new Map(
     [SMALL_FORM, BULK_FORM].map((limit) => [
       limit,
-      within(express.urlencoded({ extended: false, limit, parameterLimit: 20 })),
+      within(express.urlencoded({ extended: false, limit, parameterLimit: 20, inflate: false })),
     ]),
   );
   /**

@@ -85,7 +85,7 @@ export const listenerSettings = {
     env: 'MAX_PIPELINED_REQUESTS',
     default: '32',
     meaning:
-      'Most requests one connection of the service port may have waiting behind the one being answered (HTTP pipelining); the connection sending one more is closed, the waiting requests dropped unanswered',
+      'Most requests one connection of the service port or the metrics port may have waiting behind the one being answered (HTTP pipelining); the connection sending one more is closed, the waiting requests dropped unanswered',
     parse: integer('MAX_PIPELINED_REQUESTS', 1, 10000),
   },
   trustProxy: {

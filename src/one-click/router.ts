@@ -15,6 +15,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { instanceCallLimits } from '../cluster/instance-limits.js';
 import { UNSUBSCRIBE_RATE_WINDOW_MS } from '../config/one-click.settings.js';
+import { SAFE_ANSWER_HEADERS } from '../protocol-answers.js';
 import { readBody } from '../soap-transport/request-body.js';
 import { clientKey } from './client-key.js';
 import {
@@ -320,13 +321,7 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
  * no sniffing, never in a frame (the page's CSP says frame-ancestors 'none', which older
  * browsers ignore; X-Frame-Options is what they read).
  */
-const LINK_HEADERS = {
-  'Cache-Control': 'no-store',
-  'Referrer-Policy': 'no-referrer',
-  'X-Content-Type-Options': 'nosniff',
-  'X-Frame-Options': 'DENY',
-  'X-Robots-Tag': 'noindex, nofollow',
-} as const;
+const LINK_HEADERS = SAFE_ANSWER_HEADERS;
 
 const COMMON_PLAIN = { ...LINK_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' } as const;
 

@@ -18,6 +18,7 @@ import type { RawObject } from '../soap-transport/values.js';
 import { organizationIdOf, toOutboundMessage } from './notification.mapper.js';
 import { listenerFault } from './outbound.faults.js';
 import { id15 } from './salesforce-id.js';
+import { SAFE_ANSWER_HEADERS } from '../protocol-answers.js';
 
 export const OUTBOUND_NS = 'http://soap.sforce.com/2005/09/outbound';
 export const OUTBOUND_PATH = '/soap/salesforce/outbound';
@@ -185,7 +186,9 @@ export async function createSalesforceOutboundEndpoint(
     // listener without one) gets the service's plain 404, as if nothing were there.
     const presented = typeof req.params.secret === 'string' ? req.params.secret : '';
     if (options.pathSecret === '' || !sameSecret(presented, options.pathSecret)) {
-      return unread(req, res, () => res.status(404).type('text/plain').send('Not found\n'));
+      return unread(req, res, () =>
+        res.set(SAFE_ANSWER_HEADERS).status(404).type('text/plain').send('Not found\n'),
+      );
     }
     if (allowedNetworks.size > 0 && !allowedNetworks.contains(req.ip)) {
       logger.warn({ client: req.ip }, 'salesforce message from an address not allowed');

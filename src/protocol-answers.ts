@@ -1,0 +1,108 @@
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+/**
+ * Headers every answer carries that may concern an unsubscribe link: never cached, never
+ * indexed, no referrer (the URL holds the token), no sniffing, never in a frame.
+ */
+export const SAFE_ANSWER_HEADERS = {
+  'Cache-Control': 'no-store',
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'X-Robots-Tag': 'noindex, nofollow',
+} as const;
+
+/** What node would answer for each parser or timeout error it reports, as [status, reason, text]. */
+const REFUSALS: Record<string, readonly [number, string, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'Request headers too large.'],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'Payload Too Large', 'Chunk extensions too large.'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'Request not received in time.'],
+};
+const MALFORMED = [400, 'Bad Request', 'Malformed request.'] as const;
+
+function rawAnswer([status, reason, text]: readonly [number, string, string]): Buffer {
+  const body = `${text}\n`;
+  const headers = {
+    ...SAFE_ANSWER_HEADERS,
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    Connection: 'close',
+  };
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+  return Buffer.from(`HTTP/1.1 ${status} ${reason}\r\n${lines.join('')}\r\n${body}`, 'latin1');
+}
+
+const ANSWERS = new Map(
+  Object.entries(REFUSALS).map(([code, refusal]) => [code, rawAnswer(refusal)]),
+);
+const MALFORMED_ANSWER = rawAnswer(MALFORMED);
+const CONNECT_ANSWER = rawAnswer([501, 'Not Implemented', 'CONNECT is not served here.']);
+
+const EXPECTATION_TEXT = 'Only Expect: 100-continue is understood.\n';
+
+/**
+ * What `server` answers itself, before any request listener runs, made to carry the headers
+ * every other answer does (SAFE_ANSWER_HEADERS):
+ *
+ * - a request node cannot parse (a bad request line, headers past their size limit, a length
+ *   and chunks together, two lengths) or one that missed its headers or request timeout.
+ *   node's own answer is a bare status line (`HTTP/1.1 400 Bad Request`, `Connection: close`):
+ *   a URL of /u/<token> too long to parse was answered without no-store or no-referrer.
+ *   As node does, the answer is written only if no answer on the connection has started, and
+ *   the connection is closed after it.
+ * - a CONNECT, which node met by closing the connection without a word.
+ * - an Expect other than 100-continue. node's own answer was a bare 417 that kept the
+ *   connection, reading and discarding the body after it (whatever its length, until the
+ *   request timeout): here the answer closes the connection, the body unread.
+ *
+ * And every header a request sends is kept (server.maxHeadersCount = 0; how many there can
+ * be is bounded by node's limit on their size, 16 KiB): past node's default count of 2000
+ * the rest were dropped from req.headers while node's parser still read them, so a
+ * Transfer-Encoding or Content-Length sent after 2000 others framed the body and escaped every
+ * check of it (the transfer codings refused, a body nobody reads bounded).
+ */
+export function answerProtocolErrors(server: Server): void {
+  server.maxHeadersCount = 0;
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    const inFlight = (socket as { _httpMessage?: { _headerSent?: boolean } | null })._httpMessage;
+    if (socket.writable && !inFlight?._headerSent) {
+      socket.write((error.code && ANSWERS.get(error.code)) || MALFORMED_ANSWER);
+    }
+    socket.destroy();
+  });
+  server.on('connect', (_req: IncomingMessage, socket: Socket) => {
+    if (socket.writable) socket.write(CONNECT_ANSWER);
+    socket.destroy();
+  });
+  server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(417, {
+      ...SAFE_ANSWER_HEADERS,
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': Buffer.byteLength(EXPECTATION_TEXT),
+      Connection: 'close',
+    });
+    res.end(EXPECTATION_TEXT);
+  });
+}
+
+const NO_HOST_TEXT = 'An HTTP/1.1 request names its Host.\n';
+
+/**
+ * `listener`, for HTTP/1.1 requests that carry a Host header (RFC 9112 §3.2: one without is
+ * answered 400). node's own check (the server's requireHostHeader, to be turned off where this
+ * is used) answered with an empty chunked body and none of the security headers.
+ */
+export function requireHost(listener: RequestListener): RequestListener {
+  return (req, res) => {
+    if (req.headers.host !== undefined || req.httpVersionMinor !== 1 || req.httpVersionMajor !== 1)
+      return listener(req, res);
+    res.writeHead(400, {
+      ...SAFE_ANSWER_HEADERS,
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': Buffer.byteLength(NO_HOST_TEXT),
+      Connection: 'close',
+    });
+    res.end(NO_HOST_TEXT);
+  };
+}
