@@ -165,10 +165,7 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   const reading = readingCommand(command, args);
   const missing = reading && noDatabaseYet(config, reading);
-  if (missing) {
-    process.stderr.write(`${missing}\n`);
-    return 1;
-  }
+  if (missing) throw new ConfigError(missing);
   switch (command) {
     case 'link':
     case 'headers':

@@ -35,7 +35,7 @@ export function noDatabaseYet(config: Config, command: string): string | null {
   } catch (error) {
     if ((error as { code?: unknown }).code !== 'ENOENT') return null;
   }
-  return `${command}: there is no database in ${config.dataDir} (DATA_DIR) yet, and none was created: check DATA_DIR, or start the service (or run "durable-unsubscribe migrate") to create it`;
+  return `DATA_DIR: there is no database in ${config.dataDir} yet, and ${command} creates none: check DATA_DIR, or start the service (or run "durable-unsubscribe migrate") to create it`;
 }
 
 /**

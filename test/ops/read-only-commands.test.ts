@@ -57,7 +57,7 @@ describe('commands that only read, on a DATA_DIR with no database', function () 
         const what = `${args.join(' ')} on ${dataDir}`;
         expect(r.code, `${what}: ${r.stderr}`).to.equal(1);
         expect(r.stderr, what).to.equal(
-          `${label}: there is no database in ${dataDir} (DATA_DIR) yet, and none was created: check DATA_DIR, or start the service (or run "durable-unsubscribe migrate") to create it\n`,
+          `Configuration error: DATA_DIR: there is no database in ${dataDir} yet, and ${label} creates none: check DATA_DIR, or start the service (or run "durable-unsubscribe migrate") to create it\n`,
         );
         expect(r.stdout, what).to.equal('');
       }
