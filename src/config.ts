@@ -7,6 +7,7 @@ import { mktowsSettings } from './config/mktows.settings.js';
 import { adminSettings } from './config/admin.settings.js';
 import { salesforceSettings } from './config/salesforce.settings.js';
 import { oneClickSettings } from './config/one-click.settings.js';
+import { sslModeWarning } from './config/ssl-mode.js';
 
 export {
   ConfigError,
@@ -97,8 +98,16 @@ function checkCombinations(config: Config): Config {
   return config;
 }
 
-/** Variables of `env` that look like a setting but are not one, one line each (values never shown). */
+/**
+ * What an operator should hear of the settings, one line each (values never shown): variables
+ * that look like a setting but are not one, an sslmode that pg checks more than its name says.
+ */
 export function settingWarnings(env: NodeJS.ProcessEnv = process.env): string[] {
   const known = Object.values(settings).map((s) => s.env);
-  return settingLookalikes(env, known).map(lookalikeLine);
+  const lines = settingLookalikes(env, known).map(lookalikeLine);
+  for (const setting of ['DATABASE_URL', 'DATABASE_READ_URL']) {
+    const line = sslModeWarning(setting, env[setting]?.trim() ?? '');
+    if (line) lines.push(line);
+  }
+  return lines;
 }

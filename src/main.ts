@@ -5,6 +5,7 @@ import { createApp } from './app.js';
 import { adoptApp, createAppServer } from './app-messages.js';
 import { ConfigError, type Config } from './config.js';
 import { connectionProblem, openDatabase, type Database } from './data-access/database.js';
+import { claimDataDir } from './data-access/data-dir-claim.js';
 import { dataDirWriteProblem } from './data-access/data-dir-problems.js';
 import { embeddedLinkSecret } from './data-access/key-cipher.js';
 import { MigrationFailed, migrateLatest } from './data-access/migrator.js';
@@ -169,6 +170,11 @@ export async function start(
      * said what an operator must hear (no SOAP user, unsafe switches, keys refused), once.
      */
     startupNotices?: boolean;
+    /**
+     * The `serve` command's one process, or its primary: claims an SQLite DATA_DIR for this
+     * process's life (data-dir-claim.ts); a second instance on it is refused.
+     */
+    claimDataDir?: boolean;
   } = {},
 ): Promise<Running> {
   // The port first: when it is taken, nothing (data directory, database, user) is created.
@@ -187,7 +193,12 @@ export async function start(
       logger,
       options.signal,
       options.startupNotices === false ? logger.child({}, { level: 'silent' }) : logger,
-      (db) => (opened = db),
+      (db) => {
+        opened = db;
+        // After the database, which makes DATA_DIR (or says in one line why it cannot).
+        if (options.claimDataDir && db.engine === 'sqlite' && config.dataDir !== ':memory:')
+          claimDataDir(config.dataDir);
+      },
       (m) => (metrics = m),
     );
   } catch (error) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { OPERATORS_HELP, runOperatorsCommand } from './operators.command.js';
 import { ConfigError, loadConfig, settingWarnings, type Config } from '../config.js';
-import { connectionProblem, openDatabase } from '../data-access/database.js';
+import { connectionProblem, openDatabase, tlsProblem } from '../data-access/database.js';
 import { dataDirWriteProblem } from '../data-access/data-dir-problems.js';
 import {
   MigrationFailed,
@@ -32,6 +32,12 @@ import { VERSION } from '../package-info.js';
 import { runServe } from './serve.command.js';
 import { LINK_HELP, runLinkCommand } from './link.command.js';
 import { type ArgumentSpec, unexpectedArgument } from './arguments.js';
+import {
+  embeddedWriteRefused,
+  exportReadOnly,
+  noDatabaseYet,
+  readingCommand,
+} from './read-only.js';
 
 const HELP: Record<string, string> = {
   '': `Usage: durable-unsubscribe <command> [options]
@@ -157,6 +163,9 @@ async function main(argv: string[]): Promise<number> {
     for (const line of settingWarnings()) process.stderr.write(`warning: ${line}\n`);
   if (command === 'config') return runConfigCommand(args, process.env, process.stdout);
   const config = loadConfig();
+  const reading = readingCommand(command, args);
+  const missing = reading && noDatabaseYet(config, reading);
+  if (missing) throw new ConfigError(missing);
   switch (command) {
     case 'link':
     case 'headers':
@@ -198,7 +207,10 @@ async function main(argv: string[]): Promise<number> {
         );
         return runOperatorsCommand(args, operators);
       });
-    case 'suppressions':
+    case 'suppressions': {
+      const refused = args[0] === 'export' ? embeddedWriteRefused(config) : null;
+      if (refused)
+        return exportReadOnly(config, args, refused, { out: process.stdout, err: process.stderr });
       return withDatabase(config, async (db) => {
         await migrateLatest(db);
         return runSuppressionsCommand(args, createServices(db, config), {
@@ -206,6 +218,7 @@ async function main(argv: string[]): Promise<number> {
           err: process.stderr,
         });
       });
+    }
     case 'explain':
       if (!args[0]) {
         process.stderr.write(HELP.explain + '\n');
@@ -269,5 +282,6 @@ function printableLines(message: string): string {
 }
 
 function databaseProblem(error: unknown): string | null {
-  return connectionProblem(error, process.env.DATABASE_URL?.trim() ?? '');
+  const url = process.env.DATABASE_URL?.trim() ?? '';
+  return connectionProblem(error, url) ?? tlsProblem(error, url);
 }

@@ -20,7 +20,8 @@ import {
 export const MIGRATE_HELP = `Usage: durable-unsubscribe migrate [latest|status|rollback [--yes-destroy-data] [--backup FILE]]
 
   latest    apply every pending migration (default; "serve" does it at start)
-  status    list applied and pending migrations by name
+  status    list applied and pending migrations by name (reads only: with no database in
+            DATA_DIR it says so and exits 1, creating none)
   rollback  undo the last batch of migrations. A migration whose undoing drops stored data
             (the first start applies them all as one batch: every person, status and history
             row) is refused unless --yes-destroy-data is given; then the SQLite database is

@@ -65,6 +65,7 @@ async function serveOneProcess(config: Config, role: 'single' | 'worker'): Promi
     running = state.running = await start(own, undefined, {
       signal: starting.signal,
       startupNotices: role !== 'worker',
+      claimDataDir: role === 'single',
     });
   } catch (error) {
     if (starting.signal.aborted) process.exit(0);

@@ -74,8 +74,10 @@ export async function superviseWorkers(
 
   let first: Running;
   try {
+    // The primary claims an SQLite DATA_DIR for the instance (its workers share the file).
     first = await start({ ...config, port: 0, host: '127.0.0.1', metricsPort: null }, logger, {
       signal: starting.signal,
+      claimDataDir: true,
     });
   } catch (error) {
     metricsServer?.close();

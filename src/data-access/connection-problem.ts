@@ -66,3 +66,23 @@ export function connectionProblem(error: unknown, databaseUrl: string): string |
     return `PostgreSQL at ${host}: the database named in DATABASE_URL does not exist (${e.code})`;
   return null;
 }
+
+/** node's codes for a server certificate it did not accept. */
+const CERTIFICATE_REFUSED =
+  /^(ERR_TLS_CERT_ALTNAME_INVALID|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_[A-Z_]+)$/;
+
+/**
+ * One line when TLS with DATABASE_URL's server fails (it offers none, or its certificate is
+ * refused), naming the setting; null otherwise. Not a reason to wait and retry, as for an
+ * unreachable server: the URL or the server needs changing.
+ */
+export function tlsProblem(error: unknown, databaseUrl: string): string | null {
+  if (!databaseUrl) return null;
+  const host = databaseHost(databaseUrl);
+  const e = error as { code?: unknown; message?: unknown } | null;
+  if (e?.message === 'The server does not support SSL connections')
+    return `PostgreSQL at ${host} does not accept SSL connections, which DATABASE_URL asks for (sslmode): remove sslmode from DATABASE_URL, or turn ssl on in the server`;
+  if (typeof e?.code === 'string' && CERTIFICATE_REFUSED.test(e.code))
+    return `PostgreSQL at ${host}: its certificate was refused (${e.code}) under DATABASE_URL's sslmode: give its CA with sslrootcert=FILE, or sslmode=no-verify to encrypt without checking`;
+  return null;
+}

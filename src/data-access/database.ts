@@ -3,12 +3,13 @@ import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { openSqlite, restrictDataDir, SQLITE_FILE_NAME } from './sqlite-thread/open.js';
 import { redactedUrl } from './connection-problem.js';
+import { pgConnectionString } from '../config/ssl-mode.js';
 import { knexLog } from './knex-log.js';
 import { setPropagationLog, type PropagationLog } from './propagation-log.js';
 import type { StatementForm } from './sql/fixed-sql.js';
 import { WRITER_FLOOR_LOCK } from './activity-horizon.js';
 
-export { connectionProblem, databaseHost } from './connection-problem.js';
+export { connectionProblem, databaseHost, tlsProblem } from './connection-problem.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -24,6 +25,8 @@ export interface Database {
   readonly location: string;
   /** The PostgreSQL URL (secret: never log it), for tools such as backup; absent on SQLite. */
   readonly url?: string;
+  /** SQLite opened read-only (DatabaseOptions.readOnly): nothing can be written. */
+  readonly readOnly?: boolean;
   close(): Promise<void>;
 }
 
@@ -50,6 +53,8 @@ export interface DatabaseOptions {
   commitVisibleOnStandby?: boolean;
   /** How a propagation logs its followers (PROPAGATION_LOG, propagation-log.ts). */
   propagationLog?: PropagationLog;
+  /** SQLite: open the file read-only, creating nothing (sqlite-thread/open.ts). */
+  readOnly?: boolean;
 }
 
 export { SQLITE_FILE_NAME, restrictDataDir };
@@ -340,7 +345,8 @@ function openPostgres(options: DatabaseOptions): Database {
       Math.trunc(options.dbStatementTimeoutMs ?? 0),
     ) as unknown as typeof Knex.Client,
     connection: {
-      connectionString: options.databaseUrl,
+      // sslmode=require spelled as pg takes it (verify-full): config/ssl-mode.ts.
+      connectionString: pgConnectionString(options.databaseUrl),
       // A server that never answers (a failover in progress, a dropped route) fails the attempt
       // before the pool's acquire timeout, so callers get 20011 (database unavailable), not
       // 20024 (every connection busy), and the pool can be closed.

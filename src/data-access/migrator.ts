@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import { migrations } from '../../migrations/index.js';
 import { ConfigError } from '../config.js';
+import { pgConnectionString } from '../config/ssl-mode.js';
 import type { Database, Engine } from './database.js';
 
 /**
@@ -170,7 +171,10 @@ async function holdingMigrationLock<T>(
   work: () => Promise<T>,
 ): Promise<T> {
   if (db.engine !== 'postgres' || !db.url) return work();
-  const guard = new pg.Client({ connectionString: db.url, connectionTimeoutMillis: 4000 });
+  const guard = new pg.Client({
+    connectionString: pgConnectionString(db.url),
+    connectionTimeoutMillis: 4000,
+  });
   guard.on('error', () => undefined); // a lost guard fails the work's own statements too
   await guard.connect();
   try {
@@ -222,23 +226,38 @@ function newerSchema(applied: readonly string[]): { unknown: string[]; pending: 
   return { unknown, pending: migrations.map(([n]) => n).filter((n) => !done.has(n)) };
 }
 
+/** What a newer version's migrations mean here: a notice, or (ours pending too) a refusal. */
+function judgeNewer(
+  newer: { unknown: string[]; pending: string[] },
+  notice: MigrationNotice,
+): string[] {
+  if (newer.pending.length > 0)
+    throw new MigrationRefused(
+      `the database holds migrations this version does not know (${newer.unknown.join(', ')}) and lacks some of its own (${newer.pending.join(', ')}): it was migrated by another version; run that version`,
+    );
+  notice(
+    `the database was migrated by a newer version (${newer.unknown.join(', ')}): running on its schema unchanged; upgrade this instance`,
+  );
+  return [];
+}
+
 export async function migrateLatest(
   db: Database,
   notice: MigrationNotice = () => undefined,
 ): Promise<string[]> {
   await refuseReadOnly(db);
+  // Every migration of this version applied (every start but an upgrade's, every command):
+  // nothing to lock or write. knex's run would take its lock row even then, so an up-to-date
+  // instance restarting, or a command, waited behind another's long migration or write.
+  const before = await recorded(db);
+  const done = new Set(before);
+  if (migrations.every(([name]) => done.has(name))) {
+    const newer = newerSchema(before);
+    return newer ? judgeNewer(newer, notice) : [];
+  }
   return holdingMigrationLock(db, notice, async () => {
     const newer = newerSchema(await recorded(db));
-    if (newer && newer.pending.length > 0)
-      throw new MigrationRefused(
-        `the database holds migrations this version does not know (${newer.unknown.join(', ')}) and lacks some of its own (${newer.pending.join(', ')}): it was migrated by another version; run that version`,
-      );
-    if (newer) {
-      notice(
-        `the database was migrated by a newer version (${newer.unknown.join(', ')}): running on its schema unchanged; upgrade this instance`,
-      );
-      return [];
-    }
+    if (newer) return judgeNewer(newer, notice);
     return withTempFiles(db, async () => {
       for (let attempt = 1; ; attempt++) {
         await freeStaleLockRow(db, notice);
@@ -283,18 +302,16 @@ export async function rollback(
   });
 }
 
+/**
+ * Read only: knex's own list creates its tables, so a status on an empty database (or a
+ * read-only file) wrote, or failed.
+ */
 export async function migrationStatus(db: Database): Promise<MigrationStatus> {
-  const [applied, pending] = (await db.knex.migrate.list(config(db.engine))) as [
-    Array<{ name: string }>,
-    Array<string | { file?: string; name?: string }>,
-  ];
-  // Pending entries are what the migration source lists: here, plain names.
-  const nameOf = (m: string | { file?: string; name?: string }) =>
-    typeof m === 'string' ? m : (m.name ?? m.file ?? String(m));
-  const names = applied.map((m) => m.name);
+  const names = await recorded(db);
+  const done = new Set(names);
   return {
     applied: names.filter((name) => KNOWN.has(name)),
-    pending: pending.map(nameOf),
+    pending: migrations.map(([name]) => name).filter((name) => !done.has(name)),
     unknown: names.filter((name) => !KNOWN.has(name)),
   };
 }

@@ -336,6 +336,9 @@ export class UnitOfWork implements Transactions {
 
   /** Transactions.settleWrites: see settle-writes.ts. */
   settleWrites(): Promise<void> {
+    // A file opened read-only has no write lock to wait on (cli/read-only.ts says when a
+    // writer may be in flight all the same).
+    if (this.database.readOnly) return Promise.resolve();
     // SQLite: a statement in the transaction, so that its BEGIN IMMEDIATE is sent and waits.
     return settleWrites(this.database, () =>
       this.write(async (repos) => {

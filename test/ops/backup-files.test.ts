@@ -78,8 +78,10 @@ describe('backup and restore files', function () {
     expect(shown.stdout).to.match(/unsubscribed|suppressed/i);
   });
 
-  it('a database with no schema yet (only "migrate status" ran) is refused in one line naming DATA_DIR, not a temporary file', async () => {
+  it('a database with no schema yet (an empty file) is refused in one line naming DATA_DIR, not a temporary file', async () => {
     const empty = { DATABASE_URL: '', DATA_DIR: path.join(tmp, 'unmigrated') };
+    fs.mkdirSync(empty.DATA_DIR, { mode: 0o700 });
+    fs.writeFileSync(path.join(empty.DATA_DIR, SQLITE_FILE_NAME), '', { mode: 0o600 });
     expect((await cli(['migrate', 'status'], empty)).code).to.equal(0);
     const dir = path.join(tmp, 'none');
     fs.mkdirSync(dir);

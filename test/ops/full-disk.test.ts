@@ -46,7 +46,8 @@ describe('DATA_DIR on a full disk', function () {
       [0, ['serve']],
       [40, ['serve']],
       [40, ['migrate']],
-      [40, ['verify']],
+      // A command that writes (one that only reads creates no database to fill).
+      [40, ['suppressions', 'add', 'ann@example.com', '--reason', 'asked']],
     ] as Array<[number, string[]]>) {
       fs.rmSync(env.DATA_DIR!, { recursive: true, force: true });
       const r = await limited(blocks, args, env);

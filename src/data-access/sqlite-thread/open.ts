@@ -19,6 +19,11 @@ export interface SqliteOptions {
   sqliteWalAutocheckpointPages?: number;
   /** Hears of a thread that ended without being closed: one line, for the log. */
   onSqliteThreadExit?: (message: string) => void;
+  /**
+   * Opened read-only (a file or directory this user cannot write): nothing is created or
+   * tightened, no write lock is ever taken, and every write fails.
+   */
+  readOnly?: boolean;
 }
 
 export interface OpenedSqlite {
@@ -27,6 +32,8 @@ export interface OpenedSqlite {
   /** Plain reads (UnitOfWork.read): the reader threads, or `knex` itself. */
   readKnex: Knex;
   location: string;
+  /** Opened read-only (SqliteOptions.readOnly). */
+  readOnly?: boolean;
   close(): Promise<void>;
 }
 
@@ -118,9 +125,12 @@ function openInMemory(options: SqliteOptions): OpenedSqlite {
 export function openSqlite(options: SqliteOptions): OpenedSqlite {
   if (options.dataDir === ':memory:') return openInMemory(options);
   const filename = path.join(options.dataDir, SQLITE_FILE_NAME);
+  const readOnly = options.readOnly === true;
   try {
-    restrictDataDir(options.dataDir);
-    restrictDatabaseFiles(filename);
+    if (!readOnly) {
+      restrictDataDir(options.dataDir);
+      restrictDatabaseFiles(filename);
+    }
   } catch (error) {
     throw unusableDataDir(options.dataDir, error);
   }
@@ -133,16 +143,16 @@ export function openSqlite(options: SqliteOptions): OpenedSqlite {
   });
   const knex = knexFactory({
     client: threadClient(options.onSqliteThreadExit) as unknown as typeof Knex.Client,
-    connection: connection(false),
+    connection: connection(readOnly),
     useNullAsDefault: true,
     log: knexLog,
     // One write connection per process: SQLite has one writer per file anyway, and group
     // commit shares its transactions.
     pool: { min: 1, max: 1 },
   });
-  const readThreads = options.sqliteReadThreads ?? 2;
+  const readThreads = readOnly ? 0 : (options.sqliteReadThreads ?? 2);
   if (readThreads === 0)
-    return { knex, readKnex: knex, location: filename, close: () => knex.destroy() };
+    return { knex, readKnex: knex, location: filename, readOnly, close: () => knex.destroy() };
   const readKnex = knexFactory({
     client: threadClient(options.onSqliteThreadExit) as unknown as typeof Knex.Client,
     connection: connection(true),

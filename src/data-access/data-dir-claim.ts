@@ -1,0 +1,43 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { ConfigError } from '../config.js';
+import { processesHolding } from './backup.js';
+
+/** The file an instance serving an SQLite DATA_DIR holds locked for its life. */
+export const CLAIM_FILE_NAME = 'serve.lock';
+
+// The claims of this process, by directory: held until it exits (a claim closed by the
+// garbage collector would be a claim lost).
+const held = new Map<string, BetterSqlite3.Database>();
+
+/**
+ * One serving instance per SQLite DATA_DIR. The processes of one instance (WORKERS) share the
+ * file by design: the primary claims the directory, its workers do not. A second instance on
+ * the same directory (started with another PORT, or forgotten in another terminal) is refused
+ * in one line: two instances would each group-commit their own writes, fight over the write
+ * lock, and share no rate limits or concurrency loans. The claim is SQLite's exclusive lock on
+ * a file of its own (never the database: the commands open that one beside the service), which
+ * the operating system drops however the process ends, kill -9 included: nothing stale to
+ * remove by hand. Commands (import, export, backup, …) claim nothing.
+ */
+export function claimDataDir(dataDir: string): void {
+  const key = path.resolve(dataDir);
+  if (held.has(key)) return;
+  const file = path.join(key, CLAIM_FILE_NAME);
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  const lock = new BetterSqlite3(file, { fileMustExist: true });
+  try {
+    lock.pragma('busy_timeout = 0');
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.exec('BEGIN EXCLUSIVE');
+  } catch (error) {
+    lock.close();
+    if (!String((error as { code?: unknown }).code ?? '').startsWith('SQLITE_BUSY')) throw error;
+    const holders = processesHolding(file);
+    throw new ConfigError(
+      `DATA_DIR: another instance serves the database in ${key}${holders.length > 0 ? ` (process ${holders.join(', ')})` : ''}: stop it, or give this one its own DATA_DIR. One instance runs several processes with WORKERS; several instances share a database on PostgreSQL (DATABASE_URL)`,
+    );
+  }
+  held.set(key, lock);
+}
