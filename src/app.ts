@@ -98,6 +98,7 @@ export async function createApp({
       maxBodyBytes: config.maxBodyBytes,
       bodyTimeoutMs: config.bodyTimeoutMs,
       requestTimeoutMs: config.requestTimeoutMs,
+      commitGraceMs: config.commitGraceMs,
       limits: instanceSoapLimits({
         rateLimitCalls: config.rateLimitCalls,
         rateWindowMs: config.rateLimitWindowSeconds * 1000,

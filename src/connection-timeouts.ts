@@ -14,6 +14,7 @@ export interface ConnectionTimeouts {
   maxConnections: number;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  commitGraceMs?: number;
   bodyTimeoutMs: number;
 }
 

@@ -82,10 +82,17 @@ export function onlyChunkedCoding(listener: RequestListener): RequestListener {
 /**
  * How long a connection may see no byte move either way (server.timeout): a client that stops
  * reading its answer held the connection, and the answer's buffers, for ever. Longer than a
- * call may compute (REQUEST_TIMEOUT_MS) or a body may take to arrive (BODY_TIMEOUT_MS).
+ * call may compute (REQUEST_TIMEOUT_MS, and COMMIT_GRACE_MS more for one being committed then)
+ * or a body may take to arrive (BODY_TIMEOUT_MS).
  */
-export function idleTimeoutMs(config: { requestTimeoutMs: number; bodyTimeoutMs: number }): number {
-  return Math.max(config.requestTimeoutMs, config.bodyTimeoutMs) + 5000;
+export function idleTimeoutMs(config: {
+  requestTimeoutMs: number;
+  bodyTimeoutMs: number;
+  commitGraceMs?: number;
+}): number {
+  return (
+    Math.max(config.requestTimeoutMs + (config.commitGraceMs ?? 0), config.bodyTimeoutMs) + 5000
+  );
 }
 
 /**

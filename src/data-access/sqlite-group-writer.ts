@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { Database } from './database.js';
 import type { SqliteStep } from './sqlite-thread/connection.js';
 import { GROUP_UNDONE_CODE } from './sqlite-thread/protocol.js';
-import { RetryTransaction } from '../domain/ports.js';
+import { callTimedOut, RetryTransaction, type CallDeadline } from '../domain/ports.js';
 
 /**
  * Write transactions on one file queue here, one at a time per process, whichever Database
@@ -82,7 +82,25 @@ interface GroupUnit<R> {
   step: boolean;
   /** And nothing it does after its answer can undo it (StepOptions.final). */
   final: boolean;
+  /** Its call's deadline: past it the unit is withdrawn unless already committing. */
+  deadline: CallDeadline | undefined;
   settle: (outcome: Outcome) => void;
+}
+
+/** A unit withdrawn at its call's deadline: nothing of it was stored. */
+const withdrawn = (): Outcome => ({ ok: false, error: callTimedOut() });
+
+/**
+ * The units of `group` that may still run: those whose call's deadline has passed while they
+ * waited for their turn are answered at once and never run.
+ */
+function stillDue<R>(group: Array<GroupUnit<R>>): Array<GroupUnit<R>> {
+  if (!group.some((u) => u.deadline?.passed)) return group;
+  return group.filter((u) => {
+    if (!u.deadline?.passed) return true;
+    u.settle(withdrawn());
+    return false;
+  });
 }
 
 /**
@@ -164,12 +182,17 @@ export class SqliteGroupWriter<R> {
     private readonly scope: UnitScope<R>,
   ) {}
 
-  run<T>(work: (repos: R) => Promise<T>, kind: UnitKind = 'unit'): Promise<T> {
+  run<T>(
+    work: (repos: R) => Promise<T>,
+    kind: UnitKind = 'unit',
+    deadline?: CallDeadline,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const unit: GroupUnit<R> = {
         work,
         step: kind !== 'unit',
         final: kind === 'final',
+        deadline,
         settle: (o) => (o.ok ? resolve(o.value as T) : reject(o.error)),
       };
       if (this.open && this.open.length < MAX_GROUP_UNITS) {
@@ -186,9 +209,9 @@ export class SqliteGroupWriter<R> {
         void queueSqliteWriter(this.database, (handOff) => {
           // Started: later units form the next group.
           if (this.open === group) this.open = null;
-          return group.every((u) => u.step)
-            ? this.commitSteps(group, handOff)
-            : this.commitGroup(group);
+          const due = stillDue(group);
+          if (due.length === 0) return Promise.resolve();
+          return due.every((u) => u.step) ? this.commitSteps(due, handOff) : this.commitGroup(due);
         });
       });
     });
@@ -201,7 +224,10 @@ export class SqliteGroupWriter<R> {
       await this.database.knex.transaction(async (trx) => {
         if (group.length === 1) {
           // Alone: a failure rolls the whole transaction back, no savepoint needed.
-          const value = await group[0]!.work(this.scope(trx, trx));
+          const unit = group[0]!;
+          const value = await unit.work(this.scope(trx, trx));
+          // Its COMMIT follows: past its call's deadline it rolls back instead.
+          if (unit.deadline && !unit.deadline.mayCommit()) throw callTimedOut();
           outcomes.push(Promise.resolve({ ok: true, value }));
           return;
         }
@@ -336,9 +362,13 @@ export class SqliteGroupWriter<R> {
 
   /** One unit in a savepoint, run to its end; throws when the transaction is lost. */
   private async runUnit(trx: Knex.Transaction, unit: GroupUnit<R>): Promise<Outcome> {
+    if (unit.deadline?.passed) return withdrawn();
     await trx.raw('SAVEPOINT group_unit');
     try {
       const value = await unit.work(this.scope(trx, trx));
+      // Released, its writes are the group's: past its call's deadline they are undone here
+      // instead, and the group's other units commit as if it had not run.
+      if (unit.deadline && !unit.deadline.mayCommit()) throw callTimedOut();
       await trx.raw('RELEASE group_unit');
       return { ok: true, value };
     } catch (error) {
@@ -363,6 +393,9 @@ export class SqliteGroupWriter<R> {
     unit: GroupUnit<R>,
     connection: StepConnection,
   ): Promise<{ answered: Promise<Outcome> }> {
+    // Posted, a step is the group's: past its call's deadline it is not posted at all.
+    if (unit.deadline && !unit.deadline.mayCommit())
+      return { answered: Promise.resolve(withdrawn()) };
     const step = connection.openStep();
     // What its message left decides, whatever the unit's work made of its answer.
     const done = (async () => unit.work(this.scope(throughStep(trx, step), trx)))().then(

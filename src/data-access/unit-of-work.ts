@@ -21,12 +21,15 @@ import { propagationLog } from './propagation-log.js';
 import { BatchGate } from './batch/batch-gate.js';
 import { writerReads } from './sqlite-thread/writer-reads.js';
 import {
+  callTimedOut,
   RetryTransaction,
   StaleRead,
   type BatchMemory,
+  type CallDeadline,
   type StepOptions,
   type TransactionScope,
   type Transactions,
+  type WriteOptions,
 } from '../domain/ports.js';
 import { ConsoleJobRepository } from './console-job.repository.js';
 import { PeopleSelectionRepository } from './people-selection.repository.js';
@@ -221,6 +224,7 @@ function transact<T>(
   database: Database,
   work: (repos: Repositories) => Promise<T>,
   kind: UnitKind,
+  deadline: CallDeadline | undefined,
 ): Promise<T> {
   if (database.engine === 'sqlite' && database.location !== ':memory:') {
     let writer = groupWriters.get(database);
@@ -229,16 +233,25 @@ function transact<T>(
         repositories(db, 'sqlite', trx);
       groupWriters.set(database, (writer = new SqliteGroupWriter(database, scope)));
     }
-    return writer.run(work, kind);
+    return writer.run(work, kind, deadline);
   }
   if (database.engine === 'postgres') {
     // A one-step unit's statement goes with its BEGIN and COMMIT, past knex.transaction.
     if (kind !== 'unit')
-      return work(repositories(pgStepTransaction(database.knex), 'postgres', null, true));
+      return work(repositories(pgStepTransaction(database.knex, deadline), 'postgres', null, true));
     // Any other unit: on a connection of the pool, past knex.transaction too (pg-transaction.ts).
-    return pgTransaction(database.knex, (trx) => work(repositories(trx, 'postgres', trx)));
+    return pgTransaction(
+      database.knex,
+      (trx) => work(repositories(trx, 'postgres', trx)),
+      deadline,
+    );
   }
-  return database.knex.transaction((trx) => work(repositories(trx, database.engine, trx)));
+  return database.knex.transaction(async (trx) => {
+    const value = await work(repositories(trx, database.engine, trx));
+    // Its COMMIT follows: past the call's deadline it rolls back instead.
+    if (deadline && !deadline.mayCommit()) throw callTimedOut();
+    return value;
+  });
 }
 
 export interface UnitOfWorkOptions {
@@ -273,8 +286,8 @@ export class UnitOfWork implements Transactions {
   }
 
   /** One transaction; the whole function is re-run on deadlock, serialisation failure or busy. */
-  write<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
-    return this.transactWithRetries(work, 'unit');
+  write<T>(work: (repos: Repositories) => Promise<T>, options?: WriteOptions): Promise<T> {
+    return this.transactWithRetries(work, 'unit', options?.deadline);
   }
 
   /**
@@ -283,7 +296,7 @@ export class UnitOfWork implements Transactions {
    * steps alone has its COMMIT posted right behind them (sqlite-group-writer.ts).
    */
   writeStep<T>(work: (repos: Repositories) => Promise<T>, options?: StepOptions): Promise<T> {
-    return this.transactWithRetries(work, options?.final ? 'final' : 'step');
+    return this.transactWithRetries(work, options?.final ? 'final' : 'step', options?.deadline);
   }
 
   /**
@@ -297,9 +310,12 @@ export class UnitOfWork implements Transactions {
   async writeChecked<T>(
     scope: BatchScope,
     apply: (batch: BatchMemory) => Promise<T>,
+    options?: WriteOptions,
   ): Promise<{ value: T } | null | undefined> {
     const database = this.database;
     if (database.engine !== 'sqlite' || database.location === ':memory:') return undefined;
+    const deadline = options?.deadline;
+    if (deadline?.passed) throw callTimedOut();
     let gate = batchGates.get(database);
     if (!gate) batchGates.set(database, (gate = new BatchGate()));
     try {
@@ -310,7 +326,11 @@ export class UnitOfWork implements Transactions {
         reader,
         scope,
         apply,
-        (check, writes) => this.writeStep((repos) => repos.checkedWrite(check, writes)),
+        (check, writes) =>
+          this.writeStep(
+            (repos) => repos.checkedWrite(check, writes),
+            deadline ? { deadline } : undefined,
+          ),
       );
     } catch (error) {
       throw classifyDatabaseError(error);
@@ -320,10 +340,14 @@ export class UnitOfWork implements Transactions {
   private async transactWithRetries<T>(
     work: (repos: Repositories) => Promise<T>,
     kind: UnitKind,
+    deadline?: CallDeadline,
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
+      // Past its call's deadline no unit starts (nor runs again): the call was told it timed
+      // out with nothing stored.
+      if (deadline?.passed) throw callTimedOut();
       try {
-        return await transact(this.database, work, kind);
+        return await transact(this.database, work, kind, deadline);
       } catch (error) {
         if (attempt < this.maxAttempts && isRetryable(error)) {
           await new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** attempt));

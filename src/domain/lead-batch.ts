@@ -1,4 +1,10 @@
-import type { BatchMemory, TransactionScope, Transactions } from './ports.js';
+import type {
+  BatchMemory,
+  CallDeadline,
+  TransactionScope,
+  Transactions,
+  WriteOptions,
+} from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { PreparedChange } from './lead-input.js';
 import { columnsRead } from './lead-rules.js';
@@ -39,22 +45,26 @@ export class LeadBatchSync {
   async syncMany(
     prepared: ReadonlyArray<PreparedChange | AppError>,
     syncOne: SyncOne,
+    deadline?: CallDeadline,
   ): Promise<Array<SyncAnswer | AppError>> {
+    const within: WriteOptions | undefined = deadline ? { deadline } : undefined;
     try {
       // Each batch holds its people, their rows and its statements in memory until it commits:
       // on PostgreSQL every call would otherwise run at once, and the heap grows with them.
-      return await this.batches.run(() => this.syncBatch(prepared, syncOne));
+      return await this.batches.run(() => this.syncBatch(prepared, syncOne, within));
     } catch (error) {
-      if (error instanceof AppError) throw error;
+      // Nothing of the batch is stored: past the call's deadline nothing more may be.
+      if (error instanceof AppError || deadline?.passed) throw error;
       // The batch could not be written as one (the database refused a value, more people
       // than a batch may hold…): each record in a transaction of its own isolates the bad one.
-      return this.syncEach(prepared, syncOne);
+      return this.syncEach(prepared, syncOne, within);
     }
   }
 
   private async syncBatch(
     prepared: ReadonlyArray<PreparedChange | AppError>,
     syncOne: SyncOne,
+    within: WriteOptions | undefined,
   ): Promise<Array<SyncAnswer | AppError>> {
     const changes = prepared.filter((p): p is PreparedChange => !(p instanceof AppError));
     // Every key the records name, in their order (one pass, no list per record).
@@ -72,8 +82,10 @@ export class LeadBatchSync {
     // Read outside the write transaction where the store offers it (a SQLite file, whose one
     // writer would otherwise wait for the rules of the whole batch): written only if nothing
     // it read moved meanwhile, else run again below under the locks.
-    const checked = await this.transactions.writeChecked?.(scope, (batch) =>
-      this.applyAll(batch, prepared, syncOne),
+    const checked = await this.transactions.writeChecked?.(
+      scope,
+      (batch) => this.applyAll(batch, prepared, syncOne),
+      within,
     );
     // Counted where the store read it outside (a SQLite file): undefined where it has no such
     // batch (PostgreSQL).
@@ -88,7 +100,7 @@ export class LeadBatchSync {
         const out = await this.applyAll(batch, prepared, syncOne);
         if (await batch.complete()) return out;
       }
-    });
+    }, within);
   }
 
   /** The records in order, each seeing the ones before; one the rules refuse is undone alone. */
@@ -117,25 +129,43 @@ export class LeadBatchSync {
     return out;
   }
 
+  /**
+   * Each record in a transaction of its own, so the answer says of each whether it is stored:
+   * a record reached after the call's deadline fails with the timeout (nothing of it stored),
+   * and once the database is gone the records after it are not tried. Only when none was
+   * stored yet does the database being gone fail the whole call.
+   */
   private async syncEach(
     prepared: ReadonlyArray<PreparedChange | AppError>,
     syncOne: SyncOne,
+    within: WriteOptions | undefined,
   ): Promise<Array<SyncAnswer | AppError>> {
     const out: Array<SyncAnswer | AppError> = [];
+    let stored = false;
+    let gone: AppError | undefined;
     for (const p of prepared) {
       if (p instanceof AppError) {
         out.push(p);
         continue;
       }
+      if (gone) {
+        out.push(new AppError(ErrorCode.DATABASE_UNAVAILABLE, 'Not tried: database unavailable'));
+        continue;
+      }
       try {
-        out.push(await this.transactions.write((repos) => syncOne(repos, p)));
+        out.push(await this.transactions.write((repos) => syncOne(repos, p), within));
+        stored = true;
       } catch (error) {
         if (!(error instanceof AppError)) {
           out.push(
             new AppError(ErrorCode.LEAD_SYNC_FAILED, 'Lead could not be stored', { cause: error }),
           );
         } else if (error.code !== ErrorCode.DATABASE_UNAVAILABLE) out.push(error);
-        else throw error;
+        else if (!stored) throw error;
+        else {
+          out.push(error);
+          gone = error;
+        }
       }
     }
     return out;

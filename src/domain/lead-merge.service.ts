@@ -1,5 +1,10 @@
 import type { LeadRecord } from './records.js';
-import { RetryTransaction, type TransactionScope, type Transactions } from './ports.js';
+import {
+  RetryTransaction,
+  type CallDeadline,
+  type TransactionScope,
+  type Transactions,
+} from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { ChangePath } from './change-paths.js';
 import { FieldCatalogue, RULE_FIELDS } from './field-catalogue.js';
@@ -47,6 +52,7 @@ export class LeadMergeService {
     loserKeyLists: readonly LeadKeyList[],
     path: ChangePath,
     mayTouch?: (partition: string) => boolean,
+    deadline?: CallDeadline,
   ): Promise<MergeResult> {
     if (winnerKeys.length === 0)
       throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'winningLeadKeyList is empty');
@@ -96,7 +102,7 @@ export class LeadMergeService {
         },
       ]);
       return { winnerId: winner.id, loserIds, lead: this.leads.view(after) };
-    });
+    }, deadline && { deadline });
   }
 
   private async resolve(

@@ -12,7 +12,13 @@ import {
   text,
 } from './lead-rules.js';
 import type { LeadView, SyncAnswer, SyncResult, SyncStatus } from './lead.types.js';
-import { RetryTransaction, StaleRead, type ReadExpectation, type WriteScope } from './ports.js';
+import {
+  RetryTransaction,
+  StaleRead,
+  type CallDeadline,
+  type ReadExpectation,
+  type WriteScope,
+} from './ports.js';
 import type { EmailStatusRecord, LeadRecord, NewActivity } from './records.js';
 
 /** Who asks for a change, and what it may touch. */
@@ -24,6 +30,8 @@ export interface SyncContext {
   matchByEmail?: boolean;
   /** The partitions the caller may change people in; every partition when absent. */
   mayTouch?: (partition: string) => boolean;
+  /** The deadline of the call that asks (SOAP: REQUEST_TIMEOUT_MS), see CallDeadline. */
+  deadline?: CallDeadline;
 }
 
 /** An update planned on plain reads (LeadWrites.firstRead), and what it relies on. */

@@ -14,6 +14,7 @@ import {
   FINAL_STEP,
   RetryTransaction,
   StaleRead,
+  type CallDeadline,
   type KeyPageStart,
   type TransactionScope,
   type Transactions,
@@ -80,7 +81,7 @@ export class LeadService {
         // message, so the update finds its row, and the answer is only read after it.
         const result = await this.transactions.writeStep(
           (repos) => this.writes.syncGuarded(repos, first.guarded, ctx.path),
-          FINAL_STEP,
+          ctx.deadline ? { ...FINAL_STEP, deadline: ctx.deadline } : FINAL_STEP,
         );
         this.onCheckedWrite('syncLead', 'written');
         return result;
@@ -91,8 +92,9 @@ export class LeadService {
       }
     }
     // The whole transaction: its last write may carry COMMIT.
-    return this.transactions.write((repos) =>
-      this.writes.sync(repos, change, ctx, partition, true),
+    return this.transactions.write(
+      (repos) => this.writes.sync(repos, change, ctx, partition, true),
+      ctx.deadline ? { deadline: ctx.deadline } : undefined,
     );
   }
 
@@ -122,8 +124,10 @@ export class LeadService {
         throw error;
       }
     });
-    return this.batch.syncMany(prepared, (repos, change) =>
-      this.writes.syncRecord(repos, change, ctx, partition, answerOnly),
+    return this.batch.syncMany(
+      prepared,
+      (repos, change) => this.writes.syncRecord(repos, change, ctx, partition, answerOnly),
+      ctx.deadline,
     );
   }
 
@@ -220,6 +224,7 @@ export class LeadService {
     key: LeadKey,
     path: ChangePath,
     mayTouch?: (partition: string) => boolean,
+    deadline?: CallDeadline,
   ): Promise<number[]> {
     return this.transactions.write(async (repos) => {
       const leads = await findByKey(repos, key);
@@ -241,7 +246,7 @@ export class LeadService {
         })),
       );
       return ids;
-    });
+    }, deadline && { deadline });
   }
 
   /** The leads the key matches (getLead), at most `limit`; none is LEAD_NOT_FOUND. */

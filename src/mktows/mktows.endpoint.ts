@@ -10,6 +10,7 @@ import {
 } from './auth.js';
 import type { AuthFailureLimiter } from './auth-failures.js';
 import type { CallAdmission } from '../call-limits.js';
+import { CallDeadline } from '../domain/ports.js';
 import { MustUnderstand, VersionMismatch } from '../soap-transport/envelope-faults.js';
 import {
   inspectEnvelope,
@@ -42,6 +43,8 @@ export interface EndpointOptions {
   maxBodyBytes: number;
   bodyTimeoutMs: number;
   requestTimeoutMs: number;
+  /** How long past requestTimeoutMs a call whose write is being committed waits for it. */
+  commitGraceMs?: number;
   limits: CallAdmission;
   partitionOf: (workspace: string) => string;
   authFailures: AuthFailureLimiter;
@@ -64,6 +67,8 @@ const UNDERSTOOD_HEADERS: ReadonlySet<string> = new Set([
   'MktowsContextHeader',
 ]);
 const SERVICE = 'MktMktowsApiService';
+/** COMMIT_GRACE_MS's default, for endpoints built without it. */
+const DEFAULT_COMMIT_GRACE_MS = 10000;
 const PORT = 'MktowsApiSoapPort';
 
 /**
@@ -86,6 +91,10 @@ export async function createMktowsEndpoint(
     port: PORT,
     operations: port,
     requestTimeoutMs: options.requestTimeoutMs,
+    // A timeout answered while nothing of the call is committing means nothing is stored: its
+    // units of work see the deadline and withdraw (CallDeadline).
+    timedOut: (record) => record.deadline?.expire() ?? true,
+    commitGraceMs: options.commitGraceMs ?? DEFAULT_COMMIT_GRACE_MS,
     publicUrl: options.publicUrl,
     refusedDrainBytes: refusedDrainBytes(options.maxBodyBytes),
     bodyTimeoutMs: options.bodyTimeoutMs,
@@ -273,6 +282,7 @@ export async function createMktowsEndpoint(
       const admitted = options.limits.admit(caller.userId);
       // Asynchronous only beyond a worker's share of the instance's limit (a slot borrowed).
       release = typeof admitted === 'function' ? admitted : await admitted;
+      record.deadline = new CallDeadline();
       const { answer, settled } = listener.process(
         xml,
         { headers: req.headers, url: req.originalUrl, soapAction: op.soapAction },

@@ -8,6 +8,7 @@ import {
   type Permissions,
 } from '../domain/permissions.js';
 import type { Services } from '../domain/services.js';
+import type { CallDeadline } from '../domain/ports.js';
 import { syncErrorText } from './faults.js';
 import { describeActivityRecord, describeLeadRecord } from './describe.mapper.js';
 import {
@@ -49,6 +50,8 @@ export interface CallContext {
   permissions: Permissions;
   /** Partition new leads go to (from MktowsContextHeader.targetWorkspace). */
   partition?: string;
+  /** The call's REQUEST_TIMEOUT_MS: its writes commit before it, or are answered as they end. */
+  deadline?: CallDeadline;
 }
 
 export type OperationHandler = (
@@ -116,6 +119,7 @@ export function mktowsHandlers(
         path: ChangePaths.webService(ctx.userId),
         partition: ctx.partition,
         mayTouch: touchable(ctx.permissions),
+        deadline: ctx.deadline,
       });
       return {
         result: {
@@ -160,6 +164,7 @@ export function mktowsHandlers(
         partition: ctx.partition,
         matchByEmail: dedup,
         mayTouch: touchable(ctx.permissions),
+        deadline: ctx.deadline,
       });
       let next = 0;
       const syncStatus = inputs.map((input) => {
@@ -337,6 +342,7 @@ export function mktowsHandlers(
           losers,
           ChangePaths.webService(ctx.userId),
           touchable(ctx.permissions),
+          ctx.deadline,
         );
         return {
           result: {
@@ -391,6 +397,7 @@ export function mktowsHandlers(
         toLeadKey(args.leadKey),
         ChangePaths.webService(ctx.userId),
         touchable(ctx.permissions),
+        ctx.deadline,
       );
       return { result: { count: ids.length, leadIdList: { leadId: ids } } };
     },

@@ -1,5 +1,6 @@
 import { AppError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { CallDeadline } from '../domain/ports.js';
 import type { Authenticated } from './auth.js';
 import { toNodeSoapFault, toWireFault, MKTOWS_NS } from './faults.js';
 import { FAST_READ } from './fast-read.js';
@@ -23,6 +24,8 @@ export interface CallRecord {
   userId?: string;
   caller?: Authenticated;
   fault?: number;
+  /** REQUEST_TIMEOUT_MS as the call's units of work see it (set once the call is admitted). */
+  deadline?: CallDeadline;
 }
 
 /** One operation of the WSDL's port. */
@@ -82,6 +85,7 @@ export function soapPort(
         const caller = record?.caller;
         if (!caller) throw new AppError(ErrorCode.AUTHENTICATION_FAILED, 'Not authenticated');
         const ctx: CallContext = { userId: caller.userId, permissions: caller.permissions };
+        if (record.deadline) ctx.deadline = record.deadline;
         const workspace = targetWorkspace(headers);
         if (workspace) ctx.partition = partitionOf(workspace);
         const declared = paramsNames.get(name);

@@ -28,6 +28,14 @@ export interface SoapListenerOptions<S> {
   port: string;
   operations: Record<string, SoapOperation<S>>;
   requestTimeoutMs: number;
+  /**
+   * Asked of a call at requestTimeoutMs: true when nothing of its work can be stored any more
+   * (the timeout is answered then), false when some of it was already being committed (its
+   * own outcome is answered, waited for up to commitGraceMs more). Absent: always true.
+   */
+  timedOut?: (call: S) => boolean;
+  /** How long past requestTimeoutMs a call being committed is waited for; then fault 20011. */
+  commitGraceMs?: number;
   /** When set, the WSDL's soap:address starts with it instead of the request's Host. */
   publicUrl?: string;
   rawTextTypes?: readonly string[];
@@ -62,8 +70,10 @@ export interface SoapListener<S> {
   ): void;
   /**
    * Hands XML the listener has read and checked to node-soap, with this call's state for the
-   * operation. `answer` fails with a timeout after requestTimeoutMs; `settled` ends when
-   * node-soap's work ends, even after that. `read`: the request reader's readGuarded of `xml`,
+   * operation. `answer` fails with a timeout after requestTimeoutMs, unless the call's work was
+   * being committed then (timedOut): it is its outcome then, or after commitGraceMs more a
+   * failure saying the outcome is unknown; `settled` ends when node-soap's work ends, even
+   * after that. `read`: the request reader's readGuarded of `xml`,
    * when it read it (node-soap then takes it instead of reading `xml` again).
    */
   process(
@@ -166,10 +176,23 @@ export async function createSoapListener<S extends object>(
           ? (engine.direct?.(read, req, request.soapAction) ?? reader.handOver(xml, read, run))
           : run();
       const answer = new Promise<SoapAnswer>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new AppError(ErrorCode.INTERNAL, 'Request timed out')),
-          options.requestTimeoutMs,
-        );
+        let timer = setTimeout(() => {
+          if (options.timedOut?.(call) ?? true) {
+            reject(new AppError(ErrorCode.INTERNAL, 'Request timed out'));
+            return;
+          }
+          // A write of the call is being committed: its outcome is the answer, if it comes.
+          timer = setTimeout(
+            () =>
+              reject(
+                new AppError(
+                  ErrorCode.DATABASE_UNAVAILABLE,
+                  'Request timed out while its write was being committed; whether it was stored is unknown',
+                ),
+              ),
+            options.commitGraceMs ?? 0,
+          );
+        }, options.requestTimeoutMs);
         settled.then(
           (result) => {
             clearTimeout(timer);

@@ -23,9 +23,11 @@ for (const engine of testEngines()) {
     this.timeout(90000);
     let service: TestService;
     before(async () => {
-      // An idle connection is closed after max(REQUEST_TIMEOUT_MS, BODY_TIMEOUT_MS) + 5 s.
+      // An idle connection is closed after max(REQUEST_TIMEOUT_MS + COMMIT_GRACE_MS,
+      // BODY_TIMEOUT_MS) + 5 s.
       service = await startTestService(engine, {
         requestTimeoutMs: 3000,
+        commitGraceMs: 0,
         bodyTimeoutMs: 500,
         dbAcquireTimeoutMs: 1000,
         // 80 answers pile up unread below: more than MAX_PIPELINED_REQUESTS lets wait.

@@ -94,6 +94,38 @@ describe('the SOAP listener factory (src/soap-transport/listener.ts)', () => {
     expect(result.statusCode).to.equal(200);
   });
 
+  it('answers the outcome of a call being committed at the timeout, or 20011 after the grace', async () => {
+    const finishes: Array<() => void> = [];
+    const listener = await createSoapListener<CallState>({
+      path: PATH,
+      wsdlFile: WSDL,
+      service: 'NotificationService',
+      port: 'Notification',
+      operations: {
+        notifications: () => new Promise((resolve) => finishes.push(() => resolve({ Ack: true }))),
+      },
+      requestTimeoutMs: 20,
+      // Every call is being committed at its deadline.
+      timedOut: () => false,
+      commitGraceMs: 200,
+    });
+    const call = () =>
+      listener.process(envelope('org'), { headers: {}, url: PATH, soapAction: '' }, { name: 'c' })
+        .answer;
+    const waited = call();
+    const abandoned = call();
+    // Past the timeout, within the grace: the first commit ends and is the answer.
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    finishes[0]!();
+    expect((await waited).statusCode).to.equal(200);
+    const error = await abandoned.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((error as AppError).code).to.equal(ErrorCode.DATABASE_UNAVAILABLE);
+    finishes[1]!();
+  });
+
   it('serves the WSDL binding of its port', async () => {
     const listener = await listenerWith(async () => ({ Ack: true }));
     expect(Object.values(listener.binding.topElements).map((e) => e.methodName)).to.include(

@@ -1,3 +1,4 @@
+import { callTimedOut, type CallDeadline } from '../../domain/ports.js';
 import type { PgDeferringClient } from '../database.js';
 import { RowTemplate } from '../sqlite-thread/row-shapes.js';
 import type { StatementForm } from './fixed-sql.js';
@@ -63,6 +64,11 @@ export interface PendingStep {
   readonly forms?: ReadonlyArray<StatementForm | undefined>;
   /** The address lock it takes first, if known (its place in the group). */
   readonly lock?: bigint;
+  /**
+   * The deadline of the call it serves: a step whose deadline passed while it waited for a
+   * group or a connection is not sent (CallDeadline); sent, it is committing.
+   */
+  readonly deadline?: CallDeadline;
   /** Once COMMIT completed: the result of each statement, in order. */
   resolve(results: StepResult[]): void;
   reject(error: Error): void;
@@ -234,11 +240,21 @@ async function runGroup(
     for (const step of group) step.reject(withStatement(step, error, group.length > 1));
     return;
   }
+  // Sent, a step is committing; one past its call's deadline is answered instead, unsent.
+  const due = group.filter((step) => {
+    if (step.deadline === undefined || step.deadline.mayCommit()) return true;
+    step.reject(callTimedOut());
+    return false;
+  });
+  if (due.length === 0) {
+    await client.releaseConnection(connection);
+    return;
+  }
   const uid = connection.__knexUid;
   let clean = true;
   // Steps that ran and wait for COMMIT, with what their statements ended with.
   const ran: Ran[] = [];
-  let rest = lockOrder(group);
+  let rest = lockOrder(due);
   // A step alone is sent without a savepoint; a group's steps each in one.
   const alone = rest.length === 1;
   // The forms that repeat, prepared at the head of the first message (pg-step-forms.ts).

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { CallDeadline } from '../../domain/ports.js';
 import { staleReadError } from '../sqlite-thread/protocol.js';
 import type { StatementForm } from './fixed-sql.js';
 import { runGroupedStep, type StepClient, type StepResult } from './pg-step-group.js';
@@ -65,7 +66,7 @@ const lockStatement = (lock: bigint) => `SELECT pg_advisory_xact_lock(${lock})`;
  * cannot be written into the text, a read whose answer it would wait for) fails with StaleRead
  * before anything is sent: the caller takes the locked path, which can.
  */
-export function pgStepTransaction(knex: Knex): Knex.Transaction {
+export function pgStepTransaction(knex: Knex, deadline?: CallDeadline): Knex.Transaction {
   const client = knex.client as unknown as StepClient;
   let sent = false;
   const ahead: Ahead[] = [];
@@ -88,7 +89,7 @@ export function pgStepTransaction(knex: Knex): Knex.Transaction {
     if (bound || obj.endsTransaction !== true) throw refusal();
     sent = true;
     const last: Ahead = { text: obj.sql, ...(obj.form ? { form: obj.form } : {}) };
-    obj.response = await runStep(client, ahead, last, checkLock ?? obj.stepLock);
+    obj.response = await runStep(client, ahead, last, checkLock ?? obj.stepLock, deadline);
     return obj;
   };
   const sendWithNext = (
@@ -131,6 +132,7 @@ function runStep(
   ahead: readonly Ahead[],
   last: Ahead,
   lock?: bigint,
+  deadline?: CallDeadline,
 ): Promise<StepResult> {
   const all = [...ahead, last];
   return new Promise((resolve, reject) =>
@@ -138,6 +140,7 @@ function runStep(
       statements: all.map((a) => a.text),
       ...(all.some((a) => a.form) ? { forms: all.map((a) => a.form) } : {}),
       ...(lock !== undefined ? { lock } : {}),
+      ...(deadline ? { deadline } : {}),
       resolve: (results) => {
         ahead.forEach((a, i) => a.result?.(results[i]));
         resolve(results[results.length - 1]!);

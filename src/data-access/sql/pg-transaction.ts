@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { callTimedOut, type CallDeadline } from '../../domain/ports.js';
 import type { PgDeferringClient } from '../database.js';
 import type { Connection, KnexPgClient } from './pg-rows.js';
 
@@ -45,6 +46,20 @@ interface UnitClient {
   connection: Discardable;
   /** The unit ended (committed or rolled back): any statement of it is refused. */
   done: boolean;
+  /** The deadline of the call it serves, until the unit is let commit (mayCommit). */
+  deadline: CallDeadline | undefined;
+}
+
+/**
+ * Whether the unit may send what commits it (its last statement carrying COMMIT, or COMMIT):
+ * once its call's deadline has passed, it may not (CallDeadline); once let, it stays let.
+ */
+function mayCommit(client: UnitClient): boolean {
+  const deadline = client.deadline;
+  if (deadline === undefined) return true;
+  if (!deadline.mayCommit()) return false;
+  client.deadline = undefined;
+  return true;
 }
 
 const ENDED = 'Transaction query already complete (a statement after its unit of work ended)';
@@ -72,6 +87,13 @@ function unitClientPrototype(base: BaseClient): object {
         if (this.done) return Promise.reject(new Error(ENDED));
         if (connection !== this.connection)
           return Promise.reject(new Error('Invalid connection for transaction query.'));
+        // The statement that may carry the unit's COMMIT (database.ts): not past its deadline.
+        if (
+          this.deadline !== undefined &&
+          (obj as { endsTransaction?: boolean } | null)?.endsTransaction === true &&
+          !mayCommit(this)
+        )
+          return Promise.reject(callTimedOut());
         return base.query.call(this, connection, obj);
       },
     },
@@ -114,12 +136,14 @@ function unitHandle(knex: Knex, client: UnitClient): Knex.Transaction {
 export async function pgTransaction<T>(
   knex: Knex,
   work: (trx: Knex.Transaction) => Promise<T>,
+  deadline?: CallDeadline,
 ): Promise<T> {
   const base = knex.client as unknown as BaseClient;
   const connection = (await base.acquireConnection()) as Discardable;
   const client = Object.create(unitClientPrototype(base)) as UnitClient;
   client.connection = connection;
   client.done = false;
+  client.deadline = deadline;
   let clean = true;
   try {
     // database.ts's client sends nothing for it: BEGIN goes with the first statement.
@@ -133,6 +157,11 @@ export async function pgTransaction<T>(
       throw error;
     }
     client.done = true;
+    if (!mayCommit(client)) {
+      // Past its call's deadline: rolled back instead, nothing of it stored.
+      clean = await rolledBack(base, connection);
+      throw callTimedOut();
+    }
     try {
       await base.query(connection, 'COMMIT;');
     } catch (error) {

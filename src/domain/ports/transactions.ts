@@ -2,6 +2,9 @@ import type { ConsoleJobStore } from './console-jobs.js';
 import type { ActivityQueries, LeadQueries, PeopleSelection, StatusQueries } from './queries.js';
 import type { SalesforceNotificationStore } from './salesforce.js';
 import type { WriteScope } from './write-scope.js';
+import type { CallDeadline } from './call-deadline.js';
+
+export { CallDeadline, callTimedOut } from './call-deadline.js';
 
 /**
  * What a batch of lead changes (syncMultipleLeads, a console batch) may touch: every lead it
@@ -64,6 +67,17 @@ export interface StepOptions {
    * group rolled back. PostgreSQL's step carries its COMMIT anyway (sql/pg-step.ts).
    */
   final?: boolean;
+  /** The deadline of the call the unit serves (call-deadline.ts). */
+  deadline?: CallDeadline;
+}
+
+/** How a unit of work (Transactions.write, writeChecked) may be committed. */
+export interface WriteOptions {
+  /**
+   * The deadline of the call the unit serves: past it the unit is withdrawn rather than
+   * committed, unless it was already committing (call-deadline.ts).
+   */
+  deadline?: CallDeadline;
 }
 
 /** writeStep's options for a unit whose outcome is its message's. */
@@ -78,7 +92,7 @@ export interface Transactions {
    * One transaction; the whole function may run again (deadlock, serialisation failure, a
    * RetryTransaction thrown by the work), so it must have no effect outside the scope.
    */
-  write<T>(work: (scope: TransactionScope) => Promise<T>): Promise<T>;
+  write<T>(work: (scope: TransactionScope) => Promise<T>, options?: WriteOptions): Promise<T>;
   /**
    * write, for work that is one step: one write of the scope (unsubscribeAddressOnce), whose
    * statements all go with the one it awaits; nothing after its answer may fail or write. The
@@ -112,6 +126,7 @@ export interface Transactions {
   writeChecked?<T>(
     scope: BatchScope,
     apply: (batch: BatchMemory) => Promise<T>,
+    options?: WriteOptions,
   ): Promise<{ value: T } | null | undefined>;
   /**
    * Resolves once every write transaction in flight when it was called (in any instance on

@@ -1,0 +1,192 @@
+import { expect } from 'chai';
+import sinon from 'sinon';
+import { BatchSession, BatchUnsupported } from '../../src/data-access/batch/batch-session.js';
+import type { Database } from '../../src/data-access/database.js';
+import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
+import { AppError, ErrorCode } from '../../src/errors.js';
+import { testEngines } from '../support/database.js';
+import { faultCode, rawCall, startTestService, type TestService } from '../support/service.js';
+import { withSlowWriterAnswers } from '../support/writer-answers.js';
+
+/**
+ * A call that outlasts REQUEST_TIMEOUT_MS: the answer tells the truth about what is stored.
+ * Answered 10001, nothing of it is stored, then or later; a call whose write was already being
+ * committed is answered with that commit's outcome; a syncMultipleLeads whose records went in
+ * transactions of their own says which of them were stored.
+ */
+const TIMEOUT_MS = 1000;
+
+const SYNC = (email: string, unsubscribed: boolean) =>
+  `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email><leadAttributeList><attribute>` +
+  `<attrName>Unsubscribed</attrName><attrValue>${unsubscribed ? 1 : 0}</attrValue>` +
+  `</attribute></leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`;
+const SYNC_MANY = (emails: readonly string[]) =>
+  `<ns1:paramsSyncMultipleLeads><leadRecordList>${emails
+    .map(
+      (email) =>
+        `<leadRecord><Email>${email}</Email><leadAttributeList><attribute><attrName>Unsubscribed</attrName>` +
+        `<attrValue>1</attrValue></attribute></leadAttributeList></leadRecord>`,
+    )
+    .join('')}</leadRecordList><dedupEnabled>true</dedupEnabled></ns1:paramsSyncMultipleLeads>`;
+
+/** Each syncStatus of a syncMultipleLeads answer: its status and error text. */
+function statusesOf(body: string): Array<{ status: string; error: string }> {
+  return [...body.matchAll(/<syncStatus>([\s\S]*?)<\/syncStatus>/g)].map(([, inner]) => ({
+    status: /<status>([^<]*)<\/status>/.exec(inner!)?.[1] ?? '',
+    error: /<error>([^<]*)<\/error>/.exec(inner!)?.[1] ?? '',
+  }));
+}
+
+/**
+ * While `run` runs, the database is held for `email` by a transaction of the test: on
+ * PostgreSQL the address's lock, on a SQLite file the one writer.
+ */
+async function holding(db: Database, email: string, run: () => Promise<void>): Promise<void> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let locked!: () => void;
+  const taken = new Promise<void>((resolve) => (locked = resolve));
+  const holder = new UnitOfWork(db).write(async (r) => {
+    await r.lockEmailKeys([email]);
+    await r.emailStatus.get(email);
+    locked();
+    await held;
+  });
+  await taken;
+  try {
+    await run();
+  } finally {
+    release();
+    await holder;
+  }
+}
+
+/**
+ * Runs `run` with every COMMIT taking `ms` longer: on a SQLite file its answer crosses back
+ * late (writer-answers.ts), on PostgreSQL a deferred trigger sleeps at COMMIT for each person
+ * written.
+ */
+async function slowCommits(db: Database, ms: number, run: () => Promise<void>): Promise<void> {
+  if (db.engine !== 'postgres') {
+    await withSlowWriterAnswers(ms, 'commits', run);
+    return;
+  }
+  await db.knex.raw(
+    `CREATE FUNCTION slow_commit() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(${ms / 1000}); RETURN NULL; END $$ LANGUAGE plpgsql`,
+  );
+  await db.knex.raw(
+    `CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT OR UPDATE ON leads
+     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit()`,
+  );
+  try {
+    await run();
+  } finally {
+    await db.knex.raw('DROP TRIGGER slow_commit ON leads');
+    await db.knex.raw('DROP FUNCTION slow_commit()');
+  }
+}
+
+for (const engine of testEngines()) {
+  describe(`a call past REQUEST_TIMEOUT_MS (${engine.name})`, function () {
+    this.timeout(60000);
+    let service: TestService;
+
+    beforeEach(async () => {
+      service = await startTestService(engine, {
+        requestTimeoutMs: TIMEOUT_MS,
+        dbAcquireTimeoutMs: TIMEOUT_MS / 2,
+      });
+      // A fresh service's first writes can take longer than the short timeout (statements
+      // prepared, code compiled): those are made first, whatever they answer.
+      for (let i = 0; i < 3; i++)
+        await rawCall(service.url, SYNC(`warm${i}@timeout.example`, true));
+    });
+    afterEach(async () => {
+      sinon.restore();
+      await service.stop();
+    });
+
+    /** The people stored at `email`, with their flags. */
+    const stored = async (email: string): Promise<boolean[]> => {
+      try {
+        const found = await service.running.services.leads.find({
+          keyType: 'EMAIL',
+          keyValue: email,
+        });
+        return found.map((l) => l.unsubscribed);
+      } catch (error) {
+        if (error instanceof AppError && error.code === ErrorCode.LEAD_NOT_FOUND) return [];
+        throw error;
+      }
+    };
+    /** Every write in flight now has ended (committed or rolled back). */
+    const settled = () => new UnitOfWork(service.running.database).settleWrites();
+
+    it('that waited for the database answers 10001 and stores nothing, then or later; the call beside it is stored', async () => {
+      const email = 'held@timeout.example';
+      const beside = 'beside@timeout.example';
+      let late!: Awaited<ReturnType<typeof rawCall>>;
+      let besideCall!: Promise<Awaited<ReturnType<typeof rawCall>>>;
+      await holding(service.running.database, email, async () => {
+        late = await rawCall(service.url, SYNC(email, true));
+        // Sent while the first waits still (on SQLite it joins the first one's group).
+        besideCall = rawCall(service.url, SYNC(beside, true));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      });
+      expect(faultCode(late.body), late.body).to.equal(10001);
+      const besideAnswer = await besideCall;
+      expect(besideAnswer.status, besideAnswer.body).to.equal(200);
+      await settled();
+      // What the database held back goes on once it is free: the timed-out call stores nothing.
+      expect(await stored(email)).to.deep.equal([]);
+      expect(await stored(beside)).to.deep.equal([true]);
+    });
+
+    it('whose opt-out was being committed is answered with the commit, never 10001', async () => {
+      const email = 'committing@timeout.example';
+      const first = await rawCall(service.url, SYNC(email, false));
+      expect(first.status, first.body).to.equal(200);
+      let answer!: Awaited<ReturnType<typeof rawCall>>;
+      const started = Date.now();
+      await slowCommits(service.running.database, 2 * TIMEOUT_MS, async () => {
+        answer = await rawCall(service.url, SYNC(email, true));
+      });
+      const took = Date.now() - started;
+      expect(answer.status, `${Date.now() - started} ${answer.body}`).to.equal(200);
+      expect(answer.body).to.match(/<status>UPDATED<\/status>/);
+      expect(await stored(email)).to.deep.equal([true]);
+      // It was answered after its deadline, once the commit had ended.
+      expect(took).to.be.greaterThan(TIMEOUT_MS);
+    });
+
+    it('a syncMultipleLeads in one transaction per record answers which records are stored', async () => {
+      // The batch cannot be held: each record goes in a transaction of its own.
+      sinon.stub(BatchSession, 'open').rejects(new BatchUnsupported('test'));
+      const emails = Array.from({ length: 6 }, (_, i) => `batch${i}@timeout.example`);
+      let answer!: Awaited<ReturnType<typeof rawCall>>;
+      // Each record's COMMIT takes 40 % of the timeout: the deadline comes within the batch.
+      await slowCommits(service.running.database, (TIMEOUT_MS * 2) / 5, async () => {
+        answer = await rawCall(service.url, SYNC_MANY(emails));
+      });
+      await settled();
+      const kept = await Promise.all(emails.map(async (e) => (await stored(e)).length > 0));
+      if (answer.status !== 200) {
+        // The deadline came before any record was being committed: none is stored.
+        expect(faultCode(answer.body), answer.body).to.equal(10001);
+        expect(kept).to.deep.equal(emails.map(() => false));
+        return;
+      }
+      const statuses = statusesOf(answer.body);
+      expect(statuses).to.have.length(emails.length);
+      expect(
+        statuses.map((s) => s.status !== 'FAILED'),
+        answer.body,
+      ).to.deep.equal(kept);
+      // Some were stored before the deadline, the rest were not, each said so.
+      expect(kept).to.include(true);
+      expect(kept).to.include(false);
+      for (const s of statuses.filter((x) => x.status === 'FAILED'))
+        expect(s.error).to.match(/^10001 - /);
+    });
+  });
+}
