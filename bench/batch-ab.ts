@@ -185,6 +185,9 @@ try {
     console.log(
       `${s.root}\n  main ${f(s.main)}  ${s.admin ? 'server' : 'writer'} ${f(s.writer)}  process ${f(s.all)}  leads/s ${median(s.rate).toFixed(0)} [${Math.min(...s.rate).toFixed(0)}–${Math.max(...s.rate).toFixed(0)}]`,
     );
+    // Round by round, for pairs read across the builds (each round ran every build in turn).
+    const each = (xs: number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(' ');
+    console.log(`  rounds: process ${each(s.all)}\n          main ${each(s.main)}`);
   }
 } finally {
   for (const s of services) {

@@ -122,10 +122,19 @@ export function elementTree(wsdlXml: string): ElementTree {
       declared.set(member.name, member.type);
       lower.set(member.name.toLowerCase(), member.type);
     }
+    // The node of each member as spelt, once found: every element of a request asks its
+    // parent's node (three lookups a time, ~3,000 elements in a 300-record batch). Other
+    // spellings are looked up each time, so that no request can grow this.
+    const byName = new Map<string, ElementNode>();
     node = {
       child(local) {
+        const known = byName.get(local);
+        if (known !== undefined) return known;
         const childType = declared.get(local) ?? lower.get(local.toLowerCase());
-        return childType === undefined ? undefined : nodeOf(childType);
+        if (childType === undefined) return undefined;
+        const found = nodeOf(childType);
+        if (declared.has(local)) byName.set(local, found);
+        return found;
       },
     };
     nodes.set(type, node);
