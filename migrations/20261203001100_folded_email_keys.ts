@@ -7,6 +7,11 @@ import {
   type StoredHolder,
   type StoredStatus,
 } from '../src/domain/email-key-folding.js';
+import {
+  DEFAULT_PROTECTED_REASONS,
+  parseProtectedReasons,
+  protectedReasonMatcher,
+} from '../src/domain/status-reasons.js';
 
 /**
  * The email key folds non-ASCII addresses in full (src/domain/email-key.ts): 'ÉLODIE' and
@@ -15,7 +20,8 @@ import {
  * people and master statuses whose stored key differs from their address's folded key (looked
  * for among non-ASCII keys, a page at a time), and the master statuses and people already under
  * a key those fold to (an ASCII 'strasse' for 'straße'). The rules of the merge
- * are the domain's (src/domain/email-key-folding.ts): the most restrictive status wins, and the
+ * are the domain's (src/domain/email-key-folding.ts): the most restrictive status wins (a
+ * suppression PROTECTED_REASONS protects, then an opt-out no unauthenticated undo may lift), and the
  * people of a subscribed spelling follow it with an activity, Reason "Email key migration".
  * A moved or merged status is recorded now (incremental exports list its new key); the history
  * of every spelling follows its key, each row keeping the key it had (folded_from); the old
@@ -160,7 +166,15 @@ export async function up(knex: Knex): Promise<void> {
   const mergeHistory: StoredStatus[] = [];
   const rekeyed: Array<[number, string]> = [];
   const followers: Array<[number, number | null]> = [];
-  for (const plan of planFoldedKeys(statuses, holders)) {
+  // The reasons the service protects (PROTECTED_REASONS, read as the service reads it: the
+  // migrations run with the service's settings), and the default's always: a merge keeps a
+  // protected suppression over any other, and a setting changed later finds it kept.
+  const configured = process.env.PROTECTED_REASONS;
+  const isProtected = protectedReasonMatcher([
+    ...DEFAULT_PROTECTED_REASONS,
+    ...(configured === undefined ? [] : parseProtectedReasons(configured)),
+  ]);
+  for (const plan of planFoldedKeys(statuses, holders, isProtected)) {
     for (const old of plan.renamedKeys) renames.push([old, plan.key]);
     if (plan.status) {
       const row = { ...plan.status, email_key: plan.key, recorded_at: now };

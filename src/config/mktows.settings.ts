@@ -1,4 +1,5 @@
 import { type Setting, bool, customFields, integer, text, users, workspaces } from './parse.js';
+import { parseProtectedReasons } from '../domain/status-reasons.js';
 
 /** The mktows SOAP API: users and keys, signatures, call limits, leads and partitions. */
 export const mktowsSettings = {
@@ -109,11 +110,7 @@ export const mktowsSettings = {
     default: 'complaint',
     meaning:
       'Comma-separated words: a suppression whose reason contains one (whole words, any case) is lifted only by an operator (person page, CLI); other paths get fault 20106',
-    parse: (raw: string): string[] =>
-      raw
-        .split(',')
-        .map((r) => r.trim().toLowerCase())
-        .filter((r) => r !== ''),
+    parse: parseProtectedReasons,
   },
   authFailureLimit: {
     env: 'AUTH_FAILURE_LIMIT',

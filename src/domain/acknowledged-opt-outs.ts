@@ -40,7 +40,9 @@ export function linkActor(linkId: string, page: boolean): string {
 }
 
 /** An unsubscribe made on a link's page: the only one an unauthenticated undo may lift. */
-export function undoableByLink(status: EmailStatusRecord | null | undefined): boolean {
+export function undoableByLink(
+  status: Pick<EmailStatusRecord, 'unsubscribed' | 'source'> | null | undefined,
+): boolean {
   return (
     status?.unsubscribed === true &&
     status.source.startsWith(`${LINK_SOURCE} (`) &&

@@ -6,6 +6,7 @@
  * the merged opt-out, each with an activity saying why.
  */
 import { emailKey } from './email-key.js';
+import { undoableByLink } from './acknowledged-opt-outs.js';
 import { DEFAULT_PROTECTED_REASONS, protectedReasonMatcher } from './status-reasons.js';
 
 /** Reason and source of what the re-keying changes (activities, the merge's history row). */
@@ -44,22 +45,34 @@ export interface FoldedAddress {
   unsubscribed: number[];
 }
 
-const isProtected = protectedReasonMatcher(DEFAULT_PROTECTED_REASONS);
+/** Whether a reason is one only an operator may lift (PROTECTED_REASONS). */
+export type ReasonProtection = (reason: string | null) => boolean;
+
+const defaultProtection: ReasonProtection = protectedReasonMatcher(DEFAULT_PROTECTED_REASONS);
 
 /**
- * How restrictive a status is: a protected suppression (a complaint, which only an operator
- * lifts) over any other opt-out, an opt-out over a subscription.
+ * How restrictive a status is, by who may lift it: a protected suppression (PROTECTED_REASONS:
+ * an operator alone), then any other opt-out but a link page's own (an authenticated path),
+ * then a link page's own unsubscribe (its undo, unauthenticated, may lift it), then a
+ * subscription. Kept for spellings that merge, a page's unsubscribe would let its undo lift
+ * the other spelling's opt-out made by another path.
  */
-function rank(s: StoredStatus): number {
+function rank(s: StoredStatus, isProtected: ReasonProtection): number {
   if (!s.unsubscribed) return 0;
-  return isProtected(s.reason) ? 2 : 1;
+  if (isProtected(s.reason)) return 3;
+  const source = typeof s.source === 'string' ? s.source : '';
+  return undoableByLink({ unsubscribed: true, source }) ? 1 : 2;
 }
 
 /** The status a set of spellings keeps: the most restrictive, then the latest, then the key's own. */
-export function mergedStatus(statuses: readonly StoredStatus[], key: string): StoredStatus {
+export function mergedStatus(
+  statuses: readonly StoredStatus[],
+  key: string,
+  isProtected: ReasonProtection = defaultProtection,
+): StoredStatus {
   let best = statuses[0]!;
   for (const s of statuses.slice(1)) {
-    const byRank = rank(s) - rank(best);
+    const byRank = rank(s, isProtected) - rank(best, isProtected);
     const byTime = Number(s.changed_at) - Number(best.changed_at);
     if (
       byRank > 0 ||
@@ -79,6 +92,7 @@ export function mergedStatus(statuses: readonly StoredStatus[], key: string): St
 export function planFoldedKeys(
   statuses: readonly StoredStatus[],
   holders: readonly StoredHolder[],
+  isProtected: ReasonProtection = defaultProtection,
 ): FoldedAddress[] {
   const groups = new Map<string, { statuses: StoredStatus[]; holders: StoredHolder[] }>();
   const group = (key: string) => {
@@ -93,7 +107,7 @@ export function planFoldedKeys(
   for (const [key, g] of groups) {
     const renamedKeys = g.statuses.map((s) => s.email_key).filter((k) => k !== key);
     const merged = g.statuses.length > 1;
-    const status = g.statuses.length > 0 ? mergedStatus(g.statuses, key) : null;
+    const status = g.statuses.length > 0 ? mergedStatus(g.statuses, key, isProtected) : null;
     const optedOut = status !== null && Boolean(status.unsubscribed);
     const plan: FoldedAddress = {
       key,

@@ -280,19 +280,31 @@ export class LeadService {
     return { leads: page.leads.map((l) => this.view(l)), remaining: page.remaining };
   }
 
-  /** Leads updated within a window, oldest first, keyset-paged by (updatedAt, id). */
+  /**
+   * Leads updated within a window, oldest first, keyset-paged by (updatedAt, id).
+   *
+   * A change is stamped inside its transaction, and transactions commit in any order: one
+   * stamped earlier may commit after a page served a later one, behind the position handed out,
+   * and a paging run would never serve it. So a page serves only changes stamped before the
+   * call began, once every write transaction in flight has ended (settleWrites): any stamped
+   * earlier has committed by then. From the primary: a replica may not have replayed them yet.
+   * Later changes are served by a later call.
+   */
   async listUpdated(
     window: { oldest: number; latest: number | null },
     after: { updatedAt: number; id: number } | null,
     limit: number,
   ): Promise<{ leads: LeadView[]; remaining: number }> {
-    return this.transactions.readReplicated(async (repos) => {
-      const rows = await repos.leads.listUpdatedBetween(window.oldest, window.latest, after, limit);
+    const settled = this.now() - 1;
+    await this.transactions.settleWrites();
+    const latest = window.latest === null ? settled : Math.min(window.latest, settled);
+    return this.transactions.read(async (repos) => {
+      const rows = await repos.leads.listUpdatedBetween(window.oldest, latest, after, limit);
       const last = rows[rows.length - 1];
       const remaining = last
         ? await repos.leads.countUpdatedBetween(
             window.oldest,
-            window.latest,
+            latest,
             { updatedAt: last.updatedAt, id: last.id },
             REMAINING_COUNT_CAP,
           )

@@ -1,4 +1,4 @@
-import type { TransactionScope, Transactions } from './ports.js';
+import { RetryTransaction, type TransactionScope, type Transactions } from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { ChangePaths } from './change-paths.js';
 import { masterStatusSource } from './master-change.js';
@@ -53,6 +53,10 @@ const RECORD_REFUSALS: ReadonlySet<string> = new Set([ErrorCode.LEAD_SYNC_FAILED
 
 const own = (fields: Readonly<Record<string, string | null>>, name: string) =>
   Object.prototype.hasOwnProperty.call(fields, name);
+
+/** Whether `input` re-subscribes its person (Unsubscribed false). */
+const unticks = (input: LeadInput) =>
+  (input.attributes ?? []).some((a) => a.name === 'Unsubscribed' && a.value === 'false');
 
 /**
  * The Salesforce path: changes Salesforce pushes (Outbound Messaging) applied with every
@@ -172,10 +176,20 @@ export class SalesforceSyncService {
       return result('STALE', null);
     }
 
-    const lead = await repos.leads.findByForeignId(record.recordId);
+    let lead = await repos.leads.findByForeignId(record.recordId);
     const input = this.leadInput(record, state.reportedFields, lead !== null);
-    if (lead && record.changedAt !== null)
+    if (lead && record.changedAt !== null && unticks(input)) {
+      // The address's lock before its status is read, as every writer of the address takes
+      // it: an opt-out by another path (a link, mktows, an operator, an import) that commits
+      // after that read would otherwise be lifted by this older untick, read before it.
+      const newKey = input.email ? emailKey(input.email) : null;
+      await repos.lockEmailKeys([lead.emailKey, newKey]);
+      const current = await repos.leads.findByForeignId(record.recordId);
+      // Moved to another address before the lock: start over, never lock out of order.
+      if (!current || current.emailKey !== lead.emailKey) throw new RetryTransaction();
+      lead = current;
       await this.keepNewerOptOut(repos, input, lead, record.changedAt, organizationId, now);
+    }
     const synced = await this.leads.syncWithin(repos, input, {
       path: ChangePaths.salesforce(organizationId),
     });

@@ -7,6 +7,14 @@ import { AppError, ErrorCode } from '../errors.js';
 
 export const DEFAULT_PROTECTED_REASONS: readonly string[] = ['complaint'];
 
+/** PROTECTED_REASONS as written (comma-separated words): the words, lower case. */
+export function parseProtectedReasons(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((r) => r.trim().toLowerCase())
+    .filter((r) => r !== '');
+}
+
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**

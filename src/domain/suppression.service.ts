@@ -279,18 +279,23 @@ export class SuppressionService {
     });
   }
 
-  /** Every row of the console's filtered list, newest first, a page at a time. */
-  async *exportFiltered(search: StatusFilter): AsyncGenerator<EmailStatusRecord> {
+  /**
+   * Every row of the console's filtered list, in key order (as the command line's export), a
+   * page at a time. Paged by key, not by date as the list is shown: a status changed while the
+   * export runs moves in date order, and was then skipped (moved before the pages read) or
+   * written twice (moved after them).
+   */
+  async *exportFiltered(search: StatusFilter, pageSize = 1000): AsyncGenerator<EmailStatusRecord> {
     const filter = foldedContains(search);
-    let after: StatusCursor | null = null;
+    let after: string | null = null;
     for (;;) {
       const page: EmailStatusRecord[] = await this.transactions.read((repos) =>
-        repos.emailStatus.list(filter, after, 1000),
+        repos.emailStatus.listByKey(filter, after, pageSize),
       );
       yield* page;
       const last = page[page.length - 1];
-      if (page.length < 1000 || !last) return;
-      after = { changedAt: last.changedAt, emailKey: last.emailKey };
+      if (page.length < pageSize || !last) return;
+      after = last.emailKey;
     }
   }
 }

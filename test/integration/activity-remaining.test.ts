@@ -73,6 +73,8 @@ for (const engine of testEngines()) {
       }));
       for (let i = 0; i < rows.length; i += 500)
         await h.db.knex('leads').insert(rows.slice(i, i + 500));
+      // A page serves the changes stamped before the call: the clock is past every row.
+      h.clock.set(at + rows.length + 1000);
       const first = await h.services.leads.listUpdated({ oldest: at, latest: null }, null, 100);
       expect(first.leads).to.have.length(100);
       expect(first.remaining).to.equal(REMAINING_COUNT_CAP);

@@ -227,6 +227,21 @@ export class EmailStatusRepository {
     return rows.map(toRecord);
   }
 
+  /**
+   * The filtered list in key order, keyset-paged by email_key: the key of a row never changes,
+   * so a row changed while the pages are read is in them once, never skipped nor repeated.
+   */
+  async listByKey(
+    f: StatusFilter,
+    afterKey: string | null,
+    limit: number,
+  ): Promise<EmailStatusRecord[]> {
+    let q = this.filtered(f);
+    if (afterKey !== null) q = q.where('email_key', '>', afterKey);
+    const rows = (await q.orderBy('email_key').limit(limit, INLINE)) as Row[];
+    return rows.map(toRecord);
+  }
+
   /** How many rows the filter keeps, counting no further than `cap`. */
   count(f: StatusFilter, cap: number): Promise<number> {
     return countRowsWhere(this.db, this.filtered(f), 'email_key', cap);

@@ -108,6 +108,8 @@ export interface StatusQueries extends StatusStore {
   ): Promise<EmailStatusRecord[]>;
   /** The filtered list, newest first. */
   list(f: StatusFilter, after: StatusCursor | null, limit: number): Promise<EmailStatusRecord[]>;
+  /** The filtered list in key order (a row is found once however it changes meanwhile). */
+  listByKey(f: StatusFilter, afterKey: string | null, limit: number): Promise<EmailStatusRecord[]>;
   /** How many rows the filter keeps, counting no further than `cap`. */
   count(f: StatusFilter, cap: number): Promise<number>;
   /** An address's history, newest first, ids strictly below `beforeId`. */

@@ -1,0 +1,70 @@
+/**
+ * getMultipleLeads by LastUpdateAtSelector (LeadService.listUpdated) pages by (updatedAt, id),
+ * and a change's updatedAt is stamped inside its transaction, not when it commits: A stamps,
+ * B stamps later and commits first. A page that served B, and a position past it, must not
+ * leave A (committed later, stamped earlier) behind for good: a legacy integration mirroring
+ * opt-outs by this selector would never see it. Whatever a paging run serves, every change
+ * stamped at or before the last one it served is in it.
+ */
+import { expect } from 'chai';
+import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
+import { ChangePaths } from '../../src/domain/change-paths.js';
+import { testEngines } from '../support/database.js';
+import { createLead, harnessPerSuite, type Harness } from '../support/harness.js';
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const web = { path: ChangePaths.webService() };
+
+for (const engine of testEngines()) {
+  describe(`LastUpdateAt paging against commit order (${engine.name})`, function () {
+    this.timeout(60000);
+    let h: Harness;
+    harnessPerSuite(engine, (opened) => {
+      h = opened;
+    });
+
+    it('a change stamped before the position and committed after the page is not skipped', async () => {
+      const s = h.services;
+      const a = await createLead(s, 'stamped-first@order.example');
+      const b = await createLead(s, 'committed-first@order.example');
+      const oldest = h.clock.t;
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let stamped!: () => void;
+      const reached = new Promise<void>((r) => (stamped = r));
+      // A: stamped now, its transaction held open until released.
+      const first = new UnitOfWork(h.db).write(async (repos) => {
+        await s.leads.syncWithin(
+          repos,
+          { id: a, attributes: [{ name: 'Unsubscribed', value: 'true' }] },
+          web,
+        );
+        stamped();
+        await held;
+      });
+      await reached;
+      // B: stamped after A, committed first (where the store lets it: one SQLite writer waits).
+      const second = s.leads.sync(
+        { id: b, attributes: [{ name: 'Unsubscribed', value: 'true' }] },
+        web,
+      );
+      await Promise.race([second, pause(500)]);
+      setTimeout(release, 300);
+      // One paging run, a lead a page, to its end (nothing remaining).
+      const served: Array<{ id: number; at: number }> = [];
+      let after: { updatedAt: number; id: number } | null = null;
+      for (let pages = 0; pages < 10; pages++) {
+        const page = await s.leads.listUpdated({ oldest, latest: null }, after, 1);
+        for (const l of page.leads) served.push({ id: l.id, at: l.updatedAt.getTime() });
+        const last = page.leads[page.leads.length - 1];
+        if (last) after = { updatedAt: last.updatedAt.getTime(), id: last.id };
+        if (page.remaining === 0) break;
+      }
+      await Promise.all([first, second]);
+      // Every change stamped up to the run's last position was served by the run.
+      const reach = Math.max(0, ...served.map((x) => x.at));
+      const all = await s.leads.listUpdated({ oldest, latest: reach }, null, 100);
+      expect(served.map((x) => x.id)).to.include.members(all.leads.map((l) => l.id));
+    });
+  });
+}
