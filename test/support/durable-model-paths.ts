@@ -92,13 +92,18 @@ export function otherPaths(run: ModelRun): Operation[] {
                 unsub: run.chance(0.5),
                 reason: run.reasonOrNone(),
               });
-            else
+            else {
+              // A batch record moves its person only when its attributes name the Email too
+              // (beside an Id, the Email member alone is a key, as the vendor's batch had it).
+              const email = run.anySpelling();
               records.push({
                 kind,
                 id: lead.id,
-                email: run.anySpelling(),
+                email,
+                emailAttribute: email,
                 unsub: run.pick([undefined, true, false]),
               });
+            }
           } else if (kind === 'new')
             records.push({
               kind,

@@ -16,6 +16,10 @@ function handle(path: string, error: unknown) {
   const res = {
     headersSent: false,
     setHeader: (name: string, value: string) => (answer.headers[name] = value),
+    set(headers: Record<string, string>) {
+      Object.assign(answer.headers, headers);
+      return this;
+    },
     status(code: number) {
       answer.status = code;
       return this;
