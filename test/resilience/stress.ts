@@ -1,5 +1,5 @@
 /**
- * Stress: several service processes on one database, many concurrent mixed calls over a few
+ * Stress: several service processes on one database (on SQLite the WORKERS of its one instance), many concurrent mixed calls over a few
  * shared addresses; then the invariant must hold and every acknowledged write must be there.
  *
  *   node --import tsx test/resilience/stress.ts [--processes 3] [--connections 24] [--ops 3000]
@@ -70,7 +70,11 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
       DB_ACQUIRE_TIMEOUT_MS: String(CONTENDED_ACQUIRE_TIMEOUT_MS),
       REQUEST_TIMEOUT_MS: String(2 * CONTENDED_ACQUIRE_TIMEOUT_MS),
     };
-    for (let i = 0; i < options.processes; i++) services.push(await spawnService(env));
+    if (engine.name === 'sqlite')
+      // One instance serves an SQLite DATA_DIR (a second is refused): its processes are its
+      // WORKERS, sharing the file.
+      services.push(await spawnService({ ...env, WORKERS: String(options.processes) }));
+    else for (let i = 0; i < options.processes; i++) services.push(await spawnService(env));
     const known: number[] = [];
     const deleted = new Set<number>();
     const acknowledged = new Set<number>();
