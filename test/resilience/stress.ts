@@ -1,6 +1,7 @@
 /**
  * Stress: several service processes on one database (on SQLite the WORKERS of its one
- * instance), many concurrent mixed calls over a few shared addresses; then the invariant must hold and every acknowledged write must be there.
+ * instance), many concurrent mixed calls over a few shared addresses; then the invariant must
+ * hold and every acknowledged write must be there.
  *
  *   node --import tsx test/resilience/stress.ts [--processes 3] [--connections 24] [--ops 3000]
  *
