@@ -146,6 +146,29 @@ export function activityView(a: ActivityRecord): ActivityView {
   };
 }
 
+/**
+ * The answer for a page read from `start`. The window goes back with the position (as the
+ * vendor's answers carried it): a client passes the whole newStartPosition back, and without
+ * latestCreatedAt its next page would read past the window's end.
+ */
+function activityPage(
+  { rows, remaining, position }: PageRows,
+  start: StreamStart | undefined,
+): ActivityPage {
+  const last = rows[rows.length - 1];
+  return {
+    returnCount: rows.length,
+    remainingCount: remaining,
+    newStartPosition: {
+      offset: `ID:${position}`,
+      ...(start?.oldestCreatedAt ? { oldestCreatedAt: start.oldestCreatedAt } : {}),
+      ...(start?.latestCreatedAt ? { latestCreatedAt: start.latestCreatedAt } : {}),
+      ...(last ? { activityCreatedAt: new Date(last.createdAt) } : {}),
+    },
+    activities: rows.map(activityView),
+  };
+}
+
 /** Activities one call reads past its start when none is configured. */
 export const DEFAULT_SCAN_LIMIT = 20000;
 
@@ -185,7 +208,7 @@ export class ActivityService {
     const beforeId = options.start?.offset ? parseOffset(options.start.offset) : null;
     const leadIds = await this.leads.findLeadIds(key);
     return this.transactions.readReplicated(async (repos) => {
-      const { rows, remaining, position } = typesOnly(query)
+      const page = typesOnly(query)
         ? await this.typedPage(repos.activities, leadIds, beforeId, query, limit)
         : await windowedPage(
             NEWEST_FIRST,
@@ -197,22 +220,7 @@ export class ActivityService {
             this.scanLimit,
             null,
           );
-      const last = rows[rows.length - 1];
-      return {
-        returnCount: rows.length,
-        remainingCount: remaining,
-        newStartPosition: {
-          offset: `ID:${position}`,
-          ...(options.start?.oldestCreatedAt
-            ? { oldestCreatedAt: options.start.oldestCreatedAt }
-            : {}),
-          ...(options.start?.latestCreatedAt
-            ? { latestCreatedAt: options.start.latestCreatedAt }
-            : {}),
-          ...(last ? { activityCreatedAt: new Date(last.createdAt) } : {}),
-        },
-        activities: rows.map(activityView),
-      };
+      return activityPage(page, options.start);
     });
   }
 
@@ -308,7 +316,7 @@ export class ActivityService {
       const { leads } = options;
       if (leads)
         query.leadIds = (await findByKeys(repos, leads.keyType, leads.values)).map((l) => l.id);
-      const { rows, remaining, position } = await windowedPage(
+      const page = await windowedPage(
         OLDEST_FIRST,
         repos.activities,
         null,
@@ -318,21 +326,7 @@ export class ActivityService {
         this.scanLimit,
         cap,
       );
-      const last = rows[rows.length - 1];
-      return {
-        returnCount: rows.length,
-        remainingCount: remaining,
-        // The window goes back with the position (as the vendor's answers carried it): a client
-        // passes the whole newStartPosition back, and without latestCreatedAt its next page
-        // would read past the window's end.
-        newStartPosition: {
-          offset: `ID:${position}`,
-          ...(start.oldestCreatedAt ? { oldestCreatedAt: start.oldestCreatedAt } : {}),
-          ...(start.latestCreatedAt ? { latestCreatedAt: start.latestCreatedAt } : {}),
-          ...(last ? { activityCreatedAt: new Date(last.createdAt) } : {}),
-        },
-        activities: rows.map(activityView),
-      };
+      return activityPage(page, start);
     });
   }
 }
