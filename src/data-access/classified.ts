@@ -1,4 +1,4 @@
-import { classifyDatabaseError } from './unit-of-work.js';
+import { classifyDatabaseError } from './database-errors.js';
 
 /**
  * Runs statements outside a unit of work (the account stores), reporting "the database is not

@@ -1,60 +1,10 @@
-import path from 'node:path';
 import type { Knex } from 'knex';
 import type { Database } from './database.js';
 import type { SqliteStep } from './sqlite-thread/connection.js';
 import { GROUP_UNDONE_CODE } from './sqlite-thread/protocol.js';
 import { callTimedOut, RetryTransaction, type CallDeadline } from '../domain/ports.js';
-
-/**
- * Write transactions on one file queue here, one at a time per process, whichever Database
- * object of the process runs them (a test or a command may open the file twice): two writer
- * threads of one process would otherwise meet at BEGIN IMMEDIATE and one would sleep through
- * the busy timeout, or fail, instead of simply waiting its turn. Other processes (the CLI)
- * still wait for the lock through the busy timeout.
- */
-interface WriterTurn {
-  database: Database;
-  /** Its transaction's last message is posted: the same Database's next may post behind it. */
-  posted: Promise<void>;
-  /** Its transaction has ended (answered): any other may start. */
-  done: Promise<void>;
-}
-
-const sqliteWriters = new Map<string, WriterTurn>();
-
-/**
- * `run` is given `handOff`: once its transaction's last message (COMMIT or ROLLBACK) is posted
- * to the writer thread, the next transaction of the same Database may start, whose messages
- * the thread runs after that one; another Database's (its own thread) waits for the end.
- */
-export async function queueSqliteWriter<T>(
-  database: Database,
-  run: (handOff: () => void) => Promise<T>,
-): Promise<T> {
-  if (database.engine !== 'sqlite' || database.location === ':memory:') return run(() => {});
-  const file = path.resolve(database.location);
-  const previous = sqliteWriters.get(file);
-  let release!: () => void;
-  let handOff!: () => void;
-  const ended = new Promise<void>((resolve) => (release = resolve));
-  const handed = new Promise<void>((resolve) => (handOff = resolve));
-  const turn: WriterTurn = {
-    database,
-    posted: previous ? previous.posted.then(() => handed) : handed,
-    done: previous ? previous.done.then(() => ended) : ended,
-  };
-  sqliteWriters.set(file, turn);
-  if (previous) await (previous.database === database ? previous.posted : previous.done);
-  void turn.done.then(() => {
-    if (sqliteWriters.get(file) === turn) sqliteWriters.delete(file);
-  });
-  try {
-    return await run(handOff);
-  } finally {
-    handOff();
-    release();
-  }
-}
+import { queueSqliteWriter } from './sqlite-writer-turns.js';
+import { mayJoinCommit, overdue, stillDue, withdrawn } from './group-call-deadlines.js';
 
 /** Units of work one shared SQLite transaction may hold: bounds the wait of the first caller. */
 export const MAX_GROUP_UNITS = 32;
@@ -85,22 +35,6 @@ interface GroupUnit<R> {
   /** Its call's deadline: past it the unit is withdrawn unless already committing. */
   deadline: CallDeadline | undefined;
   settle: (outcome: Outcome) => void;
-}
-
-/** A unit withdrawn at its call's deadline: nothing of it was stored. */
-const withdrawn = (): Outcome => ({ ok: false, error: callTimedOut() });
-
-/**
- * The units of `group` that may still run: those whose call's deadline has passed while they
- * waited for their turn are answered at once and never run.
- */
-function stillDue<R>(group: Array<GroupUnit<R>>): Array<GroupUnit<R>> {
-  if (!group.some((u) => u.deadline?.passed)) return group;
-  return group.filter((u) => {
-    if (!u.deadline?.passed) return true;
-    u.settle(withdrawn());
-    return false;
-  });
 }
 
 /**
@@ -227,7 +161,7 @@ export class SqliteGroupWriter<R> {
           const unit = group[0]!;
           const value = await unit.work(this.scope(trx, trx));
           // Its COMMIT follows: past its call's deadline it rolls back instead.
-          if (unit.deadline && !unit.deadline.mayCommit()) throw callTimedOut();
+          if (!mayJoinCommit(unit)) throw callTimedOut();
           outcomes.push(Promise.resolve({ ok: true, value }));
           return;
         }
@@ -362,13 +296,13 @@ export class SqliteGroupWriter<R> {
 
   /** One unit in a savepoint, run to its end; throws when the transaction is lost. */
   private async runUnit(trx: Knex.Transaction, unit: GroupUnit<R>): Promise<Outcome> {
-    if (unit.deadline?.passed) return withdrawn();
+    if (overdue(unit)) return withdrawn();
     await trx.raw('SAVEPOINT group_unit');
     try {
       const value = await unit.work(this.scope(trx, trx));
       // Released, its writes are the group's: past its call's deadline they are undone here
       // instead, and the group's other units commit as if it had not run.
-      if (unit.deadline && !unit.deadline.mayCommit()) throw callTimedOut();
+      if (!mayJoinCommit(unit)) throw callTimedOut();
       await trx.raw('RELEASE group_unit');
       return { ok: true, value };
     } catch (error) {
@@ -394,8 +328,7 @@ export class SqliteGroupWriter<R> {
     connection: StepConnection,
   ): Promise<{ answered: Promise<Outcome> }> {
     // Posted, a step is the group's: past its call's deadline it is not posted at all.
-    if (unit.deadline && !unit.deadline.mayCommit())
-      return { answered: Promise.resolve(withdrawn()) };
+    if (!mayJoinCommit(unit)) return { answered: Promise.resolve(withdrawn()) };
     const step = connection.openStep();
     // What its message left decides, whatever the unit's work made of its answer.
     const done = (async () => unit.work(this.scope(throughStep(trx, step), trx)))().then(

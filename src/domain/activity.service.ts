@@ -11,6 +11,7 @@ import { REMAINING_COUNT_CAP } from './paging.js';
 import type { LeadKey } from './lead.types.js';
 import type { LeadService } from './lead.service.js';
 import { findByKeys } from './lead-find.js';
+import { NEWEST_FIRST, OLDEST_FIRST, windowedPage, type PageRows } from './activity-window.js';
 
 export interface ActivityView {
   id: number;
@@ -145,23 +146,31 @@ export function activityView(a: ActivityRecord): ActivityView {
   };
 }
 
-/** A lead's page: its rows, what remains below them, and the position to go on from. */
-interface LeadPage {
-  rows: ActivityRecord[];
-  remaining: number;
-  position: number;
+/**
+ * The answer for a page read from `start`. The window goes back with the position (as the
+ * vendor's answers carried it): a client passes the whole newStartPosition back, and without
+ * latestCreatedAt its next page would read past the window's end.
+ */
+function activityPage(
+  { rows, remaining, position }: PageRows,
+  start: StreamStart | undefined,
+): ActivityPage {
+  const last = rows[rows.length - 1];
+  return {
+    returnCount: rows.length,
+    remainingCount: remaining,
+    newStartPosition: {
+      offset: `ID:${position}`,
+      ...(start?.oldestCreatedAt ? { oldestCreatedAt: start.oldestCreatedAt } : {}),
+      ...(start?.latestCreatedAt ? { latestCreatedAt: start.latestCreatedAt } : {}),
+      ...(last ? { activityCreatedAt: new Date(last.createdAt) } : {}),
+    },
+    activities: rows.map(activityView),
+  };
 }
 
 /** Activities one call reads past its start when none is configured. */
 export const DEFAULT_SCAN_LIMIT = 20000;
-
-/** Whether a query may skip rows: only then can finding a batch mean reading far. */
-const skipsRows = (q: ActivityQuery) =>
-  q.leadIds !== undefined ||
-  q.includeTypes !== undefined ||
-  (q.excludeTypes !== undefined && q.excludeTypes.length > 0) ||
-  q.oldestCreatedAt !== undefined ||
-  q.latestCreatedAt !== undefined;
 
 /**
  * The activity log: per lead newest first, and the change stream oldest first.
@@ -199,25 +208,19 @@ export class ActivityService {
     const beforeId = options.start?.offset ? parseOffset(options.start.offset) : null;
     const leadIds = await this.leads.findLeadIds(key);
     return this.transactions.readReplicated(async (repos) => {
-      const { rows, remaining, position } = typesOnly(query)
+      const page = typesOnly(query)
         ? await this.typedPage(repos.activities, leadIds, beforeId, query, limit)
-        : await this.windowedPage(repos.activities, leadIds, beforeId, query, limit);
-      const last = rows[rows.length - 1];
-      return {
-        returnCount: rows.length,
-        remainingCount: remaining,
-        newStartPosition: {
-          offset: `ID:${position}`,
-          ...(options.start?.oldestCreatedAt
-            ? { oldestCreatedAt: options.start.oldestCreatedAt }
-            : {}),
-          ...(options.start?.latestCreatedAt
-            ? { latestCreatedAt: options.start.latestCreatedAt }
-            : {}),
-          ...(last ? { activityCreatedAt: new Date(last.createdAt) } : {}),
-        },
-        activities: rows.map(activityView),
-      };
+        : await windowedPage(
+            NEWEST_FIRST,
+            repos.activities,
+            leadIds,
+            beforeId,
+            query,
+            limit,
+            this.scanLimit,
+            null,
+          );
+      return activityPage(page, options.start);
     });
   }
 
@@ -236,7 +239,7 @@ export class ActivityService {
     beforeId: number | null,
     query: ActivityQuery,
     limit: number,
-  ): Promise<LeadPage> {
+  ): Promise<PageRows> {
     const q = admitsDataValues(query) ? query : { ...query, withoutDataValues: true };
     // One more than the page: whether any is left is then known, not guessed.
     const found = await activities.listForLeads(leadIds, beforeId, q, limit + 1);
@@ -276,46 +279,6 @@ export class ActivityService {
     return Math.min(all, REMAINING_COUNT_CAP) - out;
   }
 
-  /** A lead's page, reading no more than scanLimit activities past its start when it may skip. */
-  private async windowedPage(
-    activities: ActivityQueries,
-    leadIds: readonly number[],
-    beforeId: number | null,
-    query: ActivityQuery,
-    limit: number,
-  ): Promise<LeadPage> {
-    const bounded = skipsRows(query);
-    // The lowest id of the next scanLimit activities: the end of what this call may read.
-    const windowLow = bounded
-      ? await activities.nthIdBeforeForLeads(leadIds, beforeId, this.scanLimit)
-      : null;
-    const rows = await activities.listForLeads(
-      leadIds,
-      beforeId,
-      windowLow === null ? query : { ...query, minId: windowLow },
-      limit,
-    );
-    const last = rows[rows.length - 1];
-    const full = rows.length === limit;
-    let remaining = 0;
-    if (full) {
-      const countLow = bounded
-        ? await activities.nthIdBeforeForLeads(leadIds, last!.id, this.scanLimit)
-        : null;
-      const counted = await activities.countForLeads(
-        leadIds,
-        last!.id,
-        countLow === null ? query : { ...query, minId: countLow },
-        REMAINING_COUNT_CAP,
-      );
-      remaining = countLow === null ? counted : Math.max(counted, 1);
-    } else if (windowLow !== null) {
-      remaining = 1; // read up to the window's end; older activities are still to be read
-    }
-    const position = full ? last!.id : (windowLow ?? last?.id ?? beforeId ?? 0);
-    return { rows, remaining, position };
-  }
-
   /**
    * getLeadChanges: every lead's activities after a position, oldest first; with `leads`
    * (a LeadKeySelector, mktows 2_2 on), only the activities of the leads those keys find.
@@ -350,53 +313,20 @@ export class ActivityService {
       // How far this call may read: a position never passes an id that may still commit.
       // (A position handed out earlier stays where it is: the cap is never below it.)
       const cap = settled === null ? null : Math.max(settled, afterId);
-      const capped = (id: number | null) =>
-        cap === null ? id : id === null ? cap : Math.min(id, cap);
       const { leads } = options;
       if (leads)
         query.leadIds = (await findByKeys(repos, leads.keyType, leads.values)).map((l) => l.id);
-      const bounded = skipsRows(query);
-      // The id of the scanLimit-th activity after the start: the end of what this call may read.
-      const windowEnd = bounded ? await repos.activities.nthIdAfter(afterId, this.scanLimit) : null;
-      const readEnd = capped(windowEnd);
-      const rows = await repos.activities.listAfter(
+      const page = await windowedPage(
+        OLDEST_FIRST,
+        repos.activities,
+        null,
         afterId,
-        readEnd === null ? query : { ...query, maxId: readEnd },
+        query,
         limit,
+        this.scanLimit,
+        cap,
       );
-      const last = rows[rows.length - 1];
-      const full = rows.length === limit;
-      let remaining = 0;
-      if (full) {
-        const countEnd = bounded
-          ? await repos.activities.nthIdAfter(last!.id, this.scanLimit)
-          : null;
-        const countTo = capped(countEnd);
-        const counted = await repos.activities.countAfter(
-          last!.id,
-          countTo === null ? query : { ...query, maxId: countTo },
-          REMAINING_COUNT_CAP,
-        );
-        // Cut at the window: there may be more. Cut at the cap: the rest comes once settled.
-        remaining = countTo === countEnd && countEnd !== null ? Math.max(counted, 1) : counted;
-      } else if (windowEnd !== null && readEnd === windowEnd) {
-        remaining = 1; // read up to the window's end; later activities are still to be read
-      }
-      const position = full ? last!.id : windowEnd !== null ? readEnd! : (last?.id ?? afterId);
-      return {
-        returnCount: rows.length,
-        remainingCount: remaining,
-        // The window goes back with the position (as the vendor's answers carried it): a client
-        // passes the whole newStartPosition back, and without latestCreatedAt its next page
-        // would read past the window's end.
-        newStartPosition: {
-          offset: `ID:${position}`,
-          ...(start.oldestCreatedAt ? { oldestCreatedAt: start.oldestCreatedAt } : {}),
-          ...(start.latestCreatedAt ? { latestCreatedAt: start.latestCreatedAt } : {}),
-          ...(last ? { activityCreatedAt: new Date(last.createdAt) } : {}),
-        },
-        activities: rows.map(activityView),
-      };
+      return activityPage(page, start);
     });
   }
 }

@@ -23,7 +23,7 @@ import {
 import { faultEnvelope, MKTOWS_NS, toWireFault } from './faults.js';
 import { FAST_READ, summaryOfRead } from './fast-read.js';
 import { clientAddress, loggableUserId, requestIdOf, soapActionOf } from './call-identity.js';
-import type { OperationHandler } from './mktows.handlers.js';
+import type { OperationHandler } from './operation-handler.js';
 import { notServed, operationTable, soapPort, type CallRecord } from './operation-table.js';
 import {
   decodeXmlBody,

@@ -4,7 +4,7 @@ import type { CallDeadline } from '../domain/ports.js';
 import type { Authenticated } from './auth.js';
 import { toNodeSoapFault, toWireFault, MKTOWS_NS } from './faults.js';
 import { FAST_READ } from './fast-read.js';
-import type { CallContext, OperationHandler } from './mktows.handlers.js';
+import type { CallContext, OperationHandler } from './operation-handler.js';
 import type { SoapOperation } from '../soap-transport/listener.js';
 import type { SoapBinding } from '../soap-transport/soap-engine.js';
 import type { ElementTree } from '../soap-transport/schema-elements.js';

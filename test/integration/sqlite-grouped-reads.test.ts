@@ -6,7 +6,7 @@ import { readRowSet } from '../../src/data-access/sql/plain-reads.js';
 import { LeadRepository } from '../../src/data-access/sql/lead.repository.js';
 import { readOnThread } from '../../src/data-access/sqlite-thread/grouped-reads.js';
 import { SQLITE_THREAD_EXITED } from '../../src/data-access/sqlite-thread/connection.js';
-import { classifyDatabaseError } from '../../src/data-access/unit-of-work.js';
+import { classifyDatabaseError } from '../../src/data-access/database-errors.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { createServices } from '../../src/compose.js';

@@ -13,7 +13,8 @@ import {
   runUnless,
 } from '../../src/data-access/sql/statement.js';
 import { migrateLatest } from '../../src/data-access/migrator.js';
-import { isRetryable, UnitOfWork } from '../../src/data-access/unit-of-work.js';
+import { isRetryable } from '../../src/data-access/database-errors.js';
+import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import {
   SQLITE_THREAD_EXITED,
   type SqliteThreadConnection,

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { openDatabase, SQLITE_FILE_NAME, type Database } from '../../src/data-access/database.js';
 import { migrateLatest, rollback, withTempFiles } from '../../src/data-access/migrator.js';
-import { classifyDatabaseError, isRetryable } from '../../src/data-access/unit-of-work.js';
+import { classifyDatabaseError, isRetryable } from '../../src/data-access/database-errors.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
 import { SLOW_QUERY } from '../support/slow-query.js';

@@ -1,4 +1,5 @@
-import { mktowsHandlers, type CallContext } from '../../src/mktows/mktows.handlers.js';
+import { mktowsHandlers } from '../../src/mktows/mktows.handlers.js';
+import type { CallContext } from '../../src/mktows/operation-handler.js';
 import { fromActivity, fromLeadChange, fromLeadView } from '../../src/mktows/lead-record.mapper.js';
 import type { ActivityView } from '../../src/domain/activity.service.js';
 import { FULL_ACCESS } from '../../src/domain/permissions.js';

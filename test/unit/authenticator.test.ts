@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import knexFactory from 'knex';
 import sinon from 'sinon';
 import { openDatabase } from '../../src/data-access/database.js';
-import { classifyDatabaseError } from '../../src/data-access/unit-of-work.js';
+import { classifyDatabaseError } from '../../src/data-access/database-errors.js';
 import type { UserService } from '../../src/domain/user.service.js';
 import { ErrorCode, isAppError } from '../../src/errors.js';
 import { FULL_ACCESS } from '../../src/domain/permissions.js';

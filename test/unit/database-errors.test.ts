@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { classifyDatabaseError } from '../../src/data-access/unit-of-work.js';
+import { classifyDatabaseError } from '../../src/data-access/database-errors.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 
 /** Errors of a PostgreSQL connection that broke: the statement's outcome is unknown. */

@@ -22,7 +22,10 @@ import { fixedSql, queueExpectation, type FixedSql } from './statement.js';
  * fails alone (pg-step-group.ts), the other steps of its group unaffected.
  */
 
-/** The SQLSTATE stale_read_unless fails with (migration 20261202000000); unit-of-work.ts reads it. */
+/**
+ * The SQLSTATE stale_read_unless fails with (migration 20261202000000); database-errors.ts
+ * reads it.
+ */
 export const PG_STALE_READ_CODE = 'SR001';
 
 /** The person as read: every write of a row gives it a greater change_seq. */

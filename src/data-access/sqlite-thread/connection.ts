@@ -23,7 +23,7 @@ import {
 
 export { SqliteStep, type QueueOptions, type StatementResult } from './step.js';
 
-/** The code of every call a thread left unanswered by exiting (unit-of-work.ts: unavailable). */
+/** The code of every call a thread left unanswered by exiting (database-errors.ts: unavailable). */
 export const SQLITE_THREAD_EXITED = 'SQLITE_THREAD_EXITED';
 
 /** Told (once, with one line to log) of a thread that ended without being closed. */

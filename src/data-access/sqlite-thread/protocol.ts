@@ -19,7 +19,7 @@ export interface SqliteThreadOptions {
 
 /**
  * The code of a failed expectation (StatementCall.expect): its own, so that it is never taken
- * for SQLite's (no retry, no "unavailable"); unit-of-work.ts turns it into StaleRead.
+ * for SQLite's (no retry, no "unavailable"); database-errors.ts turns it into StaleRead.
  */
 export const STALE_READ_CODE = 'STALE_READ';
 

@@ -1,0 +1,232 @@
+import { AppError, ErrorCode } from '../errors.js';
+import { mayTouch, requireAllPartitions, type Permissions } from '../domain/permissions.js';
+import type { Services } from '../domain/services.js';
+import { describeActivityRecord, describeLeadRecord } from './describe.mapper.js';
+import type { HandlerLimits, OperationHandler } from './operation-handler.js';
+import {
+  activityFilter,
+  decodePosition,
+  encodePosition,
+  streamPosition,
+  streamStart,
+  type LeadStreamPosition,
+} from './stream-position.mapper.js';
+import {
+  fromActivity,
+  fromLeadChange,
+  fromLeadView,
+  noStaticList,
+  selectorTypeOf,
+  toKeySelector,
+  toLeadKey,
+} from './lead-record.mapper.js';
+import {
+  dateTime,
+  int,
+  list,
+  member,
+  object,
+  once,
+  requireText,
+  text,
+} from '../soap-transport/values.js';
+
+/** Leads outside the caller's partitions are not there, as far as it can tell. */
+function visible<T extends { partition: string }>(p: Permissions, leads: T[]): T[] {
+  return p.partitions === null ? leads : leads.filter((l) => mayTouch(p, l.partition));
+}
+
+const MAX_MULTIPLE_LEADS_BATCH = 1000;
+/** Keys of a getLeadChanges LeadKeySelector, as the vendor's. */
+const MAX_CHANGES_KEYS = 100;
+
+/** The operations that read (leads, their activities, the change stream, the described objects). */
+export function readHandlers(services: Services, limits: HandlerLimits) {
+  const { leads, activities } = services;
+
+  return {
+    async getLead(args, ctx) {
+      // A key shared by thousands of people must not make an answer of megabytes: the most
+      // recently updated ones, `count` saying how many the answer holds.
+      const found = visible(
+        ctx.permissions,
+        await leads.find(toLeadKey(args.leadKey), limits.getLeadMaxResults),
+      );
+      if (found.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
+      return {
+        result: {
+          count: found.length,
+          leadRecordList: { leadRecord: found.map((l) => fromLeadView(l)) },
+        },
+      };
+    },
+
+    async getMultipleLeads(args, ctx) {
+      const requested = int(args.batchSize, 'batchSize');
+      if (requested !== undefined && requested < 1)
+        throw new AppError(ErrorCode.BAD_PARAMETER, 'batchSize must be positive');
+      const limit = Math.min(requested ?? MAX_MULTIPLE_LEADS_BATCH, MAX_MULTIPLE_LEADS_BATCH);
+      const includeNames = list(
+        object(once(args.includeAttributes, 'includeAttributes'))?.stringItem,
+      ).map((s) => (text(s, 'stringItem') ?? '').trim().toLowerCase());
+      const include = includeNames.length > 0 ? new Set(includeNames) : undefined;
+      const rawPosition = text(args.streamPosition, 'streamPosition');
+      const selector = object(args.leadSelector);
+      const selectorType = selector ? selectorTypeOf(selector) : undefined;
+      let page: { records: Record<string, unknown>[]; remaining: number; next: LeadStreamPosition };
+
+      if (selector && selectorType === 'LeadKeySelector') {
+        const { keyType, values } = toKeySelector(selector, MAX_MULTIPLE_LEADS_BATCH, 'ignore');
+        const position = decodePosition(rawPosition, 'keys');
+        const r = await leads.findManyPage(
+          keyType,
+          values.filter((v) => v.trim() !== ''),
+          position?.i !== undefined ? { afterId: position.i } : { offset: position?.k ?? 0 },
+          limit,
+        );
+        const last = r.leads[r.leads.length - 1];
+        page = {
+          records: visible(ctx.permissions, r.leads).map((l) => fromLeadView(l, include)),
+          remaining: r.remaining,
+          next: last ? { i: last.id } : (position ?? {}),
+        };
+      } else if (
+        (selector && selectorType === 'LastUpdateAtSelector') ||
+        (!selector && args.lastUpdatedAt != null)
+      ) {
+        const oldest = selector
+          ? dateTime(member(selector, 'oldestUpdatedAt'), 'oldestUpdatedAt')
+          : dateTime(args.lastUpdatedAt, 'lastUpdatedAt');
+        if (!oldest)
+          throw new AppError(ErrorCode.PARAMETER_REQUIRED, 'oldestUpdatedAt is required');
+        const latest = selector
+          ? dateTime(member(selector, 'latestUpdatedAt'), 'latestUpdatedAt')
+          : undefined;
+        const position = decodePosition(rawPosition, 'updated');
+        const after =
+          position && position.u !== undefined && position.i !== undefined
+            ? { updatedAt: position.u, id: position.i }
+            : null;
+        const r = await leads.listUpdated(
+          { oldest: oldest.getTime(), latest: latest?.getTime() ?? null },
+          after,
+          limit,
+        );
+        const last = r.leads[r.leads.length - 1];
+        page = {
+          records: visible(ctx.permissions, r.leads).map((l) => fromLeadView(l, include)),
+          remaining: r.remaining,
+          next: last ? { u: last.updatedAt.getTime(), i: last.id } : (position ?? {}),
+        };
+      } else if (selector && selectorType === 'StaticListSelector') {
+        throw noStaticList(selector);
+      } else if (selector) {
+        throw new AppError(
+          ErrorCode.BAD_PARAMETER,
+          'leadSelector needs xsi:type LeadKeySelector or LastUpdateAtSelector',
+        );
+      } else {
+        throw new AppError(ErrorCode.PARAMETER_REQUIRED, 'leadSelector is required');
+      }
+      return {
+        result: {
+          returnCount: page.records.length,
+          remainingCount: page.remaining,
+          // The last page (nothing remains) has an empty position, as the vendor's had:
+          // clients that page while newStreamPosition is non-empty stop there.
+          newStreamPosition: page.remaining > 0 ? encodePosition(page.next) : '',
+          leadRecordList: page.records.length > 0 ? { leadRecord: page.records } : null,
+        },
+      };
+    },
+
+    async getLeadActivity(args, ctx) {
+      const key = toLeadKey(args.leadKey);
+      if (ctx.permissions.partitions !== null) {
+        // Every person the key finds must be the caller's to read.
+        for (const lead of await leads.find(key)) {
+          if (!mayTouch(ctx.permissions, lead.partition))
+            throw new AppError(
+              ErrorCode.ACCESS_DENIED,
+              `This user may not touch partition ${lead.partition}`,
+            );
+        }
+      }
+      const page = await activities.listForLead(key, {
+        filter: activityFilter(args.activityFilter),
+        start: streamStart(args.startPosition),
+        batchSize: int(args.batchSize, 'batchSize'),
+      });
+      return {
+        leadActivityList: {
+          returnCount: page.returnCount,
+          remainingCount: page.remainingCount,
+          newStartPosition: streamPosition(page),
+          activityRecordList:
+            page.activities.length > 0
+              ? { activityRecord: page.activities.map(fromActivity) }
+              : null,
+        },
+      };
+    },
+
+    async getLeadChanges(args, ctx) {
+      requireAllPartitions(ctx.permissions, 'getLeadChanges');
+      const selector = object(args.leadSelector);
+      if (!object(args.startPosition) && !selector)
+        throw new AppError(ErrorCode.PARAMETER_REQUIRED, 'startPosition is required');
+      const start = streamStart(args.startPosition);
+      let leadKeys: ReturnType<typeof toKeySelector> | undefined;
+      // mktows 2_2 on: a LeadKeySelector narrows the stream to its leads (100 keys at most, as
+      // the vendor's); a LastUpdateAtSelector's dates stand for startPosition's, as it says.
+      const selectorType = selector ? selectorTypeOf(selector) : undefined;
+      if (selector && selectorType === 'LeadKeySelector')
+        leadKeys = toKeySelector(selector, MAX_CHANGES_KEYS);
+      else if (selector && selectorType === 'LastUpdateAtSelector') {
+        start.oldestCreatedAt ??= dateTime(member(selector, 'oldestUpdatedAt'), 'oldestUpdatedAt');
+        start.latestCreatedAt ??= dateTime(member(selector, 'latestUpdatedAt'), 'latestUpdatedAt');
+      } else if (selector && selectorType === 'StaticListSelector') throw noStaticList(selector);
+      else if (selector)
+        throw new AppError(
+          ErrorCode.BAD_PARAMETER,
+          'leadSelector needs xsi:type LeadKeySelector or LastUpdateAtSelector',
+        );
+      const page = await activities.changes(start, {
+        filter: activityFilter(args.activityFilter, args.activityNameFilter),
+        batchSize: int(args.batchSize, 'batchSize'),
+        ...(leadKeys ? { leads: leadKeys } : {}),
+      });
+      return {
+        result: {
+          returnCount: page.returnCount,
+          remainingCount: page.remainingCount,
+          newStartPosition: streamPosition(page),
+          leadChangeRecordList:
+            page.activities.length > 0
+              ? { leadChangeRecord: page.activities.map(fromLeadChange) }
+              : null,
+        },
+      };
+    },
+
+    // Talend's Marketo components call it to check their connection: the objects described here.
+    async listMObjects() {
+      return { result: { objects: ['ActivityRecord', 'LeadRecord'] } };
+    },
+
+    async describeMObject(args) {
+      const name = requireText(member(args, 'objectName'), 'objectName').trim();
+      switch (name.toLowerCase()) {
+        case 'leadrecord':
+          return { result: { metadata: describeLeadRecord(services.catalogue) } };
+        case 'activityrecord':
+          return { result: { metadata: describeActivityRecord() } };
+        default:
+          throw new AppError(
+            ErrorCode.BAD_PARAMETER,
+            `objectName ${name.slice(0, 64)} is not described by this service (LeadRecord and ActivityRecord are)`,
+          );
+      }
+    },
+  } satisfies Record<string, OperationHandler>;
+}

@@ -1,0 +1,152 @@
+import { AppError, ErrorCode } from '../errors.js';
+import { ChangePaths } from '../domain/change-paths.js';
+import { mayTouch, requireDelete, requireWrite, type Permissions } from '../domain/permissions.js';
+import type { Services } from '../domain/services.js';
+import { syncErrorText } from './faults.js';
+import type { HandlerLimits, OperationHandler } from './operation-handler.js';
+import { fromLeadView, toKeyList, toLeadInput, toLeadKey } from './lead-record.mapper.js';
+import { bool, list, member, object, requireObject } from '../soap-transport/values.js';
+
+/** The partition test the domain applies for a caller, or undefined when it may touch all. */
+const touchable = (p: Permissions) =>
+  p.partitions === null ? undefined : (partition: string) => mayTouch(p, partition);
+
+// The vendor merged a handful of duplicates per call; far more is a mistake, not a merge.
+const MAX_MERGE_LOSERS = 100;
+const MERGE_FAILURES = new Set<ErrorCode>([
+  ErrorCode.LEAD_NOT_FOUND,
+  ErrorCode.LEAD_SYNC_FAILED,
+  ErrorCode.LEAD_KEY_BAD,
+]);
+
+/** The operations that write (sync, merge, delete), each refused without its permission. */
+export function writeHandlers(services: Services, limits: HandlerLimits) {
+  const { leads, merges } = services;
+
+  return {
+    async syncLead(args, ctx) {
+      requireWrite(ctx.permissions);
+      const input = toLeadInput(args.leadRecord);
+      const returnLead = bool(args.returnLead, 'returnLead');
+      if (returnLead === undefined)
+        throw new AppError(ErrorCode.PARAMETER_REQUIRED, 'returnLead is required');
+      const r = await leads.sync(input, {
+        path: ChangePaths.webService(ctx.userId),
+        partition: ctx.partition,
+        mayTouch: touchable(ctx.permissions),
+        deadline: ctx.deadline,
+      });
+      return {
+        result: {
+          leadId: r.leadId,
+          syncStatus: { leadId: r.leadId, status: r.status, error: null },
+          leadRecord: returnLead ? fromLeadView(r.lead) : null,
+        },
+      };
+    },
+
+    async syncMultipleLeads(args, ctx) {
+      requireWrite(ctx.permissions);
+      const listEl = requireObject(
+        args.leadRecordList,
+        'leadRecordList',
+        ErrorCode.LEAD_DETAIL_REQUIRED,
+      );
+      const records = list(listEl.leadRecord);
+      if (records.length === 0)
+        throw new AppError(ErrorCode.LEAD_DETAIL_REQUIRED, 'leadRecordList is empty');
+      if (records.length > limits.maxBatchSize) {
+        throw new AppError(
+          ErrorCode.BAD_PARAMETER,
+          `At most ${limits.maxBatchSize} lead records per call`,
+        );
+      }
+      const dedup = bool(args.dedupEnabled, 'dedupEnabled') ?? true;
+      const inputs = records.map((raw) => {
+        try {
+          // The vendor's syncMultipleLeads: an Email sent beside another key is not stored
+          // unless the attribute list names it too.
+          return { ...toLeadInput(raw), emailOnlyAsKey: true };
+        } catch (error) {
+          return error instanceof AppError
+            ? error
+            : new AppError(ErrorCode.LEAD_SYNC_FAILED, 'Bad lead record');
+        }
+      });
+      const valid = inputs.filter((i) => !(i instanceof AppError));
+      const results = await leads.syncMany(valid as Exclude<(typeof inputs)[number], AppError>[], {
+        path: ChangePaths.webService(ctx.userId),
+        partition: ctx.partition,
+        matchByEmail: dedup,
+        mayTouch: touchable(ctx.permissions),
+        deadline: ctx.deadline,
+      });
+      let next = 0;
+      const syncStatus = inputs.map((input) => {
+        if (input instanceof AppError)
+          return { leadId: 0, status: 'FAILED', error: syncErrorText(input) };
+        const r = results[next++]!;
+        if (r instanceof AppError)
+          return { leadId: input.id ?? 0, status: 'FAILED', error: syncErrorText(r) };
+        return { leadId: r.leadId, status: r.status, error: null };
+      });
+      return { result: { syncStatusList: { syncStatus } } };
+    },
+
+    async mergeLeads(args, ctx) {
+      // A merge deletes its losers and rewrites its winner: it needs what deleteLead needs.
+      requireDelete(ctx.permissions);
+      const winner = toKeyList(member(args, 'winningLeadKeyList'), 'winningLeadKeyList');
+      const lists = list(member(object(member(args, 'losingLeadKeyLists')), 'keyList'));
+      if (lists.length === 0)
+        throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'losingLeadKeyLists is empty');
+      if (lists.length > MAX_MERGE_LOSERS)
+        throw new AppError(ErrorCode.BAD_PARAMETER, `At most ${MAX_MERGE_LOSERS} losing leads`);
+      const losers = lists.map((l, i) => toKeyList(l, `losingLeadKeyLists keyList ${i + 1}`));
+      try {
+        const r = await merges.merge(
+          winner,
+          losers,
+          ChangePaths.webService(ctx.userId),
+          touchable(ctx.permissions),
+          ctx.deadline,
+        );
+        return {
+          result: {
+            mergeStatus: {
+              winningLeadId: r.winnerId,
+              losingLeadIdList: { integerItem: r.loserIds },
+              status: 'MERGED',
+              error: null,
+            },
+          },
+        };
+      } catch (error) {
+        // What the vendor reported in the status rather than as a fault: a key that finds no
+        // single lead. Everything else (the database away…) is a fault as usual.
+        if (!(error instanceof AppError) || !MERGE_FAILURES.has(error.code)) throw error;
+        return {
+          result: {
+            mergeStatus: {
+              winningLeadId: null,
+              losingLeadIdList: null,
+              status: 'FAILED',
+              error: syncErrorText(error),
+            },
+          },
+        };
+      }
+    },
+
+    async deleteLead(args, ctx) {
+      requireDelete(ctx.permissions);
+      const ids = await leads.delete(
+        toLeadKey(args.leadKey),
+        ChangePaths.webService(ctx.userId),
+        touchable(ctx.permissions),
+        ctx.deadline,
+      );
+      return { result: { count: ids.length, leadIdList: { leadId: ids } } };
+    },
+  } satisfies Record<string, OperationHandler>;
+}
