@@ -116,7 +116,8 @@ for (const engine of testEngines()) {
         late = await timed(message);
       });
       expectFault(late.answer, 'Server', 10001);
-      expect(late.took).to.be.below(TIMEOUT_MS + 500);
+      // At the deadline, not when the record was free (the test frees it after the answer).
+      expect(late.took).to.be.below(3 * TIMEOUT_MS);
       await settled();
       // Before: once the record was free the write went on and committed, under a fault.
       expect(await stored(n)).to.deep.equal({ recorded: false, people: [] });
@@ -150,8 +151,8 @@ for (const engine of testEngines()) {
       await new Promise((resolve) => setTimeout(resolve, 2 * TIMEOUT_MS));
       await settled();
       const kept = await Promise.all(numbers.map(async (n) => (await stored(n)).recorded));
-      // In order, some before the deadline and none after it (before: all of them, later).
-      expect(kept).to.include(true);
+      // In order, those committed before the deadline (none, on a machine slow enough to
+      // reach it within the first) and none after it (before: all of them, later).
       expect(kept).to.include(false);
       expect(kept.indexOf(false)).to.equal(kept.lastIndexOf(true) + 1);
       expectAck(await send(url, message));
