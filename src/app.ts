@@ -125,6 +125,7 @@ export async function createApp({
       maxBodyBytes: config.maxBodyBytes,
       bodyTimeoutMs: config.bodyTimeoutMs,
       requestTimeoutMs: config.requestTimeoutMs,
+      commitGraceMs: config.commitGraceMs,
       allowedOrganizationIds: config.salesforceOrgIds,
       pathSecret: config.salesforcePathSecret,
       allowedNetworks: config.salesforceAllowedNetworks,

@@ -4,23 +4,36 @@
  */
 
 /**
- * Characters that make Excel, LibreOffice or Google Sheets read a cell as a formula (or, for
- * TAB, CR and LF, hide one on the cell's next line): OWASP's list for CSV injection, and LF.
+ * A cell a spreadsheet would run as a formula (Excel, LibreOffice, Google Sheets): OWASP's
+ * list for CSV injection (= + - @ TAB CR), and besides it
+ *
+ * - LF and NUL first (a line break first hides a formula on the cell's next line; NUL is in
+ *   the application security standard's list);
+ * - one of = + - @ behind leading blanks: spaces, tabs, line breaks, no-break and ideographic
+ *   spaces, zero-width characters, NULs. Google Sheets drops them and runs what follows, and
+ *   LibreOffice does when told to trim spaces on import;
+ * - the full-width signs ＝ ＋ － ＠ (U+FF1D, U+FF0B, U+FF0D, U+FF20), first or behind such
+ *   blanks: what an input method types, read by spreadsheets as the ASCII ones.
+ *
+ * A vertical bar (the old DDE form `=cmd|' /C calc'!A0`) is no formula start of its own: it
+ * runs only inside a cell that starts as one of these does.
  */
-const FORMULA_START = /^[=+\-@\t\r\n]/;
+const FORMULA = String.raw`[\s\u0000\u200b-\u200d\u2060]*[=+\-@\uff1d\uff0b\uff0d\uff20]|[\t\r\n\u0000]`;
+const FORMULA_START = new RegExp(`^(?:${FORMULA})`);
 
 /**
- * Apostrophes, then such a character: what a neutralised cell looks like. A value that looks
- * so itself gets an apostrophe more, so that reading it back gives it unchanged ("'=x" was
+ * Apostrophes, then such a start: what a neutralised cell looks like. A value that looks so
+ * itself gets an apostrophe more, so that reading it back gives it unchanged ("'=x" was
  * written as it is and read back as "=x").
  */
-const LOOKS_NEUTRALISED = /^'+[=+\-@\t\r\n]/;
+const LOOKS_NEUTRALISED = new RegExp(`^'+(?:${FORMULA})`);
 
 export type CsvValue = string | number | boolean | null | undefined;
 
 /**
- * One CSV cell. Text starting with = + - @ TAB, CR or LF gets a leading apostrophe, which
- * spreadsheets show as text and never evaluate, and is quoted (OWASP's CSV-injection advice);
+ * One CSV cell. Text a spreadsheet would run as a formula (FORMULA_START: = + - @ first or
+ * behind blanks, their full-width forms, TAB, CR, LF or NUL first) gets a leading apostrophe,
+ * which spreadsheets show as text and never evaluate, and is quoted (OWASP's advice);
  * numbers and booleans are written as they are.
  */
 export function csvField(value: CsvValue): string {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { closeStalledAnswers, CONNECTIONS_CHECKING_MS } from './connection-timeouts.js';
-import { answerProtocolErrors, requireHost } from './protocol-answers.js';
+import { answerProtocolErrors, requireHost, SAFE_ANSWER_HEADERS } from './protocol-answers.js';
 import { announcesBody, inTurn } from './unread-bodies.js';
 
 /**
@@ -125,6 +125,26 @@ export interface MetricsSource {
   registry: { metrics(): Promise<string>; readonly contentType: string };
 }
 
+/**
+ * One of the listener's own short answers: plain text, with the headers every answer of every
+ * listener carries (SAFE_ANSWER_HEADERS). They were sent bare: no no-store, no nosniff.
+ */
+function plainAnswer(
+  res: http.ServerResponse,
+  status: number,
+  text: string,
+  extra: Record<string, string> = {},
+): void {
+  res
+    .writeHead(status, {
+      ...SAFE_ANSWER_HEADERS,
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': String(Buffer.byteLength(text)),
+      ...extra,
+    })
+    .end(text);
+}
+
 /** How long a metrics connection may see no byte move either way. */
 export const METRICS_IDLE_MS = 10000;
 
@@ -161,33 +181,28 @@ export async function serveMetrics(
       requireHost((req, res) => {
         if (announcesBody(req)) {
           // Never read: the answer ends the connection, and node stops reading it with that.
-          res
-            .writeHead(400, { 'Content-Type': 'text/plain', Connection: 'close' })
-            .end('No request body is accepted here\n');
+          plainAnswer(res, 400, 'No request body is accepted here\n', { Connection: 'close' });
           return;
         }
         const path = (req.url ?? '').split('?')[0];
         if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
-          res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found\n');
+          plainAnswer(res, 404, 'Not found\n');
           return;
         }
         const metrics = metricsOf();
         if (!metrics) {
-          res
-            .writeHead(503, {
-              'Content-Type': 'text/plain',
-              'Retry-After': '5',
-              Connection: 'close',
-            })
-            .end('Starting\n');
+          plainAnswer(res, 503, 'Starting\n', { 'Retry-After': '5', Connection: 'close' });
           return;
         }
         metrics.registry.metrics().then(
           (text) => {
-            res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
+            res.writeHead(200, {
+              ...SAFE_ANSWER_HEADERS,
+              'Content-Type': metrics.registry.contentType,
+            });
             res.end(req.method === 'HEAD' ? undefined : text);
           },
-          () => res.writeHead(500, { 'Content-Type': 'text/plain' }).end('metrics failed\n'),
+          () => plainAnswer(res, 500, 'metrics failed\n'),
         );
       }),
       at.maxPipelinedRequests ?? 32,

@@ -255,8 +255,9 @@ then are imported, the count says how many; a second signal stops at once).
 --since DATE (ISO 8601: 2026-01-31, 2026-01-31T10:00:00Z; no offset is UTC) lists only
 statuses recorded at or after DATE (a backdated import recorded since then is included);
 an export holds every status recorded before it started: for a second record of every
-opt-out, give when the last one started, less a few minutes (docs/operations.md). Cells starting with = + - @, a tab, a carriage return or a line feed get
-a leading apostrophe, so spreadsheets never run them as formulas (and a value that starts with
+opt-out, give when the last one started, less a few minutes (docs/operations.md). Cells starting with = + - @ or their full-width forms
+(first or behind leading blanks), a tab, a carriage return, a line feed or NUL get a leading
+apostrophe, so spreadsheets never run them as formulas (and a value that starts with
 apostrophes before one of them, one more), so "import" reads every cell back as it was.
 
 "add" suppresses one address (everyone holding it is unsubscribed); "remove" lifts it

@@ -64,7 +64,7 @@ export const listenerSettings = {
     env: 'COMMIT_GRACE_MS',
     default: '10000',
     meaning:
-      'How long past REQUEST_TIMEOUT_MS a SOAP call whose write was already being committed waits for that commit, to answer its outcome (then fault 20011: outcome unknown); a call timed out before that stores nothing and is answered 10001 at REQUEST_TIMEOUT_MS',
+      'How long past REQUEST_TIMEOUT_MS a SOAP call (mktows, or a Salesforce outbound message) whose write was already being committed waits for that commit, to answer its outcome (then fault 20011: outcome unknown); a call timed out before that stores nothing and is answered 10001 at REQUEST_TIMEOUT_MS',
     parse: integer('COMMIT_GRACE_MS', 0, 3600000),
   },
   bodyTimeoutMs: {

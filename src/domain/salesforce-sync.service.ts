@@ -1,4 +1,9 @@
-import { RetryTransaction, type TransactionScope, type Transactions } from './ports.js';
+import {
+  RetryTransaction,
+  type CallDeadline,
+  type TransactionScope,
+  type Transactions,
+} from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { ChangePaths } from './change-paths.js';
 import { masterStatusSource } from './master-change.js';
@@ -78,10 +83,15 @@ export class SalesforceSyncService {
    * Applies one outbound message's notifications in order. Values are checked for all of them
    * first, so a bad one changes nothing. Each then commits with its own bookkeeping: after a
    * failure part-way, Salesforce's retry finds the committed ones done and skips them.
+   *
+   * `deadline`: the listener's (REQUEST_TIMEOUT_MS). Past it a notification not yet committing
+   * is withdrawn and none after it starts (fault 10001, callTimedOut): the message is answered
+   * a fault, and the retry applies them.
    */
   async apply(
     organizationId: string,
     notifications: readonly SalesforceNotification[],
+    deadline?: CallDeadline,
   ): Promise<NotificationResult[]> {
     const latest = this.now() + MAX_MODSTAMP_AHEAD_MS;
     for (const n of notifications) this.check(n.record, latest);
@@ -90,7 +100,10 @@ export class SalesforceSyncService {
     for (const n of notifications) {
       try {
         results.push(
-          await this.transactions.write((repos) => this.applyOne(repos, organizationId, n)),
+          await this.transactions.write(
+            (repos) => this.applyOne(repos, organizationId, n),
+            deadline ? { deadline } : undefined,
+          ),
         );
       } catch (error) {
         // A refusal of this one record (a protected suppression it would lift, say) must not

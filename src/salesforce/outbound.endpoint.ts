@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
+import { CallDeadline } from '../domain/ports.js';
 import type { SalesforceSyncService } from '../domain/salesforce-sync.service.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -28,6 +29,11 @@ export interface OutboundEndpointOptions {
   maxBodyBytes: number;
   bodyTimeoutMs: number;
   requestTimeoutMs: number;
+  /**
+   * How long past requestTimeoutMs a message whose write was already being committed waits for
+   * that commit, to answer its outcome (COMMIT_GRACE_MS; 10 s if absent).
+   */
+  commitGraceMs?: number;
   /** Organisation ids (15 or 18 characters) whose messages are accepted; empty: none. */
   allowedOrganizationIds: readonly string[];
   /** The listener answers only at OUTBOUND_PATH/<secret>; empty: nowhere (every path is 404). */
@@ -42,10 +48,14 @@ const SERVICE = 'NotificationService';
 const PORT = 'Notification';
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
-/** One call's state: the error its operation failed with, if it did. */
+/** One call's state: its deadline, and the error its operation failed with, if it did. */
 interface CallState {
+  deadline: CallDeadline;
   error?: unknown;
 }
+
+/** COMMIT_GRACE_MS's default, for endpoints built without it. */
+const DEFAULT_COMMIT_GRACE_MS = 10000;
 
 /** Compares digests so that the time taken says nothing about how much of a guess was right. */
 function sameSecret(presented: string, expected: string): boolean {
@@ -83,7 +93,7 @@ export async function createSalesforceOutboundEndpoint(
         );
       }
       const message = toOutboundMessage(args ?? {});
-      const results = await salesforce.apply(organizationId, message.notifications);
+      const results = await salesforce.apply(organizationId, message.notifications, call?.deadline);
       const count = (outcome: string) => results.filter((r) => r.outcome === outcome).length;
       logger.info(
         {
@@ -109,6 +119,13 @@ export async function createSalesforceOutboundEndpoint(
     port: PORT,
     operations: { notifications },
     requestTimeoutMs: options.requestTimeoutMs,
+    // A fault at the deadline is true, as on mktows: the notifications not yet committing are
+    // withdrawn (nothing of them stored, then or later), and Salesforce's retry applies them.
+    // One already committing is waited for: its outcome is the answer, the Ack included. The
+    // retry after a fault is harmless either way: a notification committed is recorded, and
+    // found done.
+    timedOut: (state) => state.deadline.expire(),
+    commitGraceMs: options.commitGraceMs ?? DEFAULT_COMMIT_GRACE_MS,
     publicUrl: options.publicUrl,
     refusedDrainBytes: refusedDrainBytes(options.maxBodyBytes),
     bodyTimeoutMs: options.bodyTimeoutMs,
@@ -144,7 +161,7 @@ export async function createSalesforceOutboundEndpoint(
         `Only notifications in namespace ${OUTBOUND_NS} are accepted here`,
       );
     }
-    const slot: CallState = {};
+    const slot: CallState = { deadline: new CallDeadline() };
     // The one operation is named by the body; whatever SOAPAction Salesforce sends is ignored.
     const { answer } = listener.process(
       xml,

@@ -244,6 +244,35 @@ for (const engine of testEngines()) {
       );
     });
 
+    it('its CSV downloads neutralise formulas behind blanks and full-width signs; the export uploaded again changes nothing', async () => {
+      const { id } = await importThroughPage(
+        'email\nblank@console-csv.example\nwide@console-csv.example\n"\uff1dHYPERLINK(""http://x"")"\n',
+      );
+      // The bad address comes back in the rejects download, neutralised too.
+      const rejects = await client.get(`/admin/suppressions/imports/${id}/rejects.csv`);
+      // Before: the cell was written as it was, a formula for a spreadsheet.
+      expect(rejects.body).to.contain(`,"'\uff1dHYPERLINK(""http://x"")",`);
+      // Reasons as another path stores them (an import trims its own cells).
+      const knex = svc.running.database.knex;
+      await knex('email_status')
+        .where({ email_key: 'blank@console-csv.example' })
+        .update({ reason: ' =HYPERLINK("http://x")', source: '\u3000@cmd' });
+      await knex('email_status')
+        .where({ email_key: 'wide@console-csv.example' })
+        .update({ reason: '\uff0bSUM(1)', source: "'\uff20x" });
+      const before = await knex('email_status').select('*').orderBy('email_key');
+      const csv = await client.get('/admin/suppressions/export.csv?address=console-csv');
+      expect(csv.status).to.equal(200);
+      expect(csv.body).to.contain(
+        `blank@console-csv.example,true,"' =HYPERLINK(""http://x"")","'\u3000@cmd",`,
+      );
+      expect(csv.body).to.contain(`wide@console-csv.example,true,"'\uff0bSUM(1)","''\uff20x",`);
+      const again = await importThroughPage(csv.body);
+      const status = await services.suppressionImports.status(again.id);
+      expect(status.job.state).to.equal('done');
+      expect(await knex('email_status').select('*').orderBy('email_key')).to.deep.equal(before);
+    });
+
     it('an uploaded Excel CSV: rejects name the line a row starts on; an invisible character is refused', async () => {
       // Line 2's reason spans lines 2-3 (CRLF inside the quotes): the bad rows start on 4 and 5.
       const csv = [

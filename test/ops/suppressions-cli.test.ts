@@ -7,6 +7,7 @@ import { parse } from 'csv-parse/sync';
 import type { Database } from '../../src/data-access/database.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { createServices, type Services } from '../../src/compose.js';
+import { csvRows } from '../../src/suppression-csv.js';
 import { testEngines } from '../support/database.js';
 import { BIN, cli, cliSuite, spawnCli } from './support.js';
 
@@ -209,6 +210,51 @@ for (const engine of testEngines()) {
       expect(again.stdout).to.match(/; 0 addresses suppressed, \d+ already suppressed/);
       const report = await services.durableStatus.explain('=HYPERLINK("http://x")@example.com');
       expect(report.status?.reason).to.equal('+SUM(1)');
+    });
+
+    it('export neutralises formulas behind blanks and full-width signs, and reads back every stored value as it was', async () => {
+      const emails = ['blank', 'ideographic', 'fullwidth', 'quoted', 'padded'].map(
+        (n) => `${n}@roundtrip.example`,
+      );
+      const listed = write('roundtrip.csv', `email\n${emails.join('\n')}\n`);
+      expect((await cli(['suppressions', 'import', listed], env)).code).to.equal(0);
+      // Reasons and sources as other paths store them (an integration's UnsubscribedReason is
+      // kept as sent): an import trims its own cells.
+      const stored: Array<[string, string, string]> = [
+        [emails[0]!, ' =HYPERLINK("http://x")', '\t=1'],
+        [emails[1]!, '\u3000@cmd', '\u00a0+1'],
+        [emails[2]!, '\uff1dHYPERLINK("http://x")', '\uff0dsum'],
+        [emails[3]!, "'\uff0bx", "' =y"],
+        [emails[4]!, ' padded =x', 'a\uff20b'],
+      ];
+      for (const [email, reason, source] of stored)
+        await db.knex('email_status').where({ email_key: email }).update({ reason, source });
+      const before = await db.knex('email_status').select('*').orderBy('email_key');
+      const history = await db.knex('email_status_history').count({ n: '*' });
+
+      const r = await cli(['suppressions', 'export'], env);
+      expect(r.code, r.stderr).to.equal(0);
+      const rows = parse(r.stdout, { columns: true }) as Array<Record<string, string>>;
+      const row = (email: string) => rows.find((x) => x.email === email)!;
+      // Before: these cells were written as they were (a spreadsheet ran the formulas).
+      for (const [email, reason, source] of stored.slice(0, 4)) {
+        expect(row(email).reason, email).to.equal(`'${reason}`);
+        expect(row(email).source, email).to.equal(`'${source}`);
+      }
+      expect(row(emails[4]!).reason).to.equal(' padded =x');
+      expect(row(emails[4]!).source).to.equal('a\uff20b');
+
+      // Read back, every cell is the stored value; imported, the export changes nothing.
+      const exported = write('roundtrip-export.csv', r.stdout);
+      const read = new Map<string, { reason?: string; source?: string }>();
+      for await (const x of csvRows(exported, { bytes: 0 })) read.set(x.email, x);
+      for (const [email, reason, source] of stored)
+        expect(read.get(email), email).to.deep.include({ reason, source });
+      const again = await cli(['suppressions', 'import', exported], env);
+      expect(again.code, again.stderr).to.equal(0);
+      expect(again.stdout).to.match(/; 0 addresses suppressed, \d+ already suppressed/);
+      expect(await db.knex('email_status').select('*').orderBy('email_key')).to.deep.equal(before);
+      expect(await db.knex('email_status_history').count({ n: '*' })).to.deep.equal(history);
     });
 
     it('an export read into another database suppresses only what it lists as unsubscribed, never a lifted address', async () => {

@@ -6,7 +6,7 @@ import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
 import { faultCode, rawCall, startTestService, type TestService } from '../support/service.js';
-import { withSlowWriterAnswers } from '../support/writer-answers.js';
+import { slowCommits } from '../support/slow-commits.js';
 
 /**
  * A call that outlasts REQUEST_TIMEOUT_MS: the answer tells the truth about what is stored.
@@ -58,31 +58,6 @@ async function holding(db: Database, email: string, run: () => Promise<void>): P
   } finally {
     release();
     await holder;
-  }
-}
-
-/**
- * Runs `run` with every COMMIT taking `ms` longer: on a SQLite file its answer crosses back
- * late (writer-answers.ts), on PostgreSQL a deferred trigger sleeps at COMMIT for each person
- * written.
- */
-async function slowCommits(db: Database, ms: number, run: () => Promise<void>): Promise<void> {
-  if (db.engine !== 'postgres') {
-    await withSlowWriterAnswers(ms, 'commits', run);
-    return;
-  }
-  await db.knex.raw(
-    `CREATE FUNCTION slow_commit() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(${ms / 1000}); RETURN NULL; END $$ LANGUAGE plpgsql`,
-  );
-  await db.knex.raw(
-    `CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT OR UPDATE ON leads
-     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit()`,
-  );
-  try {
-    await run();
-  } finally {
-    await db.knex.raw('DROP TRIGGER slow_commit ON leads');
-    await db.knex.raw('DROP FUNCTION slow_commit()');
   }
 }
 

@@ -13,6 +13,45 @@ describe('CSV cells (every export)', () => {
     expect(csvField('\n=HYPERLINK("http://x")')).to.equal(`"'\n=HYPERLINK(""http://x"")"`);
   });
 
+  it('neutralises a formula behind leading blanks, full-width formula signs, and a leading NUL', () => {
+    // Before: written as they were. Spreadsheets drop leading blanks (Google Sheets) or are
+    // told to (LibreOffice's "trim spaces"), and read the full-width signs (IME input) as the
+    // ASCII ones.
+    for (const v of [
+      ' =HYPERLINK("http://x")',
+      '  +1',
+      '\u00a0-1',
+      '\u3000@cmd',
+      ' \t\r\n=1',
+      '\uff1dHYPERLINK("http://x")',
+      '\uff0bSUM(1)',
+      '\uff0d1',
+      '\uff20cmd',
+      ' \uff1d1',
+      '\u0000=1',
+      '\u0000',
+    ]) {
+      const cell = csvField(v);
+      expect(cell, JSON.stringify(v)).to.equal(`"'${v.replace(/"/g, '""')}"`);
+      expect(unneutralise(cell.slice(1, -1).replace(/""/g, '"')), JSON.stringify(v)).to.equal(v);
+    }
+    // Blanks before anything else stay as they were (quoted, not neutralised); so do these
+    // signs anywhere but first, and a vertical bar (a formula start only after one of them).
+    expect(csvField(' padded =x')).to.equal('" padded =x"');
+    expect(csvField('a\uff1db')).to.equal('a\uff1db');
+    expect(csvField('|cmd')).to.equal('|cmd');
+  });
+
+  it('reads back values made of apostrophes before a newly neutralised start', () => {
+    for (const v of ["' =1", "''\uff1dx", "'\u3000@z", "'\u0000"]) {
+      const cell = csvField(v);
+      expect(cell, JSON.stringify(v)).to.equal(`"'${v}"`);
+      expect(unneutralise(cell.slice(1, -1)), JSON.stringify(v)).to.equal(v);
+    }
+    // An apostrophe before blanks before nothing dangerous is an ordinary value.
+    expect(unneutralise("' x")).to.equal("' x");
+  });
+
   it('leaves ordinary text, numbers and booleans as they are, quoting only when needed', () => {
     expect(csvField('ann@example.com')).to.equal('ann@example.com');
     expect(csvField('a, b')).to.equal('"a, b"');
