@@ -9,6 +9,7 @@ import type { StatusFilter } from '../../domain/records.js';
 import { AppError, ErrorCode } from '../../errors.js';
 import {
   csvRows,
+  drained,
   UnreadableCsv,
   REJECTS_CSV_HEADER,
   rejectCsvLine,
@@ -229,7 +230,7 @@ export function suppressionRoutes(context: RouteContext): void {
     res.set('Content-Disposition', `attachment; filename="import-${id}-rejects.csv"`);
     res.write(REJECTS_CSV_HEADER);
     for await (const r of services.suppressionImports.rejects(id)) {
-      if (!res.write(rejectCsvLine(r))) await new Promise((r2) => res.once('drain', r2));
+      if (!res.write(rejectCsvLine(r)) && !(await drained(res))) break;
     }
     res.end();
   });
