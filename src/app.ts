@@ -87,6 +87,11 @@ export async function createApp({
     windowSeconds: config.signatureWindowSeconds,
     allowAnonymous: config.allowAnonymous,
   });
+  // One budget per client address for the SOAP headers and the console's session cookies.
+  const authFailures = instanceAuthFailures({
+    limit: config.authFailureLimit,
+    windowMs: config.authFailureWindowSeconds * 1000,
+  });
   const mktows = await createMktowsEndpoint(
     mktowsHandlers(services, {
       maxBatchSize: config.maxBatchSize,
@@ -107,10 +112,7 @@ export async function createApp({
         workers: config.workers,
       }),
       partitionOf: workspacePartitions(config.workspacePartitions, config.defaultPartition),
-      authFailures: instanceAuthFailures({
-        limit: config.authFailureLimit,
-        windowMs: config.authFailureWindowSeconds * 1000,
-      }),
+      authFailures,
       maxAttributesPerElement: config.maxAttributesPerElement,
       publicUrl: config.publicUrl,
     },
@@ -163,6 +165,7 @@ export async function createApp({
       uploadMaxBytes: config.adminUploadMaxMb * 1024 * 1024,
       refusedDrainBytes: refusedDrainBytes(config.maxBodyBytes),
       bodyTimeoutMs: config.bodyTimeoutMs,
+      authFailures,
     }),
   );
   // What no route takes (PUT /u/<token>, any unknown path): a body it carries is discarded no

@@ -181,9 +181,28 @@ export async function writeSuppressionCsv(
     const ok = out.write(
       csvRow([s.emailKey, s.unsubscribed, s.reason, s.source, new Date(s.changedAt).toISOString()]),
     );
-    if (!ok) await new Promise((r) => out.once('drain', r));
+    if (!ok && !(await drained(out))) break;
   }
   return 0;
+}
+
+/**
+ * Waits until `out` takes more: true when it drained, false when it closed first (its reader
+ * went away), which a 'drain' never follows; a download would otherwise wait for ever.
+ */
+export function drained(out: NodeJS.WritableStream): Promise<boolean> {
+  if ((out as { destroyed?: boolean }).destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const settle = (ok: boolean) => () => {
+      out.off('drain', onDrain);
+      out.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = settle(true);
+    const onClose = settle(false);
+    out.once('drain', onDrain);
+    out.once('close', onClose);
+  });
 }
 
 /** One line of a rejects file (the CLI's and the console's download). */

@@ -50,6 +50,20 @@ export interface AdminRouterOptions {
   refusedDrainBytes?: number;
   /** Longest a form's body may take to arrive, or a refused one to be discarded (BODY_TIMEOUT_MS). */
   bodyTimeoutMs?: number;
+  /**
+   * Refused authentications per client address (the SOAP endpoint's, AUTH_FAILURE_LIMIT): a
+   * session cookie that opens nothing counts as one.
+   */
+  authFailures?: RefusedAuthentications;
+}
+
+/** The part of the SOAP endpoint's authentication-failure limiter the console uses. */
+export interface RefusedAuthentications {
+  /** False when no address can be refused now. */
+  mayRefuse(): boolean;
+  /** Seconds until the address (its limit key) may try again; 0: now. */
+  retryAfterSeconds(address: string): number;
+  record(address: string): void;
 }
 
 export const SESSION_COOKIE = 'du_admin_session';
@@ -282,8 +296,22 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   // Everything below needs a live session; every POST below also needs its CSRF token.
   const requireSession: RequestHandler = async (req, res, next) => {
     const token = parseCookies(req.headers.cookie).get(SESSION_COOKIE) ?? '';
+    // Each cookie costs a database read: past its budget of refused authentications, an
+    // address sending cookies that open nothing is answered without one.
+    const failures = options.authFailures;
+    const client = token && failures ? clientLimitKey(req.ip ?? 'unknown') : '';
+    if (client && failures!.mayRefuse()) {
+      const wait = failures!.retryAfterSeconds(client);
+      if (wait > 0) {
+        res.set('Retry-After', String(wait));
+        const message = `Too many requests with a session that does not exist. Try again in ${wait} s.`;
+        refuseUnread(req, res, 429, errorPage({ status: 429, message }));
+        return;
+      }
+    }
     const session = token ? await operators.session(token) : null;
     if (!session) {
+      if (client) failures!.record(client);
       if (req.method === 'GET' || req.method === 'HEAD') {
         res.redirect(303, `/admin/login?next=${encodeURIComponent(req.originalUrl)}`);
       } else {

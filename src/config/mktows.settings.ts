@@ -116,7 +116,7 @@ export const mktowsSettings = {
     env: 'AUTH_FAILURE_LIMIT',
     default: '20',
     meaning:
-      'SOAP authentication failures one client address may cause per AUTH_FAILURE_WINDOW_SECONDS, per instance; then HTTP 429 with Retry-After until the window ends (0: no limit)',
+      'SOAP authentication failures (and /admin session cookies that open no session) one client address may cause per AUTH_FAILURE_WINDOW_SECONDS, per instance; then HTTP 429 with Retry-After until the window ends (0: no limit)',
     parse: integer('AUTH_FAILURE_LIMIT', 0, 1000000),
   },
   authFailureWindowSeconds: {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import { CsvError } from 'csv-parse';
 import type { Request, Response } from 'express';
@@ -8,6 +9,7 @@ import type { StatusFilter } from '../../domain/records.js';
 import { AppError, ErrorCode } from '../../errors.js';
 import {
   csvRows,
+  drained,
   UnreadableCsv,
   REJECTS_CSV_HEADER,
   rejectCsvLine,
@@ -55,6 +57,8 @@ function jobId(req: Request): number {
   return id;
 }
 
+const NOT_UNDERSTOOD = { refused: 400, message: 'The upload was not understood.' };
+
 /**
  * Receives the upload: the form's CSRF field comes before the file (browsers send fields in
  * page order), so a file without a valid token is never written anywhere.
@@ -73,7 +77,7 @@ function receiveUpload(
         limits: { files: 1, fields: 4, fieldSize: 256, fileSize: maxBytes, parts: 6 },
       });
     } catch {
-      resolve({ refused: 400, message: 'The upload was not understood.' });
+      resolve(NOT_UNDERSTOOD);
       return;
     }
     let tokenOk = false;
@@ -84,6 +88,11 @@ function receiveUpload(
       if (name === CSRF_FIELD) tokenOk = sameToken(csrf, value);
     });
     parser.on('file', (_name, stream) => {
+      // busboy fails a part's stream when the form ends inside it (cut short, or its client
+      // gone): unheard, that error ended the process.
+      stream.on('error', () => {
+        refusal ??= NOT_UNDERSTOOD;
+      });
       if (!tokenOk || saved) {
         refusal ??= {
           refused: 403,
@@ -102,14 +111,19 @@ function receiveUpload(
           message: `The file is larger than the page accepts (${Math.round(maxBytes / 1048576)} MiB, ADMIN_UPLOAD_MAX_MB); the command line's suppressions import takes any size.`,
         };
       });
-      writing = new Promise((done, fail) => {
-        out.on('finish', () => done());
-        out.on('error', fail);
-        stream.pipe(out);
+      // A part that fails leaves its copy unfinished, refused and removed below; a copy that
+      // cannot be written (a full disk) fails the request.
+      writing = pipeline(stream, out).catch((error: unknown) => {
+        if (!refusal) throw error;
       });
     });
     parser.on('error', () => {
-      refusal ??= { refused: 400, message: 'The upload was not understood.' };
+      refusal ??= NOT_UNDERSTOOD;
+    });
+    // A client gone before the end of its form (or its connection timed out): the parser
+    // would wait for the rest for ever, and the partial copy would stay on disk.
+    req.once('close', () => {
+      if (!req.complete) parser.destroy(new Error('The upload ended before its form did'));
     });
     parser.on('close', () => {
       writing.then(
@@ -216,7 +230,7 @@ export function suppressionRoutes(context: RouteContext): void {
     res.set('Content-Disposition', `attachment; filename="import-${id}-rejects.csv"`);
     res.write(REJECTS_CSV_HEADER);
     for await (const r of services.suppressionImports.rejects(id)) {
-      if (!res.write(rejectCsvLine(r))) await new Promise((r2) => res.once('drain', r2));
+      if (!res.write(rejectCsvLine(r)) && !(await drained(res))) break;
     }
     res.end();
   });
