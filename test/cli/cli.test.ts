@@ -1,42 +1,13 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { SQLITE_FILE_NAME, type Database } from '../../src/data-access/database.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { createServices } from '../../src/compose.js';
 import { testEngines } from '../support/database.js';
 import { TEST_KEY_SECRET } from '../support/service.js';
-import { cliSuite, exitWithPeakRss } from '../ops/support.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.join(ROOT, 'dist/src/cli/index.js');
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The real binary, as `npx durable-unsubscribe` runs it (built by `npm run build`). */
-function cli(args: string[], env: Record<string, string>): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      {
-        env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-        cwd: ROOT,
-        maxBuffer: 64 * 1024 * 1024,
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+import { BIN, cli, cliSuite, exitWithPeakRss } from '../ops/support.js';
 
 for (const engine of testEngines()) {
   describe(`the durable-unsubscribe command line (${engine.name})`, function () {

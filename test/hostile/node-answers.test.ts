@@ -3,30 +3,12 @@ import net from 'node:net';
 import express from 'express';
 import { expect } from 'chai';
 import { errorHandler } from '../../src/app.js';
-import { ErrorCode, isAppError } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
 import { testEngines } from '../support/database.js';
 import { sendEndlessBody } from '../support/endless-body.js';
-import { envelope, startTestService, type TestService } from '../support/service.js';
-
-/** Writes `bytes` on a fresh connection; resolves with all it got once it closes. */
-function exchange(port: number, bytes: string, waitMs = 10000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let data = '';
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`connection still open after ${waitMs} ms; got ${data.slice(0, 200)}`));
-    }, waitMs);
-    socket.on('data', (chunk: Buffer) => (data += chunk.toString('latin1')));
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(data);
-    });
-    socket.on('error', () => undefined);
-    socket.write(bytes);
-  });
-}
+import { exchangeUntilClosed } from '../support/raw-socket.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { peopleWithEmail, unsubscribingSyncLead } from './support.js';
 
 /** The headers of an answer's head, names lower-cased. */
 function headersOf(answer: string): Map<string, string> {
@@ -120,14 +102,18 @@ describe('answers node writes itself (parse errors, timeouts, expectations)', fu
     for (const [name, request, status] of cases) {
       it(`answers ${name} ${status} with the security headers on the ${listener} listener`, async () => {
         // Before: node's own `HTTP/1.1 400 Bad Request` (431, 417) and nothing else.
-        const answer = await exchange(port(), request);
+        const answer = await exchangeUntilClosed(port(), request);
         expect(answer).to.match(new RegExp(`^HTTP/1\\.1 ${status} `));
         expectSafeHeaders(answer);
       });
     }
 
     it(`answers headers that do not arrive in time 408 with the security headers on the ${listener} listener`, async () => {
-      const answer = await exchange(port(), 'GET /u/x HTTP/1.1\r\nHost: x\r\nX-Slow: ', 8000);
+      const answer = await exchangeUntilClosed(
+        port(),
+        'GET /u/x HTTP/1.1\r\nHost: x\r\nX-Slow: ',
+        8000,
+      );
       expect(answer).to.match(/^HTTP\/1\.1 408 /);
       expectSafeHeaders(answer);
     });
@@ -154,7 +140,7 @@ describe('answers node writes itself (parse errors, timeouts, expectations)', fu
   });
 
   it('refuses a body on the metrics listener announced after 2,000 other headers', async () => {
-    const answer = await exchange(
+    const answer = await exchangeUntilClosed(
       service.running.metricsPort!,
       `GET /metrics HTTP/1.1\r\nHost: x\r\n${fillerHeaders(2100)}Content-Length: 1000000000\r\n\r\n`,
     );
@@ -162,13 +148,6 @@ describe('answers node writes itself (parse errors, timeouts, expectations)', fu
     expect(answer).to.match(/^HTTP\/1\.1 400 /);
   });
 });
-
-const syncLead = (email: string) =>
-  envelope(
-    `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email><leadAttributeList><attribute>` +
-      '<attrName>Unsubscribed</attrName><attrValue>true</attrValue></attribute>' +
-      '</leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>',
-  );
 
 for (const storageEngine of testEngines()) {
   describe(`requests whose framing headers come after 2,000 others (${storageEngine.name})`, function () {
@@ -180,25 +159,18 @@ for (const storageEngine of testEngines()) {
     after(() => service?.stop());
 
     const stored = async (email: string) =>
-      (
-        await service.running.services.leads
-          .find({ keyType: 'EMAIL', keyValue: email })
-          .catch((error: unknown) => {
-            if (isAppError(error) && error.code === ErrorCode.LEAD_NOT_FOUND) return [];
-            throw error;
-          })
-      ).length;
+      (await peopleWithEmail(service.running.services, email)).length;
 
     it('answers a transfer coding other than chunked 501, storing nothing', async () => {
       const email = 'hidden-coding@example.com';
-      const body = syncLead(email);
+      const body = unsubscribingSyncLead(email);
       const request =
         'POST /soap/mktows/2_9 HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml; charset=utf-8\r\n' +
         `SOAPAction: ""\r\n${fillerHeaders(2100)}Transfer-Encoding: x-custom, chunked\r\n\r\n` +
         `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`;
       // Before: the coding was not seen (node kept the first 2,000 headers only), the body was
       // read as plain XML and the opt-out stored (200).
-      const answer = await exchange(service.running.port, request);
+      const answer = await exchangeUntilClosed(service.running.port, request);
       expect(answer).to.match(/^HTTP\/1\.1 501 /);
       expect(await stored(email)).to.equal(0);
     });

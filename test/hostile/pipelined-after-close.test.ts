@@ -1,10 +1,10 @@
-import net from 'node:net';
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
-import { ErrorCode, isAppError } from '../../src/errors.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
+import { exchangeUntilClosed } from '../support/raw-socket.js';
 import { envelope } from '../support/service.js';
 import { flagsOf, historyOf, startLinkService, type LinkService } from '../one-click/support.js';
+import { peopleWithEmail } from './support.js';
 
 const ONE_CLICK = 'List-Unsubscribe=One-Click';
 
@@ -12,25 +12,6 @@ const ONE_CLICK = 'List-Unsubscribe=One-Click';
 const post = (path: string, type: string, body: string) =>
   `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\n` +
   `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
-
-/** Writes `bytes` at once on a fresh connection; resolves with all it got once it closes. */
-function pipelined(port: number, bytes: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let data = '';
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`connection still open after 10 s; got ${data.slice(0, 200)}`));
-    }, 10000);
-    socket.on('data', (chunk: Buffer) => (data += chunk.toString('latin1')));
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(data);
-    });
-    socket.on('error', () => undefined);
-    socket.write(bytes);
-  });
-}
 
 const statusLines = (data: string) => data.match(/HTTP\/1\.1 \d{3}/g) ?? [];
 const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
@@ -56,7 +37,7 @@ for (const engine of testEngines()) {
       const forged = pathOf(svc.linkUrl('first@example.com')).slice(0, -4) + 'AAAA';
       const valid = pathOf(svc.linkUrl('second@example.com'));
       const type = 'application/x-www-form-urlencoded';
-      const data = await pipelined(
+      const data = await exchangeUntilClosed(
         svc.running.port,
         post(forged, type, ONE_CLICK) + post(valid, type, ONE_CLICK),
       );
@@ -75,24 +56,19 @@ for (const engine of testEngines()) {
           '<returnLead>false</returnLead></ns1:paramsSyncLead>',
       );
       const oversized = envelope(`<ns1:paramsGetLead>${' '.repeat(4096)}</ns1:paramsGetLead>`);
-      const data = await pipelined(
+      const data = await exchangeUntilClosed(
         svc.running.port,
         post('/soap/mktows/2_9', type, oversized) + post('/soap/mktows/2_9', type, write),
       );
       expect(statusLines(data)).to.deep.equal(['HTTP/1.1 413']);
       await settle();
       // Before: the write was stored, unanswered.
-      const found = await svc.services.leads
-        .find({ keyType: 'EMAIL', keyValue: 'queued@example.com' })
-        .catch((error: unknown) => {
-          if (isAppError(error) && error.code === ErrorCode.LEAD_NOT_FOUND) return [];
-          throw error;
-        });
+      const found = await peopleWithEmail(svc.services, 'queued@example.com');
       expect(found).to.have.length(0);
     });
 
     it('still answers requests pipelined behind kept-alive answers, in order', async () => {
-      const data = await pipelined(
+      const data = await exchangeUntilClosed(
         svc.running.port,
         'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(2) +
           'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',

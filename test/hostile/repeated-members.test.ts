@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { ErrorCode, isAppError } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
 import { faultCode, rawCall, startTestService, type TestService } from '../support/service.js';
+import { peopleWithEmail } from './support.js';
 
 const attribute = (name: string, value: string) =>
   `<attribute><attrName>${name}</attrName><attrValue>${value}</attrValue></attribute>`;
@@ -128,12 +128,7 @@ for (const engine of testEngines()) {
     after(() => service?.stop());
 
     const partitionOf = async (email: string) => {
-      const people = await service.running.services.leads
-        .find({ keyType: 'EMAIL', keyValue: email })
-        .catch((error: unknown) => {
-          if (isAppError(error) && error.code === ErrorCode.LEAD_NOT_FOUND) return [];
-          throw error;
-        });
+      const people = await peopleWithEmail(service.running.services, email);
       return people.map((p) => p.partition);
     };
 

@@ -1,34 +1,8 @@
-import net from 'node:net';
 import { expect } from 'chai';
-import { ErrorCode, isAppError } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
-import { envelope, startTestService, type TestService } from '../support/service.js';
-
-/** Writes `bytes` on a fresh connection; resolves with all it got once it closes. */
-function exchange(port: number, bytes: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let data = '';
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`connection still open after 10 s; got ${data.slice(0, 200)}`));
-    }, 10000);
-    socket.on('data', (chunk: Buffer) => (data += chunk.toString('latin1')));
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(data);
-    });
-    socket.on('error', () => undefined);
-    socket.write(bytes);
-  });
-}
-
-const syncLead = (email: string) =>
-  envelope(
-    `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email><leadAttributeList><attribute>` +
-      '<attrName>Unsubscribed</attrName><attrValue>true</attrValue></attribute>' +
-      '</leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>',
-  );
+import { exchangeUntilClosed } from '../support/raw-socket.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { peopleWithEmail, unsubscribingSyncLead } from './support.js';
 
 /** A SOAP POST whose body goes in one chunk under `transferEncoding`. */
 const chunkedPost = (transferEncoding: string, body: string) =>
@@ -46,14 +20,7 @@ for (const engine of testEngines()) {
     after(() => service?.stop());
 
     const stored = async (email: string) =>
-      (
-        await service.running.services.leads
-          .find({ keyType: 'EMAIL', keyValue: email })
-          .catch((error: unknown) => {
-            if (isAppError(error) && error.code === ErrorCode.LEAD_NOT_FOUND) return [];
-            throw error;
-          })
-      ).length;
+      (await peopleWithEmail(service.running.services, email)).length;
 
     // Before: node undoes the chunking but not the gzip (or any other coding) before it, and
     // the body was read as it came, as plain XML: a proxy that decodes the coding, or a client
@@ -61,7 +28,10 @@ for (const engine of testEngines()) {
     for (const coding of ['gzip, chunked', 'deflate, chunked', 'x-custom, chunked']) {
       it(`answers "Transfer-Encoding: ${coding}" with 501, storing nothing`, async () => {
         const email = `coded-${coding.split(',')[0]}@example.com`;
-        const answer = await exchange(service.running.port, chunkedPost(coding, syncLead(email)));
+        const answer = await exchangeUntilClosed(
+          service.running.port,
+          chunkedPost(coding, unsubscribingSyncLead(email)),
+        );
         expect(answer).to.match(/^HTTP\/1\.1 501 /);
         expect(answer).to.match(/\r\nConnection: close\r\n/i);
         expect(answer).to.not.match(/ at |Error:/);
@@ -74,9 +44,9 @@ for (const engine of testEngines()) {
         ['chunked', 'plain-chunked@example.com'],
         [' Chunked ', 'spelled-chunked@example.com'],
       ] as const) {
-        const answer = await exchange(
+        const answer = await exchangeUntilClosed(
           service.running.port,
-          chunkedPost(coding, syncLead(email)).replace(
+          chunkedPost(coding, unsubscribingSyncLead(email)).replace(
             'SOAPAction: ""\r\n',
             'Connection: close\r\n',
           ),

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import pg from 'pg';
 import type { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { createServices } from '../../src/compose.js';
 import { testEngines } from '../support/database.js';
@@ -12,6 +11,7 @@ import {
   web,
   type Harness,
 } from '../support/harness.js';
+import { pgMessagesWhile } from '../support/pg-messages.js';
 import { openUnitOfWork } from '../support/step-units.js';
 
 for (const engine of testEngines()) {
@@ -150,21 +150,12 @@ for (const engine of testEngines()) {
     if (engine.name === 'postgres') {
       it('an unsubscribe by address is one round trip in its transaction (its checked step)', async () => {
         for (let i = 0; i < 3; i++) await createLead(h.services, 'trips@x.example');
-        const sent: string[] = [];
-        const original = pg.Client.prototype.query;
-        pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-          const config = args[0] as string | { text: string };
-          sent.push(typeof config === 'string' ? config : config.text);
-          return (original as (...a: unknown[]) => unknown).apply(this, args);
-        } as typeof original;
-        try {
-          await h.services.leads.sync(
+        const sent = await pgMessagesWhile(() =>
+          h.services.leads.sync(
             { email: 'trips@x.example', attributes: [{ name: 'Unsubscribed', value: 'true' }] },
             { path: web },
-          );
-        } finally {
-          pg.Client.prototype.query = original;
-        }
+          ),
+        );
         const begin = sent.findIndex((s) => /^BEGIN/i.test(s));
         // BEGIN, the address lock, the check of the plain read under it (and the lead FOR
         // UPDATE), status + followers, the lead + its log, and COMMIT (sql/pg-step.ts). The

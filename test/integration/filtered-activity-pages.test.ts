@@ -10,6 +10,7 @@ import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
 import { createServices, type Services } from '../../src/compose.js';
 import type { ActivityTypeFilter } from '../../src/domain/activity.service.js';
+import { servicesScanning1000 } from '../support/activity-log.js';
 import { testEngines } from '../support/database.js';
 import { createLead, idKey, setFlag } from '../support/harness.js';
 
@@ -80,11 +81,7 @@ for (const engine of testEngines()) {
 
     before(async () => {
       made = await engine.create();
-      s = createServices(made.db, {
-        customFields: [],
-        defaultPartition: 'Default',
-        activityScanLimit: 1000,
-      });
+      s = servicesScanning1000(made.db);
     });
     after(() => made?.drop());
 

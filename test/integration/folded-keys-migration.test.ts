@@ -9,61 +9,44 @@ import { expect } from 'chai';
 import * as folded from '../../migrations/20261203001100_folded_email_keys.js';
 import type { Database } from '../../src/data-access/database.js';
 import { testEngines } from '../support/database.js';
+import {
+  personRow,
+  statusRow,
+  statusRowOf,
+  storePeopleAndStatuses,
+} from '../support/stored-rows.js';
 
 type Row = Record<string, unknown>;
 
-const person = (id: number, email: string, key: string, unsubscribed: boolean) => ({
-  id,
-  email,
-  email_key: key,
-  unsubscribed,
-  created_at: 1,
-  updated_at: 1,
-  change_seq: id,
-});
-
-const status = (key: string, unsubscribed: boolean, at: number, reason: string, lead: number) => ({
-  email_key: key,
-  unsubscribed,
-  reason,
-  source: 'Web service API',
-  lead_id: lead,
-  changed_at: at,
-  recorded_at: at,
-});
+const WEB = 'Web service API';
 
 /** What the previous version stored: keys NFC and lower-cased only. */
 async function seed(db: Database): Promise<void> {
-  await db
-    .knex('leads')
-    .insert([
-      person(1, 'Straße@beispiel.de', 'straße@beispiel.de', true),
-      person(2, 'STRASSE@beispiel.de', 'strasse@beispiel.de', false),
-      person(3, 'ＪＯＨＮ@example.com', 'ｊｏｈｎ@example.com', false),
-      person(4, 'Σοφιασ@παράδειγμα.gr', 'σοφιασ@παράδειγμα.gr', true),
-      person(5, 'Élodie@exemple.fr', 'élodie@exemple.fr', false),
-      person(6, 'plain@example.com', 'plain@example.com', false),
-      person(7, 'İpek@örnek.tr', 'i\u0307pek@örnek.tr', false),
-    ]);
-  const statuses = [
-    status('straße@beispiel.de', true, 100, 'Web service API', 1),
-    status('strasse@beispiel.de', false, 200, 'Web service API', 2),
-    status('john@example.com', true, 150, 'Unsubscribe link', 99),
-    status('σοφιας@παράδειγμα.gr', true, 50, 'Spam complaint', 98),
-    status('σοφιασ@παράδειγμα.gr', true, 300, 'Web service API', 4),
-    status('ipek@örnek.tr', false, 10, 'Web service API', 97),
-  ];
-  await db.knex('email_status').insert(statuses);
-  await db.knex('email_status_history').insert(statuses);
+  await storePeopleAndStatuses(
+    db,
+    [
+      personRow(1, 'Straße@beispiel.de', 'straße@beispiel.de', true),
+      personRow(2, 'STRASSE@beispiel.de', 'strasse@beispiel.de', false),
+      personRow(3, 'ＪＯＨＮ@example.com', 'ｊｏｈｎ@example.com', false),
+      personRow(4, 'Σοφιασ@παράδειγμα.gr', 'σοφιασ@παράδειγμα.gr', true),
+      personRow(5, 'Élodie@exemple.fr', 'élodie@exemple.fr', false),
+      personRow(6, 'plain@example.com', 'plain@example.com', false),
+      personRow(7, 'İpek@örnek.tr', 'i\u0307pek@örnek.tr', false),
+    ],
+    [
+      statusRow('straße@beispiel.de', true, 100, 'Web service API', WEB, 1),
+      statusRow('strasse@beispiel.de', false, 200, 'Web service API', WEB, 2),
+      statusRow('john@example.com', true, 150, 'Unsubscribe link', WEB, 99),
+      statusRow('σοφιας@παράδειγμα.gr', true, 50, 'Spam complaint', WEB, 98),
+      statusRow('σοφιασ@παράδειγμα.gr', true, 300, 'Web service API', WEB, 4),
+      statusRow('ipek@örnek.tr', false, 10, 'Web service API', WEB, 97),
+    ],
+  );
 }
 
 async function keysAndFlags(db: Database): Promise<Array<[number, string, boolean]>> {
   const rows = (await db.knex('leads').orderBy('id')) as Row[];
   return rows.map((r) => [Number(r.id), String(r.email_key), Boolean(r.unsubscribed)]);
-}
-
-async function statusOf(db: Database, key: string): Promise<Row | undefined> {
-  return (await db.knex('email_status').where('email_key', key).first()) as Row | undefined;
 }
 
 /** Every person agrees with the master status of its key (the spec's invariant). */
@@ -105,14 +88,14 @@ for (const engine of testEngines()) {
         [6, 'plain@example.com', false],
         [7, 'ipek@örnek.tr', false],
       ]);
-      expect(await statusOf(db, 'straße@beispiel.de')).to.equal(undefined);
-      expect(await statusOf(db, 'σοφιας@παράδειγμα.gr')).to.equal(undefined);
-      const strasse = await statusOf(db, 'strasse@beispiel.de');
+      expect(await statusRowOf(db, 'straße@beispiel.de')).to.equal(undefined);
+      expect(await statusRowOf(db, 'σοφιας@παράδειγμα.gr')).to.equal(undefined);
+      const strasse = await statusRowOf(db, 'strasse@beispiel.de');
       expect(Boolean(strasse?.unsubscribed)).to.equal(true);
       expect(Number(strasse?.lead_id)).to.equal(1);
       // The complaint (protected) wins over a later plain opt-out.
-      expect((await statusOf(db, 'σοφιασ@παράδειγμα.gr'))?.reason).to.equal('Spam complaint');
-      expect(Boolean((await statusOf(db, 'ipek@örnek.tr'))?.unsubscribed)).to.equal(false);
+      expect((await statusRowOf(db, 'σοφιασ@παράδειγμα.gr'))?.reason).to.equal('Spam complaint');
+      expect(Boolean((await statusRowOf(db, 'ipek@örnek.tr'))?.unsubscribed)).to.equal(false);
 
       const activities = await migrationActivities(db);
       expect(
@@ -148,8 +131,8 @@ for (const engine of testEngines()) {
         [6, 'plain@example.com', false],
         [7, 'i\u0307pek@örnek.tr', false],
       ]);
-      expect(Boolean((await statusOf(db, 'ｊｏｈｎ@example.com'))?.unsubscribed)).to.equal(true);
-      expect((await statusOf(db, 'σοφιας@παράδειγμα.gr'))?.reason).to.equal('Spam complaint');
+      expect(Boolean((await statusRowOf(db, 'ｊｏｈｎ@example.com'))?.unsubscribed)).to.equal(true);
+      expect((await statusRowOf(db, 'σοφιας@παράδειγμα.gr'))?.reason).to.equal('Spam complaint');
       const history = (await db
         .knex('email_status_history')
         .where('email_key', 'straße@beispiel.de')) as Row[];
@@ -175,7 +158,7 @@ for (const engine of testEngines()) {
       const db = made.db;
       await folded.down(db.knex);
       const many = Array.from({ length: 5003 }, (_, i) =>
-        person(1000 + i, `Ｐ${i}@example.com`, `ｐ${i}@example.com`, false),
+        personRow(1000 + i, `Ｐ${i}@example.com`, `ｐ${i}@example.com`, false),
       );
       for (let i = 0; i < many.length; i += 500)
         await db.knex('leads').insert(many.slice(i, i + 500));

@@ -12,49 +12,32 @@ import { ChangePaths } from '../../src/domain/change-paths.js';
 import { masterStatusSource } from '../../src/domain/master-change.js';
 import type { Database } from '../../src/data-access/database.js';
 import { testEngines } from '../support/database.js';
-
-type Row = Record<string, unknown>;
+import {
+  personRow,
+  statusRow,
+  statusRowOf,
+  storePeopleAndStatuses,
+} from '../support/stored-rows.js';
 
 const WEB = masterStatusSource(ChangePaths.webService());
 const PAGE = masterStatusSource(ChangePaths.unsubscribeLink(linkActor('aaaaaaaaaaaaaaaa', true)));
 
-const person = (id: number, email: string, key: string) => ({
-  id,
-  email,
-  email_key: key,
-  unsubscribed: true,
-  created_at: 1,
-  updated_at: 1,
-  change_seq: id,
-});
-
-const status = (key: string, at: number, reason: string, source: string, lead: number) => ({
-  email_key: key,
-  unsubscribed: true,
-  reason,
-  source,
-  lead_id: lead,
-  changed_at: at,
-  recorded_at: at,
-});
-
 async function seed(db: Database): Promise<void> {
-  await db
-    .knex('leads')
-    .insert([
-      person(1, 'ＥＶＥ@example.com', 'ｅｖｅ@example.com'),
-      person(2, 'eve@example.com', 'eve@example.com'),
-      person(3, 'ＭＡＸ@example.com', 'ｍａｘ@example.com'),
-      person(4, 'max@example.com', 'max@example.com'),
-    ]);
-  const statuses = [
-    status('ｅｖｅ@example.com', 100, 'Legal hold', WEB, 1),
-    status('eve@example.com', 200, 'Web service API', WEB, 2),
-    status('ｍａｘ@example.com', 300, 'Unsubscribe link', PAGE, 3),
-    status('max@example.com', 100, 'Web service API', WEB, 4),
-  ];
-  await db.knex('email_status').insert(statuses);
-  await db.knex('email_status_history').insert(statuses);
+  await storePeopleAndStatuses(
+    db,
+    [
+      personRow(1, 'ＥＶＥ@example.com', 'ｅｖｅ@example.com', true),
+      personRow(2, 'eve@example.com', 'eve@example.com', true),
+      personRow(3, 'ＭＡＸ@example.com', 'ｍａｘ@example.com', true),
+      personRow(4, 'max@example.com', 'max@example.com', true),
+    ],
+    [
+      statusRow('ｅｖｅ@example.com', true, 100, 'Legal hold', WEB, 1),
+      statusRow('eve@example.com', true, 200, 'Web service API', WEB, 2),
+      statusRow('ｍａｘ@example.com', true, 300, 'Unsubscribe link', PAGE, 3),
+      statusRow('max@example.com', true, 100, 'Web service API', WEB, 4),
+    ],
+  );
 }
 
 for (const engine of testEngines()) {
@@ -75,8 +58,7 @@ for (const engine of testEngines()) {
       await made?.drop();
     });
 
-    const statusOf = async (key: string) =>
-      (await made.db.knex('email_status').where('email_key', key).first()) as Row | undefined;
+    const statusOf = (key: string) => statusRowOf(made.db, key);
 
     it('a reason PROTECTED_REASONS names is kept over a later plain opt-out', async () => {
       const kept = await statusOf('eve@example.com');

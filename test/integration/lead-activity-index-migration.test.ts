@@ -6,13 +6,14 @@
  */
 import { expect } from 'chai';
 import * as oneIndex from '../../migrations/20261202000100_one_lead_activity_index.js';
-import {
-  ActivityRepository,
-  type NewActivity,
-} from '../../src/data-access/sql/activity.repository.js';
 import type { Database } from '../../src/data-access/database.js';
-import { createServices, type Services } from '../../src/compose.js';
+import type { Services } from '../../src/compose.js';
 import type { ActivityTypeFilter } from '../../src/domain/activity.service.js';
+import {
+  idsPageByPage,
+  servicesScanning1000,
+  storeFirstNameChanges,
+} from '../support/activity-log.js';
 import { testEngines } from '../support/database.js';
 import { createLead, idKey } from '../support/harness.js';
 
@@ -69,45 +70,28 @@ for (const engine of testEngines()) {
     /** Every page of the lead's log under each filter, 7 at a time, as ids. */
     async function pages(): Promise<number[][]> {
       const all: number[][] = [];
-      for (const filter of FILTERS) {
-        const ids: number[] = [];
-        let offset: string | undefined;
-        for (let calls = 0; calls < 100; calls++) {
-          const page = await s.activities.listForLead(idKey(lead), {
-            filter,
-            batchSize: 7,
-            ...(offset ? { start: { offset } } : {}),
-          });
-          ids.push(...page.activities.map((a) => a.id), -page.remainingCount);
-          offset = page.newStartPosition.offset;
-          if (page.remainingCount === 0) break;
-        }
-        all.push(ids);
-      }
+      for (const filter of FILTERS)
+        all.push(
+          await idsPageByPage(
+            (offset) =>
+              s.activities.listForLead(idKey(lead), {
+                filter,
+                batchSize: 7,
+                ...(offset ? { start: { offset } } : {}),
+              }),
+            100,
+          ),
+        );
       return all;
     }
 
     before(async () => {
       made = await engine.create();
-      s = createServices(made.db, {
-        customFields: [],
-        defaultPartition: 'Default',
-        activityScanLimit: 1000,
-      });
+      s = servicesScanning1000(made.db);
       lead = await createLead(s, 'log@example.com');
       const other = await createLead(s, 'other@example.com');
       // The lead's log interleaved with another's, a bounce now and then.
-      const batch: NewActivity[] = [];
-      for (let i = 0; i < 1500; i++)
-        batch.push({
-          leadId: i % 2 === 0 ? lead : other,
-          activityType: i % 250 === 0 ? 'Email Bounced' : 'Change Data Value',
-          createdAt: Date.UTC(2026, 0, 1) + i,
-          attributeName: 'First Name',
-          newValue: `F${i}`,
-        });
-      const repo = new ActivityRepository(made.db.knex, made.db.engine);
-      for (let i = 0; i < batch.length; i += 500) await repo.insert(batch.slice(i, i + 500));
+      await storeFirstNameChanges(made.db, 1500, (i) => (i % 2 === 0 ? lead : other), 250);
     });
     after(() => made?.drop());
 

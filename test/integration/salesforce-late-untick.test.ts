@@ -6,20 +6,9 @@
  */
 import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
-import type { SalesforceNotification } from '../../src/domain/salesforce-sync.service.js';
-import { ORG_ID, leadRecordId, notificationId } from '../salesforce/support.js';
+import { ORG_ID, leadNotification } from '../salesforce/support.js';
 import { testEngines } from '../support/database.js';
 import { harnessPerSuite, type Harness } from '../support/harness.js';
-
-const note = (
-  n: number,
-  record: number,
-  fields: Record<string, string | null>,
-  changedAt: number,
-): SalesforceNotification => ({
-  notificationId: notificationId(n),
-  record: { recordId: leadRecordId(record), objectType: 'Lead', changedAt, fields },
-});
 
 for (const engine of testEngines()) {
   describe(`a late Salesforce untick against an opt-out acknowledged since (${engine.name})`, function () {
@@ -66,7 +55,7 @@ for (const engine of testEngines()) {
           const email = `late${++record}@sf.example`;
           const t0 = h.clock.t;
           await h.services.salesforce.apply(ORG_ID, [
-            note(++n, record, { Email: email, Unsubscribed: 'true' }, t0 - 60000),
+            leadNotification(++n, record, { Email: email, Unsubscribed: 'true' }, t0 - 60000),
           ]);
           h.clock.set(t0 + 3000);
           await optOut(email);
@@ -75,7 +64,7 @@ for (const engine of testEngines()) {
           h.clock.set(t0 + 60000);
           const stamp = t0 + (untickAfter ? 4000 : 2000);
           const [result] = await h.services.salesforce.apply(ORG_ID, [
-            note(++n, record, { Unsubscribed: 'false', FirstName: 'Sam' }, stamp),
+            leadNotification(++n, record, { Unsubscribed: 'false', FirstName: 'Sam' }, stamp),
           ]);
           expect(result!.outcome).to.equal('APPLIED');
           expect(await flags(email)).to.deep.equal([!untickAfter]);

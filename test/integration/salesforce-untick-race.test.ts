@@ -8,26 +8,13 @@ import { expect } from 'chai';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Transactions } from '../../src/domain/ports.js';
-import {
-  SalesforceSyncService,
-  type SalesforceNotification,
-} from '../../src/domain/salesforce-sync.service.js';
+import { SalesforceSyncService } from '../../src/domain/salesforce-sync.service.js';
 import type { Services } from '../../src/domain/services.js';
-import { ORG_ID, leadRecordId, notificationId } from '../salesforce/support.js';
+import { ORG_ID, leadNotification } from '../salesforce/support.js';
 import { testEngines } from '../support/database.js';
 import { harnessPerSuite, type Harness } from '../support/harness.js';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const note = (
-  n: number,
-  record: number,
-  fields: Record<string, string | null>,
-  changedAt: number,
-): SalesforceNotification => ({
-  notificationId: notificationId(n),
-  record: { recordId: leadRecordId(record), objectType: 'Lead', changedAt, fields },
-});
 
 /**
  * `tx`, whose write units run `between` right after their first read of a master status: the
@@ -105,7 +92,7 @@ for (const engine of testEngines()) {
         const email = `untick${++record}@sf-race.example`;
         const t0 = h.clock.t;
         await h.services.salesforce.apply(ORG_ID, [
-          note(++n, record, { Email: email, Unsubscribed: 'true' }, t0 - 60000),
+          leadNotification(++n, record, { Email: email, Unsubscribed: 'true' }, t0 - 60000),
         ]);
         // Salesforce's untick, made after its own opt-out and before the other path's.
         const race = racingAfterStatusRead(new UnitOfWork(h.db), () => optOut(email), 1500);
@@ -113,7 +100,7 @@ for (const engine of testEngines()) {
           now: h.clock.now,
         });
         const [result] = await racing.apply(ORG_ID, [
-          note(++n, record, { Unsubscribed: 'false', FirstName: 'Sam' }, t0 - 30000),
+          leadNotification(++n, record, { Unsubscribed: 'false', FirstName: 'Sam' }, t0 - 30000),
         ]);
         expect(result!.outcome).to.equal('APPLIED');
         await race.done();

@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import sinon from 'sinon';
 import { SQLITE_FILE_NAME, type Database } from '../../src/data-access/database.js';
 import { RowDecoder } from '../../src/data-access/sqlite-thread/row-shapes.js';
-import { testEngines } from '../support/database.js';
+import { sqlitePerTest } from '../support/database.js';
 import { threadPool } from '../support/sqlite-pool.js';
 
 /**
@@ -21,22 +21,16 @@ const ROW_SHAPES_MODULE = pathToFileURL(
   path.join(ROOT, 'src/data-access/sqlite-thread/row-shapes.ts'),
 ).href;
 
-const sqlite = testEngines().find((e) => e.name === 'sqlite')!;
-
 describe('SQLite row shapes', function () {
   this.timeout(60000);
   let db: Database;
   let dataDir: string;
-  let drop: () => Promise<void>;
 
-  beforeEach(async () => {
-    ({ db, dataDir, drop } = await sqlite.create());
+  afterEach(() => sinon.restore());
+  sqlitePerTest(async (made) => {
+    ({ db, dataDir } = made);
     await db.knex.raw('CREATE TABLE shaped (id INTEGER PRIMARY KEY, a TEXT, b TEXT)');
     await db.knex.raw("INSERT INTO shaped (id, a, b) VALUES (1, 'one', 'uno')");
-  });
-  afterEach(() => {
-    sinon.restore();
-    return drop();
   });
 
   /** The same statement text, run on one thread before and after another connection's DDL. */

@@ -23,7 +23,7 @@ import { AppError, ErrorCode } from '../../src/errors.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { createServices } from '../../src/compose.js';
 import { SLOW_QUERY } from '../support/slow-query.js';
-import { testEngines } from '../support/database.js';
+import { sqlitePerTest } from '../support/database.js';
 import { failure, newLeadAt } from '../support/records.js';
 import { threadPool } from '../support/sqlite-pool.js';
 
@@ -32,8 +32,6 @@ import { threadPool } from '../support/sqlite-pool.js';
  * thread with the next statement that is answered: what fails among them must fail the
  * transaction exactly as if it had been awaited, and leave nothing of it stored.
  */
-
-const sqlite = testEngines().find((e) => e.name === 'sqlite')!;
 
 const INSERT_OPERATOR = fixedSql(
   'INSERT INTO operators (name, password_hash, created_at) VALUES (?, ?, ?)',
@@ -62,15 +60,11 @@ describe('SQLite thread messages', function () {
   this.timeout(60000);
   let db: Database;
   let dataDir: string;
-  let drop: () => Promise<void>;
 
-  beforeEach(async () => {
-    ({ db, dataDir, drop } = await sqlite.create());
+  afterEach(() => sinon.restore());
+  sqlitePerTest(async (made) => {
+    ({ db, dataDir } = made);
     await db.knex('operators').insert({ name: 'taken', password_hash: 'x', created_at: 1 });
-  });
-  afterEach(() => {
-    sinon.restore();
-    return drop();
   });
 
   const names = async () =>

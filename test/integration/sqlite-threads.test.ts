@@ -6,23 +6,17 @@ import { openDatabase, SQLITE_FILE_NAME, type Database } from '../../src/data-ac
 import { migrateLatest, rollback, withTempFiles } from '../../src/data-access/migrator.js';
 import { classifyDatabaseError, isRetryable } from '../../src/data-access/database-errors.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
-import { testEngines } from '../support/database.js';
+import { sqlitePerTest } from '../support/database.js';
 import { SLOW_QUERY } from '../support/slow-query.js';
 import { failure } from '../support/records.js';
 import { threadPool } from '../support/sqlite-pool.js';
-
-const sqlite = testEngines().find((e) => e.name === 'sqlite')!;
 
 describe('SQLite threads', function () {
   this.timeout(60000);
   let db: Database;
   let dataDir: string;
-  let drop: () => Promise<void>;
 
-  beforeEach(async () => {
-    ({ db, dataDir, drop } = await sqlite.create());
-  });
-  afterEach(() => drop());
+  sqlitePerTest((made) => ({ db, dataDir } = made));
 
   it('reads on a reader thread see what the writer thread just committed', async () => {
     expect(db.readKnex).to.not.equal(db.knex);
@@ -73,7 +67,7 @@ describe('SQLite threads', function () {
 
   it('the writer keeps its savepoint journals in memory, and after migrations still does', async () => {
     // 2 = MEMORY: a group commit's savepoints journal there, not in temporary files. The
-    // database was migrated (sqlite.create), which puts them in files for its own time.
+    // database was migrated (sqlitePerTest), which puts them in files for its own time.
     const pragma = async (knex: Knex) =>
       ((await knex.raw('PRAGMA temp_store')) as Array<{ temp_store: number }>)[0]!.temp_store;
     expect(await pragma(db.knex)).to.equal(2);

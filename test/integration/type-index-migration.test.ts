@@ -7,13 +7,14 @@
  */
 import { expect } from 'chai';
 import * as typeIndex from '../../migrations/20261202000200_type_index_without_data_values.js';
-import {
-  ActivityRepository,
-  type NewActivity,
-} from '../../src/data-access/sql/activity.repository.js';
 import type { Database } from '../../src/data-access/database.js';
-import { createServices, type Services } from '../../src/compose.js';
+import type { Services } from '../../src/compose.js';
 import type { ActivityTypeFilter } from '../../src/domain/activity.service.js';
+import {
+  idsPageByPage,
+  servicesScanning1000,
+  storeFirstNameChanges,
+} from '../support/activity-log.js';
 import { testEngines } from '../support/database.js';
 import { createLead, setFlag } from '../support/harness.js';
 
@@ -56,41 +57,24 @@ for (const engine of testEngines()) {
     /** The whole stream under each filter, 9 at a time, as ids (and minus the counts left). */
     async function stream(): Promise<number[][]> {
       const all: number[][] = [];
-      for (const filter of FILTERS) {
-        const ids: number[] = [];
-        let offset = 'ID:0';
-        for (let calls = 0; calls < 2000; calls++) {
-          const page = await s.activities.changes({ offset }, { filter, batchSize: 9 });
-          ids.push(...page.activities.map((a) => a.id), -page.remainingCount);
-          offset = page.newStartPosition.offset;
-          if (page.remainingCount === 0) break;
-        }
-        all.push(ids);
-      }
+      for (const filter of FILTERS)
+        all.push(
+          await idsPageByPage(
+            (offset) =>
+              s.activities.changes({ offset: offset ?? 'ID:0' }, { filter, batchSize: 9 }),
+            2000,
+          ),
+        );
       return all;
     }
 
     before(async () => {
       made = await engine.create();
-      s = createServices(made.db, {
-        customFields: [],
-        defaultPartition: 'Default',
-        activityScanLimit: 1000,
-      });
+      s = servicesScanning1000(made.db);
       const lead = await createLead(s, 'typed@example.com');
       const shared: number[] = [];
       for (let i = 0; i < 4; i++) shared.push(await createLead(s, 'typed-shared@example.com'));
-      const batch: NewActivity[] = [];
-      for (let i = 0; i < 3000; i++)
-        batch.push({
-          leadId: lead,
-          activityType: i % 500 === 0 ? 'Email Bounced' : 'Change Data Value',
-          createdAt: Date.UTC(2026, 0, 1) + i,
-          attributeName: 'First Name',
-          newValue: `F${i}`,
-        });
-      const repo = new ActivityRepository(made.db.knex, made.db.engine);
-      for (let i = 0; i < batch.length; i += 500) await repo.insert(batch.slice(i, i + 500));
+      await storeFirstNameChanges(made.db, 3000, () => lead, 500);
       // A propagation's activities among them.
       await setFlag(s, shared[0]!, true);
       await made.db.knex.raw('ANALYZE activities');

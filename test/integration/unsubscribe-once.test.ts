@@ -1,11 +1,13 @@
 import { expect } from 'chai';
 import { Worker } from 'node:worker_threads';
-import pg from 'pg';
 import type { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import type { EmailStatusRecord, PropagationActivity } from '../../src/domain/records.js';
 import { testEngines } from '../support/database.js';
 import { createLead, expectNoViolations, type Harness } from '../support/harness.js';
-import { outsideTransaction as pgOutsideTransaction } from '../support/pg-messages.js';
+import {
+  outsideTransaction as pgOutsideTransaction,
+  pgMessagesWhile,
+} from '../support/pg-messages.js';
 import { openUnitOfWork } from '../support/step-units.js';
 
 /**
@@ -31,23 +33,6 @@ const statusOf = (key: string, leadId: number | null, at: number): EmailStatusRe
   leadId,
   changedAt: at,
 });
-
-/** Messages sent to PostgreSQL while `run` runs (each one a round trip). */
-async function roundTrips(run: () => Promise<unknown>): Promise<string[]> {
-  const sent: string[] = [];
-  const original = pg.Client.prototype.query;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const config = args[0] as string | { text: string };
-    sent.push(typeof config === 'string' ? config : config.text);
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof original;
-  try {
-    await run();
-  } finally {
-    pg.Client.prototype.query = original;
-  }
-  return sent;
-}
 
 for (const engine of testEngines()) {
   describe(`unsubscribeAddressOnce agrees with the general path (${engine.name})`, () => {
@@ -217,7 +202,7 @@ for (const engine of testEngines()) {
     if (engine.name === 'postgres') {
       it('is one message: BEGIN, the function call and COMMIT', async () => {
         const [a] = await twoAddressesAlike('trips', 2);
-        const sent = await roundTrips(() =>
+        const sent = await pgMessagesWhile(() =>
           uow.write((r) => r.leads.unsubscribeAddressOnce(statusOf(a, null, 8000), activity)),
         );
         expect(sent).to.have.length(1);

@@ -16,11 +16,11 @@ export interface Result {
   stderr: string;
 }
 
-/** Runs the built CLI to its end. */
+/** Runs the built CLI to its end (as `options.user`, when given: root may run it as another). */
 export function cli(
   args: string[],
   env: Record<string, string>,
-  options: { cwd?: string; input?: string } = {},
+  options: { cwd?: string; input?: string; user?: { uid: number; gid: number } } = {},
 ): Promise<Result> {
   return new Promise((resolve) => {
     const child = execFile(
@@ -30,6 +30,7 @@ export function cli(
         env: { ...process.env, LOG_LEVEL: 'warn', ...env },
         cwd: options.cwd ?? ROOT,
         maxBuffer: 64 * 1024 * 1024,
+        ...options.user,
       },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;

@@ -4,35 +4,18 @@
  * and exports every status. (Run as root, the command runs as "nobody", for whom the file and
  * its directory are read-only; otherwise the modes alone make them so.)
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { SQLITE_FILE_NAME } from '../../src/data-access/database.js';
-import { BIN, cli, embeddedEnv, ROOT, type Result } from './support.js';
+import { BIN, cli, embeddedEnv } from './support.js';
 
 const NOBODY = 65534;
 
 /** The built CLI as a user who may read the database but not write it. */
-function cliReadOnly(args: string[], env: Record<string, string>): Promise<Result> {
-  const asRoot = process.getuid?.() === 0;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      {
-        env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-        cwd: ROOT,
-        ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const cliReadOnly = (args: string[], env: Record<string, string>) =>
+  cli(args, env, process.getuid?.() === 0 ? { user: { uid: NOBODY, gid: NOBODY } } : {});
 
 describe('suppressions export from a read-only database', function () {
   this.timeout(120000);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
+import type { SalesforceNotification } from '../../src/domain/salesforce-sync.service.js';
 import { id18 } from '../../src/salesforce/salesforce-id.js';
 import { postXml, type RawResponse } from '../support/service.js';
 
@@ -17,6 +18,17 @@ export const leadRecordId = (n: number) => id18(`00Q${pad(n)}`);
 export const contactRecordId = (n: number) => id18(`003${pad(n)}`);
 /** Notification ids: a retry of a notification repeats its id. */
 export const notificationId = (n: number) => id18(`04l${pad(n)}`);
+
+/** Notification `n` of a change of Lead `record`: its `fields`, changed at `changedAt` (ms). */
+export const leadNotification = (
+  n: number,
+  record: number,
+  fields: Record<string, string | null>,
+  changedAt: number | null = null,
+): SalesforceNotification => ({
+  notificationId: notificationId(n),
+  record: { recordId: leadRecordId(record), objectType: 'Lead', changedAt, fields },
+});
 
 export interface SampleNotification {
   id: string;

@@ -2,23 +2,12 @@ import { expect } from 'chai';
 import {
   MAX_MODSTAMP_AHEAD_MS,
   NOTIFICATION_RETENTION_MS,
-  type SalesforceNotification,
 } from '../../src/domain/salesforce-sync.service.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
 import { expectAppError, openHarness, rowCounts, type Harness } from '../support/harness.js';
-import { ORG_ID, leadRecordId, notificationId } from './support.js';
-
-const note = (
-  n: number,
-  record: number,
-  fields: Record<string, string | null>,
-  changedAt: number | null = null,
-): SalesforceNotification => ({
-  notificationId: notificationId(n),
-  record: { recordId: leadRecordId(record), objectType: 'Lead', changedAt, fields },
-});
+import { ORG_ID, leadNotification, leadRecordId } from './support.js';
 
 for (const engine of testEngines()) {
   describe(`SalesforceSyncService (${engine.name})`, () => {
@@ -30,9 +19,9 @@ for (const engine of testEngines()) {
 
     it('tells applied, repeated and stale notifications apart', async () => {
       const results = await h.services.salesforce.apply(ORG_ID, [
-        note(1, 1, { Email: 'lia@example.com' }, 2000),
-        note(1, 1, { Email: 'lia@example.com' }, 2000),
-        note(2, 1, { Email: 'lia@old.example' }, 1000),
+        leadNotification(1, 1, { Email: 'lia@example.com' }, 2000),
+        leadNotification(1, 1, { Email: 'lia@example.com' }, 2000),
+        leadNotification(2, 1, { Email: 'lia@old.example' }, 1000),
       ]);
       expect(results.map((r) => r.outcome)).to.deep.equal(['APPLIED', 'REPEAT', 'STALE']);
       expect(results[1]!.leadId).to.equal(results[0]!.leadId);
@@ -42,8 +31,8 @@ for (const engine of testEngines()) {
     it('checks every value before applying any, naming the record', async () => {
       const error = await expectAppError(
         h.services.salesforce.apply(ORG_ID, [
-          note(1, 1, { Email: 'mo@example.com' }),
-          note(2, 2, { LastName: 'x'.repeat(256) }),
+          leadNotification(1, 1, { Email: 'mo@example.com' }),
+          leadNotification(2, 2, { LastName: 'x'.repeat(256) }),
         ]),
         ErrorCode.LEAD_ATTRIBUTE_BAD,
       );
@@ -53,7 +42,7 @@ for (const engine of testEngines()) {
 
     it('a refused notification (a protected suppression) does not hold back the opt-outs after it', async () => {
       await h.services.salesforce.apply(ORG_ID, [
-        note(1, 1, { Email: 'pat@example.com', Unsubscribed: 'true' }, 1000),
+        leadNotification(1, 1, { Email: 'pat@example.com', Unsubscribed: 'true' }, 1000),
       ]);
       await h.services.durableStatus.setAddressStatus({
         address: 'pat@example.com',
@@ -65,8 +54,8 @@ for (const engine of testEngines()) {
       // Salesforce's untick, made after the complaint: refused, as the complaint is protected.
       const later = h.clock.t + 1000;
       const message = [
-        note(2, 1, { Unsubscribed: 'false' }, later),
-        note(3, 2, { Email: 'quinn@example.com', Unsubscribed: 'true' }, later),
+        leadNotification(2, 1, { Unsubscribed: 'false' }, later),
+        leadNotification(3, 2, { Email: 'quinn@example.com', Unsubscribed: 'true' }, later),
       ];
       const flags = async (email: string) =>
         (await h.services.leads.find({ keyType: 'EMAIL', keyValue: email })).map(
@@ -100,7 +89,7 @@ for (const engine of testEngines()) {
       ] as const) {
         const t0 = h.clock.t;
         await h.services.salesforce.apply(ORG_ID, [
-          note(++n, record, { Email: email, Unsubscribed: 'true' }, t0 - 60000),
+          leadNotification(++n, record, { Email: email, Unsubscribed: 'true' }, t0 - 60000),
         ]);
         h.clock.set(t0 + 1000);
         await h.services.durableStatus.setAddressStatus({
@@ -115,7 +104,12 @@ for (const engine of testEngines()) {
         await h.services.links.unsubscribe({ email, linkId: '0123456789abcdef', list: null });
         // ...then Salesforce's untick, delivered a minute late, made before it or after it.
         h.clock.set(t0 + 60000);
-        const untick = note(++n, record, { Unsubscribed: 'false', FirstName: 'Sam' }, 0);
+        const untick = leadNotification(
+          ++n,
+          record,
+          { Unsubscribed: 'false', FirstName: 'Sam' },
+          0,
+        );
         untick.record = { ...untick.record, changedAt: t0 + (untickAfterLink ? 4000 : 2000) };
         const [result] = await h.services.salesforce.apply(ORG_ID, [untick]);
         expect(result!.outcome).to.equal('APPLIED');
@@ -130,11 +124,11 @@ for (const engine of testEngines()) {
     it('a record Salesforce holds opted out keeps its opt-out when its Email changes', async () => {
       const t0 = h.clock.t;
       await h.services.salesforce.apply(ORG_ID, [
-        note(21, 9, { Email: 'uma@a.example', Unsubscribed: 'true' }, t0 - 60000),
+        leadNotification(21, 9, { Email: 'uma@a.example', Unsubscribed: 'true' }, t0 - 60000),
       ]);
       // Only the address changed in Salesforce; the box stays ticked.
       await h.services.salesforce.apply(ORG_ID, [
-        note(22, 9, { Email: 'uma@b.example', Unsubscribed: 'true' }, t0 - 30000),
+        leadNotification(22, 9, { Email: 'uma@b.example', Unsubscribed: 'true' }, t0 - 30000),
       ]);
       const [lead] = await h.services.leads.find({ keyType: 'EMAIL', keyValue: 'uma@b.example' });
       expect(lead!.unsubscribed).to.equal(true);
@@ -148,15 +142,19 @@ for (const engine of testEngines()) {
 
     it(`forgets notifications after ${NOTIFICATION_RETENTION_MS / 86400000} days, and no sooner`, async () => {
       const start = h.clock.t;
-      await h.services.salesforce.apply(ORG_ID, [note(1, 1, { Email: 'ned@example.com' }, 1000)]);
+      await h.services.salesforce.apply(ORG_ID, [
+        leadNotification(1, 1, { Email: 'ned@example.com' }, 1000),
+      ]);
       h.clock.set(start + NOTIFICATION_RETENTION_MS - 1000);
-      await h.services.salesforce.apply(ORG_ID, [note(2, 1, { Email: 'ned@example.com' }, 2000)]);
+      await h.services.salesforce.apply(ORG_ID, [
+        leadNotification(2, 1, { Email: 'ned@example.com' }, 2000),
+      ]);
       expect(await h.services.salesforce.forgetOldNotifications()).to.equal(0);
       h.clock.set(start + NOTIFICATION_RETENTION_MS + 10);
       expect(await h.services.salesforce.forgetOldNotifications()).to.equal(1);
       // Forgotten, a late retry is still judged by the record's change order.
       const [late] = await h.services.salesforce.apply(ORG_ID, [
-        note(1, 1, { Email: 'ned@example.com' }, 1000),
+        leadNotification(1, 1, { Email: 'ned@example.com' }, 1000),
       ]);
       expect(late!.outcome).to.equal('STALE');
     });
@@ -165,8 +163,8 @@ for (const engine of testEngines()) {
       const now = h.clock.t;
       const error = await expectAppError(
         h.services.salesforce.apply(ORG_ID, [
-          note(1, 1, { Email: 'ola@example.com' }, now),
-          note(2, 2, { Email: 'pia@example.com' }, now + MAX_MODSTAMP_AHEAD_MS + 60000),
+          leadNotification(1, 1, { Email: 'ola@example.com' }, now),
+          leadNotification(2, 2, { Email: 'pia@example.com' }, now + MAX_MODSTAMP_AHEAD_MS + 60000),
         ]),
         ErrorCode.BAD_PARAMETER,
       );
@@ -183,14 +181,19 @@ for (const engine of testEngines()) {
       expect(Number(records!.n)).to.equal(0);
       // Within the tolerance (a clock a little behind Salesforce's) is accepted.
       const [ok] = await h.services.salesforce.apply(ORG_ID, [
-        note(3, 3, { Email: 'qui@example.com' }, h.clock.t + MAX_MODSTAMP_AHEAD_MS - 60000),
+        leadNotification(
+          3,
+          3,
+          { Email: 'qui@example.com' },
+          h.clock.t + MAX_MODSTAMP_AHEAD_MS - 60000,
+        ),
       ]);
       expect(ok!.outcome).to.equal('APPLIED');
     });
 
     it('applies a genuine opt-out even when a far-future change order was stored earlier', async () => {
       await h.services.salesforce.apply(ORG_ID, [
-        note(1, 1, { Email: 'rio@example.com', Unsubscribed: 'false' }, h.clock.t),
+        leadNotification(1, 1, { Email: 'rio@example.com', Unsubscribed: 'false' }, h.clock.t),
       ]);
       // As a forged notification left it before such stamps were refused.
       await h.db
@@ -198,7 +201,7 @@ for (const engine of testEngines()) {
         .where('record_id', leadRecordId(1))
         .update({ changed_at: Date.UTC(2099, 0, 1) });
       const [optOut] = await h.services.salesforce.apply(ORG_ID, [
-        note(2, 1, { Unsubscribed: 'true' }, h.clock.t),
+        leadNotification(2, 1, { Unsubscribed: 'true' }, h.clock.t),
       ]);
       expect(optOut!.outcome).to.equal('APPLIED');
       const [lead] = await h.services.leads.find({ keyType: 'EMAIL', keyValue: 'rio@example.com' });

@@ -7,18 +7,15 @@ import { testEngines } from '../support/database.js';
 import {
   envelope,
   faultCode,
+  getLeadByEmailXml,
   isoNow,
   postXml,
   rawCall,
   startTestService,
+  syncEmailXml,
   TEST_USER,
   type TestService,
 } from '../support/service.js';
-
-const GET_LEAD = (email: string) =>
-  `<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>${email}</keyValue></leadKey></ns1:paramsGetLead>`;
-const SYNC_LEAD = (email: string) =>
-  `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`;
 
 function expectFault(res: { status: number; body: string }, code: number, status = 500) {
   expect(res.status, res.body).to.equal(status);
@@ -34,7 +31,7 @@ for (const engine of testEngines()) {
     let service: TestService;
     before(async () => {
       service = await startTestService(engine, { maxBodyBytes: 64 * 1024 });
-      const res = await rawCall(service.url, SYNC_LEAD('ann@example.com'));
+      const res = await rawCall(service.url, syncEmailXml('ann@example.com'));
       expect(res.status).to.equal(200);
     });
     after(() => service.stop());
@@ -54,14 +51,17 @@ for (const engine of testEngines()) {
         const res = await fetch(service.url, {
           method: 'POST',
           headers: { 'Content-Type': 'text/xml; charset=utf-8' },
-          body: envelope(GET_LEAD('ann@example.com')),
+          body: envelope(getLeadByEmailXml('ann@example.com')),
         });
         expect(res.status).to.equal(200);
         expect(res.headers.get('etag')).to.equal(null);
       });
 
       it('answers calls on any /soap/mktows/<version> path', async () => {
-        const res = await rawCall(`${service.base}/soap/mktows/2_1`, GET_LEAD('ann@example.com'));
+        const res = await rawCall(
+          `${service.base}/soap/mktows/2_1`,
+          getLeadByEmailXml('ann@example.com'),
+        );
         expect(res.status).to.equal(200);
         expect(res.body).to.contain('<count>1</count>');
       });
@@ -89,13 +89,15 @@ for (const engine of testEngines()) {
           'http://www.marketo.com/mktows/getLead',
           '""',
         ]) {
-          const res = await rawCall(service.url, GET_LEAD('ann@example.com'), { soapAction });
+          const res = await rawCall(service.url, getLeadByEmailXml('ann@example.com'), {
+            soapAction,
+          });
           expect(res.status, soapAction).to.equal(200);
         }
       });
 
       it('refuses a SOAPAction that names another operation (node-soap would have run it)', async () => {
-        const res = await rawCall(service.url, GET_LEAD('ann@example.com'), {
+        const res = await rawCall(service.url, getLeadByEmailXml('ann@example.com'), {
           soapAction: '"http://www.marketo.com/mktows/syncLead"',
         });
         expectFault(res, 20019);
@@ -103,7 +105,9 @@ for (const engine of testEngines()) {
 
       it('refuses an unknown SOAPAction and unsupported vendor operations with 20019', async () => {
         expectFault(
-          await rawCall(service.url, GET_LEAD('ann@example.com'), { soapAction: '"urn:nope"' }),
+          await rawCall(service.url, getLeadByEmailXml('ann@example.com'), {
+            soapAction: '"urn:nope"',
+          }),
           20019,
         );
         expectFault(await rawCall(service.url, '<ns1:paramsListOperation/>'), 20019);
@@ -120,18 +124,18 @@ for (const engine of testEngines()) {
         ['empty body', '', 20012],
         ['not XML', 'hello', 20012],
         ['JSON', '{"paramsGetLead":{}}', 20012],
-        ['truncated envelope', envelope(GET_LEAD('ann@example.com')).slice(0, 200), 20012],
+        ['truncated envelope', envelope(getLeadByEmailXml('ann@example.com')).slice(0, 200), 20012],
         ['unparseable XML', '<a><b></a>', 20012],
         [
           'a DOCTYPE',
           '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "x">]>' +
-            envelope(GET_LEAD('&e;')).replace(/^<\?xml[^>]*>/, ''),
+            envelope(getLeadByEmailXml('&e;')).replace(/^<\?xml[^>]*>/, ''),
           20012,
         ],
         [
           'invalid UTF-8',
           Buffer.concat([
-            Buffer.from(envelope(GET_LEAD('a')).slice(0, 300)),
+            Buffer.from(envelope(getLeadByEmailXml('a')).slice(0, 300)),
             Buffer.from([0xc3, 0x28]),
           ]),
           20012,
@@ -143,7 +147,7 @@ for (const engine of testEngines()) {
         ],
         [
           'two Body children',
-          envelope(GET_LEAD('ann@example.com') + GET_LEAD('ann@example.com')),
+          envelope(getLeadByEmailXml('ann@example.com') + getLeadByEmailXml('ann@example.com')),
           20012,
         ],
         [
@@ -159,7 +163,7 @@ for (const engine of testEngines()) {
       }
 
       it('answers a SOAP 1.2 envelope with a VersionMismatch fault', async () => {
-        const soap12 = envelope(GET_LEAD('ann@example.com')).replace(
+        const soap12 = envelope(getLeadByEmailXml('ann@example.com')).replace(
           'http://schemas.xmlsoap.org/soap/envelope/',
           'http://www.w3.org/2003/05/soap-envelope',
         );
@@ -174,11 +178,7 @@ for (const engine of testEngines()) {
         const entry = (attributes: string) =>
           `<wsse:Security xmlns:wsse="${wsse}" ${attributes}><wsse:UsernameToken/></wsse:Security>`;
         const sync = (email: string, attributes: string) =>
-          rawCall(
-            service.url,
-            `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`,
-            { extraHeaderXml: entry(attributes) },
-          );
+          rawCall(service.url, syncEmailXml(email), { extraHeaderXml: entry(attributes) });
         for (const attributes of [
           'SOAP-ENV:mustUnderstand="1"',
           "SOAP-ENV:mustUnderstand='true'",
@@ -189,7 +189,7 @@ for (const engine of testEngines()) {
           expect(res.body).to.contain('Security');
         }
         // Nothing was written.
-        const lookup = await rawCall(service.url, GET_LEAD('must-understand@example.com'));
+        const lookup = await rawCall(service.url, getLeadByEmailXml('must-understand@example.com'));
         expectFault(lookup, 20103);
         // Not mandatory, addressed to another actor, or not in the SOAP namespace: ignored.
         for (const attributes of [
@@ -203,7 +203,7 @@ for (const engine of testEngines()) {
         // The headers the WSDL declares are processed, so may be marked.
         const marked = await postXml(
           service.url,
-          envelope(GET_LEAD('may-ignore@example.com')).replace(
+          envelope(getLeadByEmailXml('may-ignore@example.com')).replace(
             '<ns1:AuthenticationHeader>',
             '<ns1:AuthenticationHeader SOAP-ENV:mustUnderstand="1">',
           ),
@@ -224,7 +224,7 @@ for (const engine of testEngines()) {
             (args[3] as (body: string, status: number) => void)('Error: secret internals', 500),
           );
         try {
-          const res = await rawCall(service.url, GET_LEAD('ann@example.com'));
+          const res = await rawCall(service.url, getLeadByEmailXml('ann@example.com'));
           expectFault(res, 10001);
           expect(res.body).to.contain('<faultcode>SOAP-ENV:Server</faultcode>');
           expect(res.body).to.not.contain('secret internals');
@@ -238,13 +238,16 @@ for (const engine of testEngines()) {
 
     describe('body limit', () => {
       it('refuses a body over the limit with HTTP 413 and a fault', async () => {
-        const big = envelope(GET_LEAD('a'.repeat(70 * 1024)));
+        const big = envelope(getLeadByEmailXml('a'.repeat(70 * 1024)));
         expectFault(await postXml(service.url, big), 20012, 413);
       });
 
       it('refuses a compressed body that inflates over the limit, without inflating it all', async () => {
         // Signed: read on past its header, until the limit.
-        const head = envelope(GET_LEAD('a')).replace(/<SOAP-ENV:Body>.*$/, '<SOAP-ENV:Body>');
+        const head = envelope(getLeadByEmailXml('a')).replace(
+          /<SOAP-ENV:Body>.*$/,
+          '<SOAP-ENV:Body>',
+        );
         const bomb = zlib.gzipSync(
           Buffer.concat([Buffer.from(head), Buffer.alloc(50 * 1024 * 1024, 0x20)]),
         );
@@ -260,7 +263,7 @@ for (const engine of testEngines()) {
       });
 
       it('accepts a gzip body under the limit', async () => {
-        const body = zlib.gzipSync(Buffer.from(envelope(GET_LEAD('ann@example.com'))));
+        const body = zlib.gzipSync(Buffer.from(envelope(getLeadByEmailXml('ann@example.com'))));
         const res = await postXml(service.url, body, { headers: { 'Content-Encoding': 'gzip' } });
         expect(res.status).to.equal(200);
       });
@@ -268,18 +271,21 @@ for (const engine of testEngines()) {
 
     describe('authentication', () => {
       it('refuses a call without AuthenticationHeader (20014)', async () => {
-        expectFault(await rawCall(service.url, GET_LEAD('ann@example.com'), { user: null }), 20014);
+        expectFault(
+          await rawCall(service.url, getLeadByEmailXml('ann@example.com'), { user: null }),
+          20014,
+        );
       });
 
       it('refuses an unknown user and a wrong signature (20014)', async () => {
         expectFault(
-          await rawCall(service.url, GET_LEAD('ann@example.com'), {
+          await rawCall(service.url, getLeadByEmailXml('ann@example.com'), {
             user: { userId: 'nobody', encryptionKey: 'x' },
           }),
           20014,
         );
         expectFault(
-          await rawCall(service.url, GET_LEAD('ann@example.com'), {
+          await rawCall(service.url, getLeadByEmailXml('ann@example.com'), {
             user: { ...TEST_USER, encryptionKey: 'WRONG' },
           }),
           20014,
@@ -288,7 +294,7 @@ for (const engine of testEngines()) {
 
       it('refuses the signature of another timestamp (20014)', async () => {
         const other = isoNow(-1000);
-        const res = await rawCall(service.url, GET_LEAD('ann@example.com'), {
+        const res = await rawCall(service.url, getLeadByEmailXml('ann@example.com'), {
           timestamp: isoNow(),
           signature: requestSignature(TEST_USER.encryptionKey, other, TEST_USER.userId),
         });
@@ -297,13 +303,13 @@ for (const engine of testEngines()) {
 
       it('refuses timestamps too old or too far ahead (20016)', async () => {
         expectFault(
-          await rawCall(service.url, GET_LEAD('ann@example.com'), {
+          await rawCall(service.url, getLeadByEmailXml('ann@example.com'), {
             timestamp: isoNow(-16 * 60000),
           }),
           20016,
         );
         expectFault(
-          await rawCall(service.url, GET_LEAD('ann@example.com'), {
+          await rawCall(service.url, getLeadByEmailXml('ann@example.com'), {
             timestamp: isoNow(16 * 60000),
           }),
           20016,
@@ -314,7 +320,7 @@ for (const engine of testEngines()) {
         const d = new Date(Date.now() - 8 * 3600000);
         const ts = d.toISOString().replace(/\.\d{3}Z$/, '-08:00');
         const sig = requestSignature(TEST_USER.encryptionKey, ts, TEST_USER.userId).toUpperCase();
-        const res = await rawCall(service.url, GET_LEAD('ann@example.com'), {
+        const res = await rawCall(service.url, getLeadByEmailXml('ann@example.com'), {
           timestamp: ts,
           signature: sig,
         });
@@ -322,7 +328,7 @@ for (const engine of testEngines()) {
       });
 
       it('never echoes the key or the signature in a fault', async () => {
-        const res = await rawCall(service.url, GET_LEAD('ann@example.com'), {
+        const res = await rawCall(service.url, getLeadByEmailXml('ann@example.com'), {
           user: { ...TEST_USER, encryptionKey: 'WRONG' },
         });
         expect(res.body).to.not.contain(TEST_USER.encryptionKey);
@@ -332,7 +338,7 @@ for (const engine of testEngines()) {
 
     describe('partitions from MktowsContextHeader', () => {
       it('creates leads in the target workspace partition', async () => {
-        const res = await rawCall(service.url, SYNC_LEAD('east@example.com'), {
+        const res = await rawCall(service.url, syncEmailXml('east@example.com'), {
           extraHeaderXml:
             '<ns1:MktowsContextHeader><targetWorkspace>East</targetWorkspace></ns1:MktowsContextHeader>',
         });
@@ -366,7 +372,7 @@ describe('anonymous development mode', () => {
     const [engine] = testEngines();
     const open = await startTestService(engine!, { allowAnonymous: true });
     try {
-      const res = await rawCall(open.url, GET_LEAD('nobody@example.com'), { user: null });
+      const res = await rawCall(open.url, getLeadByEmailXml('nobody@example.com'), { user: null });
       expect(faultCode(res.body), res.body).to.equal(20103);
     } finally {
       await open.stop();
@@ -380,7 +386,7 @@ describe('database unavailable', () => {
     const service = await startTestService(engine!);
     try {
       await service.running.database.knex.destroy();
-      const res = await rawCall(service.url, SYNC_LEAD('down@example.com'));
+      const res = await rawCall(service.url, syncEmailXml('down@example.com'));
       expect(res.status).to.equal(500);
       expect(faultCode(res.body), res.body).to.equal(20011);
       expect(res.body).to.contain('<faultcode>SOAP-ENV:Server</faultcode>');

@@ -9,18 +9,15 @@ import { testEngines } from '../support/database.js';
 import {
   envelope,
   faultCode,
+  getLeadByEmailXml,
   isoNow,
   rawCall,
   startTestService,
+  syncEmailXml,
   TEST_USER,
   type TestService,
 } from '../support/service.js';
 import { sendEndlessBody } from '../support/endless-body.js';
-
-const GET_LEAD = (email: string) =>
-  `<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>${email}</keyValue></leadKey></ns1:paramsGetLead>`;
-const SYNC = (email: string) =>
-  `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`;
 
 interface Answer {
   status: number;
@@ -100,7 +97,7 @@ for (const engine of testEngines()) {
     });
 
     it('refuses an unsigned 1 MB body with 20014 and stores nothing', async () => {
-      const big = SYNC(`${'u'.repeat(900000)}@example.com`);
+      const big = syncEmailXml(`${'u'.repeat(900000)}@example.com`);
       const res = await rawCall(service.url, big, { user: null });
       expect(faultCode(res.body)).to.equal(20014);
     });
@@ -123,7 +120,7 @@ for (const engine of testEngines()) {
       expect(written, 'MiB the client could send').to.be.below(40);
       if (answer !== '') expect(answer).to.match(/^HTTP\/1\.1 500 .*connection: close/is);
       // The service answers the next caller as before.
-      const next = await rawCall(service.url, GET_LEAD('after@example.com'));
+      const next = await rawCall(service.url, getLeadByEmailXml('after@example.com'));
       expect(faultCode(next.body), next.body).to.equal(20103);
     });
 
@@ -171,7 +168,7 @@ for (const engine of testEngines()) {
         for (const method of ['GET', 'POST']) {
           const res = await request(`${service.base}${path}`, {
             method,
-            body: method === 'POST' ? envelope(GET_LEAD('a@example.com')) : undefined,
+            body: method === 'POST' ? envelope(getLeadByEmailXml('a@example.com')) : undefined,
             headers: { 'Content-Type': 'text/xml; charset=utf-8' },
           });
           const where = `${method} ${path}: ${res.status} ${res.body.slice(0, 200)}`;
@@ -200,7 +197,7 @@ for (const engine of testEngines()) {
         );
         expect(res.status, res.body).to.equal(200);
       }
-      const res = await rawCall(service.url, GET_LEAD('shared@example.com'));
+      const res = await rawCall(service.url, getLeadByEmailXml('shared@example.com'));
       expect(res.status, res.body).to.equal(200);
       expect(res.body).to.contain('<count>3</count>');
       const ids = [...res.body.matchAll(/<Id>(\d+)<\/Id>/g)].map((m) => Number(m[1]));
@@ -226,14 +223,14 @@ for (const engine of testEngines()) {
     it('counts authentication failures per client address: 20014 up to the limit, then HTTP 429 with Retry-After', async () => {
       const bad = { signature: '1'.repeat(40) };
       for (let i = 0; i < 5; i++) {
-        const res = await rawCall(service.url, GET_LEAD('a@example.com'), bad);
+        const res = await rawCall(service.url, getLeadByEmailXml('a@example.com'), bad);
         expect(res.status).to.equal(500);
         expect(faultCode(res.body)).to.equal(20014);
       }
       for (const opts of [bad, {}]) {
         const res = await request(service.url, {
           method: 'POST',
-          body: envelope(GET_LEAD('a@example.com'), opts),
+          body: envelope(getLeadByEmailXml('a@example.com'), opts),
           headers: { 'Content-Type': 'text/xml; charset=utf-8' },
         });
         expect(res.status).to.equal(429);
@@ -265,18 +262,22 @@ for (const engine of testEngines()) {
       for (let i = 0; i < 5; i++) {
         const res = await rawCall(
           service.url,
-          GET_LEAD('a@example.com'),
+          getLeadByEmailXml('a@example.com'),
           from(`2001:db8:5:5::${i + 1}`),
         );
         expect(res.status).to.equal(500);
       }
       const next = await rawCall(
         service.url,
-        GET_LEAD('a@example.com'),
+        getLeadByEmailXml('a@example.com'),
         from('2001:db8:5:5:ffff::9'),
       );
       expect(next.status).to.equal(429);
-      const other = await rawCall(service.url, GET_LEAD('a@example.com'), from('2001:db8:5:6::1'));
+      const other = await rawCall(
+        service.url,
+        getLeadByEmailXml('a@example.com'),
+        from('2001:db8:5:6::1'),
+      );
       expect(other.status).to.equal(500);
       expect(faultCode(other.body)).to.equal(20014);
     });
@@ -316,18 +317,18 @@ describe('authentication failures in the log', function () {
   it('name the user id given and the reason, never the key or the signature', async () => {
     const url = `http://127.0.0.1:${running.port}/soap/mktows/2_9`;
     const wrongSignature = 'abcdef'.repeat(6) + 'abcd';
-    await rawCall(url, GET_LEAD('a@example.com'), { signature: wrongSignature });
-    await rawCall(url, GET_LEAD('a@example.com'), {
+    await rawCall(url, getLeadByEmailXml('a@example.com'), { signature: wrongSignature });
+    await rawCall(url, getLeadByEmailXml('a@example.com'), {
       user: { userId: 'mallory', encryptionKey: 'K' },
     });
     const old = isoNow(-3600000);
-    await rawCall(url, GET_LEAD('a@example.com'), {
+    await rawCall(url, getLeadByEmailXml('a@example.com'), {
       timestamp: old,
       signature: requestSignature(TEST_USER.encryptionKey, old, TEST_USER.userId),
     });
     // The id and key fields swapped (both are opaque strings): the key is in the id field.
     const pastedKey = '9C6C3299642534288C8A10C7B2F599E7292D01B86304C710';
-    await rawCall(url, GET_LEAD('a@example.com'), {
+    await rawCall(url, getLeadByEmailXml('a@example.com'), {
       user: { userId: pastedKey, encryptionKey: 'du_0123456789abcdef' },
     });
     const refusals = lines

@@ -12,10 +12,12 @@ import {
   authHeaderXml,
   envelope,
   faultCode,
+  getLeadByEmailXml,
   isoNow,
   postXml,
   rawCall,
   startTestService,
+  syncEmailXml,
   TEST_USER,
   type TestService,
 } from '../support/service.js';
@@ -49,10 +51,7 @@ for (const engine of testEngines()) {
 
     before(async () => {
       service = await startTestService(engine);
-      const r = await rawCall(
-        service.url,
-        `<ns1:paramsSyncLead><leadRecord><Email>${EMAIL}</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`,
-      );
+      const r = await rawCall(service.url, syncEmailXml(EMAIL));
       expect(r.status, r.body).to.equal(200);
     });
     after(() => service?.stop());
@@ -170,7 +169,7 @@ for (const engine of testEngines()) {
     });
 
     it('takes every SOAPAction spelling stubs send: quoted, bare, empty, absent, the bare name', async () => {
-      const body = `<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>${EMAIL}</keyValue></leadKey></ns1:paramsGetLead>`;
+      const body = getLeadByEmailXml(EMAIL);
       for (const action of [
         `"${MKTOWS}getLead"`,
         `${MKTOWS}getLead`,
@@ -192,7 +191,7 @@ for (const engine of testEngines()) {
     });
 
     it('takes SOAP::Lite’s SOAPAction "namespace#name" (params element or operation); another operation’s is 20019', async () => {
-      const body = `<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>${EMAIL}</keyValue></leadKey></ns1:paramsGetLead>`;
+      const body = getLeadByEmailXml(EMAIL);
       for (const action of [`"${MKTOWS}#paramsGetLead"`, `"${MKTOWS}#getLead"`]) {
         expectFound(
           await rawCall(service.url, body, { soapAction: action }),
@@ -210,7 +209,7 @@ for (const engine of testEngines()) {
     });
 
     it("takes SOAP::Lite’s on_action(sub { join '', @_ }) (and with '/', or the element alone): namespace and params element joined", async () => {
-      const body = `<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>${EMAIL}</keyValue></leadKey></ns1:paramsGetLead>`;
+      const body = getLeadByEmailXml(EMAIL);
       for (const action of [
         `"${MKTOWS}paramsGetLead"`,
         `"${MKTOWS}/paramsGetLead"`,
@@ -234,11 +233,7 @@ for (const engine of testEngines()) {
     });
 
     it('answers a client that waits for 100 Continue (.NET HttpWebRequest’s default)', async () => {
-      const xml = Buffer.from(
-        envelope(
-          `<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>${EMAIL}</keyValue></leadKey></ns1:paramsGetLead>`,
-        ),
-      );
+      const xml = Buffer.from(envelope(getLeadByEmailXml(EMAIL)));
       const { port, hostname } = new URL(service.url);
       const answer = await new Promise<string>((resolve, reject) => {
         const socket = net.connect(Number(port), hostname);
@@ -269,14 +264,10 @@ for (const engine of testEngines()) {
     });
 
     it('a header entry with mustUnderstand="0" is ignored, not refused', async () => {
-      const r = await rawCall(
-        service.url,
-        `<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>${EMAIL}</keyValue></leadKey></ns1:paramsGetLead>`,
-        {
-          extraHeaderXml:
-            '<wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" SOAP-ENV:mustUnderstand="0"/>',
-        },
-      );
+      const r = await rawCall(service.url, getLeadByEmailXml(EMAIL), {
+        extraHeaderXml:
+          '<wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" SOAP-ENV:mustUnderstand="0"/>',
+      });
       expectFound(r, 'mustUnderstand 0');
       expect(authHeaderXml()).to.include('AuthenticationHeader');
     });

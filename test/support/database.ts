@@ -80,3 +80,17 @@ export function testEngines(): TestEngine[] {
   if (process.env.DATABASE_URL) engines.push(postgresEngine(process.env.DATABASE_URL));
   return engines;
 }
+
+/**
+ * A fresh SQLite database for each test (mocha hooks): handed to `opened` (awaited) before the
+ * test, dropped after it.
+ */
+export function sqlitePerTest(opened: (made: { db: Database; dataDir: string }) => unknown): void {
+  let drop: (() => Promise<void>) | undefined;
+  beforeEach(async () => {
+    const made = await sqliteEngine.create();
+    drop = made.drop;
+    await opened(made);
+  });
+  afterEach(() => drop?.());
+}

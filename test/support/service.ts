@@ -99,6 +99,14 @@ export function envelope(bodyXml: string, opts: RawCallOptions = {}): string {
   );
 }
 
+/** A getLead body: the lead of `email` (keyType EMAIL). */
+export const getLeadByEmailXml = (email: string) =>
+  `<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>${email}</keyValue></leadKey></ns1:paramsGetLead>`;
+
+/** A syncLead body of `email` alone, no lead asked back. */
+export const syncEmailXml = (email: string) =>
+  `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`;
+
 /** POSTs a body element in a signed envelope, as a hand-written client would. */
 export async function rawCall(
   url: string,

@@ -1,0 +1,23 @@
+import net from 'node:net';
+
+/**
+ * Writes `bytes` at once on a fresh connection to 127.0.0.1:`port`; resolves with all it got
+ * (as latin1) once the server closes it, rejects if it is still open after `waitMs`.
+ */
+export function exchangeUntilClosed(port: number, bytes: string, waitMs = 10000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let data = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`connection still open after ${waitMs} ms; got ${data.slice(0, 200)}`));
+    }, waitMs);
+    socket.on('data', (chunk: Buffer) => (data += chunk.toString('latin1')));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(data);
+    });
+    socket.on('error', () => undefined);
+    socket.write(bytes);
+  });
+}

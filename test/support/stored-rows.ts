@@ -1,0 +1,48 @@
+import type { Database } from '../../src/data-access/database.js';
+
+type Row = Record<string, unknown>;
+
+/** A person's row as a migration finds it stored (created and updated at 1, change_seq = id). */
+export const personRow = (id: number, email: string, key: string, unsubscribed: boolean) => ({
+  id,
+  email,
+  email_key: key,
+  unsubscribed,
+  created_at: 1,
+  updated_at: 1,
+  change_seq: id,
+});
+
+/** A master status row, recorded when it changed (`at`), set by person `lead`. */
+export const statusRow = (
+  key: string,
+  unsubscribed: boolean,
+  at: number,
+  reason: string,
+  source: string,
+  lead: number,
+) => ({
+  email_key: key,
+  unsubscribed,
+  reason,
+  source,
+  lead_id: lead,
+  changed_at: at,
+  recorded_at: at,
+});
+
+/** Stores `people`, and `statuses` each as a master status and its history's one entry. */
+export async function storePeopleAndStatuses(
+  db: Database,
+  people: readonly Row[],
+  statuses: readonly Row[],
+): Promise<void> {
+  await db.knex('leads').insert(people);
+  await db.knex('email_status').insert(statuses);
+  await db.knex('email_status_history').insert(statuses);
+}
+
+/** The master status row of `key`, if any. */
+export async function statusRowOf(db: Database, key: string): Promise<Row | undefined> {
+  return (await db.knex('email_status').where('email_key', key).first()) as Row | undefined;
+}
