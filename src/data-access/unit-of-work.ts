@@ -211,6 +211,14 @@ export function classifyDatabaseError(error: unknown): unknown {
 }
 
 const groupWriters = new WeakMap<Database, SqliteGroupWriter<Repositories>>();
+/**
+ * The write units of this process admitted on each Database and not yet ended (committed,
+ * rolled back or given up). A unit's work takes its time stamps when it runs, which can be
+ * before its transaction's BEGIN is sent or granted: a PostgreSQL step waits for its group
+ * (pg-step-group.ts) or a connection with its statements already written, stamps in them. Such
+ * a unit holds no lock the database could show a reader yet; settleWrites waits for it here.
+ */
+const admittedUnits = new WeakMap<Database, Set<Promise<unknown>>>();
 /** The checked batches of each SQLite file (batch/batch-gate.ts). */
 const batchGates = new WeakMap<Database, BatchGate>();
 
@@ -337,7 +345,21 @@ export class UnitOfWork implements Transactions {
     }
   }
 
-  private async transactWithRetries<T>(
+  private transactWithRetries<T>(
+    work: (repos: Repositories) => Promise<T>,
+    kind: UnitKind,
+    deadline?: CallDeadline,
+  ): Promise<T> {
+    let admitted = admittedUnits.get(this.database);
+    if (!admitted) admittedUnits.set(this.database, (admitted = new Set()));
+    const unit = this.attempts(work, kind, deadline);
+    admitted.add(unit);
+    const ended = () => admitted.delete(unit);
+    unit.then(ended, ended);
+    return unit;
+  }
+
+  private async attempts<T>(
     work: (repos: Repositories) => Promise<T>,
     kind: UnitKind,
     deadline?: CallDeadline,
@@ -358,11 +380,17 @@ export class UnitOfWork implements Transactions {
     }
   }
 
-  /** Transactions.settleWrites: see settle-writes.ts. */
-  settleWrites(): Promise<void> {
+  /**
+   * Transactions.settleWrites: the write units this process had admitted when called end
+   * first (admittedUnits: stamped, perhaps not begun), then those the database shows in flight
+   * (settle-writes.ts).
+   */
+  async settleWrites(): Promise<void> {
+    const admitted = [...(admittedUnits.get(this.database) ?? [])];
+    if (admitted.length > 0) await Promise.allSettled(admitted);
     // A file opened read-only has no write lock to wait on (cli/read-only.ts says when a
     // writer may be in flight all the same).
-    if (this.database.readOnly) return Promise.resolve();
+    if (this.database.readOnly) return;
     // SQLite: a statement in the transaction, so that its BEGIN IMMEDIATE is sent and waits.
     return settleWrites(this.database, () =>
       this.write(async (repos) => {
