@@ -155,6 +155,12 @@ interface LeadPage {
 /** Activities one call reads past its start when none is configured. */
 export const DEFAULT_SCAN_LIMIT = 20000;
 
+/** Whether a query tests the type or the lead (a date-bounded stream's seek does not cover). */
+const filtersRows = (q: ActivityQuery) =>
+  q.leadIds !== undefined ||
+  q.includeTypes !== undefined ||
+  (q.excludeTypes !== undefined && q.excludeTypes.length > 0);
+
 /** Whether a query may skip rows: only then can finding a batch mean reading far. */
 const skipsRows = (q: ActivityQuery) =>
   q.leadIds !== undefined ||
@@ -166,12 +172,13 @@ const skipsRows = (q: ActivityQuery) =>
 /**
  * The activity log: per lead newest first, and the change stream oldest first.
  *
- * A filtered call of the change stream, and a lead's page bounded by dates, read at most
- * `scanLimit` activities past their start: one whose filter matches little would otherwise read
- * a whole log of millions (holding SQLite's only connection all the while). When the batch is
- * not full by then, the answer holds what was found and the position at the end of what was
- * read; its remainingCount is then 1 if the stream goes on (there may be more), 0 at its end.
- * A lead's page under a type filter alone needs no such window (typedPage).
+ * A call of the change stream filtered by type or lead reads at most `scanLimit` activities
+ * past its start: one whose filter matches little would otherwise read a whole log of millions
+ * (holding SQLite's only connection all the while). When the batch is not full by then, the
+ * answer holds what was found and the position at the end of what was read; its remainingCount
+ * is then 1 if the stream goes on (there may be more), 0 at its end. A lead's page under a type
+ * filter alone (typedPage) or bounded by dates (datedPage), and the stream bounded by dates
+ * alone (datedChanges), need no such window.
  */
 export class ActivityService {
   private readonly scanLimit: number;
@@ -276,7 +283,7 @@ export class ActivityService {
     return Math.min(all, REMAINING_COUNT_CAP) - out;
   }
 
-  /** A lead's page, reading no more than scanLimit activities past its start when it may skip. */
+  /** A lead's page without a type filter alone: all of its activities, or those within dates. */
   private async windowedPage(
     activities: ActivityQueries,
     leadIds: readonly number[],
@@ -284,36 +291,46 @@ export class ActivityService {
     query: ActivityQuery,
     limit: number,
   ): Promise<LeadPage> {
-    const bounded = skipsRows(query);
-    // The lowest id of the next scanLimit activities: the end of what this call may read.
-    const windowLow = bounded
-      ? await activities.nthIdBeforeForLeads(leadIds, beforeId, this.scanLimit)
-      : null;
-    const rows = await activities.listForLeads(
-      leadIds,
-      beforeId,
-      windowLow === null ? query : { ...query, minId: windowLow },
-      limit,
-    );
+    if (query.oldestCreatedAt !== undefined || query.latestCreatedAt !== undefined)
+      return this.datedPage(activities, leadIds, beforeId, query, limit);
+    const rows = await activities.listForLeads(leadIds, beforeId, query, limit);
     const last = rows[rows.length - 1];
     const full = rows.length === limit;
-    let remaining = 0;
-    if (full) {
-      const countLow = bounded
-        ? await activities.nthIdBeforeForLeads(leadIds, last!.id, this.scanLimit)
-        : null;
-      const counted = await activities.countForLeads(
-        leadIds,
-        last!.id,
-        countLow === null ? query : { ...query, minId: countLow },
-        REMAINING_COUNT_CAP,
-      );
-      remaining = countLow === null ? counted : Math.max(counted, 1);
-    } else if (windowLow !== null) {
-      remaining = 1; // read up to the window's end; older activities are still to be read
-    }
-    const position = full ? last!.id : (windowLow ?? last?.id ?? beforeId ?? 0);
-    return { rows, remaining, position };
+    const remaining = full
+      ? await activities.countForLeads(leadIds, last!.id, query, REMAINING_COUNT_CAP)
+      : 0;
+    return { rows, remaining, position: last?.id ?? beforeId ?? 0 };
+  }
+
+  /**
+   * A lead's page bounded by dates (and perhaps a type filter): never empty while an activity
+   * within them remains below the start, its remainingCount 0 exactly when none does (1 while
+   * some do: counting them would read every one). Ids need not follow times, so the dates
+   * cannot be a range of the lead's index; the read starts and stops at the ids past which no
+   * activity lies within them (dateSeek, through the (created_at, id) index), and between
+   * those passes over only what the dates leave out there: activities whose ids and times
+   * disagree (imports). A page reads about as many entries as it answers, whatever the
+   * length of the history, and no window can end it early.
+   */
+  private async datedPage(
+    activities: ActivityQueries,
+    leadIds: readonly number[],
+    beforeId: number | null,
+    query: ActivityQuery,
+    limit: number,
+  ): Promise<LeadPage> {
+    const typed = query.includeTypes !== undefined || (query.excludeTypes ?? []).length > 0;
+    const seek = await activities.dateSeek(query.oldestCreatedAt, query.latestCreatedAt, false);
+    const q: ActivityQuery = {
+      ...query,
+      ...seek,
+      ...(typed && !admitsDataValues(query) ? { withoutDataValues: true } : {}),
+    };
+    // One more than the page: whether any is left is then known, not guessed.
+    const found = await activities.listForLeads(leadIds, beforeId, q, limit + 1);
+    const rows = found.length > limit ? found.slice(0, limit) : found;
+    const last = rows[rows.length - 1];
+    return { rows, remaining: found.length > limit ? 1 : 0, position: last?.id ?? beforeId ?? 0 };
   }
 
   /**
@@ -355,6 +372,8 @@ export class ActivityService {
       const { leads } = options;
       if (leads)
         query.leadIds = (await findByKeys(repos, leads.keyType, leads.values)).map((l) => l.id);
+      if (query.latestCreatedAt !== undefined && !filtersRows(query))
+        return this.datedChanges(repos.activities, start, query, afterId, capped, limit);
       const bounded = skipsRows(query);
       // The id of the scanLimit-th activity after the start: the end of what this call may read.
       const windowEnd = bounded ? await repos.activities.nthIdAfter(afterId, this.scanLimit) : null;
@@ -398,5 +417,41 @@ export class ActivityService {
         activities: rows.map(activityView),
       };
     });
+  }
+
+  /**
+   * A getLeadChanges page bounded by latestCreatedAt alone (no type filter, no leads): never
+   * empty while an activity at or before it remains past the start, its remainingCount 0
+   * exactly when none does. Past the ids dateSeek finds, no activity was created by then: the
+   * read stops there (or at the settled cap), instead of after a window of scanLimit.
+   */
+  private async datedChanges(
+    activities: ActivityQueries,
+    start: StreamStart,
+    query: ActivityQuery,
+    afterId: number,
+    capped: (id: number | null) => number | null,
+    limit: number,
+  ): Promise<ActivityPage> {
+    const seek = await activities.dateSeek(undefined, query.latestCreatedAt, true);
+    const end = Math.max(seek.ownMaxId ?? 0, seek.followedMaxId ?? 0);
+    const readEnd = Math.max(capped(end)!, afterId);
+    const q: ActivityQuery = { ...query, ...seek, maxId: readEnd };
+    const rows = await activities.listAfter(afterId, q, limit);
+    const last = rows[rows.length - 1];
+    const full = rows.length === limit;
+    // Not full: every activity within the date up to readEnd was read.
+    const remaining = full ? await activities.countAfter(last!.id, q, REMAINING_COUNT_CAP) : 0;
+    return {
+      returnCount: rows.length,
+      remainingCount: remaining,
+      newStartPosition: {
+        offset: `ID:${full ? last!.id : readEnd}`,
+        ...(start.oldestCreatedAt ? { oldestCreatedAt: start.oldestCreatedAt } : {}),
+        ...(start.latestCreatedAt ? { latestCreatedAt: start.latestCreatedAt } : {}),
+        ...(last ? { activityCreatedAt: new Date(last.createdAt) } : {}),
+      },
+      activities: rows.map(activityView),
+    };
   }
 }
