@@ -315,13 +315,24 @@ export class UnitOfWork implements Transactions {
    * addresses and rows, so batches on other addresses already write side by side, and one
    * that waits for a lock waits for the rows it needs, which a check would only find moved.
    */
-  async writeChecked<T>(
+  writeChecked<T>(
     scope: BatchScope,
     apply: (batch: BatchMemory) => Promise<T>,
     options?: WriteOptions,
   ): Promise<{ value: T } | null | undefined> {
     const database = this.database;
-    if (database.engine !== 'sqlite' || database.location === ':memory:') return undefined;
+    if (database.engine !== 'sqlite' || database.location === ':memory:')
+      return Promise.resolve(undefined);
+    // Admitted from its read on: `apply` stamps the batch's changes before its step is queued.
+    return this.admit(this.checkedBatch(scope, apply, options));
+  }
+
+  private async checkedBatch<T>(
+    scope: BatchScope,
+    apply: (batch: BatchMemory) => Promise<T>,
+    options?: WriteOptions,
+  ): Promise<{ value: T } | null> {
+    const database = this.database;
     const deadline = options?.deadline;
     if (deadline?.passed) throw callTimedOut();
     let gate = batchGates.get(database);
@@ -350,9 +361,13 @@ export class UnitOfWork implements Transactions {
     kind: UnitKind,
     deadline?: CallDeadline,
   ): Promise<T> {
+    return this.admit(this.attempts(work, kind, deadline));
+  }
+
+  /** `unit`, among the admitted units until it ends (admittedUnits, settleWrites). */
+  private admit<T>(unit: Promise<T>): Promise<T> {
     let admitted = admittedUnits.get(this.database);
     if (!admitted) admittedUnits.set(this.database, (admitted = new Set()));
-    const unit = this.attempts(work, kind, deadline);
     admitted.add(unit);
     const ended = () => admitted.delete(unit);
     unit.then(ended, ended);

@@ -131,5 +131,54 @@ for (const engine of testEngines()) {
         stub.restore();
       }
     });
+
+    it('a batch planned on a read (SQLite) stamped before its step, committed after a page, is served by a page', async function () {
+      // PostgreSQL writes a batch in its own transaction, stamped inside it (above).
+      if (engine.name !== 'sqlite') this.skip();
+      const s = h.services;
+      const a = await createLead(s, 'batch-planned@order.example');
+      const b = await createLead(s, 'batch-after@order.example');
+      const oldest = h.clock.t;
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      let stamped!: () => void;
+      const reached = new Promise<void>((r) => (stamped = r));
+      // A: planned (and stamped) over the batch's read, its checked step held back.
+      const first = new UnitOfWork(h.db).writeChecked!(
+        { ids: [a], foreignIds: [], emailKeys: [] },
+        async (batch) => {
+          const out = await s.leads.syncWithin(
+            batch.repos,
+            { id: a, attributes: [{ name: 'Unsubscribed', value: 'true' }] },
+            web,
+          );
+          stamped();
+          await released;
+          return out;
+        },
+      );
+      await reached;
+      // B: stamped after A, committed first.
+      await s.leads.sync({ id: b, attributes: [{ name: 'Unsubscribed', value: 'true' }] }, web);
+      setTimeout(release, 300);
+      const served: Array<{ id: number; at: number }> = [];
+      let after: { updatedAt: number; id: number } | null = null;
+      try {
+        for (let pages = 0; pages < 10; pages++) {
+          const page = await s.leads.listUpdated({ oldest, latest: null }, after, 1);
+          for (const l of page.leads) served.push({ id: l.id, at: l.updatedAt.getTime() });
+          const last = page.leads[page.leads.length - 1];
+          if (last) after = { updatedAt: last.updatedAt.getTime(), id: last.id };
+          if (page.remaining === 0) break;
+        }
+      } finally {
+        release();
+      }
+      expect(await first).to.not.equal(null);
+      const reach = Math.max(0, ...served.map((x) => x.at));
+      const all = await s.leads.listUpdated({ oldest, latest: reach }, null, 100);
+      expect(all.leads.map((l) => l.id)).to.include(b);
+      expect(served.map((x) => x.id)).to.include.members(all.leads.map((l) => l.id));
+    });
   });
 }
