@@ -118,6 +118,14 @@ function repositories(
 }
 
 const groupWriters = new WeakMap<Database, SqliteGroupWriter<Repositories>>();
+/**
+ * The write units of this process admitted on each Database and not yet ended (committed,
+ * rolled back or given up). A unit's work takes its time stamps when it runs, which can be
+ * before its transaction's BEGIN is sent or granted: a PostgreSQL step waits for its group
+ * (pg-step-group.ts) or a connection with its statements already written, stamps in them. Such
+ * a unit holds no lock the database could show a reader yet; settleWrites waits for it here.
+ */
+const admittedUnits = new WeakMap<Database, Set<Promise<unknown>>>();
 /** The checked batches of each SQLite file (batch/batch-gate.ts). */
 const batchGates = new WeakMap<Database, BatchGate>();
 
@@ -214,13 +222,24 @@ export class UnitOfWork implements Transactions {
    * addresses and rows, so batches on other addresses already write side by side, and one
    * that waits for a lock waits for the rows it needs, which a check would only find moved.
    */
-  async writeChecked<T>(
+  writeChecked<T>(
     scope: BatchScope,
     apply: (batch: BatchMemory) => Promise<T>,
     options?: WriteOptions,
   ): Promise<{ value: T } | null | undefined> {
     const database = this.database;
-    if (database.engine !== 'sqlite' || database.location === ':memory:') return undefined;
+    if (database.engine !== 'sqlite' || database.location === ':memory:')
+      return Promise.resolve(undefined);
+    // Admitted from its read on: `apply` stamps the batch's changes before its step is queued.
+    return this.admit(this.checkedBatch(scope, apply, options));
+  }
+
+  private async checkedBatch<T>(
+    scope: BatchScope,
+    apply: (batch: BatchMemory) => Promise<T>,
+    options?: WriteOptions,
+  ): Promise<{ value: T } | null> {
+    const database = this.database;
     const deadline = options?.deadline;
     if (deadline?.passed) throw callTimedOut();
     let gate = batchGates.get(database);
@@ -244,7 +263,25 @@ export class UnitOfWork implements Transactions {
     }
   }
 
-  private async transactWithRetries<T>(
+  private transactWithRetries<T>(
+    work: (repos: Repositories) => Promise<T>,
+    kind: UnitKind,
+    deadline?: CallDeadline,
+  ): Promise<T> {
+    return this.admit(this.attempts(work, kind, deadline));
+  }
+
+  /** `unit`, among the admitted units until it ends (admittedUnits, settleWrites). */
+  private admit<T>(unit: Promise<T>): Promise<T> {
+    let admitted = admittedUnits.get(this.database);
+    if (!admitted) admittedUnits.set(this.database, (admitted = new Set()));
+    admitted.add(unit);
+    const ended = () => admitted.delete(unit);
+    unit.then(ended, ended);
+    return unit;
+  }
+
+  private async attempts<T>(
     work: (repos: Repositories) => Promise<T>,
     kind: UnitKind,
     deadline?: CallDeadline,
@@ -265,11 +302,17 @@ export class UnitOfWork implements Transactions {
     }
   }
 
-  /** Transactions.settleWrites: see settle-writes.ts. */
-  settleWrites(): Promise<void> {
+  /**
+   * Transactions.settleWrites: the write units this process had admitted when called end
+   * first (admittedUnits: stamped, perhaps not begun), then those the database shows in flight
+   * (settle-writes.ts).
+   */
+  async settleWrites(): Promise<void> {
+    const admitted = [...(admittedUnits.get(this.database) ?? [])];
+    if (admitted.length > 0) await Promise.allSettled(admitted);
     // A file opened read-only has no write lock to wait on (cli/read-only.ts says when a
     // writer may be in flight all the same).
-    if (this.database.readOnly) return Promise.resolve();
+    if (this.database.readOnly) return;
     // SQLite: a statement in the transaction, so that its BEGIN IMMEDIATE is sent and waits.
     return settleWrites(this.database, () =>
       this.write(async (repos) => {

@@ -12,6 +12,7 @@ import type { LeadKey } from './lead.types.js';
 import type { LeadService } from './lead.service.js';
 import { findByKeys } from './lead-find.js';
 import { NEWEST_FIRST, OLDEST_FIRST, windowedPage, type PageRows } from './activity-window.js';
+import { dated, datedChanges, datedPage, filtersRows } from './dated-pages.js';
 
 export interface ActivityView {
   id: number;
@@ -175,12 +176,13 @@ export const DEFAULT_SCAN_LIMIT = 20000;
 /**
  * The activity log: per lead newest first, and the change stream oldest first.
  *
- * A filtered call of the change stream, and a lead's page bounded by dates, read at most
- * `scanLimit` activities past their start: one whose filter matches little would otherwise read
- * a whole log of millions (holding SQLite's only connection all the while). When the batch is
- * not full by then, the answer holds what was found and the position at the end of what was
- * read; its remainingCount is then 1 if the stream goes on (there may be more), 0 at its end.
- * A lead's page under a type filter alone needs no such window (typedPage).
+ * A call of the change stream filtered by type or lead reads at most `scanLimit` activities
+ * past its start: one whose filter matches little would otherwise read a whole log of millions
+ * (holding SQLite's only connection all the while). When the batch is not full by then, the
+ * answer holds what was found and the position at the end of what was read; its remainingCount
+ * is then 1 if the stream goes on (there may be more), 0 at its end. A lead's page under a type
+ * filter alone (typedPage) or bounded by dates (datedPage, dated-pages.ts), and the stream
+ * bounded by dates alone (datedChanges), need no such window.
  */
 export class ActivityService {
   private readonly scanLimit: number;
@@ -208,18 +210,20 @@ export class ActivityService {
     const beforeId = options.start?.offset ? parseOffset(options.start.offset) : null;
     const leadIds = await this.leads.findLeadIds(key);
     return this.transactions.readReplicated(async (repos) => {
-      const page = typesOnly(query)
-        ? await this.typedPage(repos.activities, leadIds, beforeId, query, limit)
-        : await windowedPage(
-            NEWEST_FIRST,
-            repos.activities,
-            leadIds,
-            beforeId,
-            query,
-            limit,
-            this.scanLimit,
-            null,
-          );
+      const page = dated(query)
+        ? await datedPage(repos.activities, leadIds, beforeId, query, limit)
+        : typesOnly(query)
+          ? await this.typedPage(repos.activities, leadIds, beforeId, query, limit)
+          : await windowedPage(
+              NEWEST_FIRST,
+              repos.activities,
+              leadIds,
+              beforeId,
+              query,
+              limit,
+              this.scanLimit,
+              null,
+            );
       return activityPage(page, options.start);
     });
   }
@@ -316,6 +320,11 @@ export class ActivityService {
       const { leads } = options;
       if (leads)
         query.leadIds = (await findByKeys(repos, leads.keyType, leads.values)).map((l) => l.id);
+      if (query.latestCreatedAt !== undefined && !filtersRows(query))
+        return activityPage(
+          await datedChanges(repos.activities, afterId, query, limit, cap),
+          start,
+        );
       const page = await windowedPage(
         OLDEST_FIRST,
         repos.activities,

@@ -150,6 +150,14 @@ export interface ActivityQuery {
   minId?: number;
   maxId?: number;
   /**
+   * A date-bounded read's seek (ActivityQueries.dateSeek), inclusive: past these ids no
+   * activity of the activities table (own) or of a propagation's followers (followed) lies
+   * within the dates, so a read starts and stops there instead of passing over them.
+   */
+  ownMinId?: number;
+  ownMaxId?: number;
+  followedMaxId?: number;
+  /**
    * Only activities of other types than Change Data Value (a filter that admits none of it):
    * read through the index that holds them alone; a propagation's followers, all of that type,
    * are not read.

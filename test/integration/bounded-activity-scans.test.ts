@@ -1,9 +1,10 @@
 /**
- * A filtered getLeadChanges, and a getLeadActivity bounded by dates, read at most
- * ACTIVITY_SCAN_LIMIT activities past their start, whatever the filter: one that matches nothing
- * over a long log must not read all of it in one call (on SQLite that blocks every other request
- * meanwhile). getLeadActivity under a type filter alone reads no window: its page never comes
- * back empty before a match (test/integration/filtered-activity-pages.test.ts).
+ * A filtered getLeadChanges reads at most ACTIVITY_SCAN_LIMIT activities past its start,
+ * whatever the filter: one that matches nothing over a long log must not read all of it in one
+ * call (on SQLite that blocks every other request meanwhile). getLeadActivity under a type
+ * filter alone, or bounded by dates, and getLeadChanges bounded by dates alone read no window:
+ * their pages never come back empty before a match (filtered-activity-pages.test.ts,
+ * dated-activity-pages.test.ts).
  */
 import { expect } from 'chai';
 import {
@@ -149,12 +150,16 @@ for (const engine of testEngines()) {
       expect(found).to.deep.equal([...sparse].reverse());
     });
 
-    it('getLeadActivity bounded by a date still reads a bounded window of the lead', async () => {
-      const first = await s.activities.listForLead(idKey(lead), {
+    it('getLeadActivity bounded by dates reads no window: nothing within them is remainingCount 0 at once', async () => {
+      const none = await s.activities.listForLead(idKey(lead), {
         start: { latestCreatedAt: new Date(Date.UTC(2025, 0, 1)) },
       });
-      expect(first.returnCount).to.equal(0);
-      expect(first.remainingCount).to.equal(1);
+      expect([none.returnCount, none.remainingCount]).to.deep.equal([0, 0]);
+      // The lead's first ten changes, below thousands of later ones: the first page.
+      const first = await s.activities.listForLead(idKey(lead), {
+        start: { latestCreatedAt: new Date(Date.UTC(2026, 0, 1) + 9) },
+      });
+      expect([first.returnCount, first.remainingCount]).to.deep.equal([10, 0]);
     });
 
     it('unfiltered pages are unchanged: full batches, capped counts', async () => {

@@ -7,6 +7,7 @@
  * stamped at or before the last one it served is in it.
  */
 import { expect } from 'chai';
+import sinon from 'sinon';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { testEngines } from '../support/database.js';
@@ -64,6 +65,119 @@ for (const engine of testEngines()) {
       // Every change stamped up to the run's last position was served by the run.
       const reach = Math.max(0, ...served.map((x) => x.at));
       const all = await s.leads.listUpdated({ oldest, latest: reach }, null, 100);
+      expect(served.map((x) => x.id)).to.include.members(all.leads.map((l) => l.id));
+    });
+
+    it('a change stamped before its BEGIN, committed after a page, is served by a page', async () => {
+      const s = h.services;
+      const a = await createLead(s, 'stamped-unbegun@order.example');
+      const b = await createLead(s, 'begun-later@order.example');
+      const oldest = h.clock.t;
+      // A's write is a checked step: its work stamps it at once, and its BEGIN goes with its
+      // group's message once a connection is had (PostgreSQL) or with its group's first
+      // message (SQLite). That connection is held back until released: stamped, not begun.
+      const client = h.db.knex.client as { acquireConnection(): Promise<unknown> };
+      const acquire = client.acquireConnection.bind(client);
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      let held = false;
+      let holding!: () => void;
+      const reached = new Promise<void>((r) => (holding = r));
+      const stub = sinon.stub(client, 'acquireConnection').callsFake(async () => {
+        const stack = new Error().stack ?? '';
+        if (!held && /runGroup|commitSteps/.test(stack)) {
+          held = true;
+          holding();
+          await released;
+        }
+        return acquire();
+      });
+      try {
+        const first = s.leads.sync(
+          { id: a, attributes: [{ name: 'Unsubscribed', value: 'true' }] },
+          web,
+        );
+        await Promise.race([reached, first]);
+        // B: stamped after A, a unit of its own (not a step: those queue behind A's group),
+        // begun and committed first (on SQLite, after A: one writer, in order).
+        const second = new UnitOfWork(h.db).write((repos) =>
+          s.leads.syncWithin(
+            repos,
+            { id: b, attributes: [{ name: 'Unsubscribed', value: 'true' }] },
+            web,
+          ),
+        );
+        await Promise.race([second, pause(500)]);
+        setTimeout(release, 300);
+        const served: Array<{ id: number; at: number }> = [];
+        let after: { updatedAt: number; id: number } | null = null;
+        for (let pages = 0; pages < 10; pages++) {
+          const page = await s.leads.listUpdated({ oldest, latest: null }, after, 1);
+          for (const l of page.leads) served.push({ id: l.id, at: l.updatedAt.getTime() });
+          const last = page.leads[page.leads.length - 1];
+          if (last) after = { updatedAt: last.updatedAt.getTime(), id: last.id };
+          if (page.remaining === 0) break;
+        }
+        release();
+        await Promise.all([first, second]);
+        const reach = Math.max(0, ...served.map((x) => x.at));
+        const all = await s.leads.listUpdated({ oldest, latest: reach }, null, 100);
+        // PostgreSQL: B was served, past A's stamp. SQLite: one writer, in order: B (and the
+        // page's own settling) waited for A's group, in which A stamps, after the page began.
+        if (engine.name === 'postgres') expect(all.leads.map((l) => l.id)).to.include(b);
+        expect(served.map((x) => x.id)).to.include.members(all.leads.map((l) => l.id));
+      } finally {
+        release();
+        stub.restore();
+      }
+    });
+
+    it('a batch planned on a read (SQLite) stamped before its step, committed after a page, is served by a page', async function () {
+      // PostgreSQL writes a batch in its own transaction, stamped inside it (above).
+      if (engine.name !== 'sqlite') this.skip();
+      const s = h.services;
+      const a = await createLead(s, 'batch-planned@order.example');
+      const b = await createLead(s, 'batch-after@order.example');
+      const oldest = h.clock.t;
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      let stamped!: () => void;
+      const reached = new Promise<void>((r) => (stamped = r));
+      // A: planned (and stamped) over the batch's read, its checked step held back.
+      const first = new UnitOfWork(h.db).writeChecked!(
+        { ids: [a], foreignIds: [], emailKeys: [] },
+        async (batch) => {
+          const out = await s.leads.syncWithin(
+            batch.repos,
+            { id: a, attributes: [{ name: 'Unsubscribed', value: 'true' }] },
+            web,
+          );
+          stamped();
+          await released;
+          return out;
+        },
+      );
+      await reached;
+      // B: stamped after A, committed first.
+      await s.leads.sync({ id: b, attributes: [{ name: 'Unsubscribed', value: 'true' }] }, web);
+      setTimeout(release, 300);
+      const served: Array<{ id: number; at: number }> = [];
+      let after: { updatedAt: number; id: number } | null = null;
+      try {
+        for (let pages = 0; pages < 10; pages++) {
+          const page = await s.leads.listUpdated({ oldest, latest: null }, after, 1);
+          for (const l of page.leads) served.push({ id: l.id, at: l.updatedAt.getTime() });
+          const last = page.leads[page.leads.length - 1];
+          if (last) after = { updatedAt: last.updatedAt.getTime(), id: last.id };
+          if (page.remaining === 0) break;
+        }
+      } finally {
+        release();
+      }
+      expect(await first).to.not.equal(null);
+      const reach = Math.max(0, ...served.map((x) => x.at));
+      const all = await s.leads.listUpdated({ oldest, latest: reach }, null, 100);
+      expect(all.leads.map((l) => l.id)).to.include(b);
       expect(served.map((x) => x.id)).to.include.members(all.leads.map((l) => l.id));
     });
   });

@@ -157,6 +157,11 @@ export class ActivitySources {
       own = own.andWhere(OWN.id, bound.op, bound.id);
       followed = followed.andWhere(FOLLOWED.id, bound.op, bound.id);
     }
+    // A date-bounded read's seek (ActivitySources.dateSeek): ids past it lie outside the dates.
+    if (filter.ownMinId !== undefined) own = own.andWhere(OWN.id, '>=', filter.ownMinId);
+    if (filter.ownMaxId !== undefined) own = own.andWhere(OWN.id, '<=', filter.ownMaxId);
+    if (filter.followedMaxId !== undefined)
+      followed = followed.andWhere(FOLLOWED.id, '<=', filter.followedMaxId);
     return [own, followed];
   }
 
@@ -278,6 +283,46 @@ export class ActivitySources {
       )
       .min({ m: 'm' })) as Array<{ m: number | string | null }>;
     return row?.m === null || row?.m === undefined ? null : Number(row.m);
+  }
+
+  /**
+   * Where a read bounded by dates may start and stop (ActivityQueries.dateSeek). Each is the
+   * exact extreme id of the rows within the date (not the id of the extreme time: ids need not
+   * follow times, an imported activity is older than its id), so no activity within the dates
+   * lies past it. The planner reads each through the (created_at, id) index or the primary key,
+   * whichever reaches it first. None: a bound no id passes.
+   */
+  async dateSeek(
+    oldest: number | undefined,
+    latest: number | undefined,
+    followers: boolean,
+  ): Promise<Pick<ActivityQuery, 'ownMinId' | 'ownMaxId' | 'followedMaxId'>> {
+    const db = this.db;
+    const one = async (q: Knex.QueryBuilder) => {
+      const [row] = (await q) as Array<{ m: number | string | null }>;
+      return row?.m === null || row?.m === undefined ? null : Number(row.m);
+    };
+    const [min, max, followedMax] = await Promise.all([
+      oldest === undefined
+        ? undefined
+        : one(db('activities').where('created_at', '>=', oldest).min({ m: 'id' })),
+      latest === undefined
+        ? undefined
+        : one(db('activities').where('created_at', '<=', latest).max({ m: 'id' })),
+      latest === undefined || !followers
+        ? undefined
+        : one(
+            db('activity_followers as f')
+              .join('propagation_events as e', 'e.id', 'f.event_id')
+              .where('e.created_at', '<=', latest)
+              .max({ m: 'f.id' }),
+          ),
+    ]);
+    const seek: Pick<ActivityQuery, 'ownMinId' | 'ownMaxId' | 'followedMaxId'> = {};
+    if (min !== undefined) seek.ownMinId = min ?? Number.MAX_SAFE_INTEGER;
+    if (max !== undefined) seek.ownMaxId = max ?? 0;
+    if (followedMax !== undefined) seek.followedMaxId = followedMax ?? 0;
+    return seek;
   }
 
   /**

@@ -178,6 +178,15 @@ export class ActivityRepository {
     return this.log.leadNthId(leadIds, beforeId, n);
   }
 
+  /** ActivityQueries.dateSeek: where a read bounded by dates may start and stop. */
+  dateSeek(
+    oldest: number | undefined,
+    latest: number | undefined,
+    followers: boolean,
+  ): Promise<Pick<ActivityQuery, 'ownMinId' | 'ownMaxId' | 'followedMaxId'>> {
+    return this.log.dateSeek(oldest, latest, followers);
+  }
+
   /** The highest id below which no id may still commit (null: ids follow commits). */
   async settledId(): Promise<number | null> {
     return this.log.settledId();
@@ -200,4 +209,7 @@ const positionOnly = (f: ActivityQuery) =>
   f.latestCreatedAt === undefined &&
   f.minId === undefined &&
   f.maxId === undefined &&
+  f.ownMinId === undefined &&
+  f.ownMaxId === undefined &&
+  f.followedMaxId === undefined &&
   f.withoutDataValues !== true;

@@ -152,6 +152,17 @@ export interface ActivityQueries extends ActivityLog {
   /** The id just before the first activity created at or after a time (a stream start). */
   idBefore(createdAt: number): Promise<number>;
   /**
+   * Where a read bounded by these dates may start and stop (ActivityQuery's ownMinId,
+   * ownMaxId, followedMaxId): the lowest own id created at or after `oldest`, the highest own
+   * id created at or before `latest`, and with `followers` the highest follower's id whose
+   * propagation was created at or before `latest`. Exact, whatever order ids and times have.
+   */
+  dateSeek(
+    oldest: number | undefined,
+    latest: number | undefined,
+    followers: boolean,
+  ): Promise<Pick<ActivityQuery, 'ownMinId' | 'ownMaxId' | 'followedMaxId'>>;
+  /**
    * The highest id up to which every id is settled: no transaction still in flight holds one
    * (it would commit behind a reader that had passed it). null: ids follow commits (SQLite's
    * one writer). Read it before the rows it bounds.
