@@ -46,6 +46,8 @@ export function loadConfig(
   const config = { ...(out as Config), ...overrides };
   if (config.workers === 0)
     config.workers = defaultWorkers(config.databaseUrl ? 'postgres' : 'sqlite');
+  // A quarter: one address (a proxy aside) never holds the port alone.
+  config.maxConnectionsPerAddress ??= Math.floor(config.maxConnections / 4);
   return checkCombinations(config);
 }
 

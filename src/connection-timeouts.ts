@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { capConnectionsPerAddress } from './connections-per-address.js';
 import { idleTimeoutMs } from './unread-bodies.js';
 
 /**
@@ -12,6 +13,8 @@ export const CONNECTIONS_CHECKING_MS = 1000;
 
 export interface ConnectionTimeouts {
   maxConnections: number;
+  /** Of one client address (0 or null: no cap; null is a quarter of maxConnections in a loaded config). */
+  maxConnectionsPerAddress?: number | null;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   commitGraceMs?: number;
@@ -21,12 +24,14 @@ export interface ConnectionTimeouts {
 /**
  * The service listener's bounds, from the configuration: at most MAX_CONNECTIONS connections
  * (each holds a descriptor and some memory; past the bound a flood of idle connections would
- * take the descriptors the database needs), headers within HEADERS_TIMEOUT_MS, the whole
+ * take the descriptors the database needs), at most MAX_CONNECTIONS_PER_ADDRESS of them from
+ * one client address, headers within HEADERS_TIMEOUT_MS, the whole
  * request within what a call may take, no connection silent for longer than idleTimeoutMs.
  * Set when the port is bound, so they hold while the service starts too.
  */
 export function applyConnectionBounds(server: Server, config: ConnectionTimeouts): void {
   server.maxConnections = config.maxConnections;
+  capConnectionsPerAddress(server, config.maxConnectionsPerAddress ?? 0);
   server.headersTimeout = config.headersTimeoutMs;
   // node requires requestTimeout >= headersTimeout.
   server.requestTimeout = Math.max(config.requestTimeoutMs + 5000, 30000, config.headersTimeoutMs);

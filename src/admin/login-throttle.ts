@@ -3,7 +3,10 @@ export interface LoginThrottleOptions {
   maxFailures: number;
   windowMs: number;
   now?: () => number;
-  /** Bounds memory when many addresses or names fail; the oldest entries are forgotten first. */
+  /**
+   * Bounds memory when many addresses or names fail: the oldest addresses are forgotten first;
+   * accounts as accountToForget says, never one whose attempts wait.
+   */
   maxTracked?: number;
   /** Failures in a row one account may have before each next attempt must wait. */
   accountFreeFailures?: number;
@@ -44,7 +47,7 @@ export class LoginThrottle {
 
   constructor(private readonly options: LoginThrottleOptions) {
     this.now = options.now ?? Date.now;
-    this.maxTracked = options.maxTracked ?? 10000;
+    this.maxTracked = Math.max(1, options.maxTracked ?? 10000);
     this.freeFailures = options.accountFreeFailures ?? ACCOUNT_FREE_FAILURES;
     this.maxBackoffMs = options.accountMaxBackoffMs ?? ACCOUNT_MAX_BACKOFF_MS;
   }
@@ -56,18 +59,54 @@ export class LoginThrottle {
   admit(client: string, account: string | null): number {
     const wait = Math.max(this.retryAfterSeconds(client), this.accountRetryAfterSeconds(account));
     if (wait > 0) return wait;
+    const key = account?.toLowerCase();
+    if (key !== undefined && !this.accounts.has(key) && this.accounts.size >= this.maxTracked) {
+      // Room for a new name, or it waits until an account's wait ends: the names kept are
+      // never the ones made-up names push out.
+      const forget = this.accountToForget();
+      if (typeof forget === 'number') return forget;
+      this.accounts.delete(forget);
+    }
     this.fail(client);
-    if (account !== null) {
-      const key = account.toLowerCase();
+    if (key !== undefined) {
       const state = this.accountState(key);
-      remember(
-        this.accounts,
-        key,
-        { failures: state.failures + 1, lastAt: this.now() },
-        this.maxTracked,
-      );
+      this.accounts.delete(key); // re-inserted last: the map stays in the order of attempts
+      this.accounts.set(key, { failures: state.failures + 1, lastAt: this.now() });
     }
     return 0;
+  }
+
+  /** Accounts remembered (bounded by maxTracked). */
+  trackedAccounts(): number {
+    return this.accounts.size;
+  }
+
+  /**
+   * The account to forget to make room, spraying made-up names in mind: the oldest forgotten one
+   * (no attempt for ACCOUNT_MEMORY_MS), else the oldest with fewer failures than are free, else
+   * the oldest whose wait is over; never one whose attempts wait now. When every one waits,
+   * the seconds until the first wait ends (the new name waits that long).
+   */
+  private accountToForget(): string | number {
+    const now = this.now();
+    let unescalated: string | undefined;
+    let waited: string | undefined;
+    let soonestMs = Infinity;
+    for (const [key, state] of this.accounts) {
+      if (now - state.lastAt > ACCOUNT_MEMORY_MS) return key;
+      if (state.failures < this.freeFailures) {
+        unescalated ??= key;
+        continue;
+      }
+      const left = state.lastAt + this.backoffMs(state.failures) - now;
+      if (left <= 0) waited ??= key;
+      else soonestMs = Math.min(soonestMs, left);
+    }
+    return unescalated ?? waited ?? Math.max(1, Math.ceil(soonestMs / 1000));
+  }
+
+  private backoffMs(failures: number): number {
+    return Math.min(2 ** (failures - this.freeFailures) * 1000, this.maxBackoffMs);
   }
 
   /** Seconds until the client may try again, or 0 if it may try now. */
@@ -83,8 +122,7 @@ export class LoginThrottle {
     if (account === null) return 0;
     const state = this.accountState(account.toLowerCase());
     if (state.failures < this.freeFailures) return 0;
-    const backoff = Math.min(2 ** (state.failures - this.freeFailures) * 1000, this.maxBackoffMs);
-    const left = state.lastAt + backoff - this.now();
+    const left = state.lastAt + this.backoffMs(state.failures) - this.now();
     return left > 0 ? Math.max(1, Math.ceil(left / 1000)) : 0;
   }
 

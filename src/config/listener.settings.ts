@@ -15,6 +15,12 @@ function workerCount(raw: string): number {
   return integer('WORKERS', 1, 256)(raw);
 }
 
+/** MAX_CONNECTIONS_PER_ADDRESS: a count (0: no cap), or empty (null) for a quarter of MAX_CONNECTIONS. */
+function connectionsPerAddress(raw: string): number | null {
+  if (raw.trim() === '') return null;
+  return integer('MAX_CONNECTIONS_PER_ADDRESS', 0, 1000000)(raw);
+}
+
 /**
  * Processes an instance runs when WORKERS is empty. PostgreSQL: one per core this process may
  * use (the cores, at most the container's CPU quota: cpu-quota.ts). The embedded SQLite file: one, because its writes take one file lock whatever the
@@ -87,6 +93,13 @@ export const listenerSettings = {
     meaning:
       'Most connections each listener of a process holds open at once (the service port, the metrics port); a connection beyond them is closed as it arrives',
     parse: integer('MAX_CONNECTIONS', 16, 1000000),
+  },
+  maxConnectionsPerAddress: {
+    env: 'MAX_CONNECTIONS_PER_ADDRESS',
+    default: '',
+    meaning:
+      "Most connections one client address (IPv6: its /64) holds open at once on the service port of a process, counted by the connecting address, not X-Forwarded-For (empty: a quarter of MAX_CONNECTIONS; 0: no cap); a connection beyond them is closed as it arrives. Behind a reverse proxy every connection is the proxy's: set 0, or the share of MAX_CONNECTIONS that proxy may take",
+    parse: connectionsPerAddress,
   },
   maxPipelinedRequests: {
     env: 'MAX_PIPELINED_REQUESTS',

@@ -89,6 +89,8 @@ function checkList(list: string | null | undefined): string {
 export class LinkTokens {
   private readonly current: DerivedKey;
   private readonly byId = new Map<string, DerivedKey>();
+  /** The keys undo proofs are checked with: the current one first, then the retired ones. */
+  private readonly undoKeys: Buffer[] = [];
 
   constructor(
     ring: LinkKeyRing,
@@ -100,6 +102,7 @@ export class LinkTokens {
       if (this.byId.has(key.id)) throw new LinkKeyError(`Link key id "${key.id}" appears twice`);
       this.byId.set(key.id, derive(key));
     }
+    for (const key of this.byId.values()) this.undoKeys.push(key.undoKey);
   }
 
   /** A token for `email`, under the current key. `nonce` is for reference tests only. */
@@ -173,11 +176,7 @@ export class LinkTokens {
    * them undo it: bound to the link and to the exact change (its time).
    */
   undoCode(linkId: string, changedAt: number): string {
-    return crypto
-      .createHmac('sha256', this.current.undoKey)
-      .update(`${linkId}\n${changedAt}`)
-      .digest('base64url')
-      .slice(0, 32);
+    return undoCodeWith(this.current.undoKey, linkId, changedAt);
   }
 
   /** Whether `code` is spelled as undoCode makes them: one of another shape is refused unread. */
@@ -185,11 +184,29 @@ export class LinkTokens {
     return UNDO_CODE.test(code);
   }
 
+  /**
+   * Whether `code` is the proof of this link's change at `changedAt`, made with any key of the
+   * ring: a proof shown just before a rotation stays good, as the link it was shown for does,
+   * while its key is kept among the retired ones (the undo window bounds it anyway).
+   */
   checkUndoCode(linkId: string, changedAt: number, code: string): boolean {
-    const expected = Buffer.from(this.undoCode(linkId, changedAt));
     const given = Buffer.from(code);
-    return given.length === expected.length && crypto.timingSafeEqual(given, expected);
+    let good = false;
+    for (const key of this.undoKeys) {
+      const expected = Buffer.from(undoCodeWith(key, linkId, changedAt));
+      // Every key tried, whichever matches: the time says nothing of which one did.
+      if (given.length === expected.length && crypto.timingSafeEqual(given, expected)) good = true;
+    }
+    return good;
   }
+}
+
+function undoCodeWith(undoKey: Buffer, linkId: string, changedAt: number): string {
+  return crypto
+    .createHmac('sha256', undoKey)
+    .update(`${linkId}\n${changedAt}`)
+    .digest('base64url')
+    .slice(0, 32);
 }
 
 /** The value of a base64url character (the caller has checked the alphabet). */

@@ -109,6 +109,51 @@ describe('admin building blocks', () => {
       for (let i = 0; i < 5; i++) expect(throttle.admit('f', null)).to.equal(0);
     });
 
+    it('keeps an account that backs off when made-up names fill its memory', () => {
+      let now = 1_000_000;
+      const throttle = new LoginThrottle({
+        maxFailures: 1_000_000,
+        windowMs: 60_000,
+        now: () => now,
+        maxTracked: 100,
+        accountFreeFailures: 2,
+      });
+      for (let i = 0; i < 3; i++) throttle.admit('a', 'alice');
+      expect(throttle.accountRetryAfterSeconds('alice')).to.equal(1);
+      // Before: 100 sprayed names pushed alice out, her wait gone.
+      for (let i = 0; i < 300; i++) expect(throttle.admit('b', `made-up-${i}`)).to.equal(0);
+      expect(throttle.accountRetryAfterSeconds('alice')).to.equal(1);
+      // Her count too, once her wait is over: the next failure still waits longer.
+      now += 1000;
+      for (let i = 300; i < 600; i++) throttle.admit('b', `made-up-${i}`);
+      expect(throttle.admit('a', 'alice')).to.equal(0);
+      expect(throttle.accountRetryAfterSeconds('alice')).to.equal(2);
+    });
+
+    it('refuses a new name while every remembered account backs off, memory still bounded', () => {
+      let now = 1_000_000;
+      const throttle = new LoginThrottle({
+        maxFailures: 1_000_000,
+        windowMs: 60_000,
+        now: () => now,
+        maxTracked: 3,
+        accountFreeFailures: 1,
+      });
+      for (const name of ['a1', 'a2', 'a3']) throttle.admit('x', name);
+      expect(throttle.trackedAccounts()).to.equal(3);
+      const wait = throttle.admit('x', 'newcomer');
+      expect(wait, 'the new name waits').to.be.greaterThan(0);
+      expect(throttle.trackedAccounts()).to.equal(3);
+      expect(throttle.admit('x', 'a1'), 'a remembered account still backs off').to.be.greaterThan(
+        0,
+      );
+      // Once a wait is over, that account makes room.
+      now += 1000;
+      expect(throttle.admit('x', 'newcomer')).to.equal(0);
+      expect(throttle.trackedAccounts()).to.equal(3);
+      expect(throttle.accountRetryAfterSeconds('newcomer')).to.equal(1);
+    });
+
     it('forgets the oldest clients beyond maxTracked', () => {
       const throttle = new LoginThrottle({ maxFailures: 1, windowMs: 60_000, maxTracked: 2 });
       for (const client of ['a', 'b', 'c']) throttle.fail(client);

@@ -78,7 +78,7 @@ describe('connections beyond MAX_CONNECTIONS', function () {
   const MAX = 16;
   let service: TestService;
   before(async () => {
-    service = await startTestService(engine, { maxConnections: MAX });
+    service = await startTestService(engine, { maxConnections: MAX, maxConnectionsPerAddress: 0 });
   });
   after(() => service?.stop());
 

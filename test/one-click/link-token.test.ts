@@ -154,6 +154,25 @@ describe('unsubscribe link tokens', () => {
     expect(tokens.checkUndoCode('0123456789abcdef', 1000, '')).to.equal(false);
   });
 
+  it('takes undo proofs shown before a rotation, as it takes the links: for their link and change only', () => {
+    const link = tokens.verify(tokens.create('ann@example.com'));
+    const otherLink = tokens.verify(tokens.create('bob@example.com'));
+    if (!link.ok || !otherLink.ok) throw new Error('links refused');
+    const code = tokens.undoCode(link.link.linkId, 1000);
+    const rotated = new LinkTokens({ current: K2, retired: [K1] }, 90 * DAY);
+    // Before: proofs were checked against the current key alone.
+    expect(rotated.checkUndoCode(link.link.linkId, 1000, code)).to.equal(true);
+    expect(rotated.checkUndoCode(link.link.linkId, 1001, code)).to.equal(false);
+    expect(rotated.checkUndoCode(otherLink.link.linkId, 1000, code)).to.equal(false);
+    // New proofs are made with the new key, and a key dropped from the ring takes its proofs along.
+    expect(rotated.undoCode(link.link.linkId, 1000)).not.to.equal(code);
+    const dropped = new LinkTokens({ current: K2, retired: [] }, 90 * DAY);
+    expect(dropped.checkUndoCode(link.link.linkId, 1000, code)).to.equal(false);
+    expect(
+      tokens.checkUndoCode(link.link.linkId, 1000, rotated.undoCode(link.link.linkId, 1000)),
+    ).to.equal(false);
+  });
+
   it('is configured from the environment, with errors that name the setting', () => {
     const base = { DATA_DIR: ':memory:' };
     expect(linkTokensFromConfig(loadConfig(base))).to.equal(null);

@@ -32,6 +32,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ WORKERS: '0' })).to.throw(ConfigError, /WORKERS/);
   });
 
+  it('MAX_CONNECTIONS_PER_ADDRESS: empty is a quarter of MAX_CONNECTIONS, 0 no cap, negative refused', () => {
+    expect(loadConfig({}).maxConnectionsPerAddress).to.equal(1024);
+    expect(loadConfig({ MAX_CONNECTIONS: '100' }).maxConnectionsPerAddress).to.equal(25);
+    expect(loadConfig({ MAX_CONNECTIONS_PER_ADDRESS: '0' }).maxConnectionsPerAddress).to.equal(0);
+    expect(loadConfig({ MAX_CONNECTIONS_PER_ADDRESS: '64' }).maxConnectionsPerAddress).to.equal(64);
+    expectConfigError({ MAX_CONNECTIONS_PER_ADDRESS: '-1' }, /MAX_CONNECTIONS_PER_ADDRESS/);
+    expectConfigError({ MAX_CONNECTIONS_PER_ADDRESS: 'many' }, /MAX_CONNECTIONS_PER_ADDRESS/);
+  });
+
   it('gives the documented defaults for an empty environment', () => {
     const config = loadConfig({});
     expect(config).to.include({
