@@ -1,7 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
-import { backupSqlite, BackupRefused, restoreSqlite } from '../data-access/backup.js';
+import {
+  backupSqlite,
+  BackupRefused,
+  partialBackupFiles,
+  restoreSqlite,
+} from '../data-access/backup.js';
 import {
   databaseHost,
   openDatabase,
@@ -16,6 +21,7 @@ import {
   rollback,
   rollbackDestroysData,
 } from '../data-access/migrator.js';
+import { stopNow, whileRunning, type StopSignal } from './stop-signals.js';
 
 export const MIGRATE_HELP = `Usage: durable-unsubscribe migrate [latest|status|rollback [--yes-destroy-data] [--backup FILE]]
 
@@ -43,6 +49,28 @@ first copied to DATA_DIR/before-restore-TIME.sqlite. Run "durable-unsubscribe ve
 PostgreSQL: pg_restore (see docs/operations.md).`;
 
 type Io = { out: NodeJS.WritableStream; err: NodeJS.WritableStream };
+
+/**
+ * Runs `work`, which backs up to `file`, stopping on a signal with the half-written copy
+ * removed and the one line `say` makes of what is at `file` then. The copy is renamed into
+ * place in one step, so a signal handled after that finds it whole.
+ */
+function backingUpTo<T>(
+  file: string,
+  say: (signal: StopSignal, atFile: string) => string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const there = fs.existsSync(file);
+  return whileRunning((signal: StopSignal) => {
+    const partial = partialBackupFiles(file).filter((f) => fs.existsSync(f));
+    for (const f of partial) fs.rmSync(f, { force: true });
+    const whole = partial.length === 0 && !there && fs.existsSync(file);
+    stopNow(
+      signal,
+      say(signal, whole ? `${file} was already written whole` : `nothing was written at ${file}`),
+    );
+  }, work);
+}
 
 function pgDumpHint(config: Config): string {
   const u = new URL(config.databaseUrl);
@@ -114,7 +142,12 @@ export async function runMigrateCommand(
       }
       const file = given ?? path.join(config.dataDir, `before-rollback-${stamp()}.sqlite`);
       try {
-        await backupSqlite(db, file);
+        await backingUpTo(
+          file,
+          (signal, atFile) =>
+            `migrate rollback stopped by ${signal} before anything was rolled back: ${atFile}`,
+          () => backupSqlite(db, file),
+        );
       } catch (error) {
         if (!(error instanceof BackupRefused)) throw error;
         io.err.write(`Nothing rolled back: the backup failed: ${error.message}\n`);
@@ -170,26 +203,29 @@ export async function runBackupCommand(
     return 1;
   }
   const db = openDatabase(config);
-  try {
-    // A database that is not ours (or damaged) fails here.
-    if ((await migrationStatus(db)).applied.length === 0) {
-      io.err.write(
-        `backup: the database in ${config.dataDir} holds no schema yet: nothing to back up (start the service or run "durable-unsubscribe migrate" first)\n`,
+  const stopped = (signal: StopSignal, atFile: string) => `backup stopped by ${signal}: ${atFile}`;
+  return backingUpTo(file, stopped, async () => {
+    try {
+      // A database that is not ours (or damaged) fails here.
+      if ((await migrationStatus(db)).applied.length === 0) {
+        io.err.write(
+          `backup: the database in ${config.dataDir} holds no schema yet: nothing to back up (start the service or run "durable-unsubscribe migrate" first)\n`,
+        );
+        return 1;
+      }
+      const { bytes } = await backupSqlite(db, file);
+      io.out.write(
+        `Backed up ${db.location} to ${file} (${bytes} bytes). Keep ${path.join(config.dataDir, 'user-key.secret')} (or USER_KEY_SECRET) with it: stored SOAP keys are sealed with it.\n`,
       );
+      return 0;
+    } catch (error) {
+      if (!(error instanceof BackupRefused)) throw error;
+      io.err.write(`backup: ${error.message}\n`);
       return 1;
+    } finally {
+      await db.close();
     }
-    const { bytes } = await backupSqlite(db, file);
-    io.out.write(
-      `Backed up ${db.location} to ${file} (${bytes} bytes). Keep ${path.join(config.dataDir, 'user-key.secret')} (or USER_KEY_SECRET) with it: stored SOAP keys are sealed with it.\n`,
-    );
-    return 0;
-  } catch (error) {
-    if (!(error instanceof BackupRefused)) throw error;
-    io.err.write(`backup: ${error.message}\n`);
-    return 1;
-  } finally {
-    await db.close();
-  }
+  });
 }
 
 export async function runRestoreCommand(

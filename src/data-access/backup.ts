@@ -76,6 +76,16 @@ function singleFile(file: string): void {
 }
 
 /**
+ * What this process writes while it backs up to `file`, before the copy is renamed into place:
+ * the copy and the -wal/-shm companions SQLite may make beside it. A command stopped midway
+ * removes them: nothing is then written at `file`.
+ */
+export function partialBackupFiles(file: string): string[] {
+  const partial = `${path.resolve(file)}.partial-${process.pid}`;
+  return [partial, ...companions(partial)];
+}
+
+/**
  * A consistent copy of the embedded database through SQLite's online backup API, while the
  * service keeps running: written beside `file`, made one self-contained file (no -wal/-shm
  * companions: it can be copied or kept on read-only media), checked, made 0600, then renamed
@@ -88,7 +98,7 @@ export async function backupSqlite(database: Database, file: string): Promise<{ 
   if (fs.existsSync(target)) throw new BackupRefused(`${file} exists: give a new file name`);
   if (!fs.existsSync(path.dirname(target)))
     throw new BackupRefused(`directory ${path.dirname(file)} does not exist`);
-  const partial = `${target}.partial-${process.pid}`;
+  const partial = partialBackupFiles(target)[0]!;
   const client = database.knex.client as unknown as KnexClientPool;
   const connection = (await client.acquireConnection()) as SqliteDriverConnection;
   try {
@@ -100,7 +110,7 @@ export async function backupSqlite(database: Database, file: string): Promise<{ 
     checkSqliteFile(partial, `the copy of ${database.location}`);
     fs.renameSync(partial, target);
   } catch (error) {
-    for (const f of [partial, ...companions(partial)]) fs.rmSync(f, { force: true });
+    for (const f of partialBackupFiles(target)) fs.rmSync(f, { force: true });
     throw error;
   } finally {
     await client.releaseConnection(connection);
