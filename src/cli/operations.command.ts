@@ -5,6 +5,7 @@ import {
   backupSqlite,
   BackupRefused,
   partialBackupFiles,
+  partialRestoreFiles,
   restoreSqlite,
 } from '../data-access/backup.js';
 import {
@@ -240,8 +241,16 @@ export async function runRestoreCommand(
     inMemory: 'restore: DATA_DIR=:memory: has no database file to replace',
   });
   if (file === null) return 2;
+  // Each copy is renamed into place whole: stopped before, the database in place is as it was.
+  const stop = (signal: StopSignal) => {
+    for (const f of partialRestoreFiles(config.dataDir)) fs.rmSync(f, { force: true });
+    stopNow(
+      signal,
+      `restore stopped by ${signal}: nothing restored, the database in ${config.dataDir} is as it was`,
+    );
+  };
   try {
-    const previous = await restoreSqlite(config.dataDir, file);
+    const previous = await whileRunning(stop, () => restoreSqlite(config.dataDir, file));
     io.out.write(
       `Restored ${file} into ${config.dataDir}.${previous ? ` The database it replaced is in ${previous}.` : ''} Check it with "durable-unsubscribe verify".\n`,
     );

@@ -57,6 +57,26 @@ function spawnAsPid1(
   return { child, pid, out: () => out, err: () => err };
 }
 
+/**
+ * Resolves as soon as a file whose name `matches` is in `dir` (watched, not polled: a copy is
+ * renamed into place within a few hundred milliseconds).
+ */
+function created(dir: string, matches: (name: string) => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const watcher = fs.watch(dir, () => {
+      if (!fs.readdirSync(dir).some(matches)) return;
+      watcher.close();
+      resolve();
+    });
+    if (fs.readdirSync(dir).some(matches)) {
+      watcher.close();
+      resolve();
+    }
+  });
+}
+
+const partialName = (name: string) => name.includes('.partial-');
+
 /** The exit code of `child`, or null if it had not ended within `ms` (then it is killed). */
 async function exitWithin(child: ChildProcess, ms: number): Promise<number | null> {
   const timer = setTimeout(() => child.kill('SIGKILL'), ms);
@@ -97,8 +117,9 @@ describe('backup stopped by a signal', function () {
       const dir = path.join(tmp, `by-${signal}`);
       fs.mkdirSync(dir);
       const file = path.join(dir, 'b.sqlite');
+      const copying = created(dir, partialName);
       const run = spawnCli(['backup', file], env);
-      expect(await eventually(() => partialIn(dir), 30000), 'the copy started').to.equal(true);
+      await copying;
       run.child.kill(signal);
       const code = await exitWithin(run.child, 30000);
       expect(code, run.err()).to.equal(exitCodeOf(signal));
@@ -109,6 +130,45 @@ describe('backup stopped by a signal', function () {
     });
   }
 
+  it('restore: SIGTERM while the backup is copied in leaves the database in place as it was, one line, exit 143', async () => {
+    // Before: the database in place was removed first and the backup copied into its place:
+    // stopped midway, DATA_DIR held half a database (or none).
+    const dir = path.join(tmp, 'to-restore');
+    fs.mkdirSync(dir);
+    const backup = path.join(dir, 'big.sqlite');
+    const made = await cli(['backup', backup], env);
+    expect(made.code, made.stderr).to.equal(0);
+    const target = { DATABASE_URL: '', DATA_DIR: path.join(tmp, 'small') };
+    const added = await cli(['suppressions', 'add', 'small@example.com', '--reason', 't'], target);
+    expect(added.code, added.stderr).to.equal(0);
+    const live = path.join(target.DATA_DIR, SQLITE_FILE_NAME);
+    const size = fs.statSync(live).size;
+    const before = fs.readFileSync(live);
+    // Before, the database in place was removed first: its going is the copy's start.
+    const copying = created(
+      target.DATA_DIR,
+      (n) => partialName(n) || n === `${SQLITE_FILE_NAME}-journal`,
+    );
+    const run = spawnCli(['restore', backup], target);
+    await Promise.race([
+      copying,
+      eventually(() => fs.statSync(live, { throwIfNoEntry: false })?.size !== size),
+    ]);
+    run.child.kill('SIGTERM');
+    const code = await exitWithin(run.child, 30000);
+    expect(code, run.err()).to.equal(143);
+    expect(run.err()).to.equal(
+      `restore stopped by SIGTERM: nothing restored, the database in ${target.DATA_DIR} is as it was\n`,
+    );
+    expect(partialIn(target.DATA_DIR)).to.equal(false);
+    expect(fs.readFileSync(live).equals(before), 'the database in place is untouched').to.equal(
+      true,
+    );
+    const shown = await cli(['explain', 'small@example.com'], target);
+    expect(shown.code, shown.stderr).to.equal(0);
+    expect(shown.stdout).to.match(/unsubscribed|suppressed/i);
+  });
+
   it('as PID 1 (a container without an init), SIGTERM stops it the same way', async function () {
     if (!canBePid1) this.skip();
     // Before: PID 1 with no handler of its own ignores SIGTERM: the backup went on, and a
@@ -116,9 +176,10 @@ describe('backup stopped by a signal', function () {
     const dir = path.join(tmp, 'as-pid-1');
     fs.mkdirSync(dir);
     const file = path.join(dir, 'b.sqlite');
+    const copying = created(dir, partialName);
     const run = spawnAsPid1(['backup', file], env);
     const pid = await run.pid();
-    expect(await eventually(() => partialIn(dir), 30000), 'the copy started').to.equal(true);
+    await copying;
     process.kill(pid, 'SIGTERM');
     const code = await exitWithin(run.child, 30000);
     expect(code, run.err()).to.equal(143);
