@@ -284,3 +284,46 @@ for (const engine of testEngines()) {
     });
   });
 }
+
+describe('any other command stopped by a signal', function () {
+  this.timeout(60000);
+
+  it('link - waiting on its input: SIGTERM stops it in one line, exit 143, as PID 1 too', async function () {
+    // Before: killed where it stood (exit by signal, nothing said); as PID 1 SIGTERM was
+    // ignored and the command waited for its input until the runtime's kill.
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'du-link-signal-'));
+    try {
+      const env = {
+        ...process.env,
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: '',
+        DATA_DIR: path.join(tmp, 'data'),
+        UNSUBSCRIBE_LINK_SECRET: 'a-test-link-secret-0123456789-abcdef',
+        UNSUBSCRIBE_BASE_URL: 'https://mail.example.com',
+      };
+      const runs: Array<[string, string[]]> = [[process.execPath, [BIN, 'link', '-']]];
+      if (canBePid1)
+        runs.push(['unshare', ['--pid', '--fork', process.execPath, BIN, 'link', '-']]);
+      for (const [command, args] of runs) {
+        const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+        child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+        child.stdin.write('ann@example.com\n');
+        expect(await eventually(() => out.includes('ann@example.com'), 20000), err).to.equal(true);
+        let pid = child.pid!;
+        if (command === 'unshare')
+          pid = Number(
+            fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim(),
+          );
+        process.kill(pid, 'SIGTERM');
+        const code = await exitWithin(child, 10000);
+        expect(code, `${command}: ${err}`).to.equal(143);
+        expect(err, command).to.equal('link stopped by SIGTERM\n');
+      }
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
