@@ -52,25 +52,45 @@ PostgreSQL: pg_restore (see docs/operations.md).`;
 type Io = { out: NodeJS.WritableStream; err: NodeJS.WritableStream };
 
 /**
- * Runs `work`, which backs up to `file`, stopping on a signal with the half-written copy
- * removed and the one line `say` makes of what is at `file` then. The copy is renamed into
- * place in one step, so a signal handled after that finds it whole.
+ * Runs `work`, which backs up to `file`: a stop signal lets the copy in hand end (the
+ * database's thread writes it), then the copy is removed instead of renamed into place, and
+ * one line (`say`) tells what is at `file`; a second signal stops at once. A signal heard
+ * after the rename finds the backup whole.
  */
-function backingUpTo<T>(
+async function backingUpTo<T>(
   file: string,
   say: (signal: StopSignal, atFile: string) => string,
-  work: () => Promise<T>,
+  work: (stop: AbortSignal) => Promise<T>,
 ): Promise<T> {
   const there = fs.existsSync(file);
-  return whileRunning((signal: StopSignal) => {
+  const stop = new AbortController();
+  let stoppedBy: StopSignal | null = null;
+  const end = (signal: StopSignal): never => {
     const partial = partialBackupFiles(file).filter((f) => fs.existsSync(f));
     for (const f of partial) fs.rmSync(f, { force: true });
     const whole = partial.length === 0 && !there && fs.existsSync(file);
-    stopNow(
+    return stopNow(
       signal,
       say(signal, whole ? `${file} was already written whole` : `nothing was written at ${file}`),
     );
-  }, work);
+  };
+  const result = await whileRunning(
+    (signal: StopSignal) => {
+      if (stoppedBy) end(signal);
+      stoppedBy = signal;
+      stop.abort();
+    },
+    async () => {
+      try {
+        return await work(stop.signal);
+      } catch (error) {
+        if (stoppedBy) end(stoppedBy);
+        throw error;
+      }
+    },
+  );
+  if (stoppedBy) end(stoppedBy);
+  return result;
 }
 
 function pgDumpHint(config: Config): string {
@@ -147,7 +167,7 @@ export async function runMigrateCommand(
           file,
           (signal, atFile) =>
             `migrate rollback stopped by ${signal} before anything was rolled back: ${atFile}`,
-          () => backupSqlite(db, file),
+          (stop) => backupSqlite(db, file, stop),
         );
       } catch (error) {
         if (!(error instanceof BackupRefused)) throw error;
@@ -205,7 +225,7 @@ export async function runBackupCommand(
   }
   const db = openDatabase(config);
   const stopped = (signal: StopSignal, atFile: string) => `backup stopped by ${signal}: ${atFile}`;
-  return backingUpTo(file, stopped, async () => {
+  return backingUpTo(file, stopped, async (stop) => {
     try {
       // A database that is not ours (or damaged) fails here.
       if ((await migrationStatus(db)).applied.length === 0) {
@@ -214,7 +234,7 @@ export async function runBackupCommand(
         );
         return 1;
       }
-      const { bytes } = await backupSqlite(db, file);
+      const { bytes } = await backupSqlite(db, file, stop);
       io.out.write(
         `Backed up ${db.location} to ${file} (${bytes} bytes). Keep ${path.join(config.dataDir, 'user-key.secret')} (or USER_KEY_SECRET) with it: stored SOAP keys are sealed with it.\n`,
       );

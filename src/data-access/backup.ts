@@ -21,12 +21,21 @@ interface KnexClientPool {
 // other processes cannot restart (WAL lets them go on writing meanwhile).
 const WHOLE_FILE = 0x7fffffff;
 
+/** A backup asked to stop (`stop` aborted) before its copy was renamed into place. */
+export class BackupStopped extends Error {
+  override name = 'BackupStopped';
+}
+
 /**
  * A turn of the event loop: a signal that came while a copy was written (one synchronous step)
  * is heard here, before the copy is renamed into place, so that a command stopped then leaves
  * nothing written rather than a finished copy.
  */
 const signalsHeard = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function unlessStopped(stop: AbortSignal | undefined): void {
+  if (stop?.aborted) throw new BackupStopped('backup stopped');
+}
 
 /** SQLite's companions of a database file (WAL mode). */
 const companions = (file: string) => [`${file}-wal`, `${file}-shm`];
@@ -98,7 +107,11 @@ export function partialBackupFiles(file: string): string[] {
  * companions: it can be copied or kept on read-only media), checked, made 0600, then renamed
  * into place. The service turns WAL back on when it opens a restored copy.
  */
-export async function backupSqlite(database: Database, file: string): Promise<{ bytes: number }> {
+export async function backupSqlite(
+  database: Database,
+  file: string,
+  stop?: AbortSignal,
+): Promise<{ bytes: number }> {
   if (database.engine !== 'sqlite' || database.location === ':memory:')
     throw new BackupRefused('backup copies the embedded SQLite database (DATA_DIR)');
   const target = path.resolve(file);
@@ -109,13 +122,18 @@ export async function backupSqlite(database: Database, file: string): Promise<{ 
   const client = database.knex.client as unknown as KnexClientPool;
   const connection = (await client.acquireConnection()) as SqliteDriverConnection;
   try {
+    unlessStopped(stop);
     // Created empty and 0600 first: SQLite keeps an existing file's mode.
     fs.closeSync(fs.openSync(partial, 'w', 0o600));
+    // The copy is written by the database's thread, which opens `partial` itself: a stop waits
+    // for it (removing the file before would let that thread make it again).
     await connection.backup(partial, { progress: () => WHOLE_FILE });
+    unlessStopped(stop);
     singleFile(partial);
     fs.chmodSync(partial, 0o600);
     checkSqliteFile(partial, `the copy of ${database.location}`);
     await signalsHeard();
+    unlessStopped(stop);
     fs.renameSync(partial, target);
   } catch (error) {
     for (const f of partialBackupFiles(target)) fs.rmSync(f, { force: true });
