@@ -10,7 +10,7 @@ import { dataDirWriteProblem } from './data-access/data-dir-problems.js';
 import { embeddedLinkSecret } from './data-access/key-cipher.js';
 import { MigrationFailed, migrateLatest } from './data-access/migrator.js';
 import { ReadReplica } from './data-access/read-replica.js';
-import { openUserRepository } from './data-access/user.repository.js';
+import { openUserRepository, refuseLostUserKeySecret } from './data-access/user.repository.js';
 import { ConsoleJobRunner } from './domain/console-job-runner.js';
 import { createServices, type Services } from './compose.js';
 import { UserService } from './domain/user.service.js';
@@ -250,7 +250,9 @@ async function startOn(
   opened(database);
   // After the database: it makes DATA_DIR (0700), where an embedded link secret is kept.
   const linkTokens = linkTokensFromConfig(config, () => embeddedLinkSecret(config));
-  // Before anything is written: PostgreSQL without USER_KEY_SECRET stops here.
+  // Before anything is written: PostgreSQL without USER_KEY_SECRET stops here, and so does an
+  // embedded database whose keys are sealed with a user-key.secret that is gone.
+  await refuseLostUserKeySecret(database, config);
   const userRepository = openUserRepository(database, config);
   await migrateWhenReachable(database, logger, notices, signal);
   const poolOf = () => (database.knex.client as { pool?: ConnectionPoolStats }).pool;

@@ -10,7 +10,7 @@ import {
 } from '../data-access/migrator.js';
 import { OperatorSessionRepository } from '../data-access/operator-session.repository.js';
 import { OperatorRepository } from '../data-access/operator.repository.js';
-import { openUserRepository } from '../data-access/user.repository.js';
+import { openUserRepositoryFor } from '../data-access/user.repository.js';
 import { OperatorService } from '../domain/operator.service.js';
 import { createServices } from '../compose.js';
 import { UserService } from '../domain/user.service.js';
@@ -26,6 +26,7 @@ import {
   runRestoreCommand,
 } from './operations.command.js';
 import { runSuppressionsCommand, SUPPRESSIONS_HELP } from './suppressions.command.js';
+import { stopCommandOnSignals } from './stop-signals.js';
 import { runUsersCommand, USERS_HELP } from './users.command.js';
 import { StartError } from '../main.js';
 import { VERSION } from '../package-info.js';
@@ -97,6 +98,15 @@ const COMMAND_ARGUMENTS: Record<string, ArgumentSpec> = {
   restore: { words: 1 },
 };
 
+/** A command as its stop line names it: "suppressions export", "migrate", "explain". */
+function commandName(command: string, args: readonly string[]): string {
+  const action = args[0];
+  const withAction = ['suppressions', 'users', 'operators'].includes(command);
+  return withAction && action && !action.startsWith('-')
+    ? `${command} ${printable(action)}`
+    : command;
+}
+
 /** Pending migrations first, as the service does; what an operator should hear, on stderr. */
 function migrateLatest(db: ReturnType<typeof openDatabase>): Promise<string[]> {
   return migrateSchema(db, (line) => process.stderr.write(`${line}\n`));
@@ -155,8 +165,19 @@ async function main(argv: string[]): Promise<number> {
   if (command !== 'serve') {
     process.stdout.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE') process.exit(141);
+      // Its terminal closed (SIGHUP follows): the command still ends as it would have.
+      if (error.code === 'EIO') return;
       throw error;
     });
+    process.stderr.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EIO' && error.code !== 'EPIPE') throw error;
+    });
+    stopCommandOnSignals(
+      commandName(command, args),
+      command === 'migrate'
+        ? 'the database undoes the change in progress; running the same command again finishes it'
+        : undefined,
+    );
   }
   // serve logs them (JSON); the commands say them on stderr, before their own output.
   if (command !== 'serve')
@@ -188,7 +209,10 @@ async function main(argv: string[]): Promise<number> {
     case 'users':
       return withDatabase(config, async (db) => {
         await migrateLatest(db);
-        const users = new UserService(openUserRepository(db, config), config.mktowsUsers);
+        const users = new UserService(
+          await openUserRepositoryFor(db, config, args[0]),
+          config.mktowsUsers,
+        );
         return runUsersCommand(
           users,
           args,

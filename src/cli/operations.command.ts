@@ -1,7 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
-import { backupSqlite, BackupRefused, restoreSqlite } from '../data-access/backup.js';
+import {
+  backupSqlite,
+  BackupRefused,
+  partialBackupFiles,
+  partialRestoreFiles,
+  restoreSqlite,
+} from '../data-access/backup.js';
 import {
   databaseHost,
   openDatabase,
@@ -16,6 +22,7 @@ import {
   rollback,
   rollbackDestroysData,
 } from '../data-access/migrator.js';
+import { stopNow, whileRunning, type StopSignal } from './stop-signals.js';
 
 export const MIGRATE_HELP = `Usage: durable-unsubscribe migrate [latest|status|rollback [--yes-destroy-data] [--backup FILE]]
 
@@ -43,6 +50,48 @@ first copied to DATA_DIR/before-restore-TIME.sqlite. Run "durable-unsubscribe ve
 PostgreSQL: pg_restore (see docs/operations.md).`;
 
 type Io = { out: NodeJS.WritableStream; err: NodeJS.WritableStream };
+
+/**
+ * Runs `work`, which backs up to `file`: a stop signal lets the copy in hand end (the
+ * database's thread writes it), then the copy is removed instead of renamed into place, and
+ * one line (`say`) tells what is at `file`; a second signal stops at once. A signal heard
+ * after the rename finds the backup whole.
+ */
+async function backingUpTo<T>(
+  file: string,
+  say: (signal: StopSignal, atFile: string) => string,
+  work: (stop: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const there = fs.existsSync(file);
+  const stop = new AbortController();
+  let stoppedBy: StopSignal | null = null;
+  const end = (signal: StopSignal): never => {
+    const partial = partialBackupFiles(file).filter((f) => fs.existsSync(f));
+    for (const f of partial) fs.rmSync(f, { force: true });
+    const whole = partial.length === 0 && !there && fs.existsSync(file);
+    return stopNow(
+      signal,
+      say(signal, whole ? `${file} was already written whole` : `nothing was written at ${file}`),
+    );
+  };
+  const result = await whileRunning(
+    (signal: StopSignal) => {
+      if (stoppedBy) end(signal);
+      stoppedBy = signal;
+      stop.abort();
+    },
+    async () => {
+      try {
+        return await work(stop.signal);
+      } catch (error) {
+        if (stoppedBy) end(stoppedBy);
+        throw error;
+      }
+    },
+  );
+  if (stoppedBy) end(stoppedBy);
+  return result;
+}
 
 function pgDumpHint(config: Config): string {
   const u = new URL(config.databaseUrl);
@@ -114,7 +163,12 @@ export async function runMigrateCommand(
       }
       const file = given ?? path.join(config.dataDir, `before-rollback-${stamp()}.sqlite`);
       try {
-        await backupSqlite(db, file);
+        await backingUpTo(
+          file,
+          (signal, atFile) =>
+            `migrate rollback stopped by ${signal} before anything was rolled back: ${atFile}`,
+          (stop) => backupSqlite(db, file, stop),
+        );
       } catch (error) {
         if (!(error instanceof BackupRefused)) throw error;
         io.err.write(`Nothing rolled back: the backup failed: ${error.message}\n`);
@@ -170,26 +224,29 @@ export async function runBackupCommand(
     return 1;
   }
   const db = openDatabase(config);
-  try {
-    // A database that is not ours (or damaged) fails here.
-    if ((await migrationStatus(db)).applied.length === 0) {
-      io.err.write(
-        `backup: the database in ${config.dataDir} holds no schema yet: nothing to back up (start the service or run "durable-unsubscribe migrate" first)\n`,
+  const stopped = (signal: StopSignal, atFile: string) => `backup stopped by ${signal}: ${atFile}`;
+  return backingUpTo(file, stopped, async (stop) => {
+    try {
+      // A database that is not ours (or damaged) fails here.
+      if ((await migrationStatus(db)).applied.length === 0) {
+        io.err.write(
+          `backup: the database in ${config.dataDir} holds no schema yet: nothing to back up (start the service or run "durable-unsubscribe migrate" first)\n`,
+        );
+        return 1;
+      }
+      const { bytes } = await backupSqlite(db, file, stop);
+      io.out.write(
+        `Backed up ${db.location} to ${file} (${bytes} bytes). Keep ${path.join(config.dataDir, 'user-key.secret')} (or USER_KEY_SECRET) with it: stored SOAP keys are sealed with it.\n`,
       );
+      return 0;
+    } catch (error) {
+      if (!(error instanceof BackupRefused)) throw error;
+      io.err.write(`backup: ${error.message}\n`);
       return 1;
+    } finally {
+      await db.close();
     }
-    const { bytes } = await backupSqlite(db, file);
-    io.out.write(
-      `Backed up ${db.location} to ${file} (${bytes} bytes). Keep ${path.join(config.dataDir, 'user-key.secret')} (or USER_KEY_SECRET) with it: stored SOAP keys are sealed with it.\n`,
-    );
-    return 0;
-  } catch (error) {
-    if (!(error instanceof BackupRefused)) throw error;
-    io.err.write(`backup: ${error.message}\n`);
-    return 1;
-  } finally {
-    await db.close();
-  }
+  });
 }
 
 export async function runRestoreCommand(
@@ -204,8 +261,16 @@ export async function runRestoreCommand(
     inMemory: 'restore: DATA_DIR=:memory: has no database file to replace',
   });
   if (file === null) return 2;
+  // Each copy is renamed into place whole: stopped before, the database in place is as it was.
+  const stop = (signal: StopSignal) => {
+    for (const f of partialRestoreFiles(config.dataDir)) fs.rmSync(f, { force: true });
+    stopNow(
+      signal,
+      `restore stopped by ${signal}: nothing restored, the database in ${config.dataDir} is as it was`,
+    );
+  };
   try {
-    const previous = await restoreSqlite(config.dataDir, file);
+    const previous = await whileRunning(stop, () => restoreSqlite(config.dataDir, file));
     io.out.write(
       `Restored ${file} into ${config.dataDir}.${previous ? ` The database it replaced is in ${previous}.` : ''} Check it with "durable-unsubscribe verify".\n`,
     );

@@ -21,6 +21,7 @@ import {
 import { type ArgumentSpec, unexpectedArgument, wordsOf } from './arguments.js';
 import { printable } from './explain.command.js';
 import { unusableFile, unusableRejectsFile } from './import-file-checks.js';
+import { signalExitCode, stopNow, whileRunning, type StopSignal } from './stop-signals.js';
 
 // Kept for callers that import the cell writer from here; it lives in src/csv-row.ts.
 export { csvField };
@@ -40,30 +41,22 @@ export function commandActor(given: string | undefined): string {
   }
 }
 
-/** Exit codes of an import stopped by a signal: the shell's 128 + the signal's number. */
-const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
-
 /**
- * The rows until a signal asks to stop: the batch in hand is still written (what was read is
- * either imported or not, never half), then the import ends with a line saying so. A second
- * signal stops at once; committed batches stay either way.
+ * The rows until a stop signal (SIGINT, SIGTERM, SIGHUP: a closed terminal stops it as the
+ * others do) asks to stop: the batch in hand is still written (what was read is either
+ * imported or not, never half), then the import ends with one line saying how many rows are
+ * stored. A second signal stops at once, that line saying what the batches committed by then
+ * hold; committed batches stay either way.
  */
 function untilSignalled(
   rows: AsyncIterable<SuppressionRow>,
-  err: NodeJS.WritableStream,
+  stoppedNow: (signal: StopSignal) => string,
 ): {
   rows: AsyncIterable<SuppressionRow>;
-  stoppedBy(): keyof typeof SIGNAL_EXIT | null;
-  done(): void;
+  stoppedBy(): StopSignal | null;
+  handle(signal: StopSignal): void;
 } {
-  let stoppedBy: keyof typeof SIGNAL_EXIT | null = null;
-  const onSignal = (signal: keyof typeof SIGNAL_EXIT) => {
-    if (stoppedBy) process.exit(SIGNAL_EXIT[signal]);
-    stoppedBy = signal;
-    err.write(`\n${signal}: finishing the rows read so far (again to stop at once)\n`);
-  };
-  for (const signal of Object.keys(SIGNAL_EXIT) as Array<keyof typeof SIGNAL_EXIT>)
-    process.on(signal, onSignal);
+  let stoppedBy: StopSignal | null = null;
   return {
     rows: (async function* () {
       for await (const row of rows) {
@@ -72,8 +65,9 @@ function untilSignalled(
       }
     })(),
     stoppedBy: () => stoppedBy,
-    done: () => {
-      for (const signal of Object.keys(SIGNAL_EXIT)) process.off(signal, onSignal);
+    handle: (signal) => {
+      if (stoppedBy) stopNow(signal, stoppedNow(signal));
+      stoppedBy = signal;
     },
   };
 }
@@ -113,7 +107,14 @@ export async function importSuppressions(
   const progress = { bytes: 0, notLifted: 0 };
   // The counts as of the last batch written: what stays when the file turns unreadable later.
   let written: ImportCounts | undefined;
-  const stoppable = untilSignalled(csvRows(file, progress), options.err);
+  const stored = (c: ImportCounts | undefined) =>
+    options.dryRun
+      ? `the first ${plural(c?.rows ?? 0, 'row', 'rows')} of ${file} are counted, nothing is stored (a dry run)`
+      : `the first ${plural(c?.rows ?? 0, 'row', 'rows')} of ${file} are imported and stored (${plural(c?.suppressed ?? 0, 'address', 'addresses')} suppressed); the rest is not: running the same command again finishes it`;
+  const stoppable = untilSignalled(
+    csvRows(file, progress),
+    (signal) => `suppressions import stopped by ${signal}: ${stored(written)}`,
+  );
   const importRows = () =>
     service.import(stoppable.rows, {
       dryRun: options.dryRun,
@@ -143,9 +144,8 @@ export async function importSuppressions(
     new Promise<void>((resolve) => (rejects ? rejects.end(resolve) : resolve()));
   let counts: Awaited<ReturnType<SuppressionService['import']>>;
   try {
-    counts = await importRows();
+    counts = await whileRunning(stoppable.handle, importRows);
   } catch (error) {
-    stoppable.done();
     // The file stops where it is unreadable; what was imported so far stays (re-runs are idempotent).
     await closeRejects();
     if (!(error instanceof UnreadableCsv) && !isAppError(error)) throw error;
@@ -156,7 +156,6 @@ export async function importSuppressions(
       );
     return IMPORT_EXIT.rejected;
   }
-  stoppable.done();
   await closeRejects();
   if (tty) options.err.write('\n');
   if (rejectsError) {
@@ -183,10 +182,8 @@ export async function importSuppressions(
   );
   const signal = stoppable.stoppedBy();
   if (signal) {
-    options.err.write(
-      `Interrupted by ${signal}: the rows above are ${options.dryRun ? 'counted' : 'imported'}, the rest of ${file} is not; running the same command again finishes it (addresses already suppressed are left as they are).\n`,
-    );
-    return SIGNAL_EXIT[signal];
+    options.err.write(`suppressions import stopped by ${signal}: ${stored(counts)}\n`);
+    return signalExitCode(signal);
   }
   return counts.rejected > 0 ? IMPORT_EXIT.rejected : IMPORT_EXIT.ok;
 }
@@ -196,7 +193,20 @@ export async function exportSuppressions(
   since: number,
   out: NodeJS.WritableStream,
 ): Promise<number> {
-  return writeSuppressionCsv(service.export(since), out);
+  let written = 0;
+  const counted = (async function* () {
+    for await (const status of service.export(since)) {
+      yield status;
+      written++;
+    }
+  })();
+  // What was written cannot be taken back from standard output: the line says it is cut short.
+  const stop = (signal: StopSignal) =>
+    stopNow(
+      signal,
+      `suppressions export stopped by ${signal}: the CSV written to standard output is incomplete (${written} of the statuses); run it again`,
+    );
+  return whileRunning(stop, () => writeSuppressionCsv(counted, out));
 }
 
 /**
@@ -248,8 +258,9 @@ same import twice changes nothing the second time. A file written by "export" ca
 its lines with unsubscribed=false (lifted addresses) are skipped, as import never lifts.
 Exit codes: 0 every line imported; 1 some lines were rejected or the file could not be read
 (what was imported stays); 2 bad arguments, or a file that is missing, empty or a directory,
-or a rejects file that cannot be written; 130/143 stopped by SIGINT/SIGTERM (the rows read by
-then are imported, the count says how many; a second signal stops at once).
+or a rejects file that cannot be written; 130/143/129 stopped by SIGINT/SIGTERM/SIGHUP (a
+closed terminal: the rows read by then are imported, one line says how many; a second signal
+stops at once, what was committed by then stays).
 
 "export" writes the master status as CSV (email,unsubscribed,reason,source,date) to stdout.
 --since DATE (ISO 8601: 2026-01-31, 2026-01-31T10:00:00Z; no offset is UTC) lists only

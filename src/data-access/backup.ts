@@ -21,6 +21,22 @@ interface KnexClientPool {
 // other processes cannot restart (WAL lets them go on writing meanwhile).
 const WHOLE_FILE = 0x7fffffff;
 
+/** A backup asked to stop (`stop` aborted) before its copy was renamed into place. */
+export class BackupStopped extends Error {
+  override name = 'BackupStopped';
+}
+
+/**
+ * A turn of the event loop: a signal that came while a copy was written (one synchronous step)
+ * is heard here, before the copy is renamed into place, so that a command stopped then leaves
+ * nothing written rather than a finished copy.
+ */
+const signalsHeard = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function unlessStopped(stop: AbortSignal | undefined): void {
+  if (stop?.aborted) throw new BackupStopped('backup stopped');
+}
+
 /** SQLite's companions of a database file (WAL mode). */
 const companions = (file: string) => [`${file}-wal`, `${file}-shm`];
 
@@ -76,31 +92,51 @@ function singleFile(file: string): void {
 }
 
 /**
+ * What this process writes while it backs up to `file`, before the copy is renamed into place:
+ * the copy and the -wal/-shm companions SQLite may make beside it. A command stopped midway
+ * removes them: nothing is then written at `file`.
+ */
+export function partialBackupFiles(file: string): string[] {
+  const partial = `${path.resolve(file)}.partial-${process.pid}`;
+  return [partial, ...companions(partial)];
+}
+
+/**
  * A consistent copy of the embedded database through SQLite's online backup API, while the
  * service keeps running: written beside `file`, made one self-contained file (no -wal/-shm
  * companions: it can be copied or kept on read-only media), checked, made 0600, then renamed
  * into place. The service turns WAL back on when it opens a restored copy.
  */
-export async function backupSqlite(database: Database, file: string): Promise<{ bytes: number }> {
+export async function backupSqlite(
+  database: Database,
+  file: string,
+  stop?: AbortSignal,
+): Promise<{ bytes: number }> {
   if (database.engine !== 'sqlite' || database.location === ':memory:')
     throw new BackupRefused('backup copies the embedded SQLite database (DATA_DIR)');
   const target = path.resolve(file);
   if (fs.existsSync(target)) throw new BackupRefused(`${file} exists: give a new file name`);
   if (!fs.existsSync(path.dirname(target)))
     throw new BackupRefused(`directory ${path.dirname(file)} does not exist`);
-  const partial = `${target}.partial-${process.pid}`;
+  const partial = partialBackupFiles(target)[0]!;
   const client = database.knex.client as unknown as KnexClientPool;
   const connection = (await client.acquireConnection()) as SqliteDriverConnection;
   try {
+    unlessStopped(stop);
     // Created empty and 0600 first: SQLite keeps an existing file's mode.
     fs.closeSync(fs.openSync(partial, 'w', 0o600));
+    // The copy is written by the database's thread, which opens `partial` itself: a stop waits
+    // for it (removing the file before would let that thread make it again).
     await connection.backup(partial, { progress: () => WHOLE_FILE });
+    unlessStopped(stop);
     singleFile(partial);
     fs.chmodSync(partial, 0o600);
     checkSqliteFile(partial, `the copy of ${database.location}`);
+    await signalsHeard();
+    unlessStopped(stop);
     fs.renameSync(partial, target);
   } catch (error) {
-    for (const f of [partial, ...companions(partial)]) fs.rmSync(f, { force: true });
+    for (const f of partialBackupFiles(target)) fs.rmSync(f, { force: true });
     throw error;
   } finally {
     await client.releaseConnection(connection);
@@ -141,8 +177,39 @@ export function processesHolding(file: string): number[] {
 }
 
 /**
+ * What this process writes in `dataDir` while it restores, before each copy is renamed into
+ * place: the copy of the database being replaced, the backup's copy, and the -wal/-shm or
+ * journal SQLite may make beside them. A command stopped midway removes them: the database in
+ * place is then as it was.
+ */
+export function partialRestoreFiles(dataDir: string): string[] {
+  const mine = new RegExp(`\\.partial-${process.pid}(-wal|-shm|-journal)?$`);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dataDir);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => mine.test(n)).map((n) => path.join(dataDir, n));
+}
+
+/** Copies the database `from` into `to` through a partial file renamed into place (0600). */
+async function copyInto(from: BetterSqlite3.Database, to: string): Promise<void> {
+  const partial = `${to}.partial-${process.pid}`;
+  fs.closeSync(fs.openSync(partial, 'w', 0o600));
+  await from.backup(partial, { progress: () => WHOLE_FILE });
+  fs.chmodSync(partial, 0o600);
+  await signalsHeard();
+  // The replaced database's -wal would be read as the new one's: gone first.
+  for (const f of companions(to)) fs.rmSync(f, { force: true });
+  fs.renameSync(partial, to);
+}
+
+/**
  * Replaces the embedded database in `dataDir` with the backup `file`, the service stopped.
- * The database being replaced is first backed up beside it; returns that copy's path.
+ * The database being replaced is first backed up beside it; returns that copy's path. Each
+ * copy is written beside its place and renamed into it: stopped midway, the database in place
+ * is as it was (partialRestoreFiles are what is left to remove).
  */
 export async function restoreSqlite(dataDir: string, file: string): Promise<string | null> {
   const source = path.resolve(file);
@@ -162,25 +229,21 @@ export async function restoreSqlite(dataDir: string, file: string): Promise<stri
       dataDir,
       `before-restore-${new Date().toISOString().replace(/[:.]/g, '-')}.sqlite`,
     );
+    if (fs.existsSync(previous)) throw new BackupRefused(`${previous} exists: try again`);
     const current = new BetterSqlite3(live, { fileMustExist: true });
-    fs.closeSync(fs.openSync(previous, 'wx', 0o600));
     try {
-      await current.backup(previous, { progress: () => WHOLE_FILE });
+      await copyInto(current, previous);
     } finally {
       current.close();
     }
-    fs.chmodSync(previous, 0o600);
-    for (const f of [live, `${live}-wal`, `${live}-shm`]) fs.rmSync(f, { force: true });
   }
   const created = companions(source).filter((f) => !fs.existsSync(f));
   const backup = new BetterSqlite3(source, { readonly: true, fileMustExist: true });
   try {
-    fs.closeSync(fs.openSync(live, 'w', 0o600));
-    await backup.backup(live, { progress: () => WHOLE_FILE });
+    await copyInto(backup, live);
   } finally {
     backup.close();
     for (const f of created) fs.rmSync(f, { force: true });
   }
-  fs.chmodSync(live, 0o600);
   return previous;
 }

@@ -1,7 +1,16 @@
 import type { Knex } from 'knex';
 import { classified } from './classified.js';
 import type { Database } from './database.js';
-import { keyCipher, sealFormatOf, type KeyCipher, type SealFormat } from './key-cipher.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '../config.js';
+import {
+  keyCipher,
+  SECRET_FILE_NAME,
+  sealFormatOf,
+  type KeyCipher,
+  type SealFormat,
+} from './key-cipher.js';
 import type { KeyReport, Permissions, UserRecord } from '../domain/records.js';
 
 type Row = Record<string, unknown>;
@@ -143,4 +152,67 @@ export function openUserRepository(
     allowUnsealed: options.allowUnsealedKeys,
   });
   return new UserRepository(database.knex, cipher);
+}
+
+type SecretOptions = { userKeySecret: string; dataDir: string };
+
+/** Whether the keys of `database` are sealed with DATA_DIR/user-key.secret, and it is not there. */
+function secretFileMissing(database: Database, options: SecretOptions): boolean {
+  if (database.engine !== 'sqlite' || options.userKeySecret || options.dataDir === ':memory:')
+    return false;
+  return !fs.existsSync(path.join(options.dataDir, SECRET_FILE_NAME));
+}
+
+/**
+ * Refuses, naming the file and the setting and how to recover, when the embedded database
+ * holds SOAP user keys sealed with DATA_DIR/user-key.secret and that file is gone (USER_KEY_SECRET
+ * not set): a new secret made then would leave every stored key unreadable, for good once the
+ * old file could no longer be told apart. A database with no sealed key may make one.
+ */
+export async function refuseLostUserKeySecret(
+  database: Database,
+  options: SecretOptions,
+): Promise<void> {
+  if (!secretFileMissing(database, options)) return;
+  if (!(await database.knex.schema.hasTable('mktows_users'))) return;
+  const rows = (await database.knex('mktows_users').select('user_id', 'encryption_key')) as Row[];
+  const sealed = rows
+    .filter((r) => sealFormatOf(r.encryption_key as string) !== 'plain')
+    .map((r) => r.user_id as string)
+    .sort();
+  if (sealed.length === 0) return;
+  const shown = sealed.slice(0, 10).join(', ') + (sealed.length > 10 ? ', …' : '');
+  throw new ConfigError(
+    `USER_KEY_SECRET is not set and ${path.join(options.dataDir, SECRET_FILE_NAME)} (DATA_DIR/user-key.secret) is missing, ` +
+      `but stored SOAP user keys are sealed with it (users ${shown}): a new secret would leave them unreadable, so none is made. ` +
+      `Put the file back from a backup of DATA_DIR, or set USER_KEY_SECRET to what it held; ` +
+      `if it is lost for good, remove those users ("durable-unsubscribe users remove ID") and add them again`,
+  );
+}
+
+/** A cipher for the commands that never open or seal a key (list, remove): it makes no secret. */
+const NO_KEYS: KeyCipher = {
+  protects: true,
+  seal() {
+    throw new Error('no key is sealed without the user-key secret');
+  },
+  open: () => null,
+};
+
+/**
+ * The user repository of a `users` command: as openUserRepository, but nothing makes a secret
+ * while sealed keys are stored without theirs (refused, in one line); "list" makes none when
+ * there is none yet (a command that only reads creates nothing); "remove" needs no key, and is
+ * the way out when the secret is lost for good.
+ */
+export async function openUserRepositoryFor(
+  database: Database,
+  options: SecretOptions & { allowUnsealedKeys?: boolean },
+  action: string | undefined,
+): Promise<UserRepository> {
+  const missing = secretFileMissing(database, options);
+  if (missing && action === 'remove') return new UserRepository(database.knex, NO_KEYS);
+  await refuseLostUserKeySecret(database, options);
+  if (missing && action === 'list') return new UserRepository(database.knex, NO_KEYS);
+  return openUserRepository(database, options);
 }
