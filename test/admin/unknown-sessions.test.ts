@@ -3,7 +3,12 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import { OperatorService } from '../../src/domain/operator.service.js';
 import { testEngines } from '../support/database.js';
-import { rawCall, startTestService, type TestService } from '../support/service.js';
+import {
+  getLeadByEmailXml,
+  rawCall,
+  startTestService,
+  type TestService,
+} from '../support/service.js';
 import { ALICE, AdminClient } from './support.js';
 
 /**
@@ -17,9 +22,7 @@ import { ALICE, AdminClient } from './support.js';
 
 const LIMIT = 3;
 const madeUp = () => `du_admin_session=${crypto.randomBytes(32).toString('base64url')}`;
-const GET_LEAD =
-  '<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType>' +
-  '<keyValue>nobody@example.com</keyValue></leadKey></ns1:paramsGetLead>';
+const GET_LEAD = getLeadByEmailXml('nobody@example.com');
 
 for (const engine of testEngines()) {
   describe(`operator console: made-up session cookies (${engine.name})`, function () {

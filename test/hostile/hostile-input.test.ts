@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
-import { faultCode, rawCall } from '../support/service.js';
+import { faultCode, getLeadByEmailXml, rawCall, syncUnsubscribedXml } from '../support/service.js';
 import {
   freshServiceDatabase,
   spawnService,
@@ -79,7 +79,7 @@ for (const engine of testEngines()) {
     });
 
     it('answers every case with the right fault, stays up, keeps memory bounded and changes nothing', async () => {
-      const seed = `<ns1:paramsSyncLead><leadRecord><Email>sentinel@example.com</Email><leadAttributeList><attribute><attrName>Unsubscribed</attrName><attrValue>true</attrValue></attribute></leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`;
+      const seed = syncUnsubscribedXml('sentinel@example.com', 'true');
       expect((await rawCall(service.url, seed)).status).to.equal(200);
       const getSentinel = `<ns1:paramsGetLeadChanges><startPosition><offset>ID:0</offset></startPosition></ns1:paramsGetLeadChanges>`;
       const before = await rawCall(service.url, getSentinel);
@@ -118,10 +118,7 @@ for (const engine of testEngines()) {
       expect(rss).to.be.below(MEMORY_CEILING);
       const after = await rawCall(service.url, getSentinel);
       expect(after.body).to.equal(before.body);
-      const sentinel = await rawCall(
-        service.url,
-        '<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>sentinel@example.com</keyValue></leadKey></ns1:paramsGetLead>',
-      );
+      const sentinel = await rawCall(service.url, getLeadByEmailXml('sentinel@example.com'));
       expect(faultCode(sentinel.body)).to.equal(null);
       expect(sentinel.body).to.contain('<count>1</count>');
     });

@@ -1,6 +1,12 @@
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
-import { faultCode, rawCall, startTestService, type TestService } from '../support/service.js';
+import {
+  faultCode,
+  getLeadByEmailXml,
+  rawCall,
+  startTestService,
+  type TestService,
+} from '../support/service.js';
 import { peopleWithEmail } from './support.js';
 
 const attribute = (name: string, value: string) =>
@@ -15,9 +21,6 @@ const syncLead = (leadRecord: string) =>
 
 const syncMultipleLeads = (records: string) =>
   `<ns1:paramsSyncMultipleLeads><leadRecordList>${records}</leadRecordList></ns1:paramsSyncMultipleLeads>`;
-
-const getLead = (email: string) =>
-  `<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>${email}</keyValue></leadKey></ns1:paramsGetLead>`;
 
 const TWO_LISTS =
   `<leadAttributeList>${attribute('Unsubscribed', 'true')}</leadAttributeList>` +
@@ -38,7 +41,7 @@ for (const engine of testEngines()) {
       const r = await rawCall(service.url, syncLead(record('twice@example.com', TWO_LISTS)));
       expect(faultCode(r.body), r.body).to.equal(20110);
       expect(r.body).to.contain('leadAttributeList');
-      const after = await rawCall(service.url, getLead('twice@example.com'));
+      const after = await rawCall(service.url, getLeadByEmailXml('twice@example.com'));
       expect(faultCode(after.body), after.body).to.equal(20103);
     });
 
@@ -57,9 +60,9 @@ for (const engine of testEngines()) {
       const statuses = [...r.body.matchAll(/<status>(\w+)<\/status>/g)].map((m) => m[1]);
       expect(statuses).to.deep.equal(['FAILED', 'CREATED']);
       expect(r.body).to.match(/<error>[^<]*leadAttributeList[^<]*<\/error>/);
-      const absent = await rawCall(service.url, getLead('batch-twice@example.com'));
+      const absent = await rawCall(service.url, getLeadByEmailXml('batch-twice@example.com'));
       expect(faultCode(absent.body), absent.body).to.equal(20103);
-      const stored = await rawCall(service.url, getLead('batch-once@example.com'));
+      const stored = await rawCall(service.url, getLeadByEmailXml('batch-once@example.com'));
       expect(stored.body).to.match(
         /<attrName>Unsubscribed<\/attrName><attrType>boolean<\/attrType><attrValue>1<\/attrValue>/,
       );
@@ -73,7 +76,7 @@ for (const engine of testEngines()) {
         ),
       );
       expect(faultCode(r.body), r.body).to.equal(20110);
-      const after = await rawCall(service.url, getLead('text-list@example.com'));
+      const after = await rawCall(service.url, getLeadByEmailXml('text-list@example.com'));
       expect(faultCode(after.body), after.body).to.equal(20103);
     });
 
@@ -94,7 +97,7 @@ for (const engine of testEngines()) {
       expect(faultCode(batch.body), batch.body).to.equal(20104);
       expect(batch.body).to.contain('leadRecordList must be given once');
       for (const email of ['record-one@example.com', 'record-two@example.com']) {
-        const after = await rawCall(service.url, getLead(email));
+        const after = await rawCall(service.url, getLeadByEmailXml(email));
         expect(faultCode(after.body), after.body).to.equal(20103);
       }
     });

@@ -1,7 +1,7 @@
 import type { Services } from '../../src/domain/services.js';
 import { ErrorCode, isAppError } from '../../src/errors.js';
 import type { LeadView } from '../../src/domain/lead.types.js';
-import { envelope } from '../support/service.js';
+import { envelope, syncUnsubscribedXml } from '../support/service.js';
 
 /** The people stored with `email`, none (not an error) when there are none. */
 export function peopleWithEmail(services: Services, email: string): Promise<LeadView[]> {
@@ -13,8 +13,4 @@ export function peopleWithEmail(services: Services, email: string): Promise<Lead
 
 /** A signed syncLead envelope that stores `email` unsubscribed (Unsubscribed true). */
 export const unsubscribingSyncLead = (email: string) =>
-  envelope(
-    `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email><leadAttributeList><attribute>` +
-      '<attrName>Unsubscribed</attrName><attrValue>true</attrValue></attribute>' +
-      '</leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>',
-  );
+  envelope(syncUnsubscribedXml(email, 'true'));

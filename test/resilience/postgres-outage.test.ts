@@ -4,11 +4,14 @@ import {
   privatePostgresUnavailable,
   type PrivatePostgres,
 } from '../support/private-postgres.js';
-import { faultCode, rawCall, TEST_USER } from '../support/service.js';
+import {
+  faultCode,
+  getLeadByEmailXml,
+  rawCall,
+  syncEmailXml,
+  TEST_USER,
+} from '../support/service.js';
 import { spawnService, type ServiceProcess } from '../support/service-process.js';
-
-const SYNC = (email: string) =>
-  `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`;
 
 describe('PostgreSQL stopped while the service runs', function () {
   this.timeout(120000);
@@ -30,10 +33,10 @@ describe('PostgreSQL stopped while the service runs', function () {
   });
 
   it('fails calls fast with 20011, reports not ready, and recovers by itself when it returns', async () => {
-    expect((await rawCall(service!.url, SYNC('before@example.com'))).status).to.equal(200);
+    expect((await rawCall(service!.url, syncEmailXml('before@example.com'))).status).to.equal(200);
 
     pg!.stop();
-    const down = await rawCall(service!.url, SYNC('during@example.com'));
+    const down = await rawCall(service!.url, syncEmailXml('during@example.com'));
     expect(down.status).to.equal(500);
     expect(faultCode(down.body), down.body).to.equal(20011);
     expect(down.body).to.contain('<faultcode>SOAP-ENV:Server</faultcode>');
@@ -43,7 +46,7 @@ describe('PostgreSQL stopped while the service runs', function () {
     pg!.start();
     let recovered = false;
     for (let i = 0; i < 60 && !recovered; i++) {
-      recovered = (await rawCall(service!.url, SYNC('after@example.com'))).status === 200;
+      recovered = (await rawCall(service!.url, syncEmailXml('after@example.com'))).status === 200;
       if (!recovered) await new Promise((r) => setTimeout(r, 500));
     }
     expect(recovered, service!.output()).to.equal(true);
@@ -54,10 +57,7 @@ describe('PostgreSQL stopped while the service runs', function () {
       ready = (await fetch(`${service!.base}/readyz`)).status;
     }
     expect(ready).to.equal(200);
-    const found = await rawCall(
-      service!.url,
-      '<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>before@example.com</keyValue></leadKey></ns1:paramsGetLead>',
-    );
+    const found = await rawCall(service!.url, getLeadByEmailXml('before@example.com'));
     expect(found.body).to.contain('<count>1</count>');
   });
 });

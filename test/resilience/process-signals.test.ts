@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { openDatabase, type Database } from '../../src/data-access/database.js';
 import { createServices } from '../../src/compose.js';
 import { testEngines } from '../support/database.js';
-import { rawCall } from '../support/service.js';
+import { rawCall, syncUnsubscribedXml } from '../support/service.js';
 import {
   freshServiceDatabase,
   spawnService,
@@ -30,10 +30,6 @@ function statuses(body: string): Array<{ leadId: number; status: string }> {
       status: m[2]!,
     }),
   );
-}
-
-function unsubscribe(email: string): string {
-  return `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email><leadAttributeList><attribute><attrName>Unsubscribed</attrName><attrValue>true</attrValue></attribute></leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`;
 }
 
 /**
@@ -147,7 +143,7 @@ for (const engine of testEngines()) {
           clients: 12,
           call: async () => {
             const email = `group-kill-${sent++}@example.com`;
-            const res = await rawCall(service.url, unsubscribe(email));
+            const res = await rawCall(service.url, syncUnsubscribedXml(email, 'true'));
             const leadId = /<leadId>(\d+)<\/leadId><status>CREATED</.exec(res.body)?.[1];
             if (res.status === 200 && leadId) acknowledged.push({ leadId: Number(leadId), email });
           },
@@ -202,7 +198,7 @@ for (const engine of testEngines()) {
           call: async () => {
             const email = emails[next++];
             if (email === undefined) throw new Error('every address sent');
-            const res = await rawCall(service.url, unsubscribe(email));
+            const res = await rawCall(service.url, syncUnsubscribedXml(email, 'true'));
             if (res.status === 200 && /<status>UPDATED</.test(res.body)) acknowledged.push(email);
           },
           ready: () => acknowledged.length >= 30,

@@ -3,9 +3,15 @@ import sinon from 'sinon';
 import { BatchSession, BatchUnsupported } from '../../src/data-access/batch/batch-session.js';
 import type { Database } from '../../src/data-access/database.js';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
-import { AppError, ErrorCode } from '../../src/errors.js';
+import { peopleWithEmail } from '../hostile/support.js';
 import { testEngines } from '../support/database.js';
-import { faultCode, rawCall, startTestService, type TestService } from '../support/service.js';
+import {
+  faultCode,
+  rawCall,
+  startTestService,
+  syncUnsubscribedXml,
+  type TestService,
+} from '../support/service.js';
 import { slowCommits } from '../support/slow-commits.js';
 
 /**
@@ -16,10 +22,6 @@ import { slowCommits } from '../support/slow-commits.js';
  */
 const TIMEOUT_MS = 1000;
 
-const SYNC = (email: string, unsubscribed: boolean) =>
-  `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email><leadAttributeList><attribute>` +
-  `<attrName>Unsubscribed</attrName><attrValue>${unsubscribed ? 1 : 0}</attrValue>` +
-  `</attribute></leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`;
 const SYNC_MANY = (emails: readonly string[]) =>
   `<ns1:paramsSyncMultipleLeads><leadRecordList>${emails
     .map(
@@ -74,7 +76,7 @@ for (const engine of testEngines()) {
       // A fresh service's first writes can take longer than the short timeout (statements
       // prepared, code compiled): those are made first, whatever they answer.
       for (let i = 0; i < 3; i++)
-        await rawCall(service.url, SYNC(`warm${i}@timeout.example`, true));
+        await rawCall(service.url, syncUnsubscribedXml(`warm${i}@timeout.example`, '1'));
     });
     afterEach(async () => {
       sinon.restore();
@@ -82,18 +84,8 @@ for (const engine of testEngines()) {
     });
 
     /** The people stored at `email`, with their flags. */
-    const stored = async (email: string): Promise<boolean[]> => {
-      try {
-        const found = await service.running.services.leads.find({
-          keyType: 'EMAIL',
-          keyValue: email,
-        });
-        return found.map((l) => l.unsubscribed);
-      } catch (error) {
-        if (error instanceof AppError && error.code === ErrorCode.LEAD_NOT_FOUND) return [];
-        throw error;
-      }
-    };
+    const stored = async (email: string): Promise<boolean[]> =>
+      (await peopleWithEmail(service.running.services, email)).map((l) => l.unsubscribed);
     /** Every write in flight now has ended (committed or rolled back). */
     const settled = () => new UnitOfWork(service.running.database).settleWrites();
 
@@ -103,9 +95,9 @@ for (const engine of testEngines()) {
       let late!: Awaited<ReturnType<typeof rawCall>>;
       let besideCall!: Promise<Awaited<ReturnType<typeof rawCall>>>;
       await holding(service.running.database, email, async () => {
-        late = await rawCall(service.url, SYNC(email, true));
+        late = await rawCall(service.url, syncUnsubscribedXml(email, '1'));
         // Sent while the first waits still (on SQLite it joins the first one's group).
-        besideCall = rawCall(service.url, SYNC(beside, true));
+        besideCall = rawCall(service.url, syncUnsubscribedXml(beside, '1'));
         await new Promise((resolve) => setTimeout(resolve, 100));
       });
       expect(faultCode(late.body), late.body).to.equal(10001);
@@ -119,12 +111,12 @@ for (const engine of testEngines()) {
 
     it('whose opt-out was being committed is answered with the commit, never 10001', async () => {
       const email = 'committing@timeout.example';
-      const first = await rawCall(service.url, SYNC(email, false));
+      const first = await rawCall(service.url, syncUnsubscribedXml(email, '0'));
       expect(first.status, first.body).to.equal(200);
       let answer!: Awaited<ReturnType<typeof rawCall>>;
       const started = Date.now();
       await slowCommits(service.running.database, 2 * TIMEOUT_MS, async () => {
-        answer = await rawCall(service.url, SYNC(email, true));
+        answer = await rawCall(service.url, syncUnsubscribedXml(email, '1'));
       });
       const took = Date.now() - started;
       expect(answer.status, `${Date.now() - started} ${answer.body}`).to.equal(200);

@@ -1,12 +1,9 @@
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
 import { SLOW_QUERY, SLOW_QUERY_ROWS } from '../support/slow-query.js';
-import { rawCall, startTestService, type TestService } from '../support/service.js';
+import { rawCall, startTestService, syncEmailXml, type TestService } from '../support/service.js';
 
 const sqlite = testEngines().find((e) => e.name === 'sqlite')!;
-
-const syncLead = (email: string) =>
-  `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`;
 
 describe('a slow SQLite query (sqlite)', function () {
   this.timeout(60000);
@@ -32,7 +29,7 @@ describe('a slow SQLite query (sqlite)', function () {
     }
     // Another reader thread serves reads; the writer thread writes.
     expect(await readKnex.raw('SELECT 1 AS one')).to.deep.equal([{ one: 1 }]);
-    const write = await rawCall(service.url, syncLead('beside-slow@example.com'));
+    const write = await rawCall(service.url, syncEmailXml('beside-slow@example.com'));
     expect(write.status, write.body.slice(0, 300)).to.equal(200);
     expect(finished, 'the read and the write came after the slow query').to.equal(false);
     expect(await slow).to.deep.equal(SLOW_QUERY_ROWS);

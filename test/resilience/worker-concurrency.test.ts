@@ -6,7 +6,7 @@ import knexFactory from 'knex';
 import { SQLITE_FILE_NAME } from '../../src/data-access/database.js';
 import { testEngines } from '../support/database.js';
 import { connectionsHeldBy, workersOf } from '../support/proc.js';
-import { envelope, faultCode } from '../support/service.js';
+import { envelope, faultCode, syncEmailXml } from '../support/service.js';
 import {
   freshServiceDatabase,
   spawnService,
@@ -15,10 +15,7 @@ import {
 
 const LIMIT = 6;
 
-const syncLead = (i: number) =>
-  envelope(
-    `<ns1:paramsSyncLead><leadRecord><Email>held-${i}@example.com</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`,
-  );
+const syncLead = (i: number) => envelope(syncEmailXml(`held-${i}@example.com`));
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -7,7 +7,14 @@ import net from 'node:net';
 import { csrfOf } from '../admin/support.js';
 import { testEngines } from '../support/database.js';
 import { connectionsHeldBy, postOnNewConnection, workersOf } from '../support/proc.js';
-import { envelope, faultCode, rawCall, TEST_KEY_SECRET, TEST_USER } from '../support/service.js';
+import {
+  envelope,
+  faultCode,
+  rawCall,
+  syncEmailXml,
+  TEST_KEY_SECRET,
+  TEST_USER,
+} from '../support/service.js';
 import {
   freshServiceDatabase,
   spawnService,
@@ -19,12 +26,9 @@ const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sr
 const GET_LEAD =
   '<ns1:paramsGetLead><leadKey><keyType>IDNUM</keyType><keyValue>1</keyValue></leadKey></ns1:paramsGetLead>';
 
-const SYNC_LEAD =
-  '<ns1:paramsSyncLead><leadRecord><Email>worker@example.com</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>';
-
 /** The lead GET_LEAD reads, so that its calls succeed. */
 async function createLead(service: ServiceProcess): Promise<void> {
-  const res = await rawCall(service.url, SYNC_LEAD);
+  const res = await rawCall(service.url, syncEmailXml('worker@example.com'));
   expect(res.body).to.match(/<leadId>1<\/leadId>/);
 }
 

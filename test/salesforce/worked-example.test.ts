@@ -3,7 +3,12 @@ import { PROPAGATED_REASON, RESET_REASON } from '../../src/domain/change-paths.j
 import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
 import { activitiesOf, attr, getLead } from '../support/harness.js';
-import { rawCall, startTestService, type TestService } from '../support/service.js';
+import {
+  getLeadByEmailXml,
+  rawCall,
+  startTestService,
+  type TestService,
+} from '../support/service.js';
 import {
   ORG_ID,
   PATH_SECRET,
@@ -135,9 +140,7 @@ for (const engine of testEngines()) {
       expect(await reasonOf(c!.id)).to.equal(PROPAGATED_REASON);
 
       // 6. getLead by EMAIL finds B and C, both subscribed (the wire's boolean is 0).
-      const found = await mktows(
-        '<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>Ann@EXAMPLE.com</keyValue></leadKey></ns1:paramsGetLead>',
-      );
+      const found = await mktows(getLeadByEmailXml('Ann@EXAMPLE.com'));
       expect(leadRecords(found)).to.have.deep.members([
         { id: bId, email: 'ANN@Example.com', unsubscribed: '0' },
         { id: c!.id, email: 'ann@example.com', unsubscribed: '0' },

@@ -12,7 +12,13 @@ import { createSoapEngine } from '../../src/soap-transport/soap-engine.js';
 import { testEngines } from '../support/database.js';
 import { openHarness, type Harness } from '../support/harness.js';
 import { validateBodyChild } from '../support/schema.js';
-import { envelope, postXml, startTestService, type TestService } from '../support/service.js';
+import {
+  envelope,
+  getLeadByEmailXml,
+  postXml,
+  startTestService,
+  type TestService,
+} from '../support/service.js';
 import { mapperCorpus, serviceCorpus } from './answer-corpus.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -224,13 +230,7 @@ for (const engine of testEngines()) {
             '</leadAttributeList></leadRecord><returnLead>true</returnLead></ns1:paramsSyncLead>',
         ),
       );
-      const get = await postXml(
-        service.url,
-        envelope(
-          '<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType>' +
-            '<keyValue>cdata@example.com</keyValue></leadKey></ns1:paramsGetLead>',
-        ),
-      );
+      const get = await postXml(service.url, envelope(getLeadByEmailXml('cdata@example.com')));
       for (const answer of [sync, get]) {
         expect(answer.status, answer.body).to.equal(200);
         expect(answer.body).to.not.include('<injected');

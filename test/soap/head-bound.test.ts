@@ -15,11 +15,12 @@ import {
   authHeaderXml,
   envelope,
   faultCode,
+  getLeadByEmailXml,
   startTestService,
   type TestService,
 } from '../support/service.js';
 
-const GET_LEAD = `<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>a@example.com</keyValue></leadKey></ns1:paramsGetLead>`;
+const GET_LEAD = getLeadByEmailXml('a@example.com');
 const LIMIT = 1024 * 1024;
 const FAILURES = 4;
 

@@ -1,6 +1,13 @@
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
-import { faultCode, rawCall, startTestService, type TestService } from '../support/service.js';
+import {
+  faultCode,
+  getLeadByEmailXml,
+  rawCall,
+  startTestService,
+  syncUnsubscribedXml,
+  type TestService,
+} from '../support/service.js';
 
 /**
  * An address holding an invisible format character is refused on every write path: stored,
@@ -9,12 +16,6 @@ import { faultCode, rawCall, startTestService, type TestService } from '../suppo
  */
 const INVISIBLE = ['\u200b', '\u200c', '\u200d', '\u2060', '\ufeff'];
 const hidden = (c: string) => `zw${c}ann@example.com`;
-const SYNC = (email: string, unsubscribed: boolean) =>
-  `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email><leadAttributeList><attribute>` +
-  `<attrName>Unsubscribed</attrName><attrValue>${unsubscribed ? 1 : 0}</attrValue>` +
-  `</attribute></leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`;
-const GET = (email: string) =>
-  `<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>${email}</keyValue></leadKey></ns1:paramsGetLead>`;
 
 for (const engine of testEngines()) {
   describe(`addresses with invisible format characters (${engine.name})`, function () {
@@ -27,11 +28,11 @@ for (const engine of testEngines()) {
 
     it('syncLead answers 20105 for each and stores nothing', async () => {
       for (const c of INVISIBLE) {
-        const res = await rawCall(service.url, SYNC(hidden(c), true));
+        const res = await rawCall(service.url, syncUnsubscribedXml(hidden(c), '1'));
         expect(faultCode(res.body), JSON.stringify(c) + res.body).to.equal(20105);
       }
       for (const email of ['zwann@example.com', ...INVISIBLE.map(hidden)]) {
-        const res = await rawCall(service.url, GET(email));
+        const res = await rawCall(service.url, getLeadByEmailXml(email));
         expect(faultCode(res.body), res.body).to.equal(20103);
       }
     });
@@ -48,7 +49,7 @@ for (const engine of testEngines()) {
       const statuses = [...res.body.matchAll(/<status>([A-Z]+)<\/status>/g)].map((m) => m[1]);
       expect(statuses, res.body).to.deep.equal([...INVISIBLE.map(() => 'FAILED'), 'CREATED']);
       for (const email of ['zwann@example.com', ...INVISIBLE.map(hidden)]) {
-        const got = await rawCall(service.url, GET(email));
+        const got = await rawCall(service.url, getLeadByEmailXml(email));
         expect(faultCode(got.body), got.body).to.equal(20103);
       }
     });

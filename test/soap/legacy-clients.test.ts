@@ -11,17 +11,14 @@ import { requestSignature } from '../../src/mktows/auth.js';
 import { testEngines } from '../support/database.js';
 import {
   faultCode,
+  getLeadByEmailXml,
   rawCall,
-  startTestService,
-  TEST_USER,
   type RawResponse,
+  startTestService,
+  syncEmailXml,
+  TEST_USER,
   type TestService,
 } from '../support/service.js';
-
-const SYNC = (email: string) =>
-  `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`;
-const GET_LEAD = (email: string) =>
-  `<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>${email}</keyValue></leadKey></ns1:paramsGetLead>`;
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
@@ -46,7 +43,7 @@ for (const engine of testEngines()) {
   describe(`what the vendor's public clients send (${engine.name})`, function () {
     this.timeout(30000);
     let service: TestService;
-    const signedAt = (timestamp: string, body = GET_LEAD('quirks@example.com')) =>
+    const signedAt = (timestamp: string, body = getLeadByEmailXml('quirks@example.com')) =>
       rawCall(service.url, body, {
         timestamp,
         signature: requestSignature(TEST_USER.encryptionKey, timestamp, TEST_USER.userId),
@@ -54,7 +51,7 @@ for (const engine of testEngines()) {
 
     before(async () => {
       service = await startTestService(engine);
-      const created = await rawCall(service.url, SYNC('quirks@example.com'));
+      const created = await rawCall(service.url, syncEmailXml('quirks@example.com'));
       expect(created.status, created.body).to.equal(200);
     });
     after(() => service?.stop());
@@ -98,7 +95,7 @@ for (const engine of testEngines()) {
         const ts = rubyTimeToS(now(), 9 * 60);
         const other = rubyTimeToS(now() - 1000, 9 * 60);
         expectFault(
-          await rawCall(service.url, GET_LEAD('quirks@example.com'), {
+          await rawCall(service.url, getLeadByEmailXml('quirks@example.com'), {
             timestamp: ts,
             signature: requestSignature(TEST_USER.encryptionKey, other, TEST_USER.userId),
           }),

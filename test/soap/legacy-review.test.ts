@@ -10,6 +10,7 @@ import {
   authHeaderXml,
   envelope,
   faultCode,
+  getLeadByEmailXml,
   postXml,
   rawCall,
   startTestService,
@@ -25,8 +26,6 @@ const SYNC = (email: string, firstName?: string) =>
   '</leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>';
 const ACTIVITY = (email: string, extra = '') =>
   `<ns1:paramsGetLeadActivity><leadKey><keyType>EMAIL</keyType><keyValue>${email}</keyValue></leadKey>${extra}</ns1:paramsGetLeadActivity>`;
-const GET_LEAD = (email: string) =>
-  `<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>${email}</keyValue></leadKey></ns1:paramsGetLead>`;
 
 /** The activities of a getLeadActivity answer: id and date, in wire order. */
 const activities = (body: string) =>
@@ -249,7 +248,7 @@ for (const engine of testEngines()) {
     describe('a body whose encoding only its Content-Type names', () => {
       const withName = (email: string) => SYNC(email, 'Zoë Ångström');
       const readName = async (email: string) => {
-        const r = await call(GET_LEAD(email));
+        const r = await call(getLeadByEmailXml(email));
         return /<attrName>FirstName<\/attrName><attrType>[^<]*<\/attrType><attrValue>([^<]*)</.exec(
           r.body,
         )?.[1];
@@ -316,7 +315,7 @@ for (const engine of testEngines()) {
     it('answers a SOAP 1.2 request with a SOAP 1.1 VersionMismatch fault', async () => {
       const xml =
         `<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope" xmlns:ns1="${MKTOWS}">` +
-        `<env:Header>${authHeaderXml()}</env:Header><env:Body>${GET_LEAD('x@example.com')}</env:Body></env:Envelope>`;
+        `<env:Header>${authHeaderXml()}</env:Header><env:Body>${getLeadByEmailXml('x@example.com')}</env:Body></env:Envelope>`;
       const r = await postXml(service.url, xml, {
         headers: { 'Content-Type': 'application/soap+xml; charset=utf-8; action="getLead"' },
       });

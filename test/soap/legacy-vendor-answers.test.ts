@@ -19,8 +19,9 @@ import { testEngines } from '../support/database.js';
 import {
   faultCode,
   rawCall,
-  startTestService,
   type RawResponse,
+  startTestService,
+  syncEmailXml,
   type TestService,
 } from '../support/service.js';
 
@@ -29,8 +30,6 @@ const COOKIE = 'id:561-HYG-937&amp;token:_mch-example.com-1374552656411-90718';
 
 const KEY = (type: string, value: string) =>
   `<leadKey><keyType>${type}</keyType><keyValue>${value}</keyValue></leadKey>`;
-const SYNC = (email: string) =>
-  `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`;
 const BY_KEYS = (type: string, values: string[]) =>
   `<leadSelector xsi:type="ns1:LeadKeySelector"><keyType>${type}</keyType><keyValues>` +
   values.map((v) => `<stringItem>${v}</stringItem>`).join('') +
@@ -59,7 +58,7 @@ for (const engine of testEngines()) {
     before(async () => {
       service = await startTestService(engine);
       for (const email of emails) {
-        const res = await call(SYNC(email));
+        const res = await call(syncEmailXml(email));
         expect(res.status, res.body).to.equal(200);
       }
     });

@@ -3,13 +3,17 @@ import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { SQLITE_FILE_NAME } from '../../src/data-access/database.js';
 import { testEngines } from '../support/database.js';
-import { faultCode, rawCall, startTestService } from '../support/service.js';
+import {
+  faultCode,
+  getLeadByEmailXml,
+  rawCall,
+  startTestService,
+  syncEmailXml,
+} from '../support/service.js';
 
-const GET =
-  '<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>x@example.com</keyValue></leadKey></ns1:paramsGetLead>';
+const GET = getLeadByEmailXml('x@example.com');
 
-const SYNC =
-  '<ns1:paramsSyncLead><leadRecord><Email>held@example.com</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>';
+const SYNC = syncEmailXml('held@example.com');
 
 describe('call limits over HTTP (sqlite)', () => {
   const engine = testEngines()[0]!;

@@ -4,7 +4,14 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { start, type Running } from '../../src/main.js';
 import { testEngines } from '../support/database.js';
-import { envelope, rawCall, TEST_USER } from '../support/service.js';
+import {
+  envelope,
+  getLeadByEmailXml,
+  rawCall,
+  syncEmailXml,
+  syncUnsubscribedXml,
+  TEST_USER,
+} from '../support/service.js';
 
 describe('logs and metrics of SOAP calls', () => {
   let running: Running;
@@ -44,9 +51,7 @@ describe('logs and metrics of SOAP calls', () => {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'Content-Type': 'text/xml', 'X-Request-Id': 'req-123' },
-      body: envelope(
-        '<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>secret.person@example.com</keyValue></leadKey></ns1:paramsGetLead>',
-      ),
+      body: envelope(getLeadByEmailXml('secret.person@example.com')),
     });
     expect(res.headers.get('x-request-id')).to.equal('req-123');
     const line = lines.find((l) => l.requestId === 'req-123');
@@ -62,14 +67,8 @@ describe('logs and metrics of SOAP calls', () => {
   });
 
   it('counts calls by operation and outcome, times them, and reports pool and propagation figures', async () => {
-    await rawCall(
-      url,
-      '<ns1:paramsSyncLead><leadRecord><Email>m@example.com</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>',
-    );
-    await rawCall(
-      url,
-      '<ns1:paramsSyncLead><leadRecord><Email>m@example.com</Email><leadAttributeList><attribute><attrName>Unsubscribed</attrName><attrValue>true</attrValue></attribute></leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>',
-    );
+    await rawCall(url, syncEmailXml('m@example.com'));
+    await rawCall(url, syncUnsubscribedXml('m@example.com', 'true'));
     const text = await (await fetch(`http://127.0.0.1:${running.metricsPort}/metrics`)).text();
     expect(text).to.match(/du_soap_calls_total\{operation="syncLead",outcome="ok"\} 2/);
     expect(text).to.match(/du_soap_calls_total\{operation="getLead",outcome="20103"\} 1/);

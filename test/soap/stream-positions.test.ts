@@ -1,9 +1,13 @@
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
-import { faultCode, rawCall, startTestService, type TestService } from '../support/service.js';
+import {
+  faultCode,
+  rawCall,
+  startTestService,
+  syncEmailXml,
+  type TestService,
+} from '../support/service.js';
 
-const SYNC = (email: string) =>
-  `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`;
 const BY_UPDATE = `<leadSelector xsi:type="ns1:LastUpdateAtSelector"><oldestUpdatedAt>2000-01-01T00:00:00Z</oldestUpdatedAt></leadSelector>`;
 const BY_KEYS = `<leadSelector xsi:type="ns1:LeadKeySelector"><keyType>EMAIL</keyType><keyValues><stringItem>pos-1@example.com</stringItem><stringItem>pos-2@example.com</stringItem><stringItem>pos-3@example.com</stringItem></keyValues></leadSelector>`;
 const PAGE = (selector: string, position?: string) =>
@@ -21,7 +25,7 @@ for (const engine of testEngines()) {
     before(async () => {
       service = await startTestService(engine);
       for (const n of [1, 2, 3]) {
-        const res = await rawCall(service.url, SYNC(`pos-${n}@example.com`));
+        const res = await rawCall(service.url, syncEmailXml(`pos-${n}@example.com`));
         expect(res.status, res.body).to.equal(200);
       }
     });

@@ -6,9 +6,15 @@
 import http from 'node:http';
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
-import { envelope, faultCode, startTestService, type TestService } from '../support/service.js';
+import {
+  envelope,
+  faultCode,
+  getLeadByEmailXml,
+  startTestService,
+  type TestService,
+} from '../support/service.js';
 
-const GET_LEAD = `<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>a@example.com</keyValue></leadKey></ns1:paramsGetLead>`;
+const GET_LEAD = getLeadByEmailXml('a@example.com');
 
 function post(url: string, body: Buffer): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

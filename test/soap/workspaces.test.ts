@@ -8,10 +8,8 @@
  */
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
-import { rawCall, startTestService, type TestService } from '../support/service.js';
+import { rawCall, startTestService, syncEmailXml, type TestService } from '../support/service.js';
 
-const SYNC = (email: string) =>
-  `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`;
 const CONTEXT = (workspace: string) =>
   `<ns1:MktowsContextHeader><targetWorkspace>${workspace}</targetWorkspace></ns1:MktowsContextHeader>`;
 
@@ -29,7 +27,9 @@ for (const engine of testEngines()) {
     /** The partition a new lead synced with `workspace` lands in. */
     async function partitionOf(workspace: string): Promise<string | undefined> {
       const email = `workspace-${++n}@example.com`;
-      const res = await rawCall(service.url, SYNC(email), { extraHeaderXml: CONTEXT(workspace) });
+      const res = await rawCall(service.url, syncEmailXml(email), {
+        extraHeaderXml: CONTEXT(workspace),
+      });
       expect(res.status, res.body).to.equal(200);
       const [lead] = await service.running.services.leads.find({
         keyType: 'EMAIL',

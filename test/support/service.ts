@@ -107,6 +107,12 @@ export const getLeadByEmailXml = (email: string) =>
 export const syncEmailXml = (email: string) =>
   `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`;
 
+/** A syncLead body of `email` whose Unsubscribed is `value` as written (true, 1, 0...), no lead asked back. */
+export const syncUnsubscribedXml = (email: string, value: string) =>
+  `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email><leadAttributeList><attribute>` +
+  `<attrName>Unsubscribed</attrName><attrValue>${value}</attrValue>` +
+  `</attribute></leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`;
+
 /** POSTs a body element in a signed envelope, as a hand-written client would. */
 export async function rawCall(
   url: string,

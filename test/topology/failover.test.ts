@@ -5,7 +5,7 @@
  * counted (asynchronous replication). Timings go to the test output (docs/operations.md).
  */
 import { expect } from 'chai';
-import { rawCall, faultCode } from '../support/service.js';
+import { faultCode, rawCall, syncEmailXml } from '../support/service.js';
 import { startTopology, topologyUnavailable, type Topology } from './topology.js';
 import { Workload, type WorkloadReport } from './workload.js';
 
@@ -134,10 +134,7 @@ describe('topology: failover under load, asynchronous replication to a standby 2
     const { report, killedAt, promotedAt } = await runThroughFailover(t, workload, async () => {
       // No watcher yet: nothing answers at the primary's address.
       const started = Date.now();
-      const res = await rawCall(
-        t.instances[0]!.url,
-        '<ns1:paramsSyncLead><leadRecord><Email>down@example.com</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>',
-      );
+      const res = await rawCall(t.instances[0]!.url, syncEmailXml('down@example.com'));
       downCall = { status: res.status, code: faultCode(res.body), ms: Date.now() - started };
       readyz = (await fetch(`${t.instances[0]!.base}/readyz`)).status;
     });
