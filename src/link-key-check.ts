@@ -9,7 +9,7 @@ import { ConfigError, type Config } from './config.js';
 import type { Database } from './data-access/database.js';
 import { embeddedLinkSecretFile } from './data-access/key-cipher.js';
 import { LinkKeyFingerprintRepository } from './data-access/link-key-fingerprint.repository.js';
-import type { RecordedLinkKey } from './domain/ports/link-keys.js';
+import type { RecordedLinkKey } from './domain/ports.js';
 import {
   linkKeyFingerprint,
   linkTokensFromConfig,
