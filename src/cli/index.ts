@@ -195,7 +195,7 @@ async function main(argv: string[]): Promise<number> {
         () => keysOfDatabase(config, 'start'),
       );
     case 'link-key':
-      return runLinkKeyCommand(args, config, process.stdout, () =>
+      return runLinkKeyCommand(args, config, { out: process.stdout, err: process.stderr }, () =>
         keysOfDatabase(config, 'accept'),
       );
     case 'serve':

@@ -101,16 +101,16 @@ export const LINK_KEY_HELP =
 export async function runLinkKeyCommand(
   args: string[],
   config: Config,
-  out: NodeJS.WritableStream,
+  io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream },
   accept: () => Promise<LinkTokens | null>,
 ): Promise<number> {
   if (args[0] !== 'accept') {
-    out.write(LINK_KEY_HELP + '\n');
+    io.err.write(LINK_KEY_HELP + '\n');
     return 2;
   }
   if (!(await accept()))
     throw new ConfigError('UNSUBSCRIBE_LINK_SECRET is not set: there is no link key to accept');
-  out.write(
+  io.out.write(
     `unsubscribe-link key "${config.unsubscribeLinkKeyId}" recorded: serve, link and headers start with it\n`,
   );
   return 0;
