@@ -7,7 +7,6 @@ import { ConfigError, type Config } from './config.js';
 import { connectionProblem, openDatabase, type Database } from './data-access/database.js';
 import { claimDataDir } from './data-access/data-dir-claim.js';
 import { dataDirWriteProblem } from './data-access/data-dir-problems.js';
-import { embeddedLinkSecret } from './data-access/key-cipher.js';
 import { MigrationFailed, migrateLatest } from './data-access/migrator.js';
 import { ReadReplica } from './data-access/read-replica.js';
 import { openUserRepository, refuseLostUserKeySecret } from './data-access/user.repository.js';
@@ -16,7 +15,7 @@ import { createServices, type Services } from './compose.js';
 import { UserService } from './domain/user.service.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics, serveMetrics, type ConnectionPoolStats, type MetricsSource } from './metrics.js';
-import { linkTokensFromConfig } from './one-click/link-token.js';
+import { checkedLinkTokens } from './link-key-check.js';
 import { answerProtocolErrors, requireHost } from './protocol-answers.js';
 import { refusedDrainBytes } from './soap-transport/request-body.js';
 import { boundUnreadBodies, inTurn, onlyChunkedCoding } from './unread-bodies.js';
@@ -248,13 +247,14 @@ async function startOn(
     onSqliteThreadExit: (message) => logger.error(message),
   });
   opened(database);
-  // After the database: it makes DATA_DIR (0700), where an embedded link secret is kept.
-  const linkTokens = linkTokensFromConfig(config, () => embeddedLinkSecret(config));
   // Before anything is written: PostgreSQL without USER_KEY_SECRET stops here, and so does an
   // embedded database whose keys are sealed with a user-key.secret that is gone.
   await refuseLostUserKeySecret(database, config);
   const userRepository = openUserRepository(database, config);
   await migrateWhenReachable(database, logger, notices, signal);
+  // After the migrations: the keys are checked against those that issued links (and an embedded
+  // secret is made in DATA_DIR, which the database made 0700, only on a database without any).
+  const linkTokens = await checkedLinkTokens(config, database);
   const poolOf = () => (database.knex.client as { pool?: ConnectionPoolStats }).pool;
   const firstPool = poolOf();
   const metrics = new Metrics(() => poolOf() ?? firstPool);

@@ -31,7 +31,9 @@ import { runUsersCommand, USERS_HELP } from './users.command.js';
 import { StartError } from '../main.js';
 import { VERSION } from '../package-info.js';
 import { runServe } from './serve.command.js';
-import { LINK_HELP, runLinkCommand } from './link.command.js';
+import { checkedLinkTokens, linkKeysAreChecked } from '../link-key-check.js';
+import { linkTokensFromConfig } from '../one-click/link-token.js';
+import { LINK_HELP, LINK_KEY_HELP, runLinkCommand, runLinkKeyCommand } from './link.command.js';
 import { type ArgumentSpec, unexpectedArgument } from './arguments.js';
 import {
   embeddedWriteRefused,
@@ -65,6 +67,8 @@ Commands:
   link EMAIL|- [--list NAME]  print the signed one-click unsubscribe URL of an address
                               (-: addresses from standard input, CSV out)
   headers EMAIL [--list NAME] print its List-Unsubscribe and List-Unsubscribe-Post lines
+  link-key accept             record the configured link key when the one links were issued
+                              under is truly lost (links already sent then stay broken)
   --version                   print the version
 
 Run "durable-unsubscribe <command> --help" for a command's help. An option or argument a
@@ -84,6 +88,7 @@ command does not take is refused (exit 2), never ignored.`,
   restore: RESTORE_HELP,
   link: LINK_HELP,
   headers: LINK_HELP,
+  'link-key': LINK_KEY_HELP,
 };
 
 /** What the commands without actions take after their name (the others check their own). */
@@ -93,6 +98,7 @@ const COMMAND_ARGUMENTS: Record<string, ArgumentSpec> = {
   config: { switches: ['--defaults'], words: 0 },
   link: { valued: ['--list'], words: 1 },
   headers: { valued: ['--list'], words: 1 },
+  'link-key': { words: 1 },
   migrate: { switches: ['--yes-destroy-data'], valued: ['--backup'], words: 1 },
   backup: { words: 1 },
   restore: { words: 1 },
@@ -126,6 +132,18 @@ async function withDatabase<T>(
   } finally {
     await db.close().catch(() => undefined);
   }
+}
+
+/**
+ * The link keys of `link` and `headers` (which issue links) and `link-key accept`, checked
+ * against the database's (src/link-key-check.ts); the database is open only while they are.
+ */
+async function keysOfDatabase(config: Config, mode: 'start' | 'accept') {
+  if (!linkKeysAreChecked(config)) return linkTokensFromConfig(config);
+  return withDatabase(config, async (db) => {
+    await migrateLatest(db);
+    return checkedLinkTokens(config, db, mode);
+  });
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -190,11 +208,17 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'link':
     case 'headers':
-      return runLinkCommand(command, args, config, {
-        in: process.stdin,
-        out: process.stdout,
-        err: process.stderr,
-      });
+      return runLinkCommand(
+        command,
+        args,
+        config,
+        { in: process.stdin, out: process.stdout, err: process.stderr },
+        () => keysOfDatabase(config, 'start'),
+      );
+    case 'link-key':
+      return runLinkKeyCommand(args, config, { out: process.stdout, err: process.stderr }, () =>
+        keysOfDatabase(config, 'accept'),
+      );
     case 'serve':
       await runServe(config);
       return -1;

@@ -1,9 +1,8 @@
 import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
-import { embeddedLinkSecret } from '../data-access/key-cipher.js';
 import { validateEmail } from '../domain/email-key.js';
 import { isAppError } from '../errors.js';
-import { linkTokensFromConfig, listUnsubscribeHeaders } from '../one-click/link-token.js';
+import { listUnsubscribeHeaders, type LinkTokens } from '../one-click/link-token.js';
 import { boundedLines } from './bounded-lines.js';
 import { csvField } from './suppressions.command.js';
 
@@ -11,11 +10,14 @@ import { csvField } from './suppressions.command.js';
 const MAX_ADDRESS_LINE_BYTES = 4096;
 
 export const LINK_HELP =
-  'Usage: durable-unsubscribe link EMAIL [--list NAME]\n       durable-unsubscribe link - [--list NAME]\n       durable-unsubscribe headers EMAIL [--list NAME]\n\n"link" prints the signed unsubscribe URL of the address (UNSUBSCRIBE_BASE_URL/u/<token>);\n"link -" reads addresses from standard input, one a line, and writes CSV (email,unsubscribe_url)\nfor a mail tool that can only fill a field per person; bad addresses go to standard error.\n"headers" prints the List-Unsubscribe and List-Unsubscribe-Post lines (RFC 8058) to put in a\nmessage. The token is sealed with UNSUBSCRIBE_LINK_SECRET (key UNSUBSCRIBE_LINK_KEY_ID) and\nworks for UNSUBSCRIBE_LINK_MAX_AGE_DAYS. --list records a list or topic name with the change.\nSenders can compute the same links themselves: see docs/one-click.md.';
+  'Usage: durable-unsubscribe link EMAIL [--list NAME]\n       durable-unsubscribe link - [--list NAME]\n       durable-unsubscribe headers EMAIL [--list NAME]\n\n"link" prints the signed unsubscribe URL of the address (UNSUBSCRIBE_BASE_URL/u/<token>);\n"link -" reads addresses from standard input, one a line, and writes CSV (email,unsubscribe_url)\nfor a mail tool that can only fill a field per person; bad addresses go to standard error.\n"headers" prints the List-Unsubscribe and List-Unsubscribe-Post lines (RFC 8058) to put in a\nmessage. The token is sealed with UNSUBSCRIBE_LINK_SECRET (key UNSUBSCRIBE_LINK_KEY_ID) and\nworks for UNSUBSCRIBE_LINK_MAX_AGE_DAYS. --list records a list or topic name with the change.\nA key the database has not seen issue links is refused: see "durable-unsubscribe link-key --help".\nSenders can compute the same links themselves: see docs/one-click.md.';
 
-/** Makes unsubscribe URLs as the service configured by `config` reads them. */
-export function linkMaker(config: Config, list?: string): (email: string) => string {
-  const tokens = linkTokensFromConfig(config, () => embeddedLinkSecret(config));
+/** Makes unsubscribe URLs with `tokens` (null: links are off), as the service reads them. */
+export function linkMaker(
+  config: Config,
+  tokens: LinkTokens | null,
+  list?: string,
+): (email: string) => string {
   if (!tokens)
     throw new ConfigError(
       'UNSUBSCRIBE_LINK_SECRET is not set: unsubscribe links are off (PostgreSQL needs one)',
@@ -68,6 +70,8 @@ export async function runLinkCommand(
   args: string[],
   config: Config,
   io: { in: NodeJS.ReadableStream; out: NodeJS.WritableStream; err: NodeJS.WritableStream },
+  /** The configured keys, once the database has agreed they are those that issued links. */
+  linkTokens: () => Promise<LinkTokens | null>,
 ): Promise<number> {
   const email = args[0];
   const listAt = args.indexOf('--list');
@@ -81,11 +85,33 @@ export async function runLinkCommand(
     io.err.write(`UNSUBSCRIBE_BASE_URL (or PUBLIC_URL) is not set: the link points at ${base}\n`);
   else if (!base.startsWith('https://'))
     io.err.write('RFC 8058: mailbox providers use one-click only with an https URL\n');
-  const makeLink = linkMaker(config, list);
+  const makeLink = linkMaker(config, await linkTokens(), list);
   if (command === 'link' && email === '-') return linksFromLines(io.in, makeLink, io.out, io.err);
   const url = makeLink(email);
   io.out.write(
     command === 'link' ? `${url}\n` : listUnsubscribeHeaders(url).replace(/\r\n/g, '\n'),
+  );
+  return 0;
+}
+
+export const LINK_KEY_HELP =
+  'Usage: durable-unsubscribe link-key accept\n\nThe database remembers a fingerprint (never the secret) of every unsubscribe-link key that\nissued links; "serve", "link" and "headers" refuse to start when none of the configured keys\n(UNSUBSCRIBE_LINK_SECRET, or DATA_DIR/unsubscribe-link.secret, and UNSUBSCRIBE_LINK_OLD_KEYS)\nis one of them, and never make a lost DATA_DIR secret file anew: the links already sent would\nstop working. Restore the key from a backup. Only if it is truly lost: "accept" records the\nconfigured current key (making the DATA_DIR file if missing); every link issued under a lost\nkey then stays broken (403). See docs/one-click.md.';
+
+/** `link-key accept`: records the configured current key, whatever the database had seen. */
+export async function runLinkKeyCommand(
+  args: string[],
+  config: Config,
+  io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream },
+  accept: () => Promise<LinkTokens | null>,
+): Promise<number> {
+  if (args[0] !== 'accept') {
+    io.err.write(LINK_KEY_HELP + '\n');
+    return 2;
+  }
+  if (!(await accept()))
+    throw new ConfigError('UNSUBSCRIBE_LINK_SECRET is not set: there is no link key to accept');
+  io.out.write(
+    `unsubscribe-link key "${config.unsubscribeLinkKeyId}" recorded: serve, link and headers start with it\n`,
   );
   return 0;
 }

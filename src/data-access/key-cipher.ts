@@ -116,14 +116,25 @@ export function keyCipher(options: {
  */
 export function dataDirSecret(dataDir: string, fileName: string): string {
   const file = path.join(dataDir, fileName);
-  let secret: string;
   try {
     if (!fs.existsSync(file)) {
       makeDataDir(dataDir);
       writeOnce(file, crypto.randomBytes(32).toString('base64'));
     }
+  } catch (error) {
+    throw dataDirWriteProblem(dataDir, error) ?? error;
+  }
+  return existingDataDirSecret(dataDir, fileName)!;
+}
+
+/** The secret kept in `fileName` of the data directory, or null when there is no such file. */
+export function existingDataDirSecret(dataDir: string, fileName: string): string | null {
+  const file = path.join(dataDir, fileName);
+  let secret: string;
+  try {
     secret = fs.readFileSync(file, 'utf8').trim();
   } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return null;
     throw dataDirWriteProblem(dataDir, error) ?? error;
   }
   if (secret === '')
@@ -149,14 +160,19 @@ function writeOnce(file: string, text: string): void {
 export const LINK_SECRET_FILE_NAME = 'unsubscribe-link.secret';
 
 /**
- * The unsubscribe-link secret of an embedded SQLite install without UNSUBSCRIBE_LINK_SECRET:
- * made once in the data directory, shared by the service and the CLI. PostgreSQL (several
- * instances, senders computing links) needs the operator to set one: null.
+ * The file of the unsubscribe-link secret of an embedded SQLite install without
+ * UNSUBSCRIBE_LINK_SECRET: made once in the data directory, shared by the service and the CLI.
+ * PostgreSQL (several instances, senders computing links) needs the operator to set one: null.
  */
-export function embeddedLinkSecret(config: {
-  databaseUrl: string;
-  dataDir: string;
-}): string | null {
+export function embeddedLinkSecretFile(config: { databaseUrl: string; dataDir: string }): {
+  file: string;
+  read(): string | null;
+  make(): string;
+} | null {
   if (config.databaseUrl !== '' || config.dataDir === ':memory:') return null;
-  return dataDirSecret(config.dataDir, LINK_SECRET_FILE_NAME);
+  return {
+    file: path.join(config.dataDir, LINK_SECRET_FILE_NAME),
+    read: () => existingDataDirSecret(config.dataDir, LINK_SECRET_FILE_NAME),
+    make: () => dataDirSecret(config.dataDir, LINK_SECRET_FILE_NAME),
+  };
 }

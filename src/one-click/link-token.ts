@@ -15,6 +15,7 @@ import { ConfigError, type Config } from '../config.js';
 export const TOKEN_VERSION = '1';
 const KEY_LABEL = 'durable-unsubscribe/link/v1';
 const UNDO_LABEL = 'durable-unsubscribe/undo/v1';
+const FINGERPRINT_LABEL = 'durable-unsubscribe/link-key-fingerprint/v1';
 const NONCE_BYTES = 12;
 /** An undo code: the first 32 characters of an HMAC in base64url. */
 const UNDO_CODE = /^[A-Za-z0-9_-]{32}$/;
@@ -225,6 +226,18 @@ function canonicalBase64url(text: string): boolean {
   // 2 characters carry 1 byte (4 bits spare), 3 carry 2 bytes (2 bits spare).
   const spare = rest === 2 ? 0x0f : 0x03;
   return (base64urlValue(text.charCodeAt(text.length - 1)) & spare) === 0;
+}
+
+/**
+ * What the database remembers of a key that issued links: an HMAC, under the secret, of a
+ * fixed label and the key id (a token names its key id, so the same secret under another id
+ * opens none of its links). It reveals nothing of the secret nor of the keys derived from it.
+ */
+export function linkKeyFingerprint(key: LinkKey): string {
+  return crypto
+    .createHmac('sha256', key.secret)
+    .update(`${FINGERPRINT_LABEL}\n${key.id}`)
+    .digest('hex');
 }
 
 /** The two header lines RFC 8058 asks for, ready to paste into a message. */
