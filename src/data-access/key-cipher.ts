@@ -139,7 +139,7 @@ export function existingDataDirSecret(dataDir: string, fileName: string): string
   }
   if (secret === '')
     throw new ConfigError(
-      `DATA_DIR: ${file} is empty (a write that failed: a full disk?); remove it and a new secret is made`,
+      `DATA_DIR: ${file} is empty (a write that failed: a full disk?); restore it from a backup of DATA_DIR, or remove it`,
     );
   return secret;
 }

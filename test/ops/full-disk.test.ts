@@ -79,7 +79,7 @@ describe('DATA_DIR on a full disk', function () {
     const r = await cli(['link', 'ann@example.com'], env);
     expect(r.code).to.equal(1);
     expect(r.stderr).to.equal(
-      `Configuration error: DATA_DIR: ${file} is empty (a write that failed: a full disk?); remove it and a new secret is made\n`,
+      `Configuration error: DATA_DIR: ${file} is empty (a write that failed: a full disk?); restore it from a backup of DATA_DIR, or remove it\n`,
     );
   });
 });
