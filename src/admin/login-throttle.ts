@@ -89,20 +89,17 @@ export class LoginThrottle {
    */
   private accountToForget(): string | number {
     const now = this.now();
-    let unescalated: string | undefined;
     let waited: string | undefined;
     let soonestMs = Infinity;
     for (const [key, state] of this.accounts) {
-      if (now - state.lastAt > ACCOUNT_MEMORY_MS) return key;
-      if (state.failures < this.freeFailures) {
-        unescalated ??= key;
-        continue;
-      }
+      // The map is in the order of attempts: past the first account not forgotten none is, so
+      // the first one forgotten or not escalated is the one to forget (no need to read on).
+      if (now - state.lastAt > ACCOUNT_MEMORY_MS || state.failures < this.freeFailures) return key;
       const left = state.lastAt + this.backoffMs(state.failures) - now;
       if (left <= 0) waited ??= key;
       else soonestMs = Math.min(soonestMs, left);
     }
-    return unescalated ?? waited ?? Math.max(1, Math.ceil(soonestMs / 1000));
+    return waited ?? Math.max(1, Math.ceil(soonestMs / 1000));
   }
 
   private backoffMs(failures: number): number {

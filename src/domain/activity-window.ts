@@ -67,6 +67,22 @@ export const OLDEST_FIRST: LogDirection<null, number> = {
   upTo: (query, end) => ({ ...query, maxId: end }),
 };
 
+/**
+ * Up to `limit` of a lead's activities below `beforeId` under `query`, and whether any is left
+ * past them: one more than the page is read, so that it is known, not guessed.
+ */
+export async function leadRowsAndMore(
+  activities: ActivityQueries,
+  leadIds: readonly number[],
+  beforeId: number | null,
+  query: ActivityQuery,
+  limit: number,
+): Promise<{ rows: ActivityRecord[]; more: boolean }> {
+  const found = await activities.listForLeads(leadIds, beforeId, query, limit + 1);
+  const more = found.length > limit;
+  return { rows: more ? found.slice(0, limit) : found, more };
+}
+
 /** `id` no higher than `cap` (null: no end). */
 const capAt = (id: number | null, cap: number | null) =>
   cap === null ? id : id === null ? cap : Math.min(id, cap);

@@ -11,7 +11,13 @@ import { REMAINING_COUNT_CAP } from './paging.js';
 import type { LeadKey } from './lead.types.js';
 import type { LeadService } from './lead.service.js';
 import { findByKeys } from './lead-find.js';
-import { NEWEST_FIRST, OLDEST_FIRST, windowedPage, type PageRows } from './activity-window.js';
+import {
+  leadRowsAndMore,
+  NEWEST_FIRST,
+  OLDEST_FIRST,
+  windowedPage,
+  type PageRows,
+} from './activity-window.js';
 import { dated, datedChanges, datedPage, filtersRows } from './dated-pages.js';
 
 export interface ActivityView {
@@ -245,11 +251,9 @@ export class ActivityService {
     limit: number,
   ): Promise<PageRows> {
     const q = admitsDataValues(query) ? query : { ...query, withoutDataValues: true };
-    // One more than the page: whether any is left is then known, not guessed.
-    const found = await activities.listForLeads(leadIds, beforeId, q, limit + 1);
-    const rows = found.length > limit ? found.slice(0, limit) : found;
+    const { rows, more } = await leadRowsAndMore(activities, leadIds, beforeId, q, limit);
     const last = rows[rows.length - 1];
-    if (found.length <= limit) return { rows, remaining: 0, position: last?.id ?? beforeId ?? 0 };
+    if (!more) return { rows, remaining: 0, position: last?.id ?? beforeId ?? 0 };
     return {
       rows,
       remaining: Math.max(await this.typedRemaining(activities, leadIds, last!.id, q), 1),

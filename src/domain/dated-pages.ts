@@ -2,7 +2,7 @@ import type { ActivityQueries } from './ports.js';
 import type { ActivityQuery } from './records.js';
 import { admitsDataValues } from './activity-types.js';
 import { REMAINING_COUNT_CAP } from './paging.js';
-import type { PageRows } from './activity-window.js';
+import { leadRowsAndMore, type PageRows } from './activity-window.js';
 
 /** Whether a query tests the type or the lead (a date-bounded stream's seek does not cover). */
 export const filtersRows = (q: ActivityQuery) =>
@@ -38,11 +38,9 @@ export async function datedPage(
     ...seek,
     ...(typed && !admitsDataValues(query) ? { withoutDataValues: true } : {}),
   };
-  // One more than the page: whether any is left is then known, not guessed.
-  const found = await activities.listForLeads(leadIds, beforeId, q, limit + 1);
-  const rows = found.length > limit ? found.slice(0, limit) : found;
+  const { rows, more } = await leadRowsAndMore(activities, leadIds, beforeId, q, limit);
   const last = rows[rows.length - 1];
-  return { rows, remaining: found.length > limit ? 1 : 0, position: last?.id ?? beforeId ?? 0 };
+  return { rows, remaining: more ? 1 : 0, position: last?.id ?? beforeId ?? 0 };
 }
 
 /**
