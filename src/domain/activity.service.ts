@@ -11,13 +11,7 @@ import { REMAINING_COUNT_CAP } from './paging.js';
 import type { LeadKey } from './lead.types.js';
 import type { LeadService } from './lead.service.js';
 import { findByKeys } from './lead-find.js';
-import {
-  leadRowsAndMore,
-  NEWEST_FIRST,
-  OLDEST_FIRST,
-  windowedPage,
-  type PageRows,
-} from './activity-window.js';
+import { leadPage, leadRowsAndMore, windowedChanges, type PageRows } from './activity-window.js';
 import { dated, datedChanges, datedPage, filtersRows } from './dated-pages.js';
 
 export interface ActivityView {
@@ -186,9 +180,9 @@ export const DEFAULT_SCAN_LIMIT = 20000;
  * past its start: one whose filter matches little would otherwise read a whole log of millions
  * (holding SQLite's only connection all the while). When the batch is not full by then, the
  * answer holds what was found and the position at the end of what was read; its remainingCount
- * is then 1 if the stream goes on (there may be more), 0 at its end. A lead's page under a type
- * filter alone (typedPage) or bounded by dates (datedPage, dated-pages.ts), and the stream
- * bounded by dates alone (datedChanges), need no such window.
+ * is then 1 if the stream goes on (there may be more), 0 at its end. A lead's page under no
+ * filter (leadPage), a type filter alone (typedPage) or bounded by dates (datedPage,
+ * dated-pages.ts), and the stream bounded by dates alone (datedChanges), need no such window.
  */
 export class ActivityService {
   private readonly scanLimit: number;
@@ -220,16 +214,7 @@ export class ActivityService {
         ? await datedPage(repos.activities, leadIds, beforeId, query, limit)
         : typesOnly(query)
           ? await this.typedPage(repos.activities, leadIds, beforeId, query, limit)
-          : await windowedPage(
-              NEWEST_FIRST,
-              repos.activities,
-              leadIds,
-              beforeId,
-              query,
-              limit,
-              this.scanLimit,
-              null,
-            );
+          : await leadPage(repos.activities, leadIds, beforeId, query, limit);
       return activityPage(page, options.start);
     });
   }
@@ -329,10 +314,8 @@ export class ActivityService {
           await datedChanges(repos.activities, afterId, query, limit, cap),
           start,
         );
-      const page = await windowedPage(
-        OLDEST_FIRST,
+      const page = await windowedChanges(
         repos.activities,
-        null,
         afterId,
         query,
         limit,

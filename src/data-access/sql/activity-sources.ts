@@ -246,28 +246,6 @@ export class ActivitySources {
     return Number(r.rows[0]?.n ?? 0);
   }
 
-  /**
-   * The id of the n-th of these leads' activities below `before` (all: null), newest first, or
-   * null. PostgreSQL finds one lead's by lead_activity_nth_id (migration 20261202000400),
-   * which reads n index entries of each side whatever the statistics (the statement sorted the
-   * lead's whole history when they expected a few rows).
-   */
-  async leadNthId(
-    leadIds: readonly number[],
-    before: number | null,
-    n: number,
-  ): Promise<number | null> {
-    if (this.engine !== 'postgres' || leadIds.length !== 1)
-      return this.nthId({ leadIds }, belowId(before), 'desc', n);
-    const r = (await this.db.raw('SELECT lead_activity_nth_id(?, ?, ?) AS id', [
-      leadIds[0]!,
-      before,
-      n,
-    ])) as { rows: Array<{ id: number | string | null }> };
-    const id = r.rows[0]?.id;
-    return id === null || id === undefined ? null : Number(id);
-  }
-
   /** The lowest id of an activity created at or after `createdAt`, or null. */
   async firstIdSince(createdAt: number): Promise<number | null> {
     // A propagation's event has the id of its first follower, the lowest of them.

@@ -169,15 +169,6 @@ export class ActivityRepository {
     return this.log.nthId({}, { op: '>', id: afterId }, 'asc', n);
   }
 
-  /** The id of the n-th activity of these leads below `beforeId` (newest first), or null. */
-  async nthIdBeforeForLeads(
-    leadIds: readonly number[],
-    beforeId: number | null,
-    n: number,
-  ): Promise<number | null> {
-    return this.log.leadNthId(leadIds, beforeId, n);
-  }
-
   /** ActivityQueries.dateSeek: where a read bounded by dates may start and stop. */
   dateSeek(
     oldest: number | undefined,

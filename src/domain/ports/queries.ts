@@ -143,12 +143,6 @@ export interface ActivityQueries extends ActivityLog {
   countAfter(afterId: number, filter: ActivityQuery, cap?: number): Promise<number>;
   /** The id of the n-th activity after `afterId` (ascending), or null when there are fewer. */
   nthIdAfter(afterId: number, n: number): Promise<number | null>;
-  /** The id of the n-th activity of these people below `beforeId` (newest first), or null. */
-  nthIdBeforeForLeads(
-    leadIds: readonly number[],
-    beforeId: number | null,
-    n: number,
-  ): Promise<number | null>;
   /** The id just before the first activity created at or after a time (a stream start). */
   idBefore(createdAt: number): Promise<number>;
   /**
