@@ -8,7 +8,8 @@ import { testEngines } from '../support/database.js';
 import { sendEndlessBody } from '../support/endless-body.js';
 import { exchangeUntilClosed } from '../support/raw-socket.js';
 import { startTestService, type TestService } from '../support/service.js';
-import { peopleWithEmail, unsubscribingSyncLead } from './support.js';
+import { unsubscribingSyncLead } from './support.js';
+import { peopleWithEmail } from '../support/people.js';
 
 /** The headers of an answer's head, names lower-cased. */
 function headersOf(answer: string): Map<string, string> {

@@ -3,8 +3,8 @@ import { testEngines } from '../support/database.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { exchangeUntilClosed } from '../support/raw-socket.js';
 import { envelope } from '../support/service.js';
-import { flagsOf, historyOf, startLinkService, type LinkService } from '../one-click/support.js';
-import { peopleWithEmail } from './support.js';
+import { historyOf, startLinkService, type LinkService } from '../one-click/support.js';
+import { flagsOf, peopleWithEmail } from '../support/people.js';
 
 const ONE_CLICK = 'List-Unsubscribe=One-Click';
 

@@ -7,7 +7,7 @@ import {
   startTestService,
   type TestService,
 } from '../support/service.js';
-import { peopleWithEmail } from './support.js';
+import { peopleWithEmail } from '../support/people.js';
 
 const attribute = (name: string, value: string) =>
   `<attribute><attrName>${name}</attrName><attrValue>${value}</attrValue></attribute>`;

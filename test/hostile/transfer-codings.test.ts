@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
 import { exchangeUntilClosed } from '../support/raw-socket.js';
 import { startTestService, type TestService } from '../support/service.js';
-import { peopleWithEmail, unsubscribingSyncLead } from './support.js';
+import { unsubscribingSyncLead } from './support.js';
+import { peopleWithEmail } from '../support/people.js';
 
 /** A SOAP POST whose body goes in one chunk under `transferEncoding`. */
 const chunkedPost = (transferEncoding: string, body: string) =>

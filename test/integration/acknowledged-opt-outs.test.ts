@@ -27,13 +27,13 @@ import { testEngines } from '../support/database.js';
 import { rowCounts } from '../support/harness.js';
 import { faultCode, rawCall } from '../support/service.js';
 import {
-  flagsOf,
   historyOf,
   oneClick,
   postForm,
   startLinkService,
   type LinkService,
 } from '../one-click/support.js';
+import { flagsOf } from '../support/people.js';
 
 const attr = (name: string, value: string) =>
   `<attribute><attrName>${name}</attrName><attrValue>${value}</attrValue></attribute>`;

@@ -33,6 +33,7 @@ import {
   TEST_KEY_SECRET,
   type TestService,
 } from '../support/service.js';
+import { flagsOf } from '../support/people.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'dist/src/cli/index.js');
@@ -95,10 +96,7 @@ for (const engine of testEngines()) {
     });
     after(() => service.stop());
 
-    const flags = async (email: string) =>
-      (await services.leads.find({ keyType: 'EMAIL', keyValue: email }))
-        .sort((a, b) => a.id - b.id)
-        .map((l) => l.unsubscribed);
+    const flags = (email: string) => flagsOf(services, email);
 
     it('syncLead: fault 20106 saying why, nothing changed', async () => {
       const email = fresh('soap');

@@ -6,7 +6,8 @@ import { expect } from 'chai';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { testEngines } from '../support/database.js';
-import { flagsOf, historyOf, startLinkService, type LinkService } from './support.js';
+import { historyOf, startLinkService, type LinkService } from './support.js';
+import { flagsOf } from '../support/people.js';
 
 const ARTIFACTS = path.resolve('test-artifacts', 'one-click');
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');

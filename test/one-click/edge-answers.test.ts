@@ -4,14 +4,8 @@ import sinon from 'sinon';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Transactions } from '../../src/domain/ports.js';
 import { testEngines } from '../support/database.js';
-import {
-  flagsOf,
-  get,
-  historyOf,
-  postForm,
-  startLinkService,
-  type LinkService,
-} from './support.js';
+import { get, historyOf, postForm, startLinkService, type LinkService } from './support.js';
+import { flagsOf } from '../support/people.js';
 
 /** What every answer under /u carries, whatever its status, the way the console's do. */
 const LINK_SECURITY_HEADERS = {

@@ -5,7 +5,7 @@ import { ChangePaths } from '../../src/domain/change-paths.js';
 import { createServices, type Services } from '../../src/compose.js';
 import type { LinkSubject } from '../../src/domain/link-unsubscribe.service.js';
 import { testEngines } from '../support/database.js';
-import { flagsOf } from './support.js';
+import { flagsOf } from '../support/people.js';
 
 const WINDOW = 15 * 60000;
 const always = () => true;

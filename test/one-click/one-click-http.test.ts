@@ -5,7 +5,6 @@ import { ChangePaths, PROPAGATED_REASON, RESET_REASON } from '../../src/domain/c
 import { LinkTokens } from '../../src/one-click/link-token.js';
 import { testEngines } from '../support/database.js';
 import {
-  flagsOf,
   get,
   historyOf,
   KEY_1,
@@ -18,6 +17,7 @@ import {
   type Answer,
   type LinkService,
 } from './support.js';
+import { flagsOf } from '../support/people.js';
 
 const web = ChangePaths.webService();
 

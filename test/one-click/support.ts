@@ -87,12 +87,6 @@ export async function postForm(url: string, fields: Record<string, string>): Pro
   );
 }
 
-/** Every person of an address, oldest first: their flags. */
-export async function flagsOf(services: Services, email: string): Promise<boolean[]> {
-  const leads = await services.leads.find({ keyType: 'EMAIL', keyValue: email });
-  return leads.sort((a, b) => a.id - b.id).map((l) => l.unsubscribed);
-}
-
 export async function historyOf(services: Services, email: string) {
   return (await services.durableStatus.explain(email)).history;
 }

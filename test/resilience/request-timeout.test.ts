@@ -3,7 +3,7 @@ import sinon from 'sinon';
 import { BatchSession, BatchUnsupported } from '../../src/data-access/batch/batch-session.js';
 import type { Database } from '../../src/data-access/database.js';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
-import { peopleWithEmail } from '../hostile/support.js';
+import { peopleWithEmail } from '../support/people.js';
 import { testEngines } from '../support/database.js';
 import {
   faultCode,
