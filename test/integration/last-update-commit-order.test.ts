@@ -12,9 +12,37 @@ import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { testEngines } from '../support/database.js';
 import { createLead, harnessPerSuite, type Harness } from '../support/harness.js';
+import { signal } from '../support/signal.js';
+import type { Services } from '../../src/domain/services.js';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const web = { path: ChangePaths.webService() };
+
+/** A person a paging run served, and the updatedAt it was served with. */
+interface Served {
+  id: number;
+  at: number;
+}
+
+/** One paging run from `oldest`, a lead a page, to its end (nothing remaining). */
+async function pageToEnd(s: Services, oldest: number): Promise<Served[]> {
+  const served: Served[] = [];
+  let after: { updatedAt: number; id: number } | null = null;
+  for (let pages = 0; pages < 10; pages++) {
+    const page = await s.leads.listUpdated({ oldest, latest: null }, after, 1);
+    for (const l of page.leads) served.push({ id: l.id, at: l.updatedAt.getTime() });
+    const last = page.leads[page.leads.length - 1];
+    if (last) after = { updatedAt: last.updatedAt.getTime(), id: last.id };
+    if (page.remaining === 0) break;
+  }
+  return served;
+}
+
+/** Every person changed from `oldest` and stamped up to the last position `served` reached. */
+function stampedBy(s: Services, oldest: number, served: Served[]) {
+  const reach = Math.max(0, ...served.map((x) => x.at));
+  return s.leads.listUpdated({ oldest, latest: reach }, null, 100);
+}
 
 for (const engine of testEngines()) {
   describe(`LastUpdateAt paging against commit order (${engine.name})`, function () {
@@ -29,10 +57,8 @@ for (const engine of testEngines()) {
       const a = await createLead(s, 'stamped-first@order.example');
       const b = await createLead(s, 'committed-first@order.example');
       const oldest = h.clock.t;
-      let release!: () => void;
-      const held = new Promise<void>((r) => (release = r));
-      let stamped!: () => void;
-      const reached = new Promise<void>((r) => (stamped = r));
+      const { wait: held, fire: release } = signal();
+      const { wait: reached, fire: stamped } = signal();
       // A: stamped now, its transaction held open until released.
       const first = new UnitOfWork(h.db).write(async (repos) => {
         await s.leads.syncWithin(
@@ -52,19 +78,10 @@ for (const engine of testEngines()) {
       await Promise.race([second, pause(500)]);
       setTimeout(release, 300);
       // One paging run, a lead a page, to its end (nothing remaining).
-      const served: Array<{ id: number; at: number }> = [];
-      let after: { updatedAt: number; id: number } | null = null;
-      for (let pages = 0; pages < 10; pages++) {
-        const page = await s.leads.listUpdated({ oldest, latest: null }, after, 1);
-        for (const l of page.leads) served.push({ id: l.id, at: l.updatedAt.getTime() });
-        const last = page.leads[page.leads.length - 1];
-        if (last) after = { updatedAt: last.updatedAt.getTime(), id: last.id };
-        if (page.remaining === 0) break;
-      }
+      const served = await pageToEnd(s, oldest);
       await Promise.all([first, second]);
       // Every change stamped up to the run's last position was served by the run.
-      const reach = Math.max(0, ...served.map((x) => x.at));
-      const all = await s.leads.listUpdated({ oldest, latest: reach }, null, 100);
+      const all = await stampedBy(s, oldest, served);
       expect(served.map((x) => x.id)).to.include.members(all.leads.map((l) => l.id));
     });
 
@@ -78,11 +95,9 @@ for (const engine of testEngines()) {
       // message (SQLite). That connection is held back until released: stamped, not begun.
       const client = h.db.knex.client as { acquireConnection(): Promise<unknown> };
       const acquire = client.acquireConnection.bind(client);
-      let release!: () => void;
-      const released = new Promise<void>((r) => (release = r));
+      const { wait: released, fire: release } = signal();
       let held = false;
-      let holding!: () => void;
-      const reached = new Promise<void>((r) => (holding = r));
+      const { wait: reached, fire: holding } = signal();
       const stub = sinon.stub(client, 'acquireConnection').callsFake(async () => {
         const stack = new Error().stack ?? '';
         if (!held && /runGroup|commitSteps/.test(stack)) {
@@ -109,19 +124,10 @@ for (const engine of testEngines()) {
         );
         await Promise.race([second, pause(500)]);
         setTimeout(release, 300);
-        const served: Array<{ id: number; at: number }> = [];
-        let after: { updatedAt: number; id: number } | null = null;
-        for (let pages = 0; pages < 10; pages++) {
-          const page = await s.leads.listUpdated({ oldest, latest: null }, after, 1);
-          for (const l of page.leads) served.push({ id: l.id, at: l.updatedAt.getTime() });
-          const last = page.leads[page.leads.length - 1];
-          if (last) after = { updatedAt: last.updatedAt.getTime(), id: last.id };
-          if (page.remaining === 0) break;
-        }
+        const served = await pageToEnd(s, oldest);
         release();
         await Promise.all([first, second]);
-        const reach = Math.max(0, ...served.map((x) => x.at));
-        const all = await s.leads.listUpdated({ oldest, latest: reach }, null, 100);
+        const all = await stampedBy(s, oldest, served);
         // PostgreSQL: B was served, past A's stamp. SQLite: one writer, in order: B (and the
         // page's own settling) waited for A's group, in which A stamps, after the page began.
         if (engine.name === 'postgres') expect(all.leads.map((l) => l.id)).to.include(b);
@@ -139,10 +145,8 @@ for (const engine of testEngines()) {
       const a = await createLead(s, 'batch-planned@order.example');
       const b = await createLead(s, 'batch-after@order.example');
       const oldest = h.clock.t;
-      let release!: () => void;
-      const released = new Promise<void>((r) => (release = r));
-      let stamped!: () => void;
-      const reached = new Promise<void>((r) => (stamped = r));
+      const { wait: released, fire: release } = signal();
+      const { wait: reached, fire: stamped } = signal();
       // A: planned (and stamped) over the batch's read, its checked step held back.
       const first = new UnitOfWork(h.db).writeChecked!(
         { ids: [a], foreignIds: [], emailKeys: [] },
@@ -161,22 +165,14 @@ for (const engine of testEngines()) {
       // B: stamped after A, committed first.
       await s.leads.sync({ id: b, attributes: [{ name: 'Unsubscribed', value: 'true' }] }, web);
       setTimeout(release, 300);
-      const served: Array<{ id: number; at: number }> = [];
-      let after: { updatedAt: number; id: number } | null = null;
+      let served: Served[];
       try {
-        for (let pages = 0; pages < 10; pages++) {
-          const page = await s.leads.listUpdated({ oldest, latest: null }, after, 1);
-          for (const l of page.leads) served.push({ id: l.id, at: l.updatedAt.getTime() });
-          const last = page.leads[page.leads.length - 1];
-          if (last) after = { updatedAt: last.updatedAt.getTime(), id: last.id };
-          if (page.remaining === 0) break;
-        }
+        served = await pageToEnd(s, oldest);
       } finally {
         release();
       }
       expect(await first).to.not.equal(null);
-      const reach = Math.max(0, ...served.map((x) => x.at));
-      const all = await s.leads.listUpdated({ oldest, latest: reach }, null, 100);
+      const all = await stampedBy(s, oldest, served);
       expect(all.leads.map((l) => l.id)).to.include(b);
       expect(served.map((x) => x.id)).to.include.members(all.leads.map((l) => l.id));
     });

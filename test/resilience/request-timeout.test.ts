@@ -3,8 +3,8 @@ import sinon from 'sinon';
 import { BatchSession, BatchUnsupported } from '../../src/data-access/batch/batch-session.js';
 import type { Database } from '../../src/data-access/database.js';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
-import { peopleWithEmail } from '../support/people.js';
 import { testEngines } from '../support/database.js';
+import { whileWriteHeld } from '../support/held-write.js';
 import {
   faultCode,
   rawCall,
@@ -13,6 +13,7 @@ import {
   type TestService,
 } from '../support/service.js';
 import { slowCommits } from '../support/slow-commits.js';
+import { peopleWithEmail } from '../support/people.js';
 
 /**
  * A call that outlasts REQUEST_TIMEOUT_MS: the answer tells the truth about what is stored.
@@ -43,24 +44,15 @@ function statusesOf(body: string): Array<{ status: string; error: string }> {
  * While `run` runs, the database is held for `email` by a transaction of the test: on
  * PostgreSQL the address's lock, on a SQLite file the one writer.
  */
-async function holding(db: Database, email: string, run: () => Promise<void>): Promise<void> {
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  let locked!: () => void;
-  const taken = new Promise<void>((resolve) => (locked = resolve));
-  const holder = new UnitOfWork(db).write(async (r) => {
-    await r.lockEmailKeys([email]);
-    await r.emailStatus.get(email);
-    locked();
-    await held;
-  });
-  await taken;
-  try {
-    await run();
-  } finally {
-    release();
-    await holder;
-  }
+function holding(db: Database, email: string, run: () => Promise<void>): Promise<void> {
+  return whileWriteHeld(
+    db,
+    async (r) => {
+      await r.lockEmailKeys([email]);
+      await r.emailStatus.get(email);
+    },
+    run,
+  );
 }
 
 for (const engine of testEngines()) {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { testEngines } from '../support/database.js';
+import { whileWriteHeld } from '../support/held-write.js';
 import type { RawResponse } from '../support/service.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { slowCommits } from '../support/slow-commits.js';
@@ -38,30 +39,13 @@ const optOut = (n: number): SampleNotification => ({
  * While `run` runs, Salesforce record `recordId` is held by a transaction of the test (on
  * PostgreSQL the record's row lock, on a SQLite file the one writer), rolled back after.
  */
-async function holdingRecord(
-  db: Database,
-  recordId: string,
-  run: () => Promise<void>,
-): Promise<void> {
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  let locked!: () => void;
-  const taken = new Promise<void>((resolve) => (locked = resolve));
-  const holder = new UnitOfWork(db)
-    .write(async (r) => {
-      await r.salesforceNotifications.lockRecord(recordId, 'Lead', Date.now());
-      locked();
-      await held;
-      throw new Error('rolled back by the test');
-    })
-    .catch(() => undefined);
-  await taken;
-  try {
-    await run();
-  } finally {
-    release();
-    await holder;
-  }
+function holdingRecord(db: Database, recordId: string, run: () => Promise<void>): Promise<void> {
+  return whileWriteHeld(
+    db,
+    (r) => r.salesforceNotifications.lockRecord(recordId, 'Lead', Date.now()),
+    run,
+    { rollBack: true },
+  );
 }
 
 for (const engine of testEngines()) {
