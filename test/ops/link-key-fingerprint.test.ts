@@ -15,9 +15,9 @@ const SECRET_A = 'link secret of instance a 0123456789abcdef';
 const SECRET_B = 'link secret of instance b 0123456789abcdef';
 const BASE = { UNSUBSCRIBE_BASE_URL: 'https://unsubscribe.example.com' };
 
-/** `serve` that must refuse to start: its one line and exit code (killed if it serves). */
-async function serveRefused(env: Record<string, string>): Promise<Result> {
-  const s = spawnCollecting(process.execPath, [BIN, 'serve'], {
+/** `serve` on a port of its own, one worker, no metrics listener. */
+const serve = (env: Record<string, string>) =>
+  spawnCollecting(process.execPath, [BIN, 'serve'], {
     LOG_LEVEL: 'warn',
     ...env,
     PORT: '0',
@@ -25,6 +25,10 @@ async function serveRefused(env: Record<string, string>): Promise<Result> {
     METRICS_PORT: 'off',
     WORKERS: '1',
   });
+
+/** `serve` that must refuse to start: its one line and exit code (killed if it serves). */
+async function serveRefused(env: Record<string, string>): Promise<Result> {
+  const s = serve(env);
   s.port.then(() => s.child.kill('SIGTERM')).catch(() => undefined);
   const { code } = await s.exited;
   return { code: code ?? 1, stdout: '', stderr: s.output() };
@@ -32,14 +36,7 @@ async function serveRefused(env: Record<string, string>): Promise<Result> {
 
 /** `serve` that must start: stopped once it listens. */
 async function serves(env: Record<string, string>): Promise<void> {
-  const s = spawnCollecting(process.execPath, [BIN, 'serve'], {
-    LOG_LEVEL: 'warn',
-    ...env,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    METRICS_PORT: 'off',
-    WORKERS: '1',
-  });
+  const s = serve(env);
   try {
     await s.port;
   } finally {
