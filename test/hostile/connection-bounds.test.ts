@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
+import { connectFor } from '../support/raw-socket.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 const HEADERS_TIMEOUT_MS = 1000;
@@ -57,21 +58,6 @@ describe('connections sending their headers slowly (slowloris)', function () {
     });
   }
 });
-
-/** A connection; resolves `closed` with whether the server closed it before `ms`. */
-function connectFor(port: number, ms: number) {
-  const socket = net.connect(port, '127.0.0.1');
-  socket.on('error', () => undefined);
-  const closed = new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-  const connected = new Promise<void>((resolve) => socket.on('connect', () => resolve()));
-  return { socket, closed, connected };
-}
 
 describe('connections beyond MAX_CONNECTIONS', function () {
   this.timeout(30000);

@@ -1,28 +1,16 @@
 import http from 'node:http';
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { capConnectionsPerAddress } from '../../src/connections-per-address.js';
 import { testEngines } from '../support/database.js';
+import { connectFor } from '../support/raw-socket.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 /** How long a connection the server keeps must stay open to count as kept. */
 const KEPT_MS = 700;
 
 /** A connection from `from`; `closed` resolves with whether the server closed it before `ms`. */
-function connectFrom(port: number, from: string, ms = KEPT_MS) {
-  const socket = net.connect({ port, host: '127.0.0.1', localAddress: from });
-  socket.on('error', () => undefined);
-  const closed = new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-  const connected = new Promise<void>((resolve) => socket.on('connect', () => resolve()));
-  return { socket, closed, connected };
-}
+const connectFrom = (port: number, from: string, ms = KEPT_MS) => connectFor(port, ms, from);
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

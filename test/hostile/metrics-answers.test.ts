@@ -2,22 +2,7 @@ import type { Server } from 'node:http';
 import net from 'node:net';
 import { expect } from 'chai';
 import { serveMetrics, type MetricsSource } from '../../src/metrics.js';
-
-/** Writes `bytes` on a fresh connection; resolves with all it got once it closes (or 5 s). */
-function exchange(port: number, bytes: string): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let data = '';
-    const timer = setTimeout(() => socket.destroy(), 5000);
-    socket.on('data', (chunk: Buffer) => (data += chunk.toString('latin1')));
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(data);
-    });
-    socket.on('error', () => undefined);
-    socket.write(bytes);
-  });
-}
+import { exchangeUntilClosed } from '../support/raw-socket.js';
 
 /** What every answer of every listener carries (SAFE_ANSWER_HEADERS). */
 function expectSafeHeaders(headers: Headers, what: string): void {
@@ -75,9 +60,10 @@ describe('every answer of the metrics listener carries the security headers', fu
     expect(elsewhere.headers.get('content-type')).to.equal('text/plain; charset=utf-8');
     expect(await elsewhere.text()).to.equal('Not found\n');
 
-    const body = await exchange(
+    const body = await exchangeUntilClosed(
       Number(new URL(base).port),
       'POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello',
+      5000,
     );
     expect(body).to.match(/^HTTP\/1\.1 400 /);
     expectSafeHeaders(headersOf(body), body);

@@ -21,3 +21,21 @@ export function exchangeUntilClosed(port: number, bytes: string, waitMs = 10000)
     socket.write(bytes);
   });
 }
+
+/**
+ * A connection to 127.0.0.1:`port` (from `localAddress`, when given) that sends nothing;
+ * `closed` resolves with whether the server closed it before `ms`.
+ */
+export function connectFor(port: number, ms: number, localAddress?: string) {
+  const socket = net.connect({ port, host: '127.0.0.1', localAddress });
+  socket.on('error', () => undefined);
+  const closed = new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+  const connected = new Promise<void>((resolve) => socket.on('connect', () => resolve()));
+  return { socket, closed, connected };
+}
