@@ -15,7 +15,7 @@ import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
 import { SQLITE_FILE_NAME } from '../../src/data-access/database.js';
 import { testEngines } from '../support/database.js';
-import { BIN, cli, cliSuite, eventually, spawnCli } from './support.js';
+import { BIN, cli, cliSuite, eventually, spawnCli, spawnOutput } from './support.js';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const exitCodeOf = (signal: (typeof SIGNALS)[number]) => 128 + os.constants.signals[signal];
@@ -33,14 +33,8 @@ function spawnAsPid1(
   args: string[],
   env: Record<string, string>,
 ): { child: ChildProcess; pid(): Promise<number>; out(): string; err(): string } {
-  const child = spawn('unshare', ['--pid', '--fork', process.execPath, BIN, ...args], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const run = spawnOutput('unshare', ['--pid', '--fork', process.execPath, BIN, ...args], env);
+  const { child } = run;
   const pid = async () => {
     let found = 0;
     await eventually(() => {
@@ -54,7 +48,7 @@ function spawnAsPid1(
     }, 10000);
     return found;
   };
-  return { child, pid, out: () => out, err: () => err };
+  return { ...run, pid };
 }
 
 /**

@@ -127,7 +127,16 @@ export function spawnCli(
   args: string[],
   env: Record<string, string>,
 ): { child: ChildProcess; out(): string; err(): string } {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  return spawnOutput(process.execPath, [BIN, ...args], env);
+}
+
+/** Starts `command` as spawnCli starts the CLI (LOG_LEVEL warn unless `env` says otherwise). */
+export function spawnOutput(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+): { child: ChildProcess; out(): string; err(): string } {
+  const child = spawn(command, args, {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
