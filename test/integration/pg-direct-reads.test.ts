@@ -11,6 +11,7 @@ import { testEngines } from '../support/database.js';
 import { BY_ID, BY_KEY, EDGE_KEY, EDGE_ROWS } from '../support/edge-rows.js';
 import { createLead, openHarness, type Harness } from '../support/harness.js';
 import { watchPgMessages } from '../support/pg-messages.js';
+import { whileWriteHeld } from '../support/held-write.js';
 
 for (const engine of testEngines()) {
   describe(`plain reads past knex's query path (${engine.name})`, () => {
@@ -204,50 +205,40 @@ for (const engine of testEngines()) {
       });
 
       it('wait for the pool as any statement: every connection busy is 20024', async () => {
-        let release!: () => void;
-        const held = new Promise<void>((r) => (release = r));
-        const holding = uow.write(async (r) => {
-          await r.leads.findById(1, true);
-          await held;
-        });
-        await new Promise((r) => setTimeout(r, 50));
-        try {
-          await uow
-            .read((r) => r.leads.findById(1))
-            .then(
-              () => expect.fail('the read should not get a connection'),
-              (error: unknown) =>
-                expect((error as AppError).code).to.equal(ErrorCode.CONCURRENCY_LIMIT_EXCEEDED),
-            );
-        } finally {
-          release();
-          await holding;
-        }
+        // The only connection is held by a write.
+        await whileWriteHeld(
+          db,
+          (r) => r.leads.findById(1, true),
+          async () => {
+            await uow
+              .read((r) => r.leads.findById(1))
+              .then(
+                () => expect.fail('the read should not get a connection'),
+                (error: unknown) =>
+                  expect((error as AppError).code).to.equal(ErrorCode.CONCURRENCY_LIMIT_EXCEEDED),
+              );
+          },
+        );
         expect((await uow.read((r) => r.leads.findById(1)))?.id).to.equal(1);
       });
 
       it('wait for the pool together: every connection busy is 20024 for each of them', async () => {
-        let release!: () => void;
-        const held = new Promise<void>((r) => (release = r));
-        const holding = uow.write(async (r) => {
-          await r.leads.findById(1, true);
-          await held;
-        });
-        await new Promise((r) => setTimeout(r, 50));
-        try {
-          // They wait as one message.
-          const outcomes = await Promise.allSettled(
-            [1, 2147483000, 1].map((id) => uow.read((r) => r.leads.findById(id))),
-          );
-          for (const outcome of outcomes) {
-            expect(outcome.status).to.equal('rejected');
-            const reason = (outcome as PromiseRejectedResult).reason as AppError;
-            expect(reason.code).to.equal(ErrorCode.CONCURRENCY_LIMIT_EXCEEDED);
-          }
-        } finally {
-          release();
-          await holding;
-        }
+        // The only connection is held by a write.
+        await whileWriteHeld(
+          db,
+          (r) => r.leads.findById(1, true),
+          async () => {
+            // They wait as one message.
+            const outcomes = await Promise.allSettled(
+              [1, 2147483000, 1].map((id) => uow.read((r) => r.leads.findById(id))),
+            );
+            for (const outcome of outcomes) {
+              expect(outcome.status).to.equal('rejected');
+              const reason = (outcome as PromiseRejectedResult).reason as AppError;
+              expect(reason.code).to.equal(ErrorCode.CONCURRENCY_LIMIT_EXCEEDED);
+            }
+          },
+        );
         const found = await Promise.all(
           [1, 2147483000].map((id) => uow.read((r) => r.leads.findById(id))),
         );
