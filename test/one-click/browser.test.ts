@@ -1,4 +1,4 @@
-import { chromiumOrSkip } from '../support/chromium.js';
+import { CHROMIUM_ARGS, chromiumOrSkip } from '../support/chromium.js';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -53,15 +53,7 @@ for (const engine of testEngines()) {
       browser = await chromium.launch({
         executablePath,
         headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
+        args: [...CHROMIUM_ARGS],
       });
     });
     after(async () => {

@@ -2,6 +2,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+/** Chromium's flags for the browser tests: no sandbox or GPU, nothing fetched in the background. */
+export const CHROMIUM_ARGS: readonly string[] = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
 /** Where Chromium usually is: Debian/Ubuntu packages, Google's builds, snap, Playwright's cache. */
 export function usualChromiumPaths(): string[] {
   const fixed = [
