@@ -2,16 +2,46 @@ import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'n
 import type { Socket } from 'node:net';
 
 /**
- * Headers every answer carries that may concern an unsubscribe link: never cached, never
- * indexed, no referrer (the URL holds the token), no sniffing, never in a frame.
+ * What no answer of the service may be: indexed, referred from (a URL may hold a token or a
+ * path secret), sniffed into another type than it says, shown in a frame.
  */
-export const SAFE_ANSWER_HEADERS = {
-  'Cache-Control': 'no-store',
+const PROTECTIVE_HEADERS = {
   'Referrer-Policy': 'no-referrer',
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
   'X-Robots-Tag': 'noindex, nofollow',
 } as const;
+
+/**
+ * Headers every answer carries that may concern an unsubscribe link: never cached, never
+ * indexed, no referrer (the URL holds the token), no sniffing, never in a frame.
+ */
+export const SAFE_ANSWER_HEADERS = {
+  'Cache-Control': 'no-store',
+  ...PROTECTIVE_HEADERS,
+} as const;
+
+/**
+ * An answer that is no page (XML, JSON, plain text): a browser led to it runs nothing, loads
+ * nothing and frames it nowhere, whatever the text holds (a lead's field echoed in a fault).
+ */
+const NOT_A_PAGE = { 'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'" };
+
+/**
+ * The machine answers of the main port (SOAP answers and faults, /healthz, /readyz, its own
+ * refusals): per caller or of the moment, so never stored either.
+ */
+export const MACHINE_ANSWER_HEADERS = { ...SAFE_ANSWER_HEADERS, ...NOT_A_PAGE } as const;
+
+/** The same, as [name, value] pairs made once, for answers written per call (sendXml). */
+export const MACHINE_ANSWER_LIST: readonly (readonly [string, string])[] =
+  Object.entries(MACHINE_ANSWER_HEADERS);
+
+/**
+ * A WSDL or schema: the same for every caller of a host and as cacheable as it always was
+ * (no Cache-Control), protected as every other answer.
+ */
+export const DOCUMENT_HEADERS = { ...PROTECTIVE_HEADERS, ...NOT_A_PAGE } as const;
 
 /** What node would answer for each parser or timeout error it reports, as [status, reason, text]. */
 const REFUSALS: Record<string, readonly [number, string, string]> = {

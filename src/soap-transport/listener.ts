@@ -7,6 +7,11 @@ import type { FastReadOptions, RequestReader } from './request-reader.js';
 import type { RawObject } from './values.js';
 import { escapeXml } from './fault-envelope.js';
 import { drainThen } from './request-body.js';
+import {
+  DOCUMENT_HEADERS,
+  MACHINE_ANSWER_HEADERS,
+  MACHINE_ANSWER_LIST,
+} from '../protocol-answers.js';
 
 export const XML_TYPE = 'text/xml; charset=utf-8';
 
@@ -125,6 +130,7 @@ export async function createSoapListener<S extends object>(
     // The path is the client's: escaped, and put in by a function (a string would read $' and
     // $& in it as replacement patterns).
     res
+      .set(DOCUMENT_HEADERS)
       .type(XML_TYPE)
       .send(
         wsdlXml.replace(
@@ -154,7 +160,7 @@ export async function createSoapListener<S extends object>(
             `${req.method} is not a SOAP call; POST an envelope or GET ?WSDL`,
           ),
         );
-        res.status(405).type(XML_TYPE).send(fault.body);
+        res.set(MACHINE_ANSWER_HEADERS).status(405).type(XML_TYPE).send(fault.body);
       });
     },
     process(xml, request, call, read) {
@@ -210,12 +216,18 @@ export async function createSoapListener<S extends object>(
 }
 
 /**
- * Sends an XML answer as `res.status(status).type(XML_TYPE).send(body)` would (same status and
- * headers, ETags being off), without Express parsing the Content-Type back to add the charset
- * it already holds or copying the body into a Buffer to measure it.
+ * Sends an XML answer as `res.set(MACHINE_ANSWER_HEADERS).status(status).type(XML_TYPE)
+ * .send(body)` would (same status and headers, ETags being off), without Express parsing the
+ * Content-Type back to add the charset it already holds or copying the body into a Buffer to
+ * measure it. Every SOAP answer and fault of mktows is written here.
  */
 export function sendXml(res: Response, status: number, body: string): void {
   res.statusCode = status;
+  // The pairs made once: no object spread or Express `set` per call.
+  for (let i = 0; i < MACHINE_ANSWER_LIST.length; i++) {
+    const header = MACHINE_ANSWER_LIST[i]!;
+    res.setHeader(header[0], header[1]);
+  }
   res.setHeader('Content-Type', XML_TYPE);
   res.setHeader('Content-Length', Buffer.byteLength(body));
   res.end(body);
