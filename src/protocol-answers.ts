@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { continueOnRead } from './continue-on-read.js';
 
 /**
  * What no answer of the service may be: indexed, referred from (a URL may hold a token or a
@@ -33,9 +34,11 @@ const NOT_A_PAGE = { 'Content-Security-Policy': "default-src 'none'; frame-ances
  */
 export const MACHINE_ANSWER_HEADERS = { ...SAFE_ANSWER_HEADERS, ...NOT_A_PAGE } as const;
 
-/** The same, as [name, value] pairs made once, for answers written per call (sendXml). */
-export const MACHINE_ANSWER_LIST: readonly (readonly [string, string])[] =
-  Object.entries(MACHINE_ANSWER_HEADERS);
+/**
+ * The same as writeHead's raw list (name, value, name, value...), made once, for answers
+ * written per call (sendXml): node takes such a list as it is when no header was set before.
+ */
+export const MACHINE_ANSWER_RAW: readonly string[] = Object.entries(MACHINE_ANSWER_HEADERS).flat();
 
 /**
  * A WSDL or schema: the same for every caller of a host and as cacheable as it always was
@@ -86,6 +89,9 @@ const EXPECTATION_TEXT = 'Only Expect: 100-continue is understood.\n';
  *   connection, reading and discarding the body after it (whatever its length, until the
  *   request timeout): here the answer closes the connection, the body unread.
  *
+ * An `Expect: 100-continue` is answered when the body is first read (continueOnRead), not
+ * before any route has looked at the request.
+ *
  * And every header a request sends is kept (server.maxHeadersCount = 0; how many there can
  * be is bounded by node's limit on their size, 16 KiB): past node's default count of 2000
  * the rest were dropped from req.headers while node's parser still read them, so a
@@ -94,6 +100,7 @@ const EXPECTATION_TEXT = 'Only Expect: 100-continue is understood.\n';
  */
 export function answerProtocolErrors(server: Server): void {
   server.maxHeadersCount = 0;
+  continueOnRead(server);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     const inFlight = (socket as { _httpMessage?: { _headerSent?: boolean } | null })._httpMessage;
     if (socket.writable && !inFlight?._headerSent) {
