@@ -24,7 +24,7 @@ import { createMktowsEndpoint } from './mktows/mktows.endpoint.js';
 import { mktowsHandlers } from './mktows/mktows.handlers.js';
 import { workspacePartitions } from './mktows/workspaces.js';
 import { VERSION } from './package-info.js';
-import { SAFE_ANSWER_HEADERS } from './protocol-answers.js';
+import { MACHINE_ANSWER_HEADERS, SAFE_ANSWER_HEADERS } from './protocol-answers.js';
 import { cachedReadiness, checkReadiness } from './readiness.js';
 import { serviceIndex } from './service-index.js';
 import { drainThen, refusedDrainBytes } from './soap-transport/request-body.js';
@@ -138,14 +138,14 @@ export async function createApp({
   app.all([OUTBOUND_PATH, `${OUTBOUND_PATH}/:secret`], salesforceOutbound);
 
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', version: VERSION });
+    res.set(MACHINE_ANSWER_HEADERS).json({ status: 'ok', version: VERSION });
   });
   app.get('/', serviceIndex);
   // One look at the database per second at most, whoever asks and however often.
   const readiness = cachedReadiness(() => checkReadiness(database));
   app.get('/readyz', async (_req, res) => {
     const { status, body } = await readiness();
-    res.status(status).json(body);
+    res.set(MACHINE_ANSWER_HEADERS).status(status).json(body);
   });
   const operators = new OperatorService(
     new OperatorRepository(database.knex),
@@ -205,7 +205,7 @@ export function errorHandler(logger: Logger) {
           ? new AppError(ErrorCode.INTERNAL, 'Internal Error')
           : new AppError(ErrorCode.REQUEST_NOT_UNDERSTOOD, 'Malformed request'),
       );
-      res.status(status).type('text/xml; charset=utf-8').send(body);
+      res.set(MACHINE_ANSWER_HEADERS).status(status).type('text/xml; charset=utf-8').send(body);
       return;
     }
     res

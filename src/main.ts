@@ -16,7 +16,7 @@ import { UserService } from './domain/user.service.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics, serveMetrics, type ConnectionPoolStats, type MetricsSource } from './metrics.js';
 import { checkedLinkTokens } from './link-key-check.js';
-import { answerProtocolErrors, requireHost } from './protocol-answers.js';
+import { answerProtocolErrors, MACHINE_ANSWER_HEADERS, requireHost } from './protocol-answers.js';
 import { refusedDrainBytes } from './soap-transport/request-body.js';
 import { boundUnreadBodies, inTurn, onlyChunkedCoding } from './unread-bodies.js';
 import {
@@ -62,7 +62,12 @@ export const DEVELOPMENT_USER_FILE = 'development-user.txt';
  * as the database stays unreachable).
  */
 export const startingAnswer: RequestListener = (_req, res) => {
-  res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5', connection: 'close' });
+  res.writeHead(503, {
+    ...MACHINE_ANSWER_HEADERS,
+    'content-type': 'text/plain',
+    'retry-after': '5',
+    connection: 'close',
+  });
   res.end('Starting\n');
 };
 

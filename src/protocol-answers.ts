@@ -1,5 +1,17 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { continueOnRead } from './continue-on-read.js';
+
+/**
+ * What no answer of the service may be: indexed, referred from (a URL may hold a token or a
+ * path secret), sniffed into another type than it says, shown in a frame.
+ */
+const PROTECTIVE_HEADERS = {
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'X-Robots-Tag': 'noindex, nofollow',
+} as const;
 
 /**
  * Headers every answer carries that may concern an unsubscribe link: never cached, never
@@ -7,11 +19,32 @@ import type { Socket } from 'node:net';
  */
 export const SAFE_ANSWER_HEADERS = {
   'Cache-Control': 'no-store',
-  'Referrer-Policy': 'no-referrer',
-  'X-Content-Type-Options': 'nosniff',
-  'X-Frame-Options': 'DENY',
-  'X-Robots-Tag': 'noindex, nofollow',
+  ...PROTECTIVE_HEADERS,
 } as const;
+
+/**
+ * An answer that is no page (XML, JSON, plain text): a browser led to it runs nothing, loads
+ * nothing and frames it nowhere, whatever the text holds (a lead's field echoed in a fault).
+ */
+const NOT_A_PAGE = { 'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'" };
+
+/**
+ * The machine answers of the main port (SOAP answers and faults, /healthz, /readyz, its own
+ * refusals): per caller or of the moment, so never stored either.
+ */
+export const MACHINE_ANSWER_HEADERS = { ...SAFE_ANSWER_HEADERS, ...NOT_A_PAGE } as const;
+
+/**
+ * The same as writeHead's raw list (name, value, name, value...), made once, for answers
+ * written per call (sendXml): node takes such a list as it is when no header was set before.
+ */
+export const MACHINE_ANSWER_RAW: readonly string[] = Object.entries(MACHINE_ANSWER_HEADERS).flat();
+
+/**
+ * A WSDL or schema: the same for every caller of a host and as cacheable as it always was
+ * (no Cache-Control), protected as every other answer.
+ */
+export const DOCUMENT_HEADERS = { ...PROTECTIVE_HEADERS, ...NOT_A_PAGE } as const;
 
 /** What node would answer for each parser or timeout error it reports, as [status, reason, text]. */
 const REFUSALS: Record<string, readonly [number, string, string]> = {
@@ -56,6 +89,9 @@ const EXPECTATION_TEXT = 'Only Expect: 100-continue is understood.\n';
  *   connection, reading and discarding the body after it (whatever its length, until the
  *   request timeout): here the answer closes the connection, the body unread.
  *
+ * An `Expect: 100-continue` is answered when the body is first read (continueOnRead), not
+ * before any route has looked at the request.
+ *
  * And every header a request sends is kept (server.maxHeadersCount = 0; how many there can
  * be is bounded by node's limit on their size, 16 KiB): past node's default count of 2000
  * the rest were dropped from req.headers while node's parser still read them, so a
@@ -64,6 +100,7 @@ const EXPECTATION_TEXT = 'Only Expect: 100-continue is understood.\n';
  */
 export function answerProtocolErrors(server: Server): void {
   server.maxHeadersCount = 0;
+  continueOnRead(server);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     const inFlight = (socket as { _httpMessage?: { _headerSent?: boolean } | null })._httpMessage;
     if (socket.writable && !inFlight?._headerSent) {

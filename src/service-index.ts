@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { VERSION } from './package-info.js';
+import { MACHINE_ANSWER_HEADERS } from './protocol-answers.js';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -17,7 +18,8 @@ export function serviceIndex(req: Request, res: Response): void {
     health: '/healthz',
     readiness: '/readyz',
   };
-  res.set('cache-control', 'no-store');
+  // A page of plain links: nothing to run, load or frame, so the machine answers' headers suit it.
+  res.set(MACHINE_ANSWER_HEADERS);
   if (req.accepts(['json', 'html']) === 'html') {
     const items = Object.entries({
       'SOAP endpoint (mktows 2.9)': links.soapEndpoint,

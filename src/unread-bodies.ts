@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
 import type { Socket } from 'node:net';
+import { MACHINE_ANSWER_HEADERS } from './protocol-answers.js';
 
 /** A request that announces a body: chunked, or a length other than 0. */
 export function announcesBody(req: IncomingMessage): boolean {
@@ -71,6 +72,7 @@ export function onlyChunkedCoding(listener: RequestListener): RequestListener {
       return listener(req, res);
     const text = 'Transfer-Encoding other than chunked is not implemented\n';
     res.writeHead(501, {
+      ...MACHINE_ANSWER_HEADERS,
       Connection: 'close',
       'Content-Type': 'text/plain; charset=utf-8',
       'Content-Length': Buffer.byteLength(text),

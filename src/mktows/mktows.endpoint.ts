@@ -109,9 +109,9 @@ export async function createMktowsEndpoint(
     fastOperations,
   } = operationTable(binding, handlers, elementTree, paramsNames);
 
-  const sendFault = (res: Response, error: unknown, faultcode?: string) => {
+  const sendFault = (res: Response, requestId: string, error: unknown, faultcode?: string) => {
     const { status, body } = faultEnvelope(error, faultcode);
-    sendXml(res, status, body);
+    sendXml(res, status, body, requestId);
   };
 
   const guardLimits: GuardLimits = {
@@ -168,7 +168,7 @@ export async function createMktowsEndpoint(
   const call = async (req: Request, res: Response) => {
     const started = process.hrtime.bigint();
     const requestId = requestIdOf(req);
-    res.setHeader('X-Request-Id', requestId);
+    // Written with the answer (sendXml), every answer of the call being written there.
     const record: CallRecord = { operation: 'unknown' };
     let release: (() => void) | undefined;
     try {
@@ -187,7 +187,7 @@ export async function createMktowsEndpoint(
         res.setHeader('Retry-After', String(wait));
         res.setHeader('Connection', 'close');
         drainThen(req, refusedDrainBytes(options.maxBodyBytes), options.bodyTimeoutMs, () =>
-          sendXml(res, 429, body),
+          sendXml(res, 429, body, requestId),
         );
         return;
       }
@@ -297,12 +297,13 @@ export async function createMktowsEndpoint(
       // node-soap answers its own failures (a parse it could not finish) in plain text.
       if (!result.body.startsWith('<'))
         throw new AppError(ErrorCode.INTERNAL, `SOAP engine failed: ${result.body.slice(0, 200)}`);
-      sendXml(res, result.statusCode, result.body);
+      sendXml(res, result.statusCode, result.body, requestId);
     } catch (error) {
       if (res.headersSent) return;
       closeWhenBodyUnread(res, error);
       sendFault(
         res,
+        requestId,
         error,
         error instanceof VersionMismatch
           ? 'SOAP-ENV:VersionMismatch'

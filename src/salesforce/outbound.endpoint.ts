@@ -19,7 +19,7 @@ import type { RawObject } from '../soap-transport/values.js';
 import { organizationIdOf, toOutboundMessage } from './notification.mapper.js';
 import { listenerFault } from './outbound.faults.js';
 import { id15 } from './salesforce-id.js';
-import { SAFE_ANSWER_HEADERS } from '../protocol-answers.js';
+import { MACHINE_ANSWER_HEADERS, SAFE_ANSWER_HEADERS } from '../protocol-answers.js';
 
 export const OUTBOUND_NS = 'http://soap.sforce.com/2005/09/outbound';
 export const OUTBOUND_PATH = '/soap/salesforce/outbound';
@@ -178,7 +178,7 @@ export async function createSalesforceOutboundEndpoint(
 
   const refuse = (res: Response, error: unknown, faultcode?: string) => {
     const fault = listenerFault(error, faultcode);
-    res.status(fault.status).type(XML_TYPE).send(fault.body);
+    res.set(MACHINE_ANSWER_HEADERS).status(fault.status).type(XML_TYPE).send(fault.body);
     const f = toWireFault(error);
     // Server-side faults keep their cause in the log; the caller only sees the generic text.
     if (f.faultcode.endsWith('Server')) logger.error({ err: error }, 'salesforce listener failed');
@@ -236,7 +236,7 @@ export async function createSalesforceOutboundEndpoint(
         }
         call(req).then(
           (body) => {
-            res.status(200).type(XML_TYPE).send(body);
+            res.set(MACHINE_ANSWER_HEADERS).status(200).type(XML_TYPE).send(body);
             purgeWhenDue();
           },
           (error: unknown) => {

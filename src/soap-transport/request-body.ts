@@ -3,6 +3,7 @@ import zlib from 'node:zlib';
 import type { Transform } from 'node:stream';
 import { AppError, ErrorCode } from '../errors.js';
 import { BodyPieces } from './body-pieces.js';
+import { awaitsContinue } from '../continue-on-read.js';
 
 const tooLarge = (limit: number) =>
   new AppError(ErrorCode.REQUEST_TOO_LARGE, `Request body larger than ${limit} bytes`);
@@ -51,6 +52,9 @@ export function drainThen(
   settle: () => void,
 ): void {
   if (req.readableEnded || req.destroyed) return settle();
+  // The client holds its body back until asked (Expect: 100-continue): it is not asked, and
+  // the answer closes the connection (node keeps none whose client still holds a body).
+  if (awaitsContinue(req)) return settle();
   if (timeoutMs <= 0) {
     req.pause();
     return settle();

@@ -1,0 +1,41 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+
+/**
+ * Requests whose client waits for `100 Continue` before it sends the body, none sent yet.
+ * What would refuse such a request without its body answers at once instead of waiting for
+ * (or discarding) a body that will not come (drainThen).
+ */
+const awaiting = new WeakSet<IncomingMessage>();
+
+/** Whether `req`'s client is still waiting for 100 Continue before it sends its body. */
+export function awaitsContinue(req: IncomingMessage): boolean {
+  return awaiting.has(req);
+}
+
+/**
+ * `Expect: 100-continue` is answered when the body is first read, not when the request
+ * arrives. node sends 100 Continue on arrival (when nothing listens to 'checkContinue'), before
+ * any route has looked at the request: an unauthenticated client was asked for a body its
+ * one-click token, its console session or the SOAP lockout would refuse. Now a request is
+ * refused (a bad token or path secret, no session, a declared length past the limit) with
+ * its final answer alone, and node then closes the connection (it keeps none whose client
+ * still holds a body back). A request that is served reads its body, and the 100 goes out
+ * first: a SOAP call (.NET's HttpWebRequest sends Expect on every POST by default), a logged-in
+ * operator's form, a one-click POST whose token holds.
+ *
+ * The body is read through the request's _read, whoever reads it (a 'data' listener, a pipe,
+ * a parser): that is where the 100 is sent, once, and only while no answer has started (node
+ * dumps an unread body after the answer, which must not send one).
+ */
+export function continueOnRead(server: Server): void {
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    awaiting.add(req);
+    const read = req._read;
+    req._read = function (this: IncomingMessage, size: number) {
+      req._read = read;
+      if (awaiting.delete(req) && !res.headersSent && !res.writableEnded) res.writeContinue();
+      return read.call(this, size);
+    };
+    server.emit('request', req, res);
+  });
+}
