@@ -54,19 +54,25 @@ type Io = { out: NodeJS.WritableStream; err: NodeJS.WritableStream };
 /**
  * Runs `work`, which backs up to `file`: a stop signal lets the copy in hand end (the
  * database's thread writes it), then the copy is removed instead of renamed into place, and
- * one line (`say`) tells what is at `file`; a second signal stops at once. A signal heard
- * after the rename finds the backup whole.
+ * one line (`say`) tells what is at `file`; a second signal stops at once, removing it too.
+ * A signal heard after the rename finds the backup whole: when the backup is the whole work
+ * (`wholeIsDone`: the backup command) it is then ignored, the command ending as it would have
+ * (its line, exit 0), never "stopped" with a complete file; when more was to follow (migrate
+ * rollback) that is not done, and the line says the backup is whole.
  */
 async function backingUpTo<T>(
   file: string,
   say: (signal: StopSignal, atFile: string) => string,
   work: (stop: AbortSignal) => Promise<T>,
+  wholeIsDone = false,
 ): Promise<T> {
   const there = fs.existsSync(file);
   const stop = new AbortController();
   let stoppedBy: StopSignal | null = null;
+  const partials = () => partialBackupFiles(file).filter((f) => fs.existsSync(f));
+  const written = () => !there && partials().length === 0 && fs.existsSync(file);
   const end = (signal: StopSignal): never => {
-    const partial = partialBackupFiles(file).filter((f) => fs.existsSync(f));
+    const partial = partials();
     for (const f of partial) fs.rmSync(f, { force: true });
     const whole = partial.length === 0 && !there && fs.existsSync(file);
     return stopNow(
@@ -76,6 +82,7 @@ async function backingUpTo<T>(
   };
   const result = await whileRunning(
     (signal: StopSignal) => {
+      if (wholeIsDone && written()) return;
       if (stoppedBy) end(signal);
       stoppedBy = signal;
       stop.abort();
@@ -89,7 +96,7 @@ async function backingUpTo<T>(
       }
     },
   );
-  if (stoppedBy) end(stoppedBy);
+  if (stoppedBy && !(wholeIsDone && written())) end(stoppedBy);
   return result;
 }
 
@@ -225,28 +232,33 @@ export async function runBackupCommand(
   }
   const db = openDatabase(config);
   const stopped = (signal: StopSignal, atFile: string) => `backup stopped by ${signal}: ${atFile}`;
-  return backingUpTo(file, stopped, async (stop) => {
-    try {
-      // A database that is not ours (or damaged) fails here.
-      if ((await migrationStatus(db)).applied.length === 0) {
-        io.err.write(
-          `backup: the database in ${config.dataDir} holds no schema yet: nothing to back up (start the service or run "durable-unsubscribe migrate" first)\n`,
+  return backingUpTo(
+    file,
+    stopped,
+    async (stop) => {
+      try {
+        // A database that is not ours (or damaged) fails here.
+        if ((await migrationStatus(db)).applied.length === 0) {
+          io.err.write(
+            `backup: the database in ${config.dataDir} holds no schema yet: nothing to back up (start the service or run "durable-unsubscribe migrate" first)\n`,
+          );
+          return 1;
+        }
+        const { bytes } = await backupSqlite(db, file, stop);
+        io.out.write(
+          `Backed up ${db.location} to ${file} (${bytes} bytes). Keep ${path.join(config.dataDir, 'user-key.secret')} (or USER_KEY_SECRET) with it: stored SOAP keys are sealed with it.\n`,
         );
+        return 0;
+      } catch (error) {
+        if (!(error instanceof BackupRefused)) throw error;
+        io.err.write(`backup: ${error.message}\n`);
         return 1;
+      } finally {
+        await db.close();
       }
-      const { bytes } = await backupSqlite(db, file, stop);
-      io.out.write(
-        `Backed up ${db.location} to ${file} (${bytes} bytes). Keep ${path.join(config.dataDir, 'user-key.secret')} (or USER_KEY_SECRET) with it: stored SOAP keys are sealed with it.\n`,
-      );
-      return 0;
-    } catch (error) {
-      if (!(error instanceof BackupRefused)) throw error;
-      io.err.write(`backup: ${error.message}\n`);
-      return 1;
-    } finally {
-      await db.close();
-    }
-  });
+    },
+    true,
+  );
 }
 
 export async function runRestoreCommand(
