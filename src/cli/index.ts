@@ -27,6 +27,7 @@ import {
 } from './operations.command.js';
 import { runSuppressionsCommand, SUPPRESSIONS_HELP } from './suppressions.command.js';
 import { finished, stopCommandOnSignals } from './stop-signals.js';
+import { InvalidIndexLeft } from '../data-access/invalid-indexes.js';
 import { runUsersCommand, USERS_HELP } from './users.command.js';
 import { StartError } from '../main.js';
 import { VERSION } from '../package-info.js';
@@ -329,7 +330,8 @@ main(process.argv.slice(2)).then(
       isAppError(error) ||
       error instanceof StartError ||
       error instanceof MigrationRefused ||
-      error instanceof MigrationFailed
+      error instanceof MigrationFailed ||
+      error instanceof InvalidIndexLeft
     )
       process.stderr.write(`${printableLines(error.message)}\n`);
     else if (databaseProblem(error)) process.stderr.write(`${databaseProblem(error)}\n`);

@@ -18,10 +18,12 @@ import {
   isKnownMigration,
   lastBatch,
   migrateLatest,
+  migrationInProgress,
   migrationStatus,
   rollback,
   rollbackDestroysData,
 } from '../data-access/migrator.js';
+import { rebuildInvalidIndexes, type InvalidIndex } from '../data-access/invalid-indexes.js';
 import { stopNow, whileRunning, type StopSignal } from './stop-signals.js';
 
 export const MIGRATE_HELP = `Usage: durable-unsubscribe migrate [latest|status|rollback [--yes-destroy-data] [--backup FILE]]
@@ -100,6 +102,25 @@ async function backingUpTo<T>(
   return result;
 }
 
+/**
+ * What `migrate` stopped by `signal` says: the migration (or index rebuild) it was in, and that
+ * running it again is safe. A migration's transaction is rolled back by the database when the
+ * process ends (on SQLite the whole batch is one); a concurrent index build (PostgreSQL) is not
+ * in one: it may be left invalid, which the next run drops and builds again.
+ */
+function migrateStopped(
+  signal: StopSignal,
+  migration: string | null,
+  rebuilding: InvalidIndex | null,
+): string {
+  const again = 'it is safe to run "durable-unsubscribe migrate" again';
+  if (migration)
+    return `migrate stopped by ${signal} while applying migration ${migration}: the database undoes what it had not finished (an index being built concurrently may be left invalid; the next run rebuilds it); ${again}, which finishes it`;
+  if (rebuilding)
+    return `migrate stopped by ${signal} while rebuilding index ${rebuilding.index} on ${rebuilding.table}: it may still be invalid; ${again}, which rebuilds it`;
+  return `migrate stopped by ${signal} with no migration in progress: ${again}, which applies what is pending`;
+}
+
 function pgDumpHint(config: Config): string {
   const u = new URL(config.databaseUrl);
   return `pg_dump --format=custom --file=du-$(date +%F).dump --host=${u.hostname} --port=${u.port || 5432}${u.username ? ` --username=${decodeURIComponent(u.username)}` : ''} ${decodeURIComponent(u.pathname.slice(1))}`;
@@ -124,8 +145,20 @@ export async function runMigrateCommand(
 ): Promise<number> {
   const action = args[0] ?? 'latest';
   if (action === 'latest') {
-    const applied = await migrateLatest(db, (line) => io.err.write(`${line}\n`));
+    let rebuilding: InvalidIndex | null = null;
+    const stop = (signal: StopSignal) =>
+      stopNow(signal, migrateStopped(signal, migrationInProgress(), rebuilding));
+    const applied = await whileRunning(stop, () =>
+      migrateLatest(db, (line) => io.err.write(`${line}\n`)),
+    );
     io.out.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Already up to date.\n');
+    const rebuilt = await whileRunning(stop, () =>
+      rebuildInvalidIndexes(db, (index) => (rebuilding = index)),
+    );
+    for (const r of rebuilt)
+      io.out.write(
+        `Rebuilt index ${r.index} on ${r.table}, left invalid by an interrupted build.\n`,
+      );
     return 0;
   }
   if (action === 'status') {
