@@ -7,6 +7,7 @@ import { ConfigError, type Config } from './config.js';
 import { connectionProblem, openDatabase, type Database } from './data-access/database.js';
 import { claimDataDir } from './data-access/data-dir-claim.js';
 import { dataDirWriteProblem } from './data-access/data-dir-problems.js';
+import { invalidIndexes } from './data-access/invalid-indexes.js';
 import { MigrationFailed, migrateLatest } from './data-access/migrator.js';
 import { ReadReplica } from './data-access/read-replica.js';
 import { openUserRepository, refuseLostUserKeySecret } from './data-access/user.repository.js';
@@ -120,6 +121,11 @@ async function migrateWhenReachable(
     try {
       // Waiting for another instance's migrations, a lock a killed run left, a newer schema.
       await migrateLatest(database, (line) => notices.warn(line));
+      // Not refused: the service answers without the index (slower); "migrate" rebuilds it.
+      for (const { index, table } of await invalidIndexes(database))
+        notices.warn(
+          `index ${index} on ${table} is invalid (an interrupted concurrent build): queries do not use it; run "durable-unsubscribe migrate" to rebuild it`,
+        );
       return;
     } catch (error) {
       // A connection lost while a migration ran is waited for too.

@@ -26,7 +26,8 @@ import {
   runRestoreCommand,
 } from './operations.command.js';
 import { runSuppressionsCommand, SUPPRESSIONS_HELP } from './suppressions.command.js';
-import { stopCommandOnSignals } from './stop-signals.js';
+import { finished, stopCommandOnSignals } from './stop-signals.js';
+import { InvalidIndexLeft } from '../data-access/invalid-indexes.js';
 import { runUsersCommand, USERS_HELP } from './users.command.js';
 import { StartError } from '../main.js';
 import { VERSION } from '../package-info.js';
@@ -134,6 +135,18 @@ async function withDatabase<T>(
   }
 }
 
+/** A command's work on the database: once it has its exit code, a signal does not change it. */
+function commandOnDatabase(
+  config: Config,
+  work: (db: ReturnType<typeof openDatabase>) => Promise<number>,
+): Promise<number> {
+  return withDatabase(config, async (db) => {
+    const code = await work(db);
+    finished(code);
+    return code;
+  });
+}
+
 /**
  * The link keys of `link` and `headers` (which issue links) and `link-key accept`, checked
  * against the database's (src/link-key-check.ts); the database is open only while they are.
@@ -223,7 +236,7 @@ async function main(argv: string[]): Promise<number> {
       await runServe(config);
       return -1;
     case 'migrate':
-      return withDatabase(config, (db) =>
+      return commandOnDatabase(config, (db) =>
         runMigrateCommand(args, db, config, { out: process.stdout, err: process.stderr }),
       );
     case 'backup':
@@ -231,7 +244,7 @@ async function main(argv: string[]): Promise<number> {
     case 'restore':
       return runRestoreCommand(args, config, { out: process.stdout, err: process.stderr });
     case 'users':
-      return withDatabase(config, async (db) => {
+      return commandOnDatabase(config, async (db) => {
         await migrateLatest(db);
         const users = new UserService(
           await openUserRepositoryFor(db, config, args[0]),
@@ -245,7 +258,7 @@ async function main(argv: string[]): Promise<number> {
         );
       });
     case 'operators':
-      return withDatabase(config, async (db) => {
+      return commandOnDatabase(config, async (db) => {
         await migrateLatest(db);
         const operators = new OperatorService(
           new OperatorRepository(db.knex),
@@ -259,7 +272,7 @@ async function main(argv: string[]): Promise<number> {
       const refused = args[0] === 'export' ? embeddedWriteRefused(config) : null;
       if (refused)
         return exportReadOnly(config, args, refused, { out: process.stdout, err: process.stderr });
-      return withDatabase(config, async (db) => {
+      return commandOnDatabase(config, async (db) => {
         await migrateLatest(db);
         return runSuppressionsCommand(args, createServices(db, config), {
           out: process.stdout,
@@ -272,7 +285,7 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(HELP.explain + '\n');
         return 2;
       }
-      return withDatabase(config, async (db) => {
+      return commandOnDatabase(config, async (db) => {
         await migrateLatest(db);
         process.stdout.write(
           formatAddressReport(await createServices(db, config).durableStatus.explain(args[0]!)),
@@ -280,7 +293,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       });
     case 'verify':
-      return withDatabase(config, async (db) => {
+      return commandOnDatabase(config, async (db) => {
         await migrateLatest(db);
         const violations = await createServices(db, config).durableStatus.findViolations(1000);
         if (violations.length === 0) {
@@ -305,7 +318,10 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => {
-    if (code >= 0) process.exitCode = code;
+    if (code >= 0) {
+      finished(code);
+      process.exitCode = code;
+    }
   },
   (error: unknown) => {
     if (error instanceof ConfigError)
@@ -314,7 +330,8 @@ main(process.argv.slice(2)).then(
       isAppError(error) ||
       error instanceof StartError ||
       error instanceof MigrationRefused ||
-      error instanceof MigrationFailed
+      error instanceof MigrationFailed ||
+      error instanceof InvalidIndexLeft
     )
       process.stderr.write(`${printableLines(error.message)}\n`);
     else if (databaseProblem(error)) process.stderr.write(`${databaseProblem(error)}\n`);

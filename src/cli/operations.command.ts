@@ -18,10 +18,12 @@ import {
   isKnownMigration,
   lastBatch,
   migrateLatest,
+  migrationInProgress,
   migrationStatus,
   rollback,
   rollbackDestroysData,
 } from '../data-access/migrator.js';
+import { rebuildInvalidIndexes, type InvalidIndex } from '../data-access/invalid-indexes.js';
 import { stopNow, whileRunning, type StopSignal } from './stop-signals.js';
 
 export const MIGRATE_HELP = `Usage: durable-unsubscribe migrate [latest|status|rollback [--yes-destroy-data] [--backup FILE]]
@@ -54,19 +56,25 @@ type Io = { out: NodeJS.WritableStream; err: NodeJS.WritableStream };
 /**
  * Runs `work`, which backs up to `file`: a stop signal lets the copy in hand end (the
  * database's thread writes it), then the copy is removed instead of renamed into place, and
- * one line (`say`) tells what is at `file`; a second signal stops at once. A signal heard
- * after the rename finds the backup whole.
+ * one line (`say`) tells what is at `file`; a second signal stops at once, removing it too.
+ * A signal heard after the rename finds the backup whole: when the backup is the whole work
+ * (`wholeIsDone`: the backup command) it is then ignored, the command ending as it would have
+ * (its line, exit 0), never "stopped" with a complete file; when more was to follow (migrate
+ * rollback) that is not done, and the line says the backup is whole.
  */
 async function backingUpTo<T>(
   file: string,
   say: (signal: StopSignal, atFile: string) => string,
   work: (stop: AbortSignal) => Promise<T>,
+  wholeIsDone = false,
 ): Promise<T> {
   const there = fs.existsSync(file);
   const stop = new AbortController();
   let stoppedBy: StopSignal | null = null;
+  const partials = () => partialBackupFiles(file).filter((f) => fs.existsSync(f));
+  const written = () => !there && partials().length === 0 && fs.existsSync(file);
   const end = (signal: StopSignal): never => {
-    const partial = partialBackupFiles(file).filter((f) => fs.existsSync(f));
+    const partial = partials();
     for (const f of partial) fs.rmSync(f, { force: true });
     const whole = partial.length === 0 && !there && fs.existsSync(file);
     return stopNow(
@@ -76,6 +84,7 @@ async function backingUpTo<T>(
   };
   const result = await whileRunning(
     (signal: StopSignal) => {
+      if (wholeIsDone && written()) return;
       if (stoppedBy) end(signal);
       stoppedBy = signal;
       stop.abort();
@@ -89,8 +98,27 @@ async function backingUpTo<T>(
       }
     },
   );
-  if (stoppedBy) end(stoppedBy);
+  if (stoppedBy && !(wholeIsDone && written())) end(stoppedBy);
   return result;
+}
+
+/**
+ * What `migrate` stopped by `signal` says: the migration (or index rebuild) it was in, and that
+ * running it again is safe. A migration's transaction is rolled back by the database when the
+ * process ends (on SQLite the whole batch is one); a concurrent index build (PostgreSQL) is not
+ * in one: it may be left invalid, which the next run drops and builds again.
+ */
+function migrateStopped(
+  signal: StopSignal,
+  migration: string | null,
+  rebuilding: InvalidIndex | null,
+): string {
+  const again = 'it is safe to run "durable-unsubscribe migrate" again';
+  if (migration)
+    return `migrate stopped by ${signal} while applying migration ${migration}: the database undoes what it had not finished (an index being built concurrently may be left invalid; the next run rebuilds it); ${again}, which finishes it`;
+  if (rebuilding)
+    return `migrate stopped by ${signal} while rebuilding index ${rebuilding.index} on ${rebuilding.table}: it may still be invalid; ${again}, which rebuilds it`;
+  return `migrate stopped by ${signal} with no migration in progress: ${again}, which applies what is pending`;
 }
 
 function pgDumpHint(config: Config): string {
@@ -117,8 +145,20 @@ export async function runMigrateCommand(
 ): Promise<number> {
   const action = args[0] ?? 'latest';
   if (action === 'latest') {
-    const applied = await migrateLatest(db, (line) => io.err.write(`${line}\n`));
+    let rebuilding: InvalidIndex | null = null;
+    const stop = (signal: StopSignal) =>
+      stopNow(signal, migrateStopped(signal, migrationInProgress(), rebuilding));
+    const applied = await whileRunning(stop, () =>
+      migrateLatest(db, (line) => io.err.write(`${line}\n`)),
+    );
     io.out.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Already up to date.\n');
+    const rebuilt = await whileRunning(stop, () =>
+      rebuildInvalidIndexes(db, (index) => (rebuilding = index)),
+    );
+    for (const r of rebuilt)
+      io.out.write(
+        `Rebuilt index ${r.index} on ${r.table}, left invalid by an interrupted build.\n`,
+      );
     return 0;
   }
   if (action === 'status') {
@@ -225,28 +265,33 @@ export async function runBackupCommand(
   }
   const db = openDatabase(config);
   const stopped = (signal: StopSignal, atFile: string) => `backup stopped by ${signal}: ${atFile}`;
-  return backingUpTo(file, stopped, async (stop) => {
-    try {
-      // A database that is not ours (or damaged) fails here.
-      if ((await migrationStatus(db)).applied.length === 0) {
-        io.err.write(
-          `backup: the database in ${config.dataDir} holds no schema yet: nothing to back up (start the service or run "durable-unsubscribe migrate" first)\n`,
+  return backingUpTo(
+    file,
+    stopped,
+    async (stop) => {
+      try {
+        // A database that is not ours (or damaged) fails here.
+        if ((await migrationStatus(db)).applied.length === 0) {
+          io.err.write(
+            `backup: the database in ${config.dataDir} holds no schema yet: nothing to back up (start the service or run "durable-unsubscribe migrate" first)\n`,
+          );
+          return 1;
+        }
+        const { bytes } = await backupSqlite(db, file, stop);
+        io.out.write(
+          `Backed up ${db.location} to ${file} (${bytes} bytes). Keep ${path.join(config.dataDir, 'user-key.secret')} (or USER_KEY_SECRET) with it: stored SOAP keys are sealed with it.\n`,
         );
+        return 0;
+      } catch (error) {
+        if (!(error instanceof BackupRefused)) throw error;
+        io.err.write(`backup: ${error.message}\n`);
         return 1;
+      } finally {
+        await db.close();
       }
-      const { bytes } = await backupSqlite(db, file, stop);
-      io.out.write(
-        `Backed up ${db.location} to ${file} (${bytes} bytes). Keep ${path.join(config.dataDir, 'user-key.secret')} (or USER_KEY_SECRET) with it: stored SOAP keys are sealed with it.\n`,
-      );
-      return 0;
-    } catch (error) {
-      if (!(error instanceof BackupRefused)) throw error;
-      io.err.write(`backup: ${error.message}\n`);
-      return 1;
-    } finally {
-      await db.close();
-    }
-  });
+    },
+    true,
+  );
 }
 
 export async function runRestoreCommand(

@@ -19,12 +19,15 @@ type StopHandler = (signal: StopSignal) => void;
 const handlers: StopHandler[] = [];
 let defaultLine: ((signal: StopSignal) => string) | undefined;
 let listening = false;
+// The exit code of a command whose work is done and said, while it closes what it opened.
+let finishedWith: number | undefined;
 
 function listen(): void {
   if (listening) return;
   listening = true;
   for (const signal of STOP_SIGNALS)
     process.on(signal, () => {
+      if (finishedWith !== undefined) process.exit(finishedWith);
       const handler = handlers.at(-1);
       if (handler) handler(signal);
       else stopNow(signal, defaultLine?.(signal) ?? `stopped by ${signal}`);
@@ -42,6 +45,15 @@ function listen(): void {
 export function stopCommandOnSignals(command: string, detail?: string): void {
   defaultLine = (signal) => `${command} stopped by ${signal}${detail ? `: ${detail}` : ''}`;
   listen();
+}
+
+/**
+ * The command's work is done and its outcome said (a backup written and reported): a stop
+ * signal heard while it closes its database, or exits, only hastens the end, with `code`.
+ * Answered as if it stopped the work, it would end a complete backup with "stopped" and 143.
+ */
+export function finished(code: number): void {
+  finishedWith = code;
 }
 
 /** While `work` runs, `handler` answers the stop signals (it may end the process). */

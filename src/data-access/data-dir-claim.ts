@@ -30,6 +30,9 @@ export function claimDataDir(dataDir: string): void {
   try {
     lock.pragma('busy_timeout = 0');
     lock.pragma('locking_mode = EXCLUSIVE');
+    // The lock's transaction writes nothing: its journal kept in memory, no serve.lock-journal
+    // is made beside it (one stayed in DATA_DIR after every start, a refused one's included).
+    lock.pragma('journal_mode = MEMORY');
     lock.exec('BEGIN EXCLUSIVE');
   } catch (error) {
     lock.close();
@@ -39,5 +42,7 @@ export function claimDataDir(dataDir: string): void {
       `DATA_DIR: another instance serves the database in ${key}${holders.length > 0 ? ` (process ${holders.join(', ')})` : ''}: stop it, or give this one its own DATA_DIR. One instance runs several processes with WORKERS; several instances share a database on PostgreSQL (DATABASE_URL)`,
     );
   }
+  // One left by an earlier version: the directory is ours now, nobody else's journal.
+  fs.rmSync(`${file}-journal`, { force: true });
   held.set(key, lock);
 }

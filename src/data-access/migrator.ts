@@ -42,15 +42,26 @@ function causeLine(cause: unknown): string {
   return typeof code === 'string' && !line.includes(code) ? `${line} (${code})` : line;
 }
 
+// The migration this process is applying or undoing (a stop signal's line names it).
+let running: string | null = null;
+
+/** The name of the migration this process is applying or undoing now, if any. */
+export function migrationInProgress(): string | null {
+  return running;
+}
+
 /** A migration whose failure is a MigrationFailed naming it. */
 function naming(name: string, migration: Knex.Migration): Knex.Migration {
   const failing =
     (run: (knex: Knex) => PromiseLike<unknown>) =>
     async (knex: Knex): Promise<unknown> => {
+      running = name;
       try {
         return await run(knex);
       } catch (error) {
         throw new MigrationFailed(name, error);
+      } finally {
+        running = null;
       }
     };
   return {

@@ -47,4 +47,31 @@ describe('serve on an SQLite DATA_DIR another instance serves', function () {
     next.child.kill('SIGTERM');
     expect((await next.exited).code).to.equal(0);
   });
+
+  it('leaves no serve.lock-journal: not while serving, not from a refused second instance, not once stopped', async () => {
+    // Before: serve.lock-journal (SQLite's journal of the lock file's transaction) was made
+    // beside serve.lock and stayed in DATA_DIR after every start, a refused one's included.
+    const dataDir = path.join(tmp, 'journal');
+    const env = embeddedEnv(dataDir, { LOG_LEVEL: 'warn' });
+    fs.mkdirSync(dataDir, { mode: 0o700 });
+    // One left by an earlier version goes once the directory is claimed.
+    fs.writeFileSync(path.join(dataDir, 'serve.lock-journal'), Buffer.alloc(512), { mode: 0o600 });
+    const journal = () => fs.readdirSync(dataDir).filter((n) => n.startsWith('serve.lock-'));
+    const first = spawnCollecting(process.execPath, [BIN, 'serve'], env);
+    await first.port;
+    try {
+      expect(journal(), 'while serving').to.deep.equal([]);
+      const second = spawnCollecting(process.execPath, [BIN, 'serve'], env);
+      const stopper = setTimeout(() => second.child.kill('SIGKILL'), 30000);
+      const ended = await second.exited;
+      clearTimeout(stopper);
+      expect(ended.code, second.output()).to.equal(1);
+      expect(second.output()).to.contain('another instance serves the database');
+      expect(journal(), 'after the refusal').to.deep.equal([]);
+    } finally {
+      first.child.kill('SIGTERM');
+      await first.exited;
+    }
+    expect(journal(), 'once stopped').to.deep.equal([]);
+  });
 });
