@@ -6,6 +6,11 @@ const REPORTED = [
   // A failed migration: MigrationFailed (migrator.ts) names it and its cause in one line.
   'migration file "',
   'migration failed with error: ',
+  // knex's own lock step refused (SQLite's write lock held by another process): migrator.ts
+  // waits and tries again, then says so in one line; knex's advice names a tool operators of
+  // this service do not have.
+  "Can't take lock to run migrations: ",
+  'If you are sure migrations are not running',
 ];
 
 /**

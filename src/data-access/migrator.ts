@@ -252,6 +252,17 @@ function judgeNewer(
   return [];
 }
 
+/**
+ * SQLite's write lock held by another connection. knex's own lock step rethrows the driver's
+ * error as a new one named MigrationLocked with the driver's message only (its code dropped),
+ * so a writer holding the file while the lock row is taken reads as "database is locked".
+ */
+function heldByAnotherWriter(error: unknown): boolean {
+  const { code, name, message } = error as { code?: unknown; name?: unknown; message?: unknown };
+  if (String(code ?? '').startsWith('SQLITE_BUSY')) return true;
+  return name === 'MigrationLocked' && /database is locked/.test(String(message ?? ''));
+}
+
 export async function migrateLatest(
   db: Database,
   notice: MigrationNotice = () => undefined,
@@ -279,9 +290,13 @@ export async function migrateLatest(
           ];
           return applied;
         } catch (error) {
-          // SQLite: another process's batch holds the write lock past the busy timeout.
-          const code = String((error as { code?: unknown }).code ?? '');
-          if (!code.startsWith('SQLITE_BUSY') || attempt >= 120) throw error;
+          // SQLite: another process's batch (or any writer) holds the write lock past the
+          // busy timeout.
+          if (!heldByAnotherWriter(error)) throw error;
+          if (attempt >= 120)
+            throw new MigrationRefused(
+              "migrate: another process kept the database's write lock through every attempt; nothing was applied: run migrate again once it has finished",
+            );
           if (attempt === 1)
             notice('another process is applying migrations to this database; waiting for it');
         }

@@ -5,6 +5,8 @@
  * Through the built command line, as an operator runs it.
  */
 import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { expect } from 'chai';
 import * as oneIndex from '../../migrations/20261202000100_one_lead_activity_index.js';
 import * as typeIndex from '../../migrations/20261202000200_type_index_without_data_values.js';
@@ -140,6 +142,26 @@ for (const engine of testEngines()) {
         await service.stop();
       }
     });
+
+    if (engine.name === 'sqlite')
+      it("a migrate that finds the file write-locked by another process waits for it, without knex's lines or a stack", async () => {
+        await undoLastTwo(made.db);
+        await made.db.close();
+        // Another process's writer holding the file while migrate takes knex's lock row.
+        const holder = new BetterSqlite3(path.join(made.dataDir, 'durable-unsubscribe.sqlite'));
+        holder.exec('BEGIN IMMEDIATE');
+        const run = cli(['migrate'], { ...env, SQLITE_BUSY_TIMEOUT_MS: '300' });
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        holder.exec('COMMIT');
+        holder.close();
+        const r = await run;
+        expect(r.code, r.stderr).to.equal(0);
+        expect(r.stdout).to.equal(`Applied: ${LAST_TWO.join(', ')}\n`);
+        expect(lines(r.stderr), r.stderr).to.deep.equal([
+          'another process is applying migrations to this database; waiting for it',
+        ]);
+        expect(await status()).to.not.contain('pending');
+      });
 
     if (engine.name === 'postgres')
       it('a DATABASE_URL whose server takes no writes (a standby) stops migrate and serve with one line naming it', async () => {
