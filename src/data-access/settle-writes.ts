@@ -1,5 +1,14 @@
 import type { Database } from './database.js';
 import { WRITERS_IN_FLIGHT, WRITERS_STILL_IN_FLIGHT } from './activity-horizon.js';
+import { fixedSql } from './sql/fixed-sql.js';
+
+/**
+ * Raises the LastUpdateAt horizon (migrations/…_lead_update_horizon.ts) to `?`; no write at all
+ * when it is there already (the pages of one run raise it little).
+ */
+export const RAISE_UPDATE_HORIZON = fixedSql(
+  'UPDATE lead_update_horizon SET v = ? WHERE id = 1 AND v < ?',
+);
 
 /** Between two looks at the write transactions a settling reader waits for. */
 const POLL_MS = 20;
@@ -12,9 +21,19 @@ const POLL_MS = 20;
  * (activity-horizon.ts); the ones holding one now are watched until none holds it any more.
  * Nothing is locked: writers are not held up. SQLite: a write transaction of its own, which
  * starts (BEGIN IMMEDIATE) only once the one writer in flight, any process's, has ended.
+ *
+ * `horizon` (a LastUpdateAt page's bound): raised first (PostgreSQL: committed on its own
+ * before the writers are looked for; SQLite: by `write`), so that a lead written by a writer
+ * not yet in flight, in any process, is stamped past it (migrations/…_lead_update_horizon.ts).
  */
-export async function settleWrites(database: Database, write: () => Promise<void>): Promise<void> {
+export async function settleWrites(
+  database: Database,
+  write: () => Promise<void>,
+  horizon?: number,
+): Promise<void> {
   if (database.engine !== 'postgres') return write();
+  if (horizon !== undefined)
+    await database.knex.raw(RAISE_UPDATE_HORIZON.postgres, [horizon, horizon]);
   const found = (await database.knex.raw(WRITERS_IN_FLIGHT)) as { rows: Array<{ v: string }> };
   const ids = found.rows.map((r) => r.v);
   while (ids.length > 0) {

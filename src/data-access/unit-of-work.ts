@@ -305,19 +305,25 @@ export class UnitOfWork implements Transactions {
   /**
    * Transactions.settleWrites: the write units this process had admitted when called end
    * first (admittedUnits: stamped, perhaps not begun), then those the database shows in flight
-   * (settle-writes.ts).
+   * (settle-writes.ts). `horizon`: raised before the wait, for the writes another process has
+   * stamped and not yet begun, which neither wait sees (settle-writes.ts).
    */
-  async settleWrites(): Promise<void> {
+  async settleWrites(horizon?: number): Promise<void> {
     const admitted = [...(admittedUnits.get(this.database) ?? [])];
     if (admitted.length > 0) await Promise.allSettled(admitted);
     // A file opened read-only has no write lock to wait on (cli/read-only.ts says when a
     // writer may be in flight all the same).
     if (this.database.readOnly) return;
-    // SQLite: a statement in the transaction, so that its BEGIN IMMEDIATE is sent and waits.
-    return settleWrites(this.database, () =>
-      this.write(async (repos) => {
-        await repos.emailStatus.get('');
-      }),
+    // SQLite: a statement in the transaction, so that its BEGIN IMMEDIATE is sent and waits;
+    // the horizon raised there, under the write lock every process's writers take in turn.
+    return settleWrites(
+      this.database,
+      () =>
+        this.write(async (repos) => {
+          if (horizon !== undefined) await repos.leads.raiseUpdateHorizon(horizon);
+          else await repos.emailStatus.get('');
+        }),
+      horizon,
     );
   }
 

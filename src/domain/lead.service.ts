@@ -287,8 +287,10 @@ export class LeadService {
    * stamped earlier may commit after a page served a later one, behind the position handed out,
    * and a paging run would never serve it. So a page serves only changes stamped before the
    * call began, once every write transaction in flight has ended (settleWrites): any stamped
-   * earlier has committed by then. From the primary: a replica may not have replayed them yet.
-   * Later changes are served by a later call.
+   * earlier has committed by then. A write another process stamped and has not yet begun is
+   * in flight nowhere: the bound is raised as the store's horizon first, and the store stamps
+   * such a write past it, for a later call. From the primary: a replica may not have replayed
+   * them yet. Later changes are served by a later call.
    */
   async listUpdated(
     window: { oldest: number; latest: number | null },
@@ -296,7 +298,7 @@ export class LeadService {
     limit: number,
   ): Promise<{ leads: LeadView[]; remaining: number }> {
     const settled = this.now() - 1;
-    await this.transactions.settleWrites();
+    await this.transactions.settleWrites(settled);
     const latest = window.latest === null ? settled : Math.min(window.latest, settled);
     return this.transactions.read(async (repos) => {
       const rows = await repos.leads.listUpdatedBetween(window.oldest, latest, after, limit);

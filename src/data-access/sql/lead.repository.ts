@@ -28,6 +28,7 @@ import {
 import type { KeyColumnOf, KeyPageStart, UnsubscribeOnceResult } from '../../domain/ports.js';
 import { fixedSql, runIfRow, runStatement, type FixedSql } from './statement.js';
 import { readRowSet } from './plain-reads.js';
+import { RAISE_UPDATE_HORIZON } from '../settle-writes.js';
 
 const KEY_COLUMNS: Record<KeyColumnOf, string> = {
   id: 'id',
@@ -238,6 +239,11 @@ export class LeadRepository {
     const sql = `UPDATE leads SET ${sets.join(', ')}, change_seq = ${nextChangeSeqSql(this.engine)}
       WHERE id = ? RETURNING *`;
     return { sql, bindings };
+  }
+
+  /** LeadStore.raiseUpdateHorizon (migrations/20261203006500_lead_update_horizon.ts). */
+  async raiseUpdateHorizon(upTo: number): Promise<void> {
+    await runStatement(this.db, RAISE_UPDATE_HORIZON, [upTo, upTo]);
   }
 
   /** Writes the change; returns the lead as it now stands (null: no such lead). */

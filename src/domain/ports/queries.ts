@@ -84,6 +84,11 @@ export interface LeadQueries extends LeadStore {
     after: UpdatePosition | null,
     cap?: number,
   ): Promise<number>;
+  /**
+   * Raises the LastUpdateAt horizon to `upTo` (never lowers it): from its commit on, a lead
+   * written with an updatedAt at or below it is stamped just past it instead (the store does).
+   */
+  raiseUpdateHorizon(upTo: number): Promise<void>;
   deleteByIds(ids: readonly number[]): Promise<number>;
   /** propagateUnsubscribed for many addresses at once (every holder follows). */
   propagateUnsubscribedMany(

@@ -131,9 +131,11 @@ export interface Transactions {
   /**
    * Resolves once every write transaction in flight when it was called (in any instance on
    * the store) has ended: a read that follows misses nothing a transaction begun before the
-   * call commits. Writers are not held up.
+   * call commits. Writers are not held up. `horizon` (a LastUpdateAt page's bound): raised
+   * first (LeadStore.raiseUpdateHorizon), so that a lead stamped at or below it by a writer
+   * not yet in flight, in any process, is stored past it instead of behind the page.
    */
-  settleWrites(): Promise<void>;
+  settleWrites(horizon?: number): Promise<void>;
   /** Reads outside a transaction (each statement sees committed data). */
   read<T>(work: (scope: TransactionScope) => Promise<T>): Promise<T>;
   /**

@@ -1,0 +1,93 @@
+/**
+ * getMultipleLeads by LastUpdateAtSelector against a write of another process (another
+ * instance on the PostgreSQL database, another of the WORKERS on the SQLite file): stamped
+ * before a page of this process, begun and committed after it. The page cannot wait for it
+ * (no process here has taken it up, no transaction of it is in flight); a client that pages
+ * on from its high-water mark must still be served it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { expect } from 'chai';
+import { testEngines } from '../support/database.js';
+import { createLead, harnessPerSuite, web, type Harness } from '../support/harness.js';
+
+/** Resolves with the child once it has printed `line`. */
+function printed(child: ChildProcess, line: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const seen = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.split('\n').includes(line)) {
+        child.stdout!.off('data', seen);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', seen);
+    child.once('exit', (code) => reject(new Error(`child ended (${code}) before "${line}"`)));
+  });
+}
+
+for (const engine of testEngines()) {
+  describe(`LastUpdateAt paging against another process's write (${engine.name})`, function () {
+    this.timeout(120000);
+    let h: Harness;
+    harnessPerSuite(engine, (opened) => {
+      h = opened;
+    });
+
+    it('a change stamped by another process before a page, committed after it, is served from the high-water mark on', async () => {
+      const s = h.services;
+      const a = await createLead(s, 'other-process@order.example');
+      const b = await createLead(s, 'this-process@order.example');
+      const oldest = h.clock.t;
+      // A: stamped now by the other process, written only once this process has paged.
+      const stampA = h.clock.t++;
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'test/support/stamped-write-child.ts',
+          h.url,
+          h.dataDir,
+          String(a),
+          String(stampA),
+        ],
+        { stdio: ['pipe', 'pipe', 'inherit'] },
+      );
+      try {
+        await printed(child, 'ready');
+        // B: stamped after A, committed first, here.
+        await s.leads.sync(
+          { id: b, attributes: [{ name: 'Unsubscribed', value: 'true' }] },
+          { path: web },
+        );
+        h.clock.t += 10;
+        type Served = { id: number; at: number };
+        const run = async (from: number, after: { updatedAt: number; id: number } | null) => {
+          const served: Served[] = [];
+          for (let pages = 0; pages < 10; pages++) {
+            const page = await s.leads.listUpdated({ oldest: from, latest: null }, after, 1);
+            for (const l of page.leads) served.push({ id: l.id, at: l.updatedAt.getTime() });
+            const last = page.leads[page.leads.length - 1];
+            if (last) after = { updatedAt: last.updatedAt.getTime(), id: last.id };
+            if (page.remaining === 0) break;
+          }
+          return { served, after };
+        };
+        const first = await run(oldest, null);
+        expect(first.served.map((x) => x.id)).to.include(b);
+        // A begins and commits now, stamped before the position the run handed out.
+        const done = printed(child, 'done');
+        child.stdin!.write('go\n');
+        await done;
+        h.clock.t += 10;
+        // The client comes back from its high-water mark: the last updatedAt (and position) served.
+        const highWater = Math.max(...first.served.map((x) => x.at));
+        const again = await run(highWater, first.after);
+        expect([...first.served, ...again.served].map((x) => x.id)).to.include(a);
+      } finally {
+        child.kill();
+      }
+    });
+  });
+}
