@@ -19,6 +19,7 @@ import {
   type PageRows,
 } from './activity-window.js';
 import { dated, datedChanges, datedPage, filtersRows } from './dated-pages.js';
+import { filteredChanges } from './filtered-changes.js';
 
 export interface ActivityView {
   id: number;
@@ -329,16 +330,18 @@ export class ActivityService {
           await datedChanges(repos.activities, afterId, query, limit, cap),
           start,
         );
-      const page = await windowedPage(
-        OLDEST_FIRST,
-        repos.activities,
-        null,
-        afterId,
-        query,
-        limit,
-        this.scanLimit,
-        cap,
-      );
+      const page = filtersRows(query)
+        ? await filteredChanges(repos.activities, afterId, query, limit, this.scanLimit, cap)
+        : await windowedPage(
+            OLDEST_FIRST,
+            repos.activities,
+            null,
+            afterId,
+            query,
+            limit,
+            this.scanLimit,
+            cap,
+          );
       return activityPage(page, start);
     });
   }
