@@ -214,6 +214,12 @@ export class ActivityService {
     // before it, so that a page cut between activities of the same instant loses none of them.
     if (byDate && (query.latestCreatedAt === undefined || byDate.getTime() < query.latestCreatedAt))
       query.latestCreatedAt = byDate.getTime();
+    // The pages after the first keep to the date: newStartPosition carries it as the bound it
+    // is (latestCreatedAt) beside the offset, which wins for the position alone.
+    const bound: StreamStart | undefined =
+      byDate && query.latestCreatedAt !== undefined
+        ? { ...options.start, latestCreatedAt: new Date(query.latestCreatedAt) }
+        : options.start;
     const beforeId = options.start?.offset ? parseOffset(options.start.offset) : null;
     const leadIds = await this.leads.findLeadIds(key);
     return this.transactions.readReplicated(async (repos) => {
@@ -231,7 +237,7 @@ export class ActivityService {
               this.scanLimit,
               null,
             );
-      return activityPage(page, options.start);
+      return activityPage(page, bound);
     });
   }
 
