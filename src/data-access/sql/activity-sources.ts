@@ -5,6 +5,7 @@ import { whereAmong } from './among.js';
 import { countRows } from '../count-rows.js';
 import { INLINE } from '../inline-limit.js';
 import { SETTLED_ACTIVITY_ID } from '../activity-horizon.js';
+import { dateSide } from './date-side.js';
 
 /**
  * The activity log is two tables (data-access/propagation-log.ts): `activities`, and the people
@@ -310,10 +311,10 @@ export class ActivitySources {
     const [min, max, followedMax] = await Promise.all([
       oldest === undefined
         ? undefined
-        : one(db('activities').where('created_at', '>=', oldest).min({ m: 'id' })),
+        : one((await dateSide(db, this.engine, oldest, '>=')).side.min({ m: 'id' })),
       latest === undefined
         ? undefined
-        : one(db('activities').where('created_at', '<=', latest).max({ m: 'id' })),
+        : one((await dateSide(db, this.engine, latest, '<=')).side.max({ m: 'id' })),
       latest === undefined || !followers
         ? undefined
         : one(
