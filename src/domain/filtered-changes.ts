@@ -41,6 +41,13 @@ export async function filteredChanges(
   cap: number | null,
 ): Promise<PageRows> {
   const seek = seekQuery(query);
+  // Bounded by latestCreatedAt too: past the ids dateSeek finds, nothing was created by then,
+  // so no seek or read goes further (a probe would pass over every later entry of its type).
+  if (query.latestCreatedAt !== undefined) {
+    const dates = await activities.dateSeek(undefined, query.latestCreatedAt, true);
+    const end = Math.max(dates.ownMaxId ?? 0, dates.followedMaxId ?? 0, afterId);
+    cap = cap === null ? end : Math.max(Math.min(cap, end), afterId);
+  }
   const next = (from: number) => activities.firstIdAfter(from, seek, cap);
   const first = await next(afterId);
   // Nothing left up to the cap: what is past it comes once settled.

@@ -138,6 +138,22 @@ for (const engine of testEngines()) {
       expect([after.returnCount, after.remainingCount]).to.deep.equal([0, 0]);
     });
 
+    it('a type filter and latestCreatedAt: only the matches created by then, remainingCount 0 at the end', async () => {
+      for (const [latest, wanted] of [
+        [Date.UTC(2026, 0, 15), []],
+        [Date.UTC(2026, 1, 1), bounces()],
+      ] as const) {
+        const { ids, last } = await clientRead((offset) =>
+          s.activities.changes(
+            { offset, latestCreatedAt: new Date(latest) },
+            { filter: { includeTypes: ['EmailBounced'] }, batchSize: 1 },
+          ),
+        );
+        expect(ids).to.deep.equal(wanted);
+        expect(last.remainingCount).to.equal(0);
+      }
+    });
+
     it('a filter that matches nothing answers remainingCount 0 at once', async () => {
       const page = await s.activities.changes(
         { offset: 'ID:0' },
