@@ -70,5 +70,6 @@ export async function filteredChanges(
   }
   // Not full: every match up to readEnd was read; past the window, a seek says if any is left.
   const beyond = windowEnd !== null && readEnd === windowEnd && (await next(windowEnd)) !== null;
-  return { rows, remaining: beyond ? 1 : 0, position: readEnd ?? last.id };
+  // Short of the window, the last row (as an unfiltered page); at it, the window's end.
+  return { rows, remaining: beyond ? 1 : 0, position: windowEnd !== null ? readEnd! : last.id };
 }
