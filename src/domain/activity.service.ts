@@ -183,11 +183,12 @@ export const DEFAULT_SCAN_LIMIT = 20000;
 /**
  * The activity log: per lead newest first, and the change stream oldest first.
  *
- * A call of the change stream filtered by type or lead reads at most `scanLimit` activities
- * past its start: one whose filter matches little would otherwise read a whole log of millions
- * (holding SQLite's only connection all the while). When the batch is not full by then, the
- * answer holds what was found and the position at the end of what was read; its remainingCount
- * is then 1 if the stream goes on (there may be more), 0 at its end. A lead's page under a type
+ * A call of the change stream filtered by type or lead seeks its first match through an index,
+ * then reads at most `scanLimit` activities from there (filtered-changes.ts): one whose filter
+ * matches little would otherwise read a whole log of millions (holding SQLite's only
+ * connection all the while). When the batch is not full by then, the answer holds what was
+ * found and the position at the end of what was read; its remainingCount is 1 if a seek finds
+ * a match past it, 0 if not: never an empty page while a match remains. A lead's page under a type
  * filter alone (typedPage) or bounded by dates (datedPage, dated-pages.ts), and the stream
  * bounded by dates alone (datedChanges), need no such window.
  */
