@@ -136,7 +136,7 @@ export const mktowsSettings = {
     env: 'ACTIVITY_SCAN_LIMIT',
     default: '20000',
     meaning:
-      'Most activities one getLeadChanges call filtered by type or lead reads past its start; a call that finds fewer than its batch answers with the position to continue from',
+      'Most activities one getLeadChanges call filtered by type or lead reads past its first match (sought through an index); a call that finds fewer than its batch answers with the position to continue from',
     parse: integer('ACTIVITY_SCAN_LIMIT', 1000, 10000000),
   },
 } satisfies Record<string, Setting<unknown>>;

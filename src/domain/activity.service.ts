@@ -13,6 +13,7 @@ import type { LeadService } from './lead.service.js';
 import { findByKeys } from './lead-find.js';
 import { leadPage, leadRowsAndMore, windowedChanges, type PageRows } from './activity-window.js';
 import { dated, datedChanges, datedPage, filtersRows } from './dated-pages.js';
+import { filteredChanges } from './filtered-changes.js';
 
 export interface ActivityView {
   id: number;
@@ -176,13 +177,14 @@ export const DEFAULT_SCAN_LIMIT = 20000;
 /**
  * The activity log: per lead newest first, and the change stream oldest first.
  *
- * A call of the change stream filtered by type or lead reads at most `scanLimit` activities
- * past its start: one whose filter matches little would otherwise read a whole log of millions
- * (holding SQLite's only connection all the while). When the batch is not full by then, the
- * answer holds what was found and the position at the end of what was read; its remainingCount
- * is then 1 if the stream goes on (there may be more), 0 at its end. A lead's page under no
- * filter (leadPage), a type filter alone (typedPage) or bounded by dates (datedPage,
- * dated-pages.ts), and the stream bounded by dates alone (datedChanges), need no such window.
+ * A call of the change stream filtered by type or lead seeks its first match through an index,
+ * then reads at most `scanLimit` activities from there (filtered-changes.ts): one whose filter
+ * matches little would otherwise read a whole log of millions (holding SQLite's only
+ * connection all the while). When the batch is not full by then, the answer holds what was
+ * found and the position at the end of what was read; its remainingCount is 1 if a seek finds
+ * a match past it, 0 if not: never an empty page while a match remains. A lead's page under no filter
+ * (leadPage), a type filter alone (typedPage) or bounded by dates (datedPage, dated-pages.ts), and the stream
+ * bounded by dates alone (datedChanges), need no such window.
  */
 export class ActivityService {
   private readonly scanLimit: number;
@@ -207,6 +209,12 @@ export class ActivityService {
     // before it, so that a page cut between activities of the same instant loses none of them.
     if (byDate && (query.latestCreatedAt === undefined || byDate.getTime() < query.latestCreatedAt))
       query.latestCreatedAt = byDate.getTime();
+    // The pages after the first keep to the date: newStartPosition carries it as the bound it
+    // is (latestCreatedAt) beside the offset, which wins for the position alone.
+    const bound: StreamStart | undefined =
+      byDate && query.latestCreatedAt !== undefined
+        ? { ...options.start, latestCreatedAt: new Date(query.latestCreatedAt) }
+        : options.start;
     const beforeId = options.start?.offset ? parseOffset(options.start.offset) : null;
     const leadIds = await this.leads.findLeadIds(key);
     return this.transactions.readReplicated(async (repos) => {
@@ -215,7 +223,7 @@ export class ActivityService {
         : typesOnly(query)
           ? await this.typedPage(repos.activities, leadIds, beforeId, query, limit)
           : await leadPage(repos.activities, leadIds, beforeId, query, limit);
-      return activityPage(page, options.start);
+      return activityPage(page, bound);
     });
   }
 
@@ -314,14 +322,9 @@ export class ActivityService {
           await datedChanges(repos.activities, afterId, query, limit, cap),
           start,
         );
-      const page = await windowedChanges(
-        repos.activities,
-        afterId,
-        query,
-        limit,
-        this.scanLimit,
-        cap,
-      );
+      const page = filtersRows(query)
+        ? await filteredChanges(repos.activities, afterId, query, limit, this.scanLimit, cap)
+        : await windowedChanges(repos.activities, afterId, query, limit, this.scanLimit, cap);
       return activityPage(page, start);
     });
   }

@@ -5,6 +5,7 @@ import { whereAmong } from './among.js';
 import { countRows } from '../count-rows.js';
 import { INLINE } from '../inline-limit.js';
 import { SETTLED_ACTIVITY_ID } from '../activity-horizon.js';
+import { dateSide } from './date-side.js';
 
 /**
  * The activity log is two tables (data-access/propagation-log.ts): `activities`, and the people
@@ -24,8 +25,13 @@ export interface Columns {
   created: string;
 }
 
-const OWN: Columns = { id: 'id', lead: 'lead_id', type: 'activity_type', created: 'created_at' };
-const FOLLOWED: Columns = {
+export const OWN: Columns = {
+  id: 'id',
+  lead: 'lead_id',
+  type: 'activity_type',
+  created: 'created_at',
+};
+export const FOLLOWED: Columns = {
   id: 'f.id',
   lead: 'f.lead_id',
   type: 'e.activity_type',
@@ -70,7 +76,7 @@ function followedColumns(db: Knex | Knex.Transaction): Array<string | Knex.Raw> 
   ];
 }
 
-function filtered(
+export function filtered(
   q: Knex.QueryBuilder,
   f: ActivityQuery,
   engine: Engine,
@@ -92,8 +98,8 @@ function filtered(
  * activities_lead_other_types_idx states them (migration 20261203004000): SQLite reads a partial
  * index only for a query that names its condition as the index does.
  */
-const OTHER_TYPES = "activity_type <> 'Change Data Value'";
-const OTHER_TYPES_INDEX = 'activities_lead_other_types_idx';
+export const OTHER_TYPES = "activity_type <> 'Change Data Value'";
+export const OTHER_TYPES_INDEX = 'activities_lead_other_types_idx';
 
 /**
  * The index SQLite is told to read a lead's activities by under a type filter and no window of
@@ -283,10 +289,10 @@ export class ActivitySources {
     const [min, max, followedMax] = await Promise.all([
       oldest === undefined
         ? undefined
-        : one(db('activities').where('created_at', '>=', oldest).min({ m: 'id' })),
+        : one((await dateSide(db, this.engine, oldest, '>=')).side.min({ m: 'id' })),
       latest === undefined
         ? undefined
-        : one(db('activities').where('created_at', '<=', latest).max({ m: 'id' })),
+        : one((await dateSide(db, this.engine, latest, '<=')).side.max({ m: 'id' })),
       latest === undefined || !followers
         ? undefined
         : one(

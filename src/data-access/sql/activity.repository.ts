@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Engine } from '../database.js';
 import { ACTIVITY_COLUMN_LIST, ActivitySources, belowId } from './activity-sources.js';
+import { firstIdAfter } from './activity-seek.js';
 import { countRows } from '../count-rows.js';
 import { fixedSql, queueStatement, type FixedSql, type StatementCall } from './statement.js';
 import type { NewActivity } from '../../domain/records.js';
@@ -95,7 +96,7 @@ export class ActivityRepository {
 
   constructor(
     private readonly db: Knex | Knex.Transaction,
-    engine: Engine,
+    private readonly engine: Engine,
   ) {
     // Every read below reads both forms of the log (activity-sources.ts).
     this.log = new ActivitySources(db, engine);
@@ -167,6 +168,15 @@ export class ActivityRepository {
    */
   async nthIdAfter(afterId: number, n: number): Promise<number | null> {
     return this.log.nthId({}, { op: '>', id: afterId }, 'asc', n);
+  }
+
+  /** ActivityQueries.firstIdAfter: the first activity past a position a filter admits. */
+  firstIdAfter(
+    afterId: number,
+    filter: ActivityQuery,
+    maxId: number | null,
+  ): Promise<number | null> {
+    return firstIdAfter(this.db, this.engine, afterId, filter, maxId);
   }
 
   /** ActivityQueries.dateSeek: where a read bounded by dates may start and stop. */

@@ -148,6 +148,16 @@ export interface ActivityQueries extends ActivityLog {
   countAfter(afterId: number, filter: ActivityQuery, cap?: number): Promise<number>;
   /** The id of the n-th activity after `afterId` (ascending), or null when there are fewer. */
   nthIdAfter(afterId: number, n: number): Promise<number | null>;
+  /**
+   * The lowest id above `afterId`, and at most `maxId` (null: no bound), of an activity
+   * `filter` admits, or null: found through the indexes by lead or by type, whatever the
+   * distance. `filter` names types by includeTypes only (an exclusion as the types it leaves).
+   */
+  firstIdAfter(
+    afterId: number,
+    filter: ActivityQuery,
+    maxId: number | null,
+  ): Promise<number | null>;
   /** The id just before the first activity created at or after a time (a stream start). */
   idBefore(createdAt: number): Promise<number>;
   /**
