@@ -23,6 +23,7 @@ import * as m20261203002000 from './20261203002000_bigint_activity_ids.js';
 import * as m20261203002100 from './20261203002100_unsubscribe_once_nobody_holds.js';
 import * as m20261203004000 from './20261203004000_lead_other_activity_types_index.js';
 import * as m20261203005000 from './20261203005000_link_key_fingerprints.js';
+import * as m20261203006000 from './20261203006000_kept_prepared_statements.js';
 import * as m20261203006500 from './20261203006500_lead_update_horizon.js';
 
 /** Every migration in order. Listed explicitly so the same code runs from source and from dist. */
@@ -51,5 +52,6 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261203002100_unsubscribe_once_nobody_holds', m20261203002100],
   ['20261203004000_lead_other_activity_types_index', m20261203004000],
   ['20261203005000_link_key_fingerprints', m20261203005000],
+  ['20261203006000_kept_prepared_statements', m20261203006000],
   ['20261203006500_lead_update_horizon', m20261203006500],
 ];

@@ -1,33 +1,42 @@
-import type { StatementForm } from './fixed-sql.js';
+import { createHash } from 'node:crypto';
+import { pgLiteral, type StatementForm } from './fixed-sql.js';
 
 /**
- * The statements of a group of steps (pg-step-group.ts) that repeat, prepared once for the
- * group's transaction. A syncLead's checked write is a few statements whose text differs from
- * one person to the next only by the values written in (statement.ts, inlined): the check, the
- * master status with its propagation (one large statement with several CTEs), the person's
- * update with its activity. In a group of N such steps each of them was parsed, analysed and
- * planned N times by the server, most of its CPU per unsubscribe. Here a form (a statement's
- * text with `?` where its values go, fixed-sql.ts's StatementForm) that comes at least twice in
- * the group is prepared once, at the head of the group's first message, and each of its
- * statements is sent as EXECUTE with its values' literals (the same literals the plain text
- * holds, given to the same placeholders, so it reads and writes the same rows):
+ * The statements of a group of steps (pg-step-group.ts), prepared on the server connection and
+ * kept there from one transaction to the next. A syncLead's checked write is a few statements
+ * whose text differs from one person to the next only by the values written in (statement.ts,
+ * inlined): the check, the master status with its propagation (one large statement with
+ * several CTEs), the person's update with its activity. Sent as text, each of them is parsed,
+ * analysed and planned by the server at every step, most of its CPU per unsubscribe. Here a
+ * form (a statement's text with `?` where its values go, fixed-sql.ts's StatementForm) that
+ * this client has seen before, or that comes twice in the group, is named by a hash of its
+ * text and its statements are sent as EXECUTE with their values' literals (the same literals
+ * the plain text holds, given to the same placeholders, so it reads and writes the same rows).
+ * The group's first message makes sure the names exist on the server connection it runs on:
  *
- *   BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; PREPARE du_step_1 AS …;
- *   SAVEPOINT step; EXECUTE du_step_1('a@x', …); RELEASE step; …; DEALLOCATE du_step_1; COMMIT;
+ *   BEGIN; SET LOCAL plan_cache_mode = force_generic_plan;
+ *   SELECT du_ensure_prepared(ARRAY['du_f_…', …], ARRAY['INSERT …', …], 64);
+ *   SAVEPOINT step; EXECUTE du_f_…('a@x', …); RELEASE step; …; COMMIT;
  *
- * The generic plan is made once and serves each EXECUTE (the forms read people by address,
- * lead id and change_seq through their indexes, whatever the values); the setting ends with the
- * transaction. Nothing prepared outlives the transaction, as PgBouncer's transaction mode needs
- * (the next transaction of the connection may run on another server, and this server may serve
- * another client): each name is deallocated in the message that commits (DEALLOCATE is not
- * transactional, so it holds whatever COMMIT then does), and a group that fails sends
- * `ROLLBACK; DEALLOCATE ALL;`, one message, so that both run on the server that prepared.
+ * du_ensure_prepared (migration 20261203006000) prepares the names the connection does not
+ * hold yet, and nothing when it holds them all (one session setting read): the statements are
+ * parsed, analysed and planned once per server connection, not once per group. The statements
+ * of one message are analysed one after the other, so the EXECUTEs find what the SELECT before
+ * them prepared. A transaction-mode pooler (PgBouncer) that runs the next transaction on
+ * another server connection gets them prepared there; what stays on a server connection is
+ * the service's named statements (`du_f_` and a hash: never another's name, and the same name
+ * is the same text whichever build prepared it), at most MOST_KEPT of them, and the session
+ * setting `du.prepared`. The generic plan serves each EXECUTE (the forms read people by
+ * address, lead id and change_seq through their indexes, whatever the values).
  *
- * A server that refuses a PREPARE (a 42-class error: a parameter whose type it cannot infer, a
- * name left by a failure; 0A: a pooler that does not take it) fails the group's first message
- * before any step ran: it is rolled back, everything prepared deallocated, and the group is
- * sent again with its statements as they are. The form refused is not prepared again by this
- * client (after MOST_REFUSED refusals, none is).
+ * A server that refuses a PREPARE (a 42-class error: a parameter whose type it cannot infer; a
+ * missing function: a database not migrated) fails the group's first message before any step
+ * ran: it is rolled back and sent again with its statements as they are. The form refused is
+ * not prepared again by this client (after MOST_REFUSED refusals, or a refusal not of one
+ * form, none is). A statement whose prepared form no longer fits (a table altered under it:
+ * "cached plan must not change result type", or its name deallocated by someone else) fails the
+ * group: it is rolled back, the service's statements deallocated on that connection, and the
+ * group sent again plainly; the next group prepares afresh.
  */
 
 /** What this module reads of a step: its statements, and the form of each where known. */
@@ -38,12 +47,10 @@ export interface FormedStep {
 
 /** The statements of a group's message for its forms. */
 export interface GroupForms {
-  /** After the transaction's head, in the group's first message: the setting, the PREPAREs. */
+  /** After the transaction's head, in the group's first message: the setting, the ensuring. */
   readonly prepare: readonly string[];
-  /** The template each PREPARE of `prepare` prepares (after the setting), in its order. */
+  /** The template of each name du_ensure_prepared is given, in its order. */
   readonly templates: readonly string[];
-  /** Before COMMIT: the prepared names deallocated ('' when none). */
-  readonly deallocate: string;
   /** A step's statements as they are sent, each ending with one semicolon. */
   statementsOf(step: FormedStep): string[];
 }
@@ -51,11 +58,20 @@ export interface GroupForms {
 /** The setting the prepared statements run under: one plan, made once. */
 export const GENERIC_PLANS = 'SET LOCAL plan_cache_mode = force_generic_plan;';
 
-/** The prefix of the names prepared (the same in each transaction: none outlives it). */
-export const FORM_NAME_PREFIX = 'du_step_';
+/** The prefix of the names prepared (a hash of the text follows). */
+export const FORM_NAME_PREFIX = 'du_f_';
+
+/** Most of the service's statements kept on one server connection (then all dropped). */
+export const MOST_KEPT = 64;
 
 /** Refusals after which a client prepares nothing more (a server or pooler without PREPARE). */
 export const MOST_REFUSED = 8;
+
+/** Most forms a client counts (past it, it starts counting again). */
+const MOST_COUNTED = 4096;
+
+/** After a prepared statement no longer fit: the service's statements dropped, one message. */
+export const FORGET = 'ROLLBACK; SELECT du_forget_prepared();';
 
 /** A statement as it is sent: it ends with one semicolon. */
 export const statementText = (statement: string) => `${statement.replace(/;\s*$/, '')};`;
@@ -64,7 +80,6 @@ export const statementText = (statement: string) => `${statement.replace(/;\s*$/
 export const PLAIN: GroupForms = {
   prepare: [],
   templates: [],
-  deallocate: '',
   statementsOf: (step) => step.statements.map(statementText),
 };
 
@@ -76,25 +91,52 @@ function numbered(template: string): string {
   return text;
 }
 
-/** The forms of `steps` that repeat (not those `refused`), each named for one transaction. */
-export function groupForms(steps: readonly FormedStep[], refused: ReadonlySet<string>): GroupForms {
+/** The name of a prepared text: the same text, the same name, in every build. */
+export const formName = (text: string) =>
+  FORM_NAME_PREFIX + createHash('sha256').update(text).digest('hex').slice(0, 24);
+
+/** Each template's prepared text and name, made once (bounded as the counts are). */
+const named = new Map<string, { text: string; name: string }>();
+function nameOf(template: string): { text: string; name: string } {
+  let found = named.get(template);
+  if (found === undefined) {
+    if (named.size >= MOST_COUNTED) named.clear();
+    const text = numbered(template);
+    named.set(template, (found = { text, name: formName(text) }));
+  }
+  return found;
+}
+
+/**
+ * The forms of `steps` prepared (not those `refused`): those `seen` before (counted by the
+ * caller, this group's included) or repeated in the group.
+ */
+export function groupForms(
+  steps: readonly FormedStep[],
+  refused: ReadonlySet<string>,
+  seen: ReadonlyMap<string, number> = new Map(),
+): GroupForms {
   const counts = new Map<string, number>();
   for (const step of steps)
     for (const form of step.forms ?? [])
       if (form && !refused.has(form.template))
         counts.set(form.template, (counts.get(form.template) ?? 0) + 1);
   const names = new Map<string, string>();
+  const texts: string[] = [];
   for (const [template, count] of counts)
-    if (count > 1) names.set(template, `${FORM_NAME_PREFIX}${names.size + 1}`);
+    if (Math.max(count, seen.get(template) ?? 0) > 1) {
+      const { text, name } = nameOf(template);
+      names.set(template, name);
+      texts.push(text);
+    }
   if (names.size === 0) return PLAIN;
-  const templates = [...names.keys()];
+  const array = (values: string[]) => `ARRAY[${values.map(pgLiteral).join(', ')}]::text[]`;
   return {
     prepare: [
       GENERIC_PLANS,
-      ...templates.map((t) => `PREPARE ${names.get(t)!} AS ${numbered(t)};`),
+      `SELECT du_ensure_prepared(${array([...names.values()])}, ${array(texts)}, ${MOST_KEPT});`,
     ],
-    templates,
-    deallocate: [...names.values()].map((name) => `DEALLOCATE ${name};`).join(' '),
+    templates: [...names.keys()],
     statementsOf: (step) =>
       step.statements.map((text, i) => {
         const form = step.forms?.[i];
@@ -113,14 +155,26 @@ function isRefusal(error: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('42') || code.startsWith('0A'));
 }
 
-/** Per client: the forms it prepares, and those the server refused. */
+/** A prepared statement that no longer fits: its result type changed, or it is gone. */
+export function isStale(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '0A000' || code === '26000';
+}
+
+/** Per client: the forms it has seen, and those the server refused. */
 export class StepForms {
   private readonly refused = new Set<string>();
+  private readonly seen = new Map<string, number>();
   private off = false;
 
   /** The forms of a group of `steps`. */
   of(steps: readonly FormedStep[]): GroupForms {
-    return this.off ? PLAIN : groupForms(steps, this.refused);
+    if (this.off) return PLAIN;
+    if (this.seen.size > MOST_COUNTED) this.seen.clear();
+    for (const step of steps)
+      for (const form of step.forms ?? [])
+        if (form) this.seen.set(form.template, (this.seen.get(form.template) ?? 0) + 1);
+    return groupForms(steps, this.refused, this.seen);
   }
 
   /**
@@ -129,9 +183,9 @@ export class StepForms {
    */
   refusedAt(forms: GroupForms, at: number, error: unknown): boolean {
     if (at < 0 || at >= forms.prepare.length || !isRefusal(error)) return false;
-    // A name left on the server (a failure that could not deallocate): DEALLOCATE ALL clears it.
-    if ((error as { code: string }).code === '42P05') return true;
-    const template = forms.templates[at - (forms.prepare.length - forms.templates.length)];
+    const detail = (error as { detail?: unknown }).detail;
+    const place = typeof detail === 'string' ? /^du_form (\d+)$/.exec(detail) : null;
+    const template = place ? forms.templates[Number(place[1]) - 1] : undefined;
     if (template === undefined) this.off = true;
     else this.refused.add(template);
     if (this.refused.size >= MOST_REFUSED) this.off = true;

@@ -3,7 +3,7 @@ import type { PgDeferringClient } from '../database.js';
 import { RowTemplate } from '../sqlite-thread/row-shapes.js';
 import type { StatementForm } from './fixed-sql.js';
 import { RowSetsQuery, type Connection, type KnexPgClient, type Outcome } from './pg-rows.js';
-import { PLAIN, StepForms, type GroupForms } from './pg-step-forms.js';
+import { FORGET, isStale, PLAIN, StepForms, type GroupForms } from './pg-step-forms.js';
 
 /**
  * Group commit of one-step units on PostgreSQL (pg-step.ts): the steps of one process that
@@ -32,8 +32,8 @@ import { PLAIN, StepForms, type GroupForms } from './pg-step-forms.js';
  * A step alone is sent as before, without a savepoint. At most MAX_GROUPS_IN_FLIGHT messages
  * per client are in flight; steps asked for meanwhile wait, and go together when one ends.
  * Each transaction ends within the messages of one group on one connection, as PgBouncer's
- * transaction mode needs. A statement form that repeats in the group is prepared once for its
- * transaction and deallocated before it ends (pg-step-forms.ts).
+ * transaction mode needs. A statement form seen before, or repeated in the group, runs as a
+ * statement prepared on the server connection and kept there (pg-step-forms.ts).
  */
 
 type Row = Record<string, unknown>;
@@ -107,20 +107,12 @@ function send(connection: Connection, text: string): Promise<Sent> {
 }
 
 /**
- * Ends the transaction and drops what was prepared in it: one message, which a transaction-mode
- * pooler runs on one server, the one that prepared.
+ * Ends whatever transaction the connection is left in (what was prepared stays: it is still
+ * right); false when it could not.
  */
-const RESET = 'ROLLBACK; DEALLOCATE ALL;';
-
-/**
- * Ends whatever transaction the connection is left in (`prepared`: and deallocates what was
- * prepared, RESET); false when it could not.
- */
-export function rolledBack(connection: Connection, prepared = false): Promise<boolean> {
+export function rolledBack(connection: Connection): Promise<boolean> {
   return new Promise((resolve) =>
-    connection.query(new RowSetsQuery(prepared ? RESET : 'ROLLBACK', connection), (error) =>
-      resolve(error === null),
-    ),
+    connection.query(new RowSetsQuery('ROLLBACK', connection), (error) => resolve(error === null)),
   );
 }
 
@@ -257,7 +249,7 @@ async function runGroup(
   let rest = lockOrder(due);
   // A step alone is sent without a savepoint; a group's steps each in one.
   const alone = rest.length === 1;
-  // The forms that repeat, prepared at the head of the first message (pg-step-forms.ts).
+  // The forms prepared, made sure of at the head of the first message (pg-step-forms.ts).
   let forms: GroupForms = policy.of(rest);
   let first = true;
   try {
@@ -275,7 +267,6 @@ async function runGroup(
         starts.push(at + (alone ? 0 : 1));
         at += statements.length + (alone ? 0 : 2);
       }
-      if (forms.deallocate !== '') parts.push(forms.deallocate);
       parts.push('COMMIT;');
       const text = parts.join(' ');
       const ranOf = (i: number, sent: Sent): Ran => ({
@@ -297,9 +288,21 @@ async function runGroup(
       const failed = outcomes.length;
       if (first && policy.refusedAt(forms, failed - statementsIn(head), error)) {
         // A PREPARE refused, before any step ran: the group again, each statement as it is.
-        const reset = await send(connection, RESET);
+        const reset = await send(connection, 'ROLLBACK;');
         if (reset.error) throw reset.error;
         forms = PLAIN;
+        continue;
+      }
+      if (forms !== PLAIN && isStale(error)) {
+        // A prepared statement that no longer fits: the whole transaction again, plainly (its
+        // steps that ran are not answered yet; those that failed alone stay failed).
+        const reset = await send(connection, FORGET);
+        if (reset.error) throw reset.error;
+        rest = [...ran.map((r) => r.step), ...rest];
+        ran.length = 0;
+        forms = PLAIN;
+        head = client.transactionHead;
+        first = true;
         continue;
       }
       first = false;
@@ -321,7 +324,7 @@ async function runGroup(
       if (rest.length === 0) {
         // The group's COMMIT, for the steps that ran before the one that failed.
         const end = await client.commitReplicated(connection, () =>
-          send(connection, `${UNDO} ${forms.deallocate} COMMIT;`.replace('  ', ' ')),
+          send(connection, `${UNDO} COMMIT;`),
         );
         if (end.error) throw end.error;
         if (end.lastCommand !== 'COMMIT')
@@ -331,7 +334,7 @@ async function runGroup(
       }
     }
   } catch (error) {
-    clean = await rolledBack(connection, forms.prepare.length > 0);
+    clean = await rolledBack(connection);
     // Not one step's failure: none of the group's steps is stored, or known to be.
     const unanswered = [...ran.map((r) => r.step), ...rest];
     for (const step of unanswered) {
