@@ -19,17 +19,43 @@ import type { Knex } from 'knex';
  * trigger (a BEFORE one cannot change NEW) whose own UPDATE fires no trigger (recursive
  * triggers are off); its WHEN reads the horizon's one row by its key.
  */
-const PG_FUNCTION = `CREATE OR REPLACE FUNCTION leads_past_update_horizon() RETURNS trigger
+// PostgreSQL: statement-level AFTER triggers over the rows the statement wrote (its transition
+// tables), so that a batch of 300 rows pays for one look at the horizon, not 300 (a row trigger
+// cost ~9 % of syncMultipleLeads' rate). The UPDATE they run fires them again, once, with
+// nothing left at or below the horizon; the depth check ends that at once. An UPDATE that
+// leaves `updated_at` as it was (clearing a foreign id) moves nothing: only rows whose stamp
+// the statement changed are compared (a column list, which would say so, cannot go with
+// transition tables).
+const PG_FUNCTIONS = [
+  `CREATE OR REPLACE FUNCTION leads_inserted_past_update_horizon() RETURNS trigger
   LANGUAGE plpgsql AS $$
 BEGIN
-  SELECT greatest(NEW.updated_at, h.v + 1) INTO NEW.updated_at
-    FROM lead_update_horizon h WHERE h.id = 1;
-  RETURN NEW;
-END $$`;
+  IF pg_trigger_depth() > 1 THEN RETURN NULL; END IF;
+  UPDATE leads l SET updated_at = h.v + 1
+    FROM written w, lead_update_horizon h
+   WHERE h.id = 1 AND w.updated_at <= h.v AND l.id = w.id;
+  RETURN NULL;
+END $$`,
+  `CREATE OR REPLACE FUNCTION leads_updated_past_update_horizon() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+BEGIN
+  IF pg_trigger_depth() > 1 THEN RETURN NULL; END IF;
+  UPDATE leads l SET updated_at = h.v + 1
+    FROM written w JOIN was b ON b.id = w.id, lead_update_horizon h
+   WHERE h.id = 1 AND w.updated_at <= h.v AND w.updated_at IS DISTINCT FROM b.updated_at
+     AND l.id = w.id;
+  RETURN NULL;
+END $$`,
+];
 
-const PG_TRIGGER = `CREATE TRIGGER leads_past_update_horizon
-  BEFORE INSERT OR UPDATE OF updated_at ON leads
-  FOR EACH ROW EXECUTE FUNCTION leads_past_update_horizon()`;
+const PG_TRIGGERS = [
+  `CREATE TRIGGER leads_inserted_past_update_horizon AFTER INSERT ON leads
+  REFERENCING NEW TABLE AS written
+  FOR EACH STATEMENT EXECUTE FUNCTION leads_inserted_past_update_horizon()`,
+  `CREATE TRIGGER leads_updated_past_update_horizon AFTER UPDATE ON leads
+  REFERENCING OLD TABLE AS was NEW TABLE AS written
+  FOR EACH STATEMENT EXECUTE FUNCTION leads_updated_past_update_horizon()`,
+];
 
 const SQLITE_PAST = '(SELECT v FROM lead_update_horizon WHERE id = 1)';
 const sqliteTrigger = (name: string, event: string) =>
@@ -48,8 +74,7 @@ export async function up(knex: Knex): Promise<void> {
   });
   await knex('lead_update_horizon').insert({ id: 1, v: 0 });
   if (isPostgres(knex)) {
-    await knex.raw(PG_FUNCTION);
-    await knex.raw(PG_TRIGGER);
+    for (const statement of [...PG_FUNCTIONS, ...PG_TRIGGERS]) await knex.raw(statement);
     return;
   }
   await knex.raw(sqliteTrigger('leads_inserted_past_update_horizon', 'INSERT'));
@@ -58,8 +83,13 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   if (isPostgres(knex)) {
-    await knex.raw('DROP TRIGGER IF EXISTS leads_past_update_horizon ON leads');
-    await knex.raw('DROP FUNCTION IF EXISTS leads_past_update_horizon()');
+    for (const name of [
+      'leads_inserted_past_update_horizon',
+      'leads_updated_past_update_horizon',
+    ]) {
+      await knex.raw(`DROP TRIGGER IF EXISTS ${name} ON leads`);
+      await knex.raw(`DROP FUNCTION IF EXISTS ${name}()`);
+    }
   } else {
     await knex.raw('DROP TRIGGER IF EXISTS leads_inserted_past_update_horizon');
     await knex.raw('DROP TRIGGER IF EXISTS leads_updated_past_update_horizon');

@@ -89,5 +89,46 @@ for (const engine of testEngines()) {
         child.kill();
       }
     });
+
+    it('the store moves only stamps written at or below the horizon: a write leaving updated_at alone keeps it, each row of a many-row write is moved', async () => {
+      const s = h.services;
+      const ids = [
+        await createLead(s, 'horizon-1@order.example'),
+        await createLead(s, 'horizon-2@order.example'),
+        await createLead(s, 'horizon-3@order.example'),
+      ];
+      const stampOf = async (id: number) =>
+        Number((await h.db.knex('leads').where({ id }).first('updated_at'))!.updated_at);
+      const before = await stampOf(ids[0]!);
+      const horizon = before + 1000;
+      await h.db.knex('lead_update_horizon').where({ id: 1 }).update({ v: horizon });
+      // Not the stamp: nothing moves.
+      await h.db.knex('leads').where({ id: ids[0] }).update({ lead_score: 7 });
+      expect(await stampOf(ids[0]!)).to.equal(before);
+      // Stamps at or below the horizon, many rows in one statement: each moved past it.
+      await h.db
+        .knex('leads')
+        .whereIn('id', ids)
+        .update({ updated_at: horizon - 5 });
+      for (const id of ids) expect(await stampOf(id)).to.equal(horizon + 1);
+      // A stamp past the horizon is kept as written.
+      await h.db
+        .knex('leads')
+        .where({ id: ids[1] })
+        .update({ updated_at: horizon + 50 });
+      expect(await stampOf(ids[1]!)).to.equal(horizon + 50);
+      // A person created with a stamp at or below it.
+      const [row] = (await h.db
+        .knex('leads')
+        .insert({
+          email: 'horizon-4@order.example',
+          email_key: 'horizon-4@order.example',
+          created_at: before,
+          updated_at: before,
+        })
+        .returning('id')) as Array<{ id: number } | number>;
+      const created = typeof row === 'number' ? row : row!.id;
+      expect(await stampOf(created)).to.equal(horizon + 1);
+    });
   });
 }
