@@ -25,25 +25,34 @@ import type { Knex } from 'knex';
 // nothing left at or below the horizon; the depth check ends that at once. An UPDATE that
 // leaves `updated_at` as it was (clearing a foreign id) moves nothing: only rows whose stamp
 // the statement changed are compared (a column list, which would say so, cannot go with
-// transition tables).
+// transition tables). The rows are first looked over alone (linear); only when one is at or
+// below the horizon (a page raced the write) is the join planned, then and there (EXECUTE): a
+// plan kept from a statement of one row would join two transition tables (or a table of 65,536
+// rows) by nested loops, quadratic in the rows a statement writes.
 const PG_FUNCTIONS = [
   `CREATE OR REPLACE FUNCTION leads_inserted_past_update_horizon() RETURNS trigger
   LANGUAGE plpgsql AS $$
 BEGIN
   IF pg_trigger_depth() > 1 THEN RETURN NULL; END IF;
-  UPDATE leads l SET updated_at = h.v + 1
-    FROM written w, lead_update_horizon h
-   WHERE h.id = 1 AND w.updated_at <= h.v AND l.id = w.id;
+  IF EXISTS (SELECT 1 FROM written
+              WHERE updated_at <= (SELECT v FROM lead_update_horizon WHERE id = 1)) THEN
+    EXECUTE 'UPDATE leads l SET updated_at = h.v + 1
+               FROM written w, lead_update_horizon h
+              WHERE h.id = 1 AND w.updated_at <= h.v AND l.id = w.id';
+  END IF;
   RETURN NULL;
 END $$`,
   `CREATE OR REPLACE FUNCTION leads_updated_past_update_horizon() RETURNS trigger
   LANGUAGE plpgsql AS $$
 BEGIN
   IF pg_trigger_depth() > 1 THEN RETURN NULL; END IF;
-  UPDATE leads l SET updated_at = h.v + 1
-    FROM written w JOIN was b ON b.id = w.id, lead_update_horizon h
-   WHERE h.id = 1 AND w.updated_at <= h.v AND w.updated_at IS DISTINCT FROM b.updated_at
-     AND l.id = w.id;
+  IF EXISTS (SELECT 1 FROM written
+              WHERE updated_at <= (SELECT v FROM lead_update_horizon WHERE id = 1)) THEN
+    EXECUTE 'UPDATE leads l SET updated_at = h.v + 1
+               FROM written w JOIN was b ON b.id = w.id, lead_update_horizon h
+              WHERE h.id = 1 AND w.updated_at <= h.v
+                AND w.updated_at IS DISTINCT FROM b.updated_at AND l.id = w.id';
+  END IF;
   RETURN NULL;
 END $$`,
 ];
