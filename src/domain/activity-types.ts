@@ -67,12 +67,12 @@ const BY_DISPLAY_NAME = new Map(
 );
 
 /**
- * A display name as activityNameFilter gives it ("visit webpage"), spelt as records carry it.
- * A name the vendor never had is kept as given: it matches nothing, as the vendor's would.
+ * A display name as activityNameFilter gives it ("visit webpage"), spelt as records carry it;
+ * undefined for a name the vendor never had: no activity is of it (every one this service
+ * writes is of a vendor's type), so it matches nothing, as the vendor's would.
  */
-export function activityNameOf(name: string): string {
-  const trimmed = name.trim();
-  return BY_DISPLAY_NAME.get(trimmed.toLowerCase()) ?? trimmed;
+export function activityNameOf(name: string): string | undefined {
+  return BY_DISPLAY_NAME.get(name.trim().toLowerCase());
 }
 
 /** Filter values are the enum names; an unknown one is ACTIVITY_KEY_BAD, a known one may match nothing. */

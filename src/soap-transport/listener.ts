@@ -5,7 +5,7 @@ import { AppError, ErrorCode, isAppError } from '../errors.js';
 import { createSoapEngine, SAFE_HOST, type SoapBinding } from './soap-engine.js';
 import type { FastReadOptions, RequestReader } from './request-reader.js';
 import type { RawObject } from './values.js';
-import { escapeXml } from './fault-envelope.js';
+import { WsdlDocument } from './wsdl-document.js';
 import { drainThen } from './request-body.js';
 import {
   DOCUMENT_HEADERS,
@@ -121,23 +121,15 @@ export async function createSoapListener<S extends object>(
   const binding = engine.wsdl.definitions.services[options.service]?.ports[options.port]?.binding;
   if (!binding) throw new Error(`WSDL has no ${options.port} binding`);
 
+  const wsdlDocument = new WsdlDocument(wsdlXml);
   const serveWsdl = (req: Request, res: Response) => {
     const host = req.get('host') ?? '';
     const safeHost = SAFE_HOST.test(host) ? host : `localhost:${req.socket.localPort ?? 80}`;
     const location = options.publicUrl
       ? `${options.publicUrl}${req.path}`
       : `${req.protocol}://${safeHost}${req.path}`;
-    // The path is the client's: escaped, and put in by a function (a string would read $' and
-    // $& in it as replacement patterns).
-    res
-      .set(DOCUMENT_HEADERS)
-      .type(XML_TYPE)
-      .send(
-        wsdlXml.replace(
-          /(<soap:address\s+location=")[^"]*(")/,
-          (_whole, open: string, close: string) => `${open}${escapeXml(location)}${close}`,
-        ),
-      );
+    // The path is the client's: escaped by the document.
+    res.set(DOCUMENT_HEADERS).type(XML_TYPE).send(wsdlDocument.at(location));
   };
 
   return {
