@@ -34,6 +34,7 @@ import {
 } from '../soap-transport/request-body.js';
 import { closeWhenBodyUnread, createSoapListener, sendXml } from '../soap-transport/listener.js';
 import { elementTree as createElementTree } from '../soap-transport/schema-elements.js';
+import { inlineMultiRefs } from '../soap-transport/multi-refs.js';
 import { clientLimitKey } from '../networks.js';
 
 export { FAST_READ, summaryOfRead };
@@ -219,7 +220,10 @@ export async function createMktowsEndpoint(
       const action = soapActionOf(req.headers);
       const actionOp = action === undefined ? undefined : byAction.get(action);
       try {
-        xml = decodeXmlBody(bytes, req.headers['content-type']);
+        xml = inlineMultiRefs(
+          decodeXmlBody(bytes, req.headers['content-type']),
+          options.maxBodyBytes,
+        );
         if (
           requestReader &&
           (head.outcome || bytes.length <= HEAD_BYTES) &&

@@ -5,7 +5,7 @@ import type { Services } from '../domain/services.js';
 import { syncErrorText } from './faults.js';
 import type { HandlerLimits, OperationHandler } from './operation-handler.js';
 import { fromLeadView, toKeyList, toLeadInput, toLeadKey } from './lead-record.mapper.js';
-import { bool, list, member, object, requireObject } from '../soap-transport/values.js';
+import { bool, list, member, object, requireObject, text } from '../soap-transport/values.js';
 
 /** The partition test the domain applies for a caller, or undefined when it may touch all. */
 const touchable = (p: Permissions) =>
@@ -27,9 +27,10 @@ export function writeHandlers(services: Services, limits: HandlerLimits) {
     async syncLead(args, ctx) {
       requireWrite(ctx.permissions);
       const input = toLeadInput(args.leadRecord);
-      const returnLead = bool(args.returnLead, 'returnLead');
-      if (returnLead === undefined)
-        throw new AppError(ErrorCode.PARAMETER_REQUIRED, 'returnLead is required');
+      // Required by the schema, yet the vendor's server read it absent, empty or nil as false:
+      // PHP client classes that never set it send <returnLead/>, and their syncs went through.
+      const given = text(args.returnLead, 'returnLead');
+      const returnLead = given !== undefined && given.trim() !== '' && bool(given, 'returnLead');
       const r = await leads.sync(input, {
         path: ChangePaths.webService(ctx.userId),
         partition: ctx.partition,

@@ -22,7 +22,7 @@ for (const engine of testEngines()) {
     });
     after(() => service?.stop());
 
-    it('casts by attrType and reads Unsubscribed false for a subscribed person; an unserved operation is fault 20019', async () => {
+    it('casts by attrType and reads Unsubscribed false for a subscribed person; an unserved operation is fault 20019; a returnLead never set syncs', async () => {
       const r = await run('php', [
         '-d',
         'soap.wsdl_cache_enabled=0',
@@ -39,6 +39,7 @@ for (const engine of testEngines()) {
         subscribed: { Unsubscribed: unknown; LeadScore: unknown };
         unsubscribed: { Unsubscribed: unknown };
         unserved: { code: string; message: string } | null;
+        unsetReturnLead: unknown;
       };
       expect(out.functions).to.equal(VENDOR_OPERATIONS.length + 1);
       expect(out.subscribed).to.deep.equal({ Unsubscribed: false, LeadScore: 42 });
@@ -46,6 +47,12 @@ for (const engine of testEngines()) {
       expect(out.unserved).to.deep.equal({
         code: '20019',
         message: 'getCampaignsForSource is not served by this service (20019)',
+      });
+      // A client class's returnLead left unset goes out as <returnLead/>: synced, no record back.
+      expect(out.unsetReturnLead).to.deep.equal({
+        sent: true,
+        status: 'CREATED',
+        leadRecord: null,
       });
     });
   });

@@ -12,6 +12,7 @@ import { INTEROP_DIR, parseReport, run } from './worked-example.js';
  * test/interop/clients/soap_lite_client.pl.
  */
 const CLIENT = path.join(INTEROP_DIR, 'clients', 'soap_lite_client.pl');
+const SHARED = path.join(INTEROP_DIR, 'clients', 'soap_lite_shared.pl');
 const SOAP_LITE = '/usr/share/perl5/SOAP/Lite.pm';
 
 for (const engine of testEngines()) {
@@ -52,5 +53,24 @@ for (const engine of testEngines()) {
         expectLegacyRun(parseReport<LegacyRun>('soap_lite_client.pl', r));
       });
     }
+
+    it('one attribute list shared by several records: SOAP::Lite’s multi-reference values (href="#ref-…") are read in place', async () => {
+      const r = await run('perl', [
+        SHARED,
+        service!.url,
+        TEST_USER.userId,
+        TEST_USER.encryptionKey,
+      ]);
+      const out = parseReport<{
+        references: number;
+        statuses: string[];
+        people: { Company: string | null; LeadSource: string | null }[];
+      }>('soap_lite_shared.pl', r);
+      expect(out.references, 'SOAP::Lite sent references').to.be.above(0);
+      expect(out.statuses).to.deep.equal(['CREATED', 'CREATED', 'CREATED']);
+      expect(out.people).to.deep.equal(
+        Array(3).fill({ Company: 'Acme', LeadSource: 'Perl import' }),
+      );
+    });
   });
 }

@@ -18,7 +18,7 @@ set_error_handler(function (int $severity, string $message, string $file, int $l
 
 [$script, $wsdlUrl, $userId, $key] = $argv;
 $client = mktows_client($wsdlUrl);
-$call = function (string $operation, array $params) use ($client, $userId, $key) {
+$call = function (string $operation, array|object $params) use ($client, $userId, $key) {
     $client->__setSoapHeaders([mktows_authentication($userId, $key)]);
     return $client->__soapCall($operation, [$params]);
 };
@@ -54,6 +54,37 @@ $read = function (string $email, string $unsubscribed) use ($call): array {
 $subscribed = $read('php-cast-sub@example.com', 'false');
 $unsubscribed = $read('php-cast-unsub@example.com', 'true');
 
+// Client classes as integrations of the vendor era declared them, one property per member: a
+// sync whose returnLead is never set goes out as <returnLead/>, which the vendor synced.
+class LeadRecord
+{
+    public $Id;
+    public $Email;
+    public $ForeignSysPersonId;
+    public $ForeignSysType;
+    public $leadAttributeList;
+}
+class ParamsSyncLead
+{
+    public $leadRecord;
+    public $returnLead;
+    public $marketoCookie;
+}
+$record = new LeadRecord();
+$record->Email = 'php-unset-return-lead@example.com';
+$params = new ParamsSyncLead();
+$params->leadRecord = $record;
+try {
+    $synced = $call('syncLead', $params)->result;
+    $unsetReturnLead = [
+        'sent' => preg_match('#<returnLead[ />]#', $client->__getLastRequest()) === 1,
+        'status' => $synced->syncStatus->status,
+        'leadRecord' => $synced->leadRecord,
+    ];
+} catch (SoapFault $f) {
+    $unsetReturnLead = ['fault' => $f->getMessage()];
+}
+
 $fault = null;
 try {
     $call('getCampaignsForSource', ['source' => 'MKTOWS', 'name' => 'Welcome']);
@@ -66,4 +97,5 @@ echo json_encode([
     'subscribed' => ['Unsubscribed' => $subscribed['Unsubscribed'], 'LeadScore' => $subscribed['LeadScore']],
     'unsubscribed' => ['Unsubscribed' => $unsubscribed['Unsubscribed']],
     'unserved' => $fault,
+    'unsetReturnLead' => $unsetReturnLead,
 ]), "\n";

@@ -1,0 +1,124 @@
+/**
+ * What real old clients send that the vendor's server took: a returnLead their client classes
+ * never set (PHP SoapClient writes <returnLead/>), and SOAP encoding's multi-reference values
+ * (SOAP::Lite for a shared Perl reference, Axis 1 in rpc/encoded calls): read in place.
+ * The toolkits themselves run in test/interop (php-legacy-client, soap-lite).
+ */
+import { expect } from 'chai';
+import { testEngines } from '../support/database.js';
+import { faultCode, rawCall, startTestService, type TestService } from '../support/service.js';
+
+const SYNC = (email: string, returnLead: string) =>
+  `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email></leadRecord>${returnLead}</ns1:paramsSyncLead>`;
+const AXIS_REF =
+  'soapenc:root="0" SOAP-ENV:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/" ' +
+  'xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/" xmlns:ns2="http://www.marketo.com/mktows/"';
+
+for (const engine of testEngines()) {
+  describe(`what old toolkits send (${engine.name})`, function () {
+    this.timeout(30000);
+    let service: TestService;
+    const call = (body: string) => rawCall(service.url, body);
+
+    before(async () => {
+      service = await startTestService(engine);
+    });
+    after(() => service?.stop());
+
+    it('syncLead with returnLead absent, empty or nil syncs and returns no record, as the vendor did', async () => {
+      for (const [n, returnLead] of [
+        '',
+        '<returnLead/>',
+        '<returnLead> </returnLead>',
+        '<returnLead xsi:nil="true"/>',
+      ].entries()) {
+        const r = await call(SYNC(`unset-return-${n}@example.com`, returnLead));
+        expect(r.status, `${returnLead}: ${r.body}`).to.equal(200);
+        expect(r.body).to.contain('<status>CREATED</status>');
+        expect(r.body).to.contain('<leadRecord xsi:nil="true"></leadRecord>');
+      }
+      const bad = await call(
+        SYNC('unset-return-bad@example.com', '<returnLead>maybe</returnLead>'),
+      );
+      expect(faultCode(bad.body), bad.body).to.equal(20110);
+    });
+
+    describe('multi-reference values (href="#id" to a Body child with that id)', () => {
+      before(async () => {
+        const r = await call(SYNC('refs@example.com', '<returnLead>false</returnLead>'));
+        expect(r.status, r.body).to.equal(200);
+      });
+
+      it('Axis 1 rpc/encoded: the referenced value, its xsi:type and namespaces, in place of the reference', async () => {
+        const key = await call(
+          '<ns1:paramsGetLead><leadKey href="#id0"/></ns1:paramsGetLead>' +
+            `<multiRef id="id0" ${AXIS_REF} xsi:type="ns2:LeadKey"><keyType xsi:type="ns2:LeadKeyRef">EMAIL</keyType>` +
+            '<keyValue xsi:type="xsd:string" xmlns:xsd="http://www.w3.org/2001/XMLSchema">refs@example.com</keyValue></multiRef>',
+        );
+        expect(key.status, key.body).to.equal(200);
+        expect(key.body).to.contain('<Email>refs@example.com</Email>');
+        // The derived selector's type comes from the referenced value.
+        const selector = await call(
+          '<ns1:paramsGetMultipleLeads><leadSelector href="#id0"/></ns1:paramsGetMultipleLeads>' +
+            `<multiRef id="id0" ${AXIS_REF} xsi:type="ns2:LeadKeySelector"><keyType>EMAIL</keyType>` +
+            '<keyValues href="#id1"/></multiRef>' +
+            `<multiRef id="id1" ${AXIS_REF}><stringItem>refs@example.com</stringItem></multiRef>`,
+        );
+        expect(selector.status, selector.body).to.equal(200);
+        expect(selector.body).to.contain('<returnCount>1</returnCount>');
+      });
+
+      it('SOAP::Lite: one value referenced from several records, and the empty references it leaves in the Body', async () => {
+        const r = await call(
+          '<ns1:paramsSyncMultipleLeads><leadRecordList>' +
+            '<leadRecord><Email>refs-a@example.com</Email><leadAttributeList href="#ref-1" /></leadRecord>' +
+            '<leadRecord><leadAttributeList href="#ref-1"></leadAttributeList><Email>refs-b@example.com</Email></leadRecord>' +
+            '</leadRecordList></ns1:paramsSyncMultipleLeads>' +
+            '<c-gensym1 id="ref-2"><attrName>Company</attrName><attrValue>Acme &amp; Co</attrValue></c-gensym1>' +
+            '<attribute href="#ref-2" />' +
+            '<c-gensym2 id="ref-1"><attribute href="#ref-2" /></c-gensym2>',
+        );
+        expect(r.status, r.body).to.equal(200);
+        expect(r.body.match(/<status>CREATED<\/status>/g)).to.have.length(2);
+        for (const email of ['refs-a@example.com', 'refs-b@example.com']) {
+          const lead = await call(
+            `<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>${email}</keyValue></leadKey></ns1:paramsGetLead>`,
+          );
+          expect(lead.body, email).to.contain(
+            '<attrName>Company</attrName><attrType>string</attrType><attrValue>Acme &amp; Co</attrValue>',
+          );
+        }
+      });
+
+      it('refuses a reference to itself, to nothing, a Body child that is neither, and a value grown out of bounds (20012)', async () => {
+        const cases: [string, string][] = [
+          [
+            '<ns1:paramsGetLead><leadKey href="#a"/></ns1:paramsGetLead><x id="a"><keyType href="#a"/></x>',
+            'holds itself',
+          ],
+          [
+            '<ns1:paramsGetLead><leadKey href="#b"/></ns1:paramsGetLead><x id="a"><keyType>EMAIL</keyType></x>',
+            'more than one element',
+          ],
+          [
+            '<ns1:paramsGetLead><leadKey href="#a"/></ns1:paramsGetLead><x id="a"><keyType>EMAIL</keyType></x><y>1</y>',
+            'more than one element',
+          ],
+        ];
+        // Each value twice the one before: a few hundred bytes naming gigabytes.
+        let values = '<v0 id="v0"><attrName>x</attrName><attrValue>y</attrValue></v0>';
+        for (let i = 1; i < 30; i++)
+          values += `<v${i} id="v${i}">${`<attribute href="#v${i - 1}"/>`.repeat(2)}</v${i}>`;
+        cases.push([
+          `<ns1:paramsSyncLead><leadRecord><Email>refs-bomb@example.com</Email><leadAttributeList href="#v29"/></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>${values}`,
+          'multi-reference values of the SOAP Body make it over',
+        ]);
+        for (const [body, why] of cases) {
+          const r = await call(body);
+          expect(faultCode(r.body), r.body).to.equal(20012);
+          expect(r.body).to.contain(why);
+        }
+      });
+    });
+  });
+}
