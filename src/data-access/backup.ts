@@ -56,6 +56,14 @@ function checkSqliteFile(file: string, shownAs = file): void {
 }
 
 function checkOpenedFile(file: string, shownAs: string): void {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch (error) {
+    // Not "not an SQLite database": the file may well be one this user cannot read.
+    const code = errorCode(error);
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new BackupRefused(`cannot read ${shownAs}: permission denied for this user (${code})`);
+  }
   let db: BetterSqlite3.Database;
   try {
     db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });

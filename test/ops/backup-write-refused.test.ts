@@ -76,6 +76,30 @@ describe('backup and restore on a disk that refuses their writes', function () {
     );
   });
 
+  it('backup of a DATA_DIR, restore of a file, this user cannot read: one line saying so, exit 1', async function () {
+    // Before: "there is no database in DATA_DIR" and "FILE is not an SQLite database".
+    if (process.getuid?.() !== 0) this.skip(); // runs as "nobody", which only root can do
+    const nobody = { user: { uid: 65534, gid: 65534 } };
+    fs.chmodSync(tmp, 0o755);
+    const backup = path.join(tmp, 'private.sqlite');
+    const made = await cli(['backup', backup], env);
+    expect(made.code, made.stderr).to.equal(0); // 0600, root's
+    const read = await cli(['backup', path.join(tmp, 'never.sqlite')], env, nobody);
+    expect(read.code, read.stderr).to.equal(1);
+    expect(read.stderr).to.equal(
+      `backup: cannot read the database in ${env.DATA_DIR} (DATA_DIR): permission denied for this user (EACCES); run it as the user the service runs as\n`,
+    );
+    const elsewhere = embeddedEnv(path.join(tmp, 'nobody-data'));
+    fs.mkdirSync(elsewhere.DATA_DIR!, { mode: 0o700 });
+    fs.chownSync(elsewhere.DATA_DIR!, 65534, 65534);
+    const restored = await cli(['restore', backup], elsewhere, nobody);
+    expect(restored.code, restored.stderr).to.equal(1);
+    expect(restored.stderr).to.equal(
+      `restore: cannot read ${backup}: permission denied for this user (EACCES)\n`,
+    );
+    expect(fs.readdirSync(elsewhere.DATA_DIR!)).to.deep.equal([]);
+  });
+
   it('restore past a file size limit: one line naming DATA_DIR, exit 1, the database as it was', async () => {
     const backup = path.join(tmp, 'whole.sqlite');
     const made = await cli(['backup', backup], env);
