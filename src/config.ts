@@ -67,6 +67,12 @@ function checkCombinations(config: Config): Config {
     throw new ConfigError(
       `METRICS_PORT (${config.metricsPort}) must differ from PORT (${config.port}): set another METRICS_PORT, or METRICS_PORT=off`,
     );
+  // An empty host is every interface to node: a blank line in an env file would serve the
+  // metrics on the public network instead of loopback.
+  if (config.metricsPort !== null && config.metricsHost === '')
+    throw new ConfigError(
+      'METRICS_HOST is empty: leave it unset for 127.0.0.1 (this machine only), give the interface a scraper reaches (0.0.0.0: every one), or set METRICS_PORT=off',
+    );
   const keyIds = new Set([config.unsubscribeLinkKeyId]);
   for (const { id } of config.unsubscribeLinkOldKeys) {
     if (keyIds.has(id))

@@ -1,4 +1,4 @@
-import { pino, stdTimeFunctions, type DestinationStream, type Logger } from 'pino';
+import { pino, stdSerializers, stdTimeFunctions, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -9,6 +9,7 @@ export type { Logger };
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options = {
     level,
+    serializers: { err: errWithoutValues },
     base: { service: 'durable-unsubscribe' },
     // "time":"2026-03-01T12:00:00.000Z": what log shippers and people read without converting.
     timestamp: stdTimeFunctions.isoTime,
@@ -35,4 +36,16 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     });
   }
   return pino(options);
+}
+
+/**
+ * An error as pino writes it, less a database error's `detail`: PostgreSQL puts the values of
+ * the row there ("Key (email_key)=(ann@example.com) already exists", "Failing row contains
+ * (…)"), and email addresses are never logged. Its code, message and stack stay.
+ */
+function errWithoutValues(err: unknown): unknown {
+  const serialized = stdSerializers.err(err as Error) as unknown;
+  if (serialized && typeof serialized === 'object' && 'detail' in serialized)
+    delete (serialized as { detail?: unknown }).detail;
+  return serialized;
 }

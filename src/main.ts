@@ -72,6 +72,9 @@ export const startingAnswer: RequestListener = (_req, res) => {
   res.end('Starting\n');
 };
 
+/** Why a host cannot be listened on: not an address of this machine, or a name that does not resolve. */
+const HOST_PROBLEMS = new Set(['EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL']);
+
 /** Binds the port, or says in one line why it cannot (before anything else is created). */
 export async function bindPort(config: Config, starting: RequestListener): Promise<Server> {
   const server = createAppServer(starting, {
@@ -236,8 +239,15 @@ export async function bindMetricsPort(
       maxPipelinedRequests: config.maxPipelinedRequests,
     });
   } catch (error) {
+    const code = (error as { code?: string }).code ?? 'error';
+    // The host is what is wrong (not an address of this machine, a name that does not resolve):
+    // another port would fail the same way.
+    if (HOST_PROBLEMS.has(code))
+      throw new ConfigError(
+        `METRICS_HOST: cannot listen on ${config.metricsHost}: it is not an address or a name of this machine (${code}); set METRICS_HOST (default 127.0.0.1), or METRICS_PORT=off`,
+      );
     throw new ConfigError(
-      `METRICS_PORT: cannot listen on ${config.metricsHost}:${config.metricsPort} (${(error as { code?: string }).code ?? 'error'}); choose another METRICS_PORT, or METRICS_PORT=off`,
+      `METRICS_PORT: cannot listen on ${config.metricsHost}:${config.metricsPort} (${code}); choose another METRICS_PORT, or METRICS_PORT=off`,
     );
   }
 }

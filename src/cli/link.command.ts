@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
 import { validateEmail } from '../domain/email-key.js';
 import { isAppError } from '../errors.js';
-import { listUnsubscribeHeaders, type LinkTokens } from '../one-click/link-token.js';
+import { isListName, listUnsubscribeHeaders, type LinkTokens } from '../one-click/link-token.js';
 import { boundedLines } from './bounded-lines.js';
 import { csvField } from './suppressions.command.js';
 
@@ -78,6 +78,11 @@ export async function runLinkCommand(
   const list = listAt >= 0 ? args[listAt + 1] : undefined;
   if (!email || email.startsWith('--') || (listAt >= 0 && !list)) {
     io.err.write(LINK_HELP + '\n');
+    return 2;
+  }
+  // Before any link is made or any input read (the name is not echoed: it may hold anything).
+  if (list !== undefined && !isListName(list)) {
+    io.err.write('--list takes a list name: 1 to 64 of A-Z a-z 0-9 . _ -\n');
     return 2;
   }
   const base = linkBase(config);

@@ -259,8 +259,15 @@ export async function runBackupCommand(
     inMemory: 'backup: DATA_DIR=:memory: keeps nothing to back up',
   });
   if (file === null) return 2;
-  if (!fs.existsSync(path.join(config.dataDir, SQLITE_FILE_NAME))) {
+  const missing = unreadableDatabase(path.join(config.dataDir, SQLITE_FILE_NAME));
+  if (missing === 'ENOENT') {
     io.err.write(`backup: there is no database in ${config.dataDir} (DATA_DIR)\n`);
+    return 1;
+  }
+  if (missing) {
+    io.err.write(
+      `backup: cannot read the database in ${config.dataDir} (DATA_DIR): permission denied for this user (${missing}); run it as the user the service runs as\n`,
+    );
     return 1;
   }
   const db = openDatabase(config);
@@ -292,6 +299,20 @@ export async function runBackupCommand(
     },
     true,
   );
+}
+
+/**
+ * Why the database `file` cannot be read: ENOENT (it is not there), EACCES (this user may not
+ * read it or enter its directory, which existsSync also reports as "not there"), or null.
+ */
+function unreadableDatabase(file: string): string | null {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+    return null;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    return code === 'EACCES' || code === 'EPERM' ? code : 'ENOENT';
+  }
 }
 
 export async function runRestoreCommand(

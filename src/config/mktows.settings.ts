@@ -1,4 +1,13 @@
-import { type Setting, bool, customFields, integer, text, users, workspaces } from './parse.js';
+import {
+  type Setting,
+  bool,
+  customFields,
+  integer,
+  partitionName,
+  text,
+  users,
+  workspaces,
+} from './parse.js';
 import { parseProtectedReasons } from '../domain/status-reasons.js';
 
 /** The mktows SOAP API: users and keys, signatures, call limits, leads and partitions. */
@@ -96,7 +105,7 @@ export const mktowsSettings = {
     env: 'DEFAULT_PARTITION',
     default: 'Default',
     meaning: 'Partition of leads created without a target workspace',
-    parse: text,
+    parse: partitionName('DEFAULT_PARTITION'),
   },
   workspacePartitions: {
     env: 'WORKSPACE_PARTITIONS',

@@ -1,5 +1,5 @@
 import { parseNetwork, type Network } from '../networks.js';
-import { isPartitionName, type Permissions } from '../domain/permissions.js';
+import { isPartitionName, MAX_PARTITION_LENGTH, type Permissions } from '../domain/permissions.js';
 import {
   CUSTOM_FIELD_TYPES,
   STANDARD_FIELDS,
@@ -203,6 +203,22 @@ export function customFields(raw: string): CustomFieldDeclaration[] {
   });
 }
 
+/**
+ * A partition a setting names: 1 to MAX_PARTITION_LENGTH characters, surrounding spaces aside.
+ * A lead is refused a partition name the domain does not take, so a setting naming one is
+ * refused at start instead of failing every call that falls back on it.
+ */
+export function partitionName(env: string) {
+  return (raw: string): string => {
+    const name = raw.trim();
+    if (name === '' || name.length > MAX_PARTITION_LENGTH)
+      throw new ConfigError(
+        `${env}: a partition name has 1 to ${MAX_PARTITION_LENGTH} characters, got ${name === '' ? 'none' : `${name.length} ("${name.slice(0, 20)}…")`}`,
+      );
+    return name;
+  };
+}
+
 export function workspaces(raw: string): Record<string, string> {
   const map: Record<string, string> = {};
   if (raw.trim() === '') return map;
@@ -215,6 +231,7 @@ export function workspaces(raw: string): Record<string, string> {
     }
     // Workspace names match in any case (src/mktows/workspaces.ts): two that differ only in
     // case would be one workspace with two partitions.
+    partitionName(`WORKSPACE_PARTITIONS: ${workspace}`)(partition);
     const lower = workspace.toLowerCase();
     if (Object.keys(map).some((w) => w.toLowerCase() === lower))
       throw new ConfigError(`WORKSPACE_PARTITIONS names workspace ${workspace} twice`);

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { SQLITE_FILE_NAME, type Database } from './database.js';
+import { writeRefusedWhy } from './data-dir-problems.js';
+import { errorCode } from './database-errors.js';
 import { makeDataDir } from './make-dir.js';
 
 /** Why a backup or restore cannot be done, for one line on the command line. */
@@ -54,6 +56,14 @@ function checkSqliteFile(file: string, shownAs = file): void {
 }
 
 function checkOpenedFile(file: string, shownAs: string): void {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch (error) {
+    // Not "not an SQLite database": the file may well be one this user cannot read.
+    const code = errorCode(error);
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new BackupRefused(`cannot read ${shownAs}: permission denied for this user (${code})`);
+  }
   let db: BetterSqlite3.Database;
   try {
     db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
@@ -136,12 +146,33 @@ export async function backupSqlite(
     unlessStopped(stop);
     fs.renameSync(partial, target);
   } catch (error) {
-    for (const f of partialBackupFiles(target)) fs.rmSync(f, { force: true });
-    throw error;
+    for (const f of partialBackupFiles(target)) removeIfThere(f);
+    throw refusedWrite(error, `cannot write ${file}`, 'nothing was written there');
   } finally {
     await client.releaseConnection(connection);
   }
   return { bytes: fs.statSync(target).size };
+}
+
+/** Removes `file` if it is there; a path that cannot hold one (through a file) holds nothing. */
+function removeIfThere(file: string): void {
+  try {
+    fs.rmSync(file, { force: true });
+  } catch (error) {
+    if (errorCode(error) !== 'ENOTDIR') throw error;
+  }
+}
+
+/**
+ * A write the file system refused (a full disk, a file size limit, no permission, a read-only
+ * file system) as a BackupRefused, for one line on the command line instead of the failure's
+ * stack trace; any other error as it is.
+ */
+function refusedWrite(error: unknown, what: string, outcome: string): unknown {
+  if (error instanceof BackupRefused || error instanceof BackupStopped) return error;
+  const why = writeRefusedWhy(error);
+  if (!why) return error;
+  return new BackupRefused(`${what}: ${why} (${errorCode(error)}); ${outcome}`);
 }
 
 /** Other processes of this machine holding `file` open (found through /proc; Linux). */
@@ -223,6 +254,24 @@ export async function restoreSqlite(dataDir: string, file: string): Promise<stri
       `the database is open in process ${holders.join(', ')}: stop the service (and any command using it) first`,
     );
   makeDataDir(dataDir);
+  try {
+    return await replaceDatabase(dataDir, live, source);
+  } catch (error) {
+    for (const f of partialRestoreFiles(dataDir)) fs.rmSync(f, { force: true });
+    throw refusedWrite(
+      error,
+      `cannot write in ${dataDir} (DATA_DIR)`,
+      `nothing restored, the database in ${dataDir} is as it was`,
+    );
+  }
+}
+
+/** restoreSqlite's copies: the database in place kept beside it, then the backup put in place. */
+async function replaceDatabase(
+  dataDir: string,
+  live: string,
+  source: string,
+): Promise<string | null> {
   let previous: string | null = null;
   if (fs.existsSync(live)) {
     previous = path.join(

@@ -37,8 +37,18 @@ export function dataDirWriteProblem(dataDir: string, error: unknown): ConfigErro
       `DATA_DIR: the database in ${dataDir} is damaged or not a database (${code}): ` +
         'restore a backup (durable-unsubscribe restore FILE; docs/operations.md, Restoring)',
     );
-  // SQLite's extended codes (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED, …) by their family.
-  const why = WHY[code] ?? WHY[code.replace(/^(SQLITE_[A-Z]+)_.*$/, '$1')];
+  const why = writeRefusedWhy(error);
   if (!why) return null;
   return new ConfigError(`DATA_DIR: cannot write in ${dataDir}: ${why} (${code})`);
+}
+
+/**
+ * Why a write was refused (a full disk, a read-only file system, no permission…), in words an
+ * operator acts on; null for another failure.
+ */
+export function writeRefusedWhy(error: unknown): string | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return null;
+  // SQLite's extended codes (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED, …) by their family.
+  return WHY[code] ?? WHY[code.replace(/^(SQLITE_[A-Z]+)_.*$/, '$1')] ?? null;
 }

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { openSqlite, restrictDataDir, SQLITE_FILE_NAME } from './sqlite-thread/open.js';
 import { redactedUrl } from './connection-problem.js';
 import { pgConnectionString } from '../config/ssl-mode.js';
-import { knexLog } from './knex-log.js';
+import { knexReporting } from './knex-log.js';
 import { setPropagationLog, type PropagationLog } from './propagation-log.js';
 import type { StatementForm } from './sql/fixed-sql.js';
 import { WRITER_FLOOR_LOCK } from './activity-horizon.js';
@@ -360,7 +360,7 @@ function openPostgres(options: DatabaseOptions): Database {
     acquireConnectionTimeout: options.dbAcquireTimeoutMs ?? 5000,
     // knex prints every failed connection attempt with its stack trace; those failures reach
     // the callers, which report them in one line naming DATABASE_URL (or fault 20011).
-    log: knexLog,
+    ...knexReporting,
   });
   return {
     knex,

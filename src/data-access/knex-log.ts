@@ -24,3 +24,11 @@ export const knexLog = {
       process.stderr.write(`${text.split('\n')[0]}\n`);
   },
 };
+
+/**
+ * How every knex of the service reports: its warnings through knexLog, and a failed statement's
+ * error led by the statement with its placeholders, not with the values bound to them (knex's
+ * default). Those values are addresses and keys; the error reaches the log (a call that failed
+ * unexpectedly, a console page, a cause behind "database unavailable") and the command line.
+ */
+export const knexReporting = { log: knexLog, compileSqlOnError: false } as const;

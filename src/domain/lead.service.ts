@@ -10,6 +10,7 @@ import { answerOnly, LeadWrites, outsidePartitions, type SyncContext } from './l
 import { leadView } from './lead-view.js';
 import type { LeadInput, LeadKey, LeadView, SyncAnswer, SyncResult } from './lead.types.js';
 import { REMAINING_COUNT_CAP } from './paging.js';
+import { MAX_PARTITION_LENGTH } from './permissions.js';
 import {
   FINAL_STEP,
   RetryTransaction,
@@ -24,8 +25,6 @@ import type { LeadRecord } from './records.js';
 
 export { MAX_LEAD_ID, parseLeadId } from './lead-input.js';
 export type { SyncContext };
-
-const MAX_PARTITION_LENGTH = 64;
 
 export interface LeadServiceOptions {
   catalogue: FieldCatalogue;

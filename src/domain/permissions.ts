@@ -16,6 +16,9 @@ export const FULL_ACCESS: Permissions = Object.freeze({
   partitions: null,
 });
 
+/** The most characters a partition's name has (a lead naming a longer one is refused). */
+export const MAX_PARTITION_LENGTH = 64;
+
 const PARTITION = /^[A-Za-z0-9 _.@-]{1,64}$/;
 
 /** A partition name as `users add/update --partitions` and MKTOWS_USERS accept it. */

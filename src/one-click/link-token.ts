@@ -77,6 +77,11 @@ function derive(key: LinkKey): DerivedKey {
   };
 }
 
+/** Whether a token may name `list` (the sender's list or topic). */
+export function isListName(list: string): boolean {
+  return LIST.test(list);
+}
+
 function checkList(list: string | null | undefined): string {
   const value = list ?? '';
   if (!LIST.test(value)) throw new LinkKeyError('A list name is 0 to 64 of A-Z a-z 0-9 . _ -');

@@ -150,6 +150,22 @@ describe('durable-unsubscribe link and headers', function () {
     expect(plain.stderr).to.contain('https');
   });
 
+  it('refuses a --list name a token cannot carry in one line, exit 2, before any link or input', async () => {
+    // Before: the token's own error and its stack trace, exit 1 (for "link -", after the header).
+    for (const args of [
+      ['link', 'ann@example.com', '--list', 'news letter'],
+      ['headers', 'ann@example.com', '--list', 'n'.repeat(65)],
+      ['link', '-', '--list', 'news/2026'],
+    ]) {
+      const r = await run([BIN, ...args], ENV, 'ann@example.com\n');
+      expect(r.code, args.join(' ')).to.equal(2);
+      expect(r.stderr).to.equal('--list takes a list name: 1 to 64 of A-Z a-z 0-9 . _ -\n');
+      expect(r.stdout).to.equal('');
+    }
+    const good = await run([BIN, 'link', 'ann@example.com', '--list', 'news.2026_weekly-1'], ENV);
+    expect(good.code, good.stderr).to.equal(0);
+  });
+
   it('is listed in the help, and has its own', async () => {
     const top = await run([BIN, '--help'], ENV);
     expect(top.stdout)

@@ -164,6 +164,53 @@ describe('the unsubscribe-link key the database has issued links under', functio
         expect((await cli(['link-key', 'accept'], b)).code).to.equal(0);
         await serves(b);
       });
+
+      it('a rotation in two steps (docs/one-click.md): every instance takes the new key before any link carries it', async () => {
+        const common = { DATABASE_URL: db.url, ALLOW_UNSEALED_KEYS: 'true', MKTOWS_USERS: '' };
+        const old = { ...common, UNSUBSCRIBE_LINK_SECRET: SECRET_A, UNSUBSCRIBE_LINK_KEY_ID: 'ka' };
+        const staged = { ...old, UNSUBSCRIBE_LINK_OLD_KEYS: `kb:${SECRET_B}` };
+        const switched = {
+          ...common,
+          UNSUBSCRIBE_LINK_SECRET: SECRET_B,
+          UNSUBSCRIBE_LINK_KEY_ID: 'kb',
+          UNSUBSCRIBE_LINK_OLD_KEYS: `ka:${SECRET_A}`,
+        };
+        await serves(old);
+        const running = [serve(old), serve(staged), serve(switched)];
+        try {
+          const [onOld, onStaged, onSwitched] = (await Promise.all(running.map((r) => r.port))) as [
+            number,
+            number,
+            number,
+          ];
+          const link = async (email: string, port: number) => {
+            const made = await cli(['link', email], { ...switched, UNSUBSCRIBE_BASE_URL: '' });
+            expect(made.code, made.stderr).to.equal(0);
+            expect(made.stdout).to.match(/\/u\/1\.kb\./);
+            const url = made.stdout
+              .trim()
+              .replace(/^http:\/\/localhost:\d+/, `http://127.0.0.1:${port}`);
+            const res = await fetch(url, {
+              method: 'POST',
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              body: 'List-Unsubscribe=One-Click',
+            });
+            return res.status;
+          };
+          // Switched at once, an instance not yet restarted refuses the new key's links.
+          expect(await link('first@example.com', onOld)).to.equal(403);
+          // Staged, it takes them, as the switched one does.
+          expect(await link('second@example.com', onStaged)).to.equal(200);
+          expect(await link('third@example.com', onSwitched)).to.equal(200);
+        } finally {
+          for (const r of running) r.child.kill('SIGTERM');
+          await Promise.all(running.map((r) => r.exited));
+        }
+        // The switch recorded kb: a staged instance restarting still starts, and so does one
+        // that has dropped ka at the end of the rotation.
+        await serves(staged);
+        await serves({ ...switched, UNSUBSCRIBE_LINK_OLD_KEYS: '' });
+      });
     });
   }
 });

@@ -1,6 +1,7 @@
 /**
- * A HOST the service cannot listen on (a typo, a name that does not resolve) stops the start
- * in one line naming HOST, exit 1, never a stack trace; nothing is created.
+ * A HOST (or METRICS_HOST) the service cannot listen on (a typo, a name that does not resolve,
+ * an address of another machine) stops the start in one line naming that setting, exit 1,
+ * never a stack trace; nothing is created.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -30,6 +31,30 @@ describe('serve with a HOST it cannot listen on', function () {
       expect(r.code, r.stderr).to.equal(1);
       expect(r.stderr).to.equal(
         `Configuration error: HOST: cannot listen on ${host}: it is not an address or a name of this machine (ENOTFOUND)\n`,
+      );
+      expect(fs.existsSync(dataDir)).to.equal(false);
+    });
+  }
+
+  // 192.0.2.1 (TEST-NET-1) is on no interface here: bind only, nothing is sent to it.
+  for (const [host, code] of [
+    ['nosuchhost.invalid', 'ENOTFOUND'],
+    ['192.0.2.1', 'EADDRNOTAVAIL'],
+  ] as const) {
+    it(`METRICS_HOST=${host}: one line naming METRICS_HOST (not METRICS_PORT), exit 1, nothing created`, async () => {
+      // Before: "METRICS_PORT: cannot listen on …; choose another METRICS_PORT", which fails the same.
+      const dataDir = path.join(tmp, `never-metrics-${host}`);
+      const r = await cli(['serve'], {
+        HOST: '127.0.0.1',
+        PORT: '0',
+        METRICS_HOST: host,
+        METRICS_PORT: '0',
+        DATABASE_URL: '',
+        DATA_DIR: dataDir,
+      });
+      expect(r.code, r.stderr).to.equal(1);
+      expect(r.stderr).to.equal(
+        `Configuration error: METRICS_HOST: cannot listen on ${host}: it is not an address or a name of this machine (${code}); set METRICS_HOST (default 127.0.0.1), or METRICS_PORT=off\n`,
       );
       expect(fs.existsSync(dataDir)).to.equal(false);
     });

@@ -161,6 +161,41 @@ describe('loadConfig', () => {
     ).to.deep.equal({ ['__proto__']: 'Odd', constructor: 'Odder' });
   });
 
+  it('DEFAULT_PARTITION and the partitions of WORKSPACE_PARTITIONS: 1 to 64 characters, or the start is refused', () => {
+    // Before: taken as they were, and every syncLead that fell back on them was refused (20105).
+    expectConfigError(
+      { DEFAULT_PARTITION: '' },
+      /^DEFAULT_PARTITION: a partition name has 1 to 64 characters, got none$/,
+    );
+    expectConfigError({ DEFAULT_PARTITION: '   ' }, /^DEFAULT_PARTITION: .* got none$/);
+    expectConfigError(
+      { DEFAULT_PARTITION: 'P'.repeat(65) },
+      /^DEFAULT_PARTITION: a partition name has 1 to 64 characters, got 65 /,
+    );
+    expectConfigError(
+      { WORKSPACE_PARTITIONS: `emea:Europe,apac:${'A'.repeat(65)}` },
+      /^WORKSPACE_PARTITIONS: apac: a partition name has 1 to 64 characters, got 65 /,
+    );
+    expect(loadConfig({ DEFAULT_PARTITION: ` ${'P'.repeat(64)} ` }).defaultPartition).to.equal(
+      'P'.repeat(64),
+    );
+    expect(
+      loadConfig({ WORKSPACE_PARTITIONS: `apac:${'A'.repeat(64)}` }).workspacePartitions,
+    ).to.deep.equal({ apac: 'A'.repeat(64) });
+  });
+
+  it('METRICS_HOST empty (every interface to node) is refused while the metrics listener is on', () => {
+    // Before: taken, and /metrics served on every interface instead of loopback.
+    for (const blank of ['', '  '])
+      expectConfigError(
+        { METRICS_HOST: blank },
+        /^METRICS_HOST is empty: leave it unset for 127\.0\.0\.1 \(this machine only\), .* or set METRICS_PORT=off$/,
+      );
+    expect(loadConfig({ METRICS_HOST: '', METRICS_PORT: 'off' }).metricsPort).to.equal(null);
+    expect(loadConfig({}).metricsHost).to.equal('127.0.0.1');
+    expect(loadConfig({ METRICS_HOST: '0.0.0.0' }).metricsHost).to.equal('0.0.0.0');
+  });
+
   it('PROPAGATION_LOG: followers by default, activities for a rolling upgrade, nothing else', () => {
     expect(loadConfig({}).propagationLog).to.equal('followers');
     expect(loadConfig({ PROPAGATION_LOG: ' activities ' }).propagationLog).to.equal('activities');

@@ -117,6 +117,12 @@ async function send(
       ...(text ? { form: { template: sql.postgres, literals: text.literals } } : {}),
       ...extra,
     });
+  } catch (error) {
+    // knex leads the error's message with the statement it ran: the one with its placeholders,
+    // not the text with the values written in (addresses, which are never logged).
+    if (text && error instanceof Error && error.message.startsWith(text.postgres))
+      error.message = sql.postgres + error.message.slice(text.postgres.length);
+    throw error;
   } finally {
     await client.releaseConnection(connection);
   }

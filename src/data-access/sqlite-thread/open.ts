@@ -5,7 +5,7 @@ import { ConfigError } from '../../config.js';
 import { inProcessClient, threadClient } from './client.js';
 import { cachedPrepare } from './statement-cache.js';
 import { DEFAULT_WAL_AUTOCHECKPOINT_PAGES } from './protocol.js';
-import { knexLog } from '../knex-log.js';
+import { knexReporting } from '../knex-log.js';
 import { makeDataDir } from '../make-dir.js';
 
 export const SQLITE_FILE_NAME = 'durable-unsubscribe.sqlite';
@@ -96,7 +96,7 @@ function openInMemory(options: SqliteOptions): OpenedSqlite {
     client: inProcessClient() as unknown as typeof Knex.Client,
     connection: { filename: ':memory:' },
     useNullAsDefault: true,
-    log: knexLog,
+    ...knexReporting,
     pool: {
       min: 1,
       max: 1,
@@ -145,7 +145,7 @@ export function openSqlite(options: SqliteOptions): OpenedSqlite {
     client: threadClient(options.onSqliteThreadExit) as unknown as typeof Knex.Client,
     connection: connection(readOnly),
     useNullAsDefault: true,
-    log: knexLog,
+    ...knexReporting,
     // One write connection per process: SQLite has one writer per file anyway, and group
     // commit shares its transactions.
     pool: { min: 1, max: 1 },
@@ -157,7 +157,7 @@ export function openSqlite(options: SqliteOptions): OpenedSqlite {
     client: threadClient(options.onSqliteThreadExit) as unknown as typeof Knex.Client,
     connection: connection(true),
     useNullAsDefault: true,
-    log: knexLog,
+    ...knexReporting,
     // Started on the first read (after the writer has put the file in WAL mode, which a
     // read-only connection cannot do), kept while reads come.
     pool: { min: 0, max: readThreads, idleTimeoutMillis: 60000 },
