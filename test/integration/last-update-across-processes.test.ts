@@ -11,6 +11,7 @@ import { openDatabase } from '../../src/data-access/database.js';
 import { settleWrites } from '../../src/data-access/settle-writes.js';
 import { testEngines } from '../support/database.js';
 import { createLead, harnessPerSuite, web, type Harness } from '../support/harness.js';
+import { pageUpdated } from '../support/last-update-paging.js';
 import { pgMessagesWhile } from '../support/pg-messages.js';
 
 /** Resolves with the child once it has printed `line`. */
@@ -65,19 +66,7 @@ for (const engine of testEngines()) {
           { path: web },
         );
         h.clock.t += 10;
-        type Served = { id: number; at: number };
-        const run = async (from: number, after: { updatedAt: number; id: number } | null) => {
-          const served: Served[] = [];
-          for (let pages = 0; pages < 10; pages++) {
-            const page = await s.leads.listUpdated({ oldest: from, latest: null }, after, 1);
-            for (const l of page.leads) served.push({ id: l.id, at: l.updatedAt.getTime() });
-            const last = page.leads[page.leads.length - 1];
-            if (last) after = { updatedAt: last.updatedAt.getTime(), id: last.id };
-            if (page.remaining === 0) break;
-          }
-          return { served, after };
-        };
-        const first = await run(oldest, null);
+        const first = await pageUpdated(s, oldest);
         expect(first.served.map((x) => x.id)).to.include(b);
         // A begins and commits now, stamped before the position the run handed out.
         const done = printed(child, 'done');
@@ -86,7 +75,7 @@ for (const engine of testEngines()) {
         h.clock.t += 10;
         // The client comes back from its high-water mark: the last updatedAt (and position) served.
         const highWater = Math.max(...first.served.map((x) => x.at));
-        const again = await run(highWater, first.after);
+        const again = await pageUpdated(s, highWater, first.after);
         expect([...first.served, ...again.served].map((x) => x.id)).to.include(a);
       } finally {
         child.kill();
