@@ -9,14 +9,6 @@ export interface PageRows {
   position: number;
 }
 
-/** Whether a query may skip rows: only then can finding a batch mean reading far. */
-const skipsRows = (q: ActivityQuery) =>
-  q.leadIds !== undefined ||
-  q.includeTypes !== undefined ||
-  (q.excludeTypes !== undefined && q.excludeTypes.length > 0) ||
-  q.oldestCreatedAt !== undefined ||
-  q.latestCreatedAt !== undefined;
-
 /**
  * Up to `limit` of a lead's activities below `beforeId` under `query`, and whether any is left
  * past them: one more than the page is read, so that it is known, not guessed.
@@ -37,10 +29,6 @@ export async function leadRowsAndMore(
 const upTo = (query: ActivityQuery, end: number | null): ActivityQuery =>
   end === null ? query : { ...query, maxId: end };
 
-/** `id` no higher than `cap` (null: no end). */
-const capAt = (id: number | null, cap: number | null) =>
-  cap === null ? id : id === null ? cap : Math.min(id, cap);
-
 /**
  * A lead's page under no filter: up to `limit` of its activities below `beforeId`, and how
  * many remain past them (up to REMAINING_COUNT_CAP), counted only when the page is full.
@@ -60,42 +48,24 @@ export async function leadPage(
 }
 
 /**
- * Up to `limit` activities of the change stream above `afterId`, reading no more than
- * `scanLimit` activities past it when the query may skip rows (the window: a filter that
- * matches little would otherwise read the whole log), and no id above `cap` (ids that may
- * still commit; null: none). `remaining` counts, up to REMAINING_COUNT_CAP, what is left past
- * the page under the same bounds: at least 1 when the window cut the read (there may be more),
- * what lies below the cap when the cap did (the rest comes once settled).
+ * A getLeadChanges page under no filter (no type, no lead; a date-bounded one is datedChanges):
+ * up to `limit` activities of the change stream above `afterId` and no id above `cap` (ids
+ * that may still commit; null: none), and how many remain past them up to the cap (up to
+ * REMAINING_COUNT_CAP; the rest comes once settled). Every activity read is answered, so no
+ * window bounds the read: a filtered page needs one (filteredChanges), as a filter matching
+ * little would otherwise read the whole log.
  */
-export async function windowedChanges(
+export async function unfilteredChanges(
   activities: ActivityQueries,
   afterId: number,
   query: ActivityQuery,
   limit: number,
-  scanLimit: number,
   cap: number | null,
 ): Promise<PageRows> {
-  const bounded = skipsRows(query);
-  // The id of the scanLimit-th activity past the start: the end of what this call may read.
-  const windowEnd = bounded ? await activities.nthIdAfter(afterId, scanLimit) : null;
-  const readEnd = capAt(windowEnd, cap);
-  const rows = await activities.listAfter(afterId, upTo(query, readEnd), limit);
+  const capped = upTo(query, cap);
+  const rows = await activities.listAfter(afterId, capped, limit);
   const last = rows[rows.length - 1];
-  const full = rows.length === limit;
-  let remaining = 0;
-  if (full) {
-    const countEnd = bounded ? await activities.nthIdAfter(last!.id, scanLimit) : null;
-    const countTo = capAt(countEnd, cap);
-    const counted = await activities.countAfter(
-      last!.id,
-      upTo(query, countTo),
-      REMAINING_COUNT_CAP,
-    );
-    // Cut at the window: there may be more. Cut at the cap: the rest comes once settled.
-    remaining = countTo === countEnd && countEnd !== null ? Math.max(counted, 1) : counted;
-  } else if (windowEnd !== null && readEnd === windowEnd) {
-    remaining = 1; // read up to the window's end; what lies past it is still to be read
-  }
-  const position = full ? last!.id : windowEnd !== null ? readEnd! : (last?.id ?? afterId);
-  return { rows, remaining, position };
+  if (rows.length < limit) return { rows, remaining: 0, position: last?.id ?? afterId };
+  const remaining = await activities.countAfter(last!.id, capped, REMAINING_COUNT_CAP);
+  return { rows, remaining, position: last!.id };
 }

@@ -11,7 +11,7 @@ import { REMAINING_COUNT_CAP } from './paging.js';
 import type { LeadKey } from './lead.types.js';
 import type { LeadService } from './lead.service.js';
 import { findByKeys } from './lead-find.js';
-import { leadPage, leadRowsAndMore, windowedChanges, type PageRows } from './activity-window.js';
+import { leadPage, leadRowsAndMore, unfilteredChanges, type PageRows } from './activity-window.js';
 import { dated, datedChanges, datedPage, filtersRows } from './dated-pages.js';
 import { filteredChanges } from './filtered-changes.js';
 
@@ -197,7 +197,8 @@ export const DEFAULT_SCAN_LIMIT = 20000;
  * found and the position at the end of what was read; its remainingCount is 1 if a seek finds
  * a match past it, 0 if not: never an empty page while a match remains. A lead's page under no filter
  * (leadPage), a type filter alone (typedPage) or bounded by dates (datedPage, dated-pages.ts), and the stream
- * bounded by dates alone (datedChanges), need no such window.
+ * under no filter (unfilteredChanges: it answers every row it reads) or bounded by dates alone
+ * (datedChanges), need no such window.
  */
 export class ActivityService {
   private readonly scanLimit: number;
@@ -337,7 +338,7 @@ export class ActivityService {
         );
       const page = filtersRows(query)
         ? await filteredChanges(repos.activities, afterId, query, limit, this.scanLimit, cap)
-        : await windowedChanges(repos.activities, afterId, query, limit, this.scanLimit, cap);
+        : await unfilteredChanges(repos.activities, afterId, query, limit, cap);
       return activityPage(page, start);
     });
   }

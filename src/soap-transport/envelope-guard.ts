@@ -12,15 +12,18 @@ import {
   checkReferences,
   decode,
   decodeAll,
-  fieldText,
 } from './xml-lexis.js';
 import type { ElementNode, ElementTree } from './schema-elements.js';
 import { checkCdata, checkMultiRef, XsiPrefixes } from './node-soap-inputs.js';
+import {
+  CredentialsReader,
+  mustUnderstandEntry,
+  type HeaderCredentials,
+} from './header-entries.js';
+
+export type { HeaderCredentials } from './header-entries.js';
 
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
-
-/** The actor SOAP 1.1 names for "the next recipient": this service. */
-const NEXT_ACTOR = 'http://schemas.xmlsoap.org/soap/actor/next';
 
 export interface GuardLimits {
   maxDepth: number;
@@ -49,13 +52,6 @@ export interface GuardLimits {
   multiRef?: boolean;
 }
 
-/** The AuthenticationHeader as the scan read it: text of each field, undefined when absent. */
-export interface HeaderCredentials {
-  mktowsUserId?: string;
-  requestSignature?: string;
-  requestTimestamp?: string;
-}
-
 export interface EnvelopeHead {
   /** The mktows AuthenticationHeader of the SOAP Header, or null when there is none. */
   credentials: HeaderCredentials | null;
@@ -74,8 +70,6 @@ export interface EnvelopeSummary extends EnvelopeHead {
 
 /** Attributes per element when the caller sets no limit: far more than any SOAP stack writes. */
 export const DEFAULT_MAX_ATTRIBUTES = 100;
-
-const CREDENTIAL_FIELDS = new Set(['mktowsUserId', 'requestSignature', 'requestTimestamp']);
 
 // Names that would reach object prototypes in node-soap's parsed arguments.
 const FORBIDDEN_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype).concat(['prototype']));
@@ -133,12 +127,7 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
   let unknownElementParent: string | undefined;
   let headerNotUnderstood: string | undefined;
   let inHeader = false;
-  let credentials: HeaderCredentials | null = null;
-  /** The AuthenticationHeader is open (depth 3 of the Header). */
-  let inCredentials = false;
-  /** A field of it is open: its name and where its content starts. */
-  let field: { name: keyof HeaderCredentials; from: number } | null = null;
-  const duplicateFields = new Set<string>();
+  const credentials = new CredentialsReader();
   const xsiPrefixes = new XsiPrefixes();
   const multiRef = limits.multiRef ?? true;
 
@@ -216,13 +205,7 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
       if (xml.charCodeAt(i) !== 0x3e) throw malformed('Invalid closing tag');
       const open = stack.pop();
       if (!open || open.name !== name) throw malformed(`Unmatched closing tag: ${name}`);
-      if (field && stack.length === 3) {
-        const value = fieldText(xml.slice(field.from, lt));
-        if (value !== undefined && !duplicateFields.has(field.name))
-          credentials![field.name] = value;
-        field = null;
-      }
-      if (stack.length === 2) inCredentials = false;
+      credentials.closed(xml, lt, stack.length);
       if (stack.length === 1) inBody = inHeader = false;
       if (stack.length === 0) rootClosed = true;
       pos = i + 1;
@@ -326,42 +309,16 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
       } else if (local === 'Body') {
         if (++bodyCount > 1) throw notUnderstood('More than one SOAP Body');
         inBody = true;
-        if (untilBody) return { credentials };
+        if (untilBody) return { credentials: credentials.credentials };
       } else {
         throw notUnderstood(`Unexpected element ${local} in the Envelope`);
       }
     } else if (depth === 3 && inHeader) {
-      if (headerAttributes && limits.understoodHeaders && !limits.understoodHeaders.has(local)) {
-        let mustUnderstand = false;
-        let forUs = true;
-        for (const [attribute, value] of headerAttributes) {
-          const c = attribute.indexOf(':');
-          if (c === -1 || resolve(attribute.slice(0, c)) !== SOAP11_NS) continue;
-          if (attribute.endsWith(':mustUnderstand'))
-            mustUnderstand = value === '1' || value === 'true';
-          else forUs = value === NEXT_ACTOR;
-        }
-        if (mustUnderstand && forUs)
-          headerNotUnderstood ??= `${local.slice(0, 64)} {${uri.slice(0, 200)}}`;
-      }
-      // By local name, in any namespace, as node-soap read headers before this scan did.
-      if (local === 'AuthenticationHeader') {
-        if (credentials) throw notUnderstood('More than one AuthenticationHeader');
-        credentials = {};
-        inCredentials = !selfClosing;
-      }
-    } else if (depth === 4 && inCredentials) {
-      if (CREDENTIAL_FIELDS.has(local)) {
-        const name = local as keyof HeaderCredentials;
-        // A repeated field is no field: node-soap would read a list, and so refuse it.
-        if (name in credentials!) {
-          duplicateFields.add(name);
-          delete credentials![name];
-        }
-        if (selfClosing) {
-          if (!duplicateFields.has(name)) credentials![name] = '';
-        } else field = { name, from: pos };
-      }
+      if (headerAttributes && limits.understoodHeaders && !limits.understoodHeaders.has(local))
+        headerNotUnderstood ??= mustUnderstandEntry(local, uri, headerAttributes, resolve);
+      credentials.entry(local, selfClosing);
+    } else if (depth === 4 && credentials.open) {
+      credentials.member(local, selfClosing, pos);
     } else if (depth === 3 && inBody) {
       if (++bodyChildren > 1) throw notUnderstood('The SOAP Body holds more than one element');
       bodyElement = { ns: uri, local };
@@ -392,7 +349,7 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
   if (!seenRoot || !rootClosed) throw notUnderstood('Empty or truncated SOAP envelope');
   if (bodyCount === 0) throw notUnderstood('The SOAP Envelope has no Body');
   if (!bodyElement) throw notUnderstood('The SOAP Body is empty');
-  const summary: EnvelopeSummary = { bodyElement, credentials };
+  const summary: EnvelopeSummary = { bodyElement, credentials: credentials.credentials };
   if (unknownElement !== undefined) summary.unknownElement = unknownElement;
   if (unknownElementParent !== undefined) summary.unknownElementParent = unknownElementParent;
   if (headerNotUnderstood !== undefined) summary.headerNotUnderstood = headerNotUnderstood;

@@ -1,11 +1,10 @@
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import { ACCOUNT_FREE_FAILURES } from '../../src/admin/login-throttle.js';
-import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { start, type Running } from '../../src/main.js';
 import { testEngines } from '../support/database.js';
-import { TEST_USER } from '../support/service.js';
+import { freshServiceConfig } from '../support/service.js';
 import type { OperatorCredential } from '../../src/domain/operator.service.js';
 import { ALICE, AdminClient, csrfOf } from './support.js';
 
@@ -48,15 +47,9 @@ for (const engine of testEngines()) {
           done();
         },
       });
-      const config = loadConfig(
+      const config = freshServiceConfig(
+        made,
         {
-          DATABASE_URL: made.url,
-          DATA_DIR: made.dataDir || './data',
-          PORT: '0',
-          HOST: '127.0.0.1',
-          METRICS_PORT: 'off',
-          USER_KEY_SECRET: 'test user key secret',
-          MKTOWS_USERS: `${TEST_USER.userId}:${TEST_USER.encryptionKey}`,
           // The test talks to the service directly, as the one proxy in front would.
           TRUST_PROXY: '1',
           ADMIN_LOGIN_MAX_FAILURES: String(MAX_FAILURES),

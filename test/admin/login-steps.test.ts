@@ -6,12 +6,12 @@
  */
 import crypto from 'node:crypto';
 import { expect } from 'chai';
-import { loadConfig, type Config } from '../../src/config.js';
+import type { Config } from '../../src/config.js';
 import { OperatorRepository } from '../../src/data-access/operator.repository.js';
 import { createLogger } from '../../src/logger.js';
 import { start, type Running } from '../../src/main.js';
 import { testEngines } from '../support/database.js';
-import { TEST_USER } from '../support/service.js';
+import { freshServiceConfig } from '../support/service.js';
 import { ALICE, AdminClient, csrfOf, operatorServiceFor } from './support.js';
 
 const STORED = { name: 'bob', password: 'another long password' };
@@ -37,18 +37,7 @@ for (const engine of testEngines()) {
       const made = await engine.create();
       await made.db.close();
       drop = made.drop;
-      config = loadConfig(
-        {
-          DATABASE_URL: made.url,
-          DATA_DIR: made.dataDir || './data',
-          PORT: '0',
-          HOST: '127.0.0.1',
-          METRICS_PORT: 'off',
-          USER_KEY_SECRET: 'test user key secret',
-          MKTOWS_USERS: `${TEST_USER.userId}:${TEST_USER.encryptionKey}`,
-        },
-        { adminUsers: [ALICE] },
-      );
+      config = freshServiceConfig(made, {}, { adminUsers: [ALICE] });
       const cli = operatorServiceFor(config);
       await cli.operators.add(STORED.name, STORED.password);
       await cli.db.close();

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
-import { exchangeUntilClosed } from '../support/raw-socket.js';
+import { exchangeUntilClosed, headersOf } from '../support/raw-socket.js';
 import {
   envelope,
   getLeadByEmailXml,
@@ -23,16 +23,6 @@ import {
  * /readyz, the WSDL) carry the headers its pages and the metrics listener carry: nothing of
  * them sniffed, framed, referred from or indexed, and (but for the WSDL) never stored.
  */
-
-/** The headers of a raw answer, as fetch would give them. */
-function headersOf(answer: string): Headers {
-  const headers = new Headers();
-  for (const line of answer.split('\r\n\r\n')[0]!.split('\r\n').slice(1)) {
-    const colon = line.indexOf(':');
-    headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
-  }
-  return headers;
-}
 
 function expectProtected(headers: Headers, what: string, stored: 'no-store' | 'cacheable'): void {
   expect(headers.get('x-content-type-options'), what).to.equal('nosniff');

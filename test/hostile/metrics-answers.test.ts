@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import net from 'node:net';
 import { expect } from 'chai';
 import { serveMetrics, type MetricsSource } from '../../src/metrics.js';
-import { exchangeUntilClosed } from '../support/raw-socket.js';
+import { exchangeUntilClosed, headersOf } from '../support/raw-socket.js';
 
 /** What every answer of every listener carries (SAFE_ANSWER_HEADERS). */
 function expectSafeHeaders(headers: Headers, what: string): void {
@@ -11,16 +11,6 @@ function expectSafeHeaders(headers: Headers, what: string): void {
   expect(headers.get('x-content-type-options'), what).to.equal('nosniff');
   expect(headers.get('x-frame-options'), what).to.equal('DENY');
   expect(headers.get('x-robots-tag'), what).to.equal('noindex, nofollow');
-}
-
-/** The headers of a raw answer, as fetch would give them. */
-function headersOf(answer: string): Headers {
-  const headers = new Headers();
-  for (const line of answer.split('\r\n\r\n')[0]!.split('\r\n').slice(1)) {
-    const colon = line.indexOf(':');
-    headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
-  }
-  return headers;
 }
 
 describe('every answer of the metrics listener carries the security headers', function () {

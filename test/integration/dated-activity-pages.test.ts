@@ -13,22 +13,12 @@ import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
 import { createServices, type Services } from '../../src/compose.js';
 import type { StreamStart } from '../../src/domain/activity.service.js';
+import { appendDataValues } from '../support/activity-log.js';
 import { testEngines } from '../support/database.js';
 import { createLead, idKey } from '../support/harness.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2025, 0, 1);
-
-/** Appends `count` Change Data Value activities to a lead's log, in id order, from `from` on. */
-async function changes(db: Database, leadId: number, count: number, from: number): Promise<void> {
-  await db.knex.raw(
-    `WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < ${count})
-     INSERT INTO activities (lead_id, activity_type, created_at, attribute_name, old_value,
-       new_value, reason, source)
-     SELECT ${leadId}, 'Change Data Value', ${from} + n, 'First Name', 'F' || n,
-       'F' || (n + 1), 'Web service API', 'Web service API' FROM g`,
-  );
-}
 
 /** The lead's activities within [oldest, latest], newest first, as stored. */
 async function within(
@@ -95,8 +85,8 @@ for (const engine of testEngines()) {
 
     it('getLeadActivity by latestCreatedAt reads every activity at or before it past a long newer run', async () => {
       const lead = await createLead(s, 'older-below@dates.example');
-      await changes(made.db, lead, 30, T0);
-      await changes(made.db, lead, 1700, T0 + 10 * DAY);
+      await appendDataValues(made.db, lead, 30, T0);
+      await appendDataValues(made.db, lead, 1700, T0 + 10 * DAY);
       const latest = T0 + DAY;
       const expected = await within(made.db, lead, 0, latest);
       expect(expected).to.have.length(30);
@@ -120,10 +110,10 @@ for (const engine of testEngines()) {
     it('getLeadActivity by oldestCreatedAt reads every activity since it across long older runs, and ends with remainingCount 0', async () => {
       const lead = await createLead(s, 'imported-between@dates.example');
       // Recent activities, then a long run imported with old dates, then recent ones again.
-      await changes(made.db, lead, 20, T0 + 10 * DAY);
-      await changes(made.db, lead, 1700, T0);
-      await changes(made.db, lead, 20, T0 + 20 * DAY);
-      await changes(made.db, lead, 1700, T0);
+      await appendDataValues(made.db, lead, 20, T0 + 10 * DAY);
+      await appendDataValues(made.db, lead, 1700, T0);
+      await appendDataValues(made.db, lead, 20, T0 + 20 * DAY);
+      await appendDataValues(made.db, lead, 1700, T0);
       const oldest = T0 + 5 * DAY;
       const expected = await within(made.db, lead, oldest, Number.MAX_SAFE_INTEGER);
       expect(expected).to.have.length(40 + 1); // and its New Lead, created now
@@ -152,11 +142,11 @@ for (const engine of testEngines()) {
         });
         const lead = await createLead(t, 'stream@dates.example');
         // The New Lead activity is created now, after latest.
-        await changes(own.db, lead, 1700, T0 + 10 * DAY);
-        await changes(own.db, lead, 15, T0);
-        await changes(own.db, lead, 1700, T0 + 10 * DAY);
-        await changes(own.db, lead, 15, T0);
-        await changes(own.db, lead, 2500, T0 + 10 * DAY);
+        await appendDataValues(own.db, lead, 1700, T0 + 10 * DAY);
+        await appendDataValues(own.db, lead, 15, T0);
+        await appendDataValues(own.db, lead, 1700, T0 + 10 * DAY);
+        await appendDataValues(own.db, lead, 15, T0);
+        await appendDataValues(own.db, lead, 2500, T0 + 10 * DAY);
         const latest = T0 + DAY;
         const expected = (await within(own.db, lead, 0, latest)).reverse();
         expect(expected).to.have.length(30);
@@ -184,9 +174,9 @@ for (const engine of testEngines()) {
       // The default ACTIVITY_SCAN_LIMIT (20,000).
       const defaults = createServices(made.db, { customFields: [], defaultPartition: 'Default' });
       const large = await createLead(defaults, 'hundred-thousand@dates.example');
-      await changes(made.db, large, 99_999, T0 + 100 * DAY);
+      await appendDataValues(made.db, large, 99_999, T0 + 100 * DAY);
       const small = await createLead(defaults, 'hundred@dates.example');
-      await changes(made.db, small, 99, T0 + 200 * DAY);
+      await appendDataValues(made.db, small, 99, T0 + 200 * DAY);
       // As autovacuum would within a minute.
       if (engine.name === 'postgres') await made.db.knex.raw('ANALYZE');
       // Each lead's page: the dates leave out its newest 50 activities and hold all the rest.

@@ -10,20 +10,9 @@ import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
 import { createServices, type Services } from '../../src/compose.js';
 import type { ActivityTypeFilter } from '../../src/domain/activity.service.js';
-import { servicesScanning1000 } from '../support/activity-log.js';
+import { appendDataValues, servicesScanning1000 } from '../support/activity-log.js';
 import { testEngines } from '../support/database.js';
 import { createLead, idKey, setFlag } from '../support/harness.js';
-
-/** Appends `count` Change Data Value activities to a lead's log, in id order. */
-async function dataValues(db: Database, leadId: number, count: number): Promise<void> {
-  await db.knex.raw(
-    `WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < ${count})
-     INSERT INTO activities (lead_id, activity_type, created_at, attribute_name, old_value,
-       new_value, reason, source)
-     SELECT ${leadId}, 'Change Data Value', 1767225600000 + n, 'First Name', 'F' || n,
-       'F' || (n + 1), 'Web service API', 'Web service API' FROM g`,
-  );
-}
 
 async function bounce(db: Database, leadId: number): Promise<void> {
   await db
@@ -90,11 +79,11 @@ for (const engine of testEngines()) {
       // A second person at the address: its unsubscribe reaches the first as a follower.
       const other = await createLead(s, 'sparse@example.com', { partition: 'East' });
       await setFlag(s, other, true);
-      await dataValues(made.db, lead, 1700);
+      await appendDataValues(made.db, lead, 1700);
       await bounce(made.db, lead);
-      await dataValues(made.db, lead, 1700);
+      await appendDataValues(made.db, lead, 1700);
       await bounce(made.db, lead);
-      await dataValues(made.db, lead, 100);
+      await appendDataValues(made.db, lead, 100);
 
       const all = await clientRead(s, lead, undefined, 100);
       expect(all.ids).to.have.length(3503 + 1);
@@ -111,9 +100,9 @@ for (const engine of testEngines()) {
 
     it('a filtered page answers remainingCount 0 when nothing it admits is left, more than 0 when something is', async () => {
       const lead = await createLead(s, 'remaining@example.com');
-      await dataValues(made.db, lead, 2500);
+      await appendDataValues(made.db, lead, 2500);
       await bounce(made.db, lead);
-      await dataValues(made.db, lead, 2500);
+      await appendDataValues(made.db, lead, 2500);
       const first = await s.activities.listForLead(idKey(lead), {
         filter: { excludeTypes: ['ChangeDataValue'] },
         batchSize: 1,
@@ -133,9 +122,9 @@ for (const engine of testEngines()) {
       // The default ACTIVITY_SCAN_LIMIT (20,000).
       const defaults = createServices(made.db, { customFields: [], defaultPartition: 'Default' });
       const small = await createLead(defaults, 'hundred@example.com');
-      await dataValues(made.db, small, 99);
+      await appendDataValues(made.db, small, 99);
       const large = await createLead(defaults, 'hundred-thousand@example.com');
-      await dataValues(made.db, large, 99999);
+      await appendDataValues(made.db, large, 99999);
       // As autovacuum would within a minute.
       if (engine.name === 'postgres') await made.db.knex.raw('ANALYZE activities');
       const timed = async (lead: number, filter?: ActivityTypeFilter) => {

@@ -12,20 +12,9 @@ import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
 import type { Services } from '../../src/compose.js';
 import type { ActivityPage } from '../../src/domain/activity.service.js';
-import { servicesScanning1000 } from '../support/activity-log.js';
+import { appendDataValues, servicesScanning1000 } from '../support/activity-log.js';
 import { testEngines } from '../support/database.js';
 import { createLead } from '../support/harness.js';
-
-/** Appends `count` Change Data Value activities of a lead, in id order. */
-async function dataValues(db: Database, leadId: number, count: number): Promise<void> {
-  await db.knex.raw(
-    `WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < ${count})
-     INSERT INTO activities (lead_id, activity_type, created_at, attribute_name, old_value,
-       new_value, reason, source)
-     SELECT ${leadId}, 'Change Data Value', 1767225600000 + n, 'First Name', 'F' || n,
-       'F' || (n + 1), 'Web service API', 'Web service API' FROM g`,
-  );
-}
 
 /** Appends an activity of `type` of a lead; its id. */
 async function append(db: Database, leadId: number, type: string): Promise<number> {
@@ -71,11 +60,11 @@ for (const engine of testEngines()) {
       busy = await createLead(s, 'busy@example.com');
       quiet = await createLead(s, 'quiet@example.com');
       // Thousands of data-value changes, then, past several windows, the matches.
-      await dataValues(made.db, busy, 3500);
+      await appendDataValues(made.db, busy, 3500);
       far = [];
       far.push(await append(made.db, busy, 'Email Bounced'));
       far.push(await append(made.db, quiet, 'Change Data Value'));
-      await dataValues(made.db, busy, 1500);
+      await appendDataValues(made.db, busy, 1500);
       far.push(await append(made.db, quiet, 'Email Bounced'));
       far.push(await append(made.db, busy, 'Email Bounced'));
     });
@@ -178,7 +167,7 @@ for (const engine of testEngines()) {
       // Past both leads' New Lead: what follows is the changes, then the matches.
       const [top] = (await m.db.knex('activities').max({ m: 'id' })) as Array<{ m: number }>;
       const offset = `ID:${Number(top!.m)}`;
-      await dataValues(m.db, busy, size);
+      await appendDataValues(m.db, busy, size);
       for (let i = 0; i < 3; i++) await append(m.db, quiet, 'Email Bounced');
       if (engine.name === 'postgres') await m.db.knex.raw('ANALYZE');
       return [

@@ -7,8 +7,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { expect } from 'chai';
+import { openDatabase } from '../../src/data-access/database.js';
+import { settleWrites } from '../../src/data-access/settle-writes.js';
 import { testEngines } from '../support/database.js';
 import { createLead, harnessPerSuite, web, type Harness } from '../support/harness.js';
+import { pageUpdated } from '../support/last-update-paging.js';
+import { pgMessagesWhile } from '../support/pg-messages.js';
 
 /** Resolves with the child once it has printed `line`. */
 function printed(child: ChildProcess, line: string): Promise<void> {
@@ -62,19 +66,7 @@ for (const engine of testEngines()) {
           { path: web },
         );
         h.clock.t += 10;
-        type Served = { id: number; at: number };
-        const run = async (from: number, after: { updatedAt: number; id: number } | null) => {
-          const served: Served[] = [];
-          for (let pages = 0; pages < 10; pages++) {
-            const page = await s.leads.listUpdated({ oldest: from, latest: null }, after, 1);
-            for (const l of page.leads) served.push({ id: l.id, at: l.updatedAt.getTime() });
-            const last = page.leads[page.leads.length - 1];
-            if (last) after = { updatedAt: last.updatedAt.getTime(), id: last.id };
-            if (page.remaining === 0) break;
-          }
-          return { served, after };
-        };
-        const first = await run(oldest, null);
+        const first = await pageUpdated(s, oldest);
         expect(first.served.map((x) => x.id)).to.include(b);
         // A begins and commits now, stamped before the position the run handed out.
         const done = printed(child, 'done');
@@ -83,10 +75,55 @@ for (const engine of testEngines()) {
         h.clock.t += 10;
         // The client comes back from its high-water mark: the last updatedAt (and position) served.
         const highWater = Math.max(...first.served.map((x) => x.at));
-        const again = await run(highWater, first.after);
+        const again = await pageUpdated(s, highWater, first.after);
         expect([...first.served, ...again.served].map((x) => x.id)).to.include(a);
       } finally {
         child.kill();
+      }
+    });
+
+    it('a page raises the horizon in the message that looks for the writers in flight, committed before the look (PostgreSQL)', async function () {
+      if (engine.name !== 'postgres') this.skip();
+      const s = h.services;
+      await createLead(s, 'one-message@order.example');
+      const from = h.clock.t;
+      const texts = await pgMessagesWhile(() =>
+        s.leads.listUpdated({ oldest: from - 10, latest: null }, null, 1),
+      );
+      const raises = texts.filter((t) => t.includes('lead_update_horizon'));
+      // One message: the raise in its own transaction, then the look (a writer that read the
+      // horizon before it was raised holds its floor lock when the look runs).
+      expect(raises).to.have.length(1);
+      expect(raises[0]).to.match(
+        /^BEGIN; UPDATE lead_update_horizon SET v = (\d+) WHERE id = 1 AND v < \1; COMMIT; SELECT DISTINCT c\.virtualtransaction /,
+      );
+      const row = (await h.db.knex('lead_update_horizon').where({ id: 1 }).first('v')) as {
+        v: string | number;
+      };
+      expect(Number(row.v)).to.be.at.least(from - 1);
+    });
+
+    it('a raise that fails leaves no transaction open on its connection (PostgreSQL)', async function () {
+      if (engine.name !== 'postgres') this.skip();
+      // One connection: the next statement runs on the one the failed raise went on.
+      const one = openDatabase({
+        databaseUrl: h.url,
+        dataDir: h.dataDir,
+        sqliteBusyTimeoutMs: 1000,
+        dbPoolMax: 1,
+      });
+      await h.db.knex.raw('ALTER TABLE lead_update_horizon RENAME TO lead_update_horizon_away');
+      try {
+        let failed: unknown = null;
+        await settleWrites(one, async () => undefined, 5).catch((error: unknown) => {
+          failed = error;
+        });
+        expect(String(failed)).to.match(/lead_update_horizon/);
+        const after = (await one.knex.raw('SELECT 1 AS n')) as { rows: Array<{ n: number }> };
+        expect(after.rows[0]!.n).to.equal(1);
+      } finally {
+        await h.db.knex.raw('ALTER TABLE lead_update_horizon_away RENAME TO lead_update_horizon');
+        await one.close();
       }
     });
 

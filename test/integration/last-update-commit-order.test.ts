@@ -13,29 +13,15 @@ import { ChangePaths } from '../../src/domain/change-paths.js';
 import { testEngines } from '../support/database.js';
 import { createLead, harnessPerSuite, type Harness } from '../support/harness.js';
 import { signal } from '../support/signal.js';
+import { pageUpdated, type Served } from '../support/last-update-paging.js';
 import type { Services } from '../../src/domain/services.js';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const web = { path: ChangePaths.webService() };
 
-/** A person a paging run served, and the updatedAt it was served with. */
-interface Served {
-  id: number;
-  at: number;
-}
-
 /** One paging run from `oldest`, a lead a page, to its end (nothing remaining). */
 async function pageToEnd(s: Services, oldest: number): Promise<Served[]> {
-  const served: Served[] = [];
-  let after: { updatedAt: number; id: number } | null = null;
-  for (let pages = 0; pages < 10; pages++) {
-    const page = await s.leads.listUpdated({ oldest, latest: null }, after, 1);
-    for (const l of page.leads) served.push({ id: l.id, at: l.updatedAt.getTime() });
-    const last = page.leads[page.leads.length - 1];
-    if (last) after = { updatedAt: last.updatedAt.getTime(), id: last.id };
-    if (page.remaining === 0) break;
-  }
-  return served;
+  return (await pageUpdated(s, oldest)).served;
 }
 
 /** Every person changed from `oldest` and stamped up to the last position `served` reached. */

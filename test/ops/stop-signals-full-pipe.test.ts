@@ -7,6 +7,7 @@
 import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
 import { testEngines } from '../support/database.js';
+import { storeOptOuts } from '../support/stored-rows.js';
 import { cliSuite, eventually, spawnCli } from './support.js';
 
 for (const engine of testEngines()) {
@@ -20,17 +21,7 @@ for (const engine of testEngines()) {
       ({ env, db } = suite);
     });
 
-    before(async () => {
-      const at = Date.UTC(2026, 0, 1);
-      const rows = Array.from({ length: ROWS }, (_, i) => ({
-        email_key: `piped${i}@example.com`,
-        unsubscribed: true,
-        reason: 'asked',
-        source: 'test',
-        changed_at: at,
-      }));
-      await db.knex.batchInsert('email_status', rows, 200);
-    });
+    before(() => storeOptOuts(db, ROWS, 'piped'));
 
     it('SIGTERM while its reader reads nothing: it exits with its line, the pipe still full', async () => {
       const run = spawnCli(['suppressions', 'export'], env);

@@ -15,6 +15,7 @@ import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
 import { SQLITE_FILE_NAME } from '../../src/data-access/database.js';
 import { testEngines } from '../support/database.js';
+import { storeOptOuts } from '../support/stored-rows.js';
 import { BIN, cli, cliSuite, eventually, spawnCli, spawnOutput } from './support.js';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -206,17 +207,7 @@ for (const engine of testEngines()) {
         )[0]!.n,
       );
 
-    before(async () => {
-      const at = Date.UTC(2026, 0, 1);
-      const rows = Array.from({ length: ROWS }, (_, i) => ({
-        email_key: `many${i}@example.com`,
-        unsubscribed: true,
-        reason: 'asked',
-        source: 'test',
-        changed_at: at,
-      }));
-      await db.knex.batchInsert('email_status', rows, 200);
-    });
+    before(() => storeOptOuts(db, ROWS, 'many'));
 
     /** Waits for the first CSV lines on stdout, then sends `signal` to `pid`. */
     async function signalOnceWriting(out: () => string, pid: number, signal: string) {

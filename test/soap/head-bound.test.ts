@@ -6,11 +6,11 @@
  * scanned before anyone was authenticated, and a malformed one was not even counted as an
  * authentication failure.
  */
-import http from 'node:http';
 import zlib from 'node:zlib';
 import { expect } from 'chai';
 import { HEAD_BYTES } from '../../src/mktows/mktows.endpoint.js';
 import { testEngines } from '../support/database.js';
+import { postBody as post } from '../support/http-post.js';
 import {
   authHeaderXml,
   envelope,
@@ -23,32 +23,6 @@ import {
 const GET_LEAD = getLeadByEmailXml('a@example.com');
 const LIMIT = 1024 * 1024;
 const FAILURES = 4;
-
-interface Answer {
-  status: number;
-  body: string;
-}
-
-/** POSTs `parts` as chunks (no Content-Length: the size is known only by reading). */
-function post(url: string, parts: Buffer[], headers: Record<string, string> = {}) {
-  return new Promise<Answer>((resolve, reject) => {
-    const req = http.request(url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'text/xml; charset=utf-8', ...headers },
-    });
-    req.on('response', (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    // The server may answer and close before all of it is sent.
-    req.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error);
-    });
-    for (const part of parts) req.write(part);
-    req.end();
-  });
-}
 
 /** A signed envelope (a bad signature unless `good`) whose Header holds `padding` first. */
 function padded(padding: string, good = false): string {

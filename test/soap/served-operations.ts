@@ -1,20 +1,6 @@
-import { VENDOR_OPERATIONS, type VendorOperation } from './vendor-contract.js';
+import { SERVED_NAMES, VENDOR_OPERATIONS, type VendorOperation } from './vendor-contract.js';
 
-/**
- * The vendor operations this service serves, written down by hand (not read from src/): a
- * test of what is served must not move with the code it tests.
- */
-const SERVED = new Set([
-  'getLead',
-  'syncLead',
-  'syncMultipleLeads',
-  'getMultipleLeads',
-  'getLeadActivity',
-  'getLeadChanges',
-  'mergeLeads',
-  'describeMObject',
-  'listMObjects',
-]);
+const SERVED = new Set(SERVED_NAMES);
 
 /** The vendor's operations (vendor-contract.ts) this service does not serve: each answers 20019. */
 export const UNSERVED_OPERATIONS: readonly VendorOperation[] = VENDOR_OPERATIONS.filter(

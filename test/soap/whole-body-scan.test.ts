@@ -3,9 +3,9 @@
  * head, then all of it): the answers must be those of a header checked on arrival. A refused
  * caller is answered 20014 whatever is wrong further on; an accepted one hears what is wrong.
  */
-import http from 'node:http';
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
+import { postBody as post } from '../support/http-post.js';
 import {
   envelope,
   faultCode,
@@ -15,22 +15,6 @@ import {
 } from '../support/service.js';
 
 const GET_LEAD = getLeadByEmailXml('a@example.com');
-
-function post(url: string, body: Buffer): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': body.length },
-    });
-    req.on('response', (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 for (const engine of testEngines()) {
   describe(`a small body that arrives whole (${engine.name})`, function () {

@@ -52,3 +52,22 @@ export async function idsPageByPage(
   }
   return ids;
 }
+
+/**
+ * Appends `count` Change Data Value activities (First Name changes) to a lead's log, in id
+ * order, the n-th (from 1) created at `from` + n ms.
+ */
+export async function appendDataValues(
+  db: Database,
+  leadId: number,
+  count: number,
+  from = 1767225600000,
+): Promise<void> {
+  await db.knex.raw(
+    `WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < ${count})
+     INSERT INTO activities (lead_id, activity_type, created_at, attribute_name, old_value,
+       new_value, reason, source)
+     SELECT ${leadId}, 'Change Data Value', ${from} + n, 'First Name', 'F' || n,
+       'F' || (n + 1), 'Web service API', 'Web service API' FROM g`,
+  );
+}

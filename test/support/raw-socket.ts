@@ -22,6 +22,16 @@ export function exchangeUntilClosed(port: number, bytes: string, waitMs = 10000)
   });
 }
 
+/** The headers of a raw answer (as exchangeUntilClosed gives it), as fetch would give them. */
+export function headersOf(answer: string): Headers {
+  const headers = new Headers();
+  for (const line of answer.split('\r\n\r\n')[0]!.split('\r\n').slice(1)) {
+    const colon = line.indexOf(':');
+    headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+  }
+  return headers;
+}
+
 /**
  * A connection to 127.0.0.1:`port` (from `localAddress`, when given) that sends nothing;
  * `closed` resolves with whether the server closed it before `ms`.

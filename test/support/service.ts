@@ -19,6 +19,31 @@ export interface TestService {
   stop(): Promise<void>;
 }
 
+/**
+ * The service's config over a fresh database (`made`, its connection closed) for a test that
+ * starts the service itself: a free port, no metrics listener, a known SOAP user; `env` adds to
+ * the environment, `overrides` to what it gives.
+ */
+export function freshServiceConfig(
+  made: { url: string; dataDir: string },
+  env: Record<string, string> = {},
+  overrides: Partial<Config> = {},
+): Config {
+  return loadConfig(
+    {
+      DATABASE_URL: made.url,
+      DATA_DIR: made.dataDir || './data',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      METRICS_PORT: 'off',
+      USER_KEY_SECRET: 'test user key secret',
+      MKTOWS_USERS: `${TEST_USER.userId}:${TEST_USER.encryptionKey}`,
+      ...env,
+    },
+    overrides,
+  );
+}
+
 /** The real service on a free port over a fresh database of the engine, with a known user. */
 export async function startTestService(
   engine: TestEngine,

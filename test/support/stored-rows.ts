@@ -46,3 +46,19 @@ export async function storePeopleAndStatuses(
 export async function statusRowOf(db: Database, key: string): Promise<Row | undefined> {
   return (await db.knex('email_status').where('email_key', key).first()) as Row | undefined;
 }
+
+/**
+ * Stores `count` opted-out master statuses, `name`0@example.com on (reason asked, source test,
+ * changed at 2026-01-01), 200 to an insert.
+ */
+export async function storeOptOuts(db: Database, count: number, name: string): Promise<void> {
+  const at = Date.UTC(2026, 0, 1);
+  const rows = Array.from({ length: count }, (_, i) => ({
+    email_key: `${name}${i}@example.com`,
+    unsubscribed: true,
+    reason: 'asked',
+    source: 'test',
+    changed_at: at,
+  }));
+  await db.knex.batchInsert('email_status', rows, 200);
+}

@@ -1,0 +1,149 @@
+import crypto from 'node:crypto';
+import type { Request, RequestHandler, Response, Router } from 'express';
+import { OPERATOR_NAME, type OperatorService } from '../domain/operator.service.js';
+import { Semaphore } from '../domain/semaphore.js';
+import type { Logger } from '../logger.js';
+import { instanceLoginThrottle } from '../cluster/instance-limits.js';
+import { clientLimitKey } from '../networks.js';
+import { parseCookies, serializeCookie } from './cookies.js';
+import { field, sameToken, send } from './form.js';
+import { CSRF_FIELD } from './layout.js';
+import { LOGIN_WINDOW_MS } from './login-throttle.js';
+import { loginPage } from './pages/login.js';
+
+export const SESSION_COOKIE = 'du_admin_session';
+/** Double-submit token of the login form, which has no session to hold a token yet. */
+export const LOGIN_COOKIE = 'du_admin_login';
+const COOKIE_PATH = '/admin';
+
+const randomToken = (): string => crypto.randomBytes(32).toString('base64url');
+
+/** Only our own pages are valid targets after login, so the form cannot redirect elsewhere. */
+function safeNext(next: string): string {
+  return /^\/admin(?:[/?][\x21-\x7e]*)?$/.test(next) && !next.includes('\\') ? next : '/admin/';
+}
+
+/** Sets the console's cookie `name` (maxAge 0: removes it). */
+export const setCookie = (
+  req: Request,
+  res: Response,
+  name: string,
+  value: string,
+  maxAge?: number,
+) =>
+  res.append(
+    'Set-Cookie',
+    serializeCookie(name, value, {
+      path: COOKIE_PATH,
+      // req.secure honours X-Forwarded-Proto only when TRUST_PROXY is on.
+      secure: req.secure,
+      sameSite: 'Lax',
+      maxAge,
+    }),
+  );
+
+export interface LoginOptions {
+  operators: OperatorService;
+  logger: Logger;
+  loginMaxFailures: number;
+  /** Login passwords checked at once in this process (ADMIN_LOGIN_CONCURRENCY); 2 if absent. */
+  loginConcurrency?: number;
+}
+
+/** GET and POST /login on `router`; `forms` reads the posted form. */
+export function loginRoutes(router: Router, forms: RequestHandler, options: LoginOptions): void {
+  const { operators, logger } = options;
+  const throttle = instanceLoginThrottle({
+    maxFailures: options.loginMaxFailures,
+    windowMs: LOGIN_WINDOW_MS,
+  });
+  // Each check is an scrypt on node's 4-thread pool, which compression and file access share:
+  // logins from many addresses (each under its own throttle) could fill it. Per process, as
+  // the pool is.
+  const passwordChecks = new Semaphore(options.loginConcurrency ?? 2);
+
+  const showLogin = (
+    req: Request,
+    res: Response,
+    status: number,
+    view: { next: string; name?: string; error?: string },
+  ) => {
+    const csrfToken = randomToken();
+    setCookie(req, res, LOGIN_COOKIE, csrfToken);
+    send(res, status, loginPage({ csrfToken, ...view }));
+  };
+
+  router.get('/login', (req, res) => {
+    showLogin(req, res, 200, { next: safeNext(field(req.query, 'next')) });
+  });
+
+  router.post('/login', forms, async (req, res) => {
+    const name = field(req.body, 'name').trim();
+    const next = safeNext(field(req.body, 'next'));
+    const formToken = parseCookies(req.headers.cookie).get(LOGIN_COOKIE) ?? '';
+    if (!sameToken(formToken, field(req.body, CSRF_FIELD))) {
+      showLogin(req, res, 403, { next, name, error: 'The form expired. Please log in again.' });
+      return;
+    }
+    // req.ip is the address TRUST_PROXY resolves: a client cannot choose it by a header.
+    const client = req.ip ?? 'unknown';
+    // A name no operator can have is never an account; it may well be a mistyped password.
+    const account = OPERATOR_NAME.test(name) ? name : null;
+    const release = passwordChecks.tryAcquire();
+    if (release === null) {
+      // Not counted as a failure: no password was checked.
+      res.set('Retry-After', '1');
+      logger.debug({ client }, 'admin login refused (password checks busy)');
+      showLogin(req, res, 429, {
+        next,
+        name,
+        error: 'Too many logins at once. Try again in a few seconds.',
+      });
+      return;
+    }
+    let session: Awaited<ReturnType<OperatorService['logIn']>>;
+    try {
+      // Counted before the password is checked, so parallel guesses cannot all get through.
+      // One limit per IPv6 /64: a subscriber holds all of it.
+      const wait = throttle.admit(clientLimitKey(client), account);
+      if (wait > 0) {
+        res.set('Retry-After', String(wait));
+        logger.debug({ operator: account ?? undefined, client }, 'admin login refused (throttled)');
+        showLogin(req, res, 429, {
+          next,
+          name,
+          error: `Too many failed logins. Try again in ${Math.ceil(wait / 60)} minute(s).`,
+        });
+        return;
+      }
+      session = await operators.logIn(name, field(req.body, 'password'));
+    } finally {
+      release();
+    }
+    if (!session) {
+      logger.warn(
+        account === null ? { client, nameIsOperatorName: false } : { operator: account, client },
+        'admin login failed',
+      );
+      showLogin(req, res, 401, { next, name, error: 'Wrong operator name or password.' });
+      return;
+    }
+    throttle.succeed(clientLimitKey(client), account);
+    // A new token at every login; the session this browser had before ends.
+    const previous = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
+    if (previous) await operators.logOut(previous);
+    logger.info({ operator: session.operator, client }, 'admin login');
+    setCookie(req, res, LOGIN_COOKIE, '', 0);
+    setCookie(req, res, SESSION_COOKIE, session.token);
+    res.redirect(303, next);
+  });
+}
+
+/** POST /logout on `router`, behind the session gate (session-gate.ts). */
+export function logoutRoute(router: Router, operators: OperatorService): void {
+  router.post('/logout', async (req, res) => {
+    await operators.logOut(res.locals.sessionToken as string);
+    setCookie(req, res, SESSION_COOKIE, '', 0);
+    res.redirect(303, '/admin/login');
+  });
+}

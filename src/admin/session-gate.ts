@@ -1,0 +1,86 @@
+import type { RequestHandler } from 'express';
+import type { OperatorService } from '../domain/operator.service.js';
+import type { Logger } from '../logger.js';
+import { clientLimitKey } from '../networks.js';
+import { parseCookies } from './cookies.js';
+import { field, sameToken, send, sessionOf } from './form.js';
+import { isUpload, type FormBodies } from './form-bodies.js';
+import { CSRF_FIELD } from './layout.js';
+import { SESSION_COOKIE } from './login-routes.js';
+import { errorPage } from './pages/error.js';
+
+/** The part of the SOAP endpoint's authentication-failure limiter the console uses. */
+export interface RefusedAuthentications {
+  /** False when no address can be refused now. */
+  mayRefuse(): boolean;
+  /** Seconds until the address (its limit key) may try again; 0: now. */
+  retryAfterSeconds(address: string): number;
+  record(address: string): void;
+}
+
+/**
+ * Lets through a request with a live session only (res.locals.session, sessionToken). A GET
+ * without one is sent to the login page; anything else is answered 401 unread. `failures`:
+ * a session cookie that opens nothing counts as a refused authentication of its address.
+ */
+export function requireSession(
+  operators: OperatorService,
+  refuseUnread: FormBodies['refuseUnread'],
+  failures: RefusedAuthentications | undefined,
+): RequestHandler {
+  return async (req, res, next) => {
+    const token = parseCookies(req.headers.cookie).get(SESSION_COOKIE) ?? '';
+    // Each cookie costs a database read: past its budget of refused authentications, an
+    // address sending cookies that open nothing is answered without one.
+    const client = token && failures ? clientLimitKey(req.ip ?? 'unknown') : '';
+    if (client && failures!.mayRefuse()) {
+      const wait = failures!.retryAfterSeconds(client);
+      if (wait > 0) {
+        res.set('Retry-After', String(wait));
+        const message = `Too many requests with a session that does not exist. Try again in ${wait} s.`;
+        refuseUnread(req, res, 429, errorPage({ status: 429, message }));
+        return;
+      }
+    }
+    const session = token ? await operators.session(token) : null;
+    if (!session) {
+      if (client) failures!.record(client);
+      if (req.method === 'GET' || req.method === 'HEAD') {
+        res.redirect(303, `/admin/login?next=${encodeURIComponent(req.originalUrl)}`);
+      } else {
+        refuseUnread(req, res, 401, errorPage({ status: 401, message: 'Log in first.' }));
+      }
+      return;
+    }
+    res.locals.session = session;
+    res.locals.sessionToken = token;
+    next();
+  };
+}
+
+/** Lets through a POST only with its session's CSRF token (the upload checks its own). */
+export function requireCsrf(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    if (
+      req.method !== 'POST' ||
+      isUpload(req) ||
+      sameToken(sessionOf(res).csrfToken, field(req.body, CSRF_FIELD))
+    ) {
+      next();
+      return;
+    }
+    logger.warn(
+      { operator: sessionOf(res).operator, path: req.path },
+      'admin POST without CSRF token',
+    );
+    send(
+      res,
+      403,
+      errorPage({
+        status: 403,
+        message: 'This form did not carry a valid token. Reload the page and try again.',
+        session: sessionOf(res),
+      }),
+    );
+  };
+}
