@@ -10,13 +10,22 @@
  *     [concurrent]
  *
  * Throughput is meaningless on a shared machine; CPU per call and round trips are not.
+ * PG_CALLS_WARMUP=<n>: calls before the measured ones (300 by default).
+ * PG_CALLS_DIST=1: the service's code from dist/ (`npm run build` first), as the service runs
+ * it, rather than as the tsx loader compiles the sources.
+ * PG_CALLS_PROFILE=<file>: a V8 sampling profile of the measured calls alone (not the seeding
+ * nor the warm-up) is written there (`node --import tsx bench/profile.ts --summary <file>`);
+ * PG_CALLS_HEAP_PROFILE=<file>: a sampling heap profile of them instead (every allocation,
+ * garbage included: open it in DevTools' memory tab). PG_CALLS_MARK=1: a line `measuring <scenario>
+ * in <pid>` when the measured calls start (to attach `perf record -p <pid>` to them alone).
  */
 import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import pg from 'pg';
 import { postgresEngine } from '../test/support/database.js';
-import { watchPgMessages } from '../test/support/pg-messages.js';
-import { createServices } from '../src/compose.js';
-import { ChangePaths } from '../src/domain/change-paths.js';
+import * as fromSource from '../src/compose.js';
+import * as pathsFromSource from '../src/domain/change-paths.js';
+import * as databaseFromSource from '../src/data-access/database.js';
 
 const url = process.env.DATABASE_URL;
 if (!url) throw new Error('DATABASE_URL is required');
@@ -34,8 +43,15 @@ async function callMany(run: () => Promise<unknown>, count: number): Promise<voi
   );
 }
 
-// Every message pg's clients send (a round trip each), counted for the whole run.
-const messages = watchPgMessages().texts;
+// Every message pg's clients send (a round trip each), counted for the whole run. Counted, not
+// kept (as the tests' watcher keeps them): a group's text is some kilobytes, and keeping every
+// one to the end had the collector promote them, in the process whose CPU is measured.
+const messages = { length: 0 };
+const query = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  messages.length++;
+  return (query as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof query;
 
 const TICK_US = 1e6 / 100; // CLK_TCK
 
@@ -53,9 +69,59 @@ function backendTicks(pids: number[]): number {
   return t;
 }
 
+/** The profiler of PG_CALLS_PROFILE, started; its stop writes the profile (one per scenario). */
+async function startProfile(): Promise<{ stop(name: string): Promise<void> } | null> {
+  const heap = process.env.PG_CALLS_HEAP_PROFILE;
+  const file = heap ?? process.env.PG_CALLS_PROFILE;
+  if (!file) return null;
+  const session = new Session();
+  session.connect();
+  if (heap) {
+    // Every allocation sampled, the young generation's garbage included.
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: 1024,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    } as never);
+  } else {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 100 });
+    await session.post('Profiler.start');
+  }
+  return {
+    async stop(name) {
+      const { profile } = heap
+        ? await session.post('HeapProfiler.stopSampling')
+        : await session.post('Profiler.stop');
+      session.disconnect();
+      const out = only ? file : file.replace(/(\.cpuprofile)?$/, `.${name}.cpuprofile`);
+      fs.writeFileSync(out, JSON.stringify(profile));
+      console.log(`profile: ${out}`);
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const made = await postgresEngine(url!).create();
-  const db = made.db;
+  let db = made.db;
+  let { createServices } = fromSource;
+  let { ChangePaths } = pathsFromSource;
+  if (process.env.PG_CALLS_DIST) {
+    const dist = new URL('../dist/src/', import.meta.url).href;
+    ({ createServices } = (await import(`${dist}compose.js`)) as typeof fromSource);
+    ({ ChangePaths } = (await import(`${dist}domain/change-paths.js`)) as typeof pathsFromSource);
+    const { openDatabase } = (await import(
+      `${dist}data-access/database.js`
+    )) as typeof databaseFromSource;
+    await made.db.close();
+    db = openDatabase({
+      databaseUrl: made.url!,
+      dataDir: '',
+      sqliteBusyTimeoutMs: 0,
+      dbPoolMax: 10,
+      dbAcquireTimeoutMs: 5000,
+    });
+  }
   const services = createServices(db, { customFields: [], defaultPartition: 'Default' });
   const web = ChangePaths.webService();
   const n = 300;
@@ -153,7 +219,9 @@ async function main(): Promise<void> {
   };
   for (const [name, run] of Object.entries(scenarios)) {
     if (only && only !== name) continue;
-    await callMany(run, Math.min(300, calls));
+    await callMany(run, Number(process.env.PG_CALLS_WARMUP ?? Math.min(300, calls)));
+    const profiler = await startProfile();
+    if (process.env.PG_CALLS_MARK) console.log(`measuring ${name} in ${process.pid}`);
     const backends = await pids();
     const b0 = backendTicks(backends);
     const c0 = process.cpuUsage();
@@ -161,6 +229,7 @@ async function main(): Promise<void> {
     await callMany(run, calls);
     const c1 = process.cpuUsage(c0);
     const b1 = backendTicks(backends);
+    await profiler?.stop(name);
     const node = (c1.user + c1.system) / calls;
     const server = ((b1 - b0) * TICK_US) / calls;
     console.log(
@@ -168,6 +237,7 @@ async function main(): Promise<void> {
     );
   }
   await monitor.end();
+  if (db !== made.db) await db.close();
   await made.drop();
 }
 

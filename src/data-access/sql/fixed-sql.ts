@@ -59,6 +59,19 @@ export interface InlinedSql extends FixedSql {
 }
 
 /**
+ * The PostgreSQL text of each fixed statement split at its placeholders, once: the texts are
+ * written once (at load, or once per set of columns: lead.repository.ts), and splitting the
+ * largest of them (a few hundred to some thousand characters) at every statement was a fair
+ * share of what an unsubscribe allocates. Weakly held: a text made for one call goes with it.
+ */
+const placeholders = new WeakMap<FixedSql, readonly string[]>();
+function placeholdersOf(sql: FixedSql): readonly string[] {
+  let parts = placeholders.get(sql);
+  if (parts === undefined) placeholders.set(sql, (parts = sql.postgres.split('?')));
+  return parts;
+}
+
+/**
  * PostgreSQL: `sql`'s text with `bindings` written in (pgLiteral), or null when one of them
  * cannot be (a NUL, a fraction, an object): the caller then sends the bindings. A statement
  * without bindings is sent by the simple protocol, cheaper on both sides for a short
@@ -66,7 +79,7 @@ export interface InlinedSql extends FixedSql {
  * `?` of a fixed text is a placeholder (knex reads them so too).
  */
 export function inlined(sql: FixedSql, bindings: readonly unknown[]): InlinedSql | null {
-  const parts = sql.postgres.split('?');
+  const parts = placeholdersOf(sql);
   if (parts.length !== bindings.length + 1) throw new Error('placeholders and bindings differ');
   const literals = new Array<string>(bindings.length);
   let text = parts[0]!;

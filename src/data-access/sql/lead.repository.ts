@@ -85,6 +85,47 @@ function updatedBetween(
 /** A column name as SQL (both engines read double quotes as an identifier). */
 const identifier = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
+/** An UPDATE of one set of columns: alone, and (PostgreSQL) with its activities. */
+interface UpdateTexts {
+  update: FixedSql;
+  logged: FixedSql;
+}
+
+/** Sets of columns kept: a change sets a few columns, and callers repeat the same sets. */
+const MOST_UPDATE_TEXTS = 256;
+const updateTextsKept: Record<Engine, Map<string, UpdateTexts>> = {
+  sqlite: new Map(),
+  postgres: new Map(),
+};
+
+/**
+ * The texts of the UPDATE that writes `sets` (`"column" = ?, …`), written once per set of
+ * columns: the same text object from one call to the next, so what is keyed by it (the
+ * placeholders' split in fixed-sql.ts, a prepared form's name in pg-step-forms.ts) is found
+ * without hashing and comparing a new text of some hundred characters each time, and the
+ * texts are not made again for every unsubscribe.
+ */
+function updateTexts(engine: Engine, sets: string): UpdateTexts {
+  const kept = updateTextsKept[engine];
+  let texts = kept.get(sets);
+  if (texts === undefined) {
+    if (kept.size >= MOST_UPDATE_TEXTS) kept.clear();
+    const update = `UPDATE leads SET ${sets}, change_seq = ${nextChangeSeqSql(engine)}
+      WHERE id = ? RETURNING *`;
+    // WITH ORDINALITY: activity ids follow the order given, as a multi-row INSERT gives them.
+    const logged = `WITH u AS (${update}),
+       a AS (
+         INSERT INTO activities (${ACTIVITY_COLUMNS})
+         SELECT ${ACTIVITY_COLUMNS}
+         FROM json_populate_recordset(NULL::activities, ?::json) WITH ORDINALITY AS r
+         WHERE EXISTS (SELECT 1 FROM u) ORDER BY r.ordinality
+       )
+       SELECT * FROM u`;
+    kept.set(sets, (texts = { update: fixedSql(update), logged: fixedSql(logged) }));
+  }
+  return texts;
+}
+
 export class LeadRepository {
   constructor(
     private readonly db: Knex | Knex.Transaction,
@@ -223,22 +264,21 @@ export class LeadRepository {
 
   /**
    * The UPDATE of a change, returning the row (the caller's answer needs it, and reading it
-   * again costs a round trip): SQL text written for the columns it sets, past the builder.
+   * again costs a round trip): SQL text written for the columns it sets, past the builder, and
+   * kept per set of columns (updateTexts).
    */
   private updateStatement(id: number, change: LeadUpdate, now: number) {
     const values = updateRow(change, now);
-    const sets: string[] = [];
+    let sets = '';
     const bindings: unknown[] = [];
     for (const column in values) {
       const value = values[column];
       if (value === undefined) continue; // as knex: a column left undefined is not written
-      sets.push(`${identifier(column)} = ?`);
+      sets += `${sets === '' ? '' : ', '}${identifier(column)} = ?`;
       bindings.push(value);
     }
     bindings.push(id);
-    const sql = `UPDATE leads SET ${sets.join(', ')}, change_seq = ${nextChangeSeqSql(this.engine)}
-      WHERE id = ? RETURNING *`;
-    return { sql, bindings };
+    return { sql: updateTexts(this.engine, sets), bindings };
   }
 
   /** LeadStore.raiseUpdateHorizon (migrations/20261203006500_lead_update_horizon.ts). */
@@ -249,7 +289,7 @@ export class LeadRepository {
   /** Writes the change; returns the lead as it now stands (null: no such lead). */
   async update(id: number, change: LeadUpdate, now: number): Promise<LeadRecord | null> {
     const { sql, bindings } = this.updateStatement(id, change, now);
-    const [row] = (await runStatement(this.db, fixedSql(sql), bindings)).rows;
+    const [row] = (await runStatement(this.db, sql.update, bindings)).rows;
     return row ? fromRow(row) : null;
   }
 
@@ -270,23 +310,14 @@ export class LeadRepository {
       // The activities only if the lead was there: on a SQLite file, in the UPDATE's message.
       const { rows } = await runIfRow(
         this.db,
-        [fixedSql(update.sql), update.bindings],
+        [update.sql.update, update.bindings],
         activityInserts(activities),
       );
       return rows[0] ? fromRow(rows[0]) : null;
     }
-    // WITH ORDINALITY: activity ids follow the order given, as a multi-row INSERT gives them.
-    const sql = `WITH u AS (${update.sql}),
-       a AS (
-         INSERT INTO activities (${ACTIVITY_COLUMNS})
-         SELECT ${ACTIVITY_COLUMNS}
-         FROM json_populate_recordset(NULL::activities, ?::json) WITH ORDINALITY AS r
-         WHERE EXISTS (SELECT 1 FROM u) ORDER BY r.ordinality
-       )
-       SELECT * FROM u`;
     const { rows } = await runStatement(
       this.db,
-      fixedSql(sql),
+      update.sql.logged,
       [...update.bindings, JSON.stringify(activities.map(activityRow))],
       { endsTransaction: last },
     );
