@@ -176,7 +176,8 @@ const gatherer = new TurnGatherer<KnexPgClient, PendingRead>((client, reads) => 
  * transaction PostgreSQL gives a message (and a transaction-mode pooler expects); their rows
  * come back statement by statement. When one fails, PostgreSQL skips the rest of the message:
  * the reads that did not end then run again alone, so each read ends as it would have alone
- * (its rows, or its own error), a read whose connection was lost under it included.
+ * (its rows, or its own error), a read whose connection was lost under it included. Reads of
+ * one form in a message run as a statement kept prepared on the server connection (readForms).
  *
  * Observable as knex's own statements are: a `query` event before it is sent (tests watch
  * where reads go) and, on failure, the SQL text before the error's message and a
