@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { inlined, type FixedSql } from './fixed-sql.js';
+import { inlined, type FixedSql, type StatementForm } from './fixed-sql.js';
+import { isStale, StepForms, type GroupForms } from './pg-step-forms.js';
 import type { RowSet } from './row-set.js';
 import { TurnGatherer } from '../turn-gatherer.js';
 
@@ -145,9 +146,15 @@ export type Connection = PgConnection & { __knexUid?: string };
 /** A read waiting for its rows. */
 interface PendingRead {
   readonly text: string;
+  /** Its one statement and that statement's form (pg-step-forms.ts). */
+  readonly statements: readonly [string];
+  readonly forms: readonly [StatementForm];
   resolve(rows: RowSet): void;
   reject(error: unknown): void;
 }
+
+/** Per knex client: the forms of its reads the server refused to prepare (pg-step-forms.ts). */
+const formsOf = new WeakMap<KnexPgClient, StepForms>();
 
 /** Per knex client (the primary's, a replica's): the reads of one turn, sent together. */
 const gatherer = new TurnGatherer<KnexPgClient, PendingRead>((client, reads) => {
@@ -169,7 +176,8 @@ const gatherer = new TurnGatherer<KnexPgClient, PendingRead>((client, reads) => 
  * transaction PostgreSQL gives a message (and a transaction-mode pooler expects); their rows
  * come back statement by statement. When one fails, PostgreSQL skips the rest of the message:
  * the reads that did not end then run again alone, so each read ends as it would have alone
- * (its rows, or its own error), a read whose connection was lost under it included.
+ * (its rows, or its own error), a read whose connection was lost under it included. Reads of
+ * one form in a message run as a statement kept prepared on the server connection (readForms).
  *
  * Observable as knex's own statements are: a `query` event before it is sent (tests watch
  * where reads go) and, on failure, the SQL text before the error's message and a
@@ -183,9 +191,34 @@ export function readPgRowSet(
   if (db.isTransaction === true) return Promise.resolve(null);
   const client = db.client as unknown as KnexPgClient;
   if (client.dialect !== 'postgresql') return Promise.resolve(null);
-  const text = inlined(sql, bindings)?.postgres;
-  if (text === undefined) return Promise.resolve(null);
-  return new Promise<RowSet>((resolve, reject) => gatherer.add(client, { text, resolve, reject }));
+  const made = inlined(sql, bindings);
+  if (made === null) return Promise.resolve(null);
+  const text = made.postgres;
+  const form = { template: sql.postgres, literals: made.literals };
+  return new Promise<RowSet>((resolve, reject) =>
+    gatherer.add(client, { text, statements: [text], forms: [form], resolve, reject }),
+  );
+}
+
+/**
+ * The forms of `reads` that come more than once in their message, as kept prepared statements
+ * (pg-step-forms.ts): a turn's reads of one kind (the latest person of each address a
+ * syncLead names, under load) are then planned once per server connection, not once each. A
+ * read alone goes as it is (the ensuring would cost what its planning saves).
+ */
+function readForms(client: KnexPgClient, reads: readonly PendingRead[]): GroupForms | null {
+  if (reads.length < 2) return null;
+  let policy = formsOf.get(client);
+  if (policy === undefined) formsOf.set(client, (policy = new StepForms()));
+  const forms = policy.repeatedIn(reads);
+  return forms.prepare.length > 0 ? forms : null;
+}
+
+/** A statement of the service's prepared forms no longer fits: they are dropped (FORGET). */
+function forgotten(connection: Connection): Promise<void> {
+  return new Promise((resolve) =>
+    connection.query(new RowSetsQuery('SELECT du_forget_prepared()', connection), () => resolve()),
+  );
 }
 
 /** Sends `reads` as one message on a connection of the pool, and ends each read. */
@@ -200,14 +233,16 @@ async function serve(client: KnexPgClient, reads: PendingRead[]) {
       return;
     }
     const uid = connection.__knexUid;
-    let text = reads[0]!.text;
-    client.emit('query', { __knexUid: uid, sql: text, bindings: [], method: 'raw' });
-    for (let i = 1; i < reads.length; i++) {
-      const next = reads[i]!.text;
-      client.emit('query', { __knexUid: uid, sql: next, bindings: [], method: 'raw' });
-      // A new line first: a statement's text may end in a -- comment.
-      text += `\n;${next}`;
-    }
+    // Listeners see each read's own text; the message may run it as a prepared form.
+    for (const read of reads)
+      client.emit('query', { __knexUid: uid, sql: read.text, bindings: [], method: 'raw' });
+    const forms = readForms(client, reads);
+    // The ensuring first (in the message's implicit transaction, so on one server connection
+    // behind a transaction-mode pooler), then the reads.
+    const ahead = forms ? forms.prepare.map((s) => s.replace(/;$/, '')) : [];
+    const texts = forms ? reads.map((r) => forms.statementsOf(r)[0]!.replace(/;$/, '')) : [];
+    // A new line before each `;`: a statement's text may end in a -- comment.
+    const text = forms ? [...ahead, ...texts].join('\n;') : reads.map((r) => r.text).join('\n;');
     let ended: { error: Error | null; outcomes: Outcome[] };
     try {
       ended = await new Promise((resolve) =>
@@ -215,10 +250,18 @@ async function serve(client: KnexPgClient, reads: PendingRead[]) {
           resolve({ error, outcomes }),
         ),
       );
+      if (forms && isStale(ended.error)) await forgotten(connection);
     } finally {
       await client.releaseConnection(connection);
     }
-    const { error, outcomes } = ended;
+    const { error } = ended;
+    if (forms && ended.outcomes.length < ahead.length) {
+      // The ensuring failed (a refusal is remembered: that form goes as text from now on).
+      formsOf.get(client)!.refusedAt(forms, forms.prepare.length - 1, error);
+      for (const read of reads) void serve(client, [read]);
+      return;
+    }
+    const outcomes = ended.outcomes.slice(ahead.length);
     if (reads.length === 1) {
       const outcome: Outcome | undefined = error ?? outcomes[0];
       if (outcome === undefined || outcome instanceof Error) fail(client, uid, reads[0]!, outcome);
@@ -229,7 +272,8 @@ async function serve(client: KnexPgClient, reads: PendingRead[]) {
     const matched = error !== null || outcomes.length === reads.length;
     for (let i = 0; i < reads.length; i++) {
       const outcome = matched ? outcomes[i] : undefined;
-      if (outcome === undefined) void serve(client, [reads[i]!]);
+      // A prepared form that no longer fits: that read again alone, as text.
+      if (outcome === undefined || (forms && isStale(outcome))) void serve(client, [reads[i]!]);
       else if (outcome instanceof Error) fail(client, uid, reads[i]!, outcome);
       else reads[i]!.resolve(outcome);
     }

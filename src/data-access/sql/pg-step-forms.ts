@@ -178,6 +178,17 @@ export class StepForms {
   }
 
   /**
+   * The forms repeated within `steps` alone, none counted (a message of plain reads, outside
+   * any transaction: pg-rows.ts). Its `prepare` is the ensuring alone, without the setting,
+   * which only a transaction block takes: the EXECUTEs choose their plan as PostgreSQL does.
+   */
+  repeatedIn(steps: readonly FormedStep[]): GroupForms {
+    if (this.off) return PLAIN;
+    const forms = groupForms(steps, this.refused);
+    return { ...forms, prepare: forms.prepare.filter((s) => s !== GENERIC_PLANS) };
+  }
+
+  /**
    * `error` stopped the group's first message at statement `at` of `forms.prepare`: true when
    * it is a refusal of what was prepared, the group then sent again plainly (see above).
    */
