@@ -31,6 +31,12 @@ const NOT_SETTINGS = new Set([
   'FINAL_STEP',
   // bench/batch-ab.ts's engine, a variable of that tool, not of the service.
   'AB_ENGINE',
+  // bench/pg-calls.ts's switches (what it runs, warm-up, profiles), that tool's own.
+  'PG_CALLS_DIST',
+  'PG_CALLS_WARMUP',
+  'PG_CALLS_PROFILE',
+  'PG_CALLS_HEAP_PROFILE',
+  'PG_CALLS_MARK',
 ]);
 
 describe('the README', () => {
