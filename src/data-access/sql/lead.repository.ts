@@ -1,12 +1,7 @@
 import type { Knex } from 'knex';
 import { whereAmong } from './among.js';
 import { INLINE } from '../inline-limit.js';
-import {
-  ACTIVITY_COLUMNS,
-  activityInserts,
-  activityRow,
-  type NewActivity,
-} from './activity.repository.js';
+import { activityInserts, activityRow, type NewActivity } from './activity.repository.js';
 import type { Engine } from '../database.js';
 import type {
   InvariantViolation,
@@ -29,6 +24,7 @@ import type { KeyColumnOf, KeyPageStart, UnsubscribeOnceResult } from '../../dom
 import { fixedSql, runIfRow, runStatement, type FixedSql } from './statement.js';
 import { readRowSet } from './plain-reads.js';
 import { RAISE_UPDATE_HORIZON } from '../settle-writes.js';
+import { updateTexts } from './lead-update-texts.js';
 
 const KEY_COLUMNS: Record<KeyColumnOf, string> = {
   id: 'id',
@@ -84,47 +80,6 @@ function updatedBetween(
 
 /** A column name as SQL (both engines read double quotes as an identifier). */
 const identifier = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
-/** An UPDATE of one set of columns: alone, and (PostgreSQL) with its activities. */
-interface UpdateTexts {
-  update: FixedSql;
-  logged: FixedSql;
-}
-
-/** Sets of columns kept: a change sets a few columns, and callers repeat the same sets. */
-const MOST_UPDATE_TEXTS = 256;
-const updateTextsKept: Record<Engine, Map<string, UpdateTexts>> = {
-  sqlite: new Map(),
-  postgres: new Map(),
-};
-
-/**
- * The texts of the UPDATE that writes `sets` (`"column" = ?, …`), written once per set of
- * columns: the same text object from one call to the next, so what is keyed by it (the
- * placeholders' split in fixed-sql.ts, a prepared form's name in pg-step-forms.ts) is found
- * without hashing and comparing a new text of some hundred characters each time, and the
- * texts are not made again for every unsubscribe.
- */
-function updateTexts(engine: Engine, sets: string): UpdateTexts {
-  const kept = updateTextsKept[engine];
-  let texts = kept.get(sets);
-  if (texts === undefined) {
-    if (kept.size >= MOST_UPDATE_TEXTS) kept.clear();
-    const update = `UPDATE leads SET ${sets}, change_seq = ${nextChangeSeqSql(engine)}
-      WHERE id = ? RETURNING *`;
-    // WITH ORDINALITY: activity ids follow the order given, as a multi-row INSERT gives them.
-    const logged = `WITH u AS (${update}),
-       a AS (
-         INSERT INTO activities (${ACTIVITY_COLUMNS})
-         SELECT ${ACTIVITY_COLUMNS}
-         FROM json_populate_recordset(NULL::activities, ?::json) WITH ORDINALITY AS r
-         WHERE EXISTS (SELECT 1 FROM u) ORDER BY r.ordinality
-       )
-       SELECT * FROM u`;
-    kept.set(sets, (texts = { update: fixedSql(update), logged: fixedSql(logged) }));
-  }
-  return texts;
-}
 
 export class LeadRepository {
   constructor(
