@@ -5,30 +5,13 @@
  * DATA_DIR as it was. The disk is "full" through a file size limit (`ulimit -f`: node ignores
  * SIGXFSZ, so each write past it fails with EFBIG), as in full-disk.test.ts.
  */
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { SQLITE_FILE_NAME } from '../../src/data-access/database.js';
-import { BIN, cli, embeddedEnv, type Result } from './support.js';
-
-/** The built CLI under a file size limit of `blocks` (bash's ulimit -f counts KiB). */
-function limited(blocks: number, args: string[], env: Record<string, string>): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      'bash',
-      ['-c', `ulimit -f ${blocks} && exec "$0" "$@"`, process.execPath, BIN, ...args],
-      { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+import { BIN, cli, cliUnderFileLimit, embeddedEnv } from './support.js';
 
 const digest = (file: string) => crypto.hash('sha256', fs.readFileSync(file), 'hex');
 
@@ -56,7 +39,7 @@ describe('backup and restore on a disk that refuses their writes', function () {
     const dir = path.join(tmp, 'backups');
     fs.mkdirSync(dir);
     const target = path.join(dir, 'full.sqlite');
-    const r = await limited(blocks, ['backup', target], env);
+    const r = await cliUnderFileLimit(blocks, ['backup', target], env);
     expect(r.code, r.stderr).to.equal(1);
     expect(r.stderr).to.match(
       new RegExp(
@@ -105,7 +88,7 @@ describe('backup and restore on a disk that refuses their writes', function () {
     const made = await cli(['backup', backup], env);
     expect(made.code, made.stderr).to.equal(0);
     const before = digest(live);
-    const r = await limited(blocks, ['restore', backup], env);
+    const r = await cliUnderFileLimit(blocks, ['restore', backup], env);
     expect(r.code, r.stderr).to.equal(1);
     expect(r.stderr).to.match(
       new RegExp(

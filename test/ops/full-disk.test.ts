@@ -6,28 +6,11 @@
  * privilege. (A write that fails on a full disk while the service runs is answered 20011 and
  * never acknowledged: test/unit/database-errors covers SQLite's disk codes in classifyDatabaseError.)
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { BIN, cli, embeddedEnv, type Result } from './support.js';
-
-/** The built CLI under a file size limit of `blocks` (512-byte blocks; 0: no write at all). */
-function limited(blocks: number, args: string[], env: Record<string, string>): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      'bash',
-      ['-c', `ulimit -f ${blocks} && exec "$0" "$@"`, process.execPath, BIN, ...args],
-      { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+import { cli, cliUnderFileLimit, embeddedEnv } from './support.js';
 
 describe('DATA_DIR on a full disk', function () {
   this.timeout(60000);
@@ -50,7 +33,7 @@ describe('DATA_DIR on a full disk', function () {
       [40, ['suppressions', 'add', 'ann@example.com', '--reason', 'asked']],
     ] as Array<[number, string[]]>) {
       fs.rmSync(env.DATA_DIR!, { recursive: true, force: true });
-      const r = await limited(blocks, args, env);
+      const r = await cliUnderFileLimit(blocks, args, env);
       const what = `${args.join(' ')} under ulimit -f ${blocks}`;
       expect(r.code, what).to.equal(1);
       expect(r.stderr, what).to.match(
@@ -60,7 +43,7 @@ describe('DATA_DIR on a full disk', function () {
   });
 
   it('leaves no empty secret file that a later start would take as the secret', async () => {
-    const failed = await limited(0, ['serve'], env);
+    const failed = await cliUnderFileLimit(0, ['serve'], env);
     expect(failed.code).to.equal(1);
     for (const name of ['user-key.secret', 'unsubscribe-link.secret']) {
       const file = path.join(env.DATA_DIR!, name);

@@ -147,6 +147,25 @@ export function spawnOutput(
   return { child, out: () => out, err: () => err };
 }
 
+/**
+ * The built CLI under a file size limit of `blocks` KiB (bash's `ulimit -f`; 0: no write at
+ * all): node ignores SIGXFSZ, so each write past it fails with EFBIG, as on a full disk.
+ */
+export function cliUnderFileLimit(
+  blocks: number,
+  args: string[],
+  env: Record<string, string>,
+): Promise<Result> {
+  const { child, out, err } = spawnOutput(
+    'bash',
+    ['-c', `ulimit -f ${blocks} && exec "$0" "$@"`, process.execPath, BIN, ...args],
+    env,
+  );
+  return new Promise((resolve) =>
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout: out(), stderr: err() })),
+  );
+}
+
 export interface Spawned {
   child: ChildProcess;
   output(): string;
