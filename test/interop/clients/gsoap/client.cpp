@@ -7,6 +7,7 @@
 // The caller signs (timestamp + user id, HMAC-SHA1): this client links no crypto library.
 // Prints one line per call, for test/interop/gsoap.test.ts.
 #include <cstdio>
+#include <initializer_list>
 #include <string>
 
 #include "MktowsApiSoapBinding.nsmap"
@@ -52,15 +53,18 @@ int main(int argc, char **argv) {
   auth.requestSignature = argv[4];
   int failures = 0;
 
-  // 1. syncLead: a new person, the record asked back.
-  {
-    ns1__Attribute first;
-    first.attrName = "FirstName";
-    first.attrValue = "Ann";
+  // 1 and 3. syncLead by address, one attribute set, the record asked back; `shown` are the
+  // record's attributes printed after its id and status.
+  auto syncLead = [&](const char *label, const char *name, const char *value,
+                      std::initializer_list<const char *> shown) {
+    ns1__Attribute attribute_;
+    attribute_.attrName = name;
+    attribute_.attrValue = value;
     ns1__ArrayOfAttribute attrs;
-    attrs.attribute.push_back(&first);
+    attrs.attribute.push_back(&attribute_);
+    std::string address(email);
     ns1__LeadRecord record;
-    record.Email = new std::string(email);
+    record.Email = &address;
     record.leadAttributeList = &attrs;
     ns1__ParamsSyncLead params;
     params.leadRecord = &record;
@@ -69,16 +73,19 @@ int main(int argc, char **argv) {
     proxy.soap_header(&auth, NULL);
     if (proxy.syncLead(&params, answer) == SOAP_OK && answer.result && answer.result->syncStatus) {
       const ns1__ResultSyncLead *r = answer.result;
-      std::printf("syncLead: %d %s FirstName=%s Unsubscribed=%s\n", r->leadId,
-                  soap_ns1__LeadSyncStatus2s(proxy.soap, r->syncStatus->status),
-                  attribute(r->leadRecord, "FirstName").c_str(),
-                  attribute(r->leadRecord, "Unsubscribed").c_str());
+      std::printf("%s: %d %s", label, r->leadId,
+                  soap_ns1__LeadSyncStatus2s(proxy.soap, r->syncStatus->status));
+      for (const char *shownName : shown)
+        std::printf(" %s=%s", shownName, attribute(r->leadRecord, shownName).c_str());
+      std::printf("\n");
     } else {
-      std::printf("syncLead: fault %s\n", fault(proxy).c_str());
+      std::printf("%s: fault %s\n", label, fault(proxy).c_str());
       ++failures;
     }
-    delete record.Email;
-  }
+  };
+
+  // 1. A new person.
+  syncLead("syncLead", "FirstName", "Ann", {"FirstName", "Unsubscribed"});
 
   // 2 and 4. getLead EMAIL: every person with the address.
   auto getLead = [&](const char *label) {
@@ -103,32 +110,8 @@ int main(int argc, char **argv) {
   };
   getLead("getLead");
 
-  // 3. syncLead: the same person by address, Unsubscribed=true, the record asked back.
-  {
-    ns1__Attribute unsubscribed;
-    unsubscribed.attrName = "Unsubscribed";
-    unsubscribed.attrValue = "true";
-    ns1__ArrayOfAttribute attrs;
-    attrs.attribute.push_back(&unsubscribed);
-    ns1__LeadRecord record;
-    record.Email = new std::string(email);
-    record.leadAttributeList = &attrs;
-    ns1__ParamsSyncLead params;
-    params.leadRecord = &record;
-    params.returnLead = true;
-    ns1__SuccessSyncLead answer;
-    proxy.soap_header(&auth, NULL);
-    if (proxy.syncLead(&params, answer) == SOAP_OK && answer.result && answer.result->syncStatus) {
-      const ns1__ResultSyncLead *r = answer.result;
-      std::printf("unsubscribe: %d %s Unsubscribed=%s\n", r->leadId,
-                  soap_ns1__LeadSyncStatus2s(proxy.soap, r->syncStatus->status),
-                  attribute(r->leadRecord, "Unsubscribed").c_str());
-    } else {
-      std::printf("unsubscribe: fault %s\n", fault(proxy).c_str());
-      ++failures;
-    }
-    delete record.Email;
-  }
+  // 3. The same person by address, unsubscribed.
+  syncLead("unsubscribe", "Unsubscribed", "true", {"Unsubscribed"});
 
   getLead("getLead after");
 
