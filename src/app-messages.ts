@@ -33,7 +33,10 @@ const callable = (constructor: unknown) =>
 /** http.createServer(options, listener), with request and response classes that adopt() can retarget. */
 export function createAppServer(
   listener: RequestListener,
-  options: Pick<http.ServerOptions, 'connectionsCheckingInterval' | 'requireHostHeader'> = {},
+  options: Pick<
+    http.ServerOptions,
+    'connectionsCheckingInterval' | 'requireHostHeader' | 'maxHeaderSize'
+  > = {},
 ): Server {
   if (!callable(http.IncomingMessage) || !callable(http.ServerResponse))
     return http.createServer(options, listener);

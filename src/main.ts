@@ -81,6 +81,8 @@ export async function bindPort(config: Config, starting: RequestListener): Promi
     connectionsCheckingInterval: CONNECTIONS_CHECKING_MS,
     // Checked by requireHost, whose answer carries the security headers.
     requireHostHeader: false,
+    // Unset: node's own, which NODE_OPTIONS=--max-http-header-size sets (as before the setting).
+    maxHeaderSize: config.maxHeaderBytes ?? undefined,
   });
   applyConnectionBounds(server, config);
   answerProtocolErrors(server);

@@ -21,6 +21,12 @@ function connectionsPerAddress(raw: string): number | null {
   return integer('MAX_CONNECTIONS_PER_ADDRESS', 0, 1000000)(raw);
 }
 
+/** MAX_HEADER_BYTES: a size, or empty (null) for node's own (NODE_OPTIONS=--max-http-header-size). */
+function headerBytes(raw: string): number | null {
+  if (raw.trim() === '') return null;
+  return integer('MAX_HEADER_BYTES', 1024, 1048576)(raw);
+}
+
 /**
  * Processes an instance runs when WORKERS is empty. PostgreSQL: one per core this process may
  * use (the cores, at most the container's CPU quota: cpu-quota.ts). The embedded SQLite file: one, because its writes take one file lock whatever the
@@ -59,6 +65,13 @@ export const listenerSettings = {
     default: '1048576',
     meaning: 'Largest request body accepted, after decompression',
     parse: integer('MAX_BODY_BYTES', 1024, 1073741824),
+  },
+  maxHeaderBytes: {
+    env: 'MAX_HEADER_BYTES',
+    default: '',
+    meaning:
+      "Largest request line and headers accepted on PORT, together (1024 to 1048576; empty: node's, 16384 unless NODE_OPTIONS=--max-http-header-size says otherwise); larger ones get HTTP 431 and the connection closes. Raise it only for clients that send very long cookies or URLs: each connection may hold this much while its headers arrive",
+    parse: headerBytes,
   },
   requestTimeoutMs: {
     env: 'REQUEST_TIMEOUT_MS',
