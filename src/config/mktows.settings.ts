@@ -1,4 +1,5 @@
 import {
+  ConfigError,
   type Setting,
   bool,
   customFields,
@@ -8,7 +9,25 @@ import {
   users,
   workspaces,
 } from './parse.js';
-import { parseProtectedReasons } from '../domain/status-reasons.js';
+import { NO_PROTECTED_REASONS, parseProtectedReasons } from '../domain/status-reasons.js';
+
+/**
+ * PROTECTED_REASONS: the words, or `none`. Set but empty (a blank `PROTECTED_REASONS=` line in
+ * an env file) is refused: it used to turn complaint protection off without a word.
+ */
+function protectedReasons(raw: string): string[] {
+  const words = parseProtectedReasons(raw);
+  if (raw.trim().toLowerCase() === NO_PROTECTED_REASONS) return words;
+  if (words.length === 0)
+    throw new ConfigError(
+      'PROTECTED_REASONS is empty: leave it unset to protect complaint, list the words to protect (e.g. complaint,legal hold), or write none to protect no reason',
+    );
+  if (words.includes(NO_PROTECTED_REASONS))
+    throw new ConfigError(
+      'PROTECTED_REASONS: none stands alone (no reason protected); list the words to protect without it',
+    );
+  return words;
+}
 
 /** The mktows SOAP API: users and keys, signatures, call limits, leads and partitions. */
 export const mktowsSettings = {
@@ -118,8 +137,8 @@ export const mktowsSettings = {
     env: 'PROTECTED_REASONS',
     default: 'complaint',
     meaning:
-      'Comma-separated words: a suppression whose reason contains one (whole words, any case) is lifted only by an operator (person page, CLI); other paths get fault 20106',
-    parse: parseProtectedReasons,
+      'Comma-separated words: a suppression whose reason contains one (whole words, any case) is lifted only by an operator (person page, CLI); other paths get fault 20106 (none: no reason protected; empty is refused)',
+    parse: protectedReasons,
   },
   authFailureLimit: {
     env: 'AUTH_FAILURE_LIMIT',

@@ -7,8 +7,12 @@ import { AppError, ErrorCode } from '../errors.js';
 
 export const DEFAULT_PROTECTED_REASONS: readonly string[] = ['complaint'];
 
-/** PROTECTED_REASONS as written (comma-separated words): the words, lower case. */
+/** How PROTECTED_REASONS says that no reason is protected. */
+export const NO_PROTECTED_REASONS = 'none';
+
+/** PROTECTED_REASONS as written (comma-separated words, or `none`): the words, lower case. */
 export function parseProtectedReasons(raw: string): string[] {
+  if (raw.trim().toLowerCase() === NO_PROTECTED_REASONS) return [];
   return raw
     .split(',')
     .map((r) => r.trim().toLowerCase())

@@ -244,7 +244,7 @@ for (const engine of testEngines()) {
       expect(address.body).to.contain('lifted a complaint suppression of 2026-03-01');
     });
 
-    it('the command line lifts one (and explain shows it); other paths may after PROTECTED_REASONS is emptied', async () => {
+    it('the command line lifts one (and explain shows it); other paths may under PROTECTED_REASONS=none', async () => {
       const email = fresh('cli');
       await suppressedPair(services, email, 'complaint');
       const env: Record<string, string> = service.config.databaseUrl

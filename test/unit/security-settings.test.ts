@@ -150,7 +150,22 @@ describe('security settings', () => {
       expect(
         loadConfig({ PROTECTED_REASONS: 'Complaint, legal hold ,' }).protectedReasons,
       ).to.deep.equal(['complaint', 'legal hold']);
-      expect(loadConfig({ PROTECTED_REASONS: '' }).protectedReasons).to.deep.equal([]);
+    });
+
+    it('none protects no reason; set but empty is refused, naming it, instead of protecting none', () => {
+      // Before: PROTECTED_REASONS= (a blank line in an env file) gave [] and complaints became
+      // liftable by every integration, without a word at start.
+      expect(loadConfig({ PROTECTED_REASONS: 'none' }).protectedReasons).to.deep.equal([]);
+      expect(loadConfig({ PROTECTED_REASONS: ' None ' }).protectedReasons).to.deep.equal([]);
+      for (const empty of ['', '  ', ' , ,'])
+        expect(() => loadConfig({ PROTECTED_REASONS: empty }), JSON.stringify(empty)).to.throw(
+          ConfigError,
+          /^PROTECTED_REASONS is empty: leave it unset to protect complaint, list the words to protect \(e\.g\. complaint,legal hold\), or write none to protect no reason$/,
+        );
+      expect(() => loadConfig({ PROTECTED_REASONS: 'complaint, none' })).to.throw(
+        ConfigError,
+        /^PROTECTED_REASONS: none stands alone/,
+      );
     });
   });
 });
