@@ -10,7 +10,11 @@ import { dataDirWriteProblem } from './data-access/data-dir-problems.js';
 import { invalidIndexes } from './data-access/invalid-indexes.js';
 import { MigrationFailed, migrateLatest } from './data-access/migrator.js';
 import { ReadReplica } from './data-access/read-replica.js';
-import { openUserRepository, refuseLostUserKeySecret } from './data-access/user.repository.js';
+import {
+  openUserRepository,
+  refuseLostUserKeySecret,
+  refuseShortUserKeySecret,
+} from './data-access/user.repository.js';
 import { ConsoleJobRunner } from './domain/console-job-runner.js';
 import { createServices, type Services } from './compose.js';
 import { UserService } from './domain/user.service.js';
@@ -273,6 +277,7 @@ async function startOn(
   // Before anything is written: PostgreSQL without USER_KEY_SECRET stops here, and so does an
   // embedded database whose keys are sealed with a user-key.secret that is gone.
   await refuseLostUserKeySecret(database, config);
+  const shortKeySecret = await refuseShortUserKeySecret(database, config);
   const userRepository = openUserRepository(database, config);
   await migrateWhenReachable(database, logger, notices, signal);
   // After the migrations: the keys are checked against those that issued links (and an embedded
@@ -305,6 +310,7 @@ async function startOn(
       'ALLOW_UNSEALED_KEYS is on: SOAP user keys are stored unsealed in PostgreSQL. Never use this in production.',
     );
   }
+  if (shortKeySecret) notices.warn(shortKeySecret);
   const keys = await users.upgradeStoredKeys();
   if (keys.resealed > 0)
     notices.info(

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, settings } from '../config.js';
 import { redactedUrl } from '../data-access/connection-problem.js';
+import { MIN_USER_KEY_SECRET_LENGTH } from '../data-access/user.repository.js';
 
 export const CONFIG_HELP = `Usage: durable-unsubscribe config [--defaults]
 
@@ -67,12 +68,19 @@ export function runConfigCommand(
   // The rules between settings, as the service checks them at start (DB_ACQUIRE_TIMEOUT_MS
   // below REQUEST_TIMEOUT_MS, SFDC_ORG_IDS with SFDC_PATH_SECRET…): each setting valid on its
   // own, "config" said OK and "serve" refused.
+  let secret: string;
   try {
-    loadConfig(env);
+    secret = loadConfig(env).userKeySecret;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     out.write(`INVALID: ${error.message}\n`);
     return 1;
   }
+  // Whether the start refuses it depends on the database (refuseShortUserKeySecret), which
+  // "config" does not open.
+  if (secret !== '' && secret.length < MIN_USER_KEY_SECRET_LENGTH)
+    out.write(
+      `WARNING: the key-sealing secret has ${secret.length} characters, fewer than ${MIN_USER_KEY_SECRET_LENGTH}: the start refuses it unless stored SOAP user keys are sealed with it already\n`,
+    );
   return 0;
 }

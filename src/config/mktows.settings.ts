@@ -49,7 +49,7 @@ export const mktowsSettings = {
     env: 'USER_KEY_SECRET',
     default: '',
     meaning:
-      'Secret that seals stored SOAP user keys (AES-256-GCM, bound to the user id). Empty: SQLite makes one in DATA_DIR; PostgreSQL refuses to start (see ALLOW_UNSEALED_KEYS)',
+      'Secret that seals stored SOAP user keys (AES-256-GCM, bound to the user id), 16 or more characters (a shorter one is refused at start unless stored keys are sealed with it already). Empty: SQLite makes one in DATA_DIR; PostgreSQL refuses to start (see ALLOW_UNSEALED_KEYS)',
     parse: text,
   },
   userKeySecretFile: {

@@ -154,7 +154,44 @@ export function openUserRepository(
   return new UserRepository(database.knex, cipher);
 }
 
-type SecretOptions = { userKeySecret: string; dataDir: string };
+type SecretOptions = { userKeySecret: string; dataDir: string; userKeySecretFile?: string };
+
+/** Fewest characters of a USER_KEY_SECRET that keys are newly sealed under. */
+export const MIN_USER_KEY_SECRET_LENGTH = 16;
+
+/**
+ * A USER_KEY_SECRET (or USER_KEY_SECRET_FILE's content) shorter than MIN_USER_KEY_SECRET_LENGTH.
+ * The sealing key is one SHA-256 of it, so a copy of the database lets a short one be guessed:
+ * refused (ConfigError) while no stored key is sealed with it (a new deployment, a new secret).
+ * A secret that already seals stored keys is kept (refusing it would leave every integration
+ * without its key: there is no re-sealing command); the warning to log is returned.
+ */
+export async function refuseShortUserKeySecret(
+  database: Database,
+  options: SecretOptions,
+): Promise<string | null> {
+  const secret = options.userKeySecret;
+  if (secret === '' || secret.length >= MIN_USER_KEY_SECRET_LENGTH) return null;
+  const setting = options.userKeySecretFile
+    ? `USER_KEY_SECRET_FILE (${options.userKeySecretFile})`
+    : 'USER_KEY_SECRET';
+  const cipher = keyCipher({ secret, dataDir: options.dataDir, embedded: false });
+  let sealed = 0;
+  if (await database.knex.schema.hasTable('mktows_users')) {
+    const rows = (await database.knex('mktows_users').select('user_id', 'encryption_key')) as Row[];
+    for (const r of rows) {
+      const stored = r.encryption_key as string;
+      if (sealFormatOf(stored) !== 'plain' && cipher.open(stored, r.user_id as string) !== null)
+        sealed++;
+    }
+  }
+  const length = `${setting} has ${secret.length} characters`;
+  if (sealed === 0)
+    throw new ConfigError(
+      `${length}: a secret sealing SOAP user keys needs ${MIN_USER_KEY_SECRET_LENGTH} or more (a copy of the database would let a shorter one be guessed); make one with "openssl rand -base64 32"`,
+    );
+  return `${length}, fewer than the ${MIN_USER_KEY_SECRET_LENGTH} a new secret needs: kept, since stored SOAP user keys are sealed with it (${sealed}); change it (docs/operations.md, "Rotating keys and passwords")`;
+}
 
 /** Whether the keys of `database` are sealed with DATA_DIR/user-key.secret, and it is not there. */
 function secretFileMissing(database: Database, options: SecretOptions): boolean {
@@ -214,5 +251,7 @@ export async function openUserRepositoryFor(
   if (missing && action === 'remove') return new UserRepository(database.knex, NO_KEYS);
   await refuseLostUserKeySecret(database, options);
   if (missing && action === 'list') return new UserRepository(database.knex, NO_KEYS);
+  // "list" and "remove" seal nothing; the others must not seal under a secret too short.
+  if (action !== 'list' && action !== 'remove') await refuseShortUserKeySecret(database, options);
   return openUserRepository(database, options);
 }

@@ -236,6 +236,29 @@ describe('the config command', () => {
     expect(out).to.not.contain(mark);
   });
 
+  it('notes a key-sealing secret shorter than 16 characters, which the start may refuse', () => {
+    // Whether the start refuses it depends on the keys stored (test/ops/short-user-key-secret),
+    // which config does not open: it says so, exit 0, the secret never shown.
+    const print = (env: NodeJS.ProcessEnv) => {
+      let out = '';
+      const sink = new Writable({
+        write(chunk: Buffer, _enc, done) {
+          out += chunk.toString();
+          done();
+        },
+      });
+      return { code: runConfigCommand([], env, sink), out };
+    };
+    const short = print({ USER_KEY_SECRET: 'changeme' });
+    expect(short.code).to.equal(0);
+    expect(short.out).to.contain(
+      'WARNING: the key-sealing secret has 8 characters, fewer than 16: the start refuses it unless stored SOAP user keys are sealed with it already\n',
+    );
+    expect(short.out).to.not.contain('changeme');
+    expect(print({ USER_KEY_SECRET: 'sixteen-chars-ok' }).out).to.not.contain('WARNING');
+    expect(print({}).out).to.not.contain('WARNING');
+  });
+
   it('masks a password given as a parameter of DATABASE_URL (?password=), which pg reads too', () => {
     // Before: postgres://du@db/du?password=... was printed as it is, by "config" and in the
     // start banner (the database's location).
