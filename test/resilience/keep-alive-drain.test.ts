@@ -60,5 +60,32 @@ for (const engine of testEngines()) {
         await db.drop();
       }
     });
+
+    it('a second signal while it drains cuts nothing short: the call in flight is answered, exit 0', async () => {
+      // The runbook says so: Ctrl-C reaches a terminal's whole process group and npm passes it
+      // on too, so the second signal is usually the same one, not an operator's insistence.
+      const db = await freshServiceDatabase(engine);
+      try {
+        const service = await spawnService({ ...db.env, WORKERS: '1' });
+        const busy = await connect(service.port);
+        const body = '<x/>';
+        busy.socket.write(
+          `POST /soap/mktows/2_9 HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: ${body.length}\r\n\r\n`,
+        );
+        await new Promise((r) => setTimeout(r, 300));
+        service.child.kill('SIGINT');
+        await new Promise((r) => setTimeout(r, 100));
+        service.child.kill('SIGINT');
+        service.child.kill('SIGTERM');
+        await new Promise((r) => setTimeout(r, 200));
+        busy.socket.write(body);
+        const { code } = await service.exited;
+        expect(code, service.output()).to.equal(0);
+        expect(busy.received()).to.match(/^HTTP\/1\.1 \d{3} /);
+        await busy.closed;
+      } finally {
+        await db.drop();
+      }
+    });
   });
 }
