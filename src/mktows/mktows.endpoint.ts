@@ -100,6 +100,9 @@ export async function createMktowsEndpoint(
     refusedDrainBytes: refusedDrainBytes(options.maxBodyBytes),
     bodyTimeoutMs: options.bodyTimeoutMs,
     fastRead: FAST_READ,
+    // The vendor's answers: `<ns1:successGetLead>`, ns1 declared on the Envelope (its WSDL
+    // says tns, as ours does); integrations that read answers by prefix look for ns1.
+    answerPrefix: { namespace: MKTOWS_NS, prefix: 'ns1' },
   });
   const { binding, wsdlXml, requestReader } = listener;
   if (listener.requestReader) metrics?.watchRequestReader(listener.requestReader);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Request, Response } from 'express';
 import { AppError, ErrorCode, isAppError } from '../errors.js';
-import { createSoapEngine, SAFE_HOST, type SoapBinding } from './soap-engine.js';
+import { createSoapEngine, SAFE_HOST, type AnswerPrefix, type SoapBinding } from './soap-engine.js';
 import type { FastReadOptions, RequestReader } from './request-reader.js';
 import type { RawObject } from './values.js';
 import { WsdlDocument } from './wsdl-document.js';
@@ -46,6 +46,8 @@ export interface SoapListenerOptions<S> {
   rawTextTypes?: readonly string[];
   /** Request shapes read without node-soap's object model (identical result, or declined). */
   fastRead?: FastReadOptions;
+  /** The prefix answers' Body elements are written in, when not the WSDL's own alias. */
+  answerPrefix?: AnswerPrefix;
   /** Bytes of a refused body (another method's) discarded at most; default 4 MiB. */
   refusedDrainBytes?: number;
   /** How long that discarding may take (BODY_TIMEOUT_MS); default 30 s. */
@@ -117,6 +119,7 @@ export async function createSoapListener<S extends object>(
     services: { [options.service]: { [options.port]: port } },
     rawTextTypes: options.rawTextTypes,
     fastRead: options.fastRead,
+    answerPrefix: options.answerPrefix,
   });
   const binding = engine.wsdl.definitions.services[options.service]?.ports[options.port]?.binding;
   if (!binding) throw new Error(`WSDL has no ${options.port} binding`);

@@ -5,6 +5,7 @@ import {
   installAnswerWriter,
   type DocumentWriterWsdl,
 } from './answer-writer.js';
+import { answerInPrefix, type PrefixedWsdl } from './answer-prefix.js';
 import { createRequestReader } from './fast-request-reader.js';
 import type { FastReadOptions, RequestReader } from './request-reader.js';
 import type { WsdlInternals } from './request-shapes.js';
@@ -62,6 +63,11 @@ export const RAW_TEXT_TYPES = [
 
 const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
 
+export interface AnswerPrefix {
+  namespace: string;
+  prefix: string;
+}
+
 export function createSoapEngine(options: {
   path: string;
   wsdlXml: string;
@@ -69,6 +75,8 @@ export function createSoapEngine(options: {
   rawTextTypes?: readonly string[];
   /** Request shapes read without node-soap's object model (identical result, or declined). */
   fastRead?: FastReadOptions;
+  /** The prefix answers' Body elements of `namespace` are written in (else the WSDL's alias). */
+  answerPrefix?: AnswerPrefix;
 }): Promise<SoapEngine> {
   return new Promise((resolve, reject) => {
     let engine: SoapEngine | undefined = undefined;
@@ -85,8 +93,12 @@ export function createSoapEngine(options: {
         if (err) return reject(err instanceof Error ? err : new Error(String(err)));
         setImmediate(() => {
           if (!engine) return reject(new Error('SOAP server not created'));
-          // node-soap writes xsi:nil without declaring the prefix; declare it once for every answer.
-          if (!engine.wsdl.xmlnsInEnvelope.includes('xmlns:xsi='))
+          // node-soap writes xsi:nil without declaring the prefix: it is declared once on the
+          // Envelope of every answer (answerInPrefix declares it too).
+          if (options.answerPrefix) {
+            const { namespace, prefix } = options.answerPrefix;
+            answerInPrefix(engine.wsdl as unknown as PrefixedWsdl, namespace, prefix, XSI);
+          } else if (!engine.wsdl.xmlnsInEnvelope.includes('xmlns:xsi='))
             engine.wsdl.xmlnsInEnvelope += ` xmlns:xsi="${XSI}"`;
           installAnswerWriter(engine.wsdl as unknown as DocumentWriterWsdl, FAST_ANSWER_ELEMENTS);
           if (options.fastRead)

@@ -13,6 +13,8 @@ import { INTEROP_DIR, run } from './worked-example.js';
  * -j -C -x (client-side proxy classes) into a temp dir, g++ of the generated sources and
  * test/interop/clients/gsoap/client.cpp linked with -lgsoap++. Built once per run, from the
  * first engine's service; nothing generated is kept. The test signs: the client links no crypto.
+ * Run as built, then with SOAP_XML_STRICT (gSOAP's validating read of the answers), as C++
+ * integrations that want a malformed answer to fail loudly set it.
  */
 const CLIENT = path.join(INTEROP_DIR, 'clients', 'gsoap', 'client.cpp');
 const GSOAP_SHARE = '/usr/share/gsoap';
@@ -69,23 +71,31 @@ for (const engine of testEngines()) {
     });
     after(() => service?.stop());
 
-    it('syncLead creates, getLead reads, syncLead unsubscribes, getLead shows it; a wrong signature is fault 20014', async () => {
-      const email = `gsoap.${engine.name}@example.com`;
-      const timestamp = isoNow();
-      const signature = requestSignature(TEST_USER.encryptionKey, timestamp, TEST_USER.userId);
-      const r = await run(client, [service!.url, TEST_USER.userId, timestamp, signature, email]);
-      expect(r.code, `client failed:\n${r.stderr}\n${r.stdout}`).to.equal(0);
-      const lines = r.stdout.trim().split('\n');
-      expect(lines).to.have.length(5);
-      const created = /^syncLead: (\d+) CREATED FirstName=Ann Unsubscribed=0$/.exec(lines[0]!);
-      expect(created, lines[0]).to.not.equal(null);
-      const id = created![1]!;
-      expect(lines[1]).to.equal(`getLead: 1 ${id} <${email}> Unsubscribed=0`);
-      expect(lines[2]).to.equal(`unsubscribe: ${id} UPDATED Unsubscribed=1`);
-      expect(lines[3]).to.equal(`getLead after: 1 ${id} <${email}> Unsubscribed=1`);
-      expect(lines[4]).to.equal(
-        'wrong signature: SOAP-ENV:Client | 20014 - Authentication failed | 20014',
-      );
-    });
+    // Plain, then with SOAP_XML_STRICT: gSOAP's validating read of every answer.
+    for (const mode of ['plain', 'strict'] as const) {
+      it(`${mode}: syncLead creates, getLead reads, syncLead unsubscribes, getLead shows it; getLeadActivity, getMultipleLeads, getLeadChanges, describeMObject; a wrong signature is fault 20014`, async () => {
+        const email = `gsoap.${mode}.${engine.name}@example.com`;
+        const timestamp = isoNow();
+        const signature = requestSignature(TEST_USER.encryptionKey, timestamp, TEST_USER.userId);
+        const args = [service!.url, TEST_USER.userId, timestamp, signature, email];
+        const r = await run(client, mode === 'strict' ? [...args, 'strict'] : args);
+        expect(r.code, `client failed:\n${r.stderr}\n${r.stdout}`).to.equal(0);
+        const lines = r.stdout.trim().split('\n');
+        expect(lines).to.have.length(9);
+        const created = /^syncLead: (\d+) CREATED FirstName=Ann Unsubscribed=0$/.exec(lines[0]!);
+        expect(created, lines[0]).to.not.equal(null);
+        const id = created![1]!;
+        expect(lines[1]).to.equal(`getLead: 1 ${id} <${email}> Unsubscribed=0`);
+        expect(lines[2]).to.equal(`unsubscribe: ${id} UPDATED Unsubscribed=1`);
+        expect(lines[3]).to.equal(`getLead after: 1 ${id} <${email}> Unsubscribed=1`);
+        expect(lines[4]).to.match(/^getLeadActivity: \d+ newest=Change Data Value\/Unsubscribed$/);
+        expect(lines[5]).to.equal('getMultipleLeads: 1 remaining=0 position=[]');
+        expect(lines[6]).to.match(/^getLeadChanges: [1-9]\d* remaining=0 offset=ID:\d+$/);
+        expect(lines[7]).to.equal('describeMObject: LeadRecord fields');
+        expect(lines[8]).to.equal(
+          'wrong signature: SOAP-ENV:Client | 20014 - Authentication failed | 20014',
+        );
+      });
+    }
   });
 }

@@ -13,6 +13,10 @@
  * - getMultipleLeads' last page (remainingCount 0) has an empty newStreamPosition, as in the
  *   vendor's sample answer: a client that pages while the position is non-empty stops there
  *   instead of asking for empty pages forever.
+ * - Every answer is written in the vendor's prefixes: `<ns1:successGetLead>` in an Envelope
+ *   declaring SOAP-ENV, xsi and ns1. Integrations that read answers by prefix (PHP SimpleXML's
+ *   `children('ns1', true)`, an XPath taking its prefixes from the answer) find nothing under
+ *   the WSDL's own `tns`.
  */
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
@@ -24,6 +28,10 @@ import {
   syncEmailXml,
   type TestService,
 } from '../support/service.js';
+
+const VENDOR_ENVELOPE =
+  '<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" ' +
+  'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:ns1="http://www.marketo.com/mktows/">';
 
 const NEVER_HELD = ['COOKIE', 'LEADOWNEREMAIL', 'SFDCACCOUNTID', 'SFDCLEADOWNERID', 'SFDCOPPTYID'];
 const COOKIE = 'id:561-HYG-937&amp;token:_mch-example.com-1374552656411-90718';
@@ -239,6 +247,61 @@ for (const engine of testEngines()) {
         for (const [asset, name] of fields) expect(asset, body).to.be.a('string').and.equal(name);
         expect(fields.map(([asset]) => asset)).to.include.members(['First Name', 'Unsubscribed']);
       }
+    });
+
+    // Last: the leads it makes would be counted by the selectors above.
+    describe("the vendor's prefixes", () => {
+      it("answers every served operation in the vendor's prefixes: SOAP-ENV, xsi and ns1 declared on the Envelope", async () => {
+        const [a, b] = ['prefix-a@example.com', 'prefix-b@example.com'];
+        const ids: string[] = [];
+        for (const email of [a, b]) {
+          const made = await call(syncEmailXml(email));
+          ids.push(one(made.body, 'leadId')!);
+        }
+        const keyList = (id: string) =>
+          `<attribute><attrName>IDNUM</attrName><attrValue>${id}</attrValue></attribute>`;
+        const calls: [string, string][] = [
+          ['SyncLead', syncEmailXml(a)],
+          [
+            'SyncMultipleLeads',
+            `<ns1:paramsSyncMultipleLeads><leadRecordList><leadRecord><Email>${a}</Email></leadRecord>` +
+              `</leadRecordList></ns1:paramsSyncMultipleLeads>`,
+          ],
+          ['GetLead', `<ns1:paramsGetLead>${KEY('EMAIL', a)}</ns1:paramsGetLead>`],
+          ['GetMultipleLeads', MULTIPLE(BY_KEYS('EMAIL', [a, b]))],
+          [
+            'GetLeadActivity',
+            `<ns1:paramsGetLeadActivity>${KEY('EMAIL', a)}</ns1:paramsGetLeadActivity>`,
+          ],
+          [
+            'GetLeadChanges',
+            `<ns1:paramsGetLeadChanges><startPosition><offset>ID:0</offset></startPosition>` +
+              `<batchSize>2</batchSize></ns1:paramsGetLeadChanges>`,
+          ],
+          [
+            'DescribeMObject',
+            '<ns1:paramsDescribeMObject><objectName>LeadRecord</objectName></ns1:paramsDescribeMObject>',
+          ],
+          ['ListMObjects', '<ns1:paramsListMObjects/>'],
+          [
+            'MergeLeads',
+            `<ns1:paramsMergeLeads><winningLeadKeyList>${keyList(ids[0]!)}</winningLeadKeyList>` +
+              `<losingLeadKeyLists><keyList>${keyList(ids[1]!)}</keyList></losingLeadKeyLists></ns1:paramsMergeLeads>`,
+          ],
+          ['DeleteLead', `<ns1:paramsDeleteLead>${KEY('EMAIL', a)}</ns1:paramsDeleteLead>`],
+        ];
+        for (const [operation, body] of calls) {
+          const res = await call(body);
+          expect(res.status, `${operation}: ${res.body}`).to.equal(200);
+          const xml = res.body.replace(/^<\?xml[^>]*\?>/, '');
+          const start = `${VENDOR_ENVELOPE}<SOAP-ENV:Body><ns1:success${operation}>`;
+          const end = `</ns1:success${operation}></SOAP-ENV:Body></SOAP-ENV:Envelope>`;
+          expect(xml.slice(0, start.length), operation).to.equal(start);
+          expect(xml.slice(-end.length), operation).to.equal(end);
+          expect(xml.split('xmlns:ns1=').length, `${operation}: ns1 declared once`).to.equal(2);
+          expect(xml, operation).to.not.include('tns');
+        }
+      });
     });
   });
 }

@@ -2,9 +2,12 @@
 // the AuthenticationHeader set through the proxy before each call (gSOAP clears it on every
 // answer), answers read from the generated classes, faults from the soap context.
 //
-//     client ENDPOINT USER_ID REQUEST_TIMESTAMP REQUEST_SIGNATURE EMAIL
+//     client ENDPOINT USER_ID REQUEST_TIMESTAMP REQUEST_SIGNATURE EMAIL [strict]
 //
 // The caller signs (timestamp + user id, HMAC-SHA1): this client links no crypto library.
+// `strict` reads every answer with SOAP_XML_STRICT, gSOAP's validating parser: an element the
+// schema does not declare there, a required one missing, one too many, a nil that is not
+// nillable or a value outside its enumeration is an error instead of being passed over.
 // Prints one line per call, for test/interop/gsoap.test.ts.
 #include <cstdio>
 #include <initializer_list>
@@ -40,12 +43,14 @@ std::string fault(MktowsApiSoapBindingProxy &proxy) {
 }  // namespace
 
 int main(int argc, char **argv) {
-  if (argc != 6) {
-    std::fprintf(stderr, "usage: %s ENDPOINT USER_ID TIMESTAMP SIGNATURE EMAIL\n", argv[0]);
+  if (argc != 6 && !(argc == 7 && std::string(argv[6]) == "strict")) {
+    std::fprintf(stderr, "usage: %s ENDPOINT USER_ID TIMESTAMP SIGNATURE EMAIL [strict]\n",
+                 argv[0]);
     return 2;
   }
   const std::string email = argv[5];
   MktowsApiSoapBindingProxy proxy(argv[1]);
+  if (argc == 7) soap_set_imode(proxy.soap, SOAP_XML_STRICT);
 
   ns1__AuthenticationHeaderInfo auth;
   auth.mktowsUserId = argv[2];
@@ -115,13 +120,87 @@ int main(int argc, char **argv) {
 
   getLead("getLead after");
 
-  // 5. A wrong signature (the given one with its first character changed): the fault as read.
+  // 5. The rest of what is served, answers as the generated classes read them.
+  ns1__LeadKey key;
+  key.keyType = ns1__LeadKeyRef__EMAIL;
+  key.keyValue = email;
+  {
+    ns1__ParamsGetLeadActivity params;
+    params.leadKey = &key;
+    ns1__SuccessGetLeadActivity answer;
+    proxy.soap_header(&auth, NULL);
+    const ns1__LeadActivityList *page = NULL;
+    if (proxy.getLeadActivity(&params, answer) == SOAP_OK) page = answer.leadActivityList;
+    if (page && page->activityRecordList && !page->activityRecordList->activityRecord.empty()) {
+      const ns1__ActivityRecord *newest = page->activityRecordList->activityRecord.front();
+      std::printf("getLeadActivity: %d newest=%s/%s\n", page->returnCount,
+                  newest->activityType.c_str(),
+                  newest->mktgAssetName ? newest->mktgAssetName->c_str() : "(nil)");
+    } else {
+      std::printf("getLeadActivity: fault %s\n", fault(proxy).c_str());
+      ++failures;
+    }
+  }
+  ns1__ArrayOfString keyValues;
+  keyValues.stringItem.push_back(email);
+  ns1__LeadKeySelector byEmail;
+  byEmail.keyType = ns1__LeadKeyRef__EMAIL;
+  byEmail.keyValues = &keyValues;
+  {
+    ns1__ParamsGetMultipleLeads params;
+    params.leadSelector = &byEmail;
+    ns1__SuccessGetMultipleLeads answer;
+    proxy.soap_header(&auth, NULL);
+    if (proxy.getMultipleLeads(&params, answer) == SOAP_OK && answer.result) {
+      const ns1__ResultGetMultipleLeads *r = answer.result;
+      std::printf("getMultipleLeads: %d remaining=%d position=[%s]\n", r->returnCount,
+                  r->remainingCount, r->newStreamPosition.c_str());
+    } else {
+      std::printf("getMultipleLeads: fault %s\n", fault(proxy).c_str());
+      ++failures;
+    }
+  }
+  {
+    std::string start("ID:0");
+    ns1__StreamPosition position;
+    position.offset = &start;
+    ns1__ParamsGetLeadChanges params;
+    params.startPosition = &position;
+    params.leadSelector = &byEmail;
+    ns1__SuccessGetLeadChanges answer;
+    proxy.soap_header(&auth, NULL);
+    if (proxy.getLeadChanges(&params, answer) == SOAP_OK && answer.result) {
+      const ns1__ResultGetLeadChanges *r = answer.result;
+      std::printf("getLeadChanges: %d remaining=%d offset=%s\n", r->returnCount, r->remainingCount,
+                  r->newStartPosition && r->newStartPosition->offset
+                      ? r->newStartPosition->offset->c_str()
+                      : "(nil)");
+    } else {
+      std::printf("getLeadChanges: fault %s\n", fault(proxy).c_str());
+      ++failures;
+    }
+  }
+  {
+    ns1__ParamsDescribeMObject params;
+    params.objectName = "LeadRecord";
+    ns1__SuccessDescribeMObject answer;
+    proxy.soap_header(&auth, NULL);
+    const ns1__MObjectMetadata *metadata = NULL;
+    if (proxy.describeMObject(&params, answer) == SOAP_OK && answer.result)
+      metadata = answer.result->metadata;
+    if (metadata && metadata->fieldList) {
+      std::printf("describeMObject: %s %s\n", metadata->name.c_str(),
+                  metadata->fieldList->field.empty() ? "no fields" : "fields");
+    } else {
+      std::printf("describeMObject: fault %s\n", fault(proxy).c_str());
+      ++failures;
+    }
+  }
+
+  // 6. A wrong signature (the given one with its first character changed): the fault as read.
   {
     ns1__AuthenticationHeaderInfo wrong = auth;
     wrong.requestSignature[0] = wrong.requestSignature[0] == '0' ? '1' : '0';
-    ns1__LeadKey key;
-    key.keyType = ns1__LeadKeyRef__EMAIL;
-    key.keyValue = email;
     ns1__ParamsGetLead params;
     params.leadKey = &key;
     ns1__SuccessGetLead answer;
