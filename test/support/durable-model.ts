@@ -230,9 +230,10 @@ export class Model {
     const seen = new Set<string>();
     for (const r of rows) {
       const key = keyOf(r.email);
-      if (seen.has(key)) continue; // "duplicate of an earlier line"
-      seen.add(key);
       const reason = r.reason ?? null;
+      // "duplicate of an earlier line", unless its reason is protected: then it is imported.
+      if (seen.has(key) && !isProtected(reason)) continue;
+      seen.add(key);
       if (!this.statusOf(key))
         this.setMaster(
           key,
