@@ -7,8 +7,18 @@
  * refused request (or a refused record of a batch) leaves it as it was.
  */
 
-/** The spec's email key: trimmed, NFC, lower-cased. */
-export const keyOf = (email: string): string => email.trim().normalize('NFC').toLowerCase();
+/**
+ * The spec's email key: trimmed, NFC, lower-cased; and of the spellings of one mailbox beyond
+ * case, those the runs send (durable-model-run.ts, spellings): a quoted local part that needs
+ * no quotes, a domain's trailing dot.
+ */
+export const keyOf = (email: string): string =>
+  email
+    .trim()
+    .normalize('NFC')
+    .toLowerCase()
+    .replace(/^"([^"\\\s@]+)"@/, '$1@')
+    .replace(/\.+$/, '');
 
 /** PROTECTED_REASONS=complaint: whole word, any case, plural too. */
 export const isProtected = (reason: string | null): boolean =>
