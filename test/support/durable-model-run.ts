@@ -45,8 +45,8 @@ export function recordXml(r: SoapRecord): string {
 
 export const syncLeadXml = (r: SoapRecord) =>
   `<ns1:paramsSyncLead>${recordXml(r)}<returnLead>false</returnLead></ns1:paramsSyncLead>`;
-export const syncManyXml = (rs: SoapRecord[]) =>
-  `<ns1:paramsSyncMultipleLeads><leadRecordList>${rs.map(recordXml).join('')}</leadRecordList><dedupEnabled>true</dedupEnabled></ns1:paramsSyncMultipleLeads>`;
+export const syncManyXml = (rs: SoapRecord[], dedup = true) =>
+  `<ns1:paramsSyncMultipleLeads><leadRecordList>${rs.map(recordXml).join('')}</leadRecordList><dedupEnabled>${dedup}</dedupEnabled></ns1:paramsSyncMultipleLeads>`;
 export const idList = (id: number) =>
   `<attribute><attrName>IDNUM</attrName><attrValue>${id}</attrValue></attribute>`;
 export const deleteXml = (id: number) =>
