@@ -1,4 +1,5 @@
 import { AppError, ErrorCode } from '../errors.js';
+import { decodePunycode } from './punycode.js';
 
 export const MAX_EMAIL_LENGTH = 254;
 
@@ -90,7 +91,72 @@ export function emailKey(raw: string): string {
   // at most a few code units back into one): kept as it is, it matches nothing, and a lookup
   // by a megabyte-long value costs no fold (~200 ms of CPU for a full one).
   if (email.length > FOLD_LIMIT) return email;
-  return foldEmailText(email);
+  const ascii = ASCII.test(email);
+  return oneMailbox(ascii ? email.toLowerCase() : foldNonAscii(email), ascii);
+}
+
+/**
+ * The key as versions before the mailbox spellings (oneMailbox) made it: case-folded only.
+ * What rolling back the migration 20261204000100_mailbox_spellings restores.
+ */
+export function caseFoldedKey(raw: string): string {
+  const email = cleanEmail(raw);
+  return email.length > FOLD_LIMIT ? email : foldEmailText(email);
+}
+
+/** What IDNA reads as a label separator besides '.' (U+FF0E is full-width ASCII, folded). */
+const IDEOGRAPHIC_STOPS = /[\u3002\uff61]/g;
+/** A local part's dot-atom (RFC 5322 3.2.3, RFC 6531's UTF-8 allowed): no quoting needed. */
+const DOT_ATOM = /^[^\s"(),.:;<>@[\\\]]+(?:\.[^\s"(),.:;<>@[\\\]]+)*$/u;
+/** What a decoded label may not hold: separators, '@', and controls (C1 ones too). */
+const NOT_IN_LABEL = /[.@\u3002\uff61\p{Cc}]/u;
+/** The longest DNS label: a longer `xn--` text is not one and is not decoded. */
+const MAX_LABEL = 63;
+
+/**
+ * The spellings of one mailbox beyond its letters' case, read as one key (`folded`: already
+ * case-folded; `ascii`: all of it is ASCII): a domain written in Punycode (`xn--bcher-kva.de`) and in Unicode
+ * (`bücher.de`) are one domain; a domain's trailing dot (`example.com.`, the root) names the
+ * same domain; U+3002 and U+FF61 separate labels as '.' does (IDNA); and a quoted local part
+ * that needs no quotes (`"ann"`) is the local part without them (RFC 5322 3.2.4). Without it,
+ * an opt-out recorded under one spelling missed the people holding another. Idempotent.
+ */
+function oneMailbox(folded: string, ascii: boolean): string {
+  const at = folded.lastIndexOf('@');
+  if (at < 1 || at === folded.length - 1) return folded;
+  const quoted = folded.charCodeAt(0) === 0x22;
+  const dotted = folded.charCodeAt(folded.length - 1) === 0x2e;
+  const punycode = folded.includes('xn--', at);
+  // The usual address: no copy.
+  if (!quoted && !dotted && !punycode && ascii) return folded;
+  let local = folded.slice(0, at);
+  let domain = folded.slice(at + 1);
+  if (!ascii) domain = domain.replace(IDEOGRAPHIC_STOPS, '.');
+  const bare = domain.replace(/\.+$/, '');
+  // Not down to nothing, nor to a blank the next key's trim would take (idempotence).
+  if (bare !== '' && !/\s$/.test(bare)) domain = bare;
+  if (domain.includes('xn--')) domain = domain.split('.').map(unicodeLabel).join('.');
+  // Quoted pairs (a backslash) are left quoted: unescaped, they could join what folding parts.
+  if (quoted && local.length > 2 && local.endsWith('"')) {
+    const inner = local.slice(1, -1);
+    if (DOT_ATOM.test(inner)) local = inner;
+  }
+  return `${local}@${domain}`;
+}
+
+/**
+ * The Unicode label an `xn--` label stands for, case-folded as keys are; the label as it is
+ * when it does not decode to a label of a key (bad Punycode, only ASCII, controls, or
+ * something that would not stay one label of one key).
+ */
+function unicodeLabel(label: string): string {
+  if (!label.startsWith('xn--') || label.length > MAX_LABEL) return label;
+  const decoded = decodePunycode(label.slice(4));
+  if (decoded === null || ASCII.test(decoded)) return label;
+  const folded = foldEmailText(decoded);
+  if (NOT_IN_LABEL.test(folded) || folded.startsWith('xn--') || IMPOSSIBLE.test(folded))
+    return label;
+  return folded;
 }
 
 // Deliberately loose: legacy systems hold odd but deliverable addresses; we refuse only

@@ -194,14 +194,25 @@ export class SuppressionService {
         }
         at = given!;
       }
+      const reason = row.reason?.trim() ? row.reason.trim().slice(0, MAX_REASON) : null;
       // Only a line that is imported makes a later one a repeat: a first line rejected for
       // its date left the address out, and its corrected repeat was rejected as a duplicate.
-      if (seen.add(fingerprint(key)) || inBatch.has(key)) {
+      const repeat = seen.add(fingerprint(key)) || inBatch.has(key);
+      // A repeat with a protected reason (a complaint listed after a plain opt-out of the same
+      // address) is imported all the same: rejected, it left the address an opt-out any
+      // re-subscribe lifts. The status records it if the earlier line's reason lacked it.
+      if (repeat && !this.durable.isProtected(reason)) {
         reject({ line: row.line, email: row.email, why: 'duplicate of an earlier line' });
         continue;
       }
+      if (repeat && options.dryRun) {
+        // Written, it would find the address unsubscribed by the earlier line.
+        counts.alreadySuppressed++;
+        continue;
+      }
+      // One write never holds an address twice: the earlier line's goes first.
+      if (inBatch.has(key)) await flush();
       inBatch.add(key);
-      const reason = row.reason?.trim() ? row.reason.trim().slice(0, MAX_REASON) : null;
       const source = row.source?.trim()
         ? row.source.trim().slice(0, MAX_SOURCE)
         : ChangePaths.suppressionImport().source;

@@ -7,7 +7,15 @@ import type { SuppressionReject, SuppressionRow } from '../../src/domain/suppres
 import { SeenAddresses } from '../../src/domain/seen-addresses.js';
 import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
-import { harnessPerSuite, type Harness } from '../support/harness.js';
+import {
+  createLead,
+  expectAppError,
+  flags,
+  harnessPerSuite,
+  setFlag,
+  type Harness,
+} from '../support/harness.js';
+import { ErrorCode } from '../../src/errors.js';
 
 async function* rows(list: Array<Omit<SuppressionRow, 'line'>>): AsyncGenerator<SuppressionRow> {
   let line = 1;
@@ -76,6 +84,42 @@ for (const engine of testEngines()) {
       });
       const history = (await s.durableStatus.explain('many-300@example.com')).history;
       expect(history).to.have.length(1);
+    });
+
+    it('a repeat with a protected reason is imported: the complaint is kept, a web service re-subscribe refused', async () => {
+      // Before: the complaint was rejected as "duplicate of an earlier line", the address kept
+      // the plain opt-out of the first line, and any integration's Unsubscribed=false lifted it.
+      const person = await createLead(s, 'repeat-complaint@example.com');
+      const list = [
+        { email: 'repeat-complaint@example.com', reason: 'asked by phone' },
+        { email: 'repeat-other@example.com' },
+        { email: 'Repeat-Complaint@example.com', reason: 'Spam complaint' },
+        { email: 'repeat-complaint@example.com', reason: 'asked again' },
+      ];
+      const expected = {
+        rows: 4,
+        suppressed: 2,
+        alreadySuppressed: 1,
+        peopleUnsubscribed: 1,
+        rejected: 1,
+      };
+      const dry: SuppressionReject[] = [];
+      const planned = await s.suppressions.import(rows(list), {
+        dryRun: true,
+        onReject: (r) => dry.push(r),
+      });
+      expect(planned).to.deep.equal(expected);
+      const rejects: SuppressionReject[] = [];
+      const counts = await s.suppressions.import(rows(list), {
+        onReject: (r) => rejects.push(r),
+      });
+      expect(counts).to.deep.equal(expected);
+      for (const r of [dry, rejects])
+        expect(r.map((x) => [x.line, x.why])).to.deep.equal([[5, 'duplicate of an earlier line']]);
+      const status = (await s.durableStatus.explain('repeat-complaint@example.com')).status;
+      expect(status?.reason).to.equal('Spam complaint');
+      await expectAppError(setFlag(s, person, false), ErrorCode.LEAD_SYNC_FAILED);
+      expect(await flags(s, [person])).to.deep.equal([true]);
     });
   });
 }

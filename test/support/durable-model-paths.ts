@@ -1,7 +1,7 @@
 /**
- * The operations of test/integration/durable-model.test.ts beyond single SOAP records: batches,
- * the console's Change Data Value jobs, Salesforce, imports, the address form, the person
- * page, one-click links and the page with its undo.
+ * The operations of test/integration/durable-model.test.ts beyond single SOAP records: batches
+ * (deduplicated by address or not), the console's Change Data Value jobs, Salesforce, imports,
+ * the address form, the person page, one-click links and the page with its undo.
  */
 import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
@@ -160,6 +160,27 @@ export function otherPaths(run: ModelRun): Operation[] {
           }
           expect(answer.status, `record ${i} of ${res.body}`).to.equal(expected);
         }
+      },
+    ],
+    [
+      1,
+      async () => {
+        // syncMultipleLeads with dedupEnabled=false: every record with only an Email creates a
+        // person, however many hold its address already (rule 3 for each, in record order).
+        const records: SoapRecord[] = Array.from(
+          { length: 1 + Math.floor(run.random() * 3) },
+          () => ({ email: run.anySpelling(), unsub: run.pick([undefined, true, false]) }),
+        );
+        run.log.push(`batchNoDedup ${JSON.stringify(records)}`);
+        const res = await run.soap(syncManyXml(records, false));
+        run.expectOk(res);
+        const got = statusesOf(res.body);
+        expect(
+          got.map((g) => g.status),
+          res.body,
+        ).to.deep.equal(records.map(() => 'CREATED'));
+        for (const [i, r] of records.entries())
+          run.model.create(got[i]!.leadId, r, 'Default', PATHS.web, null);
       },
     ],
     [

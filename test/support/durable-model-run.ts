@@ -45,8 +45,8 @@ export function recordXml(r: SoapRecord): string {
 
 export const syncLeadXml = (r: SoapRecord) =>
   `<ns1:paramsSyncLead>${recordXml(r)}<returnLead>false</returnLead></ns1:paramsSyncLead>`;
-export const syncManyXml = (rs: SoapRecord[]) =>
-  `<ns1:paramsSyncMultipleLeads><leadRecordList>${rs.map(recordXml).join('')}</leadRecordList><dedupEnabled>true</dedupEnabled></ns1:paramsSyncMultipleLeads>`;
+export const syncManyXml = (rs: SoapRecord[], dedup = true) =>
+  `<ns1:paramsSyncMultipleLeads><leadRecordList>${rs.map(recordXml).join('')}</leadRecordList><dedupEnabled>${dedup}</dedupEnabled></ns1:paramsSyncMultipleLeads>`;
 export const idList = (id: number) =>
   `<attribute><attrName>IDNUM</attrName><attrValue>${id}</attrValue></attribute>`;
 export const deleteXml = (id: number) =>
@@ -68,13 +68,17 @@ export async function* rows(
   for (const r of list) yield { line: ++line, ...r };
 }
 
-/** Spellings of one address: case, surrounding blanks, and for zoë its NFC and NFD forms. */
+/**
+ * Spellings of one address: case, surrounding blanks, a quoted local part with the domain's
+ * trailing dot (one mailbox: email-key.ts), and for zoë its NFC and NFD forms.
+ */
 export function spellings(local: string, domain: string): string[] {
   const at = `${local}@${domain}`;
   const out = [
     at,
     at.toUpperCase(),
     ` ${local[0]!.toUpperCase()}${local.slice(1)}@${domain.toUpperCase()} `,
+    `"${local}"@${domain}.`,
   ];
   if (at.normalize('NFD') !== at) out.push(at.normalize('NFD'), at.toUpperCase().normalize('NFD'));
   return out;

@@ -7,8 +7,18 @@
  * refused request (or a refused record of a batch) leaves it as it was.
  */
 
-/** The spec's email key: trimmed, NFC, lower-cased. */
-export const keyOf = (email: string): string => email.trim().normalize('NFC').toLowerCase();
+/**
+ * The spec's email key: trimmed, NFC, lower-cased; and of the spellings of one mailbox beyond
+ * case, those the runs send (durable-model-run.ts, spellings): a quoted local part that needs
+ * no quotes, a domain's trailing dot.
+ */
+export const keyOf = (email: string): string =>
+  email
+    .trim()
+    .normalize('NFC')
+    .toLowerCase()
+    .replace(/^"([^"\\\s@]+)"@/, '$1@')
+    .replace(/\.+$/, '');
 
 /** PROTECTED_REASONS=complaint: whole word, any case, plural too. */
 export const isProtected = (reason: string | null): boolean =>
@@ -230,9 +240,10 @@ export class Model {
     const seen = new Set<string>();
     for (const r of rows) {
       const key = keyOf(r.email);
-      if (seen.has(key)) continue; // "duplicate of an earlier line"
-      seen.add(key);
       const reason = r.reason ?? null;
+      // "duplicate of an earlier line", unless its reason is protected: then it is imported.
+      if (seen.has(key) && !isProtected(reason)) continue;
+      seen.add(key);
       if (!this.statusOf(key))
         this.setMaster(
           key,

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import {
+  caseFoldedKey,
   cleanEmail,
   emailKey,
   foldEmailText,
@@ -238,5 +239,87 @@ describe('invisible format characters', () => {
 
   it('still takes an address with a BOM only at its ends, trimmed as before', () => {
     expect(validateEmail('\ufeffann@example.com')).to.equal('ann@example.com');
+  });
+});
+
+describe('spellings of one mailbox', () => {
+  const same = (a: string, b: string) => expect(emailKey(a), `${a} / ${b}`).to.equal(emailKey(b));
+  const apart = (a: string, b: string) =>
+    expect(emailKey(a), `${a} / ${b}`).to.not.equal(emailKey(b));
+
+  it('reads a Punycode domain as its Unicode form, in any case', () => {
+    expect(emailKey('ann@xn--bcher-kva.de')).to.equal('ann@bücher.de');
+    same('Ann@XN--BCHER-KVA.DE', 'ann@BÜCHER.de');
+    same('ann@mail.xn--bcher-kva.de', 'ann@mail.bücher.de');
+    // Decoded, the label is folded as every key is ('ß' is 'ss').
+    same('ann@xn--strae-oqa.de', 'ANN@STRASSE.de');
+    same('ann@xn--mgbh0fb.xn--kgbechtv', 'ann@مثال.إختبار');
+  });
+
+  it('keeps a label that is no Punycode of a Unicode label, and a local part with xn--', () => {
+    for (const raw of [
+      'ann@xn--abc.de', // C1 controls
+      'ann@xn--bcher-kv!.de', // not Punycode
+      'ann@xn--.de',
+      'ann@xn--abc-.de', // ASCII only: another DNS label than abc
+      'ann@xn--xn--bcher-kva-.de', // decodes to an xn-- label
+      'xn--bcher-kva@example.com',
+    ])
+      expect(emailKey(raw), raw).to.equal(raw.toLowerCase());
+  });
+
+  it("reads a domain's trailing dots and ideographic full stops as the domain", () => {
+    expect(emailKey('ann@example.com.')).to.equal('ann@example.com');
+    same('ann@example.com..', 'ann@example.com');
+    same('ann@example．com．', 'ann@example.com');
+    same('ann@bücher。de', 'ann@bücher.de');
+    same('ann@bücher｡de', 'ann@xn--bcher-kva.de.');
+    // Not in the local part, and a domain of dots alone stays as it is.
+    apart('ann.@example.com', 'ann@example.com');
+    expect(emailKey('ann@..')).to.equal('ann@..');
+  });
+
+  it('reads a quoted local part that needs no quotes without them', () => {
+    expect(emailKey('"Ann"@example.com')).to.equal('ann@example.com');
+    same('"ann.smith"@example.com', 'Ann.Smith@example.com');
+    same('"élodie"@exemple.fr', 'ÉLODIE@exemple.fr');
+    // Quotes that are needed, quoted pairs and empty quotes are kept.
+    for (const raw of [
+      '"ann smith"@example.com',
+      '"ann@home"@example.com',
+      '"a..b"@example.com',
+      '"a\\nn"@example.com',
+      '""@example.com',
+      '"ann".x@example.com',
+    ])
+      expect(emailKey(raw), raw).to.equal(raw.toLowerCase());
+  });
+
+  it('stays idempotent and one key for a text, its lower and its upper case', () => {
+    const forms = [
+      'ann@xn--bcher-kva.de.',
+      '"ANN"@XN--BCHER-KVA。DE',
+      '"Straße"@xn--strae-oqa.de｡',
+      'ΣΟΦΙΑΣ@xn--hxajbheg2az3al.xn--jxalpdlp.',
+      '"ann"@example.com.',
+    ];
+    for (const c of codePoints()) forms.push(`"${c}"@x${c}n--bcher-kva.de${c}.`);
+    for (const raw of forms) {
+      const key = emailKey(raw);
+      if (emailKey(key) !== key) expect.fail(`key(key(${JSON.stringify(raw)})) differs`);
+      const nfc = raw.normalize('NFC');
+      if (nfc.normalize('NFD').includes('\u0345')) continue;
+      if (
+        emailKey(nfc.toUpperCase()) !== emailKey(nfc) ||
+        emailKey(nfc.toLowerCase()) !== emailKey(nfc)
+      )
+        expect.fail(`${JSON.stringify(raw)} folds apart from its upper or lower case`);
+    }
+  });
+
+  it('gives the key stored before these spellings the key of its address (the migration)', () => {
+    for (const raw of ['Ann@XN--BCHER-KVA.DE.', '"Ann"@Example.COM', 'ann@bücher。de'])
+      expect(emailKey(caseFoldedKey(raw))).to.equal(emailKey(raw));
+    expect(caseFoldedKey('"Ann"@XN--BCHER-KVA.DE.')).to.equal('"ann"@xn--bcher-kva.de.');
   });
 });
