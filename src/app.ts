@@ -199,7 +199,8 @@ export function errorHandler(logger: Logger) {
       return;
     }
     res.setHeader('Connection', 'close');
-    if (req.path.startsWith('/soap/')) {
+    // Express routes paths in any case: /SOAP/mktows/… is the SOAP endpoint too.
+    if (req.path.toLowerCase().startsWith('/soap/')) {
       const { body } = faultEnvelope(
         status === 500
           ? new AppError(ErrorCode.INTERNAL, 'Internal Error')

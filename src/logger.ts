@@ -41,11 +41,37 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 /**
  * An error as pino writes it, less a database error's `detail`: PostgreSQL puts the values of
  * the row there ("Key (email_key)=(ann@example.com) already exists", "Failing row contains
- * (…)"), and email addresses are never logged. Its code, message and stack stay.
+ * (…)"), and email addresses are never logged. Its code, message and stack stay, less the value
+ * a data exception quotes in its message (below).
  */
 function errWithoutValues(err: unknown): unknown {
   const serialized = stdSerializers.err(err as Error) as unknown;
-  if (serialized && typeof serialized === 'object' && 'detail' in serialized)
-    delete (serialized as { detail?: unknown }).detail;
+  if (!serialized || typeof serialized !== 'object') return serialized;
+  const fields = serialized as { detail?: unknown; message?: unknown; stack?: unknown };
+  if ('detail' in fields) delete fields.detail;
+  if (isDataException(err)) {
+    if (typeof fields.message === 'string') fields.message = withoutQuotedValues(fields.message);
+    if (typeof fields.stack === 'string') fields.stack = withoutQuotedValues(fields.stack);
+  }
   return serialized;
+}
+
+/**
+ * Whether `err` or an error it was caused by is a PostgreSQL data exception (SQLSTATE class
+ * 22), whose message quotes the value it could not take: `invalid input syntax for type
+ * integer: "ann@example.com"`, `value "…" is out of range for type integer`.
+ */
+function isDataException(err: unknown): boolean {
+  let at: unknown = err;
+  for (let depth = 0; depth < 8 && at && typeof at === 'object'; depth++) {
+    const code = (at as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('22')) return true;
+    at = (at as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** A data exception's text with the values it quotes as PostgreSQL quotes them left out. */
+function withoutQuotedValues(text: string): string {
+  return text.replace(/(: |\bvalue )"(?:[^"]|"")*"/g, '$1"…"');
 }

@@ -51,7 +51,8 @@ export function selectorTypeOf(selector: RawObject): string | undefined {
 /**
  * A LeadKeySelector → its key type and values: at most `max` values. Beyond them, 20110
  * (`refuse`: getLeadChanges, as the vendor's) or the first `max` alone (`ignore`:
- * getMultipleLeads, whose keys beyond its limit the vendor ignored).
+ * getMultipleLeads, whose keys beyond its limit the vendor ignored). A value kept that is
+ * longer than any key is 20102, as a single leadKey's is.
  */
 export function toKeySelector(
   selector: Record<string, unknown>,
@@ -68,7 +69,14 @@ export function toKeySelector(
   if (values.length === 0) throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'keyValues is empty');
   if (values.length > max && beyond === 'refuse')
     throw new AppError(ErrorCode.BAD_PARAMETER, `At most ${max} keyValues`);
-  return { keyType: keyType as LeadKey['keyType'], values: values.slice(0, max) };
+  const kept = values.slice(0, max);
+  // As a single leadKey's keyValue (toLeadKey): no key held is longer, and none is looked up.
+  if (kept.some((v) => v.length > MAX_KEY_VALUE_LENGTH))
+    throw new AppError(
+      ErrorCode.LEAD_KEY_BAD,
+      `A keyValues stringItem longer than ${MAX_KEY_VALUE_LENGTH} characters`,
+    );
+  return { keyType: keyType as LeadKey['keyType'], values: kept };
 }
 
 /**

@@ -34,7 +34,7 @@ import {
 } from '../soap-transport/request-body.js';
 import { closeWhenBodyUnread, createSoapListener, sendXml } from '../soap-transport/listener.js';
 import { elementTree as createElementTree } from '../soap-transport/schema-elements.js';
-import { inlineMultiRefs } from '../soap-transport/multi-refs.js';
+import { inlineMultiRefs, mayHoldMultiRefs } from '../soap-transport/multi-refs.js';
 import { clientLimitKey } from '../networks.js';
 
 export { FAST_READ, summaryOfRead };
@@ -223,10 +223,22 @@ export async function createMktowsEndpoint(
       const action = soapActionOf(req.headers);
       const actionOp = action === undefined ? undefined : byAction.get(action);
       try {
-        xml = inlineMultiRefs(
-          decodeXmlBody(bytes, req.headers['content-type']),
-          options.maxBodyBytes,
-        );
+        xml = decodeXmlBody(bytes, req.headers['content-type']);
+        // Multi-reference values put in place make the text up to eight times what was sent,
+        // and then all of it is scanned: a body read whole within a head (its header not
+        // looked at on arrival) has its header checked first, so that an unauthenticated one
+        // costs no more than its own scan. A start where no header can be read is refused by
+        // the guard as it was sent (the references change nothing before the operation),
+        // unless anyone may call.
+        if (mayHoldMultiRefs(xml)) {
+          if (!head.outcome) {
+            const found = headOf(bytes.subarray(0, HEAD_BYTES));
+            if (found) head.outcome = authenticate(found.credentials, req, requestId);
+          }
+          if (head.outcome) await head.outcome;
+          if (head.outcome || authenticator.anonymousAllowed)
+            xml = inlineMultiRefs(xml, options.maxBodyBytes);
+        }
         if (
           requestReader &&
           (head.outcome || bytes.length <= HEAD_BYTES) &&

@@ -148,6 +148,11 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
   };
 
   let pos = xml.charCodeAt(0) === 0xfeff ? 1 : 0;
+  // The XML declaration may stand only here, before anything else (XML 1.0, production 22):
+  // after a space or a comment it is a processing instruction of a reserved target, and the
+  // encoding it names would not be the one the body was read in (request-body.ts looks for
+  // it at the very start only).
+  const declarationAt = pos;
   const end = xml.length;
   while (pos < end) {
     const lt = xml.indexOf('<', pos);
@@ -192,8 +197,12 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
     if (next === 0x3f /* ? */) {
       const close = xml.indexOf('?>', lt + 2);
       const target = /^[^\s?]*/.exec(xml.slice(lt + 2, lt + 66))![0];
-      if (target !== 'xml' || seenRoot || close === -1 || xml.lastIndexOf('<', close) !== lt)
+      if (target !== 'xml' || close === -1 || xml.lastIndexOf('<', close) !== lt)
         throw notUnderstood('Processing instructions are not accepted');
+      if (lt !== declarationAt)
+        throw notUnderstood(
+          'An XML declaration is accepted at the very start of the envelope only',
+        );
       pos = close + 2;
       continue;
     }

@@ -12,13 +12,13 @@ import { notUnderstood } from './xml-lexis.js';
  * Anything else is left as it is, for the guard to judge: a body without such references, a
  * Body child after the first that is neither a value with an `id` nor an empty reference (which
  * SOAP::Lite leaves there too, and which is dropped), a reference to no such element, text this
- * scanner does not follow (a DOCTYPE). A reference cycle, or an envelope that the references
- * would make larger than `maxLength` or eight times what was sent (this runs before the caller
- * is known: a small body must not make a large one), is refused (20012).
+ * scanner does not follow (a DOCTYPE). A reference cycle, references nested deeper than the
+ * guard's 64 levels, or an envelope that the references would make larger than `maxLength` or
+ * eight times what was sent (this runs before the caller is known: a small body must not make
+ * a large one), is refused (20012).
  */
 export function inlineMultiRefs(xml: string, maxLength: number): string {
-  // Nearly every body has none: one plain search over it, and the rest only for those that may.
-  if (!xml.includes('href') || !HREF.test(xml)) return xml;
+  if (!mayHoldMultiRefs(xml)) return xml;
   const tokens = tokenize(xml);
   if (!tokens) return xml;
   const body = bodyChildren(tokens);
@@ -64,6 +64,14 @@ export function inlineMultiRefs(xml: string, maxLength: number): string {
       if (target === undefined || !onlySpaceBetween(xml, tokens, i)) return false;
       if (within.includes(id))
         throw notUnderstood(`The multi-reference value ${id.slice(0, 64)} holds itself`);
+      // Each reference placed is one level deeper (and one frame of this recursion): a chain
+      // of thousands, one value holding a reference to the next, overflowed the stack (an
+      // internal error, after a square of the chain's length in copies of `within`). Deeper
+      // than the guard lets any envelope be, it is refused here.
+      if (within.length >= MAX_REFERENCE_DEPTH)
+        throw notUnderstood(
+          `Multi-reference values nested more than ${MAX_REFERENCE_DEPTH} references deep`,
+        );
       emit(xml.slice(at, t.start));
       emit(`<${t.name}${placed(t.attributes, tokens[target]!.attributes)}>`);
       if (!content(target, [...within, id])) return false;
@@ -84,6 +92,16 @@ export function inlineMultiRefs(xml: string, maxLength: number): string {
   return out.join('');
 }
 
+/**
+ * Whether `xml` may hold a reference to put in place: nearly every body has none, and is told
+ * so by one plain search over it (the rest only for those that may).
+ */
+export function mayHoldMultiRefs(xml: string): boolean {
+  return xml.includes('href') && HREF.test(xml);
+}
+
+/** References within references: the envelope guard's own nesting limit, as no deeper passes it. */
+const MAX_REFERENCE_DEPTH = 64;
 /** How many times larger than the body sent its references may make it. */
 const MAX_GROWTH = 8;
 const HREF = /\shref\s*=\s*["']#/;

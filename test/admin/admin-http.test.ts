@@ -328,7 +328,17 @@ for (const engine of testEngines()) {
         '/admin/login?next=' + encodeURIComponent('https://evil.example/'),
       );
       expect(form.body).to.include('name="next" value="/admin/"');
-      for (const next of ['https://evil.example/', '//evil.example/', '/admin\\@evil', '/adminx']) {
+      for (const next of [
+        'https://evil.example/',
+        '//evil.example/',
+        '/admin\\@evil',
+        '/adminx',
+        // Dot segments: a browser resolves each of these to a path outside /admin (`//x`).
+        '/admin/..//evil.example/',
+        '/admin/%2e%2E//evil.example/',
+        '/admin/.%2e/u/x',
+        '/admin/./../x?next=/admin/',
+      ]) {
         const c = new AdminClient(svc.base);
         const token = csrfOf((await c.get('/admin/login')).body);
         const reply = await c.post('/admin/login', {

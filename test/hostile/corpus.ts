@@ -103,6 +103,26 @@ export function hostileCorpus(maxBodyBytes: number): HostileCase[] {
       status: 500,
       code: 20012,
     },
+    // An XML declaration anywhere but at the very start: not well-formed XML (and its encoding
+    // is not the one the body is read in). Each would store an unsubscribe if taken.
+    {
+      name: 'XML declaration after leading white space',
+      body: `\r\n ${envelope(SYNC(`<Email>decl@example.com</Email>${ATTR('Unsubscribed', 'true')}`))}`,
+      status: 500,
+      code: 20012,
+    },
+    {
+      name: 'XML declaration after a comment',
+      body: `<!-- x -->${envelope(SYNC(`<Email>decl@example.com</Email>${ATTR('Unsubscribed', 'true')}`))}`,
+      status: 500,
+      code: 20012,
+    },
+    {
+      name: 'XML declaration twice',
+      body: `<?xml version="1.0"?>${envelope(SYNC(`<Email>decl@example.com</Email>${ATTR('Unsubscribed', 'true')}`))}`,
+      status: 500,
+      code: 20012,
+    },
     { name: 'undeclared entity', body: envelope(GET_LEAD('&nope;')), status: 500, code: 20012 },
     {
       name: '100,000 levels of nesting',

@@ -8,6 +8,8 @@
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import { fixedSql, runStatement } from '../../src/data-access/sql/statement.js';
+import { inlined } from '../../src/data-access/sql/fixed-sql.js';
+import { runGroupedStep, type StepClient } from '../../src/data-access/sql/pg-step-group.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
 import { testEngines } from '../support/database.js';
@@ -60,6 +62,41 @@ for (const engine of testEngines()) {
             ),
           ),
         ];
+        if (engine.name === 'postgres') {
+          // A value the database cannot take as the type asked: PostgreSQL's message quotes it
+          // (`invalid input syntax for type integer: "…"`), and so does the error's stack.
+          failures.push(
+            await failure(
+              knex('email_status')
+                .where('email_key', ADDRESS)
+                .select(knex.raw('email_key::integer')),
+            ),
+          );
+          // A one-step unit's statement ahead of its last (a check, a queued write), its values
+          // written in, that fails within a group of steps (two sent in the same turn): the
+          // group names it with its placeholders too.
+          const template =
+            'insert into email_status (email_key, unsubscribed, source, changed_at) values (?, ?, ?, ?)';
+          const text = inlined(fixedSql(template), [ADDRESS, true, 'test', 1])!;
+          const step = (
+            statements: string[],
+            forms?: ({ template: string; literals: readonly string[] } | undefined)[],
+          ) =>
+            new Promise((resolve, reject) =>
+              runGroupedStep(knex.client as unknown as StepClient, {
+                statements,
+                ...(forms ? { forms } : {}),
+                resolve,
+                reject,
+              }),
+            );
+          const other = step(['SELECT 1']);
+          const failed = failure(
+            step([text.postgres, 'SELECT 2'], [{ template, literals: text.literals }, undefined]),
+          );
+          await other;
+          failures.push(await failed);
+        }
         for (const error of failures) {
           expect(error.message).to.match(/^(insert into|select) /);
           logger.error({ err: error }, 'SOAP call failed');
@@ -68,7 +105,7 @@ for (const engine of testEngines()) {
           });
           logger.error({ err: unavailable }, 'admin page failed');
         }
-        expect(lines).to.have.length(6);
+        expect(lines).to.have.length(2 * failures.length);
         for (const line of lines) {
           const logged = JSON.parse(line) as { err: { message: string; stack: string } };
           // The statement is still there to read, with its placeholders.

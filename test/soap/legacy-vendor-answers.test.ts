@@ -132,6 +132,25 @@ for (const engine of testEngines()) {
       });
     });
 
+    it('a key value longer than 255 characters is 20102, in a leadKey or a LeadKeySelector', async () => {
+      const long = `${'x'.repeat(250)}@example.com`;
+      expectFault(
+        await call(`<ns1:paramsGetLead>${KEY('EMAIL', long)}</ns1:paramsGetLead>`),
+        20102,
+      );
+      expectFault(await call(MULTIPLE(BY_KEYS('EMAIL', [emails[0]!, long]), '', 10)), 20102);
+      expectFault(
+        await call(
+          `<ns1:paramsGetLeadChanges><startPosition><offset>ID:0</offset></startPosition>` +
+            `${BY_KEYS('IDNUM', ['1', '1'.repeat(256)])}</ns1:paramsGetLeadChanges>`,
+        ),
+        20102,
+      );
+      // 255 characters is a key like any other, found or not.
+      const res = await call(MULTIPLE(BY_KEYS('SFDCLEADID', ['y'.repeat(255)]), '', 10));
+      expect(one(res.body, 'returnCount'), res.body).to.equal('0');
+    });
+
     describe("getMultipleLeads' last page", () => {
       for (const [name, selector] of [
         ['LastUpdateAtSelector', BY_UPDATE],

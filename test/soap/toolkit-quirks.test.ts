@@ -113,6 +113,14 @@ for (const engine of testEngines()) {
           `<ns1:paramsSyncLead><leadRecord><Email>refs-bomb@example.com</Email><leadAttributeList href="#v29"/></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>${values}`,
           'multi-reference values of the SOAP Body make it over',
         ]);
+        // A chain, each value holding a reference to the next: 25,000 deep overflowed the stack
+        // (fault 10001, an internal error) after a square of its length in work.
+        let chain = '';
+        for (let i = 0; i < 25000; i++) chain += `<a id="${i}"><b href="#${i + 1}"/></a>`;
+        cases.push([
+          `<ns1:paramsGetLead><leadKey href="#0"/></ns1:paramsGetLead>${chain}<a id="25000"><keyType>EMAIL</keyType></a>`,
+          'nested more than 64 references deep',
+        ]);
         for (const [body, why] of cases) {
           const r = await call(body);
           expect(faultCode(r.body), r.body).to.equal(20012);

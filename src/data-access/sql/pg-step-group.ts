@@ -142,8 +142,11 @@ function resultOf(outcome: Outcome | undefined, command: string | undefined): St
 
 /**
  * `error` as knex reports a statement's failure: its SQL first (the step's statement that
- * failed, else its last). `shared`: the error of several steps, each given a copy (its code
- * and fields kept).
+ * failed, else its last), with its placeholders where its form is known, never the values
+ * written into its text (addresses, which are never logged: runStatement puts the placeholders
+ * back only for its own statement, and the one that failed may be a check or a write queued
+ * ahead of it). `shared`: the error of several steps, each given a copy (its code and fields
+ * kept).
  */
 function withStatement(step: PendingStep, error: unknown, shared = false, failed = -1): Error {
   const original = error instanceof Error ? error : new Error(String(error));
@@ -154,7 +157,8 @@ function withStatement(step: PendingStep, error: unknown, shared = false, failed
         cause: original,
       }) as Error)
     : original;
-  const statement = step.statements[failed] ?? step.statements[step.statements.length - 1];
+  const at = failed >= 0 && failed < step.statements.length ? failed : step.statements.length - 1;
+  const statement = step.forms?.[at]?.template ?? step.statements[at];
   reason.message = `${statement} - ${original.message}`;
   return reason;
 }
