@@ -101,6 +101,35 @@ describe('dependency rules (npm run lint:deps)', function () {
     ]);
   });
 
+  it('keeps the domain from its callers and from reading the settings itself', () => {
+    expect(broken(violations, 'domain-not-to-entry-points')).to.deep.equal([
+      'src/domain/knows-its-caller.ts → src/mktows/handler.ts',
+    ]);
+    // The config types of the settings it is given are allowed (domain/given-config.ts).
+    expect(broken(violations, 'domain-not-to-config')).to.deep.equal([
+      'src/domain/reads-config.ts → src/config.ts',
+    ]);
+  });
+
+  it('keeps data-access from the entry points', () => {
+    expect(broken(violations, 'data-access-not-to-entry-points')).to.deep.equal([
+      'src/data-access/reaches-up.ts → src/mktows/handler.ts',
+    ]);
+  });
+
+  it("sends the CLI's commands through the domain; only its database operations open data-access", () => {
+    // cli/operations.command.ts opens it too, allowed.
+    expect(broken(violations, 'cli-commands-through-domain')).to.deep.equal([
+      'src/cli/writes-directly.ts → src/data-access/store.ts',
+    ]);
+  });
+
+  it('has a fixture that breaks every rule', () => {
+    const rules = (config.forbidden ?? []).map((rule) => rule.name);
+    const brokenRules = new Set(violations.map((v) => v.rule.name));
+    expect(rules.filter((name) => !brokenRules.has(name ?? ''))).to.deep.equal([]);
+  });
+
   it('keeps the listeners away from data-access', () => {
     expect(broken(violations, 'listeners-not-to-data-access')).to.deep.equal([
       'src/salesforce/reaches-down.ts → src/data-access/store.ts',
