@@ -73,6 +73,17 @@ module.exports = {
       },
     },
     {
+      name: 'migrations-stand-alone',
+      severity: 'error',
+      comment:
+        'A migration is history: it runs the same on every database it meets. It uses knex and ' +
+        'the pure rules of the domain it applies (email keys, reasons), never the running ' +
+        "service's data-access, settings or listeners, whose later changes would change what " +
+        'an old migration does.',
+      from: { path: '^migrations/' },
+      to: { path: '^src/', pathNot: '^src/domain/' },
+    },
+    {
       name: 'sql-only-in-data-access',
       severity: 'error',
       comment: 'SQL drivers and the query builder are used in data-access and migrations only.',
