@@ -3,7 +3,8 @@
  * The architecture's dependency rules, checked by `npm run lint` (dependency-cruiser):
  * entry points (cli, mktows, salesforce, admin, one-click) → domain → ports ← data-access,
  * with the SOAP plumbing (soap-transport) shared below the SOAP entry points. The composition
- * roots (main.ts, compose.ts, app.ts, cli/index.ts) are where data-access meets the domain.
+ * roots (main.ts, compose.ts, app.ts, cli/index.ts) are where data-access meets the domain;
+ * of the CLI's commands only those that work on the database itself open data-access.
  * A fixture that breaks each rule is checked in test/unit/dependency-rules.test.ts. There is
  * no list of tolerated violations: every rule holds for the whole tree.
  */
@@ -72,6 +73,17 @@ module.exports = {
       },
     },
     {
+      name: 'migrations-stand-alone',
+      severity: 'error',
+      comment:
+        'A migration is history: it runs the same on every database it meets. It uses knex and ' +
+        'the pure rules of the domain it applies (email keys, reasons), never the running ' +
+        "service's data-access, settings or listeners, whose later changes would change what " +
+        'an old migration does.',
+      from: { path: '^migrations/' },
+      to: { path: '^src/', pathNot: '^src/domain/' },
+    },
+    {
       name: 'sql-only-in-data-access',
       severity: 'error',
       comment: 'SQL drivers and the query builder are used in data-access and migrations only.',
@@ -85,6 +97,22 @@ module.exports = {
         'The SOAP and HTTP listeners (and the metrics they report to) call the domain; what ' +
         'they need of the database is handed to them by the composition root (src/main.ts).',
       from: { path: '^src/(mktows|salesforce|admin|one-click|soap-transport)/|^src/metrics\\.ts$' },
+      to: { path: '^src/data-access/' },
+    },
+    {
+      name: 'cli-commands-through-domain',
+      severity: 'error',
+      comment:
+        'A command that reads or changes people, users or operators (suppressions, explain, ' +
+        'users, operators, link) goes through the domain, as every listener does: the durable ' +
+        "rules hold for it too. Only the CLI's composition root (cli/index.ts) and what works " +
+        'on the database itself (operations.command.ts: migrate, backup, rebuild indexes; ' +
+        "read-only.ts: whether the database exists and is migrated; config.command.ts: a URL's " +
+        'password hidden) open data-access.',
+      from: {
+        path: '^src/cli/',
+        pathNot: '^src/cli/(index|operations\\.command|read-only|config\\.command)\\.ts$',
+      },
       to: { path: '^src/data-access/' },
     },
     {

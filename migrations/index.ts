@@ -25,6 +25,7 @@ import * as m20261203004000 from './20261203004000_lead_other_activity_types_ind
 import * as m20261203005000 from './20261203005000_link_key_fingerprints.js';
 import * as m20261203006000 from './20261203006000_kept_prepared_statements.js';
 import * as m20261203006500 from './20261203006500_lead_update_horizon.js';
+import * as m20261204000000 from './20261204000000_drop_lead_activity_nth_id.js';
 import * as m20261204000100 from './20261204000100_mailbox_spellings.js';
 
 /** Every migration in order. Listed explicitly so the same code runs from source and from dist. */
@@ -55,5 +56,6 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261203005000_link_key_fingerprints', m20261203005000],
   ['20261203006000_kept_prepared_statements', m20261203006000],
   ['20261203006500_lead_update_horizon', m20261203006500],
+  ['20261204000000_drop_lead_activity_nth_id', m20261204000000],
   ['20261204000100_mailbox_spellings', m20261204000100],
 ];

@@ -14,6 +14,10 @@ export const ErrorCode = {
   RATE_LIMIT_EXCEEDED: 'RATE_LIMIT_EXCEEDED',
   CONCURRENCY_LIMIT_EXCEEDED: 'CONCURRENCY_LIMIT_EXCEEDED',
   REQUEST_TOO_LARGE: 'REQUEST_TOO_LARGE',
+  /**
+   * The request's body did not arrive within BODY_TIMEOUT_MS. A call still running at
+   * REQUEST_TIMEOUT_MS is INTERNAL instead (fault 10001: nothing of it stored).
+   */
   REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
   LEAD_KEY_REQUIRED: 'LEAD_KEY_REQUIRED',
   LEAD_KEY_BAD: 'LEAD_KEY_BAD',

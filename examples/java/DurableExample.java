@@ -1,8 +1,4 @@
 import com.marketo.mktows.ActivityRecord;
-import com.marketo.mktows.ActivityType;
-import com.marketo.mktows.ActivityTypeFilter;
-import com.marketo.mktows.ArrayOfActivityRecord;
-import com.marketo.mktows.ArrayOfActivityType;
 import com.marketo.mktows.ArrayOfAttribute;
 import com.marketo.mktows.Attribute;
 import com.marketo.mktows.LeadKey;
@@ -12,10 +8,8 @@ import com.marketo.mktows.MktowsContextHeaderInfo;
 import com.marketo.mktows.MktowsPort;
 import com.marketo.mktows.ObjectFactory;
 import com.marketo.mktows.ParamsGetLead;
-import com.marketo.mktows.ParamsGetLeadActivity;
 import com.marketo.mktows.ParamsSyncLead;
 import com.marketo.mktows.ResultSyncLead;
-import java.util.HashMap;
 import java.util.Map;
 import javax.xml.ws.soap.SOAPFaultException;
 
@@ -105,23 +99,8 @@ public final class DurableExample {
         "   Unsubscribed: A=" + unsubscribed(idA) + " B=" + unsubscribed(idB) + "  (B followed)");
 
     // 3. B's activity log says why its flag changed (newest first).
-    ParamsGetLeadActivity p = new ParamsGetLeadActivity();
-    p.setLeadKey(id(idB));
-    ActivityTypeFilter filter = new ActivityTypeFilter();
-    ArrayOfActivityType types = new ArrayOfActivityType();
-    types.getActivityType().add(ActivityType.CHANGE_DATA_VALUE);
-    filter.setIncludeTypes(types);
-    p.setActivityFilter(f.createParamsGetLeadActivityActivityFilter(filter));
-    p.setBatchSize(f.createParamsGetLeadActivityBatchSize(20));
-    ArrayOfActivityRecord page =
-        MktowsClient.value(
-            port.getLeadActivity(p, MktowsClient.authentication(userId, key))
-                .getLeadActivityList()
-                .getActivityRecordList());
-    for (ActivityRecord record : page == null ? java.util.List.<ActivityRecord>of() : page.getActivityRecord()) {
-      Map<String, String> values = new HashMap<>();
-      for (Attribute attr : MktowsClient.value(record.getActivityAttributes()).getAttribute())
-        values.put(attr.getAttrName(), attr.getAttrValue());
+    for (ActivityRecord record : MktowsClient.dataValueChanges(port, userId, key, id(idB), 20)) {
+      Map<String, String> values = MktowsClient.attributes(record);
       if ("Unsubscribed".equals(values.get("Attribute Name"))) {
         System.out.println(
             "3. B's activity at " + record.getActivityDateTime() + ": Unsubscribed "

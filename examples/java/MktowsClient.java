@@ -1,13 +1,24 @@
+import com.marketo.mktows.ActivityRecord;
+import com.marketo.mktows.ActivityType;
+import com.marketo.mktows.ActivityTypeFilter;
+import com.marketo.mktows.ArrayOfActivityRecord;
+import com.marketo.mktows.ArrayOfActivityType;
 import com.marketo.mktows.ArrayOfAttribute;
 import com.marketo.mktows.Attribute;
 import com.marketo.mktows.AuthenticationHeaderInfo;
+import com.marketo.mktows.LeadKey;
 import com.marketo.mktows.LeadRecord;
 import com.marketo.mktows.MktMktowsApiService;
 import com.marketo.mktows.MktowsPort;
+import com.marketo.mktows.ObjectFactory;
+import com.marketo.mktows.ParamsGetLeadActivity;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import javax.xml.bind.JAXBElement;
@@ -93,6 +104,38 @@ public final class MktowsClient {
     a.setAttrType(new com.marketo.mktows.ObjectFactory().createAttributeAttrType(type));
     a.setAttrValue(value);
     return a;
+  }
+
+  /**
+   * The lead's Change Data Value activities, newest first, at most {@code batchSize}: among them,
+   * each change of its Unsubscribed flag and why it changed.
+   */
+  public static List<ActivityRecord> dataValueChanges(
+      MktowsPort port, String userId, String encryptionKey, LeadKey lead, int batchSize)
+      throws Exception {
+    ObjectFactory f = new ObjectFactory();
+    ParamsGetLeadActivity p = new ParamsGetLeadActivity();
+    p.setLeadKey(lead);
+    ActivityTypeFilter filter = new ActivityTypeFilter();
+    ArrayOfActivityType types = new ArrayOfActivityType();
+    types.getActivityType().add(ActivityType.CHANGE_DATA_VALUE);
+    filter.setIncludeTypes(types);
+    p.setActivityFilter(f.createParamsGetLeadActivityActivityFilter(filter));
+    p.setBatchSize(f.createParamsGetLeadActivityBatchSize(batchSize));
+    ArrayOfActivityRecord page =
+        value(
+            port.getLeadActivity(p, authentication(userId, encryptionKey))
+                .getLeadActivityList()
+                .getActivityRecordList());
+    return page == null ? List.of() : page.getActivityRecord();
+  }
+
+  /** An activity's attributes by name: "Attribute Name", "Old Value", "New Value", "Reason", … */
+  public static Map<String, String> attributes(ActivityRecord record) {
+    Map<String, String> out = new HashMap<>();
+    ArrayOfAttribute list = value(record.getActivityAttributes());
+    if (list != null) for (Attribute a : list.getAttribute()) out.put(a.getAttrName(), a.getAttrValue());
+    return out;
   }
 
   /** The vendor error code (e.g. "20103") in a SOAP fault's detail, or null. */

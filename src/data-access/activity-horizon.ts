@@ -7,7 +7,7 @@
  * would never read 100, committed later: a legacy integration mirroring opt-outs from the
  * stream would miss one. (SQLite has one writer: ids follow commits there.)
  *
- * Every write transaction starts (in the message that carries its BEGIN, database.ts) by
+ * Every write transaction starts (in the message that carries its BEGIN, pg-client.ts) by
  * taking a shared transaction-level advisory lock whose key is the activities' sequence value
  * at that moment, its floor: every id the transaction takes afterwards lies above it, and the
  * lock is released only once the transaction's commit (or rollback) is visible. A reader

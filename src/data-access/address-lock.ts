@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import type { PgDeferringClient } from './database.js';
+import type { PgDeferringClient } from './pg-client.js';
 
 /**
  * The PostgreSQL advisory lock of an address: every writer of an address takes this one (the
@@ -14,7 +14,7 @@ export function addressLockId(key: string): bigint {
 /**
  * Takes the locks of `ids` (sorted: the global order) until the transaction `db` ends. One
  * statement however many keys: unnest yields the sorted array in order. The ids (integers) are
- * written inline, so the statement needs no bindings: on PostgreSQL through database.ts it is
+ * written inline, so the statement needs no bindings: on PostgreSQL through pg-client.ts it is
  * queued and sent with the transaction's next statement, in the same message (before it, when
  * that one has bindings) — the address lock and the read it protects are one round trip.
  */

@@ -1,7 +1,7 @@
 import { AppError, ErrorCode } from '../errors.js';
 import { RetryTransaction, StaleRead } from '../domain/ports.js';
 import { BatchMoved, PG_BATCH_MOVED_CODE } from './batch/batch-session.js';
-import { CommitNotReplicated } from './database.js';
+import { CommitNotReplicated } from './pg-replicated-commit.js';
 import { SQLITE_THREAD_EXITED } from './sqlite-thread/connection.js';
 import { STALE_READ_CODE } from './sqlite-thread/protocol.js';
 import { PG_STALE_READ_CODE } from './sql/read-expectation.js';

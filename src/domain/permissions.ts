@@ -41,10 +41,6 @@ export function mayTouch(p: Permissions, partition: string): boolean {
   return p.partitions === null || p.partitions.includes(partition);
 }
 
-export function requirePartition(p: Permissions, partition: string): void {
-  if (!mayTouch(p, partition)) throw denied(`This user may not touch partition ${partition}`);
-}
-
 /** Refuses calls that span every partition to a user confined to some. */
 export function requireAllPartitions(p: Permissions, what: string): void {
   if (p.partitions !== null) throw denied(`${what} spans every partition; this user may not`);

@@ -181,9 +181,11 @@ for (const [engine, people] of testEngines().flatMap((e) => LAYOUTS.map((n) => [
               )) as { rows: Array<{ proname: string }> }
             ).rows.map((r) => r.proname)
           : [];
-      const both =
-        engine.name === 'postgres' ? ['lead_activity_count', 'lead_activity_nth_id'] : [];
-      expect(await functions()).to.deep.equal(both);
+      // Migrated to the latest, the window end is gone (20261204000000); this migration makes
+      // both again.
+      const postgres = engine.name === 'postgres';
+      const both = postgres ? ['lead_activity_count', 'lead_activity_nth_id'] : [];
+      expect(await functions()).to.deep.equal(postgres ? ['lead_activity_count'] : []);
       await plans.down(knex);
       expect(await functions()).to.deep.equal([]);
       await plans.up(knex);

@@ -9,7 +9,7 @@ import { INTEROP_DIR, parseReport, run } from './worked-example.js';
 
 /**
  * Apache Axis 1.4 (Debian's libaxis-java), the RPC-era Java toolkit: WSDL2Java on the live
- * ?WSDL into a temp dir, javac of the stubs and test/interop/clients/axis1/Axis1Client.java,
+ * ?WSDL into a temp dir, javac of the stubs and the programs in test/interop/clients/axis1/,
  * then java runs it (headers set on the stub by hand, as WSDL2Java leaves them out).
  * Built once per run, from the first engine's service; nothing generated is kept.
  */
@@ -26,8 +26,8 @@ const CLASSPATH = [
 ]
   .map((j) => path.join(JAVA, j))
   .join(path.delimiter);
-const CLIENT = path.join(INTEROP_DIR, 'clients', 'axis1', 'Axis1Client.java');
-const OPERATIONS = path.join(INTEROP_DIR, 'clients', 'axis1', 'Axis1Operations.java');
+/** Axis1Client, Axis1Operations and what they share (Axis1Session, Json). */
+const PROGRAMS = path.join(INTEROP_DIR, 'clients', 'axis1');
 
 function javaFiles(dir: string): string[] {
   return fs
@@ -78,8 +78,7 @@ async function buildStubs(wsdlUrl: string): Promise<string> {
       '-d',
       classes,
       ...javaFiles(src),
-      CLIENT,
-      OPERATIONS,
+      ...javaFiles(PROGRAMS),
     ],
     { timeoutMs: 110000 },
   );

@@ -14,7 +14,7 @@ import {
 /**
  * PHP's SoapClient runs the worked example against the live WSDL URL, with SoapHeaders for
  * AuthenticationHeader (signed by the script) and MktowsContextHeader (lead B in East):
- * test/interop/clients/php_worked_example.php, which shares examples/php.
+ * test/interop/clients/php_worked_example.php, which shares examples/php (php_client_setup.php).
  */
 
 const PHP = 'php';

@@ -12,7 +12,7 @@ import { INTEROP_DIR, parseReport, run } from './worked-example.js';
  * test/interop/clients/soap_lite_client.pl.
  */
 const CLIENT = path.join(INTEROP_DIR, 'clients', 'soap_lite_client.pl');
-const SHARED = path.join(INTEROP_DIR, 'clients', 'soap_lite_shared.pl');
+const MULTI_REFS = path.join(INTEROP_DIR, 'clients', 'soap_lite_multi_refs.pl');
 const SOAP_LITE = '/usr/share/perl5/SOAP/Lite.pm';
 
 for (const engine of testEngines()) {
@@ -56,7 +56,7 @@ for (const engine of testEngines()) {
 
     it('one attribute list shared by several records: SOAP::Lite’s multi-reference values (href="#ref-…") are read in place', async () => {
       const r = await run('perl', [
-        SHARED,
+        MULTI_REFS,
         service!.url,
         TEST_USER.userId,
         TEST_USER.encryptionKey,
@@ -65,7 +65,7 @@ for (const engine of testEngines()) {
         references: number;
         statuses: string[];
         people: { Company: string | null; LeadSource: string | null }[];
-      }>('soap_lite_shared.pl', r);
+      }>('soap_lite_multi_refs.pl', r);
       expect(out.references, 'SOAP::Lite sent references').to.be.above(0);
       expect(out.statuses).to.deep.equal(['CREATED', 'CREATED', 'CREATED']);
       expect(out.people).to.deep.equal(

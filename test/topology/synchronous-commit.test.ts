@@ -16,6 +16,8 @@ import { pgBouncerUnavailable, startPgBouncer, type PgBouncer } from './pgbounce
 import { createPostgresPair, runSql, type PostgresPair } from './postgres-pair.js';
 import { createScratch, type Scratch } from './scratch.js';
 
+type Route = 'directly' | 'through PgBouncer';
+
 describe('topology: a COMMIT the synchronous standby never confirmed', function () {
   this.timeout(120000);
   let scratch: Scratch | undefined;
@@ -39,18 +41,46 @@ describe('topology: a COMMIT the synchronous standby never confirmed', function 
     scratch?.cleanup();
   });
 
+  /** The services over the `du` database, reached directly or through PgBouncer, migrated. */
+  async function servicesThrough(route: Route) {
+    const database = openDatabase({
+      databaseUrl: route === 'directly' ? pair.primary.url('du') : bouncer.url('du'),
+      dataDir: '',
+      sqliteBusyTimeoutMs: 0,
+      dbPoolMax: 2,
+      dbStatementTimeoutMs: 1000,
+    });
+    opened.push(database);
+    await migrateLatest(database);
+    return createServices(database, { customFields: [], defaultPartition: 'Default' });
+  }
+
+  /** What `write` fails with while the standby is stopped (null: it succeeded). */
+  async function failureWithoutStandby(write: () => Promise<unknown>): Promise<unknown> {
+    pair.standby.stop();
+    try {
+      return await write().then(
+        () => null,
+        (e: unknown) => e,
+      );
+    } finally {
+      pair.standby.start();
+    }
+  }
+
+  /** What `write` answers once the standby is back and it succeeds (undefined: not in 10 s). */
+  async function onceStandbyIsBack<T>(write: () => Promise<T>): Promise<T | undefined> {
+    for (let i = 0; i < 50; i++) {
+      const done = await write().catch(() => undefined);
+      if (done) return done;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return undefined;
+  }
+
   for (const route of ['directly', 'through PgBouncer'] as const) {
     it(`${route}: is reported as "database unavailable", not as a success; the retry once the standby is back changes nothing more`, async () => {
-      const database = openDatabase({
-        databaseUrl: route === 'directly' ? pair.primary.url('du') : bouncer.url('du'),
-        dataDir: '',
-        sqliteBusyTimeoutMs: 0,
-        dbPoolMax: 2,
-        dbStatementTimeoutMs: 1000,
-      });
-      opened.push(database);
-      await migrateLatest(database);
-      const services = createServices(database, { customFields: [], defaultPartition: 'Default' });
+      const services = await servicesThrough(route);
       const email = `sync-${route.length}@example.com`;
       const unsubscribe = () =>
         services.leads.sync(
@@ -59,27 +89,14 @@ describe('topology: a COMMIT the synchronous standby never confirmed', function 
         );
       await services.leads.sync({ email }, { path: web });
 
-      pair.standby.stop();
-      let error: unknown;
-      try {
-        error = await unsubscribe().then(
-          () => null,
-          (e: unknown) => e,
-        );
-      } finally {
-        pair.standby.start();
-      }
+      const error = await failureWithoutStandby(unsubscribe);
       expect(error).to.be.instanceOf(AppError);
       expect((error as AppError).code).to.equal(ErrorCode.DATABASE_UNAVAILABLE);
       // It had committed on the primary: the unconfirmed write is there.
       const committed = await services.durableStatus.explain(email);
       expect(committed.status?.unsubscribed).to.equal(true);
 
-      let retried;
-      for (let i = 0; i < 50 && !retried; i++) {
-        retried = await unsubscribe().catch(() => undefined);
-        if (!retried) await new Promise((r) => setTimeout(r, 200));
-      }
+      const retried = await onceStandbyIsBack(unsubscribe);
       expect(retried?.status).to.equal('UPDATED');
       const report = await services.durableStatus.explain(email);
       expect(report.status?.unsubscribed).to.equal(true);
@@ -87,40 +104,18 @@ describe('topology: a COMMIT the synchronous standby never confirmed', function 
     });
 
     it(`${route}: a one-click unsubscribe (COMMIT in the same message as its write) is not acknowledged either`, async () => {
-      const database = openDatabase({
-        databaseUrl: route === 'directly' ? pair.primary.url('du') : bouncer.url('du'),
-        dataDir: '',
-        sqliteBusyTimeoutMs: 0,
-        dbPoolMax: 2,
-        dbStatementTimeoutMs: 1000,
-      });
-      opened.push(database);
-      await migrateLatest(database);
-      const services = createServices(database, { customFields: [], defaultPartition: 'Default' });
+      const services = await servicesThrough(route);
       const email = `click-${route.length}@example.com`;
       const click = () => services.links.unsubscribe({ email, linkId: 'l1', list: null });
 
-      pair.standby.stop();
-      let error: unknown;
-      try {
-        error = await click().then(
-          () => null,
-          (e: unknown) => e,
-        );
-      } finally {
-        pair.standby.start();
-      }
+      const error = await failureWithoutStandby(click);
       expect(error).to.be.instanceOf(AppError);
       expect((error as AppError).code).to.equal(ErrorCode.DATABASE_UNAVAILABLE);
       const committed = await services.durableStatus.explain(email);
       expect(committed.status?.unsubscribed).to.equal(true);
 
-      let retried;
-      for (let i = 0; i < 50 && !retried; i++) {
-        retried = await click().catch(() => undefined);
-        if (!retried) await new Promise((r) => setTimeout(r, 200));
-      }
       // The retry finds it done and writes nothing more.
+      const retried = await onceStandbyIsBack(click);
       expect(retried?.changed).to.equal(false);
       const report = await services.durableStatus.explain(email);
       expect(report.history).to.have.length(committed.history.length);

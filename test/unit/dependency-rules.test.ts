@@ -11,7 +11,7 @@ const config = createRequire(import.meta.url)(
 
 /** The violations the project's rules find in a tree of files below `baseDir`. */
 async function violationsIn(baseDir: string): Promise<IViolation[]> {
-  const result = await cruise(['src'], {
+  const result = await cruise(['src', 'migrations'], {
     ...config.options,
     ruleSet: { forbidden: config.forbidden },
     baseDir,
@@ -99,6 +99,42 @@ describe('dependency rules (npm run lint:deps)', function () {
     expect(broken(violations, 'data-access-to-ports-only')).to.deep.equal([
       'src/data-access/calls-rules.ts → src/domain/rules.ts',
     ]);
+  });
+
+  it('keeps the domain from its callers and from reading the settings itself', () => {
+    expect(broken(violations, 'domain-not-to-entry-points')).to.deep.equal([
+      'src/domain/knows-its-caller.ts → src/mktows/handler.ts',
+    ]);
+    // The config types of the settings it is given are allowed (domain/given-config.ts).
+    expect(broken(violations, 'domain-not-to-config')).to.deep.equal([
+      'src/domain/reads-config.ts → src/config.ts',
+    ]);
+  });
+
+  it('keeps data-access from the entry points', () => {
+    expect(broken(violations, 'data-access-not-to-entry-points')).to.deep.equal([
+      'src/data-access/reaches-up.ts → src/mktows/handler.ts',
+    ]);
+  });
+
+  it("sends the CLI's commands through the domain; only its database operations open data-access", () => {
+    // cli/operations.command.ts opens it too, allowed.
+    expect(broken(violations, 'cli-commands-through-domain')).to.deep.equal([
+      'src/cli/writes-directly.ts → src/data-access/store.ts',
+    ]);
+  });
+
+  it('keeps migrations to knex and the rules of the domain', () => {
+    // migrations/uses-rules.ts imports src/domain/rules.ts, allowed.
+    expect(broken(violations, 'migrations-stand-alone')).to.deep.equal([
+      'migrations/uses-store.ts → src/data-access/store.ts',
+    ]);
+  });
+
+  it('has a fixture that breaks every rule', () => {
+    const rules = (config.forbidden ?? []).map((rule) => rule.name);
+    const brokenRules = new Set(violations.map((v) => v.rule.name));
+    expect(rules.filter((name) => !brokenRules.has(name ?? ''))).to.deep.equal([]);
   });
 
   it('keeps the listeners away from data-access', () => {

@@ -1,7 +1,7 @@
 /**
  * The text of a fixed statement (statement.ts runs them): written once per engine, at load,
  * and on PostgreSQL with its values written in where they can be, so that a statement without
- * bindings can share a message with BEGIN, the address locks and queued reads (database.ts).
+ * bindings can share a message with BEGIN, the address locks and queued reads (pg-client.ts).
  * statement.ts passes fixedSql on, so that a module that writes and runs a statement imports
  * both from there.
  */
@@ -22,7 +22,7 @@ export function fixedSql(sqlite: string, postgres: string = sqlite): FixedSql {
 
 /**
  * A value written into PostgreSQL SQL text. A statement without bindings is sent in one message
- * with the transaction's deferred BEGIN (database.ts), saving a round trip.
+ * with the transaction's deferred BEGIN (pg-client.ts), saving a round trip.
  *
  * knex numbers every `?` of a statement's text as a placeholder, inside quotes too, so a string
  * holding `?` or a backslash is written as an escape string (E'…') with `?` as `\x3f`: the text
@@ -75,7 +75,7 @@ function placeholdersOf(sql: FixedSql): readonly string[] {
  * PostgreSQL: `sql`'s text with `bindings` written in (pgLiteral), or null when one of them
  * cannot be (a NUL, a fraction, an object): the caller then sends the bindings. A statement
  * without bindings is sent by the simple protocol, cheaper on both sides for a short
- * statement, and can share a message with BEGIN and the address locks (database.ts). Every
+ * statement, and can share a message with BEGIN and the address locks (pg-client.ts). Every
  * `?` of a fixed text is a placeholder (knex reads them so too).
  */
 export function inlined(sql: FixedSql, bindings: readonly unknown[]): InlinedSql | null {

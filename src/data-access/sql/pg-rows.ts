@@ -165,7 +165,7 @@ const gatherer = new TurnGatherer<KnexPgClient, PendingRead>((client, reads) => 
  * `sql` with `bindings` as a RowSet, read as above, when it is a plain read on PostgreSQL
  * outside a transaction whose values can be written into its text (fixed-sql.ts's inlined);
  * null otherwise, and the caller runs it as any statement. Inside a transaction statements go
- * through knex's client (database.ts sends BEGIN and the address locks with them). `sql` is
+ * through knex's client (pg-client.ts sends BEGIN and the address locks with them). `sql` is
  * one statement.
  *
  * Reads wait for the end of this turn of the event loop (the requests read in the same turn

@@ -1,5 +1,5 @@
 import { callTimedOut, type CallDeadline } from '../../domain/ports.js';
-import type { PgDeferringClient } from '../database.js';
+import type { PgDeferringClient } from '../pg-client.js';
 import { RowTemplate } from '../sqlite-thread/row-shapes.js';
 import type { StatementForm } from './fixed-sql.js';
 import { RowSetsQuery, type Connection, type KnexPgClient, type Outcome } from './pg-rows.js';
@@ -38,7 +38,7 @@ import { FORGET, isStale, PLAIN, StepForms, type GroupForms } from './pg-step-fo
 
 type Row = Record<string, unknown>;
 
-/** What this module uses of database.ts's PostgreSQL client. */
+/** What this module uses of pg-client.ts. */
 export type StepClient = KnexPgClient & PgDeferringClient;
 
 /** A connection knex's pool discards at its next checkout instead of handing it out. */

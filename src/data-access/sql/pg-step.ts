@@ -8,7 +8,7 @@ import { runGroupedStep, type StepClient, type StepResult } from './pg-step-grou
  * A one-step unit of work on PostgreSQL (UnitOfWork.writeStep: the one-click unsubscribe, and a
  * syncLead's checked write, below) without knex.transaction. Its one statement, which ends its transaction (runStatement's
  * endsTransaction, its values written in), was already sent as one message with BEGIN and
- * COMMIT (database.ts); what knex added around that message cost more than the message: a
+ * COMMIT (pg-client.ts); what knex added around that message cost more than the message: a
  * transaction object and a knex instance of its own, BEGIN and COMMIT each through knex's query
  * path, and their promises, events and pg result objects. Here the message, `BEGIN; SET LOCAL
  * …; <statement>; COMMIT;`, goes by the simple protocol on a connection of knex's pool (its
@@ -53,7 +53,7 @@ const lockStatement = (lock: bigint) => `SELECT pg_advisory_xact_lock(${lock})`;
 
 /**
  * A transaction handle for a one-step unit's repositories on `knex` (PostgreSQL through
- * database.ts): its first statement that ends its transaction is sent as above; any other
+ * pg-client.ts): its first statement that ends its transaction is sent as above; any other
  * statement (one before it, or with bindings, a lock queued for the next one, anything after
  * it, a query builder's, a raw one) is refused, and nothing is sent for it: a one-step unit is
  * one statement.

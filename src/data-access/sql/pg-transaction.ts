@@ -1,11 +1,11 @@
 import type { Knex } from 'knex';
 import { callTimedOut, type CallDeadline } from '../../domain/ports.js';
-import type { PgDeferringClient } from '../database.js';
+import type { PgDeferringClient } from '../pg-client.js';
 import type { Connection, KnexPgClient } from './pg-rows.js';
 
 /**
  * A write unit of several statements on PostgreSQL (UnitOfWork.write) without knex.transaction.
- * database.ts's client already makes such a unit few messages (BEGIN with the first statement,
+ * pg-client.ts already makes such a unit few messages (BEGIN with the first statement,
  * the address locks and queued writes with the next one, COMMIT with the last write); what knex
  * added around them cost the process more CPU than the messages: per unit a Transaction (an
  * event emitter and its promise chains), a client of its own with four listeners, a whole knex
@@ -19,7 +19,7 @@ import type { Connection, KnexPgClient } from './pg-rows.js';
  * acquireConnection hands the connection back, releasing it is a no-op). Building it is three
  * small objects; query builders, raw statements and statement.ts's fixed statements all run
  * through knex's client as before (its 'query' and 'query-error' events included), and BEGIN,
- * COMMIT and ROLLBACK are the statements knex.transaction sends, handled by database.ts as
+ * COMMIT and ROLLBACK are the statements knex.transaction sends, handled by pg-client.ts as
  * they were: deferred BEGIN, COMMIT carried by the last write or sent with the queued writes
  * and confirmed by the synchronous standby when asked (commitReplicated).
  *
@@ -32,7 +32,7 @@ import type { Connection, KnexPgClient } from './pg-rows.js';
  * mode). Transactions inside the unit (savepoints) are not offered: no repository opens one.
  */
 
-/** What this module uses of database.ts's PostgreSQL client. */
+/** What this module uses of pg-client.ts. */
 type BaseClient = KnexPgClient &
   PgDeferringClient & {
     query(connection: unknown, obj: unknown): Promise<unknown>;
@@ -87,7 +87,7 @@ function unitClientPrototype(base: BaseClient): object {
         if (this.done) return Promise.reject(new Error(ENDED));
         if (connection !== this.connection)
           return Promise.reject(new Error('Invalid connection for transaction query.'));
-        // The statement that may carry the unit's COMMIT (database.ts): not past its deadline.
+        // The statement that may carry the unit's COMMIT (pg-client.ts): not past its deadline.
         if (
           this.deadline !== undefined &&
           (obj as { endsTransaction?: boolean } | null)?.endsTransaction === true &&
@@ -130,7 +130,7 @@ function unitHandle(knex: Knex, client: UnitClient): Knex.Transaction {
 
 /**
  * Runs `work` in one transaction on a connection of `knex`'s pool (PostgreSQL through
- * database.ts), as knex.transaction would: committed when it resolves, rolled back when it
+ * pg-client.ts), as knex.transaction would: committed when it resolves, rolled back when it
  * throws, and its error (or COMMIT's) thrown as it was.
  */
 export async function pgTransaction<T>(
@@ -146,7 +146,7 @@ export async function pgTransaction<T>(
   client.deadline = deadline;
   let clean = true;
   try {
-    // database.ts's client sends nothing for it: BEGIN goes with the first statement.
+    // pg-client.ts sends nothing for it: BEGIN goes with the first statement.
     await base.query(connection, 'BEGIN;');
     let value: T;
     try {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { PgDeferringClient } from '../database.js';
+import type { PgDeferringClient } from '../pg-client.js';
 import { toBool } from '../lead-row.js';
 import { staleReadError } from '../sqlite-thread/protocol.js';
 import { inlined, type FixedSql, type StatementForm } from './fixed-sql.js';
@@ -35,7 +35,7 @@ interface QueryObject {
   unless?: { column: string; then: Array<{ sql: string; bindings: unknown[] }> };
   /** Read by the SQLite thread client: runIfRow's statements, run in the same message. */
   ifRow?: Array<{ sql: string; bindings: unknown[] }>;
-  /** See StatementOptions.endsTransaction (read by database.ts's PostgreSQL client). */
+  /** See StatementOptions.endsTransaction (read by pg-client.ts). */
   endsTransaction?: true;
   /** See StatementOptions.stepLock (read by pg-step.ts). */
   stepLock?: bigint;
@@ -54,7 +54,7 @@ interface StatementClient {
   acquireConnection(): Promise<unknown>;
   releaseConnection(connection: unknown): Promise<void>;
   query(connection: unknown, obj: QueryObject): Promise<QueryObject>;
-  /** PostgreSQL through database.ts: a statement sent with the transaction's next one. */
+  /** PostgreSQL through pg-client.ts: a statement sent with the transaction's next one. */
   sendWithNext?: PgDeferringClient['sendWithNext'];
 }
 
@@ -200,7 +200,7 @@ export async function queueCalls(
 
 /**
  * PostgreSQL, inside a transaction: `calls` with their values written in, queued to go in one
- * message with the transaction's next statement, or its COMMIT (database.ts, sendWithNext),
+ * message with the transaction's next statement, or its COMMIT (pg-client.ts, sendWithNext),
  * and run ahead of it; a failure of one of them is that message's, so the transaction fails
  * and stores none of it. The last one's changes settle when that message is answered. null:
  * not queued (a value that cannot be written in, a client without the queue), nothing sent.

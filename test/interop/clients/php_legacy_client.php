@@ -10,18 +10,11 @@
  * the fault an unserved operation raised.
  */
 
-require_once __DIR__ . '/../../../examples/php/mktows_client.php';
-
-set_error_handler(function (int $severity, string $message, string $file, int $line): bool {
-    throw new ErrorException($message, 0, $severity, $file, $line);
-});
+require_once __DIR__ . '/php_client_setup.php';
 
 [$script, $wsdlUrl, $userId, $key] = $argv;
 $client = mktows_client($wsdlUrl);
-$call = function (string $operation, array|object $params) use ($client, $userId, $key) {
-    $client->__setSoapHeaders([mktows_authentication($userId, $key)]);
-    return $client->__soapCall($operation, [$params]);
-};
+$call = mktows_signed_calls($client, $userId, $key);
 
 /** The lead's attributes as the old client classes kept them: cast by attrType. */
 function typed(object $lead): array
@@ -54,16 +47,9 @@ $read = function (string $email, string $unsubscribed) use ($call): array {
 $subscribed = $read('php-cast-sub@example.com', 'false');
 $unsubscribed = $read('php-cast-unsub@example.com', 'true');
 
-// Client classes as integrations of the vendor era declared them, one property per member: a
-// sync whose returnLead is never set goes out as <returnLead/>, which the vendor synced.
-class LeadRecord
-{
-    public $Id;
-    public $Email;
-    public $ForeignSysPersonId;
-    public $ForeignSysType;
-    public $leadAttributeList;
-}
+// Client classes as integrations of the vendor era declared them, one property per member
+// (LeadRecord from php_client_setup.php): a sync whose returnLead is never set goes out as
+// <returnLead/>, which the vendor synced.
 class ParamsSyncLead
 {
     public $leadRecord;

@@ -5,15 +5,11 @@
  *   php php_worked_example.php WSDL_URL USER_ID ENCRYPTION_KEY
  *
  * Prints one JSON line (the shape of WorkedExampleRun in test/interop/worked-example.ts), or
- * exits non-zero with a message. Signing and client set-up come from examples/php.
+ * exits non-zero with a message. Signing and client set-up come from examples/php (through
+ * php_client_setup.php).
  */
 
-require_once __DIR__ . '/../../../examples/php/mktows_client.php';
-
-// Notices and warnings are failures here: a quiet type juggle must not pass for success.
-set_error_handler(function (int $severity, string $message, string $file, int $line): bool {
-    throw new ErrorException($message, 0, $severity, $file, $line);
-});
+require_once __DIR__ . '/php_client_setup.php';
 
 final class WorkedExample
 {

@@ -15,42 +15,25 @@
 use strict;
 use warnings;
 
-use Digest::SHA qw(hmac_sha1_hex);
+use FindBin qw($Bin);
 use JSON::PP;
 use POSIX qw(strftime);
 use SOAP::Lite;
+use lib $Bin;
+use MktowsSoapLite qw(ok all_of attributes_of);
 
 my ($endpoint, $user_id, $encryption_key, $action_style) = @ARGV;
 die "usage: $0 ENDPOINT_URL USER_ID ENCRYPTION_KEY [joined|slashed]\n" unless defined $encryption_key;
 $action_style //= '';
 
-my $NS = 'http://www.marketo.com/mktows/';
-my $soap = SOAP::Lite->uri($NS)->proxy($endpoint, timeout => 30);
+my $mktows = MktowsSoapLite->new($endpoint, $user_id, $encryption_key);
+my $soap = $mktows->soap;
 $soap->on_action(sub { join '', @_ }) if $action_style eq 'joined';
 $soap->on_action(sub { join '/', @_ }) if $action_style eq 'slashed';
-# Faults are read from the SOM, as integrations did; a transport error dies.
-$soap->on_fault(sub {
-    my ($soap, $res) = @_;
-    return $res if ref $res;
-    die 'transport error: ' . $soap->transport->status . "\n";
-});
-
-# The vendor's signature: hex HMAC-SHA1(key, timestamp . user id); a W3C timestamp with offset.
-sub auth_header {
-    my $z = strftime('%z', localtime);
-    my $ts = strftime('%Y-%m-%dT%H:%M:%S', localtime) . substr($z, 0, 3) . ':' . substr($z, 3);
-    return SOAP::Header->name('AuthenticationHeader')->prefix('ns1')->uri($NS)->value(
-        \SOAP::Data->value(
-            SOAP::Data->name(mktowsUserId => $user_id),
-            SOAP::Data->name(requestSignature => hmac_sha1_hex($ts . $user_id, $encryption_key)),
-            SOAP::Data->name(requestTimestamp => $ts),
-        )
-    );
-}
 
 sub context_header {
     my ($workspace) = @_;
-    return SOAP::Header->name('MktowsContextHeader')->prefix('ns1')->uri($NS)
+    return SOAP::Header->name('MktowsContextHeader')->prefix('ns1')->uri($MktowsSoapLite::NS)
         ->value(\SOAP::Data->name(targetWorkspace => $workspace));
 }
 
@@ -64,35 +47,10 @@ sub attribute_list {
     } sort keys %attributes);
 }
 
-# One call: the params element in the vendor's namespace, then the headers.
-sub call {
-    my ($params, @members) = @_;
-    my @headers = (auth_header(), grep { ref $_ eq 'SOAP::Header' } @members);
-    my @body = grep { ref $_ ne 'SOAP::Header' } @members;
-    return $soap->call(SOAP::Data->name($params)->prefix('ns1')->uri($NS) => @body, @headers);
-}
-
-sub ok {
-    my ($what, $som) = @_;
-    die "$what: fault " . $som->faultcode . ' ' . $som->faultstring . "\n" if $som->fault;
-    return $som;
-}
-
-# The list under a path, whether the toolkit found one element there or several.
-sub all_of { my ($som, $path) = @_; my @v = $som->valueof($path); return @v; }
-
-sub attributes_of {
-    my ($record) = @_;
-    my $list = $record->{leadAttributeList} or return {};
-    my $items = $list->{attribute};
-    $items = [$items] if ref $items eq 'HASH';
-    return { map { $_->{attrName} => $_->{attrValue} } @$items };
-}
-
 sub leads_by_email {
     my ($email) = @_;
     # A hash, as most Perl scripts wrote a struct: its members in whatever order Perl keeps.
-    my $som = ok('getLead', call('paramsGetLead',
+    my $som = ok('getLead', $mktows->call('paramsGetLead',
         SOAP::Data->name(leadKey => { keyType => 'EMAIL', keyValue => $email })));
     my $count = $som->valueof('//successGetLead/result/count');
     my @leads = map {
@@ -110,7 +68,7 @@ sub activities {
             grep { defined $position->{$_} } qw(latestCreatedAt oldestCreatedAt activityCreatedAt offset)) : (),
         field(batchSize => $batch),
     );
-    my $som = ok('getLeadActivity', call('paramsGetLeadActivity', @params));
+    my $som = ok('getLeadActivity', $mktows->call('paramsGetLeadActivity', @params));
     my $list = '//successGetLeadActivity/leadActivityList';
     my @records = map {
         my $a = attributes_of({ leadAttributeList => $_->{activityAttributes} });
@@ -139,7 +97,7 @@ my $bob = "bob.$run\@example.com";
 my %out = (client => "SOAP::Lite $SOAP::Lite::VERSION");
 
 # 1. syncMultipleLeads: two people and a record with an attribute nobody has.
-my $batch = ok('syncMultipleLeads', call('paramsSyncMultipleLeads',
+my $batch = ok('syncMultipleLeads', $mktows->call('paramsSyncMultipleLeads',
     struct('leadRecordList',
         struct('leadRecord', field(Email => $ann), attribute_list(FirstName => 'Ann')),
         struct('leadRecord', field(Email => $bob), attribute_list(FirstName => 'Bob')),
@@ -150,7 +108,7 @@ $out{batch} = [map { { leadId => 0 + $_->{leadId}, status => $_->{status} } } @s
 
 # 2. syncLead: the same address, other case and spaces, with a foreign id (so that the address
 # does not find Ann) in partition East.
-my $east = ok('syncLead', call('paramsSyncLead',
+my $east = ok('syncLead', $mktows->call('paramsSyncLead',
     struct('leadRecord', field(Email => ' ' . uc($ann) . ' '), field(ForeignSysPersonId => "legacy-$run")),
     field(returnLead => 'false'), context_header('East')));
 $out{east} = { leadId => 0 + $east->valueof('//successSyncLead/result/leadId'),
@@ -160,7 +118,7 @@ $out{before} = leads_by_email($ann);
 
 # 3. syncLead: unsubscribe Ann by her Id, the record returned.
 my $a_id = $out{batch}[0]{leadId};
-my $unsub = ok('syncLead', call('paramsSyncLead',
+my $unsub = ok('syncLead', $mktows->call('paramsSyncLead',
     struct('leadRecord', field(Id => $a_id), attribute_list(Unsubscribed => 'true')),
     field(returnLead => 'true')));
 $out{unsubscribe} = {
@@ -186,7 +144,7 @@ $out{pages} = [map { { returnCount => $_->{returnCount}, remainingCount => $_->{
 # then writes the params element in a default namespace, which its members inherit).
 my $fault = $soap->paramsGetLead(
     struct('leadKey', field(keyType => 'EMAIL'), field(keyValue => "nobody.$run\@example.com")),
-    auth_header());
+    $mktows->auth_header);
 $out{fault} = $fault->fault ? {
     faultcode => $fault->faultcode,
     faultstring => $fault->faultstring,

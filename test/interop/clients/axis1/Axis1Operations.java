@@ -7,8 +7,6 @@ import com.marketo.www.mktows.LeadRecord;
 import com.marketo.www.mktows.MObjFieldMetadata;
 import com.marketo.www.mktows.MObjectMetadata;
 import com.marketo.www.mktows.MergeStatus;
-import com.marketo.www.mktows.MktMktowsApiServiceLocator;
-import com.marketo.www.mktows.MktowsPort;
 import com.marketo.www.mktows.ParamsDescribeMObject;
 import com.marketo.www.mktows.ParamsGetLeadChanges;
 import com.marketo.www.mktows.ParamsGetMultipleLeads;
@@ -20,22 +18,16 @@ import com.marketo.www.mktows.ResultGetMultipleLeads;
 import com.marketo.www.mktows.StaticListSelector;
 import com.marketo.www.mktows.StreamPosition;
 import com.marketo.www.mktows.SyncStatus;
-import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.text.SimpleDateFormat;
 import java.util.ArrayList;
 import java.util.Calendar;
 import java.util.Date;
 import java.util.List;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.apache.axis.AxisFault;
-import org.apache.axis.client.Stub;
-import org.apache.axis.message.SOAPHeaderElement;
-import org.w3c.dom.Element;
 
 /**
- * The operations Axis1Client leaves out, as an Axis 1.4 (WSDL2Java) integration calls them:
+ * The operations Axis1Client leaves out, as an Axis 1.4 (WSDL2Java) integration calls them
+ * (the port and its signed headers from Axis1Session):
  * getMultipleLeads by keys and by update date (the derived selectors the stubs write with
  * xsi:type, streamPosition passed back), getLeadChanges paged by the newStartPosition Axis read,
  * a StaticListSelector, mergeLeads, describeMObject and listMObjects. Axis 1 deserializes
@@ -46,57 +38,10 @@ import org.w3c.dom.Element;
  * Prints one JSON line of what the stubs read (test/interop/axis1.test.ts checks it).
  */
 public final class Axis1Operations {
-  private static final String NS = "http://www.marketo.com/mktows/";
+  private final Axis1Session session;
 
-  private final MktowsPort port;
-  private final String userId;
-  private final String key;
-
-  private Axis1Operations(MktowsPort port, String userId, String key) {
-    this.port = port;
-    this.userId = userId;
-    this.key = key;
-  }
-
-  private void headers() throws Exception {
-    String text = new SimpleDateFormat("yyyy-MM-dd'T'HH:mm:ssZ").format(new Date());
-    String timestamp = text.substring(0, 22) + ":" + text.substring(22);
-    Mac mac = Mac.getInstance("HmacSHA1");
-    mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA1"));
-    StringBuilder signature = new StringBuilder();
-    for (byte b : mac.doFinal((timestamp + userId).getBytes(StandardCharsets.UTF_8))) {
-      signature.append(String.format("%02x", b));
-    }
-    Stub stub = (Stub) port;
-    stub.clearHeaders();
-    SOAPHeaderElement auth = new SOAPHeaderElement(NS, "AuthenticationHeader");
-    auth.addChildElement("mktowsUserId").addTextNode(userId);
-    auth.addChildElement("requestSignature").addTextNode(signature.toString());
-    auth.addChildElement("requestTimestamp").addTextNode(timestamp);
-    stub.setHeader(auth);
-  }
-
-  private static String q(String s) {
-    if (s == null) return "null";
-    StringBuilder b = new StringBuilder("\"");
-    for (char c : s.toCharArray()) {
-      if (c == '"' || c == '\\') b.append('\\').append(c);
-      else if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
-      else b.append(c);
-    }
-    return b.append('"').toString();
-  }
-
-  /** The vendor code of a fault, as Axis gives its detail. */
-  private static String faultCode(AxisFault f) {
-    if (f.getFaultDetails() != null) {
-      for (Element detail : f.getFaultDetails()) {
-        if ("serviceException".equals(detail.getLocalName())) {
-          return detail.getElementsByTagName("code").item(0).getTextContent();
-        }
-      }
-    }
-    return null;
+  private Axis1Operations(Axis1Session session) {
+    this.session = session;
   }
 
   /** Ids of one getMultipleLeads page, and what it says of the rest. */
@@ -121,9 +66,8 @@ public final class Axis1Operations {
       records[i] = new LeadRecord();
       records[i].setEmail(emails[i]);
     }
-    headers();
     SyncStatus[] batch =
-        port.syncMultipleLeads(new ParamsSyncMultipleLeads(records, Boolean.TRUE))
+        session.signed().syncMultipleLeads(new ParamsSyncMultipleLeads(records, Boolean.TRUE))
             .getResult()
             .getSyncStatusList();
     List<String> ids = new ArrayList<>();
@@ -134,9 +78,8 @@ public final class Axis1Operations {
     List<String> pages = new ArrayList<>();
     String position = null;
     do {
-      headers();
       ResultGetMultipleLeads r =
-          port.getMultipleLeads(
+          session.signed().getMultipleLeads(
                   new ParamsGetMultipleLeads(
                       new LeadKeySelector(LeadKeyRef.EMAIL, emails), null, position, 2, null))
               .getResult();
@@ -146,22 +89,20 @@ public final class Axis1Operations {
     out.append(",\"byKeys\":[").append(String.join(",", pages)).append(']');
 
     // getMultipleLeads by update date, FirstName alone asked for.
-    headers();
     ResultGetMultipleLeads updated =
-        port.getMultipleLeads(
+        session.signed().getMultipleLeads(
                 new ParamsGetMultipleLeads(
                     new LastUpdateAtSelector(null, since), null, null, 100, new String[] {"Email"}))
             .getResult();
     out.append(",\"byUpdate\":").append(page(updated));
 
     // A static list: none is kept here.
-    headers();
     String staticList = "null";
     try {
-      port.getMultipleLeads(
+      session.signed().getMultipleLeads(
           new ParamsGetMultipleLeads(new StaticListSelector("Program.List", null), null, null, null, null));
     } catch (AxisFault f) {
-      staticList = q(faultCode(f));
+      staticList = Json.string(Axis1Session.faultCode(f));
     }
     out.append(",\"staticList\":").append(staticList);
 
@@ -169,12 +110,11 @@ public final class Axis1Operations {
     List<String> changes = new ArrayList<>();
     StreamPosition start = new StreamPosition(null, since, null, null);
     for (int n = 0; n < 50; n++) {
-      headers();
       ResultGetLeadChanges r =
-          port.getLeadChanges(new ParamsGetLeadChanges(start, null, null, 1, null)).getResult();
+          session.signed().getLeadChanges(new ParamsGetLeadChanges(start, null, null, 1, null)).getResult();
       if (r.getLeadChangeRecordList() != null) {
         for (LeadChangeRecord c : r.getLeadChangeRecordList()) {
-          changes.add("[" + c.getId() + "," + q(c.getMktPersonId()) + "," + q(c.getActivityType()) + "]");
+          changes.add("[" + c.getId() + "," + Json.string(c.getMktPersonId()) + "," + Json.string(c.getActivityType()) + "]");
         }
       }
       if (r.getRemainingCount() == 0) break;
@@ -185,40 +125,36 @@ public final class Axis1Operations {
     // mergeLeads: the second person to win over the third. Axis 1.4 writes the first losing key
     // list's attributes under the outer item name (<keyList><keyList><attrName>…), a member
     // ArrayOfAttribute does not have: the call is refused, naming it, and nothing is merged.
-    headers();
     String merge;
     try {
       MergeStatus merged =
-          port.mergeLeads(
+          session.signed().mergeLeads(
                   new ParamsMergeLeads(
                       new Attribute[] {new Attribute("IDNUM", null, ids.get(1))},
                       new Attribute[][] {{new Attribute("EMAIL", null, emails[2])}},
                       null))
               .getResult()
               .getMergeStatus();
-      merge = "{\"status\":" + q(merged.getStatus().getValue()) + "}";
+      merge = "{\"status\":" + Json.string(merged.getStatus().getValue()) + "}";
     } catch (AxisFault f) {
-      merge = "{\"fault\":" + q(faultCode(f)) + "}";
+      merge = "{\"fault\":" + Json.string(Axis1Session.faultCode(f)) + "}";
     }
     out.append(",\"merge\":").append(merge);
 
     // describeMObject of each object listMObjects names.
-    headers();
-    String[] objects = port.listMObjects(new ParamsListMObjects()).getResult();
+    String[] objects = session.signed().listMObjects(new ParamsListMObjects()).getResult();
     List<String> described = new ArrayList<>();
     for (String name : objects) {
-      headers();
-      MObjectMetadata m = port.describeMObject(new ParamsDescribeMObject(name)).getResult().getMetadata();
+      MObjectMetadata m = session.signed().describeMObject(new ParamsDescribeMObject(name)).getResult().getMetadata();
       List<String> fields = new ArrayList<>();
-      for (MObjFieldMetadata f : m.getFieldList()) fields.add(q(f.getName()));
-      described.add("{\"name\":" + q(m.getName()) + ",\"fields\":[" + String.join(",", fields) + "]}");
+      for (MObjFieldMetadata f : m.getFieldList()) fields.add(Json.string(f.getName()));
+      described.add("{\"name\":" + Json.string(m.getName()) + ",\"fields\":[" + String.join(",", fields) + "]}");
     }
     out.append(",\"described\":[").append(String.join(",", described)).append("]}");
     return out.toString();
   }
 
   public static void main(String[] args) throws Exception {
-    MktowsPort port = new MktMktowsApiServiceLocator().getMktowsApiSoapPort(new URL(args[0]));
-    System.out.println(new Axis1Operations(port, args[1], args[2]).run());
+    System.out.println(new Axis1Operations(new Axis1Session(args[0], args[1], args[2])).run());
   }
 }

@@ -1,8 +1,4 @@
 import com.marketo.mktows.ActivityRecord;
-import com.marketo.mktows.ActivityType;
-import com.marketo.mktows.ActivityTypeFilter;
-import com.marketo.mktows.ArrayOfActivityRecord;
-import com.marketo.mktows.ArrayOfActivityType;
 import com.marketo.mktows.ArrayOfAttribute;
 import com.marketo.mktows.ArrayOfLeadRecord;
 import com.marketo.mktows.Attribute;
@@ -14,7 +10,6 @@ import com.marketo.mktows.MktowsPort;
 import com.marketo.mktows.ObjectFactory;
 import com.marketo.mktows.ParamsDeleteLead;
 import com.marketo.mktows.ParamsGetLead;
-import com.marketo.mktows.ParamsGetLeadActivity;
 import com.marketo.mktows.ParamsSyncLead;
 import com.marketo.mktows.ParamsSyncMultipleLeads;
 import com.marketo.mktows.ResultDeleteLead;
@@ -22,7 +17,6 @@ import com.marketo.mktows.ResultGetLead;
 import com.marketo.mktows.ResultSyncLead;
 import com.marketo.mktows.SyncStatus;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -113,24 +107,9 @@ public final class WorkedExample {
 
   /** The newest Change Data Value activity of the lead that changed Unsubscribed. */
   private Map<String, Object> unsubscribeChange(int id) throws Exception {
-    ParamsGetLeadActivity p = new ParamsGetLeadActivity();
-    p.setLeadKey(key(LeadKeyRef.IDNUM, String.valueOf(id)));
-    ActivityTypeFilter filter = new ActivityTypeFilter();
-    ArrayOfActivityType types = new ArrayOfActivityType();
-    types.getActivityType().add(ActivityType.CHANGE_DATA_VALUE);
-    filter.setIncludeTypes(types);
-    p.setActivityFilter(f.createParamsGetLeadActivityActivityFilter(filter));
-    p.setBatchSize(f.createParamsGetLeadActivityBatchSize(100));
-    ArrayOfActivityRecord page =
-        MktowsClient.value(
-            port.getLeadActivity(p, MktowsClient.authentication(userId, key))
-                .getLeadActivityList()
-                .getActivityRecordList());
-    if (page == null) return null;
-    for (ActivityRecord record : page.getActivityRecord()) { // newest first
-      Map<String, String> attrs = new HashMap<>();
-      for (Attribute a : MktowsClient.value(record.getActivityAttributes()).getAttribute())
-        attrs.put(a.getAttrName(), a.getAttrValue());
+    LeadKey lead = key(LeadKeyRef.IDNUM, String.valueOf(id));
+    for (ActivityRecord record : MktowsClient.dataValueChanges(port, userId, key, lead, 100)) {
+      Map<String, String> attrs = MktowsClient.attributes(record); // newest first
       if ("Unsubscribed".equals(attrs.get("Attribute Name"))) {
         return map(
             "activityType", record.getActivityType(),

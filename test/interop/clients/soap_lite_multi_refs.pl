@@ -6,47 +6,26 @@ use warnings;
 # once a single time, as a multi-reference value after the params element (id="ref-…"), and
 # each place that holds it as href="#ref-…"; the vendor's server read it in place.
 #
-#   perl soap_lite_shared.pl ENDPOINT_URL USER_ID ENCRYPTION_KEY
+#   perl soap_lite_multi_refs.pl ENDPOINT_URL USER_ID ENCRYPTION_KEY
 #
 # Prints one JSON line: whether the request held references, the batch's statuses, and the
 # Company and LeadSource each person has since (test/interop/soap-lite.test.ts checks it).
 
-use Digest::SHA qw(hmac_sha1_hex);
+use FindBin qw($Bin);
 use JSON::PP;
 use POSIX qw(strftime);
 use SOAP::Lite;
+use lib $Bin;
+use MktowsSoapLite qw(ok attributes_of);
 
 my ($endpoint, $user_id, $encryption_key) = @ARGV;
 die "usage: $0 ENDPOINT_URL USER_ID ENCRYPTION_KEY\n" unless defined $encryption_key;
 
-my $NS = 'http://www.marketo.com/mktows/';
-my $soap = SOAP::Lite->uri($NS)->proxy($endpoint, timeout => 30);
-$soap->on_fault(sub {
-    my ($soap, $res) = @_;
-    return $res if ref $res;
-    die 'transport error: ' . $soap->transport->status . "\n";
-});
+my $mktows = MktowsSoapLite->new($endpoint, $user_id, $encryption_key);
 my $sent = '';
-$soap->transport->add_handler(request_send => sub { $sent = $_[0]->content; return; });
+$mktows->soap->transport->add_handler(request_send => sub { $sent = $_[0]->content; return; });
 
-sub auth_header {
-    my $z = strftime('%z', localtime);
-    my $ts = strftime('%Y-%m-%dT%H:%M:%S', localtime) . substr($z, 0, 3) . ':' . substr($z, 3);
-    return SOAP::Header->name('AuthenticationHeader')->prefix('ns1')->uri($NS)->value(
-        \SOAP::Data->value(
-            SOAP::Data->name(mktowsUserId => $user_id),
-            SOAP::Data->name(requestSignature => hmac_sha1_hex($ts . $user_id, $encryption_key)),
-            SOAP::Data->name(requestTimestamp => $ts),
-        )
-    );
-}
-
-sub call {
-    my ($params, @body) = @_;
-    my $som = $soap->call(SOAP::Data->name($params)->prefix('ns1')->uri($NS) => @body, auth_header());
-    die "$params: fault " . $som->faultcode . ' ' . $som->faultstring . "\n" if $som->fault;
-    return $som;
-}
+sub call { my ($params, @body) = @_; return ok($params, $mktows->call($params, @body)); }
 
 my $run = strftime('%H%M%S', localtime) . $$;
 my @emails = map { "shared.$_.$run\@example.com" } 1 .. 3;
@@ -67,11 +46,8 @@ my @statuses = map { $_->{status} } $batch->valueof('//successSyncMultipleLeads/
 my @people;
 for my $email (@emails) {
     my $som = call('paramsGetLead', SOAP::Data->name(leadKey => { keyType => 'EMAIL', keyValue => $email }));
-    my $record = $som->valueof('//successGetLead/result/leadRecordList/leadRecord');
-    my $items = $record->{leadAttributeList}{attribute};
-    $items = [$items] if ref $items eq 'HASH';
-    my %a = map { $_->{attrName} => $_->{attrValue} } @$items;
-    push @people, { Company => $a{Company}, LeadSource => $a{LeadSource} };
+    my $attributes = attributes_of(scalar $som->valueof('//successGetLead/result/leadRecordList/leadRecord'));
+    push @people, { Company => $attributes->{Company}, LeadSource => $attributes->{LeadSource} };
 }
 
 print JSON::PP->new->canonical->encode({ references => $references, statuses => \@statuses, people => \@people }), "\n";
