@@ -9,11 +9,13 @@
  *
  * Every write transaction starts (in the message that carries its BEGIN, pg-client.ts) by
  * taking a shared transaction-level advisory lock whose key is the activities' sequence value
- * at that moment, its floor: every id the transaction takes afterwards lies above it, and the
- * lock is released only once the transaction's commit (or rollback) is visible. A reader
- * reads the sequence's value first, then the floors of the locks held at that moment: every
- * id at or below the lower of the two was taken by a transaction that has ended, or lies
- * above the floor of one that has not. The stream serves ids up to that point only; rows
+ * at that moment (a group of steps takes it just after making sure of its prepared statements,
+ * as one of them: sql/pg-step-forms.ts; before any statement that takes an id), its floor:
+ * every id the transaction takes afterwards lies above it, and the lock is released only once
+ * the transaction's commit (or rollback) is visible. A reader reads the sequence's value
+ * first, then the floors of the locks held at that moment: every id at or below the lower of
+ * the two was taken by a transaction that has ended, or lies above the floor of one that has
+ * not. The stream serves ids up to that point only; rows
  * above it are served at a later call, once the writers below them have ended.
  *
  * The writer's cost is one statement in the message its BEGIN already goes in (no round trip,

@@ -44,6 +44,10 @@ export interface PgDeferringClient {
   ): boolean;
   /** `BEGIN;` and the settings every write transaction starts with (`SET LOCAL`). */
   readonly transactionHead: string;
+  /** transactionHead without its activity floor lock (the group of steps runs it prepared). */
+  readonly transactionBegin: string;
+  /** The activity floor lock of transactionHead (activity-horizon.ts), without its `;`. */
+  readonly floorLock: string;
   /**
    * Runs `commit`, which sends COMMIT on `connection`, as the transaction's own COMMIT is run:
    * failing with CommitNotReplicated when the synchronous standby did not confirm it.
@@ -90,11 +94,8 @@ export function deferredBeginPgClient(
   const nothing = (command: string) => ({ command, rows: [], rowCount: null, fields: [] });
   // The activity writers' floor lock goes with BEGIN: a reader of the change stream stops
   // below any id this transaction may take (activity-horizon.ts).
-  const begin = [
-    'BEGIN;',
-    ...transactionSettings.map((s) => `SET LOCAL ${s};`),
-    `${WRITER_FLOOR_LOCK};`,
-  ].join(' ');
+  const opening = ['BEGIN;', ...transactionSettings.map((s) => `SET LOCAL ${s};`)].join(' ');
+  const begin = `${opening} ${WRITER_FLOOR_LOCK};`;
   /**
    * Tells the queued statements `list` their results, from `response`, the answer of the
    * message they went in: one result per statement, theirs followed by `after` others.
@@ -107,6 +108,8 @@ export function deferredBeginPgClient(
   };
   return class DeferredBeginPgClient extends Base implements PgDeferringClient {
     readonly transactionHead = begin;
+    readonly transactionBegin = opening;
+    readonly floorLock = WRITER_FLOOR_LOCK;
 
     commitReplicated<T>(connection: object, commit: () => Promise<T>): Promise<T> {
       return replicatedCommit(connection, commitTimeoutMs, commit);

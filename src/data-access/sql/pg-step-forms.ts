@@ -16,7 +16,13 @@ import { pgLiteral, type StatementForm } from './fixed-sql.js';
  *
  *   BEGIN; SET LOCAL plan_cache_mode = force_generic_plan;
  *   SELECT du_ensure_prepared(ARRAY['du_f_…', …], ARRAY['INSERT …', …], 64);
+ *   EXECUTE du_f_…;
  *   SAVEPOINT step; EXECUTE du_f_…('a@x', …); RELEASE step; …; COMMIT;
+ *
+ * The EXECUTE after the ensuring is the activity floor lock every write transaction takes
+ * before any statement that takes an id (activity-horizon.ts): prepared with the forms, it is
+ * planned once per connection instead of at every group (sent as text, as transactionHead has
+ * it, when nothing is prepared).
  *
  * du_ensure_prepared (migration 20261203006000) prepares the names the connection does not
  * hold yet, and nothing when it holds them all (one session setting read): the statements are
@@ -53,6 +59,8 @@ export interface GroupForms {
   readonly templates: readonly string[];
   /** A step's statements as they are sent, each ending with one semicolon. */
   statementsOf(step: FormedStep): string[];
+  /** Whether `prepare` ends with the group's first statement (groupForms' `first`), run. */
+  readonly runsFirst: boolean;
 }
 
 /** The setting the prepared statements run under: one plan, made once. */
@@ -81,6 +89,7 @@ export const PLAIN: GroupForms = {
   prepare: [],
   templates: [],
   statementsOf: (step) => step.statements.map(statementText),
+  runsFirst: false,
 };
 
 /** `template`'s `?` placeholders numbered, as PREPARE takes them ($1, $2, …). */
@@ -109,12 +118,16 @@ function nameOf(template: string): { text: string; name: string } {
 
 /**
  * The forms of `steps` prepared (not those `refused`): those `seen` before (counted by the
- * caller, this group's included) or repeated in the group.
+ * caller, this group's included) or repeated in the group. `first`: a statement without
+ * values that every group runs before its steps (the activity floor lock of a write
+ * transaction, activity-horizon.ts), prepared with the forms whenever one is, and executed
+ * last in `prepare` (runsFirst): kept, it is planned once per connection, not at each group.
  */
 export function groupForms(
   steps: readonly FormedStep[],
   refused: ReadonlySet<string>,
   seen: ReadonlyMap<string, number> = new Map(),
+  first?: string,
 ): GroupForms {
   const counts = new Map<string, number>();
   for (const step of steps)
@@ -130,13 +143,18 @@ export function groupForms(
       texts.push(text);
     }
   if (names.size === 0) return PLAIN;
+  const opening = first !== undefined && !refused.has(first) ? nameOf(first) : undefined;
+  if (opening) texts.push(opening.text);
+  const all = [...names.values(), ...(opening ? [opening.name] : [])];
   const array = (values: string[]) => `ARRAY[${values.map(pgLiteral).join(', ')}]::text[]`;
   return {
     prepare: [
       GENERIC_PLANS,
-      `SELECT du_ensure_prepared(${array([...names.values()])}, ${array(texts)}, ${MOST_KEPT});`,
+      `SELECT du_ensure_prepared(${array(all)}, ${array(texts)}, ${MOST_KEPT});`,
+      ...(opening ? [`EXECUTE ${opening.name};`] : []),
     ],
-    templates: [...names.keys()],
+    templates: [...names.keys(), ...(opening ? [first!] : [])],
+    runsFirst: opening !== undefined,
     statementsOf: (step) =>
       step.statements.map((text, i) => {
         const form = step.forms?.[i];
@@ -167,14 +185,14 @@ export class StepForms {
   private readonly seen = new Map<string, number>();
   private off = false;
 
-  /** The forms of a group of `steps`. */
-  of(steps: readonly FormedStep[]): GroupForms {
+  /** The forms of a group of `steps`, and its `first` statement (groupForms). */
+  of(steps: readonly FormedStep[], first?: string): GroupForms {
     if (this.off) return PLAIN;
     if (this.seen.size > MOST_COUNTED) this.seen.clear();
     for (const step of steps)
       for (const form of step.forms ?? [])
         if (form) this.seen.set(form.template, (this.seen.get(form.template) ?? 0) + 1);
-    return groupForms(steps, this.refused, this.seen);
+    return groupForms(steps, this.refused, this.seen, first);
   }
 
   /**
@@ -193,7 +211,9 @@ export class StepForms {
    * it is a refusal of what was prepared, the group then sent again plainly (see above).
    */
   refusedAt(forms: GroupForms, at: number, error: unknown): boolean {
-    if (at < 0 || at >= forms.prepare.length || !isRefusal(error)) return false;
+    // The first statement's EXECUTE, after the ensuring, is not a PREPARE: it fails as stale.
+    const ensuring = forms.prepare.length - (forms.runsFirst ? 1 : 0);
+    if (at < 0 || at >= ensuring || !isRefusal(error)) return false;
     const detail = (error as { detail?: unknown }).detail;
     const place = typeof detail === 'string' ? /^du_form (\d+)$/.exec(detail) : null;
     const template = place ? forms.templates[Number(place[1]) - 1] : undefined;

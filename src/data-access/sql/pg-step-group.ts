@@ -253,17 +253,25 @@ async function runGroup(
   let rest = lockOrder(due);
   // A step alone is sent without a savepoint; a group's steps each in one.
   const alone = rest.length === 1;
-  // The forms prepared, made sure of at the head of the first message (pg-step-forms.ts).
-  let forms: GroupForms = policy.of(rest);
+  // The forms prepared, made sure of at the head of the first message (pg-step-forms.ts),
+  // and with them the activity floor lock every write transaction takes first, kept prepared.
+  let forms: GroupForms = policy.of(rest, client.floorLock);
   let first = true;
   try {
-    let head = client.transactionHead;
+    // What begins a message after the first (which begins the transaction).
+    let head = '';
     for (;;) {
+      // The floor lock runs as the last of forms.prepare when it is prepared, else as text.
+      const begin = first
+        ? forms.runsFirst
+          ? client.transactionBegin
+          : client.transactionHead
+        : head;
       // Where each step's first statement is among the message's outcomes.
       const starts: number[] = [];
       const opening = first ? forms.prepare : [];
-      let at = statementsIn(head) + opening.length;
-      const parts = [head, ...opening];
+      let at = statementsIn(begin) + opening.length;
+      const parts = [begin, ...opening];
       for (const step of rest) {
         const statements = forms.statementsOf(step);
         if (alone) parts.push(...statements);
@@ -290,7 +298,7 @@ async function runGroup(
       }
       // The statement that failed: one step's own, or the group's (BEGIN, a savepoint, COMMIT).
       const failed = outcomes.length;
-      if (first && policy.refusedAt(forms, failed - statementsIn(head), error)) {
+      if (first && policy.refusedAt(forms, failed - statementsIn(begin), error)) {
         // A PREPARE refused, before any step ran: the group again, each statement as it is.
         const reset = await send(connection, 'ROLLBACK;');
         if (reset.error) throw reset.error;
@@ -305,7 +313,6 @@ async function runGroup(
         rest = [...ran.map((r) => r.step), ...rest];
         ran.length = 0;
         forms = PLAIN;
-        head = client.transactionHead;
         first = true;
         continue;
       }
