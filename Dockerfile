@@ -35,8 +35,10 @@ EXPOSE 8080
 # The service finishes in-flight calls on SIGTERM, then exits: within 15 s, or 20 s with
 # WORKERS > 1 (run it with --stop-timeout 25: Docker's own 10 s would cut the drain short).
 STOPSIGNAL SIGTERM
+# Asks the address the service listens on (HOST): loopback when that is every interface
+# (0.0.0.0, ::, empty); one specific address is not reachable as 127.0.0.1.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "const h=(process.env.HOST||'').trim(),a=h===''||h==='0.0.0.0'?'127.0.0.1':h==='::'?'::1':h;fetch('http://'+(a.includes(':')?'['+a+']':a)+':'+(process.env.PORT||8080)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # node itself is process 1's child-free main process: signals reach it directly.
 ENTRYPOINT ["node", "--max-semi-space-size=8", "dist/src/cli/index.js"]
 CMD ["serve"]

@@ -16,6 +16,8 @@ export interface ConnectionTimeouts {
   /** Of one client address (0 or null: no cap; null is a quarter of maxConnections in a loaded config). */
   maxConnectionsPerAddress?: number | null;
   headersTimeoutMs: number;
+  /** Idle time of a connection between an answer and the next request (KEEP_ALIVE_TIMEOUT_MS). */
+  keepAliveTimeoutMs: number;
   requestTimeoutMs: number;
   commitGraceMs?: number;
   bodyTimeoutMs: number;
@@ -26,7 +28,8 @@ export interface ConnectionTimeouts {
  * (each holds a descriptor and some memory; past the bound a flood of idle connections would
  * take the descriptors the database needs), at most MAX_CONNECTIONS_PER_ADDRESS of them from
  * one client address, headers within HEADERS_TIMEOUT_MS, the whole
- * request within what a call may take, no connection silent for longer than idleTimeoutMs.
+ * request within what a call may take, no connection silent for longer than idleTimeoutMs
+ * while a request is on it, nor for longer than KEEP_ALIVE_TIMEOUT_MS between two requests.
  * Set when the port is bound, so they hold while the service starts too.
  */
 export function applyConnectionBounds(server: Server, config: ConnectionTimeouts): void {
@@ -36,6 +39,16 @@ export function applyConnectionBounds(server: Server, config: ConnectionTimeouts
   // node requires requestTimeout >= headersTimeout.
   server.requestTimeout = Math.max(config.requestTimeoutMs + 5000, 30000, config.headersTimeoutMs);
   server.timeout = idleTimeoutMs(config);
+  // node's default of 5 s closed idle connections that client pools (.NET Framework: 100 s)
+  // and load balancers in front (AWS ALB: 60 s) still held: their next POST failed ("a
+  // connection that was expected to be kept alive was closed by the server"), and a SOAP POST
+  // is not retried. Between two requests node sets this as the socket's timeout in place of
+  // server.timeout (and restores server.timeout when the next request arrives), so it may be
+  // the longer of the two. headersTimeout counts from a request's first byte, not from the
+  // last answer, so an idle wait longer than it is not cut either. node advertises it as
+  // Keep-Alive: timeout=N (seconds, rounded down) and closes 1 s after that, so a client
+  // reusing a connection up to the advertised time does not race the close.
+  server.keepAliveTimeout = config.keepAliveTimeoutMs;
   closeStalledAnswers(server, server.timeout);
 }
 
@@ -95,8 +108,8 @@ const drains = new WeakMap<Server, () => void>();
 /**
  * Lets drainConnections end `server`'s keep-alive connections. server.close() stops accepting
  * and closes the connections idle at that moment, but a connection whose answer was in flight
- * was kept alive after it: the process waited for the client to close it or for node's
- * keep-alive timeout (5 s, each further request on it served and renewing the wait). Set when
+ * was kept alive after it: the process waited for the client to close it or for the keep-alive
+ * wait (KEEP_ALIVE_TIMEOUT_MS, each further request on it served and renewing the wait). Set when
  * the port is bound; it costs an entry in a set per request in flight.
  */
 export function endKeepAliveOnDrain(server: Server): void {

@@ -100,6 +100,13 @@ export const listenerSettings = {
       "Longest a client may take to send a request's headers, on every listener (slower ones get HTTP 408 and are closed within a second of it)",
     parse: integer('HEADERS_TIMEOUT_MS', 500, 600000),
   },
+  keepAliveTimeoutMs: {
+    env: 'KEEP_ALIVE_TIMEOUT_MS',
+    default: '120000',
+    meaning:
+      "How long the service port keeps a connection open, idle, after its last answer, for the client's next request (advertised as Keep-Alive: timeout=N, its seconds rounded down; the connection closes a second after it); set it above the idle time of the client pools and of any proxy or load balancer in front (.NET Framework 100 s, AWS ALB 60 s), or their next call on a connection this side closed fails. Idle connections stay bounded by MAX_CONNECTIONS and MAX_CONNECTIONS_PER_ADDRESS; SIGTERM closes them at once",
+    parse: integer('KEEP_ALIVE_TIMEOUT_MS', 1000, 3600000),
+  },
   maxConnections: {
     env: 'MAX_CONNECTIONS',
     default: '4096',

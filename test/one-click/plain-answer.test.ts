@@ -94,7 +94,7 @@ for (const engine of testEngines()) {
           'Content-Length: 14',
           'Date: *',
           'Connection: keep-alive',
-          'Keep-Alive: timeout=5',
+          'Keep-Alive: timeout=120',
         ]);
         expect(a.body).to.equal('Unsubscribed.\n');
       }
@@ -130,7 +130,7 @@ for (const engine of testEngines()) {
         'Content-Length: 45',
         'Date: *',
         'Connection: keep-alive',
-        'Keep-Alive: timeout=5',
+        'Keep-Alive: timeout=120',
       ]);
       expect(a.body).to.equal('The body must be List-Unsubscribe=One-Click.\n');
     });
@@ -172,7 +172,7 @@ for (const engine of testEngines()) {
         'Content-Length: 36',
         'Date: *',
         'Connection: keep-alive',
-        'Keep-Alive: timeout=5',
+        'Keep-Alive: timeout=120',
       ]);
       expect(a.body).to.equal('This unsubscribe link is not valid.\n');
     });

@@ -177,6 +177,33 @@ describe('the Dockerfile', function () {
     }
     expect(await run(service.port)).to.equal(1);
   });
+
+  it('its HEALTHCHECK asks the address HOST names: loopback for every interface, else that address', async function () {
+    // Before: always 127.0.0.1, so a container with HOST set to its one address was unhealthy.
+    this.timeout(60000);
+    const check = inFinal('HEALTHCHECK')[0]!.args;
+    const command = JSON.parse(/\bCMD\s+(\[.*\])\s*$/.exec(check)![1]!) as string[];
+    const run = (host: string, port: number) =>
+      new Promise<number>((resolve) =>
+        execFile(
+          command[0]!,
+          command.slice(1),
+          { env: { ...process.env, HOST: host, PORT: String(port) } },
+          (e) => resolve(e ? (typeof e.code === 'number' ? e.code : 1) : 0),
+        ),
+      );
+    // 127.0.0.2 and ::1: one address each, neither of them 127.0.0.1.
+    for (const host of ['0.0.0.0', '::', '127.0.0.2', '::1']) {
+      const db = await freshServiceDatabase(testEngines()[0]!);
+      const service = await spawnService({ ...db.env, HOST: host }, { built: true });
+      try {
+        expect(await run(host, service.port), `HOST=${host}`).to.equal(0);
+      } finally {
+        await service.stop();
+        await db.drop();
+      }
+    }
+  });
 });
 
 describe('deployment files are part of the package', () => {

@@ -109,6 +109,26 @@ describe('loadConfig', () => {
     expectConfigError({ ADMIN_LOGIN_CONCURRENCY: '0' }, /ADMIN_LOGIN_CONCURRENCY.*between/);
   });
 
+  it('KEEP_ALIVE_TIMEOUT_MS: 120 s unless set, shown by config, refused out of range by name', () => {
+    // Before: no such setting; node's 5 s closed idle connections clients still pooled.
+    expect(loadConfig({}).keepAliveTimeoutMs).to.equal(120000);
+    expect(loadConfig({ KEEP_ALIVE_TIMEOUT_MS: '65000' }).keepAliveTimeoutMs).to.equal(65000);
+    // 0 is node's "never close an idle connection"; below a second it advertises timeout=0.
+    expectConfigError({ KEEP_ALIVE_TIMEOUT_MS: '0' }, /^KEEP_ALIVE_TIMEOUT_MS must be between/);
+    expectConfigError({ KEEP_ALIVE_TIMEOUT_MS: '999' }, /^KEEP_ALIVE_TIMEOUT_MS must be between/);
+    expectConfigError({ KEEP_ALIVE_TIMEOUT_MS: '3600001' }, /KEEP_ALIVE_TIMEOUT_MS.*between/);
+    expectConfigError({ KEEP_ALIVE_TIMEOUT_MS: '2m' }, /KEEP_ALIVE_TIMEOUT_MS must be a whole/);
+    let out = '';
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        out += chunk.toString();
+        done();
+      },
+    });
+    expect(runConfigCommand([], { KEEP_ALIVE_TIMEOUT_MS: '90000' }, sink)).to.equal(0);
+    expect(out).to.match(/KEEP_ALIVE_TIMEOUT_MS\b.*90000/);
+  });
+
   it('refuses a boolean it cannot read', () => {
     expectConfigError({ ALLOW_ANONYMOUS: 'maybe' }, /ALLOW_ANONYMOUS/);
   });
