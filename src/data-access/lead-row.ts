@@ -179,7 +179,13 @@ export function updateRow(change: LeadUpdate, now: number): Row {
  */
 export function applyUpdate(current: LeadRecord, change: LeadUpdate, now: number): LeadRecord {
   const next: LeadRecord = { ...current, columns: { ...current.columns }, custom: current.custom };
-  Object.assign(next.columns, change.columns ?? {});
+  // As updateRow: a column left undefined is not written, so it keeps its value.
+  const columns = change.columns;
+  if (columns)
+    for (const c in columns) {
+      const value = columns[c];
+      if (value !== undefined) next.columns[c] = value;
+    }
   // One column in the table: updateRow writes `unsubscribed` after the columns, so it wins
   // over a value among them.
   let flag: unknown = current.unsubscribed;
@@ -196,6 +202,21 @@ export function applyUpdate(current: LeadRecord, change: LeadUpdate, now: number
   // knows without comparing their JSON that the attributes did not change.
   next.custom = change.custom !== undefined ? storedCustom(change.custom) : current.custom;
   next.updatedAt = now;
+  return next;
+}
+
+/**
+ * The record of the row an update of the locked `current` left (what fromRow would read of it):
+ * applyUpdate's, with the change_seq the UPDATE gave back (a bigint: text on PostgreSQL).
+ */
+export function updatedRecord(
+  current: LeadRecord,
+  change: LeadUpdate,
+  now: number,
+  changeSeq: unknown,
+): LeadRecord {
+  const next = applyUpdate(current, change, now);
+  next.changeSeq = Number(changeSeq);
   return next;
 }
 

@@ -88,8 +88,8 @@ function repositories(
       leads.setStatusAndPropagate(status, exceptLeadId, activity),
     queueStatusAndPropagate: (status, exceptLeadId, activity) =>
       queueStatusAndPropagate(db, engine, status, exceptLeadId, activity),
-    updateLogged: (id, change, now, activities, last) =>
-      leads.updateLogged(id, change, now, activities, last),
+    updateLogged: (lead, change, now, activities, last) =>
+      leads.updateLogged(lead, change, now, activities, last),
     // Checked in the write's own message: on SQLite any unit's, on PostgreSQL a one-step unit's,
     // whose message the check heads (read-expectation.ts).
     ...(engine === 'sqlite' ? { expect: (expected) => expectRead(db, expected) } : {}),

@@ -352,7 +352,7 @@ export class LeadWrites {
     // Rule 7: nothing changed, nothing written, nothing logged.
     if (planIsEmpty(plan)) return lead;
     // The lead's write is the last of the work: nothing in this function reads or writes after it.
-    const after = await repos.updateLogged(lead.id, plan.update, now, plan.activities, last);
+    const after = await repos.updateLogged(lead, plan.update, now, plan.activities, last);
     // The row is locked for this transaction: gone means something is badly off; start over.
     if (!after) throw new RetryTransaction();
     return after;

@@ -12,6 +12,7 @@ import {
   type Harness,
 } from '../support/harness.js';
 import { pgMessagesWhile } from '../support/pg-messages.js';
+import { heldLead } from '../support/records.js';
 import { openUnitOfWork } from '../support/step-units.js';
 
 for (const engine of testEngines()) {
@@ -25,7 +26,7 @@ for (const engine of testEngines()) {
     it('updateLogged writes the change and its activities in the order given', async () => {
       const id = await createLead(h.services, 'logged@x.example');
       const after = await uow.write((r) =>
-        r.updateLogged(id, { columns: { first_name: 'Ann' } }, 5, [
+        r.updateLogged(heldLead(id), { columns: { first_name: 'Ann' } }, 5, [
           { leadId: id, activityType: 'Change Data Value', createdAt: 5, attributeName: 'One' },
           { leadId: id, activityType: 'Change Data Value', createdAt: 5, attributeName: 'Two' },
           { leadId: id, activityType: 'Change Data Value', createdAt: 5, attributeName: 'Three' },
@@ -43,7 +44,7 @@ for (const engine of testEngines()) {
     it('updateLogged of a missing lead writes nothing and answers null', async () => {
       const before = await h.db.knex('activities').count({ n: '*' });
       const after = await uow.write((r) =>
-        r.updateLogged(999999, { columns: { first_name: 'X' } }, 6, [
+        r.updateLogged(heldLead(999999), { columns: { first_name: 'X' } }, 6, [
           { leadId: 999999, activityType: 'Change Data Value', createdAt: 6 },
         ]),
       );

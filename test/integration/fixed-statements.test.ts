@@ -51,10 +51,11 @@ for (const engine of testEngines()) {
     it('give back the rows of RETURNING and the count of rows changed', async () => {
       const id = await createLead(h.services, 'returning@fixed.example');
       const leads = new LeadRepository(h.db.knex, h.db.engine);
-      const after = await leads.update(id, { columns: { first_name: 'Quote "me"' } }, 42);
+      expect(await leads.update(id, { columns: { first_name: 'Quote "me"' } }, 42)).to.equal(true);
+      const after = await leads.findById(id);
       expect(after).to.include({ id, updatedAt: 42 });
       expect(after!.columns.first_name).to.equal('Quote "me"');
-      expect(await leads.update(987654, { columns: { first_name: 'x' } }, 43)).to.equal(null);
+      expect(await leads.update(987654, { columns: { first_name: 'x' } }, 43)).to.equal(false);
       const changed = await runStatement(
         h.db.knex,
         fixedSql('UPDATE leads SET updated_at = ? WHERE email_key = ?'),

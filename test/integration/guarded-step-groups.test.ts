@@ -7,6 +7,7 @@ import { createDomainServices } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
 import { createLead, openHarness, type Harness } from '../support/harness.js';
 import { pgMessagesWhile } from '../support/pg-messages.js';
+import { heldLead } from '../support/records.js';
 import { addressLockId } from '../../src/data-access/address-lock.js';
 
 /**
@@ -68,7 +69,7 @@ for (const engine of testEngines())
         };
         await r.queueStatusAndPropagate!(status, id, activity);
         return r.updateLogged(
-          id,
+          heldLead(id),
           { unsubscribed: true, columns: { unsubscribed: true } },
           1000,
           [
@@ -188,7 +189,7 @@ for (const engine of testEngines())
           uow
             .writeStep(async (r) => {
               await r.expect!(expected);
-              return r.updateLogged(p!.id, { columns: { first_name: 'x' } }, 1, [], true);
+              return r.updateLogged(heldLead(p!.id), { columns: { first_name: 'x' } }, 1, [], true);
             })
             .catch((e: unknown) => (caught = e)),
         );
@@ -217,7 +218,12 @@ for (const engine of testEngines())
         const check = (changeSeq: number) =>
           new UnitOfWork(memory).writeStep(async (r) => {
             await r.expect!({ lead: { id, changeSeq } });
-            return r.updateLogged(id, { columns: { first_name: `seq${changeSeq}` } }, 1, []);
+            return r.updateLogged(
+              heldLead(id),
+              { columns: { first_name: `seq${changeSeq}` } },
+              1,
+              [],
+            );
           });
         let caught: unknown;
         await check(seq + 1).catch((e: unknown) => (caught = e));

@@ -4,7 +4,7 @@ import type { EmailStatusRecord } from '../../src/domain/records.js';
 import { testEngines } from '../support/database.js';
 import { createLead, flags, getLead, type Harness } from '../support/harness.js';
 import { openUnitOfWork } from '../support/step-units.js';
-import { failure, testPropagation, testStatus } from '../support/records.js';
+import { failure, heldLead, testPropagation, testStatus } from '../support/records.js';
 import { pgMessagesWhile } from '../support/pg-messages.js';
 
 /**
@@ -105,7 +105,13 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
       uow.write(async (r) => {
         // The queued statement fails.
         await lockAndQueue(r, key, ids[0]!, true);
-        await r.updateLogged(ids[0]!, { columns: { first_name: 'Changed' } }, 8, [], true);
+        await r.updateLogged(
+          heldLead(ids[0]!),
+          { columns: { first_name: 'Changed' } },
+          8,
+          [],
+          true,
+        );
       }),
     );
     // The error PostgreSQL gave, as when the statement was awaited alone.
@@ -124,7 +130,7 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
         await lockAndQueue(r, key, ids[0]!);
         // activities.source holds 128 characters: the lead's write fails.
         await r.updateLogged(
-          ids[0]!,
+          heldLead(ids[0]!),
           { columns: { first_name: 'Changed' } },
           8,
           [{ leadId: ids[0]!, activityType: 'x', createdAt: 8, source: 'y'.repeat(200) }],
@@ -159,7 +165,7 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
       uow.write(async (r) => {
         await r.lockEmailKeys([key]);
         await r.updateLogged(
-          ids[0]!,
+          heldLead(ids[0]!),
           { columns: { first_name: 'Kept' } },
           8,
           [{ leadId: ids[0]!, activityType: 'x', createdAt: 8 }],

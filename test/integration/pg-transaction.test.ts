@@ -7,7 +7,7 @@ import { testEngines } from '../support/database.js';
 import { createLead, flags, openHarness, web, type Harness } from '../support/harness.js';
 import { pgMessagesWhile } from '../support/pg-messages.js';
 import { killWhileWaitingForLock } from '../support/pg-lock-kill.js';
-import { failure, testPropagation, testStatus } from '../support/records.js';
+import { failure, heldLead, testPropagation, testStatus } from '../support/records.js';
 
 /**
  * A write unit of several statements on PostgreSQL (UnitOfWork.write: a sync that unsubscribes
@@ -123,7 +123,7 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
         await r.lockEmailKeys(['builder@tx.example']);
         // A query builder (whereIn), then a fixed statement that carries COMMIT.
         const leads = await r.leads.findByIds(ids);
-        await r.updateLogged(ids[0]!, { columns: { first_name: 'B' } }, 9, [], true);
+        await r.updateLogged(heldLead(ids[0]!), { columns: { first_name: 'B' } }, 9, [], true);
         return leads.map((l) => l.id);
       });
     } finally {
@@ -143,7 +143,7 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
     const error = await failure(
       uow.write(async (r) => {
         await r.lockEmailKeys(['fails@tx.example']);
-        await r.updateLogged(ids[0]!, { columns: { first_name: 'Gone' } }, 9, []);
+        await r.updateLogged(heldLead(ids[0]!), { columns: { first_name: 'Gone' } }, 9, []);
         throw new Error('the work failed');
       }),
     );
@@ -194,7 +194,7 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
       // Not awaited: it starts once the unit is over.
       late = failure(
         new Promise((resolve) => setTimeout(resolve, 50)).then(() =>
-          r.updateLogged(ids[0]!, { columns: { first_name: 'Stray' } }, 9, []),
+          r.updateLogged(heldLead(ids[0]!), { columns: { first_name: 'Stray' } }, 9, []),
         ),
       );
     });
@@ -203,7 +203,7 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
         await r.lockEmailKeys([key]);
         await r.leads.findByIds(ids);
         await new Promise((resolve) => setTimeout(resolve, 100));
-        await r.updateLogged(ids[0]!, { columns: { last_name: 'Next' } }, 10, [], true);
+        await r.updateLogged(heldLead(ids[0]!), { columns: { last_name: 'Next' } }, 10, [], true);
       }),
     );
     expect((await late).message).to.match(/already complete/);
@@ -230,9 +230,9 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
     const unit = (uowOf: UnitOfWork, first: number, second: number, name: string) =>
       uowOf.write(async (r) => {
         attempts++;
-        await r.updateLogged(first, { columns: { first_name: name } }, 9, []);
+        await r.updateLogged(heldLead(first), { columns: { first_name: name } }, 9, []);
         await barrier();
-        await r.updateLogged(second, { columns: { last_name: name } }, 9, [], true);
+        await r.updateLogged(heldLead(second), { columns: { last_name: name } }, 9, [], true);
       });
     // `two` runs on h.db's pool: count its knex.transaction calls too.
     const other = h.db.knex.client as unknown as Record<string, unknown>;

@@ -1,5 +1,10 @@
 import type { UnitOfWork } from '../../src/data-access/unit-of-work.js';
-import type { EmailStatusRecord, NewLead, PropagationActivity } from '../../src/domain/records.js';
+import type {
+  EmailStatusRecord,
+  LeadRecord,
+  NewLead,
+  PropagationActivity,
+} from '../../src/domain/records.js';
 
 /** A new person in the default partition with only an address: the least a repository stores. */
 export function newLeadAt(email: string): NewLead {
@@ -15,6 +20,26 @@ export function newLeadAt(email: string): NewLead {
     now: 1,
   };
 }
+
+/**
+ * The record standing for the row `id` that a test's unit updates without reading it first
+ * (WriteScope.updateLogged takes the locked record and builds its answer from it and the
+ * change): only what the change writes, id and change_seq of the answer are meaningful.
+ */
+export const heldLead = (id: number): LeadRecord => ({
+  id,
+  email: null,
+  emailKey: null,
+  partition: 'Default',
+  foreignSysPersonId: null,
+  foreignSysType: null,
+  unsubscribed: false,
+  columns: {},
+  custom: {},
+  createdAt: 0,
+  updatedAt: 0,
+  changeSeq: 0,
+});
 
 /** The error `promise` fails with; a promise that succeeds fails the test. */
 export async function failure(promise: Promise<unknown>): Promise<Error & { code?: string }> {

@@ -29,7 +29,7 @@ export function batchWriteScope(state: BatchState): WriteScope {
       return state.insertLead(lead);
     },
     async update(id, change, now) {
-      return state.updateLead(id, change, now);
+      return state.updateLead(id, change, now) !== null;
     },
     async propagateUnsubscribed(key, unsubscribed, exceptLeadId, now, activity) {
       return state.propagate(key, unsubscribed, exceptLeadId, now, activity);
@@ -61,8 +61,8 @@ export function batchWriteScope(state: BatchState): WriteScope {
       const { emailKey: key, unsubscribed, changedAt: now } = status;
       return state.propagate(key, unsubscribed, exceptLeadId, now, activity);
     },
-    async updateLogged(id, change, now, list) {
-      const after = state.updateLead(id, change, now);
+    async updateLogged(lead, change, now, list) {
+      const after = state.updateLead(lead.id, change, now);
       if (after) state.pushActivities(list);
       return after;
     },

@@ -72,17 +72,16 @@ function placeholdersOf(sql: FixedSql): readonly string[] {
 }
 
 /**
- * PostgreSQL: `sql`'s text with `bindings` written in (pgLiteral), or null when one of them
- * cannot be (a NUL, a fraction, an object): the caller then sends the bindings. A statement
- * without bindings is sent by the simple protocol, cheaper on both sides for a short
- * statement, and can share a message with BEGIN and the address locks (pg-client.ts). Every
- * `?` of a fixed text is a placeholder (knex reads them so too).
+ * PostgreSQL: `sql`'s form with `bindings` as literals (pgLiteral), or null when one of them
+ * cannot be written in (a NUL, a fraction, an object): the caller then sends the bindings. Its
+ * text (formText) is written only where it is sent as text: a grouped step's statement kept
+ * prepared goes as `EXECUTE name(literals)` (pg-step-forms.ts), and writing the whole text of
+ * each of its statements anyway was a fair share of what an unsubscribe allocated.
  */
-export function inlined(sql: FixedSql, bindings: readonly unknown[]): InlinedSql | null {
+export function formOf(sql: FixedSql, bindings: readonly unknown[]): StatementForm | null {
   const parts = placeholdersOf(sql);
   if (parts.length !== bindings.length + 1) throw new Error('placeholders and bindings differ');
   const literals = new Array<string>(bindings.length);
-  let text = parts[0]!;
   for (let i = 0; i < bindings.length; i++) {
     const v = bindings[i];
     const t = typeof v;
@@ -90,11 +89,51 @@ export function inlined(sql: FixedSql, bindings: readonly unknown[]): InlinedSql
       return null;
     if (t === 'number' && !Number.isSafeInteger(v)) return null;
     if (t === 'string' && (v as string).includes('\0')) return null;
-    const literal = pgLiteral(v as string | number | bigint | boolean | null);
-    literals[i] = literal;
-    text += literal + parts[i + 1]!;
+    literals[i] = pgLiteral(v as string | number | bigint | boolean | null);
   }
-  return { sqlite: sql.sqlite, postgres: text, literals };
+  return { template: sql.postgres, literals };
+}
+
+/**
+ * The template's split at its placeholders, for formText: templates are the fixed statements'
+ * texts, so a bounded set; past MOST_SPLIT (a caller making templates per call) it starts over.
+ */
+const templateParts = new Map<string, readonly string[]>();
+const MOST_SPLIT = 1024;
+
+/** A form's text: its literals written into its template, in the order of its placeholders. */
+export function formText(form: StatementForm): string {
+  let parts = templateParts.get(form.template);
+  if (parts === undefined) {
+    if (templateParts.size >= MOST_SPLIT) templateParts.clear();
+    templateParts.set(form.template, (parts = form.template.split('?')));
+  }
+  return written(parts, form.literals);
+}
+
+/** `parts` (a template split at its placeholders) with `literals` written between them. */
+function written(parts: readonly string[], literals: readonly string[]): string {
+  if (parts.length !== literals.length + 1) throw new Error('placeholders and literals differ');
+  let text = parts[0]!;
+  for (let i = 0; i < literals.length; i++) text += literals[i]! + parts[i + 1]!;
+  return text;
+}
+
+/**
+ * PostgreSQL: `sql`'s text with `bindings` written in (pgLiteral), or null when one of them
+ * cannot be (a NUL, a fraction, an object): the caller then sends the bindings. A statement
+ * without bindings is sent by the simple protocol, cheaper on both sides for a short
+ * statement, and can share a message with BEGIN and the address locks (pg-client.ts). Every
+ * `?` of a fixed text is a placeholder (knex reads them so too).
+ */
+export function inlined(sql: FixedSql, bindings: readonly unknown[]): InlinedSql | null {
+  const form = formOf(sql, bindings);
+  if (form === null) return null;
+  return {
+    sqlite: sql.sqlite,
+    postgres: written(placeholdersOf(sql), form.literals),
+    literals: form.literals,
+  };
 }
 
 /**

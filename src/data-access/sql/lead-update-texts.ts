@@ -3,7 +3,12 @@ import { ACTIVITY_COLUMNS } from './activity.repository.js';
 import { nextChangeSeqSql } from './lead-propagation.js';
 import { fixedSql, type FixedSql } from './statement.js';
 
-/** An UPDATE of one set of columns: alone, and (PostgreSQL) with its activities. */
+/**
+ * An UPDATE of one set of columns: alone, and (PostgreSQL) with its activities. Each gives back
+ * the row's new change_seq alone: the caller knows the rest of the row (the locked record it
+ * changed, and the values it wrote: lead-row.ts, applyUpdate), and a whole row of some forty
+ * columns was most of what an unsubscribe's answer cost the client to parse.
+ */
 export interface UpdateTexts {
   update: FixedSql;
   logged: FixedSql;
@@ -29,7 +34,7 @@ export function updateTexts(engine: Engine, sets: string): UpdateTexts {
   if (texts === undefined) {
     if (kept.size >= MOST_UPDATE_TEXTS) kept.clear();
     const update = `UPDATE leads SET ${sets}, change_seq = ${nextChangeSeqSql(engine)}
-      WHERE id = ? RETURNING *`;
+      WHERE id = ? RETURNING change_seq`;
     // WITH ORDINALITY: activity ids follow the order given, as a multi-row INSERT gives them.
     const logged = `WITH u AS (${update}),
        a AS (
@@ -38,7 +43,7 @@ export function updateTexts(engine: Engine, sets: string): UpdateTexts {
          FROM json_populate_recordset(NULL::activities, ?::json) WITH ORDINALITY AS r
          WHERE EXISTS (SELECT 1 FROM u) ORDER BY r.ordinality
        )
-       SELECT * FROM u`;
+       SELECT change_seq FROM u`;
     kept.set(sets, (texts = { update: fixedSql(update), logged: fixedSql(logged) }));
   }
   return texts;

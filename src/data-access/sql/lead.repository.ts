@@ -11,7 +11,15 @@ import type {
   PropagationActivity,
 } from '../../domain/records.js';
 import { countRows } from '../count-rows.js';
-import { fromRow, fromValues, newLeadRow, toBool, updateRow, type Row } from '../lead-row.js';
+import {
+  fromRow,
+  fromValues,
+  newLeadRow,
+  toBool,
+  updatedRecord,
+  updateRow,
+  type Row,
+} from '../lead-row.js';
 import type { EmailStatusRecord } from './email-status.repository.js';
 import {
   nextChangeSeqSql,
@@ -218,9 +226,8 @@ export class LeadRepository {
   }
 
   /**
-   * The UPDATE of a change, returning the row (the caller's answer needs it, and reading it
-   * again costs a round trip): SQL text written for the columns it sets, past the builder, and
-   * kept per set of columns (updateTexts).
+   * The UPDATE of a change, giving back the row's new change_seq (lead-update-texts.ts): SQL
+   * text written for the columns it sets, past the builder, and kept per set of columns.
    */
   private updateStatement(id: number, change: LeadUpdate, now: number) {
     const values = updateRow(change, now);
@@ -241,26 +248,29 @@ export class LeadRepository {
     await runStatement(this.db, RAISE_UPDATE_HORIZON, [upTo, upTo]);
   }
 
-  /** Writes the change; returns the lead as it now stands (null: no such lead). */
-  async update(id: number, change: LeadUpdate, now: number): Promise<LeadRecord | null> {
+  /** Writes the change; false: no such lead. */
+  async update(id: number, change: LeadUpdate, now: number): Promise<boolean> {
     const { sql, bindings } = this.updateStatement(id, change, now);
-    const [row] = (await runStatement(this.db, sql.update, bindings)).rows;
-    return row ? fromRow(row) : null;
+    return (await runStatement(this.db, sql.update, bindings)).rows.length > 0;
   }
 
   /**
-   * update, then (if the lead was there) the activities logging it: one statement on
-   * PostgreSQL, where each statement is a round trip; with `last` (WriteScope.updateLogged),
-   * COMMIT goes in its message (runStatement's endsTransaction), with whatever was queued.
+   * update of the locked `lead`, then (if it was there) the activities logging it: one
+   * statement on PostgreSQL, where each statement is a round trip; with `last`
+   * (WriteScope.updateLogged), COMMIT goes in its message (runStatement's endsTransaction), with
+   * whatever was queued. The lead as it now stands is `lead` with the change written and the
+   * change_seq the UPDATE gave (updatedRecord): the row is locked for this transaction, so
+   * nothing else of it can differ from what was read, and reading it back is not needed.
    */
   async updateLogged(
-    id: number,
+    lead: LeadRecord,
     change: LeadUpdate,
     now: number,
     activities: readonly NewActivity[],
     last = false,
   ): Promise<LeadRecord | null> {
-    const update = this.updateStatement(id, change, now);
+    const update = this.updateStatement(lead.id, change, now);
+    let row: Row | undefined;
     if (this.engine !== 'postgres' || activities.length === 0) {
       // The activities only if the lead was there: on a SQLite file, in the UPDATE's message.
       const { rows } = await runIfRow(
@@ -268,15 +278,17 @@ export class LeadRepository {
         [update.sql.update, update.bindings],
         activityInserts(activities),
       );
-      return rows[0] ? fromRow(rows[0]) : null;
+      row = rows[0];
+    } else {
+      const { rows } = await runStatement(
+        this.db,
+        update.sql.logged,
+        [...update.bindings, JSON.stringify(activities.map(activityRow))],
+        { endsTransaction: last },
+      );
+      row = rows[0];
     }
-    const { rows } = await runStatement(
-      this.db,
-      update.sql.logged,
-      [...update.bindings, JSON.stringify(activities.map(activityRow))],
-      { endsTransaction: last },
-    );
-    return rows[0] ? fromRow(rows[0]) : null;
+    return row ? updatedRecord(lead, change, now, row.change_seq) : null;
   }
 
   /**

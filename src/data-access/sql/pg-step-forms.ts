@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { pgLiteral, type StatementForm } from './fixed-sql.js';
+import { formText, pgLiteral, type StatementForm } from './fixed-sql.js';
 
 /**
  * The statements of a group of steps (pg-step-group.ts), prepared on the server connection and
@@ -45,10 +45,23 @@ import { pgLiteral, type StatementForm } from './fixed-sql.js';
  * group sent again plainly; the next group prepares afresh.
  */
 
-/** What this module reads of a step: its statements, and the form of each where known. */
+/**
+ * What this module reads of a step: its statements, and the form of each where known. A
+ * statement given by its form alone (its text undefined) has its text written only where it
+ * is sent as text (statementAt): a form kept prepared goes as EXECUTE with its literals.
+ */
 export interface FormedStep {
-  readonly statements: readonly string[];
+  readonly statements: ReadonlyArray<string | undefined>;
   readonly forms?: ReadonlyArray<StatementForm | undefined>;
+}
+
+/** Statement `i` of `step` as text: its own, or its form's literals written in (formText). */
+export function statementAt(step: FormedStep, i: number): string {
+  const text = step.statements[i];
+  if (text !== undefined) return text;
+  const form = step.forms?.[i];
+  if (form === undefined) throw new Error(`statement ${i} has neither a text nor a form`);
+  return formText(form);
 }
 
 /** The statements of a group's message for its forms. */
@@ -88,7 +101,7 @@ export const statementText = (statement: string) => `${statement.replace(/;\s*$/
 export const PLAIN: GroupForms = {
   prepare: [],
   templates: [],
-  statementsOf: (step) => step.statements.map(statementText),
+  statementsOf: (step) => step.statements.map((_, i) => statementText(statementAt(step, i))),
   runsFirst: false,
 };
 
@@ -114,6 +127,29 @@ function nameOf(template: string): { text: string; name: string } {
     named.set(template, (found = { text, name: formName(text) }));
   }
   return found;
+}
+
+/**
+ * The ensuring statements made, by their names: a group's forms are mostly the same few sets
+ * (a syncLead's check, status and update), and writing the texts' literals again at every
+ * group was some kilobytes a group. A name is a hash of its text, so the names say the texts.
+ */
+const ensured = new Map<string, string>();
+/** Sets of names whose ensuring is kept (each some kilobytes; past it, it starts over). */
+const MOST_ENSURINGS = 64;
+
+/** `SELECT du_ensure_prepared(…)` of `names` and their prepared `texts`, in that order. */
+function ensuring(names: readonly string[], texts: readonly string[]): string {
+  const key = names.join(',');
+  let statement = ensured.get(key);
+  if (statement === undefined) {
+    if (ensured.size >= MOST_ENSURINGS) ensured.clear();
+    const array = (values: readonly string[]) =>
+      `ARRAY[${values.map(pgLiteral).join(', ')}]::text[]`;
+    statement = `SELECT du_ensure_prepared(${array(names)}, ${array(texts)}, ${MOST_KEPT});`;
+    ensured.set(key, statement);
+  }
+  return statement;
 }
 
 /**
@@ -146,20 +182,19 @@ export function groupForms(
   const opening = first !== undefined && !refused.has(first) ? nameOf(first) : undefined;
   if (opening) texts.push(opening.text);
   const all = [...names.values(), ...(opening ? [opening.name] : [])];
-  const array = (values: string[]) => `ARRAY[${values.map(pgLiteral).join(', ')}]::text[]`;
   return {
     prepare: [
       GENERIC_PLANS,
-      `SELECT du_ensure_prepared(${array(all)}, ${array(texts)}, ${MOST_KEPT});`,
+      ensuring(all, texts),
       ...(opening ? [`EXECUTE ${opening.name};`] : []),
     ],
     templates: [...names.keys(), ...(opening ? [first!] : [])],
     runsFirst: opening !== undefined,
     statementsOf: (step) =>
-      step.statements.map((text, i) => {
+      step.statements.map((_, i) => {
         const form = step.forms?.[i];
         const name = form && names.get(form.template);
-        if (!name) return statementText(text);
+        if (!name) return statementText(statementAt(step, i));
         return form.literals.length > 0
           ? `EXECUTE ${name}(${form.literals.join(', ')});`
           : `EXECUTE ${name};`;

@@ -3,7 +3,14 @@ import type { PgDeferringClient } from '../pg-client.js';
 import { RowTemplate } from '../sqlite-thread/row-shapes.js';
 import type { StatementForm } from './fixed-sql.js';
 import { RowSetsQuery, type Connection, type KnexPgClient, type Outcome } from './pg-rows.js';
-import { FORGET, isStale, PLAIN, StepForms, type GroupForms } from './pg-step-forms.js';
+import {
+  FORGET,
+  isStale,
+  PLAIN,
+  statementAt,
+  StepForms,
+  type GroupForms,
+} from './pg-step-forms.js';
 
 /**
  * Group commit of one-step units on PostgreSQL (pg-step.ts): the steps of one process that
@@ -58,8 +65,12 @@ export interface StepResult {
 
 /** A one-step unit waiting for its answer. */
 export interface PendingStep {
-  /** Its statements in order, each one statement; the last is the one the unit awaits. */
-  readonly statements: readonly string[];
+  /**
+   * Its statements in order, each one statement; the last is the one the unit awaits. One
+   * given by its form alone (undefined here) is written as text only where it is sent so
+   * (pg-step-forms.ts, statementAt).
+   */
+  readonly statements: ReadonlyArray<string | undefined>;
   /** Each statement's text and values apart, where known (pg-step-forms.ts). */
   readonly forms?: ReadonlyArray<StatementForm | undefined>;
   /** The address lock it takes first, if known (its place in the group). */
@@ -158,10 +169,14 @@ function withStatement(step: PendingStep, error: unknown, shared = false, failed
       }) as Error)
     : original;
   const at = failed >= 0 && failed < step.statements.length ? failed : step.statements.length - 1;
-  const statement = step.forms?.[at]?.template ?? step.statements[at];
+  const statement = step.forms?.[at]?.template ?? statementAt(step, at);
   reason.message = `${statement} - ${original.message}`;
   return reason;
 }
+
+/** A step's statements as text, for listeners of its failure. */
+const allStatements = (step: PendingStep) =>
+  step.statements.map((_, i) => statementAt(step, i)).join('; ');
 
 /** What one step's statements ended with, where the message's outcomes hold them. */
 interface Ran {
@@ -326,7 +341,7 @@ async function runGroup(
       const reason = withStatement(step, error, false, failed - starts[index]!);
       client.emit('query-error', reason, {
         __knexUid: uid,
-        sql: step.statements.join('; '),
+        sql: allStatements(step),
         bindings: [],
       });
       step.reject(reason);
@@ -352,7 +367,7 @@ async function runGroup(
       const reason = withStatement(step, error, unanswered.length > 1);
       client.emit('query-error', reason, {
         __knexUid: uid,
-        sql: step.statements.join('; '),
+        sql: allStatements(step),
         bindings: [],
       });
       step.reject(reason);

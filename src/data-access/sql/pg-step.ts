@@ -39,12 +39,18 @@ interface QueryObject {
   response?: unknown;
 }
 
-/** A statement of the step ahead of its last, told its result once COMMIT completed. */
+/**
+ * A statement of the step (ahead of its last, told its result once COMMIT completed): its text,
+ * or its form alone, whose text is written only where it is sent as text (pg-step-forms.ts).
+ */
 interface Ahead {
-  text: string;
+  text?: string;
   result?: (response: unknown) => void;
   form?: StatementForm;
 }
+
+/** A statement as the step keeps it: with a form, the form alone (`sql` is its template). */
+const statementOf = (sql: string, form?: StatementForm): Ahead => (form ? { form } : { text: sql });
 
 const NOT_ONE_STEP = "A one-step unit's statement must end its transaction, its values written in";
 
@@ -79,16 +85,13 @@ export function pgStepTransaction(knex: Knex, deadline?: CallDeadline): Knex.Tra
       // The step's first statements: the lock, then the check made under it.
       if (bound || ahead.length > 0 || obj.stepLock === undefined) throw staleReadError();
       checkLock = obj.stepLock;
-      ahead.push(
-        { text: lockStatement(obj.stepLock) },
-        { text: obj.sql, ...(obj.form ? { form: obj.form } : {}) },
-      );
+      ahead.push({ text: lockStatement(obj.stepLock) }, statementOf(obj.sql, obj.form));
       obj.response = { rows: [], rowCount: 0 };
       return obj;
     }
     if (bound || obj.endsTransaction !== true) throw refusal();
     sent = true;
-    const last: Ahead = { text: obj.sql, ...(obj.form ? { form: obj.form } : {}) };
+    const last = statementOf(obj.sql, obj.form);
     obj.response = await runStep(client, ahead, last, checkLock ?? obj.stepLock, deadline);
     return obj;
   };
@@ -101,10 +104,14 @@ export function pgStepTransaction(knex: Knex, deadline?: CallDeadline): Knex.Tra
     if (sent) throw new Error('A statement after its transaction had ended');
     // Only behind a check: a plain step is its one statement.
     if (ahead.length === 0) return false;
-    ahead.push({ text: sql, ...(result ? { result } : {}), ...(form ? { form } : {}) });
+    const statement = statementOf(sql, form);
+    if (result) statement.result = result;
+    ahead.push(statement);
     return true;
   };
   const stepClient = Object.create(client, {
+    // Statements come as their forms; their texts are written where they are sent as text.
+    takesForms: { value: true },
     // The statement takes its connection from the pool when it is sent.
     acquireConnection: { value: () => Promise.resolve(null) },
     releaseConnection: { value: () => Promise.resolve() },

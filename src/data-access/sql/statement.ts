@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { PgDeferringClient } from '../pg-client.js';
 import { toBool } from '../lead-row.js';
 import { staleReadError } from '../sqlite-thread/protocol.js';
-import { inlined, type FixedSql, type StatementForm } from './fixed-sql.js';
+import { formOf, formText, type FixedSql, type StatementForm } from './fixed-sql.js';
 
 export { fixedSql, type FixedSql } from './fixed-sql.js';
 
@@ -56,6 +56,12 @@ interface StatementClient {
   query(connection: unknown, obj: QueryObject): Promise<QueryObject>;
   /** PostgreSQL through pg-client.ts: a statement sent with the transaction's next one. */
   sendWithNext?: PgDeferringClient['sendWithNext'];
+  /**
+   * PostgreSQL, a one-step unit's client (pg-step.ts): it takes a statement whose values can be
+   * written in as its form alone, and writes its text only where it sends it as text; `sql`
+   * (and sendWithNext's) is then the form's template, with its placeholders.
+   */
+  takesForms?: boolean;
 }
 
 /** What a statement gave back: its rows (RETURNING or SELECT) and how many rows it changed. */
@@ -105,23 +111,28 @@ async function send(
   // A transaction's client hands back the transaction's connection (and releasing it is a
   // no-op); the base client takes one from the pool for this statement alone.
   const connection = await client.acquireConnection();
-  // PostgreSQL: the values written into the text where they can be (see inlined).
+  // PostgreSQL: the values written into the text where they can be (see fixed-sql.ts, formOf),
+  // by the client itself where it takes forms.
   const pg = client.dialect === 'postgresql';
-  const text = pg && bindings.length > 0 ? inlined(sql, bindings) : null;
+  const form = pg && bindings.length > 0 ? formOf(sql, bindings) : null;
+  const text = form && client.takesForms !== true ? formText(form) : null;
   try {
     return await client.query(connection, {
-      sql: text ? text.postgres : textOf(client, sql),
-      bindings: text ? [] : [...bindings],
+      sql: text ?? textOf(client, sql),
+      bindings: form ? [] : [...bindings],
       method: 'raw',
       options: {},
-      ...(text ? { form: { template: sql.postgres, literals: text.literals } } : {}),
+      ...(form ? { form } : {}),
       ...extra,
     });
   } catch (error) {
     // knex leads the error's message with the statement it ran: the one with its placeholders,
     // not the text with the values written in (addresses, which are never logged).
-    if (text && error instanceof Error && error.message.startsWith(text.postgres))
-      error.message = sql.postgres + error.message.slice(text.postgres.length);
+    if (form && error instanceof Error) {
+      const ran = text ?? formText(form);
+      if (error.message.startsWith(ran))
+        error.message = sql.postgres + error.message.slice(ran.length);
+    }
     throw error;
   } finally {
     await client.releaseConnection(connection);
@@ -238,10 +249,11 @@ async function sendCallsWithNext(
   const texts: string[] = [];
   const forms: Array<StatementForm | undefined> = [];
   for (const [sql, bindings] of calls) {
-    const text = bindings.length > 0 ? inlined(sql, bindings) : null;
-    if (bindings.length > 0 && !text) return null;
-    texts.push(text ? text.postgres : sql.postgres);
-    forms.push(text ? { template: sql.postgres, literals: text.literals } : undefined);
+    const form = bindings.length > 0 ? formOf(sql, bindings) : null;
+    if (bindings.length > 0 && !form) return null;
+    // A client that takes forms writes the text itself, where it sends it as text (send).
+    texts.push(form && client.takesForms !== true ? formText(form) : sql.postgres);
+    forms.push(form ?? undefined);
   }
   // A transaction's client hands back the transaction's own connection.
   const connection = await client.acquireConnection();

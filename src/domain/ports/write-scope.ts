@@ -24,8 +24,8 @@ export interface LeadStore {
   /** The lead locked for this change, as it stands now (null: deleted meanwhile). */
   lockRow(lead: LeadRecord): Promise<LeadRecord | null>;
   insert(lead: NewLead): Promise<number>;
-  /** Writes the change; the lead as it now stands (null: no such lead). */
-  update(id: number, change: LeadUpdate, now: number): Promise<LeadRecord | null>;
+  /** Writes the change; false: no such lead. */
+  update(id: number, change: LeadUpdate, now: number): Promise<boolean>;
   /**
    * Every other person of an address whose flag disagrees takes `unsubscribed`, with one
    * propagation activity each (propagationActivity). Returns how many changed.
@@ -101,13 +101,15 @@ export interface WriteScope {
     activity: PropagationActivity,
   ): Promise<{ people: Promise<number> }>;
   /**
-   * leads.update, then activities.insert if the lead was there. `last`: the write scope's last
-   * statement (nothing is read or written after it, and the work does not fail once it gave
-   * the lead back), so the store may commit with it, in the same round trip. Only for a lead
-   * whose row this scope has locked: it cannot be gone.
+   * leads.update of `lead`, then activities.insert if it was there; the lead as it now stands
+   * (null: gone). `last`: the write scope's last statement (nothing is read or written after
+   * it, and the work does not fail once it gave the lead back), so the store may commit with
+   * it, in the same round trip. Only for a lead whose row this scope has locked, `lead` as read
+   * under that lock (or checked unchanged: expect): it cannot be gone, and the store may build
+   * the answer from it and the change rather than read the row back.
    */
   updateLogged(
-    id: number,
+    lead: LeadRecord,
     change: LeadUpdate,
     now: number,
     activities: readonly NewActivity[],
