@@ -5,7 +5,7 @@ import { formText, pgLiteral, type StatementForm } from './fixed-sql.js';
  * The statements of a group of steps (pg-step-group.ts), prepared on the server connection and
  * kept there from one transaction to the next. A syncLead's checked write is a few statements
  * whose text differs from one person to the next only by the values written in (statement.ts,
- * inlined): the check, the master status with its propagation (one large statement with
+ * formOf): the check, the master status with its propagation (one large statement with
  * several CTEs), the person's update with its activity. Sent as text, each of them is parsed,
  * analysed and planned by the server at every step, most of its CPU per unsubscribe. Here a
  * form (a statement's text with `?` where its values go, fixed-sql.ts's StatementForm) that

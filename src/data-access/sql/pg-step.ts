@@ -22,8 +22,8 @@ import { runGroupedStep, type StepClient, type StepResult } from './pg-step-grou
  * under the call) is discarded, never handed out inside a transaction. The transaction ends
  * within its message, as PgBouncer's transaction mode needs. Steps that wait while another is
  * in flight share one transaction, each in a savepoint of its own, and one message
- * (pg-step-group.ts); what is prepared there by name is deallocated before that transaction
- * ends (pg-step-forms.ts).
+ * (pg-step-group.ts); what is prepared there by name is kept on the server connection for the
+ * next groups, at most MOST_KEPT names (pg-step-forms.ts).
  */
 
 /** The query objects statement.ts (and knex's runner) hand a client. */
