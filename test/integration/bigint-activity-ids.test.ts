@@ -7,6 +7,7 @@
  */
 import { expect } from 'chai';
 import * as bigintIds from '../../migrations/20261203002000_bigint_activity_ids.js';
+import * as dropNthId from '../../migrations/20261204000000_drop_lead_activity_nth_id.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
 import type { SuppressionRow } from '../../src/domain/suppression.service.js';
@@ -123,10 +124,15 @@ for (const engine of testEngines()) {
           ).rows[0]?.data_type;
         expect(await type('activity_followers')).to.equal('bigint');
         let refused = false;
+        // The later migration that dropped a function the bigint one re-types is rolled back
+        // first, as a rollback would: the refusal is the ids', not a missing function's.
         await knex
-          .transaction((trx) => bigintIds.down(trx))
-          .catch(() => {
-            refused = true;
+          .transaction(async (trx) => {
+            await dropNthId.down(trx);
+            await bigintIds.down(trx);
+          })
+          .catch((error: Error) => {
+            refused = !/does not exist/.test(error.message);
           });
         expect(refused).to.equal(true);
         expect(await type('activities')).to.equal('bigint');
@@ -160,10 +166,17 @@ for (const engine of testEngines().filter((e) => e.name === 'postgres'))
           ).rows.map((r) => r.t);
         const before = await log();
         expect(await types()).to.deep.equal(['bigint', 'bigint', 'bigint', 'bigint']);
-        await knex.transaction((trx) => bigintIds.down(trx));
+        // Rolled back in order: the later migration dropping lead_activity_nth_id first.
+        await knex.transaction(async (trx) => {
+          await dropNthId.down(trx);
+          await bigintIds.down(trx);
+        });
         expect(await types()).to.deep.equal(['integer', 'integer', 'integer', 'integer']);
         expect(await log()).to.deep.equal(before);
-        await knex.transaction((trx) => bigintIds.up(trx));
+        await knex.transaction(async (trx) => {
+          await bigintIds.up(trx);
+          await dropNthId.up(trx);
+        });
         expect(await types()).to.deep.equal(['bigint', 'bigint', 'bigint', 'bigint']);
         expect(await log()).to.deep.equal(before);
         const seq = (await knex.raw(
