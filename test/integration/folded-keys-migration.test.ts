@@ -10,6 +10,9 @@ import * as folded from '../../migrations/20261203001100_folded_email_keys.js';
 import type { Database } from '../../src/data-access/database.js';
 import { testEngines } from '../support/database.js';
 import {
+  expectInvariant,
+  keysAndFlags,
+  migrationActivities,
   personRow,
   statusRow,
   statusRowOf,
@@ -42,27 +45,6 @@ async function seed(db: Database): Promise<void> {
       statusRow('ipek@örnek.tr', false, 10, 'Web service API', WEB, 97),
     ],
   );
-}
-
-async function keysAndFlags(db: Database): Promise<Array<[number, string, boolean]>> {
-  const rows = (await db.knex('leads').orderBy('id')) as Row[];
-  return rows.map((r) => [Number(r.id), String(r.email_key), Boolean(r.unsubscribed)]);
-}
-
-/** Every person agrees with the master status of its key (the spec's invariant). */
-async function expectInvariant(db: Database): Promise<void> {
-  const statuses = new Map(
-    ((await db.knex('email_status')) as Row[]).map((r) => [r.email_key, Boolean(r.unsubscribed)]),
-  );
-  for (const [id, key, flag] of await keysAndFlags(db))
-    expect(flag, `person ${id} <${key}>`).to.equal(statuses.get(key) ?? false);
-}
-
-async function migrationActivities(db: Database): Promise<Row[]> {
-  return (await db
-    .knex('activities')
-    .where('reason', 'Email key migration')
-    .orderBy('lead_id')) as Row[];
 }
 
 for (const engine of testEngines()) {

@@ -11,6 +11,9 @@ import * as mailbox from '../../migrations/20261204000100_mailbox_spellings.js';
 import type { Database } from '../../src/data-access/database.js';
 import { testEngines } from '../support/database.js';
 import {
+  expectInvariant,
+  keysAndFlags,
+  migrationActivities,
   personRow,
   statusRow,
   statusRowOf,
@@ -43,27 +46,6 @@ async function seed(db: Database): Promise<void> {
       statusRow('dora@bücher。de', true, 20, 'Unsubscribe link', WEB, 99),
     ],
   );
-}
-
-async function keysAndFlags(db: Database): Promise<Array<[number, string, boolean]>> {
-  const rows = (await db.knex('leads').orderBy('id')) as Row[];
-  return rows.map((r) => [Number(r.id), String(r.email_key), Boolean(r.unsubscribed)]);
-}
-
-/** Every person agrees with the master status of its key (the spec's invariant). */
-async function expectInvariant(db: Database): Promise<void> {
-  const statuses = new Map(
-    ((await db.knex('email_status')) as Row[]).map((r) => [r.email_key, Boolean(r.unsubscribed)]),
-  );
-  for (const [id, key, flag] of await keysAndFlags(db))
-    expect(flag, `person ${id} <${key}>`).to.equal(statuses.get(key) ?? false);
-}
-
-async function migrationActivities(db: Database): Promise<Row[]> {
-  return (await db
-    .knex('activities')
-    .where('reason', 'Email key migration')
-    .orderBy('lead_id')) as Row[];
 }
 
 for (const engine of testEngines()) {

@@ -1,3 +1,4 @@
+import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
 
 type Row = Record<string, unknown>;
@@ -61,4 +62,27 @@ export async function storeOptOuts(db: Database, count: number, name: string): P
     changed_at: at,
   }));
   await db.knex.batchInsert('email_status', rows, 200);
+}
+
+/** Each person's id, stored key and flag, by id. */
+export async function keysAndFlags(db: Database): Promise<Array<[number, string, boolean]>> {
+  const rows = (await db.knex('leads').orderBy('id')) as Row[];
+  return rows.map((r) => [Number(r.id), String(r.email_key), Boolean(r.unsubscribed)]);
+}
+
+/** Every person agrees with the master status of its key (the spec's invariant). */
+export async function expectInvariant(db: Database): Promise<void> {
+  const statuses = new Map(
+    ((await db.knex('email_status')) as Row[]).map((r) => [r.email_key, Boolean(r.unsubscribed)]),
+  );
+  for (const [id, key, flag] of await keysAndFlags(db))
+    expect(flag, `person ${id} <${key}>`).to.equal(statuses.get(key) ?? false);
+}
+
+/** The activities a re-keying migration logged ("Email key migration"), by person. */
+export async function migrationActivities(db: Database): Promise<Row[]> {
+  return (await db
+    .knex('activities')
+    .where('reason', 'Email key migration')
+    .orderBy('lead_id')) as Row[];
 }
