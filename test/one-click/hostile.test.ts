@@ -51,13 +51,21 @@ for (const engine of testEngines()) {
     it('reads no more than a bound of a body sent with another method (PUT), then closes', async () => {
       // No route takes it: the body is discarded up to four times MAX_BODY_BYTES, then the
       // connection ends. Before, the 404 read all of it, however much was sent.
-      const { writtenMiB: written, answer } = await sendEndlessBody(
+      const {
+        writtenMiB: written,
+        answer,
+        reset,
+      } = await sendEndlessBody(
         port,
         `PUT ${pathOf(svc.linkUrl('put@example.com'))} HTTP/1.1\r\nHost: x\r\n` +
           'Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n',
       );
       expect(written, 'MiB the client could send').to.be.below(40);
-      expect(answer).to.match(/^HTTP\/1\.1 404 .*connection: close/is);
+      // node closes the connection once its 404 is written, the client still sending: the
+      // reset answering the bytes left unread can reach the client before it read the 404,
+      // and its kernel then drops it (seen once in a loaded CI run). An answer that arrived
+      // is the 404; none arrived only with that reset.
+      if (answer !== '' || !reset) expect(answer).to.match(/^HTTP\/1\.1 404 .*connection: close/is);
       expect(await historyOf(svc.services, 'put@example.com')).to.have.length(0);
     });
 

@@ -11,9 +11,10 @@ export async function sendEndlessBody(
   requestHead: string,
   start = '',
   offeredMiB = 200,
-): Promise<{ writtenMiB: number; answer: string }> {
+): Promise<{ writtenMiB: number; answer: string; reset: boolean }> {
   const socket = net.connect(port, '127.0.0.1');
   let answer = '';
+  let reset = false;
   socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
   const chunk = Buffer.alloc(1024 * 1024, 0x20);
   const frame = Buffer.concat([
@@ -24,7 +25,10 @@ export async function sendEndlessBody(
   const writtenMiB = await new Promise<number>((resolve) => {
     let sent = 0;
     const ended = () => resolve(sent);
-    socket.once('error', ended);
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      reset = error.code === 'ECONNRESET';
+      ended();
+    });
     socket.once('close', ended);
     const more = () => {
       while (sent < offeredMiB) {
@@ -43,5 +47,5 @@ export async function sendEndlessBody(
     more();
   });
   socket.destroy();
-  return { writtenMiB, answer };
+  return { writtenMiB, answer, reset };
 }
