@@ -6,12 +6,9 @@ import {
 import { openDatabase, type Database } from '../../src/data-access/database.js';
 import { fixedSql, inlined, type StatementForm } from '../../src/data-access/sql/fixed-sql.js';
 import { formName } from '../../src/data-access/sql/pg-step-forms.js';
-import {
-  runGroupedStep,
-  type StepClient,
-  type StepResult,
-} from '../../src/data-access/sql/pg-step-group.js';
+import { type StepResult } from '../../src/data-access/sql/pg-step-group.js';
 import { testEngines } from '../support/database.js';
+import { stepsAsOneGroup, type GroupedStatement } from '../support/grouped-steps.js';
 import { openHarness, type Harness } from '../support/harness.js';
 import { pgMessagesWhile } from '../support/pg-messages.js';
 
@@ -44,20 +41,7 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
     return { text: text.postgres, form };
   };
   /** Each step's results, run as one group on the pool's one connection. */
-  const group = (steps: Array<Array<{ text: string; form?: StatementForm }>>) =>
-    Promise.all(
-      steps.map(
-        (statements) =>
-          new Promise<StepResult[]>((resolve, reject) =>
-            runGroupedStep(db.knex.client as unknown as StepClient, {
-              statements: statements.map((s) => s.text),
-              forms: statements.map((s) => s.form),
-              resolve,
-              reject,
-            }),
-          ),
-      ),
-    );
+  const group = (steps: GroupedStatement[][]) => Promise.all(stepsAsOneGroup(db, steps));
   // The transaction's own floor lock, held when the step runs.
   const held = formed(
     `SELECT count(*)::int AS held FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2

@@ -1,11 +1,7 @@
 import { expect } from 'chai';
 import { openDatabase, type Database } from '../../src/data-access/database.js';
 import { fixedSql, inlined, type StatementForm } from '../../src/data-access/sql/fixed-sql.js';
-import {
-  runGroupedStep,
-  type StepClient,
-  type StepResult,
-} from '../../src/data-access/sql/pg-step-group.js';
+import { type StepResult } from '../../src/data-access/sql/pg-step-group.js';
 import {
   formName,
   GENERIC_PLANS,
@@ -15,6 +11,7 @@ import {
 } from '../../src/data-access/sql/pg-step-forms.js';
 import { createServices, type Services } from '../../src/compose.js';
 import { testEngines } from '../support/database.js';
+import { stepsAsOneGroup, type GroupedStatement } from '../support/grouped-steps.js';
 import { createLead, openHarness, web, type Harness } from '../support/harness.js';
 import { pgMessagesWhile } from '../support/pg-messages.js';
 
@@ -192,20 +189,7 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
   });
 
   /** Runs `steps` as one group on the pool's connection; each step's results, or its error. */
-  const group = (steps: Array<Array<{ text: string; form?: StatementForm }>>) =>
-    Promise.allSettled(
-      steps.map(
-        (statements) =>
-          new Promise<StepResult[]>((resolve, reject) =>
-            runGroupedStep(db.knex.client as unknown as StepClient, {
-              statements: statements.map((s) => s.text),
-              forms: statements.map((s) => s.form),
-              resolve,
-              reject,
-            }),
-          ),
-      ),
-    );
+  const group = (steps: GroupedStatement[][]) => Promise.allSettled(stepsAsOneGroup(db, steps));
   const rowsOf = (outcomes: PromiseSettledResult<StepResult[]>[]) =>
     outcomes.map((o) =>
       o.status === 'fulfilled' ? o.value.map((r) => [r.rows, r.rowCount]) : 'failed',
