@@ -151,9 +151,11 @@ export class LeadMergeService {
     // holds it, so deleting the loser would lose it. It is kept on the winner if it still has
     // no address, else carried to the winner's address, its own or the one it takes (rule 1,
     // as the winner's own opt-out would be; rule 6: the address first, then the flag).
+    // Stated also to a winner unsubscribed already: no person changes (rule 7), but the
+    // address's status may have to record it (acknowledged-opt-outs.ts), or a link's page
+    // undo, or a late Salesforce untick, would lift it with the unsubscribe it found there.
     const carried = losers.filter((l) => l.email === null && l.unsubscribed);
-    if (!winner.unsubscribed && carried.length > 0)
-      attributes.push({ name: 'Unsubscribed', value: 'true' });
+    if (carried.length > 0) attributes.push({ name: 'Unsubscribed', value: 'true' });
     // Its reason goes with it: a complaint carried without it would become a plain opt-out
     // that any integration's re-subscribe lifts (rules 1 and 7 record it at the address).
     const reason = this.carriedReason(winner, carried);

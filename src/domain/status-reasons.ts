@@ -21,9 +21,13 @@ export function parseProtectedReasons(raw: string): string[] {
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** A lower-case letter then an upper-case one: where two words of a CamelCase name meet. */
+const CASE_BOUNDARY = /(\p{Ll})(\p{Lu})/gu;
+
 /**
  * Whether a suppression's reason names one of `words` (PROTECTED_REASONS): as whole words, in
- * any case, a plural s included ("Spam complaints" names "complaint").
+ * any case, a plural s included ("Spam complaints" names "complaint"), the words of a CamelCase
+ * name too ("SpamComplaint", as mail providers' suppression exports name complaints).
  */
 export function protectedReasonMatcher(
   words: readonly string[],
@@ -33,7 +37,8 @@ export function protectedReasonMatcher(
     `(?<![\\p{L}\\p{N}])(?:${words.map((w) => escapeRegExp(w.toLowerCase())).join('|')})s?(?![\\p{L}\\p{N}])`,
     'u',
   );
-  return (reason) => reason !== null && pattern.test(reason.toLowerCase());
+  return (reason) =>
+    reason !== null && pattern.test(reason.replace(CASE_BOUNDARY, '$1 $2').toLowerCase());
 }
 
 /** The day of an instant, as suppressions are told (2026-03-01, UTC). */

@@ -68,6 +68,10 @@ describe('console building blocks', () => {
     expect(isProtectedReason(' Complaint ')).to.equal(true);
     expect(isProtectedReason('Spam complaints')).to.equal(true);
     expect(isProtectedReason('complainant')).to.equal(false);
+    // A word of a CamelCase name is a word.
+    expect(isProtectedReason('SpamComplaint')).to.equal(true);
+    expect(isProtectedReason('ComplaintFeedbackLoop')).to.equal(true);
+    expect(isProtectedReason('Uncomplaintlike')).to.equal(false);
     expect(isProtectedReason(null)).to.equal(false);
   });
 

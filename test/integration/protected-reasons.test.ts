@@ -109,6 +109,18 @@ for (const engine of testEngines()) {
       expect(await flags(email)).to.deep.equal([true, true]);
     });
 
+    it("a reason written as one CamelCase name (a mail provider's SpamComplaint) is protected too", async () => {
+      // Postmark's suppression export names the reason so; a list imported with it as the
+      // reason column left the complaint an opt-out any integration's re-subscribe lifted.
+      const email = fresh('camel');
+      const [a] = await suppressedPair(services, email, 'SpamComplaint');
+      const before = await snapshot(service.running.database);
+      const res = await rawCall(service.url, resubscribe(a!));
+      expect(faultCode(res.body), res.body).to.equal(20106);
+      expect(await snapshot(service.running.database)).to.deep.equal(before);
+      expect(await flags(email)).to.deep.equal([true, true]);
+    });
+
     it('syncMultipleLeads: that record FAILED saying why, the others applied', async () => {
       const email = fresh('batch');
       const [a] = await suppressedPair(services, email, 'complaint');

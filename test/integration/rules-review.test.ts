@@ -5,6 +5,7 @@
  */
 import { expect } from 'chai';
 import type { Services } from '../../src/domain/services.js';
+import { ORG_ID, leadNotification } from '../salesforce/support.js';
 import { testEngines } from '../support/database.js';
 import {
   createLead,
@@ -38,6 +39,45 @@ for (const engine of testEngines()) {
       );
     });
 
+    it("mergeLeads: a loser's opt-out carried to an address a link's page unsubscribed is recorded there, out of the page's undo", async () => {
+      const email = 'carry-page@example.com';
+      const winner = await createLead(s, email);
+      const loser = await createLead(s, null, { unsubscribed: true, foreignId: 'carry-page-l' });
+      const subject = { email, linkId: 'cccccccccccccccc', list: null };
+      // Someone follows the winner's link and unsubscribes on its page: the winner follows.
+      expect((await s.links.unsubscribe(subject, 'page')).changed).to.equal(true);
+      await s.merges.merge([idKey(winner)], [[idKey(loser)]], web);
+      // The merged person holds the loser's opt-out, made through the web service: the page's
+      // undo lifts only its own unsubscribe, and would lift that opt-out with it.
+      const undo = await s.links.resubscribe(subject, 15 * 60000, () => true);
+      expect(undo.outcome).to.equal('not_this_link');
+      expect((await getLead(s, winner)).unsubscribed).to.equal(true);
+      expect((await s.durableStatus.explain(email)).status).to.include({
+        unsubscribed: true,
+        source: 'Web service API',
+      });
+    });
+
+    it("mergeLeads: a loser's opt-out carried to an address Salesforce unsubscribed is not lifted by an untick made before the merge", async () => {
+      const email = 'carry-sf@example.com';
+      const t0 = h.clock.t;
+      const [ticked] = await s.salesforce.apply(ORG_ID, [
+        leadNotification(9001, 9001, { Email: email, Unsubscribed: 'true' }, t0 - 60000),
+      ]);
+      const winner = ticked!.leadId!;
+      const loser = await createLead(s, null, { unsubscribed: true, foreignId: 'carry-sf-l' });
+      h.clock.set(t0 + 3000);
+      await s.merges.merge([idKey(winner)], [[idKey(loser)]], web);
+      // Unticked in Salesforce before the merge, delivered a minute after it.
+      h.clock.set(t0 + 60000);
+      const [untick] = await s.salesforce.apply(ORG_ID, [
+        leadNotification(9002, 9001, { Unsubscribed: 'false' }, t0 + 2000),
+      ]);
+      expect(untick!.outcome).to.equal('APPLIED');
+      expect((await getLead(s, winner)).unsubscribed).to.equal(true);
+      expect((await s.durableStatus.explain(email)).status?.unsubscribed).to.equal(true);
+    });
+
     it('a Change Data Value job started without confirming lifts no complaint recorded before it ran', async () => {
       const id = await createLead(s, 'bulk-c@example.com', { unsubscribed: true });
       const change = { field: 'Unsubscribed', value: 'false' };
@@ -68,7 +108,6 @@ for (const engine of testEngines()) {
         unsubscribed: true,
         reason: 'complaint',
       });
-      void h;
     });
   });
 }

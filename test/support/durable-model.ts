@@ -222,9 +222,10 @@ export class Model {
     const change: MChange = {};
     const donor = losers.find((l) => l.email !== null);
     if (winner.key === null && donor) change.email = donor.email;
-    // A loser's opt-out without an address has no master status to keep it: the winner does.
+    // A loser's opt-out without an address has no master status to keep it: the winner does,
+    // stated also to a winner unsubscribed already (acknowledged at its address).
     const carried = losers.filter((l) => l.email === null && l.unsub);
-    if (!winner.unsub && carried.length > 0) change.unsub = true;
+    if (carried.length > 0) change.unsub = true;
     // With its reason: a protected one first, unless the winner's own is protected.
     const reasons = carried.map((l) => l.reason).filter((r): r is string => !!r);
     const guarded = reasons.find(isProtected);
