@@ -200,8 +200,10 @@ export function latestDateTime(
   return new Date(d.getTime() + 999);
 }
 
-const wholeSeconds = (d: Date) => d.toISOString().slice(0, 19);
-const withMillis = (d: Date) => d.toISOString().slice(0, 23);
+// toISOString less its Z (a year past 9999, which an offset reaches from 9999-12-31, keeps its
+// sign and six digits as before).
+const wholeSeconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, '');
+const withMillis = (d: Date) => d.toISOString().replace(/Z$/, '');
 
 /**
  * xs:dateTime as the vendor wrote it: whole seconds and a numeric offset (UTC, `+00:00`), the
