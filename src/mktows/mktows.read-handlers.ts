@@ -23,6 +23,7 @@ import {
 import {
   dateTime,
   int,
+  latestDateTime,
   list,
   member,
   object,
@@ -154,7 +155,7 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
       }
       const page = await activities.listForLead(key, {
         filter: activityFilter(args.activityFilter),
-        start: streamStart(args.startPosition),
+        start: streamStart(args.startPosition, 'latest'),
         batchSize: int(args.batchSize, 'batchSize'),
       });
       return {
@@ -175,7 +176,7 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
       const selector = object(args.leadSelector);
       if (!object(args.startPosition) && !selector)
         throw new AppError(ErrorCode.PARAMETER_REQUIRED, 'startPosition is required');
-      const start = streamStart(args.startPosition);
+      const start = streamStart(args.startPosition, 'oldest');
       let leadKeys: ReturnType<typeof toKeySelector> | undefined;
       // mktows 2_2 on: a LeadKeySelector narrows the stream to its leads (100 keys at most, as
       // the vendor's); a LastUpdateAtSelector's dates stand for startPosition's, as it says.
@@ -184,7 +185,10 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
         leadKeys = toKeySelector(selector, MAX_CHANGES_KEYS);
       else if (selector && selectorType === 'LastUpdateAtSelector') {
         start.oldestCreatedAt ??= dateTime(member(selector, 'oldestUpdatedAt'), 'oldestUpdatedAt');
-        start.latestCreatedAt ??= dateTime(member(selector, 'latestUpdatedAt'), 'latestUpdatedAt');
+        start.latestCreatedAt ??= latestDateTime(
+          member(selector, 'latestUpdatedAt'),
+          'latestUpdatedAt',
+        );
       } else if (selector && selectorType === 'StaticListSelector') throw noStaticList(selector);
       else if (selector)
         throw new AppError(

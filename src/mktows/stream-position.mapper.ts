@@ -4,6 +4,9 @@ import { MAX_LEAD_ID } from '../domain/lead-input.js';
 import {
   dateTime,
   formatDateTime,
+  formatLatestBound,
+  formatOldestBound,
+  latestDateTime,
   list,
   member,
   object,
@@ -32,7 +35,12 @@ export function activityFilter(raw: Raw, names?: Raw): ActivityTypeFilter | unde
   return filter;
 }
 
-export function streamStart(raw: Raw): StreamStart {
+/**
+ * `activityCreatedAt`: the bound it is, getLeadActivity's upper one (the activities created at
+ * or before it) or getLeadChanges' lower one (since it). An upper bound in whole seconds holds
+ * all of that second (latestDateTime).
+ */
+export function streamStart(raw: Raw, activityCreatedAt: 'latest' | 'oldest'): StreamStart {
   const p = object(raw);
   const start: StreamStart = {};
   if (!p) return start;
@@ -40,19 +48,27 @@ export function streamStart(raw: Raw): StreamStart {
   if (offset !== undefined && offset.trim() !== '') start.offset = offset;
   const bad = ErrorCode.BAD_STREAM_POSITION;
   const oldest = dateTime(member(p, 'oldestCreatedAt'), 'oldestCreatedAt', bad);
-  const latest = dateTime(member(p, 'latestCreatedAt'), 'latestCreatedAt', bad);
-  const activity = dateTime(member(p, 'activityCreatedAt'), 'activityCreatedAt', bad);
+  const latest = latestDateTime(member(p, 'latestCreatedAt'), 'latestCreatedAt', bad);
+  const activity = (activityCreatedAt === 'latest' ? latestDateTime : dateTime)(
+    member(p, 'activityCreatedAt'),
+    'activityCreatedAt',
+    bad,
+  );
   if (oldest) start.oldestCreatedAt = oldest;
   if (latest) start.latestCreatedAt = latest;
   if (activity) start.activityCreatedAt = activity;
   return start;
 }
 
+/**
+ * The bounds go back as they read (the client's own, or its activityCreatedAt as getLeadActivity
+ * keeps to it); activityCreatedAt, the last activity's date, in the vendor's whole seconds.
+ */
 export function streamPosition(page: ActivityPage) {
   const p = page.newStartPosition;
   return {
-    latestCreatedAt: p.latestCreatedAt ? formatDateTime(p.latestCreatedAt) : null,
-    oldestCreatedAt: p.oldestCreatedAt ? formatDateTime(p.oldestCreatedAt) : null,
+    latestCreatedAt: p.latestCreatedAt ? formatLatestBound(p.latestCreatedAt) : null,
+    oldestCreatedAt: p.oldestCreatedAt ? formatOldestBound(p.oldestCreatedAt) : null,
     activityCreatedAt: p.activityCreatedAt ? formatDateTime(p.activityCreatedAt) : null,
     offset: p.offset,
   };

@@ -183,9 +183,51 @@ export function dateTime(
   return new Date(ms);
 }
 
-/** xs:dateTime as written in responses: UTC, milliseconds, Z. */
+/**
+ * An upper bound of dates (latestCreatedAt, getLeadActivity's activityCreatedAt): a value in
+ * whole seconds stands for the whole of that second, its last millisecond included. The vendor
+ * kept seconds, so "at or before 14:04:54" held all of that second; clients keep the dates they
+ * read in seconds (PHP's DATE_W3C, gSOAP's time_t, the vendor's Java sample), and read as
+ * 14:04:54.000 such a bound left out the activities of that second past its first millisecond.
+ */
+export function latestDateTime(
+  v: Raw,
+  name: string,
+  code: ErrorCode = ErrorCode.BAD_PARAMETER,
+): Date | undefined {
+  const d = dateTime(v, name, code);
+  if (d === undefined || /\.\d/.test(text(v, name) ?? '')) return d;
+  return new Date(d.getTime() + 999);
+}
+
+// toISOString less its Z (a year past 9999, which an offset reaches from 9999-12-31, keeps its
+// sign and six digits as before).
+const wholeSeconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, '');
+const withMillis = (d: Date) => d.toISOString().replace(/Z$/, '');
+
+/**
+ * xs:dateTime as the vendor wrote it: whole seconds and a numeric offset (UTC, `+00:00`), the
+ * form PHP integrations read with DateTime::createFromFormat(DATE_W3C), which has no place for
+ * a fraction. Stored instants keep their milliseconds: a date read back as a lower bound
+ * (oldestCreatedAt) starts at the start of its second, one read back as an upper bound at its
+ * end (latestDateTime), so a client resuming from it sees that second again and loses nothing.
+ */
 export function formatDateTime(d: Date): string {
-  return d.toISOString();
+  return `${wholeSeconds(d)}+00:00`;
+}
+
+/** A lower bound given by the client, written back: its milliseconds kept when it had some. */
+export function formatOldestBound(d: Date): string {
+  return `${d.getUTCMilliseconds() === 0 ? wholeSeconds(d) : withMillis(d)}+00:00`;
+}
+
+/**
+ * An upper bound written back so that it reads back as the same instant: the end of a second
+ * (a bound given in whole seconds, latestDateTime) as that second, any other with its
+ * milliseconds (`.000` included, which in whole seconds would read back as the second's end).
+ */
+export function formatLatestBound(d: Date): string {
+  return `${d.getUTCMilliseconds() === 999 ? wholeSeconds(d) : withMillis(d)}+00:00`;
 }
 
 /** The local name of an xsi:type value, whatever prefix the client chose. */

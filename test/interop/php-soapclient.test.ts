@@ -77,6 +77,10 @@ for (const engine of testEngines()) {
       expect(paged.length).to.be.at.least(1);
       expect(new Set(paged).size, 'no activity twice').to.equal(paged.length);
       expect(out.getLeadChanges).to.deep.equal([a, b, c]);
+      // Every date read, read by DateTime::createFromFormat(DATE_W3C) (whole seconds, offset).
+      const [dates, readAsW3C] = out.datesReadAsW3C as [number, number];
+      expect(dates).to.be.at.least(5);
+      expect(readAsW3C, 'dates DATE_W3C reads').to.equal(dates);
       expect(out.describeMObject).to.have.length(3);
       expect(out.mergeLeads).to.deep.equal({ status: 'MERGED', winner: b, losers: [c] });
       expect(out.listMObjects).to.deep.equal(['ActivityRecord', 'LeadRecord']);

@@ -2,7 +2,16 @@ import { expect } from 'chai';
 import { FieldCatalogue } from '../../src/domain/field-catalogue.js';
 import { describeLeadRecord } from '../../src/mktows/describe.mapper.js';
 import { fromLeadView, toKeyList, toLeadInput } from '../../src/mktows/lead-record.mapper.js';
-import { bool, member, memberAs, spelledAs } from '../../src/soap-transport/values.js';
+import {
+  bool,
+  formatDateTime,
+  formatLatestBound,
+  formatOldestBound,
+  latestDateTime,
+  member,
+  memberAs,
+  spelledAs,
+} from '../../src/soap-transport/values.js';
 import { AppError } from '../../src/errors.js';
 
 describe('wire values as the vendor sent them', () => {
@@ -97,5 +106,27 @@ describe('wire values as the vendor sent them', () => {
     expect(byName.get('AnnualRevenue')).to.include({ dataType: 'currency', size: null });
     expect(byName.get('Unsubscribed')).to.include({ dataType: 'boolean' });
     expect(byName.get('Segment')).to.include({ dataType: 'string', isCustom: true });
+  });
+
+  it('writes dates in whole seconds with an offset, and bounds so that they read back the same', () => {
+    const at = new Date('2026-12-04T08:18:28.123Z');
+    expect(formatDateTime(at)).to.equal('2026-12-04T08:18:28+00:00');
+    // An upper bound in whole seconds holds all of its second, and goes back as that second.
+    const whole = latestDateTime('2026-12-04T00:18:28-08:00', 'latestCreatedAt')!;
+    expect(whole.toISOString()).to.equal('2026-12-04T08:18:28.999Z');
+    expect(formatLatestBound(whole)).to.equal('2026-12-04T08:18:28+00:00');
+    // With a fraction (.000 too), to the millisecond both ways.
+    for (const given of ['2026-12-04T08:18:28.000Z', '2026-12-04T08:18:28.5Z']) {
+      const d = latestDateTime(given, 'latestCreatedAt')!;
+      expect(d.getTime()).to.equal(Date.parse(given));
+      expect(Date.parse(formatLatestBound(d))).to.equal(d.getTime());
+    }
+    expect(formatOldestBound(new Date('2026-12-04T08:18:28Z'))).to.equal(
+      '2026-12-04T08:18:28+00:00',
+    );
+    expect(formatOldestBound(at)).to.equal('2026-12-04T08:18:28.123+00:00');
+    // Past 9999 (an offset from the last day), as toISOString writes it, less its Z.
+    const far = latestDateTime('9999-12-31T23:59:59-14:00', 'latestCreatedAt')!;
+    expect(formatLatestBound(far)).to.equal('+010000-01-01T13:59:59+00:00');
   });
 });

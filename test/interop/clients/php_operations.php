@@ -74,6 +74,9 @@ $out['singleElement'] = [
 $key = ['keyType' => 'IDNUM', 'keyValue' => (string) $ids[0]];
 $page = $call('getLeadActivity', ['leadKey' => $key, 'batchSize' => 1]);
 $seen = array_map(fn ($r) => $r->id, $page->leadActivityList->activityRecordList->activityRecord);
+// Dates as PHP integrations read them: DateTime::createFromFormat(DATE_W3C), no fraction.
+$dates = [$page->leadActivityList->newStartPosition->activityCreatedAt];
+foreach ($page->leadActivityList->activityRecordList->activityRecord as $r) $dates[] = $r->activityDateTime;
 while ($page->leadActivityList->remainingCount > 0 && count($seen) < 10) {
     $page = $call('getLeadActivity', [
         'leadKey' => $key,
@@ -90,6 +93,11 @@ $changes = $call('getLeadChanges', [
     'batchSize' => 1000,
 ]);
 $people = array_map(fn ($r) => (int) $r->mktPersonId, $changes->result->leadChangeRecordList->leadChangeRecord);
+foreach ($changes->result->leadChangeRecordList->leadChangeRecord as $r) $dates[] = $r->activityDateTime;
+$out['datesReadAsW3C'] = [
+    count($dates),
+    count(array_filter($dates, fn ($d) => DateTime::createFromFormat(DATE_W3C, $d) instanceof DateTime)),
+];
 $out['getLeadChanges'] = array_values(array_intersect($ids, $people));
 
 $described = $call('describeMObject', ['objectName' => 'LeadRecord']);
