@@ -1,4 +1,5 @@
 import { AppError, ErrorCode } from './errors.js';
+import { FixedWindows } from './fixed-windows.js';
 
 export interface CallLimitOptions {
   /** Calls a user may make per window; 0 turns the rate limit off. */
@@ -7,7 +8,15 @@ export interface CallLimitOptions {
   /** Calls a user may have in flight at once; 0 turns the concurrency limit off. */
   concurrencyLimit: number;
   now?: () => number;
+  /** Keys (users, client addresses) whose rate windows are remembered at most (MAX_KEYS). */
+  maxKeys?: number;
 }
+
+/**
+ * Keys whose rate windows are remembered at most; past this the oldest are forgotten first. On
+ * `/u/` a key is a client address (IPv6: its /64), which a client holding many spends freely.
+ */
+const MAX_KEYS = 100000;
 
 /** Ends an admitted call: its place is free again (a second call does nothing). */
 export type Release = () => void;
@@ -36,25 +45,20 @@ export function perUserConcurrency(config: {
  * instances behind a load balancer each enforces its own share.
  */
 export class CallLimits implements CallAdmission {
-  private readonly windows = new Map<string, { start: number; count: number }>();
+  private readonly windows: FixedWindows;
   private readonly inFlight = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(private readonly options: CallLimitOptions) {
     this.now = options.now ?? Date.now;
+    this.windows = new FixedWindows(options.rateWindowMs, options.maxKeys ?? MAX_KEYS);
   }
 
   /** Admits one call or throws; the returned function must be called when the call ends. */
   admit(userId: string): Release {
     const { rateLimitCalls, rateWindowMs, concurrencyLimit } = this.options;
     if (rateLimitCalls > 0) {
-      const now = this.now();
-      let w = this.windows.get(userId);
-      if (!w || now - w.start >= rateWindowMs) {
-        w = { start: now, count: 0 };
-        this.windows.set(userId, w);
-        if (this.windows.size > 10000) this.forgetOldWindows(now);
-      }
+      const w = this.windows.current(userId, this.now());
       if (w.count >= rateLimitCalls) {
         throw new AppError(
           ErrorCode.RATE_LIMIT_EXCEEDED,
@@ -81,11 +85,5 @@ export class CallLimits implements CallAdmission {
       if (n <= 0) this.inFlight.delete(userId);
       else this.inFlight.set(userId, n);
     };
-  }
-
-  private forgetOldWindows(now: number): void {
-    for (const [user, w] of this.windows) {
-      if (now - w.start >= this.options.rateWindowMs) this.windows.delete(user);
-    }
   }
 }

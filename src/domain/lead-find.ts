@@ -30,11 +30,26 @@ function unsupported(keyType: LeadKey['keyType']): AppError {
   );
 }
 
-/** Every lead a key matches (at most `limit`), most recently changed first for an address. */
+/**
+ * Every lead a key matches (at most `limit`), most recently changed first for an address;
+ * `partitions`: only the people of these (a SOAP user confined to them), chosen before the
+ * limit, so that people elsewhere holding the address neither fill the answer nor show in it.
+ */
 export async function findByKey(
   repos: TransactionScope,
   key: LeadKey,
   limit?: number,
+  partitions?: readonly string[],
+): Promise<LeadRecord[]> {
+  const found = await findAnywhere(repos, key, limit, partitions);
+  return partitions ? found.filter((l) => partitions.includes(l.partition)) : found;
+}
+
+async function findAnywhere(
+  repos: TransactionScope,
+  key: LeadKey,
+  limit: number | undefined,
+  partitions: readonly string[] | undefined,
 ): Promise<LeadRecord[]> {
   const value = key.keyValue.trim();
   if (value === '') throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'Lead key value is empty');
@@ -45,7 +60,7 @@ export async function findByKey(
       return lead ? [lead] : [];
     }
     case 'EMAIL':
-      return repos.leads.findByEmailKey(emailKey(value), false, limit);
+      return repos.leads.findByEmailKey(emailKey(value), false, limit, partitions);
     case 'SFDCLEADID':
     case 'SFDCCONTACTID': {
       const lead = await repos.leads.findByForeignId(value);
@@ -87,6 +102,7 @@ export async function findPageByKeys(
   values: readonly string[],
   after: KeyPageStart,
   limit: number,
+  partitions?: readonly string[],
 ): Promise<{ leads: LeadRecord[]; remaining: number }> {
   if (KEYS_NEVER_HELD.has(keyType)) return { leads: [], remaining: 0 };
   let key: KeyColumnOf;
@@ -105,12 +121,13 @@ export async function findPageByKeys(
     default:
       throw unsupported(keyType);
   }
-  const leads = await repos.leads.pageByKeys(key, keys, after, limit);
+  // Confined to partitions, the page, its count and its position hold none of the others.
+  const leads = await repos.leads.pageByKeys(key, keys, after, limit, partitions);
   const last = leads[leads.length - 1];
   // Capped like every remainingCount (paging.ts): an exact count would read every match
   // after the page again on each page.
   const remaining = last
-    ? await repos.leads.countByKeysAfter(key, keys, last.id, REMAINING_COUNT_CAP)
+    ? await repos.leads.countByKeysAfter(key, keys, last.id, REMAINING_COUNT_CAP, partitions)
     : 0;
   return { leads, remaining };
 }

@@ -249,8 +249,11 @@ export class LeadService {
   }
 
   /** The leads the key matches (getLead), at most `limit`; none is LEAD_NOT_FOUND. */
-  async find(key: LeadKey, limit?: number): Promise<LeadView[]> {
-    const leads = await this.transactions.readReplicated((repos) => findByKey(repos, key, limit));
+  /** `partitions`: only the people of these (a SOAP user confined to them). */
+  async find(key: LeadKey, limit?: number, partitions?: readonly string[]): Promise<LeadView[]> {
+    const leads = await this.transactions.readReplicated((repos) =>
+      findByKey(repos, key, limit, partitions),
+    );
     if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
     return leads.map((l) => this.view(l));
   }
@@ -272,9 +275,10 @@ export class LeadService {
     values: readonly string[],
     after: KeyPageStart,
     limit: number,
+    partitions?: readonly string[],
   ): Promise<{ leads: LeadView[]; remaining: number }> {
     const page = await this.transactions.readReplicated((repos) =>
-      findPageByKeys(repos, keyType, values, after, limit),
+      findPageByKeys(repos, keyType, values, after, limit, partitions),
     );
     return { leads: page.leads.map((l) => this.view(l)), remaining: page.remaining };
   }

@@ -32,6 +32,9 @@ import {
   text,
 } from '../soap-transport/values.js';
 
+/** The partitions a confined caller may read, for the queries to keep to; undefined: every one. */
+const readable = (p: Permissions): readonly string[] | undefined => p.partitions ?? undefined;
+
 /** Leads outside the caller's partitions are not there, as far as it can tell. */
 function visible<T extends { partition: string }>(p: Permissions, leads: T[]): T[] {
   return p.partitions === null ? leads : leads.filter((l) => mayTouch(p, l.partition));
@@ -49,9 +52,12 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
     async getLead(args, ctx) {
       // A key shared by thousands of people must not make an answer of megabytes: the most
       // recently updated ones, `count` saying how many the answer holds.
-      const found = visible(
-        ctx.permissions,
-        await leads.find(toLeadKey(args.leadKey), limits.getLeadMaxResults),
+      // Chosen among the caller's partitions before the cap: people elsewhere holding the
+      // address must not take the places of its own.
+      const found = await leads.find(
+        toLeadKey(args.leadKey),
+        limits.getLeadMaxResults,
+        readable(ctx.permissions),
       );
       if (found.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
       return {
@@ -84,10 +90,11 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
           values.filter((v) => v.trim() !== ''),
           position?.i !== undefined ? { afterId: position.i } : { offset: position?.k ?? 0 },
           limit,
+          readable(ctx.permissions),
         );
         const last = r.leads[r.leads.length - 1];
         page = {
-          records: visible(ctx.permissions, r.leads).map((l) => fromLeadView(l, include)),
+          records: r.leads.map((l) => fromLeadView(l, include)),
           remaining: r.remaining,
           next: last ? { i: last.id } : (position ?? {}),
         };

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { whereAmong } from './among.js';
+import { updatedBetween } from './updated-between.js';
 import { INLINE } from '../inline-limit.js';
 import { activityInserts, activityRow, type NewActivity } from './activity.repository.js';
 import type { Engine } from '../database.js';
@@ -41,7 +42,8 @@ const KEY_COLUMNS: Record<KeyColumnOf, string> = {
 };
 
 /** Most recently changed first: the order changes were applied, not the clock. */
-const LATEST_FIRST_SQL = 'ORDER BY change_seq DESC, id DESC';
+const LATEST = 'change_seq DESC, id DESC';
+const LATEST_FIRST_SQL = `ORDER BY ${LATEST}`;
 
 /** A lookup by one indexed column, plain and (PostgreSQL) with the rows locked. */
 function lookup(where: string, tail = ''): readonly [FixedSql, FixedSql] {
@@ -64,26 +66,6 @@ function byEmailKeyLimited(limit: number): readonly [FixedSql, FixedSql] {
     if (limitedByEmailKey.size < 16) limitedByEmailKey.set(limit, sql);
   }
   return sql;
-}
-
-/**
- * The people changed from `oldest` on (to `latest`, when given), after `after` in the keyset
- * order (updated_at, id): the page and its count must select the same rows.
- */
-function updatedBetween(
-  q: Knex.QueryBuilder,
-  oldest: number,
-  latest: number | null,
-  after: { updatedAt: number; id: number } | null,
-): Knex.QueryBuilder {
-  let b = q.where('updated_at', '>=', oldest);
-  if (latest !== null) b = b.andWhere('updated_at', '<=', latest);
-  if (!after) return b;
-  return b.andWhere((w) =>
-    w
-      .where('updated_at', '>', after.updatedAt)
-      .orWhere((x) => x.where('updated_at', after.updatedAt).andWhere('id', '>', after.id)),
-  );
 }
 
 /** A column name as SQL (both engines read double quotes as an identifier). */
@@ -145,7 +127,19 @@ export class LeadRepository {
   }
 
   /** Every lead holding an address (or the first `limit`), most recently updated first. */
-  async findByEmailKey(key: string, lock = false, limit?: number): Promise<LeadRecord[]> {
+  async findByEmailKey(
+    key: string,
+    lock = false,
+    limit?: number,
+    partitions?: readonly string[],
+  ): Promise<LeadRecord[]> {
+    if (partitions) {
+      const rows = await this.rowsWhere((q) => {
+        const b = q.where('email_key', key).whereIn('partition', partitions).orderByRaw(LATEST);
+        return limit === undefined ? b : b.limit(limit, INLINE);
+      }, lock);
+      return rows.map(fromRow);
+    }
     const sql = limit === undefined ? BY_EMAIL_KEY : byEmailKeyLimited(limit);
     return this.leadsOf(sql, key, lock);
   }
@@ -167,10 +161,12 @@ export class LeadRepository {
     values: readonly (string | number)[],
     after: KeyPageStart,
     limit: number,
+    partitions?: readonly string[],
   ): Promise<LeadRecord[]> {
     if (values.length === 0) return [];
     const rows = await this.rowsWhere((q) => {
       let b = q.whereIn(KEY_COLUMNS[key], values);
+      if (partitions) b = b.whereIn('partition', partitions);
       if (after.afterId !== undefined) b = b.andWhere('id', '>', after.afterId);
       b = b.orderBy('id').limit(limit, INLINE);
       return after.offset ? b.offset(after.offset, INLINE) : b;
@@ -184,10 +180,11 @@ export class LeadRepository {
     values: readonly (string | number)[],
     afterId: number,
     cap: number,
+    partitions?: readonly string[],
   ): Promise<number> {
     if (values.length === 0) return 0;
     const q = this.db('leads').whereIn(KEY_COLUMNS[key], values).andWhere('id', '>', afterId);
-    return countRows(this.db, q, cap);
+    return countRows(this.db, partitions ? q.whereIn('partition', partitions) : q, cap);
   }
 
   /** Keyset page over (updated_at, id) so deep pages cost the same as the first. */

@@ -56,8 +56,16 @@ export interface LeadQueries extends LeadStore {
   ): Promise<UnsubscribeOnceResult>;
   findByIds(ids: readonly number[]): Promise<LeadRecord[]>;
   findByForeignIds(foreignIds: readonly string[]): Promise<LeadRecord[]>;
-  /** Everyone holding an address, most recently changed first. */
-  findByEmailKey(key: string, lock?: boolean, limit?: number): Promise<LeadRecord[]>;
+  /**
+   * Everyone holding an address, most recently changed first; `partitions`: only the people
+   * of these (a SOAP user confined to them).
+   */
+  findByEmailKey(
+    key: string,
+    lock?: boolean,
+    limit?: number,
+    partitions?: readonly string[],
+  ): Promise<LeadRecord[]>;
   findByEmailKeys(keys: readonly string[]): Promise<LeadRecord[]>;
   /** A page of the leads some keys match, in id order: reads the page, not every match. */
   pageByKeys(
@@ -65,12 +73,14 @@ export interface LeadQueries extends LeadStore {
     values: readonly (string | number)[],
     after: KeyPageStart,
     limit: number,
+    partitions?: readonly string[],
   ): Promise<LeadRecord[]>;
   countByKeysAfter(
     key: KeyColumnOf,
     values: readonly (string | number)[],
     afterId: number,
     cap: number,
+    partitions?: readonly string[],
   ): Promise<number>;
   listUpdatedBetween(
     oldest: number,
