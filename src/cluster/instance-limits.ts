@@ -1,5 +1,10 @@
 import cluster from 'node:cluster';
-import { CallLimits, type CallAdmission, type CallLimitOptions } from '../call-limits.js';
+import {
+  CallLimits,
+  RateWindows,
+  type CallAdmission,
+  type CallLimitOptions,
+} from '../call-limits.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { AuthFailureLimiter, type AuthFailureOptions } from '../mktows/auth-failures.js';
 import { LoginThrottle, type LoginThrottleOptions } from '../admin/login-throttle.js';
@@ -199,10 +204,7 @@ export class SharedLoginThrottle extends LoginThrottle {
 export class InstanceLimits {
   private readonly authFailures: AuthFailureLimiter;
   private readonly logins: LoginThrottle;
-  private readonly calls = {
-    soap: new Map<string, { start: number; count: number }>(),
-    link: new Map<string, { start: number; count: number }>(),
-  };
+  private readonly calls: Record<RateScope, RateWindows>;
   private readonly now: () => number;
   private readonly blocks: Array<Extract<LimitMessage, { du: 'blocked' }>> = [];
 
@@ -217,6 +219,10 @@ export class InstanceLimits {
     this.authFailures = new AuthFailureLimiter(options.auth);
     this.logins = new LoginThrottle(options.logins);
     this.now = options.rates.soap.now ?? Date.now;
+    this.calls = {
+      soap: new RateWindows(options.rates.soap.rateWindowMs),
+      link: new RateWindows(options.rates.link.rateWindowMs),
+    };
   }
 
   receive(message: LimitMessage): void {
@@ -253,19 +259,7 @@ export class InstanceLimits {
   private called(scope: RateScope, user: string, n: number): void {
     const { rateLimitCalls, rateWindowMs } = this.options.rates[scope];
     if (rateLimitCalls <= 0) return;
-    const now = this.now();
-    const calls = this.calls[scope];
-    let w = calls.get(user);
-    if (!w || now - w.start >= rateWindowMs) {
-      w = { start: now, count: 0 };
-      calls.delete(user);
-      calls.set(user, w);
-      // Windows in the order they started: the ended ones are at the front.
-      for (const [u, old] of calls) {
-        if (now - old.start < rateWindowMs && calls.size <= 100000) break;
-        calls.delete(u);
-      }
-    }
+    const w = this.calls[scope].at(user, this.now());
     w.count += n;
     if (w.count >= rateLimitCalls) this.block(scope, user, w.start + rateWindowMs);
   }
