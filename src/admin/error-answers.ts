@@ -18,6 +18,8 @@ const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.ACCESS_DENIED]: 403,
   [ErrorCode.RATE_LIMIT_EXCEEDED]: 429,
   [ErrorCode.DATABASE_UNAVAILABLE]: 503,
+  // Every database connection busy past DB_ACQUIRE_TIMEOUT_MS: full, not broken.
+  [ErrorCode.CONCURRENCY_LIMIT_EXCEEDED]: 503,
   [ErrorCode.PARAMETER_REQUIRED]: 400,
 };
 

@@ -1,4 +1,4 @@
-import { printable } from './explain.command.js';
+import { printable } from './printable.js';
 
 /** What one command takes after its name: switches, options with a value, and how many words. */
 export interface ArgumentSpec {

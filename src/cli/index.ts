@@ -16,7 +16,8 @@ import { createServices } from '../compose.js';
 import { UserService } from '../domain/user.service.js';
 import { isAppError } from '../errors.js';
 import { CONFIG_HELP, runConfigCommand } from './config.command.js';
-import { formatAddressReport, printable } from './explain.command.js';
+import { formatAddressReport } from './explain.command.js';
+import { printable } from './printable.js';
 import {
   BACKUP_HELP,
   MIGRATE_HELP,

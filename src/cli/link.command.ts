@@ -4,7 +4,7 @@ import { validateEmail } from '../domain/email-key.js';
 import { isAppError } from '../errors.js';
 import { isListName, listUnsubscribeHeaders, type LinkTokens } from '../one-click/link-token.js';
 import { boundedLines } from './bounded-lines.js';
-import { csvField } from './suppressions.command.js';
+import { csvField } from '../csv-row.js';
 
 /** An address is 254 characters at most; a longer line is not one, whatever its spaces. */
 const MAX_ADDRESS_LINE_BYTES = 4096;

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import { csvField } from '../csv-row.js';
 import type { DurableStatusService } from '../domain/durable-status.service.js';
 import { ChangePaths } from '../domain/change-paths.js';
 import {
@@ -19,12 +18,9 @@ import {
   writeSuppressionCsv,
 } from '../suppression-csv.js';
 import { type ArgumentSpec, unexpectedArgument, wordsOf } from './arguments.js';
-import { printable } from './explain.command.js';
+import { printable } from './printable.js';
 import { unusableFile, unusableRejectsFile } from './import-file-checks.js';
 import { signalExitCode, stopNow, whileRunning, type StopSignal } from './stop-signals.js';
-
-// Kept for callers that import the cell writer from here; it lives in src/csv-row.ts.
-export { csvField };
 
 /** Exit codes of `suppressions import`, as its --help lists them. */
 export const IMPORT_EXIT = { ok: 0, rejected: 1, usage: 2 } as const;

@@ -8,7 +8,7 @@ import {
 } from '../domain/permissions.js';
 import { mktowsSettings } from '../config/mktows.settings.js';
 import { type ArgumentSpec, unexpectedArgument } from './arguments.js';
-import { printable } from './explain.command.js';
+import { printable } from './printable.js';
 
 export const USERS_HELP = `Usage: durable-unsubscribe users add [--id ID] [--description TEXT] [PERMISSIONS]
        durable-unsubscribe users update ID PERMISSIONS

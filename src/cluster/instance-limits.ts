@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import { CallLimits, type CallAdmission, type CallLimitOptions } from '../call-limits.js';
+import { FixedWindows } from '../fixed-windows.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { AuthFailureLimiter, type AuthFailureOptions } from '../mktows/auth-failures.js';
 import { LoginThrottle, type LoginThrottleOptions } from '../admin/login-throttle.js';
@@ -21,6 +22,9 @@ import {
 
 /** Admitted calls are reported in batches: one message per worker per interval, not per call. */
 export const REPORT_EVERY_MS = 20;
+
+/** Users (or client addresses, for links) whose rate windows the primary remembers at most. */
+const MOST_COUNTED_USERS = 100000;
 
 /** Messages between the primary and its workers about limits (`du` tells them from others). */
 export type LimitMessage =
@@ -199,10 +203,7 @@ export class SharedLoginThrottle extends LoginThrottle {
 export class InstanceLimits {
   private readonly authFailures: AuthFailureLimiter;
   private readonly logins: LoginThrottle;
-  private readonly calls = {
-    soap: new Map<string, { start: number; count: number }>(),
-    link: new Map<string, { start: number; count: number }>(),
-  };
+  private readonly calls: Record<RateScope, FixedWindows>;
   private readonly now: () => number;
   private readonly blocks: Array<Extract<LimitMessage, { du: 'blocked' }>> = [];
 
@@ -217,6 +218,10 @@ export class InstanceLimits {
     this.authFailures = new AuthFailureLimiter(options.auth);
     this.logins = new LoginThrottle(options.logins);
     this.now = options.rates.soap.now ?? Date.now;
+    this.calls = {
+      soap: new FixedWindows(options.rates.soap.rateWindowMs, MOST_COUNTED_USERS),
+      link: new FixedWindows(options.rates.link.rateWindowMs, MOST_COUNTED_USERS),
+    };
   }
 
   receive(message: LimitMessage): void {
@@ -253,19 +258,7 @@ export class InstanceLimits {
   private called(scope: RateScope, user: string, n: number): void {
     const { rateLimitCalls, rateWindowMs } = this.options.rates[scope];
     if (rateLimitCalls <= 0) return;
-    const now = this.now();
-    const calls = this.calls[scope];
-    let w = calls.get(user);
-    if (!w || now - w.start >= rateWindowMs) {
-      w = { start: now, count: 0 };
-      calls.delete(user);
-      calls.set(user, w);
-      // Windows in the order they started: the ended ones are at the front.
-      for (const [u, old] of calls) {
-        if (now - old.start < rateWindowMs && calls.size <= 100000) break;
-        calls.delete(u);
-      }
-    }
+    const w = this.calls[scope].current(user, this.now());
     w.count += n;
     if (w.count >= rateLimitCalls) this.block(scope, user, w.start + rateWindowMs);
   }

@@ -124,6 +124,7 @@ export const USER_OPTION = /;\s*(read-only|no-delete|partitions=[^;]*)\s*$/;
 
 export function users(raw: string): UserCredential[] {
   if (raw.trim() === '') return [];
+  const seen = new Set<string>();
   return raw.split(',').map((entry) => {
     let pair = entry;
     const options: string[] = [];
@@ -139,6 +140,12 @@ export function users(raw: string): UserCredential[] {
         'MKTOWS_USERS must be comma-separated userId:encryptionKey pairs, each optionally followed by ;read-only, ;no-delete or ;partitions=A+B',
       );
     }
+    // One entry would set the user's key and permissions without a word (the last one read).
+    if (seen.has(userId))
+      throw new ConfigError(
+        `MKTOWS_USERS names user ${userId} twice: keep one entry with its key and options`,
+      );
+    seen.add(userId);
     if (options.length === 0) return { userId, encryptionKey };
     const permissions: Permissions = { readOnly: false, mayDelete: true, partitions: null };
     for (const option of options) {

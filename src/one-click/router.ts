@@ -178,6 +178,10 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
       return new Refusal(400, 'bad_address', { kind: 'invalid' });
     if (error instanceof AppError && error.code === ErrorCode.DATABASE_UNAVAILABLE)
       return new Refusal(503, 'unavailable', { kind: 'error' });
+    // Every database connection busy past DB_ACQUIRE_TIMEOUT_MS: a full service, not a broken
+    // one; the sender tries again (Retry-After), as SOAP callers are told to (20024).
+    if (error instanceof AppError && error.code === ErrorCode.CONCURRENCY_LIMIT_EXCEEDED)
+      return new Refusal(503, 'busy', { kind: 'error' });
     // Name and message only: a database error's detail can quote the address.
     const failure =
       error instanceof Error

@@ -6,6 +6,7 @@ import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { ALICE, AdminClient, csrfOf, operatorServiceFor } from './support.js';
+import { SESSION_COOKIE } from '../../src/admin/router.js';
 
 const web = ChangePaths.webService();
 
@@ -94,6 +95,8 @@ for (const engine of testEngines()) {
       const client = new AdminClient(svc.base, { 'X-Forwarded-Proto': 'https' });
       const ok = await client.logIn();
       expect(ok.status).to.equal(303);
+      // The session cookie at least: none set would pass the loop below without a look.
+      expect(ok.setCookies.some((c) => c.startsWith(`${SESSION_COOKIE}=`))).to.equal(true);
       for (const c of ok.setCookies) expect(c).to.match(/; Secure/);
     });
 

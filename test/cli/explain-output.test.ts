@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { formatAddressReport, printable } from '../../src/cli/explain.command.js';
+import { formatAddressReport } from '../../src/cli/explain.command.js';
+import { printable } from '../../src/cli/printable.js';
 import type { AddressReport } from '../../src/domain/durable-status.service.js';
 
 describe('explain output', () => {

@@ -1,10 +1,10 @@
 /**
- * A reference model of the durable unsubscribe rules (/work/shared/spec/durable-unsubscribe.md
- * and docs/security.md), written from the spec, not from src/: the master status of each
- * address key, each person's flag, the protected reasons and the link page's undo. The property
- * test (test/integration/durable-model.test.ts) drives the real entry points and compares the
- * store with this model after every step. Plain data, cloned whole before each change so that a
- * refused request (or a refused record of a batch) leaves it as it was.
+ * A reference model of the durable unsubscribe rules (rules 1 to 8 of docs/how-it-works.md, the
+ * protected reasons of docs/security.md), written from the rules, not from src/: the master
+ * status of each address key, each person's flag, the protected reasons and the link page's
+ * undo. The property test (test/integration/durable-model.test.ts) drives the real entry points
+ * and compares the store with this model after every step. Plain data, cloned whole before each
+ * change so that a refused request (or a refused record of a batch) leaves it as it was.
  */
 
 /**

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { ErrorCode } from '../../src/errors.js';
 import { CallLimits } from '../../src/call-limits.js';
+import { FixedWindows } from '../../src/fixed-windows.js';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -90,5 +91,42 @@ describe('CallLimits', () => {
   it('limits nothing when both are 0', () => {
     const limits = new CallLimits({ rateLimitCalls: 0, rateWindowMs: 1000, concurrencyLimit: 0 });
     for (let i = 0; i < 1000; i++) limits.admit('a');
+  });
+});
+
+describe('CallLimits with many clients in one window', () => {
+  it('still refuses a client past its rate while fewer than the most remembered came after it', () => {
+    let now = 0;
+    const limits = new CallLimits({
+      rateLimitCalls: 2,
+      rateWindowMs: 60000,
+      concurrencyLimit: 0,
+      now: () => now,
+    });
+    limits.admit('spent');
+    limits.admit('spent');
+    for (let i = 0; i < 50000; i++) limits.admit(`other-${i}`);
+    now = 59999;
+    expect(codeOf(() => limits.admit('spent'))).to.equal(ErrorCode.RATE_LIMIT_EXCEEDED);
+    now = 60000;
+    expect(codeOf(() => limits.admit('spent'))).to.equal(undefined);
+  });
+});
+
+describe('FixedWindows', () => {
+  it('forgets ended windows first, then the oldest past the most it remembers', () => {
+    const windows = new FixedWindows(1000, 3);
+    windows.current('a', 0).count = 5;
+    windows.current('b', 500).count = 5;
+    windows.current('c', 600).count = 5;
+    // a's window has ended: it goes, b and c stay.
+    windows.current('d', 1000).count = 5;
+    expect(windows.current('b', 1001).count).to.equal(5);
+    expect(windows.current('c', 1002).count).to.equal(5);
+    // A fourth window in force: the oldest one (b) is forgotten, c and d kept.
+    windows.current('e', 1003).count = 5;
+    expect(windows.current('c', 1004).count).to.equal(5);
+    expect(windows.current('d', 1005).count).to.equal(5);
+    expect(windows.current('b', 1006).count).to.equal(0);
   });
 });

@@ -73,6 +73,17 @@ describe('settings of the SOAP request path', () => {
     fails({ MKTOWS_USERS: 'feed:;read-only' }, /MKTOWS_USERS/);
   });
 
+  it('refuses a MKTOWS_USERS id given twice: one entry would silently set its key and permissions', () => {
+    // Before: the later entry won without a word, so `feed:K1;read-only` followed by a
+    // forgotten `feed:K2` gave feed full access with K2.
+    fails(
+      { MKTOWS_USERS: 'feed:K1;read-only, crm:K3, feed:K2' },
+      /^MKTOWS_USERS names user feed twice/,
+    );
+    // Ids are compared as given: two ids differing in case are two users.
+    expect(loadConfig({ MKTOWS_USERS: 'feed:K1,Feed:K2' }).mktowsUsers).to.have.length(2);
+  });
+
   it('refuses limits out of range, naming them', () => {
     fails({ MAX_ATTRIBUTES_PER_ELEMENT: '2' }, /MAX_ATTRIBUTES_PER_ELEMENT/);
     fails({ AUTH_FAILURE_LIMIT: '-1' }, /AUTH_FAILURE_LIMIT/);

@@ -10,7 +10,7 @@ interface KnexQueryObject {
   bindings?: readonly unknown[];
   /** Nobody reads this statement's result (statement.ts, queueStatement). */
   resultUnused?: boolean;
-  /** Hears a queued statement's changes (statement.ts, queueCounted). */
+  /** Hears a queued statement's changes (statement.ts, queueCalls). */
   onChanges?: (changes: number) => void;
   /** A queued SELECT whose first value must be true (statement.ts, queueExpectation). */
   expect?: true;
