@@ -41,6 +41,7 @@ import {
   exportReadOnly,
   noDatabaseYet,
   readingCommand,
+  refuseUnappliedMigrations,
 } from './read-only.js';
 
 const HELP: Record<string, string> = {
@@ -117,6 +118,18 @@ function commandName(command: string, args: readonly string[]): string {
 /** Pending migrations first, as the service does; what an operator should hear, on stderr. */
 function migrateLatest(db: ReturnType<typeof openDatabase>): Promise<string[]> {
   return migrateSchema(db, (line) => process.stderr.write(`${line}\n`));
+}
+
+/**
+ * The schema a command works on: this version's migrations applied first, as the service does;
+ * a command that only reads (`reading`) applies none (read-only.ts).
+ */
+async function schemaFor(
+  db: ReturnType<typeof openDatabase>,
+  reading: string | null,
+): Promise<void> {
+  if (reading) await refuseUnappliedMigrations(db, reading);
+  await migrateLatest(db);
 }
 
 async function withDatabase<T>(
@@ -245,7 +258,7 @@ async function main(argv: string[]): Promise<number> {
       return runRestoreCommand(args, config, { out: process.stdout, err: process.stderr });
     case 'users':
       return commandOnDatabase(config, async (db) => {
-        await migrateLatest(db);
+        await schemaFor(db, reading);
         const users = new UserService(
           await openUserRepositoryFor(db, config, args[0]),
           config.mktowsUsers,
@@ -259,7 +272,7 @@ async function main(argv: string[]): Promise<number> {
       });
     case 'operators':
       return commandOnDatabase(config, async (db) => {
-        await migrateLatest(db);
+        await schemaFor(db, reading);
         const operators = new OperatorService(
           new OperatorRepository(db.knex),
           new OperatorSessionRepository(db.knex),
@@ -273,7 +286,7 @@ async function main(argv: string[]): Promise<number> {
       if (refused)
         return exportReadOnly(config, args, refused, { out: process.stdout, err: process.stderr });
       return commandOnDatabase(config, async (db) => {
-        await migrateLatest(db);
+        await schemaFor(db, reading);
         return runSuppressionsCommand(args, createServices(db, config), {
           out: process.stdout,
           err: process.stderr,
@@ -286,7 +299,7 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       return commandOnDatabase(config, async (db) => {
-        await migrateLatest(db);
+        await schemaFor(db, reading);
         process.stdout.write(
           formatAddressReport(await createServices(db, config).durableStatus.explain(args[0]!)),
         );
@@ -294,7 +307,7 @@ async function main(argv: string[]): Promise<number> {
       });
     case 'verify':
       return commandOnDatabase(config, async (db) => {
-        await migrateLatest(db);
+        await schemaFor(db, reading);
         const violations = await createServices(db, config).durableStatus.findViolations(1000);
         if (violations.length === 0) {
           process.stdout.write(
