@@ -47,8 +47,14 @@ export function noDatabaseYet(config: Config, command: string): string | null {
  * a newer version migrated too (it went another way) is left to the migrator, which says so.
  */
 export async function refuseUnappliedMigrations(db: Database, command: string): Promise<void> {
-  const { pending, unknown } = await migrationStatus(db);
+  const { applied, pending, unknown } = await migrationStatus(db);
   if (pending.length === 0 || unknown.length > 0) return;
+  // No schema at all: a DATABASE_URL naming another database (verify made the whole schema
+  // there, and found it sound).
+  if (applied.length === 0)
+    throw new MigrationRefused(
+      `${command} only reads, and the database holds no durable-unsubscribe schema yet; nothing was created: check ${db.engine === 'sqlite' ? 'DATA_DIR' : 'DATABASE_URL'}, or start the service (or run "durable-unsubscribe migrate") to create it`,
+    );
   throw new MigrationRefused(
     `${command} only reads, and the database lacks ${pending.length} migration(s) of this version (${pending.join(', ')}); nothing was changed. Apply them first (start this version's service, or "durable-unsubscribe migrate"), or run ${command} with the version the database is at`,
   );
