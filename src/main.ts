@@ -10,6 +10,7 @@ import { dataDirWriteProblem } from './data-access/data-dir-problems.js';
 import { invalidIndexes } from './data-access/invalid-indexes.js';
 import { MigrationFailed, migrateLatest } from './data-access/migrator.js';
 import { ReadReplica } from './data-access/read-replica.js';
+import { migrateAfterUpgradeBackup } from './data-access/upgrade-backup.js';
 import {
   openUserRepository,
   refuseLostUserKeySecret,
@@ -279,7 +280,10 @@ async function startOn(
   await refuseLostUserKeySecret(database, config);
   const shortKeySecret = await refuseShortUserKeySecret(database, config);
   const userRepository = openUserRepository(database, config);
-  await migrateWhenReachable(database, logger, notices, signal);
+  const backedUp = (copy: { file: string }) =>
+    logger.info(copy, `backed up the database to ${copy.file} before migrating`);
+  const migrate = () => migrateWhenReachable(database, logger, notices, signal);
+  await migrateAfterUpgradeBackup(database, config.dataDir, signal, backedUp, migrate);
   // After the migrations: the keys are checked against those that issued links (and an embedded
   // secret is made in DATA_DIR, which the database made 0700, only on a database without any).
   const linkTokens = await checkedLinkTokens(config, database);

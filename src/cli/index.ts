@@ -42,6 +42,7 @@ import {
   exportReadOnly,
   noDatabaseYet,
   readingCommand,
+  refuseUnappliedMigrations,
 } from './read-only.js';
 
 const HELP: Record<string, string> = {
@@ -118,6 +119,18 @@ function commandName(command: string, args: readonly string[]): string {
 /** Pending migrations first, as the service does; what an operator should hear, on stderr. */
 function migrateLatest(db: ReturnType<typeof openDatabase>): Promise<string[]> {
   return migrateSchema(db, (line) => process.stderr.write(`${line}\n`));
+}
+
+/**
+ * The schema a command works on: this version's migrations applied first, as the service does;
+ * a command that only reads (`reading`) applies none (read-only.ts).
+ */
+async function schemaFor(
+  db: ReturnType<typeof openDatabase>,
+  reading: string | null,
+): Promise<void> {
+  if (reading) await refuseUnappliedMigrations(db, reading);
+  await migrateLatest(db);
 }
 
 async function withDatabase<T>(
@@ -246,7 +259,7 @@ async function main(argv: string[]): Promise<number> {
       return runRestoreCommand(args, config, { out: process.stdout, err: process.stderr });
     case 'users':
       return commandOnDatabase(config, async (db) => {
-        await migrateLatest(db);
+        await schemaFor(db, reading);
         const users = new UserService(
           await openUserRepositoryFor(db, config, args[0]),
           config.mktowsUsers,
@@ -260,7 +273,7 @@ async function main(argv: string[]): Promise<number> {
       });
     case 'operators':
       return commandOnDatabase(config, async (db) => {
-        await migrateLatest(db);
+        await schemaFor(db, reading);
         const operators = new OperatorService(
           new OperatorRepository(db.knex),
           new OperatorSessionRepository(db.knex),
@@ -274,7 +287,7 @@ async function main(argv: string[]): Promise<number> {
       if (refused)
         return exportReadOnly(config, args, refused, { out: process.stdout, err: process.stderr });
       return commandOnDatabase(config, async (db) => {
-        await migrateLatest(db);
+        await schemaFor(db, reading);
         return runSuppressionsCommand(args, createServices(db, config), {
           out: process.stdout,
           err: process.stderr,
@@ -287,7 +300,7 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       return commandOnDatabase(config, async (db) => {
-        await migrateLatest(db);
+        await schemaFor(db, reading);
         process.stdout.write(
           formatAddressReport(await createServices(db, config).durableStatus.explain(args[0]!)),
         );
@@ -295,7 +308,7 @@ async function main(argv: string[]): Promise<number> {
       });
     case 'verify':
       return commandOnDatabase(config, async (db) => {
-        await migrateLatest(db);
+        await schemaFor(db, reading);
         const violations = await createServices(db, config).durableStatus.findViolations(1000);
         if (violations.length === 0) {
           process.stdout.write(

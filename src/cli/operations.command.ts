@@ -28,7 +28,9 @@ import { stopNow, whileRunning, type StopSignal } from './stop-signals.js';
 
 export const MIGRATE_HELP = `Usage: durable-unsubscribe migrate [latest|status|rollback [--yes-destroy-data] [--backup FILE]]
 
-  latest    apply every pending migration (default; "serve" does it at start)
+  latest    apply every pending migration (default; "serve" does it at start, on SQLite
+            after copying the database to DATA_DIR/before-upgrade-TIME.sqlite; this command
+            takes no copy)
   status    list applied and pending migrations by name (reads only: with no database in
             DATA_DIR it says so and exits 1, creating none)
   rollback  undo the last batch of migrations. A migration whose undoing drops stored data

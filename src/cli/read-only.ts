@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { createServices } from '../compose.js';
-import { openDatabase, SQLITE_FILE_NAME } from '../data-access/database.js';
+import { openDatabase, SQLITE_FILE_NAME, type Database } from '../data-access/database.js';
 import { dataDirWriteProblem } from '../data-access/data-dir-problems.js';
-import { migrationStatus } from '../data-access/migrator.js';
+import { MigrationRefused, migrationStatus } from '../data-access/migrator.js';
 import { runSuppressionsCommand } from './suppressions.command.js';
 
 /**
@@ -36,6 +36,28 @@ export function noDatabaseYet(config: Config, command: string): string | null {
     if ((error as { code?: unknown }).code !== 'ENOENT') return null;
   }
   return `DATA_DIR: there is no database in ${config.dataDir} yet, and ${command} creates none: check DATA_DIR, or start the service (or run "durable-unsubscribe migrate") to create it`;
+}
+
+/**
+ * A command that only reads, on a database that lacks migrations of this version: refused in
+ * one line, the database unchanged. It applied them: a `verify` or an export run with a new
+ * version's binary (a cron job, a check before the upgrade) migrated the database under the
+ * previous version's instances, before the backup an upgrade starts with and before the
+ * instances some migrations need stopped were (docs/operations.md, "Upgrading"). A database
+ * a newer version migrated too (it went another way) is left to the migrator, which says so.
+ */
+export async function refuseUnappliedMigrations(db: Database, command: string): Promise<void> {
+  const { applied, pending, unknown } = await migrationStatus(db);
+  if (pending.length === 0 || unknown.length > 0) return;
+  // No schema at all: a DATABASE_URL naming another database (verify made the whole schema
+  // there, and found it sound).
+  if (applied.length === 0)
+    throw new MigrationRefused(
+      `${command} only reads, and the database holds no durable-unsubscribe schema yet; nothing was created: check ${db.engine === 'sqlite' ? 'DATA_DIR' : 'DATABASE_URL'}, or start the service (or run "durable-unsubscribe migrate") to create it`,
+    );
+  throw new MigrationRefused(
+    `${command} only reads, and the database lacks ${pending.length} migration(s) of this version (${pending.join(', ')}); nothing was changed. Apply them first (start this version's service, or "durable-unsubscribe migrate"), or run ${command} with the version the database is at`,
+  );
 }
 
 /**

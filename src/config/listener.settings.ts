@@ -9,6 +9,8 @@ import {
 } from './parse.js';
 import { usableCpus } from './cpu-quota.js';
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 /** WORKERS: a count, or empty (0 here) for the engine's default (defaultWorkers). */
 function workerCount(raw: string): number {
   if (raw.trim() === '') return 0;
@@ -165,15 +167,15 @@ export const listenerSettings = {
   logLevel: {
     env: 'LOG_LEVEL',
     default: 'info',
-    meaning: 'Log level (fatal, error, warn, info, debug, trace, silent)',
+    meaning: 'Log level (fatal, error, warn, info, debug, trace, silent; any case)',
+    // Any case: LOG_LEVEL=DEBUG, as other tools take it, refused at a restart stopped the service.
     parse: (raw: string) => {
-      const v = raw.trim();
-      if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v)) {
+      const level = LOG_LEVELS.find((l) => l === raw.trim().toLowerCase());
+      if (level === undefined)
         throw new ConfigError(
-          `LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`,
+          `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw.trim().slice(0, 40)}"`,
         );
-      }
-      return v;
+      return level;
     },
   },
 } satisfies Record<string, Setting<unknown>>;

@@ -11,6 +11,7 @@ import { expect } from 'chai';
 import knexFactory from 'knex';
 import pg from 'pg';
 import { migrations } from '../../migrations/index.js';
+import * as mailboxSpellings from '../../migrations/20261204000100_mailbox_spellings.js';
 import { SQLITE_FILE_NAME } from '../../src/data-access/database.js';
 import { testEngines } from '../support/database.js';
 import { TEST_KEY_SECRET } from '../support/service.js';
@@ -109,7 +110,7 @@ for (const engine of testEngines()) {
 }
 
 if (process.env.DATABASE_URL) {
-  describe('migrate status on an empty PostgreSQL database', function () {
+  describe('commands that only read, on an empty PostgreSQL database', function () {
     this.timeout(60000);
 
     it('lists every migration as pending and creates no table', async () => {
@@ -135,6 +136,73 @@ if (process.env.DATABASE_URL) {
         await db.destroy();
         await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
         await admin.destroy();
+      }
+    });
+
+    it('on a PostgreSQL database with no schema (a DATABASE_URL naming another database): they create none', async () => {
+      const name = `du_reading_${process.pid}`;
+      const admin = knexFactory({ client: 'pg', connection: process.env.DATABASE_URL });
+      await admin.raw(`DROP DATABASE IF EXISTS ${name}`);
+      await admin.raw(`CREATE DATABASE ${name}`);
+      const u = new URL(process.env.DATABASE_URL!);
+      u.pathname = `/${name}`;
+      const db = knexFactory({ client: 'pg', connection: u.toString() });
+      try {
+        const env = { DATABASE_URL: u.toString(), USER_KEY_SECRET: TEST_KEY_SECRET };
+        // Before: verify made the whole schema there and found it sound; an export, nothing.
+        for (const [args, label] of READING.filter(([, l]) => l !== 'migrate status')) {
+          const r = await cli(args, env);
+          const what = args.join(' ');
+          expect(r.code, `${what}: ${r.stderr}`).to.equal(1);
+          expect(r.stdout, what).to.equal('');
+          expect(r.stderr, what).to.equal(
+            `${label} only reads, and the database holds no durable-unsubscribe schema yet; nothing was created: check DATABASE_URL, or start the service (or run "durable-unsubscribe migrate") to create it\n`,
+          );
+        }
+        const { rows } = (await db.raw(
+          "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'",
+        )) as { rows: Array<{ n: number }> };
+        expect(rows[0]!.n, 'tables created').to.equal(0);
+      } finally {
+        await db.destroy();
+        await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await admin.destroy();
+      }
+    });
+  });
+}
+
+for (const engine of testEngines()) {
+  describe(`commands that only read, on a database an older version left (${engine.name})`, function () {
+    this.timeout(120000);
+
+    it('apply none of its migrations: one line naming them, exit 1, the database unchanged', async () => {
+      const made = await engine.create();
+      try {
+        const last = '20261204000100_mailbox_spellings';
+        await mailboxSpellings.down(made.db.knex);
+        await made.db.knex('knex_migrations').where('name', last).del();
+        const env = made.url
+          ? { DATABASE_URL: made.url, USER_KEY_SECRET: TEST_KEY_SECRET }
+          : embeddedEnv(made.dataDir);
+        // Before: each applied the pending migrations, as a writing command does.
+        for (const [args, label] of READING.filter(([, l]) => l !== 'migrate status')) {
+          const r = await cli(args, env);
+          const what = args.join(' ');
+          expect(r.code, `${what}: ${r.stderr}`).to.equal(1);
+          expect(r.stdout, what).to.equal('');
+          expect(r.stderr, what).to.equal(
+            `${label} only reads, and the database lacks 1 migration(s) of this version (${last}); nothing was changed. Apply them first (start this version's service, or "durable-unsubscribe migrate"), or run ${label} with the version the database is at\n`,
+          );
+          const recorded = await made.db.knex('knex_migrations').where('name', last);
+          expect(recorded, `${what}: migrated`).to.deep.equal([]);
+        }
+        const migrate = await cli(['migrate'], env);
+        expect(migrate.stdout, migrate.stderr).to.equal(`Applied: ${last}\n`);
+        const verify = await cli(['verify'], env);
+        expect(verify.code, verify.stderr).to.equal(0);
+      } finally {
+        await made.drop();
       }
     });
   });

@@ -171,6 +171,15 @@ describe('loadConfig', () => {
     expectConfigError({ LOG_LEVEL: 'verbose' }, /LOG_LEVEL/);
   });
 
+  it('LOG_LEVEL in any case (LOG_LEVEL=DEBUG is debug); an unknown one is refused, naming what was given', () => {
+    expect(loadConfig({ LOG_LEVEL: 'DEBUG' }).logLevel).to.equal('debug');
+    expect(loadConfig({ LOG_LEVEL: ' Warn ' }).logLevel).to.equal('warn');
+    expectConfigError(
+      { LOG_LEVEL: 'warning' },
+      /^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "warning"$/,
+    );
+  });
+
   it('WORKSPACE_PARTITIONS: names match in any case, so one named twice is refused; any name is a name', () => {
     expectConfigError(
       { WORKSPACE_PARTITIONS: 'EMEA:Europe,emea:Other' },
