@@ -1,14 +1,8 @@
 import type { Knex } from 'knex';
 import { AppError, ErrorCode } from '../errors.js';
-import { addressLockId, lockAddresses } from './address-lock.js';
-import { ActivityRepository } from './sql/activity.repository.js';
-import { BatchMoved, BatchSession, type BatchScope } from './batch/batch-session.js';
+import type { BatchScope } from './batch/batch-session.js';
 import type { Database, Engine } from './database.js';
 import { classifyDatabaseError, errorCode, isRetryable } from './database-errors.js';
-import { EmailStatusRepository } from './sql/email-status.repository.js';
-import { LeadRepository } from './sql/lead.repository.js';
-import { queueStatusAndPropagate } from './sql/lead-propagation.js';
-import { runUnless, type StatementCall } from './sql/statement.js';
 import { settleWrites } from './settle-writes.js';
 import { pgStepTransaction } from './sql/pg-step.js';
 import { pgTransaction } from './sql/pg-transaction.js';
@@ -22,100 +16,17 @@ import {
   type BatchMemory,
   type CallDeadline,
   type StepOptions,
-  type TransactionScope,
   type Transactions,
   type WriteOptions,
 } from '../domain/ports.js';
-import { ConsoleJobRepository } from './console-job.repository.js';
-import { PeopleSelectionRepository } from './people-selection.repository.js';
+import { repositories, type Repositories } from './repositories.js';
 
 export { RetryTransaction };
+export type { Repositories };
 import type { ReadReplica } from './read-replica.js';
-import { SalesforceNotificationRepository } from './sql/salesforce-notification.repository.js';
-import { expectRead } from './sql/read-expectation.js';
 import { MAX_GROUP_UNITS, SqliteGroupWriter, type UnitKind } from './sqlite-group-writer.js';
 
 export { MAX_GROUP_UNITS };
-
-/**
- * The repositories of one transaction (or of plain reads), plus the address locks: the SQL
- * implementation of the domain's transaction scope (domain/ports/transactions.ts).
- */
-export interface Repositories extends TransactionScope {
-  readonly engine: Engine;
-  readonly leads: LeadRepository;
-  readonly emailStatus: EmailStatusRepository;
-  readonly activities: ActivityRepository;
-  readonly salesforceNotifications: SalesforceNotificationRepository;
-  readonly selection: PeopleSelectionRepository;
-  readonly jobs: ConsoleJobRepository;
-  /**
-   * Loads (and locks) everything a batch of lead changes can touch and hands back a write
-   * scope over that memory; its `complete` writes the batch set-based. Transactions only.
-   */
-  openBatch(scope: BatchScope): Promise<BatchSession>;
-  /**
-   * Runs `check` and, unless its row's `moved` is true, `writes` (statement.ts, runUnless: on
-   * a SQLite file one message); true when they ran. A checked batch's write (batch-checked.ts).
-   */
-  checkedWrite(check: StatementCall, writes: readonly StatementCall[]): Promise<boolean>;
-}
-
-function repositories(
-  db: Knex | Knex.Transaction,
-  engine: Engine,
-  transaction: Knex.Transaction | null = null,
-  step = false,
-): Repositories {
-  // Locks already held by this transaction: taking one again would only cost a round trip.
-  const held = new Set<bigint>();
-  const lockEmailKeys = async (keys: ReadonlyArray<string | null>) => {
-    // SQLite: BEGIN IMMEDIATE already gave this transaction the only write lock.
-    if (engine !== 'postgres') return;
-    const ids = [...new Set(keys.filter((k): k is string => k !== null).map(addressLockId))]
-      .filter((id) => !held.has(id))
-      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    if (ids.length === 0) return;
-    await lockAddresses(db, ids);
-    for (const id of ids) held.add(id);
-  };
-  const leads = new LeadRepository(db, engine);
-  return {
-    engine,
-    leads,
-    // One statement each on PostgreSQL (one round trip), two on SQLite.
-    setStatusAndPropagate: (status, exceptLeadId, activity) =>
-      leads.setStatusAndPropagate(status, exceptLeadId, activity),
-    queueStatusAndPropagate: (status, exceptLeadId, activity) =>
-      queueStatusAndPropagate(db, engine, status, exceptLeadId, activity),
-    updateLogged: (lead, change, now, activities, last) =>
-      leads.updateLogged(lead, change, now, activities, last),
-    // Checked in the write's own message: on SQLite any unit's, on PostgreSQL a one-step unit's,
-    // whose message the check heads (read-expectation.ts).
-    ...(engine === 'sqlite' ? { expect: (expected) => expectRead(db, expected) } : {}),
-    ...(engine === 'postgres' && step
-      ? { expect: (expected) => expectRead(db, expected, true) }
-      : {}),
-    emailStatus: new EmailStatusRepository(db, engine),
-    activities: new ActivityRepository(db, engine),
-    salesforceNotifications: new SalesforceNotificationRepository(db, engine),
-    selection: new PeopleSelectionRepository(db),
-    jobs: new ConsoleJobRepository(db),
-    lockEmailKeys,
-    async checkedWrite(check, writes) {
-      return (await runUnless(db, check, 'moved', writes)).thenChanges !== null;
-    },
-    async openBatch(scope) {
-      if (!transaction) throw new Error('openBatch needs a transaction');
-      try {
-        return await BatchSession.open(transaction, engine, scope, lockEmailKeys);
-      } catch (error) {
-        if (error instanceof BatchMoved) throw new RetryTransaction();
-        throw error;
-      }
-    },
-  };
-}
 
 const groupWriters = new WeakMap<Database, SqliteGroupWriter<Repositories>>();
 /**

@@ -73,60 +73,102 @@ const lockStatement = (lock: bigint) => `SELECT pg_advisory_xact_lock(${lock})`;
  * before anything is sent: the caller takes the locked path, which can.
  */
 export function pgStepTransaction(knex: Knex, deadline?: CallDeadline): Knex.Transaction {
-  const client = knex.client as unknown as StepClient;
-  let sent = false;
-  const ahead: Ahead[] = [];
-  let checkLock: bigint | undefined;
-  const refusal = () => (ahead.length > 0 ? staleReadError() : new Error(NOT_ONE_STEP));
-  const query = async (_connection: unknown, obj: QueryObject): Promise<QueryObject> => {
-    if (sent) throw new Error('A statement after its transaction had ended');
+  const stepClient = Object.create(stepClientOf(knex.client as unknown as StepClient)) as {
+    step: StepStatements;
+  };
+  const step = (stepClient.step = new StepStatements(deadline));
+  // Not knex itself: its builders and raw statements would run on knex's own client.
+  const refuse = (): never => {
+    throw step.refusal();
+  };
+  const transaction = refuse as unknown as Record<string, unknown>;
+  transaction.client = stepClient;
+  transaction.isTransaction = true;
+  transaction.raw = refuse;
+  return transaction as unknown as Knex.Transaction;
+}
+
+/**
+ * What one step's statements are until its message is sent (pgStepTransaction): one object per
+ * step, its methods shared, rather than a closure for each of them made at every step.
+ */
+class StepStatements {
+  sent = false;
+  readonly ahead: Ahead[] = [];
+  checkLock: bigint | undefined = undefined;
+
+  constructor(readonly deadline: CallDeadline | undefined) {}
+
+  refusal(): Error {
+    return this.ahead.length > 0 ? staleReadError() : new Error(NOT_ONE_STEP);
+  }
+
+  async query(client: StepClient, obj: QueryObject): Promise<QueryObject> {
+    if (this.sent) throw new Error('A statement after its transaction had ended');
     const bound = (obj.bindings?.length ?? 0) > 0;
     if (obj.expect === true) {
       // The step's first statements: the lock, then the check made under it.
-      if (bound || ahead.length > 0 || obj.stepLock === undefined) throw staleReadError();
-      checkLock = obj.stepLock;
-      ahead.push({ text: lockStatement(obj.stepLock) }, statementOf(obj.sql, obj.form));
+      if (bound || this.ahead.length > 0 || obj.stepLock === undefined) throw staleReadError();
+      this.checkLock = obj.stepLock;
+      this.ahead.push({ text: lockStatement(obj.stepLock) }, statementOf(obj.sql, obj.form));
       obj.response = { rows: [], rowCount: 0 };
       return obj;
     }
-    if (bound || obj.endsTransaction !== true) throw refusal();
-    sent = true;
+    if (bound || obj.endsTransaction !== true) throw this.refusal();
+    this.sent = true;
     const last = statementOf(obj.sql, obj.form);
-    obj.response = await runStep(client, ahead, last, checkLock ?? obj.stepLock, deadline);
+    const lock = this.checkLock ?? obj.stepLock;
+    obj.response = await runStep(client, this.ahead, last, lock, this.deadline);
     return obj;
-  };
-  const sendWithNext = (
-    _connection: unknown,
-    sql: string,
-    result?: Ahead['result'],
-    form?: StatementForm,
-  ) => {
-    if (sent) throw new Error('A statement after its transaction had ended');
+  }
+
+  sendWithNext(sql: string, result?: Ahead['result'], form?: StatementForm): boolean {
+    if (this.sent) throw new Error('A statement after its transaction had ended');
     // Only behind a check: a plain step is its one statement.
-    if (ahead.length === 0) return false;
+    if (this.ahead.length === 0) return false;
     const statement = statementOf(sql, form);
     if (result) statement.result = result;
-    ahead.push(statement);
+    this.ahead.push(statement);
     return true;
-  };
-  const stepClient = Object.create(client, {
-    // Statements come as their forms; their texts are written where they are sent as text.
-    takesForms: { value: true },
-    // The statement takes its connection from the pool when it is sent.
-    acquireConnection: { value: () => Promise.resolve(null) },
-    releaseConnection: { value: () => Promise.resolve() },
-    sendWithNext: { value: sendWithNext },
-    query: { value: query },
-  }) as StepClient;
-  // Not knex itself: its builders and raw statements would run on knex's own client.
-  const refuse = (): never => {
-    throw refusal();
-  };
-  return Object.assign(refuse, {
-    client: stepClient,
-    isTransaction: true,
-    raw: refuse,
-  }) as unknown as Knex.Transaction;
+  }
+}
+
+/** Each client's prototype of its steps' clients (stepClientOf). */
+const stepClients = new WeakMap<StepClient, object>();
+
+/**
+ * The prototype of a step's client on `client`, made once per client: a step's client is an
+ * object inheriting from it, with the step's StepStatements as `step`.
+ */
+function stepClientOf(client: StepClient): object {
+  let prototype = stepClients.get(client);
+  if (prototype === undefined) {
+    prototype = Object.create(client, {
+      // Statements come as their forms; their texts are written where they are sent as text.
+      takesForms: { value: true },
+      // The statement takes its connection from the pool when it is sent.
+      acquireConnection: { value: () => Promise.resolve(null) },
+      releaseConnection: { value: () => Promise.resolve() },
+      sendWithNext: {
+        value(
+          this: { step: StepStatements },
+          _connection: unknown,
+          sql: string,
+          result?: Ahead['result'],
+          form?: StatementForm,
+        ) {
+          return this.step.sendWithNext(sql, result, form);
+        },
+      },
+      query: {
+        value(this: { step: StepStatements }, _connection: unknown, obj: QueryObject) {
+          return this.step.query(client, obj);
+        },
+      },
+    }) as object;
+    stepClients.set(client, prototype);
+  }
+  return prototype;
 }
 
 /**
