@@ -11,6 +11,7 @@ import {
   planIsEmpty,
   text,
 } from './lead-rules.js';
+import { updateLead } from './lead-update.js';
 import type { LeadView, SyncAnswer, SyncResult, SyncStatus } from './lead.types.js';
 import {
   RetryTransaction,
@@ -310,9 +311,9 @@ export class LeadWrites {
 
   /**
    * Applies `change` to the locked `lead`; returns the lead as it then stands. `last`: as for
-   * sync, the caller's work ends here.
+   * sync, the caller's work ends here (lead-update.ts).
    */
-  async update(
+  update(
     repos: WriteScope,
     lead: LeadRecord,
     change: PreparedChange,
@@ -320,41 +321,6 @@ export class LeadWrites {
     last = false,
     known?: KnownStatuses,
   ): Promise<LeadRecord> {
-    const now = this.now();
-    const newKey = newAddressOf(lead, change);
-    const newAddressUnsubscribed =
-      newKey !== null && (await this.durable.isUnsubscribed(repos, newKey));
-    const plan = planChange(lead, change, newAddressUnsubscribed, path, now);
-    // The person's own opt-out, without an address (no master status holds it, rule 5 carries
-    // it to the address it gets): a protected reason is lifted by an operator alone, as at an
-    // address (DurableStatusService.setMasterStatus).
-    if (lead.emailKey === null && plan.update.unsubscribed === false && !path.operator)
-      this.durable.refuseProtectedLift(text(lead.columns.unsubscribed_reason), null);
-    // The count is for metrics: the writes may go with the lead's own (one message fewer).
-    // By index: a for…of whose body awaits costs every record an iterator, none changed or not.
-    for (let i = 0; i < plan.masterChanges.length; i++) {
-      const m = plan.masterChanges[i]!;
-      await this.durable.queueMasterStatus(repos, { ...m, causedBy: lead.id, path, now }, known);
-    }
-    const ack = plan.acknowledged;
-    if (ack !== null)
-      await this.durable.acknowledgeOptOut(repos, { ...ack, path, causedBy: lead.id, now }, known);
-    const fid = plan.update.foreignSysPersonId;
-    if (fid !== undefined && fid !== null) {
-      const holder = await repos.leads.findByForeignId(fid);
-      if (holder && holder.id !== lead.id) {
-        throw new AppError(
-          ErrorCode.LEAD_SYNC_FAILED,
-          'ForeignSysPersonId belongs to another lead',
-        );
-      }
-    }
-    // Rule 7: nothing changed, nothing written, nothing logged.
-    if (planIsEmpty(plan)) return lead;
-    // The lead's write is the last of the work: nothing in this function reads or writes after it.
-    const after = await repos.updateLogged(lead, plan.update, now, plan.activities, last);
-    // The row is locked for this transaction: gone means something is badly off; start over.
-    if (!after) throw new RetryTransaction();
-    return after;
+    return updateLead(this.durable, repos, lead, change, { path, now: this.now(), last, known });
   }
 }

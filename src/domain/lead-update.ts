@@ -1,0 +1,133 @@
+import { AppError, ErrorCode } from '../errors.js';
+import type { ChangePath } from './change-paths.js';
+import type { DurableStatusService, KnownStatuses } from './durable-status.service.js';
+import type { PreparedChange } from './lead-input.js';
+import { newAddressOf, planChange, planIsEmpty, text, type LeadPlan } from './lead-rules.js';
+import { RetryTransaction, type WriteScope } from './ports.js';
+import type { LeadRecord } from './records.js';
+
+/**
+ * A change applied to a locked person (LeadWrites.update): the plan of lead-rules.ts, the
+ * master status changes it calls for, then the person's write. Not one async function: most
+ * changes (a batch's records among them) need the person's write alone, and an async frame
+ * held across that write cost every record of a batch about a kilobyte of allocation
+ * (docs/benchmarks.md, twenty-sixth round). Only a plan with more to do than that write, or a
+ * move to a new address, runs as one.
+ */
+
+/** What the change is made under: who asks, its time, and what the caller knows. */
+export interface UpdateTerms {
+  path: ChangePath;
+  now: number;
+  /** The caller's work ends with this write (WriteScope.updateLogged). */
+  last: boolean;
+  known: KnownStatuses | undefined;
+}
+
+/** `change` applied to the locked `lead`; the lead as it then stands. */
+export function updateLead(
+  durable: DurableStatusService,
+  repos: WriteScope,
+  lead: LeadRecord,
+  change: PreparedChange,
+  terms: UpdateTerms,
+): Promise<LeadRecord> {
+  const newKey = newAddressOf(lead, change);
+  if (newKey !== null) return updateToAddress(durable, repos, lead, change, terms, newKey);
+  return applyPlan(
+    durable,
+    repos,
+    lead,
+    planChange(lead, change, false, terms.path, terms.now),
+    terms,
+  );
+}
+
+/** updateLead for a move to a new address: its master status first (rule 5). */
+async function updateToAddress(
+  durable: DurableStatusService,
+  repos: WriteScope,
+  lead: LeadRecord,
+  change: PreparedChange,
+  terms: UpdateTerms,
+  newKey: string,
+): Promise<LeadRecord> {
+  const newAddressUnsubscribed = await durable.isUnsubscribed(repos, newKey);
+  const plan = planChange(lead, change, newAddressUnsubscribed, terms.path, terms.now);
+  return applyPlan(durable, repos, lead, plan, terms);
+}
+
+/** The plan's writes: the person's alone without an async frame, else applyPlanFully. */
+function applyPlan(
+  durable: DurableStatusService,
+  repos: WriteScope,
+  lead: LeadRecord,
+  plan: LeadPlan,
+  terms: UpdateTerms,
+): Promise<LeadRecord> {
+  // The person's own opt-out, without an address (no master status holds it, rule 5 carries
+  // it to the address it gets): a protected reason is lifted by an operator alone, as at an
+  // address (DurableStatusService.setMasterStatus).
+  // A refusal rejects the promise, as it did when this was one async function: no caller
+  // has to await inside a try of its own to see it.
+  if (lead.emailKey === null && plan.update.unsubscribed === false && !terms.path.operator) {
+    try {
+      durable.refuseProtectedLift(text(lead.columns.unsubscribed_reason), null);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+  const fid = plan.update.foreignSysPersonId;
+  const more = plan.masterChanges.length > 0 || plan.acknowledged !== null;
+  if (more || (fid !== undefined && fid !== null))
+    return applyPlanFully(durable, repos, lead, plan, terms);
+  return writeLead(repos, lead, plan, terms);
+}
+
+/** applyPlan with master statuses, an acknowledged opt-out or a foreign id to check first. */
+async function applyPlanFully(
+  durable: DurableStatusService,
+  repos: WriteScope,
+  lead: LeadRecord,
+  plan: LeadPlan,
+  terms: UpdateTerms,
+): Promise<LeadRecord> {
+  const { path, now, known } = terms;
+  // The count is for metrics: the writes may go with the lead's own (one message fewer).
+  // By index: a for…of whose body awaits costs every record an iterator, none changed or not.
+  for (let i = 0; i < plan.masterChanges.length; i++) {
+    const m = plan.masterChanges[i]!;
+    await durable.queueMasterStatus(repos, { ...m, causedBy: lead.id, path, now }, known);
+  }
+  const ack = plan.acknowledged;
+  if (ack !== null)
+    await durable.acknowledgeOptOut(repos, { ...ack, path, causedBy: lead.id, now }, known);
+  const fid = plan.update.foreignSysPersonId;
+  if (fid !== undefined && fid !== null) {
+    const holder = await repos.leads.findByForeignId(fid);
+    if (holder && holder.id !== lead.id) {
+      throw new AppError(ErrorCode.LEAD_SYNC_FAILED, 'ForeignSysPersonId belongs to another lead');
+    }
+  }
+  return writeLead(repos, lead, plan, terms);
+}
+
+/** The person's write, the last of the work: nothing in updateLead reads or writes after it. */
+function writeLead(
+  repos: WriteScope,
+  lead: LeadRecord,
+  plan: LeadPlan,
+  terms: UpdateTerms,
+): Promise<LeadRecord> {
+  // Rule 7: nothing changed, nothing written, nothing logged.
+  if (planIsEmpty(plan)) return Promise.resolve(lead);
+  return repos
+    .updateLogged(lead, plan.update, terms.now, plan.activities, terms.last)
+    .then(writtenOrRetry);
+}
+
+/** The row is locked for this transaction: gone means something is badly off; start over. */
+function writtenOrRetry(after: LeadRecord | null): LeadRecord {
+  if (!after) throw new RetryTransaction();
+  return after;
+}
