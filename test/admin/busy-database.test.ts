@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
 import { startTestService } from '../support/service.js';
+import { whileConnectionHeld } from '../support/held-write.js';
 import { ALICE, AdminClient } from './support.js';
 
 /**
@@ -22,21 +23,12 @@ for (const engine of testEngines().filter((e) => e.name === 'postgres')) {
       try {
         const client = new AdminClient(svc.base);
         expect((await client.logIn()).status).to.equal(303);
-        let release!: () => void;
-        const held = new Promise<void>((resolve) => (release = resolve));
-        // The only connection of the pool, held by a transaction until the answer is in.
-        const holding = svc.running.database.knex.transaction(async (trx) => {
-          await trx.raw('SELECT 1');
-          await held;
-        });
-        try {
+        // The only connection of the pool, held by a transaction until the answers are in.
+        await whileConnectionHeld(svc.running.database.knex, async () => {
           const page = await client.get('/admin/address?email=busy%40example.com');
           expect(page.status, page.body.slice(0, 400)).to.equal(503);
           expect(page.body).to.contain('try again');
-        } finally {
-          release();
-          await holding;
-        }
+        });
         expect((await client.get('/admin/address?email=busy%40example.com')).status).to.equal(200);
       } finally {
         await svc.stop();

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
 import { get, historyOf, oneClick, startLinkService } from './support.js';
+import { whileConnectionHeld } from '../support/held-write.js';
 
 /**
  * Every database connection busy past DB_ACQUIRE_TIMEOUT_MS is a full service, not a broken
@@ -15,14 +16,8 @@ for (const engine of testEngines().filter((e) => e.name === 'postgres')) {
     it('answers 503 with Retry-After, in plain words, and stores nothing', async () => {
       const svc = await startLinkService(engine, { dbPoolMax: 1, dbAcquireTimeoutMs: 200 });
       try {
-        let release!: () => void;
-        const held = new Promise<void>((resolve) => (release = resolve));
         // The only connection of the pool, held by a transaction until the answers are in.
-        const holding = svc.running.database.knex.transaction(async (trx) => {
-          await trx.raw('SELECT 1');
-          await held;
-        });
-        try {
+        await whileConnectionHeld(svc.running.database.knex, async () => {
           const a = await oneClick(svc.linkUrl('busy@example.com'));
           expect(a.status, a.body).to.equal(503);
           expect(a.headers.get('retry-after')).to.equal('60');
@@ -30,10 +25,7 @@ for (const engine of testEngines().filter((e) => e.name === 'postgres')) {
           const page = await get(svc.linkUrl('busy@example.com'), { 'accept-language': 'fr' });
           expect(page.status).to.equal(503);
           expect(page.body).to.contain('Rien n’a été modifié');
-        } finally {
-          release();
-          await holding;
-        }
+        });
         expect(await historyOf(svc.services, 'busy@example.com')).to.have.length(0);
         // Once a connection is free, the same link unsubscribes.
         expect((await oneClick(svc.linkUrl('busy@example.com'))).status).to.equal(200);

@@ -109,46 +109,49 @@ for (const engine of testEngines()) {
   });
 }
 
+/**
+ * Runs `check` with the URL of a new, empty PostgreSQL database, then checks it still holds no
+ * table (nothing was created there) and drops it.
+ */
+async function inEmptyPgDatabase(name: string, check: (url: string) => Promise<void>) {
+  const admin = knexFactory({ client: 'pg', connection: process.env.DATABASE_URL });
+  await admin.raw(`DROP DATABASE IF EXISTS ${name}`);
+  await admin.raw(`CREATE DATABASE ${name}`);
+  const u = new URL(process.env.DATABASE_URL!);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  const db = knexFactory({ client: 'pg', connection: url });
+  try {
+    await check(url);
+    const { rows } = (await db.raw(
+      "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'",
+    )) as { rows: Array<{ n: number }> };
+    expect(rows[0]!.n, 'tables created').to.equal(0);
+  } finally {
+    await db.destroy();
+    await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.destroy();
+  }
+}
+
 if (process.env.DATABASE_URL) {
   describe('commands that only read, on an empty PostgreSQL database', function () {
     this.timeout(60000);
 
     it('lists every migration as pending and creates no table', async () => {
-      const name = `du_status_${process.pid}`;
-      const admin = knexFactory({ client: 'pg', connection: process.env.DATABASE_URL });
-      await admin.raw(`DROP DATABASE IF EXISTS ${name}`);
-      await admin.raw(`CREATE DATABASE ${name}`);
-      const u = new URL(process.env.DATABASE_URL!);
-      u.pathname = `/${name}`;
-      const db = knexFactory({ client: 'pg', connection: u.toString() });
-      try {
+      await inEmptyPgDatabase(`du_status_${process.pid}`, async (url) => {
         const r = await cli(['migrate', 'status'], {
-          DATABASE_URL: u.toString(),
+          DATABASE_URL: url,
           USER_KEY_SECRET: TEST_KEY_SECRET,
         });
         expect(r.code, r.stderr).to.equal(0);
         expect(r.stdout).to.equal(migrations.map(([m]) => `pending  ${m}\n`).join(''));
-        const { rows } = (await db.raw(
-          "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'",
-        )) as { rows: Array<{ n: number }> };
-        expect(rows[0]!.n, 'tables created').to.equal(0);
-      } finally {
-        await db.destroy();
-        await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await admin.destroy();
-      }
+      });
     });
 
     it('on a PostgreSQL database with no schema (a DATABASE_URL naming another database): they create none', async () => {
-      const name = `du_reading_${process.pid}`;
-      const admin = knexFactory({ client: 'pg', connection: process.env.DATABASE_URL });
-      await admin.raw(`DROP DATABASE IF EXISTS ${name}`);
-      await admin.raw(`CREATE DATABASE ${name}`);
-      const u = new URL(process.env.DATABASE_URL!);
-      u.pathname = `/${name}`;
-      const db = knexFactory({ client: 'pg', connection: u.toString() });
-      try {
-        const env = { DATABASE_URL: u.toString(), USER_KEY_SECRET: TEST_KEY_SECRET };
+      await inEmptyPgDatabase(`du_reading_${process.pid}`, async (url) => {
+        const env = { DATABASE_URL: url, USER_KEY_SECRET: TEST_KEY_SECRET };
         // Before: verify made the whole schema there and found it sound; an export, nothing.
         for (const [args, label] of READING.filter(([, l]) => l !== 'migrate status')) {
           const r = await cli(args, env);
@@ -159,15 +162,7 @@ if (process.env.DATABASE_URL) {
             `${label} only reads, and the database holds no durable-unsubscribe schema yet; nothing was created: check DATABASE_URL, or start the service (or run "durable-unsubscribe migrate") to create it\n`,
           );
         }
-        const { rows } = (await db.raw(
-          "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'",
-        )) as { rows: Array<{ n: number }> };
-        expect(rows[0]!.n, 'tables created').to.equal(0);
-      } finally {
-        await db.destroy();
-        await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await admin.destroy();
-      }
+      });
     });
   });
 }

@@ -15,17 +15,13 @@ import {
   rawCall,
   startTestService,
   type TestService,
+  activityByEmailXml,
+  syncFirstNameXml,
 } from '../support/service.js';
 
 const MKTOWS = 'http://www.marketo.com/mktows/';
-const SYNC = (email: string, firstName?: string) =>
-  `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email>` +
-  (firstName === undefined
-    ? ''
-    : `<leadAttributeList><attribute><attrName>FirstName</attrName><attrValue>${firstName}</attrValue></attribute></leadAttributeList>`) +
-  '</leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>';
-const ACTIVITY = (email: string, extra = '') =>
-  `<ns1:paramsGetLeadActivity><leadKey><keyType>EMAIL</keyType><keyValue>${email}</keyValue></leadKey>${extra}</ns1:paramsGetLeadActivity>`;
+const SYNC = syncFirstNameXml;
+const ACTIVITY = activityByEmailXml;
 
 /** The activities of a getLeadActivity answer: id and date, in wire order. */
 const activities = (body: string) =>

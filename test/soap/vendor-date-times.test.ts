@@ -11,18 +11,18 @@
  */
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
-import { rawCall, type TestService, startTestService } from '../support/service.js';
+import {
+  activityByEmailXml,
+  rawCall,
+  startTestService,
+  syncFirstNameXml,
+  type TestService,
+} from '../support/service.js';
 
 const VENDOR_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/;
 
-const SYNC = (email: string, firstName?: string) =>
-  `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email>` +
-  (firstName === undefined
-    ? ''
-    : `<leadAttributeList><attribute><attrName>FirstName</attrName><attrValue>${firstName}</attrValue></attribute></leadAttributeList>`) +
-  '</leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>';
-const ACTIVITY = (email: string, extra = '') =>
-  `<ns1:paramsGetLeadActivity><leadKey><keyType>EMAIL</keyType><keyValue>${email}</keyValue></leadKey>${extra}</ns1:paramsGetLeadActivity>`;
+const SYNC = syncFirstNameXml;
+const ACTIVITY = activityByEmailXml;
 const CHANGES = (extra: string) =>
   `<ns1:paramsGetLeadChanges>${extra}<batchSize>1000</batchSize></ns1:paramsGetLeadChanges>`;
 

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Database } from '../../src/data-access/database.js';
 import { UnitOfWork, type Repositories } from '../../src/data-access/unit-of-work.js';
 import { signal } from './signal.js';
@@ -27,5 +28,23 @@ export async function whileWriteHeld(
   } finally {
     release();
     await holder;
+  }
+}
+
+/**
+ * While `run` runs, a transaction of the test holds a connection of `knex`'s pool (with a pool
+ * of one: every connection busy, as under a load that takes them all).
+ */
+export async function whileConnectionHeld(knex: Knex, run: () => Promise<void>): Promise<void> {
+  const { wait: held, fire: release } = signal();
+  const holding = knex.transaction(async (trx) => {
+    await trx.raw('SELECT 1');
+    await held;
+  });
+  try {
+    await run();
+  } finally {
+    release();
+    await holding;
   }
 }

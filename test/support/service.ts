@@ -132,6 +132,18 @@ export const getLeadByEmailXml = (email: string) =>
 export const syncEmailXml = (email: string) =>
   `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`;
 
+/** A syncLead body of `email`, with a FirstName when given, no lead asked back. */
+export const syncFirstNameXml = (email: string, firstName?: string) =>
+  `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email>` +
+  (firstName === undefined
+    ? ''
+    : `<leadAttributeList><attribute><attrName>FirstName</attrName><attrValue>${firstName}</attrValue></attribute></leadAttributeList>`) +
+  '</leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>';
+
+/** A getLeadActivity body for the lead of `email`, with `extra` members after its key. */
+export const activityByEmailXml = (email: string, extra = '') =>
+  `<ns1:paramsGetLeadActivity><leadKey><keyType>EMAIL</keyType><keyValue>${email}</keyValue></leadKey>${extra}</ns1:paramsGetLeadActivity>`;
+
 /** A syncLead body of `email` whose Unsubscribed is `value` as written (true, 1, 0...), no lead asked back. */
 export const syncUnsubscribedXml = (email: string, value: string) =>
   `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email><leadAttributeList><attribute>` +
