@@ -10,18 +10,18 @@ import os from 'node:os';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { expect } from 'chai';
-import * as mailboxSpellings from '../../migrations/20261204000100_mailbox_spellings.js';
+import * as partitionUpdatedIndex from '../../migrations/20261204000200_lead_partition_updated_index.js';
 import { SQLITE_FILE_NAME, type Database } from '../../src/data-access/database.js';
 import { testEngines } from '../support/database.js';
 import { spawnService } from '../support/service-process.js';
 import { TEST_KEY_SECRET } from '../support/service.js';
 import { BIN, cli, embeddedEnv, spawnOutput } from './support.js';
 
-const LAST = '20261204000100_mailbox_spellings';
+const LAST = '20261204000200_lead_partition_updated_index';
 
 /** The database as the version before the last migration left it. */
 async function asThePreviousVersionLeftIt(db: Database): Promise<void> {
-  await mailboxSpellings.down(db.knex);
+  await partitionUpdatedIndex.down(db.knex);
   await db.knex('knex_migrations').where('name', LAST).del();
 }
 
@@ -80,7 +80,7 @@ for (const engine of testEngines()) {
         expect(fs.statSync(file).mode & 0o777).to.equal(0o600);
         expect(output).to.contain(`backed up the database to ${file} before migrating`);
         expect(recordedIn(file)).to.not.include(LAST);
-        expect(recordedIn(file)).to.include('20261204000000_drop_lead_activity_nth_id');
+        expect(recordedIn(file)).to.include('20261204000100_mailbox_spellings');
         expect(recordedIn(path.join(made.dataDir, SQLITE_FILE_NAME))).to.include(LAST);
 
         // The way back: restored, it is the previous version's database again.
