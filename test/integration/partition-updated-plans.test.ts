@@ -127,6 +127,9 @@ for (const engine of testEngines()) {
         [999, 'Default'],
         [1000, 'Small'],
       ]);
+      // A partition named twice is read once.
+      const twice = await repo.listUpdatedBetween(T0, null, null, 3, ['Small', 'Small']);
+      expect(twice.map((l) => l.updatedAt - T0)).to.deep.equal([1000, 2000, 3000]);
     });
   });
 }

@@ -197,7 +197,8 @@ export class LeadRepository {
     partitions?: readonly string[],
   ): Promise<LeadRecord[]> {
     const pages: LeadRecord[][] = [];
-    for (const p of partitions ?? [undefined]) {
+    // Each partition once: a name given twice would serve its people twice.
+    for (const p of partitions ? new Set(partitions) : [undefined]) {
       pages.push(
         (await this.rowsWhere(updatedPageOf(oldest, latest, after, limit, p))).map(fromRow),
       );
