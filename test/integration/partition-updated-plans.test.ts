@@ -8,6 +8,7 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import pg from 'pg';
+import * as partitionIndex from '../../migrations/20261204000200_lead_partition_updated_index.js';
 import { LeadRepository } from '../../src/data-access/sql/lead.repository.js';
 import type { Database } from '../../src/data-access/database.js';
 import { testEngines } from '../support/database.js';
@@ -130,6 +131,25 @@ for (const engine of testEngines()) {
       // A partition named twice is read once.
       const twice = await repo.listUpdatedBetween(T0, null, null, 3, ['Small', 'Small']);
       expect(twice.map((l) => l.updatedAt - T0)).to.deep.equal([1000, 2000, 3000]);
+    });
+
+    it('rolls the migration back and forth, and again', async () => {
+      const knex = made.db.knex;
+      const present = async () => {
+        const sql =
+          engine.name === 'postgres'
+            ? `SELECT count(*) AS n FROM pg_indexes WHERE indexname = 'leads_partition_updated_idx'`
+            : `SELECT count(*) AS n FROM sqlite_master WHERE name = 'leads_partition_updated_idx'`;
+        const r = (await knex.raw(sql)) as { rows?: Array<{ n: unknown }> } & Array<{ n: unknown }>;
+        return Number((r.rows ?? r)[0]!.n) === 1;
+      };
+      expect(await present()).to.equal(true);
+      await partitionIndex.down(knex);
+      expect(await present()).to.equal(false);
+      await partitionIndex.up(knex);
+      await partitionIndex.up(knex);
+      expect(await present()).to.equal(true);
+      expect(await repo.listUpdatedBetween(T0, null, null, 2, ['Small'])).to.have.length(2);
     });
   });
 }
