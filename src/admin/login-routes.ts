@@ -5,16 +5,17 @@ import { Semaphore } from '../domain/semaphore.js';
 import type { Logger } from '../logger.js';
 import { instanceLoginThrottle } from '../cluster/instance-limits.js';
 import { clientLimitKey } from '../networks.js';
-import { parseCookies, serializeCookie } from './cookies.js';
+import {
+  LOGIN_COOKIE,
+  readCookie,
+  removeUnprefixed,
+  SESSION_COOKIE,
+  setCookie,
+} from './console-cookies.js';
 import { field, sameToken, send } from './form.js';
 import { CSRF_FIELD } from './layout.js';
 import { LOGIN_WINDOW_MS } from './login-throttle.js';
 import { loginPage } from './pages/login.js';
-
-export const SESSION_COOKIE = 'du_admin_session';
-/** Double-submit token of the login form, which has no session to hold a token yet. */
-export const LOGIN_COOKIE = 'du_admin_login';
-const COOKIE_PATH = '/admin';
 
 const randomToken = (): string => crypto.randomBytes(32).toString('base64url');
 
@@ -31,25 +32,6 @@ function safeNext(next: string): string {
   const path = next.split(/[?#]/, 1)[0]!;
   return path.split('/').some((segment) => DOT_SEGMENT.test(segment)) ? '/admin/' : next;
 }
-
-/** Sets the console's cookie `name` (maxAge 0: removes it). */
-export const setCookie = (
-  req: Request,
-  res: Response,
-  name: string,
-  value: string,
-  maxAge?: number,
-) =>
-  res.append(
-    'Set-Cookie',
-    serializeCookie(name, value, {
-      path: COOKIE_PATH,
-      // req.secure honours X-Forwarded-Proto only when TRUST_PROXY is on.
-      secure: req.secure,
-      sameSite: 'Lax',
-      maxAge,
-    }),
-  );
 
 export interface LoginOptions {
   operators: OperatorService;
@@ -89,7 +71,7 @@ export function loginRoutes(router: Router, forms: RequestHandler, options: Logi
   router.post('/login', forms, async (req, res) => {
     const name = field(req.body, 'name').trim();
     const next = safeNext(field(req.body, 'next'));
-    const formToken = parseCookies(req.headers.cookie).get(LOGIN_COOKIE) ?? '';
+    const formToken = readCookie(req, LOGIN_COOKIE);
     if (!sameToken(formToken, field(req.body, CSRF_FIELD))) {
       showLogin(req, res, 403, { next, name, error: 'The form expired. Please log in again.' });
       return;
@@ -139,11 +121,13 @@ export function loginRoutes(router: Router, forms: RequestHandler, options: Logi
     }
     throttle.succeed(clientLimitKey(client), account);
     // A new token at every login; the session this browser had before ends.
-    const previous = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
+    const previous = readCookie(req, SESSION_COOKIE);
     if (previous) await operators.logOut(previous);
     logger.info({ operator: session.operator, client }, 'admin login');
     setCookie(req, res, LOGIN_COOKIE, '', 0);
     setCookie(req, res, SESSION_COOKIE, session.token);
+    removeUnprefixed(req, res, SESSION_COOKIE);
+    removeUnprefixed(req, res, LOGIN_COOKIE);
     res.redirect(303, next);
   });
 }

@@ -15,7 +15,7 @@ import { suppressionRoutes } from './routes/suppressions.js';
 import { requireCsrf, requireSession, type RefusedAuthentications } from './session-gate.js';
 import { STYLESHEET } from './stylesheet.js';
 
-export { LOGIN_COOKIE, SESSION_COOKIE } from './login-routes.js';
+export { LOGIN_COOKIE, SESSION_COOKIE } from './console-cookies.js';
 export type { RefusedAuthentications } from './session-gate.js';
 
 export interface AdminRouterOptions extends FormBodyOptions {

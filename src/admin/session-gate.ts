@@ -2,11 +2,10 @@ import type { RequestHandler } from 'express';
 import type { OperatorService } from '../domain/operator.service.js';
 import type { Logger } from '../logger.js';
 import { clientLimitKey } from '../networks.js';
-import { parseCookies } from './cookies.js';
+import { readCookie, SESSION_COOKIE } from './console-cookies.js';
 import { field, sameToken, send, sessionOf } from './form.js';
 import { isUpload, type FormBodies } from './form-bodies.js';
 import { CSRF_FIELD } from './layout.js';
-import { SESSION_COOKIE } from './login-routes.js';
 import { errorPage } from './pages/error.js';
 
 /** The part of the SOAP endpoint's authentication-failure limiter the console uses. */
@@ -29,7 +28,7 @@ export function requireSession(
   failures: RefusedAuthentications | undefined,
 ): RequestHandler {
   return async (req, res, next) => {
-    const token = parseCookies(req.headers.cookie).get(SESSION_COOKIE) ?? '';
+    const token = readCookie(req, SESSION_COOKIE);
     // Each cookie costs a database read: past its budget of refused authentications, an
     // address sending cookies that open nothing is answered without one.
     const client = token && failures ? clientLimitKey(req.ip ?? 'unknown') : '';

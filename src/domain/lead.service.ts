@@ -293,18 +293,27 @@ export class LeadService {
    * earlier has committed by then. A write another process stamped and has not yet begun is
    * in flight nowhere: the bound is raised as the store's horizon first, and the store stamps
    * such a write past it, for a later call. From the primary: a replica may not have replayed
-   * them yet. Later changes are served by a later call.
+   * them yet. Later changes are served by a later call. `partitions`: only the people of these
+   * (a SOAP user confined to them).
    */
   async listUpdated(
     window: { oldest: number; latest: number | null },
     after: { updatedAt: number; id: number } | null,
     limit: number,
+    partitions?: readonly string[],
   ): Promise<{ leads: LeadView[]; remaining: number }> {
     const settled = this.now() - 1;
     await this.transactions.settleWrites(settled);
     const latest = window.latest === null ? settled : Math.min(window.latest, settled);
     return this.transactions.read(async (repos) => {
-      const rows = await repos.leads.listUpdatedBetween(window.oldest, latest, after, limit);
+      // Confined to partitions, the page, its count and its position hold none of the others.
+      const rows = await repos.leads.listUpdatedBetween(
+        window.oldest,
+        latest,
+        after,
+        limit,
+        partitions,
+      );
       const last = rows[rows.length - 1];
       const remaining = last
         ? await repos.leads.countUpdatedBetween(
@@ -312,6 +321,7 @@ export class LeadService {
             latest,
             { updatedAt: last.updatedAt, id: last.id },
             REMAINING_COUNT_CAP,
+            partitions,
           )
         : 0;
       return { leads: rows.map((l) => this.view(l)), remaining };

@@ -32,13 +32,11 @@ import {
   text,
 } from '../soap-transport/values.js';
 
-/** The partitions a confined caller may read, for the queries to keep to; undefined: every one. */
+/**
+ * The partitions a confined caller may read, for the queries to keep to; undefined: every one.
+ * Leads outside them are not there, as far as it can tell.
+ */
 const readable = (p: Permissions): readonly string[] | undefined => p.partitions ?? undefined;
-
-/** Leads outside the caller's partitions are not there, as far as it can tell. */
-function visible<T extends { partition: string }>(p: Permissions, leads: T[]): T[] {
-  return p.partitions === null ? leads : leads.filter((l) => mayTouch(p, l.partition));
-}
 
 const MAX_MULTIPLE_LEADS_BATCH = 1000;
 /** Keys of a getLeadChanges LeadKeySelector, as the vendor's. */
@@ -119,10 +117,11 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
           { oldest: oldest.getTime(), latest: latest?.getTime() ?? null },
           after,
           limit,
+          readable(ctx.permissions),
         );
         const last = r.leads[r.leads.length - 1];
         page = {
-          records: visible(ctx.permissions, r.leads).map((l) => fromLeadView(l, include)),
+          records: r.leads.map((l) => fromLeadView(l, include)),
           remaining: r.remaining,
           next: last ? { u: last.updatedAt.getTime(), i: last.id } : (position ?? {}),
         };

@@ -96,7 +96,7 @@ for (const engine of testEngines()) {
       const ok = await client.logIn();
       expect(ok.status).to.equal(303);
       // The session cookie at least: none set would pass the loop below without a look.
-      expect(ok.setCookies.some((c) => c.startsWith(`${SESSION_COOKIE}=`))).to.equal(true);
+      expect(ok.setCookies.some((c) => c.startsWith(`__Host-${SESSION_COOKIE}=`))).to.equal(true);
       for (const c of ok.setCookies) expect(c).to.match(/; Secure/);
     });
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { whereAmong } from './among.js';
-import { updatedBetween } from './updated-between.js';
+import { updatedBetween, updatedPageOf } from './updated-between.js';
 import { INLINE } from '../inline-limit.js';
 import { activityInserts, activityRow, type NewActivity } from './activity.repository.js';
 import type { Engine } from '../database.js';
@@ -22,6 +22,7 @@ import {
   type Row,
 } from '../lead-row.js';
 import type { EmailStatusRecord } from './email-status.repository.js';
+import type { UpdatePosition } from '../../domain/ports.js';
 import {
   nextChangeSeqSql,
   propagateUnsubscribed,
@@ -187,28 +188,27 @@ export class LeadRepository {
     return countRows(this.db, partitions ? q.whereIn('partition', partitions) : q, cap);
   }
 
-  /** Keyset page over (updated_at, id) so deep pages cost the same as the first. */
+  /** Keyset page over (updated_at, id); `partitions`: theirs only. */
   async listUpdatedBetween(
     oldest: number,
     latest: number | null,
-    after: { updatedAt: number; id: number } | null,
+    after: UpdatePosition | null,
     limit: number,
+    partitions?: readonly string[],
   ): Promise<LeadRecord[]> {
-    const rows = await this.rowsWhere((q) =>
-      updatedBetween(q, oldest, latest, after)
-        .orderBy([{ column: 'updated_at' }, { column: 'id' }])
-        .limit(limit, INLINE),
-    );
+    const rows = await this.rowsWhere(updatedPageOf(oldest, latest, after, limit, partitions));
     return rows.map(fromRow);
   }
 
   async countUpdatedBetween(
     oldest: number,
     latest: number | null,
-    after: { updatedAt: number; id: number } | null,
+    after: UpdatePosition | null,
     cap?: number,
+    partitions?: readonly string[],
   ): Promise<number> {
-    return countRows(this.db, updatedBetween(this.db('leads'), oldest, latest, after), cap);
+    const q = updatedBetween(this.db('leads'), oldest, latest, after);
+    return countRows(this.db, partitions ? q.whereIn('partition', partitions) : q, cap);
   }
 
   async insert(lead: NewLead): Promise<number> {

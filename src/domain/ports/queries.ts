@@ -82,17 +82,20 @@ export interface LeadQueries extends LeadStore {
     cap: number,
     partitions?: readonly string[],
   ): Promise<number>;
+  /** `partitions`: among the people of these only (a SOAP user confined to them). */
   listUpdatedBetween(
     oldest: number,
     latest: number | null,
     after: UpdatePosition | null,
     limit: number,
+    partitions?: readonly string[],
   ): Promise<LeadRecord[]>;
   countUpdatedBetween(
     oldest: number,
     latest: number | null,
     after: UpdatePosition | null,
     cap?: number,
+    partitions?: readonly string[],
   ): Promise<number>;
   /**
    * Raises the LastUpdateAt horizon to `upTo` (never lowers it): from its commit on, a lead
