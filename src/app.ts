@@ -75,6 +75,7 @@ export async function createApp({
     rateLimit: config.unsubscribeRateLimit,
     maxBodyBytes: config.unsubscribeMaxBodyBytes,
     bodyTimeoutMs: config.bodyTimeoutMs,
+    deadline: { requestTimeoutMs: config.requestTimeoutMs, commitGraceMs: config.commitGraceMs },
     branding: { senderName: config.unsubscribeSenderName, logoUrl: config.unsubscribeLogoUrl },
     logger,
     metrics,
