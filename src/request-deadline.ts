@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { CallDeadline } from './domain/ports.js';
 import { AppError, ErrorCode } from './errors.js';
 
@@ -37,17 +38,7 @@ export function withinDeadline<T>(
     let timer = setTimeout(() => {
       if (deadline.expire()) return reject(requestTimedOut());
       // A write of the request is being committed: its outcome is the answer, if it comes.
-      timer = setTimeout(
-        () =>
-          reject(
-            new AppError(
-              ErrorCode.DATABASE_UNAVAILABLE,
-              'Request timed out while its write was being committed; whether it was stored is unknown',
-              { cause: OUTCOME_UNKNOWN },
-            ),
-          ),
-        limits.commitGraceMs,
-      );
+      timer = setTimeout(() => reject(outcomeUnknown()), limits.commitGraceMs);
     }, limits.requestTimeoutMs);
     running.then(
       (value) => {
@@ -61,6 +52,38 @@ export function withinDeadline<T>(
       },
     );
   });
+}
+
+/**
+ * The same contract for a whole request whose handler runs on its own (the console's pages):
+ * the deadline its units of work are given, and `answer` called at REQUEST_TIMEOUT_MS if
+ * nothing is answered by then and nothing of it is committing (nothing stored, then or later),
+ * or COMMIT_GRACE_MS later if a write was committing and has not ended. Counted from the
+ * request's arrival, so a wait before the handler's write (a session's) counts too.
+ */
+export function answerDeadline(
+  res: ServerResponse,
+  limits: RequestDeadlineLimits,
+  answer: (error: AppError) => void,
+): CallDeadline {
+  const deadline = new CallDeadline();
+  let timer = setTimeout(() => {
+    if (res.headersSent) return;
+    if (deadline.expire()) return answer(requestTimedOut());
+    timer = setTimeout(() => {
+      if (!res.headersSent) answer(outcomeUnknown());
+    }, limits.commitGraceMs);
+  }, limits.requestTimeoutMs);
+  res.once('close', () => clearTimeout(timer));
+  return deadline;
+}
+
+function outcomeUnknown(): AppError {
+  return new AppError(
+    ErrorCode.DATABASE_UNAVAILABLE,
+    'Request timed out while its write was being committed; whether it was stored is unknown',
+    { cause: OUTCOME_UNKNOWN },
+  );
 }
 
 function requestTimedOut(): AppError {

@@ -3,7 +3,7 @@ import { parseLeadId } from '../../domain/lead.service.js';
 import type { LeadView } from '../../domain/lead.types.js';
 import type { Services } from '../../domain/services.js';
 import { AppError, ErrorCode, isAppError } from '../../errors.js';
-import { field, lookupField, send, sessionOf } from '../form.js';
+import { deadlineOf, field, lookupField, send, sessionOf } from '../form.js';
 import { personUrl } from '../layout.js';
 import {
   ACTIVITY_FILTERS,
@@ -145,11 +145,13 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
       // The check above saw the address before this write's transaction: only a lift the
       // operator confirmed may lift a protected reason, which the write checks under the
       // address's lock (a complaint recorded in between is refused there, not lifted).
+      // Answered within REQUEST_TIMEOUT_MS: past it, a write not yet committing is not made.
       after = await services.leads.setUnsubscribed(
         id,
         unsubscribed,
         ChangePaths.personDetail(session.operator, liftConfirmed),
         reason === '' ? undefined : reason,
+        deadlineOf(res),
       );
     } catch (error) {
       if (
