@@ -184,9 +184,9 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
     if (error instanceof AppError && error.code === ErrorCode.LEAD_ATTRIBUTE_BAD)
       return new Refusal(400, 'bad_address', { kind: 'invalid' });
     if (error instanceof AppError && error.code === ErrorCode.DATABASE_UNAVAILABLE)
-      return new Refusal(503, error.cause === OUTCOME_UNKNOWN ? 'outcome_unknown' : 'unavailable', {
-        kind: 'error',
-      });
+      return error.cause === OUTCOME_UNKNOWN
+        ? new Refusal(503, 'outcome_unknown', { kind: 'unconfirmed' })
+        : new Refusal(503, 'unavailable', { kind: 'error' });
     // Every database connection busy past DB_ACQUIRE_TIMEOUT_MS: a full service, not a broken
     // one; the sender tries again (Retry-After), as SOAP callers are told to (20024).
     if (error instanceof AppError && error.code === ErrorCode.CONCURRENCY_LIMIT_EXCEEDED)
