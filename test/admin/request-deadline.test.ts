@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { ChangePaths } from '../../src/domain/change-paths.js';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { testEngines } from '../support/database.js';
 import { whileWriteHeld } from '../support/held-write.js';
@@ -65,6 +66,34 @@ for (const engine of testEngines()) {
       const again = await client.post('/admin/address/status', form);
       expect(again.status, again.body).to.equal(303);
       expect((await services.durableStatus.explain(email)).status?.unsubscribed).to.equal(true);
+    });
+
+    it('a person page change held by a long write answers 503, never saved, and on SQLite stores nothing', async () => {
+      const email = 'person@deadline.example';
+      const services = svc.running.services;
+      const { leadId } = await services.leads.sync({ email }, { path: ChangePaths.webService() });
+      const form = { _csrf: client.csrf, unsubscribed: 'true', reason: '', confirm: 'yes' };
+      let reply!: Reply;
+      await whileWriteHeld(
+        svc.running.database,
+        async (r) => {
+          await r.lockEmailKeys([email]);
+          await r.emailStatus.get(email);
+        },
+        async () => {
+          reply = await inTime(client.post(`/admin/people/${leadId}/unsubscribed`, form));
+        },
+      );
+      expect(reply.status, reply.body).to.equal(503);
+      await new UnitOfWork(svc.running.database).settleWrites();
+      // On SQLite its write waited behind the writer, never started: withdrawn. On PostgreSQL
+      // it may have been committing (lock, writes and COMMIT in one message): then 503 says
+      // its outcome is unknown.
+      if (engine.name === 'sqlite') {
+        expect(reply.body).to.include('nothing was changed');
+        const [person] = await services.leads.find({ keyType: 'IDNUM', keyValue: String(leadId) });
+        expect(person!.unsubscribed).to.equal(false);
+      }
     });
   });
 }
