@@ -75,6 +75,7 @@ export async function createApp({
     rateLimit: config.unsubscribeRateLimit,
     maxBodyBytes: config.unsubscribeMaxBodyBytes,
     bodyTimeoutMs: config.bodyTimeoutMs,
+    deadline: { requestTimeoutMs: config.requestTimeoutMs, commitGraceMs: config.commitGraceMs },
     branding: { senderName: config.unsubscribeSenderName, logoUrl: config.unsubscribeLogoUrl },
     logger,
     metrics,
@@ -166,6 +167,7 @@ export async function createApp({
       refusedDrainBytes: refusedDrainBytes(config.maxBodyBytes),
       bodyTimeoutMs: config.bodyTimeoutMs,
       authFailures,
+      deadline: { requestTimeoutMs: config.requestTimeoutMs, commitGraceMs: config.commitGraceMs },
     }),
   );
   // What no route takes (PUT /u/<token>, any unknown path): a body it carries is discarded no

@@ -27,6 +27,8 @@ const STATUS_OF: Partial<Record<ErrorCode, number>> = {
 export function errorAnswer(logger: Logger) {
   return (error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) {
+      // Answered at its deadline already: what the page's work ended with is not sent.
+      if (res.locals.timedOut === true) return;
       next(error);
       return;
     }

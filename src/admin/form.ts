@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Response } from 'express';
 import type { OperatorSession } from '../domain/operator.service.js';
+import type { CallDeadline } from '../domain/ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { PageSession } from './layout.js';
 
@@ -78,4 +79,9 @@ export function sameToken(expected: string, given: unknown): boolean {
   const a = crypto.createHash('sha256').update(expected).digest();
   const b = crypto.createHash('sha256').update(given).digest();
   return crypto.timingSafeEqual(a, b) && expected !== '';
+}
+
+/** The request's deadline (router.ts): past it, a write not yet committing is not made. */
+export function deadlineOf(res: Response): CallDeadline | undefined {
+  return res.locals.deadline as CallDeadline | undefined;
 }

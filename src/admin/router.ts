@@ -9,6 +9,7 @@ import { loginRoutes, logoutRoute } from './login-routes.js';
 import { errorPage } from './pages/error.js';
 import { addressRoutes } from './routes/address.js';
 import { bulkRoutes } from './routes/bulk.js';
+import { answerDeadline, type RequestDeadlineLimits } from '../request-deadline.js';
 import type { RouteContext } from './routes/context.js';
 import { peopleRoutes } from './routes/people.js';
 import { suppressionRoutes } from './routes/suppressions.js';
@@ -38,7 +39,12 @@ export interface AdminRouterOptions extends FormBodyOptions {
    * session cookie that opens nothing counts as one.
    */
   authFailures?: RefusedAuthentications;
+  /** REQUEST_TIMEOUT_MS and COMMIT_GRACE_MS; 30 s and 10 s if absent. */
+  deadline?: RequestDeadlineLimits;
 }
+
+/** The forms answered within REQUEST_TIMEOUT_MS: their writes withdraw at that deadline. */
+const DEADLINE_FORMS = /^\/(?:address\/status|people\/[^/]+\/unsubscribed|bulk\/preview)$/;
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy':
@@ -54,9 +60,19 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   const { operators, services, logger } = options;
   const router = express.Router();
 
-  router.use((_req, res, next) => {
+  const limits = options.deadline ?? { requestTimeoutMs: 30000, commitGraceMs: 10000 };
+  router.use((req, res, next) => {
     res.set(SECURITY_HEADERS);
     res.set('Cache-Control', 'no-store');
+    // Pages and the forms whose writes take the request's deadline are answered within
+    // REQUEST_TIMEOUT_MS (a database held by a long write): the error page then, and their
+    // write, not yet committing, is not made. Not the others (a job started, a CSV upload,
+    // whose transfer node's request timeout bounds): a timeout could not say what they stored.
+    if (req.method === 'GET' || req.method === 'HEAD' || DEADLINE_FORMS.test(req.path))
+      res.locals.deadline = answerDeadline(res, limits, (error) => {
+        res.locals.timedOut = true;
+        errorAnswer(logger)(error, req, res, () => undefined);
+      });
     next();
   });
 

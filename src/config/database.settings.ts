@@ -47,7 +47,8 @@ export const databaseSettings = {
   sqliteBusyTimeoutMs: {
     env: 'SQLITE_BUSY_TIMEOUT_MS',
     default: '5000',
-    meaning: 'How long an SQLite writer waits for another process holding the write lock',
+    meaning:
+      'How long an SQLite writer waits for another process holding the write lock; 0: not at all (a write that finds the lock taken is retried a few times within about a second, then fails with 20011, nothing stored), which suits one process (WORKERS=1) with no command writing beside it',
     parse: integer('SQLITE_BUSY_TIMEOUT_MS', 0, 600000),
   },
   sqliteReadThreads: {
@@ -82,7 +83,7 @@ export const databaseSettings = {
     env: 'DB_STATEMENT_TIMEOUT_MS',
     default: '15000',
     meaning:
-      'PostgreSQL statement_timeout of each write transaction (SET LOCAL, so it suits PgBouncer transaction pooling), and the longest a COMMIT waits for a synchronous standby (then fault 20011); plain reads run under the role default (docs/operations.md)',
+      "PostgreSQL statement_timeout of each write transaction (SET LOCAL, so it suits PgBouncer transaction pooling), and the longest a COMMIT waits for a synchronous standby (then fault 20011); plain reads run under the role default (docs/operations.md); 0: none of ours (the role's statement_timeout applies, and a COMMIT waits for a standby as long as it takes, holding its connection; its answer still comes by REQUEST_TIMEOUT_MS + COMMIT_GRACE_MS)",
     parse: integer('DB_STATEMENT_TIMEOUT_MS', 0, 3600000),
   },
   propagationLog: {

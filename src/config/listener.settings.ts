@@ -78,7 +78,8 @@ export const listenerSettings = {
   requestTimeoutMs: {
     env: 'REQUEST_TIMEOUT_MS',
     default: '30000',
-    meaning: 'Longest a SOAP call may take before it is answered with a fault',
+    meaning:
+      'Longest a SOAP call may take before it is answered with a fault; an unsubscribe link request (/u) is answered 503 with Retry-After then, a console page or change (person, address, bulk preview) its 503 error page, and either stores nothing unless its write was already being committed (COMMIT_GRACE_MS)',
     parse: integer('REQUEST_TIMEOUT_MS', 100, 3600000),
   },
   commitGraceMs: {

@@ -32,11 +32,16 @@ export const ChangePaths = {
     actor,
     ...(operator ? { operator } : {}),
   }),
-  personDetail: (actor?: string): ChangePath => ({
+  /**
+   * The console's person page; `liftsProtected` false when the operator has not confirmed
+   * lifting a protected suppression: a complaint recorded after the page looked is then
+   * refused by the write itself, under the address's lock, instead of lifted unconfirmed.
+   */
+  personDetail: (actor?: string, liftsProtected = true): ChangePath => ({
     reason: 'Person detail',
     source: 'Person detail',
     actor,
-    operator: true,
+    ...(liftsProtected ? { operator: true } : {}),
   }),
   /** `suppressions add|remove EMAIL`: an operator at the command line. */
   commandLine: (actor?: string): ChangePath => ({

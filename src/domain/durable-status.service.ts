@@ -5,7 +5,7 @@ import type {
   LeadRecord,
   PropagationActivity,
 } from './records.js';
-import type { TransactionScope, Transactions } from './ports.js';
+import type { CallDeadline, TransactionScope, Transactions } from './ports.js';
 import type { WriteScope } from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { PROPAGATED_REASON, type ChangePath } from './change-paths.js';
@@ -291,6 +291,8 @@ export class DurableStatusService {
     reason: string;
     confirmProtected: boolean;
     now?: number;
+    /** The request's (CallDeadline): past it, not written unless already committing. */
+    deadline?: CallDeadline;
   }): Promise<AddressChangeOutcome> {
     const key = emailKey(validateEmail(change.address));
     const reason = change.reason.trim();
@@ -302,46 +304,49 @@ export class DurableStatusService {
     // eslint-disable-next-line no-control-regex -- PostgreSQL cannot store NUL; SQLite would.
     if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(reason))
       throw new AppError(ErrorCode.BAD_PARAMETER, 'The reason holds a control character');
-    return this.transactions.write(async (repos) => {
-      await repos.lockEmailKeys([key]);
-      const current = await repos.emailStatus.get(key);
-      const now = change.now ?? this.now();
-      if (
-        change.unsubscribed &&
-        this.mustRecord(current, { optOut: true, reason, path: change.path })
-      ) {
-        // As an import does: recorded on an address already unsubscribed (acknowledged-opt-outs.ts).
-        await repos.emailStatus.setMany([
-          {
-            ...masterChange({ ...change, key, causedBy: null, reason, now }).status,
-            recordedAt: now,
-          },
-        ]);
-        return { outcome: 'unsubscribed', emailKey: key, people: 0, lifted: null };
-      }
-      if ((current?.unsubscribed ?? false) === change.unsubscribed)
-        return { outcome: 'unchanged', emailKey: key };
-      if (!change.unsubscribed && this.isProtected(current?.reason) && !change.confirmProtected)
-        return { outcome: 'confirm', emailKey: key, reason: current!.reason! };
-      const people = await this.setMasterStatus(repos, {
-        key,
-        unsubscribed: change.unsubscribed,
-        causedBy: null,
-        path: change.path,
-        reason,
-        now,
-      });
-      const lifted =
-        !change.unsubscribed && current
-          ? liftedText({ liftedReason: current.reason, liftedAt: current.changedAt })
-          : null;
-      return {
-        outcome: change.unsubscribed ? 'unsubscribed' : 'resubscribed',
-        emailKey: key,
-        people,
-        lifted,
-      };
-    });
+    return this.transactions.write(
+      async (repos) => {
+        await repos.lockEmailKeys([key]);
+        const current = await repos.emailStatus.get(key);
+        const now = change.now ?? this.now();
+        if (
+          change.unsubscribed &&
+          this.mustRecord(current, { optOut: true, reason, path: change.path })
+        ) {
+          // As an import does: recorded on an address already unsubscribed (acknowledged-opt-outs.ts).
+          await repos.emailStatus.setMany([
+            {
+              ...masterChange({ ...change, key, causedBy: null, reason, now }).status,
+              recordedAt: now,
+            },
+          ]);
+          return { outcome: 'unsubscribed', emailKey: key, people: 0, lifted: null };
+        }
+        if ((current?.unsubscribed ?? false) === change.unsubscribed)
+          return { outcome: 'unchanged', emailKey: key };
+        if (!change.unsubscribed && this.isProtected(current?.reason) && !change.confirmProtected)
+          return { outcome: 'confirm', emailKey: key, reason: current!.reason! };
+        const people = await this.setMasterStatus(repos, {
+          key,
+          unsubscribed: change.unsubscribed,
+          causedBy: null,
+          path: change.path,
+          reason,
+          now,
+        });
+        const lifted =
+          !change.unsubscribed && current
+            ? liftedText({ liftedReason: current.reason, liftedAt: current.changedAt })
+            : null;
+        return {
+          outcome: change.unsubscribed ? 'unsubscribed' : 'resubscribed',
+          emailKey: key,
+          people,
+          lifted,
+        };
+      },
+      change.deadline && { deadline: change.deadline },
+    );
   }
 
   /** The people sharing a person's address (not the person), a first page and the counts. */

@@ -130,16 +130,21 @@ export class LeadService {
     );
   }
 
-  /** Sets one person's flag by a named path (operator, flow step…), with every durable rule. */
+  /**
+   * Sets one person's flag by a named path (operator, flow step…), with every durable rule;
+   * `deadline`: the request's (CallDeadline), past which it is not written unless committing.
+   */
   async setUnsubscribed(
     leadId: number,
     unsubscribed: boolean,
     path: ChangePath,
     reason?: string,
+    deadline?: CallDeadline,
   ): Promise<LeadView> {
     const attributes = [{ name: 'Unsubscribed', value: String(unsubscribed) }];
     if (reason !== undefined) attributes.push({ name: 'UnsubscribedReason', value: reason });
-    return (await this.sync({ id: leadId, attributes }, { path })).lead;
+    return (await this.sync({ id: leadId, attributes }, deadline ? { path, deadline } : { path }))
+      .lead;
   }
 
   /** Whether `input` would change `lead` as it stands (rule 7's test, before any write). */

@@ -1,4 +1,9 @@
-import { FINAL_STEP, type TransactionScope, type Transactions } from './ports.js';
+import {
+  FINAL_STEP,
+  type CallDeadline,
+  type TransactionScope,
+  type Transactions,
+} from './ports.js';
 import { ChangePaths, type ChangePath } from './change-paths.js';
 import type { DurableStatusService } from './durable-status.service.js';
 import { masterStatusSource } from './master-change.js';
@@ -65,11 +70,13 @@ export class LinkUnsubscribeService {
 
   /**
    * `via`: the page's button (whose unsubscribe its maker may undo, with the proof shown to
-   * them) or a one-click POST (a mailbox provider's: never undone from a link).
+   * them) or a one-click POST (a mailbox provider's: never undone from a link). `deadline`:
+   * the request's (CallDeadline); past it a write not yet committing is not made.
    */
   async unsubscribe(
     subject: LinkSubject,
     via: 'page' | 'one-click' = 'one-click',
+    deadline?: CallDeadline,
   ): Promise<LinkUnsubscribeResult> {
     const key = emailKey(validateEmail(subject.email));
     const path = linkPath(ChangePaths.unsubscribeLink, subject, via === 'page');
@@ -79,7 +86,7 @@ export class LinkUnsubscribeService {
     // Final: what follows its answer only reads it (and counts the people for the metrics).
     const result = await this.transactions.writeStep(
       (repos) => this.durable.unsubscribeOnce(repos, { key, path, reason, now: this.now() }),
-      FINAL_STEP,
+      deadline ? { ...FINAL_STEP, deadline } : FINAL_STEP,
     );
     if (result.changed) return result;
     // Unsubscribed already: if by a page whose undo is still possible, this acknowledged
@@ -102,7 +109,7 @@ export class LinkUnsubscribeService {
       const statement = { key, optOut: true, reason, path: plain, causedBy: null, now };
       await this.durable.acknowledgeOptOut(repos, statement, new Map([[key, current]]));
       return result;
-    });
+    }, deadline && { deadline });
   }
 
   /**
@@ -119,6 +126,7 @@ export class LinkUnsubscribeService {
     subject: LinkSubject,
     windowMs: number,
     proof: (changedAt: number) => boolean,
+    deadline?: CallDeadline,
   ): Promise<{ outcome: LinkResubscribeOutcome; people: number }> {
     const key = emailKey(validateEmail(subject.email));
     // Each change time's proof is checked once: the write's check of the change the read saw
@@ -149,7 +157,7 @@ export class LinkUnsubscribeService {
         now: this.now(),
       });
       return { outcome: 'resubscribed', people };
-    });
+    }, deadline && { deadline });
   }
 
   /** Why the link may not lift the address's status as `repos` shows it; null: it may. */

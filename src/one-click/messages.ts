@@ -26,6 +26,9 @@ export interface Messages {
   busyText: string;
   errorHeading: string;
   errorText: string;
+  /** Still being committed at the request's deadline: it may be stored, or not. */
+  unconfirmedHeading: string;
+  unconfirmedText: string;
 }
 
 export const MESSAGES: Record<Language, Messages> = {
@@ -55,6 +58,9 @@ export const MESSAGES: Record<Language, Messages> = {
     busyText: 'Please try again in a minute.',
     errorHeading: 'Something went wrong',
     errorText: 'Nothing was changed. Please try again in a few minutes.',
+    unconfirmedHeading: 'Your unsubscribe is not confirmed',
+    unconfirmedText:
+      'It may not have been recorded. Please try again in a few minutes: it will not be recorded twice.',
   },
   fr: {
     title: 'Désinscription',
@@ -83,6 +89,9 @@ export const MESSAGES: Record<Language, Messages> = {
     busyText: 'Veuillez réessayer dans une minute.',
     errorHeading: 'Une erreur est survenue',
     errorText: 'Rien n’a été modifié. Veuillez réessayer dans quelques minutes.',
+    unconfirmedHeading: 'Votre désinscription n’est pas confirmée',
+    unconfirmedText:
+      'Elle n’a peut-être pas été enregistrée. Veuillez réessayer dans quelques minutes : elle ne sera pas enregistrée deux fois.',
   },
 };
 

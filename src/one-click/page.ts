@@ -15,7 +15,8 @@ export type PageState =
   | { kind: 'invalid' }
   | { kind: 'expired' }
   | { kind: 'busy' }
-  | { kind: 'error' };
+  | { kind: 'error' }
+  | { kind: 'unconfirmed' };
 
 export interface Branding {
   senderName: string;
@@ -115,6 +116,9 @@ function body(m: Messages, state: PageState, values: Record<string, string>, lan
     case 'error':
       return html`<h1>${m.errorHeading}</h1>
         <p>${m.errorText}</p>`;
+    case 'unconfirmed':
+      return html`<h1>${m.unconfirmedHeading}</h1>
+        <p>${m.unconfirmedText}</p>`;
   }
 }
 

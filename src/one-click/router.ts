@@ -16,6 +16,11 @@ import type { Metrics } from '../metrics.js';
 import { instanceCallLimits } from '../cluster/instance-limits.js';
 import { UNSUBSCRIBE_RATE_WINDOW_MS } from '../config/one-click.settings.js';
 import { SAFE_ANSWER_HEADERS } from '../protocol-answers.js';
+import {
+  OUTCOME_UNKNOWN,
+  withinDeadline,
+  type RequestDeadlineLimits,
+} from '../request-deadline.js';
 import { readBody } from '../soap-transport/request-body.js';
 import { clientKey } from './client-key.js';
 import {
@@ -38,6 +43,8 @@ export interface OneClickOptions {
   rateLimit: number;
   maxBodyBytes: number;
   bodyTimeoutMs: number;
+  /** REQUEST_TIMEOUT_MS and COMMIT_GRACE_MS: each request is answered within them. */
+  deadline: RequestDeadlineLimits;
   branding: Branding;
   logger: Logger;
   metrics: Metrics;
@@ -177,7 +184,9 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
     if (error instanceof AppError && error.code === ErrorCode.LEAD_ATTRIBUTE_BAD)
       return new Refusal(400, 'bad_address', { kind: 'invalid' });
     if (error instanceof AppError && error.code === ErrorCode.DATABASE_UNAVAILABLE)
-      return new Refusal(503, 'unavailable', { kind: 'error' });
+      return error.cause === OUTCOME_UNKNOWN
+        ? new Refusal(503, 'outcome_unknown', { kind: 'unconfirmed' })
+        : new Refusal(503, 'unavailable', { kind: 'error' });
     // Every database connection busy past DB_ACQUIRE_TIMEOUT_MS: a full service, not a broken
     // one; the sender tries again (Retry-After), as SOAP callers are told to (20024).
     if (error instanceof AppError && error.code === ErrorCode.CONCURRENCY_LIMIT_EXCEEDED)
@@ -208,7 +217,7 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
     const lang = chooseLanguage(queryLang(req), req.get('accept-language'));
     try {
       const link = admit(req);
-      const state = await links.state(subjectOf(link));
+      const state = await withinDeadline(options.deadline, () => links.state(subjectOf(link)));
       sendPage(
         res,
         200,
@@ -228,7 +237,10 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
     lang: () => Language,
     res: Response,
   ) => {
-    const result = await links.unsubscribe(subjectOf(link), page ? 'page' : 'one-click');
+    // Answered within the deadline: 503 then, and nothing stored unless already committing.
+    const result = await withinDeadline(options.deadline, (deadline) =>
+      links.unsubscribe(subjectOf(link), page ? 'page' : 'one-click', deadline),
+    );
     (result.changed ? accepted : unchanged).inc();
     if (result.changed) {
       logger.info(
@@ -264,10 +276,13 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
     // A code no page was ever given costs nothing: not even the read its check needs.
     if (!LinkTokens.undoCodeShaped(code))
       throw new Refusal(403, 'undo_bad_proof', { kind: 'undoRefused' });
-    const { outcome, people } = await links.resubscribe(
-      subjectOf(link),
-      undoWindowMs,
-      (changedAt) => tokens!.checkUndoCode(link.linkId, changedAt, code),
+    const { outcome, people } = await withinDeadline(options.deadline, (deadline) =>
+      links.resubscribe(
+        subjectOf(link),
+        undoWindowMs,
+        (changedAt) => tokens!.checkUndoCode(link.linkId, changedAt, code),
+        deadline,
+      ),
     );
     if (outcome !== 'resubscribed' && outcome !== 'already_subscribed')
       throw new Refusal(403, `undo_${outcome}`, { kind: 'undoRefused' });
@@ -372,7 +387,10 @@ function refusalText(refusal: Refusal): string {
       return 'Too many requests; try again later.';
     case 500:
     case 503:
-      return 'Unsubscribe not recorded; try again later.';
+      // Still being committed at the deadline: it may be stored; sent again, it is.
+      return refusal.reason === 'outcome_unknown'
+        ? 'Unsubscribe not confirmed; send it again later.'
+        : 'Unsubscribe not recorded; try again later.';
     default:
       return refusal.reason === 'bad_body'
         ? 'The body must be List-Unsubscribe=One-Click.'

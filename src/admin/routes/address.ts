@@ -1,6 +1,6 @@
 import { ChangePaths } from '../../domain/change-paths.js';
 import { AppError, ErrorCode } from '../../errors.js';
-import { field, lookupField, position, send, sessionOf } from '../form.js';
+import { deadlineOf, field, lookupField, position, send, sessionOf } from '../form.js';
 import { addressUrl } from '../layout.js';
 import { addressPage, type AddressSaved } from '../pages/address.js';
 import type { RouteContext } from './context.js';
@@ -41,6 +41,7 @@ export function addressRoutes({ router, services, logger, listPageSize }: RouteC
     const wanted = field(req.body, 'unsubscribed');
     if (wanted !== 'true' && wanted !== 'false')
       throw new AppError(ErrorCode.BAD_PARAMETER, 'unsubscribed must be true or false');
+    // Answered within REQUEST_TIMEOUT_MS: past it, a write not yet committing is not made.
     const result = await services.durableStatus.setAddressStatus({
       address: email,
       unsubscribed: wanted === 'true',
@@ -48,6 +49,7 @@ export function addressRoutes({ router, services, logger, listPageSize }: RouteC
       reason: field(req.body, 'reason'),
       confirmProtected: field(req.body, 'liftProtected') === 'yes',
       now: Date.now(),
+      deadline: deadlineOf(res),
     });
     if (result.outcome === 'confirm') {
       const page = await services.durableStatus.addressPage(email, {

@@ -2,8 +2,8 @@ import { ChangePaths } from '../../domain/change-paths.js';
 import { parseLeadId } from '../../domain/lead.service.js';
 import type { LeadView } from '../../domain/lead.types.js';
 import type { Services } from '../../domain/services.js';
-import { AppError, ErrorCode } from '../../errors.js';
-import { field, lookupField, send, sessionOf } from '../form.js';
+import { AppError, ErrorCode, isAppError } from '../../errors.js';
+import { deadlineOf, field, lookupField, send, sessionOf } from '../form.js';
 import { personUrl } from '../layout.js';
 import {
   ACTIVITY_FILTERS,
@@ -119,31 +119,52 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
       !unsubscribed &&
       master?.unsubscribed === true &&
       services.durableStatus.isProtected(master.reason);
-    const confirmed =
-      field(req.body, 'confirm') === 'yes' &&
-      (!lifting || field(req.body, 'liftProtected') === 'yes');
-    if (!confirmed) {
+    const liftConfirmed = field(req.body, 'liftProtected') === 'yes';
+    const confirmed = field(req.body, 'confirm') === 'yes' && (!lifting || liftConfirmed);
+    const confirmPage = async (
+      status: number,
+      liftsProtected: boolean,
+      masterReason: string | null,
+    ) =>
       send(
         res,
-        200,
+        status,
         personConfirmPage({
           session,
           lead,
           unsubscribed,
           reason,
           holders: await holders(services, lead, 50),
-          masterReason: master?.reason ?? null,
-          liftsProtected: lifting,
+          masterReason,
+          liftsProtected,
         }),
       );
-      return;
+    if (!confirmed) return confirmPage(200, lifting, master?.reason ?? null);
+    let after: LeadView;
+    try {
+      // The check above saw the address before this write's transaction: only a lift the
+      // operator confirmed may lift a protected reason, which the write checks under the
+      // address's lock (a complaint recorded in between is refused there, not lifted).
+      // Answered within REQUEST_TIMEOUT_MS: past it, a write not yet committing is not made.
+      after = await services.leads.setUnsubscribed(
+        id,
+        unsubscribed,
+        ChangePaths.personDetail(session.operator, liftConfirmed),
+        reason === '' ? undefined : reason,
+        deadlineOf(res),
+      );
+    } catch (error) {
+      if (
+        liftConfirmed ||
+        unsubscribed ||
+        !isAppError(error) ||
+        error.code !== ErrorCode.LEAD_SYNC_FAILED
+      )
+        throw error;
+      // A protected reason recorded since the page looked: asked for, as it would have been.
+      const now = lead.email ? (await services.durableStatus.explain(lead.email)).status : null;
+      return confirmPage(409, true, now?.reason ?? null);
     }
-    const after = await services.leads.setUnsubscribed(
-      id,
-      unsubscribed,
-      ChangePaths.personDetail(session.operator),
-      reason === '' ? undefined : reason,
-    );
     const outcome: SavedOutcome =
       lead.unsubscribed === after.unsubscribed
         ? acknowledges
