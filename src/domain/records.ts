@@ -76,6 +76,12 @@ export interface EmailStatusRecord {
   liftedReason?: string | null;
   /** A re-subscribe: when the suppression it lifted began; absent/null: nothing was lifted. */
   liftedAt?: number | null;
+  /**
+   * A Salesforce record holding the address has been reported opted out: every later opt-out
+   * of the address is recorded (acknowledged-opt-outs.ts). Read, never written by a status
+   * write (the row keeps it); absent: not set.
+   */
+  salesforceOptedOut?: boolean;
 }
 
 export interface EmailStatusHistoryRecord extends EmailStatusRecord {

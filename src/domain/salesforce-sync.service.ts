@@ -206,6 +206,13 @@ export class SalesforceSyncService {
     const synced = await this.leads.syncWithin(repos, input, {
       path: ChangePaths.salesforce(organizationId),
     });
+    const reportedFields = { ...state.reportedFields, ...record.fields };
+    if (reportedFields.Unsubscribed === 'true') {
+      // The record is opted out in Salesforce: its untick may come late, so every opt-out of
+      // its address made here from now on is recorded, for keepNewerOptOut to compare with.
+      const email = input.email !== undefined ? input.email : (lead?.email ?? null);
+      if (email !== null) await repos.emailStatus.markSalesforceOptOut(emailKey(email));
+    }
     await store.saveRecord({
       recordId: record.recordId,
       objectType: record.objectType,
@@ -213,7 +220,7 @@ export class SalesforceSyncService {
         record.changedAt === null
           ? appliedAt
           : Math.max(record.changedAt, appliedAt ?? record.changedAt),
-      reportedFields: { ...state.reportedFields, ...record.fields },
+      reportedFields,
       lastNotificationId: notificationId,
       updatedAt: now,
     });
@@ -231,7 +238,8 @@ export class SalesforceSyncService {
    * late: Salesforce retries for 24 hours) is not applied: that opt-out is the newer decision,
    * and lifting it would undo an acknowledged opt-out with an older change. The record's other
    * fields still apply. An opt-out here by another path (a link, mktows, an operator) is dated
-   * by the master status. One from Salesforce is dated by its record's change order (its time
+   * by the master status: once the record was reported opted out, every such opt-out of its
+   * address is recorded there, the address unsubscribed already or not (acknowledged-opt-outs.ts). One from Salesforce is dated by its record's change order (its time
    * here is only when it arrived): the record's own by the record's order (a stale notification
    * is never applied), another record's by its last report, read below.
    */

@@ -52,6 +52,11 @@ export interface MStatus {
   at: number;
   /** Made by the Salesforce org (its own changes are ordered by their modstamps). */
   sf: boolean;
+  /**
+   * A Salesforce record of the address was reported opted out: every later opt-out by another
+   * path is recorded. Kept by every change of the status.
+   */
+  sfOptOut: boolean;
 }
 
 /** Every change made while the test runs: later than any date or modstamp the test sends. */
@@ -116,7 +121,15 @@ export class Model {
     at = RECENT,
   ): void {
     const sf = path?.salesforce === true;
-    this.master.set(key, { unsub, prot: unsub && prot, page: unsub ? page : null, at, sf });
+    const sfOptOut = this.master.get(key)?.sfOptOut ?? false;
+    this.master.set(key, {
+      unsub,
+      prot: unsub && prot,
+      page: unsub ? page : null,
+      at,
+      sf,
+      sfOptOut,
+    });
     for (const h of this.holders(key)) h.unsub = unsub;
   }
 
@@ -129,19 +142,36 @@ export class Model {
 
   /**
    * An opt-out stated of an address unsubscribed already: kept when it adds a protected reason,
-   * or takes a page's undoable unsubscribe over (security.md, "acknowledged twice").
+   * or takes a page's undoable unsubscribe over (security.md, "acknowledged twice"), or one a
+   * late Salesforce untick could lift. Returns whether it was recorded.
    */
-  acknowledge(key: string, optOut: boolean, reason: string | null, path: MPath, at = RECENT): void {
+  acknowledge(
+    key: string,
+    optOut: boolean,
+    reason: string | null,
+    path: MPath,
+    at = RECENT,
+  ): boolean {
     const cur = this.master.get(key);
-    if (!cur?.unsub) return;
+    if (!cur?.unsub) return false;
     const given = reason ?? path.reason;
-    const recorded = { at: Math.max(at, cur.at), sf: path.salesforce === true };
-    if (!cur.prot && isProtected(given))
+    const recorded = {
+      at: Math.max(at, cur.at),
+      sf: path.salesforce === true,
+      sfOptOut: cur.sfOptOut,
+    };
+    if (!cur.prot && isProtected(given)) {
       this.master.set(key, { unsub: true, prot: true, page: null, ...recorded });
-    // A page's undoable unsubscribe, or Salesforce's (which a late untick could lift): taken
-    // over by another path's opt-out, unless protected already.
-    else if (optOut && !cur.prot && (cur.page || (cur.sf && path.salesforce !== true)))
+      return true;
+    }
+    // A page's undoable unsubscribe, or Salesforce's, or any of an address a Salesforce record
+    // of which was reported opted out (which a late untick could lift): taken over by another
+    // path's opt-out, unless protected already.
+    if (optOut && !cur.prot && (cur.page || ((cur.sf || cur.sfOptOut) && !path.salesforce))) {
       this.master.set(key, { unsub: true, prot: isProtected(given), page: null, ...recorded });
+      return true;
+    }
+    return false;
   }
 
   /** Rule 3 (and rule 1 for a create that opts out). */
@@ -264,12 +294,7 @@ export class Model {
     const cur = this.master.get(key);
     const path = { reason, operator: true };
     if (unsub && cur?.unsub) {
-      const before = { ...cur };
-      this.acknowledge(key, true, reason, path);
-      const after = this.master.get(key)!;
-      return before.prot !== after.prot || before.page !== after.page || before.sf !== after.sf
-        ? 'unsubscribed'
-        : 'unchanged';
+      return this.acknowledge(key, true, reason, path) ? 'unsubscribed' : 'unchanged';
     }
     if ((cur?.unsub ?? false) === unsub) return 'unchanged';
     if (!unsub && cur?.prot && !confirm) return 'confirm';
@@ -297,6 +322,14 @@ export class Model {
     if (this.holders(key).some((h) => isProtected(h.reason))) return 'refused';
     this.setMaster(key, false);
     return 'resubscribed';
+  }
+
+  /** After a notification of `recordId` applied: its address is marked if it is reported opted out. */
+  markSalesforceOptOut(recordId: string): void {
+    if (this.reported.get(recordId)?.Unsubscribed !== 'true') return;
+    const lead = [...this.leads.values()].find((l) => l.foreignId === recordId);
+    const status = lead?.key == null ? undefined : this.master.get(lead.key);
+    if (status) status.sfOptOut = true;
   }
 
   /**

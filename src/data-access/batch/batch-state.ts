@@ -232,7 +232,9 @@ export class BatchState {
   setStatus(status: EmailStatusRecord): void {
     const s = this.state;
     const prev = this.status(status.emailKey);
-    s.statuses.set(status.emailKey, { ...status });
+    // As a status write to the table: the row keeps its Salesforce opt-out mark.
+    const mark = prev?.salesforceOptedOut ? { salesforceOptedOut: true } : {};
+    s.statuses.set(status.emailKey, { ...status, ...mark });
     s.history.push({ ...status });
     this.undo.push(() => {
       s.statuses.set(status.emailKey, prev);

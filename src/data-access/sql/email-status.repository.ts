@@ -24,6 +24,10 @@ export function toRecord(row: Row): EmailStatusRecord {
     changedAt: Number(row.changed_at),
     liftedReason: (row.lifted_reason as string | null | undefined) ?? null,
     liftedAt: row.lifted_at === null || row.lifted_at === undefined ? null : Number(row.lifted_at),
+    // Only email_status has it; a status write leaves it as the row holds it.
+    ...(row.salesforce_opted_out === true || row.salesforce_opted_out === 1
+      ? { salesforceOptedOut: true }
+      : {}),
   };
 }
 
@@ -71,6 +75,12 @@ const STATUS_UPSERT = `ON CONFLICT (email_key) DO UPDATE SET unsubscribed = excl
       changed_at = excluded.changed_at, recorded_at = excluded.recorded_at,
       lifted_reason = excluded.lifted_reason, lifted_at = excluded.lifted_at`;
 
+/**
+ * What a read of a status gives: STATUS_COLUMNS and the Salesforce opt-out mark, which no
+ * status write names (it is set by markSalesforceOptOut alone, and kept).
+ */
+export const STATUS_READ_COLUMNS = `${STATUS_COLUMNS}, salesforce_opted_out`;
+
 /** One status written (statusBindings), with the same upsert on both engines. */
 export const SET_STATUS = `INSERT INTO email_status (${STATUS_COLUMNS})
     VALUES (${'?, '.repeat(8)}?) ${STATUS_UPSERT}`;
@@ -103,6 +113,11 @@ const GET_STATUS = fixedSql('SELECT * FROM email_status WHERE email_key = ?');
 const GET_STATUSES = fixedSql(
   'SELECT * FROM email_status WHERE email_key IN (SELECT value FROM json_each(?))',
   'SELECT * FROM email_status WHERE email_key = ANY(?)',
+);
+
+const MARK_SALESFORCE_OPT_OUT = fixedSql(
+  'UPDATE email_status SET salesforce_opted_out = 1 WHERE email_key = ? AND salesforce_opted_out = 0',
+  'UPDATE email_status SET salesforce_opted_out = true WHERE email_key = ? AND NOT salesforce_opted_out',
 );
 
 /** The master email status: one row per email key, and its append-only history. */
@@ -163,6 +178,14 @@ export class EmailStatusRepository {
     }
     await this.db('email_status').insert(rows).onConflict('email_key').merge();
     await this.db('email_status_history').insert(rows);
+  }
+
+  /**
+   * Marks the address's status: a Salesforce record holding it is reported opted out. Writes
+   * only a status row that lacks the mark (none when the address has no status).
+   */
+  async markSalesforceOptOut(key: string): Promise<void> {
+    await runStatement(this.db, MARK_SALESFORCE_OPT_OUT, [key]);
   }
 
   async history(key: string): Promise<EmailStatusHistoryRecord[]> {
