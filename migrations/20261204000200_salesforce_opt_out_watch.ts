@@ -1,21 +1,22 @@
 import type { Knex } from 'knex';
 
 /**
- * email_status.salesforce_opted_out: a Salesforce record holding the address has been reported
- * opted out. From then on every opt-out of the address by another path is recorded in its
- * master status, though the address is unsubscribed already, so that the record's untick,
- * made before that opt-out and delivered after it, is refused (acknowledged-opt-outs.ts).
- * Never cleared: a flag left set costs only a status row per later opt-out.
+ * email_status.opt_outs_recorded_since: from when every opt-out of the address by a path other
+ * than Salesforce is recorded in its master status, though the address is unsubscribed already
+ * (acknowledged-opt-outs.ts); null: not recorded so. Set when a Salesforce record holding the
+ * address is first reported opted out, and never changed after: a Salesforce untick made
+ * before it cannot be compared with what other paths acknowledged before it, and is not applied
+ * (SalesforceSyncService.keepNewerOptOut).
  *
- * Addresses whose Salesforce records are reported opted out already take it here.
- * email_status_history gets the column too: it holds every column of email_status, so that a
- * status row read whole is written there as it is (migrations/rekeying.ts); status writes name
- * their columns and leave it false there.
+ * Addresses whose Salesforce records are reported opted out already take the time of this
+ * upgrade. email_status_history gets the column too: it holds every column of email_status, so
+ * that a status row read whole is written there as it is (migrations/rekeying.ts); status
+ * writes name their columns and leave it null there.
  */
 export async function up(knex: Knex): Promise<void> {
   for (const table of ['email_status', 'email_status_history']) {
     await knex.schema.alterTable(table, (t) => {
-      t.boolean('salesforce_opted_out').notNullable().defaultTo(false);
+      t.bigInteger('opt_outs_recorded_since').nullable();
     });
   }
   const reportedOptedOut = knex('leads as l')
@@ -27,13 +28,13 @@ export async function up(knex: Knex): Promise<void> {
     .select('l.email_key');
   await knex('email_status')
     .whereIn('email_key', reportedOptedOut)
-    .update({ salesforce_opted_out: true });
+    .update({ opt_outs_recorded_since: Date.now() });
 }
 
 export async function down(knex: Knex): Promise<void> {
   for (const table of ['email_status', 'email_status_history']) {
     await knex.schema.alterTable(table, (t) => {
-      t.dropColumn('salesforce_opted_out');
+      t.dropColumn('opt_outs_recorded_since');
     });
   }
 }

@@ -77,11 +77,12 @@ export interface EmailStatusRecord {
   /** A re-subscribe: when the suppression it lifted began; absent/null: nothing was lifted. */
   liftedAt?: number | null;
   /**
-   * A Salesforce record holding the address has been reported opted out: every later opt-out
-   * of the address is recorded (acknowledged-opt-outs.ts). Read, never written by a status
-   * write (the row keeps it); absent: not set.
+   * From when every opt-out of the address by a path other than Salesforce is recorded, though
+   * it is unsubscribed already (acknowledged-opt-outs.ts): set when a Salesforce record holding
+   * it is first reported opted out, never changed after. Read, never written by a status write
+   * (the row keeps it); absent: not so recorded.
    */
-  salesforceOptedOut?: boolean;
+  optOutsRecordedSince?: number;
 }
 
 export interface EmailStatusHistoryRecord extends EmailStatusRecord {

@@ -310,10 +310,10 @@ for (const engine of testEngines()) {
           },
         );
       }
-      // The mark a Salesforce record's opt-out sets on the address's status.
+      // What a Salesforce record's opt-out sets on the address's status: opt-outs recorded from then.
       const mark = (h: Harness) =>
         h.db.knex('email_status').where('email_key', 'one@example.com').update({
-          salesforce_opted_out: true,
+          opt_outs_recorded_since: 0,
         });
       const records: LeadInput[] = [
         {

@@ -303,7 +303,7 @@ for (const engine of testEngines()) {
       units();
       // The mark a Salesforce record's opt-out sets, committed after the plain read: the opt-out
       // read nothing to record, and must record it after all (a late untick compares with it).
-      tx.afterRead = () => h.db.knex('email_status').update({ salesforce_opted_out: true });
+      tx.afterRead = () => h.db.knex('email_status').update({ opt_outs_recorded_since: 0 });
       await sync({ id: a, attributes: [flag(true), { name: 'FirstName', value: 'Ann' }] });
       expect(units()).to.deep.equal({ steps: 1, stale: 1, locked: 1 });
       expect(await count('email_status_history')).to.equal(2);

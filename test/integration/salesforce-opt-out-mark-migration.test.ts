@@ -1,6 +1,6 @@
 /**
- * Upgrading marks the addresses whose Salesforce records are reported opted out already
- * (migration 20261204000200): their later opt-outs by other paths are recorded from the start.
+ * Upgrading records, from then on, every later opt-out by another path of the addresses whose
+ * Salesforce records are reported opted out already (migration 20261204000200).
  */
 import { expect } from 'chai';
 import * as markMigration from '../../migrations/20261204000200_salesforce_opt_out_watch.js';
@@ -33,9 +33,10 @@ for (const engine of testEngines()) {
         await markMigration.down(knex);
         await markMigration.up(knex);
         const rows = (await knex('email_status')
-          .select('email_key', 'salesforce_opted_out')
-          .orderBy('email_key')) as Array<{ email_key: string; salesforce_opted_out: unknown }>;
-        expect(rows.map((r) => [r.email_key, Boolean(r.salesforce_opted_out)])).to.deep.equal([
+          .select('email_key', 'opt_outs_recorded_since')
+          .orderBy('email_key')) as Array<{ email_key: string; opt_outs_recorded_since: unknown }>;
+        const set = (r: { opt_outs_recorded_since: unknown }) => r.opt_outs_recorded_since !== null;
+        expect(rows.map((r) => [r.email_key, set(r)])).to.deep.equal([
           ['elsewhere@mark.example', false],
           ['ticked@mark.example', true],
           ['unticked@mark.example', false],

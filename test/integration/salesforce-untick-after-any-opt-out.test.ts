@@ -10,7 +10,9 @@
  *   the record's untick, made before that opt-out, arrives;
  * - Salesforce unsubscribes the address; a web service's opt-out is recorded over it; a later
  *   opt-out by another path is acknowledged; the untick, made before it, arrives.
- * An untick made after that opt-out still re-subscribes the address, as documented.
+ * An untick made after that opt-out still re-subscribes the address, as documented. One made
+ * before the record's tick reached the service, on an address another path had unsubscribed,
+ * is not applied: an opt-out acknowledged meanwhile left no trace.
  */
 import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
@@ -129,6 +131,50 @@ for (const engine of testEngines()) {
           ]),
       ],
     ];
+
+    // Salesforce's tick and untick both delivered after another path's opt-out made after the
+    // untick: nothing was marked when that opt-out was acknowledged, so nothing recorded it.
+    for (const [how, optOut] of laterOptOuts.slice(0, -1)) {
+      it(`a tick and an untick delivered late, after ${how}: the untick is not applied`, async () => {
+        const email = `both-late${++record}@any.example`;
+        const recordNo = record;
+        const t0 = h.clock.t;
+        await h.services.leads.sync(
+          { email, attributes: optedOut },
+          { path: ChangePaths.webService('crm') },
+        );
+        h.clock.set(t0 + 3000);
+        await optOut(email, t0 + 3000);
+        h.clock.set(t0 + 60000);
+        const fields = { Email: email, Unsubscribed: 'true' };
+        await h.services.salesforce.apply(ORG_ID, [
+          leadNotification(++n, recordNo, fields, t0 + 1000),
+          leadNotification(++n, recordNo, { Unsubscribed: 'false' }, t0 + 2000),
+        ]);
+        const now = await flags(email);
+        expect(now).to.deep.equal(now.map(() => true));
+        expect((await h.services.durableStatus.explain(email)).status?.unsubscribed).to.equal(true);
+      });
+    }
+
+    it('an untick made after the tick reached the service re-subscribes, the address unsubscribed by another path before', async () => {
+      const email = `in-time${++record}@any.example`;
+      const t0 = h.clock.t;
+      await h.services.leads.sync(
+        { email, attributes: optedOut },
+        { path: ChangePaths.webService() },
+      );
+      h.clock.set(t0 + 1000);
+      await h.services.salesforce.apply(ORG_ID, [
+        leadNotification(++n, record, { Email: email, Unsubscribed: 'true' }, t0 + 1000),
+      ]);
+      h.clock.set(t0 + 60000);
+      await h.services.salesforce.apply(ORG_ID, [
+        leadNotification(++n, record, { Unsubscribed: 'false' }, t0 + 50000),
+      ]);
+      const now = await flags(email);
+      expect(now).to.deep.equal(now.map(() => false));
+    });
 
     for (const [before, first] of firstOptOuts) {
       describe(before, () => {

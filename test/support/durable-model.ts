@@ -53,10 +53,11 @@ export interface MStatus {
   /** Made by the Salesforce org (its own changes are ordered by their modstamps). */
   sf: boolean;
   /**
-   * A Salesforce record of the address was reported opted out: every later opt-out by another
-   * path is recorded. Kept by every change of the status.
+   * From when every opt-out by another path is recorded (set when a Salesforce record of the
+   * address is first reported opted out; null: not); a Salesforce untick made before it is
+   * not applied. Kept by every change of the status.
    */
-  sfOptOut: boolean;
+  sfSince: number | null;
 }
 
 /** Every change made while the test runs: later than any date or modstamp the test sends. */
@@ -121,14 +122,14 @@ export class Model {
     at = RECENT,
   ): void {
     const sf = path?.salesforce === true;
-    const sfOptOut = this.master.get(key)?.sfOptOut ?? false;
+    const sfSince = this.master.get(key)?.sfSince ?? null;
     this.master.set(key, {
       unsub,
       prot: unsub && prot,
       page: unsub ? page : null,
       at,
       sf,
-      sfOptOut,
+      sfSince,
     });
     for (const h of this.holders(key)) h.unsub = unsub;
   }
@@ -158,7 +159,7 @@ export class Model {
     const recorded = {
       at: Math.max(at, cur.at),
       sf: path.salesforce === true,
-      sfOptOut: cur.sfOptOut,
+      sfSince: cur.sfSince,
     };
     if (!cur.prot && isProtected(given)) {
       this.master.set(key, { unsub: true, prot: true, page: null, ...recorded });
@@ -167,7 +168,11 @@ export class Model {
     // A page's undoable unsubscribe, or Salesforce's, or any of an address a Salesforce record
     // of which was reported opted out (which a late untick could lift): taken over by another
     // path's opt-out, unless protected already.
-    if (optOut && !cur.prot && (cur.page || ((cur.sf || cur.sfOptOut) && !path.salesforce))) {
+    if (
+      optOut &&
+      !cur.prot &&
+      (cur.page || ((cur.sf || cur.sfSince !== null) && !path.salesforce))
+    ) {
       this.master.set(key, { unsub: true, prot: isProtected(given), page: null, ...recorded });
       return true;
     }
@@ -324,12 +329,17 @@ export class Model {
     return 'resubscribed';
   }
 
-  /** After a notification of `recordId` applied: its address is marked if it is reported opted out. */
+  /**
+   * After a notification of `recordId` applied: if it is reported opted out, its address's
+   * opt-outs are recorded from now on (from always when none can have been left out: the
+   * status is subscribed, Salesforce's or a page's).
+   */
   markSalesforceOptOut(recordId: string): void {
     if (this.reported.get(recordId)?.Unsubscribed !== 'true') return;
     const lead = [...this.leads.values()].find((l) => l.foreignId === recordId);
     const status = lead?.key == null ? undefined : this.master.get(lead.key);
-    if (status) status.sfOptOut = true;
+    if (status && status.sfSince === null)
+      status.sfSince = status.unsub && !status.sf && !status.page ? RECENT : 0;
   }
 
   /**
@@ -365,8 +375,8 @@ export class Model {
         applied.Unsubscribed === 'false' &&
         modstamp !== null &&
         status?.unsub &&
-        status.at > modstamp &&
-        !status.sf
+        ((status.at > modstamp && !status.sf) ||
+          (status.sfSince !== null && modstamp < status.sfSince))
       )
         delete applied.Unsubscribed;
     }

@@ -232,8 +232,9 @@ export class BatchState {
   setStatus(status: EmailStatusRecord): void {
     const s = this.state;
     const prev = this.status(status.emailKey);
-    // As a status write to the table: the row keeps its Salesforce opt-out mark.
-    const mark = prev?.salesforceOptedOut ? { salesforceOptedOut: true } : {};
+    // As a status write to the table: the row keeps its opt_outs_recorded_since.
+    const since = prev?.optOutsRecordedSince;
+    const mark = since === undefined ? {} : { optOutsRecordedSince: since };
     s.statuses.set(status.emailKey, { ...status, ...mark });
     s.history.push({ ...status });
     this.undo.push(() => {

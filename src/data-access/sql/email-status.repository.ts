@@ -24,10 +24,10 @@ export function toRecord(row: Row): EmailStatusRecord {
     changedAt: Number(row.changed_at),
     liftedReason: (row.lifted_reason as string | null | undefined) ?? null,
     liftedAt: row.lifted_at === null || row.lifted_at === undefined ? null : Number(row.lifted_at),
-    // Only email_status has it; a status write leaves it as the row holds it.
-    ...(row.salesforce_opted_out === true || row.salesforce_opted_out === 1
-      ? { salesforceOptedOut: true }
-      : {}),
+    // A status write leaves it as the row holds it.
+    ...(row.opt_outs_recorded_since === null || row.opt_outs_recorded_since === undefined
+      ? {}
+      : { optOutsRecordedSince: Number(row.opt_outs_recorded_since) }),
   };
 }
 
@@ -76,10 +76,10 @@ const STATUS_UPSERT = `ON CONFLICT (email_key) DO UPDATE SET unsubscribed = excl
       lifted_reason = excluded.lifted_reason, lifted_at = excluded.lifted_at`;
 
 /**
- * What a read of a status gives: STATUS_COLUMNS and the Salesforce opt-out mark, which no
- * status write names (it is set by markSalesforceOptOut alone, and kept).
+ * What a read of a status gives: STATUS_COLUMNS and opt_outs_recorded_since, which no status
+ * write names (set by recordOptOutsSince alone, and kept).
  */
-export const STATUS_READ_COLUMNS = `${STATUS_COLUMNS}, salesforce_opted_out`;
+export const STATUS_READ_COLUMNS = `${STATUS_COLUMNS}, opt_outs_recorded_since`;
 
 /** One status written (statusBindings), with the same upsert on both engines. */
 export const SET_STATUS = `INSERT INTO email_status (${STATUS_COLUMNS})
@@ -115,9 +115,8 @@ const GET_STATUSES = fixedSql(
   'SELECT * FROM email_status WHERE email_key = ANY(?)',
 );
 
-const MARK_SALESFORCE_OPT_OUT = fixedSql(
-  'UPDATE email_status SET salesforce_opted_out = 1 WHERE email_key = ? AND salesforce_opted_out = 0',
-  'UPDATE email_status SET salesforce_opted_out = true WHERE email_key = ? AND NOT salesforce_opted_out',
+const RECORD_OPT_OUTS_SINCE = fixedSql(
+  'UPDATE email_status SET opt_outs_recorded_since = ? WHERE email_key = ? AND opt_outs_recorded_since IS NULL',
 );
 
 /** The master email status: one row per email key, and its append-only history. */
@@ -181,11 +180,11 @@ export class EmailStatusRepository {
   }
 
   /**
-   * Marks the address's status: a Salesforce record holding it is reported opted out. Writes
-   * only a status row that lacks the mark (none when the address has no status).
+   * Every opt-out of the address is recorded from `since` on (EmailStatusRecord). Writes only a
+   * status row that has no such time yet (none when the address has no status).
    */
-  async markSalesforceOptOut(key: string): Promise<void> {
-    await runStatement(this.db, MARK_SALESFORCE_OPT_OUT, [key]);
+  async recordOptOutsSince(key: string, since: number): Promise<void> {
+    await runStatement(this.db, RECORD_OPT_OUTS_SINCE, [since, key]);
   }
 
   async history(key: string): Promise<EmailStatusHistoryRecord[]> {

@@ -46,13 +46,12 @@ const SAME_UNSUBSCRIBE = fixedSql(
   WHERE email_key = ? AND unsubscribed AND reason IS NOT DISTINCT FROM ? AND changed_at = ?)`,
 );
 /**
- * The status read without the Salesforce opt-out mark still lacks it: marked since, an opt-out
- * that found nothing to record must be recorded after all (acknowledged-opt-outs.ts). A mark
- * is never cleared, so one read with it needs no check.
+ * The status read without opt_outs_recorded_since still has none: set since, an opt-out that
+ * found nothing to record must be recorded after all (acknowledged-opt-outs.ts). Once set it
+ * never changes, so a read that found it needs no check.
  */
 const STILL_UNMARKED = fixedSql(
-  'NOT EXISTS (SELECT 1 FROM email_status WHERE email_key = ? AND salesforce_opted_out = 1)',
-  'NOT EXISTS (SELECT 1 FROM email_status WHERE email_key = ? AND salesforce_opted_out)',
+  'NOT EXISTS (SELECT 1 FROM email_status WHERE email_key = ? AND opt_outs_recorded_since IS NOT NULL)',
 );
 const NOT_UNSUBSCRIBED = fixedSql(
   'NOT EXISTS (SELECT 1 FROM email_status WHERE email_key = ? AND unsubscribed = 1)',
@@ -99,7 +98,11 @@ export async function expectRead(
   let check: StatusCheck = 'none';
   if (status) {
     const record = status.record;
-    check = !record?.unsubscribed ? 'not' : record.salesforceOptedOut ? 'same' : 'sameUnmarked';
+    check = !record?.unsubscribed
+      ? 'not'
+      : record.optOutsRecordedSince !== undefined
+        ? 'same'
+        : 'sameUnmarked';
     bindings.push(status.key);
     if (record?.unsubscribed) bindings.push(record.reason, record.changedAt);
     if (check === 'sameUnmarked') bindings.push(status.key);
