@@ -27,6 +27,7 @@ import * as m20261203006000 from './20261203006000_kept_prepared_statements.js';
 import * as m20261203006500 from './20261203006500_lead_update_horizon.js';
 import * as m20261204000000 from './20261204000000_drop_lead_activity_nth_id.js';
 import * as m20261204000100 from './20261204000100_mailbox_spellings.js';
+import * as m20261204000200 from './20261204000200_salesforce_opt_out_watch.js';
 
 /** Every migration in order. Listed explicitly so the same code runs from source and from dist. */
 export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
@@ -58,4 +59,5 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261203006500_lead_update_horizon', m20261203006500],
   ['20261204000000_drop_lead_activity_nth_id', m20261204000000],
   ['20261204000100_mailbox_spellings', m20261204000100],
+  ['20261204000200_salesforce_opt_out_watch', m20261204000200],
 ];

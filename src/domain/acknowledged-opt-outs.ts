@@ -11,9 +11,12 @@ import type { EmailStatusRecord } from './records.js';
  * - any opt-out, by another path (another link, or a mailbox provider's one-click POST of the
  *   same link), of an address whose status a link's page made: the page's undo lifts only its
  *   own unsubscribe, still the latest of the address, and would otherwise lift this later one;
- * - any opt-out, by another path, of an address whose status Salesforce made: a re-subscribe
- *   made in Salesforce before this opt-out but delivered after it is refused only if the status
- *   shows an opt-out newer than it (SalesforceSyncService.keepNewerOptOut).
+ * - any opt-out, by another path, of an address whose status Salesforce made, and any opt-out
+ *   by any path but Salesforce (the same web service again too) of an address a Salesforce
+ *   record of which has been reported opted out (EmailStatusRecord.optOutsRecordedSince): a
+ *   re-subscribe made in Salesforce before this opt-out but delivered after it is refused only
+ *   if the status shows an opt-out newer than it (SalesforceSyncService.keepNewerOptOut).
+ *   Salesforce's own opt-outs are dated by their records' change order, not here.
  */
 export interface OptOutStatement {
   key: string;
@@ -65,8 +68,22 @@ export function mustRecordOptOut(
   const guarded = isProtected(current.reason);
   if (!guarded && isProtected(statement.reason ?? statement.path.reason)) return true;
   // A protected status is lifted by an operator alone: nothing later needs to be told from it.
-  if (guarded || !statement.optOut || current.source === source) return false;
+  if (guarded || !statement.optOut) return false;
+  if (current.optOutsRecordedSince !== undefined && statement.path.source !== SALESFORCE_SOURCE)
+    return true;
+  if (current.source === source) return false;
   return undoableByLink(current) || madeBySalesforce(current);
+}
+
+/**
+ * The optOutsRecordedSince of a status whose address a Salesforce record is first reported
+ * opted out of, at `now`. Every opt-out other paths acknowledged before is known: none stands
+ * on a subscribed status; Salesforce's status and a link page's are taken over by any other
+ * path's opt-out (above). Over another path's unsubscribe they may have left no trace: only
+ * from now on.
+ */
+export function optOutsRecordedFrom(status: EmailStatusRecord, now: number): number {
+  return status.unsubscribed && !madeBySalesforce(status) && !undoableByLink(status) ? now : 0;
 }
 
 /** A status Salesforce made: a late notification of an older change of its record may lift it. */

@@ -76,6 +76,13 @@ export interface EmailStatusRecord {
   liftedReason?: string | null;
   /** A re-subscribe: when the suppression it lifted began; absent/null: nothing was lifted. */
   liftedAt?: number | null;
+  /**
+   * From when every opt-out of the address by a path other than Salesforce is recorded, though
+   * it is unsubscribed already (acknowledged-opt-outs.ts): set when a Salesforce record holding
+   * it is first reported opted out, never changed after. Read, never written by a status write
+   * (the row keeps it); absent: not so recorded.
+   */
+  optOutsRecordedSince?: number;
 }
 
 export interface EmailStatusHistoryRecord extends EmailStatusRecord {

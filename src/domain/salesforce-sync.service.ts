@@ -7,6 +7,7 @@ import {
 import { AppError, ErrorCode } from '../errors.js';
 import { ChangePaths } from './change-paths.js';
 import { masterStatusSource } from './master-change.js';
+import { optOutsRecordedFrom } from './acknowledged-opt-outs.js';
 import { emailKey, validateEmail } from './email-key.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import type { LeadService } from './lead.service.js';
@@ -206,6 +207,11 @@ export class SalesforceSyncService {
     const synced = await this.leads.syncWithin(repos, input, {
       path: ChangePaths.salesforce(organizationId),
     });
+    const reportedFields = { ...state.reportedFields, ...record.fields };
+    if (reportedFields.Unsubscribed === 'true') {
+      const email = input.email !== undefined ? input.email : (lead?.email ?? null);
+      if (email !== null) await this.recordOptOutsFromNow(repos, emailKey(email), now);
+    }
     await store.saveRecord({
       recordId: record.recordId,
       objectType: record.objectType,
@@ -213,7 +219,7 @@ export class SalesforceSyncService {
         record.changedAt === null
           ? appliedAt
           : Math.max(record.changedAt, appliedAt ?? record.changedAt),
-      reportedFields: { ...state.reportedFields, ...record.fields },
+      reportedFields,
       lastNotificationId: notificationId,
       updatedAt: now,
     });
@@ -227,11 +233,30 @@ export class SalesforceSyncService {
   }
 
   /**
+   * A record of the address is reported opted out in Salesforce: its untick may come late, so
+   * every opt-out of the address made here by another path is recorded from now on (if not
+   * already), for keepNewerOptOut to compare with.
+   */
+  private async recordOptOutsFromNow(
+    repos: TransactionScope,
+    key: string,
+    now: number,
+  ): Promise<void> {
+    const status = await repos.emailStatus.get(key);
+    if (status && status.optOutsRecordedSince === undefined)
+      await repos.emailStatus.recordOptOutsSince(key, optOutsRecordedFrom(status, now));
+  }
+
+  /**
    * A re-subscribe made in Salesforce before the address's latest opt-out (a message delivered
    * late: Salesforce retries for 24 hours) is not applied: that opt-out is the newer decision,
    * and lifting it would undo an acknowledged opt-out with an older change. The record's other
    * fields still apply. An opt-out here by another path (a link, mktows, an operator) is dated
-   * by the master status. One from Salesforce is dated by its record's change order (its time
+   * by the master status: once a record of the address was reported opted out, every such
+   * opt-out of it is recorded there, the address unsubscribed already or not
+   * (acknowledged-opt-outs.ts). An untick made before that (its record's opt-out delivered late
+   * too) cannot be told from an opt-out another path acknowledged before without a trace, and
+   * is not applied either. One from Salesforce is dated by its record's change order (its time
    * here is only when it arrived): the record's own by the record's order (a stale notification
    * is never applied), another record's by its last report, read below.
    */
@@ -251,9 +276,11 @@ export class SalesforceSyncService {
     const key = emailKey(email);
     const status = await repos.emailStatus.get(key);
     if (!status?.unsubscribed) return;
+    const since = status.optOutsRecordedSince;
     const newerHere =
-      status.changedAt > changedAt &&
-      status.source !== masterStatusSource(ChangePaths.salesforce(organizationId));
+      (status.changedAt > changedAt &&
+        status.source !== masterStatusSource(ChangePaths.salesforce(organizationId))) ||
+      (since !== undefined && changedAt < since);
     if (newerHere || (await this.newerOptOutInSalesforce(repos, key, input, changedAt, now)))
       input.attributes = attributes.filter((_, i) => i !== at);
   }

@@ -300,6 +300,39 @@ for (const engine of testEngines()) {
       );
     });
 
+    it('one of its addresses marked meanwhile (a Salesforce record of it opted out): its repeated opt-out is recorded', async () => {
+      for (const h of [checked, reference]) {
+        await seed(h.services);
+        await h.services.leads.sync(
+          { email: 'one@example.com', attributes: [unsubscribe] },
+          {
+            path: web,
+          },
+        );
+      }
+      // What a Salesforce record's opt-out sets on the address's status: opt-outs recorded from then.
+      const mark = (h: Harness) =>
+        h.db.knex('email_status').where('email_key', 'one@example.com').update({
+          opt_outs_recorded_since: 0,
+        });
+      const records: LeadInput[] = [
+        {
+          email: 'one@example.com',
+          attributes: [unsubscribe, { name: 'FirstName', value: 'Ann' }],
+        },
+      ];
+      const historyOf = async (h: Harness) =>
+        (await h.db.knex('email_status_history').where('email_key', 'one@example.com')).length;
+      const outcomes = watchChecked(new Set(), () => mark(checked).then(() => undefined));
+      const got = await checked.services.leads.syncMany(records, { path: web });
+      sinon.restore();
+      await mark(reference);
+      const want = await reference.services.leads.syncMany(records, { path: web });
+      await expectSame(got, want);
+      expect(await historyOf(checked)).to.equal(2);
+      expect(outcomes).to.deep.equal(sqlite(checked) ? ['moved'] : ['none']);
+    });
+
     it('people created elsewhere took the ids it would give: its new people take the next', async () => {
       await moved(batchOf, (s) =>
         s.leads.sync({ email: 'else@example.com' }, { path: web, matchByEmail: false }),

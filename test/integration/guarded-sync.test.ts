@@ -298,6 +298,18 @@ for (const engine of testEngines()) {
       expect(await flagOf(a)).to.equal(false);
     });
 
+    it('an opt-out of an address a Salesforce record of which was reported opted out meanwhile is recorded', async () => {
+      const a = await createLead(s, 'marked@guard.example', { unsubscribed: true });
+      units();
+      // The mark a Salesforce record's opt-out sets, committed after the plain read: the opt-out
+      // read nothing to record, and must record it after all (a late untick compares with it).
+      tx.afterRead = () => h.db.knex('email_status').update({ opt_outs_recorded_since: 0 });
+      await sync({ id: a, attributes: [flag(true), { name: 'FirstName', value: 'Ann' }] });
+      expect(units()).to.deep.equal({ steps: 1, stale: 1, locked: 1 });
+      expect(await count('email_status_history')).to.equal(2);
+      expect(await flagOf(a)).to.equal(true);
+    });
+
     it('many syncs of one address in flight at once end consistent', async () => {
       const ids: number[] = [];
       for (let i = 0; i < 5; i++) ids.push(await createLead(s, 'many@guard.example'));

@@ -209,6 +209,7 @@ export function otherPaths(run: ModelRun): Operation[] {
           const { lead, change } = found;
           if (lead) m.update(lead, change, PATHS.salesforce);
           else m.create(-1, change, 'Default', PATHS.salesforce, recordId);
+          m.markSalesforceOptOut(recordId);
         });
         if (!ok) return run.expectFault(res, 20106);
         expect(res.status, res.body).to.equal(200);

@@ -52,6 +52,12 @@ export interface MStatus {
   at: number;
   /** Made by the Salesforce org (its own changes are ordered by their modstamps). */
   sf: boolean;
+  /**
+   * From when every opt-out by another path is recorded (set when a Salesforce record of the
+   * address is first reported opted out; null: not); a Salesforce untick made before it is
+   * not applied. Kept by every change of the status.
+   */
+  sfSince: number | null;
 }
 
 /** Every change made while the test runs: later than any date or modstamp the test sends. */
@@ -116,7 +122,15 @@ export class Model {
     at = RECENT,
   ): void {
     const sf = path?.salesforce === true;
-    this.master.set(key, { unsub, prot: unsub && prot, page: unsub ? page : null, at, sf });
+    const sfSince = this.master.get(key)?.sfSince ?? null;
+    this.master.set(key, {
+      unsub,
+      prot: unsub && prot,
+      page: unsub ? page : null,
+      at,
+      sf,
+      sfSince,
+    });
     for (const h of this.holders(key)) h.unsub = unsub;
   }
 
@@ -129,19 +143,40 @@ export class Model {
 
   /**
    * An opt-out stated of an address unsubscribed already: kept when it adds a protected reason,
-   * or takes a page's undoable unsubscribe over (security.md, "acknowledged twice").
+   * or takes a page's undoable unsubscribe over (security.md, "acknowledged twice"), or one a
+   * late Salesforce untick could lift. Returns whether it was recorded.
    */
-  acknowledge(key: string, optOut: boolean, reason: string | null, path: MPath, at = RECENT): void {
+  acknowledge(
+    key: string,
+    optOut: boolean,
+    reason: string | null,
+    path: MPath,
+    at = RECENT,
+  ): boolean {
     const cur = this.master.get(key);
-    if (!cur?.unsub) return;
+    if (!cur?.unsub) return false;
     const given = reason ?? path.reason;
-    const recorded = { at: Math.max(at, cur.at), sf: path.salesforce === true };
-    if (!cur.prot && isProtected(given))
+    const recorded = {
+      at: Math.max(at, cur.at),
+      sf: path.salesforce === true,
+      sfSince: cur.sfSince,
+    };
+    if (!cur.prot && isProtected(given)) {
       this.master.set(key, { unsub: true, prot: true, page: null, ...recorded });
-    // A page's undoable unsubscribe, or Salesforce's (which a late untick could lift): taken
-    // over by another path's opt-out, unless protected already.
-    else if (optOut && !cur.prot && (cur.page || (cur.sf && path.salesforce !== true)))
+      return true;
+    }
+    // A page's undoable unsubscribe, or Salesforce's, or any of an address a Salesforce record
+    // of which was reported opted out (which a late untick could lift): taken over by another
+    // path's opt-out, unless protected already.
+    if (
+      optOut &&
+      !cur.prot &&
+      (cur.page || ((cur.sf || cur.sfSince !== null) && !path.salesforce))
+    ) {
       this.master.set(key, { unsub: true, prot: isProtected(given), page: null, ...recorded });
+      return true;
+    }
+    return false;
   }
 
   /** Rule 3 (and rule 1 for a create that opts out). */
@@ -264,12 +299,7 @@ export class Model {
     const cur = this.master.get(key);
     const path = { reason, operator: true };
     if (unsub && cur?.unsub) {
-      const before = { ...cur };
-      this.acknowledge(key, true, reason, path);
-      const after = this.master.get(key)!;
-      return before.prot !== after.prot || before.page !== after.page || before.sf !== after.sf
-        ? 'unsubscribed'
-        : 'unchanged';
+      return this.acknowledge(key, true, reason, path) ? 'unsubscribed' : 'unchanged';
     }
     if ((cur?.unsub ?? false) === unsub) return 'unchanged';
     if (!unsub && cur?.prot && !confirm) return 'confirm';
@@ -297,6 +327,19 @@ export class Model {
     if (this.holders(key).some((h) => isProtected(h.reason))) return 'refused';
     this.setMaster(key, false);
     return 'resubscribed';
+  }
+
+  /**
+   * After a notification of `recordId` applied: if it is reported opted out, its address's
+   * opt-outs are recorded from now on (from always when none can have been left out: the
+   * status is subscribed, Salesforce's or a page's).
+   */
+  markSalesforceOptOut(recordId: string): void {
+    if (this.reported.get(recordId)?.Unsubscribed !== 'true') return;
+    const lead = [...this.leads.values()].find((l) => l.foreignId === recordId);
+    const status = lead?.key == null ? undefined : this.master.get(lead.key);
+    if (status && status.sfSince === null)
+      status.sfSince = status.unsub && !status.sf && !status.page ? RECENT : 0;
   }
 
   /**
@@ -332,8 +375,8 @@ export class Model {
         applied.Unsubscribed === 'false' &&
         modstamp !== null &&
         status?.unsub &&
-        status.at > modstamp &&
-        !status.sf
+        ((status.at > modstamp && !status.sf) ||
+          (status.sfSince !== null && modstamp < status.sfSince))
       )
         delete applied.Unsubscribed;
     }

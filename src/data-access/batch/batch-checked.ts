@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { BatchMemory, BatchScope } from '../../domain/ports.js';
 import type { PropagationLog } from '../propagation-log.js';
-import { STATUS_COLUMNS } from '../sql/email-status.repository.js';
+import { STATUS_READ_COLUMNS } from '../sql/email-status.repository.js';
 import { fixedSql, type StatementCall } from '../sql/statement.js';
 import { sqliteBatchCalls } from './batch-flush.js';
 import { BatchMoved } from './batch-errors.js';
@@ -33,7 +33,7 @@ import { BatchSession } from './batch-session.js';
  * sqliteBatchCalls).
  */
 
-const STATUS_VALUES = STATUS_COLUMNS.split(', ');
+const STATUS_VALUES = STATUS_READ_COLUMNS.split(', ');
 
 /**
  * Every connection of the writer has its own: the change_seq base of the batch being written,

@@ -4,7 +4,7 @@ import type { Engine } from '../database.js';
 import { fromRow, OWN_COLUMNS, type Row } from '../lead-row.js';
 import {
   EmailStatusRepository,
-  STATUS_COLUMNS,
+  STATUS_READ_COLUMNS,
   toRecord as statusOfRow,
 } from '../sql/email-status.repository.js';
 import { pgArrayText } from '../sql/fixed-sql.js';
@@ -30,7 +30,7 @@ export interface LoadedBatch {
   foreignIds: Set<string>;
   /** SQLite: the highest lead id ever used and change_seq, read under the write lock. */
   sqliteHighs?: SqliteHighs;
-  /** SQLite: the statuses' rows as read, values in STATUS_COLUMNS' order (batch-checked.ts). */
+  /** SQLite: the statuses' rows as read, values in STATUS_READ_COLUMNS' order (batch-checked.ts). */
   statusValues?: unknown[][];
 }
 
@@ -46,14 +46,14 @@ export interface SqliteHighs {
   activityId: number;
 }
 
-const STATUS_NAMES = STATUS_COLUMNS.split(', ');
+const STATUS_NAMES = STATUS_READ_COLUMNS.split(', ');
 
 /**
  * SQLite: what a batch reads besides its people, as columns of the statement that reads them
  * (one message to the writer thread instead of three): its addresses' statuses (one JSON text,
  * arrays in STATUS_NAMES' order; one binding, the keys as JSON) and the highs.
  */
-const SQLITE_EXTRAS = `(SELECT json_group_array(json_array(${STATUS_COLUMNS})) FROM email_status
+const SQLITE_EXTRAS = `(SELECT json_group_array(json_array(${STATUS_READ_COLUMNS})) FROM email_status
       WHERE email_key IN (SELECT value FROM json_each(?))) AS statuses,
     max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'leads'), 0),
       coalesce((SELECT max(id) FROM leads), 0)) AS high_id,

@@ -232,7 +232,10 @@ export class BatchState {
   setStatus(status: EmailStatusRecord): void {
     const s = this.state;
     const prev = this.status(status.emailKey);
-    s.statuses.set(status.emailKey, { ...status });
+    // As a status write to the table: the row keeps its opt_outs_recorded_since.
+    const since = prev?.optOutsRecordedSince;
+    const mark = since === undefined ? {} : { optOutsRecordedSince: since };
+    s.statuses.set(status.emailKey, { ...status, ...mark });
     s.history.push({ ...status });
     this.undo.push(() => {
       s.statuses.set(status.emailKey, prev);

@@ -24,6 +24,10 @@ export function toRecord(row: Row): EmailStatusRecord {
     changedAt: Number(row.changed_at),
     liftedReason: (row.lifted_reason as string | null | undefined) ?? null,
     liftedAt: row.lifted_at === null || row.lifted_at === undefined ? null : Number(row.lifted_at),
+    // A status write leaves it as the row holds it.
+    ...(row.opt_outs_recorded_since === null || row.opt_outs_recorded_since === undefined
+      ? {}
+      : { optOutsRecordedSince: Number(row.opt_outs_recorded_since) }),
   };
 }
 
@@ -71,6 +75,12 @@ const STATUS_UPSERT = `ON CONFLICT (email_key) DO UPDATE SET unsubscribed = excl
       changed_at = excluded.changed_at, recorded_at = excluded.recorded_at,
       lifted_reason = excluded.lifted_reason, lifted_at = excluded.lifted_at`;
 
+/**
+ * What a read of a status gives: STATUS_COLUMNS and opt_outs_recorded_since, which no status
+ * write names (set by recordOptOutsSince alone, and kept).
+ */
+export const STATUS_READ_COLUMNS = `${STATUS_COLUMNS}, opt_outs_recorded_since`;
+
 /** One status written (statusBindings), with the same upsert on both engines. */
 export const SET_STATUS = `INSERT INTO email_status (${STATUS_COLUMNS})
     VALUES (${'?, '.repeat(8)}?) ${STATUS_UPSERT}`;
@@ -103,6 +113,10 @@ const GET_STATUS = fixedSql('SELECT * FROM email_status WHERE email_key = ?');
 const GET_STATUSES = fixedSql(
   'SELECT * FROM email_status WHERE email_key IN (SELECT value FROM json_each(?))',
   'SELECT * FROM email_status WHERE email_key = ANY(?)',
+);
+
+const RECORD_OPT_OUTS_SINCE = fixedSql(
+  'UPDATE email_status SET opt_outs_recorded_since = ? WHERE email_key = ? AND opt_outs_recorded_since IS NULL',
 );
 
 /** The master email status: one row per email key, and its append-only history. */
@@ -163,6 +177,14 @@ export class EmailStatusRepository {
     }
     await this.db('email_status').insert(rows).onConflict('email_key').merge();
     await this.db('email_status_history').insert(rows);
+  }
+
+  /**
+   * Every opt-out of the address is recorded from `since` on (EmailStatusRecord). Writes only a
+   * status row that has no such time yet (none when the address has no status).
+   */
+  async recordOptOutsSince(key: string, since: number): Promise<void> {
+    await runStatement(this.db, RECORD_OPT_OUTS_SINCE, [since, key]);
   }
 
   async history(key: string): Promise<EmailStatusHistoryRecord[]> {

@@ -45,12 +45,20 @@ const SAME_UNSUBSCRIBE = fixedSql(
   `EXISTS (SELECT 1 FROM email_status
   WHERE email_key = ? AND unsubscribed AND reason IS NOT DISTINCT FROM ? AND changed_at = ?)`,
 );
+/**
+ * The status read without opt_outs_recorded_since still has none: set since, an opt-out that
+ * found nothing to record must be recorded after all (acknowledged-opt-outs.ts). Once set it
+ * never changes, so a read that found it needs no check.
+ */
+const STILL_UNMARKED = fixedSql(
+  'NOT EXISTS (SELECT 1 FROM email_status WHERE email_key = ? AND opt_outs_recorded_since IS NOT NULL)',
+);
 const NOT_UNSUBSCRIBED = fixedSql(
   'NOT EXISTS (SELECT 1 FROM email_status WHERE email_key = ? AND unsubscribed = 1)',
   'NOT EXISTS (SELECT 1 FROM email_status WHERE email_key = ? AND unsubscribed)',
 );
 
-type StatusCheck = 'none' | 'same' | 'not';
+type StatusCheck = 'none' | 'same' | 'sameUnmarked' | 'not';
 
 /** The SQL of each combination, built once. */
 const checks = new Map<string, FixedSql>();
@@ -60,7 +68,8 @@ function checkSql(latest: boolean, status: StatusCheck): FixedSql {
   if (!sql) {
     const parts = [SAME_LEAD];
     if (latest) parts.push(STILL_LATEST);
-    if (status === 'same') parts.push(SAME_UNSUBSCRIBE);
+    if (status === 'same' || status === 'sameUnmarked') parts.push(SAME_UNSUBSCRIBE);
+    if (status === 'sameUnmarked') parts.push(STILL_UNMARKED);
     if (status === 'not') parts.push(NOT_UNSUBSCRIBED);
     const all = (engine: keyof FixedSql) => parts.map((p) => p[engine]).join(' AND ');
     sql = fixedSql(
@@ -89,9 +98,14 @@ export async function expectRead(
   let check: StatusCheck = 'none';
   if (status) {
     const record = status.record;
-    check = record?.unsubscribed ? 'same' : 'not';
+    check = !record?.unsubscribed
+      ? 'not'
+      : record.optOutsRecordedSince !== undefined
+        ? 'same'
+        : 'sameUnmarked';
     bindings.push(status.key);
     if (record?.unsubscribed) bindings.push(record.reason, record.changedAt);
+    if (check === 'sameUnmarked') bindings.push(status.key);
   }
   const sql = checkSql(latestOf !== undefined, check);
   if (!locked) return queueExpectation(db, sql, bindings);
