@@ -154,9 +154,10 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
     return prefix === '' ? '' : undefined;
   };
 
-  // Text that is not blank: see standard-reading.ts.
+  // Text that is not blank: see standard-reading.ts. (The guard reads the AuthenticationHeader's
+  // fields itself, whole, as XML does; node-soap reads the rest.)
   const addPiece = (top: Open, nonBlank: boolean) => {
-    if (nonBlank) checkPiece(top, inBody);
+    if (nonBlank) checkPiece(top, inBody || (inHeader && !credentials.open));
   };
   const prefixes = new DocumentPrefixes();
 

@@ -37,15 +37,15 @@ export const nilNotEmpty = (name: string) =>
 
 /**
  * A piece of text that is not blank, in `open`: refused after its members, in a nil element, or
- * after another piece in the Body (`inBody`); else noted.
+ * after another piece where node-soap reads the text (`readByNodeSoap`); else noted.
  */
-export function checkPiece(open: OpenContent, inBody: boolean): void {
+export function checkPiece(open: OpenContent, readByNodeSoap: boolean): void {
   if (open.nil) throw nilNotEmpty(open.name);
   if (open.children)
     throw notUnderstood(
       `Text after the elements of ${open.name.slice(0, 64)}: mixed content is not accepted`,
     );
-  if (open.text && inBody)
+  if (open.text && readByNodeSoap)
     throw notUnderstood(
       `The text of ${open.name.slice(0, 64)} is split by CDATA sections or comments: send it as one piece`,
     );

@@ -328,3 +328,25 @@ describe('envelope guard: what XML does not allow, or node-soap would read other
     expect(inspectEnvelope(own, { ...LIMITS, membersInBodyNamespace: true })).to.be.an('object');
   });
 });
+
+describe('envelope guard: header entries node-soap reads', () => {
+  const context = (workspace: string) =>
+    env(
+      GET_LEAD,
+      `<SOAP-ENV:Header><ns1:MktowsContextHeader><targetWorkspace>${workspace}</targetWorkspace></ns1:MktowsContextHeader></SOAP-ENV:Header>`,
+    );
+
+  it('refuses a MktowsContextHeader value split by a comment (node-soap trimmed each piece: another workspace)', () => {
+    expect(reason(context('My <!-- -->Workspace'))).to.contain('split by CDATA');
+    expect(reason(context('My <![CDATA[Workspace]]>'))).to.contain('split by CDATA');
+    expect(reason(context(' My Workspace '))).to.equal('accepted');
+  });
+
+  it('still reads AuthenticationHeader fields in parts whole, as XML does', () => {
+    const auth = env(
+      GET_LEAD,
+      '<SOAP-ENV:Header><ns1:AuthenticationHeader><mktowsUserId>u <![CDATA[ v ]]></mktowsUserId></ns1:AuthenticationHeader></SOAP-ENV:Header>',
+    );
+    expect(inspectEnvelope(auth, LIMITS).credentials?.mktowsUserId).to.equal('u  v');
+  });
+});
