@@ -19,6 +19,7 @@ import type { ElementNode, ElementTree } from './schema-elements.js';
 import { checkCdata, checkMultiRef, XsiPrefixes } from './node-soap-inputs.js';
 import {
   DocumentPrefixes,
+  checkAttributePrefixes,
   checkMemberNamespace,
   checkPiece,
   nilNotEmpty,
@@ -320,14 +321,7 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
       throw notUnderstood(`Nesting deeper than ${limits.maxDepth} levels`);
     const uri = resolve(colon === -1 ? '' : name.slice(0, colon));
     if (uri === undefined) throw malformed(`Unbound namespace prefix: ${name.slice(0, 64)}`);
-    if (attributes) {
-      for (const attribute of attributes) {
-        const c = attribute.indexOf(':');
-        const prefix = c === -1 ? '' : attribute.slice(0, c);
-        if (prefix !== '' && prefix !== 'xmlns' && resolve(prefix) === undefined)
-          throw malformed(`Unbound namespace prefix: ${attribute.slice(0, 64)}`);
-      }
-    }
+    if (attributes) checkAttributePrefixes(attributes, resolve);
     if (xsiAttributes)
       for (const [p, l, value] of xsiAttributes)
         if (prefixes.checkXsi(p, l, decodeAll(value), resolve)) stack[depth - 1]!.nil = true;

@@ -291,12 +291,16 @@ export function createRequestReader(
         }
       }
       // What the envelope guard refuses (its declarations all read first): a prefix node-soap's
-      // one map binds otherwise than its scope does, a nil not of the schema's booleans.
+      // one map binds otherwise than its scope does, a nil not of the schema's booleans, two
+      // of one name under two prefixes.
       if (elementAttributes) {
+        let xsiNames = '';
         for (const name in elementAttributes) {
           const c = name.indexOf(':');
           if (c === -1 || resolve(stack, name.slice(0, c)) !== XSI_NS) continue;
           if (declared.get(name.slice(0, c)) !== XSI_NS) decline();
+          if (xsiNames.includes(` ${name.slice(c + 1)} `)) decline();
+          xsiNames += ` ${name.slice(c + 1)} `;
           const value = elementAttributes[name]!;
           if (name.slice(c + 1) === 'nil' && !BOOLEANS.has(value)) decline();
           const t = name.slice(c + 1) === 'type' ? value.indexOf(':') : -1;

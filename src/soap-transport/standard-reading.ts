@@ -1,4 +1,4 @@
-import { notUnderstood } from './xml-lexis.js';
+import { malformed, notUnderstood } from './xml-lexis.js';
 
 /**
  * Where node-soap's reading of a request (xmlToObject) departs from what XML and its
@@ -50,6 +50,28 @@ export function checkPiece(open: OpenContent, readByNodeSoap: boolean): void {
       `The text of ${open.name.slice(0, 64)} is split by CDATA sections or comments: send it as one piece`,
     );
   open.text = true;
+}
+
+/**
+ * Each prefixed attribute of an element (names as written): its prefix bound, and no two with
+ * one namespace and local name (`a:nil` and `b:nil`, both prefixes bound to XSI: not
+ * namespace-well-formed; node-soap took the first).
+ */
+export function checkAttributePrefixes(
+  attributes: ReadonlySet<string>,
+  resolve: (prefix: string) => string | undefined,
+): void {
+  let expanded: Set<string> | null = null;
+  for (const attribute of attributes) {
+    const c = attribute.indexOf(':');
+    if (c === -1 || attribute.startsWith('xmlns:')) continue;
+    const uri = resolve(attribute.slice(0, c));
+    if (uri === undefined) throw malformed(`Unbound namespace prefix: ${attribute.slice(0, 64)}`);
+    const name = `{${uri}}${attribute.slice(c + 1)}`;
+    if ((expanded ??= new Set()).has(name))
+      throw malformed(`Repeated attribute ${name.slice(0, 200)}`);
+    expanded.add(name);
+  }
 }
 
 /** Refuses a member of the Body's element in a namespace neither none nor the element's own. */

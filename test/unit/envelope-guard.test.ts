@@ -350,3 +350,15 @@ describe('envelope guard: header entries node-soap reads', () => {
     expect(inspectEnvelope(auth, LIMITS).credentials?.mktowsUserId).to.equal('u  v');
   });
 });
+
+describe('envelope guard: attributes by namespace and local name', () => {
+  it('refuses two attributes of one namespace and local name under two prefixes', () => {
+    const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
+    const twice = env(
+      `<ns1:paramsGetLead xmlns:a="${XSI}" xmlns:b="${XSI}"><leadKey><keyType>EMAIL</keyType>` +
+        '<keyValue a:nil="true" b:nil="false"/></leadKey></ns1:paramsGetLead>',
+    );
+    expect(reason(twice)).to.contain(`Repeated attribute {${XSI}}nil`);
+    expect(reason(twice.replace('b:nil', 'b:type'))).to.equal('accepted');
+  });
+});
