@@ -125,6 +125,7 @@ export async function createMktowsEndpoint(
     elementTree,
     understoodHeaders: UNDERSTOOD_HEADERS,
     skipEmptyUnknown: true,
+    membersInBodyNamespace: true,
   };
   // The head is looked at before all of it may have arrived: a character cut in two at its end
   // must not fail it (the whole body is decoded strictly afterwards).

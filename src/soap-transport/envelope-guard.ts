@@ -9,12 +9,22 @@ import {
   onlySpace,
   hex4,
   indexIn,
+  checkCharData,
   checkReferences,
   decode,
   decodeAll,
+  XML_DECLARATION,
 } from './xml-lexis.js';
 import type { ElementNode, ElementTree } from './schema-elements.js';
 import { checkCdata, checkMultiRef, XsiPrefixes } from './node-soap-inputs.js';
+import {
+  DocumentPrefixes,
+  checkAttributePrefixes,
+  checkMemberNamespace,
+  checkPiece,
+  nilNotEmpty,
+  type OpenContent,
+} from './standard-reading.js';
 import {
   CredentialsReader,
   mustUnderstandEntry,
@@ -50,6 +60,12 @@ export interface GuardLimits {
   skipEmptyUnknown?: boolean;
   /** false: refuse `id` and `href` attributes (SOAP encoding's multiRef) altogether. */
   multiRef?: boolean;
+  /**
+   * true: every element below the Body's own element must be in no namespace or in the Body
+   * element's (where the schema has them). node-soap matches members by local name alone, so
+   * `<x:Email xmlns:x="urn:other">` would be read as the schema's Email: refused instead.
+   */
+  membersInBodyNamespace?: boolean;
 }
 
 export interface EnvelopeHead {
@@ -74,12 +90,9 @@ export const DEFAULT_MAX_ATTRIBUTES = 100;
 // Names that would reach object prototypes in node-soap's parsed arguments.
 const FORBIDDEN_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype).concat(['prototype']));
 
-interface Open {
-  name: string;
+interface Open extends OpenContent {
   /** Prefix → namespace declared on this element, when it declares any. */
   scope: Map<string, string> | null;
-  /** It holds text that node-soap keeps (not blank once decoded and trimmed, as it trims). */
-  text: boolean;
   /** Its place in the Body's element tree; null outside the Body or below an unknown element. */
   node: ElementNode | null;
 }
@@ -123,6 +136,8 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
   let headerCount = 0;
   let bodyChildren = 0;
   let bodyElement: EnvelopeSummary['bodyElement'] | null = null;
+  // The same, for the check below (the compiler does not see bodyElement assigned).
+  let body = { ns: '', local: '' };
   let unknownElement: string | undefined;
   let unknownElementParent: string | undefined;
   let headerNotUnderstood: string | undefined;
@@ -139,6 +154,13 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
     }
     return prefix === '' ? '' : undefined;
   };
+
+  // Text that is not blank: see standard-reading.ts. (The guard reads the AuthenticationHeader's
+  // fields itself, whole, as XML does; node-soap reads the rest.)
+  const addPiece = (top: Open, nonBlank: boolean) => {
+    if (nonBlank) checkPiece(top, inBody || (inHeader && !credentials.open));
+  };
+  const prefixes = new DocumentPrefixes();
 
   const readName = (at: number): string => {
     NAME.lastIndex = at;
@@ -161,10 +183,10 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
       if (stack.length === 0) {
         if (!onlySpace(xml, pos, textEnd)) throw notUnderstood('Text outside the envelope');
       } else {
-        checkReferences(xml, pos, textEnd);
+        checkCharData(xml, pos, textEnd);
         const top = stack[stack.length - 1]!;
-        if (!top.text && !onlySpace(xml, pos, textEnd))
-          top.text = decodeAll(xml.slice(pos, textEnd)).trim() !== '';
+        if (!onlySpace(xml, pos, textEnd))
+          addPiece(top, decodeAll(xml.slice(pos, textEnd)).trim() !== '');
       }
     }
     if (lt === -1) break;
@@ -183,8 +205,7 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
         const close = xml.indexOf(']]>', lt + 9);
         if (close === -1) throw malformed('Unterminated CDATA section');
         checkCdata(xml, lt + 9, close);
-        const top = stack[stack.length - 1]!;
-        top.text ||= xml.slice(lt + 9, close).trim() !== '';
+        addPiece(stack[stack.length - 1]!, xml.slice(lt + 9, close).trim() !== '');
         pos = close + 3;
       } else if (xml.slice(lt + 2, lt + 9).toUpperCase() === 'DOCTYPE') {
         throw notUnderstood('DOCTYPE declarations are not accepted');
@@ -203,6 +224,7 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
         throw notUnderstood(
           'An XML declaration is accepted at the very start of the envelope only',
         );
+      if (!XML_DECLARATION.test(xml.slice(lt, close + 2))) throw malformed('XML declaration');
       pos = close + 2;
       continue;
     }
@@ -228,6 +250,8 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
     let attributes: Set<string> | null = null;
     /** A header entry's SOAP attributes: mustUnderstand and actor, by their names as written. */
     let headerAttributes: Map<string, string> | null = null;
+    /** Its prefixed nil and type attributes: prefix, local name, value as written. */
+    let xsiAttributes: Array<[string, string, string]> | null = null;
     let selfClosing = false;
     for (;;) {
       const before = i;
@@ -273,6 +297,9 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
         if (colon !== -1 && uri === '') throw malformed(`Empty namespace for ${attribute}`);
         xsiPrefixes.declare(colon === -1 ? '' : local, xml.slice(i + 1, close));
         (scope ??= new Map()).set(colon === -1 ? '' : local, uri);
+        prefixes.declare(colon === -1 ? '' : local, uri);
+      } else if (colon !== -1 && (local === 'nil' || local === 'type')) {
+        (xsiAttributes ??= []).push([attribute.slice(0, colon), local, xml.slice(i + 1, close)]);
       }
       i = close + 1;
     }
@@ -287,22 +314,22 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
         `Text before the element ${local.slice(0, 64)}: mixed content is not accepted`,
       );
     const parent = stack[stack.length - 1];
+    if (parent) parent.children = true;
     stack.push({ name, scope, text: false, node: null });
     const depth = stack.length;
     if (depth > limits.maxDepth)
       throw notUnderstood(`Nesting deeper than ${limits.maxDepth} levels`);
     const uri = resolve(colon === -1 ? '' : name.slice(0, colon));
     if (uri === undefined) throw malformed(`Unbound namespace prefix: ${name.slice(0, 64)}`);
-    if (attributes) {
-      for (const attribute of attributes) {
-        const c = attribute.indexOf(':');
-        const prefix = c === -1 ? '' : attribute.slice(0, c);
-        if (prefix !== '' && prefix !== 'xmlns' && resolve(prefix) === undefined)
-          throw malformed(`Unbound namespace prefix: ${attribute.slice(0, 64)}`);
-      }
-    }
+    if (attributes) checkAttributePrefixes(attributes, resolve);
+    if (xsiAttributes)
+      for (const [p, l, value] of xsiAttributes)
+        if (prefixes.checkXsi(p, l, decodeAll(value), resolve)) stack[depth - 1]!.nil = true;
+    if (parent?.nil) throw nilNotEmpty(parent.name);
     if (FORBIDDEN_NAMES.has(local)) throw notUnderstood(`Element name ${local} is not accepted`);
 
+    if (depth > 3 && inBody && limits.membersInBodyNamespace)
+      checkMemberNamespace(uri, local, body);
     if (depth === 1) {
       if (seenRoot) throw notUnderstood('More than one root element');
       seenRoot = true;
@@ -331,6 +358,7 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
     } else if (depth === 3 && inBody) {
       if (++bodyChildren > 1) throw notUnderstood('The SOAP Body holds more than one element');
       bodyElement = { ns: uri, local };
+      body = bodyElement;
       stack[depth - 1]!.node = limits.elementTree?.body(local) ?? null;
     } else if (depth > 3 && inBody && !(selfClosing && limits.skipEmptyUnknown)) {
       if (limits.knownElements && !limits.knownElements.has(local)) {

@@ -1,5 +1,5 @@
 import { SOAP11_NS } from './fault-envelope.js';
-import { NAME, NOT_XML_CHAR, isSpace } from './xml-lexis.js';
+import { NAME, NOT_XML_CHAR, XML_DECLARATION, isSpace } from './xml-lexis.js';
 import type { GuardLimits } from './envelope-guard.js';
 import type { FastReadOptions, RequestReader, RequestReaderStats } from './request-reader.js';
 import type { ElementNode } from './schema-elements.js';
@@ -28,6 +28,7 @@ import {
 const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
 /** node-soap's prefix for a name without one (utils.TNS_PREFIX). */
 const NO_PREFIX = '__tns__';
+const BOOLEANS = new Set(['true', 'false', '1', '0']);
 const MAX_DEPTH = 64;
 const MAX_ATTRIBUTES = 16;
 const MAX_XSI_PREFIXES = 4;
@@ -116,6 +117,7 @@ export function createRequestReader(
       if (!isSpace(xml.charCodeAt(5))) decline();
       const pi = xml.indexOf('?>', 5);
       if (pi === -1 || xml.lastIndexOf('<', pi) !== 0) decline();
+      if (!XML_DECLARATION.test(xml.slice(0, pi + 2))) decline();
       if (guard && NOT_XML_CHAR.test(xml.slice(0, pi))) decline();
       pos = pi + 2;
     }
@@ -227,6 +229,7 @@ export function createRequestReader(
       const local = colon === -1 ? qname : qname.slice(colon + 1);
       if (FORBIDDEN.has(local) || stack.length > maxDepth) decline();
       if (top.hasText) decline(); // text before an element: mixed content
+      if (top.nil) decline(); // a nil element holding one: the envelope guard refuses it
       const defaultNs = scope?.get('') ?? top.defaultNs;
       const frame = frameAt(pool, stack.length, qname, local, scope, defaultNs);
       stack.push(frame);
@@ -285,6 +288,24 @@ export function createRequestReader(
             (attrUri === SOAP11_NS && attrLocal === 'encodingStyle');
           if (!expected) decline();
           (elementAttributes ??= {})[name] = value;
+        }
+      }
+      // What the envelope guard refuses (its declarations all read first): a prefix node-soap's
+      // one map binds otherwise than its scope does, a nil not of the schema's booleans, two
+      // of one name under two prefixes.
+      if (elementAttributes) {
+        let xsiNames = '';
+        for (const name in elementAttributes) {
+          const c = name.indexOf(':');
+          if (c === -1 || resolve(stack, name.slice(0, c)) !== XSI_NS) continue;
+          if (declared.get(name.slice(0, c)) !== XSI_NS) decline();
+          if (xsiNames.includes(` ${name.slice(c + 1)} `)) decline();
+          xsiNames += ` ${name.slice(c + 1)} `;
+          const value = elementAttributes[name]!;
+          if (name.slice(c + 1) === 'nil' && !BOOLEANS.has(value)) decline();
+          const t = name.slice(c + 1) === 'type' ? value.indexOf(':') : -1;
+          if (t !== -1 && resolve(stack, value.slice(0, t)) !== declared.get(value.slice(0, t)))
+            decline();
         }
       }
       if (elementAttributes) {

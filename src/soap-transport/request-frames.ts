@@ -158,12 +158,11 @@ export function textOf(xml: string, from: number, to: number): string {
 
 /** node-soap's ontext for one segment of text (already trimmed, not empty). */
 export function addText(top: Frame, text: string): void {
-  if (top.hasChildren || top.shape.text === TextKind.None) decline();
+  // A second piece (after a CDATA section or a comment) is the envelope guard's to refuse.
+  if (top.hasChildren || top.hasText || top.nil || top.shape.text === TextKind.None) decline();
   top.hasText = true;
-  let value = text;
-  if (top.shape.text === TextKind.Text && typeof top.value === 'string') value = top.value + text;
-  if (top.hasAttributes) (top.value as Record<string, unknown>).$value = value;
-  else top.value = value;
+  if (top.hasAttributes) (top.value as Record<string, unknown>).$value = text;
+  else top.value = text;
 }
 
 export function close(stack: Frame[], cur: Frame): void {

@@ -18,6 +18,9 @@ export const NAME = new RegExp(
   'y',
 );
 /* eslint-enable no-misleading-character-class */
+/** XML 1.0's XMLDecl production (23), whole: version, then an encoding and standalone if any. */
+export const XML_DECLARATION =
+  /^<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(?:"1\.[0-9]+"|'1\.[0-9]+')(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*(?:"[A-Za-z][A-Za-z0-9._-]*"|'[A-Za-z][A-Za-z0-9._-]*'))?(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*(?:"(?:yes|no)"|'(?:yes|no)'))?[ \t\r\n]*\?>$/;
 export const REFERENCE = /&(?:lt|gt|amp|apos|quot|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));/y;
 export const DECODE = /&(?:lt|gt|amp|apos|quot);/g;
 export const DECODE_ALL = /&(?:lt|gt|amp|apos|quot|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));/g;
@@ -82,6 +85,13 @@ export function checkReferences(xml: string, from: number, to: number): void {
     }
     amp = part.indexOf('&', REFERENCE.lastIndex);
   }
+}
+
+/** Character data xml[from, to): its references as checkReferences has them, and no `]]>`. */
+export function checkCharData(xml: string, from: number, to: number): void {
+  checkReferences(xml, from, to);
+  if (indexIn(xml, 0x5d /* ] */, from, to) !== -1 && xml.slice(from, to).includes(']]>'))
+    throw malformed(']]> in text');
 }
 
 export const decode = (value: string) =>
