@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { testEngines } from '../support/database.js';
-import { whileWriteHeld } from '../support/held-write.js';
+import { whileAddressHeld } from '../support/held-write.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { ALICE, AdminClient, type Reply } from './support.js';
 
@@ -46,16 +46,9 @@ for (const engine of testEngines()) {
       const form = { _csrf: client.csrf, email, unsubscribed: 'true', reason: 'asked by phone' };
       let reply!: Reply;
       const started = Date.now();
-      await whileWriteHeld(
-        svc.running.database,
-        async (r) => {
-          await r.lockEmailKeys([email]);
-          await r.emailStatus.get(email);
-        },
-        async () => {
-          reply = await inTime(client.post('/admin/address/status', form));
-        },
-      );
+      await whileAddressHeld(svc.running.database, email, async () => {
+        reply = await inTime(client.post('/admin/address/status', form));
+      });
       expect(reply.status, reply.body).to.equal(503);
       expect(reply.body).to.include('Request timed out before it was stored; nothing was changed');
       expect(Date.now() - started).to.be.below(TIMEOUT_MS + GRACE_MS);
@@ -74,16 +67,9 @@ for (const engine of testEngines()) {
       const { leadId } = await services.leads.sync({ email }, { path: ChangePaths.webService() });
       const form = { _csrf: client.csrf, unsubscribed: 'true', reason: '', confirm: 'yes' };
       let reply!: Reply;
-      await whileWriteHeld(
-        svc.running.database,
-        async (r) => {
-          await r.lockEmailKeys([email]);
-          await r.emailStatus.get(email);
-        },
-        async () => {
-          reply = await inTime(client.post(`/admin/people/${leadId}/unsubscribed`, form));
-        },
-      );
+      await whileAddressHeld(svc.running.database, email, async () => {
+        reply = await inTime(client.post(`/admin/people/${leadId}/unsubscribed`, form));
+      });
       expect(reply.status, reply.body).to.equal(503);
       await new UnitOfWork(svc.running.database).settleWrites();
       // On SQLite its write waited behind the writer, never started: withdrawn. On PostgreSQL

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { testEngines } from '../support/database.js';
-import { whileWriteHeld } from '../support/held-write.js';
+import { whileAddressHeld } from '../support/held-write.js';
 import { slowCommits } from '../support/slow-commits.js';
 import { historyOf, startLinkService, type LinkService } from './support.js';
 
@@ -57,16 +57,9 @@ for (const engine of testEngines()) {
     it('queued behind a held write answers 503 with Retry-After in time, never claiming it is stored', async () => {
       const email = 'held@deadline.example';
       let answer!: Awaited<ReturnType<typeof post>>;
-      await whileWriteHeld(
-        svc.running.database,
-        async (r) => {
-          await r.lockEmailKeys([email]);
-          await r.emailStatus.get(email);
-        },
-        async () => {
-          answer = await post(svc.linkUrl(email));
-        },
-      );
+      await whileAddressHeld(svc.running.database, email, async () => {
+        answer = await post(svc.linkUrl(email));
+      });
       expect(answer.status, answer.body).to.equal(503);
       expect(answer.retryAfter).to.equal('60');
       await new UnitOfWork(svc.running.database).settleWrites();
@@ -93,16 +86,9 @@ for (const engine of testEngines()) {
       if (engine.name !== 'postgres') this.skip();
       const email = 'page@deadline.example';
       let answer!: Awaited<ReturnType<typeof post>>;
-      await whileWriteHeld(
-        svc.running.database,
-        async (r) => {
-          await r.lockEmailKeys([email]);
-          await r.emailStatus.get(email);
-        },
-        async () => {
-          answer = await post(svc.linkUrl(email), true);
-        },
-      );
+      await whileAddressHeld(svc.running.database, email, async () => {
+        answer = await post(svc.linkUrl(email), true);
+      });
       expect(answer.status, answer.body).to.equal(503);
       expect(answer.body).to.include('Your unsubscribe is not confirmed');
       expect(answer.body).not.to.include('Nothing was changed');

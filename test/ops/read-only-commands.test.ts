@@ -11,11 +11,17 @@ import { expect } from 'chai';
 import knexFactory from 'knex';
 import pg from 'pg';
 import { migrations } from '../../migrations/index.js';
-import * as mailboxSpellings from '../../migrations/20261204000100_mailbox_spellings.js';
 import { SQLITE_FILE_NAME } from '../../src/data-access/database.js';
 import { testEngines } from '../support/database.js';
 import { TEST_KEY_SECRET } from '../support/service.js';
-import { BIN, cli, embeddedEnv, spawnCli } from './support.js';
+import {
+  asThePreviousVersionLeftIt,
+  BIN,
+  cli,
+  embeddedEnv,
+  LAST_MIGRATION,
+  spawnCli,
+} from './support.js';
 
 const READING: Array<[string[], string]> = [
   [['migrate', 'status'], 'migrate status'],
@@ -174,9 +180,8 @@ for (const engine of testEngines()) {
     it('apply none of its migrations: one line naming them, exit 1, the database unchanged', async () => {
       const made = await engine.create();
       try {
-        const last = '20261204000100_mailbox_spellings';
-        await mailboxSpellings.down(made.db.knex);
-        await made.db.knex('knex_migrations').where('name', last).del();
+        const last = LAST_MIGRATION;
+        await asThePreviousVersionLeftIt(made.db);
         const env = made.url
           ? { DATABASE_URL: made.url, USER_KEY_SECRET: TEST_KEY_SECRET }
           : embeddedEnv(made.dataDir);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { migrations } from '../../migrations/index.js';
 import type { Database } from '../../src/data-access/database.js';
 import type { TestEngine } from '../support/database.js';
 
@@ -221,4 +222,13 @@ export async function eventually(check: () => boolean, ms = 30000): Promise<bool
     await new Promise((r) => setTimeout(r, 50));
   }
   return check();
+}
+
+/** The name of this version's last migration. */
+export const LAST_MIGRATION = migrations[migrations.length - 1]![0];
+
+/** The database as the version before the last migration left it: that one rolled back. */
+export async function asThePreviousVersionLeftIt(db: Database): Promise<void> {
+  await migrations[migrations.length - 1]![1].down!(db.knex);
+  await db.knex('knex_migrations').where('name', LAST_MIGRATION).del();
 }

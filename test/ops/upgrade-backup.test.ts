@@ -10,20 +10,18 @@ import os from 'node:os';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { expect } from 'chai';
-import * as mailboxSpellings from '../../migrations/20261204000100_mailbox_spellings.js';
-import { SQLITE_FILE_NAME, type Database } from '../../src/data-access/database.js';
+import { SQLITE_FILE_NAME } from '../../src/data-access/database.js';
 import { testEngines } from '../support/database.js';
 import { spawnService } from '../support/service-process.js';
 import { TEST_KEY_SECRET } from '../support/service.js';
-import { BIN, cli, embeddedEnv, spawnOutput } from './support.js';
-
-const LAST = '20261204000100_mailbox_spellings';
-
-/** The database as the version before the last migration left it. */
-async function asThePreviousVersionLeftIt(db: Database): Promise<void> {
-  await mailboxSpellings.down(db.knex);
-  await db.knex('knex_migrations').where('name', LAST).del();
-}
+import {
+  asThePreviousVersionLeftIt,
+  BIN,
+  cli,
+  embeddedEnv,
+  LAST_MIGRATION as LAST,
+  spawnOutput,
+} from './support.js';
 
 const upgradeBackups = (dir: string) =>
   fs.readdirSync(dir).filter((f) => f.startsWith('before-upgrade-') || f.includes('.partial-'));

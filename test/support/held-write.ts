@@ -48,3 +48,19 @@ export async function whileConnectionHeld(knex: Knex, run: () => Promise<void>):
     await holding;
   }
 }
+
+/** whileWriteHeld with the write holding `email`'s address lock (its status read under it). */
+export function whileAddressHeld(
+  db: Database,
+  email: string,
+  run: () => Promise<void>,
+): Promise<void> {
+  return whileWriteHeld(
+    db,
+    async (r) => {
+      await r.lockEmailKeys([email]);
+      await r.emailStatus.get(email);
+    },
+    run,
+  );
+}
