@@ -116,6 +116,25 @@ for (const engine of testEngines()) {
 }
 
 /**
+ * Runs each reading command but `migrate status` with `env`: each must refuse with exit 1,
+ * nothing on stdout, `refusal(label)` on stderr; `after` checks what each left.
+ */
+async function expectEachRefused(
+  env: Record<string, string>,
+  refusal: (label: string) => string,
+  after?: (what: string) => Promise<void>,
+): Promise<void> {
+  for (const [args, label] of READING.filter(([, l]) => l !== 'migrate status')) {
+    const r = await cli(args, env);
+    const what = args.join(' ');
+    expect(r.code, `${what}: ${r.stderr}`).to.equal(1);
+    expect(r.stdout, what).to.equal('');
+    expect(r.stderr, what).to.equal(refusal(label));
+    await after?.(what);
+  }
+}
+
+/**
  * Runs `check` with the URL of a new, empty PostgreSQL database, then checks it still holds no
  * table (nothing was created there) and drops it.
  */
@@ -159,15 +178,11 @@ if (process.env.DATABASE_URL) {
       await inEmptyPgDatabase(`du_reading_${process.pid}`, async (url) => {
         const env = { DATABASE_URL: url, USER_KEY_SECRET: TEST_KEY_SECRET };
         // Before: verify made the whole schema there and found it sound; an export, nothing.
-        for (const [args, label] of READING.filter(([, l]) => l !== 'migrate status')) {
-          const r = await cli(args, env);
-          const what = args.join(' ');
-          expect(r.code, `${what}: ${r.stderr}`).to.equal(1);
-          expect(r.stdout, what).to.equal('');
-          expect(r.stderr, what).to.equal(
+        await expectEachRefused(
+          env,
+          (label) =>
             `${label} only reads, and the database holds no durable-unsubscribe schema yet; nothing was created: check DATABASE_URL, or start the service (or run "durable-unsubscribe migrate") to create it\n`,
-          );
-        }
+        );
       });
     });
   });
@@ -186,17 +201,15 @@ for (const engine of testEngines()) {
           ? { DATABASE_URL: made.url, USER_KEY_SECRET: TEST_KEY_SECRET }
           : embeddedEnv(made.dataDir);
         // Before: each applied the pending migrations, as a writing command does.
-        for (const [args, label] of READING.filter(([, l]) => l !== 'migrate status')) {
-          const r = await cli(args, env);
-          const what = args.join(' ');
-          expect(r.code, `${what}: ${r.stderr}`).to.equal(1);
-          expect(r.stdout, what).to.equal('');
-          expect(r.stderr, what).to.equal(
+        await expectEachRefused(
+          env,
+          (label) =>
             `${label} only reads, and the database lacks 1 migration(s) of this version (${last}); nothing was changed. Apply them first (start this version's service, or "durable-unsubscribe migrate"), or run ${label} with the version the database is at\n`,
-          );
-          const recorded = await made.db.knex('knex_migrations').where('name', last);
-          expect(recorded, `${what}: migrated`).to.deep.equal([]);
-        }
+          async (what) => {
+            const recorded = await made.db.knex('knex_migrations').where('name', last);
+            expect(recorded, `${what}: migrated`).to.deep.equal([]);
+          },
+        );
         const migrate = await cli(['migrate'], env);
         expect(migrate.stdout, migrate.stderr).to.equal(`Applied: ${last}\n`);
         const verify = await cli(['verify'], env);

@@ -1,10 +1,9 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { BatchSession, BatchUnsupported } from '../../src/data-access/batch/batch-session.js';
-import type { Database } from '../../src/data-access/database.js';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { testEngines } from '../support/database.js';
-import { whileWriteHeld } from '../support/held-write.js';
+import { whileAddressHeld } from '../support/held-write.js';
 import {
   faultCode,
   rawCall,
@@ -40,21 +39,6 @@ function statusesOf(body: string): Array<{ status: string; error: string }> {
   }));
 }
 
-/**
- * While `run` runs, the database is held for `email` by a transaction of the test: on
- * PostgreSQL the address's lock, on a SQLite file the one writer.
- */
-function holding(db: Database, email: string, run: () => Promise<void>): Promise<void> {
-  return whileWriteHeld(
-    db,
-    async (r) => {
-      await r.lockEmailKeys([email]);
-      await r.emailStatus.get(email);
-    },
-    run,
-  );
-}
-
 for (const engine of testEngines()) {
   describe(`a call past REQUEST_TIMEOUT_MS (${engine.name})`, function () {
     this.timeout(60000);
@@ -86,7 +70,7 @@ for (const engine of testEngines()) {
       const beside = 'beside@timeout.example';
       let late!: Awaited<ReturnType<typeof rawCall>>;
       let besideCall!: Promise<Awaited<ReturnType<typeof rawCall>>>;
-      await holding(service.running.database, email, async () => {
+      await whileAddressHeld(service.running.database, email, async () => {
         late = await rawCall(service.url, syncUnsubscribedXml(email, '1'));
         // Sent while the first waits still (on SQLite it joins the first one's group).
         besideCall = rawCall(service.url, syncUnsubscribedXml(beside, '1'));

@@ -49,7 +49,10 @@ export async function whileConnectionHeld(knex: Knex, run: () => Promise<void>):
   }
 }
 
-/** whileWriteHeld with the write holding `email`'s address lock (its status read under it). */
+/**
+ * whileWriteHeld with the write holding `email`'s address lock, its status read under it: on
+ * PostgreSQL the address's lock, on a SQLite file the one writer.
+ */
 export function whileAddressHeld(
   db: Database,
   email: string,
