@@ -20,10 +20,28 @@ const NONCE_BYTES = 12;
 /** An undo code: the first 32 characters of an HMAC in base64url. */
 const UNDO_CODE = /^[A-Za-z0-9_-]{32}$/;
 const TAG_BYTES = 16;
-/** Longer than any token of a 254-character address: refused before any decoding. */
-export const MAX_TOKEN_LENGTH = 600;
-const KEY_ID = /^[A-Za-z0-9_-]{1,16}$/;
-const LIST = /^[A-Za-z0-9._-]{0,64}$/;
+/** The longest key id, list name, issuedAt and address (UTF-16 code units, as validated). */
+const MAX_KEY_ID = 16;
+const MAX_LIST = 64;
+const MAX_ISSUED_AT_DIGITS = 12;
+const MAX_ADDRESS_UNITS = 254;
+/**
+ * The longest plaintext a token may seal: an address of MAX_ADDRESS_UNITS code units takes up
+ * to three times as many bytes of UTF-8 (a character outside the BMP, two units, takes four).
+ */
+const MAX_PLAIN_BYTES = MAX_ISSUED_AT_DIGITS + 1 + MAX_LIST + 1 + MAX_ADDRESS_UNITS * 3;
+/**
+ * The longest token of any address a person may hold, of any script: one longer is refused
+ * before any decoding. (It was 600, enough for an ASCII address only: a link for a long
+ * address in another script, made by this very module, was refused as malformed.)
+ */
+export const MAX_TOKEN_LENGTH =
+  `${TOKEN_VERSION}.`.length +
+  MAX_KEY_ID +
+  1 +
+  Math.ceil(((NONCE_BYTES + MAX_PLAIN_BYTES + TAG_BYTES) * 4) / 3);
+const KEY_ID = new RegExp(`^[A-Za-z0-9_-]{1,${MAX_KEY_ID}}$`);
+const LIST = new RegExp(`^[A-Za-z0-9._-]{0,${MAX_LIST}}$`);
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 /** A link issued this far in the future (clock skew) is still taken; further is refused. */
 const FUTURE_SLACK_SECONDS = 86400;
@@ -90,7 +108,7 @@ function checkList(list: string | null | undefined): string {
 
 /**
  * Seals and opens link tokens with a key ring. Keys are derived once; verifying costs one
- * AES-GCM decryption of under 300 bytes, with no allocation before the format is checked.
+ * AES-GCM decryption of under 900 bytes, with no allocation before the format is checked.
  */
 export class LinkTokens {
   private readonly current: DerivedKey;

@@ -50,6 +50,19 @@ describe('unsubscribe link tokens', () => {
     });
     expect(longest.length).to.be.below(MAX_TOKEN_LENGTH);
     expect(tokens.verify(longest).ok).to.equal(true);
+    // Of any script: 254 code units of three bytes of UTF-8 each, under the longest key id.
+    const longKey = new LinkTokens({ current: { ...K1, id: 'k'.repeat(16) }, retired: [] }, DAY);
+    for (const address of [
+      `${'名'.repeat(249)}@例.jp`,
+      `${'я'.repeat(200)}@${'б'.repeat(50)}.r`,
+      `${'😀'.repeat(120)}@${'ü'.repeat(10)}.de`,
+    ]) {
+      expect(address.length).to.be.at.most(254);
+      const sealed = longKey.create(address, { list: 'l'.repeat(64) });
+      expect(sealed.length, address).to.be.at.most(MAX_TOKEN_LENGTH);
+      const opened = longKey.verify(sealed);
+      expect(opened.ok && opened.link.email, address).to.equal(address);
+    }
   });
 
   it('refuses every single-character alteration of a token', () => {
