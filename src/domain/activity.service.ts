@@ -213,7 +213,13 @@ export class ActivityService {
 
   async listForLead(
     key: LeadKey,
-    options: { filter?: ActivityTypeFilter; start?: StreamStart; batchSize?: number } = {},
+    options: {
+      filter?: ActivityTypeFilter;
+      start?: StreamStart;
+      batchSize?: number;
+      /** Only the people of these (a SOAP user confined to them); none of them: not found. */
+      partitions?: readonly string[];
+    } = {},
   ): Promise<ActivityPage> {
     const limit = batchSize(options.batchSize, MAX_ACTIVITY_BATCH);
     const query = toQuery(options.filter, options.start);
@@ -230,7 +236,7 @@ export class ActivityService {
         ? { ...options.start, latestCreatedAt: new Date(query.latestCreatedAt) }
         : options.start;
     const beforeId = options.start?.offset ? parseOffset(options.start.offset) : null;
-    const leadIds = await this.leads.findLeadIds(key);
+    const leadIds = await this.leads.findLeadIds(key, options.partitions);
     return this.transactions.readReplicated(async (repos) => {
       const page = dated(query)
         ? await datedPage(repos.activities, leadIds, beforeId, query, limit)

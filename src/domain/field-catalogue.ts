@@ -101,6 +101,18 @@ const ATTRIBUTE_DATE_TIME: DateForm = {
   zoneRequired: true,
 };
 
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
+/**
+ * The other characters outside XML 1.0's Char production: U+FFFE, U+FFFF and surrogates
+ * standing alone. A SOAP request cannot carry them (the envelope guard refuses them), but the
+ * console reads forms, not XML: a value stored from there (a person's Unsubscribed Reason, a
+ * Change Data Value) went out as it was in every SOAP answer that showed it (getLead, the
+ * activity log, the getLeadChanges stream), an answer strict clients (lxml, JAX-WS, .NET)
+ * refuse to parse whole: a stream page holding it could never be read past.
+ */
+const NOT_IN_XML = /[\ufffe\uffff]|\p{Cs}/u;
+
 function bad(name: string, why: string): AppError {
   return new AppError(ErrorCode.LEAD_ATTRIBUTE_BAD, `Attribute ${name}: ${why}`);
 }
@@ -149,9 +161,8 @@ export class FieldCatalogue {
     if (raw === null) return { field, value: null };
     const v = field.type === 'string' || field.type === 'text' ? raw : raw.trim();
     if (v === '' && field.type !== 'boolean') return { field, value: null };
-    // eslint-disable-next-line no-control-regex
-    if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(v))
-      throw bad(field.name, 'control characters');
+    if (CONTROL.test(v)) throw bad(field.name, 'control characters');
+    if (NOT_IN_XML.test(v)) throw bad(field.name, 'a character XML 1.0 cannot carry');
     switch (field.type) {
       case 'string':
       case 'text':

@@ -333,8 +333,11 @@ export class LeadService {
     });
   }
 
-  async findLeadIds(key: LeadKey): Promise<number[]> {
-    const leads = await this.transactions.readReplicated((repos) => findByKey(repos, key));
+  /** `partitions`: only the people of these (a SOAP user confined to them). */
+  async findLeadIds(key: LeadKey, partitions?: readonly string[]): Promise<number[]> {
+    const leads = await this.transactions.readReplicated((repos) =>
+      findByKey(repos, key, undefined, partitions),
+    );
     if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
     return leads.map((l) => l.id);
   }

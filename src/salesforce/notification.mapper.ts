@@ -145,5 +145,27 @@ export function toOutboundMessage(args: RawObject): OutboundMessage {
   if (raw.length > MAX_NOTIFICATIONS) {
     throw bad(`At most ${MAX_NOTIFICATIONS} Notification elements per message`);
   }
-  return { organizationId, actionId, notifications: raw.map(toNotification) };
+  const notifications = raw.map(toNotification);
+  refuseReusedIds(notifications);
+  return { organizationId, actionId, notifications };
+}
+
+/**
+ * A notification id stands for one change: a later notification of the message under an id
+ * already used there would be found done (REPEAT) and acknowledged without being applied, an
+ * opt-out included. Salesforce never writes one; such a message is refused whole, before
+ * anything of it is applied. The same notification written twice is harmless (applied once).
+ */
+function refuseReusedIds(notifications: readonly SalesforceNotification[]): void {
+  if (notifications.length < 2) return;
+  const seen = new Map<string, string>();
+  for (const [i, n] of notifications.entries()) {
+    const record = JSON.stringify(n.record);
+    const first = seen.get(n.notificationId);
+    if (first === undefined) seen.set(n.notificationId, record);
+    else if (first !== record)
+      throw bad(
+        `Notification ${i + 1}: Id ${n.notificationId} is that of an earlier notification of this message, with another change`,
+      );
+  }
 }

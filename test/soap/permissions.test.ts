@@ -31,6 +31,11 @@ const IDNUM_LIST = (id: number) =>
 /** A merge deletes its loser: a write, and a delete. */
 const MERGE = (winner: number, loser: number) =>
   `<ns1:paramsMergeLeads><winningLeadKeyList>${IDNUM_LIST(winner)}</winningLeadKeyList><losingLeadKeyLists><keyList>${IDNUM_LIST(loser)}</keyList></losingLeadKeyLists></ns1:paramsMergeLeads>`;
+const ACTIVITY = (type: string, value: string) =>
+  `<ns1:paramsGetLeadActivity>${KEY(type, value)}</ns1:paramsGetLeadActivity>`;
+/** Creates a lead of `email` even if the address is held already (dedupEnabled false). */
+const CREATE = (email: string) =>
+  `<ns1:paramsSyncMultipleLeads><leadRecordList><leadRecord><Email>${email}</Email></leadRecord></leadRecordList><dedupEnabled>false</dedupEnabled></ns1:paramsSyncMultipleLeads>`;
 const CHANGES = `<ns1:paramsGetLeadChanges><startPosition><offset>ID:0</offset></startPosition></ns1:paramsGetLeadChanges>`;
 const workspace = (name: string) =>
   `<ns1:MktowsContextHeader><targetWorkspace>${name}</targetWorkspace></ns1:MktowsContextHeader>`;
@@ -124,6 +129,43 @@ for (const engine of testEngines()) {
       expect(own.body).to.contain('<count>1</count>');
       const created = await as(EUROPE, SYNC('eu-new@example.com'), 'Europe');
       expect(created.status, created.body).to.equal(200);
+    });
+
+    // After the tests that compare the change stream: it adds people.
+    it('getLeadActivity of a confined user reads its own people only, never naming a partition', async () => {
+      const idOf = (body: string) => Number(/<leadId>(\d+)<\/leadId>/.exec(body)![1]);
+      // The same address held in the Default partition and in Europe.
+      const elsewhere = idOf((await as(TEST_USER, CREATE('both@example.com'))).body);
+      const own = idOf((await as(TEST_USER, CREATE('both@example.com'), 'Europe')).body);
+      // Someone elsewhere answers as nobody does, by address or by id: not found, the same
+      // fault as getLead's, its partition unnamed.
+      const nobody = await as(EUROPE, ACTIVITY('IDNUM', '2147483647'));
+      expect(faultCode(nobody.body), nobody.body).to.equal(20103);
+      for (const [type, value] of [
+        ['EMAIL', 'default@example.com'],
+        ['IDNUM', String(ids['default@example.com'])],
+        ['IDNUM', String(elsewhere)],
+      ] as const) {
+        const res = await as(EUROPE, ACTIVITY(type, value));
+        expect(faultCode(res.body), `${type} ${value}: ${res.body}`).to.equal(20103);
+        expect(res.body).to.not.contain('Default');
+        expect(res.body).to.equal(nobody.body);
+      }
+      // An address held in both: the log of its own person, none of the other's.
+      const shared = await as(EUROPE, ACTIVITY('EMAIL', 'both@example.com'));
+      expect(shared.status, shared.body).to.equal(200);
+      const people = [...shared.body.matchAll(/<mktPersonId>(\d+)<\/mktPersonId>/g)].map((m) =>
+        Number(m[1]),
+      );
+      expect(people.length).to.be.above(0);
+      expect([...new Set(people)]).to.deep.equal([own]);
+      // Its own person by id, as before.
+      const byId = await as(EUROPE, ACTIVITY('IDNUM', String(own)));
+      expect(byId.status, byId.body).to.equal(200);
+      // A user of every partition still reads everyone's.
+      const all = await as(TEST_USER, ACTIVITY('EMAIL', 'both@example.com'));
+      expect(all.body).to.contain(`<mktPersonId>${elsewhere}</mktPersonId>`);
+      expect(all.body).to.contain(`<mktPersonId>${own}</mktPersonId>`);
     });
 
     it('users without permissions (all existing ones) keep full access', async () => {

@@ -69,6 +69,15 @@ describe('FieldCatalogue', () => {
     expectBad('FirstName', 'a\u0000b');
   });
 
+  it('refuses what no XML answer can carry: U+FFFE, U+FFFF, a surrogate standing alone', () => {
+    for (const name of ['FirstName', 'Nickname', 'Notes', 'UnsubscribedReason'])
+      for (const c of ['\uffff', '\ufffe', '\ud800', '\udfff', 'x\ud83d'])
+        expectBad(name, `Ann ${c} Smith`);
+    // A pair is one character, as is the last one XML allows below U+FFFE.
+    expect(parse('FirstName', 'Ann \ud83d\ude00 \ufffd')).to.equal('Ann \ud83d\ude00 \ufffd');
+    expect(parse('Notes', '\ue000\ufdd0')).to.equal('\ue000\ufdd0');
+  });
+
   it('parses text up to 4000 characters', () => {
     expect(parse('Notes', 'y'.repeat(4000))).to.have.length(4000);
     expect(parse('Address', 'y'.repeat(300))).to.have.length(300);
