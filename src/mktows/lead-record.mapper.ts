@@ -221,20 +221,20 @@ export function fromLeadView(
     Email: lead.email,
     ForeignSysPersonId: lead.foreignSysPersonId,
     ForeignSysType: lead.foreignSysType,
-    leadAttributeList: attributes.length > 0 ? { attribute: attributes } : null,
+    // None (includeAttributes naming none of its fields): an empty list, not nil, as the vendor
+    // wrote its empty lists; stubs read it as a list of none (zeep, JAXB, .NET) rather than null.
+    leadAttributeList: { attribute: attributes },
   };
 }
 
 function activityAttributes(a: ActivityView) {
-  return a.attributes.length > 0
-    ? {
-        attribute: a.attributes.map(([attrName, attrValue]) => ({
-          attrName,
-          attrType: null,
-          attrValue,
-        })),
-      }
-    : null;
+  return {
+    attribute: a.attributes.map(([attrName, attrValue]) => ({
+      attrName,
+      attrType: null,
+      attrValue,
+    })),
+  };
 }
 
 /** ActivityRecord in schema order. */

@@ -142,7 +142,8 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
           // The last page (nothing remains) has an empty position, as the vendor's had:
           // clients that page while newStreamPosition is non-empty stop there.
           newStreamPosition: page.remaining > 0 ? encodePosition(page.next) : '',
-          leadRecordList: page.records.length > 0 ? { leadRecord: page.records } : null,
+          // No lead: an empty list, as the vendor wrote its empty lists (not nil).
+          leadRecordList: { leadRecord: page.records },
         },
       };
     },
@@ -162,10 +163,7 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
           returnCount: page.returnCount,
           remainingCount: page.remainingCount,
           newStartPosition: streamPosition(page),
-          activityRecordList:
-            page.activities.length > 0
-              ? { activityRecord: page.activities.map(fromActivity) }
-              : null,
+          activityRecordList: { activityRecord: page.activities.map(fromActivity) },
         },
       };
     },
@@ -204,10 +202,7 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
           returnCount: page.returnCount,
           remainingCount: page.remainingCount,
           newStartPosition: streamPosition(page),
-          leadChangeRecordList:
-            page.activities.length > 0
-              ? { leadChangeRecord: page.activities.map(fromLeadChange) }
-              : null,
+          leadChangeRecordList: { leadChangeRecord: page.activities.map(fromLeadChange) },
         },
       };
     },

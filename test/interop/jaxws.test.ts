@@ -34,6 +34,7 @@ const JAVA_SOURCES = [
   path.join(REPO_ROOT, 'examples', 'java', 'DurableExample.java'),
   path.join(INTEROP_DIR, 'clients', 'java', 'WorkedExample.java'),
   path.join(INTEROP_DIR, 'clients', 'java', 'ServedOperations.java'),
+  path.join(INTEROP_DIR, 'clients', 'java', 'EmptyLists.java'),
 ];
 
 function javaFiles(dir: string): string[] {
@@ -136,6 +137,21 @@ for (const engine of testEngines()) {
       expect(lines[7]).to.match(/^mergeLeads: MERGED true \[\d+\]$/);
       expect(lines[8]).to.equal('deleteLead: 1');
       expect(lines[9]).to.equal('unserved: 20019');
+    });
+
+    it('reads a list with no record as a list of none, as the vendor wrote it (no null to check for)', async () => {
+      const r = await java('EmptyLists', [
+        service!.wsdlUrl,
+        TEST_USER.userId,
+        TEST_USER.encryptionKey,
+      ]);
+      expect(r.code, `EmptyLists failed:\n${r.stderr}\n${r.stdout}`).to.equal(0);
+      expect(r.stdout.trim().split('\n')).to.deep.equal([
+        'getMultipleLeads: 0',
+        'leadAttributeList: 0',
+        'getLeadActivity: 0',
+        'getLeadChanges: 0',
+      ]);
     });
 
     it('reports a wrong encryption key as fault 20014', async () => {

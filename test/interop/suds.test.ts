@@ -9,10 +9,11 @@ import { INTEROP_DIR, parseReport, run } from './worked-example.js';
  * Python suds (Debian's python3-suds) on the live ?WSDL: headers from the vendor's types
  * (AuthenticationHeaderInfo, MktowsContextHeaderInfo) through its factory, answers as suds'
  * typed objects, the stream position passed back as suds read it.
- * test/interop/clients/suds_client.py.
+ * test/interop/clients/suds_client.py; the other served operations in suds_operations.py.
  */
 const PYTHON = '/usr/bin/python3';
 const CLIENT = path.join(INTEROP_DIR, 'clients', 'suds_client.py');
+const OPERATIONS = path.join(INTEROP_DIR, 'clients', 'suds_operations.py');
 const SUDS = '/usr/lib/python3/dist-packages/suds/client.py';
 const ENV = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
 
@@ -36,6 +37,23 @@ for (const engine of testEngines()) {
       const report = parseReport<LegacyRun>('suds_client.py', r);
       expect(report.client).to.match(/^suds \d/);
       expectLegacyRun(report);
+    });
+
+    it('getMultipleLeads (both selectors, the position passed back), getLeadChanges paged, mergeLeads, describeMObject, listMObjects', async () => {
+      const r = await run(
+        PYTHON,
+        [OPERATIONS, service!.wsdlUrl, TEST_USER.userId, TEST_USER.encryptionKey],
+        { env: ENV },
+      );
+      expect(r.code, `suds_operations.py failed:\n${r.stdout}${r.stderr}`).to.equal(0);
+      const out = JSON.parse(r.stdout) as Record<string, unknown> & { ids: number[] };
+      const [a, b, c] = out.ids;
+      expect(out.getMultipleLeadsByKeys).to.deep.equal([2, 1, 1, 0]);
+      expect(out.getMultipleLeadsByUpdate).to.be.at.least(3);
+      expect(out.getLeadChanges).to.deep.equal([a, b, c]);
+      expect(out.mergeLeads).to.deep.equal({ status: 'MERGED', winner: b, losers: [c] });
+      expect(out.describeMObject).to.deep.equal(['Id', 'Email']);
+      expect(out.listMObjects).to.deep.equal(['ActivityRecord', 'LeadRecord']);
     });
   });
 }

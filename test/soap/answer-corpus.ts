@@ -102,7 +102,13 @@ export function mapperCorpus(): [string, Record<string, unknown>][] {
     },
   ]);
   const records = leads.map((l) => fromLeadView(l));
-  for (const leadRecordList of [null, { leadRecord: records.slice(0, 1) }, { leadRecord: records }])
+  // Empty lists as the handlers write them (an empty element) and as nil, which node-soap writes too.
+  for (const leadRecordList of [
+    null,
+    { leadRecord: [] },
+    { leadRecord: records.slice(0, 1) },
+    { leadRecord: records },
+  ])
     answers.push([
       'successGetMultipleLeads',
       {
@@ -145,7 +151,7 @@ export function mapperCorpus(): [string, Record<string, unknown>][] {
           returnCount: page.length,
           remainingCount: 0,
           newStartPosition: position,
-          activityRecordList: page.length ? { activityRecord: page.map(fromActivity) } : null,
+          activityRecordList: { activityRecord: page.map(fromActivity) },
         },
       },
     ]);
@@ -156,7 +162,7 @@ export function mapperCorpus(): [string, Record<string, unknown>][] {
           returnCount: page.length,
           remainingCount: 3,
           newStartPosition: position,
-          leadChangeRecordList: page.length ? { leadChangeRecord: page.map(fromLeadChange) } : null,
+          leadChangeRecordList: { leadChangeRecord: page.map(fromLeadChange) },
         },
       },
     ]);
