@@ -1,15 +1,21 @@
 /**
  * PostgreSQL cost of the hot calls, below the SOAP layer: for each scenario, the round trips
  * per call (messages sent by pg's client) and the CPU per call of this process and of the
- * PostgreSQL backends serving it (/proc/<pid>/stat: the server on this host), calls made one
+ * PostgreSQL backends serving it (/proc/<pid>/schedstat: the server on this host), calls made one
  * after the other (or `concurrent` at a time: what one process of the service sees under
  * load, where its one-click steps share transactions), in a fresh database of its own
  * (dropped at the end).
  *
  *   DATABASE_URL=postgres://… node --import tsx bench/pg-calls.ts [calls per scenario] [scenario]
- *     [concurrent]
+ *     [concurrent] [variant SQL] [rounds]
  *
  * Throughput is meaningless on a shared machine; CPU per call and round trips are not.
+ * With a variant (SQL run once after seeding, statements separated by semicolons: an index
+ * dropped, a table's storage changed) a
+ * second database (B) takes it, and `rounds` rounds (8 by default) of `calls` calls each
+ * alternate between A (as migrated) and B in this one process, the order swapped each round:
+ * an interleaved A/B of the server's and the process's CPU per call, with the per-round ratios
+ * B / A and their median (name one scenario).
  * PG_CALLS_WARMUP=<n>: calls before the measured ones (300 by default).
  * PG_CALLS_DIST=1: the service's code from dist/ (`npm run build` first), as the service runs
  * it, rather than as the tsx loader compiles the sources.
@@ -53,21 +59,20 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   return (query as (...a: unknown[]) => unknown).apply(this, args);
 } as typeof query;
 
-const TICK_US = 1e6 / 100; // CLK_TCK
-
-function backendTicks(pids: number[]): number {
+/** CPU time of these processes in µs (/proc/<pid>/schedstat: time on a CPU, to the ns). */
+function backendMicros(pids: number[]): number {
   let t = 0;
   for (const pid of pids) {
     try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      t += Number(f[11]) + Number(f[12]); // utime, stime
+      t += Number(fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
     } catch {
       // gone
     }
   }
   return t;
 }
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** The profiler of PG_CALLS_PROFILE, started; its stop writes the profile (one per scenario). */
 async function startProfile(): Promise<{ stop(name: string): Promise<void> } | null> {
@@ -101,7 +106,16 @@ async function startProfile(): Promise<{ stop(name: string): Promise<void> } | n
   };
 }
 
-async function main(): Promise<void> {
+/** One side of the measurement: a fresh, seeded database (`sql` run on it) and its calls. */
+interface Side {
+  label: string;
+  scenarios: Record<string, () => Promise<unknown>>;
+  /** The pids of the backends serving this side's service. */
+  pids(): Promise<number[]>;
+  end(): Promise<void>;
+}
+
+async function setUp(label: string, sql: string | undefined): Promise<Side> {
   const made = await postgresEngine(url!).create();
   let db = made.db;
   let { createServices } = fromSource;
@@ -142,16 +156,12 @@ async function main(): Promise<void> {
       { email: `u-${i % 100}@bench.example` },
       { path: web, matchByEmail: false },
     );
+  // Each statement alone (VACUUM FULL cannot run in a multi-statement query).
+  for (const statement of sql?.split(';') ?? []) if (statement.trim()) await db.knex.raw(statement);
   // As bench/run.ts does after seeding (autovacuum may be off on a test server).
   await db.knex.raw('ANALYZE');
   const monitor = new pg.Client({ connectionString: made.url });
   await monitor.connect();
-  const pids = async () =>
-    (
-      await monitor.query<{ pid: number }>(
-        'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
-      )
-    ).rows.map((r) => r.pid);
 
   let i = 0;
   const scenarios: Record<string, () => Promise<unknown>> = {
@@ -217,28 +227,102 @@ async function main(): Promise<void> {
         list: null,
       }),
   };
-  for (const [name, run] of Object.entries(scenarios)) {
+  return {
+    label,
+    scenarios,
+    pids: async () =>
+      (
+        await monitor.query<{ pid: number }>(
+          'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+        )
+      ).rows.map((r) => r.pid),
+    async end() {
+      await monitor.end();
+      if (db !== made.db) await db.close();
+      await made.drop();
+    },
+  };
+}
+
+/** CPU per call of `count` calls of `run`: this process's and the backends' (µs). */
+async function measure(
+  side: Side,
+  run: () => Promise<unknown>,
+  count: number,
+): Promise<{ node: number; server: number; trips: number }> {
+  const backends = await side.pids();
+  const b0 = backendMicros(backends);
+  const c0 = process.cpuUsage();
+  const s0 = messages.length;
+  await callMany(run, count);
+  const c1 = process.cpuUsage(c0);
+  const trips = messages.length - s0;
+  // A connection opened during the calls: all its time is theirs.
+  const born = (await side.pids()).filter((pid) => !backends.includes(pid));
+  const b1 = backendMicros(backends) + backendMicros(born);
+  return {
+    node: (c1.user + c1.system) / count,
+    server: (b1 - b0) / count,
+    trips: trips / count,
+  };
+}
+
+const line = (name: string, m: { node: number; server: number; trips: number }) =>
+  `${name.padEnd(20)} round trips ${m.trips.toFixed(2)}  node ${m.node.toFixed(0)} µs  backend ${m.server.toFixed(0)} µs  total ${(m.node + m.server).toFixed(0)} µs per call`;
+
+/** The variant's interleaved A/B of one scenario (see the header). */
+async function compare(a: Side, b: Side, name: string, rounds: number): Promise<void> {
+  const warm = Number(process.env.PG_CALLS_WARMUP ?? Math.min(300, calls));
+  for (const side of [a, b]) await callMany(side.scenarios[name]!, warm);
+  const ratios: Array<{ node: number; server: number }> = [];
+  const all: Record<string, Array<{ node: number; server: number }>> = { A: [], B: [] };
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? [a, b] : [b, a];
+    const got: Record<string, { node: number; server: number; trips: number }> = {};
+    for (const side of order) {
+      got[side.label] = await measure(side, side.scenarios[name]!, calls);
+      all[side.label]!.push(got[side.label]!);
+    }
+    const [ma, mb] = [got.A!, got.B!];
+    ratios.push({ node: mb.node / ma.node, server: mb.server / ma.server });
+    console.log(
+      `round ${r + 1} (${order.map((s) => s.label).join(' ')}): A node ${ma.node.toFixed(0)} / backend ${ma.server.toFixed(0)} µs, B node ${mb.node.toFixed(0)} / backend ${mb.server.toFixed(0)} µs, B/A backend ×${(mb.server / ma.server).toFixed(3)}, node ×${(mb.node / ma.node).toFixed(3)}`,
+    );
+  }
+  const med = (xs: number[]) => median(xs).toFixed(3);
+  for (const label of ['A', 'B'])
+    console.log(
+      `${label}: medians node ${median(all[label]!.map((m) => m.node)).toFixed(0)} µs, backend ${median(all[label]!.map((m) => m.server)).toFixed(0)} µs per call`,
+    );
+  console.log(
+    `B / A per round, medians: backend ×${med(ratios.map((x) => x.server))}, node ×${med(ratios.map((x) => x.node))}; backend lower in ${ratios.filter((x) => x.server < 1).length} of ${rounds}`,
+  );
+}
+
+async function main(): Promise<void> {
+  const variant = process.argv[5];
+  const a = await setUp('A', undefined);
+  if (variant !== undefined) {
+    if (!only) throw new Error('a variant compares one scenario: name it');
+    const b = await setUp('B', variant);
+    try {
+      await compare(a, b, only, Number(process.argv[6] ?? 8));
+    } finally {
+      await a.end();
+      await b.end();
+    }
+    return;
+  }
+  for (const [name, run] of Object.entries(a.scenarios)) {
     if (only && only !== name) continue;
     await callMany(run, Number(process.env.PG_CALLS_WARMUP ?? Math.min(300, calls)));
     const profiler = await startProfile();
     if (process.env.PG_CALLS_MARK) console.log(`measuring ${name} in ${process.pid}`);
-    const backends = await pids();
-    const b0 = backendTicks(backends);
-    const c0 = process.cpuUsage();
-    const s0 = messages.length;
-    await callMany(run, calls);
-    const c1 = process.cpuUsage(c0);
-    const b1 = backendTicks(backends);
+    const m = await measure(a, run, calls);
     await profiler?.stop(name);
-    const node = (c1.user + c1.system) / calls;
-    const server = ((b1 - b0) * TICK_US) / calls;
-    console.log(
-      `${name.padEnd(20)} round trips ${((messages.length - s0) / calls).toFixed(2)}  node ${node.toFixed(0)} µs  backend ${server.toFixed(0)} µs  total ${(node + server).toFixed(0)} µs per call`,
-    );
+    console.log(line(name, m));
   }
-  await monitor.end();
-  if (db !== made.db) await db.close();
-  await made.drop();
+  await a.end();
 }
 
 void main();
