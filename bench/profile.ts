@@ -14,6 +14,7 @@ import { testEngines } from '../test/support/database.js';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freshServiceDatabase } from '../test/support/service-process.js';
+import { TEST_KEY_SECRET } from '../test/support/service.js';
 import { drive } from './lib/load.js';
 import { ONE_CLICK_BODY, ONE_CLICK_ENV, ONE_CLICK_TYPE, oneClickPaths } from './lib/one-click.js';
 import { addActivities, createPeople, openSeedDatabase } from './lib/seed.js';
@@ -94,13 +95,21 @@ export function summarise(file: string, top = 40): string {
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** `durable-unsubscribe serve` under --cpu-prof (a flag NODE_OPTIONS may not carry). */
-async function spawnProfiled(env: Record<string, string>, dir: string) {
+export async function spawnProfiled(env: Record<string, string>, dir: string) {
   const child = spawn(
     process.execPath,
     ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import', 'tsx', 'src/cli/index.ts', 'serve'],
     {
       cwd: ROOT,
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+      env: {
+        ...process.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        // PostgreSQL refuses to start without a key secret (test/support/service-process.ts).
+        ...(env.DATABASE_URL ? { USER_KEY_SECRET: TEST_KEY_SECRET } : {}),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
@@ -218,7 +227,9 @@ async function main(): Promise<void> {
   process.stdout.write(`${summarise(path.join(dir, file))}\n\nprofile: ${path.join(dir, file)}\n`);
 }
 
-if (process.argv[2] === '--summary') {
+if (process.argv[1] && path.resolve(process.argv[1]) !== fileURLToPath(import.meta.url)) {
+  // Imported (the tests): nothing runs.
+} else if (process.argv[2] === '--summary') {
   process.stdout.write(`${summarise(process.argv[3]!)}\n`);
 } else
   main().catch((error: unknown) => {
