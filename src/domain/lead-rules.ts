@@ -23,11 +23,20 @@ export interface LeadPlan {
   /** In order; each one propagates to the other people of its address. */
   masterChanges: MasterChange[];
   /**
-   * An opt-out the change states of the person's address while both are unsubscribed already
-   * (Unsubscribed=true, or an UnsubscribedReason): nothing of the person changes for it (rule
-   * 7), but the master status may have to record it (DurableStatusService.acknowledgeOptOut).
+   * Opt-outs the change states of the person's address while both are unsubscribed already
+   * (Unsubscribed=true, or an UnsubscribedReason): nothing of the person changes for them (rule
+   * 7), but the master status may have to record them (DurableStatusService.acknowledgeOptOut),
+   * in order. Two at most, both of a move that carries an opt-out: the person's own, with its
+   * reason, and the reason the change gives (either may be the protected one).
    */
-  acknowledged: { key: string; optOut: boolean; reason: string | null } | null;
+  acknowledged: StatedOptOut[];
+}
+
+/** An opt-out a change states of an address (LeadPlan.acknowledged). */
+export interface StatedOptOut {
+  key: string;
+  optOut: boolean;
+  reason: string | null;
 }
 
 function same(a: ColumnValue | undefined, b: FieldValue | null): boolean {
@@ -127,7 +136,7 @@ export function planChange(
 
   const reasonField = change.fields.find((f) => f.field.name === 'UnsubscribedReason');
   const reason = reasonField ? text(reasonField.value) : null;
-  let acknowledged: LeadPlan['acknowledged'] = null;
+  const acknowledged: StatedOptOut[] = [];
   if (change.unsubscribed !== undefined && change.unsubscribed !== flag) {
     activities.push(
       valueChange(lead, path, now, 'Unsubscribed', String(flag), String(change.unsubscribed)),
@@ -138,11 +147,24 @@ export function planChange(
   } else if (
     flag &&
     key !== null &&
-    (change.unsubscribed === true || reason !== null || carried !== null) &&
-    !masterChanges.some((m) => m.key === key)
+    (change.unsubscribed === true || reason !== null || carried !== null)
   ) {
-    const optOut = change.unsubscribed === true || carried !== null;
-    acknowledged = { key, optOut, reason: reason ?? (carried || null) };
+    const carriedTo = masterChanges.find((m) => m.key === key);
+    if (carriedTo) {
+      // The opt-out carried to the address, with the person's own reason (above): the reason
+      // this change gives is stated there too, or a complaint given with the address would
+      // be left out of the status, an opt-out any re-subscribe lifts.
+      if (reason !== null && reason !== carriedTo.reason)
+        acknowledged.push({ key, optOut: false, reason });
+    } else if (carried && reason !== null && reason !== carried) {
+      // Carried to an address unsubscribed already: the person's reason and the change's
+      // are both stated (either may be the protected one).
+      acknowledged.push({ key, optOut: true, reason: carried });
+      acknowledged.push({ key, optOut: false, reason });
+    } else {
+      const optOut = change.unsubscribed === true || carried !== null;
+      acknowledged.push({ key, optOut, reason: reason ?? (carried || null) });
+    }
   }
 
   const columns: Record<string, ColumnValue> = {};

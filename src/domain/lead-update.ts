@@ -1,5 +1,6 @@
 import { AppError, ErrorCode } from '../errors.js';
 import type { ChangePath } from './change-paths.js';
+import { refusedReasonChange } from './status-reasons.js';
 import type { DurableStatusService, KnownStatuses } from './durable-status.service.js';
 import type { PreparedChange } from './lead-input.js';
 import { newAddressOf, planChange, planIsEmpty, text, type LeadPlan } from './lead-rules.js';
@@ -65,23 +66,45 @@ function applyPlan(
   plan: LeadPlan,
   terms: UpdateTerms,
 ): Promise<LeadRecord> {
-  // The person's own opt-out, without an address (no master status holds it, rule 5 carries
-  // it to the address it gets): a protected reason is lifted by an operator alone, as at an
-  // address (DurableStatusService.setMasterStatus).
   // A refusal rejects the promise, as it did when this was one async function: no caller
   // has to await inside a try of its own to see it.
-  if (lead.emailKey === null && plan.update.unsubscribed === false && !terms.path.operator) {
+  if (lead.emailKey === null && !terms.path.operator) {
     try {
-      durable.refuseProtectedLift(text(lead.columns.unsubscribed_reason), null);
+      refuseLiftWithoutAddress(durable, lead, plan);
     } catch (error) {
       return Promise.reject(error as Error);
     }
   }
   const fid = plan.update.foreignSysPersonId;
-  const more = plan.masterChanges.length > 0 || plan.acknowledged !== null;
+  const more = plan.masterChanges.length > 0 || plan.acknowledged.length > 0;
   if (more || (fid !== undefined && fid !== null))
     return applyPlanFully(durable, repos, lead, plan, terms);
   return writeLead(repos, lead, plan, terms);
+}
+
+/**
+ * The person's own opt-out, without an address (no master status holds it, rule 5 carries it
+ * to the address it gets): a protected reason is lifted by an operator alone, as at an address
+ * (DurableStatusService.setMasterStatus). Neither a re-subscribe nor a reason that replaces it
+ * while the person stays unsubscribed without an address: that left a plain opt-out, which the
+ * next re-subscribe lifted. Throws the refusal (LEAD_SYNC_FAILED).
+ */
+function refuseLiftWithoutAddress(
+  durable: DurableStatusService,
+  lead: LeadRecord,
+  plan: LeadPlan,
+): void {
+  // Only the person's own opt-out: one it took from the address it moves to (rule 5) is that
+  // address's to keep (setMasterStatus), its own column then holding a reason of old.
+  if (!lead.unsubscribed) return;
+  const reason = text(lead.columns.unsubscribed_reason);
+  if (plan.update.unsubscribed === false) durable.refuseProtectedLift(reason, null);
+  // Given an address, the opt-out goes there with its reason (lead-rules.ts, carried).
+  if ((plan.update.emailKey ?? null) !== null) return;
+  const columns = plan.update.columns ?? {};
+  if (!Object.prototype.hasOwnProperty.call(columns, 'unsubscribed_reason')) return;
+  if (durable.isProtected(reason) && !durable.isProtected(text(columns.unsubscribed_reason)))
+    throw refusedReasonChange(reason);
 }
 
 /** applyPlan with master statuses, an acknowledged opt-out or a foreign id to check first. */
@@ -99,9 +122,10 @@ async function applyPlanFully(
     const m = plan.masterChanges[i]!;
     await durable.queueMasterStatus(repos, { ...m, causedBy: lead.id, path, now }, known);
   }
-  const ack = plan.acknowledged;
-  if (ack !== null)
+  for (let i = 0; i < plan.acknowledged.length; i++) {
+    const ack = plan.acknowledged[i]!;
     await durable.acknowledgeOptOut(repos, { ...ack, path, causedBy: lead.id, now }, known);
+  }
   const fid = plan.update.foreignSysPersonId;
   if (fid !== undefined && fid !== null) {
     const holder = await repos.leads.findByForeignId(fid);

@@ -126,7 +126,8 @@ export class LeadWrites {
     if (newAddressOf(lead, change) !== null || (fid !== undefined && fid !== null)) return null;
     // An opt-out stated of an address unsubscribed already: its status says whether it must
     // be recorded (the locked path does it), or changes nothing (rule 7).
-    const ack = plan.acknowledged;
+    // One at most: two are stated only by a move (acknowledged's doc), decided above.
+    const ack = plan.acknowledged[0] ?? null;
     let ackStatus: EmailStatusRecord | null = null;
     if (ack !== null) {
       ackStatus = await repos.emailStatus.get(ack.key);
@@ -304,8 +305,7 @@ export class LeadWrites {
     path: ChangePath,
   ): Promise<void> {
     const now = this.now();
-    const ack = planChange(lead, change, false, path, now).acknowledged;
-    if (ack !== null)
+    for (const ack of planChange(lead, change, false, path, now).acknowledged)
       await this.durable.acknowledgeOptOut(repos, { ...ack, path, causedBy: lead.id, now });
   }
 

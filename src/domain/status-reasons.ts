@@ -60,6 +60,18 @@ export function refusedLift(
   );
 }
 
+/**
+ * The refusal of a path that is not an operator's to replace the protected `reason` of an
+ * unsubscribed person without an address by one that is not protected: the column is all that
+ * keeps that opt-out (no master status does), and a plain one any re-subscribe lifts.
+ */
+export function refusedReasonChange(reason: string | null): AppError {
+  return new AppError(
+    ErrorCode.LEAD_SYNC_FAILED,
+    `Not changed: the person, without an address, was unsubscribed for "${(reason ?? '').slice(0, 100)}", a reason in PROTECTED_REASONS; only an operator (person page or command line) may replace it`,
+  );
+}
+
 /** "a complaint suppression of 2026-03-01": what a re-subscribe lifted, for people to read. */
 export function liftedText(status: { liftedReason?: string | null; liftedAt?: number | null }) {
   if (status.liftedAt === null || status.liftedAt === undefined) return null;

@@ -138,16 +138,35 @@ for (const engine of testEngines()) {
             const clear = run.chance(0.1);
             const email = clear ? undefined : run.anySpelling();
             const unsub = run.pick([undefined, undefined, true, false]);
+            // A reason with the address sometimes (a complaint given with it, say).
+            const reason = run.chance(0.3) ? run.reasonOrNone() : undefined;
             const confined = run.chance(0.2);
-            run.log.push(`move ${JSON.stringify({ id: lead.id, email, clear, unsub, confined })}`);
+            run.log.push(
+              `move ${JSON.stringify({ id: lead.id, email, clear, unsub, reason, confined })}`,
+            );
             const res = await run.soap(
-              syncLeadXml({ id: lead.id, email, clearEmail: clear, unsub }),
+              syncLeadXml({ id: lead.id, email, clearEmail: clear, unsub, reason }),
               confined ? EAST : TEST_USER,
               confined ? 'East' : undefined,
             );
             if (confined && lead.partition !== 'East') return run.expectFault(res, 20013);
             const change: MChange = { email: clear ? null : email, unsub };
+            if (reason !== undefined) change.reason = reason;
             const ok = run.attempt((m) => m.update(m.leads.get(lead.id)!, change, PATHS.web));
+            if (ok) run.expectOk(res);
+            else run.expectFault(res, 20106);
+          },
+        ],
+        [
+          2,
+          async () => {
+            // An UnsubscribedReason alone by Id: no flag sent.
+            const lead = run.someLead();
+            if (!lead) return;
+            const reason = run.pick(['complaint', 'bounced', 'Asked by phone']);
+            run.log.push(`reason ${JSON.stringify({ id: lead.id, reason })}`);
+            const res = await run.soap(syncLeadXml({ id: lead.id, reason }));
+            const ok = run.attempt((m) => m.update(m.leads.get(lead.id)!, { reason }, PATHS.web));
             if (ok) run.expectOk(res);
             else run.expectFault(res, 20106);
           },

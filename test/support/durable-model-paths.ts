@@ -102,6 +102,8 @@ export function otherPaths(run: ModelRun): Operation[] {
                 email,
                 emailAttribute: email,
                 unsub: run.pick([undefined, true, false]),
+                // A reason with the address sometimes (a complaint given with it).
+                ...(run.chance(0.3) ? { reason: run.reasonOrNone() } : {}),
               });
             }
           } else if (kind === 'new')

@@ -209,6 +209,10 @@ export class Model {
     // A person's own protected opt-out without an address: an operator's alone to lift.
     if (lead.key === null && lead.unsub && change.unsub === false && !path.operator)
       if (isProtected(lead.reason)) throw new Refused(`protected person ${lead.id}`);
+    // Nor replaced by a reason that is not protected while it stays without an address.
+    if (lead.key === null && lead.unsub && change.email == null && !path.operator)
+      if (change.reason !== undefined && isProtected(lead.reason) && !isProtected(change.reason))
+        throw new Refused(`protected reason of person ${lead.id}`);
     let carried: string | null = null;
     const moved: string[] = [];
     if (change.email !== undefined) {
@@ -238,15 +242,19 @@ export class Model {
     } else if (
       lead.unsub &&
       key !== null &&
-      (change.unsub === true || reason !== null || carried !== null) &&
-      !moved.includes(key)
+      (change.unsub === true || reason !== null || carried !== null)
     ) {
-      this.acknowledge(
-        key,
-        change.unsub === true || carried !== null,
-        reason ?? (carried || null),
-        path,
-      );
+      // Every reason stated is stated at the address: the one the change gives, and the
+      // person's own that its opt-out carries there.
+      if (moved.includes(key)) {
+        if (reason !== null) this.acknowledge(key, false, reason, path);
+      } else if (carried && reason !== null && reason !== carried) {
+        this.acknowledge(key, true, carried, path);
+        this.acknowledge(key, false, reason, path);
+      } else {
+        const optOut = change.unsub === true || carried !== null;
+        this.acknowledge(key, optOut, reason ?? (carried || null), path);
+      }
     }
     if (reason !== null) lead.reason = reason;
   }

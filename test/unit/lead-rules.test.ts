@@ -82,6 +82,31 @@ describe('planChange: the rules of a change as a plan', () => {
     expect(p.update.unsubscribed).to.equal(undefined);
   });
 
+  it('an opt-out carried to an address states there the reason the change gives too', () => {
+    const without = lead({
+      email: null,
+      emailKey: null,
+      unsubscribed: true,
+      columns: { unsubscribed: true, unsubscribed_reason: 'complaint' },
+    });
+    const input = {
+      email: 'new@example.com',
+      attributes: [{ name: 'UnsubscribedReason', value: 'bounced' }],
+    };
+    const fresh = plan(without, input);
+    expect(fresh.masterChanges).to.deep.equal([
+      { key: 'new@example.com', unsubscribed: true, reason: 'complaint' },
+    ]);
+    expect(fresh.acknowledged).to.deep.equal([
+      { key: 'new@example.com', optOut: false, reason: 'bounced' },
+    ]);
+    // At an address unsubscribed already: the person's own reason, then the change's.
+    expect(plan(without, input, true).acknowledged).to.deep.equal([
+      { key: 'new@example.com', optOut: true, reason: 'complaint' },
+      { key: 'new@example.com', optOut: false, reason: 'bounced' },
+    ]);
+  });
+
   it('address first, then the flag (rule 6): the flag change lands on the new address', () => {
     const p = plan(
       lead(),
