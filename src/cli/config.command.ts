@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, settings } from '../config.js';
+import { ConfigError, loadConfig, settings, type Config } from '../config.js';
 import { redactedUrl } from '../data-access/connection-problem.js';
 import { MIN_USER_KEY_SECRET_LENGTH } from '../data-access/user.repository.js';
 
@@ -13,6 +13,11 @@ if settings disagree as the service would refuse them at start (INVALID: naming 
 // by their names).
 const SECRET_NAME = /SECRET|PASSWORD|TOKEN|(^|_)KEY($|_)/;
 const CREDENTIAL_LISTS = new Set(['MKTOWS_USERS', 'ADMIN_USERS', 'UNSUBSCRIBE_LINK_OLD_KEYS']);
+// Named like a secret, but not one: the key id is written into every link it issues.
+const NOT_SECRET = new Set(['UNSUBSCRIBE_LINK_KEY_ID']);
+// Settings whose default depends on others (WORKERS on the engine, MAX_CONNECTIONS_PER_ADDRESS
+// on MAX_CONNECTIONS): shown as the start resolves them, not as their empty default.
+const RESOLVED: ReadonlyArray<keyof Config> = ['workers', 'maxConnectionsPerAddress'];
 
 /** A value as it may be shown: passwords, keys and secrets masked. */
 export function maskedValue(env: string, raw: string): string {
@@ -25,7 +30,7 @@ export function maskedValue(env: string, raw: string): string {
       .map((pair) => `${pair.slice(0, Math.max(pair.indexOf(':'), 0)).trim()}:***`)
       .join(',');
   }
-  if (SECRET_NAME.test(env)) return `*** (${raw.length} characters)`;
+  if (SECRET_NAME.test(env) && !NOT_SECRET.has(env)) return `*** (${raw.length} characters)`;
   return raw;
 }
 
@@ -44,6 +49,13 @@ export function runConfigCommand(
       );
     return 0;
   }
+  let resolved: Config | null = null;
+  try {
+    resolved = loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+  }
+  const resolvedEnvs = new Map(RESOLVED.map((key) => [settings[key].env, key]));
   let invalid = 0;
   for (const s of all) {
     const given = env[s.env];
@@ -54,6 +66,8 @@ export function runConfigCommand(
       const parsed = (s.parse as (raw: string) => unknown)(raw);
       // What the service will use: a resolved DATA_DIR, a trimmed value.
       if (['string', 'number', 'boolean'].includes(typeof parsed)) effective = String(parsed);
+      const key = resolvedEnvs.get(s.env);
+      if (key && resolved) effective = String(resolved[key]);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       problem = `  INVALID: ${error.message}`;

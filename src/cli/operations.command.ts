@@ -23,6 +23,7 @@ import {
   rollback,
   rollbackDestroysData,
 } from '../data-access/migrator.js';
+import { LINK_SECRET_FILE_NAME, SECRET_FILE_NAME } from '../data-access/key-cipher.js';
 import { rebuildInvalidIndexes, type InvalidIndex } from '../data-access/invalid-indexes.js';
 import { stopNow, whileRunning, type StopSignal } from './stop-signals.js';
 
@@ -288,7 +289,7 @@ export async function runBackupCommand(
         }
         const { bytes } = await backupSqlite(db, file, stop);
         io.out.write(
-          `Backed up ${db.location} to ${file} (${bytes} bytes). Keep ${path.join(config.dataDir, 'user-key.secret')} (or USER_KEY_SECRET) with it: stored SOAP keys are sealed with it.\n`,
+          `Backed up ${db.location} to ${file} (${bytes} bytes). Keep ${path.join(config.dataDir, SECRET_FILE_NAME)} (or USER_KEY_SECRET) and ${path.join(config.dataDir, LINK_SECRET_FILE_NAME)} (or UNSUBSCRIBE_LINK_SECRET) with it, apart from it: stored SOAP keys are sealed with the first, and a database that issued unsubscribe links starts only with the second.\n`,
         );
         return 0;
       } catch (error) {

@@ -287,4 +287,54 @@ describe('DATABASE_URL at start', function () {
       'PostgreSQL at 127.0.0.1:9 (DATABASE_URL) is unreachable (ECONNREFUSED)\n',
     );
   });
+
+  // A server that answers, but not to this user or for this database: the start waits (the
+  // role or database may be being created), saying why in one line; a command stops with it.
+  const server = process.env.DATABASE_URL;
+  const refusals: Array<[string, (url: URL) => void, RegExp]> = [
+    [
+      'a database that does not exist',
+      (url) => (url.pathname = '/du_no_such_database_here'),
+      /the database named in DATABASE_URL does not exist \(3D000\)/,
+    ],
+    [
+      'a user the server refuses',
+      (url) => {
+        url.username = 'du_no_such_role_here';
+        url.password = 'hunter2secret';
+      },
+      /refused the user or password of DATABASE_URL \((28P01|28000)\)/,
+    ],
+  ];
+  for (const [what, change, line] of refusals) {
+    it(`${what}: the start retries in one line naming DATABASE_URL, a command exits 1 with it`, async function () {
+      if (!server) return this.skip();
+      const url = new URL(server);
+      change(url);
+      const env = {
+        DATABASE_URL: url.toString(),
+        USER_KEY_SECRET: 'a-sealing-secret-for-this-test',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        METRICS_PORT: 'off',
+        LOG_LEVEL: 'info',
+      };
+      const s = spawnCollecting(process.execPath, [BIN, 'serve'], env);
+      try {
+        for (let i = 0; i < 600 && !/retrying|\n\s+at /.test(s.output()); i++)
+          await new Promise((r) => setTimeout(r, 50));
+        expect(s.output()).to.match(new RegExp(`${line.source}; retrying in \\d+ s`));
+        expect(s.output(), 'no stack trace').to.not.match(/^\s+at /m);
+        expect(s.output()).to.not.contain('hunter2secret');
+        s.child.kill('SIGTERM');
+        expect((await s.exited).code).to.equal(0);
+      } finally {
+        if (s.child.exitCode === null) s.child.kill('SIGKILL');
+      }
+      const r = await cli(['verify'], env);
+      expect(r.code).to.equal(1);
+      expect(r.stderr.trim().split('\n'), r.stderr).to.have.length(1);
+      expect(r.stderr).to.match(line).and.not.contain('hunter2secret');
+    });
+  }
 });

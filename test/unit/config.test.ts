@@ -321,6 +321,37 @@ describe('the config command', () => {
     }
   });
 
+  it('shows the value a start uses where the default depends on others, and the link key id (not a secret)', () => {
+    const print = (env: NodeJS.ProcessEnv) => {
+      let out = '';
+      const sink = new Writable({
+        write(chunk: Buffer, _enc, done) {
+          out += chunk.toString();
+          done();
+        },
+      });
+      expect(runConfigCommand([], env, sink)).to.equal(0);
+      return out;
+    };
+    // WORKERS empty is 1 on the SQLite file: "0" is not even a value WORKERS takes.
+    const embedded = print({ DATA_DIR: '/tmp/du-config-test' });
+    expect(embedded).to.match(/^WORKERS\s+"1"\s+\(default\)$/m);
+    expect(embedded).to.match(/^MAX_CONNECTIONS_PER_ADDRESS\s+"1024"\s+\(default\)$/m);
+    const onPostgres = print({
+      DATABASE_URL: 'postgres://du@db/du',
+      USER_KEY_SECRET: 'x'.repeat(20),
+    });
+    const workers = loadConfig({ DATABASE_URL: 'postgres://du@db/du' }).workers;
+    expect(onPostgres).to.match(new RegExp(`^WORKERS\\s+"${workers}"\\s+\\(default\\)$`, 'm'));
+    expect(print({ WORKERS: '3', MAX_CONNECTIONS: '100' })).to.match(
+      /^MAX_CONNECTIONS_PER_ADDRESS\s+"25"\s+\(default\)$/m,
+    );
+    // The key id is written into every link: during a rotation the operator must see it.
+    expect(print({ UNSUBSCRIBE_LINK_KEY_ID: 'k2026' })).to.match(
+      /^UNSUBSCRIBE_LINK_KEY_ID\s+"k2026"\s+\(environment\)$/m,
+    );
+  });
+
   // Each setting valid on its own, "config" said OK (exit 0) and "serve" refused to start.
   it('"config" applies the rules between settings that the start applies', () => {
     const cases: Array<[NodeJS.ProcessEnv, RegExp]> = [
