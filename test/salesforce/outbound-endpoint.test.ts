@@ -3,7 +3,7 @@ import type { Database } from '../../src/data-access/database.js';
 import { ChangePaths, PROPAGATED_REASON } from '../../src/domain/change-paths.js';
 import type { LeadView } from '../../src/domain/lead.types.js';
 import type { Services } from '../../src/domain/services.js';
-import { id18 } from '../../src/salesforce/salesforce-id.js';
+import { id18 } from '../../src/salesforce-id.js';
 import { testEngines } from '../support/database.js';
 import { activitiesOf, attr } from '../support/harness.js';
 import { rawCall, startTestService, type TestService } from '../support/service.js';

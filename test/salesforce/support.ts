@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
 import type { SalesforceNotification } from '../../src/domain/salesforce-sync.service.js';
-import { id18 } from '../../src/salesforce/salesforce-id.js';
+import { id18 } from '../../src/salesforce-id.js';
 import { postXml, type RawResponse } from '../support/service.js';
 
 /** The organisation the tests' service accepts, and one it does not. */
