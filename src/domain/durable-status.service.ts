@@ -4,8 +4,7 @@ import type {
   LeadRecord,
   PropagationActivity,
 } from './records.js';
-import type { CallDeadline, TransactionScope, Transactions } from './ports.js';
-import type { WriteScope } from './ports.js';
+import type { CallDeadline, TransactionScope, Transactions, WriteScope } from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { PROPAGATED_REASON, type ChangePath } from './change-paths.js';
 import { masterChange, masterStatusSource, type MasterStatusChange } from './master-change.js';
