@@ -2,7 +2,8 @@
 /**
  * The architecture's dependency rules, checked by `npm run lint` (dependency-cruiser):
  * entry points (cli, mktows, salesforce, admin, one-click) → domain → ports ← data-access,
- * with the SOAP plumbing (soap-transport) shared below the SOAP entry points. The composition
+ * with the SOAP plumbing (soap-transport) shared below the SOAP entry points and the settings
+ * (src/config) below the entry points, the plumbing and data-access. The composition
  * roots (main.ts, compose.ts, app.ts, cli/index.ts) are where data-access meets the domain;
  * of the CLI's commands only those that work on the database itself open data-access.
  * A fixture that breaks each rule is checked in test/unit/dependency-rules.test.ts. There is
@@ -12,6 +13,8 @@ const ENTRY_POINTS = '^src/(cli|mktows|salesforce|admin|one-click)/';
 const COMPOSITION_ROOTS = '^src/(app|main|compose)\\.ts$';
 const SQL_DRIVERS = 'node_modules/(@types/)?(knex|pg|pg-[a-z-]+|better-sqlite3)/';
 const TRANSPORT_LIBRARIES = 'node_modules/(@types/)?(express|express-serve-static-core|soap)/';
+/** Node's own network modules: a request, a response or a socket. */
+const NETWORK_MODULES = '^(node:)?(http|https|http2|net|tls|dgram)$';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -54,9 +57,11 @@ module.exports = {
     {
       name: 'domain-no-transport-libraries',
       severity: 'error',
-      comment: 'No Express or node-soap object enters the domain.',
+      comment:
+        "No Express or node-soap object enters the domain, nor node's own request, response " +
+        'or socket.',
       from: { path: '^src/domain/' },
-      to: { path: TRANSPORT_LIBRARIES },
+      to: { path: [TRANSPORT_LIBRARIES, NETWORK_MODULES] },
     },
     {
       name: 'domain-reaches-no-transport-or-sql',
@@ -71,6 +76,16 @@ module.exports = {
         path: [TRANSPORT_LIBRARIES, SQL_DRIVERS, '^src/(data-access|soap-transport)/'],
         reachable: true,
       },
+    },
+    {
+      name: 'domain-reaches-no-caller',
+      severity: 'error',
+      comment:
+        'As domain-not-to-entry-points, through any chain of files: a helper beside the entry ' +
+        'points, or the settings (whose types the domain may name), reaching into a listener ' +
+        'or the CLI brings it into the domain.',
+      from: { path: '^src/domain/' },
+      to: { path: `${ENTRY_POINTS}|${COMPOSITION_ROOTS}`, reachable: true },
     },
     {
       name: 'migrations-stand-alone',
@@ -121,6 +136,25 @@ module.exports = {
       comment: 'Data-access implements ports; it knows nothing of the listeners or the CLI.',
       from: { path: '^src/data-access/' },
       to: { path: `${ENTRY_POINTS}|^src/soap-transport/|${COMPOSITION_ROOTS}` },
+    },
+    {
+      name: 'data-access-reaches-no-entry-point',
+      severity: 'error',
+      comment:
+        'As data-access-not-to-entry-points, through any chain of files (the settings, a ' +
+        'helper beside the entry points).',
+      from: { path: '^src/data-access/' },
+      to: { path: `${ENTRY_POINTS}|^src/soap-transport/|${COMPOSITION_ROOTS}`, reachable: true },
+    },
+    {
+      name: 'config-below-entry-points',
+      severity: 'error',
+      comment:
+        'The settings are read by every entry point, the domain (their types) and data-access: ' +
+        'they depend on none of the entry points, the SOAP plumbing or data-access. What a ' +
+        'setting shares with a listener (a Salesforce id) lives beside both in src/.',
+      from: { path: '^src/config(\\.ts$|/)' },
+      to: { path: `${ENTRY_POINTS}|^src/(soap-transport|data-access)/|${COMPOSITION_ROOTS}` },
     },
     {
       name: 'data-access-to-ports-only',

@@ -1,4 +1,4 @@
-import type { AddressReport } from '../domain/durable-status.service.js';
+import type { AddressReport } from '../domain/address-views.js';
 import { liftedText } from '../domain/status-reasons.js';
 import { printable } from './printable.js';
 

@@ -1,5 +1,4 @@
-import type { Config } from '../config.js';
-import { ConfigError } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
 import { validateEmail } from '../domain/email-key.js';
 import { isAppError } from '../errors.js';
 import { isListName, listUnsubscribeHeaders, type LinkTokens } from '../one-click/link-token.js';

@@ -1,8 +1,7 @@
 import type { Knex } from 'knex';
 import { INLINE } from './inline-limit.js';
 import { fromRow as toLeadRecord } from './lead-row.js';
-import type { LeadRecord } from '../domain/records.js';
-import type { PeopleCriteria, SelectionCounts } from '../domain/records.js';
+import type { LeadRecord, PeopleCriteria, SelectionCounts } from '../domain/records.js';
 
 type Row = Record<string, unknown>;
 

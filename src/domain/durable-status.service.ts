@@ -1,12 +1,10 @@
 import type {
-  EmailStatusHistoryRecord,
   EmailStatusRecord,
   InvariantViolation,
   LeadRecord,
   PropagationActivity,
 } from './records.js';
-import type { CallDeadline, TransactionScope, Transactions } from './ports.js';
-import type { WriteScope } from './ports.js';
+import type { CallDeadline, TransactionScope, Transactions, WriteScope } from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { PROPAGATED_REASON, type ChangePath } from './change-paths.js';
 import { masterChange, masterStatusSource, type MasterStatusChange } from './master-change.js';
@@ -18,23 +16,14 @@ import {
   refusedLift,
 } from './status-reasons.js';
 import { mustRecordOptOut, type OptOutStatement } from './acknowledged-opt-outs.js';
-
-/** One page of an address: its status, a page of its history and a page of its people. */
-export interface AddressPage {
-  emailKey: string;
-  status: EmailStatusRecord | null;
-  /** The status is a suppression only an operator may lift, with a confirmation. */
-  statusProtected: boolean;
-  history: EmailStatusHistoryRecord[];
-  historyCount: number;
-  /** Id of the oldest history row shown when older ones remain. */
-  olderHistory: number | null;
-  people: LeadRecord[];
-  peopleCount: number;
-  partitions: number;
-  /** Id of the last person shown when more remain. */
-  morePeople: number | null;
-}
+import {
+  addressPage,
+  addressReport,
+  findViolations,
+  peopleSharing,
+  type AddressPage,
+  type AddressReport,
+} from './address-views.js';
 
 export type AddressChangeOutcome = { emailKey: string } & (
   | { outcome: 'unsubscribed' | 'resubscribed'; people: number; lifted: string | null }
@@ -50,13 +39,6 @@ const MAX_REASON = 1000;
  * WriteScope.expect): what a re-subscribe reads of its address is taken from here.
  */
 export type KnownStatuses = ReadonlyMap<string, EmailStatusRecord | null>;
-
-export interface AddressReport {
-  emailKey: string;
-  status: EmailStatusRecord | null;
-  history: EmailStatusHistoryRecord[];
-  leads: LeadRecord[];
-}
 
 export interface DurableStatusOptions {
   /** Told how many other people followed each master status change (for metrics). */
@@ -264,17 +246,11 @@ export class DurableStatusService {
 
   /** The invariant: every person with an address agrees with its master status. */
   async findViolations(limit = 1000): Promise<InvariantViolation[]> {
-    return this.transactions.read((repos) => repos.leads.invariantViolations(limit));
+    return findViolations(this.transactions, limit);
   }
 
   async explain(address: string): Promise<AddressReport> {
-    const key = emailKey(address);
-    return this.transactions.read(async (repos) => ({
-      emailKey: key,
-      status: await repos.emailStatus.get(key),
-      history: await repos.emailStatus.history(key),
-      leads: await repos.leads.findByEmailKey(key),
-    }));
+    return addressReport(this.transactions, address);
   }
 
   /**
@@ -355,16 +331,7 @@ export class DurableStatusService {
     exceptLeadId: number,
     limit: number,
   ): Promise<{ people: LeadRecord[]; count: number; partitions: number }> {
-    const key = emailKey(address);
-    return this.transactions.read(async (repos) => {
-      const people = await repos.selection.holders(key, 0, limit + 1);
-      const counts = await repos.selection.holderCounts(key, exceptLeadId);
-      return {
-        people: people.filter((p) => p.id !== exceptLeadId).slice(0, limit),
-        count: counts.people,
-        partitions: counts.partitions,
-      };
-    });
+    return peopleSharing(this.transactions, address, exceptLeadId, limit);
   }
 
   /** The address page: status, history newest first and people in id order, each paged. */
@@ -372,27 +339,6 @@ export class DurableStatusService {
     address: string,
     options: { historyBefore: number | null; peopleAfter: number; limit: number },
   ): Promise<AddressPage> {
-    const key = emailKey(address);
-    const { limit } = options;
-    return this.transactions.read(async (repos) => {
-      const history = await repos.emailStatus.historyPage(key, options.historyBefore, limit + 1);
-      const people = await repos.selection.holders(key, options.peopleAfter, limit + 1);
-      const counts = await repos.selection.holderCounts(key);
-      const shownHistory = history.slice(0, limit);
-      const shownPeople = people.slice(0, limit);
-      const status = await repos.emailStatus.get(key);
-      return {
-        emailKey: key,
-        status,
-        statusProtected: status?.unsubscribed === true && this.isProtected(status.reason),
-        history: shownHistory,
-        historyCount: await repos.emailStatus.historyCount(key),
-        olderHistory: history.length > limit ? shownHistory[shownHistory.length - 1]!.id : null,
-        people: shownPeople,
-        peopleCount: counts.people,
-        partitions: counts.partitions,
-        morePeople: people.length > limit ? shownPeople[shownPeople.length - 1]!.id : null,
-      };
-    });
+    return addressPage(this.transactions, address, options, (reason) => this.isProtected(reason));
   }
 }

@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
-import type { EmailStatusRecord } from './records.js';
+import type { EmailStatusRecord, StatusCursor, StatusFilter } from './records.js';
 import type { TransactionScope, Transactions } from './ports.js';
-import type { StatusCursor, StatusFilter } from './records.js';
 import { parseDateTime, type DateForm } from '../calendar-dates.js';
 import { AppError } from '../errors.js';
 import { ChangePaths } from './change-paths.js';

@@ -15,12 +15,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { instanceCallLimits } from '../cluster/instance-limits.js';
 import { UNSUBSCRIBE_RATE_WINDOW_MS } from '../config/one-click.settings.js';
-import { SAFE_ANSWER_HEADERS } from '../protocol-answers.js';
-import {
-  OUTCOME_UNKNOWN,
-  withinDeadline,
-  type RequestDeadlineLimits,
-} from '../request-deadline.js';
+import { withinDeadline, type RequestDeadlineLimits } from '../request-deadline.js';
 import { readBody } from '../soap-transport/request-body.js';
 import { clientKey } from './client-key.js';
 import {
@@ -30,9 +25,11 @@ import {
   type FormFields,
   type FormMediaType,
 } from './form-body.js';
-import { LinkTokens, type LinkContent, type RefusalReason } from './link-token.js';
+import { LinkTokens, type LinkContent } from './link-token.js';
 import { chooseLanguage, type Language } from './messages.js';
 import { maskAddress, pagePolicy, renderPage, type Branding, type PageState } from './page.js';
+import { LINK_HEADERS, writePlain, type PlainExtra } from './plain-answer.js';
+import { Refusal, refusalOf, refusalText, tokenRefusal } from './refusals.js';
 
 export interface OneClickOptions {
   links: LinkUnsubscribeService;
@@ -48,32 +45,6 @@ export interface OneClickOptions {
   branding: Branding;
   logger: Logger;
   metrics: Metrics;
-}
-
-const REFUSAL_STATUS: Record<RefusalReason, number> = {
-  malformed: 400,
-  unknown_key: 403,
-  bad_signature: 403,
-  expired: 410,
-};
-
-/** An answer that ends the request: a status, a metric reason, and the page to show a person. */
-class Refusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly reason: string,
-    readonly page: PageState,
-    /** Refused before the body was read (or while reading it). */
-    readonly closeConnection = false,
-  ) {
-    super(reason);
-  }
-}
-
-/** A token refused from the URL alone: the body is never read. */
-function tokenRefusal(reason: RefusalReason): Refusal {
-  const page: PageState = { kind: reason === 'expired' ? 'expired' : 'invalid' };
-  return new Refusal(REFUSAL_STATUS[reason], reason, page, true);
 }
 
 function subjectOf(link: LinkContent): LinkSubject {
@@ -100,7 +71,7 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
   const undoWindowMs = options.undoMinutes * 60000;
   const policy = pagePolicy(options.branding.logoUrl);
 
-  const common = (res: Response) => {
+  const setLinkHeaders = (res: Response) => {
     res.set(LINK_HEADERS);
   };
   const sendPage = (
@@ -110,7 +81,7 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
     lang: Language,
     address = '',
   ) => {
-    common(res);
+    setLinkHeaders(res);
     res
       .status(status)
       .set('Content-Security-Policy', policy)
@@ -123,7 +94,7 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
     if (res.req.method === 'POST') return writePlain(res, status, `${text}\n`, extra);
     if (extra?.close) res.set('Connection', 'close');
     if (extra?.retryAfter) res.set('Retry-After', '60');
-    common(res);
+    setLinkHeaders(res);
     res.status(status).type('text/plain; charset=utf-8').send(`${text}\n`);
   };
   const wantsPage = (req: Request) => /text\/html/i.test(req.get('accept') ?? '');
@@ -178,28 +149,6 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
     }
   };
 
-  /** Domain failures: a bad address in an authentic token is the sender's bug (400). */
-  const fromDomain = (error: unknown): Refusal => {
-    if (error instanceof Refusal) return error;
-    if (error instanceof AppError && error.code === ErrorCode.LEAD_ATTRIBUTE_BAD)
-      return new Refusal(400, 'bad_address', { kind: 'invalid' });
-    if (error instanceof AppError && error.code === ErrorCode.DATABASE_UNAVAILABLE)
-      return error.cause === OUTCOME_UNKNOWN
-        ? new Refusal(503, 'outcome_unknown', { kind: 'unconfirmed' })
-        : new Refusal(503, 'unavailable', { kind: 'error' });
-    // Every database connection busy past DB_ACQUIRE_TIMEOUT_MS: a full service, not a broken
-    // one; the sender tries again (Retry-After), as SOAP callers are told to (20024).
-    if (error instanceof AppError && error.code === ErrorCode.CONCURRENCY_LIMIT_EXCEEDED)
-      return new Refusal(503, 'busy', { kind: 'error' });
-    // Name and message only: a database error's detail can quote the address.
-    const failure =
-      error instanceof Error
-        ? { type: error.name, message: error.message, code: (error as { code?: unknown }).code }
-        : { type: typeof error };
-    logger.error({ failure }, 'unsubscribe link request failed');
-    return new Refusal(500, 'internal', { kind: 'error' });
-  };
-
   /** `lang` is called only when the refusal is a page. */
   const refuse = (res: Response, refusal: Refusal, page: boolean, lang: () => Language) => {
     metrics.linkRefusals.inc({ reason: refusal.reason });
@@ -226,7 +175,7 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
         maskAddress(link.email),
       );
     } catch (error) {
-      refuse(res, fromDomain(error), true, () => lang);
+      refuse(res, refusalOf(error, logger), true, () => lang);
     }
   });
 
@@ -311,7 +260,7 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
         await resubscribe(link, fields.get('resubscribe')!, lang(), res);
       } else throw new Refusal(400, 'bad_body', { kind: 'invalid' });
     } catch (error) {
-      refuse(res, fromDomain(error), page, lang);
+      refuse(res, refusalOf(error, logger), page, lang);
     }
   };
   router.post('/:token', post);
@@ -319,7 +268,7 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
   // answer or the app's 404: a path under /u may hold a token, so neither may be cached,
   // indexed or sent on as a referrer.
   router.use((_req, res, next) => {
-    common(res);
+    setLinkHeaders(res);
     next();
   });
 
@@ -333,67 +282,4 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
   router.use(onError);
 
   return { router, post, onError };
-}
-
-/**
- * Every answer under /u: never cached, never indexed, no referrer (the URL holds the token),
- * no sniffing, never in a frame (the page's CSP says frame-ancestors 'none', which older
- * browsers ignore; X-Frame-Options is what they read).
- */
-const LINK_HEADERS = SAFE_ANSWER_HEADERS;
-
-const COMMON_PLAIN = { ...LINK_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' } as const;
-
-interface PlainExtra {
-  /** Connection: close (a body left unread). */
-  close?: boolean;
-  /** Retry-After: 60. */
-  retryAfter?: boolean;
-}
-
-/**
- * The plain-text answer through node alone, byte for byte what refuse()'s headers, common()
- * and Express's res.type('text/plain; charset=utf-8').send(text) give a POST: the same
- * headers in the same order (node adds Date and the keep-alive ones after them, as it does
- * for Express).
- */
-export function writePlain(res: Response, status: number, text: string, extra?: PlainExtra) {
-  const length = Buffer.byteLength(text);
-  const headers: Record<string, string | number> =
-    extra?.close || extra?.retryAfter
-      ? {
-          ...(extra.close ? { Connection: 'close' } : {}),
-          ...(extra.retryAfter ? { 'Retry-After': '60' } : {}),
-          ...COMMON_PLAIN,
-          'Content-Length': length,
-        }
-      : { ...COMMON_PLAIN, 'Content-Length': length };
-  res.writeHead(status, headers).end(text);
-}
-
-function refusalText(refusal: Refusal): string {
-  switch (refusal.status) {
-    case 404:
-      return 'Unsubscribe links are not enabled.';
-    case 408:
-      return 'Request body not received in time.';
-    case 410:
-      return 'This unsubscribe link has expired.';
-    case 413:
-      return 'Request body too large.';
-    case 415:
-      return 'Send application/x-www-form-urlencoded or multipart/form-data.';
-    case 429:
-      return 'Too many requests; try again later.';
-    case 500:
-    case 503:
-      // Still being committed at the deadline: it may be stored; sent again, it is.
-      return refusal.reason === 'outcome_unknown'
-        ? 'Unsubscribe not confirmed; send it again later.'
-        : 'Unsubscribe not recorded; try again later.';
-    default:
-      return refusal.reason === 'bad_body'
-        ? 'The body must be List-Unsubscribe=One-Click.'
-        : 'This unsubscribe link is not valid.';
-  }
 }

@@ -18,7 +18,7 @@ import { closeWhenBodyUnread, createSoapListener, XML_TYPE } from '../soap-trans
 import type { RawObject } from '../soap-transport/values.js';
 import { organizationIdOf, toOutboundMessage } from './notification.mapper.js';
 import { listenerFault } from './outbound.faults.js';
-import { id15 } from './salesforce-id.js';
+import { id15 } from '../salesforce-id.js';
 import { MACHINE_ANSWER_HEADERS, SAFE_ANSWER_HEADERS } from '../protocol-answers.js';
 
 export const OUTBOUND_NS = 'http://soap.sforce.com/2005/09/outbound';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { formatAddressReport } from '../../src/cli/explain.command.js';
 import { printable } from '../../src/cli/printable.js';
-import type { AddressReport } from '../../src/domain/durable-status.service.js';
+import type { AddressReport } from '../../src/domain/address-views.js';
 
 describe('explain output', () => {
   it('shows control characters and newlines of stored values escaped: no terminal escape, no forged line', () => {

@@ -1,8 +1,16 @@
 import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
+import type { LeadView } from '../../src/domain/lead.types.js';
 import type { SalesforceNotification } from '../../src/domain/salesforce-sync.service.js';
-import { id18 } from '../../src/salesforce/salesforce-id.js';
-import { postXml, type RawResponse } from '../support/service.js';
+import type { Services } from '../../src/domain/services.js';
+import { id18 } from '../../src/salesforce-id.js';
+import type { TestEngine } from '../support/database.js';
+import {
+  postXml,
+  startTestService,
+  type RawResponse,
+  type TestService,
+} from '../support/service.js';
 
 /** The organisation the tests' service accepts, and one it does not. */
 export const ORG_ID = id18('00D5g000004aBcD');
@@ -119,3 +127,64 @@ export async function everything(db: Database): Promise<unknown> {
     records: await rows('salesforce_records', 'record_id'),
   };
 }
+
+/** A service whose listener takes ORG_ID's messages at listenerUrl: what a suite works with. */
+export interface RunningListener {
+  service: TestService;
+  /** The listener's address. */
+  url: string;
+  services: Services;
+  db: Database;
+  /** A fresh record number, notification number and address for each use. */
+  fresh: () => number;
+  /** Sends one notification of the record (its number `n`, a fresh one unless given). */
+  notify: (
+    type: 'Lead' | 'Contact',
+    recordId: string,
+    fields: Record<string, string | null>,
+    n?: number,
+  ) => Promise<void>;
+}
+
+/** A service with the listener for a whole suite (mocha hooks), handed to `opened` once started. */
+export function listenerPerSuite(
+  engine: TestEngine,
+  opened: (listener: RunningListener) => void,
+): void {
+  let service: TestService | undefined;
+  before(async () => {
+    service = await startTestService(engine, {
+      salesforceOrgIds: [ORG_ID],
+      salesforcePathSecret: PATH_SECRET,
+    });
+    const url = listenerUrl(service.base);
+    let next = 0;
+    const fresh = () => ++next;
+    opened({
+      service,
+      url,
+      services: service.running.services,
+      db: service.running.database,
+      fresh,
+      notify: (type, recordId, fields, n = fresh()) =>
+        send1(url, { id: notificationId(n), type, recordId, fields }),
+    });
+  });
+  after(() => service?.stop());
+}
+
+/** The one person a Lead record id names. */
+export async function bySalesforceId(services: Services, recordId: string): Promise<LeadView> {
+  const [lead, ...more] = await services.leads.find({ keyType: 'SFDCLEADID', keyValue: recordId });
+  expect(more).to.have.length(0);
+  return lead!;
+}
+
+/** The lead's value of an attribute, by its name. */
+export function attributeOf(lead: LeadView, name: string): string | undefined {
+  return lead.attributes.find((a) => a.name === name)?.value;
+}
+
+/** A LastModifiedDate or SystemModstamp `second` seconds into a fixed minute (ISO 8601). */
+export const modstampAt = (second: number) =>
+  new Date(Date.UTC(2026, 10, 26, 10, 0, second)).toISOString();

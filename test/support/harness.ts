@@ -126,6 +126,18 @@ export function attr(activity: ActivityView | undefined, name: string): string |
   return activity?.attributes.find(([n]) => n === name)?.[1];
 }
 
+export /** The attributes a Change Data Value of the Unsubscribed flag must carry, in order. */
+function flagChange(leadId: number, from: boolean, to: boolean, reason: string, source: string) {
+  return [
+    ['Attribute Name', 'Unsubscribed'],
+    ['Old Value', String(from)],
+    ['New Value', String(to)],
+    ['Reason', reason],
+    ['Source', source],
+    ['Lead ID', String(leadId)],
+  ];
+}
+
 /** Creates a lead; `matchByEmail: false` so duplicates of an address are really created. */
 /** `n` addresses `<name><i>@<domain>`, each held by one new person. */
 export async function leadAddresses(

@@ -1,6 +1,9 @@
+import net from 'node:net';
 import { expect } from 'chai';
+import knexFactory from 'knex';
+import { openDatabase } from '../../src/data-access/database.js';
 import { classifyDatabaseError } from '../../src/data-access/database-errors.js';
-import { AppError, ErrorCode } from '../../src/errors.js';
+import { AppError, ErrorCode, isAppError } from '../../src/errors.js';
 
 /** Errors of a PostgreSQL connection that broke: the statement's outcome is unknown. */
 const BROKEN = [
@@ -61,5 +64,94 @@ describe('database errors', () => {
   it('other errors pass unchanged', () => {
     const error = Object.assign(new Error('duplicate key'), { code: '23505' });
     expect(classifyDatabaseError(error)).to.equal(error);
+  });
+});
+
+describe('waiting for a database connection', () => {
+  it('is answered as a concurrency limit (20024), not as the database being down', async () => {
+    const knex = knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: ':memory:' },
+      useNullAsDefault: true,
+      pool: { min: 1, max: 1 },
+      acquireConnectionTimeout: 100,
+    });
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const holding = knex.transaction(async () => held);
+      let caught: unknown;
+      try {
+        await knex.raw('select 1');
+      } catch (error) {
+        caught = classifyDatabaseError(error);
+      }
+      release();
+      await holding;
+      expect(isAppError(caught) && caught.code).to.equal(ErrorCode.CONCURRENCY_LIMIT_EXCEEDED);
+    } finally {
+      await knex.destroy();
+    }
+  });
+
+  it('on PostgreSQL waits DB_ACQUIRE_TIMEOUT_MS, then is answered as a concurrency limit (20024)', async function () {
+    const url = process.env.DATABASE_URL;
+    if (!url) return this.skip();
+    // Held for 3 s: the default wait (5 s) would outlast it and the query would succeed.
+    const database = openDatabase({
+      databaseUrl: url,
+      dataDir: '',
+      sqliteBusyTimeoutMs: 0,
+      dbPoolMax: 1,
+      dbAcquireTimeoutMs: 200,
+    });
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const holding = database.knex.transaction(async () => held);
+      const holdLimit = setTimeout(release, 3000);
+      let caught: unknown = 'the query succeeded';
+      try {
+        await database.knex.raw('select 1');
+      } catch (error) {
+        caught = classifyDatabaseError(error);
+      }
+      clearTimeout(holdLimit);
+      release();
+      await holding;
+      expect(isAppError(caught) && caught.code).to.equal(ErrorCode.CONCURRENCY_LIMIT_EXCEEDED);
+      // The connection is free again: the next query gets it.
+      await database.knex.raw('select 1');
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('to a PostgreSQL that never answers (a failover, a dropped route) is the database being down (20011), not 20024', async function () {
+    this.timeout(30000);
+    // Accepts connections and says nothing, as a host whose packets are dropped.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as net.AddressInfo).port;
+    const database = openDatabase({
+      databaseUrl: `postgres://app:secret@127.0.0.1:${port}/durable`,
+      dataDir: '',
+      sqliteBusyTimeoutMs: 1000,
+      dbPoolMax: 2,
+    });
+    try {
+      let caught: unknown;
+      try {
+        await database.knex.raw('select 1');
+      } catch (error) {
+        caught = classifyDatabaseError(error);
+      }
+      expect(isAppError(caught) && caught.code).to.equal(ErrorCode.DATABASE_UNAVAILABLE);
+    } finally {
+      await database.close();
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { liftedText } from '../../domain/status-reasons.js';
 import { liftedNote } from './person.js';
-import type { AddressPage } from '../../domain/durable-status.service.js';
+import type { AddressPage } from '../../domain/address-views.js';
 import { html, type HtmlValue } from '../html.js';
 import {
   csrfInput,

@@ -4,8 +4,7 @@ import { ACTIVITY_COLUMN_LIST, ActivitySources, belowId } from './activity-sourc
 import { firstIdAfter } from './activity-seek.js';
 import { countRows } from '../count-rows.js';
 import { fixedSql, queueStatement, type FixedSql, type StatementCall } from './statement.js';
-import type { NewActivity } from '../../domain/records.js';
-import type { ActivityRecord, ActivityQuery } from '../../domain/records.js';
+import type { ActivityQuery, ActivityRecord, NewActivity } from '../../domain/records.js';
 export type { ActivityRecord, ActivityQuery };
 export type { NewActivity };
 

@@ -1,11 +1,15 @@
 import type { Knex } from 'knex';
 import { INLINE } from '../inline-limit.js';
 import type { Engine } from '../database.js';
-import type { EmailStatusHistoryRecord, EmailStatusRecord } from '../../domain/records.js';
+import type {
+  EmailStatusHistoryRecord,
+  EmailStatusRecord,
+  StatusCursor,
+  StatusFilter,
+} from '../../domain/records.js';
 export type { EmailStatusHistoryRecord, EmailStatusRecord };
 import { countRowsWhere } from '../count-rows.js';
 import { containsPattern, likePattern } from '../people-selection.repository.js';
-import type { StatusFilter, StatusCursor } from '../../domain/records.js';
 export type { StatusFilter, StatusCursor };
 import { pgArrayText } from './fixed-sql.js';
 import { fixedSql, queueRead, runStatement } from './statement.js';

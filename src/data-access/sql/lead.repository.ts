@@ -22,7 +22,6 @@ import {
   type Row,
 } from '../lead-row.js';
 import type { EmailStatusRecord } from './email-status.repository.js';
-import type { UpdatePosition } from '../../domain/ports.js';
 import {
   nextChangeSeqSql,
   propagateUnsubscribed,
@@ -30,7 +29,12 @@ import {
   setStatusAndPropagate,
   unsubscribeAddressOnce,
 } from './lead-propagation.js';
-import type { KeyColumnOf, KeyPageStart, UnsubscribeOnceResult } from '../../domain/ports.js';
+import type {
+  KeyColumnOf,
+  KeyPageStart,
+  UnsubscribeOnceResult,
+  UpdatePosition,
+} from '../../domain/ports.js';
 import { fixedSql, runIfRow, runStatement, type FixedSql } from './statement.js';
 import { readRowSet } from './plain-reads.js';
 import { RAISE_UPDATE_HORIZON } from '../settle-writes.js';

@@ -1,3 +1,8 @@
+/**
+ * Salesforce record ids (15 and 18 characters): read by the Salesforce listener, and by the
+ * settings, which check the ids they are given when the service starts; so beside both, not in
+ * either.
+ */
 const SALESFORCE_ID = /^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$/;
 const SUFFIX_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
 

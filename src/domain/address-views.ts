@@ -1,0 +1,109 @@
+/**
+ * What an address shows when someone looks at it (the console's pages, the `explain` and
+ * `check` commands): its master status, its history and the people holding it, read and
+ * paged; nothing here writes.
+ */
+import type {
+  EmailStatusHistoryRecord,
+  EmailStatusRecord,
+  InvariantViolation,
+  LeadRecord,
+} from './records.js';
+import type { Transactions } from './ports.js';
+import { emailKey } from './email-key.js';
+
+/** One page of an address: its status, a page of its history and a page of its people. */
+export interface AddressPage {
+  emailKey: string;
+  status: EmailStatusRecord | null;
+  /** The status is a suppression only an operator may lift, with a confirmation. */
+  statusProtected: boolean;
+  history: EmailStatusHistoryRecord[];
+  historyCount: number;
+  /** Id of the oldest history row shown when older ones remain. */
+  olderHistory: number | null;
+  people: LeadRecord[];
+  peopleCount: number;
+  partitions: number;
+  /** Id of the last person shown when more remain. */
+  morePeople: number | null;
+}
+
+export interface AddressReport {
+  emailKey: string;
+  status: EmailStatusRecord | null;
+  history: EmailStatusHistoryRecord[];
+  leads: LeadRecord[];
+}
+
+/** The invariant: every person with an address agrees with its master status. */
+export function findViolations(
+  transactions: Transactions,
+  limit: number,
+): Promise<InvariantViolation[]> {
+  return transactions.read((repos) => repos.leads.invariantViolations(limit));
+}
+
+/** An address's status, its whole history and everyone holding it. */
+export function addressReport(transactions: Transactions, address: string): Promise<AddressReport> {
+  const key = emailKey(address);
+  return transactions.read(async (repos) => ({
+    emailKey: key,
+    status: await repos.emailStatus.get(key),
+    history: await repos.emailStatus.history(key),
+    leads: await repos.leads.findByEmailKey(key),
+  }));
+}
+
+/** The people sharing a person's address (not the person), a first page and the counts. */
+export function peopleSharing(
+  transactions: Transactions,
+  address: string,
+  exceptLeadId: number,
+  limit: number,
+): Promise<{ people: LeadRecord[]; count: number; partitions: number }> {
+  const key = emailKey(address);
+  return transactions.read(async (repos) => {
+    const people = await repos.selection.holders(key, 0, limit + 1);
+    const counts = await repos.selection.holderCounts(key, exceptLeadId);
+    return {
+      people: people.filter((p) => p.id !== exceptLeadId).slice(0, limit),
+      count: counts.people,
+      partitions: counts.partitions,
+    };
+  });
+}
+
+/**
+ * The address page: status, history newest first and people in id order, each paged.
+ * `isProtected`: whether a suppression's reason is one only an operator may lift.
+ */
+export function addressPage(
+  transactions: Transactions,
+  address: string,
+  options: { historyBefore: number | null; peopleAfter: number; limit: number },
+  isProtected: (reason: string | null) => boolean,
+): Promise<AddressPage> {
+  const key = emailKey(address);
+  const { limit } = options;
+  return transactions.read(async (repos) => {
+    const history = await repos.emailStatus.historyPage(key, options.historyBefore, limit + 1);
+    const people = await repos.selection.holders(key, options.peopleAfter, limit + 1);
+    const counts = await repos.selection.holderCounts(key);
+    const shownHistory = history.slice(0, limit);
+    const shownPeople = people.slice(0, limit);
+    const status = await repos.emailStatus.get(key);
+    return {
+      emailKey: key,
+      status,
+      statusProtected: status?.unsubscribed === true && isProtected(status.reason),
+      history: shownHistory,
+      historyCount: await repos.emailStatus.historyCount(key),
+      olderHistory: history.length > limit ? shownHistory[shownHistory.length - 1]!.id : null,
+      people: shownPeople,
+      peopleCount: counts.people,
+      partitions: counts.partitions,
+      morePeople: people.length > limit ? shownPeople[shownPeople.length - 1]!.id : null,
+    };
+  });
+}
