@@ -42,6 +42,26 @@ for (const engine of testEngines()) {
       expect((await rowCounts(h.db)).leads).to.equal(1);
     });
 
+    it('applies nothing of a refused opt-out older than what was applied, and records it not', async () => {
+      await h.services.salesforce.apply(ORG_ID, [
+        leadNotification(1, 1, { Email: 'ray@example.com', Unsubscribed: 'false' }, 2000),
+      ]);
+      await expectAppError(
+        h.services.salesforce.apply(ORG_ID, [
+          leadNotification(2, 1, { Unsubscribed: 'true', LastName: 'x'.repeat(256) }, 1000),
+        ]),
+        ErrorCode.LEAD_ATTRIBUTE_BAD,
+      );
+      const [lead] = await h.services.leads.find({ keyType: 'EMAIL', keyValue: 'ray@example.com' });
+      expect(lead!.unsubscribed).to.equal(false);
+      const ids = (await h.db.knex('salesforce_notifications').select('notification_id')) as Array<{
+        notification_id: string;
+      }>;
+      expect(ids.map((r) => r.notification_id)).to.deep.equal([
+        leadNotification(1, 1, {}).notificationId,
+      ]);
+    });
+
     it('a refused notification (a protected suppression) does not hold back the opt-outs after it', async () => {
       await h.services.salesforce.apply(ORG_ID, [
         leadNotification(1, 1, { Email: 'pat@example.com', Unsubscribed: 'true' }, 1000),
