@@ -8,31 +8,19 @@ import { AppError, ErrorCode } from '../errors.js';
 import { ChangePaths } from './change-paths.js';
 import { masterStatusSource } from './master-change.js';
 import { optOutsRecordedFrom } from './acknowledged-opt-outs.js';
-import { emailKey, validateEmail } from './email-key.js';
+import { emailKey } from './email-key.js';
 import type { FieldCatalogue } from './field-catalogue.js';
+import {
+  MAX_MODSTAMP_AHEAD_MS,
+  optOutDespite,
+  problemsOf,
+  refusal,
+  type SalesforceNotification,
+  type SalesforceRecordSnapshot,
+} from './salesforce-notification.js';
 import type { LeadService } from './lead.service.js';
 import type { LeadInput } from './lead.types.js';
 import type { LeadRecord } from './records.js';
-
-export const SALESFORCE_OBJECT_TYPES = ['Lead', 'Contact'] as const;
-export type SalesforceObjectType = (typeof SALESFORCE_OBJECT_TYPES)[number];
-
-/** A Salesforce record as one notification shows it, in this service's field names. */
-export interface SalesforceRecordSnapshot {
-  /** The 18-character record id: the lead's foreign id (type SFDC). */
-  recordId: string;
-  objectType: SalesforceObjectType;
-  /** The record's change order (epoch ms) when the message carries a modstamp, else null. */
-  changedAt: number | null;
-  /** `Email`, `Unsubscribed` and lead attributes the message carries; null: empty in Salesforce. */
-  fields: Readonly<Record<string, string | null>>;
-}
-
-export interface SalesforceNotification {
-  /** Salesforce's notification id: a retry of the notification repeats it. */
-  notificationId: string;
-  record: SalesforceRecordSnapshot;
-}
 
 /** APPLIED: the lead now reflects it; REPEAT: handled before; STALE: older than what was applied. */
 export type NotificationOutcome = 'APPLIED' | 'REPEAT' | 'STALE';
@@ -44,12 +32,13 @@ export interface NotificationResult {
   leadId: number | null;
 }
 
-/**
- * How far ahead of this server's clock a record's modstamp may be. Salesforce's clocks are
- * right; a later stamp is forged or broken, and believed it would make every genuine change of
- * the record until then look older, so acknowledged and never applied.
- */
-export const MAX_MODSTAMP_AHEAD_MS = 5 * 60 * 1000;
+export {
+  MAX_MODSTAMP_AHEAD_MS,
+  SALESFORCE_OBJECT_TYPES,
+  type SalesforceNotification,
+  type SalesforceObjectType,
+  type SalesforceRecordSnapshot,
+} from './salesforce-notification.js';
 
 /** Salesforce retries a notification for 24 hours at most; a week leaves a wide margin. */
 export const NOTIFICATION_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
@@ -81,9 +70,13 @@ export class SalesforceSyncService {
   }
 
   /**
-   * Applies one outbound message's notifications in order. Values are checked for all of them
-   * first, so a bad one changes nothing. Each then commits with its own bookkeeping: after a
-   * failure part-way, Salesforce's retry finds the committed ones done and skips them.
+   * Applies one outbound message's notifications in order, each committing with its own
+   * bookkeeping: after a failure part-way, Salesforce's retry finds the committed ones done and
+   * skips them. A notification with a value that cannot be stored is refused, the others are
+   * not: they apply, and the first refusal, in message order, is the answer. Of a refused
+   * notification only an opt-out with a sound Email is applied, without the bad fields
+   * (optOutDespite), and it is never recorded as handled: each retry refuses it again, until
+   * Salesforce sends the record corrected.
    *
    * `deadline`: the listener's (REQUEST_TIMEOUT_MS). Past it a notification not yet committing
    * is withdrawn and none after it starts (fault 10001, callTimedOut): the message is answered
@@ -95,17 +88,21 @@ export class SalesforceSyncService {
     deadline?: CallDeadline,
   ): Promise<NotificationResult[]> {
     const latest = this.now() + MAX_MODSTAMP_AHEAD_MS;
-    for (const n of notifications) this.check(n.record, latest);
+    const problems = notifications.map((n) => problemsOf(n, this.catalogue, latest));
     const results: NotificationResult[] = [];
     let refused: AppError | null = null;
-    for (const n of notifications) {
+    for (const [i, n] of notifications.entries()) {
+      const bad = problems[i]!;
+      const record = bad.length === 0 ? n.record : optOutDespite(n.record, bad);
+      if (bad.length > 0) refused ??= refusal(i, n.record, bad[0]!);
+      if (record === null) continue;
       try {
-        results.push(
-          await this.transactions.write(
-            (repos) => this.applyOne(repos, organizationId, n),
-            deadline ? { deadline } : undefined,
-          ),
+        const result = await this.transactions.write(
+          (repos) =>
+            this.applyOne(repos, organizationId, n.notificationId, record, bad.length === 0),
+          deadline ? { deadline } : undefined,
         );
+        if (bad.length === 0) results.push(result);
       } catch (error) {
         // A refusal of this one record (a protected suppression it would lift, say) must not
         // hold back the others: Salesforce retries the whole message and, after 24 hours,
@@ -127,37 +124,17 @@ export class SalesforceSyncService {
     );
   }
 
-  /** The checks LeadService makes, for every notification before any is applied. */
-  private check(record: SalesforceRecordSnapshot, latest: number): void {
-    try {
-      if (record.changedAt !== null && record.changedAt > latest) {
-        throw new AppError(
-          ErrorCode.BAD_PARAMETER,
-          `SystemModstamp/LastModifiedDate ${new Date(record.changedAt).toISOString()} is more than 5 minutes ahead of this server's clock (${new Date(latest - MAX_MODSTAMP_AHEAD_MS).toISOString()})`,
-        );
-      }
-      for (const [name, value] of Object.entries(record.fields)) {
-        if (name === 'Email') {
-          if (value !== null && value.trim() !== '') validateEmail(value);
-        } else if (name === 'Unsubscribed' && value === null) {
-          throw new AppError(ErrorCode.LEAD_ATTRIBUTE_BAD, 'Attribute Unsubscribed: empty');
-        } else {
-          this.catalogue.parse(name, value);
-        }
-      }
-    } catch (error) {
-      // Name the record: the message is what a Salesforce admin sees in the delivery queue.
-      if (error instanceof AppError) {
-        throw new AppError(error.code, `${record.objectType} ${record.recordId}: ${error.message}`);
-      }
-      throw error;
-    }
-  }
-
+  /**
+   * One notification's change, in the transaction `repos`. `handled`: whether it is recorded
+   * (salesforce_notifications) as done, so that a retry skips it; a refused notification's
+   * opt-out is applied without it.
+   */
   private async applyOne(
     repos: TransactionScope,
     organizationId: string,
-    { notificationId, record }: SalesforceNotification,
+    notificationId: string,
+    record: SalesforceRecordSnapshot,
+    handled: boolean,
   ): Promise<NotificationResult> {
     const store = repos.salesforceNotifications;
     const now = this.now();
@@ -181,6 +158,7 @@ export class SalesforceSyncService {
         ? state.changedAt
         : null;
     if (record.changedAt !== null && appliedAt !== null && record.changedAt < appliedAt) {
+      if (!handled) return result('STALE', null);
       await store.insertNotification({
         ...bookkeeping,
         outcome: 'STALE',
@@ -223,6 +201,7 @@ export class SalesforceSyncService {
       lastNotificationId: notificationId,
       updatedAt: now,
     });
+    if (!handled) return result('APPLIED', synced.leadId);
     await store.insertNotification({
       ...bookkeeping,
       outcome: 'APPLIED',

@@ -1,4 +1,5 @@
 import { AppError, ErrorCode } from '../errors.js';
+import { CHANGE_ORDER, type FieldProblem } from '../domain/salesforce-notification.js';
 import {
   SALESFORCE_OBJECT_TYPES,
   type SalesforceNotification,
@@ -100,6 +101,25 @@ function objectTypeOf(sObject: RawObject, where: string): SalesforceObjectType {
   return type as SalesforceObjectType;
 }
 
+/**
+ * `read()`, or undefined with its problem (a value this service cannot read) added to
+ * `unreadable` under `field`: such a value refuses its notification, not the message.
+ */
+function readOr<T>(unreadable: FieldProblem[], field: string, read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    unreadable.push({ field, code: error.code, message: error.message });
+    return undefined;
+  }
+}
+
+/**
+ * One Notification. What makes it no notification (no object, a bad Id, no sObject, a type
+ * other than Lead or Contact, a record id that is none or of another object) refuses the
+ * message; a value that cannot be read refuses only this notification (`unreadable`).
+ */
 function toNotification(raw: unknown, index: number): SalesforceNotification {
   const where = `Notification ${index + 1}`;
   const notification = object(raw);
@@ -114,9 +134,11 @@ function toNotification(raw: unknown, index: number): SalesforceNotification {
   }
 
   // The change order: the later of the two modstamps sent (SystemModstamp is never earlier).
+  // Labels name no notification: the refusal adds its number and record.
+  const unreadable: FieldProblem[] = [];
   let changedAt: number | null = null;
   for (const name of ['LastModifiedDate', 'SystemModstamp']) {
-    const at = dateTime(sObject[name], `${where} ${name}`)?.getTime();
+    const at = readOr(unreadable, CHANGE_ORDER, () => dateTime(sObject[name], name))?.getTime();
     if (at !== undefined) changedAt = Math.max(changedAt ?? at, at);
   }
 
@@ -124,19 +146,25 @@ function toNotification(raw: unknown, index: number): SalesforceNotification {
   for (const [salesforceName, ourName] of Object.entries(FIELD_MAP[objectType])) {
     if (!Object.prototype.hasOwnProperty.call(sObject, salesforceName)) continue;
     const raw = sObject[salesforceName];
-    const label = `${where} ${salesforceName}`;
     if (BOOLEAN_FIELDS.has(salesforceName)) {
       // A nil checkbox says nothing; Salesforce never sends one.
-      const value = booleanText(raw, label);
+      const value = readOr(unreadable, ourName, () => booleanText(raw, salesforceName));
       if (value !== undefined) fields[ourName] = value;
     } else {
-      fields[ourName] = text(raw, label) ?? null;
+      const value = readOr(unreadable, ourName, () => text(raw, salesforceName) ?? null);
+      if (value !== undefined) fields[ourName] = value;
     }
   }
-  return { notificationId, record: { recordId: id18(recordId), objectType, changedAt, fields } };
+  const record = { recordId: id18(recordId), objectType, changedAt, fields };
+  return unreadable.length > 0
+    ? { notificationId, record, unreadable }
+    : { notificationId, record };
 }
 
-/** The notifications element → typed message; anything malformed is a Client fault. */
+/**
+ * The notifications element → typed message; a malformed message is a Client fault. A
+ * notification's unreadable values are not: they travel with it (`unreadable`).
+ */
 export function toOutboundMessage(args: RawObject): OutboundMessage {
   const organizationId = organizationIdOf(args);
   const actionId = salesforceId(args.ActionId, 'ActionId');
@@ -160,7 +188,7 @@ function refuseReusedIds(notifications: readonly SalesforceNotification[]): void
   if (notifications.length < 2) return;
   const seen = new Map<string, string>();
   for (const [i, n] of notifications.entries()) {
-    const record = JSON.stringify(n.record);
+    const record = JSON.stringify([n.record, n.unreadable ?? []]);
     const first = seen.get(n.notificationId);
     if (first === undefined) seen.set(n.notificationId, record);
     else if (first !== record)

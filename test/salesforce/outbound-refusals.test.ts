@@ -155,10 +155,9 @@ for (const engine of testEngines()) {
           20110,
         ],
         [
-          'an impossible address after a good notification',
+          'an impossible address',
           message(
             header +
-              good(1) +
               `<Notification><Id>${notificationId(n + 2)}</Id><sObject xsi:type="sf:Lead" xmlns:sf="urn:sobject.enterprise.soap.sforce.com"><sf:Id>${leadRecordId(n + 2)}</sf:Id><sf:Email>no address</sf:Email></sObject></Notification>`,
           ),
           'Client',

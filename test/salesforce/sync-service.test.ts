@@ -28,7 +28,7 @@ for (const engine of testEngines()) {
       expect(results[2]!.leadId).to.equal(null);
     });
 
-    it('checks every value before applying any, naming the record', async () => {
+    it('refuses a notification with a bad value, naming it and its record; the others apply', async () => {
       const error = await expectAppError(
         h.services.salesforce.apply(ORG_ID, [
           leadNotification(1, 1, { Email: 'mo@example.com' }),
@@ -36,8 +36,30 @@ for (const engine of testEngines()) {
         ]),
         ErrorCode.LEAD_ATTRIBUTE_BAD,
       );
-      expect(error.message).to.contain(leadRecordId(2));
-      expect((await rowCounts(h.db)).leads).to.equal(0);
+      expect(error.message).to.contain(`Notification 2, Lead ${leadRecordId(2)}`);
+      const [lead] = await h.services.leads.find({ keyType: 'EMAIL', keyValue: 'mo@example.com' });
+      expect(lead!.foreignSysPersonId).to.equal(leadRecordId(1));
+      expect((await rowCounts(h.db)).leads).to.equal(1);
+    });
+
+    it('applies nothing of a refused opt-out older than what was applied, and records it not', async () => {
+      await h.services.salesforce.apply(ORG_ID, [
+        leadNotification(1, 1, { Email: 'ray@example.com', Unsubscribed: 'false' }, 2000),
+      ]);
+      await expectAppError(
+        h.services.salesforce.apply(ORG_ID, [
+          leadNotification(2, 1, { Unsubscribed: 'true', LastName: 'x'.repeat(256) }, 1000),
+        ]),
+        ErrorCode.LEAD_ATTRIBUTE_BAD,
+      );
+      const [lead] = await h.services.leads.find({ keyType: 'EMAIL', keyValue: 'ray@example.com' });
+      expect(lead!.unsubscribed).to.equal(false);
+      const ids = (await h.db.knex('salesforce_notifications').select('notification_id')) as Array<{
+        notification_id: string;
+      }>;
+      expect(ids.map((r) => r.notification_id)).to.deep.equal([
+        leadNotification(1, 1, {}).notificationId,
+      ]);
     });
 
     it('a refused notification (a protected suppression) does not hold back the opt-outs after it', async () => {
@@ -159,7 +181,7 @@ for (const engine of testEngines()) {
       expect(late!.outcome).to.equal('STALE');
     });
 
-    it('refuses a modstamp more than 5 minutes ahead of the clock, storing nothing', async () => {
+    it('refuses a modstamp more than 5 minutes ahead of the clock, storing nothing of it', async () => {
       const now = h.clock.t;
       const error = await expectAppError(
         h.services.salesforce.apply(ORG_ID, [
@@ -169,16 +191,17 @@ for (const engine of testEngines()) {
         ErrorCode.BAD_PARAMETER,
       );
       expect(error.message).to.contain(leadRecordId(2)).and.to.contain('ahead');
+      // The notification before it is applied; nothing of the refused one is stored.
       expect(await rowCounts(h.db)).to.deep.equal({
-        leads: 0,
-        activities: 0,
+        leads: 1,
+        activities: 1,
         emailStatus: 0,
         history: 0,
       });
-      const [records] = (await h.db.knex('salesforce_records').count({ n: '*' })) as Array<{
-        n: number | string;
+      const records = (await h.db.knex('salesforce_records').select('record_id')) as Array<{
+        record_id: string;
       }>;
-      expect(Number(records!.n)).to.equal(0);
+      expect(records.map((r) => r.record_id)).to.deep.equal([leadRecordId(1)]);
       // Within the tolerance (a clock a little behind Salesforce's) is accepted.
       const [ok] = await h.services.salesforce.apply(ORG_ID, [
         leadNotification(
