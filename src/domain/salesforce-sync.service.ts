@@ -313,8 +313,11 @@ export class SalesforceSyncService {
       }
       // A record Salesforce holds opted out moves to another address: its opt-out goes with
       // it (rule 6, the address first, then the flag). Left out as unchanged, the move alone
-      // (rule 5) would subscribe the person at an address never seen.
-      if (own(fields, 'Email') && record.fields.Unsubscribed === 'true') {
+      // (rule 5) would subscribe the person at an address never seen. Whether Salesforce holds
+      // it opted out is what it last reported: this notification's box, or when it does not
+      // carry the box (a field list without it), the record's kept report.
+      const reportedNow = own(record.fields, 'Unsubscribed') ? record.fields : reported;
+      if (own(fields, 'Email') && reportedNow.Unsubscribed === 'true') {
         fields.Unsubscribed = 'true';
       }
     }
