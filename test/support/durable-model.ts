@@ -354,8 +354,8 @@ export class Model {
    * A Salesforce notification: STALE (nothing applied) when its modstamp is older than one
    * applied to the record; else the fields that changed since the record's last report; an
    * untick only once Salesforce was seen to tick, and never over a newer opt-out made here by
-   * another path; a move keeps a ticked opt-out. Returns the person it applies to, or null when
-   * it creates one (`create` then).
+   * another path; a move keeps the record's opt-out (the box sent, or else last reported).
+   * Returns the person it applies to, or null when it creates one (`create` then).
    */
   salesforceChange(
     recordId: string,
@@ -375,7 +375,8 @@ export class Model {
       for (const [n, v] of Object.entries(fields)) if (reported[n] !== v) applied[n] = v;
       if (applied.Unsubscribed === 'false' && reported.Unsubscribed !== 'true')
         delete applied.Unsubscribed;
-      if (applied.Email !== undefined && fields.Unsubscribed === 'true')
+      // The record's opt-out: the box when sent, else the record's last report.
+      if (applied.Email !== undefined && (fields.Unsubscribed ?? reported.Unsubscribed) === 'true')
         applied.Unsubscribed = 'true';
       const email = applied.Email ?? lead.email;
       const status = email === null ? undefined : this.master.get(keyOf(email));
