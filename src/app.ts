@@ -73,6 +73,7 @@ export async function createApp({
     tokens: linkTokens,
     undoMinutes: config.unsubscribeUndoMinutes,
     rateLimit: config.unsubscribeRateLimit,
+    pageRateLimit: config.unsubscribePageRateLimit ?? config.unsubscribeRateLimit,
     maxBodyBytes: config.unsubscribeMaxBodyBytes,
     bodyTimeoutMs: config.bodyTimeoutMs,
     deadline: { requestTimeoutMs: config.requestTimeoutMs, commitGraceMs: config.commitGraceMs },

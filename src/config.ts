@@ -48,6 +48,9 @@ export function loadConfig(
     config.workers = defaultWorkers(config.databaseUrl ? 'postgres' : 'sqlite');
   // A quarter: one address (a proxy aside) never holds the port alone.
   config.maxConnectionsPerAddress ??= Math.floor(config.maxConnections / 4);
+  // The page reads' budget as large as the POSTs' unless set: a configuration made when one
+  // budget counted both still admits at least what it admitted then.
+  config.unsubscribePageRateLimit ??= config.unsubscribeRateLimit;
   return checkCombinations(config);
 }
 

@@ -16,8 +16,13 @@ const CREDENTIAL_LISTS = new Set(['MKTOWS_USERS', 'ADMIN_USERS', 'UNSUBSCRIBE_LI
 // Named like a secret, but not one: the key id is written into every link it issues.
 const NOT_SECRET = new Set(['UNSUBSCRIBE_LINK_KEY_ID']);
 // Settings whose default depends on others (WORKERS on the engine, MAX_CONNECTIONS_PER_ADDRESS
-// on MAX_CONNECTIONS): shown as the start resolves them, not as their empty default.
-const RESOLVED: ReadonlyArray<keyof Config> = ['workers', 'maxConnectionsPerAddress'];
+// on MAX_CONNECTIONS, UNSUBSCRIBE_PAGE_RATE_LIMIT on UNSUBSCRIBE_RATE_LIMIT): shown as the start
+// resolves them, not as their empty default.
+const RESOLVED: ReadonlyArray<keyof Config> = [
+  'workers',
+  'maxConnectionsPerAddress',
+  'unsubscribePageRateLimit',
+];
 
 /** A value as it may be shown: passwords, keys and secrets masked. */
 export function maskedValue(env: string, raw: string): string {

@@ -33,8 +33,12 @@ export type LimitMessage =
   | { du: 'login'; client: string; account: string | null; ok: boolean }
   | { du: 'blocked'; limit: BlockedLimit; key: string; until: number };
 
-/** The rate limits kept for the instance: SOAP calls per user, /u/ requests per address. */
-export type RateScope = 'soap' | 'link';
+/**
+ * The rate limits kept for the instance: SOAP calls per user; per client address, /u/ POSTs
+ * (`link`: one-click unsubscribes, the page's buttons) and, apart, reads of the page
+ * (`link-page`: GET, HEAD), so that no amount of reads refuses a POST.
+ */
+export type RateScope = 'soap' | 'link' | 'link-page';
 type BlockedLimit = 'auth' | RateScope | 'login-client' | 'login-account';
 
 export function isLimitMessage(message: unknown): message is LimitMessage {
@@ -221,6 +225,7 @@ export class InstanceLimits {
     this.calls = {
       soap: new FixedWindows(options.rates.soap.rateWindowMs, MOST_COUNTED_USERS),
       link: new FixedWindows(options.rates.link.rateWindowMs, MOST_COUNTED_USERS),
+      'link-page': new FixedWindows(options.rates['link-page'].rateWindowMs, MOST_COUNTED_USERS),
     };
   }
 
@@ -289,7 +294,7 @@ function inWorker(): Report | null {
       if (!isLimitMessage(message) || message.du !== 'blocked') return;
       const { limit, key, until } = message;
       if (limit === 'auth') for (const l of listening.auth) l.block(key, until);
-      else if (limit === 'soap' || limit === 'link') {
+      else if (limit === 'soap' || limit === 'link' || limit === 'link-page') {
         for (const l of listening.calls) if (l.scope === limit) l.block(key, until);
       } else for (const l of listening.logins) l.block(limit, key, until);
     });

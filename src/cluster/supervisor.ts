@@ -105,6 +105,11 @@ export async function superviseWorkers(
           rateWindowMs: UNSUBSCRIBE_RATE_WINDOW_MS,
           concurrencyLimit: 0,
         },
+        'link-page': {
+          rateLimitCalls: config.unsubscribePageRateLimit ?? config.unsubscribeRateLimit,
+          rateWindowMs: UNSUBSCRIBE_RATE_WINDOW_MS,
+          concurrencyLimit: 0,
+        },
       },
       logins: { maxFailures: config.adminLoginMaxFailures, windowMs: LOGIN_WINDOW_MS },
     },

@@ -1,7 +1,7 @@
 import { ConfigError, LINK_KEY_ID, type Setting, integer } from './parse.js';
 
 /** One-click unsubscribe links and their hosted page. */
-/** UNSUBSCRIBE_RATE_LIMIT counts requests per minute. */
+/** UNSUBSCRIBE_RATE_LIMIT and UNSUBSCRIBE_PAGE_RATE_LIMIT count requests per minute. */
 export const UNSUBSCRIBE_RATE_WINDOW_MS = 60000;
 
 export const oneClickSettings = {
@@ -85,8 +85,16 @@ export const oneClickSettings = {
     env: 'UNSUBSCRIBE_RATE_LIMIT',
     default: '600',
     meaning:
-      'Requests to /u/ one client address (IPv6: its /64) may make per minute, per instance (0: no limit; HTTP 429). Mailbox providers post from shared addresses: keep it generous',
+      "POSTs to /u/ (one-click unsubscribes, the page's buttons) one client address (IPv6: its /64) may make per minute, per instance (0: no limit; HTTP 429). Reads of the page count apart (UNSUBSCRIBE_PAGE_RATE_LIMIT), so link scanners never spend it. Mailbox providers post from shared addresses: keep it generous",
     parse: integer('UNSUBSCRIBE_RATE_LIMIT', 0, 100000000),
+  },
+  unsubscribePageRateLimit: {
+    env: 'UNSUBSCRIBE_PAGE_RATE_LIMIT',
+    default: '',
+    meaning:
+      'GETs and HEADs of /u/ pages (what link scanners prefetch) one client address (IPv6: its /64) may make per minute, per instance, counted apart from the POSTs (empty: the value of UNSUBSCRIBE_RATE_LIMIT; 0: no limit; HTTP 429)',
+    parse: (raw: string): number | null =>
+      raw.trim() === '' ? null : integer('UNSUBSCRIBE_PAGE_RATE_LIMIT', 0, 100000000)(raw),
   },
   unsubscribeMaxBodyBytes: {
     env: 'UNSUBSCRIBE_MAX_BODY_BYTES',

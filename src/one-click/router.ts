@@ -36,8 +36,10 @@ export interface OneClickOptions {
   /** null: no UNSUBSCRIBE_LINK_SECRET, links are off. */
   tokens: LinkTokens | null;
   undoMinutes: number;
-  /** Requests per client address per minute; 0: no limit. */
+  /** POSTs per client address per minute (one-click, the page's buttons); 0: no limit. */
   rateLimit: number;
+  /** GETs and HEADs of the page per client address per minute, counted apart; 0: no limit. */
+  pageRateLimit: number;
   maxBodyBytes: number;
   bodyTimeoutMs: number;
   /** REQUEST_TIMEOUT_MS and COMMIT_GRACE_MS: each request is answered within them. */
@@ -63,8 +65,16 @@ export interface OneClickRoutes {
 export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
   const { tokens, links, logger, metrics } = options;
   const router = express.Router();
-  const limits = instanceCallLimits('link', {
+  // Two budgets per client address, chosen by the method alone (before any body is read): the
+  // POSTs, which record opt-outs, and the page's reads, which link scanners prefetch from the
+  // mailbox providers' own addresses. No amount of reads can refuse a POST.
+  const postLimits = instanceCallLimits('link', {
     rateLimitCalls: options.rateLimit,
+    rateWindowMs: UNSUBSCRIBE_RATE_WINDOW_MS,
+    concurrencyLimit: 0,
+  });
+  const pageLimits = instanceCallLimits('link-page', {
+    rateLimitCalls: options.pageRateLimit,
     rateWindowMs: UNSUBSCRIBE_RATE_WINDOW_MS,
     concurrencyLimit: 0,
   });
@@ -106,11 +116,11 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
   const queryLang = (req: Request) =>
     typeof req.query.lang === 'string' ? req.query.lang : undefined;
 
-  /** Rate limit, then the token: all before any body or database work. */
+  /** Rate limit (the POSTs' budget, or the reads'), then the token: before any body or database. */
   const admit = (req: Request): LinkContent => {
     if (!tokens) throw new Refusal(404, 'disabled', { kind: 'invalid' }, true);
     try {
-      limits.admit(clientKey(req.ip))();
+      (req.method === 'POST' ? postLimits : pageLimits).admit(clientKey(req.ip))();
     } catch {
       throw new Refusal(429, 'rate_limited', { kind: 'busy' }, true);
     }

@@ -189,13 +189,22 @@ for (const engine of testEngines()) {
       expect(statuses.slice(4), statuses.join(' ')).to.deep.equal(Array(6).fill(429));
     });
 
-    it('requests to /u/ from one address are one budget for the instance', async () => {
+    it('POSTs to /u/ from one address are one budget for the instance, its page reads another', async () => {
       service = await spawnService({
         ...db.env,
         WORKERS: '2',
         UNSUBSCRIBE_LINK_SECRET: 'a link secret of thirty-two characters or more',
         UNSUBSCRIBE_RATE_LIMIT: '4',
+        UNSUBSCRIBE_PAGE_RATE_LIMIT: '3',
       });
+      // The reads first: spent, they leave every POST its budget.
+      const reads: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        reads.push((await fetchOnNewConnection(`${service.base}/u/not-a-token-${i}`)).status);
+        await pause(60);
+      }
+      expect(reads.slice(0, 3), reads.join(' ')).to.not.include(429);
+      expect(reads.slice(3), reads.join(' ')).to.deep.equal(Array(5).fill(429));
       const statuses: number[] = [];
       for (let i = 0; i < 10; i++) {
         statuses.push((await postOnNewConnection(`${service.base}/u/not-a-token-${i}`, '')).status);
@@ -283,14 +292,18 @@ function callWith(agent: http.Agent, url: string, body: string): Promise<number>
   });
 }
 
-function fetchOnNewConnection(url: string): Promise<{ body: string; cookies: string[] }> {
+function fetchOnNewConnection(
+  url: string,
+): Promise<{ status: number; body: string; cookies: string[] }> {
   return new Promise((resolve, reject) => {
     http
       .get(url, { agent: false }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (d: string) => (body += d));
-        res.on('end', () => resolve({ body, cookies: res.headers['set-cookie'] ?? [] }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body, cookies: res.headers['set-cookie'] ?? [] }),
+        );
       })
       .on('error', reject);
   });

@@ -16,6 +16,7 @@ describe('instance limits (the counters a primary holds for its workers)', () =>
   const rates = {
     soap: { rateLimitCalls: 5, rateWindowMs: 10000, concurrencyLimit: 0, now: clock },
     link: { rateLimitCalls: 2, rateWindowMs: 60000, concurrencyLimit: 0, now: clock },
+    'link-page': { rateLimitCalls: 3, rateWindowMs: 60000, concurrencyLimit: 0, now: clock },
   };
   let sent: LimitMessage[];
   let limits: InstanceLimits;
@@ -57,6 +58,20 @@ describe('instance limits (the counters a primary holds for its workers)', () =>
     sent = [];
     limits.receive({ du: 'calls', scope: 'soap', counts: [['alice', 4]] });
     expect(sent).to.deep.equal([]);
+  });
+
+  it('counts reads of the /u/ page apart from the POSTs to it: reads never block a POST', () => {
+    limits.receive({ du: 'calls', scope: 'link-page', counts: [['203.0.113.9', 3]] });
+    expect(sent).to.deep.equal([
+      { du: 'blocked', limit: 'link-page', key: '203.0.113.9', until: now + 60000 },
+    ]);
+    sent = [];
+    limits.receive({ du: 'calls', scope: 'link', counts: [['203.0.113.9', 1]] });
+    expect(sent).to.deep.equal([]);
+    limits.receive({ du: 'calls', scope: 'link', counts: [['203.0.113.9', 1]] });
+    expect(sent).to.deep.equal([
+      { du: 'blocked', limit: 'link', key: '203.0.113.9', until: now + 60000 },
+    ]);
   });
 
   it('counts /admin login attempts, forgives a success, and blocks the client past the limit', () => {
