@@ -141,3 +141,25 @@ export function consolePerTest(
   });
   afterEach(() => svc?.stop());
 }
+
+/** Text that would be markup, a broken attribute or an entity if a page echoed it unescaped. */
+export const EVIL = `<script>alert(1)</script>"'&`;
+
+/** Waits (up to 20 s) until `check` answers true. */
+export async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Uploads `csv` through the page and waits for its import to end; the job's id and page. */
+export async function importThroughPage(client: AdminClient, services: Services, csv: string) {
+  const { id, location } = await uploadSettled(client, services, csv);
+  await until(
+    async () => (await services.suppressionImports.status(id)).job.state !== 'running',
+    'the import',
+  );
+  return { id, location };
+}
