@@ -3,6 +3,7 @@ import { openDatabase, type Database } from '../../src/data-access/database.js';
 import { OperatorSessionRepository } from '../../src/data-access/operator-session.repository.js';
 import { OperatorRepository } from '../../src/data-access/operator.repository.js';
 import type { Config } from '../../src/config.js';
+import { ChangePaths } from '../../src/domain/change-paths.js';
 import { OperatorService, type OperatorCredential } from '../../src/domain/operator.service.js';
 import type { Services } from '../../src/domain/services.js';
 import type { TestEngine } from '../support/database.js';
@@ -140,4 +141,46 @@ export function consolePerTest(
     await client.logIn();
   });
   afterEach(() => svc?.stop());
+}
+
+/** Text that would be markup, a broken attribute or an entity if a page echoed it unescaped. */
+export const EVIL = `<script>alert(1)</script>"'&`;
+
+/** Waits (up to 20 s) until `check` answers true. */
+export async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Uploads `csv` through the page and waits for its import to end; the job's id and page. */
+export async function importThroughPage(client: AdminClient, services: Services, csv: string) {
+  const { id, location } = await uploadSettled(client, services, csv);
+  await until(
+    async () => (await services.suppressionImports.status(id)).job.state !== 'running',
+    'the import',
+  );
+  return { id, location };
+}
+
+/** Ann's address held twice: in Default (subscribed), and in East unsubscribed (which both follow). */
+export async function seedAddress(services: Services) {
+  const web = ChangePaths.webService();
+  const a = await services.leads.sync(
+    { email: 'ann@example.com', attributes: [{ name: 'FirstName', value: 'Ann' }] },
+    { path: web },
+  );
+  const b = await services.leads.sync(
+    { email: 'ANN@Example.com ', attributes: [{ name: 'Unsubscribed', value: 'true' }] },
+    { path: web, partition: 'East', matchByEmail: false },
+  );
+  return { a: a.leadId, b: b.leadId };
+}
+
+/** The Unsubscribed flags of the people on Ann's address, by id. */
+export async function addressFlags(services: Services): Promise<boolean[]> {
+  const leads = await services.leads.find({ keyType: 'EMAIL', keyValue: 'ann@example.com' });
+  return leads.sort((x, y) => x.id - y.id).map((l) => l.unsubscribed);
 }

@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import { openDatabase, SQLITE_FILE_NAME, type Database } from '../../src/data-access/database.js';
 import { migrateLatest, rollback, withTempFiles } from '../../src/data-access/migrator.js';
 import { classifyDatabaseError, isRetryable } from '../../src/data-access/database-errors.js';
+import { SQLITE_THREAD_EXITED } from '../../src/data-access/sqlite-thread/connection.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { sqlitePerTest } from '../support/database.js';
 import { SLOW_QUERY } from '../support/slow-query.js';
@@ -55,6 +56,35 @@ describe('SQLite threads', function () {
     expect((await failure(connection.run('SELECT 1', []))).code).to.equal(error.code);
     await pool.releaseConnection(connection);
     expect(await db.readKnex.raw('SELECT 2 AS two')).to.deep.equal([{ two: 2 }]);
+  });
+
+  it('a thread that ends unexpectedly is logged once, with what happens next; a closed one is not', async () => {
+    const heard: string[] = [];
+    const watched = openDatabase({
+      databaseUrl: '',
+      dataDir,
+      sqliteBusyTimeoutMs: 1000,
+      sqliteReadThreads: 1,
+      dbPoolMax: 1,
+      onSqliteThreadExit: (message) => heard.push(message),
+    });
+    try {
+      const pool = threadPool(watched.knex);
+      const writer = await pool.acquireConnection();
+      const inFlight = failure(writer.run(SLOW_QUERY, []));
+      await writer.kill();
+      expect((await inFlight).code).to.equal(SQLITE_THREAD_EXITED);
+      await pool.releaseConnection(writer);
+      expect(heard).to.have.length(1);
+      expect(heard[0]).to.match(/SQLite writer thread of .+ ended unexpectedly/);
+      expect(heard[0]).to.match(/1 call\(s\) in flight failed .*a new thread replaces it/);
+      // The new thread serves the next call; the reader threads come and go unheard.
+      expect(await watched.knex.raw('SELECT 2 AS two')).to.deep.equal([{ two: 2 }]);
+      expect(await watched.readKnex.raw('SELECT 3 AS three')).to.deep.equal([{ three: 3 }]);
+    } finally {
+      await watched.close();
+    }
+    expect(heard).to.have.length(1);
   });
 
   it('the writer thread keeps the file and its WAL readable by the owner alone', async () => {

@@ -138,7 +138,7 @@ for (const engine of testEngines()) {
         body: 'List-Unsubscribe=One-Click',
       });
       expect(r.status).to.equal(415);
-      // (No Content-Type, or text/plain, is read as urlencoded: one-click-http.test.ts.)
+      // (No Content-Type, or text/plain, is read as urlencoded: one-click-posts-http.test.ts.)
       for (const type of ['application/xml', 'multipart/mixed; boundary=x', 'application/json'])
         expect(
           (

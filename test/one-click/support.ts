@@ -1,4 +1,6 @@
+import { expect } from 'chai';
 import type { Config } from '../../src/config.js';
+import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
 import { LinkTokens, type LinkKey } from '../../src/one-click/link-token.js';
 import type { TestEngine } from '../support/database.js';
@@ -89,4 +91,45 @@ export async function postForm(url: string, fields: Record<string, string>): Pro
 
 export async function historyOf(services: Services, email: string) {
   return (await services.durableStatus.explain(email)).history;
+}
+
+/**
+ * One link service (links of the retired key k2 still honoured) for the whole suite (mocha
+ * hooks), handed to `opened`; stopped after the suite.
+ */
+export function linkServicePerSuite(engine: TestEngine, opened: (svc: LinkService) => void): void {
+  let svc: LinkService | undefined;
+  before(async () => {
+    svc = await startLinkService(engine, { unsubscribeLinkOldKeys: [KEY_2] });
+    opened(svc);
+  });
+  after(async () => {
+    await svc?.stop();
+  });
+}
+
+/** Two people of `email` in two partitions (their ids), and a third person elsewhere. */
+export async function addressPeople(svc: LinkService, email: string): Promise<number[]> {
+  const web = ChangePaths.webService();
+  const ids: number[] = [];
+  ids.push((await svc.services.leads.sync({ email }, { path: web })).leadId);
+  ids.push(
+    (
+      await svc.services.leads.sync(
+        { email: ` ${email.toUpperCase()}` },
+        { path: web, partition: 'East', matchByEmail: false },
+      )
+    ).leadId,
+  );
+  await svc.services.leads.sync({ email: `other-${email}` }, { path: web });
+  return ids;
+}
+
+/** The one-click answer RFC 8058 wants: 200, a tiny body, no redirect, no cookie, not cached. */
+export function expectTinyOneClickAnswer(a: Answer): void {
+  expect(a.status).to.equal(200);
+  expect(a.body).to.equal('Unsubscribed.\n');
+  expect(a.headers.get('location')).to.equal(null);
+  expect(a.headers.get('set-cookie')).to.equal(null);
+  expect(a.headers.get('cache-control')).to.equal('no-store');
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrations } from '../../migrations/index.js';
 import type { Database } from '../../src/data-access/database.js';
+import { createServices, type Services } from '../../src/compose.js';
 import type { TestEngine } from '../support/database.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -98,6 +99,40 @@ export function cliSuite(
     if (!suite) return;
     fs.rmSync(suite.dir, { recursive: true, force: true });
     await suite.drop();
+  });
+}
+
+/** A `cliSuite` for the suppression commands, with what their suites share. */
+export interface SuppressionsSuite extends CliSuite {
+  /** The services on the suite's database, as the service would run them. */
+  services: Services;
+  /** Writes `text` to the file `name` in the suite's directory; its path. */
+  write(name: string, text: string): string;
+  /** How many addresses have a master status. */
+  statusRows(): Promise<number>;
+}
+
+/**
+ * `cliSuite` (one database and directory for the whole suite, prefix du-supp-) for the
+ * suppression commands: `opened` gets the suite's services and helpers too.
+ */
+export function suppressionsCliSuite(
+  engine: TestEngine,
+  opened: (suite: SuppressionsSuite) => void,
+): void {
+  cliSuite(engine, 'du-supp-', (suite) => {
+    const { db, dir } = suite;
+    opened({
+      ...suite,
+      services: createServices(db, { customFields: [], defaultPartition: 'Default' }),
+      write: (name, text) => {
+        const file = path.join(dir, name);
+        fs.writeFileSync(file, text);
+        return file;
+      },
+      statusRows: async () =>
+        Number(((await db.knex('email_status').count({ n: '*' })) as Array<{ n: number }>)[0]!.n),
+    });
   });
 }
 

@@ -1,6 +1,6 @@
 /**
  * Random batches of lead records and the stored state they leave, shared by the batch tests
- * (batch-sync.test.ts: a batch against one by one; batch-checked.test.ts: the checked batch
+ * (batch-sync-one-by-one.test.ts: a batch against one by one; batch-checked.test.ts: the checked batch
  * against the locked one).
  */
 import type { Database } from '../../src/data-access/database.js';

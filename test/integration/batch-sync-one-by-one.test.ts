@@ -6,18 +6,22 @@
  */
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { BatchSession, BatchUnsupported } from '../../src/data-access/batch/batch-session.js';
 import type { LeadInput } from '../../src/domain/lead.types.js';
 import { LeadBatchSync } from '../../src/domain/lead-batch.js';
 import type { SyncContext } from '../../src/domain/lead.service.js';
 import type { Services } from '../../src/domain/services.js';
 import { AppError } from '../../src/errors.js';
-import { ADDRESSES, outcome, random, record, state } from '../support/batch-records.js';
+import {
+  compareBatches as compareWith,
+  compareRandom,
+  type Seeded,
+} from '../support/batch-compare.js';
+import { outcome, state } from '../support/batch-records.js';
 import { testEngines } from '../support/database.js';
 import { expectNoViolations, openHarness, web, type Harness } from '../support/harness.js';
 
 for (const engine of testEngines()) {
-  describe(`syncMany as one set-based batch (${engine.name})`, () => {
+  describe(`syncMany as one set-based batch, against one by one (${engine.name})`, () => {
     let batched: Harness;
     let reference: Harness;
 
@@ -31,91 +35,12 @@ for (const engine of testEngines()) {
       await reference.drop();
     });
 
-    async function seed(s: Services): Promise<{ ids: number[]; foreignIds: string[] }> {
-      const ids: number[] = [];
-      const foreignIds = ['fid-1', 'fid-2', 'fid-3', 'fid-new-1', 'fid-new-2'];
-      const seedCtx = { path: web, matchByEmail: false };
-      for (const [i, email] of ADDRESSES.entries()) {
-        ids.push(
-          (await s.leads.sync({ email, attributes: [] }, { ...seedCtx, partition: `P${i % 2}` }))
-            .leadId,
-        );
-      }
-      for (const fid of foreignIds.slice(0, 3))
-        ids.push(
-          (await s.leads.sync({ foreignSysPersonId: fid, email: 'two@example.com' }, seedCtx))
-            .leadId,
-        );
-      ids.push(
-        (
-          await s.leads.sync(
-            {
-              attributes: [
-                { name: 'Unsubscribed', value: 'true' },
-                { name: 'FirstName', value: 'NoAddr' },
-              ],
-            },
-            seedCtx,
-          )
-        ).leadId,
-      );
-      await s.leads.sync(
-        {
-          id: ids[0]!,
-          attributes: [
-            { name: 'Unsubscribed', value: 'true' },
-            { name: 'UnsubscribedReason', value: 'complaint' },
-          ],
-        },
-        { path: web },
-      );
-      return { ids, foreignIds };
-    }
-
-    async function compare(seedNumber: number, batches: number, ctx: Partial<SyncContext>) {
-      const r = random(seedNumber);
-      await compareBatches(ctx, (a) =>
-        Array.from({ length: batches }, () =>
-          Array.from({ length: 1 + r.int(25) }, () => record(r, a.ids, a.foreignIds)),
-        ),
-      );
-    }
-
-    /** Each batch of `batchesOf` through syncMany, and one by one: the same answers and state. */
-    async function compareBatches(
+    const compare = (seedNumber: number, batches: number, ctx: Partial<SyncContext>) =>
+      compareRandom(batched, reference, seedNumber, batches, ctx);
+    const compareBatches = (
       ctx: Partial<SyncContext>,
-      batchesOf: (seeded: { ids: number[]; foreignIds: string[] }) => LeadInput[][],
-    ) {
-      const a = await seed(batched.services);
-      const b = await seed(reference.services);
-      expect(a).to.deep.equal(b);
-      const fallback = sinon.spy(
-        LeadBatchSync.prototype as unknown as { syncEach: () => unknown },
-        'syncEach',
-      );
-      for (const [n, records] of batchesOf(a).entries()) {
-        const context: SyncContext = { path: web, ...ctx };
-        const got = await batched.services.leads.syncMany(records, context);
-        const want: unknown[] = [];
-        for (const rec of records) {
-          try {
-            want.push(await reference.services.leads.sync(rec, context));
-          } catch (error) {
-            if (!(error instanceof AppError)) throw error;
-            want.push(error);
-          }
-        }
-        // A batch answers ids and statuses (what syncMultipleLeads sends back), nothing more.
-        expect(got.map(outcome), `batch ${n} answers`).to.deep.equal(want.map(outcome));
-        for (const g of got)
-          if (!(g instanceof AppError)) expect(g).to.have.keys('leadId', 'status');
-        expect(await state(batched.db), `batch ${n} state`).to.deep.equal(
-          await state(reference.db),
-        );
-      }
-      expect(fallback.called, 'the batch fell back to one transaction per record').to.equal(false);
-      await expectNoViolations(batched.services);
-    }
+      batchesOf: (seeded: Seeded) => LeadInput[][],
+    ) => compareWith(batched, reference, ctx, batchesOf);
 
     it('leaves the database exactly as syncing the records one by one would', async () => {
       await compare(1, 12, {});
@@ -272,51 +197,6 @@ for (const engine of testEngines()) {
       });
     }
 
-    it('gives new people ids above every id ever used, the highest deleted one too', async () => {
-      const s = batched.services;
-      const made = await s.leads.syncMany(
-        ['a', 'b', 'c'].map((n) => ({ email: `${n}@ids.example` })),
-        { path: web, matchByEmail: false },
-      );
-      const ids = made.map((r) => (r as { leadId: number }).leadId);
-      await s.leads.delete({ keyType: 'IDNUM', keyValue: String(ids[2]) }, web);
-      const fallback = sinon.spy(
-        LeadBatchSync.prototype as unknown as { syncEach: () => unknown },
-        'syncEach',
-      );
-      const more = await s.leads.syncMany(
-        [{ email: 'd@ids.example' }, { email: 'a@ids.example', attributes: [] }],
-        { path: web, matchByEmail: false },
-      );
-      expect(fallback.called).to.equal(false);
-      const fresh = more.map((r) => (r as { leadId: number }).leadId);
-      expect(fresh[0]).to.be.greaterThan(ids[2]!);
-      expect(fresh[1]).to.equal(fresh[0]! + 1);
-      await expectNoViolations(s);
-    });
-
-    it('writes a batch whose changes cancel out (only the update time moves)', async () => {
-      const s = batched.services;
-      const fallback = sinon.spy(
-        LeadBatchSync.prototype as unknown as { syncEach: () => unknown },
-        'syncEach',
-      );
-      const a = (await s.leads.sync({ email: 'flip@example.com' }, { path: web })).leadId;
-      const flip = (v: boolean) => ({
-        id: a,
-        attributes: [{ name: 'Unsubscribed', value: String(v) }],
-      });
-      const results = await s.leads.syncMany([flip(true), flip(false)], { path: web });
-      expect(results.map(outcome)).to.deep.equal([
-        { leadId: a, status: 'UPDATED' },
-        { leadId: a, status: 'UPDATED' },
-      ]);
-      expect(fallback.called).to.equal(false);
-      const [lead] = await s.leads.find({ keyType: 'IDNUM', keyValue: String(a) });
-      expect(lead?.unsubscribed).to.equal(false);
-      await expectNoViolations(s);
-    });
-
     it('refuses a protected re-subscribe in a batch as one by one: that record alone, nothing changed', async () => {
       const fallback = sinon.spy(
         LeadBatchSync.prototype as unknown as { syncEach: () => unknown },
@@ -381,69 +261,6 @@ for (const engine of testEngines()) {
       expect(await state(batched.db)).to.deep.equal(await state(reference.db));
       expect(fallback.called).to.equal(false);
       await expectNoViolations(batched.services);
-    });
-
-    it('falls back to one transaction per record when the batch cannot be held', async () => {
-      sinon.stub(BatchSession, 'open').rejects(new BatchUnsupported('test'));
-      const s = batched.services;
-      const [ok, bad] = await s.leads.syncMany(
-        [{ email: 'fallback@example.com' }, { id: 987654, attributes: [] }],
-        { path: web },
-      );
-      expect(ok).to.include({ status: 'CREATED' });
-      expect(bad).to.be.instanceOf(AppError);
-      await expectNoViolations(s);
-    });
-
-    it('one unsubscribe in a batch reaches every other holder of the address, loaded or not', async () => {
-      const s = batched.services;
-      const ids: number[] = [];
-      for (let i = 0; i < 30; i++)
-        ids.push(
-          (await s.leads.sync({ email: 'many@example.com' }, { path: web, matchByEmail: false }))
-            .leadId,
-        );
-      const results = await s.leads.syncMany(
-        [
-          { id: ids[3]!, attributes: [{ name: 'Unsubscribed', value: 'true' }] },
-          { email: 'other@example.com', attributes: [] },
-        ],
-        { path: web },
-      );
-      expect(results.map(outcome)).to.deep.equal(
-        [
-          { leadId: ids[3], status: 'UPDATED' },
-          { leadId: ids[29]! + 1, status: 'CREATED' },
-        ].map((x) => ({ ...x })),
-      );
-      const found = await s.leads.find({ keyType: 'EMAIL', keyValue: 'many@example.com' });
-      expect(found.every((l) => l.unsubscribed)).to.equal(true);
-      await expectNoViolations(s);
-    });
-
-    it('concurrent batches and single changes over shared addresses keep the invariant', async () => {
-      const s = batched.services;
-      const other = batched.openAnother();
-      const addresses = ['c1@example.com', 'c2@example.com', 'c3@example.com'];
-      for (const email of addresses)
-        for (let i = 0; i < 3; i++)
-          await s.leads.sync({ email }, { path: web, matchByEmail: false });
-      const r = random(9);
-      const work: Array<Promise<unknown>> = [];
-      for (let k = 0; k < 12; k++) {
-        const svc = k % 2 ? other : s;
-        const recs = Array.from({ length: 5 }, () => ({
-          email: r.pick(addresses),
-          attributes: [{ name: 'Unsubscribed', value: String(r.next() < 0.5) }],
-        }));
-        work.push(
-          k % 3 === 0
-            ? svc.leads.sync(recs[0]!, { path: web })
-            : svc.leads.syncMany(recs, { path: web }),
-        );
-      }
-      await Promise.all(work);
-      await expectNoViolations(s);
     });
   });
 }
