@@ -4,6 +4,7 @@ import {
   bool,
   customFields,
   integer,
+  optionalInteger,
   partitionName,
   text,
   users,
@@ -97,8 +98,7 @@ export const mktowsSettings = {
     default: '',
     meaning:
       'SOAP calls one user may have in flight at once, per instance: with several WORKERS each process admits its share at once and borrows unused share from the others beyond it, so at most the limit + WORKERS − 1 (empty: DB_POOL_MAX in each process, so one user cannot hold every connection of a pool; 0: no limit; fault 20024)',
-    parse: (raw: string): number | null =>
-      raw.trim() === '' ? null : integer('CONCURRENCY_LIMIT', 0, 1000000)(raw),
+    parse: optionalInteger('CONCURRENCY_LIMIT', 0, 1000000),
   },
   maxBatchSize: {
     env: 'MAX_BATCH_SIZE',

@@ -1,4 +1,4 @@
-import { ConfigError, LINK_KEY_ID, type Setting, integer } from './parse.js';
+import { ConfigError, LINK_KEY_ID, type Setting, integer, optionalInteger } from './parse.js';
 
 /** One-click unsubscribe links and their hosted page. */
 /** UNSUBSCRIBE_RATE_LIMIT and UNSUBSCRIBE_PAGE_RATE_LIMIT count requests per minute. */
@@ -93,8 +93,7 @@ export const oneClickSettings = {
     default: '',
     meaning:
       'GETs and HEADs of /u/ pages (what link scanners prefetch) one client address (IPv6: its /64) may make per minute, per instance, counted apart from the POSTs (empty: the value of UNSUBSCRIBE_RATE_LIMIT; 0: no limit; HTTP 429)',
-    parse: (raw: string): number | null =>
-      raw.trim() === '' ? null : integer('UNSUBSCRIBE_PAGE_RATE_LIMIT', 0, 100000000)(raw),
+    parse: optionalInteger('UNSUBSCRIBE_PAGE_RATE_LIMIT', 0, 100000000),
   },
   unsubscribeMaxBodyBytes: {
     env: 'UNSUBSCRIBE_MAX_BODY_BYTES',

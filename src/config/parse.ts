@@ -34,6 +34,12 @@ export function integer(env: string, min: number, max: number) {
   };
 }
 
+/** A whole number in [min, max], or null when the setting is empty (its default then derives from another). */
+export function optionalInteger(env: string, min: number, max: number) {
+  const parse = integer(env, min, max);
+  return (raw: string): number | null => (raw.trim() === '' ? null : parse(raw));
+}
+
 export function bool(env: string) {
   return (raw: string): boolean => {
     const v = raw.trim().toLowerCase();
