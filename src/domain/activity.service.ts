@@ -146,6 +146,11 @@ export function activityView(a: ActivityRecord): ActivityView {
       ['Source', a.source ?? ''],
       ['Lead ID', String(a.leadId)],
     );
+  } else if (a.activityType === 'Delete Lead') {
+    // Stored with its Lead ID alone: shown with why and by what path it was deleted, as Change Data Value
+    // is, so that the list has several members (PHP's SoapClient reads a list of one as an
+    // object, and every activity the vendor wrote had several attributes).
+    attributes.push(['Reason', a.reason ?? ''], ['Source', a.source ?? ''], ...a.extra);
   } else {
     attributes.push(...a.extra);
   }

@@ -2,7 +2,7 @@ import type { FieldCatalogue, FieldDefinition } from '../domain/field-catalogue.
 
 // The catalogue's fields carry no change times of their own: one fixed time, so that the
 // answer is the same on every call and every instance.
-const CATALOGUE_UPDATED_AT = '2026-11-26T00:00:00Z';
+const CATALOGUE_UPDATED_AT = '2026-11-26T00:00:00+00:00';
 
 function field(
   f: Pick<FieldDefinition, 'name' | 'displayName' | 'dataType' | 'type' | 'maxLength'>,

@@ -9,6 +9,7 @@ import {
 import type { ActivityView } from '../domain/activity.service.js';
 import {
   formatDateTime,
+  formatInstant,
   list,
   member,
   isObject,
@@ -200,6 +201,7 @@ export function toLeadInput(raw: Raw): LeadInput {
 }
 
 function wireValue(a: LeadAttribute): string {
+  if (a.type === 'datetime') return formatInstant(a.value);
   if (a.type !== 'boolean') return a.value;
   return a.value === 'true' ? '1' : a.value === 'false' ? '0' : a.value;
 }
@@ -245,7 +247,9 @@ export function fromActivity(a: ActivityView): Record<string, unknown> {
     activityType: a.activityType,
     mktgAssetName: a.assetName,
     activityAttributes: activityAttributes(a),
-    campaign: null,
+    // No campaign behind it: empty, not nil, as the vendor wrote it (a JAX-WS or .NET stub
+    // reads "" rather than null).
+    campaign: '',
     personName: null,
     mktPersonId: String(a.leadId),
     foreignSysId: null,
@@ -262,7 +266,7 @@ export function fromLeadChange(a: ActivityView): Record<string, unknown> {
     activityType: a.activityType,
     mktgAssetName: a.assetName,
     activityAttributes: activityAttributes(a),
-    campaign: null,
+    // campaign (optional) left out when there is none, as the vendor's getLeadChanges did.
     mktPersonId: String(a.leadId),
   };
 }

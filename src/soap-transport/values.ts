@@ -222,6 +222,16 @@ export function formatOldestBound(d: Date): string {
 }
 
 /**
+ * A stored instant (a `datetime` attribute, kept as ISO text) as the vendor wrote dates: a
+ * numeric offset, whole seconds unless it has milliseconds (PHP's DATE_W3C has no place for a
+ * fraction; one the client sent is kept). Text that is no date is written as it is.
+ */
+export function formatInstant(iso: string): string {
+  const at = Date.parse(iso);
+  return Number.isNaN(at) ? iso : formatOldestBound(new Date(at));
+}
+
+/**
  * An upper bound written back so that it reads back as the same instant: the end of a second
  * (a bound given in whole seconds, latestDateTime) as that second, any other with its
  * milliseconds (`.000` included, which in whole seconds would read back as the second's end).

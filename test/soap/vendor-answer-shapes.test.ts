@@ -1,0 +1,128 @@
+/**
+ * Members of answers in the shapes the vendor's answers gave them, where integrations written
+ * against those answers read them without a check:
+ *
+ * - getLeadActivity's `<campaign />` was an empty string, not nil (a JAX-WS stub's
+ *   `getCampaign().getValue()` is "" there, null under nil; .NET's `campaign` likewise), and
+ *   getLeadChanges left `campaign` out when an activity had none;
+ * - describeMObject's `updatedAt` carried an offset, `2010-01-01T00:00:00+00:00`;
+ * - a `datetime` attribute of a lead is a string to its stubs: PHP integrations read it with
+ *   DateTime::createFromFormat(DATE_W3C), which fails on a fraction;
+ * - PHP SoapClient (without SOAP_SINGLE_ELEMENT_ARRAYS) reads a list of one as an object, not a
+ *   list: every activity the vendor wrote had several attributes, so `foreach` over
+ *   `activityAttributes->attribute` met attributes, never the members of one.
+ */
+import { expect } from 'chai';
+import { testEngines } from '../support/database.js';
+import {
+  activityByEmailXml,
+  rawCall,
+  startTestService,
+  type TestService,
+} from '../support/service.js';
+
+const W3C_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/;
+
+const records = (body: string, name: string) =>
+  [...body.matchAll(new RegExp(`<${name}>(.*?)</${name}>`, 'gs'))].map((m) => m[1]!);
+
+const syncWithDateTime = (email: string, value: string) =>
+  `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email><leadAttributeList>` +
+  `<attribute><attrName>cDateTime</attrName><attrValue>${value}</attrValue></attribute>` +
+  '</leadAttributeList></leadRecord><returnLead>true</returnLead></ns1:paramsSyncLead>';
+
+const leadId = (body: string) => Number(/<leadId>(\d+)<\/leadId>/.exec(body)?.[1]);
+
+for (const engine of testEngines()) {
+  describe(`answer members in the vendor's shapes (${engine.name})`, function () {
+    this.timeout(30000);
+    let service: TestService;
+    const call = async (body: string) => {
+      const r = await rawCall(service.url, body);
+      expect(r.status, r.body).to.equal(200);
+      return r.body;
+    };
+
+    before(async () => {
+      service = await startTestService(engine, {
+        customFields: [{ name: 'cDateTime', type: 'datetime' }],
+      });
+    });
+    after(() => service?.stop());
+
+    it('getLeadActivity writes an activity without a campaign as <campaign></campaign>, not nil', async () => {
+      await call(syncWithDateTime('campaign-a@example.com', '2026-01-02T03:04:05Z'));
+      const body = await call(activityByEmailXml('campaign-a@example.com'));
+      const activities = records(body, 'activityRecord');
+      expect(activities).to.have.length.above(0);
+      for (const a of activities) {
+        expect(a).to.include('<campaign></campaign>');
+        // the members the vendor wrote nil stay nil
+        expect(a).to.include('<personName xsi:nil="true"></personName>');
+      }
+    });
+
+    it('getLeadChanges leaves campaign out of a record without one, as the vendor did', async () => {
+      await call(syncWithDateTime('campaign-b@example.com', '2026-01-02T03:04:05Z'));
+      const body = await call(
+        '<ns1:paramsGetLeadChanges><startPosition><offset>ID:0</offset></startPosition>' +
+          '<batchSize>1000</batchSize></ns1:paramsGetLeadChanges>',
+      );
+      const changes = records(body, 'leadChangeRecord');
+      expect(changes).to.have.length.above(0);
+      for (const c of changes) {
+        expect(c).to.not.include('<campaign');
+        expect(c).to.match(/<\/activityAttributes><mktPersonId>\d+<\/mktPersonId>$/);
+      }
+    });
+
+    it("describeMObject's updatedAt carries an offset, as the vendor's did", async () => {
+      for (const name of ['LeadRecord', 'ActivityRecord']) {
+        const body = await call(
+          `<ns1:paramsDescribeMObject><objectName>${name}</objectName></ns1:paramsDescribeMObject>`,
+        );
+        const dates = records(body, 'updatedAt');
+        expect(dates, name).to.have.length.above(1);
+        for (const d of dates) expect(d, name).to.match(W3C_SECONDS);
+      }
+    });
+
+    it('writes a datetime attribute in whole seconds with an offset (milliseconds only when it has some)', async () => {
+      const whole = await call(
+        syncWithDateTime('dt-a@example.com', '2026-01-02T04:04:05.000+01:00'),
+      );
+      expect(whole).to.include(
+        '<attrName>cDateTime</attrName><attrType>datetime</attrType><attrValue>2026-01-02T03:04:05+00:00</attrValue>',
+      );
+      const got = await call(
+        '<ns1:paramsGetLead><leadKey><keyType>IDNUM</keyType>' +
+          `<keyValue>${leadId(whole)}</keyValue></leadKey></ns1:paramsGetLead>`,
+      );
+      expect(got).to.include('<attrValue>2026-01-02T03:04:05+00:00</attrValue>');
+      // A fraction the client sent is kept and given back.
+      const fraction = await call(syncWithDateTime('dt-b@example.com', '2026-01-02T03:04:05.678Z'));
+      expect(fraction).to.include('<attrValue>2026-01-02T03:04:05.678+00:00</attrValue>');
+    });
+
+    it('a Delete Lead activity carries several attributes, so that PHP reads them as a list', async () => {
+      const created = await call(syncWithDateTime('deleted@example.com', '2026-01-02T03:04:05Z'));
+      const id = leadId(created);
+      await call(
+        '<ns1:paramsDeleteLead><leadKey><keyType>IDNUM</keyType>' +
+          `<keyValue>${id}</keyValue></leadKey></ns1:paramsDeleteLead>`,
+      );
+      const body = await call(
+        '<ns1:paramsGetLeadChanges><startPosition><offset>ID:0</offset></startPosition>' +
+          '<activityFilter><includeTypes><activityType>DeleteLead</activityType></includeTypes>' +
+          '</activityFilter><batchSize>1000</batchSize></ns1:paramsGetLeadChanges>',
+      );
+      const deleted = records(body, 'leadChangeRecord').filter((c) =>
+        c.includes(`<mktPersonId>${id}</mktPersonId>`),
+      );
+      expect(deleted).to.have.length(1);
+      const names = records(deleted[0]!, 'attrName');
+      expect(names.length, names.join(', ')).to.be.above(1);
+      expect(names.at(-1), 'Lead ID last, as on every activity').to.equal('Lead ID');
+    });
+  });
+}
