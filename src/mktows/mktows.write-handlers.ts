@@ -1,6 +1,7 @@
 import { AppError, ErrorCode } from '../errors.js';
 import { ChangePaths } from '../domain/change-paths.js';
 import { mayTouch, requireDelete, requireWrite, type Permissions } from '../domain/permissions.js';
+import type { LeadKey } from '../domain/lead.types.js';
 import type { Services } from '../domain/services.js';
 import { syncErrorText } from './faults.js';
 import type { HandlerLimits, OperationHandler } from './operation-handler.js';
@@ -13,6 +14,17 @@ const touchable = (p: Permissions) =>
 
 // The vendor merged a handful of duplicates per call; far more is a mistake, not a merge.
 const MAX_MERGE_LOSERS = 100;
+/**
+ * A losing key list whose keys are all of one type names one loser per key: two ids (or two
+ * addresses) cannot name one lead together, and the vendor's own Ruby (Savon) sample of
+ * mergeLeads sends both of its losers so, as two `attribute`s of one `keyList`. Keys of
+ * several types stay one list that must name one lead.
+ */
+function eachLoser(keys: LeadKey[]): LeadKey[][] {
+  if (keys.length < 2 || keys.some((k) => k.keyType !== keys[0]!.keyType)) return [keys];
+  return keys.map((k) => [k]);
+}
+
 const MERGE_FAILURES = new Set<ErrorCode>([
   ErrorCode.LEAD_NOT_FOUND,
   ErrorCode.LEAD_SYNC_FAILED,
@@ -106,7 +118,11 @@ export function writeHandlers(services: Services, limits: HandlerLimits) {
         throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'losingLeadKeyLists is empty');
       if (lists.length > MAX_MERGE_LOSERS)
         throw new AppError(ErrorCode.BAD_PARAMETER, `At most ${MAX_MERGE_LOSERS} losing leads`);
-      const losers = lists.map((l, i) => toKeyList(l, `losingLeadKeyLists keyList ${i + 1}`));
+      const losers = lists.flatMap((l, i) =>
+        eachLoser(toKeyList(l, `losingLeadKeyLists keyList ${i + 1}`)),
+      );
+      if (losers.length > MAX_MERGE_LOSERS)
+        throw new AppError(ErrorCode.BAD_PARAMETER, `At most ${MAX_MERGE_LOSERS} losing leads`);
       try {
         const r = await merges.merge(
           winner,

@@ -1,0 +1,96 @@
+/**
+ * mergeLeads' losing key lists as the vendor's own samples write them. Its Ruby (Savon) sample
+ * puts both losers in one `keyList` (a hash with `:attribute` and `:attribute!`, which Gyoku
+ * writes as two `<attribute>` elements): two keys of one type in a list cannot both name the
+ * same lead (a lead has one id, one address), so each names a loser. Keys of different types
+ * in one list still name one lead together.
+ */
+import { expect } from 'chai';
+import { testEngines } from '../support/database.js';
+import {
+  getLeadByEmailXml,
+  rawCall,
+  startTestService,
+  syncEmailXml,
+  type TestService,
+} from '../support/service.js';
+
+const key = (type: string, value: string | number) =>
+  `<attribute><attrName>${type}</attrName><attrValue>${value}</attrValue></attribute>`;
+
+const merge = (winner: string, ...losingLists: string[]) =>
+  `<ns1:paramsMergeLeads><winningLeadKeyList>${winner}</winningLeadKeyList><losingLeadKeyLists>` +
+  losingLists.map((l) => `<keyList>${l}</keyList>`).join('') +
+  '</losingLeadKeyLists></ns1:paramsMergeLeads>';
+
+const values = (body: string, name: string) =>
+  [...body.matchAll(new RegExp(`<${name}>([^<]*)</${name}>`, 'g'))].map((m) => m[1]!);
+
+for (const engine of testEngines()) {
+  describe(`mergeLeads key lists as the vendor's samples write them (${engine.name})`, function () {
+    this.timeout(30000);
+    let service: TestService;
+    let run = 0;
+    const call = async (body: string) => {
+      const r = await rawCall(service.url, body);
+      expect(r.status, r.body).to.equal(200);
+      return r.body;
+    };
+    /** Three new people; their ids and addresses. */
+    const people = async () => {
+      run += 1;
+      const emails = [1, 2, 3].map((n) => `merge-${run}-${n}@example.com`);
+      for (const e of emails) await call(syncEmailXml(e));
+      const ids: number[] = [];
+      for (const e of emails) ids.push(Number(values(await call(getLeadByEmailXml(e)), 'Id')[0]));
+      return { ids, emails };
+    };
+
+    before(async () => {
+      service = await startTestService(engine);
+    });
+    after(() => service?.stop());
+
+    it("the Ruby sample's one keyList of two IDNUMs merges both losers", async () => {
+      const { ids, emails } = await people();
+      const [w, a, b] = ids as [number, number, number];
+      const body = await call(merge(key('IDNUM', w), key('IDNUM', a) + key('IDNUM', b)));
+      expect(values(body, 'status'), body).to.deep.equal(['MERGED']);
+      expect(values(body, 'winningLeadId')).to.deep.equal([String(w)]);
+      expect(values(body, 'integerItem')).to.deep.equal([String(a), String(b)]);
+      for (const e of emails.slice(1)) {
+        const r = await rawCall(service.url, getLeadByEmailXml(e));
+        expect(r.body, 'the loser is gone').to.include('20103');
+      }
+    });
+
+    it('two EMAIL keys in one keyList are two losers too', async () => {
+      const { ids, emails } = await people();
+      const body = await call(
+        merge(key('IDNUM', ids[0]!), key('EMAIL', emails[1]!) + key('EMAIL', emails[2]!)),
+      );
+      expect(values(body, 'status'), body).to.deep.equal(['MERGED']);
+      expect(values(body, 'integerItem')).to.deep.equal([String(ids[1]), String(ids[2])]);
+    });
+
+    it('keys of different types in one keyList still name one lead: two leads there is FAILED, nothing merged', async () => {
+      const { ids, emails } = await people();
+      const body = await call(
+        merge(key('IDNUM', ids[0]!), key('IDNUM', ids[1]!) + key('EMAIL', emails[2]!)),
+      );
+      expect(values(body, 'status'), body).to.deep.equal(['FAILED']);
+      for (const e of emails)
+        expect(values(await call(getLeadByEmailXml(e)), 'Id')).to.have.length(1);
+    });
+
+    it('a winning keyList of two IDNUMs is FAILED, nothing merged (one winner)', async () => {
+      const { ids, emails } = await people();
+      const body = await call(
+        merge(key('IDNUM', ids[0]!) + key('IDNUM', ids[1]!), key('IDNUM', ids[2]!)),
+      );
+      expect(values(body, 'status'), body).to.deep.equal(['FAILED']);
+      for (const e of emails)
+        expect(values(await call(getLeadByEmailXml(e)), 'Id')).to.have.length(1);
+    });
+  });
+}
