@@ -1,0 +1,65 @@
+import path from 'node:path';
+import { expect } from 'chai';
+import { testEngines } from '../support/database.js';
+import { startTestService, TEST_USER, type TestService } from '../support/service.js';
+import { toolkitOrSkip } from './legacy-toolkits.js';
+import { INTEROP_DIR, parseReport, run } from './worked-example.js';
+
+/**
+ * Perl SOAP::Lite through the operations soap-lite.test.ts leaves out
+ * (test/interop/clients/soap_lite_operations.pl): getMultipleLeads by a LeadKeySelector named by
+ * xsi:type and by a LastUpdateAtSelector, getLeadChanges, mergeLeads, deleteLead, listMObjects,
+ * describeMObject, and an operation not served, each with SOAP::Lite's xsi:type on every value.
+ */
+const CLIENT = path.join(INTEROP_DIR, 'clients', 'soap_lite_operations.pl');
+const SOAP_LITE = '/usr/share/perl5/SOAP/Lite.pm';
+
+interface OperationsRun {
+  client: string;
+  ids: number[];
+  byKeys: { returnCount: number; remainingCount: number; ids: number[] }[];
+  byUpdate: number[];
+  changes: number[];
+  merge: { status: string; winner: number; losers: number[] };
+  deleted: { count: number };
+  objects: string[];
+  described: Record<string, string[]>;
+  unserved: string | null;
+}
+
+for (const engine of testEngines()) {
+  describe(`interop: Perl SOAP::Lite, every other operation (${engine.name})`, function () {
+    this.timeout(60000);
+    let service: TestService | undefined;
+
+    before(async function () {
+      toolkitOrSkip(this, [SOAP_LITE], 'libsoap-lite-perl');
+      service = await startTestService(engine);
+    });
+    after(() => service?.stop());
+
+    it('getMultipleLeads (keys paged, update date), getLeadChanges, mergeLeads, deleteLead, listMObjects, describeMObject; an unserved operation a fault', async () => {
+      const r = await run('perl', [
+        CLIENT,
+        service!.url,
+        TEST_USER.userId,
+        TEST_USER.encryptionKey,
+      ]);
+      const out = parseReport<OperationsRun>('soap_lite_operations.pl', r);
+      expect(out.client).to.match(/^SOAP::Lite \d/);
+      const [a, b, c, d] = out.ids as [number, number, number, number];
+      expect(out.byKeys, 'two a page, the position passed back').to.deep.equal([
+        { returnCount: 2, remainingCount: 1, ids: [a, b] },
+        { returnCount: 1, remainingCount: 0, ids: [c] },
+      ]);
+      expect(out.byUpdate, 'updated since a minute ago').to.include.members([a, b, c, d]);
+      expect(out.changes, 'their New Lead activities').to.include.members([a, c, d]);
+      expect(out.merge).to.deep.equal({ status: 'MERGED', winner: a, losers: [b] });
+      expect(out.deleted).to.deep.equal({ count: 1 });
+      expect(out.objects).to.deep.equal(['ActivityRecord', 'LeadRecord']);
+      expect(out.described.LeadRecord).to.include.members(['Id', 'Email', 'Unsubscribed']);
+      expect(out.described.ActivityRecord).to.include.members(['id', 'campaign', 'mktPersonId']);
+      expect(out.unserved, 'requestCampaign').to.equal('20019');
+    });
+  });
+}
