@@ -22,8 +22,9 @@ PERMISSIONS say otherwise; "update" changes only what its PERMISSIONS name:
   --read-write          may write again
   --no-delete           may write but not call deleteLead (nor mergeLeads, which deletes)
   --may-delete          may call deleteLead again (unless read-only)
-  --partitions A,B      may read and change only the people of these partitions (workspaces);
-                        getLeadChanges, which spans every partition, is refused
+  --partitions A,B      may read and change only the people of these partitions (workspaces):
+                        anyone elsewhere is not found (20103), as nobody is; getLeadChanges,
+                        which spans every partition, is refused
   --all-partitions      every partition again
 A refused call gets fault 20013 (Access Denied) and changes nothing. Users stored before
 permissions existed keep full access. Users of MKTOWS_USERS take theirs from that setting.

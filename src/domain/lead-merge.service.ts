@@ -9,7 +9,7 @@ import { AppError, ErrorCode } from '../errors.js';
 import type { ChangePath } from './change-paths.js';
 import { FieldCatalogue, RULE_FIELDS } from './field-catalogue.js';
 import type { LeadService } from './lead.service.js';
-import { outsidePartitions } from './lead-writes.js';
+import { leadNotFound, within } from './lead-writes.js';
 import type { LeadInput, LeadKey, LeadView } from './lead.types.js';
 
 /** One lead named by a key list: every key of the list must name the same single lead. */
@@ -51,7 +51,8 @@ export class LeadMergeService {
     winnerKeys: LeadKeyList,
     loserKeyLists: readonly LeadKeyList[],
     path: ChangePath,
-    mayTouch?: (partition: string) => boolean,
+    /** Confined to these partitions: every key finds its people only, anyone else is no one. */
+    partitions?: readonly string[],
     deadline?: CallDeadline,
   ): Promise<MergeResult> {
     if (winnerKeys.length === 0)
@@ -59,10 +60,10 @@ export class LeadMergeService {
     if (loserKeyLists.length === 0 || loserKeyLists.some((l) => l.length === 0))
       throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'losingLeadKeyLists needs a key per lead');
     return this.transactions.write(async (repos) => {
-      const found = await this.resolve(repos, winnerKeys, 'winning');
+      const found = await this.resolve(repos, winnerKeys, 'winning', partitions);
       const losersFound: LeadRecord[] = [];
       for (const [i, keys] of loserKeyLists.entries()) {
-        const loser = await this.resolve(repos, keys, `losing #${i + 1}`);
+        const loser = await this.resolve(repos, keys, `losing #${i + 1}`, partitions);
         if (loser.id === found.id) throw failed(`Lead ${loser.id} cannot lose a merge to itself`);
         if (!losersFound.some((l) => l.id === loser.id)) losersFound.push(loser);
       }
@@ -77,9 +78,10 @@ export class LeadMergeService {
         if (current.emailKey !== l.emailKey) throw new RetryTransaction();
         locked.push(current);
       }
-      // A user confined to partitions merges only people it could delete one by one.
-      const outside = mayTouch ? locked.find((l) => !mayTouch(l.partition)) : undefined;
-      if (outside) throw outsidePartitions(outside.partition);
+      // A user confined to partitions merges only people it could delete one by one (found
+      // among them above; a person's partition never changes, this only keeps it so).
+      const outside = locked.find((l) => !within(l.partition, partitions));
+      if (outside) throw leadNotFound(outside.id);
       const [winner, ...losers] = locked as [LeadRecord, ...LeadRecord[]];
       const loserIds = losers.map((l) => l.id);
 
@@ -109,10 +111,11 @@ export class LeadMergeService {
     repos: TransactionScope,
     keys: LeadKeyList,
     which: string,
+    partitions: readonly string[] | undefined,
   ): Promise<LeadRecord> {
     let lead: LeadRecord | undefined;
     for (const key of keys) {
-      const matches = await this.leads.findWithin(repos, key);
+      const matches = await this.leads.findWithin(repos, key, partitions);
       if (matches.length === 0)
         throw new AppError(
           ErrorCode.LEAD_NOT_FOUND,

@@ -29,8 +29,12 @@ export interface SyncContext {
   partition?: string;
   /** false: a record with only an Email creates a new lead even if the address exists. */
   matchByEmail?: boolean;
-  /** The partitions the caller may change people in; every partition when absent. */
-  mayTouch?: (partition: string) => boolean;
+  /**
+   * The partitions the caller may see and change people in; every partition when absent.
+   * Confined to some, it finds no one elsewhere: a person of another partition is answered as
+   * no one is, never refused by name.
+   */
+  partitions?: readonly string[];
   /** The deadline of the call that asks (SOAP: REQUEST_TIMEOUT_MS), see CallDeadline. */
   deadline?: CallDeadline;
 }
@@ -61,8 +65,19 @@ function keyedAway(lead: LeadRecord | null, change: PreparedChange): PreparedCha
   return { ...change, email: undefined, emailKey: undefined, emailOnlyAsKey: undefined };
 }
 
+/** Creating a person in a partition the caller named (or the default one) but may not touch. */
 export const outsidePartitions = (partition: string) =>
   new AppError(ErrorCode.ACCESS_DENIED, `This user may not touch partition ${partition}`);
+
+/** Whether a caller confined to `partitions` (undefined: every one) may see `partition`'s people. */
+export const within = (partition: string, partitions: readonly string[] | undefined) =>
+  !partitions || partitions.includes(partition);
+
+/** What a unique key (Id, foreign id) held by someone the caller may not see answers. */
+export const leadNotFound = (id: number) =>
+  new AppError(ErrorCode.LEAD_NOT_FOUND, `Lead ${id} not found`);
+export const foreignIdTaken = () =>
+  new AppError(ErrorCode.LEAD_SYNC_FAILED, 'ForeignSysPersonId belongs to another lead');
 
 /**
  * One validated change (lead-input.ts) applied inside a write scope: which person it is (key
@@ -100,8 +115,11 @@ export class LeadWrites {
       lead = await repos.leads.findByForeignId(change.foreignSysPersonId);
       change = keyedAway(lead, change);
     } else if ((change.matchEmailKey ?? change.emailKey) && ctx.matchByEmail !== false) {
+      // Confined: the latest of its own people, which a check of the address's latest (the
+      // guarded step's) would not confirm: the locked path writes it.
+      if (ctx.partitions) guarded = false;
       latestOf = (change.matchEmailKey ?? change.emailKey)!;
-      const found = repos.leads.findLatestByEmailKey(latestOf);
+      const found = repos.leads.findLatestByEmailKey(latestOf, false, ctx.partitions);
       // A re-subscribe by address reads that address's status too (below): asked for now, it
       // goes in the person's read's message instead of a second one after it.
       if (guarded && change.unsubscribed === false) {
@@ -115,7 +133,7 @@ export class LeadWrites {
         change = { ...change, email: undefined, emailKey: undefined };
     }
     if (!lead) return null;
-    if (ctx.mayTouch && !ctx.mayTouch(lead.partition)) return null; // refused by sync
+    if (!within(lead.partition, ctx.partitions)) return null; // answered by sync
     // The plan without the new address's status: an address change is a change whatever it is.
     const plan = planChange(lead, change, false, ctx.path, 0);
     const empty = planIsEmpty(plan);
@@ -216,10 +234,12 @@ export class LeadWrites {
     let keysLocked = false;
     if (change.id !== undefined) {
       lead = await repos.leads.findById(change.id);
-      if (!lead) throw new AppError(ErrorCode.LEAD_NOT_FOUND, `Lead ${change.id} not found`);
+      if (!lead || !within(lead.partition, ctx.partitions)) throw leadNotFound(change.id);
       change = keyedAway(lead, change);
     } else if (change.foreignSysPersonId !== undefined) {
       lead = await repos.leads.findByForeignId(change.foreignSysPersonId);
+      // Unique: held by someone it may not see, it is taken, as for an update naming it.
+      if (lead && !within(lead.partition, ctx.partitions)) throw foreignIdTaken();
       change = keyedAway(lead, change);
     } else if ((change.matchEmailKey ?? change.emailKey) && ctx.matchByEmail !== false) {
       const matchKey = (change.matchEmailKey ?? change.emailKey)!;
@@ -229,13 +249,13 @@ export class LeadWrites {
       keysLocked = true;
       // Under the address's lock no one else can move its people: the latest of them, read
       // with its row lock, is already the lead to change.
-      locked = lead = await repos.leads.findLatestByEmailKey(matchKey, true);
+      locked = lead = await repos.leads.findLatestByEmailKey(matchKey, true, ctx.partitions);
       // The address was the key that found the lead, not a change to it.
       if (lead && change.matchEmailKey === undefined)
         change = { ...change, email: undefined, emailKey: undefined };
     }
-    const target = lead ? lead.partition : partition;
-    if (ctx.mayTouch && !ctx.mayTouch(target)) throw outsidePartitions(target);
+    // Anyone found is one it may see: only a create can be outside its partitions.
+    if (!lead && !within(partition, ctx.partitions)) throw outsidePartitions(partition);
     // The lead found by address holds that address, and the change's own was locked with it.
     if (!keysLocked) await repos.lockEmailKeys([lead?.emailKey ?? null, change.emailKey ?? null]);
     if (lead) {

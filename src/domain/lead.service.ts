@@ -6,7 +6,7 @@ import { LeadBatchSync, type CheckedWriteListener } from './lead-batch.js';
 import { findByKey, findByKeys, findPageByKeys } from './lead-find.js';
 import { parseLeadInput, type PreparedChange } from './lead-input.js';
 import { planChange, planIsEmpty } from './lead-rules.js';
-import { answerOnly, LeadWrites, outsidePartitions, type SyncContext } from './lead-writes.js';
+import { answerOnly, LeadWrites, type SyncContext } from './lead-writes.js';
 import { leadView } from './lead-view.js';
 import type { LeadInput, LeadKey, LeadView, SyncAnswer, SyncResult } from './lead.types.js';
 import { REMAINING_COUNT_CAP } from './paging.js';
@@ -204,9 +204,16 @@ export class LeadService {
     });
   }
 
-  /** Every lead a key matches, inside the caller's transaction (no locks). */
-  async findWithin(repos: TransactionScope, key: LeadKey): Promise<LeadRecord[]> {
-    return findByKey(repos, key);
+  /**
+   * Every lead a key matches, inside the caller's transaction (no locks); `partitions`: only
+   * the people of these.
+   */
+  async findWithin(
+    repos: TransactionScope,
+    key: LeadKey,
+    partitions?: readonly string[],
+  ): Promise<LeadRecord[]> {
+    return findByKey(repos, key, undefined, partitions);
   }
 
   /**
@@ -227,14 +234,13 @@ export class LeadService {
   async delete(
     key: LeadKey,
     path: ChangePath,
-    mayTouch?: (partition: string) => boolean,
+    partitions?: readonly string[],
     deadline?: CallDeadline,
   ): Promise<number[]> {
     return this.transactions.write(async (repos) => {
-      const leads = await findByKey(repos, key);
+      // Confined to partitions: its own people only; anyone else is no one (as for getLead).
+      const leads = await findByKey(repos, key, undefined, partitions);
       if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
-      const outside = mayTouch ? leads.find((l) => !mayTouch(l.partition)) : undefined;
-      if (outside) throw outsidePartitions(outside.partition);
       const now = this.now();
       const ids = leads.map((l) => l.id);
       await repos.leads.deleteByIds(ids);

@@ -37,10 +37,6 @@ export function requireDelete(p: Permissions): void {
   if (!p.mayDelete) throw denied('This user may not delete leads');
 }
 
-export function mayTouch(p: Permissions, partition: string): boolean {
-  return p.partitions === null || p.partitions.includes(partition);
-}
-
 /** Refuses calls that span every partition to a user confined to some. */
 export function requireAllPartitions(p: Permissions, what: string): void {
   if (p.partitions !== null) throw denied(`${what} spans every partition; this user may not`);

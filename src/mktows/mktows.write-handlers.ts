@@ -1,6 +1,6 @@
 import { AppError, ErrorCode } from '../errors.js';
 import { ChangePaths } from '../domain/change-paths.js';
-import { mayTouch, requireDelete, requireWrite, type Permissions } from '../domain/permissions.js';
+import { requireDelete, requireWrite, type Permissions } from '../domain/permissions.js';
 import type { LeadKey } from '../domain/lead.types.js';
 import type { Services } from '../domain/services.js';
 import { syncErrorText } from './faults.js';
@@ -8,9 +8,11 @@ import type { HandlerLimits, OperationHandler } from './operation-handler.js';
 import { fromLeadView, toKeyList, toLeadInput, toLeadKey } from './lead-record.mapper.js';
 import { bool, list, member, object, requireObject, text } from '../soap-transport/values.js';
 
-/** The partition test the domain applies for a caller, or undefined when it may touch all. */
-const touchable = (p: Permissions) =>
-  p.partitions === null ? undefined : (partition: string) => mayTouch(p, partition);
+/**
+ * The partitions a caller is confined to, or undefined when it may touch all: the domain finds
+ * no one elsewhere, so that a write answers a person of another partition as it answers no one.
+ */
+const confinedTo = (p: Permissions) => p.partitions ?? undefined;
 
 // The vendor merged a handful of duplicates per call; far more is a mistake, not a merge.
 const MAX_MERGE_LOSERS = 100;
@@ -46,7 +48,7 @@ export function writeHandlers(services: Services, limits: HandlerLimits) {
       const r = await leads.sync(input, {
         path: ChangePaths.webService(ctx.userId),
         partition: ctx.partition,
-        mayTouch: touchable(ctx.permissions),
+        partitions: confinedTo(ctx.permissions),
         deadline: ctx.deadline,
       });
       return {
@@ -94,7 +96,7 @@ export function writeHandlers(services: Services, limits: HandlerLimits) {
         path: ChangePaths.webService(ctx.userId),
         partition: ctx.partition,
         matchByEmail: dedup,
-        mayTouch: touchable(ctx.permissions),
+        partitions: confinedTo(ctx.permissions),
         deadline: ctx.deadline,
       });
       let next = 0;
@@ -128,7 +130,7 @@ export function writeHandlers(services: Services, limits: HandlerLimits) {
           winner,
           losers,
           ChangePaths.webService(ctx.userId),
-          touchable(ctx.permissions),
+          confinedTo(ctx.permissions),
           ctx.deadline,
         );
         return {
@@ -163,7 +165,7 @@ export function writeHandlers(services: Services, limits: HandlerLimits) {
       const ids = await leads.delete(
         toLeadKey(args.leadKey),
         ChangePaths.webService(ctx.userId),
-        touchable(ctx.permissions),
+        confinedTo(ctx.permissions),
         ctx.deadline,
       );
       return { result: { count: ids.length, leadIdList: { leadId: ids } } };

@@ -18,6 +18,7 @@ import { closeWhenBodyUnread, createSoapListener, XML_TYPE } from '../soap-trans
 import type { RawObject } from '../soap-transport/values.js';
 import { organizationIdOf, toOutboundMessage } from './notification.mapper.js';
 import { listenerFault } from './outbound.faults.js';
+import { refuseUnknownSender } from './sender-organization.js';
 import { id15 } from '../salesforce-id.js';
 import { MACHINE_ANSWER_HEADERS, SAFE_ANSWER_HEADERS } from '../protocol-answers.js';
 
@@ -161,6 +162,8 @@ export async function createSalesforceOutboundEndpoint(
         `Only notifications in namespace ${OUTBOUND_NS} are accepted here`,
       );
     }
+    // The sender first, from the text: node-soap's parse is the dearest step of a message.
+    refuseUnknownSender(xml, allowed, id15);
     const slot: CallState = { deadline: new CallDeadline() };
     // The one operation is named by the body; whatever SOAPAction Salesforce sends is ignored.
     const { answer } = listener.process(

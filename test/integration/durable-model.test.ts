@@ -90,7 +90,7 @@ for (const engine of testEngines()) {
         [
           4,
           async () => {
-            // A flag by Id, sometimes by the confined user (refused outside East).
+            // A flag by Id, sometimes by the confined user (no one outside East: not found).
             const lead = run.someLead();
             if (!lead) return;
             const confined = run.chance(0.3);
@@ -102,7 +102,7 @@ for (const engine of testEngines()) {
               confined ? EAST : TEST_USER,
               confined ? 'East' : undefined,
             );
-            if (confined && lead.partition !== 'East') return run.expectFault(res, 20013);
+            if (confined && lead.partition !== 'East') return run.expectFault(res, 20103);
             const ok = run.attempt((m) =>
               m.update(m.leads.get(lead.id)!, { unsub, reason }, PATHS.web),
             );
@@ -149,7 +149,7 @@ for (const engine of testEngines()) {
               confined ? EAST : TEST_USER,
               confined ? 'East' : undefined,
             );
-            if (confined && lead.partition !== 'East') return run.expectFault(res, 20013);
+            if (confined && lead.partition !== 'East') return run.expectFault(res, 20103);
             const change: MChange = { email: clear ? null : email, unsub };
             if (reason !== undefined) change.reason = reason;
             const ok = run.attempt((m) => m.update(m.leads.get(lead.id)!, change, PATHS.web));
@@ -183,7 +183,7 @@ for (const engine of testEngines()) {
               confined ? EAST : TEST_USER,
               confined ? 'East' : undefined,
             );
-            if (confined && lead.partition !== 'East') return run.expectFault(res, 20013);
+            if (confined && lead.partition !== 'East') return run.expectFault(res, 20103);
             run.expectOk(res);
             run.model.leads.delete(lead.id);
           },
@@ -242,8 +242,8 @@ for (const engine of testEngines()) {
         [
           1,
           async () => {
-            // deleteLead by EMAIL: every holder, any spelling; the confined user only if all
-            // are in East.
+            // deleteLead by EMAIL: every holder, any spelling; the confined user's own holders
+            // only (those in East), not found when it has none.
             const email = run.anySpelling();
             const holders = run.model.holders(keyOf(email));
             if (holders.length === 0) return;
@@ -254,10 +254,10 @@ for (const engine of testEngines()) {
               confined ? EAST : TEST_USER,
               confined ? 'East' : undefined,
             );
-            if (confined && holders.some((h) => h.partition !== 'East'))
-              return run.expectFault(res, 20013);
+            const deleted = confined ? holders.filter((h) => h.partition === 'East') : holders;
+            if (deleted.length === 0) return run.expectFault(res, 20103);
             run.expectOk(res);
-            for (const h of holders) run.model.leads.delete(h.id);
+            for (const h of deleted) run.model.leads.delete(h.id);
           },
         ],
         ...otherPaths(run),

@@ -148,12 +148,13 @@ export class BatchState {
 
   /**
    * The latest change first, then the highest id: the SQL repository's order. One pass, no
-   * array: it runs for every record matched by email.
+   * array: it runs for every record matched by email. `partitions`: among their people only.
    */
-  findLatestByEmailKey(key: string): LeadRecord | null {
+  findLatestByEmailKey(key: string, partitions?: readonly string[]): LeadRecord | null {
     let latest: LeadRecord | null = null;
     for (const id of this.keyed(key)) {
       const l = this.state.leads.get(id)!;
+      if (partitions && !partitions.includes(l.partition)) continue;
       if (
         !latest ||
         l.changeSeq > latest.changeSeq ||

@@ -19,8 +19,8 @@ export function batchWriteScope(state: BatchState): WriteScope {
     async findByForeignId(foreignId) {
       return state.findByForeignId(foreignId);
     },
-    async findLatestByEmailKey(key) {
-      return state.findLatestByEmailKey(key);
+    async findLatestByEmailKey(key, _lock, partitions) {
+      return state.findLatestByEmailKey(key, partitions);
     },
     async lockRow(lead) {
       return state.current(lead.id);

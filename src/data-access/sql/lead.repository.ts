@@ -305,9 +305,16 @@ export class LeadRepository {
   /**
    * The most recently updated lead of an address — what a sync matched by email changes. With
    * `lock` (PostgreSQL) only that row is locked, however many people share the address.
+   * `partitions`: the latest of the people of these.
    */
-  async findLatestByEmailKey(key: string, lock = false): Promise<LeadRecord | null> {
-    const [lead] = await this.leadsOf(byEmailKeyLimited(1), key, lock);
+  async findLatestByEmailKey(
+    key: string,
+    lock = false,
+    partitions?: readonly string[],
+  ): Promise<LeadRecord | null> {
+    const [lead] = partitions
+      ? await this.findByEmailKey(key, lock, 1, partitions)
+      : await this.leadsOf(byEmailKeyLimited(1), key, lock);
     return lead ?? null;
   }
 

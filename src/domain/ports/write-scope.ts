@@ -19,8 +19,15 @@ export interface LeadStore {
   /** `lock` (PostgreSQL): the row stays locked until the transaction ends. */
   findById(id: number, lock?: boolean): Promise<LeadRecord | null>;
   findByForeignId(foreignId: string, lock?: boolean): Promise<LeadRecord | null>;
-  /** The most recently changed person holding an address (what a sync by email changes). */
-  findLatestByEmailKey(key: string, lock?: boolean): Promise<LeadRecord | null>;
+  /**
+   * The most recently changed person holding an address (what a sync by email changes);
+   * `partitions`: among the people of these only (a caller confined to them).
+   */
+  findLatestByEmailKey(
+    key: string,
+    lock?: boolean,
+    partitions?: readonly string[],
+  ): Promise<LeadRecord | null>;
   /** The lead locked for this change, as it stands now (null: deleted meanwhile). */
   lockRow(lead: LeadRecord): Promise<LeadRecord | null>;
   insert(lead: NewLead): Promise<number>;
