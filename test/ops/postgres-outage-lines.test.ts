@@ -85,6 +85,13 @@ describe('the log of a PostgreSQL outage', function () {
       [30, 'console jobs (bulk changes, suppression imports) run again'],
     ]);
     for (const line of jobs) expect(line).not.to.have.property('err');
+    // A call the outage failed (20011): its cause in one line, no stack.
+    const failed = json.filter((l) => String(l.msg).startsWith('SOAP call failed'));
+    expect(failed.length, shown).to.be.at.least(1);
+    for (const line of failed) {
+      expect(line, shown).not.to.have.property('err');
+      expect(line.cause, shown).to.match(/^Database unavailable: .*ECONNREFUSED/);
+    }
     // The broken pooled connections: at most one line, in the log, no stack.
     const lost = json.filter((l) => /closed idle pooled connections/.test(String(l.msg)));
     expect(lost.length, shown).to.be.at.most(1);
