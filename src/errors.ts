@@ -48,3 +48,29 @@ export class AppError extends Error {
 export function isAppError(error: unknown): error is AppError {
   return error instanceof AppError;
 }
+
+/**
+ * An error and the causes behind it, in one line, for a log line that needs no stack ("Database
+ * unavailable: connect ECONNREFUSED 10.0.0.5:5432"). A PostgreSQL data exception (SQLSTATE
+ * class 22), whose message quotes the value it refused, is given by its code alone.
+ */
+export function causeLine(error: unknown): string {
+  const parts: string[] = [];
+  let at: unknown = error;
+  for (let depth = 0; depth < 4 && at !== undefined && at !== null; depth++) {
+    if (!(at instanceof Error)) {
+      if (typeof at === 'string') parts.push(at.split('\n')[0]!);
+      break;
+    }
+    const code = (at as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('22')) {
+      parts.push(`a data exception (${code})`);
+      break;
+    }
+    const message = at.message.split('\n')[0]!;
+    // A message that repeats its cause's ("Database unavailable: connect …") is said once.
+    if (!parts.some((p) => p.includes(message))) parts.push(message);
+    at = at.cause;
+  }
+  return parts.join(': ');
+}

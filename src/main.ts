@@ -9,7 +9,7 @@ import { claimDataDir } from './data-access/data-dir-claim.js';
 import { dataDirWriteProblem } from './data-access/data-dir-problems.js';
 import { invalidIndexes } from './data-access/invalid-indexes.js';
 import { MigrationFailed, migrateLatest } from './data-access/migrator.js';
-import { ReadReplica } from './data-access/read-replica.js';
+import { openReadReplica } from './data-access/read-replica.js';
 import { migrateAfterUpgradeBackup } from './data-access/upgrade-backup.js';
 import {
   openUserRepository,
@@ -17,6 +17,7 @@ import {
   refuseShortUserKeySecret,
 } from './data-access/user.repository.js';
 import { ConsoleJobRunner } from './domain/console-job-runner.js';
+import { consoleJobLines } from './console-job-lines.js';
 import { createServices, type Services } from './compose.js';
 import { UserService } from './domain/user.service.js';
 import { createLogger, type Logger } from './logger.js';
@@ -172,13 +173,6 @@ async function createDevelopmentUser(
   return { ...user, keyFile };
 }
 
-/** The standby that read-only operations may use (DATABASE_READ_URL), probing its lag. */
-function openReadReplica(primary: Database, config: Config): ReadReplica | undefined {
-  if (!config.databaseReadUrl) return undefined;
-  const database = openDatabase({ ...config, databaseUrl: config.databaseReadUrl });
-  return new ReadReplica(primary, database, { maxLagMs: config.databaseReadMaxLagMs }).start();
-}
-
 /** The composition root: config → database → repositories → services → HTTP server. */
 export async function start(
   config: Config,
@@ -273,6 +267,7 @@ async function startOn(
     ...config,
     commitVisibleOnStandby: !!config.databaseReadUrl,
     onSqliteThreadExit: (message) => logger.error(message),
+    onConnectionLost: (message) => logger.warn(message),
   });
   opened(database);
   // Before anything is written: PostgreSQL without USER_KEY_SECRET stops here, and so does an
@@ -291,7 +286,7 @@ async function startOn(
   const firstPool = poolOf();
   const metrics = new Metrics(() => poolOf() ?? firstPool);
   measuring(metrics);
-  const replica = openReadReplica(database, config);
+  const replica = openReadReplica(database, config, (message) => logger.warn(message));
   if (replica) metrics.watchReadReplica(replica);
   const services = createServices(database, config, {
     onPropagation: (people) => metrics.propagationSize.observe(people),
@@ -336,8 +331,10 @@ async function startOn(
       'ALLOW_ANONYMOUS is on: SOAP calls are accepted WITHOUT authentication. Never use this in production.',
     );
   }
-  const jobRunner = new ConsoleJobRunner(services.bulkChanges, services.suppressionImports, (err) =>
-    logger.error({ err }, 'console job failed; it resumes at the next pass'),
+  const jobRunner = new ConsoleJobRunner(
+    services.bulkChanges,
+    services.suppressionImports,
+    consoleJobLines(logger, database.url ?? ''),
   );
   const app = await createApp({
     config,

@@ -104,8 +104,21 @@ export const oneClickSettings = {
   unsubscribeSenderName: {
     env: 'UNSUBSCRIBE_SENDER_NAME',
     default: '',
-    meaning: 'Sender name shown on the unsubscribe page (empty: none)',
-    parse: (raw: string): string => raw.trim().slice(0, 100),
+    meaning: 'Sender name shown on the unsubscribe page, up to 100 characters (empty: none)',
+    parse: (raw: string): string => {
+      const name = raw.trim();
+      // Refused, not cut: a name cut short on every page is a mistake nobody is told of.
+      const length = [...name].length;
+      if (length > 100)
+        throw new ConfigError(
+          `UNSUBSCRIBE_SENDER_NAME has ${length} characters: the unsubscribe page shows 100 at most`,
+        );
+      if (/\p{Cc}/u.test(name))
+        throw new ConfigError(
+          'UNSUBSCRIBE_SENDER_NAME holds a control character (a tab, a line break…)',
+        );
+      return name;
+    },
   },
   unsubscribeLogoUrl: {
     env: 'UNSUBSCRIBE_LOGO_URL',

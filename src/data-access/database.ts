@@ -1,9 +1,9 @@
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { openSqlite, restrictDataDir, SQLITE_FILE_NAME } from './sqlite-thread/open.js';
-import { redactedUrl } from './connection-problem.js';
+import { databaseHost, redactedUrl } from './connection-problem.js';
 import { pgConnectionString } from '../config/ssl-mode.js';
-import { knexReporting } from './knex-log.js';
+import { knexReporting, pgKnexLog } from './knex-log.js';
 import { setPropagationLog, type PropagationLog } from './propagation-log.js';
 import { deferredBeginPgClient } from './pg-client.js';
 
@@ -38,6 +38,11 @@ export interface DatabaseOptions {
   sqliteWalAutocheckpointPages?: number;
   /** Hears of an SQLite thread that ended without being closed: one line, for the log. */
   onSqliteThreadExit?: (message: string) => void;
+  /**
+   * PostgreSQL: hears, in one line, of pooled connections the server closed while idle (a
+   * restart); without it they are replaced silently.
+   */
+  onConnectionLost?: (message: string) => void;
   dbPoolMax: number;
   /** PostgreSQL: how long a query waits for a free pool connection (default 5,000 ms). */
   dbAcquireTimeoutMs?: number;
@@ -97,6 +102,7 @@ function openPostgres(options: DatabaseOptions): Database {
     // knex prints every failed connection attempt with its stack trace; those failures reach
     // the callers, which report them in one line naming DATABASE_URL (or fault 20011).
     ...knexReporting,
+    log: pgKnexLog(databaseHost(options.databaseUrl), options.onConnectionLost),
   });
   return {
     knex,

@@ -1,4 +1,4 @@
-import type { Database } from './database.js';
+import { openDatabase, type Database, type DatabaseOptions } from './database.js';
 
 /**
  * Decides whether a read may go to a read replica (a streaming standby, DATABASE_READ_URL):
@@ -110,4 +110,22 @@ export class ReadReplica {
     clearInterval(this.timer);
     await this.database.close();
   }
+}
+
+/**
+ * The standby that read-only operations may use (DATABASE_READ_URL), probing its lag; none
+ * when it is not set.
+ */
+export function openReadReplica(
+  primary: Database,
+  options: DatabaseOptions & { databaseReadUrl: string; databaseReadMaxLagMs: number },
+  onConnectionLost: (message: string) => void,
+): ReadReplica | undefined {
+  if (!options.databaseReadUrl) return undefined;
+  const database = openDatabase({
+    ...options,
+    databaseUrl: options.databaseReadUrl,
+    onConnectionLost,
+  });
+  return new ReadReplica(primary, database, { maxLagMs: options.databaseReadMaxLagMs }).start();
 }

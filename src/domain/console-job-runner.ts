@@ -1,6 +1,12 @@
 import type { BulkChangeService } from './bulk-change.service.js';
 import type { SuppressionImportJobs } from './suppression-import-job.js';
 
+/** Hears how the passes go: each failed one, and the first that succeeds after failures. */
+export interface JobPassReport {
+  failed(error: unknown): void;
+  recovered(): void;
+}
+
 /**
  * Runs the console's background jobs in this instance: on start (resuming what a stopped
  * instance left), when a job is created (wake), and every `intervalMs` (jobs other instances
@@ -11,11 +17,12 @@ export class ConsoleJobRunner {
   private pass: Promise<void> = Promise.resolve();
   private again = false;
   private busy = false;
+  private failing = false;
 
   constructor(
     private readonly bulk: BulkChangeService,
     private readonly imports: SuppressionImportJobs,
-    private readonly onError: (error: unknown) => void,
+    private readonly report: JobPassReport,
     private readonly intervalMs = 5000,
   ) {}
 
@@ -38,8 +45,13 @@ export class ConsoleJobRunner {
         try {
           await this.imports.failInterrupted();
           await this.bulk.runClaimable();
+          if (this.failing) {
+            this.failing = false;
+            this.report.recovered();
+          }
         } catch (error) {
-          this.onError(error);
+          this.failing = true;
+          this.report.failed(error);
         }
       } while (this.again && this.timer !== null);
       this.busy = false;

@@ -81,6 +81,19 @@ export const LIST_DATE: DateForm = {
 
 const MAX_REASON = 1000;
 const MAX_SOURCE = 100;
+
+/**
+ * A source as a list gives it, less the " (actor)" this import appends to it
+ * (masterStatusSource): an export of this service imported again by the same actor (a
+ * restore, a copy between databases, a nightly sync) then records the source it had, where
+ * every round trip added another " (actor)".
+ */
+function withoutActor(source: string, actor: string | undefined): string {
+  const suffix = actor ? ` (${actor})` : '';
+  return suffix && source.endsWith(suffix) && source.length > suffix.length
+    ? source.slice(0, -suffix.length).trimEnd()
+    : source;
+}
 const BATCH = 500;
 
 /** 48 bits of a key's hash: enough to spot repeats in a file of millions without keeping the keys. */
@@ -213,7 +226,7 @@ export class SuppressionService {
       if (inBatch.has(key)) await flush();
       inBatch.add(key);
       const source = row.source?.trim()
-        ? row.source.trim().slice(0, MAX_SOURCE)
+        ? withoutActor(row.source.trim(), options.actor).slice(0, MAX_SOURCE)
         : ChangePaths.suppressionImport().source;
       batch.push({ key, reason, source, at });
       if (batch.length >= BATCH) await flush();

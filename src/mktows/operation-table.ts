@@ -1,4 +1,4 @@
-import { AppError, ErrorCode } from '../errors.js';
+import { AppError, causeLine, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { CallDeadline } from '../domain/ports.js';
 import type { Authenticated } from './auth.js';
@@ -96,8 +96,12 @@ export function soapPort(
       } catch (error) {
         const fault = toWireFault(error);
         if (record) record.fault = fault.vendorCode;
-        if (fault.vendorCode === 10001 || fault.vendorCode === 20011)
+        if (fault.vendorCode === 10001)
           logger.error({ err: error, operation: name }, 'SOAP call failed');
+        // The database away (or a commit's outcome unknown): its cause in one line; a stack
+        // per call says nothing more, and an outage fails every call.
+        else if (fault.vendorCode === 20011)
+          logger.error({ operation: name, cause: causeLine(error) }, 'SOAP call failed');
         throw toNodeSoapFault(error);
       }
     };

@@ -296,7 +296,7 @@ for (const engine of testEngines()) {
         const started = new ConsoleJobRunner(
           services.bulkChanges,
           services.suppressionImports,
-          (e) => errors.push(e),
+          { failed: (e) => errors.push(e), recovered: () => undefined },
           100,
         );
         runner.stop = () => started.stop();

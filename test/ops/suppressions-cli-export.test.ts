@@ -101,6 +101,37 @@ for (const engine of testEngines()) {
       expect(await db.knex('email_status_history').count({ n: '*' })).to.deep.equal(history);
     });
 
+    it('an export imported again by the same actor keeps its source: no " (actor)" added at each round trip', async () => {
+      const first = write('round.csv', 'email,reason,source\nround@example.com,asked,Newsletter\n');
+      expect((await cli(['suppressions', 'import', first, '--actor', 'alice'], env)).code).to.equal(
+        0,
+      );
+      const source = async () =>
+        (await services.durableStatus.explain('round@example.com')).status?.source;
+      expect(await source()).to.equal('Newsletter (alice)');
+      for (let trip = 1; trip <= 2; trip++) {
+        const exported = await cli(['suppressions', 'export'], env);
+        const file = write(`round-${trip}.csv`, exported.stdout);
+        // The address lifted, as in a database the export is restored into that lacks it.
+        const lifted = await cli(
+          ['suppressions', 'remove', 'round@example.com', '--reason', 'test', '--actor', 'ops'],
+          env,
+        );
+        expect(lifted.code, lifted.stderr).to.equal(0);
+        const again = await cli(['suppressions', 'import', file, '--actor', 'alice'], env);
+        expect(again.code, again.stdout + again.stderr).to.equal(0);
+        expect(again.stdout).to.contain('1 address suppressed');
+        expect(await source(), `round trip ${trip}`).to.equal('Newsletter (alice)');
+      }
+      // Another actor's import records them after the source as it was.
+      const exported = write('round-bob.csv', (await cli(['suppressions', 'export'], env)).stdout);
+      await cli(['suppressions', 'remove', 'round@example.com', '--reason', 'test'], env);
+      expect(
+        (await cli(['suppressions', 'import', exported, '--actor', 'bob'], env)).code,
+      ).to.equal(0);
+      expect(await source()).to.equal('Newsletter (alice) (bob)');
+    });
+
     it('an export read into another database suppresses only what it lists as unsubscribed, never a lifted address', async () => {
       // What "suppressions export" writes: a lifted address is listed with unsubscribed=false.
       const exported = write(
