@@ -16,7 +16,9 @@ export type PageState =
   | { kind: 'expired' }
   | { kind: 'busy' }
   | { kind: 'error' }
-  | { kind: 'unconfirmed' };
+  | { kind: 'unconfirmed' }
+  /** The page's resubscribe, still being committed at its deadline: `code` to send it again. */
+  | { kind: 'undoUnconfirmed'; code: string };
 
 export interface Branding {
   senderName: string;
@@ -119,6 +121,15 @@ function body(m: Messages, state: PageState, values: Record<string, string>, lan
     case 'unconfirmed':
       return html`<h1>${m.unconfirmedHeading}</h1>
         <p>${m.unconfirmedText}</p>`;
+    case 'undoUnconfirmed':
+      // The proof the request carried, given back to whoever sent it, to send it once more.
+      return html`<h1>${m.undoUnconfirmedHeading}</h1>
+        <p>${m.undoUnconfirmedText}</p>
+        <form method="post" action="">
+          <input type="hidden" name="resubscribe" value="${state.code}" />
+          <input type="hidden" name="lang" value="${lang}" />
+          <button type="submit" class="secondary">${m.undoButton}</button>
+        </form>`;
   }
 }
 

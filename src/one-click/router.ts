@@ -242,7 +242,13 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
         (changedAt) => tokens!.checkUndoCode(link.linkId, changedAt, code),
         deadline,
       ),
-    );
+    ).catch((error: unknown) => {
+      // Still being committed at the deadline: the page says so of the resubscribe (not of an
+      // unsubscribe), with its button to send it again.
+      const refusal = refusalOf(error, logger);
+      if (refusal.reason !== 'outcome_unknown') throw refusal;
+      throw new Refusal(503, refusal.reason, { kind: 'undoUnconfirmed', code });
+    });
     if (outcome !== 'resubscribed' && outcome !== 'already_subscribed')
       throw new Refusal(403, `undo_${outcome}`, { kind: 'undoRefused' });
     if (outcome === 'resubscribed') {
