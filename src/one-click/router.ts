@@ -243,11 +243,17 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
         deadline,
       ),
     ).catch((error: unknown) => {
-      // Still being committed at the deadline: the page says so of the resubscribe (not of an
-      // unsubscribe), with its button to send it again.
+      // Not made for a passing fault (the database down or busy, the deadline), or still being
+      // committed at the deadline (said so of the resubscribe, not of an unsubscribe): the
+      // page gives its button again, with the proof the person posted. Going back to the
+      // confirmation instead would post the unsubscribe again, which then cannot be undone.
       const refusal = refusalOf(error, logger);
-      if (refusal.reason !== 'outcome_unknown') throw refusal;
-      throw new Refusal(503, refusal.reason, { kind: 'undoUnconfirmed', code });
+      if (refusal.status !== 503) throw refusal;
+      const page: PageState =
+        refusal.reason === 'outcome_unknown'
+          ? { kind: 'undoUnconfirmed', code }
+          : { kind: 'error', undoCode: code };
+      throw new Refusal(503, refusal.reason, page);
     });
     if (outcome !== 'resubscribed' && outcome !== 'already_subscribed')
       throw new Refusal(403, `undo_${outcome}`, { kind: 'undoRefused' });
