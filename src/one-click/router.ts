@@ -217,7 +217,7 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
     if (!page) return sendText(res, 200, 'Unsubscribed.');
     // The proof of this very change, shown to whoever made it and to no one else.
     const undo =
-      result.changed && undoWindowMs > 0 && tokens
+      result.changed && result.undoable !== false && undoWindowMs > 0 && tokens
         ? { code: tokens.undoCode(link.linkId, result.changedAt), minutes: options.undoMinutes }
         : null;
     sendPage(
