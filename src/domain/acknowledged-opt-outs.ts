@@ -53,6 +53,11 @@ export function undoableByLink(
   );
 }
 
+/** A re-subscribe made on a link's page: the undo of that link's own unsubscribe. */
+export function liftedByLink(status: Pick<EmailStatusRecord, 'unsubscribed' | 'source'>): boolean {
+  return status.unsubscribed === false && status.source.startsWith(`${LINK_SOURCE} (`);
+}
+
 /**
  * Whether `statement`, made of an address whose status is `current`, must be recorded in the
  * master status although the address is unsubscribed already. `source`: the master status

@@ -8,7 +8,7 @@ import { ChangePaths, type ChangePath } from './change-paths.js';
 import type { DurableStatusService } from './durable-status.service.js';
 import { masterStatusSource } from './master-change.js';
 import { emailKey, validateEmail } from './email-key.js';
-import { linkActor } from './acknowledged-opt-outs.js';
+import { liftedByLink, linkActor } from './acknowledged-opt-outs.js';
 
 /** What a verified unsubscribe link names: the entry point has checked its signature. */
 export interface LinkSubject {
@@ -25,6 +25,11 @@ export interface LinkUnsubscribeResult {
   people: number;
   /** When the master status changed (the undo proof is bound to it). */
   changedAt: number;
+  /**
+   * A page's unsubscribe only: false when it follows a link's undo, so the page offers none
+   * (a link undoes once until another path changes the address).
+   */
+  undoable?: boolean;
 }
 
 export type LinkResubscribeOutcome =
@@ -35,7 +40,12 @@ export type LinkResubscribeOutcome =
   | 'window_closed'
   | 'bad_proof'
   /** A person of the address was given a protected reason since (a complaint): operators only. */
-  | 'protected';
+  | 'protected'
+  /**
+   * The change before this unsubscribe was a link's own undo: a link undoes once, then only
+   * another path's change (the sender's) lets the next page unsubscribe be undone.
+   */
+  | 'undone_before';
 
 export interface LinkAddressState {
   unsubscribed: boolean;
@@ -88,7 +98,11 @@ export class LinkUnsubscribeService {
       (repos) => this.durable.unsubscribeOnce(repos, { key, path, reason, now: this.now() }),
       deadline ? { ...FINAL_STEP, deadline } : FINAL_STEP,
     );
-    if (result.changed) return result;
+    if (result.changed) {
+      if (via !== 'page') return result;
+      const undoable = !(await this.transactions.read((repos) => followsLinkUndo(repos, key)));
+      return { ...result, undoable };
+    }
     // Unsubscribed already: if by a page whose undo is still possible, this acknowledged
     // opt-out (a provider's one-click, another link, this page posted again: whoever sent it
     // was told the address is unsubscribed, and may not be who made that page's unsubscribe)
@@ -172,6 +186,10 @@ export class LinkUnsubscribeService {
     if (status.source !== check.source) return 'not_this_link';
     if (this.now() - status.changedAt > check.windowMs) return 'window_closed';
     if (!check.proof(status.changedAt)) return 'bad_proof';
+    // Unsubscribe, undo, unsubscribe, undo…: unbounded, whoever holds a link (or two links of
+    // the address) could flip it, and every person holding it, as fast as the rate limit
+    // allows, each flip written to the status, its history and every holder's activity log.
+    if (await followsLinkUndo(repos, check.key)) return 'undone_before';
     // A complaint given since on a person of the address, by a path that left the status as
     // it was (unsubscribed already, so unchanged): lifting the link's own unsubscribe would
     // lift it too, and only an operator may lift a protected reason.
@@ -188,6 +206,12 @@ interface ResubscribeCheck {
   source: string;
   windowMs: number;
   proof: (changedAt: number) => boolean;
+}
+
+/** Whether the change before the address's latest one was a link's undo (any link's). */
+async function followsLinkUndo(repos: TransactionScope, key: string): Promise<boolean> {
+  const [, previous] = await repos.emailStatus.historyPage(key, null, 2);
+  return previous !== undefined && liftedByLink(previous);
 }
 
 function reasonOf(value: unknown): string | null {

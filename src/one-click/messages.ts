@@ -29,6 +29,9 @@ export interface Messages {
   /** Still being committed at the request's deadline: it may be stored, or not. */
   unconfirmedHeading: string;
   unconfirmedText: string;
+  /** The page's resubscribe, still being committed at the request's deadline. */
+  undoUnconfirmedHeading: string;
+  undoUnconfirmedText: string;
 }
 
 export const MESSAGES: Record<Language, Messages> = {
@@ -61,6 +64,9 @@ export const MESSAGES: Record<Language, Messages> = {
     unconfirmedHeading: 'Your unsubscribe is not confirmed',
     unconfirmedText:
       'It may not have been recorded. Please try again in a few minutes: it will not be recorded twice.',
+    undoUnconfirmedHeading: 'Your resubscribe is not confirmed',
+    undoUnconfirmedText:
+      'It may not have been recorded. Please try again in a few minutes, within the time this page gave you.',
   },
   fr: {
     title: 'Désinscription',
@@ -92,6 +98,9 @@ export const MESSAGES: Record<Language, Messages> = {
     unconfirmedHeading: 'Votre désinscription n’est pas confirmée',
     unconfirmedText:
       'Elle n’a peut-être pas été enregistrée. Veuillez réessayer dans quelques minutes : elle ne sera pas enregistrée deux fois.',
+    undoUnconfirmedHeading: 'Votre réinscription n’est pas confirmée',
+    undoUnconfirmedText:
+      'Elle n’a peut-être pas été enregistrée. Veuillez réessayer dans quelques minutes, dans le délai indiqué par cette page.',
   },
 };
 

@@ -15,8 +15,11 @@ export type PageState =
   | { kind: 'invalid' }
   | { kind: 'expired' }
   | { kind: 'busy' }
-  | { kind: 'error' }
-  | { kind: 'unconfirmed' };
+  /** `undoCode`: a resubscribe that was not made, to send again with the proof it carried. */
+  | { kind: 'error'; undoCode?: string }
+  | { kind: 'unconfirmed' }
+  /** The page's resubscribe, still being committed at its deadline: `code` to send it again. */
+  | { kind: 'undoUnconfirmed'; code: string };
 
 export interface Branding {
   senderName: string;
@@ -60,6 +63,15 @@ export function maskAddress(email: string): string {
   const name = dot > 0 ? domain.slice(0, dot) : domain;
   const tld = dot > 0 ? domain.slice(dot) : '';
   return `${local.slice(0, shown).join('')}•••@${[...name][0] ?? ''}•••${tld}`;
+}
+
+/** The resubscribe button with `code`, the proof the request carried, to send it once more. */
+function undoForm(m: Messages, code: string, lang: Language): SafeHtml {
+  return html`<form method="post" action="">
+    <input type="hidden" name="resubscribe" value="${code}" />
+    <input type="hidden" name="lang" value="${lang}" />
+    <button type="submit" class="secondary">${m.undoButton}</button>
+  </form>`;
 }
 
 function body(m: Messages, state: PageState, values: Record<string, string>, lang: Language) {
@@ -115,10 +127,15 @@ function body(m: Messages, state: PageState, values: Record<string, string>, lan
         <p>${m.busyText}</p>`;
     case 'error':
       return html`<h1>${m.errorHeading}</h1>
-        <p>${m.errorText}</p>`;
+        <p>${m.errorText}</p>
+        ${state.undoCode ? undoForm(m, state.undoCode, lang) : ''}`;
     case 'unconfirmed':
       return html`<h1>${m.unconfirmedHeading}</h1>
         <p>${m.unconfirmedText}</p>`;
+    case 'undoUnconfirmed':
+      return html`<h1>${m.undoUnconfirmedHeading}</h1>
+        <p>${m.undoUnconfirmedText}</p>
+        ${undoForm(m, state.code, lang)}`;
   }
 }
 

@@ -217,7 +217,7 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
     if (!page) return sendText(res, 200, 'Unsubscribed.');
     // The proof of this very change, shown to whoever made it and to no one else.
     const undo =
-      result.changed && undoWindowMs > 0 && tokens
+      result.changed && result.undoable !== false && undoWindowMs > 0 && tokens
         ? { code: tokens.undoCode(link.linkId, result.changedAt), minutes: options.undoMinutes }
         : null;
     sendPage(
@@ -242,7 +242,19 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
         (changedAt) => tokens!.checkUndoCode(link.linkId, changedAt, code),
         deadline,
       ),
-    );
+    ).catch((error: unknown) => {
+      // Not made for a passing fault (the database down or busy, the deadline), or still being
+      // committed at the deadline (said so of the resubscribe, not of an unsubscribe): the
+      // page gives its button again, with the proof the person posted. Going back to the
+      // confirmation instead would post the unsubscribe again, which then cannot be undone.
+      const refusal = refusalOf(error, logger);
+      if (refusal.status !== 503) throw refusal;
+      const page: PageState =
+        refusal.reason === 'outcome_unknown'
+          ? { kind: 'undoUnconfirmed', code }
+          : { kind: 'error', undoCode: code };
+      throw new Refusal(503, refusal.reason, page);
+    });
     if (outcome !== 'resubscribed' && outcome !== 'already_subscribed')
       throw new Refusal(403, `undo_${outcome}`, { kind: 'undoRefused' });
     if (outcome === 'resubscribed') {

@@ -48,6 +48,8 @@ export interface MStatus {
   prot: boolean;
   /** The status is this page's own unsubscribe (its undo may lift it). */
   page: PageRef | null;
+  /** A link's undo: the next page unsubscribe offers none (a link undoes once). */
+  undone?: boolean;
   /** When it changed: RECENT, or the date an import gave. */
   at: number;
   /** Made by the Salesforce org (its own changes are ordered by their modstamps). */
@@ -315,12 +317,16 @@ export class Model {
     return unsub ? 'unsubscribed' : 'resubscribed';
   }
 
-  /** A link's POST (one-click, or the page's button): returns whether it changed the status. */
-  linkUnsubscribe(email: string, page: PageRef | null): boolean {
+  /**
+   * A link's POST (one-click, or the page's button `onPage`): whether it changed the status and,
+   * on the page, offered its undo (none right after a link's undo: its proof then matches none).
+   */
+  linkUnsubscribe(email: string, page: PageRef | null, onPage = false): boolean {
     const key = keyOf(email);
     if (!this.statusOf(key)) {
-      this.setMaster(key, true, false, page);
-      return true;
+      const offered = !onPage || this.master.get(key)?.undone !== true;
+      this.setMaster(key, true, false, onPage ? (page ?? { url: '', code: '' }) : null);
+      return offered;
     }
     this.acknowledge(key, true, null, PATHS.link);
     return false;
@@ -334,6 +340,7 @@ export class Model {
     if (cur.prot || cur.page !== page) return 'refused';
     if (this.holders(key).some((h) => isProtected(h.reason))) return 'refused';
     this.setMaster(key, false);
+    this.master.get(key)!.undone = true;
     return 'resubscribed';
   }
 
