@@ -5,7 +5,8 @@
  * unsubscribe links and their page's undo, suppression imports, the console's address form and
  * person page), each compared after every step with a reference model of the spec
  * (test/support/durable-model.ts): every person's address key and flag, every master status
- * (unsubscribed, protected, undoable by a page), the invariant.
+ * (unsubscribed, protected, undoable by a page), the invariant, and every person's log of its
+ * flag and address changes (getLeadActivity: values and Reason, in order; durable-model-log.ts).
  *
  * Deterministic: a fixed list of seeds. A failure names the seed, the step and every operation
  * up to it. DURABLE_MODEL_SEEDS=N and DURABLE_MODEL_STEPS=M run a longer variant.
@@ -118,7 +119,7 @@ for (const engine of testEngines()) {
             const unsub = run.chance(0.5);
             run.log.push(`flagByEmail ${JSON.stringify({ email, unsub })}`);
             const res = await run.soap(syncLeadXml({ email, unsub }));
-            const holder = run.model.holders(keyOf(email))[0];
+            const holder = run.holderNamed(keyOf(email), res.body);
             if (!holder) {
               run.expectOk(res);
               run.model.create(run.idOf(res.body), { email, unsub }, 'Default', PATHS.web, null);
@@ -266,6 +267,7 @@ for (const engine of testEngines()) {
       for (let step = 1; step <= STEPS; step++) {
         let left = run.random() * total;
         const [, op] = operations.find(([w]) => (left -= w) < 0) ?? operations[0]!;
+        run.model.step = step;
         try {
           await op();
         } catch (error) {

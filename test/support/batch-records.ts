@@ -30,6 +30,10 @@ export const ADDRESSES = [
   'three@example.com',
   'Three@Example.com',
   'four@example.com',
+  // One mailbox spelled apart beyond ASCII case: NFC and NFD, upper case, quoted, a root dot.
+  'zoë@example.com',
+  'ZOE\u0308@EXAMPLE.COM',
+  '"zoë"@example.com.',
 ];
 const NAMES = ['Ann', 'Bob', 'Cy'];
 

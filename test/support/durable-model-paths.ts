@@ -139,7 +139,7 @@ export function otherPaths(run: ModelRun): Operation[] {
             const byFid = r.foreignId
               ? [...run.model.leads.values()].find((l) => l.foreignId === r.foreignId)
               : undefined;
-            const holder = r.foreignId ? byFid : run.model.holders(keyOf(r.email!))[0];
+            const holder = r.foreignId ? byFid : run.holderNamed(keyOf(r.email!), answer.leadId);
             if (!holder) {
               expected = 'CREATED';
               run.model.create(answer.leadId, r, partition, PATHS.web, r.foreignId ?? null);
@@ -222,8 +222,7 @@ export function otherPaths(run: ModelRun): Operation[] {
             .db('leads')
             .where('foreign_sys_person_id', recordId)
             .select('id')) as Array<{ id: number }>;
-          run.model.leads.delete(-1);
-          run.model.leads.set(Number(row!.id), { ...created, id: Number(row!.id) });
+          run.model.renumber(-1, Number(row!.id));
         }
       },
     ],

@@ -8,6 +8,7 @@ import type { SuppressionRow } from '../../src/domain/suppression.service.js';
 import type { LinkService } from '../one-click/support.js';
 import { leadRecordId } from '../salesforce/support.js';
 import { isProtected, Model, Refused, type MLead, type PageRef } from './durable-model.js';
+import { comparableLogs, loggedChangesOf } from './durable-model-log.js';
 import { seeded } from './seeded.js';
 import { faultCode, rawCall, TEST_USER } from './service.js';
 
@@ -142,6 +143,18 @@ export class ModelRun {
   };
   readonly idOf = (body: string): number => Number(/<leadId>(\d+)<\/leadId>/.exec(body)![1]);
 
+  /**
+   * The holder of `key` a request by address changed: the one its answer names (an id, or a
+   * body with a leadId), which of them being the store's to choose (the latest changed); the
+   * first holder when the answer names none of them (a fault: nothing changed).
+   */
+  readonly holderNamed = (key: string, answer: number | string): MLead | undefined => {
+    const id =
+      typeof answer === 'number' ? answer : Number(/<leadId>(\d+)<\/leadId>/.exec(answer)?.[1]);
+    const holders = this.model.holders(key);
+    return holders.find((h) => h.id === id) ?? holders[0];
+  };
+
   /** Runs `change` on a copy of the model: the copy is kept unless it is refused. */
   readonly attempt = (change: (m: Model) => void): boolean => {
     const next = this.model.clone();
@@ -209,5 +222,11 @@ export class ModelRun {
       wanted.map(([key, s]) => ({ key, unsub: s.unsub, prot: s.prot, page: s.page !== null })),
     );
     expect(await this.svc.services.durableStatus.findViolations(), where).to.deep.equal([]);
+    // The log: each person's changes of its flag and address, with the reason each rule gives.
+    for (const l of this.sorted()) {
+      const stored = await loggedChangesOf(this.svc.services, l.id);
+      const { actual, expected } = comparableLogs(this.model.log, l.id, stored);
+      expect(actual, `lead ${l.id}, ${where}`).to.deep.equal(expected);
+    }
   }
 }

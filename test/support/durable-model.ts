@@ -6,88 +6,23 @@
  * and compares the store with this model after every step. Plain data, cloned whole before each
  * change so that a refused request (or a refused record of a batch) leaves it as it was.
  */
+import {
+  isProtected,
+  keyOf,
+  PATHS,
+  PROPAGATED,
+  RECENT,
+  Refused,
+  RESET,
+  type MChange,
+  type MLogged,
+  type MLead,
+  type MPath,
+  type MStatus,
+  type PageRef,
+} from './durable-model-terms.js';
 
-/**
- * The spec's email key: trimmed, NFC, lower-cased; and of the spellings of one mailbox beyond
- * case, those the runs send (durable-model-run.ts, spellings): a quoted local part that needs
- * no quotes, a domain's trailing dot.
- */
-export const keyOf = (email: string): string =>
-  email
-    .trim()
-    .normalize('NFC')
-    .toLowerCase()
-    .replace(/^"([^"\\\s@]+)"@/, '$1@')
-    .replace(/\.+$/, '');
-
-/** PROTECTED_REASONS=complaint: whole word, any case, plural too. */
-export const isProtected = (reason: string | null): boolean =>
-  reason !== null && /(?<![\p{L}\p{N}])complaints?(?![\p{L}\p{N}])/u.test(reason.toLowerCase());
-
-/** A page unsubscribe the person may undo: the link's URL and the code the page showed. */
-export interface PageRef {
-  url: string;
-  code: string;
-}
-
-export interface MLead {
-  id: number;
-  /** As stored: what was sent, trimmed. */
-  email: string | null;
-  key: string | null;
-  partition: string;
-  unsub: boolean;
-  /** The UnsubscribedReason column. */
-  reason: string | null;
-  foreignId: string | null;
-}
-
-export interface MStatus {
-  unsub: boolean;
-  /** The status's reason is protected (only an operator lifts it). */
-  prot: boolean;
-  /** The status is this page's own unsubscribe (its undo may lift it). */
-  page: PageRef | null;
-  /** A link's undo: the next page unsubscribe offers none (a link undoes once). */
-  undone?: boolean;
-  /** When it changed: RECENT, or the date an import gave. */
-  at: number;
-  /** Made by the Salesforce org (its own changes are ordered by their modstamps). */
-  sf: boolean;
-  /**
-   * From when every opt-out by another path is recorded (set when a Salesforce record of the
-   * address is first reported opted out; null: not); a Salesforce untick made before it is
-   * not applied. Kept by every change of the status.
-   */
-  sfSince: number | null;
-}
-
-/** Every change made while the test runs: later than any date or modstamp the test sends. */
-export const RECENT = Number.MAX_SAFE_INTEGER;
-
-export interface MPath {
-  reason: string;
-  operator: boolean;
-  salesforce?: boolean;
-}
-
-export const PATHS = {
-  web: { reason: 'Web service API', operator: false },
-  salesforce: { reason: 'Salesforce sync', operator: false, salesforce: true },
-  personPage: { reason: 'Person detail', operator: true },
-  link: { reason: 'Unsubscribe link', operator: false },
-  import: { reason: 'Suppression list import', operator: false },
-} satisfies Record<string, MPath>;
-
-/** A change the model refuses as the service must: fault 20106 (LEAD_SYNC_FAILED). */
-export class Refused extends Error {}
-
-/** One person's change: the address (undefined: not sent; null: cleared), the flag, a reason. */
-export interface MChange {
-  email?: string | null;
-  unsub?: boolean;
-  reason?: string;
-}
+export * from './durable-model-terms.js';
 
 export class Model {
   leads = new Map<number, MLead>();
@@ -96,6 +31,10 @@ export class Model {
   reported = new Map<string, Record<string, string>>();
   /** Salesforce: the latest modstamp applied for each record. */
   appliedAt = new Map<string, number>();
+  /** Every person's flag and address changes, in the order made (their activities' order). */
+  log: MLogged[] = [];
+  /** The operation running (MLogged.step). */
+  step = 0;
 
   clone(): Model {
     const m = new Model();
@@ -103,7 +42,31 @@ export class Model {
     for (const [k, s] of this.master) m.master.set(k, { ...s });
     for (const [r, f] of this.reported) m.reported.set(r, { ...f });
     for (const [r, a] of this.appliedAt) m.appliedAt.set(r, a);
+    m.log = this.log.map((c) => ({ ...c }));
+    m.step = this.step;
     return m;
+  }
+
+  /** `lead`'s flag set to `to`, logged with `why` when it changes (rule 7). */
+  private flag(lead: MLead, to: boolean, why: string): void {
+    if (lead.unsub !== to)
+      this.log.push({
+        lead: lead.id,
+        step: this.step,
+        attribute: 'Unsubscribed',
+        from: String(lead.unsub),
+        to: String(to),
+        why,
+      });
+    lead.unsub = to;
+  }
+
+  /** The person `from` is `to` now (its id known only once created): its log too. */
+  renumber(from: number, to: number): void {
+    const lead = this.leads.get(from)!;
+    this.leads.delete(from);
+    this.leads.set(to, { ...lead, id: to });
+    for (const c of this.log) if (c.lead === from) c.lead = to;
   }
 
   statusOf(key: string): boolean {
@@ -133,7 +96,7 @@ export class Model {
       sf,
       sfSince,
     });
-    for (const h of this.holders(key)) h.unsub = unsub;
+    for (const h of this.holders(key)) this.flag(h, unsub, PROPAGATED);
   }
 
   /** Rule 2 by a path: a protected suppression is lifted only by an operator. */
@@ -199,7 +162,7 @@ export class Model {
       if (requested && !this.statusOf(key))
         this.setMaster(key, true, isProtected(reason ?? path.reason), null, path);
       else if (this.statusOf(key)) {
-        lead.unsub = true;
+        this.flag(lead, true, RESET);
         if (requested || reason !== null) this.acknowledge(key, requested, reason, path);
       }
     }
@@ -220,6 +183,14 @@ export class Model {
     if (change.email !== undefined) {
       const email = change.email === null ? null : change.email.trim();
       if (email !== lead.email) {
+        this.log.push({
+          lead: lead.id,
+          step: this.step,
+          attribute: 'Email Address',
+          from: lead.email,
+          to: email,
+          why: path.reason,
+        });
         const key = email === null ? null : keyOf(email);
         if (key !== null && key !== lead.key) {
           const carries = lead.key === null && lead.unsub;
@@ -227,7 +198,7 @@ export class Model {
             this.setMaster(key, true, isProtected(lead.reason ?? path.reason), null, path);
             moved.push(key);
           } else if (carries) carried = lead.reason ?? '';
-          else lead.unsub = this.statusOf(key);
+          else this.flag(lead, this.statusOf(key), RESET);
         }
         lead.email = email;
         lead.key = key;
@@ -236,7 +207,7 @@ export class Model {
     const reason = change.reason ?? null;
     const key = lead.key;
     if (change.unsub !== undefined && change.unsub !== lead.unsub) {
-      lead.unsub = change.unsub;
+      this.flag(lead, change.unsub, path.reason);
       if (key !== null) {
         if (change.unsub) this.setMaster(key, true, isProtected(reason ?? path.reason), null, path);
         else this.lift(key, path);
@@ -264,6 +235,9 @@ export class Model {
   /** mergeLeads: losers deleted, the winner's empty address and flag filled from them. */
   merge(winner: MLead, losers: readonly MLead[], path: MPath): void {
     for (const l of losers) this.leads.delete(l.id);
+    // Their history moves to the winner.
+    const ids = new Set(losers.map((l) => l.id));
+    for (const c of this.log) if (ids.has(c.lead)) c.lead = winner.id;
     const change: MChange = {};
     const donor = losers.find((l) => l.email !== null);
     if (winner.key === null && donor) change.email = donor.email;

@@ -7,6 +7,7 @@ import { FieldCatalogue } from '../../src/domain/field-catalogue.js';
 import { LeadService } from '../../src/domain/lead.service.js';
 import type { Services } from '../../src/domain/services.js';
 import { expectNoViolations } from './harness.js';
+import { expectLogsTellFlags } from './log-chain.js';
 import { seeded } from './seeded.js';
 
 type LeadServices = Pick<Services, 'leads'>;
@@ -167,6 +168,8 @@ export async function expectAddressesSettled(
       report.leads.map((l) => [l.id, l.unsubscribed]),
       address,
     ).to.deep.equal(report.leads.map((l) => [l.id, master]));
+    // And each person's log tells how it came to hold its flag.
+    await expectLogsTellFlags(s, report.leads);
     const last = report.history[report.history.length - 1];
     if (last) {
       expect(report.status, address).to.include({
