@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
-import { LOGIN_WINDOW_MS } from '../admin/login-throttle.js';
+import { LOGIN_WINDOW_MS } from '../login-throttle.js';
 import type { Config } from '../config.js';
 import { UNSUBSCRIBE_RATE_WINDOW_MS } from '../config/one-click.settings.js';
 import type { Logger } from '../logger.js';
