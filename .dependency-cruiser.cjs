@@ -4,13 +4,16 @@
  * entry points (cli, mktows, salesforce, admin, one-click) → domain → ports ← data-access,
  * with the SOAP plumbing (soap-transport) shared below the SOAP entry points and the settings
  * (src/config) below the entry points, the plumbing and data-access. The composition
- * roots (main.ts, compose.ts, app.ts, cli/index.ts) are where data-access meets the domain;
- * of the CLI's commands only those that work on the database itself open data-access.
+ * roots (main.ts, compose.ts, app.ts, cli/index.ts, and cluster/supervisor.ts, which starts the
+ * service in each worker) are where data-access meets the domain; of the CLI's commands only
+ * those that work on the database itself open data-access. The rest of src/cluster (the
+ * instance's limits, shared by the listeners) sits below the entry points.
+ * These rules are the only import rules: ESLint checks none of its own.
  * A fixture that breaks each rule is checked in test/unit/dependency-rules.test.ts. There is
  * no list of tolerated violations: every rule holds for the whole tree.
  */
 const ENTRY_POINTS = '^src/(cli|mktows|salesforce|admin|one-click)/';
-const COMPOSITION_ROOTS = '^src/(app|main|compose)\\.ts$';
+const COMPOSITION_ROOTS = '^src/(app|main|compose|cluster/supervisor)\\.ts$';
 const SQL_DRIVERS = 'node_modules/(@types/)?(knex|pg|pg-[a-z-]+|better-sqlite3)/';
 const TRANSPORT_LIBRARIES = 'node_modules/(@types/)?(express|express-serve-static-core|soap)/';
 /** Node's own network modules: a request, a response or a socket. */
@@ -155,6 +158,29 @@ module.exports = {
         'setting shares with a listener (a Salesforce id) lives beside both in src/.',
       from: { path: '^src/config(\\.ts$|/)' },
       to: { path: `${ENTRY_POINTS}|^src/(soap-transport|data-access)/|${COMPOSITION_ROOTS}` },
+    },
+    {
+      name: 'data-access-no-transport-libraries',
+      severity: 'error',
+      comment:
+        'Data-access stores and reads records: no Express or node-soap object enters it (what ' +
+        'a listener needs of the database is handed to it as a port).',
+      from: { path: '^src/data-access/' },
+      to: { path: TRANSPORT_LIBRARIES },
+    },
+    {
+      name: 'cluster-below-entry-points',
+      severity: 'error',
+      comment:
+        "The instance's limits (src/cluster, but for supervisor.ts) are used by the listeners: " +
+        'like the limiters they build on (call-limits.ts, auth-failures.ts, login-throttle.ts, ' +
+        'beside them in src/), they depend on no listener, no SOAP plumbing, no domain or ' +
+        'data-access and no composition root. supervisor.ts, the primary process, starts the ' +
+        'service (main.ts): it is a composition root.',
+      from: { path: '^src/cluster/', pathNot: '^src/cluster/supervisor\\.ts$' },
+      to: {
+        path: `${ENTRY_POINTS}|^src/(soap-transport|domain|data-access)/|${COMPOSITION_ROOTS}`,
+      },
     },
     {
       name: 'data-access-to-ports-only',

@@ -14,7 +14,7 @@ import {
 } from './console-cookies.js';
 import { field, sameToken, send } from './form.js';
 import { CSRF_FIELD } from './layout.js';
-import { LOGIN_WINDOW_MS } from './login-throttle.js';
+import { LOGIN_WINDOW_MS } from '../login-throttle.js';
 import { loginPage } from './pages/login.js';
 
 const randomToken = (): string => crypto.randomBytes(32).toString('base64url');

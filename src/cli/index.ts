@@ -30,7 +30,7 @@ import { runSuppressionsCommand, SUPPRESSIONS_HELP } from './suppressions.comman
 import { finished, stopCommandOnSignals } from './stop-signals.js';
 import { InvalidIndexLeft } from '../data-access/invalid-indexes.js';
 import { runUsersCommand, USERS_HELP } from './users.command.js';
-import { StartError } from '../main.js';
+import { StartError } from '../service-ports.js';
 import { VERSION } from '../package-info.js';
 import { runServe } from './serve.command.js';
 import { checkedLinkTokens, linkKeysAreChecked } from '../link-key-check.js';

@@ -2,8 +2,8 @@ import cluster from 'node:cluster';
 import { CallLimits, type CallAdmission, type CallLimitOptions } from '../call-limits.js';
 import { FixedWindows } from '../fixed-windows.js';
 import { AppError, ErrorCode } from '../errors.js';
-import { AuthFailureLimiter, type AuthFailureOptions } from '../mktows/auth-failures.js';
-import { LoginThrottle, type LoginThrottleOptions } from '../admin/login-throttle.js';
+import { AuthFailureLimiter, type AuthFailureOptions } from '../auth-failures.js';
+import { LoginThrottle, type LoginThrottleOptions } from '../login-throttle.js';
 import {
   LendingCallLimits,
   answerLoan,

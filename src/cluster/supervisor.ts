@@ -1,10 +1,11 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
-import { LOGIN_WINDOW_MS } from '../admin/login-throttle.js';
+import { LOGIN_WINDOW_MS } from '../login-throttle.js';
 import type { Config } from '../config.js';
 import { UNSUBSCRIBE_RATE_WINDOW_MS } from '../config/one-click.settings.js';
 import type { Logger } from '../logger.js';
-import { bindMetricsPort, bindPort, start, type Running } from '../main.js';
+import { start, type Running } from '../main.js';
+import { bindMetricsPort, bindPort } from '../service-ports.js';
 import type { MetricsSource } from '../metrics.js';
 import { LoanBroker, isLoanMessage } from './concurrency-loans.js';
 import { InstanceLimits, isLimitMessage } from './instance-limits.js';

@@ -1,4 +1,4 @@
-import { ConfigError, type Setting, integer } from './parse.js';
+import { type Setting, integer, nameSecretPairs } from './parse.js';
 
 /** The operator console. */
 export const adminSettings = {
@@ -7,21 +7,13 @@ export const adminSettings = {
     default: '',
     meaning:
       'Comma-separated name:password pairs of /admin operators, besides those added with "operators add"',
-    parse: (raw: string): Array<{ name: string; password: string }> => {
-      if (raw.trim() === '') return [];
-      return raw.split(',').map((pair) => {
-        const at = pair.indexOf(':');
-        const name = pair.slice(0, at).trim();
-        const password = pair.slice(at + 1).trim();
+    parse: (raw: string): Array<{ name: string; password: string }> =>
+      nameSecretPairs(
+        raw,
         // Same rules as operators stored with the CLI (src/domain/operator.service.ts).
-        if (at < 1 || !/^[A-Za-z0-9_.@-]{1,64}$/.test(name) || password.length < 12) {
-          throw new ConfigError(
-            'ADMIN_USERS must be comma-separated name:password pairs (name: 1-64 of A-Z a-z 0-9 _ . @ -; password: 12 or more characters)',
-          );
-        }
-        return { name, password };
-      });
-    },
+        (name, password) => /^[A-Za-z0-9_.@-]{1,64}$/.test(name) && password.length >= 12,
+        'ADMIN_USERS must be comma-separated name:password pairs (name: 1-64 of A-Z a-z 0-9 _ . @ -; password: 12 or more characters)',
+      ).map(([name, password]) => ({ name, password })),
   },
   adminSessionHours: {
     env: 'ADMIN_SESSION_HOURS',

@@ -1,4 +1,11 @@
-import { ConfigError, LINK_KEY_ID, type Setting, integer, optionalInteger } from './parse.js';
+import {
+  ConfigError,
+  LINK_KEY_ID,
+  type Setting,
+  integer,
+  nameSecretPairs,
+  optionalInteger,
+} from './parse.js';
 
 /** One-click unsubscribe links and their hosted page. */
 /** UNSUBSCRIBE_RATE_LIMIT and UNSUBSCRIBE_PAGE_RATE_LIMIT count requests per minute. */
@@ -34,20 +41,12 @@ export const oneClickSettings = {
     default: '',
     meaning:
       'Retired unsubscribe-link keys still accepted, comma-separated keyId:secret pairs (links already sent keep working after a rotation)',
-    parse: (raw: string): Array<{ id: string; secret: string }> => {
-      if (raw.trim() === '') return [];
-      return raw.split(',').map((pair) => {
-        const at = pair.indexOf(':');
-        const id = pair.slice(0, at).trim();
-        const secret = pair.slice(at + 1).trim();
-        if (at < 1 || !LINK_KEY_ID.test(id) || secret.length < 32) {
-          throw new ConfigError(
-            'UNSUBSCRIBE_LINK_OLD_KEYS must be comma-separated keyId:secret pairs (id: 1 to 16 of A-Z a-z 0-9 _ -; secret: 32 or more characters)',
-          );
-        }
-        return { id, secret };
-      });
-    },
+    parse: (raw: string): Array<{ id: string; secret: string }> =>
+      nameSecretPairs(
+        raw,
+        (id, secret) => LINK_KEY_ID.test(id) && secret.length >= 32,
+        'UNSUBSCRIBE_LINK_OLD_KEYS must be comma-separated keyId:secret pairs (id: 1 to 16 of A-Z a-z 0-9 _ -; secret: 32 or more characters)',
+      ).map(([id, secret]) => ({ id, secret })),
   },
   unsubscribeBaseUrl: {
     env: 'UNSUBSCRIBE_BASE_URL',

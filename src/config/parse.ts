@@ -40,6 +40,25 @@ export function optionalInteger(env: string, min: number, max: number) {
   return (raw: string): number | null => (raw.trim() === '' ? null : parse(raw));
 }
 
+/**
+ * Comma-separated name:secret pairs, each split at its first colon and both sides trimmed; a
+ * pair with no name before a colon, or that `sound` refuses, is the ConfigError `message`.
+ */
+export function nameSecretPairs(
+  raw: string,
+  sound: (name: string, secret: string) => boolean,
+  message: string,
+): Array<[name: string, secret: string]> {
+  if (raw.trim() === '') return [];
+  return raw.split(',').map((pair) => {
+    const at = pair.indexOf(':');
+    const name = pair.slice(0, at).trim();
+    const secret = pair.slice(at + 1).trim();
+    if (at < 1 || !sound(name, secret)) throw new ConfigError(message);
+    return [name, secret];
+  });
+}
+
 export function bool(env: string) {
   return (raw: string): boolean => {
     const v = raw.trim().toLowerCase();

@@ -8,7 +8,7 @@ import {
   type Authenticated,
   type Authenticator,
 } from './auth.js';
-import type { AuthFailureLimiter } from './auth-failures.js';
+import type { AuthFailureLimiter } from '../auth-failures.js';
 import type { CallAdmission } from '../call-limits.js';
 import { CallDeadline } from '../domain/ports.js';
 import { MustUnderstand, VersionMismatch } from '../soap-transport/envelope-faults.js';

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { ChangePaths, PROPAGATED_REASON } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
-import { startTestService, type TestService } from '../support/service.js';
-import { ALICE, AdminClient, addressFlags, seedAddress } from './support.js';
+import type { TestService } from '../support/service.js';
+import { AdminClient, addressFlags, addressPerTest } from './support.js';
 
 const web = ChangePaths.webService();
 
@@ -13,16 +13,7 @@ for (const engine of testEngines()) {
     let svc: TestService;
     let services: Services;
     let ids: { a: number; b: number };
-
-    beforeEach(async () => {
-      svc = await startTestService(engine, {
-        adminUsers: [ALICE],
-        adminLoginMaxFailures: 3,
-      });
-      services = svc.running.services;
-      ids = await seedAddress(services);
-    });
-    afterEach(() => svc.stop());
+    addressPerTest(engine, (page) => ({ svc, services, ids } = page));
 
     it('re-subscribes through the form with the durable rules, Person detail and the operator', async () => {
       const client = new AdminClient(svc.base);

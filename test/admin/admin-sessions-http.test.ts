@@ -8,9 +8,9 @@ import {
   ALICE,
   AdminClient,
   addressFlags,
+  addressPerTest,
   csrfOf,
   operatorServiceFor,
-  seedAddress,
 } from './support.js';
 import { SESSION_COOKIE } from '../../src/admin/router.js';
 
@@ -23,16 +23,7 @@ for (const engine of testEngines()) {
     let svc: TestService;
     let services: Services;
     let ids: { a: number; b: number };
-
-    beforeEach(async () => {
-      svc = await startTestService(engine, {
-        adminUsers: [ALICE],
-        adminLoginMaxFailures: 3,
-      });
-      services = svc.running.services;
-      ids = await seedAddress(services);
-    });
-    afterEach(() => svc.stop());
+    addressPerTest(engine, (page) => ({ svc, services, ids } = page));
 
     it('sends every page to the login form without a session, and refuses every POST', async () => {
       const client = new AdminClient(svc.base);
@@ -81,14 +72,17 @@ for (const engine of testEngines()) {
     });
 
     it('marks cookies Secure behind an HTTPS proxy', async () => {
-      await svc.stop();
-      svc = await startTestService(engine, { adminUsers: [ALICE], trustProxy: 1 });
-      const client = new AdminClient(svc.base, { 'X-Forwarded-Proto': 'https' });
-      const ok = await client.logIn();
-      expect(ok.status).to.equal(303);
-      // The session cookie at least: none set would pass the loop below without a look.
-      expect(ok.setCookies.some((c) => c.startsWith(`__Host-${SESSION_COOKIE}=`))).to.equal(true);
-      for (const c of ok.setCookies) expect(c).to.match(/; Secure/);
+      const proxied = await startTestService(engine, { adminUsers: [ALICE], trustProxy: 1 });
+      try {
+        const client = new AdminClient(proxied.base, { 'X-Forwarded-Proto': 'https' });
+        const ok = await client.logIn();
+        expect(ok.status).to.equal(303);
+        // The session cookie at least: none set would pass the loop below without a look.
+        expect(ok.setCookies.some((c) => c.startsWith(`__Host-${SESSION_COOKIE}=`))).to.equal(true);
+        for (const c of ok.setCookies) expect(c).to.match(/; Secure/);
+      } finally {
+        await proxied.stop();
+      }
     });
 
     it('refuses a login form without its CSRF token', async () => {

@@ -143,6 +143,25 @@ export function consolePerTest(
   afterEach(() => svc?.stop());
 }
 
+/**
+ * For each test (mocha hooks): a service with ALICE as its operator (three failed logins per
+ * address allowed) and Ann's address held twice (seedAddress), handed to `opened`; the service
+ * stopped after the test.
+ */
+export function addressPerTest(
+  engine: TestEngine,
+  opened: (page: { svc: TestService; services: Services; ids: { a: number; b: number } }) => void,
+): void {
+  let svc: TestService | undefined;
+  beforeEach(async () => {
+    svc = undefined;
+    svc = await startTestService(engine, { adminUsers: [ALICE], adminLoginMaxFailures: 3 });
+    const services = svc.running.services;
+    opened({ svc, services, ids: await seedAddress(services) });
+  });
+  afterEach(() => svc?.stop());
+}
+
 /** Text that would be markup, a broken attribute or an entity if a page echoed it unescaped. */
 export const EVIL = `<script>alert(1)</script>"'&`;
 

@@ -8,26 +8,13 @@ import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { testEngines } from '../support/database.js';
 import { mergeXml, statusesOf, syncLeadXml, syncManyXml } from '../support/durable-model-run.js';
-import { faultCode, rawCall, startTestService, type TestService } from '../support/service.js';
-
-const idOf = (body: string) => Number(/<leadId>(\d+)<\/leadId>/.exec(body)![1]);
+import { durableSoapSuite } from '../support/durable-soap-suite.js';
+import { faultCode } from '../support/service.js';
 
 for (const engine of testEngines()) {
   describe(`reasons of an opt-out without an address (${engine.name})`, function () {
     this.timeout(120000);
-    let svc: TestService;
-    before(async () => {
-      svc = await startTestService(engine);
-    });
-    after(() => svc.stop());
-
-    const soap = (body: string) => rawCall(svc.url, body);
-    const knex = () => svc.running.database.knex;
-    const create = async (r: Parameters<typeof syncLeadXml>[0]) => {
-      const res = await soap(syncLeadXml(r));
-      expect(res.status, res.body).to.equal(200);
-      return idOf(res.body);
-    };
+    const { running, soap, knex, create, violations } = durableSoapSuite(engine);
     const leadOf = async (id: number) => {
       const row = (await knex()('leads').where({ id }).first()) as {
         unsubscribed: unknown;
@@ -40,7 +27,6 @@ for (const engine of testEngines()) {
         { unsubscribed: unknown; reason: string | null } | undefined;
       return row && { unsub: Boolean(Number(row.unsubscribed)), reason: row.reason };
     };
-    const violations = () => svc.running.services.durableStatus.findViolations();
     /** A web service re-subscribe of `id`, single or batched, is refused (20106, FAILED). */
     const liftRefused = async (id: number) => {
       const single = await soap(syncLeadXml({ id, unsub: false }));
@@ -159,7 +145,7 @@ for (const engine of testEngines()) {
 
       it('an operator may replace it (person page)', async () => {
         const lead = await create({ foreignId: 'pr-3', unsub: true, reason: 'complaint' });
-        await svc.running.services.leads.setUnsubscribed(
+        await running().services.leads.setUnsubscribed(
           lead,
           true,
           ChangePaths.personDetail('alice'),

@@ -5,33 +5,14 @@
  */
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
-import {
-  mergeXml,
-  recordXml,
-  statusesOf,
-  syncLeadXml,
-  syncManyXml,
-} from '../support/durable-model-run.js';
-import { faultCode, rawCall, startTestService, type TestService } from '../support/service.js';
-
-const idOf = (body: string) => Number(/<leadId>(\d+)<\/leadId>/.exec(body)![1]);
+import { mergeXml, statusesOf, syncLeadXml, syncManyXml } from '../support/durable-model-run.js';
+import { durableSoapSuite } from '../support/durable-soap-suite.js';
+import { faultCode } from '../support/service.js';
 
 for (const engine of testEngines()) {
   describe(`durable rules attacked through SOAP (${engine.name})`, function () {
     this.timeout(120000);
-    let svc: TestService;
-    before(async () => {
-      svc = await startTestService(engine);
-    });
-    after(() => svc.stop());
-
-    const soap = (body: string) => rawCall(svc.url, body);
-    const knex = () => svc.running.database.knex;
-    const create = async (r: Parameters<typeof recordXml>[0]) => {
-      const res = await soap(syncLeadXml(r));
-      expect(res.status, res.body).to.equal(200);
-      return idOf(res.body);
-    };
+    const { soap, knex, create, violations } = durableSoapSuite(engine);
     const flagOf = async (id: number) => {
       const row = (await knex()('leads').where({ id }).first()) as
         { unsubscribed: unknown } | undefined;
@@ -40,7 +21,6 @@ for (const engine of testEngines()) {
     const statusOf = async (key: string) =>
       (await knex()('email_status').where({ email_key: key }).first()) as
         { unsubscribed: unknown; reason: string | null; source: string } | undefined;
-    const violations = () => svc.running.services.durableStatus.findViolations();
     const activityCount = async (id: number) =>
       Number(
         (

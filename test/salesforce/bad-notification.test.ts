@@ -13,43 +13,30 @@ import type { LeadView } from '../../src/domain/lead.types.js';
 import type { Services } from '../../src/domain/services.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
-import { startTestService, type TestService } from '../support/service.js';
 import {
-  ORG_ID,
-  PATH_SECRET,
   everything,
   expectAck,
   expectFault,
   leadRecordId,
-  listenerUrl,
+  listenerPerSuite,
+  modstampAt,
   notificationId,
   notificationsXml,
   send,
+  type RunningListener,
   type SampleNotification,
 } from './support.js';
-
-const at = (second: number) => new Date(Date.UTC(2026, 10, 26, 10, 0, second)).toISOString();
 
 for (const engine of testEngines()) {
   describe(`a notification with a bad value, among others (${engine.name})`, function () {
     this.timeout(60000);
-    let service: TestService;
     let url: string;
     let services: Services;
     let db: Database;
-    let next = 700000;
-    const fresh = () => ++next;
-
-    before(async () => {
-      service = await startTestService(engine, {
-        salesforceOrgIds: [ORG_ID],
-        salesforcePathSecret: PATH_SECRET,
-      });
-      url = listenerUrl(service.base);
-      services = service.running.services;
-      db = service.running.database;
+    let fresh: RunningListener['fresh'];
+    listenerPerSuite(engine, (listener) => {
+      ({ url, services, db, fresh } = listener);
     });
-    after(() => service.stop());
 
     const leadOf = async (recordId: string): Promise<LeadView | undefined> => {
       try {
@@ -70,7 +57,7 @@ for (const engine of testEngines()) {
       recordId: leadRecordId(n),
       fields: { Email: `p${n}@example.com`, ...fields },
     });
-    const optOut = () => lead({ HasOptedOutOfEmail: 'true', LastModifiedDate: at(1) });
+    const optOut = () => lead({ HasOptedOutOfEmail: 'true', LastModifiedDate: modstampAt(1) });
 
     it('applies the opt-outs around it, answers its fault every retry, and applies it corrected', async () => {
       const [first, third] = [optOut(), optOut()];
@@ -101,7 +88,7 @@ for (const engine of testEngines()) {
 
     it('applies a corrected notification under a new id; the old message stays refused', async () => {
       const n = fresh();
-      const bad = lead({ Phone: '5'.repeat(300), LastModifiedDate: at(1) }, n);
+      const bad = lead({ Phone: '5'.repeat(300), LastModifiedDate: modstampAt(1) }, n);
       const before = optOut();
       const message = notificationsXml([before, bad]);
       expectFault(await send(url, message), 'Client', 20105);
@@ -109,7 +96,7 @@ for (const engine of testEngines()) {
       expect(await leadOf(bad.recordId)).to.equal(undefined);
 
       const fixed = { ...bad, id: notificationId(fresh()) };
-      fixed.fields = { ...bad.fields, Phone: '555 0100', LastModifiedDate: at(2) };
+      fixed.fields = { ...bad.fields, Phone: '555 0100', LastModifiedDate: modstampAt(2) };
       expectAck(await send(url, notificationsXml([fixed])));
       expect(attributeOf(await leadOf(bad.recordId), 'Phone')).to.equal('555 0100');
       expectFault(await send(url, message), 'Client', 20105);
@@ -122,7 +109,7 @@ for (const engine of testEngines()) {
           FirstName: 'Uma',
           Phone: '5'.repeat(300),
           HasOptedOutOfEmail: 'true',
-          LastModifiedDate: at(1),
+          LastModifiedDate: modstampAt(1),
         },
         n,
       );
@@ -150,7 +137,7 @@ for (const engine of testEngines()) {
 
       // Its Phone corrected (a later modstamp), the next notification applies it.
       const fixed = { ...bad, id: notificationId(fresh()) };
-      fixed.fields = { ...bad.fields, Phone: '555 0101', LastModifiedDate: at(2) };
+      fixed.fields = { ...bad.fields, Phone: '555 0101', LastModifiedDate: modstampAt(2) };
       expectAck(await send(url, notificationsXml([fixed])));
       expect(attributeOf(await leadOf(bad.recordId), 'Phone')).to.equal('555 0101');
     });

@@ -8,15 +8,12 @@ import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
 import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
-import { startTestService, type TestService } from '../support/service.js';
 import {
-  ORG_ID,
-  PATH_SECRET,
   everything,
   expectAck,
   expectFault,
   leadRecordId,
-  listenerUrl,
+  listenerPerSuite,
   notificationId,
   notificationsXml,
   send,
@@ -25,21 +22,12 @@ import {
 for (const engine of testEngines()) {
   describe(`a notification id used twice in one outbound message (${engine.name})`, function () {
     this.timeout(60000);
-    let service: TestService;
     let url: string;
     let services: Services;
     let db: Database;
-
-    before(async () => {
-      service = await startTestService(engine, {
-        salesforceOrgIds: [ORG_ID],
-        salesforcePathSecret: PATH_SECRET,
-      });
-      url = listenerUrl(service.base);
-      services = service.running.services;
-      db = service.running.database;
+    listenerPerSuite(engine, (listener) => {
+      ({ url, services, db } = listener);
     });
-    after(() => service.stop());
 
     const unsubscribed = async (recordId: string) =>
       (await services.leads.find({ keyType: 'SFDCLEADID', keyValue: recordId })).map(

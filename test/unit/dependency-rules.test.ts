@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { cruise, type IConfiguration, type IViolation } from 'dependency-cruiser';
+import { ESLint } from 'eslint';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const config = createRequire(import.meta.url)(
@@ -159,6 +160,30 @@ describe('dependency rules (npm run lint:deps)', function () {
     const rules = (config.forbidden ?? []).map((rule) => rule.name);
     const brokenRules = new Set(violations.map((v) => v.rule.name));
     expect(rules.filter((name) => !brokenRules.has(name ?? ''))).to.deep.equal([]);
+  });
+
+  it('keeps Express and node-soap out of data-access', () => {
+    const found = broken(violations, 'data-access-no-transport-libraries');
+    expect(found).to.have.length(1);
+    expect(found[0]).to.match(/^src\/data-access\/uses-express\.ts → .*node_modules\/express\//);
+  });
+
+  it("keeps the instance's limits below the listeners; the supervisor starts the service", () => {
+    // cluster/supervisor.ts imports main.ts, allowed.
+    expect(broken(violations, 'cluster-below-entry-points')).to.deep.equal([
+      'src/cluster/reaches-listener.ts → src/mktows/handler.ts',
+    ]);
+  });
+
+  it('are the only import rules: ESLint restricts no import of its own', async () => {
+    const eslint = new ESLint({ cwd: root });
+    for (const file of ['src/domain/rules.ts', 'src/data-access/store.ts', 'src/cluster/x.ts']) {
+      const rules = (await eslint.calculateConfigForFile(path.join(root, file))).rules ?? {};
+      const setting: unknown = rules['no-restricted-imports'];
+      const severity = Array.isArray(setting) ? setting[0] : setting;
+      expect([undefined, 0, 'off'], file).to.include(severity);
+      expect(rules['@typescript-eslint/no-restricted-imports'], file).to.equal(undefined);
+    }
   });
 
   it('keeps the listeners away from data-access', () => {

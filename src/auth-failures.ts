@@ -1,4 +1,4 @@
-import { FixedWindows, type FixedWindow } from '../fixed-windows.js';
+import { FixedWindows, type FixedWindow } from './fixed-windows.js';
 
 export interface AuthFailureOptions {
   /** Failures one address may cause per window; 0 turns the limit off. */
