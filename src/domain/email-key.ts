@@ -60,7 +60,9 @@ function dropDotsOnI(x: string): string {
  * (lower, upper, lower: 'ß' and 'ẞ' become 'ss', 'ı' and 'I' become 'i', 'ﬁ' becomes 'fi'),
  * final sigma 'ς' as 'σ', the dot above of 'İ' dropped, and composed again (NFC).
  * Idempotent: the fold of a fold is itself; and a text, its lower case and its upper case
- * (NFC) fold alike.
+ * (NFC) fold alike, but for a Greek letter with iota subscript followed by another mark: its
+ * upper case is two letters, the mark moves to the second ('ᾳ̣' and 'ΑΙ̣'), and the two differ
+ * under Unicode's own caseless matching too.
  */
 function foldNonAscii(text: string): string {
   const wide = text
