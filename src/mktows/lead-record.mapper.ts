@@ -126,10 +126,22 @@ export function toLeadKey(raw: Raw): LeadKey {
 
 /**
  * A key list of mergeLeads (ArrayOfAttribute: attrName = a LeadKeyRef, attrValue = its value) →
- * the keys that must all name one lead.
+ * the keys that must all name one lead. `itemAlias`: another name its attributes may stand
+ * under (a losing list's `keyList`, as Apache Axis 1.4 writes the first one); one list using
+ * both names is refused.
  */
-export function toKeyList(raw: Raw, name: string): LeadKey[] {
-  const attrs = list(member(object(raw), 'attribute'));
+export function toKeyList(raw: Raw, name: string, itemAlias?: string): LeadKey[] {
+  const keys = object(raw);
+  let attrs = list(member(keys, 'attribute'));
+  if (itemAlias !== undefined) {
+    const aliased = list(member(keys, itemAlias));
+    if (aliased.length > 0 && attrs.length > 0)
+      throw new AppError(
+        ErrorCode.REQUEST_NOT_UNDERSTOOD,
+        `${name} holds both attribute and ${itemAlias} elements`,
+      );
+    if (aliased.length > 0) attrs = aliased;
+  }
   if (attrs.length === 0) throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, `${name} is empty`);
   if (attrs.length > LEAD_KEY_TYPES.length)
     throw new AppError(ErrorCode.LEAD_KEY_BAD, `${name} has more keys than there are key types`);

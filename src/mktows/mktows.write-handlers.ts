@@ -121,7 +121,7 @@ export function writeHandlers(services: Services, limits: HandlerLimits) {
       if (lists.length > MAX_MERGE_LOSERS)
         throw new AppError(ErrorCode.BAD_PARAMETER, `At most ${MAX_MERGE_LOSERS} losing leads`);
       const losers = lists.flatMap((l, i) =>
-        eachLoser(toKeyList(l, `losingLeadKeyLists keyList ${i + 1}`)),
+        eachLoser(toKeyList(l, `losingLeadKeyLists keyList ${i + 1}`, 'keyList')),
       );
       if (losers.length > MAX_MERGE_LOSERS)
         throw new AppError(ErrorCode.BAD_PARAMETER, `At most ${MAX_MERGE_LOSERS} losing leads`);

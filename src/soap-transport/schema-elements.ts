@@ -26,7 +26,14 @@ export interface ElementTree {
 interface TypeDecl {
   base?: string;
   abstract: boolean;
-  members: Array<{ name: string; type: string }>;
+  members: Member[];
+}
+
+interface Member {
+  name: string;
+  type: string;
+  /** maxOccurs="unbounded": an array's item. */
+  many: boolean;
 }
 
 const TAG = /<(\/?)xs:([A-Za-z]+)((?:\s+[\w:.-]+\s*=\s*"[^"]*")*)\s*(\/?)>/g;
@@ -85,7 +92,8 @@ export function elementTree(wsdlXml: string): ElementTree {
       const name = attributes.get('name');
       const type = attributes.get('type');
       if (!name || !type) throw new Error('WSDL schema: an element without a name and a type');
-      if (current) current.members.push({ name, type: localName(type) });
+      const many = attributes.get('maxOccurs') === 'unbounded';
+      if (current) current.members.push({ name, type: localName(type), many });
       else topLevel.set(name, localName(type));
     } else if (tag === 'extension') {
       const base = attributes.get('base');
@@ -98,7 +106,7 @@ export function elementTree(wsdlXml: string): ElementTree {
   }
 
   /** Members of a type with its bases'; an abstract type's are every derived type's. */
-  const membersOf = (name: string, seen: Set<string>): Array<{ name: string; type: string }> => {
+  const membersOf = (name: string, seen: Set<string>): Member[] => {
     const decl = types.get(name);
     if (!decl || seen.has(name)) return [];
     seen.add(name);
@@ -109,6 +117,33 @@ export function elementTree(wsdlXml: string): ElementTree {
         if (d.base === name) members.push(...membersOf(derived, seen));
     }
     return members;
+  };
+
+  /** The item of an array type (one unbounded member, nothing else), or undefined. */
+  const arrayItem = (type: string): Member | undefined => {
+    const decl = types.get(type);
+    if (!decl || decl.base || decl.abstract || decl.members.length !== 1) return undefined;
+    return decl.members[0]!.many ? decl.members[0] : undefined;
+  };
+
+  /**
+   * The node of an item of an array of arrays (ArrayOfKeyList's keyList, an ArrayOfAttribute):
+   * its own items, and also items under the outer array's item name, as Apache Axis 1.4 writes
+   * the first inner array (`<keyList><keyList><attrName>…`). Below that name stands only the
+   * inner item's type: `<keyList><keyList><keyList>` is still refused.
+   */
+  const nestedItemNode = (outer: Member, inner: Member): ElementNode => {
+    const own = nodeOf(outer.type);
+    const lowerName = outer.name.toLowerCase();
+    return {
+      child(local) {
+        const found = own.child(local);
+        if (found !== undefined) return found;
+        return local === outer.name || local.toLowerCase() === lowerName
+          ? nodeOf(inner.type)
+          : undefined;
+      },
+    };
   };
 
   const nodes = new Map<string, ElementNode>();
@@ -122,6 +157,9 @@ export function elementTree(wsdlXml: string): ElementTree {
       declared.set(member.name, member.type);
       lower.set(member.name.toLowerCase(), member.type);
     }
+    const outer = arrayItem(type);
+    const inner = outer && arrayItem(outer.type);
+    let nested: ElementNode | undefined;
     // The node of each member as spelt, once found: every element of a request asks its
     // parent's node (three lookups a time, ~3,000 elements in a 300-record batch). Other
     // spellings are looked up each time, so that no request can grow this.
@@ -132,7 +170,10 @@ export function elementTree(wsdlXml: string): ElementTree {
         if (known !== undefined) return known;
         const childType = declared.get(local) ?? lower.get(local.toLowerCase());
         if (childType === undefined) return undefined;
-        const found = nodeOf(childType);
+        const found =
+          inner && childType === outer.type
+            ? (nested ??= nestedItemNode(outer, inner))
+            : nodeOf(childType);
         if (declared.has(local)) byName.set(local, found);
         return found;
       },

@@ -44,7 +44,15 @@ interface AxisOperationsRun {
   staticList: string | null;
   /** [activity id, mktPersonId, activityType] of each change, in the order read. */
   changes: [number, string, string][];
-  merge: { status?: string; fault?: string | null };
+  merge: {
+    status?: string;
+    winningLeadId?: number;
+    losingLeadIdList?: number[];
+    fault?: string | null;
+  };
+  delete: { count: number; leadIdList: number[]; again: string | null };
+  /** The vendor code of requestCampaign's fault. */
+  unserved: string | null;
   described: { name: string; fields: string[] }[];
 }
 
@@ -118,7 +126,7 @@ for (const engine of testEngines()) {
       expectLegacyRun(report);
     });
 
-    it('getMultipleLeads (keys paged, update date), getLeadChanges paged, a static list, listMObjects, describeMObject; mergeLeads a fault', async () => {
+    it('getMultipleLeads (keys paged, update date), getLeadChanges paged, a static list, listMObjects, describeMObject, mergeLeads, deleteLead, an unserved operation', async () => {
       const r = await run('java', [
         '-cp',
         `${CLASSPATH}${path.delimiter}${classes}`,
@@ -141,8 +149,18 @@ for (const engine of testEngines()) {
         out.changes.length,
       );
       // Axis 1.4 writes the first losing key list's attributes as <keyList> (its outer item
-      // name), which ArrayOfAttribute does not have: a readable fault, nothing merged.
-      expect(out.merge).to.deep.equal({ fault: '20012' });
+      // name) instead of <attribute>: read as the list's keys, the merge goes through.
+      expect(out.merge).to.deep.equal({
+        status: 'MERGED',
+        winningLeadId: b,
+        losingLeadIdList: [c],
+      });
+      expect(out.delete, 'the first deleted; the merged-away third is no one').to.deep.equal({
+        count: 1,
+        leadIdList: [a],
+        again: '20103',
+      });
+      expect(out.unserved, 'a declared operation not served').to.equal('20019');
       expect(out.described.map((d) => d.name)).to.deep.equal(['ActivityRecord', 'LeadRecord']);
       for (const d of out.described) expect(d.fields, d.name).to.have.length.above(0);
     });

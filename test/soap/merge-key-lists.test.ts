@@ -92,5 +92,44 @@ for (const engine of testEngines()) {
       for (const e of emails)
         expect(values(await call(getLeadByEmailXml(e)), 'Id')).to.have.length(1);
     });
+
+    // Apache Axis 1.4 writes the first losing list's attributes under the outer item name:
+    // <keyList><keyList><attrName>…</keyList></keyList>, the later lists as the schema has them.
+    const axisKey = (type: string, value: string | number) =>
+      `<keyList><attrName>${type}</attrName><attrValue>${value}</attrValue></keyList>`;
+
+    it("Axis 1.4's first losing list, its attributes written as keyList, merges", async () => {
+      const { ids, emails } = await people();
+      const body = await call(
+        merge(key('IDNUM', ids[0]!), axisKey('EMAIL', emails[1]!), key('IDNUM', ids[2]!)),
+      );
+      expect(values(body, 'status'), body).to.deep.equal(['MERGED']);
+      expect(values(body, 'integerItem')).to.deep.equal([String(ids[1]), String(ids[2])]);
+    });
+
+    for (const [what, winner, losing] of [
+      ['keyList for attribute in the winning list', axisKey('IDNUM', 1), key('IDNUM', 2)],
+      [
+        'a keyList below that keyList',
+        key('IDNUM', 1),
+        `<keyList>${axisKey('IDNUM', 2)}</keyList>`,
+      ],
+      [
+        'keyList and attribute in one losing list',
+        key('IDNUM', 1),
+        axisKey('IDNUM', 2) + key('IDNUM', 3),
+      ],
+    ] as const) {
+      it(`refuses ${what} (20012), nothing merged`, async () => {
+        const { ids, emails } = await people();
+        const at = (xml: string) =>
+          xml.replace(/>([123])</g, (_, n: string) => `>${ids[Number(n) - 1]}<`);
+        const r = await rawCall(service.url, merge(at(winner), at(losing)));
+        expect(r.status).to.equal(500);
+        expect(r.body).to.include('<code>20012</code>');
+        for (const e of emails)
+          expect(values(await call(getLeadByEmailXml(e)), 'Id')).to.have.length(1);
+      });
+    }
   });
 }

@@ -55,6 +55,18 @@ describe('the element tree of the WSDL’s schema', () => {
     expect(tree.body('paramsNoSuchOperation')).to.equal(undefined);
   });
 
+  it("lets an array of arrays' inner items stand under the outer item name, one level only (Axis 1.4)", () => {
+    const losing = ['paramsMergeLeads', 'losingLeadKeyLists', 'keyList'] as const;
+    expect(stands(tree, ...losing, 'keyList', 'attrName')).to.equal(true);
+    expect(stands(tree, ...losing, 'KEYLIST', 'attrValue')).to.equal(true);
+    expect(stands(tree, ...losing, 'keyList', 'keyList')).to.equal(false);
+    expect(stands(tree, ...losing, 'keyList', 'attribute')).to.equal(false);
+    expect(stands(tree, 'paramsMergeLeads', 'winningLeadKeyList', 'keyList')).to.equal(false);
+    expect(
+      stands(tree, 'paramsSyncLead', 'leadRecord', 'leadAttributeList', 'leadAttributeList'),
+    ).to.equal(false);
+  });
+
   it('refuses a schema it would only half understand', () => {
     const schema = (inner: string) =>
       `<xs:schema><xs:complexType name="T"><xs:sequence>${inner}</xs:sequence></xs:complexType></xs:schema>`;

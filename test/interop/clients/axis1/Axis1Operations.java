@@ -1,5 +1,6 @@
 import com.marketo.www.mktows.Attribute;
 import com.marketo.www.mktows.LastUpdateAtSelector;
+import com.marketo.www.mktows.LeadKey;
 import com.marketo.www.mktows.LeadChangeRecord;
 import com.marketo.www.mktows.LeadKeyRef;
 import com.marketo.www.mktows.LeadKeySelector;
@@ -7,11 +8,15 @@ import com.marketo.www.mktows.LeadRecord;
 import com.marketo.www.mktows.MObjFieldMetadata;
 import com.marketo.www.mktows.MObjectMetadata;
 import com.marketo.www.mktows.MergeStatus;
+import com.marketo.www.mktows.ParamsDeleteLead;
 import com.marketo.www.mktows.ParamsDescribeMObject;
 import com.marketo.www.mktows.ParamsGetLeadChanges;
 import com.marketo.www.mktows.ParamsGetMultipleLeads;
 import com.marketo.www.mktows.ParamsListMObjects;
 import com.marketo.www.mktows.ParamsMergeLeads;
+import com.marketo.www.mktows.ParamsRequestCampaign;
+import com.marketo.www.mktows.ReqCampSourceType;
+import com.marketo.www.mktows.ResultDeleteLead;
 import com.marketo.www.mktows.ParamsSyncMultipleLeads;
 import com.marketo.www.mktows.ResultGetLeadChanges;
 import com.marketo.www.mktows.ResultGetMultipleLeads;
@@ -30,7 +35,8 @@ import org.apache.axis.AxisFault;
  * (the port and its signed headers from Axis1Session):
  * getMultipleLeads by keys and by update date (the derived selectors the stubs write with
  * xsi:type, streamPosition passed back), getLeadChanges paged by the newStartPosition Axis read,
- * a StaticListSelector, mergeLeads, describeMObject and listMObjects. Axis 1 deserializes
+ * a StaticListSelector, mergeLeads, deleteLead, requestCampaign (not served), describeMObject
+ * and listMObjects. Axis 1 deserializes
  * strictly: an element its type does not declare, or one out of place, fails the call.
  *
  *   java Axis1Operations ENDPOINT_URL USER_ID ENCRYPTION_KEY
@@ -123,8 +129,8 @@ public final class Axis1Operations {
     out.append(",\"changes\":[").append(String.join(",", changes)).append(']');
 
     // mergeLeads: the second person to win over the third. Axis 1.4 writes the first losing key
-    // list's attributes under the outer item name (<keyList><keyList><attrName>…), a member
-    // ArrayOfAttribute does not have: the call is refused, naming it, and nothing is merged.
+    // list's attributes under the outer item name (<keyList><keyList><attrName>…), its nested
+    // array quirk: the service reads them as the list's attributes.
     String merge;
     try {
       MergeStatus merged =
@@ -135,11 +141,43 @@ public final class Axis1Operations {
                       null))
               .getResult()
               .getMergeStatus();
-      merge = "{\"status\":" + Json.string(merged.getStatus().getValue()) + "}";
+      List<String> losing = new ArrayList<>();
+      if (merged.getLosingLeadIdList() != null)
+        for (int id : merged.getLosingLeadIdList()) losing.add(String.valueOf(id));
+      merge = "{\"status\":" + Json.string(merged.getStatus().getValue()) + ",\"winningLeadId\":"
+          + merged.getWinningLeadId() + ",\"losingLeadIdList\":[" + String.join(",", losing) + "]}";
     } catch (AxisFault f) {
       merge = "{\"fault\":" + Json.string(Axis1Session.faultCode(f)) + "}";
     }
     out.append(",\"merge\":").append(merge);
+
+    // deleteLead: the first person by id; then the merged-away third by address, a fault.
+    ResultDeleteLead deleted =
+        session.signed().deleteLead(new ParamsDeleteLead(new LeadKey(LeadKeyRef.IDNUM, ids.get(0)))).getResult();
+    List<String> deletedIds = new ArrayList<>();
+    if (deleted.getLeadIdList() != null) for (int id : deleted.getLeadIdList()) deletedIds.add(String.valueOf(id));
+    String gone = "null";
+    try {
+      session.signed().deleteLead(new ParamsDeleteLead(new LeadKey(LeadKeyRef.EMAIL, emails[2])));
+    } catch (AxisFault f) {
+      gone = Json.string(Axis1Session.faultCode(f));
+    }
+    out.append(",\"delete\":{\"count\":").append(deleted.getCount()).append(",\"leadIdList\":[")
+        .append(String.join(",", deletedIds)).append("],\"again\":").append(gone).append('}');
+
+    // requestCampaign (its one required member, source, set), an operation the WSDL declares
+    // and the service does not serve.
+    String unserved = "null";
+    try {
+      ParamsRequestCampaign campaign = new ParamsRequestCampaign();
+      campaign.setSource(ReqCampSourceType.MKTOWS);
+      campaign.setCampaignId(1);
+      campaign.setLeadList(new LeadKey[] {new LeadKey(LeadKeyRef.IDNUM, ids.get(1))});
+      session.signed().requestCampaign(campaign);
+    } catch (AxisFault f) {
+      unserved = Json.string(Axis1Session.faultCode(f));
+    }
+    out.append(",\"unserved\":").append(unserved);
 
     // describeMObject of each object listMObjects names.
     String[] objects = session.signed().listMObjects(new ParamsListMObjects()).getResult();
