@@ -31,7 +31,7 @@ export function requireSession(
     const token = readCookie(req, SESSION_COOKIE);
     // Each cookie costs a database read: past its budget of refused authentications, an
     // address sending cookies that open nothing is answered without one.
-    const client = token && failures ? clientLimitKey(req.ip ?? 'unknown') : '';
+    const client = token && failures ? clientLimitKey(req.ip) : '';
     if (client && failures!.mayRefuse()) {
       const wait = failures!.retryAfterSeconds(client);
       if (wait > 0) {

@@ -17,7 +17,7 @@ import { instanceCallLimits } from '../cluster/instance-limits.js';
 import { UNSUBSCRIBE_RATE_WINDOW_MS } from '../config/one-click.settings.js';
 import { withinDeadline, type RequestDeadlineLimits } from '../request-deadline.js';
 import { readBody } from '../soap-transport/request-body.js';
-import { clientKey } from './client-key.js';
+import { clientLimitKey } from '../networks.js';
 import {
   FormError,
   formMediaType,
@@ -120,7 +120,7 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
   const admit = (req: Request): LinkContent => {
     if (!tokens) throw new Refusal(404, 'disabled', { kind: 'invalid' }, true);
     try {
-      (req.method === 'POST' ? postLimits : pageLimits).admit(clientKey(req.ip))();
+      (req.method === 'POST' ? postLimits : pageLimits).admit(clientLimitKey(req.ip))();
     } catch {
       throw new Refusal(429, 'rate_limited', { kind: 'busy' }, true);
     }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { clientKey } from '../../src/one-click/client-key.js';
+import { clientLimitKey } from '../../src/networks.js';
 import { FormError, parseForm } from '../../src/one-click/form-body.js';
 import { chooseLanguage } from '../../src/one-click/messages.js';
 import { maskAddress } from '../../src/one-click/page.js';
@@ -132,12 +132,12 @@ describe('one-click building blocks', () => {
   });
 
   it('counts IPv6 clients by their /64', () => {
-    expect(clientKey('203.0.113.7')).to.equal('203.0.113.7');
-    expect(clientKey('::ffff:203.0.113.7')).to.equal('203.0.113.7');
-    expect(clientKey('2001:db8:1:2:aaaa::1')).to.equal('2001:db8:1:2::/64');
-    expect(clientKey('2001:0db8:0001:0002:ffff:0:0:9')).to.equal('2001:db8:1:2::/64');
-    expect(clientKey('2001:db8::1')).to.equal('2001:db8:0:0::/64');
-    expect(clientKey('::1')).to.equal('0:0:0:0::/64');
-    expect(clientKey(undefined)).to.equal('unknown');
+    expect(clientLimitKey('203.0.113.7')).to.equal('203.0.113.7');
+    expect(clientLimitKey('::ffff:203.0.113.7')).to.equal('203.0.113.7');
+    expect(clientLimitKey('2001:db8:1:2:aaaa::1')).to.equal('2001:db8:1:2::/64');
+    expect(clientLimitKey('2001:0db8:0001:0002:ffff:0:0:9')).to.equal('2001:db8:1:2::/64');
+    expect(clientLimitKey('2001:db8::1')).to.equal('2001:db8:0:0::/64');
+    expect(clientLimitKey('::1')).to.equal('0:0:0:0::/64');
+    expect(clientLimitKey(undefined)).to.equal('unknown');
   });
 });
