@@ -50,6 +50,14 @@ export function isAppError(error: unknown): error is AppError {
 }
 
 /**
+ * The database away (or a commit's outcome unknown): an outage fails every request, so its
+ * failures are logged with causeLine, one line each, and a stack is kept for real bugs.
+ */
+export function isDatabaseUnavailable(error: unknown): error is AppError {
+  return isAppError(error) && error.code === ErrorCode.DATABASE_UNAVAILABLE;
+}
+
+/**
  * An error and the causes behind it, in one line, for a log line that needs no stack ("Database
  * unavailable: connect ECONNREFUSED 10.0.0.5:5432"). A PostgreSQL data exception (SQLSTATE
  * class 22), whose message quotes the value it refused, is given by its code alone.

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { OperatorSession } from '../domain/operator.service.js';
-import { ErrorCode, isAppError } from '../errors.js';
+import { causeLine, ErrorCode, isAppError, isDatabaseUnavailable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { send } from './form.js';
 import { errorPage } from './pages/error.js';
@@ -35,7 +35,10 @@ export function errorAnswer(logger: Logger) {
     const session = (res.locals.session as OperatorSession | undefined) ?? null;
     if (isAppError(error)) {
       const status = STATUS_OF[error.code] ?? 500;
-      if (status >= 500) logger.error({ err: error, path: req.path }, 'admin page failed');
+      // The database away: its cause in one line; a stack per page says nothing more.
+      if (isDatabaseUnavailable(error))
+        logger.error({ path: req.path, cause: causeLine(error) }, 'admin page failed');
+      else if (status >= 500) logger.error({ err: error, path: req.path }, 'admin page failed');
       send(res, status, errorPage({ status, message: error.message, session }));
       return;
     }

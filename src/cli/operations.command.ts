@@ -25,6 +25,7 @@ import {
 } from '../data-access/migrator.js';
 import { LINK_SECRET_FILE_NAME, SECRET_FILE_NAME } from '../data-access/key-cipher.js';
 import { rebuildInvalidIndexes, type InvalidIndex } from '../data-access/invalid-indexes.js';
+import { secretsToKeep } from './backup-secrets.js';
 import { stopNow, whileRunning, type StopSignal } from './stop-signals.js';
 
 export const MIGRATE_HELP = `Usage: durable-unsubscribe migrate [latest|status|rollback [--yes-destroy-data] [--backup FILE]]
@@ -289,7 +290,10 @@ export async function runBackupCommand(
         }
         const { bytes } = await backupSqlite(db, file, stop);
         io.out.write(
-          `Backed up ${db.location} to ${file} (${bytes} bytes). Keep ${path.join(config.dataDir, SECRET_FILE_NAME)} (or USER_KEY_SECRET) and ${path.join(config.dataDir, LINK_SECRET_FILE_NAME)} (or UNSUBSCRIBE_LINK_SECRET) with it, apart from it: stored SOAP keys are sealed with the first, and a database that issued unsubscribe links starts only with the second.\n`,
+          `Backed up ${db.location} to ${file} (${bytes} bytes). ${secretsToKeep(config, {
+            userKey: path.join(config.dataDir, SECRET_FILE_NAME),
+            linkKey: path.join(config.dataDir, LINK_SECRET_FILE_NAME),
+          })}\n`,
         );
         return 0;
       } catch (error) {

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
 import { CallDeadline } from '../domain/ports.js';
 import type { SalesforceSyncService } from '../domain/salesforce-sync.service.js';
-import { AppError, ErrorCode } from '../errors.js';
+import { AppError, causeLine, ErrorCode, isDatabaseUnavailable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { NetworkList, type Network } from '../networks.js';
 import { VersionMismatch } from '../soap-transport/envelope-faults.js';
@@ -184,7 +184,11 @@ export async function createSalesforceOutboundEndpoint(
     res.set(MACHINE_ANSWER_HEADERS).status(fault.status).type(XML_TYPE).send(fault.body);
     const f = toWireFault(error);
     // Server-side faults keep their cause in the log; the caller only sees the generic text.
-    if (f.faultcode.endsWith('Server')) logger.error({ err: error }, 'salesforce listener failed');
+    // The database away: its cause in one line, as SOAP calls log it; a stack for the rest.
+    if (isDatabaseUnavailable(error))
+      logger.error({ cause: causeLine(error) }, 'salesforce listener failed');
+    else if (f.faultcode.endsWith('Server'))
+      logger.error({ err: error }, 'salesforce listener failed');
     else
       logger.info({ fault: f.vendorCode, reason: f.message }, 'salesforce notifications refused');
   };

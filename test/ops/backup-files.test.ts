@@ -41,18 +41,6 @@ describe('backup and restore files', function () {
     expect(journalVersions(path.join(dir, 'one.sqlite'))).to.deep.equal([1, 1]);
   });
 
-  it('the backup names both secrets to keep with it: the key-sealing one and the link key', async () => {
-    const r = await cli(['backup', path.join(tmp, 'secrets.sqlite')], env);
-    expect(r.code, r.stderr).to.equal(0);
-    // Without the link key, a database that issued links refuses to start (docs/one-click.md).
-    const data = env.DATA_DIR!;
-    expect(r.stdout).to.contain(`${path.join(data, 'user-key.secret')} (or USER_KEY_SECRET)`);
-    expect(r.stdout).to.contain(
-      `${path.join(data, 'unsubscribe-link.secret')} (or UNSUBSCRIBE_LINK_SECRET)`,
-    );
-    expect(r.stdout.trim().split('\n')).to.have.length(1);
-  });
-
   it('restore leaves no -wal/-shm files beside the backup it read, even a WAL-mode one', async () => {
     const dir = path.join(tmp, 'wal-backup');
     fs.mkdirSync(dir);

@@ -122,6 +122,33 @@ for (const engine of testEngines()) {
       expect(workersOf(service.pid)).to.deep.equal([]);
     });
 
+    it('SIGHUP to the primary and its workers (a closed terminal): the calls in flight finish, then it exits 0', async () => {
+      service = await spawnService({ ...db.env, WORKERS: '2' });
+      const records = Array.from(
+        { length: 300 },
+        (_, i) => `<leadRecord><Email>hangup-${i}@example.com</Email></leadRecord>`,
+      ).join('');
+      const bulk = `<ns1:paramsSyncMultipleLeads><leadRecordList>${records}</leadRecordList></ns1:paramsSyncMultipleLeads>`;
+      const inFlight = [
+        rawCall(service.url, bulk),
+        postOnNewConnection(service.url, envelope(bulk)),
+      ];
+      await pause(30);
+      // The terminal's process group: every process of the instance is hung up at once.
+      const workers = workersOf(service.pid);
+      expect(workers).to.have.length(2);
+      service.child.kill('SIGHUP');
+      for (const pid of workers) process.kill(pid, 'SIGHUP');
+      for (const res of await Promise.all(inFlight)) {
+        expect(res.status, res.body.slice(0, 300)).to.equal(200);
+        expect(res.body.match(/<syncStatus>/g)).to.have.length(300);
+        expect(res.body).to.not.include('FAILED');
+      }
+      const { code } = await service.exited;
+      expect(code, service.output()).to.equal(0);
+      expect(workersOf(service.pid)).to.deep.equal([]);
+    });
+
     it('a worker killed outright is replaced, with one line saying so', async () => {
       service = await spawnService({ ...db.env, WORKERS: '2', LOG_LEVEL: 'warn' });
       await createLead(service);

@@ -1,0 +1,96 @@
+import { expect } from 'chai';
+import { AdminClient, ALICE } from '../admin/support.js';
+import { listenerUrl, notificationsXml, ORG_ID, PATH_SECRET, send } from '../salesforce/support.js';
+import {
+  createPrivatePostgres,
+  privatePostgresUnavailable,
+  type PrivatePostgres,
+} from '../support/private-postgres.js';
+import { id18 } from '../../src/salesforce-id.js';
+import { spawnService, type ServiceProcess } from '../support/service-process.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The service's JSON log lines. */
+function jsonLines(output: string): Record<string, unknown>[] {
+  const json: Record<string, unknown>[] = [];
+  for (const line of output.split('\n')) {
+    try {
+      json.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // not a log line
+    }
+  }
+  return json;
+}
+
+/**
+ * A database outage fails every request of the Salesforce listener and of the operator console:
+ * each failure is logged with its cause in one line, as the SOAP calls' are, not a stack apiece.
+ */
+describe('the log of a PostgreSQL outage: the Salesforce listener and the console', function () {
+  this.timeout(120000);
+  let pg: PrivatePostgres | undefined;
+  let service: ServiceProcess | undefined;
+
+  before(async function () {
+    if (privatePostgresUnavailable()) return this.skip();
+    pg = await createPrivatePostgres();
+    service = await spawnService(
+      {
+        DATABASE_URL: pg.url,
+        LOG_LEVEL: 'info',
+        WORKERS: '1',
+        ADMIN_USERS: `${ALICE.name}:${ALICE.password}`,
+        SFDC_ORG_IDS: ORG_ID,
+        SFDC_PATH_SECRET: PATH_SECRET,
+      },
+      { built: true },
+    );
+  });
+  after(async () => {
+    await service?.stop();
+    pg?.destroy();
+  });
+
+  it('logs each failed message and page with its cause in one line, no stack', async () => {
+    const console = new AdminClient(service!.base);
+    expect((await console.logIn()).status).to.equal(303);
+    const notification = (n: number) =>
+      notificationsXml([
+        {
+          id: id18(`04l${String(n).padStart(12, '0')}`),
+          type: 'Lead',
+          recordId: id18(`00Q${String(n).padStart(12, '0')}`),
+          fields: { Email: `outage${n}@example.com`, HasOptedOutOfEmail: 'true' },
+        },
+      ]);
+    expect((await send(listenerUrl(service!.base), notification(1))).status).to.equal(200);
+
+    pg!.stop();
+    const page = await console.get('/admin/address?email=during%40example.com');
+    expect(page.status, page.body.slice(0, 400)).to.equal(503);
+    const message = await send(listenerUrl(service!.base), notification(2));
+    expect(message.status, message.body).to.equal(500);
+    pg!.start();
+    let recovered = false;
+    for (let i = 0; i < 60 && !recovered; i++) {
+      recovered = (await console.get('/admin/address?email=after%40example.com')).status === 200;
+      if (!recovered) await sleep(500);
+    }
+    expect(recovered, service!.output()).to.equal(true);
+
+    const shown = service!.output();
+    const json = jsonLines(shown);
+    for (const msg of ['salesforce listener failed', 'admin page failed']) {
+      const failed = json.filter((l) => l.msg === msg);
+      expect(failed.length, `${msg}\n${shown}`).to.be.at.least(1);
+      for (const line of failed) {
+        expect(line, shown).not.to.have.property('err');
+        expect(line.cause, shown).to.match(/^Database unavailable: .*ECONNREFUSED/);
+      }
+    }
+    // Not one stack in the log: every failure was the outage's.
+    expect(shown).not.to.contain('"stack"');
+  });
+});
