@@ -121,6 +121,10 @@ export async function* csvRows(
         return names;
       },
       skip_empty_lines: true,
+      // Every line end at once, not the first line's alone: a list pasted together from
+      // Windows, Unix and old Mac files read its other lines as part of a row's last cell (an
+      // address in a reason: an opt-out silently lost). CRLF first, so it is one end, not two.
+      record_delimiter: ['\r\n', '\n', '\r'],
       relax_column_count: true,
       bom: true,
       info: true,
