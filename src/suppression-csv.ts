@@ -165,6 +165,13 @@ export async function* csvRows(
         `${at ? `Line ${at}` : 'A line'} is longer than ${MAX_CSV_ROW_CHARS.toLocaleString('en-US')} characters: not a suppression row (email, reason, source, date); the file stops there`,
       );
     }
+    if (error instanceof CsvError && error.code === 'CSV_QUOTE_NOT_CLOSED') {
+      // csv-parse names the file's last line, where nothing is wrong.
+      const at = starts.lastRecordLine;
+      throw new UnreadableCsv(
+        `The CSV could not be read: ${at ? `line ${at}` : 'a line'} opens a quote that is never closed (a quote inside a cell is written twice: "")`,
+      );
+    }
     if (error instanceof CsvError) {
       const m = /^Invalid (?:Record|Opening|Closing)[^:]*:?\s*(.*)$/.exec(error.message);
       throw new UnreadableCsv(`The CSV could not be read: ${m?.[1] || error.message}`);

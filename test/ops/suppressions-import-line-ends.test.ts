@@ -82,5 +82,20 @@ for (const engine of testEngines()) {
       expect(await status('nonchar-1\ufffe@example.com')).to.equal(null);
       expect((await status('nonchar-3@example.com'))?.unsubscribed).to.equal(true);
     });
+    it('a quote never closed is reported at the line that opens it, not the last line of the file', async () => {
+      // Before: "Quote Not Closed: the parsing is finished with an opening quote at line 6":
+      // the file's last line, where nothing is wrong; the quote opened on line 3.
+      const file = write(
+        'unclosed.csv',
+        'email,reason\nunclosed-1@example.com,asked\nunclosed-2@example.com,"never closed\nunclosed-3@example.com,asked\r\nunclosed-4@example.com,asked\rlast@example.com,x\n',
+      );
+      const r = await cli(['suppressions', 'import', file, '--dry-run'], env);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.equal(
+        'The CSV could not be read: line 3 opens a quote that is never closed (a quote inside a cell is written twice: "")\n' +
+          'Before it: 1 row; 1 address would be suppressed, 0 rejected.\n',
+      );
+      expect(await status('unclosed-1@example.com')).to.equal(null);
+    });
   });
 }
