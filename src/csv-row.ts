@@ -78,6 +78,15 @@ export class RecordStartLines {
   private afterCr = false;
   private starts: number[] = [];
   private head = 0;
+  private lastStart: number | undefined;
+
+  /**
+   * The line the last record fed so far starts on (the header's too): where a quote that is
+   * never closed was opened, as every line after it is inside that record.
+   */
+  get lastRecordLine(): number | undefined {
+    return this.lastStart;
+  }
 
   /** `skip`: records not queued, e.g. 1 for the header line. */
   constructor(private skip = 0) {}
@@ -97,6 +106,7 @@ export class RecordStartLines {
       if (this.atStart) {
         if (this.skip > 0) this.skip--;
         else this.starts.push(this.line);
+        this.lastStart = this.line;
         this.atStart = false;
       }
       if (c === QUOTE) this.quoted = !this.quoted;

@@ -121,6 +121,10 @@ export async function* csvRows(
         return names;
       },
       skip_empty_lines: true,
+      // Every line end at once, not the first line's alone: a list pasted together from
+      // Windows, Unix and old Mac files read its other lines as part of a row's last cell (an
+      // address in a reason: an opt-out silently lost). CRLF first, so it is one end, not two.
+      record_delimiter: ['\r\n', '\n', '\r'],
       relax_column_count: true,
       bom: true,
       info: true,
@@ -159,6 +163,13 @@ export async function* csvRows(
       const at = (error as CsvError & { lines?: number }).lines;
       throw new UnreadableCsv(
         `${at ? `Line ${at}` : 'A line'} is longer than ${MAX_CSV_ROW_CHARS.toLocaleString('en-US')} characters: not a suppression row (email, reason, source, date); the file stops there`,
+      );
+    }
+    if (error instanceof CsvError && error.code === 'CSV_QUOTE_NOT_CLOSED') {
+      // csv-parse names the file's last line, where nothing is wrong.
+      const at = starts.lastRecordLine;
+      throw new UnreadableCsv(
+        `The CSV could not be read: ${at ? `line ${at}` : 'a line'} opens a quote that is never closed (a quote inside a cell is written twice: "")`,
       );
     }
     if (error instanceof CsvError) {

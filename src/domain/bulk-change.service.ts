@@ -119,9 +119,15 @@ export class BulkChangeService {
     return attributes;
   }
 
-  /** Lifting complaints is the only change that can touch a protected reason. */
+  /**
+   * Lifting complaints is the only change that can touch a protected reason: the Unsubscribed
+   * box set to whatever the field reads as false ("0" as well as "false"), else "0" would skip
+   * the preview's count and the confirmation.
+   */
   private lifts(change: DataValueChange): boolean {
-    return change.field === 'Unsubscribed' && change.value.trim().toLowerCase() === 'false';
+    if (change.field !== 'Unsubscribed') return false;
+    const value = change.value.trim().toLowerCase();
+    return value === 'false' || value === '0';
   }
 
   async preview(search: PeopleCriteria, change: DataValueChange): Promise<BulkPreview> {

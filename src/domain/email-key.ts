@@ -167,8 +167,10 @@ function unicodeLabel(label: string): string {
 // hyphen) are refused too: no mail system delivers to an address that holds them, yet kept
 // they would make a key apart from the visible address, and an opt-out of one would not
 // reach the other. Refusing rather than stripping keeps the stored Email the address sent.
+// Noncharacters (U+FFFE, U+FFFF, U+FDD0-U+FDEF, the last two of every plane) likewise: no text
+// exchanged between systems may hold them (a byte-swapped mark is one), so no mailbox does.
 // eslint-disable-next-line no-control-regex
-const IMPOSSIBLE = /[\s\u0000-\u001f\u007f\p{Cf}]/u;
+const IMPOSSIBLE = /[\s\u0000-\u001f\u007f\p{Cf}\p{Noncharacter_Code_Point}]/u;
 
 /** Validates an address and returns it cleaned, or throws LEAD_ATTRIBUTE_BAD. */
 export function validateEmail(raw: string): string {
