@@ -1,73 +1,36 @@
 import { expect } from 'chai';
-import {
-  createPrivatePostgres,
-  privatePostgresUnavailable,
-  type PrivatePostgres,
-} from '../support/private-postgres.js';
 import { rawCall, syncEmailXml, TEST_USER } from '../support/service.js';
-import { spawnService, type ServiceProcess } from '../support/service-process.js';
+import { logLines, serviceOnPrivatePostgres } from '../support/outage-service.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The service's JSON log lines, and the lines of its output that are not JSON. */
-function lines(output: string): { json: Record<string, unknown>[]; plain: string[] } {
-  const json: Record<string, unknown>[] = [];
-  const plain: string[] = [];
-  for (const line of output.split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      json.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
-      plain.push(line);
-    }
-  }
-  return { json, plain };
-}
-
 describe('the log of a PostgreSQL outage', function () {
   this.timeout(120000);
-  let pg: PrivatePostgres | undefined;
-  let service: ServiceProcess | undefined;
-
-  before(async function () {
-    if (privatePostgresUnavailable()) return this.skip();
-    pg = await createPrivatePostgres();
-    service = await spawnService(
-      {
-        DATABASE_URL: pg.url,
-        LOG_LEVEL: 'info',
-        WORKERS: '1',
-        MKTOWS_USERS: `${TEST_USER.userId}:${TEST_USER.encryptionKey}`,
-      },
-      { built: true },
-    );
-  });
-  after(async () => {
-    await service?.stop();
-    pg?.destroy();
+  const s = serviceOnPrivatePostgres({
+    MKTOWS_USERS: `${TEST_USER.userId}:${TEST_USER.encryptionKey}`,
   });
 
   it('says the console jobs wait in one line, their return in one, and nothing on stderr of knex', async () => {
     // Pooled connections that the outage will break.
     await Promise.all(
-      [1, 2, 3].map((i) => rawCall(service!.url, syncEmailXml(`before${i}@example.com`))),
+      [1, 2, 3].map((i) => rawCall(s.service.url, syncEmailXml(`before${i}@example.com`))),
     );
-    pg!.stop();
-    await rawCall(service!.url, syncEmailXml('during@example.com'));
+    s.pg.stop();
+    await rawCall(s.service.url, syncEmailXml('during@example.com'));
     // The job runner passes every 5 s: two or three passes fail while the server is down.
     await sleep(12000);
-    pg!.start();
+    s.pg.start();
     let recovered = false;
     for (let i = 0; i < 60 && !recovered; i++) {
-      recovered = (await rawCall(service!.url, syncEmailXml('after@example.com'))).status === 200;
+      recovered = (await rawCall(s.service.url, syncEmailXml('after@example.com'))).status === 200;
       if (!recovered) await sleep(500);
     }
-    expect(recovered, service!.output()).to.equal(true);
+    expect(recovered, s.service.output()).to.equal(true);
     // The next pass of the job runner, which succeeds.
     await sleep(6000);
 
-    const { json, plain } = lines(service!.output());
-    const shown = service!.output();
+    const { json, plain } = logLines(s.service.output());
+    const shown = s.service.output();
     // knex's own words ("Connection Error: Connection ended unexpectedly") never reach stderr.
     expect(
       plain.filter((l) => /Connection Error/i.test(l)),

@@ -1,28 +1,10 @@
 import { expect } from 'chai';
 import { AdminClient, ALICE } from '../admin/support.js';
 import { listenerUrl, notificationsXml, ORG_ID, PATH_SECRET, send } from '../salesforce/support.js';
-import {
-  createPrivatePostgres,
-  privatePostgresUnavailable,
-  type PrivatePostgres,
-} from '../support/private-postgres.js';
 import { id18 } from '../../src/salesforce-id.js';
-import { spawnService, type ServiceProcess } from '../support/service-process.js';
+import { logLines, serviceOnPrivatePostgres } from '../support/outage-service.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The service's JSON log lines. */
-function jsonLines(output: string): Record<string, unknown>[] {
-  const json: Record<string, unknown>[] = [];
-  for (const line of output.split('\n')) {
-    try {
-      json.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
-      // not a log line
-    }
-  }
-  return json;
-}
 
 /**
  * A database outage fails every request of the Salesforce listener and of the operator console:
@@ -30,31 +12,14 @@ function jsonLines(output: string): Record<string, unknown>[] {
  */
 describe('the log of a PostgreSQL outage: the Salesforce listener and the console', function () {
   this.timeout(120000);
-  let pg: PrivatePostgres | undefined;
-  let service: ServiceProcess | undefined;
-
-  before(async function () {
-    if (privatePostgresUnavailable()) return this.skip();
-    pg = await createPrivatePostgres();
-    service = await spawnService(
-      {
-        DATABASE_URL: pg.url,
-        LOG_LEVEL: 'info',
-        WORKERS: '1',
-        ADMIN_USERS: `${ALICE.name}:${ALICE.password}`,
-        SFDC_ORG_IDS: ORG_ID,
-        SFDC_PATH_SECRET: PATH_SECRET,
-      },
-      { built: true },
-    );
-  });
-  after(async () => {
-    await service?.stop();
-    pg?.destroy();
+  const s = serviceOnPrivatePostgres({
+    ADMIN_USERS: `${ALICE.name}:${ALICE.password}`,
+    SFDC_ORG_IDS: ORG_ID,
+    SFDC_PATH_SECRET: PATH_SECRET,
   });
 
   it('logs each failed message and page with its cause in one line, no stack', async () => {
-    const console = new AdminClient(service!.base);
+    const console = new AdminClient(s.service.base);
     expect((await console.logIn()).status).to.equal(303);
     const notification = (n: number) =>
       notificationsXml([
@@ -65,23 +30,23 @@ describe('the log of a PostgreSQL outage: the Salesforce listener and the consol
           fields: { Email: `outage${n}@example.com`, HasOptedOutOfEmail: 'true' },
         },
       ]);
-    expect((await send(listenerUrl(service!.base), notification(1))).status).to.equal(200);
+    expect((await send(listenerUrl(s.service.base), notification(1))).status).to.equal(200);
 
-    pg!.stop();
+    s.pg.stop();
     const page = await console.get('/admin/address?email=during%40example.com');
     expect(page.status, page.body.slice(0, 400)).to.equal(503);
-    const message = await send(listenerUrl(service!.base), notification(2));
+    const message = await send(listenerUrl(s.service.base), notification(2));
     expect(message.status, message.body).to.equal(500);
-    pg!.start();
+    s.pg.start();
     let recovered = false;
     for (let i = 0; i < 60 && !recovered; i++) {
       recovered = (await console.get('/admin/address?email=after%40example.com')).status === 200;
       if (!recovered) await sleep(500);
     }
-    expect(recovered, service!.output()).to.equal(true);
+    expect(recovered, s.service.output()).to.equal(true);
 
-    const shown = service!.output();
-    const json = jsonLines(shown);
+    const shown = s.service.output();
+    const { json } = logLines(shown);
     for (const msg of ['salesforce listener failed', 'admin page failed']) {
       const failed = json.filter((l) => l.msg === msg);
       expect(failed.length, `${msg}\n${shown}`).to.be.at.least(1);
