@@ -14,6 +14,25 @@ import { INTEROP_DIR, parseReport, run } from './worked-example.js';
 const CLIENT = path.join(INTEROP_DIR, 'clients', 'soap_lite_client.pl');
 const MULTI_REFS = path.join(INTEROP_DIR, 'clients', 'soap_lite_multi_refs.pl');
 const SOAP_LITE = '/usr/share/perl5/SOAP/Lite.pm';
+/**
+ * The operations the client above leaves out (clients/soap_lite_operations.pl): getMultipleLeads
+ * by a LeadKeySelector named by xsi:type and by a LastUpdateAtSelector, getLeadChanges,
+ * mergeLeads, deleteLead, listMObjects, describeMObject, and an operation not served.
+ */
+const OPERATIONS = path.join(INTEROP_DIR, 'clients', 'soap_lite_operations.pl');
+
+interface OperationsRun {
+  client: string;
+  ids: number[];
+  byKeys: { returnCount: number; remainingCount: number; ids: number[] }[];
+  byUpdate: number[];
+  changes: number[];
+  merge: { status: string; winner: number; losers: number[] };
+  deleted: { count: number };
+  objects: string[];
+  described: Record<string, string[]>;
+  unserved: string | null;
+}
 
 for (const engine of testEngines()) {
   describe(`interop: Perl SOAP::Lite client (${engine.name})`, function () {
@@ -71,6 +90,30 @@ for (const engine of testEngines()) {
       expect(out.people).to.deep.equal(
         Array(3).fill({ Company: 'Acme', LeadSource: 'Perl import' }),
       );
+    });
+
+    it('getMultipleLeads (keys paged, update date), getLeadChanges, mergeLeads, deleteLead, listMObjects, describeMObject; an unserved operation a fault', async () => {
+      const r = await run('perl', [
+        OPERATIONS,
+        service!.url,
+        TEST_USER.userId,
+        TEST_USER.encryptionKey,
+      ]);
+      const out = parseReport<OperationsRun>('soap_lite_operations.pl', r);
+      expect(out.client).to.match(/^SOAP::Lite \d/);
+      const [a, b, c, d] = out.ids as [number, number, number, number];
+      expect(out.byKeys, 'two a page, the position passed back').to.deep.equal([
+        { returnCount: 2, remainingCount: 1, ids: [a, b] },
+        { returnCount: 1, remainingCount: 0, ids: [c] },
+      ]);
+      expect(out.byUpdate, 'updated since a minute ago').to.include.members([a, b, c, d]);
+      expect(out.changes, 'their New Lead activities').to.include.members([a, c, d]);
+      expect(out.merge).to.deep.equal({ status: 'MERGED', winner: a, losers: [b] });
+      expect(out.deleted).to.deep.equal({ count: 1 });
+      expect(out.objects).to.deep.equal(['ActivityRecord', 'LeadRecord']);
+      expect(out.described.LeadRecord).to.include.members(['Id', 'Email', 'Unsubscribed']);
+      expect(out.described.ActivityRecord).to.include.members(['id', 'campaign', 'mktPersonId']);
+      expect(out.unserved, 'requestCampaign').to.equal('20019');
     });
   });
 }
