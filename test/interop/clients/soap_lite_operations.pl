@@ -7,7 +7,7 @@
 #
 #   perl soap_lite_operations.pl ENDPOINT_URL USER_ID ENCRYPTION_KEY
 #
-# Prints one JSON line of what SOAP::Lite read (test/interop/soap-lite-operations.test.ts).
+# Prints one JSON line of what SOAP::Lite read (test/interop/soap-lite.test.ts).
 use strict;
 use warnings;
 
