@@ -99,55 +99,45 @@ for (const engine of testEngines()) {
       expect(sample(text, /^du_db_pool_connections\{state="free"\} (\d+)/m)).to.be.at.least(2);
     });
 
-    it('SIGTERM to the primary: the workers finish the calls in flight, then it exits 0', async () => {
-      service = await spawnService({ ...db.env, WORKERS: '2' });
+    /** Two 300-lead calls in flight when `signal` is sent: both answered whole, then exit 0. */
+    async function drainsWhenSignalled(
+      prefix: string,
+      signal: (running: ServiceProcess) => void,
+    ): Promise<void> {
+      const running = await spawnService({ ...db.env, WORKERS: '2' });
+      service = running;
       const records = Array.from(
         { length: 300 },
-        (_, i) => `<leadRecord><Email>drain-${i}@example.com</Email></leadRecord>`,
+        (_, i) => `<leadRecord><Email>${prefix}-${i}@example.com</Email></leadRecord>`,
       ).join('');
       const bulk = `<ns1:paramsSyncMultipleLeads><leadRecordList>${records}</leadRecordList></ns1:paramsSyncMultipleLeads>`;
       const inFlight = [
-        rawCall(service.url, bulk),
-        postOnNewConnection(service.url, envelope(bulk)),
+        rawCall(running.url, bulk),
+        postOnNewConnection(running.url, envelope(bulk)),
       ];
       await pause(30);
-      service.child.kill('SIGTERM');
+      signal(running);
       for (const res of await Promise.all(inFlight)) {
         expect(res.status, res.body.slice(0, 300)).to.equal(200);
         expect(res.body.match(/<syncStatus>/g)).to.have.length(300);
         expect(res.body).to.not.include('FAILED');
       }
-      const { code } = await service.exited;
-      expect(code, service.output()).to.equal(0);
-      expect(workersOf(service.pid)).to.deep.equal([]);
-    });
+      const { code } = await running.exited;
+      expect(code, running.output()).to.equal(0);
+      expect(workersOf(running.pid)).to.deep.equal([]);
+    }
 
-    it('SIGHUP to the primary and its workers (a closed terminal): the calls in flight finish, then it exits 0', async () => {
-      service = await spawnService({ ...db.env, WORKERS: '2' });
-      const records = Array.from(
-        { length: 300 },
-        (_, i) => `<leadRecord><Email>hangup-${i}@example.com</Email></leadRecord>`,
-      ).join('');
-      const bulk = `<ns1:paramsSyncMultipleLeads><leadRecordList>${records}</leadRecordList></ns1:paramsSyncMultipleLeads>`;
-      const inFlight = [
-        rawCall(service.url, bulk),
-        postOnNewConnection(service.url, envelope(bulk)),
-      ];
-      await pause(30);
-      // The terminal's process group: every process of the instance is hung up at once.
-      const workers = workersOf(service.pid);
-      expect(workers).to.have.length(2);
-      service.child.kill('SIGHUP');
-      for (const pid of workers) process.kill(pid, 'SIGHUP');
-      for (const res of await Promise.all(inFlight)) {
-        expect(res.status, res.body.slice(0, 300)).to.equal(200);
-        expect(res.body.match(/<syncStatus>/g)).to.have.length(300);
-        expect(res.body).to.not.include('FAILED');
-      }
-      const { code } = await service.exited;
-      expect(code, service.output()).to.equal(0);
-      expect(workersOf(service.pid)).to.deep.equal([]);
-    });
+    it('SIGTERM to the primary: the workers finish the calls in flight, then it exits 0', () =>
+      drainsWhenSignalled('drain', (running) => running.child.kill('SIGTERM')));
+
+    it('SIGHUP to the primary and its workers (a closed terminal): the calls in flight finish, then it exits 0', () =>
+      drainsWhenSignalled('hangup', (running) => {
+        // The terminal's process group: every process of the instance is hung up at once.
+        const workers = workersOf(running.pid);
+        expect(workers).to.have.length(2);
+        running.child.kill('SIGHUP');
+        for (const pid of workers) process.kill(pid, 'SIGHUP');
+      }));
 
     it('a worker killed outright is replaced, with one line saying so', async () => {
       service = await spawnService({ ...db.env, WORKERS: '2', LOG_LEVEL: 'warn' });
