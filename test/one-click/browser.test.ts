@@ -137,8 +137,18 @@ for (const engine of testEngines()) {
         javaScriptEnabled: false,
       });
       const page = await context.newPage();
+      const refused: string[] = [];
+      page.on('console', (m) => {
+        if (/Content Security Policy/i.test(m.text())) refused.push(m.text());
+      });
       try {
         await page.goto(svc.linkUrl(email));
+        // Styled under its own policy (this context enforces it): before, the policy's hash
+        // was not the stylesheet's as the page held it, and the page showed unstyled.
+        expect(await page.evaluate('getComputedStyle(document.body).backgroundColor')).to.equal(
+          'rgb(244, 245, 247)',
+        );
+        expect(refused).to.deep.equal([]);
         await page.getByRole('button', { name: 'Unsubscribe' }).click();
         await page.waitForSelector('h1:text-is("You are unsubscribed")');
         expect((await svc.services.durableStatus.explain(email)).status?.unsubscribed).to.equal(

@@ -1,8 +1,9 @@
+import crypto from 'node:crypto';
 import { expect } from 'chai';
 import { clientLimitKey } from '../../src/networks.js';
 import { FormError, parseForm } from '../../src/one-click/form-body.js';
 import { chooseLanguage } from '../../src/one-click/messages.js';
-import { maskAddress } from '../../src/one-click/page.js';
+import { maskAddress, pagePolicy, renderPage } from '../../src/one-click/page.js';
 
 const URLENCODED = 'application/x-www-form-urlencoded';
 
@@ -129,6 +130,24 @@ describe('one-click building blocks', () => {
     expect(maskAddress('annabelle@mail.example.co.uk')).to.equal('an•••@m•••.uk');
     expect(maskAddress('x@localhost')).to.equal('x•••@l•••');
     expect(maskAddress('zoë.lee@exämple.fr')).to.equal('zo•••@e•••.fr');
+  });
+
+  it("allows, by its policy's hash, the very text of the page's stylesheet", () => {
+    // A browser hashes all the text of the <style> element, line ends and indentation
+    // included. Before, the hash was of the rules alone while the element held them indented:
+    // every browser refused the stylesheet and showed the page unstyled.
+    for (const logoUrl of ['', 'https://cdn.example.com/logo.png']) {
+      const page = renderPage({
+        state: { kind: 'confirm' },
+        lang: 'en',
+        branding: { senderName: 'Example News', logoUrl },
+        maskedAddress: 'a•••@e•••.com',
+      });
+      const sheets = [...page.matchAll(/<style>([^]*?)<\/style>/g)].map((m) => m[1]!);
+      expect(sheets).to.have.length(1);
+      const hash = crypto.createHash('sha256').update(sheets[0]!, 'utf8').digest('base64');
+      expect(pagePolicy(logoUrl)).to.contain(`style-src 'sha256-${hash}'`);
+    }
   });
 
   it('counts IPv6 clients by their /64', () => {
