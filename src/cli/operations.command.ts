@@ -26,6 +26,7 @@ import {
 import { LINK_SECRET_FILE_NAME, SECRET_FILE_NAME } from '../data-access/key-cipher.js';
 import { rebuildInvalidIndexes, type InvalidIndex } from '../data-access/invalid-indexes.js';
 import { secretsToKeep } from './backup-secrets.js';
+import { replayAdvice } from './restore-replay.js';
 import { stopNow, whileRunning, type StopSignal } from './stop-signals.js';
 
 export const MIGRATE_HELP = `Usage: durable-unsubscribe migrate [latest|status|rollback [--yes-destroy-data] [--backup FILE]]
@@ -52,7 +53,10 @@ export const RESTORE_HELP = `Usage: durable-unsubscribe restore FILE
 
 Replaces the embedded SQLite database in DATA_DIR with the backup FILE. Stop the service first
 (restore refuses while any process has the database open). The database being replaced is
-first copied to DATA_DIR/before-restore-TIME.sqlite. Run "durable-unsubscribe verify" after.
+first copied to DATA_DIR/before-restore-TIME.sqlite. When that copy holds master statuses the
+backup lacks (recorded after it was taken), restore says how many and prints the commands that
+export their opt-outs from the copy and import them: run them before starting the service.
+Run "durable-unsubscribe verify" after.
 PostgreSQL: pg_restore (see docs/operations.md).`;
 
 type Io = { out: NodeJS.WritableStream; err: NodeJS.WritableStream };
@@ -343,9 +347,10 @@ export async function runRestoreCommand(
     );
   };
   try {
-    const previous = await whileRunning(stop, () => restoreSqlite(config.dataDir, file));
+    const restored = await whileRunning(stop, () => restoreSqlite(config.dataDir, file));
+    const { previous } = restored;
     io.out.write(
-      `Restored ${file} into ${config.dataDir}.${previous ? ` The database it replaced is in ${previous}.` : ''} Check it with "durable-unsubscribe verify".\n`,
+      `Restored ${file} into ${config.dataDir}.${previous ? ` The database it replaced is in ${previous}.` : ''} Check it with "durable-unsubscribe verify".\n${replayAdvice(restored, config.dataDir, SQLITE_FILE_NAME)}`,
     );
     return 0;
   } catch (error) {

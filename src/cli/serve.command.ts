@@ -37,15 +37,22 @@ async function serveOneProcess(config: Config, role: 'single' | 'worker'): Promi
   // shut down gracefully instead of killing the process outright.
   const state: { running?: Running } = {};
   const starting = new AbortController();
-  let stopping = false;
+  const logger = createLogger(config.logLevel);
+  let heard: string | null = null;
   const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    const { running } = state;
+    if (heard !== null) return;
+    heard = signal;
+    // Said at once, while starting too: a start that ends at a signal ends with this line.
+    logger.info({ signal }, 'shutting down');
     // start() is still running (waiting for the database, perhaps): it stops as soon as it can.
-    if (!running) return starting.abort();
-    running.logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 15000);
+    if (state.running) drain(state.running);
+    else starting.abort();
+  };
+  const drain = (running: Running) => {
+    const force = setTimeout(() => {
+      logger.error(`the stop did not end within 15 s (${heard}): exiting without waiting longer`);
+      process.exit(1);
+    }, 15000);
     force.unref();
     running.close().then(
       () => process.exit(0),
@@ -62,7 +69,7 @@ async function serveOneProcess(config: Config, role: 'single' | 'worker'): Promi
   try {
     // A worker's metrics are served by the primary, aggregated with the other workers'.
     const own = role === 'worker' ? { ...config, metricsPort: null } : config;
-    running = state.running = await start(own, undefined, {
+    running = state.running = await start(own, logger, {
       signal: starting.signal,
       startupNotices: role !== 'worker',
       claimDataDir: role === 'single',
@@ -76,10 +83,8 @@ async function serveOneProcess(config: Config, role: 'single' | 'worker'): Promi
     AggregatorRegistry.setRegistries([running.metrics.registry]);
     process.send!({ du: 'ready', port: running.port } satisfies ReadyMessage);
   }
-  if (stopping) {
-    stopping = false;
-    return stop('SIGTERM');
-  }
+  // A signal heard while starting that start() finished anyway: the drain it asked for.
+  if (heard !== null) return drain(running);
   if (role === 'single')
     process.stdout.write(serveBanner(running, process.stdout.isTTY === true, config.metricsHost));
 }

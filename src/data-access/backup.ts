@@ -242,7 +242,7 @@ async function copyInto(from: BetterSqlite3.Database, to: string): Promise<void>
  * copy is written beside its place and renamed into it: stopped midway, the database in place
  * is as it was (partialRestoreFiles are what is left to remove).
  */
-export async function restoreSqlite(dataDir: string, file: string): Promise<string | null> {
+export async function restoreSqlite(dataDir: string, file: string): Promise<Restored> {
   const source = path.resolve(file);
   if (!fs.existsSync(source)) throw new BackupRefused(`No such file: ${file}`);
   checkSqliteFile(source);
@@ -266,33 +266,89 @@ export async function restoreSqlite(dataDir: string, file: string): Promise<stri
   }
 }
 
-/** restoreSqlite's copies: the database in place kept beside it, then the backup put in place. */
-async function replaceDatabase(
-  dataDir: string,
-  live: string,
-  source: string,
-): Promise<string | null> {
-  let previous: string | null = null;
-  if (fs.existsSync(live)) {
-    previous = path.join(
-      dataDir,
-      `before-restore-${new Date().toISOString().replace(/[:.]/g, '-')}.sqlite`,
-    );
-    if (fs.existsSync(previous)) throw new BackupRefused(`${previous} exists: try again`);
-    const current = new BetterSqlite3(live, { fileMustExist: true });
-    try {
-      await copyInto(current, previous);
-    } finally {
-      current.close();
-    }
-  }
-  const created = companions(source).filter((f) => !fs.existsSync(f));
-  const backup = new BetterSqlite3(source, { readonly: true, fileMustExist: true });
+/** The master statuses of the replaced database that the backup does not hold as they were. */
+export interface NotInBackup {
+  statuses: number;
+  optOuts: number;
+  /** The earliest time one of them was recorded: `suppressions export --since` it lists them all. */
+  since: Date;
+}
+
+/** What a restore did: where the database it replaced was kept, and what the backup lacks. */
+export interface Restored {
+  previous: string | null;
+  /** null: nothing; 'unknown': the replaced database could not be compared (damaged, say). */
+  notInBackup: NotInBackup | 'unknown' | null;
+}
+
+const hasColumn = (db: BetterSqlite3.Database, schema: string, column: string) =>
+  (db.prepare(`pragma ${schema}.table_info(email_status)`).all() as Array<{ name: string }>).some(
+    (c) => c.name === column,
+  );
+
+/**
+ * The statuses of `current` (the database being replaced) missing from the backup `file` or
+ * different there: what was recorded after the backup was taken, lost with the restore unless
+ * replayed. Attached, the backup is only read (one on read-only media is opened so).
+ */
+function statusesNotIn(current: BetterSqlite3.Database, file: string): NotInBackup | null {
+  current.prepare('ATTACH DATABASE ? AS restored_backup').run(file);
   try {
-    await copyInto(backup, live);
+    const recorded = hasColumn(current, 'main', 'recorded_at')
+      ? 'coalesce(m.recorded_at, m.changed_at)'
+      : 'm.changed_at';
+    const row = current
+      .prepare(
+        `SELECT count(*) AS statuses, coalesce(sum(m.unsubscribed), 0) AS optOuts,
+           min(${recorded}) AS since
+         FROM main.email_status m
+         WHERE NOT EXISTS (SELECT 1 FROM restored_backup.email_status b
+           WHERE b.email_key = m.email_key AND b.unsubscribed = m.unsubscribed
+             AND b.changed_at = m.changed_at)`,
+      )
+      .get() as { statuses: number; optOuts: number; since: number | null };
+    if (row.statuses === 0 || row.since === null) return null;
+    return { statuses: row.statuses, optOuts: row.optOuts, since: new Date(Number(row.since)) };
   } finally {
-    backup.close();
+    current.prepare('DETACH DATABASE restored_backup').run();
+  }
+}
+
+/**
+ * restoreSqlite's copies: the database in place kept beside it (with what the backup lacks of
+ * it counted), then the backup put in place.
+ */
+async function replaceDatabase(dataDir: string, live: string, source: string): Promise<Restored> {
+  const created = companions(source).filter((f) => !fs.existsSync(f));
+  let previous: string | null = null;
+  let notInBackup: Restored['notInBackup'] = null;
+  try {
+    if (fs.existsSync(live)) {
+      previous = path.join(
+        dataDir,
+        `before-restore-${new Date().toISOString().replace(/[:.]/g, '-')}.sqlite`,
+      );
+      if (fs.existsSync(previous)) throw new BackupRefused(`${previous} exists: try again`);
+      const current = new BetterSqlite3(live, { fileMustExist: true });
+      try {
+        try {
+          notInBackup = statusesNotIn(current, source);
+        } catch {
+          notInBackup = 'unknown';
+        }
+        await copyInto(current, previous);
+      } finally {
+        current.close();
+      }
+    }
+    const backup = new BetterSqlite3(source, { readonly: true, fileMustExist: true });
+    try {
+      await copyInto(backup, live);
+    } finally {
+      backup.close();
+    }
+  } finally {
     for (const f of created) fs.rmSync(f, { force: true });
   }
-  return previous;
+  return { previous, notInBackup };
 }
