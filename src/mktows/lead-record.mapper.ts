@@ -241,12 +241,23 @@ export function fromLeadView(
   };
 }
 
+/**
+ * A New Lead's `Created Date` goes out as the day, as the vendor wrote it (`2015-09-04`), where
+ * integrations read it as a date (PHP's createFromFormat('Y-m-d'), Java's LocalDate.parse): the
+ * log keeps the instant (UTC), whose day is that of the activity's `activityDateTime` (UTC).
+ */
+function activityValue(a: ActivityView, name: string, value: string): string {
+  return a.activityType === 'New Lead' && name === 'Created Date' && /^\d{4}-\d\d-\d\dT/.test(value)
+    ? value.slice(0, 10)
+    : value;
+}
+
 function activityAttributes(a: ActivityView) {
   return {
     attribute: a.attributes.map(([attrName, attrValue]) => ({
       attrName,
       attrType: null,
-      attrValue,
+      attrValue: activityValue(a, attrName, attrValue),
     })),
   };
 }
