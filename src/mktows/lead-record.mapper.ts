@@ -268,10 +268,10 @@ export function fromActivity(a: ActivityView): Record<string, unknown> {
     id: a.id,
     activityDateTime: formatDateTime(a.createdAt),
     activityType: a.activityType,
-    mktgAssetName: a.assetName,
+    // No asset (a New Lead) and no campaign behind it: empty, not nil, as the vendor wrote them
+    // (a JAX-WS or .NET stub reads "" rather than null, PHP a string).
+    mktgAssetName: a.assetName ?? '',
     activityAttributes: activityAttributes(a),
-    // No campaign behind it: empty, not nil, as the vendor wrote it (a JAX-WS or .NET stub
-    // reads "" rather than null).
     campaign: '',
     personName: null,
     mktPersonId: String(a.leadId),

@@ -8,7 +8,7 @@ import { INTEROP_DIR, run } from './worked-example.js';
 /**
  * PHP's SoapClient, at its defaults, reading answers as PHP integrations of the vendor era did
  * (test/interop/clients/php_vendor_shapes.php): a `datetime` attribute through
- * DateTime::createFromFormat(DATE_W3C), an activity's campaign as a string, each change's
+ * DateTime::createFromFormat(DATE_W3C), an activity's campaign and mktgAssetName as strings, each change's
  * attributes by `foreach` (a list of one would be the element itself), a New Lead's `Created
  * Date` as the day it is (createFromFormat('!Y-m-d')). Notices are failures.
  */
@@ -18,6 +18,8 @@ const PHP_FLAGS = ['-d', 'soap.wsdl_cache_enabled=0', '-d', 'error_reporting=-1'
 interface ShapesRun {
   dateTime: string | null;
   campaigns: number[];
+  /** gettype() of each activity's mktgAssetName. */
+  assetTypes: string[];
   changes: { type: string; attributes: string[] }[];
   /** A New Lead's Created Date as read with '!Y-m-d', and the day of its activityDateTime. */
   createdDate: [string, string];
@@ -50,6 +52,7 @@ for (const engine of testEngines()) {
       expect(out.dateTime, 'DATE_W3C').to.equal(String(Date.parse('2026-01-02T03:04:05Z') / 1000));
       expect(out.campaigns).to.have.length.above(0);
       expect(out.campaigns.every((n) => n === 0)).to.equal(true);
+      expect(out.assetTypes, 'mktgAssetName').to.deep.equal(['string']);
       expect(out.changes.map((c) => c.type)).to.deep.equal(['New Lead', 'Delete Lead']);
       expect(out.changes[1]!.attributes).to.deep.equal(['Reason', 'Source', 'Lead ID']);
       // The vendor wrote the day alone (2015-09-04), the day of the activity's date.

@@ -3,7 +3,7 @@
  * What PHP integrations of the vendor era did with answers, without a check: a `datetime`
  * attribute read with DateTime::createFromFormat(DATE_W3C), the attributes of every change
  * read by `foreach` over `activityAttributes->attribute` (SoapClient's default: a list of one is
- * the element itself), an activity's campaign used as a string, and the `Created Date` of a
+ * the element itself), an activity's campaign and mktgAssetName used as strings, and the `Created Date` of a
  * `New Lead` read as the day the vendor wrote there (`2015-09-04`), with
  * DateTime::createFromFormat('!Y-m-d').
  *
@@ -47,6 +47,8 @@ $activity = $call('getLeadActivity', ['leadKey' => ['keyType' => 'IDNUM', 'keyVa
 $records = $activity->leadActivityList->activityRecordList->activityRecord;
 $records = is_array($records) ? $records : [$records];
 $out['campaigns'] = array_map(fn ($r) => strlen($r->campaign), $records);
+// Its asset's name, a string as the vendor wrote it (empty for a New Lead), never null.
+$out['assetTypes'] = array_values(array_unique(array_map(fn ($r) => gettype($r->mktgAssetName), $records)));
 
 // The day the person was created, from its New Lead activity (false: not a day).
 $createdDay = function (object $activity): array {
