@@ -31,7 +31,7 @@ export const ACTIVITY_WRITER_LOCK_CLASS = 1_862_540_073;
 const CLASS_SPAN = 1_048_576;
 
 /** The activities' sequence value (0 before its first id): what a new id lies above. */
-const SEQUENCE_VALUE = `coalesce(pg_sequence_last_value(to_regclass('activities_id_seq')), 0)`;
+export const SEQUENCE_VALUE = `coalesce(pg_sequence_last_value(to_regclass('activities_id_seq')), 0)`;
 
 /**
  * The statement every write transaction begins with. Before the migrations created the

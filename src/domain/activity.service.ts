@@ -66,6 +66,23 @@ export const MAX_CHANGES_BATCH = 1000;
 
 const OFFSET = /^ID:(\d{1,16})$/;
 
+/**
+ * An offset past the last activity was never issued here: one kept from the vendor's service,
+ * or from before the database was restored from an older backup. Read as given, every page
+ * would be empty until the log's ids passed it, and the activities till then (opt-outs among
+ * them) never read: 20122, so that the client's operator resets its position. Every offset
+ * issued is an id the log handed out (an activity read, or the settled bound), and activities
+ * are never deleted.
+ */
+async function issuedHere(log: ActivityQueries, afterId: number): Promise<void> {
+  const last = await log.highestId();
+  if (afterId > last)
+    throw new AppError(
+      ErrorCode.BAD_STREAM_POSITION,
+      `Stream position offset ID:${afterId} is past the last activity (ID:${last}): not one this service issued`,
+    );
+}
+
 /** Activity ids are 64-bit in the store (xs:long in the contract); here, exact integers. */
 function parseOffset(offset: string): number {
   const m = OFFSET.exec(offset.trim());
@@ -350,6 +367,7 @@ export class ActivityService {
       const page = filtersRows(query)
         ? await filteredChanges(repos.activities, afterId, query, limit, this.scanLimit, cap)
         : await unfilteredChanges(repos.activities, afterId, query, limit, cap);
+      if (page.rows.length === 0 && start.offset) await issuedHere(repos.activities, afterId);
       return activityPage(page, start);
     });
   }

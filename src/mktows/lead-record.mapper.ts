@@ -241,12 +241,23 @@ export function fromLeadView(
   };
 }
 
+/**
+ * A New Lead's `Created Date` goes out as the day, as the vendor wrote it (`2015-09-04`), where
+ * integrations read it as a date (PHP's createFromFormat('Y-m-d'), Java's LocalDate.parse): the
+ * log keeps the instant (UTC), whose day is that of the activity's `activityDateTime` (UTC).
+ */
+function activityValue(a: ActivityView, name: string, value: string): string {
+  return a.activityType === 'New Lead' && name === 'Created Date' && /^\d{4}-\d\d-\d\dT/.test(value)
+    ? value.slice(0, 10)
+    : value;
+}
+
 function activityAttributes(a: ActivityView) {
   return {
     attribute: a.attributes.map(([attrName, attrValue]) => ({
       attrName,
       attrType: null,
-      attrValue,
+      attrValue: activityValue(a, attrName, attrValue),
     })),
   };
 }
@@ -257,10 +268,10 @@ export function fromActivity(a: ActivityView): Record<string, unknown> {
     id: a.id,
     activityDateTime: formatDateTime(a.createdAt),
     activityType: a.activityType,
-    mktgAssetName: a.assetName,
+    // No asset (a New Lead) and no campaign behind it: empty, not nil, as the vendor wrote them
+    // (a JAX-WS or .NET stub reads "" rather than null, PHP a string).
+    mktgAssetName: a.assetName ?? '',
     activityAttributes: activityAttributes(a),
-    // No campaign behind it: empty, not nil, as the vendor wrote it (a JAX-WS or .NET stub
-    // reads "" rather than null).
     campaign: '',
     personName: null,
     mktPersonId: String(a.leadId),

@@ -139,7 +139,7 @@ for (const engine of testEngines()) {
       expect(lines[9]).to.equal('unserved: 20019');
     });
 
-    it('reads a list with no record as a list of none, as the vendor wrote it (no null to check for)', async () => {
+    it('reads a list with no record as a list of none, a New Lead\'s mktgAssetName as "" and its Created Date as a day, as the vendor wrote them (no null to check for)', async () => {
       const r = await java('EmptyLists', [
         service!.wsdlUrl,
         TEST_USER.userId,
@@ -150,6 +150,8 @@ for (const engine of testEngines()) {
         'getMultipleLeads: 0',
         'leadAttributeList: 0',
         'getLeadActivity: 0',
+        'mktgAssetName: 0',
+        "Created Date: the activity's day",
         'getLeadChanges: 0',
       ]);
     });

@@ -69,3 +69,43 @@ for (const engine of testEngines()) {
     });
   });
 }
+
+const CHANGES = (offset: string) =>
+  `<ns1:paramsGetLeadChanges><startPosition><offset>${offset}</offset></startPosition>` +
+  '<batchSize>1000</batchSize></ns1:paramsGetLeadChanges>';
+const offsetOf = (body: string) => /<offset>ID:(\d+)<\/offset>/.exec(body)![1]!;
+
+for (const engine of testEngines()) {
+  describe(`getLeadChanges offsets (${engine.name})`, function () {
+    this.timeout(60000);
+    let service: TestService;
+    before(async () => {
+      service = await startTestService(engine);
+      const res = await rawCall(service.url, syncEmailXml('offset-1@example.com'));
+      expect(res.status, res.body).to.equal(200);
+    });
+    after(() => service?.stop());
+
+    it('refuses with 20122 an offset past the last activity, which it never issued', async () => {
+      const all = await rawCall(service.url, CHANGES('ID:0'));
+      expect(all.status, all.body).to.equal(200);
+      const last = Number(offsetOf(all.body));
+      expect(last).to.be.above(0);
+      // The last position it issued: an empty page, the same position back, until more comes.
+      const caughtUp = await rawCall(service.url, CHANGES(`ID:${last}`));
+      expect(caughtUp.status, caughtUp.body).to.equal(200);
+      expect(caughtUp.body).to.contain('<returnCount>0</returnCount>');
+      expect(offsetOf(caughtUp.body)).to.equal(String(last));
+      // A position kept from the vendor's service (or from before a restore): read as given, its
+      // pages would stay empty until this log's ids passed it, every activity till then unread.
+      for (const offset of [`ID:${last + 1}`, 'ID:1086173']) {
+        const res = await rawCall(service.url, CHANGES(offset));
+        expect(faultCode(res.body), `${offset}: ${res.body}`).to.equal(20122);
+      }
+      // Once more is written the stream goes on from the last position as before.
+      await rawCall(service.url, syncEmailXml('offset-2@example.com'));
+      const next = await rawCall(service.url, CHANGES(`ID:${last}`));
+      expect(next.body).to.contain('<returnCount>1</returnCount>');
+    });
+  });
+}

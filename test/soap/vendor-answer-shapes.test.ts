@@ -3,7 +3,8 @@
  * against those answers read them without a check:
  *
  * - getLeadActivity's `<campaign />` was an empty string, not nil (a JAX-WS stub's
- *   `getCampaign().getValue()` is "" there, null under nil; .NET's `campaign` likewise), and
+ *   `getCampaign().getValue()` is "" there, null under nil; .NET's `campaign` likewise), and so
+ *   was the `<mktgAssetName />` of an activity without an asset (a New Lead), and
  *   getLeadChanges left `campaign` out when an activity had none;
  * - describeMObject's `updatedAt` carried an offset, `2010-01-01T00:00:00+00:00`;
  * - a `datetime` attribute of a lead is a string to its stubs: PHP integrations read it with
@@ -50,7 +51,7 @@ for (const engine of testEngines()) {
     });
     after(() => service?.stop());
 
-    it('getLeadActivity writes an activity without a campaign as <campaign></campaign>, not nil', async () => {
+    it('getLeadActivity writes an activity without a campaign or an asset as <campaign></campaign>, <mktgAssetName></mktgAssetName>, not nil', async () => {
       await call(syncWithDateTime('campaign-a@example.com', '2026-01-02T03:04:05Z'));
       const body = await call(activityByEmailXml('campaign-a@example.com'));
       const activities = records(body, 'activityRecord');
@@ -60,6 +61,9 @@ for (const engine of testEngines()) {
         // the members the vendor wrote nil stay nil
         expect(a).to.include('<personName xsi:nil="true"></personName>');
       }
+      // An activity without an asset (New Lead): <mktgAssetName/>, as the vendor wrote it.
+      const created = activities.find((a) => a.includes('<activityType>New Lead</activityType>'));
+      expect(created).to.include('<mktgAssetName></mktgAssetName>');
     });
 
     it('getLeadChanges leaves campaign out of a record without one, as the vendor did', async () => {

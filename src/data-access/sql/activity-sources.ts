@@ -4,7 +4,7 @@ import type { ActivityQuery } from '../../domain/records.js';
 import { whereAmong } from './among.js';
 import { countRows } from '../count-rows.js';
 import { INLINE } from '../inline-limit.js';
-import { SETTLED_ACTIVITY_ID } from '../activity-horizon.js';
+import { SEQUENCE_VALUE, SETTLED_ACTIVITY_ID } from '../activity-horizon.js';
 import { dateSide } from './date-side.js';
 
 /**
@@ -318,6 +318,22 @@ export class ActivitySources {
     if (this.engine !== 'postgres') return null;
     const r = (await this.db.raw(SETTLED_ACTIVITY_ID)) as { rows: Array<{ h: number | string }> };
     return Number(r.rows[0]?.h ?? 0);
+  }
+
+  /**
+   * The highest id the log has handed out, or may have: PostgreSQL's sequence (ids of writes
+   * rolled back included, which a position may have passed), SQLite's AUTOINCREMENT counter.
+   */
+  async highestId(): Promise<number> {
+    const counter =
+      this.engine === 'postgres'
+        ? ((await this.db.raw(`SELECT ${SEQUENCE_VALUE} AS v`)) as { rows: Array<{ v: unknown }> })
+            .rows[0]?.v
+        : (
+            (await this.db('sqlite_sequence').where({ name: 'activities' }).first('seq')) as
+              { seq: unknown } | undefined
+          )?.seq;
+    return Math.max(Number(counter ?? 0), await this.lastId());
   }
 
   /** The highest id of the log (0: empty). */

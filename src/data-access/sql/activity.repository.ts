@@ -192,6 +192,10 @@ export class ActivityRepository {
     return this.log.settledId();
   }
 
+  async highestId(): Promise<number> {
+    return this.log.highestId();
+  }
+
   /** The id just before the first activity created at or after a time (a stream start). */
   async idBefore(createdAt: number): Promise<number> {
     // The lowest such id, not the id of the earliest such time: ids need not follow times

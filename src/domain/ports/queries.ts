@@ -176,6 +176,11 @@ export interface ActivityQueries extends ActivityLog {
   /** The id just before the first activity created at or after a time (a stream start). */
   idBefore(createdAt: number): Promise<number>;
   /**
+   * The highest id the log has handed out, or may have (ids of writes rolled back included):
+   * no position issued lies past it (0: none yet).
+   */
+  highestId(): Promise<number>;
+  /**
    * Where a read bounded by these dates may start and stop (ActivityQuery's ownMinId,
    * ownMaxId, followedMaxId): the lowest own id created at or after `oldest`, the highest own
    * id created at or before `latest`, and with `followers` the highest follower's id whose

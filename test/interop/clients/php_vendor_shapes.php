@@ -3,7 +3,9 @@
  * What PHP integrations of the vendor era did with answers, without a check: a `datetime`
  * attribute read with DateTime::createFromFormat(DATE_W3C), the attributes of every change
  * read by `foreach` over `activityAttributes->attribute` (SoapClient's default: a list of one is
- * the element itself), and an activity's campaign used as a string.
+ * the element itself), an activity's campaign and mktgAssetName used as strings, and the `Created Date` of a
+ * `New Lead` read as the day the vendor wrote there (`2015-09-04`), with
+ * DateTime::createFromFormat('!Y-m-d').
  *
  *   php php_vendor_shapes.php WSDL_URL USER_ID ENCRYPTION_KEY
  *
@@ -45,6 +47,19 @@ $activity = $call('getLeadActivity', ['leadKey' => ['keyType' => 'IDNUM', 'keyVa
 $records = $activity->leadActivityList->activityRecordList->activityRecord;
 $records = is_array($records) ? $records : [$records];
 $out['campaigns'] = array_map(fn ($r) => strlen($r->campaign), $records);
+// Its asset's name, a string as the vendor wrote it (empty for a New Lead), never null.
+$out['assetTypes'] = array_values(array_unique(array_map(fn ($r) => gettype($r->mktgAssetName), $records)));
+
+// The day the person was created, from its New Lead activity (false: not a day).
+$createdDay = function (object $activity): array {
+    foreach ($activity->activityAttributes->attribute as $a) {
+        if ($a->attrName !== 'Created Date') continue;
+        $day = DateTime::createFromFormat('!Y-m-d', $a->attrValue, new DateTimeZone('UTC'));
+        return [$day === false ? 'unreadable: ' . $a->attrValue : $day->format('Y-m-d'), substr($activity->activityDateTime, 0, 10)];
+    }
+    return ['none', substr($activity->activityDateTime, 0, 10)];
+};
+foreach ($records as $r) if ($r->activityType === 'New Lead') $out['createdDate'] = $createdDay($r);
 
 // A deletion, then every change of the person, each change's attributes by name.
 $call('deleteLead', ['leadKey' => ['keyType' => 'IDNUM', 'keyValue' => (string) $id]]);
@@ -57,6 +72,7 @@ foreach ($list as $change) {
     $names = [];
     foreach ($change->activityAttributes->attribute as $a) $names[] = $a->attrName;
     $out['changes'][] = ['type' => $change->activityType, 'attributes' => $names];
+    if ($change->activityType === 'New Lead') $out['changeCreatedDate'] = $createdDay($change);
 }
 
 echo json_encode($out), "\n";

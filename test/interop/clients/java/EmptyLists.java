@@ -1,7 +1,9 @@
+import com.marketo.mktows.ActivityRecord;
 import com.marketo.mktows.ActivityType;
 import com.marketo.mktows.ActivityTypeFilter;
 import com.marketo.mktows.ArrayOfActivityType;
 import com.marketo.mktows.ArrayOfString;
+import com.marketo.mktows.Attribute;
 import com.marketo.mktows.LeadKey;
 import com.marketo.mktows.LeadKeyRef;
 import com.marketo.mktows.LeadKeySelector;
@@ -13,6 +15,8 @@ import com.marketo.mktows.ParamsGetLeadChanges;
 import com.marketo.mktows.ParamsGetMultipleLeads;
 import com.marketo.mktows.ParamsSyncLead;
 import com.marketo.mktows.StreamPosition;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
 import java.util.concurrent.Callable;
 import javax.xml.datatype.DatatypeFactory;
 
@@ -20,13 +24,15 @@ import javax.xml.datatype.DatatypeFactory;
  * Answers that hold no record, read as code written against the vendor's answers reads a list:
  * {@code getLeadRecordList().getValue().getLeadRecord()}, no null check on the way. The vendor
  * wrote an empty list as an empty element, which JAXB reads as a list of none; a nil one it
- * reads as a null value.
+ * reads as a null value. Likewise a New Lead's empty {@code mktgAssetName} (read as a string),
+ * and its {@code Created Date}, a day ({@code LocalDate.parse}).
  *
  * <pre>
  *   java EmptyLists WSDL_URL USER_ID ENCRYPTION_KEY
  * </pre>
  *
- * Prints one line "name: size" per list (or "name: NullPointerException").
+ * Prints one line "name: size" per list or string (or "name: NullPointerException"), then
+ * "Created Date: " and whether it is the day of the activity's date.
  */
 public final class EmptyLists {
   private final MktowsPort port;
@@ -124,6 +130,29 @@ public final class EmptyLists {
                 .getValue()
                 .getActivityRecord()
                 .size());
+
+    // The person's New Lead, its members read as the vendor wrote them.
+    ParamsGetLeadActivity all = new ParamsGetLeadActivity();
+    all.setLeadKey(leadKey);
+    ActivityRecord created =
+        port.getLeadActivity(all, auth())
+            .getLeadActivityList()
+            .getActivityRecordList()
+            .getValue()
+            .getActivityRecord()
+            .get(0);
+    print("mktgAssetName", () -> created.getMktgAssetName().getValue().length());
+    String day = "";
+    for (Attribute a : created.getActivityAttributes().getValue().getAttribute())
+      if (a.getAttrName().equals("Created Date")) day = a.getAttrValue();
+    String read;
+    try {
+      String activityDay = created.getActivityDateTime().toXMLFormat().substring(0, 10);
+      read = LocalDate.parse(day).toString().equals(activityDay) ? "the activity's day" : day;
+    } catch (DateTimeParseException e) {
+      read = "DateTimeParseException";
+    }
+    System.out.println("Created Date: " + read);
 
     ParamsGetLeadChanges later = new ParamsGetLeadChanges();
     StreamPosition start = new StreamPosition();
