@@ -102,6 +102,62 @@ for (const engine of testEngines()) {
       }
     });
 
+    // Before: the last of the two won without a word: an opt-out followed by a stale "false"
+    // (two sources merged by the client) was answered CREATED/UPDATED, the person subscribed,
+    // and an Email attribute named twice moved the person to whichever came last.
+    it('refuses Unsubscribed or an Email attribute named twice with different values (20105), storing nothing', async () => {
+      await rawCall(service.url, syncLead(record('opted-out@example.com', '')));
+      const list = (...attributes: string[]) =>
+        `<leadAttributeList>${attributes.join('')}</leadAttributeList>`;
+      for (const [email, attributes, named] of [
+        [
+          'conflict-new@example.com',
+          list(attribute('Unsubscribed', 'true'), attribute('Unsubscribed', 'false')),
+          'Unsubscribed',
+        ],
+        [
+          'opted-out@example.com',
+          list(attribute('Unsubscribed', '1'), attribute('unsubscribed', '0')),
+          'Unsubscribed',
+        ],
+        [
+          'opted-out@example.com',
+          list(
+            attribute('Unsubscribed', 'true'),
+            attribute('Email', 'moved-one@example.com'),
+            attribute('Email', 'moved-two@example.com'),
+          ),
+          'Email',
+        ],
+      ] as const) {
+        for (const body of [
+          syncLead(record(email, attributes)),
+          syncMultipleLeads(record(email, attributes)),
+        ]) {
+          const r = await rawCall(service.url, body);
+          expect(r.body).to.match(
+            new RegExp(`(20105 - |<code>20105</code>).*${named}[^<]*twice`, 's'),
+          );
+        }
+      }
+      const [stored] = await peopleWithEmail(service.running.services, 'opted-out@example.com');
+      expect(stored?.unsubscribed).to.equal(false);
+      for (const email of [
+        'conflict-new@example.com',
+        'moved-one@example.com',
+        'moved-two@example.com',
+      ])
+        expect(await peopleWithEmail(service.running.services, email)).to.deep.equal([]);
+    });
+
+    it('still takes Unsubscribed or Email named twice with the same value as named once', async () => {
+      const same = `<leadAttributeList>${attribute('Unsubscribed', 'true')}${attribute('Unsubscribed', '1')}${attribute('Email', 'Same@Example.com')}${attribute('Email', 'same@example.com')}</leadAttributeList>`;
+      const r = await rawCall(service.url, syncLead(record('same@example.com', same)));
+      expect(faultCode(r.body), r.body).to.equal(null);
+      const [stored] = await peopleWithEmail(service.running.services, 'same@example.com');
+      expect(stored?.unsubscribed).to.equal(true);
+    });
+
     it('still takes an empty or nil leadAttributeList as no attributes', async () => {
       for (const [email, list] of [
         ['empty-list@example.com', '<leadAttributeList/>'],
