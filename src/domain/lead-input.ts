@@ -35,9 +35,9 @@ const attributeKeyOf = (value: string | null) =>
   value?.trim() ? keyOf(validateEmail(value)) : null;
 
 /**
- * Unsubscribed or an Email attribute named twice in one record with values that differ: which
- * one the client meant is not guessed (the last winning, an opt-out followed by a stale "false"
- * was answered as stored and lost).
+ * Unsubscribed, its reason or an Email attribute named twice in one record with values that
+ * differ: which one the client meant is not guessed (the last winning, an opt-out followed by a
+ * stale "false" was answered as stored and lost, a complaint replaced by a reason anyone lifts).
  */
 const namedTwice = (name: string) =>
   new AppError(
@@ -88,6 +88,13 @@ export function parseLeadInput(input: LeadInput, catalogue: FieldCatalogue): Pre
     }
     let at = 0;
     while (at < fields.length && fields[at]!.field !== parsed.field) at++;
+    // The reason decides whether the opt-out is protected (PROTECTED_REASONS): not guessed.
+    if (
+      at < fields.length &&
+      parsed.field.name === 'UnsubscribedReason' &&
+      fields[at]!.value !== parsed.value
+    )
+      throw namedTwice('UnsubscribedReason');
     fields[at] = parsed; // past the end: a new field
   }
   if (emailAttribute !== undefined) {

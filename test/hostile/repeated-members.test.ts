@@ -104,8 +104,9 @@ for (const engine of testEngines()) {
 
     // Before: the last of the two won without a word: an opt-out followed by a stale "false"
     // (two sources merged by the client) was answered CREATED/UPDATED, the person subscribed,
-    // and an Email attribute named twice moved the person to whichever came last.
-    it('refuses Unsubscribed or an Email attribute named twice with different values (20105), storing nothing', async () => {
+    // an Email attribute named twice moved the person to whichever came last, and a complaint
+    // followed by another UnsubscribedReason stored the other (not protected: liftable).
+    it('refuses Unsubscribed, UnsubscribedReason or an Email attribute named twice with different values (20105), storing nothing', async () => {
       await rawCall(service.url, syncLead(record('opted-out@example.com', '')));
       const list = (...attributes: string[]) =>
         `<leadAttributeList>${attributes.join('')}</leadAttributeList>`;
@@ -129,6 +130,15 @@ for (const engine of testEngines()) {
           ),
           'Email',
         ],
+        [
+          'conflict-reason@example.com',
+          list(
+            attribute('Unsubscribed', 'true'),
+            attribute('UnsubscribedReason', 'Spam complaint'),
+            attribute('UnsubscribedReason', 'Moved away'),
+          ),
+          'UnsubscribedReason',
+        ],
       ] as const) {
         for (const body of [
           syncLead(record(email, attributes)),
@@ -144,6 +154,7 @@ for (const engine of testEngines()) {
       expect(stored?.unsubscribed).to.equal(false);
       for (const email of [
         'conflict-new@example.com',
+        'conflict-reason@example.com',
         'moved-one@example.com',
         'moved-two@example.com',
       ])
