@@ -289,6 +289,43 @@ for (const engine of testEngines()) {
       });
     }
 
+    // Before: a getLeadChanges with two leadSelector elements read every lead's changes (the
+    // selector dropped without a word), a getLeadActivity with two startPosition elements read
+    // from the newest activity, and the other repeats were answered "is required" or "must be
+    // text" for something given twice.
+    it('refuses a selector, start position or single value given twice (20110), naming it', async () => {
+      const since = '<oldestCreatedAt>2000-01-01T00:00:00Z</oldestCreatedAt>';
+      const keys =
+        '<leadSelector xsi:type="ns1:LeadKeySelector"><keyType>EMAIL</keyType>' +
+        '<keyValues><stringItem>reader@example.com</stringItem></keyValues></leadSelector>';
+      const byKey =
+        '<leadKey><keyType>EMAIL</keyType><keyValue>reader@example.com</keyValue></leadKey>';
+      for (const [name, body] of [
+        [
+          'leadSelector',
+          `<ns1:paramsGetLeadChanges><startPosition>${since}</startPosition>${keys}${keys}</ns1:paramsGetLeadChanges>`,
+        ],
+        [
+          'startPosition',
+          `<ns1:paramsGetLeadChanges><startPosition>${since}</startPosition><startPosition>${since}</startPosition></ns1:paramsGetLeadChanges>`,
+        ],
+        [
+          'startPosition',
+          `<ns1:paramsGetLeadActivity>${byKey}<startPosition><offset>ID:1</offset></startPosition><startPosition><offset>ID:1</offset></startPosition></ns1:paramsGetLeadActivity>`,
+        ],
+        ['leadSelector', `<ns1:paramsGetMultipleLeads>${keys}${keys}</ns1:paramsGetMultipleLeads>`],
+        [
+          'keyValue',
+          '<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>reader@example.com</keyValue>' +
+            '<keyValue>other@example.com</keyValue></leadKey></ns1:paramsGetLead>',
+        ],
+      ] as const) {
+        const r = await rawCall(service.url, body);
+        expect(faultCode(r.body), r.body).to.equal(20110);
+        expect(r.body).to.contain(`${name} must be given once`);
+      }
+    });
+
     it('still reads each of them given once', async () => {
       for (const [, body] of cases) {
         const once = body
