@@ -239,6 +239,10 @@ for (const engine of testEngines()) {
   });
 }
 
+/** A mergeLeads key list `name` holding the lead id `id`. */
+const mergeKeys = (name: string, id: number) =>
+  `<${name}><attribute><attrName>IDNUM</attrName><attrValue>${id}</attrValue></attribute></${name}>`;
+
 const filterOf = (types: string) =>
   `<activityFilter><includeTypes>${types}</includeTypes></activityFilter>`;
 const newLead = '<activityType>NewLead</activityType>';
@@ -318,6 +322,24 @@ for (const engine of testEngines()) {
           'keyValue',
           '<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>reader@example.com</keyValue>' +
             '<keyValue>other@example.com</keyValue></leadKey></ns1:paramsGetLead>',
+        ],
+        ['leadKey', `<ns1:paramsGetLead>${byKey}${byKey}</ns1:paramsGetLead>`],
+        [
+          'keyValues',
+          '<ns1:paramsGetMultipleLeads><leadSelector xsi:type="ns1:LeadKeySelector"><keyType>EMAIL</keyType>' +
+            '<keyValues><stringItem>reader@example.com</stringItem></keyValues>' +
+            '<keyValues><stringItem>other@example.com</stringItem></keyValues></leadSelector></ns1:paramsGetMultipleLeads>',
+        ],
+        [
+          'winningLeadKeyList',
+          `<ns1:paramsMergeLeads>${mergeKeys('winningLeadKeyList', 1)}${mergeKeys('winningLeadKeyList', 2)}` +
+            `<losingLeadKeyLists>${mergeKeys('keyList', 3)}</losingLeadKeyLists></ns1:paramsMergeLeads>`,
+        ],
+        [
+          'losingLeadKeyLists',
+          `<ns1:paramsMergeLeads>${mergeKeys('winningLeadKeyList', 1)}` +
+            `<losingLeadKeyLists>${mergeKeys('keyList', 2)}</losingLeadKeyLists>` +
+            `<losingLeadKeyLists>${mergeKeys('keyList', 3)}</losingLeadKeyLists></ns1:paramsMergeLeads>`,
         ],
       ] as const) {
         const r = await rawCall(service.url, body);
