@@ -2,8 +2,9 @@
  * Dates and date-times read strictly, for every place that takes one from outside (SOAP values,
  * lead attributes, suppression lists): a day the calendar has, in the years XML Schema's
  * xs:date and xs:dateTime allow (0001–9999: there is no year zero), hours to 23 (or 24:00:00,
- * the end of a day), an offset within ±14:00. Date.parse alone accepts year 0000, rolls
- * 2024-02-30 over to March 1 and reads many other shapes besides.
+ * the end of a day), an offset within ±14:00, the instant in those years in UTC too.
+ * Date.parse alone accepts year 0000, rolls 2024-02-30 over to March 1 and reads many other
+ * shapes besides.
  */
 
 const DATE_TIME =
@@ -78,5 +79,12 @@ export function parseDateTime(text: string, form: DateForm): number | undefined 
   const at = new Date(0);
   at.setUTCFullYear(year, month - 1, day);
   at.setUTCHours(hours, minutes, seconds, millis);
-  return at.getTime() - offset;
+  const instant = at.getTime() - offset;
+  // Its offset (or 24:00) must not move it out of those years in UTC, where it is kept and
+  // written back: `+010000-01-01T11:59:59+00:00` or year 0000 is no xs:dateTime.
+  return instant >= FIRST_INSTANT && instant < PAST_LAST_INSTANT ? instant : undefined;
 }
+
+/** 0001-01-01T00:00:00Z and 10000-01-01T00:00:00Z. */
+const FIRST_INSTANT = -62135596800000;
+const PAST_LAST_INSTANT = 253402300800000;

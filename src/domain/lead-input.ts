@@ -30,6 +30,21 @@ export function keyOf(email: string | null | undefined): string | null {
   return email ? emailKey(email) : null;
 }
 
+/** The key of an Email attribute's value; null when it is empty or nil. */
+const attributeKeyOf = (value: string | null) =>
+  value?.trim() ? keyOf(validateEmail(value)) : null;
+
+/**
+ * Unsubscribed, its reason or an Email attribute named twice in one record with values that
+ * differ: which one the client meant is not guessed (the last winning, an opt-out followed by a
+ * stale "false" was answered as stored and lost, a complaint replaced by a reason anyone lifts).
+ */
+const namedTwice = (name: string) =>
+  new AppError(
+    ErrorCode.LEAD_ATTRIBUTE_BAD,
+    `Attribute ${name} named twice with different values; send it once`,
+  );
+
 export function parseLeadId(raw: string | number): number {
   const s = String(raw).trim();
   if (!/^\d{1,10}$/.test(s) || Number(s) < 1 || Number(s) > MAX_LEAD_ID) {
@@ -53,6 +68,11 @@ export function parseLeadInput(input: LeadInput, catalogue: FieldCatalogue): Pre
   const fields = change.fields;
   for (const attr of input.attributes ?? []) {
     if (attr.name.trim().toLowerCase() === 'email') {
+      if (
+        emailAttribute !== undefined &&
+        attributeKeyOf(emailAttribute) !== attributeKeyOf(attr.value)
+      )
+        throw namedTwice('Email');
       emailAttribute = attr.value;
       continue;
     }
@@ -60,18 +80,28 @@ export function parseLeadInput(input: LeadInput, catalogue: FieldCatalogue): Pre
     if (parsed.field.name === 'Unsubscribed') {
       if (parsed.value === null)
         throw new AppError(ErrorCode.LEAD_ATTRIBUTE_BAD, 'Attribute Unsubscribed: empty');
-      change.unsubscribed = parsed.value === true;
+      const unsubscribed = parsed.value === true;
+      if (change.unsubscribed !== undefined && change.unsubscribed !== unsubscribed)
+        throw namedTwice('Unsubscribed');
+      change.unsubscribed = unsubscribed;
       continue;
     }
     let at = 0;
     while (at < fields.length && fields[at]!.field !== parsed.field) at++;
+    // The reason decides whether the opt-out is protected (PROTECTED_REASONS): not guessed.
+    if (
+      at < fields.length &&
+      parsed.field.name === 'UnsubscribedReason' &&
+      fields[at]!.value !== parsed.value
+    )
+      throw namedTwice('UnsubscribedReason');
     fields[at] = parsed; // past the end: a new field
   }
   if (emailAttribute !== undefined) {
     // The Email member keys the record; an Email attribute is the address to store. Never
     // ignore a different one (a silent UPDATED would keep the old address).
     const memberKey = email ? keyOf(validateEmail(email)) : null;
-    const attributeKey = emailAttribute?.trim() ? keyOf(validateEmail(emailAttribute)) : null;
+    const attributeKey = attributeKeyOf(emailAttribute);
     if (email === undefined || email === null || email.trim() === '') email = emailAttribute;
     else if (memberKey !== attributeKey) {
       change.matchEmailKey = memberKey!;

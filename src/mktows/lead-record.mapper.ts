@@ -15,6 +15,7 @@ import {
   isObject,
   memberAs,
   object,
+  once,
   requireObject,
   spelledAs,
   text,
@@ -64,9 +65,9 @@ export function toKeySelector(
   if (!(LEAD_KEY_TYPES as readonly string[]).includes(keyType)) {
     throw new AppError(ErrorCode.LEAD_KEY_BAD, 'keyType is not a LeadKeyRef');
   }
-  const values = list(member(object(member(selector, 'keyValues')), 'stringItem')).map(
-    (s) => text(s, 'stringItem') ?? '',
-  );
+  const values = list(
+    member(object(once(member(selector, 'keyValues'), 'keyValues')), 'stringItem'),
+  ).map((s) => text(s, 'stringItem') ?? '');
   if (values.length === 0) throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'keyValues is empty');
   if (values.length > max && beyond === 'refuse')
     throw new AppError(ErrorCode.BAD_PARAMETER, `At most ${max} keyValues`);
@@ -101,7 +102,7 @@ export function noStaticList(selector: RawObject): AppError {
 
 /** LeadKey element → domain key. An unknown keyType is 20102; a missing key 20101. */
 export function toLeadKey(raw: Raw): LeadKey {
-  const key = object(raw);
+  const key = object(once(raw, 'leadKey'));
   if (!key) throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'leadKey is required');
   const keyType = text(member(key, 'keyType'), 'keyType')?.trim();
   const keyValue = text(member(key, 'keyValue'), 'keyValue');
@@ -131,7 +132,7 @@ export function toLeadKey(raw: Raw): LeadKey {
  * both names is refused.
  */
 export function toKeyList(raw: Raw, name: string, itemAlias?: string): LeadKey[] {
-  const keys = object(raw);
+  const keys = object(once(raw, name));
   let attrs = list(member(keys, 'attribute'));
   if (itemAlias !== undefined) {
     const aliased = list(member(keys, itemAlias));

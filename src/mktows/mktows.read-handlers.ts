@@ -76,7 +76,7 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
       ).map((s) => (text(s, 'stringItem') ?? '').trim().toLowerCase());
       const include = includeNames.length > 0 ? new Set(includeNames) : undefined;
       const rawPosition = text(args.streamPosition, 'streamPosition');
-      const selector = object(args.leadSelector);
+      const selector = object(once(args.leadSelector, 'leadSelector'));
       const selectorType = selector ? selectorTypeOf(selector) : undefined;
       let page: { records: Record<string, unknown>[]; remaining: number; next: LeadStreamPosition };
 
@@ -170,8 +170,8 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
 
     async getLeadChanges(args, ctx) {
       requireAllPartitions(ctx.permissions, 'getLeadChanges');
-      const selector = object(args.leadSelector);
-      if (!object(args.startPosition) && !selector)
+      const selector = object(once(args.leadSelector, 'leadSelector'));
+      if (!object(once(args.startPosition, 'startPosition')) && !selector)
         throw new AppError(ErrorCode.PARAMETER_REQUIRED, 'startPosition is required');
       const start = streamStart(args.startPosition, 'oldest');
       let leadKeys: ReturnType<typeof toKeySelector> | undefined;

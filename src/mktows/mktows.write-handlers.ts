@@ -6,7 +6,7 @@ import type { Services } from '../domain/services.js';
 import { syncErrorText } from './faults.js';
 import type { HandlerLimits, OperationHandler } from './operation-handler.js';
 import { fromLeadView, toKeyList, toLeadInput, toLeadKey } from './lead-record.mapper.js';
-import { bool, list, member, object, requireObject, text } from '../soap-transport/values.js';
+import { bool, list, member, object, once, requireObject, text } from '../soap-transport/values.js';
 
 /**
  * The partitions a caller is confined to, or undefined when it may touch all: the domain finds
@@ -115,7 +115,9 @@ export function writeHandlers(services: Services, limits: HandlerLimits) {
       // A merge deletes its losers and rewrites its winner: it needs what deleteLead needs.
       requireDelete(ctx.permissions);
       const winner = toKeyList(member(args, 'winningLeadKeyList'), 'winningLeadKeyList');
-      const lists = list(member(object(member(args, 'losingLeadKeyLists')), 'keyList'));
+      const lists = list(
+        member(object(once(member(args, 'losingLeadKeyLists'), 'losingLeadKeyLists')), 'keyList'),
+      );
       if (lists.length === 0)
         throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'losingLeadKeyLists is empty');
       if (lists.length > MAX_MERGE_LOSERS)

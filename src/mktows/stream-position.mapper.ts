@@ -41,7 +41,7 @@ export function activityFilter(raw: Raw, names?: Raw): ActivityTypeFilter | unde
  * all of that second (latestDateTime).
  */
 export function streamStart(raw: Raw, activityCreatedAt: 'latest' | 'oldest'): StreamStart {
-  const p = object(raw);
+  const p = object(once(raw, 'startPosition'));
   const start: StreamStart = {};
   if (!p) return start;
   const offset = text(member(p, 'offset'), 'offset');

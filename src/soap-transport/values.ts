@@ -94,6 +94,8 @@ export function text(v: Raw, name: string): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  // Given twice: said so, not "must be text".
+  if (Array.isArray(v)) once(v, name);
   // An element with children where text was expected: treat as empty rather than guessing.
   if (isObject(v) && Object.keys(v).every((k) => k === 'attributes')) return '';
   const typed = typedText(v);

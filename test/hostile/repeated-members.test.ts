@@ -102,6 +102,73 @@ for (const engine of testEngines()) {
       }
     });
 
+    // Before: the last of the two won without a word: an opt-out followed by a stale "false"
+    // (two sources merged by the client) was answered CREATED/UPDATED, the person subscribed,
+    // an Email attribute named twice moved the person to whichever came last, and a complaint
+    // followed by another UnsubscribedReason stored the other (not protected: liftable).
+    it('refuses Unsubscribed, UnsubscribedReason or an Email attribute named twice with different values (20105), storing nothing', async () => {
+      await rawCall(service.url, syncLead(record('opted-out@example.com', '')));
+      const list = (...attributes: string[]) =>
+        `<leadAttributeList>${attributes.join('')}</leadAttributeList>`;
+      for (const [email, attributes, named] of [
+        [
+          'conflict-new@example.com',
+          list(attribute('Unsubscribed', 'true'), attribute('Unsubscribed', 'false')),
+          'Unsubscribed',
+        ],
+        [
+          'opted-out@example.com',
+          list(attribute('Unsubscribed', '1'), attribute('unsubscribed', '0')),
+          'Unsubscribed',
+        ],
+        [
+          'opted-out@example.com',
+          list(
+            attribute('Unsubscribed', 'true'),
+            attribute('Email', 'moved-one@example.com'),
+            attribute('Email', 'moved-two@example.com'),
+          ),
+          'Email',
+        ],
+        [
+          'conflict-reason@example.com',
+          list(
+            attribute('Unsubscribed', 'true'),
+            attribute('UnsubscribedReason', 'Spam complaint'),
+            attribute('UnsubscribedReason', 'Moved away'),
+          ),
+          'UnsubscribedReason',
+        ],
+      ] as const) {
+        for (const body of [
+          syncLead(record(email, attributes)),
+          syncMultipleLeads(record(email, attributes)),
+        ]) {
+          const r = await rawCall(service.url, body);
+          expect(r.body).to.match(
+            new RegExp(`(20105 - |<code>20105</code>).*${named}[^<]*twice`, 's'),
+          );
+        }
+      }
+      const [stored] = await peopleWithEmail(service.running.services, 'opted-out@example.com');
+      expect(stored?.unsubscribed).to.equal(false);
+      for (const email of [
+        'conflict-new@example.com',
+        'conflict-reason@example.com',
+        'moved-one@example.com',
+        'moved-two@example.com',
+      ])
+        expect(await peopleWithEmail(service.running.services, email)).to.deep.equal([]);
+    });
+
+    it('still takes Unsubscribed or Email named twice with the same value as named once', async () => {
+      const same = `<leadAttributeList>${attribute('Unsubscribed', 'true')}${attribute('Unsubscribed', '1')}${attribute('Email', 'Same@Example.com')}${attribute('Email', 'same@example.com')}</leadAttributeList>`;
+      const r = await rawCall(service.url, syncLead(record('same@example.com', same)));
+      expect(faultCode(r.body), r.body).to.equal(null);
+      const [stored] = await peopleWithEmail(service.running.services, 'same@example.com');
+      expect(stored?.unsubscribed).to.equal(true);
+    });
+
     it('still takes an empty or nil leadAttributeList as no attributes', async () => {
       for (const [email, list] of [
         ['empty-list@example.com', '<leadAttributeList/>'],
@@ -172,6 +239,10 @@ for (const engine of testEngines()) {
   });
 }
 
+/** A mergeLeads key list `name` holding the lead id `id`. */
+const mergeKeys = (name: string, id: number) =>
+  `<${name}><attribute><attrName>IDNUM</attrName><attrValue>${id}</attrValue></attribute></${name}>`;
+
 const filterOf = (types: string) =>
   `<activityFilter><includeTypes>${types}</includeTypes></activityFilter>`;
 const newLead = '<activityType>NewLead</activityType>';
@@ -221,6 +292,61 @@ for (const engine of testEngines()) {
         expect(r.body).to.match(/must be given once/);
       });
     }
+
+    // Before: a getLeadChanges with two leadSelector elements read every lead's changes (the
+    // selector dropped without a word), a getLeadActivity with two startPosition elements read
+    // from the newest activity, and the other repeats were answered "is required" or "must be
+    // text" for something given twice.
+    it('refuses a selector, start position or single value given twice (20110), naming it', async () => {
+      const since = '<oldestCreatedAt>2000-01-01T00:00:00Z</oldestCreatedAt>';
+      const keys =
+        '<leadSelector xsi:type="ns1:LeadKeySelector"><keyType>EMAIL</keyType>' +
+        '<keyValues><stringItem>reader@example.com</stringItem></keyValues></leadSelector>';
+      const byKey =
+        '<leadKey><keyType>EMAIL</keyType><keyValue>reader@example.com</keyValue></leadKey>';
+      for (const [name, body] of [
+        [
+          'leadSelector',
+          `<ns1:paramsGetLeadChanges><startPosition>${since}</startPosition>${keys}${keys}</ns1:paramsGetLeadChanges>`,
+        ],
+        [
+          'startPosition',
+          `<ns1:paramsGetLeadChanges><startPosition>${since}</startPosition><startPosition>${since}</startPosition></ns1:paramsGetLeadChanges>`,
+        ],
+        [
+          'startPosition',
+          `<ns1:paramsGetLeadActivity>${byKey}<startPosition><offset>ID:1</offset></startPosition><startPosition><offset>ID:1</offset></startPosition></ns1:paramsGetLeadActivity>`,
+        ],
+        ['leadSelector', `<ns1:paramsGetMultipleLeads>${keys}${keys}</ns1:paramsGetMultipleLeads>`],
+        [
+          'keyValue',
+          '<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>reader@example.com</keyValue>' +
+            '<keyValue>other@example.com</keyValue></leadKey></ns1:paramsGetLead>',
+        ],
+        ['leadKey', `<ns1:paramsGetLead>${byKey}${byKey}</ns1:paramsGetLead>`],
+        [
+          'keyValues',
+          '<ns1:paramsGetMultipleLeads><leadSelector xsi:type="ns1:LeadKeySelector"><keyType>EMAIL</keyType>' +
+            '<keyValues><stringItem>reader@example.com</stringItem></keyValues>' +
+            '<keyValues><stringItem>other@example.com</stringItem></keyValues></leadSelector></ns1:paramsGetMultipleLeads>',
+        ],
+        [
+          'winningLeadKeyList',
+          `<ns1:paramsMergeLeads>${mergeKeys('winningLeadKeyList', 1)}${mergeKeys('winningLeadKeyList', 2)}` +
+            `<losingLeadKeyLists>${mergeKeys('keyList', 3)}</losingLeadKeyLists></ns1:paramsMergeLeads>`,
+        ],
+        [
+          'losingLeadKeyLists',
+          `<ns1:paramsMergeLeads>${mergeKeys('winningLeadKeyList', 1)}` +
+            `<losingLeadKeyLists>${mergeKeys('keyList', 2)}</losingLeadKeyLists>` +
+            `<losingLeadKeyLists>${mergeKeys('keyList', 3)}</losingLeadKeyLists></ns1:paramsMergeLeads>`,
+        ],
+      ] as const) {
+        const r = await rawCall(service.url, body);
+        expect(faultCode(r.body), r.body).to.equal(20110);
+        expect(r.body).to.contain(`${name} must be given once`);
+      }
+    });
 
     it('still reads each of them given once', async () => {
       for (const [, body] of cases) {

@@ -127,6 +127,31 @@ for (const engine of testEngines()) {
       expect(ids(changes)).to.include.members(all);
     });
 
+    // Before: read as an instant of year 10000 (or 0000) in UTC, and written back in
+    // newStartPosition as `+010000-01-01T11:59:59+00:00` or `0000-12-31T10:00:00+00:00`, which
+    // no xs:dateTime reader takes: the client failed on the answer, not on its request.
+    it('refuses a date whose offset moves it out of the years 0001-9999 (20122), never writing one back', async () => {
+      for (const date of ['9999-12-31T23:59:59-12:00', '0001-01-01T00:00:00+14:00']) {
+        for (const body of [
+          CHANGES(`<startPosition><oldestCreatedAt>${date}</oldestCreatedAt></startPosition>`),
+          ACTIVITY(
+            email,
+            `<startPosition><latestCreatedAt>${date}</latestCreatedAt></startPosition>`,
+          ),
+        ]) {
+          const r = await rawCall(service.url, body);
+          expect(r.body, `${date}: ${r.body}`).to.contain('<code>20122</code>');
+        }
+      }
+      // At the edges of those years, still read and written back as xs:dateTime.
+      const edge = await call(
+        CHANGES(
+          '<startPosition><oldestCreatedAt>0001-01-01T00:00:00-14:00</oldestCreatedAt></startPosition>',
+        ),
+      );
+      expect(datesOf(edge, 'oldestCreatedAt')[0]).to.match(VENDOR_DATE_TIME);
+    });
+
     it('writes back a bound given with milliseconds with them', async () => {
       const at = '2026-01-02T03:04:05.250Z';
       const body = await call(

@@ -33,9 +33,17 @@ describe('calendar dates read strictly', () => {
       '2024-01-01',
       '-0001-01-01T00:00:00Z',
       '10000-01-01T00:00:00Z',
+      // An offset that moves the instant out of those years (UTC 10000-01-01, 0000-12-31).
+      '9999-12-31T23:59:59-12:00',
+      '9999-12-31T24:00:00Z',
+      '0001-01-01T00:00:00+14:00',
     ])
       expect(parseDateTime(bad, XSD_DATE_TIME), bad).to.equal(undefined);
     expect(parseDateTime('2000-02-29T00:00:00Z', XSD_DATE_TIME)).to.equal(Date.UTC(2000, 1, 29));
+    expect(parseDateTime('9999-12-31T23:59:59.999+14:00', XSD_DATE_TIME)).to.equal(
+      Date.UTC(9999, 11, 31, 9, 59, 59, 999),
+    );
+    expect(parseDateTime('0001-01-01T00:00:00-14:00', XSD_DATE_TIME)).to.be.a('number');
   });
 
   it('isRealDay: a day of the years 0001-9999', () => {
