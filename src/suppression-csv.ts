@@ -26,17 +26,42 @@ export const MAX_CSV_ROW_CHARS = 1_048_576;
 const READ_COLUMNS = ['email', 'reason', 'source', 'date', 'unsubscribed'] as const;
 
 function describeHeader(firstLine: string): string {
-  for (const [sep, name] of [
-    [';', 'semicolons'],
-    ['\t', 'tabs'],
-    ['|', 'vertical bars'],
-  ] as const) {
-    if (firstLine.includes(sep) && !firstLine.includes(','))
-      return `The first line has no "email" column: the file seems to separate fields with ${name}; use commas`;
-  }
+  // Commas, semicolons and tabs are read (csvDelimiter); a bar is not.
+  if (firstLine.includes('|') && !/[,;\t]/.test(firstLine))
+    return 'The first line has no "email" column: the file seems to separate fields with vertical bars; use commas';
   return /@/.test(firstLine)
     ? 'The first line looks like data, not a header: add a header line such as "email,reason,source,date"'
     : 'The first line has no "email" column: the file needs a header line such as "email,reason,source,date"';
+}
+
+/** Field separators a list may use, in the order they are tried on its header line. */
+const DELIMITERS = [',', ';', '\t'] as const;
+
+/**
+ * The field separator of a list whose header line is `firstLine`: the first of a comma, a
+ * semicolon (what Excel writes where the decimal mark is a comma: Germany, France, ...) and a
+ * tab (Excel's "Unicode Text") that leaves an "email" cell on that line; a comma if none does.
+ */
+export function csvDelimiter(firstLine: string): string {
+  const isEmail = (cell: string) =>
+    cell
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
+      .trim()
+      .toLowerCase() === 'email';
+  return DELIMITERS.find((d) => firstLine.split(d).some(isEmail)) ?? ',';
+}
+
+/** The first line of a file (of its first 64 KiB), as text, without a byte-order mark. */
+function firstLineOf(file: string, encoding: CsvEncoding): string {
+  const head = fileHead(file, 65536);
+  let text = head.toString('utf8');
+  if (encoding !== 'utf8') {
+    // Whole pairs only; swap16 works in place, and fileHead's buffer is this call's own.
+    const pairs = head.subarray(0, head.length - (head.length % 2));
+    text = (encoding === 'utf16be' ? pairs.swap16() : pairs).toString('utf16le');
+  }
+  return text.replace(/^\ufeff/, '').split(/[\r\n]/, 1)[0] ?? '';
 }
 
 /** How a suppression CSV is encoded: UTF-8 (with or without its byte-order mark) or UTF-16. */
@@ -91,13 +116,17 @@ class Utf16ToUtf8 extends Transform {
   }
 }
 
-/** Streams the rows of a suppression CSV (header: email, and optionally reason, source, date). */
+/**
+ * Streams the rows of a suppression CSV (header: email, and optionally reason, source, date;
+ * fields separated as the header is, csvDelimiter).
+ */
 export async function* csvRows(
   file: string,
   /** Bytes read so far; lines skipped because they mark an address subscribed. */
   progress: { bytes: number; notLifted?: number },
 ): AsyncGenerator<SuppressionRow> {
   const encoding = csvEncoding(fileHead(file));
+  const delimiter = csvDelimiter(firstLineOf(file, encoding));
   const input = fs.createReadStream(file);
   // A UTF-16 list is read as the UTF-8 it holds; the progress counts the file's own bytes.
   const text = encoding === 'utf8' ? input : input.pipe(new Utf16ToUtf8(encoding === 'utf16be'));
@@ -120,6 +149,7 @@ export async function* csvRows(
           );
         return names;
       },
+      delimiter,
       skip_empty_lines: true,
       // Every line end at once, not the first line's alone: a list pasted together from
       // Windows, Unix and old Mac files read its other lines as part of a row's last cell (an

@@ -247,7 +247,8 @@ when the person opted out), each named once. Every valid address becomes unsubsc
 with no person yet; people holding it are unsubscribed by the normal rules. Rejected lines (bad
 address, duplicate, a date that is not ISO 8601 or is in the future, a control character in reason or source) go to FILE.rejects.csv (or --rejects FILE); rows of empty cells are skipped
 like empty lines. The file is UTF-8 (with or without a byte-order mark) or UTF-16 (Excel's
-"Unicode Text"). A repeat of one of the first 2,000,000 distinct addresses is rejected as a
+"Unicode Text"); fields are separated by commas, or by semicolons or tabs when the header line
+is (Excel in some locales; "Unicode Text"). A repeat of one of the first 2,000,000 distinct addresses is rejected as a
 duplicate; past them (memory stays bounded) a repeat counts as already suppressed. --dry-run reports what
 would change and writes nothing at all (rejects only with an explicit --rejects). Running the
 same import twice changes nothing the second time. A file written by "export" can be read back:
