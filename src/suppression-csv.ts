@@ -34,6 +34,22 @@ function describeHeader(firstLine: string): string {
     : 'The first line has no "email" column: the file needs a header line such as "email,reason,source,date"';
 }
 
+/**
+ * What an `unsubscribed` cell says, lower-cased: true or false as this service's export writes
+ * them, as 1/0 and yes/no, and as Excel writes true and false where it translates them
+ * (German, French, Spanish, Italian, Portuguese, Dutch, Scandinavian, Finnish, Polish), since
+ * an export edited in a spreadsheet comes back so. An empty cell is an opt-out, as a list
+ * without the column is.
+ */
+const UNSUBSCRIBED_CELLS: ReadonlyMap<string, boolean> = new Map([
+  ...['', 'true', '1', 'yes', 'y', 'wahr', 'vrai', 'verdadero', 'vero', 'verdadeiro', 'waar']
+    .concat(['sant', 'sand', 'sann', 'tosi', 'prawda'])
+    .map((v) => [v, true] as const),
+  ...['false', '0', 'no', 'n', 'falsch', 'faux', 'falso', 'onwaar', 'falskt', 'falsk', 'usann']
+    .concat(['epätosi', 'fałsz'])
+    .map((v) => [v, false] as const),
+]);
+
 /** Field separators a list may use, in the order they are tried on its header line. */
 const DELIMITERS = [',', ';', '\t'] as const;
 
@@ -171,8 +187,10 @@ export async function* csvRows(
       // no line of the list, as an empty line is not: not counted, not rejected.
       if (Object.values(record).every((v) => v === undefined || v.trim() === '')) continue;
       // An export lists lifted addresses with unsubscribed=false: import never lifts, and must
-      // not suppress them either.
-      if (record.unsubscribed?.trim().toLowerCase() === 'false') {
+      // not suppress them either, whatever a spreadsheet made of the word (FALSCH, FAUX, 0).
+      const flag = record.unsubscribed?.trim() ?? '';
+      const unsubscribed = UNSUBSCRIBED_CELLS.get(flag.toLowerCase());
+      if (unsubscribed === false) {
         progress.notLifted = (progress.notLifted ?? 0) + 1;
         continue;
       }
@@ -182,6 +200,7 @@ export async function* csvRows(
         reason: cell(record.reason),
         source: cell(record.source),
         date: record.date,
+        ...(unsubscribed === undefined ? { unreadFlag: flag } : {}),
       };
     }
   } catch (error) {

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
 import type { Database } from '../../src/data-access/database.js';
@@ -148,6 +149,33 @@ for (const engine of testEngines()) {
         (await services.durableStatus.explain('kept@example.com')).status?.unsubscribed,
       ).to.equal(true);
       expect((await services.durableStatus.explain('lifted@example.com')).status).to.equal(null);
+    });
+
+    it('an export edited in a spreadsheet that translates TRUE and FALSE still never suppresses a lifted address', async () => {
+      // Before: only "false" was skipped; German Excel's FALSCH (French FAUX, a 0) suppressed
+      // every lifted address of the export, and a cell saying neither was taken as an opt-out.
+      const edited = write(
+        'edited.csv',
+        'email;unsubscribed;reason\r\n' +
+          'lifted-de@example.com;FALSCH;back in\r\n' +
+          'lifted-fr@example.com;FAUX;back in\r\n' +
+          'lifted-0@example.com;0;back in\r\n' +
+          'kept-de@example.com;WAHR;asked\r\n' +
+          'kept-blank@example.com;;asked\r\n' +
+          'unclear@example.com;perhaps;asked\r\n',
+      );
+      const r = await cli(['suppressions', 'import', edited], env);
+      expect(r.code, r.stderr).to.equal(1);
+      expect(r.stdout).to.contain('3 rows; 2 addresses suppressed');
+      expect(r.stdout).to.contain('3 lines not imported (unsubscribed false: import never lifts)');
+      const rejects = fs.readFileSync(`${edited}.rejects.csv`, 'utf8');
+      expect(rejects).to.contain('7,unclear@example.com,the unsubscribed column says neither');
+      const status = async (email: string) =>
+        (await services.durableStatus.explain(email)).status?.unsubscribed ?? null;
+      for (const lifted of ['lifted-de', 'lifted-fr', 'lifted-0', 'unclear'])
+        expect(await status(`${lifted}@example.com`), lifted).to.equal(null);
+      for (const kept of ['kept-de', 'kept-blank'])
+        expect(await status(`${kept}@example.com`), kept).to.equal(true);
     });
   });
 }
