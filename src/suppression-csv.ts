@@ -26,17 +26,58 @@ export const MAX_CSV_ROW_CHARS = 1_048_576;
 const READ_COLUMNS = ['email', 'reason', 'source', 'date', 'unsubscribed'] as const;
 
 function describeHeader(firstLine: string): string {
-  for (const [sep, name] of [
-    [';', 'semicolons'],
-    ['\t', 'tabs'],
-    ['|', 'vertical bars'],
-  ] as const) {
-    if (firstLine.includes(sep) && !firstLine.includes(','))
-      return `The first line has no "email" column: the file seems to separate fields with ${name}; use commas`;
-  }
+  // Commas, semicolons and tabs are read (csvDelimiter); a bar is not.
+  if (firstLine.includes('|') && !/[,;\t]/.test(firstLine))
+    return 'The first line has no "email" column: the file seems to separate fields with vertical bars; use commas';
   return /@/.test(firstLine)
     ? 'The first line looks like data, not a header: add a header line such as "email,reason,source,date"'
     : 'The first line has no "email" column: the file needs a header line such as "email,reason,source,date"';
+}
+
+/**
+ * What an `unsubscribed` cell says, lower-cased: true or false as this service's export writes
+ * them, as 1/0 and yes/no, and as Excel writes true and false where it translates them
+ * (German, French, Spanish, Italian, Portuguese, Dutch, Scandinavian, Finnish, Polish), since
+ * an export edited in a spreadsheet comes back so. An empty cell is an opt-out, as a list
+ * without the column is.
+ */
+const UNSUBSCRIBED_CELLS: ReadonlyMap<string, boolean> = new Map([
+  ...['', 'true', '1', 'yes', 'y', 'wahr', 'vrai', 'verdadero', 'vero', 'verdadeiro', 'waar']
+    .concat(['sant', 'sand', 'sann', 'tosi', 'prawda'])
+    .map((v) => [v, true] as const),
+  ...['false', '0', 'no', 'n', 'falsch', 'faux', 'falso', 'onwaar', 'falskt', 'falsk', 'usann']
+    .concat(['epätosi', 'fałsz'])
+    .map((v) => [v, false] as const),
+]);
+
+/** Field separators a list may use, in the order they are tried on its header line. */
+const DELIMITERS = [',', ';', '\t'] as const;
+
+/**
+ * The field separator of a list whose header line is `firstLine`: the first of a comma, a
+ * semicolon (what Excel writes where the decimal mark is a comma: Germany, France, ...) and a
+ * tab (Excel's "Unicode Text") that leaves an "email" cell on that line; a comma if none does.
+ */
+export function csvDelimiter(firstLine: string): string {
+  const isEmail = (cell: string) =>
+    cell
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
+      .trim()
+      .toLowerCase() === 'email';
+  return DELIMITERS.find((d) => firstLine.split(d).some(isEmail)) ?? ',';
+}
+
+/** The first line of a file (of its first 64 KiB), as text, without a byte-order mark. */
+function firstLineOf(file: string, encoding: CsvEncoding): string {
+  const head = fileHead(file, 65536);
+  let text = head.toString('utf8');
+  if (encoding !== 'utf8') {
+    // Whole pairs only; swap16 works in place, and fileHead's buffer is this call's own.
+    const pairs = head.subarray(0, head.length - (head.length % 2));
+    text = (encoding === 'utf16be' ? pairs.swap16() : pairs).toString('utf16le');
+  }
+  return text.replace(/^\ufeff/, '').split(/[\r\n]/, 1)[0] ?? '';
 }
 
 /** How a suppression CSV is encoded: UTF-8 (with or without its byte-order mark) or UTF-16. */
@@ -91,13 +132,17 @@ class Utf16ToUtf8 extends Transform {
   }
 }
 
-/** Streams the rows of a suppression CSV (header: email, and optionally reason, source, date). */
+/**
+ * Streams the rows of a suppression CSV (header: email, and optionally reason, source, date;
+ * fields separated as the header is, csvDelimiter).
+ */
 export async function* csvRows(
   file: string,
   /** Bytes read so far; lines skipped because they mark an address subscribed. */
   progress: { bytes: number; notLifted?: number },
 ): AsyncGenerator<SuppressionRow> {
   const encoding = csvEncoding(fileHead(file));
+  const delimiter = csvDelimiter(firstLineOf(file, encoding));
   const input = fs.createReadStream(file);
   // A UTF-16 list is read as the UTF-8 it holds; the progress counts the file's own bytes.
   const text = encoding === 'utf8' ? input : input.pipe(new Utf16ToUtf8(encoding === 'utf16be'));
@@ -120,6 +165,7 @@ export async function* csvRows(
           );
         return names;
       },
+      delimiter,
       skip_empty_lines: true,
       // Every line end at once, not the first line's alone: a list pasted together from
       // Windows, Unix and old Mac files read its other lines as part of a row's last cell (an
@@ -141,8 +187,10 @@ export async function* csvRows(
       // no line of the list, as an empty line is not: not counted, not rejected.
       if (Object.values(record).every((v) => v === undefined || v.trim() === '')) continue;
       // An export lists lifted addresses with unsubscribed=false: import never lifts, and must
-      // not suppress them either.
-      if (record.unsubscribed?.trim().toLowerCase() === 'false') {
+      // not suppress them either, whatever a spreadsheet made of the word (FALSCH, FAUX, 0).
+      const flag = record.unsubscribed?.trim() ?? '';
+      const unsubscribed = UNSUBSCRIBED_CELLS.get(flag.toLowerCase());
+      if (unsubscribed === false) {
         progress.notLifted = (progress.notLifted ?? 0) + 1;
         continue;
       }
@@ -152,6 +200,7 @@ export async function* csvRows(
         reason: cell(record.reason),
         source: cell(record.source),
         date: record.date,
+        ...(unsubscribed === undefined ? { unreadFlag: flag } : {}),
       };
     }
   } catch (error) {

@@ -247,11 +247,14 @@ when the person opted out), each named once. Every valid address becomes unsubsc
 with no person yet; people holding it are unsubscribed by the normal rules. Rejected lines (bad
 address, duplicate, a date that is not ISO 8601 or is in the future, a control character in reason or source) go to FILE.rejects.csv (or --rejects FILE); rows of empty cells are skipped
 like empty lines. The file is UTF-8 (with or without a byte-order mark) or UTF-16 (Excel's
-"Unicode Text"). A repeat of one of the first 2,000,000 distinct addresses is rejected as a
+"Unicode Text"); fields are separated by commas, or by semicolons or tabs when the header line
+is (Excel in some locales; "Unicode Text"). A repeat of one of the first 2,000,000 distinct addresses is rejected as a
 duplicate; past them (memory stays bounded) a repeat counts as already suppressed. --dry-run reports what
 would change and writes nothing at all (rejects only with an explicit --rejects). Running the
 same import twice changes nothing the second time. A file written by "export" can be read back:
-its lines with unsubscribed=false (lifted addresses) are skipped, as import never lifts.
+its lines with unsubscribed=false (lifted addresses; also 0, no, or a spreadsheet's
+translation of false such as FALSCH or FAUX) are skipped, as import never lifts; a line whose
+unsubscribed cell says neither true nor false is rejected.
 Exit codes: 0 every line imported; 1 some lines were rejected or the file could not be read
 (what was imported stays); 2 bad arguments, or a file that is missing, empty or a directory,
 or a rejects file that cannot be written; 130/143/129 stopped by SIGINT/SIGTERM/SIGHUP (a

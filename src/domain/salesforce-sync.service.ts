@@ -170,6 +170,24 @@ export class SalesforceSyncService {
 
     let lead = await repos.leads.findByForeignId(record.recordId);
     const input = this.leadInput(record, state.reportedFields, lead !== null);
+    // Modstamps are whole seconds: an untick of the order the record was reported opted out
+    // at cannot be told from one made before that opt-out. The opt-out stands (and goes with
+    // an Email change, as a record opted out moves: rule 6, the address, then the flag), and
+    // stays the record's report, so that its next change, which reports the box again,
+    // settles it.
+    const tied =
+      lead !== null &&
+      record.changedAt !== null &&
+      record.changedAt === appliedAt &&
+      unticks(input);
+    if (tied)
+      input.attributes = input.attributes!.flatMap((a) =>
+        a.name !== 'Unsubscribed'
+          ? [a]
+          : input.email !== undefined
+            ? [{ ...a, value: 'true' }]
+            : [],
+      );
     if (lead && record.changedAt !== null && unticks(input)) {
       // The address's lock before its status is read, as every writer of the address takes
       // it: an opt-out by another path (a link, mktows, an operator, an import) that commits
@@ -186,6 +204,7 @@ export class SalesforceSyncService {
       path: ChangePaths.salesforce(organizationId),
     });
     const reportedFields = { ...state.reportedFields, ...record.fields };
+    if (tied) reportedFields.Unsubscribed = 'true';
     if (reportedFields.Unsubscribed === 'true') {
       const email = input.email !== undefined ? input.email : (lead?.email ?? null);
       if (email !== null) await this.recordOptOutsFromNow(repos, emailKey(email), now);

@@ -41,6 +41,8 @@ export interface SuppressionRow {
   reason?: string;
   source?: string;
   date?: string;
+  /** An `unsubscribed` cell that says neither true nor false: the line is rejected. */
+  unreadFlag?: string;
 }
 
 export interface SuppressionReject {
@@ -166,6 +168,15 @@ export class SuppressionService {
           line: row.line,
           email: row.email,
           why: 'the address is not UTF-8 text (save the file as UTF-8)',
+        });
+        continue;
+      }
+      if (row.unreadFlag !== undefined) {
+        // Neither imported (it may be a lifted address) nor skipped unseen (it may be an opt-out).
+        reject({
+          line: row.line,
+          email: row.email,
+          why: 'the unsubscribed column says neither true nor false',
         });
         continue;
       }

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
 import type { Database } from '../../src/data-access/database.js';
@@ -19,6 +20,16 @@ for (const engine of testEngines()) {
     let write: SuppressionsSuite['write'];
 
     suppressionsCliSuite(engine, (suite) => ({ env, db, services, write } = suite));
+    /** Imports `content` as the list `name`, expecting exit `code`: its file and its output. */
+    const importList = async (name: string, content: string, code: number) => {
+      const file = write(name, content);
+      const r = await cli(['suppressions', 'import', file], env);
+      expect(r.code, r.stderr).to.equal(code);
+      return { file, stdout: r.stdout };
+    };
+    /** The address's master status: true, false, or null when it has none. */
+    const unsubscribedOf = async (email: string) =>
+      (await services.durableStatus.explain(email)).status?.unsubscribed ?? null;
 
     it('export --since needs a value, and selects on when a status was recorded, not its own date', async () => {
       const none = await cli(['suppressions', 'export', '--since'], env);
@@ -134,20 +145,43 @@ for (const engine of testEngines()) {
 
     it('an export read into another database suppresses only what it lists as unsubscribed, never a lifted address', async () => {
       // What "suppressions export" writes: a lifted address is listed with unsubscribed=false.
-      const exported = write(
+      const r = await importList(
         'moving.csv',
         'email,unsubscribed,reason,source,date\n' +
           'lifted@example.com,false,asked to opt back in,Command line (ops),2026-03-02T00:00:00.000Z\n' +
           'kept@example.com,true,complaint,Command line (ops),2026-03-01T00:00:00.000Z\n',
+        0,
       );
-      const r = await cli(['suppressions', 'import', exported], env);
-      expect(r.code, r.stderr).to.equal(0);
       expect(r.stdout).to.contain('1 row; 1 address suppressed');
       expect(r.stdout).to.contain('1 line not imported (unsubscribed false: import never lifts)');
-      expect(
-        (await services.durableStatus.explain('kept@example.com')).status?.unsubscribed,
-      ).to.equal(true);
-      expect((await services.durableStatus.explain('lifted@example.com')).status).to.equal(null);
+      expect([
+        await unsubscribedOf('kept@example.com'),
+        await unsubscribedOf('lifted@example.com'),
+      ]).to.deep.equal([true, null]);
+    });
+
+    it('an export edited in a spreadsheet that translates TRUE and FALSE still never suppresses a lifted address', async () => {
+      // Before: only "false" was skipped; German Excel's FALSCH (French FAUX, a 0) suppressed
+      // every lifted address of the export, and a cell saying neither was taken as an opt-out.
+      const r = await importList(
+        'edited.csv',
+        'email;unsubscribed;reason\r\n' +
+          'lifted-de@example.com;FALSCH;back in\r\n' +
+          'lifted-fr@example.com;FAUX;back in\r\n' +
+          'lifted-0@example.com;0;back in\r\n' +
+          'kept-de@example.com;WAHR;asked\r\n' +
+          'kept-blank@example.com;;asked\r\n' +
+          'unclear@example.com;perhaps;asked\r\n',
+        1,
+      );
+      expect(r.stdout).to.contain('3 rows; 2 addresses suppressed');
+      expect(r.stdout).to.contain('3 lines not imported (unsubscribed false: import never lifts)');
+      const rejects = fs.readFileSync(`${r.file}.rejects.csv`, 'utf8');
+      expect(rejects).to.contain('7,unclear@example.com,the unsubscribed column says neither');
+      const statuses = [];
+      for (const name of ['lifted-de', 'lifted-fr', 'lifted-0', 'unclear', 'kept-de', 'kept-blank'])
+        statuses.push(await unsubscribedOf(`${name}@example.com`));
+      expect(statuses).to.deep.equal([null, null, null, null, true, true]);
     });
   });
 }

@@ -39,11 +39,11 @@ for (const engine of testEngines()) {
 
     it('a file without a header or with another delimiter: one line saying why, no stack trace, exit 1', async () => {
       const noHeader = write('no-header.csv', 'ann@example.com,asked\nbob@example.com,asked\n');
-      const semicolons = write('semicolons.csv', 'email;reason\nann@example.com;asked\n');
+      const bars = write('bars.csv', 'email|reason\nann@example.com|asked\n');
       const broken = write('broken.csv', 'email,reason\n"ann@example.com,asked\n');
       for (const [file, says] of [
         [noHeader, /looks like data, not a header/],
-        [semicolons, /separate fields with semicolons; use commas/],
+        [bars, /separate fields with vertical bars; use commas/],
         [broken, /^The CSV could not be read/],
       ] as const) {
         const r = await cli(['suppressions', 'import', file], env);

@@ -197,6 +197,49 @@ for (const engine of testEngines()) {
         expect(Number(rows[0]?.n)).to.equal(1);
       });
 
+      it('keeps an opt-out against an untick of the same modstamp, until a later change says so', async () => {
+        // Salesforce's modstamps are whole seconds: a tick and an untick in one second carry
+        // the same order, and which came last cannot be told. Before, the one delivered last
+        // won: the untick, sent before the tick and delivered after it, lifted the opt-out.
+        const n = fresh();
+        const recordId = leadRecordId(n);
+        const email = `tie${n}@one.example`;
+        const note = (second: number, optedOut: string, more: Record<string, string> = {}) =>
+          send1(url, {
+            id: notificationId(fresh()),
+            type: 'Lead',
+            recordId,
+            fields: {
+              Email: email,
+              HasOptedOutOfEmail: optedOut,
+              SystemModstamp: modstampAt(second),
+              ...more,
+            },
+          });
+        await note(1, 'false');
+        await note(5, 'true');
+        await note(5, 'false', { FirstName: 'Tied' });
+        let lead = await bySalesforceId(services, recordId);
+        expect(lead.unsubscribed).to.equal(true);
+        expect((await services.durableStatus.explain(email)).status?.unsubscribed).to.equal(true);
+        // The rest of it applies.
+        expect(attributeOf(lead, 'FirstName')).to.equal('Tied');
+        // A later change reporting the box clear settles it: the untick was the later one.
+        await note(6, 'false');
+        lead = await bySalesforceId(services, recordId);
+        expect(lead.unsubscribed).to.equal(false);
+        // A later tick of the same second as an untick applies, as any opt-out does.
+        await note(7, 'false', { FirstName: 'Again' });
+        await note(7, 'true');
+        expect((await bySalesforceId(services, recordId)).unsubscribed).to.equal(true);
+        // A tied untick that moves the record: the opt-out goes with it to the new address.
+        const moved = `tie${n}@two.example`;
+        await note(7, 'false', { Email: moved });
+        lead = await bySalesforceId(services, recordId);
+        expect([lead.email, lead.unsubscribed]).to.deep.equal([moved, true]);
+        expect((await services.durableStatus.explain(moved)).status?.unsubscribed).to.equal(true);
+      });
+
       it('orders by SystemModstamp too, whichever of the two is later', async () => {
         const n = fresh();
         const recordId = contactRecordId(n);
