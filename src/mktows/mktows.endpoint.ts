@@ -37,8 +37,6 @@ import { elementTree as createElementTree } from '../soap-transport/schema-eleme
 import { inlineMultiRefs, mayHoldMultiRefs } from '../soap-transport/multi-refs.js';
 import { clientLimitKey } from '../networks.js';
 
-export { FAST_READ, summaryOfRead };
-
 export interface EndpointOptions {
   wsdlFile: string;
   maxBodyBytes: number;
