@@ -28,7 +28,7 @@ export const IMPORT_EXIT = { ok: 0, rejected: 1, usage: 2 } as const;
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /** Who runs the command, for the master status history: --actor, else the OS user. */
-export function commandActor(given: string | undefined): string {
+function commandActor(given: string | undefined): string {
   if (given !== undefined && given.trim() !== '') return given.trim().slice(0, 64);
   try {
     return os.userInfo().username;
@@ -68,7 +68,7 @@ function untilSignalled(
   };
 }
 
-export async function importSuppressions(
+async function importSuppressions(
   service: SuppressionService,
   file: string,
   options: {
@@ -184,7 +184,7 @@ export async function importSuppressions(
   return counts.rejected > 0 ? IMPORT_EXIT.rejected : IMPORT_EXIT.ok;
 }
 
-export async function exportSuppressions(
+async function exportSuppressions(
   service: SuppressionService,
   since: number,
   out: NodeJS.WritableStream,
@@ -209,7 +209,7 @@ export async function exportSuppressions(
  * `suppressions add|remove EMAIL --reason TEXT`: one address's master status on an operator's
  * word, through the rules every path follows (everyone holding the address follows).
  */
-export async function setOneAddress(
+async function setOneAddress(
   durable: DurableStatusService,
   email: string,
   unsubscribed: boolean,

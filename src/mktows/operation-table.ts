@@ -38,7 +38,7 @@ export interface Operation {
   served: boolean;
 }
 
-export const notServed = (name: string) =>
+const notServed = (name: string) =>
   new AppError(ErrorCode.UNSUPPORTED_OPERATION, `${name} is not served by this service`);
 
 /**

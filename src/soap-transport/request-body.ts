@@ -275,7 +275,7 @@ function isAscii(body: Buffer): boolean {
 }
 
 /** The charset parameter of a Content-Type header, lower-cased, or null. */
-export function charsetOf(contentType: string | undefined): string | null {
+function charsetOf(contentType: string | undefined): string | null {
   if (contentType === undefined) return null;
   const match = /;\s*charset\s*=\s*(?:"([^"]{0,40})"|([^;\s]{1,40}))/i.exec(contentType);
   return match ? (match[1] ?? match[2]!).trim().toLowerCase() : null;
