@@ -25,13 +25,8 @@ import { FAST_READ, summaryOfRead } from './fast-read.js';
 import { clientAddress, loggableUserId, requestIdOf, soapActionOf } from './call-identity.js';
 import type { OperationHandler } from './operation-handler.js';
 import { calledOperation, operationTable, soapPort, type CallRecord } from './operation-table.js';
-import {
-  decodeXmlBody,
-  decodeXmlHead,
-  drainThen,
-  readBody,
-  refusedDrainBytes,
-} from '../soap-transport/request-body.js';
+import { drainThen, readBody, refusedDrainBytes } from '../soap-transport/request-body.js';
+import { decodeXmlBody, decodeXmlHead } from '../soap-transport/xml-decoding.js';
 import { closeWhenBodyUnread, createSoapListener, sendXml } from '../soap-transport/listener.js';
 import { elementTree as createElementTree } from '../soap-transport/schema-elements.js';
 import { inlineMultiRefs, mayHoldMultiRefs } from '../soap-transport/multi-refs.js';
