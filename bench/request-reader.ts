@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { createSoapEngine, RAW_TEXT_TYPES } from '../src/soap-transport/soap-engine.js';
 import { createRequestReader } from '../src/soap-transport/fast-request-reader.js';
 import type { WsdlInternals } from '../src/soap-transport/request-shapes.js';
-import { FAST_READ } from '../src/mktows/mktows.endpoint.js';
+import { FAST_READ } from '../src/mktows/fast-read.js';
 import { inspectEnvelope } from '../src/soap-transport/envelope-guard.js';
 import { wsdlGuardLimits } from './lib/guard-limits.js';
 import { envelope, getLeadByEmail, syncLead, syncMultipleLeads } from './lib/soap.js';

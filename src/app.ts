@@ -30,7 +30,7 @@ import { serviceIndex } from './service-index.js';
 import { drainThen, refusedDrainBytes } from './soap-transport/request-body.js';
 
 /** The package root, from src/ when run with tsx and from dist/src/ when built. */
-export function packageRoot(): string {
+function packageRoot(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
   return path.basename(path.dirname(here)) === 'dist'
     ? path.resolve(here, '../..')

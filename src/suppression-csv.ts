@@ -97,7 +97,7 @@ export function csvEncoding(head: Uint8Array): CsvEncoding {
 }
 
 /** The first bytes of a file (fewer if it is shorter). */
-export function fileHead(file: string, bytes = 4): Buffer {
+function fileHead(file: string, bytes = 4): Buffer {
   const fd = fs.openSync(file, 'r');
   try {
     const head = Buffer.alloc(bytes);

@@ -25,7 +25,7 @@ const RESOLVED: ReadonlyArray<keyof Config> = [
 ];
 
 /** A value as it may be shown: passwords, keys and secrets masked. */
-export function maskedValue(env: string, raw: string): string {
+function maskedValue(env: string, raw: string): string {
   if (raw === '') return raw;
   if (env === 'DATABASE_URL' || env === 'DATABASE_READ_URL') return redactedUrl(raw) ?? '***';
   if (CREDENTIAL_LISTS.has(env)) {

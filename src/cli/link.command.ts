@@ -12,7 +12,7 @@ export const LINK_HELP =
   'Usage: durable-unsubscribe link EMAIL [--list NAME]\n       durable-unsubscribe link - [--list NAME]\n       durable-unsubscribe headers EMAIL [--list NAME]\n\n"link" prints the signed unsubscribe URL of the address (UNSUBSCRIBE_BASE_URL/u/<token>);\n"link -" reads addresses from standard input, one a line, and writes CSV (email,unsubscribe_url)\nfor a mail tool that can only fill a field per person; bad addresses go to standard error.\n"headers" prints the List-Unsubscribe and List-Unsubscribe-Post lines (RFC 8058) to put in a\nmessage. The token is sealed with UNSUBSCRIBE_LINK_SECRET (key UNSUBSCRIBE_LINK_KEY_ID) and\nworks for UNSUBSCRIBE_LINK_MAX_AGE_DAYS. --list records a list or topic name with the change.\nA key the database has not seen issue links is refused: see "durable-unsubscribe link-key --help".\nSenders can compute the same links themselves: see docs/one-click.md.';
 
 /** Makes unsubscribe URLs with `tokens` (null: links are off), as the service reads them. */
-export function linkMaker(
+function linkMaker(
   config: Config,
   tokens: LinkTokens | null,
   list?: string,

@@ -10,13 +10,8 @@ import {
 } from '../domain/suppression.service.js';
 import { parseDateTime } from '../calendar-dates.js';
 import { isAppError } from '../errors.js';
-import {
-  csvRows,
-  REJECTS_CSV_HEADER,
-  rejectCsvLine,
-  UnreadableCsv,
-  writeSuppressionCsv,
-} from '../suppression-csv.js';
+import { csvRows, UnreadableCsv, writeSuppressionCsv } from '../suppression-csv.js';
+import { plural, progressBar, rejectsWriter } from './import-output.js';
 import { type ArgumentSpec, unexpectedArgument, wordsOf } from './arguments.js';
 import { printable } from './printable.js';
 import { unusableFile, unusableRejectsFile } from './import-file-checks.js';
@@ -25,10 +20,8 @@ import { signalExitCode, stopNow, whileRunning, type StopSignal } from './stop-s
 /** Exit codes of `suppressions import`, as its --help lists them. */
 export const IMPORT_EXIT = { ok: 0, rejected: 1, usage: 2 } as const;
 
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-
 /** Who runs the command, for the master status history: --actor, else the OS user. */
-export function commandActor(given: string | undefined): string {
+function commandActor(given: string | undefined): string {
   if (given !== undefined && given.trim() !== '') return given.trim().slice(0, 64);
   try {
     return os.userInfo().username;
@@ -68,7 +61,7 @@ function untilSignalled(
   };
 }
 
-export async function importSuppressions(
+async function importSuppressions(
   service: SuppressionService,
   file: string,
   options: {
@@ -95,12 +88,10 @@ export async function importSuppressions(
     options.err.write(`${rejectsUnusable}\n`);
     return IMPORT_EXIT.usage;
   }
-  let rejects: fs.WriteStream | undefined;
-  // A write that fails later (a full disk) is reported at the end, not thrown mid-import.
-  let rejectsError: Error | undefined;
+  const rejects = rejectsFile === undefined ? undefined : rejectsWriter(rejectsFile);
   const tty = options.err.isTTY === true;
-  let lastDraw = 0;
   const progress = { bytes: 0, notLifted: 0 };
+  const draw = tty ? progressBar(options.err, total, () => progress.bytes) : undefined;
   // The counts as of the last batch written: what stays when the file turns unreadable later.
   let written: ImportCounts | undefined;
   const stored = (c: ImportCounts | undefined) =>
@@ -115,29 +106,13 @@ export async function importSuppressions(
     service.import(stoppable.rows, {
       dryRun: options.dryRun,
       actor: options.actor,
-      onReject: (r) => {
-        if (rejectsFile === undefined) return;
-        if (!rejects) {
-          rejects = fs.createWriteStream(rejectsFile, { mode: 0o600 });
-          rejects.on('error', (error) => (rejectsError ??= error));
-          rejects.write(REJECTS_CSV_HEADER);
-        }
-        rejects.write(rejectCsvLine(r));
-      },
+      onReject: (r) => rejects?.write(r),
       onProgress: (c) => {
         written = c;
-        if (!tty || Date.now() - lastDraw < 100) return;
-        lastDraw = Date.now();
-        const read = Math.min(1, progress.bytes / Math.max(total, 1));
-        const width = 30;
-        const filled = Math.round(read * width);
-        options.err.write(
-          `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${plural(c.rows, 'row', 'rows')}, ${c.suppressed} suppressed, ${c.rejected} rejected`,
-        );
+        draw?.(c);
       },
     });
-  const closeRejects = () =>
-    new Promise<void>((resolve) => (rejects ? rejects.end(resolve) : resolve()));
+  const closeRejects = async () => rejects?.close();
   let counts: Awaited<ReturnType<SuppressionService['import']>>;
   try {
     counts = await whileRunning(stoppable.handle, importRows);
@@ -154,6 +129,7 @@ export async function importSuppressions(
   }
   await closeRejects();
   if (tty) options.err.write('\n');
+  const rejectsError = rejects?.error;
   if (rejectsError) {
     const code = (rejectsError as { code?: string }).code ?? rejectsError.message;
     options.err.write(`Rejected lines could not all be written to ${rejectsFile} (${code})\n`);
@@ -184,7 +160,7 @@ export async function importSuppressions(
   return counts.rejected > 0 ? IMPORT_EXIT.rejected : IMPORT_EXIT.ok;
 }
 
-export async function exportSuppressions(
+async function exportSuppressions(
   service: SuppressionService,
   since: number,
   out: NodeJS.WritableStream,
@@ -209,7 +185,7 @@ export async function exportSuppressions(
  * `suppressions add|remove EMAIL --reason TEXT`: one address's master status on an operator's
  * word, through the rules every path follows (everyone holding the address follows).
  */
-export async function setOneAddress(
+async function setOneAddress(
   durable: DurableStatusService,
   email: string,
   unsubscribed: boolean,

@@ -50,7 +50,7 @@ const PERMISSION_FLAGS = new Set([
 ]);
 
 /** Applies the permission flags of `args` to `from`; throws on a bad partition list. */
-export function permissionsFrom(args: readonly string[], from: Permissions): Permissions {
+function permissionsFrom(args: readonly string[], from: Permissions): Permissions {
   const p: Permissions = { ...from };
   if (args.includes('--read-write')) p.readOnly = false;
   if (args.includes('--may-delete')) p.mayDelete = true;

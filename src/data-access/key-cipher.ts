@@ -114,7 +114,7 @@ export function keyCipher(options: {
  * an empty file, which every later start read as the secret '' (links then silently off, keys
  * sealed under a key anyone can derive). An empty file found is refused, naming it.
  */
-export function dataDirSecret(dataDir: string, fileName: string): string {
+function dataDirSecret(dataDir: string, fileName: string): string {
   const file = path.join(dataDir, fileName);
   try {
     if (!fs.existsSync(file)) {
@@ -128,7 +128,7 @@ export function dataDirSecret(dataDir: string, fileName: string): string {
 }
 
 /** The secret kept in `fileName` of the data directory, or null when there is no such file. */
-export function existingDataDirSecret(dataDir: string, fileName: string): string | null {
+function existingDataDirSecret(dataDir: string, fileName: string): string | null {
   const file = path.join(dataDir, fileName);
   let secret: string;
   try {

@@ -17,7 +17,7 @@ const REPORTED = [
  * What knex logs (its `log` option): its other warnings on stderr, one line each. Without it
  * knex writes them to standard output, statement and stack included.
  */
-export const knexLog = {
+const knexLog = {
   warn(message: unknown): void {
     const text = String(message);
     if (!REPORTED.some((start) => text.startsWith(start)))

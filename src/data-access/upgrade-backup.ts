@@ -6,7 +6,7 @@ import type { Database } from './database.js';
 import { migrationStatus } from './migrator.js';
 
 /** Where the copy taken before an upgrade's migrations goes: DATA_DIR/before-upgrade-TIME.sqlite. */
-export function upgradeBackupFile(dataDir: string, at = new Date()): string {
+function upgradeBackupFile(dataDir: string, at = new Date()): string {
   return path.join(dataDir, `before-upgrade-${at.toISOString().replace(/[:.]/g, '-')}.sqlite`);
 }
 

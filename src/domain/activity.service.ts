@@ -150,7 +150,7 @@ function withStart(q: ActivityQuery, start: StreamStart | undefined): ActivityQu
  * its asset is the field it changed (mktgAssetName "First Name", as the vendor wrote it: clients
  * tell which field changed by it).
  */
-export function activityView(a: ActivityRecord): ActivityView {
+function activityView(a: ActivityRecord): ActivityView {
   const attributes: Array<[string, string]> = [];
   let assetName = a.assetName;
   if (a.activityType === 'Change Data Value') {

@@ -65,7 +65,7 @@ function rank(s: StoredStatus, isProtected: ReasonProtection): number {
 }
 
 /** The status a set of spellings keeps: the most restrictive, then the latest, then the key's own. */
-export function mergedStatus(
+function mergedStatus(
   statuses: readonly StoredStatus[],
   key: string,
   isProtected: ReasonProtection = defaultProtection,

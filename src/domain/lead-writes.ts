@@ -66,7 +66,7 @@ function keyedAway(lead: LeadRecord | null, change: PreparedChange): PreparedCha
 }
 
 /** Creating a person in a partition the caller named (or the default one) but may not touch. */
-export const outsidePartitions = (partition: string) =>
+const outsidePartitions = (partition: string) =>
   new AppError(ErrorCode.ACCESS_DENIED, `This user may not touch partition ${partition}`);
 
 /** Whether a caller confined to `partitions` (undefined: every one) may see `partition`'s people. */
@@ -76,7 +76,7 @@ export const within = (partition: string, partitions: readonly string[] | undefi
 /** What a unique key (Id, foreign id) held by someone the caller may not see answers. */
 export const leadNotFound = (id: number) =>
   new AppError(ErrorCode.LEAD_NOT_FOUND, `Lead ${id} not found`);
-export const foreignIdTaken = () =>
+const foreignIdTaken = () =>
   new AppError(ErrorCode.LEAD_SYNC_FAILED, 'ForeignSysPersonId belongs to another lead');
 
 /**

@@ -81,7 +81,7 @@ const REQUEST_TIMESTAMP: DateForm = {
  * offset at all (Python's isoformat(), pymarketo-soap: read as UTC, as xs:dateTime values are).
  * Only the window is asked of the instant.
  */
-export function timestampInstant(text: string): number | undefined {
+function timestampInstant(text: string): number | undefined {
   const trimmed = text.trim();
   if (trimmed.length > 64) return undefined;
   const zoned = trimmed.replace(/ (?:UTC|GMT)$/, 'Z').replace(/ ([+-]\d{2}:?\d{2})$/, '$1');

@@ -24,20 +24,13 @@ import { faultEnvelope, MKTOWS_NS, toWireFault } from './faults.js';
 import { FAST_READ, summaryOfRead } from './fast-read.js';
 import { clientAddress, loggableUserId, requestIdOf, soapActionOf } from './call-identity.js';
 import type { OperationHandler } from './operation-handler.js';
-import { notServed, operationTable, soapPort, type CallRecord } from './operation-table.js';
-import {
-  decodeXmlBody,
-  decodeXmlHead,
-  drainThen,
-  readBody,
-  refusedDrainBytes,
-} from '../soap-transport/request-body.js';
+import { calledOperation, operationTable, soapPort, type CallRecord } from './operation-table.js';
+import { drainThen, readBody, refusedDrainBytes } from '../soap-transport/request-body.js';
+import { decodeXmlBody, decodeXmlHead } from '../soap-transport/xml-decoding.js';
 import { closeWhenBodyUnread, createSoapListener, sendXml } from '../soap-transport/listener.js';
 import { elementTree as createElementTree } from '../soap-transport/schema-elements.js';
 import { inlineMultiRefs, mayHoldMultiRefs } from '../soap-transport/multi-refs.js';
 import { clientLimitKey } from '../networks.js';
-
-export { FAST_READ, summaryOfRead };
 
 export interface EndpointOptions {
   wsdlFile: string;
@@ -182,13 +175,12 @@ export async function createMktowsEndpoint(
         ? options.authFailures.retryAfterSeconds(clientLimitKey(clientAddress(req)))
         : 0;
       if (wait > 0) {
-        record.fault = toWireFault(new AppError(ErrorCode.AUTHENTICATION_FAILED, '')).vendorCode;
-        const { body } = faultEnvelope(
-          new AppError(
-            ErrorCode.AUTHENTICATION_FAILED,
-            `Too many authentication failures from this address; retry in ${wait} s`,
-          ),
+        const lockedOut = new AppError(
+          ErrorCode.AUTHENTICATION_FAILED,
+          `Too many authentication failures from this address; retry in ${wait} s`,
         );
+        record.fault = toWireFault(lockedOut).vendorCode;
+        const { body } = faultEnvelope(lockedOut);
         res.setHeader('Retry-After', String(wait));
         res.setHeader('Connection', 'close');
         drainThen(req, refusedDrainBytes(options.maxBodyBytes), options.bodyTimeoutMs, () =>
@@ -260,45 +252,10 @@ export async function createMktowsEndpoint(
         if (found) await authenticate(found.credentials, req, requestId);
         throw error;
       }
-      const { bodyElement, unknownElement, unknownElementParent, credentials } = summary;
-      const caller = await (head.outcome ?? authenticate(credentials, req, requestId));
+      const caller = await (head.outcome ?? authenticate(summary.credentials, req, requestId));
       record.caller = caller;
       record.userId = caller.userId;
-      if (summary.headerNotUnderstood !== undefined)
-        throw new MustUnderstand(summary.headerNotUnderstood);
-      if (actionOp && !actionOp.served) {
-        record.operation = actionOp.name;
-        throw notServed(actionOp.name);
-      }
-      const op = operations.get(bodyElement.local);
-      if (!op)
-        throw new AppError(
-          ErrorCode.UNSUPPORTED_OPERATION,
-          `Operation ${bodyElement.local.slice(0, 64)} is not supported`,
-        );
-      record.operation = op.name;
-      if (!op.served) throw notServed(op.name);
-      if (bodyElement.ns !== MKTOWS_NS) {
-        throw new AppError(
-          ErrorCode.REQUEST_NOT_UNDERSTOOD,
-          `${bodyElement.local} must be in namespace ${MKTOWS_NS}`,
-        );
-      }
-      if (unknownElement !== undefined) {
-        throw new AppError(
-          ErrorCode.REQUEST_NOT_UNDERSTOOD,
-          `Unknown element ${unknownElement}: ${bodyElement.local} takes only the elements of the WSDL's schema, each where its type declares it (names in any case)` +
-            (unknownElementParent === undefined
-              ? ''
-              : `; ${unknownElementParent} holds no ${unknownElement}`),
-        );
-      }
-      if (action !== undefined && actionOp !== op) {
-        throw new AppError(
-          ErrorCode.UNSUPPORTED_OPERATION,
-          'SOAPAction does not match the operation in the Body',
-        );
-      }
+      const op = calledOperation(operations, summary, action, actionOp, record);
       const admitted = options.limits.admit(caller.userId);
       // Asynchronous only beyond a worker's share of the instance's limit (a slot borrowed).
       release = typeof admitted === 'function' ? admitted : await admitted;

@@ -1,6 +1,7 @@
 import { AppError, ErrorCode } from '../errors.js';
 import { requireAllPartitions, type Permissions } from '../domain/permissions.js';
 import type { Services } from '../domain/services.js';
+import type { LeadView } from '../domain/lead.types.js';
 import { describeActivityRecord, describeLeadRecord } from './describe.mapper.js';
 import type { HandlerLimits, OperationHandler } from './operation-handler.js';
 import {
@@ -42,6 +43,31 @@ const MAX_MULTIPLE_LEADS_BATCH = 1000;
 /** Keys of a getLeadChanges LeadKeySelector, as the vendor's. */
 const MAX_CHANGES_KEYS = 100;
 
+/** A getMultipleLeads page: its records, how many leads remain, the position of the next page. */
+interface LeadsPage {
+  records: Record<string, unknown>[];
+  remaining: number;
+  next: LeadStreamPosition;
+}
+
+/**
+ * The page a selector's leads make, by either selector: the next page starts after its last
+ * lead (`after` says how that position is written) or, with none, where this one started.
+ */
+function answeredPage(
+  found: { leads: LeadView[]; remaining: number },
+  include: ReadonlySet<string> | undefined,
+  start: LeadStreamPosition | null,
+  after: (last: LeadView) => LeadStreamPosition,
+): LeadsPage {
+  const last = found.leads[found.leads.length - 1];
+  return {
+    records: found.leads.map((l) => fromLeadView(l, include)),
+    remaining: found.remaining,
+    next: last ? after(last) : (start ?? {}),
+  };
+}
+
 /** The operations that read (leads, their activities, the change stream, the described objects). */
 export function readHandlers(services: Services, limits: HandlerLimits) {
   const { leads, activities } = services;
@@ -78,7 +104,7 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
       const rawPosition = text(args.streamPosition, 'streamPosition');
       const selector = object(once(args.leadSelector, 'leadSelector'));
       const selectorType = selector ? selectorTypeOf(selector) : undefined;
-      let page: { records: Record<string, unknown>[]; remaining: number; next: LeadStreamPosition };
+      let page: LeadsPage;
 
       if (selector && selectorType === 'LeadKeySelector') {
         const { keyType, values } = toKeySelector(selector, MAX_MULTIPLE_LEADS_BATCH, 'ignore');
@@ -90,12 +116,7 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
           limit,
           readable(ctx.permissions),
         );
-        const last = r.leads[r.leads.length - 1];
-        page = {
-          records: r.leads.map((l) => fromLeadView(l, include)),
-          remaining: r.remaining,
-          next: last ? { i: last.id } : (position ?? {}),
-        };
+        page = answeredPage(r, include, position, (last) => ({ i: last.id }));
       } else if (
         (selector && selectorType === 'LastUpdateAtSelector') ||
         (!selector && args.lastUpdatedAt != null)
@@ -119,12 +140,10 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
           limit,
           readable(ctx.permissions),
         );
-        const last = r.leads[r.leads.length - 1];
-        page = {
-          records: r.leads.map((l) => fromLeadView(l, include)),
-          remaining: r.remaining,
-          next: last ? { u: last.updatedAt.getTime(), i: last.id } : (position ?? {}),
-        };
+        page = answeredPage(r, include, position, (last) => ({
+          u: last.updatedAt.getTime(),
+          i: last.id,
+        }));
       } else if (selector && selectorType === 'StaticListSelector') {
         throw noStaticList(selector);
       } else if (selector) {

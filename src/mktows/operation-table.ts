@@ -8,6 +8,8 @@ import type { CallContext, OperationHandler } from './operation-handler.js';
 import type { SoapOperation } from '../soap-transport/listener.js';
 import type { SoapBinding } from '../soap-transport/soap-engine.js';
 import type { ElementTree } from '../soap-transport/schema-elements.js';
+import { MustUnderstand } from '../soap-transport/envelope-faults.js';
+import type { EnvelopeSummary } from '../soap-transport/envelope-guard.js';
 import {
   declaredNames,
   isObject,
@@ -36,7 +38,7 @@ export interface Operation {
   served: boolean;
 }
 
-export const notServed = (name: string) =>
+const notServed = (name: string) =>
   new AppError(ErrorCode.UNSUPPORTED_OPERATION, `${name} is not served by this service`);
 
 /**
@@ -160,4 +162,58 @@ export function operationTable(
   for (const [element, { methodName }] of Object.entries(binding.topElements))
     paramsNames.set(methodName, declaredNames(elementTree.members(element)));
   return { byElement, byAction, fastOperations };
+}
+
+/**
+ * The operation a checked envelope of an authenticated caller calls, or the fault that answers
+ * it instead, checked in this order: a header entry not understood, an operation named by
+ * SOAPAction that is not served, the Body's element (known, served, in the service's
+ * namespace, holding only declared elements), then a SOAPAction naming another operation.
+ * `record.operation` is set as soon as the operation is known, so that a fault is counted
+ * and logged under it.
+ */
+export function calledOperation(
+  byElement: ReadonlyMap<string, Operation>,
+  summary: EnvelopeSummary,
+  action: string | undefined,
+  actionOp: Operation | undefined,
+  record: CallRecord,
+): Operation {
+  const { bodyElement, unknownElement, unknownElementParent } = summary;
+  if (summary.headerNotUnderstood !== undefined)
+    throw new MustUnderstand(summary.headerNotUnderstood);
+  if (actionOp && !actionOp.served) {
+    record.operation = actionOp.name;
+    throw notServed(actionOp.name);
+  }
+  const op = byElement.get(bodyElement.local);
+  if (!op)
+    throw new AppError(
+      ErrorCode.UNSUPPORTED_OPERATION,
+      `Operation ${bodyElement.local.slice(0, 64)} is not supported`,
+    );
+  record.operation = op.name;
+  if (!op.served) throw notServed(op.name);
+  if (bodyElement.ns !== MKTOWS_NS) {
+    throw new AppError(
+      ErrorCode.REQUEST_NOT_UNDERSTOOD,
+      `${bodyElement.local} must be in namespace ${MKTOWS_NS}`,
+    );
+  }
+  if (unknownElement !== undefined) {
+    throw new AppError(
+      ErrorCode.REQUEST_NOT_UNDERSTOOD,
+      `Unknown element ${unknownElement}: ${bodyElement.local} takes only the elements of the WSDL's schema, each where its type declares it (names in any case)` +
+        (unknownElementParent === undefined
+          ? ''
+          : `; ${unknownElementParent} holds no ${unknownElement}`),
+    );
+  }
+  if (action !== undefined && actionOp !== op) {
+    throw new AppError(
+      ErrorCode.UNSUPPORTED_OPERATION,
+      'SOAPAction does not match the operation in the Body',
+    );
+  }
+  return op;
 }

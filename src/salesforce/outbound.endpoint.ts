@@ -7,12 +7,8 @@ import type { Logger } from '../logger.js';
 import { NetworkList, type Network } from '../networks.js';
 import { VersionMismatch } from '../soap-transport/envelope-faults.js';
 import { inspectEnvelope } from '../soap-transport/envelope-guard.js';
-import {
-  decodeXmlBody,
-  drainThen,
-  readBody,
-  refusedDrainBytes,
-} from '../soap-transport/request-body.js';
+import { drainThen, readBody, refusedDrainBytes } from '../soap-transport/request-body.js';
+import { decodeXmlBody } from '../soap-transport/xml-decoding.js';
 import { toWireFault } from '../mktows/faults.js';
 import { closeWhenBodyUnread, createSoapListener, XML_TYPE } from '../soap-transport/listener.js';
 import type { RawObject } from '../soap-transport/values.js';

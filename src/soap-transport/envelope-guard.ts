@@ -172,7 +172,7 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
   let pos = xml.charCodeAt(0) === 0xfeff ? 1 : 0;
   // The XML declaration may stand only here, before anything else (XML 1.0, production 22):
   // after a space or a comment it is a processing instruction of a reserved target, and the
-  // encoding it names would not be the one the body was read in (request-body.ts looks for
+  // encoding it names would not be the one the body was read in (xml-decoding.ts looks for
   // it at the very start only).
   const declarationAt = pos;
   const end = xml.length;

@@ -117,7 +117,7 @@ export function fieldText(raw: string): string | undefined {
   return untrimmedFieldText(raw)?.trim();
 }
 
-export function untrimmedFieldText(raw: string): string | undefined {
+function untrimmedFieldText(raw: string): string | undefined {
   if (!raw.includes('<')) return decodeAll(raw);
   let out = '';
   let at = 0;

@@ -6,6 +6,7 @@ import { requestSignature } from '../../src/mktows/auth.js';
 import { testEngines } from '../support/database.js';
 import {
   envelope,
+  expectFault,
   faultCode,
   getLeadByEmailXml,
   isoNow,
@@ -16,15 +17,6 @@ import {
   TEST_USER,
   type TestService,
 } from '../support/service.js';
-
-function expectFault(res: { status: number; body: string }, code: number, status = 500) {
-  expect(res.status, res.body).to.equal(status);
-  expect(faultCode(res.body), res.body).to.equal(code);
-  expect(res.body).to.match(
-    /<faultcode>SOAP-ENV:(Client|Server|VersionMismatch|MustUnderstand)<\/faultcode>/,
-  );
-  expect(res.body).to.not.match(/\bat .*\.(ts|js):\d+/);
-}
 
 for (const engine of testEngines()) {
   describe(`mktows endpoint over HTTP (${engine.name})`, () => {

@@ -7,7 +7,7 @@ import { createRequestReader } from '../../src/soap-transport/fast-request-reade
 import type { RequestReader } from '../../src/soap-transport/request-reader.js';
 import type { WsdlInternals } from '../../src/soap-transport/request-shapes.js';
 import { createSoapListener } from '../../src/soap-transport/listener.js';
-import { FAST_READ } from '../../src/mktows/mktows.endpoint.js';
+import { FAST_READ } from '../../src/mktows/fast-read.js';
 import * as bench from '../../bench/lib/soap.js';
 import { EXOTIC, normalCorpus } from './fast-read-corpus.js';
 import { seeded } from '../support/seeded.js';

@@ -9,7 +9,7 @@ import type { WsdlInternals } from '../../src/soap-transport/request-shapes.js';
 import { inspectEnvelope, type GuardLimits } from '../../src/soap-transport/envelope-guard.js';
 import { createSoapListener } from '../../src/soap-transport/listener.js';
 import { elementTree } from '../../src/soap-transport/schema-elements.js';
-import { FAST_READ, summaryOfRead } from '../../src/mktows/mktows.endpoint.js';
+import { FAST_READ, summaryOfRead } from '../../src/mktows/fast-read.js';
 import * as bench from '../../bench/lib/soap.js';
 import { normalCorpus } from './fast-read-corpus.js';
 import { seeded } from '../support/seeded.js';

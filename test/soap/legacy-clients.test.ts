@@ -10,10 +10,9 @@ import { expect } from 'chai';
 import { requestSignature } from '../../src/mktows/auth.js';
 import { testEngines } from '../support/database.js';
 import {
-  faultCode,
+  expectFault,
   getLeadByEmailXml,
   rawCall,
-  type RawResponse,
   startTestService,
   syncEmailXml,
   TEST_USER,
@@ -32,11 +31,6 @@ function rubyTimeToS(at: number, offsetMinutes: number): string {
     `${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())} ` +
     `${sign}${pad(Math.floor(abs / 60))}${pad(abs % 60)}`
   );
-}
-
-function expectFault(res: RawResponse, code: number) {
-  expect(res.status, res.body).to.equal(500);
-  expect(faultCode(res.body), res.body).to.equal(code);
 }
 
 for (const engine of testEngines()) {

@@ -21,9 +21,8 @@
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
 import {
-  faultCode,
+  expectFault,
   rawCall,
-  type RawResponse,
   startTestService,
   syncEmailXml,
   type TestService,
@@ -50,11 +49,6 @@ const MULTIPLE = (selector: string, position = '', batchSize = 2) =>
 
 const one = (body: string, name: string) =>
   new RegExp(`<${name}>([^<]*)</${name}>`).exec(body)?.[1];
-
-function expectFault(res: RawResponse, code: number) {
-  expect(res.status, res.body).to.equal(500);
-  expect(faultCode(res.body), res.body).to.equal(code);
-}
 
 for (const engine of testEngines()) {
   describe(`answers legacy clients built on (${engine.name})`, function () {

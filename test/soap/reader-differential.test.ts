@@ -8,7 +8,7 @@ import { inspectEnvelope, type GuardLimits } from '../../src/soap-transport/enve
 import { elementTree } from '../../src/soap-transport/schema-elements.js';
 import type { RequestReader } from '../../src/soap-transport/request-reader.js';
 import type { WsdlInternals } from '../../src/soap-transport/request-shapes.js';
-import { FAST_READ } from '../../src/mktows/mktows.endpoint.js';
+import { FAST_READ } from '../../src/mktows/fast-read.js';
 import { seeded } from '../support/seeded.js';
 import { mutate } from './fast-read-oddities.js';
 import {

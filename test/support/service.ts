@@ -1,3 +1,4 @@
+import { expect } from 'chai';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { start, type Running } from '../../src/main.js';
@@ -181,4 +182,17 @@ export async function postXml(
 export function faultCode(body: string): number | null {
   const m = /<code>(\d+)<\/code>/.exec(body);
   return m ? Number(m[1]) : null;
+}
+
+/**
+ * A contract fault: its HTTP status (500 unless said), vendor code and SOAP 1.1 faultcode, and
+ * nothing of a stack trace (a file and line) in it.
+ */
+export function expectFault(res: RawResponse, code: number, status = 500): void {
+  expect(res.status, res.body).to.equal(status);
+  expect(faultCode(res.body), res.body).to.equal(code);
+  expect(res.body).to.match(
+    /<faultcode>SOAP-ENV:(Client|Server|VersionMismatch|MustUnderstand)<\/faultcode>/,
+  );
+  expect(res.body).to.not.match(/\bat .*\.(ts|js):\d+/);
 }

@@ -7,7 +7,7 @@ import { inspectEnvelope, type GuardLimits } from '../../src/soap-transport/enve
 import { createSoapEngine, RAW_TEXT_TYPES } from '../../src/soap-transport/soap-engine.js';
 import { createRequestReader } from '../../src/soap-transport/fast-request-reader.js';
 import type { WsdlInternals } from '../../src/soap-transport/request-shapes.js';
-import { FAST_READ } from '../../src/mktows/mktows.endpoint.js';
+import { FAST_READ } from '../../src/mktows/fast-read.js';
 import { MAX_XSI_PREFIXES } from '../../src/soap-transport/node-soap-inputs.js';
 import { parseForm } from '../../src/one-click/form-body.js';
 

@@ -74,7 +74,7 @@ function baseOf(rows: RowSet['rows'], j: number, type: string): number {
  * (undefined counting as NULL) and it is not ranked; a column of large integers is carried as
  * offsets from its least value (baseOf).
  */
-export function pgRowValues(
+function pgRowValues(
   set: RowSet,
   types: readonly string[],
   ranked: readonly string[] = [],

@@ -47,6 +47,22 @@ function byEmailKeyLimited(limit: number): readonly [FixedSql, FixedSql] {
   return sql;
 }
 
+/**
+ * The leads some keys match, after an id when one is given, in `partitions` when given: one
+ * filter for a page and for its remainingCount, so that the count is of what the next pages read.
+ */
+function keysMatched(
+  q: Knex.QueryBuilder,
+  key: KeyColumnOf,
+  values: readonly (string | number)[],
+  afterId: number | undefined,
+  partitions: readonly string[] | undefined,
+): Knex.QueryBuilder {
+  const b = q.whereIn(KEY_COLUMNS[key], values);
+  const inPartitions = partitions ? b.whereIn('partition', partitions) : b;
+  return afterId === undefined ? inPartitions : inPartitions.andWhere('id', '>', afterId);
+}
+
 export class LeadReads {
   constructor(
     protected readonly db: Knex | Knex.Transaction,
@@ -141,10 +157,9 @@ export class LeadReads {
   ): Promise<LeadRecord[]> {
     if (values.length === 0) return [];
     const rows = await this.rowsWhere((q) => {
-      let b = q.whereIn(KEY_COLUMNS[key], values);
-      if (partitions) b = b.whereIn('partition', partitions);
-      if (after.afterId !== undefined) b = b.andWhere('id', '>', after.afterId);
-      b = b.orderBy('id').limit(limit, INLINE);
+      const b = keysMatched(q, key, values, after.afterId, partitions)
+        .orderBy('id')
+        .limit(limit, INLINE);
       return after.offset ? b.offset(after.offset, INLINE) : b;
     });
     return rows.map(fromRow);
@@ -159,8 +174,7 @@ export class LeadReads {
     partitions?: readonly string[],
   ): Promise<number> {
     if (values.length === 0) return 0;
-    const q = this.db('leads').whereIn(KEY_COLUMNS[key], values).andWhere('id', '>', afterId);
-    return countRows(this.db, partitions ? q.whereIn('partition', partitions) : q, cap);
+    return countRows(this.db, keysMatched(this.db('leads'), key, values, afterId, partitions), cap);
   }
 
   /** Keyset page over (updated_at, id); `partitions`: theirs only. */

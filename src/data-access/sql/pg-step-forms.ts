@@ -95,7 +95,7 @@ const MOST_COUNTED = 4096;
 export const FORGET = 'ROLLBACK; SELECT du_forget_prepared();';
 
 /** A statement as it is sent: it ends with one semicolon. */
-export const statementText = (statement: string) => `${statement.replace(/;\s*$/, '')};`;
+const statementText = (statement: string) => `${statement.replace(/;\s*$/, '')};`;
 
 /** Nothing prepared: each statement as it is. */
 export const PLAIN: GroupForms = {
