@@ -3,7 +3,8 @@
  * the real entry points (SOAP syncLead / syncMultipleLeads / deleteLead / mergeLeads over HTTP
  * with signed headers, a partition-confined SOAP user, the Salesforce outbound listener, the
  * unsubscribe links and their page's undo, suppression imports, the console's address form and
- * person page), each compared after every step with a reference model of the spec
+ * person page (a lift confirmed or not), the command line's `suppressions add|remove`, `import`
+ * and an `export` imported back), each compared after every step with a reference model of the spec
  * (test/support/durable-model.ts): every person's address key and flag, every master status
  * (unsubscribed, protected, undoable by a page), the invariant, and every person's log of its
  * flag and address changes (getLeadActivity: values and Reason, in order; durable-model-log.ts).
@@ -24,6 +25,7 @@ import {
   syncLeadXml,
   type Operation,
 } from '../support/durable-model-run.js';
+import { operatorPaths } from '../support/durable-model-operators.js';
 import { otherPaths } from '../support/durable-model-paths.js';
 import { TEST_USER } from '../support/service.js';
 
@@ -262,6 +264,7 @@ for (const engine of testEngines()) {
           },
         ],
         ...otherPaths(run),
+        ...operatorPaths(run),
       ];
       const total = operations.reduce((s, [w]) => s + w, 0);
       for (let step = 1; step <= STEPS; step++) {

@@ -1,0 +1,168 @@
+/**
+ * The operations of test/integration/durable-model.test.ts an operator runs: the command line's
+ * `suppressions add|remove`, `suppressions import FILE` and an export imported back (run
+ * in-process through the command's own entry, runSuppressionsCommand), and the console's person
+ * page with and without the confirmation to lift a protected suppression.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { runSuppressionsCommand } from '../../src/cli/suppressions.command.js';
+import { ChangePaths } from '../../src/domain/change-paths.js';
+import { ErrorCode, isAppError } from '../../src/errors.js';
+import { isProtected, keyOf, type MPath } from './durable-model.js';
+import type { ModelRun, Operation } from './durable-model-run.js';
+
+/** One CSV cell, always quoted (the spellings hold quotes and blanks). */
+const cell = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+/** Standard output and error of one command, as text. */
+function captured(): {
+  out: string;
+  err: string;
+  io: Parameters<typeof runSuppressionsCommand>[2];
+} {
+  const text = { out: '', err: '' };
+  const stream = (name: 'out' | 'err') =>
+    ({
+      isTTY: false,
+      write: (s: string) => {
+        text[name] += s;
+        return true;
+      },
+    }) as unknown as NodeJS.WriteStream;
+  return {
+    get out() {
+      return text.out;
+    },
+    get err() {
+      return text.err;
+    },
+    io: { out: stream('out'), err: stream('err') },
+  };
+}
+
+export function operatorPaths(run: ModelRun): Operation[] {
+  const services = run.svc.services;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-model-cli-'));
+  let files = 0;
+  const command = async (args: string[]) => {
+    const c = captured();
+    const code = await runSuppressionsCommand(args, services, c.io);
+    return { code, out: c.out, err: c.err };
+  };
+  /** `suppressions import` of `csv`, as the operator "ops". */
+  const importCsv = (csv: string) => {
+    const file = path.join(dir, `list-${++files}.csv`);
+    fs.writeFileSync(file, csv);
+    return command(['import', file, '--actor', 'ops']);
+  };
+  return [
+    [
+      2,
+      async () => {
+        // `suppressions add|remove EMAIL --reason TEXT`: an operator's, lifting a complaint too.
+        const email = run.anySpelling();
+        const add = run.chance(0.5);
+        const reason = run.pick(['complaint', 'Asked by phone', 'bounced']);
+        run.log.push(`cli ${JSON.stringify({ add, email, reason })}`);
+        const r = await command([
+          add ? 'add' : 'remove',
+          email,
+          '--reason',
+          reason,
+          '--actor',
+          'ops',
+        ]);
+        expect(r.code, r.err).to.equal(0);
+        const outcome = run.model.addressStatus(email, add, reason, true);
+        expect(r.out.includes('nothing changed'), r.out).to.equal(outcome === 'unchanged');
+      },
+    ],
+    [
+      2,
+      async () => {
+        // `suppressions import FILE`: addresses held or not (a person may come later), a
+        // repeat now and then (rejected unless its reason is protected), an old date sometimes.
+        const list = Array.from({ length: 1 + Math.floor(run.random() * 3) }, () => ({
+          email: run.anySpelling(),
+          reason: run.reasonOrNone(),
+          date: run.chance(0.4) ? '2020-01-01' : undefined,
+        }));
+        run.log.push(`cliImport ${JSON.stringify(list)}`);
+        const csv =
+          'email,reason,date\n' +
+          list.map((r) => [r.email, r.reason ?? '', r.date ?? ''].map(cell).join(',')).join('\n');
+        const r = await importCsv(csv);
+        const seen = new Set<string>();
+        const rejected = list.filter((l) => {
+          const repeat = seen.has(keyOf(l.email)) && !isProtected(l.reason ?? null);
+          seen.add(keyOf(l.email));
+          return repeat;
+        });
+        expect(r.code, r.out + r.err).to.equal(rejected.length > 0 ? 1 : 0);
+        run.model.suppress(
+          list.map((l) => ({
+            email: l.email,
+            ...(l.reason ? { reason: l.reason } : {}),
+            ...(l.date ? { at: Date.parse(`${l.date}T00:00:00Z`) } : {}),
+          })),
+        );
+      },
+    ],
+    [
+      1,
+      async () => {
+        // `suppressions export`, this run's addresses of it imported back (a restore): every
+        // opt-out is one already, with its own reason and date; lifted lines are skipped.
+        run.log.push('exportImport');
+        const exported = await command(['export']);
+        expect(exported.code, exported.err).to.equal(0);
+        const [header, ...lines] = exported.out.split('\n');
+        const ours = lines.filter((l) => l.split(',')[0]!.endsWith(`@${run.domain}`));
+        const r = await importCsv([header, ...ours].join('\n'));
+        expect(r.code, r.out + r.err).to.equal(0);
+        run.model.suppress(
+          [...run.model.master]
+            .filter(([, s]) => s.unsub)
+            .map(([key, s]) => ({
+              email: key,
+              ...(s.prot ? { reason: 'complaint' } : {}),
+              at: s.at,
+            })),
+        );
+      },
+    ],
+    [
+      2,
+      async () => {
+        // The console's person page: the box, a reason, and the lift of a protected
+        // suppression confirmed or not (unconfirmed: refused, as the write finds it).
+        const lead = run.someLead();
+        if (!lead) return;
+        const unsub = run.chance(0.5);
+        const reason = run.reasonOrNone();
+        const confirmed = run.chance(0.5);
+        run.log.push(`consolePerson ${JSON.stringify({ id: lead.id, unsub, reason, confirmed })}`);
+        const modelPath: MPath = { reason: 'Person detail', operator: confirmed };
+        const ok = run.attempt((m) =>
+          m.update(m.leads.get(lead.id)!, { unsub, reason }, modelPath),
+        );
+        try {
+          await services.leads.setUnsubscribed(
+            lead.id,
+            unsub,
+            ChangePaths.personDetail('alice', confirmed),
+            reason,
+          );
+        } catch (error) {
+          if (!isAppError(error) || error.code !== ErrorCode.LEAD_SYNC_FAILED) throw error;
+          expect(ok, `refused: ${error.message}`).to.equal(false);
+          return;
+        }
+        expect(ok, 'made, though the model refuses it').to.equal(true);
+      },
+    ],
+  ];
+}
