@@ -12,6 +12,7 @@
  * Deterministic: a fixed list of seeds. A failure names the seed, the step and every operation
  * up to it. DURABLE_MODEL_SEEDS=N and DURABLE_MODEL_STEPS=M run a longer variant.
  */
+import { ALICE } from '../admin/support.js';
 import { startLinkService, type LinkService } from '../one-click/support.js';
 import { ORG_ID, PATH_SECRET } from '../salesforce/support.js';
 import { testEngines } from '../support/database.js';
@@ -45,6 +46,7 @@ for (const engine of testEngines()) {
 
     before(async () => {
       svc = await startLinkService(engine, {
+        adminUsers: [ALICE],
         salesforceOrgIds: [ORG_ID],
         salesforcePathSecret: PATH_SECRET,
         // A long run follows more links than a client may in a minute.
