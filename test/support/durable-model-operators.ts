@@ -86,6 +86,10 @@ export function operatorPaths(run: ModelRun): Operation[] {
         expect(r.code, r.err).to.equal(0);
         const outcome = run.model.addressStatus(email, add, reason, true);
         expect(r.out.includes('nothing changed'), r.out).to.equal(outcome === 'unchanged');
+        if (outcome === 'unchanged') return;
+        // The address's history names the command line, its operator and the reason given.
+        const { status } = await services.durableStatus.explain(email);
+        expect(status, r.out).to.include({ reason, source: 'Command line (ops)' });
       },
     ],
     [
