@@ -40,6 +40,10 @@ for (const engine of testEngines()) {
       });
       expect(reply.status).to.equal(303);
       expect(reply.location).to.equal(`/admin/people/${leadId}?saved=recorded`);
+      // It has no master status to name: the page says the person keeps the reason.
+      expect((await client.get(reply.location!)).body).to.include(
+        'the person now keeps this reason',
+      );
       const [after] = await services.leads.find({ keyType: 'IDNUM', keyValue: String(leadId) });
       expect(after!.unsubscribed).to.equal(true);
       expect(after!.attributes.find((a) => a.name === 'UnsubscribedReason')?.value).to.equal(
