@@ -97,11 +97,7 @@ export function operatorPaths(run: ModelRun): Operation[] {
       async () => {
         // `suppressions import FILE`: addresses held or not (a person may come later), a
         // repeat now and then (rejected unless its reason is protected), an old date sometimes.
-        const list = Array.from({ length: 1 + Math.floor(run.random() * 3) }, () => ({
-          email: run.anySpelling(),
-          reason: run.reasonOrNone(),
-          date: run.chance(0.4) ? '2020-01-01' : undefined,
-        }));
+        const list = run.suppressionList();
         run.log.push(`cliImport ${JSON.stringify(list)}`);
         const csv =
           'email,reason,date\n' +
@@ -114,13 +110,7 @@ export function operatorPaths(run: ModelRun): Operation[] {
           return repeat;
         });
         expect(r.code, r.out + r.err).to.equal(rejected.length > 0 ? 1 : 0);
-        run.model.suppress(
-          list.map((l) => ({
-            email: l.email,
-            ...(l.reason ? { reason: l.reason } : {}),
-            ...(l.date ? { at: Date.parse(`${l.date}T00:00:00Z`) } : {}),
-          })),
-        );
+        run.suppressed(list);
       },
     ],
     [

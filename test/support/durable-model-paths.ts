@@ -231,11 +231,7 @@ export function otherPaths(run: ModelRun): Operation[] {
     [
       2,
       async () => {
-        const list = Array.from({ length: 1 + Math.floor(run.random() * 3) }, () => ({
-          email: run.anySpelling(),
-          reason: run.reasonOrNone(),
-          date: run.chance(0.4) ? '2020-01-01' : undefined,
-        }));
+        const list = run.suppressionList();
         run.log.push(`import ${JSON.stringify(list)}`);
         await svc.services.suppressions.import(
           rows(
@@ -246,12 +242,7 @@ export function otherPaths(run: ModelRun): Operation[] {
             })),
           ),
         );
-        run.model.suppress(
-          list.map((r) => ({
-            ...r,
-            ...(r.date ? { at: Date.parse(`${r.date}T00:00:00Z`) } : {}),
-          })),
-        );
+        run.suppressed(list);
       },
     ],
     [
