@@ -44,14 +44,11 @@ function captured(): {
 
 export function operatorPaths(run: ModelRun): Operation[] {
   const services = run.svc.services;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-model-cli-'));
-  let files = 0;
   const command = async (args: string[]) => {
     const c = captured();
     const code = await runSuppressionsCommand(args, services, c.io);
     return { code, out: c.out, err: c.err };
   };
-  /** `suppressions import` of `csv`, as the operator "ops". */
   let client: AdminClient | undefined;
   /** The console, logged in as ALICE once per run. */
   const operatorConsole = async () => {
@@ -61,10 +58,16 @@ export function operatorPaths(run: ModelRun): Operation[] {
     }
     return client;
   };
-  const importCsv = (csv: string) => {
-    const file = path.join(dir, `list-${++files}.csv`);
-    fs.writeFileSync(file, csv);
-    return command(['import', file, '--actor', 'ops']);
+  /** `suppressions import` of `csv` by "ops"; the file and its rejects removed after. */
+  const importCsv = async (csv: string) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-model-cli-'));
+    try {
+      const file = path.join(dir, 'list.csv');
+      fs.writeFileSync(file, csv);
+      return await command(['import', file, '--actor', 'ops']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   };
   return [
     [
