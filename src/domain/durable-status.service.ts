@@ -75,6 +75,21 @@ export class DurableStatusService {
   }
 
   /**
+   * Whether an opt-out stated of a person unsubscribed already must be recorded although its
+   * flag stays: at its address's status (mustRecord), or, for a person without an address (no
+   * status keeps its opt-out: its own reason does), in its own reason when the one stated is
+   * protected and its own is not (docs/security.md).
+   */
+  mustRecordForPerson(
+    person: { email: string | null; reason: string | null },
+    current: EmailStatusRecord | null | undefined,
+    statement: Pick<OptOutStatement, 'optOut' | 'reason' | 'path'>,
+  ): boolean {
+    if (person.email !== null) return this.mustRecord(current, statement);
+    return this.isProtected(statement.reason) && !this.isProtected(person.reason);
+  }
+
+  /**
    * Whether `statement`, an opt-out of an address whose status is `current`, must be recorded
    * although the address is unsubscribed already (acknowledged-opt-outs.ts).
    */

@@ -3,7 +3,8 @@
  * the real entry points (SOAP syncLead / syncMultipleLeads / deleteLead / mergeLeads over HTTP
  * with signed headers, a partition-confined SOAP user, the Salesforce outbound listener, the
  * unsubscribe links and their page's undo, suppression imports, the console's address form and
- * person page), each compared after every step with a reference model of the spec
+ * person page (a lift confirmed or not), the command line's `suppressions add|remove`, `import`
+ * and an `export` imported back), each compared after every step with a reference model of the spec
  * (test/support/durable-model.ts): every person's address key and flag, every master status
  * (unsubscribed, protected, undoable by a page), the invariant, and every person's log of its
  * flag and address changes (getLeadActivity: values and Reason, in order; durable-model-log.ts).
@@ -11,6 +12,7 @@
  * Deterministic: a fixed list of seeds. A failure names the seed, the step and every operation
  * up to it. DURABLE_MODEL_SEEDS=N and DURABLE_MODEL_STEPS=M run a longer variant.
  */
+import { ALICE } from '../admin/support.js';
 import { startLinkService, type LinkService } from '../one-click/support.js';
 import { ORG_ID, PATH_SECRET } from '../salesforce/support.js';
 import { testEngines } from '../support/database.js';
@@ -24,6 +26,7 @@ import {
   syncLeadXml,
   type Operation,
 } from '../support/durable-model-run.js';
+import { operatorPaths } from '../support/durable-model-operators.js';
 import { otherPaths } from '../support/durable-model-paths.js';
 import { TEST_USER } from '../support/service.js';
 
@@ -43,6 +46,7 @@ for (const engine of testEngines()) {
 
     before(async () => {
       svc = await startLinkService(engine, {
+        adminUsers: [ALICE],
         salesforceOrgIds: [ORG_ID],
         salesforcePathSecret: PATH_SECRET,
         // A long run follows more links than a client may in a minute.
@@ -262,6 +266,7 @@ for (const engine of testEngines()) {
           },
         ],
         ...otherPaths(run),
+        ...operatorPaths(run),
       ];
       const total = operations.reduce((s, [w]) => s + w, 0);
       for (let step = 1; step <= STEPS; step++) {

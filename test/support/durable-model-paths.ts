@@ -190,13 +190,15 @@ export function otherPaths(run: ModelRun): Operation[] {
       async () => {
         // Salesforce: the record's Email and HasOptedOutOfEmail, as its outbound message says.
         const recordId = run.pick(run.sfRecords);
-        const fields: Record<string, string> = { Email: run.anySpelling() };
+        // Now and then without the Email field (a record without an address, or another
+        // field's change): the box alone, or nothing of the rules.
+        const fields: Record<string, string> = run.chance(0.15) ? {} : { Email: run.anySpelling() };
         if (run.chance(0.7)) fields.Unsubscribed = run.chance(0.5) ? 'true' : 'false';
         // No modstamp, or one before or after the date imports give (every change made
         // while the test runs is later than both).
         const stamp = run.pick([null, null, '2019-06-01T00:00:00Z', '2021-06-01T00:00:00Z']);
         run.log.push(`salesforce ${JSON.stringify({ recordId, fields, stamp })}`);
-        const sent: Record<string, string> = { Email: fields.Email! };
+        const sent: Record<string, string> = fields.Email ? { Email: fields.Email } : {};
         if (fields.Unsubscribed) sent.HasOptedOutOfEmail = fields.Unsubscribed;
         if (stamp) sent.SystemModstamp = stamp;
         const res = await send(
@@ -229,11 +231,7 @@ export function otherPaths(run: ModelRun): Operation[] {
     [
       2,
       async () => {
-        const list = Array.from({ length: 1 + Math.floor(run.random() * 3) }, () => ({
-          email: run.anySpelling(),
-          reason: run.reasonOrNone(),
-          date: run.chance(0.4) ? '2020-01-01' : undefined,
-        }));
+        const list = run.suppressionList();
         run.log.push(`import ${JSON.stringify(list)}`);
         await svc.services.suppressions.import(
           rows(
@@ -244,12 +242,7 @@ export function otherPaths(run: ModelRun): Operation[] {
             })),
           ),
         );
-        run.model.suppress(
-          list.map((r) => ({
-            ...r,
-            ...(r.date ? { at: Date.parse(`${r.date}T00:00:00Z`) } : {}),
-          })),
-        );
+        run.suppressed(list);
       },
     ],
     [

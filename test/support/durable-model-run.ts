@@ -85,6 +85,13 @@ export function spellings(local: string, domain: string): string[] {
   return out;
 }
 
+/** One line of a suppression list a run imports. */
+export interface SuppressionLine {
+  email: string;
+  reason: string | undefined;
+  date: string | undefined;
+}
+
 /** A SOAP user confined to the East partition. */
 export const EAST = { userId: 'east_feed', encryptionKey: 'EASTKEY0123456789ABCDEF' };
 
@@ -128,6 +135,21 @@ export class ModelRun {
   readonly chance = (p: number): boolean => this.random() < p;
   readonly anySpelling = (): string => this.pick(this.pick(this.addresses));
   readonly reasonOrNone = () => this.pick([undefined, undefined, 'complaint', 'bounced']);
+  /** A suppression list of one to three lines: any spelling, a reason or none, an old date. */
+  readonly suppressionList = (): SuppressionLine[] =>
+    Array.from({ length: 1 + Math.floor(this.random() * 3) }, () => ({
+      email: this.anySpelling(),
+      reason: this.reasonOrNone(),
+      date: this.chance(0.4) ? '2020-01-01' : undefined,
+    }));
+  /** `list` imported, as the model takes it (a date is its day's start, UTC). */
+  readonly suppressed = (list: readonly SuppressionLine[]): void =>
+    this.model.suppress(
+      list.map((r) => ({
+        ...r,
+        ...(r.date ? { at: Date.parse(`${r.date}T00:00:00Z`) } : {}),
+      })),
+    );
   readonly sorted = (): MLead[] => [...this.model.leads.values()].sort((a, b) => a.id - b.id);
   readonly someLead = (): MLead | null => {
     const all = this.sorted();

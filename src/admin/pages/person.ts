@@ -47,7 +47,9 @@ function savedNotice(outcome: SavedOutcome | null, lead: LeadView): HtmlValue {
     outcome === 'unchanged'
       ? html`Nothing to change: the box already said so.`
       : outcome === 'recorded'
-        ? html`Saved: the box already said so; the master status now records this reason.`
+        ? lead.email
+          ? html`Saved: the box already said so; the master status now records this reason.`
+          : html`Saved: the box already said so; the person now keeps this reason.`
         : outcome === 'unsubscribed'
           ? html`Saved: unsubscribed, and so is ${everyone}.`
           : html`Saved: re-subscribed, and so is ${everyone}.`,

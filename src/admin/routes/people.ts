@@ -103,10 +103,12 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
     const lead = await findPerson(services, id);
     const master = lead.email ? (await services.durableStatus.explain(lead.email)).status : null;
     // A box ticked already changes nobody, but the opt-out it states (a complaint, say) may
-    // still have to be recorded in the master status, as on every other path.
+    // still have to be recorded in the master status, as on every other path (without an
+    // address, in the person's own reason: no status holds its opt-out).
+    const ownReason = lead.attributes.find((a) => a.name === 'UnsubscribedReason')?.value ?? null;
     const acknowledges =
       unsubscribed &&
-      services.durableStatus.mustRecord(master, {
+      services.durableStatus.mustRecordForPerson({ email: lead.email, reason: ownReason }, master, {
         optOut: true,
         reason: reason === '' ? null : reason,
         path: ChangePaths.personDetail(session.operator),

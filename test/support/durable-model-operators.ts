@@ -1,0 +1,182 @@
+/**
+ * The operations of test/integration/durable-model.test.ts an operator runs: the command line's
+ * `suppressions add|remove`, `suppressions import FILE` and an export imported back (run
+ * in-process through the command's own entry, runSuppressionsCommand), and the console's person
+ * page over HTTP, with and without the tick that lifts a protected suppression.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { runSuppressionsCommand } from '../../src/cli/suppressions.command.js';
+import { AdminClient } from '../admin/support.js';
+import { isProtected, keyOf, type MPath } from './durable-model.js';
+import type { ModelRun, Operation } from './durable-model-run.js';
+
+/** One CSV cell, always quoted (the spellings hold quotes and blanks). */
+const cell = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+/** Standard output and error of one command, as text. */
+function captured(): {
+  out: string;
+  err: string;
+  io: Parameters<typeof runSuppressionsCommand>[2];
+} {
+  const text = { out: '', err: '' };
+  const stream = (name: 'out' | 'err') =>
+    ({
+      isTTY: false,
+      write: (s: string) => {
+        text[name] += s;
+        return true;
+      },
+    }) as unknown as NodeJS.WriteStream;
+  return {
+    get out() {
+      return text.out;
+    },
+    get err() {
+      return text.err;
+    },
+    io: { out: stream('out'), err: stream('err') },
+  };
+}
+
+export function operatorPaths(run: ModelRun): Operation[] {
+  const services = run.svc.services;
+  const command = async (args: string[]) => {
+    const c = captured();
+    const code = await runSuppressionsCommand(args, services, c.io);
+    return { code, out: c.out, err: c.err };
+  };
+  let client: AdminClient | undefined;
+  /** The console, logged in as ALICE once per run. */
+  const operatorConsole = async () => {
+    if (!client) {
+      client = new AdminClient(run.svc.base);
+      await client.logIn();
+    }
+    return client;
+  };
+  /** `suppressions import` of `csv` by "ops"; the file and its rejects removed after. */
+  const importCsv = async (csv: string) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-model-cli-'));
+    try {
+      const file = path.join(dir, 'list.csv');
+      fs.writeFileSync(file, csv);
+      return await command(['import', file, '--actor', 'ops']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  return [
+    [
+      2,
+      async () => {
+        // `suppressions add|remove EMAIL --reason TEXT`: an operator's, lifting a complaint too.
+        const email = run.anySpelling();
+        const add = run.chance(0.5);
+        const reason = run.pick(['complaint', 'Asked by phone', 'bounced']);
+        run.log.push(`cli ${JSON.stringify({ add, email, reason })}`);
+        const r = await command([
+          add ? 'add' : 'remove',
+          email,
+          '--reason',
+          reason,
+          '--actor',
+          'ops',
+        ]);
+        expect(r.code, r.err).to.equal(0);
+        const outcome = run.model.addressStatus(email, add, reason, true);
+        expect(r.out.includes('nothing changed'), r.out).to.equal(outcome === 'unchanged');
+        if (outcome === 'unchanged') return;
+        // The address's history names the command line, its operator and the reason given.
+        const { status } = await services.durableStatus.explain(email);
+        expect(status, r.out).to.include({ reason, source: 'Command line (ops)' });
+      },
+    ],
+    [
+      2,
+      async () => {
+        // `suppressions import FILE`: addresses held or not (a person may come later), a
+        // repeat now and then (rejected unless its reason is protected), an old date sometimes.
+        const list = run.suppressionList();
+        run.log.push(`cliImport ${JSON.stringify(list)}`);
+        const csv =
+          'email,reason,date\n' +
+          list.map((r) => [r.email, r.reason ?? '', r.date ?? ''].map(cell).join(',')).join('\n');
+        const r = await importCsv(csv);
+        const seen = new Set<string>();
+        const rejected = list.filter((l) => {
+          const repeat = seen.has(keyOf(l.email)) && !isProtected(l.reason ?? null);
+          seen.add(keyOf(l.email));
+          return repeat;
+        });
+        expect(r.code, r.out + r.err).to.equal(rejected.length > 0 ? 1 : 0);
+        run.suppressed(list);
+      },
+    ],
+    [
+      1,
+      async () => {
+        // `suppressions export`, this run's addresses of it imported back (a restore): every
+        // opt-out is one already, with its own reason and date; lifted lines are skipped.
+        run.log.push('exportImport');
+        const exported = await command(['export']);
+        expect(exported.code, exported.err).to.equal(0);
+        const [header, ...lines] = exported.out.split('\n');
+        const ours = lines.filter((l) => l.split(',')[0]!.endsWith(`@${run.domain}`));
+        const r = await importCsv([header, ...ours].join('\n'));
+        expect(r.code, r.out + r.err).to.equal(0);
+        run.model.suppress(
+          [...run.model.master]
+            .filter(([, s]) => s.unsub)
+            .map(([key, s]) => ({
+              email: key,
+              ...(s.prot ? { reason: 'complaint' } : {}),
+              at: s.at,
+            })),
+        );
+      },
+    ],
+    [
+      2,
+      async () => {
+        // The console's person page over HTTP, confirmed: the box, a reason, and the lift of a
+        // protected suppression ticked or not. What the box says already changes nobody and
+        // is not written, unless the opt-out it states must be kept (a complaint).
+        const lead = run.someLead();
+        if (!lead) return;
+        const unsub = run.chance(0.5);
+        const reason = run.reasonOrNone();
+        const liftTicked = run.chance(0.5);
+        run.log.push(`consolePerson ${JSON.stringify({ id: lead.id, unsub, reason, liftTicked })}`);
+        const client = await operatorConsole();
+        const reply = await client.post(`/admin/people/${lead.id}/unsubscribed`, {
+          _csrf: client.csrf,
+          unsubscribed: String(unsub),
+          reason: reason ?? '',
+          confirm: 'yes',
+          ...(liftTicked ? { liftProtected: 'yes' } : {}),
+        });
+        const path: MPath = { reason: 'Person detail', operator: liftTicked };
+        const status = lead.key === null ? undefined : run.model.master.get(lead.key);
+        const kept =
+          lead.key === null
+            ? isProtected(reason ?? null) && !isProtected(lead.reason)
+            : run.model.clone().acknowledge(lead.key, true, reason ?? null, path);
+        if (lead.unsub === unsub && !(unsub && kept)) {
+          expect(reply.location, reply.body).to.equal(`/admin/people/${lead.id}?saved=unchanged`);
+          return;
+        }
+        if (!unsub && status?.unsub && status.prot && !liftTicked) {
+          // Asked for the tick again: nothing changed.
+          expect(reply.status, reply.body).to.equal(200);
+          return;
+        }
+        const ok = run.attempt((m) => m.update(m.leads.get(lead.id)!, { unsub, reason }, path));
+        expect(reply.status, reply.body).to.equal(ok ? 303 : 409);
+      },
+    ],
+  ];
+}
