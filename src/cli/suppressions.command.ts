@@ -223,7 +223,8 @@ when the person opted out), each named once. Every valid address becomes unsubsc
 with no person yet; people holding it are unsubscribed by the normal rules. Rejected lines (bad
 address, duplicate, a date that is not ISO 8601 or is in the future, a control character in reason or source) go to FILE.rejects.csv (or --rejects FILE); rows of empty cells are skipped
 like empty lines. The file is UTF-8 (with or without a byte-order mark) or UTF-16 (Excel's
-"Unicode Text"); fields are separated by commas, or by semicolons or tabs when the header line
+"Unicode Text"); a line holding bytes that are not UTF-8 (Windows-1252, Excel's "CSV" on
+Windows) is rejected whole, to be saved as UTF-8 and imported again; fields are separated by commas, or by semicolons or tabs when the header line
 is (Excel in some locales; "Unicode Text"). A repeat of one of the first 2,000,000 distinct addresses is rejected as a
 duplicate; past them (memory stays bounded) a repeat counts as already suppressed. --dry-run reports what
 would change and writes nothing at all (rejects only with an explicit --rejects). Running the

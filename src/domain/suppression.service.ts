@@ -14,10 +14,24 @@ import { SeenAddresses } from './seen-addresses.js';
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
 
 /**
- * What a decoder puts for bytes that are not UTF-8 (a list saved as Latin-1): an address
- * holding it is a mangled one, and suppressing that would leave the real address subscribed.
+ * What a decoder puts for bytes that are not UTF-8 (a list saved as Latin-1 or Windows-1252)
+ * or for a lone UTF-16 surrogate: an address holding it is a mangled one (suppressing it would
+ * leave the real address subscribed), and a reason or source holding it would be stored
+ * corrupted ("über" as "\ufffdber"), so the whole line is rejected, never imported in part.
  */
 const NOT_DECODED = '\ufffd';
+
+/** The first cell of a row (in file order) holding undecoded bytes, by its column's name. */
+function undecodedCell(row: SuppressionRow): string | undefined {
+  const cells: Array<[string, string | undefined]> = [
+    ['address', row.email],
+    ['reason', row.reason],
+    ['source', row.source],
+    ['date', row.date],
+    ['unsubscribed column', row.unreadFlag],
+  ];
+  return cells.find(([, v]) => v?.includes(NOT_DECODED))?.[0];
+}
 
 /** Longest address a rejected line repeats: its line number names it; the rest is cut. */
 const REJECT_EMAIL_CHARS = 320;
@@ -163,11 +177,12 @@ export class SuppressionService {
       if (next.done) break;
       const row = next.value;
       counts.rows++;
-      if (row.email.includes(NOT_DECODED)) {
+      const undecoded = undecodedCell(row);
+      if (undecoded !== undefined) {
         reject({
           line: row.line,
           email: row.email,
-          why: 'the address is not UTF-8 text (save the file as UTF-8)',
+          why: `the ${undecoded} is not UTF-8 text (save the file as UTF-8)`,
         });
         continue;
       }

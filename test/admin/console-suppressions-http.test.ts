@@ -24,7 +24,7 @@ for (const engine of testEngines()) {
 
     consolePerTest(engine, (c) => ({ svc, services, client } = c));
 
-    const importThroughPage = (csv: string) => importThrough(client, services, csv);
+    const importThroughPage = (csv: string | Uint8Array) => importThrough(client, services, csv);
 
     it('lists, filters, pages and exports the suppressions', async () => {
       await services.suppressions.import(
@@ -116,6 +116,24 @@ for (const engine of testEngines()) {
         rejects.body,
       ).to.deep.equal(['4', '5']);
       expect((await services.durableStatus.explain('zerowidth@example.com')).status).to.equal(null);
+    });
+
+    it('an uploaded Windows-1252 line is rejected, asking for UTF-8, its reason never stored as U+FFFD', async () => {
+      // Before: the reason "\xfcber" was stored as "\ufffdber" and the import showed no reject.
+      const csv = Buffer.concat([
+        Buffer.from('email,reason\r\ncp1252@example.com,'),
+        Buffer.from([0xfc]),
+        Buffer.from('ber\r\nutf8@example.com,über\r\n'),
+      ]);
+      const { id } = await importThroughPage(csv);
+      const rejects = await client.get(`/admin/suppressions/imports/${id}/rejects.csv`);
+      expect(rejects.body).to.equal(
+        'line,email,why\n2,cp1252@example.com,the reason is not UTF-8 text (save the file as UTF-8)\n',
+      );
+      expect((await services.durableStatus.explain('cp1252@example.com')).status).to.equal(null);
+      expect((await services.durableStatus.explain('utf8@example.com')).status?.reason).to.equal(
+        'über',
+      );
     });
 
     it('an uploaded line holding NUL or a huge address is rejected, kept short in its rejects, and the import finishes', async () => {

@@ -175,7 +175,11 @@ export async function until(check: () => Promise<boolean>, what: string): Promis
 }
 
 /** Uploads `csv` through the page and waits for its import to end; the job's id and page. */
-export async function importThroughPage(client: AdminClient, services: Services, csv: string) {
+export async function importThroughPage(
+  client: AdminClient,
+  services: Services,
+  csv: string | Uint8Array,
+) {
   const { id, location } = await uploadSettled(client, services, csv);
   await until(
     async () => (await services.suppressionImports.status(id)).job.state !== 'running',

@@ -171,6 +171,52 @@ for (const engine of testEngines()) {
       expect(await status('nonchar-1\ufffe@example.com')).to.equal(null);
       expect((await status('nonchar-3@example.com'))?.unsubscribed).to.equal(true);
     });
+    it('a line holding bytes that are not UTF-8 (Windows-1252, a lone UTF-16 surrogate) is rejected whole, never stored as U+FFFD', async () => {
+      // Before: "\xfcber" (Excel's "CSV" on Windows) was stored as the reason "\ufffdber", the
+      // source likewise, and the import said all was well (exit 0); only an address holding
+      // such bytes was rejected.
+      const file = write(
+        'cp1252.csv',
+        Buffer.concat([
+          Buffer.from('email,reason,source\r\ncp1252-1@example.com,'),
+          Buffer.from([0xfc]),
+          Buffer.from('ber,list\r\ncp1252-2@example.com,asked,caf'),
+          Buffer.from([0xe9]),
+          Buffer.from('\r\ncp1252-3@example.com,über,list\r\n'),
+        ]),
+      );
+      const r = await cli(['suppressions', 'import', file], env);
+      expect(r.stderr).to.equal('');
+      expect(r.stdout).to.equal(
+        '3 rows; 1 address suppressed, 0 already suppressed, 0 people unsubscribed, 2 rejected (see ' +
+          `${file}.rejects.csv).\n`,
+      );
+      expect(r.code).to.equal(1);
+      expect(fs.readFileSync(`${file}.rejects.csv`, 'utf8')).to.equal(
+        'line,email,why\n' +
+          '2,cp1252-1@example.com,the reason is not UTF-8 text (save the file as UTF-8)\n' +
+          '3,cp1252-2@example.com,the source is not UTF-8 text (save the file as UTF-8)\n',
+      );
+      expect(await status('cp1252-1@example.com')).to.equal(null);
+      expect(await status('cp1252-2@example.com')).to.equal(null);
+      expect((await status('cp1252-3@example.com'))?.reason).to.equal('über');
+      // UTF-16 holding a surrogate without its pair decodes to U+FFFD just the same.
+      const utf16 = write(
+        'lone16.csv',
+        Buffer.concat([
+          Buffer.from([0xff, 0xfe]),
+          Buffer.from('email,reason\r\nlone16-1@example.com,a', 'utf16le'),
+          Buffer.from([0x00, 0xd8]),
+          Buffer.from('b\r\nlone16-2@example.com,asked\r\n', 'utf16le'),
+        ]),
+      );
+      const r16 = await cli(['suppressions', 'import', utf16], env);
+      expect(r16.stdout).to.match(/^2 rows; 1 address suppressed, .* 1 rejected/);
+      expect(fs.readFileSync(`${utf16}.rejects.csv`, 'utf8')).to.equal(
+        'line,email,why\n2,lone16-1@example.com,the reason is not UTF-8 text (save the file as UTF-8)\n',
+      );
+      expect(await status('lone16-1@example.com')).to.equal(null);
+    });
     it('a quote never closed is reported at the line that opens it, not the last line of the file', async () => {
       // Before: "Quote Not Closed: the parsing is finished with an opening quote at line 6":
       // the file's last line, where nothing is wrong; the quote opened on line 3.
