@@ -20,8 +20,11 @@ import {
 import { BIN, cli } from '../ops/support.js';
 
 const RACED = Array.from({ length: 8 }, (_, i) => `imp-race-${i}@example.com`);
-/** Addresses no one else touches: enough of them for several batches of the import. */
-const QUIET = Array.from({ length: 1600 }, (_, i) => `imp-quiet-${i}@example.com`);
+/**
+ * Addresses no one else touches: enough of them for several batches of the import, so that the
+ * import lasts long enough for SOAP changes to land between its batches even on an idle machine.
+ */
+const QUIET = Array.from({ length: 4000 }, (_, i) => `imp-quiet-${i}@example.com`);
 const SOURCE = 'race list';
 /** The source as recorded: the import appends the operator who ran it. */
 const RECORDED = `${SOURCE} (importer)`;
@@ -48,7 +51,7 @@ for (const engine of testEngines()) {
       // The raced addresses spread over the batches, spelled as lists spell them.
       const lines = [...QUIET];
       for (const [i, address] of RACED.entries())
-        lines.splice(i * 200, 0, i % 2 ? ` ${address.toUpperCase()} ` : address);
+        lines.splice(i * 500, 0, i % 2 ? ` ${address.toUpperCase()} ` : address);
       const file = path.join(dir, 'list.csv');
       fs.writeFileSync(
         file,
