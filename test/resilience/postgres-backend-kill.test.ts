@@ -1,0 +1,117 @@
+/**
+ * PostgreSQL: the service's server processes terminated (pg_terminate_backend) again and again
+ * while calls that opt out are in flight. A call answered success is stored; one answered with
+ * a fault stored nothing of its group.
+ */
+import { expect } from 'chai';
+import pg from 'pg';
+import { LinkTokens } from '../../src/one-click/link-token.js';
+import { testEngines } from '../support/database.js';
+import { afterRestart, unsubscribedMasters } from '../support/kill-while-calling.js';
+import { rawCall } from '../support/service.js';
+import { freshServiceDatabase, spawnService } from '../support/service-process.js';
+
+const LINK_KEY = { id: 'k1', secret: 'a link secret of thirty-two characters or more' };
+const GROUP = 20;
+
+const unsubscribeMany = (emails: string[]) =>
+  `<ns1:paramsSyncMultipleLeads><leadRecordList>${emails
+    .map(
+      (e) =>
+        `<leadRecord><Email>${e}</Email><leadAttributeList><attribute><attrName>Unsubscribed</attrName><attrValue>true</attrValue></attribute></leadAttributeList></leadRecord>`,
+    )
+    .join('')}</leadRecordList></ns1:paramsSyncMultipleLeads>`;
+
+const postgres = testEngines().filter((e) => e.name === 'postgres');
+
+for (const engine of postgres) {
+  describe('PostgreSQL server processes terminated under calls that opt out', function () {
+    this.timeout(120000);
+
+    it('loses no acknowledged opt-out and half-applies no call answered with a fault', async () => {
+      const db = await freshServiceDatabase(engine);
+      try {
+        const service = await spawnService(
+          {
+            ...db.env,
+            UNSUBSCRIBE_LINK_SECRET: LINK_KEY.secret,
+            UNSUBSCRIBE_LINK_KEY_ID: LINK_KEY.id,
+            UNSUBSCRIBE_RATE_LIMIT: '0',
+          },
+          { built: true },
+        );
+        const tokens = new LinkTokens({ current: LINK_KEY, retired: [] }, 86400);
+        const acked: string[] = [];
+        const faulted: string[] = [];
+        const groupsAcked: string[][] = [];
+        const groupsFaulted: string[][] = [];
+        let sent = 0;
+        let running = true;
+        const clicks = async () => {
+          while (running) {
+            const email = `pg-kill-click-${sent++}@example.com`;
+            const res = await fetch(`${service.base}/u/${tokens.create(email)}`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              body: 'List-Unsubscribe=One-Click',
+            });
+            const body = await res.text();
+            (res.status === 200 && body === 'Unsubscribed.\n' ? acked : faulted).push(email);
+          }
+        };
+        const groups = async () => {
+          while (running) {
+            const n = sent++;
+            const emails = Array.from({ length: GROUP }, (_, i) => `pg-kill-${n}-${i}@example.com`);
+            const res = await rawCall(service.url, unsubscribeMany(emails));
+            const ok = [...res.body.matchAll(/<status>(CREATED|UPDATED)<\/status>/g)].length;
+            if (res.status === 200 && ok === GROUP) groupsAcked.push(emails);
+            else if (res.status !== 200) groupsFaulted.push(emails);
+            else throw new Error(`a group answered in part: ${res.body.slice(0, 400)}`);
+          }
+        };
+        const clients = [clicks(), clicks(), clicks(), groups(), groups()];
+        const killer = new pg.Client({ connectionString: db.env.DATABASE_URL });
+        await killer.connect();
+        let killed = 0;
+        try {
+          for (let round = 0; round < 40; round++) {
+            await new Promise((r) => setTimeout(r, 50 + (round % 5) * 20));
+            const r = await killer.query(
+              `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+               WHERE datname = current_database() AND pid <> pg_backend_pid()
+                 AND state IN ('active', 'idle in transaction')`,
+            );
+            killed += r.rowCount ?? 0;
+          }
+        } finally {
+          await killer.end();
+        }
+        running = false;
+        await Promise.all(clients);
+        await service.stop();
+        expect(killed).to.be.above(0);
+        expect(faulted.length + groupsFaulted.length, 'calls answered with a fault').to.be.above(0);
+        expect(acked.length + groupsAcked.length, 'calls acknowledged').to.be.above(0);
+
+        await afterRestart(db.env, async (database) => {
+          const ackedEmails = [...acked, ...groupsAcked.flat()];
+          expect(await unsubscribedMasters(database, ackedEmails)).to.have.members(ackedEmails);
+          expect(await unsubscribedMasters(database, faulted), 'one-click faults').to.deep.equal(
+            [],
+          );
+          const stored = (await database
+            .knex('leads')
+            .whereIn('email', groupsFaulted.flat())
+            .select('email')) as Array<{ email: string }>;
+          expect(
+            stored.map((r) => r.email),
+            'groups answered with a fault',
+          ).to.deep.equal([]);
+        });
+      } finally {
+        await db.drop();
+      }
+    });
+  });
+}
