@@ -9,7 +9,7 @@ import {
   type SuppressionService,
 } from '../domain/suppression.service.js';
 import { parseDateTime } from '../calendar-dates.js';
-import { isAppError } from '../errors.js';
+import { isAppError, isDatabaseUnavailable } from '../errors.js';
 import {
   csvRows,
   REJECTS_CSV_HEADER,
@@ -125,7 +125,9 @@ export async function importSuppressions(
         rejects.write(rejectCsvLine(r));
       },
       onProgress: (c) => {
-        written = c;
+        // A copy: the service goes on counting the rows it reads into its next batch, which
+        // are not stored until that batch commits.
+        written = { ...c };
         if (!tty || Date.now() - lastDraw < 100) return;
         lastDraw = Date.now();
         const read = Math.min(1, progress.bytes / Math.max(total, 1));
@@ -145,7 +147,9 @@ export async function importSuppressions(
     // The file stops where it is unreadable; what was imported so far stays (re-runs are idempotent).
     await closeRejects();
     if (!(error instanceof UnreadableCsv) && !isAppError(error)) throw error;
-    options.err.write(`${tty ? '\n' : ''}${(error as Error).message}\n`);
+    // The database lost mid-import: how far it got, as a signal's stop says it.
+    const upTo = isDatabaseUnavailable(error) ? `: ${stored(written)}` : '';
+    options.err.write(`${tty ? '\n' : ''}${(error as Error).message}${upTo}\n`);
     if (error instanceof UnreadableCsv && written)
       options.err.write(
         `Before it: ${plural(written.rows, 'row', 'rows')}; ${plural(written.suppressed, 'address', 'addresses')} ${options.dryRun ? 'would be ' : ''}suppressed, ${written.rejected} rejected.\n`,
@@ -252,8 +256,8 @@ duplicate; past them (memory stays bounded) a repeat counts as already suppresse
 would change and writes nothing at all (rejects only with an explicit --rejects). Running the
 same import twice changes nothing the second time. A file written by "export" can be read back:
 its lines with unsubscribed=false (lifted addresses) are skipped, as import never lifts.
-Exit codes: 0 every line imported; 1 some lines were rejected or the file could not be read
-(what was imported stays); 2 bad arguments, or a file that is missing, empty or a directory,
+Exit codes: 0 every line imported; 1 some lines were rejected, the file could not be read or
+the database failed (what was imported stays); 2 bad arguments, or a file that is missing, empty or a directory,
 or a rejects file that cannot be written; 130/143/129 stopped by SIGINT/SIGTERM/SIGHUP (a
 closed terminal: the rows read by then are imported, one line says how many; a second signal
 stops at once, what was committed by then stays).

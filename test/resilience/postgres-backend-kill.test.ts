@@ -3,12 +3,16 @@
  * while calls that opt out are in flight. A call answered success is stored; one answered with
  * a fault stored nothing of its group.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { expect } from 'chai';
 import pg from 'pg';
 import { LinkTokens } from '../../src/one-click/link-token.js';
 import { testEngines } from '../support/database.js';
 import { afterRestart, unsubscribedMasters } from '../support/kill-while-calling.js';
-import { rawCall } from '../support/service.js';
+import { rawCall, TEST_KEY_SECRET } from '../support/service.js';
+import { spawnCli } from '../ops/support.js';
 import { freshServiceDatabase, spawnService } from '../support/service-process.js';
 
 const LINK_KEY = { id: 'k1', secret: 'a link secret of thirty-two characters or more' };
@@ -21,6 +25,27 @@ const unsubscribeMany = (emails: string[]) =>
         `<leadRecord><Email>${e}</Email><leadAttributeList><attribute><attrName>Unsubscribed</attrName><attrValue>true</attrValue></attribute></leadAttributeList></leadRecord>`,
     )
     .join('')}</leadRecordList></ns1:paramsSyncMultipleLeads>`;
+
+/** Terminates the service's busy server processes every 50-130 ms until `done()`; how many. */
+async function terminateUntil(url: string, done: () => boolean, rounds = 1000): Promise<number> {
+  const killer = new pg.Client({ connectionString: url });
+  await killer.connect();
+  let killed = 0;
+  try {
+    for (let round = 0; round < rounds && !done(); round++) {
+      await new Promise((r) => setTimeout(r, 50 + (round % 5) * 20));
+      const r = await killer.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid()
+           AND state IN ('active', 'idle in transaction')`,
+      );
+      killed += r.rowCount ?? 0;
+    }
+  } finally {
+    await killer.end();
+  }
+  return killed;
+}
 
 const postgres = testEngines().filter((e) => e.name === 'postgres');
 
@@ -71,22 +96,7 @@ for (const engine of postgres) {
           }
         };
         const clients = [clicks(), clicks(), clicks(), groups(), groups()];
-        const killer = new pg.Client({ connectionString: db.env.DATABASE_URL });
-        await killer.connect();
-        let killed = 0;
-        try {
-          for (let round = 0; round < 40; round++) {
-            await new Promise((r) => setTimeout(r, 50 + (round % 5) * 20));
-            const r = await killer.query(
-              `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-               WHERE datname = current_database() AND pid <> pg_backend_pid()
-                 AND state IN ('active', 'idle in transaction')`,
-            );
-            killed += r.rowCount ?? 0;
-          }
-        } finally {
-          await killer.end();
-        }
+        const killed = await terminateUntil(db.env.DATABASE_URL!, () => false, 40);
         running = false;
         await Promise.all(clients);
         await service.stop();
@@ -110,6 +120,57 @@ for (const engine of postgres) {
           ).to.deep.equal([]);
         });
       } finally {
+        await db.drop();
+      }
+    });
+    it('suppressions import: exit 0 only with every row stored, else it says how many are', async () => {
+      const db = await freshServiceDatabase(engine);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-kill-'));
+      try {
+        const rows = 30000;
+        const list = path.join(dir, 'list.csv');
+        const lines = ['email,reason'];
+        for (let i = 0; i < rows; i++) lines.push(`cli-kill-${i}@example.com,asked`);
+        fs.writeFileSync(list, lines.join('\n') + '\n');
+        const env = { DATABASE_URL: db.env.DATABASE_URL!, USER_KEY_SECRET: TEST_KEY_SECRET };
+        const { child, out, err } = spawnCli(['suppressions', 'import', list], env);
+        let code: number | null | undefined;
+        const exited = new Promise<void>((r) =>
+          child.on('exit', (c) => {
+            code = c;
+            r();
+          }),
+        );
+        // Mid-import: once some batches are stored.
+        const watcher = new pg.Client({ connectionString: env.DATABASE_URL });
+        await watcher.connect();
+        for (let i = 0; i < 600 && code === undefined; i++) {
+          const r = await watcher.query('SELECT count(*)::int AS n FROM email_status');
+          if ((r.rows[0] as { n: number }).n > 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        await watcher.end();
+        const killed = await terminateUntil(env.DATABASE_URL, () => code !== undefined);
+        await exited;
+        expect(killed).to.be.above(0);
+        await afterRestart(db.env, async (database) => {
+          const stored = Number(
+            (
+              (await database.knex('email_status').where('unsubscribed', true).count({
+                n: '*',
+              })) as Array<{ n: number | string }>
+            )[0]!.n,
+          );
+          const said = /the first (\d+) rows? of .* are imported and stored/.exec(err());
+          if (code === 0) expect(stored, out()).to.equal(rows);
+          else {
+            expect(err(), `exit ${code}`).to.not.match(/\n\s+at /);
+            expect(said, err()).to.not.equal(null);
+            expect(stored).to.be.at.least(Number(said![1]));
+          }
+        });
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
         await db.drop();
       }
     });
