@@ -12,7 +12,7 @@ import { LinkTokens } from '../../src/one-click/link-token.js';
 import { testEngines } from '../support/database.js';
 import { afterRestart, unsubscribedMasters } from '../support/kill-while-calling.js';
 import { rawCall, TEST_KEY_SECRET } from '../support/service.js';
-import { spawnCli } from '../ops/support.js';
+import { cli, spawnCli } from '../ops/support.js';
 import { freshServiceDatabase, spawnService } from '../support/service-process.js';
 
 const LINK_KEY = { id: 'k1', secret: 'a link secret of thirty-two characters or more' };
@@ -171,6 +171,40 @@ for (const engine of postgres) {
         });
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
+        await db.drop();
+      }
+    });
+    it('suppressions add: exit 0 only when stored, and nothing stored by one that failed', async () => {
+      const db = await freshServiceDatabase(engine);
+      try {
+        const env = { DATABASE_URL: db.env.DATABASE_URL!, USER_KEY_SECRET: TEST_KEY_SECRET };
+        const results: Array<{ email: string; code: number; stderr: string }> = [];
+        let done = false;
+        const adds = (async () => {
+          for (let i = 0; i < 12; i++) {
+            const email = `add-kill-${i}@example.com`;
+            const r = await cli(['suppressions', 'add', email, '--reason', 'asked'], env);
+            results.push({ email, code: r.code, stderr: r.stderr });
+          }
+          done = true;
+        })();
+        await terminateUntil(env.DATABASE_URL, () => done);
+        await adds;
+        const ok = results.filter((r) => r.code === 0).map((r) => r.email);
+        const failed = results.filter((r) => r.code !== 0);
+        for (const f of failed) expect(/\n\s+at /.test(f.stderr), f.stderr).to.equal(false);
+        await afterRestart(db.env, async (database) => {
+          expect(await unsubscribedMasters(database, ok)).to.have.members(ok);
+          const rows = (await database
+            .knex('email_status_history')
+            .whereIn(
+              'email_key',
+              failed.map((f) => f.email),
+            )
+            .select('email_key')) as unknown[];
+          expect(rows, 'history of adds that failed').to.deep.equal([]);
+        });
+      } finally {
         await db.drop();
       }
     });
