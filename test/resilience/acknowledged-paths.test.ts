@@ -14,6 +14,7 @@ import {
 import { mergeXml, syncManyXml } from '../support/durable-model-run.js';
 import { rawCall } from '../support/service.js';
 import { AdminClient, ALICE } from '../admin/support.js';
+import { workersOf } from '../support/proc.js';
 import { freshServiceDatabase, spawnService } from '../support/service-process.js';
 import {
   leadRecordId,
@@ -193,6 +194,63 @@ for (const engine of testEngines()) {
         });
         expect(acknowledged.length).to.be.at.least(20);
         await afterRestart(db.env, (database) => expectUnsubscribed(database, acknowledged));
+      } finally {
+        await db.drop();
+      }
+    });
+    it('one-click POSTs answered 200 by a WORKERS instance, one worker killed outright: all stored', async () => {
+      const db = await freshServiceDatabase(engine);
+      try {
+        const service = await spawnService(
+          {
+            ...db.env,
+            WORKERS: '2',
+            UNSUBSCRIBE_LINK_SECRET: LINK_KEY.secret,
+            UNSUBSCRIBE_LINK_KEY_ID: LINK_KEY.id,
+            UNSUBSCRIBE_RATE_LIMIT: '0',
+          },
+          { built: true },
+        );
+        const acknowledged: string[] = [];
+        try {
+          const tokens = new LinkTokens({ current: LINK_KEY, retired: [] }, 86400);
+          let sent = 0;
+          let running = true;
+          const client = async () => {
+            while (running) {
+              const email = `worker-kill-${sent++}@example.com`;
+              try {
+                const res = await fetch(`${service.base}/u/${tokens.create(email)}`, {
+                  method: 'POST',
+                  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+                  body: 'List-Unsubscribe=One-Click',
+                  // One sent as the worker died may get no answer and no close (its connection
+                  // lost between the primary and the dead worker): not acknowledged.
+                  signal: AbortSignal.timeout(10000),
+                });
+                if (res.status === 200 && (await res.text()) === 'Unsubscribed.\n')
+                  acknowledged.push(email);
+              } catch {
+                // its connection died with the worker: not acknowledged
+              }
+            }
+          };
+          const clients = Array.from({ length: 8 }, client);
+          for (let waited = 0; acknowledged.length < 20 && waited < 60000; waited += 10)
+            await new Promise((r) => setTimeout(r, 10));
+          const [victim] = workersOf(service.pid);
+          process.kill(victim!, 'SIGKILL');
+          await new Promise((r) => setTimeout(r, 500));
+          running = false;
+          await Promise.all(clients);
+          expect(acknowledged.length).to.be.at.least(20);
+        } finally {
+          await service.stop();
+        }
+        await afterRestart(db.env, async (database) => {
+          const stored = await unsubscribedMasters(database, acknowledged);
+          expect(stored).to.have.members(acknowledged);
+        });
       } finally {
         await db.drop();
       }
