@@ -3,12 +3,13 @@
  * acknowledged is stored after the restart (SOAP syncs: process-signals.test.ts).
  */
 import { expect } from 'chai';
-import { LinkTokens } from '../../src/one-click/link-token.js';
 import { testEngines } from '../support/database.js';
 import {
   afterRestart,
   expectUnsubscribed,
   killWhileCalling,
+  LINK_SETTINGS,
+  linkTokens,
   unsubscribedMasters,
 } from '../support/kill-while-calling.js';
 import { mergeXml, syncManyXml } from '../support/durable-model-run.js';
@@ -26,7 +27,6 @@ import {
   send,
 } from '../salesforce/support.js';
 
-const LINK_KEY = { id: 'k1', secret: 'a link secret of thirty-two characters or more' };
 const ACK = /<Ack>true<\/Ack>/;
 
 for (const engine of testEngines()) {
@@ -39,13 +39,11 @@ for (const engine of testEngines()) {
         const service = await spawnService(
           {
             ...db.env,
-            UNSUBSCRIBE_LINK_SECRET: LINK_KEY.secret,
-            UNSUBSCRIBE_LINK_KEY_ID: LINK_KEY.id,
-            UNSUBSCRIBE_RATE_LIMIT: '0',
+            ...LINK_SETTINGS,
           },
           { built: true },
         );
-        const tokens = new LinkTokens({ current: LINK_KEY, retired: [] }, 86400);
+        const tokens = linkTokens();
         const acknowledged: string[] = [];
         let sent = 0;
         await killWhileCalling(service, {
@@ -205,15 +203,13 @@ for (const engine of testEngines()) {
           {
             ...db.env,
             WORKERS: '2',
-            UNSUBSCRIBE_LINK_SECRET: LINK_KEY.secret,
-            UNSUBSCRIBE_LINK_KEY_ID: LINK_KEY.id,
-            UNSUBSCRIBE_RATE_LIMIT: '0',
+            ...LINK_SETTINGS,
           },
           { built: true },
         );
         const acknowledged: string[] = [];
         try {
-          const tokens = new LinkTokens({ current: LINK_KEY, retired: [] }, 86400);
+          const tokens = linkTokens();
           let sent = 0;
           let running = true;
           const client = async () => {

@@ -8,14 +8,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import pg from 'pg';
-import { LinkTokens } from '../../src/one-click/link-token.js';
 import { testEngines } from '../support/database.js';
-import { afterRestart, unsubscribedMasters } from '../support/kill-while-calling.js';
+import {
+  afterRestart,
+  LINK_SETTINGS,
+  linkTokens,
+  unsubscribedMasters,
+} from '../support/kill-while-calling.js';
 import { rawCall, TEST_KEY_SECRET } from '../support/service.js';
 import { cli, spawnCli } from '../ops/support.js';
 import { freshServiceDatabase, spawnService } from '../support/service-process.js';
 
-const LINK_KEY = { id: 'k1', secret: 'a link secret of thirty-two characters or more' };
 const GROUP = 20;
 
 const unsubscribeMany = (emails: string[]) =>
@@ -59,13 +62,11 @@ for (const engine of postgres) {
         const service = await spawnService(
           {
             ...db.env,
-            UNSUBSCRIBE_LINK_SECRET: LINK_KEY.secret,
-            UNSUBSCRIBE_LINK_KEY_ID: LINK_KEY.id,
-            UNSUBSCRIBE_RATE_LIMIT: '0',
+            ...LINK_SETTINGS,
           },
           { built: true },
         );
-        const tokens = new LinkTokens({ current: LINK_KEY, retired: [] }, 86400);
+        const tokens = linkTokens();
         const acked: string[] = [];
         const faulted: string[] = [];
         const groupsAcked: string[][] = [];

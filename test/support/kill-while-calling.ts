@@ -4,6 +4,7 @@
  */
 import { expect } from 'chai';
 import { openDatabase, type Database } from '../../src/data-access/database.js';
+import { LinkTokens } from '../../src/one-click/link-token.js';
 import type { ServiceProcess } from './service-process.js';
 
 /**
@@ -71,3 +72,16 @@ export async function expectUnsubscribed(database: Database, emails: string[]): 
   expect(people.filter((p) => Boolean(p.unsubscribed)).map((p) => p.email)).to.have.members(emails);
   expect(await unsubscribedMasters(database, emails)).to.have.members(emails);
 }
+
+const LINK_KEY = { id: 'k1', secret: 'a link secret of thirty-two characters or more' };
+
+/** The settings of a service with one-click links on and no limit on their POSTs. */
+export const LINK_SETTINGS = {
+  UNSUBSCRIBE_LINK_SECRET: LINK_KEY.secret,
+  UNSUBSCRIBE_LINK_KEY_ID: LINK_KEY.id,
+  UNSUBSCRIBE_RATE_LIMIT: '0',
+};
+
+/** Links as a sender holding LINK_SETTINGS' key makes them. */
+export const linkTokens = (): LinkTokens =>
+  new LinkTokens({ current: LINK_KEY, retired: [] }, 86400);
