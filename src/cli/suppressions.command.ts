@@ -9,7 +9,7 @@ import {
   type SuppressionService,
 } from '../domain/suppression.service.js';
 import { parseDateTime } from '../calendar-dates.js';
-import { isAppError } from '../errors.js';
+import { isAppError, isDatabaseUnavailable } from '../errors.js';
 import { csvRows, UnreadableCsv, writeSuppressionCsv } from '../suppression-csv.js';
 import { plural, progressBar, rejectsWriter } from './import-output.js';
 import { type ArgumentSpec, unexpectedArgument, wordsOf } from './arguments.js';
@@ -108,7 +108,9 @@ async function importSuppressions(
       actor: options.actor,
       onReject: (r) => rejects?.write(r),
       onProgress: (c) => {
-        written = c;
+        // A copy: the service goes on counting the rows it reads into its next batch, which
+        // are not stored until that batch commits.
+        written = { ...c };
         draw?.(c);
       },
     });
@@ -120,7 +122,9 @@ async function importSuppressions(
     // The file stops where it is unreadable; what was imported so far stays (re-runs are idempotent).
     await closeRejects();
     if (!(error instanceof UnreadableCsv) && !isAppError(error)) throw error;
-    options.err.write(`${tty ? '\n' : ''}${(error as Error).message}\n`);
+    // The database lost mid-import: how far it got, as a signal's stop says it.
+    const upTo = isDatabaseUnavailable(error) ? `: ${stored(written)}` : '';
+    options.err.write(`${tty ? '\n' : ''}${(error as Error).message}${upTo}\n`);
     if (error instanceof UnreadableCsv && written)
       options.err.write(
         `Before it: ${plural(written.rows, 'row', 'rows')}; ${plural(written.suppressed, 'address', 'addresses')} ${options.dryRun ? 'would be ' : ''}suppressed, ${written.rejected} rejected.\n`,
@@ -232,8 +236,8 @@ same import twice changes nothing the second time. A file written by "export" ca
 its lines with unsubscribed=false (lifted addresses; also 0, no, or a spreadsheet's
 translation of false such as FALSCH or FAUX) are skipped, as import never lifts; a line whose
 unsubscribed cell says neither true nor false is rejected.
-Exit codes: 0 every line imported; 1 some lines were rejected or the file could not be read
-(what was imported stays); 2 bad arguments, or a file that is missing, empty or a directory,
+Exit codes: 0 every line imported; 1 some lines were rejected, the file could not be read or
+the database failed (what was imported stays); 2 bad arguments, or a file that is missing, empty or a directory,
 or a rejects file that cannot be written; 130/143/129 stopped by SIGINT/SIGTERM/SIGHUP (a
 closed terminal: the rows read by then are imported, one line says how many; a second signal
 stops at once, what was committed by then stays).

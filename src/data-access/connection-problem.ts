@@ -62,6 +62,10 @@ export function connectionProblem(error: unknown, databaseUrl: string): string |
     return `PostgreSQL at ${host} (DATABASE_URL) did not answer the connection attempt in time`;
   if (!e?.code && e?.message === 'Connection terminated unexpectedly')
     return `PostgreSQL at ${host} (DATABASE_URL) closed the connection before answering`;
+  // The server ended the session: shut down, restarted, or the process terminated by an
+  // administrator (pg_terminate_backend) while the command ran.
+  if (e?.code === '57P01' || e?.code === '57P02')
+    return `PostgreSQL at ${host} (DATABASE_URL) ended the connection (${e.code}): it was shut down, restarted or the session terminated`;
   if (e?.code === '3D000')
     return `PostgreSQL at ${host}: the database named in DATABASE_URL does not exist (${e.code})`;
   return null;

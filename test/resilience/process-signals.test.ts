@@ -1,13 +1,13 @@
 import { expect } from 'chai';
-import { openDatabase, type Database } from '../../src/data-access/database.js';
 import { createServices } from '../../src/compose.js';
 import { testEngines } from '../support/database.js';
-import { rawCall, syncUnsubscribedXml } from '../support/service.js';
 import {
-  freshServiceDatabase,
-  spawnService,
-  type ServiceProcess,
-} from '../support/service-process.js';
+  afterRestart,
+  expectUnsubscribed,
+  killWhileCalling,
+} from '../support/kill-while-calling.js';
+import { rawCall, syncUnsubscribedXml } from '../support/service.js';
+import { freshServiceDatabase, spawnService } from '../support/service-process.js';
 
 const SHARED = ['kill-a@example.com', 'kill-b@example.com', 'kill-c@example.com'];
 
@@ -30,67 +30,6 @@ function statuses(body: string): Array<{ leadId: number; status: string }> {
       status: m[2]!,
     }),
   );
-}
-
-/**
- * Runs `clients` loops of `call` against the service and SIGKILLs it once `ready()` holds
- * (however slow the machine, within a minute) and `after` more milliseconds have passed; a
- * loop ends when its connection dies with the process.
- */
-async function killWhileCalling(
-  service: ServiceProcess,
-  options: { clients: number; call: () => Promise<void>; ready: () => boolean; after?: number },
-): Promise<void> {
-  const client = async () => {
-    for (;;) {
-      try {
-        await options.call();
-      } catch {
-        return; // the connection died with the process
-      }
-    }
-  };
-  const clients = Array.from({ length: options.clients }, client);
-  for (let waited = 0; !options.ready() && waited < 60000; waited += 10) {
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  if (options.after) await new Promise((r) => setTimeout(r, options.after));
-  service.child.kill('SIGKILL');
-  await Promise.all(clients);
-  await service.exited;
-}
-
-/** Opens the killed service's database as a restarted process would, for `check`. */
-async function afterRestart(
-  env: NodeJS.ProcessEnv,
-  check: (database: Database) => Promise<void>,
-): Promise<void> {
-  const database = openDatabase({
-    databaseUrl: env.DATABASE_URL ?? '',
-    dataDir: env.DATA_DIR ?? '',
-    sqliteBusyTimeoutMs: 5000,
-    dbPoolMax: 2,
-  });
-  try {
-    await check(database);
-  } finally {
-    await database.close();
-  }
-}
-
-/** Every one of `emails` unsubscribed: its person's flag and its master status. */
-async function expectUnsubscribed(database: Database, emails: string[]): Promise<void> {
-  const people = (await database
-    .knex('leads')
-    .whereIn('email', emails)
-    .select('email', 'unsubscribed')) as Array<{ email: string; unsubscribed: unknown }>;
-  expect(people.filter((p) => Boolean(p.unsubscribed)).map((p) => p.email)).to.have.members(emails);
-  const masters = (await database
-    .knex('email_status')
-    .whereIn('email_key', emails)
-    .where('unsubscribed', true)
-    .count({ n: '*' })) as Array<{ n: number | string }>;
-  expect(Number(masters[0]?.n)).to.equal(emails.length);
 }
 
 for (const engine of testEngines()) {
