@@ -202,8 +202,7 @@ export function latestDateTime(
   return new Date(d.getTime() + 999);
 }
 
-// toISOString less its Z (a year past 9999, which an offset reaches from 9999-12-31, keeps its
-// sign and six digits as before).
+// toISOString less its Z (dates read are within the years 0001-9999 in UTC, so four digits).
 const wholeSeconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, '');
 const withMillis = (d: Date) => d.toISOString().replace(/Z$/, '');
 
