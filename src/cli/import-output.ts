@@ -5,9 +5,7 @@
 import fs from 'node:fs';
 import type { ImportCounts, SuppressionReject } from '../domain/suppression.service.js';
 import { REJECTS_CSV_HEADER, rejectCsvLine } from '../suppression-csv.js';
-
-/** A count and its noun: "1 row", "2 rows". */
-export const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+import { plural } from './printable.js';
 
 /** The rejected lines' file, made at the first rejected line: a run without any leaves none. */
 export interface RejectsWriter {

@@ -15,3 +15,6 @@ export function printable(value: string): string {
     return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
   });
 }
+
+/** A count and its noun, singular for one: "1 row", "2 rows". */
+export const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { plural } from './printable.js';
 
 /** What restoreSqlite reports (data-access's Restored, as this file reads it). */
 interface Restored {
@@ -9,8 +10,6 @@ interface Restored {
 /** A word a POSIX shell reads back as it is: quoted only when it needs to be. */
 const shellWord = (word: string) =>
   /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /**
  * What `restore` says of the statuses the database it replaced holds and the backup lacks

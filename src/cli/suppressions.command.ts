@@ -11,9 +11,9 @@ import {
 import { parseDateTime } from '../calendar-dates.js';
 import { isAppError, isDatabaseUnavailable } from '../errors.js';
 import { csvRows, UnreadableCsv, writeSuppressionCsv } from '../suppression-csv.js';
-import { plural, progressBar, rejectsWriter } from './import-output.js';
+import { progressBar, rejectsWriter } from './import-output.js';
 import { type ArgumentSpec, unexpectedArgument, wordsOf } from './arguments.js';
-import { printable } from './printable.js';
+import { plural, printable } from './printable.js';
 import { unusableFile, unusableRejectsFile } from './import-file-checks.js';
 import { signalExitCode, stopNow, whileRunning, type StopSignal } from './stop-signals.js';
 
