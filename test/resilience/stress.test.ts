@@ -17,6 +17,8 @@ for (const engine of testEngines()) {
         report.unexpected,
         [...report.unexpected.slice(0, 5), ...report.serviceErrors].join('\n'),
       ).to.deep.equal([]);
+      // A slot on its way back to its lender: rare, never a refusal of calls under the limit.
+      expect(report.faults['20024'] ?? 0, 'calls refused 20024').to.be.at.most(report.ops / 100);
       expect(report.violations).to.equal(0);
       expect(report.missingAcknowledged).to.deep.equal([]);
       expect(Object.values(report.byOperation).reduce((a, b) => a + b, 0)).to.equal(report.ops);

@@ -38,8 +38,13 @@ export interface StressReport {
 }
 
 const ADDRESSES = ['s1@example.com', 'S2@Example.com', 's3@example.com', 's4@example.com'];
-/** Faults a client may legitimately get here: the lead it named was deleted by someone else. */
-const EXPECTED_FAULTS = new Set([20103]);
+/**
+ * Faults a client may legitimately get here: the lead it named was deleted by someone else;
+ * and 20024, which docs/operations.md allows for a moment at exactly the limit (a slot on its
+ * way back to the worker that lent it when the client's next call arrives): counted in
+ * `faults`, the test bounds how many.
+ */
+const EXPECTED_FAULTS = new Set([20103, 20024]);
 
 /** The fault's code and message; the envelope's start is the same for every fault. */
 const faultSummary = (body: string): string =>
