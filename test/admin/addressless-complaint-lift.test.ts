@@ -1,8 +1,10 @@
 import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
+import { chromiumOrSkip } from '../support/chromium.js';
 import { testEngines } from '../support/database.js';
-import { consolePerTest, type AdminClient } from './support.js';
+import { launchBrowser } from './browser-support.js';
+import { ALICE, consolePerTest, type AdminClient } from './support.js';
 
 const web = ChangePaths.webService();
 
@@ -71,6 +73,35 @@ for (const engine of testEngines()) {
       expect(lifted.status).to.equal(303);
       expect(lifted.location).to.equal(`/admin/people/${id}?saved=resubscribed`);
       expect(await unsubscribedNow(services, id)).to.equal(false);
+    });
+
+    it('in a real browser: the tick is on the first confirmation, and lifts the complaint', async function () {
+      chromiumOrSkip(this);
+      const id = await addresslessComplaint(services);
+      const browser = await launchBrowser();
+      try {
+        const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+        await page.goto(`${client.base}/admin/login`);
+        await page.getByLabel('Operator name').fill(ALICE.name);
+        await page.getByLabel('Password').fill(ALICE.password);
+        await page.getByRole('button', { name: 'Log in' }).click();
+        await page.waitForURL(`${client.base}/admin/`);
+        await page.goto(`${client.base}/admin/people/${id}`);
+        await page.getByRole('checkbox', { name: 'Unsubscribed' }).uncheck();
+        await page.getByLabel('Reason for this change').fill('Phoned to opt back in');
+        await page.getByRole('button', { name: 'Save' }).click();
+        await page.waitForURL(`${client.base}/admin/people/${id}/unsubscribed`);
+        const tick = page.getByRole('checkbox', {
+          name: 'I confirm lifting a complaint suppression',
+        });
+        expect(await tick.count()).to.equal(1);
+        await tick.check();
+        await page.getByRole('button', { name: 'Confirm: re-subscribe' }).click();
+        await page.waitForURL(/saved=resubscribed/);
+        expect(await unsubscribedNow(services, id)).to.equal(false);
+      } finally {
+        await browser.close();
+      }
     });
 
     it('Change Data Value previews the complaint, asks for the tick, and refuses an unticked start', async () => {
