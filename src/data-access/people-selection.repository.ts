@@ -98,6 +98,24 @@ export class PeopleSelectionRepository {
     return Number(row?.n ?? 0);
   }
 
+  /**
+   * Unsubscribed people of the selection without an address whose own reason is one of
+   * `reasons` (lower case): no master status holds their opt-out, their reason does.
+   */
+  async protectedWithoutAddress(c: PeopleCriteria, reasons: readonly string[]): Promise<number> {
+    if (reasons.length === 0) return 0;
+    const [row] = (await this.selected(c)
+      .whereNull('email_key')
+      .where('unsubscribed', true)
+      // The same superset of the domain's whole-word match as protectedAddresses.
+      .where((q) => {
+        for (const r of reasons)
+          q.orWhereRaw('lower(unsubscribed_reason) LIKE ?', [`%${r.toLowerCase()}%`]);
+      })
+      .count({ n: '*' })) as Row[];
+    return Number(row?.n ?? 0);
+  }
+
   /** People holding an address, in id order, a page at a time. */
   async holders(emailKey: string, afterId: number, limit: number): Promise<LeadRecord[]> {
     return this.page({ emailKeys: [emailKey], ids: [] }, afterId, limit);

@@ -29,6 +29,8 @@ export interface BulkPreview {
   counts: SelectionCounts;
   /** Addresses in the selection whose suppression has a protected reason (complaints). */
   protectedAddresses: number;
+  /** People in the selection without an address, unsubscribed for a protected reason. */
+  protectedWithoutAddress: number;
   /** The first people selected. */
   sample: LeadRecord[];
 }
@@ -133,10 +135,14 @@ export class BulkChangeService {
   async preview(search: PeopleCriteria, change: DataValueChange): Promise<BulkPreview> {
     this.attributes(change);
     const criteria = foldedContains(search);
+    const lifts = this.lifts(change);
     return this.transactions.read(async (repos) => ({
       counts: await repos.selection.counts(criteria),
-      protectedAddresses: this.lifts(change)
+      protectedAddresses: lifts
         ? await repos.selection.protectedAddresses(criteria, this.protectedWords)
+        : 0,
+      protectedWithoutAddress: lifts
+        ? await repos.selection.protectedWithoutAddress(criteria, this.protectedWords)
         : 0,
       sample: await repos.selection.page(criteria, 0, 20),
     }));
@@ -155,7 +161,8 @@ export class BulkChangeService {
       if (
         this.lifts(change) &&
         !options.confirmProtected &&
-        (await repos.selection.protectedAddresses(criteria, this.protectedWords)) > 0
+        ((await repos.selection.protectedAddresses(criteria, this.protectedWords)) > 0 ||
+          (await repos.selection.protectedWithoutAddress(criteria, this.protectedWords)) > 0)
       ) {
         throw new AppError(
           ErrorCode.BAD_PARAMETER,

@@ -156,6 +156,24 @@ ${form.list}</textarea>
   });
 }
 
+/**
+ * What the lift confirmation asks about: the addresses suppressed for a complaint, and the
+ * people without an address whose own reason is one (no address's status holds theirs).
+ */
+function protectedSummary(preview: BulkPreview): string {
+  const parts: string[] = [];
+  if (preview.protectedAddresses > 0)
+    parts.push(`${preview.protectedAddresses} of these addresses were suppressed for a complaint.`);
+  const people = preview.protectedWithoutAddress;
+  if (people > 0)
+    parts.push(
+      people === 1
+        ? '1 person without an address was unsubscribed for a complaint.'
+        : `${people} people without an address were unsubscribed for a complaint.`,
+    );
+  return parts.join(' ');
+}
+
 export function bulkPreviewPage(options: {
   session: PageSession;
   form: BulkForm;
@@ -198,9 +216,9 @@ export function bulkPreviewPage(options: {
                 (name) => html`<input type="hidden" name="${name}" value="${form[name]}" />`,
               )}
               ${
-                preview.protectedAddresses > 0
+                preview.protectedAddresses + preview.protectedWithoutAddress > 0
                   ? liftConfirmation(
-                      `${preview.protectedAddresses} of these addresses were suppressed for a complaint. Lifting them needs your explicit confirmation.`,
+                      `${protectedSummary(preview)} Lifting them needs your explicit confirmation.`,
                       'I confirm lifting complaint suppressions',
                     )
                   : ''

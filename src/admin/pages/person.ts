@@ -247,13 +247,15 @@ export function personConfirmPage(options: {
   unsubscribed: boolean;
   reason: string;
   holders: Sharing | null;
-  masterReason: string | null;
+  /** The protected reason the change lifts: its address's, or a person's without one. */
+  protectedReason: string | null;
   /** The change lifts a suppression only an operator may lift, with a confirmation. */
   liftsProtected: boolean;
 }): string {
   const { session, lead, unsubscribed, holders } = options;
   const verb = unsubscribed ? 'unsubscribes' : 're-subscribes';
   const lifting = !unsubscribed && options.liftsProtected;
+  const reasonShown = options.protectedReason ?? 'protected reason';
   const reach = holders
     ? html`<p>
           This ${verb} <strong>${holders.count}</strong>
@@ -282,9 +284,12 @@ export function personConfirmPage(options: {
         ${
           lifting
             ? liftConfirmation(
-                html`The address was suppressed for a <strong>${options.masterReason}</strong>.
-                  Lifting it needs your explicit confirmation.`,
-                `I confirm lifting a ${options.masterReason} suppression`,
+                lead.email
+                  ? html`The address was suppressed for a <strong>${reasonShown}</strong>. Lifting
+                      it needs your explicit confirmation.`
+                  : html`This person, without an address, was unsubscribed for a
+                      <strong>${reasonShown}</strong>. Lifting it needs your explicit confirmation.`,
+                `I confirm lifting a ${reasonShown} suppression`,
               )
             : ''
         }

@@ -117,16 +117,22 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
       res.redirect(303, `${personUrl(id)}?saved=unchanged`);
       return;
     }
-    const lifting =
-      !unsubscribed &&
-      master?.unsubscribed === true &&
-      services.durableStatus.isProtected(master.reason);
+    // The opt-out a re-subscribe lifts: the address's status, or, for a person without an
+    // address, its own (its reason keeps it: lead-update.ts).
+    const lifted = lead.email
+      ? master?.unsubscribed === true
+        ? master.reason
+        : null
+      : lead.unsubscribed
+        ? ownReason
+        : null;
+    const lifting = !unsubscribed && services.durableStatus.isProtected(lifted);
     const liftConfirmed = field(req.body, 'liftProtected') === 'yes';
     const confirmed = field(req.body, 'confirm') === 'yes' && (!lifting || liftConfirmed);
     const confirmPage = async (
       status: number,
       liftsProtected: boolean,
-      masterReason: string | null,
+      protectedReason: string | null,
     ) =>
       send(
         res,
@@ -137,11 +143,11 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
           unsubscribed,
           reason,
           holders: await holders(services, lead, 50),
-          masterReason,
+          protectedReason,
           liftsProtected,
         }),
       );
-    if (!confirmed) return confirmPage(200, lifting, master?.reason ?? null);
+    if (!confirmed) return confirmPage(200, lifting, lifted);
     let after: LeadView;
     try {
       // The check above saw the address before this write's transaction: only a lift the
@@ -164,8 +170,11 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
       )
         throw error;
       // A protected reason recorded since the page looked: asked for, as it would have been.
-      const now = lead.email ? (await services.durableStatus.explain(lead.email)).status : null;
-      return confirmPage(409, true, now?.reason ?? null);
+      const now = lead.email
+        ? (await services.durableStatus.explain(lead.email)).status?.reason
+        : (await findPerson(services, id)).attributes.find((a) => a.name === 'UnsubscribedReason')
+            ?.value;
+      return confirmPage(409, true, now ?? null);
     }
     const outcome: SavedOutcome =
       lead.unsubscribed === after.unsubscribed

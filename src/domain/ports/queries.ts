@@ -210,6 +210,11 @@ export interface PeopleSelection {
    * confirm once too often is safe; never asking when it should is not).
    */
   protectedAddresses(c: PeopleCriteria, reasons: readonly string[]): Promise<number>;
+  /**
+   * How many unsubscribed people of the selection without an address have an own reason that
+   * may hold one of `reasons` (the same superset): their reason is what keeps their opt-out.
+   */
+  protectedWithoutAddress(c: PeopleCriteria, reasons: readonly string[]): Promise<number>;
   /** The people holding an address, by id. */
   holders(emailKey: string, afterId: number, limit: number): Promise<LeadRecord[]>;
   /** How many people hold an address, in how many partitions. */
