@@ -7,6 +7,7 @@ import {
   type LeadView,
 } from '../domain/lead.types.js';
 import type { ActivityView } from '../domain/activity.service.js';
+import type { FieldCatalogue } from '../domain/field-catalogue.js';
 import {
   formatDateTime,
   formatInstant,
@@ -253,18 +254,39 @@ function activityValue(a: ActivityView, name: string, value: string): string {
     : value;
 }
 
-function activityAttributes(a: ActivityView) {
+/** A datetime as the log keeps it (toISOString: milliseconds, Z). */
+const STORED_INSTANT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/**
+ * Whether `a` changed a datetime field: its Old Value and New Value then go out as the field's
+ * own value does in a lead record (`2026-01-02T03:04:05+00:00`, milliseconds only when it has
+ * some), so that a client applying New Value to its copy of the person reads the same text as
+ * getLead gives (PHP's createFromFormat(DATE_W3C) fails on `.000Z`).
+ */
+function changesDateTime(a: ActivityView, catalogue: FieldCatalogue | undefined): boolean {
+  if (!catalogue || a.activityType !== 'Change Data Value') return false;
+  const field = a.attributes.find(([name]) => name === 'Attribute Name')?.[1];
+  return field !== undefined && catalogue.find(field)?.type === 'datetime';
+}
+
+function activityAttributes(a: ActivityView, catalogue: FieldCatalogue | undefined) {
+  const dateTime = changesDateTime(a, catalogue);
   return {
     attribute: a.attributes.map(([attrName, attrValue]) => ({
       attrName,
       attrType: null,
-      attrValue: activityValue(a, attrName, attrValue),
+      attrValue:
+        dateTime &&
+        (attrName === 'Old Value' || attrName === 'New Value') &&
+        STORED_INSTANT.test(attrValue)
+          ? formatInstant(attrValue)
+          : activityValue(a, attrName, attrValue),
     })),
   };
 }
 
-/** ActivityRecord in schema order. */
-export function fromActivity(a: ActivityView): Record<string, unknown> {
+/** ActivityRecord in schema order (`catalogue`: the fields whose changes it shows). */
+export function fromActivity(a: ActivityView, catalogue?: FieldCatalogue): Record<string, unknown> {
   return {
     id: a.id,
     activityDateTime: formatDateTime(a.createdAt),
@@ -272,7 +294,7 @@ export function fromActivity(a: ActivityView): Record<string, unknown> {
     // No asset (a New Lead) and no campaign behind it: empty, not nil, as the vendor wrote them
     // (a JAX-WS or .NET stub reads "" rather than null, PHP a string).
     mktgAssetName: a.assetName ?? '',
-    activityAttributes: activityAttributes(a),
+    activityAttributes: activityAttributes(a, catalogue),
     campaign: '',
     personName: null,
     mktPersonId: String(a.leadId),
@@ -282,14 +304,17 @@ export function fromActivity(a: ActivityView): Record<string, unknown> {
   };
 }
 
-/** LeadChangeRecord in schema order. */
-export function fromLeadChange(a: ActivityView): Record<string, unknown> {
+/** LeadChangeRecord in schema order (`catalogue`: the fields whose changes it shows). */
+export function fromLeadChange(
+  a: ActivityView,
+  catalogue?: FieldCatalogue,
+): Record<string, unknown> {
   return {
     id: a.id,
     activityDateTime: formatDateTime(a.createdAt),
     activityType: a.activityType,
     mktgAssetName: a.assetName,
-    activityAttributes: activityAttributes(a),
+    activityAttributes: activityAttributes(a, catalogue),
     // campaign (optional) left out when there is none, as the vendor's getLeadChanges did.
     mktPersonId: String(a.leadId),
   };
