@@ -202,7 +202,7 @@ export function toLeadInput(raw: Raw): LeadInput {
   if (ftype !== undefined && ftype.trim() !== '')
     input.foreignSysType = ftype.trim() as LeadInput['foreignSysType'];
   const attrs = attributeList(memberAs(record, 'leadAttributeList', spelled));
-  input.attributes = list(member(attrs, 'attribute')).map((a) => {
+  const attributes = list(member(attrs, 'attribute')).map((a) => {
     const attr = object(a);
     const name = attr ? text(member(attr, 'attrName'), 'attrName') : undefined;
     if (!attr || name === undefined || name.trim() === '') {
@@ -211,7 +211,26 @@ export function toLeadInput(raw: Raw): LeadInput {
     const value = text(member(attr, 'attrValue'), 'attrValue');
     return { name, value: value ?? null };
   });
+  input.attributes = attributes.filter((a) => !isIdAttribute(a, input.id));
   return input;
+}
+
+/**
+ * An attribute named Id: the Ruby gems built on Savon (Rapleaf's marketo_gem, markety) sync "on
+ * id" by sending the record's Id as an attribute too. It names the person, it changes nothing:
+ * passed over when it repeats the record's Id, refused otherwise (an Id alone, or another
+ * person's, would leave which person the call meant to the reader).
+ */
+function isIdAttribute(a: { name: string; value: string | null }, id: number | undefined): boolean {
+  if (a.name.trim().toLowerCase() !== 'id') return false;
+  const value = a.value?.trim() ?? '';
+  if (id !== undefined && /^\d{1,10}$/.test(value) && Number(value) === id) return true;
+  throw new AppError(
+    ErrorCode.LEAD_ATTRIBUTE_BAD,
+    id === undefined
+      ? "Attribute Id: give the person's Id as the record's Id member"
+      : `Attribute Id: ${value.slice(0, 16) || 'empty'} is not the record's Id ${id}`,
+  );
 }
 
 function wireValue(a: LeadAttribute): string {

@@ -190,6 +190,64 @@ for (const engine of testEngines()) {
       });
     });
 
+    // The Ruby gems built on Savon (Rapleaf's marketo_gem, and markety forked from it) sync "on
+    // id" by sending the lead's Id twice: as an attribute named Id (typed string), and as the
+    // record's id, written after leadAttributeList and in lower case as Gyoku writes :id.
+    describe("an Id attribute, as Ruby's marketo_gem and markety send it with the record's Id", () => {
+      const stringAttr = (name: string, value: string) =>
+        `<attribute><attrName>${name}</attrName><attrType>string</attrType><attrValue>${value}</attrValue></attribute>`;
+      const onId = (id: string, idAttribute: string, firstName: string) =>
+        '<ns1:paramsSyncLead><returnLead>true</returnLead><leadRecord><leadAttributeList>' +
+        stringAttr('Email', 'on-id@example.com') +
+        stringAttr('FirstName', firstName) +
+        stringAttr('Id', idAttribute) +
+        `</leadAttributeList>${id ? `<id>${id}</id>` : ''}</leadRecord></ns1:paramsSyncLead>`;
+      const firstName = async (id: string) => {
+        const got = await rawCall(
+          service.url,
+          `<ns1:paramsGetLead><leadKey><keyType>IDNUM</keyType><keyValue>${id}</keyValue></leadKey></ns1:paramsGetLead>`,
+        );
+        return /<attrName>FirstName<\/attrName><attrType>string<\/attrType><attrValue>([^<]*)</.exec(
+          got.body,
+        )?.[1];
+      };
+      let id = '';
+      before(async () => {
+        const created = await rawCall(service.url, syncEmailXml('on-id@example.com'));
+        id = /<leadId>(\d+)<\/leadId>/.exec(created.body)![1]!;
+      });
+
+      it('syncs the person the record names, the Id attribute naming it too', async () => {
+        const res = await rawCall(service.url, onId(id, id, 'Rae'));
+        expect(res.status, res.body).to.equal(200);
+        expect(res.body).to.include(`<leadId>${id}</leadId>`);
+        expect(res.body).to.include('<status>UPDATED</status>');
+        // Id is the record's member, not one of its attributes.
+        expect(res.body).to.not.include('<attrName>Id</attrName>');
+        expect(await firstName(id)).to.equal('Rae');
+        const batch = await rawCall(
+          service.url,
+          '<ns1:paramsSyncMultipleLeads><leadRecordList><leadRecord><leadAttributeList>' +
+            stringAttr('FirstName', 'Ray') +
+            stringAttr('Id', ` ${id} `) +
+            `</leadAttributeList><Id>${id}</Id></leadRecord></leadRecordList></ns1:paramsSyncMultipleLeads>`,
+        );
+        expect(batch.status, batch.body).to.equal(200);
+        expect(batch.body).to.include(`<leadId>${id}</leadId><status>UPDATED</status>`);
+        expect(await firstName(id)).to.equal('Ray');
+      });
+
+      it('refuses an Id attribute naming another person, or standing without the record Id: 20105, nothing written', async () => {
+        const other = String(Number(id) + 1000);
+        for (const body of [onId(id, other, 'Wrong'), onId('', id, 'Wrong')]) {
+          const res = await rawCall(service.url, body);
+          expectFault(res, 20105);
+          expect(res.body).to.include('Attribute Id');
+        }
+        expect(await firstName(id)).to.equal('Ray');
+      });
+    });
+
     // Talend's Marketo components call listMObjects when they create their SOAP client, to
     // check the credentials: a fault there (20019 it was) fails every job before its first call.
     it('listMObjects names the objects describeMObject describes, each of them describable', async () => {
