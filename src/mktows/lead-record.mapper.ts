@@ -155,6 +155,12 @@ export function toKeyList(raw: Raw, name: string, itemAlias?: string): LeadKey[]
   });
 }
 
+/**
+ * A LeadRecord's Id may come as leadId: the vendor's developer blog (its Ruby samples' :lead_id)
+ * names the lead of a syncLead or syncMultipleLeads record so, and the vendor read it as the Id.
+ */
+export const LEAD_RECORD_READ_ALSO = { LeadRecord: { leadId: 'Id' } } as const;
+
 /** LeadRecord's members as the schema spells them (no two differ only in case). */
 const LEAD_RECORD_MEMBERS: ReadonlySet<string> = new Set([
   'Id',
@@ -186,7 +192,10 @@ export function toLeadInput(raw: Raw): LeadInput {
   // Nearly always so: the members a record leaves out are then not looked for in every case.
   const spelled = spelledAs(record, LEAD_RECORD_MEMBERS);
   const input: LeadInput = {};
-  const id = text(memberAs(record, 'Id', spelled), 'Id');
+  const id = recordId(
+    text(memberAs(record, 'Id', spelled), 'Id'),
+    spelled ? undefined : text(member(record, 'leadId'), 'leadId'),
+  );
   if (id !== undefined && id.trim() !== '') {
     const s = id.trim();
     if (!/^\d{1,10}$/.test(s) || Number(s) < 1 || Number(s) > 2147483647) {
@@ -213,6 +222,18 @@ export function toLeadInput(raw: Raw): LeadInput {
   });
   input.attributes = attributes.filter((a) => !isIdAttribute(a, input.id));
   return input;
+}
+
+/** The record's Id, given as Id or as leadId (LEAD_RECORD_READ_ALSO): both must name one lead. */
+function recordId(id: string | undefined, leadId: string | undefined): string | undefined {
+  const given = id?.trim() ? id : undefined;
+  if (!leadId?.trim()) return given;
+  if (given !== undefined && given.trim() !== leadId.trim())
+    throw new AppError(
+      ErrorCode.BAD_PARAMETER,
+      'Id and leadId of a leadRecord name different leads: give one of them',
+    );
+  return leadId;
 }
 
 /**

@@ -248,6 +248,67 @@ for (const engine of testEngines()) {
       });
     });
 
+    // The vendor's developer blog (2014) names the lead of a record by leadId, as its Ruby
+    // samples' :lead_id writes it: syncMultipleLeads writing a foreignSysPersonId to two existing
+    // leads, and syncLead changing a lead's address. Its answers show them UPDATED: the
+    // vendor read leadId as the record's Id.
+    describe("a record's leadId, as the vendor's developer blog sends it", () => {
+      const idnum = (id: string) =>
+        `<ns1:paramsGetLead><leadKey><keyType>IDNUM</keyType><keyValue>${id}</keyValue></leadKey></ns1:paramsGetLead>`;
+      const created = async (email: string) => {
+        const res = await rawCall(service.url, syncEmailXml(email));
+        return /<leadId>(\d+)<\/leadId>/.exec(res.body)![1]!;
+      };
+
+      it('syncMultipleLeads and syncLead update the lead leadId names', async () => {
+        const ids = [await created('blog-1@example.com'), await created('blog-2@example.com')];
+        const record = (id: string, n: number) =>
+          `<leadRecord><leadId>${id}</leadId><foreignSysPersonId>blog-fs-${n}</foreignSysPersonId>` +
+          '<leadAttributeList><attribute><attrName>Company</attrName>' +
+          `<attrValue>Blog${n}</attrValue></attribute></leadAttributeList></leadRecord>`;
+        const batch = await rawCall(
+          service.url,
+          `<ns1:paramsSyncMultipleLeads><leadRecordList>${ids.map(record).join('')}</leadRecordList>` +
+            '<dedupEnabled>true</dedupEnabled></ns1:paramsSyncMultipleLeads>',
+        );
+        expect(batch.status, batch.body).to.equal(200);
+        for (const id of ids)
+          expect(batch.body).to.include(`<leadId>${id}</leadId><status>UPDATED</status>`);
+        const first = await rawCall(service.url, idnum(ids[0]!));
+        expect(first.body).to.include('<ForeignSysPersonId>blog-fs-0</ForeignSysPersonId>');
+        expect(first.body).to.include('<attrValue>Blog0</attrValue>');
+
+        const moved = await rawCall(
+          service.url,
+          `<ns1:paramsSyncLead><leadRecord><leadId>${ids[1]}</leadId><Email>blog-new@example.com</Email>` +
+            '</leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>',
+        );
+        expect(moved.status, moved.body).to.equal(200);
+        expect(moved.body).to.include(`<leadId>${ids[1]}</leadId><status>UPDATED</status>`);
+        expect((await rawCall(service.url, idnum(ids[1]!))).body).to.include(
+          '<Email>blog-new@example.com</Email>',
+        );
+      });
+
+      it("refuses a leadId naming another lead than the record's Id: 20110, nothing written", async () => {
+        const [a, b] = [await created('blog-3@example.com'), await created('blog-4@example.com')];
+        const res = await rawCall(
+          service.url,
+          `<ns1:paramsSyncLead><leadRecord><Id>${a}</Id><leadId>${b}</leadId>` +
+            '<Email>blog-wrong@example.com</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>',
+        );
+        expectFault(res, 20110);
+        expect(res.body).to.include('leadId');
+        for (const [id, email] of [
+          [a, 'blog-3@example.com'],
+          [b, 'blog-4@example.com'],
+        ] as const)
+          expect((await rawCall(service.url, idnum(id))).body).to.include(
+            `<Email>${email}</Email>`,
+          );
+      });
+    });
+
     // Talend's Marketo components call listMObjects when they create their SOAP client, to
     // check the credentials: a fault there (20019 it was) fails every job before its first call.
     it('listMObjects names the objects describeMObject describes, each of them describable', async () => {
