@@ -168,6 +168,20 @@ function activityView(a: ActivityRecord): ActivityView {
     // is, so that the list has several members (PHP's SoapClient reads a list of one as an
     // object, and every activity the vendor wrote had several attributes).
     attributes.push(['Reason', a.reason ?? ''], ['Source', a.source ?? ''], ...a.extra);
+  } else if (a.activityType === 'New Lead') {
+    // In the vendor's order (its sample New Lead: Source Type, Source Info, Created Date, Lead
+    // ID), which integrations that read attributes by position rely on: Source Info, not
+    // stored, is the path's source ("Web service API" for SOAP, as the vendor wrote it).
+    const own = a.extra.filter(([name]) => name !== 'Lead ID');
+    const leadId: [string, string] = a.extra.find(([name]) => name === 'Lead ID') ?? [
+      'Lead ID',
+      String(a.leadId),
+    ];
+    own.splice(own.findIndex(([name]) => name === 'Source Type') + 1, 0, [
+      'Source Info',
+      a.source ?? '',
+    ]);
+    attributes.push(...own, leadId);
   } else {
     attributes.push(...a.extra);
   }

@@ -7,6 +7,7 @@ import {
   type LeadView,
 } from '../domain/lead.types.js';
 import type { ActivityView } from '../domain/activity.service.js';
+import type { FieldCatalogue } from '../domain/field-catalogue.js';
 import {
   formatDateTime,
   formatInstant,
@@ -154,6 +155,12 @@ export function toKeyList(raw: Raw, name: string, itemAlias?: string): LeadKey[]
   });
 }
 
+/**
+ * A LeadRecord's Id may come as leadId: the vendor's developer blog (its Ruby samples' :lead_id)
+ * names the lead of a syncLead or syncMultipleLeads record so, and the vendor read it as the Id.
+ */
+export const LEAD_RECORD_READ_ALSO = { LeadRecord: { leadId: 'Id' } } as const;
+
 /** LeadRecord's members as the schema spells them (no two differ only in case). */
 const LEAD_RECORD_MEMBERS: ReadonlySet<string> = new Set([
   'Id',
@@ -185,7 +192,10 @@ export function toLeadInput(raw: Raw): LeadInput {
   // Nearly always so: the members a record leaves out are then not looked for in every case.
   const spelled = spelledAs(record, LEAD_RECORD_MEMBERS);
   const input: LeadInput = {};
-  const id = text(memberAs(record, 'Id', spelled), 'Id');
+  const id = recordId(
+    text(memberAs(record, 'Id', spelled), 'Id'),
+    spelled ? undefined : text(member(record, 'leadId'), 'leadId'),
+  );
   if (id !== undefined && id.trim() !== '') {
     const s = id.trim();
     if (!/^\d{1,10}$/.test(s) || Number(s) < 1 || Number(s) > 2147483647) {
@@ -201,7 +211,7 @@ export function toLeadInput(raw: Raw): LeadInput {
   if (ftype !== undefined && ftype.trim() !== '')
     input.foreignSysType = ftype.trim() as LeadInput['foreignSysType'];
   const attrs = attributeList(memberAs(record, 'leadAttributeList', spelled));
-  input.attributes = list(member(attrs, 'attribute')).map((a) => {
+  const attributes = list(member(attrs, 'attribute')).map((a) => {
     const attr = object(a);
     const name = attr ? text(member(attr, 'attrName'), 'attrName') : undefined;
     if (!attr || name === undefined || name.trim() === '') {
@@ -210,7 +220,38 @@ export function toLeadInput(raw: Raw): LeadInput {
     const value = text(member(attr, 'attrValue'), 'attrValue');
     return { name, value: value ?? null };
   });
+  input.attributes = attributes.filter((a) => !isIdAttribute(a, input.id));
   return input;
+}
+
+/** The record's Id, given as Id or as leadId (LEAD_RECORD_READ_ALSO): both must name one lead. */
+function recordId(id: string | undefined, leadId: string | undefined): string | undefined {
+  const given = id?.trim() ? id : undefined;
+  if (!leadId?.trim()) return given;
+  if (given !== undefined && given.trim() !== leadId.trim())
+    throw new AppError(
+      ErrorCode.BAD_PARAMETER,
+      'Id and leadId of a leadRecord name different leads: give one of them',
+    );
+  return leadId;
+}
+
+/**
+ * An attribute named Id: the Ruby gems built on Savon (Rapleaf's marketo_gem, markety) sync "on
+ * id" by sending the record's Id as an attribute too. It names the person, it changes nothing:
+ * passed over when it repeats the record's Id, refused otherwise (an Id alone, or another
+ * person's, would leave which person the call meant to the reader).
+ */
+function isIdAttribute(a: { name: string; value: string | null }, id: number | undefined): boolean {
+  if (a.name.trim().toLowerCase() !== 'id') return false;
+  const value = a.value?.trim() ?? '';
+  if (id !== undefined && /^\d{1,10}$/.test(value) && Number(value) === id) return true;
+  throw new AppError(
+    ErrorCode.LEAD_ATTRIBUTE_BAD,
+    id === undefined
+      ? "Attribute Id: give the person's Id as the record's Id member"
+      : `Attribute Id: ${value.slice(0, 16) || 'empty'} is not the record's Id ${id}`,
+  );
 }
 
 function wireValue(a: LeadAttribute): string {
@@ -253,18 +294,39 @@ function activityValue(a: ActivityView, name: string, value: string): string {
     : value;
 }
 
-function activityAttributes(a: ActivityView) {
+/** A datetime as the log keeps it (toISOString: milliseconds, Z). */
+const STORED_INSTANT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/**
+ * Whether `a` changed a datetime field: its Old Value and New Value then go out as the field's
+ * own value does in a lead record (`2026-01-02T03:04:05+00:00`, milliseconds only when it has
+ * some), so that a client applying New Value to its copy of the person reads the same text as
+ * getLead gives (PHP's createFromFormat(DATE_W3C) fails on `.000Z`).
+ */
+function changesDateTime(a: ActivityView, catalogue: FieldCatalogue | undefined): boolean {
+  if (!catalogue || a.activityType !== 'Change Data Value') return false;
+  const field = a.attributes.find(([name]) => name === 'Attribute Name')?.[1];
+  return field !== undefined && catalogue.find(field)?.type === 'datetime';
+}
+
+function activityAttributes(a: ActivityView, catalogue: FieldCatalogue | undefined) {
+  const dateTime = changesDateTime(a, catalogue);
   return {
     attribute: a.attributes.map(([attrName, attrValue]) => ({
       attrName,
       attrType: null,
-      attrValue: activityValue(a, attrName, attrValue),
+      attrValue:
+        dateTime &&
+        (attrName === 'Old Value' || attrName === 'New Value') &&
+        STORED_INSTANT.test(attrValue)
+          ? formatInstant(attrValue)
+          : activityValue(a, attrName, attrValue),
     })),
   };
 }
 
-/** ActivityRecord in schema order. */
-export function fromActivity(a: ActivityView): Record<string, unknown> {
+/** ActivityRecord in schema order (`catalogue`: the fields whose changes it shows). */
+export function fromActivity(a: ActivityView, catalogue?: FieldCatalogue): Record<string, unknown> {
   return {
     id: a.id,
     activityDateTime: formatDateTime(a.createdAt),
@@ -272,7 +334,7 @@ export function fromActivity(a: ActivityView): Record<string, unknown> {
     // No asset (a New Lead) and no campaign behind it: empty, not nil, as the vendor wrote them
     // (a JAX-WS or .NET stub reads "" rather than null, PHP a string).
     mktgAssetName: a.assetName ?? '',
-    activityAttributes: activityAttributes(a),
+    activityAttributes: activityAttributes(a, catalogue),
     campaign: '',
     personName: null,
     mktPersonId: String(a.leadId),
@@ -282,14 +344,17 @@ export function fromActivity(a: ActivityView): Record<string, unknown> {
   };
 }
 
-/** LeadChangeRecord in schema order. */
-export function fromLeadChange(a: ActivityView): Record<string, unknown> {
+/** LeadChangeRecord in schema order (`catalogue`: the fields whose changes it shows). */
+export function fromLeadChange(
+  a: ActivityView,
+  catalogue?: FieldCatalogue,
+): Record<string, unknown> {
   return {
     id: a.id,
     activityDateTime: formatDateTime(a.createdAt),
     activityType: a.activityType,
     mktgAssetName: a.assetName,
-    activityAttributes: activityAttributes(a),
+    activityAttributes: activityAttributes(a, catalogue),
     // campaign (optional) left out when there is none, as the vendor's getLeadChanges did.
     mktPersonId: String(a.leadId),
   };

@@ -29,6 +29,7 @@ import { drainThen, readBody, refusedDrainBytes } from '../soap-transport/reques
 import { decodeXmlBody, decodeXmlHead } from '../soap-transport/xml-decoding.js';
 import { closeWhenBodyUnread, createSoapListener, sendXml } from '../soap-transport/listener.js';
 import { elementTree as createElementTree } from '../soap-transport/schema-elements.js';
+import { LEAD_RECORD_READ_ALSO } from './lead-record.mapper.js';
 import { inlineMultiRefs, mayHoldMultiRefs } from '../soap-transport/multi-refs.js';
 import { clientLimitKey } from '../networks.js';
 
@@ -99,7 +100,7 @@ export async function createMktowsEndpoint(
   });
   const { binding, wsdlXml, requestReader } = listener;
   if (listener.requestReader) metrics?.watchRequestReader(listener.requestReader);
-  const elementTree = createElementTree(wsdlXml);
+  const elementTree = createElementTree(wsdlXml, LEAD_RECORD_READ_ALSO);
   const {
     byElement: operations,
     byAction,

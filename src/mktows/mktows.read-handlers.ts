@@ -182,7 +182,9 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
           returnCount: page.returnCount,
           remainingCount: page.remainingCount,
           newStartPosition: streamPosition(page),
-          activityRecordList: { activityRecord: page.activities.map(fromActivity) },
+          activityRecordList: {
+            activityRecord: page.activities.map((a) => fromActivity(a, services.catalogue)),
+          },
         },
       };
     },
@@ -221,7 +223,9 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
           returnCount: page.returnCount,
           remainingCount: page.remainingCount,
           newStartPosition: streamPosition(page),
-          leadChangeRecordList: { leadChangeRecord: page.activities.map(fromLeadChange) },
+          leadChangeRecordList: {
+            leadChangeRecord: page.activities.map((a) => fromLeadChange(a, services.catalogue)),
+          },
         },
       };
     },

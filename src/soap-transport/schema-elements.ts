@@ -63,8 +63,14 @@ const localName = (qname: string) => qname.slice(qname.indexOf(':') + 1);
 /** A simple value (xs:string, tns:LeadKeyRef…): no child is ever in its place. */
 const LEAF: ElementNode = { child: () => undefined };
 
+/**
+ * Members a type is read under another name too, by type: `{ LeadRecord: { leadId: 'Id' } }`
+ * lets a leadRecord hold a leadId where it holds an Id (any case), the WSDL unchanged.
+ */
+export type ReadAlso = Readonly<Record<string, Readonly<Record<string, string>>>>;
+
 /** The element tree of the `xs:schema` in `wsdlXml` (prefix `xs`, as mktows.wsdl writes it). */
-export function elementTree(wsdlXml: string): ElementTree {
+export function elementTree(wsdlXml: string, readAlso: ReadAlso = {}): ElementTree {
   const types = new Map<string, TypeDecl>();
   const topLevel = new Map<string, string>();
   const open: string[] = [];
@@ -119,6 +125,13 @@ export function elementTree(wsdlXml: string): ElementTree {
     return members;
   };
 
+  // Checked at start-up, not when a request first meets the type.
+  for (const [type, names] of Object.entries(readAlso)) {
+    const members = new Set(membersOf(type, new Set()).map((m) => m.name));
+    for (const name of Object.values(names))
+      if (!members.has(name)) throw new Error(`WSDL schema: ${type} declares no ${name}`);
+  }
+
   /** The item of an array type (one unbounded member, nothing else), or undefined. */
   const arrayItem = (type: string): Member | undefined => {
     const decl = types.get(type);
@@ -156,6 +169,11 @@ export function elementTree(wsdlXml: string): ElementTree {
     for (const member of membersOf(type, new Set())) {
       declared.set(member.name, member.type);
       lower.set(member.name.toLowerCase(), member.type);
+    }
+    for (const [other, name] of Object.entries(readAlso[type] ?? {})) {
+      const memberType = declared.get(name);
+      if (memberType !== undefined && !lower.has(other.toLowerCase()))
+        lower.set(other.toLowerCase(), memberType);
     }
     const outer = arrayItem(type);
     const inner = outer && arrayItem(outer.type);

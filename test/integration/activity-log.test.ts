@@ -37,7 +37,7 @@ for (const engine of testEngines()) {
     }
 
     describe('per lead', () => {
-      it('writes New Lead with Source Type, Lead ID and Created Date', async () => {
+      it("writes New Lead with Source Type, Source Info, Created Date and Lead ID, the vendor's order", async () => {
         const t = Date.UTC(2026, 2, 3, 4, 5, 6);
         h.clock.set(t);
         const id = await createLead(s, 'log-new@example.com', { path: ChangePaths.salesforce() });
@@ -49,8 +49,9 @@ for (const engine of testEngines()) {
         });
         expect(act?.attributes).to.deep.equal([
           ['Source Type', 'Salesforce sync'],
-          ['Lead ID', String(id)],
+          ['Source Info', 'Salesforce'],
           ['Created Date', new Date(t).toISOString()],
+          ['Lead ID', String(id)],
         ]);
       });
 

@@ -151,7 +151,7 @@ export function mapperCorpus(): [string, Record<string, unknown>][] {
           returnCount: page.length,
           remainingCount: 0,
           newStartPosition: position,
-          activityRecordList: { activityRecord: page.map(fromActivity) },
+          activityRecordList: { activityRecord: page.map((a) => fromActivity(a)) },
         },
       },
     ]);
@@ -162,7 +162,7 @@ export function mapperCorpus(): [string, Record<string, unknown>][] {
           returnCount: page.length,
           remainingCount: 3,
           newStartPosition: position,
-          leadChangeRecordList: { leadChangeRecord: page.map(fromLeadChange) },
+          leadChangeRecordList: { leadChangeRecord: page.map((a) => fromLeadChange(a)) },
         },
       },
     ]);

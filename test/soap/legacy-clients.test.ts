@@ -190,6 +190,125 @@ for (const engine of testEngines()) {
       });
     });
 
+    // The Ruby gems built on Savon (Rapleaf's marketo_gem, and markety forked from it) sync "on
+    // id" by sending the lead's Id twice: as an attribute named Id (typed string), and as the
+    // record's id, written after leadAttributeList and in lower case as Gyoku writes :id.
+    describe("an Id attribute, as Ruby's marketo_gem and markety send it with the record's Id", () => {
+      const stringAttr = (name: string, value: string) =>
+        `<attribute><attrName>${name}</attrName><attrType>string</attrType><attrValue>${value}</attrValue></attribute>`;
+      const onId = (id: string, idAttribute: string, firstName: string) =>
+        '<ns1:paramsSyncLead><returnLead>true</returnLead><leadRecord><leadAttributeList>' +
+        stringAttr('Email', 'on-id@example.com') +
+        stringAttr('FirstName', firstName) +
+        stringAttr('Id', idAttribute) +
+        `</leadAttributeList>${id ? `<id>${id}</id>` : ''}</leadRecord></ns1:paramsSyncLead>`;
+      const firstName = async (id: string) => {
+        const got = await rawCall(
+          service.url,
+          `<ns1:paramsGetLead><leadKey><keyType>IDNUM</keyType><keyValue>${id}</keyValue></leadKey></ns1:paramsGetLead>`,
+        );
+        return /<attrName>FirstName<\/attrName><attrType>string<\/attrType><attrValue>([^<]*)</.exec(
+          got.body,
+        )?.[1];
+      };
+      let id = '';
+      before(async () => {
+        const created = await rawCall(service.url, syncEmailXml('on-id@example.com'));
+        id = /<leadId>(\d+)<\/leadId>/.exec(created.body)![1]!;
+      });
+
+      it('syncs the person the record names, the Id attribute naming it too', async () => {
+        const res = await rawCall(service.url, onId(id, id, 'Rae'));
+        expect(res.status, res.body).to.equal(200);
+        expect(res.body).to.include(`<leadId>${id}</leadId>`);
+        expect(res.body).to.include('<status>UPDATED</status>');
+        // Id is the record's member, not one of its attributes.
+        expect(res.body).to.not.include('<attrName>Id</attrName>');
+        expect(await firstName(id)).to.equal('Rae');
+        const batch = await rawCall(
+          service.url,
+          '<ns1:paramsSyncMultipleLeads><leadRecordList><leadRecord><leadAttributeList>' +
+            stringAttr('FirstName', 'Ray') +
+            stringAttr('Id', ` ${id} `) +
+            `</leadAttributeList><Id>${id}</Id></leadRecord></leadRecordList></ns1:paramsSyncMultipleLeads>`,
+        );
+        expect(batch.status, batch.body).to.equal(200);
+        expect(batch.body).to.include(`<leadId>${id}</leadId><status>UPDATED</status>`);
+        expect(await firstName(id)).to.equal('Ray');
+      });
+
+      it('refuses an Id attribute naming another person, or standing without the record Id: 20105, nothing written', async () => {
+        const other = String(Number(id) + 1000);
+        for (const body of [onId(id, other, 'Wrong'), onId('', id, 'Wrong')]) {
+          const res = await rawCall(service.url, body);
+          expectFault(res, 20105);
+          expect(res.body).to.include('Attribute Id');
+        }
+        expect(await firstName(id)).to.equal('Ray');
+      });
+    });
+
+    // The vendor's developer blog (2014) names the lead of a record by leadId, as its Ruby
+    // samples' :lead_id writes it: syncMultipleLeads writing a foreignSysPersonId to two existing
+    // leads, and syncLead changing a lead's address. Its answers show them UPDATED: the
+    // vendor read leadId as the record's Id.
+    describe("a record's leadId, as the vendor's developer blog sends it", () => {
+      const idnum = (id: string) =>
+        `<ns1:paramsGetLead><leadKey><keyType>IDNUM</keyType><keyValue>${id}</keyValue></leadKey></ns1:paramsGetLead>`;
+      const created = async (email: string) => {
+        const res = await rawCall(service.url, syncEmailXml(email));
+        return /<leadId>(\d+)<\/leadId>/.exec(res.body)![1]!;
+      };
+
+      it('syncMultipleLeads and syncLead update the lead leadId names', async () => {
+        const ids = [await created('blog-1@example.com'), await created('blog-2@example.com')];
+        const record = (id: string, n: number) =>
+          `<leadRecord><leadId>${id}</leadId><foreignSysPersonId>blog-fs-${n}</foreignSysPersonId>` +
+          '<leadAttributeList><attribute><attrName>Company</attrName>' +
+          `<attrValue>Blog${n}</attrValue></attribute></leadAttributeList></leadRecord>`;
+        const batch = await rawCall(
+          service.url,
+          `<ns1:paramsSyncMultipleLeads><leadRecordList>${ids.map(record).join('')}</leadRecordList>` +
+            '<dedupEnabled>true</dedupEnabled></ns1:paramsSyncMultipleLeads>',
+        );
+        expect(batch.status, batch.body).to.equal(200);
+        for (const id of ids)
+          expect(batch.body).to.include(`<leadId>${id}</leadId><status>UPDATED</status>`);
+        const first = await rawCall(service.url, idnum(ids[0]!));
+        expect(first.body).to.include('<ForeignSysPersonId>blog-fs-0</ForeignSysPersonId>');
+        expect(first.body).to.include('<attrValue>Blog0</attrValue>');
+
+        const moved = await rawCall(
+          service.url,
+          `<ns1:paramsSyncLead><leadRecord><leadId>${ids[1]}</leadId><Email>blog-new@example.com</Email>` +
+            '</leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>',
+        );
+        expect(moved.status, moved.body).to.equal(200);
+        expect(moved.body).to.include(`<leadId>${ids[1]}</leadId><status>UPDATED</status>`);
+        expect((await rawCall(service.url, idnum(ids[1]!))).body).to.include(
+          '<Email>blog-new@example.com</Email>',
+        );
+      });
+
+      it("refuses a leadId naming another lead than the record's Id: 20110, nothing written", async () => {
+        const [a, b] = [await created('blog-3@example.com'), await created('blog-4@example.com')];
+        const res = await rawCall(
+          service.url,
+          `<ns1:paramsSyncLead><leadRecord><Id>${a}</Id><leadId>${b}</leadId>` +
+            '<Email>blog-wrong@example.com</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>',
+        );
+        expectFault(res, 20110);
+        expect(res.body).to.include('leadId');
+        for (const [id, email] of [
+          [a, 'blog-3@example.com'],
+          [b, 'blog-4@example.com'],
+        ] as const)
+          expect((await rawCall(service.url, idnum(id))).body).to.include(
+            `<Email>${email}</Email>`,
+          );
+      });
+    });
+
     // Talend's Marketo components call listMObjects when they create their SOAP client, to
     // check the credentials: a fault there (20019 it was) fails every job before its first call.
     it('listMObjects names the objects describeMObject describes, each of them describable', async () => {

@@ -128,5 +128,88 @@ for (const engine of testEngines()) {
       expect(names.length, names.join(', ')).to.be.above(1);
       expect(names.at(-1), 'Lead ID last, as on every activity').to.equal('Lead ID');
     });
+
+    it("a New Lead carries the vendor's attributes in its order: Source Type, Source Info, Created Date, Lead ID", async () => {
+      const id = leadId(
+        await call(syncWithDateTime('new-lead@example.com', '2026-01-02T03:04:05Z')),
+      );
+      const pairs = (activity: string) =>
+        records(activity, 'attribute').map((a) => [
+          records(a, 'attrName')[0],
+          records(a, 'attrValue')[0],
+        ]);
+      const activity = records(
+        await call(activityByEmailXml('new-lead@example.com')),
+        'activityRecord',
+      ).find((a) => a.includes('<activityType>New Lead</activityType>'));
+      const change = records(
+        await call(
+          '<ns1:paramsGetLeadChanges><startPosition><offset>ID:0</offset></startPosition>' +
+            '<activityNameFilter><stringItem>New Lead</stringItem></activityNameFilter>' +
+            '<batchSize>1000</batchSize></ns1:paramsGetLeadChanges>',
+        ),
+        'leadChangeRecord',
+      ).find((c) => c.includes(`<mktPersonId>${id}</mktPersonId>`));
+      for (const [where, record] of [
+        ['getLeadActivity', activity],
+        ['getLeadChanges', change],
+      ] as const) {
+        expect(record, where).to.be.a('string');
+        const got = pairs(record!);
+        expect(
+          got.map(([name]) => name),
+          where,
+        ).to.deep.equal(['Source Type', 'Source Info', 'Created Date', 'Lead ID']);
+        // Created by a SOAP call: both say so, as in the vendor's sample.
+        expect(got[0]![1], where).to.equal('Web service API');
+        expect(got[1]![1], where).to.equal('Web service API');
+        expect(got[2]![1], where).to.match(/^\d{4}-\d{2}-\d{2}$/);
+        expect(got[3]![1], where).to.equal(String(id));
+      }
+    });
+
+    it('a Change Data Value of a datetime field gives its values as the field itself is given (whole seconds, an offset)', async () => {
+      const created = await call(syncWithDateTime('dt-change@example.com', '2026-01-02T03:04:05Z'));
+      const changed = await call(
+        syncWithDateTime('dt-change@example.com', '2026-02-03T05:06:07+01:00'),
+      );
+      expect(changed).to.include('<attrValue>2026-02-03T04:06:07+00:00</attrValue>');
+      const fraction = await call(
+        syncWithDateTime('dt-change@example.com', '2026-02-03T04:06:07.250Z'),
+      );
+      expect(fraction).to.include('<attrValue>2026-02-03T04:06:07.250+00:00</attrValue>');
+      const id = leadId(created);
+      const value = (activity: string, name: string) =>
+        records(activity, 'attribute')
+          .map((a) => [records(a, 'attrName')[0], records(a, 'attrValue')[0]])
+          .find(([n]) => n === name)?.[1];
+      const cdvs = (body: string, name: string) =>
+        records(body, name).filter(
+          (a) =>
+            a.includes('<mktgAssetName>cDateTime</mktgAssetName>') &&
+            a.includes(`<mktPersonId>${id}</mktPersonId>`),
+        );
+      const log = cdvs(await call(activityByEmailXml('dt-change@example.com')), 'activityRecord');
+      const stream = cdvs(
+        await call(
+          '<ns1:paramsGetLeadChanges><startPosition><offset>ID:0</offset></startPosition>' +
+            '<batchSize>1000</batchSize></ns1:paramsGetLeadChanges>',
+        ),
+        'leadChangeRecord',
+      );
+      for (const [where, list, newestFirst] of [
+        ['getLeadActivity', log, true],
+        ['getLeadChanges', stream, false],
+      ] as const) {
+        const shown = (newestFirst ? [...list].reverse() : list).map((a) => [
+          value(a, 'Old Value'),
+          value(a, 'New Value'),
+        ]);
+        expect(shown, where).to.deep.equal([
+          ['2026-01-02T03:04:05+00:00', '2026-02-03T04:06:07+00:00'],
+          ['2026-02-03T04:06:07+00:00', '2026-02-03T04:06:07.250+00:00'],
+        ]);
+      }
+    });
   });
 }

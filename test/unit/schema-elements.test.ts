@@ -35,6 +35,19 @@ describe('the element tree of the WSDL’s schema', () => {
     ).to.equal(true);
   });
 
+  it('reads a member under another name where it is told to, and only there', () => {
+    const also = elementTree(WSDL, { LeadRecord: { leadId: 'Id' } });
+    expect(stands(also, 'paramsSyncLead', 'leadRecord', 'leadId')).to.equal(true);
+    expect(
+      stands(also, 'paramsSyncMultipleLeads', 'leadRecordList', 'leadRecord', 'LEADID'),
+    ).to.equal(true);
+    expect(stands(tree, 'paramsSyncLead', 'leadRecord', 'leadId')).to.equal(false);
+    expect(stands(also, 'paramsGetLead', 'leadKey', 'leadId')).to.equal(false);
+    expect(() => elementTree(WSDL, { LeadRecord: { leadId: 'NoSuchMember' } })).to.throw(
+      /declares no NoSuchMember/,
+    );
+  });
+
   it('gives an abstract type (LeadSelector) the members of every type derived from it', () => {
     for (const top of ['paramsGetMultipleLeads', 'paramsGetLeadChanges']) {
       expect(stands(tree, top, 'leadSelector', 'keyValues', 'stringItem')).to.equal(true);
