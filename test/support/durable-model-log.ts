@@ -35,6 +35,7 @@ export function comparableLogs(
       from: c.from ?? '',
       to: c.to ?? '',
       why: c.why,
+      source: c.source,
     });
   }
   let at = 0;
@@ -46,9 +47,16 @@ export function comparableLogs(
 const valueOf = (attributes: Array<[string, string]>, name: string) =>
   attributes.find(([n]) => n === name)?.[1] ?? null;
 
-/** Person `leadId`'s changes of its flag and address, oldest first. */
-export async function loggedChangesOf(services: Services, leadId: number): Promise<Logged[]> {
+/**
+ * Person `leadId`'s changes of its flag and address, oldest first, and how many New Lead
+ * activities its log holds (its own, and those of the people merged into it).
+ */
+export async function loggedChangesOf(
+  services: Services,
+  leadId: number,
+): Promise<{ changes: Logged[]; newLeads: number }> {
   const newestFirst: Logged[] = [];
+  let newLeads = 0;
   let offset: string | undefined;
   for (;;) {
     const page = await services.activities.listForLead(
@@ -56,6 +64,7 @@ export async function loggedChangesOf(services: Services, leadId: number): Promi
       { batchSize: 100, ...(offset ? { start: { offset } } : {}) },
     );
     for (const a of page.activities) {
+      if (a.activityType === 'New Lead') newLeads++;
       if (a.activityType !== 'Change Data Value') continue;
       const attribute = valueOf(a.attributes, 'Attribute Name');
       if (attribute === null || !ATTRIBUTES.has(attribute)) continue;
@@ -64,10 +73,11 @@ export async function loggedChangesOf(services: Services, leadId: number): Promi
         from: valueOf(a.attributes, 'Old Value'),
         to: valueOf(a.attributes, 'New Value'),
         why: valueOf(a.attributes, 'Reason') ?? '',
+        source: valueOf(a.attributes, 'Source') ?? '',
       });
     }
     if (page.remainingCount === 0) break;
     offset = page.newStartPosition.offset;
   }
-  return newestFirst.reverse();
+  return { changes: newestFirst.reverse(), newLeads };
 }

@@ -37,6 +37,8 @@ export interface MLead {
   /** The UnsubscribedReason column. */
   reason: string | null;
   foreignId: string | null;
+  /** The people it is: 1, and those merged into it (each logged its New Lead). */
+  people: number;
 }
 
 export interface MStatus {
@@ -64,16 +66,28 @@ export const RECENT = Number.MAX_SAFE_INTEGER;
 
 export interface MPath {
   reason: string;
+  /** The Source of the activities its changes log (the person's own and those that follow). */
+  source: string;
   operator: boolean;
   salesforce?: boolean;
 }
 
 export const PATHS = {
-  web: { reason: 'Web service API', operator: false },
-  salesforce: { reason: 'Salesforce sync', operator: false, salesforce: true },
-  personPage: { reason: 'Person detail', operator: true },
-  link: { reason: 'Unsubscribe link', operator: false },
-  import: { reason: 'Suppression list import', operator: false },
+  web: { reason: 'Web service API', source: 'Web service API', operator: false },
+  salesforce: {
+    reason: 'Salesforce sync',
+    source: 'Salesforce',
+    operator: false,
+    salesforce: true,
+  },
+  personPage: { reason: 'Person detail', source: 'Person detail', operator: true },
+  link: { reason: 'Unsubscribe link', source: 'Unsubscribe link', operator: false },
+  linkUndo: {
+    reason: 'Resubscribed by the person on the unsubscribe page',
+    source: 'Unsubscribe link',
+    operator: false,
+  },
+  import: { reason: 'Suppression list import', source: 'Suppression import', operator: false },
 } satisfies Record<string, MPath>;
 
 /** A change the model refuses as the service must: fault 20106 (LEAD_SYNC_FAILED). */
@@ -104,4 +118,6 @@ export interface MLogged {
   to: string | null;
   /** The path's reason (the person's own change), PROPAGATED or RESET. */
   why: string;
+  /** The path that made the change, whoever's flag it is (MPath.source). */
+  source: string;
 }
