@@ -3,12 +3,14 @@
  * its flag and address, oldest first, as getLeadActivity answers them (newest first, page by
  * page) and their Change Data Value activities tell them.
  */
+import { expect } from 'chai';
 import type { Services } from '../../src/domain/services.js';
 import type { MLogged } from './durable-model-terms.js';
 
 export type Logged = Omit<MLogged, 'lead' | 'step'>;
 
 const ATTRIBUTES: ReadonlySet<string> = new Set(['Unsubscribed', 'Email Address']);
+const VENDOR_ORDER = ['Attribute Name', 'Old Value', 'New Value', 'Reason', 'Source', 'Lead ID'];
 
 const canonical = (entries: readonly Logged[]) =>
   entries.map((e) => JSON.stringify(e)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -68,6 +70,16 @@ export async function loggedChangesOf(
       if (a.activityType !== 'Change Data Value') continue;
       const attribute = valueOf(a.attributes, 'Attribute Name');
       if (attribute === null || !ATTRIBUTES.has(attribute)) continue;
+      // The vendor's attributes, in its order (a value absent when there is none), the Lead
+      // ID the person's own.
+      const names = a.attributes.map(([n]) => n);
+      const told = JSON.stringify(a.attributes);
+      expect(
+        names.filter((n) => VENDOR_ORDER.includes(n)),
+        told,
+      ).to.deep.equal(VENDOR_ORDER.filter((n) => names.includes(n)));
+      expect(names, told).to.include.members(['Reason', 'Source', 'Lead ID']);
+      expect(valueOf(a.attributes, 'Lead ID'), told).to.equal(String(leadId));
       newestFirst.push({
         attribute: attribute as Logged['attribute'],
         from: valueOf(a.attributes, 'Old Value'),

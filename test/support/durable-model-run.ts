@@ -2,6 +2,7 @@
  * The driver of test/integration/durable-model.test.ts: the requests it sends, and one seed's
  * run (its random choices, the model, the log of what it did, the comparison with the store).
  */
+import { domainToASCII } from 'node:url';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import type { ActivityView } from '../../src/domain/activity.service.js';
@@ -72,7 +73,8 @@ export async function* rows(
 
 /**
  * Spellings of one address: case, surrounding blanks, a quoted local part with the domain's
- * trailing dot (one mailbox: email-key.ts), and for zoë its NFC and NFD forms.
+ * trailing dot, the domain in Punycode or with ideographic full stops (one mailbox:
+ * email-key.ts), and for zoë its NFC and NFD forms.
  */
 export function spellings(local: string, domain: string): string[] {
   const at = `${local}@${domain}`;
@@ -81,6 +83,8 @@ export function spellings(local: string, domain: string): string[] {
     at.toUpperCase(),
     ` ${local[0]!.toUpperCase()}${local.slice(1)}@${domain.toUpperCase()} `,
     `"${local}"@${domain}.`,
+    `${local}@${domainToASCII(domain)}`,
+    `${local}@${domain.replace(/\./g, '\u3002')}`,
   ];
   if (at.normalize('NFD') !== at) out.push(at.normalize('NFD'), at.toUpperCase().normalize('NFD'));
   return out;
@@ -121,7 +125,7 @@ export class ModelRun {
     readonly startActivity: number,
   ) {
     this.random = seeded(seed * 7919);
-    this.domain = `s${seed}.example.org`;
+    this.domain = `s${seed}.bücher.example`;
     this.addresses = ['ann', 'bob', 'zoë'].map((l) => spellings(l, this.domain));
     this.sfRecords = [1, 2, 3].map((i) => leadRecordId(seed * 100 + i));
     this.db = svc.running.database.knex;

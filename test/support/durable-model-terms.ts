@@ -1,3 +1,5 @@
+import { domainToUnicode } from 'node:url';
+
 /**
  * The terms of the reference model (durable-model.ts): the email key, the protected reasons,
  * the paths, people and master statuses as the model holds them, and the log of each person's
@@ -7,15 +9,22 @@
 /**
  * The spec's email key: trimmed, NFC, lower-cased; and of the spellings of one mailbox beyond
  * case, those the runs send (durable-model-run.ts, spellings): a quoted local part that needs
- * no quotes, a domain's trailing dot.
+ * no quotes, a domain's trailing dot, its labels separated by ideographic full stops or written
+ * in Punycode.
  */
-export const keyOf = (email: string): string =>
-  email
+export const keyOf = (email: string): string => {
+  const folded = email
     .trim()
     .normalize('NFC')
     .toLowerCase()
-    .replace(/^"([^"\\\s@]+)"@/, '$1@')
+    .replace(/^"([^"\\\s@]+)"@/, '$1@');
+  const at = folded.lastIndexOf('@');
+  const domain = folded
+    .slice(at + 1)
+    .replace(/[\u3002\uff61]/g, '.')
     .replace(/\.+$/, '');
+  return `${folded.slice(0, at)}@${domain.includes('xn--') ? domainToUnicode(domain) : domain}`;
+};
 
 /** PROTECTED_REASONS=complaint: whole word, any case, plural too. */
 export const isProtected = (reason: string | null): boolean =>
