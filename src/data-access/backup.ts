@@ -290,13 +290,21 @@ const hasColumn = (db: BetterSqlite3.Database, schema: string, column: string) =
  * The statuses of `current` (the database being replaced) missing from the backup `file` or
  * different there: what was recorded after the backup was taken, lost with the restore unless
  * replayed. Attached, the backup is only read (one on read-only media is opened so).
+ *
+ * Different means another value, date or reason, or recorded again since: an opt-out stated
+ * again of an address unsubscribed already keeps its date when that date is older (a
+ * complaint a list gives with its original date), and only its reason and the time it was
+ * recorded tell it from the backup's.
  */
 function statusesNotIn(current: BetterSqlite3.Database, file: string): NotInBackup | null {
   current.prepare('ATTACH DATABASE ? AS restored_backup').run(file);
   try {
-    const recorded = hasColumn(current, 'main', 'recorded_at')
-      ? 'coalesce(m.recorded_at, m.changed_at)'
-      : 'm.changed_at';
+    const recordedHere = hasColumn(current, 'main', 'recorded_at');
+    const recorded = recordedHere ? 'coalesce(m.recorded_at, m.changed_at)' : 'm.changed_at';
+    const sameRecording =
+      recordedHere && hasColumn(current, 'restored_backup', 'recorded_at')
+        ? 'AND coalesce(b.recorded_at, b.changed_at) = coalesce(m.recorded_at, m.changed_at)'
+        : '';
     const row = current
       .prepare(
         `SELECT count(*) AS statuses, coalesce(sum(m.unsubscribed), 0) AS optOuts,
@@ -304,7 +312,7 @@ function statusesNotIn(current: BetterSqlite3.Database, file: string): NotInBack
          FROM main.email_status m
          WHERE NOT EXISTS (SELECT 1 FROM restored_backup.email_status b
            WHERE b.email_key = m.email_key AND b.unsubscribed = m.unsubscribed
-             AND b.changed_at = m.changed_at)`,
+             AND b.changed_at = m.changed_at AND b.reason IS m.reason ${sameRecording})`,
       )
       .get() as { statuses: number; optOuts: number; since: number | null };
     if (row.statuses === 0 || row.since === null) return null;

@@ -7,7 +7,9 @@
  * and an `export` imported back), each compared after every step with a reference model of the spec
  * (test/support/durable-model.ts): every person's address key and flag, every master status
  * (unsubscribed, protected, undoable by a page), the invariant, and every person's log of its
- * flag and address changes (getLeadActivity: values and Reason, in order; durable-model-log.ts).
+ * flag and address changes (getLeadActivity: values, Reason and Source, in order, and one New
+ * Lead per person it is; durable-model-log.ts); at the end of a seed, the change stream
+ * (getLeadChanges, a type filter on, small pages) against each person's own log.
  *
  * Deterministic: a fixed list of seeds. A failure names the seed, the step and every operation
  * up to it. DURABLE_MODEL_SEEDS=N and DURABLE_MODEL_STEPS=M run a longer variant.
@@ -281,6 +283,7 @@ for (const engine of testEngines()) {
         }
         await run.check(step);
       }
+      await run.checkChangeStream();
       if (process.env.DURABLE_MODEL_LOG) console.log(`seed ${seed}:\n  ${run.log.join('\n  ')}`);
     }
   });

@@ -87,7 +87,7 @@ export function operatorPaths(run: ModelRun): Operation[] {
           'ops',
         ]);
         expect(r.code, r.err).to.equal(0);
-        const outcome = run.model.addressStatus(email, add, reason, true);
+        const outcome = run.model.addressStatus(email, add, reason, true, 'Command line');
         expect(r.out.includes('nothing changed'), r.out).to.equal(outcome === 'unchanged');
         if (outcome === 'unchanged') return;
         // The address's history names the command line, its operator and the reason given.
@@ -159,7 +159,11 @@ export function operatorPaths(run: ModelRun): Operation[] {
           confirm: 'yes',
           ...(liftTicked ? { liftProtected: 'yes' } : {}),
         });
-        const path: MPath = { reason: 'Person detail', operator: liftTicked };
+        const path: MPath = {
+          reason: 'Person detail',
+          source: 'Person detail',
+          operator: liftTicked,
+        };
         const status = lead.key === null ? undefined : run.model.master.get(lead.key);
         const kept =
           lead.key === null

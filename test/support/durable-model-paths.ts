@@ -35,7 +35,11 @@ export function otherPaths(run: ModelRun): Operation[] {
         const reason = unsub ? run.reasonOrNone() : undefined;
         const confirm = run.chance(0.5);
         run.log.push(`bulk ${JSON.stringify({ ids, unsub, reason, confirm })}`);
-        const path = { reason: 'Change Data Value flow step', operator: confirm };
+        const path = {
+          reason: 'Change Data Value flow step',
+          source: 'Smart campaign',
+          operator: confirm,
+        };
         const refusedAtStart =
           !unsub &&
           !confirm &&

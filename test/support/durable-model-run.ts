@@ -2,8 +2,10 @@
  * The driver of test/integration/durable-model.test.ts: the requests it sends, and one seed's
  * run (its random choices, the model, the log of what it did, the comparison with the store).
  */
+import { domainToASCII } from 'node:url';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
+import type { ActivityView } from '../../src/domain/activity.service.js';
 import type { SuppressionRow } from '../../src/domain/suppression.service.js';
 import type { LinkService } from '../one-click/support.js';
 import { leadRecordId } from '../salesforce/support.js';
@@ -71,7 +73,8 @@ export async function* rows(
 
 /**
  * Spellings of one address: case, surrounding blanks, a quoted local part with the domain's
- * trailing dot (one mailbox: email-key.ts), and for zoë its NFC and NFD forms.
+ * trailing dot, the domain in Punycode or with ideographic full stops (one mailbox:
+ * email-key.ts), and for zoë its NFC and NFD forms.
  */
 export function spellings(local: string, domain: string): string[] {
   const at = `${local}@${domain}`;
@@ -80,6 +83,8 @@ export function spellings(local: string, domain: string): string[] {
     at.toUpperCase(),
     ` ${local[0]!.toUpperCase()}${local.slice(1)}@${domain.toUpperCase()} `,
     `"${local}"@${domain}.`,
+    `${local}@${domainToASCII(domain)}`,
+    `${local}@${domain.replace(/\./g, '\u3002')}`,
   ];
   if (at.normalize('NFD') !== at) out.push(at.normalize('NFD'), at.toUpperCase().normalize('NFD'));
   return out;
@@ -116,9 +121,11 @@ export class ModelRun {
     readonly seed: number,
     /** Each seed's people are the ones created after it: ids only grow. */
     readonly startId: number,
+    /** And its activities, the ones after this one. */
+    readonly startActivity: number,
   ) {
     this.random = seeded(seed * 7919);
-    this.domain = `s${seed}.example.org`;
+    this.domain = `s${seed}.bücher.example`;
     this.addresses = ['ann', 'bob', 'zoë'].map((l) => spellings(l, this.domain));
     this.sfRecords = [1, 2, 3].map((i) => leadRecordId(seed * 100 + i));
     this.db = svc.running.database.knex;
@@ -128,7 +135,8 @@ export class ModelRun {
   static async open(svc: LinkService, seed: number): Promise<ModelRun> {
     const db = svc.running.database.knex;
     const [highest] = (await db('leads').max({ m: 'id' })) as Array<{ m: number | null }>;
-    return new ModelRun(svc, seed, Number(highest?.m ?? 0));
+    const [activity] = (await db('activities').max({ m: 'id' })) as Array<{ m: number | null }>;
+    return new ModelRun(svc, seed, Number(highest?.m ?? 0), Number(activity?.m ?? 0));
   }
 
   readonly pick = <T>(xs: readonly T[]): T => xs[Math.floor(this.random() * xs.length)]!;
@@ -247,8 +255,52 @@ export class ModelRun {
     // The log: each person's changes of its flag and address, with the reason each rule gives.
     for (const l of this.sorted()) {
       const stored = await loggedChangesOf(this.svc.services, l.id);
-      const { actual, expected } = comparableLogs(this.model.log, l.id, stored);
+      const { actual, expected } = comparableLogs(this.model.log, l.id, stored.changes);
       expect(actual, `lead ${l.id}, ${where}`).to.deep.equal(expected);
+      // One New Lead for each person it is: its own, and every merged loser's.
+      expect(stored.newLeads, `New Lead of lead ${l.id}, ${where}`).to.equal(l.people);
+    }
+  }
+
+  /**
+   * getLeadChanges from the seed's start, a type filter on, page by page: each living person's
+   * New Lead and Change Data Value activities, oldest first, exactly as its own log
+   * (getLeadActivity, newest first) holds them, reversed.
+   */
+  async checkChangeStream(): Promise<void> {
+    const TYPES = ['New Lead', 'Change Data Value'];
+    const told = (a: ActivityView) => JSON.stringify([a.id, a.activityType, a.attributes]);
+    const streamed = new Map<number, string[]>();
+    let offset = `ID:${this.startActivity}`;
+    for (let pages = 0; ; pages++) {
+      expect(pages, 'pages of the change stream').to.be.below(1000);
+      const page = await this.svc.services.activities.changes(
+        { offset },
+        { filter: { includeTypes: ['NewLead', 'ChangeDataValue'] }, batchSize: 7 },
+      );
+      for (const a of page.activities) {
+        expect(TYPES, told(a)).to.include(a.activityType);
+        streamed.set(a.leadId, [...(streamed.get(a.leadId) ?? []), told(a)]);
+      }
+      offset = page.newStartPosition.offset;
+      if (page.remainingCount === 0) break;
+    }
+    for (const l of this.sorted()) {
+      const own: string[] = [];
+      let start: string | undefined;
+      for (;;) {
+        const page = await this.svc.services.activities.listForLead(
+          { keyType: 'IDNUM', keyValue: String(l.id) },
+          { batchSize: 100, ...(start ? { start: { offset: start } } : {}) },
+        );
+        for (const a of page.activities)
+          if (a.id > this.startActivity && TYPES.includes(a.activityType)) own.push(told(a));
+        if (page.remainingCount === 0) break;
+        start = page.newStartPosition.offset;
+      }
+      expect(streamed.get(l.id) ?? [], `lead ${l.id}, seed ${this.seed}`).to.deep.equal(
+        own.reverse(),
+      );
     }
   }
 }

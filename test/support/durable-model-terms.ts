@@ -1,3 +1,5 @@
+import { domainToUnicode } from 'node:url';
+
 /**
  * The terms of the reference model (durable-model.ts): the email key, the protected reasons,
  * the paths, people and master statuses as the model holds them, and the log of each person's
@@ -7,15 +9,22 @@
 /**
  * The spec's email key: trimmed, NFC, lower-cased; and of the spellings of one mailbox beyond
  * case, those the runs send (durable-model-run.ts, spellings): a quoted local part that needs
- * no quotes, a domain's trailing dot.
+ * no quotes, a domain's trailing dot, its labels separated by ideographic full stops or written
+ * in Punycode.
  */
-export const keyOf = (email: string): string =>
-  email
+export const keyOf = (email: string): string => {
+  const folded = email
     .trim()
     .normalize('NFC')
     .toLowerCase()
-    .replace(/^"([^"\\\s@]+)"@/, '$1@')
+    .replace(/^"([^"\\\s@]+)"@/, '$1@');
+  const at = folded.lastIndexOf('@');
+  const domain = folded
+    .slice(at + 1)
+    .replace(/[\u3002\uff61]/g, '.')
     .replace(/\.+$/, '');
+  return `${folded.slice(0, at)}@${domain.includes('xn--') ? domainToUnicode(domain) : domain}`;
+};
 
 /** PROTECTED_REASONS=complaint: whole word, any case, plural too. */
 export const isProtected = (reason: string | null): boolean =>
@@ -37,6 +46,8 @@ export interface MLead {
   /** The UnsubscribedReason column. */
   reason: string | null;
   foreignId: string | null;
+  /** The people it is: 1, and those merged into it (each logged its New Lead). */
+  people: number;
 }
 
 export interface MStatus {
@@ -64,16 +75,28 @@ export const RECENT = Number.MAX_SAFE_INTEGER;
 
 export interface MPath {
   reason: string;
+  /** The Source of the activities its changes log (the person's own and those that follow). */
+  source: string;
   operator: boolean;
   salesforce?: boolean;
 }
 
 export const PATHS = {
-  web: { reason: 'Web service API', operator: false },
-  salesforce: { reason: 'Salesforce sync', operator: false, salesforce: true },
-  personPage: { reason: 'Person detail', operator: true },
-  link: { reason: 'Unsubscribe link', operator: false },
-  import: { reason: 'Suppression list import', operator: false },
+  web: { reason: 'Web service API', source: 'Web service API', operator: false },
+  salesforce: {
+    reason: 'Salesforce sync',
+    source: 'Salesforce',
+    operator: false,
+    salesforce: true,
+  },
+  personPage: { reason: 'Person detail', source: 'Person detail', operator: true },
+  link: { reason: 'Unsubscribe link', source: 'Unsubscribe link', operator: false },
+  linkUndo: {
+    reason: 'Resubscribed by the person on the unsubscribe page',
+    source: 'Unsubscribe link',
+    operator: false,
+  },
+  import: { reason: 'Suppression list import', source: 'Suppression import', operator: false },
 } satisfies Record<string, MPath>;
 
 /** A change the model refuses as the service must: fault 20106 (LEAD_SYNC_FAILED). */
@@ -104,4 +127,6 @@ export interface MLogged {
   to: string | null;
   /** The path's reason (the person's own change), PROPAGATED or RESET. */
   why: string;
+  /** The path that made the change, whoever's flag it is (MPath.source). */
+  source: string;
 }

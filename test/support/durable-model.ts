@@ -47,8 +47,8 @@ export class Model {
     return m;
   }
 
-  /** `lead`'s flag set to `to`, logged with `why` when it changes (rule 7). */
-  private flag(lead: MLead, to: boolean, why: string): void {
+  /** `lead`'s flag set to `to` by `path`, logged with `why` when it changes (rule 7). */
+  private flag(lead: MLead, to: boolean, why: string, path: MPath): void {
     if (lead.unsub !== to)
       this.log.push({
         lead: lead.id,
@@ -57,6 +57,7 @@ export class Model {
         from: String(lead.unsub),
         to: String(to),
         why,
+        source: path.source,
       });
     lead.unsub = to;
   }
@@ -81,12 +82,12 @@ export class Model {
   setMaster(
     key: string,
     unsub: boolean,
-    prot = false,
-    page: PageRef | null = null,
-    path?: MPath,
+    prot: boolean,
+    page: PageRef | null,
+    path: MPath,
     at = RECENT,
   ): void {
-    const sf = path?.salesforce === true;
+    const sf = path.salesforce === true;
     const sfSince = this.master.get(key)?.sfSince ?? null;
     this.master.set(key, {
       unsub,
@@ -96,7 +97,7 @@ export class Model {
       sf,
       sfSince,
     });
-    for (const h of this.holders(key)) this.flag(h, unsub, PROPAGATED);
+    for (const h of this.holders(key)) this.flag(h, unsub, PROPAGATED, path);
   }
 
   /** Rule 2 by a path: a protected suppression is lifted only by an operator. */
@@ -156,13 +157,22 @@ export class Model {
     const key = email === null ? null : keyOf(email);
     const requested = change.unsub === true;
     const reason = change.reason ?? null;
-    const lead: MLead = { id, email, key, partition, unsub: requested, reason, foreignId };
+    const lead: MLead = {
+      id,
+      email,
+      key,
+      partition,
+      unsub: requested,
+      reason,
+      foreignId,
+      people: 1,
+    };
     this.leads.set(id, lead);
     if (key !== null) {
       if (requested && !this.statusOf(key))
         this.setMaster(key, true, isProtected(reason ?? path.reason), null, path);
       else if (this.statusOf(key)) {
-        this.flag(lead, true, RESET);
+        this.flag(lead, true, RESET, path);
         if (requested || reason !== null) this.acknowledge(key, requested, reason, path);
       }
     }
@@ -190,6 +200,7 @@ export class Model {
           from: lead.email,
           to: email,
           why: path.reason,
+          source: path.source,
         });
         const key = email === null ? null : keyOf(email);
         if (key !== null && key !== lead.key) {
@@ -198,7 +209,7 @@ export class Model {
             this.setMaster(key, true, isProtected(lead.reason ?? path.reason), null, path);
             moved.push(key);
           } else if (carries) carried = lead.reason ?? '';
-          else this.flag(lead, this.statusOf(key), RESET);
+          else this.flag(lead, this.statusOf(key), RESET, path);
         }
         lead.email = email;
         lead.key = key;
@@ -207,7 +218,7 @@ export class Model {
     const reason = change.reason ?? null;
     const key = lead.key;
     if (change.unsub !== undefined && change.unsub !== lead.unsub) {
-      this.flag(lead, change.unsub, path.reason);
+      this.flag(lead, change.unsub, path.reason, path);
       if (key !== null) {
         if (change.unsub) this.setMaster(key, true, isProtected(reason ?? path.reason), null, path);
         else this.lift(key, path);
@@ -234,7 +245,10 @@ export class Model {
 
   /** mergeLeads: losers deleted, the winner's empty address and flag filled from them. */
   merge(winner: MLead, losers: readonly MLead[], path: MPath): void {
-    for (const l of losers) this.leads.delete(l.id);
+    for (const l of losers) {
+      this.leads.delete(l.id);
+      winner.people += l.people;
+    }
     // Their history moves to the winner.
     const ids = new Set(losers.map((l) => l.id));
     for (const c of this.log) if (ids.has(c.lead)) c.lead = winner.id;
@@ -278,16 +292,22 @@ export class Model {
   }
 
   /** The console's address form (setAddressStatus); returns its outcome. */
-  addressStatus(email: string, unsub: boolean, reason: string, confirm: boolean): string {
+  addressStatus(
+    email: string,
+    unsub: boolean,
+    reason: string,
+    confirm: boolean,
+    source = 'Address status',
+  ): string {
     const key = keyOf(email);
     const cur = this.master.get(key);
-    const path = { reason, operator: true };
+    const path = { reason, source, operator: true };
     if (unsub && cur?.unsub) {
       return this.acknowledge(key, true, reason, path) ? 'unsubscribed' : 'unchanged';
     }
     if ((cur?.unsub ?? false) === unsub) return 'unchanged';
     if (!unsub && cur?.prot && !confirm) return 'confirm';
-    this.setMaster(key, unsub, unsub && isProtected(reason));
+    this.setMaster(key, unsub, unsub && isProtected(reason), null, path);
     return unsub ? 'unsubscribed' : 'resubscribed';
   }
 
@@ -299,7 +319,7 @@ export class Model {
     const key = keyOf(email);
     if (!this.statusOf(key)) {
       const offered = !onPage || this.master.get(key)?.undone !== true;
-      this.setMaster(key, true, false, onPage ? (page ?? { url: '', code: '' }) : null);
+      this.setMaster(key, true, false, onPage ? (page ?? { url: '', code: '' }) : null, PATHS.link);
       return offered;
     }
     this.acknowledge(key, true, null, PATHS.link);
@@ -313,7 +333,7 @@ export class Model {
     if (!cur?.unsub) return 'already';
     if (cur.prot || cur.page !== page) return 'refused';
     if (this.holders(key).some((h) => isProtected(h.reason))) return 'refused';
-    this.setMaster(key, false);
+    this.setMaster(key, false, false, null, PATHS.linkUndo);
     this.master.get(key)!.undone = true;
     return 'resubscribed';
   }
