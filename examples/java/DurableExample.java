@@ -85,7 +85,15 @@ public final class DurableExample {
     System.out.println(
         "1. A is lead " + idA + " (" + ra.getSyncStatus().getStatus().value() + "), B is lead "
             + idB + " (" + rb.getSyncStatus().getStatus().value() + "), both <" + email + ">");
-    System.out.println("   Unsubscribed: A=" + unsubscribed(idA) + " B=" + unsubscribed(idB));
+    String unsubscribedA = unsubscribed(idA);
+    System.out.println("   Unsubscribed: A=" + unsubscribedA + " B=" + unsubscribed(idB));
+    if ("true".equals(unsubscribedA)) {
+      // Nothing would follow: the address kept the unsubscribe of an earlier run.
+      System.err.println(
+          "error: " + email + " is unsubscribed already (an earlier run?): run again with an"
+              + " address not used before");
+      System.exit(1);
+    }
 
     // 2. A unsubscribes, through syncLead as any integration would send it.
     LeadRecord change = new LeadRecord();

@@ -55,7 +55,13 @@ try {
         'East',
     );
     echo "1. A is lead $a ($aStatus), B is lead $b ($bStatus), both <$email>\n";
-    printf("   Unsubscribed: A=%s B=%s\n", unsubscribed($client, $userId, $encryptionKey, $a), unsubscribed($client, $userId, $encryptionKey, $b));
+    $aUnsubscribed = unsubscribed($client, $userId, $encryptionKey, $a);
+    printf("   Unsubscribed: A=%s B=%s\n", $aUnsubscribed, unsubscribed($client, $userId, $encryptionKey, $b));
+    if ($aUnsubscribed === 'true') {
+        // Nothing would follow: the address kept the unsubscribe of an earlier run.
+        fwrite(STDERR, "error: $email is unsubscribed already (an earlier run?): run again with an address not used before\n");
+        exit(1);
+    }
 
     // 2. A unsubscribes, through syncLead as any integration would send it.
     sync_lead($client, $userId, $encryptionKey, [

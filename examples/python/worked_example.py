@@ -72,7 +72,14 @@ def run(example, email):
         workspace="East",
     )
     print(f"1. A is lead {a} ({a_status}), B is lead {b} ({b_status}), both <{email}>")
-    print(f"   Unsubscribed: A={example.unsubscribed(a)} B={example.unsubscribed(b)}")
+    a_unsubscribed = example.unsubscribed(a)
+    print(f"   Unsubscribed: A={a_unsubscribed} B={example.unsubscribed(b)}")
+    if a_unsubscribed == "true":
+        # Nothing would follow: the address kept the unsubscribe of an earlier run.
+        sys.exit(
+            f"error: {email} is unsubscribed already (an earlier run?): "
+            "run again with an address not used before"
+        )
 
     # 2. A unsubscribes, through syncLead as any integration would send it.
     example.sync({"Id": a, "leadAttributeList": unsubscribed_attr("true")})

@@ -21,6 +21,7 @@ import {
 import type { LeadService } from './lead.service.js';
 import type { LeadInput } from './lead.types.js';
 import type { LeadRecord } from './records.js';
+import { id15, id18 } from '../salesforce-id.js';
 
 /** APPLIED: the lead now reflects it; REPEAT: handled before; STALE: older than what was applied. */
 export type NotificationOutcome = 'APPLIED' | 'REPEAT' | 'STALE';
@@ -276,8 +277,7 @@ export class SalesforceSyncService {
     if (!status?.unsubscribed) return;
     const since = status.optOutsRecordedSince;
     const newerHere =
-      (status.changedAt > changedAt &&
-        status.source !== masterStatusSource(ChangePaths.salesforce(organizationId))) ||
+      (status.changedAt > changedAt && !isOrganizationSource(status.source, organizationId)) ||
       (since !== undefined && changedAt < since);
     if (newerHere || (await this.newerOptOutInSalesforce(repos, key, input, changedAt, now)))
       input.attributes = attributes.filter((_, i) => i !== at);
@@ -349,4 +349,15 @@ export class SalesforceSyncService {
     input.attributes = attributes;
     return input;
   }
+}
+
+/**
+ * Whether a master status source names this organisation's Salesforce path. It names the
+ * organisation as its message spelt the id, 15 or 18 characters (SFDC_ORG_IDS takes either),
+ * so both spellings are its own: not another path's opt-out.
+ */
+function isOrganizationSource(source: string, organizationId: string): boolean {
+  return [id15(organizationId), id18(organizationId)].some(
+    (spelling) => source === masterStatusSource(ChangePaths.salesforce(spelling)),
+  );
 }

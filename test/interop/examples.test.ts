@@ -46,6 +46,26 @@ for (const engine of testEngines()) {
         expectExampleOutput(r.stdout, email);
       });
 
+      it(`${client.name}: run again on the same address, says it is unsubscribed already, exit 1`, async () => {
+        // A second run found both people unsubscribed from the start and still printed that B
+        // followed A, with the activity of B's creation as the reason.
+        const email = `again.${path.extname(client.worked).slice(1)}@example.com`;
+        const args = [
+          client.worked,
+          service.wsdlUrl,
+          TEST_USER.userId,
+          TEST_USER.encryptionKey,
+          email,
+        ];
+        expect((await run(client.command, args)).code).to.equal(0);
+        const again = await run(client.command, args);
+        expect(again.code, again.stderr + again.stdout).to.equal(1);
+        expect(again.stdout).to.not.contain('followed');
+        expect(again.stderr).to.equal(
+          `error: ${email} is unsubscribed already (an earlier run?): run again with an address not used before\n`,
+        );
+      });
+
       it(`${client.name}: a wrong key is one line naming the fault, exit 1`, async () => {
         for (const script of [client.worked, client.quickstart]) {
           const args = [script, service.wsdlUrl, TEST_USER.userId, 'WRONG-KEY', 'x@example.com'];

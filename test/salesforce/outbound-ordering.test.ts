@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
+import { id15 } from '../../src/salesforce-id.js';
 import { testEngines } from '../support/database.js';
 import { activitiesOf } from '../support/harness.js';
 import {
@@ -19,6 +20,7 @@ import {
   modstampAt,
   notificationId,
   notificationsXml,
+  ORG_ID,
   send,
   send1,
   type RunningListener,
@@ -238,6 +240,41 @@ for (const engine of testEngines()) {
         lead = await bySalesforceId(services, recordId);
         expect([lead.email, lead.unsubscribed]).to.deep.equal([moved, true]);
         expect((await services.durableStatus.explain(moved)).status?.unsubscribed).to.equal(true);
+      });
+
+      it('lifts an opt-out with a later untick whichever form of the organisation id each message carries', async () => {
+        // SFDC_ORG_IDS takes either form of an id; the master status names the organisation as
+        // the message spelt it. An opt-out named by the 15-character form was taken for another
+        // path's by an untick sent with the 18-character form, and kept against it.
+        const n = fresh();
+        const recordId = leadRecordId(n);
+        const email = `org${n}@one.example`;
+        const note = (second: number, optedOut: string, orgId: string) =>
+          send(
+            url,
+            notificationsXml(
+              [
+                {
+                  id: notificationId(fresh()),
+                  type: 'Lead',
+                  recordId,
+                  fields: {
+                    Email: email,
+                    HasOptedOutOfEmail: optedOut,
+                    SystemModstamp: modstampAt(second),
+                  },
+                },
+              ],
+              { orgId },
+            ),
+          );
+        expectAck(await note(1, 'true', id15(ORG_ID)));
+        expectAck(await note(2, 'false', ORG_ID));
+        expect((await bySalesforceId(services, recordId)).unsubscribed).to.equal(false);
+        expect((await services.durableStatus.explain(email)).status?.unsubscribed).to.equal(false);
+        expectAck(await note(3, 'true', ORG_ID));
+        expectAck(await note(4, 'false', id15(ORG_ID)));
+        expect((await bySalesforceId(services, recordId)).unsubscribed).to.equal(false);
       });
 
       it('orders by SystemModstamp too, whichever of the two is later', async () => {
