@@ -160,6 +160,13 @@ export const mktowsSettings = {
       'Most people one getLead answers with, the most recently updated first (count says how many the answer holds); for every person of a key, use getMultipleLeads',
     parse: integer('GET_LEAD_MAX_RESULTS', 1, 100000),
   },
+  pageMaxBytes: {
+    env: 'PAGE_MAX_BYTES',
+    default: '4194304',
+    meaning:
+      'About the most bytes of records one getMultipleLeads page answers with (64 KiB at least): past them the page holds fewer than batchSize, at least one, and remainingCount and newStreamPosition go on from there',
+    parse: integer('PAGE_MAX_BYTES', 65536, 1073741824),
+  },
   activityScanLimit: {
     env: 'ACTIVITY_SCAN_LIMIT',
     default: '20000',

@@ -32,6 +32,7 @@ import {
   requireText,
   text,
 } from '../soap-transport/values.js';
+import { answerBytesOf } from '../soap-transport/answer-size.js';
 
 /**
  * The partitions a confined caller may read, for the queries to keep to; undefined: every one.
@@ -40,6 +41,8 @@ import {
 const readable = (p: Permissions): readonly string[] | undefined => p.partitions ?? undefined;
 
 const MAX_MULTIPLE_LEADS_BATCH = 1000;
+/** PAGE_MAX_BYTES's default, for handlers built without it. */
+const DEFAULT_PAGE_MAX_BYTES = 4 * 1024 * 1024;
 /** Keys of a getLeadChanges LeadKeySelector, as the vendor's. */
 const MAX_CHANGES_KEYS = 100;
 
@@ -53,17 +56,29 @@ interface LeadsPage {
 /**
  * The page a selector's leads make, by either selector: the next page starts after its last
  * lead (`after` says how that position is written) or, with none, where this one started.
+ * Its records stop before their answer passes `maxBytes` (one is always answered): the leads
+ * read past them are left to the next page and counted as remaining, so that a batch of large
+ * records (fields full of characters written as references) is not one answer of tens of MB.
  */
 function answeredPage(
   found: { leads: LeadView[]; remaining: number },
   include: ReadonlySet<string> | undefined,
   start: LeadStreamPosition | null,
   after: (last: LeadView) => LeadStreamPosition,
+  maxBytes: number,
 ): LeadsPage {
-  const last = found.leads[found.leads.length - 1];
+  const records: Record<string, unknown>[] = [];
+  let bytes = 0;
+  for (const lead of found.leads) {
+    const record = fromLeadView(lead, include);
+    bytes += answerBytesOf({ leadRecord: record });
+    if (records.length > 0 && bytes > maxBytes) break;
+    records.push(record);
+  }
+  const last = found.leads[records.length - 1];
   return {
-    records: found.leads.map((l) => fromLeadView(l, include)),
-    remaining: found.remaining,
+    records,
+    remaining: found.remaining + found.leads.length - records.length,
     next: last ? after(last) : (start ?? {}),
   };
 }
@@ -71,6 +86,7 @@ function answeredPage(
 /** The operations that read (leads, their activities, the change stream, the described objects). */
 export function readHandlers(services: Services, limits: HandlerLimits) {
   const { leads, activities } = services;
+  const pageMaxBytes = limits.pageMaxBytes ?? DEFAULT_PAGE_MAX_BYTES;
 
   return {
     async getLead(args, ctx) {
@@ -116,7 +132,7 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
           limit,
           readable(ctx.permissions),
         );
-        page = answeredPage(r, include, position, (last) => ({ i: last.id }));
+        page = answeredPage(r, include, position, (last) => ({ i: last.id }), pageMaxBytes);
       } else if (
         (selector && selectorType === 'LastUpdateAtSelector') ||
         (!selector && args.lastUpdatedAt != null)
@@ -140,10 +156,13 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
           limit,
           readable(ctx.permissions),
         );
-        page = answeredPage(r, include, position, (last) => ({
-          u: last.updatedAt.getTime(),
-          i: last.id,
-        }));
+        page = answeredPage(
+          r,
+          include,
+          position,
+          (last) => ({ u: last.updatedAt.getTime(), i: last.id }),
+          pageMaxBytes,
+        );
       } else if (selector && selectorType === 'StaticListSelector') {
         throw noStaticList(selector);
       } else if (selector) {

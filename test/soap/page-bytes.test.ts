@@ -1,0 +1,116 @@
+import { expect } from 'chai';
+import { testEngines } from '../support/database.js';
+import { rawCall, startTestService, type TestService } from '../support/service.js';
+
+/**
+ * A getMultipleLeads page is bounded by the bytes of its answer (PAGE_MAX_BYTES), not only by
+ * batchSize: a thousand records of fields full of characters the answer escapes (`<` written
+ * `&lt;`) made an answer of 33 MB, built in memory, and ten such calls in flight held some
+ * 900 MB of the process. Past the bound, the page holds fewer records and says how many remain
+ * and where to continue; every lead is still read once, in order, page after page.
+ */
+const FIELDS = ['FirstName', 'LastName', 'Company', 'Title', 'City', 'Industry'];
+/** Each field's 255 characters, each written as a 4-byte reference in the answer. */
+const ESCAPED_FIELD = '&lt;'.repeat(255);
+const bigRecord = (email: string) =>
+  `<leadRecord><Email>${email}</Email><leadAttributeList>` +
+  FIELDS.map(
+    (f) =>
+      `<attribute><attrName>${f}</attrName><attrValue>${ESCAPED_FIELD}</attrValue></attribute>`,
+  ).join('') +
+  `</leadAttributeList></leadRecord>`;
+
+const BY_UPDATE = `<leadSelector xsi:type="ns1:LastUpdateAtSelector"><oldestUpdatedAt>2000-01-01T00:00:00Z</oldestUpdatedAt></leadSelector>`;
+const BY_KEYS = (emails: string[]) =>
+  `<leadSelector xsi:type="ns1:LeadKeySelector"><keyType>EMAIL</keyType><keyValues>` +
+  emails.map((e) => `<stringItem>${e}</stringItem>`).join('') +
+  `</keyValues></leadSelector>`;
+const PAGE = (selector: string, position?: string) =>
+  `<ns1:paramsGetMultipleLeads>${selector}` +
+  (position ? `<streamPosition>${position}</streamPosition>` : '') +
+  `<batchSize>1000</batchSize></ns1:paramsGetMultipleLeads>`;
+const one = (body: string, tag: string) =>
+  new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(body)?.[1] ?? '';
+const idsOf = (body: string) => [...body.matchAll(/<Id>(\d+)<\/Id>/g)].map((m) => Number(m[1]));
+
+const LEADS = 12;
+const EMAILS = Array.from({ length: LEADS }, (_, i) => `page-bytes-${i}@example.com`);
+
+/** Every page of a selector: the ids of each, its returnCount and remainingCount, its bytes. */
+async function readAll(service: TestService, selector: string) {
+  const pages: { ids: number[]; returned: number; remaining: number; bytes: number }[] = [];
+  let position: string | undefined;
+  for (let guard = 0; guard < 3 * LEADS; guard++) {
+    const res = await rawCall(service.url, PAGE(selector, position));
+    expect(res.status, res.body.slice(0, 500)).to.equal(200);
+    pages.push({
+      ids: idsOf(res.body),
+      returned: Number(one(res.body, 'returnCount')),
+      remaining: Number(one(res.body, 'remainingCount')),
+      bytes: Buffer.byteLength(res.body),
+    });
+    position = one(res.body, 'newStreamPosition');
+    if (!position) break;
+  }
+  return pages;
+}
+
+for (const engine of testEngines()) {
+  describe(`getMultipleLeads pages bounded by their answer's bytes (${engine.name})`, function () {
+    this.timeout(120000);
+
+    const fill = async (service: TestService) => {
+      const res = await rawCall(
+        service.url,
+        `<ns1:paramsSyncMultipleLeads><leadRecordList>${EMAILS.map(bigRecord).join('')}` +
+          `</leadRecordList></ns1:paramsSyncMultipleLeads>`,
+      );
+      expect(res.status, res.body.slice(0, 500)).to.equal(200);
+    };
+
+    describe('a bound of a few records', () => {
+      const BOUND = 24 * 1024;
+      let service: TestService;
+      before(async () => {
+        service = await startTestService(engine, { pageMaxBytes: BOUND });
+        await fill(service);
+      });
+      after(() => service?.stop());
+
+      for (const [name, selector] of [
+        ['LastUpdateAtSelector', BY_UPDATE],
+        ['LeadKeySelector', BY_KEYS(EMAILS)],
+      ] as const) {
+        it(`answers fewer records than batchSize past the bound, then the rest (${name})`, async () => {
+          const pages = await readAll(service, selector);
+          // Each record is some 6 KB of answer: a page holds a few, never all twelve.
+          expect(pages.length, JSON.stringify(pages)).to.be.greaterThan(2);
+          let seen = 0;
+          for (const page of pages) {
+            expect(page.returned).to.equal(page.ids.length);
+            expect(page.returned).to.be.greaterThan(0);
+            // The envelope around the records is well under 2 KiB.
+            expect(page.bytes).to.be.at.most(BOUND + 2048);
+            seen += page.returned;
+            expect(page.remaining, JSON.stringify(pages)).to.equal(LEADS - seen);
+          }
+          const ids = pages.flatMap((p) => p.ids);
+          expect(ids).to.have.length(LEADS);
+          expect(new Set(ids).size).to.equal(LEADS);
+        });
+      }
+    });
+
+    it('still answers one record larger than the bound alone, and goes on', async () => {
+      const service = await startTestService(engine, { pageMaxBytes: 1024 });
+      try {
+        await fill(service);
+        const pages = await readAll(service, BY_UPDATE);
+        expect(pages.map((p) => p.returned)).to.deep.equal(Array(LEADS).fill(1));
+        expect(new Set(pages.flatMap((p) => p.ids)).size).to.equal(LEADS);
+      } finally {
+        await service.stop();
+      }
+    });
+  });
+}
