@@ -2,6 +2,8 @@ import { AppError, ErrorCode } from '../errors.js';
 import { requireAllPartitions, type Permissions } from '../domain/permissions.js';
 import type { Services } from '../domain/services.js';
 import type { LeadView } from '../domain/lead.types.js';
+import type { ActivityPage } from '../domain/activity.service.js';
+import { REMAINING_COUNT_CAP } from '../domain/paging.js';
 import { describeActivityRecord, describeLeadRecord } from './describe.mapper.js';
 import type { HandlerLimits, OperationHandler } from './operation-handler.js';
 import {
@@ -80,6 +82,41 @@ function answeredPage(
     records,
     remaining: found.remaining + found.leads.length - records.length,
     next: last ? after(last) : (start ?? {}),
+  };
+}
+
+/**
+ * A getLeadChanges page as answered: its changes stop before their answer passes `maxBytes`
+ * (one is always answered), as a getMultipleLeads page's records do; the next page starts
+ * after the last change answered, and those read past it count as remaining.
+ */
+function answeredChanges(
+  page: ActivityPage,
+  maxBytes: number,
+): { page: ActivityPage; records: Record<string, unknown>[] } {
+  const records: Record<string, unknown>[] = [];
+  let bytes = 0;
+  for (const activity of page.activities) {
+    const record = fromLeadChange(activity);
+    bytes += answerBytesOf({ leadChangeRecord: record });
+    if (records.length > 0 && bytes > maxBytes) break;
+    records.push(record);
+  }
+  const left = page.activities.length - records.length;
+  const last = page.activities[records.length - 1];
+  if (left === 0 || !last) return { page, records };
+  return {
+    records,
+    page: {
+      ...page,
+      returnCount: records.length,
+      remainingCount: Math.min(page.remainingCount + left, REMAINING_COUNT_CAP),
+      newStartPosition: {
+        ...page.newStartPosition,
+        offset: `ID:${last.id}`,
+        activityCreatedAt: last.createdAt,
+      },
+    },
   };
 }
 
@@ -230,17 +267,20 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
           ErrorCode.BAD_PARAMETER,
           'leadSelector needs xsi:type LeadKeySelector or LastUpdateAtSelector',
         );
-      const page = await activities.changes(start, {
-        filter: activityFilter(args.activityFilter, args.activityNameFilter),
-        batchSize: int(args.batchSize, 'batchSize'),
-        ...(leadKeys ? { leads: leadKeys } : {}),
-      });
+      const { page, records } = answeredChanges(
+        await activities.changes(start, {
+          filter: activityFilter(args.activityFilter, args.activityNameFilter),
+          batchSize: int(args.batchSize, 'batchSize'),
+          ...(leadKeys ? { leads: leadKeys } : {}),
+        }),
+        pageMaxBytes,
+      );
       return {
         result: {
           returnCount: page.returnCount,
           remainingCount: page.remainingCount,
           newStartPosition: streamPosition(page),
-          leadChangeRecordList: { leadChangeRecord: page.activities.map(fromLeadChange) },
+          leadChangeRecordList: { leadChangeRecord: records },
         },
       };
     },

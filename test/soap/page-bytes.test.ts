@@ -3,11 +3,12 @@ import { testEngines } from '../support/database.js';
 import { rawCall, startTestService, type TestService } from '../support/service.js';
 
 /**
- * A getMultipleLeads page is bounded by the bytes of its answer (PAGE_MAX_BYTES), not only by
- * batchSize: a thousand records of fields full of characters the answer escapes (`<` written
- * `&lt;`) made an answer of 33 MB, built in memory, and ten such calls in flight held some
- * 900 MB of the process. Past the bound, the page holds fewer records and says how many remain
- * and where to continue; every lead is still read once, in order, page after page.
+ * A getMultipleLeads or getLeadChanges page is bounded by the bytes of its answer
+ * (PAGE_MAX_BYTES), not only by batchSize: a thousand records of fields full of characters the
+ * answer escapes (`<` written `&lt;`) made an answer of over 30 MB, built in memory, and ten
+ * such calls in flight held some 900 MB of the process. Past the bound, the page holds fewer
+ * records and says how many remain and where to continue; every record is still read once, in
+ * order, page after page.
  */
 const FIELDS = ['FirstName', 'LastName', 'Company', 'Title', 'City', 'Industry'];
 /** Each field's 255 characters, each written as a 4-byte reference in the answer. */
@@ -55,8 +56,35 @@ async function readAll(service: TestService, selector: string) {
   return pages;
 }
 
+const CHANGES = (offset?: string) =>
+  `<ns1:paramsGetLeadChanges><startPosition>` +
+  (offset
+    ? `<offset>${offset}</offset>`
+    : `<oldestCreatedAt>2000-01-01T00:00:00Z</oldestCreatedAt>`) +
+  `</startPosition><batchSize>1000</batchSize></ns1:paramsGetLeadChanges>`;
+
+/** Every page of the change stream from its start: ids, counts and bytes of each. */
+async function readChanges(service: TestService) {
+  const pages: { ids: number[]; returned: number; remaining: number; bytes: number }[] = [];
+  let offset: string | undefined;
+  for (let guard = 0; guard < 100; guard++) {
+    const res = await rawCall(service.url, CHANGES(offset));
+    expect(res.status, res.body.slice(0, 500)).to.equal(200);
+    const page = {
+      ids: [...res.body.matchAll(/<leadChangeRecord><id>(\d+)<\/id>/g)].map((m) => Number(m[1])),
+      returned: Number(one(res.body, 'returnCount')),
+      remaining: Number(one(res.body, 'remainingCount')),
+      bytes: Buffer.byteLength(res.body),
+    };
+    pages.push(page);
+    if (page.remaining === 0) break;
+    offset = one(res.body, 'offset');
+  }
+  return pages;
+}
+
 for (const engine of testEngines()) {
-  describe(`getMultipleLeads pages bounded by their answer's bytes (${engine.name})`, function () {
+  describe(`getMultipleLeads and getLeadChanges pages bounded by their answer's bytes (${engine.name})`, function () {
     this.timeout(120000);
 
     const fill = async (service: TestService) => {
@@ -76,6 +104,32 @@ for (const engine of testEngines()) {
         await fill(service);
       });
       after(() => service?.stop());
+
+      it('answers fewer changes than batchSize past the bound in getLeadChanges, then the rest', async () => {
+        // Six fields of each lead changed from 255 `<` to 255 `>`: Change Data Values of some
+        // 3 KB each in the answer.
+        const changed = EMAILS.map((e) => bigRecord(e).replaceAll('&lt;', '&gt;')).join('');
+        const res = await rawCall(
+          service.url,
+          `<ns1:paramsSyncMultipleLeads><leadRecordList>${changed}</leadRecordList></ns1:paramsSyncMultipleLeads>`,
+        );
+        expect(res.status, res.body.slice(0, 500)).to.equal(200);
+        const pages = await readChanges(service);
+        expect(pages.length, JSON.stringify(pages)).to.be.greaterThan(2);
+        const total = pages[0]!.returned + pages[0]!.remaining;
+        expect(total).to.be.at.least(LEADS * FIELDS.length);
+        let seen = 0;
+        for (const page of pages) {
+          expect(page.returned).to.equal(page.ids.length);
+          expect(page.returned).to.be.greaterThan(0);
+          expect(page.bytes).to.be.at.most(BOUND + 2048);
+          seen += page.returned;
+          expect(page.remaining, JSON.stringify(pages)).to.equal(total - seen);
+        }
+        const ids = pages.flatMap((p) => p.ids);
+        expect(ids).to.deep.equal([...ids].sort((a, b) => a - b));
+        expect(new Set(ids).size).to.equal(total);
+      });
 
       for (const [name, selector] of [
         ['LastUpdateAtSelector', BY_UPDATE],
