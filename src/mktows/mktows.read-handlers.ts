@@ -56,11 +56,31 @@ interface LeadsPage {
 }
 
 /**
+ * The records of `leads`, in order, that fit before their answer passes `maxBytes` (one at
+ * least), so that a batch of large records (fields full of characters written as references)
+ * is not one answer of tens of MB.
+ */
+function recordsWithin(
+  leads: readonly LeadView[],
+  include: ReadonlySet<string> | undefined,
+  maxBytes: number,
+): Record<string, unknown>[] {
+  const records: Record<string, unknown>[] = [];
+  let bytes = 0;
+  for (const lead of leads) {
+    const record = fromLeadView(lead, include);
+    bytes += answerBytesOf({ leadRecord: record });
+    if (records.length > 0 && bytes > maxBytes) break;
+    records.push(record);
+  }
+  return records;
+}
+
+/**
  * The page a selector's leads make, by either selector: the next page starts after its last
  * lead (`after` says how that position is written) or, with none, where this one started.
- * Its records stop before their answer passes `maxBytes` (one is always answered): the leads
- * read past them are left to the next page and counted as remaining, so that a batch of large
- * records (fields full of characters written as references) is not one answer of tens of MB.
+ * Its records stop within `maxBytes`: the leads read past them are left to the next page and
+ * counted as remaining.
  */
 function answeredPage(
   found: { leads: LeadView[]; remaining: number },
@@ -69,14 +89,7 @@ function answeredPage(
   after: (last: LeadView) => LeadStreamPosition,
   maxBytes: number,
 ): LeadsPage {
-  const records: Record<string, unknown>[] = [];
-  let bytes = 0;
-  for (const lead of found.leads) {
-    const record = fromLeadView(lead, include);
-    bytes += answerBytesOf({ leadRecord: record });
-    if (records.length > 0 && bytes > maxBytes) break;
-    records.push(record);
-  }
+  const records = recordsWithin(found.leads, include, maxBytes);
   const last = found.leads[records.length - 1];
   return {
     records,
@@ -137,12 +150,9 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
         readable(ctx.permissions),
       );
       if (found.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
-      return {
-        result: {
-          count: found.length,
-          leadRecordList: { leadRecord: found.map((l) => fromLeadView(l)) },
-        },
-      };
+      // Nor may a few people of large records: those that fit within PAGE_MAX_BYTES.
+      const records = recordsWithin(found, undefined, pageMaxBytes);
+      return { result: { count: records.length, leadRecordList: { leadRecord: records } } };
     },
 
     async getMultipleLeads(args, ctx) {

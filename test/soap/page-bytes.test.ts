@@ -8,7 +8,8 @@ import { rawCall, startTestService, type TestService } from '../support/service.
  * answer escapes (`<` written `&lt;`) made an answer of over 30 MB, built in memory, and ten
  * such calls in flight held some 900 MB of the process. Past the bound, the page holds fewer
  * records and says how many remain and where to continue; every record is still read once, in
- * order, page after page.
+ * order, page after page. A getLead answer holds the people of its key that fit, `count`
+ * saying how many.
  */
 const FIELDS = ['FirstName', 'LastName', 'Company', 'Title', 'City', 'Industry'];
 /** Each field's 255 characters, each written as a 4-byte reference in the answer. */
@@ -84,7 +85,7 @@ async function readChanges(service: TestService) {
 }
 
 for (const engine of testEngines()) {
-  describe(`getMultipleLeads and getLeadChanges pages bounded by their answer's bytes (${engine.name})`, function () {
+  describe(`getLead answers, getMultipleLeads and getLeadChanges pages bounded by their bytes (${engine.name})`, function () {
     this.timeout(120000);
 
     const fill = async (service: TestService) => {
@@ -104,6 +105,26 @@ for (const engine of testEngines()) {
         await fill(service);
       });
       after(() => service?.stop());
+
+      it('answers getLead with the people of a key that fit within the bound, count saying how many', async () => {
+        // Twelve people of one address (dedup off), each some 6 KB of answer.
+        const shared = 'page-bytes-shared@example.com';
+        const res = await rawCall(
+          service.url,
+          `<ns1:paramsSyncMultipleLeads><leadRecordList>${bigRecord(shared).repeat(LEADS)}` +
+            `</leadRecordList><dedupEnabled>false</dedupEnabled></ns1:paramsSyncMultipleLeads>`,
+        );
+        expect(res.status, res.body.slice(0, 500)).to.equal(200);
+        const answer = await rawCall(
+          service.url,
+          `<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType><keyValue>${shared}</keyValue></leadKey></ns1:paramsGetLead>`,
+        );
+        expect(answer.status, answer.body.slice(0, 500)).to.equal(200);
+        const count = Number(one(answer.body, 'count'));
+        expect(count).to.be.greaterThan(0).and.lessThan(LEADS);
+        expect(idsOf(answer.body)).to.have.length(count);
+        expect(Buffer.byteLength(answer.body)).to.be.at.most(BOUND + 2048);
+      });
 
       it('answers fewer changes than batchSize past the bound in getLeadChanges, then the rest', async () => {
         // Six fields of each lead changed from 255 `<` to 255 `>`: Change Data Values of some
@@ -139,6 +160,9 @@ for (const engine of testEngines()) {
           const pages = await readAll(service, selector);
           // Each record is some 6 KB of answer: a page holds a few, never all twelve.
           expect(pages.length, JSON.stringify(pages)).to.be.greaterThan(2);
+          // Twelve, and the other tests' people when they ran first.
+          const total = pages[0]!.returned + pages[0]!.remaining;
+          expect(total).to.be.at.least(LEADS);
           let seen = 0;
           for (const page of pages) {
             expect(page.returned).to.equal(page.ids.length);
@@ -146,11 +170,11 @@ for (const engine of testEngines()) {
             // The envelope around the records is well under 2 KiB.
             expect(page.bytes).to.be.at.most(BOUND + 2048);
             seen += page.returned;
-            expect(page.remaining, JSON.stringify(pages)).to.equal(LEADS - seen);
+            expect(page.remaining, JSON.stringify(pages)).to.equal(total - seen);
           }
           const ids = pages.flatMap((p) => p.ids);
-          expect(ids).to.have.length(LEADS);
-          expect(new Set(ids).size).to.equal(LEADS);
+          expect(ids).to.have.length(total);
+          expect(new Set(ids).size).to.equal(total);
         });
       }
     });
