@@ -162,7 +162,7 @@ export const mktowsSettings = {
   },
   pageMaxBytes: {
     env: 'PAGE_MAX_BYTES',
-    default: '4194304',
+    default: '8388608',
     meaning:
       'About the most bytes of records one getMultipleLeads or getLeadChanges page, or one getLead answer, holds (64 KiB at least): past them a page holds fewer than batchSize, at least one, its remainingCount and position going on from there; getLead the first people that fit, count saying how many',
     parse: integer('PAGE_MAX_BYTES', 65536, 1073741824),

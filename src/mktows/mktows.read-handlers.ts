@@ -44,7 +44,7 @@ const readable = (p: Permissions): readonly string[] | undefined => p.partitions
 
 const MAX_MULTIPLE_LEADS_BATCH = 1000;
 /** PAGE_MAX_BYTES's default, for handlers built without it. */
-const DEFAULT_PAGE_MAX_BYTES = 4 * 1024 * 1024;
+const DEFAULT_PAGE_MAX_BYTES = 8 * 1024 * 1024;
 /** Keys of a getLeadChanges LeadKeySelector, as the vendor's. */
 const MAX_CHANGES_KEYS = 100;
 

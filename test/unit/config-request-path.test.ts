@@ -16,7 +16,7 @@ describe('settings of the SOAP request path', () => {
       authFailureWindowSeconds: 60,
       maxAttributesPerElement: 100,
       getLeadMaxResults: 100,
-      pageMaxBytes: 4194304,
+      pageMaxBytes: 8388608,
       activityScanLimit: 20000,
       publicUrl: '',
       signatureWindowSeconds: 900,
