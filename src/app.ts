@@ -98,6 +98,7 @@ export async function createApp({
     mktowsHandlers(services, {
       maxBatchSize: config.maxBatchSize,
       getLeadMaxResults: config.getLeadMaxResults,
+      pageMaxBytes: config.pageMaxBytes,
     }),
     authenticator,
     {

@@ -160,6 +160,13 @@ export const mktowsSettings = {
       'Most people one getLead answers with, the most recently updated first (count says how many the answer holds); for every person of a key, use getMultipleLeads',
     parse: integer('GET_LEAD_MAX_RESULTS', 1, 100000),
   },
+  pageMaxBytes: {
+    env: 'PAGE_MAX_BYTES',
+    default: '8388608',
+    meaning:
+      'About the most bytes of records one getMultipleLeads or getLeadChanges page, or one getLead answer, holds (64 KiB at least): past them a page holds fewer than batchSize, at least one, its remainingCount and position going on from there; getLead the first people that fit, count saying how many',
+    parse: integer('PAGE_MAX_BYTES', 65536, 1073741824),
+  },
   activityScanLimit: {
     env: 'ACTIVITY_SCAN_LIMIT',
     default: '20000',

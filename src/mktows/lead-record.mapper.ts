@@ -130,9 +130,16 @@ export function toLeadKey(raw: Raw): LeadKey {
  * A key list of mergeLeads (ArrayOfAttribute: attrName = a LeadKeyRef, attrValue = its value) →
  * the keys that must all name one lead. `itemAlias`: another name its attributes may stand
  * under (a losing list's `keyList`, as Apache Axis 1.4 writes the first one); one list using
- * both names is refused.
+ * both names is refused. Keys of several types name one lead together, so there are no more of
+ * them than key types; `sameType`, for a losing list, lets a list whose keys are all of one type
+ * (one loser each) hold up to `most` of them, and refuses more with `tooMany`.
  */
-export function toKeyList(raw: Raw, name: string, itemAlias?: string): LeadKey[] {
+export function toKeyList(
+  raw: Raw,
+  name: string,
+  itemAlias?: string,
+  sameType?: { most: number; tooMany: () => AppError },
+): LeadKey[] {
   const keys = object(once(raw, name));
   let attrs = list(member(keys, 'attribute'));
   if (itemAlias !== undefined) {
@@ -145,14 +152,20 @@ export function toKeyList(raw: Raw, name: string, itemAlias?: string): LeadKey[]
     if (aliased.length > 0) attrs = aliased;
   }
   if (attrs.length === 0) throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, `${name} is empty`);
-  if (attrs.length > LEAD_KEY_TYPES.length)
-    throw new AppError(ErrorCode.LEAD_KEY_BAD, `${name} has more keys than there are key types`);
-  return attrs.map((a) => {
+  const moreThanTypes = () =>
+    new AppError(ErrorCode.LEAD_KEY_BAD, `${name} has more keys than there are key types`);
+  // Bounded before any key is read: a list of thousands is refused as it is counted.
+  if (attrs.length > Math.max(LEAD_KEY_TYPES.length, sameType?.most ?? 0))
+    throw sameType ? sameType.tooMany() : moreThanTypes();
+  const found = attrs.map((a) => {
     const attr = object(a);
     return toLeadKey(
       attr && { keyType: member(attr, 'attrName'), keyValue: member(attr, 'attrValue') },
     );
   });
+  if (found.length > LEAD_KEY_TYPES.length && found.some((k) => k.keyType !== found[0]!.keyType))
+    throw moreThanTypes();
+  return found;
 }
 
 /**

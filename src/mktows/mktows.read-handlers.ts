@@ -2,6 +2,9 @@ import { AppError, ErrorCode } from '../errors.js';
 import { requireAllPartitions, type Permissions } from '../domain/permissions.js';
 import type { Services } from '../domain/services.js';
 import type { LeadView } from '../domain/lead.types.js';
+import type { ActivityPage } from '../domain/activity.service.js';
+import type { FieldCatalogue } from '../domain/field-catalogue.js';
+import { REMAINING_COUNT_CAP } from '../domain/paging.js';
 import { describeActivityRecord, describeLeadRecord } from './describe.mapper.js';
 import type { HandlerLimits, OperationHandler } from './operation-handler.js';
 import {
@@ -32,6 +35,7 @@ import {
   requireText,
   text,
 } from '../soap-transport/values.js';
+import { answerBytesOf } from '../soap-transport/answer-size.js';
 
 /**
  * The partitions a confined caller may read, for the queries to keep to; undefined: every one.
@@ -40,6 +44,8 @@ import {
 const readable = (p: Permissions): readonly string[] | undefined => p.partitions ?? undefined;
 
 const MAX_MULTIPLE_LEADS_BATCH = 1000;
+/** PAGE_MAX_BYTES's default, for handlers built without it. */
+const DEFAULT_PAGE_MAX_BYTES = 8 * 1024 * 1024;
 /** Keys of a getLeadChanges LeadKeySelector, as the vendor's. */
 const MAX_CHANGES_KEYS = 100;
 
@@ -51,26 +57,88 @@ interface LeadsPage {
 }
 
 /**
+ * The records of `leads`, in order, that fit before their answer passes `maxBytes` (one at
+ * least), so that a batch of large records (fields full of characters written as references)
+ * is not one answer of tens of MB.
+ */
+function recordsWithin(
+  leads: readonly LeadView[],
+  include: ReadonlySet<string> | undefined,
+  maxBytes: number,
+): Record<string, unknown>[] {
+  const records: Record<string, unknown>[] = [];
+  let bytes = 0;
+  for (const lead of leads) {
+    const record = fromLeadView(lead, include);
+    bytes += answerBytesOf({ leadRecord: record });
+    if (records.length > 0 && bytes > maxBytes) break;
+    records.push(record);
+  }
+  return records;
+}
+
+/**
  * The page a selector's leads make, by either selector: the next page starts after its last
  * lead (`after` says how that position is written) or, with none, where this one started.
+ * Its records stop within `maxBytes`: the leads read past them are left to the next page and
+ * counted as remaining.
  */
 function answeredPage(
   found: { leads: LeadView[]; remaining: number },
   include: ReadonlySet<string> | undefined,
   start: LeadStreamPosition | null,
   after: (last: LeadView) => LeadStreamPosition,
+  maxBytes: number,
 ): LeadsPage {
-  const last = found.leads[found.leads.length - 1];
+  const records = recordsWithin(found.leads, include, maxBytes);
+  const last = found.leads[records.length - 1];
   return {
-    records: found.leads.map((l) => fromLeadView(l, include)),
-    remaining: found.remaining,
+    records,
+    remaining: found.remaining + found.leads.length - records.length,
     next: last ? after(last) : (start ?? {}),
+  };
+}
+
+/**
+ * A getLeadChanges page as answered: its changes stop before their answer passes `maxBytes`
+ * (one is always answered), as a getMultipleLeads page's records do; the next page starts
+ * after the last change answered, and those read past it count as remaining.
+ */
+function answeredChanges(
+  page: ActivityPage,
+  maxBytes: number,
+  catalogue: FieldCatalogue,
+): { page: ActivityPage; records: Record<string, unknown>[] } {
+  const records: Record<string, unknown>[] = [];
+  let bytes = 0;
+  for (const activity of page.activities) {
+    const record = fromLeadChange(activity, catalogue);
+    bytes += answerBytesOf({ leadChangeRecord: record });
+    if (records.length > 0 && bytes > maxBytes) break;
+    records.push(record);
+  }
+  const left = page.activities.length - records.length;
+  const last = page.activities[records.length - 1];
+  if (left === 0 || !last) return { page, records };
+  return {
+    records,
+    page: {
+      ...page,
+      returnCount: records.length,
+      remainingCount: Math.min(page.remainingCount + left, REMAINING_COUNT_CAP),
+      newStartPosition: {
+        ...page.newStartPosition,
+        offset: `ID:${last.id}`,
+        activityCreatedAt: last.createdAt,
+      },
+    },
   };
 }
 
 /** The operations that read (leads, their activities, the change stream, the described objects). */
 export function readHandlers(services: Services, limits: HandlerLimits) {
   const { leads, activities } = services;
+  const pageMaxBytes = limits.pageMaxBytes ?? DEFAULT_PAGE_MAX_BYTES;
 
   return {
     async getLead(args, ctx) {
@@ -84,12 +152,9 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
         readable(ctx.permissions),
       );
       if (found.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
-      return {
-        result: {
-          count: found.length,
-          leadRecordList: { leadRecord: found.map((l) => fromLeadView(l)) },
-        },
-      };
+      // Nor may a few people of large records: those that fit within PAGE_MAX_BYTES.
+      const records = recordsWithin(found, undefined, pageMaxBytes);
+      return { result: { count: records.length, leadRecordList: { leadRecord: records } } };
     },
 
     async getMultipleLeads(args, ctx) {
@@ -116,7 +181,7 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
           limit,
           readable(ctx.permissions),
         );
-        page = answeredPage(r, include, position, (last) => ({ i: last.id }));
+        page = answeredPage(r, include, position, (last) => ({ i: last.id }), pageMaxBytes);
       } else if (
         (selector && selectorType === 'LastUpdateAtSelector') ||
         (!selector && args.lastUpdatedAt != null)
@@ -140,10 +205,13 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
           limit,
           readable(ctx.permissions),
         );
-        page = answeredPage(r, include, position, (last) => ({
-          u: last.updatedAt.getTime(),
-          i: last.id,
-        }));
+        page = answeredPage(
+          r,
+          include,
+          position,
+          (last) => ({ u: last.updatedAt.getTime(), i: last.id }),
+          pageMaxBytes,
+        );
       } else if (selector && selectorType === 'StaticListSelector') {
         throw noStaticList(selector);
       } else if (selector) {
@@ -213,19 +281,21 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
           ErrorCode.BAD_PARAMETER,
           'leadSelector needs xsi:type LeadKeySelector or LastUpdateAtSelector',
         );
-      const page = await activities.changes(start, {
-        filter: activityFilter(args.activityFilter, args.activityNameFilter),
-        batchSize: int(args.batchSize, 'batchSize'),
-        ...(leadKeys ? { leads: leadKeys } : {}),
-      });
+      const { page, records } = answeredChanges(
+        await activities.changes(start, {
+          filter: activityFilter(args.activityFilter, args.activityNameFilter),
+          batchSize: int(args.batchSize, 'batchSize'),
+          ...(leadKeys ? { leads: leadKeys } : {}),
+        }),
+        pageMaxBytes,
+        services.catalogue,
+      );
       return {
         result: {
           returnCount: page.returnCount,
           remainingCount: page.remainingCount,
           newStartPosition: streamPosition(page),
-          leadChangeRecordList: {
-            leadChangeRecord: page.activities.map((a) => fromLeadChange(a, services.catalogue)),
-          },
+          leadChangeRecordList: { leadChangeRecord: records },
         },
       };
     },

@@ -120,13 +120,15 @@ export function writeHandlers(services: Services, limits: HandlerLimits) {
       );
       if (lists.length === 0)
         throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'losingLeadKeyLists is empty');
-      if (lists.length > MAX_MERGE_LOSERS)
-        throw new AppError(ErrorCode.BAD_PARAMETER, `At most ${MAX_MERGE_LOSERS} losing leads`);
+      const tooManyLosers = () =>
+        new AppError(ErrorCode.BAD_PARAMETER, `At most ${MAX_MERGE_LOSERS} losing leads`);
+      if (lists.length > MAX_MERGE_LOSERS) throw tooManyLosers();
+      // A list of keys of one type names a loser per key: as many as a call may merge.
+      const sameType = { most: MAX_MERGE_LOSERS, tooMany: tooManyLosers };
       const losers = lists.flatMap((l, i) =>
-        eachLoser(toKeyList(l, `losingLeadKeyLists keyList ${i + 1}`, 'keyList')),
+        eachLoser(toKeyList(l, `losingLeadKeyLists keyList ${i + 1}`, 'keyList', sameType)),
       );
-      if (losers.length > MAX_MERGE_LOSERS)
-        throw new AppError(ErrorCode.BAD_PARAMETER, `At most ${MAX_MERGE_LOSERS} losing leads`);
+      if (losers.length > MAX_MERGE_LOSERS) throw tooManyLosers();
       try {
         const r = await merges.merge(
           winner,

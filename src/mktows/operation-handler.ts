@@ -23,4 +23,6 @@ export interface HandlerLimits {
   maxBatchSize: number;
   /** Most people one getLead answers with. */
   getLeadMaxResults: number;
+  /** About the most bytes of records one getMultipleLeads page answers with (PAGE_MAX_BYTES). */
+  pageMaxBytes?: number;
 }

@@ -66,8 +66,8 @@ export interface SoapListener<S> {
   /** The fast request reader, when fastRead was given and the WSDL suits it. */
   requestReader: RequestReader | null;
   /**
-   * Answers a GET ?WSDL with the WSDL, a POST through `post`, anything else with 405 and the
-   * fault `faultOf` builds.
+   * Answers a GET (or HEAD) ?WSDL with the WSDL, a POST through `post`, anything else with 405
+   * and the fault `faultOf` builds.
    */
   route(
     req: Request,
@@ -140,7 +140,11 @@ export async function createSoapListener<S extends object>(
     binding,
     requestReader: engine.requestReader ?? null,
     route(req, res, post, faultOf) {
-      if (req.method === 'GET' && /^wsdl$/i.test(Object.keys(req.query)[0] ?? ''))
+      // HEAD as GET (its headers, no document): monitors check a WSDL so.
+      if (
+        (req.method === 'GET' || req.method === 'HEAD') &&
+        /^wsdl$/i.test(Object.keys(req.query)[0] ?? '')
+      )
         return serveWsdl(req, res);
       if (req.method === 'POST') return post();
       // Discarded up to a bound, then the connection closes: resumed without one, as before,
@@ -148,7 +152,7 @@ export async function createSoapListener<S extends object>(
       const drainCap = options.refusedDrainBytes ?? 4 * 1024 * 1024;
       drainThen(req, drainCap, options.bodyTimeoutMs ?? 30000, () => {
         closeWhenBodyUnread(res, null);
-        res.setHeader('Allow', 'GET, POST');
+        res.setHeader('Allow', 'GET, HEAD, POST');
         const fault = faultOf(
           new AppError(
             ErrorCode.REQUEST_NOT_UNDERSTOOD,

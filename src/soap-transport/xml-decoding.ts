@@ -73,6 +73,18 @@ function encodingOfBytes(body: Buffer): 'utf-8' | 'utf-16le' | 'utf-16be' | null
   return null;
 }
 
+/**
+ * UTF-32 by its first four bytes (a byte order mark, or '<' in four bytes): never read here
+ * (the decoders do not know it), and read as UTF-16 every other character is a NUL, which the
+ * guard would name instead of the encoding. (UTF-16 never starts so: a NUL is no XML.)
+ */
+function isUtf32(body: Buffer): boolean {
+  if (body.length < 4) return false;
+  const [a, b, c, d] = [body[0]!, body[1]!, body[2]!, body[3]!];
+  if (c === 0 && d === 0) return (a === 0xff && b === 0xfe) || (a === 0x3c && b === 0);
+  return a === 0 && b === 0 && ((c === 0xfe && d === 0xff) || (c === 0 && d === 0x3c));
+}
+
 /** Lenient: a look at a head may cut a character in two at its end. */
 const headUtf8 = new TextDecoder('utf-8');
 
@@ -103,13 +115,18 @@ function decodeUtf16(body: Buffer, order: 'utf-16le' | 'utf-16be'): string {
  * charset of its Content-Type: UTF-8 (also when neither names one, and US-ASCII, a part of it),
  * or ISO-8859-1 (windows-1252). Read as UTF-8, Latin-1 bytes that happen to form UTF-8
  * sequences ("Ã©") would be stored as other characters ("é"); any other encoding named is
- * refused (20012) rather than guessed. A declaration or charset of UTF-16 on a body in single
+ * refused (20012) rather than guessed, as is UTF-32 its first bytes show. A declaration or charset of UTF-16 on a body in single
  * bytes is a mislabel that cannot be UTF-16, read as UTF-8 as before. (The declaration is
  * preferred to the header: it is written by what encoded the bytes, while a header's charset
  * is often an HTTP library's default.)
  */
 export function decodeXmlBody(body: Buffer, contentType?: string): string {
   if (startsWithCommonDeclaration(body)) return decodeUtf8(body);
+  if (isUtf32(body))
+    throw new AppError(
+      ErrorCode.REQUEST_NOT_UNDERSTOOD,
+      'Request body is in UTF-32; send UTF-8 (or ISO-8859-1, or UTF-16)',
+    );
   const shown = encodingOfBytes(body);
   if (shown === 'utf-8') return decodeUtf8(body);
   if (shown) return decodeUtf16(body, shown);

@@ -66,6 +66,19 @@ for (const engine of testEngines()) {
         }
       });
 
+      // Monitors and load balancers check a WSDL with HEAD: it was 405 (Allow: GET, POST), so
+      // such a check found the endpoint down.
+      it('answers HEAD ?WSDL as GET ?WSDL, without the document', async () => {
+        const get = await fetch(service.wsdlUrl);
+        const head = await fetch(service.wsdlUrl, { method: 'HEAD' });
+        expect(head.status).to.equal(200);
+        expect(head.headers.get('content-type')).to.equal(get.headers.get('content-type'));
+        expect(head.headers.get('content-length')).to.equal(get.headers.get('content-length'));
+        expect(await head.text()).to.equal('');
+        const refused = await fetch(service.url, { method: 'PUT' });
+        expect(refused.headers.get('allow')).to.equal('GET, HEAD, POST');
+      });
+
       it('has /healthz and /readyz', async () => {
         expect((await fetch(`${service.base}/healthz`)).status).to.equal(200);
         const ready = await fetch(`${service.base}/readyz`);

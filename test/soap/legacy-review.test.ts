@@ -279,6 +279,30 @@ for (const engine of testEngines()) {
         expect(await readName('utf16be@example.com')).to.equal('Zoë Ångström');
       });
 
+      // .NET's Encoding.UTF32 writes FF FE 00 00 and each character in four bytes: it was
+      // answered "Character U+0000 at offset 0 is not allowed in XML 1.0", which names no
+      // encoding (read as UTF-16, every other character is a NUL).
+      it('refuses UTF-32, with or without a byte order mark, naming it (20012), nothing stored', async () => {
+        const utf32le = (text: string) => {
+          const out = Buffer.alloc(text.length * 4);
+          for (let i = 0; i < text.length; i++) out.writeUInt32LE(text.charCodeAt(i), i * 4);
+          return out;
+        };
+        const text = bare(withName('utf32@example.com'));
+        const marked = Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), utf32le(text)]);
+        const bigEndian = Buffer.from(utf32le(text)).swap32();
+        for (const body of [marked, bigEndian]) {
+          const r = await postXml(service.url, body, {
+            headers: { 'Content-Type': 'text/xml; charset=utf-32' },
+          });
+          expect(faultCode(r.body), r.body).to.equal(20012);
+          expect(r.body).to.include('UTF-32');
+        }
+        expect(faultCode((await call(getLeadByEmailXml('utf32@example.com'))).body)).to.equal(
+          20103,
+        );
+      });
+
       it('prefers the XML declaration to the header, and UTF-8 when neither names one', async () => {
         const declared = `<?xml version="1.0" encoding="UTF-8"?>${bare(withName('declared@example.com'))}`;
         const r = await postXml(service.url, Buffer.from(declared, 'utf8'), {

@@ -73,6 +73,36 @@ for (const engine of testEngines()) {
       expect(values(body, 'integerItem')).to.deep.equal([String(ids[1]), String(ids[2])]);
     });
 
+    // Before: a list of more keys than there are key types (9) was refused whatever their
+    // types (20102 "more keys than there are key types"), while separate lists took 100 losers.
+    it('one keyList of twelve IDNUMs merges twelve losers; past 100 it is "At most 100 losing leads"', async () => {
+      const emails = Array.from({ length: 13 }, (_, n) => `merge-many-${n}@example.com`);
+      for (const e of emails) await call(syncEmailXml(e));
+      const ids: number[] = [];
+      for (const e of emails) ids.push(Number(values(await call(getLeadByEmailXml(e)), 'Id')[0]));
+      const [w, ...losers] = ids as [number, ...number[]];
+      const body = await call(merge(key('IDNUM', w), losers.map((l) => key('IDNUM', l)).join('')));
+      expect(values(body, 'status'), body).to.deep.equal(['MERGED']);
+      expect(values(body, 'integerItem')).to.deep.equal(losers.map(String));
+      for (const e of emails.slice(1))
+        expect((await rawCall(service.url, getLeadByEmailXml(e))).body).to.include('20103');
+
+      const tooMany = Array.from({ length: 101 }, (_, n) => key('IDNUM', 1000000 + n)).join('');
+      const refused = await rawCall(service.url, merge(key('IDNUM', w), tooMany));
+      expect(refused.body).to.include('<code>20110</code>');
+      expect(refused.body).to.include('At most 100 losing leads');
+    });
+
+    it('a keyList of more keys than key types, not all of one type, is still refused (20102)', async () => {
+      const { ids, emails } = await people();
+      const mixed =
+        Array.from({ length: 9 }, (_, n) => key('IDNUM', 2000000 + n)).join('') +
+        key('EMAIL', emails[2]!);
+      const refused = await rawCall(service.url, merge(key('IDNUM', ids[0]!), mixed));
+      expect(refused.body).to.include('<code>20102</code>');
+      expect(refused.body).to.include('more keys than there are key types');
+    });
+
     it('keys of different types in one keyList still name one lead: two leads there is FAILED, nothing merged', async () => {
       const { ids, emails } = await people();
       const body = await call(

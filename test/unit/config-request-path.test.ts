@@ -16,6 +16,7 @@ describe('settings of the SOAP request path', () => {
       authFailureWindowSeconds: 60,
       maxAttributesPerElement: 100,
       getLeadMaxResults: 100,
+      pageMaxBytes: 8388608,
       activityScanLimit: 20000,
       publicUrl: '',
       signatureWindowSeconds: 900,
@@ -89,6 +90,7 @@ describe('settings of the SOAP request path', () => {
     fails({ AUTH_FAILURE_LIMIT: '-1' }, /AUTH_FAILURE_LIMIT/);
     fails({ GET_LEAD_MAX_RESULTS: '0' }, /GET_LEAD_MAX_RESULTS/);
     fails({ ACTIVITY_SCAN_LIMIT: '10' }, /ACTIVITY_SCAN_LIMIT/);
+    fails({ PAGE_MAX_BYTES: '1024' }, /PAGE_MAX_BYTES/);
     fails({ CONCURRENCY_LIMIT: 'ten' }, /CONCURRENCY_LIMIT/);
   });
 });
