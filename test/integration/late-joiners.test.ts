@@ -17,6 +17,10 @@ import { historyCount, withSlowWriterAnswers } from '../support/writer-answers.j
 
 const sqlite = testEngines().find((e) => e.name === 'sqlite')!;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Until the first COMMIT is posted (its answer is held back): later units come behind it. */
+const firstCommitPosted = async (events: string[]) => {
+  while (!events.includes('commit posted')) await pause(2);
+};
 
 describe('SQLite final steps that come behind an unanswered COMMIT', () => {
   let h: Harness;
@@ -35,13 +39,13 @@ describe('SQLite final steps that come behind an unanswered COMMIT', () => {
   it('share one COMMIT, posted after the one ahead is answered; callers after their own', async () => {
     const keys = await leadAddresses(h.services, 'late', 'late.example', 9);
     const [ahead, early, later] = [keys.slice(0, 3), keys.slice(3, 6), keys.slice(6)];
-    const events = await withSlowWriterAnswers(200, 'commits', async (seen) => {
+    const events = await withSlowWriterAnswers(300, 'commits', async (seen) => {
       const call = (key: string) => unsubscribe(key).then((r) => (seen.push(`answered ${key}`), r));
       const first = ahead.map(call);
       // Two waves in other turns of the event loop, while the first COMMIT is unanswered.
-      await pause(40);
+      await firstCommitPosted(seen);
       const second = early.map(call);
-      await pause(60);
+      await pause(30);
       const third = later.map(call);
       const results = await Promise.all([...first, ...second, ...third]);
       expect(results.every((r) => r.changed)).to.equal(true);
@@ -67,9 +71,9 @@ describe('SQLite final steps that come behind an unanswered COMMIT', () => {
     const keys = await leadAddresses(h.services, 'refused', 'late.example', 5);
     await refuseWrites(k, 'INSERT ON email_status', keys[3]!);
     let results: Array<PromiseSettledResult<unknown>> = [];
-    const events = await withSlowWriterAnswers(150, 'commits', async () => {
+    const events = await withSlowWriterAnswers(300, 'commits', async (seen) => {
       const first = keys.slice(0, 2).map(unsubscribe);
-      await pause(30);
+      await firstCommitPosted(seen);
       const second = keys.slice(2, 4).map(unsubscribe);
       await pause(30);
       results = await Promise.allSettled([...first, ...second, unsubscribe(keys[4]!)]);
