@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import type { UnitOfWork } from '../../src/data-access/unit-of-work.js';
-import { FINAL_STEP } from '../../src/domain/ports.js';
+import { CallDeadline, FINAL_STEP } from '../../src/domain/ports.js';
+import { AppError, ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
 import { expectNoViolations, leadAddresses, type Harness } from '../support/harness.js';
 import { linkPropagation, linkStatus } from '../support/records.js';
@@ -30,10 +31,10 @@ describe('SQLite final steps that come behind an unanswered COMMIT', () => {
   beforeEach(async () => ({ h, uow, k } = await openUnitOfWork(sqlite)));
   afterEach(() => h.drop());
 
-  const unsubscribe = (key: string) =>
+  const unsubscribe = (key: string, deadline?: CallDeadline) =>
     uow.writeStep(
       (r) => r.leads.unsubscribeAddressOnce(linkStatus(key, 1000), linkPropagation),
-      FINAL_STEP,
+      deadline ? { ...FINAL_STEP, deadline } : FINAL_STEP,
     );
 
   it('share one COMMIT, posted after the one ahead is answered; callers after their own', async () => {
@@ -72,9 +73,9 @@ describe('SQLite final steps that come behind an unanswered COMMIT', () => {
     await refuseWrites(k, 'INSERT ON email_status', keys[3]!);
     let results: Array<PromiseSettledResult<unknown>> = [];
     const events = await withSlowWriterAnswers(300, 'commits', async (seen) => {
-      const first = keys.slice(0, 2).map(unsubscribe);
+      const first = keys.slice(0, 2).map((key) => unsubscribe(key));
       await firstCommitPosted(seen);
-      const second = keys.slice(2, 4).map(unsubscribe);
+      const second = keys.slice(2, 4).map((key) => unsubscribe(key));
       await pause(30);
       results = await Promise.allSettled([...first, ...second, unsubscribe(keys[4]!)]);
     });
@@ -83,5 +84,28 @@ describe('SQLite final steps that come behind an unanswered COMMIT', () => {
     for (const [i, key] of keys.entries())
       expect(await historyCount(k, key)).to.equal(i === 3 ? 0 : 1);
     await expectNoViolations(h.services);
+  });
+
+  it("a late unit past its call's deadline before its step is posted is withdrawn alone", async () => {
+    const keys = await leadAddresses(h.services, 'deadline', 'late.example', 5);
+    const deadline = new CallDeadline();
+    let results: Array<PromiseSettledResult<unknown>> = [];
+    const events = await withSlowWriterAnswers(300, 'commits', async (seen) => {
+      const first = keys.slice(0, 2).map((key) => unsubscribe(key));
+      await firstCommitPosted(seen);
+      const second = keys.slice(2, 4).map((key) => unsubscribe(key));
+      const timedOut = unsubscribe(keys[4]!, deadline);
+      // Taken in, not posted yet: nothing of it is committing.
+      expect(deadline.expire()).to.equal(true);
+      await pause(30);
+      results = await Promise.allSettled([...first, ...second, timedOut]);
+    });
+    expect(events.filter((e) => e === 'commit posted').length).to.equal(2);
+    expectRejectedAlone(results, 5, 4);
+    const error = (results[4] as PromiseRejectedResult).reason as unknown;
+    expect(error).to.be.instanceOf(AppError);
+    expect((error as AppError).code).to.equal(ErrorCode.INTERNAL);
+    for (const [i, key] of keys.entries())
+      expect(await historyCount(k, key)).to.equal(i === 4 ? 0 : 1);
   });
 });
