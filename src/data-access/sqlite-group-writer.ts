@@ -5,9 +5,21 @@ import { GROUP_UNDONE_CODE } from './sqlite-thread/protocol.js';
 import { callTimedOut, RetryTransaction, type CallDeadline } from '../domain/ports.js';
 import { queueSqliteWriter } from './sqlite-writer-turns.js';
 import { mayJoinCommit, overdue, stillDue, withdrawn } from './group-call-deadlines.js';
+import { LateJoiners } from './sqlite-late-joiners.js';
+import { pinnedTransaction, throughStep } from './sqlite-step-transactions.js';
 
 /** Units of work one shared SQLite transaction may hold: bounds the wait of the first caller. */
 export const MAX_GROUP_UNITS = 32;
+
+let lateJoining = true;
+
+/**
+ * For measurement only (bench/group-gather-ab.ts): false closes a group of final steps when
+ * it starts and hands the file on once its steps are answered, as before late joiners.
+ */
+export function joinLate(on: boolean): void {
+  lateJoining = on;
+}
 
 type Outcome =
   | { ok: true; value: unknown }
@@ -66,27 +78,6 @@ function stepsOn(connection: unknown): connection is StepConnection {
   return typeof (connection as Partial<StepConnection> | null)?.openStep === 'function';
 }
 
-/** The transaction `trx` whose fixed statements (sql/statement.ts) go through `step`. */
-function throughStep(trx: Knex.Transaction, step: SqliteStep): Knex.Transaction {
-  const client = trx.client as unknown as { query(c: unknown, o: object): Promise<unknown> };
-  const stepClient = Object.create(client, {
-    query: { value: (c: unknown, o: object) => client.query(c, Object.assign(o, { step })) },
-  }) as unknown;
-  return Object.create(trx, { client: { value: stepClient } }) as Knex.Transaction;
-}
-
-/** A transaction's handle for one-step units on `connection`, pinned as knex's transactions do. */
-function pinnedTransaction(knex: Knex, connection: unknown): Knex.Transaction {
-  const client = Object.create(knex.client as object, {
-    acquireConnection: { value: () => Promise.resolve(connection) },
-    releaseConnection: { value: () => Promise.resolve() },
-  }) as unknown;
-  return Object.create(knex, {
-    client: { value: client },
-    isTransaction: { value: true },
-  }) as Knex.Transaction;
-}
-
 /**
  * Group commit for a SQLite file: with synchronous=FULL every COMMIT waits for an fsync, which
  * costs far more than the statements of a unit. Units that queue while the file's writer is
@@ -106,10 +97,14 @@ function pinnedTransaction(knex: Knex, connection: unknown): Knex.Transaction {
  *
  * A group of one-step units alone (commitSteps) lets the next group start once its COMMIT is
  * posted: the writer thread goes from one group's COMMIT straight to the next one's steps,
- * while this thread turns the first group's answers into responses.
+ * while this thread turns the first group's answers into responses. A group of final steps
+ * takes later final units in until the COMMIT ahead of it is answered (LateJoiners): two
+ * groups in flight, one in its fsync and one gathering, instead of a third one waiting.
  */
 export class SqliteGroupWriter<R> {
   private open: Array<GroupUnit<R>> | null = null;
+  /** The group of final steps started and still taking final units in (commitSteps). */
+  private joining: LateJoiners<GroupUnit<R>> | null = null;
 
   constructor(
     private readonly database: Database,
@@ -122,30 +117,49 @@ export class SqliteGroupWriter<R> {
     deadline?: CallDeadline,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const unit: GroupUnit<R> = {
+      this.enqueue({
         work,
         step: kind !== 'unit',
         final: kind === 'final',
         deadline,
         settle: (o) => (o.ok ? resolve(o.value as T) : reject(o.error)),
-      };
-      if (this.open && this.open.length < MAX_GROUP_UNITS) {
-        this.open.push(unit);
-        return;
-      }
-      const group = [unit];
-      this.open = group;
-      // A group is closed once its transaction starts (its units run inside it, and the ones
-      // that come meanwhile form the next group, which waits for the whole of this one,
-      // COMMIT's fsync included, in the writer thread): the first unit waits one turn of the
-      // event loop for the requests already read from their sockets.
-      setImmediate(() => {
-        void queueSqliteWriter(this.database, (handOff) => {
-          // Started: later units form the next group.
-          if (this.open === group) this.open = null;
-          const due = stillDue(group);
-          if (due.length === 0) return Promise.resolve();
-          return due.every((u) => u.step) ? this.commitSteps(due, handOff) : this.commitGroup(due);
+      });
+    });
+  }
+
+  private enqueue(unit: GroupUnit<R>): void {
+    if (this.open && this.open.length < MAX_GROUP_UNITS) {
+      this.open.push(unit);
+      return;
+    }
+    // A final step joins a group of final steps still taking units in, unless a group waits
+    // (it came first).
+    if (unit.final && this.open === null && this.joining?.hasRoom()) {
+      this.joining.take(unit);
+      return;
+    }
+    const group = [unit];
+    this.open = group;
+    // A group is closed once its transaction starts (its units run inside it, and the ones
+    // that come meanwhile form the next group, which waits for the whole of this one,
+    // COMMIT's fsync included, in the writer thread), but to later final steps when all of
+    // its units are (LateJoiners): the first unit waits one turn of the event loop for the
+    // requests already read from their sockets.
+    setImmediate(() => {
+      void queueSqliteWriter(this.database, (handOff, ahead) => {
+        // Started: later units form the next group.
+        if (this.open === group) this.open = null;
+        const due = stillDue(group);
+        if (due.length === 0) return Promise.resolve();
+        if (!due.every((u) => u.step)) return this.commitGroup(due);
+        const joiners =
+          lateJoining && due.every((u) => u.final)
+            ? (this.joining = new LateJoiners(() => due.length, MAX_GROUP_UNITS))
+            : null;
+        return this.commitSteps(due, handOff, ahead, joiners).finally(() => {
+          if (this.joining === joiners) this.joining = null;
+          // The group broke off before its COMMIT: its late units go to the next group.
+          for (const late of joiners?.abandon() ?? []) this.enqueue(late);
         });
       });
     });
@@ -205,7 +219,12 @@ export class SqliteGroupWriter<R> {
    * and the next one opens its own transaction (worker.ts rolls back what a failed COMMIT
    * leaves open).
    */
-  private async commitSteps(group: Array<GroupUnit<R>>, handOff: () => void): Promise<void> {
+  private async commitSteps(
+    group: Array<GroupUnit<R>>,
+    handOff: () => void,
+    ahead: Promise<void>,
+    joiners: LateJoiners<GroupUnit<R>> | null,
+  ): Promise<void> {
     const knex = this.database.knex;
     const client = knex.client as Knex.Client;
     const outcomes: Array<Promise<Outcome>> = [];
@@ -240,7 +259,14 @@ export class SqliteGroupWriter<R> {
         steps.releaseSteps();
       }
       if (group.every((u) => u.final)) {
-        await this.commitFinal(connection, outcomes, giveBack);
+        if (joiners) {
+          joiners.startPosting((late) => this.postLate(trx, steps, late, group, outcomes));
+          // The thread is busy with the COMMIT ahead until then: units that come meanwhile
+          // share this group's.
+          await ahead;
+          await joiners.close();
+        }
+        await this.commitFinal(connection, outcomes, giveBack, joiners !== null);
         return settleGroup(group, outcomes);
       }
       // Every unit answered first: a one-step unit that failed with some of its writes in the
@@ -274,16 +300,20 @@ export class SqliteGroupWriter<R> {
    * (the thread is in COMMIT's fsync then): it gathers units meanwhile, and its steps wait
    * behind that COMMIT. A step that failed after writing makes the thread roll the group back
    * at that COMMIT (worker.ts): its unit keeps its own error, the others run again. Callers
-   * are answered once the COMMIT is (settleGroup).
+   * are answered once the COMMIT is (settleGroup). A group that took late units in (`atOnce`)
+   * hands the file on as soon as its COMMIT is posted: the next group gathers from then on
+   * and posts its own COMMIT once this one is answered.
    */
   private async commitFinal(
     connection: unknown,
     outcomes: Array<Promise<Outcome>>,
     giveBack: () => void,
+    atOnce: boolean,
   ): Promise<void> {
     const ending = (this.database.knex.client as Knex.Client).query(connection, 'COMMIT;');
     // Settled, not thrown: the COMMIT's own failure is the group's (caught below).
     void ending.catch(() => undefined);
+    if (atOnce) giveBack();
     await Promise.all(outcomes);
     giveBack();
     try {
@@ -291,6 +321,29 @@ export class SqliteGroupWriter<R> {
     } catch (error) {
       const code = (error as { code?: unknown } | null)?.code;
       throw code === GROUP_UNDONE_CODE ? new RetryTransaction() : error;
+    }
+  }
+
+  /** Late final units (LateJoiners) posted behind the group's steps, as one message. */
+  private async postLate(
+    trx: Knex.Transaction,
+    steps: StepConnection,
+    late: Array<GroupUnit<R>>,
+    group: Array<GroupUnit<R>>,
+    outcomes: Array<Promise<Outcome>>,
+  ): Promise<void> {
+    steps.holdSteps();
+    try {
+      for (const unit of stillDue(late)) {
+        const started = this.startStep(trx, unit, steps).catch((error: unknown) => ({
+          answered: Promise.resolve<Outcome>({ ok: false, error }),
+        }));
+        group.push(unit);
+        outcomes.push(started.then((s) => s.answered));
+        await started;
+      }
+    } finally {
+      steps.releaseSteps();
     }
   }
 

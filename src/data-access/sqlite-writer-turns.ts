@@ -21,13 +21,15 @@ const sqliteWriters = new Map<string, WriterTurn>();
 /**
  * `run` is given `handOff`: once its transaction's last message (COMMIT or ROLLBACK) is posted
  * to the writer thread, the next transaction of the same Database may start, whose messages
- * the thread runs after that one; another Database's (its own thread) waits for the end.
+ * the thread runs after that one; another Database's (its own thread) waits for the end. And
+ * `ahead`: settles once the transactions before it have ended (their COMMIT answered).
  */
 export async function queueSqliteWriter<T>(
   database: Database,
-  run: (handOff: () => void) => Promise<T>,
+  run: (handOff: () => void, ahead: Promise<void>) => Promise<T>,
 ): Promise<T> {
-  if (database.engine !== 'sqlite' || database.location === ':memory:') return run(() => {});
+  const none = Promise.resolve();
+  if (database.engine !== 'sqlite' || database.location === ':memory:') return run(() => {}, none);
   const file = path.resolve(database.location);
   const previous = sqliteWriters.get(file);
   let release!: () => void;
@@ -45,7 +47,7 @@ export async function queueSqliteWriter<T>(
     if (sqliteWriters.get(file) === turn) sqliteWriters.delete(file);
   });
   try {
-    return await run(handOff);
+    return await run(handOff, previous ? previous.done : none);
   } finally {
     handOff();
     release();

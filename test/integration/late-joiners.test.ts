@@ -1,0 +1,111 @@
+import { expect } from 'chai';
+import type { Knex } from 'knex';
+import type { UnitOfWork } from '../../src/data-access/unit-of-work.js';
+import { CallDeadline, FINAL_STEP } from '../../src/domain/ports.js';
+import { AppError, ErrorCode } from '../../src/errors.js';
+import { testEngines } from '../support/database.js';
+import { expectNoViolations, leadAddresses, type Harness } from '../support/harness.js';
+import { linkPropagation, linkStatus } from '../support/records.js';
+import { expectRejectedAlone, openUnitOfWork, refuseWrites } from '../support/step-units.js';
+import { historyCount, withSlowWriterAnswers } from '../support/writer-answers.js';
+
+/**
+ * Final steps on a SQLite file that come while the COMMIT ahead of them is unanswered (the
+ * writer thread in its fsync) join one group, whatever turn of the event loop they come in:
+ * one COMMIT for them all, posted once the one ahead is answered, and each caller answered
+ * only after that COMMIT.
+ */
+
+const sqlite = testEngines().find((e) => e.name === 'sqlite')!;
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Until the first COMMIT is posted (its answer is held back): later units come behind it. */
+const firstCommitPosted = async (events: string[]) => {
+  while (!events.includes('commit posted')) await pause(2);
+};
+
+describe('SQLite final steps that come behind an unanswered COMMIT', () => {
+  let h: Harness;
+  let uow: UnitOfWork;
+  let k: Knex;
+
+  beforeEach(async () => ({ h, uow, k } = await openUnitOfWork(sqlite)));
+  afterEach(() => h.drop());
+
+  const unsubscribe = (key: string, deadline?: CallDeadline) =>
+    uow.writeStep(
+      (r) => r.leads.unsubscribeAddressOnce(linkStatus(key, 1000), linkPropagation),
+      deadline ? { ...FINAL_STEP, deadline } : FINAL_STEP,
+    );
+
+  it('share one COMMIT, posted after the one ahead is answered; callers after their own', async () => {
+    const keys = await leadAddresses(h.services, 'late', 'late.example', 9);
+    const [ahead, early, later] = [keys.slice(0, 3), keys.slice(3, 6), keys.slice(6)];
+    const events = await withSlowWriterAnswers(300, 'commits', async (seen) => {
+      const call = (key: string) => unsubscribe(key).then((r) => (seen.push(`answered ${key}`), r));
+      const first = ahead.map(call);
+      // Two waves in other turns of the event loop, while the first COMMIT is unanswered.
+      await firstCommitPosted(seen);
+      const second = early.map(call);
+      await pause(30);
+      const third = later.map(call);
+      const results = await Promise.all([...first, ...second, ...third]);
+      expect(results.every((r) => r.changed)).to.equal(true);
+    });
+    const commits = events.filter((e) => e === 'commit posted').length;
+    expect(commits).to.equal(2);
+    const secondCommit = events.lastIndexOf('commit posted');
+    const firstAnswer = events.indexOf('commit answered');
+    const secondAnswer = events.lastIndexOf('commit answered');
+    expect(secondCommit).to.be.above(firstAnswer);
+    // Both waves' steps went behind the first COMMIT, before its answer.
+    expect(events.slice(events.indexOf('commit posted') + 1, firstAnswer)).to.deep.equal(
+      [...early, ...later].map(() => 'step posted'),
+    );
+    for (const key of ahead) expect(events.indexOf(`answered ${key}`)).to.be.above(firstAnswer);
+    for (const key of [...early, ...later])
+      expect(events.indexOf(`answered ${key}`)).to.be.above(secondAnswer);
+    for (const key of keys) expect(await historyCount(k, key)).to.equal(1);
+    await expectNoViolations(h.services);
+  });
+
+  it('a late unit refused by the database fails alone; the group commits the others', async () => {
+    const keys = await leadAddresses(h.services, 'refused', 'late.example', 5);
+    await refuseWrites(k, 'INSERT ON email_status', keys[3]!);
+    let results: Array<PromiseSettledResult<unknown>> = [];
+    const events = await withSlowWriterAnswers(300, 'commits', async (seen) => {
+      const first = keys.slice(0, 2).map((key) => unsubscribe(key));
+      await firstCommitPosted(seen);
+      const second = keys.slice(2, 4).map((key) => unsubscribe(key));
+      await pause(30);
+      results = await Promise.allSettled([...first, ...second, unsubscribe(keys[4]!)]);
+    });
+    expect(events.filter((e) => e === 'commit posted').length).to.equal(2);
+    expectRejectedAlone(results, 5, 3);
+    for (const [i, key] of keys.entries())
+      expect(await historyCount(k, key)).to.equal(i === 3 ? 0 : 1);
+    await expectNoViolations(h.services);
+  });
+
+  it("a late unit past its call's deadline before its step is posted is withdrawn alone", async () => {
+    const keys = await leadAddresses(h.services, 'deadline', 'late.example', 5);
+    const deadline = new CallDeadline();
+    let results: Array<PromiseSettledResult<unknown>> = [];
+    const events = await withSlowWriterAnswers(300, 'commits', async (seen) => {
+      const first = keys.slice(0, 2).map((key) => unsubscribe(key));
+      await firstCommitPosted(seen);
+      const second = keys.slice(2, 4).map((key) => unsubscribe(key));
+      const timedOut = unsubscribe(keys[4]!, deadline);
+      // Taken in, not posted yet: nothing of it is committing.
+      expect(deadline.expire()).to.equal(true);
+      await pause(30);
+      results = await Promise.allSettled([...first, ...second, timedOut]);
+    });
+    expect(events.filter((e) => e === 'commit posted').length).to.equal(2);
+    expectRejectedAlone(results, 5, 4);
+    const error = (results[4] as PromiseRejectedResult).reason as unknown;
+    expect(error).to.be.instanceOf(AppError);
+    expect((error as AppError).code).to.equal(ErrorCode.INTERNAL);
+    for (const [i, key] of keys.entries())
+      expect(await historyCount(k, key)).to.equal(i === 4 ? 0 : 1);
+  });
+});
