@@ -39,9 +39,18 @@ async function serveOneProcess(config: Config, role: 'single' | 'worker'): Promi
   const starting = new AbortController();
   const logger = createLogger(config.logLevel);
   let heard: string | null = null;
+  let heardAt = 0;
+  // The last line of a stop that ended well: a log ending at `shutting down` alone cannot tell a
+  // clean stop from a process killed while it drained. A worker's primary says it for the
+  // instance, once every worker has exited.
+  const exitStopped = (): never => {
+    if (role !== 'worker') logger.info({ signal: heard, ms: Date.now() - heardAt }, 'stopped');
+    process.exit(0);
+  };
   const stop = (signal: string) => {
     if (heard !== null) return;
     heard = signal;
+    heardAt = Date.now();
     // Said at once, while starting too: a start that ends at a signal ends with this line.
     logger.info({ signal }, 'shutting down');
     // start() is still running (waiting for the database, perhaps): it stops as soon as it can.
@@ -54,10 +63,10 @@ async function serveOneProcess(config: Config, role: 'single' | 'worker'): Promi
       process.exit(1);
     }, 15000);
     force.unref();
-    running.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    running.close().then(exitStopped, (error: unknown) => {
+      logger.error({ err: error }, `the stop failed (${heard}): exiting`);
+      process.exit(1);
+    });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
@@ -75,7 +84,7 @@ async function serveOneProcess(config: Config, role: 'single' | 'worker'): Promi
       claimDataDir: role === 'single',
     });
   } catch (error) {
-    if (starting.signal.aborted) process.exit(0);
+    if (starting.signal.aborted) exitStopped();
     throw error;
   }
   if (role === 'worker') {

@@ -56,9 +56,16 @@ export async function superviseWorkers(
   const starting = new AbortController();
   let stopping = false;
   let stopWorkers: (() => void) | null = null;
+  let heard: { signal: string; at: number } | null = null;
+  // The instance's last line once a signal's stop ended well (the workers say none of their own).
+  const exitStopped = (): never => {
+    if (heard) logger.info({ signal: heard.signal, ms: Date.now() - heard.at }, 'stopped');
+    process.exit(0);
+  };
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    heard = { signal, at: Date.now() };
     logger.info({ signal }, 'shutting down');
     if (!stopWorkers) return starting.abort();
     stopWorkers();
@@ -82,11 +89,11 @@ export async function superviseWorkers(
     });
   } catch (error) {
     metricsServer?.close();
-    if (starting.signal.aborted) process.exit(0);
+    if (starting.signal.aborted) exitStopped();
     throw error;
   }
   await first.close(0);
-  if (stopping) process.exit(0);
+  if (stopping) exitStopped();
 
   const metricsAddress = metricsServer?.address();
   const limits = new InstanceLimits(
@@ -169,9 +176,17 @@ export async function superviseWorkers(
     if (stopping) {
       // A worker that could not drain cleanly makes the stop a failure (one killed by the
       // signal while still loading, before it served anything, does not).
-      if (code !== null && code !== 0) exitCode = 1;
+      if (code !== null && code !== 0) {
+        exitCode = 1;
+        if (heard)
+          logger.error(
+            { pid: worker.process.pid, code },
+            `worker process ${worker.process.pid} did not stop cleanly (exit code ${code})`,
+          );
+      }
       if (Object.keys(cluster.workers ?? {}).length === 0) {
         metricsServer?.close();
+        if (exitCode === 0) exitStopped();
         process.exit(exitCode);
       }
       return;
@@ -205,7 +220,7 @@ export async function superviseWorkers(
 
   stopWorkers = () => {
     const workers = Object.values(cluster.workers ?? {});
-    if (workers.length === 0) process.exit(0);
+    if (workers.length === 0) exitStopped();
     // A signal, not a message: a worker still loading has no listener yet, and dies of it
     // (it has no call in flight); one that serves drains as a single process does.
     for (const worker of workers) worker?.process.kill('SIGTERM');
