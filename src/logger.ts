@@ -75,3 +75,21 @@ function isDataException(err: unknown): boolean {
 function withoutQuotedValues(text: string): string {
   return text.replace(/(: |\bvalue )"(?:[^"]|"")*"/g, '$1"…"');
 }
+
+/**
+ * Ends the process with `code` once the lines logged so far are written. pino writes stdout
+ * asynchronously: a process.exit() while a line is being written sends the lines still queued
+ * synchronously, ahead of it, so a stop's last line could come out before the one it follows.
+ * A stdout nobody reads does not hold the exit past a second.
+ */
+let exiting = false;
+
+export function exitOnceLogged(logger: Logger, code: number): void {
+  // The first exit decided stands (a drain that ends just after its time ran out).
+  if (exiting) return;
+  exiting = true;
+  process.exitCode = code;
+  const exit = () => process.exit(code);
+  setTimeout(exit, 1000);
+  logger.flush(exit);
+}

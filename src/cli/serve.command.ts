@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import { superviseWorkers, type ReadyMessage } from '../cluster/supervisor.js';
 import { settingWarnings, type Config } from '../config.js';
-import { createLogger } from '../logger.js';
+import { createLogger, exitOnceLogged } from '../logger.js';
 import { start, type Running } from '../main.js';
 import { limitHeapGrowth } from './heap-growth.js';
 import { serveBanner } from './serve-banner.js';
@@ -43,9 +43,9 @@ async function serveOneProcess(config: Config, role: 'single' | 'worker'): Promi
   // The last line of a stop that ended well: a log ending at `shutting down` alone cannot tell a
   // clean stop from a process killed while it drained. A worker's primary says it for the
   // instance, once every worker has exited.
-  const exitStopped = (): never => {
+  const exitStopped = () => {
     if (role !== 'worker') logger.info({ signal: heard, ms: Date.now() - heardAt }, 'stopped');
-    process.exit(0);
+    exitOnceLogged(logger, 0);
   };
   const stop = (signal: string) => {
     if (heard !== null) return;
@@ -60,12 +60,12 @@ async function serveOneProcess(config: Config, role: 'single' | 'worker'): Promi
   const drain = (running: Running) => {
     const force = setTimeout(() => {
       logger.error(`the stop did not end within 15 s (${heard}): exiting without waiting longer`);
-      process.exit(1);
+      exitOnceLogged(logger, 1);
     }, 15000);
     force.unref();
     running.close().then(exitStopped, (error: unknown) => {
       logger.error({ err: error }, `the stop failed (${heard}): exiting`);
-      process.exit(1);
+      exitOnceLogged(logger, 1);
     });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -84,7 +84,7 @@ async function serveOneProcess(config: Config, role: 'single' | 'worker'): Promi
       claimDataDir: role === 'single',
     });
   } catch (error) {
-    if (starting.signal.aborted) exitStopped();
+    if (starting.signal.aborted) return exitStopped();
     throw error;
   }
   if (role === 'worker') {

@@ -3,7 +3,7 @@ import { AggregatorRegistry } from 'prom-client';
 import { LOGIN_WINDOW_MS } from '../login-throttle.js';
 import type { Config } from '../config.js';
 import { UNSUBSCRIBE_RATE_WINDOW_MS } from '../config/one-click.settings.js';
-import type { Logger } from '../logger.js';
+import { exitOnceLogged, type Logger } from '../logger.js';
 import { start, type Running } from '../main.js';
 import { bindMetricsPort, bindPort } from '../service-ports.js';
 import type { MetricsSource } from '../metrics.js';
@@ -58,9 +58,9 @@ export async function superviseWorkers(
   let stopWorkers: (() => void) | null = null;
   let heard: { signal: string; at: number } | null = null;
   // The instance's last line once a signal's stop ended well (the workers say none of their own).
-  const exitStopped = (): never => {
+  const exitStopped = () => {
     if (heard) logger.info({ signal: heard.signal, ms: Date.now() - heard.at }, 'stopped');
-    process.exit(0);
+    exitOnceLogged(logger, 0);
   };
   const stop = (signal: string) => {
     if (stopping) return;
@@ -89,11 +89,11 @@ export async function superviseWorkers(
     });
   } catch (error) {
     metricsServer?.close();
-    if (starting.signal.aborted) exitStopped();
+    if (starting.signal.aborted) return exitStopped();
     throw error;
   }
   await first.close(0);
-  if (stopping) exitStopped();
+  if (stopping) return exitStopped();
 
   const metricsAddress = metricsServer?.address();
   const limits = new InstanceLimits(
@@ -187,7 +187,7 @@ export async function superviseWorkers(
       if (Object.keys(cluster.workers ?? {}).length === 0) {
         metricsServer?.close();
         if (exitCode === 0) exitStopped();
-        process.exit(exitCode);
+        else exitOnceLogged(logger, exitCode);
       }
       return;
     }
@@ -220,7 +220,7 @@ export async function superviseWorkers(
 
   stopWorkers = () => {
     const workers = Object.values(cluster.workers ?? {});
-    if (workers.length === 0) exitStopped();
+    if (workers.length === 0) return exitStopped();
     // A signal, not a message: a worker still loading has no listener yet, and dies of it
     // (it has no call in flight); one that serves drains as a single process does.
     for (const worker of workers) worker?.process.kill('SIGTERM');

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
+import { freePort } from '../support/private-postgres.js';
 import { freshServiceDatabase } from '../support/service-process.js';
 import { BIN, eventually, spawnCollecting } from './support.js';
 
@@ -56,6 +57,20 @@ async function callInFlight(port: number) {
     },
   };
 }
+
+describe('the last line of a stop while starting', function () {
+  this.timeout(60000);
+
+  it('SIGTERM while PostgreSQL is waited for: `shutting down`, then `stopped`, in that order, exit 0', async () => {
+    const run = serve({ DATABASE_URL: `postgres://du@127.0.0.1:${await freePort()}/du` });
+    expect(await eventually(() => /unreachable/.test(run.output()), 30000)).to.equal(true);
+    run.child.kill('SIGTERM');
+    const exit = await run.exited;
+    expect(exit.code, run.output()).to.equal(0);
+    const messages = logLines(run.output()).map((line) => line.msg);
+    expect(messages.slice(-2), run.output()).to.deep.equal(['shutting down', 'stopped']);
+  });
+});
 
 for (const engine of testEngines()) {
   describe(`the last line of a stop (${engine.name})`, function () {
