@@ -1,4 +1,11 @@
-import { pino, stdSerializers, stdTimeFunctions, type DestinationStream, type Logger } from 'pino';
+import {
+  pino,
+  stdSerializers,
+  stdTimeFunctions,
+  symbols,
+  type DestinationStream,
+  type Logger,
+} from 'pino';
 
 export type { Logger };
 
@@ -91,5 +98,10 @@ export function exitOnceLogged(logger: Logger, code: number): void {
   process.exitCode = code;
   const exit = () => process.exit(code);
   setTimeout(exit, 1000);
-  logger.flush(exit);
+  // pino's flush() answers at once on its stdout stream (it buffers nothing), though a line may
+  // still be on its way: wait for that write to end ('drain': nothing left to write).
+  const stream = (logger as unknown as Record<symbol, unknown>)[symbols.streamSym] as
+    { _writing?: boolean; once?: (event: string, listener: () => void) => void } | undefined;
+  if (stream?._writing === true && stream.once) stream.once('drain', exit);
+  else logger.flush(exit);
 }

@@ -53,16 +53,19 @@ async function serveOneProcess(config: Config, role: 'single' | 'worker'): Promi
     heardAt = Date.now();
     // Said at once, while starting too: a start that ends at a signal ends with this line.
     logger.info({ signal }, 'shutting down');
-    // start() is still running (waiting for the database, perhaps): it stops as soon as it can.
-    if (state.running) drain(state.running);
-    else starting.abort();
-  };
-  const drain = (running: Running) => {
+    // Bounded from the signal on, whatever it finds: a start-up migration waiting for a lock
+    // (or rewriting a large table) would otherwise hold the stop until the supervisor's SIGKILL.
+    // A migration cut off is undone by the database and applied again by the next start.
     const force = setTimeout(() => {
       logger.error(`the stop did not end within 15 s (${heard}): exiting without waiting longer`);
       exitOnceLogged(logger, 1);
     }, 15000);
     force.unref();
+    // start() is still running (waiting for the database, perhaps): it stops as soon as it can.
+    if (state.running) drain(state.running);
+    else starting.abort();
+  };
+  const drain = (running: Running) => {
     running.close().then(exitStopped, (error: unknown) => {
       logger.error({ err: error }, `the stop failed (${heard}): exiting`);
       exitOnceLogged(logger, 1);

@@ -67,7 +67,14 @@ export async function superviseWorkers(
     stopping = true;
     heard = { signal, at: Date.now() };
     logger.info({ signal }, 'shutting down');
-    if (!stopWorkers) return starting.abort();
+    if (!stopWorkers) {
+      // The first start (migrations) stops as soon as it can; bounded as the workers' drain is.
+      setTimeout(() => {
+        logger.error(`the stop did not end within ${graceMs / 1000} s (${signal}): exiting`);
+        exitOnceLogged(logger, 1);
+      }, graceMs).unref();
+      return starting.abort();
+    }
     stopWorkers();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
