@@ -70,7 +70,9 @@ export async function superviseWorkers(
     if (!stopWorkers) {
       // The first start (migrations) stops as soon as it can; bounded as the workers' drain is.
       setTimeout(() => {
-        logger.error(`the stop did not end within ${graceMs / 1000} s (${signal}): exiting`);
+        logger.error(
+          `the stop did not end within ${graceMs / 1000} s (${signal}): exiting without waiting longer`,
+        );
         exitOnceLogged(logger, 1);
       }, graceMs).unref();
       return starting.abort();
