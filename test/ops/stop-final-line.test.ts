@@ -123,52 +123,56 @@ describe('a stop while a start-up migration runs', function () {
   const postgres = testEngines().find((e) => e.name === 'postgres');
   const MIGRATION = '20261203004000_lead_other_activity_types_index';
 
-  it('is bounded as a drain is: after 15 s one error line and exit 1; the next start finishes it (PostgreSQL)', async function () {
-    // Before: the stop waited for the migration however long it took (a table locked
-    // elsewhere: as long as the lock), past the 15 s the runbook promises, until the
-    // supervisor's SIGKILL.
-    if (!postgres) return this.skip(); // a migration that waits needs a lock held elsewhere
-    const db = await freshServiceDatabase(postgres);
-    const holder = knexFactory({ client: 'pg', connection: db.env.DATABASE_URL });
-    const trx = await holder.transaction();
-    try {
-      await holder('knex_migrations').where('name', MIGRATION).delete();
-      await holder.raw('DROP INDEX activities_lead_other_types_idx');
-      // CREATE INDEX CONCURRENTLY waits for this transaction.
-      await trx.raw('LOCK TABLE activities IN SHARE UPDATE EXCLUSIVE MODE');
-      const run = serve(db.env);
-      const building = async () =>
-        (
-          (await holder.raw(
-            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX CONCURRENTLY%' AND wait_event_type = 'Lock'",
-          )) as { rows: Array<{ n: number }> }
-        ).rows[0]!.n > 0;
-      let waiting = false;
-      for (let i = 0; i < 600 && !waiting; i++) {
-        waiting = await building();
-        if (!waiting) await new Promise((r) => setTimeout(r, 100));
+  for (const [workers, bound] of [
+    ['1', 15],
+    ['2', 20],
+  ] as const)
+    it(`WORKERS=${workers}: bounded as a drain is: after ${bound} s one error line and exit 1; the next start finishes it (PostgreSQL)`, async function () {
+      // Before: the stop waited for the migration however long it took (a table locked
+      // elsewhere: as long as the lock), past the 15 s the runbook promises, until the
+      // supervisor's SIGKILL.
+      if (!postgres) return this.skip(); // a migration that waits needs a lock held elsewhere
+      const db = await freshServiceDatabase(postgres);
+      const holder = knexFactory({ client: 'pg', connection: db.env.DATABASE_URL });
+      const trx = await holder.transaction();
+      try {
+        await holder('knex_migrations').where('name', MIGRATION).delete();
+        await holder.raw('DROP INDEX activities_lead_other_types_idx');
+        // CREATE INDEX CONCURRENTLY waits for this transaction.
+        await trx.raw('LOCK TABLE activities IN SHARE UPDATE EXCLUSIVE MODE');
+        const run = serve({ ...db.env, WORKERS: workers });
+        const building = async () =>
+          (
+            (await holder.raw(
+              "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX CONCURRENTLY%' AND wait_event_type = 'Lock'",
+            )) as { rows: Array<{ n: number }> }
+          ).rows[0]!.n > 0;
+        let waiting = false;
+        for (let i = 0; i < 600 && !waiting; i++) {
+          waiting = await building();
+          if (!waiting) await new Promise((r) => setTimeout(r, 100));
+        }
+        expect(waiting, run.output()).to.equal(true);
+        run.child.kill('SIGTERM');
+        const cut = setTimeout(() => run.child.kill('SIGKILL'), 40000);
+        const exit = await run.exited;
+        clearTimeout(cut);
+        expect(exit.code, run.output()).to.equal(1);
+        const messages = logLines(run.output()).map((line) => line.msg);
+        expect(messages[messages.length - 1], run.output()).to.match(
+          new RegExp(`stop did not end within ${bound} s \\(SIGTERM\\)`),
+        );
+        await trx.rollback();
+        const again = await cli(['migrate'], {
+          ...db.env,
+          USER_KEY_SECRET: 'a-secret-of-sixteen-or-more',
+        });
+        expect(again.code, again.stderr).to.equal(0);
+        expect(again.stdout).to.contain(MIGRATION);
+      } finally {
+        if (!trx.isCompleted()) await trx.rollback();
+        await holder.destroy();
+        await db.drop();
       }
-      expect(waiting, run.output()).to.equal(true);
-      run.child.kill('SIGTERM');
-      const cut = setTimeout(() => run.child.kill('SIGKILL'), 40000);
-      const exit = await run.exited;
-      clearTimeout(cut);
-      expect(exit.code, run.output()).to.equal(1);
-      const messages = logLines(run.output()).map((line) => line.msg);
-      expect(messages[messages.length - 1], run.output()).to.match(
-        /stop did not end within 15 s \(SIGTERM\)/,
-      );
-      await trx.rollback();
-      const again = await cli(['migrate'], {
-        ...db.env,
-        USER_KEY_SECRET: 'a-secret-of-sixteen-or-more',
-      });
-      expect(again.code, again.stderr).to.equal(0);
-      expect(again.stdout).to.contain(MIGRATION);
-    } finally {
-      if (!trx.isCompleted()) await trx.rollback();
-      await holder.destroy();
-      await db.drop();
-    }
-  });
+    });
 });
