@@ -1,4 +1,11 @@
-import { pino, stdSerializers, stdTimeFunctions, type DestinationStream, type Logger } from 'pino';
+import {
+  pino,
+  stdSerializers,
+  stdTimeFunctions,
+  symbols,
+  type DestinationStream,
+  type Logger,
+} from 'pino';
 
 export type { Logger };
 
@@ -74,4 +81,27 @@ function isDataException(err: unknown): boolean {
 /** A data exception's text with the values it quotes as PostgreSQL quotes them left out. */
 function withoutQuotedValues(text: string): string {
   return text.replace(/(: |\bvalue )"(?:[^"]|"")*"/g, '$1"…"');
+}
+
+/**
+ * Ends the process with `code` once the lines logged so far are written. pino writes stdout
+ * asynchronously: a process.exit() while a line is being written sends the lines still queued
+ * synchronously, ahead of it, so a stop's last line could come out before the one it follows.
+ * A stdout nobody reads does not hold the exit past a second.
+ */
+let exiting = false;
+
+export function exitOnceLogged(logger: Logger, code: number): void {
+  // The first exit decided stands (a drain that ends just after its time ran out).
+  if (exiting) return;
+  exiting = true;
+  process.exitCode = code;
+  const exit = () => process.exit(code);
+  setTimeout(exit, 1000);
+  // pino's flush() answers at once on its stdout stream (it buffers nothing), though a line may
+  // still be on its way: wait for that write to end ('drain': nothing left to write).
+  const stream = (logger as unknown as Record<symbol, unknown>)[symbols.streamSym] as
+    { _writing?: boolean; once?: (event: string, listener: () => void) => void } | undefined;
+  if (stream?._writing === true && stream.once) stream.once('drain', exit);
+  else logger.flush(exit);
 }

@@ -134,6 +134,22 @@ function pgDumpHint(config: Config): string {
   return `pg_dump --format=custom --file=du-$(date +%F).dump --host=${u.hostname} --port=${u.port || 5432}${u.username ? ` --username=${decodeURIComponent(u.username)}` : ''} ${decodeURIComponent(u.pathname.slice(1))}`;
 }
 
+/**
+ * What restoring PostgreSQL takes: pg_restore replaces the whole database, so the opt-outs
+ * acknowledged since the dump are exported first and imported after (docs/operations.md).
+ */
+function pgRestoreHint(databaseUrl: string, file: string): string {
+  const u = new URL(databaseUrl);
+  const user = u.username ? ` --username=${decodeURIComponent(u.username)}` : '';
+  return [
+    `restore replaces the embedded SQLite database; PostgreSQL at ${databaseHost(databaseUrl)} is restored with pg_restore, which drops what was recorded since the dump was taken. With the instances stopped:`,
+    '  durable-unsubscribe suppressions export --since TIME > since-backup.csv   (TIME: when the dump started, less a few minutes)',
+    `  pg_restore --clean --if-exists --no-owner --host=${u.hostname} --port=${u.port || 5432}${user} --dbname=${decodeURIComponent(u.pathname.slice(1))} ${file}`,
+    '  durable-unsubscribe suppressions import since-backup.csv',
+    'then start the instances and run "durable-unsubscribe verify" (docs/operations.md, Restoring)',
+  ].join('\n');
+}
+
 function stamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-');
 }
@@ -333,8 +349,7 @@ export async function runRestoreCommand(
 ): Promise<number> {
   const file = embeddedFileArgument(args, config, io, {
     help: RESTORE_HELP,
-    onPostgres: () =>
-      'restore replaces the embedded SQLite database; PostgreSQL is restored with pg_restore (see docs/operations.md)',
+    onPostgres: (url) => pgRestoreHint(url, args[0] ?? 'FILE'),
     inMemory: 'restore: DATA_DIR=:memory: has no database file to replace',
   });
   if (file === null) return 2;

@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import { superviseWorkers, type ReadyMessage } from '../cluster/supervisor.js';
 import { settingWarnings, type Config } from '../config.js';
-import { createLogger } from '../logger.js';
+import { createLogger, exitOnceLogged } from '../logger.js';
 import { start, type Running } from '../main.js';
 import { limitHeapGrowth } from './heap-growth.js';
 import { serveBanner } from './serve-banner.js';
@@ -39,25 +39,37 @@ async function serveOneProcess(config: Config, role: 'single' | 'worker'): Promi
   const starting = new AbortController();
   const logger = createLogger(config.logLevel);
   let heard: string | null = null;
+  let heardAt = 0;
+  // The last line of a stop that ended well: a log ending at `shutting down` alone cannot tell a
+  // clean stop from a process killed while it drained. A worker's primary says it for the
+  // instance, once every worker has exited.
+  const exitStopped = () => {
+    if (role !== 'worker') logger.info({ signal: heard, ms: Date.now() - heardAt }, 'stopped');
+    exitOnceLogged(logger, 0);
+  };
   const stop = (signal: string) => {
     if (heard !== null) return;
     heard = signal;
+    heardAt = Date.now();
     // Said at once, while starting too: a start that ends at a signal ends with this line.
     logger.info({ signal }, 'shutting down');
+    // Bounded from the signal on, whatever it finds: a start-up migration waiting for a lock
+    // (or rewriting a large table) would otherwise hold the stop until the supervisor's SIGKILL.
+    // A migration cut off is undone by the database and applied again by the next start.
+    const force = setTimeout(() => {
+      logger.error(`the stop did not end within 15 s (${heard}): exiting without waiting longer`);
+      exitOnceLogged(logger, 1);
+    }, 15000);
+    force.unref();
     // start() is still running (waiting for the database, perhaps): it stops as soon as it can.
     if (state.running) drain(state.running);
     else starting.abort();
   };
   const drain = (running: Running) => {
-    const force = setTimeout(() => {
-      logger.error(`the stop did not end within 15 s (${heard}): exiting without waiting longer`);
-      process.exit(1);
-    }, 15000);
-    force.unref();
-    running.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    running.close().then(exitStopped, (error: unknown) => {
+      logger.error({ err: error }, `the stop failed (${heard}): exiting`);
+      exitOnceLogged(logger, 1);
+    });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
@@ -75,7 +87,7 @@ async function serveOneProcess(config: Config, role: 'single' | 'worker'): Promi
       claimDataDir: role === 'single',
     });
   } catch (error) {
-    if (starting.signal.aborted) process.exit(0);
+    if (starting.signal.aborted) return exitStopped();
     throw error;
   }
   if (role === 'worker') {

@@ -3,7 +3,7 @@ import { AggregatorRegistry } from 'prom-client';
 import { LOGIN_WINDOW_MS } from '../login-throttle.js';
 import type { Config } from '../config.js';
 import { UNSUBSCRIBE_RATE_WINDOW_MS } from '../config/one-click.settings.js';
-import type { Logger } from '../logger.js';
+import { exitOnceLogged, type Logger } from '../logger.js';
 import { start, type Running } from '../main.js';
 import { bindMetricsPort, bindPort } from '../service-ports.js';
 import type { MetricsSource } from '../metrics.js';
@@ -56,11 +56,27 @@ export async function superviseWorkers(
   const starting = new AbortController();
   let stopping = false;
   let stopWorkers: (() => void) | null = null;
+  let heard: { signal: string; at: number } | null = null;
+  // The instance's last line once a signal's stop ended well (the workers say none of their own).
+  const exitStopped = () => {
+    if (heard) logger.info({ signal: heard.signal, ms: Date.now() - heard.at }, 'stopped');
+    exitOnceLogged(logger, 0);
+  };
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    heard = { signal, at: Date.now() };
     logger.info({ signal }, 'shutting down');
-    if (!stopWorkers) return starting.abort();
+    if (!stopWorkers) {
+      // The first start (migrations) stops as soon as it can; bounded as the workers' drain is.
+      setTimeout(() => {
+        logger.error(
+          `the stop did not end within ${graceMs / 1000} s (${signal}): exiting without waiting longer`,
+        );
+        exitOnceLogged(logger, 1);
+      }, graceMs).unref();
+      return starting.abort();
+    }
     stopWorkers();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -82,11 +98,11 @@ export async function superviseWorkers(
     });
   } catch (error) {
     metricsServer?.close();
-    if (starting.signal.aborted) process.exit(0);
+    if (starting.signal.aborted) return exitStopped();
     throw error;
   }
   await first.close(0);
-  if (stopping) process.exit(0);
+  if (stopping) return exitStopped();
 
   const metricsAddress = metricsServer?.address();
   const limits = new InstanceLimits(
@@ -169,10 +185,18 @@ export async function superviseWorkers(
     if (stopping) {
       // A worker that could not drain cleanly makes the stop a failure (one killed by the
       // signal while still loading, before it served anything, does not).
-      if (code !== null && code !== 0) exitCode = 1;
+      if (code !== null && code !== 0) {
+        exitCode = 1;
+        if (heard)
+          logger.error(
+            { pid: worker.process.pid, code },
+            `worker process ${worker.process.pid} did not stop cleanly (exit code ${code})`,
+          );
+      }
       if (Object.keys(cluster.workers ?? {}).length === 0) {
         metricsServer?.close();
-        process.exit(exitCode);
+        if (exitCode === 0) exitStopped();
+        else exitOnceLogged(logger, exitCode);
       }
       return;
     }
@@ -205,7 +229,7 @@ export async function superviseWorkers(
 
   stopWorkers = () => {
     const workers = Object.values(cluster.workers ?? {});
-    if (workers.length === 0) process.exit(0);
+    if (workers.length === 0) return exitStopped();
     // A signal, not a message: a worker still loading has no listener yet, and dies of it
     // (it has no call in flight); one that serves drains as a single process does.
     for (const worker of workers) worker?.process.kill('SIGTERM');

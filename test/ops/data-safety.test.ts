@@ -186,6 +186,24 @@ describe('backup and restore', function () {
     expect(r.code).to.equal(2);
     expect(r.stderr).to.contain('pg_restore');
   });
+
+  it('on PostgreSQL, restore prints the pg_restore line for DATABASE_URL between an export and an import of the opt-outs since the dump', async () => {
+    // Before: "… PostgreSQL is restored with pg_restore (see docs/operations.md)", nothing to
+    // run and nothing said of the opt-outs acknowledged since the dump, which pg_restore drops.
+    const env = { DATABASE_URL: 'postgres://app:hunter2secret@db.internal:5433/durable' };
+    const dump = path.join(tmp, 'pg.dump');
+    const r = await cli(['restore', dump], env);
+    expect(r.code).to.equal(2);
+    const lines = r.stderr.split('\n');
+    const at = (needle: string) => lines.findIndex((line) => line.includes(needle));
+    const restoring = at(
+      `pg_restore --clean --if-exists --no-owner --host=db.internal --port=5433 --username=app --dbname=durable ${dump}`,
+    );
+    expect(restoring, r.stderr).to.be.above(0);
+    expect(at('suppressions export --since'), r.stderr).to.be.within(0, restoring - 1);
+    expect(at('suppressions import'), r.stderr).to.be.above(restoring);
+    expect(r.stderr).to.not.contain('hunter2secret');
+  });
 });
 
 describe('config', function () {

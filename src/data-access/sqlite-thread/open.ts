@@ -7,6 +7,7 @@ import { cachedPrepare } from './statement-cache.js';
 import { DEFAULT_WAL_AUTOCHECKPOINT_PAGES } from './protocol.js';
 import { knexReporting } from '../knex-log.js';
 import { makeDataDir } from '../make-dir.js';
+import { dataDirWriteProblem } from '../data-dir-problems.js';
 
 export const SQLITE_FILE_NAME = 'durable-unsubscribe.sqlite';
 
@@ -63,12 +64,15 @@ function unusableDataDir(dataDir: string, error: unknown): unknown {
     EEXIST: 'it is a file, not a directory',
     ENOTDIR: 'a part of the path is a file, not a directory',
     EISDIR: `${SQLITE_FILE_NAME} in it is a directory, not a file`,
-    EACCES: 'permission denied for this user',
-    EPERM: 'permission denied for this user',
-    EROFS: 'the file system is read-only',
-    ENOSPC: 'the disk is full',
   };
-  return new ConfigError(`DATA_DIR: cannot keep the database in ${dataDir}: ${why[code] ?? code}`);
+  if (why[code])
+    return new ConfigError(`DATA_DIR: cannot keep the database in ${dataDir}: ${why[code]}`);
+  // A disk that takes no write (full, read-only, not this user's): the line every other write
+  // DATA_DIR refuses gives, the one the runbook's Troubleshooting shows.
+  return (
+    dataDirWriteProblem(dataDir, error) ??
+    new ConfigError(`DATA_DIR: cannot keep the database in ${dataDir}: ${code}`)
+  );
 }
 
 /**
