@@ -200,6 +200,13 @@ export class SharedLoginThrottle extends LoginThrottle {
   }
 }
 
+/** The instance's limits, as the configuration sets them. */
+export interface InstanceLimitOptions {
+  auth: AuthFailureOptions;
+  rates: Record<RateScope, CallLimitOptions>;
+  logins: LoginThrottleOptions;
+}
+
 /**
  * The instance's counters, held by the primary: failures per client address and admitted calls
  * per user, each in fixed windows. `broadcast` tells every worker of a spent budget.
@@ -212,11 +219,7 @@ export class InstanceLimits {
   private readonly blocks: Array<Extract<LimitMessage, { du: 'blocked' }>> = [];
 
   constructor(
-    private readonly options: {
-      auth: AuthFailureOptions;
-      rates: Record<RateScope, CallLimitOptions>;
-      logins: LoginThrottleOptions;
-    },
+    private readonly options: InstanceLimitOptions,
     private readonly broadcast: (message: LimitMessage) => void,
   ) {
     this.authFailures = new AuthFailureLimiter(options.auth);

@@ -112,6 +112,53 @@ function withoutActor(source: string, actor: string | undefined): string {
 }
 const BATCH = 500;
 
+/** A list's line as the import writes it. */
+interface ImportEntry {
+  key: string;
+  reason: string | null;
+  source: string;
+  at: number;
+}
+
+/**
+ * `row` as the import writes it (before the check for repeats), or why it is rejected. `now`
+ * dates a row that gives no date of its own.
+ */
+function importEntry(
+  row: SuppressionRow,
+  now: () => number,
+  actor: string | undefined,
+): ImportEntry | string {
+  const undecoded = undecodedCell(row);
+  if (undecoded !== undefined) return `the ${undecoded} is not UTF-8 text (save the file as UTF-8)`;
+  // Neither imported (it may be a lifted address) nor skipped unseen (it may be an opt-out).
+  if (row.unreadFlag !== undefined) return 'the unsubscribed column says neither true nor false';
+  let email: string;
+  try {
+    email = validateEmail(row.email);
+  } catch (error) {
+    return error instanceof AppError ? error.message : 'bad address';
+  }
+  if (CONTROL.test(row.reason ?? '') || CONTROL.test(row.source ?? ''))
+    return 'reason or source holds a control character';
+  const key = emailKey(email);
+  let at = now();
+  if (row.date !== undefined && row.date.trim() !== '') {
+    const given = parseDateTime(row.date.trim(), LIST_DATE);
+    // When the person opted out cannot be after the list was loaded: a future date would
+    // sort the suppression after every later change to the address.
+    if (given === undefined)
+      return 'date is not an ISO 8601 date or date-time (a real day of the years 0001-9999)';
+    if (given > at) return 'date is in the future';
+    at = given;
+  }
+  const reason = row.reason?.trim() ? row.reason.trim().slice(0, MAX_REASON) : null;
+  const source = row.source?.trim()
+    ? withoutActor(row.source.trim(), actor).slice(0, MAX_SOURCE)
+    : ChangePaths.suppressionImport().source;
+  return { key, reason, source, at };
+}
+
 /** 48 bits of a key's hash: enough to spot repeats in a file of millions without keeping the keys. */
 function fingerprint(key: string): number {
   return crypto.createHash('sha256').update(key).digest().readUIntBE(0, 6);
@@ -155,7 +202,7 @@ export class SuppressionService {
       counts.rejected++;
       options.onReject?.({ ...r, email: rejectedAddress(r.email) });
     };
-    let batch: Array<{ key: string; reason: string | null; source: string; at: number }> = [];
+    let batch: ImportEntry[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
       await this.apply(batch, counts, options.dryRun === true, options.actor);
@@ -177,62 +224,12 @@ export class SuppressionService {
       if (next.done) break;
       const row = next.value;
       counts.rows++;
-      const undecoded = undecodedCell(row);
-      if (undecoded !== undefined) {
-        reject({
-          line: row.line,
-          email: row.email,
-          why: `the ${undecoded} is not UTF-8 text (save the file as UTF-8)`,
-        });
+      const entry = importEntry(row, this.now, options.actor);
+      if (typeof entry === 'string') {
+        reject({ line: row.line, email: row.email, why: entry });
         continue;
       }
-      if (row.unreadFlag !== undefined) {
-        // Neither imported (it may be a lifted address) nor skipped unseen (it may be an opt-out).
-        reject({
-          line: row.line,
-          email: row.email,
-          why: 'the unsubscribed column says neither true nor false',
-        });
-        continue;
-      }
-      let email: string;
-      try {
-        email = validateEmail(row.email);
-      } catch (error) {
-        reject({
-          line: row.line,
-          email: row.email,
-          why: error instanceof AppError ? error.message : 'bad address',
-        });
-        continue;
-      }
-      if (CONTROL.test(row.reason ?? '') || CONTROL.test(row.source ?? '')) {
-        reject({
-          line: row.line,
-          email: row.email,
-          why: 'reason or source holds a control character',
-        });
-        continue;
-      }
-      const key = emailKey(email);
-      let at = this.now();
-      if (row.date !== undefined && row.date.trim() !== '') {
-        const given = parseDateTime(row.date.trim(), LIST_DATE);
-        // When the person opted out cannot be after the list was loaded: a future date would
-        // sort the suppression after every later change to the address.
-        const why =
-          given === undefined
-            ? 'date is not an ISO 8601 date or date-time (a real day of the years 0001-9999)'
-            : given > at
-              ? 'date is in the future'
-              : undefined;
-        if (why !== undefined) {
-          reject({ line: row.line, email: row.email, why });
-          continue;
-        }
-        at = given!;
-      }
-      const reason = row.reason?.trim() ? row.reason.trim().slice(0, MAX_REASON) : null;
+      const { key, reason } = entry;
       // Only a line that is imported makes a later one a repeat: a first line rejected for
       // its date left the address out, and its corrected repeat was rejected as a duplicate.
       const repeat = seen.add(fingerprint(key)) || inBatch.has(key);
@@ -251,10 +248,7 @@ export class SuppressionService {
       // One write never holds an address twice: the earlier line's goes first.
       if (inBatch.has(key)) await flush();
       inBatch.add(key);
-      const source = row.source?.trim()
-        ? withoutActor(row.source.trim(), options.actor).slice(0, MAX_SOURCE)
-        : ChangePaths.suppressionImport().source;
-      batch.push({ key, reason, source, at });
+      batch.push(entry);
       if (batch.length >= BATCH) await flush();
     }
     await flush();
@@ -262,7 +256,7 @@ export class SuppressionService {
   }
 
   private async apply(
-    batch: Array<{ key: string; reason: string | null; source: string; at: number }>,
+    batch: ImportEntry[],
     counts: ImportCounts,
     dryRun: boolean,
     actor?: string,

@@ -239,24 +239,104 @@ function lockOrder(steps: PendingStep[]): PendingStep[] {
   return [...steps].sort((a, b) => (a.lock! < b.lock! ? -1 : a.lock! > b.lock! ? 1 : 0));
 }
 
+/**
+ * A connection for `group`'s message; undefined when none could be had (each step then failed
+ * with the reason).
+ */
+async function acquireFor(
+  client: StepClient,
+  group: PendingStep[],
+): Promise<Discardable | undefined> {
+  try {
+    return (await client.acquireConnection()) as Discardable;
+  } catch (error) {
+    for (const step of group) step.reject(withStatement(step, error, group.length > 1));
+    return undefined;
+  }
+}
+
+/** Sent, a step is committing; one past its call's deadline is answered instead, unsent. */
+function dueSteps(group: PendingStep[]): PendingStep[] {
+  return group.filter((step) => {
+    if (step.deadline === undefined || step.deadline.mayCommit()) return true;
+    step.reject(callTimedOut());
+    return false;
+  });
+}
+
+/** One message of a group: its text, and where each step's first statement is among its outcomes. */
+interface Message {
+  text: string;
+  starts: number[];
+}
+
+/**
+ * The message that runs `steps` after `begin` and `opening` (the forms it prepares) and ends
+ * with COMMIT: a step alone without a savepoint, a group's steps each in one.
+ */
+function messageOf(
+  begin: string,
+  opening: readonly string[],
+  steps: PendingStep[],
+  forms: GroupForms,
+  alone: boolean,
+): Message {
+  const starts: number[] = [];
+  let at = statementsIn(begin) + opening.length;
+  const parts = [begin, ...opening];
+  for (const step of steps) {
+    const statements = forms.statementsOf(step);
+    if (alone) parts.push(...statements);
+    else parts.push(SAVEPOINT, ...statements, RELEASE);
+    starts.push(at + (alone ? 0 : 1));
+    at += statements.length + (alone ? 0 : 2);
+  }
+  parts.push('COMMIT;');
+  return { text: parts.join(' '), starts };
+}
+
+/** What `step`'s statements, the first of them at `start` in the message, ended with. */
+function ranOf(step: PendingStep, start: number, sent: Sent): Ran {
+  const end = start + step.statements.length;
+  return {
+    step,
+    outcomes: sent.outcomes.slice(start, end),
+    commands: sent.commands.slice(start, end),
+  };
+}
+
+/** The step among `steps` whose statements hold the failed statement's place; -1 for none. */
+function stepAt(steps: PendingStep[], starts: number[], failed: number): number {
+  return starts.findIndex(
+    (start, i) => failed >= start && failed < start + steps[i]!.statements.length,
+  );
+}
+
+/** Throws unless the message ended with a COMMIT that ran (not one PostgreSQL turned into ROLLBACK). */
+function expectCommitted(sent: Sent): void {
+  if (sent.lastCommand !== 'COMMIT')
+    throw new Error(`the transaction ended with ${sent.lastCommand || 'nothing'}`);
+}
+
+/** Fails `step` with `reason`, told to the client's listeners as knex tells a query's failure. */
+function failStep(
+  client: StepClient,
+  uid: string | undefined,
+  step: PendingStep,
+  reason: Error,
+): void {
+  client.emit('query-error', reason, { __knexUid: uid, sql: allStatements(step), bindings: [] });
+  step.reject(reason);
+}
+
 async function runGroup(
   client: StepClient,
   policy: StepForms,
   group: PendingStep[],
 ): Promise<void> {
-  let connection: Discardable;
-  try {
-    connection = (await client.acquireConnection()) as Discardable;
-  } catch (error) {
-    for (const step of group) step.reject(withStatement(step, error, group.length > 1));
-    return;
-  }
-  // Sent, a step is committing; one past its call's deadline is answered instead, unsent.
-  const due = group.filter((step) => {
-    if (step.deadline === undefined || step.deadline.mayCommit()) return true;
-    step.reject(callTimedOut());
-    return false;
-  });
+  const connection = await acquireFor(client, group);
+  if (connection === undefined) return;
+  const due = dueSteps(group);
   if (due.length === 0) {
     await client.releaseConnection(connection);
     return;
@@ -282,32 +362,13 @@ async function runGroup(
           ? client.transactionBegin
           : client.transactionHead
         : head;
-      // Where each step's first statement is among the message's outcomes.
-      const starts: number[] = [];
-      const opening = first ? forms.prepare : [];
-      let at = statementsIn(begin) + opening.length;
-      const parts = [begin, ...opening];
-      for (const step of rest) {
-        const statements = forms.statementsOf(step);
-        if (alone) parts.push(...statements);
-        else parts.push(SAVEPOINT, ...statements, RELEASE);
-        starts.push(at + (alone ? 0 : 1));
-        at += statements.length + (alone ? 0 : 2);
-      }
-      parts.push('COMMIT;');
-      const text = parts.join(' ');
-      const ranOf = (i: number, sent: Sent): Ran => ({
-        step: rest[i]!,
-        outcomes: sent.outcomes.slice(starts[i]!, starts[i]! + rest[i]!.statements.length),
-        commands: sent.commands.slice(starts[i]!, starts[i]! + rest[i]!.statements.length),
-      });
+      const { text, starts } = messageOf(begin, first ? forms.prepare : [], rest, forms, alone);
       client.emit('query', { __knexUid: uid, sql: text, bindings: [], method: 'raw' });
       const sent = await client.commitReplicated(connection, () => send(connection, text));
       const { error, outcomes } = sent;
       if (error === null) {
-        if (sent.lastCommand !== 'COMMIT')
-          throw new Error(`the transaction ended with ${sent.lastCommand || 'nothing'}`);
-        rest.forEach((_, i) => ran.push(ranOf(i, sent)));
+        expectCommitted(sent);
+        rest.forEach((step, i) => ran.push(ranOf(step, starts[i]!, sent)));
         for (const r of ran) answer(r);
         return;
       }
@@ -332,19 +393,11 @@ async function runGroup(
         continue;
       }
       first = false;
-      const index = starts.findIndex(
-        (start, i) => failed >= start && failed < start + rest[i]!.statements.length,
-      );
+      const index = stepAt(rest, starts, failed);
       if (alone || index < 0) throw error;
-      for (let i = 0; i < index; i++) ran.push(ranOf(i, sent));
+      for (let i = 0; i < index; i++) ran.push(ranOf(rest[i]!, starts[i]!, sent));
       const step = rest[index]!;
-      const reason = withStatement(step, error, false, failed - starts[index]!);
-      client.emit('query-error', reason, {
-        __knexUid: uid,
-        sql: allStatements(step),
-        bindings: [],
-      });
-      step.reject(reason);
+      failStep(client, uid, step, withStatement(step, error, false, failed - starts[index]!));
       rest = rest.slice(index + 1);
       head = UNDO;
       if (rest.length === 0) {
@@ -353,8 +406,7 @@ async function runGroup(
           send(connection, `${UNDO} COMMIT;`),
         );
         if (end.error) throw end.error;
-        if (end.lastCommand !== 'COMMIT')
-          throw new Error(`the transaction ended with ${end.lastCommand || 'nothing'}`);
+        expectCommitted(end);
         for (const r of ran) answer(r);
         return;
       }
@@ -363,15 +415,8 @@ async function runGroup(
     clean = await rolledBack(connection);
     // Not one step's failure: none of the group's steps is stored, or known to be.
     const unanswered = [...ran.map((r) => r.step), ...rest];
-    for (const step of unanswered) {
-      const reason = withStatement(step, error, unanswered.length > 1);
-      client.emit('query-error', reason, {
-        __knexUid: uid,
-        sql: allStatements(step),
-        bindings: [],
-      });
-      step.reject(reason);
-    }
+    for (const step of unanswered)
+      failStep(client, uid, step, withStatement(step, error, unanswered.length > 1));
   } finally {
     if (!clean) connection.__knex__disposed ??= 'a group of steps could not roll back';
     await client.releaseConnection(connection);
