@@ -101,7 +101,6 @@ export function planChange(
   const carried = planAddress(plan, lead, change, newAddressUnsubscribed, path, now);
   planFlag(plan, lead, change, carried, path, now);
   planFields(plan, lead, change, path, now);
-  planForeignId(plan, lead, change, path, now);
   return plan;
 }
 
@@ -196,7 +195,10 @@ function planFlag(
   }
 }
 
-/** The fields step of planChange: the columns and custom attributes the change sets. */
+/**
+ * The fields step of planChange: the columns and custom attributes the change sets, then its
+ * foreign id and type.
+ */
 function planFields(
   plan: LeadPlan,
   lead: LeadRecord,
@@ -224,17 +226,7 @@ function planFields(
   if (update.unsubscribed !== undefined) columns.unsubscribed = update.unsubscribed;
   if (custom !== lead.custom) update.custom = custom;
   update.columns = columns;
-}
-
-/** The foreign id step of planChange (the caller checks no one else holds the id first). */
-function planForeignId(
-  plan: LeadPlan,
-  lead: LeadRecord,
-  change: PreparedChange,
-  path: ChangePath,
-  now: number,
-): void {
-  const { update } = plan;
+  // The caller checks that no one else holds the foreign id before writing it.
   if (
     change.foreignSysPersonId !== undefined &&
     change.foreignSysPersonId !== lead.foreignSysPersonId
