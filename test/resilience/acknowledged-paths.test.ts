@@ -8,6 +8,7 @@ import {
   afterRestart,
   expectUnsubscribed,
   killWhileCalling,
+  killWhileSendingEach,
   LINK_SETTINGS,
   linkTokens,
   unsubscribedMasters,
@@ -15,6 +16,7 @@ import {
 import { mergeXml, syncManyXml } from '../support/durable-model-run.js';
 import { rawCall } from '../support/service.js';
 import { AdminClient, ALICE } from '../admin/support.js';
+import { oneClick } from '../one-click/support.js';
 import { workersOf } from '../support/proc.js';
 import { withFreshService } from '../support/service-process.js';
 import {
@@ -45,13 +47,8 @@ for (const engine of testEngines()) {
             clients: 8,
             call: async () => {
               const email = `click-kill-${sent++}@example.com`;
-              const res = await fetch(`${service.base}/u/${tokens.create(email)}`, {
-                method: 'POST',
-                headers: { 'content-type': 'application/x-www-form-urlencoded' },
-                body: 'List-Unsubscribe=One-Click',
-              });
-              const body = await res.text();
-              if (res.status === 200 && body === 'Unsubscribed.\n') acknowledged.push(email);
+              const res = await oneClick(`${service.base}/u/${tokens.create(email)}`);
+              if (res.status === 200 && res.body === 'Unsubscribed.\n') acknowledged.push(email);
             },
             ready: () => acknowledged.length >= 20,
           });
@@ -115,22 +112,18 @@ for (const engine of testEngines()) {
               email: records[2 * i]!.email!,
             });
         }
-        const acknowledged: string[] = [];
         let last = '';
-        let next = 0;
-        await killWhileCalling(service, {
+        const merged = await killWhileSendingEach(service, pairs, {
           clients: 8,
-          call: async () => {
-            const pair = pairs[next++];
-            if (pair === undefined) throw new Error('every pair sent');
+          enough: 20,
+          send: async (pair) => {
             const res = await rawCall(service.url, mergeXml(pair.winner, [pair.loser]));
             last = res.body;
-            if (res.status === 200 && /<status>MERGED<\/status>/.test(res.body))
-              acknowledged.push(pair.email);
+            return res.status === 200 && /<status>MERGED<\/status>/.test(res.body);
           },
-          ready: () => acknowledged.length >= 20,
         });
-        expect(acknowledged.length, last).to.be.at.least(20);
+        expect(merged.length, last).to.be.at.least(20);
+        const acknowledged = merged.map((pair) => pair.email);
         await afterRestart(env, (database) => expectUnsubscribed(database, acknowledged));
       });
     });
@@ -153,25 +146,21 @@ for (const engine of testEngines()) {
           }
           const client = new AdminClient(service.base);
           expect((await client.logIn()).status).to.equal(303);
-          const acknowledged: string[] = [];
-          let next = 0;
-          await killWhileCalling(service, {
+          const saved = await killWhileSendingEach(service, people, {
             clients: 6,
-            call: async () => {
-              const person = people[next++];
-              if (person === undefined) throw new Error('every person sent');
+            enough: 20,
+            send: async (person) => {
               const res = await client.post(`/admin/people/${person.id}/unsubscribed`, {
                 _csrf: client.csrf,
                 unsubscribed: 'true',
                 reason: '',
                 confirm: 'yes',
               });
-              if (res.status === 303 && res.location?.endsWith('saved=unsubscribed'))
-                acknowledged.push(person.email);
+              return res.status === 303 && res.location?.endsWith('saved=unsubscribed') === true;
             },
-            ready: () => acknowledged.length >= 20,
           });
-          expect(acknowledged.length).to.be.at.least(20);
+          expect(saved.length).to.be.at.least(20);
+          const acknowledged = saved.map((person) => person.email);
           await afterRestart(env, (database) => expectUnsubscribed(database, acknowledged));
         },
       );

@@ -17,6 +17,7 @@ import {
 } from '../support/kill-while-calling.js';
 import { rawCall, TEST_KEY_SECRET } from '../support/service.js';
 import { cli, spawnCli } from '../ops/support.js';
+import { oneClick } from '../one-click/support.js';
 import { withFreshDatabase, withFreshService } from '../support/service-process.js';
 
 const GROUP = 20;
@@ -71,13 +72,8 @@ for (const engine of postgres) {
           const clicks = async () => {
             while (running) {
               const email = `pg-kill-click-${sent++}@example.com`;
-              const res = await fetch(`${service.base}/u/${tokens.create(email)}`, {
-                method: 'POST',
-                headers: { 'content-type': 'application/x-www-form-urlencoded' },
-                body: 'List-Unsubscribe=One-Click',
-              });
-              const body = await res.text();
-              (res.status === 200 && body === 'Unsubscribed.\n' ? acked : faulted).push(email);
+              const res = await oneClick(`${service.base}/u/${tokens.create(email)}`);
+              (res.status === 200 && res.body === 'Unsubscribed.\n' ? acked : faulted).push(email);
             }
           };
           const groups = async () => {

@@ -5,6 +5,7 @@ import {
   afterRestart,
   expectUnsubscribed,
   killWhileCalling,
+  killWhileSendingEach,
 } from '../support/kill-while-calling.js';
 import { rawCall, syncUnsubscribedXml } from '../support/service.js';
 import { withFreshService } from '../support/service-process.js';
@@ -120,17 +121,13 @@ for (const engine of testEngines()) {
           );
           expect(res.status).to.equal(200);
         }
-        const acknowledged: string[] = [];
-        let next = 0;
-        await killWhileCalling(service, {
+        const acknowledged = await killWhileSendingEach(service, emails, {
           clients: 12,
-          call: async () => {
-            const email = emails[next++];
-            if (email === undefined) throw new Error('every address sent');
+          enough: 30,
+          send: async (email) => {
             const res = await rawCall(service.url, syncUnsubscribedXml(email, 'true'));
-            if (res.status === 200 && /<status>UPDATED</.test(res.body)) acknowledged.push(email);
+            return res.status === 200 && /<status>UPDATED</.test(res.body);
           },
-          ready: () => acknowledged.length >= 30,
         });
         expect(acknowledged.length).to.be.at.least(30);
         await afterRestart(env, (database) => expectUnsubscribed(database, acknowledged));
