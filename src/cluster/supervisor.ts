@@ -9,7 +9,8 @@ import { bindMetricsPort, bindPort } from '../service-ports.js';
 import type { Server } from 'node:http';
 import type { MetricsSource } from '../metrics.js';
 import { LoanBroker, isLoanMessage } from './concurrency-loans.js';
-import { InstanceLimits, isLimitMessage, type InstanceLimitOptions } from './instance-limits.js';
+import { isLimitMessage } from './instance-limits.js';
+import { InstanceLimits, type InstanceLimitOptions } from './primary-limits.js';
 
 /** What a worker tells the primary once it serves (after start() resolved). */
 export interface ReadyMessage {
