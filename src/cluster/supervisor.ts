@@ -165,19 +165,7 @@ export async function superviseWorkers(
     }, delayMs);
   });
 
-  stopWorkers = () => {
-    const workers = Object.values(cluster.workers ?? {});
-    if (workers.length === 0) process.exit(0);
-    // A signal, not a message: a worker still loading has no listener yet, and dies of it
-    // (it has no call in flight); one that serves drains as a single process does.
-    for (const worker of workers) worker?.process.kill('SIGTERM');
-    // A worker that cannot drain in time is killed; its calls' clients see the connection end.
-    setTimeout(() => {
-      logger.error('workers did not drain in time; killing them');
-      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGKILL');
-      process.exit(1);
-    }, graceMs).unref();
-  };
+  stopWorkers = () => drainWorkers(logger, graceMs);
   for (let i = 0; i < config.workers; i++) fork();
 }
 
@@ -247,4 +235,19 @@ function restartDelayMs(deaths: number[], now: number, maxBackoffMs: number): nu
   deaths.push(now);
   while (deaths[0]! < now - 60000) deaths.shift();
   return Math.min(maxBackoffMs, 100 * 2 ** (deaths.length - 1));
+}
+
+/** The stop of a running instance: every worker drains, within `graceMs`. */
+function drainWorkers(logger: Logger, graceMs: number): void {
+  const workers = Object.values(cluster.workers ?? {});
+  if (workers.length === 0) process.exit(0);
+  // A signal, not a message: a worker still loading has no listener yet, and dies of it
+  // (it has no call in flight); one that serves drains as a single process does.
+  for (const worker of workers) worker?.process.kill('SIGTERM');
+  // A worker that cannot drain in time is killed; its calls' clients see the connection end.
+  setTimeout(() => {
+    logger.error('workers did not drain in time; killing them');
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGKILL');
+    process.exit(1);
+  }, graceMs).unref();
 }
