@@ -1,6 +1,5 @@
 import cluster from 'node:cluster';
 import { CallLimits, type CallAdmission, type CallLimitOptions } from '../call-limits.js';
-import { FixedWindows } from '../fixed-windows.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { AuthFailureLimiter, type AuthFailureOptions } from '../auth-failures.js';
 import { LoginThrottle, type LoginThrottleOptions } from '../login-throttle.js';
@@ -23,9 +22,6 @@ import {
 /** Admitted calls are reported in batches: one message per worker per interval, not per call. */
 export const REPORT_EVERY_MS = 20;
 
-/** Users (or client addresses, for links) whose rate windows the primary remembers at most. */
-const MOST_COUNTED_USERS = 100000;
-
 /** Messages between the primary and its workers about limits (`du` tells them from others). */
 export type LimitMessage =
   | { du: 'auth-failure'; address: string }
@@ -39,7 +35,7 @@ export type LimitMessage =
  * (`link-page`: GET, HEAD), so that no amount of reads refuses a POST.
  */
 export type RateScope = 'soap' | 'link' | 'link-page';
-type BlockedLimit = 'auth' | RateScope | 'login-client' | 'login-account';
+export type BlockedLimit = 'auth' | RateScope | 'login-client' | 'login-account';
 
 export function isLimitMessage(message: unknown): message is LimitMessage {
   const du = (message as { du?: unknown } | null)?.du;
@@ -197,82 +193,6 @@ export class SharedLoginThrottle extends LoginThrottle {
   /** The primary's verdict on a client address or (lower-cased) account name. */
   block(limit: BlockedLimit, key: string, until: number): void {
     (limit === 'login-client' ? this.blockedClients : this.blockedAccounts).set(key, until);
-  }
-}
-
-/**
- * The instance's counters, held by the primary: failures per client address and admitted calls
- * per user, each in fixed windows. `broadcast` tells every worker of a spent budget.
- */
-export class InstanceLimits {
-  private readonly authFailures: AuthFailureLimiter;
-  private readonly logins: LoginThrottle;
-  private readonly calls: Record<RateScope, FixedWindows>;
-  private readonly now: () => number;
-  private readonly blocks: Array<Extract<LimitMessage, { du: 'blocked' }>> = [];
-
-  constructor(
-    private readonly options: {
-      auth: AuthFailureOptions;
-      rates: Record<RateScope, CallLimitOptions>;
-      logins: LoginThrottleOptions;
-    },
-    private readonly broadcast: (message: LimitMessage) => void,
-  ) {
-    this.authFailures = new AuthFailureLimiter(options.auth);
-    this.logins = new LoginThrottle(options.logins);
-    this.now = options.rates.soap.now ?? Date.now;
-    this.calls = {
-      soap: new FixedWindows(options.rates.soap.rateWindowMs, MOST_COUNTED_USERS),
-      link: new FixedWindows(options.rates.link.rateWindowMs, MOST_COUNTED_USERS),
-      'link-page': new FixedWindows(options.rates['link-page'].rateWindowMs, MOST_COUNTED_USERS),
-    };
-  }
-
-  receive(message: LimitMessage): void {
-    if (message.du === 'auth-failure') this.authFailure(message.address);
-    else if (message.du === 'calls')
-      for (const [key, n] of message.counts) this.called(message.scope, key, n);
-    else if (message.du === 'login') this.login(message.client, message.account, message.ok);
-  }
-
-  private login(client: string, account: string | null, ok: boolean): void {
-    if (ok) return this.logins.succeed(client, account);
-    this.logins.admit(client, account);
-    const now = this.now();
-    const clientWait = this.logins.retryAfterSeconds(client);
-    if (clientWait > 0) this.block('login-client', client, now + clientWait * 1000);
-    const accountWait = this.logins.accountRetryAfterSeconds(account);
-    if (accountWait > 0 && account !== null)
-      this.block('login-account', account.toLowerCase(), now + accountWait * 1000);
-  }
-
-  /** The verdicts still in force, for a worker that starts after they were given. */
-  current(): LimitMessage[] {
-    const now = this.now();
-    while (this.blocks.length > 0 && this.blocks[0]!.until <= now) this.blocks.shift();
-    return this.blocks.filter((b) => b.until > now);
-  }
-
-  private authFailure(address: string): void {
-    this.authFailures.record(address);
-    const seconds = this.authFailures.retryAfterSeconds(address);
-    if (seconds > 0) this.block('auth', address, this.now() + seconds * 1000);
-  }
-
-  private called(scope: RateScope, user: string, n: number): void {
-    const { rateLimitCalls, rateWindowMs } = this.options.rates[scope];
-    if (rateLimitCalls <= 0) return;
-    const w = this.calls[scope].current(user, this.now());
-    w.count += n;
-    if (w.count >= rateLimitCalls) this.block(scope, user, w.start + rateWindowMs);
-  }
-
-  private block(limit: BlockedLimit, key: string, until: number): void {
-    const message = { du: 'blocked' as const, limit, key, until };
-    this.blocks.push(message);
-    if (this.blocks.length > 100000) this.blocks.shift();
-    this.broadcast(message);
   }
 }
 

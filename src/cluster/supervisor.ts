@@ -6,9 +6,11 @@ import { UNSUBSCRIBE_RATE_WINDOW_MS } from '../config/one-click.settings.js';
 import { exitOnceLogged, type Logger } from '../logger.js';
 import { start, type Running } from '../main.js';
 import { bindMetricsPort, bindPort } from '../service-ports.js';
+import type { Server } from 'node:http';
 import type { MetricsSource } from '../metrics.js';
 import { LoanBroker, isLoanMessage } from './concurrency-loans.js';
-import { InstanceLimits, isLimitMessage } from './instance-limits.js';
+import { isLimitMessage } from './instance-limits.js';
+import { InstanceLimits, type InstanceLimitOptions } from './primary-limits.js';
 
 /** What a worker tells the primary once it serves (after start() resolved). */
 export interface ReadyMessage {
@@ -83,59 +85,18 @@ export async function superviseWorkers(
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => stop('SIGHUP')); // a closed terminal: drain, as a single process does
 
-  // The port only probed: the workers bind it (the cluster module shares it between them).
-  const probe = await bindPort(config, (_req, res) => res.end());
-  await new Promise((resolve) => probe.close(resolve));
+  // The workers' metrics, aggregated, once every worker serves.
   let aggregated: MetricsSource | undefined;
-  const metricsServer = await bindMetricsPort(config, () => aggregated);
-
-  let first: Running;
-  try {
-    // The primary claims an SQLite DATA_DIR for the instance (its workers share the file).
-    first = await start({ ...config, port: 0, host: '127.0.0.1', metricsPort: null }, logger, {
-      signal: starting.signal,
-      claimDataDir: true,
-    });
-  } catch (error) {
-    metricsServer?.close();
-    if (starting.signal.aborted) return exitStopped();
-    throw error;
-  }
-  await first.close(0);
-  if (stopping) return exitStopped();
+  const started = await startOnce(config, logger, starting.signal, () => aggregated);
+  if (!started || stopping) return exitStopped();
+  const { first, metricsServer } = started;
 
   const metricsAddress = metricsServer?.address();
-  const limits = new InstanceLimits(
-    {
-      auth: {
-        limit: config.authFailureLimit,
-        windowMs: config.authFailureWindowSeconds * 1000,
-      },
-      rates: {
-        soap: {
-          rateLimitCalls: config.rateLimitCalls,
-          rateWindowMs: config.rateLimitWindowSeconds * 1000,
-          concurrencyLimit: 0,
-        },
-        link: {
-          rateLimitCalls: config.unsubscribeRateLimit,
-          rateWindowMs: UNSUBSCRIBE_RATE_WINDOW_MS,
-          concurrencyLimit: 0,
-        },
-        'link-page': {
-          rateLimitCalls: config.unsubscribePageRateLimit ?? config.unsubscribeRateLimit,
-          rateWindowMs: UNSUBSCRIBE_RATE_WINDOW_MS,
-          concurrencyLimit: 0,
-        },
-      },
-      logins: { maxFailures: config.adminLoginMaxFailures, windowMs: LOGIN_WINDOW_MS },
-    },
-    (message) => {
-      for (const worker of Object.values(cluster.workers ?? {})) {
-        if (worker?.isConnected()) worker.send(message);
-      }
-    },
-  );
+  const limits = new InstanceLimits(instanceLimitOptions(config), (message) => {
+    for (const worker of Object.values(cluster.workers ?? {})) {
+      if (worker?.isConnected()) worker.send(message);
+    }
+  });
   const serving = new Set<Worker>();
   // Slots of the concurrency limit lent between workers; only serving workers are asked.
   const loans = new LoanBroker(
@@ -214,10 +175,7 @@ export async function superviseWorkers(
       setTimeout(() => process.exit(1), graceMs).unref();
       return;
     }
-    const now = Date.now();
-    deaths.push(now);
-    while (deaths[0]! < now - 60000) deaths.shift();
-    const delayMs = Math.min(maxBackoffMs, 100 * 2 ** (deaths.length - 1));
+    const delayMs = restartDelayMs(deaths, Date.now(), maxBackoffMs);
     logger.warn(
       { pid: worker.process.pid, code, signal, restartInMs: delayMs },
       `worker process ${worker.process.pid} exited by ${how}; starting another in ${delayMs} ms`,
@@ -227,18 +185,89 @@ export async function superviseWorkers(
     }, delayMs);
   });
 
-  stopWorkers = () => {
-    const workers = Object.values(cluster.workers ?? {});
-    if (workers.length === 0) return exitStopped();
-    // A signal, not a message: a worker still loading has no listener yet, and dies of it
-    // (it has no call in flight); one that serves drains as a single process does.
-    for (const worker of workers) worker?.process.kill('SIGTERM');
-    // A worker that cannot drain in time is killed; its calls' clients see the connection end.
-    setTimeout(() => {
-      logger.error('workers did not drain in time; killing them');
-      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGKILL');
-      process.exit(1);
-    }, graceMs).unref();
-  };
+  stopWorkers = () => drainWorkers(logger, graceMs, exitStopped);
   for (let i = 0; i < config.workers; i++) fork();
+}
+
+/**
+ * Before any worker exists: the ports checked (the service port only probed: the workers bind
+ * it), the instance's /metrics bound, and the first-start work done by running the service
+ * once on a private port. Null when a signal stopped the start.
+ */
+async function startOnce(
+  config: Config,
+  logger: Logger,
+  signal: AbortSignal,
+  metricsOf: () => MetricsSource | undefined,
+): Promise<{ first: Running; metricsServer: Server | null } | null> {
+  const probe = await bindPort(config, (_req, res) => res.end());
+  await new Promise((resolve) => probe.close(resolve));
+  const metricsServer = await bindMetricsPort(config, metricsOf);
+  let first: Running;
+  try {
+    // The primary claims an SQLite DATA_DIR for the instance (its workers share the file).
+    first = await start({ ...config, port: 0, host: '127.0.0.1', metricsPort: null }, logger, {
+      signal,
+      claimDataDir: true,
+    });
+  } catch (error) {
+    metricsServer?.close();
+    if (signal.aborted) return null;
+    throw error;
+  }
+  await first.close(0);
+  return { first, metricsServer };
+}
+
+/** The limits the primary holds for the whole instance (the workers' concurrency is lent). */
+function instanceLimitOptions(config: Config): InstanceLimitOptions {
+  return {
+    auth: {
+      limit: config.authFailureLimit,
+      windowMs: config.authFailureWindowSeconds * 1000,
+    },
+    rates: {
+      soap: {
+        rateLimitCalls: config.rateLimitCalls,
+        rateWindowMs: config.rateLimitWindowSeconds * 1000,
+        concurrencyLimit: 0,
+      },
+      link: {
+        rateLimitCalls: config.unsubscribeRateLimit,
+        rateWindowMs: UNSUBSCRIBE_RATE_WINDOW_MS,
+        concurrencyLimit: 0,
+      },
+      'link-page': {
+        rateLimitCalls: config.unsubscribePageRateLimit ?? config.unsubscribeRateLimit,
+        rateWindowMs: UNSUBSCRIBE_RATE_WINDOW_MS,
+        concurrencyLimit: 0,
+      },
+    },
+    logins: { maxFailures: config.adminLoginMaxFailures, windowMs: LOGIN_WINDOW_MS },
+  };
+}
+
+/**
+ * How long to wait before replacing a worker that died at `now`: doubling from 100 ms with
+ * each death of the last minute (`deaths`, which this keeps), up to `maxBackoffMs`.
+ */
+function restartDelayMs(deaths: number[], now: number, maxBackoffMs: number): number {
+  deaths.push(now);
+  while (deaths[0]! < now - 60000) deaths.shift();
+  return Math.min(maxBackoffMs, 100 * 2 ** (deaths.length - 1));
+}
+
+/** The stop of a running instance: every worker drains, within `graceMs`. */
+function drainWorkers(logger: Logger, graceMs: number, exitStopped: () => void): void {
+  const workers = Object.values(cluster.workers ?? {});
+  if (workers.length === 0) return exitStopped();
+  // A signal, not a message: a worker still loading has no listener yet, and dies of it
+  // (it has no call in flight); one that serves drains as a single process does.
+  for (const worker of workers) worker?.process.kill('SIGTERM');
+  // A worker that cannot drain in time is killed; its calls' clients see the connection end.
+  setTimeout(() => {
+    logger.error('workers did not drain in time; killing them');
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGKILL');
+    process.exit(1);
+  }, graceMs).unref();
 }

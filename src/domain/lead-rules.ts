@@ -95,55 +95,82 @@ export function planChange(
   path: ChangePath,
   now: number,
 ): LeadPlan {
-  const update: LeadUpdate = {};
-  const activities: NewActivity[] = [];
-  const masterChanges: MasterChange[] = [];
-  let flag = lead.unsubscribed;
-  let key = lead.emailKey;
-  /** The reason ('' for none) of an opt-out an address-less person carries to its new address. */
-  let carried: string | null = null;
+  const plan: LeadPlan = { update: {}, activities: [], masterChanges: [], acknowledged: [] };
+  // Rule 6: the address first, then the flag, then the other fields. Steps of their own rather
+  // than closures over the plan: planChange runs for every record of a batch.
+  const carried = planAddress(plan, lead, change, newAddressUnsubscribed, path, now);
+  planFlag(plan, lead, change, carried, path, now);
+  planFields(plan, lead, change, path, now);
+  return plan;
+}
 
-  // Rule 6: the address first, then the flag, then the other fields.
-  if (change.email !== undefined && change.email !== lead.email) {
-    update.email = change.email;
-    update.emailKey = change.emailKey ?? null;
-    activities.push(valueChange(lead, path, now, EMAIL_DISPLAY_NAME, lead.email, change.email));
-    if (newAddressOf(lead, change) !== null) {
-      const newKey = change.emailKey!;
-      const carries = lead.emailKey === null && lead.unsubscribed;
-      if (carries && !newAddressUnsubscribed) {
-        // Rule 5: an unsubscribed person without an address carries the unsubscribe to it.
-        masterChanges.push({
-          key: newKey,
-          unsubscribed: true,
-          reason: text(lead.columns.unsubscribed_reason),
-        });
-      } else if (carries) {
-        // The same, at an address unsubscribed already: the person's own opt-out is stated
-        // there all the same (below).
-        carried = text(lead.columns.unsubscribed_reason) ?? '';
-      } else if (newAddressUnsubscribed !== flag) {
-        const to = String(newAddressUnsubscribed);
-        activities.push(
-          valueChange(lead, path, now, 'Unsubscribed', String(flag), to, RESET_REASON),
-        );
-        flag = newAddressUnsubscribed;
-        update.unsubscribed = flag;
-      }
-    }
-    key = change.emailKey ?? null;
+/**
+ * The address step of planChange: the new address, and the flag the new address's master
+ * status gives the person (or rule 5: the person's opt-out it carries there). Returns the
+ * reason ('' for none) of an opt-out an address-less person carries to a new address that is
+ * unsubscribed already, for planFlag to state there; null otherwise.
+ */
+function planAddress(
+  plan: LeadPlan,
+  lead: LeadRecord,
+  change: PreparedChange,
+  newAddressUnsubscribed: boolean,
+  path: ChangePath,
+  now: number,
+): string | null {
+  if (change.email === undefined || change.email === lead.email) return null;
+  const { update } = plan;
+  update.email = change.email;
+  update.emailKey = change.emailKey ?? null;
+  plan.activities.push(valueChange(lead, path, now, EMAIL_DISPLAY_NAME, lead.email, change.email));
+  if (newAddressOf(lead, change) === null) return null;
+  const carries = lead.emailKey === null && lead.unsubscribed;
+  if (carries && !newAddressUnsubscribed) {
+    // Rule 5: an unsubscribed person without an address carries the unsubscribe to it.
+    plan.masterChanges.push({
+      key: change.emailKey!,
+      unsubscribed: true,
+      reason: text(lead.columns.unsubscribed_reason),
+    });
+  } else if (carries) {
+    // The same, at an address unsubscribed already: the person's own opt-out is stated
+    // there all the same (planFlag).
+    return text(lead.columns.unsubscribed_reason) ?? '';
+  } else if (newAddressUnsubscribed !== lead.unsubscribed) {
+    const to = String(newAddressUnsubscribed);
+    plan.activities.push(
+      valueChange(lead, path, now, 'Unsubscribed', String(lead.unsubscribed), to, RESET_REASON),
+    );
+    update.unsubscribed = newAddressUnsubscribed;
   }
+  return null;
+}
 
+/**
+ * The flag step of planChange, after the address step: the flag the change sets and the
+ * master change that comes with it, or the opt-outs it states of an address unsubscribed
+ * already (LeadPlan.acknowledged). `carried`: planAddress's answer.
+ */
+function planFlag(
+  plan: LeadPlan,
+  lead: LeadRecord,
+  change: PreparedChange,
+  carried: string | null,
+  path: ChangePath,
+  now: number,
+): void {
+  const { update, masterChanges, acknowledged } = plan;
+  // The flag and the address as the address step left them.
+  const flag = update.unsubscribed ?? lead.unsubscribed;
+  const key = update.email !== undefined ? (update.emailKey ?? null) : lead.emailKey;
   const reasonField = change.fields.find((f) => f.field.name === 'UnsubscribedReason');
   const reason = reasonField ? text(reasonField.value) : null;
-  const acknowledged: StatedOptOut[] = [];
   if (change.unsubscribed !== undefined && change.unsubscribed !== flag) {
-    activities.push(
+    plan.activities.push(
       valueChange(lead, path, now, 'Unsubscribed', String(flag), String(change.unsubscribed)),
     );
-    flag = change.unsubscribed;
-    update.unsubscribed = flag;
-    if (key !== null) masterChanges.push({ key, unsubscribed: flag, reason });
+    update.unsubscribed = change.unsubscribed;
+    if (key !== null) masterChanges.push({ key, unsubscribed: change.unsubscribed, reason });
   } else if (
     flag &&
     key !== null &&
@@ -151,9 +178,9 @@ export function planChange(
   ) {
     const carriedTo = masterChanges.find((m) => m.key === key);
     if (carriedTo) {
-      // The opt-out carried to the address, with the person's own reason (above): the reason
-      // this change gives is stated there too, or a complaint given with the address would
-      // be left out of the status, an opt-out any re-subscribe lifts.
+      // The opt-out carried to the address, with the person's own reason (planAddress): the
+      // reason this change gives is stated there too, or a complaint given with the address
+      // would be left out of the status, an opt-out any re-subscribe lifts.
       if (reason !== null && reason !== carriedTo.reason)
         acknowledged.push({ key, optOut: false, reason });
     } else if (carried && reason !== null && reason !== carried) {
@@ -166,7 +193,20 @@ export function planChange(
       acknowledged.push({ key, optOut, reason: reason ?? (carried || null) });
     }
   }
+}
 
+/**
+ * The fields step of planChange: the columns and custom attributes the change sets, then its
+ * foreign id and type.
+ */
+function planFields(
+  plan: LeadPlan,
+  lead: LeadRecord,
+  change: PreparedChange,
+  path: ChangePath,
+  now: number,
+): void {
+  const { update } = plan;
   const columns: Record<string, ColumnValue> = {};
   // The person's own attributes until one of them changes, then a copy: most changes leave
   // them as they are, and copying them for every record of a batch was measured (allocations).
@@ -175,7 +215,7 @@ export function planChange(
     const old = field.column ? lead.columns[field.column] : lead.custom[field.name];
     if (same(old, value)) continue;
     const shown = FieldCatalogue.format(value);
-    activities.push(valueChange(lead, path, now, field.displayName, text(old), shown));
+    plan.activities.push(valueChange(lead, path, now, field.displayName, text(old), shown));
     if (field.column) columns[field.column] = value;
     else {
       if (custom === lead.custom) custom = { ...custom };
@@ -186,14 +226,13 @@ export function planChange(
   if (update.unsubscribed !== undefined) columns.unsubscribed = update.unsubscribed;
   if (custom !== lead.custom) update.custom = custom;
   update.columns = columns;
-
   // The caller checks that no one else holds the foreign id before writing it.
   if (
     change.foreignSysPersonId !== undefined &&
     change.foreignSysPersonId !== lead.foreignSysPersonId
   ) {
     update.foreignSysPersonId = change.foreignSysPersonId;
-    activities.push(
+    plan.activities.push(
       valueChange(
         lead,
         path,
@@ -206,11 +245,10 @@ export function planChange(
   }
   if (change.foreignSysType !== undefined && change.foreignSysType !== lead.foreignSysType) {
     update.foreignSysType = change.foreignSysType;
-    activities.push(
+    plan.activities.push(
       valueChange(lead, path, now, 'Foreign Sys Type', lead.foreignSysType, change.foreignSysType),
     );
   }
-  return { update, activities, masterChanges, acknowledged };
 }
 
 /**

@@ -1,13 +1,8 @@
 import { expect } from 'chai';
 import { createServices, type Services } from '../../src/compose.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
-import type { SuppressionRow } from '../../src/domain/suppression.service.js';
 import { testEngines } from '../support/database.js';
-
-async function* rows(list: Array<Omit<SuppressionRow, 'line'>>): AsyncGenerator<SuppressionRow> {
-  let line = 1;
-  for (const r of list) yield { line: ++line, ...r };
-}
+import { listRows } from '../support/suppression-list.js';
 
 /**
  * Change Data Value lifting the Unsubscribed box with "0" (what the field takes as false, as
@@ -28,7 +23,7 @@ for (const engine of testEngines()) {
         { path: ChangePaths.webService(), partition: 'lift', matchByEmail: false },
       );
       await services.suppressions.import(
-        rows([{ email: 'complained@example.com', reason: 'spam complaint' }]),
+        listRows([{ email: 'complained@example.com', reason: 'spam complaint' }]),
       );
     });
 

@@ -12,7 +12,6 @@
  */
 import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
-import type { SuppressionRow } from '../../src/domain/suppression.service.js';
 import {
   expectAck,
   listenerUrl,
@@ -34,6 +33,7 @@ import {
   type LinkService,
 } from '../one-click/support.js';
 import { flagsOf } from '../support/people.js';
+import { listRows } from '../support/suppression-list.js';
 
 const attr = (name: string, value: string) =>
   `<attribute><attrName>${name}</attrName><attrValue>${value}</attrValue></attribute>`;
@@ -48,11 +48,6 @@ const syncMultiple = (records: string[]) =>
 const statusesOf = (body: string) =>
   [...body.matchAll(/<status>(\w+)<\/status>/g)].map((m) => m[1]);
 const idOf = (body: string) => Number(/<leadId>(\d+)<\/leadId>/.exec(body)![1]);
-
-async function* rows(list: Array<Omit<SuppressionRow, 'line'>>): AsyncGenerator<SuppressionRow> {
-  let line = 1;
-  for (const r of list) yield { line: ++line, ...r };
-}
 
 for (const engine of testEngines()) {
   describe(`acknowledged opt-outs of an address unsubscribed already (${engine.name})`, function () {
@@ -174,7 +169,7 @@ for (const engine of testEngines()) {
         ],
         [
           'a suppression list',
-          (email) => svc.services.suppressions.import(rows([{ email, reason: 'bounced' }])),
+          (email) => svc.services.suppressions.import(listRows([{ email, reason: 'bounced' }])),
         ],
         [
           "an operator's suppression",

@@ -10,20 +10,15 @@ import * as bigintIds from '../../migrations/20261203002000_bigint_activity_ids.
 import * as dropNthId from '../../migrations/20261204000000_drop_lead_activity_nth_id.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
-import type { SuppressionRow } from '../../src/domain/suppression.service.js';
 import { testEngines } from '../support/database.js';
 import { openHarness } from '../support/harness.js';
 import { nextActivityIdAt, PAST_32_BITS } from '../support/activity-ids.js';
 import { rawCall, startTestService, type TestService } from '../support/service.js';
 import { ALICE, AdminClient } from '../admin/support.js';
+import { addressRows } from '../support/suppression-list.js';
 
 const web = ChangePaths.webService('api-user');
 const unsubscribed = (value: boolean) => [{ name: 'Unsubscribed', value: String(value) }];
-
-async function* rows(emails: string[]): AsyncGenerator<SuppressionRow> {
-  let line = 1;
-  for (const email of emails) yield { line: ++line, email };
-}
 
 /** Writes by every path that logs, on people of four addresses; the people's ids. */
 async function writeByEveryPath(s: Services): Promise<number[]> {
@@ -39,7 +34,7 @@ async function writeByEveryPath(s: Services): Promise<number[]> {
   await s.leads.sync({ id: ids[0]!, attributes: unsubscribed(true) }, { path: web });
   await s.leads.sync({ id: ids[1]!, attributes: unsubscribed(false) }, { path: web });
   await s.links.unsubscribe({ email: 'link@example.com', linkId: 'aaaaaaaaaaaaaaaa', list: null });
-  await s.suppressions.import(rows(['list@example.com']), { onReject: () => undefined });
+  await s.suppressions.import(addressRows(['list@example.com']), { onReject: () => undefined });
   await s.leads.syncMany([{ id: ids[9]!, attributes: unsubscribed(true) }], { path: web });
   return ids;
 }

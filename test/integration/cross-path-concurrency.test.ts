@@ -12,7 +12,7 @@ import type { Services } from '../../src/compose.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
-import { rows } from '../support/durable-model-run.js';
+import { listRows } from '../support/suppression-list.js';
 import { expectAddressesSettled, seedRaceLeads } from '../support/hammer.js';
 import { idKey, openHarness, web, type Harness } from '../support/harness.js';
 import { seeded } from '../support/seeded.js';
@@ -107,7 +107,7 @@ for (const engine of testEngines()) {
             ops.push(() => s.links.unsubscribe({ email, linkId: 'xp', list: null }, 'one-click'));
             break;
           case 6:
-            ops.push(() => s.suppressions.import(rows([{ email }])));
+            ops.push(() => s.suppressions.import(listRows([{ email }])));
             break;
           case 7:
             ops.push(() =>

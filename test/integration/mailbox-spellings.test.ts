@@ -20,7 +20,7 @@ import {
   setFlag,
   web,
 } from '../support/harness.js';
-import { rows } from '../support/durable-model-run.js';
+import { listRows } from '../support/suppression-list.js';
 
 /** Spellings of one mailbox: the first opts out, every other must follow. */
 const MAILBOXES: ReadonlyArray<readonly string[]> = [
@@ -65,7 +65,7 @@ for (const engine of testEngines()) {
       const linked = await createLead(s, 'erin@bücher.de');
       await s.links.unsubscribe({ email: '"erin"@xn--bcher-kva.de.', ...link }, 'one-click');
       const listed = await createLead(s, 'fay@example.org');
-      await s.suppressions.import(rows([{ email: '"Fay"@example.org.' }]));
+      await s.suppressions.import(listRows([{ email: '"Fay"@example.org.' }]));
       const formed = await createLead(s, 'gus@xn--bcher-kva.de');
       await s.durableStatus.setAddressStatus({
         address: 'GUS@BÜCHER.DE.',

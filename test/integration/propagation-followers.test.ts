@@ -17,15 +17,10 @@ import { setPropagationLog } from '../../src/data-access/propagation-log.js';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { emailKey } from '../../src/domain/email-key.js';
 import { createServices } from '../../src/compose.js';
-import type { SuppressionRow } from '../../src/domain/suppression.service.js';
 import { testEngines } from '../support/database.js';
 import { createLead, idKey, openHarness, type Harness } from '../support/harness.js';
 import { outcome } from '../support/batch-records.js';
-
-async function* rows(emails: string[]): AsyncGenerator<SuppressionRow> {
-  let line = 1;
-  for (const email of emails) yield { line: ++line, email };
-}
+import { addressRows } from '../support/suppression-list.js';
 
 const count = async (h: Harness, table: string, where: Record<string, unknown> = {}) => {
   const [row] = (await h.db.knex(table).where(where).count({ n: '*' })) as Array<{ n: unknown }>;
@@ -56,7 +51,7 @@ async function propagations(s: Services): Promise<number[]> {
   await flip(ids[2]!, true);
   await flip(ids[4]!, false);
   await s.links.unsubscribe({ email: 'link@example.com', linkId: 'aaaaaaaaaaaaaaaa', list: null });
-  await s.suppressions.import(rows(['list@example.com']), { onReject: () => undefined });
+  await s.suppressions.import(addressRows(['list@example.com']), { onReject: () => undefined });
   await s.leads.syncMany(
     [{ id: ids[14]!, attributes: [{ name: 'Unsubscribed', value: 'true' }] }],
     {

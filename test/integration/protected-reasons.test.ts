@@ -9,7 +9,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
-import type { SuppressionRow } from '../../src/domain/suppression.service.js';
 import type { Services } from '../../src/domain/services.js';
 import { AdminClient, ALICE } from '../admin/support.js';
 import {
@@ -34,15 +33,11 @@ import {
   type TestService,
 } from '../support/service.js';
 import { flagsOf } from '../support/people.js';
+import { listRows } from '../support/suppression-list.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'dist/src/cli/index.js');
 const MARCH_FIRST = '2026-03-01T09:00:00Z';
-
-async function* rows(list: Array<Omit<SuppressionRow, 'line'>>): AsyncGenerator<SuppressionRow> {
-  let line = 1;
-  for (const r of list) yield { line: ++line, ...r };
-}
 
 /** Two people holding `email` in two partitions, then the address suppressed for `reason`. */
 async function suppressedPair(services: Services, email: string, reason: string) {
@@ -56,7 +51,7 @@ async function suppressedPair(services: Services, email: string, reason: string)
         )
       ).leadId,
     );
-  await services.suppressions.import(rows([{ email, reason, date: MARCH_FIRST }]));
+  await services.suppressions.import(listRows([{ email, reason, date: MARCH_FIRST }]));
   return ids;
 }
 
@@ -181,7 +176,7 @@ for (const engine of testEngines()) {
     for (const [what, complain] of [
       [
         'a listed complaint',
-        (email: string) => services.suppressions.import(rows([{ email, reason: 'complaint' }])),
+        (email: string) => services.suppressions.import(listRows([{ email, reason: 'complaint' }])),
       ],
       [
         "an operator's complaint suppression",

@@ -8,11 +8,7 @@ import type { SuppressionReject, SuppressionRow } from '../../src/domain/suppres
 import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
 import { harnessPerSuite, type Harness } from '../support/harness.js';
-
-async function* rows(list: Array<Omit<SuppressionRow, 'line'>>): AsyncGenerator<SuppressionRow> {
-  let line = 1;
-  for (const r of list) yield { line: ++line, ...r };
-}
+import { listRows } from '../support/suppression-list.js';
 
 for (const engine of testEngines()) {
   describe(`suppression import dates (${engine.name})`, () => {
@@ -25,7 +21,9 @@ for (const engine of testEngines()) {
 
     const load = async (list: Array<Omit<SuppressionRow, 'line'>>) => {
       const rejects: SuppressionReject[] = [];
-      const counts = await s.suppressions.import(rows(list), { onReject: (r) => rejects.push(r) });
+      const counts = await s.suppressions.import(listRows(list), {
+        onReject: (r) => rejects.push(r),
+      });
       return { counts, rejects };
     };
 

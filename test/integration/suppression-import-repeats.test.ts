@@ -3,7 +3,7 @@
  * memory spent remembering addresses stays bounded however long the list is.
  */
 import { expect } from 'chai';
-import type { SuppressionReject, SuppressionRow } from '../../src/domain/suppression.service.js';
+import type { SuppressionReject } from '../../src/domain/suppression.service.js';
 import { SeenAddresses } from '../../src/domain/seen-addresses.js';
 import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
@@ -16,11 +16,7 @@ import {
   type Harness,
 } from '../support/harness.js';
 import { ErrorCode } from '../../src/errors.js';
-
-async function* rows(list: Array<Omit<SuppressionRow, 'line'>>): AsyncGenerator<SuppressionRow> {
-  let line = 1;
-  for (const r of list) yield { line: ++line, ...r };
-}
+import { listRows } from '../support/suppression-list.js';
 
 for (const engine of testEngines()) {
   describe(`suppression lists repeating an address (${engine.name})`, () => {
@@ -38,7 +34,7 @@ for (const engine of testEngines()) {
       h.clock.set(Date.UTC(2026, 5, 1, 12));
       const rejects: SuppressionReject[] = [];
       const counts = await s.suppressions.import(
-        rows([
+        listRows([
           { email: 'typo-date@example.com', date: '2062-05-01' },
           { email: 'typo-date@example.com', date: '2026-05-01' },
           { email: 'Typo-Date@example.com', date: '2026-05-02' },
@@ -67,7 +63,7 @@ for (const engine of testEngines()) {
       list.push({ email: 'many-5@example.com' }); // remembered
       list.push({ email: 'many-300@example.com' }); // not remembered, written in batch one
       const rejects: SuppressionReject[] = [];
-      const counts = await s.suppressions.import(rows(list), {
+      const counts = await s.suppressions.import(listRows(list), {
         rememberedAddresses: 100,
         onReject: (r) => rejects.push(r),
       });
@@ -104,13 +100,13 @@ for (const engine of testEngines()) {
         rejected: 1,
       };
       const dry: SuppressionReject[] = [];
-      const planned = await s.suppressions.import(rows(list), {
+      const planned = await s.suppressions.import(listRows(list), {
         dryRun: true,
         onReject: (r) => dry.push(r),
       });
       expect(planned).to.deep.equal(expected);
       const rejects: SuppressionReject[] = [];
-      const counts = await s.suppressions.import(rows(list), {
+      const counts = await s.suppressions.import(listRows(list), {
         onReject: (r) => rejects.push(r),
       });
       expect(counts).to.deep.equal(expected);

@@ -8,7 +8,7 @@
 import net from 'node:net';
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
-import { freshServiceDatabase, spawnService } from '../support/service-process.js';
+import { withFreshService } from '../support/service-process.js';
 
 /** A raw keep-alive connection: what it received, and when it closed. */
 async function connect(port: number) {
@@ -26,9 +26,7 @@ for (const engine of testEngines()) {
     this.timeout(120000);
 
     it('answers the call in flight with Connection: close, closes idle ones, exits promptly', async () => {
-      const db = await freshServiceDatabase(engine);
-      try {
-        const service = await spawnService({ ...db.env, WORKERS: '1' });
+      await withFreshService(engine, { settings: { WORKERS: '1' } }, async (service) => {
         // One connection idle after an answer, one whose call is in flight (its body withheld).
         const idle = await connect(service.port);
         idle.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');
@@ -56,17 +54,13 @@ for (const engine of testEngines()) {
         expect(head).to.match(/^Connection: close$/im);
         expect((await busy.closed) - signalled).to.be.below(3000);
         expect((await idle.closed) - signalled).to.be.below(3000);
-      } finally {
-        await db.drop();
-      }
+      });
     });
 
     it('a second signal while it drains cuts nothing short: the call in flight is answered, exit 0', async () => {
       // The runbook says so: Ctrl-C reaches a terminal's whole process group and npm passes it
       // on too, so the second signal is usually the same one, not an operator's insistence.
-      const db = await freshServiceDatabase(engine);
-      try {
-        const service = await spawnService({ ...db.env, WORKERS: '1' });
+      await withFreshService(engine, { settings: { WORKERS: '1' } }, async (service) => {
         const busy = await connect(service.port);
         const body = '<x/>';
         busy.socket.write(
@@ -83,9 +77,7 @@ for (const engine of testEngines()) {
         expect(code, service.output()).to.equal(0);
         expect(busy.received()).to.match(/^HTTP\/1\.1 \d{3} /);
         await busy.closed;
-      } finally {
-        await db.drop();
-      }
+      });
     });
   });
 }

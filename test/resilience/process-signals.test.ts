@@ -5,9 +5,10 @@ import {
   afterRestart,
   expectUnsubscribed,
   killWhileCalling,
+  killWhileSendingEach,
 } from '../support/kill-while-calling.js';
 import { rawCall, syncUnsubscribedXml } from '../support/service.js';
-import { freshServiceDatabase, spawnService } from '../support/service-process.js';
+import { withFreshService } from '../support/service-process.js';
 
 const SHARED = ['kill-a@example.com', 'kill-b@example.com', 'kill-c@example.com'];
 
@@ -37,9 +38,7 @@ for (const engine of testEngines()) {
     this.timeout(120000);
 
     it('SIGKILL in the middle of bulk syncs loses no acknowledged write and breaks no invariant', async () => {
-      const db = await freshServiceDatabase(engine);
-      try {
-        const service = await spawnService(db.env);
+      await withFreshService(engine, {}, async (service, env) => {
         const acknowledged: Array<{ leadId: number; status: string }> = [];
         let batch = 0;
         // Kill once writes are being acknowledged, mid-stream.
@@ -54,7 +53,7 @@ for (const engine of testEngines()) {
         });
         expect(acknowledged.length).to.be.above(0);
 
-        await afterRestart(db.env, async (database) => {
+        await afterRestart(env, async (database) => {
           const services = createServices(database, {
             customFields: [],
             defaultPartition: 'Default',
@@ -66,15 +65,11 @@ for (const engine of testEngines()) {
           const found = await services.leads.findMany('IDNUM', ids.map(String));
           expect(found.length).to.equal(ids.length);
         });
-      } finally {
-        await db.drop();
-      }
+      });
     });
 
     it('SIGKILL during group commits of concurrent unsubscribes loses no acknowledged one', async () => {
-      const db = await freshServiceDatabase(engine);
-      try {
-        const service = await spawnService(db.env);
+      await withFreshService(engine, {}, async (service, env) => {
         // Single-lead calls from many clients at once: on SQLite they share group commits.
         const acknowledged: Array<{ leadId: number; email: string }> = [];
         let sent = 0;
@@ -90,7 +85,7 @@ for (const engine of testEngines()) {
         });
         expect(acknowledged.length).to.be.at.least(20);
 
-        await afterRestart(db.env, async (database) => {
+        await afterRestart(env, async (database) => {
           const stored = (await database
             .knex('leads')
             .select('id', 'email')
@@ -107,15 +102,11 @@ for (const engine of testEngines()) {
             acknowledged.map((a) => a.email),
           );
         });
-      } finally {
-        await db.drop();
-      }
+      });
     });
 
     it('SIGKILL during groups of one-step unsubscribes posted behind each other loses none', async () => {
-      const db = await freshServiceDatabase(engine);
-      try {
-        const service = await spawnService(db.env);
+      await withFreshService(engine, {}, async (service, env) => {
         // People who exist: their unsubscribes are checked steps (on SQLite a group's next
         // group is posted behind its COMMIT before that COMMIT is answered).
         const emails = Array.from({ length: 400 }, (_, i) => `step-kill-${i}@example.com`);
@@ -130,31 +121,23 @@ for (const engine of testEngines()) {
           );
           expect(res.status).to.equal(200);
         }
-        const acknowledged: string[] = [];
-        let next = 0;
-        await killWhileCalling(service, {
+        const acknowledged = await killWhileSendingEach(service, emails, {
           clients: 12,
-          call: async () => {
-            const email = emails[next++];
-            if (email === undefined) throw new Error('every address sent');
+          enough: 30,
+          send: async (email) => {
             const res = await rawCall(service.url, syncUnsubscribedXml(email, 'true'));
-            if (res.status === 200 && /<status>UPDATED</.test(res.body)) acknowledged.push(email);
+            return res.status === 200 && /<status>UPDATED</.test(res.body);
           },
-          ready: () => acknowledged.length >= 30,
         });
         expect(acknowledged.length).to.be.at.least(30);
-        await afterRestart(db.env, (database) => expectUnsubscribed(database, acknowledged));
-      } finally {
-        await db.drop();
-      }
+        await afterRestart(env, (database) => expectUnsubscribed(database, acknowledged));
+      });
     });
 
     // SIGHUP (a closed terminal) used to end the process at once, the call in flight cut off.
     for (const signal of ['SIGTERM', 'SIGHUP'] as const)
       it(`${signal} finishes the call in flight, stops accepting and exits 0`, async () => {
-        const db = await freshServiceDatabase(engine);
-        try {
-          const service = await spawnService(db.env);
+        await withFreshService(engine, {}, async (service) => {
           const inFlight = rawCall(service.url, bulk(1, 300));
           await new Promise((r) => setTimeout(r, 30));
           service.child.kill(signal);
@@ -170,9 +153,7 @@ for (const engine of testEngines()) {
             refused = true;
           }
           expect(refused).to.equal(true);
-        } finally {
-          await db.drop();
-        }
+        });
       });
   });
 }

@@ -10,13 +10,13 @@ import { listenerUrl, notificationId, notificationsXml, send } from '../salesfor
 import { keyOf, PATHS, type MChange, type MLead } from './durable-model.js';
 import {
   EAST,
-  rows,
   statusesOf,
   syncManyXml,
   type ModelRun,
   type Operation,
   type SoapRecord,
 } from './durable-model-run.js';
+import { listRows } from './suppression-list.js';
 
 export function otherPaths(run: ModelRun): Operation[] {
   const svc = run.svc;
@@ -238,7 +238,7 @@ export function otherPaths(run: ModelRun): Operation[] {
         const list = run.suppressionList();
         run.log.push(`import ${JSON.stringify(list)}`);
         await svc.services.suppressions.import(
-          rows(
+          listRows(
             list.map((r) => ({
               email: r.email,
               ...(r.reason ? { reason: r.reason } : {}),

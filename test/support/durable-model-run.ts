@@ -6,7 +6,6 @@ import { domainToASCII } from 'node:url';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import type { ActivityView } from '../../src/domain/activity.service.js';
-import type { SuppressionRow } from '../../src/domain/suppression.service.js';
 import type { LinkService } from '../one-click/support.js';
 import { leadRecordId } from '../salesforce/support.js';
 import { isProtected, Model, Refused, type MLead, type PageRef } from './durable-model.js';
@@ -63,13 +62,6 @@ export const statusesOf = (body: string) =>
     leadId: Number(m[1]),
     status: m[2]!,
   }));
-
-export async function* rows(
-  list: Array<Omit<SuppressionRow, 'line'>>,
-): AsyncGenerator<SuppressionRow> {
-  let line = 1;
-  for (const r of list) yield { line: ++line, ...r };
-}
 
 /**
  * Spellings of one address: case, surrounding blanks, a quoted local part with the domain's

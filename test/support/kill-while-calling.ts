@@ -35,6 +35,30 @@ export async function killWhileCalling(
   await service.exited;
 }
 
+/**
+ * killWhileCalling that sends each of `items` once at most (`send` says whether the service
+ * acknowledged it) and kills the service once `enough` are acknowledged; the acknowledged ones.
+ * The calls end with an error once every item is sent.
+ */
+export async function killWhileSendingEach<T>(
+  service: ServiceProcess,
+  items: readonly T[],
+  options: { clients: number; enough: number; send: (item: T) => Promise<boolean> },
+): Promise<T[]> {
+  const acknowledged: T[] = [];
+  let next = 0;
+  await killWhileCalling(service, {
+    clients: options.clients,
+    call: async () => {
+      if (next >= items.length) throw new Error('every item sent');
+      const item = items[next++]!;
+      if (await options.send(item)) acknowledged.push(item);
+    },
+    ready: () => acknowledged.length >= options.enough,
+  });
+  return acknowledged;
+}
+
 /** Opens the killed service's database as a restarted process would, for `check`. */
 export async function afterRestart(
   env: NodeJS.ProcessEnv,

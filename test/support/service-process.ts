@@ -139,6 +139,44 @@ export async function freshServiceDatabase(
   return { env, drop: made.drop };
 }
 
+/** What withFreshService spawns: settings over the fresh database's environment. */
+export interface FreshServiceOptions extends SpawnOptions {
+  settings?: Record<string, string>;
+}
+
+/**
+ * A fresh migrated database and the service spawned on it, for `body` (which may kill the
+ * service or stop it itself); afterwards the service is stopped if it still runs and the
+ * database dropped, however `body` ended. `env` points a restarted process at the database.
+ */
+export async function withFreshService(
+  engine: TestEngine,
+  options: FreshServiceOptions,
+  body: (service: ServiceProcess, env: Record<string, string>) => Promise<void>,
+): Promise<void> {
+  await withFreshDatabase(engine, async (env) => {
+    const service = await spawnService({ ...env, ...options.settings }, options);
+    try {
+      await body(service, env);
+    } finally {
+      await service.stop();
+    }
+  });
+}
+
+/** freshServiceDatabase's environment for `body`; the database dropped however `body` ended. */
+export async function withFreshDatabase(
+  engine: TestEngine,
+  body: (env: Record<string, string>) => Promise<void>,
+): Promise<void> {
+  const db = await freshServiceDatabase(engine);
+  try {
+    await body(db.env);
+  } finally {
+    await db.drop();
+  }
+}
+
 /**
  * Gathers a child's stdout and stderr, and resolves with the port once it prints "listening
  * on port N" (rejects, with the output, if it exits first or stays silent for 60 s: on a

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
+import { InstanceLimits } from '../../src/cluster/primary-limits.js';
 import {
-  InstanceLimits,
   REPORT_EVERY_MS,
   SharedAuthFailureLimiter,
   SharedCallLimits,

@@ -1,16 +1,24 @@
-import { callTimedOut, type CallDeadline } from '../../domain/ports.js';
+import { callTimedOut } from '../../domain/ports.js';
 import type { PgDeferringClient } from '../pg-client.js';
-import { RowTemplate } from '../sqlite-thread/row-shapes.js';
-import type { StatementForm } from './fixed-sql.js';
-import { RowSetsQuery, type Connection, type KnexPgClient, type Outcome } from './pg-rows.js';
+import type { Connection, KnexPgClient } from './pg-rows.js';
+import { FORGET, isStale, PLAIN, StepForms, type GroupForms } from './pg-step-forms.js';
 import {
-  FORGET,
-  isStale,
-  PLAIN,
-  statementAt,
-  StepForms,
-  type GroupForms,
-} from './pg-step-forms.js';
+  allStatements,
+  answer,
+  expectCommitted,
+  messageOf,
+  ranOf,
+  rolledBack,
+  send,
+  stepAt,
+  statementsIn,
+  UNDO,
+  withStatement,
+  type PendingStep,
+  type Ran,
+} from './pg-step-message.js';
+
+export type { PendingStep, StepResult } from './pg-step-message.js';
 
 /**
  * Group commit of one-step units on PostgreSQL (pg-step.ts): the steps of one process that
@@ -43,8 +51,6 @@ import {
  * statement prepared on the server connection and kept there (pg-step-forms.ts).
  */
 
-type Row = Record<string, unknown>;
-
 /** What this module uses of pg-client.ts. */
 export type StepClient = KnexPgClient & PgDeferringClient;
 
@@ -56,144 +62,6 @@ export const MOST_STEPS_PER_GROUP = 16;
 
 /** Messages of steps one client has in flight at once; the others' steps wait and group. */
 export const MAX_GROUPS_IN_FLIGHT = 1;
-
-/** What one statement of a step gave: its rows, and the rows it wrote or read. */
-export interface StepResult {
-  rows: Row[];
-  rowCount: number;
-}
-
-/** A one-step unit waiting for its answer. */
-export interface PendingStep {
-  /**
-   * Its statements in order, each one statement; the last is the one the unit awaits. One
-   * given by its form alone (undefined here) is written as text only where it is sent so
-   * (pg-step-forms.ts, statementAt).
-   */
-  readonly statements: ReadonlyArray<string | undefined>;
-  /** Each statement's text and values apart, where known (pg-step-forms.ts). */
-  readonly forms?: ReadonlyArray<StatementForm | undefined>;
-  /** The address lock it takes first, if known (its place in the group). */
-  readonly lock?: bigint;
-  /**
-   * The deadline of the call it serves: a step whose deadline passed while it waited for a
-   * group or a connection is not sent (CallDeadline); sent, it is committing.
-   */
-  readonly deadline?: CallDeadline;
-  /** Once COMMIT completed: the result of each statement, in order. */
-  resolve(results: StepResult[]): void;
-  reject(error: Error): void;
-}
-
-/** RowSetsQuery that also keeps each statement's command tag (COMMIT's last, when it ran). */
-class StepQuery extends RowSetsQuery {
-  readonly commands: string[] = [];
-
-  override handleCommandComplete(msg?: { text?: string }): void {
-    this.commands.push(msg?.text ?? '');
-    super.handleCommandComplete();
-  }
-}
-
-interface Sent {
-  error: Error | null;
-  outcomes: Outcome[];
-  commands: string[];
-  lastCommand: string;
-}
-
-/** Sends `text`; what its statements ended with, and the error that stopped the rest. */
-function send(connection: Connection, text: string): Promise<Sent> {
-  return new Promise((resolve) => {
-    const query = new StepQuery(text, connection);
-    connection.query(query, (error, outcomes) =>
-      resolve({
-        error,
-        outcomes,
-        commands: query.commands,
-        lastCommand: query.commands[query.commands.length - 1] ?? '',
-      }),
-    );
-  });
-}
-
-/**
- * Ends whatever transaction the connection is left in (what was prepared stays: it is still
- * right); false when it could not.
- */
-export function rolledBack(connection: Connection): Promise<boolean> {
-  return new Promise((resolve) =>
-    connection.query(new RowSetsQuery('ROLLBACK', connection), (error) => resolve(error === null)),
-  );
-}
-
-/** The statements of `text` (each ends with a semicolon). */
-function statementsIn(text: string): number {
-  return text.split(';').filter((s) => s.trim() !== '').length;
-}
-
-const SAVEPOINT = 'SAVEPOINT step;';
-const RELEASE = 'RELEASE step;';
-/** After a step failed: its writes undone, its savepoint gone, the transaction usable again. */
-const UNDO = 'ROLLBACK TO SAVEPOINT step; RELEASE step;';
-
-/** The rows written or read, from a command tag (`INSERT 0 10`, `UPDATE 3`, `SELECT 1`). */
-function countOf(command: string): number {
-  const n = Number(command.slice(command.lastIndexOf(' ') + 1));
-  return Number.isSafeInteger(n) ? n : 0;
-}
-
-function resultOf(outcome: Outcome | undefined, command: string | undefined): StepResult {
-  if (outcome === undefined || outcome instanceof Error) throw outcome ?? new Error('no result');
-  return {
-    rows: RowTemplate.of(outcome.names).objects(outcome.rows),
-    rowCount: countOf(command ?? ''),
-  };
-}
-
-/**
- * `error` as knex reports a statement's failure: its SQL first (the step's statement that
- * failed, else its last), with its placeholders where its form is known, never the values
- * written into its text (addresses, which are never logged: runStatement puts the placeholders
- * back only for its own statement, and the one that failed may be a check or a write queued
- * ahead of it). `shared`: the error of several steps, each given a copy (its code and fields
- * kept).
- */
-function withStatement(step: PendingStep, error: unknown, shared = false, failed = -1): Error {
-  const original = error instanceof Error ? error : new Error(String(error));
-  const reason = shared
-    ? (Object.assign(Object.create(Object.getPrototypeOf(original) as object), original, {
-        message: original.message,
-        stack: original.stack,
-        cause: original,
-      }) as Error)
-    : original;
-  const at = failed >= 0 && failed < step.statements.length ? failed : step.statements.length - 1;
-  const statement = step.forms?.[at]?.template ?? statementAt(step, at);
-  reason.message = `${statement} - ${original.message}`;
-  return reason;
-}
-
-/** A step's statements as text, for listeners of its failure. */
-const allStatements = (step: PendingStep) =>
-  step.statements.map((_, i) => statementAt(step, i)).join('; ');
-
-/** What one step's statements ended with, where the message's outcomes hold them. */
-interface Ran {
-  step: PendingStep;
-  outcomes: Outcome[];
-  commands: string[];
-}
-
-/** Answers a step whose statements ran and whose transaction committed. */
-function answer(ran: Ran): void {
-  const { step } = ran;
-  try {
-    step.resolve(step.statements.map((_, i) => resultOf(ran.outcomes[i], ran.commands[i])));
-  } catch (error) {
-    step.reject(withStatement(step, error));
-  }
-}
 
 interface GroupState {
   waiting: PendingStep[];
@@ -239,24 +107,50 @@ function lockOrder(steps: PendingStep[]): PendingStep[] {
   return [...steps].sort((a, b) => (a.lock! < b.lock! ? -1 : a.lock! > b.lock! ? 1 : 0));
 }
 
+/**
+ * A connection for `group`'s message; undefined when none could be had (each step then failed
+ * with the reason).
+ */
+async function acquireFor(
+  client: StepClient,
+  group: PendingStep[],
+): Promise<Discardable | undefined> {
+  try {
+    return (await client.acquireConnection()) as Discardable;
+  } catch (error) {
+    for (const step of group) step.reject(withStatement(step, error, group.length > 1));
+    return undefined;
+  }
+}
+
+/** Sent, a step is committing; one past its call's deadline is answered instead, unsent. */
+function dueSteps(group: PendingStep[]): PendingStep[] {
+  return group.filter((step) => {
+    if (step.deadline === undefined || step.deadline.mayCommit()) return true;
+    step.reject(callTimedOut());
+    return false;
+  });
+}
+
+/** Fails `step` with `reason`, told to the client's listeners as knex tells a query's failure. */
+function failStep(
+  client: StepClient,
+  uid: string | undefined,
+  step: PendingStep,
+  reason: Error,
+): void {
+  client.emit('query-error', reason, { __knexUid: uid, sql: allStatements(step), bindings: [] });
+  step.reject(reason);
+}
+
 async function runGroup(
   client: StepClient,
   policy: StepForms,
   group: PendingStep[],
 ): Promise<void> {
-  let connection: Discardable;
-  try {
-    connection = (await client.acquireConnection()) as Discardable;
-  } catch (error) {
-    for (const step of group) step.reject(withStatement(step, error, group.length > 1));
-    return;
-  }
-  // Sent, a step is committing; one past its call's deadline is answered instead, unsent.
-  const due = group.filter((step) => {
-    if (step.deadline === undefined || step.deadline.mayCommit()) return true;
-    step.reject(callTimedOut());
-    return false;
-  });
+  const connection = await acquireFor(client, group);
+  if (connection === undefined) return;
+  const due = dueSteps(group);
   if (due.length === 0) {
     await client.releaseConnection(connection);
     return;
@@ -282,32 +176,13 @@ async function runGroup(
           ? client.transactionBegin
           : client.transactionHead
         : head;
-      // Where each step's first statement is among the message's outcomes.
-      const starts: number[] = [];
-      const opening = first ? forms.prepare : [];
-      let at = statementsIn(begin) + opening.length;
-      const parts = [begin, ...opening];
-      for (const step of rest) {
-        const statements = forms.statementsOf(step);
-        if (alone) parts.push(...statements);
-        else parts.push(SAVEPOINT, ...statements, RELEASE);
-        starts.push(at + (alone ? 0 : 1));
-        at += statements.length + (alone ? 0 : 2);
-      }
-      parts.push('COMMIT;');
-      const text = parts.join(' ');
-      const ranOf = (i: number, sent: Sent): Ran => ({
-        step: rest[i]!,
-        outcomes: sent.outcomes.slice(starts[i]!, starts[i]! + rest[i]!.statements.length),
-        commands: sent.commands.slice(starts[i]!, starts[i]! + rest[i]!.statements.length),
-      });
+      const { text, starts } = messageOf(begin, first ? forms.prepare : [], rest, forms, alone);
       client.emit('query', { __knexUid: uid, sql: text, bindings: [], method: 'raw' });
       const sent = await client.commitReplicated(connection, () => send(connection, text));
       const { error, outcomes } = sent;
       if (error === null) {
-        if (sent.lastCommand !== 'COMMIT')
-          throw new Error(`the transaction ended with ${sent.lastCommand || 'nothing'}`);
-        rest.forEach((_, i) => ran.push(ranOf(i, sent)));
+        expectCommitted(sent);
+        rest.forEach((step, i) => ran.push(ranOf(step, starts[i]!, sent)));
         for (const r of ran) answer(r);
         return;
       }
@@ -332,19 +207,11 @@ async function runGroup(
         continue;
       }
       first = false;
-      const index = starts.findIndex(
-        (start, i) => failed >= start && failed < start + rest[i]!.statements.length,
-      );
+      const index = stepAt(rest, starts, failed);
       if (alone || index < 0) throw error;
-      for (let i = 0; i < index; i++) ran.push(ranOf(i, sent));
+      for (let i = 0; i < index; i++) ran.push(ranOf(rest[i]!, starts[i]!, sent));
       const step = rest[index]!;
-      const reason = withStatement(step, error, false, failed - starts[index]!);
-      client.emit('query-error', reason, {
-        __knexUid: uid,
-        sql: allStatements(step),
-        bindings: [],
-      });
-      step.reject(reason);
+      failStep(client, uid, step, withStatement(step, error, false, failed - starts[index]!));
       rest = rest.slice(index + 1);
       head = UNDO;
       if (rest.length === 0) {
@@ -353,8 +220,7 @@ async function runGroup(
           send(connection, `${UNDO} COMMIT;`),
         );
         if (end.error) throw end.error;
-        if (end.lastCommand !== 'COMMIT')
-          throw new Error(`the transaction ended with ${end.lastCommand || 'nothing'}`);
+        expectCommitted(end);
         for (const r of ran) answer(r);
         return;
       }
@@ -363,15 +229,8 @@ async function runGroup(
     clean = await rolledBack(connection);
     // Not one step's failure: none of the group's steps is stored, or known to be.
     const unanswered = [...ran.map((r) => r.step), ...rest];
-    for (const step of unanswered) {
-      const reason = withStatement(step, error, unanswered.length > 1);
-      client.emit('query-error', reason, {
-        __knexUid: uid,
-        sql: allStatements(step),
-        bindings: [],
-      });
-      step.reject(reason);
-    }
+    for (const step of unanswered)
+      failStep(client, uid, step, withStatement(step, error, unanswered.length > 1));
   } finally {
     if (!clean) connection.__knex__disposed ??= 'a group of steps could not roll back';
     await client.releaseConnection(connection);

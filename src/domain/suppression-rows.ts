@@ -1,0 +1,137 @@
+import { parseDateTime, type DateForm } from '../calendar-dates.js';
+import { AppError } from '../errors.js';
+import { ChangePaths } from './change-paths.js';
+import { emailKey, validateEmail } from './email-key.js';
+
+/**
+ * A suppression list's lines as the import reads them: what makes one rejected, and what of
+ * it is written (SuppressionService.import).
+ */
+
+// C0 controls but tab, CR and LF, as every other path refuses them (PostgreSQL cannot store NUL;
+// SQLite would cut the text there).
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
+
+/**
+ * What a decoder puts for bytes that are not UTF-8 (a list saved as Latin-1 or Windows-1252)
+ * or for a lone UTF-16 surrogate: an address holding it is a mangled one (suppressing it would
+ * leave the real address subscribed), and a reason or source holding it would be stored
+ * corrupted ("über" as "\ufffdber"), so the whole line is rejected, never imported in part.
+ */
+const NOT_DECODED = '\ufffd';
+
+/** The first cell of a row (in file order) holding undecoded bytes, by its column's name. */
+function undecodedCell(row: SuppressionRow): string | undefined {
+  const cells: Array<[string, string | undefined]> = [
+    ['address', row.email],
+    ['reason', row.reason],
+    ['source', row.source],
+    ['date', row.date],
+    ['unsubscribed column', row.unreadFlag],
+  ];
+  return cells.find(([, v]) => v?.includes(NOT_DECODED))?.[0];
+}
+
+/** Longest address a rejected line repeats: its line number names it; the rest is cut. */
+const REJECT_EMAIL_CHARS = 320;
+
+/**
+ * A rejected line's address as the rejects list keeps it: bounded (a 50 MiB "address" was
+ * copied whole into the rejects file and the console's table) and without control characters
+ * (PostgreSQL's text refuses NUL: the console import's rejects could not be saved, and the job
+ * never finished).
+ */
+export function rejectedAddress(email: string): string {
+  const cut = email.length > REJECT_EMAIL_CHARS ? `${email.slice(0, REJECT_EMAIL_CHARS)}…` : email;
+  // eslint-disable-next-line no-control-regex -- the control characters are what is replaced
+  return cut.replace(/[\u0000-\u001f\u007f]/g, '\ufffd');
+}
+
+/** One line of a suppression list, as read from the file. */
+export interface SuppressionRow {
+  line: number;
+  email: string;
+  reason?: string;
+  source?: string;
+  date?: string;
+  /** An `unsubscribed` cell that says neither true nor false: the line is rejected. */
+  unreadFlag?: string;
+}
+
+export interface SuppressionReject {
+  line: number;
+  email: string;
+  why: string;
+}
+
+/** A suppression list's date: as ISO 8601 and its usual spreadsheet shapes; no offset is UTC. */
+export const LIST_DATE: DateForm = {
+  dateOnly: true,
+  loose: true,
+  secondsOptional: true,
+  zoneRequired: false,
+};
+
+const MAX_REASON = 1000;
+const MAX_SOURCE = 100;
+
+/**
+ * A source as a list gives it, less the " (actor)" this import appends to it
+ * (masterStatusSource): an export of this service imported again by the same actor (a
+ * restore, a copy between databases, a nightly sync) then records the source it had, where
+ * every round trip added another " (actor)".
+ */
+function withoutActor(source: string, actor: string | undefined): string {
+  const suffix = actor ? ` (${actor})` : '';
+  return suffix && source.endsWith(suffix) && source.length > suffix.length
+    ? source.slice(0, -suffix.length).trimEnd()
+    : source;
+}
+
+/** A list's line as the import writes it. */
+export interface ImportEntry {
+  key: string;
+  reason: string | null;
+  source: string;
+  at: number;
+}
+
+/**
+ * `row` as the import writes it (before the check for repeats), or why it is rejected. `now`
+ * dates a row that gives no date of its own.
+ */
+export function importEntry(
+  row: SuppressionRow,
+  now: () => number,
+  actor: string | undefined,
+): ImportEntry | string {
+  const undecoded = undecodedCell(row);
+  if (undecoded !== undefined) return `the ${undecoded} is not UTF-8 text (save the file as UTF-8)`;
+  // Neither imported (it may be a lifted address) nor skipped unseen (it may be an opt-out).
+  if (row.unreadFlag !== undefined) return 'the unsubscribed column says neither true nor false';
+  let email: string;
+  try {
+    email = validateEmail(row.email);
+  } catch (error) {
+    return error instanceof AppError ? error.message : 'bad address';
+  }
+  if (CONTROL.test(row.reason ?? '') || CONTROL.test(row.source ?? ''))
+    return 'reason or source holds a control character';
+  const key = emailKey(email);
+  let at = now();
+  if (row.date !== undefined && row.date.trim() !== '') {
+    const given = parseDateTime(row.date.trim(), LIST_DATE);
+    // When the person opted out cannot be after the list was loaded: a future date would
+    // sort the suppression after every later change to the address.
+    if (given === undefined)
+      return 'date is not an ISO 8601 date or date-time (a real day of the years 0001-9999)';
+    if (given > at) return 'date is in the future';
+    at = given;
+  }
+  const reason = row.reason?.trim() ? row.reason.trim().slice(0, MAX_REASON) : null;
+  const source = row.source?.trim()
+    ? withoutActor(row.source.trim(), actor).slice(0, MAX_SOURCE)
+    : ChangePaths.suppressionImport().source;
+  return { key, reason, source, at };
+}
