@@ -58,11 +58,23 @@ for (const engine of testEngines()) {
         expect(res.body).to.contain('<count>1</count>');
       });
 
-      it('answers GET without ?WSDL, PUT and DELETE with a fault and 405', async () => {
-        for (const method of ['GET', 'PUT', 'DELETE']) {
+      it('answers PUT and DELETE with a fault and 405 allowing GET and POST', async () => {
+        for (const method of ['PUT', 'DELETE']) {
           const res = await fetch(service.url, { method });
           expect(res.status).to.equal(405);
+          expect(res.headers.get('allow')).to.equal('GET, POST');
           expect(faultCode(await res.text())).to.equal(20012);
+        }
+      });
+
+      it('answers a GET without ?WSDL (none, ?xsd, another query) with a fault and 404, not 405', async () => {
+        for (const query of ['', '?xsd', '?wsdl2', '?x=WSDL']) {
+          const res = await fetch(`${service.url}${query}`);
+          const body = await res.text();
+          expect(res.status, query).to.equal(404);
+          expect(res.headers.get('allow'), query).to.equal(null);
+          expect(faultCode(body), body).to.equal(20012);
+          expect(body).to.contain('GET serves only the WSDL (?WSDL); a call is a POST');
         }
       });
 
