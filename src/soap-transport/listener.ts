@@ -66,8 +66,8 @@ export interface SoapListener<S> {
   /** The fast request reader, when fastRead was given and the WSDL suits it. */
   requestReader: RequestReader | null;
   /**
-   * Answers a GET (or HEAD) ?WSDL with the WSDL, a POST through `post`, anything else with 405
-   * and the fault `faultOf` builds.
+   * Answers a GET (or HEAD) ?WSDL with the WSDL, a POST through `post`, another GET or HEAD
+   * with 404 and anything else with 405, each with the fault `faultOf` builds.
    */
   route(
     req: Request,
@@ -150,16 +150,25 @@ export async function createSoapListener<S extends object>(
       // Discarded up to a bound, then the connection closes: resumed without one, as before,
       // a PUT or a GET without ?WSDL read whatever an unauthenticated client sent.
       const drainCap = options.refusedDrainBytes ?? 4 * 1024 * 1024;
+      // A GET or HEAD is allowed here (an Allow header listing it beside a 405 contradicted
+      // itself): what it asks for, the endpoint with another query (?xsd) or none, is not served.
+      const get = req.method === 'GET' || req.method === 'HEAD';
       drainThen(req, drainCap, options.bodyTimeoutMs ?? 30000, () => {
         closeWhenBodyUnread(res, null);
-        res.setHeader('Allow', 'GET, HEAD, POST');
+        if (!get) res.setHeader('Allow', 'GET, HEAD, POST');
         const fault = faultOf(
           new AppError(
             ErrorCode.REQUEST_NOT_UNDERSTOOD,
-            `${req.method} is not a SOAP call; POST an envelope or GET ?WSDL`,
+            get
+              ? 'GET serves only the WSDL (?WSDL); a call is a POST of an envelope'
+              : `${req.method} is not a SOAP call; POST an envelope or GET ?WSDL`,
           ),
         );
-        res.set(MACHINE_ANSWER_HEADERS).status(405).type(XML_TYPE).send(fault.body);
+        res
+          .set(MACHINE_ANSWER_HEADERS)
+          .status(get ? 404 : 405)
+          .type(XML_TYPE)
+          .send(fault.body);
       });
     },
     process(xml, request, call, read) {

@@ -98,29 +98,41 @@ export function text(v: Raw, name: string): string | undefined {
   if (Array.isArray(v)) once(v, name);
   // An element with children where text was expected: treat as empty rather than guessing.
   if (isObject(v) && Object.keys(v).every((k) => k === 'attributes')) return '';
-  const typed = typedText(v);
+  const typed = typedText(v, name);
   if (typed !== undefined) return typed;
   throw new AppError(ErrorCode.BAD_PARAMETER, `${name} must be text`);
 }
 
 /**
- * The text of a value whose only attributes are xsi:type or xsi:nil="false" (SOAP::Lite, nusoap
- * and the MS SOAP Toolkit write xsi:type on every element): node-soap gives it as
- * { attributes, $value }. Any other attribute still makes the value not text.
+ * The text of a value whose attributes are all harmless (see harmlessAttribute): node-soap gives
+ * it as { attributes, $value }. Any other attribute is refused naming it.
  */
-function typedText(v: Raw): string | undefined {
+function typedText(v: Raw, name: string): string | undefined {
   if (!isObject(v) || !Object.hasOwn(v, '$value')) return undefined;
   const attributes = object(v.attributes);
   if (!attributes || Object.keys(v).length !== 2) return undefined;
-  for (const [name, value] of Object.entries(attributes)) {
-    const local = name.slice(name.indexOf(':') + 1);
-    if (local !== 'type' && !(local === 'nil' && (value === 'false' || value === '0')))
-      return undefined;
+  for (const [attribute, value] of Object.entries(attributes)) {
+    if (!harmlessAttribute(attribute, value))
+      throw new AppError(
+        ErrorCode.BAD_PARAMETER,
+        `${name} must be text: its attribute ${attribute.slice(0, 64)} is not read`,
+      );
   }
   const value = v.$value;
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
     ? String(value)
     : undefined;
+}
+
+/**
+ * Attributes that leave a value's meaning alone: xsi:type or xsi:nil="false" (SOAP::Lite, nusoap
+ * and the MS SOAP Toolkit write xsi:type on every element), and those of the XML namespace
+ * (xml:lang, xml:space), whose prefix XML reserves and no document may bind otherwise.
+ */
+function harmlessAttribute(attribute: string, value: unknown): boolean {
+  if (attribute.startsWith('xml:')) return true;
+  const local = attribute.slice(attribute.indexOf(':') + 1);
+  return local === 'type' || (local === 'nil' && (value === 'false' || value === '0'));
 }
 
 export function requireText(

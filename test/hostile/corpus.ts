@@ -375,7 +375,7 @@ export function hostileCorpus(maxBodyBytes: number): HostileCase[] {
       status: 500,
       code: 20019,
     },
-    { name: 'GET without ?WSDL', method: 'GET', status: 405, code: 20012 },
+    { name: 'GET without ?WSDL', method: 'GET', status: 404, code: 20012 },
     // URLs that do not decode
     {
       name: 'malformed URL on the mktows path',

@@ -77,6 +77,12 @@ describe('answers node writes itself (parse errors, timeouts, expectations)', fu
       400,
     ],
     [
+      'a header folded over two lines (obs-fold)',
+      'GET /u/x HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n',
+      400,
+    ],
+    ['lines ended by a bare LF', 'GET /u/x HTTP/1.1\nHost: x\n\n', 400],
+    [
       'two lengths',
       'POST /u/x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!',
       400,

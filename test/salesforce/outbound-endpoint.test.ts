@@ -270,10 +270,14 @@ for (const engine of testEngines()) {
         expect(text).to.contain('targetNamespace="http://soap.sforce.com/2005/09/outbound"');
       });
 
-      it('answers GET without ?wsdl, PUT and DELETE with a fault and 405', async () => {
-        for (const method of ['GET', 'PUT', 'DELETE']) {
+      it('answers PUT and DELETE with a fault and 405, a GET without ?wsdl with a fault and 404', async () => {
+        for (const [method, status] of [
+          ['GET', 404],
+          ['PUT', 405],
+          ['DELETE', 405],
+        ] as const) {
           const res = await fetch(url, { method });
-          expect(res.status, method).to.equal(405);
+          expect(res.status, method).to.equal(status);
           expect(await res.text()).to.contain('<faultcode>SOAP-ENV:Client</faultcode>');
         }
       });

@@ -58,10 +58,11 @@ for (const engine of testEngines()) {
         expect(res.body).to.contain('<count>1</count>');
       });
 
-      it('answers GET without ?WSDL, PUT and DELETE with a fault and 405', async () => {
-        for (const method of ['GET', 'PUT', 'DELETE']) {
+      it('answers PUT and DELETE with a fault and 405 allowing GET, HEAD and POST', async () => {
+        for (const method of ['PUT', 'DELETE']) {
           const res = await fetch(service.url, { method });
           expect(res.status).to.equal(405);
+          expect(res.headers.get('allow')).to.equal('GET, HEAD, POST');
           expect(faultCode(await res.text())).to.equal(20012);
         }
       });
@@ -77,6 +78,20 @@ for (const engine of testEngines()) {
         expect(await head.text()).to.equal('');
         const refused = await fetch(service.url, { method: 'PUT' });
         expect(refused.headers.get('allow')).to.equal('GET, HEAD, POST');
+      });
+
+      it('answers a GET or HEAD without ?WSDL (none, ?xsd, another query) with a fault and 404, not 405', async () => {
+        for (const query of ['', '?xsd', '?wsdl2', '?x=WSDL']) {
+          const res = await fetch(`${service.url}${query}`);
+          const body = await res.text();
+          expect(res.status, query).to.equal(404);
+          expect(res.headers.get('allow'), query).to.equal(null);
+          expect(faultCode(body), body).to.equal(20012);
+          expect(body).to.contain('GET serves only the WSDL (?WSDL); a call is a POST');
+          const head = await fetch(`${service.url}${query}`, { method: 'HEAD' });
+          expect(head.status, `HEAD ${query}`).to.equal(404);
+          expect(head.headers.get('allow'), `HEAD ${query}`).to.equal(null);
+        }
       });
 
       it('has /healthz and /readyz', async () => {

@@ -43,6 +43,33 @@ for (const engine of testEngines()) {
       expect(faultCode(bad.body), bad.body).to.equal(20110);
     });
 
+    it('reads a value carrying xml:lang or xml:space as its text; another attribute is 20110 naming it', async () => {
+      const created = await call(SYNC('lang@example.com', '<returnLead>false</returnLead>'));
+      expect(created.status, created.body).to.equal(200);
+      for (const attribute of [
+        'xml:lang="en"',
+        'xml:space="preserve"',
+        'xml:lang="de" xsi:type="xsd:string" xmlns:xsd="http://www.w3.org/2001/XMLSchema"',
+      ]) {
+        const key = await call(
+          `<ns1:paramsGetLead><leadKey><keyType ${attribute}>EMAIL</keyType>` +
+            `<keyValue ${attribute}>lang@example.com</keyValue></leadKey></ns1:paramsGetLead>`,
+        );
+        expect(key.status, `${attribute}: ${key.body}`).to.equal(200);
+        expect(key.body).to.contain('<Email>lang@example.com</Email>');
+        const sync = await call(
+          `<ns1:paramsSyncLead><leadRecord><Email ${attribute}>lang-new@example.com</Email></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`,
+        );
+        expect(sync.status, `${attribute}: ${sync.body}`).to.equal(200);
+      }
+      const unread = await call(
+        '<ns1:paramsGetLead><leadKey><keyType>EMAIL</keyType>' +
+          '<keyValue format="plain">lang@example.com</keyValue></leadKey></ns1:paramsGetLead>',
+      );
+      expect(faultCode(unread.body), unread.body).to.equal(20110);
+      expect(unread.body).to.contain('keyValue must be text: its attribute format is not read');
+    });
+
     describe('multi-reference values (href="#id" to a Body child with that id)', () => {
       before(async () => {
         const r = await call(SYNC('refs@example.com', '<returnLead>false</returnLead>'));
