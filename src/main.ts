@@ -234,6 +234,12 @@ async function startOn(
       { unreadable: keys.unreadable },
       'stored SOAP user keys this USER_KEY_SECRET cannot open are refused (another secret, or altered rows)',
     );
+  const inBoth = await users.idsConfiguredAndStored();
+  if (inBoth.length > 0)
+    notices.error(
+      { userIds: inBoth },
+      'SOAP user ids both in MKTOWS_USERS and stored in the database are refused: remove one of the two (users remove, or its MKTOWS_USERS entry)',
+    );
   if (config.allowAnonymous) {
     notices.warn(
       'ALLOW_ANONYMOUS is on: SOAP calls are accepted WITHOUT authentication. Never use this in production.',

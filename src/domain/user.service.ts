@@ -35,8 +35,9 @@ export class UserService {
   // The whole table, never one entry per id asked: an unknown id is answered from the same
   // map as a known one (no lookup of its own, so its time does not tell it apart), and ids
   // asked at random add nothing to memory.
-  private stored: { users: Map<string, Credentials>; until: number } | null = null;
-  private loading: Promise<Map<string, Credentials>> | null = null;
+  // Every stored id; null: one that never authenticates (its key cannot be trusted).
+  private stored: { users: Map<string, Credentials | null>; until: number } | null = null;
+  private loading: Promise<Map<string, Credentials | null>> | null = null;
   private generation = 0;
 
   constructor(
@@ -54,27 +55,39 @@ export class UserService {
     this.now = options.now ?? Date.now;
   }
 
-  /** The encryption key of a user, or null: configuration wins over the database. */
+  /** The encryption key of a user, or null (credentialsOf). */
   async encryptionKeyOf(userId: string): Promise<string | null> {
     return (await this.credentialsOf(userId))?.encryptionKey ?? null;
   }
 
   /**
-   * A user's key and permissions, or null; configuration wins over the database. Every id,
-   * configured, stored or unknown, takes the same steps: the stored users are consulted too.
+   * A user's key and permissions, or null. Every id, configured, stored or unknown, takes the
+   * same steps: the stored users are consulted too. An id both configured and stored is refused:
+   * which key and permissions were meant is not guessed (read as the configured one, a stored
+   * user made read-only or confined had full access, and removing it revoked nothing).
    */
   async credentialsOf(userId: string): Promise<Credentials | null> {
+    const fromConfig = this.configured.get(userId);
     if (this.cacheMs === 0) {
       const stored = await asDatabaseError(() => this.users.find(userId));
-      const fromConfig = this.configured.get(userId);
-      if (fromConfig !== undefined) return fromConfig;
+      if (fromConfig !== undefined) return stored === null ? fromConfig : null;
       // A stored key that cannot be trusted (KeyCipher.open gave null) never authenticates.
       return stored && stored.encryptionKey !== null
         ? { encryptionKey: stored.encryptionKey, permissions: stored.permissions }
         : null;
     }
     const stored = (await this.storedUsers()).get(userId);
-    return this.configured.get(userId) ?? stored ?? null;
+    if (fromConfig !== undefined) return stored === undefined ? fromConfig : null;
+    return stored ?? null;
+  }
+
+  /** The ids given in MKTOWS_USERS and stored in the database too (refused: credentialsOf). */
+  async idsConfiguredAndStored(): Promise<string[]> {
+    const stored = await asDatabaseError(() => this.users.list());
+    return stored
+      .map((u) => u.userId)
+      .filter((id) => this.configured.has(id))
+      .sort();
   }
 
   /** Forgets the copy of the stored users: the next call reads the table again. */
@@ -84,7 +97,8 @@ export class UserService {
     this.loading = null;
   }
 
-  private storedUsers(): Promise<Map<string, Credentials>> | Map<string, Credentials> {
+  private storedUsers():
+    Promise<Map<string, Credentials | null>> | Map<string, Credentials | null> {
     if (this.stored !== null && this.now() < this.stored.until) return this.stored.users;
     // One read of the table at a time, whoever asks: concurrent calls share it.
     if (this.loading === null) {
@@ -97,13 +111,14 @@ export class UserService {
     return this.loading;
   }
 
-  private async readStoredUsers(generation: number): Promise<Map<string, Credentials>> {
+  private async readStoredUsers(generation: number): Promise<Map<string, Credentials | null>> {
     const started = this.now();
     const rows = await asDatabaseError(() => this.users.list());
-    const users = new Map<string, Credentials>();
+    const users = new Map<string, Credentials | null>();
     for (const { userId, encryptionKey, permissions } of rows) {
-      // A stored key that cannot be trusted (KeyCipher.open gave null) never authenticates.
-      if (encryptionKey !== null) users.set(userId, { encryptionKey, permissions });
+      // A stored key that cannot be trusted (KeyCipher.open gave null) never authenticates;
+      // its id is kept all the same, a configured user of that id being refused too.
+      users.set(userId, encryptionKey === null ? null : { encryptionKey, permissions });
     }
     // A change made while the table was read (forget() meanwhile) leaves this copy unkept.
     if (generation === this.generation) this.stored = { users, until: started + this.cacheMs };
