@@ -141,7 +141,15 @@ export async function runUsersCommand(
       err(`No stored user ${args[1]}.\n`);
       return 1;
     }
-    out(`Removed ${args[1]}.\n${TAKES_EFFECT}`);
+    // Given in MKTOWS_USERS too, the id was refused while both existed; that entry is all of
+    // it now, and it authenticates: not the revocation the operator may have meant.
+    const configured = (await users.list()).some(
+      (u) => u.userId === args[1] && u.origin === 'environment',
+    );
+    const stillConfigured = configured
+      ? `${args[1]} is still given in MKTOWS_USERS: its key there authenticates now; remove that entry to revoke it.\n`
+      : '';
+    out(`Removed ${args[1]}.\n${stillConfigured}${TAKES_EFFECT}`);
     return 0;
   }
   err(USERS_HELP + '\n');

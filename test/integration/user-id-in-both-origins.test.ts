@@ -6,6 +6,7 @@
  * reported a restriction or a revocation that never took effect.
  */
 import { expect } from 'chai';
+import { runUsersCommand } from '../../src/cli/users.command.js';
 import { openUserRepository } from '../../src/data-access/user.repository.js';
 import { UserService } from '../../src/domain/user.service.js';
 import { testEngines } from '../support/database.js';
@@ -53,6 +54,24 @@ for (const engine of testEngines()) {
       expect(await serving(2).idsConfiguredAndStored()).to.deep.equal([]);
       // Removed from the database, the id is the configured user again.
       expect((await serving(0).credentialsOf('feed'))?.encryptionKey).to.equal('ENVKEY');
+    });
+
+    it('users remove of it says the MKTOWS_USERS entry authenticates from now on', async () => {
+      let out = '';
+      const run = (users: UserService, id: string) =>
+        runUsersCommand(
+          users,
+          ['remove', id],
+          (t) => (out += t),
+          () => undefined,
+        );
+      expect(await run(serving(0), 'feed')).to.equal(0);
+      expect(out).to.contain('Removed feed.');
+      expect(out).to.contain('feed is still given in MKTOWS_USERS');
+      // A CLI run without that environment cannot tell; a stored-only id says nothing more.
+      out = '';
+      expect(await run(serving(0), 'stored_only')).to.equal(0);
+      expect(out).to.not.contain('MKTOWS_USERS');
     });
   });
 }
