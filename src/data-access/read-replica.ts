@@ -76,13 +76,15 @@ export class ReadReplica {
       const at = this.now();
       const primary = await this.primary.knex.raw<{
         rows: Array<{ lsn: string; started: string }>;
-      }>('SELECT pg_current_wal_lsn()::text AS lsn, pg_postmaster_start_time()::text AS started');
+      }>(
+        'SELECT pg_current_wal_lsn()::text AS lsn, extract(epoch FROM pg_postmaster_start_time())::text AS started',
+      );
       const primaryRow = primary.rows[0]!;
       this.samples.push({ at, lsn: parseLsn(primaryRow.lsn) });
       const standby = await this.database.knex.raw<{
         rows: Array<{ recovering: boolean; lsn: string | null; started: string }>;
       }>(
-        'SELECT pg_is_in_recovery() AS recovering, pg_last_wal_replay_lsn()::text AS lsn, pg_postmaster_start_time()::text AS started',
+        'SELECT pg_is_in_recovery() AS recovering, pg_last_wal_replay_lsn()::text AS lsn, extract(epoch FROM pg_postmaster_start_time())::text AS started',
       );
       const row = standby.rows[0]!;
       if (!row.recovering) {
