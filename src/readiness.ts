@@ -1,5 +1,5 @@
 import type { Database } from './data-access/database.js';
-import { migrationStatus } from './data-access/migrator.js';
+import { migrationStatus, writesRefused } from './data-access/migrator.js';
 
 /** What GET /readyz answers: its status and its JSON body. */
 export interface Readiness {
@@ -10,9 +10,25 @@ export interface Readiness {
 /** How long one look at the database answers /readyz. */
 export const READINESS_MAX_AGE_MS = 1000;
 
-/** Whether the database answers and no migration is pending: one look, never rejected. */
+/**
+ * Whether the database answers, takes writes and has no migration pending: one look, never
+ * rejected. A PostgreSQL server in recovery (an old primary back as a standby after a failover,
+ * a pooler pointed at the standby) answers reads but refuses every write.
+ */
 export async function checkReadiness(database: Database): Promise<Readiness> {
   try {
+    const refused = await writesRefused(database);
+    if (refused !== null)
+      return {
+        status: 503,
+        body: {
+          status: 'not ready',
+          reason:
+            refused === 'standby'
+              ? 'the database takes no writes: a standby in recovery'
+              : 'the database takes no writes: read only',
+        },
+      };
     const { pending } = await migrationStatus(database);
     if (pending.length > 0)
       return { status: 503, body: { status: 'not ready', reason: 'migrations pending' } };

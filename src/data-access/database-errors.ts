@@ -15,6 +15,10 @@ import { PG_STALE_READ_CODE } from './sql/read-expectation.js';
 // 23505: two writers created the same foreign id at once; the redo finds the winner's lead.
 const RETRYABLE_PG = new Set(['40001', '40P01', '23505']);
 const UNAVAILABLE_PG_CLASSES = ['08', '57', '53'];
+// read_only_sql_transaction: the server behind DATABASE_URL is a standby in recovery (an old
+// primary back as one after a failover, a pooler pointed at the standby): the write was refused
+// before it stored anything, and the client's retry succeeds once the primary is there again.
+const READ_ONLY_SERVER = '25006';
 const UNAVAILABLE_NODE = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -79,6 +83,7 @@ export function classifyDatabaseError(error: unknown): unknown {
     error instanceof CommitNotReplicated ||
     UNAVAILABLE_NODE.has(code) ||
     UNAVAILABLE_PG_CLASSES.some((c) => code.startsWith(c)) ||
+    code === READ_ONLY_SERVER ||
     code.startsWith('SQLITE_BUSY') ||
     // By family: SQLite reports its extended codes (SQLITE_IOERR_WRITE, SQLITE_IOERR_FSYNC on a
     // full or failing disk, SQLITE_CANTOPEN_ISDIR…), never the bare ones.

@@ -139,21 +139,29 @@ async function recorded(db: Database): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
+/** Why the PostgreSQL server of `db` takes no writes, or null when it does (SQLite: null). */
+export async function writesRefused(db: Database): Promise<'standby' | 'read only' | null> {
+  if (db.engine !== 'postgres') return null;
+  const { rows } = (await db.knex.raw(
+    "SELECT pg_is_in_recovery() AS standby, current_setting('transaction_read_only') AS read_only",
+  )) as { rows: Array<{ standby: boolean; read_only: string }> };
+  const [server] = rows;
+  if (server?.standby) return 'standby';
+  if (server?.read_only === 'on') return 'read only';
+  return null;
+}
+
 /**
  * A PostgreSQL server that takes no writes (a hot standby, or default_transaction_read_only):
  * said in one line naming DATABASE_URL, instead of the first failed write's stack trace.
  */
 async function refuseReadOnly(db: Database): Promise<void> {
-  if (db.engine !== 'postgres') return;
-  const { rows } = (await db.knex.raw(
-    "SELECT pg_is_in_recovery() AS standby, current_setting('transaction_read_only') AS read_only",
-  )) as { rows: Array<{ standby: boolean; read_only: string }> };
-  const [server] = rows;
-  if (server?.standby)
+  const refused = await writesRefused(db);
+  if (refused === 'standby')
     throw new ConfigError(
       'DATABASE_URL: the server is a standby (in recovery) and takes no writes; point DATABASE_URL at the primary (DATABASE_READ_URL is the setting for a standby)',
     );
-  if (server?.read_only === 'on')
+  if (refused === 'read only')
     throw new ConfigError(
       'DATABASE_URL: the server takes no writes here (default_transaction_read_only is on for this database or role); point DATABASE_URL at a writable primary',
     );

@@ -74,17 +74,26 @@ export class ReadReplica {
     this.probing = true;
     try {
       const at = this.now();
-      const primary = await this.primary.knex.raw<{ rows: Array<{ lsn: string }> }>(
-        'SELECT pg_current_wal_lsn()::text AS lsn',
+      const primary = await this.primary.knex.raw<{
+        rows: Array<{ lsn: string; started: string }>;
+      }>(
+        'SELECT pg_current_wal_lsn()::text AS lsn, extract(epoch FROM pg_postmaster_start_time())::text AS started',
       );
-      this.samples.push({ at, lsn: parseLsn(primary.rows[0]!.lsn) });
+      const primaryRow = primary.rows[0]!;
+      this.samples.push({ at, lsn: parseLsn(primaryRow.lsn) });
       const standby = await this.database.knex.raw<{
-        rows: Array<{ recovering: boolean; lsn: string | null }>;
-      }>('SELECT pg_is_in_recovery() AS recovering, pg_last_wal_replay_lsn()::text AS lsn');
+        rows: Array<{ recovering: boolean; lsn: string | null; started: string }>;
+      }>(
+        'SELECT pg_is_in_recovery() AS recovering, pg_last_wal_replay_lsn()::text AS lsn, extract(epoch FROM pg_postmaster_start_time())::text AS started',
+      );
       const row = standby.rows[0]!;
       if (!row.recovering) {
-        // Promoted (or a primary named as a replica): it holds what it has, and takes writes.
-        this.caughtUpTo = at;
+        // Out of recovery, it replays nothing more. It holds everything only when it is the
+        // primary itself (after a failover both URLs reach the promoted server, or the primary
+        // was named as a replica: the same server, started at the same instant). Another
+        // server is a standby promoted beside a primary still writing, or an old primary
+        // restarted as one: what it holds stopped at its promotion, however recent it looks.
+        this.caughtUpTo = row.started === primaryRow.started ? at : null;
         this.samples = [];
         return;
       }

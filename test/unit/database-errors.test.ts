@@ -30,6 +30,20 @@ describe('database errors', () => {
     );
   });
 
+  it('a write refused by a server in recovery (SQLSTATE 25006) is "database unavailable", not an internal error', () => {
+    const error = Object.assign(new Error('cannot execute INSERT in a read-only transaction'), {
+      code: '25006',
+    });
+    expect((classifyDatabaseError(error) as AppError).code).to.equal(
+      ErrorCode.DATABASE_UNAVAILABLE,
+    );
+    // The rest of class 25 (a bug of the service's own transactions) is not.
+    const other = Object.assign(new Error('there is no transaction in progress'), {
+      code: '25P01',
+    });
+    expect(classifyDatabaseError(other)).to.equal(other);
+  });
+
   // better-sqlite3 reports SQLite's extended codes: a full disk met by a write or an fsync was an
   // internal error (fault 20010) instead of "database unavailable".
   for (const code of [

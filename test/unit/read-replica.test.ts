@@ -63,6 +63,29 @@ describe('read replica staleness', () => {
   });
 });
 
+describe('read replica out of recovery', () => {
+  const STARTED = '1796428800.123456';
+  const replicaOf = (standbyStarted: string) =>
+    new ReadReplica(
+      fakeDatabase(() => ({ lsn: '0/900', started: STARTED })),
+      fakeDatabase(() => ({ recovering: false, lsn: '0/100', started: standbyStarted })),
+      { maxLagMs: 500 },
+    );
+
+  it('is used when it is the primary itself (after a failover both URLs reach the new primary)', async () => {
+    const replica = replicaOf(STARTED);
+    await replica.probe();
+    expect(replica.usable()).to.equal(true);
+  });
+
+  it('is not used when it is another server: promoted beside a primary still writing, it replays nothing more', async () => {
+    const replica = replicaOf('1796428807.654321');
+    await replica.probe();
+    expect(replica.staleness()).to.equal(null);
+    expect(replica.usable()).to.equal(false);
+  });
+});
+
 describe('read replica metrics', () => {
   it('exposes the staleness, and -1 while it is unknown', async () => {
     let staleness: number | null = 250;
