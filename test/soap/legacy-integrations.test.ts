@@ -17,7 +17,11 @@
  *   attribute made with attrType null and a value null goes out as `<attrType xsi:nil="true"/>`
  *   and `<attrValue/>`;
  * - a Drupal integration (Chapter Three's PHP client) passing the Munchkin cookie as
- *   `marketoCookie`, its `&` escaped.
+ *   `marketoCookie`, its `&` escaped;
+ * - elcodedocle's PHP client: getLeadActivity with `activityFilter` and `startPosition` set to
+ *   empty objects, sent as empty elements;
+ * - node-marketo-soap: its own envelope (tns declared on it, the header members given as text and
+ *   wrapped in tns:AuthenticationHeader) around a body passed as a string.
  */
 import { expect } from 'chai';
 import { requestSignature } from '../../src/mktows/auth.js';
@@ -213,6 +217,37 @@ for (const engine of testEngines()) {
         expect(offset, r.body).to.be.a('string').and.not.equal('');
       }
       expect(paged).to.deep.equal(all);
+    });
+
+    it("elcodedocle's PHP client: getLeadActivity with an empty activityFilter and an empty startPosition", async () => {
+      const email = 'php-activity@example.com';
+      const created = await rawCall(service.url, syncEmailXml(email));
+      expect(created.status, created.body).to.equal(200);
+      const r = await rawCall(
+        service.url,
+        `<ns1:paramsGetLeadActivity><leadKey><keyType>EMAIL</keyType><keyValue>${email}</keyValue></leadKey>` +
+          '<activityFilter/><startPosition/><batchSize>100</batchSize></ns1:paramsGetLeadActivity>',
+      );
+      expect(r.status, r.body).to.equal(200);
+      expect(r.body).to.contain('<activityType>New Lead</activityType>');
+    });
+
+    it('node-marketo-soap: its own envelope (tns bound on it, the members put inside tns:AuthenticationHeader) and a body passed as a string', async () => {
+      const email = 'node-marketo-soap@example.com';
+      const ts = isoNow();
+      const sig = requestSignature(TEST_USER.encryptionKey, ts, TEST_USER.userId);
+      const xml =
+        `<SOAP-ENV:Envelope xmlns:SOAP-ENV="${SOAP11}" xmlns:tns="${MKTOWS}" ><SOAP-ENV:Header>` +
+        `<tns:AuthenticationHeader><mktowsUserId>${TEST_USER.userId}</mktowsUserId>` +
+        `<requestSignature>${sig}</requestSignature><requestTimestamp>${ts}</requestTimestamp>` +
+        '</tns:AuthenticationHeader></SOAP-ENV:Header><SOAP-ENV:Body>' +
+        `<tns:paramsSyncLead><leadRecord><Email>${email}</Email><leadAttributeList>` +
+        '<attribute><attrName>FirstName</attrName><attrValue>Titus</attrValue></attribute>' +
+        '</leadAttributeList></leadRecord><returnLead>true</returnLead></tns:paramsSyncLead>' +
+        '</SOAP-ENV:Body></SOAP-ENV:Envelope>';
+      const r = await postXml(service.url, xml, { soapAction: `"${MKTOWS}syncLead"` });
+      expect(r.status, r.body).to.equal(200);
+      expect(r.body).to.contain(attribute('FirstName', 'string', 'Titus'));
     });
 
     it('PHP wsdl2php classes on the 1_3 endpoint: attrType nil and a null value as <attrValue/>; a Munchkin cookie beside the address', async () => {
