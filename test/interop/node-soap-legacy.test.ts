@@ -12,6 +12,7 @@ import { startTestService, TEST_USER, type TestService } from '../support/servic
 
 interface LegacyClient {
   addSoapHeader(xml: string): void;
+  setSecurity(security: { toXML(): string }): void;
   getLead(args: object, cb: (err: unknown, result: unknown, body: string) => void): void;
   getTags(args: object, cb: (err: unknown, result: unknown, body: string) => void): void;
 }
@@ -96,6 +97,34 @@ for (const engine of testEngines()) {
       const result = (r.result as { result: { count: string } }).result;
       expect(Number(result.count)).to.equal(1);
       expect(JSON.stringify(r.result)).to.include('"Old"');
+    });
+
+    it("a security object writing the header as tns:AuthenticationHeader (marketo-soap-security's shape)", async () => {
+      const client = await createClient(service.wsdlUrl, service.url);
+      client.setSecurity({
+        // Its header, on every call: the tns prefix (bound by 0.2.x on the Envelope from the
+        // WSDL's own declarations), members on indented lines, and the local time followed by
+        // the hours of its offset cut from Date#toTimeString ("GMT-0800" → "-08") and ":00".
+        // Written here for a zone eight hours west, whatever the zone this test runs in.
+        toXML() {
+          const local = new Date(Date.now() - 8 * 3600000).toISOString().slice(0, 19);
+          const ts = `${local}-08:00`;
+          const sig = crypto
+            .createHmac('sha1', TEST_USER.encryptionKey)
+            .update(ts + TEST_USER.userId)
+            .digest('hex');
+          return (
+            `<tns:AuthenticationHeader>\n    <mktowsUserId>${TEST_USER.userId}</mktowsUserId>\n` +
+            `    <requestSignature>${sig}</requestSignature>\n` +
+            `    <requestTimestamp>${ts}</requestTimestamp>\n</tns:AuthenticationHeader>`
+          );
+        },
+      });
+      const r = await call(client, 'getLead', {
+        leadKey: { keyType: 'EMAIL', keyValue: 'legacy@example.com' },
+      });
+      expect(r.err, `${String(r.err)} ${r.body}`).to.equal(null);
+      expect(r.body).to.include('<Email>legacy@example.com</Email>');
     });
 
     it('an unserved operation reaches the client as fault 20019', async () => {
