@@ -108,4 +108,42 @@ describe('SQLite final steps that come behind an unanswered COMMIT', () => {
     for (const [i, key] of keys.entries())
       expect(await historyCount(k, key)).to.equal(i === 4 ? 0 : 1);
   });
+
+  it('the COMMIT ahead failing stores nothing of its group; the late group behind it commits', async () => {
+    const keys = await leadAddresses(h.services, 'ahead-fails', 'late.example', 6);
+    // The first group's COMMIT fails: a deferred reference its unit leaves dangling is checked
+    // only then (SQLite leaves the transaction open, and the writer rolls it back).
+    await k.raw(
+      'CREATE TABLE commit_trap (lead_id integer REFERENCES leads (id) DEFERRABLE INITIALLY DEFERRED)',
+    );
+    await k.raw(
+      `CREATE TRIGGER trap_commit AFTER INSERT ON email_status WHEN NEW.email_key = '${keys[0]}'
+       BEGIN INSERT INTO commit_trap VALUES (-1); END`,
+    );
+    let results: Array<PromiseSettledResult<{ changed: boolean }>> = [];
+    const events = await withSlowWriterAnswers(300, 'commits', async (seen) => {
+      const first = keys.slice(0, 2).map((key) => unsubscribe(key));
+      await firstCommitPosted(seen);
+      const second = keys.slice(2, 4).map((key) => unsubscribe(key));
+      await pause(30);
+      const third = keys.slice(4).map((key) => unsubscribe(key));
+      results = await Promise.allSettled([...first, ...second, ...third]);
+    });
+    // The later units' steps all went behind the failing COMMIT, before its answer.
+    const firstAnswer = events.indexOf('commit answered');
+    expect(events.slice(events.indexOf('commit posted') + 1, firstAnswer)).to.deep.equal(
+      keys.slice(2).map(() => 'step posted'),
+    );
+    expect(results[0]!.status).to.equal('rejected');
+    expect(await historyCount(k, keys[0]!)).to.equal(0);
+    // Behind it, every unit (late ones included) stored once and answered so.
+    for (const [i, key] of keys.entries()) {
+      if (i === 0) continue;
+      const stored = await historyCount(k, key);
+      expect(stored, key).to.equal(results[i]!.status === 'fulfilled' ? 1 : 0);
+      if (i >= 2) expect(results[i]!.status, key).to.equal('fulfilled');
+    }
+    await k.raw('DROP TRIGGER trap_commit');
+    await expectNoViolations(h.services);
+  });
 });
