@@ -1,6 +1,8 @@
+import BetterSqlite3 from 'better-sqlite3';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import type { UnitOfWork } from '../../src/data-access/unit-of-work.js';
+import { MAX_GROUP_UNITS } from '../../src/data-access/sqlite-group-writer.js';
 import { CallDeadline, FINAL_STEP } from '../../src/domain/ports.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
@@ -107,5 +109,110 @@ describe('SQLite final steps that come behind an unanswered COMMIT', () => {
     expect((error as AppError).code).to.equal(ErrorCode.INTERNAL);
     for (const [i, key] of keys.entries())
       expect(await historyCount(k, key)).to.equal(i === 4 ? 0 : 1);
+  });
+
+  it('the COMMIT ahead failing stores nothing of its group; the late group behind it commits', async () => {
+    const keys = await leadAddresses(h.services, 'ahead-fails', 'late.example', 6);
+    // The first group's COMMIT fails: a deferred reference its unit leaves dangling is checked
+    // only then (SQLite leaves the transaction open, and the writer rolls it back).
+    await k.raw(
+      'CREATE TABLE commit_trap (lead_id integer REFERENCES leads (id) DEFERRABLE INITIALLY DEFERRED)',
+    );
+    await k.raw(
+      `CREATE TRIGGER trap_commit AFTER INSERT ON email_status WHEN NEW.email_key = '${keys[0]}'
+       BEGIN INSERT INTO commit_trap VALUES (-1); END`,
+    );
+    let results: Array<PromiseSettledResult<{ changed: boolean }>> = [];
+    const events = await withSlowWriterAnswers(300, 'commits', async (seen) => {
+      const first = keys.slice(0, 2).map((key) => unsubscribe(key));
+      await firstCommitPosted(seen);
+      const second = keys.slice(2, 4).map((key) => unsubscribe(key));
+      await pause(30);
+      const third = keys.slice(4).map((key) => unsubscribe(key));
+      results = await Promise.allSettled([...first, ...second, ...third]);
+    });
+    // The later units' steps all went behind the failing COMMIT, before its answer.
+    const firstAnswer = events.indexOf('commit answered');
+    expect(events.slice(events.indexOf('commit posted') + 1, firstAnswer)).to.deep.equal(
+      keys.slice(2).map(() => 'step posted'),
+    );
+    expect(results[0]!.status).to.equal('rejected');
+    expect(await historyCount(k, keys[0]!)).to.equal(0);
+    // Behind it, every unit (late ones included) stored once and answered so.
+    for (const [i, key] of keys.entries()) {
+      if (i === 0) continue;
+      const stored = await historyCount(k, key);
+      expect(stored, key).to.equal(results[i]!.status === 'fulfilled' ? 1 : 0);
+      if (i >= 2) expect(results[i]!.status, key).to.equal('fulfilled');
+    }
+    await k.raw('DROP TRIGGER trap_commit');
+    await expectNoViolations(h.services);
+  });
+
+  it('another process holding the write lock: the groups wait their turn and all commit', async () => {
+    const keys = await leadAddresses(h.services, 'locked', 'late.example', 6);
+    // As a CLI command would: the file's write lock, held for less than the busy timeout.
+    const other = new BetterSqlite3(h.db.location);
+    other.exec('BEGIN IMMEDIATE');
+    let results: Array<PromiseSettledResult<unknown>> = [];
+    try {
+      const events = await withSlowWriterAnswers(100, 'commits', async (seen) => {
+        const first = keys.slice(0, 2).map((key) => unsubscribe(key));
+        const released = pause(300).then(() => other.exec('COMMIT'));
+        await firstCommitPosted(seen);
+        const second = keys.slice(2, 4).map((key) => unsubscribe(key));
+        await pause(30);
+        const third = keys.slice(4).map((key) => unsubscribe(key));
+        results = await Promise.allSettled([...first, ...second, ...third, released]);
+      });
+      expect(events.filter((e) => e === 'commit posted').length).to.equal(2);
+    } finally {
+      other.close();
+    }
+    expect(results.map((r) => r.status)).to.deep.equal(results.map(() => 'fulfilled'));
+    for (const key of keys) expect(await historyCount(k, key)).to.equal(1);
+    await expectNoViolations(h.services);
+  });
+
+  it('late units past MAX_GROUP_UNITS form the next group, behind the full one', async () => {
+    const keys = await leadAddresses(h.services, 'full', 'late.example', MAX_GROUP_UNITS + 12);
+    const events = await withSlowWriterAnswers(300, 'commits', async (seen) => {
+      const first = keys.slice(0, 2).map((key) => unsubscribe(key));
+      await firstCommitPosted(seen);
+      const second = keys.slice(2, 4).map((key) => unsubscribe(key));
+      await pause(30);
+      const third = keys.slice(4).map((key) => unsubscribe(key));
+      const results = await Promise.all([...first, ...second, ...third]);
+      expect(results.every((r) => r.changed)).to.equal(true);
+    });
+    expect(events.filter((e) => e === 'commit posted').length).to.equal(3);
+    // Behind the first COMMIT: the second group, filled by late units to the most it may hold.
+    const firstAnswer = events.indexOf('commit answered');
+    expect(events.slice(events.indexOf('commit posted') + 1, firstAnswer)).to.deep.equal(
+      Array.from({ length: MAX_GROUP_UNITS }, () => 'step posted'),
+    );
+    for (const key of keys) expect(await historyCount(k, key)).to.equal(1);
+    await expectNoViolations(h.services);
+  });
+
+  it('a late unit that fails after writing rolls its group back; the others run again', async () => {
+    const keys = await leadAddresses(h.services, 'spoiled', 'late.example', 6);
+    // The person's update fails after the status, its history and the activities were written.
+    await refuseWrites(k, 'UPDATE ON leads', keys[4]!);
+    let results: Array<PromiseSettledResult<unknown>> = [];
+    const events = await withSlowWriterAnswers(300, 'commits', async (seen) => {
+      const first = keys.slice(0, 2).map((key) => unsubscribe(key));
+      await firstCommitPosted(seen);
+      const second = keys.slice(2, 4).map((key) => unsubscribe(key));
+      await pause(30);
+      const third = keys.slice(4).map((key) => unsubscribe(key));
+      results = await Promise.allSettled([...first, ...second, ...third]);
+    });
+    // The first group, the spoiled one, and the ones its other units ran again in.
+    expect(events.filter((e) => e === 'commit posted').length).to.be.at.least(3);
+    expectRejectedAlone(results, 6, 4, 'SQLITE_CONSTRAINT_TRIGGER');
+    for (const [i, key] of keys.entries())
+      expect(await historyCount(k, key)).to.equal(i === 4 ? 0 : 1);
+    await expectNoViolations(h.services);
   });
 });
