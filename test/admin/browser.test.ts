@@ -179,9 +179,15 @@ for (const engine of testEngines()) {
       ]);
       expect(response.status()).to.equal(403);
       await page.waitForLoadState();
-      expect(await page.getByRole('alert').textContent()).to.include('did not carry a valid token');
+      const alert = await page.getByRole('alert').textContent();
+      expect(alert).to.include('did not carry a valid token');
+      expect(alert).to.include('nothing was saved');
       await shoot(page, `${engine.name}-6-csrf-refused`);
       expect(await flags(services)).to.deep.equal(before);
+      // Reloading would post the stale form again: the way on is its page, opened afresh.
+      await page.getByRole('link', { name: 'Open the form again' }).click();
+      await page.waitForURL(`${svc.base}/admin/people/${ann}`);
+      expect(await form.locator('input[name="_csrf"]').count()).to.equal(1);
     });
 
     it('refuses a forged form posted from another site: the session cookie stays home', async () => {
@@ -277,6 +283,34 @@ for (const engine of testEngines()) {
         attacker.closeAllConnections();
         await new Promise((resolve) => attacker.close(resolve));
       }
+    });
+
+    it('a session that ends mid-form: says nothing was saved, and logging in returns to the form', async () => {
+      const before = await flags(services);
+      const personPath = `/admin/people/${annEast}`;
+      await page.goto(`${svc.base}${personPath}`);
+      await page.getByRole('checkbox', { name: 'Unsubscribed' }).setChecked(!before[1]);
+      await page.getByLabel('Reason for this change').fill('Asked by phone');
+      // The session ends while the operator is typing (expired, or logged out elsewhere).
+      await browser.context.clearCookies();
+      const url = `${svc.base}${personPath}/unsubscribed`;
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.url() === url && r.request().method() === 'POST'),
+        page.getByRole('button', { name: 'Save' }).click(),
+      ]);
+      expect(response.status()).to.equal(401);
+      await page.waitForLoadState();
+      expect(await page.getByRole('alert').textContent()).to.include('nothing was saved');
+      await shoot(page, `${engine.name}-7-session-ended`);
+      await page.getByRole('link', { name: 'Log in' }).click();
+      await page.getByLabel('Operator name').fill(ALICE.name);
+      await page.getByLabel('Password').fill(ALICE.password);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.waitForURL(`${svc.base}${personPath}`);
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).to.include(
+        `Person ${annEast}`,
+      );
+      expect(await flags(services)).to.deep.equal(before);
     });
 
     it('logs out, after which the pages are refused again', async () => {

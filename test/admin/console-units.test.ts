@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { activityLabel } from '../../src/admin/activity-labels.js';
+import { formPageOf } from '../../src/admin/form.js';
 import { formatTime, withQuery } from '../../src/admin/layout.js';
 import { table } from '../../src/admin/table.js';
 import type { ActivityView } from '../../src/domain/activity.service.js';
@@ -110,5 +111,30 @@ describe('console building blocks', () => {
     expect(table({ caption: 'c', empty: 'none', rows: [], columns: [] }).value).to.equal(
       '<p>none</p>',
     );
+  });
+});
+
+describe('the page a refused form came from (formPageOf)', () => {
+  const host = 'console.example:8080';
+  const from = (path: string) => formPageOf(`http://${host}${path}`, host);
+
+  it('is the page itself, or the page of the form a confirmation or preview was posted from', () => {
+    expect(from('/admin/people/12')).to.equal('/admin/people/12');
+    expect(from('/admin/address?email=ann%40example.com')).to.equal(
+      '/admin/address?email=ann%40example.com',
+    );
+    expect(from('/admin/people/12/unsubscribed')).to.equal('/admin/people/12');
+    expect(from('/admin/bulk/preview')).to.equal('/admin/bulk');
+    expect(from('/admin/address/status')).to.equal('/admin/address');
+    expect(from('/admin/suppressions/import')).to.equal('/admin/suppressions');
+  });
+
+  it('is nothing for another host, a page outside the console, the login, or no Referer', () => {
+    expect(formPageOf('http://elsewhere.example/admin/people/12', host)).to.equal(null);
+    expect(from('/u/abc')).to.equal(null);
+    expect(from('/admin/..//evil.example/')).to.equal(null);
+    expect(from('/admin/login?next=%2Fadmin%2F')).to.equal(null);
+    expect(formPageOf(undefined, host)).to.equal(null);
+    expect(formPageOf('not a url', host)).to.equal(null);
   });
 });
