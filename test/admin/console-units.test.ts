@@ -2,6 +2,9 @@ import { expect } from 'chai';
 import { activityLabel } from '../../src/admin/activity-labels.js';
 import { formPageOf } from '../../src/admin/form.js';
 import { formatTime, withQuery } from '../../src/admin/layout.js';
+import { bulkJobPage } from '../../src/admin/pages/bulk.js';
+import { importPage } from '../../src/admin/pages/suppressions.js';
+import type { JobRecord } from '../../src/domain/records.js';
 import { table } from '../../src/admin/table.js';
 import type { ActivityView } from '../../src/domain/activity.service.js';
 import { MAX_PASTED, parsePastedList } from '../../src/domain/bulk-change.service.js';
@@ -137,4 +140,53 @@ describe('the page a refused form came from (formPageOf)', () => {
     expect(formPageOf(undefined, host)).to.equal(null);
     expect(formPageOf('not a url', host)).to.equal(null);
   });
+});
+
+describe('a running job page refreshes itself, and the operator can turn that off', () => {
+  const session = { operator: 'alice', csrfToken: 't' };
+  const job: JobRecord = {
+    id: 7,
+    kind: 'x',
+    operator: 'alice',
+    state: 'running',
+    spec: '{}',
+    totalItems: 10,
+    totalBatches: 1,
+    progress: null,
+    message: null,
+    createdAt: 0,
+    updatedAt: 0,
+    finishedAt: null,
+    leaseUntil: 0,
+  };
+  const totals = { applied: 0, changed: 3, unchanged: 0, failed: 0 };
+  const pages: Array<[string, string, (refresh: boolean) => string]> = [
+    [
+      'Change Data Value',
+      '/admin/bulk/jobs/7',
+      (refresh) =>
+        bulkJobPage({
+          session,
+          status: { job, totals, failures: [], change: { field: 'Unsubscribed', value: 'true' } },
+          refresh,
+        }),
+    ],
+    [
+      'import',
+      '/admin/suppressions/imports/7',
+      (refresh) => importPage({ session, status: { job, progress: null }, refresh }),
+    ],
+  ];
+
+  for (const [what, url, render] of pages) {
+    it(`${what}: a refreshing page offers to stop; a stopped one refreshes only when asked`, () => {
+      const refreshing = render(true);
+      expect(refreshing).to.match(/<meta http-equiv="refresh"/);
+      expect(refreshing).to.include(`<a href="${url}?refresh=off">Stop refreshing</a>`);
+      const still = render(false);
+      expect(still).not.to.match(/http-equiv="refresh"/);
+      expect(still).to.include(`<a href="${url}?refresh=off">Refresh now</a>`);
+      expect(still).to.include(`<a href="${url}">Refresh automatically</a>`);
+    });
+  }
 });
