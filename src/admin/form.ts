@@ -85,3 +85,43 @@ export function sameToken(expected: string, given: unknown): boolean {
 export function deadlineOf(res: Response): CallDeadline | undefined {
   return res.locals.deadline as CallDeadline | undefined;
 }
+
+/** A path segment a browser removes with the one before it, or alone: `.`, `..`, `%2e%2E`… */
+const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i;
+
+/**
+ * Only our own pages are valid targets after login, so the form cannot redirect elsewhere. A
+ * dot segment is refused too: browsers resolve `/admin/..//x` (or `/admin/%2e%2e//x`) to `//x`,
+ * a path outside the console that reads as another host's address once written back.
+ */
+export function safeNext(next: string): string {
+  if (!/^\/admin(?:[/?][\x21-\x7e]*)?$/.test(next) || next.includes('\\')) return '/admin/';
+  const path = next.split(/[?#]/, 1)[0]!;
+  return path.split('/').some((segment) => DOT_SEGMENT.test(segment)) ? '/admin/' : next;
+}
+
+/** Pages shown as the answer to a POST (a confirmation, a preview) and the page of their form. */
+const POSTED_PAGES: ReadonlyArray<[RegExp, string]> = [
+  [/^\/admin\/people\/(\d+)\/unsubscribed$/, '/admin/people/$1'],
+  [/^\/admin\/address\/status$/, '/admin/address'],
+  [/^\/admin\/bulk\/(?:preview|start)$/, '/admin/bulk'],
+  [/^\/admin\/suppressions\/import$/, '/admin/suppressions'],
+];
+
+/**
+ * The console page a form was posted from, by its Referer (which the console sends to its own
+ * origin only), to come back to after logging in again; null when unknown or not one of ours.
+ */
+export function formPageOf(referer: string | undefined, host: string | undefined): string | null {
+  if (!referer || !host) return null;
+  let from: URL;
+  try {
+    from = new URL(referer);
+  } catch {
+    return null;
+  }
+  if (from.host !== host) return null;
+  const posted = POSTED_PAGES.find(([path]) => path.test(from.pathname));
+  const page = posted ? from.pathname.replace(posted[0], posted[1]) : from.pathname + from.search;
+  return safeNext(page) === page && !page.startsWith('/admin/login') ? page : null;
+}

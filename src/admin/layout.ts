@@ -96,6 +96,17 @@ export const notice = (text: HtmlValue): SafeHtml =>
 export const errorNote = (text: HtmlValue): SafeHtml =>
   html`<p class="error" role="alert">${text}</p>`;
 
+/**
+ * What a running job's page says of its refreshing, with the way to turn it off (a page that
+ * reloads itself every 2 s moves a screen reader back to its top each time) or on again.
+ */
+export function refreshNote(url: string, refreshing: boolean): SafeHtml {
+  const still = `${url}?refresh=off`;
+  return refreshing
+    ? html`This page refreshes itself: <a href="${still}">Stop refreshing</a>`
+    : html`<a href="${still}">Refresh now</a> · <a href="${url}">Refresh automatically</a>`;
+}
+
 /** "Newer"/"Older" links of a keyset-paged list; either may be absent. */
 export function pager(links: Array<[string, string | null]>): HtmlValue {
   const shown = links.filter((l): l is [string, string] => l[1] !== null);

@@ -12,26 +12,12 @@ import {
   SESSION_COOKIE,
   setCookie,
 } from './console-cookies.js';
-import { field, sameToken, send } from './form.js';
+import { field, safeNext, sameToken, send } from './form.js';
 import { CSRF_FIELD } from './layout.js';
 import { LOGIN_WINDOW_MS } from '../login-throttle.js';
 import { loginPage } from './pages/login.js';
 
 const randomToken = (): string => crypto.randomBytes(32).toString('base64url');
-
-/** A path segment a browser removes with the one before it, or alone: `.`, `..`, `%2e%2E`… */
-const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i;
-
-/**
- * Only our own pages are valid targets after login, so the form cannot redirect elsewhere. A
- * dot segment is refused too: browsers resolve `/admin/..//x` (or `/admin/%2e%2e//x`) to `//x`,
- * a path outside the console that reads as another host's address once written back.
- */
-function safeNext(next: string): string {
-  if (!/^\/admin(?:[/?][\x21-\x7e]*)?$/.test(next) || next.includes('\\')) return '/admin/';
-  const path = next.split(/[?#]/, 1)[0]!;
-  return path.split('/').some((segment) => DOT_SEGMENT.test(segment)) ? '/admin/' : next;
-}
 
 export interface LoginOptions {
   operators: OperatorService;

@@ -3,7 +3,7 @@ import type { OperatorService } from '../domain/operator.service.js';
 import type { Logger } from '../logger.js';
 import { clientLimitKey } from '../networks.js';
 import { readCookie, SESSION_COOKIE } from './console-cookies.js';
-import { field, sameToken, send, sessionOf } from './form.js';
+import { field, formPageOf, sameToken, send, sessionOf } from './form.js';
 import { isUpload, type FormBodies } from './form-bodies.js';
 import { CSRF_FIELD } from './layout.js';
 import { errorPage } from './pages/error.js';
@@ -47,7 +47,18 @@ export function requireSession(
       if (req.method === 'GET' || req.method === 'HEAD') {
         res.redirect(303, `/admin/login?next=${encodeURIComponent(req.originalUrl)}`);
       } else {
-        refuseUnread(req, res, 401, errorPage({ status: 401, message: 'Log in first.' }));
+        // A form posted after its session ended (expired, logged out elsewhere): its change is
+        // not made, which the operator must know; logging in leads back to the form's page.
+        const message =
+          req.method === 'POST'
+            ? 'Your session has ended, so nothing was saved. Log in, then make the change again.'
+            : 'Log in first.';
+        const page = errorPage({
+          status: 401,
+          message,
+          loginNext: formPageOf(req.get('Referer'), req.get('Host')),
+        });
+        refuseUnread(req, res, 401, page);
       }
       return;
     }
@@ -72,13 +83,17 @@ export function requireCsrf(logger: Logger): RequestHandler {
       { operator: sessionOf(res).operator, path: req.path },
       'admin POST without CSRF token',
     );
+    // Reloading this answer would post the same stale token again (a form from before the
+    // latest login, say): the way on is the form's page, fetched afresh.
     send(
       res,
       403,
       errorPage({
         status: 403,
-        message: 'This form did not carry a valid token. Reload the page and try again.',
+        message:
+          'This form did not carry a valid token, so nothing was saved. Open the form again and make the change again.',
         session: sessionOf(res),
+        backTo: formPageOf(req.get('Referer'), req.get('Host')),
       }),
     );
   };

@@ -179,9 +179,15 @@ for (const engine of testEngines()) {
       ]);
       expect(response.status()).to.equal(403);
       await page.waitForLoadState();
-      expect(await page.getByRole('alert').textContent()).to.include('did not carry a valid token');
+      const alert = await page.getByRole('alert').textContent();
+      expect(alert).to.include('did not carry a valid token');
+      expect(alert).to.include('nothing was saved');
       await shoot(page, `${engine.name}-6-csrf-refused`);
       expect(await flags(services)).to.deep.equal(before);
+      // Reloading would post the stale form again: the way on is its page, opened afresh.
+      await page.getByRole('link', { name: 'Open the form again' }).click();
+      await page.waitForURL(`${svc.base}/admin/people/${ann}`);
+      expect(await form.locator('input[name="_csrf"]').count()).to.equal(1);
     });
 
     it('refuses a forged form posted from another site: the session cookie stays home', async () => {
@@ -277,6 +283,85 @@ for (const engine of testEngines()) {
         attacker.closeAllConnections();
         await new Promise((resolve) => attacker.close(resolve));
       }
+    });
+
+    it('a complaint recorded while the operator types a lift: asks for the tick, keeping the reason typed', async () => {
+      const address = 'race@example.com';
+      const raced = (await services.leads.sync({ email: address }, { path: web })).leadId;
+      await services.leads.setUnsubscribed(raced, true, web, 'Replied STOP');
+      await page.goto(`${svc.base}/admin/address?email=${encodeURIComponent(address)}`);
+      // A plain opt-out: lifting it needs no tick, so none is shown.
+      expect(await page.getByRole('checkbox').count()).to.equal(0);
+      await page.getByLabel('Reason (required)').fill('Asked by phone, ticket 4711');
+      await services.durableStatus.setAddressStatus({
+        address,
+        unsubscribed: true,
+        path: ChangePaths.addressStatus('bob'),
+        reason: 'complaint',
+        confirmProtected: false,
+      });
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/admin/address/status')),
+        page.getByRole('button', { name: 'Lift the suppression' }).click(),
+      ]);
+      expect(response.status()).to.equal(409);
+      await page.waitForLoadState();
+      expect(await page.getByRole('alert').textContent()).to.include('suppressed for a complaint');
+      await shoot(page, `${engine.name}-7-address-lift-race`);
+      expect(await page.getByLabel('Reason (required)').inputValue()).to.equal(
+        'Asked by phone, ticket 4711',
+      );
+      await page.getByRole('checkbox', { name: /I confirm lifting a complaint/ }).check();
+      await page.getByRole('button', { name: 'Lift the suppression' }).click();
+      await page.waitForURL(/saved=resubscribed/);
+      const [lead] = await services.leads.find({ keyType: 'IDNUM', keyValue: String(raced) });
+      expect(lead!.unsubscribed).to.equal(false);
+      const status = (await services.durableStatus.explain(address)).status;
+      expect(status?.reason).to.equal('Asked by phone, ticket 4711');
+    });
+
+    it('a reason of spaces only on the address form: refused on the address page, not a bare error page', async () => {
+      const address = 'race@example.com';
+      await page.goto(`${svc.base}/admin/address?email=${encodeURIComponent(address)}`);
+      const before = (await services.durableStatus.explain(address)).status;
+      await page.getByLabel('Reason (required)').fill('   ');
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/admin/address/status')),
+        page.getByRole('button', { name: 'Suppress the address' }).click(),
+      ]);
+      expect(response.status()).to.equal(400);
+      await page.waitForLoadState();
+      expect(await page.getByRole('alert').textContent()).to.include('reason');
+      expect(await page.getByRole('button', { name: 'Suppress the address' }).count()).to.equal(1);
+      expect((await services.durableStatus.explain(address)).status).to.deep.equal(before);
+    });
+
+    it('a session that ends mid-form: says nothing was saved, and logging in returns to the form', async () => {
+      const before = await flags(services);
+      const personPath = `/admin/people/${annEast}`;
+      await page.goto(`${svc.base}${personPath}`);
+      await page.getByRole('checkbox', { name: 'Unsubscribed' }).setChecked(!before[1]);
+      await page.getByLabel('Reason for this change').fill('Asked by phone');
+      // The session ends while the operator is typing (expired, or logged out elsewhere).
+      await browser.context.clearCookies();
+      const url = `${svc.base}${personPath}/unsubscribed`;
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.url() === url && r.request().method() === 'POST'),
+        page.getByRole('button', { name: 'Save' }).click(),
+      ]);
+      expect(response.status()).to.equal(401);
+      await page.waitForLoadState();
+      expect(await page.getByRole('alert').textContent()).to.include('nothing was saved');
+      await shoot(page, `${engine.name}-7-session-ended`);
+      await page.getByRole('link', { name: 'Log in' }).click();
+      await page.getByLabel('Operator name').fill(ALICE.name);
+      await page.getByLabel('Password').fill(ALICE.password);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.waitForURL(`${svc.base}${personPath}`);
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).to.include(
+        `Person ${annEast}`,
+      );
+      expect(await flags(services)).to.deep.equal(before);
     });
 
     it('logs out, after which the pages are refused again', async () => {

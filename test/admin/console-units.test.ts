@@ -1,6 +1,10 @@
 import { expect } from 'chai';
 import { activityLabel } from '../../src/admin/activity-labels.js';
+import { formPageOf } from '../../src/admin/form.js';
 import { formatTime, withQuery } from '../../src/admin/layout.js';
+import { bulkJobPage } from '../../src/admin/pages/bulk.js';
+import { importPage } from '../../src/admin/pages/suppressions.js';
+import type { JobRecord } from '../../src/domain/records.js';
 import { table } from '../../src/admin/table.js';
 import type { ActivityView } from '../../src/domain/activity.service.js';
 import { MAX_PASTED, parsePastedList } from '../../src/domain/bulk-change.service.js';
@@ -111,4 +115,78 @@ describe('console building blocks', () => {
       '<p>none</p>',
     );
   });
+});
+
+describe('the page a refused form came from (formPageOf)', () => {
+  const host = 'console.example:8080';
+  const from = (path: string) => formPageOf(`http://${host}${path}`, host);
+
+  it('is the page itself, or the page of the form a confirmation or preview was posted from', () => {
+    expect(from('/admin/people/12')).to.equal('/admin/people/12');
+    expect(from('/admin/address?email=ann%40example.com')).to.equal(
+      '/admin/address?email=ann%40example.com',
+    );
+    expect(from('/admin/people/12/unsubscribed')).to.equal('/admin/people/12');
+    expect(from('/admin/bulk/preview')).to.equal('/admin/bulk');
+    expect(from('/admin/address/status')).to.equal('/admin/address');
+    expect(from('/admin/suppressions/import')).to.equal('/admin/suppressions');
+  });
+
+  it('is nothing for another host, a page outside the console, the login, or no Referer', () => {
+    expect(formPageOf('http://elsewhere.example/admin/people/12', host)).to.equal(null);
+    expect(from('/u/abc')).to.equal(null);
+    expect(from('/admin/..//evil.example/')).to.equal(null);
+    expect(from('/admin/login?next=%2Fadmin%2F')).to.equal(null);
+    expect(formPageOf(undefined, host)).to.equal(null);
+    expect(formPageOf('not a url', host)).to.equal(null);
+  });
+});
+
+describe('a running job page refreshes itself, and the operator can turn that off', () => {
+  const session = { operator: 'alice', csrfToken: 't' };
+  const job: JobRecord = {
+    id: 7,
+    kind: 'x',
+    operator: 'alice',
+    state: 'running',
+    spec: '{}',
+    totalItems: 10,
+    totalBatches: 1,
+    progress: null,
+    message: null,
+    createdAt: 0,
+    updatedAt: 0,
+    finishedAt: null,
+    leaseUntil: 0,
+  };
+  const totals = { applied: 0, changed: 3, unchanged: 0, failed: 0 };
+  const pages: Array<[string, string, (refresh: boolean) => string]> = [
+    [
+      'Change Data Value',
+      '/admin/bulk/jobs/7',
+      (refresh) =>
+        bulkJobPage({
+          session,
+          status: { job, totals, failures: [], change: { field: 'Unsubscribed', value: 'true' } },
+          refresh,
+        }),
+    ],
+    [
+      'import',
+      '/admin/suppressions/imports/7',
+      (refresh) => importPage({ session, status: { job, progress: null }, refresh }),
+    ],
+  ];
+
+  for (const [what, url, render] of pages) {
+    it(`${what}: a refreshing page offers to stop; a stopped one refreshes only when asked`, () => {
+      const refreshing = render(true);
+      expect(refreshing).to.match(/<meta http-equiv="refresh"/);
+      expect(refreshing).to.include(`<a href="${url}?refresh=off">Stop refreshing</a>`);
+      const still = render(false);
+      expect(still).not.to.match(/http-equiv="refresh"/);
+      expect(still).to.include(`<a href="${url}?refresh=off">Refresh now</a>`);
+      expect(still).to.include(`<a href="${url}">Refresh automatically</a>`);
+    });
+  }
 });

@@ -73,6 +73,8 @@ export function addressPage(options: {
   historyBefore?: number | null;
   peopleAfter?: number;
   error?: string;
+  /** The reason the operator typed, kept when the form is shown again (a refused change). */
+  reason?: string;
 }): string {
   const { page, session } = options;
   let body: HtmlValue = '';
@@ -94,7 +96,7 @@ export function addressPage(options: {
         <p>${statusText}</p>
       </section>
       ${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''}
-      ${statusForm(session, page, {})}
+      ${statusForm(session, page, { reason: options.reason ?? '' })}
       <section aria-labelledby="people-heading">
         <h2 id="people-heading">
           People with this address (${page.peopleCount} in ${page.partitions}

@@ -10,6 +10,7 @@ import {
   personUrl,
   selected,
   type PageSession,
+  refreshNote,
 } from '../layout.js';
 import { table } from '../table.js';
 import { peopleTable } from './people-table.js';
@@ -234,21 +235,27 @@ export function bulkPreviewPage(options: {
   });
 }
 
-export function bulkJobPage(options: { session: PageSession; status: BulkJobStatus }): string {
+export function bulkJobPage(options: {
+  session: PageSession;
+  status: BulkJobStatus;
+  /** Refreshes itself while running, unless the operator turned that off. */
+  refresh?: boolean;
+}): string {
   const { job, totals, failures, change } = options.status;
   const running = job.state === 'queued' || job.state === 'running';
   const done = totals.changed + totals.unchanged + totals.failed;
   const percent = job.totalItems > 0 ? Math.floor((done * 100) / job.totalItems) : 100;
+  const refreshing = options.refresh ?? true;
   return layout({
     title: `Change Data Value #${job.id}`,
     session: options.session,
-    refreshSeconds: running ? 2 : undefined,
+    refreshSeconds: running && refreshing ? 2 : undefined,
     body: html`<h1>Change Data Value #${job.id}</h1>
       <p role="status">
         ${
           running
-            ? html`${jobState(job)}: ${done} of ${job.totalItems} people (${percent}%). This page
-              refreshes itself.`
+            ? html`${jobState(job)}: ${done} of ${job.totalItems} people (${percent}%).
+              ${refreshNote(`/admin/bulk/jobs/${job.id}`, refreshing)}`
             : html`Finished: ${done} of ${job.totalItems} people.`
         }
       </p>

@@ -16,12 +16,22 @@ export function errorPage(options: {
   status: number;
   message: string;
   session?: PageSession | null;
+  /** The page the login link leads back to afterwards (the login's own default if absent). */
+  loginNext?: string | null;
+  /** The page of the form the request came from, to open afresh. */
+  backTo?: string | null;
 }): string {
-  const login = options.session ? '' : html`<p><a href="/admin/login">Log in</a></p>`;
+  const loginUrl = options.loginNext
+    ? `/admin/login?next=${encodeURIComponent(options.loginNext)}`
+    : '/admin/login';
+  const login = options.session ? '' : html`<p><a href="${loginUrl}">Log in</a></p>`;
+  const back = options.backTo
+    ? html`<p><a href="${options.backTo}">Open the form again</a></p>`
+    : '';
   return layout({
     title: `Error ${options.status}`,
     session: options.session ?? null,
     body: html`<h1>${HEADINGS[options.status] ?? 'Something went wrong'}</h1>
-      ${errorNote(options.message)} ${login}`,
+      ${errorNote(options.message)} ${back} ${login}`,
   });
 }

@@ -13,6 +13,7 @@ import {
   selected,
   withQuery,
   type PageSession,
+  refreshNote,
 } from '../layout.js';
 import { table } from '../table.js';
 
@@ -166,20 +167,27 @@ function importsTable(imports: JobRecord[]): HtmlValue {
   });
 }
 
-export function importPage(options: { session: PageSession; status: ImportJobStatus }): string {
+export function importPage(options: {
+  session: PageSession;
+  status: ImportJobStatus;
+  /** Refreshes itself while running, unless the operator turned that off. */
+  refresh?: boolean;
+}): string {
   const { job, progress } = options.status;
   const running = job.state === 'running' || job.state === 'queued';
   const c = progress?.counts;
   const percent = progress ? Math.round(progress.read * 100) : 0;
+  const refreshing = options.refresh ?? true;
   return layout({
     title: `Import #${job.id}`,
     session: options.session,
-    refreshSeconds: running ? 2 : undefined,
+    refreshSeconds: running && refreshing ? 2 : undefined,
     body: html`<h1>Import #${job.id}</h1>
       <p role="status">
         ${
           running
-            ? html`Running: ${percent}% of the file read. This page refreshes itself.`
+            ? html`Running: ${percent}% of the file read.
+              ${refreshNote(`/admin/suppressions/imports/${job.id}`, refreshing)}`
             : job.state === 'done'
               ? 'Finished.'
               : html`Stopped: ${job.message ?? 'unknown cause'}`

@@ -1,5 +1,5 @@
 import { ChangePaths } from '../../domain/change-paths.js';
-import { AppError, ErrorCode } from '../../errors.js';
+import { AppError, ErrorCode, isAppError } from '../../errors.js';
 import { deadlineOf, field, lookupField, position, send, sessionOf } from '../form.js';
 import { addressUrl } from '../layout.js';
 import { addressPage, type AddressSaved } from '../pages/address.js';
@@ -41,34 +41,39 @@ export function addressRoutes({ router, services, logger, listPageSize }: RouteC
     const wanted = field(req.body, 'unsubscribed');
     if (wanted !== 'true' && wanted !== 'false')
       throw new AppError(ErrorCode.BAD_PARAMETER, 'unsubscribed must be true or false');
-    // Answered within REQUEST_TIMEOUT_MS: past it, a write not yet committing is not made.
-    const result = await services.durableStatus.setAddressStatus({
-      address: email,
-      unsubscribed: wanted === 'true',
-      path: ChangePaths.addressStatus(session.operator),
-      reason: field(req.body, 'reason'),
-      confirmProtected: field(req.body, 'liftProtected') === 'yes',
-      now: Date.now(),
-      deadline: deadlineOf(res),
-    });
-    if (result.outcome === 'confirm') {
+    const reason = field(req.body, 'reason');
+    // A refused change shows the address page again, with what the operator typed.
+    const showAgain = async (status: number, error: string) => {
       const page = await services.durableStatus.addressPage(email, {
         historyBefore: null,
         peopleAfter: 0,
         limit: listPageSize,
       });
-      send(
-        res,
-        409,
-        addressPage({
-          session,
-          query: email,
-          page,
-          error: `This address was suppressed for a ${result.reason}: tick the confirmation to lift it.`,
-        }),
-      );
-      return;
+      send(res, status, addressPage({ session, query: email, page, error, reason }));
+    };
+    let result;
+    try {
+      // Answered within REQUEST_TIMEOUT_MS: past it, a write not yet committing is not made.
+      result = await services.durableStatus.setAddressStatus({
+        address: email,
+        unsubscribed: wanted === 'true',
+        path: ChangePaths.addressStatus(session.operator),
+        reason,
+        confirmProtected: field(req.body, 'liftProtected') === 'yes',
+        now: Date.now(),
+        deadline: deadlineOf(res),
+      });
+    } catch (error) {
+      // A reason refused (blank, too long, a control character): said on the form. An address
+      // that is not one (LEAD_ATTRIBUTE_BAD) has no page to show again.
+      if (!isAppError(error) || error.code !== ErrorCode.BAD_PARAMETER) throw error;
+      return showAgain(400, error.message);
     }
+    if (result.outcome === 'confirm')
+      return showAgain(
+        409,
+        `This address was suppressed for a ${result.reason}: tick the confirmation to lift it.`,
+      );
     logger.info(
       {
         operator: session.operator,

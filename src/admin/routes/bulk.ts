@@ -98,6 +98,8 @@ export function bulkRoutes({ router, services, logger, wakeJobs }: RouteContext)
   router.get('/bulk/jobs/:id', async (req, res) => {
     const id = position(String(req.params.id), 'job');
     if (id === null) throw new AppError(ErrorCode.BAD_PARAMETER, 'No such job');
-    send(res, 200, bulkJobPage({ session: sessionOf(res), status: await bulk.status(id) }));
+    const status = await bulk.status(id);
+    const refresh = field(req.query, 'refresh') !== 'off';
+    send(res, 200, bulkJobPage({ session: sessionOf(res), status, refresh }));
   });
 }

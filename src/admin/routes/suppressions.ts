@@ -219,7 +219,8 @@ export function suppressionRoutes(context: RouteContext): void {
 
   router.get('/suppressions/imports/:id', async (req, res) => {
     const status = await services.suppressionImports.status(jobId(req));
-    send(res, 200, importPage({ session: sessionOf(res), status }));
+    const refresh = field(req.query, 'refresh') !== 'off';
+    send(res, 200, importPage({ session: sessionOf(res), status, refresh }));
   });
 
   router.get('/suppressions/imports/:id/rejects.csv', async (req, res) => {
