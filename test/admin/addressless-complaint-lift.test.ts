@@ -1,32 +1,11 @@
 import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
-import { chromiumOrSkip } from '../support/chromium.js';
 import { testEngines } from '../support/database.js';
-import { launchBrowser } from './browser-support.js';
-import { ALICE, consolePerTest, type AdminClient } from './support.js';
+import { addresslessComplaint, unsubscribedNow } from './addressless-complaint.js';
+import { consolePerTest, type AdminClient } from './support.js';
 
 const web = ChangePaths.webService();
-
-/** A person without an address, unsubscribed for a complaint by an integration. */
-async function addresslessComplaint(services: Services): Promise<number> {
-  const { leadId } = await services.leads.sync(
-    {
-      attributes: [
-        { name: 'FirstName', value: 'Nomail' },
-        { name: 'Unsubscribed', value: 'true' },
-        { name: 'UnsubscribedReason', value: 'complaint' },
-      ],
-    },
-    { path: web },
-  );
-  return leadId;
-}
-
-async function unsubscribedNow(services: Services, id: number): Promise<boolean | undefined> {
-  const [lead] = await services.leads.find({ keyType: 'IDNUM', keyValue: String(id) });
-  return lead?.unsubscribed;
-}
 
 /**
  * A complaint held by a person without an address (its own reason keeps its opt-out) is lifted
@@ -73,35 +52,6 @@ for (const engine of testEngines()) {
       expect(lifted.status).to.equal(303);
       expect(lifted.location).to.equal(`/admin/people/${id}?saved=resubscribed`);
       expect(await unsubscribedNow(services, id)).to.equal(false);
-    });
-
-    it('in a real browser: the tick is on the first confirmation, and lifts the complaint', async function () {
-      chromiumOrSkip(this);
-      const id = await addresslessComplaint(services);
-      const browser = await launchBrowser();
-      try {
-        const page = browser.context.pages()[0] ?? (await browser.context.newPage());
-        await page.goto(`${client.base}/admin/login`);
-        await page.getByLabel('Operator name').fill(ALICE.name);
-        await page.getByLabel('Password').fill(ALICE.password);
-        await page.getByRole('button', { name: 'Log in' }).click();
-        await page.waitForURL(`${client.base}/admin/`);
-        await page.goto(`${client.base}/admin/people/${id}`);
-        await page.getByRole('checkbox', { name: 'Unsubscribed' }).uncheck();
-        await page.getByLabel('Reason for this change').fill('Phoned to opt back in');
-        await page.getByRole('button', { name: 'Save' }).click();
-        await page.waitForURL(`${client.base}/admin/people/${id}/unsubscribed`);
-        const tick = page.getByRole('checkbox', {
-          name: 'I confirm lifting a complaint suppression',
-        });
-        expect(await tick.count()).to.equal(1);
-        await tick.check();
-        await page.getByRole('button', { name: 'Confirm: re-subscribe' }).click();
-        await page.waitForURL(/saved=resubscribed/);
-        expect(await unsubscribedNow(services, id)).to.equal(false);
-      } finally {
-        await browser.close();
-      }
     });
 
     it('Change Data Value previews the complaint, asks for the tick, and refuses an unticked start', async () => {
