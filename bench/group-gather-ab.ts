@@ -17,7 +17,7 @@ import { ChangePaths } from '../src/domain/change-paths.js';
 import { createServices } from '../src/compose.js';
 import { openDatabase } from '../src/data-access/database.js';
 import { migrateLatest } from '../src/data-access/migrator.js';
-import { joinLate } from '../src/data-access/sqlite-group-writer.js';
+import { joinLate } from '../src/data-access/sqlite-late-joiners.js';
 
 const [rounds, calls, inFlight, warmUps] = [10, 1000, 10, 1].map((fallback, i) =>
   Number(process.argv[2 + i] ?? fallback),

@@ -25,10 +25,10 @@ const [rounds, seconds] = [10, 3].map((f, i) => Number(process.argv[2 + i] ?? f)
   number,
 ];
 const ADDRESSES = 300;
-const groupWriter = pathToFileURL(
-  path.join(import.meta.dirname, '../dist/src/data-access/sqlite-group-writer.js'),
+const lateJoiners = pathToFileURL(
+  path.join(import.meta.dirname, '../dist/src/data-access/sqlite-late-joiners.js'),
 ).href;
-const OLD_HAND_OVER = `--import=data:text/javascript,import{joinLate}from'${groupWriter}';joinLate(false)`;
+const OLD_HAND_OVER = `--import=data:text/javascript,import{joinLate}from'${lateJoiners}';joinLate(false)`;
 const sqlite = testEngines().find((e) => e.name === 'sqlite')!;
 
 async function side(late: boolean) {

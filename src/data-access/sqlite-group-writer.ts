@@ -1,25 +1,19 @@
 import type { Knex } from 'knex';
 import type { Database } from './database.js';
-import type { SqliteStep } from './sqlite-thread/connection.js';
 import { GROUP_UNDONE_CODE } from './sqlite-thread/protocol.js';
 import { callTimedOut, RetryTransaction, type CallDeadline } from '../domain/ports.js';
 import { queueSqliteWriter } from './sqlite-writer-turns.js';
 import { mayJoinCommit, overdue, stillDue, withdrawn } from './group-call-deadlines.js';
-import { LateJoiners } from './sqlite-late-joiners.js';
-import { pinnedTransaction, throughStep } from './sqlite-step-transactions.js';
+import { LateJoiners, lateJoiningOn } from './sqlite-late-joiners.js';
+import {
+  pinnedTransaction,
+  stepsOn,
+  throughStep,
+  type StepConnection,
+} from './sqlite-step-transactions.js';
 
 /** Units of work one shared SQLite transaction may hold: bounds the wait of the first caller. */
 export const MAX_GROUP_UNITS = 32;
-
-let lateJoining = true;
-
-/**
- * For measurement only (bench/group-gather-ab.ts): false closes a group of final steps when
- * it starts and hands the file on once its steps are answered, as before late joiners.
- */
-export function joinLate(on: boolean): void {
-  lateJoining = on;
-}
 
 type Outcome =
   | { ok: true; value: unknown }
@@ -66,16 +60,6 @@ async function settleGroup<R>(
     else
       unit.settle(o && !o.ok ? { ok: false, error: o.error } : { ok: false, error: failed.error });
   });
-}
-
-interface StepConnection {
-  openStep(): SqliteStep;
-  holdSteps(): void;
-  releaseSteps(): void;
-}
-
-function stepsOn(connection: unknown): connection is StepConnection {
-  return typeof (connection as Partial<StepConnection> | null)?.openStep === 'function';
 }
 
 /**
@@ -153,7 +137,7 @@ export class SqliteGroupWriter<R> {
         if (due.length === 0) return Promise.resolve();
         if (!due.every((u) => u.step)) return this.commitGroup(due);
         const joiners =
-          lateJoining && due.every((u) => u.final)
+          lateJoiningOn() && due.every((u) => u.final)
             ? (this.joining = new LateJoiners(() => due.length, MAX_GROUP_UNITS))
             : null;
         return this.commitSteps(due, handOff, ahead, joiners).finally(() => {

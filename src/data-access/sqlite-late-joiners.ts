@@ -67,3 +67,18 @@ export class LateJoiners<U> {
     this.posting = this.posting.then(() => post(units));
   }
 }
+
+let lateJoining = true;
+
+/**
+ * For measurement only (bench/group-gather-ab.ts): false closes a group of final steps when
+ * it starts and hands the file on once its steps are answered, as before late joiners.
+ */
+export function joinLate(on: boolean): void {
+  lateJoining = on;
+}
+
+/** Whether groups of final steps take in late units (always, but under joinLate(false)). */
+export function lateJoiningOn(): boolean {
+  return lateJoining;
+}

@@ -26,3 +26,15 @@ export function pinnedTransaction(knex: Knex, connection: unknown): Knex.Transac
     isTransaction: { value: true },
   }) as Knex.Transaction;
 }
+
+/** The writer's connection as a group of one-step units uses it (sqlite-thread/connection.ts). */
+export interface StepConnection {
+  openStep(): SqliteStep;
+  holdSteps(): void;
+  releaseSteps(): void;
+}
+
+/** Whether `connection` takes steps: the SQLite writer's does, another engine's not. */
+export function stepsOn(connection: unknown): connection is StepConnection {
+  return typeof (connection as Partial<StepConnection> | null)?.openStep === 'function';
+}
