@@ -12,18 +12,9 @@ import knexFactory from 'knex';
 import { testEngines } from '../support/database.js';
 import { freePort } from '../support/private-postgres.js';
 import { freshServiceDatabase } from '../support/service-process.js';
-import { BIN, cli, eventually, spawnCollecting } from './support.js';
+import { BIN, cli, eventually, serveAtInfo } from './support.js';
 
-const serve = (env: Record<string, string>) =>
-  spawnCollecting(process.execPath, [BIN, 'serve'], {
-    USER_KEY_SECRET: 'a-secret-of-sixteen-or-more',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    METRICS_PORT: 'off',
-    WORKERS: '1',
-    LOG_LEVEL: 'info',
-    ...env,
-  });
+const serve = serveAtInfo;
 
 interface LogLine {
   level: number;

@@ -12,19 +12,9 @@ import { testEngines } from '../support/database.js';
 import { freePort } from '../support/private-postgres.js';
 import { freshServiceDatabase } from '../support/service-process.js';
 import { signal as fired } from '../support/signal.js';
-import { BIN, eventually, spawnCollecting } from './support.js';
+import { BIN, eventually, serveAtInfo } from './support.js';
 
-/** `serve` as one process on `env`'s database, logging at info, on any free port. */
-const serve = (env: Record<string, string>) =>
-  spawnCollecting(process.execPath, [BIN, 'serve'], {
-    USER_KEY_SECRET: 'a-secret-of-sixteen-or-more',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    METRICS_PORT: 'off',
-    WORKERS: '1',
-    LOG_LEVEL: 'info',
-    ...env,
-  });
+const serve = serveAtInfo;
 
 describe('a stop while the service starts', function () {
   this.timeout(60000);

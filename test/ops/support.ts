@@ -241,6 +241,19 @@ export function spawnCollecting(
   return { child, output: () => out, exited, port };
 }
 
+/** `serve` as one process on `env`'s database, logging at info, on any free port. */
+export function serveAtInfo(env: Record<string, string>): Spawned {
+  return spawnCollecting(process.execPath, [BIN, 'serve'], {
+    USER_KEY_SECRET: 'a-secret-of-sixteen-or-more',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    METRICS_PORT: 'off',
+    WORKERS: '1',
+    LOG_LEVEL: 'info',
+    ...env,
+  });
+}
+
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
