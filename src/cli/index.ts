@@ -183,7 +183,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP['']! + '\n');
     return command === '' ? 2 : 0;
   }
-  if (!(command in HELP)) {
+  if (!Object.hasOwn(HELP, command)) {
     process.stderr.write(`Unknown command "${command}".\n\n${HELP['']}\n`);
     return 2;
   }

@@ -62,6 +62,12 @@ export const ACTIVITY_TYPES: Readonly<Record<string, string>> = {
   SmartCampaignTestTrigger: 'Smart Campaign Test Trigger',
 };
 
+/**
+ * The enum by its names: a Map, not the object's properties, so that a name every object
+ * inherits (toString, constructor, __proto__) is no type.
+ */
+const BY_ENUM_NAME: ReadonlyMap<string, string> = new Map(Object.entries(ACTIVITY_TYPES));
+
 const BY_DISPLAY_NAME = new Map(
   Object.values(ACTIVITY_TYPES).map((name) => [name.toLowerCase(), name]),
 );
@@ -77,7 +83,7 @@ export function activityNameOf(name: string): string | undefined {
 
 /** Filter values are the enum names; an unknown one is ACTIVITY_KEY_BAD, a known one may match nothing. */
 export function activityDisplayName(enumName: string): string {
-  const name = ACTIVITY_TYPES[enumName.trim()];
+  const name = BY_ENUM_NAME.get(enumName.trim());
   if (name === undefined)
     throw new AppError(
       ErrorCode.ACTIVITY_KEY_BAD,
