@@ -5,7 +5,9 @@ import { parseCookies, serializeCookie } from './cookies.js';
 export const SESSION_COOKIE = 'du_admin_session';
 /** Double-submit token of the login form, which has no session to hold a token yet. */
 export const LOGIN_COOKIE = 'du_admin_login';
-export type ConsoleCookie = typeof SESSION_COOKIE | typeof LOGIN_COOKIE;
+/** The page a change just led to, whose "Saved" notice it may show (saved-notice.ts). */
+export const SAVED_COOKIE = 'du_admin_saved';
+export type ConsoleCookie = typeof SESSION_COOKIE | typeof LOGIN_COOKIE | typeof SAVED_COOKIE;
 
 /**
  * Over HTTPS (req.secure: TLS here, or X-Forwarded-Proto when TRUST_PROXY is on) the console's

@@ -3,6 +3,7 @@ import { AppError, ErrorCode, isAppError } from '../../errors.js';
 import { deadlineOf, field, lookupField, position, send, sessionOf } from '../form.js';
 import { addressUrl } from '../layout.js';
 import { addressPage, type AddressSaved } from '../pages/address.js';
+import { redirectSaved, savedOutcome } from '../saved-notice.js';
 import type { RouteContext } from './context.js';
 
 /** The address page (paged) and its form that suppresses or lifts the address. */
@@ -18,7 +19,6 @@ export function addressRoutes({ router, services, logger, listPageSize }: RouteC
           limit: listPageSize,
         })
       : null;
-    const saved = field(req.query, 'saved');
     send(
       res,
       200,
@@ -28,9 +28,7 @@ export function addressRoutes({ router, services, logger, listPageSize }: RouteC
         page,
         historyBefore,
         peopleAfter,
-        saved: ['unsubscribed', 'resubscribed', 'unchanged'].includes(saved)
-          ? (saved as AddressSaved)
-          : null,
+        saved: savedOutcome<AddressSaved>(req, ['unsubscribed', 'resubscribed', 'unchanged']),
       }),
     );
   });
@@ -82,6 +80,6 @@ export function addressRoutes({ router, services, logger, listPageSize }: RouteC
       },
       'operator set an address status',
     );
-    res.redirect(303, `${addressUrl(email)}&saved=${result.outcome}`);
+    redirectSaved(req, res, `${addressUrl(email)}&saved=${result.outcome}`);
   });
 }

@@ -14,6 +14,7 @@ import {
 } from '../pages/person.js';
 import { searchPage } from '../pages/search.js';
 import { searchPeople } from '../people-search.js';
+import { redirectSaved, savedOutcome } from '../saved-notice.js';
 import type { RouteContext } from './context.js';
 
 const SHARING_SHOWN = 20;
@@ -74,7 +75,6 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
     const sharing = lead.email
       ? await services.durableStatus.sharing(lead.email, id, SHARING_SHOWN)
       : null;
-    const saved = field(req.query, 'saved');
     send(
       res,
       200,
@@ -87,9 +87,12 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
         before,
         type,
         fieldLabel: (name) => services.catalogue.find(name)?.displayName ?? name,
-        saved: ['unsubscribed', 'resubscribed', 'unchanged', 'recorded'].includes(saved)
-          ? (saved as SavedOutcome)
-          : null,
+        saved: savedOutcome<SavedOutcome>(req, [
+          'unsubscribed',
+          'resubscribed',
+          'unchanged',
+          'recorded',
+        ]),
       }),
     );
   });
@@ -114,7 +117,7 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
         path: ChangePaths.personDetail(session.operator),
       });
     if (lead.unsubscribed === unsubscribed && !acknowledges) {
-      res.redirect(303, `${personUrl(id)}?saved=unchanged`);
+      redirectSaved(req, res, `${personUrl(id)}?saved=unchanged`);
       return;
     }
     // The opt-out a re-subscribe lifts: the address's status, or, for a person without an
@@ -188,6 +191,6 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
       { operator: session.operator, leadId: id, unsubscribed, outcome, liftedProtected: lifting },
       'operator set Unsubscribed',
     );
-    res.redirect(303, `${personUrl(id)}?saved=${outcome}`);
+    redirectSaved(req, res, `${personUrl(id)}?saved=${outcome}`);
   });
 }
