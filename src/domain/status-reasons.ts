@@ -23,11 +23,17 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A lower-case letter then an upper-case one: where two words of a CamelCase name meet. */
 const CASE_BOUNDARY = /(\p{Ll})(\p{Lu})/gu;
+/**
+ * An upper-case letter then a capitalised word: where an abbreviation that starts a CamelCase
+ * name ends ("ISPComplaint": ISP, Complaint).
+ */
+const ABBREVIATION_END = /(\p{Lu})(?=\p{Lu}\p{Ll})/gu;
 
 /**
  * Whether a suppression's reason names one of `words` (PROTECTED_REASONS): as whole words, in
  * any case, a plural s included ("Spam complaints" names "complaint"), the words of a CamelCase
- * name too ("SpamComplaint", as mail providers' suppression exports name complaints).
+ * name too ("SpamComplaint", as mail providers' suppression exports name complaints; and
+ * "ISPComplaint", whose first word is an abbreviation).
  */
 export function protectedReasonMatcher(
   words: readonly string[],
@@ -38,7 +44,10 @@ export function protectedReasonMatcher(
     'u',
   );
   return (reason) =>
-    reason !== null && pattern.test(reason.replace(CASE_BOUNDARY, '$1 $2').toLowerCase());
+    reason !== null &&
+    pattern.test(
+      reason.replace(CASE_BOUNDARY, '$1 $2').replace(ABBREVIATION_END, '$1 ').toLowerCase(),
+    );
 }
 
 /** The day of an instant, as suppressions are told (2026-03-01, UTC). */

@@ -116,6 +116,20 @@ for (const engine of testEngines()) {
       expect(await flags(email)).to.deep.equal([true, true]);
     });
 
+    it('a CamelCase name that starts with an abbreviation (ISPComplaint, FBLComplaint) is protected too', async () => {
+      // Its words are ISP and Complaint: read as one word, "ispcomplaint", the complaint was a
+      // plain opt-out that any integration's re-subscribe lifted.
+      for (const reason of ['ISPComplaint', 'FBLComplaintReport']) {
+        const email = fresh('abbreviated');
+        const [a] = await suppressedPair(services, email, reason);
+        const before = await snapshot(service.running.database);
+        const res = await rawCall(service.url, resubscribe(a!));
+        expect(faultCode(res.body), `${reason}: ${res.body}`).to.equal(20106);
+        expect(await snapshot(service.running.database)).to.deep.equal(before);
+        expect(await flags(email)).to.deep.equal([true, true]);
+      }
+    });
+
     it('syncMultipleLeads: that record FAILED saying why, the others applied', async () => {
       const email = fresh('batch');
       const [a] = await suppressedPair(services, email, 'complaint');
