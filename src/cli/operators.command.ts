@@ -113,7 +113,15 @@ export async function runOperatorsCommand(
       io.stderr.write(`No stored operator ${name}.\n`);
       return 1;
     }
-    io.stdout.write(`Removed ${name} and ended its sessions.\n`);
+    // Configured in ADMIN_USERS too, whose password wins: that entry still logs in, which is
+    // not the revocation the operator may have meant.
+    const configured = (await operators.list()).some(
+      (o) => o.name === name && o.origin === 'environment',
+    );
+    const stillConfigured = configured
+      ? `${name} is still given in ADMIN_USERS: its password there logs in; remove that entry (and restart) to revoke it.\n`
+      : '';
+    io.stdout.write(`Removed ${name} and ended its sessions.\n${stillConfigured}`);
     return 0;
   }
   io.stderr.write(OPERATORS_HELP + '\n');

@@ -13,6 +13,7 @@ import {
   DEFAULT_PROTECTED_REASONS,
   liftedText,
   protectedReasonMatcher,
+  protectedWordFinder,
   refusedLift,
 } from './status-reasons.js';
 import { mustRecordOptOut, type OptOutStatement } from './acknowledged-opt-outs.js';
@@ -55,6 +56,7 @@ export interface DurableStatusOptions {
 export class DurableStatusService {
   private readonly onPropagation: (people: number) => void;
   private readonly protectedMatch: (reason: string | null) => boolean;
+  private readonly protectedFind: (reason: string | null) => string | null;
   /** PROTECTED_REASONS, lower case. */
   readonly protectedWords: readonly string[];
   private readonly now: () => number;
@@ -66,12 +68,18 @@ export class DurableStatusService {
     this.onPropagation = options.onPropagation ?? (() => undefined);
     this.protectedWords = options.protectedReasons ?? DEFAULT_PROTECTED_REASONS;
     this.protectedMatch = protectedReasonMatcher(this.protectedWords);
+    this.protectedFind = protectedWordFinder(this.protectedWords);
     this.now = options.now ?? Date.now;
   }
 
   /** Whether a suppression with this reason is one only an operator may lift. */
   isProtected(reason: string | null | undefined): boolean {
     return this.protectedMatch(reason ?? null);
+  }
+
+  /** The protected word a reason names (lower case), or null (protectedWordFinder). */
+  protectedWord(reason: string | null): string | null {
+    return this.protectedFind(reason);
   }
 
   /**

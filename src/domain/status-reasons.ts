@@ -23,22 +23,58 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A lower-case letter then an upper-case one: where two words of a CamelCase name meet. */
 const CASE_BOUNDARY = /(\p{Ll})(\p{Lu})/gu;
+/**
+ * An upper-case letter then a capitalised word: where an abbreviation that starts a CamelCase
+ * name ends ("ISPComplaint": ISP, Complaint).
+ */
+const ABBREVIATION_END = /(\p{Lu})(?=\p{Lu}\p{Ll})/gu;
+
+/** A reason as its words are matched: CamelCase names split into words, lower case. */
+const matchedText = (reason: string) =>
+  reason.replace(CASE_BOUNDARY, '$1 $2').replace(ABBREVIATION_END, '$1 ').toLowerCase();
 
 /**
- * Whether a suppression's reason names one of `words` (PROTECTED_REASONS): as whole words, in
- * any case, a plural s included ("Spam complaints" names "complaint"), the words of a CamelCase
- * name too ("SpamComplaint", as mail providers' suppression exports name complaints).
+ * The first of `words` (PROTECTED_REASONS) a suppression's reason names, as matched (lower
+ * case, a plural s kept), or null: as whole words, in any case, a plural s included ("Spam
+ * complaints" names "complaint"), the words of a CamelCase name too ("SpamComplaint", as mail
+ * providers' suppression exports name complaints; and "ISPComplaint", whose first word is an
+ * abbreviation).
  */
-export function protectedReasonMatcher(
+export function protectedWordFinder(
   words: readonly string[],
-): (reason: string | null) => boolean {
-  if (words.length === 0) return () => false;
+): (reason: string | null) => string | null {
+  if (words.length === 0) return () => null;
   const pattern = new RegExp(
     `(?<![\\p{L}\\p{N}])(?:${words.map((w) => escapeRegExp(w.toLowerCase())).join('|')})s?(?![\\p{L}\\p{N}])`,
     'u',
   );
-  return (reason) =>
-    reason !== null && pattern.test(reason.replace(CASE_BOUNDARY, '$1 $2').toLowerCase());
+  return (reason) => (reason === null ? null : (pattern.exec(matchedText(reason))?.[0] ?? null));
+}
+
+/** Whether a suppression's reason names one of `words` (protectedWordFinder). */
+export function protectedReasonMatcher(
+  words: readonly string[],
+): (reason: string | null) => boolean {
+  const find = protectedWordFinder(words);
+  return (reason) => find(reason) !== null;
+}
+
+/**
+ * `reason` cut to `max` characters. A protected word it names only past them is written at the
+ * end of the cut (`… complaint`): cut off, it left a complaint a plain opt-out that any path's
+ * re-subscribe lifts.
+ */
+export function shortenedReason(
+  reason: string,
+  max: number,
+  protectedWord: (reason: string | null) => string | null,
+): string {
+  if (reason.length <= max) return reason;
+  const cut = reason.slice(0, max);
+  const word = protectedWord(reason);
+  if (word === null || protectedWord(cut) !== null) return cut;
+  const tail = `\u2026 ${word}`;
+  return `${reason.slice(0, max - tail.length).trimEnd()}${tail}`;
 }
 
 /** The day of an instant, as suppressions are told (2026-03-01, UTC). */

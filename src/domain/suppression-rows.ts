@@ -2,6 +2,7 @@ import { parseDateTime, type DateForm } from '../calendar-dates.js';
 import { AppError } from '../errors.js';
 import { ChangePaths } from './change-paths.js';
 import { emailKey, validateEmail } from './email-key.js';
+import { shortenedReason } from './status-reasons.js';
 
 /**
  * A suppression list's lines as the import reads them: what makes one rejected, and what of
@@ -105,6 +106,8 @@ export function importEntry(
   row: SuppressionRow,
   now: () => number,
   actor: string | undefined,
+  /** The protected word a reason names (PROTECTED_REASONS): kept when the reason is cut. */
+  protectedWord: (reason: string | null) => string | null = () => null,
 ): ImportEntry | string {
   const undecoded = undecodedCell(row);
   if (undecoded !== undefined) return `the ${undecoded} is not UTF-8 text (save the file as UTF-8)`;
@@ -129,7 +132,9 @@ export function importEntry(
     if (given > at) return 'date is in the future';
     at = given;
   }
-  const reason = row.reason?.trim() ? row.reason.trim().slice(0, MAX_REASON) : null;
+  const reason = row.reason?.trim()
+    ? shortenedReason(row.reason.trim(), MAX_REASON, protectedWord)
+    : null;
   const source = row.source?.trim()
     ? withoutActor(row.source.trim(), actor).slice(0, MAX_SOURCE)
     : ChangePaths.suppressionImport().source;

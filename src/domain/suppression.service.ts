@@ -104,7 +104,7 @@ export class SuppressionService {
       if (next.done) break;
       const row = next.value;
       counts.rows++;
-      const entry = importEntry(row, this.now, options.actor);
+      const entry = importEntry(row, this.now, options.actor, (r) => this.durable.protectedWord(r));
       if (typeof entry === 'string') {
         reject({ line: row.line, email: row.email, why: entry });
         continue;

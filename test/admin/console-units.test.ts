@@ -75,6 +75,10 @@ describe('console building blocks', () => {
     // A word of a CamelCase name is a word.
     expect(isProtectedReason('SpamComplaint')).to.equal(true);
     expect(isProtectedReason('ComplaintFeedbackLoop')).to.equal(true);
+    // An abbreviation that starts one ends before the capital of the next word.
+    expect(isProtectedReason('ISPComplaint')).to.equal(true);
+    expect(isProtectedReason('FBLComplaints')).to.equal(true);
+    expect(isProtectedReason('ISPComplaintlike')).to.equal(false);
     expect(isProtectedReason('Uncomplaintlike')).to.equal(false);
     expect(isProtectedReason(null)).to.equal(false);
   });

@@ -15,7 +15,12 @@ interface Run {
 }
 
 /** The CLI as a user runs it (the built binary), over the test service's database. */
-function cli(svc: TestService, args: string[], stdin = ''): Promise<Run> {
+function cli(
+  svc: TestService,
+  args: string[],
+  stdin = '',
+  env: Record<string, string> = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BUILT_CLI, ...args], {
       env: {
@@ -23,6 +28,7 @@ function cli(svc: TestService, args: string[], stdin = ''): Promise<Run> {
         DATABASE_URL: svc.config.databaseUrl,
         DATA_DIR: svc.config.dataDir,
         LOG_LEVEL: 'silent',
+        ...env,
       },
     });
     let stdout = '';
@@ -63,6 +69,21 @@ for (const engine of testEngines()) {
       expect(removed.code).to.equal(0);
       expect((await client.get('/admin/')).status).to.equal(303);
       expect((await cli(svc, ['operators', 'remove', 'dora'])).code).to.equal(1);
+    });
+
+    it('remove of an operator also in ADMIN_USERS says that name still logs in', async () => {
+      // Stored by a run without ADMIN_USERS, then configured too: the configured password wins,
+      // so removing the stored one ends its sessions but not its access.
+      const added = await cli(svc, ['operators', 'add', 'erin', '--password', 'erin password 1']);
+      expect(added.code, added.stderr).to.equal(0);
+      const env = { ADMIN_USERS: 'erin:erin password 2' };
+      const removed = await cli(svc, ['operators', 'remove', 'erin'], '', env);
+      expect(removed.code, removed.stderr).to.equal(0);
+      expect(removed.stdout).to.match(/erin is still given in ADMIN_USERS/);
+      // Only stored: removed, nothing more said.
+      await cli(svc, ['operators', 'add', 'fred', '--password', 'fred password 1']);
+      const plain = await cli(svc, ['operators', 'remove', 'fred'], '', env);
+      expect(plain.stdout).to.equal('Removed fred and ended its sessions.\n');
     });
 
     it('takes --password, refuses a short password or a taken name, explains its usage', async () => {

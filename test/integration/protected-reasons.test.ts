@@ -116,6 +116,38 @@ for (const engine of testEngines()) {
       expect(await flags(email)).to.deep.equal([true, true]);
     });
 
+    it('a CamelCase name that starts with an abbreviation (ISPComplaint, FBLComplaint) is protected too', async () => {
+      // Its words are ISP and Complaint: read as one word, "ispcomplaint", the complaint was a
+      // plain opt-out that any integration's re-subscribe lifted.
+      for (const reason of ['ISPComplaint', 'FBLComplaintReport']) {
+        const email = fresh('abbreviated');
+        const [a] = await suppressedPair(services, email, reason);
+        const before = await snapshot(service.running.database);
+        const res = await rawCall(service.url, resubscribe(a!));
+        expect(faultCode(res.body), `${reason}: ${res.body}`).to.equal(20106);
+        expect(await snapshot(service.running.database)).to.deep.equal(before);
+        expect(await flags(email)).to.deep.equal([true, true]);
+      }
+    });
+
+    it('an imported reason cut to 1,000 characters keeps the protected word it held past them', async () => {
+      // A provider's diagnostic text kept as the reason, the complaint named at its end: the
+      // cut reason named none, and any integration's re-subscribe lifted the complaint.
+      const diagnostic = 'Feedback report from the receiving provider. '.repeat(25);
+      for (const reason of [`${diagnostic}Type: complaint`, `${'x'.repeat(995)} complaint`]) {
+        const email = fresh('long');
+        const [a] = await suppressedPair(services, email, reason);
+        const stored = (await services.durableStatus.explain(email)).status!.reason!;
+        expect(stored.length).to.be.at.most(1000);
+        expect(stored.startsWith(reason.slice(0, 900))).to.equal(true);
+        const before = await snapshot(service.running.database);
+        const res = await rawCall(service.url, resubscribe(a!));
+        expect(faultCode(res.body), res.body).to.equal(20106);
+        expect(await snapshot(service.running.database)).to.deep.equal(before);
+        expect(await flags(email)).to.deep.equal([true, true]);
+      }
+    });
+
     it('syncMultipleLeads: that record FAILED saying why, the others applied', async () => {
       const email = fresh('batch');
       const [a] = await suppressedPair(services, email, 'complaint');
