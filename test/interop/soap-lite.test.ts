@@ -20,6 +20,8 @@ const SOAP_LITE = '/usr/share/perl5/SOAP/Lite.pm';
  * mergeLeads, deleteLead, listMObjects, describeMObject, and an operation not served.
  */
 const OPERATIONS = path.join(INTEROP_DIR, 'clients', 'soap_lite_operations.pl');
+/** Values outside ASCII, which SOAP::Lite's autotyping sends as xsd:base64Binary. */
+const NON_ASCII = path.join(INTEROP_DIR, 'clients', 'soap_lite_non_ascii.pl');
 
 interface OperationsRun {
   client: string;
@@ -90,6 +92,30 @@ for (const engine of testEngines()) {
       expect(out.people).to.deep.equal(
         Array(3).fill({ Company: 'Acme', LeadSource: 'Perl import' }),
       );
+    });
+
+    it('values outside ASCII, sent as xsd:base64Binary by its autotyping, are stored as their text', async () => {
+      const r = await run('perl', [
+        NON_ASCII,
+        service!.url,
+        TEST_USER.userId,
+        TEST_USER.encryptionKey,
+      ]);
+      const out = parseReport<{
+        base64: number;
+        returned: Record<string, string>;
+        stored: Record<string, string>;
+      }>('soap_lite_non_ascii.pl', r);
+      expect(out.base64, 'SOAP::Lite wrote the four as base64Binary').to.equal(4);
+      const expected = {
+        City: '東京',
+        Company: 'Grüße GmbH',
+        FirstName: 'Zoë',
+        LastName: 'Müller',
+        Title: 'Plain ASCII',
+      };
+      expect(out.returned, 'syncLead returnLead').to.deep.equal(expected);
+      expect(out.stored, 'getLead').to.deep.equal(expected);
     });
 
     it('getMultipleLeads (keys paged, update date), getLeadChanges, mergeLeads, deleteLead, listMObjects, describeMObject; an unserved operation a fault', async () => {
