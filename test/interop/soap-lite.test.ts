@@ -22,6 +22,8 @@ const SOAP_LITE = '/usr/share/perl5/SOAP/Lite.pm';
 const OPERATIONS = path.join(INTEROP_DIR, 'clients', 'soap_lite_operations.pl');
 /** Values outside ASCII, which SOAP::Lite's autotyping sends as xsd:base64Binary. */
 const NON_ASCII = path.join(INTEROP_DIR, 'clients', 'soap_lite_non_ascii.pl');
+/** Lists given as Perl array references, which SOAP::Lite sends as SOAP-ENC arrays of items. */
+const ARRAY_REFS = path.join(INTEROP_DIR, 'clients', 'soap_lite_array_refs.pl');
 
 interface OperationsRun {
   client: string;
@@ -116,6 +118,30 @@ for (const engine of testEngines()) {
       };
       expect(out.returned, 'syncLead returnLead').to.deep.equal(expected);
       expect(out.stored, 'getLead').to.deep.equal(expected);
+    });
+
+    it('lists given as Perl array references (SOAP-ENC arrays of items): records, attributes, keys, activity types, key lists', async () => {
+      const r = await run('perl', [
+        ARRAY_REFS,
+        service!.url,
+        TEST_USER.userId,
+        TEST_USER.encryptionKey,
+      ]);
+      const out = parseReport<{
+        arrays: number;
+        statuses: string[];
+        ids: number[];
+        found: { id: number; FirstName: string; City: string }[];
+        changed: number[];
+        merge: string;
+      }>('soap_lite_array_refs.pl', r);
+      expect(out.arrays, 'SOAP::Lite sent SOAP-ENC arrays').to.equal(10);
+      expect(out.statuses).to.deep.equal(['CREATED', 'CREATED', 'CREATED']);
+      expect(out.found).to.deep.equal(
+        out.ids.map((id) => ({ id, FirstName: 'Perl', City: 'Lisbon' })),
+      );
+      expect(out.changed, 'their New Lead activities').to.deep.equal(out.ids);
+      expect(out.merge).to.equal('MERGED');
     });
 
     it('getMultipleLeads (keys paged, update date), getLeadChanges, mergeLeads, deleteLead, listMObjects, describeMObject; an unserved operation a fault', async () => {
