@@ -96,7 +96,7 @@ for (const engine of testEngines()) {
       );
     });
 
-    it('values outside ASCII, sent as xsd:base64Binary by its autotyping, are stored as their text', async () => {
+    it('values outside ASCII, sent as xsd:base64Binary by its autotyping (or as text without it), are stored as their text', async () => {
       const r = await run('perl', [
         NON_ASCII,
         service!.url,
@@ -107,6 +107,7 @@ for (const engine of testEngines()) {
         base64: number;
         returned: Record<string, string>;
         stored: Record<string, string>;
+        untyped: Record<string, string>;
       }>('soap_lite_non_ascii.pl', r);
       expect(out.base64, 'SOAP::Lite wrote the four as base64Binary').to.equal(4);
       const expected = {
@@ -118,6 +119,12 @@ for (const engine of testEngines()) {
       };
       expect(out.returned, 'syncLead returnLead').to.deep.equal(expected);
       expect(out.stored, 'getLead').to.deep.equal(expected);
+      // Untyped, a Perl byte string is written as the characters Perl holds: its bytes each a
+      // character of ISO-8859-1, which the service stores as sent.
+      expect(out.untyped, 'autotype(0): written as text').to.deep.equal({
+        ...expected,
+        Company: Buffer.from('Grüße GmbH', 'utf8').toString('latin1'),
+      });
     });
 
     it('lists given as Perl array references (SOAP-ENC arrays of items): records, attributes, keys, activity types, key lists', async () => {

@@ -6,7 +6,8 @@
 #
 #   perl soap_lite_non_ascii.pl ENDPOINT_URL USER_ID ENCRYPTION_KEY
 #
-# syncLead creates a person with such values (returnLead), getLead reads it back by its address.
+# syncLead creates a person with such values (returnLead), getLead reads it back by its address;
+# then the same with autotyping off.
 # Prints one JSON line: how many values went out as base64Binary, and the values SOAP::Lite read
 # from each answer. test/interop/soap-lite.test.ts runs it.
 use strict;
@@ -53,10 +54,25 @@ my $read = ok('getLead', $mktows->call('paramsGetLead',
 my ($lead) = all_of($read, '//successGetLead/result/leadRecordList/leadRecord');
 my $stored = attributes_of($lead);
 
+# The same values with autotyping off (->autotype(0), as integrations set it to send no
+# xsi:type): written as text, UTF-8.
+$mktows->soap->autotype(0);
+my $untyped_email = "untyped-$email";
+ok('syncLead untyped', $mktows->call('paramsSyncLead',
+    struct('leadRecord', field(Email => $untyped_email), struct('leadAttributeList', map {
+        struct('attribute', field(attrName => $_), field(attrValue => $sent{$_}))
+    } sort keys %sent)),
+    field(returnLead => 'false')));
+my $untyped_read = ok('getLead untyped', $mktows->call('paramsGetLead',
+    struct('leadKey', field(keyType => 'EMAIL'), field(keyValue => $untyped_email))));
+my ($untyped_lead) = all_of($untyped_read, '//successGetLead/result/leadRecordList/leadRecord');
+my $untyped = attributes_of($untyped_lead);
+
 my @names = sort keys %sent;
 print JSON::PP->new->utf8->canonical->encode({
     client   => "SOAP::Lite $SOAP::Lite::VERSION",
     base64   => $base64,
     returned => { map { $_ => $returned->{$_} } @names },
     stored   => { map { $_ => $stored->{$_} } @names },
+    untyped  => { map { $_ => $untyped->{$_} } @names },
 }), "\n";
