@@ -50,7 +50,10 @@ export function unwrapEncodedArrays(xml: string, maxLength: number): string {
   };
 
   /** The content of the element at `open`, its arrays written as the elements they stand for. */
-  const content = (open: number): boolean => {
+  const content = (open: number, depth: number): boolean => {
+    // Arrays within items, each one frame of this recursion: deeper than the guard lets any
+    // envelope be, the body is left for it to refuse (thousands overflowed the stack).
+    if (depth > MAX_ARRAY_DEPTH) return false;
     const close = tokens[open]!.match;
     let at = tokens[open]!.end;
     for (let i = open + 1; i < close; i++) {
@@ -73,7 +76,7 @@ export function unwrapEncodedArrays(xml: string, maxLength: number): string {
           continue;
         }
         emit(`<${t.name}${attributes}>`);
-        if (!content(item)) return false;
+        if (!content(item, depth + 1)) return false;
         emit(`</${t.name}>`);
       }
       unwrapped = true;
@@ -85,7 +88,7 @@ export function unwrapEncodedArrays(xml: string, maxLength: number): string {
   };
 
   emit(xml.slice(0, tokens[operation]!.end));
-  if (!content(operation)) return xml;
+  if (!content(operation, 0)) return xml;
   if (!unwrapped) return xml;
   emit(xml.slice(tokens[tokens[operation]!.match]!.start));
   return out.join('');
@@ -97,6 +100,8 @@ export function mayHoldEncodedArrays(xml: string): boolean {
 }
 
 const MAX_GROWTH = 2;
+/** The envelope guard's own nesting limit: no deeper body passes it. */
+const MAX_ARRAY_DEPTH = 64;
 const ARRAY_TYPE = /\s[^\s=]*:type\s*=\s*["'][^"':]*:Array["']/;
 
 /** An element typed as SOAP encoding's Array (its xsi:type, whatever the prefixes). */

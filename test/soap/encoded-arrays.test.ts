@@ -98,5 +98,18 @@ for (const engine of testEngines()) {
       const none = await call(getLead('enc-text@example.com'));
       expect(faultCode(none.body), 'nothing stored').to.equal(20103);
     });
+
+    it('refuses arrays nested past the envelope’s depth limit as any such body (20012), never an internal error', async () => {
+      // Within MAX_BODY_BYTES (1 MiB): a body larger is refused for its size before this.
+      const depth = 16000;
+      const open = '<attribute xsi:type="SOAP-ENC:Array"><item>'.repeat(depth);
+      const close = '</item></attribute>'.repeat(depth);
+      const r = await call(
+        `<ns1:paramsSyncLead ${ENC}><leadRecord><Email>enc-deep@example.com</Email><leadAttributeList>` +
+          `${open}${close}</leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`,
+      );
+      expect(faultCode(r.body), r.body.slice(0, 2000)).to.equal(20012);
+      expect(r.body).to.not.contain('larger than');
+    });
   });
 }
