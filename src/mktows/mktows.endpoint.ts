@@ -31,6 +31,7 @@ import { closeWhenBodyUnread, createSoapListener, sendXml } from '../soap-transp
 import { elementTree as createElementTree } from '../soap-transport/schema-elements.js';
 import { LEAD_RECORD_READ_ALSO } from './lead-record.mapper.js';
 import { inlineMultiRefs, mayHoldMultiRefs } from '../soap-transport/multi-refs.js';
+import { unwrapEncodedArrays } from '../soap-transport/encoded-arrays.js';
 import { clientLimitKey } from '../networks.js';
 
 export interface EndpointOptions {
@@ -233,6 +234,9 @@ export async function createMktowsEndpoint(
           if (head.outcome || authenticator.anonymousAllowed)
             xml = inlineMultiRefs(xml, options.maxBodyBytes);
         }
+        // SOAP-ENC arrays (PHP's SoapClient without a WSDL, Axis 1 rpc/encoded) as the
+        // repeated elements they stand for; at most twice the text, so no header check first.
+        xml = unwrapEncodedArrays(xml, options.maxBodyBytes);
         if (
           requestReader &&
           (head.outcome || bytes.length <= HEAD_BYTES) &&

@@ -107,9 +107,9 @@ const MAX_GROWTH = 8;
 const HREF = /\shref\s*=\s*["']#/;
 const TAG =
   /<(?:(\/)?([^\s/>!?]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/)?>|!--[\s\S]*?-->|!\[CDATA\[[\s\S]*?\]\]>|\?[\s\S]*?\?>)/y;
-const ATTRIBUTE = /([^\s=]+)\s*=\s*("([^"]*)"|'([^']*)')/g;
+export const ATTRIBUTE = /([^\s=]+)\s*=\s*("([^"]*)"|'([^']*)')/g;
 
-interface Token {
+export interface Token {
   kind: 'open' | 'close' | 'other';
   name: string;
   attributes: string;
@@ -121,7 +121,7 @@ interface Token {
 }
 
 /** The tags of `xml` in order, or null where it is not what SOAP stacks write. */
-function tokenize(xml: string): Token[] | null {
+export function tokenize(xml: string): Token[] | null {
   const tokens: Token[] = [];
   const open: number[] = [];
   let at = xml.indexOf('<');
@@ -165,7 +165,7 @@ function tokenize(xml: string): Token[] | null {
 }
 
 /** The Body's child elements (token indexes) and the index of the Body's end. */
-function bodyChildren(tokens: Token[]): { children: number[]; close: number } | null {
+export function bodyChildren(tokens: Token[]): { children: number[]; close: number } | null {
   const body = tokens.findIndex(
     (t) => t.kind === 'open' && t.depth === 1 && localName(t.name) === 'Body',
   );
@@ -179,9 +179,9 @@ function bodyChildren(tokens: Token[]): { children: number[]; close: number } | 
   return { children, close };
 }
 
-const localName = (name: string) => name.slice(name.indexOf(':') + 1);
+export const localName = (name: string) => name.slice(name.indexOf(':') + 1);
 
-function attributeValue(attributes: string, local: string): string | undefined {
+export function attributeValue(attributes: string, local: string): string | undefined {
   for (const m of attributes.matchAll(ATTRIBUTE)) {
     if (localName(m[1]!) === local && !m[1]!.startsWith('xmlns')) return m[3] ?? m[4];
   }

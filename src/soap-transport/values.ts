@@ -1,5 +1,6 @@
 import { parseDateTime, XSD_DATE_TIME } from '../calendar-dates.js';
 import { AppError, ErrorCode } from '../errors.js';
+import { base64Text, isBase64Type } from './base64-values.js';
 
 /** What node-soap hands a handler: nested plain objects, arrays and (thanks to our deserializers) raw text. */
 export type Raw = unknown;
@@ -111,14 +112,18 @@ function typedText(v: Raw, name: string): string | undefined {
   if (!isObject(v) || !Object.hasOwn(v, '$value')) return undefined;
   const attributes = object(v.attributes);
   if (!attributes || Object.keys(v).length !== 2) return undefined;
+  let base64 = false;
   for (const [attribute, value] of Object.entries(attributes)) {
     if (!harmlessAttribute(attribute, value))
       throw new AppError(
         ErrorCode.BAD_PARAMETER,
         `${name} must be text: its attribute ${attribute.slice(0, 64)} is not read`,
       );
+    if (attribute.slice(attribute.indexOf(':') + 1) === 'type' && isBase64Type(value))
+      base64 = true;
   }
   const value = v.$value;
+  if (typeof value === 'string' && base64) return base64Text(value, name);
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
     ? String(value)
     : undefined;

@@ -20,6 +20,10 @@ const SOAP_LITE = '/usr/share/perl5/SOAP/Lite.pm';
  * mergeLeads, deleteLead, listMObjects, describeMObject, and an operation not served.
  */
 const OPERATIONS = path.join(INTEROP_DIR, 'clients', 'soap_lite_operations.pl');
+/** Values outside ASCII, which SOAP::Lite's autotyping sends as xsd:base64Binary. */
+const NON_ASCII = path.join(INTEROP_DIR, 'clients', 'soap_lite_non_ascii.pl');
+/** Lists given as Perl array references, which SOAP::Lite sends as SOAP-ENC arrays of items. */
+const ARRAY_REFS = path.join(INTEROP_DIR, 'clients', 'soap_lite_array_refs.pl');
 
 interface OperationsRun {
   client: string;
@@ -90,6 +94,61 @@ for (const engine of testEngines()) {
       expect(out.people).to.deep.equal(
         Array(3).fill({ Company: 'Acme', LeadSource: 'Perl import' }),
       );
+    });
+
+    it('values outside ASCII, sent as xsd:base64Binary by its autotyping (or as text without it), are stored as their text', async () => {
+      const r = await run('perl', [
+        NON_ASCII,
+        service!.url,
+        TEST_USER.userId,
+        TEST_USER.encryptionKey,
+      ]);
+      const out = parseReport<{
+        base64: number;
+        returned: Record<string, string>;
+        stored: Record<string, string>;
+        untyped: Record<string, string>;
+      }>('soap_lite_non_ascii.pl', r);
+      expect(out.base64, 'SOAP::Lite wrote the four as base64Binary').to.equal(4);
+      const expected = {
+        City: '東京',
+        Company: 'Grüße GmbH',
+        FirstName: 'Zoë',
+        LastName: 'Müller',
+        Title: 'Plain ASCII',
+      };
+      expect(out.returned, 'syncLead returnLead').to.deep.equal(expected);
+      expect(out.stored, 'getLead').to.deep.equal(expected);
+      // Untyped, a Perl byte string is written as the characters Perl holds: its bytes each a
+      // character of ISO-8859-1, which the service stores as sent.
+      expect(out.untyped, 'autotype(0): written as text').to.deep.equal({
+        ...expected,
+        Company: Buffer.from('Grüße GmbH', 'utf8').toString('latin1'),
+      });
+    });
+
+    it('lists given as Perl array references (SOAP-ENC arrays of items): records, attributes, keys, activity types, key lists', async () => {
+      const r = await run('perl', [
+        ARRAY_REFS,
+        service!.url,
+        TEST_USER.userId,
+        TEST_USER.encryptionKey,
+      ]);
+      const out = parseReport<{
+        arrays: number;
+        statuses: string[];
+        ids: number[];
+        found: { id: number; FirstName: string; City: string }[];
+        changed: number[];
+        merge: string;
+      }>('soap_lite_array_refs.pl', r);
+      expect(out.arrays, 'SOAP::Lite sent SOAP-ENC arrays').to.equal(10);
+      expect(out.statuses).to.deep.equal(['CREATED', 'CREATED', 'CREATED']);
+      expect(out.found).to.deep.equal(
+        out.ids.map((id) => ({ id, FirstName: 'Perl', City: 'Lisbon' })),
+      );
+      expect(out.changed, 'their New Lead activities').to.deep.equal(out.ids);
+      expect(out.merge).to.equal('MERGED');
     });
 
     it('getMultipleLeads (keys paged, update date), getLeadChanges, mergeLeads, deleteLead, listMObjects, describeMObject; an unserved operation a fault', async () => {

@@ -1,7 +1,8 @@
 /**
  * What real old clients send that the vendor's server took: a returnLead their client classes
  * never set (PHP SoapClient writes <returnLead/>), and SOAP encoding's multi-reference values
- * (SOAP::Lite for a shared Perl reference, Axis 1 in rpc/encoded calls): read in place.
+ * (SOAP::Lite for a shared Perl reference, Axis 1 in rpc/encoded calls): read in place; values
+ * SOAP::Lite's autotyping sends as base64: read as their text.
  * The toolkits themselves run in test/interop (php-legacy-client, soap-lite).
  */
 import { expect } from 'chai';
@@ -68,6 +69,59 @@ for (const engine of testEngines()) {
       );
       expect(faultCode(unread.body), unread.body).to.equal(20110);
       expect(unread.body).to.contain('keyValue must be text: its attribute format is not read');
+    });
+
+    it('reads a value typed xsd:base64Binary or SOAP-ENC:base64 (SOAP::Lite’s autotyping of text outside ASCII) as its text', async () => {
+      const XSD = 'xmlns:xsd="http://www.w3.org/2001/XMLSchema"';
+      const ENC = 'xmlns:enc="http://schemas.xmlsoap.org/soap/encoding/"';
+      const b64 = (text: string, encoding: BufferEncoding = 'utf8') =>
+        Buffer.from(text, encoding).toString('base64');
+      const attr = (name: string, type: string, value: string) =>
+        `<attribute><attrName>${name}</attrName><attrValue xsi:type="${type}">${value}</attrValue></attribute>`;
+      const sync = await call(
+        `<ns1:paramsSyncLead ${XSD} ${ENC}><leadRecord><Email xsi:type="xsd:base64Binary">${b64('zoë@example.com')}</Email>` +
+          `<leadAttributeList>${attr('FirstName', 'xsd:base64Binary', b64('Zoë'))}` +
+          // ISO-8859-1 bytes (not UTF-8), wrapped as MIME base64 wraps long lines
+          attr(
+            'LastName',
+            'xsd:base64Binary',
+            `${b64('Mü', 'latin1').slice(0, 2)}\n${b64('Mü', 'latin1').slice(2)}`,
+          ) +
+          `${attr('City', 'enc:base64', b64('東京'))}${attr('Title', 'xsd:string', 'Wm/Dqw==')}</leadAttributeList></leadRecord>` +
+          '<returnLead>true</returnLead></ns1:paramsSyncLead>',
+      );
+      expect(sync.status, sync.body).to.equal(200);
+      expect(sync.body).to.contain('<Email>zoë@example.com</Email>');
+      for (const [name, value] of [
+        ['City', '東京'],
+        ['FirstName', 'Zoë'],
+        ['LastName', 'Mü'],
+        ['Title', 'Wm/Dqw=='],
+      ])
+        expect(sync.body, name).to.contain(
+          `<attrName>${name}</attrName><attrType>string</attrType><attrValue>${value}</attrValue>`,
+        );
+      const key = await call(
+        `<ns1:paramsGetLead ${XSD}><leadKey><keyType>EMAIL</keyType>` +
+          `<keyValue xsi:type="xsd:base64Binary">${b64('ZOË@example.com')}</keyValue></leadKey></ns1:paramsGetLead>`,
+      );
+      expect(key.status, key.body).to.equal(200);
+      expect(key.body).to.contain('<Email>zoë@example.com</Email>');
+      for (const [value, why] of [
+        ['not base64!', 'is typed xsd:base64Binary but its text is not base64'],
+        ['Wm9', 'is typed xsd:base64Binary but its text is not base64'],
+        [
+          b64('a\u0000b'),
+          'is typed xsd:base64Binary and decodes to a character XML text cannot hold',
+        ],
+      ]) {
+        const bad = await call(
+          `<ns1:paramsGetLead ${XSD}><leadKey><keyType>EMAIL</keyType>` +
+            `<keyValue xsi:type="xsd:base64Binary">${value}</keyValue></leadKey></ns1:paramsGetLead>`,
+        );
+        expect(faultCode(bad.body), bad.body).to.equal(20110);
+        expect(bad.body).to.contain(`keyValue ${why}`);
+      }
     });
 
     describe('multi-reference values (href="#id" to a Body child with that id)', () => {

@@ -1,0 +1,155 @@
+import {
+  ATTRIBUTE,
+  attributeValue,
+  bodyChildren,
+  localName,
+  tokenize,
+  type Token,
+} from './multi-refs.js';
+import { notUnderstood } from './xml-lexis.js';
+
+/**
+ * SOAP encoding's arrays, as PHP's SoapClient without a WSDL (its default rpc/encoded mode)
+ * writes a PHP list, and Axis 1 an array in rpc/encoded calls: the repeated element of the
+ * schema (`attribute`, `leadRecord`, `stringItem`, `activityType`, `keyList`) written once,
+ * typed `SOAP-ENC:Array`, its values as children (`item`):
+ *
+ *     <attribute SOAP-ENC:arrayType="SOAP-ENC:Struct[2]" xsi:type="SOAP-ENC:Array">
+ *       <item xsi:type="SOAP-ENC:Struct"><attrName>FirstName</attrName>…</item><item>…</item>
+ *     </attribute>
+ *
+ * A server reading values by their `xsi:type`, as PHP's SoapServer does with the mktows WSDL
+ * (the vendor's answers bear its prefixes), reads the list; the envelope guard and the readers
+ * take the schema's shape, so each such array is first written as the elements it stands for:
+ * one `<attribute>` per item, with the item's attributes (and the array element's namespace
+ * declarations) and content. Arrays within items are unwrapped too.
+ *
+ * Anything else is left as it is, for the guard to judge: an array with no item, or with
+ * members named otherwise (a wrapper typed as an array, its members the schema's), text beside
+ * the items, an array in an envelope this scanner does not follow. The rewrite may not make the body larger than
+ * `maxLength` or twice what was sent (20012).
+ */
+export function unwrapEncodedArrays(xml: string, maxLength: number): string {
+  if (!mayHoldEncodedArrays(xml)) return xml;
+  const tokens = tokenize(xml);
+  if (!tokens) return xml;
+  const body = bodyChildren(tokens);
+  if (!body || body.children.length !== 1) return xml;
+  const operation = body.children[0]!;
+  if (tokens[operation]!.match === operation) return xml;
+
+  const cap = Math.min(maxLength, xml.length * MAX_GROWTH);
+  const out: string[] = [];
+  let length = 0;
+  let unwrapped = false;
+  const emit = (s: string) => {
+    length += s.length;
+    if (length > cap)
+      throw notUnderstood(`The SOAP-ENC arrays of the SOAP Body make it over ${cap} characters`);
+    out.push(s);
+  };
+
+  /** The content of the element at `open`, its arrays written as the elements they stand for. */
+  const content = (open: number, depth: number): boolean => {
+    // Arrays within items, each one frame of this recursion: deeper than the guard lets any
+    // envelope be, the body is left for it to refuse (thousands overflowed the stack).
+    if (depth > MAX_ARRAY_DEPTH) return false;
+    const close = tokens[open]!.match;
+    let at = tokens[open]!.end;
+    for (let i = open + 1; i < close; i++) {
+      const t = tokens[i]!;
+      if (t.kind !== 'open' || !isEncodedArray(t)) continue;
+      const items = childElements(tokens, i);
+      // Members named as the schema's (Axis 1 types a wrapper such as leadRecordList so, its
+      // leadRecord members in place): already the schema's shape. No mktows element is named
+      // item, so only what would be refused is rewritten.
+      if (!items.length || !items.every((item) => localName(tokens[item]!.name) === 'item'))
+        continue;
+      if (!onlySpaceAround(xml, tokens, i, items)) return false;
+      emit(xml.slice(at, t.start));
+      const declarations = namespaceDeclarations(t.attributes);
+      for (const item of items) {
+        const own = tokens[item]!;
+        const attributes = mergedAttributes(declarations, own.attributes);
+        if (own.match === item) {
+          emit(`<${t.name}${attributes}/>`);
+          continue;
+        }
+        emit(`<${t.name}${attributes}>`);
+        if (!content(item, depth + 1)) return false;
+        emit(`</${t.name}>`);
+      }
+      unwrapped = true;
+      i = t.match;
+      at = tokens[i]!.end;
+    }
+    emit(xml.slice(at, tokens[close]!.start));
+    return true;
+  };
+
+  emit(xml.slice(0, tokens[operation]!.end));
+  if (!content(operation, 0)) return xml;
+  if (!unwrapped) return xml;
+  emit(xml.slice(tokens[tokens[operation]!.match]!.start));
+  return out.join('');
+}
+
+/** Whether `xml` may hold such an array: one plain search tells nearly every body it holds none. */
+export function mayHoldEncodedArrays(xml: string): boolean {
+  return xml.includes(':Array') && ARRAY_TYPE.test(xml);
+}
+
+const MAX_GROWTH = 2;
+/** The envelope guard's own nesting limit: no deeper body passes it. */
+const MAX_ARRAY_DEPTH = 64;
+const ARRAY_TYPE = /\s[^\s=]*:type\s*=\s*["'][^"':]*:Array["']/;
+
+/** An element typed as SOAP encoding's Array (its xsi:type, whatever the prefixes). */
+function isEncodedArray(t: Token): boolean {
+  const type = attributeValue(t.attributes, 'type');
+  return type !== undefined && type.includes(':') && localName(type) === 'Array';
+}
+
+/** The element children of the element at `open` (none when it is self-closing). */
+function childElements(tokens: Token[], open: number): number[] {
+  const t = tokens[open]!;
+  const items: number[] = [];
+  for (let i = open + 1; i < t.match; i++) {
+    const c = tokens[i]!;
+    if (c.kind === 'open' && c.depth === t.depth + 1) items.push(i);
+  }
+  return items;
+}
+
+/** Whether only white space stands between the array's items. */
+function onlySpaceAround(xml: string, tokens: Token[], open: number, items: number[]): boolean {
+  const t = tokens[open]!;
+  if (t.match === open) return true;
+  let at = t.end;
+  for (const item of items) {
+    if (xml.slice(at, tokens[item]!.start).trim() !== '') return false;
+    at = tokens[tokens[item]!.match]!.end;
+  }
+  return xml.slice(at, tokens[t.match]!.start).trim() === '';
+}
+
+function namespaceDeclarations(attributes: string): [string, string][] {
+  const declared: [string, string][] = [];
+  for (const m of attributes.matchAll(ATTRIBUTE)) {
+    const name = m[1]!;
+    if (name === 'xmlns' || name.startsWith('xmlns:')) declared.push([name, m[0]]);
+  }
+  return declared;
+}
+
+/** The item's attributes, after the array element's declarations the item does not make itself. */
+function mergedAttributes(declarations: [string, string][], own: string): string {
+  const names = new Set<string>();
+  const kept: string[] = [];
+  for (const m of own.matchAll(ATTRIBUTE)) {
+    names.add(m[1]!);
+    kept.push(` ${m[0]}`);
+  }
+  const carried = declarations.filter(([name]) => !names.has(name)).map(([, text]) => ` ${text}`);
+  return carried.join('') + kept.join('');
+}
