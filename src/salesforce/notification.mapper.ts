@@ -56,12 +56,40 @@ const FIELD_MAP: Readonly<Record<SalesforceObjectType, Readonly<Record<string, s
     MailingCountry: 'Country',
     MailingPostalCode: 'PostalCode',
   },
+  // A person account: Salesforce fires only the Account's workflows and flows for it, never
+  // the Contact's, and names its contact fields Person…. Salutation, FirstName, LastName and
+  // Phone keep their names.
+  Account: {
+    PersonEmail: 'Email',
+    PersonHasOptedOutOfEmail: 'Unsubscribed',
+    Salutation: 'Salutation',
+    FirstName: 'FirstName',
+    LastName: 'LastName',
+    PersonTitle: 'Title',
+    Phone: 'Phone',
+    PersonMobilePhone: 'MobilePhone',
+    PersonLeadSource: 'LeadSource',
+    PersonDoNotCall: 'DoNotCall',
+    PersonMailingCity: 'City',
+    PersonMailingState: 'State',
+    PersonMailingCountry: 'Country',
+    PersonMailingPostalCode: 'PostalCode',
+  },
 };
 
-const BOOLEAN_FIELDS = new Set(['HasOptedOutOfEmail', 'DoNotCall']);
+const BOOLEAN_FIELDS = new Set([
+  'HasOptedOutOfEmail',
+  'DoNotCall',
+  'PersonHasOptedOutOfEmail',
+  'PersonDoNotCall',
+]);
 
-/** Key prefixes of the objects we accept: a Lead id starts 00Q, a Contact id 003. */
-const KEY_PREFIX: Readonly<Record<SalesforceObjectType, string>> = { Lead: '00Q', Contact: '003' };
+/** Key prefixes of the objects we accept: a Lead id starts 00Q, a Contact id 003, an Account 001. */
+const KEY_PREFIX: Readonly<Record<SalesforceObjectType, string>> = {
+  Lead: '00Q',
+  Contact: '003',
+  Account: '001',
+};
 
 const required = (name: string) =>
   new AppError(ErrorCode.PARAMETER_REQUIRED, `${name} is required`);
@@ -95,7 +123,7 @@ function objectTypeOf(sObject: RawObject, where: string): SalesforceObjectType {
   if (!(SALESFORCE_OBJECT_TYPES as readonly string[]).includes(type)) {
     throw new AppError(
       ErrorCode.INVALID_REQUEST,
-      `${where}: sObject type ${type.slice(0, 64)} is not supported; send Lead or Contact`,
+      `${where}: sObject type ${type.slice(0, 64)} is not supported; send Lead, Contact or Account`,
     );
   }
   return type as SalesforceObjectType;
@@ -156,9 +184,27 @@ function toNotification(raw: unknown, index: number): SalesforceNotification {
     }
   }
   const record = { recordId: id18(recordId), objectType, changedAt, fields };
+  // A business account holds no person: nothing of it is stored, and its message is
+  // acknowledged (an Account outbound message fires for both kinds unless its rule filters).
+  if (objectType === 'Account' && isBusinessAccount(sObject)) {
+    return { notificationId, record, skipped: 'a business account (IsPersonAccount false)' };
+  }
   return unreadable.length > 0
     ? { notificationId, record, unreadable }
     : { notificationId, record };
+}
+
+/**
+ * Whether an Account is a business account: IsPersonAccount sent false. Not sent, it is taken
+ * for a person account; one that is no boolean is too, so that an opt-out beside it applies.
+ */
+function isBusinessAccount(sObject: RawObject): boolean {
+  try {
+    return booleanText(sObject.IsPersonAccount, 'IsPersonAccount') === 'false';
+  } catch (error) {
+    if (error instanceof AppError) return false;
+    throw error;
+  }
 }
 
 /**

@@ -100,6 +100,10 @@ export async function createSalesforceOutboundEndpoint(
           applied: count('APPLIED'),
           repeats: count('REPEAT'),
           stale: count('STALE'),
+          // Business accounts: acknowledged, nothing stored; named, so that it shows.
+          ...(count('SKIPPED') > 0 && {
+            skipped: results.filter((r) => r.outcome === 'SKIPPED').map((r) => r.recordId),
+          }),
         },
         'salesforce notifications',
       );
