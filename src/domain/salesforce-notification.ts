@@ -26,10 +26,10 @@ export interface SalesforceNotification {
    */
   unreadable?: readonly FieldProblem[];
   /**
-   * Why it is deliberately not applied (an Account that is a business account, not a person
-   * account): acknowledged with its message, logged, and nothing of it stored.
+   * Its number in its message (from 1), when it differs from its place among those applied: the
+   * listener leaves out the notifications it skips (no data, a business account).
    */
-  skipped?: string;
+  position?: number;
 }
 
 /**

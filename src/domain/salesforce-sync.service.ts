@@ -23,11 +23,8 @@ import type { LeadInput } from './lead.types.js';
 import type { LeadRecord } from './records.js';
 import { id15, id18 } from '../salesforce-id.js';
 
-/**
- * APPLIED: the lead now reflects it; REPEAT: handled before; STALE: older than what was applied;
- * SKIPPED: no person to apply it to (a business account), nothing stored.
- */
-export type NotificationOutcome = 'APPLIED' | 'REPEAT' | 'STALE' | 'SKIPPED';
+/** APPLIED: the lead now reflects it; REPEAT: handled before; STALE: older than what was applied. */
+export type NotificationOutcome = 'APPLIED' | 'REPEAT' | 'STALE';
 
 export interface NotificationResult {
   notificationId: string;
@@ -92,25 +89,13 @@ export class SalesforceSyncService {
     deadline?: CallDeadline,
   ): Promise<NotificationResult[]> {
     const latest = this.now() + MAX_MODSTAMP_AHEAD_MS;
-    const problems = notifications.map((n) =>
-      n.skipped === undefined ? problemsOf(n, this.catalogue, latest) : [],
-    );
+    const problems = notifications.map((n) => problemsOf(n, this.catalogue, latest));
     const results: NotificationResult[] = [];
     let refused: AppError | null = null;
     for (const [i, n] of notifications.entries()) {
-      if (n.skipped !== undefined) {
-        const { notificationId, record } = n;
-        results.push({
-          notificationId,
-          recordId: record.recordId,
-          outcome: 'SKIPPED',
-          leadId: null,
-        });
-        continue;
-      }
       const bad = problems[i]!;
       const record = bad.length === 0 ? n.record : optOutDespite(n.record, bad);
-      if (bad.length > 0) refused ??= refusal(i, n.record, bad[0]!);
+      if (bad.length > 0) refused ??= refusal((n.position ?? i + 1) - 1, n.record, bad[0]!);
       if (record === null) continue;
       try {
         const result = await this.transactions.write(

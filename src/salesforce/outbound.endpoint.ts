@@ -100,9 +100,14 @@ export async function createSalesforceOutboundEndpoint(
           applied: count('APPLIED'),
           repeats: count('REPEAT'),
           stale: count('STALE'),
-          // Business accounts: acknowledged, nothing stored; named, so that it shows.
-          ...(count('SKIPPED') > 0 && {
-            skipped: results.filter((r) => r.outcome === 'SKIPPED').map((r) => r.recordId),
+          // Acknowledged with the rest, nothing of them stored: named, so that it shows.
+          ...(message.skipped.length > 0 && {
+            skipped: message.skipped.map((k) => ({
+              notification: k.position,
+              notificationId: k.notificationId,
+              recordId: k.recordId,
+              why: k.why,
+            })),
           }),
         },
         'salesforce notifications',
