@@ -79,6 +79,18 @@ for (const engine of testEngines()) {
       });
     }
 
+    it('acknowledges a message of deleted records only, changing nothing', async () => {
+      const before = await everything(db);
+      const gone = fresh();
+      expectAck(
+        await send(
+          url,
+          message(notification(gone, forms[0]![1](gone)) + notification(fresh(), '')),
+        ),
+      );
+      expect(await everything(db)).to.deep.equal(before);
+    });
+
     it('names a refused notification by its place in the message, skipped ones counted', async () => {
       const n = fresh();
       const res = await send(
