@@ -26,8 +26,8 @@ export interface SalesforceNotification {
    */
   unreadable?: readonly FieldProblem[];
   /**
-   * Its number in its message (from 1), when it differs from its place among those applied: the
-   * listener leaves out the notifications it skips (no data, a business account).
+   * Its number in its message (from 1), which names it in a refusal: the listener leaves out
+   * the notifications it skips (no data, a business account). Absent: its place in the list.
    */
   position?: number;
 }
