@@ -2,7 +2,7 @@ import { AppError, ErrorCode } from '../errors.js';
 import { validateEmail } from './email-key.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 
-export const SALESFORCE_OBJECT_TYPES = ['Lead', 'Contact'] as const;
+export const SALESFORCE_OBJECT_TYPES = ['Lead', 'Contact', 'Account'] as const;
 export type SalesforceObjectType = (typeof SALESFORCE_OBJECT_TYPES)[number];
 
 /** A Salesforce record as one notification shows it, in this service's field names. */
@@ -25,6 +25,11 @@ export interface SalesforceNotification {
    * date-time): left out of `record`, they refuse this notification (problemsOf).
    */
   unreadable?: readonly FieldProblem[];
+  /**
+   * Its number in its message (from 1), which names it in a refusal: the listener leaves out
+   * the notifications it skips (no data, a business account). Absent: its place in the list.
+   */
+  position?: number;
 }
 
 /**

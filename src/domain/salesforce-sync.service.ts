@@ -95,7 +95,7 @@ export class SalesforceSyncService {
     for (const [i, n] of notifications.entries()) {
       const bad = problems[i]!;
       const record = bad.length === 0 ? n.record : optOutDespite(n.record, bad);
-      if (bad.length > 0) refused ??= refusal(i, n.record, bad[0]!);
+      if (bad.length > 0) refused ??= refusal((n.position ?? i + 1) - 1, n.record, bad[0]!);
       if (record === null) continue;
       try {
         const result = await this.transactions.write(

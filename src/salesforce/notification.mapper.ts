@@ -21,7 +21,10 @@ export const MAX_NOTIFICATIONS = 100;
 export interface OutboundMessage {
   organizationId: string;
   actionId: string;
+  /** The notifications to apply, each with its position in the message. */
   notifications: SalesforceNotification[];
+  /** Those deliberately not applied (no data, a business account), in message order. */
+  skipped: SkippedNotification[];
 }
 
 /** Salesforce field → this service's field. Fields not listed are ignored. */
@@ -56,12 +59,40 @@ const FIELD_MAP: Readonly<Record<SalesforceObjectType, Readonly<Record<string, s
     MailingCountry: 'Country',
     MailingPostalCode: 'PostalCode',
   },
+  // A person account: Salesforce fires only the Account's workflows and flows for it, never
+  // the Contact's, and names its contact fields Person…. Salutation, FirstName, LastName and
+  // Phone keep their names.
+  Account: {
+    PersonEmail: 'Email',
+    PersonHasOptedOutOfEmail: 'Unsubscribed',
+    Salutation: 'Salutation',
+    FirstName: 'FirstName',
+    LastName: 'LastName',
+    PersonTitle: 'Title',
+    Phone: 'Phone',
+    PersonMobilePhone: 'MobilePhone',
+    PersonLeadSource: 'LeadSource',
+    PersonDoNotCall: 'DoNotCall',
+    PersonMailingCity: 'City',
+    PersonMailingState: 'State',
+    PersonMailingCountry: 'Country',
+    PersonMailingPostalCode: 'PostalCode',
+  },
 };
 
-const BOOLEAN_FIELDS = new Set(['HasOptedOutOfEmail', 'DoNotCall']);
+const BOOLEAN_FIELDS = new Set([
+  'HasOptedOutOfEmail',
+  'DoNotCall',
+  'PersonHasOptedOutOfEmail',
+  'PersonDoNotCall',
+]);
 
-/** Key prefixes of the objects we accept: a Lead id starts 00Q, a Contact id 003. */
-const KEY_PREFIX: Readonly<Record<SalesforceObjectType, string>> = { Lead: '00Q', Contact: '003' };
+/** Key prefixes of the objects we accept: a Lead id starts 00Q, a Contact id 003, an Account 001. */
+const KEY_PREFIX: Readonly<Record<SalesforceObjectType, string>> = {
+  Lead: '00Q',
+  Contact: '003',
+  Account: '001',
+};
 
 const required = (name: string) =>
   new AppError(ErrorCode.PARAMETER_REQUIRED, `${name} is required`);
@@ -95,7 +126,7 @@ function objectTypeOf(sObject: RawObject, where: string): SalesforceObjectType {
   if (!(SALESFORCE_OBJECT_TYPES as readonly string[]).includes(type)) {
     throw new AppError(
       ErrorCode.INVALID_REQUEST,
-      `${where}: sObject type ${type.slice(0, 64)} is not supported; send Lead or Contact`,
+      `${where}: sObject type ${type.slice(0, 64)} is not supported; send Lead, Contact or Account`,
     );
   }
   return type as SalesforceObjectType;
@@ -115,22 +146,59 @@ function readOr<T>(unreadable: FieldProblem[], field: string, read: () => T): T 
   }
 }
 
+/** A notification the listener deliberately leaves out: acknowledged, logged, nothing stored. */
+export interface SkippedNotification {
+  /** Its number in the message, from 1. */
+  position: number;
+  notificationId: string;
+  /** The record's 18-character id, when the notification names one. */
+  recordId: string | null;
+  why: string;
+}
+
+const NO_DATA = 'no data (the record was deleted before delivery)';
+const BUSINESS_ACCOUNT = 'a business account (IsPersonAccount false)';
+
+/** Whether an sObject holds nothing but its type and Id: Salesforce's deleted record. */
+function holdsNoData(sObject: RawObject): boolean {
+  return Object.keys(sObject).every(
+    (k) => k === 'attributes' || k === 'Id' || k === 'fieldsToNull',
+  );
+}
+
 /**
- * One Notification. What makes it no notification (no object, a bad Id, no sObject, a type
- * other than Lead or Contact, a record id that is none or of another object) refuses the
- * message; a value that cannot be read refuses only this notification (`unreadable`).
+ * One Notification. What makes it no notification (no object, a bad Id, a type other than
+ * Lead, Contact or Account, a record id that is none or of another object) refuses the
+ * message; a value that cannot be read refuses only this notification (`unreadable`). One
+ * with no data (no sObject, or one with nothing but its Id: Salesforce sends that for a record
+ * deleted before delivery) or of a business account is skipped: it holds no change to apply.
  */
-function toNotification(raw: unknown, index: number): SalesforceNotification {
+function toNotification(raw: unknown, index: number): SalesforceNotification | SkippedNotification {
   const where = `Notification ${index + 1}`;
   const notification = object(raw);
   if (!notification) throw bad(`${where} must hold an Id and an sObject`);
   const notificationId = salesforceId(notification.Id, `${where} Id`);
-  const sObject = object(notification.sObject);
-  if (!sObject) throw required(`${where} sObject`);
+  const skip = (recordId: string | null, why: string): SkippedNotification => ({
+    position: index + 1,
+    notificationId,
+    recordId,
+    why,
+  });
+  const given = notification.sObject;
+  if (given === undefined || given === null || given === '') return skip(null, NO_DATA);
+  const sObject = object(given);
+  if (!sObject) throw bad(`${where} sObject must hold the record`);
+  if (Object.keys(sObject).every((k) => k === 'attributes')) return skip(null, NO_DATA);
   const objectType = objectTypeOf(sObject, where);
   const recordId = salesforceId(sObject.Id, `${where} sObject Id`);
   if (!recordId.startsWith(KEY_PREFIX[objectType])) {
     throw bad(`${where}: ${recordId} is not a ${objectType} id`);
+  }
+  if (holdsNoData(sObject)) return skip(id18(recordId), NO_DATA);
+  // A business account holds no person (an Account outbound message fires for both kinds
+  // unless its rule tests IsPersonAccount).
+  if (objectType === 'Account' && isBusinessAccount(sObject)) {
+    return skip(id18(recordId), BUSINESS_ACCOUNT);
   }
 
   // The change order: the later of the two modstamps sent (SystemModstamp is never earlier).
@@ -156,14 +224,29 @@ function toNotification(raw: unknown, index: number): SalesforceNotification {
     }
   }
   const record = { recordId: id18(recordId), objectType, changedAt, fields };
+  const position = index + 1;
   return unreadable.length > 0
-    ? { notificationId, record, unreadable }
-    : { notificationId, record };
+    ? { notificationId, record, unreadable, position }
+    : { notificationId, record, position };
+}
+
+/**
+ * Whether an Account is a business account: IsPersonAccount sent false. Not sent, it is taken
+ * for a person account; one that is no boolean is too, so that an opt-out beside it applies.
+ */
+function isBusinessAccount(sObject: RawObject): boolean {
+  try {
+    return booleanText(sObject.IsPersonAccount, 'IsPersonAccount') === 'false';
+  } catch (error) {
+    if (error instanceof AppError) return false;
+    throw error;
+  }
 }
 
 /**
  * The notifications element → typed message; a malformed message is a Client fault. A
- * notification's unreadable values are not: they travel with it (`unreadable`).
+ * notification's unreadable values are not: they travel with it (`unreadable`). The skipped
+ * ones are listed apart, for the log.
  */
 export function toOutboundMessage(args: RawObject): OutboundMessage {
   const organizationId = organizationIdOf(args);
@@ -173,9 +256,15 @@ export function toOutboundMessage(args: RawObject): OutboundMessage {
   if (raw.length > MAX_NOTIFICATIONS) {
     throw bad(`At most ${MAX_NOTIFICATIONS} Notification elements per message`);
   }
-  const notifications = raw.map(toNotification);
-  refuseReusedIds(notifications);
-  return { organizationId, actionId, notifications };
+  const notifications: SalesforceNotification[] = [];
+  const skipped: SkippedNotification[] = [];
+  for (const [i, n] of raw.entries()) {
+    const read = toNotification(n, i);
+    if ('why' in read) skipped.push(read);
+    else notifications.push(read);
+  }
+  refuseReusedIds(notifications, skipped);
+  return { organizationId, actionId, notifications, skipped };
 }
 
 /**
@@ -184,16 +273,30 @@ export function toOutboundMessage(args: RawObject): OutboundMessage {
  * opt-out included. Salesforce never writes one; such a message is refused whole, before
  * anything of it is applied. The same notification written twice is harmless (applied once).
  */
-function refuseReusedIds(notifications: readonly SalesforceNotification[]): void {
-  if (notifications.length < 2) return;
+function refuseReusedIds(
+  notifications: readonly SalesforceNotification[],
+  skipped: readonly SkippedNotification[],
+): void {
+  if (notifications.length + skipped.length < 2) return;
+  const all = [
+    ...notifications.map((n) => ({
+      position: n.position!,
+      id: n.notificationId,
+      change: JSON.stringify([n.record, n.unreadable ?? []]),
+    })),
+    ...skipped.map((n) => ({
+      position: n.position,
+      id: n.notificationId,
+      change: JSON.stringify([n.recordId, n.why]),
+    })),
+  ].sort((a, b) => a.position - b.position);
   const seen = new Map<string, string>();
-  for (const [i, n] of notifications.entries()) {
-    const record = JSON.stringify([n.record, n.unreadable ?? []]);
-    const first = seen.get(n.notificationId);
-    if (first === undefined) seen.set(n.notificationId, record);
-    else if (first !== record)
+  for (const n of all) {
+    const first = seen.get(n.id);
+    if (first === undefined) seen.set(n.id, n.change);
+    else if (first !== n.change)
       throw bad(
-        `Notification ${i + 1}: Id ${n.notificationId} is that of an earlier notification of this message, with another change`,
+        `Notification ${n.position}: Id ${n.id} is that of an earlier notification of this message, with another change`,
       );
   }
 }

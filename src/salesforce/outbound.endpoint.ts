@@ -100,6 +100,15 @@ export async function createSalesforceOutboundEndpoint(
           applied: count('APPLIED'),
           repeats: count('REPEAT'),
           stale: count('STALE'),
+          // Acknowledged with the rest, nothing of them stored: named, so that it shows.
+          ...(message.skipped.length > 0 && {
+            skipped: message.skipped.map((k) => ({
+              notification: k.position,
+              notificationId: k.notificationId,
+              recordId: k.recordId,
+              why: k.why,
+            })),
+          }),
         },
         'salesforce notifications',
       );

@@ -111,7 +111,12 @@ for (const engine of testEngines()) {
       it('takes a 15-character record id as its 18-character form', async () => {
         const n = fresh();
         const long = leadRecordId(n);
-        await send1(url, { id: notificationId(n), type: 'Lead', recordId: long.slice(0, 15) });
+        await send1(url, {
+          id: notificationId(n),
+          type: 'Lead',
+          recordId: long.slice(0, 15),
+          fields: { Email: `short${n}@example.com` },
+        });
         expect((await bySalesforceId(services, long)).foreignSysPersonId).to.equal(long);
       });
 

@@ -126,7 +126,12 @@ for (const engine of testEngines()) {
           'Client',
           20110,
         ],
-        ['an Account', message(sObject('Account', id18('001000000000001'), '')), 'Client', 20017],
+        [
+          'an Opportunity',
+          message(sObject('Opportunity', id18('006000000000001'), '')),
+          'Client',
+          20017,
+        ],
         ['a bad record id', message(sObject('Lead', 'not-an-id', '')), 'Client', 20110],
         [
           'a Lead with a Contact id',
