@@ -9,62 +9,32 @@
  *
  *   node --import tsx bench/group-gather-ab.ts [rounds] [calls] [in flight] [warm-up rounds]
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Knex } from 'knex';
-import { ChangePaths } from '../src/domain/change-paths.js';
-import { createServices } from '../src/compose.js';
-import { openDatabase } from '../src/data-access/database.js';
-import { migrateLatest } from '../src/data-access/migrator.js';
 import { joinLate } from '../src/data-access/sqlite-late-joiners.js';
+import {
+  interleaved,
+  median,
+  ratioMedians,
+  seededSqlite,
+  syncLeadRounds,
+} from './lib/sync-lead-ab.js';
 
 const [rounds, calls, inFlight, warmUps] = [10, 1000, 10, 1].map((fallback, i) =>
   Number(process.argv[2 + i] ?? fallback),
 ) as [number, number, number, number];
-const ADDRESSES = 400;
-const web = ChangePaths.webService();
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-interface Side {
-  name: string;
-  gather: boolean;
-  groupSizes: Map<number, number>;
-  round(): Promise<{ wall: number; cpu: number; perCommit: number }>;
-  end(): Promise<void>;
-}
-
-async function side(name: string, gather: boolean): Promise<Side> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-gather-ab-'));
-  const db = openDatabase({
-    databaseUrl: '',
-    dataDir,
-    sqliteBusyTimeoutMs: 10000,
-    sqliteWalAutocheckpointPages: 10000,
-    dbPoolMax: 1,
-  });
-  await migrateLatest(db);
+async function side(name: string, gather: boolean) {
   // COMMITs counted where they are posted: one per group.
   let commits = 0;
-  const client = db.knex.client as Knex.Client & { query(c: unknown, q: unknown): unknown };
-  const query = client.query.bind(client);
-  client.query = (c: unknown, q: unknown) => {
-    const sql = typeof q === 'string' ? q : (q as { sql?: string } | null)?.sql;
-    if (typeof sql === 'string' && /^\s*COMMIT/i.test(sql)) commits++;
-    return query(c, q);
-  };
-  const services = createServices(db, { customFields: [], defaultPartition: 'Default' }, {});
-  for (let start = 0; start < ADDRESSES; start += 25) {
-    const inputs = [];
-    for (let a = start; a < start + 25; a++)
-      for (let p = 0; p < 11; p++)
-        inputs.push({
-          email: `a${a}@bench.example`,
-          attributes: [{ name: 'FirstName', value: `P${p}` }],
-        });
-    await services.leads.syncMany(inputs, { path: web, matchByEmail: false });
-  }
-  let visits = 0;
+  const db = await seededSqlite('du-gather-ab-', 10000, (database) => {
+    const client = database.knex.client as Knex.Client & { query(c: unknown, q: unknown): unknown };
+    const query = client.query.bind(client);
+    client.query = (c: unknown, q: unknown) => {
+      const sql = typeof q === 'string' ? q : (q as { sql?: string } | null)?.sql;
+      if (typeof sql === 'string' && /^\s*COMMIT/i.test(sql)) commits++;
+      return query(c, q);
+    };
+  });
   // Callers answered in one turn of the event loop: one group's (settled together).
   const groupSizes = new Map<number, number>();
   let answered = 0;
@@ -75,75 +45,35 @@ async function side(name: string, gather: boolean): Promise<Side> {
       answered = 0;
     });
   };
+  const timed = syncLeadRounds(db.services, calls, inFlight, seen);
   return {
+    ...db,
     name,
-    gather,
     groupSizes,
     async round() {
       joinLate(gather);
-      const first = visits;
-      visits += calls;
-      let i = 0;
       const c0 = commits;
-      const t0 = process.hrtime.bigint();
-      const c = process.cpuUsage();
-      await Promise.all(
-        Array.from({ length: inFlight }, async () => {
-          while (i < calls) {
-            const k = first + i++;
-            const flag = Math.floor(k / ADDRESSES) % 2 === 0;
-            await services.leads.sync(
-              {
-                email: `a${k % ADDRESSES}@bench.example`,
-                attributes: [{ name: 'Unsubscribed', value: String(flag) }],
-              },
-              { path: web },
-            );
-            seen();
-          }
-        }),
-      );
-      const d = process.cpuUsage(c);
-      const wall = Number(process.hrtime.bigint() - t0) / 1000 / calls;
-      return { wall, cpu: (d.user + d.system) / calls, perCommit: calls / (commits - c0) };
-    },
-    async end() {
-      await db.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      const cost = await timed();
+      return { ...cost, perCommit: calls / (commits - c0) };
     },
   };
 }
 
 const A = await side('A', false);
 const B = await side('B', true);
-for (let w = 0; w < warmUps; w++) for (const s of [A, B]) await s.round();
 console.log(
   `A: handed on at the steps' answers, B: gathering behind COMMIT; ${calls} calls a round, ${inFlight} in flight`,
 );
-const wallRatios: number[] = [];
-const cpuRatios: number[] = [];
-const sizes = { A: [] as number[], B: [] as number[] };
-for (let r = 0; r < rounds; r++) {
-  const order = r % 2 === 0 ? [A, B] : [B, A];
-  const got = new Map<Side, { wall: number; cpu: number; perCommit: number }>();
-  for (const s of order) got.set(s, await s.round());
-  const [a, b] = [got.get(A)!, got.get(B)!];
-  wallRatios.push(b.wall / a.wall);
-  cpuRatios.push(b.cpu / a.cpu);
-  sizes.A.push(a.perCommit);
-  sizes.B.push(b.perCommit);
-  console.log(
-    `round ${r} ${r % 2 === 0 ? 'AB' : 'BA'}: µs a call wall ${a.wall.toFixed(0)} / ${b.wall.toFixed(0)}` +
-      ` (×${(b.wall / a.wall).toFixed(3)}), CPU ${a.cpu.toFixed(0)} / ${b.cpu.toFixed(0)}` +
-      ` (×${(b.cpu / a.cpu).toFixed(3)}); calls a COMMIT ${a.perCommit.toFixed(2)} / ${b.perCommit.toFixed(2)};` +
-      ` load ${os.loadavg()[0]!.toFixed(1)}`,
-  );
-}
-const lower = (xs: number[]) => xs.filter((x) => x < 1).length;
+const figures = await interleaved(
+  { A: A.round, B: B.round },
+  rounds,
+  warmUps,
+  (a, b) => `calls a COMMIT ${a.perCommit.toFixed(2)} / ${b.perCommit.toFixed(2)};`,
+);
 console.log(
-  `B / A medians: wall ×${median(wallRatios).toFixed(3)} (B lower in ${lower(wallRatios)} of ${rounds}),` +
-    ` CPU ×${median(cpuRatios).toFixed(3)} (B lower in ${lower(cpuRatios)} of ${rounds});` +
-    ` calls a COMMIT ${median(sizes.A).toFixed(2)} / ${median(sizes.B).toFixed(2)}`,
+  `${ratioMedians(figures)};` +
+    ` calls a COMMIT ${median(figures.map(([a]) => a.perCommit)).toFixed(2)}` +
+    ` / ${median(figures.map(([, b]) => b.perCommit)).toFixed(2)}`,
 );
 for (const s of [A, B])
   console.log(

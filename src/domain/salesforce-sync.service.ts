@@ -55,6 +55,17 @@ const unticks = (input: LeadInput) =>
   (input.attributes ?? []).some((a) => a.name === 'Unsubscribed' && a.value === 'false');
 
 /**
+ * An untick tied with the opt-out it would lift: the opt-out stands. With an Email change it
+ * goes with the record to its new address (Unsubscribed sent as true); without one, the box is
+ * left out of the change.
+ */
+function keepOptOut(input: LeadInput): void {
+  input.attributes = input.attributes!.flatMap((a) =>
+    a.name !== 'Unsubscribed' ? [a] : input.email !== undefined ? [{ ...a, value: 'true' }] : [],
+  );
+}
+
+/**
  * The Salesforce path: changes Salesforce pushes (Outbound Messaging) applied with every
  * durable rule, each notification exactly once and never older over newer.
  */
@@ -181,14 +192,7 @@ export class SalesforceSyncService {
       record.changedAt !== null &&
       record.changedAt === appliedAt &&
       unticks(input);
-    if (tied)
-      input.attributes = input.attributes!.flatMap((a) =>
-        a.name !== 'Unsubscribed'
-          ? [a]
-          : input.email !== undefined
-            ? [{ ...a, value: 'true' }]
-            : [],
-      );
+    if (tied) keepOptOut(input);
     if (lead && record.changedAt !== null && unticks(input)) {
       // The address's lock before its status is read, as every writer of the address takes
       // it: an opt-out by another path (a link, mktows, an operator, an import) that commits

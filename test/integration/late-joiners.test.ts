@@ -25,6 +25,33 @@ const firstCommitPosted = async (events: string[]) => {
   while (!events.includes('commit posted')) await pause(2);
 };
 
+type Wave<T> = (events: string[]) => Array<Promise<T>>;
+
+/**
+ * Units in three waves while COMMIT answers come `heldMs` late: the first wave, the second
+ * once the first COMMIT is posted (its answer held back), the third 30 ms later in another
+ * turn of the event loop. Tells what was posted and answered, and how each unit settled, in
+ * wave order.
+ */
+async function inWaves<T>(
+  heldMs: number,
+  [first, second, third]: [Wave<T>, Wave<T>, Wave<T>],
+): Promise<{ events: string[]; results: Array<PromiseSettledResult<T>> }> {
+  let results: Array<PromiseSettledResult<T>> = [];
+  const events = await withSlowWriterAnswers(heldMs, 'commits', async (seen) => {
+    const ahead = first(seen);
+    await firstCommitPosted(seen);
+    const behind = second(seen);
+    await pause(30);
+    results = await Promise.allSettled([...ahead, ...behind, ...third(seen)]);
+  });
+  return { events, results };
+}
+
+const commitsPosted = (events: string[]) => events.filter((e) => e === 'commit posted').length;
+const allChanged = (results: Array<PromiseSettledResult<{ changed: boolean }>>) =>
+  results.every((r) => r.status === 'fulfilled' && r.value.changed);
+
 describe('SQLite final steps that come behind an unanswered COMMIT', () => {
   let h: Harness;
   let uow: UnitOfWork;
@@ -38,23 +65,23 @@ describe('SQLite final steps that come behind an unanswered COMMIT', () => {
       (r) => r.leads.unsubscribeAddressOnce(linkStatus(key, 1000), linkPropagation),
       deadline ? { ...FINAL_STEP, deadline } : FINAL_STEP,
     );
+  type Changed = Awaited<ReturnType<typeof unsubscribe>>;
+  /** Keys 0-1 ahead, 2-3 behind the first COMMIT, the rest 30 ms later. */
+  const waves = (keys: string[]): [Wave<Changed>, Wave<Changed>, Wave<Changed>] => [
+    () => keys.slice(0, 2).map((key) => unsubscribe(key)),
+    () => keys.slice(2, 4).map((key) => unsubscribe(key)),
+    () => keys.slice(4).map((key) => unsubscribe(key)),
+  ];
 
   it('share one COMMIT, posted after the one ahead is answered; callers after their own', async () => {
     const keys = await leadAddresses(h.services, 'late', 'late.example', 9);
     const [ahead, early, later] = [keys.slice(0, 3), keys.slice(3, 6), keys.slice(6)];
-    const events = await withSlowWriterAnswers(300, 'commits', async (seen) => {
-      const call = (key: string) => unsubscribe(key).then((r) => (seen.push(`answered ${key}`), r));
-      const first = ahead.map(call);
-      // Two waves in other turns of the event loop, while the first COMMIT is unanswered.
-      await firstCommitPosted(seen);
-      const second = early.map(call);
-      await pause(30);
-      const third = later.map(call);
-      const results = await Promise.all([...first, ...second, ...third]);
-      expect(results.every((r) => r.changed)).to.equal(true);
-    });
-    const commits = events.filter((e) => e === 'commit posted').length;
-    expect(commits).to.equal(2);
+    const heard = (wave: string[]) => (seen: string[]) =>
+      wave.map((key) => unsubscribe(key).then((r) => (seen.push(`answered ${key}`), r)));
+    // Two waves in other turns of the event loop, while the first COMMIT is unanswered.
+    const { events, results } = await inWaves(300, [heard(ahead), heard(early), heard(later)]);
+    expect(allChanged(results)).to.equal(true);
+    expect(commitsPosted(events)).to.equal(2);
     const secondCommit = events.lastIndexOf('commit posted');
     const firstAnswer = events.indexOf('commit answered');
     const secondAnswer = events.lastIndexOf('commit answered');
@@ -73,15 +100,12 @@ describe('SQLite final steps that come behind an unanswered COMMIT', () => {
   it('a late unit refused by the database fails alone; the group commits the others', async () => {
     const keys = await leadAddresses(h.services, 'refused', 'late.example', 5);
     await refuseWrites(k, 'INSERT ON email_status', keys[3]!);
-    let results: Array<PromiseSettledResult<unknown>> = [];
-    const events = await withSlowWriterAnswers(300, 'commits', async (seen) => {
-      const first = keys.slice(0, 2).map((key) => unsubscribe(key));
-      await firstCommitPosted(seen);
-      const second = keys.slice(2, 4).map((key) => unsubscribe(key));
-      await pause(30);
-      results = await Promise.allSettled([...first, ...second, unsubscribe(keys[4]!)]);
-    });
-    expect(events.filter((e) => e === 'commit posted').length).to.equal(2);
+    const { events, results } = await inWaves(300, [
+      () => keys.slice(0, 2).map((key) => unsubscribe(key)),
+      () => keys.slice(2, 4).map((key) => unsubscribe(key)),
+      () => [unsubscribe(keys[4]!)],
+    ]);
+    expect(commitsPosted(events)).to.equal(2);
     expectRejectedAlone(results, 5, 3);
     for (const [i, key] of keys.entries())
       expect(await historyCount(k, key)).to.equal(i === 3 ? 0 : 1);
@@ -91,18 +115,18 @@ describe('SQLite final steps that come behind an unanswered COMMIT', () => {
   it("a late unit past its call's deadline before its step is posted is withdrawn alone", async () => {
     const keys = await leadAddresses(h.services, 'deadline', 'late.example', 5);
     const deadline = new CallDeadline();
-    let results: Array<PromiseSettledResult<unknown>> = [];
-    const events = await withSlowWriterAnswers(300, 'commits', async (seen) => {
-      const first = keys.slice(0, 2).map((key) => unsubscribe(key));
-      await firstCommitPosted(seen);
-      const second = keys.slice(2, 4).map((key) => unsubscribe(key));
-      const timedOut = unsubscribe(keys[4]!, deadline);
-      // Taken in, not posted yet: nothing of it is committing.
-      expect(deadline.expire()).to.equal(true);
-      await pause(30);
-      results = await Promise.allSettled([...first, ...second, timedOut]);
-    });
-    expect(events.filter((e) => e === 'commit posted').length).to.equal(2);
+    const { events, results } = await inWaves(300, [
+      () => keys.slice(0, 2).map((key) => unsubscribe(key)),
+      () => {
+        const second = keys.slice(2, 4).map((key) => unsubscribe(key));
+        const timedOut = unsubscribe(keys[4]!, deadline);
+        // Taken in, not posted yet: nothing of it is committing.
+        expect(deadline.expire()).to.equal(true);
+        return [...second, timedOut];
+      },
+      () => [],
+    ]);
+    expect(commitsPosted(events)).to.equal(2);
     expectRejectedAlone(results, 5, 4);
     const error = (results[4] as PromiseRejectedResult).reason as unknown;
     expect(error).to.be.instanceOf(AppError);
@@ -122,15 +146,7 @@ describe('SQLite final steps that come behind an unanswered COMMIT', () => {
       `CREATE TRIGGER trap_commit AFTER INSERT ON email_status WHEN NEW.email_key = '${keys[0]}'
        BEGIN INSERT INTO commit_trap VALUES (-1); END`,
     );
-    let results: Array<PromiseSettledResult<{ changed: boolean }>> = [];
-    const events = await withSlowWriterAnswers(300, 'commits', async (seen) => {
-      const first = keys.slice(0, 2).map((key) => unsubscribe(key));
-      await firstCommitPosted(seen);
-      const second = keys.slice(2, 4).map((key) => unsubscribe(key));
-      await pause(30);
-      const third = keys.slice(4).map((key) => unsubscribe(key));
-      results = await Promise.allSettled([...first, ...second, ...third]);
-    });
+    const { events, results } = await inWaves(300, waves(keys));
     // The later units' steps all went behind the failing COMMIT, before its answer.
     const firstAnswer = events.indexOf('commit answered');
     expect(events.slice(events.indexOf('commit posted') + 1, firstAnswer)).to.deep.equal(
@@ -154,18 +170,12 @@ describe('SQLite final steps that come behind an unanswered COMMIT', () => {
     // As a CLI command would: the file's write lock, held for less than the busy timeout.
     const other = new BetterSqlite3(h.db.location);
     other.exec('BEGIN IMMEDIATE');
+    const released = pause(300).then(() => other.exec('COMMIT'));
     let results: Array<PromiseSettledResult<unknown>> = [];
     try {
-      const events = await withSlowWriterAnswers(100, 'commits', async (seen) => {
-        const first = keys.slice(0, 2).map((key) => unsubscribe(key));
-        const released = pause(300).then(() => other.exec('COMMIT'));
-        await firstCommitPosted(seen);
-        const second = keys.slice(2, 4).map((key) => unsubscribe(key));
-        await pause(30);
-        const third = keys.slice(4).map((key) => unsubscribe(key));
-        results = await Promise.allSettled([...first, ...second, ...third, released]);
-      });
-      expect(events.filter((e) => e === 'commit posted').length).to.equal(2);
+      const waved = await inWaves(100, waves(keys));
+      expect(commitsPosted(waved.events)).to.equal(2);
+      results = [...waved.results, ...(await Promise.allSettled([released]))];
     } finally {
       other.close();
     }
@@ -176,16 +186,9 @@ describe('SQLite final steps that come behind an unanswered COMMIT', () => {
 
   it('late units past MAX_GROUP_UNITS form the next group, behind the full one', async () => {
     const keys = await leadAddresses(h.services, 'full', 'late.example', MAX_GROUP_UNITS + 12);
-    const events = await withSlowWriterAnswers(300, 'commits', async (seen) => {
-      const first = keys.slice(0, 2).map((key) => unsubscribe(key));
-      await firstCommitPosted(seen);
-      const second = keys.slice(2, 4).map((key) => unsubscribe(key));
-      await pause(30);
-      const third = keys.slice(4).map((key) => unsubscribe(key));
-      const results = await Promise.all([...first, ...second, ...third]);
-      expect(results.every((r) => r.changed)).to.equal(true);
-    });
-    expect(events.filter((e) => e === 'commit posted').length).to.equal(3);
+    const { events, results } = await inWaves(300, waves(keys));
+    expect(allChanged(results)).to.equal(true);
+    expect(commitsPosted(events)).to.equal(3);
     // Behind the first COMMIT: the second group, filled by late units to the most it may hold.
     const firstAnswer = events.indexOf('commit answered');
     expect(events.slice(events.indexOf('commit posted') + 1, firstAnswer)).to.deep.equal(
@@ -199,17 +202,9 @@ describe('SQLite final steps that come behind an unanswered COMMIT', () => {
     const keys = await leadAddresses(h.services, 'spoiled', 'late.example', 6);
     // The person's update fails after the status, its history and the activities were written.
     await refuseWrites(k, 'UPDATE ON leads', keys[4]!);
-    let results: Array<PromiseSettledResult<unknown>> = [];
-    const events = await withSlowWriterAnswers(300, 'commits', async (seen) => {
-      const first = keys.slice(0, 2).map((key) => unsubscribe(key));
-      await firstCommitPosted(seen);
-      const second = keys.slice(2, 4).map((key) => unsubscribe(key));
-      await pause(30);
-      const third = keys.slice(4).map((key) => unsubscribe(key));
-      results = await Promise.allSettled([...first, ...second, ...third]);
-    });
+    const { events, results } = await inWaves(300, waves(keys));
     // The first group, the spoiled one, and the ones its other units ran again in.
-    expect(events.filter((e) => e === 'commit posted').length).to.be.at.least(3);
+    expect(commitsPosted(events)).to.be.at.least(3);
     expectRejectedAlone(results, 6, 4, 'SQLITE_CONSTRAINT_TRIGGER');
     for (const [i, key] of keys.entries())
       expect(await historyCount(k, key)).to.equal(i === 4 ? 0 : 1);

@@ -20,12 +20,8 @@ import { expectLogsTellFlags } from '../support/log-chain.js';
 import { loggedChangesOf } from '../support/durable-model-log.js';
 import { seeded } from '../support/seeded.js';
 import { rawCall } from '../support/service.js';
-import {
-  BUILT_CLI,
-  freshServiceDatabase,
-  spawnService,
-  type ServiceProcess,
-} from '../support/service-process.js';
+import { BUILT_CLI, withFreshService, type ServiceProcess } from '../support/service-process.js';
+import { oneClick } from '../one-click/support.js';
 import {
   leadRecordId,
   listenerUrl,
@@ -104,95 +100,71 @@ for (const engine of testEngines()) {
     this.timeout(180000);
 
     it('one-click links against SOAP re-subscribes: the last committed wins for everyone, logged in commit order', async () => {
-      const db = await freshServiceDatabase(engine);
-      try {
-        const service = await spawnService(
-          { ...db.env, WORKERS: '2', ...LINK_SETTINGS },
-          {
-            built: true,
-          },
-        );
+      const settings = { WORKERS: '2', ...LINK_SETTINGS };
+      await withFreshService(engine, { settings, built: true }, async (service, env) => {
         const email = 'race-link@example.com';
-        let people: number[];
-        try {
-          people = await twoHolders(service, email);
-          const tokens = linkTokens();
-          const random = seeded(11);
-          for (let round = 0; round < ROUNDS; round++) {
-            // Both at once, each on its own connection (the workers share them out).
-            const calls = [
-              fetch(`${service.base}/u/${tokens.create(email)}`, {
-                method: 'POST',
-                headers: { 'content-type': 'application/x-www-form-urlencoded' },
-                body: 'List-Unsubscribe=One-Click',
-              }).then(async (r) => expect(r.status, await r.text()).to.equal(200)),
-              rawCall(
-                service.url,
-                syncLeadXml({ id: people[Math.floor(random() * 2)]!, unsub: false }),
-              ).then((r) => expect(r.status, r.body).to.equal(200)),
-            ];
-            await Promise.all(random() < 0.5 ? calls : calls.reverse());
-          }
-        } finally {
-          await service.stop();
+        const people = await twoHolders(service, email);
+        const tokens = linkTokens();
+        const random = seeded(11);
+        for (let round = 0; round < ROUNDS; round++) {
+          // Both at once, each on its own connection (the workers share them out).
+          const calls = [
+            oneClick(`${service.base}/u/${tokens.create(email)}`).then((r) =>
+              expect(r.status, r.body).to.equal(200),
+            ),
+            rawCall(
+              service.url,
+              syncLeadXml({ id: people[Math.floor(random() * 2)]!, unsub: false }),
+            ).then((r) => expect(r.status, r.body).to.equal(200)),
+          ];
+          await Promise.all(random() < 0.5 ? calls : calls.reverse());
         }
-        await afterRestart(db.env, (database) => expectSettled(database, email, people));
-      } finally {
-        await db.drop();
-      }
+        await service.stop();
+        await afterRestart(env, (database) => expectSettled(database, email, people));
+      });
     });
 
     it('Salesforce ticks and unticks against command-line imports: the same', async () => {
-      const db = await freshServiceDatabase(engine);
-      try {
-        const service = await spawnService(
-          { ...db.env, WORKERS: '2', SFDC_ORG_IDS: ORG_ID, SFDC_PATH_SECRET: PATH_SECRET },
-          { built: true },
-        );
+      const settings = { WORKERS: '2', SFDC_ORG_IDS: ORG_ID, SFDC_PATH_SECRET: PATH_SECRET };
+      await withFreshService(engine, { settings, built: true }, async (service, env) => {
         const email = 'race-sfdc@example.com';
         const recordId = leadRecordId(7001);
-        let people: number[] = [];
-        try {
-          let note = 0;
-          const notify = async (optedOut: boolean) => {
-            const res = await send(
-              listenerUrl(service.base),
-              notificationsXml([
-                {
-                  id: notificationId(++note),
-                  type: 'Lead',
-                  recordId,
-                  fields: { Email: email, HasOptedOutOfEmail: String(optedOut) },
-                },
-              ]),
-            );
-            expect(res.status, res.body).to.equal(200);
-          };
-          // The record's person, and one more holding the address by another spelling.
-          await notify(false);
-          const other = await rawCall(
-            service.url,
-            syncManyXml([{ email: `"race-sfdc"@example.com.` }], false),
+        let note = 0;
+        const notify = async (optedOut: boolean) => {
+          const res = await send(
+            listenerUrl(service.base),
+            notificationsXml([
+              {
+                id: notificationId(++note),
+                type: 'Lead',
+                recordId,
+                fields: { Email: email, HasOptedOutOfEmail: String(optedOut) },
+              },
+            ]),
           );
-          expect(other.status, other.body).to.equal(200);
-          const random = seeded(12);
-          for (let round = 0; round < IMPORT_ROUNDS; round++) {
-            const calls = [notify(random() < 0.5), cliImport(db.env, [email])];
-            await Promise.all(random() < 0.5 ? calls : calls.reverse());
-          }
-        } finally {
-          await service.stop();
+          expect(res.status, res.body).to.equal(200);
+        };
+        // The record's person, and one more holding the address by another spelling.
+        await notify(false);
+        const other = await rawCall(
+          service.url,
+          syncManyXml([{ email: `"race-sfdc"@example.com.` }], false),
+        );
+        expect(other.status, other.body).to.equal(200);
+        const random = seeded(12);
+        for (let round = 0; round < IMPORT_ROUNDS; round++) {
+          const calls = [notify(random() < 0.5), cliImport(env, [email])];
+          await Promise.all(random() < 0.5 ? calls : calls.reverse());
         }
-        await afterRestart(db.env, async (database) => {
-          people = (
+        await service.stop();
+        await afterRestart(env, async (database) => {
+          const people = (
             (await database.knex('leads').select('id').orderBy('id')) as Array<{ id: number }>
           ).map((r) => Number(r.id));
           expect(people).to.have.length(2);
           await expectSettled(database, email, people);
         });
-      } finally {
-        await db.drop();
-      }
+      });
     });
   });
 }

@@ -24,45 +24,24 @@
  *   wrapped in tns:AuthenticationHeader) around a body passed as a string.
  */
 import { expect } from 'chai';
-import { requestSignature } from '../../src/mktows/auth.js';
 import { testEngines } from '../support/database.js';
 import {
   expectFault,
   getLeadByEmailXml,
-  isoNow,
   postXml,
   rawCall,
   startTestService,
   syncEmailXml,
-  TEST_USER,
   type TestService,
 } from '../support/service.js';
-
-const MKTOWS = 'http://www.marketo.com/mktows/';
-const SOAP11 = 'http://schemas.xmlsoap.org/soap/envelope/';
-const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
-const XSD = 'http://www.w3.org/2001/XMLSchema';
-
-/** WCF's envelope: `s:` prefix, the header in a default namespace with xmlns="" members. */
-function wcfEnvelope(bodyXml: string): string {
-  const ts = isoNow();
-  const sig = requestSignature(TEST_USER.encryptionKey, ts, TEST_USER.userId);
-  return (
-    `<s:Envelope xmlns:s="${SOAP11}"><s:Header>` +
-    `<h:AuthenticationHeader xmlns:h="${MKTOWS}" xmlns="${MKTOWS}" xmlns:xsi="${XSI}" xmlns:xsd="${XSD}">` +
-    `<mktowsUserId xmlns="">${TEST_USER.userId}</mktowsUserId><requestSignature xmlns="">${sig}</requestSignature>` +
-    `<requestTimestamp xmlns="">${ts}</requestTimestamp></h:AuthenticationHeader></s:Header>` +
-    `<s:Body xmlns:xsi="${XSI}" xmlns:xsd="${XSD}">${bodyXml}</s:Body></s:Envelope>`
-  );
-}
+import { MKTOWS, signedNow, SOAP11, wcfEnvelope, XSI } from '../support/toolkit-envelopes.js';
 
 /** JAX-WS's envelope: `S:` prefix, the params element's namespace bound as ns2 on it. */
 function jaxwsEnvelope(bodyXml: string, headerXml = ''): string {
-  const ts = isoNow();
-  const sig = requestSignature(TEST_USER.encryptionKey, ts, TEST_USER.userId);
+  const { user, ts, sig } = signedNow();
   return (
     `<?xml version="1.0" ?><S:Envelope xmlns:S="${SOAP11}"><S:Header>` +
-    `<ns2:AuthenticationHeader xmlns:ns2="${MKTOWS}"><mktowsUserId>${TEST_USER.userId}</mktowsUserId>` +
+    `<ns2:AuthenticationHeader xmlns:ns2="${MKTOWS}"><mktowsUserId>${user}</mktowsUserId>` +
     `<requestSignature>${sig}</requestSignature><requestTimestamp>${ts}</requestTimestamp>` +
     `</ns2:AuthenticationHeader>${headerXml}</S:Header><S:Body>${bodyXml}</S:Body></S:Envelope>`
   );
@@ -234,11 +213,10 @@ for (const engine of testEngines()) {
 
     it('node-marketo-soap: its own envelope (tns bound on it, the members put inside tns:AuthenticationHeader) and a body passed as a string', async () => {
       const email = 'node-marketo-soap@example.com';
-      const ts = isoNow();
-      const sig = requestSignature(TEST_USER.encryptionKey, ts, TEST_USER.userId);
+      const { user, ts, sig } = signedNow();
       const xml =
         `<SOAP-ENV:Envelope xmlns:SOAP-ENV="${SOAP11}" xmlns:tns="${MKTOWS}" ><SOAP-ENV:Header>` +
-        `<tns:AuthenticationHeader><mktowsUserId>${TEST_USER.userId}</mktowsUserId>` +
+        `<tns:AuthenticationHeader><mktowsUserId>${user}</mktowsUserId>` +
         `<requestSignature>${sig}</requestSignature><requestTimestamp>${ts}</requestTimestamp>` +
         '</tns:AuthenticationHeader></SOAP-ENV:Header><SOAP-ENV:Body>' +
         `<tns:paramsSyncLead><leadRecord><Email>${email}</Email><leadAttributeList>` +
@@ -253,11 +231,10 @@ for (const engine of testEngines()) {
     it('PHP wsdl2php classes on the 1_3 endpoint: attrType nil and a null value as <attrValue/>; a Munchkin cookie beside the address', async () => {
       const email = 'php-classes@example.com';
       const url = service.url.replace(/\/soap\/mktows\/[^/]+$/, '/soap/mktows/1_3');
-      const ts = isoNow();
-      const sig = requestSignature(TEST_USER.encryptionKey, ts, TEST_USER.userId);
+      const { user, ts, sig } = signedNow();
       const php = (params: string) =>
         `<?xml version="1.0" encoding="UTF-8"?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV="${SOAP11}" xmlns:ns1="${MKTOWS}" xmlns:xsi="${XSI}">` +
-        `<SOAP-ENV:Header><ns1:AuthenticationHeader><mktowsUserId>${TEST_USER.userId}</mktowsUserId>` +
+        `<SOAP-ENV:Header><ns1:AuthenticationHeader><mktowsUserId>${user}</mktowsUserId>` +
         `<requestSignature>${sig}</requestSignature><requestTimestamp>${ts}</requestTimestamp>` +
         `</ns1:AuthenticationHeader></SOAP-ENV:Header><SOAP-ENV:Body><ns1:paramsSyncLead>${params}` +
         '</ns1:paramsSyncLead></SOAP-ENV:Body></SOAP-ENV:Envelope>\n';

@@ -6,37 +6,21 @@
  */
 import net from 'node:net';
 import { expect } from 'chai';
-import { requestSignature } from '../../src/mktows/auth.js';
 import { testEngines } from '../support/database.js';
 import {
   authHeaderXml,
   envelope,
   faultCode,
   getLeadByEmailXml,
-  isoNow,
   postXml,
   rawCall,
   startTestService,
   syncEmailXml,
-  TEST_USER,
   type TestService,
 } from '../support/service.js';
+import { MKTOWS, signedNow, SOAP11, wcfEnvelope, XSD, XSI } from '../support/toolkit-envelopes.js';
 
-const MKTOWS = 'http://www.marketo.com/mktows/';
-const SOAP11 = 'http://schemas.xmlsoap.org/soap/envelope/';
-const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
-const XSD = 'http://www.w3.org/2001/XMLSchema';
 const EMAIL = 'toolkit@example.com';
-
-/** The AuthenticationHeader's three fields, signed now. */
-function signed() {
-  const ts = isoNow();
-  return {
-    user: TEST_USER.userId,
-    ts,
-    sig: requestSignature(TEST_USER.encryptionKey, ts, TEST_USER.userId),
-  };
-}
 
 /** What a client should read back: the lead by EMAIL, count 1. */
 const expectFound = (r: { status: number; body: string }, what: string) => {
@@ -57,20 +41,16 @@ for (const engine of testEngines()) {
     after(() => service?.stop());
 
     it('.NET WCF (XmlSerializer, unqualified members): default namespaces and xmlns=""', async () => {
-      const { user, ts, sig } = signed();
-      const xml =
-        `<s:Envelope xmlns:s="${SOAP11}"><s:Header>` +
-        `<h:AuthenticationHeader xmlns:h="${MKTOWS}" xmlns="${MKTOWS}" xmlns:xsi="${XSI}" xmlns:xsd="${XSD}">` +
-        `<mktowsUserId xmlns="">${user}</mktowsUserId><requestSignature xmlns="">${sig}</requestSignature>` +
-        `<requestTimestamp xmlns="">${ts}</requestTimestamp></h:AuthenticationHeader></s:Header>` +
-        `<s:Body xmlns:xsi="${XSI}" xmlns:xsd="${XSD}"><paramsGetLead xmlns="${MKTOWS}">` +
-        `<leadKey xmlns=""><keyType>EMAIL</keyType><keyValue>${EMAIL}</keyValue></leadKey>` +
-        '</paramsGetLead></s:Body></s:Envelope>';
+      const xml = wcfEnvelope(
+        `<paramsGetLead xmlns="${MKTOWS}">` +
+          `<leadKey xmlns=""><keyType>EMAIL</keyType><keyValue>${EMAIL}</keyValue></leadKey>` +
+          '</paramsGetLead>',
+      );
       expectFound(await postXml(service.url, xml, { soapAction: `"${MKTOWS}getLead"` }), 'WCF');
     });
 
     it('.NET ASMX (wsdl.exe): soap: prefix, xsd/xsi on the Envelope, a UTF-8 byte order mark', async () => {
-      const { user, ts, sig } = signed();
+      const { user, ts, sig } = signedNow();
       const xml =
         `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="${SOAP11}" xmlns:xsi="${XSI}" xmlns:xsd="${XSD}">` +
         `<soap:Header><AuthenticationHeader xmlns="${MKTOWS}"><mktowsUserId xmlns="">${user}</mktowsUserId>` +
@@ -95,7 +75,7 @@ for (const engine of testEngines()) {
     });
 
     it('SoapUI’s template: soapenv/mkt prefixes, indentation, <!--Optional:--> comments', async () => {
-      const { user, ts, sig } = signed();
+      const { user, ts, sig } = signedNow();
       const xml = `<soapenv:Envelope xmlns:soapenv="${SOAP11}" xmlns:mkt="${MKTOWS}">
    <soapenv:Header>
       <mkt:AuthenticationHeader>
@@ -132,7 +112,7 @@ for (const engine of testEngines()) {
     });
 
     it('a default-namespace Envelope, and a value in CDATA or around a comment', async () => {
-      const { user, ts, sig } = signed();
+      const { user, ts, sig } = signedNow();
       const xml =
         `<Envelope xmlns="${SOAP11}"><Header><AuthenticationHeader xmlns="${MKTOWS}">` +
         `<mktowsUserId xmlns="">${user}</mktowsUserId><requestSignature xmlns="">${sig}</requestSignature>` +

@@ -111,20 +111,106 @@ export function personPage(options: {
   /** The name operators know a field by (the activity log's Attribute Name). */
   fieldLabel?: (name: string) => string;
 }): string {
-  const { session, lead, master, activities, before, sharing } = options;
-  const reason = lead.attributes.find((a) => a.name === 'UnsubscribedReason')?.value ?? '';
+  const { session, lead } = options;
   const name = displayName(lead);
+  return layout({
+    title: `Person ${lead.id}`,
+    session,
+    body: html`${savedNotice(options.saved, lead)}
+      <h1>Person ${lead.id}${name ? html` · ${name}` : ''}</h1>
+      ${fieldsSection(lead, options.fieldLabel)}
+      ${unsubscribeSection(session, lead, options.master)} ${sharingSection(lead, options.sharing)}
+      ${activitySection(lead, options)}`,
+  });
+}
+
+/** The person's fields, Unsubscribed and its reason left to the box below them. */
+function fieldsSection(lead: LeadView, fieldLabel?: (name: string) => string): HtmlValue {
   const shown = lead.attributes.filter(
     (a) => a.name !== 'Unsubscribed' && a.name !== 'UnsubscribedReason',
   );
-  const last = activities.activities[activities.activities.length - 1];
+  return html`<section aria-labelledby="fields-heading">
+    <h2 id="fields-heading">Fields</h2>
+    <dl class="fields">
+      <dt>Id</dt>
+      <dd>${lead.id}</dd>
+      <dt>Email</dt>
+      <dd>${lead.email ? html`<a href="${addressUrl(lead.email)}">${lead.email}</a>` : '—'}</dd>
+      <dt>Partition</dt>
+      <dd>${lead.partition}</dd>
+      <dt>Foreign id</dt>
+      <dd>
+        ${
+          lead.foreignSysPersonId
+            ? html`${lead.foreignSysPersonId} (${lead.foreignSysType ?? 'CUSTOM'})`
+            : '—'
+        }
+      </dd>
+      <dt>Created</dt>
+      <dd>${formatTime(lead.createdAt)}</dd>
+      <dt>Updated</dt>
+      <dd>${formatTime(lead.updatedAt)}</dd>
+      ${shown.map(
+        (a) =>
+          html`<dt>${fieldLabel ? fieldLabel(a.name) : a.name}</dt>
+            <dd>${a.value}</dd>`,
+      )}
+    </dl>
+  </section>`;
+}
+
+/** The master status, the person's box and the form that changes it. */
+function unsubscribeSection(
+  session: PageSession,
+  lead: LeadView,
+  master: EmailStatusRecord | null,
+): HtmlValue {
+  const reason = lead.attributes.find((a) => a.name === 'UnsubscribedReason')?.value ?? '';
   const base = personUrl(lead.id);
-  const older =
-    activities.remainingCount > 0 && last
-      ? withQuery(base, { type: options.type, before: last.id }) + '#activity'
-      : null;
-  const newest = before !== null ? withQuery(base, { type: options.type }) + '#activity' : null;
-  const others = sharing
+  return html`<section aria-labelledby="unsubscribe-heading" class="box">
+    <h2 id="unsubscribe-heading">Unsubscribe</h2>
+    <p>${masterLine(lead, master)}</p>
+    <p>This person's box: ${flag(lead.unsubscribed)}. Reason: ${reason || '—'}.</p>
+    <form method="post" action="${base}/unsubscribed">
+      ${csrfInput(session.csrfToken)}
+      <p>
+        <input
+          type="checkbox"
+          id="unsubscribed"
+          name="unsubscribed"
+          value="true"
+          ${lead.unsubscribed ? html` checked` : ''}
+        />
+        <label for="unsubscribed">Unsubscribed</label>
+      </p>
+      <div class="field">
+        <label for="reason">Reason for this change</label>
+        <input
+          type="text"
+          id="reason"
+          name="reason"
+          value=""
+          maxlength="4000"
+          aria-describedby="reason-hint"
+        />
+      </div>
+      <p class="hint" id="reason-hint">
+        Saving first shows whom the change reaches, then applies the durable rules on confirmation:
+        ${
+          lead.email
+            ? html`every person with ${lead.email} follows, in every partition`
+            : 'this person has no address'
+        }.
+        It is recorded as “Person detail” by ${session.operator}.
+      </p>
+      <p><button type="submit">Save</button></p>
+    </form>
+  </section>`;
+}
+
+/** Who else holds the address, or nothing. */
+function sharingSection(lead: LeadView, sharing: Sharing | null): HtmlValue {
+  return sharing
     ? html`<section aria-labelledby="sharing-heading">
         <h2 id="sharing-heading">
           Others with this address (${sharing.count} in ${sharing.partitions}
@@ -140,104 +226,42 @@ export function personPage(options: {
         }
       </section>`
     : '';
-  return layout({
-    title: `Person ${lead.id}`,
-    session,
-    body: html`${savedNotice(options.saved, lead)}
-      <h1>Person ${lead.id}${name ? html` · ${name}` : ''}</h1>
-      <section aria-labelledby="fields-heading">
-        <h2 id="fields-heading">Fields</h2>
-        <dl class="fields">
-          <dt>Id</dt>
-          <dd>${lead.id}</dd>
-          <dt>Email</dt>
-          <dd>${lead.email ? html`<a href="${addressUrl(lead.email)}">${lead.email}</a>` : '—'}</dd>
-          <dt>Partition</dt>
-          <dd>${lead.partition}</dd>
-          <dt>Foreign id</dt>
-          <dd>
-            ${
-              lead.foreignSysPersonId
-                ? html`${lead.foreignSysPersonId} (${lead.foreignSysType ?? 'CUSTOM'})`
-                : '—'
-            }
-          </dd>
-          <dt>Created</dt>
-          <dd>${formatTime(lead.createdAt)}</dd>
-          <dt>Updated</dt>
-          <dd>${formatTime(lead.updatedAt)}</dd>
-          ${shown.map(
-            (a) =>
-              html`<dt>${options.fieldLabel ? options.fieldLabel(a.name) : a.name}</dt>
-                <dd>${a.value}</dd>`,
+}
+
+/** The activity log: a page of it, filtered by type, with the way to older and newest. */
+function activitySection(
+  lead: LeadView,
+  options: { activities: ActivityPage; before: number | null; type: string },
+): HtmlValue {
+  const { activities, before } = options;
+  const last = activities.activities[activities.activities.length - 1];
+  const base = personUrl(lead.id);
+  const older =
+    activities.remainingCount > 0 && last
+      ? withQuery(base, { type: options.type, before: last.id }) + '#activity'
+      : null;
+  const newest = before !== null ? withQuery(base, { type: options.type }) + '#activity' : null;
+  return html`<section aria-labelledby="activity-heading" id="activity">
+    <h2 id="activity-heading">Activity log</h2>
+    <form method="get" action="${base}#activity" class="row">
+      <div class="field">
+        <label for="type">Activity type</label>
+        <select id="type" name="type">
+          <option value="">All</option>
+          ${ACTIVITY_FILTERS.map(
+            ([value, label]) =>
+              html`<option value="${value}" ${selected(options.type === value)}>${label}</option>`,
           )}
-        </dl>
-      </section>
-      <section aria-labelledby="unsubscribe-heading" class="box">
-        <h2 id="unsubscribe-heading">Unsubscribe</h2>
-        <p>${masterLine(lead, master)}</p>
-        <p>This person's box: ${flag(lead.unsubscribed)}. Reason: ${reason || '—'}.</p>
-        <form method="post" action="${base}/unsubscribed">
-          ${csrfInput(session.csrfToken)}
-          <p>
-            <input
-              type="checkbox"
-              id="unsubscribed"
-              name="unsubscribed"
-              value="true"
-              ${lead.unsubscribed ? html` checked` : ''}
-            />
-            <label for="unsubscribed">Unsubscribed</label>
-          </p>
-          <div class="field">
-            <label for="reason">Reason for this change</label>
-            <input
-              type="text"
-              id="reason"
-              name="reason"
-              value=""
-              maxlength="4000"
-              aria-describedby="reason-hint"
-            />
-          </div>
-          <p class="hint" id="reason-hint">
-            Saving first shows whom the change reaches, then applies the durable rules on
-            confirmation:
-            ${
-              lead.email
-                ? html`every person with ${lead.email} follows, in every partition`
-                : 'this person has no address'
-            }.
-            It is recorded as “Person detail” by ${session.operator}.
-          </p>
-          <p><button type="submit">Save</button></p>
-        </form>
-      </section>
-      ${others}
-      <section aria-labelledby="activity-heading" id="activity">
-        <h2 id="activity-heading">Activity log</h2>
-        <form method="get" action="${base}#activity" class="row">
-          <div class="field">
-            <label for="type">Activity type</label>
-            <select id="type" name="type">
-              <option value="">All</option>
-              ${ACTIVITY_FILTERS.map(
-                ([value, label]) =>
-                  html`<option value="${value}" ${selected(options.type === value)}>
-                    ${label}
-                  </option>`,
-              )}
-            </select>
-          </div>
-          <button type="submit">Filter</button>
-        </form>
-        ${activityTable(activities)}
-        ${pager([
-          ['Newest activities', newest],
-          [`Older activities (${activities.remainingCount} more)`, older],
-        ])}
-      </section>`,
-  });
+        </select>
+      </div>
+      <button type="submit">Filter</button>
+    </form>
+    ${activityTable(activities)}
+    ${pager([
+      ['Newest activities', newest],
+      [`Older activities (${activities.remainingCount} more)`, older],
+    ])}
+  </section>`;
 }
 
 /** The Unsubscribed change before it is saved: whom it reaches, then a confirm button. */
