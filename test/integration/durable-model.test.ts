@@ -14,6 +14,7 @@
  * Deterministic: a fixed list of seeds. A failure names the seed, the step and every operation
  * up to it. DURABLE_MODEL_SEEDS=N and DURABLE_MODEL_STEPS=M run a longer variant.
  */
+import { expect } from 'chai';
 import { ALICE } from '../admin/support.js';
 import { startLinkService, type LinkService } from '../one-click/support.js';
 import { ORG_ID, PATH_SECRET } from '../salesforce/support.js';
@@ -120,15 +121,21 @@ for (const engine of testEngines()) {
         [
           2,
           async () => {
-            // A flag by Email (the latest holder, or a new person when nobody holds it).
+            // A flag by Email (the latest holder, or a new person when nobody holds it). The
+            // user confined to East finds East's holders only: with none there, it creates an
+            // East person of the address, whoever holds it elsewhere (rule 3 for it).
             const email = run.anySpelling();
             const unsub = run.chance(0.5);
-            run.log.push(`flagByEmail ${JSON.stringify({ email, unsub })}`);
-            const res = await run.soap(syncLeadXml({ email, unsub }));
-            const holder = run.holderNamed(keyOf(email), res.body);
+            const confined = run.chance(0.3);
+            run.log.push(`flagByEmail ${JSON.stringify({ email, unsub, confined })}`);
+            const res = confined
+              ? await run.soap(syncLeadXml({ email, unsub }), EAST, 'East')
+              : await run.soap(syncLeadXml({ email, unsub }));
+            const holder = run.holderNamed(keyOf(email), res.body, confined ? 'East' : undefined);
             if (!holder) {
               run.expectOk(res);
-              run.model.create(run.idOf(res.body), { email, unsub }, 'Default', PATHS.web, null);
+              const partition = confined ? 'East' : 'Default';
+              run.model.create(run.idOf(res.body), { email, unsub }, partition, PATHS.web, null);
               return;
             }
             const ok = run.attempt((m) => m.update(m.leads.get(holder.id)!, { unsub }, PATHS.web));
@@ -204,9 +211,21 @@ for (const engine of testEngines()) {
             );
             if (!winner || losers.length === 0) return;
             const loserIds = losers.map((l) => l.id);
-            run.log.push(`merge ${JSON.stringify({ winner: winner.id, losers: loserIds })}`);
-            const res = await run.soap(mergeXml(winner.id, loserIds));
+            // By the user confined to East sometimes: anyone outside East is no one to it.
+            const confined = run.chance(0.3);
+            run.log.push(
+              `merge ${JSON.stringify({ winner: winner.id, losers: loserIds, confined })}`,
+            );
+            const res = confined
+              ? await run.soap(mergeXml(winner.id, loserIds), EAST, 'East')
+              : await run.soap(mergeXml(winner.id, loserIds));
             run.expectOk(res);
+            // A merge that fails is answered with its mergeStatus, not a fault.
+            if (confined && [winner, ...losers].some((l) => l.partition !== 'East')) {
+              expect(res.body).to.match(/<status>FAILED<\/status><error>20103 - /);
+              return;
+            }
+            expect(res.body).to.include('<status>MERGED</status>');
             run.model.merge(
               run.model.leads.get(winner.id)!,
               loserIds.map((id) => run.model.leads.get(id)!),
