@@ -12,7 +12,8 @@
  * (getLeadChanges, a type filter on, small pages) against each person's own log.
  *
  * Deterministic: a fixed list of seeds. A failure names the seed, the step and every operation
- * up to it. DURABLE_MODEL_SEEDS=N and DURABLE_MODEL_STEPS=M run a longer variant.
+ * up to it. DURABLE_MODEL_SEEDS=N and DURABLE_MODEL_STEPS=M run a longer variant;
+ * DURABLE_MODEL_SEED=N replays one seed.
  */
 import { expect } from 'chai';
 import { ALICE } from '../admin/support.js';
@@ -35,11 +36,13 @@ import { TEST_USER } from '../support/service.js';
 
 /**
  * 1-12, and 40, which found the merge that dropped a loser's opt-out (rules-review.test.ts);
- * DURABLE_MODEL_SEEDS=N runs 1-N instead.
+ * DURABLE_MODEL_SEEDS=N runs 1-N instead, DURABLE_MODEL_SEED=N seed N alone.
  */
-const SEEDS = process.env.DURABLE_MODEL_SEEDS
-  ? Array.from({ length: Number(process.env.DURABLE_MODEL_SEEDS) }, (_, i) => i + 1)
-  : [...Array.from({ length: 12 }, (_, i) => i + 1), 40];
+const SEEDS = process.env.DURABLE_MODEL_SEED
+  ? [Number(process.env.DURABLE_MODEL_SEED)]
+  : process.env.DURABLE_MODEL_SEEDS
+    ? Array.from({ length: Number(process.env.DURABLE_MODEL_SEEDS) }, (_, i) => i + 1)
+    : [...Array.from({ length: 12 }, (_, i) => i + 1), 40];
 const STEPS = Number(process.env.DURABLE_MODEL_STEPS ?? 30);
 
 for (const engine of testEngines()) {
