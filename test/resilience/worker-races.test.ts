@@ -1,8 +1,9 @@
 /**
  * Two paths changing one address at once through a WORKERS=2 instance (each worker its own
  * pool, or its own SQLite writer on one file) and, for imports, the command line in a process
- * of its own: one-click links against SOAP re-subscribes of the address's people, Salesforce
- * ticks and unticks against `suppressions import`. Afterwards (rule 8): every person agrees with
+ * of its own: one-click links against SOAP re-subscribes of the address's people (and a person
+ * moving to that address and away from it at the same time), Salesforce ticks and unticks
+ * against `suppressions import`. Afterwards (rule 8): every person agrees with
  * the master status, the status is its newest history row, and each person's log tells, change
  * by change and in the history's order, every change of the status it followed.
  */
@@ -122,6 +123,67 @@ for (const engine of testEngines()) {
         await service.stop();
         await afterRestart(env, (database) => expectSettled(database, email, people));
       });
+    });
+
+    it('a person moving between two addresses against links and re-subscribes of one: everyone agrees, each log tells its flag', async () => {
+      const db = await freshServiceDatabase(engine);
+      try {
+        const service = await spawnService(
+          { ...db.env, WORKERS: '2', ...LINK_SETTINGS },
+          { built: true },
+        );
+        const [a, b] = ['race-move-a@example.com', 'race-move-b@example.com'];
+        try {
+          const holders = await twoHolders(service, b);
+          const created = await rawCall(service.url, syncLeadXml({ email: a }));
+          expect(created.status, created.body).to.equal(200);
+          const mover = Number(/<leadId>(\d+)<\/leadId>/.exec(created.body)![1]);
+          const tokens = linkTokens();
+          const random = seeded(13);
+          for (let round = 0; round < ROUNDS; round++) {
+            // The move takes both addresses' locks; the link and the re-subscribe one of them.
+            const to = round % 2 === 0 ? ` ${b.toUpperCase()} ` : a;
+            const calls = [
+              fetch(`${service.base}/u/${tokens.create(b)}`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/x-www-form-urlencoded' },
+                body: 'List-Unsubscribe=One-Click',
+              }).then(async (r) => expect(r.status, await r.text()).to.equal(200)),
+              rawCall(service.url, syncLeadXml({ id: mover, emailAttribute: to })).then((r) =>
+                expect(r.status, r.body).to.equal(200),
+              ),
+              rawCall(
+                service.url,
+                syncLeadXml({ id: holders[Math.floor(random() * 2)]!, unsub: false }),
+              ).then((r) => expect(r.status, r.body).to.equal(200)),
+            ];
+            await Promise.all(random() < 0.5 ? calls : calls.reverse());
+          }
+        } finally {
+          await service.stop();
+        }
+        await afterRestart(db.env, async (database) => {
+          const services = createServices(database, {
+            customFields: [],
+            defaultPartition: 'Default',
+          });
+          expect(await services.durableStatus.findViolations()).to.deep.equal([]);
+          for (const email of [a, b]) {
+            const report = await services.durableStatus.explain(email);
+            const master = report.status?.unsubscribed ?? false;
+            for (const l of report.leads) expect(l.unsubscribed, `lead ${l.id}`).to.equal(master);
+            const last = report.history[report.history.length - 1];
+            if (last)
+              expect(report.status).to.include({
+                unsubscribed: last.unsubscribed,
+                changedAt: last.changedAt,
+              });
+            await expectLogsTellFlags(services, report.leads);
+          }
+        });
+      } finally {
+        await db.drop();
+      }
     });
 
     it('Salesforce ticks and unticks against command-line imports: the same', async () => {

@@ -173,7 +173,10 @@ export function operatorPaths(run: ModelRun): Operation[] {
           expect(reply.location, reply.body).to.equal(`/admin/people/${lead.id}?saved=unchanged`);
           return;
         }
-        if (!unsub && status?.unsub && status.prot && !liftTicked) {
+        // A complaint of the address, or of a person without one (its own reason keeps it).
+        const protectedNow =
+          lead.key === null ? lead.unsub && isProtected(lead.reason) : status?.unsub && status.prot;
+        if (!unsub && protectedNow && !liftTicked) {
           // Asked for the tick again: nothing changed.
           expect(reply.status, reply.body).to.equal(200);
           return;

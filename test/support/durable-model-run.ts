@@ -168,12 +168,19 @@ export class ModelRun {
   /**
    * The holder of `key` a request by address changed: the one its answer names (an id, or a
    * body with a leadId), which of them being the store's to choose (the latest changed); the
-   * first holder when the answer names none of them (a fault: nothing changed).
+   * first holder when the answer names none of them (a fault: nothing changed). Only those of
+   * `partition` when given (a confined user's: no holder there, it creates).
    */
-  readonly holderNamed = (key: string, answer: number | string): MLead | undefined => {
+  readonly holderNamed = (
+    key: string,
+    answer: number | string,
+    partition?: string,
+  ): MLead | undefined => {
     const id =
       typeof answer === 'number' ? answer : Number(/<leadId>(\d+)<\/leadId>/.exec(answer)?.[1]);
-    const holders = this.model.holders(key);
+    const holders = this.model
+      .holders(key)
+      .filter((h) => partition === undefined || h.partition === partition);
     return holders.find((h) => h.id === id) ?? holders[0];
   };
 

@@ -48,6 +48,21 @@ describe('email key', () => {
     expect(emailKey('ann@example.com')).to.not.equal(emailKey('anne@example.com'));
     expect(emailKey('änn@example.com')).to.not.equal(emailKey('ann@example.com'));
   });
+
+  // docs/how-it-works.md lists these: one provider's delivery habits, not spellings of a mailbox.
+  it('keeps apart what only some providers deliver to one mailbox (how-it-works.md)', () => {
+    const apart: Array<[string, string]> = [
+      ['ann+news@example.com', 'ann@example.com'], // a subaddress (plus tag)
+      ['ann+news@example.com', 'ann+offers@example.com'],
+      ['a.nn@gmail.com', 'ann@gmail.com'], // dots a provider ignores
+      ['ann@googlemail.com', 'ann@gmail.com'], // a provider's alias domain
+      ['ann@mail.example.com', 'ann@example.com'], // a subdomain
+      ['ann@\u{1d41e}xample.com', 'ann@example.com'], // a mathematical letter (no NFKC)
+      ['".ann"@example.com', 'ann@example.com'], // quotes it needs
+      ['"a\\nn"@example.com', 'ann@example.com'], // a quoted pair
+    ];
+    for (const [a, b] of apart) expect(emailKey(a), a).to.not.equal(emailKey(b));
+  });
 });
 
 /** The key before folding (NFC, then lower case): the keys stored by earlier versions. */
