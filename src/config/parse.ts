@@ -213,6 +213,14 @@ export function users(raw: string): UserCredential[] {
   });
 }
 
+/** A URL every client is shown (a WSDL's soap:address, a List-Unsubscribe header) holds no credentials. */
+export function refuseCredentials(setting: string, url: URL): void {
+  if (url.username || url.password)
+    throw new ConfigError(
+      `${setting} must not hold a user or password: every client is shown it; give the address only (e.g. https://soap.example.com)`,
+    );
+}
+
 export function publicUrl(raw: string): string {
   const v = raw.trim();
   if (v === '') return '';
@@ -222,6 +230,7 @@ export function publicUrl(raw: string): string {
   } catch {
     throw new ConfigError(`PUBLIC_URL must be an absolute http(s) URL, got "${v.slice(0, 80)}"`);
   }
+  refuseCredentials('PUBLIC_URL', url);
   if (!/^https?:$/.test(url.protocol) || url.search || url.hash || /["'<>\s]/.test(v)) {
     throw new ConfigError(
       'PUBLIC_URL must be an http(s) URL without query, fragment, quotes or spaces, e.g. https://soap.example.com',
