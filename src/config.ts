@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { ConfigError, type Setting } from './config/parse.js';
+import { ConfigError, type Setting, usersWithOptionLookalikes } from './config/parse.js';
 import { lookalikeLine, settingLookalikes } from './config/lookalikes.js';
 import { defaultWorkers, listenerSettings } from './config/listener.settings.js';
 import { databaseSettings } from './config/database.settings.js';
@@ -111,11 +111,16 @@ function checkCombinations(config: Config): Config {
 
 /**
  * What an operator should hear of the settings, one line each (values never shown): variables
- * that look like a setting but are not one, an sslmode that pg checks more than its name says.
+ * that look like a setting but are not one, a MKTOWS_USERS option mistyped (the user id named,
+ * never the key), an sslmode that pg checks more than its name says.
  */
 export function settingWarnings(env: NodeJS.ProcessEnv = process.env): string[] {
   const known = Object.values(settings).map((s) => s.env);
   const lines = settingLookalikes(env, known).map(lookalikeLine);
+  for (const userId of usersWithOptionLookalikes(env.MKTOWS_USERS ?? ''))
+    lines.push(
+      `MKTOWS_USERS: the key of ${userId} ends in what looks like a mistyped option; only ;read-only, ;no-delete and ;partitions=A+B are options, so ${userId} has full access with that ending as part of its key`,
+    );
   for (const setting of ['DATABASE_URL', 'DATABASE_READ_URL']) {
     const line = sslModeWarning(setting, env[setting]?.trim() ?? '');
     if (line) lines.push(line);

@@ -35,8 +35,14 @@ export function unexpectedArgument(
   spec: ArgumentSpec,
 ): string | null {
   const see = `(see "durable-unsubscribe ${command.split(' ')[0]} --help")`;
+  const takes = (arg: string | undefined) =>
+    arg !== undefined && (spec.valued?.includes(arg) || spec.switches?.includes(arg));
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
+    // Its value missing (the last word, or another of the command's options in its place):
+    // the command would run without it, as if it had not been given.
+    if (spec.valued?.includes(arg) && (i + 1 >= args.length || takes(args[i + 1])))
+      return `${command}: ${arg} needs a value ${see}`;
     if (spec.valued?.includes(arg)) i++;
     else if (looksLikeOption(arg) && !spec.switches?.includes(arg))
       return `${command}: unknown option ${printable(arg)} ${see}`;

@@ -26,6 +26,7 @@ PERMISSIONS say otherwise; "update" changes only what its PERMISSIONS name:
                         anyone elsewhere is not found (20103), as nobody is; getLeadChanges,
                         which spans every partition, is refused
   --all-partitions      every partition again
+Two flags that undo each other (--read-only and --read-write, ...) are refused together.
 A refused call gets fault 20013 (Access Denied) and changes nothing. Users stored before
 permissions existed keep full access. Users of MKTOWS_USERS take theirs from that setting.
 
@@ -71,6 +72,20 @@ function permissionsFrom(args: readonly string[], from: Permissions): Permission
   return p;
 }
 
+/** Permission flags that undo each other: given together, neither may silently win. */
+const OPPOSITES = [
+  ['--read-only', '--read-write'],
+  ['--no-delete', '--may-delete'],
+  ['--partitions', '--all-partitions'],
+] as const;
+
+function contradiction(command: string, args: readonly string[]): string | null {
+  const pair = OPPOSITES.find(([a, b]) => args.includes(a) && args.includes(b));
+  return pair
+    ? `${command}: ${pair[0]} and ${pair[1]} contradict each other: give one (see "durable-unsubscribe users --help")`
+    : null;
+}
+
 const PERMISSION_SWITCHES = [...PERMISSION_FLAGS].filter((f) => f !== '--partitions');
 
 /** What each action takes (its own word and ID included). */
@@ -95,7 +110,9 @@ export async function runUsersCommand(
 ): Promise<number> {
   const action = args[0];
   const spec = action === undefined ? undefined : ACTIONS[action];
-  const unexpected = spec && unexpectedArgument(`users ${action}`, args, spec);
+  const unexpected =
+    spec &&
+    (unexpectedArgument(`users ${action}`, args, spec) ?? contradiction(`users ${action}`, args));
   if (unexpected) {
     err(`${unexpected}\n`);
     return 2;

@@ -5,6 +5,7 @@ import {
   integer,
   nameSecretPairs,
   optionalInteger,
+  refuseCredentials,
 } from './parse.js';
 
 /** One-click unsubscribe links and their hosted page. */
@@ -62,6 +63,7 @@ export const oneClickSettings = {
       } catch {
         throw new ConfigError(`UNSUBSCRIBE_BASE_URL is not a URL: "${url.slice(0, 80)}"`);
       }
+      refuseCredentials('UNSUBSCRIBE_BASE_URL', parsed);
       if (!['https:', 'http:'].includes(parsed.protocol) || parsed.search || parsed.hash)
         throw new ConfigError('UNSUBSCRIBE_BASE_URL must be an http(s) URL without ? or #');
       return url;

@@ -147,6 +147,25 @@ export interface UserCredential {
 // these exact words count as options, so a key that happens to hold a ';' still reads as before.
 export const USER_OPTION = /;\s*(read-only|no-delete|partitions=[^;]*)\s*$/;
 
+/** The end of a key after its last ';' when it reads like a mistyped option (";readonly"). */
+const OPTION_LOOKALIKE = /;\s*(read[-_ ]?only|no[-_ ]?delete|partitions?\s*[=:].*)\s*$/i;
+
+/**
+ * The users of MKTOWS_USERS whose key ends in what looks like a mistyped option: it is read as
+ * part of the key (a key may hold a ';'), so the user has full access. Never the keys.
+ */
+export function usersWithOptionLookalikes(raw: string): string[] {
+  const found: string[] = [];
+  for (const entry of raw.split(',')) {
+    let pair = entry;
+    for (let m = USER_OPTION.exec(pair); m; m = USER_OPTION.exec(pair))
+      pair = pair.slice(0, m.index);
+    const at = pair.indexOf(':');
+    if (at >= 1 && OPTION_LOOKALIKE.test(pair.slice(at + 1))) found.push(pair.slice(0, at).trim());
+  }
+  return found;
+}
+
 export function users(raw: string): UserCredential[] {
   if (raw.trim() === '') return [];
   const seen = new Set<string>();
@@ -194,6 +213,14 @@ export function users(raw: string): UserCredential[] {
   });
 }
 
+/** A URL every client is shown (a WSDL's soap:address, a List-Unsubscribe header) holds no credentials. */
+export function refuseCredentials(setting: string, url: URL): void {
+  if (url.username || url.password)
+    throw new ConfigError(
+      `${setting} must not hold a user or password: every client is shown it; give the address only (e.g. https://soap.example.com)`,
+    );
+}
+
 export function publicUrl(raw: string): string {
   const v = raw.trim();
   if (v === '') return '';
@@ -203,6 +230,7 @@ export function publicUrl(raw: string): string {
   } catch {
     throw new ConfigError(`PUBLIC_URL must be an absolute http(s) URL, got "${v.slice(0, 80)}"`);
   }
+  refuseCredentials('PUBLIC_URL', url);
   if (!/^https?:$/.test(url.protocol) || url.search || url.hash || /["'<>\s]/.test(v)) {
     throw new ConfigError(
       'PUBLIC_URL must be an http(s) URL without query, fragment, quotes or spaces, e.g. https://soap.example.com',

@@ -77,6 +77,43 @@ for (const engine of testEngines()) {
       expect(ok.stdout).to.match(/permissions:\s+read-only/);
     });
 
+    it('users add and update refuse an option without its value, or permissions that contradict each other', async () => {
+      // Before: "--id" with no value made a user under a generated id (exit 0), "--read-only
+      // --read-write" made a read-only user whichever came last, and "--partitions" with no
+      // value was exit 1, not the exit 2 of bad arguments.
+      await refused(['users', 'add', '--id'], /^users add: --id needs a value \(see/);
+      await refused(
+        ['users', 'add', '--description', '--read-only'],
+        /^users add: --description needs a value/,
+      );
+      await refused(['users', 'add', '--partitions'], /^users add: --partitions needs a value/);
+      await refused(
+        ['users', 'add', '--read-only', '--read-write'],
+        /^users add: --read-only and --read-write contradict each other/,
+      );
+      await refused(
+        ['users', 'add', '--no-delete', '--may-delete'],
+        /--no-delete and --may-delete/,
+      );
+      await refused(
+        ['users', 'add', '--partitions', 'East', '--all-partitions'],
+        /--partitions and --all-partitions/,
+      );
+      expect(await db.knex('mktows_users').whereNot('user_id', 'reporting')).to.deep.equal([]);
+      const ok = await cli(['users', 'add', '--id', 'feed', '--no-delete'], env);
+      expect(ok.code, ok.stderr).to.equal(0);
+      await refused(
+        ['users', 'update', 'feed', '--partitions'],
+        /^users update: --partitions needs a value/,
+      );
+      await refused(
+        ['users', 'update', 'feed', '--may-delete', '--no-delete'],
+        /^users update: --no-delete and --may-delete contradict each other/,
+      );
+      const list = await cli(['users', 'list'], env);
+      expect(list.stdout).to.match(/^feed\tdatabase\tno-delete\t/m);
+    });
+
     it('explain, verify, operators and link refuse what they do not take', async () => {
       await refused(
         ['explain', 'ann@example.com', 'bob@example.com'],
