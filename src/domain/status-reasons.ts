@@ -34,6 +34,17 @@ const matchedText = (reason: string) =>
   reason.replace(CASE_BOUNDARY, '$1 $2').replace(ABBREVIATION_END, '$1 ').toLowerCase();
 
 /**
+ * A word of PROTECTED_REASONS as matched, its plural s left to the pattern: a setting written
+ * in the plural (`complaints`) then protects "Complaint" too, where it protected only reasons
+ * in the plural (an easy slip that left every singular complaint liftable by any path). Words
+ * of three letters or fewer keep their s.
+ */
+const singularPattern = (word: string) => {
+  const w = word.toLowerCase();
+  return escapeRegExp(w.length > 3 && w.endsWith('s') ? w.slice(0, -1) : w);
+};
+
+/**
  * The first of `words` (PROTECTED_REASONS) a suppression's reason names, as matched (lower
  * case, a plural s kept), or null: as whole words, in any case, a plural s included ("Spam
  * complaints" names "complaint"), the words of a CamelCase name too ("SpamComplaint", as mail
@@ -45,7 +56,7 @@ export function protectedWordFinder(
 ): (reason: string | null) => string | null {
   if (words.length === 0) return () => null;
   const pattern = new RegExp(
-    `(?<![\\p{L}\\p{N}])(?:${words.map((w) => escapeRegExp(w.toLowerCase())).join('|')})s?(?![\\p{L}\\p{N}])`,
+    `(?<![\\p{L}\\p{N}])(?:${words.map(singularPattern).join('|')})s?(?![\\p{L}\\p{N}])`,
     'u',
   );
   return (reason) => (reason === null ? null : (pattern.exec(matchedText(reason))?.[0] ?? null));

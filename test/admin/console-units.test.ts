@@ -83,6 +83,17 @@ describe('console building blocks', () => {
     expect(isProtectedReason(null)).to.equal(false);
   });
 
+  it('reads a word of PROTECTED_REASONS written in the plural as its singular too', () => {
+    // PROTECTED_REASONS=complaints must not leave "Complaint" unprotected.
+    const isProtectedReason = protectedReasonMatcher(['complaints', 'abuse']);
+    expect(isProtectedReason('Complaint')).to.equal(true);
+    expect(isProtectedReason('SpamComplaints')).to.equal(true);
+    expect(isProtectedReason('Abuse')).to.equal(true);
+    expect(isProtectedReason('complainant')).to.equal(false);
+    // A short word keeps its s: "s" or "bs" would otherwise match next to nothing.
+    expect(protectedReasonMatcher(['bs'])('b')).to.equal(false);
+  });
+
   it('reads a pasted list of ids and addresses, refusing anything else', () => {
     expect(parsePastedList('12\n Ann@Example.com, 12; 13\n\n')).to.deep.equal({
       ids: [12, 13],
