@@ -178,33 +178,34 @@ export async function* csvRows(
   type Parsed = { record: Record<string, string | undefined>; info: { lines: number } };
   const cell = (v: string | undefined) => (v === undefined ? v : unneutralise(v));
   try {
-    const records = recordsBeforeError<Parsed>(text, parser, (chunk) => {
+    const chunks = recordsBeforeError<Parsed>(text, parser, (chunk) => {
       if (encoding === 'utf8') progress.bytes += chunk.length;
       starts.feed(chunk);
     });
-    for await (const { record, info } of records) {
-      // The line the record starts on (csv-parse's info.lines is where it ends).
-      const line = starts.next() ?? info.lines;
-      // A row of empty cells (",,," where a spreadsheet saved blank rows, or only spaces) is
-      // no line of the list, as an empty line is not: not counted, not rejected.
-      if (Object.values(record).every((v) => v === undefined || v.trim() === '')) continue;
-      // An export lists lifted addresses with unsubscribed=false: import never lifts, and must
-      // not suppress them either, whatever a spreadsheet made of the word (FALSCH, FAUX, 0).
-      const flag = record.unsubscribed?.trim() ?? '';
-      const unsubscribed = UNSUBSCRIBED_CELLS.get(flag.toLowerCase());
-      if (unsubscribed === false) {
-        progress.notLifted = (progress.notLifted ?? 0) + 1;
-        continue;
+    for await (const records of chunks)
+      for (const { record, info } of records) {
+        // The line the record starts on (csv-parse's info.lines is where it ends).
+        const line = starts.next() ?? info.lines;
+        // A row of empty cells (",,," where a spreadsheet saved blank rows, or only spaces) is
+        // no line of the list, as an empty line is not: not counted, not rejected.
+        if (Object.values(record).every((v) => v === undefined || v.trim() === '')) continue;
+        // An export lists lifted addresses with unsubscribed=false: import never lifts, and must
+        // not suppress them either, whatever a spreadsheet made of the word (FALSCH, FAUX, 0).
+        const flag = record.unsubscribed?.trim() ?? '';
+        const unsubscribed = UNSUBSCRIBED_CELLS.get(flag.toLowerCase());
+        if (unsubscribed === false) {
+          progress.notLifted = (progress.notLifted ?? 0) + 1;
+          continue;
+        }
+        yield {
+          line,
+          email: cell(record.email) ?? '',
+          reason: cell(record.reason),
+          source: cell(record.source),
+          date: record.date,
+          ...(unsubscribed === undefined ? { unreadFlag: flag } : {}),
+        };
       }
-      yield {
-        line,
-        email: cell(record.email) ?? '',
-        reason: cell(record.reason),
-        source: cell(record.source),
-        date: record.date,
-        ...(unsubscribed === undefined ? { unreadFlag: flag } : {}),
-      };
-    }
   } catch (error) {
     if (error instanceof UnreadableCsv) throw error;
     // csv-parse wraps an error thrown by the columns callback.
@@ -236,8 +237,8 @@ export async function* csvRows(
 }
 
 /**
- * The records `parser` makes of `text`, a chunk at a time (`seen` is given each chunk before
- * the parser), then its error if it fails: every record of the lines before the one it fails
+ * The records `parser` makes of `text`, those of one chunk at a time (`seen` is given each
+ * chunk before the parser), then its error if it fails: every record of the lines before the one it fails
  * on, even those parsed from the same chunk. Iterating the parser stream itself dropped them
  * (a stream that fails discards what it has not handed out): a stray quote in a small list
  * stopped it with none of its rows imported, where the rows before it are the operator's
@@ -247,7 +248,7 @@ async function* recordsBeforeError<T>(
   text: NodeJS.ReadableStream,
   parser: ReturnType<typeof parse>,
   seen: (chunk: Buffer) => void,
-): AsyncGenerator<T> {
+): AsyncGenerator<T[]> {
   let ready: T[] = [];
   let failure: unknown;
   parser.on('data', (record: T) => ready.push(record));
@@ -263,20 +264,20 @@ async function* recordsBeforeError<T>(
         setImmediate(resolve);
       });
     });
-  const handOut = function* () {
+  const handOut = () => {
     const taken = ready;
     ready = [];
-    yield* taken;
+    return taken;
   };
   try {
     for await (const chunk of text as AsyncIterable<Buffer>) {
       seen(chunk);
       await settled((done) => parser.write(chunk, done));
-      yield* handOut();
+      yield handOut();
       if (failure !== undefined) throw failure;
     }
     await settled((done) => parser.end(done));
-    yield* handOut();
+    yield handOut();
     if (failure !== undefined) throw failure;
   } finally {
     parser.destroy();
