@@ -146,63 +146,66 @@ export async function* csvRows(
   const input = fs.createReadStream(file);
   // A UTF-16 list is read as the UTF-8 it holds; the progress counts the file's own bytes.
   const text = encoding === 'utf8' ? input : input.pipe(new Utf16ToUtf8(encoding === 'utf16be'));
-  // Registered before the pipe, so every chunk is counted before the parser sees it.
+  // A UTF-8 list's bytes are counted as they are read; a UTF-16 one's as the file gives them.
   const starts = new RecordStartLines(1); // the header is no row
-  input.on('data', (chunk) => (progress.bytes += chunk.length));
-  text.on('data', (chunk: Buffer) => starts.feed(chunk));
+  if (encoding !== 'utf8')
+    input.on('data', (chunk: string | Buffer) => (progress.bytes += chunk.length));
   let firstLine = '';
-  const parser = text.pipe(
-    parse({
-      columns: (header: string[]) => {
-        const names = header.map((h) => h.trim().toLowerCase());
-        firstLine = header.join(',');
-        if (!names.includes('email')) throw new UnreadableCsv(describeHeader(header.join(',')));
-        const twice = READ_COLUMNS.find((c) => names.indexOf(c) !== names.lastIndexOf(c));
-        // Only one of the two would be read: the addresses of the other never imported.
-        if (twice !== undefined)
-          throw new UnreadableCsv(
-            `The first line names the column "${twice}" more than once: keep one, or rename the others`,
-          );
-        return names;
-      },
-      delimiter,
-      skip_empty_lines: true,
-      // Every line end at once, not the first line's alone: a list pasted together from
-      // Windows, Unix and old Mac files read its other lines as part of a row's last cell (an
-      // address in a reason: an opt-out silently lost). CRLF first, so it is one end, not two.
-      record_delimiter: ['\r\n', '\n', '\r'],
-      relax_column_count: true,
-      bom: true,
-      info: true,
-      max_record_size: MAX_CSV_ROW_CHARS,
-    }),
-  );
+  const parser = parse({
+    columns: (header: string[]) => {
+      const names = header.map((h) => h.trim().toLowerCase());
+      firstLine = header.join(',');
+      if (!names.includes('email')) throw new UnreadableCsv(describeHeader(header.join(',')));
+      const twice = READ_COLUMNS.find((c) => names.indexOf(c) !== names.lastIndexOf(c));
+      // Only one of the two would be read: the addresses of the other never imported.
+      if (twice !== undefined)
+        throw new UnreadableCsv(
+          `The first line names the column "${twice}" more than once: keep one, or rename the others`,
+        );
+      return names;
+    },
+    delimiter,
+    skip_empty_lines: true,
+    // Every line end at once, not the first line's alone: a list pasted together from
+    // Windows, Unix and old Mac files read its other lines as part of a row's last cell (an
+    // address in a reason: an opt-out silently lost). CRLF first, so it is one end, not two.
+    record_delimiter: ['\r\n', '\n', '\r'],
+    relax_column_count: true,
+    bom: true,
+    info: true,
+    max_record_size: MAX_CSV_ROW_CHARS,
+  });
   type Parsed = { record: Record<string, string | undefined>; info: { lines: number } };
   const cell = (v: string | undefined) => (v === undefined ? v : unneutralise(v));
   try {
-    for await (const { record, info } of parser as AsyncIterable<Parsed>) {
-      // The line the record starts on (csv-parse's info.lines is where it ends).
-      const line = starts.next() ?? info.lines;
-      // A row of empty cells (",,," where a spreadsheet saved blank rows, or only spaces) is
-      // no line of the list, as an empty line is not: not counted, not rejected.
-      if (Object.values(record).every((v) => v === undefined || v.trim() === '')) continue;
-      // An export lists lifted addresses with unsubscribed=false: import never lifts, and must
-      // not suppress them either, whatever a spreadsheet made of the word (FALSCH, FAUX, 0).
-      const flag = record.unsubscribed?.trim() ?? '';
-      const unsubscribed = UNSUBSCRIBED_CELLS.get(flag.toLowerCase());
-      if (unsubscribed === false) {
-        progress.notLifted = (progress.notLifted ?? 0) + 1;
-        continue;
+    const chunks = recordsBeforeError<Parsed>(text, parser, (chunk) => {
+      if (encoding === 'utf8') progress.bytes += chunk.length;
+      starts.feed(chunk);
+    });
+    for await (const records of chunks)
+      for (const { record, info } of records) {
+        // The line the record starts on (csv-parse's info.lines is where it ends).
+        const line = starts.next() ?? info.lines;
+        // A row of empty cells (",,," where a spreadsheet saved blank rows, or only spaces) is
+        // no line of the list, as an empty line is not: not counted, not rejected.
+        if (Object.values(record).every((v) => v === undefined || v.trim() === '')) continue;
+        // An export lists lifted addresses with unsubscribed=false: import never lifts, and must
+        // not suppress them either, whatever a spreadsheet made of the word (FALSCH, FAUX, 0).
+        const flag = record.unsubscribed?.trim() ?? '';
+        const unsubscribed = UNSUBSCRIBED_CELLS.get(flag.toLowerCase());
+        if (unsubscribed === false) {
+          progress.notLifted = (progress.notLifted ?? 0) + 1;
+          continue;
+        }
+        yield {
+          line,
+          email: cell(record.email) ?? '',
+          reason: cell(record.reason),
+          source: cell(record.source),
+          date: record.date,
+          ...(unsubscribed === undefined ? { unreadFlag: flag } : {}),
+        };
       }
-      yield {
-        line,
-        email: cell(record.email) ?? '',
-        reason: cell(record.reason),
-        source: cell(record.source),
-        date: record.date,
-        ...(unsubscribed === undefined ? { unreadFlag: flag } : {}),
-      };
-    }
   } catch (error) {
     if (error instanceof UnreadableCsv) throw error;
     // csv-parse wraps an error thrown by the columns callback.
@@ -228,6 +231,56 @@ export async function* csvRows(
     if (/"email" column/.test((error as Error).message ?? ''))
       throw new UnreadableCsv(describeHeader(firstLine));
     throw error;
+  } finally {
+    input.destroy();
+  }
+}
+
+/**
+ * The records `parser` makes of `text`, those of one chunk at a time (`seen` is given each
+ * chunk before the parser), then its error if it fails: every record of the lines before the one it fails
+ * on, even those parsed from the same chunk. Iterating the parser stream itself dropped them
+ * (a stream that fails discards what it has not handed out): a stray quote in a small list
+ * stopped it with none of its rows imported, where the rows before it are the operator's
+ * to keep. At most one chunk's records wait at a time; the file is read as they are taken.
+ */
+async function* recordsBeforeError<T>(
+  text: NodeJS.ReadableStream,
+  parser: ReturnType<typeof parse>,
+  seen: (chunk: Buffer) => void,
+): AsyncGenerator<T[]> {
+  let ready: T[] = [];
+  let failure: unknown;
+  parser.on('data', (record: T) => ready.push(record));
+  parser.on('error', (error) => (failure ??= error));
+  const settled = (write: (done: () => void) => void) =>
+    new Promise<void>((resolve) => {
+      // A parser that fails may call back no more: its error event says it is done too.
+      const failed = () => resolve();
+      parser.once('error', failed);
+      write(() => {
+        parser.off('error', failed);
+        // The records of the chunk are handed out (the 'data' events) by then.
+        setImmediate(resolve);
+      });
+    });
+  const handOut = () => {
+    const taken = ready;
+    ready = [];
+    return taken;
+  };
+  try {
+    for await (const chunk of text as AsyncIterable<Buffer>) {
+      seen(chunk);
+      await settled((done) => parser.write(chunk, done));
+      yield handOut();
+      if (failure !== undefined) throw failure;
+    }
+    await settled((done) => parser.end(done));
+    yield handOut();
+    if (failure !== undefined) throw failure;
+  } finally {
+    parser.destroy();
   }
 }
 

@@ -232,5 +232,22 @@ for (const engine of testEngines()) {
       );
       expect(await status('unclosed-1@example.com')).to.equal(null);
     });
+    it('a stray quote stops the file at its line with the rows before it imported, as a quote never closed does', async () => {
+      // Before: the rows parsed from the same read as the bad line were dropped (all of a
+      // small file): nothing imported, and no "Before it" line saying so.
+      const file = write(
+        'stray-quote.csv',
+        'email,reason\nstray-1@example.com,asked\nstray-2@example.com,asked\nstray-3@example.com,said "stop"\nstray-4@example.com,asked\n',
+      );
+      const r = await cli(['suppressions', 'import', file], env);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.equal(
+        'The CSV could not be read: a quote is found on field "reason" at line 4, value is "said "\n' +
+          'Before it: 2 rows; 2 addresses suppressed, 0 rejected.\n',
+      );
+      expect((await status('stray-1@example.com'))?.unsubscribed).to.equal(true);
+      expect((await status('stray-2@example.com'))?.unsubscribed).to.equal(true);
+      expect(await status('stray-4@example.com')).to.equal(null);
+    });
   });
 }
