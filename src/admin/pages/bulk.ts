@@ -94,10 +94,10 @@ export function bulkPage(options: {
             </div>
           </div>
           <div class="row">
-            ${input(form, 'createdFrom', 'Created from', 'date')}
-            ${input(form, 'createdTo', 'Created to', 'date')}
-            ${input(form, 'updatedFrom', 'Updated from', 'date')}
-            ${input(form, 'updatedTo', 'Updated to', 'date')}
+            ${input(form, 'createdFrom', 'Created from (UTC)', 'date')}
+            ${input(form, 'createdTo', 'Created to (UTC)', 'date')}
+            ${input(form, 'updatedFrom', 'Updated from (UTC)', 'date')}
+            ${input(form, 'updatedTo', 'Updated to (UTC)', 'date')}
           </div>
         </fieldset>
         <fieldset>
