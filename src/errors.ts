@@ -27,6 +27,8 @@ export const ErrorCode = {
   LEAD_SYNC_FAILED: 'LEAD_SYNC_FAILED',
   ACTIVITY_KEY_BAD: 'ACTIVITY_KEY_BAD',
   LIST_NOT_FOUND: 'LIST_NOT_FOUND',
+  /** A console job (Change Data Value, suppression import) by an id that names none. */
+  JOB_NOT_FOUND: 'JOB_NOT_FOUND',
   PARAMETER_REQUIRED: 'PARAMETER_REQUIRED',
   BAD_PARAMETER: 'BAD_PARAMETER',
   BAD_STREAM_POSITION: 'BAD_STREAM_POSITION',

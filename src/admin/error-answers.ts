@@ -8,6 +8,7 @@ import { errorPage } from './pages/error.js';
 const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.LEAD_NOT_FOUND]: 404,
   [ErrorCode.LEAD_KEY_BAD]: 404,
+  [ErrorCode.JOB_NOT_FOUND]: 404,
   [ErrorCode.LEAD_KEY_REQUIRED]: 400,
   [ErrorCode.LEAD_ATTRIBUTE_BAD]: 400,
   [ErrorCode.LEAD_SYNC_FAILED]: 409,
@@ -22,6 +23,12 @@ const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.CONCURRENCY_LIMIT_EXCEEDED]: 503,
   [ErrorCode.PARAMETER_REQUIRED]: 400,
 };
+
+/** Where an operator finds the jobs of a kind again, by the missing job's path. */
+const JOB_LISTS: ReadonlyArray<[string, string, string]> = [
+  ['/bulk/', '/admin/bulk', 'Open Change Data Value'],
+  ['/suppressions/', '/admin/suppressions', 'Open Suppressions'],
+];
 
 /** The console's error page for what a route threw: AppErrors by their code, 500 otherwise. */
 export function errorAnswer(logger: Logger) {
@@ -39,7 +46,20 @@ export function errorAnswer(logger: Logger) {
       if (isDatabaseUnavailable(error))
         logger.error({ path: req.path, cause: causeLine(error) }, 'admin page failed');
       else if (status >= 500) logger.error({ err: error, path: req.path }, 'admin page failed');
-      send(res, status, errorPage({ status, message: error.message, session }));
+      const list =
+        error.code === ErrorCode.JOB_NOT_FOUND
+          ? JOB_LISTS.find(([p]) => req.path.startsWith(p))
+          : undefined;
+      send(
+        res,
+        status,
+        errorPage({
+          status,
+          message: error.message,
+          session,
+          ...(list ? { backTo: list[1], backLabel: list[2] } : {}),
+        }),
+      );
       return;
     }
     // body-parser's errors (too large, bad encoding) carry their own 4xx status.

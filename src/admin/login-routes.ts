@@ -43,7 +43,7 @@ export function loginRoutes(router: Router, forms: RequestHandler, options: Logi
     req: Request,
     res: Response,
     status: number,
-    view: { next: string; name?: string; error?: string },
+    view: { next: string; name?: string; error?: string; ended?: boolean },
   ) => {
     const csrfToken = randomToken();
     setCookie(req, res, LOGIN_COOKIE, csrfToken);
@@ -51,7 +51,10 @@ export function loginRoutes(router: Router, forms: RequestHandler, options: Logi
   };
 
   router.get('/login', (req, res) => {
-    showLogin(req, res, 200, { next: safeNext(field(req.query, 'next')) });
+    showLogin(req, res, 200, {
+      next: safeNext(field(req.query, 'next')),
+      ended: field(req.query, 'ended') === '1',
+    });
   });
 
   router.post('/login', forms, async (req, res) => {

@@ -45,7 +45,9 @@ export function requireSession(
     if (!session) {
       if (client) failures!.record(client);
       if (req.method === 'GET' || req.method === 'HEAD') {
-        res.redirect(303, `/admin/login?next=${encodeURIComponent(req.originalUrl)}`);
+        // A cookie sent that opens nothing: the session has ended, which the login form says.
+        const ended = token ? '&ended=1' : '';
+        res.redirect(303, `/admin/login?next=${encodeURIComponent(req.originalUrl)}${ended}`);
       } else {
         // A form posted after its session ended (expired, logged out elsewhere): its change is
         // not made, which the operator must know; logging in leads back to the form's page.

@@ -208,7 +208,7 @@ export class BulkChangeService {
     return this.transactions.read(async (repos) => {
       const job = await repos.jobs.get(jobId);
       if (!job || job.kind !== BULK_CHANGE_KIND)
-        throw new AppError(ErrorCode.BAD_PARAMETER, `No job ${jobId}`);
+        throw new AppError(ErrorCode.JOB_NOT_FOUND, `No Change Data Value job ${jobId}.`);
       return {
         job,
         change: (JSON.parse(job.spec) as { change: DataValueChange }).change,

@@ -152,7 +152,7 @@ export class SuppressionImportJobs {
   async status(id: number): Promise<ImportJobStatus> {
     const job = await this.transactions.read((repos) => repos.jobs.get(id));
     if (!job || job.kind !== IMPORT_KIND)
-      throw new AppError(ErrorCode.BAD_PARAMETER, `No import ${id}`);
+      throw new AppError(ErrorCode.JOB_NOT_FOUND, `No import ${id}.`);
     return { job, progress: job.progress ? (JSON.parse(job.progress) as ImportProgress) : null };
   }
 

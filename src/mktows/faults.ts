@@ -109,6 +109,8 @@ const FAULTS: Record<ErrorCode, FaultSpec> = {
     httpStatus: 500,
   },
   LIST_NOT_FOUND: { vendorCode: 20111, message: 'List Not Found', side: 'Client', httpStatus: 500 },
+  // Console jobs only: no SOAP operation looks one up.
+  JOB_NOT_FOUND: { vendorCode: 20110, message: 'Bad Parameter', side: 'Client', httpStatus: 500 },
   PARAMETER_REQUIRED: {
     vendorCode: 20109,
     message: 'Parameter Required',

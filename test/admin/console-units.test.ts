@@ -183,6 +183,7 @@ describe('a running job page refreshes itself, and the operator can turn that of
         bulkJobPage({
           session,
           status: { job, totals, failures: [], change: { field: 'Unsubscribed', value: 'true' } },
+          fieldLabel: 'Unsubscribed',
           refresh,
         }),
     ],

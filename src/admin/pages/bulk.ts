@@ -94,10 +94,10 @@ export function bulkPage(options: {
             </div>
           </div>
           <div class="row">
-            ${input(form, 'createdFrom', 'Created from', 'date')}
-            ${input(form, 'createdTo', 'Created to', 'date')}
-            ${input(form, 'updatedFrom', 'Updated from', 'date')}
-            ${input(form, 'updatedTo', 'Updated to', 'date')}
+            ${input(form, 'createdFrom', 'Created from (UTC)', 'date')}
+            ${input(form, 'createdTo', 'Created to (UTC)', 'date')}
+            ${input(form, 'updatedFrom', 'Updated from (UTC)', 'date')}
+            ${input(form, 'updatedTo', 'Updated to (UTC)', 'date')}
           </div>
         </fieldset>
         <fieldset>
@@ -183,6 +183,7 @@ export function bulkPreviewPage(options: {
 }): string {
   const { session, form, preview } = options;
   const { counts } = preview;
+  const applyLabel = `Apply to ${counts.people} ${counts.people === 1 ? 'person' : 'people'}`;
   return layout({
     title: 'Preview: Change Data Value',
     session,
@@ -228,7 +229,7 @@ export function bulkPreviewPage(options: {
                 Applied in batches through the same rules as every other path, recorded as the
                 “Change Data Value flow step” by ${session.operator}.
               </p>
-              <p><button type="submit">Apply to ${counts.people} people</button></p>
+              <p><button type="submit">${applyLabel}</button></p>
             </form>`
       }
       <p><a href="/admin/bulk">Start over</a></p>`,
@@ -238,6 +239,8 @@ export function bulkPreviewPage(options: {
 export function bulkJobPage(options: {
   session: PageSession;
   status: BulkJobStatus;
+  /** The changed field's name as the form lists it ("First Name"). */
+  fieldLabel: string;
   /** Refreshes itself while running, unless the operator turned that off. */
   refresh?: boolean;
 }): string {
@@ -269,7 +272,8 @@ export function bulkJobPage(options: {
       <dl class="fields">
         <dt>Change</dt>
         <dd>
-          ${change.field} becomes “${change.value}”${change.reason ? ` (${change.reason})` : ''}
+          ${options.fieldLabel} becomes
+          “${change.value}”${change.reason ? ` (${change.reason})` : ''}
         </dd>
         <dt>By</dt>
         <dd>${job.operator}</dd>

@@ -20,13 +20,15 @@ export function errorPage(options: {
   loginNext?: string | null;
   /** The page of the form the request came from, to open afresh. */
   backTo?: string | null;
+  /** The link's text to backTo; "Open the form again" if absent. */
+  backLabel?: string;
 }): string {
   const loginUrl = options.loginNext
     ? `/admin/login?next=${encodeURIComponent(options.loginNext)}`
     : '/admin/login';
   const login = options.session ? '' : html`<p><a href="${loginUrl}">Log in</a></p>`;
   const back = options.backTo
-    ? html`<p><a href="${options.backTo}">Open the form again</a></p>`
+    ? html`<p><a href="${options.backTo}">${options.backLabel ?? 'Open the form again'}</a></p>`
     : '';
   return layout({
     title: `Error ${options.status}`,

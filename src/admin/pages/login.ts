@@ -1,17 +1,24 @@
 import { html } from '../html.js';
-import { csrfInput, errorNote, layout } from '../layout.js';
+import { csrfInput, errorNote, layout, notice } from '../layout.js';
 
 export function loginPage(options: {
   csrfToken: string;
   next: string;
   name?: string;
   error?: string;
+  /** Reached from a page whose session had ended (expired, or logged out elsewhere). */
+  ended?: boolean;
 }): string {
   return layout({
     title: 'Log in',
     body: html`<div class="login">
       <h1>Log in</h1>
       ${options.error ? errorNote(options.error) : ''}
+      ${
+        options.ended && !options.error
+          ? notice('Your session has ended (it expired, or was logged out). Log in again to go on.')
+          : ''
+      }
       <form method="post" action="/admin/login">
         ${csrfInput(options.csrfToken)}
         <input type="hidden" name="next" value="${options.next}" />

@@ -58,7 +58,7 @@ export function searchPage(options: {
             })}`;
   }
   return layout({
-    title: 'Find people',
+    title: query ? `Find people: ${query}` : 'Find people',
     session: options.session,
     body: html`<h1>Find people</h1>
       <form method="get" action="/admin/" role="search">

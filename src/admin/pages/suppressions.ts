@@ -81,8 +81,8 @@ export function suppressionsPage(options: {
           ${textField('reason', 'Reason contains', q)}
           ${textField('source', 'Source or operator contains', q)}
           ${textField('address', 'Address contains', q)}
-          ${textField('from', 'Recorded from', q, 'date')}
-          ${textField('to', 'Recorded to', q, 'date')}
+          ${textField('from', 'Recorded from (UTC)', q, 'date')}
+          ${textField('to', 'Recorded to (UTC)', q, 'date')}
         </div>
         <p class="row">
           <button type="submit">Filter</button>

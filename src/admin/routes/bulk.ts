@@ -48,6 +48,8 @@ const changeOf = (form: BulkForm): DataValueChange => ({
 /** Change Data Value on one or more people: form, preview, start, and the run's progress. */
 export function bulkRoutes({ router, services, logger, wakeJobs }: RouteContext): void {
   const bulk = services.bulkChanges;
+  const labelOf = (name: string): string =>
+    bulk.fields().find((f) => f.name === name)?.label ?? name;
   const formPage = async (req: Request, form: BulkForm, error?: string) =>
     bulkPage({
       session: sessionOf(req.res!),
@@ -72,7 +74,7 @@ export function bulkRoutes({ router, services, logger, wakeJobs }: RouteContext)
       send(res, 400, await formPage(req, form, error.message));
       return;
     }
-    const fieldLabel = bulk.fields().find((f) => f.name === form.field)?.label ?? form.field;
+    const fieldLabel = labelOf(form.field);
     send(res, 200, bulkPreviewPage({ session: sessionOf(res), form, fieldLabel, preview }));
   });
 
@@ -100,6 +102,7 @@ export function bulkRoutes({ router, services, logger, wakeJobs }: RouteContext)
     if (id === null) throw new AppError(ErrorCode.BAD_PARAMETER, 'No such job');
     const status = await bulk.status(id);
     const refresh = field(req.query, 'refresh') !== 'off';
-    send(res, 200, bulkJobPage({ session: sessionOf(res), status, refresh }));
+    const fieldLabel = labelOf(status.change.field);
+    send(res, 200, bulkJobPage({ session: sessionOf(res), status, fieldLabel, refresh }));
   });
 }
