@@ -31,7 +31,7 @@ import { closeWhenBodyUnread, createSoapListener, sendXml } from '../soap-transp
 import { elementTree as createElementTree } from '../soap-transport/schema-elements.js';
 import { LEAD_RECORD_READ_ALSO } from './lead-record.mapper.js';
 import { inlineMultiRefs, mayHoldMultiRefs } from '../soap-transport/multi-refs.js';
-import { unwrapEncodedArrays } from '../soap-transport/encoded-arrays.js';
+import { mayHoldEncodedArrays, unwrapEncodedArrays } from '../soap-transport/encoded-arrays.js';
 import { clientLimitKey } from '../networks.js';
 
 export interface EndpointOptions {
@@ -219,24 +219,25 @@ export async function createMktowsEndpoint(
       const actionOp = action === undefined ? undefined : byAction.get(action);
       try {
         xml = decodeXmlBody(bytes, req.headers['content-type']);
-        // Multi-reference values put in place make the text up to eight times what was sent,
-        // and then all of it is scanned: a body read whole within a head (its header not
-        // looked at on arrival) has its header checked first, so that an unauthenticated one
-        // costs no more than its own scan. A start where no header can be read is refused by
-        // the guard as it was sent (the references change nothing before the operation),
-        // unless anyone may call.
-        if (mayHoldMultiRefs(xml)) {
+        // Multi-reference values put in place (up to eight times what was sent) and SOAP-ENC
+        // arrays written as the repeated elements they stand for (PHP's SoapClient without a
+        // WSDL, Axis 1 rpc/encoded; up to twice, and the tokens read first), and then all of
+        // it is scanned: a body read whole within a head (its header not looked at on arrival)
+        // has its header checked first, so that an unauthenticated one costs no more than its
+        // own scan. A start where no header can be read is refused by the guard as it was sent
+        // (neither changes anything before the operation), unless anyone may call.
+        const multiRefs = mayHoldMultiRefs(xml);
+        if (multiRefs || mayHoldEncodedArrays(xml)) {
           if (!head.outcome) {
             const found = headOf(bytes.subarray(0, HEAD_BYTES));
             if (found) head.outcome = authenticate(found.credentials, req, requestId);
           }
           if (head.outcome) await head.outcome;
-          if (head.outcome || authenticator.anonymousAllowed)
-            xml = inlineMultiRefs(xml, options.maxBodyBytes);
+          if (head.outcome || authenticator.anonymousAllowed) {
+            if (multiRefs) xml = inlineMultiRefs(xml, options.maxBodyBytes);
+            xml = unwrapEncodedArrays(xml, options.maxBodyBytes);
+          }
         }
-        // SOAP-ENC arrays (PHP's SoapClient without a WSDL, Axis 1 rpc/encoded) as the
-        // repeated elements they stand for; at most twice the text, so no header check first.
-        xml = unwrapEncodedArrays(xml, options.maxBodyBytes);
         if (
           requestReader &&
           (head.outcome || bytes.length <= HEAD_BYTES) &&
