@@ -58,3 +58,23 @@ export function canonicalSalesforceId(id: string): string | null {
   }
   return id18(base);
 }
+
+/**
+ * The spellings a lookup by a Salesforce id tries: the value as given, then both forms of the
+ * record it names (15 and 18 characters, case restored from the suffix). Anything that is no
+ * Salesforce id is only itself.
+ */
+export function salesforceIdSpellings(value: string): string[] {
+  const canonical = canonicalSalesforceId(value);
+  if (canonical === null) return [value];
+  return [...new Set([value, id18(canonical), id15(canonical)])];
+}
+
+/**
+ * The 18-character form a Salesforce record is kept under, from either form a person may hold
+ * (case restored from the suffix); anything that is no Salesforce id stays as it is.
+ */
+export function salesforceRecordId(value: string): string {
+  const canonical = canonicalSalesforceId(value);
+  return canonical === null ? value : id18(canonical);
+}

@@ -5,6 +5,7 @@ import { parseLeadId } from './lead-input.js';
 import { REMAINING_COUNT_CAP } from './paging.js';
 import type { LeadKey } from './lead.types.js';
 import type { LeadRecord } from './records.js';
+import { salesforceIdSpellings } from '../salesforce-id.js';
 
 /** Finding people by the keys callers give (getLead, getMultipleLeads, deleteLead). */
 
@@ -63,12 +64,31 @@ async function findAnywhere(
       return repos.leads.findByEmailKey(emailKey(value), false, limit, partitions);
     case 'SFDCLEADID':
     case 'SFDCCONTACTID': {
-      const lead = await repos.leads.findByForeignId(value);
+      const lead = await findBySalesforceId(repos, value);
       return lead ? [lead] : [];
     }
     default:
       throw unsupported(key.keyType);
   }
+}
+
+/**
+ * The person holding a Salesforce record's id, stored in either form (an integration may have
+ * written the 15-character one through syncLead; Salesforce sends the 18): one indexed lookup
+ * of every spelling, the exact one first. `value` that is no Salesforce id matches as it is.
+ */
+export async function findBySalesforceId(
+  repos: TransactionScope,
+  value: string,
+): Promise<LeadRecord | null> {
+  const spellings = salesforceIdSpellings(value);
+  if (spellings.length === 1) return repos.leads.findByForeignId(value);
+  const found = await repos.leads.findByForeignIds(spellings);
+  for (const spelling of spellings) {
+    const lead = found.find((l) => l.foreignSysPersonId === spelling);
+    if (lead) return lead;
+  }
+  return null;
 }
 
 /** Leads for many values of one key type, in id order; missing ones are skipped. */
@@ -85,7 +105,7 @@ export async function findByKeys(
       return repos.leads.findByEmailKeys(values.map(emailKey));
     case 'SFDCLEADID':
     case 'SFDCCONTACTID':
-      return repos.leads.findByForeignIds(values.map((v) => v.trim()));
+      return repos.leads.findByForeignIds(values.flatMap((v) => salesforceIdSpellings(v.trim())));
     default:
       throw unsupported(keyType);
   }
@@ -116,7 +136,7 @@ export async function findPageByKeys(
       break;
     case 'SFDCLEADID':
     case 'SFDCCONTACTID':
-      [key, keys] = ['foreignId', values.map((v) => v.trim())];
+      [key, keys] = ['foreignId', values.flatMap((v) => salesforceIdSpellings(v.trim()))];
       break;
     default:
       throw unsupported(keyType);

@@ -21,7 +21,8 @@ import {
 import type { LeadService } from './lead.service.js';
 import type { LeadInput } from './lead.types.js';
 import type { LeadRecord } from './records.js';
-import { id15, id18 } from '../salesforce-id.js';
+import { id15, id18, salesforceRecordId } from '../salesforce-id.js';
+import { findBySalesforceId } from './lead-find.js';
 
 /** APPLIED: the lead now reflects it; REPEAT: handled before; STALE: older than what was applied. */
 export type NotificationOutcome = 'APPLIED' | 'REPEAT' | 'STALE';
@@ -180,8 +181,10 @@ export class SalesforceSyncService {
       return result('STALE', null);
     }
 
-    let lead = await repos.leads.findByForeignId(record.recordId);
+    let lead = await findBySalesforceId(repos, record.recordId);
     const input = this.leadInput(record, state.reportedFields, lead !== null);
+    // The id stays as the person holds it: an integration reads back the form it wrote.
+    if (lead?.foreignSysPersonId) input.foreignSysPersonId = lead.foreignSysPersonId;
     // Modstamps are whole seconds: an untick of the order the record was reported opted out
     // at cannot be told from one made before that opt-out. The opt-out stands (and goes with
     // an Email change, as a record opted out moves: rule 6, the address, then the flag), and
@@ -199,7 +202,7 @@ export class SalesforceSyncService {
       // after that read would otherwise be lifted by this older untick, read before it.
       const newKey = input.email ? emailKey(input.email) : null;
       await repos.lockEmailKeys([lead.emailKey, newKey]);
-      const current = await repos.leads.findByForeignId(record.recordId);
+      const current = await findBySalesforceId(repos, record.recordId);
       // Moved to another address before the lock: start over, never lock out of order.
       if (!current || current.emailKey !== lead.emailKey) throw new RetryTransaction();
       lead = current;
@@ -304,7 +307,7 @@ export class SalesforceSyncService {
     const records = await repos.salesforceNotifications.recordsOfAddress(key);
     return records.some(
       (r) =>
-        r.recordId !== input.foreignSysPersonId &&
+        r.recordId !== salesforceRecordId(input.foreignSysPersonId ?? '') &&
         r.reportedFields.Unsubscribed === 'true' &&
         r.changedAt !== null &&
         r.changedAt > changedAt &&

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Engine } from '../database.js';
+import { salesforceRecordId } from '../../salesforce-id.js';
 import type { SalesforceNotificationRecord, SalesforceRecordState } from '../../domain/records.js';
 export type { SalesforceNotificationRecord, SalesforceRecordState };
 
@@ -99,12 +100,20 @@ export class SalesforceNotificationRepository {
       });
   }
 
+  /**
+   * The records of the people holding an address. A person may hold its record's id in the
+   * 15-character form (written through syncLead); the record is kept under the 18: each id is
+   * looked up in that form, by the primary key.
+   */
   async recordsOfAddress(emailKey: string): Promise<SalesforceRecordState[]> {
-    const rows = (await this.db('salesforce_records as r')
-      .join('leads as l', 'l.foreign_sys_person_id', 'r.record_id')
-      .where('l.email_key', emailKey)
-      .andWhere('l.foreign_sys_type', 'SFDC')
-      .select('r.*')) as Row[];
+    const held = (await this.db('leads')
+      .where('email_key', emailKey)
+      .andWhere('foreign_sys_type', 'SFDC')
+      .whereNotNull('foreign_sys_person_id')
+      .pluck('foreign_sys_person_id')) as string[];
+    const ids = [...new Set(held.flatMap((id) => [id, salesforceRecordId(id)]))];
+    if (ids.length === 0) return [];
+    const rows = (await this.db('salesforce_records').whereIn('record_id', ids)) as Row[];
     return rows.map(toRecordState);
   }
 
