@@ -74,18 +74,16 @@ async function findAnywhere(
 
 /**
  * The person holding a Salesforce record's id, stored in either form (an integration may have
- * written the 15-character one through syncLead; Salesforce sends the 18): one indexed lookup
- * of every spelling, the exact one first. `value` that is no Salesforce id matches as it is.
+ * written the 15-character one through syncLead; Salesforce sends the 18): each spelling by the
+ * indexed column, the one given first, so that a person found as given costs the one lookup it
+ * always did. `value` that is no Salesforce id matches as it is.
  */
 export async function findBySalesforceId(
   repos: TransactionScope,
   value: string,
 ): Promise<LeadRecord | null> {
-  const spellings = salesforceIdSpellings(value);
-  if (spellings.length === 1) return repos.leads.findByForeignId(value);
-  const found = await repos.leads.findByForeignIds(spellings);
-  for (const spelling of spellings) {
-    const lead = found.find((l) => l.foreignSysPersonId === spelling);
+  for (const spelling of salesforceIdSpellings(value)) {
+    const lead = await repos.leads.findByForeignId(spelling);
     if (lead) return lead;
   }
   return null;
