@@ -26,7 +26,8 @@ import { notUnderstood } from './xml-lexis.js';
  *
  * Anything else is left as it is, for the guard to judge: an array with no item, or with
  * members named otherwise (a wrapper typed as an array, its members the schema's), text beside
- * the items, an array in an envelope this scanner does not follow. The rewrite may not make the body larger than
+ * the items, an array element with attributes besides its type, arrayType and namespaces
+ * (xsi:nil, SOAP-ENC:offset: lost if it were written out), an array in an envelope this scanner does not follow. The rewrite may not make the body larger than
  * `maxLength` or twice what was sent (20012).
  */
 export function unwrapEncodedArrays(xml: string, maxLength: number): string {
@@ -65,6 +66,9 @@ export function unwrapEncodedArrays(xml: string, maxLength: number): string {
       // item, so only what would be refused is rewritten.
       if (!items.length || !items.every((item) => localName(tokens[item]!.name) === 'item'))
         continue;
+      // One that says more than its type (marked nil, partly sent with SOAP-ENC:offset...):
+      // written out, that would be lost; as sent, the guard judges it.
+      if (!onlyArrayMarks(t.attributes)) continue;
       if (!onlySpaceAround(xml, tokens, i, items)) return false;
       emit(xml.slice(at, t.start));
       const declarations = namespaceDeclarations(t.attributes);
@@ -119,6 +123,22 @@ function childElements(tokens: Token[], open: number): number[] {
     if (c.kind === 'open' && c.depth === t.depth + 1) items.push(i);
   }
   return items;
+}
+
+/**
+ * The attributes an array element may hold to be written out: its type and arrayType,
+ * namespace declarations, and the encoding marks a multi-reference or a toolkit leaves
+ * (encodingStyle, root). Any other would be dropped with the element.
+ */
+const ARRAY_MARKS = new Set(['type', 'arrayType', 'encodingStyle', 'root']);
+
+function onlyArrayMarks(attributes: string): boolean {
+  for (const m of attributes.matchAll(ATTRIBUTE)) {
+    const name = m[1]!;
+    if (name !== 'xmlns' && !name.startsWith('xmlns:') && !ARRAY_MARKS.has(localName(name)))
+      return false;
+  }
+  return true;
 }
 
 /** Whether only white space stands between the array's items. */
