@@ -27,7 +27,8 @@ import { notUnderstood } from './xml-lexis.js';
  * Anything else is left as it is, for the guard to judge: an array with no item, or with
  * members named otherwise (a wrapper typed as an array, its members the schema's), text beside
  * the items, an array element with attributes besides its type, arrayType and namespaces
- * (xsi:nil, SOAP-ENC:offset: lost if it were written out), an array in an envelope this scanner does not follow. The rewrite may not make the body larger than
+ * (xsi:nil, SOAP-ENC:offset: lost if it were written out), a sparse array's (items placed by
+ * SOAP-ENC:position), an array in an envelope this scanner does not follow. The rewrite may not make the body larger than
  * `maxLength` or twice what was sent (20012).
  */
 export function unwrapEncodedArrays(xml: string, maxLength: number): string {
@@ -69,6 +70,9 @@ export function unwrapEncodedArrays(xml: string, maxLength: number): string {
       // One that says more than its type (marked nil, partly sent with SOAP-ENC:offset...):
       // written out, that would be lost; as sent, the guard judges it.
       if (!onlyArrayMarks(t.attributes)) continue;
+      // A sparse array's items are placed by SOAP-ENC:position, not by their order: as sent.
+      if (items.some((item) => attributeValue(tokens[item]!.attributes, 'position') !== undefined))
+        continue;
       if (!onlySpaceAround(xml, tokens, i, items)) return false;
       emit(xml.slice(at, t.start));
       const declarations = namespaceDeclarations(t.attributes);

@@ -116,6 +116,18 @@ for (const engine of testEngines()) {
       }
     });
 
+    it('refuses a sparse array (items placed by SOAP-ENC:position) rather than reading its items out of place (20012)', async () => {
+      const email = 'enc-sparse@example.com';
+      const r = await call(
+        `<ns1:paramsSyncLead ${ENC}><leadRecord><Email>${email}</Email><leadAttributeList>` +
+          `<attribute SOAP-ENC:arrayType="SOAP-ENC:Struct[4]" xsi:type="SOAP-ENC:Array"><item SOAP-ENC:position="[3]">${attribute('City', 'X')}</item></attribute>` +
+          '</leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>',
+      );
+      expect(faultCode(r.body), r.body).to.equal(20012);
+      const none = await call(getLead(email));
+      expect(faultCode(none.body), 'nothing stored').to.equal(20103);
+    });
+
     it('refuses arrays nested past the envelope’s depth limit as any such body (20012), never an internal error', async () => {
       // Within MAX_BODY_BYTES (1 MiB): a body larger is refused for its size before this.
       const depth = 16000;
