@@ -112,10 +112,18 @@ const MAX_GROWTH = 2;
 const MAX_ARRAY_DEPTH = 64;
 const ARRAY_TYPE = /\s[^\s=]*:type\s*=\s*["'][^"':]*:Array["']/;
 
-/** An element typed as SOAP encoding's Array (its xsi:type, whatever the prefixes). */
+/**
+ * An element typed as SOAP encoding's Array (its xsi:type, whatever the prefixes). A type
+ * attribute in no namespace (no prefix) is no xsi:type, as mayHoldEncodedArrays reads it.
+ */
 function isEncodedArray(t: Token): boolean {
-  const type = attributeValue(t.attributes, 'type');
-  return type !== undefined && type.includes(':') && localName(type) === 'Array';
+  for (const m of t.attributes.matchAll(ATTRIBUTE)) {
+    const name = m[1]!;
+    if (!name.includes(':') || name.startsWith('xmlns') || localName(name) !== 'type') continue;
+    const type = m[3] ?? m[4]!;
+    return type.includes(':') && localName(type) === 'Array';
+  }
+  return false;
 }
 
 /** The element children of the element at `open` (none when it is self-closing). */
