@@ -233,14 +233,25 @@ function toNotification(raw: unknown, index: number): SalesforceNotification | S
 /**
  * Whether an Account is a business account: IsPersonAccount sent false. Not sent, it is taken
  * for a person account; one that is no boolean is too, so that an opt-out beside it applies.
+ * One that says false but carries an opt-out (PersonHasOptedOutOfEmail true) is applied as a
+ * person account: skipped, that opt-out was acknowledged and lost.
  */
 function isBusinessAccount(sObject: RawObject): boolean {
+  const isTrue = (name: string) => {
+    try {
+      return booleanText(sObject[name], name) === 'true';
+    } catch (error) {
+      if (error instanceof AppError) return false;
+      throw error;
+    }
+  };
   try {
-    return booleanText(sObject.IsPersonAccount, 'IsPersonAccount') === 'false';
+    if (booleanText(sObject.IsPersonAccount, 'IsPersonAccount') !== 'false') return false;
   } catch (error) {
     if (error instanceof AppError) return false;
     throw error;
   }
+  return !isTrue('PersonHasOptedOutOfEmail');
 }
 
 /**

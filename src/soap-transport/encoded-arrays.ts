@@ -26,7 +26,9 @@ import { notUnderstood } from './xml-lexis.js';
  *
  * Anything else is left as it is, for the guard to judge: an array with no item, or with
  * members named otherwise (a wrapper typed as an array, its members the schema's), text beside
- * the items, an array in an envelope this scanner does not follow. The rewrite may not make the body larger than
+ * the items, an array element with attributes besides its type, arrayType and namespaces
+ * (xsi:nil, SOAP-ENC:offset: lost if it were written out), a sparse array's (items placed by
+ * SOAP-ENC:position), an array in an envelope this scanner does not follow. The rewrite may not make the body larger than
  * `maxLength` or twice what was sent (20012).
  */
 export function unwrapEncodedArrays(xml: string, maxLength: number): string {
@@ -64,6 +66,12 @@ export function unwrapEncodedArrays(xml: string, maxLength: number): string {
       // leadRecord members in place): already the schema's shape. No mktows element is named
       // item, so only what would be refused is rewritten.
       if (!items.length || !items.every((item) => localName(tokens[item]!.name) === 'item'))
+        continue;
+      // One that says more than its type (marked nil, partly sent with SOAP-ENC:offset...):
+      // written out, that would be lost; as sent, the guard judges it.
+      if (!onlyArrayMarks(t.attributes)) continue;
+      // A sparse array's items are placed by SOAP-ENC:position, not by their order: as sent.
+      if (items.some((item) => attributeValue(tokens[item]!.attributes, 'position') !== undefined))
         continue;
       if (!onlySpaceAround(xml, tokens, i, items)) return false;
       emit(xml.slice(at, t.start));
@@ -104,10 +112,18 @@ const MAX_GROWTH = 2;
 const MAX_ARRAY_DEPTH = 64;
 const ARRAY_TYPE = /\s[^\s=]*:type\s*=\s*["'][^"':]*:Array["']/;
 
-/** An element typed as SOAP encoding's Array (its xsi:type, whatever the prefixes). */
+/**
+ * An element typed as SOAP encoding's Array (its xsi:type, whatever the prefixes). A type
+ * attribute in no namespace (no prefix) is no xsi:type, as mayHoldEncodedArrays reads it.
+ */
 function isEncodedArray(t: Token): boolean {
-  const type = attributeValue(t.attributes, 'type');
-  return type !== undefined && type.includes(':') && localName(type) === 'Array';
+  for (const m of t.attributes.matchAll(ATTRIBUTE)) {
+    const name = m[1]!;
+    if (!name.includes(':') || name.startsWith('xmlns') || localName(name) !== 'type') continue;
+    const type = m[3] ?? m[4]!;
+    return type.includes(':') && localName(type) === 'Array';
+  }
+  return false;
 }
 
 /** The element children of the element at `open` (none when it is self-closing). */
@@ -119,6 +135,22 @@ function childElements(tokens: Token[], open: number): number[] {
     if (c.kind === 'open' && c.depth === t.depth + 1) items.push(i);
   }
   return items;
+}
+
+/**
+ * The attributes an array element may hold to be written out: its type and arrayType,
+ * namespace declarations, and the encoding marks a multi-reference or a toolkit leaves
+ * (encodingStyle, root). Any other would be dropped with the element.
+ */
+const ARRAY_MARKS = new Set(['type', 'arrayType', 'encodingStyle', 'root']);
+
+function onlyArrayMarks(attributes: string): boolean {
+  for (const m of attributes.matchAll(ATTRIBUTE)) {
+    const name = m[1]!;
+    if (name !== 'xmlns' && !name.startsWith('xmlns:') && !ARRAY_MARKS.has(localName(name)))
+      return false;
+  }
+  return true;
 }
 
 /** Whether only white space stands between the array's items. */

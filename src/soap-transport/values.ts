@@ -104,6 +104,8 @@ export function text(v: Raw, name: string): string | undefined {
   throw new AppError(ErrorCode.BAD_PARAMETER, `${name} must be text`);
 }
 
+const localOf = (name: string) => name.slice(name.indexOf(':') + 1);
+
 /**
  * The text of a value whose attributes are all harmless (see harmlessAttribute): node-soap gives
  * it as { attributes, $value }. Any other attribute is refused naming it.
@@ -119,7 +121,8 @@ function typedText(v: Raw, name: string): string | undefined {
         ErrorCode.BAD_PARAMETER,
         `${name} must be text: its attribute ${attribute.slice(0, 64)} is not read`,
       );
-    if (attribute.slice(attribute.indexOf(':') + 1) === 'type' && isBase64Type(value))
+    // xsi:type is prefixed: a type attribute in no namespace says nothing of the value.
+    if (attribute.includes(':') && localOf(attribute) === 'type' && isBase64Type(value))
       base64 = true;
   }
   const value = v.$value;

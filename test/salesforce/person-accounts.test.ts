@@ -133,6 +133,26 @@ for (const engine of testEngines()) {
       expect(kept).to.have.length(0);
     });
 
+    it('applies an opt-out an Account sends with IsPersonAccount false: an opt-out is never skipped', async () => {
+      const n = fresh();
+      const email = `pf${n}@example.com`;
+      expectAck(
+        await send(
+          url,
+          notificationsXml([
+            account(n, {
+              IsPersonAccount: 'false',
+              PersonEmail: email,
+              PersonHasOptedOutOfEmail: 'true',
+              SystemModstamp: modstampAt(1),
+            }),
+          ]),
+        ),
+      );
+      const lead = await bySalesforceId(services, accountRecordId(n));
+      expect(lead).to.include({ email, unsubscribed: true });
+    });
+
     it('refuses a Lead or Contact id given as an Account, as any other mismatch', async () => {
       const n = fresh();
       const res = await send(

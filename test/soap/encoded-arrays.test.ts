@@ -99,6 +99,52 @@ for (const engine of testEngines()) {
       expect(faultCode(none.body), 'nothing stored').to.equal(20103);
     });
 
+    it('refuses an array marked nil or partly sent (SOAP-ENC:offset), as the element it stands for would be (20012)', async () => {
+      for (const [n, marks] of [
+        ['nil', 'xsi:nil="true"'],
+        ['offset', 'SOAP-ENC:offset="[1]"'],
+      ]) {
+        const email = `enc-${n}@example.com`;
+        const r = await call(
+          `<ns1:paramsSyncLead ${ENC}><leadRecord><Email>${email}</Email><leadAttributeList>` +
+            `<attribute xsi:type="SOAP-ENC:Array" ${marks}><item>${attribute('City', 'X')}</item></attribute>` +
+            '</leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>',
+        );
+        expect(faultCode(r.body), `${n}: ${r.body}`).to.equal(20012);
+        const none = await call(getLead(email));
+        expect(faultCode(none.body), `${n}: nothing stored`).to.equal(20103);
+      }
+    });
+
+    it('refuses a sparse array (items placed by SOAP-ENC:position) rather than reading its items out of place (20012)', async () => {
+      const email = 'enc-sparse@example.com';
+      const r = await call(
+        `<ns1:paramsSyncLead ${ENC}><leadRecord><Email>${email}</Email><leadAttributeList>` +
+          `<attribute SOAP-ENC:arrayType="SOAP-ENC:Struct[4]" xsi:type="SOAP-ENC:Array"><item SOAP-ENC:position="[3]">${attribute('City', 'X')}</item></attribute>` +
+          '</leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>',
+      );
+      expect(faultCode(r.body), r.body).to.equal(20012);
+      const none = await call(getLead(email));
+      expect(faultCode(none.body), 'nothing stored').to.equal(20103);
+    });
+
+    it('reads a type attribute in no namespace as no xsi:type, whether or not another array is beside it (20012)', async () => {
+      for (const [n, beside] of [
+        ['alone', ''],
+        ['beside', array('attribute', [attribute('FirstName', 'Ann')])],
+      ]) {
+        const email = `enc-untyped-${n}@example.com`;
+        const r = await call(
+          `<ns1:paramsSyncLead ${ENC}><leadRecord><Email>${email}</Email><leadAttributeList>${beside}` +
+            `<attribute type="SOAP-ENC:Array"><item>${attribute('City', 'X')}</item></attribute>` +
+            '</leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>',
+        );
+        expect(faultCode(r.body), `${n}: ${r.body}`).to.equal(20012);
+        const none = await call(getLead(email));
+        expect(faultCode(none.body), `${n}: nothing stored`).to.equal(20103);
+      }
+    });
+
     it('refuses arrays nested past the envelope’s depth limit as any such body (20012), never an internal error', async () => {
       // Within MAX_BODY_BYTES (1 MiB): a body larger is refused for its size before this.
       const depth = 16000;

@@ -87,7 +87,10 @@ for (const engine of testEngines()) {
             'xsd:base64Binary',
             `${b64('Mü', 'latin1').slice(0, 2)}\n${b64('Mü', 'latin1').slice(2)}`,
           ) +
-          `${attr('City', 'enc:base64', b64('東京'))}${attr('Title', 'xsd:string', 'Wm/Dqw==')}</leadAttributeList></leadRecord>` +
+          `${attr('City', 'enc:base64', b64('東京'))}${attr('Title', 'xsd:string', 'Wm/Dqw==')}` +
+          // A type attribute in no namespace is no xsi:type: its text is the value.
+          '<attribute><attrName>Company</attrName><attrValue type="xsd:base64Binary">Wm/Dqw==</attrValue></attribute>' +
+          '</leadAttributeList></leadRecord>' +
           '<returnLead>true</returnLead></ns1:paramsSyncLead>',
       );
       expect(sync.status, sync.body).to.equal(200);
@@ -97,6 +100,7 @@ for (const engine of testEngines()) {
         ['FirstName', 'Zoë'],
         ['LastName', 'Mü'],
         ['Title', 'Wm/Dqw=='],
+        ['Company', 'Wm/Dqw=='],
       ])
         expect(sync.body, name).to.contain(
           `<attrName>${name}</attrName><attrType>string</attrType><attrValue>${value}</attrValue>`,
