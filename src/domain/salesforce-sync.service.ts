@@ -8,7 +8,7 @@ import { AppError, ErrorCode } from '../errors.js';
 import { ChangePaths } from './change-paths.js';
 import { masterStatusSource } from './master-change.js';
 import { optOutsRecordedFrom } from './acknowledged-opt-outs.js';
-import { emailKey } from './email-key.js';
+import { emailKey, MAX_EMAIL_LENGTH } from './email-key.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import {
   MAX_MODSTAMP_AHEAD_MS,
@@ -217,17 +217,20 @@ export class SalesforceSyncService {
       const email = input.email !== undefined ? input.email : (lead?.email ?? null);
       if (email !== null) await this.recordOptOutsFromNow(repos, emailKey(email), now);
     }
-    await store.saveRecord({
-      recordId: record.recordId,
-      objectType: record.objectType,
-      changedAt:
-        record.changedAt === null
-          ? appliedAt
-          : Math.max(record.changedAt, appliedAt ?? record.changedAt),
-      reportedFields,
-      lastNotificationId: notificationId,
-      updatedAt: now,
-    });
+    await store.saveRecord(
+      {
+        recordId: record.recordId,
+        objectType: record.objectType,
+        changedAt:
+          record.changedAt === null
+            ? appliedAt
+            : Math.max(record.changedAt, appliedAt ?? record.changedAt),
+        reportedFields,
+        lastNotificationId: notificationId,
+        updatedAt: now,
+      },
+      reportedKey(reportedFields.Email),
+    );
     if (!handled) return result('APPLIED', synced.leadId);
     await store.insertNotification({
       ...bookkeeping,
@@ -356,6 +359,16 @@ export class SalesforceSyncService {
     input.attributes = attributes;
     return input;
   }
+}
+
+/**
+ * The key of the Email a record is reported with: the address other records' unticks look it
+ * up by (newerOptOutInSalesforce), whoever holds the record here. None when empty.
+ */
+function reportedKey(email: string | null | undefined): string | null {
+  if (email === null || email === undefined || email.trim() === '') return null;
+  const key = emailKey(email);
+  return key.length <= MAX_EMAIL_LENGTH ? key : null;
 }
 
 /**

@@ -88,11 +88,12 @@ export class SalesforceNotificationRepository {
     return toRecordState(row);
   }
 
-  async saveRecord(state: SalesforceRecordState): Promise<void> {
+  async saveRecord(state: SalesforceRecordState, reportedEmailKey: string | null): Promise<void> {
     await this.db('salesforce_records')
       .where('record_id', state.recordId)
       .update({
         object_type: state.objectType,
+        email_key: reportedEmailKey,
         changed_at: state.changedAt,
         reported_fields: JSON.stringify(state.reportedFields),
         last_notification_id: state.lastNotificationId,
@@ -101,9 +102,10 @@ export class SalesforceNotificationRepository {
   }
 
   /**
-   * The records of the people holding an address. A person may hold its record's id in the
-   * 15-character form (written through syncLead); the record is kept under the 18: each id is
-   * looked up in that form, by the primary key.
+   * The records of an address: those of the people holding it here, and those last reported
+   * with it (email_key), whoever holds them here now, if anyone. A person may hold its
+   * record's id in the 15-character form (written through syncLead); the record is kept under
+   * the 18: each id is looked up in that form, by the primary key.
    */
   async recordsOfAddress(emailKey: string): Promise<SalesforceRecordState[]> {
     const held = (await this.db('leads')
@@ -112,8 +114,11 @@ export class SalesforceNotificationRepository {
       .whereNotNull('foreign_sys_person_id')
       .pluck('foreign_sys_person_id')) as string[];
     const ids = [...new Set(held.flatMap((id) => [id, salesforceRecordId(id)]))];
-    if (ids.length === 0) return [];
-    const rows = (await this.db('salesforce_records').whereIn('record_id', ids)) as Row[];
+    const rows = (await this.db('salesforce_records').where('email_key', emailKey)) as Row[];
+    const reported = new Set(rows.map((r) => r.record_id as string));
+    const rest = ids.filter((id) => !reported.has(id));
+    if (rest.length > 0)
+      rows.push(...((await this.db('salesforce_records').whereIn('record_id', rest)) as Row[]));
     return rows.map(toRecordState);
   }
 

@@ -9,10 +9,11 @@ export interface SalesforceNotificationStore {
    * are decided one after the other (a record seen for the first time starts empty).
    */
   lockRecord(recordId: string, objectType: string, now: number): Promise<SalesforceRecordState>;
-  saveRecord(state: SalesforceRecordState): Promise<void>;
+  /** `reportedEmailKey`: the key of the Email the record is last reported with, if any. */
+  saveRecord(state: SalesforceRecordState, reportedEmailKey: string | null): Promise<void>;
   /**
-   * The state of every Salesforce record held by a person whose address is `emailKey`, read
-   * without locking them.
+   * The state of every Salesforce record held by a person whose address is `emailKey`, or last
+   * reported with it, read without locking them.
    */
   recordsOfAddress(emailKey: string): Promise<SalesforceRecordState[]>;
   deleteNotificationsReceivedBefore(receivedAt: number): Promise<number>;
