@@ -294,7 +294,8 @@ export class SalesforceSyncService {
   }
 
   /**
-   * Whether another Salesforce record held by someone with the address was last reported
+   * Whether another Salesforce record of the address (held here by someone with it, or last
+   * reported with it: its person may have been deleted or moved here since) was last reported
    * opted out at a change order after `changedAt`. The master status need not show it: an
    * opt-out of an address unsubscribed already changes nothing, so the status still names
    * whoever unsubscribed it first. A change order ahead of the clock (stored by an older
