@@ -7,6 +7,7 @@ import {
   malformed,
   isSpace,
   onlySpace,
+  endTagAt,
   hex4,
   indexIn,
   checkCharData,
@@ -53,9 +54,10 @@ export interface GuardLimits {
    */
   understoodHeaders?: ReadonlySet<string>;
   /**
-   * An empty element (`<lastCreatedAt/>`) holds no value: one the schema does not declare is let
-   * through rather than named as unknown, as the vendor's parser let it (its own Ruby sample
-   * sends `startPosition/lastCreatedAt` so). One with content or children still is.
+   * An empty element (`<lastCreatedAt/>`, or `<lastCreatedAt></lastCreatedAt>`, the same to
+   * XML) holds no value: one the schema does not declare is let through rather than named as
+   * unknown, as the vendor's parser let it (its own Ruby sample sends
+   * `startPosition/lastCreatedAt` so). One with content or children still is.
    */
   skipEmptyUnknown?: boolean;
   /** false: refuse `id` and `href` attributes (SOAP encoding's multiRef) altogether. */
@@ -360,7 +362,11 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
       bodyElement = { ns: uri, local };
       body = bodyElement;
       stack[depth - 1]!.node = limits.elementTree?.body(local) ?? null;
-    } else if (depth > 3 && inBody && !(selfClosing && limits.skipEmptyUnknown)) {
+    } else if (
+      depth > 3 &&
+      inBody &&
+      !(limits.skipEmptyUnknown && (selfClosing || endTagAt(xml, pos, name)))
+    ) {
       if (limits.knownElements && !limits.knownElements.has(local)) {
         unknownElement ??= local.slice(0, 64);
       } else if (parent!.node) {
