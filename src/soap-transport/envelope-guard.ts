@@ -5,6 +5,7 @@ import {
   NOT_XML_CHAR,
   notUnderstood,
   malformed,
+  nameTooLong,
   isSpace,
   onlySpace,
   endTagAt,
@@ -54,10 +55,9 @@ export interface GuardLimits {
    */
   understoodHeaders?: ReadonlySet<string>;
   /**
-   * An empty element (`<lastCreatedAt/>`, or `<lastCreatedAt></lastCreatedAt>`, the same to
-   * XML) holds no value: one the schema does not declare is let through rather than named as
-   * unknown, as the vendor's parser let it (its own Ruby sample sends
-   * `startPosition/lastCreatedAt` so). One with content or children still is.
+   * An empty element (`<lastCreatedAt/>`, `<lastCreatedAt></lastCreatedAt>`) holds no value: one
+   * the schema does not declare is let through rather than named as unknown, as the vendor's
+   * parser let it (its Ruby sample sends `startPosition/lastCreatedAt`). One with content is not.
    */
   skipEmptyUnknown?: boolean;
   /** false: refuse `id` and `href` attributes (SOAP encoding's multiRef) altogether. */
@@ -164,10 +164,10 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
   };
   const prefixes = new DocumentPrefixes();
 
-  const readName = (at: number): string => {
+  const readName = (at: number, what = 'Element'): string => {
     NAME.lastIndex = at;
     if (!NAME.test(xml)) throw malformed('Invalid name');
-    if (NAME.lastIndex - at > limits.maxNameLength) throw notUnderstood('Element name too long');
+    if (NAME.lastIndex - at > limits.maxNameLength) throw nameTooLong(what, limits.maxNameLength);
     return xml.slice(at, NAME.lastIndex);
   };
 
@@ -267,7 +267,7 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
       }
       if (Number.isNaN(c)) throw malformed('Unterminated start tag');
       if (i === before) throw malformed('No whitespace between attributes');
-      const attribute = readName(i);
+      const attribute = readName(i, 'Attribute');
       i = NAME.lastIndex;
       while (isSpace(xml.charCodeAt(i))) i++;
       if (xml.charCodeAt(i) !== 0x3d) throw malformed('Attribute without value');

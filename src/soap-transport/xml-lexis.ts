@@ -38,6 +38,9 @@ export const PREDEFINED: Record<string, string> = {
 
 export const notUnderstood = (why: string) => new AppError(ErrorCode.REQUEST_NOT_UNDERSTOOD, why);
 export const malformed = (why: string) => notUnderstood(`Malformed XML: ${why}`);
+/** `what`: Element or Attribute. */
+export const nameTooLong = (what: string, max: number) =>
+  notUnderstood(`${what} name longer than ${max} characters`);
 
 export const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
 
