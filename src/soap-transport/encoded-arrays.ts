@@ -126,13 +126,19 @@ function isEncodedArray(t: Token): boolean {
   return false;
 }
 
-/** The element children of the element at `open` (none when it is self-closing). */
+/**
+ * The element children of the element at `open` (none when it is self-closing), each child's
+ * content stepped over: arrays nested within one another would otherwise have every element
+ * inside them walked once per array around it, the square of their number.
+ */
 function childElements(tokens: Token[], open: number): number[] {
   const t = tokens[open]!;
   const items: number[] = [];
   for (let i = open + 1; i < t.match; i++) {
     const c = tokens[i]!;
-    if (c.kind === 'open' && c.depth === t.depth + 1) items.push(i);
+    if (c.kind !== 'open') continue;
+    items.push(i);
+    i = c.match;
   }
   return items;
 }

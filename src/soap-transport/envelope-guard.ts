@@ -5,8 +5,10 @@ import {
   NOT_XML_CHAR,
   notUnderstood,
   malformed,
+  nameTooLong,
   isSpace,
   onlySpace,
+  endTagAt,
   hex4,
   indexIn,
   checkCharData,
@@ -53,9 +55,9 @@ export interface GuardLimits {
    */
   understoodHeaders?: ReadonlySet<string>;
   /**
-   * An empty element (`<lastCreatedAt/>`) holds no value: one the schema does not declare is let
-   * through rather than named as unknown, as the vendor's parser let it (its own Ruby sample
-   * sends `startPosition/lastCreatedAt` so). One with content or children still is.
+   * An empty element (`<lastCreatedAt/>`, `<lastCreatedAt></lastCreatedAt>`) holds no value: one
+   * the schema does not declare is let through rather than named as unknown, as the vendor's
+   * parser let it (its Ruby sample sends `startPosition/lastCreatedAt`). One with content is not.
    */
   skipEmptyUnknown?: boolean;
   /** false: refuse `id` and `href` attributes (SOAP encoding's multiRef) altogether. */
@@ -162,10 +164,10 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
   };
   const prefixes = new DocumentPrefixes();
 
-  const readName = (at: number): string => {
+  const readName = (at: number, what = 'Element'): string => {
     NAME.lastIndex = at;
     if (!NAME.test(xml)) throw malformed('Invalid name');
-    if (NAME.lastIndex - at > limits.maxNameLength) throw notUnderstood('Element name too long');
+    if (NAME.lastIndex - at > limits.maxNameLength) throw nameTooLong(what, limits.maxNameLength);
     return xml.slice(at, NAME.lastIndex);
   };
 
@@ -265,7 +267,7 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
       }
       if (Number.isNaN(c)) throw malformed('Unterminated start tag');
       if (i === before) throw malformed('No whitespace between attributes');
-      const attribute = readName(i);
+      const attribute = readName(i, 'Attribute');
       i = NAME.lastIndex;
       while (isSpace(xml.charCodeAt(i))) i++;
       if (xml.charCodeAt(i) !== 0x3d) throw malformed('Attribute without value');
@@ -360,7 +362,11 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
       bodyElement = { ns: uri, local };
       body = bodyElement;
       stack[depth - 1]!.node = limits.elementTree?.body(local) ?? null;
-    } else if (depth > 3 && inBody && !(selfClosing && limits.skipEmptyUnknown)) {
+    } else if (
+      depth > 3 &&
+      inBody &&
+      !(limits.skipEmptyUnknown && (selfClosing || endTagAt(xml, pos, name)))
+    ) {
       if (limits.knownElements && !limits.knownElements.has(local)) {
         unknownElement ??= local.slice(0, 64);
       } else if (parent!.node) {

@@ -38,8 +38,19 @@ export const PREDEFINED: Record<string, string> = {
 
 export const notUnderstood = (why: string) => new AppError(ErrorCode.REQUEST_NOT_UNDERSTOOD, why);
 export const malformed = (why: string) => notUnderstood(`Malformed XML: ${why}`);
+/** `what`: Element or Attribute. */
+export const nameTooLong = (what: string, max: number) =>
+  notUnderstood(`${what} name longer than ${max} characters`);
 
 export const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
+
+/** Whether the end tag of `name` starts at `at` (`</x>`, `</x >`): an element closed at once. */
+export function endTagAt(xml: string, at: number, name: string): boolean {
+  if (!xml.startsWith('</', at) || !xml.startsWith(name, at + 2)) return false;
+  let i = at + 2 + name.length;
+  while (isSpace(xml.charCodeAt(i))) i++;
+  return xml.charCodeAt(i) === 0x3e;
+}
 
 export function onlySpace(xml: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (!isSpace(xml.charCodeAt(i))) return false;

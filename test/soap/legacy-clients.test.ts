@@ -118,10 +118,25 @@ for (const engine of testEngines()) {
         expect(res.body).to.contain('<activityType>New Lead</activityType>');
       });
 
+      it('is answered with the empty element written with its end tag, as XML reads it the same', async () => {
+        // Savon writes a key given "" as <lastCreatedAt></lastCreatedAt>: it was refused as
+        // an unknown element while <lastCreatedAt/> passed.
+        for (const empty of [
+          '<lastCreatedAt></lastCreatedAt><offset></offset>',
+          '<lastCreatedAt></lastCreatedAt ><offset/>',
+        ]) {
+          const res = await rawCall(service.url, SAMPLE(empty));
+          expect(res.status, `${empty}: ${res.body}`).to.equal(200);
+          expect(res.body).to.contain('<returnCount>1</returnCount>');
+        }
+      });
+
       it('an unknown element holding a value is still refused, naming it (20012)', async () => {
         for (const misspelt of [
           '<lastCreatedAt>2013-07-31T00:00:00Z</lastCreatedAt>',
           '<lastCreatedAt><offset/></lastCreatedAt>',
+          '<lastCreatedAt> </lastCreatedAt>',
+          '<lastCreatedAt><!-- --></lastCreatedAt>',
         ]) {
           const res = await rawCall(service.url, SAMPLE(misspelt));
           expectFault(res, 20012);

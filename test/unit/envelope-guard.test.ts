@@ -140,7 +140,11 @@ describe('envelope guard', () => {
       [env('<ns1:paramsGetLead xmlns:p=""/>'), /Empty namespace/],
       [env(GET_LEAD).slice(0, -10), /Invalid closing tag/],
       [env(GET_LEAD).slice(0, -20), /Unclosed root tag/],
-      [env(`<ns1:x${'a'.repeat(300)}/>`), /name too long/],
+      [env(`<ns1:x${'a'.repeat(300)}/>`), /^Element name longer than 256 characters/],
+      [
+        env(`<ns1:paramsGetLead a${'a'.repeat(300)}="1"/>`),
+        /^Attribute name longer than 256 characters/,
+      ],
       [env(`${'<a>'.repeat(100)}${'</a>'.repeat(100)}`), /Nesting deeper than 64/],
       [
         `<Envelope xmlns="${SOAP11}"><Body>${GET_LEAD}</Body></Envelope>`.replace(
