@@ -85,9 +85,13 @@ for (const engine of testEngines()) {
         `<${name} SOAP-ENC:arrayType="xsd:ur-type[0]" xsi:type="SOAP-ENC:Array"/>`;
       const perl = (name: string) =>
         `<${name} xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/" soapenc:arrayType="xsd:anyType[0]" xsi:type="soapenc:Array" />`;
+      // Written out with white space inside (SOAP::Lite's readable mode, a hand-built body).
+      const spaced = (name: string) =>
+        `<${name} SOAP-ENC:arrayType="xsd:string[0]" xsi:type="SOAP-ENC:Array">\n  </${name}>`;
       for (const [n, empty] of [
         ['php', php],
         ['perl', perl],
+        ['spaced', spaced],
       ] as const) {
         const email = `enc-empty-${n}@example.com`;
         const sync = await call(
