@@ -74,12 +74,16 @@ export function unwrapEncodedArrays(
     const nodes: (ElementNode | null)[] = [node];
     for (let i = open + 1; i < close; i++) {
       const t = tokens[i]!;
-      const parent = nodes[nodes.length - 1]!;
+      const parent = nodes[nodes.length - 1] ?? null;
       if (t.kind === 'close') nodes.pop();
       if (t.kind !== 'open') continue;
       const local = localName(t.name);
-      if (!isEncodedArray(t)) {
+      // An element read on (not an array, or one left as sent): its node for what it holds.
+      const readOn = () => {
         if (t.match !== i) nodes.push(parent?.child(local) ?? null);
+      };
+      if (!isEncodedArray(t)) {
+        readOn();
         continue;
       }
       const items = childElements(tokens, i);
@@ -93,14 +97,18 @@ export function unwrapEncodedArrays(
       // Members named as the schema's (Axis 1 types a wrapper such as leadRecordList so, its
       // leadRecord members in place): already the schema's shape. No mktows element is named
       // item, so only what would be refused is rewritten.
-      if (!items.length || !items.every((item) => localName(tokens[item]!.name) === 'item'))
-        continue;
       // One that says more than its type (marked nil, partly sent with SOAP-ENC:offset...):
-      // written out, that would be lost; as sent, the guard judges it.
-      if (!onlyArrayMarks(t.attributes)) continue;
-      // A sparse array's items are placed by SOAP-ENC:position, not by their order: as sent.
-      if (items.some((item) => attributeValue(tokens[item]!.attributes, 'position') !== undefined))
+      // written out, that would be lost; as sent, the guard judges it. A sparse array's items
+      // are placed by SOAP-ENC:position, not by their order: as sent.
+      if (
+        !items.length ||
+        !items.every((item) => localName(tokens[item]!.name) === 'item') ||
+        !onlyArrayMarks(t.attributes) ||
+        items.some((item) => attributeValue(tokens[item]!.attributes, 'position') !== undefined)
+      ) {
+        readOn();
         continue;
+      }
       if (!onlySpaceAround(xml, tokens, i, items)) return false;
       emit(xml.slice(at, t.start));
       const declarations = namespaceDeclarations(t.attributes);

@@ -170,6 +170,16 @@ for (const engine of testEngines()) {
       }
     });
 
+    it('reads an empty array within a wrapper typed as an array and left as sent (Axis 1) as the empty list too', async () => {
+      const empty = '<attribute SOAP-ENC:arrayType="xsd:ur-type[0]" xsi:type="SOAP-ENC:Array"/>';
+      const r = await call(
+        `<ns1:paramsSyncMultipleLeads ${ENC}><leadRecordList SOAP-ENC:arrayType="ns1:LeadRecord[1]" xsi:type="SOAP-ENC:Array">` +
+          `<leadRecord><Email>enc-empty-axis@example.com</Email><leadAttributeList>${empty}</leadAttributeList></leadRecord>` +
+          '</leadRecordList></ns1:paramsSyncMultipleLeads>',
+      );
+      expect(r.body).to.contain('<status>CREATED</status>');
+    });
+
     it('leaves an empty array that says more than its type, or declares items it does not hold, as it was sent', async () => {
       for (const [n, marks] of [
         ['nil', 'SOAP-ENC:arrayType="xsd:ur-type[0]" xsi:nil="true"'],
