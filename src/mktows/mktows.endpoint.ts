@@ -235,7 +235,7 @@ export async function createMktowsEndpoint(
           if (head.outcome) await head.outcome;
           if (head.outcome || authenticator.anonymousAllowed) {
             if (multiRefs) xml = inlineMultiRefs(xml, options.maxBodyBytes);
-            xml = unwrapEncodedArrays(xml, options.maxBodyBytes);
+            xml = unwrapEncodedArrays(xml, options.maxBodyBytes, elementTree);
           }
         }
         if (

@@ -6,6 +6,7 @@ import {
   tokenize,
   type Token,
 } from './multi-refs.js';
+import type { ElementNode, ElementTree } from './schema-elements.js';
 import { notUnderstood } from './xml-lexis.js';
 
 /**
@@ -22,7 +23,11 @@ import { notUnderstood } from './xml-lexis.js';
  * (the vendor's answers bear its prefixes), reads the list; the envelope guard and the readers
  * take the schema's shape, so each such array is first written as the elements it stands for:
  * one `<attribute>` per item, with the item's attributes (and the array element's namespace
- * declarations) and content. Arrays within items are unwrapped too.
+ * declarations) and content. Arrays within items are unwrapped too. An empty array (PHP's
+ * `array()`, SOAP::Lite's `[]`: no item, its arrayType, if any, of length 0) whose name is a
+ * list's member where it stands (by the schema in `elements`) is none of them: it is left out,
+ * as an empty list is sent by a client with a WSDL. Named otherwise (a wrapper, or the one
+ * leadRecord of a syncLead) it is left as it is, the empty element it stands for.
  *
  * Anything else is left as it is, for the guard to judge: an array with no item, or with
  * members named otherwise (a wrapper typed as an array, its members the schema's), text beside
@@ -31,7 +36,11 @@ import { notUnderstood } from './xml-lexis.js';
  * SOAP-ENC:position), an array in an envelope this scanner does not follow. The rewrite may not make the body larger than
  * `maxLength` or twice what was sent (20012).
  */
-export function unwrapEncodedArrays(xml: string, maxLength: number): string {
+export function unwrapEncodedArrays(
+  xml: string,
+  maxLength: number,
+  elements?: ElementTree,
+): string {
   if (!mayHoldEncodedArrays(xml)) return xml;
   const tokens = tokenize(xml);
   if (!tokens) return xml;
@@ -51,28 +60,55 @@ export function unwrapEncodedArrays(xml: string, maxLength: number): string {
     out.push(s);
   };
 
-  /** The content of the element at `open`, its arrays written as the elements they stand for. */
-  const content = (open: number, depth: number): boolean => {
+  /**
+   * The content of the element at `open` (of the schema's `node`, null where unknown), its
+   * arrays written as the elements they stand for.
+   */
+  const content = (open: number, depth: number, node: ElementNode | null): boolean => {
     // Arrays within items, each one frame of this recursion: deeper than the guard lets any
     // envelope be, the body is left for it to refuse (thousands overflowed the stack).
     if (depth > MAX_ARRAY_DEPTH) return false;
     const close = tokens[open]!.match;
     let at = tokens[open]!.end;
+    // The schema's node of each element open around the token read, `node` outermost.
+    const nodes: (ElementNode | null)[] = [node];
     for (let i = open + 1; i < close; i++) {
       const t = tokens[i]!;
-      if (t.kind !== 'open' || !isEncodedArray(t)) continue;
+      const parent = nodes[nodes.length - 1] ?? null;
+      if (t.kind === 'close') nodes.pop();
+      if (t.kind !== 'open') continue;
+      const local = localName(t.name);
+      // An element read on (not an array, or one left as sent): its node for what it holds.
+      const readOn = () => {
+        if (t.match !== i) nodes.push(parent?.child(local) ?? null);
+      };
+      if (!isEncodedArray(t)) {
+        readOn();
+        continue;
+      }
       const items = childElements(tokens, i);
+      if (!items.length && parent?.repeats(local) && isEmptyArray(xml, tokens, i)) {
+        emit(xml.slice(at, t.start));
+        unwrapped = true;
+        i = t.match;
+        at = tokens[i]!.end;
+        continue;
+      }
       // Members named as the schema's (Axis 1 types a wrapper such as leadRecordList so, its
       // leadRecord members in place): already the schema's shape. No mktows element is named
       // item, so only what would be refused is rewritten.
-      if (!items.length || !items.every((item) => localName(tokens[item]!.name) === 'item'))
-        continue;
       // One that says more than its type (marked nil, partly sent with SOAP-ENC:offset...):
-      // written out, that would be lost; as sent, the guard judges it.
-      if (!onlyArrayMarks(t.attributes)) continue;
-      // A sparse array's items are placed by SOAP-ENC:position, not by their order: as sent.
-      if (items.some((item) => attributeValue(tokens[item]!.attributes, 'position') !== undefined))
+      // written out, that would be lost; as sent, the guard judges it. A sparse array's items
+      // are placed by SOAP-ENC:position, not by their order: as sent.
+      if (
+        !items.length ||
+        !items.every((item) => localName(tokens[item]!.name) === 'item') ||
+        !onlyArrayMarks(t.attributes) ||
+        items.some((item) => attributeValue(tokens[item]!.attributes, 'position') !== undefined)
+      ) {
+        readOn();
         continue;
+      }
       if (!onlySpaceAround(xml, tokens, i, items)) return false;
       emit(xml.slice(at, t.start));
       const declarations = namespaceDeclarations(t.attributes);
@@ -84,7 +120,7 @@ export function unwrapEncodedArrays(xml: string, maxLength: number): string {
           continue;
         }
         emit(`<${t.name}${attributes}>`);
-        if (!content(item, depth + 1)) return false;
+        if (!content(item, depth + 1, parent?.child(local) ?? null)) return false;
         emit(`</${t.name}>`);
       }
       unwrapped = true;
@@ -96,7 +132,8 @@ export function unwrapEncodedArrays(xml: string, maxLength: number): string {
   };
 
   emit(xml.slice(0, tokens[operation]!.end));
-  if (!content(operation, 0)) return xml;
+  const operationNode = elements?.body(localName(tokens[operation]!.name)) ?? null;
+  if (!content(operation, 0, operationNode)) return xml;
   if (!unwrapped) return xml;
   emit(xml.slice(tokens[tokens[operation]!.match]!.start));
   return out.join('');
@@ -124,6 +161,17 @@ function isEncodedArray(t: Token): boolean {
     return type.includes(':') && localName(type) === 'Array';
   }
   return false;
+}
+
+/**
+ * Whether the array at `open`, holding no element, is an empty list: nothing but white space
+ * in it, no attribute but an array's, and an arrayType (if any) of length 0.
+ */
+function isEmptyArray(xml: string, tokens: Token[], open: number): boolean {
+  const t = tokens[open]!;
+  if (!onlyArrayMarks(t.attributes) || !onlySpaceAround(xml, tokens, open, [])) return false;
+  const arrayType = attributeValue(t.attributes, 'arrayType');
+  return arrayType === undefined || /\[\s*0\s*\]$/.test(arrayType.trim());
 }
 
 /**

@@ -14,6 +14,8 @@
 export interface ElementNode {
   /** The node of a child element named `local` (any case), or undefined when it may not stand here. */
   child(local: string): ElementNode | undefined;
+  /** Whether a child named `local` (any case) is one of a list here (maxOccurs unbounded). */
+  repeats(local: string): boolean;
 }
 
 export interface ElementTree {
@@ -61,7 +63,7 @@ function attributesOf(text: string): Map<string, string> {
 const localName = (qname: string) => qname.slice(qname.indexOf(':') + 1);
 
 /** A simple value (xs:string, tns:LeadKeyRef…): no child is ever in its place. */
-const LEAF: ElementNode = { child: () => undefined };
+const LEAF: ElementNode = { child: () => undefined, repeats: () => false };
 
 /**
  * Members a type is read under another name too, by type: `{ LeadRecord: { leadId: 'Id' } }`
@@ -156,6 +158,9 @@ export function elementTree(wsdlXml: string, readAlso: ReadAlso = {}): ElementTr
           ? nodeOf(inner.type)
           : undefined;
       },
+      repeats(local) {
+        return own.repeats(local) || local.toLowerCase() === lowerName;
+      },
     };
   };
 
@@ -166,9 +171,11 @@ export function elementTree(wsdlXml: string, readAlso: ReadAlso = {}): ElementTr
     if (node) return node;
     const declared = new Map<string, string>();
     const lower = new Map<string, string>();
+    const many = new Set<string>();
     for (const member of membersOf(type, new Set())) {
       declared.set(member.name, member.type);
       lower.set(member.name.toLowerCase(), member.type);
+      if (member.many) many.add(member.name.toLowerCase());
     }
     for (const [other, name] of Object.entries(readAlso[type] ?? {})) {
       const memberType = declared.get(name);
@@ -195,6 +202,7 @@ export function elementTree(wsdlXml: string, readAlso: ReadAlso = {}): ElementTr
         if (declared.has(local)) byName.set(local, found);
         return found;
       },
+      repeats: (local) => many.has(local.toLowerCase()),
     };
     nodes.set(type, node);
     return node;

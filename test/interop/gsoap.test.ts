@@ -73,7 +73,7 @@ for (const engine of testEngines()) {
 
     // Plain, then with SOAP_XML_STRICT: gSOAP's validating read of every answer.
     for (const mode of ['plain', 'strict'] as const) {
-      it(`${mode}: syncLead creates, getLead reads, syncLead unsubscribes, getLead shows it; getLeadActivity, getMultipleLeads, getLeadChanges, describeMObject; a wrong signature is fault 20014`, async () => {
+      it(`${mode}: syncLead creates, getLead reads, syncLead unsubscribes, getLead shows it; getLeadActivity, getMultipleLeads, getLeadChanges, describeMObject, syncMultipleLeads (a record FAILED alone), mergeLeads (MERGED, then FAILED), listMObjects; a wrong signature is fault 20014`, async () => {
         const email = `gsoap.${mode}.${engine.name}@example.com`;
         const timestamp = isoNow();
         const signature = requestSignature(TEST_USER.encryptionKey, timestamp, TEST_USER.userId);
@@ -81,7 +81,7 @@ for (const engine of testEngines()) {
         const r = await run(client, mode === 'strict' ? [...args, 'strict'] : args);
         expect(r.code, `client failed:\n${r.stderr}\n${r.stdout}`).to.equal(0);
         const lines = r.stdout.trim().split('\n');
-        expect(lines).to.have.length(9);
+        expect(lines, r.stdout).to.have.length(13);
         const created = /^syncLead: (\d+) CREATED FirstName=Ann Unsubscribed=0$/.exec(lines[0]!);
         expect(created, lines[0]).to.not.equal(null);
         const id = created![1]!;
@@ -92,7 +92,19 @@ for (const engine of testEngines()) {
         expect(lines[5]).to.equal('getMultipleLeads: 1 remaining=0 position=[]');
         expect(lines[6]).to.match(/^getLeadChanges: [1-9]\d* remaining=0 offset=ID:\d+$/);
         expect(lines[7]).to.equal('describeMObject: LeadRecord fields');
-        expect(lines[8]).to.equal(
+        const batch =
+          /^syncMultipleLeads: (\d+) CREATED (\d+) CREATED 999999999 FAILED\(error\)$/.exec(
+            lines[8]!,
+          );
+        expect(batch, lines[8]).to.not.equal(null);
+        const [, first, second] = batch!;
+        expect(lines[9]).to.equal(
+          `mergeLeads: MERGED winner=${first} losers=${second} error=(nil)`,
+        );
+        // The loser is gone: FAILED, its ids nil (nillable, so read under SOAP_XML_STRICT too).
+        expect(lines[10]).to.equal('mergeLeads again: FAILED winner=(nil) losers=(nil) error=yes');
+        expect(lines[11]).to.equal('listMObjects: ActivityRecord LeadRecord');
+        expect(lines[12]).to.equal(
           'wrong signature: SOAP-ENV:Client | 20014 - Authentication failed | 20014',
         );
       });

@@ -26,6 +26,7 @@ interface NonWsdlRun {
   describeMObject: boolean;
   unserved: { code: string; faultcode: string } | null;
   notFound: { code: string; faultcode: string } | null;
+  empty: { syncLead: string; getLeadActivity: number; getMultipleLeads: string[] };
 }
 
 for (const engine of testEngines()) {
@@ -75,6 +76,11 @@ for (const engine of testEngines()) {
       expect(out.describeMObject).to.equal(true);
       expect(out.unserved).to.deep.equal({ code: '20019', faultcode: 'SOAP-ENV:Client' });
       expect(out.notFound).to.deep.equal({ code: '20103', faultcode: 'SOAP-ENV:Client' });
+      expect(out.empty, 'empty lists: no attribute, no filter, every field').to.deep.equal({
+        syncLead: 'CREATED',
+        getLeadActivity: 1,
+        getMultipleLeads: ['Unsubscribed'],
+      });
     });
   });
 }

@@ -141,14 +141,21 @@ for (const engine of testEngines()) {
         found: { id: number; FirstName: string; City: string }[];
         changed: number[];
         merge: string;
+        empty: { sync: string; activities: number; fields: string[] };
       }>('soap_lite_array_refs.pl', r);
-      expect(out.arrays, 'SOAP::Lite sent SOAP-ENC arrays').to.equal(10);
+      expect(out.arrays, 'SOAP::Lite sent SOAP-ENC arrays').to.equal(14);
       expect(out.statuses).to.deep.equal(['CREATED', 'CREATED', 'CREATED']);
       expect(out.found).to.deep.equal(
         out.ids.map((id) => ({ id, FirstName: 'Perl', City: 'Lisbon' })),
       );
       expect(out.changed, 'their New Lead activities').to.deep.equal(out.ids);
       expect(out.merge).to.equal('MERGED');
+      // Empty lists: a lead created with no attribute, its activity unfiltered, every field.
+      expect(out.empty).to.deep.equal({
+        sync: 'CREATED',
+        activities: 1,
+        fields: ['Unsubscribed'],
+      });
     });
 
     it('getMultipleLeads (keys paged, update date), getLeadChanges, mergeLeads, deleteLead, listMObjects, describeMObject; an unserved operation a fault', async () => {

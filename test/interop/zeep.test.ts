@@ -50,7 +50,7 @@ for (const engine of testEngines()) {
       expectAuthFailureReported('zeep_worked_example.py', r);
     });
 
-    it('calls every served operation as zeep stubs do: derived selectors, positions passed back, faults', async () => {
+    it('calls every served operation as zeep stubs do: derived selectors, positions passed back, a naive date, an empty list, faults', async () => {
       const r = await run(
         PYTHON,
         [OPERATIONS, service.wsdlUrl, TEST_USER.userId, TEST_USER.encryptionKey],
@@ -77,6 +77,18 @@ for (const engine of testEngines()) {
       expect(out.unserved).to.include({ code: '20019' });
       expect(out.notFound).to.include({ code: '20103' });
       expect((out.notFound as { message: string }).message).to.match(/^20103 - Lead Not Found/);
+      expect(out.mergeLeadsAgain, 'the loser gone').to.deep.equal({
+        status: 'FAILED',
+        winner: null,
+        losers: [],
+        error: true,
+      });
+      // No offset: read as UTC. No activity type: no filter. The loser's change moved to b.
+      expect(out.getLeadChangesNaive).to.deep.equal({
+        oldestCreatedAt: '2000-01-01T00:00:00+00:00',
+        mine: [a, b].sort((x, y) => x! - y!),
+      });
+      expect(out.listMObjects).to.deep.equal(['ActivityRecord', 'LeadRecord']);
     });
 
     it('runs examples/python/quickstart.py', async () => {

@@ -79,6 +79,123 @@ for (const engine of testEngines()) {
       expect(keys.body).to.contain('<returnCount>3</returnCount>');
     });
 
+    it('reads an empty array (PHP’s array(), SOAP::Lite’s []) as no element of its list, as the empty list is read', async () => {
+      // PHP writes xsd:ur-type[0], SOAP::Lite soapenc:/xsd:anyType[0] with a space before />.
+      const php = (name: string) =>
+        `<${name} SOAP-ENC:arrayType="xsd:ur-type[0]" xsi:type="SOAP-ENC:Array"/>`;
+      const perl = (name: string) =>
+        `<${name} xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/" soapenc:arrayType="xsd:anyType[0]" xsi:type="soapenc:Array" />`;
+      // Written out with white space inside (SOAP::Lite's readable mode, a hand-built body).
+      const spaced = (name: string) =>
+        `<${name} SOAP-ENC:arrayType="xsd:string[0]" xsi:type="SOAP-ENC:Array">\n  </${name}>`;
+      for (const [n, empty] of [
+        ['php', php],
+        ['perl', perl],
+        ['spaced', spaced],
+      ] as const) {
+        const email = `enc-empty-${n}@example.com`;
+        const sync = await call(
+          `<ns1:paramsSyncLead ${ENC}><leadRecord><Email>${email}</Email><leadAttributeList>` +
+            `${empty('attribute')}</leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`,
+        );
+        expect(sync.body, `${n}: syncLead`).to.contain('<status>CREATED</status>');
+
+        const batch = await call(
+          `<ns1:paramsSyncMultipleLeads ${ENC}><leadRecordList><leadRecord><Email>b-${email}</Email>` +
+            `<leadAttributeList>${empty('attribute')}</leadAttributeList></leadRecord></leadRecordList></ns1:paramsSyncMultipleLeads>`,
+        );
+        expect(batch.body, `${n}: syncMultipleLeads`).to.contain('<status>CREATED</status>');
+
+        // Within an array's items too: a record of a list of records with no attribute.
+        const nested = await call(
+          `<ns1:paramsSyncMultipleLeads ${ENC}><leadRecordList>` +
+            array('leadRecord', [
+              `<Email>c-${email}</Email><leadAttributeList>${empty('attribute')}</leadAttributeList>`,
+            ]) +
+            '</leadRecordList></ns1:paramsSyncMultipleLeads>',
+        );
+        expect(nested.body, `${n}: nested`).to.contain('<status>CREATED</status>');
+
+        // No record at all: the fault of an empty leadRecordList, never a FAILED record.
+        const none = await call(
+          `<ns1:paramsSyncMultipleLeads ${ENC}><leadRecordList>${empty('leadRecord')}</leadRecordList></ns1:paramsSyncMultipleLeads>`,
+        );
+        expect(faultCode(none.body), `${n}: no records: ${none.body}`).to.equal(20104);
+
+        // No key: 20101 as for an empty keyValues, never an empty page.
+        const keys = await call(
+          `<ns1:paramsGetMultipleLeads ${ENC}><leadSelector xsi:type="ns1:LeadKeySelector"><keyType>EMAIL</keyType>` +
+            `<keyValues>${empty('stringItem')}</keyValues></leadSelector></ns1:paramsGetMultipleLeads>`,
+        );
+        expect(faultCode(keys.body), `${n}: no keys: ${keys.body}`).to.equal(20101);
+
+        // No attribute named: every attribute, as for an empty includeAttributes.
+        const all = await call(
+          `<ns1:paramsGetMultipleLeads ${ENC}><leadSelector xsi:type="ns1:LeadKeySelector"><keyType>EMAIL</keyType>` +
+            `<keyValues><stringItem>${email}</stringItem></keyValues></leadSelector>` +
+            `<includeAttributes>${empty('stringItem')}</includeAttributes></ns1:paramsGetMultipleLeads>`,
+        );
+        expect(all.body, `${n}: includeAttributes`).to.contain('<attrName>Unsubscribed</attrName>');
+
+        // No activity type: no filter, as for an empty includeTypes or excludeTypes.
+        for (const list of ['includeTypes', 'excludeTypes']) {
+          const filter = `<activityFilter><${list}>${empty('activityType')}</${list}></activityFilter>`;
+          const activity = await call(
+            `<ns1:paramsGetLeadActivity ${ENC}><leadKey><keyType>EMAIL</keyType><keyValue>${email}</keyValue></leadKey>` +
+              `${filter}</ns1:paramsGetLeadActivity>`,
+          );
+          expect(activity.body, `${n}: getLeadActivity ${list}`).to.contain(
+            '<returnCount>1</returnCount>',
+          );
+          const changes = await call(
+            `<ns1:paramsGetLeadChanges ${ENC}><startPosition><oldestCreatedAt>2000-01-01T00:00:00Z</oldestCreatedAt></startPosition>` +
+              `${filter}</ns1:paramsGetLeadChanges>`,
+          );
+          expect(changes.status, `${n}: getLeadChanges ${list}: ${changes.body}`).to.equal(200);
+        }
+
+        // An empty list of losers: 20101, as for an empty losingLeadKeyLists.
+        const merge = await call(
+          `<ns1:paramsMergeLeads ${ENC}><winningLeadKeyList><attribute><attrName>EMAIL</attrName><attrValue>${email}</attrValue></attribute></winningLeadKeyList>` +
+            `<losingLeadKeyLists>${empty('keyList')}</losingLeadKeyLists></ns1:paramsMergeLeads>`,
+        );
+        expect(faultCode(merge.body), `${n}: mergeLeads`).to.equal(20101);
+
+        // Where its name is no list's member (a syncLead's one leadRecord), it stays the one
+        // empty element it is: 20104, as for <leadRecord/>.
+        const record = await call(
+          `<ns1:paramsSyncLead ${ENC}>${empty('leadRecord')}<returnLead>false</returnLead></ns1:paramsSyncLead>`,
+        );
+        expect(faultCode(record.body), `${n}: syncLead's leadRecord`).to.equal(20104);
+      }
+    });
+
+    it('reads an empty array within a wrapper typed as an array and left as sent (Axis 1) as the empty list too', async () => {
+      const empty = '<attribute SOAP-ENC:arrayType="xsd:ur-type[0]" xsi:type="SOAP-ENC:Array"/>';
+      const r = await call(
+        `<ns1:paramsSyncMultipleLeads ${ENC}><leadRecordList SOAP-ENC:arrayType="ns1:LeadRecord[1]" xsi:type="SOAP-ENC:Array">` +
+          `<leadRecord><Email>enc-empty-axis@example.com</Email><leadAttributeList>${empty}</leadAttributeList></leadRecord>` +
+          '</leadRecordList></ns1:paramsSyncMultipleLeads>',
+      );
+      expect(r.body).to.contain('<status>CREATED</status>');
+    });
+
+    it('leaves an empty array that says more than its type, or declares items it does not hold, as it was sent', async () => {
+      for (const [n, marks] of [
+        ['nil', 'SOAP-ENC:arrayType="xsd:ur-type[0]" xsi:nil="true"'],
+        ['declared', 'SOAP-ENC:arrayType="xsd:ur-type[2]"'],
+      ]) {
+        const email = `enc-empty-${n}@example.com`;
+        const r = await call(
+          `<ns1:paramsSyncLead ${ENC}><leadRecord><Email>${email}</Email><leadAttributeList>` +
+            `<attribute xsi:type="SOAP-ENC:Array" ${marks}/></leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`,
+        );
+        expect(r.status, `${n}: ${r.body}`).to.equal(500);
+        const none = await call(getLead(email));
+        expect(faultCode(none.body), `${n}: nothing stored`).to.equal(20103);
+      }
+    });
+
     it('leaves a wrapper typed as an array with the schema’s members as it was read (Axis 1)', async () => {
       const r = await call(
         `<ns1:paramsSyncMultipleLeads ${ENC}><leadRecordList SOAP-ENC:arrayType="ns1:LeadRecord[1]" xsi:type="SOAP-ENC:Array">` +

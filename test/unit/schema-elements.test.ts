@@ -80,6 +80,26 @@ describe('the element tree of the WSDL’s schema', () => {
     ).to.equal(false);
   });
 
+  it('tells a list’s member (maxOccurs unbounded) from a single element, names in any case', () => {
+    const node = (top: string, ...names: string[]) => {
+      let found = tree.body(top);
+      for (const name of names) found = found?.child(name);
+      return found!;
+    };
+    expect(node('paramsSyncLead', 'leadRecord', 'leadAttributeList').repeats('attribute')).to.equal(
+      true,
+    );
+    expect(node('paramsSyncMultipleLeads', 'leadRecordList').repeats('LEADRECORD')).to.equal(true);
+    expect(node('paramsSyncLead').repeats('leadRecord')).to.equal(false);
+    expect(node('paramsSyncLead', 'leadRecord').repeats('leadAttributeList')).to.equal(false);
+    expect(node('paramsMergeLeads', 'losingLeadKeyLists').repeats('keyList')).to.equal(true);
+    // Axis 1.4's inner item under the outer name is one of the inner list.
+    expect(node('paramsMergeLeads', 'losingLeadKeyLists', 'keyList').repeats('keyList')).to.equal(
+      true,
+    );
+    expect(node('paramsGetLead', 'leadKey', 'keyValue').repeats('x')).to.equal(false);
+  });
+
   it('refuses a schema it would only half understand', () => {
     const schema = (inner: string) =>
       `<xs:schema><xs:complexType name="T"><xs:sequence>${inner}</xs:sequence></xs:complexType></xs:schema>`;

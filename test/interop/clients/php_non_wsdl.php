@@ -146,6 +146,28 @@ $out['listMObjects'] = $all($call('listMObjects', [])->objects ?? null);
 $described = $call('describeMObject', ['objectName' => 'LeadRecord']);
 $out['describeMObject'] = in_array('Email', array_map(fn ($f) => $f->name, $all($described->metadata->fieldList->field ?? null)), true);
 $out['unserved'] = $faultOf(fn () => $call('requestCampaign', ['source' => 'MKTOWS']));
+// Empty lists ([], which SoapClient writes as a SOAP-ENC:Array of no item): a lead with no
+// attribute, its activity with no activity type named (no filter), every field of it.
+$bare = "php-non-wsdl-empty-$runId@example.com";
+$out['empty'] = [
+    'syncLead' => $call('syncLead', [
+        'leadRecord' => (object) ['Email' => $bare, 'leadAttributeList' => (object) ['attribute' => []]],
+        'returnLead' => false,
+    ])->syncStatus->status,
+    'getLeadActivity' => (int) $call('getLeadActivity', [
+        'leadKey' => (object) ['keyType' => 'EMAIL', 'keyValue' => $bare],
+        'activityFilter' => (object) ['excludeTypes' => (object) ['activityType' => []]],
+    ])->returnCount,
+    'getMultipleLeads' => array_map(fn ($a) => $a->attrName, $all($call('getMultipleLeads', [
+        'leadSelector' => new SoapVar(
+            (object) ['keyType' => 'EMAIL', 'keyValues' => (object) ['stringItem' => [$bare]]],
+            SOAP_ENC_OBJECT,
+            'LeadKeySelector',
+            MKTOWS_NS
+        ),
+        'includeAttributes' => (object) ['stringItem' => []],
+    ])->leadRecordList->leadRecord->leadAttributeList->attribute ?? null)),
+];
 $out['notFound'] = $faultOf(fn () => $call('getLead', ['leadKey' => (object) ['keyType' => 'EMAIL', 'keyValue' => "nobody-$runId@example.com"]]));
 
 echo json_encode($out), "\n";

@@ -7,7 +7,9 @@
 #
 # syncMultipleLeads (records and their attributes as array references), getMultipleLeads by a
 # LeadKeySelector whose keys are one, getLeadChanges filtered by two activity types, mergeLeads
-# with its losing key lists one. Prints one JSON line; test/interop/soap-lite.test.ts runs it.
+# with its losing key lists one; empty array references (an empty list: no attribute, no
+# activity type, no attribute named) in syncLead, getLeadActivity and getMultipleLeads. Prints
+# one JSON line; test/interop/soap-lite.test.ts runs it.
 use strict;
 use warnings;
 
@@ -65,6 +67,20 @@ my $merged = ok('mergeLeads', $mktows->call('paramsMergeLeads',
         { attribute => [ { attrName => 'IDNUM', attrValue => $ids[2] } ] },
     ] })));
 
+# Empty lists, as a Perl hash holds them: [] (a soapenc:Array of no item).
+my $bare = "soap-lite-array-empty-$run\@example.com";
+my $empty_sync = ok('syncLead (no attribute)', $mktows->call('paramsSyncLead',
+    SOAP::Data->name(leadRecord => { Email => $bare, leadAttributeList => { attribute => [] } }),
+    SOAP::Data->name(returnLead => 'false')));
+my $all_types = ok('getLeadActivity (no activity type)', $mktows->call('paramsGetLeadActivity',
+    SOAP::Data->name(leadKey => { keyType => 'EMAIL', keyValue => $bare }),
+    SOAP::Data->name(activityFilter => { includeTypes => { activityType => [] } })));
+my $all_fields = ok('getMultipleLeads (no attribute named)', $mktows->call('paramsGetMultipleLeads',
+    SOAP::Data->name(leadSelector => { keyType => 'EMAIL', keyValues => { stringItem => [$bare] } })
+        ->attr({ 'xmlns:mkt' => $NS, 'xsi:type' => 'mkt:LeadKeySelector' }),
+    SOAP::Data->name(includeAttributes => { stringItem => [] })));
+my ($bare_record) = all_of($all_fields, '//successGetMultipleLeads/result/leadRecordList/leadRecord');
+
 print JSON::PP->new->canonical->encode({
     client   => "SOAP::Lite $SOAP::Lite::VERSION",
     arrays   => $arrays,
@@ -76,4 +92,9 @@ print JSON::PP->new->canonical->encode({
     } @found],
     changed  => [sort { $a <=> $b } @changed],
     merge    => $merged->valueof('//successMergeLeads/result/mergeStatus/status'),
+    empty    => {
+        sync       => $empty_sync->valueof('//successSyncLead/result/syncStatus/status'),
+        activities => 0 + $all_types->valueof('//successGetLeadActivity/leadActivityList/returnCount'),
+        fields     => [sort keys %{ attributes_of($bare_record) }],
+    },
 }), "\n";

@@ -137,6 +137,41 @@ def main(wsdl_url, user_id, encryption_key):
         "losers": status["losingLeadIdList"]["integerItem"],
     }
 
+    # Merged already: FAILED, its winningLeadId and losingLeadIdList nil.
+    again = service.mergeLeads(
+        winningLeadKeyList={"attribute": [{"attrName": "IDNUM", "attrValue": str(ids[1])}]},
+        losingLeadKeyLists={
+            "keyList": [{"attribute": [{"attrName": "IDNUM", "attrValue": str(ids[2])}]}]
+        },
+        _soapheaders=auth(),
+    )
+    out["mergeLeadsAgain"] = {
+        "status": again["status"],
+        "winner": again["winningLeadId"],
+        # zeep reads the nil list as one of no item.
+        "losers": list((again["losingLeadIdList"] or {"integerItem": []})["integerItem"]),
+        "error": bool(again["error"]),
+    }
+
+    # A naive datetime (zeep writes it with no offset: read as UTC) and an empty list of
+    # activity types (zeep writes <includeTypes/>: no filter).
+    naive = service.getLeadChanges(
+        startPosition={"oldestCreatedAt": datetime.datetime(2000, 1, 1)},
+        activityFilter={"includeTypes": {"activityType": []}},
+        batchSize=1000,
+        _soapheaders=auth(),
+    )
+    out["getLeadChangesNaive"] = {
+        "oldestCreatedAt": naive["newStartPosition"]["oldestCreatedAt"].isoformat(),
+        "mine": sorted(
+            {int(r["mktPersonId"]) for r in naive["leadChangeRecordList"]["leadChangeRecord"]}
+            & set(ids)
+        ),
+    }
+
+    listed = service.listMObjects(_soapheaders=auth())
+    out["listMObjects"] = zeep.helpers.serialize_object(listed)
+
     out["unserved"] = fault_of(
         lambda: service.requestCampaign(
             source="MKTOWS", leadList={"leadKey": [lead_key]}, _soapheaders=auth()

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "MktowsApiSoapBinding.nsmap"
 #include "soapMktowsApiSoapBindingProxy.h"
@@ -197,7 +198,94 @@ int main(int argc, char **argv) {
     }
   }
 
-  // 6. A wrong signature (the given one with its first character changed): the fault as read.
+  // 6. syncMultipleLeads: two new people and a record whose Id finds no one (FAILED alone, its
+  // leadId the Id sent); mergeLeads of the second into the first, then again (the loser gone:
+  // FAILED, its winningLeadId and losingLeadIdList nil); listMObjects.
+  int first = 0, second = 0;
+  {
+    std::string a("batch1." + email), b("batch2." + email);
+    int nobody = 999999999;
+    ns1__LeadRecord one, two, three;
+    one.Email = &a;
+    two.Email = &b;
+    three.Id = &nobody;
+    ns1__ArrayOfLeadRecord records;
+    records.leadRecord = {&one, &two, &three};
+    ns1__ParamsSyncMultipleLeads params;
+    params.leadRecordList = &records;
+    ns1__SuccessSyncMultipleLeads answer;
+    proxy.soap_header(&auth, NULL);
+    if (proxy.syncMultipleLeads(&params, answer) == SOAP_OK && answer.result &&
+        answer.result->syncStatusList) {
+      std::printf("syncMultipleLeads:");
+      for (const ns1__SyncStatus *status : answer.result->syncStatusList->syncStatus)
+        std::printf(" %d %s%s", status->leadId,
+                    soap_ns1__LeadSyncStatus2s(proxy.soap, status->status),
+                    status->error ? "(error)" : "");
+      std::printf("\n");
+      const std::vector<ns1__SyncStatus *> &statuses = answer.result->syncStatusList->syncStatus;
+      if (statuses.size() == 3) {
+        first = statuses[0]->leadId;
+        second = statuses[1]->leadId;
+      }
+    } else {
+      std::printf("syncMultipleLeads: fault %s\n", fault(proxy).c_str());
+      ++failures;
+    }
+  }
+  auto mergeLeads = [&](const char *label, int winner, int loser) {
+    std::string winnerId(std::to_string(winner)), loserId(std::to_string(loser));
+    ns1__Attribute winnerKey, loserKey;
+    winnerKey.attrName = "IDNUM";
+    winnerKey.attrValue = winnerId;
+    loserKey.attrName = "IDNUM";
+    loserKey.attrValue = loserId;
+    ns1__ArrayOfAttribute winning, losing;
+    winning.attribute.push_back(&winnerKey);
+    losing.attribute.push_back(&loserKey);
+    ns1__ArrayOfKeyList losers;
+    losers.keyList.push_back(&losing);
+    ns1__ParamsMergeLeads params;
+    params.winningLeadKeyList = &winning;
+    params.losingLeadKeyLists = &losers;
+    ns1__SuccessMergeLeads answer;
+    proxy.soap_header(&auth, NULL);
+    if (proxy.mergeLeads(&params, answer) == SOAP_OK && answer.result &&
+        answer.result->mergeStatus) {
+      const ns1__MergeStatus *m = answer.result->mergeStatus;
+      std::printf("%s: %s winner=", label, soap_ns1__LeadMergeStatusEnum2s(proxy.soap, m->status));
+      if (m->winningLeadId)
+        std::printf("%d", *m->winningLeadId);
+      else
+        std::printf("(nil)");
+      std::printf(" losers=");
+      if (m->losingLeadIdList)
+        for (int id : m->losingLeadIdList->integerItem) std::printf("%d ", id);
+      else
+        std::printf("(nil) ");
+      std::printf("error=%s\n", m->error ? "yes" : "(nil)");
+    } else {
+      std::printf("%s: fault %s\n", label, fault(proxy).c_str());
+      ++failures;
+    }
+  };
+  mergeLeads("mergeLeads", first, second);
+  mergeLeads("mergeLeads again", first, second);
+  {
+    ns1__ParamsListMObjects params;
+    ns1__SuccessListMObjects answer;
+    proxy.soap_header(&auth, NULL);
+    if (proxy.listMObjects(&params, answer) == SOAP_OK && answer.result) {
+      std::printf("listMObjects:");
+      for (const std::string &name : answer.result->objects) std::printf(" %s", name.c_str());
+      std::printf("\n");
+    } else {
+      std::printf("listMObjects: fault %s\n", fault(proxy).c_str());
+      ++failures;
+    }
+  }
+
+  // 7. A wrong signature (the given one with its first character changed): the fault as read.
   {
     ns1__AuthenticationHeaderInfo wrong = auth;
     wrong.requestSignature[0] = wrong.requestSignature[0] == '0' ? '1' : '0';
