@@ -43,7 +43,7 @@ export function loginRoutes(router: Router, forms: RequestHandler, options: Logi
     req: Request,
     res: Response,
     status: number,
-    view: { next: string; name?: string; error?: string; ended?: boolean },
+    view: { next: string; name?: string; error?: string; ended?: boolean; loggedOut?: boolean },
   ) => {
     const csrfToken = randomToken();
     setCookie(req, res, LOGIN_COOKIE, csrfToken);
@@ -54,6 +54,7 @@ export function loginRoutes(router: Router, forms: RequestHandler, options: Logi
     showLogin(req, res, 200, {
       next: safeNext(field(req.query, 'next')),
       ended: field(req.query, 'ended') === '1',
+      loggedOut: field(req.query, 'out') === '1',
     });
   });
 
@@ -126,6 +127,6 @@ export function logoutRoute(router: Router, operators: OperatorService): void {
   router.post('/logout', async (req, res) => {
     await operators.logOut(res.locals.sessionToken as string);
     setCookie(req, res, SESSION_COOKIE, '', 0);
-    res.redirect(303, '/admin/login');
+    res.redirect(303, '/admin/login?out=1');
   });
 }
