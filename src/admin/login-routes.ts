@@ -19,6 +19,12 @@ import { loginPage } from './pages/login.js';
 
 const randomToken = (): string => crypto.randomBytes(32).toString('base64url');
 
+/** A throttle's wait in words, as its Retry-After says it: seconds under a minute. */
+function waitText(seconds: number): string {
+  const [n, unit] = seconds < 60 ? [seconds, 'second'] : [Math.ceil(seconds / 60), 'minute'];
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+}
+
 export interface LoginOptions {
   operators: OperatorService;
   logger: Logger;
@@ -93,7 +99,7 @@ export function loginRoutes(router: Router, forms: RequestHandler, options: Logi
         showLogin(req, res, 429, {
           next,
           name,
-          error: `Too many failed logins. Try again in ${Math.ceil(wait / 60)} minute(s).`,
+          error: `Too many failed logins. Try again in ${waitText(wait)}.`,
         });
         return;
       }
