@@ -17,6 +17,9 @@ import { CSRF_FIELD } from './layout.js';
 import { LOGIN_WINDOW_MS } from '../login-throttle.js';
 import { loginPage } from './pages/login.js';
 
+/** Where logging out leads: the login page, saying so. */
+export const LOGGED_OUT_PAGE = '/admin/login?out=1';
+
 const randomToken = (): string => crypto.randomBytes(32).toString('base64url');
 
 /** A throttle's wait in words, as its Retry-After says it: seconds under a minute. */
@@ -133,6 +136,6 @@ export function logoutRoute(router: Router, operators: OperatorService): void {
   router.post('/logout', async (req, res) => {
     await operators.logOut(res.locals.sessionToken as string);
     setCookie(req, res, SESSION_COOKIE, '', 0);
-    res.redirect(303, '/admin/login?out=1');
+    res.redirect(303, LOGGED_OUT_PAGE);
   });
 }

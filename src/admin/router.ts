@@ -84,15 +84,12 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
     res.set('Cache-Control', 'public, max-age=3600').type('css').send(STYLESHEET);
   });
 
-  const { forms, refuseUnread } = formBodies(options);
+  const bodies = formBodies(options);
+  const { forms } = bodies;
   loginRoutes(router, forms, options);
 
   // Everything below needs a live session; every POST below also needs its CSRF token.
-  router.use(
-    requireSession(operators, refuseUnread, options.authFailures),
-    forms,
-    requireCsrf(logger),
-  );
+  router.use(requireSession(operators, bodies, options.authFailures), forms, requireCsrf(logger));
 
   logoutRoute(router, operators);
 

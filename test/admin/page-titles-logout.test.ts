@@ -36,5 +36,21 @@ for (const engine of testEngines()) {
       const fresh = await new AdminClient(client.base).get('/admin/login');
       expect(fresh.body).to.not.include('logged out.');
     });
+
+    it('logs out a page whose session had already ended, instead of "nothing was saved"', async () => {
+      // The same session in a second tab, logged out there first.
+      const other = new AdminClient(client.base);
+      for (const [k, v] of client.cookies) other.cookies.set(k, v);
+      expect((await other.post('/admin/logout', { _csrf: client.csrf })).status).to.equal(303);
+      const out = await client.post('/admin/logout', { _csrf: client.csrf });
+      expect(out.status, out.body).to.equal(303);
+      expect(out.location).to.equal('/admin/login?out=1');
+      expect(out.setCookies.join('\n')).to.match(/^du_admin_session=; .*Max-Age=0$/m);
+      expect(client.cookies.has('du_admin_session')).to.equal(false);
+      // Any other form posted without a session still says nothing was saved.
+      const form = await client.post('/admin/address/status', { _csrf: client.csrf });
+      expect(form.status).to.equal(401);
+      expect(form.body).to.include('nothing was saved');
+    });
   });
 }
