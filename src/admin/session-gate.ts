@@ -95,15 +95,19 @@ export function requireCsrf(logger: Logger): RequestHandler {
     );
     // Reloading this answer would post the same stale token again (a form from before the
     // latest login, say): the way on is the form's page, fetched afresh.
+    // A Log out is no change: its page (opened before the latest login) says what it is.
+    const logout = req.path === '/logout';
     send(
       res,
       403,
       errorPage({
         status: 403,
-        message:
-          'This form did not carry a valid token, so nothing was saved. Open the form again and make the change again.',
+        message: logout
+          ? 'That page was opened before your latest login, so its Log out was refused. You are still logged in: Log out at the top of this page logs you out.'
+          : 'This form did not carry a valid token, so nothing was saved. Open the form again and make the change again.',
         session: sessionOf(res),
         backTo: formPageOf(req.get('Referer'), req.get('Host')),
+        ...(logout ? { backLabel: 'Open that page again' } : {}),
       }),
     );
   };

@@ -37,6 +37,17 @@ for (const engine of testEngines()) {
       expect(fresh.body).to.not.include('logged out.');
     });
 
+    it("a stale page's Log out is refused in words about logging out, not a change", async () => {
+      const stale = client.csrf;
+      // Logged in again (another tab): the session, and so its token, is a new one.
+      expect((await client.logIn()).status).to.equal(303);
+      const out = await client.post('/admin/logout', { _csrf: stale });
+      expect(out.status).to.equal(403);
+      expect(out.body).to.include('You are still logged in');
+      expect(out.body).to.not.include('nothing was saved');
+      expect((await client.get('/admin/')).status).to.equal(200);
+    });
+
     it('logs out a page whose session had already ended, instead of "nothing was saved"', async () => {
       // The same session in a second tab, logged out there first.
       const other = new AdminClient(client.base);
