@@ -35,6 +35,8 @@ export interface FormBodies {
    * BODY_TIMEOUT_MS, then closed.
    */
   refuseUnread(req: Request, res: Response, status: number, page: string): void;
+  /** The same discarding of the body, then `answer` (a redirect, say). */
+  answerUnread(req: Request, res: Response, answer: () => void): void;
 }
 
 const sessionIn = (res: Response) => (res.locals.session as OperatorSession | undefined) ?? null;
@@ -42,11 +44,13 @@ const sessionIn = (res: Response) => (res.locals.session as OperatorSession | un
 export function formBodies(options: FormBodyOptions): FormBodies {
   const drainCap = options.refusedDrainBytes ?? 4 * 1024 * 1024;
   const bodyTimeoutMs = options.bodyTimeoutMs ?? 30000;
-  const refuseUnread = (req: Request, res: Response, status: number, page: string) =>
+  const answerUnread = (req: Request, res: Response, answer: () => void) =>
     drainThen(req, drainCap, bodyTimeoutMs, () => {
       if (!req.complete) res.setHeader('Connection', 'close');
-      send(res, status, page);
+      answer();
     });
+  const refuseUnread = (req: Request, res: Response, status: number, page: string) =>
+    answerUnread(req, res, () => send(res, status, page));
   /**
    * `parse` (a form parser), given BODY_TIMEOUT_MS for the body to arrive: the parser itself
    * waits for as long as the client keeps sending, a byte at a time (until node's request
@@ -100,5 +104,5 @@ export function formBodies(options: FormBodyOptions): FormBodies {
     );
     drainThen(req, drainCap, bodyTimeoutMs, () => undefined);
   };
-  return { forms, refuseUnread };
+  return { forms, refuseUnread, answerUnread };
 }

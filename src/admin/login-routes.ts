@@ -17,7 +17,16 @@ import { CSRF_FIELD } from './layout.js';
 import { LOGIN_WINDOW_MS } from '../login-throttle.js';
 import { loginPage } from './pages/login.js';
 
+/** Where logging out leads: the login page, saying so. */
+export const LOGGED_OUT_PAGE = '/admin/login?out=1';
+
 const randomToken = (): string => crypto.randomBytes(32).toString('base64url');
+
+/** A throttle's wait in words, as its Retry-After says it: seconds under a minute. */
+function waitText(seconds: number): string {
+  const [n, unit] = seconds < 60 ? [seconds, 'second'] : [Math.ceil(seconds / 60), 'minute'];
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+}
 
 export interface LoginOptions {
   operators: OperatorService;
@@ -43,7 +52,7 @@ export function loginRoutes(router: Router, forms: RequestHandler, options: Logi
     req: Request,
     res: Response,
     status: number,
-    view: { next: string; name?: string; error?: string; ended?: boolean },
+    view: { next: string; name?: string; error?: string; ended?: boolean; loggedOut?: boolean },
   ) => {
     const csrfToken = randomToken();
     setCookie(req, res, LOGIN_COOKIE, csrfToken);
@@ -54,6 +63,7 @@ export function loginRoutes(router: Router, forms: RequestHandler, options: Logi
     showLogin(req, res, 200, {
       next: safeNext(field(req.query, 'next')),
       ended: field(req.query, 'ended') === '1',
+      loggedOut: field(req.query, 'out') === '1',
     });
   });
 
@@ -92,7 +102,7 @@ export function loginRoutes(router: Router, forms: RequestHandler, options: Logi
         showLogin(req, res, 429, {
           next,
           name,
-          error: `Too many failed logins. Try again in ${Math.ceil(wait / 60)} minute(s).`,
+          error: `Too many failed logins. Try again in ${waitText(wait)}.`,
         });
         return;
       }
@@ -126,6 +136,6 @@ export function logoutRoute(router: Router, operators: OperatorService): void {
   router.post('/logout', async (req, res) => {
     await operators.logOut(res.locals.sessionToken as string);
     setCookie(req, res, SESSION_COOKIE, '', 0);
-    res.redirect(303, '/admin/login');
+    res.redirect(303, LOGGED_OUT_PAGE);
   });
 }

@@ -2,7 +2,8 @@ import type { RequestHandler } from 'express';
 import type { OperatorService } from '../domain/operator.service.js';
 import type { Logger } from '../logger.js';
 import { clientLimitKey } from '../networks.js';
-import { readCookie, SESSION_COOKIE } from './console-cookies.js';
+import { LOGGED_OUT_PAGE } from './login-routes.js';
+import { readCookie, SESSION_COOKIE, setCookie } from './console-cookies.js';
 import { field, formPageOf, sameToken, send, sessionOf } from './form.js';
 import { isUpload, type FormBodies } from './form-bodies.js';
 import { CSRF_FIELD } from './layout.js';
@@ -24,7 +25,7 @@ export interface RefusedAuthentications {
  */
 export function requireSession(
   operators: OperatorService,
-  refuseUnread: FormBodies['refuseUnread'],
+  { refuseUnread, answerUnread }: Pick<FormBodies, 'refuseUnread' | 'answerUnread'>,
   failures: RefusedAuthentications | undefined,
 ): RequestHandler {
   return async (req, res, next) => {
@@ -44,7 +45,14 @@ export function requireSession(
     const session = token ? await operators.session(token) : null;
     if (!session) {
       if (client) failures!.record(client);
-      if (req.method === 'GET' || req.method === 'HEAD') {
+      if (req.method === 'POST' && req.path === '/logout') {
+        // Logging out of a session that has ended already (expired, logged out in another
+        // tab): what was asked is so; the cookie goes, and the login page says it.
+        answerUnread(req, res, () => {
+          setCookie(req, res, SESSION_COOKIE, '', 0);
+          res.redirect(303, LOGGED_OUT_PAGE);
+        });
+      } else if (req.method === 'GET' || req.method === 'HEAD') {
         // A cookie sent that opens nothing: the session has ended, which the login form says.
         const ended = token ? '&ended=1' : '';
         res.redirect(303, `/admin/login?next=${encodeURIComponent(req.originalUrl)}${ended}`);
@@ -87,15 +95,19 @@ export function requireCsrf(logger: Logger): RequestHandler {
     );
     // Reloading this answer would post the same stale token again (a form from before the
     // latest login, say): the way on is the form's page, fetched afresh.
+    // A Log out is no change: its page (opened before the latest login) says what it is.
+    const logout = req.path === '/logout';
     send(
       res,
       403,
       errorPage({
         status: 403,
-        message:
-          'This form did not carry a valid token, so nothing was saved. Open the form again and make the change again.',
+        message: logout
+          ? 'That page was opened before your latest login, so its Log out was refused. You are still logged in: Log out at the top of this page logs you out.'
+          : 'This form did not carry a valid token, so nothing was saved. Open the form again and make the change again.',
         session: sessionOf(res),
         backTo: formPageOf(req.get('Referer'), req.get('Host')),
+        ...(logout ? { backLabel: 'Open that page again' } : {}),
       }),
     );
   };

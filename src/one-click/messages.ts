@@ -11,6 +11,8 @@ export interface Messages {
   doneHeading: string;
   doneText: string;
   undoText: string;
+  /** undoText for a window of one minute. */
+  undoTextOneMinute: string;
   undoButton: string;
   alreadyHeading: string;
   alreadyText: string;
@@ -44,6 +46,7 @@ export const MESSAGES: Record<Language, Messages> = {
     doneHeading: 'You are unsubscribed',
     doneText: 'No more emails will be sent to {address}.',
     undoText: 'For the next {minutes} minutes you can undo this from this page.',
+    undoTextOneMinute: 'For the next minute you can undo this from this page.',
     undoButton: 'This was a mistake — resubscribe',
     alreadyHeading: 'You are unsubscribed',
     alreadyText: '{address} is unsubscribed: no emails will be sent to it.',
@@ -77,6 +80,7 @@ export const MESSAGES: Record<Language, Messages> = {
     doneHeading: 'Vous êtes désinscrit',
     doneText: 'Plus aucun e-mail ne sera envoyé à {address}.',
     undoText: 'Pendant {minutes} minutes, vous pouvez annuler depuis cette page.',
+    undoTextOneMinute: 'Pendant une minute, vous pouvez annuler depuis cette page.',
     undoButton: 'C’était une erreur — me réinscrire',
     alreadyHeading: 'Vous êtes désinscrit',
     alreadyText: '{address} est désinscrite : aucun e-mail ne lui sera envoyé.',

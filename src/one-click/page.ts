@@ -108,7 +108,11 @@ function body(m: Messages, state: PageState, values: Record<string, string>, lan
                 <input type="hidden" name="resubscribe" value="${state.undo.code}" />
                 <input type="hidden" name="lang" value="${lang}" />
                 <p class="note">
-                  ${text(fill(m.undoText, { minutes: String(state.undo.minutes) }))}
+                  ${text(
+                    state.undo.minutes === 1
+                      ? m.undoTextOneMinute
+                      : fill(m.undoText, { minutes: String(state.undo.minutes) }),
+                  )}
                 </p>
                 <button type="submit" class="secondary">${m.undoButton}</button>
               </form>`

@@ -191,7 +191,7 @@ for (const engine of testEngines()) {
       const token = client.cookies.get('du_admin_session')!;
       const out = await client.post('/admin/logout', { _csrf: client.csrf });
       expect(out.status).to.equal(303);
-      expect(out.location).to.equal('/admin/login');
+      expect(out.location).to.equal('/admin/login?out=1');
       expect(client.cookies.has('du_admin_session')).to.equal(false);
       client.cookies.set('du_admin_session', token);
       expect((await client.get('/admin/')).status).to.equal(303);

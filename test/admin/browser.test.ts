@@ -367,7 +367,8 @@ for (const engine of testEngines()) {
     it('logs out, after which the pages are refused again', async () => {
       await page.goto(`${svc.base}/admin/`);
       await page.getByRole('button', { name: 'Log out' }).click();
-      await page.waitForURL(`${svc.base}/admin/login`);
+      await page.waitForURL(`${svc.base}/admin/login?out=1`);
+      expect(await page.getByRole('status').textContent()).to.equal('You have logged out.');
       await page.goto(`${svc.base}/admin/people/${ann}`);
       expect(new URL(page.url()).pathname).to.equal('/admin/login');
     });

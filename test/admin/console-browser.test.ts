@@ -191,7 +191,9 @@ for (const engine of testEngines()) {
         await page.getByLabel('New value').fill(viewport.name === 'w390' ? 'false' : 'true');
         await page.getByRole('button', { name: 'Preview' }).click();
         await page.waitForURL(`${svc.base}/admin/bulk/preview`);
-        expect(await page.locator('dl.fields').textContent()).to.match(/People selected\s*30 in 1/);
+        expect(await page.locator('dl.fields').textContent()).to.match(
+          /People selected\s*30 people in 1 partition\b/,
+        );
         await check('10-bulk-preview');
         await page.getByRole('button', { name: 'Apply to 30 people' }).click();
         await page.waitForURL(/\/admin\/bulk\/jobs\/\d+$/);

@@ -132,7 +132,9 @@ for (const engine of testEngines()) {
       expect(evil.body).to.not.include('<script>alert(1)');
       const preview = await client.post('/admin/bulk/preview', form);
       expect(preview.status).to.equal(200);
-      expect(preview.body).to.match(/People selected<\/dt>\s*<dd>3 in 2 partition/);
+      expect(preview.body).to.match(
+        /People selected<\/dt>\s*<dd>\s*3 people in 2 partitions\s*<\/dd>/,
+      );
       expect(preview.body).to.not.include('<script>alert(1)');
       expect(preview.body).to.include(
         'value="&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;"',

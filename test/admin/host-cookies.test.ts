@@ -95,3 +95,40 @@ for (const engine of testEngines()) {
     });
   });
 }
+
+// PUBLIC_URL says where browsers reach the console: when it is https, the cookies are
+// `__Host-` ones even on a request the service cannot tell came over TLS (TRUST_PROXY left
+// unset behind a proxy), so that a session is never sent over plain HTTP.
+for (const engine of testEngines()) {
+  describe(`console cookies under an https PUBLIC_URL (${engine.name})`, function () {
+    this.timeout(60000);
+    let svc: TestService;
+
+    before(async () => {
+      svc = await startTestService(engine, {
+        adminUsers: [ALICE],
+        publicUrl: 'https://du.example.com',
+      });
+    });
+    after(() => svc?.stop());
+
+    it('sets Secure __Host- cookies though the request came without X-Forwarded-Proto', async () => {
+      const client = new AdminClient(svc.base);
+      const form = await client.get('/admin/login');
+      expect(form.setCookies[0]).to.match(
+        /^__Host-du_admin_login=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Secure$/,
+      );
+      const ok = await client.logIn();
+      expect(ok.status, ok.body).to.equal(303);
+      const session = ok.setCookies.find((c) => c.startsWith('__Host-du_admin_session='));
+      expect(session, ok.setCookies.join('\n')).to.match(
+        /^__Host-du_admin_session=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Secure$/,
+      );
+      expect((await client.get('/admin/')).status).to.equal(200);
+      // An unprefixed cookie opens nothing here either.
+      const plain = new AdminClient(svc.base);
+      plain.cookies.set('du_admin_session', client.cookies.get('__Host-du_admin_session')!);
+      expect((await plain.get('/admin/')).status).to.equal(303);
+    });
+  });
+}

@@ -129,7 +129,7 @@ for (const engine of testEngines()) {
       for (const cookie of [undefined, 'du_admin_session=forged-session-token']) {
         const x = await waitingClient(
           port,
-          headOf('POST', '/admin/logout', form, {
+          headOf('POST', '/admin/address/status', form, {
             ...FORM_TYPE,
             ...(cookie ? { Cookie: cookie } : {}),
           }),

@@ -130,6 +130,36 @@ for (const engine of testEngines()) {
       }
     }
 
+    it('works from the keyboard alone on a phone: Tab, Enter; the button shows its focus', async () => {
+      const email = 'keyboard@example.com';
+      await svc.services.leads.sync({ email }, { path: ChangePaths.webService() });
+      const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+      const page = await context.newPage();
+      const focused = () =>
+        page.evaluate(`(() => {
+          const e = document.activeElement;
+          const s = getComputedStyle(e);
+          return { text: e.textContent.trim(), outline: s.outlineStyle + ' ' + s.outlineWidth };
+        })()`) as Promise<{ text: string; outline: string }>;
+      try {
+        await page.goto(svc.linkUrl(email));
+        await page.keyboard.press('Tab');
+        const first = await focused();
+        expect(first.text).to.equal('Unsubscribe');
+        expect(first.outline).to.equal('solid 3px');
+        await page.keyboard.press('Enter');
+        await page.waitForSelector('h1:text-is("You are unsubscribed")');
+        expect(await flagsOf(svc.services, email)).to.deep.equal([true]);
+        await page.keyboard.press('Tab');
+        expect((await focused()).text).to.equal('This was a mistake — resubscribe');
+        await page.keyboard.press('Enter');
+        await page.waitForSelector('h1:text-is("You are subscribed again")');
+        expect(await flagsOf(svc.services, email)).to.deep.equal([false]);
+      } finally {
+        await context.close();
+      }
+    });
+
     it('works with JavaScript turned off, and its refusal pages pass the same check', async () => {
       const email = 'nojs@example.com';
       const context = await browser.newContext({

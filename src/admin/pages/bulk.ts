@@ -175,6 +175,9 @@ function protectedSummary(preview: BulkPreview): string {
   return parts.join(' ');
 }
 
+/** `n` and its noun, singular for one. */
+const count = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
 export function bulkPreviewPage(options: {
   session: PageSession;
   form: BulkForm;
@@ -190,15 +193,18 @@ export function bulkPreviewPage(options: {
     body: html`<h1>Preview: ${options.fieldLabel} becomes “${form.value}”</h1>
       <dl class="fields">
         <dt>People selected</dt>
-        <dd>${counts.people} in ${counts.partitions} partition(s)</dd>
+        <dd>
+          ${count(counts.people, 'person', 'people')} in ${count(counts.partitions, 'partition')}
+        </dd>
         <dt>Their addresses</dt>
         <dd>${counts.addresses}</dd>
         ${
           form.field === 'Unsubscribed'
             ? html`<dt>Others who follow</dt>
                 <dd>
-                  ${counts.followers} more people holding these addresses, in
-                  ${counts.followerPartitions} other partition(s), follow the master status
+                  ${counts.followers} more ${counts.followers === 1 ? 'person' : 'people'} holding
+                  these addresses, in ${count(counts.followerPartitions, 'other partition')},
+                  ${counts.followers === 1 ? 'follows' : 'follow'} the master status
                 </dd>`
             : ''
         }

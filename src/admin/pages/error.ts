@@ -30,10 +30,12 @@ export function errorPage(options: {
   const back = options.backTo
     ? html`<p><a href="${options.backTo}">${options.backLabel ?? 'Open the form again'}</a></p>`
     : '';
+  // Titled as headed: a tab, or a screen reader's first words, tell one error from another.
+  const heading = HEADINGS[options.status] ?? 'Something went wrong';
   return layout({
-    title: `Error ${options.status}`,
+    title: heading,
     session: options.session ?? null,
-    body: html`<h1>${HEADINGS[options.status] ?? 'Something went wrong'}</h1>
+    body: html`<h1>${heading}</h1>
       ${errorNote(options.message)} ${back} ${login}`,
   });
 }

@@ -8,6 +8,8 @@ export function loginPage(options: {
   error?: string;
   /** Reached from a page whose session had ended (expired, or logged out elsewhere). */
   ended?: boolean;
+  /** Reached by logging out. */
+  loggedOut?: boolean;
 }): string {
   return layout({
     title: 'Log in',
@@ -19,6 +21,7 @@ export function loginPage(options: {
           ? notice('Your session has ended (it expired, or was logged out). Log in again to go on.')
           : ''
       }
+      ${options.loggedOut && !options.error && !options.ended ? notice('You have logged out.') : ''}
       <form method="post" action="/admin/login">
         ${csrfInput(options.csrfToken)}
         <input type="hidden" name="next" value="${options.next}" />
