@@ -170,7 +170,6 @@ export async function createApp({
       bodyTimeoutMs: config.bodyTimeoutMs,
       authFailures,
       deadline: { requestTimeoutMs: config.requestTimeoutMs, commitGraceMs: config.commitGraceMs },
-      httpsPublicUrl: /^https:\/\//i.test(config.publicUrl),
     }),
   );
   // What no route takes (PUT /u/<token>, any unknown path): a body it carries is discarded no

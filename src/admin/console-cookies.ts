@@ -18,17 +18,8 @@ export type ConsoleCookie = typeof SESSION_COOKIE | typeof LOGIN_COOKIE | typeof
  */
 const HOST_PREFIX = '__Host-';
 
-/**
- * res.locals flag the router sets when PUBLIC_URL is https: browsers reach the console over
- * TLS, whether or not this request says so (a proxy whose X-Forwarded-Proto TRUST_PROXY does
- * not believe), so its cookies are Secure ones all the same and never travel in clear.
- */
-export const HTTPS_PUBLIC_URL = 'httpsPublicUrl';
-
-const overTls = (req: Request): boolean => req.secure || req.res?.locals[HTTPS_PUBLIC_URL] === true;
-
 const nameOf = (req: Request, cookie: ConsoleCookie) =>
-  overTls(req) ? `${HOST_PREFIX}${cookie}` : cookie;
+  req.secure ? `${HOST_PREFIX}${cookie}` : cookie;
 
 /** The value of the console's cookie; over HTTPS an unprefixed one is nobody's. */
 export const readCookie = (req: Request, cookie: ConsoleCookie): string =>
@@ -45,8 +36,8 @@ export function setCookie(
   res.append(
     'Set-Cookie',
     serializeCookie(nameOf(req, cookie), value, {
-      path: overTls(req) ? '/' : '/admin',
-      secure: overTls(req),
+      path: req.secure ? '/' : '/admin',
+      secure: req.secure,
       sameSite: 'Lax',
       maxAge,
     }),
@@ -58,7 +49,7 @@ export function setCookie(
  * browser would otherwise keep sending a session cookie nothing reads any longer.
  */
 export function removeUnprefixed(req: Request, res: Response, cookie: ConsoleCookie): void {
-  if (!overTls(req) || !parseCookies(req.headers.cookie).has(cookie)) return;
+  if (!req.secure || !parseCookies(req.headers.cookie).has(cookie)) return;
   res.append(
     'Set-Cookie',
     serializeCookie(cookie, '', { path: '/admin', secure: true, sameSite: 'Lax', maxAge: 0 }),

@@ -2,7 +2,6 @@ import express, { type Router } from 'express';
 import type { OperatorService } from '../domain/operator.service.js';
 import type { Services } from '../domain/services.js';
 import type { Logger } from '../logger.js';
-import { HTTPS_PUBLIC_URL } from './console-cookies.js';
 import { errorAnswer } from './error-answers.js';
 import { send, sessionOf } from './form.js';
 import { formBodies, type FormBodyOptions } from './form-bodies.js';
@@ -42,8 +41,6 @@ export interface AdminRouterOptions extends FormBodyOptions {
   authFailures?: RefusedAuthentications;
   /** REQUEST_TIMEOUT_MS and COMMIT_GRACE_MS; 30 s and 10 s if absent. */
   deadline?: RequestDeadlineLimits;
-  /** PUBLIC_URL is https: the cookies are Secure `__Host-` ones on every request. */
-  httpsPublicUrl?: boolean;
 }
 
 /** The forms answered within REQUEST_TIMEOUT_MS: their writes withdraw at that deadline. */
@@ -67,7 +64,6 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   router.use((req, res, next) => {
     res.set(SECURITY_HEADERS);
     res.set('Cache-Control', 'no-store');
-    if (options.httpsPublicUrl) res.locals[HTTPS_PUBLIC_URL] = true;
     // Pages and the forms whose writes take the request's deadline are answered within
     // REQUEST_TIMEOUT_MS (a database held by a long write): the error page then, and their
     // write, not yet committing, is not made. Not the others (a job started, a CSV upload,

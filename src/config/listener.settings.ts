@@ -162,7 +162,7 @@ export const listenerSettings = {
     env: 'PUBLIC_URL',
     default: '',
     meaning:
-      "Base URL clients reach the service at (e.g. https://soap.example.com); when set, the WSDLs' soap:address uses it instead of the request's Host; when https, the operator console's cookies are always Secure `__Host-` ones",
+      "Base URL clients reach the service at (e.g. https://soap.example.com); when set, the WSDLs' soap:address uses it instead of the request's Host",
     parse: publicUrl,
   },
   logLevel: {
