@@ -84,6 +84,16 @@ export async function runLinkCommand(
     io.err.write('--list takes a list name: 1 to 64 of A-Z a-z 0-9 . _ -\n');
     return 2;
   }
+  // Something that is no address is wrong usage, said before the database is opened.
+  if (email !== '-') {
+    try {
+      validateEmail(email);
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      io.err.write(`${error.message}\n`);
+      return 2;
+    }
+  }
   const base = linkBase(config);
   if (!config.unsubscribeBaseUrl && !config.publicUrl)
     io.err.write(`UNSUBSCRIBE_BASE_URL (or PUBLIC_URL) is not set: the link points at ${base}\n`);

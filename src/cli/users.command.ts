@@ -58,18 +58,21 @@ function permissionsFrom(args: readonly string[], from: Permissions): Permission
   if (args.includes('--read-only')) p.readOnly = true;
   if (args.includes('--no-delete')) p.mayDelete = false;
   if (args.includes('--all-partitions')) p.partitions = null;
-  const i = args.indexOf('--partitions');
-  if (i >= 0) {
-    const names = (args[i + 1] ?? '').split(',').map((s) => s.trim());
-    if (names.some((n) => !isPartitionName(n))) {
-      throw new AppError(
-        ErrorCode.BAD_PARAMETER,
-        '--partitions takes partition names separated by commas (1-64 of A-Z a-z 0-9 space _ . @ -)',
-      );
-    }
-    p.partitions = [...new Set(names)];
-  }
+  const names = partitionNames(args);
+  if (names === 'bad') throw new AppError(ErrorCode.BAD_PARAMETER, BAD_PARTITIONS);
+  if (names) p.partitions = [...new Set(names)];
   return p;
+}
+
+const BAD_PARTITIONS =
+  '--partitions takes partition names separated by commas (1-64 of A-Z a-z 0-9 space _ . @ -)';
+
+/** The names --partitions gives, 'bad' when one is no partition name, null without it. */
+function partitionNames(args: readonly string[]): string[] | 'bad' | null {
+  const i = args.indexOf('--partitions');
+  if (i < 0) return null;
+  const names = (args[i + 1] ?? '').split(',').map((s) => s.trim());
+  return names.some((n) => !isPartitionName(n)) ? 'bad' : names;
 }
 
 /** Permission flags that undo each other: given together, neither may silently win. */
@@ -101,6 +104,21 @@ const ACTIONS: Record<string, ArgumentSpec> = {
   seal: { words: 1 },
 };
 
+/**
+ * Why `args` are wrong usage of `users` (exit 2), in one line, or null: checked before the
+ * database is opened, so a mistake creates or changes nothing.
+ */
+export function usersUsageError(args: readonly string[]): string | null {
+  const action = args[0];
+  const spec = action === undefined ? undefined : ACTIONS[action];
+  if (!spec) return null;
+  return (
+    unexpectedArgument(`users ${action}`, args, spec) ??
+    contradiction(`users ${action}`, args) ??
+    (partitionNames(args) === 'bad' ? BAD_PARTITIONS : null)
+  );
+}
+
 /** `users add|update|list|remove`; returns the exit code. */
 export async function runUsersCommand(
   users: UserService,
@@ -109,10 +127,7 @@ export async function runUsersCommand(
   err: (text: string) => void,
 ): Promise<number> {
   const action = args[0];
-  const spec = action === undefined ? undefined : ACTIONS[action];
-  const unexpected =
-    spec &&
-    (unexpectedArgument(`users ${action}`, args, spec) ?? contradiction(`users ${action}`, args));
+  const unexpected = usersUsageError(args);
   if (unexpected) {
     err(`${unexpected}\n`);
     return 2;
