@@ -86,7 +86,7 @@ export async function runLinkCommand(
     return 2;
   }
   // Something that is no address is wrong usage, said before the database is opened.
-  if (email !== '-') {
+  if (command === 'headers' || email !== '-') {
     try {
       validateEmail(email);
     } catch (error) {

@@ -1,4 +1,4 @@
-import type { UserService } from '../domain/user.service.js';
+import { isUserId, USER_ID_RULE, type UserService } from '../domain/user.service.js';
 import { AppError, ErrorCode } from '../errors.js';
 import {
   describePermissions,
@@ -33,7 +33,7 @@ permissions existed keep full access. Users of MKTOWS_USERS take theirs from tha
 "seal" seals, with USER_KEY_SECRET and bound to their user id, the stored keys kept in clear
 (stored on PostgreSQL before the secret was set); until then they do not authenticate.`;
 
-function option(args: string[], name: string): string | undefined {
+function option(args: readonly string[], name: string): string | undefined {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 }
@@ -115,7 +115,10 @@ export function usersUsageError(args: readonly string[]): string | null {
   return (
     unexpectedArgument(`users ${action}`, args, spec) ??
     contradiction(`users ${action}`, args) ??
-    (partitionNames(args) === 'bad' ? BAD_PARTITIONS : null)
+    (partitionNames(args) === 'bad' ? BAD_PARTITIONS : null) ??
+    (action === 'add' && args.includes('--id') && !isUserId(option(args, '--id') ?? '')
+      ? USER_ID_RULE
+      : null)
   );
 }
 

@@ -42,6 +42,8 @@ for (const engine of testEngines()) {
         ((await db.knex('mktows_users').count({ n: '*' })) as Array<{ n: number }>)[0]!.n,
       );
       expect(users).to.equal(0);
+      for (const id of ['', 'a b', 'x'.repeat(129)])
+        await refused(['users', 'add', '--id', id], /^User id: 1-128 of /);
       const added = await cli(['users', 'add', '--id', 'erp'], env);
       expect(added.code, added.stderr).to.equal(0);
       await refused(['users', 'update', 'erp', '--partitions', ''], /^--partitions takes/);
@@ -52,6 +54,8 @@ for (const engine of testEngines()) {
     it('link and headers with something that is no address', async () => {
       await refused(['link', 'not an address'], /^Email is not a valid address\n$/);
       await refused(['headers', 'a@'], /^Email is not a valid address\n$/);
+      // "link -" reads addresses from standard input; "headers" takes one address.
+      await refused(['headers', '-'], /^Email is not a valid address\n$/);
       await refused(['link', 'x', '--list', 'news'], /^Email is not a valid address\n$/);
     });
   });
@@ -68,6 +72,10 @@ describe('a usage error creates no embedded database', function () {
       expect(users.code, users.stderr).to.equal(2);
       const link = await cli(['link', 'nobody'], env);
       expect(link.code, link.stderr).to.equal(2);
+      const id = await cli(['users', 'add', '--id', 'a b'], env);
+      expect(id.code, id.stderr).to.equal(2);
+      const headers = await cli(['headers', '-'], env);
+      expect(headers.code, headers.stderr).to.equal(2);
       expect(fs.existsSync(dataDir), 'DATA_DIR made').to.equal(false);
     } finally {
       fs.rmSync(parent, { recursive: true, force: true });
