@@ -4,6 +4,7 @@ import { isAppError } from '../errors.js';
 import { isListName, listUnsubscribeHeaders, type LinkTokens } from '../one-click/link-token.js';
 import { boundedLines } from './bounded-lines.js';
 import { csvField } from '../csv-row.js';
+import { plainHttpLinkWarning } from '../config/one-click.settings.js';
 
 /** An address is 254 characters at most; a longer line is not one, whatever its spaces. */
 const MAX_ADDRESS_LINE_BYTES = 4096;
@@ -84,10 +85,21 @@ export async function runLinkCommand(
     io.err.write('--list takes a list name: 1 to 64 of A-Z a-z 0-9 . _ -\n');
     return 2;
   }
+  // Something that is no address is wrong usage, said before the database is opened.
+  if (command === 'headers' || email !== '-') {
+    try {
+      validateEmail(email);
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      io.err.write(`${error.message}\n`);
+      return 2;
+    }
+  }
   const base = linkBase(config);
   if (!config.unsubscribeBaseUrl && !config.publicUrl)
     io.err.write(`UNSUBSCRIBE_BASE_URL (or PUBLIC_URL) is not set: the link points at ${base}\n`);
-  else if (!base.startsWith('https://'))
+  // A plain http UNSUBSCRIBE_BASE_URL elsewhere than here was said already (settingWarnings).
+  else if (!base.startsWith('https://') && !plainHttpLinkWarning(config.unsubscribeBaseUrl))
     io.err.write('RFC 8058: mailbox providers use one-click only with an https URL\n');
   const makeLink = linkMaker(config, await linkTokens(), list);
   if (command === 'link' && email === '-') return linksFromLines(io.in, makeLink, io.out, io.err);

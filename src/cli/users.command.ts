@@ -1,4 +1,4 @@
-import type { UserService } from '../domain/user.service.js';
+import { isUserId, USER_ID_RULE, type UserService } from '../domain/user.service.js';
 import { AppError, ErrorCode } from '../errors.js';
 import {
   describePermissions,
@@ -33,7 +33,7 @@ permissions existed keep full access. Users of MKTOWS_USERS take theirs from tha
 "seal" seals, with USER_KEY_SECRET and bound to their user id, the stored keys kept in clear
 (stored on PostgreSQL before the secret was set); until then they do not authenticate.`;
 
-function option(args: string[], name: string): string | undefined {
+function option(args: readonly string[], name: string): string | undefined {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 }
@@ -58,18 +58,21 @@ function permissionsFrom(args: readonly string[], from: Permissions): Permission
   if (args.includes('--read-only')) p.readOnly = true;
   if (args.includes('--no-delete')) p.mayDelete = false;
   if (args.includes('--all-partitions')) p.partitions = null;
-  const i = args.indexOf('--partitions');
-  if (i >= 0) {
-    const names = (args[i + 1] ?? '').split(',').map((s) => s.trim());
-    if (names.some((n) => !isPartitionName(n))) {
-      throw new AppError(
-        ErrorCode.BAD_PARAMETER,
-        '--partitions takes partition names separated by commas (1-64 of A-Z a-z 0-9 space _ . @ -)',
-      );
-    }
-    p.partitions = [...new Set(names)];
-  }
+  const names = partitionNames(args);
+  if (names === 'bad') throw new AppError(ErrorCode.BAD_PARAMETER, BAD_PARTITIONS);
+  if (names) p.partitions = [...new Set(names)];
   return p;
+}
+
+const BAD_PARTITIONS =
+  '--partitions takes partition names separated by commas (1-64 of A-Z a-z 0-9 space _ . @ -)';
+
+/** The names --partitions gives, 'bad' when one is no partition name, null without it. */
+function partitionNames(args: readonly string[]): string[] | 'bad' | null {
+  const i = args.indexOf('--partitions');
+  if (i < 0) return null;
+  const names = (args[i + 1] ?? '').split(',').map((s) => s.trim());
+  return names.some((n) => !isPartitionName(n)) ? 'bad' : names;
 }
 
 /** Permission flags that undo each other: given together, neither may silently win. */
@@ -101,6 +104,24 @@ const ACTIONS: Record<string, ArgumentSpec> = {
   seal: { words: 1 },
 };
 
+/**
+ * Why `args` are wrong usage of `users` (exit 2), in one line, or null: checked before the
+ * database is opened, so a mistake creates or changes nothing.
+ */
+export function usersUsageError(args: readonly string[]): string | null {
+  const action = args[0];
+  const spec = action === undefined ? undefined : ACTIONS[action];
+  if (!spec) return null;
+  return (
+    unexpectedArgument(`users ${action}`, args, spec) ??
+    contradiction(`users ${action}`, args) ??
+    (partitionNames(args) === 'bad' ? BAD_PARTITIONS : null) ??
+    (action === 'add' && args.includes('--id') && !isUserId(option(args, '--id') ?? '')
+      ? USER_ID_RULE
+      : null)
+  );
+}
+
 /** `users add|update|list|remove`; returns the exit code. */
 export async function runUsersCommand(
   users: UserService,
@@ -109,10 +130,7 @@ export async function runUsersCommand(
   err: (text: string) => void,
 ): Promise<number> {
   const action = args[0];
-  const spec = action === undefined ? undefined : ACTIONS[action];
-  const unexpected =
-    spec &&
-    (unexpectedArgument(`users ${action}`, args, spec) ?? contradiction(`users ${action}`, args));
+  const unexpected = usersUsageError(args);
   if (unexpected) {
     err(`${unexpected}\n`);
     return 2;

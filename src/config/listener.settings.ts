@@ -61,7 +61,13 @@ export const listenerSettings = {
       "How far each process's JavaScript heap may grow past what its last full garbage collection kept before the next one, in percent (V8's --heap-growing-percent, for the main thread and the SQLite threads); 0: V8's own choice, up to 300 % on a large machine (docs/operations.md#memory)",
     parse: integer('HEAP_GROWTH_PERCENT', 0, 300),
   },
-  host: { env: 'HOST', default: '0.0.0.0', meaning: 'Interface to listen on', parse: text },
+  host: {
+    env: 'HOST',
+    default: '0.0.0.0',
+    meaning:
+      'Interface to listen on: an address or name of this machine (0.0.0.0: every IPv4 interface; empty or ::, every interface, IPv6 and IPv4; 127.0.0.1: this machine only)',
+    parse: text,
+  },
   maxBodyBytes: {
     env: 'MAX_BODY_BYTES',
     default: '1048576',

@@ -140,3 +140,22 @@ export const oneClickSettings = {
     },
   },
 } satisfies Record<string, Setting<unknown>>;
+
+/** Hosts of this machine: a plain http link base there is someone trying the service. */
+const LOOPBACK_HOSTS = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * One line when UNSUBSCRIBE_BASE_URL (`raw`, as set) is plain http at a host other than this
+ * machine: mailbox providers use one-click unsubscribe (RFC 8058) only over https, and the
+ * tokens would travel unencrypted. Accepted all the same (a test relay may need it).
+ */
+export function plainHttpLinkWarning(raw: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' || LOOPBACK_HOSTS.test(url.hostname)) return null;
+  return 'UNSUBSCRIBE_BASE_URL is http://, not https://: mailbox providers use one-click unsubscribe (RFC 8058) only with an https URL, and the links would cross the network unencrypted; give the https address of the TLS proxy in front';
+}

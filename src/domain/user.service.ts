@@ -12,6 +12,12 @@ export interface NewUser {
 
 const USER_ID = /^[A-Za-z0-9_.@-]{1,128}$/;
 
+/** Whether `id` may name a SOAP user. */
+export const isUserId = (id: string): boolean => USER_ID.test(id);
+
+/** What a user id may be, as said to whoever gave another. */
+export const USER_ID_RULE = 'User id: 1-128 of A-Z a-z 0-9 _ . @ -';
+
 export interface Credentials {
   encryptionKey: string;
   permissions: Permissions;
@@ -144,8 +150,7 @@ export class UserService {
     permissions: Permissions = FULL_ACCESS,
   ): Promise<NewUser> {
     const id = userId ?? `du_${crypto.randomBytes(8).toString('hex')}`;
-    if (!USER_ID.test(id))
-      throw new AppError(ErrorCode.BAD_PARAMETER, 'User id: 1-128 of A-Z a-z 0-9 _ . @ -');
+    if (!USER_ID.test(id)) throw new AppError(ErrorCode.BAD_PARAMETER, USER_ID_RULE);
     if (this.configured.has(id) || (await this.users.find(id))) {
       throw new AppError(ErrorCode.BAD_PARAMETER, `User ${id} already exists`);
     }

@@ -133,7 +133,7 @@ describe('durable-unsubscribe link and headers', function () {
     expect(noAddress.code).to.equal(2);
     expect(noAddress.stderr).to.contain('Usage: durable-unsubscribe link EMAIL');
     const bad = await run([BIN, 'link', 'not an address'], ENV);
-    expect(bad.code).to.equal(1);
+    expect(bad.code).to.equal(2);
     expect(bad.stderr.trim()).to.equal('Email is not a valid address');
     const noBase = await run([BIN, 'link', 'ann@example.com'], {
       ...ENV,

@@ -13,6 +13,8 @@ const GUIDES = [
   ...fs.readdirSync(path.join(ROOT, 'docs')).map((f) => `docs/${f}`),
   'Dockerfile',
   'deploy/durable-unsubscribe.service',
+  'deploy/haproxy.cfg',
+  'deploy/pgbouncer.ini',
 ].filter((f) => !f.startsWith('docs/') || f.endsWith('.md'));
 
 // Upper-case names the guides give that are not this service's settings: other programs'
