@@ -2,7 +2,9 @@
  * Two deleteLead calls for the same person at once: one deletes it, the other finds no one
  * (20103), as if one ran after the other. Each answer and the person's log say who deleted it:
  * one Delete Lead activity, never one for each caller (PostgreSQL read the person without a
- * lock, and both calls answered and logged the deletion the first one made).
+ * lock, and both calls answered and logged the deletion the first one made). A delete by EMAIL
+ * racing with a move of its person to another address deletes it only if it still holds the
+ * address (PostgreSQL deleted the person moved away, both calls answering success).
  */
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
@@ -14,7 +16,7 @@ import {
   TEST_USER,
   type TestService,
 } from '../support/service.js';
-import { deleteXml, deleteByEmailXml } from '../support/durable-model-run.js';
+import { deleteXml, deleteByEmailXml, syncLeadXml } from '../support/durable-model-run.js';
 
 const SECOND = { userId: 'second_feed', encryptionKey: 'SECONDKEY0123456789ABCD' };
 const ROUNDS = 12;
@@ -64,5 +66,33 @@ for (const engine of testEngines()) {
         }
       });
     }
+
+    it('by EMAIL while the person moves away: deleted only if it still holds the address', async () => {
+      const outcomes = new Set<string>();
+      for (let round = 0; round < 40; round++) {
+        const from = `leaving-${round}@example.com`;
+        const id = await createLead(svc.running.services, from);
+        const move = syncLeadXml({ id, email: `arrived-${round}@example.com` });
+        const [moved, deleted] = await Promise.all([
+          rawCall(svc.url, move, { user: TEST_USER }),
+          rawCall(svc.url, deleteByEmailXml(from), { user: SECOND }),
+        ]);
+        const still = await svc.running.database.knex('leads').where('id', id).first('email_key');
+        const told = `round ${round}: ${moved.body} ${deleted.body}`;
+        if (faultCode(deleted.body) === 20103) {
+          // The move first: the address held nobody any more.
+          expect(moved.body, told).to.include('<status>UPDATED</status>');
+          expect(still?.email_key, told).to.equal(`arrived-${round}@example.com`);
+          outcomes.add('moved');
+        } else {
+          // The delete first: the move found no one.
+          expect(deleted.body, told).to.include('<count>1</count>');
+          expect(faultCode(moved.body), told).to.equal(20103);
+          expect(still, told).to.equal(undefined);
+          outcomes.add('deleted');
+        }
+      }
+      expect(outcomes.size).to.be.at.least(1);
+    });
   });
 }

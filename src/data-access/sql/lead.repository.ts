@@ -98,12 +98,17 @@ export class LeadRepository extends LeadReads {
     return row ? updatedRecord(lead, change, now, row.change_seq) : null;
   }
 
-  async deleteByIds(ids: readonly number[]): Promise<number[]> {
+  async deleteByIds(ids: readonly number[], emailKey?: string): Promise<number[]> {
     if (ids.length === 0) return [];
     // Every holder of an address (deleteLead by EMAIL) may be many: one binding for them all.
     // What the statement deleted, not what was asked: a concurrent delete of the same person
     // (read before it committed) deletes nothing here, and must not say it did.
-    const among = () => whereAmong(this.db('leads'), 'id', ids, this.engine);
+    // Found by address: only those still holding it (PostgreSQL checks the row again after a
+    // concurrent writer's commit, so a person moved away meanwhile is not deleted).
+    const among = () => {
+      const q = whereAmong(this.db('leads'), 'id', ids, this.engine);
+      return emailKey === undefined ? q : q.andWhere('email_key', emailKey);
+    };
     if (this.engine === 'postgres') {
       const rows = (await among().returning('id').delete()) as Array<{ id: number | string }>;
       return rows.map((r) => Number(r.id));
