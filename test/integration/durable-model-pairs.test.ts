@@ -1,9 +1,10 @@
 /**
  * Rule 8 against the reference model: two random operations on the same few addresses sent at
- * once (SOAP syncLead by Id, address changes, creates and deletes; one-click links; the
- * operator's address form), then the store compared with the model after the two in one order
- * and, failing that, in the other: whichever committed last wins, entirely (people, master
- * statuses, the invariant and every person's log; test/support/durable-model-run.ts, check).
+ * once (SOAP syncLead by Id, address changes, creates, deletes by Id or Email, merges; one-click
+ * links; the operator's address form), then the store compared with the model after the two in
+ * one order and, failing that, in the other: whichever committed last wins, entirely (people,
+ * master statuses, the invariant and every person's log; test/support/durable-model-run.ts,
+ * check).
  *
  * Deterministic choices, a fixed list of seeds; DURABLE_PAIRS_SEEDS=N runs 1-N,
  * DURABLE_PAIRS_SEED=N seed N alone.
@@ -11,8 +12,14 @@
 import { expect } from 'chai';
 import { startLinkService, oneClick, type LinkService } from '../one-click/support.js';
 import { testEngines } from '../support/database.js';
-import { PATHS, type Model } from '../support/durable-model.js';
-import { deleteXml, ModelRun, syncLeadXml } from '../support/durable-model-run.js';
+import { keyOf, PATHS, type Model } from '../support/durable-model.js';
+import {
+  deleteByEmailXml,
+  deleteXml,
+  mergeXml,
+  ModelRun,
+  syncLeadXml,
+} from '../support/durable-model-run.js';
 import { TEST_USER } from '../support/service.js';
 
 const SEEDS = process.env.DURABLE_PAIRS_SEED
@@ -49,7 +56,17 @@ for (const engine of testEngines()) {
         // A person of the model (by id when the op runs), or none.
         const op = (): PairOp => {
           const lead = run.someLead();
-          const kind = run.pick(['create', 'flag', 'flag', 'move', 'delete', 'link', 'address']);
+          const kind = run.pick([
+            'create',
+            'flag',
+            'flag',
+            'move',
+            'delete',
+            'deleteByEmail',
+            'merge',
+            'link',
+            'address',
+          ]);
           if ((kind === 'flag' || kind === 'move' || kind === 'delete') && lead) {
             const id = lead.id;
             if (kind === 'delete')
@@ -79,6 +96,34 @@ for (const engine of testEngines()) {
             };
           }
           const email = run.anySpelling();
+          if (kind === 'deleteByEmail')
+            return {
+              what: `deleteByEmail ${email}`,
+              send: () => run.soap(deleteByEmailXml(email)),
+              apply: (m, answer) => {
+                // Every holder of the address when it runs; none: not found.
+                const holders = m.holders(keyOf(email));
+                expect(answer.body.includes('20103'), 'not found in this order').to.equal(
+                  holders.length === 0,
+                );
+                for (const h of holders) m.leads.delete(h.id);
+              },
+            };
+          if (kind === 'merge') {
+            const [w, l] = [run.someLead(), run.someLead()];
+            if (w && l && w.id !== l.id)
+              return {
+                what: `merge ${w.id} <- ${l.id}`,
+                send: () => run.soap(mergeXml(w.id, [l.id])),
+                apply: (m, answer) => {
+                  const [winner, loser] = [m.leads.get(w.id), m.leads.get(l.id)];
+                  expect(answer.body.includes('MERGED'), 'merged in this order').to.equal(
+                    winner !== undefined && loser !== undefined,
+                  );
+                  if (winner && loser) m.merge(winner, [loser], PATHS.web);
+                },
+              };
+          }
           if (kind === 'link')
             return {
               what: `oneClick ${email}`,
