@@ -239,11 +239,16 @@ export class LeadService {
   ): Promise<number[]> {
     return this.transactions.write(async (repos) => {
       // Confined to partitions: its own people only; anyone else is no one (as for getLead).
-      const leads = await findByKey(repos, key, undefined, partitions);
+      const found = await findByKey(repos, key, undefined, partitions);
+      // Only those this call deleted: found unlocked, a person another call deleted meanwhile
+      // is that call's deletion (answered and logged once, as if one ran after the other).
+      // Found by address: a person moved away meanwhile holds it no more, and is not deleted.
+      const byAddress = key.keyType === 'EMAIL' ? (found[0]?.emailKey ?? undefined) : undefined;
+      const ids = found.map((l) => l.id);
+      const gone = new Set(await repos.leads.deleteByIds(ids, byAddress));
+      const leads = found.filter((l) => gone.has(l.id));
       if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
       const now = this.now();
-      const ids = leads.map((l) => l.id);
-      await repos.leads.deleteByIds(ids);
       await repos.activities.insert(
         leads.map((l) => ({
           leadId: l.id,
@@ -255,7 +260,7 @@ export class LeadService {
           extra: [['Lead ID', String(l.id)]],
         })),
       );
-      return ids;
+      return leads.map((l) => l.id);
     }, deadline && { deadline });
   }
 

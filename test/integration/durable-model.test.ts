@@ -1,15 +1,16 @@
 /**
  * Model-based test of the durable unsubscribe rules: random sequences of operations through
  * the real entry points (SOAP syncLead / syncMultipleLeads / deleteLead / mergeLeads over HTTP
- * with signed headers, a partition-confined SOAP user, the Salesforce outbound listener, the
- * unsubscribe links and their page's undo, suppression imports, the console's address form and
- * person page (a lift confirmed or not), the command line's `suppressions add|remove`, `import`
- * and an `export` imported back), each compared after every step with a reference model of the spec
- * (test/support/durable-model.ts): every person's address key and flag, every master status
- * (unsubscribed, protected, undoable by a page), the invariant, and every person's log of its
- * flag and address changes (getLeadActivity: values, Reason and Source, in order, and one New
- * Lead per person it is; durable-model-log.ts); at the end of a seed, the change stream
- * (getLeadChanges, a type filter on, small pages) against each person's own log.
+ * with signed headers, people found by Id, Email or ForeignSysPersonId, a partition-confined
+ * SOAP user, the Salesforce outbound listener, the unsubscribe links and their page's undo,
+ * suppression imports, the console's address form and person page (a lift confirmed or not),
+ * the command line's `suppressions add|remove`, `import` and an `export` imported back), each
+ * compared after every step with a reference model of the spec (test/support/durable-model.ts):
+ * every person's address key, flag and UnsubscribedReason, every master status (unsubscribed,
+ * protected, undoable by a page), the invariant, and every person's log of its flag and address
+ * changes (getLeadActivity: values, Reason and Source, in order, and one New Lead per person it
+ * is; durable-model-log.ts); at the end of a seed, the change stream (getLeadChanges, a type
+ * filter on, small pages) against each person's own log.
  *
  * Deterministic: a fixed list of seeds. A failure names the seed, the step and every operation
  * up to it. DURABLE_MODEL_SEEDS=N and DURABLE_MODEL_STEPS=M run a longer variant;
@@ -30,6 +31,7 @@ import {
   syncLeadXml,
   type Operation,
 } from '../support/durable-model-run.js';
+import { keyPaths } from '../support/durable-model-keys.js';
 import { operatorPaths } from '../support/durable-model-operators.js';
 import { otherPaths } from '../support/durable-model-paths.js';
 import { TEST_USER } from '../support/service.js';
@@ -291,6 +293,7 @@ for (const engine of testEngines()) {
         ],
         ...otherPaths(run),
         ...operatorPaths(run),
+        ...keyPaths(run),
       ];
       const total = operations.reduce((s, [w]) => s + w, 0);
       for (let step = 1; step <= STEPS; step++) {

@@ -202,12 +202,13 @@ export class ModelRun {
     const where = `seed ${this.seed}, step ${step}:\n  ${this.log.join('\n  ')}`;
     const leads = (await this.db('leads')
       .where('id', '>', this.startId)
-      .select('id', 'email_key', 'unsubscribed', 'partition')
+      .select('id', 'email_key', 'unsubscribed', 'partition', 'unsubscribed_reason')
       .orderBy('id')) as Array<{
       id: number;
       email_key: string | null;
       unsubscribed: unknown;
       partition: string;
+      unsubscribed_reason: string | null;
     }>;
     expect(
       leads.map((l) => ({
@@ -215,10 +216,17 @@ export class ModelRun {
         key: l.email_key,
         unsub: Boolean(Number(l.unsubscribed)),
         partition: l.partition,
+        reason: l.unsubscribed_reason,
       })),
       where,
     ).to.deep.equal(
-      this.sorted().map((l) => ({ id: l.id, key: l.key, unsub: l.unsub, partition: l.partition })),
+      this.sorted().map((l) => ({
+        id: l.id,
+        key: l.key,
+        unsub: l.unsub,
+        partition: l.partition,
+        reason: l.reason,
+      })),
     );
     const statuses = (
       (await this.db('email_status').select(

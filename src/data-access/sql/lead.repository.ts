@@ -98,10 +98,26 @@ export class LeadRepository extends LeadReads {
     return row ? updatedRecord(lead, change, now, row.change_seq) : null;
   }
 
-  async deleteByIds(ids: readonly number[]): Promise<number> {
-    if (ids.length === 0) return 0;
+  async deleteByIds(ids: readonly number[], emailKey?: string): Promise<number[]> {
+    if (ids.length === 0) return [];
     // Every holder of an address (deleteLead by EMAIL) may be many: one binding for them all.
-    return whereAmong(this.db('leads'), 'id', ids, this.engine).delete();
+    // What the statement deleted, not what was asked: a concurrent delete of the same person
+    // (read before it committed) deletes nothing here, and must not say it did.
+    // Found by address: only those still holding it (PostgreSQL checks the row again after a
+    // concurrent writer's commit, so a person moved away meanwhile is not deleted).
+    const among = () => {
+      const q = whereAmong(this.db('leads'), 'id', ids, this.engine);
+      return emailKey === undefined ? q : q.andWhere('email_key', emailKey);
+    };
+    if (this.engine === 'postgres') {
+      const rows = (await among().returning('id').delete()) as Array<{ id: number | string }>;
+      return rows.map((r) => Number(r.id));
+    }
+    // SQLite: one writer, whose transaction this is (BEGIN IMMEDIATE): what is read here is
+    // what the delete finds.
+    const there = (await among().select('id')) as Array<{ id: number | string }>;
+    if (there.length > 0) await among().delete();
+    return there.map((r) => Number(r.id));
   }
 
   /** Rule 2 for one address (lead-propagation.ts). Callers hold the address's lock. */

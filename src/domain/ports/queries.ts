@@ -102,7 +102,11 @@ export interface LeadQueries extends LeadStore {
    * written with an updatedAt at or below it is stamped just past it instead (the store does).
    */
   raiseUpdateHorizon(upTo: number): Promise<void>;
-  deleteByIds(ids: readonly number[]): Promise<number>;
+  /**
+   * Deletes those of `ids` still there (and, given `emailKey`, still holding that address);
+   * returns the ids it deleted.
+   */
+  deleteByIds(ids: readonly number[], emailKey?: string): Promise<number[]>;
   /** propagateUnsubscribed for many addresses at once (every holder follows). */
   propagateUnsubscribedMany(
     keys: readonly string[],

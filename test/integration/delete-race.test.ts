@@ -1,0 +1,98 @@
+/**
+ * Two deleteLead calls for the same person at once: one deletes it, the other finds no one
+ * (20103), as if one ran after the other. Each answer and the person's log say who deleted it:
+ * one Delete Lead activity, never one for each caller (PostgreSQL read the person without a
+ * lock, and both calls answered and logged the deletion the first one made). A delete by EMAIL
+ * racing with a move of its person to another address deletes it only if it still holds the
+ * address (PostgreSQL deleted the person moved away, both calls answering success).
+ */
+import { expect } from 'chai';
+import { testEngines } from '../support/database.js';
+import { createLead } from '../support/harness.js';
+import {
+  faultCode,
+  rawCall,
+  startTestService,
+  TEST_USER,
+  type TestService,
+} from '../support/service.js';
+import { deleteXml, deleteByEmailXml, syncLeadXml } from '../support/durable-model-run.js';
+
+const SECOND = { userId: 'second_feed', encryptionKey: 'SECONDKEY0123456789ABCD' };
+const ROUNDS = 12;
+
+for (const engine of testEngines()) {
+  describe(`two deletes of one person at once (${engine.name})`, function () {
+    this.timeout(120000);
+    let svc: TestService;
+
+    before(async () => {
+      const may = { readOnly: false, mayDelete: true, partitions: null };
+      svc = await startTestService(engine, {
+        mktowsUsers: [
+          { ...TEST_USER, permissions: may },
+          { ...SECOND, permissions: may },
+        ],
+      });
+    });
+    after(() => svc?.stop());
+
+    const deletesOf = async (id: number) =>
+      (await svc.running.database
+        .knex('activities')
+        .where({ lead_id: id, activity_type: 'Delete Lead' })
+        .select('source', 'actor')) as Array<{ source: string; actor: string | null }>;
+
+    for (const by of ['IDNUM', 'EMAIL'] as const) {
+      it(`by ${by}: one answers the deletion, the other not found; one Delete Lead logged`, async () => {
+        for (let round = 0; round < ROUNDS; round++) {
+          const email = `race-${by}-${round}@example.com`;
+          const id = await createLead(svc.running.services, email);
+          const body = by === 'IDNUM' ? deleteXml(id) : deleteByEmailXml(email);
+          const answers = await Promise.all([
+            rawCall(svc.url, body, { user: TEST_USER }),
+            rawCall(svc.url, body, { user: SECOND }),
+          ]);
+          const deleted = answers.filter((a) => a.body.includes('<count>1</count>'));
+          const notFound = answers.filter((a) => faultCode(a.body) === 20103);
+          const told = JSON.stringify(answers.map((a) => a.body));
+          expect(deleted.length, `round ${round}: ${told}`).to.equal(1);
+          expect(notFound.length, `round ${round}: ${told}`).to.equal(1);
+          const logged = await deletesOf(id);
+          expect(logged.length, `round ${round}: ${JSON.stringify(logged)}`).to.equal(1);
+          // Whoever was answered the deletion is the one its log names.
+          const winner = answers[0] === deleted[0] ? TEST_USER.userId : SECOND.userId;
+          expect(logged[0]!.actor).to.equal(winner);
+        }
+      });
+    }
+
+    it('by EMAIL while the person moves away: deleted only if it still holds the address', async () => {
+      const outcomes = new Set<string>();
+      for (let round = 0; round < 40; round++) {
+        const from = `leaving-${round}@example.com`;
+        const id = await createLead(svc.running.services, from);
+        const move = syncLeadXml({ id, email: `arrived-${round}@example.com` });
+        const [moved, deleted] = await Promise.all([
+          rawCall(svc.url, move, { user: TEST_USER }),
+          rawCall(svc.url, deleteByEmailXml(from), { user: SECOND }),
+        ]);
+        const still = await svc.running.database.knex('leads').where('id', id).first('email_key');
+        const told = `round ${round}: ${moved.body} ${deleted.body}`;
+        if (faultCode(deleted.body) === 20103) {
+          // The move first: the address held nobody any more.
+          expect(moved.body, told).to.include('<status>UPDATED</status>');
+          expect(still?.email_key, told).to.equal(`arrived-${round}@example.com`);
+          outcomes.add('moved');
+        } else {
+          // The delete first: the move found no one.
+          expect(deleted.body, told).to.include('<count>1</count>');
+          expect(faultCode(moved.body), told).to.equal(20103);
+          expect(still, told).to.equal(undefined);
+          outcomes.add('deleted');
+        }
+      }
+      expect(outcomes.size).to.be.at.least(1);
+    });
+  });
+}
