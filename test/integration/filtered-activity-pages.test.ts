@@ -147,13 +147,21 @@ for (const engine of testEngines()) {
           }
         return runs.map(median);
       };
-      // A filter admitting few: against the same page of a short history.
+      // A filter admitting few: against the same page of a short history. About 1× on an idle
+      // machine, up to 1.98× measured on PostgreSQL with both cores taken by other work (these
+      // reads take a millisecond or two); a page reading through the long history's other
+      // activities to find the few it admits (up to ACTIVITY_SCAN_LIMIT rows, 20,000 against 100)
+      // costs many times as much, so a bound of 3, as for the date seeks and the filtered
+      // getLeadChanges pages, still catches it.
       for (const filter of [{ includeTypes: ['NewLead'] }, { excludeTypes: ['ChangeDataValue'] }]) {
         const [atSmall, atLarge] = await medians([
           () => timed(small, filter),
           () => timed(large, filter),
         ]);
-        expect(atLarge! / atSmall!, JSON.stringify(filter)).to.be.below(2);
+        expect(
+          atLarge! / atSmall!,
+          `${JSON.stringify(filter)}: ${atSmall} ns, ${atLarge} ns`,
+        ).to.be.below(3);
       }
       // A filter admitting nearly all: against the unfiltered page of the same history, whose
       // count of what remains reads as far (the benchmark follows that page's own growth); its
