@@ -239,15 +239,17 @@ export class LeadService {
   ): Promise<number[]> {
     return this.transactions.write(async (repos) => {
       // Confined to partitions: its own people only; anyone else is no one (as for getLead).
-      const found = await findByKey(repos, key, undefined, partitions);
-      // Only those this call deleted: found unlocked, a person another call deleted meanwhile
-      // is that call's deletion (answered and logged once, as if one ran after the other).
-      // Found by address: a person moved away meanwhile holds it no more, and is not deleted.
-      const byAddress = key.keyType === 'EMAIL' ? (found[0]?.emailKey ?? undefined) : undefined;
-      const ids = found.map((l) => l.id);
-      const gone = new Set(await repos.leads.deleteByIds(ids, byAddress));
-      const leads = found.filter((l) => gone.has(l.id));
+      const leads = await findByKey(repos, key, undefined, partitions);
       if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
+      // Found unlocked: a person another call deleted meanwhile is that call's deletion, and
+      // one moved away from the address looked up holds it no more (by EMAIL, the statement
+      // deletes only those still holding it). Either way the key may name others by now (a
+      // merge's winner took the address of the loser it deleted, say): found again, as if this
+      // call ran after the other, never answered nor logged for what it did not delete.
+      const byAddress = key.keyType === 'EMAIL' ? (leads[0]!.emailKey ?? undefined) : undefined;
+      const ids = leads.map((l) => l.id);
+      const deleted = await repos.leads.deleteByIds(ids, byAddress);
+      if (deleted.length < ids.length) throw new RetryTransaction();
       const now = this.now();
       await repos.activities.insert(
         leads.map((l) => ({
@@ -260,7 +262,7 @@ export class LeadService {
           extra: [['Lead ID', String(l.id)]],
         })),
       );
-      return leads.map((l) => l.id);
+      return ids;
     }, deadline && { deadline });
   }
 

@@ -4,7 +4,9 @@
  * one Delete Lead activity, never one for each caller (PostgreSQL read the person without a
  * lock, and both calls answered and logged the deletion the first one made). A delete by EMAIL
  * racing with a move of its person to another address deletes it only if it still holds the
- * address (PostgreSQL deleted the person moved away, both calls answering success).
+ * address (PostgreSQL deleted the person moved away, both calls answering success). One racing
+ * with a merge whose winner takes the address of the loser it found deletes the winner, or the
+ * merge finds no loser: never "not found" while the winner holds the address.
  */
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
@@ -16,7 +18,12 @@ import {
   TEST_USER,
   type TestService,
 } from '../support/service.js';
-import { deleteXml, deleteByEmailXml, syncLeadXml } from '../support/durable-model-run.js';
+import {
+  deleteXml,
+  deleteByEmailXml,
+  mergeXml,
+  syncLeadXml,
+} from '../support/durable-model-run.js';
 
 const SECOND = { userId: 'second_feed', encryptionKey: 'SECONDKEY0123456789ABCD' };
 const ROUNDS = 12;
@@ -90,6 +97,39 @@ for (const engine of testEngines()) {
           expect(faultCode(moved.body), told).to.equal(20103);
           expect(still, told).to.equal(undefined);
           outcomes.add('deleted');
+        }
+      }
+      expect(outcomes.size).to.be.at.least(1);
+    });
+
+    it('by EMAIL while a merge gives the address to its winner: the winner deleted, or the merge refused', async () => {
+      const outcomes = new Set<string>();
+      for (let round = 0; round < 40; round++) {
+        const email = `merged-${round}@example.com`;
+        // The winner has no address: it takes its loser's (the loser is the address's only holder).
+        const winner = await createLead(svc.running.services, null);
+        const loser = await createLead(svc.running.services, email);
+        const [merged, deleted] = await Promise.all([
+          rawCall(svc.url, mergeXml(winner, [loser]), { user: TEST_USER }),
+          rawCall(svc.url, deleteByEmailXml(email), { user: SECOND }),
+        ]);
+        const told = `round ${round}: ${merged.body} ${deleted.body}`;
+        const holders = (await svc.running.database
+          .knex('leads')
+          .where('email_key', email)
+          .pluck('id')) as number[];
+        // Whichever ran first, the address is held by no one once both have answered, and the
+        // delete deleted someone: the loser (the merge then finds no loser) or the merged winner.
+        expect(holders, told).to.deep.equal([]);
+        expect(deleted.body, told).to.include('<count>1</count>');
+        if (merged.body.includes('<status>FAILED</status>')) {
+          expect(merged.body, told).to.include(`20103 - Lead ${loser} not found`);
+          expect(deleted.body, told).to.include(`<leadId>${loser}</leadId>`);
+          outcomes.add('delete first');
+        } else {
+          expect(merged.body, told).to.include('<status>MERGED</status>');
+          expect(deleted.body, told).to.include(`<leadId>${winner}</leadId>`);
+          outcomes.add('merge first');
         }
       }
       expect(outcomes.size).to.be.at.least(1);
