@@ -17,11 +17,13 @@ import {
   StaleRead,
   type CallDeadline,
   type KeyPageStart,
+  type StillHolding,
   type TransactionScope,
   type Transactions,
   type WriteScope,
 } from './ports.js';
 import type { LeadRecord } from './records.js';
+import { salesforceIdSpellings } from '../salesforce-id.js';
 
 export { MAX_LEAD_ID, parseLeadId } from './lead-input.js';
 export type { SyncContext };
@@ -242,13 +244,13 @@ export class LeadService {
       const leads = await findByKey(repos, key, undefined, partitions);
       if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
       // Found unlocked: a person another call deleted meanwhile is that call's deletion, and
-      // one moved away from the address looked up holds it no more (by EMAIL, the statement
-      // deletes only those still holding it). Either way the key may name others by now (a
-      // merge's winner took the address of the loser it deleted, say): found again, as if this
-      // call ran after the other, never answered nor logged for what it did not delete.
-      const byAddress = key.keyType === 'EMAIL' ? (leads[0]!.emailKey ?? undefined) : undefined;
+      // one moved away from the address, or given another foreign id, holds the key no more
+      // (the statement deletes only those still holding it). Either way the key may name
+      // others by now (a merge's winner took the address or id of the loser it deleted, say):
+      // found again, as if this call ran after the other, never answered nor logged for what
+      // it did not delete.
       const ids = leads.map((l) => l.id);
-      const deleted = await repos.leads.deleteByIds(ids, byAddress);
+      const deleted = await repos.leads.deleteByIds(ids, stillHolding(key, leads[0]!));
       if (deleted.length < ids.length) throw new RetryTransaction();
       const now = this.now();
       await repos.activities.insert(
@@ -371,4 +373,12 @@ export class LeadService {
   private prepare(input: LeadInput): PreparedChange {
     return parseLeadInput(input, this.catalogue);
   }
+}
+
+/** What the people found by `key` must still hold when deleted (IDNUM: nothing, the id is theirs). */
+function stillHolding(key: LeadKey, found: LeadRecord): StillHolding | undefined {
+  if (key.keyType === 'EMAIL' && found.emailKey !== null) return { emailKey: found.emailKey };
+  if ((key.keyType === 'SFDCLEADID' || key.keyType === 'SFDCCONTACTID') && found.foreignSysPersonId)
+    return { foreignIds: salesforceIdSpellings(key.keyValue.trim()) };
+  return undefined;
 }

@@ -102,6 +102,40 @@ for (const engine of testEngines()) {
       expect(outcomes.size).to.be.at.least(1);
     });
 
+    it('by SFDCLEADID while the person takes another id: deleted only if it still holds the id', async () => {
+      const outcomes = new Set<string>();
+      for (let round = 0; round < 40; round++) {
+        const from = `race-fsp-${round}-old`;
+        const id = await createLead(svc.running.services, `fsp-${round}@example.com`, {
+          foreignId: from,
+        });
+        const change = syncLeadXml({ id, foreignId: `race-fsp-${round}-new` });
+        const byForeignId = `<ns1:paramsDeleteLead><leadKey><keyType>SFDCLEADID</keyType><keyValue>${from}</keyValue></leadKey></ns1:paramsDeleteLead>`;
+        const [changed, deleted] = await Promise.all([
+          rawCall(svc.url, change, { user: TEST_USER }),
+          rawCall(svc.url, byForeignId, { user: SECOND }),
+        ]);
+        const still = await svc.running.database
+          .knex('leads')
+          .where('id', id)
+          .first('foreign_sys_person_id');
+        const told = `round ${round}: ${changed.body} ${deleted.body}`;
+        if (faultCode(deleted.body) === 20103) {
+          // The change first: nobody held the id any more.
+          expect(changed.body, told).to.include('<status>UPDATED</status>');
+          expect(still?.foreign_sys_person_id, told).to.equal(`race-fsp-${round}-new`);
+          outcomes.add('changed');
+        } else {
+          // The delete first: the change found no one.
+          expect(deleted.body, told).to.include('<count>1</count>');
+          expect(faultCode(changed.body), told).to.equal(20103);
+          expect(still, told).to.equal(undefined);
+          outcomes.add('deleted');
+        }
+      }
+      expect(outcomes.size).to.be.at.least(1);
+    });
+
     it('by EMAIL while a merge gives the address to its winner: the winner deleted, or the merge refused', async () => {
       const outcomes = new Set<string>();
       for (let round = 0; round < 40; round++) {
@@ -123,7 +157,8 @@ for (const engine of testEngines()) {
         expect(holders, told).to.deep.equal([]);
         expect(deleted.body, told).to.include('<count>1</count>');
         if (merged.body.includes('<status>FAILED</status>')) {
-          expect(merged.body, told).to.include(`20103 - Lead ${loser} not found`);
+          // Its loser gone (before the merge looked it up, or while it waited for its lock).
+          expect(merged.body, told).to.match(new RegExp(`<error>20103 - [^<]*\\b${loser}\\b`));
           expect(deleted.body, told).to.include(`<leadId>${loser}</leadId>`);
           outcomes.add('delete first');
         } else {

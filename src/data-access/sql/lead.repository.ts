@@ -10,7 +10,7 @@ import {
   setStatusAndPropagate,
   unsubscribeAddressOnce,
 } from './lead-propagation.js';
-import type { UnsubscribeOnceResult } from '../../domain/ports.js';
+import type { StillHolding, UnsubscribeOnceResult } from '../../domain/ports.js';
 import { runIfRow, runStatement } from './statement.js';
 import { RAISE_UPDATE_HORIZON } from '../settle-writes.js';
 import { updateTexts } from './lead-update-texts.js';
@@ -98,16 +98,20 @@ export class LeadRepository extends LeadReads {
     return row ? updatedRecord(lead, change, now, row.change_seq) : null;
   }
 
-  async deleteByIds(ids: readonly number[], emailKey?: string): Promise<number[]> {
+  async deleteByIds(ids: readonly number[], still?: StillHolding): Promise<number[]> {
     if (ids.length === 0) return [];
     // Every holder of an address (deleteLead by EMAIL) may be many: one binding for them all.
     // What the statement deleted, not what was asked: a concurrent delete of the same person
     // (read before it committed) deletes nothing here, and must not say it did.
-    // Found by address: only those still holding it (PostgreSQL checks the row again after a
-    // concurrent writer's commit, so a person moved away meanwhile is not deleted).
+    // Found by address or foreign id: only those still holding it (PostgreSQL checks the row
+    // again after a concurrent writer's commit, so a person moved away, or given another id,
+    // meanwhile is not deleted).
     const among = () => {
       const q = whereAmong(this.db('leads'), 'id', ids, this.engine);
-      return emailKey === undefined ? q : q.andWhere('email_key', emailKey);
+      if (still === undefined) return q;
+      return 'emailKey' in still
+        ? q.andWhere('email_key', still.emailKey)
+        : q.whereIn('foreign_sys_person_id', [...still.foreignIds]);
     };
     if (this.engine === 'postgres') {
       const rows = (await among().returning('id').delete()) as Array<{ id: number | string }>;

@@ -43,6 +43,9 @@ export interface UnsubscribeOnceResult {
   changedAt: number;
 }
 
+/** What the people a key found must still hold to be deleted by it (found unlocked). */
+export type StillHolding = { emailKey: string } | { foreignIds: readonly string[] };
+
 export interface LeadQueries extends LeadStore {
   /**
    * The address takes the unsubscribe `status` and its people follow, unless it is
@@ -103,10 +106,10 @@ export interface LeadQueries extends LeadStore {
    */
   raiseUpdateHorizon(upTo: number): Promise<void>;
   /**
-   * Deletes those of `ids` still there (and, given `emailKey`, still holding that address);
-   * returns the ids it deleted.
+   * Deletes those of `ids` still there (and, given `still`, still holding that address, or one
+   * of those foreign ids); returns the ids it deleted.
    */
-  deleteByIds(ids: readonly number[], emailKey?: string): Promise<number[]>;
+  deleteByIds(ids: readonly number[], still?: StillHolding): Promise<number[]>;
   /** propagateUnsubscribed for many addresses at once (every holder follows). */
   propagateUnsubscribedMany(
     keys: readonly string[],
