@@ -8,8 +8,10 @@ import { emailKey, MAX_EMAIL_LENGTH } from '../src/domain/email-key.js';
  * the address here: a record whose person was deleted here, or moved here to another address,
  * still holds the address in Salesforce, and its newer opt-out still stands.
  *
- * Filled from reported_fields a page at a time. A change of the email key function re-keys
- * this column with the others.
+ * Filled from reported_fields a page at a time, by the email key function of this version
+ * (the re-keyings before it, 20261203001100 and 20261204000100, ran first). A later change of
+ * that function must re-key this column too: migrations/rekeying.ts re-keys people, master
+ * statuses and their history, not this.
  */
 const PAGE = 500;
 
