@@ -55,22 +55,27 @@ describe('CallLimits', () => {
       for (let i = 0; i < remembered; i++) limits.admit(`a${i}`);
       // CPU time, not wall time: another process taking the core does not count.
       const started = process.cpuUsage();
-      for (let i = 0; i < 8000; i++) limits.admit(`b${i}`);
+      for (let i = 0; i < 20000; i++) limits.admit(`b${i}`);
       const spent = process.cpuUsage(started);
       // The newest address is limited all the same.
-      expect(codeOf(() => limits.admit('b7999'))).to.equal(ErrorCode.RATE_LIMIT_EXCEEDED);
+      expect(codeOf(() => limits.admit('b19999'))).to.equal(ErrorCode.RATE_LIMIT_EXCEEDED);
       return spent.user + spent.system;
     };
     requestsPastFull(1000); // warm-up
-    // The best of several runs each: a garbage collection in one run is not the limiter's cost.
-    const best = (remembered: number) =>
-      Math.min(...Array.from({ length: 3 }, () => requestsPastFull(remembered)));
-    const small = best(1000);
-    const large = best(64000);
-    // As for the authentication failures' limiter (authenticator.test.ts): a walk over the
-    // table per request costs 64 times as much or more; a constant-time step 3–4×, up to 12×
-    // on a loaded machine.
-    expect(large / small, `${small} µs vs ${large} µs of CPU`).to.be.below(24);
+    // The best of several runs each, the two sizes taking turns: a garbage collection in one
+    // run is not the limiter's cost, and a burst of load elsewhere lands on both sizes alike.
+    const small: number[] = [];
+    const large: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      small.push(requestsPastFull(1000));
+      large.push(requestsPastFull(128000));
+    }
+    const ratio = Math.min(...large) / Math.min(...small);
+    // As for the authentication failures' limiter (auth-failures.test.ts): a walk over the
+    // table per request costs about 128 times as much (118× measured with it reintroduced), a
+    // constant-time step 14–15× with both cores taken by other work: the bound sits near the
+    // geometric middle, some 3× from each.
+    expect(ratio, `${Math.min(...small)} µs vs ${Math.min(...large)} µs of CPU`).to.be.below(40);
   });
 
   it('remembers at most maxKeys client addresses within a window, the oldest forgotten first', () => {
