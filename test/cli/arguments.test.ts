@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
 import { testEngines } from '../support/database.js';
 import { TEST_KEY_SECRET } from '../support/service.js';
-import { cli, cliSuite } from '../ops/support.js';
+import { cli, cliSuite, expectUsageRefusal } from '../ops/support.js';
 
 /**
  * A mistyped option or a word too many is refused in one line, exit 2, before anything is
@@ -23,13 +23,7 @@ for (const engine of testEngines()) {
       USER_KEY_SECRET: TEST_KEY_SECRET,
     });
 
-    const refused = async (args: string[], says: RegExp) => {
-      const r = await cli(args, env);
-      expect(r.code, `${args.join(' ')}: ${r.stdout}${r.stderr}`).to.equal(2);
-      expect(r.stderr, args.join(' ')).to.match(says);
-      expect(r.stderr.trim().split('\n'), args.join(' ')).to.have.length(1);
-      expect(r.stdout, args.join(' ')).to.equal('');
-    };
+    const refused = (args: string[], says: RegExp) => expectUsageRefusal(args, env, says);
 
     it('suppressions import with a mistyped --dry-run, or a second file, imports nothing', async () => {
       // Before: "--dryrun" was ignored and the list imported for real; of two files the

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
 import { testEngines } from '../support/database.js';
 import { TEST_KEY_SECRET } from '../support/service.js';
-import { cli, cliSuite, embeddedEnv } from '../ops/support.js';
+import { cli, cliSuite, embeddedEnv, expectUsageRefusal } from '../ops/support.js';
 
 const LINK_SECRET = 'usage-exit-codes-link-secret-0123456789abcdef';
 
@@ -24,13 +24,7 @@ for (const engine of testEngines()) {
       UNSUBSCRIBE_LINK_SECRET: LINK_SECRET,
     });
 
-    const refused = async (args: string[], says: RegExp) => {
-      const r = await cli(args, env);
-      expect(r.code, `${args.join(' ')}: ${r.stdout}${r.stderr}`).to.equal(2);
-      expect(r.stderr, args.join(' ')).to.match(says);
-      expect(r.stderr.trim().split('\n'), args.join(' ')).to.have.length(1);
-      expect(r.stdout, args.join(' ')).to.equal('');
-    };
+    const refused = (args: string[], says: RegExp) => expectUsageRefusal(args, env, says);
 
     it('users add and update with a partition list holding no valid name', async () => {
       for (const value of ['', ' ', 'East,', 'a/b'])

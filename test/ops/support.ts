@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
 import { migrations } from '../../migrations/index.js';
 import type { Database } from '../../src/data-access/database.js';
 import { createServices, type Services } from '../../src/compose.js';
@@ -41,6 +42,22 @@ export function cli(
     );
     child.stdin?.end(options.input ?? '');
   });
+}
+
+/**
+ * Runs the built CLI and expects a usage refusal: exit 2, one line on stderr matching `says`,
+ * nothing on stdout.
+ */
+export async function expectUsageRefusal(
+  args: string[],
+  env: Record<string, string>,
+  says: RegExp,
+): Promise<void> {
+  const r = await cli(args, env);
+  expect(r.code, `${args.join(' ')}: ${r.stdout}${r.stderr}`).to.equal(2);
+  expect(r.stderr, args.join(' ')).to.match(says);
+  expect(r.stderr.trim().split('\n'), args.join(' ')).to.have.length(1);
+  expect(r.stdout, args.join(' ')).to.equal('');
 }
 
 /** A suite's database for the built CLI, and a temporary directory of its own. */
