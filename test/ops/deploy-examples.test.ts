@@ -9,19 +9,10 @@ import pg from 'pg';
 import { freePort } from '../support/private-postgres.js';
 import { TEST_KEY_SECRET } from '../support/service.js';
 import { killPid, pidFrom } from '../topology/scratch.js';
-import { cli, ROOT } from './support.js';
+import { cli, ROOT, toolOrSkip } from './support.js';
 
 const HAPROXY_CFG = path.join(ROOT, 'deploy', 'haproxy.cfg');
 const PGBOUNCER_INI = path.join(ROOT, 'deploy', 'pgbouncer.ini');
-
-/** A tool's path, or: a skip with the reason on a developer machine, a failure under CI. */
-function toolOrSkip(context: Mocha.Context, name: string, install: string): string {
-  const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
-  if (found) return found;
-  if (process.env.CI === 'true') throw new Error(`${name} is missing: ${install}`);
-  console.log(`      (skipped: ${name} not installed; ${install})`);
-  return context.skip();
-}
 
 /** `ini` with each `key = value` line of `values` given its new value (the key must be there). */
 function withValues(ini: string, values: Record<string, string>): string {

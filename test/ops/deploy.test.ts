@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { freshServiceDatabase, spawnService } from '../support/service-process.js';
 import { testEngines } from '../support/database.js';
-import { ROOT } from './support.js';
+import { ROOT, toolOrSkip } from './support.js';
 
 const UNIT = path.join(ROOT, 'deploy', 'durable-unsubscribe.service');
 const DOCKERFILE = path.join(ROOT, 'Dockerfile');
@@ -13,15 +13,6 @@ const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
 };
 /** What `npm run start:prod` runs, without its `exec`. */
 const PRODUCTION_COMMAND = pkg.scripts['start:prod']!.replace(/^exec /, '');
-
-/** A tool's path, or: a skip with the reason on a developer machine, a failure under CI. */
-function toolOrSkip(context: Mocha.Context, name: string, install: string): string {
-  const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
-  if (found) return found;
-  if (process.env.CI === 'true') throw new Error(`${name} is missing: ${install}`);
-  console.log(`      (skipped: ${name} not installed; ${install})`);
-  return context.skip();
-}
 
 interface Instruction {
   keyword: string;

@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,6 +58,15 @@ export async function expectUsageRefusal(
   expect(r.stderr, args.join(' ')).to.match(says);
   expect(r.stderr.trim().split('\n'), args.join(' ')).to.have.length(1);
   expect(r.stdout, args.join(' ')).to.equal('');
+}
+
+/** A tool's path, or: a skip with the reason on a developer machine, a failure under CI. */
+export function toolOrSkip(context: Mocha.Context, name: string, install: string): string {
+  const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
+  if (found) return found;
+  if (process.env.CI === 'true') throw new Error(`${name} is missing: ${install}`);
+  console.log(`      (skipped: ${name} not installed; ${install})`);
+  return context.skip();
 }
 
 /** A suite's database for the built CLI, and a temporary directory of its own. */
