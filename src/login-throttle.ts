@@ -129,9 +129,17 @@ export class LoginThrottle {
     remember(this.failures, client, recent, this.maxTracked);
   }
 
-  /** A successful login clears the client's failures and the account's. */
+  /**
+   * A successful login takes back the one failure its admission counted for the client, and
+   * clears the account's. Not the client's whole count: whoever holds one password (an
+   * operator's own) could otherwise log in between guesses at the other names and guess on
+   * from the same address without end.
+   */
   succeed(client: string, account: string | null = null): void {
-    this.failures.delete(client);
+    const recent = this.recent(client);
+    recent.pop();
+    if (recent.length === 0) this.failures.delete(client);
+    else this.failures.set(client, recent);
     if (account !== null) this.accounts.delete(account.toLowerCase());
   }
 

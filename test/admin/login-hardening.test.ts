@@ -164,5 +164,16 @@ for (const engine of testEngines()) {
       expect(failed[1]).to.include({ operator: 'bob' });
       expect(lines.join('\n')).to.not.contain('my secret passphrase');
     });
+
+    it('does not give an address back the failures it spent on other names when it logs in to an account of its own', async () => {
+      // An operator (or anyone holding one password) guessing the others' passwords: its own
+      // login between the guesses must take back that one attempt, not the whole count.
+      const from = '198.51.100.9';
+      for (let i = 0; i < MAX_FAILURES - 1; i++)
+        expect(await loginAttempt(base, from, `sprayed${i}`, 'wrong password')).to.equal(401);
+      expect(await loginAttempt(base, from, CAROL.name, CAROL.password)).to.equal(303);
+      expect(await loginAttempt(base, from, 'sprayed-last', 'wrong password')).to.equal(401);
+      expect(await loginAttempt(base, from, 'sprayed-more', 'wrong password')).to.equal(429);
+    });
   });
 }
