@@ -260,7 +260,8 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
     async getLeadChanges(args, ctx) {
       requireAllPartitions(ctx.permissions, 'getLeadChanges');
       const selector = object(once(args.leadSelector, 'leadSelector'));
-      if (!object(once(args.startPosition, 'startPosition')) && !selector)
+      const startGiven = object(once(args.startPosition, 'startPosition')) !== undefined;
+      if (!startGiven && !selector)
         throw new AppError(ErrorCode.PARAMETER_REQUIRED, 'startPosition is required');
       const start = streamStart(args.startPosition, 'oldest');
       let leadKeys: ReturnType<typeof toKeySelector> | undefined;
@@ -280,6 +281,13 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
         throw new AppError(
           ErrorCode.BAD_PARAMETER,
           'leadSelector needs xsi:type LeadKeySelector or LastUpdateAtSelector',
+        );
+      // Missing, not bad: without startPosition only the selector's oldestUpdatedAt starts the
+      // stream (a LeadKeySelector, or a LastUpdateAtSelector of latestUpdatedAt alone, does not).
+      if (!startGiven && !start.oldestCreatedAt)
+        throw new AppError(
+          ErrorCode.PARAMETER_REQUIRED,
+          'startPosition (or a LastUpdateAtSelector oldestUpdatedAt) is required',
         );
       const { page, records } = answeredChanges(
         await activities.changes(start, {

@@ -3,6 +3,7 @@ import { testEngines } from '../support/database.js';
 import { validateBodyChild } from '../support/schema.js';
 import {
   envelope,
+  expectFault,
   faultCode,
   postXml,
   startTestService,
@@ -280,6 +281,29 @@ for (const engine of testEngines()) {
         '<leadSelector xsi:type="ns1:LastUpdateAtSelector"><oldestUpdatedAt>2999-01-01T00:00:00Z</oldestUpdatedAt></leadSelector>',
       );
       expect(future.body, future.body).to.contain('<returnCount>0</returnCount>');
+    });
+
+    it('getLeadChanges without a start (no startPosition, no oldestUpdatedAt) is 20109 with any leadSelector', async () => {
+      // startPosition is required (20109 when null or missing), a leadSelector beside it or not;
+      // only a LastUpdateAtSelector's oldestUpdatedAt stands for it.
+      const keys =
+        '<leadSelector xsi:type="ns1:LeadKeySelector"><keyType>EMAIL</keyType><keyValues><stringItem>nostart@example.com</stringItem></keyValues></leadSelector>';
+      const untilOnly =
+        '<leadSelector xsi:type="ns1:LastUpdateAtSelector"><latestUpdatedAt>2030-01-01T00:00:00Z</latestUpdatedAt></leadSelector>';
+      for (const [start, selector] of [
+        ['', keys],
+        ['<startPosition/>', keys],
+        ['<startPosition xsi:nil="true"/>', keys],
+        ['', untilOnly],
+        ['<startPosition/>', untilOnly],
+        ['', ''],
+      ]) {
+        const r = await call(
+          `<ns1:paramsGetLeadChanges>${start}${selector}</ns1:paramsGetLeadChanges>`,
+        );
+        expectFault(r, 20109);
+        expect(r.body).to.include('(20109)</message>');
+      }
     });
 
     it('refuses an element the schema does not know, naming it', async () => {
