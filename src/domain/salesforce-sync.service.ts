@@ -273,7 +273,8 @@ export class SalesforceSyncService {
    * too) cannot be told from an opt-out another path acknowledged before without a trace, and
    * is not applied either. One from Salesforce is dated by its record's change order (its time
    * here is only when it arrived): the record's own by the record's order (a stale notification
-   * is never applied), another record's by its last report, read below.
+   * is never applied), another record's by its last report, or by the newest kept for the
+   * address (newerOptOutInSalesforce).
    */
   private async keepNewerOptOut(
     repos: TransactionScope,
