@@ -19,8 +19,9 @@ import {
  * address are found among candidates (a condition on the key column, read a page at a time),
  * with every row already under the keys they take; the rules of the merge are the domain's
  * (src/domain/email-key-folding.ts). Not a migration itself (migrations/index.ts lists those).
- * salesforce_records.email_key (20261205000100, after both) is a key too, left alone here: a
- * re-keying written after it must re-key that column as well.
+ * salesforce_records.email_key (20261205000100, after both) and salesforce_address_opt_outs
+ * (20261205000200) are keys too, left alone here: a re-keying written after them must re-key
+ * them as well (of salesforce_address_opt_outs rows merged, the newest changed_at).
  */
 
 export const isPostgres = (knex: Knex) =>

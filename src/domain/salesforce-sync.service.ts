@@ -217,20 +217,26 @@ export class SalesforceSyncService {
       const email = input.email !== undefined ? input.email : (lead?.email ?? null);
       if (email !== null) await this.recordOptOutsFromNow(repos, emailKey(email), now);
     }
+    const changedAt =
+      record.changedAt === null
+        ? appliedAt
+        : Math.max(record.changedAt, appliedAt ?? record.changedAt);
+    const reported = reportedKey(reportedFields.Email);
     await store.saveRecord(
       {
         recordId: record.recordId,
         objectType: record.objectType,
-        changedAt:
-          record.changedAt === null
-            ? appliedAt
-            : Math.max(record.changedAt, appliedAt ?? record.changedAt),
+        changedAt,
         reportedFields,
         lastNotificationId: notificationId,
         updatedAt: now,
       },
-      reportedKey(reportedFields.Email),
+      reported,
     );
+    // Kept by the address too: reported at another address later, the record's row no longer
+    // shows that it opted this one out (newerOptOutInSalesforce).
+    if (reportedFields.Unsubscribed === 'true' && reported !== null && changedAt !== null)
+      await store.keepAddressOptOut(reported, changedAt);
     if (!handled) return result('APPLIED', synced.leadId);
     await store.insertNotification({
       ...bookkeeping,
@@ -267,7 +273,8 @@ export class SalesforceSyncService {
    * too) cannot be told from an opt-out another path acknowledged before without a trace, and
    * is not applied either. One from Salesforce is dated by its record's change order (its time
    * here is only when it arrived): the record's own by the record's order (a stale notification
-   * is never applied), another record's by its last report, read below.
+   * is never applied), another record's by its last report, or by the newest kept for the
+   * address (newerOptOutInSalesforce).
    */
   private async keepNewerOptOut(
     repos: TransactionScope,
@@ -296,10 +303,14 @@ export class SalesforceSyncService {
   /**
    * Whether another Salesforce record of the address (held here by someone with it, or last
    * reported with it: its person may have been deleted or moved here since) was last reported
-   * opted out at a change order after `changedAt`. The master status need not show it: an
-   * opt-out of an address unsubscribed already changes nothing, so the status still names
-   * whoever unsubscribed it first. A change order ahead of the clock (stored by an older
-   * version) proves nothing and is left out.
+   * opted out at a change order after `changedAt`, or any record was reported opted out with
+   * the address at such an order, though reported at another address since (moved in
+   * Salesforce, its opt-out of this address was acknowledged). The untick's own record counts
+   * there too, never wrongly: an older notification of it is stale, so its own orders are
+   * never after `changedAt`. The master status need not show it: an opt-out of an address
+   * unsubscribed already changes nothing, so the status still names whoever unsubscribed it
+   * first. A change order ahead of the clock (stored by an older version) proves nothing and
+   * is left out.
    */
   private async newerOptOutInSalesforce(
     repos: TransactionScope,
@@ -308,14 +319,15 @@ export class SalesforceSyncService {
     changedAt: number,
     now: number,
   ): Promise<boolean> {
+    const believable = (at: number | null): at is number =>
+      at !== null && at > changedAt && at <= now + MAX_MODSTAMP_AHEAD_MS;
+    if (believable(await repos.salesforceNotifications.addressOptOut(key))) return true;
     const records = await repos.salesforceNotifications.recordsOfAddress(key);
     return records.some(
       (r) =>
         r.recordId !== salesforceRecordId(input.foreignSysPersonId ?? '') &&
         r.reportedFields.Unsubscribed === 'true' &&
-        r.changedAt !== null &&
-        r.changedAt > changedAt &&
-        r.changedAt <= now + MAX_MODSTAMP_AHEAD_MS,
+        believable(r.changedAt),
     );
   }
 

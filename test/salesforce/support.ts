@@ -125,6 +125,7 @@ export async function everything(db: Database): Promise<unknown> {
     activities: await rows('activities', 'id'),
     notifications: await rows('salesforce_notifications', 'notification_id'),
     records: await rows('salesforce_records', 'record_id'),
+    addressOptOuts: await rows('salesforce_address_opt_outs', 'email_key'),
   };
 }
 

@@ -122,6 +122,31 @@ export class SalesforceNotificationRepository {
     return rows.map(toRecordState);
   }
 
+  /**
+   * Keeps `changedAt` as the address's newest Salesforce opt-out, unless a newer one is kept:
+   * one statement, so that two records of the address reported at once (each transaction locks
+   * its own record only) both count.
+   */
+  async keepAddressOptOut(emailKey: string, changedAt: number): Promise<void> {
+    await this.db('salesforce_address_opt_outs')
+      .insert({ email_key: emailKey, changed_at: changedAt })
+      .onConflict('email_key')
+      .merge({
+        changed_at: this.db.raw(
+          'CASE WHEN excluded.changed_at > salesforce_address_opt_outs.changed_at ' +
+            'THEN excluded.changed_at ELSE salesforce_address_opt_outs.changed_at END',
+        ),
+      });
+  }
+
+  /** The newest change order at which a record was reported opted out with the address. */
+  async addressOptOut(emailKey: string): Promise<number | null> {
+    const row = (await this.db('salesforce_address_opt_outs')
+      .where('email_key', emailKey)
+      .first('changed_at')) as Row | undefined;
+    return row ? Number(row.changed_at) : null;
+  }
+
   /** Forgets notifications received before a time; returns how many. */
   async deleteNotificationsReceivedBefore(receivedAt: number): Promise<number> {
     return this.db('salesforce_notifications').where('received_at', '<', receivedAt).delete();

@@ -16,5 +16,15 @@ export interface SalesforceNotificationStore {
    * reported with it, read without locking them.
    */
   recordsOfAddress(emailKey: string): Promise<SalesforceRecordState[]>;
+  /**
+   * Keeps, per address, the newest change order at which a record was reported opted out with
+   * it: `changedAt`, unless a newer one is kept already.
+   */
+  keepAddressOptOut(emailKey: string, changedAt: number): Promise<void>;
+  /**
+   * That newest order (null: none kept), though the record has been reported at another
+   * address since.
+   */
+  addressOptOut(emailKey: string): Promise<number | null>;
   deleteNotificationsReceivedBefore(receivedAt: number): Promise<number>;
 }
