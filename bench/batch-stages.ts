@@ -26,7 +26,7 @@ const ext = process.env.STAGES_ROOT ? '.js' : '.ts';
 const load = (m: string) => import(path.join(SRC, m + ext));
 const { createSoapEngine, RAW_TEXT_TYPES } = await load('soap-transport/soap-engine');
 const { createRequestReader } = await load('soap-transport/fast-request-reader');
-const { FAST_READ } = await load('mktows/mktows.endpoint');
+const { FAST_READ } = await load('mktows/fast-read');
 const { mktowsHandlers } = await load('mktows/mktows.handlers');
 const { createServices } = await load('compose');
 const { openDatabase } = await load('data-access/database');

@@ -113,6 +113,15 @@ class SqlRepositories implements Repositories {
     for (const id of ids) held.add(id);
   }
 
+  async lockAndFindLatest(
+    key: string,
+    otherKey: string | null,
+    partitions?: readonly string[],
+  ): Promise<LeadRecord | null> {
+    await this.lockEmailKeys([key, otherKey]);
+    return this.leads.findLatestByEmailKey(key, true, partitions);
+  }
+
   // One statement each on PostgreSQL (one round trip), two on SQLite.
   setStatusAndPropagate(
     status: EmailStatusRecord,

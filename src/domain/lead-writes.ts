@@ -244,12 +244,14 @@ export class LeadWrites {
     } else if ((change.matchEmailKey ?? change.emailKey) && ctx.matchByEmail !== false) {
       const matchKey = (change.matchEmailKey ?? change.emailKey)!;
       // Both addresses at once (an address change moves the lead to the second): locks are
-      // taken in one call, in the global order.
-      await repos.lockEmailKeys([matchKey, change.emailKey ?? null]);
+      // taken in one call, in the global order. Under the address's lock no one else can move
+      // its people: the latest of them, read with its row lock, is already the lead to change.
+      locked = lead = await repos.lockAndFindLatest(
+        matchKey,
+        change.emailKey ?? null,
+        ctx.partitions,
+      );
       keysLocked = true;
-      // Under the address's lock no one else can move its people: the latest of them, read
-      // with its row lock, is already the lead to change.
-      locked = lead = await repos.leads.findLatestByEmailKey(matchKey, true, ctx.partitions);
       // The address was the key that found the lead, not a change to it.
       if (lead && change.matchEmailKey === undefined)
         change = { ...change, email: undefined, emailKey: undefined };

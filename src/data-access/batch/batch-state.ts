@@ -178,6 +178,11 @@ export class BatchState {
     for (const k of keys) if (k !== null && !this.keys.has(k)) this.keyed(k);
   }
 
+  /** checkKeys of one key (no list made for it). */
+  checkKey(key: string): void {
+    if (!this.keys.has(key)) this.keyed(key);
+  }
+
   // --- writes, every one undoable -----------------------------------------------------------
 
   insertLead(lead: NewLead): number {

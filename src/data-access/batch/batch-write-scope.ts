@@ -56,6 +56,11 @@ export function batchWriteScope(state: BatchState): WriteScope {
     async lockEmailKeys(keys) {
       state.checkKeys(keys);
     },
+    async lockAndFindLatest(key, otherKey, partitions) {
+      state.checkKey(key);
+      if (otherKey !== null) state.checkKey(otherKey);
+      return state.findLatestByEmailKey(key, partitions);
+    },
     async setStatusAndPropagate(status, exceptLeadId, activity) {
       state.setStatus(status);
       const { emailKey: key, unsubscribed, changedAt: now } = status;

@@ -91,6 +91,16 @@ export interface WriteScope {
    * scope's next read or write on: the store may send them with it.
    */
   lockEmailKeys(keys: ReadonlyArray<string | null>): Promise<void>;
+  /**
+   * lockEmailKeys([key, otherKey]), then leads.findLatestByEmailKey(key, true, partitions): a
+   * sync by address, as one call so that a batch's memory answers it with one promise, not two
+   * (one await fewer for every record of a batch).
+   */
+  lockAndFindLatest(
+    key: string,
+    otherKey: string | null,
+    partitions?: readonly string[],
+  ): Promise<LeadRecord | null>;
   /** emailStatus.set(status), then leads.propagateUnsubscribed for its address. */
   setStatusAndPropagate(
     status: EmailStatusRecord,
