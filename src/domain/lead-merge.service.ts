@@ -68,14 +68,16 @@ export class LeadMergeService {
         if (!losersFound.some((l) => l.id === loser.id)) losersFound.push(loser);
       }
       // Lock every address, then read each person again under its row lock: someone whose
-      // address moved in between means starting over, never locking out of order.
+      // address moved in between means starting over, never locking out of order; so does one
+      // given another foreign id (found by it, it may hold the key no more).
       const all = [found, ...losersFound];
       await repos.lockEmailKeys(all.map((l) => l.emailKey));
       const locked: LeadRecord[] = [];
       for (const l of all) {
         const current = await repos.leads.findById(l.id, true);
         if (!current) throw new AppError(ErrorCode.LEAD_NOT_FOUND, `Lead ${l.id} not found`);
-        if (current.emailKey !== l.emailKey) throw new RetryTransaction();
+        if (current.emailKey !== l.emailKey || current.foreignSysPersonId !== l.foreignSysPersonId)
+          throw new RetryTransaction();
         locked.push(current);
       }
       // A user confined to partitions merges only people it could delete one by one (found

@@ -21,6 +21,7 @@ import {
 import {
   deleteXml,
   deleteByEmailXml,
+  idList,
   mergeXml,
   syncLeadXml,
 } from '../support/durable-model-run.js';
@@ -131,6 +132,39 @@ for (const engine of testEngines()) {
           expect(faultCode(changed.body), told).to.equal(20103);
           expect(still, told).to.equal(undefined);
           outcomes.add('deleted');
+        }
+      }
+      expect(outcomes.size).to.be.at.least(1);
+    });
+
+    it('a merge whose loser is named by SFDCLEADID while the loser takes another id: merged only if it still holds the id', async () => {
+      const outcomes = new Set<string>();
+      for (let round = 0; round < 40; round++) {
+        const from = `merge-fsp-${round}-old`;
+        const winner = await createLead(svc.running.services, `mw-${round}@example.com`);
+        const loser = await createLead(svc.running.services, `ml-${round}@example.com`, {
+          foreignId: from,
+        });
+        const change = syncLeadXml({ id: loser, foreignId: `merge-fsp-${round}-new` });
+        const byForeignId = `<ns1:paramsMergeLeads><winningLeadKeyList>${idList(winner)}</winningLeadKeyList><losingLeadKeyLists><keyList><attribute><attrName>SFDCLEADID</attrName><attrValue>${from}</attrValue></attribute></keyList></losingLeadKeyLists></ns1:paramsMergeLeads>`;
+        const [changed, merged] = await Promise.all([
+          rawCall(svc.url, change, { user: TEST_USER }),
+          rawCall(svc.url, byForeignId, { user: SECOND }),
+        ]);
+        const still = await svc.running.database.knex('leads').where('id', loser).first('id');
+        const told = `round ${round}: ${changed.body} ${merged.body}`;
+        if (merged.body.includes('<status>FAILED</status>')) {
+          // The change first: nobody held the id any more.
+          expect(merged.body, told).to.match(/<error>20103 - /);
+          expect(changed.body, told).to.include('<status>UPDATED</status>');
+          expect(still, told).to.not.equal(undefined);
+          outcomes.add('changed');
+        } else {
+          // The merge first: the change found no one.
+          expect(merged.body, told).to.include('<status>MERGED</status>');
+          expect(faultCode(changed.body), told).to.equal(20103);
+          expect(still, told).to.equal(undefined);
+          outcomes.add('merged');
         }
       }
       expect(outcomes.size).to.be.at.least(1);

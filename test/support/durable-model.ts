@@ -370,6 +370,7 @@ export class Model {
     const reported = this.reported.get(recordId) ?? {};
     const lead = [...this.leads.values()].find((l) => l.foreignId === recordId) ?? null;
     let applied: Record<string, string>;
+    let tied = false;
     if (!lead) applied = { ...reported, ...fields };
     else {
       applied = {};
@@ -379,6 +380,11 @@ export class Model {
       // The record's opt-out: the box when sent, else the record's last report.
       if (applied.Email !== undefined && (fields.Unsubscribed ?? reported.Unsubscribed) === 'true')
         applied.Unsubscribed = 'true';
+      // An untick of the modstamp the record was last applied at cannot be told from one
+      // made before its opt-out: the opt-out stands, moving with the record's address.
+      tied = modstamp !== null && modstamp === appliedAt && applied.Unsubscribed === 'false';
+      if (tied && applied.Email !== undefined) applied.Unsubscribed = 'true';
+      else if (tied) delete applied.Unsubscribed;
       const email = applied.Email ?? lead.email;
       const status = email === null ? undefined : this.master.get(keyOf(email));
       if (
@@ -393,7 +399,11 @@ export class Model {
     const change: MChange = {};
     if (applied.Email !== undefined) change.email = applied.Email;
     if (applied.Unsubscribed !== undefined) change.unsub = applied.Unsubscribed === 'true';
-    this.reported.set(recordId, { ...reported, ...fields });
+    this.reported.set(recordId, {
+      ...reported,
+      ...fields,
+      ...(tied ? { Unsubscribed: 'true' } : {}),
+    });
     return { lead, change };
   }
 }
