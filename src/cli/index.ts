@@ -17,7 +17,7 @@ import { UserService } from '../domain/user.service.js';
 import { isAppError } from '../errors.js';
 import { CONFIG_HELP, runConfigCommand } from './config.command.js';
 import { formatAddressReport } from './explain.command.js';
-import { printable } from './printable.js';
+import { plural, printable } from './printable.js';
 import {
   BACKUP_HELP,
   MIGRATE_HELP,
@@ -324,7 +324,7 @@ async function main(argv: string[]): Promise<number> {
           );
         }
         process.stdout.write(
-          `${violations.length} violation(s)${violations.length === 1000 ? ' (first 1000 shown)' : ''}.\n`,
+          `${plural(violations.length, 'violation', 'violations')}${violations.length === 1000 ? ' (first 1000 shown)' : ''}.\n`,
         );
         return 1;
       });

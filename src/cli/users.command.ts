@@ -8,7 +8,7 @@ import {
 } from '../domain/permissions.js';
 import { mktowsSettings } from '../config/mktows.settings.js';
 import { type ArgumentSpec, unexpectedArgument } from './arguments.js';
-import { printable } from './printable.js';
+import { plural, printable } from './printable.js';
 
 export const USERS_HELP = `Usage: durable-unsubscribe users add [--id ID] [--description TEXT] [PERMISSIONS]
        durable-unsubscribe users update ID PERMISSIONS
@@ -174,7 +174,9 @@ export async function runUsersCommand(
   }
   if (action === 'seal') {
     const sealed = await users.sealStoredKeys();
-    out(`Sealed ${sealed} stored key(s) with USER_KEY_SECRET.\n${TAKES_EFFECT}`);
+    out(
+      `Sealed ${plural(sealed, 'stored key', 'stored keys')} with USER_KEY_SECRET.\n${TAKES_EFFECT}`,
+    );
     return 0;
   }
   if (action === 'remove' && args[1]) {
