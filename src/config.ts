@@ -6,7 +6,7 @@ import { databaseSettings } from './config/database.settings.js';
 import { mktowsSettings } from './config/mktows.settings.js';
 import { adminSettings } from './config/admin.settings.js';
 import { salesforceSettings } from './config/salesforce.settings.js';
-import { oneClickSettings, plainHttpLinkWarning } from './config/one-click.settings.js';
+import { linkBaseWarning, oneClickSettings } from './config/one-click.settings.js';
 import { sslModeWarning } from './config/ssl-mode.js';
 
 export {
@@ -125,7 +125,7 @@ export function settingWarnings(env: NodeJS.ProcessEnv = process.env): string[] 
     const line = sslModeWarning(setting, env[setting]?.trim() ?? '');
     if (line) lines.push(line);
   }
-  const plainLinks = plainHttpLinkWarning(env.UNSUBSCRIBE_BASE_URL ?? '');
+  const plainLinks = linkBaseWarning(env);
   if (plainLinks) lines.push(plainLinks);
   return lines;
 }

@@ -17,7 +17,7 @@ import { UserService } from '../domain/user.service.js';
 import { isAppError } from '../errors.js';
 import { CONFIG_HELP, runConfigCommand } from './config.command.js';
 import { formatAddressReport } from './explain.command.js';
-import { printable } from './printable.js';
+import { plural, printable } from './printable.js';
 import {
   BACKUP_HELP,
   MIGRATE_HELP,
@@ -29,7 +29,8 @@ import {
 import { runSuppressionsCommand, SUPPRESSIONS_HELP } from './suppressions.command.js';
 import { finished, stopCommandOnSignals } from './stop-signals.js';
 import { InvalidIndexLeft } from '../data-access/invalid-indexes.js';
-import { runUsersCommand, USERS_HELP, usersUsageError } from './users.command.js';
+import { runUsersCommand, USERS_HELP } from './users.command.js';
+import { commandUsageError } from './command-usage.js';
 import { StartError } from '../service-ports.js';
 import { VERSION } from '../package-info.js';
 import { runServe } from './serve.command.js';
@@ -199,7 +200,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const spec = COMMAND_ARGUMENTS[command];
-  const unexpected = spec && unexpectedArgument(command, args, spec);
+  const unexpected =
+    (spec && unexpectedArgument(command, args, spec)) || commandUsageError(command, args);
   if (unexpected) {
     process.stderr.write(`${unexpected}\n`);
     return 2;
@@ -257,12 +259,7 @@ async function main(argv: string[]): Promise<number> {
       return runBackupCommand(args, config, { out: process.stdout, err: process.stderr });
     case 'restore':
       return runRestoreCommand(args, config, { out: process.stdout, err: process.stderr });
-    case 'users': {
-      const usage = usersUsageError(args);
-      if (usage) {
-        process.stderr.write(`${usage}\n`);
-        return 2;
-      }
+    case 'users':
       return commandOnDatabase(config, async (db) => {
         await schemaFor(db, reading);
         const users = new UserService(
@@ -276,7 +273,6 @@ async function main(argv: string[]): Promise<number> {
           (t) => process.stderr.write(t),
         );
       });
-    }
     case 'operators':
       return commandOnDatabase(config, async (db) => {
         await schemaFor(db, reading);
@@ -328,7 +324,7 @@ async function main(argv: string[]): Promise<number> {
           );
         }
         process.stdout.write(
-          `${violations.length} violation(s)${violations.length === 1000 ? ' (first 1000 shown)' : ''}.\n`,
+          `${plural(violations.length, 'violation', 'violations')}${violations.length === 1000 ? ' (first 1000 shown)' : ''}.\n`,
         );
         return 1;
       });

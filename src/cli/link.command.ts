@@ -98,8 +98,12 @@ export async function runLinkCommand(
   const base = linkBase(config);
   if (!config.unsubscribeBaseUrl && !config.publicUrl)
     io.err.write(`UNSUBSCRIBE_BASE_URL (or PUBLIC_URL) is not set: the link points at ${base}\n`);
-  // A plain http UNSUBSCRIBE_BASE_URL elsewhere than here was said already (settingWarnings).
-  else if (!base.startsWith('https://') && !plainHttpLinkWarning(config.unsubscribeBaseUrl))
+  // A plain http base elsewhere than here was said already (settingWarnings, linkBaseWarning).
+  else if (
+    !base.startsWith('https://') &&
+    !plainHttpLinkWarning(config.unsubscribeBaseUrl) &&
+    !(!config.unsubscribeBaseUrl && plainHttpLinkWarning(config.publicUrl, 'PUBLIC_URL'))
+  )
     io.err.write('RFC 8058: mailbox providers use one-click only with an https URL\n');
   const makeLink = linkMaker(config, await linkTokens(), list);
   if (command === 'link' && email === '-') return linksFromLines(io.in, makeLink, io.out, io.err);

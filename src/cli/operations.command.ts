@@ -161,6 +161,11 @@ function flagValue(args: readonly string[], name: string): string | undefined | 
   return i >= 0 && (v === undefined || v.startsWith('--')) ? null : v;
 }
 
+/** The help when `args` name no action of `migrate` (exit 2), checked before the database is opened. */
+export function migrateUsageError(args: readonly string[]): string | null {
+  return ['latest', 'status', 'rollback'].includes(args[0] ?? 'latest') ? null : MIGRATE_HELP;
+}
+
 export async function runMigrateCommand(
   args: readonly string[],
   db: Database,

@@ -1,4 +1,8 @@
-import type { OperatorService } from '../domain/operator.service.js';
+import {
+  OPERATOR_NAME,
+  OPERATOR_NAME_RULE,
+  type OperatorService,
+} from '../domain/operator.service.js';
 import { type ArgumentSpec, unexpectedArgument } from './arguments.js';
 import { boundedLines } from './bounded-lines.js';
 
@@ -78,6 +82,23 @@ const ACTIONS: Record<string, ArgumentSpec> = {
   remove: { words: 2 },
 };
 
+/**
+ * Why `args` are wrong usage of `operators` (exit 2): one line, or the help when no action is
+ * understood; null when they are not. Checked before the database is opened, so a mistake
+ * creates nothing.
+ */
+export function operatorsUsageError(args: readonly string[]): string | null {
+  const [action, name] = args;
+  const spec = action === undefined ? undefined : ACTIONS[action];
+  if (!spec) return OPERATORS_HELP;
+  const unexpected = unexpectedArgument(`operators ${action}`, args, spec);
+  if (unexpected) return unexpected;
+  if (action === 'list') return null;
+  if (!name || name.startsWith('--')) return OPERATORS_HELP;
+  // A name no operator can have: "remove" then says it is not stored (exit 1), as for any other.
+  return action === 'add' && !OPERATOR_NAME.test(name) ? OPERATOR_NAME_RULE : null;
+}
+
 /** `operators add|list|remove`: the CLI's management of /admin operators. Returns the exit code. */
 export async function runOperatorsCommand(
   args: string[],
@@ -85,13 +106,12 @@ export async function runOperatorsCommand(
   io: CommandIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
   const [action, name] = args;
-  const spec = action === undefined ? undefined : ACTIONS[action];
-  const unexpected = spec && unexpectedArgument(`operators ${action}`, args, spec);
-  if (unexpected) {
-    io.stderr.write(`${unexpected}\n`);
+  const usage = operatorsUsageError(args);
+  if (usage) {
+    io.stderr.write(`${usage}\n`);
     return 2;
   }
-  if (action === 'add' && name && !name.startsWith('--')) {
+  if (action === 'add' && name) {
     const password = await readPassword(args, io);
     if (password === null) {
       io.stderr.write(OPERATORS_HELP + '\n');

@@ -5,6 +5,7 @@ import { createServices } from '../compose.js';
 import { openDatabase, SQLITE_FILE_NAME, type Database } from '../data-access/database.js';
 import { dataDirWriteProblem } from '../data-access/data-dir-problems.js';
 import { MigrationRefused, migrationStatus } from '../data-access/migrator.js';
+import { plural } from './printable.js';
 import { runSuppressionsCommand } from './suppressions.command.js';
 
 /**
@@ -56,7 +57,7 @@ export async function refuseUnappliedMigrations(db: Database, command: string): 
       `${command} only reads, and the database holds no durable-unsubscribe schema yet; nothing was created: check ${db.engine === 'sqlite' ? 'DATA_DIR' : 'DATABASE_URL'}, or start the service (or run "durable-unsubscribe migrate") to create it`,
     );
   throw new MigrationRefused(
-    `${command} only reads, and the database lacks ${pending.length} migration(s) of this version (${pending.join(', ')}); nothing was changed. Apply them first (start this version's service, or "durable-unsubscribe migrate"), or run ${command} with the version the database is at`,
+    `${command} only reads, and the database lacks ${plural(pending.length, 'migration', 'migrations')} of this version (${pending.join(', ')}); nothing was changed. Apply them first (start this version's service, or "durable-unsubscribe migrate"), or run ${command} with the version the database is at`,
   );
 }
 
@@ -105,7 +106,7 @@ export async function exportReadOnly(
     const { pending } = await migrationStatus(db);
     if (pending.length > 0) {
       io.err.write(
-        `suppressions export: the database in ${config.dataDir} (DATA_DIR) is read-only for this user and lacks ${pending.length} migration(s) of this version: export it with the version that wrote it, or from a copy this user can write\n`,
+        `suppressions export: the database in ${config.dataDir} (DATA_DIR) is read-only for this user and lacks ${plural(pending.length, 'migration', 'migrations')} of this version: export it with the version that wrote it, or from a copy this user can write\n`,
       );
       return 1;
     }

@@ -1,5 +1,6 @@
 import type { Running } from '../main.js';
 import { VERSION } from '../package-info.js';
+import { plural } from './printable.js';
 
 /** What the banner tells: a single process's Running, or an instance of `workers` processes. */
 export type BannerFacts = Pick<Running, 'port' | 'metricsPort' | 'linksOn' | 'developmentUser'> & {
@@ -14,7 +15,9 @@ export type BannerFacts = Pick<Running, 'port' | 'metricsPort' | 'linksOn' | 'de
  */
 export function serveBanner(running: BannerFacts, terminal: boolean, metricsHost: string): string {
   const base = `http://localhost:${running.port}`;
-  const processes = running.workers ? `, ${running.workers} worker processes` : '';
+  const processes = running.workers
+    ? `, ${plural(running.workers, 'worker process', 'worker processes')}`
+    : '';
   const lines = [
     `durable-unsubscribe ${VERSION} listening on port ${running.port} (${running.database.engine}: ${running.database.location}${processes})`,
     `  SOAP endpoint: ${base}/soap/mktows/2_9`,

@@ -10,6 +10,7 @@ import {
 } from '../domain/suppression.service.js';
 import { parseDateTime } from '../calendar-dates.js';
 import { isAppError, isDatabaseUnavailable } from '../errors.js';
+import { validateEmail } from '../domain/email-key.js';
 import { csvRows, UnreadableCsv, writeSuppressionCsv } from '../suppression-csv.js';
 import { progressBar, rejectsWriter } from './import-output.js';
 import { type ArgumentSpec, unexpectedArgument, wordsOf } from './arguments.js';
@@ -66,7 +67,7 @@ async function importSuppressions(
   file: string,
   options: {
     dryRun: boolean;
-    /** Where rejected lines go; in a dry run, only when given. */
+    /** Where rejected lines go (none: a dry run without --rejects). */
     rejectsFile?: string;
     actor: string;
     out: NodeJS.WritableStream;
@@ -80,9 +81,7 @@ async function importSuppressions(
   }
   const total = fs.statSync(file).size;
   // A dry run writes nothing unless asked to; a real run writes rejects only if there are any.
-  const rejectsFile = options.dryRun
-    ? options.rejectsFile
-    : (options.rejectsFile ?? `${file}.rejects.csv`);
+  const rejectsFile = options.rejectsFile;
   const rejectsUnusable = rejectsFile === undefined ? null : unusableRejectsFile(file, rejectsFile);
   if (rejectsUnusable) {
     options.err.write(`${rejectsUnusable}\n`);
@@ -272,65 +271,91 @@ const ACTIONS: Record<string, ArgumentSpec> = {
   remove: { valued: ['--reason', '--actor'], words: 2 },
 };
 
+/** The rejects file of an import: --rejects, else beside the file (none in a dry run). */
+function rejectsFileOf(args: readonly string[], file: string): string | undefined {
+  const given = option(args, '--rejects') ?? undefined;
+  return args.includes('--dry-run') ? given : (given ?? `${file}.rejects.csv`);
+}
+
+/** `--since DATE` as a time (0 without it), or undefined when it is no date. */
+function sinceOf(args: readonly string[]): number | undefined {
+  const since = option(args, '--since');
+  // The dates an import reads, not Date.parse's: "--since 12" was 2001-12-01.
+  return since === undefined || since === null ? 0 : parseDateTime(since.trim(), LIST_DATE);
+}
+
+/**
+ * Why `args` are wrong usage of `suppressions` (exit 2): one line, or the help when no action
+ * is understood; null when they are not. Checked before the database is opened, so a mistake
+ * creates nothing: a file that cannot be imported or a rejects file that cannot be written
+ * (it is opened only at the first rejected line) included.
+ */
+export function suppressionsUsageError(args: readonly string[]): string | null {
+  const action = args[0];
+  const spec = action === undefined ? undefined : ACTIONS[action];
+  for (const flag of ['--since', '--rejects', '--actor', '--reason'])
+    if (option(args, flag) === null) return `${flag} needs a value`;
+  if (!spec) return SUPPRESSIONS_HELP;
+  const unexpected = unexpectedArgument(`suppressions ${action}`, args, spec);
+  if (unexpected) return unexpected;
+  if (action === 'export')
+    return sinceOf(args) === undefined
+      ? `--since: "${option(args, '--since')}" is not a date (ISO 8601, e.g. 2026-01-31)`
+      : null;
+  // FILE or EMAIL: the first word after the action, wherever the options are.
+  const target = wordsOf(args, spec)[1];
+  if (!target) return SUPPRESSIONS_HELP;
+  if (action === 'import') {
+    const rejects = rejectsFileOf(args, target);
+    return (
+      unusableFile(target) ?? (rejects === undefined ? null : unusableRejectsFile(target, rejects))
+    );
+  }
+  const reason = option(args, '--reason');
+  if (!reason || reason.trim() === '')
+    return `suppressions ${action} needs --reason TEXT (kept in the address's history)`;
+  try {
+    validateEmail(target);
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    return `${printable(target)}: ${error.message}`;
+  }
+  return null;
+}
+
 /** `suppressions …`: returns the exit code. */
 export async function runSuppressionsCommand(
   args: readonly string[],
   services: { suppressions: SuppressionService; durableStatus: DurableStatusService },
   io: { out: NodeJS.WriteStream; err: NodeJS.WriteStream },
 ): Promise<number> {
-  const action = args[0];
-  const spec = action === undefined ? undefined : ACTIONS[action];
-  // FILE or EMAIL: the first word after the action, wherever the options are.
-  const target = spec ? wordsOf(args, spec)[1] : args[1];
-  for (const flag of ['--since', '--rejects', '--actor', '--reason']) {
-    if (option(args, flag) === null) {
-      io.err.write(`${flag} needs a value\n`);
-      return IMPORT_EXIT.usage;
-    }
-  }
-  const unexpected = spec && unexpectedArgument(`suppressions ${action}`, args, spec);
-  if (unexpected) {
-    io.err.write(`${unexpected}\n`);
+  const usage = suppressionsUsageError(args);
+  if (usage) {
+    io.err.write(`${usage}\n`);
     return IMPORT_EXIT.usage;
   }
+  const action = args[0]!;
+  const target = wordsOf(args, ACTIONS[action]!)[1]!;
   const actor = commandActor(option(args, '--actor') ?? undefined);
-  if (action === 'import' && target && !target.startsWith('--')) {
+  if (action === 'import')
     return importSuppressions(services.suppressions, target, {
       dryRun: args.includes('--dry-run'),
-      rejectsFile: option(args, '--rejects') ?? undefined,
+      rejectsFile: rejectsFileOf(args, target),
       actor,
       out: io.out,
       err: io.err,
     });
+  if (action === 'export') return exportSuppressions(services.suppressions, sinceOf(args)!, io.out);
+  try {
+    return await setOneAddress(services.durableStatus, target, action === 'add', {
+      reason: option(args, '--reason')!.trim().slice(0, 1000),
+      actor,
+      out: io.out,
+    });
+  } catch (error) {
+    // A reason the rules refuse (a control character in it).
+    if (!isAppError(error)) throw error;
+    io.err.write(`${printable(target)}: ${error.message}\n`);
+    return IMPORT_EXIT.usage;
   }
-  if (action === 'export') {
-    const since = option(args, '--since');
-    // The dates an import reads, not Date.parse's: "--since 12" was 2001-12-01.
-    const at = since === undefined ? 0 : parseDateTime(since!.trim(), LIST_DATE);
-    if (at === undefined) {
-      io.err.write(`--since: "${since}" is not a date (ISO 8601, e.g. 2026-01-31)\n`);
-      return IMPORT_EXIT.usage;
-    }
-    return exportSuppressions(services.suppressions, at, io.out);
-  }
-  if ((action === 'add' || action === 'remove') && target && !target.startsWith('--')) {
-    const reason = option(args, '--reason');
-    if (!reason || reason.trim() === '') {
-      io.err.write(`suppressions ${action} needs --reason TEXT (kept in the address's history)\n`);
-      return IMPORT_EXIT.usage;
-    }
-    try {
-      return await setOneAddress(services.durableStatus, target, action === 'add', {
-        reason: reason.trim().slice(0, 1000),
-        actor,
-        out: io.out,
-      });
-    } catch (error) {
-      if (!isAppError(error)) throw error;
-      io.err.write(`${printable(target)}: ${error.message}\n`);
-      return IMPORT_EXIT.usage;
-    }
-  }
-  io.err.write(SUPPRESSIONS_HELP + '\n');
-  return IMPORT_EXIT.usage;
 }

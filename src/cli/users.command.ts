@@ -8,7 +8,7 @@ import {
 } from '../domain/permissions.js';
 import { mktowsSettings } from '../config/mktows.settings.js';
 import { type ArgumentSpec, unexpectedArgument } from './arguments.js';
-import { printable } from './printable.js';
+import { plural, printable } from './printable.js';
 
 export const USERS_HELP = `Usage: durable-unsubscribe users add [--id ID] [--description TEXT] [PERMISSIONS]
        durable-unsubscribe users update ID PERMISSIONS
@@ -105,15 +105,21 @@ const ACTIONS: Record<string, ArgumentSpec> = {
 };
 
 /**
- * Why `args` are wrong usage of `users` (exit 2), in one line, or null: checked before the
- * database is opened, so a mistake creates or changes nothing.
+ * Why `args` are wrong usage of `users` (exit 2), in one line, or the help when no action is
+ * understood; null when they are not. Checked before the database is opened, so a mistake
+ * creates or changes nothing (not even the key-sealing secret).
  */
 export function usersUsageError(args: readonly string[]): string | null {
   const action = args[0];
   const spec = action === undefined ? undefined : ACTIONS[action];
-  if (!spec) return null;
+  if (!spec) return USERS_HELP;
+  const id = args[1];
+  const noId = (action === 'update' || action === 'remove') && (!id || id.startsWith('--'));
+  // "update ID" alone would change nothing while saying it did.
+  const noChange = action === 'update' && !args.slice(2).some((a) => PERMISSION_FLAGS.has(a));
   return (
     unexpectedArgument(`users ${action}`, args, spec) ??
+    (noId || noChange ? USERS_HELP : null) ??
     contradiction(`users ${action}`, args) ??
     (partitionNames(args) === 'bad' ? BAD_PARTITIONS : null) ??
     (action === 'add' && args.includes('--id') && !isUserId(option(args, '--id') ?? '')
@@ -147,7 +153,7 @@ export async function runUsersCommand(
     );
     return 0;
   }
-  if (action === 'update' && args[1] && args.slice(2).some((a) => PERMISSION_FLAGS.has(a))) {
+  if (action === 'update' && args[1]) {
     const current = (await users.list()).find((u) => u.userId === args[1]);
     if (!current) {
       err(`No user ${args[1]}.\n`);
@@ -168,7 +174,9 @@ export async function runUsersCommand(
   }
   if (action === 'seal') {
     const sealed = await users.sealStoredKeys();
-    out(`Sealed ${sealed} stored key(s) with USER_KEY_SECRET.\n${TAKES_EFFECT}`);
+    out(
+      `Sealed ${plural(sealed, 'stored key', 'stored keys')} with USER_KEY_SECRET.\n${TAKES_EFFECT}`,
+    );
     return 0;
   }
   if (action === 'remove' && args[1]) {

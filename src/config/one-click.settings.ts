@@ -147,9 +147,13 @@ const LOOPBACK_HOSTS = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 /**
  * One line when UNSUBSCRIBE_BASE_URL (`raw`, as set) is plain http at a host other than this
  * machine: mailbox providers use one-click unsubscribe (RFC 8058) only over https, and the
- * tokens would travel unencrypted. Accepted all the same (a test relay may need it).
+ * tokens would travel unencrypted. Accepted all the same (a test relay may need it). With
+ * `setting` PUBLIC_URL: the same of the PUBLIC_URL links are built on without UNSUBSCRIBE_BASE_URL.
  */
-export function plainHttpLinkWarning(raw: string): string | null {
+export function plainHttpLinkWarning(
+  raw: string,
+  setting: 'UNSUBSCRIBE_BASE_URL' | 'PUBLIC_URL' = 'UNSUBSCRIBE_BASE_URL',
+): string | null {
   let url: URL;
   try {
     url = new URL(raw.trim());
@@ -157,5 +161,22 @@ export function plainHttpLinkWarning(raw: string): string | null {
     return null;
   }
   if (url.protocol !== 'http:' || LOOPBACK_HOSTS.test(url.hostname)) return null;
-  return 'UNSUBSCRIBE_BASE_URL is http://, not https://: mailbox providers use one-click unsubscribe (RFC 8058) only with an https URL, and the links would cross the network unencrypted; give the https address of the TLS proxy in front';
+  const fallback =
+    setting === 'PUBLIC_URL'
+      ? ' (unsubscribe links are built on it: UNSUBSCRIBE_BASE_URL is not set)'
+      : '';
+  return `${setting} is http://, not https://${fallback}: mailbox providers use one-click unsubscribe (RFC 8058) only with an https URL, and the links would cross the network unencrypted; give the https address of the TLS proxy in front`;
+}
+
+/**
+ * `plainHttpLinkWarning` of the base links are built on: UNSUBSCRIBE_BASE_URL, else PUBLIC_URL
+ * when links are on (an embedded install makes its own key; PostgreSQL needs
+ * UNSUBSCRIBE_LINK_SECRET). A PUBLIC_URL on http is otherwise only the WSDLs' address.
+ */
+export function linkBaseWarning(env: NodeJS.ProcessEnv): string | null {
+  const base = env.UNSUBSCRIBE_BASE_URL?.trim() ?? '';
+  if (base !== '') return plainHttpLinkWarning(base);
+  const linksOn =
+    (env.UNSUBSCRIBE_LINK_SECRET?.trim() ?? '') !== '' || (env.DATABASE_URL?.trim() ?? '') === '';
+  return linksOn ? plainHttpLinkWarning(env.PUBLIC_URL ?? '', 'PUBLIC_URL') : null;
 }

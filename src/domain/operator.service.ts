@@ -32,6 +32,7 @@ export interface OperatorServiceOptions {
 }
 
 export const OPERATOR_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
+export const OPERATOR_NAME_RULE = 'Operator name: 1-64 of A-Z a-z 0-9 _ . @ -';
 export const MIN_PASSWORD_LENGTH = 12;
 // scrypt's cost does not grow with the input, but there is no reason to accept megabytes.
 const MAX_PASSWORD_LENGTH = 1024;
@@ -127,8 +128,7 @@ export class OperatorService {
   }
 
   async add(name: string, password: string): Promise<void> {
-    if (!OPERATOR_NAME.test(name))
-      throw new AppError(ErrorCode.BAD_PARAMETER, 'Operator name: 1-64 of A-Z a-z 0-9 _ . @ -');
+    if (!OPERATOR_NAME.test(name)) throw new AppError(ErrorCode.BAD_PARAMETER, OPERATOR_NAME_RULE);
     if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
       throw new AppError(
         ErrorCode.BAD_PARAMETER,

@@ -82,12 +82,12 @@ for (const engine of testEngines()) {
       });
       const sealed = await cli(['users', 'seal'], env);
       expect(sealed.code, sealed.stderr).to.equal(0);
-      expect(sealed.stdout).to.contain('Sealed 1 stored key(s)');
+      expect(sealed.stdout).to.contain('Sealed 1 stored key with');
       const [row] = (await db.knex('mktows_users').where('user_id', 'from_before')) as Array<{
         encryption_key: string;
       }>;
       expect(row!.encryption_key).to.match(/^v2:/).and.not.contain('KEY-STORED-IN-CLEAR');
-      expect((await cli(['users', 'seal'], env)).stdout).to.contain('Sealed 0 stored key(s)');
+      expect((await cli(['users', 'seal'], env)).stdout).to.contain('Sealed 0 stored keys with');
       expect((await cli(['users', 'remove', 'from_before'], env)).code).to.equal(0);
     });
 

@@ -76,3 +76,64 @@ describe('a usage error creates no embedded database', function () {
     }
   });
 });
+
+/**
+ * Every command's usage errors are decided before anything is made: no DATA_DIR, no database,
+ * no key-sealing secret, no connection to PostgreSQL. A mistyped action must not leave an
+ * empty database behind (which a later "verify" or export would read as the real one).
+ */
+describe('every usage error is decided before anything is created', function () {
+  this.timeout(600000);
+  const USAGE_ERRORS: string[][] = [
+    ['suppressions'],
+    ['suppressions', 'frob'],
+    ['suppressions', 'add', ''],
+    ['suppressions', 'add', '', '--reason', 'asked'],
+    ['suppressions', 'add', 'one@example.com'],
+    ['suppressions', 'add', 'not an address', '--reason', 'asked'],
+    ['suppressions', 'remove', 'one@example.com', '--reason', ' '],
+    ['suppressions', 'import'],
+    ['suppressions', 'import', '/nonexistent/list.csv'],
+    ['suppressions', 'export', '--since', 'yesterday'],
+    ['operators'],
+    ['operators', 'frob'],
+    ['operators', 'add', ''],
+    ['operators', 'add', 'a b', '--password', 'long enough password'],
+    ['operators', 'remove'],
+    ['users'],
+    ['users', 'frob'],
+    ['users', 'remove'],
+    ['users', 'update'],
+    ['users', 'update', 'erp'],
+    ['users', 'list', 'extra'],
+    ['migrate', 'frob'],
+    ['explain', ''],
+  ];
+
+  it('on a DATA_DIR not made yet: exit 2, and DATA_DIR still absent', async () => {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'du-usage-made-'));
+    try {
+      const dataDir = path.join(parent, 'data');
+      for (const args of USAGE_ERRORS) {
+        const r = await cli(args, embeddedEnv(dataDir));
+        expect(r.code, `${JSON.stringify(args)}: ${r.stderr}`).to.equal(2);
+        expect(r.stdout, JSON.stringify(args)).to.equal('');
+        expect(fs.existsSync(dataDir), `${JSON.stringify(args)} made DATA_DIR`).to.equal(false);
+      }
+    } finally {
+      fs.rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
+  it('on a PostgreSQL that cannot be reached: exit 2, not a connection failure', async () => {
+    // Port 1 answers no one: reaching for the database at all would end in exit 1.
+    const env = embeddedEnv(path.join(os.tmpdir(), 'du-usage-unused'), {
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+    });
+    // One of each command's kinds of mistake (the list above, each run once more, is slow).
+    for (const args of USAGE_ERRORS.filter((_, i) => i % 3 === 0)) {
+      const r = await cli(args, env);
+      expect(r.code, `${JSON.stringify(args)}: ${r.stderr}`).to.equal(2);
+    }
+  });
+});

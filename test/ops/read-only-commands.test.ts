@@ -204,7 +204,7 @@ for (const engine of testEngines()) {
         await expectEachRefused(
           env,
           (label) =>
-            `${label} only reads, and the database lacks 1 migration(s) of this version (${last}); nothing was changed. Apply them first (start this version's service, or "durable-unsubscribe migrate"), or run ${label} with the version the database is at\n`,
+            `${label} only reads, and the database lacks 1 migration of this version (${last}); nothing was changed. Apply them first (start this version's service, or "durable-unsubscribe migrate"), or run ${label} with the version the database is at\n`,
           async (what) => {
             const recorded = await made.db.knex('knex_migrations').where('name', last);
             expect(recorded, `${what}: migrated`).to.deep.equal([]);

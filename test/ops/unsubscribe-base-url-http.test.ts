@@ -47,6 +47,35 @@ describe('UNSUBSCRIBE_BASE_URL on plain http', function () {
     }
   });
 
+  it('the same for a plain http PUBLIC_URL that links fall back on, and only then', async () => {
+    const env = (more: Record<string, string>) => ({ DATABASE_URL: '', DATA_DIR: tmp, ...more });
+    const FALLBACK = /PUBLIC_URL is http:\/\/, not https:\/\/ \(unsubscribe links are built on it/;
+    const fallback = env({ PUBLIC_URL: 'http://soap.example.com' });
+    const shown = await cli(['config'], fallback);
+    expect(shown.code, shown.stderr).to.equal(0);
+    const lines = shown.stderr.trim().split('\n');
+    expect(lines, shown.stderr).to.have.length(1);
+    expect(lines[0])
+      .to.match(/^warning: /)
+      .and.match(FALLBACK);
+    const link = await cli(['link', 'ann@example.com'], fallback);
+    expect(link.code, link.stderr).to.equal(0);
+    expect(link.stdout).to.match(/^http:\/\/soap\.example\.com\/u\//);
+    expect(link.stderr.trim().split('\n'), link.stderr).to.have.length(1);
+    expect(link.stderr).to.match(FALLBACK);
+    const quietCases: Array<Record<string, string>> = [
+      { PUBLIC_URL: 'http://soap.example.com', UNSUBSCRIBE_BASE_URL: 'https://u.example.com' },
+      { PUBLIC_URL: 'https://soap.example.com' },
+      { PUBLIC_URL: 'http://localhost:8080' },
+      // PostgreSQL without UNSUBSCRIBE_LINK_SECRET: links are off, none is built on it.
+      { PUBLIC_URL: 'http://soap.example.com', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/x' },
+    ];
+    for (const more of quietCases) {
+      const quiet = await cli(['config'], env(more));
+      expect(quiet.stderr, JSON.stringify(more)).to.equal('');
+    }
+  });
+
   it('serve logs it once as a JSON warning and starts', async () => {
     const service = await spawnService(
       { DATABASE_URL: '', DATA_DIR: tmp, UNSUBSCRIBE_BASE_URL: 'http://unsub.example.com' },
