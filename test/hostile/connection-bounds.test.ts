@@ -5,8 +5,12 @@ import { connectFor } from '../support/raw-socket.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 const HEADERS_TIMEOUT_MS = 1000;
-/** node looks for late connections once a second (CONNECTIONS_CHECKING_MS), plus scheduling. */
-const MARGIN_MS = 2500;
+/**
+ * node looks for late connections once a second (CONNECTIONS_CHECKING_MS), plus scheduling:
+ * closed 0.6 to 1 s past the timeout on a loaded machine. The defect gives 10 s (metrics) or
+ * 30 s, far past this bound.
+ */
+const MARGIN_MS = 5000;
 
 /**
  * Sends a request's head one byte a second, never finishing it; resolves with how long the
@@ -50,7 +54,7 @@ describe('connections sending their headers slowly (slowloris)', function () {
   for (const [name, port] of listeners) {
     it(`closes them on the ${name} listener soon after HEADERS_TIMEOUT_MS`, async () => {
       // Before: node looked every 30 s, with headersTimeout fixed at 30 s (10 s on metrics).
-      const giveUpMs = HEADERS_TIMEOUT_MS + MARGIN_MS + 3000;
+      const giveUpMs = HEADERS_TIMEOUT_MS + MARGIN_MS + 2000;
       const { ms, got } = await slowHeaders(port()!, giveUpMs);
       expect(ms, 'ms the connection lived').to.be.at.least(HEADERS_TIMEOUT_MS - 50);
       expect(ms, 'ms the connection lived').to.be.below(HEADERS_TIMEOUT_MS + MARGIN_MS);

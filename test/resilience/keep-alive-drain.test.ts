@@ -21,6 +21,9 @@ async function connect(port: number) {
   return { socket, closed, received: () => received };
 }
 
+/** Running.close()'s default grace: connections still open then are cut. */
+const STOP_GRACE_MS = 10000;
+
 for (const engine of testEngines()) {
   describe(`SIGTERM with keep-alive connections open (${engine.name})`, function () {
     this.timeout(120000);
@@ -47,13 +50,19 @@ for (const engine of testEngines()) {
         const { code } = await service.exited;
         const exitedAfter = Date.now() - signalled;
         expect(code, service.output()).to.equal(0);
-        // Without the drain the process waited for the keep-alive wait (KEEP_ALIVE_TIMEOUT_MS, 120 s).
-        expect(exitedAfter, 'ms from SIGTERM to exit').to.be.below(3000);
         const head = busy.received().split('\r\n\r\n')[0]!;
         expect(head).to.match(/^HTTP\/1\.1 \d{3} /);
         expect(head).to.match(/^Connection: close$/im);
-        expect((await busy.closed) - signalled).to.be.below(3000);
-        expect((await idle.closed) - signalled).to.be.below(3000);
+        // Without the drain the answered connection was kept alive (KEEP_ALIVE_TIMEOUT_MS,
+        // 120 s) until the stop's grace (10 s, Running.close) cut it, and the exit came after.
+        // Drained, the connections closed within 0.1 to 0.4 s of the signal on a loaded machine:
+        // the bound is far from the grace. The exit itself (pool, writer, logs) took up to 8 s
+        // there, too near the grace to tell it apart: bounded by the keep-alive hold it guards.
+        const busyClosed = (await busy.closed) - signalled;
+        const idleClosed = (await idle.closed) - signalled;
+        expect(busyClosed, 'ms from SIGTERM to the answered connection closing').to.be.below(5000);
+        expect(idleClosed, 'ms from SIGTERM to the idle connection closing').to.be.below(5000);
+        expect(exitedAfter, 'ms from SIGTERM to exit').to.be.below(2 * STOP_GRACE_MS);
       });
     });
 

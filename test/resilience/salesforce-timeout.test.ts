@@ -25,7 +25,11 @@ import {
  * later, and the retry stores each of them once (notification ids are recorded). A write
  * already being committed at the deadline is answered with its outcome, the Ack included.
  */
-const TIMEOUT_MS = 1000;
+/**
+ * Short, for the tests' sake, but not so short that a plain retry storing six notifications
+ * outlasts it on a loaded machine (with 1 s, five retries in a row did on PostgreSQL).
+ */
+const TIMEOUT_MS = 2000;
 
 /** An opt-out of a new Lead, notification and record numbered `n`. */
 const optOut = (n: number): SampleNotification => ({
@@ -86,6 +90,21 @@ for (const engine of testEngines()) {
           .select('*')
       ).map((l: { unsubscribed: unknown }) => Boolean(l.unsubscribed)),
     });
+    /**
+     * Salesforce's retries of `message` until one is acknowledged (at most 5), as it resends a
+     * message answered with a fault: under load one retry storing several notifications can
+     * itself outlast the short REQUEST_TIMEOUT_MS here (seen on both engines with 1 s). A retry stores
+     * no more than it commits by its deadline, and the next skips what is recorded: what is
+     * stored, and once, is checked after them.
+     */
+    const retried = async (message: string) => {
+      let answer = await send(url, message);
+      for (let i = 1; i < 5 && answer.status !== 200; i++) {
+        expectFault(answer, 'Server', 10001);
+        answer = await send(url, message);
+      }
+      expectAck(answer);
+    };
     const timed = async (message: string) => {
       const began = Date.now();
       const answer: RawResponse = await send(url, message);
@@ -106,7 +125,7 @@ for (const engine of testEngines()) {
       // Before: once the record was free the write went on and committed, under a fault.
       expect(await stored(n)).to.deep.equal({ recorded: false, people: [] });
       // Salesforce's retry of the same message.
-      expectAck(await send(url, message));
+      await retried(message);
       expect(await stored(n)).to.deep.equal({ recorded: true, people: [true] });
     });
 
@@ -139,7 +158,7 @@ for (const engine of testEngines()) {
       // reach it within the first) and none after it (before: all of them, later).
       expect(kept).to.include(false);
       expect(kept.indexOf(false)).to.equal(kept.lastIndexOf(true) + 1);
-      expectAck(await send(url, message));
+      await retried(message);
       for (const n of numbers)
         expect(await stored(n), String(n)).to.deep.equal({ recorded: true, people: [true] });
       const rows = await db()
