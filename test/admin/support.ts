@@ -38,7 +38,14 @@ export class AdminClient {
 
   /** Logs in through the form; remembers the session's CSRF token from the next page. */
   async logIn(credential: OperatorCredential = ALICE): Promise<Reply> {
-    const form = await this.get('/admin/login');
+    let form = await this.get('/admin/login');
+    if (form.status === 303) {
+      // Logged in already, which leads past the form: the form of a tab opened before then.
+      const sessions = [...this.cookies].filter(([k]) => k.endsWith('du_admin_session'));
+      for (const [k] of sessions) this.cookies.delete(k);
+      form = await this.get('/admin/login');
+      for (const [k, v] of sessions) this.cookies.set(k, v);
+    }
     const reply = await this.post('/admin/login', {
       _csrf: csrfOf(form.body),
       name: credential.name,
