@@ -35,6 +35,15 @@ export function flag(unsubscribed: boolean): SafeHtml {
     : html`<span class="status-no">Subscribed</span>`;
 }
 
+/**
+ * "Reason: asked by phone." or, for none (an integration's opt-out without one), words a
+ * screen reader says as they are: a lone dash read as nothing, or as "em dash".
+ */
+export function reasonSentence(reason: string | null | undefined): SafeHtml {
+  const given = reason?.trim();
+  return given ? html`Reason: ${given}.` : html`No reason recorded.`;
+}
+
 export const checked = (on: boolean): SafeHtml => raw(on ? ' checked' : '');
 export const selected = (on: boolean): SafeHtml => raw(on ? ' selected' : '');
 

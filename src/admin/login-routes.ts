@@ -34,6 +34,8 @@ export interface LoginOptions {
   loginMaxFailures: number;
   /** Login passwords checked at once in this process (ADMIN_LOGIN_CONCURRENCY); 2 if absent. */
   loginConcurrency?: number;
+  /** The session gate's refused authentications (session-gate.ts): read, never counted here. */
+  authFailures?: { retryAfterSeconds(address: string): number };
 }
 
 /** GET and POST /login on `router`; `forms` reads the posted form. */
@@ -59,9 +61,29 @@ export function loginRoutes(router: Router, forms: RequestHandler, options: Logi
     send(res, status, loginPage({ csrfToken, ...view }));
   };
 
-  router.get('/login', (req, res) => {
+  /**
+   * Whether the browser's session cookie opens a live session. Not counted as a refusal when
+   * it does not: the gate sends an ended session here, counted already. An address past its
+   * budget of refusals is not looked up at all (each lookup is a database read).
+   */
+  const loggedIn = async (req: Request): Promise<boolean> => {
+    const token = readCookie(req, SESSION_COOKIE);
+    if (!token) return false;
+    if ((options.authFailures?.retryAfterSeconds(clientLimitKey(req.ip)) ?? 0) > 0) return false;
+    return (await operators.session(token)) !== null;
+  };
+
+  router.get('/login', async (req, res) => {
+    const next = safeNext(field(req.query, 'next'));
+    // A logged-in operator (a bookmark, the back button after logging in) goes on to the
+    // console: the form read as if the session had ended. Log out, on every page, leads here
+    // to log in as another operator, and ends this session first.
+    if (await loggedIn(req)) {
+      res.redirect(303, next);
+      return;
+    }
     showLogin(req, res, 200, {
-      next: safeNext(field(req.query, 'next')),
+      next,
       ended: field(req.query, 'ended') === '1',
       loggedOut: field(req.query, 'out') === '1',
     });

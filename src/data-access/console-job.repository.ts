@@ -23,6 +23,7 @@ function toJob(r: Row): JobRecord {
     totalBatches: num(r.total_batches),
     progress: (r.progress as string | null) ?? null,
     message: (r.message as string | null) ?? null,
+    fileName: (r.file_name as string | null) ?? null,
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
     finishedAt: r.finished_at === null || r.finished_at === undefined ? null : num(r.finished_at),
@@ -40,6 +41,7 @@ export class ConsoleJobRepository {
     state: JobState;
     spec: string;
     now: number;
+    fileName?: string | null;
   }): Promise<number> {
     const [row] = (await this.db('console_jobs')
       .insert({
@@ -47,6 +49,7 @@ export class ConsoleJobRepository {
         operator: job.operator,
         state: job.state,
         spec: job.spec,
+        file_name: job.fileName ?? null,
         created_at: job.now,
         updated_at: job.now,
         lease_until: 0,

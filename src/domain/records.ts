@@ -231,6 +231,8 @@ export interface JobRecord {
   totalBatches: number;
   progress: string | null;
   message: string | null;
+  /** An import's uploaded file, its name as kept (importFileName); null: none recorded. */
+  fileName: string | null;
   createdAt: number;
   updatedAt: number;
   finishedAt: number | null;

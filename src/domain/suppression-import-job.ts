@@ -10,6 +10,25 @@ import type {
 
 export const IMPORT_KIND = 'suppression-import';
 
+/** Characters of an uploaded file's name kept with its import (console_jobs.file_name). */
+export const MAX_IMPORT_FILE_NAME = 200;
+
+/**
+ * The name of an uploaded file as an import keeps it: its last part only (some browsers send
+ * the whole path), without control or direction-changing characters (which could make the
+ * name read as another), and at most MAX_IMPORT_FILE_NAME characters, cut with "…". Null when
+ * nothing is left.
+ */
+export function importFileName(sent: string | null | undefined): string | null {
+  const base = (sent ?? '').split(/[/\\]/).pop() ?? '';
+  const clean = base.replace(/[\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu, '').trim();
+  if (clean === '') return null;
+  const chars = [...clean];
+  return chars.length <= MAX_IMPORT_FILE_NAME
+    ? clean
+    : `${chars.slice(0, MAX_IMPORT_FILE_NAME - 1).join('')}…`;
+}
+
 export interface ImportProgress {
   counts: ImportCounts;
   /** Share of the file read, 0 to 1. */
@@ -62,6 +81,8 @@ export class SuppressionImportJobs {
     operator: string,
     read: () => number,
     options: {
+      /** The uploaded file's name as sent, kept by importFileName. */
+      fileName?: string | null;
       onEnd?: () => void;
       /** A message for the operator when the file itself is at fault (bad CSV), else null. */
       describe?: (error: unknown) => string | null;
@@ -76,6 +97,7 @@ export class SuppressionImportJobs {
         state: 'running',
         spec: '{}',
         now,
+        fileName: importFileName(options.fileName),
       });
       await repos.jobs.update(jobId, { now, leaseUntil: now + this.leaseMs });
       return jobId;

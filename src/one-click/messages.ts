@@ -2,8 +2,26 @@
 export const LANGUAGES = ['en', 'fr'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
+/** The page's states (page.ts PageState's kinds), each titled in every language. */
+export type PageKind =
+  | 'confirm'
+  | 'done'
+  | 'already'
+  | 'resubscribed'
+  | 'undoRefused'
+  | 'invalid'
+  | 'expired'
+  | 'busy'
+  | 'error'
+  | 'unconfirmed'
+  | 'undoUnconfirmed';
+
 export interface Messages {
-  title: string;
+  /**
+   * The window's title per state: a tab, the history and a screen reader's first words tell
+   * a done unsubscribe from a refused link. Short, as a tab shows little of it.
+   */
+  titles: Record<PageKind, string>;
   confirmHeading: string;
   confirmText: string;
   confirmTextFrom: string;
@@ -38,7 +56,19 @@ export interface Messages {
 
 export const MESSAGES: Record<Language, Messages> = {
   en: {
-    title: 'Unsubscribe',
+    titles: {
+      confirm: 'Unsubscribe?',
+      done: 'Unsubscribed',
+      already: 'Already unsubscribed',
+      resubscribed: 'Subscribed again',
+      undoRefused: 'Cannot be undone here',
+      invalid: 'Invalid link',
+      expired: 'Expired link',
+      busy: 'Too many requests',
+      error: 'Error: nothing changed',
+      unconfirmed: 'Unsubscribe not confirmed',
+      undoUnconfirmed: 'Resubscribe not confirmed',
+    },
     confirmHeading: 'Unsubscribe from these emails?',
     confirmText: 'Emails will no longer be sent to {address}.',
     confirmTextFrom: '{sender} will no longer send emails to {address}.',
@@ -72,7 +102,19 @@ export const MESSAGES: Record<Language, Messages> = {
       'It may not have been recorded. Please try again in a few minutes, within the time this page gave you.',
   },
   fr: {
-    title: 'Désinscription',
+    titles: {
+      confirm: 'Se désinscrire ?',
+      done: 'Désinscription faite',
+      already: 'Déjà désinscrit',
+      resubscribed: 'De nouveau inscrit',
+      undoRefused: 'Annulation impossible ici',
+      invalid: 'Lien non valide',
+      expired: 'Lien expiré',
+      busy: 'Trop de demandes',
+      error: 'Erreur : rien n’a changé',
+      unconfirmed: 'Désinscription non confirmée',
+      undoUnconfirmed: 'Réinscription non confirmée',
+    },
     confirmHeading: 'Se désinscrire de ces e-mails ?',
     confirmText: 'Plus aucun e-mail ne sera envoyé à {address}.',
     confirmTextFrom: '{sender} n’enverra plus d’e-mails à {address}.',

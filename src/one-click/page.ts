@@ -160,7 +160,8 @@ export function renderPage(options: {
   const m = MESSAGES[options.lang];
   const { senderName, logoUrl } = options.branding;
   const values = { address: options.maskedAddress, sender: senderName };
-  const title = senderName ? `${m.title} — ${senderName}` : m.title;
+  const own = m.titles[options.state.kind];
+  const title = senderName ? `${own} — ${senderName}` : own;
   const brand =
     senderName || logoUrl
       ? html`<div class="brand">

@@ -169,6 +169,7 @@ describe('a running job page refreshes itself, and the operator can turn that of
     totalBatches: 1,
     progress: null,
     message: null,
+    fileName: null,
     createdAt: 0,
     updatedAt: 0,
     finishedAt: null,

@@ -38,7 +38,14 @@ export class AdminClient {
 
   /** Logs in through the form; remembers the session's CSRF token from the next page. */
   async logIn(credential: OperatorCredential = ALICE): Promise<Reply> {
-    const form = await this.get('/admin/login');
+    let form = await this.get('/admin/login');
+    if (form.status === 303) {
+      // Logged in already, which leads past the form: the form of a tab opened before then.
+      const sessions = [...this.cookies].filter(([k]) => k.endsWith('du_admin_session'));
+      for (const [k] of sessions) this.cookies.delete(k);
+      form = await this.get('/admin/login');
+      for (const [k, v] of sessions) this.cookies.set(k, v);
+    }
     const reply = await this.post('/admin/login', {
       _csrf: csrfOf(form.body),
       name: credential.name,
@@ -98,10 +105,11 @@ export async function upload(
   client: AdminClient,
   csv: string | Uint8Array,
   csrf: string | null,
+  fileName = 'list.csv',
 ): Promise<{ status: number; location: string | null; body: string }> {
   const form = new FormData();
   if (csrf !== null) form.append('_csrf', csrf);
-  form.append('file', new Blob([csv], { type: 'text/csv' }), 'list.csv');
+  form.append('file', new Blob([csv], { type: 'text/csv' }), fileName);
   const res = await fetch(`${client.base}/admin/suppressions/import`, {
     method: 'POST',
     body: form,
@@ -116,8 +124,9 @@ export async function uploadSettled(
   client: AdminClient,
   services: Services,
   csv: string | Uint8Array,
+  fileName?: string,
 ): Promise<{ id: number; location: string }> {
-  const reply = await upload(client, csv, client.csrf);
+  const reply = await upload(client, csv, client.csrf, fileName);
   expect(reply.status, reply.body).to.equal(303);
   const id = Number(/imports\/(\d+)$/.exec(reply.location!)![1]);
   await services.suppressionImports.settled(id);
@@ -179,8 +188,9 @@ export async function importThroughPage(
   client: AdminClient,
   services: Services,
   csv: string | Uint8Array,
+  fileName?: string,
 ) {
-  const { id, location } = await uploadSettled(client, services, csv);
+  const { id, location } = await uploadSettled(client, services, csv, fileName);
   await until(
     async () => (await services.suppressionImports.status(id)).job.state !== 'running',
     'the import',

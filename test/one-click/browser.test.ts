@@ -92,6 +92,7 @@ for (const engine of testEngines()) {
                     done: 'Vous êtes désinscrit',
                     undo: 'C’était une erreur — me réinscrire',
                     again: 'Vous êtes de nouveau inscrit',
+                    titles: ['Se désinscrire ?', 'Désinscription faite', 'De nouveau inscrit'],
                   }
                 : {
                     confirm: 'Unsubscribe from these emails?',
@@ -99,12 +100,17 @@ for (const engine of testEngines()) {
                     done: 'You are unsubscribed',
                     undo: 'This was a mistake — resubscribe',
                     again: 'You are subscribed again',
+                    titles: ['Unsubscribe?', 'Unsubscribed', 'Subscribed again'],
                   };
+            // Each state titled its own way, the sender's name after it.
+            const titled = async (n: number) =>
+              expect(await page.title()).to.equal(`${words.titles[n]} — Example News`);
             expect(await page.getAttribute('html', 'lang')).to.equal(lang);
             expect(await page.textContent('h1')).to.equal(words.confirm);
             expect(await page.textContent('main'))
               .to.contain('Example News')
               .and.not.to.contain(email);
+            await titled(0);
             await expectAccessible(page, 'confirm page');
             await shot('1-confirm');
             expect(await flagsOf(svc.services, email)).to.deep.equal([false, false]);
@@ -112,12 +118,14 @@ for (const engine of testEngines()) {
             await page.getByRole('button', { name: words.button }).click();
             await page.waitForSelector(`h1:text-is("${words.done}")`);
             expect(await flagsOf(svc.services, email)).to.deep.equal([true, true]);
+            await titled(1);
             await expectAccessible(page, 'confirmation page');
             await shot('2-unsubscribed');
 
             await page.getByRole('button', { name: words.undo }).click();
             await page.waitForSelector(`h1:text-is("${words.again}")`);
             expect(await flagsOf(svc.services, email)).to.deep.equal([false, false]);
+            await titled(2);
             await expectAccessible(page, 'resubscribed page');
             await shot('3-resubscribed');
             expect((await historyOf(svc.services, email)).map((h) => h.unsubscribed)).to.deep.equal(

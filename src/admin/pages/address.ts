@@ -10,6 +10,7 @@ import {
   liftConfirmation,
   notice,
   pager,
+  reasonSentence,
   personUrl,
   withQuery,
   type PageSession,
@@ -83,8 +84,8 @@ export function addressPage(options: {
     const self = (q: Record<string, string | number | null>) =>
       withQuery('/admin/address', { email: page.emailKey, ...q });
     const statusText = status
-      ? html`${flag(status.unsubscribed)} since ${formatTime(status.changedAt)}. Reason:
-        ${status.reason ?? '—'}. Source: ${status.source}.${liftedNote(status)}
+      ? html`${flag(status.unsubscribed)} since ${formatTime(status.changedAt)}.
+        ${reasonSentence(status.reason)} Source: ${status.source}.${liftedNote(status)}
         ${
           status.leadId !== null
             ? html`Caused by <a href="${personUrl(status.leadId)}">person ${status.leadId}</a>.`

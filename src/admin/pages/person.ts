@@ -13,6 +13,7 @@ import {
   liftConfirmation,
   notice,
   pager,
+  reasonSentence,
   personUrl,
   selected,
   withQuery,
@@ -67,7 +68,7 @@ function masterLine(lead: LeadView, master: EmailStatusRecord | null): SafeHtml 
   const link = html`<a href="${addressUrl(lead.email)}">${lead.email}</a>`;
   return master
     ? html`Master status of ${link}: ${flag(master.unsubscribed)} since
-      ${formatTime(master.changedAt)}. Reason: ${master.reason ?? '—'}. Source:
+      ${formatTime(master.changedAt)}. ${reasonSentence(master.reason)} Source:
       ${master.source}.${liftedNote(master)}`
     : html`Master status of ${link}: never set (subscribed).`;
 }
@@ -170,7 +171,7 @@ function unsubscribeSection(
   return html`<section aria-labelledby="unsubscribe-heading" class="box">
     <h2 id="unsubscribe-heading">Unsubscribe</h2>
     <p>${masterLine(lead, master)}</p>
-    <p>This person's box: ${flag(lead.unsubscribed)}. Reason: ${reason || '—'}.</p>
+    <p>This person's box: ${flag(lead.unsubscribed)}. ${reasonSentence(reason)}</p>
     <form method="post" action="${base}/unsubscribed">
       ${csrfInput(session.csrfToken)}
       <p>
@@ -304,7 +305,7 @@ export function personConfirmPage(options: {
         <input type="hidden" name="confirm" value="yes" />
         ${unsubscribed ? html`<input type="hidden" name="unsubscribed" value="true" />` : ''}
         <input type="hidden" name="reason" value="${options.reason}" />
-        <p>Reason: ${options.reason || '—'}</p>
+        <p>${options.reason ? html`Reason: ${options.reason}` : 'No reason given.'}</p>
         ${
           lifting
             ? liftConfirmation(

@@ -149,6 +149,11 @@ export function suppressionsPage(options: {
   });
 }
 
+/** The uploaded file's name; imports from before names were kept have none. */
+function fileNameText(job: JobRecord): HtmlValue {
+  return job.fileName ?? html`<span class="hint">not recorded</span>`;
+}
+
 function importsTable(imports: JobRecord[]): HtmlValue {
   if (imports.length === 0) return '';
   return table({
@@ -160,6 +165,7 @@ function importsTable(imports: JobRecord[]): HtmlValue {
         label: 'Import',
         cell: (j) => html`<a href="/admin/suppressions/imports/${j.id}">#${j.id}</a>`,
       },
+      { label: 'File', cell: (j) => fileNameText(j) },
       { label: 'By', cell: (j) => j.operator },
       { label: 'Started', cell: (j) => formatTime(j.createdAt) },
       { label: 'State', cell: (j) => jobState(j) },
@@ -195,6 +201,8 @@ export function importPage(options: {
       </p>
       ${running ? html`<progress max="100" value="${percent}" aria-label="File read">${percent}%</progress>` : ''}
       <dl class="fields">
+        <dt>File</dt>
+        <dd>${fileNameText(job)}</dd>
         <dt>By</dt>
         <dd>${job.operator}</dd>
         <dt>Started</dt>

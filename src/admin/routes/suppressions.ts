@@ -67,13 +67,15 @@ function receiveUpload(
   req: Request,
   res: Response,
   maxBytes: number,
-): Promise<{ file: string; dir: string } | { refused: number; message: string }> {
+): Promise<{ file: string; dir: string; name: string } | { refused: number; message: string }> {
   const csrf = sessionOf(res).csrfToken;
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
       parser = busboy({
         headers: req.headers,
+        // Browsers send a file's name as UTF-8 bytes; busboy's default reads them as Latin-1.
+        defParamCharset: 'utf8',
         limits: { files: 1, fields: 4, fieldSize: 256, fileSize: maxBytes, parts: 6 },
       });
     } catch {
@@ -82,12 +84,12 @@ function receiveUpload(
     }
     let tokenOk = false;
     let refusal: { refused: number; message: string } | null = null;
-    let saved: { file: string; dir: string } | null = null;
+    let saved: { file: string; dir: string; name: string } | null = null;
     let writing: Promise<void> = Promise.resolve();
     parser.on('field', (name, value) => {
       if (name === CSRF_FIELD) tokenOk = sameToken(csrf, value);
     });
-    parser.on('file', (_name, stream) => {
+    parser.on('file', (_name, stream, info) => {
       // busboy fails a part's stream when the form ends inside it (cut short, or its client
       // gone): unheard, that error ended the process.
       stream.on('error', () => {
@@ -103,7 +105,7 @@ function receiveUpload(
       }
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-import-'));
       const file = path.join(dir, 'upload.csv');
-      saved = { file, dir };
+      saved = { file, dir, name: info.filename ?? '' };
       const out = fs.createWriteStream(file, { mode: 0o600 });
       stream.on('limit', () => {
         refusal = {
@@ -200,6 +202,7 @@ export function suppressionRoutes(context: RouteContext): void {
       session.operator,
       () => Math.min(1, progress.bytes / Math.max(size, 1)),
       {
+        fileName: upload.name,
         onEnd: () => fs.rmSync(upload.dir, { recursive: true, force: true }),
         describe: (error) =>
           error instanceof CsvError

@@ -15,6 +15,7 @@ export interface ConsoleJobStore {
     state: JobState;
     spec: string;
     now: number;
+    fileName?: string | null;
   }): Promise<number>;
   addBatches(
     jobId: number,
