@@ -34,8 +34,15 @@ export interface LoginOptions {
   loginMaxFailures: number;
   /** Login passwords checked at once in this process (ADMIN_LOGIN_CONCURRENCY); 2 if absent. */
   loginConcurrency?: number;
-  /** The session gate's refused authentications (session-gate.ts): read, never counted here. */
-  authFailures?: { retryAfterSeconds(address: string): number };
+  /**
+   * The session gate's refused authentications (session-gate.ts's RefusedAuthentications; not
+   * imported: the gate imports this file), one budget with it.
+   */
+  authFailures?: {
+    mayRefuse(): boolean;
+    retryAfterSeconds(address: string): number;
+    record(address: string): void;
+  };
 }
 
 /** GET and POST /login on `router`; `forms` reads the posted form. */
@@ -62,15 +69,21 @@ export function loginRoutes(router: Router, forms: RequestHandler, options: Logi
   };
 
   /**
-   * Whether the browser's session cookie opens a live session. Not counted as a refusal when
-   * it does not: the gate sends an ended session here, counted already. An address past its
-   * budget of refusals is not looked up at all (each lookup is a database read).
+   * Whether the browser's session cookie opens a live session. Each lookup is a database read:
+   * as at the session gate, a cookie that opens nothing is a refused authentication, counted,
+   * and an address past its budget is not looked up at all. Sent here by the gate (`ended`) or
+   * by Log out (`out`), the session is known to be gone: no lookup, nothing counted twice.
    */
   const loggedIn = async (req: Request): Promise<boolean> => {
     const token = readCookie(req, SESSION_COOKIE);
-    if (!token) return false;
-    if ((options.authFailures?.retryAfterSeconds(clientLimitKey(req.ip)) ?? 0) > 0) return false;
-    return (await operators.session(token)) !== null;
+    if (!token || field(req.query, 'ended') === '1' || field(req.query, 'out') === '1')
+      return false;
+    const failures = options.authFailures;
+    const client = clientLimitKey(req.ip);
+    if (failures && failures.mayRefuse() && failures.retryAfterSeconds(client) > 0) return false;
+    if ((await operators.session(token)) !== null) return true;
+    failures?.record(client);
+    return false;
   };
 
   router.get('/login', async (req, res) => {

@@ -44,12 +44,8 @@ export function requireSession(
     }
     const session = token ? await operators.session(token) : null;
     if (!session) {
-      const logout = req.method === 'POST' && req.path === '/logout';
-      // A Log out sends back the cookie this service gave (its session expired, or ended in
-      // another tab): no guess, so not a refusal, which would also count against the address's
-      // SOAP calls. Past the address's budget it is still answered 429 without a lookup above.
-      if (client && !logout) failures!.record(client);
-      if (logout) {
+      if (client) failures!.record(client);
+      if (req.method === 'POST' && req.path === '/logout') {
         // Logging out of a session that has ended already (expired, logged out in another
         // tab): what was asked is so; the cookie goes, and the login page says it.
         answerUnread(req, res, () => {

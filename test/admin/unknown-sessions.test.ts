@@ -71,6 +71,22 @@ for (const engine of testEngines()) {
       expect(soap.status).to.equal(429);
     });
 
+    it('counts a cookie the login page looks up in vain, and looks up none it was sent with as ended', async () => {
+      // Sent by the gate (ended) or by Log out (out): known to be gone, neither read nor counted.
+      for (let i = 0; i < LIMIT + 2; i++) {
+        expect((await get('/admin/login?ended=1', madeUp())).status).to.equal(200);
+        expect((await get('/admin/login?out=1', madeUp())).status).to.equal(200);
+      }
+      expect(lookups.callCount).to.equal(0);
+      // Otherwise each one is a database read: a refusal, in the one budget.
+      for (let i = 0; i < LIMIT; i++)
+        expect((await get('/admin/login', madeUp())).status).to.equal(200);
+      expect(lookups.callCount).to.equal(LIMIT);
+      expect((await get('/admin/login', madeUp())).status).to.equal(200);
+      expect(lookups.callCount, 'no lookup past the limit').to.equal(LIMIT);
+      expect((await get('/admin/', madeUp())).status).to.equal(429);
+    });
+
     it('keeps the login page, the stylesheet and requests without a cookie as they were', async () => {
       for (let i = 0; i <= LIMIT; i++) await get('/admin/', madeUp());
       expect((await get('/admin/login', madeUp())).status).to.equal(200);
