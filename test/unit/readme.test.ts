@@ -31,6 +31,8 @@ const NOT_SETTINGS = new Set([
   'MAX_GROUPS_IN_FLIGHT',
   'REMAINING_COUNT_CAP',
   'FINAL_STEP',
+  // bench/batch-stages.ts's checkout to load (A/B runs of two builds), that tool's own.
+  'STAGES_ROOT',
   // bench/batch-ab.ts's engine, a variable of that tool, not of the service.
   'AB_ENGINE',
   // bench/pg-calls.ts's switches (what it runs, warm-up, profiles), that tool's own.
