@@ -9,7 +9,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { runSuppressionsCommand } from '../../src/cli/suppressions.command.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { AdminClient } from '../admin/support.js';
 import { oneClick, postForm } from '../one-click/support.js';
@@ -24,6 +23,7 @@ import {
   type Model,
 } from './durable-model.js';
 import { ModelRun, syncLeadXml, type SuppressionLine } from './durable-model-run.js';
+import { cell, suppressionsCommand } from './durable-model-operators.js';
 import { listRows } from './suppression-list.js';
 import { faultCode } from './service.js';
 
@@ -58,26 +58,8 @@ function attempt(m: Model, change: (c: Model) => void): [Model, boolean] {
 const expectNoFault = (a: CrossAnswer) => expect(faultCode(a.body), a.body).to.equal(null);
 const expectRefused = (a: CrossAnswer) => expect(faultCode(a.body), a.body).to.equal(20106);
 
-/** One CSV cell, always quoted (the spellings hold quotes and blanks). */
-const cell = (s: string) => `"${s.replace(/"/g, '""')}"`;
-
 /** The suppressions command run in-process: its exit code and what it wrote. */
-async function command(run: ModelRun, args: string[]) {
-  const text = { out: '', err: '' };
-  const stream = (name: 'out' | 'err') =>
-    ({
-      isTTY: false,
-      write: (s: string) => {
-        text[name] += s;
-        return true;
-      },
-    }) as unknown as NodeJS.WriteStream;
-  const code = await runSuppressionsCommand(args, run.svc.services, {
-    out: stream('out'),
-    err: stream('err'),
-  });
-  return { code, ...text };
-}
+const command = (run: ModelRun, args: string[]) => suppressionsCommand(run.svc.services, args);
 
 const asImported = (list: readonly SuppressionLine[]) =>
   list.map((r) => ({

@@ -14,14 +14,13 @@ import { isProtected, keyOf, type MPath } from './durable-model.js';
 import type { ModelRun, Operation } from './durable-model-run.js';
 
 /** One CSV cell, always quoted (the spellings hold quotes and blanks). */
-const cell = (s: string) => `"${s.replace(/"/g, '""')}"`;
+export const cell = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
-/** Standard output and error of one command, as text. */
-function captured(): {
-  out: string;
-  err: string;
-  io: Parameters<typeof runSuppressionsCommand>[2];
-} {
+/** `suppressions ARGS` run in-process through the command's own entry: its code and output. */
+export async function suppressionsCommand(
+  services: Parameters<typeof runSuppressionsCommand>[1],
+  args: string[],
+): Promise<{ code: number; out: string; err: string }> {
   const text = { out: '', err: '' };
   const stream = (name: 'out' | 'err') =>
     ({
@@ -31,24 +30,16 @@ function captured(): {
         return true;
       },
     }) as unknown as NodeJS.WriteStream;
-  return {
-    get out() {
-      return text.out;
-    },
-    get err() {
-      return text.err;
-    },
-    io: { out: stream('out'), err: stream('err') },
-  };
+  const code = await runSuppressionsCommand(args, services, {
+    out: stream('out'),
+    err: stream('err'),
+  });
+  return { code, ...text };
 }
 
 export function operatorPaths(run: ModelRun): Operation[] {
   const services = run.svc.services;
-  const command = async (args: string[]) => {
-    const c = captured();
-    const code = await runSuppressionsCommand(args, services, c.io);
-    return { code, out: c.out, err: c.err };
-  };
+  const command = (args: string[]) => suppressionsCommand(services, args);
   let client: AdminClient | undefined;
   /** The console, logged in as ALICE once per run. */
   const operatorConsole = async () => {
