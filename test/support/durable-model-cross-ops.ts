@@ -24,7 +24,7 @@ import {
 } from './durable-model.js';
 import { ModelRun, syncLeadXml, type SuppressionLine } from './durable-model-run.js';
 import { cell, suppressionsCommand } from './durable-model-operators.js';
-import { listRows } from './suppression-list.js';
+import { lineRows } from './suppression-list.js';
 import { faultCode } from './service.js';
 
 /** What an operation got back: an HTTP answer, or an outcome told as one. */
@@ -148,15 +148,7 @@ export function crossOp(run: ModelRun, console: () => Promise<AdminClient>): Cro
       return {
         what: `import ${JSON.stringify(list)}`,
         send: async () => {
-          await svc.services.suppressions.import(
-            listRows(
-              list.map((r) => ({
-                email: r.email,
-                ...(r.reason ? { reason: r.reason } : {}),
-                ...(r.date ? { date: r.date } : {}),
-              })),
-            ),
-          );
+          await svc.services.suppressions.import(lineRows(list));
           return { status: 200, body: '' };
         },
         apply: (m) => {

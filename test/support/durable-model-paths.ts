@@ -22,7 +22,7 @@ import {
   type Operation,
   type SoapRecord,
 } from './durable-model-run.js';
-import { listRows } from './suppression-list.js';
+import { lineRows } from './suppression-list.js';
 
 export function otherPaths(run: ModelRun): Operation[] {
   const svc = run.svc;
@@ -246,15 +246,7 @@ export function otherPaths(run: ModelRun): Operation[] {
       async () => {
         const list = run.suppressionList();
         run.log.push(`import ${JSON.stringify(list)}`);
-        await svc.services.suppressions.import(
-          listRows(
-            list.map((r) => ({
-              email: r.email,
-              ...(r.reason ? { reason: r.reason } : {}),
-              ...(r.date ? { date: r.date } : {}),
-            })),
-          ),
-        );
+        await svc.services.suppressions.import(lineRows(list));
         run.suppressed(list);
       },
     ],
