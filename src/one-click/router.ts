@@ -129,7 +129,8 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
     return verified.link;
   };
 
-  const readForm = async (req: Request): Promise<FormFields> => {
+  /** The posted form; null for a body of no bytes at all. */
+  const readForm = async (req: Request): Promise<FormFields | null> => {
     const encoding = (req.get('content-encoding') ?? 'identity').trim().toLowerCase();
     if (encoding !== 'identity')
       throw new Refusal(415, 'unsupported_media', { kind: 'invalid' }, true);
@@ -151,6 +152,7 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
         throw new Refusal(408, 'body_timeout', { kind: 'invalid' }, true);
       throw new Refusal(400, 'bad_body', { kind: 'invalid' }, true);
     }
+    if (body.length === 0) return null;
     try {
       return parseFormAs(media, body);
     } catch (error) {
@@ -273,13 +275,19 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
     const lang = () => languageOf(req, fields);
     try {
       const link = admit(req);
-      fields = await readForm(req);
-      if (fields.get('List-Unsubscribe') === 'One-Click') {
-        page = fields.get('via') === 'page';
+      const form = await readForm(req);
+      fields = form ?? undefined;
+      // RFC 8058 has the provider post `List-Unsubscribe=One-Click`, yet some mail clients post
+      // nothing at all. Nothing posted still means the person pressed Unsubscribe in their mail
+      // client (GETs, what scanners send, never change anything), so it is honoured as the
+      // same one-click request; a body that says something else stays refused.
+      if (form === null) await unsubscribe(link, false, lang, res);
+      else if (form.get('List-Unsubscribe') === 'One-Click') {
+        page = form.get('via') === 'page';
         await unsubscribe(link, page, lang, res);
-      } else if (fields.has('resubscribe')) {
+      } else if (form.has('resubscribe')) {
         page = true;
-        await resubscribe(link, fields.get('resubscribe')!, lang(), res);
+        await resubscribe(link, form.get('resubscribe')!, lang(), res);
       } else throw new Refusal(400, 'bad_body', { kind: 'invalid' });
     } catch (error) {
       refuse(res, refusalOf(error, logger), page, lang);
