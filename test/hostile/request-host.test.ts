@@ -12,7 +12,7 @@ const engine = testEngines()[0]!;
  * soap:address (PUBLIC_URL unset) then named the host the attacker put first, in a document a
  * shared cache keeps for everyone who asks the real host.
  */
-describe('a request naming two Hosts', function () {
+describe('the host a request names (two Host lines, an absolute-form target)', function () {
   this.timeout(30000);
   let service: TestService;
   before(async () => {
@@ -49,6 +49,20 @@ describe('a request naming two Hosts', function () {
     for (const [port, path] of asked) {
       const answer = await exchangeUntilClosed(port, twoHosts(path, 'a.example', 'b.example'));
       expect(answer, path).to.match(/^HTTP\/1\.1 400 /);
+    }
+  });
+
+  it('names in the WSDL the host of an absolute-form target, not the Host sent along', async () => {
+    // RFC 9112 §3.2.2: the target's authority is the host; a proxy that routes (and caches) by
+    // it may pass on the Host line the client wrote.
+    for (const scheme of ['http', 'https']) {
+      const answer = await exchangeUntilClosed(
+        service.running.port,
+        `GET ${scheme}://du.example/soap/mktows/2_9?WSDL HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n`,
+      );
+      expect(answer).to.match(/^HTTP\/1\.1 200 /);
+      expect(answer).to.contain('location="http://du.example/soap/mktows/2_9"');
+      expect(answer).to.not.contain('attacker.example');
     }
   });
 
