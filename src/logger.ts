@@ -46,6 +46,26 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 }
 
 /**
+ * Characters a JSON log line carries as they are but that a reader of the log may not see as
+ * text: DEL and the C1 controls (U+009B is a terminal's CSI, U+0085 a line end to some), the
+ * line and paragraph separators (a new line to some log tools), and the bidirectional controls
+ * (U+202E shows the rest of the line reversed). pino escapes the C0 controls (CR, LF, ESC) itself.
+ */
+const UNSEEN_IN_LOGS = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A value a client sent (a user id a refused header gave), as a log line may carry it: each
+ * character of UNSEEN_IN_LOGS written as its escape, `\u009b`, so that it reaches no terminal
+ * or log viewer as a control. Anything else is kept as sent.
+ */
+export function loggedText(value: string): string {
+  return value.replace(
+    UNSEEN_IN_LOGS,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/**
  * An error as pino writes it, less a database error's `detail`: PostgreSQL puts the values of
  * the row there ("Key (email_key)=(ann@example.com) already exists", "Failing row contains
  * (…)"), and email addresses are never logged. Its code, message and stack stay, less the value

@@ -124,22 +124,39 @@ export function answerProtocolErrors(server: Server): void {
 }
 
 const NO_HOST_TEXT = 'An HTTP/1.1 request names its Host.\n';
+const TWO_HOSTS_TEXT = 'A request names one Host.\n';
+
+/** How many Host lines the request's head has (node keeps the first alone in `headers`). */
+function hostLines(rawHeaders: string[]): number {
+  let lines = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length === 4 && name.toLowerCase() === 'host') lines++;
+  }
+  return lines;
+}
 
 /**
- * `listener`, for HTTP/1.1 requests that carry a Host header (RFC 9112 §3.2: one without is
- * answered 400). node's own check (the server's requireHostHeader, to be turned off where this
- * is used) answered with an empty chunked body and none of the security headers.
+ * `listener`, for requests that name one Host (RFC 9112 §3.2: an HTTP/1.1 request without one,
+ * or any request with two or more Host lines, is answered 400). node's own check (the server's
+ * requireHostHeader, to be turned off where this is used) answered with an empty chunked body
+ * and none of the security headers; two Host lines it did not check at all: it kept the first,
+ * while a proxy in front may route, and cache, by the last (the WSDL's `soap:address` echoes
+ * the Host when PUBLIC_URL is unset).
  */
 export function requireHost(listener: RequestListener): RequestListener {
   return (req, res) => {
-    if (req.headers.host !== undefined || req.httpVersionMinor !== 1 || req.httpVersionMajor !== 1)
-      return listener(req, res);
+    const missing =
+      req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor === 1;
+    const twice = !missing && req.headers.host !== undefined && hostLines(req.rawHeaders) > 1;
+    if (!missing && !twice) return listener(req, res);
+    const text = missing ? NO_HOST_TEXT : TWO_HOSTS_TEXT;
     res.writeHead(400, {
       ...SAFE_ANSWER_HEADERS,
       'Content-Type': 'text/plain; charset=utf-8',
-      'Content-Length': Buffer.byteLength(NO_HOST_TEXT),
+      'Content-Length': Buffer.byteLength(text),
       Connection: 'close',
     });
-    res.end(NO_HOST_TEXT);
+    res.end(text);
   };
 }

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Request } from 'express';
+import { loggedText } from '../logger.js';
 import type { RefusalReason } from './auth.js';
 
 // Who and what one SOAP call is, as its log line and limits name it.
@@ -22,11 +23,14 @@ export function loggableUserId(
   given: string | undefined,
   reason: RefusalReason,
 ): string | undefined {
-  // Refused for any other reason, the id is one that exists.
-  if (given === undefined || (reason !== 'unknown user' && reason !== 'incomplete header'))
-    return given;
+  if (given === undefined) return undefined;
+  // Refused for any other reason, the id is one that exists (once trimmed: what surrounds it
+  // is the client's all the same, a line separator say).
+  if (reason !== 'unknown user' && reason !== 'incomplete header') return loggedText(given);
   const id = given.trim();
-  return KEY_SHAPED.test(id) ? `(withheld: ${id.length} characters shaped like a key)` : given;
+  return KEY_SHAPED.test(id)
+    ? `(withheld: ${id.length} characters shaped like a key)`
+    : loggedText(given);
 }
 
 /** The client's address as Express sees it (through the proxies TRUST_PROXY trusts). */

@@ -126,7 +126,7 @@ export async function createSoapListener<S extends object>(
 
   const wsdlDocument = new WsdlDocument(wsdlXml);
   const serveWsdl = (req: Request, res: Response) => {
-    const host = req.get('host') ?? '';
+    const host = requestHost(req);
     const safeHost = SAFE_HOST.test(host) ? host : `localhost:${req.socket.localPort ?? 80}`;
     const location = options.publicUrl
       ? `${options.publicUrl}${req.path}`
@@ -221,6 +221,19 @@ export async function createSoapListener<S extends object>(
       return { answer, settled };
     },
   };
+}
+
+// The authority of an absolute-form request target (`GET http://host/path HTTP/1.1`).
+const ABSOLUTE_TARGET = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/;
+
+/**
+ * The host a request is for: the authority of an absolute-form target, which RFC 9112 §3.2.2
+ * has a server use instead of the Host header (a proxy that routes by the target sends a Host
+ * the client chose along), else the Host header.
+ */
+function requestHost(req: Request): string {
+  const absolute = ABSOLUTE_TARGET.exec(req.originalUrl);
+  return absolute ? absolute[1]! : (req.get('host') ?? '');
 }
 
 /**
