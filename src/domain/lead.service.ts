@@ -4,6 +4,7 @@ import type { DurableStatusService } from './durable-status.service.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import { LeadBatchSync, type CheckedWriteListener } from './lead-batch.js';
 import { findByKey, findByKeys, findPageByKeys } from './lead-find.js';
+import { flagInput, setFlagLocked, type FlagOutcome } from './lead-flag.js';
 import { parseLeadInput, type PreparedChange } from './lead-input.js';
 import { planChange, planIsEmpty } from './lead-rules.js';
 import { answerOnly, LeadWrites, type SyncContext } from './lead-writes.js';
@@ -52,7 +53,7 @@ export class LeadService {
 
   constructor(
     private readonly transactions: Transactions,
-    durable: DurableStatusService,
+    private readonly durable: DurableStatusService,
     options: LeadServiceOptions,
   ) {
     this.catalogue = options.catalogue;
@@ -132,21 +133,33 @@ export class LeadService {
     );
   }
 
-  /**
-   * Sets one person's flag by a named path (operator, flow step…), with every durable rule;
-   * `deadline`: the request's (CallDeadline), past which it is not written unless committing.
-   */
+  /** Sets one person's flag by a named path (operator, flow step…), with every durable rule. */
   async setUnsubscribed(
     leadId: number,
     unsubscribed: boolean,
     path: ChangePath,
     reason?: string,
-    deadline?: CallDeadline,
   ): Promise<LeadView> {
-    const attributes = [{ name: 'Unsubscribed', value: String(unsubscribed) }];
-    if (reason !== undefined) attributes.push({ name: 'UnsubscribedReason', value: reason });
-    return (await this.sync({ id: leadId, attributes }, deadline ? { path, deadline } : { path }))
-      .lead;
+    return (await this.sync(flagInput(leadId, unsubscribed, reason), { path })).lead;
+  }
+
+  /**
+   * setUnsubscribed deciding under the person's lock, and telling what it did (lead-flag.ts);
+   * `deadline`: the request's (CallDeadline), past which it is not written unless committing.
+   */
+  async setUnsubscribedReporting(
+    leadId: number,
+    unsubscribed: boolean,
+    path: ChangePath,
+    reason?: string,
+    deadline?: CallDeadline,
+  ): Promise<{ lead: LeadView; outcome: FlagOutcome }> {
+    const change = this.prepare(flagInput(leadId, unsubscribed, reason));
+    const done = await this.transactions.write(
+      (repos) => setFlagLocked(repos, this.writes, this.durable, change, path),
+      deadline && { deadline },
+    );
+    return { lead: this.view(done.lead), outcome: done.outcome };
   }
 
   /** Whether `input` would change `lead` as it stands (rule 7's test, before any write). */

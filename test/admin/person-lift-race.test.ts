@@ -36,9 +36,9 @@ for (const engine of testEngines()) {
         },
         { path: web },
       );
-      const write = services.leads.setUnsubscribed.bind(services.leads);
+      const write = services.leads.setUnsubscribedReporting.bind(services.leads);
       // The complaint arrives after the page's check, before its write.
-      sinon.stub(services.leads, 'setUnsubscribed').callsFake(async (...args) => {
+      sinon.stub(services.leads, 'setUnsubscribedReporting').callsFake(async (...args) => {
         await services.durableStatus.setAddressStatus({
           address: email,
           unsubscribed: true,

@@ -1,4 +1,5 @@
 import { ChangePaths } from '../../domain/change-paths.js';
+import type { FlagOutcome } from '../../domain/lead-flag.js';
 import { parseLeadId } from '../../domain/lead.service.js';
 import type { LeadView } from '../../domain/lead.types.js';
 import type { Services } from '../../domain/services.js';
@@ -151,13 +152,15 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
         }),
       );
     if (!confirmed) return confirmPage(200, lifting, lifted);
-    let after: LeadView;
+    let done: { lead: LeadView; outcome: FlagOutcome };
     try {
-      // The check above saw the address before this write's transaction: only a lift the
-      // operator confirmed may lift a protected reason, which the write checks under the
-      // address's lock (a complaint recorded in between is refused there, not lifted).
+      // The checks above saw the person before this write's transaction: whether anything is
+      // left to change is decided again under the person's lock, where a box another path set
+      // meanwhile is found set (and its reason kept). Only a lift the operator confirmed may
+      // lift a protected reason, which the write checks under the address's lock (a complaint
+      // recorded in between is refused there, not lifted).
       // Answered within REQUEST_TIMEOUT_MS: past it, a write not yet committing is not made.
-      after = await services.leads.setUnsubscribed(
+      done = await services.leads.setUnsubscribedReporting(
         id,
         unsubscribed,
         ChangePaths.personDetail(session.operator, liftConfirmed),
@@ -179,12 +182,11 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
             ?.value;
       return confirmPage(409, true, now ?? null);
     }
+    // What this write did, not what the page saw before it.
     const outcome: SavedOutcome =
-      lead.unsubscribed === after.unsubscribed
-        ? acknowledges
-          ? 'recorded'
-          : 'unchanged'
-        : after.unsubscribed
+      done.outcome !== 'changed'
+        ? done.outcome
+        : done.lead.unsubscribed
           ? 'unsubscribed'
           : 'resubscribed';
     logger.info(

@@ -1,0 +1,57 @@
+import type { ChangePath } from './change-paths.js';
+import type { DurableStatusService } from './durable-status.service.js';
+import type { PreparedChange } from './lead-input.js';
+import { text } from './lead-rules.js';
+import type { LeadWrites } from './lead-writes.js';
+import { leadNotFound } from './lead-writes.js';
+import type { LeadInput } from './lead.types.js';
+import { RetryTransaction, type WriteScope } from './ports.js';
+import type { LeadRecord } from './records.js';
+
+/**
+ * What setting one person's Unsubscribed box did (LeadService.setUnsubscribedReporting),
+ * decided under the person's locks: 'changed', the flag took the value asked for; 'recorded',
+ * it held it already and the opt-out stated was recorded all the same (mustRecordForPerson);
+ * 'unchanged', it held it already and nothing was written.
+ */
+export type FlagOutcome = 'changed' | 'recorded' | 'unchanged';
+
+/** The change that sets a person's flag (and, when given, the reason of that change). */
+export function flagInput(leadId: number, unsubscribed: boolean, reason?: string): LeadInput {
+  const attributes = [{ name: 'Unsubscribed', value: String(unsubscribed) }];
+  if (reason !== undefined) attributes.push({ name: 'UnsubscribedReason', value: reason });
+  return { id: leadId, attributes };
+}
+
+/**
+ * flagInput's `change` of the person it names, inside the caller's write transaction: the
+ * person found, its address locked, then its row, and only then decided. A flag that holds
+ * already is not written again (the reason whoever set it gave stays), unless the opt-out the
+ * change states must be recorded: then the change is applied as any update would apply it.
+ */
+export async function setFlagLocked(
+  repos: WriteScope,
+  writes: LeadWrites,
+  durable: DurableStatusService,
+  change: PreparedChange,
+  path: ChangePath,
+): Promise<{ lead: LeadRecord; outcome: FlagOutcome }> {
+  const leadId = change.id!;
+  const found = await repos.leads.findById(leadId);
+  if (!found) throw leadNotFound(leadId);
+  await repos.lockEmailKeys([found.emailKey]);
+  const lead = await repos.leads.lockRow(found);
+  if (!lead) throw leadNotFound(leadId);
+  // Moved to another address since it was found: locked out of order, so found again.
+  if (lead.emailKey !== found.emailKey) throw new RetryTransaction();
+  if (lead.unsubscribed !== change.unsubscribed)
+    return { lead: await writes.update(repos, lead, change, path, true), outcome: 'changed' };
+  if (!change.unsubscribed) return { lead, outcome: 'unchanged' };
+  const stated = change.fields.find((f) => f.field.name === 'UnsubscribedReason');
+  const current = lead.emailKey === null ? null : await repos.emailStatus.get(lead.emailKey);
+  const person = { email: lead.emailKey, reason: text(lead.columns.unsubscribed_reason) };
+  const statement = { optOut: true, reason: stated ? text(stated.value) : null, path };
+  if (!durable.mustRecordForPerson(person, current, statement))
+    return { lead, outcome: 'unchanged' };
+  return { lead: await writes.update(repos, lead, change, path, true), outcome: 'recorded' };
+}
