@@ -117,6 +117,7 @@ for (const engine of testEngines()) {
         { path: web },
       );
       const before = (await services.durableStatus.explain(email)).history.length;
+      const write = sinon.spy(services.leads, 'setUnsubscribed');
       const reply = await client.post(`/admin/people/${leadId}/unsubscribed`, {
         _csrf: client.csrf,
         unsubscribed: 'true',
@@ -125,6 +126,7 @@ for (const engine of testEngines()) {
       });
       expect(reply.status, reply.body).to.equal(303);
       expect(reply.location).to.include('saved=unchanged');
+      expect(write.called, 'the page went to its write').to.equal(false);
       const report = await services.durableStatus.explain(email);
       expect(report.history.length).to.equal(before);
       expect(report.status).to.include({ unsubscribed: true, reason: 'complaint' });
@@ -132,6 +134,46 @@ for (const engine of testEngines()) {
       expect(person!.attributes.find((a) => a.name === 'UnsubscribedReason')?.value).to.equal(
         'complaint',
       );
+    });
+
+    it('leaves the decision to its write when the person keeps changing while read', async () => {
+      const email = 'opt-busy@example.com';
+      const { leadId } = await services.leads.sync(
+        { email, attributes: [{ name: 'Unsubscribed', value: 'true' }] },
+        { path: web },
+      );
+      // Every status read of the address, until the page writes, comes with a change of the
+      // person (its first name).
+      const get = EmailStatusRepository.prototype.get;
+      let busy = true;
+      let changes = 0;
+      sinon.stub(EmailStatusRepository.prototype, 'get').callsFake(async function (
+        this: EmailStatusRepository,
+        k: string,
+      ) {
+        if (k === email && busy) {
+          changes++;
+          const name = { name: 'FirstName', value: `Pat ${changes}` };
+          await services.leads.sync({ id: leadId, attributes: [name] }, { path: web });
+        }
+        return get.call(this, k);
+      });
+      const setUnsubscribed = services.leads.setUnsubscribed.bind(services.leads);
+      const write = sinon.stub(services.leads, 'setUnsubscribed').callsFake((...args) => {
+        busy = false;
+        return setUnsubscribed(...args);
+      });
+      const reply = await client.post(`/admin/people/${leadId}/unsubscribed`, {
+        _csrf: client.csrf,
+        unsubscribed: 'true',
+        reason: '',
+        confirm: 'yes',
+      });
+      expect(reply.status, reply.body).to.equal(303);
+      expect(write.calledOnce, 'the page went to its write').to.equal(true);
+      expect(changes, 'changes while the page read').to.be.above(1);
+      sinon.restore();
+      expect((await services.durableStatus.explain(email)).status?.unsubscribed).to.equal(true);
     });
   });
 }
