@@ -11,6 +11,7 @@ import type {
 } from './records.js';
 import type { Transactions } from './ports.js';
 import { emailKey } from './email-key.js';
+import { AppError, ErrorCode } from '../errors.js';
 
 /** One page of an address: its status, a page of its history and a page of its people. */
 export interface AddressPage {
@@ -42,6 +43,48 @@ export function findViolations(
   limit: number,
 ): Promise<InvariantViolation[]> {
   return transactions.read((repos) => repos.leads.invariantViolations(limit));
+}
+
+/** A person and its address's master status, as they stood together (personWithStatus). */
+export interface PersonWithStatus {
+  lead: LeadRecord;
+  /** The status of the person's address (null: none, or the person has no address). */
+  status: EmailStatusRecord | null;
+  /** false: the person kept changing while read; the two may disagree. */
+  settled: boolean;
+}
+
+/** Reads of personWithStatus before it gives up on a person that keeps changing. */
+const SETTLE_TRIES = 5;
+
+/**
+ * A person and its address's status as they stood together at one moment, for a decision made
+ * before a write (the person page's "changes nothing"): the person, its address's status, then
+ * the person again. Every change of a status's flag changes its holders in the same
+ * transaction (a new change_seq), so a person read twice unchanged around the status read held
+ * the flag that status gives it when it was read. Two plain reads alone may disagree (the
+ * person unsubscribed, the address re-subscribed since): an opt-out decided on them was
+ * answered "unchanged" and never written. LEAD_NOT_FOUND when there is no such person.
+ */
+export async function personWithStatus(
+  transactions: Transactions,
+  leadId: number,
+): Promise<PersonWithStatus> {
+  return transactions.read(async (repos) => {
+    const find = async () => {
+      const found = await repos.leads.findById(leadId);
+      if (!found) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
+      return found;
+    };
+    let lead = await find();
+    for (let tries = 1; ; tries++) {
+      const status = lead.emailKey === null ? null : await repos.emailStatus.get(lead.emailKey);
+      const again = await find();
+      if (again.changeSeq === lead.changeSeq) return { lead, status, settled: true };
+      if (tries === SETTLE_TRIES) return { lead: again, status, settled: false };
+      lead = again;
+    }
+  });
 }
 
 /** An address's status, its whole history and everyone holding it. */

@@ -22,8 +22,10 @@ import {
   addressReport,
   findViolations,
   peopleSharing,
+  personWithStatus,
   type AddressPage,
   type AddressReport,
+  type PersonWithStatus,
 } from './address-views.js';
 
 export type AddressChangeOutcome = { emailKey: string } & (
@@ -270,6 +272,11 @@ export class DurableStatusService {
   /** The invariant: every person with an address agrees with its master status. */
   async findViolations(limit = 1000): Promise<InvariantViolation[]> {
     return findViolations(this.transactions, limit);
+  }
+
+  /** A person and its address's status as they stood together (address-views.ts). */
+  async personWithStatus(leadId: number): Promise<PersonWithStatus> {
+    return personWithStatus(this.transactions, leadId);
   }
 
   async explain(address: string): Promise<AddressReport> {

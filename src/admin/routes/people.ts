@@ -104,8 +104,11 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
     const unsubscribed = field(req.body, 'unsubscribed') === 'true';
     const reason = field(req.body, 'reason').trim();
     const session = sessionOf(res);
-    const lead = await findPerson(services, id);
-    const master = lead.email ? (await services.durableStatus.explain(lead.email)).status : null;
+    // Read together (durableStatus.personWithStatus): two plain reads could disagree, and an
+    // opt-out was answered unchanged on a person a re-subscribe had just reached, never written.
+    const seen = await services.durableStatus.personWithStatus(id);
+    const lead = services.leads.view(seen.lead);
+    const master = seen.status;
     // A box ticked already changes nobody, but the opt-out it states (a complaint, say) may
     // still have to be recorded in the master status, as on every other path (without an
     // address, in the person's own reason: no status holds its opt-out).
@@ -117,7 +120,7 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
         reason: reason === '' ? null : reason,
         path: ChangePaths.personDetail(session.operator),
       });
-    if (lead.unsubscribed === unsubscribed && !acknowledges) {
+    if (seen.settled && lead.unsubscribed === unsubscribed && !acknowledges) {
       redirectSaved(req, res, `${personUrl(id)}?saved=unchanged`);
       return;
     }
