@@ -28,10 +28,10 @@ for (const engine of testEngines()) {
 
     /** `other` runs once, after the page has read the person and its address's status. */
     function between(other: () => Promise<unknown>): void {
-      const explain = services.durableStatus.explain.bind(services.durableStatus);
+      const read = services.durableStatus.personWithStatus.bind(services.durableStatus);
       let ran = false;
-      sinon.stub(services.durableStatus, 'explain').callsFake(async (...args) => {
-        const seen = await explain(...args);
+      sinon.stub(services.durableStatus, 'personWithStatus').callsFake(async (...args) => {
+        const seen = await read(...args);
         if (!ran) {
           ran = true;
           await other();

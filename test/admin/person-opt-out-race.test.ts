@@ -117,7 +117,7 @@ for (const engine of testEngines()) {
         { path: web },
       );
       const before = (await services.durableStatus.explain(email)).history.length;
-      const write = sinon.spy(services.leads, 'setUnsubscribed');
+      const write = sinon.spy(services.leads, 'setUnsubscribedReporting');
       const reply = await client.post(`/admin/people/${leadId}/unsubscribed`, {
         _csrf: client.csrf,
         unsubscribed: 'true',
@@ -158,8 +158,8 @@ for (const engine of testEngines()) {
         }
         return get.call(this, k);
       });
-      const setUnsubscribed = services.leads.setUnsubscribed.bind(services.leads);
-      const write = sinon.stub(services.leads, 'setUnsubscribed').callsFake((...args) => {
+      const setUnsubscribed = services.leads.setUnsubscribedReporting.bind(services.leads);
+      const write = sinon.stub(services.leads, 'setUnsubscribedReporting').callsFake((...args) => {
         busy = false;
         return setUnsubscribed(...args);
       });
