@@ -31,6 +31,7 @@ import * as m20261204000200 from './20261204000200_salesforce_opt_out_watch.js';
 import * as m20261205000100 from './20261205000100_salesforce_reported_address.js';
 import * as m20261205000200 from './20261205000200_salesforce_address_opt_outs.js';
 import * as m20261205002500 from './20261205002500_import_file_names.js';
+import * as m20261205100000 from './20261205100000_salesforce_record_organizations.js';
 
 /** Every migration in order. Listed explicitly so the same code runs from source and from dist. */
 export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
@@ -66,4 +67,5 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261205000100_salesforce_reported_address', m20261205000100],
   ['20261205000200_salesforce_address_opt_outs', m20261205000200],
   ['20261205002500_import_file_names', m20261205002500],
+  ['20261205100000_salesforce_record_organizations', m20261205100000],
 ];

@@ -275,6 +275,11 @@ export interface SalesforceNotificationRecord {
 
 /** What this service knows of one Salesforce record from the notifications it applied. */
 export interface SalesforceRecordState {
+  /**
+   * The organisation (18-character id) whose notifications this state comes from; null: kept
+   * from before organisations were kept, taken over by the first organisation to report it.
+   */
+  organizationId: string | null;
   recordId: string;
   objectType: string;
   /** Change order (epoch ms) of the newest notification applied; null when none carried one. */

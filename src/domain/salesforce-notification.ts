@@ -1,5 +1,5 @@
 import { AppError, ErrorCode } from '../errors.js';
-import { validateEmail } from './email-key.js';
+import { emailKey, MAX_EMAIL_LENGTH, validateEmail } from './email-key.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 
 export const SALESFORCE_OBJECT_TYPES = ['Lead', 'Contact', 'Account'] as const;
@@ -118,4 +118,14 @@ export function optOutDespite(
   if (bad.has('Email') || bad.has('Unsubscribed') || bad.has(CHANGE_ORDER)) return null;
   const fields = Object.fromEntries(Object.entries(record.fields).filter(([f]) => !bad.has(f)));
   return { ...record, fields };
+}
+
+/**
+ * The key of the Email a record is reported with: the address other records' unticks look it
+ * up by (newerOptOutInSalesforce), whoever holds the record here. None when empty.
+ */
+export function reportedKey(email: string | null | undefined): string | null {
+  if (email === null || email === undefined || email.trim() === '') return null;
+  const key = emailKey(email);
+  return key.length <= MAX_EMAIL_LENGTH ? key : null;
 }

@@ -8,13 +8,14 @@ import { AppError, ErrorCode } from '../errors.js';
 import { ChangePaths } from './change-paths.js';
 import { masterStatusSource } from './master-change.js';
 import { optOutsRecordedFrom } from './acknowledged-opt-outs.js';
-import { emailKey, MAX_EMAIL_LENGTH } from './email-key.js';
+import { emailKey } from './email-key.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import {
   MAX_MODSTAMP_AHEAD_MS,
   optOutDespite,
   problemsOf,
   refusal,
+  reportedKey,
   type SalesforceNotification,
   type SalesforceRecordSnapshot,
 } from './salesforce-notification.js';
@@ -151,9 +152,12 @@ export class SalesforceSyncService {
   ): Promise<NotificationResult> {
     const store = repos.salesforceNotifications;
     const now = this.now();
+    // A record is the pair (organisation, id): a sandbox keeps its production's record ids, and
+    // one org's change order and reports must not decide the other's notifications.
+    const org = salesforceRecordId(organizationId);
     // The record lock comes first: a concurrent delivery of the same notification waits here,
     // then finds it recorded.
-    const state = await store.lockRecord(record.recordId, record.objectType, now);
+    const state = await store.lockRecord(org, record.recordId, record.objectType, now);
     const done = await store.findNotification(notificationId);
     const result = (outcome: NotificationOutcome, leadId: number | null) => ({
       notificationId,
@@ -206,7 +210,8 @@ export class SalesforceSyncService {
       // Moved to another address before the lock: start over, never lock out of order.
       if (!current || current.emailKey !== lead.emailKey) throw new RetryTransaction();
       lead = current;
-      await this.keepNewerOptOut(repos, input, lead, record.changedAt, organizationId, now);
+      const mine = { organizationId: org, recordId: record.recordId };
+      await this.keepNewerOptOut(repos, input, lead, record.changedAt, mine, organizationId, now);
     }
     const synced = await this.leads.syncWithin(repos, input, {
       path: ChangePaths.salesforce(organizationId),
@@ -224,6 +229,7 @@ export class SalesforceSyncService {
     const reported = reportedKey(reportedFields.Email);
     await store.saveRecord(
       {
+        organizationId: org,
         recordId: record.recordId,
         objectType: record.objectType,
         changedAt,
@@ -281,6 +287,7 @@ export class SalesforceSyncService {
     input: LeadInput,
     lead: LeadRecord,
     changedAt: number,
+    mine: { organizationId: string; recordId: string },
     organizationId: string,
     now: number,
   ): Promise<void> {
@@ -296,13 +303,14 @@ export class SalesforceSyncService {
     const newerHere =
       (status.changedAt > changedAt && !isOrganizationSource(status.source, organizationId)) ||
       (since !== undefined && changedAt < since);
-    if (newerHere || (await this.newerOptOutInSalesforce(repos, key, input, changedAt, now)))
+    if (newerHere || (await this.newerOptOutInSalesforce(repos, key, mine, changedAt, now)))
       input.attributes = attributes.filter((_, i) => i !== at);
   }
 
   /**
    * Whether another Salesforce record of the address (held here by someone with it, or last
-   * reported with it: its person may have been deleted or moved here since) was last reported
+   * reported with it: its person may have been deleted or moved here since; the same id
+   * reported by another organisation, a sandbox's copy, is another record) was last reported
    * opted out at a change order after `changedAt`, or any record was reported opted out with
    * the address at such an order, though reported at another address since (moved in
    * Salesforce, its opt-out of this address was acknowledged). The untick's own record counts
@@ -315,7 +323,7 @@ export class SalesforceSyncService {
   private async newerOptOutInSalesforce(
     repos: TransactionScope,
     key: string,
-    input: LeadInput,
+    mine: { organizationId: string; recordId: string },
     changedAt: number,
     now: number,
   ): Promise<boolean> {
@@ -325,7 +333,7 @@ export class SalesforceSyncService {
     const records = await repos.salesforceNotifications.recordsOfAddress(key);
     return records.some(
       (r) =>
-        r.recordId !== salesforceRecordId(input.foreignSysPersonId ?? '') &&
+        (r.recordId !== mine.recordId || r.organizationId !== mine.organizationId) &&
         r.reportedFields.Unsubscribed === 'true' &&
         believable(r.changedAt),
     );
@@ -372,16 +380,6 @@ export class SalesforceSyncService {
     input.attributes = attributes;
     return input;
   }
-}
-
-/**
- * The key of the Email a record is reported with: the address other records' unticks look it
- * up by (newerOptOutInSalesforce), whoever holds the record here. None when empty.
- */
-function reportedKey(email: string | null | undefined): string | null {
-  if (email === null || email === undefined || email.trim() === '') return null;
-  const key = emailKey(email);
-  return key.length <= MAX_EMAIL_LENGTH ? key : null;
 }
 
 /**

@@ -46,7 +46,7 @@ const optOut = (n: number): SampleNotification => ({
 function holdingRecord(db: Database, recordId: string, run: () => Promise<void>): Promise<void> {
   return whileWriteHeld(
     db,
-    (r) => r.salesforceNotifications.lockRecord(recordId, 'Lead', Date.now()),
+    (r) => r.salesforceNotifications.lockRecord(ORG_ID, recordId, 'Lead', Date.now()),
     run,
     { rollBack: true },
   );

@@ -24,6 +24,7 @@ function toNotification(r: Row): SalesforceNotificationRecord {
 
 function toRecordState(r: Row): SalesforceRecordState {
   return {
+    organizationId: (r.organization_id as string | null) ?? null,
     recordId: r.record_id as string,
     objectType: r.object_type as string,
     changedAt: nullableNumber(r.changed_at),
@@ -62,35 +63,44 @@ export class SalesforceNotificationRepository {
   }
 
   /**
-   * The record's state, locked until the transaction ends so that two notifications of one
-   * record are decided one after the other. A record seen for the first time gets an empty
-   * row first (there is nothing to lock otherwise); a concurrent first insert waits for ours.
+   * The state of organisation `organizationId`'s record, locked until the transaction ends so
+   * that two notifications of one record are decided one after the other. A row of the record
+   * kept from before organisations were kept (organization_id null) becomes this
+   * organisation's; a record seen for the first time gets an empty row first (there is nothing
+   * to lock otherwise); a concurrent first insert waits for ours.
    */
   async lockRecord(
+    organizationId: string,
     recordId: string,
     objectType: string,
     now: number,
   ): Promise<SalesforceRecordState> {
+    const own = { organization_id: organizationId, record_id: recordId };
+    const exists = this.db('salesforce_records').where(own).select(this.db.raw('1'));
     await this.db('salesforce_records')
-      .insert({
-        record_id: recordId,
-        object_type: objectType,
-        reported_fields: '{}',
-        updated_at: now,
-      })
-      .onConflict('record_id')
+      .where('record_id', recordId)
+      .whereNull('organization_id')
+      .whereNotExists(exists)
+      .update({ organization_id: organizationId });
+    await this.db('salesforce_records')
+      .insert({ ...own, object_type: objectType, reported_fields: '{}', updated_at: now })
+      .onConflict(['organization_id', 'record_id'])
       .ignore();
-    let q = this.db('salesforce_records').where('record_id', recordId);
+    let q = this.db('salesforce_records').where(own);
     // SQLite: BEGIN IMMEDIATE already made this transaction the only writer.
     if (this.engine === 'postgres') q = q.forUpdate();
     const row = (await q.first()) as Row | undefined;
-    if (!row) throw new Error(`salesforce_records row ${recordId} vanished inside its transaction`);
+    if (!row)
+      throw new Error(
+        `salesforce_records row ${organizationId} ${recordId} vanished inside its transaction`,
+      );
     return toRecordState(row);
   }
 
+  /** Saves the state of the record `state` names: its organisation's (lockRecord). */
   async saveRecord(state: SalesforceRecordState, reportedEmailKey: string | null): Promise<void> {
     await this.db('salesforce_records')
-      .where('record_id', state.recordId)
+      .where({ organization_id: state.organizationId, record_id: state.recordId })
       .update({
         object_type: state.objectType,
         email_key: reportedEmailKey,
@@ -102,10 +112,10 @@ export class SalesforceNotificationRepository {
   }
 
   /**
-   * The records of an address: those of the people holding it here, and those last reported
-   * with it (email_key), whoever holds them here now, if anyone. A person may hold its
-   * record's id in the 15-character form (written through syncLead); the record is kept under
-   * the 18: each id is looked up in that form, by the primary key.
+   * The records of an address, of every organisation: those of the people holding it here,
+   * and those last reported with it (email_key), whoever holds them here now, if anyone. A
+   * person may hold its record's id in the 15-character form (written through syncLead); the
+   * record is kept under the 18: each id is looked up in that form, by an index.
    */
   async recordsOfAddress(emailKey: string): Promise<SalesforceRecordState[]> {
     const held = (await this.db('leads')
@@ -115,10 +125,14 @@ export class SalesforceNotificationRepository {
       .pluck('foreign_sys_person_id')) as string[];
     const ids = [...new Set(held.flatMap((id) => [id, salesforceRecordId(id)]))];
     const rows = (await this.db('salesforce_records').where('email_key', emailKey)) as Row[];
-    const reported = new Set(rows.map((r) => r.record_id as string));
-    const rest = ids.filter((id) => !reported.has(id));
-    if (rest.length > 0)
-      rows.push(...((await this.db('salesforce_records').whereIn('record_id', rest)) as Row[]));
+    const pair = (r: Row) => `${String(r.organization_id)} ${String(r.record_id)}`;
+    const reported = new Set(rows.map(pair));
+    if (ids.length > 0) {
+      const others = (await this.db('salesforce_records')
+        .whereIn('record_id', ids)
+        .andWhere((q) => q.whereNull('email_key').orWhereNot('email_key', emailKey))) as Row[];
+      rows.push(...others.filter((r) => !reported.has(pair(r))));
+    }
     return rows.map(toRecordState);
   }
 

@@ -5,15 +5,23 @@ export interface SalesforceNotificationStore {
   findNotification(notificationId: string): Promise<SalesforceNotificationRecord | null>;
   insertNotification(n: SalesforceNotificationRecord): Promise<void>;
   /**
-   * Locks a record's state until the transaction ends, so that notifications of one record
-   * are decided one after the other (a record seen for the first time starts empty).
+   * Locks the state of an organisation's record until the transaction ends, so that
+   * notifications of one record are decided one after the other (a record seen for the first
+   * time starts empty). A record is the pair (organisation, record id): a sandbox keeps its
+   * production's record ids, and the two orgs' records never share state. A state kept from
+   * before organisations were kept (organisation null) becomes the first reporter's.
    */
-  lockRecord(recordId: string, objectType: string, now: number): Promise<SalesforceRecordState>;
+  lockRecord(
+    organizationId: string,
+    recordId: string,
+    objectType: string,
+    now: number,
+  ): Promise<SalesforceRecordState>;
   /** `reportedEmailKey`: the key of the Email the record is last reported with, if any. */
   saveRecord(state: SalesforceRecordState, reportedEmailKey: string | null): Promise<void>;
   /**
    * The state of every Salesforce record held by a person whose address is `emailKey`, or last
-   * reported with it, read without locking them.
+   * reported with it, of every organisation, read without locking them.
    */
   recordsOfAddress(emailKey: string): Promise<SalesforceRecordState[]>;
   /**
