@@ -126,11 +126,7 @@ function answeredChanges(
       ...page,
       returnCount: records.length,
       remainingCount: Math.min(page.remainingCount + left, REMAINING_COUNT_CAP),
-      newStartPosition: {
-        ...page.newStartPosition,
-        offset: `ID:${last.id}`,
-        activityCreatedAt: last.createdAt,
-      },
+      newStartPosition: { ...page.newStartPosition, offset: `ID:${last.id}` },
     },
   };
 }
