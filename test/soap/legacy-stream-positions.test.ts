@@ -108,7 +108,10 @@ for (const engine of testEngines()) {
       const at = dates(await call(activityByEmailXml(email)))[0]!;
       const p = position(
         await call(
-          activityByEmailXml(email, `<startPosition><activityCreatedAt>${at}</activityCreatedAt></startPosition>`),
+          activityByEmailXml(
+            email,
+            `<startPosition><activityCreatedAt>${at}</activityCreatedAt></startPosition>`,
+          ),
         ),
       );
       expect(p.slice(0, 3)).to.deep.equal([
