@@ -220,8 +220,12 @@ function activityPage(
   };
 }
 
-/** The end of the second `at` falls in: an upper bound written in the vendor's whole seconds. */
-const endOfSecond = (at: number) => new Date(Math.floor(at / 1000) * 1000 + 999);
+/**
+ * The time of a read as an upper bound in the vendor's whole seconds: the first whole second at
+ * or after it, to that second's end. Given back in whole seconds or with a fraction of zeros
+ * (Axis writes `.000Z`, .NET seven digits), it is never before the read.
+ */
+const readBound = (at: number) => new Date(Math.ceil(at / 1000) * 1000 + 999);
 
 /** Activities one call reads past its start when none is configured. */
 export const DEFAULT_SCAN_LIMIT = 20000;
@@ -285,7 +289,7 @@ export class ActivityService {
           : await leadPage(repos.activities, leadIds, beforeId, query, limit);
       return activityPage(page, {
         ...(oldest ? { oldestCreatedAt: oldest } : {}),
-        latestCreatedAt: given !== undefined ? new Date(given) : endOfSecond(Date.now()),
+        latestCreatedAt: given !== undefined ? new Date(given) : readBound(Date.now()),
       });
     });
   }
