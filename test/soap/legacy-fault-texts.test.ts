@@ -47,6 +47,21 @@ for (const engine of testEngines()) {
       });
     }
 
+    it('a bad signature or an unknown user: 20014 - Authentication failed, as the vendor wrote it', async () => {
+      for (const opts of [
+        { signature: '0'.repeat(40) },
+        { user: { userId: 'nobody_at_all', encryptionKey: 'NotTheKeyOfAnyone' } },
+      ]) {
+        const r = await rawCall(
+          service.url,
+          `<ns1:paramsGetLead>${key('EMAIL', 'nobody@example.com')}</ns1:paramsGetLead>`,
+          opts,
+        );
+        expect(faultstring(r.body), r.body).to.equal('20014 - Authentication failed');
+        expect(message(r.body)).to.equal('Authentication failed (20014)');
+      }
+    });
+
     it('getLeadActivity and deleteLead word it the same', async () => {
       for (const body of [
         activityByEmailXml('nobody@example.com'),
