@@ -187,8 +187,9 @@ export class Authenticator {
     const found = userId.length <= 128 ? await this.users.credentialsOf(userId.trim()) : null;
     const expected = this.sign(found?.encryptionKey ?? DUMMY_KEY, timestamp, userId);
     const matches = sameSignature(expected, signature.length <= 128 ? signature.trim() : '');
-    if (found === null) throw this.refused('unknown user', userId, 'Bad user or signature');
-    if (!matches) throw this.refused('bad signature', userId, 'Bad user or signature');
+    // Both worded as the vendor worded a refused signature: the same to the caller.
+    if (found === null) throw this.refused('unknown user', userId, 'Authentication failed');
+    if (!matches) throw this.refused('bad signature', userId, 'Authentication failed');
     const at = timestampInstant(timestamp);
     if (at === undefined) {
       throw this.refused(

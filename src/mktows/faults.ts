@@ -1,5 +1,6 @@
 import { AppError, ErrorCode, isAppError } from '../errors.js';
 import { escapeXml, soapFaultXml } from '../soap-transport/fault-envelope.js';
+import type { LeadKey } from '../domain/lead.types.js';
 
 export { escapeXml, SOAP11_NS } from '../soap-transport/fault-envelope.js';
 export const MKTOWS_NS = 'http://www.marketo.com/mktows/';
@@ -83,7 +84,9 @@ const FAULTS: Record<ErrorCode, FaultSpec> = {
     httpStatus: 500,
   },
   LEAD_KEY_BAD: { vendorCode: 20102, message: 'Lead Key Bad', side: 'Client', httpStatus: 500 },
-  LEAD_NOT_FOUND: { vendorCode: 20103, message: 'Lead Not Found', side: 'Client', httpStatus: 500 },
+  // As the vendor's service wrote it (its table of codes says `Lead Not Found`): integrations
+  // print the faultstring and their tests compare it whole.
+  LEAD_NOT_FOUND: { vendorCode: 20103, message: 'Lead not found', side: 'Client', httpStatus: 500 },
   LEAD_DETAIL_REQUIRED: {
     vendorCode: 20104,
     message: 'Lead Detail Required',
@@ -196,4 +199,27 @@ export function faultEnvelope(
       '</ns1:serviceException>',
   });
   return { status: f.httpStatus, body };
+}
+
+/**
+ * 20103 worded as the vendor's service worded it, naming the key the call gave:
+ * `No lead found with EMAIL = x` (the key is at most 255 characters: toLeadKey).
+ */
+export function leadNotFound(key: LeadKey, cause?: unknown): AppError {
+  return new AppError(
+    ErrorCode.LEAD_NOT_FOUND,
+    `No lead found with ${key.keyType} = ${key.keyValue}`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/** `work`, its 20103 worded as leadNotFound words it. */
+export async function namingKey<T>(key: LeadKey, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (isAppError(error) && error.code === ErrorCode.LEAD_NOT_FOUND)
+      throw leadNotFound(key, error);
+    throw error;
+  }
 }

@@ -6,6 +6,7 @@ import type { ActivityPage } from '../domain/activity.service.js';
 import type { FieldCatalogue } from '../domain/field-catalogue.js';
 import { REMAINING_COUNT_CAP } from '../domain/paging.js';
 import { describeActivityRecord, describeLeadRecord } from './describe.mapper.js';
+import { leadNotFound, namingKey } from './faults.js';
 import type { HandlerLimits, OperationHandler } from './operation-handler.js';
 import {
   activityFilter,
@@ -126,11 +127,7 @@ function answeredChanges(
       ...page,
       returnCount: records.length,
       remainingCount: Math.min(page.remainingCount + left, REMAINING_COUNT_CAP),
-      newStartPosition: {
-        ...page.newStartPosition,
-        offset: `ID:${last.id}`,
-        activityCreatedAt: last.createdAt,
-      },
+      newStartPosition: { ...page.newStartPosition, offset: `ID:${last.id}` },
     },
   };
 }
@@ -146,12 +143,12 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
       // recently updated ones, `count` saying how many the answer holds.
       // Chosen among the caller's partitions before the cap: people elsewhere holding the
       // address must not take the places of its own.
-      const found = await leads.find(
-        toLeadKey(args.leadKey),
-        limits.getLeadMaxResults,
-        readable(ctx.permissions),
+      const key = toLeadKey(args.leadKey);
+      const found = await namingKey(
+        key,
+        leads.find(key, limits.getLeadMaxResults, readable(ctx.permissions)),
       );
-      if (found.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
+      if (found.length === 0) throw leadNotFound(key);
       // Nor may a few people of large records: those that fit within PAGE_MAX_BYTES.
       const records = recordsWithin(found, undefined, pageMaxBytes);
       return { result: { count: records.length, leadRecordList: { leadRecord: records } } };
@@ -239,12 +236,16 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
       // A confined caller reads the log of its own people the key finds, as getLead finds
       // them: people elsewhere are not there, never named (20103 when it finds none of its own).
       const partitions = readable(ctx.permissions);
-      const page = await activities.listForLead(toLeadKey(args.leadKey), {
-        filter: activityFilter(args.activityFilter),
-        start: streamStart(args.startPosition, 'latest'),
-        batchSize: int(args.batchSize, 'batchSize'),
-        ...(partitions ? { partitions } : {}),
-      });
+      const key = toLeadKey(args.leadKey);
+      const page = await namingKey(
+        key,
+        activities.listForLead(key, {
+          filter: activityFilter(args.activityFilter),
+          start: streamStart(args.startPosition, 'latest'),
+          batchSize: int(args.batchSize, 'batchSize'),
+          ...(partitions ? { partitions } : {}),
+        }),
+      );
       return {
         leadActivityList: {
           returnCount: page.returnCount,

@@ -3,7 +3,7 @@ import { ChangePaths } from '../domain/change-paths.js';
 import { requireDelete, requireWrite, type Permissions } from '../domain/permissions.js';
 import type { LeadKey } from '../domain/lead.types.js';
 import type { Services } from '../domain/services.js';
-import { syncErrorText } from './faults.js';
+import { namingKey, syncErrorText } from './faults.js';
 import type { HandlerLimits, OperationHandler } from './operation-handler.js';
 import { fromLeadView, toKeyList, toLeadInput, toLeadKey } from './lead-record.mapper.js';
 import { bool, list, member, object, once, requireObject, text } from '../soap-transport/values.js';
@@ -166,11 +166,15 @@ export function writeHandlers(services: Services, limits: HandlerLimits) {
 
     async deleteLead(args, ctx) {
       requireDelete(ctx.permissions);
-      const ids = await leads.delete(
-        toLeadKey(args.leadKey),
-        ChangePaths.webService(ctx.userId),
-        confinedTo(ctx.permissions),
-        ctx.deadline,
+      const key = toLeadKey(args.leadKey);
+      const ids = await namingKey(
+        key,
+        leads.delete(
+          key,
+          ChangePaths.webService(ctx.userId),
+          confinedTo(ctx.permissions),
+          ctx.deadline,
+        ),
       );
       return { result: { count: ids.length, leadIdList: { leadId: ids } } };
     },

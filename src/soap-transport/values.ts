@@ -218,7 +218,9 @@ export function latestDateTime(
   code: ErrorCode = ErrorCode.BAD_PARAMETER,
 ): Date | undefined {
   const d = dateTime(v, name, code);
-  if (d === undefined || /\.\d/.test(text(v, name) ?? '')) return d;
+  // A fraction of zeros is whole seconds too: Axis writes a Calendar back with `.000`, .NET a
+  // DateTime with seven digits, the vendor's whole-second date read back from its answer.
+  if (d === undefined || /\.\d*[1-9]/.test(text(v, name) ?? '')) return d;
   return new Date(d.getTime() + 999);
 }
 

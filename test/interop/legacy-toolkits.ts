@@ -93,7 +93,7 @@ export function expectLegacyRun(run: LegacyRun): void {
 
   // a fault the toolkit can read
   expect(run.fault, 'getLead of nobody faults').to.not.equal(null);
-  expect(run.fault!.faultstring).to.equal('20103 - Lead Not Found');
+  expect(run.fault!.faultstring).to.equal('20103 - Lead not found');
   expect(run.fault!.faultcode).to.match(/(^|[:}])Client$/);
   expect(String(run.fault!.code)).to.equal('20103');
 }

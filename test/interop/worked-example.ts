@@ -132,7 +132,7 @@ export function expectWorkedExample(run: WorkedExampleRun): void {
   }
 
   // a fault is a fault the client can read
-  expect(fault.faultstring, 'fault').to.equal('20103 - Lead Not Found');
+  expect(fault.faultstring, 'fault').to.equal('20103 - Lead not found');
   expect(fault.faultcode, 'fault').to.match(/(^|[:}])Client$/);
   expect(fault.code, 'fault detail code').to.equal('20103');
 }

@@ -76,7 +76,7 @@ for (const engine of testEngines()) {
       expect(out.mergeLeads).to.deep.equal({ status: 'MERGED', winner: b, losers: [c] });
       expect(out.unserved).to.include({ code: '20019' });
       expect(out.notFound).to.include({ code: '20103' });
-      expect((out.notFound as { message: string }).message).to.match(/^20103 - Lead Not Found/);
+      expect((out.notFound as { message: string }).message).to.match(/^20103 - Lead not found/);
       expect(out.mergeLeadsAgain, 'the loser gone').to.deep.equal({
         status: 'FAILED',
         winner: null,

@@ -76,7 +76,7 @@ for (const engine of testEngines()) {
         'Content-Type': 'text/xml; charset=utf-16',
       });
       expect(faultCode(res.body), res.body).to.equal(20014);
-      expect(res.body).to.contain('Bad user or signature');
+      expect(res.body).to.contain('Authentication failed (20014)');
       // A signed one is served as before.
       const good = Buffer.concat([
         Buffer.from([0xff, 0xfe]),

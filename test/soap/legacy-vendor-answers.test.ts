@@ -3,7 +3,7 @@
  *
  * - Every key type of the WSDL's LeadKeyRef is a valid key. Those whose values this service never
  *   holds (COOKIE, LEADOWNEREMAIL, SFDCACCOUNTID, SFDCLEADOWNERID, SFDCOPPTYID) match no lead:
- *   20103 Lead Not Found, as the vendor answered a Munchkin cookie it had not seen. Web-form
+ *   20103 Lead not found, as the vendor answered a Munchkin cookie it had not seen. Web-form
  *   integrations look a visitor up by COOKIE and create the lead on 20103; 20102 (Lead Key Bad)
  *   stays for names outside the enum.
  * - A leadSelector without xsi:type is the one kind whose members it holds: the vendor's own Ruby
@@ -68,7 +68,7 @@ for (const engine of testEngines()) {
 
     describe('key types of the enum this service holds no values for', () => {
       for (const type of NEVER_HELD) {
-        it(`${type}: getLead, getLeadActivity and deleteLead answer 20103 Lead Not Found`, async () => {
+        it(`${type}: getLead, getLeadActivity and deleteLead answer 20103 Lead not found`, async () => {
           expectFault(
             await call(`<ns1:paramsGetLead>${KEY(type, COOKIE)}</ns1:paramsGetLead>`),
             20103,

@@ -155,7 +155,8 @@ for (const engine of testEngines()) {
         const res = await as(EUROPE, ACTIVITY(type, value));
         expect(faultCode(res.body), `${type} ${value}: ${res.body}`).to.equal(20103);
         expect(res.body).to.not.contain('Default');
-        expect(res.body).to.equal(nobody.body);
+        // The fault of a key that finds no one, naming this key (as the vendor's 20103 did).
+        expect(res.body).to.equal(nobody.body.replace('IDNUM = 2147483647', `${type} = ${value}`));
       }
       // An address held in both: the log of its own person, none of the other's.
       const shared = await as(EUROPE, ACTIVITY('EMAIL', 'both@example.com'));

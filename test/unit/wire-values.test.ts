@@ -115,11 +115,16 @@ describe('wire values as the vendor sent them', () => {
     const whole = latestDateTime('2026-12-04T00:18:28-08:00', 'latestCreatedAt')!;
     expect(whole.toISOString()).to.equal('2026-12-04T08:18:28.999Z');
     expect(formatLatestBound(whole)).to.equal('2026-12-04T08:18:28+00:00');
-    // With a fraction (.000 too), to the millisecond both ways.
-    for (const given of ['2026-12-04T08:18:28.000Z', '2026-12-04T08:18:28.5Z']) {
+    // With a fraction, to the millisecond both ways.
+    const half = latestDateTime('2026-12-04T08:18:28.5Z', 'latestCreatedAt')!;
+    expect(half.getTime()).to.equal(Date.parse('2026-12-04T08:18:28.5Z'));
+    expect(Date.parse(formatLatestBound(half))).to.equal(half.getTime());
+    // A fraction of zeros is that whole second: the form in which Axis (`.000`) and .NET (seven
+    // digits) write back a date answered in whole seconds.
+    for (const given of ['2026-12-04T08:18:28.000Z', '2026-12-04T08:18:28.0000000+00:00']) {
       const d = latestDateTime(given, 'latestCreatedAt')!;
-      expect(d.getTime()).to.equal(Date.parse(given));
-      expect(Date.parse(formatLatestBound(d))).to.equal(d.getTime());
+      expect(d.toISOString()).to.equal('2026-12-04T08:18:28.999Z');
+      expect(formatLatestBound(d)).to.equal('2026-12-04T08:18:28+00:00');
     }
     expect(formatOldestBound(new Date('2026-12-04T08:18:28Z'))).to.equal(
       '2026-12-04T08:18:28+00:00',
