@@ -198,15 +198,15 @@ function activityView(a: ActivityRecord): ActivityView {
 }
 
 /**
- * The answer for a page read from `start`. The window goes back with the position, as the
- * vendor's answers carried it: a client passes the whole newStartPosition back, and without
- * latestCreatedAt its next page would read past the window's end. activityCreatedAt goes back
- * only as it was given (getLeadChanges' start): the vendor's answers left it nil.
+ * The answer for a page read from `start`. The window goes back with the position (as the
+ * vendor's answers carried it): a client passes the whole newStartPosition back, and without
+ * latestCreatedAt its next page would read past the window's end.
  */
 function activityPage(
   { rows, remaining, position }: PageRows,
   start: StreamStart | undefined,
 ): ActivityPage {
+  const last = rows[rows.length - 1];
   return {
     returnCount: rows.length,
     remainingCount: remaining,
@@ -214,18 +214,11 @@ function activityPage(
       offset: `ID:${position}`,
       ...(start?.oldestCreatedAt ? { oldestCreatedAt: start.oldestCreatedAt } : {}),
       ...(start?.latestCreatedAt ? { latestCreatedAt: start.latestCreatedAt } : {}),
-      ...(start?.activityCreatedAt ? { activityCreatedAt: start.activityCreatedAt } : {}),
+      ...(last ? { activityCreatedAt: new Date(last.createdAt) } : {}),
     },
     activities: rows.map(activityView),
   };
 }
-
-/**
- * The time of a read as an upper bound in the vendor's whole seconds: the first whole second at
- * or after it, to that second's end. Given back in whole seconds or with a fraction of zeros
- * (Axis writes `.000Z`, .NET seven digits), it is never before the read.
- */
-const readBound = (at: number) => new Date(Math.ceil(at / 1000) * 1000 + 999);
 
 /** Activities one call reads past its start when none is configured. */
 export const DEFAULT_SCAN_LIMIT = 20000;
@@ -273,12 +266,11 @@ export class ActivityService {
     if (byDate && (query.latestCreatedAt === undefined || byDate.getTime() < query.latestCreatedAt))
       query.latestCreatedAt = byDate.getTime();
     // The pages after the first keep to the date: newStartPosition carries it as the bound it
-    // is (latestCreatedAt) beside the offset, which wins for the position alone. Without one,
-    // the vendor's answers named the time of the read: passed back, it leaves out nothing below
-    // the offset (an activity is stamped before its id is drawn, so one created after the read
-    // has an id above every id read).
-    const given = query.latestCreatedAt;
-    const oldest = options.start?.oldestCreatedAt;
+    // is (latestCreatedAt) beside the offset, which wins for the position alone.
+    const bound: StreamStart | undefined =
+      byDate && query.latestCreatedAt !== undefined
+        ? { ...options.start, latestCreatedAt: new Date(query.latestCreatedAt) }
+        : options.start;
     const beforeId = options.start?.offset ? parseOffset(options.start.offset) : null;
     const leadIds = await this.leads.findLeadIds(key, options.partitions);
     return this.transactions.readReplicated(async (repos) => {
@@ -287,10 +279,7 @@ export class ActivityService {
         : typesOnly(query)
           ? await this.typedPage(repos.activities, leadIds, beforeId, query, limit)
           : await leadPage(repos.activities, leadIds, beforeId, query, limit);
-      return activityPage(page, {
-        ...(oldest ? { oldestCreatedAt: oldest } : {}),
-        latestCreatedAt: given !== undefined ? new Date(given) : readBound(Date.now()),
-      });
+      return activityPage(page, bound);
     });
   }
 

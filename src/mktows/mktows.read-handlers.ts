@@ -127,7 +127,11 @@ function answeredChanges(
       ...page,
       returnCount: records.length,
       remainingCount: Math.min(page.remainingCount + left, REMAINING_COUNT_CAP),
-      newStartPosition: { ...page.newStartPosition, offset: `ID:${last.id}` },
+      newStartPosition: {
+        ...page.newStartPosition,
+        offset: `ID:${last.id}`,
+        activityCreatedAt: last.createdAt,
+      },
     },
   };
 }

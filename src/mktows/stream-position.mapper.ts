@@ -3,6 +3,7 @@ import type { ActivityPage, ActivityTypeFilter, StreamStart } from '../domain/ac
 import { MAX_LEAD_ID } from '../domain/lead-input.js';
 import {
   dateTime,
+  formatDateTime,
   formatLatestBound,
   formatOldestBound,
   latestDateTime,
@@ -60,16 +61,15 @@ export function streamStart(raw: Raw, activityCreatedAt: 'latest' | 'oldest'): S
 }
 
 /**
- * The bounds go back as they read: the client's own, getLeadActivity's activityCreatedAt as the
- * latestCreatedAt it keeps to (else the time of the read, as the vendor's answers named it), and
- * getLeadChanges' activityCreatedAt as given; nil where none is, as in the vendor's answers.
+ * The bounds go back as they read (the client's own, or its activityCreatedAt as getLeadActivity
+ * keeps to it); activityCreatedAt, the last activity's date, in the vendor's whole seconds.
  */
 export function streamPosition(page: ActivityPage) {
   const p = page.newStartPosition;
   return {
     latestCreatedAt: p.latestCreatedAt ? formatLatestBound(p.latestCreatedAt) : null,
     oldestCreatedAt: p.oldestCreatedAt ? formatOldestBound(p.oldestCreatedAt) : null,
-    activityCreatedAt: p.activityCreatedAt ? formatOldestBound(p.activityCreatedAt) : null,
+    activityCreatedAt: p.activityCreatedAt ? formatDateTime(p.activityCreatedAt) : null,
     offset: p.offset,
   };
 }

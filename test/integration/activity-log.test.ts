@@ -239,8 +239,7 @@ for (const engine of testEngines()) {
           [b, PROPAGATED_REASON],
         ]);
         expect(all.newStartPosition.offset).to.equal(`ID:${all.activities[3]?.id}`);
-        // Nil, as in the vendor's answers: the offset is the position.
-        expect(all.newStartPosition).to.not.have.property('activityCreatedAt');
+        expect(all.newStartPosition.activityCreatedAt).to.deep.equal(all.activities[3]?.createdAt);
 
         const first = await s.activities.changes({ offset }, { batchSize: 3 });
         expect([first.returnCount, first.remainingCount]).to.deep.equal([3, 1]);

@@ -75,7 +75,7 @@ $key = ['keyType' => 'IDNUM', 'keyValue' => (string) $ids[0]];
 $page = $call('getLeadActivity', ['leadKey' => $key, 'batchSize' => 1]);
 $seen = array_map(fn ($r) => $r->id, $page->leadActivityList->activityRecordList->activityRecord);
 // Dates as PHP integrations read them: DateTime::createFromFormat(DATE_W3C), no fraction.
-$dates = [$page->leadActivityList->newStartPosition->latestCreatedAt];
+$dates = [$page->leadActivityList->newStartPosition->activityCreatedAt];
 foreach ($page->leadActivityList->activityRecordList->activityRecord as $r) $dates[] = $r->activityDateTime;
 while ($page->leadActivityList->remainingCount > 0 && count($seen) < 10) {
     $page = $call('getLeadActivity', [
