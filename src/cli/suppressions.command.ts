@@ -15,7 +15,12 @@ import { csvRows, UnreadableCsv, writeSuppressionCsv } from '../suppression-csv.
 import { progressBar, rejectsWriter } from './import-output.js';
 import { type ArgumentSpec, unexpectedArgument, wordsOf } from './arguments.js';
 import { plural, printable } from './printable.js';
-import { unusableFile, unusableRejectsFile } from './import-file-checks.js';
+import {
+  STANDARD_INPUT,
+  unusableFile,
+  unusableRejectsFile,
+  unusableStandardInput,
+} from './import-file-checks.js';
 import { signalExitCode, stopNow, whileRunning, type StopSignal } from './stop-signals.js';
 
 /** Exit codes of `suppressions import`, as its --help lists them. */
@@ -64,6 +69,9 @@ function untilSignalled(
 
 async function importSuppressions(
   service: SuppressionService,
+  /** What the command was given: FILE, or "-" for standard input. */
+  source: string,
+  /** What is read: FILE itself, or the private copy of standard input. */
   file: string,
   options: {
     dryRun: boolean;
@@ -74,7 +82,9 @@ async function importSuppressions(
     err: NodeJS.WriteStream;
   },
 ): Promise<number> {
-  const unusable = unusableFile(file);
+  const stdin = source === STANDARD_INPUT;
+  const name = stdin ? 'standard input' : file;
+  const unusable = unusableFile(file, name);
   if (unusable) {
     options.err.write(`${unusable}\n`);
     return IMPORT_EXIT.usage;
@@ -82,7 +92,8 @@ async function importSuppressions(
   const total = fs.statSync(file).size;
   // A dry run writes nothing unless asked to; a real run writes rejects only if there are any.
   const rejectsFile = options.rejectsFile;
-  const rejectsUnusable = rejectsFile === undefined ? null : unusableRejectsFile(file, rejectsFile);
+  const rejectsUnusable =
+    rejectsFile === undefined ? null : unusableRejectsFile(source, rejectsFile);
   if (rejectsUnusable) {
     options.err.write(`${rejectsUnusable}\n`);
     return IMPORT_EXIT.usage;
@@ -95,8 +106,8 @@ async function importSuppressions(
   let written: ImportCounts | undefined;
   const stored = (c: ImportCounts | undefined) =>
     options.dryRun
-      ? `the first ${plural(c?.rows ?? 0, 'row', 'rows')} of ${file} are counted, nothing is stored (a dry run)`
-      : `the first ${plural(c?.rows ?? 0, 'row', 'rows')} of ${file} are imported and stored (${plural(c?.suppressed ?? 0, 'address', 'addresses')} suppressed); the rest is not: running the same command again finishes it`;
+      ? `the first ${plural(c?.rows ?? 0, 'row', 'rows')} of ${name} are counted, nothing is stored (a dry run)`
+      : `the first ${plural(c?.rows ?? 0, 'row', 'rows')} of ${name} are imported and stored (${plural(c?.suppressed ?? 0, 'address', 'addresses')} suppressed); the rest is not: ${stdin ? 'piping the same list in' : 'running the same command'} again finishes it`;
   const stoppable = untilSignalled(
     csvRows(file, progress),
     (signal) => `suppressions import stopped by ${signal}: ${stored(written)}`,
@@ -271,10 +282,14 @@ const ACTIONS: Record<string, ArgumentSpec> = {
   remove: { valued: ['--reason', '--actor'], words: 2 },
 };
 
-/** The rejects file of an import: --rejects, else beside the file (none in a dry run). */
+/**
+ * The rejects file of an import: --rejects, else beside the file (none in a dry run, nor for
+ * standard input, which has no name to put it beside).
+ */
 function rejectsFileOf(args: readonly string[], file: string): string | undefined {
   const given = option(args, '--rejects') ?? undefined;
-  return args.includes('--dry-run') ? given : (given ?? `${file}.rejects.csv`);
+  const beside = file === STANDARD_INPUT ? undefined : `${file}.rejects.csv`;
+  return args.includes('--dry-run') ? given : (given ?? beside);
 }
 
 /** `--since DATE` as a time (0 without it), or undefined when it is no date. */
@@ -307,9 +322,11 @@ export function suppressionsUsageError(args: readonly string[]): string | null {
   if (!target) return SUPPRESSIONS_HELP;
   if (action === 'import') {
     const rejects = rejectsFileOf(args, target);
-    return (
-      unusableFile(target) ?? (rejects === undefined ? null : unusableRejectsFile(target, rejects))
-    );
+    const input =
+      target === STANDARD_INPUT
+        ? unusableStandardInput(rejects, args.includes('--dry-run'))
+        : unusableFile(target);
+    return input ?? (rejects === undefined ? null : unusableRejectsFile(target, rejects));
   }
   const reason = option(args, '--reason');
   if (!reason || reason.trim() === '')
@@ -323,11 +340,21 @@ export function suppressionsUsageError(args: readonly string[]): string | null {
   return null;
 }
 
+/** Whether `args` (usage checked) import standard input: `suppressions import -`. */
+export function importsStandardInput(args: readonly string[]): boolean {
+  return args[0] === 'import' && wordsOf(args, ACTIONS.import!)[1] === STANDARD_INPUT;
+}
+
 /** `suppressions …`: returns the exit code. */
 export async function runSuppressionsCommand(
   args: readonly string[],
   services: { suppressions: SuppressionService; durableStatus: DurableStatusService },
-  io: { out: NodeJS.WriteStream; err: NodeJS.WriteStream },
+  io: {
+    out: NodeJS.WriteStream;
+    err: NodeJS.WriteStream;
+    /** `import -`: the private copy of standard input (spoolStandardInput), read in its place. */
+    standardInput?: string;
+  },
 ): Promise<number> {
   const usage = suppressionsUsageError(args);
   if (usage) {
@@ -338,7 +365,7 @@ export async function runSuppressionsCommand(
   const target = wordsOf(args, ACTIONS[action]!)[1]!;
   const actor = commandActor(option(args, '--actor') ?? undefined);
   if (action === 'import')
-    return importSuppressions(services.suppressions, target, {
+    return importSuppressions(services.suppressions, target, io.standardInput ?? target, {
       dryRun: args.includes('--dry-run'),
       rejectsFile: rejectsFileOf(args, target),
       actor,
