@@ -63,7 +63,7 @@ Commands:
                               manage SOAP API users and what they may do
   operators add NAME [--password PASSWORD] | list | remove NAME
                               manage operators of the /admin pages
-  suppressions import FILE [--dry-run] [--rejects FILE] [--actor NAME]
+  suppressions import FILE|- [--dry-run] [--rejects FILE] [--actor NAME]
              | export [--since DATE]
              | add EMAIL --reason TEXT [--actor NAME] | remove EMAIL --reason TEXT [--actor NAME]
                               load, dump, suppress or lift master email statuses

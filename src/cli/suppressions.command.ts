@@ -228,6 +228,7 @@ async function setOneAddress(
 }
 
 export const SUPPRESSIONS_HELP = `Usage: durable-unsubscribe suppressions import FILE [--dry-run] [--rejects FILE] [--actor NAME]
+       durable-unsubscribe suppressions import - --rejects FILE [--dry-run] [--actor NAME]
        durable-unsubscribe suppressions export [--since DATE]
        durable-unsubscribe suppressions add EMAIL --reason TEXT [--actor NAME]
        durable-unsubscribe suppressions remove EMAIL --reason TEXT [--actor NAME]
@@ -251,6 +252,11 @@ the database failed (what was imported stays); 2 bad arguments, or a file that i
 or a rejects file that cannot be written; 130/143/129 stopped by SIGINT/SIGTERM/SIGHUP (a
 closed terminal: the rows read by then are imported, one line says how many; a second signal
 stops at once, what was committed by then stays).
+"import -" reads the CSV from standard input (zcat list.csv.gz | ... import - --rejects FILE),
+by the same rules: read to its end into a private file under TMPDIR first (at most
+IMPORT_STDIN_MAX_MB, else exit 2 and nothing imported), removed however the command ends. A
+real run needs --rejects FILE; a terminal on standard input (nothing piped) or empty input is
+exit 2.
 
 "export" writes the master status as CSV (email,unsubscribed,reason,source,date) to stdout.
 --since DATE (ISO 8601: 2026-01-31, 2026-01-31T10:00:00Z; no offset is UTC) lists only
