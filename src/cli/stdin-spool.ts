@@ -101,7 +101,13 @@ async function copy(
         (input as { destroy?: () => void }).destroy?.();
         return 'too large';
       }
-      await out.write(bytes);
+      // A write may take part of the bytes (a file size limit reached): the rest is written
+      // again, so that the next one fails (EFBIG, ENOSPC) rather than the copy ending short.
+      for (let at = 0; at < bytes.length;) {
+        const { bytesWritten } = await out.write(bytes, at, bytes.length - at);
+        if (bytesWritten === 0) throw Object.assign(new Error('no byte written'), { code: 'EIO' });
+        at += bytesWritten;
+      }
     }
   } finally {
     await out.close();

@@ -181,6 +181,35 @@ for (const engine of testEngines()) {
       expect(await statusRows()).to.equal(before + 999);
     });
 
+    it('a copy that cannot be written whole (a full disk) is one line, exit 1, nothing stored, no copy left', async () => {
+      const before = await statusRows();
+      const rows = ['email'];
+      for (let i = 0; i < 2000; i++) rows.push(`full-disk-${i}@example.com`);
+      // bash's `ulimit -f` (KiB): each write past it fails with EFBIG, as on a full disk.
+      const run = spawn(
+        'bash',
+        [
+          '-c',
+          'ulimit -f 4 && exec "$0" "$@"',
+          process.execPath,
+          BIN,
+          'suppressions',
+          'import',
+          '-',
+        ].concat(['--rejects', `${dir}/full.csv`]),
+        { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      let err = '';
+      run.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      run.stdin.on('error', () => undefined);
+      run.stdin.end(rows.join('\n'));
+      expect(await exitWithin(run, 30000), err).to.equal(1);
+      expect(err).to.equal(
+        `Standard input could not be kept in ${tmp} while it is imported (EFBIG): nothing is imported; set TMPDIR to a directory with room, or import the list from its FILE\n`,
+      );
+      expect(await statusRows()).to.equal(before);
+    });
+
     it('SIGINT mid-import stops it as for a file: what was stored stays, one line says how many, exit 130', async () => {
       const lines = ['email,reason'];
       for (let i = 0; i < 100000; i++) lines.push(`int${i}@example.com,asked`);
