@@ -5,6 +5,7 @@ import { defaultWorkers, listenerSettings } from './config/listener.settings.js'
 import { databaseSettings } from './config/database.settings.js';
 import { mktowsSettings } from './config/mktows.settings.js';
 import { adminSettings } from './config/admin.settings.js';
+import { cliSettings } from './config/cli.settings.js';
 import { salesforceSettings } from './config/salesforce.settings.js';
 import { linkBaseWarning, oneClickSettings } from './config/one-click.settings.js';
 import { sslModeWarning } from './config/ssl-mode.js';
@@ -27,6 +28,7 @@ export const settings = {
   ...adminSettings,
   ...salesforceSettings,
   ...oneClickSettings,
+  ...cliSettings,
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof settings;

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import tty from 'node:tty';
 import { csvEncoding } from '../suppression-csv.js';
 
 /**
@@ -33,8 +34,11 @@ function holdsText(file: string): boolean {
   }
 }
 
-/** Why the file cannot be imported at all, or null. */
-export function unusableFile(file: string): string | null {
+/**
+ * Why the file cannot be imported at all, or null; `name` is what the operator calls it (the
+ * file itself, or "standard input" for the private copy of what was piped in).
+ */
+export function unusableFile(file: string, name = file): string | null {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(file);
@@ -49,15 +53,44 @@ export function unusableFile(file: string): string | null {
     return `${file} cannot be read (permission denied)`;
   }
   if (stat.size === 0 || !holdsText(file))
-    return `${file} is empty: expected a header line with an "email" column, then one address per line`;
+    return `${name} is empty: expected a header line with an "email" column, then one address per line`;
   return null;
+}
+
+/** What stands for standard input where a FILE is read (`suppressions import -`). */
+export const STANDARD_INPUT = '-';
+
+/**
+ * Why `suppressions import -` cannot read standard input, decided before anything is read or
+ * opened: a terminal (nothing piped: it would wait for typing, as if hung), or a real run
+ * without --rejects (standard input has no file name to put the rejected lines beside).
+ */
+export function unusableStandardInput(
+  rejectsFile: string | undefined,
+  dryRun: boolean,
+): string | null {
+  if (tty.isatty(0))
+    return 'suppressions import -: standard input is a terminal, not a CSV; pipe the list in (zcat list.csv.gz | durable-unsubscribe suppressions import - --rejects FILE) or give its FILE';
+  if (rejectsFile === undefined && !dryRun)
+    return 'suppressions import - needs --rejects FILE: standard input has no file name to write the rejected lines beside';
+  return null;
+}
+
+/** The file `input` names, or what standard input is (null when it is closed). */
+function sourceStat(input: string): fs.Stats | null {
+  try {
+    return input === STANDARD_INPUT ? fs.fstatSync(0) : fs.statSync(input);
+  } catch {
+    return null;
+  }
 }
 
 /**
  * Why rejected lines cannot go to `rejects`, checked before a row is imported: the file is
  * opened at the first rejected line, and then it would be too late to say so cleanly. Naming
  * the file being imported is refused outright: opening it truncates the list while it is read,
- * and the import would end early as if the list ended there.
+ * and the import would end early as if the list ended there (standard input redirected from
+ * that file, `< list.csv`, included).
  */
 export function unusableRejectsFile(input: string, rejects: string): string | null {
   let stat: fs.Stats | null = null;
@@ -76,8 +109,8 @@ export function unusableRejectsFile(input: string, rejects: string): string | nu
     }
   }
   if (stat.isDirectory()) return `${where('a directory')}: give --rejects FILE`;
-  const source = fs.statSync(input);
-  if (stat.dev === source.dev && stat.ino === source.ino)
+  const source = sourceStat(input);
+  if (source && stat.dev === source.dev && stat.ino === source.ino)
     return `--rejects ${rejects} is the file being imported: writing rejects would overwrite the list; give another file`;
   try {
     fs.accessSync(rejects, fs.constants.W_OK);

@@ -26,7 +26,12 @@ import {
   runMigrateCommand,
   runRestoreCommand,
 } from './operations.command.js';
-import { runSuppressionsCommand, SUPPRESSIONS_HELP } from './suppressions.command.js';
+import {
+  importsStandardInput,
+  runSuppressionsCommand,
+  SUPPRESSIONS_HELP,
+} from './suppressions.command.js';
+import { spoolStandardInput } from './stdin-spool.js';
 import { finished, stopCommandOnSignals } from './stop-signals.js';
 import { InvalidIndexLeft } from '../data-access/invalid-indexes.js';
 import { runUsersCommand, USERS_HELP } from './users.command.js';
@@ -58,7 +63,7 @@ Commands:
                               manage SOAP API users and what they may do
   operators add NAME [--password PASSWORD] | list | remove NAME
                               manage operators of the /admin pages
-  suppressions import FILE [--dry-run] [--rejects FILE] [--actor NAME]
+  suppressions import FILE|- [--dry-run] [--rejects FILE] [--actor NAME]
              | export [--since DATE]
              | add EMAIL --reason TEXT [--actor NAME] | remove EMAIL --reason TEXT [--actor NAME]
                               load, dump, suppress or lift master email statuses
@@ -288,13 +293,22 @@ async function main(argv: string[]): Promise<number> {
       const refused = args[0] === 'export' ? embeddedWriteRefused(config) : null;
       if (refused)
         return exportReadOnly(config, args, refused, { out: process.stdout, err: process.stderr });
+      // `import -`: standard input is read to its end before the database is opened.
+      const piped = importsStandardInput(args)
+        ? await spoolStandardInput(process.stdin, config.importStdinMaxMb)
+        : undefined;
+      if (piped && 'refused' in piped) {
+        process.stderr.write(`${piped.refused}\n`);
+        return piped.code;
+      }
       return commandOnDatabase(config, async (db) => {
         await schemaFor(db, reading);
         return runSuppressionsCommand(args, createServices(db, config), {
           out: process.stdout,
           err: process.stderr,
+          standardInput: piped?.file,
         });
-      });
+      }).finally(() => piped?.remove());
     }
     case 'explain':
       if (!args[0]) {

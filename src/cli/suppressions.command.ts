@@ -15,7 +15,12 @@ import { csvRows, UnreadableCsv, writeSuppressionCsv } from '../suppression-csv.
 import { progressBar, rejectsWriter } from './import-output.js';
 import { type ArgumentSpec, unexpectedArgument, wordsOf } from './arguments.js';
 import { plural, printable } from './printable.js';
-import { unusableFile, unusableRejectsFile } from './import-file-checks.js';
+import {
+  STANDARD_INPUT,
+  unusableFile,
+  unusableRejectsFile,
+  unusableStandardInput,
+} from './import-file-checks.js';
 import { signalExitCode, stopNow, whileRunning, type StopSignal } from './stop-signals.js';
 
 /** Exit codes of `suppressions import`, as its --help lists them. */
@@ -64,6 +69,9 @@ function untilSignalled(
 
 async function importSuppressions(
   service: SuppressionService,
+  /** What the command was given: FILE, or "-" for standard input. */
+  source: string,
+  /** What is read: FILE itself, or the private copy of standard input. */
   file: string,
   options: {
     dryRun: boolean;
@@ -74,7 +82,9 @@ async function importSuppressions(
     err: NodeJS.WriteStream;
   },
 ): Promise<number> {
-  const unusable = unusableFile(file);
+  const stdin = source === STANDARD_INPUT;
+  const name = stdin ? 'standard input' : file;
+  const unusable = unusableFile(file, name);
   if (unusable) {
     options.err.write(`${unusable}\n`);
     return IMPORT_EXIT.usage;
@@ -82,7 +92,8 @@ async function importSuppressions(
   const total = fs.statSync(file).size;
   // A dry run writes nothing unless asked to; a real run writes rejects only if there are any.
   const rejectsFile = options.rejectsFile;
-  const rejectsUnusable = rejectsFile === undefined ? null : unusableRejectsFile(file, rejectsFile);
+  const rejectsUnusable =
+    rejectsFile === undefined ? null : unusableRejectsFile(source, rejectsFile);
   if (rejectsUnusable) {
     options.err.write(`${rejectsUnusable}\n`);
     return IMPORT_EXIT.usage;
@@ -95,8 +106,8 @@ async function importSuppressions(
   let written: ImportCounts | undefined;
   const stored = (c: ImportCounts | undefined) =>
     options.dryRun
-      ? `the first ${plural(c?.rows ?? 0, 'row', 'rows')} of ${file} are counted, nothing is stored (a dry run)`
-      : `the first ${plural(c?.rows ?? 0, 'row', 'rows')} of ${file} are imported and stored (${plural(c?.suppressed ?? 0, 'address', 'addresses')} suppressed); the rest is not: running the same command again finishes it`;
+      ? `the first ${plural(c?.rows ?? 0, 'row', 'rows')} of ${name} are counted, nothing is stored (a dry run)`
+      : `the first ${plural(c?.rows ?? 0, 'row', 'rows')} of ${name} are imported and stored (${plural(c?.suppressed ?? 0, 'address', 'addresses')} suppressed); the rest is not: ${stdin ? 'piping the same list in' : 'running the same command'} again finishes it`;
   const stoppable = untilSignalled(
     csvRows(file, progress),
     (signal) => `suppressions import stopped by ${signal}: ${stored(written)}`,
@@ -217,6 +228,7 @@ async function setOneAddress(
 }
 
 export const SUPPRESSIONS_HELP = `Usage: durable-unsubscribe suppressions import FILE [--dry-run] [--rejects FILE] [--actor NAME]
+       durable-unsubscribe suppressions import - --rejects FILE [--dry-run] [--actor NAME]
        durable-unsubscribe suppressions export [--since DATE]
        durable-unsubscribe suppressions add EMAIL --reason TEXT [--actor NAME]
        durable-unsubscribe suppressions remove EMAIL --reason TEXT [--actor NAME]
@@ -240,6 +252,11 @@ the database failed (what was imported stays); 2 bad arguments, or a file that i
 or a rejects file that cannot be written; 130/143/129 stopped by SIGINT/SIGTERM/SIGHUP (a
 closed terminal: the rows read by then are imported, one line says how many; a second signal
 stops at once, what was committed by then stays).
+"import -" reads the CSV from standard input (zcat list.csv.gz | ... import - --rejects FILE),
+by the same rules: read to its end into a private file under TMPDIR first (at most
+IMPORT_STDIN_MAX_MB, else exit 2 and nothing imported), removed however the command ends. A
+real run needs --rejects FILE; a terminal on standard input (nothing piped) or empty input is
+exit 2.
 
 "export" writes the master status as CSV (email,unsubscribed,reason,source,date) to stdout.
 --since DATE (ISO 8601: 2026-01-31, 2026-01-31T10:00:00Z; no offset is UTC) lists only
@@ -271,10 +288,14 @@ const ACTIONS: Record<string, ArgumentSpec> = {
   remove: { valued: ['--reason', '--actor'], words: 2 },
 };
 
-/** The rejects file of an import: --rejects, else beside the file (none in a dry run). */
+/**
+ * The rejects file of an import: --rejects, else beside the file (none in a dry run, nor for
+ * standard input, which has no name to put it beside).
+ */
 function rejectsFileOf(args: readonly string[], file: string): string | undefined {
   const given = option(args, '--rejects') ?? undefined;
-  return args.includes('--dry-run') ? given : (given ?? `${file}.rejects.csv`);
+  const beside = file === STANDARD_INPUT ? undefined : `${file}.rejects.csv`;
+  return args.includes('--dry-run') ? given : (given ?? beside);
 }
 
 /** `--since DATE` as a time (0 without it), or undefined when it is no date. */
@@ -307,9 +328,11 @@ export function suppressionsUsageError(args: readonly string[]): string | null {
   if (!target) return SUPPRESSIONS_HELP;
   if (action === 'import') {
     const rejects = rejectsFileOf(args, target);
-    return (
-      unusableFile(target) ?? (rejects === undefined ? null : unusableRejectsFile(target, rejects))
-    );
+    const input =
+      target === STANDARD_INPUT
+        ? unusableStandardInput(rejects, args.includes('--dry-run'))
+        : unusableFile(target);
+    return input ?? (rejects === undefined ? null : unusableRejectsFile(target, rejects));
   }
   const reason = option(args, '--reason');
   if (!reason || reason.trim() === '')
@@ -323,11 +346,21 @@ export function suppressionsUsageError(args: readonly string[]): string | null {
   return null;
 }
 
+/** Whether `args` (usage checked) import standard input: `suppressions import -`. */
+export function importsStandardInput(args: readonly string[]): boolean {
+  return args[0] === 'import' && wordsOf(args, ACTIONS.import!)[1] === STANDARD_INPUT;
+}
+
 /** `suppressions …`: returns the exit code. */
 export async function runSuppressionsCommand(
   args: readonly string[],
   services: { suppressions: SuppressionService; durableStatus: DurableStatusService },
-  io: { out: NodeJS.WriteStream; err: NodeJS.WriteStream },
+  io: {
+    out: NodeJS.WriteStream;
+    err: NodeJS.WriteStream;
+    /** `import -`: the private copy of standard input (spoolStandardInput), read in its place. */
+    standardInput?: string;
+  },
 ): Promise<number> {
   const usage = suppressionsUsageError(args);
   if (usage) {
@@ -338,7 +371,7 @@ export async function runSuppressionsCommand(
   const target = wordsOf(args, ACTIONS[action]!)[1]!;
   const actor = commandActor(option(args, '--actor') ?? undefined);
   if (action === 'import')
-    return importSuppressions(services.suppressions, target, {
+    return importSuppressions(services.suppressions, target, io.standardInput ?? target, {
       dryRun: args.includes('--dry-run'),
       rejectsFile: rejectsFileOf(args, target),
       actor,

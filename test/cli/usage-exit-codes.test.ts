@@ -94,6 +94,9 @@ describe('every usage error is decided before anything is created', function () 
     ['suppressions', 'remove', 'one@example.com', '--reason', ' '],
     ['suppressions', 'import'],
     ['suppressions', 'import', '/nonexistent/list.csv'],
+    // Standard input: a real run without --rejects; an empty pipe (what cli() gives).
+    ['suppressions', 'import', '-'],
+    ['suppressions', 'import', '-', '--dry-run'],
     ['suppressions', 'export', '--since', 'yesterday'],
     ['operators'],
     ['operators', 'frob'],
