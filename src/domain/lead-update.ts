@@ -119,8 +119,11 @@ async function applyPlanFully(
   // The count is for metrics: the writes may go with the lead's own (one message fewer).
   // By index: a for…of whose body awaits costs every record an iterator, none changed or not.
   for (let i = 0; i < plan.masterChanges.length; i++) {
-    const m = plan.masterChanges[i]!;
-    await durable.queueMasterStatus(repos, { ...m, causedBy: lead.id, path, now }, known);
+    const { key, unsubscribed, reason, kept } = plan.masterChanges[i]!;
+    // A complaint the person was given before its own unsubscribe is that opt-out's reason.
+    const stated = kept !== undefined && durable.isProtected(kept) ? kept : reason;
+    const change = { key, unsubscribed, reason: stated, causedBy: lead.id, path, now };
+    await durable.queueMasterStatus(repos, change, known);
   }
   for (let i = 0; i < plan.acknowledged.length; i++) {
     const ack = plan.acknowledged[i]!;
