@@ -43,6 +43,8 @@ export interface StatedOptOut {
   key: string;
   optOut: boolean;
   reason: string | null;
+  /** As MasterChange.kept: the person's own reason, stated when protected and none is given. */
+  kept?: string;
 }
 
 function same(a: ColumnValue | undefined, b: FieldValue | null): boolean {
@@ -203,7 +205,12 @@ function planFlag(
       acknowledged.push({ key, optOut: false, reason });
     } else {
       const optOut = change.unsubscribed === true || carried !== null;
-      acknowledged.push({ key, optOut, reason: reason ?? (carried || null) });
+      const kept = text(lead.columns.unsubscribed_reason);
+      acknowledged.push(
+        optOut && !reasonField && carried === null && kept !== null
+          ? { key, optOut, reason: null, kept }
+          : { key, optOut, reason: reason ?? (carried || null) },
+      );
     }
   }
 }

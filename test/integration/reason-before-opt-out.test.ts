@@ -80,6 +80,22 @@ for (const engine of testEngines()) {
       expect(faultCode(lift.body), lift.body).to.equal(20106);
     });
 
+    for (const batched of [false, true])
+      it(`stated again by the person once its address is unsubscribed${batched ? ', batched' : ''}: recorded as the complaint`, async () => {
+        const email = `again${batched ? 'b' : 's'}@reason.example`;
+        const [a, b] = await reasonFirst(email, 'complaint');
+        // Another person's plain opt-out: the person given the complaint follows.
+        await soap(syncLeadXml({ id: b, unsub: true }));
+        expect(await statusReason(email)).to.equal('Web service API');
+        const again = { id: a, unsub: true };
+        const res = await soap(batched ? syncManyXml([again]) : syncLeadXml(again));
+        expect(res.status, res.body).to.equal(200);
+        expect(await statusReason(email)).to.equal('complaint');
+        const lift = await soap(syncLeadXml({ id: b, unsub: false }));
+        expect(faultCode(lift.body), lift.body).to.equal(20106);
+        expect([await flagOf(a), await flagOf(b)]).to.deep.equal([true, true]);
+      });
+
     it('a reason that is not protected, or one the unsubscribe clears, leaves the path’s', async () => {
       const email = 'first4@reason.example';
       const [a, b] = await reasonFirst(email, 'moved abroad');

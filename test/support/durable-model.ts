@@ -241,7 +241,10 @@ export class Model {
         this.acknowledge(key, false, reason, path);
       } else {
         const optOut = change.unsub === true || carried !== null;
-        this.acknowledge(key, optOut, reason ?? (carried || null), path);
+        // The person's own complaint, given before, is stated with an opt-out that gives none.
+        const kept = optOut && change.reason === undefined && carried === null;
+        const own = kept && isProtected(lead.reason) ? lead.reason : null;
+        this.acknowledge(key, optOut, reason ?? own ?? (carried || null), path);
       }
     }
     if (reason !== null) lead.reason = reason;
