@@ -14,6 +14,12 @@ export interface MasterChange {
   key: string;
   unsubscribed: boolean;
   reason: string | null;
+  /**
+   * The person's own UnsubscribedReason, kept by an unsubscribe of its own that gives none
+   * (given before the flag, in another call): the status takes it if it is protected (a
+   * complaint), as it would, given with the flag or after it (lead-update.ts).
+   */
+  kept?: string;
 }
 
 export interface LeadPlan {
@@ -37,6 +43,8 @@ export interface StatedOptOut {
   key: string;
   optOut: boolean;
   reason: string | null;
+  /** As MasterChange.kept: the person's own reason, stated when protected and none is given. */
+  kept?: string;
 }
 
 function same(a: ColumnValue | undefined, b: FieldValue | null): boolean {
@@ -170,7 +178,14 @@ function planFlag(
       valueChange(lead, path, now, 'Unsubscribed', String(flag), String(change.unsubscribed)),
     );
     update.unsubscribed = change.unsubscribed;
-    if (key !== null) masterChanges.push({ key, unsubscribed: change.unsubscribed, reason });
+    if (key !== null) {
+      const kept = text(lead.columns.unsubscribed_reason);
+      masterChanges.push(
+        change.unsubscribed && !reasonField && kept !== null
+          ? { key, unsubscribed: true, reason, kept }
+          : { key, unsubscribed: change.unsubscribed, reason },
+      );
+    }
   } else if (
     flag &&
     key !== null &&
@@ -190,7 +205,12 @@ function planFlag(
       acknowledged.push({ key, optOut: false, reason });
     } else {
       const optOut = change.unsubscribed === true || carried !== null;
-      acknowledged.push({ key, optOut, reason: reason ?? (carried || null) });
+      const kept = text(lead.columns.unsubscribed_reason);
+      acknowledged.push(
+        optOut && !reasonField && carried === null && kept !== null
+          ? { key, optOut, reason: null, kept }
+          : { key, optOut, reason: reason ?? (carried || null) },
+      );
     }
   }
 }

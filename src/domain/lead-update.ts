@@ -107,6 +107,17 @@ function refuseLiftWithoutAddress(
     throw refusedReasonChange(reason);
 }
 
+/**
+ * The reason an opt-out of the plan states: a complaint the person was given before its own
+ * unsubscribe (in another call) when the change gives none (MasterChange.kept), else its own.
+ */
+export function statedReason(
+  durable: DurableStatusService,
+  s: { reason: string | null; kept?: string },
+): string | null {
+  return s.kept !== undefined && durable.isProtected(s.kept) ? s.kept : s.reason;
+}
+
 /** applyPlan with master statuses, an acknowledged opt-out or a foreign id to check first. */
 async function applyPlanFully(
   durable: DurableStatusService,
@@ -120,11 +131,20 @@ async function applyPlanFully(
   // By index: a for…of whose body awaits costs every record an iterator, none changed or not.
   for (let i = 0; i < plan.masterChanges.length; i++) {
     const m = plan.masterChanges[i]!;
-    await durable.queueMasterStatus(repos, { ...m, causedBy: lead.id, path, now }, known);
+    const change = {
+      key: m.key,
+      unsubscribed: m.unsubscribed,
+      reason: statedReason(durable, m),
+      causedBy: lead.id,
+      path,
+      now,
+    };
+    await durable.queueMasterStatus(repos, change, known);
   }
   for (let i = 0; i < plan.acknowledged.length; i++) {
     const ack = plan.acknowledged[i]!;
-    await durable.acknowledgeOptOut(repos, { ...ack, path, causedBy: lead.id, now }, known);
+    const statement = { key: ack.key, optOut: ack.optOut, reason: statedReason(durable, ack) };
+    await durable.acknowledgeOptOut(repos, { ...statement, path, causedBy: lead.id, now }, known);
   }
   const fid = plan.update.foreignSysPersonId;
   if (fid !== undefined && fid !== null) {

@@ -11,7 +11,7 @@ import {
   planIsEmpty,
   text,
 } from './lead-rules.js';
-import { updateLead } from './lead-update.js';
+import { statedReason, updateLead } from './lead-update.js';
 import type { LeadView, SyncAnswer, SyncResult, SyncStatus } from './lead.types.js';
 import {
   RetryTransaction,
@@ -149,7 +149,9 @@ export class LeadWrites {
     let ackStatus: EmailStatusRecord | null = null;
     if (ack !== null) {
       ackStatus = await repos.emailStatus.get(ack.key);
-      if (this.durable.mustRecord(ackStatus, { ...ack, path: ctx.path })) return null;
+      const reason = statedReason(this.durable, ack);
+      if (this.durable.mustRecord(ackStatus, { optOut: ack.optOut, reason, path: ctx.path }))
+        return null;
     }
     if (empty) return { unchanged: { leadId: lead.id, status: 'UPDATED', lead: this.view(lead) } };
     const expected: ReadExpectation = {
@@ -327,8 +329,11 @@ export class LeadWrites {
     path: ChangePath,
   ): Promise<void> {
     const now = this.now();
-    for (const ack of planChange(lead, change, false, path, now).acknowledged)
-      await this.durable.acknowledgeOptOut(repos, { ...ack, path, causedBy: lead.id, now });
+    for (const ack of planChange(lead, change, false, path, now).acknowledged) {
+      const reason = statedReason(this.durable, ack);
+      const statement = { key: ack.key, optOut: ack.optOut, reason, path, causedBy: lead.id, now };
+      await this.durable.acknowledgeOptOut(repos, statement);
+    }
   }
 
   /**

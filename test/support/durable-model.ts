@@ -220,7 +220,11 @@ export class Model {
     if (change.unsub !== undefined && change.unsub !== lead.unsub) {
       this.flag(lead, change.unsub, path.reason, path);
       if (key !== null) {
-        if (change.unsub) this.setMaster(key, true, isProtected(reason ?? path.reason), null, path);
+        // A complaint given to the person before its own unsubscribe, in another call, is
+        // that opt-out's reason when the unsubscribe gives none.
+        const kept = change.reason === undefined && isProtected(lead.reason);
+        if (change.unsub)
+          this.setMaster(key, true, kept || isProtected(reason ?? path.reason), null, path);
         else this.lift(key, path);
       }
     } else if (
@@ -237,7 +241,10 @@ export class Model {
         this.acknowledge(key, false, reason, path);
       } else {
         const optOut = change.unsub === true || carried !== null;
-        this.acknowledge(key, optOut, reason ?? (carried || null), path);
+        // The person's own complaint, given before, is stated with an opt-out that gives none.
+        const kept = optOut && change.reason === undefined && carried === null;
+        const own = kept && isProtected(lead.reason) ? lead.reason : null;
+        this.acknowledge(key, optOut, reason ?? own ?? (carried || null), path);
       }
     }
     if (reason !== null) lead.reason = reason;
