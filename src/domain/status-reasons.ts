@@ -29,9 +29,19 @@ const CASE_BOUNDARY = /(\p{Ll})(\p{Lu})/gu;
  */
 const ABBREVIATION_END = /(\p{Lu})(?=\p{Lu}\p{Ll})/gu;
 
-/** A reason as its words are matched: CamelCase names split into words, lower case. */
+// Anything but printable ASCII: only such a reason can hold a compatibility form.
+const NOT_ASCII = /[^ -~]/;
+
+/**
+ * A reason as its words are matched: compatibility forms read as the letters they stand for
+ * (NFKC: full-width "ＣＯＭＰＬＡＩＮＴ", as East Asian input methods type it, is "COMPLAINT"),
+ * CamelCase names split into words, lower case.
+ */
 const matchedText = (reason: string) =>
-  reason.replace(CASE_BOUNDARY, '$1 $2').replace(ABBREVIATION_END, '$1 ').toLowerCase();
+  (NOT_ASCII.test(reason) ? reason.normalize('NFKC') : reason)
+    .replace(CASE_BOUNDARY, '$1 $2')
+    .replace(ABBREVIATION_END, '$1 ')
+    .toLowerCase();
 
 /**
  * A word of PROTECTED_REASONS as matched, its plural s left to the pattern: a setting written

@@ -81,6 +81,10 @@ describe('console building blocks', () => {
     expect(isProtectedReason('ISPComplaintlike')).to.equal(false);
     expect(isProtectedReason('Uncomplaintlike')).to.equal(false);
     expect(isProtectedReason(null)).to.equal(false);
+    // Compatibility forms are read as the letters they stand for (NFKC): full-width letters.
+    expect(isProtectedReason('ＣＯＭＰＬＡＩＮＴ')).to.equal(true);
+    expect(isProtectedReason('ＳｐａｍＣｏｍｐｌａｉｎｔｓ')).to.equal(true);
+    expect(isProtectedReason('ｃｏｍｐｌａｉｎａｎｔ')).to.equal(false);
   });
 
   it('reads a word of PROTECTED_REASONS written in the plural as its singular too', () => {

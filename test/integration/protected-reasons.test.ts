@@ -130,6 +130,24 @@ for (const engine of testEngines()) {
       }
     });
 
+    it('a reason in compatibility forms (full-width letters, as Japanese and Chinese input methods type them) is protected too', async () => {
+      // Read as typed, "ＣＯＭＰＬＡＩＮＴ" named no protected word: a complaint any integration's
+      // re-subscribe lifted.
+      for (const reason of [
+        'ＣＯＭＰＬＡＩＮＴ',
+        'Spam ｃｏｍｐｌａｉｎｔ',
+        'ＳｐａｍＣｏｍｐｌａｉｎｔ',
+      ]) {
+        const email = fresh('compatibility');
+        const [a] = await suppressedPair(services, email, reason);
+        const before = await snapshot(service.running.database);
+        const res = await rawCall(service.url, resubscribe(a!));
+        expect(faultCode(res.body), `${reason}: ${res.body}`).to.equal(20106);
+        expect(await snapshot(service.running.database)).to.deep.equal(before);
+        expect(await flags(email)).to.deep.equal([true, true]);
+      }
+    });
+
     it('an imported reason cut to 1,000 characters keeps the protected word it held past them', async () => {
       // A provider's diagnostic text kept as the reason, the complaint named at its end: the
       // cut reason named none, and any integration's re-subscribe lifted the complaint.
