@@ -137,7 +137,7 @@ export const mktowsSettings = {
     env: 'PROTECTED_REASONS',
     default: 'complaint',
     meaning:
-      'Comma-separated words: a suppression whose reason contains one (whole words, any case, also within a CamelCase name: SpamComplaint, ISPComplaint) is lifted only by an operator (person page, CLI); other paths get fault 20106 (none: no reason protected; empty is refused)',
+      'Comma-separated words: a suppression whose reason contains one (whole words, any case, also within a CamelCase name: SpamComplaint, ISPComplaint; full-width letters read as the letters they stand for) is lifted only by an operator (person page, CLI); other paths get fault 20106 (none: no reason protected; empty is refused)',
     parse: protectedReasons,
   },
   authFailureLimit: {
