@@ -1,8 +1,5 @@
-import { Writable } from 'node:stream';
 import { expect } from 'chai';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
-import { start, type Running } from '../../src/main.js';
+import { startLoggedService, type LoggedService } from '../support/logged-service.js';
 import { getLeadByEmailXml, rawCall, TEST_USER } from '../support/service.js';
 
 /**
@@ -13,37 +10,21 @@ import { getLeadByEmailXml, rawCall, TEST_USER } from '../support/service.js';
  */
 describe('a refused SOAP header in the log (hostile user ids)', function () {
   this.timeout(30000);
-  let running: Running;
-  let text = '';
+  let service: LoggedService;
 
   before(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        text += chunk.toString('utf8');
-        done();
-      },
-    });
-    const config = loadConfig({
-      DATABASE_URL: '',
-      DATA_DIR: ':memory:',
-      PORT: '0',
-      METRICS_PORT: '0',
-      HOST: '127.0.0.1',
-      MKTOWS_USERS: `${TEST_USER.userId}:${TEST_USER.encryptionKey}`,
-    });
-    running = await start(config, createLogger('warn', sink));
+    service = await startLoggedService('warn');
   });
-  after(() => running?.close());
+  after(() => service?.running.close());
 
   const refusals = () =>
-    text
-      .split('\n')
-      .filter((line) => line !== '')
+    service
+      .lines()
       .map((line) => JSON.parse(line) as Record<string, unknown>)
       .filter((line) => line.msg === 'SOAP authentication refused');
 
   it('writes the controls, separators and direction marks of an id as escapes, one line each', async () => {
-    const url = `http://127.0.0.1:${running.port}/soap/mktows/2_9`;
+    const url = `http://127.0.0.1:${service.running.port}/soap/mktows/2_9`;
     const unseen = ['\u009b31m', '\u0085', '\u007f', '\u2028', '\u2029', '\u202e', '\u2066'];
     const forged = `mallory${unseen.join('')}\n{"level":30,"msg":"admin login"}`;
     const unknown = await rawCall(url, getLeadByEmailXml('a@example.com'), {
@@ -58,7 +39,7 @@ describe('a refused SOAP header in the log (hostile user ids)', function () {
     for (const c of [...unseen.join('')]) {
       if (c >= ' ' && c <= '~') continue;
       const code = `U+${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-      expect(text.includes(c), `${code} written to the log as it came`).to.equal(false);
+      expect(service.text().includes(c), `${code} written to the log as it came`).to.equal(false);
     }
     const got = refusals().map((r) => [r.userId, r.reason]);
     expect(got).to.deep.equal([
@@ -69,6 +50,6 @@ describe('a refused SOAP header in the log (hostile user ids)', function () {
       [TEST_USER.userId, 'bad signature'],
     ]);
     // Each refusal one line of the log: the LF is pino's \n, the rest the escapes above.
-    expect(text.split('\n').filter((line) => line.includes('admin login'))).to.have.length(1);
+    expect(service.lines().filter((line) => line.includes('admin login'))).to.have.length(1);
   });
 });

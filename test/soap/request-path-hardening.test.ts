@@ -1,9 +1,5 @@
 import http from 'node:http';
-import { Writable } from 'node:stream';
 import { expect } from 'chai';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
-import { start, type Running } from '../../src/main.js';
 import { requestSignature } from '../../src/mktows/auth.js';
 import { testEngines } from '../support/database.js';
 import {
@@ -18,6 +14,7 @@ import {
   type TestService,
 } from '../support/service.js';
 import { sendEndlessBody } from '../support/endless-body.js';
+import { startLoggedService, type LoggedService } from '../support/logged-service.js';
 
 interface Answer {
   status: number;
@@ -289,36 +286,15 @@ for (const engine of testEngines()) {
 
 describe('authentication failures in the log', function () {
   this.timeout(30000);
-  let running: Running;
-  let lines: string[];
+  let service: LoggedService;
 
   before(async () => {
-    lines = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(
-          ...chunk
-            .toString()
-            .split('\n')
-            .filter((l) => l !== ''),
-        );
-        done();
-      },
-    });
-    const config = loadConfig({
-      DATABASE_URL: '',
-      DATA_DIR: ':memory:',
-      PORT: '0',
-      METRICS_PORT: '0',
-      HOST: '127.0.0.1',
-      MKTOWS_USERS: `${TEST_USER.userId}:${TEST_USER.encryptionKey}`,
-    });
-    running = await start(config, createLogger('info', sink));
+    service = await startLoggedService('info');
   });
-  after(() => running?.close());
+  after(() => service?.running.close());
 
   it('name the user id given and the reason, never the key or the signature', async () => {
-    const url = `http://127.0.0.1:${running.port}/soap/mktows/2_9`;
+    const url = `http://127.0.0.1:${service.running.port}/soap/mktows/2_9`;
     const wrongSignature = 'abcdef'.repeat(6) + 'abcd';
     await rawCall(url, getLeadByEmailXml('a@example.com'), { signature: wrongSignature });
     await rawCall(url, getLeadByEmailXml('a@example.com'), {
@@ -334,6 +310,7 @@ describe('authentication failures in the log', function () {
     await rawCall(url, getLeadByEmailXml('a@example.com'), {
       user: { userId: pastedKey, encryptionKey: 'du_0123456789abcdef' },
     });
+    const lines = service.lines();
     const refusals = lines
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .filter((l) => l.msg === 'SOAP authentication refused');
