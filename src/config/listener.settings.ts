@@ -99,7 +99,7 @@ export const listenerSettings = {
     env: 'BODY_TIMEOUT_MS',
     default: '30000',
     meaning:
-      'Longest a client may take to send a request body, on every path (slow senders get fault 20012, HTTP 408; /u and the console forms a plain 408); a refused or unread body is discarded no longer, then the connection closes',
+      'Longest a client may take to send a request body, on every path (a SOAP call sent slower gets fault 20012, with HTTP 500 as every SOAP fault; /u and the console forms a plain 408); a refused or unread body is discarded no longer, then the connection closes',
     parse: integer('BODY_TIMEOUT_MS', 100, 3600000),
   },
   headersTimeoutMs: {

@@ -10,124 +10,115 @@ interface FaultSpec {
   message: string;
   /** Whose fault: the caller's (Client) or ours (Server). */
   side: 'Client' | 'Server';
-  httpStatus: number;
 }
+
+/**
+ * Every fault goes out with HTTP 500, whatever its cause (a body too large or too slow
+ * included), as SOAP 1.1 and WS-I Basic Profile (R1126) have it: JAX-WS, Axis 1, .NET's
+ * SoapHttpClientProtocol and suds read a fault only from a 500, and report any other status
+ * as a transport error naming it, the fault's code unread. (An address locked out after
+ * repeated authentication failures is refused 429 before its request is read: security.md.)
+ */
+const FAULT_HTTP_STATUS = 500;
 
 /** The single mapping from our error codes to the vendor's fault codes. */
 const FAULTS: Record<ErrorCode, FaultSpec> = {
-  INTERNAL: { vendorCode: 10001, message: 'Internal Error', side: 'Server', httpStatus: 500 },
+  INTERNAL: { vendorCode: 10001, message: 'Internal Error', side: 'Server' },
   DATABASE_UNAVAILABLE: {
     vendorCode: 20011,
     message: 'Internal Error',
     side: 'Server',
-    httpStatus: 500,
   },
   REQUEST_NOT_UNDERSTOOD: {
     vendorCode: 20012,
     message: 'Request Not Understood',
     side: 'Client',
-    httpStatus: 500,
   },
-  ACCESS_DENIED: { vendorCode: 20013, message: 'Access Denied', side: 'Client', httpStatus: 500 },
+  ACCESS_DENIED: { vendorCode: 20013, message: 'Access Denied', side: 'Client' },
   AUTHENTICATION_FAILED: {
     vendorCode: 20014,
     message: 'Authentication failed',
     side: 'Client',
-    httpStatus: 500,
   },
   REQUEST_EXPIRED: {
     vendorCode: 20016,
     message: 'Request Expired',
     side: 'Client',
-    httpStatus: 500,
   },
   INVALID_REQUEST: {
     vendorCode: 20017,
     message: 'Invalid Request',
     side: 'Client',
-    httpStatus: 500,
   },
   UNSUPPORTED_OPERATION: {
     vendorCode: 20019,
     message: 'Unsupported Operation',
     side: 'Client',
-    httpStatus: 500,
   },
   RATE_LIMIT_EXCEEDED: {
     vendorCode: 20023,
     message: 'Rate Limit Exceeded',
     side: 'Client',
-    httpStatus: 500,
   },
   CONCURRENCY_LIMIT_EXCEEDED: {
     vendorCode: 20024,
     message: 'Concurrency Limit Exceeded',
     side: 'Client',
-    httpStatus: 500,
   },
   REQUEST_TIMEOUT: {
     vendorCode: 20012,
     message: 'Request Not Understood',
     side: 'Client',
-    httpStatus: 408,
   },
   REQUEST_TOO_LARGE: {
     vendorCode: 20012,
     message: 'Request Not Understood',
     side: 'Client',
-    httpStatus: 413,
   },
   LEAD_KEY_REQUIRED: {
     vendorCode: 20101,
     message: 'Lead Key Required',
     side: 'Client',
-    httpStatus: 500,
   },
-  LEAD_KEY_BAD: { vendorCode: 20102, message: 'Lead Key Bad', side: 'Client', httpStatus: 500 },
+  LEAD_KEY_BAD: { vendorCode: 20102, message: 'Lead Key Bad', side: 'Client' },
   // As the vendor's service wrote it (its table of codes says `Lead Not Found`): integrations
   // print the faultstring and their tests compare it whole.
-  LEAD_NOT_FOUND: { vendorCode: 20103, message: 'Lead not found', side: 'Client', httpStatus: 500 },
+  LEAD_NOT_FOUND: { vendorCode: 20103, message: 'Lead not found', side: 'Client' },
   LEAD_DETAIL_REQUIRED: {
     vendorCode: 20104,
     message: 'Lead Detail Required',
     side: 'Client',
-    httpStatus: 500,
   },
   LEAD_ATTRIBUTE_BAD: {
     vendorCode: 20105,
     message: 'Lead Attribute Bad',
     side: 'Client',
-    httpStatus: 500,
   },
   LEAD_SYNC_FAILED: {
     vendorCode: 20106,
     message: 'Lead Sync Failed',
     side: 'Client',
-    httpStatus: 500,
   },
   ACTIVITY_KEY_BAD: {
     vendorCode: 20107,
     message: 'Activity Key Bad',
     side: 'Client',
-    httpStatus: 500,
   },
-  LIST_NOT_FOUND: { vendorCode: 20111, message: 'List Not Found', side: 'Client', httpStatus: 500 },
+  LIST_NOT_FOUND: { vendorCode: 20111, message: 'List Not Found', side: 'Client' },
   // Console jobs only: no SOAP operation looks one up.
-  JOB_NOT_FOUND: { vendorCode: 20110, message: 'Bad Parameter', side: 'Client', httpStatus: 500 },
+  JOB_NOT_FOUND: { vendorCode: 20110, message: 'Bad Parameter', side: 'Client' },
   PARAMETER_REQUIRED: {
     vendorCode: 20109,
     message: 'Parameter Required',
     side: 'Client',
-    httpStatus: 500,
   },
-  BAD_PARAMETER: { vendorCode: 20110, message: 'Bad Parameter', side: 'Client', httpStatus: 500 },
+  BAD_PARAMETER: { vendorCode: 20110, message: 'Bad Parameter', side: 'Client' },
   BAD_STREAM_POSITION: {
     vendorCode: 20122,
     message: 'Bad Stream Position',
     side: 'Client',
-    httpStatus: 500,
   },
-  STREAM_AT_END: { vendorCode: 20123, message: 'Stream at End', side: 'Client', httpStatus: 500 },
+  STREAM_AT_END: { vendorCode: 20123, message: 'Stream at End', side: 'Client' },
 };
 
 export interface WireFault {
@@ -152,7 +143,7 @@ export function toWireFault(error: unknown): WireFault {
     faultcode: `SOAP-ENV:${spec.side}`,
     faultstring: `${spec.vendorCode} - ${spec.message}`,
     message: `${detail} (${spec.vendorCode})`,
-    httpStatus: spec.httpStatus,
+    httpStatus: FAULT_HTTP_STATUS,
   };
 }
 

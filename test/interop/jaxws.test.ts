@@ -128,6 +128,7 @@ for (const engine of testEngines()) {
         'mergeLeads',
         'deleteLead',
         'unserved',
+        'tooLarge',
       ]);
       expect(lines[1]).to.equal('syncMultipleLeads: 2 CREATED');
       expect(lines[2]).to.match(/^getLead: \d+ Unsubscribed=0$/);
@@ -137,6 +138,7 @@ for (const engine of testEngines()) {
       expect(lines[7]).to.match(/^mergeLeads: MERGED true \[\d+\]$/);
       expect(lines[8]).to.equal('deleteLead: 1');
       expect(lines[9]).to.equal('unserved: 20019');
+      expect(lines[10]).to.equal('tooLarge: 20012');
     });
 
     it('reads a list with no record as a list of none, a New Lead\'s mktgAssetName as "" and its Created Date as a day, as the vendor wrote them (no null to check for)', async () => {

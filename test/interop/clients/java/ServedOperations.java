@@ -39,8 +39,9 @@ import javax.xml.ws.soap.SOAPFaultException;
  *   java ServedOperations WSDL_URL USER_ID ENCRYPTION_KEY
  * </pre>
  *
- * Prints one line per operation, "name: result", and "unserved: 20019" for an operation the
- * service does not serve; exits non-zero on the first surprise.
+ * Prints one line per operation, "name: result", "unserved: 20019" for an operation the
+ * service does not serve and "tooLarge: 20012" for a batch over the body limit; exits non-zero
+ * on the first surprise.
  */
 public final class ServedOperations {
   private static final String NS = "http://www.marketo.com/mktows/";
@@ -170,6 +171,26 @@ public final class ServedOperations {
       throw new IllegalStateException("getCampaignsForSource answered without a fault");
     } catch (SOAPFaultException e) {
       System.out.println("unserved: " + MktowsClient.faultCode(e));
+    }
+
+    // A batch of 300 records over the body limit (MAX_BODY_BYTES, 1 MiB by default): JAX-WS
+    // reads a SOAP 1.1 fault only from an HTTP 500 answer (any other status is a
+    // ClientTransportException naming the status, the fault unread).
+    ParamsSyncMultipleLeads large = new ParamsSyncMultipleLeads();
+    ArrayOfLeadRecord bulky = new ArrayOfLeadRecord();
+    String address = "x".repeat(4000);
+    for (int i = 0; i < 300; i++) {
+      LeadRecord r = record("jx-large-" + i + "@example.com");
+      r.getLeadAttributeList().getValue().getAttribute().add(
+          MktowsClient.attribute("Address", "text", address));
+      bulky.getLeadRecord().add(r);
+    }
+    large.setLeadRecordList(bulky);
+    try {
+      port.syncMultipleLeads(large, auth());
+      throw new IllegalStateException("a batch over the body limit answered without a fault");
+    } catch (SOAPFaultException e) {
+      System.out.println("tooLarge: " + MktowsClient.faultCode(e));
     }
   }
 
