@@ -9,13 +9,11 @@ import {
 import {
   everything,
   expectFault as expectSalesforceFault,
-  leadRecordId,
   listenerPerSuite,
-  notificationId,
-  notificationsXml,
   send,
   type RunningListener,
 } from '../salesforce/support.js';
+import { optOutMessage } from './support.js';
 
 /**
  * An address holding a C1 control character (U+0080-U+009F: NEL, or what a Windows-1252 byte
@@ -55,17 +53,7 @@ for (const engine of testEngines()) {
       const before = await everything(listener.db);
       for (const c of C1) {
         const n = listener.fresh();
-        const answer = await send(
-          listener.url,
-          notificationsXml([
-            {
-              id: notificationId(n),
-              type: 'Lead',
-              recordId: leadRecordId(n),
-              fields: { Email: withControl(c), HasOptedOutOfEmail: 'true' },
-            },
-          ]),
-        );
+        const answer = await send(listener.url, optOutMessage(n, withControl(c)));
         expectSalesforceFault(answer, 'Client', 20105);
       }
       expect(await everything(listener.db)).to.deep.equal(before);

@@ -4,13 +4,11 @@ import { expectFault, rawCall } from '../support/service.js';
 import {
   everything,
   expectFault as expectSalesforceFault,
-  leadRecordId,
   listenerPerSuite,
-  notificationId,
-  notificationsXml,
   send,
   type RunningListener,
 } from '../salesforce/support.js';
+import { optOutMessage } from './support.js';
 
 /**
  * An xsi:type whose name, or the namespace its prefix is bound to, is a property every
@@ -69,14 +67,7 @@ for (const engine of testEngines()) {
       const before = await everything(listener.db);
       for (const name of INHERITED) {
         const n = listener.fresh();
-        const xml = notificationsXml([
-          {
-            id: notificationId(n),
-            type: name,
-            recordId: leadRecordId(n),
-            fields: { Email: `sf-typed-${n}@example.com`, HasOptedOutOfEmail: 'true' },
-          },
-        ]);
+        const xml = optOutMessage(n, `sf-typed-${n}@example.com`, name);
         const answer = await send(listener.url, xml);
         expectSalesforceFault(answer, 'Client', 20012);
         expect(answer.body).to.contain(`xsi:type`);
