@@ -163,14 +163,15 @@ function unicodeLabel(label: string): string {
 
 // Deliberately loose: legacy systems hold odd but deliverable addresses; we refuse only
 // what can never be an address (no @, whitespace or control characters inside, too long).
+// Control characters are the C1 ones too (U+0080-U+009F, \p{Cc}: NEL, or a Windows-1252
+// byte read as ISO-8859-1), which XML lets through as it does none of C0's but tab and breaks.
 // Invisible format characters (category Cf: U+200B-U+200D, U+2060, U+FEFF, bidi marks, soft
 // hyphen) are refused too: no mail system delivers to an address that holds them, yet kept
 // they would make a key apart from the visible address, and an opt-out of one would not
 // reach the other. Refusing rather than stripping keeps the stored Email the address sent.
 // Noncharacters (U+FFFE, U+FFFF, U+FDD0-U+FDEF, the last two of every plane) likewise: no text
 // exchanged between systems may hold them (a byte-swapped mark is one), so no mailbox does.
-// eslint-disable-next-line no-control-regex
-const IMPOSSIBLE = /[\s\u0000-\u001f\u007f\p{Cf}\p{Noncharacter_Code_Point}]/u;
+const IMPOSSIBLE = /[\s\p{Cc}\p{Cf}\p{Noncharacter_Code_Point}]/u;
 
 /** Validates an address and returns it cleaned, or throws LEAD_ATTRIBUTE_BAD. */
 export function validateEmail(raw: string): string {

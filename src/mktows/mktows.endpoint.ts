@@ -11,7 +11,7 @@ import {
 import type { AuthFailureLimiter } from '../auth-failures.js';
 import type { CallAdmission } from '../call-limits.js';
 import { CallDeadline } from '../domain/ports.js';
-import { MustUnderstand, VersionMismatch } from '../soap-transport/envelope-faults.js';
+import { envelopeFaultcode } from '../soap-transport/envelope-faults.js';
 import {
   inspectEnvelope,
   inspectHead,
@@ -284,16 +284,7 @@ export async function createMktowsEndpoint(
     } catch (error) {
       if (res.headersSent) return;
       closeWhenBodyUnread(res, error);
-      sendFault(
-        res,
-        requestId,
-        error,
-        error instanceof VersionMismatch
-          ? 'SOAP-ENV:VersionMismatch'
-          : error instanceof MustUnderstand
-            ? 'SOAP-ENV:MustUnderstand'
-            : undefined,
-      );
+      sendFault(res, requestId, error, envelopeFaultcode(error));
       record.fault = toWireFault(error).vendorCode;
       if (record.fault === 10001) logger.error({ err: error, requestId }, 'SOAP call failed');
     } finally {

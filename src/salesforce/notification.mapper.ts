@@ -177,7 +177,8 @@ function toNotification(raw: unknown, index: number): SalesforceNotification | S
   const where = `Notification ${index + 1}`;
   const notification = object(raw);
   if (!notification) throw bad(`${where} must hold an Id and an sObject`);
-  const notificationId = salesforceId(notification.Id, `${where} Id`);
+  // Kept in its 18-character form, as a record id is: either form names one notification.
+  const notificationId = id18(salesforceId(notification.Id, `${where} Id`));
   const skip = (recordId: string | null, why: string): SkippedNotification => ({
     position: index + 1,
     notificationId,

@@ -5,7 +5,7 @@ import type { SalesforceSyncService } from '../domain/salesforce-sync.service.js
 import { AppError, causeLine, ErrorCode, isDatabaseUnavailable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { NetworkList, type Network } from '../networks.js';
-import { VersionMismatch } from '../soap-transport/envelope-faults.js';
+import { envelopeFaultcode, MustUnderstand } from '../soap-transport/envelope-faults.js';
 import { inspectEnvelope } from '../soap-transport/envelope-guard.js';
 import { drainThen, readBody, refusedDrainBytes } from '../soap-transport/request-body.js';
 import { decodeXmlBody } from '../soap-transport/xml-decoding.js';
@@ -155,12 +155,15 @@ export async function createSalesforceOutboundEndpoint(
       await readBody(req, options.maxBodyBytes, options.bodyTimeoutMs),
       req.headers['content-type'],
     );
-    const { bodyElement } = inspectEnvelope(xml, {
+    const { bodyElement, headerNotUnderstood } = inspectEnvelope(xml, {
       maxDepth: 32,
       maxNameLength: 256,
       // Salesforce never writes multiRef; node-soap's copy per href cost hrefs × members.
       multiRef: false,
+      // No header entry is processed here: one that must be understood is refused (SOAP 1.1).
+      understoodHeaders: new Set(),
     });
+    if (headerNotUnderstood !== undefined) throw new MustUnderstand(headerNotUnderstood);
     if (bodyElement.local !== 'notifications' || bodyElement.ns !== OUTBOUND_NS) {
       throw new AppError(
         ErrorCode.UNSUPPORTED_OPERATION,
@@ -254,11 +257,7 @@ export async function createSalesforceOutboundEndpoint(
           (error: unknown) => {
             if (res.headersSent) return;
             closeWhenBodyUnread(res, error);
-            refuse(
-              res,
-              error,
-              error instanceof VersionMismatch ? 'SOAP-ENV:VersionMismatch' : undefined,
-            );
+            refuse(res, error, envelopeFaultcode(error));
           },
         );
       },

@@ -25,3 +25,10 @@ export class MustUnderstand extends AppError {
     this.name = 'MustUnderstand';
   }
 }
+
+/** The SOAP 1.1 faultcode of an envelope-level refusal, or undefined for any other error. */
+export function envelopeFaultcode(error: unknown): string | undefined {
+  if (error instanceof VersionMismatch) return 'SOAP-ENV:VersionMismatch';
+  if (error instanceof MustUnderstand) return 'SOAP-ENV:MustUnderstand';
+  return undefined;
+}

@@ -218,8 +218,10 @@ export function createRequestReader(
         attributes.push([attribute, value]);
         if (attribute === 'xmlns' || attribute.startsWith('xmlns:')) {
           if (attribute !== 'xmlns' && value === '') decline();
-          // The guard refuses such a prefix, and decodes only the predefined entities here.
-          if (FORBIDDEN.has(attribute.slice(6)) || raw.includes('&')) decline();
+          // The guard refuses such a prefix or namespace, and decodes only the predefined
+          // entities here.
+          if (FORBIDDEN.has(attribute.slice(6)) || FORBIDDEN.has(value) || raw.includes('&'))
+            decline();
           (scope ??= new Map()).set(attribute === 'xmlns' ? '' : attribute.slice(6), value);
         }
       }
@@ -303,6 +305,7 @@ export function createRequestReader(
           xsiNames += ` ${name.slice(c + 1)} `;
           const value = elementAttributes[name]!;
           if (name.slice(c + 1) === 'nil' && !BOOLEANS.has(value)) decline();
+          if (name.slice(c + 1) === 'type' && FORBIDDEN.has(String(localOf(value)))) decline();
           const t = name.slice(c + 1) === 'type' ? value.indexOf(':') : -1;
           if (t !== -1 && resolve(stack, value.slice(0, t)) !== declared.get(value.slice(0, t)))
             decline();

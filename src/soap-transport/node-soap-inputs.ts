@@ -14,6 +14,10 @@ import { decodeAll, notUnderstood } from './xml-lexis.js';
  *   a document of its own, past every check the guard makes.
  * - Every prefix ever bound to the XML Schema instance namespace is tried on every element
  *   that follows (time the product of the two counts).
+ * - An `xsi:type` is looked up in plain objects of the parsed WSDL, by the namespace its prefix
+ *   is bound to and then by its name: a name or namespace of a prototype's property
+ *   (`ns1:constructor`, a prefix bound to `__proto__`) found an inherited function or
+ *   Object.prototype, which node-soap then called as a type, and threw (fault 10001).
  */
 
 const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
@@ -35,6 +39,21 @@ export function checkMultiRef(attribute: string, raw: string, multiRef: boolean)
   // node-soap drops an href's first character (the '#') whatever it is.
   if (PROTOTYPE_NAMES.has(attribute === 'href' ? value.slice(1) : value))
     throw notUnderstood(`Attribute ${attribute}="${value.slice(0, 64)}" is not accepted`);
+}
+
+/** Refuses a namespace name (decoded) node-soap would look a schema up by in a plain object. */
+export function checkNamespaceName(uri: string): void {
+  if (PROTOTYPE_NAMES.has(uri)) throw notUnderstood(`Namespace name ${uri} is not accepted`);
+}
+
+/**
+ * Refuses an xsi:type (decoded) whose name, as node-soap reads it (the part before any `|`,
+ * after its prefix), is a prototype's property.
+ */
+export function checkTypeName(value: string): void {
+  const qname = value.split('|', 1)[0]!;
+  if (PROTOTYPE_NAMES.has(qname.slice(qname.indexOf(':') + 1)))
+    throw notUnderstood(`xsi:type="${value.slice(0, 64)}" is not accepted`);
 }
 
 /** Refuses a CDATA section (its content is xml[from, to)) that holds an XML declaration. */

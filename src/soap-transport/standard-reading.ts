@@ -1,3 +1,4 @@
+import { checkNamespaceName, checkTypeName } from './node-soap-inputs.js';
 import { malformed, notUnderstood } from './xml-lexis.js';
 
 /**
@@ -90,7 +91,9 @@ export function checkMemberNamespace(
 export class DocumentPrefixes {
   private readonly last = new Map<string, string>();
 
+  /** Refuses a namespace name node-soap would look a schema up by (checkNamespaceName). */
   declare(prefix: string, uri: string): void {
+    checkNamespaceName(uri);
     this.last.set(prefix, uri);
   }
 
@@ -117,6 +120,7 @@ export class DocumentPrefixes {
         throw notUnderstood(`xsi:nil="${value.slice(0, 16)}" is not true, false, 1 or 0`);
       return value === 'true' || value === '1';
     }
+    checkTypeName(value);
     const c = value.indexOf(':');
     if (c !== -1 && resolve(value.slice(0, c)) !== this.last.get(value.slice(0, c)))
       throw notUnderstood(

@@ -6,8 +6,23 @@
 import { AppError, ErrorCode } from '../errors.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/**
+ * Windows-1252's characters for the bytes 0x80-0x9F (the WHATWG's index: the five it leaves
+ * unassigned stand for themselves); every other byte is the ISO-8859-1 character of its value.
+ * Written out rather than asked of TextDecoder('windows-1252'), which in Node since 20.18.3
+ * gives ISO-8859-1's C1 controls for them (U+0092 for the apostrophe 0x92).
+ */
+const CP1252_C1 =
+  '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f' +
+  '\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+
 /** ISO-8859-1 as senders mean it: windows-1252, as browsers and the WHATWG read that label. */
-const latin1 = new TextDecoder('windows-1252');
+function decodeWindows1252(body: Buffer): string {
+  return body
+    .toString('latin1')
+    .replace(/[\u0080-\u009f]/g, (c) => CP1252_C1[c.charCodeAt(0) - 0x80]!);
+}
 
 /** The encoding named by an XML declaration at the very start, lower-cased, or null. */
 const DECLARED_ENCODING = /^<\?xml\s[^>]{0,200}?\bencoding\s*=\s*(?:"([^"]{0,40})"|'([^']{0,40})')/;
@@ -139,7 +154,7 @@ export function decodeXmlBody(body: Buffer, contentType?: string): string {
     ASCII_LABELS.has(named)
   )
     return decodeUtf8(body);
-  if (LATIN1_LABELS.has(named)) return latin1.decode(body);
+  if (LATIN1_LABELS.has(named)) return decodeWindows1252(body);
   // A header's other charset on a body of ASCII alone names the same text (in every charset a
   // SOAP stack would name): read, as before the header was looked at.
   if (declared === null && isAscii(body)) return body.toString('latin1');
