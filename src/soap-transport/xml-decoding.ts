@@ -121,6 +121,20 @@ function decodeUtf16(body: Buffer, order: 'utf-16le' | 'utf-16be'): string {
  * is often an HTTP library's default.)
  */
 export function decodeXmlBody(body: Buffer, contentType?: string): string {
+  return withXmlLineEnds(decodeText(body, contentType));
+}
+
+/**
+ * Line ends as XML reads them (XML 1.0, 2.11): CR LF, and a CR alone, are one LF before
+ * anything is parsed; a CR written as a reference (`&#13;`) stays. .NET's XmlWriter writes
+ * each new line of a value as CR LF, JAXB a CR as it is: read otherwise, one value sent by
+ * .NET and by Java would be stored as two.
+ */
+function withXmlLineEnds(xml: string): string {
+  return xml.includes('\r') ? xml.replace(/\r\n?/g, '\n') : xml;
+}
+
+function decodeText(body: Buffer, contentType?: string): string {
   if (startsWithCommonDeclaration(body)) return decodeUtf8(body);
   if (isUtf32(body))
     throw new AppError(
