@@ -147,7 +147,7 @@ for (const engine of testEngines()) {
       expect(attributeValue((await getLead(email)).body, 'FirstName')).to.equal('Wes');
     });
 
-    it('wsa:To marked mustUnderstand (WCF, Spring-WS) is a MustUnderstand fault, as the vendor’s was; nothing stored', async () => {
+    it('wsa:To marked mustUnderstand (WCF, Spring-WS) is a MustUnderstand fault, as SOAP 1.1 requires; nothing stored', async () => {
       const email = 'wsa-must@example.com';
       const r = await rawCall(service.url, syncXml(email, [['FirstName', 'Wes']]), {
         extraHeaderXml: `<wsa:To xmlns:wsa="${WSA}" SOAP-ENV:mustUnderstand="1">${service.url}</wsa:To>`,
