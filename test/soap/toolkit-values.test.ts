@@ -16,7 +16,7 @@ import {
   startTestService,
   type TestService,
 } from '../support/service.js';
-import { signedNow, XSD } from '../support/toolkit-envelopes.js';
+import { MKTOWS, signedNow, SOAP11, XSD, XSI } from '../support/toolkit-envelopes.js';
 
 const WSA = 'http://www.w3.org/2005/08/addressing';
 
@@ -82,6 +82,37 @@ for (const engine of testEngines()) {
       const again = await rawCall(service.url, syncXml(email, [['Address', '1 Main St\nSuite 2']]));
       expect(again.status, again.body).to.equal(200);
       expect(await changes()).to.equal(before);
+    });
+
+    it('a .NET batch past the first 64 KiB: a byte order mark, indented with CR LF, multi-line values', async () => {
+      const { user, ts, sig } = signedNow();
+      const nl = '\r\n';
+      let records = '';
+      for (let i = 0; i < 300; i++)
+        records +=
+          `${nl}        <leadRecord>${nl}          <Email>batch-${i}@example.com</Email>` +
+          `${nl}          <leadAttributeList>${nl}            <attribute>` +
+          `${nl}              <attrName>Address</attrName>` +
+          `${nl}              <attrValue>${i} Main St${nl}Suite ${i}</attrValue>` +
+          `${nl}            </attribute>${nl}          </leadAttributeList>${nl}        </leadRecord>`;
+      const xml =
+        `<?xml version="1.0" encoding="utf-8"?>${nl}<soap:Envelope xmlns:soap="${SOAP11}" ` +
+        `xmlns:xsi="${XSI}" xmlns:xsd="${XSD}">${nl}  <soap:Header>${nl}` +
+        `    <AuthenticationHeader xmlns="${MKTOWS}">${nl}` +
+        `      <mktowsUserId xmlns="">${user}</mktowsUserId>${nl}` +
+        `      <requestSignature xmlns="">${sig}</requestSignature>${nl}` +
+        `      <requestTimestamp xmlns="">${ts}</requestTimestamp>${nl}` +
+        `    </AuthenticationHeader>${nl}  </soap:Header>${nl}  <soap:Body>${nl}` +
+        `    <paramsSyncMultipleLeads xmlns="${MKTOWS}">${nl}      <leadRecordList xmlns="">` +
+        `${records}${nl}      </leadRecordList>${nl}      <dedupEnabled xmlns="">true</dedupEnabled>` +
+        `${nl}    </paramsSyncMultipleLeads>${nl}  </soap:Body>${nl}</soap:Envelope>`;
+      const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(xml)]);
+      expect(body.length, 'past the look at the first 64 KiB').to.be.above(64 * 1024);
+      const r = await postXml(service.url, body, { soapAction: `"${MKTOWS}syncMultipleLeads"` });
+      expect(r.status, r.body).to.equal(200);
+      expect(r.body.match(/<status>CREATED<\/status>/g)).to.have.length(300);
+      const last = await getLead('batch-299@example.com');
+      expect(attributeValue(last.body, 'Address')).to.equal('299 Main St\nSuite 299');
     });
 
     it('trims whitespace around a value (pretty-printed requests), keeps it within', async () => {
