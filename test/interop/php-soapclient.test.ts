@@ -23,6 +23,7 @@ const PHP_FLAGS = ['-d', 'soap.wsdl_cache_enabled=0', '-d', 'error_reporting=-1'
 const CLIENT = path.join(INTEROP_DIR, 'clients', 'php_worked_example.php');
 const QUICKSTART = path.join(REPO_ROOT, 'examples', 'php', 'quickstart.php');
 const OPERATIONS = path.join(INTEROP_DIR, 'clients', 'php_operations.php');
+const COMPRESSION = path.join(INTEROP_DIR, 'clients', 'php_compression.php');
 
 for (const engine of testEngines()) {
   describe(`interop: PHP SoapClient runs the worked example (${engine.name})`, function () {
@@ -86,6 +87,32 @@ for (const engine of testEngines()) {
       expect(out.listMObjects).to.deep.equal(['ActivityRecord', 'LeadRecord']);
       expect(out.unserved).to.include({ code: '20019', faultcode: 'SOAP-ENV:Client' });
       expect(out.notFound).to.include({ code: '20103', faultcode: 'SOAP-ENV:Client' });
+    });
+
+    it('with its compression option: gzip and deflate bodies sent, the uncompressed answer read', async () => {
+      const r = await run(PHP, [
+        ...PHP_FLAGS,
+        COMPRESSION,
+        service.wsdlUrl,
+        TEST_USER.userId,
+        TEST_USER.encryptionKey,
+      ]);
+      expect(r.code, `php_compression.php failed:\n${r.stdout}${r.stderr}`).to.equal(0);
+      expect(r.stderr).to.equal('');
+      const out = JSON.parse(r.stdout) as Record<string, Record<string, unknown>>;
+      for (const [coding, status] of [
+        ['gzip', 'CREATED'],
+        ['deflate', 'UPDATED'],
+      ] as const)
+        expect(out[coding], coding).to.deep.equal({
+          status,
+          count: 1,
+          // PHP writes a CR as a reference: it stays.
+          address: `1 Main St\r\nSuite ${coding}`,
+          contentEncoding: coding,
+          acceptEncoding: 'gzip, deflate',
+          answerEncoding: null,
+        });
     });
 
     it('runs examples/php/quickstart.php', async () => {
