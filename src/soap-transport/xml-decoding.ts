@@ -128,8 +128,8 @@ export function decodeXmlBody(body: Buffer, contentType?: string): string {
 /**
  * Line ends as XML reads them (XML 1.0, 2.11): CR LF, and a CR alone, are one LF before
  * anything is parsed; a CR written as a reference (`&#13;`) stays. .NET's XmlWriter writes
- * each new line of a value as CR LF, JAXB a CR as it is: read otherwise, one value sent by
- * .NET and by Java would be stored as two.
+ * each new line of a value as CR LF (which its own reader reads as LF): read otherwise, a
+ * multi-line value sent by .NET and by a client writing LF would be stored as two values.
  */
 function withXmlLineEnds(xml: string): string {
   return xml.includes('\r') ? xml.replace(/\r\n?/g, '\n') : xml;

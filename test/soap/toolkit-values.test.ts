@@ -1,7 +1,6 @@
 /**
  * Values and header entries as .NET-era and Java-era stacks write them: line ends as .NET's
- * XmlWriter (CR LF for every new line) and JAXB (a CR as it is) write them, read as XML reads
- * them; whitespace around a value (pretty-printed requests) trimmed, within it kept; header
+ * XmlWriter writes them (CR LF for every new line), read as XML reads them; whitespace around a value (pretty-printed requests) trimmed, within it kept; header
  * entries of WS-Addressing and Axis's SOAPHeaderElement beside the AuthenticationHeader.
  */
 import { expect } from 'chai';
@@ -56,7 +55,7 @@ for (const engine of testEngines()) {
 
     it('reads a line end written as CR LF or CR as XML does, one LF; a CR written &#13; stays', async () => {
       const email = 'line-ends@example.com';
-      // .NET's XmlWriter writes each new line of a value as CR LF; JAXB writes a CR as it is.
+      // .NET's XmlWriter writes each new line of a value as CR LF; a CR alone reads as LF too.
       const first = await rawCall(
         service.url,
         syncXml(email, [
@@ -71,7 +70,7 @@ for (const engine of testEngines()) {
       expect(attributeValue(read.body, 'Company')).to.equal('Acme\nWest');
       expect(attributeValue(read.body, 'Title')).to.equal('Head\r\nof Sales');
 
-      // The same address from a Java client (LF): the same value, no change logged.
+      // The same address from a client writing LF: the same value, no change logged.
       const changes = async () =>
         (
           (await rawCall(service.url, activityByEmailXml(email))).body.match(
