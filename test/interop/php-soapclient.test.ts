@@ -35,6 +35,20 @@ for (const engine of testEngines()) {
     });
     after(() => service?.stop());
 
+    /** The JSON line `script` prints, run with the WSDL URL and the test user; it must succeed quietly. */
+    const jsonOf = async (script: string): Promise<unknown> => {
+      const r = await run(PHP, [
+        ...PHP_FLAGS,
+        script,
+        service.wsdlUrl,
+        TEST_USER.userId,
+        TEST_USER.encryptionKey,
+      ]);
+      expect(r.code, `${path.basename(script)} failed:\n${r.stdout}${r.stderr}`).to.equal(0);
+      expect(r.stderr).to.equal('');
+      return JSON.parse(r.stdout);
+    };
+
     it('sees every step of the worked example and reads fault 20103', async () => {
       const r = await run(PHP, [
         ...PHP_FLAGS,
@@ -59,16 +73,7 @@ for (const engine of testEngines()) {
     });
 
     it('calls every served operation: SoapVar selectors, a classmap, single-element arrays, faults', async () => {
-      const r = await run(PHP, [
-        ...PHP_FLAGS,
-        OPERATIONS,
-        service.wsdlUrl,
-        TEST_USER.userId,
-        TEST_USER.encryptionKey,
-      ]);
-      expect(r.code, `php_operations.php failed:\n${r.stdout}${r.stderr}`).to.equal(0);
-      expect(r.stderr).to.equal('');
-      const out = JSON.parse(r.stdout) as Record<string, unknown> & { ids: number[] };
+      const out = (await jsonOf(OPERATIONS)) as Record<string, unknown> & { ids: number[] };
       const [a, b, c] = out.ids;
       expect(out.syncMultipleLeads).to.deep.equal(['CREATED', 'CREATED', 'CREATED']);
       expect(out.getMultipleLeadsByKeys).to.deep.equal([2, 1, 1, 0, 'LeadRecord']);
@@ -90,16 +95,7 @@ for (const engine of testEngines()) {
     });
 
     it('with its compression option: gzip and deflate bodies sent, the uncompressed answer read', async () => {
-      const r = await run(PHP, [
-        ...PHP_FLAGS,
-        COMPRESSION,
-        service.wsdlUrl,
-        TEST_USER.userId,
-        TEST_USER.encryptionKey,
-      ]);
-      expect(r.code, `php_compression.php failed:\n${r.stdout}${r.stderr}`).to.equal(0);
-      expect(r.stderr).to.equal('');
-      const out = JSON.parse(r.stdout) as Record<string, Record<string, unknown>>;
+      const out = (await jsonOf(COMPRESSION)) as Record<string, Record<string, unknown>>;
       for (const [coding, status] of [
         ['gzip', 'CREATED'],
         ['deflate', 'UPDATED'],
