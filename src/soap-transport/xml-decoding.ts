@@ -1,7 +1,8 @@
 /**
  * A request body's bytes as XML text: the encoding its first bytes, its XML declaration or its
- * Content-Type's charset name, read strictly; and a lenient reading of its start, for a look
- * at the header while the rest is still arriving. (Reading the bytes: request-body.ts.)
+ * Content-Type's charset name, read strictly, its line ends as XML reads them; and a lenient
+ * reading of its start, for a look at the header while the rest is still arriving. (Reading
+ * the bytes: request-body.ts.)
  */
 import { AppError, ErrorCode } from '../errors.js';
 
@@ -133,9 +134,23 @@ function decodeUtf16(body: Buffer, order: 'utf-16le' | 'utf-16be'): string {
  * refused (20012) rather than guessed, as is UTF-32 its first bytes show. A declaration or charset of UTF-16 on a body in single
  * bytes is a mislabel that cannot be UTF-16, read as UTF-8 as before. (The declaration is
  * preferred to the header: it is written by what encoded the bytes, while a header's charset
- * is often an HTTP library's default.)
+ * is often an HTTP library's default.) Its line ends are then read as XML reads them.
  */
 export function decodeXmlBody(body: Buffer, contentType?: string): string {
+  return withXmlLineEnds(decodeText(body, contentType));
+}
+
+/**
+ * Line ends as XML reads them (XML 1.0, 2.11): CR LF, and a CR alone, are one LF before
+ * anything is parsed; a CR written as a reference (`&#13;`) stays. .NET's XmlWriter writes
+ * each new line of a value as CR LF (which its own reader reads as LF): read otherwise, a
+ * multi-line value sent by .NET and by a client writing LF would be stored as two values.
+ */
+function withXmlLineEnds(xml: string): string {
+  return xml.includes('\r') ? xml.replace(/\r\n?/g, '\n') : xml;
+}
+
+function decodeText(body: Buffer, contentType?: string): string {
   if (startsWithCommonDeclaration(body)) return decodeUtf8(body);
   if (isUtf32(body))
     throw new AppError(

@@ -23,6 +23,7 @@ const PHP_FLAGS = ['-d', 'soap.wsdl_cache_enabled=0', '-d', 'error_reporting=-1'
 const CLIENT = path.join(INTEROP_DIR, 'clients', 'php_worked_example.php');
 const QUICKSTART = path.join(REPO_ROOT, 'examples', 'php', 'quickstart.php');
 const OPERATIONS = path.join(INTEROP_DIR, 'clients', 'php_operations.php');
+const COMPRESSION = path.join(INTEROP_DIR, 'clients', 'php_compression.php');
 
 for (const engine of testEngines()) {
   describe(`interop: PHP SoapClient runs the worked example (${engine.name})`, function () {
@@ -33,6 +34,20 @@ for (const engine of testEngines()) {
       service = await startTestService(engine);
     });
     after(() => service?.stop());
+
+    /** The JSON line `script` prints, run with the WSDL URL and the test user; it must succeed quietly. */
+    const jsonOf = async (script: string): Promise<unknown> => {
+      const r = await run(PHP, [
+        ...PHP_FLAGS,
+        script,
+        service.wsdlUrl,
+        TEST_USER.userId,
+        TEST_USER.encryptionKey,
+      ]);
+      expect(r.code, `${path.basename(script)} failed:\n${r.stdout}${r.stderr}`).to.equal(0);
+      expect(r.stderr).to.equal('');
+      return JSON.parse(r.stdout);
+    };
 
     it('sees every step of the worked example and reads fault 20103', async () => {
       const r = await run(PHP, [
@@ -58,16 +73,7 @@ for (const engine of testEngines()) {
     });
 
     it('calls every served operation: SoapVar selectors, a classmap, single-element arrays, faults', async () => {
-      const r = await run(PHP, [
-        ...PHP_FLAGS,
-        OPERATIONS,
-        service.wsdlUrl,
-        TEST_USER.userId,
-        TEST_USER.encryptionKey,
-      ]);
-      expect(r.code, `php_operations.php failed:\n${r.stdout}${r.stderr}`).to.equal(0);
-      expect(r.stderr).to.equal('');
-      const out = JSON.parse(r.stdout) as Record<string, unknown> & { ids: number[] };
+      const out = (await jsonOf(OPERATIONS)) as Record<string, unknown> & { ids: number[] };
       const [a, b, c] = out.ids;
       expect(out.syncMultipleLeads).to.deep.equal(['CREATED', 'CREATED', 'CREATED']);
       expect(out.getMultipleLeadsByKeys).to.deep.equal([2, 1, 1, 0, 'LeadRecord']);
@@ -86,6 +92,23 @@ for (const engine of testEngines()) {
       expect(out.listMObjects).to.deep.equal(['ActivityRecord', 'LeadRecord']);
       expect(out.unserved).to.include({ code: '20019', faultcode: 'SOAP-ENV:Client' });
       expect(out.notFound).to.include({ code: '20103', faultcode: 'SOAP-ENV:Client' });
+    });
+
+    it('with its compression option: gzip and deflate bodies sent, the uncompressed answer read', async () => {
+      const out = (await jsonOf(COMPRESSION)) as Record<string, Record<string, unknown>>;
+      for (const [coding, status] of [
+        ['gzip', 'CREATED'],
+        ['deflate', 'UPDATED'],
+      ] as const)
+        expect(out[coding], coding).to.deep.equal({
+          status,
+          count: 1,
+          // PHP writes a CR as a reference: it stays.
+          address: `1 Main St\r\nSuite ${coding}`,
+          contentEncoding: coding,
+          acceptEncoding: 'gzip, deflate',
+          answerEncoding: null,
+        });
     });
 
     it('runs examples/php/quickstart.php', async () => {

@@ -111,6 +111,21 @@ public final class ServedOperations {
     System.out.println(
         "getLead: " + lead.getId().getValue() + " Unsubscribed=" + MktowsClient.attribute(lead, "Unsubscribed"));
 
+    // A new line in a value as a Windows text box gives it (CR LF), read back as sent.
+    ParamsSyncLead address = new ParamsSyncLead();
+    LeadRecord withAddress = new LeadRecord();
+    withAddress.setEmail(f.createLeadRecordEmail("jx-a@example.com"));
+    ArrayOfAttribute addressAttrs = new ArrayOfAttribute();
+    addressAttrs.getAttribute().add(MktowsClient.attribute("Address", "text", "1 Main St\r\nSuite 2"));
+    withAddress.setLeadAttributeList(f.createLeadRecordLeadAttributeList(addressAttrs));
+    address.setLeadRecord(withAddress);
+    port.syncLead(address, auth(), null);
+    LeadRecord readBack =
+        port.getLead(get, auth()).getResult().getLeadRecordList().getValue().getLeadRecord().get(0);
+    System.out.println(
+        "lineEnds: "
+            + MktowsClient.attribute(readBack, "Address").replace("\r", "\\r").replace("\n", "\\n"));
+
     ParamsGetMultipleLeads multiple = new ParamsGetMultipleLeads();
     LeadKeySelector selector = new LeadKeySelector();
     selector.setKeyType(LeadKeyRef.EMAIL);
