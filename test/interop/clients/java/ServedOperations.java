@@ -193,11 +193,11 @@ public final class ServedOperations {
     // ClientTransportException naming the status, the fault unread).
     ParamsSyncMultipleLeads large = new ParamsSyncMultipleLeads();
     ArrayOfLeadRecord bulky = new ArrayOfLeadRecord();
-    String address = "x".repeat(4000);
+    String longAddress = "x".repeat(4000);
     for (int i = 0; i < 300; i++) {
       LeadRecord r = record("jx-large-" + i + "@example.com");
       r.getLeadAttributeList().getValue().getAttribute().add(
-          MktowsClient.attribute("Address", "text", address));
+          MktowsClient.attribute("Address", "text", longAddress));
       bulky.getLeadRecord().add(r);
     }
     large.setLeadRecordList(bulky);
