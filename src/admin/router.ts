@@ -44,8 +44,11 @@ export interface AdminRouterOptions extends FormBodyOptions {
   deadline?: RequestDeadlineLimits;
 }
 
-/** The forms answered within REQUEST_TIMEOUT_MS: their writes withdraw at that deadline. */
-const DEADLINE_FORMS = /^\/(?:address\/status|people\/[^/]+\/unsubscribed|bulk\/preview)$/;
+/**
+ * The forms answered within REQUEST_TIMEOUT_MS: their writes withdraw at that deadline. In any
+ * case, as Express routes them (and with the trailing slash it allows).
+ */
+const DEADLINE_FORMS = /^\/(?:address\/status|people\/[^/]+\/unsubscribed|bulk\/preview)\/?$/i;
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy':
