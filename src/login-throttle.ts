@@ -23,9 +23,15 @@ export const ACCOUNT_MAX_BACKOFF_MS = 15 * 60 * 1000;
 /** An account's failures are forgotten after this long without an attempt. */
 const ACCOUNT_MEMORY_MS = 60 * 60 * 1000;
 
+/**
+ * An account's failures, counted under its name in any case (ALICE's guesses slow alice down
+ * too), and how many of them each spelling made: operator names are case-sensitive, so one
+ * operator's success takes back only its own spelling's.
+ */
 interface AccountState {
   failures: number;
   lastAt: number;
+  bySpelling: Map<string, number>;
 }
 
 /**
@@ -70,8 +76,10 @@ export class LoginThrottle {
     this.fail(client);
     if (key !== undefined) {
       const state = this.accountState(key);
+      const bySpelling = new Map(state.bySpelling);
+      bySpelling.set(account!, (bySpelling.get(account!) ?? 0) + 1);
       this.accounts.delete(key); // re-inserted last: the map stays in the order of attempts
-      this.accounts.set(key, { failures: state.failures + 1, lastAt: this.now() });
+      this.accounts.set(key, { failures: state.failures + 1, lastAt: this.now(), bySpelling });
     }
     return 0;
   }
@@ -131,7 +139,7 @@ export class LoginThrottle {
 
   /**
    * A successful login takes back the one failure its admission counted for the client, and
-   * clears the account's. Not the client's whole count: whoever holds one password (an
+   * clears the account's failures made under its exact name. Not the client's whole count: whoever holds one password (an
    * operator's own) could otherwise log in between guesses at the other names and guess on
    * from the same address without end.
    */
@@ -140,7 +148,19 @@ export class LoginThrottle {
     recent.pop();
     if (recent.length === 0) this.failures.delete(client);
     else this.failures.set(client, recent);
-    if (account !== null) this.accounts.delete(account.toLowerCase());
+    if (account === null) return;
+    // The failures of this very name only: another operator's name in another case (whose
+    // password its holder knows) must not wipe the guesses at this one.
+    const key = account.toLowerCase();
+    const state = this.accountState(key);
+    const own = state.bySpelling.get(account) ?? 0;
+    if (own >= state.failures) {
+      this.accounts.delete(key);
+      return;
+    }
+    const bySpelling = new Map(state.bySpelling);
+    bySpelling.delete(account);
+    this.accounts.set(key, { ...state, failures: state.failures - own, bySpelling });
   }
 
   private recent(client: string): number[] {
@@ -150,7 +170,8 @@ export class LoginThrottle {
 
   private accountState(key: string): AccountState {
     const state = this.accounts.get(key);
-    if (!state || this.now() - state.lastAt > ACCOUNT_MEMORY_MS) return { failures: 0, lastAt: 0 };
+    if (!state || this.now() - state.lastAt > ACCOUNT_MEMORY_MS)
+      return { failures: 0, lastAt: 0, bySpelling: new Map() };
     return state;
   }
 }

@@ -125,6 +125,34 @@ export function answerProtocolErrors(server: Server): void {
 
 const NO_HOST_TEXT = 'An HTTP/1.1 request names its Host.\n';
 const TWO_HOSTS_TEXT = 'A request names one Host.\n';
+const BAD_HOST_TEXT = 'The Host names no host.\n';
+
+/**
+ * A host as RFC 3986 §3.2.2 spells one, with an optional port: a name of unreserved characters
+ * (the "_" of the names Docker Compose and internal DNS give services among them), escapes and
+ * sub-delimiters, or an IP literal in brackets (an IPv6 zone as %25…); empty too (a target
+ * without a host, RFC 9112 §3.2). Nothing else: no space, "/", "@" (user information) or "<".
+ */
+const VALID_HOST =
+  /^(?:(?:[\w.~!$&'()*+,;=-]|%[\dA-Fa-f]{2})*|\[(?:[\dA-Fa-f:.]+(?:%25(?:[\w.~-]|%[\dA-Fa-f]{2})+)?|v[\dA-Fa-f]+\.[\w.~!$&'()*+,;=:-]+)\])(?::\d{0,5})?$/;
+/** The hosts nearly every request names (a DNS name, an IPv4 address), checked in half the time. */
+const PLAIN_HOST = /^[\w.-]*(?::\d{0,5})?$/;
+
+/** Whether `host` (a Host header's value, or a target's authority) is a host with its port. */
+export const validHost = (host: string): boolean => PLAIN_HOST.test(host) || VALID_HOST.test(host);
+
+/** The authority of an absolute-form request target (`GET http://host/path HTTP/1.1`). */
+export const ABSOLUTE_TARGET = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/;
+
+/** Whether the host a request names, by its target's authority or its Host, is no host. */
+function namesNoHost(req: IncomingMessage): boolean {
+  const { host } = req.headers;
+  if (host !== undefined && !validHost(host)) return true;
+  const url = req.url ?? '';
+  if (url.charCodeAt(0) === 0x2f) return false;
+  const absolute = ABSOLUTE_TARGET.exec(url);
+  return absolute !== null && !validHost(absolute[1]!);
+}
 
 /** How many Host lines the request's head has (node keeps the first alone in `headers`). */
 function hostLines(rawHeaders: string[]): number {
@@ -138,7 +166,8 @@ function hostLines(rawHeaders: string[]): number {
 
 /**
  * `listener`, for requests that name one Host (RFC 9112 §3.2: an HTTP/1.1 request without one,
- * or any request with two or more Host lines, is answered 400). node's own check (the server's
+ * any request with two or more Host lines, or one whose Host, or absolute-form target's
+ * authority, is no host (validHost), is answered 400). node's own check (the server's
  * requireHostHeader, to be turned off where this is used) answered with an empty chunked body
  * and none of the security headers; two Host lines it did not check at all: it kept the first,
  * while a proxy in front may route, and cache, by the last (the WSDL's `soap:address` echoes
@@ -149,8 +178,9 @@ export function requireHost(listener: RequestListener): RequestListener {
     const missing =
       req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor === 1;
     const twice = !missing && req.headers.host !== undefined && hostLines(req.rawHeaders) > 1;
-    if (!missing && !twice) return listener(req, res);
-    const text = missing ? NO_HOST_TEXT : TWO_HOSTS_TEXT;
+    const invalid = !missing && !twice && namesNoHost(req);
+    if (!missing && !twice && !invalid) return listener(req, res);
+    const text = missing ? NO_HOST_TEXT : twice ? TWO_HOSTS_TEXT : BAD_HOST_TEXT;
     res.writeHead(400, {
       ...SAFE_ANSWER_HEADERS,
       'Content-Type': 'text/plain; charset=utf-8',

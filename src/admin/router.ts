@@ -6,6 +6,7 @@ import { errorAnswer } from './error-answers.js';
 import { send, sessionOf } from './form.js';
 import { formBodies, type FormBodyOptions } from './form-bodies.js';
 import { loginRoutes, logoutRoute } from './login-routes.js';
+import { methodAnswers } from './method-answers.js';
 import { errorPage } from './pages/error.js';
 import { addressRoutes } from './routes/address.js';
 import { bulkRoutes } from './routes/bulk.js';
@@ -43,8 +44,11 @@ export interface AdminRouterOptions extends FormBodyOptions {
   deadline?: RequestDeadlineLimits;
 }
 
-/** The forms answered within REQUEST_TIMEOUT_MS: their writes withdraw at that deadline. */
-const DEADLINE_FORMS = /^\/(?:address\/status|people\/[^/]+\/unsubscribed|bulk\/preview)$/;
+/**
+ * The forms answered within REQUEST_TIMEOUT_MS: their writes withdraw at that deadline. In any
+ * case, as Express routes them (and with the trailing slash it allows).
+ */
+const DEADLINE_FORMS = /^\/(?:address\/status|people\/[^/]+\/unsubscribed|bulk\/preview)\/?$/i;
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy':
@@ -82,6 +86,8 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
 
   const bodies = formBodies(options);
   const { forms } = bodies;
+  // Before the session gate: which methods a page answers is no secret of a session.
+  router.use(methodAnswers(router, bodies));
   loginRoutes(router, forms, options);
 
   // Everything below needs a live session; every POST below also needs its CSRF token.

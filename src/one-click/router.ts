@@ -16,7 +16,7 @@ import type { Metrics } from '../metrics.js';
 import { instanceCallLimits } from '../cluster/instance-limits.js';
 import { UNSUBSCRIBE_RATE_WINDOW_MS } from '../config/one-click.settings.js';
 import { withinDeadline, type RequestDeadlineLimits } from '../request-deadline.js';
-import { readBody } from '../soap-transport/request-body.js';
+import { drainThen, readBody, refusedDrainBytes } from '../soap-transport/request-body.js';
 import { clientLimitKey } from '../networks.js';
 import {
   FormError,
@@ -48,6 +48,12 @@ export interface OneClickOptions {
   logger: Logger;
   metrics: Metrics;
 }
+
+/** The methods a link's URL answers (OPTIONS, and the Allow of a 405, say so). */
+const LINK_METHODS = 'GET, HEAD, POST, OPTIONS';
+
+/** Links off (no UNSUBSCRIBE_LINK_SECRET): every request for one is answered so. */
+const DISABLED = new Refusal(404, 'disabled', { kind: 'invalid' }, true);
 
 function subjectOf(link: LinkContent): LinkSubject {
   return { email: link.email, linkId: link.linkId, list: link.list };
@@ -118,7 +124,7 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
 
   /** Rate limit (the POSTs' budget, or the reads'), then the token: before any body or database. */
   const admit = (req: Request): LinkContent => {
-    if (!tokens) throw new Refusal(404, 'disabled', { kind: 'invalid' }, true);
+    if (!tokens) throw DISABLED;
     try {
       (req.method === 'POST' ? postLimits : pageLimits).admit(clientLimitKey(req.ip))();
     } catch {
@@ -294,9 +300,24 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
     }
   };
   router.post('/:token', post);
-  // What no route above answered (OPTIONS, PUT…, /u/ or /u/a/b) goes on to Express's OPTIONS
-  // answer or the app's 404: a path under /u may hold a token, so neither may be cached,
-  // indexed or sent on as a referrer.
+  // Any other method on a link's URL: OPTIONS is told what it allows, the others are refused
+  // 405 with the same list (RFC 9110 §15.5.6), a body they carry discarded up to a bound. The
+  // token is not looked at: the answer is the same for every URL of this shape.
+  const drainCap = refusedDrainBytes(options.maxBodyBytes);
+  router.all('/:token', (req, res) => {
+    drainThen(req, drainCap, options.bodyTimeoutMs, () => {
+      const close = !req.complete;
+      if (!tokens) return sendText(res, 404, refusalText(DISABLED), { close });
+      res.set('Allow', LINK_METHODS);
+      if (req.method === 'OPTIONS') sendText(res, 200, LINK_METHODS, { close });
+      else {
+        const text = `${req.method} is not served here: a link answers ${LINK_METHODS}.`;
+        sendText(res, 405, text, { close });
+      }
+    });
+  });
+  // What no route above answered (/u/ or /u/a/b) goes on to the app's 404: a path under /u
+  // may hold a token, so it may not be cached, indexed or sent on as a referrer.
   router.use((_req, res, next) => {
     setLinkHeaders(res);
     next();

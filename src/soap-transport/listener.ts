@@ -2,15 +2,17 @@ import fs from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Request, Response } from 'express';
 import { AppError, ErrorCode, isAppError } from '../errors.js';
-import { createSoapEngine, SAFE_HOST, type AnswerPrefix, type SoapBinding } from './soap-engine.js';
+import { createSoapEngine, type AnswerPrefix, type SoapBinding } from './soap-engine.js';
 import type { FastReadOptions, RequestReader } from './request-reader.js';
 import type { RawObject } from './values.js';
 import { WsdlDocument } from './wsdl-document.js';
 import { drainThen } from './request-body.js';
 import {
+  ABSOLUTE_TARGET,
   DOCUMENT_HEADERS,
   MACHINE_ANSWER_HEADERS,
   MACHINE_ANSWER_RAW,
+  validHost,
 } from '../protocol-answers.js';
 
 export const XML_TYPE = 'text/xml; charset=utf-8';
@@ -127,7 +129,9 @@ export async function createSoapListener<S extends object>(
   const wsdlDocument = new WsdlDocument(wsdlXml);
   const serveWsdl = (req: Request, res: Response) => {
     const host = requestHost(req);
-    const safeHost = SAFE_HOST.test(host) ? host : `localhost:${req.socket.localPort ?? 80}`;
+    // requireHost answered any other 400; none named (HTTP/1.0, an empty Host): this machine.
+    const safeHost =
+      host !== '' && validHost(host) ? host : `localhost:${req.socket.localPort ?? 80}`;
     const location = options.publicUrl
       ? `${options.publicUrl}${req.path}`
       : `${req.protocol}://${safeHost}${req.path}`;
@@ -222,9 +226,6 @@ export async function createSoapListener<S extends object>(
     },
   };
 }
-
-// The authority of an absolute-form request target (`GET http://host/path HTTP/1.1`).
-const ABSOLUTE_TARGET = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/;
 
 /**
  * The host a request is for: the authority of an absolute-form target, which RFC 9112 §3.2.2

@@ -141,6 +141,3 @@ function installRequestReader(
   };
   return reader;
 }
-
-/** A Host header safe to write into a WSDL address. */
-export const SAFE_HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;

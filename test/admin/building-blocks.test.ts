@@ -104,8 +104,16 @@ describe('admin building blocks', () => {
       now += 4000;
       expect(throttle.admit('e', 'alice')).to.equal(0);
       expect(throttle.accountRetryAfterSeconds('alice')).to.equal(4);
+      // Names are case-sensitive: ALICE logging in is another operator, whose success leaves
+      // the guesses at alice counted (before, it cleared them: whoever held ALICE's password
+      // could wipe alice's wait between guesses). alice's own success clears what was
+      // guessed at her name; the guess at Alice stays, too few for a wait.
       throttle.succeed('e', 'ALICE');
+      expect(throttle.accountRetryAfterSeconds('alice')).to.equal(4);
+      throttle.succeed('e', 'alice');
       expect(throttle.accountRetryAfterSeconds('alice')).to.equal(0);
+      expect(throttle.admit('e', 'Alice')).to.equal(0);
+      expect(throttle.admit('e', 'Alice'), 'past the free failures, Alice’s kept').to.equal(1);
       // A name no operator can have is no account.
       for (let i = 0; i < 5; i++) expect(throttle.admit('f', null)).to.equal(0);
     });

@@ -61,6 +61,20 @@ for (const engine of testEngines()) {
       expect((await services.durableStatus.explain(email)).status?.unsubscribed).to.equal(true);
     });
 
+    it('holds a change posted to its path in another case to the same deadline', async () => {
+      // Express routes paths in any case: /admin/Address/Status is the address form too. Before,
+      // it ran without the deadline, held as long as the long write, then stored.
+      const email = 'spelt@deadline.example';
+      const form = { _csrf: client.csrf, email, unsubscribed: 'true', reason: 'asked by phone' };
+      let reply!: Reply;
+      await whileAddressHeld(svc.running.database, email, async () => {
+        reply = await inTime(client.post('/admin/Address/STATUS', form));
+      });
+      expect(reply.status, reply.body).to.equal(503);
+      await new UnitOfWork(svc.running.database).settleWrites();
+      expect((await svc.running.services.durableStatus.explain(email)).status).to.equal(null);
+    });
+
     it('a person page change held by a long write answers 503, never saved, and on SQLite stores nothing', async () => {
       const email = 'person@deadline.example';
       const services = svc.running.services;

@@ -10,9 +10,11 @@ const engine = testEngines()[0]!;
  * RFC 9112 §3.2: a request with more than one Host line is answered 400. node keeps the first
  * and drops the others, while a proxy in front may route and cache by the last: the WSDL's
  * soap:address (PUBLIC_URL unset) then named the host the attacker put first, in a document a
- * shared cache keeps for everyone who asks the real host.
+ * shared cache keeps for everyone who asks the real host. And a Host that is no host is
+ * answered 400 too, while the names RFC 3986 allows that the WSDL's address used to replace
+ * with localhost ("_" in the names Docker Compose and internal DNS give services) are named.
  */
-describe('the host a request names (two Host lines, an absolute-form target)', function () {
+describe('the host a request names (two Host lines, an absolute-form target, its spelling)', function () {
   this.timeout(30000);
   let service: TestService;
   before(async () => {
@@ -75,5 +77,57 @@ describe('the host a request names (two Host lines, an absolute-form target)', f
     expect(one).to.contain('location="http://du.example/soap/mktows/2_9"');
     const none = await exchangeUntilClosed(service.running.port, 'GET /healthz HTTP/1.0\r\n\r\n');
     expect(none).to.match(/^HTTP\/1\.1 200 /);
+  });
+
+  const wsdlAt = (host: string, target = '/soap/mktows/2_9?WSDL') =>
+    exchangeUntilClosed(
+      service.running.port,
+      `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+    );
+
+  it('names in the WSDL a host of any spelling RFC 3986 allows, "_" and "~" included', async () => {
+    // Before: every one of these became localhost:PORT, and a client generating its stub from
+    // the WSDL sent its calls to its own machine.
+    for (const host of ['du_unsubscribe:8080', 'durable-unsubscribe_web_1', 'svc~a.example:80']) {
+      const answer = await wsdlAt(host);
+      expect(answer, host).to.match(/^HTTP\/1\.1 200 /);
+      expect(answer, host).to.contain(`location="http://${host}/soap/mktows/2_9"`);
+    }
+    // An IPv6 address, and a Host left empty (a target without one): as before.
+    expect(await wsdlAt('[::1]:8080')).to.contain('location="http://[::1]:8080/soap/mktows/2_9"');
+    expect(await wsdlAt('')).to.contain(
+      `location="http://localhost:${service.running.port}/soap/mktows/2_9"`,
+    );
+  });
+
+  it('answers a Host that is no host 400, with the security headers, on every path', async () => {
+    // Before: served, the WSDL naming localhost:PORT in its place.
+    const port = service.running.port;
+    const hosts = ['du example', 'du.example/x', 'user@du.example', 'du.example:80:80', '<du>'];
+    for (const host of hosts)
+      for (const path of ['/soap/mktows/2_9?WSDL', '/healthz', '/u/abc', '/admin/login']) {
+        const answer = await exchangeUntilClosed(
+          port,
+          `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+        );
+        const what = `${host} ${path}`;
+        expect(answer, what).to.match(/^HTTP\/1\.1 400 /);
+        expect(headersOf(answer).get('cache-control'), what).to.equal('no-store');
+        expect(answer.slice(answer.indexOf('\r\n\r\n') + 4), what).to.equal(
+          'The Host names no host.\n',
+        );
+      }
+    const metrics = await exchangeUntilClosed(
+      service.running.metricsPort!,
+      'GET /metrics HTTP/1.1\r\nHost: du example\r\nConnection: close\r\n\r\n',
+    );
+    expect(metrics).to.match(/^HTTP\/1\.1 400 /);
+    // The same of an absolute-form target's authority, which names the host before the Host.
+    const answer = await exchangeUntilClosed(
+      port,
+      'GET http://user@du.example/soap/mktows/2_9?WSDL HTTP/1.1\r\nHost: du.example\r\nConnection: close\r\n\r\n',
+    );
+    expect(answer).to.match(/^HTTP\/1\.1 400 /);
+    expect(answer).to.not.contain('soap:address');
   });
 });

@@ -76,9 +76,9 @@ describe('slow bodies outside the SOAP calls (slowloris)', function () {
       /^HTTP\/1\.1 408 /,
     ],
     [
-      'a PUT under /u',
+      'a PUT under /u (405)',
       () => `PUT ${new URL(svc.linkUrl('slow@example.com')).pathname} HTTP/1.1\r\n${form}`,
-      / 404 /,
+      / 405 /,
     ],
     [
       'a POST to a path of more segments under /u',

@@ -49,8 +49,8 @@ for (const engine of testEngines()) {
     const pathOf = (url: string) => new URL(url).pathname;
 
     it('reads no more than a bound of a body sent with another method (PUT), then closes', async () => {
-      // No route takes it: the body is discarded up to four times MAX_BODY_BYTES, then the
-      // connection ends. Before, the 404 read all of it, however much was sent.
+      // Refused 405: the body is discarded up to a bound (four times UNSUBSCRIBE_MAX_BODY_BYTES),
+      // then the connection ends. Before, the 404 read all of it, however much was sent.
       const {
         writtenMiB: written,
         answer,
@@ -61,11 +61,11 @@ for (const engine of testEngines()) {
           'Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n',
       );
       expect(written, 'MiB the client could send').to.be.below(40);
-      // node closes the connection once its 404 is written, the client still sending: the
-      // reset answering the bytes left unread can reach the client before it read the 404,
+      // node closes the connection once its 405 is written, the client still sending: the
+      // reset answering the bytes left unread can reach the client before it read the 405,
       // and its kernel then drops it (seen once in a loaded CI run). An answer that arrived
-      // is the 404; none arrived only with that reset.
-      if (answer !== '' || !reset) expect(answer).to.match(/^HTTP\/1\.1 404 .*connection: close/is);
+      // is the 405; none arrived only with that reset.
+      if (answer !== '' || !reset) expect(answer).to.match(/^HTTP\/1\.1 405 .*connection: close/is);
       expect(await historyOf(svc.services, 'put@example.com')).to.have.length(0);
     });
 

@@ -6,6 +6,7 @@ const HEADINGS: Record<number, string> = {
   401: 'Log in first',
   403: 'Refused',
   404: 'Not found',
+  405: 'Not served',
   409: 'Not possible',
   411: 'Length required',
   413: 'Too large',

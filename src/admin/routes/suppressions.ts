@@ -145,6 +145,19 @@ function receiveUpload(
   });
 }
 
+/**
+ * Starts a CSV download's answer; true when the request is a HEAD, then answered whole: its
+ * headers alone, without a row read (or an export logged) for node to throw away.
+ */
+function csvHead(req: Request, res: Response, fileName: string): boolean {
+  res.status(200);
+  res.type('text/csv; charset=utf-8');
+  res.set('Content-Disposition', `attachment; filename="${fileName}"`);
+  if (req.method !== 'HEAD') return false;
+  res.end();
+  return true;
+}
+
 /** The suppressions home: filtered list, CSV export, CSV import with progress and rejects. */
 export function suppressionRoutes(context: RouteContext): void {
   const { router, services, logger, listPageSize } = context;
@@ -174,10 +187,8 @@ export function suppressionRoutes(context: RouteContext): void {
 
   router.get('/suppressions/export.csv', async (req, res) => {
     const { filter } = readQuery(req.query);
+    if (csvHead(req, res, 'suppressions.csv')) return;
     logger.info({ operator: sessionOf(res).operator }, 'operator exported suppressions');
-    res.status(200);
-    res.type('text/csv; charset=utf-8');
-    res.set('Content-Disposition', 'attachment; filename="suppressions.csv"');
     await writeSuppressionCsv(services.suppressions.exportFiltered(filter), res);
     res.end();
   });
@@ -229,9 +240,7 @@ export function suppressionRoutes(context: RouteContext): void {
   router.get('/suppressions/imports/:id/rejects.csv', async (req, res) => {
     const id = jobId(req);
     await services.suppressionImports.status(id);
-    res.status(200);
-    res.type('text/csv; charset=utf-8');
-    res.set('Content-Disposition', `attachment; filename="import-${id}-rejects.csv"`);
+    if (csvHead(req, res, `import-${id}-rejects.csv`)) return;
     res.write(REJECTS_CSV_HEADER);
     for await (const r of services.suppressionImports.rejects(id)) {
       if (!res.write(rejectCsvLine(r)) && !(await drained(res))) break;
