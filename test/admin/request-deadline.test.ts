@@ -4,7 +4,7 @@ import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { testEngines } from '../support/database.js';
 import { whileAddressHeld } from '../support/held-write.js';
 import { startTestService, type TestService } from '../support/service.js';
-import { ALICE, AdminClient, type Reply } from './support.js';
+import { ALICE, AdminClient, postPersonFlag, type Reply } from './support.js';
 
 /**
  * A console change past REQUEST_TIMEOUT_MS is answered as a SOAP call is: the console's error
@@ -65,10 +65,9 @@ for (const engine of testEngines()) {
       const email = 'person@deadline.example';
       const services = svc.running.services;
       const { leadId } = await services.leads.sync({ email }, { path: ChangePaths.webService() });
-      const form = { _csrf: client.csrf, unsubscribed: 'true', reason: '', confirm: 'yes' };
       let reply!: Reply;
       await whileAddressHeld(svc.running.database, email, async () => {
-        reply = await inTime(client.post(`/admin/people/${leadId}/unsubscribed`, form));
+        reply = await inTime(postPersonFlag(client, leadId, { unsubscribed: true }));
       });
       expect(reply.status, reply.body).to.equal(503);
       await new UnitOfWork(svc.running.database).settleWrites();

@@ -79,6 +79,34 @@ export class AdminClient {
   }
 }
 
+/**
+ * What an operator sends from a person page's Unsubscribed form: the box (left unticked, it is
+ * absent from the form, as a browser sends it), the reason, whether it is the confirmed post
+ * (the first asks for a confirmation) and the tick that lifts a protected reason.
+ */
+export interface PersonFlagForm {
+  unsubscribed: boolean;
+  reason?: string;
+  /** Default true: the post of the confirmation page. */
+  confirm?: boolean;
+  liftProtected?: boolean;
+}
+
+/** Posts a person page's Unsubscribed form with the client's session token. */
+export function postPersonFlag(
+  client: AdminClient,
+  id: number,
+  form: PersonFlagForm,
+): Promise<Reply> {
+  return client.post(`/admin/people/${id}/unsubscribed`, {
+    _csrf: client.csrf,
+    ...(form.unsubscribed ? { unsubscribed: 'true' } : {}),
+    reason: form.reason ?? '',
+    ...(form.confirm === false ? {} : { confirm: 'yes' }),
+    ...(form.liftProtected ? { liftProtected: 'yes' } : {}),
+  });
+}
+
 export function csrfOf(page: string): string {
   const m = /name="_csrf" value="([^"]+)"/.exec(page);
   if (!m?.[1]) throw new Error('no CSRF field on the page');
