@@ -162,17 +162,19 @@ export async function uploadSettled(
 }
 
 /**
- * For each test (mocha hooks): a service with ALICE as its operator, and a client logged in as
- * her, handed to `opened` (before the log-in); the service stopped after the test.
+ * For each test (mocha hooks): a service with ALICE as its operator (and `settings`), and a
+ * client logged in as her, handed to `opened` (before the log-in); the service stopped after
+ * the test.
  */
 export function consolePerTest(
   engine: TestEngine,
   opened: (console: { svc: TestService; services: Services; client: AdminClient }) => void,
+  settings: Partial<Config> = {},
 ): void {
   let svc: TestService | undefined;
   beforeEach(async () => {
     svc = undefined;
-    svc = await startTestService(engine, { adminUsers: [ALICE] });
+    svc = await startTestService(engine, { adminUsers: [ALICE], ...settings });
     const client = new AdminClient(svc.base);
     opened({ svc, services: svc.running.services, client });
     await client.logIn();
