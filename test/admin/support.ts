@@ -28,6 +28,11 @@ export class AdminClient {
     readonly headers: Record<string, string> = {},
   ) {}
 
+  /** The Cookie header this client sends: every cookie it keeps. */
+  get cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
   get(path: string): Promise<Reply> {
     return this.send('GET', path);
   }
@@ -58,8 +63,7 @@ export class AdminClient {
 
   private async send(method: string, path: string, body?: string): Promise<Reply> {
     const headers: Record<string, string> = { ...this.headers };
-    if (this.cookies.size > 0)
-      headers.Cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (this.cookies.size > 0) headers.Cookie = this.cookieHeader;
     if (body !== undefined) headers['Content-Type'] = 'application/x-www-form-urlencoded';
     const res = await fetch(this.base + path, { method, headers, body, redirect: 'manual' });
     const setCookies = res.headers.getSetCookie();
@@ -141,7 +145,7 @@ export async function upload(
   const res = await fetch(`${client.base}/admin/suppressions/import`, {
     method: 'POST',
     body: form,
-    headers: { Cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    headers: { Cookie: client.cookieHeader },
     redirect: 'manual',
   });
   return { status: res.status, location: res.headers.get('location'), body: await res.text() };
