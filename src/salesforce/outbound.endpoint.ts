@@ -202,6 +202,10 @@ export async function createSalesforceOutboundEndpoint(
       answer();
     });
 
+  /** Refused before the body is read: fault 20013 (Access Denied) saying why. */
+  const denied = (req: Request, res: Response, why: string) =>
+    unread(req, res, () => refuse(res, new AppError(ErrorCode.ACCESS_DENIED, why)));
+
   return (req, res) => {
     // Every answer, the WSDL included, needs the right path: a wrong secret (or none, or a
     // listener without one) gets the service's plain 404, as if nothing were there.
@@ -213,14 +217,10 @@ export async function createSalesforceOutboundEndpoint(
     }
     if (allowedNetworks.size > 0 && !allowedNetworks.contains(req.ip)) {
       logger.warn({ client: req.ip }, 'salesforce message from an address not allowed');
-      return unread(req, res, () =>
-        refuse(
-          res,
-          new AppError(
-            ErrorCode.ACCESS_DENIED,
-            `Client address ${req.ip ?? 'unknown'} is not allowed to send here (SFDC_ALLOWED_NETWORKS)`,
-          ),
-        ),
+      return denied(
+        req,
+        res,
+        `Client address ${req.ip ?? 'unknown'} is not allowed to send here (SFDC_ALLOWED_NETWORKS)`,
       );
     }
     listener.route(
@@ -228,15 +228,7 @@ export async function createSalesforceOutboundEndpoint(
       res,
       () => {
         if (allowed.size === 0) {
-          return unread(req, res, () =>
-            refuse(
-              res,
-              new AppError(
-                ErrorCode.ACCESS_DENIED,
-                'No Salesforce organization is allowed (SFDC_ORG_IDS)',
-              ),
-            ),
-          );
+          return denied(req, res, 'No Salesforce organization is allowed (SFDC_ORG_IDS)');
         }
         call(req).then(
           (body) => {
