@@ -1,3 +1,4 @@
+import type { JobState } from '../domain/records.js';
 import { html, raw, type HtmlValue, type SafeHtml } from './html.js';
 
 /** What the header needs of a logged-in operator. */
@@ -114,6 +115,31 @@ export function refreshNote(url: string, refreshing: boolean): SafeHtml {
   return refreshing
     ? html`This page refreshes itself: <a href="${still}">Stop refreshing</a>`
     : html`<a href="${still}">Refresh now</a> · <a href="${url}">Refresh automatically</a>`;
+}
+
+/** A filter form's labelled field (its id `prefix-name`), holding what was asked. */
+export function textField(
+  prefix: string,
+  name: string,
+  label: string,
+  value: string,
+  type = 'text',
+): SafeHtml {
+  return html`<div class="field">
+    <label for="${prefix}-${name}">${label}</label>
+    <input type="${type}" id="${prefix}-${name}" name="${name}" value="${value}" />
+  </div>`;
+}
+
+/** A console job's state in the console's words (an import starts running; a change queues). */
+export function jobStateText(state: JobState): string {
+  return state === 'done'
+    ? 'Finished'
+    : state === 'failed'
+      ? 'Stopped'
+      : state === 'queued'
+        ? 'Waiting'
+        : 'Running';
 }
 
 /** "Newer"/"Older" links of a keyset-paged list; either may be absent. */

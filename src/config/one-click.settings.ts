@@ -5,7 +5,7 @@ import {
   integer,
   nameSecretPairs,
   optionalInteger,
-  refuseCredentials,
+  publicBaseUrl,
 } from './parse.js';
 
 /** One-click unsubscribe links and their hosted page. */
@@ -54,20 +54,7 @@ export const oneClickSettings = {
     default: '',
     meaning:
       'Public https base URL of this service, for the links "durable-unsubscribe link" and "headers" print (empty: PUBLIC_URL, else http://localhost:PORT)',
-    parse: (raw: string): string => {
-      const url = raw.trim().replace(/\/+$/, '');
-      if (url === '') return '';
-      let parsed: URL;
-      try {
-        parsed = new URL(url);
-      } catch {
-        throw new ConfigError(`UNSUBSCRIBE_BASE_URL is not a URL: "${url.slice(0, 80)}"`);
-      }
-      refuseCredentials('UNSUBSCRIBE_BASE_URL', parsed);
-      if (!['https:', 'http:'].includes(parsed.protocol) || parsed.search || parsed.hash)
-        throw new ConfigError('UNSUBSCRIBE_BASE_URL must be an http(s) URL without ? or #');
-      return url;
-    },
+    parse: publicBaseUrl('UNSUBSCRIBE_BASE_URL', 'https://unsubscribe.example.com'),
   },
   unsubscribeLinkMaxAgeDays: {
     env: 'UNSUBSCRIBE_LINK_MAX_AGE_DAYS',

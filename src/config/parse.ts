@@ -221,23 +221,32 @@ export function refuseCredentials(setting: string, url: URL): void {
     );
 }
 
-export function publicUrl(raw: string): string {
-  const v = raw.trim();
-  if (v === '') return '';
-  let url: URL;
-  try {
-    url = new URL(v);
-  } catch {
-    throw new ConfigError(`PUBLIC_URL must be an absolute http(s) URL, got "${v.slice(0, 80)}"`);
-  }
-  refuseCredentials('PUBLIC_URL', url);
-  if (!/^https?:$/.test(url.protocol) || url.search || url.hash || /["'<>\s]/.test(v)) {
-    throw new ConfigError(
-      'PUBLIC_URL must be an http(s) URL without query, fragment, quotes or spaces, e.g. https://soap.example.com',
-    );
-  }
-  return v.replace(/\/+$/, '');
+/**
+ * A public http(s) base URL as written, its trailing slashes aside ('' when empty): every
+ * client is shown it (a WSDL's soap:address, a link in a List-Unsubscribe header or on a page),
+ * so it holds no credentials, query, fragment, quotes, angle brackets or spaces.
+ */
+export function publicBaseUrl(setting: string, example: string): (raw: string) => string {
+  return (raw) => {
+    const v = raw.trim();
+    if (v === '') return '';
+    let url: URL;
+    try {
+      url = new URL(v);
+    } catch {
+      throw new ConfigError(`${setting} must be an absolute http(s) URL, got "${v.slice(0, 80)}"`);
+    }
+    refuseCredentials(setting, url);
+    if (!/^https?:$/.test(url.protocol) || url.search || url.hash || /["'<>\s]/.test(v)) {
+      throw new ConfigError(
+        `${setting} must be an http(s) URL without query, fragment, quotes or spaces, e.g. ${example}`,
+      );
+    }
+    return v.replace(/\/+$/, '');
+  };
 }
+
+export const publicUrl = publicBaseUrl('PUBLIC_URL', 'https://soap.example.com');
 
 export function customFields(raw: string): CustomFieldDeclaration[] {
   if (raw.trim() === '') return [];

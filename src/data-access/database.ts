@@ -1,6 +1,11 @@
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
-import { openSqlite, restrictDataDir, SQLITE_FILE_NAME } from './sqlite-thread/open.js';
+import {
+  openSqlite,
+  restrictDataDir,
+  SQLITE_FILE_NAME,
+  type SqliteOptions,
+} from './sqlite-thread/open.js';
 import { databaseHost, redactedUrl } from './connection-problem.js';
 import { pgConnectionString } from '../config/ssl-mode.js';
 import { knexReporting, pgKnexLog } from './knex-log.js';
@@ -28,16 +33,9 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export interface DatabaseOptions {
+/** The SQLite file's options (sqlite-thread/open.ts), and PostgreSQL's. */
+export interface DatabaseOptions extends SqliteOptions {
   databaseUrl: string;
-  dataDir: string;
-  sqliteBusyTimeoutMs: number;
-  /** SQLite reader threads (SQLITE_READ_THREADS); 0: reads run on the writer's thread. */
-  sqliteReadThreads?: number;
-  /** SQLite: WAL pages that trigger the writer's checkpoint (SQLITE_WAL_AUTOCHECKPOINT_PAGES). */
-  sqliteWalAutocheckpointPages?: number;
-  /** Hears of an SQLite thread that ended without being closed: one line, for the log. */
-  onSqliteThreadExit?: (message: string) => void;
   /**
    * PostgreSQL: hears, in one line, of pooled connections the server closed while idle (a
    * restart); without it they are replaced silently.
@@ -56,8 +54,6 @@ export interface DatabaseOptions {
   commitVisibleOnStandby?: boolean;
   /** How a propagation logs its followers (PROPAGATION_LOG, propagation-log.ts). */
   propagationLog?: PropagationLog;
-  /** SQLite: open the file read-only, creating nothing (sqlite-thread/open.ts). */
-  readOnly?: boolean;
 }
 
 export { SQLITE_FILE_NAME, restrictDataDir };

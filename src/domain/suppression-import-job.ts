@@ -1,11 +1,12 @@
 import type { TransactionScope, Transactions } from './ports.js';
 import type { JobRecord } from './records.js';
 import { AppError, ErrorCode } from '../errors.js';
-import type {
-  ImportCounts,
-  SuppressionReject,
-  SuppressionRow,
-  SuppressionService,
+import {
+  noImportCounts,
+  type ImportCounts,
+  type SuppressionReject,
+  type SuppressionRow,
+  type SuppressionService,
 } from './suppression.service.js';
 
 export const IMPORT_KIND = 'suppression-import';
@@ -50,14 +51,6 @@ interface JobChange {
 
 const INTERRUPTED =
   'Interrupted: the service stopped during the import. What was imported stays; importing the same file again is safe.';
-
-const EMPTY: ImportCounts = {
-  rows: 0,
-  suppressed: 0,
-  alreadySuppressed: 0,
-  peopleUnsubscribed: 0,
-  rejected: 0,
-};
 
 /**
  * A suppression list uploaded in the console, imported in the background by the same service
@@ -105,7 +98,7 @@ export class SuppressionImportJobs {
     const rejects: SuppressionReject[] = [];
     // The counts of the last batch written, with the rejected lines saved with it: what a
     // stopped import did, so its page tells that rather than zeros.
-    let written: ImportCounts = { ...EMPTY };
+    let written = noImportCounts();
     let writes = Promise.resolve();
     const save = (counts: ImportCounts, extra: JobChange = {}) => {
       const batch = rejects.splice(0);

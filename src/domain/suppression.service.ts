@@ -26,6 +26,15 @@ export interface ImportCounts {
   rejected: number;
 }
 
+/** An import's counts before its first row. */
+export const noImportCounts = (): ImportCounts => ({
+  rows: 0,
+  suppressed: 0,
+  alreadySuppressed: 0,
+  peopleUnsubscribed: 0,
+  rejected: 0,
+});
+
 /** Rows counted for the console's list: beyond it the page says "10,000 or more". */
 export const LIST_COUNT_CAP = 10000;
 
@@ -67,13 +76,7 @@ export class SuppressionService {
       rememberedAddresses?: number;
     } = {},
   ): Promise<ImportCounts> {
-    const counts: ImportCounts = {
-      rows: 0,
-      suppressed: 0,
-      alreadySuppressed: 0,
-      peopleUnsubscribed: 0,
-      rejected: 0,
-    };
+    const counts = noImportCounts();
     const seen = new SeenAddresses(options.rememberedAddresses);
     // Past what `seen` remembers, a repeat within one batch is still caught: one write must
     // not hold an address twice.

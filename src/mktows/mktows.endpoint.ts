@@ -27,25 +27,24 @@ import type { OperationHandler } from './operation-handler.js';
 import { calledOperation, operationTable, soapPort, type CallRecord } from './operation-table.js';
 import { drainThen, readBody, refusedDrainBytes } from '../soap-transport/request-body.js';
 import { decodeXmlBody, decodeXmlHead } from '../soap-transport/xml-decoding.js';
-import { closeWhenBodyUnread, createSoapListener, sendXml } from '../soap-transport/listener.js';
+import {
+  closeWhenBodyUnread,
+  createSoapListener,
+  DEFAULT_COMMIT_GRACE_MS,
+  sendXml,
+  type EndpointBasics,
+} from '../soap-transport/listener.js';
 import { elementTree as createElementTree } from '../soap-transport/schema-elements.js';
 import { LEAD_RECORD_READ_ALSO } from './lead-record.mapper.js';
 import { inlineMultiRefs, mayHoldMultiRefs } from '../soap-transport/multi-refs.js';
 import { mayHoldEncodedArrays, unwrapEncodedArrays } from '../soap-transport/encoded-arrays.js';
 import { clientLimitKey } from '../networks.js';
 
-export interface EndpointOptions {
-  wsdlFile: string;
-  maxBodyBytes: number;
-  bodyTimeoutMs: number;
-  requestTimeoutMs: number;
-  /** How long past requestTimeoutMs a call whose write is being committed waits for it. */
-  commitGraceMs?: number;
+export interface EndpointOptions extends EndpointBasics {
   limits: CallAdmission;
   partitionOf: (workspace: string) => string;
   authFailures: AuthFailureLimiter;
   maxAttributesPerElement: number;
-  /** When set, the WSDL's soap:address starts with it instead of the request's Host. */
   publicUrl: string;
 }
 
@@ -63,8 +62,6 @@ const UNDERSTOOD_HEADERS: ReadonlySet<string> = new Set([
   'MktowsContextHeader',
 ]);
 const SERVICE = 'MktMktowsApiService';
-/** COMMIT_GRACE_MS's default, for endpoints built without it. */
-const DEFAULT_COMMIT_GRACE_MS = 10000;
 const PORT = 'MktowsApiSoapPort';
 
 /**

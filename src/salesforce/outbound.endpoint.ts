@@ -10,7 +10,13 @@ import { inspectEnvelope } from '../soap-transport/envelope-guard.js';
 import { drainThen, readBody, refusedDrainBytes } from '../soap-transport/request-body.js';
 import { decodeXmlBody } from '../soap-transport/xml-decoding.js';
 import { toWireFault } from '../mktows/faults.js';
-import { closeWhenBodyUnread, createSoapListener, XML_TYPE } from '../soap-transport/listener.js';
+import {
+  closeWhenBodyUnread,
+  createSoapListener,
+  DEFAULT_COMMIT_GRACE_MS,
+  XML_TYPE,
+  type EndpointBasics,
+} from '../soap-transport/listener.js';
 import type { RawObject } from '../soap-transport/values.js';
 import { organizationIdOf, toOutboundMessage } from './notification.mapper.js';
 import { listenerFault } from './outbound.faults.js';
@@ -21,24 +27,13 @@ import { MACHINE_ANSWER_HEADERS, SAFE_ANSWER_HEADERS } from '../protocol-answers
 export const OUTBOUND_NS = 'http://soap.sforce.com/2005/09/outbound';
 export const OUTBOUND_PATH = '/soap/salesforce/outbound';
 
-export interface OutboundEndpointOptions {
-  wsdlFile: string;
-  maxBodyBytes: number;
-  bodyTimeoutMs: number;
-  requestTimeoutMs: number;
-  /**
-   * How long past requestTimeoutMs a message whose write was already being committed waits for
-   * that commit, to answer its outcome (COMMIT_GRACE_MS; 10 s if absent).
-   */
-  commitGraceMs?: number;
+export interface OutboundEndpointOptions extends EndpointBasics {
   /** Organisation ids (15 or 18 characters) whose messages are accepted; empty: none. */
   allowedOrganizationIds: readonly string[];
   /** The listener answers only at OUTBOUND_PATH/<secret>; empty: nowhere (every path is 404). */
   pathSecret: string;
   /** When not empty, only clients whose address (req.ip, after TRUST_PROXY) is in one may send. */
   allowedNetworks?: readonly Network[];
-  /** When set, the WSDL's soap:address starts with it instead of the request's Host. */
-  publicUrl?: string;
 }
 
 const SERVICE = 'NotificationService';
@@ -50,9 +45,6 @@ interface CallState {
   deadline: CallDeadline;
   error?: unknown;
 }
-
-/** COMMIT_GRACE_MS's default, for endpoints built without it. */
-const DEFAULT_COMMIT_GRACE_MS = 10000;
 
 /** Compares digests so that the time taken says nothing about how much of a guess was right. */
 function sameSecret(presented: string, expected: string): boolean {
@@ -213,6 +205,10 @@ export async function createSalesforceOutboundEndpoint(
       answer();
     });
 
+  /** Refused before the body is read: fault 20013 (Access Denied) saying why. */
+  const denied = (req: Request, res: Response, why: string) =>
+    unread(req, res, () => refuse(res, new AppError(ErrorCode.ACCESS_DENIED, why)));
+
   return (req, res) => {
     // Every answer, the WSDL included, needs the right path: a wrong secret (or none, or a
     // listener without one) gets the service's plain 404, as if nothing were there.
@@ -224,14 +220,10 @@ export async function createSalesforceOutboundEndpoint(
     }
     if (allowedNetworks.size > 0 && !allowedNetworks.contains(req.ip)) {
       logger.warn({ client: req.ip }, 'salesforce message from an address not allowed');
-      return unread(req, res, () =>
-        refuse(
-          res,
-          new AppError(
-            ErrorCode.ACCESS_DENIED,
-            `Client address ${req.ip ?? 'unknown'} is not allowed to send here (SFDC_ALLOWED_NETWORKS)`,
-          ),
-        ),
+      return denied(
+        req,
+        res,
+        `Client address ${req.ip ?? 'unknown'} is not allowed to send here (SFDC_ALLOWED_NETWORKS)`,
       );
     }
     listener.route(
@@ -239,15 +231,7 @@ export async function createSalesforceOutboundEndpoint(
       res,
       () => {
         if (allowed.size === 0) {
-          return unread(req, res, () =>
-            refuse(
-              res,
-              new AppError(
-                ErrorCode.ACCESS_DENIED,
-                'No Salesforce organization is allowed (SFDC_ORG_IDS)',
-              ),
-            ),
-          );
+          return denied(req, res, 'No Salesforce organization is allowed (SFDC_ORG_IDS)');
         }
         call(req).then(
           (body) => {

@@ -27,6 +27,24 @@ export type SoapOperation<S> = (
   call: S | undefined,
 ) => Promise<unknown>;
 
+/** COMMIT_GRACE_MS's default, for endpoints built without it. */
+export const DEFAULT_COMMIT_GRACE_MS = 10000;
+
+/** What every SOAP endpoint (mktows, Salesforce's outbound messages) is built with. */
+export interface EndpointBasics {
+  wsdlFile: string;
+  maxBodyBytes: number;
+  bodyTimeoutMs: number;
+  requestTimeoutMs: number;
+  /**
+   * How long past requestTimeoutMs a call whose write was already being committed waits for
+   * that commit, to answer its outcome (COMMIT_GRACE_MS; DEFAULT_COMMIT_GRACE_MS if absent).
+   */
+  commitGraceMs?: number;
+  /** When set, the WSDL's soap:address starts with it instead of the request's Host. */
+  publicUrl?: string;
+}
+
 export interface SoapListenerOptions<S> {
   /** The path node-soap is told it serves (it does no routing of its own here). */
   path: string;

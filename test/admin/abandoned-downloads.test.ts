@@ -45,7 +45,7 @@ for (const engine of testEngines()) {
         }
       });
 
-      const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+      const cookie = client.cookieHeader;
       const socket = net.connect(Number(new URL(svc.base).port), '127.0.0.1');
       // A small window: the service's writes fill it and wait.
       socket.setNoDelay(true);

@@ -3,7 +3,7 @@ import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
 import { addresslessComplaint, unsubscribedNow } from './addressless-complaint.js';
-import { consolePerTest, type AdminClient } from './support.js';
+import { consolePerTest, type AdminClient, postPersonFlag } from './support.js';
 
 const web = ChangePaths.webService();
 
@@ -24,30 +24,22 @@ for (const engine of testEngines()) {
 
     it('the person page asks for the tick on its first confirmation, naming the reason', async () => {
       const id = await addresslessComplaint(services);
-      const asked = await client.post(`/admin/people/${id}/unsubscribed`, {
-        _csrf: client.csrf,
-        reason: '',
-      });
+      const asked = await postPersonFlag(client, id, { unsubscribed: false, confirm: false });
       expect(asked.status).to.equal(200);
       expect(asked.body).to.include('name="liftProtected"');
       expect(asked.body).to.include('I confirm lifting a complaint suppression');
       expect(asked.body).to.include('This person, without an address, was unsubscribed for a');
       expect(asked.body).to.not.include('null');
       // Confirmed without the tick: asked again, nothing changed.
-      const unticked = await client.post(`/admin/people/${id}/unsubscribed`, {
-        _csrf: client.csrf,
-        reason: '',
-        confirm: 'yes',
-      });
+      const unticked = await postPersonFlag(client, id, { unsubscribed: false });
       expect(unticked.status).to.equal(200);
       expect(unticked.body).to.include('I confirm lifting a complaint suppression');
       expect(unticked.body).to.not.include('null');
       expect(await unsubscribedNow(services, id)).to.equal(true);
-      const lifted = await client.post(`/admin/people/${id}/unsubscribed`, {
-        _csrf: client.csrf,
+      const lifted = await postPersonFlag(client, id, {
+        unsubscribed: false,
         reason: 'asked us by phone',
-        confirm: 'yes',
-        liftProtected: 'yes',
+        liftProtected: true,
       });
       expect(lifted.status).to.equal(303);
       expect(lifted.location).to.equal(`/admin/people/${id}?saved=resubscribed`);

@@ -3,7 +3,7 @@ import { ChangePaths, PROPAGATED_REASON } from '../../src/domain/change-paths.js
 import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
 import type { TestService } from '../support/service.js';
-import { AdminClient, addressFlags, addressPerTest } from './support.js';
+import { AdminClient, addressFlags, addressPerTest, postPersonFlag } from './support.js';
 
 const web = ChangePaths.webService();
 
@@ -19,21 +19,14 @@ for (const engine of testEngines()) {
       const client = new AdminClient(svc.base);
       await client.logIn();
       // First the consequences: whom the change reaches, and nothing changed yet.
-      const preview = await client.post(`/admin/people/${ids.b}/unsubscribed`, {
-        _csrf: client.csrf,
-        reason: '',
-      });
+      const preview = await postPersonFlag(client, ids.b, { unsubscribed: false, confirm: false });
       expect(preview.status).to.equal(200);
       expect(preview.body).to.match(
         /This re-subscribes <strong>2<\/strong>\s+people on [^<]+ in\s+<strong>2<\/strong>\s+partitions/,
       );
       expect(preview.body).to.include(`href="/admin/people/${ids.a}"`);
       expect(await addressFlags(services)).to.deep.equal([true, true]);
-      const reply = await client.post(`/admin/people/${ids.b}/unsubscribed`, {
-        _csrf: client.csrf,
-        reason: '',
-        confirm: 'yes',
-      });
+      const reply = await postPersonFlag(client, ids.b, { unsubscribed: false });
       expect(reply.status).to.equal(303);
       expect(reply.location).to.equal(`/admin/people/${ids.b}?saved=resubscribed`);
       expect(await addressFlags(services)).to.deep.equal([false, false]);
@@ -56,17 +49,12 @@ for (const engine of testEngines()) {
 
       const page = await client.get(reply.location!);
       expect(page.body).to.include('Saved: re-subscribed, and so is every person with');
-      const again = await client.post(`/admin/people/${ids.b}/unsubscribed`, {
-        _csrf: client.csrf,
-        reason: '',
-      });
+      const again = await postPersonFlag(client, ids.b, { unsubscribed: false, confirm: false });
       expect(again.location).to.equal(`/admin/people/${ids.b}?saved=unchanged`);
 
-      const unsub = await client.post(`/admin/people/${ids.a}/unsubscribed`, {
-        _csrf: client.csrf,
-        unsubscribed: 'true',
+      const unsub = await postPersonFlag(client, ids.a, {
+        unsubscribed: true,
         reason: 'Asked by phone',
-        confirm: 'yes',
       });
       expect(unsub.location).to.equal(`/admin/people/${ids.a}?saved=unsubscribed`);
       expect(await addressFlags(services)).to.deep.equal([true, true]);

@@ -11,6 +11,7 @@ import {
   addressPerTest,
   csrfOf,
   operatorServiceFor,
+  postPersonFlag,
 } from './support.js';
 import { SESSION_COOKIE } from '../../src/admin/router.js';
 
@@ -209,13 +210,11 @@ for (const engine of testEngines()) {
         );
         const two = new AdminClient(`http://127.0.0.1:${second.port}`);
         for (const [k, v] of one.cookies) two.cookies.set(k, v);
+        two.csrf = one.csrf;
         const page = await two.get(`/admin/people/${ids.a}`);
         expect(page.status).to.equal(200);
         expect(page.body).to.include('Signed in as <strong>carol</strong>');
-        const saved = await two.post(`/admin/people/${ids.a}/unsubscribed`, {
-          _csrf: one.csrf,
-          confirm: 'yes',
-        });
+        const saved = await postPersonFlag(two, ids.a, { unsubscribed: false });
         expect(saved.status).to.equal(303);
         expect(await addressFlags(services)).to.deep.equal([false, false]);
         // Removing the operator (as the CLI does) ends its sessions on every instance.

@@ -35,7 +35,7 @@ for (const engine of testEngines()) {
           headers: {
             'Content-Type': 'application/x-www-form-urlencoded',
             'Content-Encoding': coding,
-            Cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+            Cookie: client.cookieHeader,
           },
           body: encode(Buffer.from(form)),
           redirect: 'manual',

@@ -72,7 +72,7 @@ for (const engine of testEngines()) {
       const sneaky = await fetch(`${svc.base}/admin/address/status`, {
         method: 'POST',
         body: form,
-        headers: { Cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+        headers: { Cookie: client.cookieHeader },
         redirect: 'manual',
       });
       expect(sneaky.status).to.equal(403);

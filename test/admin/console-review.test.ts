@@ -5,7 +5,7 @@ import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
 import type { TestService } from '../support/service.js';
 import { sendEndlessBody } from '../support/endless-body.js';
-import { AdminClient, consolePerTest, uploadSettled } from './support.js';
+import { AdminClient, consolePerTest, uploadSettled, postPersonFlag } from './support.js';
 
 /** The value shown for `label` on an import's page. */
 function shown(page: string, label: string): string | undefined {
@@ -117,14 +117,11 @@ for (const engine of testEngines()) {
         { email: 'plain@example.com', attributes: [{ name: 'Unsubscribed', value: 'true' }] },
         { path: web },
       );
-      const form = { _csrf: client.csrf, unsubscribed: 'true', reason: 'complaint' };
-      const asked = await client.post(`/admin/people/${leadId}/unsubscribed`, form);
+      const form = { unsubscribed: true, reason: 'complaint' };
+      const asked = await postPersonFlag(client, leadId, { ...form, confirm: false });
       expect(asked.status, 'a confirmation first, as for any change it saves').to.equal(200);
       expect(asked.body).to.include('Confirm');
-      const saved = await client.post(`/admin/people/${leadId}/unsubscribed`, {
-        ...form,
-        confirm: 'yes',
-      });
+      const saved = await postPersonFlag(client, leadId, form);
       expect(saved.status).to.equal(303);
       expect(saved.location).to.match(/saved=recorded$/);
       expect((await client.get(saved.location!)).body).to.include('now records this reason');
@@ -141,11 +138,7 @@ for (const engine of testEngines()) {
       const after = await services.durableStatus.explain('plain@example.com');
       expect(after.status?.unsubscribed).to.equal(true);
       // A box ticked again with no reason (or one already recorded) still saves nothing.
-      const again = await client.post(`/admin/people/${leadId}/unsubscribed`, {
-        _csrf: client.csrf,
-        unsubscribed: 'true',
-        reason: '',
-      });
+      const again = await postPersonFlag(client, leadId, { unsubscribed: true, confirm: false });
       expect(again.status).to.equal(303);
       expect(again.location).to.match(/saved=unchanged$/);
     });

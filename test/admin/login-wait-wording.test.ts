@@ -27,7 +27,7 @@ for (const engine of testEngines()) {
           redirect: 'manual',
           headers: {
             'content-type': 'application/x-www-form-urlencoded',
-            cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+            cookie: client.cookieHeader,
           },
           body: new URLSearchParams({ _csrf: token, name: 'alice', password: `wrong ${i}` }),
         });

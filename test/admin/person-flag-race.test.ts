@@ -4,8 +4,7 @@ import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
 import { activitiesOf, attr, getLead } from '../support/harness.js';
-import type { TestService } from '../support/service.js';
-import { AdminClient, consolePerTest } from './support.js';
+import { consolePerTest, postPersonFlag, type AdminClient } from './support.js';
 
 const web = ChangePaths.webService();
 
@@ -21,9 +20,7 @@ for (const engine of testEngines()) {
     let services: Services;
     let client: AdminClient;
 
-    consolePerTest(engine, (c: { svc: TestService; services: Services; client: AdminClient }) => {
-      ({ services, client } = c);
-    });
+    consolePerTest(engine, (c) => ({ services, client } = c));
     afterEach(() => sinon.restore());
 
     /** `other` runs once, after the page has read the person and its address's status. */
@@ -54,13 +51,6 @@ for (const engine of testEngines()) {
         )
       ).leadId;
 
-    const post = (id: number, form: Record<string, string>) =>
-      client.post(`/admin/people/${id}/unsubscribed`, {
-        _csrf: client.csrf,
-        confirm: 'yes',
-        ...form,
-      });
-
     const byThePage = async (id: number) =>
       (await activitiesOf(services, id)).filter((a) => attr(a, 'Source') === 'Person detail');
 
@@ -68,7 +58,10 @@ for (const engine of testEngines()) {
       const email = 'first@example.com';
       const id = await create(email, false);
       between(() => services.leads.setUnsubscribed(id, true, web, 'Replied STOP'));
-      const reply = await post(id, { unsubscribed: 'true', reason: 'asked by phone' });
+      const reply = await postPersonFlag(client, id, {
+        unsubscribed: true,
+        reason: 'asked by phone',
+      });
       expect(reply.status, reply.body).to.equal(303);
       const person = await getLead(services, id);
       expect(person.unsubscribed).to.equal(true);
@@ -86,7 +79,7 @@ for (const engine of testEngines()) {
       const email = 'back@example.com';
       const id = await create(email, true, 'asked by phone');
       between(() => services.leads.setUnsubscribed(id, false, web));
-      const reply = await post(id, { reason: '' });
+      const reply = await postPersonFlag(client, id, { unsubscribed: false });
       expect(reply.status, reply.body).to.equal(303);
       expect(reply.location).to.equal(`/admin/people/${id}?saved=unchanged`);
       expect((await getLead(services, id)).unsubscribed).to.equal(false);
@@ -97,7 +90,7 @@ for (const engine of testEngines()) {
       const email = 'complained@example.com';
       const id = await create(email, false);
       between(() => services.leads.setUnsubscribed(id, true, web, 'Replied STOP'));
-      const reply = await post(id, { unsubscribed: 'true', reason: 'complaint' });
+      const reply = await postPersonFlag(client, id, { unsubscribed: true, reason: 'complaint' });
       expect(reply.status, reply.body).to.equal(303);
       expect(reply.location).to.equal(`/admin/people/${id}?saved=recorded`);
       expect((await services.durableStatus.explain(email)).status).to.include({

@@ -3,8 +3,7 @@ import sinon from 'sinon';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
-import type { TestService } from '../support/service.js';
-import { AdminClient, consolePerTest } from './support.js';
+import { consolePerTest, postPersonFlag, type AdminClient } from './support.js';
 
 const web = ChangePaths.webService();
 
@@ -19,9 +18,7 @@ for (const engine of testEngines()) {
     let services: Services;
     let client: AdminClient;
 
-    consolePerTest(engine, (c: { svc: TestService; services: Services; client: AdminClient }) => {
-      ({ services, client } = c);
-    });
+    consolePerTest(engine, (c) => ({ services, client } = c));
     afterEach(() => sinon.restore());
 
     it('refuses the lift of a complaint recorded after the check, asks for the confirmation, and lifts it once confirmed', async () => {
@@ -50,11 +47,7 @@ for (const engine of testEngines()) {
         expect((await services.durableStatus.explain(email)).status?.reason).to.equal('complaint');
         return write(...args);
       });
-      const reply = await client.post(`/admin/people/${leadId}/unsubscribed`, {
-        _csrf: client.csrf,
-        reason: '',
-        confirm: 'yes',
-      });
+      const reply = await postPersonFlag(client, leadId, { unsubscribed: false });
       expect(reply.status, reply.body).to.equal(409);
       expect(reply.body).to.include('I confirm lifting a complaint suppression');
       const kept = (await services.durableStatus.explain(email)).status;
@@ -63,11 +56,9 @@ for (const engine of testEngines()) {
       expect(person!.unsubscribed).to.equal(true);
 
       sinon.restore();
-      const confirmed = await client.post(`/admin/people/${leadId}/unsubscribed`, {
-        _csrf: client.csrf,
-        reason: '',
-        confirm: 'yes',
-        liftProtected: 'yes',
+      const confirmed = await postPersonFlag(client, leadId, {
+        unsubscribed: false,
+        liftProtected: true,
       });
       expect(confirmed.status, confirmed.body).to.equal(303);
       expect((await services.durableStatus.explain(email)).status?.unsubscribed).to.equal(false);

@@ -5,7 +5,7 @@ import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
 import { ErrorCode, isAppError } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
-import { AdminClient, consolePerTest } from './support.js';
+import { consolePerTest, postPersonFlag, type AdminClient } from './support.js';
 
 const web = ChangePaths.webService('feed');
 
@@ -23,9 +23,7 @@ for (const engine of testEngines()) {
     let services: Services;
     let client: AdminClient;
 
-    consolePerTest(engine, (c) => {
-      ({ services, client } = c);
-    });
+    consolePerTest(engine, (c) => ({ services, client } = c));
     afterEach(() => sinon.restore());
 
     /**
@@ -67,11 +65,9 @@ for (const engine of testEngines()) {
           { path: web },
         ),
       );
-      const reply = await client.post(`/admin/people/${leadId}/unsubscribed`, {
-        _csrf: client.csrf,
-        unsubscribed: 'true',
+      const reply = await postPersonFlag(client, leadId, {
+        unsubscribed: true,
         reason: 'complaint',
-        confirm: 'yes',
       });
       expect(hook.ran(), 'the re-subscribe ran between the reads').to.equal(true);
       sinon.restore();
@@ -118,12 +114,7 @@ for (const engine of testEngines()) {
       );
       const before = (await services.durableStatus.explain(email)).history.length;
       const write = sinon.spy(services.leads, 'setUnsubscribedReporting');
-      const reply = await client.post(`/admin/people/${leadId}/unsubscribed`, {
-        _csrf: client.csrf,
-        unsubscribed: 'true',
-        reason: 'bounced',
-        confirm: 'yes',
-      });
+      const reply = await postPersonFlag(client, leadId, { unsubscribed: true, reason: 'bounced' });
       expect(reply.status, reply.body).to.equal(303);
       expect(reply.location).to.include('saved=unchanged');
       expect(write.called, 'the page went to its write').to.equal(false);
@@ -163,12 +154,7 @@ for (const engine of testEngines()) {
         busy = false;
         return setUnsubscribed(...args);
       });
-      const reply = await client.post(`/admin/people/${leadId}/unsubscribed`, {
-        _csrf: client.csrf,
-        unsubscribed: 'true',
-        reason: '',
-        confirm: 'yes',
-      });
+      const reply = await postPersonFlag(client, leadId, { unsubscribed: true });
       expect(reply.status, reply.body).to.equal(303);
       expect(write.calledOnce, 'the page went to its write').to.equal(true);
       expect(changes, 'changes while the page read').to.be.above(1);

@@ -3,7 +3,7 @@ import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
 import { ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
-import { consolePerTest, type AdminClient } from './support.js';
+import { consolePerTest, type AdminClient, postPersonFlag } from './support.js';
 
 const web = ChangePaths.webService();
 
@@ -32,11 +32,9 @@ for (const engine of testEngines()) {
         },
         { path: web },
       );
-      const reply = await client.post(`/admin/people/${leadId}/unsubscribed`, {
-        _csrf: client.csrf,
-        unsubscribed: 'true',
+      const reply = await postPersonFlag(client, leadId, {
+        unsubscribed: true,
         reason: 'complaint',
-        confirm: 'yes',
       });
       expect(reply.status).to.equal(303);
       expect(reply.location).to.equal(`/admin/people/${leadId}?saved=recorded`);

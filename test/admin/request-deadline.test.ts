@@ -3,8 +3,8 @@ import { ChangePaths } from '../../src/domain/change-paths.js';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { testEngines } from '../support/database.js';
 import { whileAddressHeld } from '../support/held-write.js';
-import { startTestService, type TestService } from '../support/service.js';
-import { ALICE, AdminClient, type Reply } from './support.js';
+import type { TestService } from '../support/service.js';
+import { consolePerTest, postPersonFlag, type AdminClient, type Reply } from './support.js';
 
 /**
  * A console change past REQUEST_TIMEOUT_MS is answered as a SOAP call is: the console's error
@@ -29,17 +29,11 @@ for (const engine of testEngines()) {
     let svc: TestService;
     let client: AdminClient;
 
-    beforeEach(async () => {
-      svc = await startTestService(engine, {
-        adminUsers: [ALICE],
-        requestTimeoutMs: TIMEOUT_MS,
-        commitGraceMs: GRACE_MS,
-        dbAcquireTimeoutMs: TIMEOUT_MS / 2,
-      });
-      client = new AdminClient(svc.base);
-      await client.logIn();
+    consolePerTest(engine, (c) => ({ svc, client } = c), {
+      requestTimeoutMs: TIMEOUT_MS,
+      commitGraceMs: GRACE_MS,
+      dbAcquireTimeoutMs: TIMEOUT_MS / 2,
     });
-    afterEach(() => svc.stop());
 
     it('suppressing an address held by a long write answers 503 in time and stores nothing, then or later', async () => {
       const email = 'held@deadline.example';
@@ -79,10 +73,9 @@ for (const engine of testEngines()) {
       const email = 'person@deadline.example';
       const services = svc.running.services;
       const { leadId } = await services.leads.sync({ email }, { path: ChangePaths.webService() });
-      const form = { _csrf: client.csrf, unsubscribed: 'true', reason: '', confirm: 'yes' };
       let reply!: Reply;
       await whileAddressHeld(svc.running.database, email, async () => {
-        reply = await inTime(client.post(`/admin/people/${leadId}/unsubscribed`, form));
+        reply = await inTime(postPersonFlag(client, leadId, { unsubscribed: true }));
       });
       expect(reply.status, reply.body).to.equal(503);
       await new UnitOfWork(svc.running.database).settleWrites();

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
-import { consolePerTest, seedAddress, type AdminClient } from './support.js';
+import { consolePerTest, seedAddress, type AdminClient, postPersonFlag } from './support.js';
 
 /**
  * The "Saved: …" notice of the person and address pages is the answer to the operator's own
@@ -40,11 +40,7 @@ for (const engine of testEngines()) {
 
     it('the change itself still leads to its notice, on its own page only', async () => {
       const ids = await seedAddress(services);
-      const lift = await client.post(`/admin/people/${ids.b}/unsubscribed`, {
-        _csrf: client.csrf,
-        reason: '',
-        confirm: 'yes',
-      });
+      const lift = await postPersonFlag(client, ids.b, { unsubscribed: false });
       expect(lift.status).to.equal(303);
       expect(lift.location).to.equal(`/admin/people/${ids.b}?saved=resubscribed`);
       const page = await client.get(lift.location!);

@@ -28,6 +28,11 @@ export class AdminClient {
     readonly headers: Record<string, string> = {},
   ) {}
 
+  /** The Cookie header this client sends: every cookie it keeps. */
+  get cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
   get(path: string): Promise<Reply> {
     return this.send('GET', path);
   }
@@ -58,8 +63,7 @@ export class AdminClient {
 
   private async send(method: string, path: string, body?: string): Promise<Reply> {
     const headers: Record<string, string> = { ...this.headers };
-    if (this.cookies.size > 0)
-      headers.Cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (this.cookies.size > 0) headers.Cookie = this.cookieHeader;
     if (body !== undefined) headers['Content-Type'] = 'application/x-www-form-urlencoded';
     const res = await fetch(this.base + path, { method, headers, body, redirect: 'manual' });
     const setCookies = res.headers.getSetCookie();
@@ -77,6 +81,34 @@ export class AdminClient {
       body: await res.text(),
     };
   }
+}
+
+/**
+ * What an operator sends from a person page's Unsubscribed form: the box (left unticked, it is
+ * absent from the form, as a browser sends it), the reason, whether it is the confirmed post
+ * (the first asks for a confirmation) and the tick that lifts a protected reason.
+ */
+export interface PersonFlagForm {
+  unsubscribed: boolean;
+  reason?: string;
+  /** Default true: the post of the confirmation page. */
+  confirm?: boolean;
+  liftProtected?: boolean;
+}
+
+/** Posts a person page's Unsubscribed form with the client's session token. */
+export function postPersonFlag(
+  client: AdminClient,
+  id: number,
+  form: PersonFlagForm,
+): Promise<Reply> {
+  return client.post(`/admin/people/${id}/unsubscribed`, {
+    _csrf: client.csrf,
+    ...(form.unsubscribed ? { unsubscribed: 'true' } : {}),
+    reason: form.reason ?? '',
+    ...(form.confirm === false ? {} : { confirm: 'yes' }),
+    ...(form.liftProtected ? { liftProtected: 'yes' } : {}),
+  });
 }
 
 export function csrfOf(page: string): string {
@@ -113,7 +145,7 @@ export async function upload(
   const res = await fetch(`${client.base}/admin/suppressions/import`, {
     method: 'POST',
     body: form,
-    headers: { Cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    headers: { Cookie: client.cookieHeader },
     redirect: 'manual',
   });
   return { status: res.status, location: res.headers.get('location'), body: await res.text() };
@@ -134,17 +166,19 @@ export async function uploadSettled(
 }
 
 /**
- * For each test (mocha hooks): a service with ALICE as its operator, and a client logged in as
- * her, handed to `opened` (before the log-in); the service stopped after the test.
+ * For each test (mocha hooks): a service with ALICE as its operator (and `settings`), and a
+ * client logged in as her, handed to `opened` (before the log-in); the service stopped after
+ * the test.
  */
 export function consolePerTest(
   engine: TestEngine,
   opened: (console: { svc: TestService; services: Services; client: AdminClient }) => void,
+  settings: Partial<Config> = {},
 ): void {
   let svc: TestService | undefined;
   beforeEach(async () => {
     svc = undefined;
-    svc = await startTestService(engine, { adminUsers: [ALICE] });
+    svc = await startTestService(engine, { adminUsers: [ALICE], ...settings });
     const client = new AdminClient(svc.base);
     opened({ svc, services: svc.running.services, client });
     await client.logIn();

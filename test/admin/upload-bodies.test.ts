@@ -59,13 +59,15 @@ for (const engine of testEngines()) {
     });
     consolePerTest(engine, (c) => ({ svc, services, client } = c));
 
-    const cookie = () => [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     const leftovers = () => fs.readdirSync(tmp).filter((f) => f.startsWith('du-import-'));
 
     const postCut = async (csrf: string | null) => {
       const res = await fetch(`${svc.base}/admin/suppressions/import`, {
         method: 'POST',
-        headers: { Cookie: cookie(), 'Content-Type': `multipart/form-data; boundary=${BOUNDARY}` },
+        headers: {
+          Cookie: client.cookieHeader,
+          'Content-Type': `multipart/form-data; boundary=${BOUNDARY}`,
+        },
         body: cutForm(csrf),
         redirect: 'manual',
       });
@@ -95,7 +97,7 @@ for (const engine of testEngines()) {
       await new Promise<void>((resolve) => socket.once('connect', resolve));
       socket.write(
         'POST /admin/suppressions/import HTTP/1.1\r\nHost: 127.0.0.1\r\n' +
-          `Cookie: ${cookie()}\r\n` +
+          `Cookie: ${client.cookieHeader}\r\n` +
           `Content-Type: multipart/form-data; boundary=${BOUNDARY}\r\n` +
           'Content-Length: 1000000\r\n\r\n' +
           cutForm(client.csrf),

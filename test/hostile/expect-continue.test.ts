@@ -142,7 +142,7 @@ for (const engine of testEngines()) {
     it('console POST with a session: 100, then served', async () => {
       const client = new AdminClient(service.base);
       expect((await client.logIn()).status).to.equal(303);
-      const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+      const cookie = client.cookieHeader;
       const form = `_csrf=${encodeURIComponent(client.csrf)}`;
       const x = await waitingClient(
         port,

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
-import { AdminClient, ALICE } from '../admin/support.js';
+import { AdminClient, ALICE, postPersonFlag } from '../admin/support.js';
 import {
   everything,
   expectAck,
@@ -285,12 +285,7 @@ for (const engine of testEngines()) {
       const client = new AdminClient(service.base);
       expect((await client.logIn()).status).to.equal(303);
       // The page shows whom the change reaches first; lifting a complaint needs its own tick.
-      const saved = await client.post(`/admin/people/${a}/unsubscribed`, {
-        _csrf: client.csrf,
-        reason: '',
-        confirm: 'yes',
-        liftProtected: 'yes',
-      });
+      const saved = await postPersonFlag(client, a!, { unsubscribed: false, liftProtected: true });
       expect(saved.status, saved.body).to.equal(303);
       expect(await flags(email)).to.deep.equal([false, false]);
       const page = await client.get(`/admin/people/${a}`);

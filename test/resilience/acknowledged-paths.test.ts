@@ -15,7 +15,7 @@ import {
 } from '../support/kill-while-calling.js';
 import { mergeXml, syncManyXml } from '../support/durable-model-run.js';
 import { rawCall } from '../support/service.js';
-import { AdminClient, ALICE } from '../admin/support.js';
+import { AdminClient, ALICE, postPersonFlag } from '../admin/support.js';
 import { oneClick } from '../one-click/support.js';
 import { workersOf } from '../support/proc.js';
 import { withFreshService } from '../support/service-process.js';
@@ -150,12 +150,7 @@ for (const engine of testEngines()) {
             clients: 6,
             enough: 20,
             send: async (person) => {
-              const res = await client.post(`/admin/people/${person.id}/unsubscribed`, {
-                _csrf: client.csrf,
-                unsubscribed: 'true',
-                reason: '',
-                confirm: 'yes',
-              });
+              const res = await postPersonFlag(client, person.id, { unsubscribed: true });
               return res.status === 303 && res.location?.endsWith('saved=unsubscribed') === true;
             },
           });

@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { NOT_XML_CHAR } from '../../src/soap-transport/xml-lexis.js';
-import { ALICE, AdminClient } from '../admin/support.js';
+import { ALICE, AdminClient, postPersonFlag } from '../admin/support.js';
 import { testEngines } from '../support/database.js';
 import {
   activityByEmailXml,
@@ -64,11 +64,9 @@ for (const engine of testEngines()) {
     for (const [name, c] of UNSERVABLE) {
       it(`the console refuses a reason holding ${name} (400), storing nothing`, async () => {
         const before = await answers();
-        const reply = await client.post(`/admin/people/${id}/unsubscribed`, {
-          _csrf: client.csrf,
-          unsubscribed: 'true',
+        const reply = await postPersonFlag(client, id, {
+          unsubscribed: true,
           reason: `Asked by phone ${c}`,
-          confirm: 'yes',
         });
         expect(reply.status, reply.body).to.equal(400);
         expect(reply.body).to.contain('XML 1.0');

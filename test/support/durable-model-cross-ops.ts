@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
-import type { AdminClient } from '../admin/support.js';
+import { type AdminClient, postPersonFlag } from '../admin/support.js';
 import { oneClick, postForm } from '../one-click/support.js';
 import { listenerUrl, notificationId, notificationsXml, send } from '../salesforce/support.js';
 import {
@@ -220,12 +220,10 @@ export function crossOp(run: ModelRun, console: () => Promise<AdminClient>): Cro
       what: `consolePerson ${JSON.stringify({ id, unsub, reason, liftTicked })}`,
       send: async () => {
         const client = await console();
-        const reply = await client.post(`/admin/people/${id}/unsubscribed`, {
-          _csrf: client.csrf,
-          unsubscribed: String(unsub),
-          reason: reason ?? '',
-          confirm: 'yes',
-          ...(liftTicked ? { liftProtected: 'yes' } : {}),
+        const reply = await postPersonFlag(client, id, {
+          unsubscribed: unsub,
+          reason,
+          liftProtected: liftTicked,
         });
         return { status: reply.status, body: `${reply.location ?? ''} ${reply.body}` };
       },

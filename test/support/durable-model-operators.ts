@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { runSuppressionsCommand } from '../../src/cli/suppressions.command.js';
-import { AdminClient } from '../admin/support.js';
+import { AdminClient, postPersonFlag } from '../admin/support.js';
 import { isProtected, keyOf, type MPath } from './durable-model.js';
 import type { ModelRun, Operation } from './durable-model-run.js';
 
@@ -143,12 +143,10 @@ export function operatorPaths(run: ModelRun): Operation[] {
         const liftTicked = run.chance(0.5);
         run.log.push(`consolePerson ${JSON.stringify({ id: lead.id, unsub, reason, liftTicked })}`);
         const client = await operatorConsole();
-        const reply = await client.post(`/admin/people/${lead.id}/unsubscribed`, {
-          _csrf: client.csrf,
-          unsubscribed: String(unsub),
-          reason: reason ?? '',
-          confirm: 'yes',
-          ...(liftTicked ? { liftProtected: 'yes' } : {}),
+        const reply = await postPersonFlag(client, lead.id, {
+          unsubscribed: unsub,
+          reason,
+          liftProtected: liftTicked,
         });
         const path: MPath = {
           reason: 'Person detail',

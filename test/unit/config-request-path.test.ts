@@ -50,6 +50,27 @@ describe('settings of the SOAP request path', () => {
     fails({ PUBLIC_URL: 'https://soap.example.com/"><x' }, /PUBLIC_URL/);
   });
 
+  it('refuses in UNSUBSCRIBE_BASE_URL what PUBLIC_URL refuses: the links are built on it', () => {
+    expect(
+      loadConfig({ UNSUBSCRIBE_BASE_URL: ' https://u.example.com/mail// ' }).unsubscribeBaseUrl,
+    ).to.equal('https://u.example.com/mail');
+    for (const bad of [
+      'u.example.com',
+      'ftp://u.example.com',
+      'https://u.example.com/?list=1',
+      'https://u.example.com/#top',
+      // A link ends a List-Unsubscribe header's <…> at the first ">", and a page's href at a quote.
+      'https://u.example.com/a>b',
+      'https://u.example.com/"onmouseover',
+      "https://u.example.com/it's",
+      'https://u.example.com/a b',
+    ])
+      fails(
+        { UNSUBSCRIBE_BASE_URL: bad },
+        /^UNSUBSCRIBE_BASE_URL must be an (absolute )?http\(s\) URL/,
+      );
+  });
+
   it('reads permissions after a MKTOWS_USERS key, and keys holding ; as before', () => {
     const { mktowsUsers } = loadConfig({
       MKTOWS_USERS:

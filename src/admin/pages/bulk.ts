@@ -1,6 +1,6 @@
 import type { JobRecord } from '../../domain/records.js';
 import type { BulkJobStatus, BulkPreview } from '../../domain/bulk-change.service.js';
-import { html, type HtmlValue } from '../html.js';
+import { html } from '../html.js';
 import {
   csrfInput,
   errorNote,
@@ -9,6 +9,8 @@ import {
   liftConfirmation,
   personUrl,
   selected,
+  jobStateText,
+  textField,
   type PageSession,
   refreshNote,
 } from '../layout.js';
@@ -44,22 +46,8 @@ export const BULK_FORM_FIELDS: ReadonlyArray<keyof BulkForm> = [
   'reason',
 ];
 
-function input(form: BulkForm, id: keyof BulkForm, label: string, type = 'text'): HtmlValue {
-  return html`<div class="field">
-    <label for="b-${id}">${label}</label>
-    <input type="${type}" id="b-${id}" name="${id}" value="${form[id]}" />
-  </div>`;
-}
-
-function jobState(job: JobRecord): string {
-  return job.state === 'done'
-    ? 'Finished'
-    : job.state === 'failed'
-      ? 'Stopped'
-      : job.state === 'queued'
-        ? 'Waiting'
-        : 'Running';
-}
+const input = (form: BulkForm, id: keyof BulkForm, label: string, type?: string) =>
+  textField('b', id, label, form[id], type);
 
 export function bulkPage(options: {
   session: PageSession;
@@ -149,7 +137,7 @@ ${form.list}</textarea>
                 { label: 'By', cell: (j) => j.operator },
                 { label: 'Started', cell: (j) => formatTime(j.createdAt) },
                 { label: 'People', cell: (j) => j.totalItems },
-                { label: 'State', cell: (j) => jobState(j) },
+                { label: 'State', cell: (j) => jobStateText(j.state) },
               ],
             })
           : ''
@@ -263,7 +251,7 @@ export function bulkJobPage(options: {
       <p role="status">
         ${
           running
-            ? html`${jobState(job)}: ${done} of ${job.totalItems} people (${percent}%).
+            ? html`${jobStateText(job.state)}: ${done} of ${job.totalItems} people (${percent}%).
               ${refreshNote(`/admin/bulk/jobs/${job.id}`, refreshing)}`
             : html`Finished: ${done} of ${job.totalItems} people.`
         }

@@ -14,6 +14,8 @@ import {
   withQuery,
   type PageSession,
   refreshNote,
+  jobStateText,
+  textField,
 } from '../layout.js';
 import { table } from '../table.js';
 
@@ -29,16 +31,12 @@ export interface SuppressionQuery {
 
 export const SUPPRESSION_QUERY_FIELDS = ['status', 'reason', 'source', 'from', 'to', 'address'];
 
-function textField(id: keyof SuppressionQuery, label: string, q: SuppressionQuery, type = 'text') {
-  return html`<div class="field">
-    <label for="f-${id}">${label}</label>
-    <input type="${type}" id="f-${id}" name="${id}" value="${q[id]}" />
-  </div>`;
-}
-
-function jobState(job: JobRecord): string {
-  return job.state === 'done' ? 'Finished' : job.state === 'failed' ? 'Stopped' : 'Running';
-}
+const filterField = (
+  id: keyof SuppressionQuery,
+  label: string,
+  q: SuppressionQuery,
+  type?: string,
+) => textField('f', id, label, q[id], type);
 
 export function suppressionsPage(options: {
   session: PageSession;
@@ -78,11 +76,11 @@ export function suppressionsPage(options: {
               </option>
             </select>
           </div>
-          ${textField('reason', 'Reason contains', q)}
-          ${textField('source', 'Source or operator contains', q)}
-          ${textField('address', 'Address contains', q)}
-          ${textField('from', 'Recorded from (UTC)', q, 'date')}
-          ${textField('to', 'Recorded to (UTC)', q, 'date')}
+          ${filterField('reason', 'Reason contains', q)}
+          ${filterField('source', 'Source or operator contains', q)}
+          ${filterField('address', 'Address contains', q)}
+          ${filterField('from', 'Recorded from (UTC)', q, 'date')}
+          ${filterField('to', 'Recorded to (UTC)', q, 'date')}
         </div>
         <p class="row">
           <button type="submit">Filter</button>
@@ -168,7 +166,7 @@ function importsTable(imports: JobRecord[]): HtmlValue {
       { label: 'File', cell: (j) => fileNameText(j) },
       { label: 'By', cell: (j) => j.operator },
       { label: 'Started', cell: (j) => formatTime(j.createdAt) },
-      { label: 'State', cell: (j) => jobState(j) },
+      { label: 'State', cell: (j) => jobStateText(j.state) },
     ],
   });
 }

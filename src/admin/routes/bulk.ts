@@ -59,21 +59,35 @@ export function bulkRoutes({ router, services, logger, wakeJobs }: RouteContext)
       error,
     });
 
+  /**
+   * What `run` answers, or undefined once the form is shown again with its refusal (400): a
+   * database that is down is no fault of the form's, and is answered as anywhere else.
+   */
+  const orFormRefused = async <T>(
+    req: Request,
+    form: BulkForm,
+    run: () => Promise<T>,
+  ): Promise<T | undefined> => {
+    try {
+      return await run();
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code === ErrorCode.DATABASE_UNAVAILABLE)
+        throw error;
+      send(req.res!, 400, await formPage(req, form, error.message));
+      return undefined;
+    }
+  };
+
   router.get('/bulk', async (req, res) => {
     send(res, 200, await formPage(req, readForm(req.query)));
   });
 
   router.post('/bulk/preview', async (req, res) => {
     const form = readForm(req.body);
-    let preview;
-    try {
-      preview = await bulk.preview(criteriaOf(form), changeOf(form));
-    } catch (error) {
-      if (!(error instanceof AppError) || error.code === ErrorCode.DATABASE_UNAVAILABLE)
-        throw error;
-      send(res, 400, await formPage(req, form, error.message));
-      return;
-    }
+    const preview = await orFormRefused(req, form, () =>
+      bulk.preview(criteriaOf(form), changeOf(form)),
+    );
+    if (preview === undefined) return;
     const fieldLabel = labelOf(form.field);
     send(res, 200, bulkPreviewPage({ session: sessionOf(res), form, fieldLabel, preview }));
   });
@@ -81,17 +95,12 @@ export function bulkRoutes({ router, services, logger, wakeJobs }: RouteContext)
   router.post('/bulk/start', async (req, res) => {
     const form = readForm(req.body);
     const session = sessionOf(res);
-    let id: number;
-    try {
-      id = await bulk.start(criteriaOf(form), changeOf(form), session.operator, {
+    const id = await orFormRefused(req, form, () =>
+      bulk.start(criteriaOf(form), changeOf(form), session.operator, {
         confirmProtected: field(req.body, 'liftProtected') === 'yes',
-      });
-    } catch (error) {
-      if (!(error instanceof AppError) || error.code === ErrorCode.DATABASE_UNAVAILABLE)
-        throw error;
-      send(res, 400, await formPage(req, form, error.message));
-      return;
-    }
+      }),
+    );
+    if (id === undefined) return;
     logger.info({ operator: session.operator, jobId: id }, 'operator started a Change Data Value');
     wakeJobs();
     res.redirect(303, `/admin/bulk/jobs/${id}`);
