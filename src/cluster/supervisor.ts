@@ -9,6 +9,7 @@ import { bindMetricsPort, bindPort } from '../service-ports.js';
 import type { Server } from 'node:http';
 import type { MetricsSource } from '../metrics.js';
 import { LoanBroker, isLoanMessage } from './concurrency-loans.js';
+import { Handoffs } from './handoffs.js';
 import { isLimitMessage } from './instance-limits.js';
 import { InstanceLimits, type InstanceLimitOptions } from './primary-limits.js';
 
@@ -113,9 +114,12 @@ export async function superviseWorkers(
   let startFailures = 0;
   let exitCode = 0;
   const deaths: number[] = [];
+  // Connections on their way to each worker, closed if it dies before it takes them.
+  const handoffs = new Map<number, Handoffs>();
 
   const fork = () => {
     const worker = cluster.fork();
+    handoffs.set(worker.id, new Handoffs(worker.process));
     worker.on('message', (message: unknown) => {
       if (isLimitMessage(message)) return limits.receive(message);
       if (isLoanMessage(message)) return loans.receive(worker.id, message);
@@ -143,6 +147,8 @@ export async function superviseWorkers(
   cluster.on('exit', (worker, code, signal) => {
     const served = serving.delete(worker);
     loans.exited(worker.id);
+    const connectionsClosed = handoffs.get(worker.id)?.closeUnanswered() ?? 0;
+    handoffs.delete(worker.id);
     if (stopping) {
       // A worker that could not drain cleanly makes the stop a failure (one killed by the
       // signal while still loading, before it served anything, does not).
@@ -177,7 +183,7 @@ export async function superviseWorkers(
     }
     const delayMs = restartDelayMs(deaths, Date.now(), maxBackoffMs);
     logger.warn(
-      { pid: worker.process.pid, code, signal, restartInMs: delayMs },
+      { pid: worker.process.pid, code, signal, restartInMs: delayMs, connectionsClosed },
       `worker process ${worker.process.pid} exited by ${how}; starting another in ${delayMs} ms`,
     );
     setTimeout(() => {
