@@ -85,6 +85,7 @@ async function serveOneProcess(config: Config, role: 'single' | 'worker'): Promi
       signal: starting.signal,
       startupNotices: role !== 'worker',
       claimDataDir: role === 'single',
+      listenWhenReady: role === 'worker',
     });
   } catch (error) {
     if (starting.signal.aborted) return exitStopped();
