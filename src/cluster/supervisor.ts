@@ -1,5 +1,4 @@
 import cluster, { type Worker } from 'node:cluster';
-import { AggregatorRegistry } from 'prom-client';
 import { LOGIN_WINDOW_MS } from '../login-throttle.js';
 import type { Config } from '../config.js';
 import { UNSUBSCRIBE_RATE_WINDOW_MS } from '../config/one-click.settings.js';
@@ -10,6 +9,7 @@ import type { Server } from 'node:http';
 import type { MetricsSource } from '../metrics.js';
 import { LoanBroker, isLoanMessage } from './concurrency-loans.js';
 import { Handoffs } from './handoffs.js';
+import { InstanceMetrics, isMetricsMessage } from './instance-metrics.js';
 import { isLimitMessage } from './instance-limits.js';
 import { InstanceLimits, type InstanceLimitOptions } from './primary-limits.js';
 
@@ -109,7 +109,8 @@ export async function superviseWorkers(
     },
     () => [...serving].map((w) => w.id),
   );
-  const registry = new AggregatorRegistry();
+  // The serving workers' metrics, for the instance's /metrics.
+  const workerMetrics = new InstanceMetrics(() => [...serving]);
   let announced = false;
   let startFailures = 0;
   let exitCode = 0;
@@ -123,15 +124,14 @@ export async function superviseWorkers(
     worker.on('message', (message: unknown) => {
       if (isLimitMessage(message)) return limits.receive(message);
       if (isLoanMessage(message)) return loans.receive(worker.id, message);
+      if (isMetricsMessage(message)) return workerMetrics.receive(worker.id, message);
       if ((message as ReadyMessage | null)?.du !== 'ready') return;
       serving.add(worker);
       startFailures = 0;
       for (const verdict of limits.current()) worker.send(verdict);
       if (announced || serving.size < config.workers) return;
       announced = true;
-      aggregated = {
-        registry: { metrics: () => registry.clusterMetrics(), contentType: registry.contentType },
-      };
+      aggregated = { registry: workerMetrics };
       announce({
         port: (message as ReadyMessage).port,
         metricsPort:
@@ -147,6 +147,7 @@ export async function superviseWorkers(
   cluster.on('exit', (worker, code, signal) => {
     const served = serving.delete(worker);
     loans.exited(worker.id);
+    workerMetrics.exited(worker.id);
     const connectionsClosed = handoffs.get(worker.id)?.closeUnanswered() ?? 0;
     handoffs.delete(worker.id);
     if (stopping) {

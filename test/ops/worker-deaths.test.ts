@@ -50,13 +50,16 @@ describe('WORKERS=2: a worker killed outright, and the connections around its de
   this.timeout(120000);
   let tmp: string;
   let service: ServiceProcess;
+  /** The built service with two workers on a fresh DATA_DIR; `settings` added. */
+  const serve = async (settings: Record<string, string> = {}) => {
+    const dataDir = fs.mkdtempSync(path.join(tmp, 'data-'));
+    service = await spawnService(embeddedEnv(dataDir, { WORKERS: '2', ...settings }), {
+      built: true,
+    });
+  };
   before(() => {
     if (!fs.existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" first`);
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'du-worker-deaths-'));
-  });
-  beforeEach(async () => {
-    const dataDir = fs.mkdtempSync(path.join(tmp, 'data-'));
-    service = await spawnService(embeddedEnv(dataDir, { WORKERS: '2' }), { built: true });
   });
   afterEach(() => service.stop());
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -65,6 +68,7 @@ describe('WORKERS=2: a worker killed outright, and the connections around its de
   // it took it. Before, the copy of one handed to a worker killed first stayed open in the
   // primary for ever: its client waited on a connection no process would read.
   it('a connection on its way to it is closed, not left open in the primary', async () => {
+    await serve();
     const [victim, survivor] = workersOf(service.pid);
     expect(survivor, 'two workers').to.be.a('number');
     // The victim cannot answer the hand-off while stopped; the primary deals connections in
@@ -96,6 +100,7 @@ describe('WORKERS=2: a worker killed outright, and the connections around its de
   // Before, the replacement listened from the first moment of its start and answered its
   // share of the new connections "503 Starting" while the other worker served.
   it('its replacement gets no connection before it serves: the other answers them all', async () => {
+    await serve();
     const [victim, survivor] = workersOf(service.pid);
     process.kill(victim!, 'SIGKILL');
     const replacement = await poll(() =>
@@ -115,5 +120,39 @@ describe('WORKERS=2: a worker killed outright, and the connections around its de
     }
     expect(byReplacement, 'the replacement serves').to.equal(true);
     expect(statuses.filter((s) => s !== '200')).to.deep.equal([]);
+  });
+
+  // Before, a scrape asked every connected worker (a starting one included, which never
+  // answered) and waited for a dead one: each failed after 5 s while a worker was replaced.
+  it('/metrics answers with the serving workers while one dies and its replacement starts', async () => {
+    await serve({ METRICS_PORT: '0' });
+    const port = /Metrics:\s+http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(service.output())?.[1];
+    expect(port, service.output()).to.be.a('string');
+    const scrape = () =>
+      fetch(`http://127.0.0.1:${port}/metrics`).then(async (r) => ({
+        status: r.status,
+        text: await r.text(),
+      }));
+    const [victim, survivor] = workersOf(service.pid);
+    // A scrape that waits for the stopped victim's metrics when the victim is killed.
+    process.kill(victim!, 'SIGSTOP');
+    const waiting = scrape();
+    await pause(200);
+    process.kill(victim!, 'SIGKILL');
+    const during = await waiting;
+    expect(during.status, during.text).to.equal(200);
+    expect(during.text).to.match(/^# HELP du_soap_calls_total /m);
+    // Its replacement, stopped while it starts: not asked, the scrape is answered.
+    const replacement = await poll(() =>
+      workersOf(service.pid).find((pid) => pid !== victim && pid !== survivor),
+    );
+    expect(replacement, 'a replacement worker').to.be.a('number');
+    process.kill(replacement!, 'SIGSTOP');
+    try {
+      const starting = await scrape();
+      expect(starting.status, starting.text).to.equal(200);
+    } finally {
+      process.kill(replacement!, 'SIGCONT');
+    }
   });
 });
