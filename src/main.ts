@@ -25,7 +25,14 @@ import { Metrics, type ConnectionPoolStats } from './metrics.js';
 import { checkedLinkTokens } from './link-key-check.js';
 import { requireHost } from './protocol-answers.js';
 import { refusedDrainBytes } from './soap-transport/request-body.js';
-import { bindMetricsPort, bindPort, startingAnswer, StartError } from './service-ports.js';
+import {
+  bindMetricsPort,
+  bindPort,
+  listenOnPort,
+  servicePort,
+  startingAnswer,
+  StartError,
+} from './service-ports.js';
 import { boundUnreadBodies, inTurn, onlyChunkedCoding } from './unread-bodies.js';
 import { drainConnections } from './connection-timeouts.js';
 
@@ -125,11 +132,18 @@ export async function start(
      * process's life (data-dir-claim.ts); a second instance on it is refused.
      */
     claimDataDir?: boolean;
+    /**
+     * A worker process of an instance, whose primary checked the port and whose other workers
+     * serve meanwhile: it listens once it serves, not from the start (its share of the new
+     * connections would be answered 503 Starting for as long as its start lasts).
+     */
+    listenWhenReady?: boolean;
   } = {},
 ): Promise<Running> {
   // The port first: when it is taken, nothing (data directory, database, user) is created.
   const starting = inTurn(startingAnswer, config.maxPipelinedRequests);
-  const server = await bindPort(config, starting);
+  const listenWhenReady = options.listenWhenReady === true;
+  const server = listenWhenReady ? servicePort(config, starting) : await bindPort(config, starting);
   let metrics: Metrics | undefined;
   let metricsServer: Server | null = null;
   let opened: Database | undefined;
@@ -137,7 +151,7 @@ export async function start(
     // The metrics port too, before anything is created.
     metricsServer = await bindMetricsPort(config, () => metrics);
     return await startOn(
-      { server, metricsServer },
+      { server, metricsServer, listenWhenReady },
       starting,
       config,
       logger,
@@ -162,7 +176,11 @@ export async function start(
 }
 
 async function startOn(
-  { server, metricsServer }: { server: Server; metricsServer: Server | null },
+  {
+    server,
+    metricsServer,
+    listenWhenReady,
+  }: { server: Server; metricsServer: Server | null; listenWhenReady: boolean },
   starting: RequestListener,
   config: Config,
   logger: Logger,
@@ -273,6 +291,7 @@ async function startOn(
       config.maxPipelinedRequests,
     ),
   );
+  if (listenWhenReady) await listenOnPort(server, config);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const metricsAddress = metricsServer?.address();

@@ -40,6 +40,13 @@ const HOST_PROBLEMS = new Set(['EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_F
 
 /** Binds the port, or says in one line why it cannot (before anything else is created). */
 export async function bindPort(config: Config, starting: RequestListener): Promise<Server> {
+  const server = servicePort(config, starting);
+  await listenOnPort(server, config);
+  return server;
+}
+
+/** The service port's server, with its bounds, not listening yet. */
+export function servicePort(config: Config, starting: RequestListener): Server {
   const server = createAppServer(starting, {
     connectionsCheckingInterval: CONNECTIONS_CHECKING_MS,
     // Checked by requireHost, whose answer carries the security headers.
@@ -50,6 +57,11 @@ export async function bindPort(config: Config, starting: RequestListener): Promi
   applyConnectionBounds(server, config);
   answerProtocolErrors(server);
   endKeepAliveOnDrain(server);
+  return server;
+}
+
+/** Listens on PORT, or says in one line why it cannot (the server closed). */
+export async function listenOnPort(server: Server, config: Config): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
@@ -70,7 +82,6 @@ export async function bindPort(config: Config, starting: RequestListener): Promi
       );
     throw error;
   }
-  return server;
 }
 
 /** Binds METRICS_PORT (null when it is off), or says in one line why it cannot. */

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, settings, type Config } from '../config.js';
 import { redactedUrl } from '../data-access/connection-problem.js';
+import { keyCipher } from '../data-access/key-cipher.js';
 import { MIN_USER_KEY_SECRET_LENGTH } from '../data-access/user.repository.js';
 
 export const CONFIG_HELP = `Usage: durable-unsubscribe config [--defaults]
@@ -91,7 +92,12 @@ export function runConfigCommand(
   // own, "config" said OK and "serve" refused.
   let secret: string;
   try {
-    secret = loadConfig(env).userKeySecret;
+    const config = loadConfig(env);
+    secret = config.userKeySecret;
+    // PostgreSQL without a secret (nor ALLOW_UNSEALED_KEYS) is refused whatever it holds; the
+    // embedded database makes its own at the first start, so it is not asked for here.
+    if (config.databaseUrl)
+      keyCipher({ secret, dataDir: '', embedded: false, allowUnsealed: config.allowUnsealedKeys });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     out.write(`INVALID: ${error.message}\n`);

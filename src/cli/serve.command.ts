@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { AggregatorRegistry } from 'prom-client';
+import { answerMetricsRequests } from '../cluster/instance-metrics.js';
 import { superviseWorkers, type ReadyMessage } from '../cluster/supervisor.js';
 import { settingWarnings, type Config } from '../config.js';
 import { createLogger, exitOnceLogged } from '../logger.js';
@@ -85,14 +85,21 @@ async function serveOneProcess(config: Config, role: 'single' | 'worker'): Promi
       signal: starting.signal,
       startupNotices: role !== 'worker',
       claimDataDir: role === 'single',
+      listenWhenReady: role === 'worker',
     });
   } catch (error) {
     if (starting.signal.aborted) return exitStopped();
     throw error;
   }
   if (role === 'worker') {
-    new AggregatorRegistry(); // answers the primary's requests for this process's metrics
-    AggregatorRegistry.setRegistries([running.metrics.registry]);
+    // The primary serves this process's metrics with the other workers' (its /metrics).
+    process.on(
+      'message',
+      answerMetricsRequests(
+        running.metrics.registry,
+        (message) => process.connected && process.send!(message),
+      ),
+    );
     process.send!({ du: 'ready', port: running.port } satisfies ReadyMessage);
   }
   // A signal heard while starting that start() finished anyway: the drain it asked for.

@@ -1,5 +1,4 @@
 import cluster, { type Worker } from 'node:cluster';
-import { AggregatorRegistry } from 'prom-client';
 import { LOGIN_WINDOW_MS } from '../login-throttle.js';
 import type { Config } from '../config.js';
 import { UNSUBSCRIBE_RATE_WINDOW_MS } from '../config/one-click.settings.js';
@@ -9,6 +8,8 @@ import { bindMetricsPort, bindPort } from '../service-ports.js';
 import type { Server } from 'node:http';
 import type { MetricsSource } from '../metrics.js';
 import { LoanBroker, isLoanMessage } from './concurrency-loans.js';
+import { Handoffs } from './handoffs.js';
+import { InstanceMetrics, isMetricsMessage } from './instance-metrics.js';
 import { isLimitMessage } from './instance-limits.js';
 import { InstanceLimits, type InstanceLimitOptions } from './primary-limits.js';
 
@@ -108,26 +109,29 @@ export async function superviseWorkers(
     },
     () => [...serving].map((w) => w.id),
   );
-  const registry = new AggregatorRegistry();
+  // The serving workers' metrics, for the instance's /metrics.
+  const workerMetrics = new InstanceMetrics(() => [...serving]);
   let announced = false;
   let startFailures = 0;
   let exitCode = 0;
   const deaths: number[] = [];
+  // Connections on their way to each worker, closed if it dies before it takes them.
+  const handoffs = new Map<number, Handoffs>();
 
   const fork = () => {
     const worker = cluster.fork();
+    handoffs.set(worker.id, new Handoffs(worker.process));
     worker.on('message', (message: unknown) => {
       if (isLimitMessage(message)) return limits.receive(message);
       if (isLoanMessage(message)) return loans.receive(worker.id, message);
+      if (isMetricsMessage(message)) return workerMetrics.receive(worker.id, message);
       if ((message as ReadyMessage | null)?.du !== 'ready') return;
       serving.add(worker);
       startFailures = 0;
       for (const verdict of limits.current()) worker.send(verdict);
       if (announced || serving.size < config.workers) return;
       announced = true;
-      aggregated = {
-        registry: { metrics: () => registry.clusterMetrics(), contentType: registry.contentType },
-      };
+      aggregated = { registry: workerMetrics };
       announce({
         port: (message as ReadyMessage).port,
         metricsPort:
@@ -143,6 +147,9 @@ export async function superviseWorkers(
   cluster.on('exit', (worker, code, signal) => {
     const served = serving.delete(worker);
     loans.exited(worker.id);
+    workerMetrics.exited(worker.id);
+    const connectionsClosed = handoffs.get(worker.id)?.closeUnanswered() ?? 0;
+    handoffs.delete(worker.id);
     if (stopping) {
       // A worker that could not drain cleanly makes the stop a failure (one killed by the
       // signal while still loading, before it served anything, does not).
@@ -177,7 +184,7 @@ export async function superviseWorkers(
     }
     const delayMs = restartDelayMs(deaths, Date.now(), maxBackoffMs);
     logger.warn(
-      { pid: worker.process.pid, code, signal, restartInMs: delayMs },
+      { pid: worker.process.pid, code, signal, restartInMs: delayMs, connectionsClosed },
       `worker process ${worker.process.pid} exited by ${how}; starting another in ${delayMs} ms`,
     );
     setTimeout(() => {

@@ -302,6 +302,8 @@ describe('the config command', () => {
     const env = {
       DATABASE_URL: `postgres://du@db.example.com:5432/du?sslmode=require&password=${mark}1`,
       DATABASE_READ_URL: `postgres://du@standby.example.com/du?sslpassword=${mark}2&PASSWORD=${mark}3`,
+      // PostgreSQL is refused without one.
+      USER_KEY_SECRET: 'x'.repeat(20),
     };
     expect(runConfigCommand([], env, sink)).to.equal(0);
     expect(out).to.contain('sslmode=require&password=***');
