@@ -3,8 +3,9 @@
  * the real entry points (SOAP syncLead / syncMultipleLeads / deleteLead / mergeLeads over HTTP
  * with signed headers, people found by Id, Email or ForeignSysPersonId, a partition-confined
  * SOAP user, the Salesforce outbound listener, the unsubscribe links and their page's undo,
- * suppression imports, the console's address form and person page (a lift confirmed or not),
- * the command line's `suppressions add|remove`, `import` and an `export` imported back), each
+ * suppression imports (lines naming a source now and then, another path's name too), the
+ * console's import page, address form and person page (a lift confirmed or not), the command
+ * line's `suppressions add|remove`, `import` and an `export` imported back), each
  * compared after every step with a reference model of the spec (test/support/durable-model.ts):
  * every person's address key, flag and UnsubscribedReason, every master status (unsubscribed,
  * protected, undoable by a page), the invariant, and every person's log of its flag and address

@@ -23,7 +23,8 @@ import {
   send1,
 } from '../salesforce/support.js';
 import { testEngines } from '../support/database.js';
-import { cell, suppressionsCommand } from '../support/durable-model-operators.js';
+import { suppressionsCommand } from '../support/durable-model-operators.js';
+import { cell } from '../support/suppression-list.js';
 
 for (const engine of testEngines()) {
   describe(`an imported source never names another path (${engine.name})`, function () {

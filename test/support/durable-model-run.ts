@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import type { ActivityView } from '../../src/domain/activity.service.js';
 import type { LinkService } from '../one-click/support.js';
-import { leadRecordId } from '../salesforce/support.js';
+import { leadRecordId, ORG_ID } from '../salesforce/support.js';
 import { isProtected, Model, Refused, type MLead, type PageRef } from './durable-model.js';
 import { comparableLogs, loggedChangesOf } from './durable-model-log.js';
 import { seeded } from './seeded.js';
@@ -87,7 +87,22 @@ export interface SuppressionLine {
   email: string;
   reason: string | undefined;
   date: string | undefined;
+  /** The list's source column: any text, another path's name too (an import's all the same). */
+  source?: string;
 }
+
+/**
+ * Sources a list's line may give: none, a list's own name, and other paths' names as their
+ * master statuses are written (Salesforce's, an export's line of it, a link page's).
+ */
+const LIST_SOURCES = [
+  undefined,
+  undefined,
+  'Newsletter',
+  'Salesforce',
+  `Salesforce (${ORG_ID})`,
+  'Unsubscribe link (link 0123456789abcdef, page)',
+];
 
 /** A SOAP user confined to the East partition. */
 export const EAST = { userId: 'east_feed', encryptionKey: 'EASTKEY0123456789ABCDEF' };
@@ -98,6 +113,8 @@ export type Operation = [weight: number, run: () => Promise<void>];
 /** One seed's run: its choices, the model, and the store to compare it with. */
 export class ModelRun {
   readonly random: () => number;
+  /** The sources of a run's list lines: drawn apart, so the other choices of a seed stay. */
+  private readonly sourceRandom: () => number;
   readonly domain: string;
   readonly sfRecords: string[];
   readonly db: Knex;
@@ -117,6 +134,7 @@ export class ModelRun {
     readonly startActivity: number,
   ) {
     this.random = seeded(seed * 7919);
+    this.sourceRandom = seeded(seed * 7919 + 1);
     this.domain = `s${seed}.bücher.example`;
     this.addresses = ['ann', 'bob', 'zoë'].map((l) => spellings(l, this.domain));
     this.sfRecords = [1, 2, 3].map((i) => leadRecordId(seed * 100 + i));
@@ -135,13 +153,20 @@ export class ModelRun {
   readonly chance = (p: number): boolean => this.random() < p;
   readonly anySpelling = (): string => this.pick(this.pick(this.addresses));
   readonly reasonOrNone = () => this.pick([undefined, undefined, 'complaint', 'bounced']);
-  /** A suppression list of one to three lines: any spelling, a reason or none, an old date. */
+  /**
+   * A suppression list of one to three lines: any spelling, a reason or none, an old date, a
+   * source or none.
+   */
   readonly suppressionList = (): SuppressionLine[] =>
-    Array.from({ length: 1 + Math.floor(this.random() * 3) }, () => ({
-      email: this.anySpelling(),
-      reason: this.reasonOrNone(),
-      date: this.chance(0.4) ? '2020-01-01' : undefined,
-    }));
+    Array.from({ length: 1 + Math.floor(this.random() * 3) }, () => {
+      const source = LIST_SOURCES[Math.floor(this.sourceRandom() * LIST_SOURCES.length)];
+      return {
+        email: this.anySpelling(),
+        reason: this.reasonOrNone(),
+        date: this.chance(0.4) ? '2020-01-01' : undefined,
+        ...(source ? { source } : {}),
+      };
+    });
   /** `list` imported, as the model takes it (a date is its day's start, UTC). */
   readonly suppressed = (list: readonly SuppressionLine[]): void =>
     this.model.suppress(
