@@ -113,7 +113,10 @@ export type Operation = [weight: number, run: () => Promise<void>];
 /** One seed's run: its choices, the model, and the store to compare it with. */
 export class ModelRun {
   readonly random: () => number;
-  /** The sources of a run's list lines: drawn apart, so the other choices of a seed stay. */
+  /**
+   * The sources of a run's list lines and the workspace names of its calls: drawn apart, so
+   * the other choices of a seed stay.
+   */
   private readonly sourceRandom: () => number;
   readonly domain: string;
   readonly sfRecords: string[];
@@ -180,8 +183,21 @@ export class ModelRun {
     const all = this.sorted();
     return all.length === 0 ? null : this.pick(all);
   };
-  readonly soap = (body: string, user = TEST_USER, ws?: string) =>
-    rawCall(this.svc.url, body, { user, ...(ws ? { extraHeaderXml: workspace(ws) } : {}) });
+  /**
+   * The names a call may give the East partition as its targetWorkspace: its own, and those
+   * WORKSPACE_PARTITIONS maps to it in the run's service (any case), one drawn for each call.
+   */
+  eastWorkspaces: readonly string[] = ['East'];
+  readonly soap = (body: string, user = TEST_USER, ws?: string) => {
+    const named =
+      ws === 'East'
+        ? this.eastWorkspaces[Math.floor(this.sourceRandom() * this.eastWorkspaces.length)]!
+        : ws;
+    return rawCall(this.svc.url, body, {
+      user,
+      ...(named ? { extraHeaderXml: workspace(named) } : {}),
+    });
+  };
   readonly expectOk = (res: { status: number; body: string }): void => {
     expect(res.status, res.body).to.equal(200);
   };
