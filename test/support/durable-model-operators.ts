@@ -2,7 +2,7 @@
  * The operations of test/integration/durable-model.test.ts an operator runs: the command line's
  * `suppressions add|remove`, `suppressions import FILE` and an export imported back (run
  * in-process through the command's own entry, runSuppressionsCommand), the console's import
- * page and its person page over HTTP, with and without the tick that lifts a protected
+ * page, address form and person page over HTTP, with and without the tick that lifts a protected
  * suppression. The lists' lines give a source now and then, other paths' names too.
  */
 import fs from 'node:fs';
@@ -101,6 +101,29 @@ export function operatorPaths(run: ModelRun): Operation[] {
         });
         expect(r.code, r.out + r.err).to.equal(rejected.length > 0 ? 1 : 0);
         run.suppressed(list);
+      },
+    ],
+    [
+      2,
+      async () => {
+        // The console's address form over HTTP: suppress or lift, a complaint's lift with the
+        // tick or without it (asked for again, nothing changed).
+        const email = run.anySpelling();
+        const unsub = run.chance(0.5);
+        const reason = run.pick(['complaint', 'Asked by phone']);
+        const confirm = run.chance(0.5);
+        run.log.push(`consoleAddress ${JSON.stringify({ email, unsub, reason, confirm })}`);
+        const client = await operatorConsole();
+        const reply = await client.post('/admin/address/status', {
+          _csrf: client.csrf,
+          email,
+          unsubscribed: String(unsub),
+          reason,
+          ...(confirm ? { liftProtected: 'yes' } : {}),
+        });
+        const outcome = run.model.addressStatus(email, unsub, reason, confirm);
+        if (outcome === 'confirm') expect(reply.status, reply.body).to.equal(409);
+        else expect(reply.location, reply.body).to.match(new RegExp(`[?&]saved=${outcome}$`));
       },
     ],
     [
