@@ -22,7 +22,12 @@ import {
   type MPath,
   type Model,
 } from './durable-model.js';
-import { ModelRun, syncLeadXml, type SuppressionLine } from './durable-model-run.js';
+import {
+  ModelRun,
+  sfNotification,
+  syncLeadXml,
+  type SuppressionLine,
+} from './durable-model-run.js';
 import { suppressionsCommand } from './durable-model-operators.js';
 import { lineCsv, lineRows } from './suppression-list.js';
 import { faultCode } from './service.js';
@@ -119,7 +124,7 @@ export function crossOp(run: ModelRun, console: () => Promise<AdminClient>): Cro
       send: async () => {
         const res = await send(
           listenerUrl(svc.base),
-          notificationsXml([{ id: note, type: 'Lead', recordId, fields: sent }]),
+          notificationsXml([sfNotification(note, recordId, sent)]),
         );
         const [row] = (await run
           .db('leads')

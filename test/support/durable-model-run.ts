@@ -7,7 +7,13 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import type { ActivityView } from '../../src/domain/activity.service.js';
 import type { LinkService } from '../one-click/support.js';
-import { leadRecordId, ORG_ID } from '../salesforce/support.js';
+import { id18 } from '../../src/salesforce-id.js';
+import {
+  contactRecordId,
+  leadRecordId,
+  ORG_ID,
+  type SampleNotification,
+} from '../salesforce/support.js';
 import { isProtected, Model, Refused, type MLead, type PageRef } from './durable-model.js';
 import { comparableLogs, loggedChangesOf } from './durable-model-log.js';
 import { seeded } from './seeded.js';
@@ -104,6 +110,24 @@ const LIST_SOURCES = [
   'Unsubscribe link (link 0123456789abcdef, page)',
 ];
 
+/**
+ * Salesforce's outbound notification `id` of `recordId` (a Lead, a Contact or a person
+ * account, told by the id's prefix) with the model's field names (Email, HasOptedOutOfEmail,
+ * SystemModstamp) as that object names them.
+ */
+export function sfNotification(
+  id: string,
+  recordId: string,
+  fields: Record<string, string>,
+): SampleNotification {
+  if (recordId.startsWith('003')) return { id, type: 'Contact', recordId, fields };
+  if (!recordId.startsWith('001')) return { id, type: 'Lead', recordId, fields };
+  const named: Record<string, string> = {};
+  for (const [name, value] of Object.entries(fields))
+    named[name === 'SystemModstamp' ? name : `Person${name}`] = value;
+  return { id, type: 'Account', recordId, fields: named };
+}
+
 /** A SOAP user confined to the East partition. */
 export const EAST = { userId: 'east_feed', encryptionKey: 'EASTKEY0123456789ABCDEF' };
 
@@ -140,7 +164,11 @@ export class ModelRun {
     this.sourceRandom = seeded(seed * 7919 + 1);
     this.domain = `s${seed}.bücher.example`;
     this.addresses = ['ann', 'bob', 'zoë'].map((l) => spellings(l, this.domain));
-    this.sfRecords = [1, 2, 3].map((i) => leadRecordId(seed * 100 + i));
+    this.sfRecords = [
+      ...[1, 2].map((i) => leadRecordId(seed * 100 + i)),
+      contactRecordId(seed * 100 + 3),
+      id18(`001${String(seed * 100 + 4).padStart(12, '0')}`),
+    ];
     this.db = svc.running.database.knex;
     this.notes = seed * 1000;
   }
