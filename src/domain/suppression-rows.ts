@@ -90,6 +90,31 @@ function withoutActor(source: string, actor: string | undefined): string {
     : source;
 }
 
+/** The import's own source: the default of a line that gives none. */
+const IMPORT_SOURCE = ChangePaths.suppressionImport().source;
+
+/** The sources of the other paths (lower case), as their master statuses begin. */
+const PATH_SOURCES = [
+  ...new Set(
+    Object.values(ChangePaths)
+      .map((make) => make().source.toLowerCase())
+      .filter((s) => s !== IMPORT_SOURCE.toLowerCase()),
+  ),
+];
+
+/**
+ * A list's source as the import records it: one that names another path as that path's master
+ * statuses are written (`Salesforce`, `Salesforce (00D…)`, `Unsubscribe link (link …, page)`,
+ * in any case) is said to be the list's (`Suppression import: Salesforce`). Some rules read a
+ * status's source to tell who made it (acknowledged-opt-outs.ts: Salesforce's own, which a late
+ * untick may lift; a link page's, which its undo may lift): a list must not claim those.
+ */
+function asImported(source: string): string {
+  const lower = source.toLowerCase();
+  const named = PATH_SOURCES.some((p) => lower === p || lower.startsWith(`${p} (`));
+  return named ? `${IMPORT_SOURCE}: ${source}` : source;
+}
+
 /** A list's line as the import writes it. */
 export interface ImportEntry {
   key: string;
@@ -136,7 +161,7 @@ export function importEntry(
     ? shortenedReason(row.reason.trim(), MAX_REASON, protectedWord)
     : null;
   const source = row.source?.trim()
-    ? withoutActor(row.source.trim(), actor).slice(0, MAX_SOURCE)
-    : ChangePaths.suppressionImport().source;
+    ? asImported(withoutActor(row.source.trim(), actor)).slice(0, MAX_SOURCE)
+    : IMPORT_SOURCE;
   return { key, reason, source, at };
 }

@@ -2,9 +2,10 @@
  * Model-based test of the durable unsubscribe rules: random sequences of operations through
  * the real entry points (SOAP syncLead / syncMultipleLeads / deleteLead / mergeLeads over HTTP
  * with signed headers, people found by Id, Email or ForeignSysPersonId, a partition-confined
- * SOAP user, the Salesforce outbound listener, the unsubscribe links and their page's undo,
- * suppression imports, the console's address form and person page (a lift confirmed or not),
- * the command line's `suppressions add|remove`, `import` and an `export` imported back), each
+ * SOAP user, the East partition named by a workspace WORKSPACE_PARTITIONS maps to it, the Salesforce outbound listener, the unsubscribe links and their page's undo,
+ * suppression imports (lines naming a source now and then, another path's name too), the
+ * console's import page, address form and person page (a lift confirmed or not), the command
+ * line's `suppressions add|remove`, `import` and an `export` imported back), each
  * compared after every step with a reference model of the spec (test/support/durable-model.ts):
  * every person's address key, flag and UnsubscribedReason, every master status (unsubscribed,
  * protected, undoable by a page), the invariant, and every person's log of its flag and address
@@ -59,6 +60,8 @@ for (const engine of testEngines()) {
         salesforcePathSecret: PATH_SECRET,
         // A long run follows more links than a client may in a minute.
         unsubscribeRateLimit: 0,
+        // East's calls name it by its partition's name or by this workspace's, in any case.
+        workspacePartitions: { 'Eastern Region': 'East' },
         mktowsUsers: [
           { ...TEST_USER, permissions: { readOnly: false, mayDelete: true, partitions: null } },
           { ...EAST, permissions: { readOnly: false, mayDelete: true, partitions: ['East'] } },
@@ -75,6 +78,7 @@ for (const engine of testEngines()) {
 
     async function runSeed(seed: number): Promise<void> {
       const run = await ModelRun.open(svc, seed);
+      run.eastWorkspaces = ['East', 'Eastern Region', 'eastern REGION'];
       const operations: Operation[] = [
         [
           4,

@@ -22,9 +22,14 @@ import {
   type MPath,
   type Model,
 } from './durable-model.js';
-import { ModelRun, syncLeadXml, type SuppressionLine } from './durable-model-run.js';
-import { cell, suppressionsCommand } from './durable-model-operators.js';
-import { lineRows } from './suppression-list.js';
+import {
+  ModelRun,
+  sfNotification,
+  syncLeadXml,
+  type SuppressionLine,
+} from './durable-model-run.js';
+import { suppressionsCommand } from './durable-model-operators.js';
+import { lineCsv, lineRows } from './suppression-list.js';
 import { faultCode } from './service.js';
 
 /** What an operation got back: an HTTP answer, or an outcome told as one. */
@@ -119,7 +124,7 @@ export function crossOp(run: ModelRun, console: () => Promise<AdminClient>): Cro
       send: async () => {
         const res = await send(
           listenerUrl(svc.base),
-          notificationsXml([{ id: note, type: 'Lead', recordId, fields: sent }]),
+          notificationsXml([sfNotification(note, recordId, sent)]),
         );
         const [row] = (await run
           .db('leads')
@@ -163,8 +168,7 @@ export function crossOp(run: ModelRun, console: () => Promise<AdminClient>): Cro
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-cross-cli-'));
         try {
           const file = path.join(dir, 'list.csv');
-          const rows = list.map((r) => [r.email, r.reason ?? '', r.date ?? ''].map(cell));
-          fs.writeFileSync(file, 'email,reason,date\n' + rows.map((r) => r.join(',')).join('\n'));
+          fs.writeFileSync(file, lineCsv(list));
           const r = await command(run, ['import', file, '--actor', 'ops']);
           return { status: r.code, body: r.out + r.err };
         } finally {

@@ -1,20 +1,19 @@
 /**
  * The operations of test/integration/durable-model.test.ts an operator runs: the command line's
  * `suppressions add|remove`, `suppressions import FILE` and an export imported back (run
- * in-process through the command's own entry, runSuppressionsCommand), and the console's person
- * page over HTTP, with and without the tick that lifts a protected suppression.
+ * in-process through the command's own entry, runSuppressionsCommand), the console's import
+ * page, address form and person page over HTTP, with and without the tick that lifts a protected
+ * suppression. The lists' lines give a source now and then, other paths' names too.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { runSuppressionsCommand } from '../../src/cli/suppressions.command.js';
-import { AdminClient, postPersonFlag } from '../admin/support.js';
+import { AdminClient, importThroughPage, postPersonFlag } from '../admin/support.js';
 import { isProtected, keyOf, type MPath } from './durable-model.js';
 import type { ModelRun, Operation } from './durable-model-run.js';
-
-/** One CSV cell, always quoted (the spellings hold quotes and blanks). */
-export const cell = (s: string) => `"${s.replace(/"/g, '""')}"`;
+import { lineCsv } from './suppression-list.js';
 
 /** `suppressions ARGS` run in-process through the command's own entry: its code and output. */
 export async function suppressionsCommand(
@@ -93,10 +92,7 @@ export function operatorPaths(run: ModelRun): Operation[] {
         // repeat now and then (rejected unless its reason is protected), an old date sometimes.
         const list = run.suppressionList();
         run.log.push(`cliImport ${JSON.stringify(list)}`);
-        const csv =
-          'email,reason,date\n' +
-          list.map((r) => [r.email, r.reason ?? '', r.date ?? ''].map(cell).join(',')).join('\n');
-        const r = await importCsv(csv);
+        const r = await importCsv(lineCsv(list));
         const seen = new Set<string>();
         const rejected = list.filter((l) => {
           const repeat = seen.has(keyOf(l.email)) && !isProtected(l.reason ?? null);
@@ -104,6 +100,39 @@ export function operatorPaths(run: ModelRun): Operation[] {
           return repeat;
         });
         expect(r.code, r.out + r.err).to.equal(rejected.length > 0 ? 1 : 0);
+        run.suppressed(list);
+      },
+    ],
+    [
+      2,
+      async () => {
+        // The console's address form over HTTP: suppress or lift, a complaint's lift with the
+        // tick or without it (asked for again, nothing changed).
+        const email = run.anySpelling();
+        const unsub = run.chance(0.5);
+        const reason = run.pick(['complaint', 'Asked by phone']);
+        const confirm = run.chance(0.5);
+        run.log.push(`consoleAddress ${JSON.stringify({ email, unsub, reason, confirm })}`);
+        const client = await operatorConsole();
+        const reply = await client.post('/admin/address/status', {
+          _csrf: client.csrf,
+          email,
+          unsubscribed: String(unsub),
+          reason,
+          ...(confirm ? { liftProtected: 'yes' } : {}),
+        });
+        const outcome = run.model.addressStatus(email, unsub, reason, confirm);
+        if (outcome === 'confirm') expect(reply.status, reply.body).to.equal(409);
+        else expect(reply.location, reply.body).to.match(new RegExp(`[?&]saved=${outcome}$`));
+      },
+    ],
+    [
+      1,
+      async () => {
+        // The console's import page over HTTP: the same lists, uploaded by the operator.
+        const list = run.suppressionList();
+        run.log.push(`consoleImport ${JSON.stringify(list)}`);
+        await importThroughPage(await operatorConsole(), services, lineCsv(list));
         run.suppressed(list);
       },
     ],

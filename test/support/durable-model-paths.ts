@@ -20,6 +20,7 @@ import {
   syncManyXml,
   type ModelRun,
   type Operation,
+  sfNotification,
   type SoapRecord,
 } from './durable-model-run.js';
 import { lineRows } from './suppression-list.js';
@@ -213,9 +214,7 @@ export function otherPaths(run: ModelRun): Operation[] {
         if (stamp) sent.SystemModstamp = stamp;
         const res = await send(
           listenerUrl(svc.base),
-          notificationsXml([
-            { id: notificationId(++run.notes), type: 'Lead', recordId, fields: sent },
-          ]),
+          notificationsXml([sfNotification(notificationId(++run.notes), recordId, sent)]),
         );
         // Nothing but the record's Id: what Salesforce sends of a record deleted before
         // delivery. Skipped: acknowledged, nothing stored.

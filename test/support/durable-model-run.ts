@@ -7,7 +7,13 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import type { ActivityView } from '../../src/domain/activity.service.js';
 import type { LinkService } from '../one-click/support.js';
-import { leadRecordId } from '../salesforce/support.js';
+import { id18 } from '../../src/salesforce-id.js';
+import {
+  contactRecordId,
+  leadRecordId,
+  ORG_ID,
+  type SampleNotification,
+} from '../salesforce/support.js';
 import { isProtected, Model, Refused, type MLead, type PageRef } from './durable-model.js';
 import { comparableLogs, loggedChangesOf } from './durable-model-log.js';
 import { seeded } from './seeded.js';
@@ -87,6 +93,39 @@ export interface SuppressionLine {
   email: string;
   reason: string | undefined;
   date: string | undefined;
+  /** The list's source column: any text, another path's name too (an import's all the same). */
+  source?: string;
+}
+
+/**
+ * Sources a list's line may give: none, a list's own name, and other paths' names as their
+ * master statuses are written (Salesforce's, an export's line of it, a link page's).
+ */
+const LIST_SOURCES = [
+  undefined,
+  undefined,
+  'Newsletter',
+  'Salesforce',
+  `Salesforce (${ORG_ID})`,
+  'Unsubscribe link (link 0123456789abcdef, page)',
+];
+
+/**
+ * Salesforce's outbound notification `id` of `recordId` (a Lead, a Contact or a person
+ * account, told by the id's prefix) with the model's field names (Email, HasOptedOutOfEmail,
+ * SystemModstamp) as that object names them.
+ */
+export function sfNotification(
+  id: string,
+  recordId: string,
+  fields: Record<string, string>,
+): SampleNotification {
+  if (recordId.startsWith('003')) return { id, type: 'Contact', recordId, fields };
+  if (!recordId.startsWith('001')) return { id, type: 'Lead', recordId, fields };
+  const named: Record<string, string> = {};
+  for (const [name, value] of Object.entries(fields))
+    named[name === 'SystemModstamp' ? name : `Person${name}`] = value;
+  return { id, type: 'Account', recordId, fields: named };
 }
 
 /** A SOAP user confined to the East partition. */
@@ -98,6 +137,11 @@ export type Operation = [weight: number, run: () => Promise<void>];
 /** One seed's run: its choices, the model, and the store to compare it with. */
 export class ModelRun {
   readonly random: () => number;
+  /**
+   * The sources of a run's list lines and the workspace names of its calls: drawn apart, so
+   * the other choices of a seed stay.
+   */
+  private readonly sourceRandom: () => number;
   readonly domain: string;
   readonly sfRecords: string[];
   readonly db: Knex;
@@ -117,9 +161,14 @@ export class ModelRun {
     readonly startActivity: number,
   ) {
     this.random = seeded(seed * 7919);
+    this.sourceRandom = seeded(seed * 7919 + 1);
     this.domain = `s${seed}.bücher.example`;
     this.addresses = ['ann', 'bob', 'zoë'].map((l) => spellings(l, this.domain));
-    this.sfRecords = [1, 2, 3].map((i) => leadRecordId(seed * 100 + i));
+    this.sfRecords = [
+      ...[1, 2].map((i) => leadRecordId(seed * 100 + i)),
+      contactRecordId(seed * 100 + 3),
+      id18(`001${String(seed * 100 + 4).padStart(12, '0')}`),
+    ];
     this.db = svc.running.database.knex;
     this.notes = seed * 1000;
   }
@@ -135,13 +184,20 @@ export class ModelRun {
   readonly chance = (p: number): boolean => this.random() < p;
   readonly anySpelling = (): string => this.pick(this.pick(this.addresses));
   readonly reasonOrNone = () => this.pick([undefined, undefined, 'complaint', 'bounced']);
-  /** A suppression list of one to three lines: any spelling, a reason or none, an old date. */
+  /**
+   * A suppression list of one to three lines: any spelling, a reason or none, an old date, a
+   * source or none.
+   */
   readonly suppressionList = (): SuppressionLine[] =>
-    Array.from({ length: 1 + Math.floor(this.random() * 3) }, () => ({
-      email: this.anySpelling(),
-      reason: this.reasonOrNone(),
-      date: this.chance(0.4) ? '2020-01-01' : undefined,
-    }));
+    Array.from({ length: 1 + Math.floor(this.random() * 3) }, () => {
+      const source = LIST_SOURCES[Math.floor(this.sourceRandom() * LIST_SOURCES.length)];
+      return {
+        email: this.anySpelling(),
+        reason: this.reasonOrNone(),
+        date: this.chance(0.4) ? '2020-01-01' : undefined,
+        ...(source ? { source } : {}),
+      };
+    });
   /** `list` imported, as the model takes it (a date is its day's start, UTC). */
   readonly suppressed = (list: readonly SuppressionLine[]): void =>
     this.model.suppress(
@@ -155,8 +211,21 @@ export class ModelRun {
     const all = this.sorted();
     return all.length === 0 ? null : this.pick(all);
   };
-  readonly soap = (body: string, user = TEST_USER, ws?: string) =>
-    rawCall(this.svc.url, body, { user, ...(ws ? { extraHeaderXml: workspace(ws) } : {}) });
+  /**
+   * The names a call may give the East partition as its targetWorkspace: its own, and those
+   * WORKSPACE_PARTITIONS maps to it in the run's service (any case), one drawn for each call.
+   */
+  eastWorkspaces: readonly string[] = ['East'];
+  readonly soap = (body: string, user = TEST_USER, ws?: string) => {
+    const named =
+      ws === 'East'
+        ? this.eastWorkspaces[Math.floor(this.sourceRandom() * this.eastWorkspaces.length)]!
+        : ws;
+    return rawCall(this.svc.url, body, {
+      user,
+      ...(named ? { extraHeaderXml: workspace(named) } : {}),
+    });
+  };
   readonly expectOk = (res: { status: number; body: string }): void => {
     expect(res.status, res.body).to.equal(200);
   };

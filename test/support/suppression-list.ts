@@ -14,12 +14,30 @@ export const addressRows = (emails: string[]): AsyncGenerator<SuppressionRow> =>
 
 /** A reference model's suppression lines as listRows gives them: a missing reason or date is no cell. */
 export const lineRows = (
-  list: Array<{ email: string; reason: string | undefined; date: string | undefined }>,
+  list: Array<{
+    email: string;
+    reason: string | undefined;
+    date: string | undefined;
+    source?: string;
+  }>,
 ): AsyncGenerator<SuppressionRow> =>
   listRows(
     list.map((r) => ({
       email: r.email,
       ...(r.reason ? { reason: r.reason } : {}),
       ...(r.date ? { date: r.date } : {}),
+      ...(r.source ? { source: r.source } : {}),
     })),
   );
+
+/** One CSV cell, always quoted (the spellings hold quotes and blanks). */
+export const cell = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+/** A reference model's suppression lines as a CSV file with a header (every cell quoted). */
+export const lineCsv = (
+  list: ReadonlyArray<{ email: string; reason?: string; date?: string; source?: string }>,
+): string =>
+  'email,reason,date,source\n' +
+  list
+    .map((r) => [r.email, r.reason ?? '', r.date ?? '', r.source ?? ''].map(cell).join(','))
+    .join('\n');
