@@ -116,6 +116,16 @@ const NOT_IN_LABEL = /[.@\u3002\uff61\p{Cc}]/u;
 const MAX_LABEL = 63;
 
 /**
+ * `domain` less its trailing dots, counted from its end: a pattern (`\.+$`) read a run of dots
+ * again from each of its dots, at a cost of the run's length squared.
+ */
+function withoutTrailingDots(domain: string): string {
+  let end = domain.length;
+  while (end > 0 && domain.charCodeAt(end - 1) === 0x2e) end--;
+  return domain.slice(0, end);
+}
+
+/**
  * The spellings of one mailbox beyond its letters' case, read as one key (`folded`: already
  * case-folded; `ascii`: all of it is ASCII): a domain written in Punycode (`xn--bcher-kva.de`) and in Unicode
  * (`bücher.de`) are one domain; a domain's trailing dot (`example.com.`, the root) names the
@@ -134,7 +144,7 @@ function oneMailbox(folded: string, ascii: boolean): string {
   let local = folded.slice(0, at);
   let domain = folded.slice(at + 1);
   if (!ascii) domain = domain.replace(IDEOGRAPHIC_STOPS, '.');
-  const bare = domain.replace(/\.+$/, '');
+  const bare = withoutTrailingDots(domain);
   // Not down to nothing, nor to a blank the next key's trim would take (idempotence).
   if (bare !== '' && !/\s$/.test(bare)) domain = bare;
   if (domain.includes('xn--')) domain = domain.split('.').map(unicodeLabel).join('.');
