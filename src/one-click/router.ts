@@ -21,6 +21,7 @@ import { clientLimitKey } from '../networks.js';
 import {
   FormError,
   formMediaType,
+  isOneClickForm,
   parseFormAs,
   type FormFields,
   type FormMediaType,
@@ -288,7 +289,7 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
       // client (GETs, what scanners send, never change anything), so it is honoured as the
       // same one-click request; a body that says something else stays refused.
       if (form === null) await unsubscribe(link, false, lang, res);
-      else if (form.get('List-Unsubscribe') === 'One-Click') {
+      else if (isOneClickForm(form)) {
         page = form.get('via') === 'page';
         await unsubscribe(link, page, lang, res);
       } else if (form.has('resubscribe')) {
