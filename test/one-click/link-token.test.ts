@@ -227,6 +227,33 @@ describe('unsubscribe link tokens', () => {
     );
   });
 
+  it('folds a List-Unsubscribe line longer than a mail line may be (998), within the brackets', () => {
+    // Before: one line of over a thousand characters for a long address in another script,
+    // which RFC 5322 forbids and mail servers break wherever they like (the DKIM signature too).
+    const label = '中'.repeat(60);
+    const email = `${'中'.repeat(64)}@${[label, label, label].join('.')}.cn`;
+    const url = unsubscribeLink(email, {
+      baseUrl: 'https://unsubscribe.example.com',
+      key: { id: 'k'.repeat(16), secret: K1.secret },
+      list: 'l'.repeat(64),
+    });
+    const headers = listUnsubscribeHeaders(url);
+    const lines = headers.split('\r\n');
+    expect(lines.at(-1)).to.equal('');
+    for (const line of lines) expect(line.length, line.slice(0, 40)).to.be.at.most(998);
+    expect(lines.length).to.be.above(3);
+    // Unfolded, and the whitespace within the brackets ignored (RFC 2369, section 2): the URL.
+    const [unsubscribe, post] = headers.replace(/\r\n(?=[ \t])/g, '').split('\r\n');
+    expect(post).to.equal('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
+    const match = /^List-Unsubscribe:\s*<([^>]*)>$/.exec(unsubscribe!);
+    expect(match![1]!.replace(/\s+/g, '')).to.equal(url);
+    const opened = new LinkTokens(
+      { current: { id: 'k'.repeat(16), secret: K1.secret }, retired: [] },
+      90 * DAY,
+    ).verify(url.slice(url.lastIndexOf('/') + 1));
+    expect(opened.ok && opened.link.email).to.equal(email);
+  });
+
   describe('computed by a sender in Python, from the recipe in docs/one-click.md', function () {
     this.timeout(30000);
     let python: string;
