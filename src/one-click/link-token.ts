@@ -43,6 +43,14 @@ export const MAX_TOKEN_LENGTH =
 const KEY_ID = new RegExp(`^[A-Za-z0-9_-]{1,${MAX_KEY_ID}}$`);
 const LIST = new RegExp(`^[A-Za-z0-9._-]{0,${MAX_LIST}}$`);
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
+/**
+ * A token and what a mail client may have linked with it from a plain-text footer ("visit
+ * <url>."): one to three characters outside the body's alphabet (a full stop, a comma, a
+ * closing bracket or quote).
+ */
+const TRAILING_PUNCTUATION = new RegExp(
+  `^(${TOKEN_VERSION}\\.[A-Za-z0-9_-]{1,${MAX_KEY_ID}}\\.[A-Za-z0-9_-]+)[^A-Za-z0-9_-]{1,3}$`,
+);
 /** A link issued this far in the future (clock skew) is still taken; further is refused. */
 const FUTURE_SLACK_SECONDS = 86400;
 
@@ -201,6 +209,16 @@ export class LinkTokens {
    */
   undoCode(linkId: string, changedAt: number): string {
     return undoCodeWith(this.current.undoKey, linkId, changedAt);
+  }
+
+  /**
+   * The token of a URL's last segment that is a token followed by trailing punctuation (see
+   * TRAILING_PUNCTUATION), if it opens as a link; null otherwise.
+   */
+  linkedWithPunctuation(segment: string, nowMs = Date.now()): string | null {
+    if (segment.length > MAX_TOKEN_LENGTH + 3) return null;
+    const token = TRAILING_PUNCTUATION.exec(segment)?.[1];
+    return token && this.verify(token, nowMs).ok ? token : null;
   }
 
   /** Whether `code` is spelled as undoCode makes them: one of another shape is refused unread. */
