@@ -137,15 +137,26 @@ export class LinkTokens {
     for (const key of this.byId.values()) this.undoKeys.push(key.undoKey);
   }
 
-  /** A token for `email`, under the current key. `nonce` is for reference tests only. */
+  /**
+   * A token for `email`, under the current key. `nonce` is for reference tests only. Made with
+   * a random nonce, it ends with a letter or a digit (the nonce drawn again, one time in 32):
+   * Markdown-style autolinkers leave a trailing `_` or `-` out of a link, as punctuation.
+   */
   create(email: string, options: { list?: string | null; issuedAt?: number; nonce?: Buffer } = {}) {
     const issuedAt = options.issuedAt ?? Math.floor(Date.now() / 1000);
-    const nonce = options.nonce ?? crypto.randomBytes(NONCE_BYTES);
-    if (nonce.length !== NONCE_BYTES) throw new LinkKeyError('A nonce is 12 bytes');
-    const plain = `${issuedAt}\n${checkList(options.list)}\n${email}`;
+    if (options.nonce && options.nonce.length !== NONCE_BYTES)
+      throw new LinkKeyError('A nonce is 12 bytes');
+    const plain = Buffer.from(`${issuedAt}\n${checkList(options.list)}\n${email}`, 'utf8');
+    for (;;) {
+      const token = this.seal(plain, options.nonce ?? crypto.randomBytes(NONCE_BYTES));
+      if (options.nonce || !/[-_]$/.test(token)) return token;
+    }
+  }
+
+  private seal(plain: Buffer, nonce: Buffer): string {
     const cipher = crypto.createCipheriv('aes-256-gcm', this.current.aesKey, nonce);
     cipher.setAAD(this.current.aad);
-    const sealed = Buffer.concat([nonce, cipher.update(plain, 'utf8'), cipher.final()]);
+    const sealed = Buffer.concat([nonce, cipher.update(plain), cipher.final()]);
     return `${TOKEN_VERSION}.${this.current.id}.${Buffer.concat([sealed, cipher.getAuthTag()]).toString('base64url')}`;
   }
 
