@@ -139,8 +139,9 @@ export class LinkTokens {
 
   /**
    * A token for `email`, under the current key. `nonce` is for reference tests only. Made with
-   * a random nonce, it ends with a letter or a digit (the nonce drawn again, one time in 32):
-   * Markdown-style autolinkers leave a trailing `_` or `-` out of a link, as punctuation.
+   * a random nonce, it ends with a letter or a digit (the nonce drawn again otherwise, one time
+   * in 32 when the sealed bytes are a multiple of three): Markdown-style autolinkers leave a
+   * trailing `_` or `-` out of a link, as punctuation.
    */
   create(email: string, options: { list?: string | null; issuedAt?: number; nonce?: Buffer } = {}) {
     const issuedAt = options.issuedAt ?? Math.floor(Date.now() / 1000);
