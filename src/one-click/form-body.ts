@@ -114,6 +114,23 @@ function parseMultipart(body: Buffer, boundary: string | undefined): FormFields 
   }
 }
 
+/**
+ * Whether the form carries RFC 8058's pair, `List-Unsubscribe=One-Click`, as senders write it:
+ * the name and the value in any case, spaces or line ends around either (a multipart value
+ * ending in a line end, a padded urlencoded one). Whoever holds the link may post the exact
+ * pair anyway, so reading it loosely grants nothing, while refusing it lost an unsubscribe the
+ * mailbox provider had already reported done.
+ */
+export function isOneClickForm(fields: FormFields): boolean {
+  const exact = fields.get('List-Unsubscribe');
+  if (exact === 'One-Click') return true;
+  for (const [name, value] of fields) {
+    if (name.trim().toLowerCase() === 'list-unsubscribe')
+      return value.trim().toLowerCase() === 'one-click';
+  }
+  return false;
+}
+
 /** A Content-Type header read once: which of the two encodings, and the multipart boundary. */
 export interface FormMediaType {
   type: 'application/x-www-form-urlencoded' | 'multipart/form-data';

@@ -43,6 +43,14 @@ export const MAX_TOKEN_LENGTH =
 const KEY_ID = new RegExp(`^[A-Za-z0-9_-]{1,${MAX_KEY_ID}}$`);
 const LIST = new RegExp(`^[A-Za-z0-9._-]{0,${MAX_LIST}}$`);
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
+/**
+ * A token and what a mail client may have linked with it from a plain-text footer ("visit
+ * <url>."): one to three characters outside the body's alphabet (a full stop, a comma, a
+ * closing bracket or quote).
+ */
+const TRAILING_PUNCTUATION = new RegExp(
+  `^(${TOKEN_VERSION}\\.[A-Za-z0-9_-]{1,${MAX_KEY_ID}}\\.[A-Za-z0-9_-]+)[^A-Za-z0-9_-]{1,3}$`,
+);
 /** A link issued this far in the future (clock skew) is still taken; further is refused. */
 const FUTURE_SLACK_SECONDS = 86400;
 
@@ -129,15 +137,27 @@ export class LinkTokens {
     for (const key of this.byId.values()) this.undoKeys.push(key.undoKey);
   }
 
-  /** A token for `email`, under the current key. `nonce` is for reference tests only. */
+  /**
+   * A token for `email`, under the current key. `nonce` is for reference tests only. Made with
+   * a random nonce, it ends with a letter or a digit (the nonce drawn again otherwise, one time
+   * in 32 when the sealed bytes are a multiple of three): Markdown-style autolinkers leave a
+   * trailing `_` or `-` out of a link, as punctuation.
+   */
   create(email: string, options: { list?: string | null; issuedAt?: number; nonce?: Buffer } = {}) {
     const issuedAt = options.issuedAt ?? Math.floor(Date.now() / 1000);
-    const nonce = options.nonce ?? crypto.randomBytes(NONCE_BYTES);
-    if (nonce.length !== NONCE_BYTES) throw new LinkKeyError('A nonce is 12 bytes');
-    const plain = `${issuedAt}\n${checkList(options.list)}\n${email}`;
+    if (options.nonce && options.nonce.length !== NONCE_BYTES)
+      throw new LinkKeyError('A nonce is 12 bytes');
+    const plain = Buffer.from(`${issuedAt}\n${checkList(options.list)}\n${email}`, 'utf8');
+    for (;;) {
+      const token = this.seal(plain, options.nonce ?? crypto.randomBytes(NONCE_BYTES));
+      if (options.nonce || !/[-_]$/.test(token)) return token;
+    }
+  }
+
+  private seal(plain: Buffer, nonce: Buffer): string {
     const cipher = crypto.createCipheriv('aes-256-gcm', this.current.aesKey, nonce);
     cipher.setAAD(this.current.aad);
-    const sealed = Buffer.concat([nonce, cipher.update(plain, 'utf8'), cipher.final()]);
+    const sealed = Buffer.concat([nonce, cipher.update(plain), cipher.final()]);
     return `${TOKEN_VERSION}.${this.current.id}.${Buffer.concat([sealed, cipher.getAuthTag()]).toString('base64url')}`;
   }
 
@@ -203,6 +223,16 @@ export class LinkTokens {
     return undoCodeWith(this.current.undoKey, linkId, changedAt);
   }
 
+  /**
+   * The token of a URL's last segment that is a token followed by trailing punctuation (see
+   * TRAILING_PUNCTUATION), if it opens as a link; null otherwise.
+   */
+  linkedWithPunctuation(segment: string, nowMs = Date.now()): string | null {
+    if (segment.length > MAX_TOKEN_LENGTH + 3) return null;
+    const token = TRAILING_PUNCTUATION.exec(segment)?.[1];
+    return token && this.verify(token, nowMs).ok ? token : null;
+  }
+
   /** Whether `code` is spelled as undoCode makes them: one of another shape is refused unread. */
   static undoCodeShaped(code: string): boolean {
     return UNDO_CODE.test(code);
@@ -263,9 +293,30 @@ export function linkKeyFingerprint(key: LinkKey): string {
     .digest('hex');
 }
 
-/** The two header lines RFC 8058 asks for, ready to paste into a message. */
+/** The longest line of a message, without its CRLF (RFC 5322, section 2.1.1). */
+const MAX_MAIL_LINE = 998;
+
+/**
+ * The two header lines RFC 8058 asks for, ready to paste into a message. A List-Unsubscribe
+ * line longer than a message's line may be (a long address in another script) is folded: the
+ * URL on lines of its own, cut only where one would be too long. RFC 2369 has whitespace
+ * within the angle brackets ignored; unfolded, the line would be broken by mail servers
+ * wherever they chose, and the message's DKIM signature with it.
+ */
 export function listUnsubscribeHeaders(url: string): string {
-  return `List-Unsubscribe: <${url}>\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n`;
+  const line = `List-Unsubscribe: <${url}>`;
+  const unsubscribe = line.length <= MAX_MAIL_LINE ? line : foldedListUnsubscribe(url);
+  return `${unsubscribe}\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n`;
+}
+
+function foldedListUnsubscribe(url: string): string {
+  // Each continuation line starts with a space.
+  const room = MAX_MAIL_LINE - 1;
+  const lines = ['List-Unsubscribe:'];
+  let rest = `<${url}>`;
+  for (; rest.length > room; rest = rest.slice(room)) lines.push(` ${rest.slice(0, room)}`);
+  lines.push(` ${rest}`);
+  return lines.join('\r\n');
 }
 
 /**

@@ -21,12 +21,13 @@ import { clientLimitKey } from '../networks.js';
 import {
   FormError,
   formMediaType,
+  isOneClickForm,
   parseFormAs,
   type FormFields,
   type FormMediaType,
 } from './form-body.js';
 import { LinkTokens, type LinkContent } from './link-token.js';
-import { chooseLanguage, type Language } from './messages.js';
+import { chooseLanguage, LANGUAGES, type Language } from './messages.js';
 import { maskAddress, pagePolicy, renderPage, type Branding, type PageState } from './page.js';
 import { LINK_HEADERS, writePlain, type PlainExtra } from './plain-answer.js';
 import { Refusal, refusalOf, refusalText, tokenRefusal } from './refusals.js';
@@ -180,6 +181,25 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
     } else sendText(res, refusal.status, refusalText(refusal), { close, retryAfter });
   };
 
+  /**
+   * A GET (or HEAD) of a link a mail client took with a sentence's full stop or a closing
+   * bracket: sent on to the link itself, whose page changes nothing either. A POST never is:
+   * it is refused, as a provider would not follow a redirect with its POST.
+   */
+  const sendOnToLink = (req: Request, res: Response): boolean => {
+    const token = tokens?.linkedWithPunctuation(String(req.params.token));
+    if (!token) return false;
+    const asked = queryLang(req)?.trim().toLowerCase();
+    const lang = LANGUAGES.find((known) => known === asked);
+    setLinkHeaders(res);
+    res
+      .status(301)
+      .set('Location', `./${token}${lang ? `?lang=${lang}` : ''}`)
+      .type('text/plain; charset=utf-8')
+      .send('Moved Permanently.\n');
+    return true;
+  };
+
   router.get('/:token', async (req, res) => {
     const lang = chooseLanguage(queryLang(req), req.get('accept-language'));
     try {
@@ -193,7 +213,9 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
         maskAddress(link.email),
       );
     } catch (error) {
-      refuse(res, refusalOf(error, logger), true, () => lang);
+      const refusal = refusalOf(error, logger);
+      if (refusal.reason === 'malformed' && sendOnToLink(req, res)) return;
+      refuse(res, refusal, true, () => lang);
     }
   });
 
@@ -288,7 +310,7 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
       // client (GETs, what scanners send, never change anything), so it is honoured as the
       // same one-click request; a body that says something else stays refused.
       if (form === null) await unsubscribe(link, false, lang, res);
-      else if (form.get('List-Unsubscribe') === 'One-Click') {
+      else if (isOneClickForm(form)) {
         page = form.get('via') === 'page';
         await unsubscribe(link, page, lang, res);
       } else if (form.has('resubscribe')) {
