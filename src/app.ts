@@ -196,8 +196,9 @@ export function errorHandler(logger: Logger) {
     const given = (error as { status?: unknown; statusCode?: unknown } | null) ?? {};
     const declared = Number(given.status ?? given.statusCode);
     const status = declared >= 400 && declared < 500 ? declared : 500;
-    if (status === 500) logger.error({ err: error, path: loggedPath(req.path) }, 'request failed');
-    else logger.debug({ err: error }, 'request refused');
+    const err = loggedError(error, req.path);
+    if (status === 500) logger.error({ err, path: loggedPath(req.path) }, 'request failed');
+    else logger.debug({ err }, 'request refused');
     if (res.headersSent) {
       req.socket.destroy();
       return;
@@ -227,9 +228,41 @@ export function errorHandler(logger: Logger) {
  * further than the service, and either segment is a credential.
  */
 export function loggedPath(path: string): string {
+  const prefix = secretPrefix(path);
+  return prefix === null ? path : `${prefix}/…`;
+}
+
+/** The path before the secret segment of a path that carries one (loggedPath), or null. */
+function secretPrefix(path: string): string | null {
   // Express routes paths in any case: so is the secret found.
   const lower = path.toLowerCase();
-  if (lower.startsWith('/u/')) return '/u/…';
-  if (lower.startsWith(`${OUTBOUND_PATH}/`)) return `${OUTBOUND_PATH}/…`;
-  return path;
+  if (lower.startsWith('/u/')) return '/u';
+  if (lower.startsWith(`${OUTBOUND_PATH}/`)) return OUTBOUND_PATH;
+  return null;
+}
+
+/**
+ * An error as the log may show it, on a path that carries a secret (loggedPath): its message
+ * and stack without that secret, as received or decoded. Express's own refusal of a broken
+ * percent-escape quotes the whole segment (`Failed to decode param '<secret>%ZZ'`).
+ */
+export function loggedError(error: unknown, path: string): unknown {
+  const prefix = secretPrefix(path);
+  if (prefix === null || !(error instanceof Error)) return error;
+  const rest = path.slice(prefix.length + 1);
+  const secrets = [rest, rest.split('/')[0]!];
+  for (const raw of [...secrets]) {
+    try {
+      secrets.push(decodeURIComponent(raw));
+    } catch {
+      // Kept as received only: that is how an undecodable segment is quoted.
+    }
+  }
+  const longestFirst = secrets.filter((s) => s !== '').sort((a, b) => b.length - a.length);
+  const without = (text: string) => longestFirst.reduce((t, s) => t.split(s).join('…'), text);
+  const copy = new Error(without(error.message));
+  copy.name = error.name;
+  copy.stack = without(error.stack ?? '');
+  const { status, code } = error as { status?: unknown; code?: unknown };
+  return Object.assign(copy, { status, code });
 }

@@ -30,7 +30,8 @@ function maskedValue(env: string, raw: string): string {
   if (raw === '') return raw;
   if (env === 'DATABASE_URL' || env === 'DATABASE_READ_URL') return redactedUrl(raw) ?? '***';
   // Refused when they hold a password, but shown beside the refusal: never the password.
-  if (env === 'PUBLIC_URL' || env === 'UNSUBSCRIBE_BASE_URL') return redactedUrl(raw) ?? raw;
+  if (env === 'PUBLIC_URL' || env === 'UNSUBSCRIBE_BASE_URL')
+    return redactedUrl(raw) ?? (raw.includes('@') ? '***' : raw);
   if (CREDENTIAL_LISTS.has(env)) {
     // The names are not secret; the keys and passwords after the colon are.
     return raw

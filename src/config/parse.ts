@@ -213,9 +213,23 @@ export function users(raw: string): UserCredential[] {
   });
 }
 
+/**
+ * Whether a URL's user and password were read as something else: a character of theirs that
+ * must be percent-encoded (`/`, `?`, `#`) ends the authority early, so that what follows, the
+ * password and the host with it, became the path, the query or the fragment
+ * (postgres://du:12/xY@db/du is host "du", port 12, database "xY@db/du"), or the URL has no
+ * `//` at all (postgres:du:pw@db/du). pg reads such a URL the same way. The sign: no user or
+ * password, and an `@` in the path, the fragment or a parameter's name.
+ */
+export function credentialsMisread(url: URL): boolean {
+  if (url.username || url.password) return false;
+  if (url.pathname.includes('@') || url.hash.includes('@')) return true;
+  return [...url.searchParams.keys()].some((name) => name.includes('@'));
+}
+
 /** A URL every client is shown (a WSDL's soap:address, a List-Unsubscribe header) holds no credentials. */
 export function refuseCredentials(setting: string, url: URL): void {
-  if (url.username || url.password)
+  if (url.username || url.password || credentialsMisread(url))
     throw new ConfigError(
       `${setting} must not hold a user or password: every client is shown it; give the address only (e.g. https://soap.example.com)`,
     );
@@ -234,7 +248,10 @@ export function publicBaseUrl(setting: string, example: string): (raw: string) =
     try {
       url = new URL(v);
     } catch {
-      throw new ConfigError(`${setting} must be an absolute http(s) URL, got "${v.slice(0, 80)}"`);
+      // Not echoed when it may hold a password (user:password@…) that made it no URL.
+      throw new ConfigError(
+        `${setting} must be an absolute http(s) URL${v.includes('@') ? '' : `, got "${v.slice(0, 80)}"`}`,
+      );
     }
     refuseCredentials(setting, url);
     if (!/^https?:$/.test(url.protocol) || url.search || url.hash || /["'<>\s]/.test(v)) {
@@ -344,6 +361,10 @@ function postgresUrl(env: string, raw: string, orEmpty: string): string {
   } catch {
     throw new ConfigError(`${env} is not a valid postgres:// URL`);
   }
+  if (credentialsMisread(parsed))
+    throw new ConfigError(
+      `${env}: its user or password holds a character that must be percent-encoded (/ as %2F, ? as %3F, # as %23, @ as %40): postgres://user:password@host:5432/database`,
+    );
   if (!parsed.hostname && !parsed.searchParams.has('host'))
     throw new ConfigError(`${env} names no host: postgres://user:password@host:5432/database`);
   return url;

@@ -1,4 +1,5 @@
 /** Why the PostgreSQL of DATABASE_URL cannot be reached, in one line for an operator. */
+import { credentialsMisread } from '../config/parse.js';
 
 const UNREACHABLE = new Set([
   'ECONNREFUSED',
@@ -17,7 +18,8 @@ const SECRET_PARAMETER = /pass|secret|token|key/i;
 /**
  * A PostgreSQL URL as it may be shown (the start banner, "config"): its password masked, and
  * any parameter holding one, which pg reads as well as the password before the host
- * (postgres://du@db/du?password=...); null when it is not a URL.
+ * (postgres://du@db/du?password=...), and a password misread as something else
+ * (credentialsMisread); null when it is not a URL.
  */
 export function redactedUrl(url: string): string | null {
   let u: URL;
@@ -26,6 +28,9 @@ export function redactedUrl(url: string): string | null {
   } catch {
     return null;
   }
+  // A password read as the path, query or fragment (a character of it not percent-encoded):
+  // all of it up to the last @ is masked.
+  if (credentialsMisread(u)) return `${u.protocol}//***@${url.slice(url.lastIndexOf('@') + 1)}`;
   if (u.password) u.password = '***';
   for (const name of new Set(u.searchParams.keys()))
     if (SECRET_PARAMETER.test(name)) u.searchParams.set(name, '***');

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../config.js';
 import { dataDirWriteProblem } from './data-dir-problems.js';
-import { makeDataDir } from './make-dir.js';
+import { keepOwnerOnly, makeDataDir } from './make-dir.js';
 
 /** How a stored key is kept: sealed and bound to its user (v2), sealed the old way (v1), or plain. */
 export type SealFormat = 'v2' | 'v1' | 'plain';
@@ -141,6 +141,7 @@ function existingDataDirSecret(dataDir: string, fileName: string): string | null
     throw new ConfigError(
       `DATA_DIR: ${file} is empty (a write that failed: a full disk?); restore it from a backup of DATA_DIR, or remove it`,
     );
+  keepOwnerOnly(file);
   return secret;
 }
 

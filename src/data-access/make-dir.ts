@@ -30,3 +30,17 @@ export function makeDataDir(dir: string): void {
     }
   }
 }
+
+/**
+ * Makes an existing file of the data directory readable by its owner alone (0600) when others
+ * may read it (copied back from a backup under a permissive umask, say): the directory is made
+ * 0700 too, but not one this user does not own (a shared directory), where such a file stays
+ * readable to anyone. A file this user cannot change is left as it is.
+ */
+export function keepOwnerOnly(file: string): void {
+  try {
+    if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
+  } catch {
+    // Gone, or not this user's: nothing more to do from here.
+  }
+}

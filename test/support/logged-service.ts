@@ -15,9 +15,12 @@ export interface LoggedService {
 
 /**
  * The service in this process on an in-memory SQLite database, TEST_USER its one SOAP user, its
- * log at `level` kept for the test to read.
+ * log at `level` kept for the test to read; `env` adds settings.
  */
-export async function startLoggedService(level: string): Promise<LoggedService> {
+export async function startLoggedService(
+  level: string,
+  env: Record<string, string> = {},
+): Promise<LoggedService> {
   let text = '';
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -32,6 +35,7 @@ export async function startLoggedService(level: string): Promise<LoggedService> 
     METRICS_PORT: '0',
     HOST: '127.0.0.1',
     MKTOWS_USERS: `${TEST_USER.userId}:${TEST_USER.encryptionKey}`,
+    ...env,
   });
   const running = await start(config, createLogger(level, sink));
   return {

@@ -34,7 +34,10 @@ function handle(path: string, error: unknown) {
   } as unknown as Response;
   const req = { path, socket: { destroy: () => undefined } } as unknown as Request;
   errorHandler(logger)(error, req, res, (() => undefined) as NextFunction);
-  return { logged: JSON.stringify(logged), answer };
+  // An error as the log writes it: its message and stack included.
+  const asLogged = (_key: string, value: unknown) =>
+    value instanceof Error ? { message: value.message, stack: value.stack } : value;
+  return { logged: JSON.stringify(logged, asLogged), answer };
 }
 
 describe('the last resort error handler', () => {
@@ -47,7 +50,7 @@ describe('the last resort error handler', () => {
       `/soap/salesforce/outbound/${secret}`,
       `/SOAP/Salesforce/Outbound/${secret}`,
     ]) {
-      const { logged, answer } = handle(path, new Error('boom'));
+      const { logged, answer } = handle(path, new Error(`boom at ${path.slice(1)}`));
       expect(logged, path).to.contain('request failed');
       expect(logged, path).not.to.contain(token);
       expect(logged, path).not.to.contain(secret);
