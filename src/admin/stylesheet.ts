@@ -37,6 +37,9 @@ button.link { background: none; border: none; color: var(--accent); text-decorat
 .hint { color: var(--muted); font-size: .9rem; margin: .25rem 0 0; }
 .notice { border-left: 4px solid var(--ok); background: #dafbe1; padding: .6rem 1rem; margin: 0 0 1rem; }
 .error { border-left: 4px solid var(--warn); background: #fff1e6; padding: .6rem 1rem; margin: 0 0 1rem; }
+.field .error { margin: 0; }
+/* A field an error is about: a thicker border in the error's colour, beside the words saying so. */
+[aria-invalid=true] { border: 2px solid var(--warn); }
 table { border-collapse: collapse; width: 100%; font-size: .95rem; }
 caption { text-align: left; color: var(--muted); padding-bottom: .4rem; }
 /* break-word, not anywhere: a column is as wide as its longest word where there is room. */
@@ -71,6 +74,8 @@ code { overflow-wrap: anywhere; }
   input[type=file], select { min-width: 0; width: 100%; }
   dl.fields { grid-template-columns: 1fr; gap: 0; }
   dl.fields dd { margin-bottom: .5rem; }
+  dl.attrs { grid-template-columns: minmax(0, 1fr); }
+  dl.attrs dd { margin-bottom: .25rem; overflow-wrap: anywhere; }
   table.stack, table.stack tbody, table.stack tr, table.stack td { display: block; width: 100%; }
   table.stack caption { display: block; }
   table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }

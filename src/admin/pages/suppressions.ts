@@ -36,7 +36,7 @@ const filterField = (
   label: string,
   q: SuppressionQuery,
   type?: string,
-) => textField('f', id, label, q[id], type);
+) => textField('f', id, label, q[id], { type });
 
 export function suppressionsPage(options: {
   session: PageSession;
