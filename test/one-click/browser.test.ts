@@ -40,6 +40,19 @@ async function expectAccessible(page: Page, what: string): Promise<void> {
   ).to.deep.equal([]);
 }
 
+/** WCAG contrast ratio of two rgb() colours. */
+function contrast(a: string, b: string): number {
+  const luminance = (rgb: string) => {
+    const [r, g, bl] = (rgb.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map((c) => {
+      const v = Number(c) / 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
+  };
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi! + 0.05) / (lo! + 0.05);
+}
+
 for (const engine of testEngines()) {
   describe(`unsubscribe page in a real browser (${engine.name})`, function () {
     this.timeout(120000);
@@ -147,14 +160,18 @@ for (const engine of testEngines()) {
         page.evaluate(`(() => {
           const e = document.activeElement;
           const s = getComputedStyle(e);
-          return { text: e.textContent.trim(), outline: s.outlineStyle + ' ' + s.outlineWidth };
-        })()`) as Promise<{ text: string; outline: string }>;
+          const page = getComputedStyle(e.closest('main')).backgroundColor;
+          return { text: e.textContent.trim(), outline: s.outlineStyle + ' ' + s.outlineWidth,
+            ring: s.outlineColor, page };
+        })()`) as Promise<{ text: string; outline: string; ring: string; page: string }>;
       try {
         await page.goto(svc.linkUrl(email));
         await page.keyboard.press('Tab');
         const first = await focused();
         expect(first.text).to.equal('Unsubscribe');
         expect(first.outline).to.equal('solid 3px');
+        // The ring stands out from the page around it (WCAG 1.4.11: 3:1); amber on white was 2:1.
+        expect(contrast(first.ring, first.page)).to.be.at.least(3);
         await page.keyboard.press('Enter');
         await page.waitForSelector('h1:text-is("You are unsubscribed")');
         expect(await flagsOf(svc.services, email)).to.deep.equal([true]);
