@@ -61,6 +61,8 @@ export function layout(options: {
   body: HtmlValue;
   /** Seconds after which the browser reloads the page (a job's progress), without script. */
   refreshSeconds?: number;
+  /** The navigation's entry this page is (its href): marked aria-current, and shown so. */
+  current?: string;
   /** The page is a form shown again with a refusal: its title says so first (a tab, a screen reader's first words). */
   refused?: boolean;
 }): string {
@@ -71,7 +73,14 @@ export function layout(options: {
         <span class="brand">durable-unsubscribe · operator pages</span>
         <nav aria-label="Main">
           <ul>
-            ${NAV.map(([href, label]) => html`<li><a href="${href}">${label}</a></li>`)}
+            ${NAV.map(
+              ([href, label]) =>
+                html`<li>
+                  <a href="${href}" ${options.current === href ? raw('aria-current="page"') : ''}
+                    >${label}</a
+                  >
+                </li>`,
+            )}
           </ul>
         </nav>
         <form method="post" action="/admin/logout">

@@ -14,6 +14,8 @@ textarea:focus-visible, summary:focus-visible { outline: 3px solid var(--focus);
 header { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; justify-content: space-between;
   padding: .75rem 1.5rem; background: var(--bg); border-bottom: 1px solid var(--line); }
 header .brand { font-weight: 600; }
+/* The page the operator is on: bold and not underlined, besides aria-current for screen readers. */
+header nav a[aria-current=page] { font-weight: 600; text-decoration: none; color: var(--ink); }
 header nav ul { display: flex; flex-wrap: wrap; gap: .25rem 1.25rem; list-style: none; margin: 0; padding: 0; }
 header form { display: flex; flex-wrap: wrap; gap: .75rem; align-items: center; margin: 0; color: var(--muted); }
 main { max-width: 72rem; margin: 0 auto; padding: 1.5rem; overflow-wrap: anywhere; }

@@ -181,6 +181,7 @@ export function addressPage(options: {
     : '';
   return layout({
     title: page ? `Address ${page.emailKey}` : 'Address status',
+    current: '/admin/address',
     session,
     refused: options.error !== undefined,
     body: html`${saved}

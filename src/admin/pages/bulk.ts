@@ -76,6 +76,7 @@ export function bulkPage(options: {
     fieldAria(`b-${name}`, hint, errorOf(name) !== undefined);
   return layout({
     title: 'Change Data Value',
+    current: '/admin/bulk',
     session,
     refused: error !== undefined,
     body: html`<h1>Change Data Value on one or more people</h1>
