@@ -102,12 +102,14 @@ for (const engine of testEngines()) {
 
     it('address status: a blank reason is said on the reason, a complaint’s lift on its confirmation', async () => {
       const email = 'moe@example.com';
-      const blank = await client.post('/admin/address/status', {
-        _csrf: client.csrf,
-        email,
-        unsubscribed: 'true',
-        reason: '   ',
-      });
+      const setStatus = (unsubscribed: boolean, reason: string) =>
+        client.post('/admin/address/status', {
+          _csrf: client.csrf,
+          email,
+          unsubscribed: String(unsubscribed),
+          reason,
+        });
+      const blank = await setStatus(true, '   ');
       expect(blank.status).to.equal(400);
       expectFieldError(blank.body, 'status-reason', /reason/i);
       expect(describedBy(controlOf(blank.body, 'status-reason'))).to.deep.equal([
@@ -115,23 +117,13 @@ for (const engine of testEngines()) {
         'status-hint',
       ]);
 
-      const suppressed = await client.post('/admin/address/status', {
-        _csrf: client.csrf,
-        email,
-        unsubscribed: 'true',
-        reason: 'complaint',
-      });
+      const suppressed = await setStatus(true, 'complaint');
       expect(suppressed.status).to.equal(303);
       const page = await client.get(`/admin/address?email=${encodeURIComponent(email)}`);
       // Asked for before any refusal: the box is described by the warning it confirms.
       expect(describedBy(controlOf(page.body, 'lift'))).to.deep.equal(['lift-warning']);
       expect(titleOf(page.body)).to.equal(`Address ${email} · durable-unsubscribe`);
-      const lift = await client.post('/admin/address/status', {
-        _csrf: client.csrf,
-        email,
-        unsubscribed: 'false',
-        reason: 'asked again',
-      });
+      const lift = await setStatus(false, 'asked again');
       expect(lift.status).to.equal(409);
       expectFieldError(lift.body, 'lift', /tick the confirmation/);
       expect(describedBy(controlOf(lift.body, 'lift'))).to.deep.equal([

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { STYLESHEET } from '../../src/admin/stylesheet.js';
+import { contrast } from '../support/contrast.js';
 
 /** A colour the stylesheet names: a custom property (`--ink`) or a literal (`#fff`). */
 function colour(name: string): string {
@@ -17,20 +18,6 @@ function backgroundOf(selector: string): string {
   const m = rule.exec(STYLESHEET);
   expect(m, `${selector} has a background`).to.not.equal(null);
   return m![1]!;
-}
-
-function luminance(hex: string): number {
-  const h = hex.length === 4 ? [...hex.slice(1)].map((c) => c + c).join('') : hex.slice(1);
-  const [r, g, b] = [0, 2, 4].map((i) => {
-    const v = parseInt(h.slice(i, i + 2), 16) / 255;
-    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
-  });
-  return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
-}
-
-function contrast(a: string, b: string): number {
-  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
-  return (hi! + 0.05) / (lo! + 0.05);
 }
 
 /**

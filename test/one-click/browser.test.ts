@@ -8,6 +8,7 @@ import { ChangePaths } from '../../src/domain/change-paths.js';
 import { testEngines } from '../support/database.js';
 import { historyOf, startLinkService, type LinkService } from './support.js';
 import { flagsOf } from '../support/people.js';
+import { contrast } from '../support/contrast.js';
 
 const ARTIFACTS = path.resolve('test-artifacts', 'one-click');
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -38,19 +39,6 @@ async function expectAccessible(page: Page, what: string): Promise<void> {
     ),
     what,
   ).to.deep.equal([]);
-}
-
-/** WCAG contrast ratio of two rgb() colours. */
-function contrast(a: string, b: string): number {
-  const luminance = (rgb: string) => {
-    const [r, g, bl] = (rgb.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map((c) => {
-      const v = Number(c) / 255;
-      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
-    });
-    return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
-  };
-  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
-  return (hi! + 0.05) / (lo! + 0.05);
 }
 
 for (const engine of testEngines()) {
