@@ -39,11 +39,24 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 export class AppError extends Error {
   readonly code: ErrorCode;
+  /** The input the error is about (a form's field), when one is: a page says it beside it. */
+  readonly field?: string;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; field?: string }) {
     super(message, options);
     this.name = 'AppError';
     this.code = code;
+    if (options?.field !== undefined) this.field = options.field;
+  }
+}
+
+/** `read()`, its AppError (one about no input yet) said to be about `field`. */
+export function aboutField<T>(field: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (!isAppError(error) || error.field !== undefined) throw error;
+    throw new AppError(error.code, error.message, { cause: error, field });
   }
 }
 

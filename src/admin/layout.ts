@@ -61,14 +61,26 @@ export function layout(options: {
   body: HtmlValue;
   /** Seconds after which the browser reloads the page (a job's progress), without script. */
   refreshSeconds?: number;
+  /** The navigation's entry this page is (its href): marked aria-current, and shown so. */
+  current?: string;
+  /** The page is a form shown again with a refusal: its title says so first (a tab, a screen reader's first words). */
+  refused?: boolean;
 }): string {
-  const { title, session, body } = options;
+  const { session, body } = options;
+  const title = options.refused ? `Error: ${options.title}` : options.title;
   const header = session
     ? html`<header>
         <span class="brand">durable-unsubscribe · operator pages</span>
         <nav aria-label="Main">
           <ul>
-            ${NAV.map(([href, label]) => html`<li><a href="${href}">${label}</a></li>`)}
+            ${NAV.map(
+              ([href, label]) =>
+                html`<li>
+                  <a href="${href}" ${options.current === href ? raw('aria-current="page"') : ''}
+                    >${label}</a
+                  >
+                </li>`,
+            )}
           </ul>
         </nav>
         <form method="post" action="/admin/logout">
@@ -117,17 +129,45 @@ export function refreshNote(url: string, refreshing: boolean): SafeHtml {
     : html`<a href="${still}">Refresh now</a> · <a href="${url}">Refresh automatically</a>`;
 }
 
-/** A filter form's labelled field (its id `prefix-name`), holding what was asked. */
+/**
+ * The words of a refusal about one field, between its label and the field: `id`-error, which
+ * the field names first among its descriptions (fieldAria).
+ */
+export const fieldError = (id: string, text: HtmlValue): SafeHtml =>
+  html`<p class="error" id="${id}-error" role="alert">${text}</p>`;
+
+/**
+ * A field's aria-describedby (the error about it, then its hint) and, when a refusal is about
+ * it, aria-invalid and the focus: the page shown again opens on the field to correct, and a
+ * screen reader says the error with the field's name.
+ */
+export function fieldAria(id: string, hint: string | null, refused: boolean): SafeHtml {
+  const described = [refused ? `${id}-error` : null, hint].filter((d) => d !== null).join(' ');
+  return html`${described ? html` aria-describedby="${described}"` : ''}${
+    refused ? raw(' aria-invalid="true" autofocus') : ''
+  }`;
+}
+
+/** A form's labelled field (its id `prefix-name`), holding what was typed, with the error about it. */
 export function textField(
   prefix: string,
   name: string,
   label: string,
   value: string,
-  type = 'text',
+  options: { type?: string; error?: string; hint?: string } = {},
 ): SafeHtml {
+  const id = `${prefix}-${name}`;
+  const { type = 'text', error, hint = null } = options;
   return html`<div class="field">
-    <label for="${prefix}-${name}">${label}</label>
-    <input type="${type}" id="${prefix}-${name}" name="${name}" value="${value}" />
+    <label for="${id}">${label}</label>
+    ${error ? fieldError(id, error) : ''}
+    <input
+      type="${type}"
+      id="${id}"
+      name="${name}"
+      value="${value}"
+      ${fieldAria(id, hint, !!error)}
+    />
   </div>`;
 }
 
@@ -155,10 +195,18 @@ export function pager(links: Array<[string, string | null]>): HtmlValue {
  * The explicit confirmation lifting a protected reason (a complaint) needs: a required box,
  * sent as liftProtected=yes; the server checks it again.
  */
-export function liftConfirmation(warning: HtmlValue, label: string): SafeHtml {
-  return html`<p class="error">${warning}</p>
+export function liftConfirmation(warning: HtmlValue, label: string, error?: string): SafeHtml {
+  return html`<p class="error" id="lift-warning">${warning}</p>
+    ${error ? fieldError('lift', error) : ''}
     <p>
-      <input type="checkbox" id="lift" name="liftProtected" value="yes" required />
+      <input
+        type="checkbox"
+        id="lift"
+        name="liftProtected"
+        value="yes"
+        required
+        ${fieldAria('lift', 'lift-warning', !!error)}
+      />
       <label for="lift">${label}</label>
     </p>`;
 }

@@ -14,6 +14,8 @@ textarea:focus-visible, summary:focus-visible { outline: 3px solid var(--focus);
 header { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; justify-content: space-between;
   padding: .75rem 1.5rem; background: var(--bg); border-bottom: 1px solid var(--line); }
 header .brand { font-weight: 600; }
+/* The page the operator is on: bold and not underlined, besides aria-current for screen readers. */
+header nav a[aria-current=page] { font-weight: 600; text-decoration: none; color: var(--ink); }
 header nav ul { display: flex; flex-wrap: wrap; gap: .25rem 1.25rem; list-style: none; margin: 0; padding: 0; }
 header form { display: flex; flex-wrap: wrap; gap: .75rem; align-items: center; margin: 0; color: var(--muted); }
 main { max-width: 72rem; margin: 0 auto; padding: 1.5rem; overflow-wrap: anywhere; }
@@ -37,6 +39,9 @@ button.link { background: none; border: none; color: var(--accent); text-decorat
 .hint { color: var(--muted); font-size: .9rem; margin: .25rem 0 0; }
 .notice { border-left: 4px solid var(--ok); background: #dafbe1; padding: .6rem 1rem; margin: 0 0 1rem; }
 .error { border-left: 4px solid var(--warn); background: #fff1e6; padding: .6rem 1rem; margin: 0 0 1rem; }
+.field .error { margin: 0; }
+/* A field an error is about: a thicker border in the error's colour, beside the words saying so. */
+[aria-invalid=true] { border: 2px solid var(--warn); }
 table { border-collapse: collapse; width: 100%; font-size: .95rem; }
 caption { text-align: left; color: var(--muted); padding-bottom: .4rem; }
 /* break-word, not anywhere: a column is as wide as its longest word where there is room. */
@@ -71,6 +76,8 @@ code { overflow-wrap: anywhere; }
   input[type=file], select { min-width: 0; width: 100%; }
   dl.fields { grid-template-columns: 1fr; gap: 0; }
   dl.fields dd { margin-bottom: .5rem; }
+  dl.attrs { grid-template-columns: minmax(0, 1fr); }
+  dl.attrs dd { margin-bottom: .25rem; overflow-wrap: anywhere; }
   table.stack, table.stack tbody, table.stack tr, table.stack td { display: block; width: 100%; }
   table.stack caption { display: block; }
   table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }

@@ -7,7 +7,7 @@ import type {
   PeopleCriteria,
   SelectionCounts,
 } from './records.js';
-import { AppError, ErrorCode } from '../errors.js';
+import { aboutField, AppError, ErrorCode } from '../errors.js';
 import { ChangePaths, type ChangePath } from './change-paths.js';
 import { emailKey, foldedContains, validateEmail } from './email-key.js';
 import type { FieldCatalogue } from './field-catalogue.js';
@@ -113,11 +113,14 @@ export class BulkChangeService {
       throw new AppError(
         ErrorCode.BAD_PARAMETER,
         `No field ${change.field.slice(0, 64)} to change`,
+        { field: 'field' },
       );
     const attributes = [{ name: change.field, value: change.value }];
-    if (change.field === 'Unsubscribed' && change.reason?.trim())
+    aboutField('value', () => this.leads.validate({ id: 1, attributes }));
+    if (change.field === 'Unsubscribed' && change.reason?.trim()) {
       attributes.push({ name: 'UnsubscribedReason', value: change.reason.trim() });
-    this.leads.validate({ id: 1, attributes });
+      aboutField('reason', () => this.leads.validate({ id: 1, attributes }));
+    }
     return attributes;
   }
 

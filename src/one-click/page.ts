@@ -39,7 +39,7 @@ form{margin:1.5rem 0 0}
 button{font:inherit;font-weight:600;padding:.75rem 1.25rem;min-height:2.75rem;border-radius:.375rem;border:2px solid #0b4f9c;background:#0b4f9c;color:#fff;cursor:pointer;max-width:100%}
 button.secondary{background:#fff;color:#0b4f9c}
 button:hover{background:#083b75;border-color:#083b75;color:#fff}
-button:focus-visible{outline:3px solid #f2a900;outline-offset:2px}
+button:focus-visible{outline:3px solid #1b1b1b;outline-offset:2px;box-shadow:0 0 0 2px #f2a900}
 .note{color:#4a4f55;font-size:.9375rem}
 `;
 
@@ -107,14 +107,16 @@ function body(m: Messages, state: PageState, values: Record<string, string>, lan
             ? html`<form method="post" action="">
                 <input type="hidden" name="resubscribe" value="${state.undo.code}" />
                 <input type="hidden" name="lang" value="${lang}" />
-                <p class="note">
+                <p class="note" id="undo-note">
                   ${text(
                     state.undo.minutes === 1
                       ? m.undoTextOneMinute
                       : fill(m.undoText, { minutes: String(state.undo.minutes) }),
                   )}
                 </p>
-                <button type="submit" class="secondary">${m.undoButton}</button>
+                <button type="submit" class="secondary" aria-describedby="undo-note">
+                  ${m.undoButton}
+                </button>
               </form>`
             : ''
         }`;

@@ -12,19 +12,12 @@ import {
   shoot,
 } from './browser-support.js';
 import { ALICE } from './support.js';
+import { contrast } from '../support/contrast.js';
 
 const web = ChangePaths.webService();
 
-/** WCAG contrast ratio of an rgb() colour against white. */
-function contrastOnWhite(rgb: string): number {
-  const [r, g, b] = (rgb.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map(Number);
-  const channel = (c: number) => {
-    const v = c / 255;
-    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
-  };
-  const l = 0.2126 * channel(r!) + 0.7152 * channel(g!) + 0.0722 * channel(b!);
-  return 1.05 / (l + 0.05);
-}
+/** WCAG contrast ratio of a computed colour against white. */
+const contrastOnWhite = (rgb: string): number => contrast(rgb, '#fff');
 const VIEWPORTS = [
   { name: 'w1280', width: 1280, height: 800 },
   { name: 'w390', width: 390, height: 844 },

@@ -4,7 +4,7 @@ import { AdminClient, consolePerTest } from './support.js';
 
 /** The label of every date field of a page, by the field's id. */
 function dateLabels(body: string): string[] {
-  const ids = [...body.matchAll(/<input type="date" id="([^"]+)"/g)].map((m) => m[1]!);
+  const ids = [...body.matchAll(/<input\s+type="date"\s+id="([^"]+)"/g)].map((m) => m[1]!);
   return ids.map((id) => {
     const label = new RegExp(`<label for="${id}">([^<]*)</label>`).exec(body);
     return label ? label[1]! : `(no label for ${id})`;

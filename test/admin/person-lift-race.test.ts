@@ -50,6 +50,14 @@ for (const engine of testEngines()) {
       const reply = await postPersonFlag(client, leadId, { unsubscribed: false });
       expect(reply.status, reply.body).to.equal(409);
       expect(reply.body).to.include('I confirm lifting a complaint suppression');
+      // Said on the confirmation box, which takes the focus; the title says it is a refusal.
+      expect(reply.body).to.match(
+        /<p class="error" id="lift-error" role="alert">A complaint was recorded since the page/,
+      );
+      expect(/<input\b[^>]*\bid="lift"[^>]*>/.exec(reply.body)?.[0]).to.match(
+        /aria-describedby="lift-error lift-warning"[\s\S]*aria-invalid="true"/,
+      );
+      expect(reply.body).to.match(/<title>Error: Confirm: person /);
       const kept = (await services.durableStatus.explain(email)).status;
       expect(kept).to.include({ unsubscribed: true, reason: 'complaint' });
       const [person] = await services.leads.find({ keyType: 'IDNUM', keyValue: String(leadId) });

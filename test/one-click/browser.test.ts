@@ -8,6 +8,7 @@ import { ChangePaths } from '../../src/domain/change-paths.js';
 import { testEngines } from '../support/database.js';
 import { historyOf, startLinkService, type LinkService } from './support.js';
 import { flagsOf } from '../support/people.js';
+import { contrast } from '../support/contrast.js';
 
 const ARTIFACTS = path.resolve('test-artifacts', 'one-click');
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -147,14 +148,18 @@ for (const engine of testEngines()) {
         page.evaluate(`(() => {
           const e = document.activeElement;
           const s = getComputedStyle(e);
-          return { text: e.textContent.trim(), outline: s.outlineStyle + ' ' + s.outlineWidth };
-        })()`) as Promise<{ text: string; outline: string }>;
+          const page = getComputedStyle(e.closest('main')).backgroundColor;
+          return { text: e.textContent.trim(), outline: s.outlineStyle + ' ' + s.outlineWidth,
+            ring: s.outlineColor, page };
+        })()`) as Promise<{ text: string; outline: string; ring: string; page: string }>;
       try {
         await page.goto(svc.linkUrl(email));
         await page.keyboard.press('Tab');
         const first = await focused();
         expect(first.text).to.equal('Unsubscribe');
         expect(first.outline).to.equal('solid 3px');
+        // The ring stands out from the page around it (WCAG 1.4.11: 3:1); amber on white was 2:1.
+        expect(contrast(first.ring, first.page)).to.be.at.least(3);
         await page.keyboard.press('Enter');
         await page.waitForSelector('h1:text-is("You are unsubscribed")');
         expect(await flagsOf(svc.services, email)).to.deep.equal([true]);

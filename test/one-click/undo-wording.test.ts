@@ -19,7 +19,7 @@ for (const engine of testEngines()) {
       await svc.services.leads.sync({ email }, { path: web });
       const done = await postForm(svc.linkUrl(email), { ...PAGE_UNSUBSCRIBE, lang });
       expect(done.status).to.equal(200);
-      return /<p class="note">\s*([^<]*?)\s*<\/p>/.exec(done.body)?.[1];
+      return /<p class="note"[^>]*>\s*([^<]*?)\s*<\/p>/.exec(done.body)?.[1];
     };
 
     it('one minute: "For the next minute", "Pendant une minute"', async () => {

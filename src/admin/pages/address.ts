@@ -4,6 +4,8 @@ import type { AddressPage } from '../../domain/address-views.js';
 import { html, type HtmlValue } from '../html.js';
 import {
   csrfInput,
+  fieldAria,
+  fieldError,
   flag,
   formatTime,
   layout,
@@ -20,14 +22,26 @@ import { peopleTable } from './people-table.js';
 
 export type AddressSaved = 'unsubscribed' | 'resubscribed' | 'unchanged';
 
+/** A refused change of the address's status, and the field it is about. */
+export interface AddressError {
+  text: string;
+  field: 'reason' | 'lift';
+}
+
 /** The form that suppresses or lifts the address; `confirm` when lifting a protected reason. */
 function statusForm(
   session: PageSession,
   page: AddressPage,
-  options: { reason?: string; confirm?: string },
+  options: { reason?: string; error?: AddressError },
 ): HtmlValue {
   const suppressed = page.status?.unsubscribed === true;
   const lifting = suppressed && page.statusProtected;
+  const error = options.error;
+  // A refusal is said beside the field it is about: the reason, or the lift's confirmation.
+  const about = (field: AddressError['field']) =>
+    error?.field === field || (field === 'reason' && error !== undefined && !lifting)
+      ? error?.text
+      : undefined;
   return html`<form method="post" action="/admin/address/status" class="box">
     <h2>${suppressed ? 'Lift the suppression' : 'Suppress this address'}</h2>
     ${csrfInput(session.csrfToken)}
@@ -35,6 +49,7 @@ function statusForm(
     <input type="hidden" name="unsubscribed" value="${suppressed ? 'false' : 'true'}" />
     <div class="field">
       <label for="status-reason">Reason (required)</label>
+      ${about('reason') ? fieldError('status-reason', about('reason')) : ''}
       <input
         type="text"
         id="status-reason"
@@ -42,7 +57,7 @@ function statusForm(
         value="${options.reason ?? ''}"
         maxlength="1000"
         required
-        aria-describedby="status-hint"
+        ${fieldAria('status-reason', 'status-hint', about('reason') !== undefined)}
       />
     </div>
     <p class="hint" id="status-hint">
@@ -56,6 +71,7 @@ function statusForm(
             html`Suppressed for a <strong>${page.status!.reason}</strong>: lifting it needs your
               explicit confirmation.`,
             `I confirm lifting a ${page.status!.reason} suppression`,
+            about('lift'),
           )
         : ''
     }
@@ -73,7 +89,7 @@ export function addressPage(options: {
   /** The first page of history/people links back here. */
   historyBefore?: number | null;
   peopleAfter?: number;
-  error?: string;
+  error?: AddressError;
   /** The reason the operator typed, kept when the form is shown again (a refused change). */
   reason?: string;
 }): string {
@@ -96,8 +112,7 @@ export function addressPage(options: {
         <h2 id="status-heading">Master status of ${page.emailKey}</h2>
         <p>${statusText}</p>
       </section>
-      ${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''}
-      ${statusForm(session, page, { reason: options.reason ?? '' })}
+      ${statusForm(session, page, { reason: options.reason ?? '', error: options.error })}
       <section aria-labelledby="people-heading">
         <h2 id="people-heading">
           People with this address (${page.peopleCount} in ${page.partitions}
@@ -166,18 +181,27 @@ export function addressPage(options: {
     : '';
   return layout({
     title: page ? `Address ${page.emailKey}` : 'Address status',
+    current: '/admin/address',
     session,
+    refused: options.error !== undefined,
     body: html`${saved}
       <h1>Address status</h1>
       <form method="get" action="/admin/address" role="search">
         <div class="row">
           <div class="field">
             <label for="email">Email address</label>
-            <input type="search" id="email" name="email" value="${options.query}" required />
+            <input
+              type="search"
+              id="email"
+              name="email"
+              value="${options.query}"
+              required
+              aria-describedby="email-hint"
+            />
           </div>
           <button type="submit">Look up</button>
         </div>
-        <p class="hint">
+        <p class="hint" id="email-hint">
           Why is an address unsubscribed? Its master status, every change to it, and everyone
           holding it. An address nobody holds can be suppressed too.
         </p>

@@ -4,6 +4,8 @@ import { html } from '../html.js';
 import {
   csrfInput,
   errorNote,
+  fieldAria,
+  fieldError,
   formatTime,
   layout,
   liftConfirmation,
@@ -46,31 +48,49 @@ export const BULK_FORM_FIELDS: ReadonlyArray<keyof BulkForm> = [
   'reason',
 ];
 
-const input = (form: BulkForm, id: keyof BulkForm, label: string, type?: string) =>
-  textField('b', id, label, form[id], type);
+/** A refusal of the form: its words, and the field it is about (its name), if one. */
+export interface BulkRefusal {
+  message: string;
+  field?: string;
+}
 
 export function bulkPage(options: {
   session: PageSession;
   form: BulkForm;
   fields: Array<{ name: string; label: string }>;
   jobs: JobRecord[];
-  error?: string;
+  error?: BulkRefusal;
 }): string {
-  const { session, form } = options;
+  const { session, form, error } = options;
+  // A refusal about a field is said beside it; one about the form as a whole, above it.
+  const onField = error?.field !== undefined && BULK_FORM_FIELDS.some((f) => f === error.field);
+  const errorOf = (name: keyof BulkForm) =>
+    onField && error?.field === name ? error.message : undefined;
+  const input = (id: keyof BulkForm, label: string, more: { type?: string; hint?: string } = {}) =>
+    textField('b', id, label, form[id], { ...more, error: errorOf(id) });
+  const errorAt = (name: keyof BulkForm) => {
+    const text = errorOf(name);
+    return text === undefined ? '' : fieldError(`b-${name}`, text);
+  };
+  const aria = (name: keyof BulkForm, hint: string | null) =>
+    fieldAria(`b-${name}`, hint, errorOf(name) !== undefined);
   return layout({
     title: 'Change Data Value',
+    current: '/admin/bulk',
     session,
+    refused: error !== undefined,
     body: html`<h1>Change Data Value on one or more people</h1>
-      ${options.error ? errorNote(options.error) : ''}
+      ${error && !onField ? errorNote(error.message) : ''}
       <form method="post" action="/admin/bulk/preview">
         ${csrfInput(session.csrfToken)}
         <fieldset>
           <legend>Whom: a search…</legend>
           <div class="row">
-            ${input(form, 'email', 'Address contains')} ${input(form, 'partition', 'Partition')}
+            ${input('email', 'Address contains')} ${input('partition', 'Partition')}
             <div class="field">
               <label for="b-status">Current status</label>
-              <select id="b-status" name="status">
+              ${errorAt('status')}
+              <select id="b-status" name="status" ${aria('status', null)}>
                 <option value="" ${selected(form.status === '')}>Any</option>
                 <option value="unsubscribed" ${selected(form.status === 'unsubscribed')}>
                   Unsubscribed
@@ -82,17 +102,18 @@ export function bulkPage(options: {
             </div>
           </div>
           <div class="row">
-            ${input(form, 'createdFrom', 'Created from (UTC)', 'date')}
-            ${input(form, 'createdTo', 'Created to (UTC)', 'date')}
-            ${input(form, 'updatedFrom', 'Updated from (UTC)', 'date')}
-            ${input(form, 'updatedTo', 'Updated to (UTC)', 'date')}
+            ${input('createdFrom', 'Created from (UTC)', { type: 'date' })}
+            ${input('createdTo', 'Created to (UTC)', { type: 'date' })}
+            ${input('updatedFrom', 'Updated from (UTC)', { type: 'date' })}
+            ${input('updatedTo', 'Updated to (UTC)', { type: 'date' })}
           </div>
         </fieldset>
         <fieldset>
           <legend>…or a list</legend>
           <div class="field">
             <label for="b-list">Person ids or addresses, one per line</label>
-            <textarea id="b-list" name="list" rows="5" aria-describedby="list-hint">
+            ${errorAt('list')}
+            <textarea id="b-list" name="list" rows="5" ${aria('list', 'list-hint')}>
 ${form.list}</textarea>
           </div>
           <p class="hint" id="list-hint">
@@ -105,7 +126,8 @@ ${form.list}</textarea>
           <div class="row">
             <div class="field">
               <label for="b-field">Field</label>
-              <select id="b-field" name="field">
+              ${errorAt('field')}
+              <select id="b-field" name="field" ${aria('field', null)}>
                 ${options.fields.map(
                   (f) =>
                     html`<option value="${f.name}" ${selected(form.field === f.name)}>
@@ -114,10 +136,10 @@ ${form.list}</textarea>
                 )}
               </select>
             </div>
-            ${input(form, 'value', 'New value')}
-            ${input(form, 'reason', 'Reason (Unsubscribed only)')}
+            ${input('value', 'New value', { hint: 'what-hint' })}
+            ${input('reason', 'Reason (Unsubscribed only)')}
           </div>
-          <p class="hint">
+          <p class="hint" id="what-hint">
             Unsubscribed takes true or false. Nothing is changed before you confirm the preview.
           </p>
         </fieldset>

@@ -1,5 +1,5 @@
-import { html } from '../html.js';
-import { csrfInput, errorNote, layout, notice } from '../layout.js';
+import { html, raw } from '../html.js';
+import { csrfInput, fieldError, layout, notice } from '../layout.js';
 
 export function loginPage(options: {
   csrfToken: string;
@@ -11,11 +11,15 @@ export function loginPage(options: {
   /** Reached by logging out. */
   loggedOut?: boolean;
 }): string {
+  // A refusal names the login as a whole: said above its fields, and described to the
+  // operator name, where the focus is on arrival.
+  const refused = options.error !== undefined;
   return layout({
     title: 'Log in',
+    refused,
     body: html`<div class="login">
       <h1>Log in</h1>
-      ${options.error ? errorNote(options.error) : ''}
+      ${refused ? fieldError('login', options.error) : ''}
       ${
         options.ended && !options.error
           ? notice('Your session has ended (it expired, or was logged out). Log in again to go on.')
@@ -36,7 +40,7 @@ export function loginPage(options: {
             autocapitalize="none"
             spellcheck="false"
             required
-            autofocus
+            ${raw(refused ? ' aria-describedby="login-error" autofocus' : ' autofocus')}
           />
         </div>
         <div class="field">

@@ -276,6 +276,8 @@ export function personConfirmPage(options: {
   protectedReason: string | null;
   /** The change lifts a suppression only an operator may lift, with a confirmation. */
   liftsProtected: boolean;
+  /** Why the confirmation is asked again (a complaint recorded since the page was shown). */
+  refused?: string;
 }): string {
   const { session, lead, unsubscribed, holders } = options;
   const verb = unsubscribed ? 'unsubscribes' : 're-subscribes';
@@ -298,6 +300,7 @@ export function personConfirmPage(options: {
   return layout({
     title: `Confirm: person ${lead.id}`,
     session,
+    refused: options.refused !== undefined,
     body: html`<h1>Confirm the change to person ${lead.id}</h1>
       ${reach}
       <form method="post" action="${personUrl(lead.id)}/unsubscribed" class="box">
@@ -315,6 +318,7 @@ export function personConfirmPage(options: {
                   : html`This person, without an address, was unsubscribed for a
                       <strong>${reasonShown}</strong>. Lifting it needs your explicit confirmation.`,
                 `I confirm lifting a ${reasonShown} suppression`,
+                options.refused,
               )
             : ''
         }

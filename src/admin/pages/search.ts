@@ -59,6 +59,7 @@ export function searchPage(options: {
   }
   return layout({
     title: query ? `Find people: ${query}` : 'Find people',
+    current: '/admin/',
     session: options.session,
     body: html`<h1>Find people</h1>
       <form method="get" action="/admin/" role="search">

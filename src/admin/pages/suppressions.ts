@@ -36,7 +36,7 @@ const filterField = (
   label: string,
   q: SuppressionQuery,
   type?: string,
-) => textField('f', id, label, q[id], type);
+) => textField('f', id, label, q[id], { type });
 
 export function suppressionsPage(options: {
   session: PageSession;
@@ -60,6 +60,7 @@ export function suppressionsPage(options: {
   const total = list.total >= LIST_COUNT_CAP ? `${LIST_COUNT_CAP} or more` : String(list.total);
   return layout({
     title: 'Suppressions',
+    current: '/admin/suppressions',
     session,
     body: html`<h1>Suppressions</h1>
       <form method="get" action="/admin/suppressions" class="filters" role="search">

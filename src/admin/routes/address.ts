@@ -2,7 +2,7 @@ import { ChangePaths } from '../../domain/change-paths.js';
 import { AppError, ErrorCode, isAppError } from '../../errors.js';
 import { deadlineOf, field, lookupField, position, send, sessionOf } from '../form.js';
 import { addressUrl } from '../layout.js';
-import { addressPage, type AddressSaved } from '../pages/address.js';
+import { addressPage, type AddressError, type AddressSaved } from '../pages/address.js';
 import { redirectSaved, savedOutcome } from '../saved-notice.js';
 import type { RouteContext } from './context.js';
 
@@ -41,7 +41,7 @@ export function addressRoutes({ router, services, logger, listPageSize }: RouteC
       throw new AppError(ErrorCode.BAD_PARAMETER, 'unsubscribed must be true or false');
     const reason = field(req.body, 'reason');
     // A refused change shows the address page again, with what the operator typed.
-    const showAgain = async (status: number, error: string) => {
+    const showAgain = async (status: number, error: AddressError) => {
       const page = await services.durableStatus.addressPage(email, {
         historyBefore: null,
         peopleAfter: 0,
@@ -65,13 +65,13 @@ export function addressRoutes({ router, services, logger, listPageSize }: RouteC
       // A reason refused (blank, too long, a control character): said on the form. An address
       // that is not one (LEAD_ATTRIBUTE_BAD) has no page to show again.
       if (!isAppError(error) || error.code !== ErrorCode.BAD_PARAMETER) throw error;
-      return showAgain(400, error.message);
+      return showAgain(400, { text: error.message, field: 'reason' });
     }
     if (result.outcome === 'confirm')
-      return showAgain(
-        409,
-        `This address was suppressed for a ${result.reason}: tick the confirmation to lift it.`,
-      );
+      return showAgain(409, {
+        text: `This address was suppressed for a ${result.reason}: tick the confirmation to lift it.`,
+        field: 'lift',
+      });
     logger.info(
       {
         operator: session.operator,

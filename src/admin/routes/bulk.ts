@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { PeopleCriteria } from '../../domain/records.js';
 import { parsePastedList, type DataValueChange } from '../../domain/bulk-change.service.js';
-import { AppError, ErrorCode } from '../../errors.js';
+import { aboutField, AppError, ErrorCode } from '../../errors.js';
 import { dayBound, field, filterText, position, send, sessionOf, statusChoice } from '../form.js';
 import {
   BULK_FORM_FIELDS,
@@ -20,16 +20,19 @@ function readForm(source: unknown): BulkForm {
   return form;
 }
 
+/** The people the form selects; a refusal names the field it is about (its name in the form). */
 function criteriaOf(form: BulkForm): PeopleCriteria {
-  if (form.list.trim() !== '') return parsePastedList(form.list);
+  if (form.list.trim() !== '') return aboutField('list', () => parsePastedList(form.list));
+  const day = (name: keyof BulkForm, label: string, end: boolean) =>
+    aboutField(name, () => dayBound(form[name], label, end));
   const criteria: PeopleCriteria = {
-    emailContains: filterText(form.email, 'Address contains'),
-    partition: filterText(form.partition, 'Partition'),
-    createdFrom: dayBound(form.createdFrom, 'Created from', false),
-    createdTo: dayBound(form.createdTo, 'Created to', true),
-    updatedFrom: dayBound(form.updatedFrom, 'Updated from', false),
-    updatedTo: dayBound(form.updatedTo, 'Updated to', true),
-    unsubscribed: statusChoice(form.status),
+    emailContains: aboutField('email', () => filterText(form.email, 'Address contains')),
+    partition: aboutField('partition', () => filterText(form.partition, 'Partition')),
+    createdFrom: day('createdFrom', 'Created from', false),
+    createdTo: day('createdTo', 'Created to', true),
+    updatedFrom: day('updatedFrom', 'Updated from', false),
+    updatedTo: day('updatedTo', 'Updated to', true),
+    unsubscribed: aboutField('status', () => statusChoice(form.status)),
   };
   if (Object.values(criteria).every((v) => v === undefined))
     throw new AppError(
@@ -50,7 +53,7 @@ export function bulkRoutes({ router, services, logger, wakeJobs }: RouteContext)
   const bulk = services.bulkChanges;
   const labelOf = (name: string): string =>
     bulk.fields().find((f) => f.name === name)?.label ?? name;
-  const formPage = async (req: Request, form: BulkForm, error?: string) =>
+  const formPage = async (req: Request, form: BulkForm, error?: AppError) =>
     bulkPage({
       session: sessionOf(req.res!),
       form,
@@ -73,7 +76,7 @@ export function bulkRoutes({ router, services, logger, wakeJobs }: RouteContext)
     } catch (error) {
       if (!(error instanceof AppError) || error.code === ErrorCode.DATABASE_UNAVAILABLE)
         throw error;
-      send(req.res!, 400, await formPage(req, form, error.message));
+      send(req.res!, 400, await formPage(req, form, error));
       return undefined;
     }
   };

@@ -140,6 +140,7 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
       status: number,
       liftsProtected: boolean,
       protectedReason: string | null,
+      refused?: string,
     ) =>
       send(
         res,
@@ -152,6 +153,7 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
           holders: await holders(services, lead, 50),
           protectedReason,
           liftsProtected,
+          refused,
         }),
       );
     if (!confirmed) return confirmPage(200, lifting, lifted);
@@ -183,7 +185,12 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
         ? (await services.durableStatus.explain(lead.email)).status?.reason
         : (await findPerson(services, id)).attributes.find((a) => a.name === 'UnsubscribedReason')
             ?.value;
-      return confirmPage(409, true, now ?? null);
+      return confirmPage(
+        409,
+        true,
+        now ?? null,
+        `A ${now ?? 'protected reason'} was recorded since the page was shown: tick the confirmation to lift it.`,
+      );
     }
     // What this write did, not what the page saw before it.
     const outcome: SavedOutcome =
