@@ -19,6 +19,9 @@ async function flags(services: Services): Promise<boolean[]> {
 
 for (const engine of testEngines()) {
   describe(`operator pages in a real browser (${engine.name})`, function () {
+    // A browser and the service on a loaded 2-core machine: one test's pages took 18 s of the
+    // default 20 s there. The bound of the other browser suites.
+    this.timeout(120000);
     let svc: TestService;
     let services: Services;
     let browser: Awaited<ReturnType<typeof launchBrowser>>;
