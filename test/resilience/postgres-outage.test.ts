@@ -12,6 +12,7 @@ import {
   TEST_USER,
 } from '../support/service.js';
 import { spawnService, type ServiceProcess } from '../support/service-process.js';
+import { SETTLE_MS, waitFor } from '../support/wait.js';
 
 describe('PostgreSQL stopped while the service runs', function () {
   this.timeout(120000);
@@ -44,18 +45,19 @@ describe('PostgreSQL stopped while the service runs', function () {
     expect((await fetch(`${service!.base}/healthz`)).status).to.equal(200);
 
     pg!.start();
-    let recovered = false;
-    for (let i = 0; i < 60 && !recovered; i++) {
-      recovered = (await rawCall(service!.url, syncEmailXml('after@example.com'))).status === 200;
-      if (!recovered) await new Promise((r) => setTimeout(r, 500));
-    }
+    const recovered = await waitFor(
+      async () => (await rawCall(service!.url, syncEmailXml('after@example.com'))).status === 200,
+      SETTLE_MS,
+      500,
+    );
     expect(recovered, service!.output()).to.equal(true);
     // /readyz answers from a look up to a second old.
     let ready = 0;
-    for (let i = 0; i < 10 && ready !== 200; i++) {
-      if (i > 0) await new Promise((r) => setTimeout(r, 300));
-      ready = (await fetch(`${service!.base}/readyz`)).status;
-    }
+    await waitFor(
+      async () => (ready = (await fetch(`${service!.base}/readyz`)).status) === 200,
+      SETTLE_MS,
+      300,
+    );
     expect(ready).to.equal(200);
     const found = await rawCall(service!.url, getLeadByEmailXml('before@example.com'));
     expect(found.body).to.contain('<count>1</count>');

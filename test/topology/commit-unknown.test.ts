@@ -15,6 +15,7 @@ import {
   type PrivatePostgres,
 } from '../support/private-postgres.js';
 import { web } from '../support/harness.js';
+import { waitFor } from '../support/wait.js';
 
 /** A TCP relay to PostgreSQL that, when armed, cuts the client off right after a COMMIT. */
 function commitCutter(target: number): Promise<{ port: number; arm(): void; close(): void }> {
@@ -112,10 +113,10 @@ describe('topology: connection lost during COMMIT', function () {
     // The outcome was unknown to the service, not to PostgreSQL: it commits (as soon as the
     // server has read the COMMIT, which may be just after the service saw the cut).
     let committed = await truth.durableStatus.explain('cut@example.com');
-    for (let i = 0; i < 50 && !committed.status?.unsubscribed; i++) {
-      await new Promise((r) => setTimeout(r, 50));
+    await waitFor(async () => {
       committed = await truth.durableStatus.explain('cut@example.com');
-    }
+      return committed.status?.unsubscribed === true;
+    });
     expect(committed.status?.unsubscribed).to.equal(true);
 
     const retried = await unsubscribe('cut@example.com');

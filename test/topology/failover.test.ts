@@ -6,6 +6,7 @@
  */
 import { expect } from 'chai';
 import { faultCode, rawCall, syncEmailXml } from '../support/service.js';
+import { SETTLE_MS, waitFor } from '../support/wait.js';
 import { startTopology, topologyUnavailable, type Topology } from './topology.js';
 import { Workload, type WorkloadReport } from './workload.js';
 
@@ -35,12 +36,13 @@ async function runThroughFailover(
     const watcher = topology.watchAndFailOver();
     const promotedAt = await Promise.race([watcher.done, sleep(60000).then(() => Number.NaN)]);
     watcher.stop();
-    // Go on until every worker has had a few acknowledged calls on the new primary.
-    for (let i = 0; i < 200; i++) {
-      const after = workload.report().ackTimes.filter((t) => t > promotedAt).length;
-      if (after >= 60) break;
-      await sleep(100);
-    }
+    // Go on until every worker has had a few acknowledged calls on the new primary (the
+    // first calls after a promotion may each wait for a new server connection).
+    await waitFor(
+      () => workload.report().ackTimes.filter((t) => t > promotedAt).length >= 60,
+      2 * SETTLE_MS,
+      100,
+    );
     workload.stop();
     await running;
     return { report: workload.report(), killedAt, promotedAt };

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { freePort } from '../support/private-postgres.js';
+import { SETTLE_MS, waitFor } from '../support/wait.js';
 import { killPid, pidFrom, type Scratch } from './scratch.js';
 
 export const HAPROXY = '/usr/sbin/haproxy';
@@ -74,19 +75,22 @@ export async function startHaProxy(scratch: Scratch, backendPorts: number[]): Pr
     url: `http://127.0.0.1:${port}/soap/mktows/2_9`,
     command,
     async awaitServer(name, state) {
-      for (let i = 0; i < 200; i++) {
-        const status = await command(`show servers state instances`);
-        // Columns: … srv_name srv_addr srv_op_state srv_admin_state …; op state 2 is running.
-        const line = status.split('\n').find((l) => l.split(' ')[3] === name);
-        const cols = line?.split(' ') ?? [];
-        const op = cols[5];
-        const adminState = Number(cols[6] ?? 0);
-        const seen =
-          adminState & 1 ? 'MAINT' : adminState & 8 ? 'DRAIN' : op === '2' ? 'UP' : 'DOWN';
-        if (seen === state) return;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error(`HAProxy: server ${name} never reached ${state}`);
+      const reached = await waitFor(
+        async () => {
+          const status = await command(`show servers state instances`);
+          // Columns: … srv_name srv_addr srv_op_state srv_admin_state …; op state 2 is running.
+          const line = status.split('\n').find((l) => l.split(' ')[3] === name);
+          const cols = line?.split(' ') ?? [];
+          const op = cols[5];
+          const adminState = Number(cols[6] ?? 0);
+          const seen =
+            adminState & 1 ? 'MAINT' : adminState & 8 ? 'DRAIN' : op === '2' ? 'UP' : 'DOWN';
+          return seen === state;
+        },
+        SETTLE_MS,
+        100,
+      );
+      if (!reached) throw new Error(`HAProxy: server ${name} never reached ${state}`);
     },
     stop: () => killPid(pidFrom(pidFile), 'SIGUSR1'),
   };

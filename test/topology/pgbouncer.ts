@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort } from '../support/private-postgres.js';
+import { SETTLE_MS, settle } from '../support/wait.js';
 import { killPid, pidFrom, type Scratch } from './scratch.js';
 
 export const PGBOUNCER = '/usr/sbin/pgbouncer';
@@ -101,15 +102,12 @@ export async function startPgBouncer(
     }
   };
   // Listening is not yet ready to serve: wait for the admin console to answer.
-  for (let i = 0; ; i++) {
-    try {
-      await admin('SHOW VERSION');
-      break;
-    } catch (error) {
-      if (i > 100) throw error;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  await settle(
+    'PgBouncer admin console',
+    async () => (await admin('SHOW VERSION'), true),
+    SETTLE_MS,
+    100,
+  );
   return {
     port,
     url: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,

@@ -11,6 +11,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { binDir, freePort } from '../support/private-postgres.js';
 import { childrenOf } from '../support/proc.js';
+import { SETTLE_MS, waitFor } from '../support/wait.js';
 import type { Scratch } from './scratch.js';
 
 /** The standby's name, as the primary's synchronous_standby_names lists it. */
@@ -218,16 +219,19 @@ async function waitForReplication(primary: PostgresNode, synchronous: boolean): 
   const client = new pg.Client({ connectionString: primary.url() });
   await client.connect();
   try {
-    for (let i = 0; i < 200; i++) {
-      const { rows } = await client.query<{ state: string; sync_state: string }>(
-        'SELECT state, sync_state FROM pg_stat_replication WHERE application_name = $1',
-        [STANDBY_NAME],
-      );
-      const row = rows[0];
-      if (row?.state === 'streaming' && (!synchronous || row.sync_state === 'sync')) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`standby never streamed:\n${primary.log().slice(-2000)}`);
+    const streaming = await waitFor(
+      async () => {
+        const { rows } = await client.query<{ state: string; sync_state: string }>(
+          'SELECT state, sync_state FROM pg_stat_replication WHERE application_name = $1',
+          [STANDBY_NAME],
+        );
+        const row = rows[0];
+        return row?.state === 'streaming' && (!synchronous || row.sync_state === 'sync');
+      },
+      SETTLE_MS,
+      100,
+    );
+    if (!streaming) throw new Error(`standby never streamed:\n${primary.log().slice(-2000)}`);
   } finally {
     await client.end();
   }

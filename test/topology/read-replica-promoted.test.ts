@@ -12,10 +12,9 @@ import { ReadReplica } from '../../src/data-access/read-replica.js';
 import { createServices, type Services } from '../../src/compose.js';
 import { web } from '../support/harness.js';
 import { privatePostgresUnavailable } from '../support/private-postgres.js';
+import { SETTLE_MS, waitFor } from '../support/wait.js';
 import { createPostgresPair, runSql, type PostgresPair } from './postgres-pair.js';
 import { createScratch, type Scratch } from './scratch.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('topology: a read replica promoted beside a running primary', function () {
   this.timeout(120000);
@@ -72,13 +71,14 @@ describe('topology: a read replica promoted beside a running primary', function 
       { replica },
     );
     await flag(services, 'split@example.com', false);
-    for (let i = 0; i < 200 && !replica.usable(); i++) await sleep(25);
+    await waitFor(() => replica.usable(), SETTLE_MS, 25);
     expect(replica.usable()).to.equal(true);
 
     pair.promote();
     await flag(services, 'split@example.com', true);
-    // Several probes after the promotion.
-    await sleep(500);
+    // Until a probe has seen the standby out of recovery (it then knows nothing of how much
+    // it holds: no staleness, not the stale-by-lag a number would be, which would come anyway).
+    await waitFor(() => replica.staleness() === null, SETTLE_MS, 25);
     const onPromoted = await runSql(
       pair.standby.url('du'),
       "SELECT unsubscribed FROM leads WHERE email = 'split@example.com'",

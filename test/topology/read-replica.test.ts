@@ -11,6 +11,7 @@ import { ReadReplica } from '../../src/data-access/read-replica.js';
 import { createServices, type Services } from '../../src/compose.js';
 import { web } from '../support/harness.js';
 import { privatePostgresUnavailable } from '../support/private-postgres.js';
+import { settle, SETTLE_MS, waitFor } from '../support/wait.js';
 import { createPostgresPair, runSql, type PostgresPair } from './postgres-pair.js';
 import { createScratch, type Scratch } from './scratch.js';
 
@@ -45,7 +46,7 @@ describe('topology: reads from the standby (DATABASE_READ_URL)', function () {
     return { replica, services: createServices(primary, CONFIG, { replica }) };
   };
   const until = async (what: () => boolean) => {
-    for (let i = 0; i < 200 && !what(); i++) await new Promise((r) => setTimeout(r, 25));
+    await waitFor(what, SETTLE_MS, 25);
     expect(what()).to.equal(true);
   };
   const flag = (s: Services, email: string, value: boolean) =>
@@ -110,18 +111,27 @@ describe('topology: reads from the standby (DATABASE_READ_URL)', function () {
     // Writes here wait for the standby's flush only, so they go on while its replay is paused.
     const c = instance(300, false);
     await until(() => c.replica.usable());
+    const onStandby = async () =>
+      (
+        await runSql(
+          pair.standby.url('du'),
+          "SELECT unsubscribed FROM leads WHERE email = 'lag@example.com'",
+        )
+      ).rows as Array<{ unsubscribed: boolean }>;
     await flag(c.services, 'lag@example.com', false);
+    // Acknowledged once the standby has flushed it, replayed a moment later: its replay paused
+    // before then, the standby would hold no such person at all.
+    await settle(
+      'the standby replaying the new person',
+      async () => (await onStandby()).length > 0,
+    );
     await runSql(pair.standby.url(), 'SELECT pg_wal_replay_pause()');
     try {
       await flag(c.services, 'lag@example.com', true);
       await until(() => !c.replica.usable());
       expect(c.replica.staleness() ?? Infinity).to.be.above(300);
       // The standby still holds the old value; the answer is the primary's.
-      const onStandby = await runSql(
-        pair.standby.url('du'),
-        "SELECT unsubscribed FROM leads WHERE email = 'lag@example.com'",
-      );
-      expect(onStandby.rows[0].unsubscribed).to.equal(false);
+      expect(await onStandby()).to.deep.equal([{ unsubscribed: false }]);
       expect(await readFlag(c.services, 'lag@example.com')).to.equal(true);
     } finally {
       await runSql(pair.standby.url(), 'SELECT pg_wal_replay_resume()');

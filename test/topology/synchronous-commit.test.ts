@@ -11,6 +11,7 @@ import { migrateLatest } from '../../src/data-access/migrator.js';
 import { createServices } from '../../src/compose.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 import { web } from '../support/harness.js';
+import { SETTLE_MS, waitFor } from '../support/wait.js';
 import { privatePostgresUnavailable } from '../support/private-postgres.js';
 import { pgBouncerUnavailable, startPgBouncer, type PgBouncer } from './pgbouncer.js';
 import { createPostgresPair, runSql, type PostgresPair } from './postgres-pair.js';
@@ -68,14 +69,15 @@ describe('topology: a COMMIT the synchronous standby never confirmed', function 
     }
   }
 
-  /** What `write` answers once the standby is back and it succeeds (undefined: not in 10 s). */
+  /** What `write` answers once the standby is back and it succeeds (undefined: not in time). */
   async function onceStandbyIsBack<T>(write: () => Promise<T>): Promise<T | undefined> {
-    for (let i = 0; i < 50; i++) {
-      const done = await write().catch(() => undefined);
-      if (done) return done;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    return undefined;
+    let done: T | undefined;
+    await waitFor(
+      async () => (done = await write().catch(() => undefined)) !== undefined,
+      SETTLE_MS,
+      200,
+    );
+    return done;
   }
 
   for (const route of ['directly', 'through PgBouncer'] as const) {
