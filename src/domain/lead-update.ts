@@ -68,7 +68,9 @@ function applyPlan(
 ): Promise<LeadRecord> {
   // A refusal rejects the promise, as it did when this was one async function: no caller
   // has to await inside a try of its own to see it.
-  if (lead.emailKey === null && !terms.path.operator) {
+  // Without an address before the change, or once its address step takes it away (rule 6: the
+  // flag and reason then apply to a person without one, as a second request's would).
+  if ((lead.emailKey === null || addressTakenAway(plan)) && !terms.path.operator) {
     try {
       refuseLiftWithoutAddress(durable, lead, plan);
     } catch (error) {
@@ -80,6 +82,11 @@ function applyPlan(
   if (more || (fid !== undefined && fid !== null))
     return applyPlanFully(durable, repos, lead, plan, terms);
   return writeLead(repos, lead, plan, terms);
+}
+
+/** Whether the plan's address step leaves the person without an address. */
+function addressTakenAway(plan: LeadPlan): boolean {
+  return plan.update.email !== undefined && (plan.update.emailKey ?? null) === null;
 }
 
 /**

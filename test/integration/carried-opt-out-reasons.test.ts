@@ -143,6 +143,48 @@ for (const engine of testEngines()) {
         expect(await violations()).to.deep.equal([]);
       });
 
+      it('a web service may not lift it, nor replace its reason, in the request that takes its address away', async () => {
+        // Rule 6: the address first (the person is then without one), then the flag: as two
+        // requests are refused, so is one that sends both.
+        const steps = [
+          { unsub: false },
+          { reason: 'bounced' },
+          { unsub: true, reason: '' },
+        ] as const;
+        for (const [i, step] of steps.entries()) {
+          const email = `pr5-${i}@carry.example`;
+          const lead = await create({ email, unsub: true, reason: 'complaint' });
+          const single = await soap(syncLeadXml({ id: lead, clearEmail: true, ...step }));
+          expect(faultCode(single.body), single.body).to.equal(20106);
+          const batched = await soap(syncManyXml([{ id: lead, clearEmail: true, ...step }]));
+          expect(statusesOf(batched.body).map((s) => s.status)).to.deep.equal(['FAILED']);
+          expect(await leadOf(lead)).to.deep.equal({ unsub: true, reason: 'complaint' });
+          const row = (await knex()('leads').where({ id: lead }).first()) as { email: unknown };
+          expect(row.email).to.equal(email);
+        }
+        // Taken away alone, the address leaves the person its opt-out, which no web service lifts.
+        const lead = await create({ email: 'pr5@carry.example', unsub: true, reason: 'complaint' });
+        const cleared = await soap(syncLeadXml({ id: lead, clearEmail: true }));
+        expect(cleared.status, cleared.body).to.equal(200);
+        await liftRefused(lead);
+        expect(await statusOf('pr5@carry.example')).to.deep.equal({
+          unsub: true,
+          reason: 'complaint',
+        });
+      });
+
+      it('a plain opt-out loses nothing to the same request: the web service lifts it', async () => {
+        const lead = await create({
+          email: 'pr6@carry.example',
+          unsub: true,
+          reason: 'moved away',
+        });
+        const res = await soap(syncLeadXml({ id: lead, clearEmail: true, unsub: false }));
+        expect(res.status, res.body).to.equal(200);
+        expect((await leadOf(lead)).unsub).to.equal(false);
+        expect(await violations()).to.deep.equal([]);
+      });
+
       it('an operator may replace it (person page)', async () => {
         const lead = await create({ foreignId: 'pr-3', unsub: true, reason: 'complaint' });
         await running().services.leads.setUnsubscribed(
