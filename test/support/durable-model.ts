@@ -181,11 +181,14 @@ export class Model {
 
   /** Rules 5, 6, 7 and 1/2 for a change of an existing person. */
   update(lead: MLead, change: MChange, path: MPath): void {
+    // Without an address once the change's address step is made (rule 6): none given, or the
+    // one it had taken away.
+    const without = change.email === undefined ? lead.key === null : !change.email?.trim();
     // A person's own protected opt-out without an address: an operator's alone to lift.
-    if (lead.key === null && lead.unsub && change.unsub === false && !path.operator)
+    if ((lead.key === null || without) && lead.unsub && change.unsub === false && !path.operator)
       if (isProtected(lead.reason)) throw new Refused(`protected person ${lead.id}`);
     // Nor replaced by a reason that is not protected while it stays without an address.
-    if (lead.key === null && lead.unsub && change.email == null && !path.operator)
+    if (without && lead.unsub && !path.operator)
       if (change.reason !== undefined && isProtected(lead.reason) && !isProtected(change.reason))
         throw new Refused(`protected reason of person ${lead.id}`);
     let carried: string | null = null;
