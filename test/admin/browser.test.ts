@@ -274,7 +274,13 @@ for (const engine of testEngines()) {
           page.goto(`http://localhost:${port}/`),
         ]);
         expect(response.status()).to.equal(200);
-        await page.waitForTimeout(500);
+        // What keeps it out of the frame: the answer's own headers, which every console
+        // answer carries (frame-headers-http.test.ts asks each kind of answer).
+        const headers = response.headers();
+        expect(headers['x-frame-options']).to.equal('DENY');
+        expect(headers['content-security-policy']).to.include("frame-ancestors 'none'");
+        // The attacker's page is loaded once its frame is done (shown or blocked): no fixed wait.
+        await page.waitForLoadState('load');
         const framed = page.frames().find((f) => f !== page.mainFrame());
         const shown = framed
           ? await framed
