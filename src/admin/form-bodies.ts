@@ -1,7 +1,7 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { OperatorSession } from '../domain/operator.service.js';
 import { drainThen } from '../soap-transport/request-body.js';
-import { send } from './form.js';
+import { routedPath, send } from './form.js';
 import { errorPage } from './pages/error.js';
 
 /** The one form that is not urlencoded: it checks its token itself, before keeping the file. */
@@ -9,7 +9,7 @@ export const UPLOAD_PATH = '/suppressions/import';
 
 /** Whether `req` posts the CSV upload (read by its own route, not by the form parser). */
 export const isUpload = (req: Request): boolean =>
-  req.path === UPLOAD_PATH && req.is('multipart/form-data') !== false;
+  routedPath(req) === UPLOAD_PATH && req.is('multipart/form-data') !== false;
 
 const SMALL_FORM = 16 * 1024;
 // A pasted list of up to 10,000 ids or addresses.
@@ -83,7 +83,7 @@ export function formBodies(options: FormBodyOptions): FormBodies {
     ]),
   );
   const forms: RequestHandler = (req, res, next) => {
-    const limit = req.path.startsWith('/bulk/') ? BULK_FORM : SMALL_FORM;
+    const limit = routedPath(req).startsWith('/bulk/') ? BULK_FORM : SMALL_FORM;
     const parse = parsers.get(limit)!;
     const hasBody =
       req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] !== undefined;

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import type { OperatorSession } from '../domain/operator.service.js';
 import type { CallDeadline } from '../domain/ports.js';
 import { AppError, ErrorCode } from '../errors.js';
@@ -84,6 +84,15 @@ export function sameToken(expected: string, given: unknown): boolean {
 /** The request's deadline (router.ts): past it, a write not yet committing is not made. */
 export function deadlineOf(res: Response): CallDeadline | undefined {
   return res.locals.deadline as CallDeadline | undefined;
+}
+
+/**
+ * A console path as Express routes it (in any case, with or without one trailing slash), for
+ * the checks that single out one route: they answered another spelling of it otherwise.
+ */
+export function routedPath(req: Request): string {
+  const path = req.path.toLowerCase();
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
 }
 
 /** A path segment a browser removes with the one before it, or alone: `.`, `..`, `%2e%2E`… */

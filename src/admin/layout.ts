@@ -106,7 +106,7 @@ export function layout(options: {
       <body>
         <a class="skip" href="#main">Skip to content</a>
         ${header}
-        <main id="main">${body}</main>
+        <main id="main" tabindex="-1">${body}</main>
       </body>
     </html> `.value;
 }

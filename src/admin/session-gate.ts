@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import { clientLimitKey } from '../networks.js';
 import { LOGGED_OUT_PAGE } from './login-routes.js';
 import { readCookie, SESSION_COOKIE, setCookie } from './console-cookies.js';
-import { field, formPageOf, sameToken, send, sessionOf } from './form.js';
+import { field, formPageOf, routedPath, sameToken, send, sessionOf } from './form.js';
 import { isUpload, type FormBodies } from './form-bodies.js';
 import { CSRF_FIELD } from './layout.js';
 import { errorPage } from './pages/error.js';
@@ -45,7 +45,7 @@ export function requireSession(
     const session = token ? await operators.session(token) : null;
     if (!session) {
       if (client) failures!.record(client);
-      if (req.method === 'POST' && req.path === '/logout') {
+      if (req.method === 'POST' && routedPath(req) === '/logout') {
         // Logging out of a session that has ended already (expired, logged out in another
         // tab): what was asked is so; the cookie goes, and the login page says it.
         answerUnread(req, res, () => {
@@ -96,7 +96,7 @@ export function requireCsrf(logger: Logger): RequestHandler {
     // Reloading this answer would post the same stale token again (a form from before the
     // latest login, say): the way on is the form's page, fetched afresh.
     // A Log out is no change: its page (opened before the latest login) says what it is.
-    const logout = req.path === '/logout';
+    const logout = routedPath(req) === '/logout';
     send(
       res,
       403,

@@ -274,7 +274,13 @@ for (const engine of testEngines()) {
           page.goto(`http://localhost:${port}/`),
         ]);
         expect(response.status()).to.equal(200);
-        await page.waitForTimeout(500);
+        // What keeps it out of the frame: the answer's own headers, which every console
+        // answer carries (frame-headers-http.test.ts asks each kind of answer).
+        const headers = response.headers();
+        expect(headers['x-frame-options']).to.equal('DENY');
+        expect(headers['content-security-policy']).to.include("frame-ancestors 'none'");
+        // The attacker's page is loaded once its frame is done (shown or blocked): no fixed wait.
+        await page.waitForLoadState('load');
         const framed = page.frames().find((f) => f !== page.mainFrame());
         const shown = framed
           ? await framed
@@ -368,11 +374,16 @@ for (const engine of testEngines()) {
       expect(await flags(services)).to.deep.equal(before);
     });
 
-    it('logs out, after which the pages are refused again', async () => {
-      await page.goto(`${svc.base}/admin/`);
+    it('logs out, after which the pages are refused again, the back button included', async () => {
+      await page.goto(`${svc.base}/admin/people/${ann}`);
+      expect(await page.content()).to.include('ann@example.com');
       await page.getByRole('button', { name: 'Log out' }).click();
       await page.waitForURL(`${svc.base}/admin/login?out=1`);
       expect(await page.getByRole('status').textContent()).to.equal('You have logged out.');
+      // Back to the person page: asked again (no-store), not shown from a cache.
+      await page.goBack();
+      expect(new URL(page.url()).pathname).to.equal('/admin/login');
+      expect(await page.content()).to.not.include('ann@example.com');
       await page.goto(`${svc.base}/admin/people/${ann}`);
       expect(new URL(page.url()).pathname).to.equal('/admin/login');
     });

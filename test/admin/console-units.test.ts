@@ -159,6 +159,31 @@ describe('the page a refused form came from (formPageOf)', () => {
     expect(formPageOf(undefined, host)).to.equal(null);
     expect(formPageOf('not a url', host)).to.equal(null);
   });
+
+  it('is never a page of another site, however the Referer is spelled', () => {
+    const hostile = [
+      `http://${host}@evil.example/admin/people/1`,
+      `http://evil.example#@${host}/admin/`,
+      `http://${host}/admin//evil.example/x`,
+      `http://${host}/admin\\\\evil.example`,
+      `http://${host}/admin/%5c%5cevil.example`,
+      `http://${host}/admin/..%2f..%2f/evil.example`,
+      `http://${host}/admin/%2e%2e/%2e%2e//evil.example`,
+      `http://${host}/admin/%09/evil.example`,
+      `http://${host}/admin?x=%0a//evil.example`,
+      `javascript://${host}/admin/%0aalert(1)`,
+      `data://${host}/admin/`,
+    ];
+    for (const referer of hostile) {
+      const page = formPageOf(referer, host);
+      if (page === null) continue;
+      // As a browser resolves the link on the console's page.
+      const target = new URL(page, `https://${host}/admin/people/1`);
+      expect(target.origin, referer).to.equal(`https://${host}`);
+      expect(target.pathname, referer).to.match(/^\/admin(?:\/|$)/);
+      expect(page, referer).to.match(/^\/admin/);
+    }
+  });
 });
 
 describe('a running job page refreshes itself, and the operator can turn that off', () => {

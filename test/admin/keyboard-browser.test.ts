@@ -113,6 +113,9 @@ for (const engine of testEngines()) {
         'solid 3px',
       ]);
       await page.keyboard.press('Enter');
+      // The content itself takes the focus (a screen reader reads on from there), not only
+      // the next Tab's starting point.
+      expect((await focused(page)).tag, 'the skip link focuses the content').to.equal('main');
       await page.keyboard.press('Tab');
       expect((await focused(page)).inMain, 'after the skip link, Tab is in the content').to.equal(
         true,
