@@ -7,6 +7,7 @@ import { errorPage } from './pages/error.js';
 
 const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.LEAD_NOT_FOUND]: 404,
+  [ErrorCode.LEAD_OWNER_NOT_FOUND]: 404,
   [ErrorCode.LEAD_KEY_BAD]: 404,
   [ErrorCode.JOB_NOT_FOUND]: 404,
   [ErrorCode.LEAD_KEY_REQUIRED]: 400,

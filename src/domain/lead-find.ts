@@ -14,7 +14,7 @@ import { salesforceIdSpellings } from '../salesforce-id.js';
  * lead owners, Salesforce accounts and opportunities): valid keys that match no lead, so a
  * lookup by one is "not found" (20103), as the vendor answered a cookie it had never seen, and
  * never "bad key type" (20102, for names outside the enum). Clients look a visitor up by COOKIE
- * and create the lead on 20103.
+ * and create the lead on 20103. A lead owner's address is the exception: noMatch.
  */
 const KEYS_NEVER_HELD: ReadonlySet<LeadKey['keyType']> = new Set([
   'COOKIE',
@@ -23,6 +23,34 @@ const KEYS_NEVER_HELD: ReadonlySet<LeadKey['keyType']> = new Set([
   'SFDCLEADOWNERID',
   'SFDCOPPTYID',
 ]);
+
+/**
+ * What a lookup by one key that matched no lead answers: 20103, or for a LEADOWNEREMAIL 20108
+ * Lead Owner Not Found, the vendor's code for a key naming an owner that does not exist (this
+ * service keeps no lead owners, so every one names none).
+ */
+export function noMatch(key: LeadKey): AppError {
+  return key.keyType === 'LEADOWNEREMAIL'
+    ? new AppError(
+        ErrorCode.LEAD_OWNER_NOT_FOUND,
+        `No lead owner found with LEADOWNEREMAIL = ${key.keyValue.trim()}`,
+      )
+    : new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
+}
+
+/**
+ * The lead ids among a selector's IDNUM values: a value that is no lead id (`abc`, `-5`, past
+ * 2^31) matches no lead, as a key nobody holds, and the batch's other keys are still answered.
+ */
+function leadIdsAmong(values: readonly string[]): number[] {
+  return values.flatMap((value) => {
+    try {
+      return [parseLeadId(value)];
+    } catch {
+      return [];
+    }
+  });
+}
 
 function unsupported(keyType: LeadKey['keyType']): AppError {
   return new AppError(
@@ -98,7 +126,7 @@ export async function findByKeys(
   if (KEYS_NEVER_HELD.has(keyType)) return [];
   switch (keyType) {
     case 'IDNUM':
-      return repos.leads.findByIds(values.map(parseLeadId));
+      return repos.leads.findByIds(leadIdsAmong(values));
     case 'EMAIL':
       return repos.leads.findByEmailKeys(values.map(emailKey));
     case 'SFDCLEADID':
@@ -127,7 +155,7 @@ export async function findPageByKeys(
   let keys: readonly (string | number)[];
   switch (keyType) {
     case 'IDNUM':
-      [key, keys] = ['id', values.map(parseLeadId)];
+      [key, keys] = ['id', leadIdsAmong(values)];
       break;
     case 'EMAIL':
       [key, keys] = ['emailKey', values.map(emailKey)];

@@ -3,7 +3,7 @@ import { ChangePaths, type ChangePath } from './change-paths.js';
 import type { DurableStatusService } from './durable-status.service.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import { LeadBatchSync, type CheckedWriteListener } from './lead-batch.js';
-import { findByKey, findByKeys, findPageByKeys } from './lead-find.js';
+import { findByKey, findByKeys, findPageByKeys, noMatch } from './lead-find.js';
 import { flagInput, setFlagLocked, type FlagOutcome } from './lead-flag.js';
 import { parseLeadInput, type PreparedChange } from './lead-input.js';
 import { planChange, planIsEmpty } from './lead-rules.js';
@@ -255,7 +255,7 @@ export class LeadService {
     return this.transactions.write(async (repos) => {
       // Confined to partitions: its own people only; anyone else is no one (as for getLead).
       const leads = await findByKey(repos, key, undefined, partitions);
-      if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
+      if (leads.length === 0) throw noMatch(key);
       // Found unlocked: a person another call deleted meanwhile is that call's deletion, and
       // one moved away from the address, or given another foreign id, holds the key no more
       // (the statement deletes only those still holding it). Either way the key may name
@@ -287,7 +287,7 @@ export class LeadService {
     const leads = await this.transactions.readReplicated((repos) =>
       findByKey(repos, key, limit, partitions),
     );
-    if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
+    if (leads.length === 0) throw noMatch(key);
     return leads.map((l) => this.view(l));
   }
 
@@ -366,7 +366,7 @@ export class LeadService {
     const leads = await this.transactions.readReplicated((repos) =>
       findByKey(repos, key, undefined, partitions),
     );
-    if (leads.length === 0) throw new AppError(ErrorCode.LEAD_NOT_FOUND, 'Lead not found');
+    if (leads.length === 0) throw noMatch(key);
     return leads.map((l) => l.id);
   }
 

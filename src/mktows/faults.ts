@@ -84,6 +84,11 @@ const FAULTS: Record<ErrorCode, FaultSpec> = {
   // As the vendor's service wrote it (its table of codes says `Lead Not Found`): integrations
   // print the faultstring and their tests compare it whole.
   LEAD_NOT_FOUND: { vendorCode: 20103, message: 'Lead not found', side: 'Client' },
+  LEAD_OWNER_NOT_FOUND: {
+    vendorCode: 20108,
+    message: 'Lead Owner Not Found',
+    side: 'Client',
+  },
   LEAD_DETAIL_REQUIRED: {
     vendorCode: 20104,
     message: 'Lead Detail Required',

@@ -200,7 +200,11 @@ function attributeList(value: Raw): RawObject | undefined {
  * LeadRecord element → domain input. A nil member means "not given" (PHP and .NET stubs send
  * nil for every unset member); an empty Email clears the address.
  */
-export function toLeadInput(raw: Raw): LeadInput {
+/**
+ * `anonymous`: the call carries another way to know the visitor (syncLead's marketoCookie), so a
+ * record without a key creates a person, as the vendor created an anonymous lead.
+ */
+export function toLeadInput(raw: Raw, anonymous = false): LeadInput {
   const record = requireObject(raw, 'leadRecord', ErrorCode.LEAD_DETAIL_REQUIRED);
   // Nearly always so: the members a record leaves out are then not looked for in every case.
   const spelled = spelledAs(record, LEAD_RECORD_MEMBERS);
@@ -234,7 +238,26 @@ export function toLeadInput(raw: Raw): LeadInput {
     return { name, value: value ?? null };
   });
   input.attributes = attributes.filter((a) => !isIdAttribute(a, input.id));
+  // A record of nothing at all is no lead detail: the domain's 20104, as for <leadRecord/>.
+  if (!anonymous && input.attributes.length > 0 && !namesItsPerson(input))
+    throw new AppError(
+      ErrorCode.LEAD_KEY_REQUIRED,
+      'A leadRecord needs an Id, Email or ForeignSysPersonId',
+    );
   return input;
+}
+
+/**
+ * The vendor's pages of syncLead and syncMultipleLeads require one of Id, Email (the member, or
+ * the attribute, as Ruby's marketo_gem sends it) and ForeignSysPersonId: a record of none (a CRM
+ * row with a blank address) would otherwise create another person without an address each time
+ * it is sent.
+ */
+function namesItsPerson(input: LeadInput): boolean {
+  if (input.id !== undefined || input.foreignSysPersonId !== undefined || input.email) return true;
+  return (input.attributes ?? []).some(
+    (a) => a.name.trim().toLowerCase() === 'email' && (a.value?.trim() ?? '') !== '',
+  );
 }
 
 /** The record's Id, given as Id or as leadId (LEAD_RECORD_READ_ALSO): both must name one lead. */

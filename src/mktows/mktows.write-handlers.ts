@@ -40,7 +40,8 @@ export function writeHandlers(services: Services, limits: HandlerLimits) {
   return {
     async syncLead(args, ctx) {
       requireWrite(ctx.permissions);
-      const input = toLeadInput(args.leadRecord);
+      const cookie = text(args.marketoCookie, 'marketoCookie');
+      const input = toLeadInput(args.leadRecord, cookie !== undefined && cookie.trim() !== '');
       // Required by the schema, yet the vendor's server read it absent, empty or nil as false:
       // PHP client classes that never set it send <returnLead/>, and their syncs went through.
       const given = text(args.returnLead, 'returnLead');

@@ -369,6 +369,31 @@ for (const engine of testEngines()) {
         });
         expect(lead?.partition).to.equal('East');
       });
+
+      // On purpose unlike the vendor's page (an error when workspaces are on): the header
+      // places new people only, so an opt-out sent by Id with another workspace is applied.
+      it('updates a person found by Id in another partition where it is', async () => {
+        const made = await rawCall(service.url, syncEmailXml('west@example.com'));
+        const id = /<leadId>(\d+)<\/leadId>/.exec(made.body)![1]!;
+        const res = await rawCall(
+          service.url,
+          `<ns1:paramsSyncLead><leadRecord><Id>${id}</Id><leadAttributeList><attribute>` +
+            `<attrName>Unsubscribed</attrName><attrValue>true</attrValue></attribute>` +
+            `</leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>`,
+          {
+            extraHeaderXml:
+              '<ns1:MktowsContextHeader><targetWorkspace>East</targetWorkspace></ns1:MktowsContextHeader>',
+          },
+        );
+        expect(res.status, res.body).to.equal(200);
+        expect(res.body).to.contain('<status>UPDATED</status>');
+        const [lead] = await service.running.services.leads.find({
+          keyType: 'IDNUM',
+          keyValue: id,
+        });
+        expect(lead?.partition).to.equal('Default');
+        expect(lead?.unsubscribed).to.equal(true);
+      });
     });
 
     describe('syncMultipleLeads', () => {

@@ -2,10 +2,13 @@
  * Answers the vendor gave that clients built their loops and error handling on:
  *
  * - Every key type of the WSDL's LeadKeyRef is a valid key. Those whose values this service never
- *   holds (COOKIE, LEADOWNEREMAIL, SFDCACCOUNTID, SFDCLEADOWNERID, SFDCOPPTYID) match no lead:
- *   20103 Lead not found, as the vendor answered a Munchkin cookie it had not seen. Web-form
- *   integrations look a visitor up by COOKIE and create the lead on 20103; 20102 (Lead Key Bad)
- *   stays for names outside the enum.
+ *   holds (COOKIE, SFDCACCOUNTID, SFDCLEADOWNERID, SFDCOPPTYID) match no lead: 20103 Lead not
+ *   found, as the vendor answered a Munchkin cookie it had not seen. Web-form integrations look
+ *   a visitor up by COOKIE and create the lead on 20103; 20102 (Lead Key Bad) stays for names
+ *   outside the enum. A LEADOWNEREMAIL names a lead owner, and this service has none: 20108
+ *   Lead Owner Not Found, as the vendor's table of codes answers an owner that does not exist.
+ * - A LeadKeySelector's IDNUM value that is no lead id matches no lead: the other keys of the
+ *   batch are answered (the vendor's page: the leads that match the keys given).
  * - A leadSelector without xsi:type is the one kind whose members it holds: the vendor's own Ruby
  *   (Savon) sample of getMultipleLeads sends `lead_selector: { key_type:, key_values: }` so.
  * - A Change Data Value activity names the field it changed in mktgAssetName too ("First Name",
@@ -32,7 +35,7 @@ const VENDOR_ENVELOPE =
   '<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" ' +
   'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:ns1="http://www.marketo.com/mktows/">';
 
-const NEVER_HELD = ['COOKIE', 'LEADOWNEREMAIL', 'SFDCACCOUNTID', 'SFDCLEADOWNERID', 'SFDCOPPTYID'];
+const NEVER_HELD = ['COOKIE', 'SFDCACCOUNTID', 'SFDCLEADOWNERID', 'SFDCOPPTYID'];
 const COOKIE = 'id:561-HYG-937&amp;token:_mch-example.com-1374552656411-90718';
 
 const KEY = (type: string, value: string) =>
@@ -86,6 +89,27 @@ for (const engine of testEngines()) {
         });
       }
 
+      it('LEADOWNEREMAIL: getLead, getLeadActivity and deleteLead answer 20108 Lead Owner Not Found', async () => {
+        const owner = KEY('LEADOWNEREMAIL', emails[0]!);
+        for (const op of ['GetLead', 'GetLeadActivity', 'DeleteLead']) {
+          const res = await call(`<ns1:params${op}>${owner}</ns1:params${op}>`);
+          expectFault(res, 20108);
+          expect(res.body).to.include('<faultstring>20108 - Lead Owner Not Found</faultstring>');
+          expect(res.body).to.include(
+            `<message>No lead owner found with LEADOWNEREMAIL = ${emails[0]} (20108)</message>`,
+          );
+        }
+        // Nothing deleted: the address's person is still there.
+        const still = await call(
+          `<ns1:paramsGetLead>${KEY('EMAIL', emails[0]!)}</ns1:paramsGetLead>`,
+        );
+        expect(one(still.body, 'count'), still.body).to.equal('1');
+        // In a LeadKeySelector it is a key like the others this service holds no values for.
+        const many = await call(MULTIPLE(BY_KEYS('LEADOWNEREMAIL', [emails[0]!])));
+        expect(many.status, many.body).to.equal(200);
+        expect(one(many.body, 'returnCount')).to.equal('0');
+      });
+
       it('getMultipleLeads by such a key finds no lead (no fault), getLeadChanges no activity', async () => {
         const res = await call(MULTIPLE(BY_KEYS('COOKIE', [COOKIE, emails[0]!])));
         expect(res.status, res.body).to.equal(200);
@@ -124,6 +148,41 @@ for (const engine of testEngines()) {
           20102,
         );
       });
+    });
+
+    it('an IDNUM key that is no lead id matches no lead in a LeadKeySelector; the others are answered', async () => {
+      const found = await call(MULTIPLE(BY_KEYS('EMAIL', emails), '', 10));
+      const ids = [...found.body.matchAll(/<Id>(\d+)<\/Id>/g)].map((m) => m[1]!);
+      expect(ids, found.body).to.have.length(3);
+      const keys = [ids[0]!, 'abc', '-5', '99999999999', ids[1]!];
+      const res = await call(MULTIPLE(BY_KEYS('IDNUM', keys), '', 10));
+      expect(res.status, res.body).to.equal(200);
+      expect(one(res.body, 'returnCount')).to.equal('2');
+      expect([...res.body.matchAll(/<Id>(\d+)<\/Id>/g)].map((m) => m[1])).to.deep.equal(
+        ids.slice(0, 2),
+      );
+      const changes = await call(
+        `<ns1:paramsGetLeadChanges><startPosition><offset>ID:0</offset></startPosition>` +
+          `${BY_KEYS('IDNUM', ['abc', ids[2]!])}<batchSize>100</batchSize></ns1:paramsGetLeadChanges>`,
+      );
+      expect(changes.status, changes.body).to.equal(200);
+      const people = new Set(
+        [...changes.body.matchAll(/<mktPersonId>(\d+)<\/mktPersonId>/g)].map((m) => m[1]),
+      );
+      expect([...people], changes.body).to.deep.equal([ids[2]]);
+      // Keys that are all no id: no lead, no activity (never every lead's).
+      const none = await call(MULTIPLE(BY_KEYS('IDNUM', ['abc', '0']), '', 10));
+      expect(one(none.body, 'returnCount'), none.body).to.equal('0');
+      const noChanges = await call(
+        `<ns1:paramsGetLeadChanges><startPosition><offset>ID:0</offset></startPosition>` +
+          `${BY_KEYS('IDNUM', ['abc'])}<batchSize>100</batchSize></ns1:paramsGetLeadChanges>`,
+      );
+      expect(one(noChanges.body, 'returnCount'), noChanges.body).to.equal('0');
+      // getLead names one key: a value that cannot be an id is still a fault saying so.
+      expectFault(
+        await call(`<ns1:paramsGetLead>${KEY('IDNUM', 'abc')}</ns1:paramsGetLead>`),
+        20102,
+      );
     });
 
     it('a key value longer than 255 characters is 20102, in a leadKey or a LeadKeySelector', async () => {
