@@ -88,7 +88,7 @@ function recordedIn(file: string): string[] | null {
 }
 
 /**
- * The copies in DATA_DIR, other than `own`, taken before the migrations still pending: by a
+ * The copies in DATA_DIR, other than `own` (and the partial ones of copiedByADeadStart), taken before the migrations still pending: by a
  * start killed while it applied them (a SIGKILL, a power loss), which SQLite undid whole, so
  * that its copy never became the way back from a finished upgrade. They hold the database as it
  * was at that start, every migration recorded in it as in the database now; `own` holds it as it
@@ -99,9 +99,31 @@ function unfinishedCopies(dataDir: string, own: string, applied: readonly string
   const now = [...applied].sort().join('\n');
   return fs
     .readdirSync(dataDir)
-    .filter((name) => /^before-upgrade-.+\.sqlite$/.test(name))
     .map((name) => path.join(dataDir, name))
-    .filter((file) => file !== own && recordedIn(file)?.sort().join('\n') === now);
+    .filter((file) => {
+      if (file === own) return false;
+      if (/\/before-upgrade-[^/]+\.sqlite$/.test(file))
+        return recordedIn(file)?.sort().join('\n') === now;
+      return copiedByADeadStart(file);
+    });
+}
+
+/**
+ * A partial copy (and its journal) a start killed while it copied left behind: its process is
+ * gone, or has this process's id (a container's PID 1 again), this process's own partial being
+ * renamed into place already.
+ */
+function copiedByADeadStart(file: string): boolean {
+  const m = /\/before-upgrade-[^/]+\.sqlite\.partial-(\d+)(-journal|-wal|-shm)?$/.exec(file);
+  if (!m) return false;
+  const pid = Number(m[1]);
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 /** Whether every migration of `pending` still is; a database that cannot say keeps the copy. */

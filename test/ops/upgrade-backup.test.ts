@@ -5,6 +5,7 @@
  * take none, and PostgreSQL never gets one (pg_dump is its backup); a copy that cannot be
  * written stops the start in one line, with nothing migrated. Through the built command line.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -139,6 +140,11 @@ for (const engine of testEngines()) {
           .run();
         old.close();
 
+        // And what one killed while it copied leaves: its partial copy and journal.
+        const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+        const partial = path.join(made.dataDir, `${path.basename(killed)}.partial-${gone}`);
+        for (const f of [partial, `${partial}-journal`]) fs.writeFileSync(f, 'x');
+
         const output = await startAndStop({ ...env, LOG_LEVEL: 'info' });
         const copies = upgradeBackups(made.dataDir).sort();
         expect(copies, 'copies').to.have.length(2);
@@ -148,6 +154,7 @@ for (const engine of testEngines()) {
         expect(output).to.contain(
           `removed ${killed}, the copy an earlier start took before the same migrations and did not finish`,
         );
+        expect(output).to.contain(`removed ${partial}, the copy an earlier start took`);
         expect(recordedIn(live)).to.include(LAST);
       });
 
