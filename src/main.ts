@@ -10,7 +10,7 @@ import { dataDirWriteProblem } from './data-access/data-dir-problems.js';
 import { invalidIndexes } from './data-access/invalid-indexes.js';
 import { MigrationFailed, migrateLatest } from './data-access/migrator.js';
 import { openReadReplica } from './data-access/read-replica.js';
-import { migrateAfterUpgradeBackup } from './data-access/upgrade-backup.js';
+import { migrateAfterUpgradeBackup, type UpgradeBackup } from './data-access/upgrade-backup.js';
 import {
   openUserRepository,
   refuseLostUserKeySecret,
@@ -201,8 +201,14 @@ async function startOn(
   await refuseLostUserKeySecret(database, config);
   const shortKeySecret = await refuseShortUserKeySecret(database, config);
   const userRepository = openUserRepository(database, config);
-  const backedUp = (copy: { file: string }) =>
+  const backedUp = (copy: UpgradeBackup) => {
     logger.info(copy, `backed up the database to ${copy.file} before migrating`);
+    for (const stale of copy.replaced)
+      logger.info(
+        { file: stale },
+        `removed ${stale}, the copy an earlier start took before the same migrations and did not finish`,
+      );
+  };
   const migrate = () => migrateWhenReachable(database, logger, notices, signal);
   await migrateAfterUpgradeBackup(database, config.dataDir, signal, backedUp, migrate);
   // After the migrations: the keys are checked against those that issued links (and an embedded

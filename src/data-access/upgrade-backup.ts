@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { ConfigError } from '../config.js';
 import { backupSqlite, BackupRefused } from './backup.js';
 import type { Database } from './database.js';
@@ -14,6 +15,8 @@ function upgradeBackupFile(dataDir: string, at = new Date()): string {
 export interface UpgradeBackup {
   file: string;
   pending: string[];
+  /** Copies of earlier starts killed while they applied the same migrations, now removed. */
+  replaced: string[];
 }
 
 /**
@@ -64,7 +67,63 @@ async function backUpBeforeUpgrade(
       `DATA_DIR: cannot back up the database before applying migrations ${pending.join(', ')} (${error.message}); nothing was migrated. Free space in ${dataDir}, or back it up elsewhere ("durable-unsubscribe backup FILE") and apply them with "durable-unsubscribe migrate", then start again`,
     );
   }
-  return { file, pending };
+  const replaced = unfinishedCopies(dataDir, file, applied);
+  for (const stale of replaced) fs.rmSync(stale, { force: true });
+  return { file, pending, replaced };
+}
+
+/** The migrations recorded in an SQLite file, or null when it cannot say (kept then). */
+function recordedIn(file: string): string[] | null {
+  try {
+    const db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+    try {
+      const rows = db.prepare('SELECT name FROM knex_migrations').all() as Array<{ name: string }>;
+      return rows.map((r) => r.name);
+    } finally {
+      db.close();
+    }
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The copies in DATA_DIR, other than `own` (and the partial ones of copiedByADeadStart), taken before the migrations still pending: by a
+ * start killed while it applied them (a SIGKILL, a power loss), which SQLite undid whole, so
+ * that its copy never became the way back from a finished upgrade. They hold the database as it
+ * was at that start, every migration recorded in it as in the database now; `own` holds it as it
+ * is, so each start killed in a loop (a health check that restarts) no longer leaves one more
+ * copy the size of the database. A copy of a finished upgrade records fewer migrations and stays.
+ */
+function unfinishedCopies(dataDir: string, own: string, applied: readonly string[]): string[] {
+  const now = [...applied].sort().join('\n');
+  return fs
+    .readdirSync(dataDir)
+    .map((name) => path.join(dataDir, name))
+    .filter((file) => {
+      if (file === own) return false;
+      if (/\/before-upgrade-[^/]+\.sqlite$/.test(file))
+        return recordedIn(file)?.sort().join('\n') === now;
+      return copiedByADeadStart(file);
+    });
+}
+
+/**
+ * A partial copy (and its journal) a start killed while it copied left behind: its process is
+ * gone, or has this process's id (a container's PID 1 again), this process's own partial being
+ * renamed into place already.
+ */
+function copiedByADeadStart(file: string): boolean {
+  const m = /\/before-upgrade-[^/]+\.sqlite\.partial-(\d+)(-journal|-wal|-shm)?$/.exec(file);
+  if (!m) return false;
+  const pid = Number(m[1]);
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 /** Whether every migration of `pending` still is; a database that cannot say keeps the copy. */

@@ -5,6 +5,7 @@
  * take none, and PostgreSQL never gets one (pg_dump is its backup); a copy that cannot be
  * written stops the start in one line, with nothing migrated. Through the built command line.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -115,6 +116,46 @@ for (const engine of testEngines()) {
           expect(r.stderr).to.match(new RegExp(`^migration ${broken} failed: `));
           expect(upgradeBackups(made.dataDir), `after attempt ${attempt}`).to.deep.equal([]);
         }
+      });
+
+      it('a start killed while it migrated leaves its copy; the next one keeps its own copy only', async () => {
+        // What a SIGKILL (a health check's, an OOM kill, a power loss) during the migrations
+        // leaves: SQLite undid the batch, and the copy taken before it stays, holding the
+        // database as it still is. Made here as such a start leaves it, without timing a kill.
+        const live = path.join(made.dataDir, SQLITE_FILE_NAME);
+        const killed = path.join(made.dataDir, 'before-upgrade-2026-12-01T08-00-00-000Z.sqlite');
+        // A copy is one file in rollback-journal mode, as backupSqlite writes it.
+        const copyOfLive = (to: string) => {
+          fs.copyFileSync(live, to);
+          const copy = new BetterSqlite3(to);
+          copy.pragma('journal_mode = DELETE');
+          return copy;
+        };
+        copyOfLive(killed).close();
+        // A copy from an upgrade that completed (its migrations are behind the database's).
+        const earlier = path.join(made.dataDir, 'before-upgrade-2026-11-30T08-00-00-000Z.sqlite');
+        const old = copyOfLive(earlier);
+        old
+          .prepare('DELETE FROM knex_migrations WHERE id = (SELECT max(id) FROM knex_migrations)')
+          .run();
+        old.close();
+
+        // And what one killed while it copied leaves: its partial copy and journal.
+        const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+        const partial = path.join(made.dataDir, `${path.basename(killed)}.partial-${gone}`);
+        for (const f of [partial, `${partial}-journal`]) fs.writeFileSync(f, 'x');
+
+        const output = await startAndStop({ ...env, LOG_LEVEL: 'info' });
+        const copies = upgradeBackups(made.dataDir).sort();
+        expect(copies, 'copies').to.have.length(2);
+        expect(copies[0]).to.equal(path.basename(earlier));
+        const own = path.join(made.dataDir, copies[1]!);
+        expect(output).to.contain(`backed up the database to ${own} before migrating`);
+        expect(output).to.contain(
+          `removed ${killed}, the copy an earlier start took before the same migrations and did not finish`,
+        );
+        expect(output).to.contain(`removed ${partial}, the copy an earlier start took`);
+        expect(recordedIn(live)).to.include(LAST);
       });
 
       it('a copy that cannot be written stops the start in one line, nothing migrated', async () => {
