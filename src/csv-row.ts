@@ -70,6 +70,10 @@ const QUOTE = 0x22;
  * in the RFC 4180 files csv-parse accepts, so toggling on every quote
  * (a doubled quote toggles twice) tracks whether a line break ends a record. Bytes, not
  * characters: CR, LF and the quote never occur inside a multi-byte UTF-8 sequence.
+ *
+ * Given `maxChars`, it also counts the characters of the record being read, separators and
+ * quotes included: csv-parse's own ceiling counts only what is inside the cells, so a line of
+ * nothing but separators (empty cells without end) was held whole, cell by cell.
  */
 export class RecordStartLines {
   private line = 1;
@@ -79,6 +83,7 @@ export class RecordStartLines {
   private starts: number[] = [];
   private head = 0;
   private lastStart: number | undefined;
+  private chars = 0;
 
   /**
    * The line the last record fed so far starts on (the header's too): where a quote that is
@@ -89,10 +94,20 @@ export class RecordStartLines {
   }
 
   /** `skip`: records not queued, e.g. 1 for the header line. */
-  constructor(private skip = 0) {}
+  constructor(
+    private skip = 0,
+    private readonly maxChars = Infinity,
+  ) {}
 
-  feed(bytes: Uint8Array): void {
-    for (const c of bytes) {
+  /**
+   * Takes the next bytes of the file; returns how many of them come before a record passes
+   * `maxChars` (all of them if none does). The record that does is lastRecordLine's.
+   */
+  feed(bytes: Uint8Array): number {
+    for (let i = 0; i < bytes.length; i++) {
+      const c = bytes[i]!;
+      // A character is counted at its first byte (none of a UTF-8 sequence's later ones).
+      if ((c & 0xc0) !== 0x80 && !this.atStart && ++this.chars > this.maxChars) return i;
       if (c === LF && this.afterCr) {
         this.afterCr = false;
         continue;
@@ -108,9 +123,11 @@ export class RecordStartLines {
         else this.starts.push(this.line);
         this.lastStart = this.line;
         this.atStart = false;
+        this.chars = 1;
       }
       if (c === QUOTE) this.quoted = !this.quoted;
     }
+    return bytes.length;
   }
 
   /** The start line of the next record in file order, or undefined if none was fed. */

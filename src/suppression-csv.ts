@@ -147,7 +147,7 @@ export async function* csvRows(
   // A UTF-16 list is read as the UTF-8 it holds; the progress counts the file's own bytes.
   const text = encoding === 'utf8' ? input : input.pipe(new Utf16ToUtf8(encoding === 'utf16be'));
   // A UTF-8 list's bytes are counted as they are read; a UTF-16 one's as the file gives them.
-  const starts = new RecordStartLines(1); // the header is no row
+  const starts = new RecordStartLines(1, MAX_CSV_ROW_CHARS); // the header is no row
   if (encoding !== 'utf8')
     input.on('data', (chunk: string | Buffer) => (progress.bytes += chunk.length));
   let firstLine = '';
@@ -180,7 +180,7 @@ export async function* csvRows(
   try {
     const chunks = recordsBeforeError<Parsed>(text, parser, (chunk) => {
       if (encoding === 'utf8') progress.bytes += chunk.length;
-      starts.feed(chunk);
+      return starts.feed(chunk);
     });
     for await (const records of chunks)
       for (const { record, info } of records) {
@@ -211,8 +211,14 @@ export async function* csvRows(
     // csv-parse wraps an error thrown by the columns callback.
     const cause = (error as { cause?: unknown }).cause;
     if (cause instanceof UnreadableCsv) throw cause;
-    if (error instanceof CsvError && error.code === 'CSV_MAX_RECORD_SIZE') {
-      const at = (error as CsvError & { lines?: number }).lines;
+    if (
+      error instanceof RowTooLong ||
+      (error instanceof CsvError && error.code === 'CSV_MAX_RECORD_SIZE')
+    ) {
+      const at =
+        error instanceof RowTooLong
+          ? starts.lastRecordLine
+          : (error as CsvError & { lines?: number }).lines;
       throw new UnreadableCsv(
         `${at ? `Line ${at}` : 'A line'} is longer than ${MAX_CSV_ROW_CHARS.toLocaleString('en-US')} characters: not a suppression row (email, reason, source, date); the file stops there`,
       );
@@ -236,10 +242,14 @@ export async function* csvRows(
   }
 }
 
+/** A row past MAX_CSV_ROW_CHARS, found before the parser holds it (recordsBeforeError). */
+class RowTooLong extends Error {}
+
 /**
  * The records `parser` makes of `text`, those of one chunk at a time (`seen` is given each
- * chunk before the parser), then its error if it fails: every record of the lines before the one it fails
- * on, even those parsed from the same chunk. Iterating the parser stream itself dropped them
+ * chunk before the parser, and says how many of its bytes to parse: fewer when a row there is
+ * too long, RowTooLong then ends the records), then its error if it fails: every record of
+ * the lines before the one it fails on, even those parsed from the same chunk. Iterating the parser stream itself dropped them
  * (a stream that fails discards what it has not handed out): a stray quote in a small list
  * stopped it with none of its rows imported, where the rows before it are the operator's
  * to keep. At most one chunk's records wait at a time; the file is read as they are taken.
@@ -247,7 +257,7 @@ export async function* csvRows(
 async function* recordsBeforeError<T>(
   text: NodeJS.ReadableStream,
   parser: ReturnType<typeof parse>,
-  seen: (chunk: Buffer) => void,
+  seen: (chunk: Buffer) => number,
 ): AsyncGenerator<T[]> {
   let ready: T[] = [];
   let failure: unknown;
@@ -271,10 +281,11 @@ async function* recordsBeforeError<T>(
   };
   try {
     for await (const chunk of text as AsyncIterable<Buffer>) {
-      seen(chunk);
-      await settled((done) => parser.write(chunk, done));
+      const parsed = seen(chunk);
+      await settled((done) => parser.write(chunk.subarray(0, parsed), done));
       yield handOut();
       if (failure !== undefined) throw failure;
+      if (parsed < chunk.length) throw new RowTooLong();
     }
     await settled((done) => parser.end(done));
     yield handOut();

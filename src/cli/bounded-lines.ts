@@ -1,9 +1,13 @@
+import { isUtf8 } from 'node:buffer';
+
 /**
  * Lines of standard input with a ceiling on each: a line longer than `maxBytes` is reported as
  * too long and skipped to its end without being kept, so input with no line breaks (a binary
- * file piped by mistake) costs at most `maxBytes` of memory, not its own size.
+ * file piped by mistake) costs at most `maxBytes` of memory, not its own size. `utf8` says
+ * whether the line's bytes were UTF-8 (`text` then holds U+FFFD where they were not).
  */
-export type BoundedLine = { text: string; tooLong: false } | { text: null; tooLong: true };
+export type BoundedLine =
+  { text: string; tooLong: false; utf8: boolean } | { text: null; tooLong: true };
 
 export async function* boundedLines(
   input: AsyncIterable<Buffer | string>,
@@ -13,9 +17,10 @@ export async function* boundedLines(
   let held = 0;
   let tooLong = false;
   const finish = (): BoundedLine => {
+    const bytes = Buffer.concat(parts, held);
     const line: BoundedLine = tooLong
       ? { text: null, tooLong: true }
-      : { text: Buffer.concat(parts, held).toString('utf8').replace(/\r$/, ''), tooLong: false };
+      : { text: bytes.toString('utf8').replace(/\r$/, ''), tooLong: false, utf8: isUtf8(bytes) };
     parts = [];
     held = 0;
     tooLong = false;

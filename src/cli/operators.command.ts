@@ -51,22 +51,32 @@ function promptHidden(io: CommandIo, question: string): Promise<string> {
   });
 }
 
-/** The first line of piped standard input; null when it is longer than any password. */
-async function firstLine(stdin: NodeJS.ReadStream): Promise<string | null> {
-  for await (const line of boundedLines(stdin as AsyncIterable<Buffer>, MAX_PASSWORD_LINE_BYTES))
-    return line.text;
+/**
+ * The first line of piped standard input, without a byte-order mark (a file saved by Notepad,
+ * a PowerShell pipe), which nobody types at the login page; null, said on `stderr`, when it is
+ * longer than any password or not UTF-8 (a UTF-16 or Windows-1252 file): stored as it is read,
+ * the password would hold characters the operator never typed.
+ */
+async function firstLine(
+  stdin: NodeJS.ReadStream,
+  stderr: NodeJS.WriteStream,
+): Promise<string | null> {
+  for await (const line of boundedLines(stdin as AsyncIterable<Buffer>, MAX_PASSWORD_LINE_BYTES)) {
+    if (line.tooLong)
+      stderr.write(`The password line is longer than ${MAX_PASSWORD_LINE_BYTES} bytes.\n`);
+    else if (!line.utf8)
+      stderr.write(
+        'The password line on standard input is not UTF-8 (UTF-16, Windows-1252?): save or pipe it as UTF-8.\n',
+      );
+    return line.tooLong || !line.utf8 ? null : line.text.replace(/^\ufeff/, '');
+  }
   return '';
 }
 
 async function readPassword(args: string[], io: CommandIo): Promise<string | null> {
   const i = args.indexOf('--password');
   if (i >= 0) return args[i + 1] ?? null;
-  if (!io.stdin.isTTY) {
-    const line = await firstLine(io.stdin);
-    if (line === null)
-      io.stderr.write(`The password line is longer than ${MAX_PASSWORD_LINE_BYTES} bytes.\n`);
-    return line;
-  }
+  if (!io.stdin.isTTY) return firstLine(io.stdin, io.stderr);
   const password = await promptHidden(io, 'Password: ');
   if ((await promptHidden(io, 'Same password again: ')) !== password) {
     io.stderr.write('The passwords differ.\n');

@@ -36,6 +36,9 @@ export const OPERATOR_NAME_RULE = 'Operator name: 1-64 of A-Z a-z 0-9 _ . @ -';
 export const MIN_PASSWORD_LENGTH = 12;
 // scrypt's cost does not grow with the input, but there is no reason to accept megabytes.
 const MAX_PASSWORD_LENGTH = 1024;
+/** C0 and C1 control characters and DEL. */
+// eslint-disable-next-line no-control-regex -- the control characters are what is refused
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 // N=2^14, r=8: about 16 MiB and tens of milliseconds per guess, OWASP's floor for scrypt.
@@ -133,6 +136,14 @@ export class OperatorService {
       throw new AppError(
         ErrorCode.BAD_PARAMETER,
         `Password: ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`,
+      );
+    }
+    // Nobody types one at the login page: a password holding one (piped from a file, given
+    // as an argument) would be stored as a password nobody can log in with.
+    if (CONTROL.test(password)) {
+      throw new AppError(
+        ErrorCode.BAD_PARAMETER,
+        'Password: holds a control character (a tab, a line break, NUL, an escape…), which the login page cannot take',
       );
     }
     if (this.configured.has(name) || (await this.operators.find(name))) {

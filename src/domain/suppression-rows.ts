@@ -38,15 +38,24 @@ function undecodedCell(row: SuppressionRow): string | undefined {
 const REJECT_EMAIL_CHARS = 320;
 
 /**
+ * What a rejected address may not repeat as it is: control characters, C1 included (PostgreSQL's
+ * text refuses NUL: the console import's rejects could not be saved, and the job never
+ * finished; U+0085 is a line break to some tools), line and paragraph separators, and the
+ * bidirectional controls (after U+202E a terminal or an editor shows the rest of the rejects
+ * line reversed).
+ */
+const NOT_REPEATED =
+  // eslint-disable-next-line no-control-regex -- the control characters are what is replaced
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
  * A rejected line's address as the rejects list keeps it: bounded (a 50 MiB "address" was
- * copied whole into the rejects file and the console's table) and without control characters
- * (PostgreSQL's text refuses NUL: the console import's rejects could not be saved, and the job
- * never finished).
+ * copied whole into the rejects file and the console's table), each NOT_REPEATED character
+ * shown as U+FFFD.
  */
 export function rejectedAddress(email: string): string {
   const cut = email.length > REJECT_EMAIL_CHARS ? `${email.slice(0, REJECT_EMAIL_CHARS)}…` : email;
-  // eslint-disable-next-line no-control-regex -- the control characters are what is replaced
-  return cut.replace(/[\u0000-\u001f\u007f]/g, '\ufffd');
+  return cut.replace(NOT_REPEATED, '\ufffd');
 }
 
 /** One line of a suppression list, as read from the file. */

@@ -18,7 +18,7 @@ interface Run {
 function cli(
   svc: TestService,
   args: string[],
-  stdin = '',
+  stdin: string | Buffer = '',
   env: Record<string, string> = {},
 ): Promise<Run> {
   return new Promise((resolve, reject) => {
@@ -69,6 +69,36 @@ for (const engine of testEngines()) {
       expect(removed.code).to.equal(0);
       expect((await client.get('/admin/')).status).to.equal(303);
       expect((await cli(svc, ['operators', 'remove', 'dora'])).code).to.equal(1);
+    });
+
+    it('a piped password is read as typed: a byte-order mark dropped; bytes not UTF-8, UTF-16 or a control character refused, nobody added', async () => {
+      // Before: each was stored as part of the password (U+FEFF, U+FFFD, NUL, ESC): exit 0,
+      // "Added operator", and a password nobody could type at the login page. Input that is not
+      // UTF-8 is a usage mistake (exit 2, as a line too long is); a control character is a
+      // password the rules refuse (exit 1, as a short one is).
+      const marked = await cli(svc, ['operators', 'add', 'mark'], '\ufeffmark password 1\r\n');
+      expect(marked.code, marked.stderr).to.equal(0);
+      const client = new AdminClient(svc.base);
+      const logIn = (name: string) => client.logIn({ name, password: `${name} password 1` });
+      expect((await logIn('mark')).status).to.equal(303);
+      const utf16 = Buffer.from('\ufeffwide password 1\r\n', 'utf16le');
+      const cp1252 = Buffer.from('caf\xe9 password 1\n', 'latin1');
+      for (const [name, stdin, why, code] of [
+        ['wide', utf16, 'standard input is not UTF-8', 2],
+        ['cafe', cp1252, 'standard input is not UTF-8', 2],
+        ['nul', 'nul\u0000password 1\n', 'a control character', 1],
+        ['esc', 'esc password 1\u001b[2J\n', 'a control character', 1],
+        ['tab', 'tab\tpassword 1\n', 'a control character', 1],
+      ] as const) {
+        const r = await cli(svc, ['operators', 'add', name], stdin);
+        expect(r.code, name).to.equal(code);
+        expect(r.stderr, name).to.include(why);
+        expect(r.stderr, name).to.not.match(/\n\s+at /);
+        expect(r.stdout, name).to.equal('');
+      }
+      const listed = await cli(svc, ['operators', 'list']);
+      for (const name of ['wide', 'cafe', 'nul', 'esc', 'tab'])
+        expect(listed.stdout).to.not.match(new RegExp(`^${name}\t`, 'm'));
     });
 
     it('remove of an operator also in ADMIN_USERS says that name still logs in', async () => {

@@ -82,6 +82,22 @@ for (const engine of testEngines()) {
       ).to.equal(true);
     });
 
+    it('writes a rejected address without its bidirectional controls, so its rejects line reads as it is', async () => {
+      // Before: U+202E (right-to-left override) went into the rejects file as it was, and a
+      // terminal or an editor showed the rest of the line reversed ("sserdda dilav a ton si").
+      const controls = ['\u202e', '\u2066', '\u200f', '\u061c', '\u0085'];
+      const file = write(
+        'bidi.csv',
+        `email\n${controls.map((c, i) => `${c}bidi-${i}@example.com`).join('\n')}\n`,
+      );
+      const r = await cli(['suppressions', 'import', file], env);
+      expect(r.code, r.stderr).to.equal(1);
+      const rejects = fs.readFileSync(`${file}.rejects.csv`, 'utf8').trim().split('\n').slice(1);
+      expect(rejects).to.deep.equal(
+        controls.map((_, i) => `${i + 2},\ufffdbidi-${i}@example.com,Email is not a valid address`),
+      );
+    });
+
     it('reports a rejected row by the line it starts on, after a quoted field holding line breaks (Excel CRLF)', async () => {
       // Line 2's reason spans lines 2-4 (a CRLF and a bare LF inside the quotes), line 5 is
       // empty, line 7's reason spans 7-8: the rejected rows start on lines 6 and 9.

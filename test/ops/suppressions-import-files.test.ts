@@ -49,6 +49,27 @@ for (const engine of testEngines()) {
       expect(peak, `peak RSS ${Math.round(peak / 1048576)} MiB`).to.be.below(300 * 1024 * 1024);
     });
 
+    it('a line of empty cells without end (only separators) stops the file there, in bounded memory', async () => {
+      // Before: the ceiling on a row counted the characters of its cells, not its separators, so
+      // a line of 20,000,000 commas passed as one row of 20,000,000 empty cells: over 1 GiB held
+      // (a longer line ran out of memory), then skipped as a row of empty cells, exit 0.
+      const file = write(
+        'separators.csv',
+        `email,reason\nseparators-1@example.com,asked\n${','.repeat(20_000_000)}\nseparators-2@example.com\n`,
+      );
+      const { child, out, err } = spawnCli(['suppressions', 'import', file], env);
+      const { code, peak } = await exitWithPeakRss(child, 20);
+      expect(code, err()).to.equal(1);
+      expect(err()).to.equal(
+        'Line 3 is longer than 1,048,576 characters: not a suppression row (email, reason, source, date); the file stops there\n' +
+          'Before it: 1 row; 1 address suppressed, 0 rejected.\n',
+      );
+      expect(out()).to.equal('');
+      expect((await status('separators-1@example.com'))?.unsubscribed).to.equal(true);
+      expect(await status('separators-2@example.com')).to.equal(null);
+      expect(peak, `peak RSS ${Math.round(peak / 1048576)} MiB`).to.be.below(300 * 1024 * 1024);
+    });
+
     it('rows of empty cells (",,," from a spreadsheet, spaces) are skipped like empty lines, not rejected', async () => {
       // Before: each counted as a row and rejected as "not a valid address": exit 1 and a
       // rejects file for a list with nothing wrong in it.

@@ -13,7 +13,7 @@ async function linesOf(chunks: Array<string | Buffer>, max: number): Promise<Bou
   return out;
 }
 
-const text = (t: string): BoundedLine => ({ text: t, tooLong: false });
+const text = (t: string): BoundedLine => ({ text: t, tooLong: false, utf8: true });
 const tooLong: BoundedLine = { text: null, tooLong: true };
 
 describe('boundedLines', () => {
@@ -41,5 +41,14 @@ describe('boundedLines', () => {
     ]);
     // Exactly at the limit is kept.
     expect(await linesOf(['12345678\n'], 8)).to.deep.equal([text('12345678')]);
+  });
+
+  it('says whether a line was UTF-8, across chunks, a character split between two included', async () => {
+    const bytes = Buffer.from('é\n');
+    const lines = await linesOf(
+      [bytes.subarray(0, 1), bytes.subarray(1), Buffer.from([0xe9, 0x0a])],
+      8,
+    );
+    expect(lines.map((l) => !l.tooLong && l.utf8)).to.deep.equal([true, false]);
   });
 });

@@ -95,4 +95,16 @@ describe('RecordStartLines (line numbers of rows read)', () => {
     for (const chunk of [1, 2, 3, 5]) expect(startsOf(text, chunk)).to.deep.equal([2, 7, 9]);
     expect(startsOf('email\né@x\n"ü\n"\n', 1)).to.deep.equal([2, 3]);
   });
+
+  it('with a ceiling, stops at the character that takes a record past it, separators and quotes counted', () => {
+    const lines = new RecordStartLines(1, 10);
+    // Line 3 starts at byte 10: its eleventh comma (byte 20) is its eleventh character.
+    expect(lines.feed(Buffer.from('email\na@x\n,,,,,,,,,,,\n'))).to.equal(20);
+    expect(lines.lastRecordLine).to.equal(3);
+    // A quoted line break is part of the record; "é" is one character of two bytes.
+    const quoted = new RecordStartLines(1, 10);
+    expect(quoted.feed(Buffer.from('email\n"é\né\né",x\n'))).to.equal(
+      Buffer.byteLength('email\n"é\né\né",x\n'),
+    );
+  });
 });
