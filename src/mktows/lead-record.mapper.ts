@@ -199,8 +199,6 @@ function attributeList(value: Raw): RawObject | undefined {
 /**
  * LeadRecord element → domain input. A nil member means "not given" (PHP and .NET stubs send
  * nil for every unset member); an empty Email clears the address.
- */
-/**
  * `anonymous`: the call carries another way to know the visitor (syncLead's marketoCookie), so a
  * record without a key creates a person, as the vendor created an anonymous lead.
  */
