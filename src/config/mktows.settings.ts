@@ -74,7 +74,8 @@ export const mktowsSettings = {
   allowAnonymous: {
     env: 'ALLOW_ANONYMOUS',
     default: 'false',
-    meaning: 'Development only: accept SOAP calls without a valid AuthenticationHeader',
+    meaning:
+      'Development only: accept SOAP calls that give no credentials (no AuthenticationHeader, or one naming no user) as anonymous, with full access; a header that names a user is still authenticated as that user or refused',
     parse: bool('ALLOW_ANONYMOUS'),
   },
   signatureWindowSeconds: {
