@@ -10,7 +10,11 @@ import {
   users,
   workspaces,
 } from './parse.js';
-import { NO_PROTECTED_REASONS, parseProtectedReasons } from '../domain/status-reasons.js';
+import {
+  DEFAULT_PROTECTED_REASONS,
+  NO_PROTECTED_REASONS,
+  parseProtectedReasons,
+} from '../domain/status-reasons.js';
 
 /**
  * PROTECTED_REASONS: the words, or `none`. Set but empty (a blank `PROTECTED_REASONS=` line in
@@ -21,7 +25,7 @@ function protectedReasons(raw: string): string[] {
   if (raw.trim().toLowerCase() === NO_PROTECTED_REASONS) return words;
   if (words.length === 0)
     throw new ConfigError(
-      'PROTECTED_REASONS is empty: leave it unset to protect complaint, list the words to protect (e.g. complaint,legal hold), or write none to protect no reason',
+      `PROTECTED_REASONS is empty: leave it unset to protect complaints as mail providers name them (${DEFAULT_PROTECTED_REASONS.join(',')}), list the words to protect (e.g. complaint,legal hold), or write none to protect no reason`,
     );
   if (words.includes(NO_PROTECTED_REASONS))
     throw new ConfigError(
@@ -70,7 +74,8 @@ export const mktowsSettings = {
   allowAnonymous: {
     env: 'ALLOW_ANONYMOUS',
     default: 'false',
-    meaning: 'Development only: accept SOAP calls without a valid AuthenticationHeader',
+    meaning:
+      'Development only: accept SOAP calls that give no credentials (no AuthenticationHeader, or one naming no user) as anonymous, with full access; a header that names a user is still authenticated as that user or refused',
     parse: bool('ALLOW_ANONYMOUS'),
   },
   signatureWindowSeconds: {
@@ -135,9 +140,9 @@ export const mktowsSettings = {
   },
   protectedReasons: {
     env: 'PROTECTED_REASONS',
-    default: 'complaint',
+    default: DEFAULT_PROTECTED_REASONS.join(','),
     meaning:
-      'Comma-separated words: a suppression whose reason contains one (whole words, any case, also within a CamelCase name: SpamComplaint, ISPComplaint; full-width letters read as the letters they stand for) is lifted only by an operator (person page, CLI); other paths get fault 20106 (none: no reason protected; empty is refused)',
+      'Comma-separated words: a suppression whose reason contains one (whole words, any case, also within a CamelCase name: SpamComplaint, ISPComplaint; at the end of a name written as one word: SPAMCOMPLAINT; a phrase with its words apart or run together: spam_report, spamreport; full-width letters read as the letters they stand for) is lifted only by an operator (person page, CLI); other paths get fault 20106 (the default: complaints as mail providers and feedback loops name them; none: no reason protected; empty is refused)',
     parse: protectedReasons,
   },
   authFailureLimit: {

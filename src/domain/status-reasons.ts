@@ -5,7 +5,19 @@
 
 import { AppError, ErrorCode } from '../errors.js';
 
-export const DEFAULT_PROTECTED_REASONS: readonly string[] = ['complaint'];
+/**
+ * The words protected unless PROTECTED_REASONS says otherwise: a complaint as the sending
+ * platforms and feedback loops name it. "complaint" (Amazon SES, Postmark's SpamComplaint,
+ * SparkPost's spam_complaint), "complained" (Mailgun's event), "spam report" (SendGrid's
+ * spamreport) and "abuse" (the feedback type of an ARF report, as mailbox providers' feedback
+ * loops send it). None of them is in an ordinary opt-out's or bounce's reason.
+ */
+export const DEFAULT_PROTECTED_REASONS: readonly string[] = [
+  'complaint',
+  'complained',
+  'spam report',
+  'abuse',
+];
 
 /** How PROTECTED_REASONS says that no reason is protected. */
 export const NO_PROTECTED_REASONS = 'none';
@@ -51,22 +63,40 @@ const matchedText = (reason: string) =>
  */
 const singularPattern = (word: string) => {
   const w = word.toLowerCase();
-  return escapeRegExp(w.length > 3 && w.endsWith('s') ? w.slice(0, -1) : w);
+  return wordsPattern(w.length > 3 && w.endsWith('s') ? w.slice(0, -1) : w);
 };
+
+/** Between the words of a protected phrase: nothing, a space, an underscore, a hyphen or a dot. */
+const PHRASE_GAP = '[\\s_.-]*';
+
+/**
+ * A protected phrase ("spam report") as matched: its words written apart in any of the ways
+ * names are ("spam report", "spam_report", "spam-report", "SpamReport") or run together
+ * ("spamreport", as SendGrid names the event).
+ */
+const wordsPattern = (phrase: string) =>
+  phrase
+    .split(/[\s_.-]+/)
+    .filter((w) => w !== '')
+    .map(escapeRegExp)
+    .join(PHRASE_GAP);
 
 /**
  * The first of `words` (PROTECTED_REASONS) a suppression's reason names, as matched (lower
  * case, a plural s kept), or null: as whole words, in any case, a plural s included ("Spam
  * complaints" names "complaint"), the words of a CamelCase name too ("SpamComplaint", as mail
  * providers' suppression exports name complaints; and "ISPComplaint", whose first word is an
- * abbreviation).
+ * abbreviation), and the end of a name written as one word ("SPAMCOMPLAINT", "fblcomplaint"),
+ * where no capital tells its words apart: read as whole words only, such a
+ * complaint was a plain opt-out that any integration's re-subscribe lifted. A word that goes
+ * on past a protected one ("complainant") does not name it.
  */
 export function protectedWordFinder(
   words: readonly string[],
 ): (reason: string | null) => string | null {
   if (words.length === 0) return () => null;
   const pattern = new RegExp(
-    `(?<![\\p{L}\\p{N}])(?:${words.map(singularPattern).join('|')})s?(?![\\p{L}\\p{N}])`,
+    `(?:${words.map(singularPattern).join('|')})s?(?![\\p{L}\\p{N}])`,
     'u',
   );
   return (reason) => (reason === null ? null : (pattern.exec(matchedText(reason))?.[0] ?? null));

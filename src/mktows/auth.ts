@@ -108,6 +108,12 @@ const DUMMY_KEY = crypto.randomBytes(24).toString('hex').toUpperCase();
 
 const anonymous = (): Authenticated => ({ userId: 'anonymous', permissions: FULL_ACCESS });
 
+/** Whether a header gives any of the three credentials, not blank. */
+const givesCredentials = (header: AuthenticationHeader) =>
+  [header.mktowsUserId, header.requestSignature, header.requestTimestamp].some(
+    (field) => field !== undefined && field !== null && String(field).trim() !== '',
+  );
+
 /** Accepted headers remembered at most; past this the oldest is forgotten first. */
 export const REMEMBERED_HEADERS = 1024;
 /** A header longer than this (padded fields) is checked afresh every time, never remembered. */
@@ -163,7 +169,9 @@ export class Authenticator {
       typeof signature !== 'string' ||
       typeof timestamp !== 'string'
     ) {
-      if (this.options.allowAnonymous) return anonymous();
+      // Only a header that gives no credential at all is anonymous: one that names a user (or
+      // signs for one) without the rest was taken as none, with full access, whoever it named.
+      if (this.options.allowAnonymous && !givesCredentials(header)) return anonymous();
       throw this.refused(
         'incomplete header',
         typeof userId === 'string' ? userId : undefined,

@@ -93,6 +93,17 @@ for (const engine of testEngines()) {
 
     const flags = (email: string) => flagsOf(services, email);
 
+    /** A SOAP re-subscribe of an address suppressed for `reason`: fault 20106, nothing changed. */
+    const expectProtected = async (reason: string, what: string) => {
+      const email = fresh(what);
+      const [a] = await suppressedPair(services, email, reason);
+      const before = await snapshot(service.running.database);
+      const res = await rawCall(service.url, resubscribe(a!));
+      expect(faultCode(res.body), `${reason}: ${res.body}`).to.equal(20106);
+      expect(await snapshot(service.running.database)).to.deep.equal(before);
+      expect(await flags(email)).to.deep.equal([true, true]);
+    };
+
     it('syncLead: fault 20106 saying why, nothing changed', async () => {
       const email = fresh('soap');
       const [a] = await suppressedPair(services, email, 'Spam complaint');
@@ -107,27 +118,35 @@ for (const engine of testEngines()) {
     it("a reason written as one CamelCase name (a mail provider's SpamComplaint) is protected too", async () => {
       // Postmark's suppression export names the reason so; a list imported with it as the
       // reason column left the complaint an opt-out any integration's re-subscribe lifted.
-      const email = fresh('camel');
-      const [a] = await suppressedPair(services, email, 'SpamComplaint');
-      const before = await snapshot(service.running.database);
-      const res = await rawCall(service.url, resubscribe(a!));
-      expect(faultCode(res.body), res.body).to.equal(20106);
-      expect(await snapshot(service.running.database)).to.deep.equal(before);
-      expect(await flags(email)).to.deep.equal([true, true]);
+      await expectProtected('SpamComplaint', 'camel');
     });
 
     it('a CamelCase name that starts with an abbreviation (ISPComplaint, FBLComplaint) is protected too', async () => {
       // Its words are ISP and Complaint: read as one word, "ispcomplaint", the complaint was a
       // plain opt-out that any integration's re-subscribe lifted.
       for (const reason of ['ISPComplaint', 'FBLComplaintReport']) {
-        const email = fresh('abbreviated');
-        const [a] = await suppressedPair(services, email, reason);
-        const before = await snapshot(service.running.database);
-        const res = await rawCall(service.url, resubscribe(a!));
-        expect(faultCode(res.body), `${reason}: ${res.body}`).to.equal(20106);
-        expect(await snapshot(service.running.database)).to.deep.equal(before);
-        expect(await flags(email)).to.deep.equal([true, true]);
+        await expectProtected(reason, 'abbreviated');
       }
+    });
+
+    it('complaints as mail providers and feedback loops name them are protected; a bounce is not', async () => {
+      // Mailgun's "complained", SendGrid's "spamreport", capitals run together, snake case, an
+      // ARF report's "abuse": read as whole words of "complaint" only, each was a plain opt-out
+      // that any integration's re-subscribe lifted.
+      for (const reason of [
+        'complained',
+        'spamreport',
+        'SPAMCOMPLAINT',
+        'spam_complaint',
+        'abuse',
+      ]) {
+        await expectProtected(reason, 'provider');
+      }
+      const email = fresh('bounce');
+      const [a] = await suppressedPair(services, email, 'hard_bounce');
+      const res = await rawCall(service.url, resubscribe(a!));
+      expect(faultCode(res.body), res.body).to.equal(null);
+      expect(await flags(email)).to.deep.equal([false, false]);
     });
 
     it('a reason in compatibility forms (full-width letters, as Japanese and Chinese input methods type them) is protected too', async () => {
@@ -138,13 +157,7 @@ for (const engine of testEngines()) {
         'Spam ｃｏｍｐｌａｉｎｔ',
         'ＳｐａｍＣｏｍｐｌａｉｎｔ',
       ]) {
-        const email = fresh('compatibility');
-        const [a] = await suppressedPair(services, email, reason);
-        const before = await snapshot(service.running.database);
-        const res = await rawCall(service.url, resubscribe(a!));
-        expect(faultCode(res.body), `${reason}: ${res.body}`).to.equal(20106);
-        expect(await snapshot(service.running.database)).to.deep.equal(before);
-        expect(await flags(email)).to.deep.equal([true, true]);
+        await expectProtected(reason, 'compatibility');
       }
     });
 

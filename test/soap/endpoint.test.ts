@@ -425,6 +425,47 @@ describe('anonymous development mode', () => {
   });
 });
 
+describe('anonymous development mode: a header that names someone', () => {
+  for (const engine of testEngines()) {
+    it(`authenticates it as that user or refuses it (20014), never anonymous (${engine.name})`, async () => {
+      // Before: with ALLOW_ANONYMOUS, a header naming a real user without its signature (or
+      // its timestamp) was taken as no header at all, and the call went on with full access.
+      const open = await startTestService(engine, { allowAnonymous: true });
+      try {
+        const ts = isoNow();
+        const signature = requestSignature(TEST_USER.encryptionKey, ts, TEST_USER.userId);
+        const partial = [
+          `<mktowsUserId>${TEST_USER.userId}</mktowsUserId>`,
+          `<mktowsUserId>${TEST_USER.userId}</mktowsUserId><requestTimestamp>${ts}</requestTimestamp>`,
+          `<mktowsUserId>${TEST_USER.userId}</mktowsUserId><requestSignature>${signature}</requestSignature>`,
+          `<requestSignature>${signature}</requestSignature><requestTimestamp>${ts}</requestTimestamp>`,
+        ];
+        for (const fields of partial) {
+          const res = await rawCall(open.url, syncEmailXml('named@example.com'), {
+            user: null,
+            extraHeaderXml: `<ns1:AuthenticationHeader>${fields}</ns1:AuthenticationHeader>`,
+          });
+          expectFault(res, 20014);
+        }
+        // Nothing was stored: the address is still unknown to an anonymous call.
+        const unknown = await rawCall(open.url, getLeadByEmailXml('named@example.com'), {
+          user: null,
+        });
+        expect(faultCode(unknown.body), unknown.body).to.equal(20103);
+        // Signed, the user is that user; with no credentials at all, the call is anonymous.
+        expect((await rawCall(open.url, syncEmailXml('signed@example.com'))).status).to.equal(200);
+        const empty = await rawCall(open.url, syncEmailXml('anonymous@example.com'), {
+          user: null,
+          extraHeaderXml: '<ns1:AuthenticationHeader/>',
+        });
+        expect(empty.status, empty.body).to.equal(200);
+      } finally {
+        await open.stop();
+      }
+    });
+  }
+});
+
 describe('database unavailable', () => {
   it('answers 20011 as a Server fault when the database is gone', async () => {
     const [engine] = testEngines();

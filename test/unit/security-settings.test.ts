@@ -145,8 +145,13 @@ describe('security settings', () => {
   });
 
   describe('PROTECTED_REASONS', () => {
-    it('defaults to complaint; a comma-separated list, lower-cased', () => {
-      expect(loadConfig({}).protectedReasons).to.deep.equal(['complaint']);
+    it('defaults to complaints as mail providers name them; a comma-separated list, lower-cased', () => {
+      expect(loadConfig({}).protectedReasons).to.deep.equal([
+        'complaint',
+        'complained',
+        'spam report',
+        'abuse',
+      ]);
       expect(
         loadConfig({ PROTECTED_REASONS: 'Complaint, legal hold ,' }).protectedReasons,
       ).to.deep.equal(['complaint', 'legal hold']);
@@ -160,7 +165,7 @@ describe('security settings', () => {
       for (const empty of ['', '  ', ' , ,'])
         expect(() => loadConfig({ PROTECTED_REASONS: empty }), JSON.stringify(empty)).to.throw(
           ConfigError,
-          /^PROTECTED_REASONS is empty: leave it unset to protect complaint, list the words to protect \(e\.g\. complaint,legal hold\), or write none to protect no reason$/,
+          /^PROTECTED_REASONS is empty: leave it unset to protect complaints as mail providers name them \(complaint,complained,spam report,abuse\), list the words to protect \(e\.g\. complaint,legal hold\), or write none to protect no reason$/,
         );
       expect(() => loadConfig({ PROTECTED_REASONS: 'complaint, none' })).to.throw(
         ConfigError,
