@@ -34,7 +34,7 @@ interface ProfileNode {
   children?: number[];
 }
 
-function group(url: string): string {
+export function group(url: string): string {
   if (url === '') return '(native/gc/idle)';
   const nm = url.lastIndexOf('node_modules/');
   if (nm >= 0) {

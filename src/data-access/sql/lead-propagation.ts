@@ -125,25 +125,32 @@ function inStatements(where: string, form: PropagationLog): InStatements {
 }
 const SQLITE_PROPAGATE = byForm((except, form) => inStatements(followersOf(except), form));
 
-/** The statements' calls: the log (their results unread), then the UPDATE. */
-function propagationCalls(
+/**
+ * The statements' calls, appended to `calls` (one array for a whole write, no copies): the log
+ * (their results unread), then the UPDATE.
+ */
+function appendPropagationCalls(
+  calls: StatementCall[],
   sql: InStatements,
   whereBindings: readonly unknown[],
   unsubscribed: boolean,
   now: number,
   activity: PropagationActivity,
 ): StatementCall[] {
-  const values = changeActivityBindings(unsubscribed, now, activity);
-  const bindings: Record<Takes, readonly unknown[]> = {
-    'values and where': [...values, ...whereBindings],
-    where: whereBindings,
-    nothing: [],
-  };
-  return [
-    ...sql.log.map(([statement, takes]): StatementCall => [statement, bindings[takes]]),
-    [sql.update, [unsubscribed, now, ...whereBindings]],
-  ];
+  for (const [statement, takes] of sql.log) {
+    let bindings: readonly unknown[] = NO_BINDINGS;
+    if (takes === 'where') bindings = whereBindings;
+    else if (takes === 'values and where') {
+      const values = changeActivityBindings(unsubscribed, now, activity);
+      for (const value of whereBindings) values.push(value as Knex.Value);
+      bindings = values;
+    }
+    calls.push([statement, bindings]);
+  }
+  calls.push([sql.update, [unsubscribed, now, ...whereBindings]]);
+  return calls;
 }
+const NO_BINDINGS: readonly unknown[] = Object.freeze([]);
 
 async function propagateInStatements(
   db: Knex | Knex.Transaction,
@@ -153,8 +160,9 @@ async function propagateInStatements(
   now: number,
   activity: PropagationActivity,
 ): Promise<number> {
-  return (await runCalls(db, propagationCalls(sql, whereBindings, unsubscribed, now, activity)))
-    .changes;
+  return (
+    await runCalls(db, appendPropagationCalls([], sql, whereBindings, unsubscribed, now, activity))
+  ).changes;
 }
 
 /**
@@ -207,17 +215,19 @@ function sqliteSetAndPropagate(
   activity: PropagationActivity,
 ): StatementCall[] {
   const { emailKey: key, unsubscribed, changedAt: now } = status;
-  return [
-    [SQLITE_SET_STATUS, statusBindings(status)],
-    [SQLITE_HISTORY, statusBindings(status)],
-    ...propagationCalls(
-      SQLITE_PROPAGATE[form][exceptLeadId === null ? 0 : 1],
-      followerBindings(key, unsubscribed, exceptLeadId),
-      unsubscribed,
-      now,
-      activity,
-    ),
-  ];
+  // The same values for the status and its history: nothing changes a statement's values.
+  const values = statusBindings(status);
+  return appendPropagationCalls(
+    [
+      [SQLITE_SET_STATUS, values],
+      [SQLITE_HISTORY, values],
+    ],
+    SQLITE_PROPAGATE[form][exceptLeadId === null ? 0 : 1],
+    followerBindings(key, unsubscribed, exceptLeadId),
+    unsubscribed,
+    now,
+    activity,
+  );
 }
 
 /** PostgreSQL's setStatusAndPropagate: one statement. */

@@ -98,14 +98,19 @@ export interface StatementOptions {
   stepLock?: bigint;
 }
 
+type SendExtra = Pick<
+  QueryObject,
+  'resultUnused' | 'unless' | 'ifRow' | 'onChanges' | 'endsTransaction' | 'expect' | 'stepLock'
+>;
+
+/** queueStatement's extra, the same object each time. */
+const RESULT_UNUSED: SendExtra = Object.freeze({ resultUnused: true });
+
 async function send(
   db: Knex | Knex.Transaction,
   sql: FixedSql,
   bindings: readonly unknown[],
-  extra: Pick<
-    QueryObject,
-    'resultUnused' | 'unless' | 'ifRow' | 'onChanges' | 'endsTransaction' | 'expect' | 'stepLock'
-  > = {},
+  extra?: SendExtra,
 ): Promise<QueryObject> {
   const client = db.client as unknown as StatementClient;
   // A transaction's client hands back the transaction's connection (and releasing it is a
@@ -116,15 +121,19 @@ async function send(
   const pg = client.dialect === 'postgresql';
   const form = pg && bindings.length > 0 ? formOf(sql, bindings) : null;
   const text = form && client.takesForms !== true ? formText(form) : null;
+  // The caller's values as they are: every client reads them without changing them (knex's
+  // better-sqlite3 formats a copy, node-postgres prepares one), and the call is built per call
+  // site. One object, its properties set in place: no spread copies for each statement.
+  const obj: QueryObject = {
+    sql: text ?? textOf(client, sql),
+    bindings: form ? [] : (bindings as unknown[]),
+    method: 'raw',
+    options: {},
+  };
+  if (form) obj.form = form;
+  if (extra !== undefined) Object.assign(obj, extra);
   try {
-    return await client.query(connection, {
-      sql: text ?? textOf(client, sql),
-      bindings: form ? [] : [...bindings],
-      method: 'raw',
-      options: {},
-      ...(form ? { form } : {}),
-      ...extra,
-    });
+    return await client.query(connection, obj);
   } catch (error) {
     // knex leads the error's message with the statement it ran: the one with its placeholders,
     // not the text with the values written in (addresses, which are never logged).
@@ -146,10 +155,9 @@ export async function runStatement(
   bindings: readonly unknown[],
   options: StatementOptions = {},
 ): Promise<StatementResult> {
-  const extra = {
-    ...(options.endsTransaction ? { endsTransaction: true as const } : {}),
-    ...(options.stepLock !== undefined ? { stepLock: options.stepLock } : {}),
-  };
+  let extra: SendExtra | undefined;
+  if (options.endsTransaction) extra = { endsTransaction: true };
+  if (options.stepLock !== undefined) (extra ??= {}).stepLock = options.stepLock;
   return resultOf((await send(db, sql, bindings, extra)).response);
 }
 
@@ -165,7 +173,7 @@ export async function queueStatement(
   sql: FixedSql,
   bindings: readonly unknown[],
 ): Promise<void> {
-  await send(db, sql, bindings, db.isTransaction === true ? { resultUnused: true } : {});
+  await send(db, sql, bindings, db.isTransaction === true ? RESULT_UNUSED : undefined);
 }
 
 /**
@@ -177,8 +185,9 @@ export async function runCalls(
   db: Knex | Knex.Transaction,
   calls: readonly StatementCall[],
 ): Promise<StatementResult> {
-  for (const [sql, bindings] of calls.slice(0, -1)) await queueStatement(db, sql, bindings);
-  const [sql, bindings] = calls[calls.length - 1]!;
+  const last = calls.length - 1;
+  for (let i = 0; i < last; i++) await queueStatement(db, calls[i]![0], calls[i]![1]);
+  const [sql, bindings] = calls[last]!;
   return runStatement(db, sql, bindings);
 }
 
@@ -201,8 +210,9 @@ export async function queueCalls(
   }
   if (client.runsUnless !== true || db.isTransaction !== true)
     return { changes: Promise.resolve((await runCalls(db, calls)).changes) };
-  for (const [sql, bindings] of calls.slice(0, -1)) await queueStatement(db, sql, bindings);
-  const [sql, bindings] = calls[calls.length - 1]!;
+  const last = calls.length - 1;
+  for (let i = 0; i < last; i++) await queueStatement(db, calls[i]![0], calls[i]![1]);
+  const [sql, bindings] = calls[last]!;
   let told: (changes: number) => void = () => undefined;
   const changes = new Promise<number>((resolve) => (told = resolve));
   await send(db, sql, bindings, { resultUnused: true, onChanges: told });

@@ -57,6 +57,10 @@ function immediate(obj: KnexQueryObject): KnexQueryObject {
  */
 const OPENS = /^(BEGIN\b|SAVEPOINT\b)/i;
 
+/** A queued statement's result, not yet known (read, never changed): shared by all of them. */
+const QUEUED_RESPONSE = Object.freeze({ changes: 0, lastInsertRowid: 0 });
+const QUEUED_CONTEXT = Object.freeze({ lastID: 0, changes: 0 });
+
 /**
  * Releasing a savepoint whose statements all answered cannot fail (SQLite could only have
  * ended the whole transaction, and then those statements failed): with nothing queued it goes
@@ -132,8 +136,8 @@ export function threadClient(onExit?: ThreadExitListener): BetterSqlite3ClientCl
       ) {
         const told = obj.expect ? { expect: obj.expect } : obj.onChanges;
         thread.queue(sql, bindings, obj.resultUnused === true ? told : undefined);
-        obj.response = { changes: 0, lastInsertRowid: 0 };
-        obj.context = { lastID: 0, changes: 0 };
+        obj.response = QUEUED_RESPONSE;
+        obj.context = QUEUED_CONTEXT;
         return obj;
       }
       const unless = obj.unless && {
