@@ -7,21 +7,17 @@
  * the master status, the status is its newest history row, and each person's log tells, change
  * by change and in the history's order, every change of the status it followed.
  */
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
 import { createServices } from '../../src/compose.js';
 import type { Database } from '../../src/data-access/database.js';
 import { syncLeadXml, syncManyXml } from '../support/durable-model-run.js';
 import { testEngines } from '../support/database.js';
 import { afterRestart, LINK_SETTINGS, linkTokens } from '../support/kill-while-calling.js';
-import { expectLogsTellFlags } from '../support/log-chain.js';
-import { loggedChangesOf } from '../support/durable-model-log.js';
+import { expectFollowedEveryChange, expectLogsTellFlags } from '../support/log-chain.js';
 import { seeded } from '../support/seeded.js';
 import { rawCall } from '../support/service.js';
-import { BUILT_CLI, withFreshService, type ServiceProcess } from '../support/service-process.js';
+import { cliImport } from '../support/cli-import.js';
+import { withFreshService, type ServiceProcess } from '../support/service-process.js';
 import { oneClick } from '../one-click/support.js';
 import {
   leadRecordId,
@@ -62,38 +58,7 @@ async function expectSettled(database: Database, email: string, people: number[]
   const last = report.history[report.history.length - 1]!;
   expect(report.status).to.include({ unsubscribed: last.unsubscribed, changedAt: last.changedAt });
   await expectLogsTellFlags(services, report.leads);
-  // Each change of the status's value, in history order, is one change of each person's flag.
-  const changes: boolean[] = [];
-  let value = false;
-  for (const h of report.history)
-    if (h.unsubscribed !== value) changes.push((value = h.unsubscribed));
-  for (const id of people)
-    expect(
-      (await loggedChangesOf(services, id)).changes
-        .filter((c) => c.attribute === 'Unsubscribed')
-        .map((c) => c.to),
-      `lead ${id}`,
-    ).to.deep.equal(changes.map(String));
-}
-
-/** `suppressions import` of `emails` by the command line, a process of its own. */
-async function cliImport(env: Record<string, string>, emails: string[]): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-race-import-'));
-  try {
-    const file = path.join(dir, 'list.csv');
-    fs.writeFileSync(file, `email\n${emails.join('\n')}\n`);
-    const child = spawn(process.execPath, [BUILT_CLI, 'suppressions', 'import', file], {
-      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const code = await new Promise<number | null>((r) => child.once('exit', r));
-    expect(code, out).to.equal(0);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  await expectFollowedEveryChange(services, report.history, people);
 }
 
 for (const engine of testEngines()) {

@@ -6,6 +6,7 @@
  */
 import { expect } from 'chai';
 import type { Services } from '../../src/domain/services.js';
+import { loggedChangesOf } from './durable-model-log.js';
 
 const valueOf = (attributes: Array<[string, string]>, name: string) =>
   attributes.find(([n]) => n === name)?.[1];
@@ -46,4 +47,27 @@ export async function expectLogsTellFlags(
     if (flags.length > 0)
       expect(flags[flags.length - 1]!.to, told).to.equal(String(person.unsubscribed));
   }
+}
+
+/**
+ * Each of `people`, holding the address from before its first status change, logged every
+ * change of the status's value in `history` (oldest first) as one change of its flag, in the
+ * history's order: the commit order.
+ */
+export async function expectFollowedEveryChange(
+  s: Services,
+  history: ReadonlyArray<{ unsubscribed: boolean }>,
+  people: readonly number[],
+): Promise<void> {
+  const changes: string[] = [];
+  let value = false;
+  for (const h of history)
+    if (h.unsubscribed !== value) changes.push(String((value = h.unsubscribed)));
+  for (const id of people)
+    expect(
+      (await loggedChangesOf(s, id)).changes
+        .filter((c) => c.attribute === 'Unsubscribed')
+        .map((c) => c.to),
+      `lead ${id}`,
+    ).to.deep.equal(changes);
 }
