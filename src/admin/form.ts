@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { OperatorSession } from '../domain/operator.service.js';
 import type { CallDeadline } from '../domain/ports.js';
+import { STORED_TEXT_CONTROL } from '../domain/stored-text.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { PageSession } from './layout.js';
 
@@ -11,15 +12,10 @@ export function field(source: unknown, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-// C0 controls but tab, CR and LF: nothing stored holds one (every path refuses them), and
-// PostgreSQL refuses NUL in any text it is asked to compare.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
-
 /** A text to look up: one holding a control character is answered 400. */
 export function lookupField(source: unknown, name: string): string {
   const value = field(source, name);
-  if (CONTROL.test(value))
+  if (STORED_TEXT_CONTROL.test(value))
     throw new AppError(ErrorCode.BAD_PARAMETER, 'The text looked up holds a control character');
   return value;
 }
@@ -68,7 +64,7 @@ export function filterText(text: string, name: string): string | undefined {
   if (value === '') return undefined;
   if (value.length > 254)
     throw new AppError(ErrorCode.BAD_PARAMETER, `${name}: at most 254 characters`);
-  if (CONTROL.test(value))
+  if (STORED_TEXT_CONTROL.test(value))
     throw new AppError(ErrorCode.BAD_PARAMETER, `${name}: the text holds a control character`);
   return value;
 }

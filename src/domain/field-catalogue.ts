@@ -1,5 +1,6 @@
 import { isRealDay, parseDateTime, type DateForm } from '../calendar-dates.js';
 import { AppError, ErrorCode } from '../errors.js';
+import { STORED_TEXT_CONTROL } from './stored-text.js';
 
 // The types a custom field may have (CUSTOM_FIELDS declares them: src/config/parse.ts).
 export type CustomFieldType =
@@ -107,8 +108,6 @@ const ATTRIBUTE_DATE_TIME: DateForm = {
   zoneRequired: true,
 };
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
 /**
  * The other characters outside XML 1.0's Char production: U+FFFE, U+FFFF and surrogates
  * standing alone. A SOAP request cannot carry them (the envelope guard refuses them), but the
@@ -167,7 +166,7 @@ export class FieldCatalogue {
     if (raw === null) return { field, value: null };
     const v = field.type === 'string' || field.type === 'text' ? raw : raw.trim();
     if (v === '' && field.type !== 'boolean') return { field, value: null };
-    if (CONTROL.test(v)) throw bad(field.name, 'control characters');
+    if (STORED_TEXT_CONTROL.test(v)) throw bad(field.name, 'control characters');
     if (NOT_IN_XML.test(v)) throw bad(field.name, 'a character XML 1.0 cannot carry');
     switch (field.type) {
       case 'string':

@@ -36,9 +36,8 @@ export const OPERATOR_NAME_RULE = 'Operator name: 1-64 of A-Z a-z 0-9 _ . @ -';
 export const MIN_PASSWORD_LENGTH = 12;
 // scrypt's cost does not grow with the input, but there is no reason to accept megabytes.
 const MAX_PASSWORD_LENGTH = 1024;
-/** C0 and C1 control characters and DEL. */
-// eslint-disable-next-line no-control-regex -- the control characters are what is refused
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/** C0 and C1 control characters and DEL (Unicode's Cc). */
+const CONTROL = /\p{Cc}/u;
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 // N=2^14, r=8: about 16 MiB and tens of milliseconds per guess, OWASP's floor for scrypt.

@@ -3,16 +3,12 @@ import { AppError } from '../errors.js';
 import { ChangePaths } from './change-paths.js';
 import { emailKey, validateEmail } from './email-key.js';
 import { shortenedReason } from './status-reasons.js';
+import { STORED_TEXT_CONTROL } from './stored-text.js';
 
 /**
  * A suppression list's lines as the import reads them: what makes one rejected, and what of
  * it is written (SuppressionService.import).
  */
-
-// C0 controls but tab, CR and LF, as every other path refuses them (PostgreSQL cannot store NUL;
-// SQLite would cut the text there).
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
 
 /**
  * What a decoder puts for bytes that are not UTF-8 (a list saved as Latin-1 or Windows-1252)
@@ -153,7 +149,7 @@ export function importEntry(
   } catch (error) {
     return error instanceof AppError ? error.message : 'bad address';
   }
-  if (CONTROL.test(row.reason ?? '') || CONTROL.test(row.source ?? ''))
+  if (STORED_TEXT_CONTROL.test(row.reason ?? '') || STORED_TEXT_CONTROL.test(row.source ?? ''))
     return 'reason or source holds a control character';
   const key = emailKey(email);
   let at = now();
