@@ -12,7 +12,7 @@ import type { LeadKey } from './lead.types.js';
 import type { LeadService } from './lead.service.js';
 import { findByKeys } from './lead-find.js';
 import { leadPage, leadRowsAndMore, unfilteredChanges, type PageRows } from './activity-window.js';
-import { dated, datedChanges, datedPage, filtersRows } from './dated-pages.js';
+import { dated, datedChanges, datedPage, filtersRows, readWindow } from './dated-pages.js';
 import { filteredChanges } from './filtered-changes.js';
 
 export interface ActivityView {
@@ -238,13 +238,15 @@ export const DEFAULT_SCAN_LIMIT = 20000;
  */
 export class ActivityService {
   private readonly scanLimit: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly transactions: Transactions,
     private readonly leads: LeadService,
-    options: { scanLimit?: number } = {},
+    options: { scanLimit?: number; now?: () => number } = {},
   ) {
     this.scanLimit = options.scanLimit ?? DEFAULT_SCAN_LIMIT;
+    this.now = options.now ?? Date.now;
   }
 
   async listForLead(
@@ -273,14 +275,17 @@ export class ActivityService {
         : options.start;
     const beforeId = options.start?.offset ? parseOffset(options.start.offset) : null;
     const leadIds = await this.leads.findLeadIds(key, options.partitions);
-    return this.transactions.readReplicated(async (repos) => {
-      const page = dated(query)
+    const page = await this.transactions.readReplicated(async (repos) =>
+      dated(query)
         ? await datedPage(repos.activities, leadIds, beforeId, query, limit)
         : typesOnly(query)
           ? await this.typedPage(repos.activities, leadIds, beforeId, query, limit)
-          : await leadPage(repos.activities, leadIds, beforeId, query, limit);
-      return activityPage(page, bound);
-    });
+          : await leadPage(repos.activities, leadIds, beforeId, query, limit),
+    );
+    return activityPage(
+      page,
+      bound?.latestCreatedAt ? bound : { ...bound, ...readWindow(this.now()) },
+    );
   }
 
   /**

@@ -68,3 +68,15 @@ export async function datedChanges(
   const remaining = full ? await activities.countAfter(last!.id, q, REMAINING_COUNT_CAP) : 0;
   return { rows, remaining, position: full ? last!.id : readEnd };
 }
+
+/**
+ * The window of a getLeadActivity read given no upper bound, as the vendor's answers carried
+ * it: latestCreatedAt, the time of the read (to the end of its second, as a bound in whole
+ * seconds reads). Taken after the read, it is no earlier than any activity the read saw, nor
+ * than any below them (an id is handed out after its activity is stamped): passed back with
+ * the offset, it leaves out only the activities written since, which the offset already does;
+ * a client keeping it as a watermark reads on from there next time.
+ */
+export function readWindow(now: number): { latestCreatedAt: Date } {
+  return { latestCreatedAt: new Date(Math.floor(now / 1000) * 1000 + 999) };
+}

@@ -65,6 +65,7 @@ export function createDomainServices(
   );
   const activities = new ActivityService(transactions, leads, {
     scanLimit: config.activityScanLimit,
+    now: options.now,
   });
   const salesforce = new SalesforceSyncService(transactions, leads, catalogue, {
     now: options.now,

@@ -88,7 +88,10 @@ function activityMember(
   };
 }
 
-/** describeMObject(ActivityRecord): the members of an activity record, in schema order. */
+/**
+ * describeMObject(ActivityRecord): the members of an activity record, in schema order, each of
+ * the type and size the vendor's description gave it (the foreign system ids 50 characters).
+ */
 export function describeActivityRecord(): Record<string, unknown> {
   return {
     name: 'ActivityRecord',
@@ -111,14 +114,14 @@ export function describeActivityRecord(): Record<string, unknown> {
         activityMember('campaign', 'string', 'Campaign', 'Campaign that caused it', 255),
         activityMember('personName', 'string', 'Lead', 'Name of the lead', 255),
         activityMember('mktPersonId', 'integer', 'Lead', 'System id of the lead', 10),
-        activityMember('foreignSysId', 'string', 'Lead', "The lead's foreign system id", 255),
+        activityMember('foreignSysId', 'string', 'Lead', "The lead's foreign system id", 50),
         activityMember('orgName', 'string', 'Company', "The lead's company", 255),
         activityMember(
           'foreignSysOrgId',
           'string',
           'Company',
           "The company's foreign system id",
-          255,
+          50,
         ),
       ],
     },

@@ -1,0 +1,159 @@
+/**
+ * Answers as the vendor's pages show them, where a legacy client reads the member itself:
+ *
+ * - getLeadActivity's newStartPosition fills latestCreatedAt (the window the pages keep to),
+ *   as the vendor's sample answer does, whatever start it was given; the positions issued
+ *   before it did (activityCreatedAt and offset, latestCreatedAt nil) still page on;
+ * - getLeadChanges' newStartPosition carries the oldestCreatedAt it was given, as the sample;
+ * - describeMObject(ActivityRecord) gives each member the vendor's type and size (the foreign
+ *   system ids 50 characters).
+ */
+import { expect } from 'chai';
+import { testEngines } from '../support/database.js';
+import { validateBodyChild } from '../support/schema.js';
+import {
+  activityByEmailXml,
+  rawCall,
+  startTestService,
+  syncFirstNameXml,
+  type TestService,
+} from '../support/service.js';
+
+const NIL = 'nil';
+const W3C_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00$/;
+
+/** The members of the answer's newStartPosition: a value, or NIL. */
+function position(body: string): Record<string, string> {
+  const p = /<newStartPosition>([\s\S]*?)<\/newStartPosition>/.exec(body)?.[1] ?? '';
+  return Object.fromEntries(
+    [...p.matchAll(/<(\w+)( xsi:nil="true")?>([^<]*)<\/\1>/g)].map((m) => [
+      m[1]!,
+      m[2] ? NIL : m[3]!,
+    ]),
+  );
+}
+
+const asStart = (p: Record<string, string>) =>
+  '<startPosition>' +
+  Object.entries(p)
+    .map(([n, v]) => (v === NIL ? `<${n} xsi:nil="true"/>` : `<${n}>${v}</${n}>`))
+    .join('') +
+  '</startPosition>';
+
+const ids = (body: string) =>
+  [...body.matchAll(/<(?:activityRecord|leadChangeRecord)><id>(\d+)<\/id>/g)].map((m) =>
+    Number(m[1]),
+  );
+const dates = (body: string) =>
+  [...body.matchAll(/<activityDateTime>([^<]+)<\/activityDateTime>/g)].map((m) => m[1]!);
+
+/** The members of ActivityRecord as the vendor's describeMObject answer describes them. */
+const VENDOR_ACTIVITY_RECORD: Array<[string, string, string, string]> = [
+  // name, dataType, size (or nil), sourceObject
+  ['id', 'integer', '10', 'Event'],
+  ['activityDateTime', 'dateTime', NIL, 'Event'],
+  ['activityType', 'string', '255', 'Event'],
+  ['mktgAssetName', 'string', '255', 'Event'],
+  ['activityAttributes', 'Array', NIL, 'Event'],
+  ['campaign', 'string', '255', 'Campaign'],
+  ['personName', 'string', '255', 'Lead'],
+  ['mktPersonId', 'integer', '10', 'Lead'],
+  ['foreignSysId', 'string', '50', 'Lead'],
+  ['orgName', 'string', '255', 'Company'],
+  ['foreignSysOrgId', 'string', '50', 'Company'],
+];
+
+for (const engine of testEngines()) {
+  describe(`answers as the vendor's pages show them (${engine.name})`, function () {
+    this.timeout(60000);
+    let service: TestService;
+    const call = async (body: string) => {
+      const r = await rawCall(service.url, body);
+      expect(r.status, r.body).to.equal(200);
+      validateBodyChild(r.body);
+      return r.body;
+    };
+
+    before(async () => {
+      service = await startTestService(engine);
+    });
+    after(() => service?.stop());
+
+    it('getLeadActivity fills newStartPosition/latestCreatedAt on a page started without one, as the sample answer', async () => {
+      const email = 'window@example.com';
+      for (const name of [undefined, 'Ann', 'Bea']) await call(syncFirstNameXml(email, name));
+      const before = Math.floor(Date.now() / 1000) * 1000;
+      for (const start of [
+        '',
+        // The vendor's sample request: the members there, empty.
+        '<startPosition><latestCreatedAt/><offset/></startPosition>',
+        '<startPosition><latestCreatedAt xsi:nil="true"/><oldestCreatedAt xsi:nil="true"/><activityCreatedAt xsi:nil="true"/><offset xsi:nil="true"/></startPosition>',
+      ]) {
+        const body = await call(activityByEmailXml(email, `${start}<batchSize>1</batchSize>`));
+        const p = position(body);
+        expect(p.latestCreatedAt, body).to.match(W3C_SECONDS);
+        const latest = Date.parse(p.latestCreatedAt!);
+        // The time of the read: no earlier than the activities, no later than now.
+        expect(latest).to.be.at.least(before);
+        expect(latest).to.be.at.most(Date.now());
+        for (const d of dates(await call(activityByEmailXml(email))))
+          expect(Date.parse(d)).to.be.at.most(latest);
+        expect(p.offset).to.match(/^ID:\d+$/);
+      }
+    });
+
+    it('getLeadActivity pages on from the whole new position and from one issued before (latestCreatedAt nil)', async () => {
+      const email = 'old-shape@example.com';
+      for (const name of [undefined, 'Ann', 'Bea', 'Cy']) await call(syncFirstNameXml(email, name));
+      const every = ids(await call(activityByEmailXml(email)));
+      expect(every.length).to.be.at.least(4);
+      const read = async (shape: (p: Record<string, string>) => Record<string, string>) => {
+        const seen: number[] = [];
+        let start = '';
+        for (let pages = 0; pages < 20; pages++) {
+          const body = await call(activityByEmailXml(email, `${start}<batchSize>1</batchSize>`));
+          seen.push(...ids(body));
+          if (body.includes('<remainingCount>0</remainingCount>')) break;
+          start = asStart(shape(position(body)));
+          if (pages === 0) await call(syncFirstNameXml(email, `Late${seen.length}`));
+        }
+        return seen;
+      };
+      expect(await read((p) => p)).to.deep.equal(every);
+      // The shape positions had before: the last activity's date and the offset, no window.
+      const older = ids(await call(activityByEmailXml(email)));
+      expect(await read((p) => ({ ...p, latestCreatedAt: NIL }))).to.deep.equal(older);
+      const byOffset = ids(await call(activityByEmailXml(email)));
+      expect(await read((p) => ({ offset: p.offset! }))).to.deep.equal(byOffset);
+    });
+
+    it('getLeadChanges carries the oldestCreatedAt it was given back, as the sample answer', async () => {
+      await call(syncFirstNameXml('changes-window@example.com', 'Dee'));
+      const body = await call(
+        '<ns1:paramsGetLeadChanges><startPosition><oldestCreatedAt>2001-08-01T00:13:13+00:00</oldestCreatedAt></startPosition><batchSize>2</batchSize></ns1:paramsGetLeadChanges>',
+      );
+      const p = position(body);
+      expect(p.oldestCreatedAt).to.equal('2001-08-01T00:13:13+00:00');
+      expect(p.latestCreatedAt).to.equal(NIL);
+      expect(p.offset).to.match(/^ID:\d+$/);
+    });
+
+    it("describeMObject(ActivityRecord) gives each member the vendor's type and size", async () => {
+      const body = await call(
+        '<ns1:paramsDescribeMObject><objectName>ActivityRecord</objectName></ns1:paramsDescribeMObject>',
+      );
+      const fields = [...body.matchAll(/<field>([\s\S]*?)<\/field>/g)].map((m) => {
+        const member = (n: string) => {
+          const v = new RegExp(`<${n}( xsi:nil="true")?>([^<]*)</${n}>`).exec(m[1]!);
+          return v?.[1] ? NIL : (v?.[2] ?? '');
+        };
+        return [member('name'), member('dataType'), member('size'), member('sourceObject')];
+      });
+      expect(fields).to.deep.equal(VENDOR_ACTIVITY_RECORD);
+      for (const f of body.match(/<field>[\s\S]*?<\/field>/g) ?? []) {
+        expect(f).to.include('<isReadonly>true</isReadonly>');
+        expect(f).to.include('<isUpdateBlocked>true</isUpdateBlocked>');
+      }
+    });
+  });
+}
