@@ -9,6 +9,7 @@ import { envelopeFaultcode, MustUnderstand } from '../soap-transport/envelope-fa
 import { inspectEnvelope } from '../soap-transport/envelope-guard.js';
 import { drainThen, readBody, refusedDrainBytes } from '../soap-transport/request-body.js';
 import { decodeXmlBody } from '../soap-transport/xml-decoding.js';
+import { refuseForeignSObjectTypes } from './sobject-types.js';
 import { toWireFault } from '../mktows/faults.js';
 import {
   closeWhenBodyUnread,
@@ -164,6 +165,7 @@ export async function createSalesforceOutboundEndpoint(
     }
     // The sender first, from the text: node-soap's parse is the dearest step of a message.
     refuseUnknownSender(xml, allowed, id15);
+    refuseForeignSObjectTypes(xml, OUTBOUND_NS);
     const slot: CallState = { deadline: new CallDeadline() };
     // The one operation is named by the body; whatever SOAPAction Salesforce sends is ignored.
     const { answer } = listener.process(

@@ -269,7 +269,11 @@ export function xsiTypeOf(v: Raw): string | undefined {
   if (!attrs) return undefined;
   for (const [k, val] of Object.entries(attrs)) {
     if (k === 'xsi:type' || k.endsWith(':type') || k === 'type') {
-      if (typeof val === 'string') return val.includes(':') ? val.slice(val.indexOf(':') + 1) : val;
+      // A QName: whitespace around it is no part of it (xs:QName collapses it).
+      if (typeof val === 'string') {
+        const name = val.trim();
+        return name.includes(':') ? name.slice(name.indexOf(':') + 1) : name;
+      }
       if (isObject(val) && typeof val.type === 'string') return val.type;
     }
   }
