@@ -2,6 +2,7 @@ import http from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { closeStalledAnswers, CONNECTIONS_CHECKING_MS } from './connection-timeouts.js';
 import { answerProtocolErrors, requireHost, SAFE_ANSWER_HEADERS } from './protocol-answers.js';
+import { HEALTH_METHODS, otherMethodAnswer } from './other-methods.js';
 import { announcesBody, inTurn } from './unread-bodies.js';
 
 /**
@@ -149,7 +150,8 @@ function plainAnswer(
 export const METRICS_IDLE_MS = 10000;
 
 /**
- * The metrics listener: GET /metrics, and 404 for anything else. It is bound with the service's
+ * The metrics listener: GET /metrics (another method: otherMethodAnswer), and 404 for anything
+ * else. It is bound with the service's
  * port, before anything is created, and answers 503 until `metricsOf` has the metrics. A
  * request announcing a body (a length, chunks) is answered 400 and its connection closed, the
  * body unread: nothing here takes one, and node would otherwise read and discard it to keep
@@ -185,8 +187,14 @@ export async function serveMetrics(
           return;
         }
         const path = (req.url ?? '').split('?')[0];
-        if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
+        if (path !== '/metrics') {
           plainAnswer(res, 404, 'Not found\n');
+          return;
+        }
+        if (req.method !== 'GET' && req.method !== 'HEAD') {
+          otherMethodAnswer(req.method, HEALTH_METHODS, (status, headers, text) =>
+            plainAnswer(res, status, text, headers),
+          );
           return;
         }
         const metrics = metricsOf();
