@@ -24,6 +24,7 @@ import { createMktowsEndpoint } from './mktows/mktows.endpoint.js';
 import { mktowsHandlers } from './mktows/mktows.handlers.js';
 import { workspacePartitions } from './mktows/workspaces.js';
 import { VERSION } from './package-info.js';
+import { FreeSpace } from './free-space.js';
 import { HEALTH_METHODS, otherMethodAnswer } from './other-methods.js';
 import { MACHINE_ANSWER_HEADERS, SAFE_ANSWER_HEADERS } from './protocol-answers.js';
 import { cachedReadiness, checkReadiness } from './readiness.js';
@@ -146,7 +147,13 @@ export async function createApp({
   });
   app.get('/', serviceIndex);
   // One look at the database per second at most, whoever asks and however often.
-  const readiness = cachedReadiness(() => checkReadiness(database));
+  // The embedded database's volume: full, every write fails (READY_MIN_FREE_MB).
+  const space =
+    database.engine === 'sqlite' && config.dataDir !== ':memory:' && config.readyMinFreeMb > 0
+      ? new FreeSpace(config.dataDir, config.readyMinFreeMb)
+      : null;
+  if (space) metrics.watchFreeSpace(space);
+  const readiness = cachedReadiness(() => checkReadiness(database, space));
   app.get('/readyz', async (_req, res) => {
     const { status, body } = await readiness();
     res.set(MACHINE_ANSWER_HEADERS).status(status).json(body);

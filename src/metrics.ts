@@ -93,6 +93,21 @@ export class Metrics {
     });
   }
 
+  /** du_data_dir_free_bytes: the free space of the embedded database's volume (free-space.ts). */
+  watchFreeSpace(space: { free(): Promise<number | null> }): void {
+    new Gauge({
+      name: 'du_data_dir_free_bytes',
+      help: 'Bytes free on the volume of DATA_DIR (the embedded database), looked at every 5 s at most; -1: unknown. /readyz is not ready under READY_MIN_FREE_MB',
+      registers: [this.registry],
+      // Every worker looks at the same volume; the instance reports the least any saw.
+      aggregator: 'min',
+      async collect() {
+        const free = await space.free();
+        this.set(free ?? -1);
+      },
+    });
+  }
+
   /** du_read_replica_staleness_seconds: how far behind the primary reads on the standby may be. */
   watchReadReplica(replica: StalenessSource): void {
     new Gauge({
