@@ -24,6 +24,8 @@ import { createMktowsEndpoint } from './mktows/mktows.endpoint.js';
 import { mktowsHandlers } from './mktows/mktows.handlers.js';
 import { workspacePartitions } from './mktows/workspaces.js';
 import { VERSION } from './package-info.js';
+import { FreeSpace } from './free-space.js';
+import { HEALTH_METHODS, otherMethodAnswer } from './other-methods.js';
 import { MACHINE_ANSWER_HEADERS, SAFE_ANSWER_HEADERS } from './protocol-answers.js';
 import { cachedReadiness, checkReadiness } from './readiness.js';
 import { serviceIndex } from './service-index.js';
@@ -145,10 +147,27 @@ export async function createApp({
   });
   app.get('/', serviceIndex);
   // One look at the database per second at most, whoever asks and however often.
-  const readiness = cachedReadiness(() => checkReadiness(database));
+  // The embedded database's volume: full, every write fails (READY_MIN_FREE_MB).
+  const space =
+    database.engine === 'sqlite' && config.dataDir !== ':memory:' && config.readyMinFreeMb > 0
+      ? new FreeSpace(config.dataDir, config.readyMinFreeMb)
+      : null;
+  if (space) metrics.watchFreeSpace(space);
+  const readiness = cachedReadiness(() => checkReadiness(database, space));
   app.get('/readyz', async (_req, res) => {
     const { status, body } = await readiness();
     res.set(MACHINE_ANSWER_HEADERS).status(status).json(body);
+  });
+  const drainCap = refusedDrainBytes(config.maxBodyBytes);
+  // Any other method on them: OPTIONS told what they allow, the others refused 405 with the
+  // same Allow (RFC 9110 §15.5.6), a body discarded up to the bound a 404's is.
+  app.all(['/healthz', '/readyz'], (req, res) => {
+    drainThen(req, drainCap, config.bodyTimeoutMs, () => {
+      if (!req.complete) res.setHeader('Connection', 'close');
+      otherMethodAnswer(req.method, HEALTH_METHODS, (status, headers, text) =>
+        res.set(MACHINE_ANSWER_HEADERS).set(headers).status(status).send(text),
+      );
+    });
   });
   const operators = new OperatorService(
     new OperatorRepository(database.knex),
@@ -175,7 +194,6 @@ export async function createApp({
   // What no route takes (PUT /u/<token>, any unknown path): a body it carries is discarded no
   // further than a refused SOAP body is, then the connection closes. Left to node, the whole
   // body would be read, however large, for any unauthenticated client.
-  const drainCap = refusedDrainBytes(config.maxBodyBytes);
   app.use((req, res) => {
     drainThen(req, drainCap, config.bodyTimeoutMs, () => {
       if (!req.complete) res.setHeader('Connection', 'close');

@@ -2,6 +2,7 @@ import http from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { closeStalledAnswers, CONNECTIONS_CHECKING_MS } from './connection-timeouts.js';
 import { answerProtocolErrors, requireHost, SAFE_ANSWER_HEADERS } from './protocol-answers.js';
+import { HEALTH_METHODS, otherMethodAnswer } from './other-methods.js';
 import { announcesBody, inTurn } from './unread-bodies.js';
 
 /**
@@ -92,6 +93,21 @@ export class Metrics {
     });
   }
 
+  /** du_data_dir_free_bytes: the free space of the embedded database's volume (free-space.ts). */
+  watchFreeSpace(space: { free(): Promise<number | null> }): void {
+    new Gauge({
+      name: 'du_data_dir_free_bytes',
+      help: 'Bytes free on the volume of DATA_DIR (the embedded database), looked at every 5 s at most; -1: unknown. /readyz is not ready under READY_MIN_FREE_MB',
+      registers: [this.registry],
+      // Every worker looks at the same volume; the instance reports the least any saw.
+      aggregator: 'min',
+      async collect() {
+        const free = await space.free();
+        this.set(free ?? -1);
+      },
+    });
+  }
+
   /** du_read_replica_staleness_seconds: how far behind the primary reads on the standby may be. */
   watchReadReplica(replica: StalenessSource): void {
     new Gauge({
@@ -149,7 +165,8 @@ function plainAnswer(
 export const METRICS_IDLE_MS = 10000;
 
 /**
- * The metrics listener: GET /metrics, and 404 for anything else. It is bound with the service's
+ * The metrics listener: GET /metrics (another method: otherMethodAnswer), and 404 for anything
+ * else. It is bound with the service's
  * port, before anything is created, and answers 503 until `metricsOf` has the metrics. A
  * request announcing a body (a length, chunks) is answered 400 and its connection closed, the
  * body unread: nothing here takes one, and node would otherwise read and discard it to keep
@@ -185,8 +202,14 @@ export async function serveMetrics(
           return;
         }
         const path = (req.url ?? '').split('?')[0];
-        if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
+        if (path !== '/metrics') {
           plainAnswer(res, 404, 'Not found\n');
+          return;
+        }
+        if (req.method !== 'GET' && req.method !== 'HEAD') {
+          otherMethodAnswer(req.method, HEALTH_METHODS, (status, headers, text) =>
+            plainAnswer(res, status, text, headers),
+          );
           return;
         }
         const metrics = metricsOf();

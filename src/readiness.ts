@@ -1,5 +1,6 @@
 import type { Database } from './data-access/database.js';
 import { migrationStatus, writesRefused } from './data-access/migrator.js';
+import type { FreeSpace } from './free-space.js';
 
 /** What GET /readyz answers: its status and its JSON body. */
 export interface Readiness {
@@ -11,12 +12,18 @@ export interface Readiness {
 export const READINESS_MAX_AGE_MS = 1000;
 
 /**
- * Whether the database answers, takes writes and has no migration pending: one look, never
- * rejected. A PostgreSQL server in recovery (an old primary back as a standby after a failover,
- * a pooler pointed at the standby) answers reads but refuses every write.
+ * Whether the database answers, takes writes and has no migration pending, and (the embedded
+ * database, `space` given) its volume has the free space READY_MIN_FREE_MB asks: one look,
+ * never rejected. A PostgreSQL server in recovery (an old primary back as a standby after a
+ * failover, a pooler pointed at the standby) answers reads but refuses every write.
  */
-export async function checkReadiness(database: Database): Promise<Readiness> {
+export async function checkReadiness(
+  database: Database,
+  space: FreeSpace | null = null,
+): Promise<Readiness> {
   try {
+    const short = space === null ? null : await space.shortage();
+    if (short !== null) return { status: 503, body: { status: 'not ready', reason: short } };
     const refused = await writesRefused(database);
     if (refused !== null)
       return {

@@ -14,8 +14,9 @@ export const OPERATORS_HELP = `Usage: durable-unsubscribe operators add NAME [--
        durable-unsubscribe operators remove NAME
 
 Operators log in to the /admin pages. "add" asks for the password twice on a terminal, or
-reads its first line from standard input when piped (--password works too, but leaves the
-password in your shell history). Passwords have 12 or more characters. "remove" also ends
+reads its first line from standard input when piped. --password is still taken, with a
+warning: any user of the machine sees it in the process list (ps) while the command runs, and
+your shell history keeps it. Passwords have 12 or more characters. "remove" also ends
 the operator's sessions. Operators in ADMIN_USERS are listed but managed in the environment.`;
 
 export interface CommandIo {
@@ -73,9 +74,16 @@ async function firstLine(
   return '';
 }
 
+/** Said when the password comes as --password: where else it is then to be read. */
+export const PASSWORD_FLAG_WARNING =
+  'Warning: --password shows the password to every user of this machine (ps, /proc) while the command runs, and the shell history keeps it; pipe it on standard input instead: printf \'%s\\n\' "$PASSWORD" | durable-unsubscribe operators add NAME';
+
 async function readPassword(args: string[], io: CommandIo): Promise<string | null> {
   const i = args.indexOf('--password');
-  if (i >= 0) return args[i + 1] ?? null;
+  if (i >= 0) {
+    io.stderr.write(`${PASSWORD_FLAG_WARNING}\n`);
+    return args[i + 1] ?? null;
+  }
   if (!io.stdin.isTTY) return firstLine(io.stdin, io.stderr);
   const password = await promptHidden(io, 'Password: ');
   if ((await promptHidden(io, 'Same password again: ')) !== password) {

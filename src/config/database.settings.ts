@@ -30,6 +30,13 @@ export const databaseSettings = {
       return raw.trim() === ':memory:' ? ':memory:' : path.resolve(raw.trim());
     },
   },
+  readyMinFreeMb: {
+    env: 'READY_MIN_FREE_MB',
+    default: '64',
+    meaning:
+      "Free space, in MiB, the volume of DATA_DIR must have for /readyz to answer ready (the embedded SQLite database: on a full volume every write fails); looked at every 5 s at most, never on a call; 0: not looked at. On PostgreSQL the server's disk is not looked at",
+    parse: integer('READY_MIN_FREE_MB', 0, 1048576),
+  },
   databaseReadUrl: {
     env: 'DATABASE_READ_URL',
     default: '',

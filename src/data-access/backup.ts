@@ -5,6 +5,7 @@ import { SQLITE_FILE_NAME, type Database } from './database.js';
 import { writeRefusedWhy } from './data-dir-problems.js';
 import { errorCode } from './database-errors.js';
 import { makeDataDir } from './make-dir.js';
+import { quickCheckLine } from './quick-check.js';
 
 /** Why a backup or restore cannot be done, for one line on the command line. */
 export class BackupRefused extends Error {
@@ -71,8 +72,9 @@ function checkOpenedFile(file: string, shownAs: string): void {
     throw new BackupRefused(`${shownAs} is not an SQLite database`);
   }
   try {
-    const check = db.pragma('quick_check', { simple: true });
-    if (check !== 'ok') throw new BackupRefused(`${shownAs} is damaged: ${String(check)}`);
+    const rows = db.pragma('quick_check') as Array<Record<string, unknown>>;
+    const damage = quickCheckLine(rows.map((row) => String(Object.values(row)[0])));
+    if (damage !== null) throw new BackupRefused(`${shownAs} is damaged: ${damage}`);
     const tables = new Set(
       (
         db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{

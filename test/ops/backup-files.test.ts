@@ -78,6 +78,35 @@ describe('backup and restore files', function () {
     expect(shown.stdout).to.match(/unsubscribed|suppressed/i);
   });
 
+  it('a backup with damaged pages is refused in one line: how many problems, and the first', async () => {
+    const dir = path.join(tmp, 'damaged');
+    fs.mkdirSync(dir);
+    const file = path.join(dir, 'damaged.sqlite');
+    expect((await cli(['backup', file], env)).code).to.equal(0);
+    // The page of email_status (one row: a leaf) made to hold five cells that point out of it:
+    // SQLite reports a problem per cell, on a line each, after a heading line of its own.
+    const opened = new BetterSqlite3(file, { readonly: true });
+    const { rootpage } = opened
+      .prepare("SELECT rootpage FROM sqlite_master WHERE name = 'email_status'")
+      .get() as { rootpage: number };
+    opened.close();
+    const bytes = fs.readFileSync(file);
+    const pageSize = bytes.readUInt16BE(16);
+    const page = (rootpage - 1) * pageSize;
+    bytes.writeUInt8(0x0d, page);
+    bytes.writeUInt16BE(5, page + 3);
+    for (let cell = 0; cell < 5; cell++) bytes.writeUInt16BE(0x0ff0, page + 8 + 2 * cell);
+    fs.writeFileSync(file, bytes);
+    const before = fs.readdirSync(env.DATA_DIR!).sort();
+    const r = await cli(['restore', file], env);
+    expect(r.code, r.stderr).to.equal(1);
+    expect(r.stderr).to.match(
+      /^restore: \S+damaged\.sqlite is damaged: \d+ problems, the first: [^\n]{1,160}\n$/,
+    );
+    expect(r.stderr).to.not.include('***');
+    expect(fs.readdirSync(env.DATA_DIR!).sort()).to.deep.equal(before);
+  });
+
   it('a database with no schema yet (an empty file) is refused in one line naming DATA_DIR, not a temporary file', async () => {
     const empty = { DATABASE_URL: '', DATA_DIR: path.join(tmp, 'unmigrated') };
     fs.mkdirSync(empty.DATA_DIR, { mode: 0o700 });
