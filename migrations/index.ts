@@ -32,6 +32,7 @@ import * as m20261205000100 from './20261205000100_salesforce_reported_address.j
 import * as m20261205000200 from './20261205000200_salesforce_address_opt_outs.js';
 import * as m20261205002500 from './20261205002500_import_file_names.js';
 import * as m20261205100000 from './20261205100000_salesforce_record_organizations.js';
+import * as m20261205200000 from './20261205200000_operator_session_last_seen.js';
 
 /** Every migration in order. Listed explicitly so the same code runs from source and from dist. */
 export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
@@ -68,4 +69,5 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261205000200_salesforce_address_opt_outs', m20261205000200],
   ['20261205002500_import_file_names', m20261205002500],
   ['20261205100000_salesforce_record_organizations', m20261205100000],
+  ['20261205200000_operator_session_last_seen', m20261205200000],
 ];

@@ -173,7 +173,7 @@ export async function createApp({
     new OperatorRepository(database.knex),
     new OperatorSessionRepository(database.knex),
     config.adminUsers,
-    { sessionHours: config.adminSessionHours },
+    { sessionHours: config.adminSessionHours, idleMinutes: config.adminSessionIdleMinutes },
   );
   app.use(
     '/admin',

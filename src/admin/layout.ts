@@ -87,6 +87,9 @@ export function layout(options: {
           ${csrfInput(session.csrfToken)}
           <span>Signed in as <strong>${session.operator}</strong></span>
           <button type="submit" class="link">Log out</button>
+          <button type="submit" class="link" formaction="/admin/logout-others">
+            End my other sessions
+          </button>
         </form>
       </header>`
     : html`<header><span class="brand">durable-unsubscribe · operator pages</span></header>`;

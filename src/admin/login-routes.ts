@@ -12,10 +12,10 @@ import {
   SESSION_COOKIE,
   setCookie,
 } from './console-cookies.js';
-import { field, safeNext, sameToken, send } from './form.js';
+import { field, safeNext, sameToken, send, sessionOf } from './form.js';
 import { CSRF_FIELD } from './layout.js';
 import { LOGIN_WINDOW_MS } from '../login-throttle.js';
-import { loginPage } from './pages/login.js';
+import { loginPage, otherSessionsEndedPage } from './pages/login.js';
 
 /** Where logging out leads: the login page, saying so. */
 export const LOGGED_OUT_PAGE = '/admin/login?out=1';
@@ -166,11 +166,24 @@ export function loginRoutes(router: Router, forms: RequestHandler, options: Logi
   });
 }
 
-/** POST /logout on `router`, behind the session gate (session-gate.ts). */
-export function logoutRoute(router: Router, operators: OperatorService): void {
+/**
+ * POST /logout and POST /logout-others on `router`, behind the session gate and its CSRF check
+ * (session-gate.ts). The second ends the operator's every session but this one (a laptop left
+ * logged in, lost): on every instance at once, as sessions are rows of the database.
+ */
+export function logoutRoute(router: Router, operators: OperatorService, logger: Logger): void {
   router.post('/logout', async (req, res) => {
     await operators.logOut(res.locals.sessionToken as string);
     setCookie(req, res, SESSION_COOKIE, '', 0);
     res.redirect(303, LOGGED_OUT_PAGE);
+  });
+  router.post('/logout-others', async (req, res) => {
+    const session = sessionOf(res);
+    const ended = await operators.logOutOthers(session.operator, res.locals.sessionToken as string);
+    logger.info(
+      { operator: session.operator, ended, client: req.ip },
+      'admin other sessions ended',
+    );
+    send(res, 200, otherSessionsEndedPage(session, ended));
   });
 }

@@ -93,7 +93,7 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   // Everything below needs a live session; every POST below also needs its CSRF token.
   router.use(requireSession(operators, bodies, options.authFailures), forms, requireCsrf(logger));
 
-  logoutRoute(router, operators);
+  logoutRoute(router, operators, logger);
 
   const context: RouteContext = {
     router,

@@ -12,12 +12,14 @@ const MAX_PASSWORD_LINE_BYTES = 4096;
 export const OPERATORS_HELP = `Usage: durable-unsubscribe operators add NAME [--password PASSWORD]
        durable-unsubscribe operators list
        durable-unsubscribe operators remove NAME
+       durable-unsubscribe operators logout NAME
 
 Operators log in to the /admin pages. "add" asks for the password twice on a terminal, or
 reads its first line from standard input when piped. --password is still taken, with a
 warning: any user of the machine sees it in the process list (ps) while the command runs, and
 your shell history keeps it. Passwords have 12 or more characters. "remove" also ends
-the operator's sessions. Operators in ADMIN_USERS are listed but managed in the environment.`;
+the operator's sessions. "logout" ends every session of the operator (a lost laptop) and
+keeps the operator. Operators in ADMIN_USERS are listed but managed in the environment.`;
 
 export interface CommandIo {
   stdin: NodeJS.ReadStream;
@@ -98,6 +100,7 @@ const ACTIONS: Record<string, ArgumentSpec> = {
   add: { valued: ['--password'], words: 2 },
   list: { words: 1 },
   remove: { words: 2 },
+  logout: { words: 2 },
 };
 
 /**
@@ -117,7 +120,7 @@ export function operatorsUsageError(args: readonly string[]): string | null {
   return action === 'add' && !OPERATOR_NAME.test(name) ? OPERATOR_NAME_RULE : null;
 }
 
-/** `operators add|list|remove`: the CLI's management of /admin operators. Returns the exit code. */
+/** `operators add|list|remove|logout`: the CLI's management of /admin operators. Returns the exit code. */
 export async function runOperatorsCommand(
   args: string[],
   operators: OperatorService,
@@ -160,6 +163,15 @@ export async function runOperatorsCommand(
       ? `${name} is still given in ADMIN_USERS: its password there logs in; remove that entry (and restart) to revoke it.\n`
       : '';
     io.stdout.write(`Removed ${name} and ended its sessions.\n${stillConfigured}`);
+    return 0;
+  }
+  if (action === 'logout' && name) {
+    const ended = await operators.logOutEverywhere(name);
+    if (ended === 0 && !(await operators.exists(name))) {
+      io.stderr.write(`No operator ${name}.\n`);
+      return 1;
+    }
+    io.stdout.write(`Ended ${ended} session${ended === 1 ? '' : 's'} of ${name}.\n`);
     return 0;
   }
   io.stderr.write(OPERATORS_HELP + '\n');

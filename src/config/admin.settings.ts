@@ -1,4 +1,7 @@
-import { type Setting, integer, nameSecretPairs } from './parse.js';
+import { ConfigError, type Setting, integer, nameSecretPairs } from './parse.js';
+
+/** C0 and C1 control characters and DEL (Unicode's Cc), as "operators add" refuses them. */
+const CONTROL = /\p{Cc}/u;
 
 /** The operator console. */
 export const adminSettings = {
@@ -11,15 +14,31 @@ export const adminSettings = {
       nameSecretPairs(
         raw,
         // Same rules as operators stored with the CLI (src/domain/operator.service.ts).
-        (name, password) => /^[A-Za-z0-9_.@-]{1,64}$/.test(name) && password.length >= 12,
-        'ADMIN_USERS must be comma-separated name:password pairs (name: 1-64 of A-Z a-z 0-9 _ . @ -; password: 12 or more characters)',
-      ).map(([name, password]) => ({ name, password })),
+        (name, password) =>
+          /^[A-Za-z0-9_.@-]{1,64}$/.test(name) && password.length >= 12 && password.length <= 1024,
+        'ADMIN_USERS must be comma-separated name:password pairs (name: 1-64 of A-Z a-z 0-9 _ . @ -; password: 12 to 1024 characters)',
+      ).map(([name, password]) => {
+        // Nobody types one at the login page: such a password could never log in. The
+        // message names the operator, never the password.
+        if (CONTROL.test(password))
+          throw new ConfigError(
+            `ADMIN_USERS: the password of ${name} holds a control character (a tab, a line break, NUL, an escape…), which the login page cannot take`,
+          );
+        return { name, password };
+      }),
   },
   adminSessionHours: {
     env: 'ADMIN_SESSION_HOURS',
     default: '8',
     meaning: 'How long an /admin login lasts before the operator must log in again',
     parse: integer('ADMIN_SESSION_HOURS', 1, 720),
+  },
+  adminSessionIdleMinutes: {
+    env: 'ADMIN_SESSION_IDLE_MINUTES',
+    default: '30',
+    meaning:
+      'Minutes without a request after which an /admin login ends (the operator logs in again), within ADMIN_SESSION_HOURS',
+    parse: integer('ADMIN_SESSION_IDLE_MINUTES', 1, 43200),
   },
   adminLoginMaxFailures: {
     env: 'ADMIN_LOGIN_MAX_FAILURES',

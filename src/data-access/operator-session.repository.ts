@@ -11,7 +11,11 @@ const toRecord = (r: Row): OperatorSessionRecord => ({
   createdAt: Number(r.created_at),
   expiresAt: Number(r.expires_at),
   credentialTag: (r.credential_tag as string | null | undefined) ?? null,
+  lastSeenAt: Number(r.last_seen_at ?? r.created_at),
 });
+
+/** The session's last use: its login time when none was recorded (opened before the column). */
+const LAST_SEEN = 'coalesce(last_seen_at, created_at)';
 
 /** Login sessions of the /admin pages, keyed by the hash of the cookie's token. */
 export class OperatorSessionRepository {
@@ -26,18 +30,34 @@ export class OperatorSessionRepository {
         created_at: session.createdAt,
         expires_at: session.expiresAt,
         credential_tag: session.credentialTag,
+        last_seen_at: session.lastSeenAt,
       });
     });
   }
 
-  /** The session of a token hash, unless it has expired. */
-  async findLive(tokenHash: string, now: number): Promise<OperatorSessionRecord | null> {
+  /** The session of a token hash, unless it has expired or has been idle since `idleSince`. */
+  async findLive(
+    tokenHash: string,
+    now: number,
+    idleSince: number,
+  ): Promise<OperatorSessionRecord | null> {
     return classified(async () => {
       const row = (await this.db('operator_sessions')
         .where('token_hash', tokenHash)
         .andWhere('expires_at', '>', now)
+        .andWhereRaw(`${LAST_SEEN} > ?`, [idleSince])
         .first()) as Row | undefined;
       return row ? toRecord(row) : null;
+    });
+  }
+
+  /** One conditional update: instances touching the same session at once keep the latest. */
+  async touch(tokenHash: string, seenAt: number): Promise<void> {
+    return classified(async () => {
+      await this.db('operator_sessions')
+        .where('token_hash', tokenHash)
+        .andWhereRaw(`${LAST_SEEN} < ?`, [seenAt])
+        .update({ last_seen_at: seenAt });
     });
   }
 
@@ -47,11 +67,20 @@ export class OperatorSessionRepository {
     });
   }
 
-  async removeForOperator(name: string): Promise<number> {
-    return classified(() => this.db('operator_sessions').where('operator_name', name).delete());
+  async removeForOperator(name: string, keepTokenHash?: string): Promise<number> {
+    return classified(() => {
+      const rows = this.db('operator_sessions').where('operator_name', name);
+      if (keepTokenHash !== undefined) rows.andWhereNot('token_hash', keepTokenHash);
+      return rows.delete();
+    });
   }
 
-  async removeExpired(now: number): Promise<number> {
-    return classified(() => this.db('operator_sessions').where('expires_at', '<=', now).delete());
+  async removeExpired(now: number, idleSince: number): Promise<number> {
+    return classified(() =>
+      this.db('operator_sessions')
+        .where('expires_at', '<=', now)
+        .orWhereRaw(`${LAST_SEEN} <= ?`, [idleSince])
+        .delete(),
+    );
   }
 }

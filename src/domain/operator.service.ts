@@ -28,8 +28,13 @@ export interface NewOperatorSession extends OperatorSession {
 
 export interface OperatorServiceOptions {
   sessionHours: number;
+  /** Minutes without a request after which a session ends (ADMIN_SESSION_IDLE_MINUTES); 30. */
+  idleMinutes?: number;
   now?: () => number;
 }
+
+/** The coarsest step of a session's recorded last use: one write a minute at most. */
+const LAST_SEEN_STEP_MS = 60_000;
 
 export const OPERATOR_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
 export const OPERATOR_NAME_RULE = 'Operator name: 1-64 of A-Z a-z 0-9 _ . @ -';
@@ -116,6 +121,9 @@ export class OperatorService {
   /** Hashes of a dummy and of the configured passwords, so that every check costs one scrypt. */
   private prepared: Promise<PreparedHashes> | null = null;
   private readonly sessionMs: number;
+  private readonly idleMs: number;
+  /** How stale the recorded last use may grow before a request records it anew. */
+  private readonly seenStepMs: number;
   private readonly now: () => number;
 
   constructor(
@@ -126,6 +134,10 @@ export class OperatorService {
   ) {
     this.configured = new Map(configured.map((o) => [o.name, o.password]));
     this.sessionMs = options.sessionHours * 3600 * 1000;
+    this.idleMs = (options.idleMinutes ?? 30) * 60 * 1000;
+    // A tenth of the idle time under ten minutes: a session in use never looks idle for want
+    // of a write skipped (the recorded use lags the last one by a step at most).
+    this.seenStepMs = Math.min(LAST_SEEN_STEP_MS, this.idleMs / 10);
     this.now = options.now ?? Date.now;
   }
 
@@ -173,6 +185,14 @@ export class OperatorService {
 
   /** The operator's name if the password is right, else null; unknown names cost the same. */
   async authenticate(name: string, password: string): Promise<string | null> {
+    return (await this.check(name, password))?.name ?? null;
+  }
+
+  /** The operator and the password hash its password matched; null when wrong. */
+  private async check(
+    name: string,
+    password: string,
+  ): Promise<{ name: string; hash: string } | null> {
     // Every hash a check may compare with is made at the first check, whatever name it is
     // for: made at a name's first check, it cost that check a second scrypt, which told an
     // ADMIN_USERS name from an unknown one (once per name and process).
@@ -186,13 +206,14 @@ export class OperatorService {
       password.slice(0, MAX_PASSWORD_LENGTH),
       hash !== '' ? hash : hashes.dummy,
     );
-    return hash !== '' && matches ? name : null;
+    return hash !== '' && matches ? { name, hash } : null;
   }
 
   /** Checks the password and opens a new session; null when the name or password is wrong. */
   async logIn(name: string, password: string): Promise<NewOperatorSession | null> {
-    const operator = await this.authenticate(name, password);
-    if (operator === null) return null;
+    const checked = await this.check(name, password);
+    if (checked === null) return null;
+    const operator = checked.name;
     const now = this.now();
     const token = randomToken();
     const session = {
@@ -200,9 +221,13 @@ export class OperatorService {
       csrfToken: randomToken(),
       createdAt: now,
       expiresAt: now + this.sessionMs,
-      credentialTag: (await this.hashes()).tags.get(operator) ?? null,
+      // The hash the password was checked against, stored operators' too: an operator removed
+      // and added again while this login was being checked has another hash (its own salt), so
+      // the session opened with the old password opens nothing (session()).
+      credentialTag: credentialTag(checked.hash),
+      lastSeenAt: now,
     };
-    await this.sessions.removeExpired(now);
+    await this.sessions.removeExpired(now, now - this.idleMs);
     await this.sessions.insert({ tokenHash: sha256(token), ...session });
     return {
       token,
@@ -215,7 +240,9 @@ export class OperatorService {
   /** The live session of a cookie's token, or null (unknown, expired, or operator gone). */
   async session(token: string): Promise<OperatorSession | null> {
     if (!TOKEN.test(token)) return null;
-    const found = await this.sessions.findLive(sha256(token), this.now());
+    const now = this.now();
+    const tokenHash = sha256(token);
+    const found = await this.sessions.findLive(tokenHash, now, now - this.idleMs);
     if (!found) return null;
     // An ADMIN_USERS operator's session lasts while its password stays the one it was opened
     // with (changing the pair and restarting is how such a password is rotated); a stored
@@ -225,12 +252,19 @@ export class OperatorService {
       : null;
     if (tag !== undefined && tag !== null) {
       if (found.credentialTag !== tag) return null;
-    } else if (
-      found.credentialTag !== null ||
-      (await this.operators.find(found.operatorName)) === null
-    ) {
-      return null;
+    } else {
+      // The stored operator, as it was when the session was opened: not one removed and added
+      // again since (its hash differs). Sessions opened before the tag was kept have none.
+      const stored = await this.operators.find(found.operatorName);
+      if (stored === null) return null;
+      if (
+        found.credentialTag !== null &&
+        found.credentialTag !== credentialTag(stored.passwordHash)
+      )
+        return null;
     }
+    // Used now: recorded once a step (a minute), not at every request.
+    if (now - found.lastSeenAt >= this.seenStepMs) await this.sessions.touch(tokenHash, now);
     return {
       operator: found.operatorName,
       csrfToken: found.csrfToken,
@@ -240,6 +274,21 @@ export class OperatorService {
 
   async logOut(token: string): Promise<void> {
     if (TOKEN.test(token)) await this.sessions.remove(sha256(token));
+  }
+
+  /** Ends the operator's other sessions (a lost laptop), keeping the one of `token`. */
+  async logOutOthers(operator: string, token: string): Promise<number> {
+    return this.sessions.removeForOperator(operator, sha256(token));
+  }
+
+  /** Ends every session of the operator (the CLI's "operators logout"); how many ended. */
+  logOutEverywhere(operator: string): Promise<number> {
+    return this.sessions.removeForOperator(operator);
+  }
+
+  /** Whether `name` is an operator (stored or in ADMIN_USERS). */
+  async exists(name: string): Promise<boolean> {
+    return this.configured.has(name) || (await this.operators.find(name)) !== null;
   }
 
   /** A dummy's hash and those of the configured passwords: made once, all at once. */

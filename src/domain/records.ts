@@ -326,8 +326,10 @@ export interface OperatorSessionRecord {
   createdAt: number;
   expiresAt: number;
   /**
-   * For an ADMIN_USERS operator, a tag of the password the session was opened with; null for
-   * a stored operator (and for sessions opened before the tag was kept).
+   * A tag of the password hash the session was opened with (an ADMIN_USERS operator's, or a
+   * stored operator's row); null for sessions opened before the tag was kept.
    */
   credentialTag: string | null;
+  /** When a request last used the session (to the minute); its login time if never since. */
+  lastSeenAt: number;
 }

@@ -55,7 +55,9 @@ for (const engine of testEngines()) {
         new OperatorRepository(db.knex),
         new OperatorSessionRepository(db.knex),
         [{ name: 'envop', password: 'environment password' }],
-        { sessionHours: 8, now: () => now },
+        // Idle as long as the session lasts: these tests step over hours (the idle timeout's
+        // own are in operator-session-lifetime.test.ts).
+        { sessionHours: 8, idleMinutes: 8 * 60, now: () => now },
       );
     });
     afterEach(() => drop());

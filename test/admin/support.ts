@@ -127,7 +127,7 @@ export function operatorServiceFor(
     new OperatorRepository(db.knex),
     new OperatorSessionRepository(db.knex),
     config.adminUsers,
-    { sessionHours: config.adminSessionHours, now },
+    { sessionHours: config.adminSessionHours, idleMinutes: config.adminSessionIdleMinutes, now },
   );
   return { operators, db };
 }

@@ -1,5 +1,5 @@
 import { html, raw } from '../html.js';
-import { csrfInput, fieldError, layout, notice } from '../layout.js';
+import { csrfInput, fieldError, layout, notice, type PageSession } from '../layout.js';
 
 export function loginPage(options: {
   csrfToken: string;
@@ -22,7 +22,9 @@ export function loginPage(options: {
       ${refused ? fieldError('login', options.error) : ''}
       ${
         options.ended && !options.error
-          ? notice('Your session has ended (it expired, or was logged out). Log in again to go on.')
+          ? notice(
+              'Your session has ended (it expired, was left idle, or was logged out). Log in again to go on.',
+            )
           : ''
       }
       ${options.loggedOut && !options.error && !options.ended ? notice('You have logged out.') : ''}
@@ -56,5 +58,21 @@ export function loginPage(options: {
         <button type="submit">Log in</button>
       </form>
     </div>`,
+  });
+}
+
+/** After "End my other sessions": how many ended; this one goes on. */
+export function otherSessionsEndedPage(session: PageSession, ended: number): string {
+  const sessions = ended === 1 ? '1 other session' : `${ended} other sessions`;
+  return layout({
+    title: 'Other sessions ended',
+    session,
+    body: html`<h1>Other sessions ended</h1>
+      ${notice(
+        ended === 0
+          ? 'You had no other session: only this one was open.'
+          : `Ended ${sessions} of ${session.operator}, on every browser and instance. This one goes on.`,
+      )}
+      <p><a href="/admin/">Back to the console</a></p>`,
   });
 }

@@ -32,7 +32,17 @@ export interface OperatorStore {
 
 export interface OperatorSessionStore {
   insert(session: OperatorSessionRecord): Promise<void>;
-  findLive(tokenHash: string, now: number): Promise<OperatorSessionRecord | null>;
+  /** The session, unless it has expired (at `now`) or was last seen at or before `idleSince`. */
+  findLive(
+    tokenHash: string,
+    now: number,
+    idleSince: number,
+  ): Promise<OperatorSessionRecord | null>;
+  /** Records a use at `seenAt`; never moves the time back (another instance's later use). */
+  touch(tokenHash: string, seenAt: number): Promise<void>;
   remove(tokenHash: string): Promise<void>;
-  removeExpired(now: number): Promise<number>;
+  /** Ends the operator's sessions, but for the one of `keepTokenHash`; how many ended. */
+  removeForOperator(name: string, keepTokenHash?: string): Promise<number>;
+  /** Removes the sessions expired at `now` or idle since `idleSince`. */
+  removeExpired(now: number, idleSince: number): Promise<number>;
 }
