@@ -25,6 +25,9 @@
  * PG_CALLS_HEAP_PROFILE=<file>: a sampling heap profile of them instead (every allocation,
  * garbage included: open it in DevTools' memory tab). PG_CALLS_MARK=1: a line `measuring <scenario>
  * in <pid>` when the measured calls start (to attach `perf record -p <pid>` to them alone).
+ * PG_CALLS_B_URL=<url>: side B's database is made through this server URL instead (the same
+ * server reached another way, e.g. `postgres://user@localhost/db?host=/var/run/postgresql`, its
+ * Unix socket, against TCP for A); give `SELECT 1` as the variant for no other change.
  */
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -117,7 +120,8 @@ interface Side {
 }
 
 async function setUp(label: string, sql: string | undefined): Promise<Side> {
-  const made = await postgresEngine(url!).create();
+  const base = label === 'B' ? (process.env.PG_CALLS_B_URL ?? url!) : url!;
+  const made = await postgresEngine(base).create();
   let db = made.db;
   let { createServices } = fromSource;
   let { ChangePaths } = pathsFromSource;

@@ -12,6 +12,17 @@ const UNREACHABLE = new Set([
   '57P03', // the database system is starting up
 ]);
 
+/**
+ * A Unix socket that is not there (`connect ENOENT …/.s.PGSQL.5432`): what a server reached
+ * through its socket directory (`?host=/var/run/postgresql`) gives while it is stopped, as
+ * ECONNREFUSED is over TCP. Only a connect's: a file pg reads for TLS (sslrootcert) missing
+ * is a setting to fix, not a server down.
+ */
+export function isSocketMissing(error: unknown): boolean {
+  const e = error as { code?: unknown; syscall?: unknown } | null;
+  return e?.code === 'ENOENT' && e.syscall === 'connect';
+}
+
 /** Parameters of a PostgreSQL URL that hold a secret (?password=, ?sslpassword=, ...). */
 const SECRET_PARAMETER = /pass|secret|token|key/i;
 
@@ -37,11 +48,16 @@ export function redactedUrl(url: string): string | null {
   return u.toString();
 }
 
-/** host:port of a PostgreSQL URL, for messages (never its user or password). */
+/**
+ * host:port of a PostgreSQL URL, for messages (never its user or password). A `host` parameter
+ * (a Unix socket's directory, `?host=/var/run/postgresql`) is where pg connects, whatever the
+ * URL's host says, so it is what the message names.
+ */
 export function databaseHost(url: string): string {
   try {
     const u = new URL(url);
-    return `${u.hostname || 'localhost'}:${u.port || '5432'}`;
+    const host = u.searchParams.get('host') || u.hostname || 'localhost';
+    return `${host}:${u.searchParams.get('port') || u.port || '5432'}`;
   } catch {
     return '(unparseable DATABASE_URL)';
   }
@@ -57,7 +73,7 @@ export function connectionProblem(error: unknown, databaseUrl: string): string |
   const e = error as { code?: string; name?: string; message?: string };
   if (e?.name === 'KnexTimeoutError')
     return `PostgreSQL at ${host} (DATABASE_URL) did not accept a connection in time`;
-  if (e?.code && UNREACHABLE.has(e.code))
+  if (e?.code && (UNREACHABLE.has(e.code) || isSocketMissing(error)))
     return `PostgreSQL at ${host} (DATABASE_URL) is unreachable (${e.code})`;
   if (e?.code === '28P01' || e?.code === '28000')
     return `PostgreSQL at ${host} refused the user or password of DATABASE_URL (${e.code})`;

@@ -2,6 +2,7 @@ import { AppError, ErrorCode } from '../errors.js';
 import { RetryTransaction, StaleRead } from '../domain/ports.js';
 import { BatchMoved, PG_BATCH_MOVED_CODE } from './batch/batch-session.js';
 import { CommitNotReplicated } from './pg-replicated-commit.js';
+import { isSocketMissing } from './connection-problem.js';
 import { SQLITE_THREAD_EXITED } from './sqlite-thread/connection.js';
 import { STALE_READ_CODE } from './sqlite-thread/protocol.js';
 import { PG_STALE_READ_CODE } from './sql/read-expectation.js';
@@ -82,6 +83,7 @@ export function classifyDatabaseError(error: unknown): unknown {
   const unavailable =
     error instanceof CommitNotReplicated ||
     UNAVAILABLE_NODE.has(code) ||
+    isSocketMissing(error) ||
     UNAVAILABLE_PG_CLASSES.some((c) => code.startsWith(c)) ||
     code === READ_ONLY_SERVER ||
     code.startsWith('SQLITE_BUSY') ||

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { expect } from 'chai';
 import knexFactory from 'knex';
+import pg from 'pg';
 import { openDatabase } from '../../src/data-access/database.js';
 import { classifyDatabaseError } from '../../src/data-access/database-errors.js';
 import { AppError, ErrorCode, isAppError } from '../../src/errors.js';
@@ -73,6 +74,26 @@ describe('database errors', () => {
       const error = Object.assign(new Error('x'), { code });
       expect(classifyDatabaseError(error), code).to.equal(error);
     }
+  });
+
+  // PostgreSQL reached through its Unix socket (?host=/var/run/postgresql): while it is stopped
+  // its socket file is gone, and pg's connect fails with ENOENT, an internal error until now.
+  it('a Unix socket that is not there (a stopped server) is "database unavailable"', async () => {
+    const client = new pg.Client({ host: '/nonexistent-du-socket-dir', user: 'du' });
+    const error = await client.connect().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((error as { code?: string }).code).to.equal('ENOENT');
+    expect((classifyDatabaseError(error) as AppError).code).to.equal(
+      ErrorCode.DATABASE_UNAVAILABLE,
+    );
+    // A file pg reads for TLS missing is a setting to fix: not taken as a server down.
+    const file = Object.assign(new Error("ENOENT: no such file, open '/ca.pem'"), {
+      code: 'ENOENT',
+      syscall: 'open',
+    });
+    expect(classifyDatabaseError(file)).to.equal(file);
   });
 
   it('other errors pass unchanged', () => {

@@ -41,6 +41,7 @@ const NOT_SETTINGS = new Set([
   'PG_CALLS_PROFILE',
   'PG_CALLS_HEAP_PROFILE',
   'PG_CALLS_MARK',
+  'PG_CALLS_B_URL',
   // gSOAP's validating mode, set by a C++ client (legacy-integration.md), not a setting of ours.
   'SOAP_XML_STRICT',
 ]);
