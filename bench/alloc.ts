@@ -3,7 +3,7 @@
  * The built service (its production flags) on a fresh database, the benchmark's scenario at 10
  * connections: a warm-up, then a fixed number of calls counted by bench/lib/alloc-probe.mjs.
  *
- *   node --import tsx bench/alloc.ts [oneClick,syncLeadUnsubscribe] [calls] [--top N]
+ *   node --import tsx bench/alloc.ts [oneClick,syncLeadUnsubscribe,getLead,syncLeadNoChange] [calls] [--top N]
  *
  * SQLite, and PostgreSQL too when DATABASE_URL is set; one process (WORKERS=1). Run
  * `npm run build` first. Bytes, not time: a figure the load of a shared machine leaves alone.
@@ -18,7 +18,7 @@ import { freshServiceDatabase, spawnService } from '../test/support/service-proc
 import { waitFor } from '../test/support/wait.js';
 import { ONE_CLICK_BODY, ONE_CLICK_ENV, ONE_CLICK_TYPE, oneClickPaths } from './lib/one-click.js';
 import { createPeople } from './lib/seed.js';
-import { closeAgent, envelope, MKTOWS, syncLead } from './lib/soap.js';
+import { closeAgent, envelope, getLeadByEmail, MKTOWS, syncLead } from './lib/soap.js';
 import { group } from './profile.js';
 
 const PROBE = pathToFileURL(
@@ -26,6 +26,57 @@ const PROBE = pathToFileURL(
 ).href;
 const ADDRESSES = 60;
 const PEOPLE_PER_ADDRESS = 11;
+/** getLead and the syncLead that changes nothing: the mixed load's other two calls. */
+const READ_POOL = 500;
+
+/** The people getLead and the no-change syncLead read, as bench/run.ts seeds them. */
+const poolPerson = (i: number) => ({
+  email: `get-${i}@bench.example`,
+  attrs: {
+    FirstName: `First${i}`,
+    LastName: 'Bench',
+    Company: 'Bench Corp',
+    City: 'Springfield',
+    Title: 'Engineer',
+  },
+});
+
+/** The request bodies of a SOAP scenario, the people it needs seeded first. */
+async function soapBodies(url: string, scenario: string): Promise<() => string> {
+  let i = 0;
+  if (scenario === 'getLead' || scenario === 'syncLeadNoChange') {
+    await createPeople(
+      url,
+      Array.from({ length: READ_POOL }, (_, n) => poolPerson(n)),
+    );
+    if (scenario === 'getLead')
+      return () => envelope(getLeadByEmail(`get-${i++ % READ_POOL}@bench.example`));
+    return () => {
+      const n = i++ % READ_POOL;
+      const { email, attrs } = poolPerson(n);
+      return envelope(
+        syncLead({
+          email,
+          attrs: {
+            FirstName: attrs.FirstName,
+            LastName: 'Bench',
+            Company: 'Bench Corp',
+            Unsubscribed: 'false',
+          },
+        }),
+      );
+    };
+  }
+  const people = Array.from({ length: ADDRESSES * PEOPLE_PER_ADDRESS }, (_, n) => ({
+    email: `unsub-${n % ADDRESSES}@bench.example`,
+  }));
+  await createPeople(url, people);
+  return () => {
+    const visit = Math.floor(i / ADDRESSES);
+    const email = `unsub-${i++ % ADDRESSES}@bench.example`;
+    return envelope(syncLead({ email, attrs: { Unsubscribed: String(visit % 2 === 0) } }));
+  };
+}
 
 interface HeapNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -36,6 +87,7 @@ interface HeapNode {
 /** `calls` requests at 10 connections; throws unless every answer was a 2xx. */
 async function fire(base: string, scenario: string, calls: number, next: () => string) {
   const oneClick = scenario === 'oneClick';
+  const operation = scenario === 'getLead' ? 'getLead' : 'syncLead';
   const r = await autocannon({
     url: oneClick ? base : `${base}/soap/mktows/2_9`,
     connections: 10,
@@ -43,7 +95,7 @@ async function fire(base: string, scenario: string, calls: number, next: () => s
     method: 'POST',
     headers: oneClick
       ? { 'content-type': ONE_CLICK_TYPE }
-      : { 'content-type': 'text/xml; charset=utf-8', soapaction: `"${MKTOWS}syncLead"` },
+      : { 'content-type': 'text/xml; charset=utf-8', soapaction: `"${MKTOWS}${operation}"` },
     requests: [
       {
         setupRequest: (req) =>
@@ -95,20 +147,8 @@ async function measure(engineName: string, scenario: string, calls: number, top:
     { built: true },
   );
   try {
-    let next: () => string;
-    if (scenario === 'oneClick') next = oneClickPaths();
-    else {
-      const people = Array.from({ length: ADDRESSES * PEOPLE_PER_ADDRESS }, (_, i) => ({
-        email: `unsub-${i % ADDRESSES}@bench.example`,
-      }));
-      await createPeople(service.url, people);
-      let i = 0;
-      next = () => {
-        const visit = Math.floor(i / ADDRESSES);
-        const email = `unsub-${i++ % ADDRESSES}@bench.example`;
-        return envelope(syncLead({ email, attrs: { Unsubscribed: String(visit % 2 === 0) } }));
-      };
-    }
+    const next =
+      scenario === 'oneClick' ? oneClickPaths() : await soapBodies(service.url, scenario);
     await fire(service.base, scenario, Math.max(500, calls / 2), next);
     service.child.kill('SIGUSR2');
     await fire(service.base, scenario, calls, next);

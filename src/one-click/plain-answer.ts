@@ -18,20 +18,40 @@ export interface PlainExtra {
 }
 
 /**
+ * The usual answers' header lists (no Connection, no Retry-After) by text, made once each: a
+ * POST's answer is one of a few sentences, so its headers go to writeHead as a list already
+ * made (no object spread, no Content-Length measured, no keys listed per answer). Bounded: a
+ * text beyond the first PLAIN_LISTS_KEPT gets a list of its own each time.
+ */
+const PLAIN_LISTS_KEPT = 64;
+const plainLists = new Map<string, readonly string[]>();
+const COMMON_PLAIN_RAW: readonly string[] = Object.entries(COMMON_PLAIN).flat();
+
+function plainList(text: string): readonly string[] {
+  let list = plainLists.get(text);
+  if (!list) {
+    list = [...COMMON_PLAIN_RAW, 'Content-Length', String(Buffer.byteLength(text))];
+    if (plainLists.size < PLAIN_LISTS_KEPT) plainLists.set(text, list);
+  }
+  return list;
+}
+
+/**
  * The plain-text answer through node alone, byte for byte what the router's headers and
  * Express's res.type('text/plain; charset=utf-8').send(text) give a POST: the same headers in
  * the same order (node adds Date and the keep-alive ones after them, as it does for Express).
  */
 export function writePlain(res: Response, status: number, text: string, extra?: PlainExtra) {
-  const length = Buffer.byteLength(text);
-  const headers: Record<string, string | number> =
-    extra?.close || extra?.retryAfter
-      ? {
-          ...(extra.close ? { Connection: 'close' } : {}),
-          ...(extra.retryAfter ? { 'Retry-After': '60' } : {}),
-          ...COMMON_PLAIN,
-          'Content-Length': length,
-        }
-      : { ...COMMON_PLAIN, 'Content-Length': length };
+  if (!extra?.close && !extra?.retryAfter) {
+    // node reads the list and never changes it (nor keeps it past the call).
+    res.writeHead(status, plainList(text) as string[]).end(text);
+    return;
+  }
+  const headers: Record<string, string | number> = {
+    ...(extra.close ? { Connection: 'close' } : {}),
+    ...(extra.retryAfter ? { 'Retry-After': '60' } : {}),
+    ...COMMON_PLAIN,
+    'Content-Length': Buffer.byteLength(text),
+  };
   res.writeHead(status, headers).end(text);
 }
