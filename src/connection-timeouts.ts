@@ -21,6 +21,8 @@ export interface ConnectionTimeouts {
   requestTimeoutMs: number;
   commitGraceMs?: number;
   bodyTimeoutMs: number;
+  /** Bytes of answers held in all for clients that stopped reading them (0: no bound). */
+  maxStalledAnswerBytes?: number;
 }
 
 /**
@@ -49,7 +51,7 @@ export function applyConnectionBounds(server: Server, config: ConnectionTimeouts
   // Keep-Alive: timeout=N (seconds, rounded down) and closes 1 s after that, so a client
   // reusing a connection up to the advertised time does not race the close.
   server.keepAliveTimeout = config.keepAliveTimeoutMs;
-  closeStalledAnswers(server, server.timeout);
+  closeStalledAnswers(server, server.timeout, config.maxStalledAnswerBytes ?? 0);
 }
 
 /** What of a connection moves while it is alive: bytes read, its answer's bytes taken. */
@@ -71,8 +73,14 @@ interface Progress {
  * still queued to the socket (the field node's own timeout reads); unchanged for `idleMs`, the
  * connection is destroyed. A connection with nothing to write is left to node's timeout, which
  * holds there.
+ *
+ * Each such connection holds its answer (up to PAGE_MAX_BYTES, 8 MiB, for a page of leads)
+ * until then: a few hundred clients asking for pages and never reading them held gigabytes.
+ * So, past `maxStalledBytes` (0: no bound) held in all by connections unchanged since the last
+ * look, those are destroyed, the one holding the most first, until the rest fit. A connection
+ * whose answer moved since the last look is never one of them.
  */
-export function closeStalledAnswers(server: Server, idleMs: number): void {
+export function closeStalledAnswers(server: Server, idleMs: number, maxStalledBytes = 0): void {
   const connections = new Map<Socket, Progress | null>();
   server.on('connection', (socket: Socket) => {
     connections.set(socket, null);
@@ -80,6 +88,8 @@ export function closeStalledAnswers(server: Server, idleMs: number): void {
   });
   const look = setInterval(() => {
     const now = Date.now();
+    const stalled: Array<[Socket, number]> = [];
+    let stalledBytes = 0;
     for (const [socket, seen] of connections) {
       const buffered = socket.writableLength;
       if (buffered === 0) {
@@ -97,10 +107,25 @@ export function closeStalledAnswers(server: Server, idleMs: number): void {
       )
         connections.set(socket, { ...state, since: now });
       else if (now - seen.since >= idleMs) socket.destroy();
+      else if (maxStalledBytes > 0) {
+        stalled.push([socket, buffered]);
+        stalledBytes += buffered;
+      }
     }
+    if (stalledBytes > maxStalledBytes) closeLargestFirst(stalled, stalledBytes - maxStalledBytes);
   }, CONNECTIONS_CHECKING_MS);
   look.unref();
   server.once('close', () => clearInterval(look));
+}
+
+/** Destroys the connections holding the most until at least `excess` bytes are let go. */
+function closeLargestFirst(stalled: Array<[Socket, number]>, excess: number): void {
+  stalled.sort((a, b) => b[1] - a[1]);
+  for (const [socket, bytes] of stalled) {
+    if (excess <= 0) return;
+    socket.destroy();
+    excess -= bytes;
+  }
 }
 
 const drains = new WeakMap<Server, () => void>();

@@ -137,6 +137,13 @@ export const listenerSettings = {
       'Most requests one connection of the service port or the metrics port may have waiting behind the one being answered (HTTP pipelining); the connection sending one more is closed, the waiting requests dropped unanswered',
     parse: integer('MAX_PIPELINED_REQUESTS', 1, 10000),
   },
+  maxStalledAnswerBytes: {
+    env: 'MAX_STALLED_ANSWER_BYTES',
+    default: '268435456',
+    meaning:
+      'Most bytes of answers a process holds, in all, for connections of the service port whose clients have stopped reading them (nothing taken for a second); past it those connections are closed, the one holding the most first, until the rest fit (0: no bound but the idle timeout). A client reading, however slowly, is never closed for it',
+    parse: integer('MAX_STALLED_ANSWER_BYTES', 0, Number.MAX_SAFE_INTEGER),
+  },
   trustProxy: {
     env: 'TRUST_PROXY',
     default: 'false',
