@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { ConfigError } from '../config.js';
 
 // Why DATA_DIR cannot take a write, by the code of the failure (the file system's, or SQLite's),
@@ -39,7 +41,19 @@ export function dataDirWriteProblem(dataDir: string, error: unknown): ConfigErro
     );
   const why = writeRefusedWhy(error);
   if (!why) return null;
-  return new ConfigError(`DATA_DIR: cannot write in ${dataDir}: ${why} (${code})`);
+  // A file of the directory, there already, that refused while the directory may take writes
+  // (a database file made read-only, or owned by another user): named, or the operator looks at the
+  // directory's permissions, which are right.
+  const file = (error as { path?: unknown }).path;
+  const inDir =
+    (code === 'EACCES' || code === 'EPERM') &&
+    typeof file === 'string' &&
+    dataDir !== ':memory:' &&
+    path.dirname(file) === dataDir &&
+    fs.existsSync(file)
+      ? `, on ${path.basename(file)}`
+      : '';
+  return new ConfigError(`DATA_DIR: cannot write in ${dataDir}: ${why}${inDir} (${code})`);
 }
 
 /**
