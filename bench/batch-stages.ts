@@ -5,8 +5,11 @@
  * (medians of rounds) and, with --alloc, the bytes allocated per call by function (V8's
  * sampling heap profiler, collected objects included). STAGES_ROOT: a built checkout to run
  * (its dist/) instead of these sources; DATABASE_URL: PostgreSQL (its tables are emptied).
+ * With --live (node run with --expose-gc): what a call holds while its batch runs, the heap after
+ * a full collection on entering the service and at the first record's rules, less the heap after
+ * the call (medians; collections make the CPU figures meaningless then).
  *
- *   node --import tsx bench/batch-stages.ts [rounds] [calls per round] [--alloc]
+ *   node [--expose-gc] --import tsx bench/batch-stages.ts [rounds] [calls] [--alloc] [--live]
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,6 +37,8 @@ const { migrateLatest } = await load('data-access/migrator');
 const rounds = Number(process.argv[2] ?? 7);
 const calls = Number(process.argv[3] ?? 20);
 const alloc = process.argv.includes('--alloc');
+const gc = process.argv.includes('--live') ? (globalThis as { gc?: () => void }).gc : undefined;
+if (process.argv.includes('--live') && !gc) throw new Error('--live needs node --expose-gc');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 const wsdlXml = fs.readFileSync(path.join(ROOT, 'wsdl/mktows.wsdl'), 'utf8');
@@ -80,11 +85,35 @@ await services.leads.syncMany(
 
 let v = 0;
 const xmls = () => Array.from({ length: calls }, () => body(v++));
-async function handle(xml: string) {
-  const read = reader.readGuarded(xml, limits) as { Body: Record<string, unknown> };
-  const args = read.Body.paramsSyncMultipleLeads as Record<string, unknown>;
-  const out = await handlers.syncMultipleLeads!(args, ctx);
-  return out;
+// No local holds the request: as the endpoint, which hands it on.
+function handle(xml: string): Promise<unknown> {
+  return handlers.syncMultipleLeads!(
+    (reader.readGuarded(xml, limits) as { Body: Record<string, Record<string, unknown>> }).Body
+      .paramsSyncMultipleLeads!,
+    ctx,
+  );
+}
+/** --live: heap used after a full collection, on entering the service, at the first rules. */
+const atEntry: number[] = [];
+const atRules: number[] = [];
+const heldAfter: number[] = [];
+const heapNow = () => (gc!(), process.memoryUsage().heapUsed);
+if (gc) {
+  const leads = services.leads as {
+    syncMany: (...a: unknown[]) => unknown;
+    batch: { syncMany: (p: unknown, one: (...a: unknown[]) => unknown, d: unknown) => unknown };
+  };
+  const entry = leads.syncMany.bind(leads);
+  leads.syncMany = (...a) => (atEntry.push(heapNow()), entry(...a));
+  const inner = leads.batch.syncMany.bind(leads.batch);
+  leads.batch.syncMany = (p, one, d) => {
+    let first = true;
+    return inner(
+      p,
+      (...a: unknown[]) => (first && ((first = false), atRules.push(heapNow())), one(...a)),
+      d,
+    );
+  };
 }
 /** The main thread's CPU time so far, µs (Linux: the scheduler's figure). */
 const mainCpu = () =>
@@ -111,7 +140,10 @@ for (let r = 0; r < rounds; r++) {
   readCpu.push((d.user + d.system) / calls);
   c = process.cpuUsage();
   const m = mainCpu();
-  for (const x of batch) await handle(x);
+  for (const x of batch) {
+    await handle(x);
+    if (gc) heldAfter.push(heapNow());
+  }
   mainThread.push((mainCpu() - m) / calls);
   d = process.cpuUsage(c);
   allCpu.push((d.user + d.system) / calls);
@@ -119,6 +151,13 @@ for (let r = 0; r < rounds; r++) {
 console.log(
   `read ${median(readCpu).toFixed(0)} µs/call   read+handler ${median(allCpu).toFixed(0)} µs/call (process), ${median(mainThread).toFixed(0)} µs/call (main thread); medians of ${rounds}`,
 );
+if (gc) {
+  const held = (at: number[]) =>
+    (median(at.slice(-heldAfter.length).map((x, i) => x - heldAfter[i]!)) / 1024).toFixed(0);
+  console.log(
+    `held while the batch runs, beyond the heap after the call: ${held(atEntry)} KiB on entering the service, ${held(atRules)} KiB at the first record's rules`,
+  );
+}
 if (session) {
   const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as {
     profile: {
