@@ -17,7 +17,7 @@ import { testEngines } from '../test/support/database.js';
 import { freshServiceDatabase, spawnService } from '../test/support/service-process.js';
 import { waitFor } from '../test/support/wait.js';
 import { ONE_CLICK_BODY, ONE_CLICK_ENV, ONE_CLICK_TYPE, oneClickPaths } from './lib/one-click.js';
-import { createPeople } from './lib/seed.js';
+import { createPeople, readPoolPerson } from './lib/seed.js';
 import { closeAgent, envelope, getLeadByEmail, MKTOWS, syncLead } from './lib/soap.js';
 import { group } from './profile.js';
 
@@ -29,36 +29,24 @@ const PEOPLE_PER_ADDRESS = 11;
 /** getLead and the syncLead that changes nothing: the mixed load's other two calls. */
 const READ_POOL = 500;
 
-/** The people getLead and the no-change syncLead read, as bench/run.ts seeds them. */
-const poolPerson = (i: number) => ({
-  email: `get-${i}@bench.example`,
-  attrs: {
-    FirstName: `First${i}`,
-    LastName: 'Bench',
-    Company: 'Bench Corp',
-    City: 'Springfield',
-    Title: 'Engineer',
-  },
-});
-
 /** The request bodies of a SOAP scenario, the people it needs seeded first. */
 async function soapBodies(url: string, scenario: string): Promise<() => string> {
   let i = 0;
   if (scenario === 'getLead' || scenario === 'syncLeadNoChange') {
     await createPeople(
       url,
-      Array.from({ length: READ_POOL }, (_, n) => poolPerson(n)),
+      Array.from({ length: READ_POOL }, (_, n) => readPoolPerson(n)),
     );
     if (scenario === 'getLead')
       return () => envelope(getLeadByEmail(`get-${i++ % READ_POOL}@bench.example`));
     return () => {
       const n = i++ % READ_POOL;
-      const { email, attrs } = poolPerson(n);
+      const { email } = readPoolPerson(n);
       return envelope(
         syncLead({
           email,
           attrs: {
-            FirstName: attrs.FirstName,
+            FirstName: `First${n}`,
             LastName: 'Bench',
             Company: 'Bench Corp',
             Unsubscribed: 'false',

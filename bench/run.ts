@@ -37,7 +37,13 @@ import { startCeiling, type Ceiling } from './lib/processes.js';
 import { renderMarkdown, writeDocs } from './lib/report.js';
 import { measureScaling } from './lib/scaling.js';
 import { loadScenarios } from './lib/scenarios.js';
-import { addActivities, createPeople, openSeedDatabase, refreshStatistics } from './lib/seed.js';
+import {
+  addActivities,
+  createPeople,
+  openSeedDatabase,
+  readPoolPerson,
+  refreshStatistics,
+} from './lib/seed.js';
 import { FULL, QUICK } from './lib/sizes.js';
 import { checkTargets } from './lib/targets.js';
 import { closeAgent } from './lib/soap.js';
@@ -101,16 +107,7 @@ async function runEngine(
     // --- Seed -----------------------------------------------------------------------------
     const seedStarted = Date.now();
     let seeded = 0;
-    const getPeople = Array.from({ length: sizes.getPool }, (_, i) => ({
-      email: `get-${i}@bench.example`,
-      attrs: {
-        FirstName: `First${i}`,
-        LastName: 'Bench',
-        Company: 'Bench Corp',
-        City: 'Springfield',
-        Title: 'Engineer',
-      },
-    }));
+    const getPeople = Array.from({ length: sizes.getPool }, (_, i) => readPoolPerson(i));
     const getIds = await createPeople(url, getPeople);
     seeded += getIds.length;
     const unsubPeople = [];

@@ -15,6 +15,21 @@ export interface SeedPerson {
   attrs?: Record<string, string>;
 }
 
+/**
+ * The n-th person of the pool getLead and the no-change syncLead read: the benchmark seeds the
+ * pool with these fields and the allocation count seeds the same, so both measure one shape.
+ */
+export const readPoolPerson = (n: number): SeedPerson => ({
+  email: `get-${n}@bench.example`,
+  attrs: {
+    FirstName: `First${n}`,
+    LastName: 'Bench',
+    Company: 'Bench Corp',
+    City: 'Springfield',
+    Title: 'Engineer',
+  },
+});
+
 /** Creates people (dedupEnabled false: every record a new person), 300 per call; their ids. */
 export async function createPeople(url: string, people: readonly SeedPerson[]): Promise<number[]> {
   const ids: number[] = [];
