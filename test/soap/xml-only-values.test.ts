@@ -38,7 +38,10 @@ for (const engine of testEngines()) {
     let client: AdminClient;
     let id: number;
 
-    /** Every SOAP answer that shows the person: well-formed XML, and each of them the same as before. */
+    /**
+     * Every SOAP answer that shows the person: well-formed XML, and each of them the same as
+     * before (but for the read's own time).
+     */
     const answers = async () => {
       const bodies: string[] = [];
       for (const body of [getLeadByEmailXml(EMAIL), activityByEmailXml(EMAIL), CHANGES, MULTIPLE]) {
@@ -46,7 +49,11 @@ for (const engine of testEngines()) {
         expect(res.status, res.body).to.equal(200);
         const bad = NOT_XML_CHAR.exec(res.body);
         expect(bad, `a character XML 1.0 cannot carry at ${bad?.index}`).to.equal(null);
-        bodies.push(res.body);
+        // getLeadActivity's newStartPosition carries the read's time as its upper bound when none
+        // was given: it moves with the clock between two reads, the stored values do not.
+        bodies.push(
+          res.body.replace(/<latestCreatedAt>[^<]*<\/latestCreatedAt>/g, '<latestCreatedAt/>'),
+        );
       }
       return bodies;
     };
