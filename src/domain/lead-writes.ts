@@ -66,10 +66,8 @@ export const answerOnly: AnswerOf<SyncAnswer> = (leadId, status) => ({ leadId, s
 function keyedAway(lead: LeadRecord | null, change: PreparedChange): PreparedChange {
   if (!lead || !change.emailOnlyAsKey) return change;
   const kept = { ...change, email: undefined, emailKey: undefined, emailOnlyAsKey: undefined };
-  const elsewhere =
-    typeof change.emailKey === 'string' &&
-    lead.emailKey !== null &&
-    change.emailKey !== lead.emailKey;
+  // A person without an address too: its opt-out, held by its flag alone, was not the one named.
+  const elsewhere = typeof change.emailKey === 'string' && change.emailKey !== lead.emailKey;
   if (elsewhere && change.unsubscribed === false) kept.unsubscribed = undefined;
   return kept;
 }

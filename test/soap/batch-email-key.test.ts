@@ -138,6 +138,20 @@ for (const engine of testEngines()) {
       expect(await stored(other)).to.include({ unsubscribed: '1' });
     });
 
+    it('nor the opt-out of a person without an address', async () => {
+      const fid = '<ForeignSysPersonId>fid-no-address</ForeignSysPersonId>';
+      const p = await created(fid, attr('Unsubscribed', '1'));
+      expect(
+        await synced(
+          record(`<Email>somewhere@example.com</Email>${fid}`, attr('Unsubscribed', '0')),
+        ),
+      ).to.deep.equal([[p, 'UPDATED']]);
+      expect(await stored(p)).to.include({ email: undefined, unsubscribed: '1' });
+      // Named by its foreign id alone, the untick is the person's own, as before.
+      expect(await synced(record(fid, attr('Unsubscribed', '0')))).to.deep.equal([[p, 'UPDATED']]);
+      expect(await stored(p)).to.include({ unsubscribed: '0' });
+    });
+
     it('an Email attribute changes the address, with the rules of an address change', async () => {
       const p = await created('<Email>moving@example.com</Email>', attr('Unsubscribed', '1'));
       expect(
