@@ -58,11 +58,18 @@ export const answerOnly: AnswerOf<SyncAnswer> = (leadId, status) => ({ leadId, s
 /**
  * The change without its address when the person was found by another key and the address
  * only keys the record (emailOnlyAsKey): the person keeps its own, and the rules of an address
- * change (rule 5) do not run.
+ * change (rule 5) do not run. Its untick is left out too when it named another address than the
+ * person's: "subscribed" said of that address would otherwise lift the opt-out of the person's
+ * own, which the record never named (a CRM that moved the person off an address it opted out
+ * of). Its opt-out stands: the person opts out, as it would at either address.
  */
 function keyedAway(lead: LeadRecord | null, change: PreparedChange): PreparedChange {
   if (!lead || !change.emailOnlyAsKey) return change;
-  return { ...change, email: undefined, emailKey: undefined, emailOnlyAsKey: undefined };
+  const kept = { ...change, email: undefined, emailKey: undefined, emailOnlyAsKey: undefined };
+  // A person without an address too: its opt-out, held by its flag alone, was not the one named.
+  const elsewhere = typeof change.emailKey === 'string' && change.emailKey !== lead.emailKey;
+  if (elsewhere && change.unsubscribed === false) kept.unsubscribed = undefined;
+  return kept;
 }
 
 /** Creating a person in a partition the caller named (or the default one) but may not touch. */

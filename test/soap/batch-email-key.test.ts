@@ -94,6 +94,64 @@ for (const engine of testEngines()) {
       expect(await stored(p)).to.include({ email: 'fid-kept@example.com', firstName: 'ByFid' });
     });
 
+    it("an untick beside another address than the person's does not lift the person's opt-out", async () => {
+      // A CRM moved the person off the address it opted out of: "subscribed" speaks of the new
+      // address, which the batch does not store; applied to the person, it lifted the opt-out
+      // of the old one (acknowledged in the same batch), which no record named.
+      const fid = '<ForeignSysPersonId>fid-moved-off</ForeignSysPersonId>';
+      const p = await created(`<Email>opted-out@example.com</Email>${fid}`);
+      // A second person of the address (created apart: syncLead would find the first).
+      const apart = await call(
+        `<ns1:paramsSyncMultipleLeads><leadRecordList>${record('<Email>OPTED-OUT@example.com</Email>')}</leadRecordList><dedupEnabled>false</dedupEnabled></ns1:paramsSyncMultipleLeads>`,
+      );
+      const other = Number(one(apart.body, 'leadId'));
+      expect(one(apart.body, 'status'), apart.body).to.equal('CREATED');
+      expect(
+        await synced(
+          record('<Email>opted-out@example.com</Email>', attr('Unsubscribed', '1')),
+          record(`<Email>new-home@example.com</Email>${fid}`, attr('Unsubscribed', '0')),
+          record(
+            `<Id>${other}</Id><Email>elsewhere@example.com</Email>`,
+            attr('Unsubscribed', '0'),
+          ),
+        ),
+      ).to.deep.equal([
+        [other, 'UPDATED'],
+        [p, 'UPDATED'],
+        [other, 'UPDATED'],
+      ]);
+      expect(await stored(p)).to.include({ email: 'opted-out@example.com', unsubscribed: '1' });
+      expect(await stored(other)).to.include({ email: 'OPTED-OUT@example.com', unsubscribed: '1' });
+      // The person's own address (any spelling) unticks it, as before; so does an opt-out.
+      expect(
+        await synced(
+          record(`<Email>Opted-Out@Example.com</Email>${fid}`, attr('Unsubscribed', '0')),
+        ),
+      ).to.deep.equal([[p, 'UPDATED']]);
+      expect(await stored(p)).to.include({ unsubscribed: '0' });
+      expect(await stored(other)).to.include({ unsubscribed: '0' });
+      expect(
+        await synced(
+          record(`<Email>far-away@example.com</Email>${fid}`, attr('Unsubscribed', '1')),
+        ),
+      ).to.deep.equal([[p, 'UPDATED']]);
+      expect(await stored(other)).to.include({ unsubscribed: '1' });
+    });
+
+    it('nor the opt-out of a person without an address', async () => {
+      const fid = '<ForeignSysPersonId>fid-no-address</ForeignSysPersonId>';
+      const p = await created(fid, attr('Unsubscribed', '1'));
+      expect(
+        await synced(
+          record(`<Email>somewhere@example.com</Email>${fid}`, attr('Unsubscribed', '0')),
+        ),
+      ).to.deep.equal([[p, 'UPDATED']]);
+      expect(await stored(p)).to.include({ email: undefined, unsubscribed: '1' });
+      // Named by its foreign id alone, the untick is the person's own, as before.
+      expect(await synced(record(fid, attr('Unsubscribed', '0')))).to.deep.equal([[p, 'UPDATED']]);
+      expect(await stored(p)).to.include({ unsubscribed: '0' });
+    });
+
     it('an Email attribute changes the address, with the rules of an address change', async () => {
       const p = await created('<Email>moving@example.com</Email>', attr('Unsubscribed', '1'));
       expect(
