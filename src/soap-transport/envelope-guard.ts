@@ -27,18 +27,21 @@ import {
   type EnvelopeSummary,
   type GuardLimits,
 } from './guard-options.js';
+import { resolveQName, type ResolvedQName } from './qualified-names.js';
 import { FORBIDDEN_NAMES, readName, StartTag } from './start-tag.js';
 import { cdataEnd, commentEnd, declarationEnd } from './xml-markup.js';
 
 export type { HeaderCredentials } from './header-entries.js';
 export {
   DEFAULT_MAX_ATTRIBUTES,
+  type ElementSeen,
   type EnvelopeHead,
   type EnvelopeSummary,
   type GuardLimits,
 } from './guard-options.js';
 
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
 
 interface Open extends OpenContent {
   /** Prefix → namespace declared on this element, when it declares any. */
@@ -95,6 +98,7 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
   const credentials = new CredentialsReader();
   const tag = new StartTag(xml, limits.maxNameLength, maxAttributes, limits.multiRef ?? true);
   const prefixes = tag.prefixes;
+  const elementSeen = limits.elementSeen;
 
   const resolve = (prefix: string): string | undefined => {
     if (prefix === 'xml') return XML_NS;
@@ -182,9 +186,14 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
     const uri = resolve(colon === -1 ? '' : name.slice(0, colon));
     if (uri === undefined) throw malformed(`Unbound namespace prefix: ${name.slice(0, 64)}`);
     if (attributes) checkAttributePrefixes(attributes, resolve);
+    let type: ResolvedQName | null = null;
     if (xsiAttributes)
-      for (const [p, l, value] of xsiAttributes)
-        if (prefixes.checkXsi(p, l, decodeAll(value), resolve)) stack[depth - 1]!.nil = true;
+      for (const [p, l, raw] of xsiAttributes) {
+        const value = decodeAll(raw);
+        if (prefixes.checkXsi(p, l, value, resolve)) stack[depth - 1]!.nil = true;
+        if (elementSeen && l === 'type' && resolve(p) === XSI_NS)
+          type = resolveQName(value, resolve);
+      }
     if (parent?.nil) throw nilNotEmpty(parent.name);
     if (FORBIDDEN_NAMES.has(local)) throw notUnderstood(`Element name ${local} is not accepted`);
 
@@ -239,6 +248,7 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
       }
     }
 
+    if (elementSeen) elementSeen(uri, local, type);
     if (selfClosing) {
       stack.pop();
       if (depth === 2) inBody = inHeader = false;

@@ -1,5 +1,6 @@
 import type { ElementTree } from './schema-elements.js';
 import type { HeaderCredentials } from './header-entries.js';
+import type { ResolvedQName } from './qualified-names.js';
 
 /** What the envelope guard (envelope-guard.ts) is told to check, and what it tells of a request. */
 
@@ -34,7 +35,20 @@ export interface GuardLimits {
    * `<x:Email xmlns:x="urn:other">` would be read as the schema's Email: refused instead.
    */
   membersInBodyNamespace?: boolean;
+  /**
+   * Told of every element of the envelope, in document order, once the guard has checked its
+   * start tag: so that a listener looks at what it needs (an xsi:type's namespace) within the
+   * guard's one pass, with the guard's namespace scopes. Refusing is left to the caller, after
+   * the guard's answer: a hook that threw would hide what the guard finds later.
+   */
+  elementSeen?: ElementSeen;
 }
+
+/**
+ * An element's namespace ('' for none) and local name, and its xsi:type resolved in the
+ * element's scope (null when it has none).
+ */
+export type ElementSeen = (ns: string, local: string, type: ResolvedQName | null) => void;
 
 export interface EnvelopeHead {
   /** The mktows AuthenticationHeader of the SOAP Header, or null when there is none. */
