@@ -2,15 +2,17 @@
 export const HEALTH_METHODS = 'GET, HEAD, OPTIONS';
 
 /**
- * The answer to a method a machine path does not serve (`allow` lists those it does), as the
- * console's pages and the unsubscribe links answer one: OPTIONS is told the list (`Allow`, and
- * the same in plain text), any other method is refused 405 with the same `Allow` (RFC 9110
- * §15.5.6). Either was a 404, as if the path were not there. `send` writes it.
+ * The answer to a method a path does not serve (`allow` lists those it does), as the console's
+ * pages answer one: OPTIONS is told the list (`Allow`, and the same in plain text), any other
+ * method is refused 405 with the same `Allow` (RFC 9110 §15.5.6). Either was a 404, as if the
+ * path were not there. `send` writes it; `subject` names what answers in the 405's sentence
+ * (the machine paths: "this path"; an unsubscribe link's URL: "a link").
  */
 export function otherMethodAnswer(
   method: string | undefined,
   allow: string,
   send: (status: 200 | 405, headers: Record<string, string>, text: string) => void,
+  subject = 'this path',
 ): void {
   const headers = { Allow: allow, 'Content-Type': 'text/plain; charset=utf-8' };
   if (method === 'OPTIONS') send(200, headers, `${allow}\n`);
@@ -18,6 +20,6 @@ export function otherMethodAnswer(
     send(
       405,
       headers,
-      `${method ?? 'This method'} is not served here: this path answers ${allow}.\n`,
+      `${method ?? 'This method'} is not served here: ${subject} answers ${allow}.\n`,
     );
 }

@@ -18,6 +18,7 @@ import { UNSUBSCRIBE_RATE_WINDOW_MS } from '../config/one-click.settings.js';
 import { withinDeadline, type RequestDeadlineLimits } from '../request-deadline.js';
 import { drainThen, readBody, refusedDrainBytes } from '../soap-transport/request-body.js';
 import { clientLimitKey } from '../networks.js';
+import { otherMethodAnswer } from '../other-methods.js';
 import {
   FormError,
   formMediaType,
@@ -330,12 +331,12 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
     drainThen(req, drainCap, options.bodyTimeoutMs, () => {
       const close = !req.complete;
       if (!tokens) return sendText(res, 404, refusalText(DISABLED), { close });
-      res.set('Allow', LINK_METHODS);
-      if (req.method === 'OPTIONS') sendText(res, 200, LINK_METHODS, { close });
-      else {
-        const text = `${req.method} is not served here: a link answers ${LINK_METHODS}.`;
-        sendText(res, 405, text, { close });
-      }
+      const send = (status: number, headers: Record<string, string>, text: string) => {
+        if (close) res.set('Connection', 'close');
+        setLinkHeaders(res);
+        res.set(headers).status(status).send(text);
+      };
+      otherMethodAnswer(req.method, LINK_METHODS, send, 'a link');
     });
   });
   // What no route above answered (/u/ or /u/a/b) goes on to the app's 404: a path under /u

@@ -9,7 +9,7 @@ import { envelopeFaultcode, MustUnderstand } from '../soap-transport/envelope-fa
 import { inspectEnvelope } from '../soap-transport/envelope-guard.js';
 import { drainThen, readBody, refusedDrainBytes } from '../soap-transport/request-body.js';
 import { decodeXmlBody } from '../soap-transport/xml-decoding.js';
-import { refuseForeignSObjectTypes } from './sobject-types.js';
+import { SObjectTypes } from './sobject-types.js';
 import { toWireFault } from '../mktows/faults.js';
 import {
   closeWhenBodyUnread,
@@ -148,6 +148,7 @@ export async function createSalesforceOutboundEndpoint(
       await readBody(req, options.maxBodyBytes, options.bodyTimeoutMs),
       req.headers['content-type'],
     );
+    const sobjectTypes = new SObjectTypes(OUTBOUND_NS);
     const { bodyElement, headerNotUnderstood } = inspectEnvelope(xml, {
       maxDepth: 32,
       maxNameLength: 256,
@@ -155,6 +156,8 @@ export async function createSalesforceOutboundEndpoint(
       multiRef: false,
       // No header entry is processed here: one that must be understood is refused (SOAP 1.1).
       understoodHeaders: new Set(),
+      // The sObjects' types, looked at in the same pass (refused below, after the sender).
+      elementSeen: sobjectTypes.elementSeen,
     });
     if (headerNotUnderstood !== undefined) throw new MustUnderstand(headerNotUnderstood);
     if (bodyElement.local !== 'notifications' || bodyElement.ns !== OUTBOUND_NS) {
@@ -165,7 +168,7 @@ export async function createSalesforceOutboundEndpoint(
     }
     // The sender first, from the text: node-soap's parse is the dearest step of a message.
     refuseUnknownSender(xml, allowed, id15);
-    refuseForeignSObjectTypes(xml, OUTBOUND_NS);
+    sobjectTypes.refuse();
     const slot: CallState = { deadline: new CallDeadline() };
     // The one operation is named by the body; whatever SOAPAction Salesforce sends is ignored.
     const { answer } = listener.process(

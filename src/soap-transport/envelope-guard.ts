@@ -5,92 +5,43 @@ import {
   NOT_XML_CHAR,
   notUnderstood,
   malformed,
-  nameTooLong,
   isSpace,
   onlySpace,
   endTagAt,
   hex4,
-  indexIn,
   checkCharData,
-  checkReferences,
-  decode,
   decodeAll,
-  XML_DECLARATION,
 } from './xml-lexis.js';
-import type { ElementNode, ElementTree } from './schema-elements.js';
-import { checkCdata, checkMultiRef, XsiPrefixes } from './node-soap-inputs.js';
+import type { ElementNode } from './schema-elements.js';
 import {
-  DocumentPrefixes,
   checkAttributePrefixes,
   checkMemberNamespace,
   checkPiece,
   nilNotEmpty,
   type OpenContent,
 } from './standard-reading.js';
+import { CredentialsReader, mustUnderstandEntry } from './header-entries.js';
 import {
-  CredentialsReader,
-  mustUnderstandEntry,
-  type HeaderCredentials,
-} from './header-entries.js';
+  DEFAULT_MAX_ATTRIBUTES,
+  type EnvelopeHead,
+  type EnvelopeSummary,
+  type GuardLimits,
+} from './guard-options.js';
+import { resolveQName, type ResolvedQName } from './qualified-names.js';
+import { FORBIDDEN_NAMES, readName, StartTag } from './start-tag.js';
+import { cdataEnd, commentEnd, declarationEnd } from './xml-markup.js';
 
 export type { HeaderCredentials } from './header-entries.js';
+export {
+  DEFAULT_MAX_ATTRIBUTES,
+  type ElementSeen,
+  type EnvelopeHead,
+  type EnvelopeSummary,
+  type GuardLimits,
+} from './guard-options.js';
 
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
-
-export interface GuardLimits {
-  maxDepth: number;
-  maxNameLength: number;
-  /** Attributes (namespace declarations included) one element may carry. */
-  maxAttributes?: number;
-  /** Element names the schema declares; any other name inside the Body is refused. */
-  knownElements?: ReadonlySet<string>;
-  /**
-   * Which members each element of the Body may hold: a name declared elsewhere in the schema
-   * but not in its parent's type is refused as unknown too.
-   */
-  elementTree?: ElementTree;
-  /**
-   * Local names of the header entries the service processes: any other entry marked
-   * mustUnderstand="1" for this service is named in the summary. Unset: not looked at.
-   */
-  understoodHeaders?: ReadonlySet<string>;
-  /**
-   * An empty element (`<lastCreatedAt/>`, `<lastCreatedAt></lastCreatedAt>`) holds no value: one
-   * the schema does not declare is let through rather than named as unknown, as the vendor's
-   * parser let it (its Ruby sample sends `startPosition/lastCreatedAt`). One with content is not.
-   */
-  skipEmptyUnknown?: boolean;
-  /** false: refuse `id` and `href` attributes (SOAP encoding's multiRef) altogether. */
-  multiRef?: boolean;
-  /**
-   * true: every element below the Body's own element must be in no namespace or in the Body
-   * element's (where the schema has them). node-soap matches members by local name alone, so
-   * `<x:Email xmlns:x="urn:other">` would be read as the schema's Email: refused instead.
-   */
-  membersInBodyNamespace?: boolean;
-}
-
-export interface EnvelopeHead {
-  /** The mktows AuthenticationHeader of the SOAP Header, or null when there is none. */
-  credentials: HeaderCredentials | null;
-}
-
-export interface EnvelopeSummary extends EnvelopeHead {
-  /** Namespace and local name of the Body's single child. */
-  bodyElement: { ns: string; local: string };
-  /** The first element inside the Body that the schema does not declare (where it stands). */
-  unknownElement?: string;
-  /** The element holding unknownElement, when the element tree placed it. */
-  unknownElementParent?: string;
-  /** The first header entry marked mustUnderstand="1" for us that is not understood. */
-  headerNotUnderstood?: string;
-}
-
-/** Attributes per element when the caller sets no limit: far more than any SOAP stack writes. */
-export const DEFAULT_MAX_ATTRIBUTES = 100;
-
-// Names that would reach object prototypes in node-soap's parsed arguments.
-const FORBIDDEN_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype).concat(['prototype']));
+const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
 
 interface Open extends OpenContent {
   /** Prefix → namespace declared on this element, when it declares any. */
@@ -145,8 +96,9 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
   let headerNotUnderstood: string | undefined;
   let inHeader = false;
   const credentials = new CredentialsReader();
-  const xsiPrefixes = new XsiPrefixes();
-  const multiRef = limits.multiRef ?? true;
+  const tag = new StartTag(xml, limits.maxNameLength, maxAttributes, limits.multiRef ?? true);
+  const prefixes = tag.prefixes;
+  const elementSeen = limits.elementSeen;
 
   const resolve = (prefix: string): string | undefined => {
     if (prefix === 'xml') return XML_NS;
@@ -162,20 +114,9 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
   const addPiece = (top: Open, nonBlank: boolean) => {
     if (nonBlank) checkPiece(top, inBody || (inHeader && !credentials.open));
   };
-  const prefixes = new DocumentPrefixes();
-
-  const readName = (at: number, what = 'Element'): string => {
-    NAME.lastIndex = at;
-    if (!NAME.test(xml)) throw malformed('Invalid name');
-    if (NAME.lastIndex - at > limits.maxNameLength) throw nameTooLong(what, limits.maxNameLength);
-    return xml.slice(at, NAME.lastIndex);
-  };
 
   let pos = xml.charCodeAt(0) === 0xfeff ? 1 : 0;
-  // The XML declaration may stand only here, before anything else (XML 1.0, production 22):
-  // after a space or a comment it is a processing instruction of a reserved target, and the
-  // encoding it names would not be the one the body was read in (xml-decoding.ts looks for
-  // it at the very start only).
+  // The XML declaration may stand only here, before anything else (see declarationEnd).
   const declarationAt = pos;
   const end = xml.length;
   while (pos < end) {
@@ -195,44 +136,22 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
     const next = xml.charCodeAt(lt + 1);
 
     if (next === 0x21 /* ! */) {
-      if (xml.startsWith('<!--', lt)) {
-        const close = xml.indexOf('-->', lt + 4);
-        if (close === -1) throw malformed('Unterminated comment');
-        const dashes = xml.indexOf('--', lt + 4);
-        if (dashes !== close || (close > lt + 4 && xml.charCodeAt(close - 1) === 0x2d))
-          throw malformed('Malformed comment');
-        pos = close + 3;
-      } else if (xml.startsWith('<![CDATA[', lt)) {
-        if (stack.length === 0) throw notUnderstood('Text outside the envelope');
-        const close = xml.indexOf(']]>', lt + 9);
-        if (close === -1) throw malformed('Unterminated CDATA section');
-        checkCdata(xml, lt + 9, close);
+      if (xml.startsWith('<!--', lt)) pos = commentEnd(xml, lt);
+      else {
+        const close = cdataEnd(xml, lt, stack.length > 0);
         addPiece(stack[stack.length - 1]!, xml.slice(lt + 9, close).trim() !== '');
         pos = close + 3;
-      } else if (xml.slice(lt + 2, lt + 9).toUpperCase() === 'DOCTYPE') {
-        throw notUnderstood('DOCTYPE declarations are not accepted');
-      } else {
-        throw malformed('Unexpected markup declaration');
       }
       continue;
     }
 
     if (next === 0x3f /* ? */) {
-      const close = xml.indexOf('?>', lt + 2);
-      const target = /^[^\s?]*/.exec(xml.slice(lt + 2, lt + 66))![0];
-      if (target !== 'xml' || close === -1 || xml.lastIndexOf('<', close) !== lt)
-        throw notUnderstood('Processing instructions are not accepted');
-      if (lt !== declarationAt)
-        throw notUnderstood(
-          'An XML declaration is accepted at the very start of the envelope only',
-        );
-      if (!XML_DECLARATION.test(xml.slice(lt, close + 2))) throw malformed('XML declaration');
-      pos = close + 2;
+      pos = declarationEnd(xml, lt, declarationAt);
       continue;
     }
 
     if (next === 0x2f /* / */) {
-      const name = readName(lt + 2);
+      const name = readName(xml, lt + 2, limits.maxNameLength);
       let i = NAME.lastIndex;
       while (isSpace(xml.charCodeAt(i))) i++;
       if (xml.charCodeAt(i) !== 0x3e) throw malformed('Invalid closing tag');
@@ -246,66 +165,9 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
     }
 
     // A start tag: its name, then attributes until > or />.
-    const name = readName(lt + 1);
-    let i = NAME.lastIndex;
-    let scope: Map<string, string> | null = null;
-    let attributes: Set<string> | null = null;
-    /** A header entry's SOAP attributes: mustUnderstand and actor, by their names as written. */
-    let headerAttributes: Map<string, string> | null = null;
-    /** Its prefixed nil and type attributes: prefix, local name, value as written. */
-    let xsiAttributes: Array<[string, string, string]> | null = null;
-    let selfClosing = false;
-    for (;;) {
-      const before = i;
-      while (isSpace(xml.charCodeAt(i))) i++;
-      const c = xml.charCodeAt(i);
-      if (c === 0x3e) break;
-      if (c === 0x2f && xml.charCodeAt(i + 1) === 0x3e) {
-        selfClosing = true;
-        i++;
-        break;
-      }
-      if (Number.isNaN(c)) throw malformed('Unterminated start tag');
-      if (i === before) throw malformed('No whitespace between attributes');
-      const attribute = readName(i, 'Attribute');
-      i = NAME.lastIndex;
-      while (isSpace(xml.charCodeAt(i))) i++;
-      if (xml.charCodeAt(i) !== 0x3d) throw malformed('Attribute without value');
-      i++;
-      while (isSpace(xml.charCodeAt(i))) i++;
-      const quote = xml.charCodeAt(i);
-      if (quote !== 0x22 && quote !== 0x27) throw malformed('Unquoted attribute value');
-      const close = xml.indexOf(quote === 0x22 ? '"' : "'", i + 1);
-      if (close === -1) throw malformed('Unterminated attribute value');
-      // Look for < inside the value only: searching on from it would cross every later
-      // attribute of the element, once per attribute.
-      if (indexIn(xml, 0x3c /* < */, i + 1, close) !== -1)
-        throw malformed('< in an attribute value');
-      checkReferences(xml, i + 1, close);
-      checkMultiRef(attribute, xml.slice(i + 1, close), multiRef);
-      attributes ??= new Set();
-      if (attributes.has(attribute)) throw malformed(`Repeated attribute ${attribute}`);
-      attributes.add(attribute);
-      if (attributes.size > maxAttributes)
-        throw notUnderstood(`More than ${maxAttributes} attributes on one element`);
-      const colon = attribute.indexOf(':');
-      const local = colon === -1 ? attribute : attribute.slice(colon + 1);
-      if (FORBIDDEN_NAMES.has(local))
-        throw notUnderstood(`Attribute name ${local} is not accepted`);
-      if (inHeader && stack.length === 2 && (local === 'mustUnderstand' || local === 'actor'))
-        (headerAttributes ??= new Map()).set(attribute, decode(xml.slice(i + 1, close)).trim());
-      if (attribute === 'xmlns' || attribute.startsWith('xmlns:')) {
-        const uri = decode(xml.slice(i + 1, close));
-        if (colon !== -1 && uri === '') throw malformed(`Empty namespace for ${attribute}`);
-        xsiPrefixes.declare(colon === -1 ? '' : local, xml.slice(i + 1, close));
-        (scope ??= new Map()).set(colon === -1 ? '' : local, uri);
-        prefixes.declare(colon === -1 ? '' : local, uri);
-      } else if (colon !== -1 && (local === 'nil' || local === 'type')) {
-        (xsiAttributes ??= []).push([attribute.slice(0, colon), local, xml.slice(i + 1, close)]);
-      }
-      i = close + 1;
-    }
-    pos = i + 1;
+    const name = readName(xml, lt + 1, limits.maxNameLength);
+    pos = tag.read(NAME.lastIndex, inHeader && stack.length === 2) + 1;
+    const { scope, attributes, xsiAttributes, selfClosing } = tag;
 
     const colon = name.indexOf(':');
     const local = colon === -1 ? name : name.slice(colon + 1);
@@ -324,9 +186,14 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
     const uri = resolve(colon === -1 ? '' : name.slice(0, colon));
     if (uri === undefined) throw malformed(`Unbound namespace prefix: ${name.slice(0, 64)}`);
     if (attributes) checkAttributePrefixes(attributes, resolve);
+    let type: ResolvedQName | null = null;
     if (xsiAttributes)
-      for (const [p, l, value] of xsiAttributes)
-        if (prefixes.checkXsi(p, l, decodeAll(value), resolve)) stack[depth - 1]!.nil = true;
+      for (const [p, l, raw] of xsiAttributes) {
+        const value = decodeAll(raw);
+        if (prefixes.checkXsi(p, l, value, resolve)) stack[depth - 1]!.nil = true;
+        if (elementSeen && l === 'type' && resolve(p) === XSI_NS)
+          type = resolveQName(value, resolve);
+      }
     if (parent?.nil) throw nilNotEmpty(parent.name);
     if (FORBIDDEN_NAMES.has(local)) throw notUnderstood(`Element name ${local} is not accepted`);
 
@@ -352,6 +219,7 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
         throw notUnderstood(`Unexpected element ${local} in the Envelope`);
       }
     } else if (depth === 3 && inHeader) {
+      const headerAttributes = tag.headerAttributes;
       if (headerAttributes && limits.understoodHeaders && !limits.understoodHeaders.has(local))
         headerNotUnderstood ??= mustUnderstandEntry(local, uri, headerAttributes, resolve);
       credentials.entry(local, selfClosing);
@@ -380,6 +248,7 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
       }
     }
 
+    if (elementSeen) elementSeen(uri, local, type);
     if (selfClosing) {
       stack.pop();
       if (depth === 2) inBody = inHeader = false;
