@@ -20,7 +20,10 @@ import { SESSION_COOKIE } from '../../src/admin/router.js';
  * leads, logging out, sessions across instances, and the headers every page carries.
  */
 for (const engine of testEngines()) {
-  describe(`operator pages over HTTP: sessions and logins (${engine.name})`, () => {
+  describe(`operator pages over HTTP: sessions and logins (${engine.name})`, function () {
+    // A service per test (a fresh database) and several logins, each a password hashed: up to
+    // 8 s a test seen on a loaded 2-core machine, too close to mocha's 20 s default.
+    this.timeout(60000);
     let svc: TestService;
     let services: Services;
     let ids: { a: number; b: number };

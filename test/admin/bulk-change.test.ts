@@ -8,6 +8,7 @@ import { ChangePaths } from '../../src/domain/change-paths.js';
 import { ConsoleJobRunner } from '../../src/domain/console-job-runner.js';
 import { createServices, type Services } from '../../src/compose.js';
 import { testEngines } from '../support/database.js';
+import { waitFor } from '../support/wait.js';
 
 const web = ChangePaths.webService();
 const SELECTED = 10000;
@@ -301,10 +302,8 @@ for (const engine of testEngines()) {
         );
         runner.stop = () => started.stop();
         started.start();
-        for (let i = 0; i < 200; i++) {
-          if ((await services.bulkChanges.status(id)).job.state === 'done') break;
-          await new Promise((r) => setTimeout(r, 50));
-        }
+        // By the clock, not 200 rounds of 50 ms: the runner's passes take longer on a loaded machine.
+        await waitFor(async () => (await services.bulkChanges.status(id)).job.state === 'done');
         const status = await services.bulkChanges.status(id);
         expect(status.job.state).to.equal('done');
         expect(status.totals).to.deep.equal({ applied: 4, changed: 35, unchanged: 0, failed: 0 });

@@ -42,7 +42,10 @@ function cli(
 }
 
 for (const engine of testEngines()) {
-  describe(`operators CLI (${engine.name})`, () => {
+  describe(`operators CLI (${engine.name})`, function () {
+    // Each test runs the built CLI three to seven times (a node start, migrations checked, a
+    // password hashed): some 2-3 s a run on a loaded 2-core machine, past mocha's 20 s default.
+    this.timeout(120000);
     let svc: TestService;
 
     before(async () => {

@@ -24,7 +24,10 @@ function capturedIo(): CommandIo & { output(): string } {
 
 /** Through the real server: the idle timeout, "End my other sessions", "operators logout". */
 for (const engine of testEngines()) {
-  describe(`operator pages over HTTP: idle sessions and ending sessions (${engine.name})`, () => {
+  describe(`operator pages over HTTP: idle sessions and ending sessions (${engine.name})`, function () {
+    // A service per test (a fresh database) and several logins, each a password hashed: up to
+    // 8 s a test seen on a loaded 2-core machine, too close to mocha's 20 s default.
+    this.timeout(60000);
     let svc: TestService;
     let cli: ReturnType<typeof operatorServiceFor>;
 

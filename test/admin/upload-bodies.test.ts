@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
 import type { TestService } from '../support/service.js';
+import { settle } from '../support/wait.js';
 import { AdminClient, consolePerTest } from './support.js';
 
 /**
@@ -29,13 +30,12 @@ function cutForm(csrf: string | null): string {
   );
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/**
+ * Waits for the server to reach a state (its upload started, its file removed): by the clock
+ * (settle), no longer a bound of 100 rounds of 20 ms, some 2 s, which a loaded machine can
+ * spend before the server has read the request.
+ */
+const until = (check: () => boolean, what: string) => settle(what, check, 30000);
 
 for (const engine of testEngines()) {
   describe(`operator console: broken and abandoned uploads (${engine.name})`, function () {

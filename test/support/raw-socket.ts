@@ -33,19 +33,62 @@ export function headersOf(answer: string): Headers {
 }
 
 /**
- * A connection to 127.0.0.1:`port` (from `localAddress`, when given) that sends nothing;
- * `closed` resolves with whether the server closed it before `ms`.
+ * A connection to 127.0.0.1:`port` (from `localAddress`, when given) that sends nothing:
+ * `connected` resolves once it is open on this side, `closed` once it is closed.
  */
-export function connectFor(port: number, ms: number, localAddress?: string) {
+export function holdConnection(port: number, localAddress?: string) {
   const socket = net.connect({ port, host: '127.0.0.1', localAddress });
   socket.on('error', () => undefined);
-  const closed = new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-  const connected = new Promise<void>((resolve) => socket.on('connect', () => resolve()));
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  const connected = new Promise<void>((resolve) => socket.once('connect', () => resolve()));
   return { socket, closed, connected };
+}
+
+/** What the server did with a connection asked something: its answer's status, or null (closed unanswered). */
+export interface Asked {
+  status: number | null;
+  socket: net.Socket;
+}
+
+/**
+ * Asks `GET path` on a new connection to 127.0.0.1:`port` (from `localAddress`, when given):
+ * resolves with the answer's status once its status line arrives (the connection left open,
+ * kept alive, until the caller closes it), or with null when the server closes it unanswered.
+ * The server alone decides which, with no clock on this side: on a busy machine the outcome
+ * comes later, never otherwise. (Reading "still open after N ms" as kept took a server that
+ * did not run for N ms, the process stalled, for one keeping the connection.)
+ */
+export function askOnNewConnection(port: number, path: string, localAddress?: string) {
+  const { socket, closed } = holdConnection(port, localAddress);
+  socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  return new Promise<Asked>((resolve) => {
+    let got = '';
+    socket.on('data', (chunk: Buffer) => {
+      got += chunk.toString('latin1');
+      const line = /^HTTP\/1\.1 (\d{3}) /.exec(got);
+      if (line) resolve({ status: Number(line[1]), socket });
+    });
+    void closed.then(() => resolve({ status: null, socket }));
+  });
+}
+
+/**
+ * askOnNewConnection until a connection is answered, for a server that counts a connection
+ * gone only once it sees it close, a moment after the client (a refused attempt costs nothing:
+ * it is never counted); fails after `withinMs`.
+ */
+export async function answeredOnNewConnection(
+  port: number,
+  path: string,
+  localAddress?: string,
+  withinMs = 20000,
+): Promise<Asked> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const asked = await askOnNewConnection(port, path, localAddress);
+    if (asked.status !== null) return asked;
+    if (Date.now() >= deadline)
+      throw new Error(`GET ${path}: every new connection closed unanswered for ${withinMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
