@@ -68,9 +68,75 @@ export function fromRow(row: Row): LeadRecord {
 
 /**
  * fromRow for a row given as its column names and values in the same order (a RowSet of
- * sql/pg-rows.ts): the same record, without building the whole row's object first.
+ * sql/pg-rows.ts, a batch's people read as JSON arrays): the same record, without building the
+ * whole row's object first.
  */
 export function fromValues(names: readonly string[], values: readonly unknown[]): LeadRecord {
+  return decoderOf(names)(values);
+}
+
+type Decoder = (values: readonly unknown[]) => LeadRecord;
+
+/** Decoders made once per list of names (the few lists a caller reads, up to 64 kept). */
+const decoders = new Map<string, Decoder>();
+
+/** The decoder of rows of `names` (fromValues): made once per list, then reused. */
+export function decoderOf(names: readonly string[]): Decoder {
+  const key = names.join('\0');
+  const known = decoders.get(key);
+  if (known) return known;
+  // Past the bound (a caller varying the attributes a batch touches): no function made per
+  // call, which would cost more than it saves; the one-at-a-time decoder instead.
+  if (decoders.size >= 64) return (values) => decodeValues(names, values);
+  const decode = compileDecoder(names) ?? ((values) => decodeValues(names, values));
+  decoders.set(key, decode);
+  return decode;
+}
+
+/**
+ * fromValues as one function of the values made for a list of names: the record and its
+ * `columns` as object literals (V8 builds each with its layout known, where adding the columns
+ * one by one looked every name up in two sets and grew a dictionary), the same values in the
+ * same order as decodeValues gives. Names repeated or "__proto__" (no lead column is either):
+ * null, decodeValues decides.
+ */
+function compileDecoder(names: readonly string[]): Decoder | null {
+  if (new Set(names).size !== names.length || names.includes('__proto__')) return null;
+  const at = (k: string) => (names.includes(k) ? `v[${names.indexOf(k)}]` : 'undefined');
+  const columns = names.flatMap((k, i) =>
+    OWN_COLUMNS.has(k)
+      ? []
+      : [
+          `${JSON.stringify(k)}: ${
+            BOOLEAN_COLUMNS.has(k)
+              ? `v[${i}] === null || v[${i}] === undefined ? null : toBool(v[${i}])`
+              : `v[${i}] ?? null`
+          }`,
+        ],
+  );
+  columns.push(`unsubscribed: toBool(${at('unsubscribed')})`);
+  const body = `return function (v) {
+    const columns = { ${columns.join(', ')} };
+    return {
+      id: Number(${at('id')}),
+      email: ${at('email')} ?? null,
+      emailKey: ${at('email_key')} ?? null,
+      partition: ${at('partition')},
+      foreignSysPersonId: ${at('foreign_sys_person_id')} ?? null,
+      foreignSysType: ${at('foreign_sys_type')} ?? null,
+      unsubscribed: toBool(${at('unsubscribed')}),
+      columns,
+      custom: JSON.parse(${at('custom_attributes')} || '{}'),
+      createdAt: Number(${at('created_at')}),
+      updatedAt: Number(${at('updated_at')}),
+      changeSeq: Number(${at('change_seq')} ?? 0),
+    };
+  };`;
+  return (new Function('toBool', body) as (b: typeof toBool) => Decoder)(toBool);
+}
+
+/** fromValues one name at a time (names a compiled decoder does not take). */
+export function decodeValues(names: readonly string[], values: readonly unknown[]): LeadRecord {
   const own: Row = {};
   const columns: Record<string, ColumnValue> = {};
   for (let i = 0; i < names.length; i++) {

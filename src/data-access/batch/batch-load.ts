@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { EmailStatusRecord, LeadRecord } from '../../domain/records.js';
 import type { Engine } from '../database.js';
-import { fromRow, OWN_COLUMNS, type Row } from '../lead-row.js';
+import { decoderOf, fromRow, OWN_COLUMNS, type Row } from '../lead-row.js';
 import {
   EmailStatusRepository,
   STATUS_READ_COLUMNS,
@@ -176,7 +176,7 @@ async function loadAddressesSqlite(
   db: Knex | Knex.Transaction,
   names: readonly string[],
   keys: readonly string[],
-): Promise<{ rows: Row[]; extras: SqliteExtras }> {
+): Promise<{ records: LeadRecord[]; extras: SqliteExtras }> {
   const where = among('sqlite', 'email_key', keys);
   const list = names.map(quote).join(', ');
   const people = `SELECT ${list} FROM leads WHERE ${where.sql} LIMIT ${MAX_BATCH_LEADS + 1}`;
@@ -192,8 +192,12 @@ async function loadAddressesSqlite(
     [where.binding, where.binding],
   );
   checkHolders(row);
-  const rows = RowTemplate.of(names).objects(JSON.parse(row!.people as string) as unknown[][]);
-  return { rows, extras: sqliteExtrasOf(row!) };
+  // Each person's record made from its values at once (fromValues), without a row object.
+  const values = JSON.parse(row!.people as string) as unknown[][];
+  if (values.length > MAX_BATCH_LEADS) throw new BatchUnsupported('too many people in one batch');
+  const decode = decoderOf(names);
+  const records = values.map((v) => decode(v));
+  return { records: records.sort((a, b) => a.id - b.id), extras: sqliteExtrasOf(row!) };
 }
 
 /** Locks every address in scope (PostgreSQL), then loads the people and statuses. */
@@ -211,9 +215,7 @@ export async function loadBatch(
   const names = scope.columns ? [...new Set([...OWN_COLUMNS, ...scope.columns])] : null;
   const columns = names ? names.map(quote).join(', ') : '*';
   if (engine === 'sqlite' && names && ids.size === 0 && foreignIds.size === 0 && keys.size > 0) {
-    const { rows, extras } = await loadAddressesSqlite(db, names, [...keys]);
-    if (rows.length > MAX_BATCH_LEADS) throw new BatchUnsupported('too many people in one batch');
-    const records = rows.sort((a, b) => Number(a.id) - Number(b.id)).map(fromRow);
+    const { records, extras } = await loadAddressesSqlite(db, names, [...keys]);
     const { statuses, statusValues, highs } = extras;
     return { records, statuses, statusValues, keys, ids, foreignIds, sqliteHighs: highs };
   }
