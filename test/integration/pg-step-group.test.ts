@@ -81,7 +81,8 @@ const STEP = /unsubscribe_address_once/;
     const steps = sent.filter((t) => STEP.test(t));
     expect(steps).to.have.length(1);
     expect(steps[0]).to.match(
-      /^BEGIN; SELECT pg_advisory_xact_lock_shared\([^;]*\); SAVEPOINT step; SELECT .*; RELEASE step; COMMIT;$/,
+      // The call repeats in the group: prepared, with the floor lock (pg-step-forms.ts).
+      /^BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; SELECT du_ensure_prepared\(.*\); EXECUTE du_f_[0-9a-f]{24}; SAVEPOINT step; EXECUTE .*; RELEASE step; COMMIT;$/,
     );
     expect(steps[0]!.match(/SAVEPOINT step;/g)).to.have.length(5);
     const order = keys.map((k) => steps[0]!.indexOf(`'${k}'`));
@@ -162,7 +163,7 @@ const STEP = /unsubscribe_address_once/;
       expect(steps[1]).to.equal('ROLLBACK TO SAVEPOINT step; RELEASE step; COMMIT;');
       expect(steps.slice(2)).to.have.length(1);
       expect(steps[2]).to.match(
-        /^BEGIN; SELECT pg_advisory_xact_lock_shared\([^;]*\); SELECT .*'g\d+-\d@group\.example'.*; COMMIT;$/,
+        /^BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; SELECT du_ensure_prepared\(.*\); EXECUTE du_f_[0-9a-f]{24}; EXECUTE du_f_[0-9a-f]{24}\(.*'g\d+-\d@group\.example'.*\); COMMIT;$/,
       );
       expect(steps[2]).to.include(`'${second!}'`);
       expect(await flags(first!)).to.deep.equal([true]);
@@ -182,7 +183,7 @@ const STEP = /unsubscribe_address_once/;
       second!,
       async () =>
         (outcomes = await Promise.allSettled([unsubscribe(first!, 40), unsubscribe(second!, 40)])),
-      "query LIKE 'BEGIN; %SAVEPOINT step;%unsubscribe_address_once%'",
+      "query LIKE 'BEGIN; %SAVEPOINT step;%EXECUTE du\\_f\\_%'",
     );
     expect(killed).to.equal(1);
     for (const outcome of outcomes) {

@@ -213,6 +213,45 @@ for (const engine of testEngines()) {
         expect(await outsideTransaction()).to.equal(true);
       });
 
+      it('grouped one-click steps run the call prepared, with the floor lock', async () => {
+        // Steps of one turn go as one group (pg-step-group.ts); the call's form, seen before,
+        // is kept prepared on the connection and sent as EXECUTE with its literals.
+        const step = (key: string, at: number) =>
+          uow.writeStep(
+            (r) => r.leads.unsubscribeAddressOnce({ ...statusOf(key, null, at) }, activity),
+            { final: true },
+          );
+        const first = await twoAddressesAlike('prepared-1', 1);
+        await Promise.all(first.map((key) => step(key, 9600)));
+        const [a, b] = await twoAddressesAlike('prepared-2', 2);
+        const quoted = "o'hara?prepared\\z@once.example";
+        await createLead(h.services, quoted);
+        let results: unknown[] = [];
+        const sent = await pgMessagesWhile(
+          async () => (results = await Promise.all([a, b, quoted].map((k) => step(k, 9700)))),
+        );
+        expect(results).to.deep.equal([
+          { changed: true, people: 2, changedAt: 9700 },
+          { changed: true, people: 2, changedAt: 9700 },
+          { changed: true, people: 1, changedAt: 9700 },
+        ]);
+        const text = sent.join('\n');
+        // The call's text goes only as its prepared form ($1…), never with values written in.
+        expect(text).not.to.match(/unsubscribe_address_once\((?!\$1,)/);
+        expect(text.match(/ EXECUTE du_f_[0-9a-f]{24}\(/g)).to.have.length(3);
+        // The floor lock, prepared with it, runs as an EXECUTE without values.
+        expect(text).to.match(/ EXECUTE du_f_[0-9a-f]{24};/);
+        for (const message of sent) {
+          const ensuring = message.indexOf('du_ensure_prepared(');
+          expect(ensuring).to.be.within(0, message.indexOf('pg_advisory_xact_lock_shared('));
+        }
+        for (const key of [a, b, quoted])
+          expect((await stored(key)).people.every(Boolean)).to.equal(true);
+        const status = await h.db.knex('email_status').where('email_key', quoted).first();
+        expect(status).to.include({ email_key: quoted, reason: statusOf(quoted, null, 0).reason });
+        expect(await outsideTransaction()).to.equal(true);
+      });
+
       it('a failing call stores nothing and leaves no transaction open', async () => {
         const [a] = await twoAddressesAlike('fails', 2);
         // An activity source longer than its column: the function fails at its last write,

@@ -12,7 +12,6 @@ import {
   type FixedSql,
   type StatementCall,
 } from './statement.js';
-import { pgLiteral } from './fixed-sql.js';
 import { STATUS_COLUMNS, SET_STATUS, statusBindings } from './email-status.repository.js';
 import { propagationLog, type PropagationLog } from '../propagation-log.js';
 import {
@@ -321,6 +320,22 @@ export async function propagateUnsubscribedMany(
   return propagateInStatements(db, sql, whereBindings, unsubscribed, now, activity);
 }
 
+/**
+ * PostgreSQL: the call of unsubscribe_address_once, its 14 values written in as literals when
+ * sent (statement.ts). One form for every one-click unsubscribe: a group of steps keeps it
+ * prepared with the activity floor lock (pg-step-forms.ts), neither parsed nor planned again
+ * at every group. UNSUBSCRIBE_ONCE_FIRST: the function's first version (activities form).
+ */
+const ONCE_VALUES = Array.from({ length: 14 }, () => '?').join(', ');
+const UNSUBSCRIBE_ONCE = fixedSql(
+  '',
+  `SELECT changed, people, changed_at FROM unsubscribe_address_once(${ONCE_VALUES}, true)`,
+);
+const UNSUBSCRIBE_ONCE_FIRST = fixedSql(
+  '',
+  `SELECT changed, people, changed_at FROM unsubscribe_address_once(${ONCE_VALUES})`,
+);
+
 const SQLITE_STATUS = fixedSql(
   'SELECT unsubscribed, changed_at FROM email_status WHERE email_key = ?',
 );
@@ -358,12 +373,10 @@ export async function unsubscribeAddressOnce(
     ];
     // The followers form: the function's second version, whose last argument says so; the
     // activities form: the first, as the previous version of the service calls it.
-    const form = propagationLog(db) === 'followers' ? ', true' : '';
-    const call = `SELECT changed, people, changed_at FROM unsubscribe_address_once(${args
-      .map((v) => pgLiteral(v as string | number | bigint | null))
-      .join(', ')}${form})`;
-    // The last statement of its transaction: COMMIT goes in the same message.
-    const { rows } = await runStatement(db, fixedSql('', call), [], {
+    const call = propagationLog(db) === 'followers' ? UNSUBSCRIBE_ONCE : UNSUBSCRIBE_ONCE_FIRST;
+    // The last statement of its transaction: COMMIT goes in the same message. A group of
+    // steps sends it as EXECUTE of its form, with the same literals (pg-step-forms.ts).
+    const { rows } = await runStatement(db, call, args, {
       endsTransaction: true,
       stepLock: args[0] as bigint,
     });
