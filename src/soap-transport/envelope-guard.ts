@@ -248,7 +248,7 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
       }
     }
 
-    if (elementSeen) elementSeen(uri, local, type);
+    if (elementSeen) elementSeen(uri, local, type, depth);
     if (selfClosing) {
       stack.pop();
       if (depth === 2) inBody = inHeader = false;

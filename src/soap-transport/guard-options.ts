@@ -45,10 +45,15 @@ export interface GuardLimits {
 }
 
 /**
- * An element's namespace ('' for none) and local name, and its xsi:type resolved in the
- * element's scope (null when it has none).
+ * An element's namespace ('' for none) and local name, its xsi:type resolved in the element's
+ * scope (null when it has none), and its depth (the Envelope is 1, the Body 2).
  */
-export type ElementSeen = (ns: string, local: string, type: ResolvedQName | null) => void;
+export type ElementSeen = (
+  ns: string,
+  local: string,
+  type: ResolvedQName | null,
+  depth: number,
+) => void;
 
 export interface EnvelopeHead {
   /** The mktows AuthenticationHeader of the SOAP Header, or null when there is none. */

@@ -209,7 +209,9 @@ describe('Salesforce listener settings', () => {
     ).to.deep.equal([ORG_ID]);
   });
 
-  it('stop the service at start when SFDC_ORG_IDS has no SFDC_PATH_SECRET', async () => {
+  it('stop the service at start when SFDC_ORG_IDS has no SFDC_PATH_SECRET', async function () {
+    // A child process started through tsx: seconds on a loaded machine, past mocha's 20 s.
+    this.timeout(90000);
     const r = spawnSync(
       process.execPath,
       ['--import', 'tsx', path.join(ROOT, 'src/cli/index.ts'), 'serve'],

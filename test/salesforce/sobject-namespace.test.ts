@@ -4,6 +4,12 @@
  * whatever prefix the message binds to it. node-soap reads the type's local name alone: a
  * `zz:Lead` of another namespace was applied as a Lead. It is refused with the listener's
  * fault for a type it does not serve (20017), nothing of the message applied.
+ *
+ * So are the sObject's fields (in that namespace too) and the members of `notifications` and
+ * `Notification` (in the outbound namespace): node-soap reads every element by its local name,
+ * so `<zz:HasOptedOutOfEmail xmlns:zz="urn:other">false</…>` unticked the record and lifted
+ * its address's opt-out. Such an element is refused (20012, naming it and its namespace), nothing
+ * of the message applied.
  */
 import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
@@ -107,6 +113,79 @@ for (const engine of testEngines()) {
         expect((await bySalesforceId(services, leadRecordId(n))).unsubscribed).to.equal(true);
       });
     }
+
+    /** A notification of Lead `n` whose sObject holds `fields` (written as they are). */
+    const withFields = (n: number, fields: string) =>
+      `<Notification><Id>${notificationId(n)}</Id><sObject xsi:type="sf:Lead" xmlns:sf="${SOBJECT_NS}">` +
+      `<sf:Id>${leadRecordId(n)}</sf:Id>${fields}</sObject></Notification>`;
+    const elsewhere: Array<[string, (n: number, second: number) => string]> = [
+      [
+        'a field of another namespace',
+        (n, s) =>
+          withFields(
+            n,
+            `<zz:HasOptedOutOfEmail xmlns:zz="urn:other">false</zz:HasOptedOutOfEmail>` +
+              `<sf:SystemModstamp>${modstampAt(s)}</sf:SystemModstamp>`,
+          ),
+      ],
+      [
+        'a field in the outbound (default) namespace',
+        (n, s) =>
+          withFields(
+            n,
+            `<HasOptedOutOfEmail>false</HasOptedOutOfEmail><sf:SystemModstamp>${modstampAt(s)}</sf:SystemModstamp>`,
+          ),
+      ],
+      [
+        'a field in no namespace',
+        (n, s) =>
+          withFields(
+            n,
+            `<HasOptedOutOfEmail xmlns="">false</HasOptedOutOfEmail><sf:SystemModstamp>${modstampAt(s)}</sf:SystemModstamp>`,
+          ),
+      ],
+      [
+        'its change order in another namespace',
+        (n, s) =>
+          withFields(
+            n,
+            `<sf:HasOptedOutOfEmail>false</sf:HasOptedOutOfEmail>` +
+              `<zz:SystemModstamp xmlns:zz="urn:other">${modstampAt(s)}</zz:SystemModstamp>`,
+          ),
+      ],
+      [
+        'a Notification member of another namespace',
+        (n, s) =>
+          `<Notification><zz:Id xmlns:zz="urn:other">${notificationId(n + 1000)}</zz:Id>` +
+          `<sObject xsi:type="sf:Lead" xmlns:sf="${SOBJECT_NS}"><sf:Id>${leadRecordId(n)}</sf:Id>` +
+          `<sf:HasOptedOutOfEmail>false</sf:HasOptedOutOfEmail><sf:SystemModstamp>${modstampAt(s)}</sf:SystemModstamp></sObject></Notification>`,
+      ],
+    ];
+    for (const [what, untick] of elsewhere) {
+      it(`refuses ${what}: the untick lifts nothing, nothing of the message applied`, async () => {
+        const n = fresh();
+        expectAck(await send(url, message(optOut(n, 'sf:Lead', `xmlns:sf="${SOBJECT_NS}"`))));
+        expect((await bySalesforceId(services, leadRecordId(n))).unsubscribed).to.equal(true);
+        const before = await everything(db);
+        const res = await send(url, message(untick(n, 2)));
+        expectFault(res, 'Client', 20012);
+        expect(res.body).to.contain('urn:');
+        expect(await everything(db)).to.deep.equal(before);
+        expect((await bySalesforceId(services, leadRecordId(n))).unsubscribed).to.equal(true);
+      });
+    }
+
+    it('applies the untick whose fields are in the sObject namespace, under any prefix', async () => {
+      const n = fresh();
+      expectAck(await send(url, message(optOut(n, 'sf:Lead', `xmlns:sf="${SOBJECT_NS}"`))));
+      const untick =
+        `<Notification><Id>${notificationId(n + 1000)}</Id><sObject xsi:type="sf:Lead" xmlns:sf="${SOBJECT_NS}">` +
+        `<ens:Id xmlns:ens="${SOBJECT_NS}">${leadRecordId(n)}</ens:Id>` +
+        `<HasOptedOutOfEmail xmlns="${SOBJECT_NS}">false</HasOptedOutOfEmail>` +
+        `<sf:SystemModstamp>${modstampAt(2)}</sf:SystemModstamp></sObject></Notification>`;
+      expectAck(await send(url, message(untick)));
+      expect((await bySalesforceId(services, leadRecordId(n))).unsubscribed).to.equal(false);
+    });
 
     it('reads no type inside a comment or CDATA as the sObject type', async () => {
       const n = fresh();
