@@ -98,7 +98,7 @@ for (const engine of testEngines()) {
       expect(rows.map((r) => r.email)).to.deep.equal(AWKWARD.map((_, i) => `u${i}@example.com`));
     });
 
-    it('stores a value every row shares as given (PostgreSQL writes it into the text once)', async () => {
+    it('stores a value every row shares as given (PostgreSQL writes it into the text once, SQLite binds a text once)', async () => {
       const shared = [...AWKWARD, 'what?', "it's \\ back?", -7, 0, 2 ** 52 + 1, true, null, 0.5];
       const columns = ['email', 'first_name', 'lead_score', 'created_at', 'updated_at'];
       for (const [i, v] of shared.entries()) {

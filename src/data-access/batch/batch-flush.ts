@@ -12,11 +12,9 @@ import {
   insertRankedRows,
   insertRows,
   queueCheckedRows,
-  rowChunks,
+  sqliteRowCalls,
   ROWS_PER_STATEMENT,
   rowSetOf,
-  sqliteInsertSql,
-  sqliteUpdateSql,
   updateRows,
   type RowSet,
   type Shift,
@@ -153,12 +151,13 @@ export function sqliteBatchCalls(
   const calls = writesOf(s, followers ? (i) => i + 1 : null).flatMap((w): StatementCall[] => {
     if (w.kind === 'clear') return [[CLEAR_FOREIGN_IDS, [JSON.stringify(w.ids)]]];
     const shifts = LOG_TABLES.has(w.table) ? idShift : seqShift;
-    const sql = fixedSql(
-      w.kind === 'update'
-        ? sqliteUpdateSql(w.table, w.set.columns, shifts)
-        : sqliteInsertSql(w.table, w.set.columns, w.conflictKey, shifts),
+    return sqliteRowCalls(
+      w.kind,
+      w.table,
+      w.set,
+      shifts,
+      w.kind === 'insert' ? w.conflictKey : undefined,
     );
-    return rowChunks(w.set).map((rows): StatementCall => [sql, [rows]]);
   });
   if (followers) calls.push([SQLITE_SEQUENCE_PAST_FOLLOWERS, []]);
   return calls;
