@@ -151,7 +151,11 @@ function compatibilityFold(text: string): string {
  */
 function mapDomainOnce(domain: string): string {
   const kept = domain.replace(IGNORED_IN_DOMAIN, '');
-  const mapped = compatibilityFold(kept);
+  const nfkc = kept.normalize('NFKC');
+  // Every pass is given a folded text: if neither the dropped marks nor NFKC change it, nor
+  // does the fold (a mark dropped may bring an 'i' and a dot above together: folded again).
+  if (nfkc === domain) return domain;
+  const mapped = foldEmailText(nfkc);
   if (structuralCount(mapped) === structuralCount(kept)) return mapped;
   let out = '';
   let from = 0;
@@ -167,7 +171,7 @@ function mapDomainOnce(domain: string): string {
 }
 
 /**
- * A domain (already case-folded) as IDNA maps it (UTS #46, essentially NFKC and a case fold):
+ * A domain (already case-folded: foldEmailText) as IDNA maps it (UTS #46, essentially NFKC and a case fold):
  * compatibility forms are their plain letters ('𝐞', 'ⓔ' and 'Ⓔ' are 'e'; 'ﬁ', '²', half-width
  * 'ｶ' are 'fi', '2', 'カ'), and the marks IDNA ignores are dropped. A mail system delivers
  * `ann@𝐞xample.com` to example.com: an opt-out of one must reach the other. Linear: each pass
