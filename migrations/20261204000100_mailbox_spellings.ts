@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { caseFoldedKey, emailKey } from '../src/domain/email-key.js';
+import { caseFoldedKey, keyBeforeDomainMapping } from '../src/domain/email-key.js';
 import type { StoredHolder } from '../src/domain/email-key-folding.js';
 import {
   copyStatusesBack,
@@ -59,7 +59,8 @@ export async function down(knex: Knex): Promise<void> {
       .limit(PAGE)) as StoredHolder[];
     for (const p of people) {
       const old = caseFoldedKey(p.email);
-      if (old === p.email_key || emailKey(p.email) !== p.email_key) continue;
+      // The key this migration made (20261206000000's `down`, run first, restored it).
+      if (old === p.email_key || keyBeforeDomainMapping(p.email) !== p.email_key) continue;
       pairs.set(old, p.email_key);
       restored.push([p.id, old]);
     }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { emailKey } from '../src/domain/email-key.js';
+import { emailKey, MAX_EMAIL_LENGTH } from '../src/domain/email-key.js';
 import {
   FOLD_REASON,
   planFoldedKeys,
@@ -19,13 +19,30 @@ import {
  * address are found among candidates (a condition on the key column, read a page at a time),
  * with every row already under the keys they take; the rules of the merge are the domain's
  * (src/domain/email-key-folding.ts). Not a migration itself (migrations/index.ts lists those).
- * salesforce_records.email_key (20261205000100, after both) and salesforce_address_opt_outs
- * (20261205000200) are keys too, left alone here: a re-keying written after them must re-key
- * them as well (of salesforce_address_opt_outs rows merged, the newest changed_at).
+ * salesforce_records.email_key (20261205000100) and salesforce_address_opt_outs
+ * (20261205000200) are keys too, left alone by rekeyStoredAddresses: a re-keying written after
+ * them re-keys them as well (rekeySalesforceKeys: of salesforce_address_opt_outs rows merged,
+ * the newest changed_at), as 20261206000000_idna_domain_keys does.
+ *
+ * A row whose address's key would now be longer than the column (NFKC lengthens some
+ * characters: '㍿' is four) keeps its key: no such address is taken any more (validateEmail),
+ * and the column could not hold it.
  */
 
 export const isPostgres = (knex: Knex) =>
   (knex.client as { dialect?: string }).dialect === 'postgresql';
+
+/** SQL: `column` holds anything but ASCII (every engine stores text as UTF-8). */
+export const nonAscii = (knex: Knex, column: string) =>
+  isPostgres(knex)
+    ? `octet_length(${column}) <> char_length(${column})`
+    : `length(CAST(${column} AS BLOB)) <> length(${column})`;
+
+/** The key `raw` takes now, or null when it keeps the one it has (same, or too long). */
+function newKey(raw: string, stored: string | null): string | null {
+  const key = emailKey(raw);
+  return key !== stored && key.length <= MAX_EMAIL_LENGTH ? key : null;
+}
 
 /** Rows per statement: pairs, and whole rows (up to ten values each), below every limit. */
 const CHUNK = 500;
@@ -95,7 +112,7 @@ async function changing<T extends { email_key: string }>(
     const rows = (await q.orderBy(order).limit(PAGE)) as T[];
     for (const r of rows) {
       const raw = address(r);
-      if (raw !== null && emailKey(raw) !== r.email_key) out.push(r);
+      if (raw !== null && newKey(raw, r.email_key) !== null) out.push(r);
     }
     if (rows.length < PAGE) return out;
     after = (rows[rows.length - 1] as Record<string, string | number>)[order]!;
@@ -180,10 +197,11 @@ export async function rekeyStoredAddresses(knex: Knex, record: RekeyingRecord): 
     ...DEFAULT_PROTECTED_REASONS,
     ...(configured === undefined ? [] : parseProtectedReasons(configured)),
   ]);
-  for (const plan of planFoldedKeys(statuses, holders, isProtected)) {
+  for (const plan of planFoldedKeys(statuses, holders, isProtected, now)) {
     for (const old of plan.renamedKeys) renames.push([old, plan.key]);
     if (plan.status) {
-      const row = { ...plan.status, email_key: plan.key, recorded_at: now };
+      const row: StoredStatus = { ...plan.status, email_key: plan.key, recorded_at: now };
+      if (plan.recordedSince !== undefined) row.opt_outs_recorded_since = plan.recordedSince;
       moved.push(row);
       if (plan.merged) mergeHistory.push({ ...row, [record.historyColumn]: null });
     }
@@ -263,4 +281,80 @@ export async function setLeadKeys(knex: Knex, keys: ReadonlyArray<[number, strin
        WHERE leads.id = m.column1`,
       part.flat(),
     );
+}
+
+/**
+ * Re-keys salesforce_records.email_key and salesforce_address_opt_outs, in the caller's
+ * transaction, among the keys `candidates` names: each record its address's key now; the
+ * opt-outs kept per address merged under their new key, the newest change order winning (an
+ * opt-out Salesforce reported is never dated earlier than it was). The old keys of the kept
+ * opt-outs are written to `renamesTable` (old_key, new_key) for a rollback.
+ */
+export async function rekeySalesforceKeys(
+  knex: Knex,
+  candidates: (column: string) => string,
+  renamesTable: string,
+): Promise<void> {
+  // By key: a record id may stand for two records (two organisations), each its own Email.
+  for (let after = ''; ;) {
+    const rows = (await knex('salesforce_records')
+      .distinct('email_key')
+      .whereNotNull('email_key')
+      .whereRaw(candidates('email_key'))
+      .where('email_key', '>', after)
+      .orderBy('email_key')
+      .limit(PAGE)) as Array<{ email_key: string }>;
+    for (const r of rows) {
+      const key = newKey(r.email_key, r.email_key);
+      if (key !== null)
+        await knex('salesforce_records').where('email_key', r.email_key).update({ email_key: key });
+    }
+    if (rows.length < PAGE) break;
+    after = rows[rows.length - 1]!.email_key;
+  }
+
+  const moved = new Map<string, { old: string[]; at: number }>();
+  for (let after = ''; ;) {
+    const rows = (await knex('salesforce_address_opt_outs')
+      .select('email_key', 'changed_at')
+      .whereRaw(candidates('email_key'))
+      .where('email_key', '>', after)
+      .orderBy('email_key')
+      .limit(PAGE)) as Array<{ email_key: string; changed_at: number | string }>;
+    for (const r of rows) {
+      const key = newKey(r.email_key, r.email_key);
+      if (key === null) continue;
+      const m = moved.get(key) ?? { old: [], at: Number(r.changed_at) };
+      m.old.push(r.email_key);
+      m.at = Math.max(m.at, Number(r.changed_at));
+      moved.set(key, m);
+    }
+    if (rows.length < PAGE) break;
+    after = rows[rows.length - 1]!.email_key;
+  }
+  const targets = [...moved.keys()];
+  for (const part of chunks(targets)) {
+    const present = (await knex('salesforce_address_opt_outs')
+      .select('email_key', 'changed_at')
+      .whereIn('email_key', part)) as Array<{ email_key: string; changed_at: number | string }>;
+    for (const p of present) {
+      const m = moved.get(p.email_key)!;
+      m.at = Math.max(m.at, Number(p.changed_at));
+    }
+  }
+  const renames = [...moved].flatMap(([key, m]) =>
+    m.old.map((o) => ({ old_key: o, new_key: key })),
+  );
+  for (const part of chunks(renames)) {
+    await knex(renamesTable).insert(part);
+    await knex('salesforce_address_opt_outs')
+      .whereIn(
+        'email_key',
+        part.map((r) => r.old_key),
+      )
+      .delete();
+  }
+  const rows = [...moved].map(([key, m]) => ({ email_key: key, changed_at: m.at }));
+  for (const part of chunks(rows))
+    await knex('salesforce_address_opt_outs').insert(part).onConflict('email_key').merge();
 }

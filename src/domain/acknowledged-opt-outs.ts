@@ -87,11 +87,14 @@ export function mustRecordOptOut(
  * path's opt-out (above). Over another path's unsubscribe they may have left no trace: only
  * from now on.
  */
-export function optOutsRecordedFrom(status: EmailStatusRecord, now: number): number {
+export function optOutsRecordedFrom(
+  status: Pick<EmailStatusRecord, 'unsubscribed' | 'source'>,
+  now: number,
+): number {
   return status.unsubscribed && !madeBySalesforce(status) && !undoableByLink(status) ? now : 0;
 }
 
 /** A status Salesforce made: a late notification of an older change of its record may lift it. */
-function madeBySalesforce(status: EmailStatusRecord): boolean {
+function madeBySalesforce(status: Pick<EmailStatusRecord, 'source'>): boolean {
   return status.source === SALESFORCE_SOURCE || status.source.startsWith(`${SALESFORCE_SOURCE} (`);
 }

@@ -6,7 +6,7 @@
  * the merged opt-out, each with an activity saying why.
  */
 import { emailKey } from './email-key.js';
-import { undoableByLink } from './acknowledged-opt-outs.js';
+import { optOutsRecordedFrom, undoableByLink } from './acknowledged-opt-outs.js';
 import { DEFAULT_PROTECTED_REASONS, protectedReasonMatcher } from './status-reasons.js';
 
 /** Reason and source of what the re-keying changes (activities, the merge's history row). */
@@ -43,6 +43,11 @@ export interface FoldedAddress {
   rekeyed: number[];
   /** People who follow the merged opt-out (subscribed until now). */
   unsubscribed: number[];
+  /**
+   * The opt_outs_recorded_since `status` keeps when spellings merged (mergedRecordedSince);
+   * undefined: the rows have no such column (before 20261204000200), or nothing merged.
+   */
+  recordedSince?: number | null;
 }
 
 /** Whether a reason is one only an operator may lift (PROTECTED_REASONS). */
@@ -85,6 +90,34 @@ function mergedStatus(
 }
 
 /**
+ * The opt_outs_recorded_since of merged statuses (`winner` the one kept): none when none has
+ * one; else the latest, and when a spelling recorded no opt-outs (null) though another did,
+ * at least what a first Salesforce opt-out sets now (optOutsRecordedFrom): the opt-outs other
+ * paths acknowledged of that spelling left no trace, and an older Salesforce untick must not
+ * lift them. Never earlier than any merged one: no untick one of them refused is let through.
+ */
+function mergedRecordedSince(
+  statuses: readonly StoredStatus[],
+  winner: StoredStatus,
+  now: number,
+): number | null {
+  const since = statuses
+    .map((s) => s.opt_outs_recorded_since)
+    .filter((v): v is number | string => v !== null && v !== undefined)
+    .map(Number);
+  if (since.length === 0) return null;
+  let latest = Math.max(...since);
+  if (since.length < statuses.length) {
+    const source = typeof winner.source === 'string' ? winner.source : '';
+    latest = Math.max(
+      latest,
+      optOutsRecordedFrom({ unsubscribed: Boolean(winner.unsubscribed), source }, now),
+    );
+  }
+  return latest;
+}
+
+/**
  * The plan for stored rows whose keys were made by the previous key function: `statuses` are
  * those with a non-ASCII key and those already under a key one of them folds to; `holders` the
  * people of those keys (any order, no repeats).
@@ -93,6 +126,7 @@ export function planFoldedKeys(
   statuses: readonly StoredStatus[],
   holders: readonly StoredHolder[],
   isProtected: ReasonProtection = defaultProtection,
+  now = Date.now(),
 ): FoldedAddress[] {
   const groups = new Map<string, { statuses: StoredStatus[]; holders: StoredHolder[] }>();
   const group = (key: string) => {
@@ -118,6 +152,8 @@ export function planFoldedKeys(
       // Never the other way: a person the previous keys held unsubscribed stays so.
       unsubscribed: optedOut ? g.holders.filter((h) => !h.unsubscribed).map((h) => h.id) : [],
     };
+    if (merged && status && g.statuses.some((s) => 'opt_outs_recorded_since' in s))
+      plan.recordedSince = mergedRecordedSince(g.statuses, status, now);
     if (plan.status || plan.rekeyed.length > 0 || plan.unsubscribed.length > 0) plans.push(plan);
   }
   return plans;

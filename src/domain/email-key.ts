@@ -98,12 +98,95 @@ export function emailKey(raw: string): string {
 }
 
 /**
+ * The key as versions before the domain's IDNA mapping (mappedDomain) made it: what rolling
+ * back the migration 20261206000000_idna_domain_keys restores.
+ */
+export function keyBeforeDomainMapping(raw: string): string {
+  const email = cleanEmail(raw);
+  if (email.length > FOLD_LIMIT) return email;
+  const ascii = ASCII.test(email);
+  return oneMailbox(ascii ? email.toLowerCase() : foldNonAscii(email), ascii, false);
+}
+
+/**
  * The key as versions before the mailbox spellings (oneMailbox) made it: case-folded only.
  * What rolling back the migration 20261204000100_mailbox_spellings restores.
  */
 export function caseFoldedKey(raw: string): string {
   const email = cleanEmail(raw);
   return email.length > FOLD_LIMIT ? email : foldEmailText(email);
+}
+
+/**
+ * Marks IDNA ignores in a domain (UTS #46 maps them to nothing; no DNS name holds them): the
+ * variation selectors and the combining grapheme joiner. The other characters it ignores are
+ * format characters, refused in an address (IMPOSSIBLE).
+ */
+const IGNORED_IN_DOMAIN = /[\u034f\p{Variation_Selector}]/gu;
+/** What a domain's mapping may not bring into it: a label separator or an '@'. */
+const STRUCTURAL = /[.@]/;
+/** Passes of mappedDomain before it gives up; one is enough for every code point today. */
+const MAX_MAPPING_PASSES = 4;
+
+/** How many '.' and '@' `text` holds. */
+function structuralCount(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2e || c === 0x40) n++;
+  }
+  return n;
+}
+
+/** NFKC, then the fold of keys: one pass of mappedDomain over a text. */
+function compatibilityFold(text: string): string {
+  return foldEmailText(text.normalize('NFKC'));
+}
+
+/**
+ * One pass of mappedDomain: the ignored marks dropped, then NFKC and the fold; a character
+ * whose NFKC holds a '.' or an '@' ('․' one dot leader, '⒈', '﹒', '﹫'; IDNA refuses them) is
+ * kept as it is, and the text between such characters mapped piece by piece: a mapping never
+ * adds a label nor moves the '@' (the key of the key would read another domain).
+ */
+function mapDomainOnce(domain: string): string {
+  const kept = domain.replace(IGNORED_IN_DOMAIN, '');
+  const nfkc = kept.normalize('NFKC');
+  // Every pass is given a folded text: if neither the dropped marks nor NFKC change it, nor
+  // does the fold (a mark dropped may bring an 'i' and a dot above together: folded again).
+  if (nfkc === domain) return domain;
+  const mapped = foldEmailText(nfkc);
+  if (structuralCount(mapped) === structuralCount(kept)) return mapped;
+  let out = '';
+  let from = 0;
+  let at = 0;
+  for (const c of kept) {
+    if (c.charCodeAt(0) >= 0x80 && STRUCTURAL.test(c.normalize('NFKC'))) {
+      out += compatibilityFold(kept.slice(from, at)) + c;
+      from = at + c.length;
+    }
+    at += c.length;
+  }
+  return out + compatibilityFold(kept.slice(from));
+}
+
+/**
+ * A domain (already case-folded: foldEmailText) as IDNA maps it (UTS #46, essentially NFKC and a case fold):
+ * compatibility forms are their plain letters ('𝐞', 'ⓔ' and 'Ⓔ' are 'e'; 'ﬁ', '²', half-width
+ * 'ｶ' are 'fi', '2', 'カ'), and the marks IDNA ignores are dropped. A mail system delivers
+ * `ann@𝐞xample.com` to example.com: an opt-out of one must reach the other. Linear: each pass
+ * costs the domain's length, and passes stop once one changes nothing (at most
+ * MAX_MAPPING_PASSES). The local part is not mapped: it is the receiving system's to read.
+ */
+function mappedDomain(domain: string): string {
+  if (ASCII.test(domain)) return domain;
+  let out = domain;
+  for (let pass = 0; pass < MAX_MAPPING_PASSES; pass++) {
+    const next = mapDomainOnce(out);
+    if (next === out) break;
+    out = next;
+  }
+  return out;
 }
 
 /** What IDNA reads as a label separator besides '.' (U+FF0E is full-width ASCII, folded). */
@@ -129,11 +212,12 @@ function withoutTrailingDots(domain: string): string {
  * The spellings of one mailbox beyond its letters' case, read as one key (`folded`: already
  * case-folded; `ascii`: all of it is ASCII): a domain written in Punycode (`xn--bcher-kva.de`) and in Unicode
  * (`bücher.de`) are one domain; a domain's trailing dot (`example.com.`, the root) names the
- * same domain; U+3002 and U+FF61 separate labels as '.' does (IDNA); and a quoted local part
+ * same domain; a non-ASCII domain is mapped as IDNA maps it (`mapped`: mappedDomain, NFKC);
+ * U+3002 and U+FF61 separate labels as '.' does (IDNA); and a quoted local part
  * that needs no quotes (`"ann"`) is the local part without them (RFC 5322 3.2.4). Without it,
  * an opt-out recorded under one spelling missed the people holding another. Idempotent.
  */
-function oneMailbox(folded: string, ascii: boolean): string {
+function oneMailbox(folded: string, ascii: boolean, mapped = true): string {
   const at = folded.lastIndexOf('@');
   if (at < 1 || at === folded.length - 1) return folded;
   const quoted = folded.charCodeAt(0) === 0x22;
@@ -143,11 +227,15 @@ function oneMailbox(folded: string, ascii: boolean): string {
   if (!quoted && !dotted && !punycode && ascii) return folded;
   let local = folded.slice(0, at);
   let domain = folded.slice(at + 1);
-  if (!ascii) domain = domain.replace(IDEOGRAPHIC_STOPS, '.');
+  if (!ascii) domain = (mapped ? mappedDomain(domain) : domain).replace(IDEOGRAPHIC_STOPS, '.');
   const bare = withoutTrailingDots(domain);
   // Not down to nothing, nor to a blank the next key's trim would take (idempotence).
   if (bare !== '' && !/\s$/.test(bare)) domain = bare;
-  if (domain.includes('xn--')) domain = domain.split('.').map(unicodeLabel).join('.');
+  if (domain.includes('xn--'))
+    domain = domain
+      .split('.')
+      .map((label) => unicodeLabel(label, mapped))
+      .join('.');
   // Quoted pairs (a backslash) are left quoted: unescaped, they could join what folding parts.
   if (quoted && local.length > 2 && local.endsWith('"')) {
     const inner = local.slice(1, -1);
@@ -157,15 +245,16 @@ function oneMailbox(folded: string, ascii: boolean): string {
 }
 
 /**
- * The Unicode label an `xn--` label stands for, case-folded as keys are; the label as it is
+ * The Unicode label an `xn--` label stands for, case-folded and mapped (`mapped`:
+ * mappedDomain) as keys are; the label as it is
  * when it does not decode to a label of a key (bad Punycode, only ASCII, controls, or
  * something that would not stay one label of one key).
  */
-function unicodeLabel(label: string): string {
+function unicodeLabel(label: string, mapped: boolean): string {
   if (!label.startsWith('xn--') || label.length > MAX_LABEL) return label;
   const decoded = decodePunycode(label.slice(4));
   if (decoded === null || ASCII.test(decoded)) return label;
-  const folded = foldEmailText(decoded);
+  const folded = mapped ? mappedDomain(foldEmailText(decoded)) : foldEmailText(decoded);
   if (NOT_IN_LABEL.test(folded) || folded.startsWith('xn--') || IMPOSSIBLE.test(folded))
     return label;
   return folded;

@@ -57,7 +57,7 @@ describe('email key', () => {
       ['a.nn@gmail.com', 'ann@gmail.com'], // dots a provider ignores
       ['ann@googlemail.com', 'ann@gmail.com'], // a provider's alias domain
       ['ann@mail.example.com', 'ann@example.com'], // a subdomain
-      ['ann@\u{1d41e}xample.com', 'ann@example.com'], // a mathematical letter (no NFKC)
+      ['\u{1d41a}nn@example.com', 'ann@example.com'], // a mathematical letter, local (no NFKC)
       ['".ann"@example.com', 'ann@example.com'], // quotes it needs
       ['"a\\nn"@example.com', 'ann@example.com'], // a quoted pair
     ];

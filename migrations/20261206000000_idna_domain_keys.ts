@@ -1,0 +1,145 @@
+import type { Knex } from 'knex';
+import { emailKey, keyBeforeDomainMapping } from '../src/domain/email-key.js';
+import type { StoredHolder } from '../src/domain/email-key-folding.js';
+import {
+  chunks,
+  copyStatusesBack,
+  HOLDER_COLUMNS,
+  nonAscii,
+  PAGE,
+  rekeySalesforceKeys,
+  rekeyStoredAddresses,
+  setLeadKeys,
+  values,
+} from './rekeying.js';
+
+/**
+ * The email key maps a non-ASCII domain as IDNA does (src/domain/email-key.ts, mappedDomain:
+ * NFKC and the case fold, the marks IDNA ignores dropped): `ann@𝐞xample.com`, `ann@ⓔxample.com`
+ * and `ann@example.com` are one address. Keys stored by earlier versions are re-keyed here, in
+ * the migration's transaction, by the rules of 20261203001100 (migrations/rekeying.ts): only
+ * non-ASCII keys can change, and only those (and the rows under the keys they take) are
+ * written. Spellings that now share a key merge their master statuses, the most restrictive
+ * winning; the people of a subscribed spelling follow the opt-out with an activity "Email key
+ * migration". History rows keep the key they had (idna_mapped_from); the old keys of statuses
+ * are kept (email_key_idna_mappings) for `down`. The Salesforce keys are re-keyed too
+ * (salesforce_records.email_key, and salesforce_address_opt_outs merged, the newest change
+ * order kept; its old keys in salesforce_opt_out_idna_mappings).
+ *
+ * `down` gives each person and Salesforce record its key before the mapping again, every old
+ * spelling a copy of the status it was merged into, and every old key of a kept Salesforce
+ * opt-out its merged change order; it undoes no unsubscribe.
+ */
+
+export async function up(knex: Knex): Promise<void> {
+  await knex.schema.alterTable('email_status_history', (t) => {
+    t.string('idna_mapped_from', 254).nullable();
+  });
+  for (const table of ['email_key_idna_mappings', 'salesforce_opt_out_idna_mappings'])
+    await knex.schema.createTable(table, (t) => {
+      t.string('old_key', 254).primary();
+      t.string('new_key', 254).notNullable();
+    });
+  const candidates = (column: string) => nonAscii(knex, column);
+  await rekeyStoredAddresses(knex, {
+    candidates,
+    foldsTable: 'email_key_idna_mappings',
+    historyColumn: 'idna_mapped_from',
+  });
+  await rekeySalesforceKeys(knex, candidates, 'salesforce_opt_out_idna_mappings');
+}
+
+interface SalesforceRow {
+  organization_id: string | null;
+  record_id: string;
+  email_key: string;
+  reported_fields: string;
+}
+
+/** The Email a Salesforce record was last reported with, if any. */
+function reportedEmail(reportedFields: string | null): string | null {
+  try {
+    const email = (JSON.parse(reportedFields || '{}') as Record<string, unknown>).Email;
+    return typeof email === 'string' && email.trim() !== '' ? email : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function down(knex: Knex): Promise<void> {
+  // Each person whose key the mapping changed gets its key before it again.
+  const pairs = new Map<string, string>();
+  const restored: Array<[number, string]> = [];
+  for (let after = 0; ;) {
+    const people = (await knex('leads')
+      .select(HOLDER_COLUMNS)
+      .whereNotNull('email')
+      .whereRaw(nonAscii(knex, 'email'))
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(PAGE)) as StoredHolder[];
+    for (const p of people) {
+      const old = keyBeforeDomainMapping(p.email);
+      if (old === p.email_key || emailKey(p.email) !== p.email_key) continue;
+      pairs.set(old, p.email_key);
+      restored.push([p.id, old]);
+    }
+    if (people.length < PAGE) break;
+    after = Number(people[people.length - 1]!.id);
+  }
+  const mapped = (await knex('email_key_idna_mappings').select('old_key', 'new_key')) as Array<{
+    old_key: string;
+    new_key: string;
+  }>;
+  for (const r of mapped) pairs.set(r.old_key, r.new_key);
+  await copyStatusesBack(knex, pairs);
+  await setLeadKeys(knex, restored);
+  await knex('email_status_history')
+    .whereNotNull('idna_mapped_from')
+    .update({ email_key: knex.ref('idna_mapped_from') });
+
+  // Each Salesforce record the key of its reported Email before the mapping (read a page at a
+  // time by position: a rollback is rare, and a record id may stand for two organisations').
+  for (let offset = 0; ; offset += PAGE) {
+    const rows = (await knex('salesforce_records')
+      .select('organization_id', 'record_id', 'email_key', 'reported_fields')
+      .whereNotNull('email_key')
+      .orderBy(['record_id', 'organization_id'])
+      .offset(offset)
+      .limit(PAGE)) as Array<SalesforceRow>;
+    for (const r of rows) {
+      const email = reportedEmail(r.reported_fields);
+      if (email === null || emailKey(email) !== r.email_key) continue;
+      const old = keyBeforeDomainMapping(email);
+      if (old === r.email_key) continue;
+      const q = knex('salesforce_records').where('record_id', r.record_id);
+      await (
+        r.organization_id === null
+          ? q.whereNull('organization_id')
+          : q.where('organization_id', r.organization_id)
+      ).update({ email_key: old });
+    }
+    if (rows.length < PAGE) break;
+  }
+  // Every old key of a kept opt-out its merged order again (the merged row stays: newer).
+  const optOuts = (await knex('salesforce_opt_out_idna_mappings').select(
+    'old_key',
+    'new_key',
+  )) as Array<{ old_key: string; new_key: string }>;
+  for (const part of chunks(optOuts.map((r) => [r.old_key, r.new_key] as [string, string])))
+    await knex.raw(
+      `INSERT INTO salesforce_address_opt_outs (email_key, changed_at)
+       SELECT m.column1, s.changed_at FROM ${values(part)} AS m
+       JOIN salesforce_address_opt_outs s ON s.email_key = m.column2
+       WHERE NOT EXISTS (SELECT 1 FROM salesforce_address_opt_outs t WHERE t.email_key = m.column1)`,
+      part.flat(),
+    );
+  for (const table of ['email_key_idna_mappings', 'salesforce_opt_out_idna_mappings'])
+    await knex.schema.dropTable(table);
+  await knex.schema.alterTable('email_status_history', (t) => {
+    t.dropColumn('idna_mapped_from');
+  });
+}
+
+// Rolling back restores the keys and copies statuses to them; no unsubscribe is undone.
+export const rollbackDestroysData = false;
