@@ -150,8 +150,22 @@ for (const engine of testEngines()) {
         // Another process's writer holding the file while migrate takes knex's lock row.
         const holder = new BetterSqlite3(path.join(made.dataDir, 'durable-unsubscribe.sqlite'));
         holder.exec('BEGIN IMMEDIATE');
-        const run = cli(['migrate'], { ...env, SQLITE_BUSY_TIMEOUT_MS: '300' });
-        await new Promise((resolve) => setTimeout(resolve, 3000));
+        // Released once migrate says it waits: a fixed pause let a child slow to start (a
+        // loaded machine) find the file already free, and never say it.
+        let said = '';
+        let saidWaiting: () => void = () => undefined;
+        const waiting = new Promise<void>((resolve) => (saidWaiting = resolve));
+        const run = cli(
+          ['migrate'],
+          { ...env, SQLITE_BUSY_TIMEOUT_MS: '300' },
+          {
+            onStderr: (text) => {
+              said += text;
+              if (said.includes('waiting for it')) saidWaiting();
+            },
+          },
+        );
+        await Promise.race([waiting, run]);
         holder.exec('COMMIT');
         holder.close();
         const r = await run;

@@ -23,7 +23,13 @@ export interface Result {
 export function cli(
   args: string[],
   env: Record<string, string>,
-  options: { cwd?: string; input?: string; user?: { uid: number; gid: number } } = {},
+  options: {
+    cwd?: string;
+    input?: string;
+    user?: { uid: number; gid: number };
+    /** Each piece of stderr as it comes, for a test that acts when the command says something. */
+    onStderr?: (text: string) => void;
+  } = {},
 ): Promise<Result> {
   return new Promise((resolve) => {
     const child = execFile(
@@ -44,6 +50,8 @@ export function cli(
     // that command's answer to check, not this writer's failure (EPIPE).
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(options.input ?? '');
+    if (options.onStderr)
+      child.stderr?.on('data', (d: Buffer | string) => options.onStderr!(String(d)));
   });
 }
 
