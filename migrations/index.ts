@@ -33,6 +33,7 @@ import * as m20261205000200 from './20261205000200_salesforce_address_opt_outs.j
 import * as m20261205002500 from './20261205002500_import_file_names.js';
 import * as m20261205100000 from './20261205100000_salesforce_record_organizations.js';
 import * as m20261205200000 from './20261205200000_operator_session_last_seen.js';
+import * as m20261206003000 from './20261206003000_unsubscribe_once_status_first.js';
 
 /** Every migration in order. Listed explicitly so the same code runs from source and from dist. */
 export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
@@ -70,4 +71,5 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261205002500_import_file_names', m20261205002500],
   ['20261205100000_salesforce_record_organizations', m20261205100000],
   ['20261205200000_operator_session_last_seen', m20261205200000],
+  ['20261206003000_unsubscribe_once_status_first', m20261206003000],
 ];
