@@ -27,11 +27,11 @@ const EVENT_COLUMNS =
   'activity_type, created_at, attribute_name, old_value, new_value, reason, source, actor, cause_lead_id';
 
 /** The people the propagation updates: the same condition in the probe and the statement. */
-const HOLDERS = `email_key = p_key AND unsubscribed = false
+export const HOLDERS = `email_key = p_key AND unsubscribed = false
             AND (p_lead_id IS NULL OR id <> p_lead_id)`;
 
 /** The propagation: each follower with its whole activity, or as one event and a follower row. */
-const PROPAGATION = `IF NOT p_followers THEN
+export const PROPAGATION = `IF NOT p_followers THEN
           WITH followers AS (
             UPDATE leads SET unsubscribed = true, updated_at = p_changed_at,
               change_seq = (SELECT nextval('leads_change_seq'))

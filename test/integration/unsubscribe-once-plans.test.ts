@@ -103,3 +103,70 @@ for (const engine of testEngines().filter((e) => e.name === 'postgres')) {
     });
   });
 }
+
+for (const engine of testEngines().filter((e) => e.name === 'postgres')) {
+  describe('unsubscribe_address_once finds the status by its key whatever the statistics (postgres)', () => {
+    let h: Harness;
+    let client: pg.Client;
+    const plans: string[] = [];
+
+    before(async function () {
+      h = await openHarness(engine);
+      client = new pg.Client(h.url);
+      await client.connect();
+      client.on('notice', (n: { message?: string }) => plans.push(n.message ?? ''));
+      try {
+        await client.query("LOAD 'auto_explain'");
+      } catch {
+        this.skip();
+      }
+      // As a group of steps runs it: generic plans, made once per session and kept.
+      await client.query(
+        'SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = on; SET client_min_messages = log; SET plan_cache_mode = force_generic_plan',
+      );
+    });
+    after(async () => {
+      await client?.end();
+      await h?.drop();
+    });
+
+    async function unsubscribe(email: string, at: number) {
+      plans.length = 0;
+      const { rows } = await client.query<{ changed: boolean; people: number; changed_at: string }>(
+        `SELECT changed, people, changed_at FROM unsubscribe_address_once(${ARGS(emailKey(email), at)})`,
+      );
+      return { ...rows[0]!, plans: plans.join('\n') };
+    }
+
+    it('a session that first ran while the table looked empty scans no table as it grows', async () => {
+      // Statistics gathered before the first unsubscribe, and no autovacuum since.
+      await client.query('ANALYZE email_status');
+      expect(await unsubscribe('first@stale.example', 1000)).to.include({ changed: true });
+      const rows = Array.from({ length: 2000 }, (_, i) => ({
+        email_key: `other-${i}@stale.example`,
+        unsubscribed: true,
+        source: 'import',
+        changed_at: 500,
+        recorded_at: 500,
+      }));
+      for (let i = 0; i < rows.length; i += 500)
+        await h.db.knex('email_status').insert(rows.slice(i, i + 500));
+
+      const r = await unsubscribe('second@stale.example', 2000);
+      expect(r).to.include({ changed: true, people: 0 });
+      expect(r.plans).to.match(/email_status/);
+      expect(r.plans).not.to.match(/Seq Scan on email_status/);
+
+      // Sent again: nothing written, the first time answered.
+      const again = await unsubscribe('second@stale.example', 3000);
+      expect(again).to.include({ changed: false, people: 0 });
+      expect(Number(again.changed_at)).to.equal(2000);
+      const history = await h.db
+        .knex('email_status_history')
+        .where('email_key', 'second@stale.example');
+      expect(history).to.have.length(1);
+      const [status] = await h.db.knex('email_status').where('email_key', 'second@stale.example');
+      expect(Number(status.changed_at)).to.equal(2000);
+    });
+  });
+}
