@@ -58,6 +58,25 @@ export interface Running {
   close(graceMs?: number): Promise<void>;
 }
 
+/** The ports a service listens on: PORT's, and METRICS_PORT's (null when off). */
+export interface ListeningPorts {
+  port: number;
+  metricsPort: number | null;
+}
+
+function listeningPorts(
+  server: Server,
+  metricsServer: Server | null,
+  config: Config,
+): ListeningPorts {
+  const address = server.address();
+  const metricsAddress = metricsServer?.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : config.port,
+    metricsPort: typeof metricsAddress === 'object' && metricsAddress ? metricsAddress.port : null,
+  };
+}
+
 export const DEVELOPMENT_USER_FILE = 'development-user.txt';
 
 /**
@@ -138,6 +157,12 @@ export async function start(
      * connections would be answered 503 Starting for as long as its start lasts).
      */
     listenWhenReady?: boolean;
+    /**
+     * Told the ports actually bound (PORT=0 and METRICS_PORT=0 choose any free one) as soon as
+     * they are, while the service still starts (waits for its database, migrates): not called
+     * with listenWhenReady, which binds nothing before it serves.
+     */
+    onListening?: (ports: ListeningPorts) => void;
   } = {},
 ): Promise<Running> {
   // The port first: when it is taken, nothing (data directory, database, user) is created.
@@ -150,6 +175,7 @@ export async function start(
   try {
     // The metrics port too, before anything is created.
     metricsServer = await bindMetricsPort(config, () => metrics);
+    if (!listenWhenReady) options.onListening?.(listeningPorts(server, metricsServer, config));
     return await startOn(
       { server, metricsServer, listenWhenReady },
       starting,
@@ -298,11 +324,7 @@ async function startOn(
     ),
   );
   if (listenWhenReady) await listenOnPort(server, config);
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const metricsAddress = metricsServer?.address();
-  const metricsPort =
-    typeof metricsAddress === 'object' && metricsAddress ? metricsAddress.port : null;
+  const { port, metricsPort } = listeningPorts(server, metricsServer, config);
   // Last: a start that fails before here leaves no background job running.
   jobRunner.start();
   return {

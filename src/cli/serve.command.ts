@@ -86,6 +86,12 @@ async function serveOneProcess(config: Config, role: 'single' | 'worker'): Promi
       startupNotices: role !== 'worker',
       claimDataDir: role === 'single',
       listenWhenReady: role === 'worker',
+      // A port left to the system (0) is known once bound: said then, not only in the banner,
+      // which waits for the database.
+      onListening: (ports) => {
+        if (own.port === 0 || own.metricsPort === 0)
+          logger.info(ports, 'ports bound while starting');
+      },
     });
   } catch (error) {
     if (starting.signal.aborted) return exitStopped();

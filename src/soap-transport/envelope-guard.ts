@@ -17,6 +17,7 @@ import {
   checkAttributePrefixes,
   checkMemberNamespace,
   checkPiece,
+  NIL,
   nilNotEmpty,
   type OpenContent,
 } from './standard-reading.js';
@@ -27,7 +28,7 @@ import {
   type EnvelopeSummary,
   type GuardLimits,
 } from './guard-options.js';
-import { resolveQName, type ResolvedQName } from './qualified-names.js';
+import type { ResolvedQName } from './qualified-names.js';
 import { FORBIDDEN_NAMES, readName, StartTag } from './start-tag.js';
 import { cdataEnd, commentEnd, declarationEnd } from './xml-markup.js';
 
@@ -41,7 +42,6 @@ export {
 } from './guard-options.js';
 
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
-const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
 
 interface Open extends OpenContent {
   /** Prefix → namespace declared on this element, when it declares any. */
@@ -189,10 +189,9 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
     let type: ResolvedQName | null = null;
     if (xsiAttributes)
       for (const [p, l, raw] of xsiAttributes) {
-        const value = decodeAll(raw);
-        if (prefixes.checkXsi(p, l, value, resolve)) stack[depth - 1]!.nil = true;
-        if (elementSeen && l === 'type' && resolve(p) === XSI_NS)
-          type = resolveQName(value, resolve);
+        const meaning = prefixes.checkXsi(p, l, decodeAll(raw), resolve, elementSeen !== undefined);
+        if (meaning === NIL) stack[depth - 1]!.nil = true;
+        else if (meaning !== null) type = meaning;
       }
     if (parent?.nil) throw nilNotEmpty(parent.name);
     if (FORBIDDEN_NAMES.has(local)) throw notUnderstood(`Element name ${local} is not accepted`);

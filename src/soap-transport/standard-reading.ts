@@ -1,4 +1,5 @@
 import { checkNamespaceName, checkTypeName } from './node-soap-inputs.js';
+import { resolveQName, type ResolvedQName } from './qualified-names.js';
 import { malformed, notUnderstood } from './xml-lexis.js';
 
 /**
@@ -20,6 +21,12 @@ import { malformed, notUnderstood } from './xml-lexis.js';
 const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
 /** XML Schema's booleans as written; node-soap took TRUE for true and " true" for false. */
 const BOOLEANS = new Set(['true', 'false', '1', '0']);
+
+/** An xsi attribute that marks its element nil (checkXsi). */
+export const NIL = true;
+
+/** What an xsi attribute says of its element (checkXsi): nil, its type, or nothing to note. */
+export type XsiMeaning = typeof NIL | ResolvedQName | null;
 
 /** What the guard knows of an open element's content. */
 export interface OpenContent {
@@ -99,33 +106,41 @@ export class DocumentPrefixes {
 
   /**
    * Checks a prefixed nil or type attribute (`value` decoded) of the element just opened, whose
-   * declarations were all declared; `resolve` gives a prefix's namespace in scope. Returns
-   * whether it marks the element nil.
+   * declarations were all declared; `resolve` gives a prefix's namespace in scope. Returns NIL
+   * when it marks the element nil; when it is an xsi:type and `typed` is asked, the type
+   * resolved in scope (resolveQName's answer, each prefix looked up once for both); else null.
    */
   checkXsi(
     prefix: string,
     local: string,
     value: string,
     resolve: (prefix: string) => string | undefined,
-  ): boolean {
+    typed = false,
+  ): XsiMeaning {
     const uri = resolve(prefix);
     const last = this.last.get(prefix);
     if (uri !== last && (uri === XSI_NS || last === XSI_NS))
       throw notUnderstood(
         `Prefix ${prefix.slice(0, 64)} of ${local} is bound to another namespace elsewhere in the envelope: declare each prefix once`,
       );
-    if (uri !== XSI_NS) return false;
+    if (uri !== XSI_NS) return null;
     if (local === 'nil') {
       if (!BOOLEANS.has(value))
         throw notUnderstood(`xsi:nil="${value.slice(0, 16)}" is not true, false, 1 or 0`);
-      return value === 'true' || value === '1';
+      return value === 'true' || value === '1' ? NIL : null;
     }
     checkTypeName(value);
     const c = value.indexOf(':');
-    if (c !== -1 && resolve(value.slice(0, c)) !== this.last.get(value.slice(0, c)))
+    const valueNs = c === -1 ? undefined : resolve(value.slice(0, c));
+    if (c !== -1 && valueNs !== this.last.get(value.slice(0, c)))
       throw notUnderstood(
         `Prefix ${value.slice(0, Math.min(c, 64))} of xsi:type is bound to another namespace elsewhere in the envelope: declare each prefix once`,
       );
-    return false;
+    if (!typed || local !== 'type') return null;
+    // Whitespace around the value (rare) moves its prefix: resolved again, trimmed. Else the
+    // value's prefix is the one just resolved.
+    const written = value.trim();
+    if (written.length !== value.length) return resolveQName(value, resolve);
+    return { written, ns: c === -1 ? resolve('') : valueNs, local: value.slice(c + 1) };
   }
 }

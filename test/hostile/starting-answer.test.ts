@@ -2,16 +2,8 @@ import net from 'node:net';
 import { expect } from 'chai';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { start } from '../../src/main.js';
-
-/** A port nothing listens on, free a moment ago. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { start, type ListeningPorts } from '../../src/main.js';
+import { unreachablePostgresUrl } from '../support/ports.js';
 
 /** Resolves once something accepts connections on `port`. */
 async function listening(port: number): Promise<void> {
@@ -57,20 +49,26 @@ describe('the answer of the service while it starts', function () {
   let starting: Promise<unknown>;
 
   before(async () => {
-    port = await freePort();
-    metricsPort = await freePort();
-    // A database that refuses connections: the service waits for it, answering "Starting".
+    // A database nothing answers: the service waits for it, answering "Starting" on the ports
+    // it bound (any free ones), which it tells as soon as they are bound.
     const config = loadConfig({
-      DATABASE_URL: `postgres://nobody@127.0.0.1:${await freePort()}/none`,
+      DATABASE_URL: unreachablePostgresUrl(),
       USER_KEY_SECRET: 'test-user-key-secret-0123456789',
-      PORT: String(port),
+      PORT: '0',
       HOST: '127.0.0.1',
-      METRICS_PORT: String(metricsPort),
+      METRICS_PORT: '0',
       LOG_LEVEL: 'silent',
     });
-    starting = start(config, createLogger('silent'), { signal: stop.signal }).catch(
-      (error: unknown) => error,
-    );
+    const bound = new Promise<ListeningPorts>((resolve, reject) => {
+      starting = start(config, createLogger('silent'), {
+        signal: stop.signal,
+        onListening: resolve,
+      }).catch((error: unknown) => {
+        reject(error as Error);
+        return error;
+      });
+    });
+    ({ port, metricsPort } = (await bound) as { port: number; metricsPort: number });
     await listening(port);
     await listening(metricsPort);
   });

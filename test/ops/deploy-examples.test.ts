@@ -6,7 +6,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import knexFactory from 'knex';
 import pg from 'pg';
-import { freePort } from '../support/private-postgres.js';
+import { awaitListeningLogged, logOffset, onFreePort } from '../support/ports.js';
 import { TEST_KEY_SECRET } from '../support/service.js';
 import { killPid, pidFrom } from '../topology/scratch.js';
 import { cli, ROOT, toolOrSkip } from './support.js';
@@ -53,31 +53,37 @@ describe('the HAProxy and PgBouncer examples of deploy/', function () {
     fs.chmodSync(dir, 0o777);
     const pidFile = path.join(dir, 'pgbouncer.pid');
     try {
-      const port = await freePort();
       const password = crypto.randomBytes(12).toString('hex');
       fs.writeFileSync(path.join(dir, 'userlist.txt'), `"${user}" "${password}"\n`);
       const target = `host=${server.hostname} port=${server.port || 5432} dbname=${name}`;
-      const ini = withValues(fs.readFileSync(PGBOUNCER_INI, 'utf8'), {
-        du: target,
-        du_standby: target,
-        listen_addr: '127.0.0.1',
-        listen_port: String(port),
-        auth_file: path.join(dir, 'userlist.txt'),
-        admin_users: user,
-        logfile: path.join(dir, 'pgbouncer.log'),
-        pidfile: pidFile,
-      });
-      expect(ini).to.match(/^pool_mode = transaction$/m);
+      const logFile = path.join(dir, 'pgbouncer.log');
       const iniFile = path.join(dir, 'pgbouncer.ini');
-      fs.writeFileSync(iniFile, ini);
-      for (const f of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, f), 0o644);
-      // PgBouncer refuses to run as root.
-      const asRoot = process.getuid?.() === 0;
-      execFileSync(
-        asRoot ? 'runuser' : pgbouncer,
-        asRoot ? ['-u', 'postgres', '--', pgbouncer, '-d', '-q', iniFile] : ['-d', '-q', iniFile],
-        { stdio: 'pipe', timeout: 30000 },
-      );
+      // A port picked again when the one picked was taken meanwhile (PgBouncer logs it so).
+      const port = await onFreePort('PgBouncer', async (picked) => {
+        const ini = withValues(fs.readFileSync(PGBOUNCER_INI, 'utf8'), {
+          du: target,
+          du_standby: target,
+          listen_addr: '127.0.0.1',
+          listen_port: String(picked),
+          auth_file: path.join(dir, 'userlist.txt'),
+          admin_users: user,
+          logfile: logFile,
+          pidfile: pidFile,
+        });
+        expect(ini).to.match(/^pool_mode = transaction$/m);
+        fs.writeFileSync(iniFile, ini);
+        for (const f of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, f), 0o644);
+        const offset = logOffset(logFile);
+        // PgBouncer refuses to run as root.
+        const asRoot = process.getuid?.() === 0;
+        execFileSync(
+          asRoot ? 'runuser' : pgbouncer,
+          asRoot ? ['-u', 'postgres', '--', pgbouncer, '-d', '-q', iniFile] : ['-d', '-q', iniFile],
+          { stdio: 'pipe', timeout: 30000 },
+        );
+        await awaitListeningLogged('PgBouncer', logFile, offset, picked);
+        return picked;
+      });
       const url = `postgres://${encodeURIComponent(user)}:${password}@127.0.0.1:${port}/du`;
       for (let i = 0; ; i++) {
         const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });

@@ -10,7 +10,7 @@ import net from 'node:net';
 import { expect } from 'chai';
 import knexFactory from 'knex';
 import { testEngines } from '../support/database.js';
-import { freePort } from '../support/private-postgres.js';
+import { unreachablePostgresUrl } from '../support/ports.js';
 import { freshServiceDatabase } from '../support/service-process.js';
 import { BIN, cli, eventually, serveAtInfo } from './support.js';
 
@@ -54,7 +54,7 @@ describe('the last line of a stop while starting', function () {
   this.timeout(60000);
 
   it('SIGTERM while PostgreSQL is waited for: `shutting down`, then `stopped`, in that order, exit 0', async () => {
-    const run = serve({ DATABASE_URL: `postgres://du@127.0.0.1:${await freePort()}/du` });
+    const run = serve({ DATABASE_URL: unreachablePostgresUrl() });
     expect(await eventually(() => /unreachable/.test(run.output()), 30000)).to.equal(true);
     run.child.kill('SIGTERM');
     const exit = await run.exited;

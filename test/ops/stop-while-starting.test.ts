@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { expect } from 'chai';
 import knexFactory from 'knex';
 import { testEngines } from '../support/database.js';
-import { freePort } from '../support/private-postgres.js';
+import { unreachablePostgresUrl } from '../support/ports.js';
 import { freshServiceDatabase } from '../support/service-process.js';
 import { signal as fired } from '../support/signal.js';
 import { BIN, eventually, serveAtInfo } from './support.js';
@@ -25,7 +25,7 @@ describe('a stop while the service starts', function () {
 
   for (const signal of ['SIGHUP', 'SIGINT'] as const)
     it(`${signal} while PostgreSQL is waited for: one line naming ${signal}, exit 0`, async () => {
-      const run = serve({ DATABASE_URL: `postgres://du@127.0.0.1:${await freePort()}/du` });
+      const run = serve({ DATABASE_URL: unreachablePostgresUrl() });
       const waiting = await eventually(() => /unreachable/.test(run.output()), 30000);
       expect(waiting, run.output()).to.equal(true);
       run.child.kill(signal);

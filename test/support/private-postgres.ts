@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { ADDRESS_IN_USE, logOffset, logSince, onFreePort, PortTaken } from './ports.js';
 
 /**
  * A PostgreSQL server of the test's own, in a temporary directory, that the test may stop
@@ -26,6 +27,11 @@ export function binDir(): string | null {
   return null;
 }
 
+/**
+ * A port free a moment ago. Another process may bind it before the caller does: a server of the
+ * test's own listens on port 0 instead, and a program that must be given a number is started
+ * with onFreePort (ports.ts), which picks again when the port was taken.
+ */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -44,12 +50,27 @@ export function privatePostgresUnavailable(): string | null {
   return null;
 }
 
+/**
+ * Runs `start` (a pg_ctl start that writes its server's log to `logFile`); a start that failed
+ * because its port was taken throws PortTaken, for onFreePort to pick another.
+ */
+export function startPostgres(logFile: string, start: () => unknown): void {
+  const offset = logOffset(logFile);
+  try {
+    start();
+  } catch (error) {
+    const log = logSince(logFile, offset);
+    if (ADDRESS_IN_USE.test(log)) throw new PortTaken(`PostgreSQL: ${log.trim().slice(-500)}`);
+    throw error;
+  }
+}
+
 export async function createPrivatePostgres(): Promise<PrivatePostgres> {
   const bin = binDir()!;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-pg-'));
   const data = path.join(dir, 'data');
   fs.chmodSync(dir, 0o777);
-  const port = await freePort();
+  const logFile = path.join(dir, 'log');
   const asPostgres = (cmd: string, args: string[]) =>
     execFileSync('runuser', ['-u', 'postgres', '--', path.join(bin, cmd), ...args], {
       stdio: 'pipe',
@@ -57,14 +78,17 @@ export async function createPrivatePostgres(): Promise<PrivatePostgres> {
     });
   asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
   const ctl = (args: string[]) =>
-    asPostgres('pg_ctl', ['-D', data, '-l', path.join(dir, 'log'), '-w', '-t', '30', ...args]);
-  const start = () =>
-    ctl([
-      '-o',
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50`,
-      'start',
-    ]);
-  start();
+    asPostgres('pg_ctl', ['-D', data, '-l', logFile, '-w', '-t', '30', ...args]);
+  const startOn = (port: number) =>
+    startPostgres(logFile, () =>
+      ctl([
+        '-o',
+        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50`,
+        'start',
+      ]),
+    );
+  const port = await onFreePort('private PostgreSQL', (p) => (startOn(p), p));
+  const start = () => startOn(port);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     start,

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { freePort } from '../support/private-postgres.js';
+import { onFreePort } from '../support/ports.js';
 import { SETTLE_MS, waitFor } from '../support/wait.js';
 import { killPid, pidFrom, type Scratch } from './scratch.js';
 
@@ -29,12 +29,10 @@ export interface HaProxy {
 
 export async function startHaProxy(scratch: Scratch, backendPorts: number[]): Promise<HaProxy> {
   const dir = scratch.dir('haproxy');
-  const port = await freePort();
   const socket = path.join(dir, 'admin.sock');
   const pidFile = path.join(dir, 'haproxy.pid');
   const cfg = path.join(dir, 'haproxy.cfg');
-  fs.writeFileSync(
-    cfg,
+  const config = (port: number) =>
     [
       'global',
       '  maxconn 1000',
@@ -57,10 +55,14 @@ export async function startHaProxy(scratch: Scratch, backendPorts: number[]): Pr
       '  default-server inter 300ms fall 2 rise 1',
       ...backendPorts.map((p, i) => `  server i${i + 1} 127.0.0.1:${p} check`),
       '',
-    ].join('\n'),
-  );
-  execFileSync(HAPROXY, ['-D', '-f', cfg, '-p', pidFile], { stdio: 'pipe', timeout: 30000 });
+    ].join('\n');
   scratch.onCleanup(() => killPid(pidFrom(pidFile)));
+  // -D: HAProxy binds before it daemonizes; a port taken fails the command, saying so on stderr.
+  const port = await onFreePort('HAProxy', (picked) => {
+    fs.writeFileSync(cfg, config(picked));
+    execFileSync(HAPROXY, ['-D', '-f', cfg, '-p', pidFile], { stdio: 'pipe', timeout: 30000 });
+    return picked;
+  });
   const command = (line: string) =>
     new Promise<string>((resolve, reject) => {
       const conn = net.createConnection(socket);

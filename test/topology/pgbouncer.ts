@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { freePort } from '../support/private-postgres.js';
+import { awaitListeningLogged, logOffset, onFreePort } from '../support/ports.js';
 import { SETTLE_MS, settle } from '../support/wait.js';
 import { killPid, pidFrom, type Scratch } from './scratch.js';
 
@@ -78,17 +78,22 @@ export async function startPgBouncer(
   settings: PgBouncerSettings = {},
 ): Promise<PgBouncer> {
   const dir = scratch.dir('pgbouncer');
-  const port = await freePort();
   const ini = path.join(dir, 'pgbouncer.ini');
   const pidFile = path.join(dir, 'pgbouncer.pid');
+  const logFile = path.join(dir, 'pgbouncer.log');
   fs.writeFileSync(path.join(dir, 'userlist.txt'), '"postgres" ""\n');
-  fs.writeFileSync(ini, configText(dir, port, targets, settings));
-  // PgBouncer refuses to run as root; -d: it daemonizes once listening.
-  execFileSync('runuser', ['-u', 'postgres', '--', PGBOUNCER, '-d', '-q', ini], {
-    stdio: 'pipe',
-    timeout: 30000,
-  });
   scratch.onCleanup(() => killPid(pidFrom(pidFile)));
+  const port = await onFreePort('PgBouncer', async (picked) => {
+    fs.writeFileSync(ini, configText(dir, picked, targets, settings));
+    const offset = logOffset(logFile);
+    // PgBouncer refuses to run as root; -d: it daemonizes, then binds (or logs why it cannot).
+    execFileSync('runuser', ['-u', 'postgres', '--', PGBOUNCER, '-d', '-q', ini], {
+      stdio: 'pipe',
+      timeout: 30000,
+    });
+    await awaitListeningLogged('PgBouncer', logFile, offset, picked);
+    return picked;
+  });
   const admin = async (command: string) => {
     const client = new pg.Client({
       connectionString: `postgres://postgres@127.0.0.1:${port}/pgbouncer`,

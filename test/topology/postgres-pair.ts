@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
-import { binDir, freePort } from '../support/private-postgres.js';
+import { binDir, startPostgres } from '../support/private-postgres.js';
+import { onFreePort } from '../support/ports.js';
 import { childrenOf } from '../support/proc.js';
 import { SETTLE_MS, waitFor } from '../support/wait.js';
 import type { Scratch } from './scratch.js';
@@ -47,21 +48,22 @@ function asPostgres(command: string, args: string[], timeout = 120000): string {
   });
 }
 
-function makeNode(
-  scratch: Scratch,
-  name: string,
-  port: number,
-  settings: Record<string, string>,
-): PostgresNode {
+/** A node not started yet: its port is picked by its first start. */
+interface NewNode extends PostgresNode {
+  /** Starts the server on a free port (another if the one picked was taken meanwhile). */
+  firstStart(): Promise<void>;
+}
+
+function makeNode(scratch: Scratch, name: string, settings: Record<string, string>): NewNode {
   const bin = binDir()!;
   const dir = scratch.dir(name);
   const dataDir = path.join(dir, 'data');
   const logFile = path.join(dir, 'log');
-  const options = [
-    `-p ${port}`,
-    `-k ${dir}`,
-    ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`),
-  ].join(' ');
+  let port = 0;
+  const options = () =>
+    [`-p ${port}`, `-k ${dir}`, ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)].join(
+      ' ',
+    );
   const ctl = (args: string[]) =>
     asPostgres(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-l', logFile, ...args]);
   const postmasterPid = (): number | null => {
@@ -71,12 +73,22 @@ function makeNode(
       return null;
     }
   };
-  const node: PostgresNode = {
+  const start = () =>
+    startPostgres(logFile, () => ctl(['-w', '-t', '60', '-o', options(), 'start']));
+  const node: NewNode = {
     name,
-    port,
+    get port() {
+      return port;
+    },
     dataDir,
     url: (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`,
-    start: () => void ctl(['-w', '-t', '60', '-o', options, 'start']),
+    start,
+    async firstStart() {
+      await onFreePort(`PostgreSQL ${name}`, (picked) => {
+        port = picked;
+        start();
+      });
+    },
     kill() {
       const pid = postmasterPid();
       if (!pid) return;
@@ -126,8 +138,7 @@ export async function createPostgresPair(
   },
 ): Promise<PostgresPair> {
   const bin = binDir()!;
-  const [primaryPort, standbyPort] = [await freePort(), await freePort()];
-  const primary = makeNode(scratch, 'primary', primaryPort, {
+  const primary = makeNode(scratch, 'primary', {
     ...COMMON,
     ...(options.synchronous
       ? { synchronous_standby_names: STANDBY_NAME, synchronous_commit: 'on' }
@@ -142,9 +153,10 @@ export async function createPostgresPair(
     'postgres',
     '--no-sync',
   ]);
-  primary.start();
+  await primary.firstStart();
+  const primaryPort = primary.port;
 
-  const standby = makeNode(scratch, 'standby', standbyPort, {
+  const standby = makeNode(scratch, 'standby', {
     ...COMMON,
     primary_conninfo: `'host=127.0.0.1 port=${
       options.replicationDelayMs
@@ -168,7 +180,7 @@ export async function createPostgresPair(
     '--no-sync',
   ]);
   asPostgres('touch', [path.join(standby.dataDir, 'standby.signal')]);
-  standby.start();
+  await standby.firstStart();
   await waitForReplication(primary, options.synchronous);
 
   return {
@@ -187,7 +199,6 @@ export async function createPostgresPair(
  * (the primary died), what is still on its way is lost, as it would be with the machine.
  */
 async function delayingRelay(scratch: Scratch, target: number, delayMs: number): Promise<number> {
-  const port = await freePort();
   const sockets = new Set<net.Socket>();
   const server = net.createServer((standby) => {
     const primary = net.connect(target, '127.0.0.1');
@@ -206,12 +217,13 @@ async function delayingRelay(scratch: Scratch, target: number, delayMs: number):
     primary.on('error', () => undefined);
     standby.on('error', () => undefined).on('close', () => primary.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  // Any free port, which the relay knows once listening: nothing else can take it meanwhile.
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   scratch.onCleanup(() => {
     for (const socket of sockets) socket.destroy();
     server.close();
   });
-  return port;
+  return (server.address() as net.AddressInfo).port;
 }
 
 /** Until the primary reports the standby streaming (and synchronous, when asked). */

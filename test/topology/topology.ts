@@ -9,7 +9,7 @@
  * primary gone, promotes the standby with `pg_ctl promote` and re-points PgBouncer (RELOAD).
  */
 import { spawnService, type ServiceProcess } from '../support/service-process.js';
-import { freePort, privatePostgresUnavailable } from '../support/private-postgres.js';
+import { privatePostgresUnavailable } from '../support/private-postgres.js';
 import { TEST_USER } from '../support/service.js';
 import { haProxyUnavailable, startHaProxy, type HaProxy } from './haproxy.js';
 import { pgBouncerUnavailable, startPgBouncer, type PgBouncer } from './pgbouncer.js';
@@ -79,18 +79,22 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
       WORKERS: '1',
       ...(options.readReplica ? { DATABASE_READ_URL: bouncer.url('du_standby') } : {}),
     };
-    const ports: number[] = [];
-    for (let i = 0; i < (options.instances ?? 3); i++) ports.push(await freePort());
-    const spawnAt = async (port: number) => {
-      const s = await spawnService({ ...env, PORT: String(port) });
+    // Each instance on any free port (PORT=0), which it says once listening: HAProxy is
+    // configured with the ports they got, and re-pointed when a restart gets another.
+    const spawnOne = async () => {
+      const s = await spawnService({ ...env, PORT: '0' });
       scratch.onCleanup(() => void s.child.kill('SIGKILL'));
       return s;
     };
+    const count = options.instances ?? 3;
     // The first migrates the fresh database; the others find it migrated.
-    instances.push(await spawnAt(ports[0]!));
-    instances.push(...(await Promise.all(ports.slice(1).map(spawnAt))));
-    const haproxy = await startHaProxy(scratch, ports);
-    for (let i = 0; i < ports.length; i++) await haproxy.awaitServer(`i${i + 1}`, 'UP');
+    instances.push(await spawnOne());
+    instances.push(...(await Promise.all(Array.from({ length: count - 1 }, spawnOne))));
+    const haproxy = await startHaProxy(
+      scratch,
+      instances.map((s) => s.port),
+    );
+    for (let i = 0; i < count; i++) await haproxy.awaitServer(`i${i + 1}`, 'UP');
 
     let primary = pair.primary;
     const topology: Topology = {
@@ -129,7 +133,12 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
         await haproxy.command(`set server instances/${name} state drain`);
         await haproxy.awaitServer(name, 'DRAIN');
         await instances[i]!.stop();
-        instances[i] = await spawnAt(ports[i]!);
+        instances[i] = await spawnOne();
+        const moved = await haproxy.command(
+          `set server instances/${name} addr 127.0.0.1 port ${instances[i]!.port}`,
+        );
+        if (!/changed|no need to change/i.test(moved))
+          throw new Error(`HAProxy: server ${name} not re-pointed: ${moved}`);
         await haproxy.command(`set server instances/${name} state ready`);
         await haproxy.awaitServer(name, 'UP');
       },
