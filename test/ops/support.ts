@@ -19,6 +19,18 @@ export interface Result {
   stderr: string;
 }
 
+/**
+ * `stdout` without the one info line a single process logs when it binds a port left to the
+ * system (PORT=0 or METRICS_PORT=0: "ports bound while starting", docs/operations.md), which
+ * comes before any start can fail: what a test of a refused start expects to be empty.
+ */
+export function besidePortsLine(stdout: string): string {
+  return stdout
+    .split('\n')
+    .filter((l) => !/^\{.*"msg":"ports bound while starting"\}$/.test(l))
+    .join('\n');
+}
+
 /** Runs the built CLI to its end (as `options.user`, when given: root may run it as another). */
 export function cli(
   args: string[],
