@@ -1,12 +1,6 @@
 import type { Knex } from 'knex';
-import { previousEmailKey, type StoredHolder } from '../src/domain/email-key-folding.js';
-import {
-  copyStatusesBack,
-  HOLDER_COLUMNS,
-  isPostgres,
-  rekeyStoredAddresses,
-  setLeadKeys,
-} from './rekeying.js';
+import { previousEmailKey } from '../src/domain/email-key-folding.js';
+import { isPostgres, rekeyStoredAddresses, restoreStoredKeys } from './rekeying.js';
 
 /**
  * The email key folds non-ASCII addresses in full (src/domain/email-key.ts): 'ÉLODIE' and
@@ -54,28 +48,12 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   // Each person the key of its spelling again; each old spelling the status it was folded into.
-  const people = (await knex('leads')
-    .select(HOLDER_COLUMNS)
-    .whereNotNull('email')
-    .whereRaw(nonAscii(knex, 'email'))) as StoredHolder[];
-  const pairs = new Map<string, string>();
-  const restored: Array<[number, string]> = [];
-  for (const p of people) {
-    const old = previousEmailKey(p.email);
-    if (old === p.email_key) continue;
-    pairs.set(old, p.email_key);
-    restored.push([p.id, old]);
-  }
-  const folds = (await knex('email_key_folds').select('old_key', 'new_key')) as Array<{
-    old_key: string;
-    new_key: string;
-  }>;
-  for (const f of folds) pairs.set(f.old_key, f.new_key);
-  await copyStatusesBack(knex, pairs);
-  await setLeadKeys(knex, restored);
-  await knex('email_status_history')
-    .whereNotNull('folded_from')
-    .update({ email_key: knex.ref('folded_from') });
+  await restoreStoredKeys(knex, {
+    candidates: (column) => nonAscii(knex, column),
+    oldKey: previousEmailKey,
+    foldsTable: 'email_key_folds',
+    historyColumn: 'folded_from',
+  });
   await knex.schema.dropTable('email_key_folds');
   await knex.schema.alterTable('email_status_history', (t) => {
     t.dropColumn('folded_from');

@@ -1,13 +1,6 @@
 import type { Knex } from 'knex';
 import { caseFoldedKey, keyBeforeDomainMapping } from '../src/domain/email-key.js';
-import type { StoredHolder } from '../src/domain/email-key-folding.js';
-import {
-  copyStatusesBack,
-  HOLDER_COLUMNS,
-  PAGE,
-  rekeyStoredAddresses,
-  setLeadKeys,
-} from './rekeying.js';
+import { rekeyStoredAddresses, restoreStoredKeys } from './rekeying.js';
 
 /**
  * The email key reads the spellings of one mailbox as one (src/domain/email-key.ts,
@@ -46,37 +39,14 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  // Each person whose key the mailbox spellings changed gets its case-folded key again (read a
-  // page at a time: a rollback is rare, and the spellings have no one SQL pattern).
-  const pairs = new Map<string, string>();
-  const restored: Array<[number, string]> = [];
-  for (let after = 0; ;) {
-    const people = (await knex('leads')
-      .select(HOLDER_COLUMNS)
-      .whereNotNull('email')
-      .where('id', '>', after)
-      .orderBy('id')
-      .limit(PAGE)) as StoredHolder[];
-    for (const p of people) {
-      const old = caseFoldedKey(p.email);
-      // The key this migration made (20261206000000's `down`, run first, restored it).
-      if (old === p.email_key || keyBeforeDomainMapping(p.email) !== p.email_key) continue;
-      pairs.set(old, p.email_key);
-      restored.push([p.id, old]);
-    }
-    if (people.length < PAGE) break;
-    after = Number(people[people.length - 1]!.id);
-  }
-  const respelled = (await knex('email_key_respellings').select('old_key', 'new_key')) as Array<{
-    old_key: string;
-    new_key: string;
-  }>;
-  for (const r of respelled) pairs.set(r.old_key, r.new_key);
-  await copyStatusesBack(knex, pairs);
-  await setLeadKeys(knex, restored);
-  await knex('email_status_history')
-    .whereNotNull('respelled_from')
-    .update({ email_key: knex.ref('respelled_from') });
+  // Each person whose key the mailbox spellings changed gets its case-folded key again: the
+  // key this migration made (20261206000000's `down`, run first, restored it).
+  await restoreStoredKeys(knex, {
+    oldKey: caseFoldedKey,
+    madeKey: keyBeforeDomainMapping,
+    foldsTable: 'email_key_respellings',
+    historyColumn: 'respelled_from',
+  });
   await knex.schema.dropTable('email_key_respellings');
   await knex.schema.alterTable('email_status_history', (t) => {
     t.dropColumn('respelled_from');

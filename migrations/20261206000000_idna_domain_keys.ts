@@ -1,15 +1,12 @@
 import type { Knex } from 'knex';
 import { emailKey, keyBeforeDomainMapping } from '../src/domain/email-key.js';
-import type { StoredHolder } from '../src/domain/email-key-folding.js';
 import {
   chunks,
-  copyStatusesBack,
-  HOLDER_COLUMNS,
   nonAscii,
   PAGE,
   rekeySalesforceKeys,
   rekeyStoredAddresses,
-  setLeadKeys,
+  restoreStoredKeys,
   values,
 } from './rekeying.js';
 
@@ -68,35 +65,13 @@ function reportedEmail(reportedFields: string | null): string | null {
 
 export async function down(knex: Knex): Promise<void> {
   // Each person whose key the mapping changed gets its key before it again.
-  const pairs = new Map<string, string>();
-  const restored: Array<[number, string]> = [];
-  for (let after = 0; ;) {
-    const people = (await knex('leads')
-      .select(HOLDER_COLUMNS)
-      .whereNotNull('email')
-      .whereRaw(nonAscii(knex, 'email'))
-      .where('id', '>', after)
-      .orderBy('id')
-      .limit(PAGE)) as StoredHolder[];
-    for (const p of people) {
-      const old = keyBeforeDomainMapping(p.email);
-      if (old === p.email_key || emailKey(p.email) !== p.email_key) continue;
-      pairs.set(old, p.email_key);
-      restored.push([p.id, old]);
-    }
-    if (people.length < PAGE) break;
-    after = Number(people[people.length - 1]!.id);
-  }
-  const mapped = (await knex('email_key_idna_mappings').select('old_key', 'new_key')) as Array<{
-    old_key: string;
-    new_key: string;
-  }>;
-  for (const r of mapped) pairs.set(r.old_key, r.new_key);
-  await copyStatusesBack(knex, pairs);
-  await setLeadKeys(knex, restored);
-  await knex('email_status_history')
-    .whereNotNull('idna_mapped_from')
-    .update({ email_key: knex.ref('idna_mapped_from') });
+  await restoreStoredKeys(knex, {
+    candidates: (column) => nonAscii(knex, column),
+    oldKey: keyBeforeDomainMapping,
+    madeKey: emailKey,
+    foldsTable: 'email_key_idna_mappings',
+    historyColumn: 'idna_mapped_from',
+  });
 
   // Each Salesforce record the key of its reported Email before the mapping (read a page at a
   // time by position: a rollback is rare, and a record id may stand for two organisations').

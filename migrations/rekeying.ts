@@ -273,6 +273,52 @@ export async function copyStatusesBack(knex: Knex, pairs: Map<string, string>): 
     );
 }
 
+/** What a re-keying's rollback needs to give people their keys before it. */
+export interface KeysRestored extends Omit<RekeyingRecord, 'candidates'> {
+  /** SQL condition on the email column: the people whose key may have changed (all if none). */
+  candidates?: (column: string) => string;
+  /** A person's key before the re-keying. */
+  oldKey: (email: string) => string;
+  /** The key the re-keying gave: a person whose key is another (a later change) is left. */
+  madeKey?: (email: string) => string;
+}
+
+/**
+ * A re-keying's rollback: each person (among `candidates`) whose key the re-keying made gets
+ * its key before it again, every old key (the people's and `foldsTable`'s) a copy of the status
+ * it was merged into (copyStatusesBack: no unsubscribe undone), and the history rows the key
+ * they had (`historyColumn`). People are read a page at a time: a rollback is rare, and the
+ * spellings have no one SQL pattern.
+ */
+export async function restoreStoredKeys(knex: Knex, record: KeysRestored): Promise<void> {
+  const pairs = new Map<string, string>();
+  const restored: Array<[number, string]> = [];
+  for (let after = 0; ;) {
+    const page = knex('leads').select(HOLDER_COLUMNS).whereNotNull('email');
+    if (record.candidates) page.whereRaw(record.candidates('email'));
+    const people = (await page.where('id', '>', after).orderBy('id').limit(PAGE)) as StoredHolder[];
+    for (const p of people) {
+      const old = record.oldKey(p.email);
+      if (old === p.email_key) continue;
+      if (record.madeKey && record.madeKey(p.email) !== p.email_key) continue;
+      pairs.set(old, p.email_key);
+      restored.push([p.id, old]);
+    }
+    if (people.length < PAGE) break;
+    after = Number(people[people.length - 1]!.id);
+  }
+  const kept = (await knex(record.foldsTable).select('old_key', 'new_key')) as Array<{
+    old_key: string;
+    new_key: string;
+  }>;
+  for (const r of kept) pairs.set(r.old_key, r.new_key);
+  await copyStatusesBack(knex, pairs);
+  await setLeadKeys(knex, restored);
+  await knex('email_status_history')
+    .whereNotNull(record.historyColumn)
+    .update({ email_key: knex.ref(record.historyColumn) });
+}
+
 /** Gives each person (id, key) its key. */
 export async function setLeadKeys(knex: Knex, keys: ReadonlyArray<[number, string]>) {
   for (const part of chunks(keys))
