@@ -33,59 +33,76 @@ const ARGS = (key: string, at: number) =>
     'true',
   ].join(', ');
 
-for (const engine of testEngines().filter((e) => e.name === 'postgres')) {
-  describe('unsubscribe_address_once runs the propagation only for a held address (postgres)', () => {
-    let h: Harness;
-    let client: pg.Client;
-    const plans: string[] = [];
-
-    before(async function () {
-      h = await openHarness(engine);
-      client = new pg.Client(h.url);
-      await client.connect();
-      client.on('notice', (n: { message?: string }) => plans.push(n.message ?? ''));
-      try {
-        await client.query("LOAD 'auto_explain'");
-      } catch {
-        this.skip();
-      }
-      await client.query(
-        'SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = on; SET client_min_messages = log',
-      );
-    });
-    after(async () => {
-      await client?.end();
-      await h?.drop();
-    });
-
-    /** The function's answer for `email`, and the plans of the statements it ran. */
-    async function unsubscribe(email: string, at: number) {
+/**
+ * A session of its own on `engine`'s database whose statements' plans auto_explain sends it
+ * (`settings` added), and the function's answer for an address with the plans it ran; skips
+ * the suite where the server does not let the session load auto_explain.
+ */
+function plannedSession(engine: ReturnType<typeof testEngines>[number], settings = '') {
+  const session = {
+    h: undefined as unknown as Harness,
+    client: undefined as unknown as pg.Client,
+    /** The function's answer for `email` at `at`, and the plans of the statements it ran. */
+    async unsubscribe(email: string, at: number) {
       plans.length = 0;
-      const { rows } = await client.query<{ changed: boolean; people: number }>(
-        `SELECT changed, people FROM unsubscribe_address_once(${ARGS(emailKey(email), at)})`,
+      const { rows } = await session.client.query<{
+        changed: boolean;
+        people: number;
+        changed_at: string;
+      }>(
+        `SELECT changed, people, changed_at FROM unsubscribe_address_once(${ARGS(emailKey(email), at)})`,
       );
       return { ...rows[0]!, plans: plans.join('\n') };
+    },
+  };
+  const plans: string[] = [];
+  before(async function () {
+    session.h = await openHarness(engine);
+    session.client = new pg.Client(session.h.url);
+    await session.client.connect();
+    session.client.on('notice', (n: { message?: string }) => plans.push(n.message ?? ''));
+    try {
+      await session.client.query("LOAD 'auto_explain'");
+    } catch {
+      this.skip();
     }
+    await session.client.query(
+      `SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = on; SET client_min_messages = log${settings}`,
+    );
+  });
+  after(async () => {
+    await session.client?.end();
+    await session.h?.drop();
+  });
+  return session;
+}
+
+for (const engine of testEngines().filter((e) => e.name === 'postgres')) {
+  describe('unsubscribe_address_once runs the propagation only for a held address (postgres)', () => {
+    const session = plannedSession(engine);
+    const { unsubscribe } = session;
 
     it('nobody holds the address: the status and its history, no propagation', async () => {
       const r = await unsubscribe('nobody@plans.example', 1000);
       expect(r).to.include({ changed: true, people: 0 });
       expect(r.plans).to.match(/Insert on email_status_history/);
       expect(r.plans).not.to.match(/Update on leads|activity_followers|propagation_events/);
-      const status = await h.db.knex('email_status').where('email_key', 'nobody@plans.example');
+      const status = await session.h.db
+        .knex('email_status')
+        .where('email_key', 'nobody@plans.example');
       expect(status.map((s: { unsubscribed: unknown }) => Boolean(s.unsubscribed))).to.deep.equal([
         true,
       ]);
     });
 
     it('two people hold it: both follow, with their log', async () => {
-      await createLead(h.services, 'two@plans.example');
-      await createLead(h.services, 'two@plans.example');
+      await createLead(session.h.services, 'two@plans.example');
+      await createLead(session.h.services, 'two@plans.example');
       const r = await unsubscribe('two@plans.example', 2000);
       expect(r).to.include({ changed: true, people: 2 });
       expect(r.plans).to.match(/Update on leads/);
       expect(r.plans).to.match(/Insert on activity_followers/);
-      const people = await h.db.knex('leads').where('email_key', 'two@plans.example');
+      const people = await session.h.db.knex('leads').where('email_key', 'two@plans.example');
       expect(people.map((p: { unsubscribed: unknown }) => Boolean(p.unsubscribed))).to.deep.equal([
         true,
         true,
@@ -93,8 +110,8 @@ for (const engine of testEngines().filter((e) => e.name === 'postgres')) {
     });
 
     it('only unsubscribed people hold it: nobody follows, no propagation', async () => {
-      await createLead(h.services, 'done@plans.example');
-      await h.db.knex('leads').where('email_key', 'done@plans.example').update({
+      await createLead(session.h.services, 'done@plans.example');
+      await session.h.db.knex('leads').where('email_key', 'done@plans.example').update({
         unsubscribed: true,
       });
       const r = await unsubscribe('done@plans.example', 3000);
@@ -106,41 +123,13 @@ for (const engine of testEngines().filter((e) => e.name === 'postgres')) {
 
 for (const engine of testEngines().filter((e) => e.name === 'postgres')) {
   describe('unsubscribe_address_once finds the status by its key whatever the statistics (postgres)', () => {
-    let h: Harness;
-    let client: pg.Client;
-    const plans: string[] = [];
-
-    before(async function () {
-      h = await openHarness(engine);
-      client = new pg.Client(h.url);
-      await client.connect();
-      client.on('notice', (n: { message?: string }) => plans.push(n.message ?? ''));
-      try {
-        await client.query("LOAD 'auto_explain'");
-      } catch {
-        this.skip();
-      }
-      // As a group of steps runs it: generic plans, made once per session and kept.
-      await client.query(
-        'SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = on; SET client_min_messages = log; SET plan_cache_mode = force_generic_plan',
-      );
-    });
-    after(async () => {
-      await client?.end();
-      await h?.drop();
-    });
-
-    async function unsubscribe(email: string, at: number) {
-      plans.length = 0;
-      const { rows } = await client.query<{ changed: boolean; people: number; changed_at: string }>(
-        `SELECT changed, people, changed_at FROM unsubscribe_address_once(${ARGS(emailKey(email), at)})`,
-      );
-      return { ...rows[0]!, plans: plans.join('\n') };
-    }
+    // As a group of steps runs it: generic plans, made once per session and kept.
+    const session = plannedSession(engine, '; SET plan_cache_mode = force_generic_plan');
+    const { unsubscribe } = session;
 
     it('a session that first ran while the table looked empty scans no table as it grows', async () => {
       // Statistics gathered before the first unsubscribe, and no autovacuum since.
-      await client.query('ANALYZE email_status');
+      await session.client.query('ANALYZE email_status');
       expect(await unsubscribe('first@stale.example', 1000)).to.include({ changed: true });
       const rows = Array.from({ length: 2000 }, (_, i) => ({
         email_key: `other-${i}@stale.example`,
@@ -150,7 +139,7 @@ for (const engine of testEngines().filter((e) => e.name === 'postgres')) {
         recorded_at: 500,
       }));
       for (let i = 0; i < rows.length; i += 500)
-        await h.db.knex('email_status').insert(rows.slice(i, i + 500));
+        await session.h.db.knex('email_status').insert(rows.slice(i, i + 500));
 
       const r = await unsubscribe('second@stale.example', 2000);
       expect(r).to.include({ changed: true, people: 0 });
@@ -161,11 +150,13 @@ for (const engine of testEngines().filter((e) => e.name === 'postgres')) {
       const again = await unsubscribe('second@stale.example', 3000);
       expect(again).to.include({ changed: false, people: 0 });
       expect(Number(again.changed_at)).to.equal(2000);
-      const history = await h.db
+      const history = await session.h.db
         .knex('email_status_history')
         .where('email_key', 'second@stale.example');
       expect(history).to.have.length(1);
-      const [status] = await h.db.knex('email_status').where('email_key', 'second@stale.example');
+      const [status] = await session.h.db
+        .knex('email_status')
+        .where('email_key', 'second@stale.example');
       expect(Number(status.changed_at)).to.equal(2000);
     });
   });
