@@ -35,6 +35,8 @@ interface AsmxOperationsRun {
   /** The vendor code of requestCampaign's fault. */
   unserved: string | null;
   described: { name: string; fields: string[] }[];
+  /** A call signed with the wrong key, as SoapException showed it. */
+  wrongKey: { faultstring: string; code: string | null } | null;
 }
 
 /** The programs, built once from the first service's ?WSDL: every engine's run uses them. */
@@ -101,7 +103,7 @@ for (const engine of testEngines()) {
       expect(unsubscribe).to.include('<marketoCookie xsi:nil="true" xmlns="" />');
     });
 
-    it('getMultipleLeads (keys paged, update date), getLeadChanges paged, a static list, mergeLeads, deleteLead, an unserved operation, listMObjects, describeMObject', async () => {
+    it('getMultipleLeads (keys paged, update date), getLeadChanges paged, a static list, mergeLeads, deleteLead, an unserved operation, listMObjects, describeMObject, a wrong signature', async () => {
       const r = await run(MONO, [
         path.join(exes, 'AsmxOperations.exe'),
         relay!.via(service!.url),
@@ -134,6 +136,10 @@ for (const engine of testEngines()) {
       expect(out.unserved, 'a declared operation not served').to.equal('20019');
       expect(out.described.map((d) => d.name)).to.deep.equal(['ActivityRecord', 'LeadRecord']);
       for (const d of out.described) expect(d.fields, d.name).to.have.length.above(0);
+      expect(out.wrongKey).to.deep.equal({
+        faultstring: '20014 - Authentication failed',
+        code: '20014',
+      });
     });
   });
 }

@@ -10,7 +10,7 @@ using Attribute = Mktows.Attribute;
 /// derived selectors XmlSerializer writes with xsi:type), the newStreamPosition passed back,
 /// getLeadChanges paged by the newStartPosition read (and filtered by an ActivityTypeFilter),
 /// a StaticListSelector, mergeLeads, deleteLead, requestCampaign (not served), listMObjects and
-/// describeMObject.
+/// describeMObject; then a call signed with the wrong key (fault 20014).
 ///
 ///   mono AsmxOperations.exe ENDPOINT_URL USER_ID ENCRYPTION_KEY
 ///
@@ -45,7 +45,7 @@ static class AsmxOperations
         return key;
     }
 
-    static string Run(AsmxSession session)
+    static string Run(AsmxSession session, AsmxSession wrongKey)
     {
         string run = DateTime.Now.ToString("HHmmssfff");
         DateTime since = DateTime.Now.AddMinutes(-1);
@@ -213,11 +213,24 @@ static class AsmxOperations
         }
         report.Add("described");
         report.Add(Json.Arr(described));
+
+        // A signature made with the wrong key: SoapException, the vendor code in its Detail.
+        string refused = "null";
+        try
+        {
+            wrongKey.Signed().listMObjects(new ParamsListMObjects());
+        }
+        catch (SoapException e)
+        {
+            refused = Json.Obj("faultstring", Json.Str(e.Message), "code", Json.Str(AsmxSession.FaultCode(e)));
+        }
+        report.Add("wrongKey");
+        report.Add(refused);
         return Json.Obj(report.ToArray());
     }
 
     static void Main(string[] args)
     {
-        Console.WriteLine(Run(new AsmxSession(args[0], args[1], args[2])));
+        Console.WriteLine(Run(new AsmxSession(args[0], args[1], args[2]), new AsmxSession(args[0], args[1], "not-" + args[2])));
     }
 }
