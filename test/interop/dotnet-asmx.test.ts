@@ -23,6 +23,10 @@ interface AsmxOperationsRun {
   byKeys: { returnCount: number; remainingCount: number; position: boolean; ids: number[] }[];
   byUpdate: { returnCount: number; remainingCount: number; position: boolean; ids: number[] };
   staticList: string | null;
+  /** getMultipleLeads finding no one: its list as the proxy read it (null, or how many). */
+  emptyPage: { returnCount: number; records: number | null };
+  /** The first person's New Lead activity, as the proxy read its empty members. */
+  newLead: { campaign: string | null; mktgAssetName: string | null } | null;
   /** [activity id, mktPersonId, activityType] of each change, in the order read. */
   changes: [number, string, string][];
   merge: {
@@ -103,7 +107,7 @@ for (const engine of testEngines()) {
       expect(unsubscribe).to.include('<marketoCookie xsi:nil="true" xmlns="" />');
     });
 
-    it('getMultipleLeads (keys paged, update date), getLeadChanges paged, a static list, mergeLeads, deleteLead, an unserved operation, listMObjects, describeMObject, a wrong signature', async () => {
+    it('getMultipleLeads (keys paged, none found, update date), a New Lead’s empty members, getLeadChanges paged, a static list, mergeLeads, deleteLead, an unserved operation, listMObjects, describeMObject, a wrong signature', async () => {
       const r = await run(MONO, [
         path.join(exes, 'AsmxOperations.exe'),
         relay!.via(service!.url),
@@ -117,6 +121,14 @@ for (const engine of testEngines()) {
         { returnCount: 1, remainingCount: 0, position: false, ids: [c] },
       ]);
       expect(out.byUpdate.ids, 'updated since a minute ago').to.include.members([a, b, c]);
+      expect(out.emptyPage, 'an empty list, not nil: no null to check').to.deep.equal({
+        returnCount: 0,
+        records: 0,
+      });
+      expect(out.newLead, 'empty elements, read as ""').to.deep.equal({
+        campaign: '',
+        mktgAssetName: '',
+      });
       expect(out.staticList, 'no static lists are kept').to.equal('20111');
       const changed = out.changes.map(([, person]) => Number(person));
       expect(changed.filter((id) => [a, b, c].includes(id))).to.deep.equal([a, b, c]);

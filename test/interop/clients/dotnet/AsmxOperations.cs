@@ -98,6 +98,29 @@ static class AsmxOperations
         report.Add("byUpdate");
         report.Add(Page(session.Signed().getMultipleLeads(byUpdate).result));
 
+        // A page that finds no one: its empty <leadRecordList/> read as a list of none.
+        LeadKeySelector nobody = new LeadKeySelector();
+        nobody.keyType = LeadKeyRef.EMAIL;
+        nobody.keyValues = new string[] { "nobody-" + run + "@example.com" };
+        ParamsGetMultipleLeads none = new ParamsGetMultipleLeads();
+        none.leadSelector = nobody;
+        ResultGetMultipleLeads empty = session.Signed().getMultipleLeads(none).result;
+        report.Add("emptyPage");
+        report.Add(Json.Obj(
+            "returnCount", empty.returnCount.ToString(),
+            "records", empty.leadRecordList == null ? "null" : empty.leadRecordList.Length.ToString()));
+
+        // The first person's New Lead activity: campaign and mktgAssetName as the proxy read them.
+        ParamsGetLeadActivity history = new ParamsGetLeadActivity();
+        history.leadKey = LeadKey(LeadKeyRef.IDNUM, ids[0]);
+        string newLead = "null";
+        foreach (ActivityRecord a in session.Signed().getLeadActivity(history).leadActivityList.activityRecordList)
+        {
+            if (a.activityType == "New Lead") newLead = Json.Obj("campaign", Json.Str(a.campaign), "mktgAssetName", Json.Str(a.mktgAssetName));
+        }
+        report.Add("newLead");
+        report.Add(newLead);
+
         // A static list: none is kept here.
         string staticList = "null";
         try
