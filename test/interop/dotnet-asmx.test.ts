@@ -23,6 +23,8 @@ interface AsmxOperationsRun {
   byKeys: { returnCount: number; remainingCount: number; position: boolean; ids: number[] }[];
   byUpdate: { returnCount: number; remainingCount: number; position: boolean; ids: number[] };
   staticList: string | null;
+  /** FirstName and Address as syncLead returned them. */
+  values: { firstName: string | null; address: string | null };
   /** getMultipleLeads finding no one: its list as the proxy read it (null, or how many). */
   emptyPage: { returnCount: number; records: number | null };
   /** The first person's New Lead activity, as the proxy read its empty members. */
@@ -107,7 +109,7 @@ for (const engine of testEngines()) {
       expect(unsubscribe).to.include('<marketoCookie xsi:nil="true" xmlns="" />');
     });
 
-    it('getMultipleLeads (keys paged, none found, update date), a New Lead’s empty members, getLeadChanges paged, a static list, mergeLeads, deleteLead, an unserved operation, listMObjects, describeMObject, a wrong signature', async () => {
+    it('getMultipleLeads (keys paged, none found, update date), a New Lead’s empty members, values outside ASCII and on two lines, getLeadChanges paged, a static list, mergeLeads, deleteLead, an unserved operation, listMObjects, describeMObject, a wrong signature', async () => {
       const r = await run(MONO, [
         path.join(exes, 'AsmxOperations.exe'),
         relay!.via(service!.url),
@@ -128,6 +130,13 @@ for (const engine of testEngines()) {
       expect(out.newLead, 'empty elements, read as ""').to.deep.equal({
         campaign: '',
         mktgAssetName: '',
+      });
+      expect(
+        out.values,
+        'UTF-8 both ways; the CR LF of a .NET string one LF, as XML reads it',
+      ).to.deep.equal({
+        firstName: 'Zoë 東京',
+        address: '1 Main St\nSuite 2',
       });
       expect(out.staticList, 'no static lists are kept').to.equal('20111');
       const changed = out.changes.map(([, person]) => Number(person));

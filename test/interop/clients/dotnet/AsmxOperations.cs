@@ -121,6 +121,23 @@ static class AsmxOperations
         report.Add("newLead");
         report.Add(newLead);
 
+        // Values outside ASCII and a multi-line Address, as a .NET string holds them, read back.
+        LeadRecord zoe = new LeadRecord();
+        zoe.Email = "zoe-" + run + "@example.com";
+        zoe.leadAttributeList = new Attribute[] { Key("FirstName", "Zo\u00eb \u6771\u4eac"), Key("Address", "1 Main St\r\nSuite 2") };
+        ParamsSyncLead values = new ParamsSyncLead();
+        values.leadRecord = zoe;
+        values.returnLead = true;
+        Attribute[] stored = session.Signed().syncLead(values).result.leadRecord.leadAttributeList;
+        string firstName = null, address = null;
+        foreach (Attribute a in stored)
+        {
+            if (a.attrName == "FirstName") firstName = a.attrValue;
+            if (a.attrName == "Address") address = a.attrValue;
+        }
+        report.Add("values");
+        report.Add(Json.Obj("firstName", Json.Str(firstName), "address", Json.Str(address)));
+
         // A static list: none is kept here.
         string staticList = "null";
         try
