@@ -4,9 +4,10 @@ using Mktows;
 using Attribute = Mktows.Attribute;
 
 /// <summary>
-/// The calls of the legacy run, made through one .NET client stack or the other: the proxy of
-/// "Add Web Reference" (AsmxSession) or the WCF client of "Add Service Reference" (WcfCalls).
-/// Each signs its own AuthenticationHeader and reads its own faults.
+/// The calls of the legacy run, made through a .NET client stack (the proxy of "Add Web
+/// Reference": AsmxSession), which signs its own AuthenticationHeader and reads its own faults;
+/// a client of another stack ("Add Service Reference") would run the same calls over the same
+/// XmlSerializer types.
 /// </summary>
 interface IMktowsCalls
 {
