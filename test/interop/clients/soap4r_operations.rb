@@ -54,7 +54,7 @@ def operations(wsdl_url, user_id, encryption_key)
   # Ruby 1.8 gave it), an xs:dateTime no reader accepts; its users passed whole seconds.
   position = { 'oldestCreatedAt' => Time.at(Time.now.to_i - 3600) }
   changes = []
-  10.times do
+  50.times do
     page = driver.getLeadChanges('startPosition' => position,
                                  'activityFilter' => { 'includeTypes' => { 'activityType' => ['NewLead'] } },
                                  'batchSize' => 2).result
