@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
@@ -10,11 +12,14 @@ import { INTEROP_DIR, parseReport, run } from './worked-example.js';
  * SOAP::WSDLDriverFactory#create_rpc_driver, each paramsX given as a Hash, the headers from
  * SOAP::Header::SimpleHandler subclasses, answers as soap4r's mapped objects, faults as
  * SOAP::FaultError. test/interop/clients/soap4r_client.rb; the other served operations in
- * soap4r_operations.rb.
+ * soap4r_operations.rb. The same run on the classes wsdl2ruby generates (soap4r_generate.rb,
+ * once per run into a temp dir, from the first engine's service): soap4r_stubs_client.rb.
  */
 const RUBY = '/usr/bin/ruby';
 const CLIENT = path.join(INTEROP_DIR, 'clients', 'soap4r_client.rb');
 const OPERATIONS = path.join(INTEROP_DIR, 'clients', 'soap4r_operations.rb');
+const GENERATE = path.join(INTEROP_DIR, 'clients', 'soap4r_generate.rb');
+const STUBS_CLIENT = path.join(INTEROP_DIR, 'clients', 'soap4r_stubs_client.rb');
 const SOAP4R =
   '/usr/share/rubygems-integration/all/gems/soap4r-ruby1.9-2.0.5/lib/soap/wsdlDriver.rb';
 
@@ -28,6 +33,22 @@ interface OperationsRun {
   objects: string[];
   described: Record<string, string[]>;
   unserved: string | null;
+}
+
+/** What wsdl2ruby wrote from the first service's ?WSDL: every engine's run uses it. */
+let generated: Promise<string> | undefined;
+
+async function generate(wsdlUrl: string): Promise<string> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'du-soap4r-'));
+  process.once('exit', () => fs.rmSync(work, { recursive: true, force: true }));
+  const r = await run(RUBY, [GENERATE, wsdlUrl, work]);
+  expect(r.code, `wsdl2ruby failed:\n${r.stdout}${r.stderr}`).to.equal(0);
+  expect(fs.readdirSync(work)).to.include.members([
+    'mktows.rb',
+    'mktowsDriver.rb',
+    'mktowsMappingRegistry.rb',
+  ]);
+  return work;
 }
 
 for (const engine of testEngines()) {
@@ -51,6 +72,26 @@ for (const engine of testEngines()) {
       const report = parseReport<LegacyRun>('soap4r_client.rb', r);
       expect(report.client).to.match(/^soap4r \d/);
       expectLegacyRun(report);
+    });
+
+    it('the same on the classes wsdl2ruby generates (Mktows::MktowsPort), and getMultipleLeads by a generated LeadKeySelector', async () => {
+      generated ??= generate(service!.wsdlUrl);
+      const dir = await generated;
+      const r = await run(RUBY, [
+        STUBS_CLIENT,
+        dir,
+        service!.url,
+        TEST_USER.userId,
+        TEST_USER.encryptionKey,
+      ]);
+      const report = parseReport<LegacyRun & { byKeys: number[] }>('soap4r_stubs_client.rb', r);
+      expect(report.client).to.match(/^soap4r \d.* \(wsdl2ruby\)$/);
+      expectLegacyRun(report);
+      expect(report.byKeys, 'Ann, Bob and the East person').to.deep.equal(
+        [report.batch[0]!.leadId, report.batch[1]!.leadId, report.east.leadId].sort(
+          (x, y) => x - y,
+        ),
+      );
     });
 
     it('getMultipleLeads (selectors with their xsi:type, the position passed back), getLeadChanges paged, mergeLeads, deleteLead, listMObjects, describeMObject; an unserved operation a fault', async () => {
