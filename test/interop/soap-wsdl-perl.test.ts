@@ -12,12 +12,15 @@ import { INTEROP_DIR, parseReport, run } from './worked-example.js';
  * (once per run, from the first engine's service; nothing generated is kept), then the
  * generated interface MyInterfaces::MktMktowsApiService::MktowsApiSoapPort called with hash
  * references, the header as the second argument. test/interop/clients/soap_wsdl_client.pl; the
- * other served operations in soap_wsdl_operations.pl.
+ * other served operations in soap_wsdl_operations.pl; the interpreting client in
+ * soap_wsdl_interpreted.pl.
  */
 const WSDL2PERL = '/usr/bin/wsdl2perl';
 const SOAP_WSDL = '/usr/share/perl5/SOAP/WSDL.pm';
 const CLIENT = path.join(INTEROP_DIR, 'clients', 'soap_wsdl_client.pl');
 const OPERATIONS = path.join(INTEROP_DIR, 'clients', 'soap_wsdl_operations.pl');
+/** SOAP::WSDL->new(wsdl => …)->call(…): the interpreting client, no generated class. */
+const INTERPRETED = path.join(INTEROP_DIR, 'clients', 'soap_wsdl_interpreted.pl');
 
 interface OperationsRun {
   ids: number[];
@@ -79,6 +82,18 @@ for (const engine of testEngines()) {
       expect(report.fault!.faultstring).to.include(
         '<faultstring>20103 - Lead not found</faultstring>',
       );
+    });
+
+    it('the same with the interpreting client (SOAP::WSDL->new(wsdl => …?WSDL), call with the body keyed by paramsX and the header as XML), answers as a SOAP::SOM', async () => {
+      const r = await run('perl', [
+        INTERPRETED,
+        service!.wsdlUrl,
+        TEST_USER.userId,
+        TEST_USER.encryptionKey,
+      ]);
+      const report = parseReport<LegacyRun>('soap_wsdl_interpreted.pl', r);
+      expect(report.client).to.match(/^SOAP::WSDL \d.* \(interpreted\)$/);
+      expectLegacyRun(report);
     });
 
     it('getMultipleLeads (selectors as the generated derived classes, the position passed back), getLeadChanges paged, mergeLeads, deleteLead, listMObjects, describeMObject; an unserved operation a fault', async () => {
