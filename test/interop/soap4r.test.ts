@@ -20,8 +20,14 @@ const CLIENT = path.join(INTEROP_DIR, 'clients', 'soap4r_client.rb');
 const OPERATIONS = path.join(INTEROP_DIR, 'clients', 'soap4r_operations.rb');
 const GENERATE = path.join(INTEROP_DIR, 'clients', 'soap4r_generate.rb');
 const STUBS_CLIENT = path.join(INTEROP_DIR, 'clients', 'soap4r_stubs_client.rb');
-const SOAP4R =
-  '/usr/share/rubygems-integration/all/gems/soap4r-ruby1.9-2.0.5/lib/soap/wsdlDriver.rb';
+/** Where Debian's ruby-soap4r puts the library: a directory named after its version. */
+const GEMS = '/usr/share/rubygems-integration/all/gems';
+const SOAP4R = path.join(
+  GEMS,
+  (fs.existsSync(GEMS) ? fs.readdirSync(GEMS) : []).find((d) => d.startsWith('soap4r')) ??
+    'soap4r-ruby1.9-2.0.5',
+  'lib/soap/wsdlDriver.rb',
+);
 
 interface OperationsRun {
   ids: number[];
