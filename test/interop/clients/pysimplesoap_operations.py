@@ -90,7 +90,7 @@ def main(wsdl_url, user_id, key):
     described = call("describeMObject", objectName="LeadRecord")["result"]
     out["describeMObject"] = [f["name"] for f in described["metadata"]["fieldList"]["field"]][:2]
     # Called with no argument, the WSDL form names the Body's element after the operation
-    # (<listMObjects>, which the schema does not declare: 20019) instead of paramsListMObjects;
+    # (<listMObjects>, which the schema does not declare: 20012) instead of paramsListMObjects;
     # the no-WSDL form names it.
     plain["AuthenticationHeader"] = signed(user_id, key)
     out["listMObjects"] = [str(o) for o in plain.call("paramsListMObjects").objects]
