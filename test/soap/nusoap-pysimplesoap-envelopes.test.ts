@@ -24,6 +24,12 @@ function nusoapHeader(): string {
   );
 }
 
+/** pysimplesoap's HTTP headers: its quoted charset, the SOAPAction quoted. */
+const PYSIMPLESOAP_HTTP = (action: string) => ({
+  soapAction: `"${MKTOWS}${action}"`,
+  headers: { 'Content-Type': 'text/xml; charset="UTF-8"' },
+});
+
 /** pysimplesoap's envelope; `header` the AuthenticationHeader's start tag as it writes it. */
 function pysimplesoapEnvelope(header: string, body: string): string {
   const { user, ts, sig } = signedNow();
@@ -105,7 +111,7 @@ for (const engine of testEngines()) {
           '<AuthenticationHeader xmlns="ns1">',
           '<ns1:paramsGetLead><ns1:leadKey><keyType>EMAIL</keyType><keyValue>nusoap-2@example.com</keyValue></ns1:leadKey></ns1:paramsGetLead>',
         ),
-        { soapAction: '"http://www.marketo.com/mktows/paramsGetLead"' },
+        PYSIMPLESOAP_HTTP('paramsGetLead'),
       );
       expect(r.status, r.body).to.equal(200);
       expect(r.body).to.contain('<count>1</count>');
@@ -118,7 +124,7 @@ for (const engine of testEngines()) {
           '<AuthenticationHeader>',
           `\n    <listMObjects xmlns="${MKTOWS}">\n    </listMObjects>\n`,
         ),
-        { soapAction: '"http://www.marketo.com/mktows/listMObjects"' },
+        PYSIMPLESOAP_HTTP('listMObjects'),
       );
       expectFault(r, 20012);
       expect(r.body).to.contain('the operation listMObjects takes the element paramsListMObjects');
