@@ -187,11 +187,7 @@ export function calledOperation(
     throw notServed(actionOp.name);
   }
   const op = byElement.get(bodyElement.local);
-  if (!op)
-    throw new AppError(
-      ErrorCode.UNSUPPORTED_OPERATION,
-      `Operation ${bodyElement.local.slice(0, 64)} is not supported`,
-    );
+  if (!op) throw unknownBodyElement(byElement, bodyElement.local);
   record.operation = op.name;
   if (!op.served) throw notServed(op.name);
   if (bodyElement.ns !== MKTOWS_NS) {
@@ -216,4 +212,24 @@ export function calledOperation(
     );
   }
   return op;
+}
+
+/**
+ * The fault of a Body element that is no request element. An operation's own name (what
+ * pysimplesoap writes for an operation called with no argument: `<listMObjects>`) is a request
+ * not understood, naming the element the operation takes; any other name is an operation not
+ * supported.
+ */
+function unknownBodyElement(byElement: ReadonlyMap<string, Operation>, local: string): AppError {
+  for (const [element, op] of byElement) {
+    if (op.name === local)
+      return new AppError(
+        ErrorCode.REQUEST_NOT_UNDERSTOOD,
+        `${local} is no request element: the operation ${local} takes the element ${element}, as the WSDL declares`,
+      );
+  }
+  return new AppError(
+    ErrorCode.UNSUPPORTED_OPERATION,
+    `Operation ${local.slice(0, 64)} is not supported`,
+  );
 }

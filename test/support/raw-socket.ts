@@ -4,7 +4,11 @@ import net from 'node:net';
  * Writes `bytes` at once on a fresh connection to 127.0.0.1:`port`; resolves with all it got
  * (as latin1) once the server closes it, rejects if it is still open after `waitMs`.
  */
-export function exchangeUntilClosed(port: number, bytes: string, waitMs = 10000): Promise<string> {
+export function exchangeUntilClosed(
+  port: number,
+  bytes: string | Buffer,
+  waitMs = 10000,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     let data = '';
