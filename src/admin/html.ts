@@ -31,15 +31,16 @@ type Slot = 'text' | 'title' | 'data';
 
 /**
  * A value shown in text: each unseen character (shown-text.ts) as its code point in a marked
- * box, a pile of combining marks cut, and a value holding right-to-left letters isolated
- * (`<bdi>`) so it cannot reorder the words around it.
+ * box, a pile of combining marks cut. A value holding such a note or right-to-left letters is
+ * shown isolated, as one element (`<bdi>`): it cannot reorder the words around it, and a grid
+ * (a table cell on a phone) lays it out as one item.
  */
 function shownInText(value: string): string {
   const pieces = shownPieces(value);
   const out = pieces
     .map((p) => ('text' in p ? escapeHtml(p.text) : `<span class="unseen">${p.note}</span>`))
     .join('');
-  return writtenRightToLeft(pieces) ? `<bdi>${out}</bdi>` : out;
+  return pieces.some((p) => 'note' in p) || writtenRightToLeft(pieces) ? `<bdi>${out}</bdi>` : out;
 }
 
 /**

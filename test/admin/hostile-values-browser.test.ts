@@ -10,7 +10,12 @@ import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
 import { startTestService, type TestService } from '../support/service.js';
-import { expectAccessible, launchBrowser, shoot } from './browser-support.js';
+import {
+  expectAccessible,
+  expectNoSidewaysScroll,
+  launchBrowser,
+  shoot,
+} from './browser-support.js';
 import { ALICE } from './support.js';
 
 const web = ChangePaths.webService();
@@ -134,6 +139,38 @@ for (const engine of testEngines()) {
       expect(await page.title()).to.equal('Find people: [U+202E]ann · durable-unsubscribe');
       await expectAccessible(page, 'search with an override');
       await shoot(page, `hostile-${engine.name}-row`);
+    });
+
+    it('a name of many unseen characters and marks wraps on a phone screen, never wider than it', async () => {
+      await person(
+        'phone@example.com',
+        `${'\u202e\u200b'.repeat(20)}Z${'\u0301'.repeat(60)}`,
+        '\u2066'.repeat(30),
+      );
+      await page.setViewportSize({ width: 390, height: 844 });
+      try {
+        for (const path of [
+          '/admin/?q=phone%40example.com',
+          '/admin/address?email=phone%40example.com',
+        ]) {
+          await page.goto(`${svc.base}${path}`);
+          await expectNoSidewaysScroll(page, path);
+          // A stacked cell is a grid of label and value: every box of the value sits in the
+          // value's column, none in the label's.
+          const lefts = (await page.evaluate(
+            `[...document.querySelectorAll('td .unseen')].map((e) => e.getBoundingClientRect().left)`,
+          )) as number[];
+          const column = (await page.evaluate(
+            `Math.min(...[...document.querySelectorAll('td')].filter((td) => td.querySelector('.unseen')).map((td) => td.getBoundingClientRect().left + td.getBoundingClientRect().width * 0.3))`,
+          )) as number;
+          expect(lefts.length, path).to.be.greaterThan(0);
+          expect(Math.min(...lefts), `${path}: boxes in the label column`).to.be.at.least(column);
+          await expectAccessible(page, path);
+        }
+        await shoot(page, `hostile-${engine.name}-phone`);
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 800 });
+      }
     });
   });
 }

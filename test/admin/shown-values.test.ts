@@ -38,8 +38,8 @@ describe('values shown to an operator', () => {
     ];
     for (const c of unseen) {
       const label = `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-      expect(html`<p>a${c}b</p>`.value, label).to.equal(`<p>a${box(label)}b</p>`);
-      expect(html`<p>${`a${c}b`}</p>`.value, label).to.equal(`<p>a${box(label)}b</p>`);
+      expect(html`<p>a${c}b</p>`.value, label).to.equal(`<p>a<bdi>${box(label)}</bdi>b</p>`);
+      expect(html`<p>${`a${c}b`}</p>`.value, label).to.equal(`<p><bdi>a${box(label)}b</bdi></p>`);
     }
   });
 
@@ -52,7 +52,7 @@ describe('values shown to an operator', () => {
   it('cuts a pile of combining marks to four, counting the rest', () => {
     const pile = `Z${'\u0301'.repeat(40)}alg${'\u0300'.repeat(5)}o`;
     expect(html`<p>${pile}</p>`.value).to.equal(
-      `<p>Z${'\u0301'.repeat(4)}${box('+36 marks')}alg${'\u0300'.repeat(4)}${box('+1 marks')}o</p>`,
+      `<p><bdi>Z${'\u0301'.repeat(4)}${box('+36 marks')}alg${'\u0300'.repeat(4)}${box('+1 marks')}o</bdi></p>`,
     );
     expect(shownPieces(`${'x\u0301'.repeat(1000)}`)).to.have.length(1);
   });
@@ -70,14 +70,14 @@ describe('values shown to an operator', () => {
     expect(html`<input value="${value}" title='${value}' /><textarea id="t" ${raw('rows="2"')}>${value}</textarea><p>${value}</p>`.value).to.equal(
       '<input value="a\u202eb\u200b&lt;c&gt;" title=\'a\u202eb\u200b&lt;c&gt;\' />' +
         '<textarea id="t" rows="2">a\u202eb\u200b&lt;c&gt;</textarea>' +
-        `<p>a${box('U+202E')}b${box('U+200B')}&lt;c&gt;</p>`,
+        `<p><bdi>a${box('U+202E')}b${box('U+200B')}&lt;c&gt;</bdi></p>`,
     );
     // An attribute written in a template of its own, and one carrying several values.
     expect(html` aria-describedby="${value}"`.value).to.equal(
       ' aria-describedby="a\u202eb\u200b&lt;c&gt;"',
     );
     expect(html`<a href="/x?${'\u202e'}&amp;${'\u200b'}">${'\u200b'}</a>`.value).to.equal(
-      `<a href="/x?\u202e&amp;\u200b">${box('U+200B')}</a>`,
+      `<a href="/x?\u202e&amp;\u200b"><bdi>${box('U+200B')}</bdi></a>`,
     );
   });
 
@@ -87,7 +87,9 @@ describe('values shown to an operator', () => {
     );
     const after = html`<title>x</title>
       <p>${'\u202e'}</p>`;
-    expect(after.value.replace(/>\s+</g, '><')).to.equal(`<title>x</title><p>${box('U+202E')}</p>`);
+    expect(after.value.replace(/>\s+</g, '><')).to.equal(
+      `<title>x</title><p><bdi>${box('U+202E')}</bdi></p>`,
+    );
     expect(html`<title>${'כהן'}</title>`.value).to.equal('<title>\u2068כהן\u2069</title>');
   });
 });
