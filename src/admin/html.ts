@@ -30,6 +30,13 @@ export function escapeHtml(text: string): string {
 type Slot = 'text' | 'title' | 'data';
 
 /**
+ * A run of characters with no break between them longer than a table column should be: a
+ * value holding one may break anywhere (`.long`), where a table's column took the run's width
+ * and the page scrolled sideways.
+ */
+const LONG_RUN = /\S{51,}/u;
+
+/**
  * A value shown in text: each unseen character (shown-text.ts) as its code point in a marked
  * box, a pile of combining marks cut. A value holding such a note or right-to-left letters is
  * shown isolated, as one element (`<bdi>`): it cannot reorder the words around it, and a grid
@@ -37,9 +44,10 @@ type Slot = 'text' | 'title' | 'data';
  */
 function shownInText(value: string): string {
   const pieces = shownPieces(value);
-  const out = pieces
+  let out = pieces
     .map((p) => ('text' in p ? escapeHtml(p.text) : `<span class="unseen">${p.note}</span>`))
     .join('');
+  if (LONG_RUN.test(value)) out = `<span class="long">${out}</span>`;
   return pieces.some((p) => 'note' in p) || writtenRightToLeft(pieces) ? `<bdi>${out}</bdi>` : out;
 }
 

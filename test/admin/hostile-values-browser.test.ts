@@ -172,5 +172,20 @@ for (const engine of testEngines()) {
         await page.setViewportSize({ width: 1280, height: 800 });
       }
     });
+
+    it('a long unbroken reason wraps in a wide window too', async () => {
+      await person('long@example.com', 'Long', `x${'y'.repeat(400)}`);
+      // Fewer than 51: no .long; the boxes break between them.
+      await person('boxes@example.com', 'Boxes', '\u2066'.repeat(40));
+      for (const path of [
+        '/admin/address?email=long%40example.com',
+        '/admin/address?email=boxes%40example.com',
+        '/admin/suppressions',
+      ]) {
+        await page.goto(`${svc.base}${path}`);
+        await expectNoSidewaysScroll(page, path);
+      }
+      await shoot(page, `hostile-${engine.name}-long`);
+    });
   });
 }

@@ -92,4 +92,11 @@ describe('values shown to an operator', () => {
     );
     expect(html`<title>${'כהן'}</title>`.value).to.equal('<title>\u2068כהן\u2069</title>');
   });
+
+  it('lets a run of more than 50 characters without a break wrap anywhere; shorter ones as they are', () => {
+    const run = 'y'.repeat(51);
+    expect(html`<td>${run}</td>`.value).to.equal(`<td><span class="long">${run}</span></td>`);
+    const words = `${'y'.repeat(50)} ${'z'.repeat(50)}`;
+    expect(html`<td>${words}</td>`.value).to.equal(`<td>${words}</td>`);
+  });
 });
