@@ -57,6 +57,11 @@ dl.fields dd { margin: 0; overflow-wrap: anywhere; }
 dl.attrs { display: grid; grid-template-columns: max-content 1fr; gap: 0 .75rem; margin: .25rem 0 0; }
 dl.attrs dt { color: var(--muted); }
 dl.attrs dd { margin: 0; overflow-wrap: break-word; }
+/* A character that shows nothing of itself (a bidi control, a zero-width space), shown as its code point. */
+.unseen { font: .8em/1.2 ui-monospace, monospace; color: var(--warn); border: 1px solid var(--warn);
+  border-radius: 3px; padding: 0 .15em; margin: 0 .1em; white-space: nowrap; display: inline-block; }
+/* A value with a run longer than a column should be (a reason without spaces): breaks anywhere. */
+.long { overflow-wrap: anywhere; }
 .box { border: 1px solid var(--line); border-radius: 8px; padding: 1rem 1.25rem; margin: 1rem 0; }
 .box h2 { margin-top: 0; }
 .status-yes { color: var(--warn); font-weight: 600; }

@@ -1,13 +1,37 @@
 import type { Knex } from 'knex';
 import { INLINE } from './inline-limit.js';
 import { fromRow as toLeadRecord } from './lead-row.js';
-import type { LeadRecord, PeopleCriteria, SelectionCounts } from '../domain/records.js';
+import type {
+  AddressReadings,
+  LeadRecord,
+  PeopleCriteria,
+  SelectionCounts,
+} from '../domain/records.js';
 
 type Row = Record<string, unknown>;
 
 /** `%text%` for LIKE, with LIKE's own characters taken literally (ESCAPE '\'). */
 export function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * Rows whose `column` (an email key) holds an "address contains" text: as it is, or as one of
+ * its other readings (the domain's addressReadings), each one LIKE.
+ */
+export function whereAddressContains(
+  q: Knex.QueryBuilder,
+  column: string,
+  text: string,
+  readings: AddressReadings | undefined,
+): Knex.QueryBuilder {
+  const like = `${column} LIKE ? ESCAPE '\\'`;
+  return q.where((w) => {
+    w.whereRaw(like, [likePattern(text)]);
+    if (readings?.anywhere) w.orWhereRaw(like, [likePattern(readings.anywhere)]);
+    // After the key's '@': '%@' then '%text%'.
+    if (readings?.inDomain) w.orWhereRaw(like, [`%@${likePattern(readings.inDomain)}`]);
+  });
 }
 
 /** likePattern of the text lower-cased, for a column compared through lower(). */
@@ -24,7 +48,7 @@ export class PeopleSelectionRepository {
     let q = this.db(alias === 'leads' ? 'leads' : `leads as ${alias}`);
     // The domain folds the text as the keys are (foldEmailText): compared as it comes.
     if (c.emailContains)
-      q = q.whereRaw(`${col('email_key')} LIKE ? ESCAPE '\\'`, [likePattern(c.emailContains)]);
+      q = whereAddressContains(q, col('email_key'), c.emailContains, c.emailReadings);
     if (c.partition) q = q.where(col('partition'), c.partition);
     if (c.createdFrom !== undefined) q = q.where(col('created_at'), '>=', c.createdFrom);
     if (c.createdTo !== undefined) q = q.where(col('created_at'), '<=', c.createdTo);

@@ -1,5 +1,6 @@
 import { AppError, ErrorCode } from '../errors.js';
 import { decodePunycode } from './punycode.js';
+import type { AddressReadings } from './records.js';
 
 export const MAX_EMAIL_LENGTH = 254;
 
@@ -289,12 +290,61 @@ export function validateEmail(raw: string): string {
   return email;
 }
 
-/** A filter's "address contains" text, folded as the keys it is compared with are. */
-export function foldedContains<T extends { emailContains?: string; addressContains?: string }>(
-  filter: T,
-): T {
+/**
+ * A filter's "address contains" text, folded as the keys it is compared with are, with its
+ * other reading (addressReadings) when it has one.
+ */
+export function foldedContains<
+  T extends {
+    emailContains?: string;
+    emailReadings?: AddressReadings;
+    addressContains?: string;
+    addressReadings?: AddressReadings;
+  },
+>(filter: T): T {
   const out = { ...filter };
-  if (out.emailContains !== undefined) out.emailContains = foldEmailText(out.emailContains);
-  if (out.addressContains !== undefined) out.addressContains = foldEmailText(out.addressContains);
+  if (out.emailContains !== undefined) {
+    out.emailContains = foldEmailText(out.emailContains);
+    const readings = addressReadings(out.emailContains);
+    if (readings) out.emailReadings = readings;
+  }
+  if (out.addressContains !== undefined) {
+    out.addressContains = foldEmailText(out.addressContains);
+    const readings = addressReadings(out.addressContains);
+    if (readings) out.addressReadings = readings;
+  }
   return out;
+}
+
+/**
+ * What a filter's "address contains" text reads as where it falls in a domain: folded, mapped
+ * as IDNA maps a domain (mappedDomain), ideographic stops as dots, and each `xn--` label as its
+ * Unicode form (unicodeLabel; a label that does not decode is kept).
+ */
+function domainReading(folded: string): string {
+  let out = ASCII.test(folded) ? folded : mappedDomain(folded).replace(IDEOGRAPHIC_STOPS, '.');
+  if (out.includes('xn--'))
+    out = out
+      .split('.')
+      .map((label) => unicodeLabel(label, true))
+      .join('.');
+  return out;
+}
+
+/**
+ * The other reading of an "address contains" text (already folded: foldEmailText) that the
+ * keys may hold, when it differs: with an '@' (its last), what follows it is the start of a
+ * domain and is read so (`ann@ⓔxample` reads `ann@example`); without one, the text may be part
+ * of either side, and is compared as it is and, after a key's '@', as a domain reads it
+ * (`𝐞xample`: `example`). The local part is never mapped (the keys do not map it). Linear in
+ * the text's length.
+ */
+export function addressReadings(folded: string): AddressReadings | undefined {
+  const at = folded.lastIndexOf('@');
+  if (at >= 0) {
+    const reading = folded.slice(0, at + 1) + domainReading(folded.slice(at + 1));
+    return reading === folded ? undefined : { anywhere: reading, inDomain: null };
+  }
+  const domain = domainReading(folded);
+  return domain === folded ? undefined : { anywhere: null, inDomain: domain };
 }

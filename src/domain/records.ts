@@ -182,6 +182,19 @@ export interface StatusFilter {
   changedFrom?: number;
   changedTo?: number;
   addressContains?: string;
+  /** addressContains's other reading, set by the domain (foldedContains). */
+  addressReadings?: AddressReadings;
+}
+
+/**
+ * What an "address contains" text also reads as in a key (addressReadings in email-key.ts):
+ * `anywhere`, a text a key may hold anywhere (the text with the part after its '@' read as a
+ * domain); `inDomain`, a text a key may hold after its '@' (the text read as a domain). A key
+ * holding the text as it is, or either of these, matches.
+ */
+export interface AddressReadings {
+  anywhere: string | null;
+  inDomain: string | null;
 }
 
 /** A position in the master status list, newest first: the last row shown. */
@@ -197,6 +210,8 @@ export interface StatusCursor {
 export interface PeopleCriteria {
   /** Part of the address, any case. */
   emailContains?: string;
+  /** emailContains's other reading, set by the domain (foldedContains). */
+  emailReadings?: AddressReadings;
   partition?: string;
   createdFrom?: number;
   createdTo?: number;

@@ -9,7 +9,7 @@ import type {
 } from '../../domain/records.js';
 export type { EmailStatusHistoryRecord, EmailStatusRecord };
 import { countRowsWhere } from '../count-rows.js';
-import { containsPattern, likePattern } from '../people-selection.repository.js';
+import { containsPattern, whereAddressContains } from '../people-selection.repository.js';
 export type { StatusFilter, StatusCursor };
 import { pgArrayText } from './fixed-sql.js';
 import { fixedSql, queueRead, runStatement } from './statement.js';
@@ -222,7 +222,7 @@ export class EmailStatusRepository {
     if (f.sourceContains) q = like('source', f.sourceContains);
     // Keys are folded, and the domain folds the text alike (foldEmailText): no lower() here.
     if (f.addressContains)
-      q = q.whereRaw(`email_key LIKE ? ESCAPE '\\'`, [likePattern(f.addressContains)]);
+      q = whereAddressContains(q, 'email_key', f.addressContains, f.addressReadings);
     if (f.changedFrom !== undefined) q = q.where('changed_at', '>=', f.changedFrom);
     if (f.changedTo !== undefined) q = q.where('changed_at', '<=', f.changedTo);
     return q;
