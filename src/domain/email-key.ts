@@ -289,12 +289,26 @@ export function validateEmail(raw: string): string {
   return email;
 }
 
+/**
+ * A part of an address folded as keys are: what follows its last '@' is a domain's text,
+ * mapped as a key's domain is (mappedDomain, the ideographic full stops as '.'), so that
+ * `@𝐞xample` finds the keys of `ann@example.com`. Text with no '@' may be either part: folded
+ * only.
+ */
+function foldedPart(text: string): string {
+  const folded = foldEmailText(text);
+  const at = folded.lastIndexOf('@');
+  if (at < 0 || ASCII.test(folded)) return folded;
+  const domain = mappedDomain(folded.slice(at + 1)).replace(IDEOGRAPHIC_STOPS, '.');
+  return `${folded.slice(0, at + 1)}${domain}`;
+}
+
 /** A filter's "address contains" text, folded as the keys it is compared with are. */
 export function foldedContains<T extends { emailContains?: string; addressContains?: string }>(
   filter: T,
 ): T {
   const out = { ...filter };
-  if (out.emailContains !== undefined) out.emailContains = foldEmailText(out.emailContains);
-  if (out.addressContains !== undefined) out.addressContains = foldEmailText(out.addressContains);
+  if (out.emailContains !== undefined) out.emailContains = foldedPart(out.emailContains);
+  if (out.addressContains !== undefined) out.addressContains = foldedPart(out.addressContains);
   return out;
 }
