@@ -70,6 +70,27 @@ for (const engine of testEngines()) {
       );
     });
 
+    it("finds an address by part of it spelled in its domain's compatibility forms, as its key is", async () => {
+      await services.suppressions.import(
+        (async function* () {
+          yield { line: 2, email: 'ann@idna-search.example', reason: 'bounce' };
+          yield { line: 3, email: 'bob@other-search.example', reason: 'bounce' };
+        })(),
+        { actor: 'cli' },
+      );
+      // Mathematical and circled e, an ideographic full stop; then a full-width '@', circled s.
+      const part = '@idna-s\u{1d41e}arch\u3002\u24d4xample';
+      const page = await client.get(`/admin/suppressions?address=${encodeURIComponent(part)}`);
+      expect(page.status).to.equal(200);
+      expect(page.body).to.include('<strong>1</strong> address matches');
+      expect(page.body).to.include('ann@idna-search.example');
+      const csv = await client.get(
+        `/admin/suppressions/export.csv?address=${encodeURIComponent('\uff20IDNA-\u24e2earch')}`,
+      );
+      expect(csv.body.trim().split('\n').slice(1)).to.have.length(1);
+      expect(csv.body).to.include('ann@idna-search.example,true,bounce');
+    });
+
     it('its CSV downloads neutralise formulas behind blanks and full-width signs; the export uploaded again changes nothing', async () => {
       const { id } = await importThroughPage(
         'email\nblank@console-csv.example\nwide@console-csv.example\n"\uff1dHYPERLINK(""http://x"")"\n',

@@ -38,14 +38,20 @@ import { otherPaths } from '../support/durable-model-paths.js';
 import { TEST_USER } from '../support/service.js';
 
 /**
- * 1-12, and 40, which found the merge that dropped a loser's opt-out (rules-review.test.ts);
- * DURABLE_MODEL_SEEDS=N runs 1-N instead, DURABLE_MODEL_SEED=N seed N alone.
+ * 1-12, and 40, which found the merge that dropped a loser's opt-out (rules-review.test.ts),
+ * and 1001-1003, whose addresses are also spelled in their domain's compatibility forms
+ * (`ann@𝐞xample…`, full-width, circled: compatibilitySpellings), as every seed above
+ * COMPATIBILITY_FROM is; DURABLE_MODEL_SEEDS=N runs 1-N instead, DURABLE_MODEL_SEED=N seed N
+ * alone, and DURABLE_MODEL_SPELLINGS=compatibility spells every seed's addresses so.
  */
+const COMPATIBILITY_FROM = 1000;
 const SEEDS = process.env.DURABLE_MODEL_SEED
   ? [Number(process.env.DURABLE_MODEL_SEED)]
   : process.env.DURABLE_MODEL_SEEDS
     ? Array.from({ length: Number(process.env.DURABLE_MODEL_SEEDS) }, (_, i) => i + 1)
-    : [...Array.from({ length: 12 }, (_, i) => i + 1), 40];
+    : [...Array.from({ length: 12 }, (_, i) => i + 1), 40, 1001, 1002, 1003];
+const compatibility = (seed: number) =>
+  seed > COMPATIBILITY_FROM || process.env.DURABLE_MODEL_SPELLINGS === 'compatibility';
 const STEPS = Number(process.env.DURABLE_MODEL_STEPS ?? 30);
 
 for (const engine of testEngines()) {
@@ -77,7 +83,7 @@ for (const engine of testEngines()) {
     }
 
     async function runSeed(seed: number): Promise<void> {
-      const run = await ModelRun.open(svc, seed);
+      const run = await ModelRun.open(svc, seed, compatibility(seed));
       run.eastWorkspaces = ['East', 'Eastern Region', 'eastern REGION'];
       const operations: Operation[] = [
         [

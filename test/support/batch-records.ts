@@ -34,6 +34,11 @@ export const ADDRESSES = [
   'zoë@example.com',
   'ZOE\u0308@EXAMPLE.COM',
   '"zoë"@example.com.',
+  // And in the domain's compatibility forms, one domain as IDNA reads it: mathematical and
+  // circled letters, full-width letters, an ideographic full stop.
+  'one@\u{1d41e}xample.com',
+  'FOUR@\u24ba\u24cdAMPLE\u3002COM',
+  'zo\u00eb@\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.com',
 ];
 const NAMES = ['Ann', 'Bob', 'Cy'];
 

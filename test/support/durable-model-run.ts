@@ -72,9 +72,10 @@ export const statusesOf = (body: string) =>
 /**
  * Spellings of one address: case, surrounding blanks, a quoted local part with the domain's
  * trailing dot, the domain in Punycode or with ideographic full stops (one mailbox:
- * email-key.ts), and for zoë its NFC and NFD forms.
+ * email-key.ts), and for zoë its NFC and NFD forms; with `compatibility`, the domain's
+ * compatibility forms too (compatibilitySpellings).
  */
-export function spellings(local: string, domain: string): string[] {
+export function spellings(local: string, domain: string, compatibility = false): string[] {
   const at = `${local}@${domain}`;
   const out = [
     at,
@@ -85,7 +86,25 @@ export function spellings(local: string, domain: string): string[] {
     `${local}@${domain.replace(/\./g, '\u3002')}`,
   ];
   if (at.normalize('NFD') !== at) out.push(at.normalize('NFD'), at.toUpperCase().normalize('NFD'));
+  if (compatibility) out.push(...compatibilitySpellings(local, domain));
   return out;
+}
+
+/**
+ * Spellings of one address's domain that IDNA maps to it (UTS #46: NFKC and a case fold, the
+ * marks it ignores dropped): mathematical and circled letters, full-width letters and stops, a
+ * superscript digit, a variation selector. The local part is left as it is (not mapped).
+ */
+export function compatibilitySpellings(local: string, domain: string): string[] {
+  const fullWidth = (t: string) =>
+    t.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0x21 + 0xff01));
+  return [
+    `${local}@${domain.replace(/e/g, '\u{1d41e}')}`,
+    `${local}@${domain.replace('b', '\u24d1').replace('x', '\u24cd')}`,
+    `${local}@${fullWidth(domain)}`,
+    `${local}@${domain.replace('1', '\u00b9').replace('2', '\u00b2').replace('3', '\u00b3')}`,
+    `${local}@${domain.replace('b', 'b\ufe0f').toUpperCase()}.`,
+  ];
 }
 
 /** One line of a suppression list a run imports. */
@@ -159,11 +178,13 @@ export class ModelRun {
     readonly startId: number,
     /** And its activities, the ones after this one. */
     readonly startActivity: number,
+    /** The addresses are spelled in their domain's compatibility forms too. */
+    compatibility: boolean,
   ) {
     this.random = seeded(seed * 7919);
     this.sourceRandom = seeded(seed * 7919 + 1);
     this.domain = `s${seed}.bücher.example`;
-    this.addresses = ['ann', 'bob', 'zoë'].map((l) => spellings(l, this.domain));
+    this.addresses = ['ann', 'bob', 'zoë'].map((l) => spellings(l, this.domain, compatibility));
     this.sfRecords = [
       ...[1, 2].map((i) => leadRecordId(seed * 100 + i)),
       contactRecordId(seed * 100 + 3),
@@ -173,11 +194,12 @@ export class ModelRun {
     this.notes = seed * 1000;
   }
 
-  static async open(svc: LinkService, seed: number): Promise<ModelRun> {
+  static async open(svc: LinkService, seed: number, compatibility = false): Promise<ModelRun> {
     const db = svc.running.database.knex;
     const [highest] = (await db('leads').max({ m: 'id' })) as Array<{ m: number | null }>;
     const [activity] = (await db('activities').max({ m: 'id' })) as Array<{ m: number | null }>;
-    return new ModelRun(svc, seed, Number(highest?.m ?? 0), Number(activity?.m ?? 0));
+    const [people, activities] = [Number(highest?.m ?? 0), Number(activity?.m ?? 0)];
+    return new ModelRun(svc, seed, people, activities, compatibility);
   }
 
   readonly pick = <T>(xs: readonly T[]): T => xs[Math.floor(this.random() * xs.length)]!;

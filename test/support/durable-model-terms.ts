@@ -1,4 +1,4 @@
-import { domainToUnicode } from 'node:url';
+import { domainToASCII, domainToUnicode } from 'node:url';
 
 /**
  * The terms of the reference model (durable-model.ts): the email key, the protected reasons,
@@ -10,7 +10,8 @@ import { domainToUnicode } from 'node:url';
  * The spec's email key: trimmed, NFC, lower-cased; and of the spellings of one mailbox beyond
  * case, those the runs send (durable-model-run.ts, spellings): a quoted local part that needs
  * no quotes, a domain's trailing dot, its labels separated by ideographic full stops or written
- * in Punycode.
+ * in Punycode, and a non-ASCII domain as IDNA maps it (node:url, UTS #46: its compatibility
+ * forms are its plain letters).
  */
 export const keyOf = (email: string): string => {
   const folded = email
@@ -23,7 +24,11 @@ export const keyOf = (email: string): string => {
     .slice(at + 1)
     .replace(/[\u3002\uff61]/g, '.')
     .replace(/\.+$/, '');
-  return `${folded.slice(0, at)}@${domain.includes('xn--') ? domainToUnicode(domain) : domain}`;
+  // eslint-disable-next-line no-control-regex
+  const ascii = /^[\x00-\x7f]*$/.test(domain);
+  const mapped = ascii ? domain : domainToASCII(domain);
+  const readable = domain.includes('xn--') || (!ascii && mapped !== '');
+  return `${folded.slice(0, at)}@${readable ? domainToUnicode(mapped) : domain}`;
 };
 
 /** PROTECTED_REASONS=complaint: whole word, any case, plural too. */
