@@ -91,7 +91,8 @@ async function main(): Promise<void> {
     await made.db.knex.raw('VACUUM ANALYZE');
     capture = [];
     await batch('Captured');
-    const sent = capture.flatMap((m) =>
+    const messages = capture.length;
+    const sent = capture.flatMap((m): Sent[] =>
       m.values?.length ? [m] : statements(m.text).map((text) => ({ text })),
     );
     capture = null;
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
     const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!
       .pid;
     const control = /^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)/i;
-    console.log(`${sent.length} messages`);
+    console.log(`${messages} messages, ${sent.length} statements`);
     if (process.env.DUMP) fs.writeFileSync(process.env.DUMP, JSON.stringify(sent));
     sent.forEach((s, i) =>
       console.log(
