@@ -187,7 +187,9 @@ try {
     );
     // Round by round, for pairs read across the builds (each round ran every build in turn).
     const each = (xs: number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(' ');
-    console.log(`  rounds: process ${each(s.all)}\n          main ${each(s.main)}`);
+    console.log(
+      `  rounds: process ${each(s.all)}\n          main ${each(s.main)}\n          ${s.admin ? 'server' : 'writer'} ${each(s.writer)}`,
+    );
   }
 } finally {
   for (const s of services) {
