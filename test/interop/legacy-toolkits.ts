@@ -99,6 +99,42 @@ export function expectLegacyRun(run: LegacyRun): void {
 }
 
 /**
+ * What an old toolkit's operations program (soap4r_operations.rb, soap_wsdl_operations.pl)
+ * reports: four people made, then read back through the other served operations.
+ */
+export interface OperationsRun {
+  ids: number[];
+  /** getMultipleLeads by LeadKeySelector, two a page, the position the toolkit read passed back. */
+  byKeys: { returnCount: number; remainingCount: number; ids: number[] }[];
+  /** getMultipleLeads by LastUpdateAtSelector. */
+  byUpdate: number[];
+  /** getLeadChanges: the people of the New Lead activities, paged to the end. */
+  changes: number[];
+  merge: { status: string; winner: number; losers: number[] };
+  deleted: { count: number; leadIds: number[] };
+  objects: string[];
+  described: Record<string, string[]>;
+  /** The vendor code of requestCampaign's fault. */
+  unserved: string | null;
+}
+
+export function expectOperationsRun(out: OperationsRun): void {
+  const [a, b, c, d] = out.ids as [number, number, number, number];
+  expect(out.byKeys, 'two a page, the position passed back').to.deep.equal([
+    { returnCount: 2, remainingCount: 1, ids: [a, b] },
+    { returnCount: 1, remainingCount: 0, ids: [c] },
+  ]);
+  expect(out.byUpdate, 'updated in the last hour').to.include.members([a, b, c, d]);
+  expect(out.changes, 'their New Lead activities').to.deep.equal([a, b, c, d]);
+  expect(out.merge).to.deep.equal({ status: 'MERGED', winner: a, losers: [b] });
+  expect(out.deleted).to.deep.equal({ count: 1, leadIds: [d] });
+  expect(out.objects).to.deep.equal(['ActivityRecord', 'LeadRecord']);
+  expect(out.described.LeadRecord).to.include.members(['Id', 'Email', 'Unsubscribed']);
+  expect(out.described.ActivityRecord).to.include.members(['id', 'mktPersonId']);
+  expect(out.unserved, 'requestCampaign').to.equal('20019');
+}
+
+/**
  * For a suite's before(): whether the toolkit is installed. Absent, it skips with the reason
  * shown; under CI=true it fails instead, since .ci/run installs it.
  */
