@@ -135,6 +135,33 @@ export function expectOperationsRun(out: OperationsRun): void {
 }
 
 /**
+ * What a Python or PHP operations program (suds_operations.py, pysimplesoap_operations.py,
+ * nusoap_operations.php) prints: three people made, then read back through the other served
+ * operations.
+ */
+export interface OperationsReport {
+  ids: number[];
+  /** returnCount and remainingCount of two getMultipleLeads pages by LeadKeySelector. */
+  getMultipleLeadsByKeys: number[];
+  getMultipleLeadsByUpdate: number;
+  getLeadChanges: number[];
+  mergeLeads: { status: string; winner: number; losers: number[] };
+  describeMObject: string[];
+  listMObjects: string[];
+  [more: string]: unknown;
+}
+
+export function expectOperationsReport(out: OperationsReport): void {
+  const [a, b, c] = out.ids;
+  expect(out.getMultipleLeadsByKeys).to.deep.equal([2, 1, 1, 0]);
+  expect(out.getMultipleLeadsByUpdate).to.be.at.least(3);
+  expect(out.getLeadChanges).to.deep.equal([a, b, c]);
+  expect(out.mergeLeads).to.deep.equal({ status: 'MERGED', winner: b, losers: [c] });
+  expect(out.describeMObject).to.deep.equal(['Id', 'Email']);
+  expect(out.listMObjects).to.deep.equal(['ActivityRecord', 'LeadRecord']);
+}
+
+/**
  * For a suite's before(): whether the toolkit is installed. Absent, it skips with the reason
  * shown; under CI=true it fails instead, since .ci/run installs it.
  */
