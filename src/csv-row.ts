@@ -10,15 +10,18 @@
  * - LF and NUL first (a line break first hides a formula on the cell's next line; NUL is in
  *   the application security standard's list);
  * - one of = + - @ behind leading blanks: spaces, tabs, line breaks, no-break and ideographic
- *   spaces, zero-width characters, NULs. Google Sheets drops them and runs what follows, and
- *   LibreOffice does when told to trim spaces on import;
+ *   spaces, zero-width characters, the byte order mark, direction marks and bidi controls
+ *   (U+200E, U+200F, U+202A-U+202E, U+2066-U+2069, U+061C), NULs. Google Sheets drops blanks
+ *   and runs what follows, and LibreOffice does when told to trim spaces on import; a cell
+ *   whose first visible character is a formula sign is treated as one whatever unseen
+ *   characters come before it;
  * - the full-width signs ＝ ＋ － ＠ (U+FF1D, U+FF0B, U+FF0D, U+FF20), first or behind such
  *   blanks: what an input method types, read by spreadsheets as the ASCII ones.
  *
  * A vertical bar (the old DDE form `=cmd|' /C calc'!A0`) is no formula start of its own: it
  * runs only inside a cell that starts as one of these does.
  */
-const FORMULA = String.raw`[\s\u0000\u200b-\u200d\u2060]*[=+\-@\uff1d\uff0b\uff0d\uff20]|[\t\r\n\u0000]`;
+const FORMULA = String.raw`[\s\u0000\u200b-\u200f\u2060\u202a-\u202e\u2066-\u2069\u061c]*[=+\-@\uff1d\uff0b\uff0d\uff20]|[\t\r\n\u0000]`;
 const FORMULA_START = new RegExp(`^(?:${FORMULA})`);
 
 /**

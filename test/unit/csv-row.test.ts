@@ -42,6 +42,27 @@ describe('CSV cells (every export)', () => {
     expect(csvField('|cmd')).to.equal('|cmd');
   });
 
+  it('neutralises a formula behind direction marks and bidi controls, a byte order mark, and reads it back', () => {
+    // Invisible like the zero-width characters: a cell that starts with one and then a formula
+    // sign shows as a formula to whoever reads it and is one to a spreadsheet that drops them.
+    for (const v of [
+      '\u200e=1',
+      '\u200f+1',
+      '\u202e=HYPERLINK("http://x")',
+      '\u202a-1',
+      '\u2066@cmd',
+      '\u2069=1',
+      '\u061c=1',
+      '\ufeff=1',
+      '\u200e \u202e\uff1d1',
+    ]) {
+      const cell = csvField(v);
+      expect(cell, JSON.stringify(v)).to.match(/^"'/);
+      expect(unneutralise(cell.slice(1, -1).replace(/""/g, '"')), JSON.stringify(v)).to.equal(v);
+    }
+    expect(csvField('\u202eann')).to.equal('\u202eann');
+  });
+
   it('reads back values made of apostrophes before a newly neutralised start', () => {
     for (const v of ["' =1", "''\uff1dx", "'\u3000@z", "'\u0000"]) {
       const cell = csvField(v);
