@@ -76,6 +76,15 @@ def attributes(list)
   items(list, 'attribute').each_with_object({}) { |a, h| h[a.attrName.to_s] = text(a.attrValue) }
 end
 
+# The Change Data Value of Unsubscribed in a page as a client reported it ('records').
+def unsubscribe_change(page)
+  change = page['records'].find do |r|
+    r['activityType'] == 'Change Data Value' && r['attributes']['Attribute Name'] == 'Unsubscribed'
+  end
+  change && { 'oldValue' => change['attributes']['Old Value'], 'newValue' => change['attributes']['New Value'],
+              'reason' => change['attributes']['Reason'] }
+end
+
 def main(wsdl_url, user_id, encryption_key)
   driver, context = driver_for(wsdl_url, user_id, encryption_key)
 
@@ -114,14 +123,6 @@ def main(wsdl_url, user_id, encryption_key)
     end
     { 'returnCount' => Integer(page.returnCount.to_s), 'remainingCount' => Integer(page.remainingCount.to_s),
       'newStartPosition' => page.newStartPosition, 'records' => records }
-  end
-
-  unsubscribe_change = lambda do |page|
-    change = page['records'].find do |r|
-      r['activityType'] == 'Change Data Value' && r['attributes']['Attribute Name'] == 'Unsubscribed'
-    end
-    change && { 'oldValue' => change['attributes']['Old Value'], 'newValue' => change['attributes']['New Value'],
-                'reason' => change['attributes']['Reason'] }
   end
 
   run = Time.now.strftime('%H%M%S') + Process.pid.to_s
@@ -165,8 +166,8 @@ def main(wsdl_url, user_id, encryption_key)
   # 4. getLeadActivity: each person's Unsubscribed change; Ann's history a page at a time, the
   # second page from the newStartPosition soap4r read.
   out['change'] = {
-    'a' => unsubscribe_change.call(activities.call(a_id, 100)),
-    'east' => unsubscribe_change.call(activities.call(out['east']['leadId'], 100))
+    'a' => unsubscribe_change(activities.call(a_id, 100)),
+    'east' => unsubscribe_change(activities.call(out['east']['leadId'], 100))
   }
   first = activities.call(a_id, 1)
   second = activities.call(a_id, 1, first['newStartPosition'])

@@ -52,14 +52,6 @@ activities = lambda do |lead_id, batch, position = nil|
     'newStartPosition' => page.newStartPosition, 'records' => records }
 end
 
-unsubscribe_change = lambda do |page|
-  change = page['records'].find do |r|
-    r['activityType'] == 'Change Data Value' && r['attributes']['Attribute Name'] == 'Unsubscribed'
-  end
-  change && { 'oldValue' => change['attributes']['Old Value'], 'newValue' => change['attributes']['New Value'],
-              'reason' => change['attributes']['Reason'] }
-end
-
 run = Time.now.strftime('%H%M%S') + Process.pid.to_s
 ann = "ann.#{run}@example.com"
 bob = "bob.#{run}@example.com"
@@ -88,8 +80,8 @@ out['after'] = leads_by_email.call(ann)
 out['bob'] = leads_by_email.call(bob)
 
 out['change'] = {
-  'a' => unsubscribe_change.call(activities.call(a_id, 100)),
-  'east' => unsubscribe_change.call(activities.call(out['east']['leadId'], 100))
+  'a' => unsubscribe_change(activities.call(a_id, 100)),
+  'east' => unsubscribe_change(activities.call(out['east']['leadId'], 100))
 }
 first = activities.call(a_id, 1)
 second = activities.call(a_id, 1, first['newStartPosition'])

@@ -11,9 +11,11 @@
 use strict;
 use warnings;
 
-use Digest::SHA qw(hmac_sha1_hex);
 use JSON::PP;
 use POSIX qw(strftime);
+use FindBin qw($Bin);
+use lib $Bin;
+use MktowsSoapWsdl qw(list unsubscribe_change signed_auth);
 
 my ($lib, $endpoint, $user_id, $encryption_key, $mode) = @ARGV;
 die "usage: $0 GENERATED_LIB ENDPOINT_URL USER_ID ENCRYPTION_KEY [strict]\n" unless defined $encryption_key;
@@ -31,12 +33,7 @@ my $port = MyInterfaces::MktMktowsApiService::MktowsApiSoapPort->new({
     $mode eq 'strict' ? () : (deserializer_args => { strict => 0 }),
 });
 
-sub auth {
-    my $z = strftime('%z', localtime);
-    my $ts = strftime('%Y-%m-%dT%H:%M:%S', localtime) . substr($z, 0, 3) . ':' . substr($z, 3);
-    return { mktowsUserId => $user_id, requestSignature => hmac_sha1_hex($ts . $user_id, $encryption_key),
-             requestTimestamp => $ts };
-}
+sub auth { return signed_auth($user_id, $encryption_key); }
 
 sub ok {
     my ($what, $result) = @_;
@@ -44,7 +41,6 @@ sub ok {
     return $result;
 }
 
-sub list { my ($v) = @_; return () unless defined $v; return ref $v eq 'ARRAY' ? @$v : ($v); }
 sub text { my ($v) = @_; return defined $v ? "$v" : undef; }
 
 sub attributes {
@@ -103,16 +99,6 @@ sub activities {
     } list($list ? $list->get_activityRecord : undef);
     return { returnCount => 0 + $page->get_returnCount, remainingCount => 0 + $page->get_remainingCount,
              newStartPosition => $page->get_newStartPosition, records => \@records };
-}
-
-sub unsubscribe_change {
-    my ($page) = @_;
-    for my $r (@{ $page->{records} }) {
-        my $a = $r->{attributes};
-        next unless $r->{activityType} eq 'Change Data Value' && ($a->{'Attribute Name'} // '') eq 'Unsubscribed';
-        return { oldValue => $a->{'Old Value'}, newValue => $a->{'New Value'}, reason => $a->{Reason} };
-    }
-    return undef;
 }
 
 my $run = strftime('%H%M%S', localtime) . $$;

@@ -11,9 +11,11 @@
 use strict;
 use warnings;
 
-use Digest::SHA qw(hmac_sha1_hex);
 use JSON::PP;
 use POSIX qw(strftime);
+use FindBin qw($Bin);
+use lib $Bin;
+use MktowsSoapWsdl qw(list unsubscribe_change signed_auth);
 use SOAP::WSDL;
 
 my ($wsdl_url, $user_id, $encryption_key) = @ARGV;
@@ -24,12 +26,10 @@ my $MKTOWS = 'http://www.marketo.com/mktows/';
 
 sub header {
     my ($workspace) = @_;
-    my $z = strftime('%z', localtime);
-    my $ts = strftime('%Y-%m-%dT%H:%M:%S', localtime) . substr($z, 0, 3) . ':' . substr($z, 3);
-    my $signature = hmac_sha1_hex($ts . $user_id, $encryption_key);
+    my $auth = signed_auth($user_id, $encryption_key);
     my $xml = qq{<AuthenticationHeader xmlns="$MKTOWS"><mktowsUserId xmlns="">$user_id</mktowsUserId>}
-        . qq{<requestSignature xmlns="">$signature</requestSignature>}
-        . qq{<requestTimestamp xmlns="">$ts</requestTimestamp></AuthenticationHeader>};
+        . qq{<requestSignature xmlns="">$auth->{requestSignature}</requestSignature>}
+        . qq{<requestTimestamp xmlns="">$auth->{requestTimestamp}</requestTimestamp></AuthenticationHeader>};
     $xml .= qq{<MktowsContextHeader xmlns="$MKTOWS"><targetWorkspace xmlns="">$workspace</targetWorkspace>}
         . q{</MktowsContextHeader>} if defined $workspace;
     return $xml;
@@ -42,7 +42,6 @@ sub call {
     return $som;
 }
 
-sub list { my ($v) = @_; return () unless defined $v; return ref $v eq 'ARRAY' ? @$v : ($v); }
 
 sub attributes {
     my ($list) = @_;
@@ -81,16 +80,6 @@ sub activities {
     } list(ref $page->{activityRecordList} ? $page->{activityRecordList}{activityRecord} : undef);
     return { returnCount => 0 + $page->{returnCount}, remainingCount => 0 + $page->{remainingCount},
              newStartPosition => $page->{newStartPosition}, records => \@records };
-}
-
-sub unsubscribe_change {
-    my ($page) = @_;
-    for my $r (@{ $page->{records} }) {
-        my $a = $r->{attributes};
-        next unless $r->{activityType} eq 'Change Data Value' && ($a->{'Attribute Name'} // '') eq 'Unsubscribed';
-        return { oldValue => $a->{'Old Value'}, newValue => $a->{'New Value'}, reason => $a->{Reason} };
-    }
-    return undef;
 }
 
 my $run = strftime('%H%M%S', localtime) . $$;

@@ -12,9 +12,11 @@
 use strict;
 use warnings;
 
-use Digest::SHA qw(hmac_sha1_hex);
 use JSON::PP;
 use POSIX qw(strftime);
+use FindBin qw($Bin);
+use lib $Bin;
+use MktowsSoapWsdl qw(list signed_auth);
 
 my ($lib, $endpoint, $user_id, $encryption_key) = @ARGV;
 die "usage: $0 GENERATED_LIB ENDPOINT_URL USER_ID ENCRYPTION_KEY\n" unless defined $encryption_key;
@@ -28,12 +30,7 @@ my $port = MyInterfaces::MktMktowsApiService::MktowsApiSoapPort->new({
     deserializer_args => { strict => 0 },
 });
 
-sub auth {
-    my $z = strftime('%z', localtime);
-    my $ts = strftime('%Y-%m-%dT%H:%M:%S', localtime) . substr($z, 0, 3) . ':' . substr($z, 3);
-    return { mktowsUserId => $user_id, requestSignature => hmac_sha1_hex($ts . $user_id, $encryption_key),
-             requestTimestamp => $ts };
-}
+sub auth { return signed_auth($user_id, $encryption_key); }
 
 sub ok {
     my ($what, $result) = @_;
@@ -41,7 +38,6 @@ sub ok {
     return $result;
 }
 
-sub list { my ($v) = @_; return () unless defined $v; return ref $v eq 'ARRAY' ? @$v : ($v); }
 sub ids_of { my ($list) = @_; return [map { 0 + $_->get_Id } list($list ? $list->get_leadRecord : undef)]; }
 
 my $run = strftime('%H%M%S', localtime) . $$;
