@@ -162,6 +162,54 @@ export function expectOperationsReport(out: OperationsReport): void {
 }
 
 /**
+ * What a compiled client's operations program (Axis1Operations, AsmxOperations) reports: three
+ * people made, then read back through the other served operations as the generated stubs read
+ * them.
+ */
+export interface StubOperationsRun {
+  ids: number[];
+  byKeys: { returnCount: number; remainingCount: number; position: boolean; ids: number[] }[];
+  byUpdate: { returnCount: number; remainingCount: number; position: boolean; ids: number[] };
+  staticList: string | null;
+  /** [activity id, mktPersonId, activityType] of each change, in the order read. */
+  changes: [number, string, string][];
+  merge: {
+    status?: string;
+    winningLeadId?: number;
+    losingLeadIdList?: number[];
+    fault?: string | null;
+  };
+  delete: { count: number; leadIdList: number[]; again: string | null };
+  /** The vendor code of requestCampaign's fault. */
+  unserved: string | null;
+  described: { name: string; fields: string[] }[];
+}
+
+export function expectStubOperationsRun(out: StubOperationsRun): void {
+  const [a, b, c] = out.ids as [number, number, number];
+  expect(out.byKeys, 'two a page, the position passed back').to.deep.equal([
+    { returnCount: 2, remainingCount: 1, position: true, ids: [a, b] },
+    { returnCount: 1, remainingCount: 0, position: false, ids: [c] },
+  ]);
+  expect(out.byUpdate.ids, 'updated since a minute ago').to.include.members([a, b, c]);
+  expect(out.staticList, 'no static lists are kept').to.equal('20111');
+  const changed = out.changes.map(([, person]) => Number(person));
+  expect(changed.filter((id) => [a, b, c].includes(id))).to.deep.equal([a, b, c]);
+  expect(new Set(out.changes.map(([id]) => id)).size, 'no change twice').to.equal(
+    out.changes.length,
+  );
+  expect(out.merge).to.deep.equal({ status: 'MERGED', winningLeadId: b, losingLeadIdList: [c] });
+  expect(out.delete, 'the first deleted; the merged-away third is no one').to.deep.equal({
+    count: 1,
+    leadIdList: [a],
+    again: '20103',
+  });
+  expect(out.unserved, 'a declared operation not served').to.equal('20019');
+  expect(out.described.map((d) => d.name)).to.deep.equal(['ActivityRecord', 'LeadRecord']);
+  for (const d of out.described) expect(d.fields, d.name).to.have.length.above(0);
+}
+
+/**
  * For a suite's before(): whether the toolkit is installed. Absent, it skips with the reason
  * shown; under CI=true it fails instead, since .ci/run installs it.
  */
