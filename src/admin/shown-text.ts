@@ -31,6 +31,11 @@ export const MARKS_SHOWN = 4;
 const RIGHT_TO_LEFT =
   /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe\u{10800}-\u{10fff}\u{1e800}-\u{1efff}]/u;
 
+/** Emoji, and what may follow one inside its sequence (skin tones, variation selectors). */
+const PICTOGRAPH = /^\p{Extended_Pictographic}$/u;
+const EMOJI_TRAILER = /^[\p{Emoji_Modifier}\ufe0e\ufe0f]$/u;
+const ZERO_WIDTH_JOINER = '\u200d';
+
 /** `U+202E`: a code point as operators look it up. */
 export function codePointLabel(c: string): string {
   return `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
@@ -39,20 +44,41 @@ export function codePointLabel(c: string): string {
 /** A value cut into the text shown as it is and the notes shown in place of what is unseen. */
 export type ShownPiece = { text: string } | { note: string };
 
-/** The pieces of `value` as shown (linear: one pass). */
+/**
+ * The pieces of `value` as shown (linear: one pass). A zero-width joiner between two emoji
+ * (`👩‍💻`, `🏳️‍🌈`, a skin tone or variation selector after the first) is part of the emoji
+ * sequence and shown as it is; anywhere else it is noted.
+ */
 export function shownPieces(value: string): ShownPiece[] {
   if (PLAIN.test(value)) return [{ text: value }];
   const pieces: ShownPiece[] = [];
+  const chars = Array.from(value);
   let text = '';
   let marks = 0;
   let hidden = 0;
+  // Whether the text shown ends in an emoji (with at most one trailer): a joiner may follow it.
+  let afterEmoji = false;
+  let trailed = false;
   const note = (words: string) => {
     if (text !== '') pieces.push({ text });
     text = '';
+    afterEmoji = false;
     pieces.push({ note: words });
   };
-  for (const c of value) {
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i]!;
+    if (afterEmoji && c === ZERO_WIDTH_JOINER && PICTOGRAPH.test(chars[i + 1] ?? '')) {
+      text += c;
+      afterEmoji = false;
+      continue;
+    }
+    if (afterEmoji && !trailed && EMOJI_TRAILER.test(c)) {
+      text += c;
+      trailed = true;
+      continue;
+    }
     if (COMBINING.test(c)) {
+      afterEmoji = false;
       marks++;
       if (marks > MARKS_SHOWN) hidden++;
       else text += c;
@@ -62,7 +88,11 @@ export function shownPieces(value: string): ShownPiece[] {
     marks = 0;
     hidden = 0;
     if (UNSEEN.test(c)) note(codePointLabel(c));
-    else text += c;
+    else {
+      text += c;
+      afterEmoji = PICTOGRAPH.test(c);
+      trailed = false;
+    }
   }
   if (hidden > 0) note(`+${hidden} marks`);
   if (text !== '') pieces.push({ text });

@@ -49,6 +49,31 @@ describe('values shown to an operator', () => {
     }
   });
 
+  it('keeps a joiner inside an emoji sequence; notes one anywhere else', () => {
+    const sequences = [
+      '\u{1f469}\u200d\u{1f4bb}',
+      '\u{1f3f3}\ufe0f\u200d\u{1f308}',
+      '\u{1f469}\u{1f3fd}\u200d\u{1f4bb}',
+      '\u{1f468}\u200d\u{1f469}\u200d\u{1f467}',
+    ];
+    for (const text of sequences)
+      expect(html`<p>${`Ann ${text}`}</p>`.value, text).to.equal(`<p>Ann ${text}</p>`);
+    const label = box('U+200D');
+    expect(html`<p>${'a\u200db'}</p>`.value).to.equal(`<p><bdi>a${label}b</bdi></p>`);
+    expect(html`<p>${'\u{1f469}\u200d'}</p>`.value).to.equal(`<p><bdi>\u{1f469}${label}</bdi></p>`);
+    expect(html`<p>${'\u{1f469}\u200d\u200d\u{1f4bb}'}</p>`.value).to.equal(
+      `<p><bdi>\u{1f469}${label}${label}\u{1f4bb}</bdi></p>`,
+    );
+    expect(html`<p>${'a\u200d\u{1f4bb}'}</p>`.value).to.equal(
+      `<p><bdi>a${label}\u{1f4bb}</bdi></p>`,
+    );
+    // One trailer joins; a pile of them is marks as anywhere else.
+    const piled = `\u{1f469}${'\ufe0f'.repeat(6)}\u200d\u{1f4bb}`;
+    expect(html`<p>${piled}</p>`.value).to.equal(
+      `<p><bdi>\u{1f469}${'\ufe0f'.repeat(5)}${box('+1 marks')}${label}\u{1f4bb}</bdi></p>`,
+    );
+  });
+
   it('cuts a pile of combining marks to four, counting the rest', () => {
     const pile = `Z${'\u0301'.repeat(40)}alg${'\u0300'.repeat(5)}o`;
     expect(html`<p>${pile}</p>`.value).to.equal(
