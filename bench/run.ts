@@ -154,6 +154,7 @@ async function runEngine(
           sizes,
           allowFailures: options.allowFailures,
           engineName: engine.name,
+          beforeServiceRun: settle,
           log,
         }),
       );
