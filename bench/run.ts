@@ -6,9 +6,12 @@
  *   (any option narrowing a run also keeps it out of docs/ unless --docs/--json name a file)
  *   node --import tsx bench/run.ts [--quick] [--json FILE] [--docs FILE] [--engines sqlite,postgres]
  *     [--scenarios a,b] [--no-scaling] [--duration S] [--service-node-options OPTS] [--from-source]
+ *     [--no-vacuum]
  *
  * SQLite always; PostgreSQL too when DATABASE_URL is set (a fresh database of its own). The
  * service is built first and run from dist/, as `npm start` runs it (--from-source: through tsx).
+ * On PostgreSQL the database is vacuumed after seeding and before each scenario, as autovacuum
+ * keeps one in service (--no-vacuum: analysed after seeding only, the method before that).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -72,6 +75,12 @@ export interface BenchOptions {
    * built dist/ that production runs; for comparing with figures taken that way.
    */
   fromSource?: boolean;
+  /**
+   * PostgreSQL: vacuum (and analyse) after seeding and before each scenario, as autovacuum keeps
+   * a database in service (default). false: analyse after seeding only, the method before the
+   * fortieth round, for comparing with figures taken that way.
+   */
+  vacuum?: boolean;
   log?: (line: string) => void;
 }
 
@@ -124,13 +133,20 @@ async function runEngine(
     log(`[${engine.name}] seeded ${seeded} people at ${Math.round(seedingLeadsPerSecond)}/s`);
     const [activityLead] = await createPeople(url, [{ email: 'activity@bench.example' }]);
     await addActivities(seedDb, [activityLead!], sizes.activityLeadHistory);
-    await refreshStatistics(seedDb);
+    const vacuum = options.vacuum !== false;
+    await refreshStatistics(seedDb, { vacuum });
+    // PostgreSQL: each scenario starts on a vacuumed database, as autovacuum leaves one between
+    // bursts (a server with it off would hand every scenario the dead versions of those before).
+    const settle = async () => {
+      if (engine.name === 'postgres' && vacuum) await refreshStatistics(seedDb);
+    };
 
     // --- Load scenarios ---------------------------------------------------------------------
     const scenarios = loadScenarios(sizes, activityLead!);
     const results: ScenarioFigures[] = [];
     for (const s of scenarios) {
       if (options.scenarios && !options.scenarios.includes(s.name)) continue;
+      await settle();
       results.push(
         await measureScenario(s, {
           service,
@@ -138,12 +154,14 @@ async function runEngine(
           sizes,
           allowFailures: options.allowFailures,
           engineName: engine.name,
+          beforeServiceRun: settle,
           log,
         }),
       );
     }
     let eventLoop: EventLoopFigures | undefined;
     if (!options.scenarios || options.scenarios.includes('eventLoop')) {
+      await settle();
       eventLoop = await measureEventLoop(service, scenarios, sizes, seedDb, engine.name);
       log(`[${engine.name}] event loop: ${JSON.stringify(eventLoop)}`);
     }
@@ -162,6 +180,7 @@ async function runEngine(
           sizes,
           seedDb,
           tablePeople: getIds,
+          vacuum,
           log,
         });
 
@@ -264,9 +283,14 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const partial =
     quick ||
     args.includes('--no-scaling') ||
-    ['--scenarios', '--engines', '--duration', '--service-node-options', '--from-source'].some(
-      (a) => args.includes(a),
-    );
+    [
+      '--scenarios',
+      '--engines',
+      '--duration',
+      '--service-node-options',
+      '--from-source',
+      '--no-vacuum',
+    ].some((a) => args.includes(a));
   const jsonFile =
     argValue(args, '--json') ??
     (partial
@@ -284,6 +308,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     allowFailures: args.includes('--allow-failures'),
     serviceNodeOptions: argValue(args, '--service-node-options'),
     fromSource: args.includes('--from-source'),
+    vacuum: !args.includes('--no-vacuum'),
     durationSeconds: argValue(args, '--duration')
       ? Number(argValue(args, '--duration'))
       : undefined,

@@ -7,8 +7,9 @@
  *
  * Per engine: a fresh database and the built service (as bench/run.ts runs it), then for each
  * size the same steps as the full run's scaling part: that many people created on one address,
- * statistics refreshed, one untimed unsubscribe and re-subscribe, then `repeats` timed pairs
- * through different people. Prints the medians, and each size's ratio to the first.
+ * statistics refreshed (on PostgreSQL the database vacuumed too), one untimed unsubscribe and
+ * re-subscribe, then `repeats` timed pairs through different people. Prints the medians, and each
+ * size's ratio to the first.
  */
 import { testEngines } from '../test/support/database.js';
 import {

@@ -39,6 +39,11 @@ export interface ScenarioRun {
   /** Comparing an old build: keep figures of runs with failed requests instead of stopping. */
   allowFailures?: boolean;
   engineName: string;
+  /**
+   * Before each of the service's timed runs (PostgreSQL: a vacuum, as autovacuum would pass
+   * between the runs of a scenario that updates the same people thousands of times).
+   */
+  beforeServiceRun?: () => Promise<void>;
   log: (line: string) => void;
 }
 
@@ -90,6 +95,7 @@ export async function measureScenario(s: Scenario, run: ScenarioRun): Promise<Sc
   const runs: Record<TargetName, LoadFigures[]> = { bare: [], soapEcho: [], service: [] };
   for (let rep = 0; rep < sizes.repeats; rep++) {
     for (const [name, target, bodies, pid, form] of targets) {
+      if (name === 'service') await run.beforeServiceRun?.();
       const r = await drive(target, s.operation, bodies, sizes.load, pid, form);
       if (r.failures > 0 && !run.allowFailures)
         throw new Error(`${s.name} on ${name}: ${r.failures} failed requests`);
