@@ -15,6 +15,8 @@
  * parameter (`EXECUTE f_i('…', …)`, prepared once on the connection under a generic plan),
  * what parsing and planning the texts at each call costs against a form planned once (not with
  * B_SQL; with EXPLAIN, each prepared form's plan is shown too, run after its text).
+ * PREPARED_LEAST=<n>: only literals of at least n characters (the quotes counted) become
+ * parameters (100: the rows' JSON and the lists of addresses alone).
  * DUMP=<file>: the captured messages as JSON. Rolled-back updates leave their index entries:
  * each round adds one dead version per person, as a server without autovacuum keeps them.
  */
@@ -64,7 +66,7 @@ function statements(text: string): string[] {
 }
 
 /** `text` with each quoted literal a parameter ($1, $2, …), and those literals in order. */
-function parameterized(text: string): { template: string; literals: string[] } {
+function parameterized(text: string, least = 0): { template: string; literals: string[] } {
   const literals: string[] = [];
   let template = '';
   let i = 0;
@@ -81,8 +83,11 @@ function parameterized(text: string): { template: string; literals: string[] } {
       else if (text[j] === "'") break;
       else j++;
     }
-    literals.push(text.slice(i, j + 1));
-    template += `$${literals.length}`;
+    if (j + 1 - i < least) template += text.slice(i, j + 1);
+    else {
+      literals.push(text.slice(i, j + 1));
+      template += `$${literals.length}`;
+    }
     i = j + 1;
   }
   return { template, literals };
@@ -151,7 +156,10 @@ async function main(): Promise<void> {
       await client.query('SET plan_cache_mode = force_generic_plan');
       for (const [i, s] of sent.entries()) {
         if (control.test(s.text) || s.values?.length) continue;
-        const { template, literals } = parameterized(s.text);
+        const { template, literals } = parameterized(
+          s.text,
+          Number(process.env.PREPARED_LEAST ?? 0),
+        );
         await client.query(`PREPARE f_${i} AS ${template}`);
         executes.set(i, `EXECUTE f_${i}${literals.length ? `(${literals.join(', ')})` : ''}`);
       }
