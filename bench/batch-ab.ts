@@ -188,7 +188,7 @@ try {
     // Round by round, for pairs read across the builds (each round ran every build in turn).
     const each = (xs: number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(' ');
     console.log(
-      `  rounds: process ${each(s.all)}\n          main ${each(s.main)}\n          ${s.admin ? 'server' : 'writer'} ${each(s.writer)}`,
+      `  rounds: process ${each(s.all)}\n          main ${each(s.main)}\n          ${s.admin ? 'server' : 'writer'} ${each(s.writer)}\n          leads/s ${s.rate.map((x) => x.toFixed(0)).join(' ')}`,
     );
   }
 } finally {

@@ -11,6 +11,12 @@
  * enable_hashjoin = off`, or DDL, `DROP INDEX …`, rolled back with the rest), A and B in turn,
  * the order swapped each round. ONLY=<n>: statement #n alone (its pid is printed, for `perf
  * record -p`). EXPLAIN=1: then each statement under `EXPLAIN (ANALYZE, BUFFERS, WAL)`.
+ * PREPARED=1: side B runs each statement as a prepared form of its text, every quoted literal a
+ * parameter (`EXECUTE f_i('…', …)`, prepared once on the connection under a generic plan),
+ * what parsing and planning the texts at each call costs against a form planned once (not with
+ * B_SQL; with EXPLAIN, each prepared form's plan is shown too, run after its text).
+ * PREPARED_LEAST=<n>: only literals of at least n characters (the quotes counted) become
+ * parameters (100: the rows' JSON and the lists of addresses alone).
  * DUMP=<file>: the captured messages as JSON. Rolled-back updates leave their index entries:
  * each round adds one dead version per person, as a server without autovacuum keeps them.
  */
@@ -57,6 +63,34 @@ function statements(text: string): string[] {
   }
   out.push(text.slice(start));
   return out.map((x) => x.trim()).filter((x) => x.length > 0);
+}
+
+/** `text` with each quoted literal a parameter ($1, $2, …), and those literals in order. */
+function parameterized(text: string, least = 0): { template: string; literals: string[] } {
+  const literals: string[] = [];
+  let template = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c !== "'") {
+      template += c;
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < text.length) {
+      if (text[j] === "'" && text[j + 1] === "'") j += 2;
+      else if (text[j] === "'") break;
+      else j++;
+    }
+    if (j + 1 - i < least) template += text.slice(i, j + 1);
+    else {
+      literals.push(text.slice(i, j + 1));
+      template += `$${literals.length}`;
+    }
+    i = j + 1;
+  }
+  return { template, literals };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -111,17 +145,36 @@ async function main(): Promise<void> {
     // ONLY=<n>: replay statement #n alone (e.g. under `perf record -p` of the pid printed).
     const only = process.env.ONLY === undefined ? undefined : Number(process.env.ONLY);
     console.log(`replaying ${only === undefined ? 'all' : `#${only}`} in backend ${pid}`);
-    const variants = process.env.B_SQL ? ['', process.env.B_SQL] : [''];
+    const prepared = process.env.PREPARED === '1' && !process.env.B_SQL;
+    const variants = process.env.B_SQL
+      ? ['', process.env.B_SQL]
+      : prepared
+        ? ['', 'PREPARED']
+        : [''];
+    const executes = new Map<number, string>();
+    if (prepared) {
+      await client.query('SET plan_cache_mode = force_generic_plan');
+      for (const [i, s] of sent.entries()) {
+        if (control.test(s.text) || s.values?.length) continue;
+        const { template, literals } = parameterized(
+          s.text,
+          Number(process.env.PREPARED_LEAST ?? 0),
+        );
+        await client.query(`PREPARE f_${i} AS ${template}`);
+        executes.set(i, `EXECUTE f_${i}${literals.length ? `(${literals.join(', ')})` : ''}`);
+      }
+    }
     const times = variants.map(() => sent.map((): number[] => []));
     for (let r = 0; r < replays; r++) {
       for (const [v, set] of variants.entries()) {
         const side = (v + r) % variants.length;
         await client.query('BEGIN');
-        if (variants[side]) await client.query(variants[side]!);
+        if (variants[side] && !prepared) await client.query(variants[side]!);
         for (const [i, s] of sent.entries()) {
           if (control.test(s.text) || (only !== undefined && only !== i)) continue;
+          const text = side === 1 && prepared ? (executes.get(i) ?? s.text) : s.text;
           const t0 = cpu(pid);
-          await client.query(s.text, s.values);
+          await client.query(text, text === s.text ? s.values : undefined);
           times[side]![i]!.push(cpu(pid) - t0);
         }
         await client.query('ROLLBACK');
@@ -145,6 +198,12 @@ async function main(): Promise<void> {
         // Multi-statement messages cannot be explained as one; skip them.
         try {
           const r = await client.query(`EXPLAIN (ANALYZE, BUFFERS, WAL) ${s.text}`, s.values);
+          if (executes.has(i)) {
+            const e = await client.query(`EXPLAIN (ANALYZE) ${executes.get(i)!}`);
+            console.log(
+              `--- #${i} prepared\n${e.rows.map((x: Record<string, string>) => x['QUERY PLAN']).join('\n')}`,
+            );
+          }
           console.log(
             `--- #${i}\n${r.rows.map((x: Record<string, string>) => x['QUERY PLAN']).join('\n')}`,
           );
