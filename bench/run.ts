@@ -6,7 +6,7 @@
  *   (any option narrowing a run also keeps it out of docs/ unless --docs/--json name a file)
  *   node --import tsx bench/run.ts [--quick] [--json FILE] [--docs FILE] [--engines sqlite,postgres]
  *     [--scenarios a,b] [--no-scaling] [--duration S] [--service-node-options OPTS] [--from-source]
- *     [--no-vacuum]
+ *     [--no-vacuum] [--allow-failures] [--help]
  *
  * SQLite always; PostgreSQL too when DATABASE_URL is set (a fresh database of its own). The
  * service is built first and run from dist/, as `npm start` runs it (--from-source: through tsx).
@@ -26,6 +26,7 @@ import {
 } from '../test/support/service-process.js';
 import { processesFor } from './ceilings/cluster.js';
 import type { EventLoopFigures } from './lib/event-loop.js';
+import { readRunArgs, RUN_USAGE, type RunArgs } from './lib/run-args.js';
 import { measureEventLoop } from './lib/event-loop-scenario.js';
 import {
   mib,
@@ -271,47 +272,47 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
   return report;
 }
 
-function argValue(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2);
-  const quick = args.includes('--quick');
+  let read: RunArgs;
+  try {
+    read = readRunArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  if (read.help) {
+    process.stdout.write(`${RUN_USAGE}\n`);
+    process.exit(0);
+  }
+  const { values, flags } = read;
+  const quick = flags.has('--quick');
   // Only a complete run may replace the committed figures; a partial one reports to a temp dir.
   const partial =
     quick ||
-    args.includes('--no-scaling') ||
-    [
-      '--scenarios',
-      '--engines',
-      '--duration',
-      '--service-node-options',
-      '--from-source',
-      '--no-vacuum',
-    ].some((a) => args.includes(a));
+    flags.has('--no-scaling') ||
+    ['--scenarios', '--engines', '--duration', '--service-node-options'].some((a) =>
+      values.has(a),
+    ) ||
+    ['--from-source', '--no-vacuum'].some((a) => flags.has(a));
   const jsonFile =
-    argValue(args, '--json') ??
+    values.get('--json') ??
     (partial
       ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'du-bench-')), 'benchmarks.json')
       : path.join(ROOT, 'docs', 'benchmarks.json'));
   const docsFile =
-    argValue(args, '--docs') ?? (partial ? undefined : path.join(ROOT, 'docs', 'benchmarks.md'));
+    values.get('--docs') ?? (partial ? undefined : path.join(ROOT, 'docs', 'benchmarks.md'));
   runBenchmark({
     quick,
     jsonFile,
     docsFile,
-    engines: argValue(args, '--engines')?.split(','),
-    scenarios: argValue(args, '--scenarios')?.split(','),
-    skipScaling: args.includes('--no-scaling'),
-    allowFailures: args.includes('--allow-failures'),
-    serviceNodeOptions: argValue(args, '--service-node-options'),
-    fromSource: args.includes('--from-source'),
-    vacuum: !args.includes('--no-vacuum'),
-    durationSeconds: argValue(args, '--duration')
-      ? Number(argValue(args, '--duration'))
-      : undefined,
+    engines: values.get('--engines')?.split(','),
+    scenarios: values.get('--scenarios')?.split(','),
+    skipScaling: flags.has('--no-scaling'),
+    allowFailures: flags.has('--allow-failures'),
+    serviceNodeOptions: values.get('--service-node-options'),
+    fromSource: flags.has('--from-source'),
+    vacuum: !flags.has('--no-vacuum'),
+    durationSeconds: values.has('--duration') ? Number(values.get('--duration')) : undefined,
   })
     .then(() => {
       process.stdout.write(`JSON: ${jsonFile}${docsFile ? `\nDocs: ${docsFile}` : ''}\n`);
