@@ -36,9 +36,10 @@ type Wave<T> = (events: string[]) => Array<Promise<T>>;
 async function inWaves<T>(
   heldMs: number,
   [first, second, third]: [Wave<T>, Wave<T>, Wave<T>],
+  which: 'all' | 'commits' = 'commits',
 ): Promise<{ events: string[]; results: Array<PromiseSettledResult<T>> }> {
   let results: Array<PromiseSettledResult<T>> = [];
-  const events = await withSlowWriterAnswers(heldMs, 'commits', async (seen) => {
+  const events = await withSlowWriterAnswers(heldMs, which, async (seen) => {
     const ahead = first(seen);
     await firstCommitPosted(seen);
     const behind = second(seen);
@@ -95,6 +96,19 @@ describe('SQLite final steps that come behind an unanswered COMMIT', () => {
       expect(events.indexOf(`answered ${key}`)).to.be.above(secondAnswer);
     for (const key of keys) expect(await historyCount(k, key)).to.equal(1);
     await expectNoViolations(h.services);
+  });
+
+  it("the steps' answers, late ones included, cross back in their COMMIT's message", async () => {
+    const keys = await leadAddresses(h.services, 'answers', 'late.example', 7);
+    const { events, results } = await inWaves(100, waves(keys), 'all');
+    expect(allChanged(results)).to.equal(true);
+    expect(commitsPosted(events)).to.equal(2);
+    // No message back but the COMMITs' (a step's own answer would be 'answered').
+    expect(events.filter((e) => e.endsWith('answered'))).to.deep.equal([
+      'commit answered',
+      'commit answered',
+    ]);
+    for (const key of keys) expect(await historyCount(k, key)).to.equal(1);
   });
 
   it('a late unit refused by the database fails alone; the group commits the others', async () => {

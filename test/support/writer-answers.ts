@@ -38,20 +38,34 @@ export async function withSlowWriterAnswers(
   };
   // The answers of an array come back through settle one by one: those go straight on.
   let inArray = false;
+  // Messages still held back: the ones behind them wait their turn, as the thread's port
+  // delivers them in order (an answer never overtakes one posted before it).
+  let holding = 0;
+  let behind: Promise<void> = Promise.resolve();
   proto.settle = function (this: unknown, response) {
     if (inArray) return settle.call(this, response);
     const answers = Array.isArray(response) ? response : [response];
     const commit = answers.some((a) => commits.has(a.id));
-    if (!commit && which === 'commits') return settle.call(this, response);
-    setTimeout(() => {
-      events.push(commit ? 'commit answered' : 'answered');
+    const handle = (event: string | null) => {
+      if (event) events.push(event);
       inArray = true;
       try {
         settle.call(this, response);
       } finally {
         inArray = false;
       }
-    }, delayMs);
+    };
+    if (!commit && which === 'commits') {
+      if (holding === 0) return handle(null);
+      behind = behind.then(() => handle(null));
+      return;
+    }
+    holding++;
+    const late = new Promise<void>((resolve) => setTimeout(resolve, delayMs));
+    behind = Promise.all([behind, late]).then(() => {
+      holding--;
+      handle(commit ? 'commit answered' : 'answered');
+    });
   };
   try {
     await run(events);
