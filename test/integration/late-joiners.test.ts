@@ -31,7 +31,8 @@ type Wave<T> = (events: string[]) => Array<Promise<T>>;
  * Units in three waves while COMMIT answers come `heldMs` late: the first wave, the second
  * once the first COMMIT is posted (its answer held back), the third 30 ms later in another
  * turn of the event loop. Tells what was posted and answered, and how each unit settled, in
- * wave order.
+ * wave order. Answers are handled in the order the thread posts them (a group's step answers
+ * come in its COMMIT's message).
  */
 async function inWaves<T>(
   heldMs: number,
@@ -39,13 +40,18 @@ async function inWaves<T>(
   which: 'all' | 'commits' = 'commits',
 ): Promise<{ events: string[]; results: Array<PromiseSettledResult<T>> }> {
   let results: Array<PromiseSettledResult<T>> = [];
-  const events = await withSlowWriterAnswers(heldMs, which, async (seen) => {
-    const ahead = first(seen);
-    await firstCommitPosted(seen);
-    const behind = second(seen);
-    await pause(30);
-    results = await Promise.allSettled([...ahead, ...behind, ...third(seen)]);
-  });
+  const events = await withSlowWriterAnswers(
+    heldMs,
+    which,
+    async (seen) => {
+      const ahead = first(seen);
+      await firstCommitPosted(seen);
+      const behind = second(seen);
+      await pause(30);
+      results = await Promise.allSettled([...ahead, ...behind, ...third(seen)]);
+    },
+    true,
+  );
   return { events, results };
 }
 

@@ -18,12 +18,14 @@ interface Patched {
  * Runs `run` with the SQLite writer thread's answers handled `delayMs` late by this thread, as
  * under a busy event loop: every answer (`'all'`) or only those to COMMIT (`'commits'`). Tells
  * what was posted and answered, in order: 'step posted', 'commit posted', 'commit answered',
- * and with `'all'` 'answered' for the others. `run` may add its own events.
+ * and with `'all'` 'answered' for the others. `run` may add its own events. With `'commits'`,
+ * the other answers overtake the COMMITs' held back, unless `inOrder`.
  */
 export async function withSlowWriterAnswers(
   delayMs: number,
   which: 'all' | 'commits',
   run: (events: string[]) => Promise<unknown>,
+  inOrder = false,
 ): Promise<string[]> {
   const proto = SqliteThreadConnection.prototype as unknown as Patched;
   const { call, settle } = proto;
@@ -38,8 +40,9 @@ export async function withSlowWriterAnswers(
   };
   // The answers of an array come back through settle one by one: those go straight on.
   let inArray = false;
-  // Messages still held back: the ones behind them wait their turn, as the thread's port
-  // delivers them in order (an answer never overtakes one posted before it).
+  // `inOrder`: messages behind one held back wait their turn, as the thread's port delivers
+  // them (a group's step answers may come in its COMMIT's message, naming row shapes that
+  // later answers use); otherwise the others go straight on, overtaking it.
   let holding = 0;
   let behind: Promise<void> = Promise.resolve();
   proto.settle = function (this: unknown, response) {
@@ -56,7 +59,7 @@ export async function withSlowWriterAnswers(
       }
     };
     if (!commit && which === 'commits') {
-      if (holding === 0) return handle(null);
+      if (holding === 0 || !inOrder) return handle(null);
       behind = behind.then(() => handle(null));
       return;
     }
