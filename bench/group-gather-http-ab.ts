@@ -8,10 +8,7 @@
  * CPU per answer, p50, and calls per fsync (`perf stat` of the process's fsync calls: one per
  * COMMIT of the WAL). For a shared machine: read the per-round ratios.
  *
- *   node --import tsx bench/group-gather-http-ab.ts [rounds] [seconds a round] [joinLate|answerWithCommit]
- *
- * With `answerWithCommit`, A is started with answerWithCommit(false) instead (the writer thread
- * answering a joining group's step messages one by one, not with its COMMIT's answer).
+ *   node --import tsx bench/group-gather-http-ab.ts [rounds] [seconds a round]
  */
 import { spawn } from 'node:child_process';
 import os from 'node:os';
@@ -31,8 +28,7 @@ const ADDRESSES = 300;
 const lateJoiners = pathToFileURL(
   path.join(import.meta.dirname, '../dist/src/data-access/sqlite-late-joiners.js'),
 ).href;
-const lever = process.argv[4] === 'answerWithCommit' ? 'answerWithCommit' : 'joinLate';
-const OLD_HAND_OVER = `--import=data:text/javascript,import{${lever}}from'${lateJoiners}';${lever}(false)`;
+const OLD_HAND_OVER = `--import=data:text/javascript,import{joinLate}from'${lateJoiners}';joinLate(false)`;
 const sqlite = testEngines().find((e) => e.name === 'sqlite')!;
 
 async function side(late: boolean) {

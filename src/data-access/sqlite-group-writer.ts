@@ -4,7 +4,7 @@ import { GROUP_UNDONE_CODE } from './sqlite-thread/protocol.js';
 import { callTimedOut, RetryTransaction, type CallDeadline } from '../domain/ports.js';
 import { queueSqliteWriter } from './sqlite-writer-turns.js';
 import { mayJoinCommit, overdue, stillDue, withdrawn } from './group-call-deadlines.js';
-import { answeredWithCommitOn, LateJoiners, lateJoiningOn } from './sqlite-late-joiners.js';
+import { LateJoiners, lateJoiningOn } from './sqlite-late-joiners.js';
 import {
   pinnedTransaction,
   stepsOn,
@@ -223,7 +223,6 @@ export class SqliteGroupWriter<R> {
     const giveBack = () => {
       if (returned) return;
       returned = true;
-      if (stepsOn(connection)) connection.answerStepsLater(false);
       void client.releaseConnection(connection);
       handOff();
     };
@@ -232,10 +231,6 @@ export class SqliteGroupWriter<R> {
       return this.commitGroup(group);
     }
     const steps = connection;
-    // A joining group posts its COMMIT without waiting for its steps' answers, and its callers
-    // are answered after that COMMIT: the steps' answers come with the COMMIT's, one message
-    // back per group instead of one per batch of steps.
-    if (joiners && answeredWithCommitOn()) steps.answerStepsLater(true);
     let ending: Promise<unknown>;
     try {
       const trx = pinnedTransaction(knex, connection);

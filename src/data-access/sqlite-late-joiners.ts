@@ -82,18 +82,3 @@ export function joinLate(on: boolean): void {
 export function lateJoiningOn(): boolean {
   return lateJoining;
 }
-
-let answeredWithCommit = true;
-
-/**
- * For measurement only (bench/group-gather-http-ab.ts): false has the writer thread answer each
- * message of a joining group's steps on its own, as before their answers came with its COMMIT's.
- */
-export function answerWithCommit(on: boolean): void {
-  answeredWithCommit = on;
-}
-
-/** Whether a joining group's steps are answered with its COMMIT (always, but for measurement). */
-export function answeredWithCommitOn(): boolean {
-  return answeredWithCommit;
-}

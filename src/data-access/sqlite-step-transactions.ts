@@ -32,7 +32,6 @@ export interface StepConnection {
   openStep(): SqliteStep;
   holdSteps(): void;
   releaseSteps(): void;
-  answerStepsLater(on: boolean): void;
 }
 
 /** Whether `connection` takes steps: the SQLite writer's does, another engine's not. */

@@ -37,7 +37,7 @@ for (const engine of testEngines()) {
       }, FINAL_STEP);
 
     if (engine.name === 'sqlite')
-      it("posts the group's COMMIT before its steps' answers, which cross back with its own; callers after it", async () => {
+      it("posts the group's COMMIT before its steps' answers cross back; callers after it", async () => {
         const emails = Array.from({ length: 6 }, (_, i) => `final${i}@final.example`);
         const events = await withSlowWriterAnswers(100, 'all', async (seen) => {
           const results = await Promise.all(
@@ -49,11 +49,11 @@ for (const engine of testEngines()) {
           );
           expect(results.every((r) => r.changed)).to.equal(true);
         });
-        // The six steps, COMMIT behind them before any answer; the steps' answers in the
-        // COMMIT's message (none of their own); every caller after COMMIT's.
+        // The six steps, COMMIT behind them before any answer; every caller after COMMIT's.
         expect(events).to.deep.equal([
           ...emails.map(() => 'step posted'),
           'commit posted',
+          'answered',
           'commit answered',
           ...emails.map(() => 'caller answered'),
         ]);

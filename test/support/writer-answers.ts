@@ -18,14 +18,12 @@ interface Patched {
  * Runs `run` with the SQLite writer thread's answers handled `delayMs` late by this thread, as
  * under a busy event loop: every answer (`'all'`) or only those to COMMIT (`'commits'`). Tells
  * what was posted and answered, in order: 'step posted', 'commit posted', 'commit answered',
- * and with `'all'` 'answered' for the others. `run` may add its own events. With `'commits'`,
- * the other answers overtake the COMMITs' held back, unless `inOrder`.
+ * and with `'all'` 'answered' for the others. `run` may add its own events.
  */
 export async function withSlowWriterAnswers(
   delayMs: number,
   which: 'all' | 'commits',
   run: (events: string[]) => Promise<unknown>,
-  inOrder = false,
 ): Promise<string[]> {
   const proto = SqliteThreadConnection.prototype as unknown as Patched;
   const { call, settle } = proto;
@@ -40,35 +38,20 @@ export async function withSlowWriterAnswers(
   };
   // The answers of an array come back through settle one by one: those go straight on.
   let inArray = false;
-  // `inOrder`: messages behind one held back wait their turn, as the thread's port delivers
-  // them (a group's step answers may come in its COMMIT's message, naming row shapes that
-  // later answers use); otherwise the others go straight on, overtaking it.
-  let holding = 0;
-  let behind: Promise<void> = Promise.resolve();
   proto.settle = function (this: unknown, response) {
     if (inArray) return settle.call(this, response);
     const answers = Array.isArray(response) ? response : [response];
     const commit = answers.some((a) => commits.has(a.id));
-    const handle = (event: string | null) => {
-      if (event) events.push(event);
+    if (!commit && which === 'commits') return settle.call(this, response);
+    setTimeout(() => {
+      events.push(commit ? 'commit answered' : 'answered');
       inArray = true;
       try {
         settle.call(this, response);
       } finally {
         inArray = false;
       }
-    };
-    if (!commit && which === 'commits') {
-      if (holding === 0 || !inOrder) return handle(null);
-      behind = behind.then(() => handle(null));
-      return;
-    }
-    holding++;
-    const late = new Promise<void>((resolve) => setTimeout(resolve, delayMs));
-    behind = Promise.all([behind, late]).then(() => {
-      holding--;
-      handle(commit ? 'commit answered' : 'answered');
-    });
+    }, delayMs);
   };
   try {
     await run(events);

@@ -106,9 +106,6 @@ export class SqliteThreadConnection {
   /** One-step units' messages held to cross as one (holdSteps), in order; null: not held. */
   private held: StatementRequest[] | null = null;
 
-  /** Steps' successes answered with the next message's answer (answerStepsLater). */
-  private stepsAnsweredLater = false;
-
   private constructor(
     private readonly worker: Worker,
     readonly filename: string,
@@ -216,16 +213,6 @@ export class SqliteThreadConnection {
     this.held ??= [];
   }
 
-  /**
-   * While on, a step's success is answered with the next message's answer (protocol.ts,
-   * `answerLater`): for a group of final steps, whose COMMIT is posted without waiting for
-   * them and whose callers are answered after it anyway. Nothing may wait for a step's answer
-   * before posting that next message.
-   */
-  answerStepsLater(on: boolean): void {
-    this.stepsAnsweredLater = on;
-  }
-
   /** Posts the held steps' messages (holdSteps) and posts the next ones at once again. */
   releaseSteps(): void {
     this.postHeld();
@@ -262,7 +249,6 @@ export class SqliteThreadConnection {
     }
     if (step) {
       request.step = step.calls;
-      if (this.stepsAnsweredLater) request.answerLater = true;
       counted = counted.concat(step.counted);
     }
     const response = await this.call(request);

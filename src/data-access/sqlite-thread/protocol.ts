@@ -77,13 +77,6 @@ export interface StatementRequest extends StatementCall {
    * that nothing posted behind the step runs outside the transaction its caller meant.
    */
   step?: StatementCall[];
-  /**
-   * A step of a group whose callers are answered only after its COMMIT (a group of final
-   * steps): its success is not answered on its own but with the next message that is (the
-   * COMMIT's, in one array), which saves a message each way per batch of steps. A failure is
-   * answered at once, as any.
-   */
-  answerLater?: true;
 }
 
 /**

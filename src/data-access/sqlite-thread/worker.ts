@@ -284,31 +284,6 @@ async function answer(connection: Connection, request: SqliteRequest): Promise<S
   }
 }
 
-/**
- * Successful answers of steps that asked to be answered later (protocol.ts, `answerLater`),
- * held until the next message answered: they cross with its answer, in order, as one array.
- */
-class LaterAnswers {
-  private held: SqliteResponse[] = [];
-
-  /** What to post now for `request`: nothing (its answer is held), or its answer. */
-  hold(request: SqliteRequest, response: SqliteResponse): SqliteResponse[] {
-    if ('answerLater' in request && request.answerLater && !('error' in response)) {
-      this.held.push(response);
-      return [];
-    }
-    return [response];
-  }
-
-  /** `answers`, after the held ones (posted with them): one message. */
-  with(answers: SqliteResponse[]): SqliteResponse | SqliteResponse[] {
-    if (this.held.length === 0) return answers.length === 1 ? answers[0]! : answers;
-    const all = this.held.concat(answers);
-    this.held = [];
-    return all;
-  }
-}
-
 function serve(): void {
   const port = parentPort!;
   let db: BetterSqlite3.Database;
@@ -326,12 +301,8 @@ function serve(): void {
     spoiled: null,
     wrote: false,
   };
-  const later = new LaterAnswers();
   port.on('message', (request: SqliteRequest | StatementRequest[] | 'close') => {
     if (request === 'close') {
-      // A group's COMMIT always follows its steps; should one not have, its answers still go.
-      const held = later.with([]);
-      if (Array.isArray(held) && held.length > 0) port.postMessage(held);
       // Closing the last connection checkpoints the WAL into the database file.
       db.close();
       port.close();
@@ -340,14 +311,10 @@ function serve(): void {
     // The one-step units of a group, held and sent together (connection.ts, holdSteps): run
     // in order, each as if it had come alone, and answered together.
     if (Array.isArray(request)) {
-      const answers = request.flatMap((one) => later.hold(one, runStatements(connection, one)));
-      if (answers.length > 0) port.postMessage(later.with(answers));
+      port.postMessage(request.map((one) => runStatements(connection, one)));
       return;
     }
-    void answer(connection, request).then((response) => {
-      const answers = later.hold(request, response);
-      if (answers.length > 0) port.postMessage(later.with(answers));
-    });
+    void answer(connection, request).then((response) => port.postMessage(response));
   });
   port.postMessage({ ready: true } satisfies SqliteReady);
 }
