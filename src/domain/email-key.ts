@@ -323,49 +323,54 @@ export function foldedContains<
 >(filter: T): T {
   const out = { ...filter };
   if (out.emailContains !== undefined) {
-    out.emailContains = foldEmailText(out.emailContains);
-    const readings = addressReadings(out.emailContains);
+    const raw = out.emailContains;
+    out.emailContains = foldEmailText(raw);
+    const readings = addressReadings(out.emailContains, raw);
     if (readings) out.emailReadings = readings;
   }
   if (out.addressContains !== undefined) {
-    out.addressContains = foldEmailText(out.addressContains);
-    const readings = addressReadings(out.addressContains);
+    const raw = out.addressContains;
+    out.addressContains = foldEmailText(raw);
+    const readings = addressReadings(out.addressContains, raw);
     if (readings) out.addressReadings = readings;
   }
   return out;
 }
 
 /**
- * What a filter's "address contains" text reads as where it falls in a domain: folded, mapped
- * as IDNA maps a domain (mappedDomain), ideographic stops as dots, and each `xn--` label as its
- * Unicode form (unicodeLabel; a label that does not decode is kept).
+ * What a filter's "address contains" text (as typed, not folded: 'ß' is read as the keys' domains
+ * read it) reads as where it falls in a domain: mapped as IDNA maps a domain (idnaDomain),
+ * ideographic stops as dots, and each `xn--` label as its Unicode form (unicodeLabel; a label
+ * that does not decode is kept).
  */
-function domainReading(folded: string): string {
-  let out = ASCII.test(folded)
-    ? folded
-    : mappedDomain(folded, foldEmailText).replace(IDEOGRAPHIC_STOPS, '.');
+function domainReading(text: string): string {
+  let out = ASCII.test(text)
+    ? text.toLowerCase()
+    : idnaDomain(text).replace(IDEOGRAPHIC_STOPS, '.');
   if (out.includes('xn--'))
     out = out
       .split('.')
-      .map((label) => unicodeLabel(label, JOINED))
+      .map((label) => unicodeLabel(label, IDNA))
       .join('.');
   return out;
 }
 
 /**
- * The other reading of an "address contains" text (already folded: foldEmailText) that the
- * keys may hold, when it differs: with an '@' (its last), what follows it is the start of a
- * domain and is read so (`ann@ⓔxample` reads `ann@example`); without one, the text may be part
- * of either side, and is compared as it is and, after a key's '@', as a domain reads it
- * (`𝐞xample`: `example`). The local part is never mapped (the keys do not map it). Linear in
- * the text's length.
+ * The other reading of an "address contains" text (`folded`: foldEmailText of `raw`, the text
+ * as typed) that the keys may hold, when it differs: with an '@' (its last), what follows it is
+ * the start of a domain and is read so (`ann@ⓔxample` reads `ann@example`, `ann@Straße` reads
+ * `ann@straße`); without one, the text may be part of either side, and is compared as folded
+ * and, after a key's '@', as a domain reads it (`𝐞xample`: `example`; `Straße`: `straße`). The
+ * local part is never mapped (the keys do not map it). Linear in the text's length.
  */
-export function addressReadings(folded: string): AddressReadings | undefined {
+export function addressReadings(folded: string, raw = folded): AddressReadings | undefined {
   const at = folded.lastIndexOf('@');
-  if (at >= 0) {
-    const reading = folded.slice(0, at + 1) + domainReading(folded.slice(at + 1));
+  // The fold turns only a full-width '＠' into an '@' (emailKey): the last of either in `raw`.
+  const rawAt = Math.max(raw.lastIndexOf('@'), raw.lastIndexOf('\uff20'));
+  if (at >= 0 && rawAt >= 0) {
+    const reading = folded.slice(0, at + 1) + domainReading(raw.slice(rawAt + 1));
     return reading === folded ? undefined : { anywhere: reading, inDomain: null };
   }
-  const domain = domainReading(folded);
+  const domain = domainReading(raw);
   return domain === folded ? undefined : { anywhere: null, inDomain: domain };
 }
