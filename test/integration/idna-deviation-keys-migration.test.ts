@@ -51,6 +51,7 @@ async function seed(db: Database): Promise<void> {
       // Status only: an unsubscribe of an address nobody holds (bea@straße.de, as it was).
       { ...statusRow('bea@strasse.de', true, 200, 'Unsubscribe link', WEB, 0), lead_id: null },
       statusRow('cy@\u03c3\u03bf\u03c6\u03b9\u03b1.gr', false, 300, WEB, WEB, 3),
+      { ...statusRow('dee@strasse.de', true, 400, 'Unsubscribe link', WEB, 0), lead_id: null },
     ],
   );
   await db.knex('salesforce_records').insert({
@@ -66,6 +67,12 @@ async function seed(db: Database): Promise<void> {
     .knex('salesforce_address_opt_outs')
     .insert({ email_key: 'ann@strasse.de', changed_at: 700 });
 }
+
+/** New people of `emails` in one syncMultipleLeads call. */
+const SYNC_MANY = (emails: string[]) =>
+  `<ns1:paramsSyncMultipleLeads><leadRecordList>${emails
+    .map((e) => `<leadRecord><Email>${e}</Email></leadRecord>`)
+    .join('')}</leadRecordList><dedupEnabled>true</dedupEnabled></ns1:paramsSyncMultipleLeads>`;
 
 const flag = (body: string) =>
   /<attrName>Unsubscribed<\/attrName><attrType>[^<]*<\/attrType><attrValue>([^<]*)<\/attrValue>/.exec(
@@ -106,7 +113,7 @@ for (const engine of testEngines()) {
       const joined = ((await db.knex('email_status_joined').orderBy('joined_key')) as Row[]).map(
         (r) => r.joined_key,
       );
-      expect(joined).to.deep.equal(['ann@strasse.de', 'bea@strasse.de']);
+      expect(joined).to.deep.equal(['ann@strasse.de', 'bea@strasse.de', 'dee@strasse.de']);
       expect((await db.knex('salesforce_records')).map((r: Row) => r.email_key)).to.deep.equal([
         'ann@stra\u00dfe.de',
       ]);
@@ -147,6 +154,13 @@ for (const engine of testEngines()) {
         await call(syncUnsubscribedXml('bea@strasse.de', 'false'));
         expect(await optedOut('bea@strasse.de')).to.equal(false);
         expect(await optedOut('bea@stra\u00dfe.de')).to.equal(true);
+
+        // A batch (syncMultipleLeads) meeting such an address reads the kept opt-out too.
+        expect(await call(SYNC_MANY(['Dee@Stra\u00dfe.de', 'eve@example.com']))).to.contain(
+          'CREATED',
+        );
+        expect(await optedOut('dee@stra\u00dfe.de')).to.equal(true);
+        expect(await optedOut('eve@example.com')).to.equal(false);
       } finally {
         await running.close();
       }
