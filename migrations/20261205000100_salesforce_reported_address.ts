@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { emailKey, MAX_EMAIL_LENGTH } from '../src/domain/email-key.js';
+// joinedKey: the key of this version (20261206004000 re-keys from it).
+import { joinedKey, MAX_EMAIL_LENGTH } from '../src/domain/email-key.js';
 
 /**
  * salesforce_records.email_key: the key of the Email its record was last reported with (null:
@@ -24,7 +25,7 @@ function reportedKey(reportedFields: string): string | null {
   }
   const email = fields.Email;
   if (typeof email !== 'string' || email.trim() === '') return null;
-  const key = emailKey(email);
+  const key = joinedKey(email);
   return key.length <= MAX_EMAIL_LENGTH ? key : null;
 }
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { emailKey, keyBeforeDomainMapping } from '../src/domain/email-key.js';
+// joinedKey: the key this migration made (20261206004000 re-keys from it).
+import { joinedKey, keyBeforeDomainMapping } from '../src/domain/email-key.js';
 import {
   chunks,
   nonAscii,
@@ -68,7 +69,7 @@ export async function down(knex: Knex): Promise<void> {
   await restoreStoredKeys(knex, {
     candidates: (column) => nonAscii(knex, column),
     oldKey: keyBeforeDomainMapping,
-    madeKey: emailKey,
+    madeKey: joinedKey,
     foldsTable: 'email_key_idna_mappings',
     historyColumn: 'idna_mapped_from',
   });
@@ -84,7 +85,7 @@ export async function down(knex: Knex): Promise<void> {
       .limit(PAGE)) as Array<SalesforceRow>;
     for (const r of rows) {
       const email = reportedEmail(r.reported_fields);
-      if (email === null || emailKey(email) !== r.email_key) continue;
+      if (email === null || joinedKey(email) !== r.email_key) continue;
       const old = keyBeforeDomainMapping(email);
       if (old === r.email_key) continue;
       const q = knex('salesforce_records').where('record_id', r.record_id);

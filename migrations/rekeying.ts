@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { emailKey, MAX_EMAIL_LENGTH } from '../src/domain/email-key.js';
+import { joinedKey, MAX_EMAIL_LENGTH } from '../src/domain/email-key.js';
 import {
   FOLD_REASON,
   planFoldedKeys,
@@ -38,9 +38,15 @@ export const nonAscii = (knex: Knex, column: string) =>
     ? `octet_length(${column}) <> char_length(${column})`
     : `length(CAST(${column} AS BLOB)) <> length(${column})`;
 
-/** The key `raw` takes now, or null when it keeps the one it has (same, or too long). */
-function newKey(raw: string, stored: string | null): string | null {
-  const key = emailKey(raw);
+/**
+ * The key function a re-keying gives: for the re-keyings written before 20261206004000, the
+ * joined key (joinedKey, the key they made; that migration re-keys from it).
+ */
+export type KeyFunction = (raw: string) => string;
+
+/** The key `raw` takes by `keyOf`, or null when it keeps the one it has (same, or too long). */
+function newKey(raw: string, stored: string | null, keyOf: KeyFunction): string | null {
+  const key = keyOf(raw);
   return key !== stored && key.length <= MAX_EMAIL_LENGTH ? key : null;
 }
 
@@ -67,7 +73,7 @@ export function values(
   return `(VALUES ${pairs.map(() => `(${one(first)}, ${one(second)})`).join(', ')})`;
 }
 
-async function rowsByKey<T>(knex: Knex, table: string, columns: string[], keys: string[]) {
+export async function rowsByKey<T>(knex: Knex, table: string, columns: string[], keys: string[]) {
   const out: T[] = [];
   for (const part of chunks(keys))
     out.push(...((await knex(table).select(columns).whereIn('email_key', part)) as T[]));
@@ -103,6 +109,7 @@ async function changing<T extends { email_key: string }>(
   columns: string[],
   candidates: (column: string) => string,
   address: (row: T) => string | null,
+  keyOf: KeyFunction,
 ): Promise<T[]> {
   const out: T[] = [];
   let after: string | number | null = null;
@@ -112,7 +119,7 @@ async function changing<T extends { email_key: string }>(
     const rows = (await q.orderBy(order).limit(PAGE)) as T[];
     for (const r of rows) {
       const raw = address(r);
-      if (raw !== null && newKey(raw, r.email_key) !== null) out.push(r);
+      if (raw !== null && newKey(raw, r.email_key, keyOf) !== null) out.push(r);
     }
     if (rows.length < PAGE) return out;
     after = (rows[rows.length - 1] as Record<string, string | number>)[order]!;
@@ -120,7 +127,7 @@ async function changing<T extends { email_key: string }>(
 }
 
 /** The next change_seq values: the sequence on PostgreSQL, max + 1 on SQLite (one writer). */
-async function nextSeqs(knex: Knex, n: number): Promise<number[]> {
+export async function nextSeqs(knex: Knex, n: number): Promise<number[]> {
   if (isPostgres(knex)) {
     const r = (await knex.raw(
       `SELECT nextval('leads_change_seq') AS v FROM generate_series(1, ?)`,
@@ -137,10 +144,12 @@ async function nextSeqs(knex: Knex, n: number): Promise<number[]> {
 export interface RekeyingRecord {
   /** SQL condition on a key column: the rows whose key may change. */
   candidates: (column: string) => string;
-  /** Table (old_key, new_key) keeping the old keys of statuses. */
-  foldsTable: string;
-  /** Column of email_status_history keeping the key a row had. */
-  historyColumn: string;
+  /** Table (old_key, new_key) keeping the old keys of statuses (none: not kept). */
+  foldsTable: string | null;
+  /** Column of email_status_history keeping the key a row had (none: not kept). */
+  historyColumn: string | null;
+  /** The key each row takes (joinedKey if none). */
+  keyOf?: KeyFunction;
 }
 
 /**
@@ -153,6 +162,7 @@ export interface RekeyingRecord {
  * row keeping the key it had; the old keys of statuses are kept for the rollback.
  */
 export async function rekeyStoredAddresses(knex: Knex, record: RekeyingRecord): Promise<void> {
+  const keyOf = record.keyOf ?? joinedKey;
   // The rows whose key changes, a page at a time; then every row under the keys they take.
   const statuses = await changing<StoredStatus>(
     knex,
@@ -161,6 +171,7 @@ export async function rekeyStoredAddresses(knex: Knex, record: RekeyingRecord): 
     ['*'],
     record.candidates,
     (s) => s.email_key,
+    keyOf,
   );
   const holders = await changing<StoredHolder>(
     knex,
@@ -169,12 +180,10 @@ export async function rekeyStoredAddresses(knex: Knex, record: RekeyingRecord): 
     HOLDER_COLUMNS,
     record.candidates,
     (h) => h.email,
+    keyOf,
   );
   const targets = [
-    ...new Set([
-      ...statuses.map((s) => emailKey(s.email_key)),
-      ...holders.map((h) => emailKey(h.email)),
-    ]),
+    ...new Set([...statuses.map((s) => keyOf(s.email_key)), ...holders.map((h) => keyOf(h.email))]),
   ];
   const seenStatus = new Set(statuses.map((s) => s.email_key));
   const seenHolder = new Set(holders.map((h) => h.id));
@@ -197,22 +206,27 @@ export async function rekeyStoredAddresses(knex: Knex, record: RekeyingRecord): 
     ...DEFAULT_PROTECTED_REASONS,
     ...(configured === undefined ? [] : parseProtectedReasons(configured)),
   ]);
-  for (const plan of planFoldedKeys(statuses, holders, isProtected, now)) {
+  for (const plan of planFoldedKeys(statuses, holders, isProtected, now, keyOf)) {
     for (const old of plan.renamedKeys) renames.push([old, plan.key]);
     if (plan.status) {
       const row: StoredStatus = { ...plan.status, email_key: plan.key, recorded_at: now };
       if (plan.recordedSince !== undefined) row.opt_outs_recorded_since = plan.recordedSince;
       moved.push(row);
-      if (plan.merged) mergeHistory.push({ ...row, [record.historyColumn]: null });
+      if (plan.merged)
+        mergeHistory.push(
+          record.historyColumn === null ? row : { ...row, [record.historyColumn]: null },
+        );
     }
     for (const id of plan.rekeyed) rekeyed.push([id, plan.key]);
     for (const id of plan.unsubscribed) followers.push([id, plan.status?.lead_id ?? null]);
   }
 
   for (const part of chunks(renames)) {
-    await knex(record.foldsTable).insert(part.map(([o, n]) => ({ old_key: o, new_key: n })));
+    if (record.foldsTable !== null)
+      await knex(record.foldsTable).insert(part.map(([o, n]) => ({ old_key: o, new_key: n })));
+    const kept = record.historyColumn === null ? '' : `, ${record.historyColumn} = m.column1`;
     await knex.raw(
-      `UPDATE email_status_history SET email_key = m.column2, ${record.historyColumn} = m.column1
+      `UPDATE email_status_history SET email_key = m.column2${kept}
        FROM ${values(part)} AS m WHERE email_status_history.email_key = m.column1`,
       part.flat(),
     );
@@ -274,7 +288,7 @@ export async function copyStatusesBack(knex: Knex, pairs: Map<string, string>): 
 }
 
 /** What a re-keying's rollback needs to give people their keys before it. */
-export interface KeysRestored extends Omit<RekeyingRecord, 'candidates'> {
+export interface KeysRestored extends Omit<RekeyingRecord, 'candidates' | 'keyOf'> {
   /** SQL condition on the email column: the people whose key may have changed (all if none). */
   candidates?: (column: string) => string;
   /** A person's key before the re-keying. */
@@ -307,16 +321,20 @@ export async function restoreStoredKeys(knex: Knex, record: KeysRestored): Promi
     if (people.length < PAGE) break;
     after = Number(people[people.length - 1]!.id);
   }
-  const kept = (await knex(record.foldsTable).select('old_key', 'new_key')) as Array<{
-    old_key: string;
-    new_key: string;
-  }>;
+  const kept =
+    record.foldsTable === null
+      ? []
+      : ((await knex(record.foldsTable).select('old_key', 'new_key')) as Array<{
+          old_key: string;
+          new_key: string;
+        }>);
   for (const r of kept) pairs.set(r.old_key, r.new_key);
   await copyStatusesBack(knex, pairs);
   await setLeadKeys(knex, restored);
-  await knex('email_status_history')
-    .whereNotNull(record.historyColumn)
-    .update({ email_key: knex.ref(record.historyColumn) });
+  if (record.historyColumn !== null)
+    await knex('email_status_history')
+      .whereNotNull(record.historyColumn)
+      .update({ email_key: knex.ref(record.historyColumn) });
 }
 
 /** Gives each person (id, key) its key. */
@@ -339,7 +357,8 @@ export async function setLeadKeys(knex: Knex, keys: ReadonlyArray<[number, strin
 export async function rekeySalesforceKeys(
   knex: Knex,
   candidates: (column: string) => string,
-  renamesTable: string,
+  renamesTable: string | null,
+  keyOf: KeyFunction = joinedKey,
 ): Promise<void> {
   // By key: a record id may stand for two records (two organisations), each its own Email.
   for (let after = ''; ;) {
@@ -351,7 +370,7 @@ export async function rekeySalesforceKeys(
       .orderBy('email_key')
       .limit(PAGE)) as Array<{ email_key: string }>;
     for (const r of rows) {
-      const key = newKey(r.email_key, r.email_key);
+      const key = newKey(r.email_key, r.email_key, keyOf);
       if (key !== null)
         await knex('salesforce_records').where('email_key', r.email_key).update({ email_key: key });
     }
@@ -368,7 +387,7 @@ export async function rekeySalesforceKeys(
       .orderBy('email_key')
       .limit(PAGE)) as Array<{ email_key: string; changed_at: number | string }>;
     for (const r of rows) {
-      const key = newKey(r.email_key, r.email_key);
+      const key = newKey(r.email_key, r.email_key, keyOf);
       if (key === null) continue;
       const m = moved.get(key) ?? { old: [], at: Number(r.changed_at) };
       m.old.push(r.email_key);
@@ -392,7 +411,7 @@ export async function rekeySalesforceKeys(
     m.old.map((o) => ({ old_key: o, new_key: key })),
   );
   for (const part of chunks(renames)) {
-    await knex(renamesTable).insert(part);
+    if (renamesTable !== null) await knex(renamesTable).insert(part);
     await knex('salesforce_address_opt_outs')
       .whereIn(
         'email_key',

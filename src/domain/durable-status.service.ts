@@ -1,3 +1,4 @@
+import { masterStatus } from './master-status.js';
 import type {
   EmailStatusRecord,
   InvariantViolation,
@@ -126,7 +127,7 @@ export class DurableStatusService {
   ): Promise<boolean> {
     const current = known?.has(statement.key)
       ? known.get(statement.key)
-      : await repos.emailStatus.get(statement.key);
+      : await masterStatus(repos.emailStatus, statement.key);
     if (!this.mustRecord(current, statement)) return false;
     const { status } = masterChange({ ...statement, unsubscribed: true });
     await repos.emailStatus.set({ ...status, recordedAt: statement.now });
@@ -140,7 +141,7 @@ export class DurableStatusService {
 
   /** What the master status says of an address: unknown addresses are subscribed. */
   async isUnsubscribed(repos: WriteScope, key: string): Promise<boolean> {
-    return (await repos.emailStatus.get(key))?.unsubscribed ?? false;
+    return (await masterStatus(repos.emailStatus, key))?.unsubscribed ?? false;
   }
 
   /**
@@ -187,7 +188,7 @@ export class DurableStatusService {
     if (!change.unsubscribed) {
       const current = known?.has(change.key)
         ? known.get(change.key)
-        : await repos.emailStatus.get(change.key);
+        : await masterStatus(repos.emailStatus, change.key);
       if (current?.unsubscribed) {
         if (!change.path.operator)
           this.refuseProtectedLift(current.reason, current.changedAt, 'the address');
@@ -226,6 +227,8 @@ export class DurableStatusService {
     path: ChangePath,
     options: { recordedAt: number; now: number; dryRun: boolean },
   ): Promise<{ suppressed: number; already: number; people: number }> {
+    // Own rows only: an address whose opt-out stands under its joined key (master-status.ts)
+    // gets a row of its own here, as any suppressed address does.
     const current = await repos.emailStatus.getMany(entries.map((e) => e.key));
     const record = (e: (typeof entries)[number]): EmailStatusRecord => ({
       emailKey: e.key,
@@ -313,7 +316,7 @@ export class DurableStatusService {
     return this.transactions.write(
       async (repos) => {
         await repos.lockEmailKeys([key]);
-        const current = await repos.emailStatus.get(key);
+        const current = await masterStatus(repos.emailStatus, key);
         const now = change.now ?? this.now();
         if (
           change.unsubscribed &&

@@ -127,6 +127,7 @@ export function planFoldedKeys(
   holders: readonly StoredHolder[],
   isProtected: ReasonProtection = defaultProtection,
   now = Date.now(),
+  keyOf: (raw: string) => string = emailKey,
 ): FoldedAddress[] {
   const groups = new Map<string, { statuses: StoredStatus[]; holders: StoredHolder[] }>();
   const group = (key: string) => {
@@ -134,8 +135,8 @@ export function planFoldedKeys(
     if (!g) groups.set(key, (g = { statuses: [], holders: [] }));
     return g;
   };
-  for (const s of statuses) group(emailKey(s.email_key)).statuses.push(s);
-  for (const h of holders) group(emailKey(h.email)).holders.push(h);
+  for (const s of statuses) group(keyOf(s.email_key)).statuses.push(s);
+  for (const h of holders) group(keyOf(h.email)).holders.push(h);
 
   const plans: FoldedAddress[] = [];
   for (const [key, g] of groups) {

@@ -12,81 +12,18 @@ export function cleanEmail(raw: string): string {
   return raw.trim();
 }
 
-/** Full-width forms of the printable ASCII characters (U+FF01-U+FF5E, 'Ａ', '＠', '．'). */
-const FULL_WIDTH = /[\uff01-\uff5e]/g;
-const FULL_WIDTH_OFFSET = 0xff01 - 0x21;
-const DOT_ABOVE = '\u0307';
-const FINAL_SIGMA = /\u03c2/g;
-const MARK = /^\p{M}$/u;
-/** The answers of letsDotThrough, one per combining mark met (a few thousand at most). */
-const marksLettingDotThrough = new Map<string, boolean>();
-// eslint-disable-next-line no-control-regex
-const ASCII = /^[\u0000-\u007f]*$/;
+import { ASCII, foldEmailText, foldNonAscii, idnaFold } from './email-fold.js';
 
-/**
- * Whether a code point of a decomposed string lets a dot above that follows it still sit on the
- * letter before it: a combining mark of a class other than 0 (a starter) and 230 (above), the
- * marks canonical reordering moves across the dot. Told by the reordering itself.
- */
-function letsDotThrough(c: string): boolean {
-  if (!MARK.test(c)) return false;
-  let through = marksLettingDotThrough.get(c);
-  if (through === undefined) {
-    through = `a${c}${DOT_ABOVE}`.normalize('NFD') === `a${DOT_ABOVE}${c}`.normalize('NFD');
-    marksLettingDotThrough.set(c, through);
-  }
-  return through;
-}
-
-/**
- * Drops the dot above that sits on an i (decomposed 'İ' lower-cases to i + U+0307, which is
- * the letter i): every such dot, so that a second one cannot surface on the next pass.
- */
-function dropDotsOnI(x: string): string {
-  if (!x.includes(DOT_ABOVE)) return x;
-  let out = '';
-  let onI = false;
-  for (const c of x) {
-    if (onI && c === DOT_ABOVE) continue;
-    if (c === 'i') onI = true;
-    else if (onI && !letsDotThrough(c)) onI = false;
-    out += c;
-  }
-  return out;
-}
-
-/**
- * The case fold of a text that is not all ASCII: decomposed (NFD) so that composed and
- * decomposed spellings are one, full-width ASCII forms mapped to ASCII, a full case fold
- * (lower, upper, lower: 'ß' and 'ẞ' become 'ss', 'ı' and 'I' become 'i', 'ﬁ' becomes 'fi'),
- * final sigma 'ς' as 'σ', the dot above of 'İ' dropped, and composed again (NFC).
- * Idempotent: the fold of a fold is itself; and a text, its lower case and its upper case
- * (NFC) fold alike, but for a Greek letter with iota subscript followed by another mark: its
- * upper case is two letters, the mark moves to the second ('ᾳ̣' and 'ΑΙ̣'), and the two differ
- * under Unicode's own caseless matching too.
- */
-function foldNonAscii(text: string): string {
-  const wide = text
-    .normalize('NFD')
-    .replace(FULL_WIDTH, (c) => String.fromCharCode(c.charCodeAt(0) - FULL_WIDTH_OFFSET));
-  const folded = wide.toLowerCase().toUpperCase().toLowerCase().replace(FINAL_SIGMA, '\u03c3');
-  return dropDotsOnI(folded).normalize('NFC');
-}
-
-/**
- * A text folded as email keys are (without trimming): what a search for part of an address
- * compares with the keys.
- */
-export function foldEmailText(text: string): string {
-  return ASCII.test(text) ? text.toLowerCase() : foldNonAscii(text);
-}
+export { foldEmailText };
 
 /**
  * The key every email match uses: trimmed and case-folded, so `ANN@Example.com ` and
- * `ann@example.com` are one address. ASCII is lower-cased only; any other text is folded in
- * full (foldNonAscii): 'ÉLODIE@exemple.fr' and 'élodie@exemple.fr', NFC and NFD, 'ＡＮＮ' and
- * 'ann', 'ΣΟΦΙΑΣ' and 'σοφιας', 'İ'/'ı' and 'i', 'ß' and 'ss' are one address each. An opt-out
- * recorded under one spelling reaches every other. key(key(x)) === key(x).
+ * `ann@example.com` are one address. ASCII is lower-cased only; any other local part is folded
+ * in full (foldNonAscii): 'ÉLODIE' and 'élodie', NFC and NFD, 'ＡＮＮ' and 'ann', 'ΣΟΦΙΑΣ' and
+ * 'σοφιας', 'İ'/'ı' and 'i', 'ß' and 'ss' are one local part each. A non-ASCII domain is mapped
+ * as IDNA maps it (idnaDomain): there 'ß', 'ς' and 'ı' are letters of their own, as browsers
+ * and node:url read them (`straße.de` is xn--strae-oqa.de, not strasse.de). An opt-out recorded
+ * under one spelling reaches every other. key(key(x)) === key(x).
  */
 export function emailKey(raw: string): string {
   const email = cleanEmail(raw);
@@ -94,8 +31,52 @@ export function emailKey(raw: string): string {
   // at most a few code units back into one): kept as it is, it matches nothing, and a lookup
   // by a megabyte-long value costs no fold (~200 ms of CPU for a full one).
   if (email.length > FOLD_LIMIT) return email;
+  if (ASCII.test(email)) return oneMailbox(email.toLowerCase(), true, IDNA);
+  // The usual internationalised address holds none of the characters IDNA keeps apart from
+  // the fold: folded whole, as before (one fold instead of two, half the cost of a key).
+  if (!IDNA_APART.test(email)) return oneMailbox(foldNonAscii(email), false, IDNA_FOLDED);
+  // The domain is read from the text as sent: the fold of the whole address would have made
+  // 'ß' 'ss' before the domain's mapping could keep it. The fold turns only a full-width '＠'
+  // into an '@', so the last of either is where the fold's last '@' would be.
+  const at = Math.max(email.lastIndexOf('@'), email.lastIndexOf('\uff20'));
+  if (at < 1 || at === email.length - 1) return foldNonAscii(email);
+  const local = foldNonAscii(email.slice(0, at));
+  return oneMailbox(`${local}@${idnaDomain(email.slice(at + 1))}`, false, IDNA);
+}
+
+/**
+ * What may make a domain's IDNA mapping differ from its full fold: the letters it keeps
+ * (KEPT_LETTERS), 'ı' and what NFKC makes 'ı' (mathematical '𝚤'), and a dot above (of 'İ', or
+ * written). The exhaustive tests (test/unit/email-key*.test.ts) hold the two paths to one key.
+ */
+const IDNA_APART = /\u00df|\u1e9e|\u03c2|\u0131|\u{1d6a4}|\u0130|\u0307/u;
+
+/**
+ * The key as versions before idnaDomain made it (the "joined" key): the domain case-folded in
+ * full, 'straße.de', 'ıbm.com' and 'ςοφια.gr' read as 'strasse.de', 'ibm.com' and 'σοφια.gr'.
+ * What the migration 20261206004000_idna_deviation_keys re-keys from, what its rollback
+ * restores, and where a status recorded before it may still stand for a spelling with such a
+ * letter (email_status_joined).
+ */
+export function joinedKey(raw: string): string {
+  const email = cleanEmail(raw);
+  if (email.length > FOLD_LIMIT) return email;
   const ascii = ASCII.test(email);
-  return oneMailbox(ascii ? email.toLowerCase() : foldNonAscii(email), ascii);
+  return oneMailbox(ascii ? email.toLowerCase() : foldNonAscii(email), ascii, JOINED);
+}
+
+/**
+ * Letters a key holds only in a domain IDNA keeps them in ('ß', 'ς', 'ı', the dot above of
+ * 'i̇'): a key without any has no other joined key (joinedKey(key) === key), and needs no read
+ * of email_status_joined. A cheap test for the hot paths.
+ */
+const DEVIATION_IN_KEY = /\u00df|\u03c2|\u0131|\u0307/;
+
+/** The joined key of `key` (an email key) when it differs from `key`, else null. */
+export function otherJoinedKey(key: string): string | null {
+  if (!DEVIATION_IN_KEY.test(key)) return null;
+  const joined = joinedKey(key);
+  return joined === key ? null : joined;
 }
 
 /**
@@ -106,7 +87,7 @@ export function keyBeforeDomainMapping(raw: string): string {
   const email = cleanEmail(raw);
   if (email.length > FOLD_LIMIT) return email;
   const ascii = ASCII.test(email);
-  return oneMailbox(ascii ? email.toLowerCase() : foldNonAscii(email), ascii, false);
+  return oneMailbox(ascii ? email.toLowerCase() : foldNonAscii(email), ascii, UNMAPPED);
 }
 
 /**
@@ -139,9 +120,12 @@ function structuralCount(text: string): number {
   return n;
 }
 
-/** NFKC, then the fold of keys: one pass of mappedDomain over a text. */
-function compatibilityFold(text: string): string {
-  return foldEmailText(text.normalize('NFKC'));
+/** A fold of domain text: foldEmailText (the joined key) or idnaFold. */
+type DomainFold = (text: string) => string;
+
+/** NFKC, then `fold`: one pass of mappedDomain over a text. */
+function compatibilityFold(text: string, fold: DomainFold): string {
+  return fold(text.normalize('NFKC'));
 }
 
 /**
@@ -150,45 +134,87 @@ function compatibilityFold(text: string): string {
  * kept as it is, and the text between such characters mapped piece by piece: a mapping never
  * adds a label nor moves the '@' (the key of the key would read another domain).
  */
-function mapDomainOnce(domain: string): string {
+function mapDomainOnce(domain: string, fold: DomainFold): string {
   const kept = domain.replace(IGNORED_IN_DOMAIN, '');
   const nfkc = kept.normalize('NFKC');
   // Every pass is given a folded text: if neither the dropped marks nor NFKC change it, nor
   // does the fold (a mark dropped may bring an 'i' and a dot above together: folded again).
   if (nfkc === domain) return domain;
-  const mapped = foldEmailText(nfkc);
+  const mapped = fold(nfkc);
   if (structuralCount(mapped) === structuralCount(kept)) return mapped;
   let out = '';
   let from = 0;
   let at = 0;
   for (const c of kept) {
     if (c.charCodeAt(0) >= 0x80 && STRUCTURAL.test(c.normalize('NFKC'))) {
-      out += compatibilityFold(kept.slice(from, at)) + c;
+      out += compatibilityFold(kept.slice(from, at), fold) + c;
       from = at + c.length;
     }
     at += c.length;
   }
-  return out + compatibilityFold(kept.slice(from));
+  return out + compatibilityFold(kept.slice(from), fold);
 }
 
 /**
- * A domain (already case-folded: foldEmailText) as IDNA maps it (UTS #46, essentially NFKC and a case fold):
+ * A domain (already case-folded by `fold`) as IDNA maps it (UTS #46, essentially NFKC and a case fold):
  * compatibility forms are their plain letters ('𝐞', 'ⓔ' and 'Ⓔ' are 'e'; 'ﬁ', '²', half-width
  * 'ｶ' are 'fi', '2', 'カ'), and the marks IDNA ignores are dropped. A mail system delivers
  * `ann@𝐞xample.com` to example.com: an opt-out of one must reach the other. Linear: each pass
  * costs the domain's length, and passes stop once one changes nothing (at most
  * MAX_MAPPING_PASSES). The local part is not mapped: it is the receiving system's to read.
  */
-function mappedDomain(domain: string): string {
+function mappedDomain(domain: string, fold: DomainFold): string {
   if (ASCII.test(domain)) return domain;
   let out = domain;
   for (let pass = 0; pass < MAX_MAPPING_PASSES; pass++) {
-    const next = mapDomainOnce(out);
+    const next = mapDomainOnce(out, fold);
     if (next === out) break;
     out = next;
   }
   return out;
 }
+
+/**
+ * Letters UTS #46 (non-transitional, as browsers and node:url apply it) keeps as written where
+ * a case fold would change them ('ß', 'ς'), and 'ẞ', which it maps to 'ß' since Unicode 15.1
+ * (node 20's tables are older and map it to 'ss', as the joined key does).
+ */
+const KEPT_LETTERS = /[\u00df\u03c2\u1e9e]/g;
+const CAPITAL_SHARP_S = '\u1e9e';
+
+/**
+ * A domain (as sent, not folded) as UTS #46 maps it: idnaFold and mappedDomain around the
+ * letters IDNA keeps (KEPT_LETTERS), which stay as they are ('ẞ' as 'ß'). Only letters written
+ * so are kept: the mapping of another character never gives one ('ϲ' is 'σ', as in IDNA), so
+ * the mapping of a mapped domain is itself. Linear.
+ */
+function idnaDomain(raw: string): string {
+  if (ASCII.test(raw)) return raw.toLowerCase();
+  const map = (part: string) => mappedDomain(idnaFold(part), idnaFold);
+  let out = '';
+  let from = 0;
+  for (const m of raw.matchAll(KEPT_LETTERS)) {
+    out += map(raw.slice(from, m.index)) + (m[0] === CAPITAL_SHARP_S ? '\u00df' : m[0]);
+    from = m.index + m[0].length;
+  }
+  return out + map(raw.slice(from));
+}
+
+/**
+ * How a key reads a domain: IDNA (idnaDomain, the key now; oneMailbox is given the domain
+ * mapped already), JOINED (case-folded in full, then mappedDomain: joinedKey) or UNMAPPED
+ * (case-folded only: keyBeforeDomainMapping).
+ */
+type DomainReading = 'idna' | 'folded' | 'joined' | 'unmapped';
+const IDNA: DomainReading = 'idna';
+/**
+ * IDNA's reading of an address without any character it keeps apart from the fold
+ * (IDNA_APART): the whole address folded at once, the domain mapped as JOINED maps it (the
+ * same text), a Punycode label decoded as IDNA decodes it.
+ */
+const IDNA_FOLDED: DomainReading = 'folded';
+const JOINED: DomainReading = 'joined';
+const UNMAPPED: DomainReading = 'unmapped';
 
 /** What IDNA reads as a label separator besides '.' (U+FF0E is full-width ASCII, folded). */
 const IDEOGRAPHIC_STOPS = /[\u3002\uff61]/g;
@@ -218,7 +244,7 @@ function withoutTrailingDots(domain: string): string {
  * that needs no quotes (`"ann"`) is the local part without them (RFC 5322 3.2.4). Without it,
  * an opt-out recorded under one spelling missed the people holding another. Idempotent.
  */
-function oneMailbox(folded: string, ascii: boolean, mapped = true): string {
+function oneMailbox(folded: string, ascii: boolean, reading: DomainReading): string {
   const at = folded.lastIndexOf('@');
   if (at < 1 || at === folded.length - 1) return folded;
   const quoted = folded.charCodeAt(0) === 0x22;
@@ -228,14 +254,17 @@ function oneMailbox(folded: string, ascii: boolean, mapped = true): string {
   if (!quoted && !dotted && !punycode && ascii) return folded;
   let local = folded.slice(0, at);
   let domain = folded.slice(at + 1);
-  if (!ascii) domain = (mapped ? mappedDomain(domain) : domain).replace(IDEOGRAPHIC_STOPS, '.');
+  if (!ascii)
+    domain = (
+      reading === JOINED || reading === IDNA_FOLDED ? mappedDomain(domain, foldEmailText) : domain
+    ).replace(IDEOGRAPHIC_STOPS, '.');
   const bare = withoutTrailingDots(domain);
   // Not down to nothing, nor to a blank the next key's trim would take (idempotence).
   if (bare !== '' && !/\s$/.test(bare)) domain = bare;
   if (domain.includes('xn--'))
     domain = domain
       .split('.')
-      .map((label) => unicodeLabel(label, mapped))
+      .map((label) => unicodeLabel(label, reading))
       .join('.');
   // Quoted pairs (a backslash) are left quoted: unescaped, they could join what folding parts.
   if (quoted && local.length > 2 && local.endsWith('"')) {
@@ -251,11 +280,16 @@ function oneMailbox(folded: string, ascii: boolean, mapped = true): string {
  * when it does not decode to a label of a key (bad Punycode, only ASCII, controls, or
  * something that would not stay one label of one key).
  */
-function unicodeLabel(label: string, mapped: boolean): string {
+function unicodeLabel(label: string, reading: DomainReading): string {
   if (!label.startsWith('xn--') || label.length > MAX_LABEL) return label;
   const decoded = decodePunycode(label.slice(4));
   if (decoded === null || ASCII.test(decoded)) return label;
-  const folded = mapped ? mappedDomain(foldEmailText(decoded)) : foldEmailText(decoded);
+  const folded =
+    reading === IDNA || reading === IDNA_FOLDED
+      ? idnaDomain(decoded)
+      : reading === JOINED
+        ? mappedDomain(foldEmailText(decoded), foldEmailText)
+        : foldEmailText(decoded);
   if (NOT_IN_LABEL.test(folded) || folded.startsWith('xn--') || IMPOSSIBLE.test(folded))
     return label;
   return folded;
@@ -304,47 +338,54 @@ export function foldedContains<
 >(filter: T): T {
   const out = { ...filter };
   if (out.emailContains !== undefined) {
-    out.emailContains = foldEmailText(out.emailContains);
-    const readings = addressReadings(out.emailContains);
+    const raw = out.emailContains;
+    out.emailContains = foldEmailText(raw);
+    const readings = addressReadings(out.emailContains, raw);
     if (readings) out.emailReadings = readings;
   }
   if (out.addressContains !== undefined) {
-    out.addressContains = foldEmailText(out.addressContains);
-    const readings = addressReadings(out.addressContains);
+    const raw = out.addressContains;
+    out.addressContains = foldEmailText(raw);
+    const readings = addressReadings(out.addressContains, raw);
     if (readings) out.addressReadings = readings;
   }
   return out;
 }
 
 /**
- * What a filter's "address contains" text reads as where it falls in a domain: folded, mapped
- * as IDNA maps a domain (mappedDomain), ideographic stops as dots, and each `xn--` label as its
- * Unicode form (unicodeLabel; a label that does not decode is kept).
+ * What a filter's "address contains" text (as typed, not folded: 'ß' is read as the keys' domains
+ * read it) reads as where it falls in a domain: mapped as IDNA maps a domain (idnaDomain),
+ * ideographic stops as dots, and each `xn--` label as its Unicode form (unicodeLabel; a label
+ * that does not decode is kept).
  */
-function domainReading(folded: string): string {
-  let out = ASCII.test(folded) ? folded : mappedDomain(folded).replace(IDEOGRAPHIC_STOPS, '.');
+function domainReading(text: string): string {
+  let out = ASCII.test(text)
+    ? text.toLowerCase()
+    : idnaDomain(text).replace(IDEOGRAPHIC_STOPS, '.');
   if (out.includes('xn--'))
     out = out
       .split('.')
-      .map((label) => unicodeLabel(label, true))
+      .map((label) => unicodeLabel(label, IDNA))
       .join('.');
   return out;
 }
 
 /**
- * The other reading of an "address contains" text (already folded: foldEmailText) that the
- * keys may hold, when it differs: with an '@' (its last), what follows it is the start of a
- * domain and is read so (`ann@ⓔxample` reads `ann@example`); without one, the text may be part
- * of either side, and is compared as it is and, after a key's '@', as a domain reads it
- * (`𝐞xample`: `example`). The local part is never mapped (the keys do not map it). Linear in
- * the text's length.
+ * The other reading of an "address contains" text (`folded`: foldEmailText of `raw`, the text
+ * as typed) that the keys may hold, when it differs: with an '@' (its last), what follows it is
+ * the start of a domain and is read so (`ann@ⓔxample` reads `ann@example`, `ann@Straße` reads
+ * `ann@straße`); without one, the text may be part of either side, and is compared as folded
+ * and, after a key's '@', as a domain reads it (`𝐞xample`: `example`; `Straße`: `straße`). The
+ * local part is never mapped (the keys do not map it). Linear in the text's length.
  */
-export function addressReadings(folded: string): AddressReadings | undefined {
+export function addressReadings(folded: string, raw = folded): AddressReadings | undefined {
   const at = folded.lastIndexOf('@');
-  if (at >= 0) {
-    const reading = folded.slice(0, at + 1) + domainReading(folded.slice(at + 1));
+  // The fold turns only a full-width '＠' into an '@' (emailKey): the last of either in `raw`.
+  const rawAt = Math.max(raw.lastIndexOf('@'), raw.lastIndexOf('\uff20'));
+  if (at >= 0 && rawAt >= 0) {
+    const reading = folded.slice(0, at + 1) + domainReading(raw.slice(rawAt + 1));
     return reading === folded ? undefined : { anywhere: reading, inDomain: null };
   }
-  const domain = domainReading(folded);
+  const domain = domainReading(raw);
   return domain === folded ? undefined : { anywhere: null, inDomain: domain };
 }

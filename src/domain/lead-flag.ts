@@ -1,3 +1,4 @@
+import { masterStatus } from './master-status.js';
 import type { ChangePath } from './change-paths.js';
 import type { DurableStatusService } from './durable-status.service.js';
 import type { PreparedChange } from './lead-input.js';
@@ -48,7 +49,8 @@ export async function setFlagLocked(
     return { lead: await writes.update(repos, lead, change, path, true), outcome: 'changed' };
   if (!change.unsubscribed) return { lead, outcome: 'unchanged' };
   const stated = change.fields.find((f) => f.field.name === 'UnsubscribedReason');
-  const current = lead.emailKey === null ? null : await repos.emailStatus.get(lead.emailKey);
+  const current =
+    lead.emailKey === null ? null : await masterStatus(repos.emailStatus, lead.emailKey);
   const person = { email: lead.emailKey, reason: text(lead.columns.unsubscribed_reason) };
   const statement = { optOut: true, reason: stated ? text(stated.value) : null, path };
   if (!durable.mustRecordForPerson(person, current, statement))

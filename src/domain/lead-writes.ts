@@ -1,3 +1,4 @@
+import { masterStatus } from './master-status.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { RESET_REASON, type ChangePath } from './change-paths.js';
 import type { DurableStatusService, KnownStatuses } from './durable-status.service.js';
@@ -130,7 +131,7 @@ export class LeadWrites {
       // A re-subscribe by address reads that address's status too (below): asked for now, it
       // goes in the person's read's message instead of a second one after it.
       if (guarded && change.unsubscribed === false) {
-        statusOfLatest = repos.emailStatus.get(latestOf);
+        statusOfLatest = masterStatus(repos.emailStatus, latestOf);
         // Awaited only if the plan re-subscribes; its failure is then that read's.
         statusOfLatest.catch(() => undefined);
       }
@@ -155,7 +156,7 @@ export class LeadWrites {
     const ack = plan.acknowledged[0] ?? null;
     let ackStatus: EmailStatusRecord | null = null;
     if (ack !== null) {
-      ackStatus = await repos.emailStatus.get(ack.key);
+      ackStatus = await masterStatus(repos.emailStatus, ack.key);
       const reason = statedReason(this.durable, ack);
       if (this.durable.mustRecord(ackStatus, { optOut: ack.optOut, reason, path: ctx.path }))
         return null;
@@ -174,7 +175,7 @@ export class LeadWrites {
       const record =
         statusOfLatest && resubscribe.key === latestOf
           ? await statusOfLatest
-          : await repos.emailStatus.get(resubscribe.key);
+          : await masterStatus(repos.emailStatus, resubscribe.key);
       if (record?.unsubscribed && !ctx.path.operator && this.durable.isProtected(record.reason))
         return null;
       expected.status = { key: resubscribe.key, record };
@@ -296,7 +297,7 @@ export class LeadWrites {
     const activities: NewActivity[] = [newLeadActivity(id, path, now)];
     if (key !== null) {
       const reason = text(lead.columns.unsubscribed_reason);
-      const current = await repos.emailStatus.get(key);
+      const current = await masterStatus(repos.emailStatus, key);
       if (requested && !current?.unsubscribed) {
         await this.durable.setMasterStatus(repos, {
           key,

@@ -1,3 +1,4 @@
+import { masterStatus } from './master-status.js';
 import {
   FINAL_STEP,
   type CallDeadline,
@@ -111,7 +112,7 @@ export class LinkUnsubscribeService {
     return this.transactions.write(async (repos) => {
       await repos.lockEmailKeys([key]);
       const now = this.now();
-      const current = await repos.emailStatus.get(key);
+      const current = await masterStatus(repos.emailStatus, key);
       if (current?.unsubscribed !== true) {
         // Lifted since the check (the page's undo committed in between): this opt-out, told
         // it is done, is applied after all (rule 1), as if it had come first.
@@ -179,7 +180,7 @@ export class LinkUnsubscribeService {
     repos: TransactionScope,
     check: ResubscribeCheck,
   ): Promise<Exclude<LinkResubscribeOutcome, 'resubscribed'> | null> {
-    const status = await repos.emailStatus.get(check.key);
+    const status = await masterStatus(repos.emailStatus, check.key);
     if (!status?.unsubscribed) return 'already_subscribed';
     // A protected reason recorded since (acknowledged-opt-outs.ts): operators only.
     if (this.durable.isProtected(status.reason)) return 'protected';

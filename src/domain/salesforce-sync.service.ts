@@ -1,3 +1,4 @@
+import { masterStatus } from './master-status.js';
 import {
   RetryTransaction,
   type CallDeadline,
@@ -263,7 +264,7 @@ export class SalesforceSyncService {
     key: string,
     now: number,
   ): Promise<void> {
-    const status = await repos.emailStatus.get(key);
+    const status = await masterStatus(repos.emailStatus, key);
     if (status && status.optOutsRecordedSince === undefined)
       await repos.emailStatus.recordOptOutsSince(key, optOutsRecordedFrom(status, now));
   }
@@ -297,7 +298,7 @@ export class SalesforceSyncService {
     const email = input.email !== undefined ? input.email : lead.email;
     if (email === null) return;
     const key = emailKey(email);
-    const status = await repos.emailStatus.get(key);
+    const status = await masterStatus(repos.emailStatus, key);
     if (!status?.unsubscribed) return;
     const since = status.optOutsRecordedSince;
     const newerHere =

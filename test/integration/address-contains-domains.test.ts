@@ -79,6 +79,28 @@ for (const engine of testEngines()) {
       });
     });
 
+    // The keys keep IDNA's 'ß' in a domain (straße.de is not strasse.de): a filter reads a
+    // domain's text as typed too, or no text found a key with 'ß' in its domain. The folded
+    // text is still compared as well (it may be a local part's): 'ß' finds both spellings.
+    it("reads a domain's ß as the keys do, besides its fold", async () => {
+      const sharp = await createLead(s, 'cy@Stra\u00dfe.de');
+      const plain = await createLead(s, 'cy@strasse.de');
+      for (const id of [sharp, plain]) await setFlag(s, id, true);
+      for (const text of ['cy@STRA\u00dfE', 'stra\u00dfe.de'])
+        expect(await found(text), text).to.deep.equal({
+          people: [sharp, plain],
+          keys: ['cy@strasse.de', 'cy@stra\u00dfe.de'].sort(),
+        });
+      expect(await found('cy@xn--strae-oqa')).to.deep.equal({
+        people: [sharp],
+        keys: ['cy@stra\u00dfe.de'],
+      });
+      expect(await found('cy@strasse')).to.deep.equal({
+        people: [plain],
+        keys: ['cy@strasse.de'],
+      });
+    });
+
     it('the local part is never mapped: a compatibility form there finds nothing else', async () => {
       expect(await found('ⓐnn@')).to.deep.equal({ people: [], keys: [] });
       // LIKE's own characters stay literal in every reading.

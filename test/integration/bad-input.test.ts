@@ -83,7 +83,8 @@ for (const engine of testEngines()) {
         'ctl\u0001@example.com',
         'trailing@',
         `${'a'.repeat(250)}@x.com`,
-        `a@${'ß'.repeat(200)}.com`,
+        // 'ß' of a local part folds to 'ss': its key would pass 254 characters.
+        `${'ß'.repeat(200)}@x.com`,
       ];
       for (const email of bad) {
         await refused(ErrorCode.LEAD_ATTRIBUTE_BAD, () => sync({ email, attributes: [unsub] }));

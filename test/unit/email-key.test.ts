@@ -94,13 +94,13 @@ describe('email key folding (RFC 6531 addresses)', () => {
     same('Ｊｏｈｎ１２３@example.com', 'john123@example.com');
   });
 
-  it('folds Greek final sigma: ς, σ and Σ are one letter', () => {
+  it('folds Greek final sigma in a local part: ς, σ and Σ are one letter', () => {
     expect(emailKey('ΣΟΦΙΑΣ@παράδειγμα.gr')).to.equal('σοφιασ@παράδειγμα.gr');
     same('σοφιας@παράδειγμα.gr', 'σοφιασ@παράδειγμα.gr');
     same('ΣΟΦΙΑΣ@ΠΑΡΆΔΕΙΓΜΑ.GR', 'σοφιας@παράδειγμα.gr');
   });
 
-  it('folds the Turkish dotted capital İ and the dotless ı to i', () => {
+  it('folds the Turkish dotted capital İ and the dotless ı to i in a local part', () => {
     expect(emailKey('İSTANBUL@örnek.tr')).to.equal('istanbul@örnek.tr');
     expect(emailKey('ıstanbul@örnek.tr')).to.equal('istanbul@örnek.tr');
     same('I\u0307stanbul@örnek.tr', 'istanbul@örnek.tr');
@@ -108,10 +108,36 @@ describe('email key folding (RFC 6531 addresses)', () => {
     same('i\u0307stanbul@örnek.tr', 'İstanbul@örnek.tr');
   });
 
-  it('folds ß and ẞ to ss', () => {
+  it('folds ß and ẞ to ss in a local part', () => {
     expect(emailKey('straße@beispiel.de')).to.equal('strasse@beispiel.de');
     same('STRAẞE@beispiel.de', 'strasse@beispiel.de');
-    same('Straße@Beispiel.de', 'STRASSE@BEISPIEL.DE');
+    same('Straße@Beispiel.de', 'STRASSE@beispiel.de');
+  });
+
+  // IDNA (UTS #46 non-transitional, browsers and node:url) reads these as other domains than
+  // their case fold: xn--strae-oqa.de is not strasse.de. An opt-out of one is not the other's.
+  it('keeps the letters IDNA keeps apart in a domain: ß, ς, ı and İ (i̇)', () => {
+    const apart = (a: string, b: string) =>
+      expect(emailKey(a), `${a} / ${b}`).to.not.equal(emailKey(b));
+    apart('ann@straße.de', 'ann@strasse.de');
+    apart('ann@STRAẞE.de', 'ann@STRASSE.de');
+    apart('ann@xn--strae-oqa.de', 'ann@strasse.de');
+    apart('a@ςοφια.gr', 'a@σοφια.gr');
+    apart('a@ıbm.com', 'a@ibm.com');
+    apart('a@İbm.com', 'a@ibm.com');
+    apart('a@İbm.com', 'a@ıbm.com');
+    expect(emailKey('Ann@Straße.DE')).to.equal('ann@straße.de');
+    expect(emailKey('a@İBM.com')).to.equal('a@i\u0307bm.com');
+    // Each still one key for every spelling IDNA reads as it (UTS #46 maps ẞ to ß since
+    // Unicode 15.1; node 20's older tables map it to ss).
+    same('ann@STRAẞE.de', 'ann@straße.de');
+    same('ann@xn--strae-oqa.de', 'ANN@STRAßE.de');
+    same('a@ΣΟΦΙΑ.gr', 'a@σοφια.gr');
+    same('a@\u03f2οφια.gr', 'a@σοφια.gr'); // lunate sigma: σ in IDNA
+    same('a@I\u0307bm.com', 'a@İbm.com');
+    same('a@\u{1d6a4}bm.com', 'a@ıbm.com'); // mathematical dotless i
+    // The local part keeps its full fold.
+    same('straße@straße.de', 'STRASSE@straße.de');
   });
 
   it('leaves ASCII keys exactly as before', () => {
@@ -236,8 +262,9 @@ describe('validateEmail', () => {
   });
 
   it('rejects an address whose key would be longer than 254 characters', () => {
-    // 'ß' folds to two characters: the address fits, its key would not fit the column.
-    const raw = `a@${'ß'.repeat(200)}.com`;
+    // 'ß' folds to two characters in a local part: the address fits, its key would not fit
+    // the column.
+    const raw = `${'ß'.repeat(200)}@a.com`;
     expect(raw.length).to.be.at.most(MAX_EMAIL_LENGTH);
     expect(emailKey(raw).length).to.be.greaterThan(MAX_EMAIL_LENGTH);
     expectBad(raw);
@@ -265,6 +292,9 @@ describe('invisible format characters', () => {
   });
 });
 
+/** Letters whose case forms IDNA reads as other letters in a domain ('ß' and 'SS'). */
+const IDNA_CASE_APART = /[\u00df\u03c2\u0131]/;
+
 describe('spellings of one mailbox', () => {
   const same = (a: string, b: string) => expect(emailKey(a), `${a} / ${b}`).to.equal(emailKey(b));
   const apart = (a: string, b: string) =>
@@ -274,8 +304,9 @@ describe('spellings of one mailbox', () => {
     expect(emailKey('ann@xn--bcher-kva.de')).to.equal('ann@bücher.de');
     same('Ann@XN--BCHER-KVA.DE', 'ann@BÜCHER.de');
     same('ann@mail.xn--bcher-kva.de', 'ann@mail.bücher.de');
-    // Decoded, the label is folded as every key is ('ß' is 'ss').
-    same('ann@xn--strae-oqa.de', 'ANN@STRASSE.de');
+    // Decoded, the label is mapped as IDNA maps it ('ß' kept: xn--strae-oqa is not strasse).
+    same('ann@xn--strae-oqa.de', 'ANN@STRAßE.de');
+    apart('ann@xn--strae-oqa.de', 'ANN@STRASSE.de');
     same('ann@xn--mgbh0fb.xn--kgbechtv', 'ann@مثال.إختبار');
   });
 
@@ -333,6 +364,10 @@ describe('spellings of one mailbox', () => {
       if (emailKey(key) !== key) expect.fail(`key(key(${JSON.stringify(raw)})) differs`);
       const nfc = raw.normalize('NFC');
       if (nfc.normalize('NFD').includes('\u0345')) continue;
+      // Their upper case is another domain for IDNA: 'STRASSE.DE' is not 'straße.de'; nor is
+      // a lower case's final 'ς' ('ΑΣ.' lower-cases to 'ας.') its 'σ'.
+      const domain = nfc.slice(nfc.lastIndexOf('@'));
+      if (IDNA_CASE_APART.test(domain + domain.toLowerCase())) continue;
       if (
         emailKey(nfc.toUpperCase()) !== emailKey(nfc) ||
         emailKey(nfc.toLowerCase()) !== emailKey(nfc)

@@ -1,5 +1,6 @@
 import type { ActivityLog, LeadStore, StatusStore, WriteScope } from '../../domain/ports.js';
 import type { BatchState } from './batch-state.js';
+import { BatchUnsupported } from './batch-errors.js';
 
 /**
  * The write scope of the domain's rules over a batch's memory (batch-state.ts): the same port
@@ -42,6 +43,11 @@ export function batchWriteScope(state: BatchState): WriteScope {
     },
     async set(status) {
       state.setStatus(status);
+    },
+    // Not loaded (rare: an address with 'ß', 'ς', 'ı' or 'İ' in its domain and no status of
+    // its own): the records take the path of one at a time, which reads it.
+    async joinedOptOuts() {
+      throw new BatchUnsupported('a joined opt-out to read');
     },
   };
   const activities: ActivityLog = {

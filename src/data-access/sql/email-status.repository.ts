@@ -119,6 +119,12 @@ const GET_STATUSES = fixedSql(
   'SELECT * FROM email_status WHERE email_key = ANY(?)',
 );
 
+/** The opt-outs kept under joined keys (migration 20261206004000), one binding as above. */
+const GET_JOINED = fixedSql(
+  'SELECT * FROM email_status_joined WHERE joined_key IN (SELECT value FROM json_each(?))',
+  'SELECT * FROM email_status_joined WHERE joined_key = ANY(?)',
+);
+
 const RECORD_OPT_OUTS_SINCE = fixedSql(
   'UPDATE email_status SET opt_outs_recorded_since = ? WHERE email_key = ? AND opt_outs_recorded_since IS NULL',
 );
@@ -161,6 +167,13 @@ export class EmailStatusRepository {
         : null;
     if (!queued) return { statuses: Promise.resolve(await this.getMany(keys)) };
     return { statuses: queued.result.then(({ rows }) => statusMap(rows)) };
+  }
+
+  async joinedOptOuts(joinedKeys: readonly string[]): Promise<Map<string, EmailStatusRecord>> {
+    if (joinedKeys.length === 0) return new Map();
+    const keyList = this.engine === 'postgres' ? [...joinedKeys] : JSON.stringify(joinedKeys);
+    const { rows } = await runStatement(this.db, GET_JOINED, [keyList]);
+    return statusMap(rows.map((r) => ({ ...r, email_key: r.joined_key })));
   }
 
   set(status: EmailStatusRecord): Promise<void> {

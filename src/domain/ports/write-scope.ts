@@ -48,7 +48,13 @@ export interface LeadStore {
 
 /** The master status of each address (rule 1). */
 export interface StatusStore {
+  /** The address's own row (rules read it through master-status.ts, masterStatus). */
   get(key: string): Promise<EmailStatusRecord | null>;
+  /**
+   * The opt-outs kept under joined keys (email_status_joined: migration 20261206004000), by
+   * joined key; each record's emailKey is its joined key.
+   */
+  joinedOptOuts(joinedKeys: readonly string[]): Promise<Map<string, EmailStatusRecord>>;
   /** Writes the status and appends it to the address's history. */
   set(status: EmailStatusRecord): Promise<void>;
 }

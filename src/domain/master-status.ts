@@ -1,0 +1,24 @@
+import { otherJoinedKey } from './email-key.js';
+import type { StatusStore } from './ports.js';
+import type { EmailStatusRecord } from './records.js';
+
+/**
+ * The master status of an address, as every rule reads it: its own row, or else, for a key
+ * whose joined key differs (a domain holding 'ß', 'ς', 'ı' or 'İ': email-key.ts, joinedKey),
+ * the opt-out recorded under the joined key before the key kept those letters apart (migration
+ * 20261206004000, email_status_joined). Such an opt-out may have come from either spelling,
+ * and which cannot be told: it counts for both until the address has a status of its own.
+ * Writes go under the key as always (then its own row is read); a lift at the joined key
+ * never touches the kept opt-out. An ordinary key costs no second read (a test of its text).
+ */
+export async function masterStatus(
+  store: StatusStore,
+  key: string,
+): Promise<EmailStatusRecord | null> {
+  const own = await store.get(key);
+  if (own) return own;
+  const joined = otherJoinedKey(key);
+  if (joined === null) return null;
+  const kept = (await store.joinedOptOuts([joined])).get(joined);
+  return kept ? { ...kept, emailKey: key } : null;
+}
