@@ -9,6 +9,8 @@ import {
   rekeyStoredAddresses,
   restoreStoredKeys,
   values,
+  reportedEmail,
+  type SalesforceRow,
 } from './rekeying.js';
 
 /**
@@ -45,23 +47,6 @@ export async function up(knex: Knex): Promise<void> {
     historyColumn: 'idna_mapped_from',
   });
   await rekeySalesforceKeys(knex, candidates, 'salesforce_opt_out_idna_mappings');
-}
-
-interface SalesforceRow {
-  organization_id: string | null;
-  record_id: string;
-  email_key: string;
-  reported_fields: string;
-}
-
-/** The Email a Salesforce record was last reported with, if any. */
-function reportedEmail(reportedFields: string | null): string | null {
-  try {
-    const email = (JSON.parse(reportedFields || '{}') as Record<string, unknown>).Email;
-    return typeof email === 'string' && email.trim() !== '' ? email : null;
-  } catch {
-    return null;
-  }
 }
 
 export async function down(knex: Knex): Promise<void> {

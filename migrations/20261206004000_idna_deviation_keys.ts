@@ -1,16 +1,17 @@
 import type { Knex } from 'knex';
 import { emailKey, joinedKey, MAX_EMAIL_LENGTH } from '../src/domain/email-key.js';
-import { FOLD_REASON } from '../src/domain/email-key-folding.js';
 import {
   chunks,
-  nextSeqs,
   nonAscii,
   PAGE,
   rekeySalesforceKeys,
   rekeyStoredAddresses,
   rowsByKey,
   setLeadKeys,
+  unsubscribeFollowers,
   values,
+  reportedEmail,
+  type SalesforceRow,
 } from './rekeying.js';
 
 /**
@@ -133,23 +134,6 @@ async function copyStatuses(knex: Knex, sources: Map<string, string>): Promise<v
   }
 }
 
-interface SalesforceRow {
-  organization_id: string | null;
-  record_id: string;
-  email_key: string;
-  reported_fields: string | null;
-}
-
-/** The Email a Salesforce record was last reported with, if any. */
-function reportedEmail(reportedFields: string | null): string | null {
-  try {
-    const email = (JSON.parse(reportedFields || '{}') as Record<string, unknown>).Email;
-    return typeof email === 'string' && email.trim() !== '' ? email : null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Each Salesforce record its reported Email's key, where that changes (read a page at a time
  * by position among those whose reported fields may hold such an address); the address
@@ -256,29 +240,11 @@ async function unsubscribeHolders(knex: Knex, keys: string[], now: number): Prom
       .where('unsubscribed', false)) as Array<{ id: number }>;
     people.push(...rows.map((r) => Number(r.id)));
   }
-  const seqs = await nextSeqs(knex, people.length);
-  const numbered = people.map((id, i) => [id, seqs[i]!] as [number, number]);
-  for (const part of chunks(numbered))
-    await knex.raw(
-      `UPDATE leads SET unsubscribed = ?, updated_at = ?, change_seq = m.column2
-       FROM ${values(part, 'integer', 'bigint')} AS m WHERE leads.id = m.column1`,
-      [true, now, ...part.flat()],
-    );
-  for (const part of chunks(people, 100))
-    await knex('activities').insert(
-      part.map((id) => ({
-        lead_id: id,
-        activity_type: 'Change Data Value',
-        created_at: now,
-        attribute_name: 'Unsubscribed',
-        old_value: 'false',
-        new_value: 'true',
-        reason: FOLD_REASON,
-        source: FOLD_REASON,
-        actor: null,
-        cause_lead_id: null,
-      })),
-    );
+  await unsubscribeFollowers(
+    knex,
+    people.map((id) => [id, null] as const),
+    now,
+  );
 }
 
 // Rolling back restores the joined keys and puts every kept opt-out back; none is undone.

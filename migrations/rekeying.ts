@@ -246,6 +246,19 @@ export async function rekeyStoredAddresses(knex: Knex, record: RekeyingRecord): 
        WHERE leads.id = m.column1`,
       part.flat(),
     );
+  await unsubscribeFollowers(knex, followers, now);
+}
+
+/**
+ * Each person (id, the person whose status it follows, or null) unsubscribed with a new
+ * change_seq and an activity, Reason "Email key migration": the people of a spelling whose
+ * status a re-keying made an opt-out.
+ */
+export async function unsubscribeFollowers(
+  knex: Knex,
+  followers: ReadonlyArray<readonly [number, number | null]>,
+  now: number,
+): Promise<void> {
   const seqs = await nextSeqs(knex, followers.length);
   const numbered = followers.map(([id], i) => [id, seqs[i]!] as [number, number]);
   for (const part of chunks(numbered))
@@ -269,6 +282,24 @@ export async function rekeyStoredAddresses(knex: Knex, record: RekeyingRecord): 
         cause_lead_id: cause,
       })),
     );
+}
+
+/** A Salesforce record's key and the fields it was last reported with. */
+export interface SalesforceRow {
+  organization_id: string | null;
+  record_id: string;
+  email_key: string;
+  reported_fields: string | null;
+}
+
+/** The Email a Salesforce record was last reported with, if any. */
+export function reportedEmail(reportedFields: string | null): string | null {
+  try {
+    const email = (JSON.parse(reportedFields || '{}') as Record<string, unknown>).Email;
+    return typeof email === 'string' && email.trim() !== '' ? email : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
