@@ -10,6 +10,7 @@ import {
   restoreStoredKeys,
   values,
   reportedEmail,
+  setSalesforceRecordKey,
   type SalesforceRow,
 } from './rekeying.js';
 
@@ -73,12 +74,7 @@ export async function down(knex: Knex): Promise<void> {
       if (email === null || joinedKey(email) !== r.email_key) continue;
       const old = keyBeforeDomainMapping(email);
       if (old === r.email_key) continue;
-      const q = knex('salesforce_records').where('record_id', r.record_id);
-      await (
-        r.organization_id === null
-          ? q.whereNull('organization_id')
-          : q.where('organization_id', r.organization_id)
-      ).update({ email_key: old });
+      await setSalesforceRecordKey(knex, r, old);
     }
     if (rows.length < PAGE) break;
   }

@@ -8,6 +8,8 @@ import {
   rekeyStoredAddresses,
   rowsByKey,
   setLeadKeys,
+  setSalesforceRecordKey,
+  STATUS_COLUMNS,
   unsubscribeFollowers,
   values,
   reportedEmail,
@@ -46,16 +48,6 @@ const JOINED_CANDIDATE = `unsubscribed = ? AND (email_key LIKE '%@%ss%' OR email
 const mayChange = (knex: Knex, column: string) =>
   `(${nonAscii(knex, column)} OR lower(${column}) LIKE '%xn--%')`;
 
-const STATUS_COLUMNS = [
-  'unsubscribed',
-  'reason',
-  'source',
-  'lead_id',
-  'changed_at',
-  'recorded_at',
-  'lifted_reason',
-  'lifted_at',
-];
 const JOINED_COLUMNS = [...STATUS_COLUMNS, 'opt_outs_recorded_since'];
 
 type Row = Record<string, unknown>;
@@ -154,12 +146,7 @@ async function rekeySalesforceRecords(knex: Knex): Promise<void> {
       if (email === null) continue;
       const key = emailKey(email);
       if (key === r.email_key || key.length > MAX_EMAIL_LENGTH) continue;
-      const q = knex('salesforce_records').where('record_id', r.record_id);
-      await (
-        r.organization_id === null
-          ? q.whereNull('organization_id')
-          : q.where('organization_id', r.organization_id)
-      ).update({ email_key: key });
+      await setSalesforceRecordKey(knex, r, key);
       moves.set(key, r.email_key);
     }
     if (rows.length < PAGE) break;

@@ -302,6 +302,20 @@ export function reportedEmail(reportedFields: string | null): string | null {
   }
 }
 
+/** Gives one Salesforce record (a record id may stand for two organisations') its key. */
+export async function setSalesforceRecordKey(
+  knex: Knex,
+  record: Pick<SalesforceRow, 'record_id' | 'organization_id'>,
+  key: string,
+): Promise<void> {
+  const q = knex('salesforce_records').where('record_id', record.record_id);
+  await (
+    record.organization_id === null
+      ? q.whereNull('organization_id')
+      : q.where('organization_id', record.organization_id)
+  ).update({ email_key: key });
+}
+
 /**
  * For a rollback: every old key `pairs` names (old → new) gets a copy of the status of its new
  * key when it has none, so that the people given their old keys again agree with a status and
