@@ -2,13 +2,12 @@ import type { Knex } from 'knex';
 // joinedKey: the key this migration made (20261206004000 re-keys from it).
 import { joinedKey, keyBeforeDomainMapping } from '../src/domain/email-key.js';
 import {
-  chunks,
+  copySalesforceOptOuts,
   nonAscii,
   PAGE,
   rekeySalesforceKeys,
   rekeyStoredAddresses,
   restoreStoredKeys,
-  values,
   reportedEmail,
   setSalesforceRecordKey,
   type SalesforceRow,
@@ -83,14 +82,10 @@ export async function down(knex: Knex): Promise<void> {
     'old_key',
     'new_key',
   )) as Array<{ old_key: string; new_key: string }>;
-  for (const part of chunks(optOuts.map((r) => [r.old_key, r.new_key] as [string, string])))
-    await knex.raw(
-      `INSERT INTO salesforce_address_opt_outs (email_key, changed_at)
-       SELECT m.column1, s.changed_at FROM ${values(part)} AS m
-       JOIN salesforce_address_opt_outs s ON s.email_key = m.column2
-       WHERE NOT EXISTS (SELECT 1 FROM salesforce_address_opt_outs t WHERE t.email_key = m.column1)`,
-      part.flat(),
-    );
+  await copySalesforceOptOuts(
+    knex,
+    optOuts.map((r) => [r.old_key, r.new_key] as [string, string]),
+  );
   for (const table of ['email_key_idna_mappings', 'salesforce_opt_out_idna_mappings'])
     await knex.schema.dropTable(table);
   await knex.schema.alterTable('email_status_history', (t) => {

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { emailKey, joinedKey, MAX_EMAIL_LENGTH } from '../src/domain/email-key.js';
 import {
   chunks,
+  copySalesforceOptOuts,
   nonAscii,
   PAGE,
   rekeySalesforceKeys,
@@ -11,7 +12,6 @@ import {
   setSalesforceRecordKey,
   STATUS_COLUMNS,
   unsubscribeFollowers,
-  values,
   reportedEmail,
   type SalesforceRow,
 } from './rekeying.js';
@@ -151,14 +151,7 @@ async function rekeySalesforceRecords(knex: Knex): Promise<void> {
     }
     if (rows.length < PAGE) break;
   }
-  for (const part of chunks([...moves]))
-    await knex.raw(
-      `INSERT INTO salesforce_address_opt_outs (email_key, changed_at)
-       SELECT m.column1, s.changed_at FROM ${values(part)} AS m
-       JOIN salesforce_address_opt_outs s ON s.email_key = m.column2
-       WHERE NOT EXISTS (SELECT 1 FROM salesforce_address_opt_outs t WHERE t.email_key = m.column1)`,
-      part.flat(),
-    );
+  await copySalesforceOptOuts(knex, [...moves]);
 }
 
 export async function down(knex: Knex): Promise<void> {

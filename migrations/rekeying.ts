@@ -302,6 +302,25 @@ export function reportedEmail(reportedFields: string | null): string | null {
   }
 }
 
+/**
+ * Each key `pairs` names first (to, from) gets a copy of the Salesforce address opt-out of the
+ * second, with its change order, when it has none: no opt-out Salesforce reported is lost to a
+ * key change.
+ */
+export async function copySalesforceOptOuts(
+  knex: Knex,
+  pairs: ReadonlyArray<readonly [string, string]>,
+): Promise<void> {
+  for (const part of chunks(pairs))
+    await knex.raw(
+      `INSERT INTO salesforce_address_opt_outs (email_key, changed_at)
+       SELECT m.column1, s.changed_at FROM ${values(part)} AS m
+       JOIN salesforce_address_opt_outs s ON s.email_key = m.column2
+       WHERE NOT EXISTS (SELECT 1 FROM salesforce_address_opt_outs t WHERE t.email_key = m.column1)`,
+      part.flat(),
+    );
+}
+
 /** Gives one Salesforce record (a record id may stand for two organisations') its key. */
 export async function setSalesforceRecordKey(
   knex: Knex,
