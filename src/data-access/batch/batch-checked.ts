@@ -5,6 +5,7 @@ import { STATUS_READ_COLUMNS } from '../sql/email-status.repository.js';
 import { fixedSql, type StatementCall } from '../sql/statement.js';
 import { sqliteBatchCalls } from './batch-flush.js';
 import { BatchMoved } from './batch-errors.js';
+import { sqliteKeyed } from './batch-load.js';
 import type { BatchGate } from './batch-gate.js';
 import { BatchSession } from './batch-session.js';
 
@@ -54,15 +55,19 @@ const ACTIVITY_ID_BASE = '(SELECT activity_id FROM temp.batch_bases)';
 
 const among = (column: string) => `${column} IN (SELECT value FROM json_each(?))`;
 
-/** One row, `moved` 1 when anything the batch read differs now (bindings: checkBindings). */
+/**
+ * One row, `moved` 1 when anything the batch read differs now (bindings: checkBindings). The
+ * people's and statuses' rows are read as binary JSON: `->>` on a text element parsed it again
+ * for each value it took (the people's part 127 → 86 µs for 300).
+ */
 const CHECK = fixedSql(`SELECT (
-    EXISTS (SELECT 1 FROM json_each(?) AS p LEFT JOIN leads AS l ON l.id = (p.value ->> 0)
+    EXISTS (SELECT 1 FROM jsonb_each(jsonb(?)) AS p LEFT JOIN leads AS l ON l.id = (p.value ->> 0)
             WHERE l.id IS NULL OR l.change_seq IS NOT (p.value ->> 1))
-    OR (SELECT count(*) FROM leads WHERE ${among('email_key')}) <> ?
+    OR (SELECT count(*) FROM ${sqliteKeyed('leads', 'email_key')}) <> ?
     OR (SELECT count(*) FROM leads WHERE ${among('id')}) <> ?
     OR (SELECT count(*) FROM leads WHERE ${among('foreign_sys_person_id')}) <> ?
-    OR (SELECT count(*) FROM email_status WHERE ${among('email_key')}) <> ?
-    OR EXISTS (SELECT 1 FROM json_each(?) AS s LEFT JOIN email_status AS e
+    OR (SELECT count(*) FROM ${sqliteKeyed('email_status', 'email_key')}) <> ?
+    OR EXISTS (SELECT 1 FROM jsonb_each(jsonb(?)) AS s LEFT JOIN email_status AS e
                  ON e.email_key = (s.value ->> 0)
                WHERE e.email_key IS NULL
                  OR ${STATUS_VALUES.slice(1)
