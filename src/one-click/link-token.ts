@@ -43,6 +43,8 @@ export const MAX_TOKEN_LENGTH =
 const KEY_ID = new RegExp(`^[A-Za-z0-9_-]{1,${MAX_KEY_ID}}$`);
 const LIST = new RegExp(`^[A-Za-z0-9._-]{0,${MAX_LIST}}$`);
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
+/** An address as a token holds it: one line of 3 to MAX_ADDRESS_UNITS code units. */
+const ADDRESS = new RegExp(`^[^\\n]{3,${MAX_ADDRESS_UNITS}}$`);
 /**
  * A token and what a mail client may have linked with it from a plain-text footer ("visit
  * <url>."): one to three characters outside the body's alphabet (a full stop, a comma, a
@@ -142,12 +144,22 @@ export class LinkTokens {
    * a random nonce, it ends with a letter or a digit (the nonce drawn again otherwise, one time
    * in 32 when the sealed bytes are a multiple of three): Markdown-style autolinkers leave a
    * trailing `_` or `-` out of a link, as punctuation.
+   *
+   * The address is trimmed, as every path of the service trims it (an address read from a
+   * file's line keeps its line end), and one no request could open (longer than an address
+   * may be, or of two lines) is refused here: made, its link failed only when used, and the
+   * opt-out it was sent for was lost.
    */
   create(email: string, options: { list?: string | null; issuedAt?: number; nonce?: Buffer } = {}) {
     const issuedAt = options.issuedAt ?? Math.floor(Date.now() / 1000);
     if (options.nonce && options.nonce.length !== NONCE_BYTES)
       throw new LinkKeyError('A nonce is 12 bytes');
-    const plain = Buffer.from(`${issuedAt}\n${checkList(options.list)}\n${email}`, 'utf8');
+    const address = email.trim();
+    if (!ADDRESS.test(address))
+      throw new LinkKeyError(
+        `An address in a link is 3 to ${MAX_ADDRESS_UNITS} characters on one line`,
+      );
+    const plain = Buffer.from(`${issuedAt}\n${checkList(options.list)}\n${address}`, 'utf8');
     for (;;) {
       const token = this.seal(plain, options.nonce ?? crypto.randomBytes(NONCE_BYTES));
       if (options.nonce || !/[-_]$/.test(token)) return token;
@@ -196,9 +208,13 @@ export class LinkTokens {
     } catch {
       return { ok: false, reason: 'bad_signature' };
     }
-    // Authentic from here on: a malformed content is a sender's bug, not an attack.
-    const match = /^(\d{1,12})\n([A-Za-z0-9._-]{0,64})\n([^\n]{3,254})$/.exec(plain);
-    if (!match) return { ok: false, reason: 'malformed' };
+    // Authentic from here on: a malformed content is a sender's bug, not an attack. White space
+    // around the address is one such bug that loses nothing (every path trims the address): a
+    // sender's pipeline sealing each line of its list with its line end made links that were
+    // all refused, and the opt-outs posted to them lost.
+    const match = /^(\d{1,12})\n([A-Za-z0-9._-]{0,64})\n([\s\S]*)$/.exec(plain);
+    const email = match?.[3]?.trim() ?? '';
+    if (!match || !ADDRESS.test(email)) return { ok: false, reason: 'malformed' };
     const issuedAt = Number(match[1]);
     const now = Math.floor(nowMs / 1000);
     if (issuedAt > now + FUTURE_SLACK_SECONDS) return { ok: false, reason: 'malformed' };
@@ -206,7 +222,7 @@ export class LinkTokens {
     return {
       ok: true,
       link: {
-        email: match[3]!,
+        email,
         list: match[2] === '' ? null : match[2]!,
         issuedAt,
         keyId,
