@@ -43,6 +43,8 @@ export const MAX_TOKEN_LENGTH =
 const KEY_ID = new RegExp(`^[A-Za-z0-9_-]{1,${MAX_KEY_ID}}$`);
 const LIST = new RegExp(`^[A-Za-z0-9._-]{0,${MAX_LIST}}$`);
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
+/** The most "=" a base64url body may end with when padded (withoutPadding). */
+const MAX_PADDING = 2;
 /** An address as a token holds it: one line of 3 to MAX_ADDRESS_UNITS code units. */
 const ADDRESS = new RegExp(`^[^\\n]{3,${MAX_ADDRESS_UNITS}}$`);
 /**
@@ -175,20 +177,22 @@ export class LinkTokens {
 
   /** Opens a token from a URL; never throws. */
   verify(token: string, nowMs = Date.now()): VerifyResult {
-    if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'malformed' };
+    if (token.length > MAX_TOKEN_LENGTH + MAX_PADDING) return { ok: false, reason: 'malformed' };
     const first = token.indexOf('.');
     const second = token.indexOf('.', first + 1);
     if (first < 0 || second < 0) return { ok: false, reason: 'malformed' };
     const version = token.slice(0, first);
     const keyId = token.slice(first + 1, second);
-    const body = token.slice(second + 1);
+    const body = withoutPadding(token.slice(second + 1));
+    if (second + 1 + body.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'malformed' };
     if (version !== TOKEN_VERSION || !KEY_ID.test(keyId) || !BASE64URL.test(body))
       return { ok: false, reason: 'malformed' };
     const key = this.byId.get(keyId);
     if (!key) return { ok: false, reason: 'unknown_key' };
-    // Only the canonical spelling: two strings must never open as the same link. Unpadded
-    // base64url is canonical when no character is left over (length % 4 == 1) and the last
-    // character's bits beyond the bytes are zero, as encoding the bytes again would give.
+    // Only the canonical spelling (with or without its padding): two strings of characters
+    // must never open as the same link. Unpadded base64url is canonical when no character is
+    // left over (length % 4 == 1) and the last character's bits beyond the bytes are zero, as
+    // encoding the bytes again would give.
     if (!canonicalBase64url(body)) return { ok: false, reason: 'malformed' };
     const bytes = Buffer.from(body, 'base64url');
     if (bytes.length < NONCE_BYTES + TAG_BYTES + 5) return { ok: false, reason: 'malformed' };
@@ -277,6 +281,19 @@ function undoCodeWith(undoKey: Buffer, linkId: string, changedAt: number): strin
     .update(`${linkId}\n${changedAt}`)
     .digest('base64url')
     .slice(0, 32);
+}
+
+/**
+ * A body without the "=" padding (RFC 4648, section 5) when it has just what its length takes:
+ * the URL-safe encoders of Java, Go and Python pad by default, and a one-click to such a link
+ * was refused while its GET was sent on (it looked good in a browser). Same bytes, same link;
+ * any other "=" is left, for the alphabet to refuse.
+ */
+function withoutPadding(body: string): string {
+  const end = body.endsWith('==') ? body.length - 2 : body.endsWith('=') ? body.length - 1 : -1;
+  if (end < 0 || body.length % 4 !== 0) return body;
+  // Two characters past whole groups of four take "==", three take "=".
+  return end % 4 === 4 - (body.length - end) ? body.slice(0, end) : body;
 }
 
 /** The value of a base64url character (the caller has checked the alphabet). */
