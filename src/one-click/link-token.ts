@@ -154,6 +154,9 @@ export class LinkTokens {
    */
   create(email: string, options: { list?: string | null; issuedAt?: number; nonce?: Buffer } = {}) {
     const issuedAt = options.issuedAt ?? Math.floor(Date.now() / 1000);
+    // Date.now() (milliseconds) or a fraction made a link refused when used.
+    if (!Number.isSafeInteger(issuedAt) || issuedAt < 0 || issuedAt >= 10 ** MAX_ISSUED_AT_DIGITS)
+      throw new LinkKeyError('issuedAt is a whole number of Unix seconds');
     if (options.nonce && options.nonce.length !== NONCE_BYTES)
       throw new LinkKeyError('A nonce is 12 bytes');
     const address = email.trim();
@@ -213,13 +216,13 @@ export class LinkTokens {
       return { ok: false, reason: 'bad_signature' };
     }
     // Authentic from here on: a malformed content is a sender's bug, not an attack. White space
-    // around the address is one such bug that loses nothing (every path trims the address): a
-    // sender's pipeline sealing each line of its list with its line end made links that were
-    // all refused, and the opt-outs posted to them lost.
-    const match = /^(\d{1,12})\n([A-Za-z0-9._-]{0,64})\n([\s\S]*)$/.exec(plain);
+    // around the address (a list's line end) loses nothing: every path trims an address.
+    const match = /^(\d{1,13})(?:\.\d{1,9})?\n([A-Za-z0-9._-]{0,64})\n([\s\S]*)$/.exec(plain);
     const email = match?.[3]?.trim() ?? '';
     if (!match || !ADDRESS.test(email)) return { ok: false, reason: 'malformed' };
-    const issuedAt = Number(match[1]);
+    // Thirteen digits are milliseconds (as many seconds are 30,000 years ahead), and a fraction
+    // (Python's time.time()) is dropped: such pipelines' every opt-out was lost.
+    const issuedAt = Math.floor(Number(match[1]) / (match[1]!.length > 12 ? 1000 : 1));
     const now = Math.floor(nowMs / 1000);
     if (issuedAt > now + FUTURE_SLACK_SECONDS) return { ok: false, reason: 'malformed' };
     if (now - issuedAt > this.maxAgeSeconds) return { ok: false, reason: 'expired' };
@@ -326,31 +329,8 @@ export function linkKeyFingerprint(key: LinkKey): string {
     .digest('hex');
 }
 
-/** The longest line of a message, without its CRLF (RFC 5322, section 2.1.1). */
-const MAX_MAIL_LINE = 998;
-
-/**
- * The two header lines RFC 8058 asks for, ready to paste into a message. A List-Unsubscribe
- * line longer than a message's line may be (a long address in another script) is folded: the
- * URL on lines of its own, cut only where one would be too long. RFC 2369 has whitespace
- * within the angle brackets ignored; unfolded, the line would be broken by mail servers
- * wherever they chose, and the message's DKIM signature with it.
- */
-export function listUnsubscribeHeaders(url: string): string {
-  const line = `List-Unsubscribe: <${url}>`;
-  const unsubscribe = line.length <= MAX_MAIL_LINE ? line : foldedListUnsubscribe(url);
-  return `${unsubscribe}\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n`;
-}
-
-function foldedListUnsubscribe(url: string): string {
-  // Each continuation line starts with a space.
-  const room = MAX_MAIL_LINE - 1;
-  const lines = ['List-Unsubscribe:'];
-  let rest = `<${url}>`;
-  for (; rest.length > room; rest = rest.slice(room)) lines.push(` ${rest.slice(0, room)}`);
-  lines.push(` ${rest}`);
-  return lines.join('\r\n');
-}
+// The header lines of a link, in the library senders import (package.json's ./link).
+export { listUnsubscribeHeaders } from './list-headers.js';
 
 /**
  * The library function for senders in Node.js: the link for `email`.

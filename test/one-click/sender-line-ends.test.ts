@@ -1,26 +1,18 @@
-import crypto from 'node:crypto';
 import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { LinkKeyError, LinkTokens, unsubscribeLink } from '../../src/one-click/link-token.js';
 import { testEngines } from '../support/database.js';
 import { flagsOf } from '../support/people.js';
-import { get, KEY_1, oneClick, startLinkService, type LinkService } from './support.js';
+import {
+  get,
+  KEY_1,
+  oneClick,
+  sealedBySender,
+  startLinkService,
+  type LinkService,
+} from './support.js';
 
 const web = ChangePaths.webService();
-
-/**
- * A token as a sender's own pipeline seals it by the recipe of docs/one-click.md, from the
- * address exactly as it was given (no trimming): what a loop over a file's lines hands it.
- */
-function sealedAsGiven(email: string): string {
-  const key = crypto.createHmac('sha256', KEY_1.secret).update('durable-unsubscribe/link/v1');
-  const nonce = crypto.randomBytes(12);
-  const cipher = crypto.createCipheriv('aes-256-gcm', key.digest(), nonce);
-  cipher.setAAD(Buffer.from(`1.${KEY_1.id}`));
-  const plain = Buffer.from(`${Math.floor(Date.now() / 1000)}\n\n${email}`, 'utf8');
-  const sealed = Buffer.concat([nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
-  return `1.${KEY_1.id}.${sealed.toString('base64url')}`;
-}
 
 describe('link tokens of addresses given with surrounding white space', () => {
   const tokens = new LinkTokens({ current: KEY_1, retired: [] }, 90 * 86400);
@@ -63,12 +55,12 @@ for (const engine of testEngines()) {
       const email = 'line.end@example.com';
       await svc.services.leads.sync({ email }, { path: web });
       for (const given of [`${email}\n`, `${email}\r\n`]) {
-        const url = `${svc.base}/u/${sealedAsGiven(given)}`;
+        const url = `${svc.base}/u/${sealedBySender(given)}`;
         const page = await get(url, { accept: 'text/html' });
         expect(page.status, JSON.stringify(given)).to.equal(200);
         expect(page.body).to.contain('li•••@e•••.com');
       }
-      const done = await oneClick(`${svc.base}/u/${sealedAsGiven(`${email}\n`)}`);
+      const done = await oneClick(`${svc.base}/u/${sealedBySender(`${email}\n`)}`);
       expect(done.status).to.equal(200);
       expect(done.body).to.equal('Unsubscribed.\n');
       expect(await flagsOf(svc.services, email)).to.deep.equal([true]);
