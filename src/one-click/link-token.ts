@@ -217,7 +217,7 @@ export class LinkTokens {
     }
     // Authentic from here on: a malformed content is a sender's bug, not an attack. White space
     // around the address (a list's line end) loses nothing: every path trims an address.
-    const match = /^(\d{1,13})(?:\.\d{1,9})?\n([A-Za-z0-9._-]{0,64})\n([\s\S]*)$/.exec(plain);
+    const match = /^(\d{1,13})(?:\.\d{1,9})?\n([^\n]*)\n([\s\S]*)$/.exec(plain);
     const email = match?.[3]?.trim() ?? '';
     if (!match || !ADDRESS.test(email)) return { ok: false, reason: 'malformed' };
     // Thirteen digits are milliseconds (as many seconds are 30,000 years ahead), and a fraction
@@ -230,7 +230,9 @@ export class LinkTokens {
       ok: true,
       link: {
         email,
-        list: match[2] === '' ? null : match[2]!,
+        // A list of another shape ("Weekly News": the recipe takes any text) is not recorded,
+        // nor shown in the history or the logs; the opt-out it was sent for is not lost.
+        list: match[2] !== '' && LIST.test(match[2]!) ? match[2]! : null,
         issuedAt,
         keyId,
         linkId: crypto.hash('sha256', bytes, 'hex').slice(0, 16),
