@@ -45,6 +45,9 @@ const LIST = new RegExp(`^[A-Za-z0-9._-]{0,${MAX_LIST}}$`);
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 /** The most "=" a base64url body may end with when padded (withoutPadding). */
 const MAX_PADDING = 2;
+/** White space a folded header line leaves within a token, and the most characters of it. */
+const FOLD = /[ \t\r\n]/g;
+const MAX_FOLDS = 8;
 /** An address as a token holds it: one line of 3 to MAX_ADDRESS_UNITS code units. */
 const ADDRESS = new RegExp(`^[^\\n]{3,${MAX_ADDRESS_UNITS}}$`);
 /**
@@ -180,13 +183,16 @@ export class LinkTokens {
 
   /** Opens a token from a URL; never throws. */
   verify(token: string, nowMs = Date.now()): VerifyResult {
-    if (token.length > MAX_TOKEN_LENGTH + MAX_PADDING) return { ok: false, reason: 'malformed' };
+    if (token.length > MAX_TOKEN_LENGTH + MAX_PADDING + MAX_FOLDS)
+      return { ok: false, reason: 'malformed' };
     const first = token.indexOf('.');
     const second = token.indexOf('.', first + 1);
     if (first < 0 || second < 0) return { ok: false, reason: 'malformed' };
     const version = token.slice(0, first);
     const keyId = token.slice(first + 1, second);
-    const body = withoutPadding(token.slice(second + 1));
+    // A long link's List-Unsubscribe line is folded within the token (listUnsubscribeHeaders):
+    // a mail client that unfolds it as any header keeps the space RFC 2369 has ignored.
+    const body = withoutPadding(token.slice(second + 1).replace(FOLD, ''));
     if (second + 1 + body.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'malformed' };
     if (version !== TOKEN_VERSION || !KEY_ID.test(keyId) || !BASE64URL.test(body))
       return { ok: false, reason: 'malformed' };
