@@ -9,6 +9,13 @@ import type { OneClickRoutes } from './router.js';
  */
 const PLAIN_POST_PATH = /^\/u\/[A-Za-z0-9._-]+$/;
 
+/**
+ * A link's path after more than one slash: a sender's template joined the link to a base URL
+ * ending with its own slash (`https://host/` + `/u/` + token). Its page and its one-click
+ * were answered 404, and the opt-out lost; the link's path is read without the extra slashes.
+ */
+const SLASHES_BEFORE_LINK = /^\/{2,}(?=u\/)/i;
+
 type ErrorHandler = (error: unknown, req: Request, res: Response, next: NextFunction) => void;
 
 /** Express 5's application as its request listener calls it (lib/application.js). */
@@ -27,7 +34,8 @@ interface Dispatching {
  * given it: the same request and response objects (prototypes, circular references, locals),
  * the same parameter and URLs; and an error it lets through goes to the same two error
  * handlers, the router's (`routes.onError`) and then the app's (`appError`). Any other
- * request, and any call from a parent app (a callback), takes Express's dispatch.
+ * request, and any call from a parent app (a callback), takes Express's dispatch. A link's
+ * path after more than one slash is read first as the link's own (SLASHES_BEFORE_LINK).
  */
 export function directOneClickPosts(
   app: Express,
@@ -37,6 +45,8 @@ export function directOneClickPosts(
   const dispatching = app as unknown as Dispatching;
   const handle = dispatching.handle;
   dispatching.handle = function (req, res, callback) {
+    // One character looked at for any other request.
+    if (req.url?.charCodeAt(1) === 0x2f) req.url = req.url.replace(SLASHES_BEFORE_LINK, '/');
     const url = req.url ?? '';
     if (callback || req.method !== 'POST' || !PLAIN_POST_PATH.test(url))
       return handle.call(this, req, res, callback);

@@ -43,6 +43,13 @@ export const MAX_TOKEN_LENGTH =
 const KEY_ID = new RegExp(`^[A-Za-z0-9_-]{1,${MAX_KEY_ID}}$`);
 const LIST = new RegExp(`^[A-Za-z0-9._-]{0,${MAX_LIST}}$`);
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
+/** The most "=" a base64url body may end with when padded (withoutPadding). */
+const MAX_PADDING = 2;
+/** White space a folded header line leaves within a token, and the most characters of it. */
+const FOLD = /[ \t\r\n]/g;
+const MAX_FOLDS = 8;
+/** An address as a token holds it: one line of 3 to MAX_ADDRESS_UNITS code units. */
+const ADDRESS = new RegExp(`^[^\\n]{3,${MAX_ADDRESS_UNITS}}$`);
 /**
  * A token and what a mail client may have linked with it from a plain-text footer ("visit
  * <url>."): one to three characters outside the body's alphabet (a full stop, a comma, a
@@ -142,12 +149,25 @@ export class LinkTokens {
    * a random nonce, it ends with a letter or a digit (the nonce drawn again otherwise, one time
    * in 32 when the sealed bytes are a multiple of three): Markdown-style autolinkers leave a
    * trailing `_` or `-` out of a link, as punctuation.
+   *
+   * The address is trimmed, as every path of the service trims it (an address read from a
+   * file's line keeps its line end), and one no request could open (longer than an address
+   * may be, or of two lines) is refused here: made, its link failed only when used, and the
+   * opt-out it was sent for was lost.
    */
   create(email: string, options: { list?: string | null; issuedAt?: number; nonce?: Buffer } = {}) {
     const issuedAt = options.issuedAt ?? Math.floor(Date.now() / 1000);
+    // Date.now() (milliseconds) or a fraction made a link refused when used.
+    if (!Number.isSafeInteger(issuedAt) || issuedAt < 0 || issuedAt >= 10 ** MAX_ISSUED_AT_DIGITS)
+      throw new LinkKeyError('issuedAt is a whole number of Unix seconds');
     if (options.nonce && options.nonce.length !== NONCE_BYTES)
       throw new LinkKeyError('A nonce is 12 bytes');
-    const plain = Buffer.from(`${issuedAt}\n${checkList(options.list)}\n${email}`, 'utf8');
+    const address = email.trim();
+    if (!ADDRESS.test(address))
+      throw new LinkKeyError(
+        `An address in a link is 3 to ${MAX_ADDRESS_UNITS} characters on one line`,
+      );
+    const plain = Buffer.from(`${issuedAt}\n${checkList(options.list)}\n${address}`, 'utf8');
     for (;;) {
       const token = this.seal(plain, options.nonce ?? crypto.randomBytes(NONCE_BYTES));
       if (options.nonce || !/[-_]$/.test(token)) return token;
@@ -163,20 +183,25 @@ export class LinkTokens {
 
   /** Opens a token from a URL; never throws. */
   verify(token: string, nowMs = Date.now()): VerifyResult {
-    if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'malformed' };
+    if (token.length > MAX_TOKEN_LENGTH + MAX_PADDING + MAX_FOLDS)
+      return { ok: false, reason: 'malformed' };
     const first = token.indexOf('.');
     const second = token.indexOf('.', first + 1);
     if (first < 0 || second < 0) return { ok: false, reason: 'malformed' };
     const version = token.slice(0, first);
     const keyId = token.slice(first + 1, second);
-    const body = token.slice(second + 1);
+    // A long link's List-Unsubscribe line is folded within the token (listUnsubscribeHeaders):
+    // a mail client that unfolds it as any header keeps the space RFC 2369 has ignored.
+    const body = withoutPadding(token.slice(second + 1).replace(FOLD, ''));
+    if (second + 1 + body.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'malformed' };
     if (version !== TOKEN_VERSION || !KEY_ID.test(keyId) || !BASE64URL.test(body))
       return { ok: false, reason: 'malformed' };
     const key = this.byId.get(keyId);
     if (!key) return { ok: false, reason: 'unknown_key' };
-    // Only the canonical spelling: two strings must never open as the same link. Unpadded
-    // base64url is canonical when no character is left over (length % 4 == 1) and the last
-    // character's bits beyond the bytes are zero, as encoding the bytes again would give.
+    // Only the canonical spelling (with or without its padding): two strings of characters
+    // must never open as the same link. Unpadded base64url is canonical when no character is
+    // left over (length % 4 == 1) and the last character's bits beyond the bytes are zero, as
+    // encoding the bytes again would give.
     if (!canonicalBase64url(body)) return { ok: false, reason: 'malformed' };
     const bytes = Buffer.from(body, 'base64url');
     if (bytes.length < NONCE_BYTES + TAG_BYTES + 5) return { ok: false, reason: 'malformed' };
@@ -196,18 +221,24 @@ export class LinkTokens {
     } catch {
       return { ok: false, reason: 'bad_signature' };
     }
-    // Authentic from here on: a malformed content is a sender's bug, not an attack.
-    const match = /^(\d{1,12})\n([A-Za-z0-9._-]{0,64})\n([^\n]{3,254})$/.exec(plain);
-    if (!match) return { ok: false, reason: 'malformed' };
-    const issuedAt = Number(match[1]);
+    // Authentic from here on: a malformed content is a sender's bug, not an attack. White space
+    // around the address (a list's line end) loses nothing: every path trims an address.
+    const match = /^(\d{1,13})(?:\.\d{1,9})?\n([^\n]*)\n([\s\S]*)$/.exec(plain);
+    const email = match?.[3]?.trim() ?? '';
+    if (!match || !ADDRESS.test(email)) return { ok: false, reason: 'malformed' };
+    // Thirteen digits are milliseconds (as many seconds are 30,000 years ahead), and a fraction
+    // (Python's time.time()) is dropped: such pipelines' every opt-out was lost.
+    const issuedAt = Math.floor(Number(match[1]) / (match[1]!.length > 12 ? 1000 : 1));
     const now = Math.floor(nowMs / 1000);
     if (issuedAt > now + FUTURE_SLACK_SECONDS) return { ok: false, reason: 'malformed' };
     if (now - issuedAt > this.maxAgeSeconds) return { ok: false, reason: 'expired' };
     return {
       ok: true,
       link: {
-        email: match[3]!,
-        list: match[2] === '' ? null : match[2]!,
+        email,
+        // A list of another shape ("Weekly News": the recipe takes any text) is not recorded,
+        // nor shown in the history or the logs; the opt-out it was sent for is not lost.
+        list: match[2] !== '' && LIST.test(match[2]!) ? match[2]! : null,
         issuedAt,
         keyId,
         linkId: crypto.hash('sha256', bytes, 'hex').slice(0, 16),
@@ -263,6 +294,19 @@ function undoCodeWith(undoKey: Buffer, linkId: string, changedAt: number): strin
     .slice(0, 32);
 }
 
+/**
+ * A body without the "=" padding (RFC 4648, section 5) when it has just what its length takes:
+ * the URL-safe encoders of Java, Go and Python pad by default, and a one-click to such a link
+ * was refused while its GET was sent on (it looked good in a browser). Same bytes, same link;
+ * any other "=" is left, for the alphabet to refuse.
+ */
+function withoutPadding(body: string): string {
+  const end = body.endsWith('==') ? body.length - 2 : body.endsWith('=') ? body.length - 1 : -1;
+  if (end < 0 || body.length % 4 !== 0) return body;
+  // Two characters past whole groups of four take "==", three take "=".
+  return end % 4 === 4 - (body.length - end) ? body.slice(0, end) : body;
+}
+
 /** The value of a base64url character (the caller has checked the alphabet). */
 function base64urlValue(code: number): number {
   if (code >= 65 && code <= 90) return code - 65; // A-Z
@@ -293,31 +337,8 @@ export function linkKeyFingerprint(key: LinkKey): string {
     .digest('hex');
 }
 
-/** The longest line of a message, without its CRLF (RFC 5322, section 2.1.1). */
-const MAX_MAIL_LINE = 998;
-
-/**
- * The two header lines RFC 8058 asks for, ready to paste into a message. A List-Unsubscribe
- * line longer than a message's line may be (a long address in another script) is folded: the
- * URL on lines of its own, cut only where one would be too long. RFC 2369 has whitespace
- * within the angle brackets ignored; unfolded, the line would be broken by mail servers
- * wherever they chose, and the message's DKIM signature with it.
- */
-export function listUnsubscribeHeaders(url: string): string {
-  const line = `List-Unsubscribe: <${url}>`;
-  const unsubscribe = line.length <= MAX_MAIL_LINE ? line : foldedListUnsubscribe(url);
-  return `${unsubscribe}\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n`;
-}
-
-function foldedListUnsubscribe(url: string): string {
-  // Each continuation line starts with a space.
-  const room = MAX_MAIL_LINE - 1;
-  const lines = ['List-Unsubscribe:'];
-  let rest = `<${url}>`;
-  for (; rest.length > room; rest = rest.slice(room)) lines.push(` ${rest.slice(0, room)}`);
-  lines.push(` ${rest}`);
-  return lines.join('\r\n');
-}
+// The header lines of a link, in the library senders import (package.json's ./link).
+export { listUnsubscribeHeaders } from './list-headers.js';
 
 /**
  * The library function for senders in Node.js: the link for `email`.

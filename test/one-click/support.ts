@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { expect } from 'chai';
 import type { Config } from '../../src/config.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
@@ -132,4 +133,23 @@ export function expectTinyOneClickAnswer(a: Answer): void {
   expect(a.headers.get('location')).to.equal(null);
   expect(a.headers.get('set-cookie')).to.equal(null);
   expect(a.headers.get('cache-control')).to.equal('no-store');
+}
+
+/**
+ * A token of KEY_1 as a sender's own pipeline seals it by the recipe of docs/one-click.md,
+ * from what it was given as it was given: an address with its list's line end, a date in
+ * milliseconds (Java's currentTimeMillis(), JavaScript's Date.now()), a list name of any text.
+ */
+export function sealedBySender(
+  email: string,
+  issuedAt = Math.floor(Date.now() / 1000),
+  list = '',
+): string {
+  const key = crypto.createHmac('sha256', KEY_1.secret).update('durable-unsubscribe/link/v1');
+  const nonce = crypto.randomBytes(12);
+  const cipher = crypto.createCipheriv('aes-256-gcm', key.digest(), nonce);
+  cipher.setAAD(Buffer.from(`1.${KEY_1.id}`));
+  const plain = Buffer.from(`${issuedAt}\n${list}\n${email}`, 'utf8');
+  const sealed = Buffer.concat([nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+  return `1.${KEY_1.id}.${sealed.toString('base64url')}`;
 }

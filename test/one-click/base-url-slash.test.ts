@@ -1,0 +1,48 @@
+import { expect } from 'chai';
+import { ChangePaths } from '../../src/domain/change-paths.js';
+import { testEngines } from '../support/database.js';
+import { flagsOf } from '../support/people.js';
+import { get, oneClick, startLinkService, type LinkService } from './support.js';
+
+const web = ChangePaths.webService();
+
+/**
+ * A link a sender's template joined to a base URL that ends with its own slash
+ * (`https://unsubscribe.example.com/` + `/u/` + token): the path starts with two slashes.
+ */
+for (const engine of testEngines()) {
+  describe(`a link joined to a base URL's trailing slash (${engine.name})`, function () {
+    this.timeout(60000);
+    let svc: LinkService;
+
+    before(async () => {
+      svc = await startLinkService(engine);
+    });
+    after(async () => {
+      await svc?.stop();
+    });
+
+    it("opens its page, and a provider's one-click unsubscribes the address", async () => {
+      // Before: 404 Not found for both, and the opt-out lost.
+      const email = 'slash@example.com';
+      await svc.services.leads.sync({ email }, { path: web });
+      const token = svc.tokens.create(email);
+      for (const slashes of ['//', '///']) {
+        const page = await get(`${svc.base}${slashes}u/${token}`, { accept: 'text/html' });
+        expect(page.status, slashes).to.equal(200);
+        expect(page.headers.get('x-robots-tag')).to.equal('noindex, nofollow');
+      }
+      expect(await flagsOf(svc.services, email)).to.deep.equal([false]);
+      const done = await oneClick(`${svc.base}//u/${token}`);
+      expect(done.status).to.equal(200);
+      expect(done.body).to.equal('Unsubscribed.\n');
+      expect(await flagsOf(svc.services, email)).to.deep.equal([true]);
+    });
+
+    it('no other path is read so: //admin and //soap are not found', async () => {
+      for (const path of ['//admin/login', '//soap/mktows/2_9', '//u']) {
+        expect((await get(`${svc.base}${path}`)).status, path).to.equal(404);
+      }
+    });
+  });
+}
