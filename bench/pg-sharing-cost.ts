@@ -14,6 +14,8 @@
  * round: an interleaved A/B of the cost per call.
  * Medians of the unsubscribes only (the benchmark times those). CPU per call, WAL and round
  * trips hold on a shared machine; wall time does not.
+ * PG_SHARING_WAL=1: after each unsubscribe, its WAL records by type and relation (pg_walinspect,
+ * created in the fresh database; the cluster's records, so other work on it shows too).
  */
 import fs from 'node:fs';
 import pg from 'pg';
@@ -27,6 +29,7 @@ if (!url) throw new Error('DATABASE_URL is required');
 const people = Number(process.argv[2] ?? 10000);
 const flips = Number(process.argv[3] ?? 9);
 const variant = process.argv[4];
+const walRecords = process.env.PG_SHARING_WAL === '1';
 
 const messages = watchPgMessages().texts;
 /** CPU time of these processes in ns (/proc/<pid>/schedstat: time on a CPU, to the ns). */
@@ -78,6 +81,7 @@ async function setUp(label: string, sql: string | undefined): Promise<Setup> {
   await db.knex.raw('ANALYZE');
   const monitor = new pg.Client({ connectionString: made.url });
   await monitor.connect();
+  if (walRecords) await monitor.query('CREATE EXTENSION IF NOT EXISTS pg_walinspect');
   const pids = async () =>
     (
       await monitor.query<{ pid: number }>(
@@ -88,6 +92,21 @@ async function setUp(label: string, sql: string | undefined): Promise<Setup> {
     BigInt(
       (await monitor.query<{ b: string }>("SELECT pg_current_wal_lsn() - '0/0' AS b")).rows[0]!.b,
     );
+  /** The records between two WAL offsets, by type and relation, largest first. */
+  const printWalRecords = async (from: bigint, to: bigint) => {
+    const { rows } = await monitor.query<Record<string, string | number>>(
+      `SELECT record_type AS type,
+              coalesce(pg_filenode_relation(0, (regexp_match(block_ref, 'rel \\d+/\\d+/(\\d+)'))[1]::oid)::text, '-') AS rel,
+              count(*) AS n, sum(record_length) AS bytes, sum(fpi_length) AS fpi
+         FROM pg_get_wal_records_info('0/0'::pg_lsn + $1::numeric, '0/0'::pg_lsn + $2::numeric)
+        GROUP BY 1, 2 ORDER BY sum(record_length) DESC`,
+      [from.toString(), to.toString()],
+    );
+    for (const r of rows)
+      console.log(
+        `${label}   ${String(r.type).padEnd(14)} ${String(r.rel).padEnd(32)} ${String(r.n).padStart(6)} records ${String(r.bytes).padStart(9)} B (FPI ${r.fpi})`,
+      );
+  };
   const change = (id: number, flag: boolean) =>
     services.leads.sync(
       { id, attributes: [{ name: 'Unsubscribed', value: String(flag) }] },
@@ -122,6 +141,7 @@ async function setUp(label: string, sql: string | undefined): Promise<Setup> {
       const born = (await pids()).filter((pid) => !backends.includes(pid));
       const b1 = backendNs(backends) + backendNs(born);
       const w1 = await lsn();
+      if (walRecords && flag) await printWalRecords(w0, w1);
       return {
         label,
         flag: String(flag),

@@ -42,6 +42,8 @@ const NOT_SETTINGS = new Set([
   'PG_CALLS_HEAP_PROFILE',
   'PG_CALLS_MARK',
   'PG_CALLS_B_URL',
+  // bench/pg-sharing-cost.ts's switch for each unsubscribe's WAL records, that tool's own.
+  'PG_SHARING_WAL',
   // gSOAP's validating mode, set by a C++ client (legacy-integration.md), not a setting of ours.
   'SOAP_XML_STRICT',
 ]);
