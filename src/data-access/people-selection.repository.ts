@@ -127,6 +127,28 @@ export class PeopleSelectionRepository {
     return Number(row?.n ?? 0);
   }
 
+  /** Addresses of the selection with no email_status row holding one of `letters`. */
+  async keysWithoutStatus(
+    c: PeopleCriteria,
+    letters: readonly string[],
+    afterKey: string | null,
+    limit: number,
+  ): Promise<string[]> {
+    if (letters.length === 0) return [];
+    let q = this.selected(c, 's')
+      .distinct('s.email_key')
+      .whereNotNull('s.email_key')
+      .where((w) => {
+        for (const l of letters) w.orWhereRaw(`s.email_key LIKE ? ESCAPE '\\'`, [likePattern(l)]);
+      })
+      .whereNotExists(
+        this.db('email_status as e').select('e.email_key').whereRaw('e.email_key = s.email_key'),
+      );
+    if (afterKey !== null) q = q.where('s.email_key', '>', afterKey);
+    const rows = (await q.orderBy('s.email_key').limit(limit, INLINE)) as Row[];
+    return rows.map((r) => r.email_key as string);
+  }
+
   /**
    * Unsubscribed people of the selection without an address whose own reason is one of
    * `reasons` (lower case): no master status holds their opt-out, their reason does.

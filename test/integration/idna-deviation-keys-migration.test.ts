@@ -11,6 +11,7 @@
 import { expect } from 'chai';
 import * as deviation from '../../migrations/20261206004000_idna_deviation_keys.js';
 import * as escaped from '../../migrations/20261206005000_idna_escaped_salesforce_emails.js';
+import * as listed from '../../migrations/20261206005100_kept_opt_outs_listed.js';
 import { openDatabase, type Database } from '../../src/data-access/database.js';
 import { createLogger } from '../../src/logger.js';
 import { start } from '../../src/main.js';
@@ -149,6 +150,16 @@ for (const engine of testEngines()) {
         ['dee@strasse.de', 800],
         ['dee@stra\u00dfe.de', 800],
       ]);
+    });
+
+    it('20261206005100 records the kept opt-outs now: the next incremental export lists their spellings', async () => {
+      const before = Date.now();
+      await db.knex.transaction((trx) => listed.up(trx));
+      const times = ((await db.knex('email_status_joined')) as Row[]).map((r) =>
+        Number(r.recorded_at),
+      );
+      expect(times).to.have.length(3);
+      for (const t of times) expect(t).to.be.at.least(before);
     });
 
     it('through the service: a re-subscribe at the plain spelling leaves the other opted out; a legacy opt-out reaches a new person', async () => {
