@@ -228,7 +228,13 @@ export class SuppressionService {
     return this.transactions.read(async (repos) => {
       const folded = foldedContains(filter);
       const own = await repos.emailStatus.list(folded, after, limit + 1);
-      const kept = await keptSpellingsPage(repos.emailStatus, folded, after, limit + 1);
+      // A kept opt-out older than the last own row read comes after the page: not read.
+      const floor = own.length > limit ? own[limit]!.changedAt : undefined;
+      const keptOf =
+        floor === undefined
+          ? folded
+          : { ...folded, changedFrom: Math.max(folded.changedFrom ?? floor, floor) };
+      const kept = await keptSpellingsPage(repos.emailStatus, keptOf, after, limit + 1);
       const rows = [...own, ...kept].sort(newestFirst);
       const shown = rows.slice(0, limit);
       const last = shown[shown.length - 1];
