@@ -44,26 +44,49 @@ function sitesOf(domain: string, offset: number): Site[] {
 
 /**
  * The keys other than `joined` whose joined key it is (joinedKey(t) === joined, and t a key:
- * emailKey(t) === t), fewest changed letters first, at most `max`.
+ * emailKey(t) === t), fewest changed letters first, at most `max`. Only the domain changes:
+ * a key's local part is its own key's, so the spellings of a domain are worked out once
+ * (spelledDomains) and given each local part.
  */
 export function joinedSpellings(joined: string, max = MAX_SPELLINGS): string[] {
   const at = joined.lastIndexOf('@');
   if (at < 1) return [];
-  const sites = sitesOf(joined.slice(at + 1), at + 1);
+  const local = joined.slice(0, at + 1);
+  const domain = joined.slice(at + 1);
+  let domains = spelled.get(domain);
+  if (!domains || domains.max < max) {
+    domains = { max, list: spelledDomains(local, domain, max) };
+    if (spelled.size >= SPELLED_KEPT) spelled.delete(spelled.keys().next().value!);
+    spelled.set(domain, domains);
+  }
+  return domains.list
+    .slice(0, max)
+    .map((d) => local + d)
+    .filter((t) => t.length <= MAX_EMAIL_LENGTH);
+}
+
+/** The spellings of the domains met last (most opt-outs share a few domains). */
+const spelled = new Map<string, { max: number; list: string[] }>();
+const SPELLED_KEPT = 1000;
+
+/** The other spellings of `domain` (after `local`, its '@' included), checked as keys. */
+function spelledDomains(local: string, domain: string, max: number): string[] {
+  const joined = local + domain;
+  const sites = sitesOf(domain, 0);
   const out: string[] = [];
-  const seen = new Set<string>([joined]);
+  const seen = new Set<string>([domain]);
   const consider = (changes: Array<[Site, string]>) => {
     let text = '';
     let from = 0;
     for (const [site, letter] of changes) {
-      text += joined.slice(from, site.at) + letter;
+      text += domain.slice(from, site.at) + letter;
       from = site.at + site.length;
     }
-    text += joined.slice(from);
+    text += domain.slice(from);
     if (seen.has(text)) return;
     seen.add(text);
-    if (text.length <= MAX_EMAIL_LENGTH && emailKey(text) === text && joinedKey(text) === joined)
-      out.push(text);
+    const key = local + text;
+    if (emailKey(key) === key && joinedKey(key) === joined) out.push(text);
   };
   // Every set of `size` sites that do not overlap, each given one of its letters, in order.
   const choose = (size: number, first: number, end: number, changes: Array<[Site, string]>) => {
