@@ -2,18 +2,16 @@ import type { Knex } from 'knex';
 import { emailKey, joinedKey, MAX_EMAIL_LENGTH } from '../src/domain/email-key.js';
 import {
   chunks,
-  copySalesforceOptOuts,
+  holdsJsonEscape,
   nonAscii,
   PAGE,
   rekeySalesforceKeys,
+  rekeySalesforceRecords,
   rekeyStoredAddresses,
   rowsByKey,
   setLeadKeys,
-  setSalesforceRecordKey,
   STATUS_COLUMNS,
   unsubscribeFollowers,
-  reportedEmail,
-  type SalesforceRow,
 } from './rekeying.js';
 
 /**
@@ -33,7 +31,9 @@ import {
  *   the opt-out there counts as t's (data-access/sql/joined-status.ts); a lift at k never
  *   touches it.
  * - Salesforce: each record's email_key is its reported Email's key again, and the opt-outs of
- *   salesforce_address_opt_outs under k are copied to the new keys.
+ *   salesforce_address_opt_outs under k are copied to the new keys (candidates: reported
+ *   fields holding non-ASCII text, `xn--` or a JSON escape; the escapes were missed at first,
+ *   20261206005000_idna_escaped_salesforce_emails catches those re-keyed without them).
  *
  * `down` gives everyone the joined key again, merging statuses (an opt-out wins), puts each
  * opt-out of email_status_joined back under its key where that has none, the people there
@@ -93,7 +93,11 @@ export async function up(knex: Knex): Promise<void> {
   }
   await setLeadKeys(knex, rekeyed);
   await copyStatuses(knex, sources);
-  await rekeySalesforceRecords(knex);
+  // A reported Email written with JSON escapes ("Stra\u00dfe.de") is ASCII text.
+  await rekeySalesforceRecords(
+    knex,
+    `(${mayChange(knex, 'reported_fields')} OR ${holdsJsonEscape(knex, 'reported_fields')})`,
+  );
 }
 
 /**
@@ -124,34 +128,6 @@ async function copyStatuses(knex: Knex, sources: Map<string, string>): Promise<v
     await knex('email_status').insert(part);
     await knex('email_status_history').insert(part);
   }
-}
-
-/**
- * Each Salesforce record its reported Email's key, where that changes (read a page at a time
- * by position among those whose reported fields may hold such an address); the address
- * opt-outs under an old key copied to the new one.
- */
-async function rekeySalesforceRecords(knex: Knex): Promise<void> {
-  const moves = new Map<string, string>();
-  for (let offset = 0; ; offset += PAGE) {
-    const rows = (await knex('salesforce_records')
-      .select('organization_id', 'record_id', 'email_key', 'reported_fields')
-      .whereNotNull('email_key')
-      .whereRaw(mayChange(knex, 'reported_fields'))
-      .orderBy(['record_id', 'organization_id'])
-      .offset(offset)
-      .limit(PAGE)) as SalesforceRow[];
-    for (const r of rows) {
-      const email = reportedEmail(r.reported_fields);
-      if (email === null) continue;
-      const key = emailKey(email);
-      if (key === r.email_key || key.length > MAX_EMAIL_LENGTH) continue;
-      await setSalesforceRecordKey(knex, r, key);
-      moves.set(key, r.email_key);
-    }
-    if (rows.length < PAGE) break;
-  }
-  await copySalesforceOptOuts(knex, [...moves]);
 }
 
 export async function down(knex: Knex): Promise<void> {

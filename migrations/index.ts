@@ -36,6 +36,8 @@ import * as m20261205200000 from './20261205200000_operator_session_last_seen.js
 import * as m20261206000000 from './20261206000000_idna_domain_keys.js';
 import * as m20261206003000 from './20261206003000_unsubscribe_once_status_first.js';
 import * as m20261206004000 from './20261206004000_idna_deviation_keys.js';
+import * as m20261206005000 from './20261206005000_idna_escaped_salesforce_emails.js';
+import * as m20261206005100 from './20261206005100_kept_opt_outs_listed.js';
 
 /** Every migration in order. Listed explicitly so the same code runs from source and from dist. */
 export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
@@ -76,4 +78,6 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261206000000_idna_domain_keys', m20261206000000],
   ['20261206003000_unsubscribe_once_status_first', m20261206003000],
   ['20261206004000_idna_deviation_keys', m20261206004000],
+  ['20261206005000_idna_escaped_salesforce_emails', m20261206005000],
+  ['20261206005100_kept_opt_outs_listed', m20261206005100],
 ];

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { joinedKey, MAX_EMAIL_LENGTH } from '../src/domain/email-key.js';
+import { emailKey, joinedKey, MAX_EMAIL_LENGTH } from '../src/domain/email-key.js';
 import {
   FOLD_REASON,
   planFoldedKeys,
@@ -300,6 +300,41 @@ export function reportedEmail(reportedFields: string | null): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * SQL: `column` (JSON text) holds an escape (`\u00df`): a reported Email may be non-ASCII,
+ * or hold `xn--`, written so in ASCII text.
+ */
+export const holdsJsonEscape = (knex: Knex, column: string) =>
+  isPostgres(knex) ? `strpos(${column}, '\\u') > 0` : `instr(${column}, '\\u') > 0`;
+
+/**
+ * Each Salesforce record its reported Email's key (emailKey), where that changes, among those
+ * `candidates` (SQL on reported_fields) names, read a page at a time by position; the address
+ * opt-outs under an old key copied to the new one.
+ */
+export async function rekeySalesforceRecords(knex: Knex, candidates: string): Promise<void> {
+  const moves = new Map<string, string>();
+  for (let offset = 0; ; offset += PAGE) {
+    const rows = (await knex('salesforce_records')
+      .select('organization_id', 'record_id', 'email_key', 'reported_fields')
+      .whereNotNull('email_key')
+      .whereRaw(candidates)
+      .orderBy(['record_id', 'organization_id'])
+      .offset(offset)
+      .limit(PAGE)) as SalesforceRow[];
+    for (const r of rows) {
+      const email = reportedEmail(r.reported_fields);
+      if (email === null) continue;
+      const key = emailKey(email);
+      if (key === r.email_key || key.length > MAX_EMAIL_LENGTH) continue;
+      await setSalesforceRecordKey(knex, r, key);
+      moves.set(key, r.email_key);
+    }
+    if (rows.length < PAGE) break;
+  }
+  await copySalesforceOptOuts(knex, [...moves]);
 }
 
 /**

@@ -16,8 +16,11 @@ export function likePattern(text: string): string {
 }
 
 /**
- * Rows whose `column` (an email key) holds an "address contains" text: as it is, or as one of
- * its other readings (the domain's addressReadings), each one LIKE.
+ * Rows whose `column` (an email key) holds an "address contains" text as the key reads each
+ * part (the domain's addressReadings), each one LIKE: a text with an '@' in its reading only
+ * (the part after it is a domain); a text without one as folded in the local part and in its
+ * domain reading after the '@'. The folded text is not compared with the domain: there the
+ * key holds the domain's reading, and 'Straße' (a domain's 'straße') is not 'strasse'.
  */
 export function whereAddressContains(
   q: Knex.QueryBuilder,
@@ -27,10 +30,12 @@ export function whereAddressContains(
 ): Knex.QueryBuilder {
   const like = `${column} LIKE ? ESCAPE '\\'`;
   return q.where((w) => {
-    w.whereRaw(like, [likePattern(text)]);
-    if (readings?.anywhere) w.orWhereRaw(like, [likePattern(readings.anywhere)]);
-    // After the key's '@': '%@' then '%text%'.
-    if (readings?.inDomain) w.orWhereRaw(like, [`%@${likePattern(readings.inDomain)}`]);
+    if (readings?.anywhere) w.whereRaw(like, [likePattern(readings.anywhere)]);
+    else if (readings?.inDomain) {
+      // Before the key's '@' ('%text%' then '@%'), or after it ('%@' then '%text%').
+      w.whereRaw(like, [`${likePattern(text)}@%`]);
+      w.orWhereRaw(like, [`%@${likePattern(readings.inDomain)}`]);
+    } else w.whereRaw(like, [likePattern(text)]);
   });
 }
 
@@ -120,6 +125,28 @@ export class PeopleSelectionRepository {
       })
       .count({ n: '*' })) as Row[];
     return Number(row?.n ?? 0);
+  }
+
+  /** Addresses of the selection with no email_status row holding one of `letters`. */
+  async keysWithoutStatus(
+    c: PeopleCriteria,
+    letters: readonly string[],
+    afterKey: string | null,
+    limit: number,
+  ): Promise<string[]> {
+    if (letters.length === 0) return [];
+    let q = this.selected(c, 's')
+      .distinct('s.email_key')
+      .whereNotNull('s.email_key')
+      .where((w) => {
+        for (const l of letters) w.orWhereRaw(`s.email_key LIKE ? ESCAPE '\\'`, [likePattern(l)]);
+      })
+      .whereNotExists(
+        this.db('email_status as e').select('e.email_key').whereRaw('e.email_key = s.email_key'),
+      );
+    if (afterKey !== null) q = q.where('s.email_key', '>', afterKey);
+    const rows = (await q.orderBy('s.email_key').limit(limit, INLINE)) as Row[];
+    return rows.map((r) => r.email_key as string);
   }
 
   /**

@@ -10,6 +10,7 @@ import type {
 import { aboutField, AppError, ErrorCode } from '../errors.js';
 import { ChangePaths, type ChangePath } from './change-paths.js';
 import { emailKey, foldedContains, validateEmail } from './email-key.js';
+import { keptProtectedAddresses } from './kept-opt-outs.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import { parseLeadId, type LeadService } from './lead.service.js';
 import type { LeadInput } from './lead.types.js';
@@ -135,15 +136,27 @@ export class BulkChangeService {
     return value === 'false' || value === '0';
   }
 
+  /**
+   * Addresses of the selection a lift would find protected: by their own status, or by an
+   * opt-out kept under their joined key (masterStatus).
+   */
+  private async protectedAddresses(
+    repos: Parameters<Parameters<Transactions['read']>[0]>[0],
+    criteria: PeopleCriteria,
+  ): Promise<number> {
+    return (
+      (await repos.selection.protectedAddresses(criteria, this.protectedWords)) +
+      (await keptProtectedAddresses(repos, criteria, this.protectedWords))
+    );
+  }
+
   async preview(search: PeopleCriteria, change: DataValueChange): Promise<BulkPreview> {
     this.attributes(change);
     const criteria = foldedContains(search);
     const lifts = this.lifts(change);
     return this.transactions.read(async (repos) => ({
       counts: await repos.selection.counts(criteria),
-      protectedAddresses: lifts
-        ? await repos.selection.protectedAddresses(criteria, this.protectedWords)
-        : 0,
+      protectedAddresses: lifts ? await this.protectedAddresses(repos, criteria) : 0,
       protectedWithoutAddress: lifts
         ? await repos.selection.protectedWithoutAddress(criteria, this.protectedWords)
         : 0,
@@ -164,7 +177,7 @@ export class BulkChangeService {
       if (
         this.lifts(change) &&
         !options.confirmProtected &&
-        ((await repos.selection.protectedAddresses(criteria, this.protectedWords)) > 0 ||
+        ((await this.protectedAddresses(repos, criteria)) > 0 ||
           (await repos.selection.protectedWithoutAddress(criteria, this.protectedWords)) > 0)
       ) {
         throw new AppError(

@@ -187,6 +187,16 @@ export interface StatusFilter {
 }
 
 /**
+ * The filter of the opt-outs kept under joined keys (email_status_joined) for the spellings
+ * they stand for: a StatusFilter's fields but the address, which `keyHoldsAnyOf` reads
+ * loosely (a joined key holding any of them anywhere); the domain then applies the filter's
+ * address to each spelling.
+ */
+export interface KeptFilter extends Omit<StatusFilter, 'addressContains' | 'addressReadings'> {
+  keyHoldsAnyOf?: string[];
+}
+
+/**
  * What an "address contains" text also reads as in a key (addressReadings in email-key.ts):
  * `anywhere`, a text a key may hold anywhere (the text with the part after its '@' read as a
  * domain); `inDomain`, a text a key may hold after its '@' (the text read as a domain). A key

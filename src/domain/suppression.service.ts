@@ -4,6 +4,13 @@ import type { TransactionScope, Transactions } from './ports.js';
 import { ChangePaths } from './change-paths.js';
 import type { DurableStatusService } from './durable-status.service.js';
 import { foldedContains } from './email-key.js';
+import {
+  keptFilter,
+  keptSpellingsCount,
+  keptSpellingsPage,
+  newestFirst,
+  spellingsOf,
+} from './kept-opt-outs.js';
 import { SeenAddresses } from './seen-addresses.js';
 import {
   importEntry,
@@ -47,6 +54,8 @@ export interface SuppressionListPage {
 }
 
 const BATCH = 500;
+/** Kept opt-outs read at a time by the exports. */
+const KEPT_PAGE = 500;
 
 /** 48 bits of a key's hash: enough to spot repeats in a file of millions without keeping the keys. */
 function fingerprint(key: string): number {
@@ -164,11 +173,13 @@ export class SuppressionService {
   }
 
   /**
-   * The master status as rows, recorded at or after `since`, in key order, a page at a time.
-   * Every status recorded before the export started is in it (or in the master status no
-   * more): a status is stamped inside its transaction, and the export first waits for the
-   * write transactions in flight to end. So `since` = when the last export started misses
-   * nothing, even a status stamped before then and committed after.
+   * The master status as rows, recorded at or after `since`, in key order, a page at a time;
+   * then the spellings the opt-outs kept under joined keys stand for (kept-opt-outs.ts: an
+   * ESP given the export suppresses each), in joined-key order, those listed at or after
+   * `since`. Every status recorded before the export started is in it (or in the master
+   * status no more): a status is stamped inside its transaction, and the export first waits
+   * for the write transactions in flight to end. So `since` = when the last export started
+   * misses nothing, even a status stamped before then and committed after.
    */
   async *export(since = 0): AsyncGenerator<EmailStatusRecord> {
     await this.transactions.settleWrites();
@@ -178,12 +189,37 @@ export class SuppressionService {
         repos.emailStatus.listChangedSince(since, after, 1000),
       );
       yield* page;
-      if (page.length < 1000) return;
+      if (page.length < 1000) break;
       after = page[page.length - 1]!.emailKey;
+    }
+    yield* this.keptSpellings({}, since);
+  }
+
+  /**
+   * The spellings kept opt-outs stand for that `filter` keeps, a page of kept opt-outs at a
+   * time in joined-key order (with `since`, those listed at or after it).
+   */
+  private async *keptSpellings(
+    filter: StatusFilter,
+    since?: number,
+  ): AsyncGenerator<EmailStatusRecord> {
+    const kept = keptFilter(filter);
+    for (let after: string | null = null; ;) {
+      const [page, spellings] = await this.transactions.read(async (repos) => {
+        const rows = await repos.emailStatus.keptByKey(kept, after, KEPT_PAGE, since);
+        return [rows, await spellingsOf(repos.emailStatus, rows, filter)] as const;
+      });
+      yield* spellings;
+      const last = page[page.length - 1];
+      if (page.length < KEPT_PAGE || !last) return;
+      after = last.emailKey;
     }
   }
 
-  /** The console's list: filtered, newest first, a page at a time, with a (capped) count. */
+  /**
+   * The console's list: filtered, newest first, a page at a time, with a (capped) count. An
+   * opt-out kept under a joined key is listed under each spelling it stands for.
+   */
   async list(
     filter: StatusFilter,
     after: StatusCursor | null,
@@ -191,12 +227,23 @@ export class SuppressionService {
   ): Promise<SuppressionListPage> {
     return this.transactions.read(async (repos) => {
       const folded = foldedContains(filter);
-      const rows = await repos.emailStatus.list(folded, after, limit + 1);
+      const own = await repos.emailStatus.list(folded, after, limit + 1);
+      // A kept opt-out older than the last own row read comes after the page: not read.
+      const floor = own.length > limit ? own[limit]!.changedAt : undefined;
+      const keptOf =
+        floor === undefined
+          ? folded
+          : { ...folded, changedFrom: Math.max(folded.changedFrom ?? floor, floor) };
+      const kept = await keptSpellingsPage(repos.emailStatus, keptOf, after, limit + 1);
+      const rows = [...own, ...kept].sort(newestFirst);
       const shown = rows.slice(0, limit);
       const last = shown[shown.length - 1];
+      const ownCount = await repos.emailStatus.count(folded, LIST_COUNT_CAP);
       return {
         rows: shown,
-        total: await repos.emailStatus.count(folded, LIST_COUNT_CAP),
+        total:
+          ownCount +
+          (await keptSpellingsCount(repos.emailStatus, folded, LIST_COUNT_CAP - ownCount)),
         next:
           rows.length > limit && last
             ? { changedAt: last.changedAt, emailKey: last.emailKey }
@@ -207,9 +254,10 @@ export class SuppressionService {
 
   /**
    * Every row of the console's filtered list, in key order (as the command line's export), a
-   * page at a time. Paged by key, not by date as the list is shown: a status changed while the
-   * export runs moves in date order, and was then skipped (moved before the pages read) or
-   * written twice (moved after them).
+   * page at a time; then the spellings kept opt-outs stand for, in joined-key order. Paged by
+   * key, not by date as the list is shown: a status changed while the export runs moves in
+   * date order, and was then skipped (moved before the pages read) or written twice (moved
+   * after them).
    */
   async *exportFiltered(search: StatusFilter, pageSize = 1000): AsyncGenerator<EmailStatusRecord> {
     const filter = foldedContains(search);
@@ -220,8 +268,9 @@ export class SuppressionService {
       );
       yield* page;
       const last = page[page.length - 1];
-      if (page.length < pageSize || !last) return;
+      if (page.length < pageSize || !last) break;
       after = last.emailKey;
     }
+    yield* this.keptSpellings(filter);
   }
 }

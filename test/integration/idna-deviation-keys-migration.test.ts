@@ -10,6 +10,8 @@
  */
 import { expect } from 'chai';
 import * as deviation from '../../migrations/20261206004000_idna_deviation_keys.js';
+import * as escaped from '../../migrations/20261206005000_idna_escaped_salesforce_emails.js';
+import * as listed from '../../migrations/20261206005100_kept_opt_outs_listed.js';
 import { openDatabase, type Database } from '../../src/data-access/database.js';
 import { createLogger } from '../../src/logger.js';
 import { start } from '../../src/main.js';
@@ -66,6 +68,25 @@ async function seed(db: Database): Promise<void> {
   await db
     .knex('salesforce_address_opt_outs')
     .insert({ email_key: 'ann@strasse.de', changed_at: 700 });
+  await escapedRecord(db, '00Q000000000002AAA', 'Dee', 800);
+}
+
+/**
+ * A Salesforce record whose reported Email is written with a JSON escape (ASCII text:
+ * `{"Email":"Dee@Stra\u00dfe.de"}`), under its joined key, with an address opt-out there.
+ */
+async function escapedRecord(db: Database, id: string, name: string, at: number): Promise<void> {
+  const joined = `${name.toLowerCase()}@strasse.de`;
+  await db.knex('salesforce_records').insert({
+    record_id: id,
+    organization_id: null,
+    object_type: 'Lead',
+    changed_at: 1,
+    reported_fields: `{"Email":"${name}@Stra\\u00dfe.de"}`,
+    updated_at: 1,
+    email_key: joined,
+  });
+  await db.knex('salesforce_address_opt_outs').insert({ email_key: joined, changed_at: at });
 }
 
 /** New people of `emails` in one syncMultipleLeads call. */
@@ -114,8 +135,11 @@ for (const engine of testEngines()) {
         (r) => r.joined_key,
       );
       expect(joined).to.deep.equal(['ann@strasse.de', 'bea@strasse.de', 'dee@strasse.de']);
-      expect((await db.knex('salesforce_records')).map((r: Row) => r.email_key)).to.deep.equal([
+      // The record whose Email is written with a JSON escape too.
+      const records = (await db.knex('salesforce_records').orderBy('record_id')) as Row[];
+      expect(records.map((r) => r.email_key)).to.deep.equal([
         'ann@stra\u00dfe.de',
+        'dee@stra\u00dfe.de',
       ]);
       const optOuts = ((await db.knex('salesforce_address_opt_outs')) as Row[])
         .map((r) => [String(r.email_key), Number(r.changed_at)])
@@ -123,7 +147,19 @@ for (const engine of testEngines()) {
       expect(optOuts).to.deep.equal([
         ['ann@strasse.de', 700],
         ['ann@stra\u00dfe.de', 700],
+        ['dee@strasse.de', 800],
+        ['dee@stra\u00dfe.de', 800],
       ]);
+    });
+
+    it('20261206005100 records the kept opt-outs now: the next incremental export lists their spellings', async () => {
+      const before = Date.now();
+      await db.knex.transaction((trx) => listed.up(trx));
+      const times = ((await db.knex('email_status_joined')) as Row[]).map((r) =>
+        Number(r.recorded_at),
+      );
+      expect(times).to.have.length(3);
+      for (const t of times) expect(t).to.be.at.least(before);
     });
 
     it('through the service: a re-subscribe at the plain spelling leaves the other opted out; a legacy opt-out reaches a new person', async () => {
@@ -189,6 +225,31 @@ for (const engine of testEngines()) {
       const bea = forth.find(([, key]) => key === 'bea@stra\u00dfe.de');
       expect(bea?.[2]).to.equal(true);
       expect(Boolean((await statusRowOf(db, 'bea@stra\u00dfe.de'))?.unsubscribed)).to.equal(true);
+    });
+
+    it('20261206005000 gives a record that kept its joined key for a JSON-escaped Email its key', async () => {
+      // As the first version of 20261206004000 left it: the escape not read.
+      await escapedRecord(db, '00Q000000000003AAA', 'Fay', 900);
+      await db.knex.transaction((trx) => escaped.up(trx));
+      const fay = (await db
+        .knex('salesforce_records')
+        .where('record_id', '00Q000000000003AAA')
+        .first()) as Row;
+      expect(fay.email_key).to.equal('fay@stra\u00dfe.de');
+      const optOuts = (
+        (await db.knex('salesforce_address_opt_outs').where('email_key', 'like', 'fay@%')) as Row[]
+      )
+        .map((r) => [String(r.email_key), Number(r.changed_at)])
+        .sort();
+      expect(optOuts).to.deep.equal([
+        ['fay@strasse.de', 900],
+        ['fay@stra\u00dfe.de', 900],
+      ]);
+      // Run again, it finds nothing more to do.
+      await db.knex.transaction((trx) => escaped.up(trx));
+      expect(
+        await db.knex('salesforce_address_opt_outs').where('email_key', 'like', 'fay@%'),
+      ).to.have.length(2);
     });
   });
 }

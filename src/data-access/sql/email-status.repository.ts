@@ -4,12 +4,17 @@ import type { Engine } from '../database.js';
 import type {
   EmailStatusHistoryRecord,
   EmailStatusRecord,
+  KeptFilter,
   StatusCursor,
   StatusFilter,
 } from '../../domain/records.js';
 export type { EmailStatusHistoryRecord, EmailStatusRecord };
 import { countRowsWhere } from '../count-rows.js';
-import { containsPattern, whereAddressContains } from '../people-selection.repository.js';
+import {
+  containsPattern,
+  likePattern,
+  whereAddressContains,
+} from '../people-selection.repository.js';
 export type { StatusFilter, StatusCursor };
 import { pgArrayText } from './fixed-sql.js';
 import { fixedSql, queueRead, runStatement } from './statement.js';
@@ -98,6 +103,21 @@ export const STATUS_WRITE_CTES = `v AS (SELECT * FROM json_populate_recordset(NU
     INSERT INTO email_status (${STATUS_COLUMNS}) SELECT ${STATUS_COLUMNS} FROM v
     ${STATUS_UPSERT}
   )`;
+
+/** A kept opt-out's record, its emailKey its joined key. */
+const keptRecord = (row: Row): EmailStatusRecord => toRecord({ ...row, email_key: row.joined_key });
+
+/** The filters of a status list but the address, on either table's rows. */
+function filteredBy(q: Knex.QueryBuilder, f: KeptFilter): Knex.QueryBuilder {
+  const like = (column: string, text: string) =>
+    q.whereRaw(`lower(${column}) LIKE ? ESCAPE '\\'`, [containsPattern(text)]);
+  if (f.unsubscribed !== undefined) q = q.where('unsubscribed', f.unsubscribed);
+  if (f.reasonContains) q = like('reason', f.reasonContains);
+  if (f.sourceContains) q = like('source', f.sourceContains);
+  if (f.changedFrom !== undefined) q = q.where('changed_at', '>=', f.changedFrom);
+  if (f.changedTo !== undefined) q = q.where('changed_at', '<=', f.changedTo);
+  return q;
+}
 
 /** Statuses by address, from their rows. */
 function statusMap(rows: readonly Row[]): Map<string, EmailStatusRecord> {
@@ -228,17 +248,72 @@ export class EmailStatusRepository {
 
   private filtered(f: StatusFilter): Knex.QueryBuilder {
     let q = this.db('email_status');
-    const like = (column: string, text: string) =>
-      q.whereRaw(`lower(${column}) LIKE ? ESCAPE '\\'`, [containsPattern(text)]);
-    if (f.unsubscribed !== undefined) q = q.where('unsubscribed', f.unsubscribed);
-    if (f.reasonContains) q = like('reason', f.reasonContains);
-    if (f.sourceContains) q = like('source', f.sourceContains);
     // Keys are folded, and the domain folds the text alike (foldEmailText): no lower() here.
     if (f.addressContains)
       q = whereAddressContains(q, 'email_key', f.addressContains, f.addressReadings);
-    if (f.changedFrom !== undefined) q = q.where('changed_at', '>=', f.changedFrom);
-    if (f.changedTo !== undefined) q = q.where('changed_at', '<=', f.changedTo);
-    return q;
+    return filteredBy(q, f);
+  }
+
+  /**
+   * The opt-outs kept under joined keys (email_status_joined) that the filter may keep for a
+   * spelling they stand for: its other fields as `filtered`, the address as one of
+   * `keyHoldsAnyOf` anywhere in the joined key (the domain narrows it for each spelling).
+   */
+  private filteredKept(f: KeptFilter): Knex.QueryBuilder {
+    let q = this.db('email_status_joined');
+    const texts = f.keyHoldsAnyOf;
+    if (texts)
+      q = q.where((w) => {
+        for (const t of texts) w.orWhereRaw(`joined_key LIKE ? ESCAPE '\\'`, [likePattern(t)]);
+      });
+    return filteredBy(q, f);
+  }
+
+  /**
+   * Kept opt-outs of the filter, newest first (by changed_at, then joined key), before
+   * `before`: at or before its changedAt when it names no joined key. Each record's emailKey
+   * is its joined key.
+   */
+  async keptList(
+    f: KeptFilter,
+    before: { changedAt: number; joinedKey: string | null } | null,
+    limit: number,
+  ): Promise<EmailStatusRecord[]> {
+    let q = this.filteredKept(f);
+    if (before?.joinedKey === null) q = q.where('changed_at', '<=', before.changedAt);
+    else if (before)
+      q = q.where((w) =>
+        w
+          .where('changed_at', '<', before.changedAt)
+          .orWhere((x) =>
+            x.where('changed_at', before.changedAt).where('joined_key', '<', before.joinedKey),
+          ),
+      );
+    const rows = (await q
+      .orderBy([
+        { column: 'changed_at', order: 'desc' },
+        { column: 'joined_key', order: 'desc' },
+      ])
+      .limit(limit, INLINE)) as Row[];
+    return rows.map(keptRecord);
+  }
+
+  /**
+   * Kept opt-outs of the filter in joined-key order after `afterKey`; with `recordedSince`,
+   * those recorded (listed) at or after it only.
+   */
+  async keptByKey(
+    f: KeptFilter,
+    afterKey: string | null,
+    limit: number,
+    recordedSince?: number,
+  ): Promise<EmailStatusRecord[]> {
+    let q = this.filteredKept(f);
+    if (recordedSince !== undefined)
+      q = q.whereRaw('coalesce(recorded_at, changed_at) >= ?', [recordedSince]);
+    if (afterKey !== null) q = q.where('joined_key', '>', afterKey);
+    const rows = (await q.orderBy('joined_key').limit(limit, INLINE)) as Row[];
+    return rows.map(keptRecord);
   }
 
   /** The filtered list, newest first, keyset-paged by (changed_at, email_key). */

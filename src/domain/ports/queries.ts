@@ -4,6 +4,7 @@ import type {
   EmailStatusHistoryRecord,
   EmailStatusRecord,
   InvariantViolation,
+  KeptFilter,
   LeadRecord,
   PeopleCriteria,
   PropagationActivity,
@@ -139,6 +140,22 @@ export interface StatusQueries extends StatusStore {
   listByKey(f: StatusFilter, afterKey: string | null, limit: number): Promise<EmailStatusRecord[]>;
   /** How many rows the filter keeps, counting no further than `cap`. */
   count(f: StatusFilter, cap: number): Promise<number>;
+  /**
+   * Opt-outs kept under joined keys (email_status_joined), newest first, before `before` (at
+   * or before its changedAt when it names no joined key); emailKey is the joined key.
+   */
+  keptList(
+    f: KeptFilter,
+    before: { changedAt: number; joinedKey: string | null } | null,
+    limit: number,
+  ): Promise<EmailStatusRecord[]>;
+  /** The same in joined-key order; with `recordedSince`, those recorded at or after it. */
+  keptByKey(
+    f: KeptFilter,
+    afterKey: string | null,
+    limit: number,
+    recordedSince?: number,
+  ): Promise<EmailStatusRecord[]>;
   /** An address's history, newest first, ids strictly below `beforeId`. */
   historyPage(
     key: string,
@@ -217,6 +234,16 @@ export interface PeopleSelection {
    * confirm once too often is safe; never asking when it should is not).
    */
   protectedAddresses(c: PeopleCriteria, reasons: readonly string[]): Promise<number>;
+  /**
+   * Addresses of the selection without a status of their own that hold one of `letters`, in
+   * key order after `afterKey`, at most `limit` (those a kept opt-out may stand for).
+   */
+  keysWithoutStatus(
+    c: PeopleCriteria,
+    letters: readonly string[],
+    afterKey: string | null,
+    limit: number,
+  ): Promise<string[]>;
   /**
    * How many unsubscribed people of the selection without an address have an own reason that
    * may hold one of `reasons` (the same superset): their reason is what keeps their opt-out.
