@@ -1,0 +1,112 @@
+/**
+ * An opt-out kept under a joined key (email_status_joined, migration 20261206004000: recorded
+ * under `ann@strasse.de` before the key kept `ann@straße.de` apart) counts for the spelling
+ * that has no status of its own, on every path. The link's unsubscribe read the address's own
+ * status only: at such a spelling it wrote an unsubscribe of its own, the page offered its undo,
+ * and the undo lifted the opt-out that stood before the link was followed, every person of the
+ * address with it.
+ */
+import { expect } from 'chai';
+import { ChangePaths } from '../../src/domain/change-paths.js';
+import { createServices, type Services } from '../../src/compose.js';
+import type { LinkSubject } from '../../src/domain/link-unsubscribe.service.js';
+import { testEngines } from '../support/database.js';
+import { flagsOf } from '../support/people.js';
+
+const WINDOW = 15 * 60000;
+const always = () => true;
+
+for (const engine of testEngines()) {
+  describe(`opt-outs kept under a joined key, on the link path (${engine.name})`, function () {
+    this.timeout(30000);
+    let made: Awaited<ReturnType<typeof engine.create>>;
+    let services: Services;
+    const clock = Date.now();
+
+    before(async () => {
+      made = await engine.create();
+      services = createServices(
+        made.db,
+        { customFields: [], defaultPartition: 'Default' },
+        { now: () => clock },
+      );
+    });
+    after(async () => {
+      await made?.drop();
+    });
+
+    /** What the migration keeps of an opt-out recorded under `joined` before it (no person). */
+    const kept = (joined: string) =>
+      made.db.knex('email_status_joined').insert({
+        joined_key: joined,
+        unsubscribed: true,
+        reason: 'Web service API',
+        source: 'Web service API',
+        lead_id: null,
+        changed_at: 200,
+        recorded_at: 200,
+      });
+    const subject = (email: string): LinkSubject => ({
+      email,
+      linkId: 'aaaaaaaaaaaaaaaa',
+      list: null,
+    });
+    const history = async (key: string) =>
+      Number(
+        (
+          (await made.db.knex('email_status_history').where({ email_key: key }).count({
+            n: '*',
+          })) as [{ n: unknown }]
+        )[0].n,
+      );
+
+    it('the page finds the address unsubscribed already: no undo, nothing written, the undo refused', async () => {
+      await kept('cat@strasse.de');
+      await services.leads.sync(
+        { email: 'Cat@Stra\u00dfe.de' },
+        { path: ChangePaths.webService() },
+      );
+      expect(await flagsOf(services, 'cat@stra\u00dfe.de')).to.deep.equal([true]);
+      const before = await history('cat@stra\u00dfe.de');
+
+      const page = await services.links.unsubscribe(subject('cat@stra\u00dfe.de'), 'page');
+      expect(page.changed).to.equal(false);
+      expect(await history('cat@stra\u00dfe.de')).to.equal(before);
+      const undo = await services.links.resubscribe(subject('cat@stra\u00dfe.de'), WINDOW, always);
+      expect(undo.outcome).to.equal('not_this_link');
+      expect(await flagsOf(services, 'cat@stra\u00dfe.de')).to.deep.equal([true]);
+      // A provider's one-click changes nothing either.
+      const oneClick = await services.links.unsubscribe(subject('CAT@stra\u00dfe.de'));
+      expect(oneClick.changed).to.equal(false);
+      expect(await services.durableStatus.findViolations()).to.deep.equal([]);
+    });
+
+    it("lifted at that spelling since, the page's unsubscribe is its own again, and its undo too", async () => {
+      await kept('dan@strasse.de');
+      await services.leads.sync(
+        { email: 'dan@stra\u00dfe.de' },
+        { path: ChangePaths.webService() },
+      );
+      const lift = await services.durableStatus.setAddressStatus({
+        address: 'dan@stra\u00dfe.de',
+        unsubscribed: false,
+        path: ChangePaths.addressStatus('ops'),
+        reason: 'asked by phone',
+        confirmProtected: false,
+      });
+      expect(lift.outcome).to.equal('resubscribed');
+      expect(await flagsOf(services, 'dan@stra\u00dfe.de')).to.deep.equal([false]);
+
+      const page = await services.links.unsubscribe(subject('dan@stra\u00dfe.de'), 'page');
+      expect(page).to.include({ changed: true, people: 1, undoable: true });
+      expect(await flagsOf(services, 'dan@stra\u00dfe.de')).to.deep.equal([true]);
+      const undo = await services.links.resubscribe(subject('dan@stra\u00dfe.de'), WINDOW, always);
+      expect(undo.outcome).to.equal('resubscribed');
+      expect(await flagsOf(services, 'dan@stra\u00dfe.de')).to.deep.equal([false]);
+      // A link undoes once: the next page unsubscribe offers none.
+      const again = await services.links.unsubscribe(subject('dan@stra\u00dfe.de'), 'page');
+      expect(again).to.include({ changed: true, undoable: false });
+      expect(await services.durableStatus.findViolations()).to.deep.equal([]);
+    });
+  });
+}
