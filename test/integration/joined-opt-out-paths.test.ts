@@ -4,10 +4,14 @@
  * that has no status of its own, on every path. The link's unsubscribe read the address's own
  * status only: at such a spelling it wrote an unsubscribe of its own, the page offered its undo,
  * and the undo lifted the opt-out that stood before the link was followed, every person of the
- * address with it.
+ * address with it. A Salesforce record reported opted out at such a spelling marked nothing
+ * (the mark is a column of the address's own row), so an opt-out acknowledged after it left no
+ * trace, and the record's untick, made before that opt-out but delivered after it, lifted it.
  */
 import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
+import { ORG_ID, leadNotification } from '../salesforce/support.js';
+import { harnessPerSuite, type Harness } from '../support/harness.js';
 import { createServices, type Services } from '../../src/compose.js';
 import type { LinkSubject } from '../../src/domain/link-unsubscribe.service.js';
 import { testEngines } from '../support/database.js';
@@ -107,6 +111,57 @@ for (const engine of testEngines()) {
       const again = await services.links.unsubscribe(subject('dan@stra\u00dfe.de'), 'page');
       expect(again).to.include({ changed: true, undoable: false });
       expect(await services.durableStatus.findViolations()).to.deep.equal([]);
+    });
+  });
+
+  describe(`opt-outs kept under a joined key, on the Salesforce path (${engine.name})`, function () {
+    this.timeout(60000);
+    let h: Harness;
+    harnessPerSuite(engine, (opened) => {
+      h = opened;
+    });
+    const flags = async (email: string) =>
+      (await h.services.leads.find({ keyType: 'EMAIL', keyValue: email })).map(
+        (l) => l.unsubscribed,
+      );
+
+    it("an untick made before another path's later opt-out, delivered after it, is not applied", async () => {
+      const email = 'eve@stra\u00dfe.de';
+      const t0 = h.clock.t;
+      await h.db.knex('email_status_joined').insert({
+        joined_key: 'eve@strasse.de',
+        unsubscribed: true,
+        reason: 'Web service API',
+        source: 'Web service API',
+        lead_id: null,
+        changed_at: t0 - 86400000,
+        recorded_at: t0 - 86400000,
+      });
+      h.clock.set(t0 + 1000);
+      const ticked = { Email: email, Unsubscribed: 'true' };
+      await h.services.salesforce.apply(ORG_ID, [leadNotification(1, 901, ticked, t0 + 1000)]);
+      expect(await flags(email)).to.deep.equal([true]);
+      h.clock.set(t0 + 3000);
+      await h.services.leads.sync(
+        { email, attributes: [{ name: 'Unsubscribed', value: 'true' }] },
+        { path: ChangePaths.webService('crm') },
+      );
+      // The record's untick, made between its tick and that opt-out, delivered a minute late.
+      h.clock.set(t0 + 60000);
+      const [result] = await h.services.salesforce.apply(ORG_ID, [
+        leadNotification(2, 901, { Unsubscribed: 'false', FirstName: 'Eve' }, t0 + 2000),
+      ]);
+      expect(result!.outcome).to.equal('APPLIED');
+      expect(await flags(email)).to.deep.equal([true]);
+      expect((await h.services.durableStatus.explain(email)).status?.unsubscribed).to.equal(true);
+      // The web service's opt-out is what the address's own row records now: the trace.
+      const own = (await h.db.knex('email_status').where({ email_key: email }).first()) as
+        { unsubscribed: unknown; changed_at: unknown } | undefined;
+      expect([Boolean(Number(own?.unsubscribed)), Number(own?.changed_at)]).to.deep.equal([
+        true,
+        t0 + 3000,
+      ]);
+      expect(await h.services.durableStatus.findViolations()).to.deep.equal([]);
     });
   });
 }
