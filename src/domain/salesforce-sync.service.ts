@@ -266,11 +266,11 @@ export class SalesforceSyncService {
   ): Promise<void> {
     const status = await masterStatus(repos.emailStatus, key);
     if (!status || status.optOutsRecordedSince !== undefined) return;
-    // An opt-out kept under the address's joined key alone (master-status.ts) has no row of
-    // the address to mark: it becomes the address's own first, as it stands, or the mark is
-    // lost, and an opt-out acknowledged after it leaves no trace to hold a late untick against.
+    // An opt-out kept under the joined key alone (master-status.ts) has no row here to mark: it
+    // becomes the address's own first, as it stands (recorded now), or the mark is lost and an
+    // opt-out acknowledged after it leaves no trace to hold a late untick against.
     if (otherJoinedKey(key) !== null && !(await repos.emailStatus.get(key)))
-      await repos.emailStatus.setMany([status]);
+      await repos.emailStatus.setMany([{ ...status, recordedAt: now }]);
     await repos.emailStatus.recordOptOutsSince(key, optOutsRecordedFrom(status, now));
   }
 

@@ -154,6 +154,14 @@ for (const engine of testEngines()) {
       expect(result!.outcome).to.equal('APPLIED');
       expect(await flags(email)).to.deep.equal([true]);
       expect((await h.services.durableStatus.explain(email)).status?.unsubscribed).to.equal(true);
+      // The kept opt-out became the address's own when the tick came, dated as it was, and
+      // recorded then (what an export since a backup replays).
+      const [copy] = (await h.db
+        .knex('email_status_history')
+        .where({ email_key: email })
+        .orderBy('id')) as Array<{ changed_at: unknown; recorded_at: unknown }>;
+      expect(Number(copy?.changed_at)).to.equal(t0 - 86400000);
+      expect(Number(copy?.recorded_at)).to.be.within(t0 + 1000, t0 + 3000);
       // The web service's opt-out is what the address's own row records now: the trace.
       const own = (await h.db.knex('email_status').where({ email_key: email }).first()) as
         { unsubscribed: unknown; changed_at: unknown } | undefined;
