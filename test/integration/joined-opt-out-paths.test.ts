@@ -7,6 +7,8 @@
  * address with it. A Salesforce record reported opted out at such a spelling marked nothing
  * (the mark is a column of the address's own row), so an opt-out acknowledged after it left no
  * trace, and the record's untick, made before that opt-out but delivered after it, lifted it.
+ * A suppression list naming such a spelling took it for a fresh suppression: its own row, with
+ * the list's reason, replaced a kept complaint, which any web service re-subscribe then lifted.
  */
 import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
@@ -14,6 +16,7 @@ import { ORG_ID, leadNotification } from '../salesforce/support.js';
 import { harnessPerSuite, type Harness } from '../support/harness.js';
 import { createServices, type Services } from '../../src/compose.js';
 import type { LinkSubject } from '../../src/domain/link-unsubscribe.service.js';
+import { ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
 import { flagsOf } from '../support/people.js';
 
@@ -170,6 +173,48 @@ for (const engine of testEngines()) {
         t0 + 3000,
       ]);
       expect(await h.services.durableStatus.findViolations()).to.deep.equal([]);
+    });
+  });
+
+  describe(`opt-outs kept under a joined key, on the import path (${engine.name})`, function () {
+    this.timeout(60000);
+    let h: Harness;
+    harnessPerSuite(engine, (opened) => {
+      h = opened;
+    });
+
+    it('a list naming the spelling finds it suppressed already: a kept complaint stays one', async () => {
+      await h.db.knex('email_status_joined').insert({
+        joined_key: 'gus@strasse.de',
+        unsubscribed: true,
+        reason: 'complaint',
+        source: 'Web service API',
+        lead_id: null,
+        changed_at: 100,
+        recorded_at: 100,
+      });
+      const { leadId } = await h.services.leads.sync(
+        { email: 'gus@stra\u00dfe.de' },
+        { path: ChangePaths.webService() },
+      );
+      async function* rows() {
+        yield { line: 2, email: 'Gus@Stra\u00dfe.de', reason: 'bounced' };
+      }
+      const imported = await h.services.suppressions.import(rows());
+      expect(imported).to.include({ suppressed: 0, alreadySuppressed: 1 });
+      const untick = [{ name: 'Unsubscribed', value: 'false' }];
+      const lift = await h.services.leads
+        .sync({ id: leadId, attributes: untick }, { path: ChangePaths.webService() })
+        .then(
+          () => null,
+          (error: { code?: string }) => error.code,
+        );
+      expect(lift).to.equal(ErrorCode.LEAD_SYNC_FAILED);
+      const [person] = await h.services.leads.find({ keyType: 'IDNUM', keyValue: String(leadId) });
+      expect(person?.unsubscribed).to.equal(true);
+      expect(
+        (await h.services.durableStatus.explain('gus@stra\u00dfe.de')).status?.reason,
+      ).to.equal('complaint');
     });
   });
 }
