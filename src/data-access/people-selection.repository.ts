@@ -140,6 +140,26 @@ export class PeopleSelectionRepository {
     return Number(row?.n ?? 0);
   }
 
+  async unownedAddressesWith(
+    c: PeopleCriteria,
+    letters: readonly string[],
+    limit: number,
+  ): Promise<string[]> {
+    if (letters.length === 0) return [];
+    const rows = (await this.selected(c, 's')
+      .whereNotNull('s.email_key')
+      .where((q) => {
+        for (const l of letters) q.orWhere('s.email_key', 'like', `%${l}%`);
+      })
+      .whereNotExists((q) =>
+        q.select(this.db.raw('1')).from('email_status as e').whereRaw('e.email_key = s.email_key'),
+      )
+      .distinct('s.email_key')
+      .orderBy('s.email_key')
+      .limit(limit)) as Row[];
+    return rows.map((r) => String(r.email_key));
+  }
+
   /** People holding an address, in id order, a page at a time. */
   async holders(emailKey: string, afterId: number, limit: number): Promise<LeadRecord[]> {
     return this.page({ emailKeys: [emailKey], ids: [] }, afterId, limit);

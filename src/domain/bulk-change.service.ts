@@ -9,7 +9,8 @@ import type {
 } from './records.js';
 import { aboutField, AppError, ErrorCode } from '../errors.js';
 import { ChangePaths, type ChangePath } from './change-paths.js';
-import { emailKey, foldedContains, validateEmail } from './email-key.js';
+import { DEVIATION_LETTERS, emailKey, foldedContains, validateEmail } from './email-key.js';
+import { keptOptOutsMatching } from './master-status.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import { parseLeadId, type LeadService } from './lead.service.js';
 import type { LeadInput } from './lead.types.js';
@@ -135,15 +136,31 @@ export class BulkChangeService {
     return value === 'false' || value === '0';
   }
 
+  /**
+   * The selection's addresses suppressed for a protected reason: their own statuses', and the
+   * opt-outs kept under a joined key of those without one (master-status.ts), of the first
+   * thousand such addresses (past them, each lift the job meets is refused unless confirmed).
+   */
+  private async protectedAddresses(
+    repos: TransactionScope,
+    criteria: PeopleCriteria,
+  ): Promise<number> {
+    const words = this.protectedWords;
+    const unowned = await repos.selection.unownedAddressesWith(criteria, DEVIATION_LETTERS, 1000);
+    const kept = await keptOptOutsMatching(repos.emailStatus, unowned, (reason) => {
+      const text = (reason ?? '').toLowerCase();
+      return words.some((w) => text.includes(w.toLowerCase()));
+    });
+    return (await repos.selection.protectedAddresses(criteria, words)) + kept;
+  }
+
   async preview(search: PeopleCriteria, change: DataValueChange): Promise<BulkPreview> {
     this.attributes(change);
     const criteria = foldedContains(search);
     const lifts = this.lifts(change);
     return this.transactions.read(async (repos) => ({
       counts: await repos.selection.counts(criteria),
-      protectedAddresses: lifts
-        ? await repos.selection.protectedAddresses(criteria, this.protectedWords)
-        : 0,
+      protectedAddresses: lifts ? await this.protectedAddresses(repos, criteria) : 0,
       protectedWithoutAddress: lifts
         ? await repos.selection.protectedWithoutAddress(criteria, this.protectedWords)
         : 0,
@@ -164,7 +181,7 @@ export class BulkChangeService {
       if (
         this.lifts(change) &&
         !options.confirmProtected &&
-        ((await repos.selection.protectedAddresses(criteria, this.protectedWords)) > 0 ||
+        ((await this.protectedAddresses(repos, criteria)) > 0 ||
           (await repos.selection.protectedWithoutAddress(criteria, this.protectedWords)) > 0)
       ) {
         throw new AppError(

@@ -46,3 +46,16 @@ export async function masterStatuses(
   }
   return all;
 }
+
+/**
+ * How many of `keys`, addresses without a status of their own, stand unsubscribed by an opt-out
+ * kept under their joined key whose reason `matches`.
+ */
+export async function keptOptOutsMatching(
+  store: Pick<StatusStore, 'joinedOptOuts'>,
+  keys: readonly string[],
+  matches: (reason: string | null) => boolean,
+): Promise<number> {
+  const kept = await masterStatuses(store, keys, new Map());
+  return [...kept.values()].filter((s) => s.unsubscribed && matches(s.reason)).length;
+}

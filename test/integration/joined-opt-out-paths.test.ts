@@ -9,6 +9,8 @@
  * trace, and the record's untick, made before that opt-out but delivered after it, lifted it.
  * A suppression list naming such a spelling took it for a fresh suppression: its own row, with
  * the list's reason, replaced a kept complaint, which any web service re-subscribe then lifted.
+ * The console's Change Data Value counted only own statuses' complaints: a job re-subscribing
+ * such a spelling was neither counted in its preview nor refused at its start unconfirmed.
  */
 import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
@@ -176,11 +178,45 @@ for (const engine of testEngines()) {
     });
   });
 
-  describe(`opt-outs kept under a joined key, on the import path (${engine.name})`, function () {
+  describe(`opt-outs kept under a joined key, on the import and console paths (${engine.name})`, function () {
     this.timeout(60000);
     let h: Harness;
     harnessPerSuite(engine, (opened) => {
       h = opened;
+    });
+
+    it('a Change Data Value job re-subscribing the spelling counts the kept complaint, and asks', async () => {
+      await h.db.knex('email_status_joined').insert({
+        joined_key: 'hal@strasse.de',
+        unsubscribed: true,
+        reason: 'Spam complaint',
+        source: 'Web service API',
+        lead_id: null,
+        changed_at: 100,
+        recorded_at: 100,
+      });
+      const { leadId } = await h.services.leads.sync(
+        { email: 'hal@stra\u00dfe.de' },
+        { path: ChangePaths.webService() },
+      );
+      const plain = await h.services.leads.sync(
+        { email: 'hal@plain.example' },
+        { path: ChangePaths.webService() },
+      );
+      const untick = { field: 'Unsubscribed', value: 'false' };
+      const ids = [leadId, plain.leadId];
+      const preview = await h.services.bulkChanges.preview({ ids }, untick);
+      expect(preview.protectedAddresses).to.equal(1);
+      const started = await h.services.bulkChanges
+        .start({ ids }, untick, 'alice', { confirmProtected: false })
+        .then(
+          () => null,
+          (error: { code?: string }) => error.code,
+        );
+      expect(started).to.equal(ErrorCode.BAD_PARAMETER);
+      // Nothing but the spelling's own people counts: the plain one alone asks nothing.
+      const other = await h.services.bulkChanges.preview({ ids: [plain.leadId] }, untick);
+      expect(other.protectedAddresses).to.equal(0);
     });
 
     it('a list naming the spelling finds it suppressed already: a kept complaint stays one', async () => {

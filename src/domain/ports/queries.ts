@@ -222,6 +222,16 @@ export interface PeopleSelection {
    * may hold one of `reasons` (the same superset): their reason is what keeps their opt-out.
    */
   protectedWithoutAddress(c: PeopleCriteria, reasons: readonly string[]): Promise<number>;
+  /**
+   * Addresses of the selection without a status of their own whose key holds one of `letters`,
+   * at most `limit`, in key order: where an opt-out kept under a joined key may stand
+   * (master-status.ts), which protectedAddresses does not read.
+   */
+  unownedAddressesWith(
+    c: PeopleCriteria,
+    letters: readonly string[],
+    limit: number,
+  ): Promise<string[]>;
   /** The people holding an address, by id. */
   holders(emailKey: string, afterId: number, limit: number): Promise<LeadRecord[]>;
   /** How many people hold an address, in how many partitions. */
