@@ -1,4 +1,4 @@
-import { masterStatus } from './master-status.js';
+import { masterStatus, masterStatuses } from './master-status.js';
 import type {
   EmailStatusRecord,
   InvariantViolation,
@@ -227,9 +227,12 @@ export class DurableStatusService {
     path: ChangePath,
     options: { recordedAt: number; now: number; dryRun: boolean },
   ): Promise<{ suppressed: number; already: number; people: number }> {
-    // Own rows only: an address whose opt-out stands under its joined key (master-status.ts)
-    // gets a row of its own here, as any suppressed address does.
-    const current = await repos.emailStatus.getMany(entries.map((e) => e.key));
+    // An address whose opt-out stands under its joined key (master-status.ts) is unsubscribed
+    // already, as every rule reads it: its own row written as a fresh suppression would put
+    // the list's reason in place of the kept one, a complaint's protection lost with it.
+    const listed = entries.map((e) => e.key);
+    const own = await repos.emailStatus.getMany(listed);
+    const current = await masterStatuses(repos.emailStatus, listed, own);
     const record = (e: (typeof entries)[number]): EmailStatusRecord => ({
       emailKey: e.key,
       unsubscribed: true,

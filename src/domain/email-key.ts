@@ -70,7 +70,8 @@ export function joinedKey(raw: string): string {
  * 'i̇'): a key without any has no other joined key (joinedKey(key) === key), and needs no read
  * of email_status_joined. A cheap test for the hot paths.
  */
-const DEVIATION_IN_KEY = /\u00df|\u03c2|\u0131|\u0307/;
+export const DEVIATION_LETTERS: readonly string[] = ['\u00df', '\u03c2', '\u0131', '\u0307'];
+const DEVIATION_IN_KEY = new RegExp(DEVIATION_LETTERS.join('|'));
 
 /** The joined key of `key` (an email key) when it differs from `key`, else null. */
 export function otherJoinedKey(key: string): string | null {

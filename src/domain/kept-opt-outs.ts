@@ -1,4 +1,10 @@
-import { emailKey, joinedKey, MAX_EMAIL_LENGTH, otherJoinedKey } from './email-key.js';
+import {
+  DEVIATION_LETTERS,
+  emailKey,
+  joinedKey,
+  MAX_EMAIL_LENGTH,
+  otherJoinedKey,
+} from './email-key.js';
 import { foldEmailText } from './email-fold.js';
 import type { PeopleSelection, StatusQueries } from './ports/queries.js';
 import type {
@@ -209,9 +215,6 @@ export async function keptSpellingsCount(
   }
   return Math.min(n, cap);
 }
-
-/** Letters of a key that a kept opt-out may stand for (email-key.ts, otherJoinedKey). */
-export const DEVIATION_LETTERS = ['\u00df', '\u03c2', '\u0131', '\u0307'];
 
 /**
  * How many addresses of a selection without a status of their own have a kept opt-out whose

@@ -8,7 +8,7 @@ import {
 import { ChangePaths, type ChangePath } from './change-paths.js';
 import type { DurableStatusService } from './durable-status.service.js';
 import { masterStatusSource } from './master-change.js';
-import { emailKey, validateEmail } from './email-key.js';
+import { emailKey, otherJoinedKey, validateEmail } from './email-key.js';
 import { liftedByLink, linkActor } from './acknowledged-opt-outs.js';
 
 /** What a verified unsubscribe link names: the entry point has checked its signature. */
@@ -95,27 +95,29 @@ export class LinkUnsubscribeService {
     // Replays (mailbox providers retry, people click twice) change nothing: the check is made
     // under the address's lock, in the same step as the write: one step of the store.
     // Final: what follows its answer only reads it (and counts the people for the metrics).
-    const result = await this.transactions.writeStep(
-      (repos) => this.durable.unsubscribeOnce(repos, { key, path, reason, now: this.now() }),
-      deadline ? { ...FINAL_STEP, deadline } : FINAL_STEP,
-    );
-    if (result.changed) {
-      if (via !== 'page') return result;
-      const undoable = !(await this.transactions.read((repos) => followsLinkUndo(repos, key)));
-      return { ...result, undoable };
-    }
+    // That step reads the address's own status only: an address whose opt-out may stand under
+    // its joined key (master-status.ts) goes the locked way below, which reads it there too,
+    // or the page would offer to undo an unsubscribe it did not make.
+    const once =
+      otherJoinedKey(key) === null
+        ? await this.transactions.writeStep(
+            (repos) => this.durable.unsubscribeOnce(repos, { key, path, reason, now: this.now() }),
+            deadline ? { ...FINAL_STEP, deadline } : FINAL_STEP,
+          )
+        : null;
+    if (once?.changed) return this.offered(once, key, via);
     // Unsubscribed already: if by a page whose undo is still possible, this acknowledged
     // opt-out (a provider's one-click, another link, this page posted again: whoever sent it
     // was told the address is unsubscribed, and may not be who made that page's unsubscribe)
     // takes the status over, so that undo cannot lift it (acknowledged-opt-outs.ts). Recorded
     // as a one-click's, which no page can undo: at most one such row per page unsubscribe.
-    return this.transactions.write(async (repos) => {
+    const result = await this.transactions.write(async (repos) => {
       await repos.lockEmailKeys([key]);
       const now = this.now();
       const current = await masterStatus(repos.emailStatus, key);
       if (current?.unsubscribed !== true) {
-        // Lifted since the check (the page's undo committed in between): this opt-out, told
-        // it is done, is applied after all (rule 1), as if it had come first.
+        // Lifted since the check (the page's undo committed in between), or never unsubscribed
+        // (not checked by the step above): this opt-out is applied (rule 1).
         const change = { key, unsubscribed: true, causedBy: null, path, reason, now };
         const people = await this.durable.setMasterStatus(repos, change);
         return { changed: true, people, changedAt: now };
@@ -123,8 +125,23 @@ export class LinkUnsubscribeService {
       const plain = linkPath(ChangePaths.unsubscribeLink, subject);
       const statement = { key, optOut: true, reason, path: plain, causedBy: null, now };
       await this.durable.acknowledgeOptOut(repos, statement, new Map([[key, current]]));
-      return result;
+      return { changed: false, people: 0, changedAt: current.changedAt };
     }, deadline && { deadline });
+    return result.changed ? this.offered(result, key, via) : result;
+  }
+
+  /**
+   * An unsubscribe this link made: a page's offers its undo unless it follows a link's undo
+   * (a link undoes once until another path changes the address).
+   */
+  private async offered(
+    result: LinkUnsubscribeResult,
+    key: string,
+    via: 'page' | 'one-click',
+  ): Promise<LinkUnsubscribeResult> {
+    if (via !== 'page') return result;
+    const undoable = !(await this.transactions.read((repos) => followsLinkUndo(repos, key)));
+    return { ...result, undoable };
   }
 
   /**

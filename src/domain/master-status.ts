@@ -22,3 +22,27 @@ export async function masterStatus(
   const kept = (await store.joinedOptOuts([joined])).get(joined);
   return kept ? { ...kept, emailKey: key } : null;
 }
+
+/**
+ * masterStatus of many addresses: their own rows (`own`, the store's read of them), and for a
+ * key without one whose joined key differs, the opt-out kept under that joined key.
+ */
+export async function masterStatuses(
+  store: Pick<StatusStore, 'joinedOptOuts'>,
+  keys: readonly string[],
+  own: Map<string, EmailStatusRecord>,
+): Promise<Map<string, EmailStatusRecord>> {
+  const joinedOf = new Map<string, string>();
+  for (const key of keys) {
+    const joined = own.has(key) ? null : otherJoinedKey(key);
+    if (joined !== null) joinedOf.set(key, joined);
+  }
+  if (joinedOf.size === 0) return own;
+  const kept = await store.joinedOptOuts([...new Set(joinedOf.values())]);
+  const all = new Map(own);
+  for (const [key, joined] of joinedOf) {
+    const status = kept.get(joined);
+    if (status) all.set(key, { ...status, emailKey: key });
+  }
+  return all;
+}

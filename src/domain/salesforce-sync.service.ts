@@ -9,7 +9,7 @@ import { AppError, ErrorCode } from '../errors.js';
 import { ChangePaths } from './change-paths.js';
 import { masterStatusSource } from './master-change.js';
 import { optOutsRecordedFrom } from './acknowledged-opt-outs.js';
-import { emailKey } from './email-key.js';
+import { emailKey, otherJoinedKey } from './email-key.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import {
   MAX_MODSTAMP_AHEAD_MS,
@@ -265,8 +265,13 @@ export class SalesforceSyncService {
     now: number,
   ): Promise<void> {
     const status = await masterStatus(repos.emailStatus, key);
-    if (status && status.optOutsRecordedSince === undefined)
-      await repos.emailStatus.recordOptOutsSince(key, optOutsRecordedFrom(status, now));
+    if (!status || status.optOutsRecordedSince !== undefined) return;
+    // An opt-out kept under the joined key alone (master-status.ts) has no row here to mark: it
+    // becomes the address's own first, as it stands (recorded now), or the mark is lost and an
+    // opt-out acknowledged after it leaves no trace to hold a late untick against.
+    if (otherJoinedKey(key) !== null && !(await repos.emailStatus.get(key)))
+      await repos.emailStatus.setMany([{ ...status, recordedAt: now }]);
+    await repos.emailStatus.recordOptOutsSince(key, optOutsRecordedFrom(status, now));
   }
 
   /**

@@ -248,6 +248,32 @@ for (const engine of testEngines()) {
       });
     }
 
+    it("a page unsubscribe finding the address lifted by a link's undo meanwhile offers no undo", async () => {
+      const email = 'race-undone@example.com';
+      await services.leads.sync({ email }, { path: ChangePaths.webService() });
+      await services.links.unsubscribe(subject(email), 'page');
+      clock += 1000;
+      const units = counted();
+      // Another link's page finds the address unsubscribed (its one step), then the first
+      // page's undo commits before its locked write: that write unsubscribes the address again.
+      units.write.restore();
+      const write = units.transactions.write.bind(units.transactions);
+      let undone = false;
+      sinon.stub(units.transactions, 'write').callsFake(async (work, options) => {
+        if (!undone) {
+          undone = true;
+          const undo = await services.links.resubscribe(subject(email), WINDOW, always);
+          expect(undo.outcome).to.equal('resubscribed');
+        }
+        return write(work, options);
+      });
+      const other = await services.links.unsubscribe(subject(email, 'bbbbbbbbbbbbbbbb'), 'page');
+      expect(undone).to.equal(true);
+      // A link undoes once: this unsubscribe follows a link's undo, and its page offers none.
+      expect(other).to.include({ changed: true, undoable: false });
+      expect(await flagsOf(services, email)).to.deep.equal([true]);
+    });
+
     it('refuses an address no person could hold', async () => {
       for (const bad of ['no-at-sign', 'a b@example.com'])
         await services.links.unsubscribe(subject(bad)).then(

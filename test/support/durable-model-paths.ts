@@ -13,7 +13,7 @@ import {
   notificationsXml,
   send,
 } from '../salesforce/support.js';
-import { keyOf, PATHS, type MChange, type MLead } from './durable-model.js';
+import { isProtected, keyOf, PATHS, type MChange, type MLead } from './durable-model.js';
 import {
   EAST,
   statusesOf,
@@ -47,10 +47,14 @@ export function otherPaths(run: ModelRun): Operation[] {
           source: 'Smart campaign',
           operator: confirm,
         };
+        // Refused whole, before it runs, when it would lift a complaint: an address's, or
+        // the own reason of an opted-out person without one (no status holds that opt-out).
         const refusedAtStart =
           !unsub &&
           !confirm &&
-          picked.some((l) => l.key !== null && run.model.master.get(l.key)?.prot);
+          picked.some((l) =>
+            l.key !== null ? run.model.master.get(l.key)?.prot : l.unsub && isProtected(l.reason),
+          );
         const bulk = svc.services.bulkChanges;
         const change = {
           field: 'Unsubscribed',
