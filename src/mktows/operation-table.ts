@@ -5,6 +5,7 @@ import type { Authenticated } from './auth.js';
 import { toNodeSoapFault, toWireFault, MKTOWS_NS } from './faults.js';
 import { FAST_READ } from './fast-read.js';
 import type { CallContext, OperationHandler } from './operation-handler.js';
+import type { NamedAction } from './call-identity.js';
 import type { SoapOperation } from '../soap-transport/listener.js';
 import type { SoapBinding } from '../soap-transport/soap-engine.js';
 import type { ElementTree } from '../soap-transport/schema-elements.js';
@@ -164,27 +165,33 @@ export function operationTable(
   return { byElement, byAction, fastOperations };
 }
 
+/** A name the request gave its operation outside the Body, and the operation it names, if any. */
+export interface ActionNamed extends NamedAction {
+  op: Operation | undefined;
+}
+
 /**
  * The operation a checked envelope of an authenticated caller calls, or the fault that answers
  * it instead, checked in this order: a header entry not understood, an operation named by
- * SOAPAction that is not served, the Body's element (known, served, in the service's
- * namespace, holding only declared elements), then a SOAPAction naming another operation.
+ * SOAPAction (or the Content-Type's action) that is not served, the Body's element (known,
+ * served, in the service's namespace, holding only declared elements), then a SOAPAction or
+ * Content-Type action naming another operation.
  * `record.operation` is set as soon as the operation is known, so that a fault is counted
  * and logged under it.
  */
 export function calledOperation(
   byElement: ReadonlyMap<string, Operation>,
   summary: EnvelopeSummary,
-  action: string | undefined,
-  actionOp: Operation | undefined,
+  named: readonly ActionNamed[],
   record: CallRecord,
 ): Operation {
   const { bodyElement, unknownElement, unknownElementParent } = summary;
   if (summary.headerNotUnderstood !== undefined)
     throw new MustUnderstand(summary.headerNotUnderstood);
-  if (actionOp && !actionOp.served) {
-    record.operation = actionOp.name;
-    throw notServed(actionOp.name);
+  const unserved = named.find((n) => n.op !== undefined && !n.op.served)?.op;
+  if (unserved) {
+    record.operation = unserved.name;
+    throw notServed(unserved.name);
   }
   const op = byElement.get(bodyElement.local);
   if (!op) throw unknownBodyElement(byElement, bodyElement.local);
@@ -205,10 +212,11 @@ export function calledOperation(
           : `; ${unknownElementParent} holds no ${unknownElement}`),
     );
   }
-  if (action !== undefined && actionOp !== op) {
+  const other = named.find((n) => n.op !== op);
+  if (other !== undefined) {
     throw new AppError(
       ErrorCode.UNSUPPORTED_OPERATION,
-      'SOAPAction does not match the operation in the Body',
+      `${other.source === 'SOAPAction' ? 'SOAPAction' : 'The action of the Content-Type'} does not match the operation in the Body`,
     );
   }
   return op;
