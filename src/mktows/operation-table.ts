@@ -10,6 +10,7 @@ import type { SoapOperation } from '../soap-transport/listener.js';
 import type { SoapBinding } from '../soap-transport/soap-engine.js';
 import type { ElementTree } from '../soap-transport/schema-elements.js';
 import { MustUnderstand } from '../soap-transport/envelope-faults.js';
+import { refuseCaseTwins } from '../soap-transport/case-twins.js';
 import type { EnvelopeSummary } from '../soap-transport/envelope-guard.js';
 import {
   declaredNames,
@@ -91,6 +92,8 @@ export function soapPort(
         if (record.deadline) ctx.deadline = record.deadline;
         const workspace = targetWorkspace(headers);
         if (workspace) ctx.partition = partitionOf(workspace);
+        // Before the names are made the schema's: two spellings of one member would lose one.
+        refuseCaseTwins(args, `params${name.charAt(0).toUpperCase()}${name.slice(1)}`);
         const declared = paramsNames.get(name);
         return await handler(
           declared ? withDeclaredNames(args ?? {}, declared) : (args ?? {}),
