@@ -102,5 +102,67 @@ for (const engine of testEngines()) {
         '<attrName>Unsubscribed</attrName><attrType>boolean</attrType><attrValue>1</attrValue>',
       );
     });
+
+    describe('a nested member spelt another way, alone, is read as its schema spelling', () => {
+      const activities = async (email: string, filter: string) => {
+        const r = await rawCall(
+          service.url,
+          `<ns1:paramsGetLeadActivity><leadKey><keyType>EMAIL</keyType><keyValue>${email}</keyValue></leadKey>` +
+            `<activityFilter>${filter}</activityFilter></ns1:paramsGetLeadActivity>`,
+        );
+        expect(r.status, r.body).to.equal(200);
+        return Number(/<returnCount>(\d+)<\/returnCount>/.exec(r.body)![1]);
+      };
+
+      it('applies an activityFilter written IncludeTypes or ExcludeTypes, its items ActivityType', async () => {
+        const email = 'twin-filter@example.com';
+        expect((await rawCall(service.url, syncLead(`<Email>${email}</Email>`))).status).to.equal(
+          200,
+        );
+        // Its one activity is its New Lead.
+        const exclude = (outer: string, inner: string) =>
+          `<${outer}><${inner}>NewLead</${inner}></${outer}>`;
+        expect(await activities(email, exclude('excludeTypes', 'activityType'))).to.equal(0);
+        expect(await activities(email, exclude('ExcludeTypes', 'activityType'))).to.equal(0);
+        expect(await activities(email, exclude('excludeTypes', 'ActivityType'))).to.equal(0);
+        const include = '<IncludeTypes><ActivityType>ChangeDataValue</ActivityType></IncludeTypes>';
+        expect(await activities(email, include)).to.equal(0);
+      });
+
+      it('answers only the includeAttributes written StringItem', async () => {
+        const email = 'twin-include@example.com';
+        const named = `${attr('attribute', 'FirstName', 'Ann')}${attr('attribute', 'LastName', 'Lee')}`;
+        const synced = await rawCall(
+          service.url,
+          syncLead(`<Email>${email}</Email><leadAttributeList>${named}</leadAttributeList>`),
+        );
+        expect(synced.status, synced.body).to.equal(200);
+        const r = await rawCall(
+          service.url,
+          '<ns1:paramsGetMultipleLeads><leadSelector xsi:type="ns1:LeadKeySelector"><keyType>EMAIL</keyType>' +
+            `<keyValues><stringItem>${email}</stringItem></keyValues></leadSelector>` +
+            '<includeAttributes><StringItem>LastName</StringItem></includeAttributes></ns1:paramsGetMultipleLeads>',
+        );
+        expect(r.status, r.body).to.equal(200);
+        expect(r.body).to.contain('<attrName>LastName</attrName>');
+        expect(r.body).to.not.contain('<attrName>FirstName</attrName>');
+      });
+
+      it('syncs the records of a syncMultipleLeads list written LeadRecord', async () => {
+        const email = 'twin-records@example.com';
+        const r = await rawCall(
+          service.url,
+          `<ns1:paramsSyncMultipleLeads><leadRecordList><LeadRecord><Email>${email}</Email>` +
+            `<leadAttributeList>${attr('attribute', 'Unsubscribed', 'true')}</leadAttributeList>` +
+            '</LeadRecord></leadRecordList></ns1:paramsSyncMultipleLeads>',
+        );
+        expect(r.status, r.body).to.equal(200);
+        expect(r.body).to.contain('<status>CREATED</status>');
+        const lead = await rawCall(service.url, getLeadByEmailXml(email));
+        expect(lead.body).to.contain(
+          '<attrName>Unsubscribed</attrName><attrType>boolean</attrType><attrValue>1</attrValue>',
+        );
+      });
+    });
   });
 }
