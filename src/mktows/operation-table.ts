@@ -15,6 +15,7 @@ import type { EnvelopeSummary } from '../soap-transport/envelope-guard.js';
 import {
   declaredNames,
   isObject,
+  member,
   object,
   text,
   withDeclaredNames,
@@ -46,21 +47,29 @@ const notServed = (name: string) =>
 /**
  * The targetWorkspace of the call's MktowsContextHeader, if it names one. Two headers, or one
  * holding text, are refused: read as none, the call's new leads went to DEFAULT_PARTITION, a
- * partition the request never named.
+ * partition the request never named. So is one holding other members only, or its member
+ * spelt two ways; the member is read in any case, as the Body's are (a TargetWorkspace was
+ * taken for none).
  */
 function targetWorkspace(headers: Raw): string | undefined {
   const context = object(headers)?.MktowsContextHeader;
   if (context === undefined || context === null) return undefined;
   if (Array.isArray(context))
     throw new AppError(ErrorCode.REQUEST_NOT_UNDERSTOOD, 'More than one MktowsContextHeader');
-  if (!isObject(context)) {
-    if (typeof context === 'string' && context.trim() === '') return undefined;
-    throw new AppError(
+  const noWorkspace = () =>
+    new AppError(
       ErrorCode.BAD_PARAMETER,
       'MktowsContextHeader must hold a targetWorkspace element',
     );
+  if (!isObject(context)) {
+    if (typeof context === 'string' && context.trim() === '') return undefined;
+    throw noWorkspace();
   }
-  return text(context.targetWorkspace, 'targetWorkspace')?.trim();
+  refuseCaseTwins(context, 'MktowsContextHeader');
+  const workspace = member(context, 'targetWorkspace');
+  if (workspace === undefined && Object.keys(context).some((k) => k !== 'attributes'))
+    throw noWorkspace();
+  return text(workspace, 'targetWorkspace')?.trim();
 }
 
 /**
