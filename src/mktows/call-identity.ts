@@ -42,9 +42,52 @@ export function clientAddress(req: Request): string {
 export function soapActionOf(headers: IncomingHttpHeaders): string | undefined {
   const raw = headers.soapaction;
   const v = Array.isArray(raw) ? raw[0] : raw;
-  if (v === undefined) return undefined;
-  let trimmed = v.trim();
+  return v === undefined ? undefined : unquotedAction(v);
+}
+
+function unquotedAction(given: string): string | undefined {
+  let trimmed = given.trim();
   if (trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"'))
     trimmed = trimmed.slice(1, -1);
   return trimmed === '' ? undefined : trimmed;
+}
+
+/** Where a request names its operation outside the Body, as a refusal names it. */
+export type ActionSource = 'SOAPAction' | 'the action of the Content-Type';
+
+/** One name a request gives its operation outside the Body. */
+export interface NamedAction {
+  action: string;
+  source: ActionSource;
+}
+
+const SOAP12_TYPE = /^\s*application\/soap\+xml\s*(?:;|$)/i;
+// A quoted string (its escapes kept: no operation's name holds one) or a token.
+const ACTION_PARAMETER = /;\s*action\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))/i;
+
+/**
+ * The action parameter of an application/soap+xml Content-Type, or undefined: SOAP 1.2's
+ * SOAPAction. A SOAP 1.1 envelope sent with that type is read all the same, so it names the
+ * operation as a SOAPAction does.
+ */
+function contentTypeActionOf(headers: IncomingHttpHeaders): string | undefined {
+  const type = headers['content-type'];
+  if (type === undefined || !SOAP12_TYPE.test(type)) return undefined;
+  const m = ACTION_PARAMETER.exec(type);
+  return m ? unquotedAction(m[1] ?? m[2]!) : undefined;
+}
+
+/**
+ * Every name the request gives its operation outside its Body: its SOAPAction header, then the
+ * action of an application/soap+xml Content-Type. Each is held to the Body (calledOperation):
+ * with the Content-Type's left unread, a request said getLead to whatever reads its headers
+ * (a proxy admitting reads only) while its Body synced.
+ */
+export function namedActionsOf(headers: IncomingHttpHeaders): NamedAction[] {
+  const named: NamedAction[] = [];
+  const header = soapActionOf(headers);
+  if (header !== undefined) named.push({ action: header, source: 'SOAPAction' });
+  const typed = contentTypeActionOf(headers);
+  if (typed !== undefined) named.push({ action: typed, source: 'the action of the Content-Type' });
+  return named;
 }

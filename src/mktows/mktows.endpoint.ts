@@ -22,7 +22,7 @@ import {
 } from '../soap-transport/envelope-guard.js';
 import { faultEnvelope, MKTOWS_NS, toWireFault } from './faults.js';
 import { FAST_READ, summaryOfRead } from './fast-read.js';
-import { clientAddress, loggableUserId, requestIdOf, soapActionOf } from './call-identity.js';
+import { clientAddress, loggableUserId, namedActionsOf, requestIdOf } from './call-identity.js';
 import type { OperationHandler } from './operation-handler.js';
 import { calledOperation, operationTable, soapPort, type CallRecord } from './operation-table.js';
 import { drainThen, readBody, refusedDrainBytes } from '../soap-transport/request-body.js';
@@ -212,8 +212,7 @@ export async function createMktowsEndpoint(
       // node-soap read it again. Tried before authentication only on a body no larger than a
       // head, so that an unauthenticated request still costs no more than one head's reading.
       let read: unknown;
-      const action = soapActionOf(req.headers);
-      const actionOp = action === undefined ? undefined : byAction.get(action);
+      const named = namedActionsOf(req.headers).map((n) => ({ ...n, op: byAction.get(n.action) }));
       try {
         xml = decodeXmlBody(bytes, req.headers['content-type']);
         // Multi-reference values put in place (up to eight times what was sent) and SOAP-ENC
@@ -238,7 +237,7 @@ export async function createMktowsEndpoint(
         if (
           requestReader &&
           (head.outcome || bytes.length <= HEAD_BYTES) &&
-          (actionOp === undefined || fastOperations.has(actionOp.name))
+          named.every(({ op }) => op === undefined || fastOperations.has(op.name))
         )
           read = requestReader.readGuarded(xml, guardLimits);
         summary =
@@ -258,7 +257,7 @@ export async function createMktowsEndpoint(
       const caller = await (head.outcome ?? authenticate(summary.credentials, req, requestId));
       record.caller = caller;
       record.userId = caller.userId;
-      const op = calledOperation(operations, summary, action, actionOp, record);
+      const op = calledOperation(operations, summary, named, record);
       const admitted = options.limits.admit(caller.userId);
       // Asynchronous only beyond a worker's share of the instance's limit (a slot borrowed).
       release = typeof admitted === 'function' ? admitted : await admitted;

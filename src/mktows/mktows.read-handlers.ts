@@ -164,7 +164,7 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
         throw new AppError(ErrorCode.BAD_PARAMETER, 'batchSize must be positive');
       const limit = Math.min(requested ?? MAX_MULTIPLE_LEADS_BATCH, MAX_MULTIPLE_LEADS_BATCH);
       const includeNames = list(
-        object(once(args.includeAttributes, 'includeAttributes'))?.stringItem,
+        member(object(once(args.includeAttributes, 'includeAttributes')), 'stringItem'),
       ).map((s) => (text(s, 'stringItem') ?? '').trim().toLowerCase());
       const include = includeNames.length > 0 ? new Set(includeNames) : undefined;
       const rawPosition = text(args.streamPosition, 'streamPosition');

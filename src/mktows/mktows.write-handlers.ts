@@ -59,7 +59,8 @@ function batchInputs(
     'leadRecordList',
     ErrorCode.LEAD_DETAIL_REQUIRED,
   );
-  const records = list(listEl.leadRecord);
+  // In any case, as the guard took it (spelt LeadRecord, the list was read as empty).
+  const records = list(member(listEl, 'leadRecord'));
   if (records.length === 0)
     throw new AppError(ErrorCode.LEAD_DETAIL_REQUIRED, 'leadRecordList is empty');
   if (records.length > maxBatchSize)
@@ -84,7 +85,7 @@ function batchInputs(
       );
     }
   }
-  delete listEl.leadRecord;
+  for (const key of Object.keys(listEl)) if (key.toLowerCase() === 'leadrecord') delete listEl[key];
   return { valid, each };
 }
 

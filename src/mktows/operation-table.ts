@@ -5,14 +5,17 @@ import type { Authenticated } from './auth.js';
 import { toNodeSoapFault, toWireFault, MKTOWS_NS } from './faults.js';
 import { FAST_READ } from './fast-read.js';
 import type { CallContext, OperationHandler } from './operation-handler.js';
+import type { NamedAction } from './call-identity.js';
 import type { SoapOperation } from '../soap-transport/listener.js';
 import type { SoapBinding } from '../soap-transport/soap-engine.js';
 import type { ElementTree } from '../soap-transport/schema-elements.js';
 import { MustUnderstand } from '../soap-transport/envelope-faults.js';
+import { refuseCaseTwins } from '../soap-transport/case-twins.js';
 import type { EnvelopeSummary } from '../soap-transport/envelope-guard.js';
 import {
   declaredNames,
   isObject,
+  member,
   object,
   text,
   withDeclaredNames,
@@ -44,21 +47,29 @@ const notServed = (name: string) =>
 /**
  * The targetWorkspace of the call's MktowsContextHeader, if it names one. Two headers, or one
  * holding text, are refused: read as none, the call's new leads went to DEFAULT_PARTITION, a
- * partition the request never named.
+ * partition the request never named. So is one holding other members only, or its member
+ * spelt two ways; the member is read in any case, as the Body's are (a TargetWorkspace was
+ * taken for none).
  */
 function targetWorkspace(headers: Raw): string | undefined {
   const context = object(headers)?.MktowsContextHeader;
   if (context === undefined || context === null) return undefined;
   if (Array.isArray(context))
     throw new AppError(ErrorCode.REQUEST_NOT_UNDERSTOOD, 'More than one MktowsContextHeader');
-  if (!isObject(context)) {
-    if (typeof context === 'string' && context.trim() === '') return undefined;
-    throw new AppError(
+  const noWorkspace = () =>
+    new AppError(
       ErrorCode.BAD_PARAMETER,
       'MktowsContextHeader must hold a targetWorkspace element',
     );
+  if (!isObject(context)) {
+    if (typeof context === 'string' && context.trim() === '') return undefined;
+    throw noWorkspace();
   }
-  return text(context.targetWorkspace, 'targetWorkspace')?.trim();
+  refuseCaseTwins(context, 'MktowsContextHeader');
+  const workspace = member(context, 'targetWorkspace');
+  if (workspace === undefined && Object.keys(context).some((k) => k !== 'attributes'))
+    throw noWorkspace();
+  return text(workspace, 'targetWorkspace')?.trim();
 }
 
 /**
@@ -90,6 +101,8 @@ export function soapPort(
         if (record.deadline) ctx.deadline = record.deadline;
         const workspace = targetWorkspace(headers);
         if (workspace) ctx.partition = partitionOf(workspace);
+        // Before the names are made the schema's: two spellings of one member would lose one.
+        refuseCaseTwins(args, `params${name.charAt(0).toUpperCase()}${name.slice(1)}`);
         const declared = paramsNames.get(name);
         return await handler(
           declared ? withDeclaredNames(args ?? {}, declared) : (args ?? {}),
@@ -164,27 +177,33 @@ export function operationTable(
   return { byElement, byAction, fastOperations };
 }
 
+/** A name the request gave its operation outside the Body, and the operation it names, if any. */
+export interface ActionNamed extends NamedAction {
+  op: Operation | undefined;
+}
+
 /**
  * The operation a checked envelope of an authenticated caller calls, or the fault that answers
  * it instead, checked in this order: a header entry not understood, an operation named by
- * SOAPAction that is not served, the Body's element (known, served, in the service's
- * namespace, holding only declared elements), then a SOAPAction naming another operation.
+ * SOAPAction (or the Content-Type's action) that is not served, the Body's element (known,
+ * served, in the service's namespace, holding only declared elements), then a SOAPAction or
+ * Content-Type action naming another operation.
  * `record.operation` is set as soon as the operation is known, so that a fault is counted
  * and logged under it.
  */
 export function calledOperation(
   byElement: ReadonlyMap<string, Operation>,
   summary: EnvelopeSummary,
-  action: string | undefined,
-  actionOp: Operation | undefined,
+  named: readonly ActionNamed[],
   record: CallRecord,
 ): Operation {
   const { bodyElement, unknownElement, unknownElementParent } = summary;
   if (summary.headerNotUnderstood !== undefined)
     throw new MustUnderstand(summary.headerNotUnderstood);
-  if (actionOp && !actionOp.served) {
-    record.operation = actionOp.name;
-    throw notServed(actionOp.name);
+  const unserved = named.find((n) => n.op !== undefined && !n.op.served)?.op;
+  if (unserved) {
+    record.operation = unserved.name;
+    throw notServed(unserved.name);
   }
   const op = byElement.get(bodyElement.local);
   if (!op) throw unknownBodyElement(byElement, bodyElement.local);
@@ -205,10 +224,11 @@ export function calledOperation(
           : `; ${unknownElementParent} holds no ${unknownElement}`),
     );
   }
-  if (action !== undefined && actionOp !== op) {
+  const other = named.find((n) => n.op !== op);
+  if (other !== undefined) {
     throw new AppError(
       ErrorCode.UNSUPPORTED_OPERATION,
-      'SOAPAction does not match the operation in the Body',
+      `${other.source === 'SOAPAction' ? 'SOAPAction' : 'The action of the Content-Type'} does not match the operation in the Body`,
     );
   }
   return op;

@@ -20,18 +20,22 @@ import {
 /** `names`: getLeadChanges' activityNameFilter (display names); empty or absent: no filter. */
 export function activityFilter(raw: Raw, names?: Raw): ActivityTypeFilter | undefined {
   const f = object(once(raw, 'activityFilter'));
-  const nameList = list(object(once(names, 'activityNameFilter'))?.stringItem)
+  // Members by member(): in any case, as the guard took them (read as spelt, a filter written
+  // ExcludeTypes was dropped without a word and every activity answered).
+  const nameList = list(member(object(once(names, 'activityNameFilter')), 'stringItem'))
     .map((s) => text(s, 'stringItem') ?? '')
     .filter((n) => n.trim() !== '');
   if (!f && nameList.length === 0) return undefined;
   const types = (v: Raw, name: string) =>
-    list(object(once(v, name))?.activityType).map((t) => text(t, 'activityType') ?? '');
+    list(member(object(once(v, name)), 'activityType')).map((t) => text(t, 'activityType') ?? '');
   const filter: ActivityTypeFilter = nameList.length > 0 ? { names: nameList } : {};
   if (!f) return filter;
-  if (f.includeTypes !== undefined && f.includeTypes !== null)
-    filter.includeTypes = types(f.includeTypes, 'includeTypes');
-  if (f.excludeTypes !== undefined && f.excludeTypes !== null)
-    filter.excludeTypes = types(f.excludeTypes, 'excludeTypes');
+  const include = member(f, 'includeTypes');
+  const exclude = member(f, 'excludeTypes');
+  if (include !== undefined && include !== null)
+    filter.includeTypes = types(include, 'includeTypes');
+  if (exclude !== undefined && exclude !== null)
+    filter.excludeTypes = types(exclude, 'excludeTypes');
   return filter;
 }
 
