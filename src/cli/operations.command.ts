@@ -25,6 +25,7 @@ import {
 } from '../data-access/migrator.js';
 import { LINK_SECRET_FILE_NAME, SECRET_FILE_NAME } from '../data-access/key-cipher.js';
 import { rebuildInvalidIndexes, type InvalidIndex } from '../data-access/invalid-indexes.js';
+import { dataDirWriteProblem } from '../data-access/data-dir-problems.js';
 import { secretsToKeep } from './backup-secrets.js';
 import { replayAdvice } from './restore-replay.js';
 import { stopNow, whileRunning, type StopSignal } from './stop-signals.js';
@@ -322,11 +323,18 @@ export async function runBackupCommand(
         );
         return 0;
       } catch (error) {
+        // Reading the database makes SQLite write beside it (its -shm, a -wal to recover): on a
+        // full or read-only DATA_DIR that fails, said in one line instead of a stack trace.
+        const dataDir = dataDirWriteProblem(config.dataDir, error);
+        if (dataDir) {
+          io.err.write(`backup: ${dataDir.message}; nothing was written at ${file}\n`);
+          return 1;
+        }
         if (!(error instanceof BackupRefused)) throw error;
         io.err.write(`backup: ${error.message}\n`);
         return 1;
       } finally {
-        await db.close();
+        await db.close().catch(() => undefined);
       }
     },
     true,

@@ -2,6 +2,7 @@ import { parseNetwork, type Network } from '../networks.js';
 import { isPartitionName, MAX_PARTITION_LENGTH, type Permissions } from '../domain/permissions.js';
 import {
   CUSTOM_FIELD_TYPES,
+  LEAD_RECORD_MEMBER_FIELDS,
   STANDARD_FIELDS,
   type CustomFieldDeclaration,
   type CustomFieldType,
@@ -283,6 +284,10 @@ export function customFields(raw: string): CustomFieldDeclaration[] {
     const key = name.toLowerCase();
     if (STANDARD_FIELDS.some((f) => f.name.toLowerCase() === key))
       throw new ConfigError(`CUSTOM_FIELDS: ${name} is a standard field; choose another name`);
+    if (LEAD_RECORD_MEMBER_FIELDS.some((m) => m.toLowerCase() === key))
+      throw new ConfigError(
+        `CUSTOM_FIELDS: ${name} is a LeadRecord member, never a lead attribute; choose another name`,
+      );
     if (seen.has(key)) throw new ConfigError(`CUSTOM_FIELDS: ${name} is declared twice`);
     seen.add(key);
     return { name, type: type as CustomFieldType };

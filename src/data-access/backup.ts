@@ -105,12 +105,14 @@ function singleFile(file: string): void {
 
 /**
  * What this process writes while it backs up to `file`, before the copy is renamed into place:
- * the copy and the -wal/-shm companions SQLite may make beside it. A command stopped midway
+ * the copy and the -wal/-shm or -journal SQLite may make beside it. A command stopped midway
  * removes them: nothing is then written at `file`.
  */
 export function partialBackupFiles(file: string): string[] {
   const partial = `${path.resolve(file)}.partial-${process.pid}`;
-  return [partial, ...companions(partial)];
+  // The copy is written in rollback-journal mode: a write refused midway (a full disk) leaves
+  // its -journal beside it.
+  return [partial, ...companions(partial), `${partial}-journal`];
 }
 
 /**

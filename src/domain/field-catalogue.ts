@@ -84,6 +84,12 @@ export const STANDARD_FIELDS: readonly FieldDefinition[] = [
   standard('EmailInvalidCause', 'Email Invalid Cause', 'string', 'email_invalid_cause'),
 ];
 
+/**
+ * LeadRecord members a lead attribute cannot also be: an attribute named Email is read as the
+ * lead's address, and describeMObject lists both already. Matched in any case.
+ */
+export const LEAD_RECORD_MEMBER_FIELDS: readonly string[] = ['Id', 'Email'];
+
 /** Fields the rules own: they are stored but never written through the generic attribute path. */
 export const RULE_FIELDS = new Set(['Unsubscribed']);
 
@@ -128,7 +134,8 @@ export class FieldCatalogue {
   constructor(custom: readonly CustomFieldDeclaration[] = []) {
     for (const f of STANDARD_FIELDS) this.byName.set(f.name.toLowerCase(), f);
     for (const c of custom) {
-      if (this.byName.has(c.name.toLowerCase())) {
+      const key = c.name.toLowerCase();
+      if (this.byName.has(key) || LEAD_RECORD_MEMBER_FIELDS.some((m) => m.toLowerCase() === key)) {
         throw new Error(`Custom field ${c.name} clashes with a standard field`);
       }
       this.byName.set(c.name.toLowerCase(), {

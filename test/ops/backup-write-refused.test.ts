@@ -9,6 +9,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { expect } from 'chai';
 import { SQLITE_FILE_NAME } from '../../src/data-access/database.js';
 import { BIN, cli, cliUnderFileLimit, embeddedEnv } from './support.js';
@@ -47,6 +48,54 @@ describe('backup and restore on a disk that refuses their writes', function () {
       ),
     );
     expect(fs.readdirSync(dir)).to.deep.equal([]);
+  });
+
+  it("backup of a large database past a file size limit: its copy's -journal is not left either", async () => {
+    // Before: the copy's rollback journal (written once the copy outgrows SQLite's page cache)
+    // stayed beside the target, while the line said nothing was written there.
+    const large = embeddedEnv(path.join(tmp, 'large-data'));
+    const added = await cli(
+      ['suppressions', 'add', 'large@example.com', '--reason', 'test'],
+      large,
+    );
+    expect(added.code, added.stderr).to.equal(0);
+    const db = new BetterSqlite3(path.join(large.DATA_DIR!, SQLITE_FILE_NAME));
+    try {
+      // Pages the copy must hold: 20 MB of a table of no consequence.
+      db.exec('CREATE TABLE ballast (b BLOB)');
+      const row = db.prepare('INSERT INTO ballast VALUES (randomblob(4000))');
+      db.transaction(() => {
+        for (let i = 0; i < 5000; i++) row.run();
+      })();
+    } finally {
+      db.close();
+    }
+    const dir = path.join(tmp, 'large-backups');
+    fs.mkdirSync(dir);
+    const target = path.join(dir, 'large.sqlite');
+    const r = await cliUnderFileLimit(1024, ['backup', target], large);
+    expect(r.code, r.stderr).to.equal(1);
+    expect(r.stderr).to.match(
+      new RegExp(`^backup: cannot write ${target}: .*; nothing was written there\\n$`),
+    );
+    expect(fs.readdirSync(dir)).to.deep.equal([]);
+  });
+
+  it("backup whose DATA_DIR takes no write (SQLite's -shm): one line naming DATA_DIR, exit 1", async () => {
+    // Before: the failed read's stack trace (SqliteError: disk I/O error).
+    const dir = path.join(tmp, 'shm-backups');
+    fs.mkdirSync(dir);
+    const target = path.join(dir, 'never.sqlite');
+    const r = await cliUnderFileLimit(16, ['backup', target], env);
+    expect(r.code, r.stderr).to.equal(1);
+    expect(r.stderr).to.match(
+      new RegExp(
+        `^backup: DATA_DIR: cannot write in ${env.DATA_DIR}: .*\\((EFBIG|SQLITE_[A-Z_]+)\\); nothing was written at ${target}\\n$`,
+      ),
+    );
+    expect(fs.readdirSync(dir)).to.deep.equal([]);
+    const verified = await cli(['verify'], env);
+    expect(verified.code, verified.stdout + verified.stderr).to.equal(0);
   });
 
   it('backup into a path through a file: one line, exit 1', async () => {

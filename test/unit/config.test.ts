@@ -147,6 +147,20 @@ describe('loadConfig', () => {
     expectConfigError({ CUSTOM_FIELDS: 'Size:number' }, /CUSTOM_FIELDS.*Size/);
   });
 
+  it('refuses a custom field named like a LeadRecord member (Id, Email), in any case, naming CUSTOM_FIELDS', () => {
+    // These used to be accepted: an Email attribute is always read as the lead's address, so
+    // such a field was never written, and describeMObject listed the name twice.
+    expectConfigError(
+      { CUSTOM_FIELDS: 'Email:string' },
+      /^CUSTOM_FIELDS: Email is a LeadRecord member/,
+    );
+    expectConfigError(
+      { CUSTOM_FIELDS: 'Size:integer,id:integer' },
+      /^CUSTOM_FIELDS: id is a LeadRecord member/,
+    );
+    expectConfigError({ CUSTOM_FIELDS: 'EMAIL' }, /^CUSTOM_FIELDS: EMAIL is a LeadRecord member/);
+  });
+
   it('refuses a custom field named like a standard field, or declared twice, naming CUSTOM_FIELDS', () => {
     // These used to pass the settings and stop the service later with a plain Error and its
     // stack trace, naming no setting.
