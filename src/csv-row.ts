@@ -158,6 +158,11 @@ export class RecordStartLines {
         this.atStart = false;
         this.chars = 1;
       }
+      // Most bytes: text of an unquoted cell, with nothing pending.
+      if (c > SPACE && c !== QUOTE && c !== this.delimiter && !(this.quoted || this.closed)) {
+        this.atCell = this.leading = false;
+        continue;
+      }
       const blank = c === SPACE || c === TAB;
       if (this.closed && c !== this.delimiter) this.trouble(blank ? 'blanks' : 'text');
       if (this.quoted) this.closing = c === QUOTE;
