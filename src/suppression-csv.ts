@@ -73,7 +73,7 @@ export function csvDelimiter(firstLine: string): string {
  * the header comes after it): the separator it names, or null for any other line. Excel writes
  * more separators after it when the sheet has more columns.
  */
-export function namedSeparator(firstLine: string): string | null {
+function namedSeparator(firstLine: string): string | null {
   const named = /^sep=([\t\x21\x23-\x7e])\1*$/i.exec(firstLine.replace(/ +$/, ''));
   return named ? named[1]! : null;
 }
