@@ -14,7 +14,7 @@ import type { Metrics } from './metrics.js';
 import { AppError, ErrorCode } from './errors.js';
 import type { LinkTokens } from './one-click/link-token.js';
 import { directOneClickPosts } from './one-click/direct-post.js';
-import { createOneClickRouter } from './one-click/router.js';
+import { createOneClickRouter, LINK_PATH } from './one-click/router.js';
 import { createSalesforceOutboundEndpoint, OUTBOUND_PATH } from './salesforce/outbound.endpoint.js';
 import { Authenticator } from './mktows/auth.js';
 import { perUserConcurrency } from './call-limits.js';
@@ -26,7 +26,11 @@ import { workspacePartitions } from './mktows/workspaces.js';
 import { VERSION } from './package-info.js';
 import { FreeSpace } from './free-space.js';
 import { HEALTH_METHODS, otherMethodAnswer } from './other-methods.js';
-import { MACHINE_ANSWER_HEADERS, SAFE_ANSWER_HEADERS } from './protocol-answers.js';
+import {
+  ABSOLUTE_TARGET,
+  MACHINE_ANSWER_HEADERS,
+  SAFE_ANSWER_HEADERS,
+} from './protocol-answers.js';
 import { cachedReadiness, checkReadiness } from './readiness.js';
 import { serviceIndex } from './service-index.js';
 import { drainThen, refusedDrainBytes } from './soap-transport/request-body.js';
@@ -83,7 +87,7 @@ export async function createApp({
     logger,
     metrics,
   });
-  app.use('/u', oneClick.router);
+  app.use(LINK_PATH, oneClick.router);
   const appError = errorHandler(logger);
   // The one-click POST as links spell it, past Express's dispatch to the same handlers.
   directOneClickPosts(app, oneClick, appError);
@@ -214,8 +218,10 @@ export function errorHandler(logger: Logger) {
     const given = (error as { status?: unknown; statusCode?: unknown } | null) ?? {};
     const declared = Number(given.status ?? given.statusCode);
     const status = declared >= 400 && declared < 500 ? declared : 500;
-    const err = loggedError(error, req.path);
-    if (status === 500) logger.error({ err, path: loggedPath(req.path) }, 'request failed');
+    // The target as received: req.path may be the token alone (loggedPath).
+    const target = req.originalUrl ?? req.path;
+    const err = loggedError(error, target);
+    if (status === 500) logger.error({ err, path: loggedPath(target) }, 'request failed');
     else logger.debug({ err }, 'request refused');
     if (res.headersSent) {
       req.socket.destroy();
@@ -240,43 +246,94 @@ export function errorHandler(logger: Logger) {
   };
 }
 
+/** The paths whose next segment is a credential (a link's token, the listener's secret). */
+const SECRET_PATHS = [LINK_PATH, OUTBOUND_PATH].map((p) => p.toLowerCase().split('/').slice(1));
+const SECRET_PATH_SEGMENTS = new Set(SECRET_PATHS.flat());
+
 /**
- * A request path as the log may show it: the secret segment of the paths that carry one (an
- * unsubscribe link's token, the Salesforce listener's path secret) left out. Logs travel
- * further than the service, and either segment is a credential.
+ * A segment with its escapes of ASCII characters decoded, again while any is left (`%2575`):
+ * a proxy or a later reader may decode what the router would not, so redaction does too.
  */
-export function loggedPath(path: string): string {
-  const prefix = secretPrefix(path);
-  return prefix === null ? path : `${prefix}/…`;
+function readable(segment: string): string {
+  let text = segment;
+  for (let before = ''; before !== text;) {
+    before = text;
+    text = text.replace(/%[0-7][0-9A-Fa-f]/g, (e) => String.fromCharCode(parseInt(e.slice(1), 16)));
+  }
+  return text;
 }
 
-/** The path before the secret segment of a path that carries one (loggedPath), or null. */
-function secretPrefix(path: string): string | null {
-  // Express routes paths in any case: so is the secret found.
-  const lower = path.toLowerCase();
-  if (lower.startsWith('/u/')) return '/u';
-  if (lower.startsWith(`${OUTBOUND_PATH}/`)) return OUTBOUND_PATH;
+/**
+ * Where a request target (req.originalUrl, as received) carries a secret: the path before it
+ * and the raw text from it on, or null. Read more widely than the router reads a link (any
+ * case, an absolute-form target's path), as a proxy, a browser or a later reader of the log
+ * might: escapes decoded, `\` a separator, empty and `.` segments dropped, `..` undoing the
+ * one before. A redaction that followed only the router's own spelling missed `//u/<token>`
+ * or `/x/../u/<token>`, which the next hop may well read as the link.
+ */
+function secretIn(target: string): { prefix: string; rest: string } | null {
+  const absolute = ABSOLUTE_TARGET.exec(target);
+  const path = (absolute ? target.slice(absolute[0].length) : target).split(/[?#]/, 1)[0]!;
+  const walked: string[] = [];
+  let offset = 0;
+  for (const segment of path.split(/[/\\]/)) {
+    const end = offset + segment.length;
+    const read = readable(segment).toLowerCase();
+    for (const part of read.split(/[/\\]/)) {
+      if (part === '' || part === '.') continue;
+      if (part === '..') {
+        walked.pop();
+        continue;
+      }
+      walked.push(part);
+      const prefix = SECRET_PATHS.find(
+        (p) => p.length === walked.length && p.every((s, i) => s === walked[i]),
+      );
+      if (prefix === undefined) continue;
+      // From this very segment on when an escaped slash joined the secret to it.
+      const rest = path.slice(part === read ? end + 1 : offset);
+      return rest === '' ? null : { prefix: `/${prefix.join('/')}`, rest };
+    }
+    offset = end + 1;
+  }
   return null;
 }
 
 /**
- * An error as the log may show it, on a path that carries a secret (loggedPath): its message
- * and stack without that secret, as received or decoded. Express's own refusal of a broken
+ * A request target as the log may show it: its path, the secret segment of the paths that
+ * carry one (an unsubscribe link's token, the Salesforce listener's path secret) and all
+ * after it left out (secretIn). Logs travel further than the service, and either segment is
+ * a credential. Given the target as received, not Express's req.path: a one-click POST that
+ * skips Express's dispatch (direct-post.ts) has the token alone for its path.
+ */
+export function loggedPath(target: string): string {
+  const secret = secretIn(target);
+  if (secret) return `${secret.prefix}/…`;
+  const absolute = ABSOLUTE_TARGET.exec(target);
+  return (absolute ? target.slice(absolute[0].length) : target).split(/[?#]/, 1)[0]!;
+}
+
+/**
+ * An error as the log may show it, on a target that carries a secret (secretIn): its message
+ * and stack without the secret, as received or decoded. Express's own refusal of a broken
  * percent-escape quotes the whole segment (`Failed to decode param '<secret>%ZZ'`).
  */
-export function loggedError(error: unknown, path: string): unknown {
-  const prefix = secretPrefix(path);
-  if (prefix === null || !(error instanceof Error)) return error;
-  const rest = path.slice(prefix.length + 1);
-  const secrets = [rest, rest.split('/')[0]!];
+export function loggedError(error: unknown, target: string): unknown {
+  const secret = secretIn(target);
+  if (secret === null || !(error instanceof Error)) return error;
+  const secrets = [secret.rest, ...secret.rest.split(/[/\\]/)];
   for (const raw of [...secrets]) {
+    secrets.push(readable(raw));
     try {
       secrets.push(decodeURIComponent(raw));
     } catch {
       // Kept as received only: that is how an undecodable segment is quoted.
     }
   }
-  const longestFirst = secrets.filter((s) => s !== '').sort((a, b) => b.length - a.length);
+  // Not the words of the path itself (`u`, `soap`), which the message has elsewhere too.
+  const longestFirst = secrets
+    .filter((s) => !['', '.', '..'].includes(s) && !SECRET_PATH_SEGMENTS.has(s.toLowerCase()))
+    .sort((a, b) => b.length - a.length);
   const without = (text: string) => longestFirst.reduce((t, s) => t.split(s).join('…'), text);
   const copy = new Error(without(error.message));
   copy.name = error.name;

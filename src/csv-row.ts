@@ -63,16 +63,27 @@ export function unneutralise(cell: string): string {
 const CR = 0x0d;
 const LF = 0x0a;
 const QUOTE = 0x22;
+const SPACE = 0x20;
+const TAB = 0x09;
+
+/**
+ * Quotes of a record that RFC 4180 does not write: `blanks` beside a quoted cell (`"a" ,`,
+ * `, "a"`), whose text is still plain; `text` after a closing quote (`"a"b`), where what the
+ * cell was meant to hold is not.
+ */
+export type QuoteTrouble = 'blanks' | 'text';
 
 /**
  * The line each record of a CSV file starts on, for messages about rejected rows. csv-parse's
  * own count is the line a record ends on, and counts a CRLF inside a quoted field as two, so
  * after an Excel cell holding a line break every later row would be reported a line or more
  * too far. Fed the file's bytes in order, this queues the start line of every record,
- * skipping empty lines as skip_empty_lines does. A quote only opens a field at its start
- * in the RFC 4180 files csv-parse accepts, so toggling on every quote
- * (a doubled quote toggles twice) tracks whether a line break ends a record. Bytes, not
- * characters: CR, LF and the quote never occur inside a multi-byte UTF-8 sequence.
+ * skipping empty lines as skip_empty_lines does. It follows quotes as csv-parse does with
+ * relax_quotes: a quote opens a quoted cell only at the cell's start (after `delimiter` or a
+ * record's end); inside one, a doubled quote is a quote and any other closes it (the cell
+ * then goes on unquoted, up to a separator); a quote anywhere else is text. A line break
+ * inside a quoted cell is no record's end. Bytes, not characters: CR, LF, the quote and the
+ * separators read (ASCII) never occur inside a multi-byte UTF-8 sequence.
  *
  * Given `maxChars`, it also counts the characters of the record being read, separators and
  * quotes included: csv-parse's own ceiling counts only what is inside the cells, so a line of
@@ -81,7 +92,16 @@ const QUOTE = 0x22;
 export class RecordStartLines {
   private line = 1;
   private quoted = false;
+  /** A quote inside a quoted cell was the byte before: doubled, or the cell's end. */
+  private closing = false;
   private atStart = true;
+  private atCell = true;
+  /** Blanks only since the cell's start. */
+  private leading = false;
+  /** A quoted cell was closed, and neither a separator nor a line end has come since. */
+  private closed = false;
+  private readonly troubles = new Map<number, QuoteTrouble>();
+  private readonly delimiter: number;
   private afterCr = false;
   private starts: number[] = [];
   private head = 0;
@@ -100,7 +120,10 @@ export class RecordStartLines {
   constructor(
     private skip = 0,
     private readonly maxChars = Infinity,
-  ) {}
+    delimiter = ',',
+  ) {
+    this.delimiter = delimiter.charCodeAt(0);
+  }
 
   /**
    * Takes the next bytes of the file; returns how many of them come before a record passes
@@ -111,6 +134,12 @@ export class RecordStartLines {
       const c = bytes[i]!;
       // A character is counted at its first byte (none of a UTF-8 sequence's later ones).
       if ((c & 0xc0) !== 0x80 && !this.atStart && ++this.chars > this.maxChars) return i;
+      if (this.closing) {
+        this.closing = false;
+        if (c === QUOTE) continue;
+        this.quoted = false;
+        this.closed = true;
+      }
       if (c === LF && this.afterCr) {
         this.afterCr = false;
         continue;
@@ -118,7 +147,8 @@ export class RecordStartLines {
       this.afterCr = c === CR;
       if (c === CR || c === LF) {
         this.line++;
-        if (!this.quoted) this.atStart = true;
+        if (!this.quoted) this.atStart = this.atCell = true;
+        this.closed = this.leading = false;
         continue;
       }
       if (this.atStart) {
@@ -128,9 +158,35 @@ export class RecordStartLines {
         this.atStart = false;
         this.chars = 1;
       }
-      if (c === QUOTE) this.quoted = !this.quoted;
+      // Most bytes: text of an unquoted cell, with nothing pending.
+      if (c > SPACE && c !== QUOTE && c !== this.delimiter && !(this.quoted || this.closed)) {
+        this.atCell = this.leading = false;
+        continue;
+      }
+      const blank = c === SPACE || c === TAB;
+      if (this.closed && c !== this.delimiter) this.trouble(blank ? 'blanks' : 'text');
+      if (this.quoted) this.closing = c === QUOTE;
+      else {
+        if (c === QUOTE && this.leading) this.trouble('blanks');
+        this.quoted = c === QUOTE && this.atCell;
+      }
+      this.leading = !this.quoted && blank && (this.atCell || this.leading);
+      this.atCell = !this.quoted && c === this.delimiter;
+      if (this.closed) this.closed = !this.atCell && blank;
     }
     return bytes.length;
+  }
+
+  private trouble(kind: QuoteTrouble): void {
+    if (this.lastStart !== undefined && this.troubles.get(this.lastStart) !== 'text')
+      this.troubles.set(this.lastStart, kind);
+  }
+
+  /** What was wrong with the quotes of the record starting on `line` (asked once, after next()). */
+  quoteTrouble(line: number): QuoteTrouble | undefined {
+    const kind = this.troubles.get(line);
+    this.troubles.delete(line);
+    return kind;
   }
 
   /** The start line of the next record in file order, or undefined if none was fed. */

@@ -68,6 +68,27 @@ export function csvDelimiter(firstLine: string): string {
   return DELIMITERS.find((d) => firstLine.split(d).some(isEmail)) ?? ',';
 }
 
+/**
+ * Excel's first line `sep=;` (it names the field separator, for Excel to open the file with;
+ * the header comes after it): the separator it names, or null for any other line. Excel writes
+ * more separators after it when the sheet has more columns.
+ */
+function namedSeparator(firstLine: string): string | null {
+  const named = /^sep=([\t\x21\x23-\x7e])\1*$/i.exec(firstLine.replace(/ +$/, ''));
+  return named ? named[1]! : null;
+}
+
+/**
+ * A cell csv-parse gave as it was written because its quotes were not where RFC 4180 puts
+ * them (relax_quotes), on a line whose quotes have blanks beside them (RecordStartLines):
+ * one quoted whole with blanks around the quotes (`"a@b.example" ,`, `, "asked"`: what
+ * hand-editing leaves) is the text inside them; any other is kept as written.
+ */
+function unquoted(cell: string): string {
+  const quoted = /^([ \t]*)"((?:[^"]|"")*)"([ \t]*)$/.exec(cell);
+  return quoted && (quoted[1] || quoted[3]) ? quoted[2]!.replace(/""/g, '"') : cell;
+}
+
 /** The first line of a file (of its first 64 KiB), as text, without a byte-order mark. */
 function firstLineOf(file: string, encoding: CsvEncoding): string {
   const head = fileHead(file, 65536);
@@ -142,12 +163,16 @@ export async function* csvRows(
   progress: { bytes: number; notLifted?: number },
 ): AsyncGenerator<SuppressionRow> {
   const encoding = csvEncoding(fileHead(file));
-  const delimiter = csvDelimiter(firstLineOf(file, encoding));
+  const first = firstLineOf(file, encoding);
+  // Excel's `sep=` line names the separator; the header is the line after it.
+  const named = namedSeparator(first);
+  const delimiter = named ?? csvDelimiter(first);
   const input = fs.createReadStream(file);
   // A UTF-16 list is read as the UTF-8 it holds; the progress counts the file's own bytes.
   const text = encoding === 'utf8' ? input : input.pipe(new Utf16ToUtf8(encoding === 'utf16be'));
   // A UTF-8 list's bytes are counted as they are read; a UTF-16 one's as the file gives them.
-  const starts = new RecordStartLines(1, MAX_CSV_ROW_CHARS); // the header is no row
+  // The header (and a `sep=` line before it) is no row.
+  const starts = new RecordStartLines(named ? 2 : 1, MAX_CSV_ROW_CHARS, delimiter);
   if (encoding !== 'utf8')
     input.on('data', (chunk: string | Buffer) => (progress.bytes += chunk.length));
   let firstLine = '';
@@ -165,7 +190,12 @@ export async function* csvRows(
       return names;
     },
     delimiter,
+    ...(named ? { from_line: 2 } : {}),
     skip_empty_lines: true,
+    // A quote inside an unquoted cell (`a"b`), or text after a closing quote, is read as
+    // written (then unquoted), not the end of the import: the line is read, or rejected by
+    // its number as any bad line is, and the lines after it are imported.
+    relax_quotes: true,
     // Every line end at once, not the first line's alone: a list pasted together from
     // Windows, Unix and old Mac files read its other lines as part of a row's last cell (an
     // address in a reason: an opt-out silently lost). CRLF first, so it is one end, not two.
@@ -186,6 +216,10 @@ export async function* csvRows(
       for (const { record, info } of records) {
         // The line the record starts on (csv-parse's info.lines is where it ends).
         const line = starts.next() ?? info.lines;
+        const quotes = starts.quoteTrouble(line);
+        if (quotes === 'blanks')
+          for (const [name, value] of Object.entries(record))
+            if (value !== undefined) record[name] = unquoted(value);
         // A row of empty cells (",,," where a spreadsheet saved blank rows, or only spaces) is
         // no line of the list, as an empty line is not: not counted, not rejected.
         if (Object.values(record).every((v) => v === undefined || v.trim() === '')) continue;
@@ -204,6 +238,7 @@ export async function* csvRows(
           source: cell(record.source),
           date: record.date,
           ...(unsubscribed === undefined ? { unreadFlag: flag } : {}),
+          ...(quotes === 'text' ? { misquoted: true } : {}),
         };
       }
   } catch (error) {
@@ -250,7 +285,7 @@ class RowTooLong extends Error {}
  * chunk before the parser, and says how many of its bytes to parse: fewer when a row there is
  * too long, RowTooLong then ends the records), then its error if it fails: every record of
  * the lines before the one it fails on, even those parsed from the same chunk. Iterating the parser stream itself dropped them
- * (a stream that fails discards what it has not handed out): a stray quote in a small list
+ * (a stream that fails discards what it has not handed out): a quote never closed in a small list
  * stopped it with none of its rows imported, where the rows before it are the operator's
  * to keep. At most one chunk's records wait at a time; the file is read as they are taken.
  */

@@ -63,6 +63,8 @@ export interface SuppressionRow {
   date?: string;
   /** An `unsubscribed` cell that says neither true nor false: the line is rejected. */
   unreadFlag?: string;
+  /** Text after a closing quote (`"a@b.example"x`): what a cell was meant to hold is unknown. */
+  misquoted?: boolean;
 }
 
 export interface SuppressionReject {
@@ -143,6 +145,9 @@ export function importEntry(
   if (undecoded !== undefined) return `the ${undecoded} is not UTF-8 text (save the file as UTF-8)`;
   // Neither imported (it may be a lifted address) nor skipped unseen (it may be an opt-out).
   if (row.unreadFlag !== undefined) return 'the unsubscribed column says neither true nor false';
+  // Neither guessed at (the address may be cut wrong) nor the end of the list.
+  if (row.misquoted)
+    return 'text follows a closing quote (a quote inside a quoted cell is written twice: "")';
   let email: string;
   try {
     email = validateEmail(row.email);

@@ -1,13 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Express, NextFunction, Request, Response } from 'express';
-import type { OneClickRoutes } from './router.js';
+import { LINK_PATH, type OneClickRoutes } from './router.js';
 
 /**
  * The path of a one-click POST as links are made (`/u/` and a token of its alphabet): one that
  * Express's dispatch would hand to the /u router's POST route as it is, its token unchanged by
  * the parameter's decoding (no escape), with no query, no trailing slash, no other case.
  */
-const PLAIN_POST_PATH = /^\/u\/[A-Za-z0-9._-]+$/;
+const PLAIN_POST_PATH = new RegExp(`^${LINK_PATH}/[A-Za-z0-9._-]+$`);
 
 /**
  * A link's path after more than one slash: a sender's template joined the link to a base URL
@@ -59,9 +59,9 @@ export function directOneClickPosts(
     response.req = request;
     response.locals ??= Object.create(null) as Response['locals'];
     request.originalUrl = url;
-    request.baseUrl = '/u';
-    request.url = url.slice(2);
-    request.params = { token: url.slice(3) };
+    request.baseUrl = LINK_PATH;
+    request.url = url.slice(LINK_PATH.length);
+    request.params = { token: url.slice(LINK_PATH.length + 1) };
     routes
       .post(request, response)
       .catch((error: unknown) =>

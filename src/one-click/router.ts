@@ -51,6 +51,9 @@ export interface OneClickOptions {
   metrics: Metrics;
 }
 
+/** Where the router is mounted: a link is `${LINK_PATH}/<token>` (the log leaves the token out). */
+export const LINK_PATH = '/u';
+
 /** The methods a link's URL answers (OPTIONS, and the Allow of a 405, say so). */
 const LINK_METHODS = 'GET, HEAD, POST, OPTIONS';
 

@@ -1,12 +1,15 @@
 import { expect } from 'chai';
 import type { NextFunction, Request, Response } from 'express';
 import { errorHandler, loggedPath } from '../../src/app.js';
-import type { Logger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 
-/** What the last resort handler logs and answers for an error on `path`. */
-function handle(path: string, error: unknown) {
+/**
+ * What the last resort handler logs and answers for an error on `path` (Express's req.path)
+ * of a request whose target was `target` (req.originalUrl).
+ */
+function handle(path: string, error: unknown, target = path, logger?: Logger) {
   const logged: unknown[] = [];
-  const logger = {
+  logger ??= {
     error: (...args: unknown[]) => logged.push(args),
     debug: () => undefined,
   } as unknown as Logger;
@@ -32,7 +35,12 @@ function handle(path: string, error: unknown) {
       return this;
     },
   } as unknown as Response;
-  const req = { path, socket: { destroy: () => undefined } } as unknown as Request;
+  const req = {
+    path,
+    originalUrl: target,
+    url: target,
+    socket: { destroy: () => undefined },
+  } as unknown as Request;
   errorHandler(logger)(error, req, res, (() => undefined) as NextFunction);
   // An error as the log writes it: its message and stack included.
   const asLogged = (_key: string, value: unknown) =>
@@ -62,5 +70,40 @@ describe('the last resort error handler', () => {
   it('logs any other path as it is', () => {
     expect(loggedPath('/soap/mktows/2_9')).to.equal('/soap/mktows/2_9');
     expect(handle('/readyz', new Error('boom')).logged).to.contain('/readyz');
+  });
+
+  it('keeps a link token out of every log line, however the path spells the link', () => {
+    const token = 'LinkToken0123456789abcdefSECRET';
+    // The same token with one character escaped, as the router would still read it.
+    const escaped = `${token.slice(0, 4)}%${token.charCodeAt(4).toString(16)}${token.slice(5)}`;
+    // [the request's target as received, the path Express gives the handler]
+    const requests: Array<[string, string]> = [
+      // A one-click POST past Express's dispatch (direct-post.ts): its url is the token's.
+      [`/u/${token}`, `/${token}`],
+      [`http://example.test/u/${token}?lang=de`, `/u/${token}`],
+      [`//u/${token}`, `//u/${token}`],
+      [`/x/../u/${token}`, `/x/../u/${token}`],
+      [`/./u/./${token}`, `/./u/./${token}`],
+      [`/%75/${token}`, `/%75/${token}`],
+      [`/%55/${token}`, `/%55/${token}`],
+      [`/U/${token}`, `/U/${token}`],
+      [`/u%2f${token}`, `/u%2f${token}`],
+      [`\\u\\${token}`, `\\u\\${token}`],
+      [`/u/${escaped}`, `/${escaped}`],
+    ];
+    for (const [target, path] of requests) {
+      for (const error of [
+        new Error(`boom at ${target}`),
+        Object.assign(new Error(`bad ${path}`), { status: 400 }),
+      ]) {
+        const lines: string[] = [];
+        const logger = createLogger('trace', { write: (line: string) => lines.push(line) });
+        handle(path, error, target, logger);
+        expect(lines.length, target).to.be.greaterThan(0);
+        const log = lines.join('');
+        expect(log, target).not.to.contain(token);
+        expect(log, target).not.to.contain(escaped);
+      }
+    }
   });
 });

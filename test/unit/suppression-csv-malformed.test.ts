@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { csvRows } from '../../src/suppression-csv.js';
+
+/**
+ * Lines of a hand-edited list that RFC 4180 would call malformed: each is read by line (an
+ * address the import cannot take is then rejected with its line number, as any bad address
+ * is), and every line after it is still read, with its own line number.
+ */
+describe('a suppression CSV with malformed quoting', () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-csv-malformed-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const rowsOf = async (text: string) => {
+    const file = path.join(dir, 'list.csv');
+    fs.writeFileSync(file, text);
+    const rows = [];
+    for await (const row of csvRows(file, { bytes: 0 })) rows.push(row);
+    return rows.map((r) => [r.line, r.email, r.reason]);
+  };
+
+  it('reads a quote inside an unquoted cell as written, and every line after it', async () => {
+    const rows = await rowsOf(
+      'email,reason\na@example.com,r1\nb"c@example.com,r2\nd@example.com,said "no"\ne@example.com,r4\n',
+    );
+    expect(rows).to.deep.equal([
+      [2, 'a@example.com', 'r1'],
+      [3, 'b"c@example.com', 'r2'],
+      [4, 'd@example.com', 'said "no"'],
+      [5, 'e@example.com', 'r4'],
+    ]);
+  });
+
+  it('reads a quoted cell followed by blanks as the cell', async () => {
+    const rows = await rowsOf(
+      'email,reason\n"a@example.com" ,r1\n"b@example.com",  "said ""no"""\t\n"c@example.com"  \nd@example.com,r4\n',
+    );
+    expect(rows).to.deep.equal([
+      [2, 'a@example.com', 'r1'],
+      [3, 'b@example.com', 'said "no"'],
+      [4, 'c@example.com', undefined],
+      [5, 'd@example.com', 'r4'],
+    ]);
+  });
+
+  it('keeps a cell quoted as RFC 4180 says as it reads', async () => {
+    expect(await rowsOf('email,reason\na@example.com,"""no"""\n')).to.deep.equal([
+      [2, 'a@example.com', '"no"'],
+    ]);
+  });
+
+  it('reads a line with text after a closing quote by line, and the lines after it', async () => {
+    const rows = await rowsOf(
+      'email,reason\n"a@example.com"x,r1\n"b@example.com"x,"two\nlines"\nc@example.com,r3\n',
+    );
+    expect(rows).to.deep.equal([
+      [2, '"a@example.com"x', 'r1'],
+      [3, '"b@example.com"x', 'two\nlines'],
+      [5, 'c@example.com', 'r3'],
+    ]);
+  });
+
+  it("reads Excel's sep= first line as the separator it names", async () => {
+    expect(await rowsOf('sep=;\nemail;reason\na@example.com;r,1\n')).to.deep.equal([
+      [3, 'a@example.com', 'r,1'],
+    ]);
+    expect(await rowsOf('\ufeffSEP=|\r\nemail|reason\r\n"a@example.com"|r1\r\n')).to.deep.equal([
+      [3, 'a@example.com', 'r1'],
+    ]);
+    expect(await rowsOf('sep=,\nemail,reason\nb@example.com,r2\n')).to.deep.equal([
+      [3, 'b@example.com', 'r2'],
+    ]);
+    expect(await rowsOf('sep=\t\t\nemail\treason\nc@example.com\tr;3\n')).to.deep.equal([
+      [3, 'c@example.com', 'r;3'],
+    ]);
+  });
+});
