@@ -5,34 +5,13 @@
  *
  *   node --import tsx bench/case-twins-cost.ts [rounds]
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createSoapEngine, RAW_TEXT_TYPES } from '../src/soap-transport/soap-engine.js';
-import { createRequestReader } from '../src/soap-transport/fast-request-reader.js';
-import type { WsdlInternals } from '../src/soap-transport/request-shapes.js';
-import { FAST_READ } from '../src/mktows/fast-read.js';
 import { refuseCaseTwins } from '../src/soap-transport/case-twins.js';
+import { median, microseconds, mktowsReader } from './lib/reader-bench.js';
 import { envelope, getLeadByEmail, syncLead, syncMultipleLeads } from './lib/soap.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-function microseconds(run: () => unknown, times: number): number {
-  const start = process.cpuUsage();
-  for (let i = 0; i < times; i++) run();
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / times;
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 
 async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 9);
-  const wsdlXml = fs.readFileSync(path.join(ROOT, 'wsdl/mktows.wsdl'), 'utf8');
-  const engine = await createSoapEngine({ path: '/soap/mktows', wsdlXml, services: {} });
-  const wsdl = engine.wsdl as unknown as WsdlInternals;
-  const reader = createRequestReader(wsdl, RAW_TEXT_TYPES, FAST_READ);
-  if (!reader) throw new Error('no reader for the mktows WSDL');
+  const { wsdl, reader } = await mktowsReader();
   const records = Array.from({ length: 300 }, (_, j) => ({
     email: `p-${j}@bench.example`,
     attrs: { FirstName: 'V1', LastName: 'Bench' },

@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
 import {
   expectFault,
-  faultCode,
   getLeadByEmailXml,
+  leadExists,
   rawCall,
-  startTestService,
+  testServicePerSuite,
   type TestService,
 } from '../support/service.js';
 
@@ -26,17 +26,7 @@ for (const engine of testEngines()) {
   describe(`members given under two spellings of one name (${engine.name})`, function () {
     this.timeout(30000);
     let service: TestService;
-    before(async () => {
-      service = await startTestService(engine);
-    });
-    after(() => service.stop());
-
-    async function stored(email: string): Promise<boolean> {
-      const r = await rawCall(service.url, getLeadByEmailXml(email));
-      if (r.status === 200) return true;
-      expect(faultCode(r.body), r.body).to.equal(20103);
-      return false;
-    }
+    testServicePerSuite(engine, (made) => (service = made));
 
     const cases: Array<[string, (a: string, b: string) => string]> = [
       [
@@ -83,8 +73,8 @@ for (const engine of testEngines()) {
       it(`refuses ${what} with 20110, storing nothing`, async () => {
         const [a, b] = [`twin-${i}-a@example.com`, `twin-${i}-b@example.com`];
         expectFault(await rawCall(service.url, body(a, b)), 20110);
-        expect(await stored(a)).to.equal(false);
-        expect(await stored(b)).to.equal(false);
+        expect(await leadExists(service.url, a)).to.equal(false);
+        expect(await leadExists(service.url, b)).to.equal(false);
       });
     });
 

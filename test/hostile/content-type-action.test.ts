@@ -2,10 +2,9 @@ import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
 import {
   expectFault,
-  faultCode,
-  getLeadByEmailXml,
+  leadExists,
   rawCall,
-  startTestService,
+  testServicePerSuite,
   syncUnsubscribedXml,
   type TestService,
 } from '../support/service.js';
@@ -24,18 +23,7 @@ for (const engine of testEngines()) {
   describe(`the action of an application/soap+xml Content-Type (${engine.name})`, function () {
     this.timeout(30000);
     let service: TestService;
-    before(async () => {
-      service = await startTestService(engine);
-    });
-    after(() => service.stop());
-
-    /** Whether a lead with the address exists, asked over the endpoint. */
-    async function stored(email: string): Promise<boolean> {
-      const r = await rawCall(service.url, getLeadByEmailXml(email));
-      if (r.status === 200) return true;
-      expect(faultCode(r.body), r.body).to.equal(20103);
-      return false;
-    }
+    testServicePerSuite(engine, (made) => (service = made));
 
     const cases: Array<[string, Record<string, string>]> = [
       ['a quoted action naming getLead', { 'Content-Type': soap12Type(`"${MKTOWS}getLead"`) }],
@@ -54,7 +42,7 @@ for (const engine of testEngines()) {
         const email = `ct-action-${i}@example.com`;
         const r = await rawCall(service.url, syncUnsubscribedXml(email, 'true'), { headers });
         expectFault(r, 20019);
-        expect(await stored(email)).to.equal(false);
+        expect(await leadExists(service.url, email)).to.equal(false);
       });
     });
 
@@ -66,7 +54,7 @@ for (const engine of testEngines()) {
           headers: { 'Content-Type': soap12Type(action), SOAPAction: `"${MKTOWS}syncLead"` },
         });
         expect(r.status, r.body).to.equal(200);
-        expect(await stored(email)).to.equal(true);
+        expect(await leadExists(service.url, email)).to.equal(true);
       }
     });
   });

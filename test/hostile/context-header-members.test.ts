@@ -4,7 +4,7 @@ import { testEngines } from '../support/database.js';
 import {
   expectFault,
   rawCall,
-  startTestService,
+  testServicePerSuite,
   syncEmailXml,
   type TestService,
 } from '../support/service.js';
@@ -24,10 +24,7 @@ for (const engine of testEngines()) {
     this.timeout(30000);
     let service: TestService;
     let n = 0;
-    before(async () => {
-      service = await startTestService(engine);
-    });
-    after(() => service.stop());
+    testServicePerSuite(engine, (made) => (service = made));
 
     const sync = (email: string, inner: string) =>
       rawCall(service.url, syncEmailXml(email), { extraHeaderXml: context(inner) });

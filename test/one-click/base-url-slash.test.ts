@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { testEngines } from '../support/database.js';
 import { flagsOf } from '../support/people.js';
-import { get, oneClick, startLinkService, type LinkService } from './support.js';
+import { get, oneClick, linkServicePerSuite, type LinkService } from './support.js';
 
 const web = ChangePaths.webService();
 
@@ -14,13 +14,7 @@ for (const engine of testEngines()) {
   describe(`a link joined to a base URL's trailing slash (${engine.name})`, function () {
     this.timeout(60000);
     let svc: LinkService;
-
-    before(async () => {
-      svc = await startLinkService(engine);
-    });
-    after(async () => {
-      await svc?.stop();
-    });
+    linkServicePerSuite(engine, (made) => (svc = made));
 
     it("opens its page, and a provider's one-click unsubscribes the address", async () => {
       // Before: 404 Not found for both, and the opt-out lost.

@@ -3,7 +3,7 @@ import { ChangePaths } from '../../src/domain/change-paths.js';
 import { listUnsubscribeHeaders } from '../../src/one-click/link-token.js';
 import { testEngines } from '../support/database.js';
 import { flagsOf } from '../support/people.js';
-import { get, oneClick, startLinkService, type LinkService } from './support.js';
+import { get, oneClick, linkServicePerSuite, type LinkService } from './support.js';
 
 const web = ChangePaths.webService();
 
@@ -22,13 +22,7 @@ for (const engine of testEngines()) {
   describe(`a link read from a folded List-Unsubscribe line (${engine.name})`, function () {
     this.timeout(60000);
     let svc: LinkService;
-
-    before(async () => {
-      svc = await startLinkService(engine);
-    });
-    after(async () => {
-      await svc?.stop();
-    });
+    linkServicePerSuite(engine, (made) => (svc = made));
 
     it("a provider's one-click with the fold's space in it unsubscribes the address", async () => {
       // Before: 400 malformed, the space (sent as %20) not being of the token's alphabet: an

@@ -3,7 +3,14 @@ import { ChangePaths } from '../../src/domain/change-paths.js';
 import { LinkTokens, type LinkContent } from '../../src/one-click/link-token.js';
 import { testEngines } from '../support/database.js';
 import { flagsOf } from '../support/people.js';
-import { get, historyOf, KEY_1, oneClick, startLinkService, type LinkService } from './support.js';
+import {
+  get,
+  historyOf,
+  KEY_1,
+  oneClick,
+  linkServicePerSuite,
+  type LinkService,
+} from './support.js';
 
 /**
  * Tokens as a sender's own pipeline writes them with the base64url encoder its platform
@@ -62,13 +69,7 @@ for (const engine of testEngines()) {
   describe(`one-click links a sender padded (${engine.name})`, function () {
     this.timeout(60000);
     let svc: LinkService;
-
-    before(async () => {
-      svc = await startLinkService(engine);
-    });
-    after(async () => {
-      await svc?.stop();
-    });
+    linkServicePerSuite(engine, (made) => (svc = made));
 
     it("a provider's one-click to a padded link unsubscribes the address", async () => {
       // Before: 400 malformed for the POST, while a GET was sent on to the unpadded link (its

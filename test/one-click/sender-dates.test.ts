@@ -9,7 +9,7 @@ import {
   MAX_AGE_DAYS,
   oneClick,
   sealedBySender,
-  startLinkService,
+  linkServicePerSuite,
 } from './support.js';
 import type { LinkService } from './support.js';
 
@@ -43,13 +43,7 @@ for (const engine of testEngines()) {
   describe(`a link a sender dated in milliseconds, or with a fraction (${engine.name})`, function () {
     this.timeout(60000);
     let svc: LinkService;
-
-    before(async () => {
-      svc = await startLinkService(engine);
-    });
-    after(async () => {
-      await svc?.stop();
-    });
+    linkServicePerSuite(engine, (made) => (svc = made));
 
     it("is honoured: a provider's one-click unsubscribes the address", async () => {
       // Before: 400 malformed, and the opt-out the person asked for lost.

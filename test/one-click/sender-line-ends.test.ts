@@ -8,7 +8,7 @@ import {
   KEY_1,
   oneClick,
   sealedBySender,
-  startLinkService,
+  linkServicePerSuite,
   type LinkService,
 } from './support.js';
 
@@ -41,13 +41,7 @@ for (const engine of testEngines()) {
   describe(`a link sealed with the line end of the sender's list (${engine.name})`, function () {
     this.timeout(60000);
     let svc: LinkService;
-
-    before(async () => {
-      svc = await startLinkService(engine);
-    });
-    after(async () => {
-      await svc?.stop();
-    });
+    linkServicePerSuite(engine, (made) => (svc = made));
 
     it('is honoured: its page shows the address, its one-click unsubscribes it', async () => {
       // Links already sent: a mailbox provider's one-click was answered 400 (malformed) and

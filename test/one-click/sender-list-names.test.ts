@@ -6,7 +6,7 @@ import {
   historyOf,
   oneClick,
   sealedBySender,
-  startLinkService,
+  linkServicePerSuite,
   type LinkService,
 } from './support.js';
 
@@ -20,13 +20,7 @@ for (const engine of testEngines()) {
   describe(`a link whose list name is not of the documented shape (${engine.name})`, function () {
     this.timeout(60000);
     let svc: LinkService;
-
-    before(async () => {
-      svc = await startLinkService(engine);
-    });
-    after(async () => {
-      await svc?.stop();
-    });
+    linkServicePerSuite(engine, (made) => (svc = made));
 
     it("is honoured: a provider's one-click unsubscribes the address, the list not recorded", async () => {
       // Before: 400 malformed for every one of them, and the opt-out lost.

@@ -3,7 +3,7 @@ import { ChangePaths } from '../../src/domain/change-paths.js';
 import { validateEmail } from '../../src/domain/email-key.js';
 import { testEngines } from '../support/database.js';
 import { flagsOf } from '../support/people.js';
-import { get, oneClick, postForm, startLinkService, type LinkService } from './support.js';
+import { get, oneClick, postForm, linkServicePerSuite, type LinkService } from './support.js';
 
 const web = ChangePaths.webService();
 
@@ -11,13 +11,7 @@ for (const engine of testEngines()) {
   describe(`one-click links for addresses of unusual spellings (${engine.name})`, function () {
     this.timeout(60000);
     let svc: LinkService;
-
-    before(async () => {
-      svc = await startLinkService(engine);
-    });
-    after(async () => {
-      await svc?.stop();
-    });
+    linkServicePerSuite(engine, (made) => (svc = made));
 
     it('a long address in another script: its link, as the service makes it, opens and unsubscribes', async () => {
       // 207 code units, a valid address for every path; over 600 bytes of UTF-8.

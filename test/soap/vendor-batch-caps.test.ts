@@ -8,8 +8,8 @@ import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
 import {
   activityByEmailXml,
-  rawCall,
-  startTestService,
+  okCall,
+  testServicePerSuite,
   syncFirstNameXml,
   type TestService,
 } from '../support/service.js';
@@ -28,16 +28,8 @@ for (const engine of testEngines()) {
   describe(`batchSize caps of the vendor's pages (${engine.name})`, function () {
     this.timeout(120000);
     let service: TestService;
-    const call = async (body: string) => {
-      const r = await rawCall(service.url, body);
-      expect(r.status, r.body).to.equal(200);
-      return r.body;
-    };
-
-    before(async () => {
-      service = await startTestService(engine);
-    });
-    after(() => service?.stop());
+    testServicePerSuite(engine, (made) => (service = made));
+    const call = (body: string) => okCall(service.url, body);
 
     it('getLeadActivity answers 100 activities to a batchSize of 500, the rest counted as remaining', async () => {
       const email = 'many-changes@example.com';

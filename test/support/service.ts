@@ -83,6 +83,25 @@ export async function startTestService(
   };
 }
 
+/**
+ * One test service for the whole suite (mocha hooks), handed to `opened`; stopped after the
+ * suite.
+ */
+export function testServicePerSuite(
+  engine: TestEngine,
+  opened: (svc: TestService) => void,
+  overrides: Partial<Config> = {},
+): void {
+  let svc: TestService | undefined;
+  before(async () => {
+    svc = await startTestService(engine, overrides);
+    opened(svc);
+  });
+  after(async () => {
+    await svc?.stop();
+  });
+}
+
 export interface RawCallOptions {
   user?: { userId: string; encryptionKey: string } | null;
   timestamp?: string;
@@ -195,4 +214,19 @@ export function expectFault(res: RawResponse, code: number, status = 500): void 
     /<faultcode>SOAP-ENV:(Client|Server|VersionMismatch|MustUnderstand)<\/faultcode>/,
   );
   expect(res.body).to.not.match(/\bat .*\.(ts|js):\d+/);
+}
+
+/** Whether a lead with the address exists, asked over the endpoint (20103 when none does). */
+export async function leadExists(url: string, email: string): Promise<boolean> {
+  const r = await rawCall(url, getLeadByEmailXml(email));
+  if (r.status === 200) return true;
+  expect(faultCode(r.body), r.body).to.equal(20103);
+  return false;
+}
+
+/** A call the endpoint must answer 200: the answer's body. */
+export async function okCall(url: string, bodyXml: string): Promise<string> {
+  const r = await rawCall(url, bodyXml);
+  expect(r.status, r.body).to.equal(200);
+  return r.body;
 }
