@@ -15,8 +15,8 @@
 import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { ORG_ID, leadNotification } from '../salesforce/support.js';
-import { harnessPerSuite, type Harness } from '../support/harness.js';
-import { createServices, type Services } from '../../src/compose.js';
+import { harnessPerSuite, servicesPerSuite, type Harness } from '../support/harness.js';
+import type { Services } from '../../src/compose.js';
 import type { LinkSubject } from '../../src/domain/link-unsubscribe.service.js';
 import { ErrorCode } from '../../src/errors.js';
 import { testEngines } from '../support/database.js';
@@ -32,17 +32,14 @@ for (const engine of testEngines()) {
     let services: Services;
     const clock = Date.now();
 
-    before(async () => {
-      made = await engine.create();
-      services = createServices(
-        made.db,
-        { customFields: [], defaultPartition: 'Default' },
-        { now: () => clock },
-      );
-    });
-    after(async () => {
-      await made?.drop();
-    });
+    servicesPerSuite(
+      engine,
+      () => clock,
+      (opened, database) => {
+        services = opened;
+        made = database;
+      },
+    );
 
     /** What the migration keeps of an opt-out recorded under `joined` before it (no person). */
     const kept = (joined: string) =>

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
-import { createServices, type Services } from '../../src/compose.js';
+import type { Services } from '../../src/compose.js';
 import type { LinkSubject } from '../../src/domain/link-unsubscribe.service.js';
 import { testEngines } from '../support/database.js';
+import { servicesPerSuite } from '../support/harness.js';
 import { flagsOf } from '../support/people.js';
 import { addressPeople, postForm, startLinkService } from './support.js';
 
@@ -19,21 +20,14 @@ const web = ChangePaths.webService();
 for (const engine of testEngines()) {
   describe(`a link's page undoes once (${engine.name})`, function () {
     this.timeout(30000);
-    let made: Awaited<ReturnType<typeof engine.create>>;
     let services: Services;
     let clock = Date.UTC(2026, 11, 1, 9);
 
-    before(async () => {
-      made = await engine.create();
-      services = createServices(
-        made.db,
-        { customFields: [], defaultPartition: 'Default' },
-        { now: () => clock },
-      );
-    });
-    after(async () => {
-      await made?.drop();
-    });
+    servicesPerSuite(
+      engine,
+      () => clock,
+      (opened) => (services = opened),
+    );
 
     const subject = (email: string, linkId: string): LinkSubject => ({ email, linkId, list: null });
     const unsubscribe = (email: string, linkId: string) =>

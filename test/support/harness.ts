@@ -228,3 +228,25 @@ export function harnessPerSuite(engine: TestEngine, opened: (h: Harness) => void
     if (harness && this.currentTest?.state === 'passed') await expectNoViolations(harness.services);
   });
 }
+
+/**
+ * Services over a fresh database of the engine for a whole suite (mocha hooks), reading the
+ * time from `now`: handed to `opened` with the database made for them, dropped after the suite.
+ */
+export function servicesPerSuite(
+  engine: TestEngine,
+  now: () => number,
+  opened: (services: Services, made: Awaited<ReturnType<TestEngine['create']>>) => void,
+): void {
+  let made: Awaited<ReturnType<TestEngine['create']>> | undefined;
+  before(async () => {
+    made = await engine.create();
+    opened(
+      createServices(made.db, { customFields: [], defaultPartition: 'Default' }, { now }),
+      made,
+    );
+  });
+  after(async () => {
+    await made?.drop();
+  });
+}

@@ -1,4 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { SuppressionRow } from '../../src/domain/suppression.service.js';
+import { csvRows } from '../../src/suppression-csv.js';
 
 /** A suppression list's rows, as a file with a header line would give them (from line 2). */
 export async function* listRows(
@@ -41,3 +45,24 @@ export const lineCsv = (
   list
     .map((r) => [r.email, r.reason ?? '', r.date ?? '', r.source ?? ''].map(cell).join(','))
     .join('\n');
+
+/**
+ * For a whole suite (mocha hooks): the rows csvRows reads from a list file of the given
+ * content, written in a directory of the suite's own (named from `prefix`), removed after it.
+ */
+export function csvRowsPerSuite(
+  prefix: string,
+): (content: string | Buffer) => Promise<SuppressionRow[]> {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return async (content) => {
+    const file = path.join(dir, 'list.csv');
+    fs.writeFileSync(file, content);
+    const rows = [];
+    for await (const row of csvRows(file, { bytes: 0 })) rows.push(row);
+    return rows;
+  };
+}

@@ -1,23 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
-import { csvRows, UnreadableCsv } from '../../src/suppression-csv.js';
+import { UnreadableCsv } from '../../src/suppression-csv.js';
+import { csvRowsPerSuite } from '../support/suppression-list.js';
 
 describe('the header line of a suppression CSV', () => {
-  let dir: string;
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-csv-header-'));
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  const rowsOf = async (text: string) => {
-    const file = path.join(dir, 'list.csv');
-    fs.writeFileSync(file, text);
-    const rows = [];
-    for await (const row of csvRows(file, { bytes: 0 })) rows.push(row);
-    return rows;
-  };
+  const rowsOf = csvRowsPerSuite('du-csv-header-');
 
   // Before: the later column silently won, so every address of the earlier one was left out
   // of the import (never suppressed, never rejected) and the import reported success.
@@ -41,19 +27,9 @@ describe('the header line of a suppression CSV', () => {
 });
 
 describe('the field separator of a suppression CSV, told by its header line', () => {
-  let dir: string;
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-csv-separator-'));
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  const rowsOf = async (content: string | Buffer) => {
-    const file = path.join(dir, 'list.csv');
-    fs.writeFileSync(file, content);
-    const rows = [];
-    for await (const row of csvRows(file, { bytes: 0 })) rows.push(row);
-    return rows.map((r) => [r.line, r.email, r.reason ?? null]);
-  };
+  const readRows = csvRowsPerSuite('du-csv-separator-');
+  const rowsOf = async (content: string | Buffer) =>
+    (await readRows(content)).map((r) => [r.line, r.email, r.reason ?? null]);
 
   // Before: both were refused whole ("the file seems to separate fields with ..."), although
   // they are what Excel writes: semicolons where the decimal mark is a comma (Germany, France,

@@ -1,8 +1,5 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
-import { csvRows } from '../../src/suppression-csv.js';
+import { csvRowsPerSuite } from '../support/suppression-list.js';
 
 /**
  * Lines of a hand-edited list that RFC 4180 would call malformed: each is read by line (an
@@ -10,19 +7,9 @@ import { csvRows } from '../../src/suppression-csv.js';
  * is), and every line after it is still read, with its own line number.
  */
 describe('a suppression CSV with malformed quoting', () => {
-  let dir: string;
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'du-csv-malformed-'));
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  const rowsOf = async (text: string) => {
-    const file = path.join(dir, 'list.csv');
-    fs.writeFileSync(file, text);
-    const rows = [];
-    for await (const row of csvRows(file, { bytes: 0 })) rows.push(row);
-    return rows.map((r) => [r.line, r.email, r.reason]);
-  };
+  const readRows = csvRowsPerSuite('du-csv-malformed-');
+  const rowsOf = async (text: string) =>
+    (await readRows(text)).map((r) => [r.line, r.email, r.reason]);
 
   it('reads a quote inside an unquoted cell as written, and every line after it', async () => {
     const rows = await rowsOf(
