@@ -1,17 +1,14 @@
 import type { Knex } from 'knex';
 // joinedKey: the key this migration made (20261206004000 re-keys from it).
 import { joinedKey, keyBeforeDomainMapping } from '../src/domain/email-key.js';
+import { nonAscii, PAGE, rekeyStoredAddresses, restoreStoredKeys } from './rekeying.js';
 import {
   copySalesforceOptOuts,
-  nonAscii,
-  PAGE,
   rekeySalesforceKeys,
-  rekeyStoredAddresses,
-  restoreStoredKeys,
   reportedEmail,
   setSalesforceRecordKey,
   type SalesforceRow,
-} from './rekeying.js';
+} from './salesforce-rekeying.js';
 
 /**
  * The email key maps a non-ASCII domain as IDNA does (src/domain/email-key.ts, mappedDomain:

@@ -2,17 +2,19 @@ import type { Knex } from 'knex';
 import { emailKey, joinedKey, MAX_EMAIL_LENGTH } from '../src/domain/email-key.js';
 import {
   chunks,
-  holdsJsonEscape,
   nonAscii,
   PAGE,
-  rekeySalesforceKeys,
-  rekeySalesforceRecords,
   rekeyStoredAddresses,
   rowsByKey,
   setLeadKeys,
   STATUS_COLUMNS,
   unsubscribeFollowers,
 } from './rekeying.js';
+import {
+  holdsJsonEscape,
+  rekeySalesforceKeys,
+  rekeySalesforceRecords,
+} from './salesforce-rekeying.js';
 
 /**
  * The email key maps a non-ASCII domain as UTS #46 (IDNA, non-transitional) maps it, 'ß', 'ς'

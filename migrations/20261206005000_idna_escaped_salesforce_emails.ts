@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { holdsJsonEscape, rekeySalesforceRecords } from './rekeying.js';
+import { holdsJsonEscape, rekeySalesforceRecords } from './salesforce-rekeying.js';
 
 /**
  * 20261206004000_idna_deviation_keys gave each Salesforce record its reported Email's key again
