@@ -120,6 +120,30 @@ function filteredBy(q: Knex.QueryBuilder, f: KeptFilter): Knex.QueryBuilder {
 }
 
 /** Statuses by address, from their rows. */
+/**
+ * A page of `q` newest first by (changed_at, `key`), after the cursor's row: the statuses' list
+ * and the kept opt-outs' list page alike.
+ */
+function newestFirst(
+  q: Knex.QueryBuilder,
+  key: 'email_key' | 'joined_key',
+  after: { changedAt: number; key: string } | null,
+  limit: number,
+): Knex.QueryBuilder {
+  if (after)
+    q = q.where((w) =>
+      w
+        .where('changed_at', '<', after.changedAt)
+        .orWhere((x) => x.where('changed_at', after.changedAt).where(key, '<', after.key)),
+    );
+  return q
+    .orderBy([
+      { column: 'changed_at', order: 'desc' },
+      { column: key, order: 'desc' },
+    ])
+    .limit(limit, INLINE);
+}
+
 function statusMap(rows: readonly Row[]): Map<string, EmailStatusRecord> {
   const out = new Map<string, EmailStatusRecord>();
   for (const r of rows) out.set(r.email_key as string, toRecord(r));
@@ -281,20 +305,8 @@ export class EmailStatusRepository {
   ): Promise<EmailStatusRecord[]> {
     let q = this.filteredKept(f);
     if (before?.joinedKey === null) q = q.where('changed_at', '<=', before.changedAt);
-    else if (before)
-      q = q.where((w) =>
-        w
-          .where('changed_at', '<', before.changedAt)
-          .orWhere((x) =>
-            x.where('changed_at', before.changedAt).where('joined_key', '<', before.joinedKey),
-          ),
-      );
-    const rows = (await q
-      .orderBy([
-        { column: 'changed_at', order: 'desc' },
-        { column: 'joined_key', order: 'desc' },
-      ])
-      .limit(limit, INLINE)) as Row[];
+    const after = before?.joinedKey != null ? { ...before, key: before.joinedKey } : null;
+    const rows = (await newestFirst(q, 'joined_key', after, limit)) as Row[];
     return rows.map(keptRecord);
   }
 
@@ -322,22 +334,8 @@ export class EmailStatusRepository {
     after: StatusCursor | null,
     limit: number,
   ): Promise<EmailStatusRecord[]> {
-    let q = this.filtered(f);
-    if (after) {
-      q = q.where((w) =>
-        w
-          .where('changed_at', '<', after.changedAt)
-          .orWhere((x) =>
-            x.where('changed_at', after.changedAt).where('email_key', '<', after.emailKey),
-          ),
-      );
-    }
-    const rows = (await q
-      .orderBy([
-        { column: 'changed_at', order: 'desc' },
-        { column: 'email_key', order: 'desc' },
-      ])
-      .limit(limit, INLINE)) as Row[];
+    const cursor = after ? { changedAt: after.changedAt, key: after.emailKey } : null;
+    const rows = (await newestFirst(this.filtered(f), 'email_key', cursor, limit)) as Row[];
     return rows.map(toRecord);
   }
 
