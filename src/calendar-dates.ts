@@ -65,7 +65,8 @@ export function parseDateTime(text: string, form: DateForm): number | undefined 
   const hours = Number(h ?? 0);
   const minutes = Number(mi ?? 0);
   const seconds = Number(s ?? 0);
-  const millis = fraction === undefined ? 0 : Math.floor(Number(`0.${fraction}`) * 1000);
+  // Its first three digits, cut: read as one number, seventeen nines are 1.0 (the next second).
+  const millis = fraction === undefined ? 0 : Number(fraction.slice(0, 3).padEnd(3, '0'));
   const endOfDay = hours === 24 && minutes === 0 && seconds === 0 && millis === 0;
   if ((hours > 23 && !endOfDay) || minutes > 59 || seconds > 59) return undefined;
   let offset = 0;
