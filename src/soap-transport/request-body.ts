@@ -42,8 +42,9 @@ export function refusedDrainBytes(limit: number): number {
 /**
  * Discards the rest of a refused request, then settles; stops reading past `capBytes` or after
  * `timeoutMs` (BODY_TIMEOUT_MS, or what is left of it: a sender trickling its body must not
- * hold the connection until node's request timeout). The request then stays incomplete, and
- * its answer must close the connection.
+ * hold the connection until node's request timeout); one whose declared length is past
+ * `capBytes` is not read at all. The request then stays incomplete, and its answer must close
+ * the connection.
  */
 export function drainThen(
   req: IncomingMessage,
@@ -55,7 +56,11 @@ export function drainThen(
   // The client holds its body back until asked (Expect: 100-continue): it is not asked, and
   // the answer closes the connection (node keeps none whose client still holds a body).
   if (awaitsContinue(req)) return settle();
-  if (timeoutMs <= 0) {
+  // Declared past the bound, the body can never be discarded whole: read up to the bound (or
+  // for the whole timeout, when it comes slowly) it only cost bytes and held the answer back.
+  // Not read at all, as readBody refuses such a body.
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (timeoutMs <= 0 || declared > capBytes) {
     req.pause();
     return settle();
   }
