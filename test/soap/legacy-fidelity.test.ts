@@ -284,8 +284,13 @@ for (const engine of testEngines()) {
     });
 
     it('getLeadChanges without a start (no startPosition, no oldestUpdatedAt) is 20109 with any leadSelector', async () => {
+      const UNSET_POSITION =
+        '<startPosition><latestCreatedAt xsi:nil="true"/><oldestCreatedAt xsi:nil="true"/>' +
+        '<activityCreatedAt xsi:nil="true"/><offset xsi:nil="true"/></startPosition>';
       // startPosition is required (20109 when null or missing), a leadSelector beside it or not;
-      // only a LastUpdateAtSelector's oldestUpdatedAt stands for it.
+      // only a LastUpdateAtSelector's oldestUpdatedAt stands for it. A position whose members
+      // give no start (each nil or empty, as zeep and .NET stubs write an unset StreamPosition,
+      // or an end alone) is missing too, where it was 20122 Bad Stream Position.
       const keys =
         '<leadSelector xsi:type="ns1:LeadKeySelector"><keyType>EMAIL</keyType><keyValues><stringItem>nostart@example.com</stringItem></keyValues></leadSelector>';
       const untilOnly =
@@ -297,6 +302,13 @@ for (const engine of testEngines()) {
         ['', untilOnly],
         ['<startPosition/>', untilOnly],
         ['', ''],
+        [UNSET_POSITION, ''],
+        [UNSET_POSITION, keys],
+        ['<startPosition><offset/></startPosition>', ''],
+        [
+          '<startPosition><latestCreatedAt>2030-01-01T00:00:00Z</latestCreatedAt></startPosition>',
+          '',
+        ],
       ]) {
         const r = await call(
           `<ns1:paramsGetLeadChanges>${start}${selector}</ns1:paramsGetLeadChanges>`,
