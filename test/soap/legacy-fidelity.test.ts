@@ -311,7 +311,7 @@ for (const engine of testEngines()) {
         '<activityCreatedAt xsi:nil="true"/><offset xsi:nil="true"/></startPosition>';
       // startPosition is required (20109 when null or missing), a leadSelector beside it or not;
       // only a LastUpdateAtSelector's oldestUpdatedAt stands for it. A position whose members
-      // give no start (each nil or empty, as zeep and .NET stubs write an unset StreamPosition,
+      // give no start (each nil or empty, as .NET and soap4r stubs write an unset StreamPosition,
       // or an end alone) is missing too, where it was 20122 Bad Stream Position.
       const keys =
         '<leadSelector xsi:type="ns1:LeadKeySelector"><keyType>EMAIL</keyType><keyValues><stringItem>nostart@example.com</stringItem></keyValues></leadSelector>';
