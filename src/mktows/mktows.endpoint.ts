@@ -57,11 +57,11 @@ export const HEAD_BYTES = 64 * 1024;
 const QUICK_HEAD_BYTES = 4 * 1024;
 
 /**
- * The header entries the WSDL declares (by local name, in any namespace, as node-soap reads them;
- * in any case, as the context header is read).
+ * The header entries the WSDL declares (by local name, in any namespace, as node-soap reads them):
+ * the AuthenticationHeader as spelt, the context header in any case, as it is read.
  */
 const UNDERSTOOD_HEADERS: ReadonlySet<string> = new Set([
-  'authenticationheader',
+  'AuthenticationHeader',
   'mktowscontextheader',
 ]);
 const SERVICE = 'MktMktowsApiService';

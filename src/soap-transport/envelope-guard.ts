@@ -222,6 +222,7 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
       if (
         headerAttributes &&
         limits.understoodHeaders &&
+        !limits.understoodHeaders.has(local) &&
         !limits.understoodHeaders.has(local.toLowerCase())
       )
         headerNotUnderstood ??= mustUnderstandEntry(local, uri, headerAttributes, resolve);

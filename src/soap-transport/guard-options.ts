@@ -17,9 +17,9 @@ export interface GuardLimits {
    */
   elementTree?: ElementTree;
   /**
-   * Local names, in lower case, of the header entries the service processes (an entry is
-   * matched in any case): any other entry marked mustUnderstand="1" for this service is named
-   * in the summary. Unset: not looked at.
+   * Local names of the header entries the service processes, as spelt (or in lower case for
+   * an entry read in any case): any other entry marked mustUnderstand="1" for this service is
+   * named in the summary. Unset: not looked at.
    */
   understoodHeaders?: ReadonlySet<string>;
   /**
