@@ -357,9 +357,11 @@ export class ActivityService {
     const query = toQuery(options.filter, { latestCreatedAt: start.latestCreatedAt });
     // The vendor's activityCreatedAt: the activities created since it, as oldestCreatedAt.
     const since = start.oldestCreatedAt ?? start.activityCreatedAt;
+    // A position giving no start (each member nil or empty, as stubs write an unset one) is as
+    // missing as none (20109); a start given but bad is 20122.
     if (!start.offset && !since) {
       throw new AppError(
-        ErrorCode.BAD_STREAM_POSITION,
+        ErrorCode.PARAMETER_REQUIRED,
         'startPosition needs oldestCreatedAt, activityCreatedAt or offset',
       );
     }

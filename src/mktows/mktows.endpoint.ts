@@ -56,10 +56,13 @@ export interface EndpointOptions extends EndpointBasics {
 export const HEAD_BYTES = 64 * 1024;
 const QUICK_HEAD_BYTES = 4 * 1024;
 
-/** The header entries the WSDL declares (by local name, in any namespace, as node-soap reads them). */
+/**
+ * The header entries the WSDL declares (by local name, in any namespace, as node-soap reads them):
+ * the AuthenticationHeader as spelt, the context header in any case, as it is read.
+ */
 const UNDERSTOOD_HEADERS: ReadonlySet<string> = new Set([
   'AuthenticationHeader',
-  'MktowsContextHeader',
+  'mktowscontextheader',
 ]);
 const SERVICE = 'MktMktowsApiService';
 const PORT = 'MktowsApiSoapPort';

@@ -48,14 +48,19 @@ const notServed = (name: string) =>
  * The targetWorkspace of the call's MktowsContextHeader, if it names one. Two headers, or one
  * holding text, are refused: read as none, the call's new leads went to DEFAULT_PARTITION, a
  * partition the request never named. So is one holding other members only, or its member
- * spelt two ways; the member is read in any case, as the Body's are (a TargetWorkspace was
- * taken for none).
+ * spelt two ways; the entry and its member are read in any case, as the Body's members are (a
+ * TargetWorkspace was taken for none).
  */
 function targetWorkspace(headers: Raw): string | undefined {
-  const context = object(headers)?.MktowsContextHeader;
-  if (context === undefined || context === null) return undefined;
-  if (Array.isArray(context))
+  // The entry by its name in any case too: Savon spells a header hash's symbol key
+  // `mktowsContextHeader`, and an entry passed over made the call's leads in DEFAULT_PARTITION.
+  const entries = Object.entries(object(headers) ?? {}).filter(
+    ([name]) => name.toLowerCase() === 'mktowscontextheader',
+  );
+  if (entries.length > 1 || Array.isArray(entries[0]?.[1]))
     throw new AppError(ErrorCode.REQUEST_NOT_UNDERSTOOD, 'More than one MktowsContextHeader');
+  const context = entries[0]?.[1];
+  if (context === undefined || context === null) return undefined;
   const noWorkspace = () =>
     new AppError(
       ErrorCode.BAD_PARAMETER,

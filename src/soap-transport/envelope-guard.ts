@@ -219,7 +219,12 @@ function scan(xml: string, limits: GuardLimits, untilBody: boolean): EnvelopeHea
       }
     } else if (depth === 3 && inHeader) {
       const headerAttributes = tag.headerAttributes;
-      if (headerAttributes && limits.understoodHeaders && !limits.understoodHeaders.has(local))
+      if (
+        headerAttributes &&
+        limits.understoodHeaders &&
+        !limits.understoodHeaders.has(local) &&
+        !limits.understoodHeaders.has(local.toLowerCase())
+      )
         headerNotUnderstood ??= mustUnderstandEntry(local, uri, headerAttributes, resolve);
       credentials.entry(local, selfClosing);
     } else if (depth === 4 && credentials.open) {

@@ -17,8 +17,9 @@ export interface GuardLimits {
    */
   elementTree?: ElementTree;
   /**
-   * Local names of the header entries the service processes: any other entry marked
-   * mustUnderstand="1" for this service is named in the summary. Unset: not looked at.
+   * Local names of the header entries the service processes, as spelt (or in lower case for
+   * an entry read in any case): any other entry marked mustUnderstand="1" for this service is
+   * named in the summary. Unset: not looked at.
    */
   understoodHeaders?: ReadonlySet<string>;
   /**

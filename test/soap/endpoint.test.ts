@@ -229,6 +229,19 @@ for (const engine of testEngines()) {
           ),
         );
         expect(marked.status, marked.body).to.equal(200);
+        // The context header is read in any case (so understood so); the AuthenticationHeader
+        // only as spelt (its credentials are read before the Body): one spelt otherwise is none, 20014.
+        const misspelt = await postXml(
+          service.url,
+          envelope(getLeadByEmailXml('may-ignore@example.com'))
+            .replace(
+              '<ns1:AuthenticationHeader>',
+              '<ns1:authenticationHeader SOAP-ENV:mustUnderstand="1">',
+            )
+            .replace('</ns1:AuthenticationHeader>', '</ns1:authenticationHeader>'),
+        );
+        expectFault(misspelt, 20014);
+        expect(misspelt.body).to.contain('AuthenticationHeader missing');
       });
 
       it('turns a plain-text failure of the SOAP engine into a generic Server fault', async () => {

@@ -89,6 +89,28 @@ for (const engine of testEngines()) {
       expect(read.body).to.include('<ForeignSysPersonId>CASE-1</ForeignSysPersonId>');
     });
 
+    it('keeps ForeignSysPersonId values apart by case, as 15-character Salesforce ids are', async () => {
+      // Two Salesforce records' 15-character ids may differ only in case: matched in any case,
+      // a sync of the second would update (and re-address) the person of the first.
+      const sync = (id: string, email: string) =>
+        call(
+          `<ns1:paramsSyncLead><leadRecord><Email>${email}</Email><ForeignSysPersonId>${id}</ForeignSysPersonId>` +
+            '<ForeignSysType>SFDC</ForeignSysType></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>',
+        );
+      const ids = ['00Q5e00000AbCdE', '00Q5e00000ABCDE'];
+      for (const [n, id] of ids.entries()) {
+        const r = await sync(id, `sfdc-case-${n}@example.com`);
+        expect(r.body, r.body).to.include('<status>CREATED</status>');
+      }
+      for (const [n, id] of ids.entries()) {
+        const read = await call(
+          `<ns1:paramsGetLead><leadKey><keyType>SFDCLEADID</keyType><keyValue>${id}</keyValue></leadKey></ns1:paramsGetLead>`,
+        );
+        expect(read.body, read.body).to.include('<count>1</count>');
+        expect(read.body).to.include(`<Email>sfdc-case-${n}@example.com</Email>`);
+      }
+    });
+
     it('reads values that carry xsi:type, as SOAP::Lite, nusoap and the MS SOAP Toolkit write them', async () => {
       const typed = (type: string, value: string) => ` xsi:type="xsd:${type}">${value}`;
       const created = await call(
@@ -284,8 +306,13 @@ for (const engine of testEngines()) {
     });
 
     it('getLeadChanges without a start (no startPosition, no oldestUpdatedAt) is 20109 with any leadSelector', async () => {
+      const UNSET_POSITION =
+        '<startPosition><latestCreatedAt xsi:nil="true"/><oldestCreatedAt xsi:nil="true"/>' +
+        '<activityCreatedAt xsi:nil="true"/><offset xsi:nil="true"/></startPosition>';
       // startPosition is required (20109 when null or missing), a leadSelector beside it or not;
-      // only a LastUpdateAtSelector's oldestUpdatedAt stands for it.
+      // only a LastUpdateAtSelector's oldestUpdatedAt stands for it. A position whose members
+      // give no start (each nil or empty, as .NET and soap4r stubs write an unset StreamPosition,
+      // or an end alone) is missing too, where it was 20122 Bad Stream Position.
       const keys =
         '<leadSelector xsi:type="ns1:LeadKeySelector"><keyType>EMAIL</keyType><keyValues><stringItem>nostart@example.com</stringItem></keyValues></leadSelector>';
       const untilOnly =
@@ -297,6 +324,13 @@ for (const engine of testEngines()) {
         ['', untilOnly],
         ['<startPosition/>', untilOnly],
         ['', ''],
+        [UNSET_POSITION, ''],
+        [UNSET_POSITION, keys],
+        ['<startPosition><offset/></startPosition>', ''],
+        [
+          '<startPosition><latestCreatedAt>2030-01-01T00:00:00Z</latestCreatedAt></startPosition>',
+          '',
+        ],
       ]) {
         const r = await call(
           `<ns1:paramsGetLeadChanges>${start}${selector}</ns1:paramsGetLeadChanges>`,

@@ -5,6 +5,8 @@
  *   as the vendor's sample answer does, whatever start it was given; the positions issued
  *   before it did (activityCreatedAt and offset, latestCreatedAt nil) still page on;
  * - getLeadChanges' newStartPosition carries the oldestCreatedAt it was given, as the sample;
+ *   its activityCreatedAt (nil in the sample, the last change's date here) is no start beside
+ *   the offset, so the sample's PHP loop reads the same changes either way;
  * - describeMObject(ActivityRecord) gives each member the vendor's type and size (the foreign
  *   system ids 50 characters).
  */
@@ -136,6 +138,34 @@ for (const engine of testEngines()) {
       expect(p.oldestCreatedAt).to.equal('2001-08-01T00:13:13+00:00');
       expect(p.latestCreatedAt).to.equal(NIL);
       expect(p.offset).to.match(/^ID:\d+$/);
+    });
+
+    it("getLeadChanges paged as the vendor's PHP sample loop reads each change once, activityCreatedAt filled or nil", async () => {
+      // The sample loops while remainingCount > 0, passing newStartPosition back whole. The
+      // vendor's sample answer has activityCreatedAt nil; here it holds the last change's date,
+      // which is no start beside the offset: both shapes read the same changes.
+      const from = new Date(Date.now() - 1000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+      for (const name of ['Eve', 'Fay', 'Gus'])
+        await call(syncFirstNameXml('php-loop@example.com', name));
+      const loop = async (shape: (p: Record<string, string>) => Record<string, string>) => {
+        const seen: number[] = [];
+        let start = `<startPosition><oldestCreatedAt>${from}</oldestCreatedAt></startPosition>`;
+        for (let pages = 0; pages < 50; pages++) {
+          const body = await call(
+            `<ns1:paramsGetLeadChanges>${start}<batchSize>1</batchSize></ns1:paramsGetLeadChanges>`,
+          );
+          seen.push(...ids(body));
+          const p = position(body);
+          if (pages === 0) expect(p.activityCreatedAt, body).to.match(W3C_SECONDS);
+          if (body.includes('<remainingCount>0</remainingCount>')) break;
+          start = asStart(shape(p));
+        }
+        return seen;
+      };
+      const whole = await loop((p) => p);
+      expect(whole.length).to.be.at.least(3);
+      expect(new Set(whole).size).to.equal(whole.length);
+      expect(await loop((p) => ({ ...p, activityCreatedAt: NIL }))).to.deep.equal(whole);
     });
 
     it("describeMObject(ActivityRecord) gives each member the vendor's type and size", async () => {
