@@ -285,7 +285,11 @@ async function main(argv: string[]): Promise<number> {
           new OperatorRepository(db.knex),
           new OperatorSessionRepository(db.knex),
           config.adminUsers,
-          { sessionHours: config.adminSessionHours, idleMinutes: config.adminSessionIdleMinutes },
+          {
+            sessionHours: config.adminSessionHours,
+            idleMinutes: config.adminSessionIdleMinutes,
+            sessionsPerOperator: config.adminSessionsPerOperator,
+          },
         );
         return runOperatorsCommand(args, operators);
       });

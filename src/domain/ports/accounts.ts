@@ -43,6 +43,11 @@ export interface OperatorSessionStore {
   remove(tokenHash: string): Promise<void>;
   /** Ends the operator's sessions, but for the one of `keepTokenHash`; how many ended. */
   removeForOperator(name: string, keepTokenHash?: string): Promise<number>;
+  /**
+   * Ends the operator's sessions but the one of `newTokenHash` and the `keepOthers` opened
+   * last before it (the earliest logins go first); how many ended.
+   */
+  removeOldest(name: string, newTokenHash: string, keepOthers: number): Promise<number>;
   /** Removes the sessions expired at `now` or idle since `idleSince`. */
   removeExpired(now: number, idleSince: number): Promise<number>;
 }
