@@ -94,6 +94,24 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return crypto.timingSafeEqual(actual, expected);
 }
 
+/** Refuses a password no operator may be given: too short, too long, or one nobody can type. */
+function checkNewPassword(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
+    throw new AppError(
+      ErrorCode.BAD_PARAMETER,
+      `Password: ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`,
+    );
+  }
+  // Nobody types one at the login page: a password holding one (piped from a file, given
+  // as an argument) would be stored as a password nobody can log in with.
+  if (CONTROL.test(password)) {
+    throw new AppError(
+      ErrorCode.BAD_PARAMETER,
+      'Password: holds a control character (a tab, a line break, NUL, an escape…), which the login page cannot take',
+    );
+  }
+}
+
 const sha256 = (value: string): string => crypto.createHash('sha256').update(value).digest('hex');
 
 /**
@@ -152,25 +170,21 @@ export class OperatorService {
 
   async add(name: string, password: string): Promise<void> {
     if (!OPERATOR_NAME.test(name)) throw new AppError(ErrorCode.BAD_PARAMETER, OPERATOR_NAME_RULE);
-    if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
-      throw new AppError(
-        ErrorCode.BAD_PARAMETER,
-        `Password: ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`,
-      );
-    }
-    // Nobody types one at the login page: a password holding one (piped from a file, given
-    // as an argument) would be stored as a password nobody can log in with.
-    if (CONTROL.test(password)) {
-      throw new AppError(
-        ErrorCode.BAD_PARAMETER,
-        'Password: holds a control character (a tab, a line break, NUL, an escape…), which the login page cannot take',
-      );
-    }
+    checkNewPassword(password);
     if (this.configured.has(name) || (await this.operators.find(name))) {
       throw new AppError(ErrorCode.BAD_PARAMETER, `Operator ${name} already exists`);
     }
     const passwordHash = await hashPassword(password);
     await this.operators.insert({ name, passwordHash, createdAt: this.now() });
+  }
+
+  /**
+   * Gives a stored operator a new password and ends every session it had (one opened with the
+   * old password, a thief's too); how many ended, null when no such operator is stored.
+   */
+  async changePassword(name: string, password: string): Promise<number | null> {
+    checkNewPassword(password);
+    return this.operators.replacePassword(name, await hashPassword(password));
   }
 
   async list(): Promise<OperatorSummary[]> {

@@ -28,6 +28,11 @@ export interface OperatorStore {
   insert(operator: OperatorRecord): Promise<void>;
   /** Removes the operator and its sessions; false if there was none. */
   remove(name: string): Promise<boolean>;
+  /**
+   * Gives the stored operator a new password hash and ends its sessions, at once; how many
+   * sessions ended, null if no such operator is stored.
+   */
+  replacePassword(name: string, passwordHash: string): Promise<number | null>;
 }
 
 export interface OperatorSessionStore {
