@@ -177,7 +177,11 @@ export async function createApp({
     new OperatorRepository(database.knex),
     new OperatorSessionRepository(database.knex),
     config.adminUsers,
-    { sessionHours: config.adminSessionHours, idleMinutes: config.adminSessionIdleMinutes },
+    {
+      sessionHours: config.adminSessionHours,
+      idleMinutes: config.adminSessionIdleMinutes,
+      sessionsPerOperator: config.adminSessionsPerOperator,
+    },
   );
   app.use(
     '/admin',

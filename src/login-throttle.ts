@@ -22,6 +22,9 @@ export const ACCOUNT_FREE_FAILURES = 5;
 export const ACCOUNT_MAX_BACKOFF_MS = 15 * 60 * 1000;
 /** An account's failures are forgotten after this long without an attempt. */
 const ACCOUNT_MEMORY_MS = 60 * 60 * 1000;
+/** How long, and how many, client addresses an account logged in from are remembered. */
+const KNOWN_CLIENT_MS = 30 * 24 * 60 * 60 * 1000;
+const KNOWN_CLIENTS_PER_ACCOUNT = 8;
 
 /**
  * An account's failures, counted under its name in any case (ALICE's guesses slow alice down
@@ -46,6 +49,8 @@ interface AccountState {
 export class LoginThrottle {
   private readonly failures = new Map<string, number[]>();
   private readonly accounts = new Map<string, AccountState>();
+  /** Per account name (as spelt), the client addresses it logged in from, with when. */
+  private readonly knownClients = new Map<string, Map<string, number>>();
   private readonly now: () => number;
   private readonly maxTracked: number;
   private readonly freeFailures: number;
@@ -63,7 +68,13 @@ export class LoginThrottle {
    * counts it as failed, or refuses it: returns the seconds to wait, 0 when admitted.
    */
   admit(client: string, account: string | null): number {
-    const wait = Math.max(this.retryAfterSeconds(client), this.accountRetryAfterSeconds(account));
+    // The account's wait holds back a guess spread over many addresses, and the operator with
+    // it: whoever kept guessing could keep the operator out for good. An address the account
+    // logged in from is held by its own limit only (a neighbour behind it guesses no faster).
+    const accountWait = this.isKnownClient(client, account)
+      ? 0
+      : this.accountRetryAfterSeconds(account);
+    const wait = Math.max(this.retryAfterSeconds(client), accountWait);
     if (wait > 0) return wait;
     const key = account?.toLowerCase();
     if (key !== undefined && !this.accounts.has(key) && this.accounts.size >= this.maxTracked) {
@@ -144,6 +155,7 @@ export class LoginThrottle {
    * from the same address without end.
    */
   succeed(client: string, account: string | null = null): void {
+    if (account !== null) this.rememberClient(client, account);
     const recent = this.recent(client);
     recent.pop();
     if (recent.length === 0) this.failures.delete(client);
@@ -161,6 +173,19 @@ export class LoginThrottle {
     const bySpelling = new Map(state.bySpelling);
     bySpelling.delete(account);
     this.accounts.set(key, { ...state, failures: state.failures - own, bySpelling });
+  }
+
+  /** Whether `account` (as spelt) logged in from `client` within KNOWN_CLIENT_MS. */
+  isKnownClient(client: string, account: string | null): boolean {
+    if (account === null) return false;
+    const at = this.knownClients.get(account)?.get(client);
+    return at !== undefined && this.now() - at <= KNOWN_CLIENT_MS;
+  }
+
+  private rememberClient(client: string, account: string): void {
+    const clients = new Map(this.knownClients.get(account));
+    remember(clients, client, this.now(), KNOWN_CLIENTS_PER_ACCOUNT);
+    remember(this.knownClients, account, clients, this.maxTracked);
   }
 
   private recent(client: string): number[] {

@@ -157,7 +157,10 @@ export function loginRoutes(router: Router, forms: RequestHandler, options: Logi
     // A new token at every login; the session this browser had before ends.
     const previous = readCookie(req, SESSION_COOKIE);
     if (previous) await operators.logOut(previous);
-    logger.info({ operator: session.operator, client }, 'admin login');
+    logger.info(
+      { operator: session.operator, client, endedOldestSessions: session.endedOldest },
+      'admin login',
+    );
     setCookie(req, res, LOGIN_COOKIE, '', 0);
     setCookie(req, res, SESSION_COOKIE, session.token);
     removeUnprefixed(req, res, SESSION_COOKIE);

@@ -61,7 +61,7 @@ Commands:
   users add [--id ID] [--description TEXT] [PERMISSIONS] | update ID PERMISSIONS
         | list | remove ID | seal
                               manage SOAP API users and what they may do
-  operators add NAME [--password PASSWORD] | list | remove NAME | logout NAME
+  operators add NAME [--password PASSWORD] | password NAME | list | remove NAME | logout NAME
                               manage operators of the /admin pages
   suppressions import FILE|- [--dry-run] [--rejects FILE] [--actor NAME]
              | export [--since DATE]
@@ -285,7 +285,11 @@ async function main(argv: string[]): Promise<number> {
           new OperatorRepository(db.knex),
           new OperatorSessionRepository(db.knex),
           config.adminUsers,
-          { sessionHours: config.adminSessionHours, idleMinutes: config.adminSessionIdleMinutes },
+          {
+            sessionHours: config.adminSessionHours,
+            idleMinutes: config.adminSessionIdleMinutes,
+            sessionsPerOperator: config.adminSessionsPerOperator,
+          },
         );
         return runOperatorsCommand(args, operators);
       });

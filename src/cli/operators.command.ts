@@ -11,14 +11,16 @@ const MAX_PASSWORD_LINE_BYTES = 4096;
 
 export const OPERATORS_HELP = `Usage: durable-unsubscribe operators add NAME [--password PASSWORD]
        durable-unsubscribe operators list
+       durable-unsubscribe operators password NAME [--password PASSWORD]
        durable-unsubscribe operators remove NAME
        durable-unsubscribe operators logout NAME
 
 Operators log in to the /admin pages. "add" asks for the password twice on a terminal, or
 reads its first line from standard input when piped. --password is still taken, with a
 warning: any user of the machine sees it in the process list (ps) while the command runs, and
-your shell history keeps it. Passwords have 12 or more characters. "remove" also ends
-the operator's sessions. "logout" ends every session of the operator (a lost laptop) and
+your shell history keeps it. Passwords have 12 or more characters. "password" gives a
+stored operator a new one, read as "add" reads it, and ends every session of the operator.
+"remove" also ends the operator's sessions. "logout" ends every session of the operator (a lost laptop) and
 keeps the operator. Operators in ADMIN_USERS are listed but managed in the environment.`;
 
 export interface CommandIo {
@@ -98,6 +100,7 @@ async function readPassword(args: string[], io: CommandIo): Promise<string | nul
 /** What each action takes (its own word and NAME included). */
 const ACTIONS: Record<string, ArgumentSpec> = {
   add: { valued: ['--password'], words: 2 },
+  password: { valued: ['--password'], words: 2 },
   list: { words: 1 },
   remove: { words: 2 },
   logout: { words: 2 },
@@ -120,7 +123,7 @@ export function operatorsUsageError(args: readonly string[]): string | null {
   return action === 'add' && !OPERATOR_NAME.test(name) ? OPERATOR_NAME_RULE : null;
 }
 
-/** `operators add|list|remove|logout`: the CLI's management of /admin operators. Returns the exit code. */
+/** `operators add|password|list|remove|logout`: the CLI's management of /admin operators. Returns the exit code. */
 export async function runOperatorsCommand(
   args: string[],
   operators: OperatorService,
@@ -140,6 +143,29 @@ export async function runOperatorsCommand(
     }
     await operators.add(name, password);
     io.stdout.write(`Added operator ${name}. Log in at /admin/login.\n`);
+    return 0;
+  }
+  if (action === 'password' && name) {
+    const password = await readPassword(args, io);
+    if (password === null) {
+      io.stderr.write(OPERATORS_HELP + '\n');
+      return 2;
+    }
+    const ended = await operators.changePassword(name, password);
+    const configured = (await operators.list()).some(
+      (o) => o.name === name && o.origin === 'environment',
+    );
+    // An ADMIN_USERS entry's password lives in the environment (and wins over a stored one).
+    const inEnvironment = configured
+      ? `${name} is given in ADMIN_USERS: its password there logs in; change it there (and restart).\n`
+      : '';
+    if (ended === null) {
+      io.stderr.write(`No stored operator ${name}.\n${inEnvironment}`);
+      return 1;
+    }
+    io.stdout.write(
+      `Changed the password of ${name} and ended its ${ended} session${ended === 1 ? '' : 's'}.\n${inEnvironment}`,
+    );
     return 0;
   }
   if (action === 'list') {

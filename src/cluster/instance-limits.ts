@@ -175,10 +175,13 @@ export class SharedLoginThrottle extends LoginThrottle {
   }
 
   override admit(client: string, account: string | null): number {
-    const shared = Math.max(
-      this.blockedClients.left(client),
-      account === null ? 0 : this.blockedAccounts.left(account.toLowerCase()),
-    );
+    // An address the account logged in from through this worker is not held by the
+    // account's wait (LoginThrottle.admit), the instance's verdict on it included.
+    const accountBlocked =
+      account === null || this.isKnownClient(client, account)
+        ? 0
+        : this.blockedAccounts.left(account.toLowerCase());
+    const shared = Math.max(this.blockedClients.left(client), accountBlocked);
     if (shared > 0) return Math.ceil(shared / 1000);
     const wait = super.admit(client, account);
     if (wait === 0) this.report({ du: 'login', client, account, ok: false });

@@ -40,6 +40,13 @@ export const adminSettings = {
       'Minutes without a request after which an /admin login ends (the operator logs in again), within ADMIN_SESSION_HOURS',
     parse: integer('ADMIN_SESSION_IDLE_MINUTES', 1, 43200),
   },
+  adminSessionsPerOperator: {
+    env: 'ADMIN_SESSIONS_PER_OPERATOR',
+    default: '5',
+    meaning:
+      "Live /admin logins one operator may hold at once; a login past them ends that operator's oldest session (the earliest login)",
+    parse: integer('ADMIN_SESSIONS_PER_OPERATOR', 1, 1000),
+  },
   adminLoginMaxFailures: {
     env: 'ADMIN_LOGIN_MAX_FAILURES',
     default: '10',

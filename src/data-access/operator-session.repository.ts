@@ -75,6 +75,25 @@ export class OperatorSessionRepository {
     });
   }
 
+  async removeOldest(name: string, newTokenHash: string, keepOthers: number): Promise<number> {
+    return classified(() => {
+      // The newest first, ties in a fixed order: every instance ends the same ones.
+      const beyond = this.db('operator_sessions')
+        .select('token_hash')
+        .where('operator_name', name)
+        .andWhereNot('token_hash', newTokenHash)
+        .orderBy([
+          { column: 'created_at', order: 'desc' },
+          { column: 'token_hash', order: 'desc' },
+        ])
+        .offset(keepOthers);
+      return this.db('operator_sessions')
+        .where('operator_name', name)
+        .whereIn('token_hash', beyond)
+        .delete();
+    });
+  }
+
   async removeExpired(now: number, idleSince: number): Promise<number> {
     return classified(() =>
       this.db('operator_sessions')

@@ -37,6 +37,18 @@ export class OperatorRepository {
     });
   }
 
+  async replacePassword(name: string, passwordHash: string): Promise<number | null> {
+    return classified(() =>
+      this.db.transaction(async (trx): Promise<number | null> => {
+        const updated = await trx('operators')
+          .where('name', name)
+          .update({ password_hash: passwordHash });
+        if (updated === 0) return null;
+        return trx('operator_sessions').where('operator_name', name).delete();
+      }),
+    );
+  }
+
   /** Removes the operator and ends its sessions in one transaction. */
   async remove(name: string): Promise<boolean> {
     return classified(() =>

@@ -24,12 +24,19 @@ export interface OperatorSession {
 export interface NewOperatorSession extends OperatorSession {
   /** The secret the browser holds (in a cookie); only its hash is stored. */
   token: string;
+  /** The operator's oldest sessions this login ended, past sessionsPerOperator. */
+  endedOldest: number;
 }
 
 export interface OperatorServiceOptions {
   sessionHours: number;
   /** Minutes without a request after which a session ends (ADMIN_SESSION_IDLE_MINUTES); 30. */
   idleMinutes?: number;
+  /**
+   * Live sessions one operator may hold (ADMIN_SESSIONS_PER_OPERATOR); a login past them ends
+   * the oldest. 5 if absent.
+   */
+  sessionsPerOperator?: number;
   now?: () => number;
 }
 
@@ -87,6 +94,24 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return crypto.timingSafeEqual(actual, expected);
 }
 
+/** Refuses a password no operator may be given: too short, too long, or one nobody can type. */
+function checkNewPassword(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
+    throw new AppError(
+      ErrorCode.BAD_PARAMETER,
+      `Password: ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`,
+    );
+  }
+  // Nobody types one at the login page: a password holding one (piped from a file, given
+  // as an argument) would be stored as a password nobody can log in with.
+  if (CONTROL.test(password)) {
+    throw new AppError(
+      ErrorCode.BAD_PARAMETER,
+      'Password: holds a control character (a tab, a line break, NUL, an escape…), which the login page cannot take',
+    );
+  }
+}
+
 const sha256 = (value: string): string => crypto.createHash('sha256').update(value).digest('hex');
 
 /**
@@ -122,6 +147,7 @@ export class OperatorService {
   private prepared: Promise<PreparedHashes> | null = null;
   private readonly sessionMs: number;
   private readonly idleMs: number;
+  private readonly sessionsPerOperator: number;
   /** How stale the recorded last use may grow before a request records it anew. */
   private readonly seenStepMs: number;
   private readonly now: () => number;
@@ -135,6 +161,7 @@ export class OperatorService {
     this.configured = new Map(configured.map((o) => [o.name, o.password]));
     this.sessionMs = options.sessionHours * 3600 * 1000;
     this.idleMs = (options.idleMinutes ?? 30) * 60 * 1000;
+    this.sessionsPerOperator = options.sessionsPerOperator ?? 5;
     // A tenth of the idle time under ten minutes: a session in use never looks idle for want
     // of a write skipped (the recorded use lags the last one by a step at most).
     this.seenStepMs = Math.min(LAST_SEEN_STEP_MS, this.idleMs / 10);
@@ -143,25 +170,21 @@ export class OperatorService {
 
   async add(name: string, password: string): Promise<void> {
     if (!OPERATOR_NAME.test(name)) throw new AppError(ErrorCode.BAD_PARAMETER, OPERATOR_NAME_RULE);
-    if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
-      throw new AppError(
-        ErrorCode.BAD_PARAMETER,
-        `Password: ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`,
-      );
-    }
-    // Nobody types one at the login page: a password holding one (piped from a file, given
-    // as an argument) would be stored as a password nobody can log in with.
-    if (CONTROL.test(password)) {
-      throw new AppError(
-        ErrorCode.BAD_PARAMETER,
-        'Password: holds a control character (a tab, a line break, NUL, an escape…), which the login page cannot take',
-      );
-    }
+    checkNewPassword(password);
     if (this.configured.has(name) || (await this.operators.find(name))) {
       throw new AppError(ErrorCode.BAD_PARAMETER, `Operator ${name} already exists`);
     }
     const passwordHash = await hashPassword(password);
     await this.operators.insert({ name, passwordHash, createdAt: this.now() });
+  }
+
+  /**
+   * Gives a stored operator a new password and ends every session it had (one opened with the
+   * old password, a thief's too); how many ended, null when no such operator is stored.
+   */
+  async changePassword(name: string, password: string): Promise<number | null> {
+    checkNewPassword(password);
+    return this.operators.replacePassword(name, await hashPassword(password));
   }
 
   async list(): Promise<OperatorSummary[]> {
@@ -227,10 +250,20 @@ export class OperatorService {
       credentialTag: credentialTag(checked.hash),
       lastSeenAt: now,
     };
+    const tokenHash = sha256(token);
     await this.sessions.removeExpired(now, now - this.idleMs);
-    await this.sessions.insert({ tokenHash: sha256(token), ...session });
+    await this.sessions.insert({ tokenHash, ...session });
+    // A stolen password opens no endless sessions beside the operator's own: past the cap the
+    // earliest logins end (after the insert, so that logins at once on several instances all
+    // count each other).
+    const endedOldest = await this.sessions.removeOldest(
+      operator,
+      tokenHash,
+      this.sessionsPerOperator - 1,
+    );
     return {
       token,
+      endedOldest,
       operator,
       csrfToken: session.csrfToken,
       expiresAt: new Date(session.expiresAt),

@@ -127,7 +127,12 @@ export function operatorServiceFor(
     new OperatorRepository(db.knex),
     new OperatorSessionRepository(db.knex),
     config.adminUsers,
-    { sessionHours: config.adminSessionHours, idleMinutes: config.adminSessionIdleMinutes, now },
+    {
+      sessionHours: config.adminSessionHours,
+      idleMinutes: config.adminSessionIdleMinutes,
+      sessionsPerOperator: config.adminSessionsPerOperator,
+      now,
+    },
   );
   return { operators, db };
 }

@@ -28,6 +28,11 @@ export interface OperatorStore {
   insert(operator: OperatorRecord): Promise<void>;
   /** Removes the operator and its sessions; false if there was none. */
   remove(name: string): Promise<boolean>;
+  /**
+   * Gives the stored operator a new password hash and ends its sessions, at once; how many
+   * sessions ended, null if no such operator is stored.
+   */
+  replacePassword(name: string, passwordHash: string): Promise<number | null>;
 }
 
 export interface OperatorSessionStore {
@@ -43,6 +48,11 @@ export interface OperatorSessionStore {
   remove(tokenHash: string): Promise<void>;
   /** Ends the operator's sessions, but for the one of `keepTokenHash`; how many ended. */
   removeForOperator(name: string, keepTokenHash?: string): Promise<number>;
+  /**
+   * Ends the operator's sessions but the one of `newTokenHash` and the `keepOthers` opened
+   * last before it (the earliest logins go first); how many ended.
+   */
+  removeOldest(name: string, newTokenHash: string, keepOthers: number): Promise<number>;
   /** Removes the sessions expired at `now` or idle since `idleSince`. */
   removeExpired(now: number, idleSince: number): Promise<number>;
 }
