@@ -3,7 +3,7 @@
  * `check` commands): its master status, its history and the people holding it, read and
  * paged; nothing here writes.
  */
-import { masterStatus } from './master-status.js';
+import { masterStatus, masterStatusRead } from './master-status.js';
 import type {
   EmailStatusHistoryRecord,
   EmailStatusRecord,
@@ -20,6 +20,11 @@ export interface AddressPage {
   status: EmailStatusRecord | null;
   /** The status is a suppression only an operator may lift, with a confirmation. */
   statusProtected: boolean;
+  /**
+   * The joined key the status is kept under (an opt-out recorded before keys told this
+   * spelling from it: masterStatus), whose history is shown; null: the address's own.
+   */
+  keptUnder: string | null;
   history: EmailStatusHistoryRecord[];
   historyCount: number;
   /** Id of the oldest history row shown when older ones remain. */
@@ -34,6 +39,8 @@ export interface AddressPage {
 export interface AddressReport {
   emailKey: string;
   status: EmailStatusRecord | null;
+  /** As AddressPage's: the joined key whose opt-out and history are shown, or null. */
+  keptUnder: string | null;
   history: EmailStatusHistoryRecord[];
   leads: LeadRecord[];
 }
@@ -107,12 +114,16 @@ export async function personWithStatus(
 /** An address's status, its whole history and everyone holding it. */
 export function addressReport(transactions: Transactions, address: string): Promise<AddressReport> {
   const key = emailKey(address);
-  return transactions.read(async (repos) => ({
-    emailKey: key,
-    status: await masterStatus(repos.emailStatus, key),
-    history: await repos.emailStatus.history(key),
-    leads: await repos.leads.findByEmailKey(key),
-  }));
+  return transactions.read(async (repos) => {
+    const { status, keptUnder } = await masterStatusRead(repos.emailStatus, key);
+    return {
+      emailKey: key,
+      status,
+      keptUnder,
+      history: await repos.emailStatus.history(keptUnder ?? key),
+      leads: await repos.leads.findByEmailKey(key),
+    };
+  });
 }
 
 /** The people sharing a person's address (not the person), a first page and the counts. */
@@ -147,18 +158,25 @@ export function addressPage(
   const key = emailKey(address);
   const { limit } = options;
   return transactions.read(async (repos) => {
-    const history = await repos.emailStatus.historyPage(key, options.historyBefore, limit + 1);
+    const { status, keptUnder } = await masterStatusRead(repos.emailStatus, key);
+    // A kept opt-out's history is its joined key's: the address has none of its own.
+    const historyKey = keptUnder ?? key;
+    const history = await repos.emailStatus.historyPage(
+      historyKey,
+      options.historyBefore,
+      limit + 1,
+    );
     const people = await repos.selection.holders(key, options.peopleAfter, limit + 1);
     const counts = await repos.selection.holderCounts(key);
     const shownHistory = history.slice(0, limit);
     const shownPeople = people.slice(0, limit);
-    const status = await masterStatus(repos.emailStatus, key);
     return {
       emailKey: key,
       status,
       statusProtected: status?.unsubscribed === true && isProtected(status.reason),
+      keptUnder,
       history: shownHistory,
-      historyCount: await repos.emailStatus.historyCount(key),
+      historyCount: await repos.emailStatus.historyCount(historyKey),
       olderHistory: history.length > limit ? shownHistory[shownHistory.length - 1]!.id : null,
       people: shownPeople,
       peopleCount: counts.people,
