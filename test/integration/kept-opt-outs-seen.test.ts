@@ -8,7 +8,15 @@ import { expect } from 'chai';
 import { addressPage as renderAddressPage } from '../../src/admin/pages/address.js';
 import { formatAddressReport } from '../../src/cli/explain.command.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
-import { harnessPerSuite, type Harness } from '../support/harness.js';
+import {
+  activitiesOf,
+  attr,
+  createLead,
+  flags,
+  harnessPerSuite,
+  setFlag,
+  type Harness,
+} from '../support/harness.js';
 import { testEngines } from '../support/database.js';
 
 const session = { operator: 'alice', csrfToken: 'token' };
@@ -92,6 +100,47 @@ for (const engine of testEngines()) {
       expect(page.keptUnder).to.equal(null);
       expect(page.status?.unsubscribed).to.equal(false);
       expect(page.history.map((r) => r.unsubscribed)).to.deep.equal([false]);
+    });
+
+    it('a re-subscribe at the spelling lifts it alone, recorded; the earlier key and its people stay unsubscribed', async () => {
+      await keptOptOut('lea@strasse.de', 'asked by letter', Date.UTC(2026, 0, 4));
+      const spelled = await createLead(h.services, 'lea@stra\u00dfe.de');
+      const again = await createLead(h.services, 'Lea@Stra\u00dfe.de');
+      const plain = await createLead(h.services, 'lea@strasse.de');
+      expect(await flags(h.services, [spelled, again, plain])).to.deep.equal([true, true, true]);
+
+      // By id, then (the other path of a sync) by address.
+      const lifted = await setFlag(h.services, spelled, false);
+      expect(lifted.status).to.equal('UPDATED');
+      expect(await flags(h.services, [spelled, again, plain])).to.deep.equal([false, false, true]);
+      const byAddress = await h.services.leads.sync(
+        { email: 'LEA@stra\u00dfe.de', attributes: [{ name: 'Unsubscribed', value: 'false' }] },
+        { path: ChangePaths.webService() },
+      );
+      expect(byAddress.status).to.equal('UPDATED');
+
+      const own = await h.services.durableStatus.explain('lea@stra\u00dfe.de');
+      expect(own.status).to.include({ unsubscribed: false, emailKey: 'lea@stra\u00dfe.de' });
+      expect(own.keptUnder).to.equal(null);
+      expect(own.history.map((r) => r.unsubscribed)).to.deep.equal([false]);
+      const other = await h.services.durableStatus.explain('lea@strasse.de');
+      expect(other.status).to.include({ unsubscribed: true, reason: 'asked by letter' });
+      const kept = await h.db.knex('email_status_joined').where({ joined_key: 'lea@strasse.de' });
+      expect(kept).to.have.length(1);
+      const [change] = (await activitiesOf(h.services, spelled)).filter(
+        (a) => attr(a, 'Attribute Name') === 'Unsubscribed',
+      );
+      expect(attr(change, 'Old Value')).to.equal('true');
+      expect(attr(change, 'New Value')).to.equal('false');
+      expect(attr(change, 'Lead ID')).to.equal(String(spelled));
+      const [followed] = (await activitiesOf(h.services, again)).filter(
+        (a) => attr(a, 'Attribute Name') === 'Unsubscribed',
+      );
+      expect(attr(followed, 'New Value')).to.equal('false');
+      expect(
+        (await activitiesOf(h.services, plain)).map((a) => attr(a, 'New Value')),
+      ).not.to.include('false');
+      expect(await h.services.durableStatus.findViolations()).to.deep.equal([]);
     });
 
     it('explain says the opt-out is kept under the earlier key and lists that history', async () => {
