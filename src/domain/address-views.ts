@@ -3,7 +3,7 @@
  * `check` commands): its master status, its history and the people holding it, read and
  * paged; nothing here writes.
  */
-import { masterStatus, masterStatusRead } from './master-status.js';
+import { masterStatus, masterStatuses, masterStatusRead } from './master-status.js';
 import type {
   EmailStatusHistoryRecord,
   EmailStatusRecord,
@@ -11,7 +11,7 @@ import type {
   LeadRecord,
 } from './records.js';
 import type { Transactions } from './ports.js';
-import { emailKey } from './email-key.js';
+import { DEVIATION_LETTERS, emailKey } from './email-key.js';
 import { AppError, ErrorCode } from '../errors.js';
 
 /** One page of an address: its status, a page of its history and a page of its people. */
@@ -54,17 +54,26 @@ export function findViolations(
   limit: number,
 ): Promise<InvariantViolation[]> {
   return transactions.read(async (repos) => {
-    const found = await repos.leads.invariantViolations(limit);
     const out: InvariantViolation[] = [];
-    for (const v of found) {
-      // The store compares with own rows alone; a joined opt-out is read here (rare).
-      if (v.masterUnsubscribed === null && v.leadUnsubscribed) {
-        const status = await masterStatus(repos.emailStatus, v.emailKey);
-        if (status?.unsubscribed) continue;
+    // The store compares with own rows alone, and gives the people of an address without one
+    // that a kept opt-out may stand for whatever their flag: read here, a page at a time, so
+    // the agreeing ones neither fill the limit nor hide a subscribed person they disagree with.
+    for (let after = 0; out.length < limit;) {
+      const found = await repos.leads.invariantViolations(limit, after, DEVIATION_LETTERS);
+      const unresolved = found.filter((v) => v.masterUnsubscribed === null).map((v) => v.emailKey);
+      const kept = await masterStatuses(repos.emailStatus, unresolved, new Map());
+      for (const v of found) {
+        if (v.masterUnsubscribed !== null) out.push(v);
+        else {
+          const master = kept.get(v.emailKey)?.unsubscribed ?? null;
+          if (v.leadUnsubscribed !== (master ?? false))
+            out.push({ ...v, masterUnsubscribed: master });
+        }
       }
-      out.push(v);
+      if (found.length < limit) break;
+      after = found[found.length - 1]!.leadId;
     }
-    return out;
+    return out.slice(0, limit);
   });
 }
 

@@ -153,5 +153,30 @@ for (const engine of testEngines()) {
       expect(text).to.include('kept under the earlier key kim@strasse.de');
       expect(text).to.include('History kept under kim@strasse.de (1 change, oldest first)');
     });
+
+    it('verify finds a subscribed person at a kept spelling, and agreeing kept people do not fill its limit', async () => {
+      await keptOptOut('max@strasse.de', 'asked by letter', Date.UTC(2026, 0, 5));
+      const agreeing: number[] = [];
+      for (let i = 0; i < 3; i++) agreeing.push(await createLead(h.services, 'max@stra\u00dfe.de'));
+      expect(await flags(h.services, agreeing)).to.deep.equal([true, true, true]);
+      // Two people who disagree with their address's status, written past the rules.
+      const subscribed = await createLead(h.services, 'nia@stra\u00dfe.de');
+      const plain = await createLead(h.services, 'nia@example.com');
+      await keptOptOut('nia@strasse.de', 'asked by letter', Date.UTC(2026, 0, 5));
+      await h.db.knex('leads').where('id', plain).update({ unsubscribed: true });
+      try {
+        const found = await h.services.durableStatus.findViolations(2);
+        expect(
+          found.map((v) => [v.leadId, v.leadUnsubscribed, v.masterUnsubscribed]),
+        ).to.deep.equal([
+          [subscribed, false, true],
+          [plain, true, null],
+        ]);
+      } finally {
+        await h.db.knex('leads').where('id', plain).update({ unsubscribed: false });
+        await h.db.knex('leads').where('id', subscribed).update({ unsubscribed: true });
+      }
+      expect(await h.services.durableStatus.findViolations()).to.deep.equal([]);
+    });
   });
 }
