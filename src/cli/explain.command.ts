@@ -19,10 +19,15 @@ export function formatAddressReport(report: AddressReport): string {
     );
     const lifted = s.unsubscribed ? null : liftedText(s);
     if (lifted) out.push(`  ${lifted}`);
+    if (report.keptUnder)
+      out.push(
+        `  kept under the earlier key ${p(report.keptUnder)}: recorded there before keys told the two apart, it counts for this address until it has a status of its own`,
+      );
   }
+  const kept = report.keptUnder ? ` kept under ${p(report.keptUnder)}` : '';
   out.push(
     '',
-    `History (${report.history.length} change${report.history.length === 1 ? '' : 's'}, oldest first):`,
+    `History${kept} (${report.history.length} change${report.history.length === 1 ? '' : 's'}, oldest first):`,
   );
   for (const h of report.history) {
     out.push(

@@ -4,7 +4,8 @@ import { plural } from './printable.js';
 /** What restoreSqlite reports (data-access's Restored, as this file reads it). */
 interface Restored {
   previous: string | null;
-  notInBackup: { statuses: number; optOuts: number; since: Date } | 'unknown' | null;
+  notInBackup:
+    { statuses: number; optOuts: number; keptOptOuts: number; since: Date } | 'unknown' | null;
 }
 
 /** A word a POSIX shell reads back as it is: quoted only when it needs to be. */
@@ -22,13 +23,20 @@ export function replayAdvice(restored: Restored, dataDir: string, fileName: stri
   if (previous === null || notInBackup === null) return '';
   if (notInBackup === 'unknown')
     return `The database it replaced could not be compared with the backup (damaged?): any opt-out recorded after the backup was taken is only in ${previous}.\n`;
-  const { statuses, optOuts, since } = notInBackup;
+  const { statuses, optOuts, keptOptOuts, since } = notInBackup;
   const dir = previous.replace(/\.sqlite$/, '');
   const csv = path.join(dir, 'not-in-backup.csv');
-  const verb = statuses === 1 ? 'is' : 'are';
+  const be = (n: number) => (n === 1 ? 'is' : 'are');
+  const kept = plural(keptOptOuts, 'opt-out', 'opt-outs');
+  // An opt-out kept under an earlier key stands for its spellings: the export lists them.
+  const lacking =
+    statuses === 0
+      ? `${kept} kept under an earlier key in the database it replaced ${be(keptOptOuts)} not in the backup`
+      : `${plural(statuses, 'master status', 'master statuses')} of the database it replaced ${be(statuses)} not in the backup ` +
+        `(${optOuts} of them ${optOuts === 1 ? 'an opt-out' : 'opt-outs'})` +
+        (keptOptOuts > 0 ? `, nor ${be(keptOptOuts)} ${kept} kept there under an earlier key` : '');
   return (
-    `${plural(statuses, 'master status', 'master statuses')} of the database it replaced ${verb} not in the backup ` +
-    `(${optOuts} of them ${optOuts === 1 ? 'an opt-out' : 'opt-outs'}), recorded since ${since.toISOString()}: ` +
+    `${lacking}, recorded since ${since.toISOString()}: ` +
     `the backup is older. Before starting the service, bring the opt-outs back:\n` +
     `  mkdir -p ${shellWord(dir)} && cp ${shellWord(previous)} ${shellWord(path.join(dir, fileName))}\n` +
     `  DATA_DIR=${shellWord(dir)} durable-unsubscribe suppressions export --since ${since.toISOString()} > ${shellWord(csv)}\n` +

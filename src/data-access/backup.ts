@@ -6,6 +6,8 @@ import { writeRefusedWhy } from './data-dir-problems.js';
 import { errorCode } from './database-errors.js';
 import { makeDataDir } from './make-dir.js';
 import { quickCheckLine } from './quick-check.js';
+import { statusesNotIn, type NotInBackup } from './backup-comparison.js';
+export type { NotInBackup };
 
 /** Why a backup or restore cannot be done, for one line on the command line. */
 export class BackupRefused extends Error {
@@ -270,60 +272,11 @@ export async function restoreSqlite(dataDir: string, file: string): Promise<Rest
   }
 }
 
-/** The master statuses of the replaced database that the backup does not hold as they were. */
-export interface NotInBackup {
-  statuses: number;
-  optOuts: number;
-  /** The earliest time one of them was recorded: `suppressions export --since` it lists them all. */
-  since: Date;
-}
-
 /** What a restore did: where the database it replaced was kept, and what the backup lacks. */
 export interface Restored {
   previous: string | null;
   /** null: nothing; 'unknown': the replaced database could not be compared (damaged, say). */
   notInBackup: NotInBackup | 'unknown' | null;
-}
-
-const hasColumn = (db: BetterSqlite3.Database, schema: string, column: string) =>
-  (db.prepare(`pragma ${schema}.table_info(email_status)`).all() as Array<{ name: string }>).some(
-    (c) => c.name === column,
-  );
-
-/**
- * The statuses of `current` (the database being replaced) missing from the backup `file` or
- * different there: what was recorded after the backup was taken, lost with the restore unless
- * replayed. Attached, the backup is only read (one on read-only media is opened so).
- *
- * Different means another value, date or reason, or recorded again since: an opt-out stated
- * again of an address unsubscribed already keeps its date when that date is older (a
- * complaint a list gives with its original date), and only its reason and the time it was
- * recorded tell it from the backup's.
- */
-function statusesNotIn(current: BetterSqlite3.Database, file: string): NotInBackup | null {
-  current.prepare('ATTACH DATABASE ? AS restored_backup').run(file);
-  try {
-    const recordedHere = hasColumn(current, 'main', 'recorded_at');
-    const recorded = recordedHere ? 'coalesce(m.recorded_at, m.changed_at)' : 'm.changed_at';
-    const sameRecording =
-      recordedHere && hasColumn(current, 'restored_backup', 'recorded_at')
-        ? 'AND coalesce(b.recorded_at, b.changed_at) = coalesce(m.recorded_at, m.changed_at)'
-        : '';
-    const row = current
-      .prepare(
-        `SELECT count(*) AS statuses, coalesce(sum(m.unsubscribed), 0) AS optOuts,
-           min(${recorded}) AS since
-         FROM main.email_status m
-         WHERE NOT EXISTS (SELECT 1 FROM restored_backup.email_status b
-           WHERE b.email_key = m.email_key AND b.unsubscribed = m.unsubscribed
-             AND b.changed_at = m.changed_at AND b.reason IS m.reason ${sameRecording})`,
-      )
-      .get() as { statuses: number; optOuts: number; since: number | null };
-    if (row.statuses === 0 || row.since === null) return null;
-    return { statuses: row.statuses, optOuts: row.optOuts, since: new Date(Number(row.since)) };
-  } finally {
-    current.prepare('DETACH DATABASE restored_backup').run();
-  }
 }
 
 /**

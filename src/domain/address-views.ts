@@ -3,7 +3,7 @@
  * `check` commands): its master status, its history and the people holding it, read and
  * paged; nothing here writes.
  */
-import { masterStatus } from './master-status.js';
+import { masterStatus, masterStatuses, masterStatusRead } from './master-status.js';
 import type {
   EmailStatusHistoryRecord,
   EmailStatusRecord,
@@ -11,7 +11,7 @@ import type {
   LeadRecord,
 } from './records.js';
 import type { Transactions } from './ports.js';
-import { emailKey } from './email-key.js';
+import { DEVIATION_LETTERS, emailKey } from './email-key.js';
 import { AppError, ErrorCode } from '../errors.js';
 
 /** One page of an address: its status, a page of its history and a page of its people. */
@@ -20,6 +20,11 @@ export interface AddressPage {
   status: EmailStatusRecord | null;
   /** The status is a suppression only an operator may lift, with a confirmation. */
   statusProtected: boolean;
+  /**
+   * The joined key the status is kept under (an opt-out recorded before keys told this
+   * spelling from it: masterStatus), whose history is shown; null: the address's own.
+   */
+  keptUnder: string | null;
   history: EmailStatusHistoryRecord[];
   historyCount: number;
   /** Id of the oldest history row shown when older ones remain. */
@@ -34,6 +39,8 @@ export interface AddressPage {
 export interface AddressReport {
   emailKey: string;
   status: EmailStatusRecord | null;
+  /** As AddressPage's: the joined key whose opt-out and history are shown, or null. */
+  keptUnder: string | null;
   history: EmailStatusHistoryRecord[];
   leads: LeadRecord[];
 }
@@ -47,17 +54,26 @@ export function findViolations(
   limit: number,
 ): Promise<InvariantViolation[]> {
   return transactions.read(async (repos) => {
-    const found = await repos.leads.invariantViolations(limit);
     const out: InvariantViolation[] = [];
-    for (const v of found) {
-      // The store compares with own rows alone; a joined opt-out is read here (rare).
-      if (v.masterUnsubscribed === null && v.leadUnsubscribed) {
-        const status = await masterStatus(repos.emailStatus, v.emailKey);
-        if (status?.unsubscribed) continue;
+    // The store compares with own rows alone, and gives the people of an address without one
+    // that a kept opt-out may stand for whatever their flag: read here, a page at a time, so
+    // the agreeing ones neither fill the limit nor hide a subscribed person they disagree with.
+    for (let after = 0; out.length < limit;) {
+      const found = await repos.leads.invariantViolations(limit, after, DEVIATION_LETTERS);
+      const unresolved = found.filter((v) => v.masterUnsubscribed === null).map((v) => v.emailKey);
+      const kept = await masterStatuses(repos.emailStatus, unresolved, new Map());
+      for (const v of found) {
+        if (v.masterUnsubscribed !== null) out.push(v);
+        else {
+          const master = kept.get(v.emailKey)?.unsubscribed ?? null;
+          if (v.leadUnsubscribed !== (master ?? false))
+            out.push({ ...v, masterUnsubscribed: master });
+        }
       }
-      out.push(v);
+      if (found.length < limit) break;
+      after = found[found.length - 1]!.leadId;
     }
-    return out;
+    return out.slice(0, limit);
   });
 }
 
@@ -107,12 +123,16 @@ export async function personWithStatus(
 /** An address's status, its whole history and everyone holding it. */
 export function addressReport(transactions: Transactions, address: string): Promise<AddressReport> {
   const key = emailKey(address);
-  return transactions.read(async (repos) => ({
-    emailKey: key,
-    status: await masterStatus(repos.emailStatus, key),
-    history: await repos.emailStatus.history(key),
-    leads: await repos.leads.findByEmailKey(key),
-  }));
+  return transactions.read(async (repos) => {
+    const { status, keptUnder } = await masterStatusRead(repos.emailStatus, key);
+    return {
+      emailKey: key,
+      status,
+      keptUnder,
+      history: await repos.emailStatus.history(keptUnder ?? key),
+      leads: await repos.leads.findByEmailKey(key),
+    };
+  });
 }
 
 /** The people sharing a person's address (not the person), a first page and the counts. */
@@ -147,18 +167,25 @@ export function addressPage(
   const key = emailKey(address);
   const { limit } = options;
   return transactions.read(async (repos) => {
-    const history = await repos.emailStatus.historyPage(key, options.historyBefore, limit + 1);
+    const { status, keptUnder } = await masterStatusRead(repos.emailStatus, key);
+    // A kept opt-out's history is its joined key's: the address has none of its own.
+    const historyKey = keptUnder ?? key;
+    const history = await repos.emailStatus.historyPage(
+      historyKey,
+      options.historyBefore,
+      limit + 1,
+    );
     const people = await repos.selection.holders(key, options.peopleAfter, limit + 1);
     const counts = await repos.selection.holderCounts(key);
     const shownHistory = history.slice(0, limit);
     const shownPeople = people.slice(0, limit);
-    const status = await masterStatus(repos.emailStatus, key);
     return {
       emailKey: key,
       status,
       statusProtected: status?.unsubscribed === true && isProtected(status.reason),
+      keptUnder,
       history: shownHistory,
-      historyCount: await repos.emailStatus.historyCount(key),
+      historyCount: await repos.emailStatus.historyCount(historyKey),
       olderHistory: history.length > limit ? shownHistory[shownHistory.length - 1]!.id : null,
       people: shownPeople,
       peopleCount: counts.people,

@@ -1,4 +1,4 @@
-import { masterStatus } from './master-status.js';
+import { masterStatus, masterStatusRead, type MasterStatusRead } from './master-status.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { RESET_REASON, type ChangePath } from './change-paths.js';
 import type { DurableStatusService, KnownStatuses } from './durable-status.service.js';
@@ -115,7 +115,7 @@ export class LeadWrites {
   ): Promise<FirstRead | null> {
     let lead: LeadRecord | null = null;
     let latestOf: string | undefined;
-    let statusOfLatest: Promise<EmailStatusRecord | null> | undefined;
+    let statusOfLatest: Promise<MasterStatusRead> | undefined;
     if (change.id !== undefined) {
       lead = await repos.leads.findById(change.id);
       change = keyedAway(lead, change);
@@ -131,7 +131,7 @@ export class LeadWrites {
       // A re-subscribe by address reads that address's status too (below): asked for now, it
       // goes in the person's read's message instead of a second one after it.
       if (guarded && change.unsubscribed === false) {
-        statusOfLatest = masterStatus(repos.emailStatus, latestOf);
+        statusOfLatest = masterStatusRead(repos.emailStatus, latestOf);
         // Awaited only if the plan re-subscribes; its failure is then that read's.
         statusOfLatest.catch(() => undefined);
       }
@@ -172,13 +172,17 @@ export class LeadWrites {
     // and checked with the rest. A refusal is left to the locked path to decide.
     const resubscribe = plan.masterChanges.find((m) => !m.unsubscribed);
     if (resubscribe) {
-      const record =
+      const { status: record, keptUnder } =
         statusOfLatest && resubscribe.key === latestOf
           ? await statusOfLatest
-          : await masterStatus(repos.emailStatus, resubscribe.key);
+          : await masterStatusRead(repos.emailStatus, resubscribe.key);
       if (record?.unsubscribed && !ctx.path.operator && this.durable.isProtected(record.reason))
         return null;
-      expected.status = { key: resubscribe.key, record };
+      // A kept opt-out is checked as kept (no row of the address's own since), not as a row.
+      expected.status =
+        keptUnder === null
+          ? { key: resubscribe.key, record }
+          : { key: resubscribe.key, record, keptUnder };
       known.set(resubscribe.key, record);
     } else if (ack !== null) {
       // Read above and found not to be recorded: checked with the rest.

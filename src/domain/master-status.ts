@@ -15,12 +15,28 @@ export async function masterStatus(
   store: StatusStore,
   key: string,
 ): Promise<EmailStatusRecord | null> {
+  return (await masterStatusRead(store, key)).status;
+}
+
+/** masterStatus, and the joined key it was kept under when it is a kept opt-out (else null). */
+export interface MasterStatusRead {
+  status: EmailStatusRecord | null;
+  keptUnder: string | null;
+}
+
+/**
+ * masterStatus and where it lives: what an operator is shown of an address (its page, `explain`)
+ * says when the opt-out and its history are the joined key's, recorded there before.
+ */
+export async function masterStatusRead(store: StatusStore, key: string): Promise<MasterStatusRead> {
   const own = await store.get(key);
-  if (own) return own;
+  if (own) return { status: own, keptUnder: null };
   const joined = otherJoinedKey(key);
-  if (joined === null) return null;
+  if (joined === null) return { status: null, keptUnder: null };
   const kept = (await store.joinedOptOuts([joined])).get(joined);
-  return kept ? { ...kept, emailKey: key } : null;
+  return kept
+    ? { status: { ...kept, emailKey: key }, keptUnder: joined }
+    : { status: null, keptUnder: null };
 }
 
 /**

@@ -310,6 +310,62 @@ for (const engine of testEngines()) {
       expect(await flagOf(a)).to.equal(true);
     });
 
+    /** An opt-out kept under `joined` (email_status_joined), the spelling without a row of its own. */
+    const keep = (joined: string) =>
+      h.db.knex('email_status_joined').insert({
+        joined_key: joined,
+        unsubscribed: true,
+        reason: 'asked by letter',
+        source: 'Web service API',
+        lead_id: null,
+        changed_at: 100,
+        recorded_at: 100,
+      });
+
+    it('a re-subscribe at a spelling whose only status is a kept opt-out is written as one checked step', async () => {
+      await keep('kept@gussard.example');
+      const a = await createLead(s, 'kept@gu\u00dfard.example');
+      const b = await createLead(s, 'kept@gu\u00dfard.example');
+      expect([await flagOf(a), await flagOf(b)]).to.deep.equal([true, true]);
+      units();
+      await sync({ id: a, attributes: [flag(false)] });
+      expect(units()).to.deep.equal({ steps: 1, stale: 0, locked: 0 });
+      expect([await flagOf(a), await flagOf(b)]).to.deep.equal([false, false]);
+      const own = await h.services.durableStatus.explain('kept@gu\u00dfard.example');
+      expect(own.status).to.include({ unsubscribed: false });
+      expect(own.keptUnder).to.equal(null);
+      expect(await count('email_status_joined')).to.equal(1);
+      expect(
+        await count('activity_log', { attribute_name: 'Unsubscribed', new_value: 'false' }),
+      ).to.equal(2);
+    });
+
+    it('a status of its own written meanwhile at that spelling sends the re-subscribe the locked way', async () => {
+      await keep('late@gussard.example');
+      const a = await createLead(s, 'late@gu\u00dfard.example');
+      units();
+      // A complaint recorded at the spelling after the plain read: the kept opt-out no longer
+      // stands for it, and the complaint may not be lifted by the web service.
+      tx.afterRead = () =>
+        h.services.suppressions.import(
+          (async function* () {
+            yield { line: 2, email: 'late@gu\u00dfard.example', reason: 'complaint' };
+          })(),
+        );
+      const lifted = await sync({
+        email: 'late@gu\u00dfard.example',
+        attributes: [flag(false)],
+      }).then(
+        () => null,
+        (error: { code?: string }) => error.code,
+      );
+      expect(lifted).to.equal(ErrorCode.LEAD_SYNC_FAILED);
+      expect(units()).to.deep.equal({ steps: 1, stale: 1, locked: 1 });
+      expect(await flagOf(a)).to.equal(true);
+      const own = await h.services.durableStatus.explain('late@gu\u00dfard.example');
+      expect(own.status).to.include({ unsubscribed: true, reason: 'complaint' });
+    });
+
     it('many syncs of one address in flight at once end consistent', async () => {
       const ids: number[] = [];
       for (let i = 0; i < 5; i++) ids.push(await createLead(s, 'many@guard.example'));

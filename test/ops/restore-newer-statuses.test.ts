@@ -7,7 +7,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { expect } from 'chai';
+import { SQLITE_FILE_NAME } from '../../src/data-access/database.js';
 import { BIN, cli } from './support.js';
 
 describe('restore: the statuses recorded after the backup', function () {
@@ -95,6 +97,70 @@ describe('restore: the statuses recorded after the backup', function () {
     );
     // The complaint is back: only an operator may lift it again.
     expect(await run('explain', 'hardened@example.com')).to.match(/complaint/);
+  });
+
+  /** Writes into the database in DATA_DIR (nothing running): what a migration leaves there. */
+  const inLive = (sql: string, ...values: unknown[]) => {
+    const db = new BetterSqlite3(path.join(env.DATA_DIR!, SQLITE_FILE_NAME));
+    try {
+      db.prepare(sql).run(...values);
+    } finally {
+      db.close();
+    }
+  };
+  const keep = (joined: string, reason: string, changedAt: number, recordedAt: number) =>
+    inLive(
+      `INSERT INTO email_status_joined (joined_key, unsubscribed, reason, source, lead_id,
+         changed_at, recorded_at) VALUES (?, 1, ?, 'Web service API', NULL, ?, ?)`,
+      joined,
+      reason,
+      changedAt,
+      recordedAt,
+    );
+
+  it('names an opt-out kept under an earlier key that the backup lacks, and replays it', async () => {
+    const backup = path.join(tmp, 'before-kept.sqlite');
+    await run('backup', backup);
+    // Only in the replaced database: kept under the earlier key, the plain spelling lifted since.
+    keep('amy@strasse.de', 'complaint', Date.now() - 1000, Date.now());
+    expect(await run('explain', 'amy@stra\u00dfe.de')).to.match(/UNSUBSCRIBED/);
+
+    const said = await run('restore', backup);
+    expect(said).to.match(
+      /1 opt-out kept under an earlier key in the database it replaced is not in the backup/,
+    );
+    replay(
+      said
+        .split('\n')
+        .filter((line) => line.startsWith('  '))
+        .map((line) => line.trim()),
+    );
+    const explained = await run('explain', 'amy@stra\u00dfe.de');
+    expect(explained).to.match(/UNSUBSCRIBED/);
+    expect(explained).to.match(/complaint/);
+  });
+
+  it('a kept opt-out the backup holds, as kept or as the status it was kept from, is no alarm', async () => {
+    // The backup holds the opt-out under the joined key (taken before the migration kept it)...
+    await run('suppressions', 'add', 'bea@strasse.de', '--reason', 'phone');
+    const backup = path.join(tmp, 'before-migration.sqlite');
+    await run('backup', backup);
+    // ...then kept as the migration keeps it, listed anew (20261206005100).
+    inLive(
+      `INSERT INTO email_status_joined (joined_key, unsubscribed, reason, source, lead_id,
+         changed_at, recorded_at, lifted_reason, lifted_at)
+       SELECT email_key, unsubscribed, reason, source, lead_id, changed_at, ?, lifted_reason,
+         lifted_at FROM email_status WHERE email_key = 'bea@strasse.de'`,
+      Date.now() + 1000,
+    );
+    const said = await run('restore', backup);
+    expect(said).not.to.match(/not in the backup/);
+
+    // A backup taken with the kept opt-out holds it as it is.
+    keep('cal@strasse.de', 'phone', 100, 100);
+    const withKept = path.join(tmp, 'with-kept.sqlite');
+    await run('backup', withKept);
+    expect(await run('restore', withKept)).not.to.match(/not in the backup/);
   });
 
   it('a backup holding every status restores without that line', async () => {

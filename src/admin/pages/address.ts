@@ -108,9 +108,19 @@ export function addressPage(options: {
             : ''
         }`
       : html`${flag(false)}: this address has never been unsubscribed or re-subscribed.`;
+    const kept = page.keptUnder;
+    // An opt-out recorded under the earlier key, which read this spelling and that one alike.
+    const keptText = kept
+      ? html`<p>
+          Kept under the earlier key <strong>${kept}</strong>: recorded there before keys told
+          ${page.emailKey} from ${kept}, it counts for this address until the address has a status
+          of its own. Its history below is the earlier key's.
+        </p>`
+      : '';
     body = html`<section aria-labelledby="status-heading" class="box">
         <h2 id="status-heading">Master status of ${page.emailKey}</h2>
         <p>${statusText}</p>
+        ${keptText}
       </section>
       ${statusForm(session, page, { reason: options.reason ?? '', error: options.error })}
       <section aria-labelledby="people-heading">
@@ -133,9 +143,13 @@ export function addressPage(options: {
         ])}
       </section>
       <section aria-labelledby="history-heading">
-        <h2 id="history-heading">History (${page.historyCount})</h2>
+        <h2 id="history-heading">
+          ${kept ? html`History kept under ${kept}` : 'History'} (${page.historyCount})
+        </h2>
         ${table({
-          caption: 'Newest first',
+          caption: kept
+            ? `Newest first; changes there since keys told the two apart are of ${kept} alone`
+            : 'Newest first',
           empty: 'No changes recorded.',
           rows: page.history,
           columns: [

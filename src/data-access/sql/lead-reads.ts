@@ -13,6 +13,7 @@ import { fromRow, fromValues, toBool, type Row } from '../lead-row.js';
 import type { KeyColumnOf, KeyPageStart, UpdatePosition } from '../../domain/ports.js';
 import { fixedSql, runStatement, type FixedSql } from './statement.js';
 import { readRowSet } from './plain-reads.js';
+import { likePattern } from '../people-selection.repository.js';
 
 const KEY_COLUMNS: Record<KeyColumnOf, string> = {
   id: 'id',
@@ -226,15 +227,29 @@ export class LeadReads {
     return lead ?? null;
   }
 
-  async invariantViolations(limit: number): Promise<InvariantViolation[]> {
+  async invariantViolations(
+    limit: number,
+    afterId = 0,
+    withoutStatusHolding: readonly string[] = [],
+  ): Promise<InvariantViolation[]> {
     const rows = (await this.db('leads as l')
       .leftJoin('email_status as s', 's.email_key', 'l.email_key')
       .whereNotNull('l.email_key')
-      .andWhereRaw(
-        this.engine === 'postgres'
-          ? 'l.unsubscribed <> coalesce(s.unsubscribed, false)'
-          : 'l.unsubscribed <> coalesce(s.unsubscribed, 0)',
-      )
+      .where('l.id', '>', afterId)
+      .where((w) => {
+        w.whereRaw(
+          this.engine === 'postgres'
+            ? 'l.unsubscribed <> coalesce(s.unsubscribed, false)'
+            : 'l.unsubscribed <> coalesce(s.unsubscribed, 0)',
+        );
+        if (withoutStatusHolding.length > 0)
+          w.orWhere((o) =>
+            o.whereNull('s.email_key').where((any) => {
+              for (const l of withoutStatusHolding)
+                any.orWhereRaw(`l.email_key LIKE ? ESCAPE '\\'`, [likePattern(l)]);
+            }),
+          );
+      })
       .select('l.id', 'l.email_key', 'l.unsubscribed', 's.unsubscribed as master')
       .orderBy('l.id')
       .limit(limit, INLINE)) as Row[];

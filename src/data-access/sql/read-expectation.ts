@@ -58,7 +58,21 @@ const NOT_UNSUBSCRIBED = fixedSql(
   'NOT EXISTS (SELECT 1 FROM email_status WHERE email_key = ? AND unsubscribed)',
 );
 
-type StatusCheck = 'none' | 'same' | 'sameUnmarked' | 'not';
+/**
+ * A re-subscribe's kept opt-out (email_status_joined) as read: the address has no row of its
+ * own yet (a row written since is what the locked path must read), and the kept row, never
+ * written again, holds the reason and date read. Only the address's own row needs its lock.
+ */
+const SAME_KEPT = fixedSql(
+  `NOT EXISTS (SELECT 1 FROM email_status WHERE email_key = ?)
+  AND EXISTS (SELECT 1 FROM email_status_joined
+  WHERE joined_key = ? AND unsubscribed = 1 AND reason IS ? AND changed_at = ?)`,
+  `NOT EXISTS (SELECT 1 FROM email_status WHERE email_key = ?)
+  AND EXISTS (SELECT 1 FROM email_status_joined
+  WHERE joined_key = ? AND unsubscribed AND reason IS NOT DISTINCT FROM ? AND changed_at = ?)`,
+);
+
+type StatusCheck = 'none' | 'same' | 'sameUnmarked' | 'not' | 'kept';
 
 /** The SQL of each combination, built once. */
 const checks = new Map<string, FixedSql>();
@@ -71,6 +85,7 @@ function checkSql(latest: boolean, status: StatusCheck): FixedSql {
     if (status === 'same' || status === 'sameUnmarked') parts.push(SAME_UNSUBSCRIBE);
     if (status === 'sameUnmarked') parts.push(STILL_UNMARKED);
     if (status === 'not') parts.push(NOT_UNSUBSCRIBED);
+    if (status === 'kept') parts.push(SAME_KEPT);
     const all = (engine: keyof FixedSql) => parts.map((p) => p[engine]).join(' AND ');
     sql = fixedSql(
       `SELECT coalesce(${all('sqlite')}, 0) AS ok`,
@@ -100,10 +115,13 @@ export async function expectRead(
     const record = status.record;
     check = !record?.unsubscribed
       ? 'not'
-      : record.optOutsRecordedSince !== undefined
-        ? 'same'
-        : 'sameUnmarked';
+      : status.keptUnder !== undefined
+        ? 'kept'
+        : record.optOutsRecordedSince !== undefined
+          ? 'same'
+          : 'sameUnmarked';
     bindings.push(status.key);
+    if (check === 'kept') bindings.push(status.keptUnder);
     if (record?.unsubscribed) bindings.push(record.reason, record.changedAt);
     if (check === 'sameUnmarked') bindings.push(status.key);
   }

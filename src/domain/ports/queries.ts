@@ -118,8 +118,17 @@ export interface LeadQueries extends LeadStore {
     now: number,
     activity: PropagationActivity,
   ): Promise<number>;
-  /** People whose flag disagrees with their address's master status (should be none). */
-  invariantViolations(limit: number): Promise<InvariantViolation[]>;
+  /**
+   * People whose flag disagrees with their address's own status row (should be none), by id
+   * after `afterId`; with them, the people of an address without a row holding one of
+   * `withoutStatusHolding` whatever their flag (masterStatus may read a kept opt-out there),
+   * their masterUnsubscribed null.
+   */
+  invariantViolations(
+    limit: number,
+    afterId?: number,
+    withoutStatusHolding?: readonly string[],
+  ): Promise<InvariantViolation[]>;
 }
 
 export interface StatusQueries extends StatusStore {

@@ -83,7 +83,15 @@ export interface ReadExpectation {
    * The master status of an address as read (null: none): whether it is unsubscribed, and if so
    * its reason and date, what a re-subscribe reads of it (DurableStatusService).
    */
-  status?: { key: string; record: EmailStatusRecord | null };
+  status?: {
+    key: string;
+    record: EmailStatusRecord | null;
+    /**
+     * The record is the opt-out kept under this joined key (masterStatus): the address still
+     * has no row of its own, and the kept row is as read (it is never written again).
+     */
+    keptUnder?: string;
+  };
 }
 
 /** The stores of one write transaction, with the address locks its rules take. */
