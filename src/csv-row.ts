@@ -65,6 +65,18 @@ const LF = 0x0a;
 const QUOTE = 0x22;
 const SPACE = 0x20;
 const TAB = 0x09;
+const VT = 0x0b;
+const FF = 0x0c;
+
+/**
+ * The characters above ASCII that csv-parse's `ltrim` drops before a cell (no-break, Ogham,
+ * typographic, narrow, mathematical and ideographic spaces, line and paragraph separators, the
+ * byte order mark): a quote behind them opens a quoted cell as it does behind spaces.
+ */
+const WIDE_BLANKS: ReadonlySet<number> = new Set([
+  0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009,
+  0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff,
+]);
 
 /**
  * Quotes of a record that RFC 4180 does not write: `blanks` beside a quoted cell (`"a" ,`,
@@ -79,8 +91,9 @@ export type QuoteTrouble = 'blanks' | 'text';
  * after an Excel cell holding a line break every later row would be reported a line or more
  * too far. Fed the file's bytes in order, this queues the start line of every record,
  * skipping empty lines as skip_empty_lines does. It follows quotes as csv-parse does with
- * relax_quotes: a quote opens a quoted cell only at the cell's start (after `delimiter` or a
- * record's end); inside one, a doubled quote is a quote and any other closes it (the cell
+ * relax_quotes and ltrim: a quote opens a quoted cell only at the cell's start (after `delimiter`
+ * or a record's end) or behind blanks there (what ltrim drops: spaces, tabs, form feeds, vertical
+ * tabs, WIDE_BLANKS); inside one, a doubled quote is a quote and any other closes it (the cell
  * then goes on unquoted, up to a separator); a quote anywhere else is text. A line break
  * inside a quoted cell is no record's end. Bytes, not characters: CR, LF, the quote and the
  * separators read (ASCII) never occur inside a multi-byte UTF-8 sequence.
@@ -96,8 +109,11 @@ export class RecordStartLines {
   private closing = false;
   private atStart = true;
   private atCell = true;
-  /** Blanks only since the cell's start. */
+  /** Blanks only since the cell's start (or a character above ASCII still being read there). */
   private leading = false;
+  /** Of a character above ASCII read while `leading`: its code point so far, bytes still to come. */
+  private wide = 0;
+  private wideLeft = 0;
   /** A quoted cell was closed, and neither a separator nor a line end has come since. */
   private closed = false;
   private readonly troubles = new Map<number, QuoteTrouble>();
@@ -160,21 +176,42 @@ export class RecordStartLines {
       }
       // Most bytes: text of an unquoted cell, with nothing pending.
       if (c > SPACE && c !== QUOTE && c !== this.delimiter && !(this.quoted || this.closed)) {
-        this.atCell = this.leading = false;
+        if (c >= 0x80 && (this.atCell || this.leading)) this.readWide(c);
+        else this.atCell = this.leading = false;
         continue;
       }
       const blank = c === SPACE || c === TAB;
       if (this.closed && c !== this.delimiter) this.trouble(blank ? 'blanks' : 'text');
       if (this.quoted) this.closing = c === QUOTE;
-      else {
-        if (c === QUOTE && this.leading) this.trouble('blanks');
-        this.quoted = c === QUOTE && this.atCell;
-      }
-      this.leading = !this.quoted && blank && (this.atCell || this.leading);
+      else this.quoted = c === QUOTE && (this.atCell || (this.leading && this.wideLeft === 0));
+      this.leading =
+        !this.quoted && (blank || c === VT || c === FF) && (this.atCell || this.leading);
+      this.wideLeft = 0;
       this.atCell = !this.quoted && c === this.delimiter;
       if (this.closed) this.closed = !this.atCell && blank;
     }
     return bytes.length;
+  }
+
+  /**
+   * A byte above ASCII at a cell's start or behind blanks there: `leading` goes on while the
+   * character it belongs to may be one of WIDE_BLANKS, and after it if it is one.
+   */
+  private readWide(c: number): void {
+    this.atCell = false;
+    if (c >= 0xc0) {
+      // A first byte: 110xxxxx, 1110xxxx or 11110xxx, with 1, 2 or 3 bytes after it.
+      this.wideLeft = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
+      this.wide = c & (0x3f >> this.wideLeft);
+    } else if (this.wideLeft > 0) {
+      this.wide = (this.wide << 6) | (c & 0x3f);
+      this.wideLeft--;
+    } else {
+      // A continuation byte with no first byte before it: no blank.
+      this.leading = false;
+      return;
+    }
+    this.leading = this.wideLeft > 0 || WIDE_BLANKS.has(this.wide);
   }
 
   private trouble(kind: QuoteTrouble): void {

@@ -79,14 +79,15 @@ function namedSeparator(firstLine: string): string | null {
 }
 
 /**
- * A cell csv-parse gave as it was written because its quotes were not where RFC 4180 puts
- * them (relax_quotes), on a line whose quotes have blanks beside them (RecordStartLines):
- * one quoted whole with blanks around the quotes (`"a@b.example" ,`, `, "asked"`: what
- * hand-editing leaves) is the text inside them; any other is kept as written.
+ * A cell on a line whose quoted cells have blanks after them (RecordStartLines): csv-parse
+ * gives such a cell (`"a@b.example" ,`, `"said ""no""" ,`: what hand-editing leaves) as its
+ * text between the quotes put back, doubled quotes already read as one, then the blanks
+ * (relax_quotes); it is that text. Any other cell is kept as it was read. (Blanks before an
+ * opening quote, `, "asked"`, csv-parse drops itself: ltrim.)
  */
 function unquoted(cell: string): string {
-  const quoted = /^([ \t]*)"((?:[^"]|"")*)"([ \t]*)$/.exec(cell);
-  return quoted && (quoted[1] || quoted[3]) ? quoted[2]!.replace(/""/g, '"') : cell;
+  const quoted = /^"([^]*)"[ \t]+$/.exec(cell);
+  return quoted ? quoted[1]! : cell;
 }
 
 /** The first line of a file (of its first 64 KiB), as text, without a byte-order mark. */
@@ -196,6 +197,9 @@ export async function* csvRows(
     // written (then unquoted), not the end of the import: the line is read, or rejected by
     // its number as any bad line is, and the lines after it are imported.
     relax_quotes: true,
+    // Blanks before a cell are dropped, so that a quote behind them opens a quoted cell (`a,
+    // "Smith, John"`, as spreadsheets read it), not text that splits at the comma inside.
+    ltrim: true,
     // Every line end at once, not the first line's alone: a list pasted together from
     // Windows, Unix and old Mac files read its other lines as part of a row's last cell (an
     // address in a reason: an opt-out silently lost). CRLF first, so it is one end, not two.

@@ -11,6 +11,7 @@
  */
 import crypto from 'node:crypto';
 import { ConfigError, type Config } from '../config.js';
+import { canonicalBase64url, withoutPadding } from './token-body.js';
 
 export const TOKEN_VERSION = '1';
 const KEY_LABEL = 'durable-unsubscribe/link/v1';
@@ -24,16 +25,27 @@ const TAG_BYTES = 16;
 const MAX_KEY_ID = 16;
 const MAX_LIST = 64;
 const MAX_ISSUED_AT_DIGITS = 12;
+/**
+ * An issuedAt as verify reads it from a sender's token (docs/one-click.md): up to 13 digits
+ * (milliseconds, as Date.now() gives the time), then a fraction of up to 9 (Python's
+ * time.time()), dropped; its longest spelling.
+ */
+const ISSUED_AT_READ = String.raw`(\d{1,13})(?:\.\d{1,9})?`;
+const MAX_ISSUED_AT_READ = 13 + 1 + 9;
 const MAX_ADDRESS_UNITS = 254;
 /**
- * The longest plaintext a token may seal: an address of MAX_ADDRESS_UNITS code units takes up
- * to three times as many bytes of UTF-8 (a character outside the BMP, two units, takes four).
+ * The longest plaintext a token may seal: an issuedAt as verify reads it (longer than this
+ * module writes), and an address of MAX_ADDRESS_UNITS code units, which takes up to three times
+ * as many bytes of UTF-8 (a character outside the BMP, two units, takes four), then the CRLF
+ * of the list a sender read it from (trimmed when read).
  */
-const MAX_PLAIN_BYTES = MAX_ISSUED_AT_DIGITS + 1 + MAX_LIST + 1 + MAX_ADDRESS_UNITS * 3;
+const MAX_PLAIN_BYTES = MAX_ISSUED_AT_READ + 1 + MAX_LIST + 1 + MAX_ADDRESS_UNITS * 3 + 2;
 /**
- * The longest token of any address a person may hold, of any script: one longer is refused
- * before any decoding. (It was 600, enough for an ASCII address only: a link for a long
- * address in another script, made by this very module, was refused as malformed.)
+ * The longest token of any address a person may hold, of any script, dated in any way verify
+ * reads: one longer is refused before any decoding. (It was 600, enough for an ASCII address
+ * only: a link for a long address in another script, made by this very module, was refused as
+ * malformed; then 1,177, which a sender's token of such an address dated in milliseconds or
+ * with a fraction passed, and was refused so.)
  */
 export const MAX_TOKEN_LENGTH =
   `${TOKEN_VERSION}.`.length +
@@ -58,6 +70,8 @@ const ADDRESS = new RegExp(`^[^\\n]{3,${MAX_ADDRESS_UNITS}}$`);
 const TRAILING_PUNCTUATION = new RegExp(
   `^(${TOKEN_VERSION}\\.[A-Za-z0-9_-]{1,${MAX_KEY_ID}}\\.[A-Za-z0-9_-]+)[^A-Za-z0-9_-]{1,3}$`,
 );
+/** A plaintext as verify reads it: issuedAt, list and address, one line each (the last may break). */
+const PLAIN = new RegExp(String.raw`^${ISSUED_AT_READ}\n([^\n]*)\n([\s\S]*)$`);
 /** A link issued this far in the future (clock skew) is still taken; further is refused. */
 const FUTURE_SLACK_SECONDS = 86400;
 
@@ -223,12 +237,14 @@ export class LinkTokens {
     }
     // Authentic from here on: a malformed content is a sender's bug, not an attack. White space
     // around the address (a list's line end) loses nothing: every path trims an address.
-    const match = /^(\d{1,13})(?:\.\d{1,9})?\n([^\n]*)\n([\s\S]*)$/.exec(plain);
+    const match = PLAIN.exec(plain);
     const email = match?.[3]?.trim() ?? '';
     if (!match || !ADDRESS.test(email)) return { ok: false, reason: 'malformed' };
     // Thirteen digits are milliseconds (as many seconds are 30,000 years ahead), and a fraction
     // (Python's time.time()) is dropped: such pipelines' every opt-out was lost.
-    const issuedAt = Math.floor(Number(match[1]) / (match[1]!.length > 12 ? 1000 : 1));
+    const issuedAt = Math.floor(
+      Number(match[1]) / (match[1]!.length > MAX_ISSUED_AT_DIGITS ? 1000 : 1),
+    );
     const now = Math.floor(nowMs / 1000);
     if (issuedAt > now + FUTURE_SLACK_SECONDS) return { ok: false, reason: 'malformed' };
     if (now - issuedAt > this.maxAgeSeconds) return { ok: false, reason: 'expired' };
@@ -292,37 +308,6 @@ function undoCodeWith(undoKey: Buffer, linkId: string, changedAt: number): strin
     .update(`${linkId}\n${changedAt}`)
     .digest('base64url')
     .slice(0, 32);
-}
-
-/**
- * A body without the "=" padding (RFC 4648, section 5) when it has just what its length takes:
- * the URL-safe encoders of Java, Go and Python pad by default, and a one-click to such a link
- * was refused while its GET was sent on (it looked good in a browser). Same bytes, same link;
- * any other "=" is left, for the alphabet to refuse.
- */
-function withoutPadding(body: string): string {
-  const end = body.endsWith('==') ? body.length - 2 : body.endsWith('=') ? body.length - 1 : -1;
-  if (end < 0 || body.length % 4 !== 0) return body;
-  // Two characters past whole groups of four take "==", three take "=".
-  return end % 4 === 4 - (body.length - end) ? body.slice(0, end) : body;
-}
-
-/** The value of a base64url character (the caller has checked the alphabet). */
-function base64urlValue(code: number): number {
-  if (code >= 65 && code <= 90) return code - 65; // A-Z
-  if (code >= 97 && code <= 122) return code - 71; // a-z
-  if (code >= 48 && code <= 57) return code + 4; // 0-9
-  return code === 45 ? 62 : 63; // - _
-}
-
-/** Whether unpadded base64url `text` (of the alphabet) is the one spelling of its bytes. */
-function canonicalBase64url(text: string): boolean {
-  const rest = text.length % 4;
-  if (rest === 0) return true;
-  if (rest === 1) return false;
-  // 2 characters carry 1 byte (4 bits spare), 3 carry 2 bytes (2 bits spare).
-  const spare = rest === 2 ? 0x0f : 0x03;
-  return (base64urlValue(text.charCodeAt(text.length - 1)) & spare) === 0;
 }
 
 /**

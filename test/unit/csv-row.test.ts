@@ -117,6 +117,16 @@ describe('RecordStartLines (line numbers of rows read)', () => {
     expect(startsOf('email\né@x\n"ü\n"\n', 1)).to.deep.equal([2, 3]);
   });
 
+  it('reads a quote behind blanks at a cell start as opening a quoted cell, as ltrim does', () => {
+    // Spaces, a tab, a form feed, no-break (2 bytes), ideographic (3) and byte-order-mark
+    // blanks; then a quote behind a letter of 2 bytes or behind text, which is text.
+    const text =
+      'email,reason\na@x,  "1\n2"\nb@x,\t\f"3\n4"\nc@x,\u00a0\u3000\ufeff"5\n6"\n' +
+      'd@x,é"7\ne@x, x"8\nf@x\n';
+    for (const chunk of [text.length, 1, 2])
+      expect(startsOf(text, chunk)).to.deep.equal([2, 4, 6, 8, 9, 10]);
+  });
+
   it('with a ceiling, stops at the character that takes a record past it, separators and quotes counted', () => {
     const lines = new RecordStartLines(1, 10);
     // Line 3 starts at byte 10: its eleventh comma (byte 20) is its eleventh character.

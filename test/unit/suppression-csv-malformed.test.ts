@@ -35,6 +35,32 @@ describe('a suppression CSV with malformed quoting', () => {
     ]);
   });
 
+  it('reads a quote behind leading blanks as opening a quoted cell, whose commas and line breaks are text', async () => {
+    // Before: the quote was text there, so `,  "Smith, John"` split at the inner comma (reason
+    // `  "Smith`), and a line break inside such a cell began a new row.
+    const rows = await rowsOf(
+      'email,reason\na@example.com,  "Smith, John"\nb@example.com,\t"two\nlines, one cell"\n' +
+        'c@example.com,\u00a0\u3000"no-break, ideographic"  \n  "d@example.com" ,r4\ne@example.com,r5\n' +
+        'f@example.com,"said ""no"", twice" \n',
+    );
+    expect(rows).to.deep.equal([
+      [2, 'a@example.com', 'Smith, John'],
+      [3, 'b@example.com', 'two\nlines, one cell'],
+      [5, 'c@example.com', 'no-break, ideographic'],
+      [6, 'd@example.com', 'r4'],
+      [7, 'e@example.com', 'r5'],
+      [8, 'f@example.com', 'said "no", twice'],
+    ]);
+  });
+
+  it('still reads a quote behind text as text, and rejects text after a quoted cell behind blanks', async () => {
+    expect(await rowsOf('email,reason\na@example.com,x "y, z"\n')).to.deep.equal([
+      [2, 'a@example.com', 'x "y'],
+    ]);
+    const [row] = await readRows('email,reason\n  "a@example.com"x,r1\n');
+    expect(row).to.include({ line: 2, misquoted: true });
+  });
+
   it('keeps a cell quoted as RFC 4180 says as it reads', async () => {
     expect(await rowsOf('email,reason\na@example.com,"""no"""\n')).to.deep.equal([
       [2, 'a@example.com', '"no"'],
