@@ -10,7 +10,8 @@
  * opt-out kept by neither order, or undone by a path not entitled to, fails both.
  *
  * Deterministic choices, a fixed list of seeds; DURABLE_CROSS_SEEDS=N runs 1-N,
- * DURABLE_CROSS_SEED=N seed N alone, DURABLE_CROSS_STEPS=M pairs per seed.
+ * DURABLE_CROSS_SEED=N seed N alone, DURABLE_CROSS_STEPS=M pairs per seed; DURABLE_CROSS_SPELLINGS=joined starts each
+ * seed from opt-outs kept under joined keys and uses those addresses too (ModelRun.keepOptOuts).
  */
 import { config, expect } from 'chai';
 import { ALICE, AdminClient } from '../admin/support.js';
@@ -25,6 +26,7 @@ const SEEDS = process.env.DURABLE_CROSS_SEED
   ? [Number(process.env.DURABLE_CROSS_SEED)]
   : Array.from({ length: Number(process.env.DURABLE_CROSS_SEEDS ?? 6) }, (_, i) => i + 1);
 const STEPS = Number(process.env.DURABLE_CROSS_STEPS ?? 15);
+const JOINED = process.env.DURABLE_CROSS_SPELLINGS === 'joined';
 // A failure shows the people and statuses that differ, not an ellipsis.
 config.truncateThreshold = 0;
 
@@ -57,7 +59,8 @@ for (const engine of testEngines()) {
 
     for (const seed of SEEDS) {
       it(`seed ${seed}: ${STEPS} pairs of paths, each as if one ran after the other`, async () => {
-        const run = await ModelRun.open(svc, seed + 9000);
+        const run = await ModelRun.open(svc, seed + 9000, false, JOINED);
+        if (JOINED) await run.keepOptOuts();
         for (let step = 1; step <= STEPS; step++) {
           const pair = [crossOp(run, operatorConsole), crossOp(run, operatorConsole)] as const;
           run.log.push(`pair ${pair[0].what} | ${pair[1].what}`);

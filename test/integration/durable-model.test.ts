@@ -41,17 +41,25 @@ import { TEST_USER } from '../support/service.js';
  * 1-12, and 40, which found the merge that dropped a loser's opt-out (rules-review.test.ts),
  * and 1001-1003, whose addresses are also spelled in their domain's compatibility forms
  * (`ann@𝐞xample…`, full-width, circled: compatibilitySpellings), as every seed above
- * COMPATIBILITY_FROM is; DURABLE_MODEL_SEEDS=N runs 1-N instead, DURABLE_MODEL_SEED=N seed N
- * alone, and DURABLE_MODEL_SPELLINGS=compatibility spells every seed's addresses so.
+ * COMPATIBILITY_FROM is, and 2001-2002, which start from opt-outs kept under joined keys (the
+ * migration's, `cy@…strasse.example` standing for `cy@…straße.example`) and use those
+ * addresses too, as every seed above JOINED_FROM does (ModelRun.keepOptOuts);
+ * DURABLE_MODEL_SEEDS=N runs 1-N instead, DURABLE_MODEL_SEED=N seed N alone,
+ * DURABLE_MODEL_SPELLINGS=compatibility spells every seed's addresses so, and
+ * DURABLE_MODEL_SPELLINGS=joined gives every seed the kept opt-outs.
  */
 const COMPATIBILITY_FROM = 1000;
+const JOINED_FROM = 2000;
 const SEEDS = process.env.DURABLE_MODEL_SEED
   ? [Number(process.env.DURABLE_MODEL_SEED)]
   : process.env.DURABLE_MODEL_SEEDS
     ? Array.from({ length: Number(process.env.DURABLE_MODEL_SEEDS) }, (_, i) => i + 1)
-    : [...Array.from({ length: 12 }, (_, i) => i + 1), 40, 1001, 1002, 1003];
+    : [...Array.from({ length: 12 }, (_, i) => i + 1), 40, 1001, 1002, 1003, 2001, 2002];
 const compatibility = (seed: number) =>
-  seed > COMPATIBILITY_FROM || process.env.DURABLE_MODEL_SPELLINGS === 'compatibility';
+  (seed > COMPATIBILITY_FROM && seed <= JOINED_FROM) ||
+  process.env.DURABLE_MODEL_SPELLINGS === 'compatibility';
+const joined = (seed: number) =>
+  seed > JOINED_FROM || process.env.DURABLE_MODEL_SPELLINGS === 'joined';
 const STEPS = Number(process.env.DURABLE_MODEL_STEPS ?? 30);
 
 for (const engine of testEngines()) {
@@ -83,8 +91,9 @@ for (const engine of testEngines()) {
     }
 
     async function runSeed(seed: number): Promise<void> {
-      const run = await ModelRun.open(svc, seed, compatibility(seed));
+      const run = await ModelRun.open(svc, seed, compatibility(seed), joined(seed));
       run.eastWorkspaces = ['East', 'Eastern Region', 'eastern REGION'];
+      if (run.joined) await run.keepOptOuts();
       const operations: Operation[] = [
         [
           4,

@@ -367,7 +367,7 @@ function personPage(
 ): Model {
   const lead = m.leads.get(id)!;
   const path: MPath = { reason: 'Person detail', source: 'Person detail', operator: liftTicked };
-  const status = lead.key === null ? undefined : m.master.get(lead.key);
+  const status = lead.key === null ? undefined : m.statusAt(lead.key);
   const kept =
     lead.key === null
       ? isProtected(reason) && !isProtected(lead.reason)

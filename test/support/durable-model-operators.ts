@@ -145,7 +145,7 @@ export function operatorPaths(run: ModelRun): Operation[] {
         const exported = await command(['export']);
         expect(exported.code, exported.err).to.equal(0);
         const [header, ...lines] = exported.out.split('\n');
-        const ours = lines.filter((l) => l.split(',')[0]!.endsWith(`@${run.domain}`));
+        const ours = lines.filter((l) => run.ours(l.split(',')[0]!));
         const r = await importCsv([header, ...ours].join('\n'));
         expect(r.code, r.out + r.err).to.equal(0);
         run.model.suppress(
@@ -182,7 +182,7 @@ export function operatorPaths(run: ModelRun): Operation[] {
           source: 'Person detail',
           operator: liftTicked,
         };
-        const status = lead.key === null ? undefined : run.model.master.get(lead.key);
+        const status = lead.key === null ? undefined : run.model.statusAt(lead.key);
         const kept =
           lead.key === null
             ? isProtected(reason ?? null) && !isProtected(lead.reason)

@@ -53,7 +53,7 @@ export function otherPaths(run: ModelRun): Operation[] {
           !unsub &&
           !confirm &&
           picked.some((l) =>
-            l.key !== null ? run.model.master.get(l.key)?.prot : l.unsub && isProtected(l.reason),
+            l.key !== null ? run.model.statusAt(l.key)?.prot : l.unsub && isProtected(l.reason),
           );
         const bulk = svc.services.bulkChanges;
         const change = {

@@ -16,6 +16,7 @@ import {
 } from '../salesforce/support.js';
 import { isProtected, Model, Refused, type MLead, type PageRef } from './durable-model.js';
 import { comparableLogs, loggedChangesOf } from './durable-model-log.js';
+import { checkKept, JOINED_ADDRESSES, keepOptOuts } from './durable-model-kept.js';
 import { seeded } from './seeded.js';
 import { faultCode, rawCall, TEST_USER } from './service.js';
 
@@ -180,11 +181,16 @@ export class ModelRun {
     readonly startActivity: number,
     /** The addresses are spelled in their domain's compatibility forms too. */
     compatibility: boolean,
+    /** Addresses whose domains hold 'ß', 'ς', 'ı' or 'İ' and their joined spellings too. */
+    readonly joined: boolean,
   ) {
     this.random = seeded(seed * 7919);
     this.sourceRandom = seeded(seed * 7919 + 1);
     this.domain = `s${seed}.bücher.example`;
     this.addresses = ['ann', 'bob', 'zoë'].map((l) => spellings(l, this.domain, compatibility));
+    if (joined)
+      for (const [local, domains] of JOINED_ADDRESSES)
+        for (const d of domains) this.addresses.push(spellings(local, `s${seed}.${d}`));
     this.sfRecords = [
       ...[1, 2].map((i) => leadRecordId(seed * 100 + i)),
       contactRecordId(seed * 100 + 3),
@@ -194,13 +200,25 @@ export class ModelRun {
     this.notes = seed * 1000;
   }
 
-  static async open(svc: LinkService, seed: number, compatibility = false): Promise<ModelRun> {
+  static async open(
+    svc: LinkService,
+    seed: number,
+    compatibility = false,
+    joined = false,
+  ): Promise<ModelRun> {
     const db = svc.running.database.knex;
     const [highest] = (await db('leads').max({ m: 'id' })) as Array<{ m: number | null }>;
     const [activity] = (await db('activities').max({ m: 'id' })) as Array<{ m: number | null }>;
     const [people, activities] = [Number(highest?.m ?? 0), Number(activity?.m ?? 0)];
-    return new ModelRun(svc, seed, people, activities, compatibility);
+    return new ModelRun(svc, seed, people, activities, compatibility, joined);
   }
+
+  /** Whether `key` is an address of this run: its domains are all `s<seed>.` something. */
+  readonly ours = (key: string): boolean =>
+    key.slice(key.lastIndexOf('@') + 1).startsWith(`s${this.seed}.`);
+
+  /** The run starts from opt-outs kept under joined keys (durable-model-kept.ts). */
+  readonly keepOptOuts = (): Promise<void> => keepOptOuts(this);
 
   readonly pick = <T>(xs: readonly T[]): T => xs[Math.floor(this.random() * xs.length)]!;
   readonly chance = (p: number): boolean => this.random() < p;
@@ -332,7 +350,7 @@ export class ModelRun {
         source: string;
       }>
     )
-      .filter((s) => s.email_key.endsWith(`@${this.domain}`))
+      .filter((s) => this.ours(s.email_key))
       .sort((a, b) => (a.email_key < b.email_key ? -1 : 1));
     const wanted = [...this.model.master.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
     expect(
@@ -349,6 +367,7 @@ export class ModelRun {
     ).to.deep.equal(
       wanted.map(([key, s]) => ({ key, unsub: s.unsub, prot: s.prot, page: s.page !== null })),
     );
+    await checkKept(this, where);
     expect(await this.svc.services.durableStatus.findViolations(), where).to.deep.equal([]);
     // The log: each person's changes of its flag and address, with the reason each rule gives.
     for (const l of this.sorted()) {

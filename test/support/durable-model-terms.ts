@@ -31,6 +31,20 @@ export const keyOf = (email: string): string => {
   return `${folded.slice(0, at)}@${readable ? domainToUnicode(mapped) : domain}`;
 };
 
+/**
+ * The key as it was before the key kept IDNA's deviation letters apart (the joined key): the
+ * domain's 'ß', 'ς', 'ı' and 'i̇' read as 'ss', 'σ', 'i' and 'i'.
+ */
+export const joinedOf = (key: string): string => {
+  const at = key.lastIndexOf('@');
+  const domain = key
+    .slice(at + 1)
+    .replace(/\u00df/g, 'ss')
+    .replace(/\u03c2/g, '\u03c3')
+    .replace(/\u0131|i\u0307/g, 'i');
+  return `${key.slice(0, at)}@${domain}`;
+};
+
 /** PROTECTED_REASONS=complaint: whole word, any case, plural too. */
 export const isProtected = (reason: string | null): boolean =>
   reason !== null && /(?<![\p{L}\p{N}])complaints?(?![\p{L}\p{N}])/u.test(reason.toLowerCase());

@@ -8,6 +8,7 @@
  */
 import {
   isProtected,
+  joinedOf,
   keyOf,
   PATHS,
   PROPAGATED,
@@ -27,6 +28,11 @@ export * from './durable-model-terms.js';
 export class Model {
   leads = new Map<number, MLead>();
   master = new Map<string, MStatus>();
+  /**
+   * The opt-outs kept under joined keys (as migration 20261206004000 left them): each counts
+   * for every spelling of its joined key that has no status of its own; nothing changes them.
+   */
+  kept = new Map<string, MStatus>();
   /** Salesforce: the fields last reported for each record. */
   reported = new Map<string, Record<string, string>>();
   /** Salesforce: the latest modstamp applied for each record. */
@@ -40,6 +46,7 @@ export class Model {
     const m = new Model();
     for (const [id, l] of this.leads) m.leads.set(id, { ...l });
     for (const [k, s] of this.master) m.master.set(k, { ...s });
+    for (const [k, s] of this.kept) m.kept.set(k, { ...s });
     for (const [r, f] of this.reported) m.reported.set(r, { ...f });
     for (const [r, a] of this.appliedAt) m.appliedAt.set(r, a);
     m.log = this.log.map((c) => ({ ...c }));
@@ -70,8 +77,20 @@ export class Model {
     for (const c of this.log) if (c.lead === from) c.lead = to;
   }
 
+  /**
+   * The master status every rule reads: the address's own, or else the opt-out kept under its
+   * joined key when that differs. A copy of a kept one: no rule changes it.
+   */
+  statusAt(key: string): MStatus | undefined {
+    const own = this.master.get(key);
+    if (own) return own;
+    const joined = joinedOf(key);
+    const kept = joined === key ? undefined : this.kept.get(joined);
+    return kept ? { ...kept } : undefined;
+  }
+
   statusOf(key: string): boolean {
-    return this.master.get(key)?.unsub ?? false;
+    return this.statusAt(key)?.unsub ?? false;
   }
 
   holders(key: string): MLead[] {
@@ -88,7 +107,7 @@ export class Model {
     at = RECENT,
   ): void {
     const sf = path.salesforce === true;
-    const sfSince = this.master.get(key)?.sfSince ?? null;
+    const sfSince = this.statusAt(key)?.sfSince ?? null;
     this.master.set(key, {
       unsub,
       prot: unsub && prot,
@@ -102,7 +121,7 @@ export class Model {
 
   /** Rule 2 by a path: a protected suppression is lifted only by an operator. */
   lift(key: string, path: MPath): void {
-    const cur = this.master.get(key);
+    const cur = this.statusAt(key);
     if (cur?.unsub && cur.prot && !path.operator) throw new Refused(`protected ${key}`);
     this.setMaster(key, false, false, null, path);
   }
@@ -119,7 +138,7 @@ export class Model {
     path: MPath,
     at = RECENT,
   ): boolean {
-    const cur = this.master.get(key);
+    const cur = this.statusAt(key);
     if (!cur?.unsub) return false;
     const given = reason ?? path.reason;
     const recorded = {
@@ -310,7 +329,7 @@ export class Model {
     source = 'Address status',
   ): string {
     const key = keyOf(email);
-    const cur = this.master.get(key);
+    const cur = this.statusAt(key);
     const path = { reason, source, operator: true };
     if (unsub && cur?.unsub) {
       return this.acknowledge(key, true, reason, path) ? 'unsubscribed' : 'unchanged';
@@ -328,7 +347,7 @@ export class Model {
   linkUnsubscribe(email: string, page: PageRef | null, onPage = false): boolean {
     const key = keyOf(email);
     if (!this.statusOf(key)) {
-      const offered = !onPage || this.master.get(key)?.undone !== true;
+      const offered = !onPage || this.statusAt(key)?.undone !== true;
       this.setMaster(key, true, false, onPage ? (page ?? { url: '', code: '' }) : null, PATHS.link);
       return offered;
     }
@@ -339,7 +358,7 @@ export class Model {
   /** The page's undo: only its own unsubscribe, still the address's status, unprotected. */
   undo(email: string, page: PageRef): 'resubscribed' | 'already' | 'refused' {
     const key = keyOf(email);
-    const cur = this.master.get(key);
+    const cur = this.statusAt(key);
     if (!cur?.unsub) return 'already';
     if (cur.prot || cur.page !== page) return 'refused';
     if (this.holders(key).some((h) => isProtected(h.reason))) return 'refused';
@@ -356,9 +375,12 @@ export class Model {
   markSalesforceOptOut(recordId: string): void {
     if (this.reported.get(recordId)?.Unsubscribed !== 'true') return;
     const lead = [...this.leads.values()].find((l) => l.foreignId === recordId);
-    const status = lead?.key == null ? undefined : this.master.get(lead.key);
-    if (status && status.sfSince === null)
-      status.sfSince = status.unsub && !status.sf && !status.page ? RECENT : 0;
+    if (lead?.key == null) return;
+    const status = this.statusAt(lead.key);
+    if (!status || status.sfSince !== null) return;
+    // A kept opt-out becomes the address's own, as it stands, to bear the mark.
+    status.sfSince = status.unsub && !status.sf && !status.page ? RECENT : 0;
+    this.master.set(lead.key, status);
   }
 
   /**
@@ -396,7 +418,7 @@ export class Model {
       if (tied && applied.Email !== undefined) applied.Unsubscribed = 'true';
       else if (tied) delete applied.Unsubscribed;
       const email = applied.Email ?? lead.email;
-      const status = email === null ? undefined : this.master.get(keyOf(email));
+      const status = email === null ? undefined : this.statusAt(keyOf(email));
       if (
         applied.Unsubscribed === 'false' &&
         modstamp !== null &&
