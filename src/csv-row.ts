@@ -123,6 +123,12 @@ export class RecordStartLines {
   private head = 0;
   private lastStart: number | undefined;
   private chars = 0;
+  /**
+   * The record begun on this line holds nothing but what ltrim drops so far: ended by a line
+   * end, it is an empty line csv-parse skips (skip_empty_lines), so its start is taken back.
+   */
+  private onlyBlanks = false;
+  private startBefore: number | undefined;
 
   /**
    * The line the last record fed so far starts on (the header's too): where a quote that is
@@ -163,6 +169,7 @@ export class RecordStartLines {
       this.afterCr = c === CR;
       if (c === CR || c === LF) {
         this.line++;
+        if (!this.quoted && !this.atStart && this.onlyBlanks) this.takeBackStart();
         if (!this.quoted) this.atStart = this.atCell = true;
         this.closed = this.leading = false;
         continue;
@@ -170,14 +177,17 @@ export class RecordStartLines {
       if (this.atStart) {
         if (this.skip > 0) this.skip--;
         else this.starts.push(this.line);
+        this.startBefore = this.lastStart;
         this.lastStart = this.line;
         this.atStart = false;
+        this.onlyBlanks = true;
         this.chars = 1;
       }
       // Most bytes: text of an unquoted cell, with nothing pending.
       if (c > SPACE && c !== QUOTE && c !== this.delimiter && !(this.quoted || this.closed)) {
         if (c >= 0x80 && (this.atCell || this.leading)) this.readWide(c);
         else this.atCell = this.leading = false;
+        this.onlyBlanks &&= this.leading;
         continue;
       }
       const blank = c === SPACE || c === TAB;
@@ -189,8 +199,18 @@ export class RecordStartLines {
       this.wideLeft = 0;
       this.atCell = !this.quoted && c === this.delimiter;
       if (this.closed) this.closed = !this.atCell && blank;
+      this.onlyBlanks &&= this.leading;
     }
     return bytes.length;
+  }
+
+  /** The record just ended was blanks only: no record for csv-parse, so none here either. */
+  private takeBackStart(): void {
+    if (this.starts.length > this.head && this.starts[this.starts.length - 1] === this.lastStart)
+      this.starts.pop();
+    else this.skip++;
+    this.lastStart = this.startBefore;
+    this.onlyBlanks = false;
   }
 
   /**

@@ -127,6 +127,16 @@ describe('RecordStartLines (line numbers of rows read)', () => {
       expect(startsOf(text, chunk)).to.deep.equal([2, 4, 6, 8, 9, 10]);
   });
 
+  it('takes no line of blanks alone for a record, as csv-parse skips it once ltrim leaves it empty', () => {
+    // Before: each such line was a record here and none in csv-parse, so every row after it
+    // was reported one line early (a rejected row named by the line before its own).
+    const text = 'email,reason\r\na@x,1\r\n   \r\n, ,\r\n\t\u00a0\u3000\nb@x,2\n \n,,\n  "c@x"\n';
+    for (const chunk of [text.length, 1, 2, 3])
+      expect(startsOf(text, chunk)).to.deep.equal([2, 4, 6, 8, 9]);
+    // Blanks before the header: the header is still the line skipped.
+    expect(startsOf('  \nemail\na@x\n')).to.deep.equal([3]);
+  });
+
   it('with a ceiling, stops at the character that takes a record past it, separators and quotes counted', () => {
     const lines = new RecordStartLines(1, 10);
     // Line 3 starts at byte 10: its eleventh comma (byte 20) is its eleventh character.
