@@ -1,28 +1,13 @@
-import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
-import { runOperatorsCommand, type CommandIo } from '../../src/cli/operators.command.js';
+import { runOperatorsCommand } from '../../src/cli/operators.command.js';
 import { testEngines } from '../support/database.js';
-import { startTestService, type TestService } from '../support/service.js';
-import { ALICE, AdminClient, operatorServiceFor } from './support.js';
-
-/** Standard streams of a CLI run in this process, `input` piped in; what it wrote. */
-function pipedIo(input: string): CommandIo & { out(): string; err(): string } {
-  const stdin = new PassThrough();
-  stdin.end(input);
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  return {
-    stdin: stdin as unknown as NodeJS.ReadStream,
-    stdout: stdout as unknown as NodeJS.WriteStream,
-    stderr: stderr as unknown as NodeJS.WriteStream,
-    out: () => out,
-    err: () => err,
-  };
-}
+import type { TestService } from '../support/service.js';
+import {
+  AdminClient,
+  operatorServiceFor,
+  operatorsCliPerTest,
+  operatorsCommandIo,
+} from './support.js';
 
 const DORA = { name: 'dora', password: 'dora first password' };
 const NEW_PASSWORD = 'dora second password';
@@ -34,15 +19,8 @@ for (const engine of testEngines()) {
     let svc: TestService;
     let cli: ReturnType<typeof operatorServiceFor>;
 
-    beforeEach(async () => {
-      svc = await startTestService(engine, { adminUsers: [ALICE] });
-      cli = operatorServiceFor(svc.config);
-      await cli.operators.add(DORA.name, DORA.password);
-    });
-    afterEach(async () => {
-      await cli.db.close();
-      await svc.stop();
-    });
+    operatorsCliPerTest(engine, (made) => ({ svc, cli } = made));
+    beforeEach(() => cli.operators.add(DORA.name, DORA.password));
 
     it('gives a stored operator a new password and ends every session it had', async () => {
       const laptop = new AdminClient(svc.base);
@@ -52,7 +30,7 @@ for (const engine of testEngines()) {
       const alices = new AdminClient(svc.base);
       expect((await alices.logIn()).status).to.equal(303);
 
-      const io = pipedIo(`${NEW_PASSWORD}\n`);
+      const io = operatorsCommandIo(`${NEW_PASSWORD}\n`);
       expect(await runOperatorsCommand(['password', 'dora'], cli.operators, io)).to.equal(0);
       expect(io.err()).to.equal('');
       expect(io.out()).to.equal('Changed the password of dora and ended its 2 sessions.\n');
@@ -74,18 +52,18 @@ for (const engine of testEngines()) {
       const refused = await runOperatorsCommand(
         ['password', 'dora'],
         cli.operators,
-        pipedIo('short\n'),
+        operatorsCommandIo('short\n'),
       ).then(
         () => null,
         (error: Error) => error.message,
       );
       expect(refused).to.match(/Password: 12 to 1024 characters/);
 
-      const unknown = pipedIo(`${NEW_PASSWORD}\n`);
+      const unknown = operatorsCommandIo(`${NEW_PASSWORD}\n`);
       expect(await runOperatorsCommand(['password', 'nobody'], cli.operators, unknown)).to.equal(1);
       expect(unknown.err()).to.equal('No stored operator nobody.\n');
 
-      const configured = pipedIo(`${NEW_PASSWORD}\n`);
+      const configured = operatorsCommandIo(`${NEW_PASSWORD}\n`);
       expect(await runOperatorsCommand(['password', 'alice'], cli.operators, configured)).to.equal(
         1,
       );

@@ -1,26 +1,16 @@
-import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
-import { runOperatorsCommand, type CommandIo } from '../../src/cli/operators.command.js';
+import { runOperatorsCommand } from '../../src/cli/operators.command.js';
 import { testEngines } from '../support/database.js';
-import { startTestService, type TestService } from '../support/service.js';
-import { ALICE, AdminClient, operatorServiceFor } from './support.js';
+import type { TestService } from '../support/service.js';
+import {
+  ALICE,
+  AdminClient,
+  operatorServiceFor,
+  operatorsCliPerTest,
+  operatorsCommandIo,
+} from './support.js';
 
 const MINUTE = 60 * 1000;
-
-/** Standard streams of a CLI run in this process; what it wrote. */
-function capturedIo(): CommandIo & { output(): string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let text = '';
-  stdout.on('data', (c: Buffer) => (text += c.toString()));
-  stderr.on('data', (c: Buffer) => (text += c.toString()));
-  return {
-    stdin: new PassThrough() as unknown as NodeJS.ReadStream,
-    stdout: stdout as unknown as NodeJS.WriteStream,
-    stderr: stderr as unknown as NodeJS.WriteStream,
-    output: () => text,
-  };
-}
 
 /** Through the real server: the idle timeout, "End my other sessions", "operators logout". */
 for (const engine of testEngines()) {
@@ -31,14 +21,7 @@ for (const engine of testEngines()) {
     let svc: TestService;
     let cli: ReturnType<typeof operatorServiceFor>;
 
-    beforeEach(async () => {
-      svc = await startTestService(engine, { adminUsers: [ALICE] });
-      cli = operatorServiceFor(svc.config);
-    });
-    afterEach(async () => {
-      await cli.db.close();
-      await svc.stop();
-    });
+    operatorsCliPerTest(engine, (made) => ({ svc, cli } = made));
 
     /** A browser holding a session opened `minutesAgo` and not used since. */
     const sessionFrom = async (minutesAgo: number): Promise<AdminClient> => {
@@ -114,7 +97,7 @@ for (const engine of testEngines()) {
       const two = new AdminClient(svc.base);
       await one.logIn();
       await two.logIn();
-      const io = capturedIo();
+      const io = operatorsCommandIo();
       expect(await runOperatorsCommand(['logout', 'alice'], cli.operators, io)).to.equal(0);
       expect(io.output()).to.equal('Ended 2 sessions of alice.\n');
       expect((await one.get('/admin/')).status).to.equal(303);
@@ -122,7 +105,7 @@ for (const engine of testEngines()) {
       // The operator stays: it logs in again.
       expect((await one.logIn()).status).to.equal(303);
 
-      const unknown = capturedIo();
+      const unknown = operatorsCommandIo();
       expect(await runOperatorsCommand(['logout', 'nobody'], cli.operators, unknown)).to.equal(1);
       expect(unknown.output()).to.equal('No operator nobody.\n');
     });

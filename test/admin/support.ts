@@ -1,4 +1,6 @@
+import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
+import type { CommandIo } from '../../src/cli/operators.command.js';
 import { openDatabase, type Database } from '../../src/data-access/database.js';
 import { OperatorSessionRepository } from '../../src/data-access/operator-session.repository.js';
 import { OperatorRepository } from '../../src/data-access/operator.repository.js';
@@ -135,6 +137,54 @@ export function operatorServiceFor(
     },
   );
   return { operators, db };
+}
+
+/**
+ * Standard streams of an operators command run in this process, `input` piped in; what it
+ * wrote to each (`output`: both, in the order written).
+ */
+export function operatorsCommandIo(
+  input = '',
+): CommandIo & { out(): string; err(): string; output(): string } {
+  const stdin = new PassThrough();
+  stdin.end(input);
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  let both = '';
+  stdout.on('data', (c: Buffer) => ((out += c.toString()), (both += c.toString())));
+  stderr.on('data', (c: Buffer) => ((err += c.toString()), (both += c.toString())));
+  return {
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stderr: stderr as unknown as NodeJS.WriteStream,
+    out: () => out,
+    err: () => err,
+    output: () => both,
+  };
+}
+
+/**
+ * For each test (mocha hooks): a service with ALICE as its operator, and an OperatorService of
+ * its own over the service's database (as the CLI makes one), handed to `opened`; both closed
+ * after the test.
+ */
+export function operatorsCliPerTest(
+  engine: TestEngine,
+  opened: (made: { svc: TestService; cli: ReturnType<typeof operatorServiceFor> }) => void,
+): void {
+  let made: { svc: TestService; cli: ReturnType<typeof operatorServiceFor> } | undefined;
+  beforeEach(async () => {
+    made = undefined;
+    const svc = await startTestService(engine, { adminUsers: [ALICE] });
+    made = { svc, cli: operatorServiceFor(svc.config) };
+    opened(made);
+  });
+  afterEach(async () => {
+    await made?.cli.db.close();
+    await made?.svc.stop();
+  });
 }
 
 /** A multipart upload through the import form, with the client's cookies (`csrf` null: none). */
