@@ -119,7 +119,6 @@ function filteredBy(q: Knex.QueryBuilder, f: KeptFilter): Knex.QueryBuilder {
   return q;
 }
 
-/** Statuses by address, from their rows. */
 /**
  * A page of `q` newest first by (changed_at, `key`), after the cursor's row: the statuses' list
  * and the kept opt-outs' list page alike.
@@ -144,6 +143,7 @@ function newestFirst(
     .limit(limit, INLINE);
 }
 
+/** Statuses by address, from their rows. */
 function statusMap(rows: readonly Row[]): Map<string, EmailStatusRecord> {
   const out = new Map<string, EmailStatusRecord>();
   for (const r of rows) out.set(r.email_key as string, toRecord(r));
