@@ -4,16 +4,19 @@
  * entry points (cli, mktows, salesforce, admin, one-click) → domain → ports ← data-access,
  * with the SOAP plumbing (soap-transport) shared below the SOAP entry points and the settings
  * (src/config) below the entry points, the plumbing and data-access. The composition
- * roots (main.ts, compose.ts, app.ts, cli/index.ts, and cluster/supervisor.ts, which starts the
- * service in each worker) are where data-access meets the domain; of the CLI's commands only
- * those that work on the database itself open data-access. The rest of src/cluster (the
- * instance's limits, shared by the listeners) sits below the entry points.
+ * roots (main.ts, compose.ts, app.ts, cli/index.ts, cluster/supervisor.ts, which starts the
+ * service in each worker, and src/startup, the pieces of a start they run) are where
+ * data-access meets the domain; of the CLI's commands only those that work on the database
+ * itself open data-access. The request limits (src/limits) and the rest of src/cluster (the
+ * instance's limits, shared by the listeners) sit below the entry points, as do the parts every
+ * listener shares: the HTTP plumbing (src/http), the CSV formats (src/csv) and the value
+ * formats (src/formats).
  * These rules are the only import rules: ESLint checks none of its own.
  * A fixture that breaks each rule is checked in test/unit/dependency-rules.test.ts. There is
  * no list of tolerated violations: every rule holds for the whole tree.
  */
 const ENTRY_POINTS = '^src/(cli|mktows|salesforce|admin|one-click)/';
-const COMPOSITION_ROOTS = '^src/(app|main|compose|cluster/supervisor)\\.ts$';
+const COMPOSITION_ROOTS = '^src/(app|main|compose|cluster/supervisor)\\.ts$|^src/startup/';
 const SQL_DRIVERS = 'node_modules/(@types/)?(knex|pg|pg-[a-z-]+|better-sqlite3)/';
 const TRANSPORT_LIBRARIES = 'node_modules/(@types/)?(express|express-serve-static-core|soap)/';
 /** Node's own network modules: a request, a response or a socket. */
@@ -155,7 +158,7 @@ module.exports = {
       comment:
         'The settings are read by every entry point, the domain (their types) and data-access: ' +
         'they depend on none of the entry points, the SOAP plumbing or data-access. What a ' +
-        'setting shares with a listener (a Salesforce id) lives beside both in src/.',
+        'setting shares with a listener (a Salesforce id) lives beside both, in src/formats.',
       from: { path: '^src/config(\\.ts$|/)' },
       to: { path: `${ENTRY_POINTS}|^src/(soap-transport|data-access)/|${COMPOSITION_ROOTS}` },
     },
@@ -172,15 +175,25 @@ module.exports = {
       name: 'cluster-below-entry-points',
       severity: 'error',
       comment:
-        "The instance's limits (src/cluster, but for supervisor.ts) are used by the listeners: " +
-        'like the limiters they build on (call-limits.ts, auth-failures.ts, login-throttle.ts, ' +
-        'beside them in src/), they depend on no listener, no SOAP plumbing, no domain or ' +
+        'The request limits (src/limits: call-limits.ts, auth-failures.ts, login-throttle.ts) ' +
+        "and the instance's limits built on them (src/cluster, but for supervisor.ts) are used " +
+        'by the listeners: they depend on no listener, no SOAP plumbing, no domain or ' +
         'data-access and no composition root. supervisor.ts, the primary process, starts the ' +
         'service (main.ts): it is a composition root.',
-      from: { path: '^src/cluster/', pathNot: '^src/cluster/supervisor\\.ts$' },
+      from: { path: '^src/(cluster|limits)/', pathNot: '^src/cluster/supervisor\\.ts$' },
       to: {
         path: `${ENTRY_POINTS}|^src/(soap-transport|domain|data-access)/|${COMPOSITION_ROOTS}`,
       },
+    },
+    {
+      name: 'shared-parts-below-entry-points',
+      severity: 'error',
+      comment:
+        'What every listener shares (the HTTP plumbing in src/http, the CSV formats in src/csv, ' +
+        'the value formats in src/formats) depends on no listener, no SOAP plumbing and no ' +
+        'composition root: the listeners and the SOAP plumbing use it, never the reverse.',
+      from: { path: '^src/(http|csv|formats)/' },
+      to: { path: `${ENTRY_POINTS}|^src/soap-transport/|${COMPOSITION_ROOTS}` },
     },
     {
       name: 'data-access-to-ports-only',
@@ -203,7 +216,7 @@ module.exports = {
       severity: 'error',
       comment:
         'An entry point does not reach into another one (what two of them share lives in the ' +
-        "domain or beside them in src/). Shared on purpose: the service's fault codes " +
+        "domain or in a shared folder of src/). Shared on purpose: the service's fault codes " +
         '(mktows/faults.ts, used by the Salesforce listener), safe HTML templating ' +
         '(admin/html.ts, used by the one-click page) and the unsubscribe-link token codec ' +
         '(one-click/link-token.ts, used by the `link` command).',

@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
  * of a fixed label and the key id under the secret: it names the key, never reveals it). A
  * start whose configured keys match none of them is refused: a lost DATA_DIR secret file, or
  * an instance configured with another key, would otherwise break every link already sent.
- * Empty after this migration: the first start records its current key (src/link-key-check.ts).
+ * Empty after this migration: the first start records its current key (src/startup/link-key-check.ts).
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('link_key_fingerprints', (t) => {

@@ -17,22 +17,22 @@ import { directOneClickPosts } from './one-click/direct-post.js';
 import { createOneClickRouter, LINK_PATH } from './one-click/router.js';
 import { createSalesforceOutboundEndpoint, OUTBOUND_PATH } from './salesforce/outbound.endpoint.js';
 import { Authenticator } from './mktows/auth.js';
-import { perUserConcurrency } from './call-limits.js';
+import { perUserConcurrency } from './limits/call-limits.js';
 import { instanceAuthFailures, instanceSoapLimits } from './cluster/instance-limits.js';
 import { faultEnvelope } from './mktows/faults.js';
 import { createMktowsEndpoint } from './mktows/mktows.endpoint.js';
 import { mktowsHandlers } from './mktows/mktows.handlers.js';
 import { workspacePartitions } from './mktows/workspaces.js';
 import { VERSION } from './package-info.js';
-import { FreeSpace } from './free-space.js';
-import { HEALTH_METHODS, otherMethodAnswer } from './other-methods.js';
+import { FreeSpace } from './http/free-space.js';
+import { HEALTH_METHODS, otherMethodAnswer } from './http/other-methods.js';
 import {
   ABSOLUTE_TARGET,
   MACHINE_ANSWER_HEADERS,
   SAFE_ANSWER_HEADERS,
-} from './protocol-answers.js';
-import { cachedReadiness, checkReadiness } from './readiness.js';
-import { serviceIndex } from './service-index.js';
+} from './http/protocol-answers.js';
+import { cachedReadiness, checkReadiness } from './http/readiness.js';
+import { serviceIndex } from './http/service-index.js';
 import { drainThen, refusedDrainBytes } from './soap-transport/request-body.js';
 
 /** The package root, from src/ when run with tsx and from dist/src/ when built. */

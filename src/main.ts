@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { RequestListener, Server } from 'node:http';
 import path from 'node:path';
 import { createApp } from './app.js';
-import { adoptApp } from './app-messages.js';
+import { adoptApp } from './http/app-messages.js';
 import type { Config } from './config.js';
 import { connectionProblem, openDatabase, type Database } from './data-access/database.js';
 import { claimDataDir } from './data-access/data-dir-claim.js';
@@ -17,13 +17,13 @@ import {
   refuseShortUserKeySecret,
 } from './data-access/user.repository.js';
 import { ConsoleJobRunner } from './domain/console-job-runner.js';
-import { consoleJobLines } from './console-job-lines.js';
+import { consoleJobLines } from './startup/console-job-lines.js';
 import { createServices, type Services } from './compose.js';
 import { UserService } from './domain/user.service.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics, type ConnectionPoolStats } from './metrics.js';
-import { checkedLinkTokens } from './link-key-check.js';
-import { requireHost } from './protocol-answers.js';
+import { checkedLinkTokens } from './startup/link-key-check.js';
+import { requireHost } from './http/protocol-answers.js';
 import { refusedDrainBytes } from './soap-transport/request-body.js';
 import {
   bindMetricsPort,
@@ -32,9 +32,9 @@ import {
   servicePort,
   startingAnswer,
   StartError,
-} from './service-ports.js';
-import { boundUnreadBodies, inTurn, onlyChunkedCoding } from './unread-bodies.js';
-import { drainConnections } from './connection-timeouts.js';
+} from './http/service-ports.js';
+import { boundUnreadBodies, inTurn, onlyChunkedCoding } from './http/unread-bodies.js';
+import { drainConnections } from './http/connection-timeouts.js';
 
 export interface Running {
   server: Server;

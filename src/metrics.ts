@@ -1,9 +1,9 @@
 import http from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { closeStalledAnswers, CONNECTIONS_CHECKING_MS } from './connection-timeouts.js';
-import { answerProtocolErrors, requireHost, SAFE_ANSWER_HEADERS } from './protocol-answers.js';
-import { HEALTH_METHODS, otherMethodAnswer } from './other-methods.js';
-import { announcesBody, inTurn } from './unread-bodies.js';
+import { closeStalledAnswers, CONNECTIONS_CHECKING_MS } from './http/connection-timeouts.js';
+import { answerProtocolErrors, requireHost, SAFE_ANSWER_HEADERS } from './http/protocol-answers.js';
+import { HEALTH_METHODS, otherMethodAnswer } from './http/other-methods.js';
+import { announcesBody, inTurn } from './http/unread-bodies.js';
 
 /**
  * Prometheus metrics of one process, served at /metrics on a listener of their own

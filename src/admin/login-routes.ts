@@ -4,7 +4,7 @@ import { OPERATOR_NAME, type OperatorService } from '../domain/operator.service.
 import { Semaphore } from '../domain/semaphore.js';
 import type { Logger } from '../logger.js';
 import { instanceLoginThrottle } from '../cluster/instance-limits.js';
-import { clientLimitKey } from '../networks.js';
+import { clientLimitKey } from '../http/networks.js';
 import {
   LOGIN_COOKIE,
   readCookie,
@@ -14,7 +14,7 @@ import {
 } from './console-cookies.js';
 import { field, safeNext, sameToken, send, sessionOf } from './form.js';
 import { CSRF_FIELD } from './layout.js';
-import { LOGIN_WINDOW_MS } from '../login-throttle.js';
+import { LOGIN_WINDOW_MS } from '../limits/login-throttle.js';
 import { loginPage, otherSessionsEndedPage } from './pages/login.js';
 
 /** Where logging out leads: the login page, saying so. */

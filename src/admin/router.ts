@@ -10,7 +10,7 @@ import { methodAnswers } from './method-answers.js';
 import { errorPage } from './pages/error.js';
 import { addressRoutes } from './routes/address.js';
 import { bulkRoutes } from './routes/bulk.js';
-import { answerDeadline, type RequestDeadlineLimits } from '../request-deadline.js';
+import { answerDeadline, type RequestDeadlineLimits } from '../http/request-deadline.js';
 import type { RouteContext } from './routes/context.js';
 import { peopleRoutes } from './routes/people.js';
 import { suppressionRoutes } from './routes/suppressions.js';

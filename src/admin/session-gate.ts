@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { OperatorService } from '../domain/operator.service.js';
 import type { Logger } from '../logger.js';
-import { clientLimitKey } from '../networks.js';
+import { clientLimitKey } from '../http/networks.js';
 import { LOGGED_OUT_PAGE } from './login-routes.js';
 import { readCookie, SESSION_COOKIE, setCookie } from './console-cookies.js';
 import { field, formPageOf, routedPath, sameToken, send, sessionOf } from './form.js';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import tty from 'node:tty';
-import { csvEncoding } from '../suppression-csv.js';
+import { csvEncoding } from '../csv/suppression-csv.js';
 
 /**
  * Whether the file holds more than white space (and a byte-order mark), read a chunk at a

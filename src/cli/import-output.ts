@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import type { ImportCounts, SuppressionReject } from '../domain/suppression.service.js';
-import { REJECTS_CSV_HEADER, rejectCsvLine } from '../suppression-csv.js';
+import { REJECTS_CSV_HEADER, rejectCsvLine } from '../csv/suppression-csv.js';
 import { plural } from './printable.js';
 
 /** The rejected lines' file, made at the first rejected line: a run without any leaves none. */

@@ -36,10 +36,10 @@ import { finished, stopCommandOnSignals } from './stop-signals.js';
 import { InvalidIndexLeft } from '../data-access/invalid-indexes.js';
 import { runUsersCommand, USERS_HELP } from './users.command.js';
 import { commandUsageError } from './command-usage.js';
-import { StartError } from '../service-ports.js';
+import { StartError } from '../http/service-ports.js';
 import { VERSION } from '../package-info.js';
 import { runServe } from './serve.command.js';
-import { checkedLinkTokens, linkKeysAreChecked } from '../link-key-check.js';
+import { checkedLinkTokens, linkKeysAreChecked } from '../startup/link-key-check.js';
 import { linkTokensFromConfig } from '../one-click/link-token.js';
 import { LINK_HELP, LINK_KEY_HELP, runLinkCommand, runLinkKeyCommand } from './link.command.js';
 import { type ArgumentSpec, unexpectedArgument } from './arguments.js';
@@ -169,7 +169,7 @@ function commandOnDatabase(
 
 /**
  * The link keys of `link` and `headers` (which issue links) and `link-key accept`, checked
- * against the database's (src/link-key-check.ts); the database is open only while they are.
+ * against the database's (src/startup/link-key-check.ts); the database is open only while they are.
  */
 async function keysOfDatabase(config: Config, mode: 'start' | 'accept') {
   if (!linkKeysAreChecked(config)) return linkTokensFromConfig(config);

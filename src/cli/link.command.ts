@@ -3,7 +3,7 @@ import { validateEmail } from '../domain/email-key.js';
 import { isAppError } from '../errors.js';
 import { isListName, listUnsubscribeHeaders, type LinkTokens } from '../one-click/link-token.js';
 import { boundedLines } from './bounded-lines.js';
-import { csvField } from '../csv-row.js';
+import { csvField } from '../csv/csv-row.js';
 import { plainHttpLinkWarning } from '../config/one-click.settings.js';
 
 /** An address is 254 characters at most; a longer line is not one, whatever its spaces. */

@@ -8,10 +8,10 @@ import {
   type SuppressionRow,
   type SuppressionService,
 } from '../domain/suppression.service.js';
-import { parseDateTime } from '../calendar-dates.js';
+import { parseDateTime } from '../formats/calendar-dates.js';
 import { isAppError, isDatabaseUnavailable } from '../errors.js';
 import { validateEmail } from '../domain/email-key.js';
-import { csvRows, UnreadableCsv, writeSuppressionCsv } from '../suppression-csv.js';
+import { csvRows, UnreadableCsv, writeSuppressionCsv } from '../csv/suppression-csv.js';
 import { progressBar, rejectsWriter } from './import-output.js';
 import { type ArgumentSpec, unexpectedArgument, wordsOf } from './arguments.js';
 import { plural, printable } from './printable.js';

@@ -1,5 +1,5 @@
 import { AppError, ErrorCode } from '../errors.js';
-import type { CallAdmission, Release } from '../call-limits.js';
+import type { CallAdmission, Release } from '../limits/call-limits.js';
 
 /**
  * A set concurrency limit for the instance, exact although its workers admit calls without asking

@@ -1,8 +1,8 @@
 import cluster from 'node:cluster';
-import { CallLimits, type CallAdmission, type CallLimitOptions } from '../call-limits.js';
+import { CallLimits, type CallAdmission, type CallLimitOptions } from '../limits/call-limits.js';
 import { AppError, ErrorCode } from '../errors.js';
-import { AuthFailureLimiter, type AuthFailureOptions } from '../auth-failures.js';
-import { LoginThrottle, type LoginThrottleOptions } from '../login-throttle.js';
+import { AuthFailureLimiter, type AuthFailureOptions } from '../limits/auth-failures.js';
+import { LoginThrottle, type LoginThrottleOptions } from '../limits/login-throttle.js';
 import {
   LendingCallLimits,
   answerLoan,

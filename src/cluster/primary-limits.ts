@@ -1,7 +1,7 @@
-import { AuthFailureLimiter, type AuthFailureOptions } from '../auth-failures.js';
-import type { CallLimitOptions } from '../call-limits.js';
-import { FixedWindows } from '../fixed-windows.js';
-import { LoginThrottle, type LoginThrottleOptions } from '../login-throttle.js';
+import { AuthFailureLimiter, type AuthFailureOptions } from '../limits/auth-failures.js';
+import type { CallLimitOptions } from '../limits/call-limits.js';
+import { FixedWindows } from '../limits/fixed-windows.js';
+import { LoginThrottle, type LoginThrottleOptions } from '../limits/login-throttle.js';
 import type { BlockedLimit, LimitMessage, RateScope } from './instance-limits.js';
 
 /**

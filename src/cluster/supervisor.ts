@@ -1,10 +1,10 @@
 import cluster, { type Worker } from 'node:cluster';
-import { LOGIN_WINDOW_MS } from '../login-throttle.js';
+import { LOGIN_WINDOW_MS } from '../limits/login-throttle.js';
 import type { Config } from '../config.js';
 import { UNSUBSCRIBE_RATE_WINDOW_MS } from '../config/one-click.settings.js';
 import { exitOnceLogged, type Logger } from '../logger.js';
 import { start, type Running } from '../main.js';
-import { bindMetricsPort, bindPort } from '../service-ports.js';
+import { bindMetricsPort, bindPort } from '../http/service-ports.js';
 import type { Server } from 'node:http';
 import type { MetricsSource } from '../metrics.js';
 import { LoanBroker, isLoanMessage } from './concurrency-loans.js';

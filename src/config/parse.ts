@@ -1,4 +1,4 @@
-import { parseNetwork, type Network } from '../networks.js';
+import { parseNetwork, type Network } from '../http/networks.js';
 import { isPartitionName, MAX_PARTITION_LENGTH, type Permissions } from '../domain/permissions.js';
 import {
   CUSTOM_FIELD_TYPES,

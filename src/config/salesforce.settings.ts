@@ -1,4 +1,4 @@
-import { canonicalSalesforceId, id15, id18 } from '../salesforce-id.js';
+import { canonicalSalesforceId, id15, id18 } from '../formats/salesforce-id.js';
 import { ConfigError, type Setting, networks } from './parse.js';
 
 /** The Salesforce Outbound Messaging listener. */

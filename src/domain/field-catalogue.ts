@@ -1,4 +1,4 @@
-import { isRealDay, parseDateTime, type DateForm } from '../calendar-dates.js';
+import { isRealDay, parseDateTime, type DateForm } from '../formats/calendar-dates.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { STORED_TEXT_CONTROL } from './stored-text.js';
 

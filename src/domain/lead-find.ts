@@ -5,7 +5,7 @@ import { parseLeadId } from './lead-input.js';
 import { REMAINING_COUNT_CAP } from './paging.js';
 import type { LeadKey } from './lead.types.js';
 import type { LeadRecord } from './records.js';
-import { salesforceIdSpellings } from '../salesforce-id.js';
+import { salesforceIdSpellings } from '../formats/salesforce-id.js';
 
 /** Finding people by the keys callers give (getLead, getMultipleLeads, deleteLead). */
 

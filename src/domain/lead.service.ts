@@ -24,7 +24,7 @@ import {
   type WriteScope,
 } from './ports.js';
 import type { LeadRecord } from './records.js';
-import { salesforceIdSpellings } from '../salesforce-id.js';
+import { salesforceIdSpellings } from '../formats/salesforce-id.js';
 
 export { MAX_LEAD_ID, parseLeadId } from './lead-input.js';
 export type { SyncContext };

@@ -23,7 +23,7 @@ import {
 import type { LeadService } from './lead.service.js';
 import type { LeadInput } from './lead.types.js';
 import type { LeadRecord } from './records.js';
-import { id15, id18, salesforceRecordId } from '../salesforce-id.js';
+import { id15, id18, salesforceRecordId } from '../formats/salesforce-id.js';
 import { findBySalesforceId } from './lead-find.js';
 
 /** APPLIED: the lead now reflects it; REPEAT: handled before; STALE: older than what was applied. */

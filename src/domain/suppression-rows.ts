@@ -1,4 +1,4 @@
-import { parseDateTime, type DateForm } from '../calendar-dates.js';
+import { parseDateTime, type DateForm } from '../formats/calendar-dates.js';
 import { AppError } from '../errors.js';
 import { ChangePaths } from './change-paths.js';
 import { emailKey, validateEmail } from './email-key.js';

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { parseDateTime, type DateForm } from '../calendar-dates.js';
+import { parseDateTime, type DateForm } from '../formats/calendar-dates.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { FULL_ACCESS, type Permissions } from '../domain/permissions.js';
 import type { UserService } from '../domain/user.service.js';

@@ -8,8 +8,8 @@ import {
   type Authenticated,
   type Authenticator,
 } from './auth.js';
-import type { AuthFailureLimiter } from '../auth-failures.js';
-import type { CallAdmission } from '../call-limits.js';
+import type { AuthFailureLimiter } from '../limits/auth-failures.js';
+import type { CallAdmission } from '../limits/call-limits.js';
 import { CallDeadline } from '../domain/ports.js';
 import { envelopeFaultcode } from '../soap-transport/envelope-faults.js';
 import {
@@ -38,7 +38,7 @@ import { elementTree as createElementTree } from '../soap-transport/schema-eleme
 import { LEAD_RECORD_READ_ALSO } from './lead-record.mapper.js';
 import { inlineMultiRefs, mayHoldMultiRefs } from '../soap-transport/multi-refs.js';
 import { mayHoldEncodedArrays, unwrapEncodedArrays } from '../soap-transport/encoded-arrays.js';
-import { clientLimitKey } from '../networks.js';
+import { clientLimitKey } from '../http/networks.js';
 
 export interface EndpointOptions extends EndpointBasics {
   limits: CallAdmission;

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { SAFE_ANSWER_HEADERS } from '../protocol-answers.js';
+import { SAFE_ANSWER_HEADERS } from '../http/protocol-answers.js';
 
 /**
  * Every answer under /u: never cached, never indexed, no referrer (the URL holds the token),

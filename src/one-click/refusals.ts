@@ -5,7 +5,7 @@
  */
 import { AppError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { OUTCOME_UNKNOWN } from '../request-deadline.js';
+import { OUTCOME_UNKNOWN } from '../http/request-deadline.js';
 import type { RefusalReason } from './link-token.js';
 import type { PageState } from './page.js';
 

@@ -15,10 +15,10 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { instanceCallLimits } from '../cluster/instance-limits.js';
 import { UNSUBSCRIBE_RATE_WINDOW_MS } from '../config/one-click.settings.js';
-import { withinDeadline, type RequestDeadlineLimits } from '../request-deadline.js';
+import { withinDeadline, type RequestDeadlineLimits } from '../http/request-deadline.js';
 import { drainThen, readBody, refusedDrainBytes } from '../soap-transport/request-body.js';
-import { clientLimitKey } from '../networks.js';
-import { otherMethodAnswer } from '../other-methods.js';
+import { clientLimitKey } from '../http/networks.js';
+import { otherMethodAnswer } from '../http/other-methods.js';
 import {
   FormError,
   formMediaType,

@@ -13,7 +13,7 @@ import {
   xsiTypeOf,
   type RawObject,
 } from '../soap-transport/values.js';
-import { canonicalSalesforceId, id18, isSalesforceId } from '../salesforce-id.js';
+import { canonicalSalesforceId, id18, isSalesforceId } from '../formats/salesforce-id.js';
 
 export const MAX_NOTIFICATIONS = 100;
 

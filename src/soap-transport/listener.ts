@@ -13,7 +13,7 @@ import {
   MACHINE_ANSWER_HEADERS,
   MACHINE_ANSWER_RAW,
   validHost,
-} from '../protocol-answers.js';
+} from '../http/protocol-answers.js';
 
 export const XML_TYPE = 'text/xml; charset=utf-8';
 

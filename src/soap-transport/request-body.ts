@@ -3,7 +3,7 @@ import zlib from 'node:zlib';
 import type { Transform } from 'node:stream';
 import { AppError, ErrorCode } from '../errors.js';
 import { BodyPieces } from './body-pieces.js';
-import { awaitsContinue } from '../continue-on-read.js';
+import { awaitsContinue } from '../http/continue-on-read.js';
 
 const tooLarge = (limit: number) =>
   new AppError(ErrorCode.REQUEST_TOO_LARGE, `Request body larger than ${limit} bytes`);

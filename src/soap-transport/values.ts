@@ -1,4 +1,4 @@
-import { parseDateTime, XSD_DATE_TIME } from '../calendar-dates.js';
+import { parseDateTime, XSD_DATE_TIME } from '../formats/calendar-dates.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { base64Text, isBase64Type } from './base64-values.js';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { parseCookies, serializeCookie } from '../../src/admin/cookies.js';
 import { escapeHtml, html, raw } from '../../src/admin/html.js';
-import { LoginThrottle } from '../../src/login-throttle.js';
+import { LoginThrottle } from '../../src/limits/login-throttle.js';
 import { searchKeys } from '../../src/admin/people-search.js';
 
 describe('admin building blocks', () => {

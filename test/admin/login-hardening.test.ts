@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
-import { ACCOUNT_FREE_FAILURES } from '../../src/login-throttle.js';
+import { ACCOUNT_FREE_FAILURES } from '../../src/limits/login-throttle.js';
 import { createLogger } from '../../src/logger.js';
 import { start, type Running } from '../../src/main.js';
 import { testEngines } from '../support/database.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { SharedLoginThrottle } from '../../src/cluster/instance-limits.js';
-import { ACCOUNT_FREE_FAILURES, LoginThrottle } from '../../src/login-throttle.js';
+import { ACCOUNT_FREE_FAILURES, LoginThrottle } from '../../src/limits/login-throttle.js';
 import { createLogger } from '../../src/logger.js';
 import { start, type Running } from '../../src/main.js';
 import { testEngines } from '../support/database.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ACCOUNT_FREE_FAILURES } from '../../src/login-throttle.js';
+import { ACCOUNT_FREE_FAILURES } from '../../src/limits/login-throttle.js';
 import { testEngines } from '../support/database.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { ALICE, AdminClient, csrfOf } from './support.js';

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { capConnectionsPerAddress } from '../../src/connections-per-address.js';
+import { capConnectionsPerAddress } from '../../src/http/connections-per-address.js';
 import { testEngines } from '../support/database.js';
 import {
   answeredOnNewConnection,

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { id15 } from '../../src/salesforce-id.js';
+import { id15 } from '../../src/formats/salesforce-id.js';
 import { testEngines } from '../support/database.js';
 import {
   everything,

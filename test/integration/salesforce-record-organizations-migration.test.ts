@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import * as orgMigration from '../../migrations/20261205100000_salesforce_record_organizations.js';
-import { id15 } from '../../src/salesforce-id.js';
+import { id15 } from '../../src/formats/salesforce-id.js';
 import {
   ORG_ID,
   OTHER_ORG_ID,

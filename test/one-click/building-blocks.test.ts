@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { expect } from 'chai';
-import { clientLimitKey } from '../../src/networks.js';
+import { clientLimitKey } from '../../src/http/networks.js';
 import { FormError, parseForm } from '../../src/one-click/form-body.js';
 import { chooseLanguage } from '../../src/one-click/messages.js';
 import { maskAddress, pagePolicy, renderPage } from '../../src/one-click/page.js';

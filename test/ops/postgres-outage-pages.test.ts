@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { AdminClient, ALICE } from '../admin/support.js';
 import { listenerUrl, notificationsXml, ORG_ID, PATH_SECRET, send } from '../salesforce/support.js';
-import { id18 } from '../../src/salesforce-id.js';
+import { id18 } from '../../src/formats/salesforce-id.js';
 import { logLines, serviceOnPrivatePostgres } from '../support/outage-service.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

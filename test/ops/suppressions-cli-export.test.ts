@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
 import type { Database } from '../../src/data-access/database.js';
 import type { Services } from '../../src/compose.js';
-import { csvRows } from '../../src/suppression-csv.js';
+import { csvRows } from '../../src/csv/suppression-csv.js';
 import { testEngines } from '../support/database.js';
 import { cli, suppressionsCliSuite, type SuppressionsSuite } from './support.js';
 

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import type { Database } from '../../src/data-access/database.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
-import { id18 } from '../../src/salesforce-id.js';
+import { id18 } from '../../src/formats/salesforce-id.js';
 import { testEngines } from '../support/database.js';
 import {
   ORG_ID,

@@ -1,6 +1,11 @@
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { canonicalSalesforceId, id15, id18, isSalesforceId } from '../../src/salesforce-id.js';
+import {
+  canonicalSalesforceId,
+  id15,
+  id18,
+  isSalesforceId,
+} from '../../src/formats/salesforce-id.js';
 
 describe('Salesforce ids', () => {
   it('computes the 18-character form from the case of the first 15 characters', () => {

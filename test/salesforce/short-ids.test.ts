@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
-import { id15 } from '../../src/salesforce-id.js';
+import { id15 } from '../../src/formats/salesforce-id.js';
 import { testEngines } from '../support/database.js';
 import { openHarness, rowCounts, type Harness } from '../support/harness.js';
 import { ORG_ID, leadNotification, leadRecordId } from './support.js';

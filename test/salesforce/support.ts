@@ -3,7 +3,7 @@ import type { Database } from '../../src/data-access/database.js';
 import type { LeadView } from '../../src/domain/lead.types.js';
 import type { SalesforceNotification } from '../../src/domain/salesforce-sync.service.js';
 import type { Services } from '../../src/domain/services.js';
-import { id18 } from '../../src/salesforce-id.js';
+import { id18 } from '../../src/formats/salesforce-id.js';
 import type { TestEngine } from '../support/database.js';
 import {
   postXml,

@@ -10,7 +10,7 @@ import type { SalesforceNotification } from '../../src/domain/salesforce-sync.se
 import { testEngines } from '../support/database.js';
 import { harnessPerSuite, type Harness } from '../support/harness.js';
 import { startTestService, type TestService } from '../support/service.js';
-import { id15 } from '../../src/salesforce-id.js';
+import { id15 } from '../../src/formats/salesforce-id.js';
 import {
   ORG_ID,
   OTHER_ORG_ID,

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { sendEndlessBody } from '../support/endless-body.js';
-import { idleTimeoutMs } from '../../src/unread-bodies.js';
+import { idleTimeoutMs } from '../../src/http/unread-bodies.js';
 
 /** Pipelines `count` GETs of the WSDL on a connection that never reads an answer. */
 function neverReading(port: number, count: number): net.Socket {

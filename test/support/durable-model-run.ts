@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import type { ActivityView } from '../../src/domain/activity.service.js';
 import type { LinkService } from '../one-click/support.js';
-import { id18 } from '../../src/salesforce-id.js';
+import { id18 } from '../../src/formats/salesforce-id.js';
 import {
   contactRecordId,
   leadRecordId,

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { SuppressionRow } from '../../src/domain/suppression.service.js';
-import { csvRows } from '../../src/suppression-csv.js';
+import { csvRows } from '../../src/csv/suppression-csv.js';
 
 /** A suppression list's rows, as a file with a header line would give them (from line 2). */
 export async function* listRows(

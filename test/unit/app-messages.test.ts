@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { expect } from 'chai';
 import express from 'express';
-import { adoptApp, createAppServer } from '../../src/app-messages.js';
+import { adoptApp, createAppServer } from '../../src/http/app-messages.js';
 import { testEngines } from '../support/database.js';
 import { startTestService } from '../support/service.js';
 

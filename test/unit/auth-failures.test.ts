@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { AuthFailureLimiter } from '../../src/auth-failures.js';
+import { AuthFailureLimiter } from '../../src/limits/auth-failures.js';
 
 describe('AuthFailureLimiter', () => {
   it('refuses an address past its failures until its window ends, others not', () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { isRealDay, parseDateTime, XSD_DATE_TIME } from '../../src/calendar-dates.js';
+import { isRealDay, parseDateTime, XSD_DATE_TIME } from '../../src/formats/calendar-dates.js';
 
 describe('calendar dates read strictly', () => {
   it('reads xs:dateTime as the instant it names, without an offset as UTC', () => {

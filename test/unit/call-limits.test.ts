@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { ErrorCode } from '../../src/errors.js';
-import { CallLimits } from '../../src/call-limits.js';
-import { FixedWindows } from '../../src/fixed-windows.js';
+import { CallLimits } from '../../src/limits/call-limits.js';
+import { FixedWindows } from '../../src/limits/fixed-windows.js';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {

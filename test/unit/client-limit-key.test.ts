@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
-import { clientLimitKey } from '../../src/networks.js';
+import { clientLimitKey } from '../../src/http/networks.js';
 
 /** [what the address is, how it is written, the budget it is counted under] */
 const TABLE: ReadonlyArray<readonly [string, string | undefined, string]> = [

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { CallLimits, type Release } from '../../src/call-limits.js';
+import { CallLimits, type Release } from '../../src/limits/call-limits.js';
 import {
   BORROW_TIMEOUT_MS,
   LendingCallLimits,

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { perUserConcurrency } from '../../src/call-limits.js';
+import { perUserConcurrency } from '../../src/limits/call-limits.js';
 
 const fails = (env: NodeJS.ProcessEnv, message: RegExp) =>
   expect(() => loadConfig(env)).to.throw(ConfigError, message);

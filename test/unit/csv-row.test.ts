@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { csvField, csvRow, RecordStartLines, unneutralise } from '../../src/csv-row.js';
+import { csvField, csvRow, RecordStartLines, unneutralise } from '../../src/csv/csv-row.js';
 
 describe('CSV cells (every export)', () => {
   it('neutralises cells a spreadsheet would run as formulas (OWASP: = + - @ TAB CR, and LF)', () => {

@@ -168,10 +168,17 @@ describe('dependency rules (npm run lint:deps)', function () {
     expect(found[0]).to.match(/^src\/data-access\/uses-express\.ts → .*node_modules\/express\//);
   });
 
-  it("keeps the instance's limits below the listeners; the supervisor starts the service", () => {
+  it("keeps the request and instance's limits below the listeners; the supervisor starts the service", () => {
     // cluster/supervisor.ts imports main.ts, allowed.
     expect(broken(violations, 'cluster-below-entry-points')).to.deep.equal([
       'src/cluster/reaches-listener.ts → src/mktows/handler.ts',
+      'src/limits/reaches-listener.ts → src/mktows/handler.ts',
+    ]);
+  });
+
+  it('keeps the parts every listener shares (HTTP plumbing, CSV, value formats) below them', () => {
+    expect(broken(violations, 'shared-parts-below-entry-points')).to.deep.equal([
+      'src/http/reaches-listener.ts → src/mktows/handler.ts',
     ]);
   });
 

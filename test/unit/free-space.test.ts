@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { FreeSpace } from '../../src/free-space.js';
+import { FreeSpace } from '../../src/http/free-space.js';
 
 const MIB = 1024 * 1024;
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { progressBar, rejectsWriter } from '../../src/cli/import-output.js';
-import { REJECTS_CSV_HEADER, rejectCsvLine } from '../../src/suppression-csv.js';
+import { REJECTS_CSV_HEADER, rejectCsvLine } from '../../src/csv/suppression-csv.js';
 
 /** What `suppressions import` writes while it runs: its rejected lines' file and progress bar. */
 describe('suppressions import output', () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { HEALTH_METHODS, otherMethodAnswer } from '../../src/other-methods.js';
+import { HEALTH_METHODS, otherMethodAnswer } from '../../src/http/other-methods.js';
 
 /** What otherMethodAnswer hands its writer. */
 function answerTo(method: string | undefined, allow: string, subject?: string) {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { cachedReadiness, type Readiness } from '../../src/readiness.js';
+import { cachedReadiness, type Readiness } from '../../src/http/readiness.js';
 
 const READY: Readiness = { status: 200, body: { status: 'ready', engine: 'sqlite' } };
 const DOWN: Readiness = {

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import express from 'express';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { NetworkList, parseNetwork } from '../../src/networks.js';
+import { NetworkList, parseNetwork } from '../../src/http/networks.js';
 
 describe('security settings', () => {
   describe('TRUST_PROXY', () => {

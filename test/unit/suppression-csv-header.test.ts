@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { UnreadableCsv } from '../../src/suppression-csv.js';
+import { UnreadableCsv } from '../../src/csv/suppression-csv.js';
 import { csvRowsPerSuite } from '../support/suppression-list.js';
 
 describe('the header line of a suppression CSV', () => {

@@ -14,7 +14,7 @@ import {
   REJECTS_CSV_HEADER,
   rejectCsvLine,
   writeSuppressionCsv,
-} from '../../suppression-csv.js';
+} from '../../csv/suppression-csv.js';
 import { CSRF_FIELD } from '../layout.js';
 import {
   dayBound,

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Engine } from '../database.js';
-import { salesforceRecordId } from '../../salesforce-id.js';
+import { salesforceRecordId } from '../../formats/salesforce-id.js';
 import type { SalesforceNotificationRecord, SalesforceRecordState } from '../../domain/records.js';
 export type { SalesforceNotificationRecord, SalesforceRecordState };
 

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { CallDeadline } from './domain/ports.js';
-import { AppError, ErrorCode } from './errors.js';
+import { CallDeadline } from '../domain/ports.js';
+import { AppError, ErrorCode } from '../errors.js';
 
 /** REQUEST_TIMEOUT_MS and COMMIT_GRACE_MS, as a listener other than SOAP's applies them. */
 /**

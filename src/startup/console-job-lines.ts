@@ -1,7 +1,7 @@
-import { connectionProblem } from './data-access/database.js';
-import type { JobPassReport } from './domain/console-job-runner.js';
-import { ErrorCode, isAppError } from './errors.js';
-import type { Logger } from './logger.js';
+import { connectionProblem } from '../data-access/database.js';
+import type { JobPassReport } from '../domain/console-job-runner.js';
+import { ErrorCode, isAppError } from '../errors.js';
+import type { Logger } from '../logger.js';
 
 /**
  * What the console's job runner says in the log. A database outage makes every pass fail the

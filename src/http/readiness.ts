@@ -1,5 +1,5 @@
-import type { Database } from './data-access/database.js';
-import { migrationStatus, writesRefused } from './data-access/migrator.js';
+import type { Database } from '../data-access/database.js';
+import { migrationStatus, writesRefused } from '../data-access/migrator.js';
 import type { FreeSpace } from './free-space.js';
 
 /** What GET /readyz answers: its status and its JSON body. */

@@ -1,4 +1,4 @@
-import { AppError, ErrorCode } from './errors.js';
+import { AppError, ErrorCode } from '../errors.js';
 import { FixedWindows } from './fixed-windows.js';
 
 export interface CallLimitOptions {

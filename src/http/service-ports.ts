@@ -5,13 +5,13 @@
  */
 import type { RequestListener, Server } from 'node:http';
 import { createAppServer } from './app-messages.js';
-import { ConfigError, type Config } from './config.js';
+import { ConfigError, type Config } from '../config.js';
 import {
   applyConnectionBounds,
   CONNECTIONS_CHECKING_MS,
   endKeepAliveOnDrain,
 } from './connection-timeouts.js';
-import { serveMetrics, type MetricsSource } from './metrics.js';
+import { serveMetrics, type MetricsSource } from '../metrics.js';
 import { answerProtocolErrors, MACHINE_ANSWER_HEADERS } from './protocol-answers.js';
 
 /** Why the service could not start, in one line for the operator (no stack trace). */

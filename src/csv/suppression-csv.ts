@@ -3,8 +3,8 @@ import { StringDecoder } from 'node:string_decoder';
 import { Transform, type TransformCallback } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { csvRow, RecordStartLines, unneutralise } from './csv-row.js';
-import type { EmailStatusRecord, RejectedLine } from './domain/records.js';
-import type { SuppressionRow } from './domain/suppression.service.js';
+import type { EmailStatusRecord, RejectedLine } from '../domain/records.js';
+import type { SuppressionRow } from '../domain/suppression.service.js';
 
 /**
  * The suppression CSV formats, read and written by both the command line (`suppressions

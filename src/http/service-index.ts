@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { VERSION } from './package-info.js';
+import { VERSION } from '../package-info.js';
 import { MACHINE_ANSWER_HEADERS } from './protocol-answers.js';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -5,17 +5,17 @@
  * DATA_DIR secret file is never made anew while a key is recorded: the operator restores it,
  * or accepts a new key on purpose ("durable-unsubscribe link-key accept").
  */
-import { ConfigError, type Config } from './config.js';
-import type { Database } from './data-access/database.js';
-import { embeddedLinkSecretFile } from './data-access/key-cipher.js';
-import { LinkKeyFingerprintRepository } from './data-access/link-key-fingerprint.repository.js';
-import type { RecordedLinkKey } from './domain/ports.js';
+import { ConfigError, type Config } from '../config.js';
+import type { Database } from '../data-access/database.js';
+import { embeddedLinkSecretFile } from '../data-access/key-cipher.js';
+import { LinkKeyFingerprintRepository } from '../data-access/link-key-fingerprint.repository.js';
+import type { RecordedLinkKey } from '../domain/ports.js';
 import {
   linkKeyFingerprint,
   linkTokensFromConfig,
   type LinkKey,
   type LinkTokens,
-} from './one-click/link-token.js';
+} from '../one-click/link-token.js';
 
 export const ACCEPT_COMMAND = 'durable-unsubscribe link-key accept';
 
