@@ -7,7 +7,12 @@
 import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { testEngines } from '../support/database.js';
-import { mergeXml, statusesOf, syncLeadXml, syncManyXml } from '../support/durable-model-run.js';
+import {
+  mergeXml,
+  statusesOf,
+  syncLeadXml,
+  syncManyXml,
+} from '../support/durable-model-requests.js';
 import { durableSoapSuite } from '../support/durable-soap-suite.js';
 import { faultCode } from '../support/service.js';
 

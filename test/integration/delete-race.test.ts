@@ -24,7 +24,7 @@ import {
   idList,
   mergeXml,
   syncLeadXml,
-} from '../support/durable-model-run.js';
+} from '../support/durable-model-requests.js';
 
 const SECOND = { userId: 'second_feed', encryptionKey: 'SECONDKEY0123456789ABCD' };
 const ROUNDS = 12;

@@ -14,13 +14,13 @@ import { expect } from 'chai';
 import { startLinkService, oneClick, type LinkService } from '../one-click/support.js';
 import { testEngines } from '../support/database.js';
 import { keyOf, PATHS, Refused, type Model } from '../support/durable-model.js';
+import { ModelRun } from '../support/durable-model-run.js';
 import {
   deleteByEmailXml,
   deleteXml,
   mergeXml,
-  ModelRun,
   syncLeadXml,
-} from '../support/durable-model-run.js';
+} from '../support/durable-model-requests.js';
 import { TEST_USER } from '../support/service.js';
 
 const SEEDS = process.env.DURABLE_PAIRS_SEED

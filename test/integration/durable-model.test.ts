@@ -23,15 +23,13 @@ import { startLinkService, type LinkService } from '../one-click/support.js';
 import { ORG_ID, PATH_SECRET } from '../salesforce/support.js';
 import { testEngines } from '../support/database.js';
 import { keyOf, PATHS, type MChange, type MLead } from '../support/durable-model.js';
+import { EAST, ModelRun, type Operation } from '../support/durable-model-run.js';
 import {
   deleteByEmailXml,
   deleteXml,
-  EAST,
   mergeXml,
-  ModelRun,
   syncLeadXml,
-  type Operation,
-} from '../support/durable-model-run.js';
+} from '../support/durable-model-requests.js';
 import { keyPaths } from '../support/durable-model-keys.js';
 import { operatorPaths } from '../support/durable-model-operators.js';
 import { otherPaths } from '../support/durable-model-paths.js';

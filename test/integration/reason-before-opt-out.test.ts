@@ -8,7 +8,7 @@
  */
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
-import { statusesOf, syncLeadXml, syncManyXml } from '../support/durable-model-run.js';
+import { statusesOf, syncLeadXml, syncManyXml } from '../support/durable-model-requests.js';
 import { durableSoapSuite } from '../support/durable-soap-suite.js';
 import { faultCode } from '../support/service.js';
 

@@ -5,7 +5,12 @@
  */
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
-import { mergeXml, statusesOf, syncLeadXml, syncManyXml } from '../support/durable-model-run.js';
+import {
+  mergeXml,
+  statusesOf,
+  syncLeadXml,
+  syncManyXml,
+} from '../support/durable-model-requests.js';
 import { durableSoapSuite } from '../support/durable-soap-suite.js';
 import { faultCode } from '../support/service.js';
 

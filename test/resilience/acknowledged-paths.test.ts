@@ -13,7 +13,7 @@ import {
   linkTokens,
   unsubscribedMasters,
 } from '../support/kill-while-calling.js';
-import { mergeXml, syncManyXml } from '../support/durable-model-run.js';
+import { mergeXml, syncManyXml } from '../support/durable-model-requests.js';
 import { rawCall } from '../support/service.js';
 import { AdminClient, ALICE, postPersonFlag } from '../admin/support.js';
 import { oneClick } from '../one-click/support.js';

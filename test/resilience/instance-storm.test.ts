@@ -18,7 +18,12 @@ import { createServices } from '../../src/compose.js';
 import type { Database } from '../../src/data-access/database.js';
 import { cliImport } from '../support/cli-import.js';
 import { testEngines, type TestEngine } from '../support/database.js';
-import { deleteXml, mergeXml, syncLeadXml, syncManyXml } from '../support/durable-model-run.js';
+import {
+  deleteXml,
+  mergeXml,
+  syncLeadXml,
+  syncManyXml,
+} from '../support/durable-model-requests.js';
 import { afterRestart, LINK_SETTINGS, linkTokens } from '../support/kill-while-calling.js';
 import { expectFollowedEveryChange, expectLogsTellFlags } from '../support/log-chain.js';
 import { seeded } from '../support/seeded.js';

@@ -13,7 +13,7 @@ import {
   LINK_SETTINGS,
   linkTokens,
 } from '../support/kill-while-calling.js';
-import { syncManyXml } from '../support/durable-model-run.js';
+import { syncManyXml } from '../support/durable-model-requests.js';
 import { workersOf } from '../support/proc.js';
 import { rawCall, syncUnsubscribedXml } from '../support/service.js';
 import { spawnService, withFreshService, type ServiceProcess } from '../support/service-process.js';

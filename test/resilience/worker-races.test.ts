@@ -10,7 +10,7 @@
 import { expect } from 'chai';
 import { createServices } from '../../src/compose.js';
 import type { Database } from '../../src/data-access/database.js';
-import { syncLeadXml, syncManyXml } from '../support/durable-model-run.js';
+import { syncLeadXml, syncManyXml } from '../support/durable-model-requests.js';
 import { testEngines } from '../support/database.js';
 import { afterRestart, LINK_SETTINGS, linkTokens } from '../support/kill-while-calling.js';
 import { expectFollowedEveryChange, expectLogsTellFlags } from '../support/log-chain.js';

@@ -22,12 +22,8 @@ import {
   type MPath,
   type Model,
 } from './durable-model.js';
-import {
-  ModelRun,
-  sfNotification,
-  syncLeadXml,
-  type SuppressionLine,
-} from './durable-model-run.js';
+import { ModelRun, type SuppressionLine } from './durable-model-run.js';
+import { sfNotification, syncLeadXml } from './durable-model-requests.js';
 import { suppressionsCommand } from './durable-model-operators.js';
 import { lineCsv, lineRows } from './suppression-list.js';
 import { faultCode } from './service.js';

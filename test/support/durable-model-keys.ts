@@ -6,16 +6,14 @@
  */
 import { expect } from 'chai';
 import { keyOf, PATHS, type MChange } from './durable-model.js';
+import { EAST, type ModelRun, type Operation } from './durable-model-run.js';
 import {
-  EAST,
   esc,
   statusesOf,
   syncLeadXml,
   syncManyXml,
-  type ModelRun,
-  type Operation,
   type SoapRecord,
-} from './durable-model-run.js';
+} from './durable-model-requests.js';
 
 const emailList = (email: string) =>
   `<attribute><attrName>EMAIL</attrName><attrValue>${esc(email)}</attrValue></attribute>`;

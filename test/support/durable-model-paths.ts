@@ -14,15 +14,13 @@ import {
   send,
 } from '../salesforce/support.js';
 import { isProtected, keyOf, PATHS, type MChange, type MLead } from './durable-model.js';
+import { EAST, type ModelRun, type Operation } from './durable-model-run.js';
 import {
-  EAST,
   statusesOf,
   syncManyXml,
-  type ModelRun,
-  type Operation,
   sfNotification,
   type SoapRecord,
-} from './durable-model-run.js';
+} from './durable-model-requests.js';
 import { lineRows } from './suppression-list.js';
 
 export function otherPaths(run: ModelRun): Operation[] {

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import type { Running } from '../../src/main.js';
 import type { TestEngine } from './database.js';
-import { syncLeadXml, type SoapRecord } from './durable-model-run.js';
+import { syncLeadXml, type SoapRecord } from './durable-model-requests.js';
 import { rawCall, startTestService, type TestService } from './service.js';
 
 /** The person id of a syncLead answer. */
