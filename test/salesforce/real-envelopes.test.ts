@@ -9,6 +9,7 @@ import { ChangePaths } from '../../src/domain/change-paths.js';
 import { id18 } from '../../src/salesforce-id.js';
 import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
+import { postXml, type RawCallOptions } from '../support/service.js';
 import {
   ORG_ID,
   attributeOf,
@@ -90,6 +91,35 @@ for (const engine of testEngines()) {
       });
       expect(byAddress?.id).to.equal(lead.id);
       expect(byAddress?.unsubscribed).to.equal(true);
+    });
+
+    it('ignores the SOAPAction and answers text/xml in UTF-8 whatever charset the request names', async () => {
+      const variants: RawCallOptions[] = [
+        { soapAction: '""' },
+        {},
+        { soapAction: 'notifications' },
+        { headers: { 'Content-Type': 'text/xml' } },
+        { soapAction: '""', headers: { 'Content-Type': 'text/xml; charset=UTF-8' } },
+      ];
+      for (const [i, options] of variants.entries()) {
+        const n = fresh();
+        const recordId = leadRecordId(n);
+        const xml = printedMessage(
+          printed(
+            notificationId(n),
+            'Lead',
+            `<sf:Id>${recordId}</sf:Id><sf:Email>zoë${n}@example.com</sf:Email><sf:HasOptedOutOfEmail>true</sf:HasOptedOutOfEmail>`,
+          ),
+        );
+        const res = await postXml(url, xml, options);
+        expectAck(res);
+        expect(res.contentType, `variant ${i}`).to.equal('text/xml; charset=utf-8');
+        const lead = await bySalesforceId(services, recordId);
+        expect(lead, `variant ${i}`).to.include({
+          email: `zoë${n}@example.com`,
+          unsubscribed: true,
+        });
+      }
     });
 
     it('clears a field sent empty or nil, and leaves one not sent as it was', async () => {
