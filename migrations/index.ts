@@ -38,6 +38,7 @@ import * as m20261206003000 from './20261206003000_unsubscribe_once_status_first
 import * as m20261206004000 from './20261206004000_idna_deviation_keys.js';
 import * as m20261206005000 from './20261206005000_idna_escaped_salesforce_emails.js';
 import * as m20261206005100 from './20261206005100_kept_opt_outs_listed.js';
+import * as m20261207000000 from './20261207000000_operator_session_clients.js';
 
 /** Every migration in order. Listed explicitly so the same code runs from source and from dist. */
 export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
@@ -80,4 +81,5 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261206004000_idna_deviation_keys', m20261206004000],
   ['20261206005000_idna_escaped_salesforce_emails', m20261206005000],
   ['20261206005100_kept_opt_outs_listed', m20261206005100],
+  ['20261207000000_operator_session_clients', m20261207000000],
 ];

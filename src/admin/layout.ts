@@ -86,6 +86,7 @@ export function layout(options: {
         <form method="post" action="/admin/logout">
           ${csrfInput(session.csrfToken)}
           <span>Signed in as <strong>${session.operator}</strong></span>
+          <a href="/admin/sessions">Your sessions</a>
           <button type="submit" class="link">Log out</button>
           <button type="submit" class="link" formaction="/admin/logout-others">
             End my other sessions

@@ -141,7 +141,10 @@ export function loginRoutes(router: Router, forms: RequestHandler, options: Logi
         });
         return;
       }
-      session = await operators.logIn(name, field(req.body, 'password'));
+      session = await operators.logIn(name, field(req.body, 'password'), {
+        address: client,
+        userAgent: req.get('User-Agent'),
+      });
     } finally {
       release();
     }

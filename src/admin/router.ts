@@ -13,6 +13,7 @@ import { bulkRoutes } from './routes/bulk.js';
 import { answerDeadline, type RequestDeadlineLimits } from '../http/request-deadline.js';
 import type { RouteContext } from './routes/context.js';
 import { peopleRoutes } from './routes/people.js';
+import { sessionRoutes } from './routes/sessions.js';
 import { suppressionRoutes } from './routes/suppressions.js';
 import { requireCsrf, requireSession, type RefusedAuthentications } from './session-gate.js';
 import { STYLESHEET } from './stylesheet.js';
@@ -94,6 +95,7 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   router.use(requireSession(operators, bodies, options.authFailures), forms, requireCsrf(logger));
 
   logoutRoute(router, operators, logger);
+  sessionRoutes(router, operators, logger);
 
   const context: RouteContext = {
     router,

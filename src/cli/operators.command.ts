@@ -5,6 +5,7 @@ import {
 } from '../domain/operator.service.js';
 import { type ArgumentSpec, unexpectedArgument } from './arguments.js';
 import { boundedLines } from './bounded-lines.js';
+import { printable } from './printable.js';
 
 /** Passwords are 1,024 characters at most (4 bytes each at worst in UTF-8). */
 const MAX_PASSWORD_LINE_BYTES = 4096;
@@ -14,6 +15,7 @@ export const OPERATORS_HELP = `Usage: durable-unsubscribe operators add NAME [--
        durable-unsubscribe operators password NAME [--password PASSWORD]
        durable-unsubscribe operators remove NAME
        durable-unsubscribe operators logout NAME
+       durable-unsubscribe operators sessions NAME [--end ID]
 
 Operators log in to the /admin pages. "add" asks for the password twice on a terminal, or
 reads its first line from standard input when piped. --password is still taken, with a
@@ -21,7 +23,9 @@ warning: any user of the machine sees it in the process list (ps) while the comm
 your shell history keeps it. Passwords have 12 or more characters. "password" gives a
 stored operator a new one, read as "add" reads it, and ends every session of the operator.
 "remove" also ends the operator's sessions. "logout" ends every session of the operator (a lost laptop) and
-keeps the operator. Operators in ADMIN_USERS are listed but managed in the environment.`;
+keeps the operator. "sessions" lists the operator's live sessions, one a line: its ID, when
+it began and was last used, the client address and browser of its login; with --end ID it ends
+that one only. Operators in ADMIN_USERS are listed but managed in the environment.`;
 
 export interface CommandIo {
   stdin: NodeJS.ReadStream;
@@ -104,6 +108,7 @@ const ACTIONS: Record<string, ArgumentSpec> = {
   list: { words: 1 },
   remove: { words: 2 },
   logout: { words: 2 },
+  sessions: { valued: ['--end'], words: 2 },
 };
 
 /**
@@ -123,7 +128,7 @@ export function operatorsUsageError(args: readonly string[]): string | null {
   return action === 'add' && !OPERATOR_NAME.test(name) ? OPERATOR_NAME_RULE : null;
 }
 
-/** `operators add|password|list|remove|logout`: the CLI's management of /admin operators. Returns the exit code. */
+/** `operators add|password|list|remove|logout|sessions`: the CLI's management of /admin operators. Returns the exit code. */
 export async function runOperatorsCommand(
   args: string[],
   operators: OperatorService,
@@ -200,6 +205,42 @@ export async function runOperatorsCommand(
     io.stdout.write(`Ended ${ended} session${ended === 1 ? '' : 's'} of ${name}.\n`);
     return 0;
   }
+  if (action === 'sessions' && name) return operatorSessions(args, name, operators, io);
   io.stderr.write(OPERATORS_HELP + '\n');
   return 2;
+}
+
+/** `operators sessions NAME [--end ID]`: an operator's live sessions, or the end of one. */
+async function operatorSessions(
+  args: string[],
+  name: string,
+  operators: OperatorService,
+  io: CommandIo,
+): Promise<number> {
+  const i = args.indexOf('--end');
+  if (i >= 0) {
+    const id = args[i + 1]!;
+    if (!(await operators.endSession(name, id))) {
+      io.stderr.write(`${printable(name)} has no live session ${printable(id)}.\n`);
+      return 1;
+    }
+    io.stdout.write(`Ended session ${id} of ${name}.\n`);
+    return 0;
+  }
+  const sessions = await operators.sessionsOf(name);
+  if (sessions.length === 0 && !(await operators.exists(name))) {
+    io.stderr.write(`No operator ${printable(name)}.\n`);
+    return 1;
+  }
+  for (const s of sessions) {
+    const fields = [
+      s.id,
+      s.createdAt.toISOString(),
+      s.lastSeenAt.toISOString(),
+      s.clientAddress ?? '-',
+      s.userAgent ?? '-',
+    ];
+    io.stdout.write(`${fields.map(printable).join('\t')}\n`);
+  }
+  return 0;
 }

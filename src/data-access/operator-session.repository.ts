@@ -12,6 +12,8 @@ const toRecord = (r: Row): OperatorSessionRecord => ({
   expiresAt: Number(r.expires_at),
   credentialTag: (r.credential_tag as string | null | undefined) ?? null,
   lastSeenAt: Number(r.last_seen_at ?? r.created_at),
+  clientAddress: (r.client_address as string | null | undefined) ?? null,
+  userAgent: (r.user_agent as string | null | undefined) ?? null,
 });
 
 /** The session's last use: its login time when none was recorded (opened before the column). */
@@ -31,6 +33,8 @@ export class OperatorSessionRepository {
         expires_at: session.expiresAt,
         credential_tag: session.credentialTag,
         last_seen_at: session.lastSeenAt,
+        client_address: session.clientAddress,
+        user_agent: session.userAgent,
       });
     });
   }
@@ -59,6 +63,32 @@ export class OperatorSessionRepository {
         .andWhereRaw(`${LAST_SEEN} < ?`, [seenAt])
         .update({ last_seen_at: seenAt });
     });
+  }
+
+  /** The operator's live sessions, the latest login first. */
+  async listLive(name: string, now: number, idleSince: number): Promise<OperatorSessionRecord[]> {
+    return classified(async () => {
+      const rows = (await this.db('operator_sessions')
+        .where('operator_name', name)
+        .andWhere('expires_at', '>', now)
+        .andWhereRaw(`${LAST_SEEN} > ?`, [idleSince])
+        .orderBy([
+          { column: 'created_at', order: 'desc' },
+          { column: 'token_hash', order: 'desc' },
+        ])) as Row[];
+      return rows.map(toRecord);
+    });
+  }
+
+  /** Ends the session of `tokenHash` if it is the operator's; whether it did. */
+  async removeOperators(name: string, tokenHash: string): Promise<boolean> {
+    return classified(
+      async () =>
+        (await this.db('operator_sessions')
+          .where('operator_name', name)
+          .andWhere('token_hash', tokenHash)
+          .delete()) > 0,
+    );
   }
 
   async remove(tokenHash: string): Promise<void> {

@@ -1,6 +1,14 @@
 import crypto from 'node:crypto';
 import { AppError, ErrorCode } from '../errors.js';
 import type { OperatorSessionStore, OperatorStore } from './ports.js';
+import {
+  keptClient,
+  SESSION_ID,
+  sessionId,
+  sessionSummary,
+  type LoginClient,
+  type OperatorSessionSummary,
+} from './session-clients.js';
 
 /** An operator configured in ADMIN_USERS. */
 export interface OperatorCredential {
@@ -232,8 +240,15 @@ export class OperatorService {
     return hash !== '' && matches ? { name, hash } : null;
   }
 
-  /** Checks the password and opens a new session; null when the name or password is wrong. */
-  async logIn(name: string, password: string): Promise<NewOperatorSession | null> {
+  /**
+   * Checks the password and opens a new session, keeping where it came from (`client`); null
+   * when the name or password is wrong.
+   */
+  async logIn(
+    name: string,
+    password: string,
+    client?: LoginClient,
+  ): Promise<NewOperatorSession | null> {
     const checked = await this.check(name, password);
     if (checked === null) return null;
     const operator = checked.name;
@@ -249,6 +264,7 @@ export class OperatorService {
       // the session opened with the old password opens nothing (session()).
       credentialTag: credentialTag(checked.hash),
       lastSeenAt: now,
+      ...keptClient(client),
     };
     const tokenHash = sha256(token);
     await this.sessions.removeExpired(now, now - this.idleMs);
@@ -312,6 +328,26 @@ export class OperatorService {
   /** Ends the operator's other sessions (a lost laptop), keeping the one of `token`. */
   async logOutOthers(operator: string, token: string): Promise<number> {
     return this.sessions.removeForOperator(operator, sha256(token));
+  }
+
+  /** The operator's live sessions, the latest login first; `token`'s is marked current. */
+  async sessionsOf(operator: string, token?: string): Promise<OperatorSessionSummary[]> {
+    const now = this.now();
+    const current = token !== undefined && TOKEN.test(token) ? sha256(token) : null;
+    const live = await this.sessions.listLive(operator, now, now - this.idleMs);
+    return live.map((s) => sessionSummary(s, current));
+  }
+
+  /**
+   * Ends the operator's live session of `id` (sessionsOf); false when the operator has none
+   * of that id (ended already, another operator's, made up).
+   */
+  async endSession(operator: string, id: string): Promise<boolean> {
+    if (!SESSION_ID.test(id)) return false;
+    const now = this.now();
+    const live = await this.sessions.listLive(operator, now, now - this.idleMs);
+    const found = live.find((s) => sessionId(s.tokenHash) === id);
+    return found !== undefined && this.sessions.removeOperators(operator, found.tokenHash);
   }
 
   /** Ends every session of the operator (the CLI's "operators logout"); how many ended. */

@@ -357,4 +357,8 @@ export interface OperatorSessionRecord {
   credentialTag: string | null;
   /** When a request last used the session (to the minute); its login time if never since. */
   lastSeenAt: number;
+  /** The client address the login came from (TRUST_PROXY applied); null if not recorded. */
+  clientAddress: string | null;
+  /** The login's User-Agent, shortened (session-clients.ts); null if none or not recorded. */
+  userAgent: string | null;
 }

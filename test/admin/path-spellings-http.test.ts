@@ -45,6 +45,7 @@ for (const engine of testEngines()) {
         ['/admin/bulk/preview', { list: 'x@example.com', field: 'Unsubscribed', value: 'true' }],
         ['/admin/bulk/start', { list: 'x@example.com', field: 'Unsubscribed', value: 'true' }],
         ['/admin/people/1/unsubscribed', { unsubscribed: 'true', reason: 'r', confirm: 'yes' }],
+        ['/admin/sessions/end', { session: '0'.repeat(32) }],
       ];
       for (const [path, form] of forms) {
         for (const spelled of spellings(path)) {

@@ -73,6 +73,8 @@ export function otherSessionsEndedPage(session: PageSession, ended: number): str
           ? 'You had no other session: only this one was open.'
           : `Ended ${sessions} of ${session.operator}, on every browser and instance. This one goes on.`,
       )}
-      <p><a href="/admin/">Back to the console</a></p>`,
+      <p>
+        <a href="/admin/sessions">Your sessions</a> · <a href="/admin/">Back to the console</a>
+      </p>`,
   });
 }

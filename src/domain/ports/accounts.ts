@@ -45,6 +45,10 @@ export interface OperatorSessionStore {
   ): Promise<OperatorSessionRecord | null>;
   /** Records a use at `seenAt`; never moves the time back (another instance's later use). */
   touch(tokenHash: string, seenAt: number): Promise<void>;
+  /** The operator's sessions neither expired (at `now`) nor idle since `idleSince`, latest login first. */
+  listLive(name: string, now: number, idleSince: number): Promise<OperatorSessionRecord[]>;
+  /** Ends the session of `tokenHash` if it is the operator's (and no other); whether it did. */
+  removeOperators(name: string, tokenHash: string): Promise<boolean>;
   remove(tokenHash: string): Promise<void>;
   /** Ends the operator's sessions, but for the one of `keepTokenHash`; how many ended. */
   removeForOperator(name: string, keepTokenHash?: string): Promise<number>;
