@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
-import { id18 } from '../../src/salesforce-id.js';
+import { id18 } from '../../src/formats/salesforce-id.js';
 import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
 import { postXml, type RawCallOptions } from '../support/service.js';
