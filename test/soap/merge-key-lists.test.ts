@@ -149,6 +149,32 @@ for (const engine of testEngines()) {
       );
     });
 
+    // mergeInSales was never read: any text went through, `yes` or `maybe` as well as `True`.
+    it('reads mergeInSales as a boolean in any case; anything else is 20110, nothing merged', async () => {
+      const { ids, emails } = await people();
+      const withSales = (value: string, loser: number) =>
+        merge(key('IDNUM', ids[0]!), key('IDNUM', loser)).replace(
+          '</losingLeadKeyLists>',
+          `</losingLeadKeyLists><mergeInSales>${value}</mergeInSales>`,
+        );
+      for (const value of ['yes', 'maybe', '2']) {
+        const refused = await rawCall(service.url, withSales(value, ids[1]!));
+        expect(refused.status).to.equal(500);
+        expect(refused.body).to.include('<code>20110</code>');
+        expect(refused.body).to.include('mergeInSales must be true, false, 1 or 0');
+      }
+      for (const e of emails)
+        expect(values(await call(getLeadByEmailXml(e)), 'Id')).to.have.length(1);
+      // The vendor's page spells it True or False.
+      for (const [value, loser] of [
+        ['True', ids[1]!],
+        ['False', ids[2]!],
+      ] as const) {
+        const body = await call(withSales(value, loser));
+        expect(values(body, 'status'), body).to.deep.equal(['MERGED']);
+      }
+    });
+
     // Apache Axis 1.4 writes the first losing list's attributes under the outer item name:
     // <keyList><keyList><attrName>…</keyList></keyList>, the later lists as the schema has them.
     const axisKey = (type: string, value: string | number) =>
