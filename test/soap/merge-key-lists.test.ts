@@ -173,6 +173,22 @@ for (const engine of testEngines()) {
         const body = await call(withSales(value, loser));
         expect(values(body, 'status'), body).to.deep.equal(['MERGED']);
       }
+      // Empty or nil, as stubs write an unset member, it holds no value: the merge goes on.
+      const more = await people();
+      for (const [value, loser] of [
+        ['', more.ids[1]!],
+        [' ', more.ids[2]!],
+      ] as const) {
+        const body = await call(
+          merge(key('IDNUM', more.ids[0]!), key('IDNUM', loser)).replace(
+            '</losingLeadKeyLists>',
+            value === ''
+              ? '</losingLeadKeyLists><mergeInSales xsi:nil="true"/>'
+              : `</losingLeadKeyLists><mergeInSales>${value}</mergeInSales>`,
+          ),
+        );
+        expect(values(body, 'status'), body).to.deep.equal(['MERGED']);
+      }
     });
 
     // Apache Axis 1.4 writes the first losing list's attributes under the outer item name:
