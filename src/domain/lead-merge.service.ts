@@ -42,7 +42,7 @@ function empty(v: unknown): boolean {
 
 /**
  * mergeLeads: the winner keeps its id and address; its empty fields take the first value the
- * losers (in the order given) have; the losers are deleted (their addresses' master statuses
+ * losers (in the order given) have, and its LeadScore is everyone's added up; the losers are deleted (their addresses' master statuses
  * stay, as with any delete) and their history moves to the winner, which logs Merge Leads.
  * Every address involved is locked, in the global order, before anything is read for writing.
  */
