@@ -25,6 +25,15 @@ export interface MergeResult {
 // invariant), and a reason without the unsubscribe it explains would say something false.
 const NOT_FILLED = new Set([...RULE_FIELDS, 'UnsubscribedReason']);
 
+/**
+ * The standard score field, which a merge adds up (three leads of 10 make one of 30), as the
+ * vendor's merge did; every other field keeps the winner's value. The sum stays within the
+ * integer the field holds.
+ */
+const SUMMED = 'LeadScore';
+const INT_MIN = -2147483648;
+const INT_MAX = 2147483647;
+
 const failed = (message: string) => new AppError(ErrorCode.LEAD_SYNC_FAILED, message);
 
 function empty(v: unknown): boolean {
@@ -33,7 +42,7 @@ function empty(v: unknown): boolean {
 
 /**
  * mergeLeads: the winner keeps its id and address; its empty fields take the first value the
- * losers (in the order given) have; the losers are deleted (their addresses' master statuses
+ * losers (in the order given) have, and its LeadScore is everyone's added up; the losers are deleted (their addresses' master statuses
  * stay, as with any delete) and their history moves to the winner, which logs Merge Leads.
  * Every address involved is locked, in the global order, before anything is read for writing.
  */
@@ -141,6 +150,12 @@ export class LeadMergeService {
       if (NOT_FILLED.has(field.name)) continue;
       const valueOf = (l: LeadRecord) =>
         field.column ? l.columns[field.column] : l.custom[field.name];
+      if (field.name === SUMMED && field.column) {
+        const sum = this.summed([winner, ...losers].map(valueOf));
+        if (sum !== null && sum !== valueOf(winner))
+          attributes.push({ name: field.name, value: String(sum) });
+        continue;
+      }
       if (!empty(valueOf(winner))) continue;
       const donor = losers.find((l) => !empty(valueOf(l)));
       if (donor)
@@ -174,6 +189,17 @@ export class LeadMergeService {
       }
     }
     return input;
+  }
+
+  /** The sum of the scores given (null when nobody has one), held within an integer's bounds. */
+  private summed(values: readonly unknown[]): number | null {
+    let sum: number | null = null;
+    for (const v of values) {
+      if (empty(v)) continue;
+      const n = Number(v);
+      if (Number.isFinite(n)) sum = (sum ?? 0) + n;
+    }
+    return sum === null ? null : Math.min(INT_MAX, Math.max(INT_MIN, sum));
   }
 
   /**

@@ -144,6 +144,9 @@ export function writeHandlers(services: Services, limits: HandlerLimits) {
     async mergeLeads(args, ctx) {
       // A merge deletes its losers and rewrites its winner: it needs what deleteLead needs.
       requireDelete(ctx.permissions);
+      // Read, not acted on: this service keeps no CRM to merge in (Merge Leads logs "Merged in
+      // Sales" false). A value that is no boolean is refused as dedupEnabled's is.
+      bool(args.mergeInSales, 'mergeInSales');
       const winner = toKeyList(member(args, 'winningLeadKeyList'), 'winningLeadKeyList');
       const lists = list(
         member(object(once(member(args, 'losingLeadKeyLists'), 'losingLeadKeyLists')), 'keyList'),

@@ -106,8 +106,14 @@ export function soapPort(
         if (record.deadline) ctx.deadline = record.deadline;
         const workspace = targetWorkspace(headers);
         if (workspace) ctx.partition = partitionOf(workspace);
+        const paramsName = `params${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+        // Text alone in the request element (its type holds elements only) reaches here as a
+        // string: read as no members, paramsListMObjects holding text was answered as empty.
+        const given: unknown = args;
+        if (typeof given === 'string' && given.trim() !== '')
+          throw new AppError(ErrorCode.BAD_PARAMETER, `${paramsName} must hold elements, not text`);
         // Before the names are made the schema's: two spellings of one member would lose one.
-        refuseCaseTwins(args, `params${name.charAt(0).toUpperCase()}${name.slice(1)}`);
+        refuseCaseTwins(args, paramsName);
         const declared = paramsNames.get(name);
         return await handler(
           declared ? withDeclaredNames(args ?? {}, declared) : (args ?? {}),

@@ -279,6 +279,20 @@ export function hostileCorpus(maxBodyBytes: number): HostileCase[] {
     { name: 'slow sender', body: envelope(GET_LEAD()), send: 'slow', status: 500, code: 20012 },
     // Envelope structure
     // Text beside child elements: node-soap makes the element a string, then fails on the next.
+    // Text alone in a request element whose type holds elements: it was read as no members,
+    // so paramsListMObjects holding text was answered as one holding nothing.
+    {
+      name: 'text alone in paramsListMObjects',
+      body: envelope('<ns1:paramsListMObjects>junk</ns1:paramsListMObjects>'),
+      status: 500,
+      code: 20110,
+    },
+    {
+      name: 'text alone in paramsSyncLead',
+      body: envelope('<ns1:paramsSyncLead>junk</ns1:paramsSyncLead>'),
+      status: 500,
+      code: 20110,
+    },
     {
       name: 'text before an element (mixed content)',
       body: envelope(SYNC('junk<Email>mixed@example.com</Email>')),

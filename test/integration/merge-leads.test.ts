@@ -142,6 +142,39 @@ for (const engine of testEngines()) {
       expect(history.some((x) => attr(x, 'Attribute Name') === 'Unsubscribed')).to.equal(true);
     });
 
+    it('adds up the Lead Score of everyone merged, within the bounds of an integer', async () => {
+      const scored = async (email: string, score?: string) => {
+        const id = await createLead(s, email);
+        if (score !== undefined)
+          await s.leads.sync(
+            { id, attributes: [{ name: 'LeadScore', value: score }] },
+            { path: web },
+          );
+        return id;
+      };
+      // A winner without a score takes the sum of its losers' (one of them negative).
+      const w = await scored('m8-w@example.com');
+      await merge(w, await scored('m8-a@example.com', '7'), await scored('m8-b@example.com', '-2'));
+      expect(field(await getLead(s, w), 'LeadScore')).to.equal('5');
+      const change = (await activitiesOf(s, w)).find(
+        (x) => attr(x, 'Attribute Name') === 'Lead Score' && attr(x, 'New Value') === '5',
+      );
+      expect(change, 'logged as a change of the field').to.not.equal(undefined);
+
+      // Nobody with a score: none is made up.
+      const none = await scored('m8-n@example.com');
+      await merge(none, await scored('m8-n2@example.com'));
+      expect(field(await getLead(s, none), 'LeadScore')).to.equal(undefined);
+
+      // Past the largest integer the field holds, the sum stops there.
+      const big = await scored('m8-big@example.com', '2147483000');
+      await merge(big, await scored('m8-big2@example.com', '2147483000'));
+      expect(field(await getLead(s, big), 'LeadScore')).to.equal('2147483647');
+      const low = await scored('m8-low@example.com', '-2147483000');
+      await merge(low, await scored('m8-low2@example.com', '-2147483000'));
+      expect(field(await getLead(s, low), 'LeadScore')).to.equal('-2147483648');
+    });
+
     it('refuses, changing nothing: a missing lead, a lead merged into itself, an address that names two leads', async () => {
       const w = await createLead(s, 'm6-w@example.com');
       await createLead(s, 'm6-dup@example.com');

@@ -89,6 +89,8 @@ for (const engine of testEngines()) {
       expect(readAsW3C, 'dates DATE_W3C reads').to.equal(dates);
       expect(out.describeMObject).to.have.length(3);
       expect(out.mergeLeads).to.deep.equal({ status: 'MERGED', winner: b, losers: [c] });
+      // The vendor's sample shape: two losers, and the three Lead Scores of 10 added up.
+      expect(out.mergeLeadsVendorShape).to.deep.equal({ status: 'MERGED', losers: 2, score: 30 });
       expect(out.listMObjects).to.deep.equal(['ActivityRecord', 'LeadRecord']);
       expect(out.unserved).to.include({ code: '20019', faultcode: 'SOAP-ENV:Client' });
       expect(out.notFound).to.include({ code: '20103', faultcode: 'SOAP-ENV:Client' });

@@ -123,6 +123,74 @@ for (const engine of testEngines()) {
         expect(values(await call(getLeadByEmailXml(e)), 'Id')).to.have.length(1);
     });
 
+    // The vendor's merge adds up the standard Lead Score field (three leads of 10 make one of
+    // 30), where every other field keeps the winner's value. It was kept as the winner's.
+    it('adds up the Lead Score of the winner and its losers; a loser without one adds nothing', async () => {
+      run += 1;
+      const emails = [1, 2, 3, 4].map((n) => `merge-score-${run}-${n}@example.com`);
+      const scores = ['10', '10', undefined, '10'];
+      for (const [i, e] of emails.entries()) {
+        const score = scores[i];
+        await call(
+          `<ns1:paramsSyncLead><leadRecord><Email>${e}</Email><leadAttributeList>` +
+            key('FirstName', `P${i}`) +
+            (score === undefined ? '' : key('LeadScore', score)) +
+            '</leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>',
+        );
+      }
+      const ids: number[] = [];
+      for (const e of emails) ids.push(Number(values(await call(getLeadByEmailXml(e)), 'Id')[0]));
+      const [w, ...losers] = ids as [number, ...number[]];
+      const body = await call(merge(key('IDNUM', w), ...losers.map((l) => key('IDNUM', l))));
+      expect(values(body, 'status'), body).to.deep.equal(['MERGED']);
+      const merged = await call(getLeadByEmailXml(emails[0]!));
+      expect(merged, merged).to.match(
+        /<attrName>LeadScore<\/attrName>(?:<attrType>[^<]*<\/attrType>)?<attrValue>30<\/attrValue>/,
+      );
+    });
+
+    // mergeInSales was never read: any text went through, `yes` or `maybe` as well as `True`.
+    it('reads mergeInSales as a boolean in any case; anything else is 20110, nothing merged', async () => {
+      const { ids, emails } = await people();
+      const withSales = (value: string, loser: number) =>
+        merge(key('IDNUM', ids[0]!), key('IDNUM', loser)).replace(
+          '</losingLeadKeyLists>',
+          `</losingLeadKeyLists><mergeInSales>${value}</mergeInSales>`,
+        );
+      for (const value of ['yes', 'maybe', '2']) {
+        const refused = await rawCall(service.url, withSales(value, ids[1]!));
+        expect(refused.status).to.equal(500);
+        expect(refused.body).to.include('<code>20110</code>');
+        expect(refused.body).to.include('mergeInSales must be true, false, 1 or 0');
+      }
+      for (const e of emails)
+        expect(values(await call(getLeadByEmailXml(e)), 'Id')).to.have.length(1);
+      // The vendor's page spells it True or False.
+      for (const [value, loser] of [
+        ['True', ids[1]!],
+        ['False', ids[2]!],
+      ] as const) {
+        const body = await call(withSales(value, loser));
+        expect(values(body, 'status'), body).to.deep.equal(['MERGED']);
+      }
+      // Empty or nil, as stubs write an unset member, it holds no value: the merge goes on.
+      const more = await people();
+      for (const [value, loser] of [
+        ['', more.ids[1]!],
+        [' ', more.ids[2]!],
+      ] as const) {
+        const body = await call(
+          merge(key('IDNUM', more.ids[0]!), key('IDNUM', loser)).replace(
+            '</losingLeadKeyLists>',
+            value === ''
+              ? '</losingLeadKeyLists><mergeInSales xsi:nil="true"/>'
+              : `</losingLeadKeyLists><mergeInSales>${value}</mergeInSales>`,
+          ),
+        );
+        expect(values(body, 'status'), body).to.deep.equal(['MERGED']);
+      }
+    });
+
     // Apache Axis 1.4 writes the first losing list's attributes under the outer item name:
     // <keyList><keyList><attrName>…</keyList></keyList>, the later lists as the schema has them.
     const axisKey = (type: string, value: string | number) =>

@@ -113,6 +113,41 @@ $out['mergeLeads'] = [
     'losers' => $merged->result->mergeStatus->losingLeadIdList->integerItem,
 ];
 
+// The shape of the vendor's own PHP sample of mergeLeads: stdClass key lists, the losing ones a
+// bare array (no keyList member), two losers. Each of the three holds a LeadScore of 10, which
+// the merge adds up.
+$scored = array_map(fn ($n) => [
+    'Email' => "php-score-$n-$runId@example.com",
+    'leadAttributeList' => ['attribute' => [['attrName' => 'LeadScore', 'attrValue' => '10']]],
+], [1, 2, 3]);
+$scoredBatch = $call('syncMultipleLeads', ['leadRecordList' => ['leadRecord' => $scored]]);
+$scoredIds = array_map(fn ($s) => $s->leadId, $scoredBatch->result->syncStatusList->syncStatus);
+$idKeyList = function (int $id): stdClass {
+    $attribute = new stdClass();
+    $attribute->attrName = 'IDNUM';
+    $attribute->attrValue = (string) $id;
+    $list = new stdClass();
+    $list->attribute = [$attribute];
+    return $list;
+};
+$vendorShape = new stdClass();
+$vendorShape->winningLeadKeyList = $idKeyList($scoredIds[0]);
+$vendorShape->losingLeadKeyLists = [$idKeyList($scoredIds[1]), $idKeyList($scoredIds[2])];
+$vendorMerged = $call('mergeLeads', $vendorShape);
+$winner = $call('getLead', ['leadKey' => ['keyType' => 'IDNUM', 'keyValue' => (string) $scoredIds[0]]]);
+$score = null;
+foreach ($winner->result->leadRecordList->leadRecord[0]->leadAttributeList->attribute as $a) {
+    if ($a->attrName === 'LeadScore') {
+        $score = $a->attrValue;
+        settype($score, $a->attrType);
+    }
+}
+$out['mergeLeadsVendorShape'] = [
+    'status' => $vendorMerged->result->mergeStatus->status,
+    'losers' => count($vendorMerged->result->mergeStatus->losingLeadIdList->integerItem),
+    'score' => $score,
+];
+
 $listed = $call('listMObjects', []);
 $out['listMObjects'] = $listed->result->objects;
 $out['unserved'] = $faultOf(fn () => $call('getMObjects', ['type' => 'Opportunity']));
