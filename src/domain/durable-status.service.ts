@@ -1,4 +1,4 @@
-import { masterStatus, masterStatuses } from './master-status.js';
+import { masterStatus, masterStatuses, statusVersion } from './master-status.js';
 import type {
   EmailStatusRecord,
   InvariantViolation,
@@ -34,6 +34,8 @@ export type AddressChangeOutcome = { emailKey: string } & (
   | { outcome: 'unchanged' }
   /** Lifting a protected reason needs `confirmProtected`; nothing was changed. */
   | { outcome: 'confirm'; reason: string }
+  /** A lift of a suppression other than the one `seenVersion` names; nothing was changed. */
+  | { outcome: 'changed_since' }
 );
 
 const MAX_REASON = 1000;
@@ -302,6 +304,11 @@ export class DurableStatusService {
     path: ChangePath;
     reason: string;
     confirmProtected: boolean;
+    /**
+     * A lift only: the statusVersion of the suppression the operator was shown. Another one
+     * there now (an opt-out recorded since) is not lifted: outcome changed_since.
+     */
+    seenVersion?: string;
     now?: number;
     /** The request's (CallDeadline): past it, not written unless already committing. */
     deadline?: CallDeadline;
@@ -336,6 +343,13 @@ export class DurableStatusService {
         }
         if ((current?.unsubscribed ?? false) === change.unsubscribed)
           return { outcome: 'unchanged', emailKey: key };
+        // An opt-out recorded after the operator's page was shown: that page never showed it.
+        if (
+          !change.unsubscribed &&
+          change.seenVersion !== undefined &&
+          change.seenVersion !== statusVersion(current)
+        )
+          return { outcome: 'changed_since', emailKey: key };
         if (!change.unsubscribed && this.isProtected(current?.reason) && !change.confirmProtected)
           return { outcome: 'confirm', emailKey: key, reason: current!.reason! };
         const people = await this.setMasterStatus(repos, {
