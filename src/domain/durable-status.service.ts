@@ -343,15 +343,16 @@ export class DurableStatusService {
         }
         if ((current?.unsubscribed ?? false) === change.unsubscribed)
           return { outcome: 'unchanged', emailKey: key };
-        // An opt-out recorded after the operator's page was shown: that page never showed it.
+        if (!change.unsubscribed && this.isProtected(current?.reason) && !change.confirmProtected)
+          return { outcome: 'confirm', emailKey: key, reason: current!.reason! };
+        // Another suppression than the one the operator's page showed, recorded since: not lifted
+        // (a protected one asks for the tick first, above: the page shown again shows it).
         if (
           !change.unsubscribed &&
           change.seenVersion !== undefined &&
           change.seenVersion !== statusVersion(current)
         )
           return { outcome: 'changed_since', emailKey: key };
-        if (!change.unsubscribed && this.isProtected(current?.reason) && !change.confirmProtected)
-          return { outcome: 'confirm', emailKey: key, reason: current!.reason! };
         const people = await this.setMasterStatus(repos, {
           key,
           unsubscribed: change.unsubscribed,
