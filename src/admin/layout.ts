@@ -9,6 +9,12 @@ export interface PageSession {
 
 export const CSRF_FIELD = '_csrf';
 
+/**
+ * The field of a lift form (the address page's, a person's confirmation) naming the suppression
+ * it shows (statusVersion): the lift is refused when another one stands there by then.
+ */
+export const STATUS_VERSION_FIELD = 'status_version';
+
 /** Millisecond precision: two changes in the same second must still read in order. */
 export function formatTime(at: Date | number): string {
   const d = typeof at === 'number' ? new Date(at) : at;

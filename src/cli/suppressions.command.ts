@@ -213,7 +213,8 @@ async function setOneAddress(
     reason: options.reason,
     confirmProtected: true,
   });
-  if (r.outcome === 'unchanged' || r.outcome === 'confirm') {
+  // changed_since needs a seen status: the command line gives none, so it never gets one.
+  if (r.outcome === 'unchanged' || r.outcome === 'confirm' || r.outcome === 'changed_since') {
     options.out.write(
       `${r.emailKey} is already ${unsubscribed ? 'suppressed' : 'not suppressed'}: nothing changed.\n`,
     );

@@ -14,6 +14,7 @@ import { keptProtectedAddresses } from './kept-opt-outs.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import { parseLeadId, type LeadService } from './lead.service.js';
 import type { LeadInput } from './lead.types.js';
+import { OPTED_OUT_SINCE, optedOutSince, readJobSpec, writeJobSpec } from './opt-outs-since.js';
 
 export const BULK_CHANGE_KIND = 'change-data-value';
 /** Entries a pasted list may hold: beyond it, select by a search instead. */
@@ -190,9 +191,7 @@ export class BulkChangeService {
         kind: BULK_CHANGE_KIND,
         operator,
         state: 'queued',
-        // The confirmation goes with the job: it runs later, and only a confirmed job may lift
-        // a protected suppression (one recorded after the start included).
-        spec: JSON.stringify({ criteria, change, confirmProtected: options.confirmProtected }),
+        spec: writeJobSpec({ criteria, change, confirmProtected: options.confirmProtected, now }),
         now,
       });
       let after = 0;
@@ -261,23 +260,21 @@ export class BulkChangeService {
       repos.jobs.lease(jobId, lease, this.now(), null),
     );
     if (!taken) return false;
-    const { change, operator, confirmProtected } = await this.transactions.read(async (repos) => {
+    const { operator, spec } = await this.transactions.read(async (repos) => {
       const job = (await repos.jobs.get(jobId))!;
-      const spec = JSON.parse(job.spec) as { change: DataValueChange; confirmProtected?: boolean };
-      // A job queued before the confirmation was kept with it counts as unconfirmed: a
-      // protected suppression it reaches fails that person rather than being lifted.
-      return {
-        change: spec.change,
-        operator: job.operator,
-        confirmProtected: spec.confirmProtected === true,
-      };
+      return { operator: job.operator, spec: readJobSpec<DataValueChange>(job.spec) };
     });
+    const { change, confirmProtected } = spec;
     const attributes = this.attributes(change);
+    const liftsSince = this.lifts(change) ? spec.startedAt : null;
     for (;;) {
       if (this.stopping) return true;
       const batch = await this.transactions.read((repos) => repos.jobs.nextPending(jobId));
       if (!batch) break;
-      await this.applyBatch(jobId, batch.seq, batch.items, attributes, operator, confirmProtected);
+      await this.applyBatch(jobId, batch.seq, batch.items, attributes, operator, {
+        confirmProtected,
+        liftsSince,
+      });
       onBatch?.(batch.seq);
       const next = this.now() + this.leaseMs;
       const kept = await this.transactions.write((repos) =>
@@ -306,7 +303,8 @@ export class BulkChangeService {
     ids: readonly number[],
     attributes: NonNullable<LeadInput['attributes']>,
     operator: string,
-    confirmProtected: boolean,
+    /** liftsSince: a lift's start, past which an opt-out is not lifted (optedOutSince). */
+    { confirmProtected, liftsSince }: { confirmProtected: boolean; liftsSince: number | null },
   ): Promise<void> {
     // Started by an authenticated operator: it lifts a protected suppression only if they
     // confirmed that at the start. The check there saw the selection as it was then; a
@@ -315,7 +313,7 @@ export class BulkChangeService {
     const inMemory = async (repos: TransactionScope) => {
       const batch = await repos.openBatch({ ids: [...ids], foreignIds: [], emailKeys: [] });
       for (;;) {
-        const counts = await this.applyEach(batch.repos, ids, attributes, path, batch);
+        const counts = await this.applyEach(batch.repos, ids, attributes, path, batch, liftsSince);
         if (await batch.complete()) return counts;
       }
     };
@@ -323,7 +321,7 @@ export class BulkChangeService {
       // Every address involved is locked up front, in the global order.
       const people = await repos.leads.findByIds(ids);
       await repos.lockEmailKeys(people.map((p) => p.emailKey));
-      return this.applyEach(repos, ids, attributes, path, null);
+      return this.applyEach(repos, ids, attributes, path, null, liftsSince);
     };
     const mark = (work: (repos: TransactionScope) => Promise<BatchCounts>) =>
       this.transactions.write(async (repos) => {
@@ -351,6 +349,7 @@ export class BulkChangeService {
     attributes: NonNullable<LeadInput['attributes']>,
     path: ChangePath,
     batch: BatchWrites | null,
+    liftsSince: number | null,
   ): Promise<BatchCounts> {
     const counts: BatchCounts = { changed: 0, unchanged: 0, failures: [] };
     for (const id of ids) {
@@ -366,6 +365,10 @@ export class BulkChangeService {
         // recorded (an address a link's page unsubscribed, whose undo would lift it).
         await this.leads.acknowledgeWithin(repos, current, input, path);
         counts.unchanged++;
+        continue;
+      }
+      if (liftsSince !== null && (await optedOutSince(repos.emailStatus, current, liftsSince))) {
+        counts.failures.push({ id, why: OPTED_OUT_SINCE });
         continue;
       }
       const savepoint = batch?.savepoint();

@@ -1,4 +1,4 @@
-import { masterStatus, masterStatuses } from './master-status.js';
+import { masterStatus, masterStatuses, statusVersion } from './master-status.js';
 import type {
   EmailStatusRecord,
   InvariantViolation,
@@ -34,6 +34,8 @@ export type AddressChangeOutcome = { emailKey: string } & (
   | { outcome: 'unchanged' }
   /** Lifting a protected reason needs `confirmProtected`; nothing was changed. */
   | { outcome: 'confirm'; reason: string }
+  /** A lift of a suppression other than the one `seenVersion` names; nothing was changed. */
+  | { outcome: 'changed_since' }
 );
 
 const MAX_REASON = 1000;
@@ -302,6 +304,11 @@ export class DurableStatusService {
     path: ChangePath;
     reason: string;
     confirmProtected: boolean;
+    /**
+     * A lift only: the statusVersion of the suppression the operator was shown. Another one
+     * there now (an opt-out recorded since) is not lifted: outcome changed_since.
+     */
+    seenVersion?: string;
     now?: number;
     /** The request's (CallDeadline): past it, not written unless already committing. */
     deadline?: CallDeadline;
@@ -338,6 +345,14 @@ export class DurableStatusService {
           return { outcome: 'unchanged', emailKey: key };
         if (!change.unsubscribed && this.isProtected(current?.reason) && !change.confirmProtected)
           return { outcome: 'confirm', emailKey: key, reason: current!.reason! };
+        // Another suppression than the one the operator's page showed, recorded since: not lifted
+        // (a protected one asks for the tick first, above: the page shown again shows it).
+        if (
+          !change.unsubscribed &&
+          change.seenVersion !== undefined &&
+          change.seenVersion !== statusVersion(current)
+        )
+          return { outcome: 'changed_since', emailKey: key };
         const people = await this.setMasterStatus(repos, {
           key,
           unsubscribed: change.unsubscribed,

@@ -1,4 +1,4 @@
-import { masterStatus } from './master-status.js';
+import { masterStatus, statusVersion } from './master-status.js';
 import type { ChangePath } from './change-paths.js';
 import type { DurableStatusService } from './durable-status.service.js';
 import type { PreparedChange } from './lead-input.js';
@@ -13,9 +13,11 @@ import type { LeadRecord } from './records.js';
  * What setting one person's Unsubscribed box did (LeadService.setUnsubscribedReporting),
  * decided under the person's locks: 'changed', the flag took the value asked for; 'recorded',
  * it held it already and the opt-out stated was recorded all the same (mustRecordForPerson);
- * 'unchanged', it held it already and nothing was written.
+ * 'unchanged', it held it already and nothing was written; 'changed_since', a re-subscribe
+ * given the version of the suppression it was shown (statusVersion) found another one at the
+ * address (an opt-out recorded since), and nothing was written.
  */
-export type FlagOutcome = 'changed' | 'recorded' | 'unchanged';
+export type FlagOutcome = 'changed' | 'recorded' | 'unchanged' | 'changed_since';
 
 /** The change that sets a person's flag (and, when given, the reason of that change). */
 export function flagInput(leadId: number, unsubscribed: boolean, reason?: string): LeadInput {
@@ -36,6 +38,8 @@ export async function setFlagLocked(
   durable: DurableStatusService,
   change: PreparedChange,
   path: ChangePath,
+  /** A re-subscribe: the statusVersion of the address's suppression its maker was shown. */
+  seenVersion?: string,
 ): Promise<{ lead: LeadRecord; outcome: FlagOutcome }> {
   const leadId = change.id!;
   const found = await repos.leads.findById(leadId);
@@ -45,6 +49,15 @@ export async function setFlagLocked(
   if (!lead) throw leadNotFound(leadId);
   // Moved to another address since it was found: locked out of order, so found again.
   if (lead.emailKey !== found.emailKey) throw new RetryTransaction();
+  // Lifting an opt-out recorded after its maker's page was shown: that page never showed it.
+  if (
+    !change.unsubscribed &&
+    lead.unsubscribed &&
+    lead.emailKey !== null &&
+    seenVersion !== undefined &&
+    seenVersion !== statusVersion(await masterStatus(repos.emailStatus, lead.emailKey))
+  )
+    return { lead, outcome: 'changed_since' };
   if (lead.unsubscribed !== change.unsubscribed)
     return { lead: await writes.update(repos, lead, change, path, true), outcome: 'changed' };
   if (!change.unsubscribed) return { lead, outcome: 'unchanged' };

@@ -153,10 +153,12 @@ export class LeadService {
     path: ChangePath,
     reason?: string,
     deadline?: CallDeadline,
+    /** A re-subscribe: the statusVersion of the suppression it was shown (setFlagLocked). */
+    seenVersion?: string,
   ): Promise<{ lead: LeadView; outcome: FlagOutcome }> {
     const change = this.prepare(flagInput(leadId, unsubscribed, reason));
     const done = await this.transactions.write(
-      (repos) => setFlagLocked(repos, this.writes, this.durable, change, path),
+      (repos) => setFlagLocked(repos, this.writes, this.durable, change, path, seenVersion),
       deadline && { deadline },
     );
     return { lead: this.view(done.lead), outcome: done.outcome };

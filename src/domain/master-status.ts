@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { otherJoinedKey } from './email-key.js';
 import type { StatusStore } from './ports.js';
 import type { EmailStatusRecord } from './records.js';
@@ -61,4 +62,21 @@ export async function masterStatuses(
     if (status) all.set(key, { ...status, emailKey: key });
   }
   return all;
+}
+
+/**
+ * A short text naming one master status as a page showed it: what it says, since when, why and
+ * from where. A lift form carries the version of the suppression it showed, so that posted late
+ * or twice it lifts that suppression only, never an opt-out recorded after the page was shown
+ * (an address unsubscribed again, or taken over: acknowledged-opt-outs.ts). Not a secret.
+ */
+export function statusVersion(status: EmailStatusRecord | null): string {
+  if (status === null) return 'none';
+  return crypto
+    .createHash('sha256')
+    .update(
+      JSON.stringify([status.unsubscribed, status.changedAt, status.source, status.reason ?? null]),
+    )
+    .digest('base64url')
+    .slice(0, 22);
 }

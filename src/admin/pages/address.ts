@@ -1,6 +1,7 @@
 import { liftedText } from '../../domain/status-reasons.js';
 import { liftedNote } from './person.js';
 import type { AddressPage } from '../../domain/address-views.js';
+import { statusVersion } from '../../domain/master-status.js';
 import { html, type HtmlValue } from '../html.js';
 import {
   csrfInput,
@@ -14,6 +15,7 @@ import {
   pager,
   reasonSentence,
   personUrl,
+  STATUS_VERSION_FIELD,
   withQuery,
   type PageSession,
 } from '../layout.js';
@@ -47,6 +49,15 @@ function statusForm(
     ${csrfInput(session.csrfToken)}
     <input type="hidden" name="email" value="${page.emailKey}" />
     <input type="hidden" name="unsubscribed" value="${suppressed ? 'false' : 'true'}" />
+    ${
+      suppressed
+        ? html`<input
+            type="hidden"
+            name="${STATUS_VERSION_FIELD}"
+            value="${statusVersion(page.status)}"
+          />`
+        : ''
+    }
     <div class="field">
       <label for="status-reason">Reason (required)</label>
       ${about('reason') ? fieldError('status-reason', about('reason')) : ''}

@@ -16,6 +16,7 @@ import {
   reasonSentence,
   personUrl,
   selected,
+  STATUS_VERSION_FIELD,
   withQuery,
   type PageSession,
 } from '../layout.js';
@@ -278,6 +279,8 @@ export function personConfirmPage(options: {
   liftsProtected: boolean;
   /** Why the confirmation is asked again (a complaint recorded since the page was shown). */
   refused?: string;
+  /** A re-subscribe: the statusVersion of the address's suppression it lifts. */
+  statusVersion?: string;
 }): string {
   const { session, lead, unsubscribed, holders } = options;
   const verb = unsubscribed ? 'unsubscribes' : 're-subscribes';
@@ -307,6 +310,15 @@ export function personConfirmPage(options: {
         ${csrfInput(session.csrfToken)}
         <input type="hidden" name="confirm" value="yes" />
         ${unsubscribed ? html`<input type="hidden" name="unsubscribed" value="true" />` : ''}
+        ${
+          options.statusVersion !== undefined
+            ? html`<input
+                type="hidden"
+                name="${STATUS_VERSION_FIELD}"
+                value="${options.statusVersion}"
+              />`
+            : ''
+        }
         <input type="hidden" name="reason" value="${options.reason}" />
         <p>${options.reason ? html`Reason: ${options.reason}` : 'No reason given.'}</p>
         ${

@@ -1,7 +1,7 @@
 import { ChangePaths } from '../../domain/change-paths.js';
 import { AppError, ErrorCode, isAppError } from '../../errors.js';
 import { deadlineOf, field, lookupField, position, send, sessionOf } from '../form.js';
-import { addressUrl } from '../layout.js';
+import { addressUrl, STATUS_VERSION_FIELD } from '../layout.js';
 import { addressPage, type AddressError, type AddressSaved } from '../pages/address.js';
 import { redirectSaved, savedOutcome } from '../saved-notice.js';
 import type { RouteContext } from './context.js';
@@ -58,6 +58,10 @@ export function addressRoutes({ router, services, logger, listPageSize }: RouteC
         path: ChangePaths.addressStatus(session.operator),
         reason,
         confirmProtected: field(req.body, 'liftProtected') === 'yes',
+        // The suppression the form showed: a lift posted late or twice lifts that one only.
+        ...(field(req.body, STATUS_VERSION_FIELD) !== ''
+          ? { seenVersion: field(req.body, STATUS_VERSION_FIELD) }
+          : {}),
         now: Date.now(),
         deadline: deadlineOf(res),
       });
@@ -67,6 +71,11 @@ export function addressRoutes({ router, services, logger, listPageSize }: RouteC
       if (!isAppError(error) || error.code !== ErrorCode.BAD_PARAMETER) throw error;
       return showAgain(400, { text: error.message, field: 'reason' });
     }
+    if (result.outcome === 'changed_since')
+      return showAgain(409, {
+        text: 'This address was unsubscribed again since the page was shown (its status is above): nothing was changed. Lift it again if that is still meant.',
+        field: 'lift',
+      });
     if (result.outcome === 'confirm')
       return showAgain(409, {
         text: `This address was suppressed for a ${result.reason}: tick the confirmation to lift it.`,

@@ -1,11 +1,12 @@
 import { ChangePaths } from '../../domain/change-paths.js';
 import type { FlagOutcome } from '../../domain/lead-flag.js';
 import { parseLeadId } from '../../domain/lead.service.js';
+import { statusVersion } from '../../domain/master-status.js';
 import type { LeadView } from '../../domain/lead.types.js';
 import type { Services } from '../../domain/services.js';
 import { AppError, ErrorCode, isAppError } from '../../errors.js';
 import { deadlineOf, field, lookupField, send, sessionOf } from '../form.js';
-import { personUrl } from '../layout.js';
+import { personUrl, STATUS_VERSION_FIELD } from '../layout.js';
 import {
   ACTIVITY_FILTERS,
   personConfirmPage,
@@ -154,6 +155,11 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
           protectedReason,
           liftsProtected,
           refused,
+          // The suppression this confirmation lifts: posted late or twice, it lifts that one only.
+          statusVersion:
+            !unsubscribed && lead.email && master?.unsubscribed === true
+              ? statusVersion(master)
+              : undefined,
         }),
       );
     if (!confirmed) return confirmPage(200, lifting, lifted);
@@ -171,6 +177,7 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
         ChangePaths.personDetail(session.operator, liftConfirmed),
         reason === '' ? undefined : reason,
         deadlineOf(res),
+        field(req.body, STATUS_VERSION_FIELD) || undefined,
       );
     } catch (error) {
       if (
@@ -192,6 +199,13 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
         `A ${now ?? 'protected reason'} was recorded since the page was shown: tick the confirmation to lift it.`,
       );
     }
+    if (done.outcome === 'changed_since')
+      return confirmPage(
+        409,
+        lifting,
+        lifted,
+        'The address was unsubscribed again since this confirmation was shown: nothing was changed. Confirm again if lifting it is still meant.',
+      );
     // What this write did, not what the page saw before it.
     const outcome: SavedOutcome =
       done.outcome !== 'changed'

@@ -1,0 +1,70 @@
+/**
+ * A Change Data Value that re-subscribes runs after it was started, batch by batch: an opt-out
+ * recorded at an address after the operator started it (the recipient unsubscribing again) is
+ * not lifted by it. That person fails, saying why; the rest of the selection is lifted.
+ */
+import { expect } from 'chai';
+import { ChangePaths } from '../../src/domain/change-paths.js';
+import { testEngines } from '../support/database.js';
+import { harnessPerSuite, type Harness } from '../support/harness.js';
+
+const web = ChangePaths.webService();
+const LIFT = { field: 'Unsubscribed', value: 'false' };
+
+for (const engine of testEngines()) {
+  describe(`a re-subscribing Change Data Value and opt-outs recorded after its start (${engine.name})`, function () {
+    this.timeout(60000);
+    let h: Harness;
+    harnessPerSuite(engine, (opened) => {
+      h = opened;
+    });
+    let n = 0;
+
+    const optOut = (email: string, reason: string) =>
+      h.services.leads.sync(
+        {
+          email,
+          attributes: [
+            { name: 'Unsubscribed', value: 'true' },
+            { name: 'UnsubscribedReason', value: reason },
+          ],
+        },
+        { path: web },
+      );
+    const flagOf = async (email: string) =>
+      (await h.services.leads.find({ keyType: 'EMAIL', keyValue: email })).map(
+        (l) => l.unsubscribed,
+      );
+
+    it('lifts what was there at the start, not an opt-out recorded since', async () => {
+      const again = `again${++n}@example.com`;
+      const stays = `stays${n}@example.com`;
+      const late = await optOut(again, 'bounced');
+      await optOut(stays, 'bounced');
+      h.clock.set(h.clock.t + 1000);
+      const bulk = h.services.bulkChanges;
+      const id = await bulk.start({ emailKeys: [again, stays] }, LIFT, 'alice', {
+        confirmProtected: false,
+      });
+      // Before the job reaches it: lifted elsewhere, then unsubscribed again by the recipient.
+      h.clock.set(h.clock.t + 1000);
+      await h.services.leads.sync(
+        { email: again, attributes: [{ name: 'Unsubscribed', value: 'false' }] },
+        { path: web },
+      );
+      h.clock.set(h.clock.t + 1000);
+      await optOut(again, 'asked to stop');
+      h.clock.set(h.clock.t + 1000);
+      expect(await bulk.run(id)).to.equal(true);
+      const status = await bulk.status(id);
+      expect(status.totals).to.include({ changed: 1, unchanged: 0 });
+      expect(status.failures.map((f) => f.id)).to.deep.equal([late.leadId]);
+      expect(await flagOf(again)).to.deep.equal([true]);
+      expect(await flagOf(stays)).to.deep.equal([false]);
+      expect((await h.services.durableStatus.explain(again)).status).to.include({
+        unsubscribed: true,
+        reason: 'asked to stop',
+      });
+    });
+  });
+}
