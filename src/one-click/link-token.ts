@@ -34,18 +34,27 @@ const ISSUED_AT_READ = String.raw`(\d{1,13})(?:\.\d{1,9})?`;
 const MAX_ISSUED_AT_READ = 13 + 1 + 9;
 const MAX_ADDRESS_UNITS = 254;
 /**
- * The longest plaintext a token may seal: an issuedAt as verify reads it (longer than this
- * module writes), and an address of MAX_ADDRESS_UNITS code units, which takes up to three times
- * as many bytes of UTF-8 (a character outside the BMP, two units, takes four), then the CRLF
- * of the list a sender read it from (trimmed when read).
+ * The longest list name a sender's own pipeline may seal, in bytes of UTF-8: MAX_LIST
+ * characters of any script, four bytes each at most. This module seals only names of the
+ * documented shape (ASCII); a sender's recipe takes any text, and a name of another script
+ * must still fit beside the longest address (it was counted as MAX_LIST bytes: such a link
+ * was refused as malformed, its opt-out lost).
  */
-const MAX_PLAIN_BYTES = MAX_ISSUED_AT_READ + 1 + MAX_LIST + 1 + MAX_ADDRESS_UNITS * 3 + 2;
+export const MAX_LIST_BYTES = MAX_LIST * 4;
+/**
+ * The longest plaintext a token may seal: an issuedAt as verify reads it (longer than this
+ * module writes), a list name of MAX_LIST_BYTES, and an address of MAX_ADDRESS_UNITS code
+ * units, which takes up to three times as many bytes of UTF-8 (a character outside the BMP,
+ * two units, takes four), then the CRLF of the list a sender read it from (trimmed when read).
+ */
+const MAX_PLAIN_BYTES = MAX_ISSUED_AT_READ + 1 + MAX_LIST_BYTES + 1 + MAX_ADDRESS_UNITS * 3 + 2;
 /**
  * The longest token of any address a person may hold, of any script, dated in any way verify
- * reads: one longer is refused before any decoding. (It was 600, enough for an ASCII address
- * only: a link for a long address in another script, made by this very module, was refused as
- * malformed; then 1,177, which a sender's token of such an address dated in milliseconds or
- * with a fraction passed, and was refused so.)
+ * reads, with a list name of any script: one longer is refused before any decoding. (It was
+ * 600, enough for an ASCII address only: a link for a long address in another script, made by
+ * this very module, was refused as malformed; then 1,177, which a sender's token of such an
+ * address dated in milliseconds or with a fraction passed, and was refused so; then 1,194,
+ * which a sender's list name in another script passed.)
  */
 export const MAX_TOKEN_LENGTH =
   `${TOKEN_VERSION}.`.length +
@@ -137,7 +146,7 @@ function checkList(list: string | null | undefined): string {
 
 /**
  * Seals and opens link tokens with a key ring. Keys are derived once; verifying costs one
- * AES-GCM decryption of under 900 bytes, with no allocation before the format is checked.
+ * AES-GCM decryption of at most 1,074 bytes, with no allocation before the format is checked.
  */
 export class LinkTokens {
   private readonly current: DerivedKey;
