@@ -74,11 +74,14 @@ const ADDRESS = new RegExp(`^[^\\n]{3,${MAX_ADDRESS_UNITS}}$`);
 /**
  * A token and what a mail client may have linked with it from a plain-text footer ("visit
  * <url>."): one to three characters outside the body's alphabet (a full stop, a comma, a
- * closing bracket or quote).
+ * closing bracket or quote); or a link tracker's parameters appended with `&` to a URL it took
+ * for one with a query already (`…&utm_source=news`), up to MAX_APPENDED characters.
  */
 const TRAILING_PUNCTUATION = new RegExp(
-  `^(${TOKEN_VERSION}\\.[A-Za-z0-9_-]{1,${MAX_KEY_ID}}\\.[A-Za-z0-9_-]+)[^A-Za-z0-9_-]{1,3}$`,
+  `^(${TOKEN_VERSION}\\.[A-Za-z0-9_-]{1,${MAX_KEY_ID}}\\.[A-Za-z0-9_-]+)(?:[^A-Za-z0-9_-]{1,3}|&[\\s\\S]*)$`,
 );
+/** The most characters of parameters appended after a token with `&` that are looked past. */
+const MAX_APPENDED = 1024;
 /** A plaintext as verify reads it: issuedAt, list and address, one line each (the last may break). */
 const PLAIN = new RegExp(String.raw`^${ISSUED_AT_READ}\n([^\n]*)\n([\s\S]*)$`);
 /** A link issued this far in the future (clock skew) is still taken; further is refused. */
@@ -280,11 +283,12 @@ export class LinkTokens {
   }
 
   /**
-   * The token of a URL's last segment that is a token followed by trailing punctuation (see
-   * TRAILING_PUNCTUATION), if it opens as a link; null otherwise.
+   * The token of a URL's last segment that is a token followed by trailing punctuation or a
+   * tracker's appended parameters (see TRAILING_PUNCTUATION), if it opens as a link; null
+   * otherwise. One decryption at most, of a token within the length bound.
    */
   linkedWithPunctuation(segment: string, nowMs = Date.now()): string | null {
-    if (segment.length > MAX_TOKEN_LENGTH + 3) return null;
+    if (segment.length > MAX_TOKEN_LENGTH + MAX_APPENDED) return null;
     const token = TRAILING_PUNCTUATION.exec(segment)?.[1];
     return token && this.verify(token, nowMs).ok ? token : null;
   }
