@@ -7,7 +7,11 @@ import { mktowsSettings } from './config/mktows.settings.js';
 import { adminSettings } from './config/admin.settings.js';
 import { cliSettings } from './config/cli.settings.js';
 import { salesforceSettings } from './config/salesforce.settings.js';
-import { linkBaseWarning, oneClickSettings } from './config/one-click.settings.js';
+import {
+  linkBaseWarning,
+  linkHeaderLimitWarning,
+  oneClickSettings,
+} from './config/one-click.settings.js';
 import { sslModeWarning } from './config/ssl-mode.js';
 
 export {
@@ -129,5 +133,7 @@ export function settingWarnings(env: NodeJS.ProcessEnv = process.env): string[] 
   }
   const plainLinks = linkBaseWarning(env);
   if (plainLinks) lines.push(plainLinks);
+  const shortHeaders = linkHeaderLimitWarning(env);
+  if (shortHeaders) lines.push(shortHeaders);
   return lines;
 }

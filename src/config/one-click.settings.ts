@@ -163,7 +163,30 @@ export function plainHttpLinkWarning(
 export function linkBaseWarning(env: NodeJS.ProcessEnv): string | null {
   const base = env.UNSUBSCRIBE_BASE_URL?.trim() ?? '';
   if (base !== '') return plainHttpLinkWarning(base);
-  const linksOn =
-    (env.UNSUBSCRIBE_LINK_SECRET?.trim() ?? '') !== '' || (env.DATABASE_URL?.trim() ?? '') === '';
-  return linksOn ? plainHttpLinkWarning(env.PUBLIC_URL ?? '', 'PUBLIC_URL') : null;
+  return linksOn(env) ? plainHttpLinkWarning(env.PUBLIC_URL ?? '', 'PUBLIC_URL') : null;
+}
+
+/** Whether /u/ links are on: an embedded install makes its own key; PostgreSQL needs one set. */
+function linksOn(env: NodeJS.ProcessEnv): boolean {
+  return (
+    (env.UNSUBSCRIBE_LINK_SECRET?.trim() ?? '') !== '' || (env.DATABASE_URL?.trim() ?? '') === ''
+  );
+}
+
+/**
+ * The request line and headers a one-click POST of the longest link may take: its token alone
+ * is up to 1,450 characters (MAX_TOKEN_LENGTH of one-click/link-token.ts, which a test keeps
+ * within this), beside a base URL's path, a mailbox provider's headers and a proxy's.
+ */
+export const LINK_REQUEST_HEADER_BYTES = 4096;
+
+/**
+ * A MAX_HEADER_BYTES below LINK_REQUEST_HEADER_BYTES while links are on: the one-click of a
+ * long link (a long address in another script) would be refused 431 before it is read, and a
+ * mailbox provider does not post it again.
+ */
+export function linkHeaderLimitWarning(env: NodeJS.ProcessEnv): string | null {
+  const bytes = Number(env.MAX_HEADER_BYTES?.trim() || NaN);
+  if (!Number.isInteger(bytes) || bytes >= LINK_REQUEST_HEADER_BYTES || !linksOn(env)) return null;
+  return `MAX_HEADER_BYTES is ${bytes}, under ${LINK_REQUEST_HEADER_BYTES}: the one-click unsubscribe of a long link (a long address in another script makes a token of up to 1,450 characters) may be refused 431 with a mailbox provider's headers, and its opt-out lost`;
 }

@@ -10,11 +10,13 @@ import { LINK_PATH, type OneClickRoutes } from './router.js';
 const PLAIN_POST_PATH = new RegExp(`^${LINK_PATH}/[A-Za-z0-9._-]+$`);
 
 /**
- * A link's path after more than one slash: a sender's template joined the link to a base URL
- * ending with its own slash (`https://host/` + `/u/` + token). Its page and its one-click
- * were answered 404, and the opt-out lost; the link's path is read without the extra slashes.
+ * A link's path with more than one slash before `u` or before the token: a sender's template
+ * joined the link to a base URL ending with its own slash (`https://host/` + `/u/` + token, or
+ * `https://host/u/` + `/` + token). Its page and its one-click were answered 404, and the
+ * opt-out lost; the link's path is read without the extra slashes. Anchored, each run of
+ * slashes matched once: linear in the path.
  */
-const SLASHES_BEFORE_LINK = /^\/{2,}(?=u\/)/i;
+const SLASHES_AROUND_LINK = /^\/+(u)\/+(?=[^/])/i;
 
 type ErrorHandler = (error: unknown, req: Request, res: Response, next: NextFunction) => void;
 
@@ -35,7 +37,7 @@ interface Dispatching {
  * the same parameter and URLs; and an error it lets through goes to the same two error
  * handlers, the router's (`routes.onError`) and then the app's (`appError`). Any other
  * request, and any call from a parent app (a callback), takes Express's dispatch. A link's
- * path after more than one slash is read first as the link's own (SLASHES_BEFORE_LINK).
+ * path with doubled slashes is read first as the link's own (SLASHES_AROUND_LINK).
  */
 export function directOneClickPosts(
   app: Express,
@@ -45,8 +47,9 @@ export function directOneClickPosts(
   const dispatching = app as unknown as Dispatching;
   const handle = dispatching.handle;
   dispatching.handle = function (req, res, callback) {
-    // One character looked at for any other request.
-    if (req.url?.charCodeAt(1) === 0x2f) req.url = req.url.replace(SLASHES_BEFORE_LINK, '/');
+    // Two characters looked at for any other request.
+    if (req.url?.charCodeAt(1) === 0x2f || req.url?.charCodeAt(3) === 0x2f)
+      req.url = req.url.replace(SLASHES_AROUND_LINK, '/$1/');
     const url = req.url ?? '';
     if (callback || req.method !== 'POST' || !PLAIN_POST_PATH.test(url))
       return handle.call(this, req, res, callback);

@@ -40,15 +40,44 @@ function add(fields: FormFields, name: string, value: string): void {
   if (!fields.has(name)) fields.set(name, value);
 }
 
-function decodeComponent(raw: string): string {
+/** How the bytes of a urlencoded body's escapes are read: UTF-8 unless its charset says other. */
+export type FormCharset = 'utf8' | 'latin1';
+
+/**
+ * Charsets of one byte a character whose escapes are read as ISO-8859-1 (windows-1252's extra
+ * letters among 0x80-0x9F come out as control characters: no field the service reads holds
+ * one). Any other charset is read as UTF-8, as before.
+ */
+const SINGLE_BYTE_CHARSETS = new Set([
+  'iso-8859-1',
+  'iso_8859-1',
+  'latin1',
+  'l1',
+  'windows-1252',
+  'cp1252',
+  'us-ascii',
+  'ascii',
+]);
+
+const NOT_AN_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
+
+function decodeComponent(raw: string, charset: FormCharset): string {
+  const spaced = raw.replace(/\+/g, ' ');
+  if (charset === 'latin1') {
+    if (NOT_AN_ESCAPE.test(spaced))
+      throw new FormError('bad_body', 'Form field is not valid percent-encoding');
+    return spaced.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) =>
+      String.fromCharCode(parseInt(hex, 16)),
+    );
+  }
   try {
-    return decodeURIComponent(raw.replace(/\+/g, ' '));
+    return decodeURIComponent(spaced);
   } catch {
     throw new FormError('bad_body', 'Form field is not valid percent-encoding');
   }
 }
 
-function parseUrlEncoded(body: Buffer): FormFields {
+function parseUrlEncoded(body: Buffer, charset: FormCharset): FormFields {
   const fields: FormFields = new Map();
   // Trailing line ends are tolerated: some senders end the body with CRLF. Cut by a loop: the
   // regular expression /[\r\n]+$/ tried every line end of a run not at the end, each to the
@@ -64,7 +93,7 @@ function parseUrlEncoded(body: Buffer): FormFields {
     const eq = pair.indexOf('=');
     const name = eq < 0 ? pair : pair.slice(0, eq);
     const value = eq < 0 ? '' : pair.slice(eq + 1);
-    add(fields, decodeComponent(name), decodeComponent(value));
+    add(fields, decodeComponent(name, charset), decodeComponent(value, charset));
   }
   return fields;
 }
@@ -135,6 +164,8 @@ export function isOneClickForm(fields: FormFields): boolean {
 export interface FormMediaType {
   type: 'application/x-www-form-urlencoded' | 'multipart/form-data';
   boundary: string | undefined;
+  /** A urlencoded body's: its escapes read as ISO-8859-1 when its charset names one byte a character. */
+  charset: FormCharset;
 }
 
 /**
@@ -146,10 +177,14 @@ export interface FormMediaType {
  */
 export function formMediaType(contentType: string | undefined): FormMediaType {
   const { type, params } = mediaType(contentType);
+  // A sender posting with charset=ISO-8859-1 escapes any other field's letters as single bytes
+  // (`Zo%EB`): read as UTF-8, the whole body was refused, and the one-click with it.
+  const named = params.get('charset')?.toLowerCase();
+  const charset: FormCharset = named && SINGLE_BYTE_CHARSETS.has(named) ? 'latin1' : 'utf8';
   if (type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data')
-    return { type, boundary: params.get('boundary') };
+    return { type, boundary: params.get('boundary'), charset };
   if (type === '' || type === 'text/plain')
-    return { type: 'application/x-www-form-urlencoded', boundary: undefined };
+    return { type: 'application/x-www-form-urlencoded', boundary: undefined, charset };
   throw new FormError(
     'unsupported_media',
     'Send application/x-www-form-urlencoded or multipart/form-data',
@@ -160,7 +195,7 @@ export function formMediaType(contentType: string | undefined): FormMediaType {
 export function parseFormAs(media: FormMediaType, body: Buffer): FormFields {
   return media.type === 'multipart/form-data'
     ? parseMultipart(body, media.boundary)
-    : parseUrlEncoded(body);
+    : parseUrlEncoded(body, media.charset);
 }
 
 /** The fields of a form body; throws FormError for another media type or a broken body. */

@@ -34,18 +34,27 @@ const ISSUED_AT_READ = String.raw`(\d{1,13})(?:\.\d{1,9})?`;
 const MAX_ISSUED_AT_READ = 13 + 1 + 9;
 const MAX_ADDRESS_UNITS = 254;
 /**
- * The longest plaintext a token may seal: an issuedAt as verify reads it (longer than this
- * module writes), and an address of MAX_ADDRESS_UNITS code units, which takes up to three times
- * as many bytes of UTF-8 (a character outside the BMP, two units, takes four), then the CRLF
- * of the list a sender read it from (trimmed when read).
+ * The longest list name a sender's own pipeline may seal, in bytes of UTF-8: MAX_LIST
+ * characters of any script, four bytes each at most. This module seals only names of the
+ * documented shape (ASCII); a sender's recipe takes any text, and a name of another script
+ * must still fit beside the longest address (it was counted as MAX_LIST bytes: such a link
+ * was refused as malformed, its opt-out lost).
  */
-const MAX_PLAIN_BYTES = MAX_ISSUED_AT_READ + 1 + MAX_LIST + 1 + MAX_ADDRESS_UNITS * 3 + 2;
+export const MAX_LIST_BYTES = MAX_LIST * 4;
+/**
+ * The longest plaintext a token may seal: an issuedAt as verify reads it (longer than this
+ * module writes), a list name of MAX_LIST_BYTES, and an address of MAX_ADDRESS_UNITS code
+ * units, which takes up to three times as many bytes of UTF-8 (a character outside the BMP,
+ * two units, takes four), then the CRLF of the list a sender read it from (trimmed when read).
+ */
+const MAX_PLAIN_BYTES = MAX_ISSUED_AT_READ + 1 + MAX_LIST_BYTES + 1 + MAX_ADDRESS_UNITS * 3 + 2;
 /**
  * The longest token of any address a person may hold, of any script, dated in any way verify
- * reads: one longer is refused before any decoding. (It was 600, enough for an ASCII address
- * only: a link for a long address in another script, made by this very module, was refused as
- * malformed; then 1,177, which a sender's token of such an address dated in milliseconds or
- * with a fraction passed, and was refused so.)
+ * reads, with a list name of any script: one longer is refused before any decoding. (It was
+ * 600, enough for an ASCII address only: a link for a long address in another script, made by
+ * this very module, was refused as malformed; then 1,177, which a sender's token of such an
+ * address dated in milliseconds or with a fraction passed, and was refused so; then 1,194,
+ * which a sender's list name in another script passed.)
  */
 export const MAX_TOKEN_LENGTH =
   `${TOKEN_VERSION}.`.length +
@@ -65,11 +74,14 @@ const ADDRESS = new RegExp(`^[^\\n]{3,${MAX_ADDRESS_UNITS}}$`);
 /**
  * A token and what a mail client may have linked with it from a plain-text footer ("visit
  * <url>."): one to three characters outside the body's alphabet (a full stop, a comma, a
- * closing bracket or quote).
+ * closing bracket or quote); or a link tracker's parameters appended with `&` to a URL it took
+ * for one with a query already (`…&utm_source=news`), up to MAX_APPENDED characters.
  */
 const TRAILING_PUNCTUATION = new RegExp(
-  `^(${TOKEN_VERSION}\\.[A-Za-z0-9_-]{1,${MAX_KEY_ID}}\\.[A-Za-z0-9_-]+)[^A-Za-z0-9_-]{1,3}$`,
+  `^(${TOKEN_VERSION}\\.[A-Za-z0-9_-]{1,${MAX_KEY_ID}}\\.[A-Za-z0-9_-]+)(?:[^A-Za-z0-9_-]{1,3}|&[\\s\\S]*)$`,
 );
+/** The most characters of parameters appended after a token with `&` that are looked past. */
+const MAX_APPENDED = 1024;
 /** A plaintext as verify reads it: issuedAt, list and address, one line each (the last may break). */
 const PLAIN = new RegExp(String.raw`^${ISSUED_AT_READ}\n([^\n]*)\n([\s\S]*)$`);
 /** A link issued this far in the future (clock skew) is still taken; further is refused. */
@@ -137,7 +149,7 @@ function checkList(list: string | null | undefined): string {
 
 /**
  * Seals and opens link tokens with a key ring. Keys are derived once; verifying costs one
- * AES-GCM decryption of under 900 bytes, with no allocation before the format is checked.
+ * AES-GCM decryption of at most 1,074 bytes, with no allocation before the format is checked.
  */
 export class LinkTokens {
   private readonly current: DerivedKey;
@@ -271,11 +283,12 @@ export class LinkTokens {
   }
 
   /**
-   * The token of a URL's last segment that is a token followed by trailing punctuation (see
-   * TRAILING_PUNCTUATION), if it opens as a link; null otherwise.
+   * The token of a URL's last segment that is a token followed by trailing punctuation or a
+   * tracker's appended parameters (see TRAILING_PUNCTUATION), if it opens as a link; null
+   * otherwise. One decryption at most, of a token within the length bound.
    */
   linkedWithPunctuation(segment: string, nowMs = Date.now()): string | null {
-    if (segment.length > MAX_TOKEN_LENGTH + 3) return null;
+    if (segment.length > MAX_TOKEN_LENGTH + MAX_APPENDED) return null;
     const token = TRAILING_PUNCTUATION.exec(segment)?.[1];
     return token && this.verify(token, nowMs).ok ? token : null;
   }

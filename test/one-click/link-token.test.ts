@@ -302,6 +302,22 @@ describe('unsubscribe link tokens', () => {
       expect(fromPython).to.equal(fromNode);
     });
 
+    it('opens its longest list name beside the longest address, and refuses a longer name itself', () => {
+      // 254 code units of three bytes of UTF-8 but the @ and the dot; a name of 64 characters
+      // of four bytes each. Before: the recipe made the token, the service refused it (400).
+      const email = `${'名'.repeat(240)}@${'例'.repeat(10)}.テス`;
+      const secret = JSON.stringify(K1.secret);
+      const [made] = run(
+        `print(unsubscribe_token(${JSON.stringify(email)}, "k1", ${secret}, list_name="𝔑" * 64))`,
+      );
+      const opened = tokens.verify(made!);
+      expect(opened.ok && opened.link.email).to.equal(email);
+      const [refused] = run(
+        `try: unsubscribe_token("ann@example.com", "k1", ${secret}, list_name="é" * 129)\nexcept ValueError as e: print(e)`,
+      );
+      expect(refused).to.equal('list_name is at most 256 bytes of UTF-8');
+    });
+
     it('makes random-nonce tokens the service opens', () => {
       const lines = run(
         `for e in ["ann@example.com", "bob@example.org"]: print(unsubscribe_token(e, "k1", ${JSON.stringify(K1.secret)}))`,

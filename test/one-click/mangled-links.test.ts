@@ -45,6 +45,36 @@ for (const engine of testEngines()) {
       expect(await historyOf(svc.services, email)).to.have.length(0);
     });
 
+    it("a GET or HEAD of the link with a link tracker's parameters appended without a '?' is sent on to the link", async () => {
+      // Before: 400 and the "Invalid link" page: a tracker appended `&utm_…` to a URL it took
+      // for one with a query already.
+      const email = 'tracked@example.com';
+      await addressPeople(svc, email);
+      const url = svc.linkUrl(email);
+      const token = url.slice(url.lastIndexOf('/') + 1);
+      for (const junk of [
+        '&utm_source=newsletter&utm_medium=email',
+        '&',
+        `&c=${'x'.repeat(900)}`,
+      ]) {
+        const a = await get(`${url}${junk}?lang=fr`);
+        expect(a.status, junk).to.equal(301);
+        expect(a.headers.get('location'), junk).to.equal(`./${token}?lang=fr`);
+        const head = await fetch(`${url}${junk}`, { method: 'HEAD', redirect: 'manual' });
+        expect(head.status, `HEAD ${junk}`).to.equal(301);
+      }
+      // A POST so spelt is refused, never redirected; a forged token is not sent on.
+      const posted = await oneClick(`${url}&utm_source=x`);
+      expect(posted.status).to.equal(400);
+      expect(posted.headers.get('location')).to.equal(null);
+      const forged = url.replace(/.{4}$/, 'AAAA');
+      const refused = await get(`${forged}&utm_source=x`);
+      expect(refused.status).to.be.oneOf([400, 403]);
+      expect(refused.headers.get('location')).to.equal(null);
+      expect(await flagsOf(svc.services, email)).to.deep.equal([false, false]);
+      expect(await historyOf(svc.services, email)).to.have.length(0);
+    });
+
     it('a POST with the punctuation is refused, never redirected; a token that is no link is not sent on', async () => {
       const email = 'footer-post@example.com';
       await addressPeople(svc, email);

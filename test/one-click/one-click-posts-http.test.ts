@@ -96,12 +96,57 @@ for (const engine of testEngines()) {
       expect(status?.reason).to.equal('Unsubscribe link, list news');
     });
 
+    it('an address whose person was deleted after the link was sent: the opt-out is kept', async () => {
+      const email = 'gone@example.com';
+      const { leadId } = await svc.services.leads.sync({ email }, { path: web });
+      const url = svc.linkUrl(email);
+      await svc.services.leads.delete({ keyType: 'IDNUM', keyValue: String(leadId) }, web);
+      expectTinyOneClickAnswer(await oneClick(url));
+      const [status] = await historyOf(svc.services, email);
+      expect(status?.reason).to.equal('Unsubscribe link');
+      const again = await svc.services.leads.sync({ email }, { path: web });
+      expect(again.status).to.equal('CREATED');
+      expect(again.lead.unsubscribed).to.equal(true);
+    });
+
     it('a replay is harmless: same answer, one change in the history', async () => {
       await people('cy@example.com');
       const url = svc.linkUrl('cy@example.com');
       for (let i = 0; i < 3; i++) expectTinyOneClickAnswer(await oneClick(url));
       expectTinyOneClickAnswer(await oneClickMultipart(url));
       expect(await historyOf(svc.services, 'cy@example.com')).to.have.length(1);
+    });
+
+    it('a urlencoded body of another charset, as its Content-Type says, other fields beside the pair: unsubscribed', async () => {
+      // Before: 400, the other field's %E9 read as UTF-8 (a broken sequence), the opt-out lost.
+      const bodies: Array<[string, string]> = [
+        [
+          'application/x-www-form-urlencoded; charset=ISO-8859-1',
+          'from=Zo%EB&List-Unsubscribe=One-Click',
+        ],
+        [
+          'application/x-www-form-urlencoded;charset="windows-1252"',
+          'List-Unsubscribe=One-Click&n=%E9%80',
+        ],
+        ['application/x-www-form-urlencoded; charset=US-ASCII', 'List-Unsubscribe=One-Click&a=b'],
+      ];
+      for (const [i, [type, body]] of bodies.entries()) {
+        const email = `charset-${i}@example.com`;
+        await people(email);
+        const a = await fetch(svc.linkUrl(email), {
+          method: 'POST',
+          headers: { 'content-type': type },
+          body,
+          redirect: 'manual',
+        }).then(async (r) => ({ status: r.status, body: await r.text(), headers: r.headers }));
+        expectTinyOneClickAnswer(a);
+        expect(await flagsOf(svc.services, email), type).to.deep.equal([true, true]);
+      }
+      // Read as UTF-8 unless it says otherwise: a broken sequence is still refused, nothing stored.
+      await people('charset-utf8@example.com');
+      const url = svc.linkUrl('charset-utf8@example.com');
+      expect((await oneClick(url, 'from=Zo%EB&List-Unsubscribe=One-Click')).status).to.equal(400);
+      expect(await flagsOf(svc.services, 'charset-utf8@example.com')).to.deep.equal([false, false]);
     });
 
     it('a POST with no body at all (some mail clients send the key/value pair nowhere): unsubscribed', async () => {

@@ -3,18 +3,21 @@ import { expect } from 'chai';
 import {
   LinkTokens,
   listUnsubscribeHeaders,
+  MAX_LIST_BYTES,
   MAX_TOKEN_LENGTH,
   unsubscribeLink,
 } from '../../src/one-click/link-token.js';
 
 /**
  * The token length bound at its edges: the longest token a sender may make (a 16-character key
- * id, a 64-character list, an address of 254 code units of three bytes of UTF-8 each with its
- * list's line end, a date in milliseconds with a fraction), in each spelling verify takes
- * (padded, folded), is opened; one character more is refused before anything is decoded.
+ * id, a list name of 64 characters of four bytes of UTF-8 each, an address of 254 code units of
+ * three bytes each with its list's line end, a date in milliseconds with a fraction), in each
+ * spelling verify takes (padded, folded), is opened; one character more is refused before
+ * anything is decoded.
  */
 const KEY = { id: 'k'.repeat(16), secret: 'edge-secret-0123456789abcdefghijklmnop' };
-const LIST = 'l'.repeat(64);
+/** The longest list name a sender's pipeline may seal: 64 characters of four bytes each. */
+const LIST = '𝔑'.repeat(64);
 /** 254 code units, each three bytes of UTF-8 (a full-width at sign, an ideographic stop). */
 const ADDRESS = `${'名'.repeat(250)}＠例。テ`;
 const NOW_MS = Date.UTC(2026, 11, 6, 12, 0, 0, 123);
@@ -43,8 +46,24 @@ describe('the token length bound, at its edges', () => {
     const verified = tokens.verify(token, NOW_MS);
     return verified.ok ? verified.link.email : verified.reason;
   };
-  // The longest plaintext verify reads: 23 + 1 + 64 + 1 + 762 + 2 bytes.
+  // The longest plaintext verify reads: 23 + 1 + 256 + 1 + 762 + 2 bytes.
   const longest = sealed(`${NOW_MS}.123456789\n${LIST}\n${ADDRESS}\r\n`);
+
+  it('opens the longest address beside a list name of 64 characters of 1, 2, 3 or 4 bytes of UTF-8', () => {
+    // Before: the bound counted 64 bytes of list name, so every such link of a name in another
+    // script beside a long address was refused as malformed, its opt-out lost.
+    expect(Buffer.byteLength(LIST)).to.equal(MAX_LIST_BYTES);
+    for (const letter of ['l', 'é', '名', '𝔑']) {
+      const list = letter.repeat(64);
+      const token = sealed(`${NOW_MS}.123456789\n${list}\n${ADDRESS}\r\n`);
+      expect(token.length, letter).to.be.at.most(MAX_TOKEN_LENGTH);
+      expect(opened(token), letter).to.equal(ADDRESS);
+    }
+    // A byte more of list name than the bound counts is refused, before it is decrypted.
+    const tooLong = sealed(`${NOW_MS}.123456789\n${LIST}l\n${ADDRESS}\r\n`);
+    expect(tooLong.length).to.be.above(MAX_TOKEN_LENGTH);
+    expect(opened(tooLong)).to.equal('malformed');
+  });
 
   it("opens a sender's longest token, dated in milliseconds with a fraction, at exactly the bound", () => {
     // Before: the bound (1,177) counted an issuedAt of 12 digits and no line end: refused as
@@ -58,7 +77,7 @@ describe('the token length bound, at its edges', () => {
   });
 
   it('opens it padded, folded as a mail client leaves a folded header, and with both', () => {
-    // 881 sealed bytes: one "=" of padding.
+    // 1,073 sealed bytes: one "=" of padding.
     const padded = `${longest}=`;
     expect(opened(padded)).to.equal(ADDRESS);
     // A folded List-Unsubscribe line cuts the token at most twice (its lines hold 997
@@ -71,11 +90,17 @@ describe('the token length bound, at its edges', () => {
     const url = unsubscribeLink(ADDRESS, {
       baseUrl: 'https://unsubscribe.example.com',
       key: KEY,
-      list: LIST,
+      // The longest list name this module takes (it refuses a name of another shape).
+      list: 'l'.repeat(64),
       issuedAt: Math.floor(NOW_MS / 1000),
     });
     const token = url.slice(url.lastIndexOf('/') + 1);
     expect(token.length).to.be.at.most(MAX_TOKEN_LENGTH);
+    // A name of another shape is refused when the link is made, naming the rule, never sent.
+    const base = { baseUrl: 'https://unsubscribe.example.com', key: KEY };
+    expect(() => unsubscribeLink(ADDRESS, { ...base, list: 'é'.repeat(64) })).to.throw(
+      /list name is 0 to 64 of A-Z a-z 0-9/,
+    );
     const line = listUnsubscribeHeaders(url).split('\r\nList-Unsubscribe-Post')[0]!;
     const inBrackets = line.slice(line.indexOf('<') + 1, line.indexOf('>'));
     for (const folded of [inBrackets, inBrackets.replace(/\r\n/g, '')]) {
@@ -86,7 +111,7 @@ describe('the token length bound, at its edges', () => {
   });
 
   it('refuses one character more as malformed before decoding it, under a known key', () => {
-    // Of the alphabet and canonical (1,176 body characters: whole groups of four), so past the
+    // Of the alphabet and canonical (1,432 body characters: whole groups of four), so past the
     // bound it would be decrypted and refused as forged; it is refused as malformed instead.
     const longer = `${longest}A`;
     expect(longer.length).to.equal(MAX_TOKEN_LENGTH + 1);

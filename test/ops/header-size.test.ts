@@ -5,7 +5,9 @@
  * storage: one engine is enough.
  */
 import { expect } from 'chai';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, settingWarnings } from '../../src/config.js';
+import { LINK_REQUEST_HEADER_BYTES } from '../../src/config/one-click.settings.js';
+import { MAX_TOKEN_LENGTH } from '../../src/one-click/link-token.js';
 import { testEngines } from '../support/database.js';
 import { exchangeUntilClosed } from '../support/raw-socket.js';
 import { startTestService, type TestService } from '../support/service.js';
@@ -25,6 +27,28 @@ describe('MAX_HEADER_BYTES', function () {
         ConfigError,
         /^MAX_HEADER_BYTES must be /,
       );
+  });
+
+  it('set under what the longest unsubscribe link needs while links are on, is warned about', () => {
+    // Before: no word of it, and the one-click of a long link was refused 431, its opt-out lost.
+    const warned = (env: Record<string, string>) =>
+      settingWarnings(env).filter((line) => line.startsWith('MAX_HEADER_BYTES'));
+    expect(warned({ MAX_HEADER_BYTES: '2048' })).to.have.length(1);
+    expect(warned({ MAX_HEADER_BYTES: '2048' })[0]).to.contain('431');
+    const pg = 'postgres://root@127.0.0.1:5432/x';
+    expect(
+      warned({ MAX_HEADER_BYTES: '2048', DATABASE_URL: pg, UNSUBSCRIBE_LINK_SECRET: 's' }),
+    ).to.have.length(1);
+    for (const env of <Array<Record<string, string>>>[
+      { MAX_HEADER_BYTES: String(LINK_REQUEST_HEADER_BYTES) },
+      { MAX_HEADER_BYTES: '' },
+      { MAX_HEADER_BYTES: '2048', DATABASE_URL: pg },
+    ])
+      expect(warned(env), JSON.stringify(env)).to.deep.equal([]);
+    // The line of a one-click POST of the longest token, with a kilobyte of a provider's and a
+    // proxy's headers, fits within what is asked for.
+    const line = `POST /u/${'x'.repeat(MAX_TOKEN_LENGTH)} HTTP/1.1\r\n`;
+    expect(line.length + 1024).to.be.at.most(LINK_REQUEST_HEADER_BYTES);
   });
 
   describe('on the service port', () => {
