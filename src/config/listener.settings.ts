@@ -78,7 +78,7 @@ export const listenerSettings = {
     env: 'MAX_HEADER_BYTES',
     default: '',
     meaning:
-      "Largest request line and headers accepted on PORT, together (1024 to 1048576; empty: node's, 16384 unless NODE_OPTIONS=--max-http-header-size says otherwise); larger ones get HTTP 431 and the connection closes. Raise it only for clients that send very long cookies or URLs: each connection may hold this much while its headers arrive",
+      "Largest request line and headers accepted on PORT, together (1024 to 1048576; empty: node's, 16384 unless NODE_OPTIONS=--max-http-header-size says otherwise); larger ones get HTTP 431 and the connection closes. Raise it only for clients that send very long cookies or URLs: each connection may hold this much while its headers arrive. Under 4096 while unsubscribe links are on, every command warns: the one-click of a long link (a token of up to 1,450 characters) may be refused 431",
     parse: headerBytes,
   },
   requestTimeoutMs: {
