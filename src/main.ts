@@ -33,7 +33,7 @@ import {
   startingAnswer,
   StartError,
 } from './service-ports.js';
-import { boundUnreadBodies, inTurn, onlyChunkedCoding } from './unread-bodies.js';
+import { boundUnreadBodies, inTurn, onlyChunkedCoding, soundFraming } from './unread-bodies.js';
 import { drainConnections } from './connection-timeouts.js';
 
 export interface Running {
@@ -316,8 +316,10 @@ async function startOn(
     'request',
     inTurn(
       requireHost(
-        onlyChunkedCoding(
-          boundUnreadBodies(app, refusedDrainBytes(config.maxBodyBytes), config.bodyTimeoutMs),
+        soundFraming(
+          onlyChunkedCoding(
+            boundUnreadBodies(app, refusedDrainBytes(config.maxBodyBytes), config.bodyTimeoutMs),
+          ),
         ),
       ),
       config.maxPipelinedRequests,
