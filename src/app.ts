@@ -129,6 +129,15 @@ export async function createApp({
     metrics,
   );
   app.all('/soap/mktows/:version', mktows);
+  const drainCap = refusedDrainBytes(config.maxBodyBytes);
+  const notFound = (req: Request, res: Response) => {
+    drainThen(req, drainCap, config.bodyTimeoutMs, () => {
+      if (!req.complete) res.setHeader('Connection', 'close');
+      res.set(SAFE_ANSWER_HEADERS).status(404).type('text/plain').send('Not found\n');
+    });
+  };
+  // The prefixes a proxy in front is told to guard, served only as spelt (guardedElsewhere).
+  app.use((req, res, next) => (guardedElsewhere(req.path) ? notFound(req, res) : next()));
   const salesforceOutbound = await createSalesforceOutboundEndpoint(
     services.salesforce,
     {
@@ -162,7 +171,6 @@ export async function createApp({
     const { status, body } = await readiness();
     res.set(MACHINE_ANSWER_HEADERS).status(status).json(body);
   });
-  const drainCap = refusedDrainBytes(config.maxBodyBytes);
   // Any other method on them: OPTIONS told what they allow, the others refused 405 with the
   // same Allow (RFC 9110 §15.5.6), a body discarded up to the bound a 404's is.
   app.all(['/healthz', '/readyz'], (req, res) => {
@@ -202,12 +210,7 @@ export async function createApp({
   // What no route takes (PUT /u/<token>, any unknown path): a body it carries is discarded no
   // further than a refused SOAP body is, then the connection closes. Left to node, the whole
   // body would be read, however large, for any unauthenticated client.
-  app.use((req, res) => {
-    drainThen(req, drainCap, config.bodyTimeoutMs, () => {
-      if (!req.complete) res.setHeader('Connection', 'close');
-      res.set(SAFE_ANSWER_HEADERS).status(404).type('text/plain').send('Not found\n');
-    });
-  });
+  app.use(notFound);
   app.use(appError);
   return app;
 }
@@ -248,6 +251,30 @@ export function errorHandler(logger: Logger) {
       .type('text/plain')
       .send(status === 500 ? 'Internal error\n' : 'Bad request\n');
   };
+}
+
+/**
+ * The prefixes a proxy in front is documented to guard (the console by an allow-list, the
+ * Salesforce listener by Salesforce's client certificate), lower-cased as they are spelt.
+ */
+const GUARDED_PREFIXES = ['/admin', OUTBOUND_PATH];
+
+/**
+ * Whether `path` (Express's req.path, as received) names a guarded prefix in another case
+ * (`/ADMIN/`, `/SOAP/salesforce/outbound/…`). Express routes paths in any case, while a proxy
+ * matches a prefix as spelt (nginx's `location /admin/`, HAProxy's `path_beg`): such a path
+ * passed the proxy by its catch-all and reached what the guard was for. Below the prefix the
+ * console still routes any case.
+ */
+export function guardedElsewhere(path: string): boolean {
+  for (const prefix of GUARDED_PREFIXES) {
+    if (path.length < prefix.length || path.startsWith(prefix)) continue;
+    const next = path.charCodeAt(prefix.length);
+    // The prefix whole: followed by nothing or by a separator, as Express matches it.
+    if (!Number.isNaN(next) && next !== 0x2f) continue;
+    if (path.slice(0, prefix.length).toLowerCase() === prefix) return true;
+  }
+  return false;
 }
 
 /** The paths whose next segment is a credential (a link's token, the listener's secret). */

@@ -33,7 +33,12 @@ import {
   startingAnswer,
   StartError,
 } from './http/service-ports.js';
-import { boundUnreadBodies, inTurn, onlyChunkedCoding } from './http/unread-bodies.js';
+import {
+  boundUnreadBodies,
+  inTurn,
+  onlyChunkedCoding,
+  soundFraming,
+} from './http/unread-bodies.js';
 import { drainConnections } from './http/connection-timeouts.js';
 
 export interface Running {
@@ -316,8 +321,10 @@ async function startOn(
     'request',
     inTurn(
       requireHost(
-        onlyChunkedCoding(
-          boundUnreadBodies(app, refusedDrainBytes(config.maxBodyBytes), config.bodyTimeoutMs),
+        soundFraming(
+          onlyChunkedCoding(
+            boundUnreadBodies(app, refusedDrainBytes(config.maxBodyBytes), config.bodyTimeoutMs),
+          ),
         ),
       ),
       config.maxPipelinedRequests,

@@ -58,6 +58,42 @@ export function boundUnreadBodies(
 }
 
 /**
+ * `listener`, for requests framed as a proxy in front reads them too. node reads them otherwise:
+ *
+ * - An HTTP/1.0 request with a Transfer-Encoding: HTTP/1.0 has no transfer coding, so a proxy
+ *   speaking it takes the chunks for a body read to the connection's end, while node read them
+ *   as chunks and the bytes after them as a request of its own, on a connection it kept alive.
+ *   RFC 9112 §6.1: the framing is faulty and the connection closes. Answered 400 before a byte
+ *   of the body is read; the connection closes.
+ * - A request asking to upgrade (an Upgrade header, with Connection: Upgrade): node stops
+ *   reading at its end and drops what came after it in the same read, unanswered, yet keeps
+ *   the connection, so a proxy pipelining behind it would take the next answer for the
+ *   dropped request's. No upgrade is served here: the request is answered as any other, and
+ *   the connection closes after its answer.
+ */
+export function soundFraming(listener: RequestListener): RequestListener {
+  return (req, res) => {
+    if (
+      req.headers['transfer-encoding'] !== undefined &&
+      req.httpVersionMajor === 1 &&
+      req.httpVersionMinor === 0
+    ) {
+      const text = 'Transfer-Encoding is not read on an HTTP/1.0 request\n';
+      res.writeHead(400, {
+        ...MACHINE_ANSWER_HEADERS,
+        Connection: 'close',
+        'Content-Type': 'text/plain; charset=utf-8',
+        'Content-Length': Buffer.byteLength(text),
+      });
+      res.end(text);
+      return;
+    }
+    if (req.headers.upgrade !== undefined) res.setHeader('Connection', 'close');
+    listener(req, res);
+  };
+}
+
+/**
  * `listener`, for requests whose Transfer-Encoding is chunked alone (or absent). node undoes
  * the chunking of "gzip, chunked" (any coding before chunked) but not the coding itself, so
  * such a body was read as it came: a proxy that decodes it, or the client that applied it,

@@ -34,6 +34,24 @@ function decoder(encoding: string | undefined): Transform | null {
  */
 const REFUSED_DRAIN_FACTOR = 4;
 
+/**
+ * Bytes taken off a body's connection, framing included, per byte of body a read or a discard
+ * allows. A chunk's framing is bytes of no body: its size line, its line ends and its
+ * extensions (node takes up to 16 KiB of them on each chunk, and drops them). Bounded by bytes
+ * of body alone, one byte per chunk behind 16 KB of extension kept the server reading some
+ * 16,000 bytes per byte counted, for the whole body timeout and before anyone was
+ * authenticated. One-byte chunks without extensions take 6 bytes per byte; 8 leaves them room.
+ * A refused body's discard counts the connection's bytes alone (refusedDrainBytes).
+ */
+const WIRE_BYTES_PER_BODY_BYTE = 8;
+
+/** Whether the bytes taken off `req`'s connection from now on are past `most`. */
+function wireFrom(req: IncomingMessage, most: number): () => boolean {
+  const socket = req.socket as IncomingMessage['socket'] | null;
+  const from = socket?.bytesRead ?? 0;
+  return () => (socket?.bytesRead ?? from) - from > most;
+}
+
 /** Bytes of a refused body read and discarded at most, for a listener whose limit is `limit`. */
 export function refusedDrainBytes(limit: number): number {
   return REFUSED_DRAIN_FACTOR * limit;
@@ -70,9 +88,11 @@ export function drainThen(
     req.pause();
     done();
   };
+  // What is discarded is counted as taken off the connection, framing included.
+  const pastWire = wireFrom(req, capBytes);
   const onData = (chunk: Buffer) => {
     drained += chunk.length;
-    if (drained > capBytes) stop();
+    if (drained > capBytes || pastWire()) stop();
   };
   const timer = setTimeout(stop, timeoutMs);
   const done = () => {
@@ -194,9 +214,10 @@ export function readBody(
         (error: unknown) => finish(error, true),
       );
     };
+    const pastWire = wireFrom(req, WIRE_BYTES_PER_BODY_BYTE * limit);
     source.on('data', (chunk: Buffer) => {
       if (done) return; // refused: what still arrives is being discarded, not kept
-      if (pieces.size + chunk.length > limit) return finish(tooLarge(limit), true);
+      if (pieces.size + chunk.length > limit || pastWire()) return finish(tooLarge(limit), true);
       pieces.add(chunk);
       if (
         head &&

@@ -61,7 +61,7 @@ for (const engine of testEngines()) {
         { what: 'suppressions', path: '/admin/suppressions', session: true },
         { what: 'export', path: '/admin/suppressions/export.csv', session: true },
         { what: 'bulk', path: '/admin/bulk', session: true },
-        { what: 'upper case', path: `/ADMIN/People/${person}`, session: true },
+        { what: 'upper case', path: `/admin/PEOPLE/${person}`, session: true },
         { what: 'trailing slash', path: `/admin/people/${person}/`, session: true },
         { what: 'encoded', path: `/admin/%70eople/${person}`, session: true },
         { what: 'broken escape', path: '/admin/people/%ZZ', session: true },

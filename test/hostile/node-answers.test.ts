@@ -93,6 +93,23 @@ describe('answers node writes itself (parse errors, timeouts, expectations)', fu
       400,
     ],
     ['an HTTP/1.1 request without a Host', 'GET /u/x HTTP/1.1\r\nAccept: */*\r\n\r\n', 400],
+    ['the HTTP/2 connection preface', 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 400],
+    ['a space in a header name', 'GET /u/x HTTP/1.1\r\nHost: x\r\nX A: 1\r\n\r\n', 400],
+    [
+      'a space before the colon of Content-Length',
+      'POST /u/x HTTP/1.1\r\nHost: x\r\nContent-Length : 3\r\n\r\nabc',
+      400,
+    ],
+    ['a NUL in a header value', 'GET /u/x HTTP/1.1\r\nHost: x\r\nX: a\0b\r\n\r\n', 400],
+    ['a bare CR in a header value', 'GET /u/x HTTP/1.1\r\nHost: x\r\nX: a\rb\r\n\r\n', 400],
+    ['a signed length', 'POST /u/x HTTP/1.1\r\nHost: x\r\nContent-Length: +3\r\n\r\nabc', 400],
+    [
+      'chunked named twice',
+      'POST /u/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n',
+      400,
+    ],
+    // A request line without a version (HTTP/0.9) is waited on as headers still to come.
+    ['an HTTP/0.9 request line', 'GET /u/x\r\n', 408],
     // Before: the connection closed without an answer.
     ['a CONNECT', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 501],
     [

@@ -24,7 +24,7 @@ describe('the Salesforce path secret in the log (refused paths, LOG_LEVEL=trace)
     const base = `http://127.0.0.1:${service.running.port}`;
     for (const path of [
       `/soap/salesforce/outbound/${PATH_SECRET}%ZZ`,
-      `/SOAP/Salesforce/Outbound/${PATH_SECRET}%E0%A4%A`,
+      `/soap/salesforce/outbound/${PATH_SECRET}%E0%A4%A`,
       `/soap/salesforce/outbound/${PATH_SECRET};%ZZ`,
     ]) {
       const before = service.lines().length;

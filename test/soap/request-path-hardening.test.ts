@@ -160,7 +160,7 @@ for (const engine of testEngines()) {
         '/soap/salesforce/outbound/%ZZ',
         // Express routes paths in any case: these are the SOAP listeners' too.
         '/SOAP/mktows/%C0',
-        '/Soap/Salesforce/Outbound/%ZZ',
+        '/Soap/Mktows/%ZZ',
         '/admin/people/%C0',
         '/%C0',
       ];
