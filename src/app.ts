@@ -80,6 +80,7 @@ export async function createApp({
     undoMinutes: config.unsubscribeUndoMinutes,
     rateLimit: config.unsubscribeRateLimit,
     pageRateLimit: config.unsubscribePageRateLimit ?? config.unsubscribeRateLimit,
+    linkRateLimit: config.unsubscribeLinkRateLimit,
     maxBodyBytes: config.unsubscribeMaxBodyBytes,
     bodyTimeoutMs: config.bodyTimeoutMs,
     deadline: { requestTimeoutMs: config.requestTimeoutMs, commitGraceMs: config.commitGraceMs },

@@ -32,9 +32,10 @@ export type LimitMessage =
 /**
  * The rate limits kept for the instance: SOAP calls per user; per client address, /u/ POSTs
  * (`link`: one-click unsubscribes, the page's buttons) and, apart, reads of the page
- * (`link-page`: GET, HEAD), so that no amount of reads refuses a POST.
+ * (`link-page`: GET, HEAD), so that no amount of reads refuses a POST; per link (its id), the
+ * unsubscribes posted to it (`link-token`).
  */
-export type RateScope = 'soap' | 'link' | 'link-page';
+export type RateScope = 'soap' | 'link' | 'link-page' | 'link-token';
 export type BlockedLimit = 'auth' | RateScope | 'login-client' | 'login-account';
 
 export function isLimitMessage(message: unknown): message is LimitMessage {
@@ -217,7 +218,12 @@ function inWorker(): Report | null {
       if (!isLimitMessage(message) || message.du !== 'blocked') return;
       const { limit, key, until } = message;
       if (limit === 'auth') for (const l of listening.auth) l.block(key, until);
-      else if (limit === 'soap' || limit === 'link' || limit === 'link-page') {
+      else if (
+        limit === 'soap' ||
+        limit === 'link' ||
+        limit === 'link-page' ||
+        limit === 'link-token'
+      ) {
         for (const l of listening.calls) if (l.scope === limit) l.block(key, until);
       } else for (const l of listening.logins) l.block(limit, key, until);
     });

@@ -41,6 +41,7 @@ export class InstanceLimits {
       soap: new FixedWindows(options.rates.soap.rateWindowMs, MOST_COUNTED_USERS),
       link: new FixedWindows(options.rates.link.rateWindowMs, MOST_COUNTED_USERS),
       'link-page': new FixedWindows(options.rates['link-page'].rateWindowMs, MOST_COUNTED_USERS),
+      'link-token': new FixedWindows(options.rates['link-token'].rateWindowMs, MOST_COUNTED_USERS),
     };
   }
 

@@ -249,6 +249,11 @@ function instanceLimitOptions(config: Config): InstanceLimitOptions {
         rateWindowMs: UNSUBSCRIBE_RATE_WINDOW_MS,
         concurrencyLimit: 0,
       },
+      'link-token': {
+        rateLimitCalls: config.unsubscribeLinkRateLimit,
+        rateWindowMs: UNSUBSCRIBE_RATE_WINDOW_MS,
+        concurrencyLimit: 0,
+      },
     },
     logins: { maxFailures: config.adminLoginMaxFailures, windowMs: LOGIN_WINDOW_MS },
   };

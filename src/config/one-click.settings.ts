@@ -9,7 +9,10 @@ import {
 } from './parse.js';
 
 /** One-click unsubscribe links and their hosted page. */
-/** UNSUBSCRIBE_RATE_LIMIT and UNSUBSCRIBE_PAGE_RATE_LIMIT count requests per minute. */
+/**
+ * UNSUBSCRIBE_RATE_LIMIT, UNSUBSCRIBE_PAGE_RATE_LIMIT and UNSUBSCRIBE_LINK_RATE_LIMIT count
+ * requests per minute.
+ */
 export const UNSUBSCRIBE_RATE_WINDOW_MS = 60000;
 
 export const oneClickSettings = {
@@ -73,8 +76,15 @@ export const oneClickSettings = {
     env: 'UNSUBSCRIBE_RATE_LIMIT',
     default: '600',
     meaning:
-      "POSTs to /u/ (one-click unsubscribes, the page's buttons) one client address (IPv6: its /64) may make per minute, per instance (0: no limit; HTTP 429). Reads of the page count apart (UNSUBSCRIBE_PAGE_RATE_LIMIT), so link scanners never spend it. Mailbox providers post from shared addresses: keep it generous",
+      "POSTs to /u/ (one-click unsubscribes, the page's buttons) one client address (IPv6: its /64) may make per minute, per instance (0: no limit; HTTP 429). Each counts; past it only an unsubscribe with an authentic link is admitted (bounded by UNSUBSCRIBE_LINK_RATE_LIMIT). Reads of the page count apart (UNSUBSCRIBE_PAGE_RATE_LIMIT), so link scanners never spend it",
     parse: integer('UNSUBSCRIBE_RATE_LIMIT', 0, 100000000),
+  },
+  unsubscribeLinkRateLimit: {
+    env: 'UNSUBSCRIBE_LINK_RATE_LIMIT',
+    default: '10',
+    meaning:
+      "Unsubscribe POSTs (one-click, the page's unsubscribe button) one link may receive per minute, per instance, from any client addresses (0: no limit; HTTP 429). An authentic link's unsubscribe is bounded by this, not by UNSUBSCRIBE_RATE_LIMIT: mailbox providers post from a few shared addresses",
+    parse: integer('UNSUBSCRIBE_LINK_RATE_LIMIT', 0, 100000000),
   },
   unsubscribePageRateLimit: {
     env: 'UNSUBSCRIBE_PAGE_RATE_LIMIT',

@@ -13,12 +13,10 @@ import type { LinkSubject, LinkUnsubscribeService } from '../domain/link-unsubsc
 import { AppError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { instanceCallLimits } from '../cluster/instance-limits.js';
-import { UNSUBSCRIBE_RATE_WINDOW_MS } from '../config/one-click.settings.js';
 import { withinDeadline, type RequestDeadlineLimits } from '../http/request-deadline.js';
 import { drainThen, readBody, refusedDrainBytes } from '../soap-transport/request-body.js';
-import { clientLimitKey } from '../http/networks.js';
 import { otherMethodAnswer } from '../http/other-methods.js';
+import { LinkBudgets, rateLimited, type LinkBudgetLimits } from './budgets.js';
 import {
   FormError,
   formMediaType,
@@ -33,15 +31,11 @@ import { maskAddress, pagePolicy, renderPage, type Branding, type PageState } fr
 import { LINK_HEADERS, writePlain, type PlainExtra } from './plain-answer.js';
 import { Refusal, refusalOf, refusalText, tokenRefusal } from './refusals.js';
 
-export interface OneClickOptions {
+export interface OneClickOptions extends LinkBudgetLimits {
   links: LinkUnsubscribeService;
   /** null: no UNSUBSCRIBE_LINK_SECRET, links are off. */
   tokens: LinkTokens | null;
   undoMinutes: number;
-  /** POSTs per client address per minute (one-click, the page's buttons); 0: no limit. */
-  rateLimit: number;
-  /** GETs and HEADs of the page per client address per minute, counted apart; 0: no limit. */
-  pageRateLimit: number;
   maxBodyBytes: number;
   bodyTimeoutMs: number;
   /** REQUEST_TIMEOUT_MS and COMMIT_GRACE_MS: each request is answered within them. */
@@ -76,19 +70,7 @@ export interface OneClickRoutes {
 export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
   const { tokens, links, logger, metrics } = options;
   const router = express.Router();
-  // Two budgets per client address, chosen by the method alone (before any body is read): the
-  // POSTs, which record opt-outs, and the page's reads, which link scanners prefetch from the
-  // mailbox providers' own addresses. No amount of reads can refuse a POST.
-  const postLimits = instanceCallLimits('link', {
-    rateLimitCalls: options.rateLimit,
-    rateWindowMs: UNSUBSCRIBE_RATE_WINDOW_MS,
-    concurrencyLimit: 0,
-  });
-  const pageLimits = instanceCallLimits('link-page', {
-    rateLimitCalls: options.pageRateLimit,
-    rateWindowMs: UNSUBSCRIBE_RATE_WINDOW_MS,
-    concurrencyLimit: 0,
-  });
+  const budgets = new LinkBudgets(options);
   const undoWindowMs = options.undoMinutes * 60000;
   const policy = pagePolicy(options.branding.logoUrl);
 
@@ -127,17 +109,26 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
   const queryLang = (req: Request) =>
     typeof req.query.lang === 'string' ? req.query.lang : undefined;
 
-  /** Rate limit (the POSTs' budget, or the reads'), then the token: before any body or database. */
-  const admit = (req: Request): LinkContent => {
+  /** The reads' budget, then the token: before the database. */
+  const admitRead = (req: Request): LinkContent => {
     if (!tokens) throw DISABLED;
-    try {
-      (req.method === 'POST' ? postLimits : pageLimits).admit(clientLimitKey(req.ip))();
-    } catch {
-      throw new Refusal(429, 'rate_limited', { kind: 'busy' }, true);
-    }
+    budgets.read(req.ip);
     const verified = tokens.verify(String(req.params.token));
     if (!verified.ok) throw tokenRefusal(verified.reason);
     return verified.link;
+  };
+
+  /**
+   * A POST counted in its address's budget, then the token: before any body or database. A
+   * refused token from an address past its budget is refused for the budget, as before; an
+   * authentic one goes on (`spent`: only an unsubscribe may then be carried out).
+   */
+  const admitPost = (req: Request): { link: LinkContent; spent: boolean } => {
+    if (!tokens) throw DISABLED;
+    const spent = !budgets.countPost(req.ip);
+    const verified = tokens.verify(String(req.params.token));
+    if (!verified.ok) throw spent ? rateLimited(true) : tokenRefusal(verified.reason);
+    return { link: verified.link, spent };
   };
 
   /** The posted form; null for a body of no bytes at all. */
@@ -207,7 +198,7 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
   router.get('/:token', async (req, res) => {
     const lang = chooseLanguage(queryLang(req), req.get('accept-language'));
     try {
-      const link = admit(req);
+      const link = admitRead(req);
       const state = await withinDeadline(options.deadline, () => links.state(subjectOf(link)));
       sendPage(
         res,
@@ -306,21 +297,31 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
     let fields: FormFields | undefined;
     const lang = () => languageOf(req, fields);
     try {
-      const link = admit(req);
-      const form = await readForm(req);
+      const { link, spent } = admitPost(req);
+      const form = await readForm(req).catch((error: unknown) => {
+        // Past the address's budget, only an unsubscribe is carried out.
+        throw spent && error instanceof Refusal ? rateLimited(error.closeConnection) : error;
+      });
       fields = form ?? undefined;
       // RFC 8058 has the provider post `List-Unsubscribe=One-Click`, yet some mail clients post
       // nothing at all. Nothing posted still means the person pressed Unsubscribe in their mail
       // client (GETs, what scanners send, never change anything), so it is honoured as the
       // same one-click request; a body that says something else stays refused.
-      if (form === null) await unsubscribe(link, false, lang, res);
-      else if (isOneClickForm(form)) {
+      // An unsubscribe is bounded by the link's budget, never by the address's: a provider's
+      // shared address past it still has its recipients' opt-outs recorded. The undo button,
+      // or a body that is neither, keeps the address's budget.
+      if (form === null) {
+        budgets.unsubscribe(link.linkId);
+        await unsubscribe(link, false, lang, res);
+      } else if (isOneClickForm(form)) {
         page = form.get('via') === 'page';
+        budgets.unsubscribe(link.linkId);
         await unsubscribe(link, page, lang, res);
       } else if (form.has('resubscribe')) {
         page = true;
+        if (spent) throw rateLimited(false);
         await resubscribe(link, form.get('resubscribe')!, lang(), res);
-      } else throw new Refusal(400, 'bad_body', { kind: 'invalid' });
+      } else throw spent ? rateLimited(false) : new Refusal(400, 'bad_body', { kind: 'invalid' });
     } catch (error) {
       refuse(res, refusalOf(error, logger), page, lang);
     }

@@ -193,7 +193,9 @@ describe('one-click plain answers, raw bytes: the rate limit', function () {
   it('429: Connection: close and Retry-After before the plain headers', async () => {
     const path = new URL(svc.linkUrl('raw-rate@example.com')).pathname;
     await rawPost(svc.base, path, FORM, 'List-Unsubscribe=One-Click');
-    const a = await rawPost(svc.base, path, FORM, 'List-Unsubscribe=One-Click');
+    // A forged link past the budget (an authentic one's unsubscribe is still carried out).
+    const forged = path.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+    const a = await rawPost(svc.base, forged, FORM, 'List-Unsubscribe=One-Click');
     expect(a.statusLine).to.equal('HTTP/1.1 429 Too Many Requests');
     expect(a.headers).to.deep.equal([
       'Connection: close',

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import { csrfOf } from '../admin/support.js';
+import { LINK_SETTINGS, linkTokens } from '../support/kill-while-calling.js';
 import { testEngines } from '../support/database.js';
 import { connectionsHeldBy, postOnNewConnection, workersOf } from '../support/proc.js';
 import {
@@ -30,6 +31,26 @@ const GET_LEAD =
 async function createLead(service: ServiceProcess): Promise<void> {
   const res = await rawCall(service.url, syncEmailXml('worker@example.com'));
   expect(res.body).to.match(/<leadId>1<\/leadId>/);
+}
+
+/** An RFC 8058 one-click on a connection of its own (the workers take connections in turn). */
+function oneClickOnNewConnection(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end('List-Unsubscribe=One-Click');
+  });
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -229,6 +250,34 @@ for (const engine of testEngines()) {
       }
       expect(statuses.slice(0, 4), statuses.join(' ')).to.not.include(429);
       expect(statuses.slice(4), statuses.join(' ')).to.deep.equal(Array(6).fill(429));
+    });
+
+    it("past the address's budget, authentic one-clicks are admitted, each link's budget one for the instance", async () => {
+      service = await spawnService({
+        ...db.env,
+        WORKERS: '2',
+        ...LINK_SETTINGS,
+        UNSUBSCRIBE_RATE_LIMIT: '2',
+        UNSUBSCRIBE_LINK_RATE_LIMIT: '3',
+      });
+      const tokens = linkTokens();
+      const distinct: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const url = `${service.base}/u/${tokens.create(`w${i}@example.com`)}`;
+        distinct.push(await oneClickOnNewConnection(url));
+        await pause(60);
+      }
+      expect(distinct, distinct.join(' ')).to.deep.equal(Array(6).fill(200));
+      const same = `${service.base}/u/${tokens.create('same@example.com')}`;
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        statuses.push(await oneClickOnNewConnection(same));
+        await pause(60);
+      }
+      expect(statuses, statuses.join(' ')).to.deep.equal([
+        ...Array(3).fill(200),
+        ...Array(5).fill(429),
+      ]);
     });
 
     it('the per-user rate limit is one budget for the instance', async () => {

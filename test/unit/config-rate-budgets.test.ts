@@ -20,6 +20,24 @@ describe('the two budgets of /u/: POSTs (UNSUBSCRIBE_RATE_LIMIT) and page reads'
       );
   });
 
+  it('UNSUBSCRIBE_LINK_RATE_LIMIT: 10 by default, 0 no limit, anything else refused in one line naming it', () => {
+    expect(loadConfig({}).unsubscribeLinkRateLimit).to.equal(10);
+    expect(loadConfig({ UNSUBSCRIBE_LINK_RATE_LIMIT: '0' }).unsubscribeLinkRateLimit).to.equal(0);
+    expect(loadConfig({ UNSUBSCRIBE_LINK_RATE_LIMIT: ' 25 ' }).unsubscribeLinkRateLimit).to.equal(
+      25,
+    );
+    for (const bad of ['', '-1', 'ten', '1.5', '100000001']) {
+      let message = '';
+      try {
+        loadConfig({ UNSUBSCRIBE_LINK_RATE_LIMIT: bad });
+      } catch (error) {
+        expect(error, bad).to.be.instanceOf(ConfigError);
+        message = (error as Error).message;
+      }
+      expect(message, bad).to.match(/^UNSUBSCRIBE_LINK_RATE_LIMIT must be [^\n]+$/);
+    }
+  });
+
   it('"config" shows the page budget a start uses', () => {
     let out = '';
     const sink = new Writable({

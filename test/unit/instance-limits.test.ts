@@ -17,6 +17,7 @@ describe('instance limits (the counters a primary holds for its workers)', () =>
     soap: { rateLimitCalls: 5, rateWindowMs: 10000, concurrencyLimit: 0, now: clock },
     link: { rateLimitCalls: 2, rateWindowMs: 60000, concurrencyLimit: 0, now: clock },
     'link-page': { rateLimitCalls: 3, rateWindowMs: 60000, concurrencyLimit: 0, now: clock },
+    'link-token': { rateLimitCalls: 4, rateWindowMs: 60000, concurrencyLimit: 0, now: clock },
   };
   let sent: LimitMessage[];
   let limits: InstanceLimits;
@@ -71,6 +72,16 @@ describe('instance limits (the counters a primary holds for its workers)', () =>
     limits.receive({ du: 'calls', scope: 'link', counts: [['203.0.113.9', 1]] });
     expect(sent).to.deep.equal([
       { du: 'blocked', limit: 'link', key: '203.0.113.9', until: now + 60000 },
+    ]);
+  });
+
+  it("counts each link's unsubscribes for the instance, apart from its client addresses", () => {
+    limits.receive({ du: 'calls', scope: 'link-token', counts: [['26342334f32d41a9', 3]] });
+    limits.receive({ du: 'calls', scope: 'link-token', counts: [['0123456789abcdef', 3]] });
+    expect(sent).to.deep.equal([]);
+    limits.receive({ du: 'calls', scope: 'link-token', counts: [['26342334f32d41a9', 1]] });
+    expect(sent).to.deep.equal([
+      { du: 'blocked', limit: 'link-token', key: '26342334f32d41a9', until: now + 60000 },
     ]);
   });
 
