@@ -17,12 +17,14 @@ import type { EmailStatusRecord } from './records.js';
  *   re-subscribe made in Salesforce before this opt-out but delivered after it is refused only
  *   if the status shows an opt-out newer than it (SalesforceSyncService.keepNewerOptOut).
  *   Salesforce's own opt-outs are dated by their records' change order, not here;
- * - a person's own opt-out (statedByPerson: the web service, Salesforce, a link) of an address
- *   whose status an operator or an import made (not statedByPerson: the console, the command
- *   line, a bulk change, a suppression list's line, whatever source it gives): an operator who
- *   lifts that suppression (a bounce thought resolved) would otherwise lift this opt-out too,
- *   never shown it. Once recorded the status is the person's own, so no other path's restating
- *   writes again, and the same path's never does.
+ * - a person's own opt-out by the web service or a link of an address whose status an operator
+ *   or an import made (not statedByPerson: the console, the command line, a bulk change, a
+ *   suppression list's line, whatever source it gives): an operator who lifts that suppression
+ *   (a bounce thought resolved) would otherwise lift this opt-out too, never shown it. Once
+ *   recorded the status is the person's own, so no other path's restating writes again, and
+ *   the same path's never does. Not Salesforce's: a status Salesforce made is lifted by a later
+ *   untick of its record (its change order), so taking an import's over would let that untick
+ *   lift the import's suppression, which it otherwise refuses (optOutsRecordedSince).
  */
 export interface OptOutStatement {
   key: string;
@@ -91,7 +93,8 @@ export function mustRecordOptOut(
     return true;
   if (current.source === source) return false;
   if (undoableByLink(current) || madeBySalesforce(current)) return true;
-  return statedByPerson(statement.path.source) && !statedByPerson(current.source);
+  const stated = statement.path.source;
+  return stated !== SALESFORCE_SOURCE && statedByPerson(stated) && !statedByPerson(current.source);
 }
 
 /**

@@ -161,8 +161,8 @@ export class RuleModel {
       !cur.prot &&
       (cur.page ||
         ((cur.sf || cur.sfSince !== null) && !path.salesforce) ||
-        // A person's own opt-out over an operator's or an import's suppression.
-        (!cur.person && byPerson(path)))
+        // A person's own opt-out (not Salesforce's) over an operator's or an import's.
+        (!cur.person && byPerson(path) && !path.salesforce))
     ) {
       this.master.set(key, { unsub: true, prot: isProtected(given), page: null, ...recorded });
       return true;
