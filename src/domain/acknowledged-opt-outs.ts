@@ -16,7 +16,15 @@ import type { EmailStatusRecord } from './records.js';
  *   record of which has been reported opted out (EmailStatusRecord.optOutsRecordedSince): a
  *   re-subscribe made in Salesforce before this opt-out but delivered after it is refused only
  *   if the status shows an opt-out newer than it (SalesforceSyncService.keepNewerOptOut).
- *   Salesforce's own opt-outs are dated by their records' change order, not here.
+ *   Salesforce's own opt-outs are dated by their records' change order, not here;
+ * - a person's own opt-out by the web service or a link of an address whose status an operator
+ *   or an import made (not statedByPerson: the console, the command line, a bulk change, a
+ *   suppression list's line, whatever source it gives): an operator who lifts that suppression
+ *   (a bounce thought resolved) would otherwise lift this opt-out too, never shown it. Once
+ *   recorded the status is the person's own, so no other path's restating writes again, and
+ *   the same path's never does. Not Salesforce's: a status Salesforce made is lifted by a later
+ *   untick of its record (its change order), so taking an import's over would let that untick
+ *   lift the import's suppression, which it otherwise refuses (optOutsRecordedSince).
  */
 export interface OptOutStatement {
   key: string;
@@ -32,6 +40,13 @@ export interface OptOutStatement {
 
 const LINK_SOURCE = ChangePaths.unsubscribeLink().source;
 const SALESFORCE_SOURCE = ChangePaths.salesforce().source;
+/**
+ * The paths by which a person states their own opt-out: the integrations that relay it (the
+ * web service, Salesforce) and the person's link. Every other source is an operator's (address
+ * or person page, command line, bulk change) or an import's (its own source, or the one a
+ * list's line gives: never one of these, suppression-rows.ts asImported).
+ */
+const PERSON_SOURCES = [ChangePaths.webService().source, SALESFORCE_SOURCE, LINK_SOURCE];
 const PAGE_MARK = ', page';
 
 /**
@@ -77,7 +92,17 @@ export function mustRecordOptOut(
   if (current.optOutsRecordedSince !== undefined && statement.path.source !== SALESFORCE_SOURCE)
     return true;
   if (current.source === source) return false;
-  return undoableByLink(current) || madeBySalesforce(current);
+  if (undoableByLink(current) || madeBySalesforce(current)) return true;
+  const stated = statement.path.source;
+  return stated !== SALESFORCE_SOURCE && statedByPerson(stated) && !statedByPerson(current.source);
+}
+
+/**
+ * Whether a change of `source` (a path's, or a master status's: path and actor) was stated by
+ * the person through one of their own paths (PERSON_SOURCES), not by an operator or an import.
+ */
+export function statedByPerson(source: string): boolean {
+  return PERSON_SOURCES.some((p) => source === p || source.startsWith(`${p} (`));
 }
 
 /**

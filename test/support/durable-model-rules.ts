@@ -3,6 +3,7 @@
  * each address key and its rules, and a person's create, change and merge.
  */
 import {
+  byPerson,
   isProtected,
   joinedOf,
   keyOf,
@@ -114,6 +115,7 @@ export class RuleModel {
       at,
       sf,
       sfSince,
+      person: byPerson(path),
     });
     for (const h of this.holders(key)) this.flag(h, unsub, PROPAGATED, path);
   }
@@ -128,7 +130,8 @@ export class RuleModel {
   /**
    * An opt-out stated of an address unsubscribed already: kept when it adds a protected reason,
    * or takes a page's undoable unsubscribe over (security.md, "acknowledged twice"), or one a
-   * late Salesforce untick could lift. Returns whether it was recorded.
+   * late Salesforce untick could lift, or is a person's own over an operator's or an import's
+   * suppression (which an operator's lift would otherwise undo). Returns whether it was recorded.
    */
   acknowledge(
     key: string,
@@ -144,6 +147,7 @@ export class RuleModel {
       at: Math.max(at, cur.at),
       sf: path.salesforce === true,
       sfSince: cur.sfSince,
+      person: byPerson(path),
     };
     if (!cur.prot && isProtected(given)) {
       this.master.set(key, { unsub: true, prot: true, page: null, ...recorded });
@@ -155,7 +159,10 @@ export class RuleModel {
     if (
       optOut &&
       !cur.prot &&
-      (cur.page || ((cur.sf || cur.sfSince !== null) && !path.salesforce))
+      (cur.page ||
+        ((cur.sf || cur.sfSince !== null) && !path.salesforce) ||
+        // A person's own opt-out (not Salesforce's) over an operator's or an import's.
+        (!cur.person && byPerson(path) && !path.salesforce))
     ) {
       this.master.set(key, { unsub: true, prot: isProtected(given), page: null, ...recorded });
       return true;

@@ -87,6 +87,11 @@ export interface MStatus {
    * not applied. Kept by every change of the status.
    */
   sfSince: number | null;
+  /**
+   * Made by a person's own path (the web service, Salesforce, a link), not by an operator or an
+   * import: another path's opt-out over an operator's or an import's is recorded.
+   */
+  person: boolean;
 }
 
 /** Every change made while the test runs: later than any date or modstamp the test sends. */
@@ -98,6 +103,14 @@ export interface MPath {
   source: string;
   operator: boolean;
   salesforce?: boolean;
+}
+
+/** The sources of the paths a person states their own opt-out by (acknowledged-opt-outs.ts). */
+const PERSON_SOURCES = ['Web service API', 'Salesforce', 'Unsubscribe link'];
+
+/** Whether `path` is one a person states their own opt-out by (statedByPerson). */
+export function byPerson(path: MPath): boolean {
+  return PERSON_SOURCES.includes(path.source);
 }
 
 export const PATHS = {
