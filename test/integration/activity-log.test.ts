@@ -344,7 +344,10 @@ for (const engine of testEngines()) {
         await note();
         await s.leads.setUnsubscribed(b, true, ChangePaths.personDetail('op'), 'asked by phone');
         await note();
-        await setFlag(s, a, true); // rule 7
+        // The person's own opt-out over the operator's: recorded, nobody follows (rule 7 for people).
+        await setFlag(s, a, true);
+        await note();
+        await setFlag(s, a, true); // rule 7: the same path again
         await note();
         await s.leads.delete(idKey(a), web); // rule 4
         await note();
@@ -355,7 +358,7 @@ for (const engine of testEngines()) {
         await setFlag(s, c, false);
         await note();
 
-        expect(lengths).to.deep.equal([1, 2, 3, 3, 3, 3, 4]);
+        expect(lengths).to.deep.equal([1, 2, 3, 4, 4, 4, 4, 5]);
         const report = await s.durableStatus.explain(' History@Example.COM ');
         expect(report.emailKey).to.equal(address);
         expect(
@@ -364,6 +367,7 @@ for (const engine of testEngines()) {
           [true, a, 'Web service API', 'Web service API'],
           [false, b, 'Salesforce sync', 'Salesforce (sync-user)'],
           [true, b, 'asked by phone', 'Person detail (op)'],
+          [true, a, 'Web service API', 'Web service API'],
           [false, c, 'Web service API', 'Web service API'],
         ]);
         const times = report.history.map((x) => x.changedAt);
