@@ -27,7 +27,9 @@ export type LimitMessage =
   | { du: 'auth-failure'; address: string }
   | { du: 'calls'; scope: RateScope; counts: Array<[string, number]> }
   | { du: 'login'; client: string; account: string | null; ok: boolean }
-  | { du: 'blocked'; limit: BlockedLimit; key: string; until: number };
+  | { du: 'blocked'; limit: BlockedLimit; key: string; until: number }
+  /** An operator's login succeeded from `client`, through any worker (the primary tells all). */
+  | { du: 'known'; client: string; account: string };
 
 /**
  * The rate limits kept for the instance: SOAP calls per user; per client address, /u/ POSTs
@@ -40,7 +42,9 @@ export type BlockedLimit = 'auth' | RateScope | 'login-client' | 'login-account'
 
 export function isLimitMessage(message: unknown): message is LimitMessage {
   const du = (message as { du?: unknown } | null)?.du;
-  return du === 'auth-failure' || du === 'calls' || du === 'login' || du === 'blocked';
+  return (
+    du === 'auth-failure' || du === 'calls' || du === 'login' || du === 'blocked' || du === 'known'
+  );
 }
 
 /** Where a worker sends its reports (process.send in a cluster worker; a stub in tests). */
@@ -176,8 +180,9 @@ export class SharedLoginThrottle extends LoginThrottle {
   }
 
   override admit(client: string, account: string | null): number {
-    // An address the account logged in from through this worker is not held by the
-    // account's wait (LoginThrottle.admit), the instance's verdict on it included.
+    // An address the account logged in from, through any worker (the primary tells each of
+    // every success), is not held by the account's wait (LoginThrottle.admit), the
+    // instance's verdict on it included.
     const accountBlocked =
       account === null || this.isKnownClient(client, account)
         ? 0
@@ -215,7 +220,12 @@ function inWorker(): Report | null {
     listening.any = true;
     process.on('message', (message: unknown) => {
       if (isLoanMessage(message)) return answerLoan(listening.loans, message, report);
-      if (!isLimitMessage(message) || message.du !== 'blocked') return;
+      if (!isLimitMessage(message)) return;
+      if (message.du === 'known') {
+        for (const l of listening.logins) l.rememberClient(message.client, message.account);
+        return;
+      }
+      if (message.du !== 'blocked') return;
       const { limit, key, until } = message;
       if (limit === 'auth') for (const l of listening.auth) l.block(key, until);
       else if (

@@ -53,7 +53,12 @@ export class InstanceLimits {
   }
 
   private login(client: string, account: string | null, ok: boolean): void {
-    if (ok) return this.logins.succeed(client, account);
+    if (ok) {
+      this.logins.succeed(client, account);
+      // Every worker exempts the address from the account's wait, whichever one it next reaches.
+      if (account !== null) this.broadcast({ du: 'known', client, account });
+      return;
+    }
     this.logins.admit(client, account);
     const now = this.now();
     const clientWait = this.logins.retryAfterSeconds(client);

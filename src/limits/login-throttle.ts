@@ -182,7 +182,11 @@ export class LoginThrottle {
     return at !== undefined && this.now() - at <= KNOWN_CLIENT_MS;
   }
 
-  private rememberClient(client: string, account: string): void {
+  /**
+   * Remembers that `account` (as spelt) logged in from `client`: a successful login does, and a
+   * worker process is told of the instance's others (cluster/instance-limits.ts).
+   */
+  rememberClient(client: string, account: string): void {
     const clients = new Map(this.knownClients.get(account));
     remember(clients, client, this.now(), KNOWN_CLIENTS_PER_ACCOUNT);
     remember(this.knownClients, account, clients, this.maxTracked);

@@ -227,6 +227,39 @@ for (const engine of testEngines()) {
       expect(statuses.slice(4), statuses.join(' ')).to.deep.equal(Array(6).fill(429));
     });
 
+    it("an address an operator logged in from is exempt from the account's wait on every worker", async () => {
+      service = await spawnService({
+        ...db.env,
+        WORKERS: '2',
+        TRUST_PROXY: '1',
+        ADMIN_USERS: 'alice:correct horse battery',
+        ADMIN_LOGIN_MAX_FAILURES: '100',
+      });
+      const office = '203.0.113.20';
+      const guesser = '198.51.100.7';
+      expect(
+        await loginOnNewConnections(service.base, 'alice', 'correct horse battery', office),
+      ).to.equal(303);
+      // Eight wrong guesses from elsewhere, dealt to both workers: the account waits (8 s).
+      for (let i = 0; i < 8; i++) {
+        if (i % 2 === 1) await fetchOnNewConnection(`${service.base}/healthz`);
+        const status = await loginOnNewConnections(service.base, 'alice', 'wrong', guesser);
+        expect(status).to.be.oneOf([401, 429]);
+      }
+      await pause(300); // the primary's verdict reaches both workers
+      expect(await loginOnNewConnections(service.base, 'alice', 'wrong', guesser)).to.equal(429);
+      // The operator, from the office, through each worker in turn: only one of them saw the
+      // first login, the other was told of it by the primary.
+      const statuses: number[] = [];
+      for (let i = 0; i < 2; i++) {
+        if (i === 1) await fetchOnNewConnection(`${service.base}/healthz`);
+        statuses.push(
+          await loginOnNewConnections(service.base, 'alice', 'correct horse battery', office),
+        );
+      }
+      expect(statuses).to.deep.equal([303, 303]);
+    });
+
     it('POSTs to /u/ from one address are one budget for the instance, its page reads another', async () => {
       service = await spawnService({
         ...db.env,
@@ -380,6 +413,7 @@ async function loginOnNewConnections(
   base: string,
   name: string,
   password: string,
+  forwardedFor?: string,
 ): Promise<number> {
   const page = await fetchOnNewConnection(`${base}/admin/login`);
   const form = new URLSearchParams({ _csrf: csrfOf(page.body), name, password, next: '/admin/' });
@@ -392,6 +426,7 @@ async function loginOnNewConnections(
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
           cookie: page.cookies.map((c) => c.split(';')[0]).join('; '),
+          ...(forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor }),
         },
       },
       (res) => {

@@ -97,6 +97,39 @@ describe('instance limits (the counters a primary holds for its workers)', () =>
   });
 });
 
+describe('instance limits: the addresses an operator logged in from', () => {
+  it('tells every worker of an operator login that succeeded, through whichever worker', () => {
+    const sent: LimitMessage[] = [];
+    const limits = new InstanceLimits(
+      {
+        auth: { limit: 3, windowMs: 60000 },
+        rates: {
+          soap: { rateLimitCalls: 0, rateWindowMs: 1000, concurrencyLimit: 0 },
+          link: { rateLimitCalls: 0, rateWindowMs: 1000, concurrencyLimit: 0 },
+          'link-page': { rateLimitCalls: 0, rateWindowMs: 1000, concurrencyLimit: 0 },
+          'link-token': { rateLimitCalls: 0, rateWindowMs: 1000, concurrencyLimit: 0 },
+        },
+        logins: { maxFailures: 10, windowMs: 60000 },
+      },
+      (m) => sent.push(m),
+    );
+    limits.receive({ du: 'login', client: '203.0.113.9', account: 'Alice', ok: true });
+    limits.receive({ du: 'login', client: '203.0.113.10', account: null, ok: true });
+    expect(sent).to.deep.equal([{ du: 'known', client: '203.0.113.9', account: 'Alice' }]);
+  });
+
+  it("a worker told of it holds that address apart from the account's wait, and no other", () => {
+    const throttle = new SharedLoginThrottle({ maxFailures: 10, windowMs: 60000 }, () => {});
+    throttle.block('login-account', 'alice', Date.now() + 4000);
+    expect(throttle.admit('203.0.113.9', 'Alice')).to.be.within(3, 4);
+    // What the worker does with the primary's 'known' message (another worker's login).
+    throttle.rememberClient('203.0.113.9', 'Alice');
+    expect(throttle.admit('203.0.113.9', 'Alice')).to.equal(0);
+    expect(throttle.admit('203.0.113.10', 'Alice')).to.be.within(3, 4);
+    expect(throttle.admit('203.0.113.9', 'Bob')).to.equal(0);
+  });
+});
+
 describe('shared limiters (a worker: its own limit, plus the instance verdicts)', () => {
   it('the auth-failure limiter reports each failure and refuses a blocked address', () => {
     const reports: LimitMessage[] = [];
