@@ -26,6 +26,7 @@ import { clientAddress, loggableUserId, namedActionsOf, requestIdOf } from './ca
 import type { OperationHandler } from './operation-handler.js';
 import { calledOperation, operationTable, soapPort, type CallRecord } from './operation-table.js';
 import { drainThen, readBody, refusedDrainBytes } from '../soap-transport/request-body.js';
+import { multipartRefusal } from '../soap-transport/request-media.js';
 import { decodeXmlBody, decodeXmlHead } from '../soap-transport/xml-decoding.js';
 import {
   closeWhenBodyUnread,
@@ -188,6 +189,17 @@ export async function createMktowsEndpoint(
         drainThen(req, refusedDrainBytes(options.maxBodyBytes), options.bodyTimeoutMs, () =>
           sendXml(res, 429, body, requestId),
         );
+        return;
+      }
+      // An MTOM request is answered from its Content-Type: none of its body is looked at, and
+      // what arrives of it is discarded (up to a bound) so that the connection is kept.
+      const multipart = multipartRefusal(req.headers['content-type']);
+      if (multipart) {
+        record.fault = toWireFault(multipart).vendorCode;
+        drainThen(req, refusedDrainBytes(options.maxBodyBytes), options.bodyTimeoutMs, () => {
+          closeWhenBodyUnread(res, multipart);
+          sendFault(res, requestId, multipart);
+        });
         return;
       }
       // The header is checked as soon as it has arrived; a bad one ends the read there.
