@@ -9,6 +9,7 @@ import {
 import type { ActivityView } from '../domain/activity.service.js';
 import type { FieldCatalogue } from '../domain/field-catalogue.js';
 import {
+  elementsOf,
   formatDateTime,
   formatInstant,
   list,
@@ -16,7 +17,6 @@ import {
   isObject,
   memberAs,
   object,
-  once,
   requireObject,
   spelledAs,
   text,
@@ -67,7 +67,7 @@ export function toKeySelector(
     throw new AppError(ErrorCode.LEAD_KEY_BAD, 'keyType is not a LeadKeyRef');
   }
   const values = list(
-    member(object(once(member(selector, 'keyValues'), 'keyValues')), 'stringItem'),
+    member(elementsOf(member(selector, 'keyValues'), 'keyValues'), 'stringItem'),
   ).map((s) => text(s, 'stringItem') ?? '');
   if (values.length === 0) throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'keyValues is empty');
   if (values.length > max && beyond === 'refuse')
@@ -103,7 +103,7 @@ export function noStaticList(selector: RawObject): AppError {
 
 /** LeadKey element → domain key. An unknown keyType is 20102; a missing key 20101. */
 export function toLeadKey(raw: Raw): LeadKey {
-  const key = object(once(raw, 'leadKey'));
+  const key = elementsOf(raw, 'leadKey');
   if (!key) throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'leadKey is required');
   const keyType = text(member(key, 'keyType'), 'keyType')?.trim();
   const keyValue = text(member(key, 'keyValue'), 'keyValue');
@@ -140,7 +140,7 @@ export function toKeyList(
   itemAlias?: string,
   sameType?: { most: number; tooMany: () => AppError },
 ): LeadKey[] {
-  const keys = object(once(raw, name));
+  const keys = elementsOf(raw, name);
   let attrs = list(member(keys, 'attribute'));
   if (itemAlias !== undefined) {
     const aliased = list(member(keys, itemAlias));

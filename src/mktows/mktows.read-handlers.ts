@@ -26,13 +26,12 @@ import {
   toLeadKey,
 } from './lead-record.mapper.js';
 import {
+  elementsOf,
   dateTime,
   int,
   latestDateTime,
   list,
   member,
-  object,
-  once,
   requireText,
   text,
 } from '../soap-transport/values.js';
@@ -164,11 +163,11 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
         throw new AppError(ErrorCode.BAD_PARAMETER, 'batchSize must be positive');
       const limit = Math.min(requested ?? MAX_MULTIPLE_LEADS_BATCH, MAX_MULTIPLE_LEADS_BATCH);
       const includeNames = list(
-        member(object(once(args.includeAttributes, 'includeAttributes')), 'stringItem'),
+        member(elementsOf(args.includeAttributes, 'includeAttributes'), 'stringItem'),
       ).map((s) => (text(s, 'stringItem') ?? '').trim().toLowerCase());
       const include = includeNames.length > 0 ? new Set(includeNames) : undefined;
       const rawPosition = text(args.streamPosition, 'streamPosition');
-      const selector = object(once(args.leadSelector, 'leadSelector'));
+      const selector = elementsOf(args.leadSelector, 'leadSelector');
       const selectorType = selector ? selectorTypeOf(selector) : undefined;
       let page: LeadsPage;
 
@@ -264,8 +263,8 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
 
     async getLeadChanges(args, ctx) {
       requireAllPartitions(ctx.permissions, 'getLeadChanges');
-      const selector = object(once(args.leadSelector, 'leadSelector'));
-      const startGiven = object(once(args.startPosition, 'startPosition')) !== undefined;
+      const selector = elementsOf(args.leadSelector, 'leadSelector');
+      const startGiven = elementsOf(args.startPosition, 'startPosition') !== undefined;
       if (!startGiven && !selector)
         throw new AppError(ErrorCode.PARAMETER_REQUIRED, 'startPosition is required');
       const start = streamStart(args.startPosition, 'oldest');

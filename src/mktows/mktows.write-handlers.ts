@@ -7,11 +7,10 @@ import { namingKey, syncErrorText } from './faults.js';
 import type { HandlerLimits, OperationHandler } from './operation-handler.js';
 import { fromLeadView, toKeyList, toLeadInput, toLeadKey } from './lead-record.mapper.js';
 import {
+  elementsOf,
   bool,
   list,
   member,
-  object,
-  once,
   requireObject,
   text,
   type RawObject,
@@ -149,7 +148,7 @@ export function writeHandlers(services: Services, limits: HandlerLimits) {
       bool(args.mergeInSales, 'mergeInSales');
       const winner = toKeyList(member(args, 'winningLeadKeyList'), 'winningLeadKeyList');
       const lists = list(
-        member(object(once(member(args, 'losingLeadKeyLists'), 'losingLeadKeyLists')), 'keyList'),
+        member(elementsOf(member(args, 'losingLeadKeyLists'), 'losingLeadKeyLists'), 'keyList'),
       );
       if (lists.length === 0)
         throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'losingLeadKeyLists is empty');

@@ -2,6 +2,7 @@ import { AppError, ErrorCode } from '../errors.js';
 import type { ActivityPage, ActivityTypeFilter, StreamStart } from '../domain/activity.service.js';
 import { MAX_LEAD_ID } from '../domain/lead-input.js';
 import {
+  elementsOf,
   dateTime,
   formatDateTime,
   formatLatestBound,
@@ -9,8 +10,6 @@ import {
   latestDateTime,
   list,
   member,
-  object,
-  once,
   text,
   type Raw,
 } from '../soap-transport/values.js';
@@ -19,15 +18,15 @@ import {
 
 /** `names`: getLeadChanges' activityNameFilter (display names); empty or absent: no filter. */
 export function activityFilter(raw: Raw, names?: Raw): ActivityTypeFilter | undefined {
-  const f = object(once(raw, 'activityFilter'));
+  const f = elementsOf(raw, 'activityFilter');
   // Members by member(): in any case, as the guard took them (read as spelt, a filter written
   // ExcludeTypes was dropped without a word and every activity answered).
-  const nameList = list(member(object(once(names, 'activityNameFilter')), 'stringItem'))
+  const nameList = list(member(elementsOf(names, 'activityNameFilter'), 'stringItem'))
     .map((s) => text(s, 'stringItem') ?? '')
     .filter((n) => n.trim() !== '');
   if (!f && nameList.length === 0) return undefined;
   const types = (v: Raw, name: string) =>
-    list(member(object(once(v, name)), 'activityType')).map((t) => text(t, 'activityType') ?? '');
+    list(member(elementsOf(v, name), 'activityType')).map((t) => text(t, 'activityType') ?? '');
   const filter: ActivityTypeFilter = nameList.length > 0 ? { names: nameList } : {};
   if (!f) return filter;
   const include = member(f, 'includeTypes');
@@ -45,7 +44,7 @@ export function activityFilter(raw: Raw, names?: Raw): ActivityTypeFilter | unde
  * all of that second (latestDateTime).
  */
 export function streamStart(raw: Raw, activityCreatedAt: 'latest' | 'oldest'): StreamStart {
-  const p = object(once(raw, 'startPosition'));
+  const p = elementsOf(raw, 'startPosition');
   const start: StreamStart = {};
   if (!p) return start;
   const offset = text(member(p, 'offset'), 'offset');

@@ -14,11 +14,33 @@ export function object(v: Raw): RawObject | undefined {
   return isObject(v) ? v : undefined;
 }
 
+/** Whether `v` is an element holding text that is not blank (with attributes or without). */
+function holdsText(v: Raw): boolean {
+  const held = isObject(v) ? v.$value : v;
+  return typeof held === 'string' && held.trim() !== '';
+}
+
+const textForMembers = (name: string) =>
+  new AppError(ErrorCode.BAD_PARAMETER, `${name} must hold elements, not text`);
+
+/**
+ * The members of an element whose type holds elements, or undefined when it is absent, nil or
+ * empty. Given twice, or holding text instead of its members, it is 20110: read as holding
+ * nothing, `<leadKey>jo@example.com</leadKey>` was "20101 leadKey is required" (it was given),
+ * and an activityFilter or an includeAttributes holding text was no filter at all.
+ */
+export function elementsOf(v: Raw, name: string): RawObject | undefined {
+  once(v, name);
+  if (holdsText(v)) throw textForMembers(name);
+  return object(v);
+}
+
 export function requireObject(
   v: Raw,
   name: string,
   code: ErrorCode = ErrorCode.PARAMETER_REQUIRED,
 ): RawObject {
+  if (holdsText(v)) throw textForMembers(name);
   if (!isObject(v))
     throw new AppError(code, `${name} ${Array.isArray(v) ? 'must be given once' : 'is required'}`);
   return v;
