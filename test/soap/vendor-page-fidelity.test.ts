@@ -8,7 +8,9 @@
  *   its activityCreatedAt (nil in the sample, the last change's date here) is no start beside
  *   the offset, so the sample's PHP loop reads the same changes either way;
  * - describeMObject(ActivityRecord) gives each member the vendor's type and size (the foreign
- *   system ids 50 characters).
+ *   system ids 50 characters);
+ * - describeMObject(LeadRecord), which the pages show no sample of, names what a
+ *   leadAttributeList takes, so not the record's own ForeignSysPersonId and ForeignSysType.
  */
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
@@ -184,6 +186,27 @@ for (const engine of testEngines()) {
         expect(f).to.include('<isReadonly>true</isReadonly>');
         expect(f).to.include('<isUpdateBlocked>true</isUpdateBlocked>');
       }
+    });
+
+    it('describeMObject(LeadRecord) names what a leadAttributeList takes: not ForeignSysPersonId or ForeignSysType, which are members of the record', async () => {
+      const body = await call(
+        '<ns1:paramsDescribeMObject><objectName>LeadRecord</objectName></ns1:paramsDescribeMObject>',
+      );
+      const names = [...body.matchAll(/<field><name>([^<]+)<\/name>/g)].map((m) => m[1]!);
+      expect(names.slice(0, 2)).to.deep.equal(['Id', 'Email']);
+      expect(names).to.include('FirstName');
+      expect(names).to.not.include('ForeignSysPersonId');
+      expect(names).to.not.include('ForeignSysType');
+      // As an attribute, such a member is an unknown one: listed, a client syncing every name
+      // described would be refused.
+      const r = await rawCall(
+        service.url,
+        '<ns1:paramsSyncLead><leadRecord><Email>described@example.com</Email><leadAttributeList>' +
+          '<attribute><attrName>ForeignSysPersonId</attrName><attrValue>X1</attrValue></attribute>' +
+          '</leadAttributeList></leadRecord><returnLead>false</returnLead></ns1:paramsSyncLead>',
+      );
+      expect(r.status, r.body).to.equal(500);
+      expect(r.body).to.include('<code>20105</code>');
     });
   });
 }
