@@ -9,6 +9,8 @@
  *   the offset, so the sample's PHP loop reads the same changes either way;
  * - describeMObject(ActivityRecord) gives each member the vendor's type and size (the foreign
  *   system ids 50 characters);
+ * - syncLead stores a ForeignSysPersonId sent without its ForeignSysType as CUSTOM (the page
+ *   calls the type required beside the id, and names no fault for its absence);
  * - describeMObject(LeadRecord), which the pages show no sample of, names what a
  *   leadAttributeList takes, so not the record's own ForeignSysPersonId and ForeignSysType.
  */
@@ -186,6 +188,17 @@ for (const engine of testEngines()) {
         expect(f).to.include('<isReadonly>true</isReadonly>');
         expect(f).to.include('<isUpdateBlocked>true</isUpdateBlocked>');
       }
+    });
+
+    it('syncLead: a ForeignSysPersonId without the ForeignSysType the page calls required beside it is stored as CUSTOM, no fault', async () => {
+      const body = await call(
+        '<ns1:paramsSyncLead><leadRecord><Email>foreign-only@example.com</Email>' +
+          '<ForeignSysPersonId>ERP-1</ForeignSysPersonId></leadRecord>' +
+          '<returnLead>true</returnLead></ns1:paramsSyncLead>',
+      );
+      expect(body).to.include('<status>CREATED</status>');
+      expect(body).to.include('<ForeignSysPersonId>ERP-1</ForeignSysPersonId>');
+      expect(body).to.include('<ForeignSysType>CUSTOM</ForeignSysType>');
     });
 
     it('describeMObject(LeadRecord) names what a leadAttributeList takes: not ForeignSysPersonId or ForeignSysType, which are members of the record', async () => {
