@@ -5,7 +5,15 @@ import { plural } from './printable.js';
 interface Restored {
   previous: string | null;
   notInBackup:
-    { statuses: number; optOuts: number; keptOptOuts: number; since: Date } | 'unknown' | null;
+    | {
+        statuses: number;
+        optOuts: number;
+        keptOptOuts: number;
+        since: Date | null;
+        addressless: { count: number; ids: number[]; absent: number };
+      }
+    | 'unknown'
+    | null;
 }
 
 /** A word a POSIX shell reads back as it is: quoted only when it needs to be. */
@@ -23,7 +31,9 @@ export function replayAdvice(restored: Restored, dataDir: string, fileName: stri
   if (previous === null || notInBackup === null) return '';
   if (notInBackup === 'unknown')
     return `The database it replaced could not be compared with the backup (damaged?): any opt-out recorded after the backup was taken is only in ${previous}.\n`;
-  const { statuses, optOuts, keptOptOuts, since } = notInBackup;
+  const { statuses, optOuts, keptOptOuts, since, addressless } = notInBackup;
+  const people = addresslessAdvice(addressless);
+  if (since === null) return people;
   const dir = previous.replace(/\.sqlite$/, '');
   const csv = path.join(dir, 'not-in-backup.csv');
   const be = (n: number) => (n === 1 ? 'is' : 'are');
@@ -41,6 +51,31 @@ export function replayAdvice(restored: Restored, dataDir: string, fileName: stri
     `  mkdir -p ${shellWord(dir)} && cp ${shellWord(previous)} ${shellWord(path.join(dir, fileName))}\n` +
     `  DATA_DIR=${shellWord(dir)} durable-unsubscribe suppressions export --since ${since.toISOString()} > ${shellWord(csv)}\n` +
     `  DATA_DIR=${shellWord(path.resolve(dataDir))} durable-unsubscribe suppressions import ${shellWord(csv)}\n` +
-    `then remove ${dir}. Re-subscriptions are not replayed: those addresses stay unsubscribed.\n`
+    `then remove ${dir}. Re-subscriptions are not replayed: those addresses stay unsubscribed.\n` +
+    people
+  );
+}
+
+/**
+ * What restore says of the opt-outs of people without an address the backup lacks: no master
+ * status holds them (only the person's flag), so no export replays them; the operator sets
+ * them again (the console's person page, or the integration that sent them), by these ids.
+ */
+function addresslessAdvice({
+  count,
+  ids,
+  absent,
+}: {
+  count: number;
+  ids: number[];
+  absent: number;
+}) {
+  if (count === 0) return '';
+  const more = count > ids.length ? `, … (${count - ids.length} more)` : '';
+  const missing = absent === 0 ? '' : `; ${absent} of them not in the backup at all`;
+  return (
+    `${plural(count, 'person', 'people')} without an address opted out in the database it replaced, not in the backup ` +
+    `(ids ${ids.join(', ')}${more}${missing}): no master status holds such an opt-out, so none is replayed. ` +
+    `Set them again (the console's person page, or the integration that sent them).\n`
   );
 }

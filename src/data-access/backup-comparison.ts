@@ -10,9 +10,30 @@ export interface NotInBackup {
   optOuts: number;
   /** Opt-outs kept under a joined key (email_status_joined) the backup holds in neither table. */
   keptOptOuts: number;
-  /** The earliest time one of them was recorded: `suppressions export --since` it lists them all. */
-  since: Date;
+  /**
+   * The earliest time one of the statuses was recorded: `suppressions export --since` it lists
+   * them all. Null when none is missing, only opt-outs of people without an address.
+   */
+  since: Date | null;
+  /**
+   * People without an address unsubscribed in the replaced database and not in the backup: no
+   * master status holds such an opt-out (rule 5 carries it to the address the person gets), so
+   * no export brings it back.
+   */
+  addressless: AddresslessOptOuts;
 }
+
+/** The opt-outs of people without an address the backup lacks. */
+export interface AddresslessOptOuts {
+  count: number;
+  /** The first ADDRESSLESS_IDS_SHOWN of their ids, in order. */
+  ids: number[];
+  /** How many of them the backup does not hold at all (made after it was taken). */
+  absent: number;
+}
+
+/** Ids of people without an address named (the count says how many there are in all). */
+export const ADDRESSLESS_IDS_SHOWN = 20;
 
 const hasColumn = (db: BetterSqlite3.Database, schema: string, column: string) =>
   (db.prepare(`pragma ${schema}.table_info(email_status)`).all() as Array<{ name: string }>).some(
@@ -52,12 +73,15 @@ export function statusesNotIn(current: BetterSqlite3.Database, file: string): No
     const since = Math.min(
       ...[row.since, kept.since].filter((t): t is number => t !== null).map(Number),
     );
-    if (row.statuses + kept.optOuts === 0 || !Number.isFinite(since)) return null;
+    const addressless = addresslessNotIn(current);
+    const statuses = row.statuses + kept.optOuts > 0 && Number.isFinite(since);
+    if (!statuses && addressless.count === 0) return null;
     return {
-      statuses: row.statuses,
-      optOuts: row.optOuts,
-      keptOptOuts: kept.optOuts,
-      since: new Date(since),
+      statuses: statuses ? row.statuses : 0,
+      optOuts: statuses ? row.optOuts : 0,
+      keptOptOuts: statuses ? kept.optOuts : 0,
+      since: statuses ? new Date(since) : null,
+      addressless,
     };
   } finally {
     current.prepare('DETACH DATABASE restored_backup').run();
@@ -92,4 +116,31 @@ function keptNotIn(current: BetterSqlite3.Database): { optOuts: number; since: n
     )
     .get() as { optOuts: number; since: number | null };
   return { optOuts: row.optOuts, since: row.since };
+}
+
+/**
+ * The people without an address of the attached current database that are unsubscribed, and
+ * are not unsubscribed in the backup (or not there at all): an opt-out the web service, a
+ * merge or Salesforce acknowledged after the backup was taken, kept by the person's flag only.
+ */
+function addresslessNotIn(current: BetterSqlite3.Database): AddresslessOptOuts {
+  const found: AddresslessOptOuts = { count: 0, ids: [], absent: 0 };
+  // Read a row at a time: there may be many, and only a few ids are named.
+  const rows = current
+    .prepare(
+      `SELECT m.id AS id,
+         EXISTS (SELECT 1 FROM restored_backup.leads b WHERE b.id = m.id) AS known
+       FROM main.leads m
+       WHERE m.email_key IS NULL AND m.unsubscribed
+         AND NOT EXISTS (SELECT 1 FROM restored_backup.leads b
+           WHERE b.id = m.id AND b.unsubscribed)
+       ORDER BY m.id`,
+    )
+    .iterate() as IterableIterator<{ id: number; known: number }>;
+  for (const row of rows) {
+    found.count++;
+    if (found.ids.length < ADDRESSLESS_IDS_SHOWN) found.ids.push(Number(row.id));
+    if (!row.known) found.absent++;
+  }
+  return found;
 }

@@ -9,7 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { expect } from 'chai';
-import { SQLITE_FILE_NAME } from '../../src/data-access/database.js';
+import { createServices } from '../../src/compose.js';
+import { openDatabase, SQLITE_FILE_NAME } from '../../src/data-access/database.js';
+import { ChangePaths } from '../../src/domain/change-paths.js';
 import { BIN, cli } from './support.js';
 
 describe('restore: the statuses recorded after the backup', function () {
@@ -161,6 +163,53 @@ describe('restore: the statuses recorded after the backup', function () {
     const withKept = path.join(tmp, 'with-kept.sqlite');
     await run('backup', withKept);
     expect(await run('restore', withKept)).not.to.match(/not in the backup/);
+  });
+
+  /** `change` through the web service's rules, on the database in DATA_DIR (nothing running). */
+  const viaWebService = async (change: {
+    id?: number;
+    foreignSysPersonId?: string;
+    unsubscribed: boolean;
+  }): Promise<number> => {
+    const db = openDatabase({
+      databaseUrl: '',
+      dataDir: env.DATA_DIR!,
+      dbPoolMax: 1,
+      sqliteBusyTimeoutMs: 10000,
+    });
+    try {
+      const services = createServices(db, { customFields: [], defaultPartition: 'Default' });
+      const { id, foreignSysPersonId, unsubscribed } = change;
+      const result = await services.leads.sync(
+        {
+          ...(id === undefined ? {} : { id }),
+          ...(foreignSysPersonId === undefined ? {} : { foreignSysPersonId }),
+          attributes: [{ name: 'Unsubscribed', value: String(unsubscribed) }],
+        },
+        { path: ChangePaths.webService() },
+      );
+      return result.leadId;
+    } finally {
+      await db.close();
+    }
+  };
+
+  it('names the opt-outs of people without an address acknowledged after the backup', async () => {
+    // No master status holds such an opt-out: only the person's flag (rule 5 carries it to the
+    // address it gets). One person known to the backup, subscribed there; one made after it.
+    await run('migrate');
+    const known = await viaWebService({ foreignSysPersonId: 'crm-known', unsubscribed: false });
+    const backup = path.join(tmp, 'before-addressless.sqlite');
+    await run('backup', backup);
+    await viaWebService({ id: known, unsubscribed: true });
+    const made = await viaWebService({ foreignSysPersonId: 'crm-made', unsubscribed: true });
+
+    const said = await run('restore', backup);
+    expect(said).to.contain(
+      `2 people without an address opted out in the database it replaced, not in the backup (ids ${known}, ${made}; 1 of them not in the backup at all)`,
+    );
+    // Nothing of an address: no replay commands for them.
+    expect(said).not.to.match(/suppressions export/);
   });
 
   it('a backup holding every status restores without that line', async () => {
