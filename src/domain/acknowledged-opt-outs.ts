@@ -120,6 +120,6 @@ export function optOutsRecordedFrom(
 }
 
 /** A status Salesforce made: a late notification of an older change of its record may lift it. */
-function madeBySalesforce(status: Pick<EmailStatusRecord, 'source'>): boolean {
+export function madeBySalesforce(status: Pick<EmailStatusRecord, 'source'>): boolean {
   return status.source === SALESFORCE_SOURCE || status.source.startsWith(`${SALESFORCE_SOURCE} (`);
 }
