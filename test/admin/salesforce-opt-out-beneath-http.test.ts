@@ -21,7 +21,7 @@ import {
   PATH_SECRET,
   send,
 } from '../salesforce/support.js';
-import { ALICE, AdminClient, importThroughPage } from './support.js';
+import { ALICE, AdminClient, importThroughPage, postPersonFlag } from './support.js';
 
 const ANN = 'ann@example.com';
 const PAGE = '/admin/address?email=ann%40example.com';
@@ -151,6 +151,34 @@ for (const engine of testEngines()) {
       await report(false, 10);
       expect(await status()).to.include({ unsubscribed: true, reason: 'bounced' });
       await expectLifted();
+    });
+
+    it("the person page's re-subscribe: the confirmation shown again with it; confirmed again, lifted", async () => {
+      await suppress();
+      await report(true, 10);
+      const [id] = (await services.leads.find({ keyType: 'SFDCLEADID', keyValue: record })).map(
+        (l) => l.id,
+      );
+      const people = await peopleOf(services);
+      const refused = await postPersonFlag(client, id!, { unsubscribed: false, reason: 'ok' });
+      expect(refused.status, refused.body).to.equal(409);
+      expect(refused.body).to.include(`Not lifted: Salesforce record ${record}`);
+      expect((await status())!.source).to.equal(`Salesforce (${ORG_ID})`);
+      expect(await peopleOf(services)).to.deep.equal(people);
+      // The confirmation shown again carries the status now shown: posted, it lifts.
+      const form =
+        /<form method="post" action="\/admin\/people\/\d+\/unsubscribed"[\s\S]*?<\/form>/.exec(
+          refused.body,
+        );
+      const fields: Record<string, string> = {};
+      for (const m of form![0].matchAll(
+        /<input\s+type="hidden"\s+name="([^"]+)"\s+value="([^"]*)"/g,
+      ))
+        fields[m[1]!] = m[2]!;
+      const again = await client.post(`/admin/people/${id}/unsubscribed`, fields);
+      expect(again.location, again.body).to.match(/saved=resubscribed$/);
+      expect((await status())!.unsubscribed).to.equal(false);
+      expect((await peopleOf(services)).every((u) => !u)).to.equal(true);
     });
 
     it("the command line's remove after an import: one line, exit 1; removed again, lifted", async () => {
