@@ -6,6 +6,7 @@
  * forms; the command line as a process of its own.
  */
 import { expect } from 'chai';
+import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
 import { cliImport } from '../support/cli-import.js';
 import { testEngines } from '../support/database.js';
@@ -21,7 +22,7 @@ import {
   PATH_SECRET,
   send,
 } from '../salesforce/support.js';
-import { ALICE, AdminClient, importThroughPage, postPersonFlag } from './support.js';
+import { ALICE, AdminClient, importThroughPage, postPersonFlag, until } from './support.js';
 
 const ANN = 'ann@example.com';
 const PAGE = '/admin/address?email=ann%40example.com';
@@ -177,6 +178,39 @@ for (const engine of testEngines()) {
         fields[m[1]!] = m[2]!;
       const again = await client.post(`/admin/people/${id}/unsubscribed`, fields);
       expect(again.location, again.body).to.match(/saved=resubscribed$/);
+      expect((await status())!.unsubscribed).to.equal(false);
+      expect((await peopleOf(services)).every((u) => !u)).to.equal(true);
+    });
+
+    it('a Change Data Value lift job: its people failed, not lifted, saying why; a second job lifts', async () => {
+      // A second person on the address: one job reaches both.
+      await services.leads.sync({ email: ANN }, { path: ChangePaths.webService() });
+      await suppress();
+      await report(true, 10);
+      const lift = async () => {
+        const id = await services.bulkChanges.start(
+          { emailContains: 'ann@' },
+          { field: 'Unsubscribed', value: 'false' },
+          'alice',
+          { confirmProtected: false },
+        );
+        await services.bulkChanges.run(id);
+        await until(
+          async () => (await services.bulkChanges.status(id)).job.state === 'done',
+          'the job',
+        );
+        return services.bulkChanges.status(id);
+      };
+      const first = await lift();
+      expect(first.totals.changed).to.equal(0);
+      expect(first.failures).to.have.length(2);
+      expect(first.failures.map((f) => f.why).join('\n')).to.include(
+        `Not lifted: Salesforce record ${record}`,
+      );
+      expect((await status())!.source).to.equal(`Salesforce (${ORG_ID})`);
+      expect((await peopleOf(services)).every((u) => u)).to.equal(true);
+      const second = await lift();
+      expect(second.failures).to.deep.equal([]);
       expect((await status())!.unsubscribed).to.equal(false);
       expect((await peopleOf(services)).every((u) => !u)).to.equal(true);
     });
