@@ -26,7 +26,7 @@ export interface SalesforceNotificationStore {
   recordsOfAddress(emailKey: string): Promise<SalesforceRecordState[]>;
   /**
    * The records last reported with `emailKey` and opted out then, whose last report was
-   * applied here after `after` (epoch ms of this service's clock), newest first.
+   * applied here at or after `after` (epoch ms of this service's clock), newest first.
    */
   optedOutWithAddressSince(emailKey: string, after: number): Promise<SalesforceRecordState[]>;
   /**
