@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type { DurableStatusService } from '../domain/durable-status.service.js';
-import { ChangePaths } from '../domain/change-paths.js';
 import {
   LIST_DATE,
   type ImportCounts,
@@ -14,6 +13,7 @@ import { validateEmail } from '../domain/email-key.js';
 import { csvRows, UnreadableCsv, writeSuppressionCsv } from '../csv/suppression-csv.js';
 import { progressBar, rejectsWriter } from './import-output.js';
 import { type ArgumentSpec, unexpectedArgument, wordsOf } from './arguments.js';
+import { setOneAddress } from './set-address.js';
 import { plural, printable } from './printable.js';
 import {
   STANDARD_INPUT,
@@ -195,39 +195,6 @@ async function exportSuppressions(
   return whileRunning(stop, () => writeSuppressionCsv(counted, out));
 }
 
-/**
- * `suppressions add|remove EMAIL --reason TEXT`: one address's master status on an operator's
- * word, through the rules every path follows (everyone holding the address follows).
- */
-async function setOneAddress(
-  durable: DurableStatusService,
-  email: string,
-  unsubscribed: boolean,
-  options: { reason: string; actor: string; out: NodeJS.WritableStream },
-): Promise<number> {
-  // The command line is an operator's path: it may lift a protected suppression too.
-  const r = await durable.setAddressStatus({
-    address: email,
-    unsubscribed,
-    path: ChangePaths.commandLine(options.actor),
-    reason: options.reason,
-    confirmProtected: true,
-  });
-  // changed_since needs a seen status: the command line gives none, so it never gets one.
-  if (r.outcome === 'unchanged' || r.outcome === 'confirm' || r.outcome === 'changed_since') {
-    options.out.write(
-      `${r.emailKey} is already ${unsubscribed ? 'suppressed' : 'not suppressed'}: nothing changed.\n`,
-    );
-    return 0;
-  }
-  options.out.write(
-    `${r.emailKey} ${unsubscribed ? 'suppressed' : 'no longer suppressed'}` +
-      `${r.lifted ? ` (${r.lifted})` : ''}; ` +
-      `${plural(r.people, 'person', 'people')} ${unsubscribed ? 'unsubscribed' : 'resubscribed'}.\n`,
-  );
-  return 0;
-}
-
 export const SUPPRESSIONS_HELP = `Usage: durable-unsubscribe suppressions import FILE [--dry-run] [--rejects FILE] [--actor NAME]
        durable-unsubscribe suppressions import - --rejects FILE [--dry-run] [--actor NAME]
        durable-unsubscribe suppressions export [--since DATE]
@@ -271,6 +238,10 @@ apostrophes before one of them, one more), so "import" reads every cell back as 
 "add" suppresses one address (everyone holding it is unsubscribed); "remove" lifts it
 (everyone holding it is resubscribed), even a suppression whose reason PROTECTED_REASONS names:
 the command line is an operator's path. Both need --reason, kept in the address's history.
+A "remove" that finds Salesforce still holding the address opted out beneath the suppression
+(a record reported so since the address was last subscribed) lifts nothing: the address shows
+that opt-out instead, one line on standard error says so, and the exit code is 1; "remove"
+again lifts it.
 
 Each change records who made it: --actor NAME, else the operating-system user.`;
 
@@ -385,6 +356,7 @@ export async function runSuppressionsCommand(
       reason: option(args, '--reason')!.trim().slice(0, 1000),
       actor,
       out: io.out,
+      err: io.err,
     });
   } catch (error) {
     // A reason the rules refuse (a control character in it).

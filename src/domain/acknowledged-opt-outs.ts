@@ -24,7 +24,10 @@ import type { EmailStatusRecord } from './records.js';
  *   recorded the status is the person's own, so no other path's restating writes again, and
  *   the same path's never does. Not Salesforce's: a status Salesforce made is lifted by a later
  *   untick of its record (its change order), so taking an import's over would let that untick
- *   lift the import's suppression, which it otherwise refuses (optOutsRecordedSince).
+ *   lift the import's suppression, which it otherwise refuses (optOutsRecordedSince). Its
+ *   opt-out is not lost for that: the record's report is kept (salesforce_records), and an
+ *   operator's lift of the other path's status finds it there and shows it in place of the lift
+ *   (salesforce-beneath.ts), as it does one an import's suppression took the status over from.
  */
 export interface OptOutStatement {
   key: string;
@@ -120,6 +123,6 @@ export function optOutsRecordedFrom(
 }
 
 /** A status Salesforce made: a late notification of an older change of its record may lift it. */
-function madeBySalesforce(status: Pick<EmailStatusRecord, 'source'>): boolean {
+export function madeBySalesforce(status: Pick<EmailStatusRecord, 'source'>): boolean {
   return status.source === SALESFORCE_SOURCE || status.source.startsWith(`${SALESFORCE_SOURCE} (`);
 }

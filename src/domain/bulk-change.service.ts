@@ -14,7 +14,7 @@ import { keptProtectedAddresses } from './kept-opt-outs.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import { parseLeadId, type LeadService } from './lead.service.js';
 import type { LeadInput } from './lead.types.js';
-import { OPTED_OUT_SINCE, optedOutSince, readJobSpec, writeJobSpec } from './opt-outs-since.js';
+import { notLiftedWhy, readJobSpec, writeJobSpec } from './opt-outs-since.js';
 
 export const BULK_CHANGE_KIND = 'change-data-value';
 /** Entries a pasted list may hold: beyond it, select by a search instead. */
@@ -313,7 +313,7 @@ export class BulkChangeService {
     const inMemory = async (repos: TransactionScope) => {
       const batch = await repos.openBatch({ ids: [...ids], foreignIds: [], emailKeys: [] });
       for (;;) {
-        const counts = await this.applyEach(batch.repos, ids, attributes, path, batch, liftsSince);
+        const counts = await this.applyEach(repos, batch, ids, attributes, path, liftsSince);
         if (await batch.complete()) return counts;
       }
     };
@@ -321,7 +321,7 @@ export class BulkChangeService {
       // Every address involved is locked up front, in the global order.
       const people = await repos.leads.findByIds(ids);
       await repos.lockEmailKeys(people.map((p) => p.emailKey));
-      return this.applyEach(repos, ids, attributes, path, null, liftsSince);
+      return this.applyEach(repos, null, ids, attributes, path, liftsSince);
     };
     const mark = (work: (repos: TransactionScope) => Promise<BatchCounts>) =>
       this.transactions.write(async (repos) => {
@@ -344,13 +344,14 @@ export class BulkChangeService {
 
   /** The change on each person of a batch, counted: changed, unchanged (already so), failed. */
   private async applyEach(
-    repos: WriteScope,
+    scope: TransactionScope,
+    batch: BatchWrites | null,
     ids: readonly number[],
     attributes: NonNullable<LeadInput['attributes']>,
     path: ChangePath,
-    batch: BatchWrites | null,
     liftsSince: number | null,
   ): Promise<BatchCounts> {
+    const repos: WriteScope = batch?.repos ?? scope;
     const counts: BatchCounts = { changed: 0, unchanged: 0, failures: [] };
     for (const id of ids) {
       // Read now: an earlier person of the batch may have moved this one (same address).
@@ -367,8 +368,10 @@ export class BulkChangeService {
         counts.unchanged++;
         continue;
       }
-      if (liftsSince !== null && (await optedOutSince(repos.emailStatus, current, liftsSince))) {
-        counts.failures.push({ id, why: OPTED_OUT_SINCE });
+      const notLifted =
+        liftsSince !== null && (await notLiftedWhy(scope, batch, current, liftsSince, this.now()));
+      if (notLifted) {
+        counts.failures.push({ id, why: notLifted });
         continue;
       }
       const savepoint = batch?.savepoint();

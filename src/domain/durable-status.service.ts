@@ -18,6 +18,7 @@ import {
   refusedLift,
 } from './status-reasons.js';
 import { mustRecordOptOut, type OptOutStatement } from './acknowledged-opt-outs.js';
+import { revealBeneath, type SalesforceOptOutBeneath } from './salesforce-beneath.js';
 import {
   addressPage,
   addressReport,
@@ -36,6 +37,8 @@ export type AddressChangeOutcome = { emailKey: string } & (
   | { outcome: 'confirm'; reason: string }
   /** A lift of a suppression other than the one `seenVersion` names; nothing was changed. */
   | { outcome: 'changed_since' }
+  /** Not lifted: the status now shows this Salesforce opt-out beneath it (salesforce-beneath.ts). */
+  | { outcome: 'salesforce_beneath'; beneath: SalesforceOptOutBeneath }
 );
 
 const MAX_REASON = 1000;
@@ -353,6 +356,8 @@ export class DurableStatusService {
           change.seenVersion !== statusVersion(current)
         )
           return { outcome: 'changed_since', emailKey: key };
+        const beneath = !change.unsubscribed && (await revealBeneath(repos, key, current, now));
+        if (beneath) return { outcome: 'salesforce_beneath', emailKey: key, beneath };
         const people = await this.setMasterStatus(repos, {
           key,
           unsubscribed: change.unsubscribed,

@@ -6,7 +6,9 @@ import { text } from './lead-rules.js';
 import type { LeadWrites } from './lead-writes.js';
 import { leadNotFound } from './lead-writes.js';
 import type { LeadInput } from './lead.types.js';
-import { RetryTransaction, type WriteScope } from './ports.js';
+import { RetryTransaction, type TransactionScope } from './ports.js';
+import { statedByPerson } from './acknowledged-opt-outs.js';
+import { revealBeneath, type SalesforceOptOutBeneath } from './salesforce-beneath.js';
 import type { LeadRecord } from './records.js';
 
 /**
@@ -17,7 +19,20 @@ import type { LeadRecord } from './records.js';
  * given the version of the suppression it was shown (statusVersion) found another one at the
  * address (an opt-out recorded since), and nothing was written.
  */
-export type FlagOutcome = 'changed' | 'recorded' | 'unchanged' | 'changed_since';
+export type FlagOutcome =
+  | 'changed'
+  | 'recorded'
+  | 'unchanged'
+  | 'changed_since'
+  /** An operator's re-subscribe found a Salesforce opt-out beneath: shown, nobody lifted. */
+  | 'salesforce_beneath';
+
+/** What setting the flag did to `lead`, and the Salesforce opt-out shown in place of a lift. */
+export interface FlagResult<Lead> {
+  lead: Lead;
+  outcome: FlagOutcome;
+  beneath?: SalesforceOptOutBeneath;
+}
 
 /** The change that sets a person's flag (and, when given, the reason of that change). */
 export function flagInput(leadId: number, unsubscribed: boolean, reason?: string): LeadInput {
@@ -33,14 +48,15 @@ export function flagInput(leadId: number, unsubscribed: boolean, reason?: string
  * change states must be recorded: then the change is applied as any update would apply it.
  */
 export async function setFlagLocked(
-  repos: WriteScope,
+  repos: TransactionScope,
   writes: LeadWrites,
   durable: DurableStatusService,
   change: PreparedChange,
   path: ChangePath,
+  now: number,
   /** A re-subscribe: the statusVersion of the address's suppression its maker was shown. */
   seenVersion?: string,
-): Promise<{ lead: LeadRecord; outcome: FlagOutcome }> {
+): Promise<FlagResult<LeadRecord>> {
   const leadId = change.id!;
   const found = await repos.leads.findById(leadId);
   if (!found) throw leadNotFound(leadId);
@@ -58,6 +74,17 @@ export async function setFlagLocked(
     seenVersion !== statusVersion(await masterStatus(repos.emailStatus, lead.emailKey))
   )
     return { lead, outcome: 'changed_since' };
+  // An operator's lift of another path's suppression, Salesforce's opt-out standing beneath it.
+  if (
+    !change.unsubscribed &&
+    lead.unsubscribed &&
+    lead.emailKey !== null &&
+    !statedByPerson(path.source)
+  ) {
+    const status = await masterStatus(repos.emailStatus, lead.emailKey);
+    const beneath = await revealBeneath(repos, lead.emailKey, status, now);
+    if (beneath) return { lead, outcome: 'salesforce_beneath', beneath };
+  }
   if (lead.unsubscribed !== change.unsubscribed)
     return { lead: await writes.update(repos, lead, change, path, true), outcome: 'changed' };
   if (!change.unsubscribed) return { lead, outcome: 'unchanged' };

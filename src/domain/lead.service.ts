@@ -4,7 +4,7 @@ import type { DurableStatusService } from './durable-status.service.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import { LeadBatchSync, type CheckedWriteListener } from './lead-batch.js';
 import { findByKey, findByKeys, findPageByKeys, noMatch } from './lead-find.js';
-import { flagInput, setFlagLocked, type FlagOutcome } from './lead-flag.js';
+import { flagInput, setFlagLocked, type FlagResult } from './lead-flag.js';
 import { parseLeadInput, type PreparedChange } from './lead-input.js';
 import { planChange, planIsEmpty } from './lead-rules.js';
 import { answerOnly, LeadWrites, type SyncContext } from './lead-writes.js';
@@ -155,13 +155,14 @@ export class LeadService {
     deadline?: CallDeadline,
     /** A re-subscribe: the statusVersion of the suppression it was shown (setFlagLocked). */
     seenVersion?: string,
-  ): Promise<{ lead: LeadView; outcome: FlagOutcome }> {
+  ): Promise<FlagResult<LeadView>> {
     const change = this.prepare(flagInput(leadId, unsubscribed, reason));
     const done = await this.transactions.write(
-      (repos) => setFlagLocked(repos, this.writes, this.durable, change, path, seenVersion),
+      (repos) =>
+        setFlagLocked(repos, this.writes, this.durable, change, path, this.now(), seenVersion),
       deadline && { deadline },
     );
-    return { lead: this.view(done.lead), outcome: done.outcome };
+    return { ...done, lead: this.view(done.lead) };
   }
 
   /** Whether `input` would change `lead` as it stands (rule 7's test, before any write). */

@@ -1,5 +1,6 @@
 import { masterStatus } from './master-status.js';
-import type { StatusStore } from './ports.js';
+import type { BatchWrites, StatusStore, TransactionScope } from './ports.js';
+import { notLiftedText, revealBeneath, salesforceOptOutBeneath } from './salesforce-beneath.js';
 import type { LeadRecord } from './records.js';
 
 /**
@@ -21,6 +22,36 @@ export async function optedOutSince(
 /** What a person not lifted so is failed with. */
 export const OPTED_OUT_SINCE =
   'Unsubscribed again after the job started: not lifted (lift it from the address page if meant)';
+
+/** Redone person by person: only there is a Salesforce opt-out beneath a lift shown. */
+export class RevealOneByOne extends Error {
+  override name = 'RevealOneByOne';
+}
+
+/**
+ * Why a lift job started at `since` does not lift `person`, or null: an opt-out recorded since
+ * (optedOutSince), or a Salesforce opt-out beneath its address's suppression, shown in its
+ * place (salesforce-beneath.ts) in `scope`, the job's transaction. A batch written in memory
+ * (`batch`) cannot show it: RevealOneByOne is thrown, and the batch is redone person by person.
+ */
+export async function notLiftedWhy(
+  scope: TransactionScope,
+  batch: BatchWrites | null,
+  person: LeadRecord,
+  since: number,
+  now: number,
+): Promise<string | null> {
+  const repos = batch?.repos ?? scope;
+  if (await optedOutSince(repos.emailStatus, person, since)) return OPTED_OUT_SINCE;
+  if (!person.unsubscribed || person.emailKey === null) return null;
+  const status = await masterStatus(repos.emailStatus, person.emailKey);
+  if (batch) {
+    if (await salesforceOptOutBeneath(scope, person.emailKey, status)) throw new RevealOneByOne();
+    return null;
+  }
+  const beneath = await revealBeneath(scope, person.emailKey, status, now);
+  return beneath && notLiftedText(beneath);
+}
 
 /**
  * A Change Data Value job's spec, kept with the job: it runs later. Its confirmation goes with

@@ -202,9 +202,10 @@ export function crossOp(run: ModelRun, console: () => Promise<AdminClient>): Cro
         return { status: r.code, body: r.out + r.err };
       },
       apply: (m, a) => {
-        expect(a.status, a.body).to.equal(0);
         const next = m.clone();
         const outcome = next.addressStatus(email, add, reason, true, 'Command line');
+        // A Salesforce opt-out found beneath: shown instead, one line and exit 1.
+        expect(a.status, a.body).to.equal(outcome === 'salesforce_beneath' ? 1 : 0);
         expect(a.body.includes('nothing changed'), a.body).to.equal(outcome === 'unchanged');
         return next;
       },
@@ -259,6 +260,13 @@ export function crossOp(run: ModelRun, console: () => Promise<AdminClient>): Cro
         return { status: 200, body: JSON.stringify(failed) };
       },
       apply: (m, a) => {
+        // A Salesforce opt-out beneath the person's address: shown instead, the person failed.
+        const lead = m.leads.get(id)!;
+        const shown = m.clone();
+        if (!unsub && lead.unsub && lead.key !== null && shown.reveal(lead.key)) {
+          expect(JSON.parse(a.body), 'failed in this order').to.deep.equal([id]);
+          return shown;
+        }
         const [next, ok] = attempt(m, (c) => c.update(c.leads.get(id)!, { unsub, reason }, path));
         expect(JSON.parse(a.body), 'failed in this order').to.deep.equal(ok ? [] : [id]);
         return next;
@@ -381,6 +389,12 @@ function personPage(
     // the page had looked (409, the same page): nothing changed either way.
     expect(a.status, 'asked for the tick in this order').to.be.oneOf([200, 409]);
     return m;
+  }
+  // A Salesforce opt-out beneath the address's suppression: shown instead (409).
+  const shown = m.clone();
+  if (!unsub && lead.unsub && lead.key !== null && shown.reveal(lead.key)) {
+    expect(a.status, a.body).to.equal(409);
+    return shown;
   }
   const [next, ok] = attempt(m, (c) => c.update(c.leads.get(id)!, change, path));
   expect(a.status, a.body).to.equal(ok ? 303 : 409);

@@ -76,8 +76,10 @@ export function operatorPaths(run: ModelRun): Operation[] {
           '--actor',
           'ops',
         ]);
-        expect(r.code, r.err).to.equal(0);
         const outcome = run.model.addressStatus(email, add, reason, true, 'Command line');
+        // A Salesforce opt-out found beneath: shown instead, one line and exit 1.
+        expect(r.code, r.err).to.equal(outcome === 'salesforce_beneath' ? 1 : 0);
+        if (outcome === 'salesforce_beneath') return;
         expect(r.out.includes('nothing changed'), r.out).to.equal(outcome === 'unchanged');
         if (outcome === 'unchanged') return;
         // The address's history names the command line, its operator and the reason given.
@@ -122,7 +124,8 @@ export function operatorPaths(run: ModelRun): Operation[] {
           ...(confirm ? { liftProtected: 'yes' } : {}),
         });
         const outcome = run.model.addressStatus(email, unsub, reason, confirm);
-        if (outcome === 'confirm') expect(reply.status, reply.body).to.equal(409);
+        if (outcome === 'confirm' || outcome === 'salesforce_beneath')
+          expect(reply.status, reply.body).to.equal(409);
         else expect(reply.location, reply.body).to.match(new RegExp(`[?&]saved=${outcome}$`));
       },
     ],
@@ -199,7 +202,10 @@ export function operatorPaths(run: ModelRun): Operation[] {
           expect(reply.status, reply.body).to.equal(200);
           return;
         }
-        const ok = run.attempt((m) => m.update(m.leads.get(lead.id)!, { unsub, reason }, path));
+        // A Salesforce opt-out beneath the address's suppression: shown instead (409).
+        const revealed = !unsub && lead.unsub && lead.key !== null && run.model.reveal(lead.key);
+        const ok =
+          !revealed && run.attempt((m) => m.update(m.leads.get(lead.id)!, { unsub, reason }, path));
         expect(reply.status, reply.body).to.equal(ok ? 303 : 409);
       },
     ],

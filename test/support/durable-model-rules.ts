@@ -7,6 +7,7 @@ import {
   isProtected,
   joinedOf,
   keyOf,
+  PATHS,
   PROPAGATED,
   RECENT,
   Refused,
@@ -36,6 +37,12 @@ export class RuleModel {
   reported = new Map<string, Record<string, string>>();
   /** Salesforce: the latest modstamp applied for each record. */
   appliedAt = new Map<string, number>();
+  /** Salesforce: when each record's last report was applied (`clock`). */
+  reportedAt = new Map<string, number>();
+  /** When each address was last made subscribed (`clock`). */
+  subscribedAt = new Map<string, number>();
+  /** Orders the reports and the re-subscribes above. */
+  clock = 0;
   /** Every person's flag and address changes, in the order made (their activities' order). */
   log: MLogged[] = [];
   /** The operation running (MLogged.step). */
@@ -49,6 +56,9 @@ export class RuleModel {
     for (const [k, s] of this.kept) m.kept.set(k, { ...s });
     for (const [r, f] of this.reported) m.reported.set(r, { ...f });
     for (const [r, a] of this.appliedAt) m.appliedAt.set(r, a);
+    for (const [r, a] of this.reportedAt) m.reportedAt.set(r, a);
+    for (const [k, a] of this.subscribedAt) m.subscribedAt.set(k, a);
+    m.clock = this.clock;
     m.log = this.log.map((c) => ({ ...c }));
     m.step = this.step;
     return m;
@@ -108,6 +118,7 @@ export class RuleModel {
   ): void {
     const sf = path.salesforce === true;
     const sfSince = this.statusAt(key)?.sfSince ?? null;
+    if (!unsub) this.subscribedAt.set(key, ++this.clock);
     this.master.set(key, {
       unsub,
       prot: unsub && prot,
@@ -118,6 +129,36 @@ export class RuleModel {
       person: byPerson(path),
     });
     for (const h of this.holders(key)) this.flag(h, unsub, PROPAGATED, path);
+  }
+
+  /**
+   * The Salesforce record whose opt-out stands beneath `key`'s status, another path's
+   * (salesforce-beneath.ts): last reported opted out with the address, since it was last
+   * subscribed; null: none.
+   */
+  beneath(key: string): string | null {
+    const cur = this.statusAt(key);
+    if (!cur?.unsub || cur.sf) return null;
+    const since = this.subscribedAt.get(key) ?? 0;
+    for (const [record, fields] of this.reported)
+      if (
+        fields.Unsubscribed === 'true' &&
+        fields.Email !== undefined &&
+        keyOf(fields.Email) === key &&
+        (this.reportedAt.get(record) ?? 0) > since
+      )
+        return record;
+    return null;
+  }
+
+  /**
+   * An operator's lift of `key` that finds beneath(key): the status becomes Salesforce's
+   * opt-out instead (nobody follows: all are unsubscribed). Returns whether it did.
+   */
+  reveal(key: string): boolean {
+    if (this.beneath(key) === null) return false;
+    this.setMaster(key, true, false, null, PATHS.salesforce);
+    return true;
   }
 
   /** Rule 2 by a path: a protected suppression is lifted only by an operator. */

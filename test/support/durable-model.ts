@@ -61,6 +61,7 @@ export class Model extends RuleModel {
     }
     if ((cur?.unsub ?? false) === unsub) return 'unchanged';
     if (!unsub && cur?.prot && !confirm) return 'confirm';
+    if (!unsub && this.reveal(key)) return 'salesforce_beneath';
     this.setMaster(key, unsub, unsub && isProtected(reason), null, path);
     return unsub ? 'unsubscribed' : 'resubscribed';
   }
@@ -124,6 +125,7 @@ export class Model extends RuleModel {
     if (modstamp !== null && appliedAt !== undefined && modstamp < appliedAt)
       return { stale: true };
     if (modstamp !== null) this.appliedAt.set(recordId, Math.max(modstamp, appliedAt ?? modstamp));
+    this.reportedAt.set(recordId, ++this.clock);
     const reported = this.reported.get(recordId) ?? {};
     const lead = [...this.leads.values()].find((l) => l.foreignId === recordId) ?? null;
     let applied: Record<string, string>;

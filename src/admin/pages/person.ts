@@ -305,6 +305,7 @@ export function personConfirmPage(options: {
     session,
     refused: options.refused !== undefined,
     body: html`<h1>Confirm the change to person ${lead.id}</h1>
+      ${options.refused && !lifting ? html`<p class="error" role="alert">${options.refused}</p>` : ''}
       ${reach}
       <form method="post" action="${personUrl(lead.id)}/unsubscribed" class="box">
         ${csrfInput(session.csrfToken)}

@@ -1,4 +1,5 @@
 import { ChangePaths } from '../../domain/change-paths.js';
+import { notLiftedText } from '../../domain/salesforce-beneath.js';
 import { AppError, ErrorCode, isAppError } from '../../errors.js';
 import { deadlineOf, field, lookupField, position, send, sessionOf } from '../form.js';
 import { addressUrl, STATUS_VERSION_FIELD } from '../layout.js';
@@ -76,6 +77,9 @@ export function addressRoutes({ router, services, logger, listPageSize }: RouteC
         text: 'This address was unsubscribed again since the page was shown (its status is above): nothing was changed. Lift it again if that is still meant.',
         field: 'lift',
       });
+    // Lifted again, the status now shown as Salesforce's is lifted (the operator has seen it).
+    if (result.outcome === 'salesforce_beneath')
+      return showAgain(409, { text: notLiftedText(result.beneath), field: 'lift' });
     if (result.outcome === 'confirm')
       return showAgain(409, {
         text: `This address was suppressed for a ${result.reason}: tick the confirmation to lift it.`,

@@ -1,7 +1,8 @@
 import { ChangePaths } from '../../domain/change-paths.js';
-import type { FlagOutcome } from '../../domain/lead-flag.js';
+import type { FlagResult } from '../../domain/lead-flag.js';
 import { parseLeadId } from '../../domain/lead.service.js';
 import { statusVersion } from '../../domain/master-status.js';
+import { notLiftedText } from '../../domain/salesforce-beneath.js';
 import type { LeadView } from '../../domain/lead.types.js';
 import type { Services } from '../../domain/services.js';
 import { AppError, ErrorCode, isAppError } from '../../errors.js';
@@ -109,7 +110,7 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
     // opt-out was answered unchanged on a person a re-subscribe had just reached, never written.
     const seen = await services.durableStatus.personWithStatus(id);
     const lead = services.leads.view(seen.lead);
-    const master = seen.status;
+    let master = seen.status;
     // A box ticked already changes nobody, but the opt-out it states (a complaint, say) may
     // still have to be recorded in the master status, as on every other path (without an
     // address, in the person's own reason: no status holds its opt-out).
@@ -163,7 +164,7 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
         }),
       );
     if (!confirmed) return confirmPage(200, lifting, lifted);
-    let done: { lead: LeadView; outcome: FlagOutcome };
+    let done: FlagResult<LeadView>;
     try {
       // The checks above saw the person before this write's transaction: whether anything is
       // left to change is decided again under the person's lock, where a box another path set
@@ -206,9 +207,14 @@ export function peopleRoutes({ router, services, logger, activityPageSize }: Rou
         lifted,
         'The address was unsubscribed again since this confirmation was shown: nothing was changed. Confirm again if lifting it is still meant.',
       );
+    // Not lifted: the address shows Salesforce's opt-out now, offered to lift in its turn.
+    if (done.beneath) {
+      master = (await services.durableStatus.personWithStatus(id)).status;
+      return confirmPage(409, false, null, notLiftedText(done.beneath));
+    }
     // What this write did, not what the page saw before it.
     const outcome: SavedOutcome =
-      done.outcome !== 'changed'
+      done.outcome !== 'changed' && done.outcome !== 'salesforce_beneath'
         ? done.outcome
         : done.lead.unsubscribed
           ? 'unsubscribed'

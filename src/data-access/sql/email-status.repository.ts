@@ -248,6 +248,20 @@ export class EmailStatusRepository {
     await runStatement(this.db, RECORD_OPT_OUTS_SINCE, [since, key]);
   }
 
+  /**
+   * When the address was last subscribed here: the time recorded of its newest history row
+   * that is not an opt-out (null: never), read by the history's (email_key, id) index.
+   */
+  async lastSubscribedAt(key: string): Promise<number | null> {
+    const row = (await this.db('email_status_history')
+      .where('email_key', key)
+      .andWhere('unsubscribed', false)
+      .orderBy('id', 'desc')
+      .first('recorded_at', 'changed_at')) as Row | undefined;
+    if (!row) return null;
+    return Number(row.recorded_at ?? row.changed_at);
+  }
+
   async history(key: string): Promise<EmailStatusHistoryRecord[]> {
     const rows = (await this.db('email_status_history')
       .where('email_key', key)

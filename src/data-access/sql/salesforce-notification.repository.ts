@@ -137,6 +137,24 @@ export class SalesforceNotificationRepository {
   }
 
   /**
+   * The records last reported with the address (email_key, by its index) and opted out, whose
+   * last applied report came after `after` (updated_at, this service's clock; the same
+   * millisecond counts: which came first is unknown, and the opt-out is kept), of every
+   * organisation. reported_fields is JSON.stringify's text: no space after the colon.
+   */
+  async optedOutWithAddressSince(
+    emailKey: string,
+    after: number,
+  ): Promise<SalesforceRecordState[]> {
+    const rows = (await this.db('salesforce_records')
+      .where('email_key', emailKey)
+      .andWhere('updated_at', '>=', after)
+      .andWhere('reported_fields', 'like', '%"Unsubscribed":"true"%')
+      .orderBy('updated_at', 'desc')) as Row[];
+    return rows.map(toRecordState);
+  }
+
+  /**
    * Keeps `changedAt` as the address's newest Salesforce opt-out, unless a newer one is kept:
    * one statement, so that two records of the address reported at once (each transaction locks
    * its own record only) both count.

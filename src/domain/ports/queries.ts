@@ -135,6 +135,8 @@ export interface StatusQueries extends StatusStore {
   getMany(keys: readonly string[]): Promise<Map<string, EmailStatusRecord>>;
   setMany(statuses: readonly EmailStatusRecord[]): Promise<void>;
   history(key: string): Promise<EmailStatusHistoryRecord[]>;
+  /** When the address last became subscribed here (recorded time; null: never). */
+  lastSubscribedAt(key: string): Promise<number | null>;
   /** EmailStatusRecord.optOutsRecordedSince, set if the status has none. */
   recordOptOutsSince(key: string, since: number): Promise<void>;
   /** Statuses recorded at or after a time (whatever date they carry), keyset-paged by key. */

@@ -25,6 +25,11 @@ export interface SalesforceNotificationStore {
    */
   recordsOfAddress(emailKey: string): Promise<SalesforceRecordState[]>;
   /**
+   * The records last reported with `emailKey` and opted out then, whose last report was
+   * applied here at or after `after` (epoch ms of this service's clock), newest first.
+   */
+  optedOutWithAddressSince(emailKey: string, after: number): Promise<SalesforceRecordState[]>;
+  /**
    * Keeps, per address, the newest change order at which a record was reported opted out with
    * it: `changedAt`, unless a newer one is kept already.
    */
