@@ -7,7 +7,13 @@
  *
  *   node --import tsx bench/batch-ab.ts [rounds] [calls per round] [root of a build]…
  *
- * A root is a directory holding package.json, wsdl/ and dist/ (default: this checkout).
+ * A root is a directory holding package.json, wsdl/ and dist/ (default: this checkout), then
+ * its own environment and node flags, comma-separated: `/path,BATCH_CONCURRENCY=4` or
+ * `/path,--max-semi-space-size=32` (after its start script's flags, so they win; one root may
+ * be given several times with different flags). With `--trace-gc` among the flags (or in
+ * AB_NODE_FLAGS) each round's scavenges and mark-compacts are counted too, and each isolate's
+ * (the main thread's, the SQLite threads') per call; every build's peak RSS (VmHWM, seeding
+ * included) is printed.
  * AB_ENGINE=postgres (DATABASE_URL given, the server on this host): a fresh PostgreSQL database
  * per build; the second figure is then the CPU of the server's backends serving it (every
  * client backend of that database, from /proc).
@@ -69,18 +75,33 @@ function backendTicks(pids: readonly number[]): Map<string, number> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** The node flags a build's start script runs its service with (as production runs it). */
+function startScriptFlags(root: string): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string | undefined>;
+  };
+  const m = /\bnode((?: --\S+)*) dist\/src\/cli\/index\.js serve\b/.exec(pkg.scripts.start ?? '');
+  return (m?.[1] ?? '').split(' ').filter((f) => f !== '');
+}
+
 async function start(spec: string) {
-  // A root, then its own environment: /path,BATCH_CONCURRENCY=4
-  const [root, ...vars] = spec.split(',') as [string, ...string[]];
-  const own = Object.fromEntries(vars.map((v) => v.split('=', 2) as [string, string]));
+  // A root, then its own environment and node flags: /path,BATCH_CONCURRENCY=4,--trace-gc
+  const [root, ...rest] = spec.split(',') as [string, ...string[]];
+  const flags = rest.filter((v) => v.startsWith('--'));
+  const own = Object.fromEntries(
+    rest
+      .filter((v) => !v.startsWith('--'))
+      .map((v) => [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)] as [string, string]),
+  );
   const db = await freshServiceDatabase(engine!);
   const admin = db.env.DATABASE_URL ? new pg.Client(db.env.DATABASE_URL) : null;
   await admin?.connect();
   const child = spawn(
     process.execPath,
     [
-      '--max-semi-space-size=8',
+      ...startScriptFlags(root),
       ...(process.env.AB_NODE_FLAGS ?? '').split(' ').filter((f) => f !== ''),
+      ...flags,
       path.join(root, 'dist/src/cli/index.js'),
       'serve',
     ],
@@ -118,6 +139,7 @@ async function start(spec: string) {
     url,
     pid: child.pid!,
     child,
+    output: started.output,
     db,
     admin,
     visit: 0,
@@ -125,7 +147,46 @@ async function start(spec: string) {
     writer: [] as number[],
     all: [] as number[],
     rate: [] as number[],
+    scavenges: [] as number[],
+    markCompacts: [] as number[],
+    isolates: new Map<string, Collections>(),
+    measured: 0,
   };
+}
+
+/** A collection's kind and pause, by isolate (the main thread's, then each thread's). */
+interface Collections {
+  scavenges: number;
+  markCompacts: number;
+  /** The pauses `--trace-gc` printed, ms (the isolate's thread stopped for them). */
+  pauseMs: number;
+}
+
+/** Collections `--trace-gc` printed in `text`, by isolate (the address in each line's prefix). */
+function collections(text: string, into: Map<string, Collections>): [number, number] {
+  let scavenges = 0;
+  let markCompacts = 0;
+  for (const m of text.matchAll(
+    /\[\d+:(0x[0-9a-f]+)\]\s+\d+ ms: (Scavenge|Mark-Compact)\b.*? MB, ([\d.]+) \//g,
+  )) {
+    const isolate = into.get(m[1]!) ?? { scavenges: 0, markCompacts: 0, pauseMs: 0 };
+    into.set(m[1]!, isolate);
+    if (m[2] === 'Scavenge') {
+      isolate.scavenges++;
+      scavenges++;
+    } else {
+      isolate.markCompacts++;
+      markCompacts++;
+    }
+    isolate.pauseMs += Number(m[3]);
+  }
+  return [scavenges, markCompacts];
+}
+
+/** The process's peak resident set (VmHWM), MiB. */
+function peakRss(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
 }
 
 type Service = Awaited<ReturnType<typeof start>>;
@@ -142,6 +203,7 @@ async function round(s: Service): Promise<void> {
       })),
     );
   });
+  const traced = s.output().length;
   const before = threads(s.pid);
   const serverBefore = backendTicks(await backends(s.admin));
   const t0 = performance.now();
@@ -157,6 +219,10 @@ async function round(s: Service): Promise<void> {
   );
   const after = threads(s.pid);
   const serverAfter = backendTicks(await backends(s.admin));
+  const [scavenges, markCompacts] = collections(s.output().slice(traced), s.isolates);
+  s.measured += calls;
+  s.scavenges.push(scavenges / calls);
+  s.markCompacts.push(markCompacts / calls);
   s.rate.push((calls * 300) / ((performance.now() - t0) / 1000));
   let all = 0;
   let busiest = 0;
@@ -177,8 +243,14 @@ const services: Service[] = [];
 for (const root of roots) services.push(await start(root));
 try {
   for (const s of services) await round(s); // warm-up
-  for (const s of services) for (const xs of [s.main, s.writer, s.all, s.rate]) xs.length = 0;
-  for (let r = 0; r < rounds; r++) for (const s of services) await round(s);
+  for (const s of services) {
+    for (const xs of [s.main, s.writer, s.all, s.rate, s.scavenges, s.markCompacts]) xs.length = 0;
+    s.isolates.clear();
+    s.measured = 0;
+  }
+  // Every other round in the reverse order: no build always follows the same one.
+  for (let r = 0; r < rounds; r++)
+    for (const s of r % 2 ? [...services].reverse() : services) await round(s);
   for (const s of services) {
     const f = (xs: number[]) =>
       `${(median(xs) / 1000).toFixed(2)} ms [${(Math.min(...xs) / 1000).toFixed(2)}–${(Math.max(...xs) / 1000).toFixed(2)}]`;
@@ -190,6 +262,17 @@ try {
     console.log(
       `  rounds: process ${each(s.all)}\n          main ${each(s.main)}\n          ${s.admin ? 'server' : 'writer'} ${each(s.writer)}\n          leads/s ${s.rate.map((x) => x.toFixed(0)).join(' ')}`,
     );
+    const per = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' ');
+    if (s.scavenges.some((x) => x > 0))
+      console.log(
+        `  per call: scavenges ${per(s.scavenges)}  mark-compacts ${per(s.markCompacts)}`,
+      );
+    // The main thread's isolate collects the most; the SQLite threads' follow.
+    for (const [address, c] of [...s.isolates].sort((a, b) => b[1].scavenges - a[1].scavenges))
+      console.log(
+        `  isolate ${address} per call: scavenges ${(c.scavenges / s.measured).toFixed(2)}, mark-compacts ${(c.markCompacts / s.measured).toFixed(3)}, paused ${(c.pauseMs / s.measured).toFixed(2)} ms`,
+      );
+    console.log(`  peak RSS ${peakRss(s.pid).toFixed(1)} MiB`);
   }
 } finally {
   for (const s of services) {
