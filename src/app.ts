@@ -173,8 +173,9 @@ export async function createApp({
     res.set(MACHINE_ANSWER_HEADERS).status(status).json(body);
   });
   // Any other method on them: OPTIONS told what they allow, the others refused 405 with the
-  // same Allow (RFC 9110 §15.5.6), a body discarded up to the bound a 404's is.
-  app.all(['/healthz', '/readyz'], (req, res) => {
+  // same Allow (RFC 9110 §15.5.6), a body discarded up to the bound a 404's is. `/` too: a
+  // load balancer's check may ask `OPTIONS /` (HAProxy's old default), and reads a 404 as down.
+  app.all(['/healthz', '/readyz', '/'], (req, res) => {
     drainThen(req, drainCap, config.bodyTimeoutMs, () => {
       if (!req.complete) res.setHeader('Connection', 'close');
       otherMethodAnswer(req.method, HEALTH_METHODS, (status, headers, text) =>

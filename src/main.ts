@@ -24,6 +24,7 @@ import { createLogger, type Logger } from './logger.js';
 import { Metrics, type ConnectionPoolStats } from './metrics.js';
 import { checkedLinkTokens } from './startup/link-key-check.js';
 import { requireHost } from './http/protocol-answers.js';
+import { answerServerOptions, SERVICE_METHODS } from './http/other-methods.js';
 import { refusedDrainBytes } from './soap-transport/request-body.js';
 import {
   bindMetricsPort,
@@ -323,7 +324,11 @@ async function startOn(
       requireHost(
         soundFraming(
           onlyChunkedCoding(
-            boundUnreadBodies(app, refusedDrainBytes(config.maxBodyBytes), config.bodyTimeoutMs),
+            boundUnreadBodies(
+              answerServerOptions(app, SERVICE_METHODS),
+              refusedDrainBytes(config.maxBodyBytes),
+              config.bodyTimeoutMs,
+            ),
           ),
         ),
       ),

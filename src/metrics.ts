@@ -2,7 +2,7 @@ import http from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { closeStalledAnswers, CONNECTIONS_CHECKING_MS } from './http/connection-timeouts.js';
 import { answerProtocolErrors, requireHost, SAFE_ANSWER_HEADERS } from './http/protocol-answers.js';
-import { HEALTH_METHODS, otherMethodAnswer } from './http/other-methods.js';
+import { answeredServerOptions, HEALTH_METHODS, otherMethodAnswer } from './http/other-methods.js';
 import { announcesBody, inTurn, soundFraming } from './http/unread-bodies.js';
 
 /**
@@ -165,8 +165,8 @@ function plainAnswer(
 export const METRICS_IDLE_MS = 10000;
 
 /**
- * The metrics listener: GET /metrics (another method: otherMethodAnswer), and 404 for anything
- * else. It is bound with the service's
+ * The metrics listener: GET /metrics (another method: otherMethodAnswer), `OPTIONS *`
+ * (answeredServerOptions), and 404 for anything else. It is bound with the service's
  * port, before anything is created, and answers 503 until `metricsOf` has the metrics. A
  * request announcing a body (a length, chunks) is answered 400 and its connection closed, the
  * body unread: nothing here takes one, and node would otherwise read and discard it to keep
@@ -202,6 +202,7 @@ export async function serveMetrics(
             plainAnswer(res, 400, 'No request body is accepted here\n', { Connection: 'close' });
             return;
           }
+          if (answeredServerOptions(req, res, HEALTH_METHODS)) return;
           const path = (req.url ?? '').split('?')[0];
           if (path !== '/metrics') {
             plainAnswer(res, 404, 'Not found\n');

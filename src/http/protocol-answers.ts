@@ -1,6 +1,8 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { continueOnRead } from './continue-on-read.js';
+import { answerHalfClosed } from './half-close.js';
+import { refuseVersionlessRequests } from './versionless-requests.js';
 
 /**
  * What no answer of the service may be: indexed, referred from (a URL may hold a token or a
@@ -71,6 +73,9 @@ const ANSWERS = new Map(
 );
 const MALFORMED_ANSWER = rawAnswer(MALFORMED);
 const CONNECT_ANSWER = rawAnswer([501, 'Not Implemented', 'CONNECT is not served here.']);
+/** The text of the answer to a request of no HTTP/1.x version (HTTP/0.9). */
+export const VERSIONLESS_TEXT = 'A request line ends with its version, HTTP/1.0 or HTTP/1.1.\n';
+const VERSIONLESS_ANSWER = rawAnswer([400, 'Bad Request', VERSIONLESS_TEXT.trimEnd()]);
 
 const EXPECTATION_TEXT = 'Only Expect: 100-continue is understood.\n';
 
@@ -89,8 +94,12 @@ const EXPECTATION_TEXT = 'Only Expect: 100-continue is understood.\n';
  *   connection, reading and discarding the body after it (whatever its length, until the
  *   request timeout): here the answer closes the connection, the body unread.
  *
+ * - a first request line without an HTTP version (HTTP/0.9), answered 400 as soon as the line
+ *   has arrived (refuseVersionlessRequests), not 408 at the header timeout.
+ *
  * An `Expect: 100-continue` is answered when the body is first read (continueOnRead), not
- * before any route has looked at the request.
+ * before any route has looked at the request. A client that half-closes the connection after
+ * its request is answered before the connection closes (answerHalfClosed).
  *
  * And every header a request sends is kept (server.maxHeadersCount = 0; how many there can
  * be is bounded by node's limit on their size, 16 KiB): past node's default count of 2000
@@ -101,6 +110,8 @@ const EXPECTATION_TEXT = 'Only Expect: 100-continue is understood.\n';
 export function answerProtocolErrors(server: Server): void {
   server.maxHeadersCount = 0;
   continueOnRead(server);
+  answerHalfClosed(server);
+  refuseVersionlessRequests(server, VERSIONLESS_ANSWER);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     const inFlight = (socket as { _httpMessage?: { _headerSent?: boolean } | null })._httpMessage;
     if (socket.writable && !inFlight?._headerSent) {

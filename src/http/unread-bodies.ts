@@ -1,6 +1,6 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
 import type { Socket } from 'node:net';
-import { MACHINE_ANSWER_HEADERS } from './protocol-answers.js';
+import { MACHINE_ANSWER_HEADERS, VERSIONLESS_TEXT } from './protocol-answers.js';
 
 /** A request that announces a body: chunked, or a length other than 0. */
 export function announcesBody(req: IncomingMessage): boolean {
@@ -65,6 +65,10 @@ export function boundUnreadBodies(
  *   as chunks and the bytes after them as a request of its own, on a connection it kept alive.
  *   RFC 9112 §6.1: the framing is faulty and the connection closes. Answered 400 before a byte
  *   of the body is read; the connection closes.
+ * - A request line without a version (HTTP/0.9) followed by an empty line: node reads it as a
+ *   request of version 0.9 and its answer would have had a status line and headers, which an
+ *   HTTP/0.9 client does not read. Answered 400 (as the same line alone is, at once, by
+ *   refuseVersionlessRequests); the connection closes.
  * - A request asking to upgrade (an Upgrade header, with Connection: Upgrade): node stops
  *   reading at its end and drops what came after it in the same read, unanswered, yet keeps
  *   the connection, so a proxy pipelining behind it would take the next answer for the
@@ -73,12 +77,16 @@ export function boundUnreadBodies(
  */
 export function soundFraming(listener: RequestListener): RequestListener {
   return (req, res) => {
+    const versionless = req.httpVersionMajor === 0;
     if (
-      req.headers['transfer-encoding'] !== undefined &&
-      req.httpVersionMajor === 1 &&
-      req.httpVersionMinor === 0
+      versionless ||
+      (req.headers['transfer-encoding'] !== undefined &&
+        req.httpVersionMajor === 1 &&
+        req.httpVersionMinor === 0)
     ) {
-      const text = 'Transfer-Encoding is not read on an HTTP/1.0 request\n';
+      const text = versionless
+        ? VERSIONLESS_TEXT
+        : 'Transfer-Encoding is not read on an HTTP/1.0 request\n';
       res.writeHead(400, {
         ...MACHINE_ANSWER_HEADERS,
         Connection: 'close',

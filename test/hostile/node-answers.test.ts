@@ -108,8 +108,9 @@ describe('answers node writes itself (parse errors, timeouts, expectations)', fu
       'POST /u/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n',
       400,
     ],
-    // A request line without a version (HTTP/0.9) is waited on as headers still to come.
-    ['an HTTP/0.9 request line', 'GET /u/x\r\n', 408],
+    // A request line without a version (HTTP/0.9): answered as soon as it has arrived
+    // (refuseVersionlessRequests; node waited on it as headers still to come, then 408).
+    ['an HTTP/0.9 request line', 'GET /u/x\r\n', 400],
     // Before: the connection closed without an answer.
     ['a CONNECT', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 501],
     [

@@ -96,3 +96,74 @@ export async function answeredOnNewConnection(
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** Between two pieces of a request sent apart: long enough that each arrives in its own read. */
+const PIECE_GAP_MS = 100;
+
+export interface TimedExchange {
+  /** All the server sent (latin1). */
+  got: string;
+  /** From the first byte written to the server's close. */
+  ms: number;
+}
+
+/**
+ * Writes `bytes` on a fresh connection to 127.0.0.1:`port` (an array: each piece in its own
+ * write, `PIECE_GAP_MS` apart), then shuts down the sending side (as `nc -N`, or a script's
+ * shutdown(SHUT_WR)) unless `halfClose` is false; resolves with all the server sent once it
+ * closes the connection, and how long that took, rejects if it is still open after `waitMs`.
+ */
+export function timedExchange(
+  port: number,
+  bytes: string | readonly string[],
+  halfClose = true,
+  waitMs = 20000,
+): Promise<TimedExchange> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let got = '';
+    const start = Date.now();
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`connection still open after ${waitMs} ms; got ${got.slice(0, 300)}`));
+    }, waitMs);
+    socket.on('data', (chunk: Buffer) => (got += chunk.toString('latin1')));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ got, ms: Date.now() - start });
+    });
+    socket.on('error', () => undefined);
+    const pieces = typeof bytes === 'string' ? [bytes] : [...bytes];
+    const next = () => {
+      const piece = pieces.shift()!;
+      if (pieces.length > 0) {
+        socket.write(piece);
+        setTimeout(next, PIECE_GAP_MS);
+      } else if (halfClose) socket.end(piece);
+      else socket.write(piece);
+    };
+    next();
+  });
+}
+
+/** The status of every answer in a raw exchange, in order, each read by its framing. */
+export function answerStatuses(got: string): number[] {
+  const found: number[] = [];
+  let at = 0;
+  while (at < got.length) {
+    const headEnd = got.indexOf('\r\n\r\n', at);
+    if (headEnd === -1) break;
+    const head = got.slice(at, headEnd);
+    const status = /^HTTP\/1\.1 (\d{3}) /.exec(head);
+    if (!status) break;
+    found.push(Number(status[1]));
+    const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+    if (length) at = headEnd + 4 + Number(length[1]);
+    else if (/\r\ntransfer-encoding: *chunked/i.test(head)) {
+      const last = got.indexOf('\r\n0\r\n\r\n', headEnd);
+      if (last === -1) break;
+      at = last + 7;
+    } else break;
+  }
+  return found;
+}
