@@ -7,16 +7,8 @@
  */
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
-import { HttpConnection } from '../support/http-connection.js';
-import {
-  envelope,
-  faultCode,
-  getLeadByEmailXml,
-  rawCall,
-  startTestService,
-  syncEmailXml,
-  type TestService,
-} from '../support/service.js';
+import { rawServiceSuite } from '../support/raw-service.js';
+import { envelope, faultCode, getLeadByEmailXml } from '../support/service.js';
 import { MKTOWS } from '../support/toolkit-envelopes.js';
 
 const EMAIL = 'mtom-client@example.com';
@@ -86,40 +78,24 @@ function expectMtomFault(status: number, body: string, what: string): void {
 for (const engine of testEngines()) {
   describe(`MTOM/XOP requests (${engine.name})`, function () {
     this.timeout(60000);
-    let service: TestService;
-    let port: number;
-    let path: string;
-    const connections: HttpConnection[] = [];
-    const open = async () => {
-      const connection = await HttpConnection.open(port);
-      connections.push(connection);
-      return connection;
-    };
-
-    before(async () => {
-      service = await startTestService(engine);
-      ({ pathname: path } = new URL(service.url));
-      port = Number(new URL(service.url).port);
-      const r = await rawCall(service.url, syncEmailXml(EMAIL));
-      expect(r.status, r.body).to.equal(200);
-    });
-    afterEach(() => connections.splice(0).forEach((c) => c.destroy()));
-    after(() => service?.stop());
+    const raw = rawServiceSuite(engine, EMAIL);
 
     it('WCF’s and JAX-WS’s MTOM envelopes are a fault saying to send text/xml, the connection kept for the next call', async () => {
-      const connection = await open();
+      const connection = await raw.open();
       const signed = envelope(getLeadByEmailXml(EMAIL));
       for (const [what, { type, body }] of [
         ['WCF', wcfMtom(signed)],
         ['JAX-WS', jaxwsMtom(signed)],
       ] as const) {
-        const answer = await connection.request(head(path, port, type, body.length), [body]);
+        const answer = await connection.request(head(raw.path, raw.port, type, body.length), [
+          body,
+        ]);
         expectMtomFault(answer.status, answer.body, what);
         expect(answer.headers.get('connection'), what).to.equal('keep-alive');
       }
       const plain = Buffer.from(signed);
       const served = await connection.request(
-        head(path, port, 'text/xml; charset=utf-8', plain.length),
+        head(raw.path, raw.port, 'text/xml; charset=utf-8', plain.length),
         [plain],
       );
       expect(served.status, served.body).to.equal(200);
@@ -129,9 +105,9 @@ for (const engine of testEngines()) {
     it('is refused from the Content-Type alone: unsigned, or held back for 100 Continue, the body is never asked for', async () => {
       // No AuthenticationHeader at all: the refusal says nothing of one, it never looked.
       const unsigned = wcfMtom(envelope(getLeadByEmailXml(EMAIL), { user: null }));
-      const connection = await open();
+      const connection = await raw.open();
       const answer = await connection.request(
-        head(path, port, unsigned.type, unsigned.body.length, 'Expect: 100-continue\r\n'),
+        head(raw.path, raw.port, unsigned.type, unsigned.body.length, 'Expect: 100-continue\r\n'),
         [unsigned.body],
         { awaitContinue: true },
       );

@@ -10,16 +10,9 @@
 import zlib from 'node:zlib';
 import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
-import { HttpConnection, type RawAnswer } from '../support/http-connection.js';
-import {
-  envelope,
-  faultCode,
-  getLeadByEmailXml,
-  rawCall,
-  startTestService,
-  syncEmailXml,
-  type TestService,
-} from '../support/service.js';
+import { rawServiceSuite } from '../support/raw-service.js';
+import { type RawAnswer } from '../support/http-connection.js';
+import { envelope, faultCode, getLeadByEmailXml } from '../support/service.js';
 import { MKTOWS } from '../support/toolkit-envelopes.js';
 
 const EMAIL = 'http-stacks@example.com';
@@ -67,36 +60,18 @@ function expectFound(answer: RawAnswer, what: string): void {
 for (const engine of testEngines()) {
   describe(`HTTP as .NET and Java SOAP stacks send it (${engine.name})`, function () {
     this.timeout(60000);
-    let service: TestService;
-    let port: number;
-    let path: string;
-    const connections: HttpConnection[] = [];
-    const open = async () => {
-      const connection = await HttpConnection.open(port);
-      connections.push(connection);
-      return connection;
-    };
-
-    before(async () => {
-      service = await startTestService(engine);
-      ({ pathname: path } = new URL(service.url));
-      port = Number(new URL(service.url).port);
-      const r = await rawCall(service.url, syncEmailXml(EMAIL));
-      expect(r.status, r.body).to.equal(200);
-    });
-    afterEach(() => connections.splice(0).forEach((c) => c.destroy()));
-    after(() => service?.stop());
+    const raw = rawServiceSuite(engine, EMAIL);
 
     it('Axis 1.4’s HTTP/1.0 POST (its default sender): answered with its length, then closed', async () => {
       const body = getLeadBody();
-      const connection = await open();
+      const connection = await raw.open();
       const head = requestHead(
-        path,
+        raw.path,
         {
           'Content-Type': 'text/xml; charset=utf-8',
           Accept: 'application/soap+xml, application/dime, multipart/related, text/*',
           'User-Agent': 'Axis/1.4',
-          Host: `127.0.0.1:${port}`,
+          Host: `127.0.0.1:${raw.port}`,
           'Cache-Control': 'no-cache',
           Pragma: 'no-cache',
           SOAPAction: '""',
@@ -108,16 +83,16 @@ for (const engine of testEngines()) {
     });
 
     it('.NET HttpWebRequest: calls on one kept-alive connection, each waiting for 100 Continue, faults among them', async () => {
-      const connection = await open();
+      const connection = await raw.open();
       const dotNet = (body: Buffer, first: boolean) =>
         requestHead(
-          path,
+          raw.path,
           {
             'User-Agent':
               'Mozilla/4.0 (compatible; MSIE 6.0; MS Web Services Client Protocol 4.0.30319.42000)',
             'Content-Type': 'text/xml; charset=utf-8',
             SOAPAction: `"${MKTOWS}getLead"`,
-            Host: `127.0.0.1:${port}`,
+            Host: `127.0.0.1:${raw.port}`,
             Expect: '100-continue',
             ...(first ? { Connection: 'Keep-Alive' } : {}),
           },
@@ -165,7 +140,7 @@ for (const engine of testEngines()) {
     });
 
     it('Java’s pooled connections (JAX-WS, HttpURLConnection’s own Accept): one call after another', async () => {
-      const connection = await open();
+      const connection = await raw.open();
       for (const accept of [
         'text/xml, multipart/related',
         'text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2',
@@ -173,13 +148,13 @@ for (const engine of testEngines()) {
       ]) {
         const body = getLeadBody();
         const head = requestHead(
-          path,
+          raw.path,
           {
             Accept: accept,
             'Content-Type': 'text/xml; charset=utf-8',
             SOAPAction: `"${MKTOWS}getLead"`,
             'User-Agent': 'JAX-WS RI 2.3.0.2',
-            Host: `127.0.0.1:${port}`,
+            Host: `127.0.0.1:${raw.port}`,
             Connection: 'keep-alive',
           },
           { length: body.length },
@@ -201,9 +176,9 @@ for (const engine of testEngines()) {
       };
       for (const [client, headers] of Object.entries(clients)) {
         const body = getLeadBody();
-        const connection = await open();
+        const connection = await raw.open();
         const head = requestHead(
-          path,
+          raw.path,
           { Host: 'x', 'Content-Type': 'text/xml; charset=utf-8', ...headers },
           { length: body.length },
         );
@@ -215,16 +190,16 @@ for (const engine of testEngines()) {
     });
 
     it('CXF’s chunked bodies, in pieces, two on one connection (the second waiting for 100 Continue)', async () => {
-      const connection = await open();
+      const connection = await raw.open();
       const cxf = (extra: Record<string, string>) =>
-        requestHead(path, {
+        requestHead(raw.path, {
           'Content-Type': 'text/xml; charset=UTF-8',
           Accept: '*/*',
           SOAPAction: '""',
           'User-Agent': 'Apache-CXF/3.5.5',
           'Cache-Control': 'no-cache',
           Pragma: 'no-cache',
-          Host: `127.0.0.1:${port}`,
+          Host: `127.0.0.1:${raw.port}`,
           Connection: 'Keep-Alive',
           'Transfer-Encoding': 'chunked',
           ...extra,
@@ -257,10 +232,10 @@ for (const engine of testEngines()) {
               '</leadAttributeList></leadRecord><returnLead>true</returnLead></ns1:paramsSyncLead>',
           ).replace('<?xml version="1.0" encoding="UTF-8"?>', ''),
         );
-        const connection = await open();
+        const connection = await raw.open();
         const answer = await connection.request(
           requestHead(
-            path,
+            raw.path,
             { Host: 'x', 'Content-Type': contentType, SOAPAction: '""' },
             { length: sync.length },
           ),
@@ -273,7 +248,7 @@ for (const engine of testEngines()) {
     });
 
     it('Accept-Encoding gzip (zeep, WCF, CXF’s GZIPFeature, PHP’s compression option), or node-soap’s "none": an uncompressed answer, as every one of them reads', async () => {
-      const connection = await open();
+      const connection = await raw.open();
       const bodies: Array<[string, string, Buffer]> = [
         ['gzip, deflate', '', getLeadBody()],
         ['gzip, deflate', 'gzip', zlib.gzipSync(getLeadBody())],
@@ -283,7 +258,7 @@ for (const engine of testEngines()) {
       for (const [accept, encoding, body] of bodies) {
         const answer = await connection.request(
           requestHead(
-            path,
+            raw.path,
             {
               Host: 'x',
               'Content-Type': 'text/xml; charset=utf-8',
