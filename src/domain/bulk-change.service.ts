@@ -9,17 +9,15 @@ import type {
 } from './records.js';
 import { aboutField, AppError, ErrorCode } from '../errors.js';
 import { ChangePaths, type ChangePath } from './change-paths.js';
-import { emailKey, foldedContains, validateEmail } from './email-key.js';
+import { foldedContains } from './email-key.js';
 import { keptProtectedAddresses } from './kept-opt-outs.js';
 import type { FieldCatalogue } from './field-catalogue.js';
-import { parseLeadId, type LeadService } from './lead.service.js';
+import type { LeadService } from './lead.service.js';
 import type { LeadInput } from './lead.types.js';
 import { notLiftedWhy, readJobSpec, writeJobSpec } from './opt-outs-since.js';
+import { protectedReasonMatcher } from './status-reasons.js';
 
 export const BULK_CHANGE_KIND = 'change-data-value';
-/** Entries a pasted list may hold: beyond it, select by a search instead. */
-export const MAX_PASTED = 10000;
-
 /** A Change Data Value: one field takes one value (and the Unsubscribed box may take a reason). */
 export interface DataValueChange {
   field: string;
@@ -54,28 +52,6 @@ export interface BulkChangeOptions {
   protectedWords?: readonly string[];
 }
 
-/** Ids and addresses pasted one per line (or separated by commas, spaces or semicolons). */
-export function parsePastedList(text: string): { ids: number[]; emailKeys: string[] } {
-  const ids = new Set<number>();
-  const keys = new Set<string>();
-  const tokens = text.split(/[\s,;]+/).filter((t) => t !== '');
-  if (tokens.length > MAX_PASTED)
-    throw new AppError(
-      ErrorCode.BAD_PARAMETER,
-      `A pasted list may hold at most ${MAX_PASTED} entries; select by a search instead`,
-    );
-  for (const token of tokens) {
-    if (token.includes('@')) keys.add(emailKey(validateEmail(token)));
-    else if (/^\d+$/.test(token)) ids.add(parseLeadId(token));
-    else
-      throw new AppError(
-        ErrorCode.BAD_PARAMETER,
-        `"${token.slice(0, 64)}" is neither a person id nor an address`,
-      );
-  }
-  return { ids: [...ids], emailKeys: [...keys] };
-}
-
 /**
  * Change Data Value over many people (the flow step of the console): a preview of who it
  * reaches, then a background job cut into batches. Each batch is applied, person by person,
@@ -88,6 +64,7 @@ export class BulkChangeService {
   private readonly batchSize: number;
   private readonly leaseMs: number;
   private readonly protectedWords: readonly string[];
+  private readonly isProtected: (reason: string | null) => boolean;
   private stopping = false;
 
   constructor(
@@ -100,6 +77,7 @@ export class BulkChangeService {
     this.batchSize = options.batchSize ?? 500;
     this.leaseMs = options.leaseMs ?? 30000;
     this.protectedWords = options.protectedWords ?? [];
+    this.isProtected = protectedReasonMatcher(this.protectedWords);
   }
 
   /** Fields a Change Data Value may set: every field but the address (a person's key). */
@@ -369,7 +347,11 @@ export class BulkChangeService {
         continue;
       }
       const notLifted =
-        liftsSince !== null && (await notLiftedWhy(scope, batch, current, liftsSince, this.now()));
+        liftsSince !== null &&
+        (await notLiftedWhy(scope, batch, current, liftsSince, this.now(), {
+          isProtected: this.isProtected,
+          liftsProtected: path.operator === true,
+        }));
       if (notLifted) {
         counts.failures.push({ id, why: notLifted });
         continue;

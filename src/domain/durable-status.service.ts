@@ -204,10 +204,9 @@ export class DurableStatusService {
   }
 
   /**
-   * Rules 1 and 2 for an unsubscribe that no person caused (an unsubscribe link):
-   * setMasterStatus, unless the address is unsubscribed already (a replay changes nothing).
-   * The address's lock, that check and the writes are one step of the store: one round trip
-   * on PostgreSQL.
+   * Rules 1 and 2 for an unsubscribe that no person caused (an unsubscribe link): setMasterStatus,
+   * unless the address is unsubscribed already (a replay changes nothing). The address's lock,
+   * that check and the writes are one step of the store: one round trip on PostgreSQL.
    */
   async unsubscribeOnce(
     repos: TransactionScope,
@@ -356,7 +355,8 @@ export class DurableStatusService {
           change.seenVersion !== statusVersion(current)
         )
           return { outcome: 'changed_since', emailKey: key };
-        const beneath = !change.unsubscribed && (await revealBeneath(repos, key, current, now));
+        const p = { isProtected: this.protectedMatch, liftsProtected: change.confirmProtected };
+        const beneath = !change.unsubscribed && (await revealBeneath(repos, key, current, now, p));
         if (beneath) return { outcome: 'salesforce_beneath', emailKey: key, beneath };
         const people = await this.setMasterStatus(repos, {
           key,

@@ -82,7 +82,10 @@ export async function setFlagLocked(
     !statedByPerson(path.source)
   ) {
     const status = await masterStatus(repos.emailStatus, lead.emailKey);
-    const beneath = await revealBeneath(repos, lead.emailKey, status, now);
+    const beneath = await revealBeneath(repos, lead.emailKey, status, now, {
+      isProtected: (r) => durable.isProtected(r),
+      liftsProtected: path.operator === true,
+    });
     if (beneath) return { lead, outcome: 'salesforce_beneath', beneath };
   }
   if (lead.unsubscribed !== change.unsubscribed)

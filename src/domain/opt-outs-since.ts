@@ -1,6 +1,11 @@
 import { masterStatus } from './master-status.js';
 import type { BatchWrites, StatusStore, TransactionScope } from './ports.js';
-import { notLiftedText, revealBeneath, salesforceOptOutBeneath } from './salesforce-beneath.js';
+import {
+  notLiftedText,
+  revealBeneath,
+  salesforceOptOutBeneath,
+  type LiftProtection,
+} from './salesforce-beneath.js';
 import type { LeadRecord } from './records.js';
 
 /**
@@ -40,16 +45,18 @@ export async function notLiftedWhy(
   person: LeadRecord,
   since: number,
   now: number,
+  protection: LiftProtection,
 ): Promise<string | null> {
   const repos = batch?.repos ?? scope;
   if (await optedOutSince(repos.emailStatus, person, since)) return OPTED_OUT_SINCE;
   if (!person.unsubscribed || person.emailKey === null) return null;
   const status = await masterStatus(repos.emailStatus, person.emailKey);
   if (batch) {
-    if (await salesforceOptOutBeneath(scope, person.emailKey, status)) throw new RevealOneByOne();
+    if (await salesforceOptOutBeneath(scope, person.emailKey, status, protection))
+      throw new RevealOneByOne();
     return null;
   }
-  const beneath = await revealBeneath(scope, person.emailKey, status, now);
+  const beneath = await revealBeneath(scope, person.emailKey, status, now, protection);
   return beneath && notLiftedText(beneath);
 }
 

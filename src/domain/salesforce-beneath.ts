@@ -17,6 +17,13 @@ export interface SalesforceOptOutBeneath {
   reportedAt: number;
 }
 
+/** What a lift may do to a protected suppression (a complaint), for the reveal to keep it. */
+export interface LiftProtection {
+  isProtected(reason: string | null): boolean;
+  /** The lift was confirmed for a protected suppression (an operator's path: ChangePath.operator). */
+  liftsProtected: boolean;
+}
+
 /**
  * The Salesforce opt-out an operator's lift of `current` would silently lose, if any.
  *
@@ -31,13 +38,17 @@ export interface SalesforceOptOutBeneath {
  *
  * Read under the address's lock, in the lift's transaction: an opt-out reported meanwhile
  * waits for it (the listener locks the address before writing its status) or is found here.
+ * A protected suppression the lift was not confirmed for is not looked beneath: the lift's own
+ * refusal comes first, and nothing is written.
  */
 export async function salesforceOptOutBeneath(
   repos: TransactionScope,
   key: string,
   current: EmailStatusRecord | null | undefined,
+  protection: LiftProtection,
 ): Promise<SalesforceOptOutBeneath | null> {
   if (current?.unsubscribed !== true || madeBySalesforce(current)) return null;
+  if (protection.isProtected(current.reason) && !protection.liftsProtected) return null;
   const subscribedAt = (await repos.emailStatus.lastSubscribedAt(key)) ?? -1;
   const records = await repos.salesforceNotifications.optedOutWithAddressSince(key, subscribedAt);
   const record = records.find((r) => r.reportedFields.Unsubscribed === 'true');
@@ -59,9 +70,13 @@ export async function revealBeneath(
   key: string,
   current: EmailStatusRecord | null | undefined,
   now: number,
+  protection: LiftProtection,
 ): Promise<SalesforceOptOutBeneath | null> {
-  const beneath = await salesforceOptOutBeneath(repos, key, current);
-  if (beneath) await showSalesforceOptOut(repos, key, beneath, now);
+  const beneath = await salesforceOptOutBeneath(repos, key, current, protection);
+  if (!beneath) return null;
+  // A complaint's reason stays: shown as Salesforce's, it would be lifted by any path.
+  const kept = current && protection.isProtected(current.reason) ? current.reason : null;
+  await showSalesforceOptOut(repos, key, beneath, now, kept);
   return beneath;
 }
 
@@ -69,12 +84,14 @@ export async function revealBeneath(
  * Instead of a lift: the master status becomes the record's opt-out, as Salesforce's own
  * writes it (source and reason; caused by the record's person if it still holds the address),
  * with its history row. Nobody follows: everyone holding the address is unsubscribed already.
+ * `reason`: a protected reason the status held, kept (only an operator who confirms lifts it).
  */
 export async function showSalesforceOptOut(
   repos: TransactionScope,
   key: string,
   beneath: SalesforceOptOutBeneath,
   now: number,
+  reason: string | null,
 ): Promise<void> {
   const person = await findBySalesforceId(repos, beneath.recordId);
   const { status } = masterChange({
@@ -82,7 +99,7 @@ export async function showSalesforceOptOut(
     unsubscribed: true,
     causedBy: person?.emailKey === key ? person.id : null,
     path: ChangePaths.salesforce(beneath.organizationId ?? undefined),
-    reason: null,
+    reason,
     now,
   });
   await repos.emailStatus.set({ ...status, recordedAt: now });

@@ -7,9 +7,11 @@
  */
 import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
+import { ErrorCode } from '../../src/errors.js';
 import type { Services } from '../../src/domain/services.js';
 import { cliImport } from '../support/cli-import.js';
 import { testEngines } from '../support/database.js';
+import { expectAppError } from '../support/harness.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { cli } from '../ops/support.js';
 import {
@@ -230,6 +232,69 @@ for (const engine of testEngines()) {
       const second = await cli(args, env);
       expect(second.code, second.stdout + second.stderr).to.equal(0);
       expect((await status())!.unsubscribed).to.equal(false);
+    });
+    /** Ann's address under an operator's complaint, Salesforce's opt-out reported beneath it. */
+    const complaintOverOptOut = async () => {
+      await report(true, 10);
+      const done = await services.durableStatus.setAddressStatus({
+        address: ANN,
+        unsubscribed: true,
+        path: ChangePaths.addressStatus('alice'),
+        reason: 'spam complaint',
+        confirmProtected: false,
+      });
+      expect(done.outcome).to.equal('unsubscribed');
+      expect(await status()).to.include({
+        reason: 'spam complaint',
+        source: 'Address status (alice)',
+      });
+    };
+
+    it('a complaint an unconfirmed lift may not touch: refused as before, nothing shown or changed beneath', async () => {
+      await complaintOverOptOut();
+      const before = await status();
+      const [id] = (await services.leads.find({ keyType: 'SFDCLEADID', keyValue: record })).map(
+        (l) => l.id,
+      );
+      // The person page's write, not confirmed for a complaint (its refusal, under the lock).
+      await expectAppError(
+        services.leads.setUnsubscribedReporting(
+          id!,
+          false,
+          ChangePaths.personDetail('alice', false),
+        ),
+        ErrorCode.LEAD_SYNC_FAILED,
+      );
+      expect(await status()).to.deep.equal(before);
+    });
+
+    it("a confirmed lift of a complaint shows Salesforce's opt-out and keeps the complaint's protection", async () => {
+      await complaintOverOptOut();
+      const lifted = await services.durableStatus.setAddressStatus({
+        address: ANN,
+        unsubscribed: false,
+        path: ChangePaths.addressStatus('alice'),
+        reason: 'complaint withdrawn',
+        confirmProtected: true,
+      });
+      expect(lifted.outcome).to.equal('salesforce_beneath');
+      const now = await status();
+      expect(now).to.include({ unsubscribed: true, reason: 'spam complaint' });
+      expect(now!.source).to.equal(`Salesforce (${ORG_ID})`);
+      // Still a complaint: the web service may not lift it, nor Salesforce's untick.
+      const [id] = (await services.leads.find({ keyType: 'SFDCLEADID', keyValue: record })).map(
+        (l) => l.id,
+      );
+      await expectAppError(
+        services.leads.sync(
+          { id, attributes: [{ name: 'Unsubscribed', value: 'false' }] },
+          {
+            path: ChangePaths.webService(),
+          },
+        ),
+        ErrorCode.LEAD_SYNC_FAILED,
+      );
+      expect((await peopleOf(services)).every((u) => u)).to.equal(true);
     });
   });
 }

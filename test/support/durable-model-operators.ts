@@ -203,7 +203,11 @@ export function operatorPaths(run: ModelRun): Operation[] {
           return;
         }
         // A Salesforce opt-out beneath the address's suppression: shown instead (409).
-        const revealed = !unsub && lead.unsub && lead.key !== null && run.model.reveal(lead.key);
+        const revealed =
+          !unsub &&
+          lead.unsub &&
+          lead.key !== null &&
+          run.model.reveal(lead.key, path.operator === true);
         const ok =
           !revealed && run.attempt((m) => m.update(m.leads.get(lead.id)!, { unsub, reason }, path));
         expect(reply.status, reply.body).to.equal(ok ? 303 : 409);

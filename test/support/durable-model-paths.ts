@@ -78,7 +78,7 @@ export function otherPaths(run: ModelRun): Operation[] {
         for (const id of ids) {
           const lead = run.model.leads.get(id)!;
           if (!unsub && lead.unsub && lead.key !== null) {
-            if (revealed.has(lead.key) || run.model.reveal(lead.key)) {
+            if (revealed.has(lead.key) || run.model.reveal(lead.key, path.operator === true)) {
               revealed.add(lead.key);
               failed.push(id);
               continue;

@@ -61,7 +61,7 @@ export class Model extends RuleModel {
     }
     if ((cur?.unsub ?? false) === unsub) return 'unchanged';
     if (!unsub && cur?.prot && !confirm) return 'confirm';
-    if (!unsub && this.reveal(key)) return 'salesforce_beneath';
+    if (!unsub && this.reveal(key, true)) return 'salesforce_beneath';
     this.setMaster(key, unsub, unsub && isProtected(reason), null, path);
     return unsub ? 'unsubscribed' : 'resubscribed';
   }

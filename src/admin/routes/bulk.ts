@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { PeopleCriteria } from '../../domain/records.js';
-import { parsePastedList, type DataValueChange } from '../../domain/bulk-change.service.js';
+import type { DataValueChange } from '../../domain/bulk-change.service.js';
+import { parsePastedList } from '../../domain/pasted-list.js';
 import { aboutField, AppError, ErrorCode } from '../../errors.js';
 import { dayBound, field, filterText, position, send, sessionOf, statusChoice } from '../form.js';
 import {
