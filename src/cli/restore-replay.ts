@@ -10,7 +10,7 @@ interface Restored {
         optOuts: number;
         keptOptOuts: number;
         since: Date | null;
-        addressless: { count: number; ids: number[]; absent: number };
+        addressless: { count: number; ids: number[]; absent: number; absentIds: number[] };
       }
     | 'unknown'
     | null;
@@ -58,24 +58,37 @@ export function replayAdvice(restored: Restored, dataDir: string, fileName: stri
 
 /**
  * What restore says of the opt-outs of people without an address the backup lacks: no master
- * status holds them (only the person's flag), so no export replays them; the operator sets
- * them again (the console's person page, or the integration that sent them), by these ids.
+ * status holds them (only the person's flag), so no export replays them. Those the backup holds
+ * subscribed are set again by their ids; those it does not hold at all no longer exist once it
+ * is restored, and their ids are given again to the next people created (the backup's id
+ * sequence): only the integration that sent them can send them again, opt-out included.
  */
 function addresslessAdvice({
   count,
   ids,
   absent,
+  absentIds,
 }: {
   count: number;
   ids: number[];
   absent: number;
+  absentIds: number[];
 }) {
   if (count === 0) return '';
-  const more = count > ids.length ? `, … (${count - ids.length} more)` : '';
-  const missing = absent === 0 ? '' : `; ${absent} of them not in the backup at all`;
-  return (
-    `${plural(count, 'person', 'people')} without an address opted out in the database it replaced, not in the backup ` +
-    `(ids ${ids.join(', ')}${more}${missing}): no master status holds such an opt-out, so none is replayed. ` +
-    `Set them again (the console's person page, or the integration that sent them).\n`
-  );
+  const list = (shown: number[], all: number) =>
+    shown.join(', ') + (all > shown.length ? `, … (${all - shown.length} more)` : '');
+  const held = count - absent;
+  const lines = [
+    `${plural(count, 'person', 'people')} without an address opted out in the database it replaced, not in the backup: ` +
+      `no master status holds such an opt-out, so none is replayed.`,
+  ];
+  if (held > 0)
+    lines.push(
+      `  ${held} the backup holds subscribed (ids ${list(ids, held)}): set them again (the console's person page, or the integration that sent them).`,
+    );
+  if (absent > 0)
+    lines.push(
+      `  ${absent} not in the backup at all (ids ${list(absentIds, absent)}): they are gone, and new people may be given these ids; the integration that created them must send them again, with their opt-out.`,
+    );
+  return lines.join('\n') + '\n';
 }

@@ -26,10 +26,12 @@ export interface NotInBackup {
 /** The opt-outs of people without an address the backup lacks. */
 export interface AddresslessOptOuts {
   count: number;
-  /** The first ADDRESSLESS_IDS_SHOWN of their ids, in order. */
+  /** The first ADDRESSLESS_IDS_SHOWN ids, in order, of those the backup holds subscribed. */
   ids: number[];
   /** How many of them the backup does not hold at all (made after it was taken). */
   absent: number;
+  /** The first ADDRESSLESS_IDS_SHOWN ids, in order, of those the backup does not hold. */
+  absentIds: number[];
 }
 
 /** Ids of people without an address named (the count says how many there are in all). */
@@ -124,7 +126,7 @@ function keptNotIn(current: BetterSqlite3.Database): { optOuts: number; since: n
  * merge or Salesforce acknowledged after the backup was taken, kept by the person's flag only.
  */
 function addresslessNotIn(current: BetterSqlite3.Database): AddresslessOptOuts {
-  const found: AddresslessOptOuts = { count: 0, ids: [], absent: 0 };
+  const found: AddresslessOptOuts = { count: 0, ids: [], absent: 0, absentIds: [] };
   // Read a row at a time: there may be many, and only a few ids are named.
   const rows = current
     .prepare(
@@ -139,8 +141,9 @@ function addresslessNotIn(current: BetterSqlite3.Database): AddresslessOptOuts {
     .iterate() as IterableIterator<{ id: number; known: number }>;
   for (const row of rows) {
     found.count++;
-    if (found.ids.length < ADDRESSLESS_IDS_SHOWN) found.ids.push(Number(row.id));
     if (!row.known) found.absent++;
+    const named = row.known ? found.ids : found.absentIds;
+    if (named.length < ADDRESSLESS_IDS_SHOWN) named.push(Number(row.id));
   }
   return found;
 }
