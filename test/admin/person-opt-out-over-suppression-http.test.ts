@@ -13,19 +13,9 @@ import { activitiesOf } from '../support/harness.js';
 import { syncLeadXml, syncManyXml, type SoapRecord } from '../support/durable-model-requests.js';
 import { rawCall } from '../support/service.js';
 import { oneClick, startLinkService, type LinkService } from '../one-click/support.js';
-import { ALICE, AdminClient } from './support.js';
+import { ALICE, AdminClient, statusFormOf } from './support.js';
 
 const ANN = 'ann@example.com';
-
-/** The hidden fields of the address page's status form, with the reason typed beside them. */
-function statusFormOf(page: string, reason: string): Record<string, string> {
-  const form = /<form method="post" action="\/admin\/address\/status"[\s\S]*?<\/form>/.exec(page);
-  expect(form, 'the status form').to.not.equal(null);
-  const fields: Record<string, string> = { reason };
-  for (const m of form![0].matchAll(/<input\s+type="hidden"\s+name="([^"]+)"\s+value="([^"]*)"/g))
-    fields[m[1]!] = m[2]!.replace(/&amp;/g, '&').replace(/&quot;/g, '"');
-  return fields;
-}
 
 /** The address page's lift form (the address unsubscribed), with the reason typed. */
 function liftFormOf(page: string, reason: string): Record<string, string> {

@@ -24,20 +24,18 @@ import {
   PATH_SECRET,
   send,
 } from '../salesforce/support.js';
-import { ALICE, AdminClient, importThroughPage, postPersonFlag, until } from './support.js';
+import {
+  ALICE,
+  AdminClient,
+  formOf,
+  importThroughPage,
+  postPersonFlag,
+  statusFormOf,
+  until,
+} from './support.js';
 
 const ANN = 'ann@example.com';
 const PAGE = '/admin/address?email=ann%40example.com';
-
-/** The hidden fields of the address page's status form, with the reason typed beside them. */
-function statusFormOf(page: string, reason: string): Record<string, string> {
-  const form = /<form method="post" action="\/admin\/address\/status"[\s\S]*?<\/form>/.exec(page);
-  expect(form, 'the status form').to.not.equal(null);
-  const fields: Record<string, string> = { reason };
-  for (const m of form![0].matchAll(/<input\s+type="hidden"\s+name="([^"]+)"\s+value="([^"]*)"/g))
-    fields[m[1]!] = m[2]!.replace(/&amp;/g, '&').replace(/&quot;/g, '"');
-  return fields;
-}
 
 async function peopleOf(services: Services): Promise<boolean[]> {
   const leads = await services.leads.find({ keyType: 'EMAIL', keyValue: ANN });
@@ -169,15 +167,7 @@ for (const engine of testEngines()) {
       expect((await status())!.source).to.equal(`Salesforce (${ORG_ID})`);
       expect(await peopleOf(services)).to.deep.equal(people);
       // The confirmation shown again carries the status now shown: posted, it lifts.
-      const form =
-        /<form method="post" action="\/admin\/people\/\d+\/unsubscribed"[\s\S]*?<\/form>/.exec(
-          refused.body,
-        );
-      const fields: Record<string, string> = {};
-      for (const m of form![0].matchAll(
-        /<input\s+type="hidden"\s+name="([^"]+)"\s+value="([^"]*)"/g,
-      ))
-        fields[m[1]!] = m[2]!;
+      const fields = formOf(refused.body, `/admin/people/${id}/unsubscribed`);
       const again = await client.post(`/admin/people/${id}/unsubscribed`, fields);
       expect(again.location, again.body).to.match(/saved=resubscribed$/);
       expect((await status())!.unsubscribed).to.equal(false);

@@ -8,29 +8,9 @@ import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
-import { consolePerTest, type AdminClient } from './support.js';
+import { consolePerTest, formOf, statusFormOf, type AdminClient } from './support.js';
 
 const web = ChangePaths.webService();
-
-/** The fields the address page's status form posts, as a browser would send them. */
-function statusFormOf(page: string, reason: string): Record<string, string> {
-  return formOf(page, '/admin/address/status', { reason });
-}
-
-/** The hidden fields of the form posting to `action` on `page`, with `typed` beside them. */
-function formOf(
-  page: string,
-  action: string,
-  typed: Record<string, string>,
-): Record<string, string> {
-  const forms = page.match(/<form method="post" action="[^"]*"[\s\S]*?<\/form>/g) ?? [];
-  const form = forms.filter((f) => f.includes(`action="${action}"`));
-  expect(form, `the form posting to ${action}`).to.have.length(1);
-  const fields: Record<string, string> = { ...typed };
-  for (const m of form[0]!.matchAll(/<input\s+type="hidden"\s+name="([^"]+)"\s+value="([^"]*)"/g))
-    fields[m[1]!] = m[2]!.replace(/&amp;/g, '&').replace(/&quot;/g, '"');
-  return fields;
-}
 
 for (const engine of testEngines()) {
   describe(`a console lift form is bound to the suppression it showed (${engine.name})`, function () {

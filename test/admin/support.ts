@@ -306,3 +306,23 @@ export async function addressFlags(services: Services): Promise<boolean[]> {
   const leads = await services.leads.find({ keyType: 'EMAIL', keyValue: 'ann@example.com' });
   return leads.sort((x, y) => x.id - y.id).map((l) => l.unsubscribed);
 }
+
+/** The hidden fields of the one form posting to `action` on `page`, with `typed` beside them. */
+export function formOf(
+  page: string,
+  action: string,
+  typed: Record<string, string> = {},
+): Record<string, string> {
+  const forms = page.match(/<form method="post" action="[^"]*"[\s\S]*?<\/form>/g) ?? [];
+  const form = forms.filter((f) => f.includes(`action="${action}"`));
+  expect(form, `the form posting to ${action}`).to.have.length(1);
+  const fields: Record<string, string> = { ...typed };
+  for (const m of form[0]!.matchAll(/<input\s+type="hidden"\s+name="([^"]+)"\s+value="([^"]*)"/g))
+    fields[m[1]!] = m[2]!.replace(/&amp;/g, '&').replace(/&quot;/g, '"');
+  return fields;
+}
+
+/** The fields the address page's status form posts, as a browser would send them. */
+export function statusFormOf(page: string, reason: string): Record<string, string> {
+  return formOf(page, '/admin/address/status', { reason });
+}
