@@ -73,10 +73,7 @@ export async function revealBeneath(
   protection: LiftProtection,
 ): Promise<SalesforceOptOutBeneath | null> {
   const beneath = await salesforceOptOutBeneath(repos, key, current, protection);
-  if (!beneath) return null;
-  // A complaint's reason stays: shown as Salesforce's, it would be lifted by any path.
-  const kept = current && protection.isProtected(current.reason) ? current.reason : null;
-  await showSalesforceOptOut(repos, key, beneath, now, kept);
+  if (beneath) await showSalesforceOptOut(repos, key, beneath, now);
   return beneath;
 }
 
@@ -84,14 +81,14 @@ export async function revealBeneath(
  * Instead of a lift: the master status becomes the record's opt-out, as Salesforce's own
  * writes it (source and reason; caused by the record's person if it still holds the address),
  * with its history row. Nobody follows: everyone holding the address is unsubscribed already.
- * `reason`: a protected reason the status held, kept (only an operator who confirms lifts it).
+ * A complaint reaches here only by a lift confirmed for it: lifted as confirmed, it gives way
+ * to Salesforce's opt-out, which the record's own untick may lift.
  */
 export async function showSalesforceOptOut(
   repos: TransactionScope,
   key: string,
   beneath: SalesforceOptOutBeneath,
   now: number,
-  reason: string | null,
 ): Promise<void> {
   const person = await findBySalesforceId(repos, beneath.recordId);
   const { status } = masterChange({
@@ -99,7 +96,7 @@ export async function showSalesforceOptOut(
     unsubscribed: true,
     causedBy: person?.emailKey === key ? person.id : null,
     path: ChangePaths.salesforce(beneath.organizationId ?? undefined),
-    reason,
+    reason: null,
     now,
   });
   await repos.emailStatus.set({ ...status, recordedAt: now });

@@ -153,15 +153,14 @@ export class RuleModel {
 
   /**
    * An operator's lift of `key` that finds beneath(key): the status becomes Salesforce's
-   * opt-out instead (nobody follows: all are unsubscribed), a complaint's protection kept. A
-   * complaint the lift was not confirmed for is not looked beneath (its refusal comes first).
+   * opt-out instead (nobody follows: all are unsubscribed). A complaint the lift was not
+   * confirmed for is not looked beneath (its refusal comes first).
    * Returns whether it did.
    */
   reveal(key: string, liftsProtected: boolean): boolean {
-    const prot = this.statusAt(key)?.prot === true;
-    if (prot && !liftsProtected) return false;
+    if (this.statusAt(key)?.prot === true && !liftsProtected) return false;
     if (this.beneath(key) === null) return false;
-    this.setMaster(key, true, prot, null, PATHS.salesforce);
+    this.setMaster(key, true, false, null, PATHS.salesforce);
     return true;
   }
 
