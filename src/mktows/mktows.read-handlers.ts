@@ -191,8 +191,9 @@ export function readHandlers(services: Services, limits: HandlerLimits) {
           : dateTime(args.lastUpdatedAt, 'lastUpdatedAt');
         if (!oldest)
           throw new AppError(ErrorCode.PARAMETER_REQUIRED, 'oldestUpdatedAt is required');
+        // An upper bound: in whole seconds it holds all of its second, as getLeadChanges' does.
         const latest = selector
-          ? dateTime(member(selector, 'latestUpdatedAt'), 'latestUpdatedAt')
+          ? latestDateTime(member(selector, 'latestUpdatedAt'), 'latestUpdatedAt')
           : undefined;
         const position = decodePosition(rawPosition, 'updated');
         const after =

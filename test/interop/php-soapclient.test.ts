@@ -24,6 +24,7 @@ const CLIENT = path.join(INTEROP_DIR, 'clients', 'php_worked_example.php');
 const QUICKSTART = path.join(REPO_ROOT, 'examples', 'php', 'quickstart.php');
 const OPERATIONS = path.join(INTEROP_DIR, 'clients', 'php_operations.php');
 const COMPRESSION = path.join(INTEROP_DIR, 'clients', 'php_compression.php');
+const VENDOR_LOOPS = path.join(INTEROP_DIR, 'clients', 'php_vendor_loops.php');
 
 for (const engine of testEngines()) {
   describe(`interop: PHP SoapClient runs the worked example (${engine.name})`, function () {
@@ -111,6 +112,21 @@ for (const engine of testEngines()) {
           acceptEncoding: 'gzip, deflate',
           answerEncoding: null,
         });
+    });
+
+    it('pages as the vendor’s PHP samples do: one header for every call, the position read set back while remainingCount > 0', async () => {
+      const out = (await jsonOf(VENDOR_LOOPS)) as Record<string, unknown>;
+      expect(out.created).to.equal(5);
+      // Two a page: the five New Leads (and those of the other tests' people) over pages.
+      expect(out.getLeadChanges).to.deep.include({ all: true, once: true });
+      expect((out.getLeadChanges as { pages: number }).pages).to.be.at.least(3);
+      // A start of empty strings is no start; no visit was ever logged.
+      expect(out.noVisits).to.deep.equal([0, 0]);
+      expect(out.getLeadActivity, 'newest first, one a page').to.deep.equal([
+        'Change Data Value',
+        'New Lead',
+      ]);
+      expect(out.getMultipleLeads).to.deep.equal({ found: true, pages: 3 });
     });
 
     it('runs examples/php/quickstart.php', async () => {

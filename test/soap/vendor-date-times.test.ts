@@ -152,6 +152,33 @@ for (const engine of testEngines()) {
       expect(datesOf(edge, 'oldestCreatedAt')[0]).to.match(VENDOR_DATE_TIME);
     });
 
+    it('reads getMultipleLeads’ latestUpdatedAt in whole seconds as all of that second (a LastUpdateAtSelector as suds writes it)', async () => {
+      // The person was last updated within the second of its activities, past its first
+      // millisecond: a window closed at that second (a day's window ending 23:59:59, say) holds it.
+      const read =
+        Math.floor(
+          Date.parse(datesOf(await call(ACTIVITY(email)), 'activityDateTime')[0]!) / 1000,
+        ) * 1000;
+      const utc = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}+00:00`;
+      // suds 1.1's bytes: the selector's type from its factory, members in the schema's order.
+      const window = (latest: string) =>
+        '<ns0:paramsGetMultipleLeads xmlns:ns0="http://www.marketo.com/mktows/">\n' +
+        '         <leadSelector xsi:type="ns0:LastUpdateAtSelector">\n' +
+        `            <latestUpdatedAt>${latest}</latestUpdatedAt>\n` +
+        `            <oldestUpdatedAt>${utc(read - 60_000)}</oldestUpdatedAt>\n` +
+        '         </leadSelector>\n' +
+        '         <batchSize>100</batchSize>\n' +
+        '      </ns0:paramsGetMultipleLeads>';
+      const emails = (body: string) => datesOf(body, 'Email');
+      expect(emails(await call(window(utc(read)))), 'closed at its second').to.include(email);
+      expect(emails(await call(window(`${utc(read).slice(0, 19)}.000Z`))), '.000').to.include(
+        email,
+      );
+      expect(emails(await call(window(utc(read - 1000)))), 'closed before it').to.not.include(
+        email,
+      );
+    });
+
     it('writes back a bound given with milliseconds with them', async () => {
       const at = '2026-01-02T03:04:05.250Z';
       const body = await call(
