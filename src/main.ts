@@ -23,7 +23,7 @@ import { UserService } from './domain/user.service.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics, type ConnectionPoolStats } from './metrics.js';
 import { checkedLinkTokens } from './startup/link-key-check.js';
-import { requireHost } from './http/protocol-answers.js';
+import { oneContentType, requireHost } from './http/protocol-answers.js';
 import { answerServerOptions, SERVICE_METHODS } from './http/other-methods.js';
 import { refusedDrainBytes } from './soap-transport/request-body.js';
 import {
@@ -322,12 +322,14 @@ async function startOn(
     'request',
     inTurn(
       requireHost(
-        soundFraming(
-          onlyChunkedCoding(
-            boundUnreadBodies(
-              answerServerOptions(app, SERVICE_METHODS),
-              refusedDrainBytes(config.maxBodyBytes),
-              config.bodyTimeoutMs,
+        oneContentType(
+          soundFraming(
+            onlyChunkedCoding(
+              boundUnreadBodies(
+                answerServerOptions(app, SERVICE_METHODS),
+                refusedDrainBytes(config.maxBodyBytes),
+                config.bodyTimeoutMs,
+              ),
             ),
           ),
         ),

@@ -175,6 +175,52 @@ function hostLines(rawHeaders: string[]): number {
   return lines;
 }
 
+const TWO_CONTENT_TYPES_TEXT = 'A request names one Content-Type.\n';
+
+/**
+ * A Content-Type as compared with another: its case and its spaces aside (one pass: a value of
+ * many spaces costs its length, never its square).
+ */
+const typeText = (value: string) => value.toLowerCase().replace(/\s+/g, '');
+
+/**
+ * Whether the request's head has Content-Type lines that say different things (node keeps the
+ * first alone in `headers`). One line, or the same type written twice, is one Content-Type.
+ */
+function twoContentTypes(rawHeaders: string[]): boolean {
+  const values: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length === 12 && name.toLowerCase() === 'content-type')
+      values.push(rawHeaders[i + 1]!);
+  }
+  // Nearly every request has one line: nothing to compare, nothing rewritten.
+  if (values.length < 2) return false;
+  const first = typeText(values[0]!);
+  return values.some((value) => typeText(value) !== first);
+}
+
+/**
+ * `listener`, for requests that name one Content-Type (RFC 9110 §8.3: one value, not a list).
+ * node kept the first of two Content-Type lines and dropped the others, while a proxy or a
+ * gateway in front may read the last: the charset a SOAP body is decoded in, SOAP 1.2's action,
+ * a form's type would have been one thing there and another here. Two lines that differ are
+ * answered 400, `Connection: close`, the body unread, on every path, as two Host lines are.
+ */
+export function oneContentType(listener: RequestListener): RequestListener {
+  return (req, res) => {
+    if (req.headers['content-type'] === undefined || !twoContentTypes(req.rawHeaders))
+      return listener(req, res);
+    res.writeHead(400, {
+      ...SAFE_ANSWER_HEADERS,
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': Buffer.byteLength(TWO_CONTENT_TYPES_TEXT),
+      Connection: 'close',
+    });
+    res.end(TWO_CONTENT_TYPES_TEXT);
+  };
+}
+
 /**
  * `listener`, for requests that name one Host (RFC 9112 §3.2: an HTTP/1.1 request without one,
  * any request with two or more Host lines, or one whose Host, or absolute-form target's
