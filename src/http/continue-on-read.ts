@@ -12,6 +12,9 @@ export function awaitsContinue(req: IncomingMessage): boolean {
   return awaiting.has(req);
 }
 
+/** The whole Expect value is the one expectation 100-continue (any case, white space around). */
+const ONLY_CONTINUE = /^[ \t]*100-continue[ \t]*$/i;
+
 /**
  * `Expect: 100-continue` is answered when the body is first read, not when the request
  * arrives. node sends 100 Continue on arrival (when nothing listens to 'checkContinue'), before
@@ -29,6 +32,12 @@ export function awaitsContinue(req: IncomingMessage): boolean {
  */
 export function continueOnRead(server: Server): void {
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    // node takes 100-continue anywhere in the value (`100-continue, teapot`): an expectation
+    // beside it is one this server does not meet, so it is refused as any other (417).
+    if (!ONLY_CONTINUE.test(req.headers.expect ?? '')) {
+      server.emit('checkExpectation', req, res);
+      return;
+    }
     awaiting.add(req);
     const read = req._read;
     req._read = function (this: IncomingMessage, size: number) {

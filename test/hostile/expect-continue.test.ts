@@ -118,6 +118,18 @@ for (const engine of testEngines()) {
       expectServed(x, '200', 'good token');
     });
 
+    it('one-click POST with a good token, the expectation written in capitals: 100, then served', async () => {
+      // Expectations are case-insensitive; only another expectation beside it is refused (417).
+      const path = new URL(service.linkUrl('capitals@example.com')).pathname;
+      const head = headOf('POST', path, FORM, { ...FORM_TYPE, Connection: 'close' });
+      const x = await waitingClient(
+        port,
+        head.replace('Expect: 100-continue', 'Expect:  100-CONTINUE '),
+        FORM,
+      );
+      expectServed(x, '200', 'capitals');
+    });
+
     it('one-click POST with a good token but a declared length past the limit: refused, no 100', async () => {
       const path = new URL(service.linkUrl('large@example.com')).pathname;
       const x = await waitingClient(port, headOf('POST', path, FORM, FORM_TYPE, 1024 * 1024), FORM);

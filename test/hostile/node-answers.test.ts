@@ -118,6 +118,13 @@ describe('answers node writes itself (parse errors, timeouts, expectations)', fu
       'GET /u/x HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\n\r\n',
       417,
     ],
+    // Before: node took 100-continue anywhere in the value and served the request, leaving the
+    // other expectation unmet without a word.
+    [
+      '100-continue beside another expectation',
+      'POST /u/x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue, teapot\r\nContent-Length: 3\r\n\r\n',
+      417,
+    ],
   ];
   const listeners: Array<[string, () => number]> = [
     ['service', () => service.running.port],
