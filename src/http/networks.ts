@@ -25,8 +25,22 @@ export function parseNetwork(raw: string): Network | null {
 }
 
 /**
+ * An address as a socket or a proxy writes it, without the blanks, brackets and port around it:
+ * `192.0.2.7:51234` and `[2001:db8::1]:443` (some proxies write X-Forwarded-For entries so, and
+ * TRUST_PROXY passes them on as req.ip) are `192.0.2.7` and `2001:db8::1`. Anything else as it is.
+ */
+function withoutPort(address: string | undefined): string {
+  const text = (address ?? '').trim();
+  const v4WithPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(text);
+  if (v4WithPort) return v4WithPort[1]!;
+  const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(text);
+  return bracketed ? bracketed[1]! : text;
+}
+
+/**
  * A set of networks to test client addresses against. An IPv4 client seen through an IPv6
- * socket (`::ffff:192.0.2.7`) is matched as the IPv4 address it is.
+ * socket (`::ffff:192.0.2.7`) is matched as the IPv4 address it is, and an address written with
+ * its port (`192.0.2.7:51234`, `[2001:db8::1]:443`) as the address alone (withoutPort).
  */
 export class NetworkList {
   private readonly list = new net.BlockList();
@@ -38,9 +52,9 @@ export class NetworkList {
   }
 
   contains(address: string | undefined): boolean {
-    if (!address) return false;
-    const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
-    const plain = mapped ? mapped[1]! : address;
+    const text = withoutPort(address);
+    const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(text);
+    const plain = mapped ? mapped[1]! : text;
     const version = net.isIP(plain);
     if (version === 0) return false;
     return this.list.check(plain, version === 4 ? 'ipv4' : 'ipv6');
@@ -63,9 +77,7 @@ export class NetworkList {
 export function clientLimitKey(address: string | undefined): string {
   const text = (address ?? '').trim();
   if (text === '') return 'unknown';
-  const v4WithPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(text);
-  const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(text);
-  const plain = v4WithPort ? v4WithPort[1]! : bracketed ? bracketed[1]! : text;
+  const plain = withoutPort(text);
   if (net.isIPv4(plain)) return plain;
   // What a dual-stack socket reports for every IPv4 peer, answered without the IPv6 parse.
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(plain);

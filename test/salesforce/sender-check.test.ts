@@ -176,10 +176,23 @@ for (const engine of testEngines()) {
         expectAck(await from('203.0.113.9, 192.0.2.78', 22));
       });
 
+      it('accepts an allowed client whose proxy writes its port after the address', async () => {
+        // Some proxies (Azure Application Gateway among them) write X-Forwarded-For entries as
+        // address:port, and TRUST_PROXY hands the entry on as it is (req.ip, port included).
+        expectAck(await from('192.0.2.79:51234', 23));
+        expectAck(await from('[2001:db8:1::6]:443', 24));
+        expectAck(await from('203.0.113.9:1024, 192.0.2.80:443', 25));
+      });
+
       for (const [what, header] of [
         ['a client outside every allowed network', '203.0.113.9'],
         ['an allowed address forged left of the real one', '192.0.2.77, 203.0.113.9'],
         ['the proxy itself, with no forwarded address', null],
+        ['a client outside every allowed network, with its port', '203.0.113.9:192'],
+        [
+          'an allowed address forged left of the real one, with ports',
+          '192.0.2.77:443, [2001:db9::1]:443',
+        ],
       ] as const) {
         it(`refuses ${what} with a fault, changing nothing`, async () => {
           const before = await everything(service.running.database);
