@@ -23,7 +23,7 @@ import { UserService } from './domain/user.service.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics, type ConnectionPoolStats } from './metrics.js';
 import { checkedLinkTokens } from './startup/link-key-check.js';
-import { oneContentType, requireHost } from './http/protocol-answers.js';
+import { onlyHttp1, oneContentType, requireHost } from './http/protocol-answers.js';
 import { answerServerOptions, SERVICE_METHODS } from './http/other-methods.js';
 import { refusedDrainBytes } from './soap-transport/request-body.js';
 import {
@@ -321,14 +321,16 @@ async function startOn(
   server.on(
     'request',
     inTurn(
-      requireHost(
-        oneContentType(
-          soundFraming(
-            onlyChunkedCoding(
-              boundUnreadBodies(
-                answerServerOptions(app, SERVICE_METHODS),
-                refusedDrainBytes(config.maxBodyBytes),
-                config.bodyTimeoutMs,
+      onlyHttp1(
+        requireHost(
+          oneContentType(
+            soundFraming(
+              onlyChunkedCoding(
+                boundUnreadBodies(
+                  answerServerOptions(app, SERVICE_METHODS),
+                  refusedDrainBytes(config.maxBodyBytes),
+                  config.bodyTimeoutMs,
+                ),
               ),
             ),
           ),

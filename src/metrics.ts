@@ -1,7 +1,12 @@
 import http from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { closeStalledAnswers, CONNECTIONS_CHECKING_MS } from './http/connection-timeouts.js';
-import { answerProtocolErrors, requireHost, SAFE_ANSWER_HEADERS } from './http/protocol-answers.js';
+import {
+  answerProtocolErrors,
+  onlyHttp1,
+  requireHost,
+  SAFE_ANSWER_HEADERS,
+} from './http/protocol-answers.js';
 import { answeredServerOptions, HEALTH_METHODS, otherMethodAnswer } from './http/other-methods.js';
 import { announcesBody, inTurn, soundFraming } from './http/unread-bodies.js';
 
@@ -195,41 +200,43 @@ export async function serveMetrics(
   const server = http.createServer(
     options,
     inTurn(
-      requireHost(
-        soundFraming((req, res) => {
-          if (announcesBody(req)) {
-            // Never read: the answer ends the connection, and node stops reading it with that.
-            plainAnswer(res, 400, 'No request body is accepted here\n', { Connection: 'close' });
-            return;
-          }
-          if (answeredServerOptions(req, res, HEALTH_METHODS)) return;
-          const path = (req.url ?? '').split('?')[0];
-          if (path !== '/metrics') {
-            plainAnswer(res, 404, 'Not found\n');
-            return;
-          }
-          if (req.method !== 'GET' && req.method !== 'HEAD') {
-            otherMethodAnswer(req.method, HEALTH_METHODS, (status, headers, text) =>
-              plainAnswer(res, status, text, headers),
+      onlyHttp1(
+        requireHost(
+          soundFraming((req, res) => {
+            if (announcesBody(req)) {
+              // Never read: the answer ends the connection, and node stops reading it with that.
+              plainAnswer(res, 400, 'No request body is accepted here\n', { Connection: 'close' });
+              return;
+            }
+            if (answeredServerOptions(req, res, HEALTH_METHODS)) return;
+            const path = (req.url ?? '').split('?')[0];
+            if (path !== '/metrics') {
+              plainAnswer(res, 404, 'Not found\n');
+              return;
+            }
+            if (req.method !== 'GET' && req.method !== 'HEAD') {
+              otherMethodAnswer(req.method, HEALTH_METHODS, (status, headers, text) =>
+                plainAnswer(res, status, text, headers),
+              );
+              return;
+            }
+            const metrics = metricsOf();
+            if (!metrics) {
+              plainAnswer(res, 503, 'Starting\n', { 'Retry-After': '5', Connection: 'close' });
+              return;
+            }
+            metrics.registry.metrics().then(
+              (text) => {
+                res.writeHead(200, {
+                  ...SAFE_ANSWER_HEADERS,
+                  'Content-Type': metrics.registry.contentType,
+                });
+                res.end(req.method === 'HEAD' ? undefined : text);
+              },
+              () => plainAnswer(res, 500, 'metrics failed\n'),
             );
-            return;
-          }
-          const metrics = metricsOf();
-          if (!metrics) {
-            plainAnswer(res, 503, 'Starting\n', { 'Retry-After': '5', Connection: 'close' });
-            return;
-          }
-          metrics.registry.metrics().then(
-            (text) => {
-              res.writeHead(200, {
-                ...SAFE_ANSWER_HEADERS,
-                'Content-Type': metrics.registry.contentType,
-              });
-              res.end(req.method === 'HEAD' ? undefined : text);
-            },
-            () => plainAnswer(res, 500, 'metrics failed\n'),
-          );
-        }),
+          }),
+        ),
       ),
       at.maxPipelinedRequests ?? 32,
     ),
