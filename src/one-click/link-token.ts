@@ -200,7 +200,8 @@ export class LinkTokens {
     if (options.nonce && options.nonce.length !== NONCE_BYTES)
       throw new LinkKeyError('A nonce is 12 bytes');
     const address = email.trim();
-    if (!ADDRESS.test(address))
+    // Half a surrogate pair is sealed as U+FFFD: the link would name another address.
+    if (!ADDRESS.test(address) || /\p{Cs}/u.test(address))
       throw new LinkKeyError(
         `An address in a link is 3 to ${MAX_ADDRESS_UNITS} characters on one line`,
       );
