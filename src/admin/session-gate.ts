@@ -47,10 +47,12 @@ export function requireSession(
       if (client) failures!.record(client);
       if (req.method === 'POST' && routedPath(req) === '/logout') {
         // Logging out of a session that has ended already (expired, logged out in another
-        // tab): what was asked is so; the cookie goes, and the login page says it.
+        // tab): what was asked is so; the cookie goes, and the login page says it. Without a
+        // cookie (another site's form: SameSite keeps it off a cross-site POST) nothing is
+        // removed, or any site could log the operator out: the login page looks for itself.
         answerUnread(req, res, () => {
-          setCookie(req, res, SESSION_COOKIE, '', 0);
-          res.redirect(303, LOGGED_OUT_PAGE);
+          if (token) setCookie(req, res, SESSION_COOKIE, '', 0);
+          res.redirect(303, token ? LOGGED_OUT_PAGE : '/admin/login');
         });
       } else if (req.method === 'GET' || req.method === 'HEAD') {
         // A cookie sent that opens nothing: the session has ended, which the login form says.

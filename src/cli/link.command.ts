@@ -54,6 +54,12 @@ async function linksFromLines(
     }
     const email = raw.text.trim();
     if (email === '') continue;
+    // Read with U+FFFD, "café@" in Windows-1252 would get a link to an address nobody holds.
+    if (!raw.utf8) {
+      rejected++;
+      err.write(`line ${line}: not UTF-8 text (save the list as UTF-8); no link made\n`);
+      continue;
+    }
     try {
       out.write(`${csvField(email)},${csvField(makeLink(email))}\n`);
     } catch (error) {

@@ -9,6 +9,7 @@
  *   plain = issuedAt (unix seconds, decimal) "\n" list (may be empty) "\n" address
  *   AAD   = "1." keyId
  */
+import { isUtf8 } from 'node:buffer';
 import crypto from 'node:crypto';
 import { ConfigError, type Config } from '../config.js';
 import { canonicalBase64url, withoutPadding } from './token-body.js';
@@ -84,6 +85,16 @@ const TRAILING_PUNCTUATION = new RegExp(
 const MAX_APPENDED = 1024;
 /** A plaintext as verify reads it: issuedAt, list and address, one line each (the last may break). */
 const PLAIN = new RegExp(String.raw`^${ISSUED_AT_READ}\n([^\n]*)\n([\s\S]*)$`);
+/**
+ * Whether the address of a plaintext (its bytes after the second line end) is UTF-8, as the
+ * recipe seals it. Bytes of another encoding (a pipeline's Latin-1 `café@`) read with
+ * replacement characters named an address nobody holds: it was unsubscribed, and answered so,
+ * while the person's own stayed subscribed. The list may be of any bytes: it is not recorded.
+ */
+function addressIsUtf8(plain: Buffer): boolean {
+  const afterList = plain.indexOf(0x0a, plain.indexOf(0x0a) + 1) + 1;
+  return isUtf8(plain.subarray(afterList));
+}
 /** A link issued this far in the future (clock skew) is still taken; further is refused. */
 const FUTURE_SLACK_SECONDS = 86400;
 
@@ -189,7 +200,8 @@ export class LinkTokens {
     if (options.nonce && options.nonce.length !== NONCE_BYTES)
       throw new LinkKeyError('A nonce is 12 bytes');
     const address = email.trim();
-    if (!ADDRESS.test(address))
+    // Half a surrogate pair is sealed as U+FFFD: the link would name another address.
+    if (!ADDRESS.test(address) || /\p{Cs}/u.test(address))
       throw new LinkKeyError(
         `An address in a link is 3 to ${MAX_ADDRESS_UNITS} characters on one line`,
       );
@@ -231,7 +243,7 @@ export class LinkTokens {
     if (!canonicalBase64url(body)) return { ok: false, reason: 'malformed' };
     const bytes = Buffer.from(body, 'base64url');
     if (bytes.length < NONCE_BYTES + TAG_BYTES + 5) return { ok: false, reason: 'malformed' };
-    let plain: string;
+    let opened: Buffer;
     try {
       const decipher = crypto.createDecipheriv(
         'aes-256-gcm',
@@ -240,18 +252,18 @@ export class LinkTokens {
       );
       decipher.setAAD(key.aad);
       decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
-      const opened = decipher.update(bytes.subarray(NONCE_BYTES, bytes.length - TAG_BYTES));
+      opened = decipher.update(bytes.subarray(NONCE_BYTES, bytes.length - TAG_BYTES));
       // GCM's final() yields no bytes; it checks the tag (throws when forged or altered).
       decipher.final();
-      plain = opened.toString('utf8');
     } catch {
       return { ok: false, reason: 'bad_signature' };
     }
     // Authentic from here on: a malformed content is a sender's bug, not an attack. White space
     // around the address (a list's line end) loses nothing: every path trims an address.
-    const match = PLAIN.exec(plain);
+    const match = PLAIN.exec(opened.toString('utf8'));
     const email = match?.[3]?.trim() ?? '';
-    if (!match || !ADDRESS.test(email)) return { ok: false, reason: 'malformed' };
+    if (!match || !ADDRESS.test(email) || !addressIsUtf8(opened))
+      return { ok: false, reason: 'malformed' };
     // Thirteen digits are milliseconds (as many seconds are 30,000 years ahead), and a fraction
     // (Python's time.time()) is dropped: such pipelines' every opt-out was lost.
     const issuedAt = Math.floor(

@@ -22,7 +22,7 @@ const ENV = {
 function run(
   args: string[],
   env: Record<string, string>,
-  input = '',
+  input: string | Buffer = '',
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = execFile(
@@ -81,6 +81,25 @@ describe('durable-unsubscribe link and headers', function () {
     expect(emailIn(rows[0]!.split(',')[1]!)).to.equal('ann@example.com');
     expect(rows[1]!.startsWith('"""b,c""@example.com",https://')).to.equal(true);
     expect(emailIn(rows[1]!.slice(rows[1]!.lastIndexOf(',') + 1))).to.equal('"b,c"@example.com');
+  });
+
+  it('link - makes no link of a line that is not UTF-8 (a list saved as Latin-1): reported, exit 1', async () => {
+    // Before: "café@" in Windows-1252 was read with U+FFFD, and its link, written beside that
+    // mangled address, unsubscribed an address nobody holds (the recipient's own stayed subscribed).
+    const input = Buffer.concat([
+      Buffer.from('ann@example.com\n'),
+      Buffer.from('café@example.com\r\n', 'latin1'),
+      Buffer.from('bob@example.com\n'),
+    ]);
+    const r = await run([BIN, 'link', '-'], ENV, input);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.equal('line 2: not UTF-8 text (save the list as UTF-8); no link made\n');
+    const [, ...rows] = r.stdout.trim().split('\n');
+    expect(rows.map((row) => emailIn(row.split(',')[1]!))).to.deep.equal([
+      'ann@example.com',
+      'bob@example.com',
+    ]);
+    expect(r.stdout).not.to.contain('\uFFFD');
   });
 
   it('link - skips a line longer than any address without holding it: memory stays bounded', async () => {

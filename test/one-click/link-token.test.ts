@@ -65,6 +65,17 @@ describe('unsubscribe link tokens', () => {
     }
   });
 
+  it('makes no link of an address holding half a surrogate pair, which would open as another', () => {
+    // Before: sealed as UTF-8, the lone half became U+FFFD, and the link unsubscribed
+    // "ann\uFFFD@example.com", an address nobody holds, in place of the one it was made for.
+    for (const email of ['ann\uD83D@example.com', 'ann@exa\uDE00mple.com']) {
+      expect(() => tokens.create(email), email).to.throw(/characters on one line/);
+      expect(() => unsubscribeLink(email, { baseUrl: 'https://u.example', key: K1 })).to.throw();
+    }
+    const pair = tokens.verify(tokens.create('ann\uD83D\uDE00@example.com'));
+    expect(pair.ok && pair.link.email).to.equal('ann\uD83D\uDE00@example.com');
+  });
+
   it('ends every token it makes with a letter or a digit, which autolinkers keep in the link', () => {
     // Before: one token in 32 ended with '_' or '-' for an address of one length in three (its
     // sealed bytes a multiple of three: the last character carries six bits), which

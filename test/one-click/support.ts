@@ -145,11 +145,18 @@ export function sealedBySender(
   issuedAt = Math.floor(Date.now() / 1000),
   list = '',
 ): string {
+  return sealedBytesBySender(Buffer.from(`${issuedAt}\n${list}\n${email}`, 'utf8'));
+}
+
+/**
+ * A token of KEY_1 sealing `plain` as it is: bytes a sender's pipeline wrote in another
+ * encoding than the recipe's UTF-8 (a Latin-1 address, say).
+ */
+export function sealedBytesBySender(plain: Buffer): string {
   const key = crypto.createHmac('sha256', KEY_1.secret).update('durable-unsubscribe/link/v1');
   const nonce = crypto.randomBytes(12);
   const cipher = crypto.createCipheriv('aes-256-gcm', key.digest(), nonce);
   cipher.setAAD(Buffer.from(`1.${KEY_1.id}`));
-  const plain = Buffer.from(`${issuedAt}\n${list}\n${email}`, 'utf8');
   const sealed = Buffer.concat([nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
   return `1.${KEY_1.id}.${sealed.toString('base64url')}`;
 }
