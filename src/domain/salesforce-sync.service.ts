@@ -236,7 +236,8 @@ export class SalesforceSyncService {
         changedAt,
         reportedFields,
         lastNotificationId: notificationId,
-        updatedAt: now,
+        // Read under the address's lock, not on arrival: after every re-subscribe it waited for.
+        updatedAt: Math.max(now, this.now()),
       },
       reported,
     );
@@ -255,9 +256,8 @@ export class SalesforceSyncService {
   }
 
   /**
-   * A record of the address is reported opted out in Salesforce: its untick may come late, so
-   * every opt-out of the address made here by another path is recorded from now on (if not
-   * already), for keepNewerOptOut to compare with.
+   * A record of the address reported opted out in Salesforce (its untick may come late): every
+   * opt-out of the address by another path is recorded from now on, for keepNewerOptOut.
    */
   private async recordOptOutsFromNow(
     repos: TransactionScope,
