@@ -69,3 +69,32 @@ describe('a setting whose value holds a line break, a comment or a pasted block'
     });
   }
 });
+
+describe('a DATA_DIR the embedded database cannot be kept in', function () {
+  this.timeout(60000);
+  let tmp: string;
+  before(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'du-data-dir-shape-'));
+    fs.writeFileSync(path.join(tmp, 'a-file'), 'not a directory\n');
+    fs.mkdirSync(path.join(tmp, 'dir', 'durable-unsubscribe.sqlite'), { recursive: true });
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  for (const [where, why] of [
+    ['a-file', 'it is a file, not a directory'],
+    ['a-file/data', 'a part of the path is a file, not a directory'],
+    ['dir', 'durable-unsubscribe.sqlite in it is a directory, not a file'],
+  ] as const) {
+    it(`${where}: config refuses it in the line serve stops with`, async () => {
+      const dataDir = path.join(tmp, where);
+      const env = { PORT: '0', METRICS_PORT: 'off', DATABASE_URL: '', DATA_DIR: dataDir };
+      const line = `DATA_DIR: cannot keep the database in ${dataDir}: ${why}`;
+      const served = await cli(['serve'], env);
+      expect(served.code, served.stderr).to.equal(1);
+      expect(served.stderr).to.equal(`Configuration error: ${line}\n`);
+      const config = await cli(['config'], env);
+      expect(config.code, config.stdout).to.equal(1);
+      expect(config.stdout).to.contain(`\nINVALID: ${line}\n`);
+    });
+  }
+});
