@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, settings, type Config } from '../config.js';
 import { redactedUrl } from '../data-access/connection-problem.js';
 import { keyCipher } from '../data-access/key-cipher.js';
+import { dataDirShapeProblem } from '../data-access/sqlite-thread/open.js';
 import { MIN_USER_KEY_SECRET_LENGTH } from '../data-access/user.repository.js';
 
 export const CONFIG_HELP = `Usage: durable-unsubscribe config [--defaults]
@@ -99,6 +100,9 @@ export function runConfigCommand(
     // embedded database makes its own at the first start, so it is not asked for here.
     if (config.databaseUrl)
       keyCipher({ secret, dataDir: '', embedded: false, allowUnsealed: config.allowUnsealedKeys });
+    // A file where the embedded database's directory should be: the start's first step refuses it.
+    const dataDirProblem = config.databaseUrl ? null : dataDirShapeProblem(config.dataDir);
+    if (dataDirProblem) throw dataDirProblem;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     out.write(`INVALID: ${error.message}\n`);

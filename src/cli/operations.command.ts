@@ -6,6 +6,7 @@ import {
   BackupRefused,
   partialBackupFiles,
   partialRestoreFiles,
+  processesHolding,
   restoreSqlite,
 } from '../data-access/backup.js';
 import {
@@ -213,6 +214,16 @@ export async function runMigrateCommand(
       `Refused: the last batch holds migrations of a newer version (${newer.join(', ')}): roll it back with that version\n`,
     );
     return 2;
+  }
+  // A service on the file would serve on a schema its code does not know (as restore, refused).
+  if (db.engine === 'sqlite' && config.dataDir !== ':memory:') {
+    const holders = processesHolding(path.join(config.dataDir, SQLITE_FILE_NAME));
+    if (holders.length > 0) {
+      io.err.write(
+        `Refused: the database is open in process ${holders.join(', ')}: stop the service (and any command using it) first; nothing rolled back\n`,
+      );
+      return 1;
+    }
   }
   const destroying = batch.filter(rollbackDestroysData);
   if (destroying.length > 0) {

@@ -1,15 +1,32 @@
+import { isIP } from 'node:net';
 import {
   ConfigError,
+  quoted,
   type Setting,
   integer,
   optionalPort,
   publicUrl,
-  text,
   trustProxy,
 } from './parse.js';
 import { usableCpus } from './cpu-quota.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * An interface to listen on (HOST, METRICS_HOST): empty, an IP address, or a name of letters,
+ * digits, dots, hyphens and underscores (a container's service name), at most 253 characters.
+ * Whether a name resolves, and to an address of this machine, only the start can tell; what no
+ * name can be is refused here, so that "config" refuses it as the start does.
+ */
+export function listenHost(env: string) {
+  return (raw: string): string => {
+    const v = raw.trim();
+    if (v === '' || isIP(v) !== 0 || /^[A-Za-z0-9._-]{1,253}$/.test(v)) return v;
+    throw new ConfigError(
+      `${env}: ${quoted(raw)} is not an IP address or a host name (letters, digits, dots and hyphens)`,
+    );
+  };
+}
 
 /** WORKERS: a count, or empty (0 here) for the engine's default (defaultWorkers). */
 function workerCount(raw: string): number {
@@ -66,7 +83,7 @@ export const listenerSettings = {
     default: '0.0.0.0',
     meaning:
       'Interface to listen on: an address or name of this machine (0.0.0.0: every IPv4 interface; empty or ::, every interface, IPv6 and IPv4; 127.0.0.1: this machine only)',
-    parse: text,
+    parse: listenHost('HOST'),
   },
   maxBodyBytes: {
     env: 'MAX_BODY_BYTES',
@@ -162,7 +179,7 @@ export const listenerSettings = {
     env: 'METRICS_HOST',
     default: '127.0.0.1',
     meaning: 'Interface of the /metrics listener (loopback unless a scraper must reach it)',
-    parse: text,
+    parse: listenHost('METRICS_HOST'),
   },
   maxAttributesPerElement: {
     env: 'MAX_ATTRIBUTES_PER_ELEMENT',
@@ -187,7 +204,7 @@ export const listenerSettings = {
       const level = LOG_LEVELS.find((l) => l === raw.trim().toLowerCase());
       if (level === undefined)
         throw new ConfigError(
-          `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw.trim().slice(0, 40)}"`,
+          `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${quoted(raw)}`,
         );
       return level;
     },

@@ -1,4 +1,5 @@
 import { parseNetwork, type Network } from '../http/networks.js';
+import { quoted } from './quoted.js';
 import { isPartitionName, MAX_PARTITION_LENGTH, type Permissions } from '../domain/permissions.js';
 import {
   CUSTOM_FIELD_TYPES,
@@ -20,6 +21,8 @@ export interface Setting<T> {
   parse: (raw: string) => T;
 }
 
+export { quoted };
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -27,7 +30,7 @@ export class ConfigError extends Error {
 export function integer(env: string, min: number, max: number) {
   return (raw: string): number => {
     if (!/^-?\d+$/.test(raw.trim()))
-      throw new ConfigError(`${env} must be a whole number, got "${raw}"`);
+      throw new ConfigError(`${env} must be a whole number, got ${quoted(raw)}`);
     const n = Number(raw);
     if (n < min || n > max)
       throw new ConfigError(`${env} must be between ${min} and ${max}, got ${n}`);
@@ -65,7 +68,7 @@ export function bool(env: string) {
     const v = raw.trim().toLowerCase();
     if (['1', 'true', 'yes', 'on'].includes(v)) return true;
     if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
-    throw new ConfigError(`${env} must be true or false, got "${raw}"`);
+    throw new ConfigError(`${env} must be true or false, got ${quoted(raw)}`);
   };
 }
 
@@ -76,7 +79,7 @@ export function oneOf<T extends string>(env: string, values: readonly T[]) {
   return (raw: string): T => {
     const found = values.find((v) => v === raw.trim());
     if (found === undefined)
-      throw new ConfigError(`${env} must be one of ${values.join(', ')}, got "${raw}"`);
+      throw new ConfigError(`${env} must be one of ${values.join(', ')}, got ${quoted(raw)}`);
     return found;
   };
 }
@@ -89,7 +92,7 @@ export function networks(env: string) {
       const network = parseNetwork(item);
       if (!network)
         throw new ConfigError(
-          `${env}: "${item.trim().slice(0, 60)}" is not an IP address or CIDR block (e.g. 10.0.0.0/8, 2001:db8::/32)`,
+          `${env}: ${quoted(item)} is not an IP address or CIDR block (e.g. 10.0.0.0/8, 2001:db8::/32)`,
         );
       return network;
     });
@@ -122,7 +125,7 @@ export function trustProxy(raw: string): false | number | string[] {
     const network = parseNetwork(item);
     if (!network)
       throw new ConfigError(
-        `TRUST_PROXY: "${item.trim().slice(0, 60)}" is not a hop count, an IP address, a CIDR block or one of ${PROXY_RANGE_NAMES.join(', ')}`,
+        `TRUST_PROXY: ${quoted(item)} is not a hop count, an IP address, a CIDR block or one of ${PROXY_RANGE_NAMES.join(', ')}`,
       );
     return `${network.address}/${network.prefix}`;
   });
@@ -251,7 +254,7 @@ export function publicBaseUrl(setting: string, example: string): (raw: string) =
     } catch {
       // Not echoed when it may hold a password (user:password@…) that made it no URL.
       throw new ConfigError(
-        `${setting} must be an absolute http(s) URL${v.includes('@') ? '' : `, got "${v.slice(0, 80)}"`}`,
+        `${setting} must be an absolute http(s) URL${v.includes('@') ? '' : `, got ${quoted(v)}`}`,
       );
     }
     refuseCredentials(setting, url);
@@ -272,7 +275,7 @@ export function customFields(raw: string): CustomFieldDeclaration[] {
   return raw.split(',').map((item) => {
     const [name = '', type = 'string'] = item.split(':').map((s) => s.trim());
     if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(name)) {
-      throw new ConfigError(`CUSTOM_FIELDS: "${name}" is not a valid field name`);
+      throw new ConfigError(`CUSTOM_FIELDS: ${quoted(name)} is not a valid field name`);
     }
     if (!(CUSTOM_FIELD_TYPES as readonly string[]).includes(type)) {
       throw new ConfigError(
@@ -304,7 +307,7 @@ export function partitionName(env: string) {
     const name = raw.trim();
     if (name === '' || name.length > MAX_PARTITION_LENGTH)
       throw new ConfigError(
-        `${env}: a partition name has 1 to ${MAX_PARTITION_LENGTH} characters, got ${name === '' ? 'none' : `${name.length} ("${name.slice(0, 20)}…")`}`,
+        `${env}: a partition name has 1 to ${MAX_PARTITION_LENGTH} characters, got ${name === '' ? 'none' : `${name.length} (${quoted(name)})`}`,
       );
     return name;
   };

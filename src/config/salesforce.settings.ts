@@ -1,5 +1,5 @@
 import { canonicalSalesforceId, id15, id18 } from '../formats/salesforce-id.js';
-import { ConfigError, type Setting, networks } from './parse.js';
+import { ConfigError, type Setting, networks, quoted } from './parse.js';
 
 /** The Salesforce Outbound Messaging listener. */
 export const salesforceSettings = {
@@ -15,7 +15,7 @@ export const salesforceSettings = {
         // Organisation ids always start 00D (in any case here: see below).
         if (!/^00D[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/i.test(id)) {
           throw new ConfigError(
-            `SFDC_ORG_IDS: "${id.slice(0, 40)}" is not a 15- or 18-character organisation id (00D…)`,
+            `SFDC_ORG_IDS: ${quoted(id)} is not a 15- or 18-character organisation id (00D…)`,
           );
         }
         // The 15-character form is case-sensitive. An 18-character id is checked against its

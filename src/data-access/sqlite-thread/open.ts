@@ -76,6 +76,30 @@ function unusableDataDir(dataDir: string, error: unknown): unknown {
 }
 
 /**
+ * DATA_DIR as `config` can check it without creating anything: a file where the directory, a
+ * directory above it or the database file should be, refused in the start's own line.
+ */
+export function dataDirShapeProblem(dataDir: string): ConfigError | null {
+  const stat = (p: string): fs.Stats | null => {
+    try {
+      return fs.statSync(p);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'ENOTDIR') throw error;
+      return null; // Absent (made at the start) or unreadable (the start names why).
+    }
+  };
+  let code: string | null = null;
+  try {
+    const dir = stat(dataDir);
+    if (dir && !dir.isDirectory()) code = 'EEXIST';
+    else if (dir && stat(path.join(dataDir, SQLITE_FILE_NAME))?.isDirectory()) code = 'EISDIR';
+  } catch {
+    code = 'ENOTDIR';
+  }
+  return code === null ? null : (unusableDataDir(dataDir, { code }) as ConfigError);
+}
+
+/**
  * The database file is created 0600 before SQLite opens it: SQLite gives its -wal and -shm
  * files the database file's mode. Files of older versions (0644) are tightened.
  */
