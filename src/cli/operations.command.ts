@@ -6,7 +6,6 @@ import {
   BackupRefused,
   partialBackupFiles,
   partialRestoreFiles,
-  processesHolding,
   restoreSqlite,
 } from '../data-access/backup.js';
 import {
@@ -27,6 +26,7 @@ import {
 import { LINK_SECRET_FILE_NAME, SECRET_FILE_NAME } from '../data-access/key-cipher.js';
 import { rebuildInvalidIndexes, type InvalidIndex } from '../data-access/invalid-indexes.js';
 import { dataDirWriteProblem } from '../data-access/data-dir-problems.js';
+import { databaseUsers } from '../data-access/database-users.js';
 import { secretsToKeep } from './backup-secrets.js';
 import { replayAdvice } from './restore-replay.js';
 import { stopNow, whileRunning, type StopSignal } from './stop-signals.js';
@@ -217,10 +217,10 @@ export async function runMigrateCommand(
   }
   // A service on the file would serve on a schema its code does not know (as restore, refused).
   if (db.engine === 'sqlite' && config.dataDir !== ':memory:') {
-    const holders = processesHolding(path.join(config.dataDir, SQLITE_FILE_NAME));
-    if (holders.length > 0) {
+    const users = databaseUsers(config.dataDir, path.join(config.dataDir, SQLITE_FILE_NAME));
+    if (users.inUse) {
       io.err.write(
-        `Refused: the database is open in process ${holders.join(', ')}: stop the service (and any command using it) first; nothing rolled back\n`,
+        `Refused: the database is ${users.named}: stop the service (and any command using it) first; nothing rolled back\n`,
       );
       return 1;
     }

@@ -23,7 +23,7 @@ export function listenHost(env: string) {
     const v = raw.trim();
     if (v === '' || isIP(v) !== 0 || /^[A-Za-z0-9._-]{1,253}$/.test(v)) return v;
     throw new ConfigError(
-      `${env}: ${quoted(raw)} is not an IP address or a host name (letters, digits, dots and hyphens)`,
+      `${env}: ${quoted(raw)} is not an IP address or a host name (letters, digits, dots, hyphens and underscores)`,
     );
   };
 }

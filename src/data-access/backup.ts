@@ -6,6 +6,7 @@ import { writeRefusedWhy } from './data-dir-problems.js';
 import { errorCode } from './database-errors.js';
 import { makeDataDir } from './make-dir.js';
 import { quickCheckLine } from './quick-check.js';
+import { databaseUsers } from './database-users.js';
 import { statusesNotIn, type NotInBackup } from './backup-comparison.js';
 export type { NotInBackup };
 
@@ -181,38 +182,6 @@ function refusedWrite(error: unknown, what: string, outcome: string): unknown {
   return new BackupRefused(`${what}: ${why} (${errorCode(error)}); ${outcome}`);
 }
 
-/** Other processes of this machine holding `file` open (found through /proc; Linux). */
-export function processesHolding(file: string): number[] {
-  const wanted = new Set([file, `${file}-wal`, `${file}-shm`].map((f) => path.resolve(f)));
-  const found: number[] = [];
-  let entries: string[];
-  try {
-    entries = fs.readdirSync('/proc');
-  } catch {
-    return found;
-  }
-  for (const pid of entries) {
-    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
-    let fds: string[];
-    try {
-      fds = fs.readdirSync(`/proc/${pid}/fd`);
-    } catch {
-      continue; // gone, or another user's process
-    }
-    for (const fd of fds) {
-      try {
-        if (wanted.has(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))) {
-          found.push(Number(pid));
-          break;
-        }
-      } catch {
-        // closed meanwhile
-      }
-    }
-  }
-  return found;
-}
-
 /**
  * What this process writes in `dataDir` while it restores, before each copy is renamed into
  * place: the copy of the database being replaced, the backup's copy, and the -wal/-shm or
@@ -254,10 +223,10 @@ export async function restoreSqlite(dataDir: string, file: string): Promise<Rest
   checkSqliteFile(source);
   const live = path.join(dataDir, SQLITE_FILE_NAME);
   if (source === path.resolve(live)) throw new BackupRefused(`${file} is the database itself`);
-  const holders = processesHolding(live);
-  if (holders.length > 0)
+  const users = databaseUsers(dataDir, live);
+  if (users.inUse)
     throw new BackupRefused(
-      `the database is open in process ${holders.join(', ')}: stop the service (and any command using it) first`,
+      `the database is ${users.named}: stop the service (and any command using it) first`,
     );
   makeDataDir(dataDir);
   try {

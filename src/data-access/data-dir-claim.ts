@@ -2,10 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { ConfigError } from '../config.js';
-import { processesHolding } from './backup.js';
+import { CLAIM_FILE_NAME, processesHolding } from './database-users.js';
 
-/** The file an instance serving an SQLite DATA_DIR holds locked for its life. */
-export const CLAIM_FILE_NAME = 'serve.lock';
+export { CLAIM_FILE_NAME };
 
 // The claims of this process, by directory: held until it exits (a claim closed by the
 // garbage collector would be a claim lost).

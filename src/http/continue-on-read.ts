@@ -12,8 +12,20 @@ export function awaitsContinue(req: IncomingMessage): boolean {
   return awaiting.has(req);
 }
 
-/** The whole Expect value is the one expectation 100-continue (any case, white space around). */
-const ONLY_CONTINUE = /^[ \t]*100-continue[ \t]*$/i;
+/**
+ * Whether every expectation of an Expect value is 100-continue (any case, white space around):
+ * node joins repeated Expect lines with ", ", and a list may hold empty elements (RFC 9110 §5.6.1).
+ */
+function onlyContinue(value: string): boolean {
+  let seen = false;
+  for (const element of value.split(',')) {
+    const expectation = element.trim();
+    if (expectation === '') continue;
+    if (expectation.toLowerCase() !== '100-continue') return false;
+    seen = true;
+  }
+  return seen;
+}
 
 /**
  * `Expect: 100-continue` is answered when the body is first read, not when the request
@@ -34,7 +46,7 @@ export function continueOnRead(server: Server): void {
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     // node takes 100-continue anywhere in the value (`100-continue, teapot`): an expectation
     // beside it is one this server does not meet, so it is refused as any other (417).
-    if (!ONLY_CONTINUE.test(req.headers.expect ?? '')) {
+    if (!onlyContinue(req.headers.expect ?? '')) {
       server.emit('checkExpectation', req, res);
       return;
     }

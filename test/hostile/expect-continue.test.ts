@@ -130,6 +130,18 @@ for (const engine of testEngines()) {
       expectServed(x, '200', 'capitals');
     });
 
+    it('one-click POST with a good token, 100-continue on two lines: 100, then served', async () => {
+      // node joins the lines ("100-continue, 100-continue"): every expectation is one it meets.
+      const path = new URL(service.linkUrl('twice@example.com')).pathname;
+      const head = headOf('POST', path, FORM, { ...FORM_TYPE, Connection: 'close' });
+      const x = await waitingClient(
+        port,
+        head.replace('Expect: 100-continue', 'Expect: 100-continue\r\nExpect: , 100-Continue'),
+        FORM,
+      );
+      expectServed(x, '200', 'twice');
+    });
+
     it('one-click POST with a good token but a declared length past the limit: refused, no 100', async () => {
       const path = new URL(service.linkUrl('large@example.com')).pathname;
       const x = await waitingClient(port, headOf('POST', path, FORM, FORM_TYPE, 1024 * 1024), FORM);

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { claimDataDir } from '../../src/data-access/data-dir-claim.js';
 import { BIN, cli, serveAtInfo, type Spawned } from './support.js';
 
 describe('migrate rollback while the service serves the SQLite file', function () {
@@ -55,5 +56,28 @@ describe('migrate rollback while the service serves the SQLite file', function (
     const rolled = await cli(['migrate', 'rollback', '--yes-destroy-data'], env);
     expect(rolled.code, rolled.stderr).to.equal(0);
     expect(rolled.stdout).to.match(/^Rolled back: /m);
+  });
+
+  it('is refused where no process can be seen holding the file, by the instance claim (another container, another user, a symbolic link)', async () => {
+    // The database reached through a symbolic link, and served by a process that holds only the
+    // claim (this one): /proc shows nothing holding the database file, the claim is held.
+    const real = path.join(tmp, 'real');
+    const linked = path.join(tmp, 'linked');
+    const env = { DATABASE_URL: '', DATA_DIR: linked };
+    fs.mkdirSync(real);
+    fs.symlinkSync(real, linked);
+    const added = await cli(['suppressions', 'add', 'bob@example.com', '--reason', 'asked'], env);
+    expect(added.code, added.stderr).to.equal(0);
+    claimDataDir(real);
+
+    const refused = await cli(['migrate', 'rollback', '--yes-destroy-data'], env);
+    expect(refused.code, refused.stderr).to.equal(1);
+    expect(refused.stderr).to.equal(
+      'Refused: the database is served by an instance (serve.lock is held): stop the service (and any command using it) first; nothing rolled back\n',
+    );
+    const exported = await cli(['suppressions', 'export'], env);
+    expect(exported.stdout).to.contain('bob@example.com,true,asked');
+    const restore = await cli(['restore', path.join(real, 'nothing.sqlite')], env);
+    expect(restore.code).not.to.equal(0);
   });
 });
