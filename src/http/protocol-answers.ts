@@ -251,15 +251,15 @@ export function requireHost(listener: RequestListener): RequestListener {
 const VERSION_TEXT = 'HTTP/1.1 and HTTP/1.0 are served.\n';
 
 /**
- * `listener`, for HTTP/1.x requests. node's parser takes a request line ending `HTTP/2.0` or
- * `HTTP/0.9` as well (other versions it refuses 400) and answered it as HTTP/1.1: a proxy in
- * front that passes such a line on reads the connection by another version's framing than this
- * server. Answered 505, `Connection: close`, the body unread (RFC 9110 §15.6.6). An HTTP/0.9
- * line without a version is answered before this (refuseVersionlessRequests).
+ * `listener`, for requests of HTTP/1.x or below. node's parser takes a request line ending
+ * `HTTP/2.0` as well (other versions past 1.1 it refuses 400) and answered it as HTTP/1.1: a
+ * proxy in front that passes such a line on reads the connection by another version's framing
+ * than this server. Answered 505, `Connection: close`, the body unread (RFC 9110 §15.6.6).
+ * Version 0.9, with or without its version written, is answered 400 by soundFraming.
  */
 export function onlyHttp1(listener: RequestListener): RequestListener {
   return (req, res) => {
-    if (req.httpVersionMajor === 1) return listener(req, res);
+    if (req.httpVersionMajor <= 1) return listener(req, res);
     res.writeHead(505, {
       ...SAFE_ANSWER_HEADERS,
       'Content-Type': 'text/plain; charset=utf-8',

@@ -111,9 +111,9 @@ describe('answers node writes itself (parse errors, timeouts, expectations)', fu
     // A request line without a version (HTTP/0.9): answered as soon as it has arrived
     // (refuseVersionlessRequests; node waited on it as headers still to come, then 408).
     ['an HTTP/0.9 request line', 'GET /u/x\r\n', 400],
-    // Before: served as HTTP/1.1 (node's parser takes these two versions; others it refuses).
+    // Before: served as HTTP/1.1 (node's parser takes 2.0; the other versions past 1.1 it refuses).
     ['a request line of HTTP/2.0', 'GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n', 505],
-    ['a request line of HTTP/0.9', 'GET /healthz HTTP/0.9\r\nHost: x\r\n\r\n', 505],
+    ['a request line of HTTP/0.9', 'GET /healthz HTTP/0.9\r\nHost: x\r\n\r\n', 400],
     ['a request line of HTTP/1.2', 'GET /healthz HTTP/1.2\r\nHost: x\r\n\r\n', 400],
     // Before: the connection closed without an answer.
     ['a CONNECT', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 501],
