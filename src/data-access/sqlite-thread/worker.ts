@@ -14,6 +14,7 @@ import {
 import { cachedPrepare } from './statement-cache.js';
 import { RowShapes, type RowsOfShape } from './row-shapes.js';
 import { answerReads } from './worker-reads.js';
+import { LockPolling } from './lock-polling.js';
 
 /**
  * An SQLite thread: one better-sqlite3 connection, running the statements the main thread
@@ -80,6 +81,26 @@ interface Connection {
   spoiled: CrossedError | null;
   /** A statement changed a row since runStep cleared it (what a failed step left). */
   wrote: boolean;
+  /** How the writer's BEGIN IMMEDIATE waits for another process's lock; null on a reader. */
+  lockPolling: LockPolling | null;
+}
+
+const BEGIN_WRITING = /^\s*BEGIN\s+(IMMEDIATE|EXCLUSIVE)\b/i;
+
+/**
+ * `run`, which may have to take the file's write lock (a BEGIN that writes, or a write of its
+ * own outside a transaction), waiting for it as LockPolling does. (SQLite counts BEGIN among
+ * the read-only statements.) Inside a transaction the lock is held already, or not needed.
+ */
+function waitingForLock<T>(
+  connection: Connection,
+  statement: BetterSqlite3.Statement,
+  sql: string,
+  run: () => T,
+): T {
+  const { lockPolling, db } = connection;
+  if (!lockPolling || db.inTransaction) return run();
+  return !statement.readonly || BEGIN_WRITING.test(sql) ? lockPolling.run(run) : run();
 }
 
 function execute(connection: Connection, call: StatementCall): StatementAnswer {
@@ -89,7 +110,9 @@ function execute(connection: Connection, call: StatementCall): StatementAnswer {
     const writes = !statement.readonly;
     let answer: RowsOfShape;
     try {
-      answer = connection.shapes.all(statement, call.bindings);
+      answer = waitingForLock(connection, statement, call.sql, () =>
+        connection.shapes.all(statement, call.bindings),
+      );
     } catch (error) {
       // SQLite's own error undid the statement; any other (reading its rows) came after its
       // changes, which sqlite3_reset keeps.
@@ -102,7 +125,9 @@ function execute(connection: Connection, call: StatementCall): StatementAnswer {
   }
   // better-sqlite3 counts this statement's changes alone (none for a statement that changes
   // no row), and a statement that throws has changed nothing (SQLite's ABORT).
-  const { changes, lastInsertRowid } = statement.run(call.bindings);
+  const { changes, lastInsertRowid } = waitingForLock(connection, statement, call.sql, () =>
+    statement.run(call.bindings),
+  );
   if (changes > 0) connection.wrote = true;
   return { changes, lastInsertRowid };
 }
@@ -286,9 +311,10 @@ async function answer(connection: Connection, request: SqliteRequest): Promise<S
 
 function serve(): void {
   const port = parentPort!;
+  const options = workerData as SqliteThreadOptions;
   let db: BetterSqlite3.Database;
   try {
-    db = open(workerData as SqliteThreadOptions);
+    db = open(options);
   } catch (error) {
     port.postMessage({ ready: false, error: crossed(error) } satisfies SqliteReady);
     return;
@@ -300,6 +326,7 @@ function serve(): void {
     lost: null,
     spoiled: null,
     wrote: false,
+    lockPolling: options.readonly ? null : new LockPolling(db, options.busyTimeoutMs),
   };
   port.on('message', (request: SqliteRequest | StatementRequest[] | 'close') => {
     if (request === 'close') {
