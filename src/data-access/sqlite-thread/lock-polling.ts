@@ -23,7 +23,10 @@ export class LockPolling {
     this.wait = db.prepare(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
   }
 
-  /** Runs `begin` (a BEGIN IMMEDIATE), its SQLITE_BUSY tried again until the busy timeout. */
+  /**
+   * Runs `begin` (a BEGIN IMMEDIATE, or one write outside a transaction: a statement that
+   * failed with SQLITE_BUSY changed nothing), tried again until the busy timeout.
+   */
   run<T>(begin: () => T): T {
     if (this.busyTimeoutMs === 0) return begin();
     const deadline = performance.now() + this.busyTimeoutMs;

@@ -81,16 +81,19 @@ interface Connection {
   spoiled: CrossedError | null;
   /** A statement changed a row since runStep cleared it (what a failed step left). */
   wrote: boolean;
-  /** How the writer's BEGIN IMMEDIATE waits for another process's lock; null on a reader. */
+  /** How the writer waits for another process's write lock (waitingForLock); null on a reader. */
   lockPolling: LockPolling | null;
 }
 
 const BEGIN_WRITING = /^\s*BEGIN\s+(IMMEDIATE|EXCLUSIVE)\b/i;
+const PRAGMA = /^\s*PRAGMA\b/i;
 
 /**
- * `run`, which may have to take the file's write lock (a BEGIN that writes, or a write of its
- * own outside a transaction), waiting for it as LockPolling does. (SQLite counts BEGIN among
- * the read-only statements.) Inside a transaction the lock is held already, or not needed.
+ * `run`, which may have to take the file's write lock (a BEGIN IMMEDIATE, or a write of its
+ * own outside a transaction), waiting for it as LockPolling does. Inside a transaction the
+ * lock is held already, or not needed. A pragma keeps SQLite's busy handler: a checkpoint
+ * counts as a write, and reports a busy file in its row rather than failing, so it would
+ * neither wait nor be retried.
  */
 function waitingForLock<T>(
   connection: Connection,
@@ -99,7 +102,7 @@ function waitingForLock<T>(
   run: () => T,
 ): T {
   const { lockPolling, db } = connection;
-  if (!lockPolling || db.inTransaction) return run();
+  if (!lockPolling || db.inTransaction || PRAGMA.test(sql)) return run();
   return !statement.readonly || BEGIN_WRITING.test(sql) ? lockPolling.run(run) : run();
 }
 
@@ -110,9 +113,10 @@ function execute(connection: Connection, call: StatementCall): StatementAnswer {
     const writes = !statement.readonly;
     let answer: RowsOfShape;
     try {
-      answer = waitingForLock(connection, statement, call.sql, () =>
-        connection.shapes.all(statement, call.bindings),
-      );
+      // Not polled (waitingForLock): a retry would rerun the reads RowShapes makes around it,
+      // after the write had committed. Outside a transaction such a write keeps SQLite's busy
+      // handler; inside one (every caller's today) it needs no lock of its own.
+      answer = connection.shapes.all(statement, call.bindings);
     } catch (error) {
       // SQLite's own error undid the statement; any other (reading its rows) came after its
       // changes, which sqlite3_reset keeps.
