@@ -22,14 +22,19 @@
  * DURABLE_TRIOS_DEBUG=1 prints the models and the stored history of a failing step. A long run
  * (the slow variant): DURABLE_TRIOS_SEEDS=150 DURABLE_TRIOS_STEPS=20, on both engines.
  */
-import { config, expect } from 'chai';
-import { ALICE, AdminClient } from '../admin/support.js';
-import { startLinkService, type LinkService } from '../one-click/support.js';
-import { ORG_ID, PATH_SECRET } from '../salesforce/support.js';
+import { config } from 'chai';
+import { AdminClient } from '../admin/support.js';
+import type { LinkService } from '../one-click/support.js';
 import { testEngines } from '../support/database.js';
-import { crossOp, type CrossAnswer, type CrossOp } from '../support/durable-model-cross-ops.js';
+import {
+  crossOp,
+  expectSomeOrderMatched,
+  whatDiffered,
+  type CrossAnswer,
+  type CrossOp,
+} from '../support/durable-model-cross-ops.js';
 import type { Model } from '../support/durable-model.js';
-import { ModelRun } from '../support/durable-model-run.js';
+import { ModelRun, startModelService } from '../support/durable-model-run.js';
 import { TEST_KEY_SECRET, TEST_USER } from '../support/service.js';
 import { spawnService, type ServiceProcess } from '../support/service-process.js';
 
@@ -92,15 +97,7 @@ for (const engine of testEngines()) {
       })());
 
     before(async () => {
-      svc = await startLinkService(engine, {
-        adminUsers: [ALICE],
-        salesforceOrgIds: [ORG_ID],
-        salesforcePathSecret: PATH_SECRET,
-        unsubscribeRateLimit: 0,
-        mktowsUsers: [
-          { ...TEST_USER, permissions: { readOnly: false, mayDelete: true, partitions: null } },
-        ],
-      });
+      svc = await startModelService(engine, { east: false });
       if (engine.name === 'postgres')
         other = await spawnService(
           {
@@ -149,11 +146,7 @@ for (const engine of testEngines()) {
                 seen.add(state);
                 matched.push(m);
               } catch (error) {
-                const e = error as Error & { actual?: unknown; expected?: unknown };
-                const said = e.message.split('\n');
-                failures.push(
-                  `${order.join('')}: ${said[0]} ${said[said.length - 1]!.slice(-300)}\n  actual   ${JSON.stringify(e.actual)}\n  expected ${JSON.stringify(e.expected)}`,
-                );
+                failures.push(`${order.join('')}: ${whatDiffered(error)}`);
               }
             }
           if (matched.length === 0 && process.env.DURABLE_TRIOS_DEBUG) {
@@ -170,11 +163,7 @@ for (const engine of testEngines()) {
               JSON.stringify(await run.db('salesforce_notifications')),
             );
           }
-          const told = answers.map((a) => `${a.status} ${a.body.slice(0, 600)}`);
-          expect(
-            matched.length > 0,
-            `seed ${run.seed}, step ${step}:\n  ${run.log.join('\n  ')}\n${failures.join('\n----\n')}\n${told.join('\n')}`,
-          ).to.equal(true);
+          expectSomeOrderMatched(run, step, matched.length > 0, failures, answers);
           candidates = matched;
         }
         run.model = candidates[0]!;

@@ -18,12 +18,10 @@
  * DURABLE_MODEL_SEED=N replays one seed.
  */
 import { expect } from 'chai';
-import { ALICE } from '../admin/support.js';
-import { startLinkService, type LinkService } from '../one-click/support.js';
-import { ORG_ID, PATH_SECRET } from '../salesforce/support.js';
+import type { LinkService } from '../one-click/support.js';
 import { testEngines } from '../support/database.js';
 import { keyOf, PATHS, type MChange, type MLead } from '../support/durable-model.js';
-import { EAST, ModelRun, type Operation } from '../support/durable-model-run.js';
+import { EAST, ModelRun, startModelService, type Operation } from '../support/durable-model-run.js';
 import {
   deleteByEmailXml,
   deleteXml,
@@ -66,19 +64,7 @@ for (const engine of testEngines()) {
     let svc: LinkService;
 
     before(async () => {
-      svc = await startLinkService(engine, {
-        adminUsers: [ALICE],
-        salesforceOrgIds: [ORG_ID],
-        salesforcePathSecret: PATH_SECRET,
-        // A long run follows more links than a client may in a minute.
-        unsubscribeRateLimit: 0,
-        // East's calls name it by its partition's name or by this workspace's, in any case.
-        workspacePartitions: { 'Eastern Region': 'East' },
-        mktowsUsers: [
-          { ...TEST_USER, permissions: { readOnly: false, mayDelete: true, partitions: null } },
-          { ...EAST, permissions: { readOnly: false, mayDelete: true, partitions: ['East'] } },
-        ],
-      });
+      svc = await startModelService(engine, { east: true });
     });
     after(() => svc?.stop());
 

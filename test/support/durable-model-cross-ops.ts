@@ -45,6 +45,34 @@ export interface CrossOp {
   apply(m: Model, answer: CrossAnswer): Model;
 }
 
+/**
+ * What an order's check found different, for the failure of a step no order matched: the
+ * check's first and last lines, and the values it compared.
+ */
+export function whatDiffered(error: unknown): string {
+  const e = error as Error & { actual?: unknown; expected?: unknown };
+  const said = e.message.split('\n');
+  return `${said[0]} ${said[said.length - 1]!.slice(-300)}\n  actual   ${JSON.stringify(e.actual)}\n  expected ${JSON.stringify(e.expected)}`;
+}
+
+/**
+ * Fails step `step` of `run` unless some order of its operations `matched`, telling the run's
+ * log, what each order found different (`failures`) and what the operations got back.
+ */
+export function expectSomeOrderMatched(
+  run: ModelRun,
+  step: number,
+  matched: boolean,
+  failures: readonly string[],
+  answers: readonly CrossAnswer[],
+): void {
+  const told = answers.map((a) => `${a.status} ${a.body.slice(0, 600)}`);
+  expect(
+    matched,
+    `seed ${run.seed}, step ${step}:\n  ${run.log.join('\n  ')}\n${failures.join('\n----\n')}\n${told.join('\n')}`,
+  ).to.equal(true);
+}
+
 /** `change` on a copy of `m`: the copy, or `m` itself and false when the model refuses it. */
 function attempt(m: Model, change: (c: Model) => void): [Model, boolean] {
   const next = m.clone();

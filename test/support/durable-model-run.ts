@@ -7,9 +7,11 @@ import { domainToASCII } from 'node:url';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import type { ActivityView } from '../../src/domain/activity.service.js';
-import type { LinkService } from '../one-click/support.js';
+import { ALICE } from '../admin/support.js';
+import { startLinkService, type LinkService } from '../one-click/support.js';
 import { id18 } from '../../src/formats/salesforce-id.js';
-import { contactRecordId, leadRecordId, ORG_ID } from '../salesforce/support.js';
+import { contactRecordId, leadRecordId, ORG_ID, PATH_SECRET } from '../salesforce/support.js';
+import type { TestEngine } from './database.js';
 import { isProtected, Model, Refused, type MLead, type PageRef } from './durable-model.js';
 import { comparableLogs, loggedChangesOf } from './durable-model-log.js';
 import { checkKept, JOINED_ADDRESSES, keepOptOuts } from './durable-model-kept.js';
@@ -79,6 +81,33 @@ const LIST_SOURCES = [
 
 /** A SOAP user confined to the East partition. */
 export const EAST = { userId: 'east_feed', encryptionKey: 'EASTKEY0123456789ABCDEF' };
+
+/**
+ * The service the model suites run against (durable-model, its cross pairs and trios): the
+ * console with ALICE, the Salesforce listener for ORG_ID, links without a rate limit and
+ * TEST_USER allowed everything. With `east`, the user confined to East (EAST) too, and a
+ * workspace East's calls may name instead of the partition.
+ */
+export function startModelService(
+  engine: TestEngine,
+  { east }: { east: boolean },
+): Promise<LinkService> {
+  return startLinkService(engine, {
+    adminUsers: [ALICE],
+    salesforceOrgIds: [ORG_ID],
+    salesforcePathSecret: PATH_SECRET,
+    // A long run follows more links than a client may in a minute.
+    unsubscribeRateLimit: 0,
+    // East's calls name it by its partition's name or by this workspace's, in any case.
+    ...(east ? { workspacePartitions: { 'Eastern Region': 'East' } } : {}),
+    mktowsUsers: [
+      { ...TEST_USER, permissions: { readOnly: false, mayDelete: true, partitions: null } },
+      ...(east
+        ? [{ ...EAST, permissions: { readOnly: false, mayDelete: true, partitions: ['East'] } }]
+        : []),
+    ],
+  });
+}
 
 /** An operation of a run, and how often it is drawn. */
 export type Operation = [weight: number, run: () => Promise<void>];
