@@ -2,7 +2,8 @@
  * Wall clocks that disagree (instances on one PostgreSQL whose clocks differ) or step (an NTP
  * correction, a restored snapshot) between two operations: an opt-out committed after a lift
  * job started is never lifted by it, and a Salesforce opt-out reported after a re-subscribe
- * is found beneath another path's suppression, whatever time either is stamped with.
+ * is found beneath another path's suppression, whatever time either is stamped with. And what
+ * held already: the change committed last wins (rule 8), and a page's undo lifts only its own.
  */
 import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
@@ -86,6 +87,37 @@ for (const engine of testEngines()) {
       expect((await getLead(s, id)).unsubscribed).to.equal(true);
       expect(await s.bulkChanges.run(job)).to.equal(true);
       await expectKept(id, email);
+    });
+
+    it('the opt-out committed last wins over a re-subscribe stamped later by a clock ahead', async () => {
+      const email = 'last-wins@example.com';
+      const a = await createLead(s, email);
+      const b = await createLead(s, ` ${email.toUpperCase()}`, { partition: 'East' });
+      await setFlag(s, a, true);
+      // An instance a minute ahead re-subscribes; then one on this clock unsubscribes.
+      const ahead = h.openAnother(() => h.clock.t + 60000);
+      await setFlag(ahead, b, false);
+      await optOut(s, a);
+      expect((await getLead(s, a)).unsubscribed).to.equal(true);
+      expect((await getLead(s, b)).unsubscribed).to.equal(true);
+      const history = await s.durableStatus.explain(email);
+      expect(history.status?.unsubscribed).to.equal(true);
+      expect(await s.durableStatus.findViolations()).to.deep.equal([]);
+    });
+
+    it("a page's undo lifts no opt-out acknowledged after it by an instance whose clock is behind", async () => {
+      const email = 'page-undo@example.com';
+      const id = await createLead(s, email);
+      const subject = { email, linkId: 'eeeeeeeeeeeeeeee', list: null };
+      const ahead = h.openAnother(() => h.clock.t + 60000);
+      expect((await ahead.links.unsubscribe(subject, 'page')).changed).to.equal(true);
+      // The person opts out through the web service too, stamped two minutes before the page.
+      const behind = h.openAnother(() => h.clock.t - 60000);
+      await optOut(behind, id);
+      const undo = await s.links.resubscribe(subject, 15 * 60000, () => true);
+      expect(undo.outcome).to.equal('not_this_link');
+      expect((await getLead(s, id)).unsubscribed).to.equal(true);
+      expect((await s.durableStatus.explain(email)).status?.unsubscribed).to.equal(true);
     });
 
     /**
