@@ -14,7 +14,7 @@ import { keptProtectedAddresses } from './kept-opt-outs.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import type { LeadService } from './lead.service.js';
 import type { LeadInput } from './lead.types.js';
-import { notLiftedWhy, readJobSpec, writeJobSpec } from './opt-outs-since.js';
+import { notLiftedWhy, readJobSpec, writeJobSpec, type LiftStart } from './opt-outs-since.js';
 import { protectedReasonMatcher } from './status-reasons.js';
 
 export const BULK_CHANGE_KIND = 'change-data-value';
@@ -169,7 +169,13 @@ export class BulkChangeService {
         kind: BULK_CHANGE_KIND,
         operator,
         state: 'queued',
-        spec: writeJobSpec({ criteria, change, confirmProtected: options.confirmProtected, now }),
+        spec: writeJobSpec({
+          criteria,
+          change,
+          confirmProtected: options.confirmProtected,
+          now,
+          historyId: await repos.emailStatus.lastHistoryId(),
+        }),
         now,
       });
       let after = 0;
@@ -282,7 +288,7 @@ export class BulkChangeService {
     attributes: NonNullable<LeadInput['attributes']>,
     operator: string,
     /** liftsSince: a lift's start, past which an opt-out is not lifted (optedOutSince). */
-    { confirmProtected, liftsSince }: { confirmProtected: boolean; liftsSince: number | null },
+    { confirmProtected, liftsSince }: { confirmProtected: boolean; liftsSince: LiftStart | null },
   ): Promise<void> {
     // Started by an authenticated operator: it lifts a protected suppression only if they
     // confirmed that at the start. The check there saw the selection as it was then; a
@@ -327,7 +333,7 @@ export class BulkChangeService {
     ids: readonly number[],
     attributes: NonNullable<LeadInput['attributes']>,
     path: ChangePath,
-    liftsSince: number | null,
+    liftsSince: LiftStart | null,
   ): Promise<BatchCounts> {
     const repos: WriteScope = batch?.repos ?? scope;
     const counts: BatchCounts = { changed: 0, unchanged: 0, failures: [] };

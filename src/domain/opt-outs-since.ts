@@ -1,5 +1,5 @@
 import { masterStatus } from './master-status.js';
-import type { BatchWrites, StatusStore, TransactionScope } from './ports.js';
+import type { BatchWrites, StatusQueries, StatusStore, TransactionScope } from './ports.js';
 import {
   notLiftedText,
   revealBeneath,
@@ -9,19 +9,35 @@ import {
 import type { LeadRecord } from './records.js';
 
 /**
+ * When a lift job started: its clock's time, and the newest status history row then (null:
+ * queued before it was kept). A wall clock alone cannot order an opt-out against the start:
+ * another instance's clock may be behind, this one's may have stepped back, and an import
+ * dates a status when the list says the address opted out, not when it was loaded.
+ */
+export interface LiftStart {
+  at: number;
+  historyId: number | null;
+}
+
+/**
  * Whether a lift decided at `since` (a Change Data Value's start) would lift an opt-out
  * recorded after it at the person's address: one its operator never selected, whoever made it
  * (the recipient unsubscribing again while the job ran). Read under the address's lock, in the
  * write that would lift it. A person without an address holds its own opt-out: not asked here.
+ * After the start means a status written after the start's history row (the order statuses
+ * were committed in, whatever their clocks said), or dated after it.
  */
 export async function optedOutSince(
   store: StatusStore,
+  history: Pick<StatusQueries, 'writtenAfter'>,
   person: LeadRecord,
-  since: number,
+  since: LiftStart,
 ): Promise<boolean> {
   if (!person.unsubscribed || person.emailKey === null) return false;
   const status = await masterStatus(store, person.emailKey);
-  return status?.unsubscribed === true && status.changedAt > since;
+  if (status?.unsubscribed !== true) return false;
+  if (status.changedAt > since.at) return true;
+  return since.historyId !== null && history.writtenAfter(person.emailKey, since.historyId);
 }
 
 /** What a person not lifted so is failed with. */
@@ -43,12 +59,13 @@ export async function notLiftedWhy(
   scope: TransactionScope,
   batch: BatchWrites | null,
   person: LeadRecord,
-  since: number,
+  since: LiftStart,
   now: number,
   protection: LiftProtection,
 ): Promise<string | null> {
   const repos = batch?.repos ?? scope;
-  if (await optedOutSince(repos.emailStatus, person, since)) return OPTED_OUT_SINCE;
+  if (await optedOutSince(repos.emailStatus, scope.emailStatus, person, since))
+    return OPTED_OUT_SINCE;
   if (!person.unsubscribed || person.emailKey === null) return null;
   const status = await masterStatus(repos.emailStatus, person.emailKey);
   if (batch) {
@@ -70,29 +87,33 @@ export function writeJobSpec(spec: {
   change: unknown;
   confirmProtected: boolean;
   now: number;
+  historyId: number;
 }): string {
-  const { criteria, change, confirmProtected, now } = spec;
-  return JSON.stringify({ criteria, change, confirmProtected, startedAt: now });
+  const { criteria, change, confirmProtected, now, historyId } = spec;
+  return JSON.stringify({ criteria, change, confirmProtected, startedAt: now, historyId });
 }
 
 /**
  * writeJobSpec's spec read back. A job queued before the confirmation was kept with it counts
  * as unconfirmed: a protected suppression it reaches fails that person rather than being
- * lifted. One queued before its start was kept (startedAt null) lifts as it always did.
+ * lifted. One queued before its start was kept (startedAt null) lifts as it always did; one
+ * queued before its history row was kept orders opt-outs by their dates alone.
  */
 export function readJobSpec<Change>(text: string): {
   change: Change;
   confirmProtected: boolean;
-  startedAt: number | null;
+  startedAt: LiftStart | null;
 } {
   const spec = JSON.parse(text) as {
     change: Change;
     confirmProtected?: boolean;
     startedAt?: unknown;
+    historyId?: unknown;
   };
+  const historyId = typeof spec.historyId === 'number' ? spec.historyId : null;
   return {
     change: spec.change,
     confirmProtected: spec.confirmProtected === true,
-    startedAt: typeof spec.startedAt === 'number' ? spec.startedAt : null,
+    startedAt: typeof spec.startedAt === 'number' ? { at: spec.startedAt, historyId } : null,
   };
 }

@@ -61,6 +61,24 @@ export async function salesforceOptOutBeneath(
 }
 
 /**
+ * When a record's report counts as made (its row's updatedAt): `now`, read under the address's
+ * lock, not on arrival, so after every re-subscribe it waited for; and an opt-out's never
+ * before the address's last re-subscribe, which it follows in commit order. That one may have
+ * been stamped by a clock ahead of this one (another instance's, or this one's before it
+ * stepped back), and the lift of a suppression over the opt-out would then not find it
+ * beneath (salesforceOptOutBeneath).
+ */
+export async function reportedAt(
+  repos: TransactionScope,
+  key: string | null,
+  fields: Readonly<Record<string, string | null>>,
+  now: number,
+): Promise<number> {
+  if (key === null || fields.Unsubscribed !== 'true') return now;
+  return Math.max(now, (await repos.emailStatus.lastSubscribedAt(key)) ?? now);
+}
+
+/**
  * Every operator's lift, in its transaction under the address's lock, before it writes: the
  * Salesforce opt-out beneath `current` (the status of the address `key`), if any, shown by the status in
  * place of the lift (showSalesforceOptOut), and returned; null: lift as asked.

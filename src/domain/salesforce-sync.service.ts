@@ -25,6 +25,7 @@ import type { LeadInput } from './lead.types.js';
 import type { LeadRecord } from './records.js';
 import { id15, id18, salesforceRecordId } from '../formats/salesforce-id.js';
 import { findBySalesforceId } from './lead-find.js';
+import { reportedAt } from './salesforce-beneath.js';
 
 /** APPLIED: the lead now reflects it; REPEAT: handled before; STALE: older than what was applied. */
 export type NotificationOutcome = 'APPLIED' | 'REPEAT' | 'STALE';
@@ -236,8 +237,7 @@ export class SalesforceSyncService {
         changedAt,
         reportedFields,
         lastNotificationId: notificationId,
-        // Read under the address's lock, not on arrival: after every re-subscribe it waited for.
-        updatedAt: Math.max(now, this.now()),
+        updatedAt: await reportedAt(repos, reported, reportedFields, Math.max(now, this.now())),
       },
       reported,
     );

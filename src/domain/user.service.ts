@@ -42,7 +42,10 @@ export class UserService {
   // map as a known one (no lookup of its own, so its time does not tell it apart), and ids
   // asked at random add nothing to memory.
   // Every stored id; null: one that never authenticates (its key cannot be trusted).
-  private stored: { users: Map<string, Credentials | null>; until: number } | null = null;
+  // Kept from its read (`from`) until `until`: a clock stepped back before `from` (an NTP
+  // correction) ends it too, or a removed user would authenticate for as long as the step.
+  private stored: { users: Map<string, Credentials | null>; from: number; until: number } | null =
+    null;
   private loading: Promise<Map<string, Credentials | null>> | null = null;
   private generation = 0;
 
@@ -105,7 +108,9 @@ export class UserService {
 
   private storedUsers():
     Promise<Map<string, Credentials | null>> | Map<string, Credentials | null> {
-    if (this.stored !== null && this.now() < this.stored.until) return this.stored.users;
+    const now = this.now();
+    if (this.stored !== null && now >= this.stored.from && now < this.stored.until)
+      return this.stored.users;
     // One read of the table at a time, whoever asks: concurrent calls share it.
     if (this.loading === null) {
       const generation = this.generation;
@@ -127,7 +132,8 @@ export class UserService {
       users.set(userId, encryptionKey === null ? null : { encryptionKey, permissions });
     }
     // A change made while the table was read (forget() meanwhile) leaves this copy unkept.
-    if (generation === this.generation) this.stored = { users, until: started + this.cacheMs };
+    if (generation === this.generation)
+      this.stored = { users, from: started, until: started + this.cacheMs };
     return users;
   }
 

@@ -68,6 +68,17 @@ for (const engine of testEngines()) {
       expect(await users.credentialsOf('there'), 'at the bound').to.equal(null);
     });
 
+    it('refuses a user removed by the CLI within the copy lifetime when the clock steps back meanwhile', async () => {
+      await cli().create(null, 'there');
+      const users = serving();
+      expect(await users.credentialsOf('there')).to.not.equal(null);
+      expect(await cli().remove('there')).to.equal(true);
+      // An NTP correction steps the clock back an hour; five seconds pass.
+      now -= 3_600_000;
+      now += 5000;
+      expect(await users.credentialsOf('there'), 'within the bound of real time').to.equal(null);
+    });
+
     it('a re-keyed user: the old key stops working within the bound, the new one starts', async () => {
       const old = await cli().create(null, 'erp');
       const users = serving();

@@ -19,6 +19,7 @@ export type { StatusFilter, StatusCursor };
 import { pgArrayText } from './fixed-sql.js';
 import { fixedSql, queueRead, runStatement } from './statement.js';
 import { readRowSet } from './plain-reads.js';
+import { lastHistoryId, writtenAfter } from './status-history-order.js';
 
 type Row = Record<string, unknown>;
 
@@ -261,6 +262,10 @@ export class EmailStatusRepository {
     if (!row) return null;
     return Number(row.recorded_at ?? row.changed_at);
   }
+
+  lastHistoryId = (): Promise<number> => lastHistoryId(this.db);
+  writtenAfter = (key: string, afterId: number): Promise<boolean> =>
+    writtenAfter(this.db, key, afterId);
 
   async history(key: string): Promise<EmailStatusHistoryRecord[]> {
     const rows = (await this.db('email_status_history')

@@ -137,6 +137,10 @@ export interface StatusQueries extends StatusStore {
   history(key: string): Promise<EmailStatusHistoryRecord[]>;
   /** When the address last became subscribed here (recorded time; null: never). */
   lastSubscribedAt(key: string): Promise<number | null>;
+  /** The newest history row's id (0: none): a point in the order statuses were written. */
+  lastHistoryId(): Promise<number>;
+  /** Whether the address's status was written after the history row `afterId` (by id). */
+  writtenAfter(key: string, afterId: number): Promise<boolean>;
   /** EmailStatusRecord.optOutsRecordedSince, set if the status has none. */
   recordOptOutsSince(key: string, since: number): Promise<void>;
   /** Statuses recorded at or after a time (whatever date they carry), keyset-paged by key. */
