@@ -8,7 +8,8 @@ import {
   type SuppressionService,
 } from '../domain/suppression.service.js';
 import { parseDateTime } from '../formats/calendar-dates.js';
-import { isAppError, isDatabaseUnavailable } from '../errors.js';
+import { ErrorCode, isAppError, isDatabaseUnavailable } from '../errors.js';
+import { lockWaitProblem } from '../data-access/data-dir-problems.js';
 import { validateEmail } from '../domain/email-key.js';
 import { csvRows, UnreadableCsv, writeSuppressionCsv } from '../csv/suppression-csv.js';
 import { progressBar, rejectsWriter } from './import-output.js';
@@ -80,6 +81,8 @@ async function importSuppressions(
     actor: string;
     out: NodeJS.WritableStream;
     err: NodeJS.WriteStream;
+    /** SQLITE_BUSY_TIMEOUT_MS, on the embedded database: named when the write lock stayed taken. */
+    busyTimeoutMs?: number;
   },
 ): Promise<number> {
   const stdin = source === STANDARD_INPUT;
@@ -134,7 +137,9 @@ async function importSuppressions(
     if (!(error instanceof UnreadableCsv) && !isAppError(error)) throw error;
     // The database lost mid-import: how far it got, as a signal's stop says it.
     const upTo = isDatabaseUnavailable(error) ? `: ${stored(written)}` : '';
-    options.err.write(`${tty ? '\n' : ''}${(error as Error).message}${upTo}\n`);
+    const locked =
+      options.busyTimeoutMs === undefined ? null : lockWaitProblem(error, options.busyTimeoutMs);
+    options.err.write(`${tty ? '\n' : ''}${(locked ?? (error as Error)).message}${upTo}\n`);
     if (error instanceof UnreadableCsv && written)
       options.err.write(
         `Before it: ${plural(written.rows, 'row', 'rows')}; ${plural(written.suppressed, 'address', 'addresses')} ${options.dryRun ? 'would be ' : ''}suppressed, ${written.rejected} rejected.\n`,
@@ -332,6 +337,8 @@ export async function runSuppressionsCommand(
     err: NodeJS.WriteStream;
     /** `import -`: the private copy of standard input (spoolStandardInput), read in its place. */
     standardInput?: string;
+    /** SQLITE_BUSY_TIMEOUT_MS, on the embedded database. */
+    busyTimeoutMs?: number;
   },
 ): Promise<number> {
   const usage = suppressionsUsageError(args);
@@ -349,6 +356,7 @@ export async function runSuppressionsCommand(
       actor,
       out: io.out,
       err: io.err,
+      busyTimeoutMs: io.busyTimeoutMs,
     });
   if (action === 'export') return exportSuppressions(services.suppressions, sinceOf(args)!, io.out);
   try {
@@ -359,8 +367,9 @@ export async function runSuppressionsCommand(
       err: io.err,
     });
   } catch (error) {
-    // A reason the rules refuse (a control character in it).
-    if (!isAppError(error)) throw error;
+    // A reason the rules refuse (a control character in it): a wrong command line. The
+    // database failing under it is not (exit 1, said by the caller).
+    if (!isAppError(error) || error.code === ErrorCode.DATABASE_UNAVAILABLE) throw error;
     io.err.write(`${printable(target)}: ${error.message}\n`);
     return IMPORT_EXIT.usage;
   }
