@@ -318,7 +318,8 @@ async function main(argv: string[]): Promise<number> {
           out: process.stdout,
           err: process.stderr,
           standardInput: piped?.file,
-          ...(config.databaseUrl ? {} : { busyTimeoutMs: config.sqliteBusyTimeoutMs }),
+          lockWait: (error) =>
+            config.databaseUrl ? null : lockWaitProblem(error, config.sqliteBusyTimeoutMs),
         });
       }).finally(() => piped?.remove());
     }

@@ -9,7 +9,6 @@ import {
 } from '../domain/suppression.service.js';
 import { parseDateTime } from '../formats/calendar-dates.js';
 import { ErrorCode, isAppError, isDatabaseUnavailable } from '../errors.js';
-import { lockWaitProblem } from '../data-access/data-dir-problems.js';
 import { validateEmail } from '../domain/email-key.js';
 import { csvRows, UnreadableCsv, writeSuppressionCsv } from '../csv/suppression-csv.js';
 import { progressBar, rejectsWriter } from './import-output.js';
@@ -81,8 +80,8 @@ async function importSuppressions(
     actor: string;
     out: NodeJS.WritableStream;
     err: NodeJS.WriteStream;
-    /** SQLITE_BUSY_TIMEOUT_MS, on the embedded database: named when the write lock stayed taken. */
-    busyTimeoutMs?: number;
+    /** What a write lock another process kept past the busy timeout is said as (cli/index.ts). */
+    lockWait?: (error: unknown) => Error | null;
   },
 ): Promise<number> {
   const stdin = source === STANDARD_INPUT;
@@ -137,8 +136,7 @@ async function importSuppressions(
     if (!(error instanceof UnreadableCsv) && !isAppError(error)) throw error;
     // The database lost mid-import: how far it got, as a signal's stop says it.
     const upTo = isDatabaseUnavailable(error) ? `: ${stored(written)}` : '';
-    const locked =
-      options.busyTimeoutMs === undefined ? null : lockWaitProblem(error, options.busyTimeoutMs);
+    const locked = options.lockWait?.(error) ?? null;
     options.err.write(`${tty ? '\n' : ''}${(locked ?? (error as Error)).message}${upTo}\n`);
     if (error instanceof UnreadableCsv && written)
       options.err.write(
@@ -337,8 +335,8 @@ export async function runSuppressionsCommand(
     err: NodeJS.WriteStream;
     /** `import -`: the private copy of standard input (spoolStandardInput), read in its place. */
     standardInput?: string;
-    /** SQLITE_BUSY_TIMEOUT_MS, on the embedded database. */
-    busyTimeoutMs?: number;
+    /** What a write lock another process kept past the busy timeout is said as (cli/index.ts). */
+    lockWait?: (error: unknown) => Error | null;
   },
 ): Promise<number> {
   const usage = suppressionsUsageError(args);
@@ -356,7 +354,7 @@ export async function runSuppressionsCommand(
       actor,
       out: io.out,
       err: io.err,
-      busyTimeoutMs: io.busyTimeoutMs,
+      lockWait: io.lockWait,
     });
   if (action === 'export') return exportSuppressions(services.suppressions, sinceOf(args)!, io.out);
   try {
