@@ -2,7 +2,7 @@
 import { OPERATORS_HELP, runOperatorsCommand } from './operators.command.js';
 import { ConfigError, loadConfig, settingWarnings, type Config } from '../config.js';
 import { connectionProblem, openDatabase, tlsProblem } from '../data-access/database.js';
-import { dataDirWriteProblem } from '../data-access/data-dir-problems.js';
+import { dataDirWriteProblem, lockWaitProblem } from '../data-access/data-dir-problems.js';
 import {
   MigrationFailed,
   MigrationRefused,
@@ -14,7 +14,7 @@ import { openUserRepositoryFor } from '../data-access/user.repository.js';
 import { OperatorService } from '../domain/operator.service.js';
 import { createServices } from '../compose.js';
 import { UserService } from '../domain/user.service.js';
-import { isAppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 import { CONFIG_HELP, runConfigCommand } from './config.command.js';
 import { formatAddressReport } from './explain.command.js';
 import { plural, printable } from './printable.js';
@@ -147,8 +147,15 @@ async function withDatabase<T>(
   try {
     return await work(db);
   } catch (error) {
-    // A full or read-only DATA_DIR: one line naming it, not the failed write's stack trace.
+    // A full or read-only DATA_DIR, or a write lock another process kept past the busy
+    // timeout: one line saying so, not the failed write's stack trace.
     const embedded = !config.databaseUrl && config.dataDir !== ':memory:';
+    const locked = embedded && lockWaitProblem(error, config.sqliteBusyTimeoutMs);
+    if (locked)
+      throw new AppError(
+        locked.code,
+        `${locked.message}; the write that waited stored nothing: run the command again, or with a larger SQLITE_BUSY_TIMEOUT_MS`,
+      );
     throw (embedded && dataDirWriteProblem(config.dataDir, error)) || error;
   } finally {
     await db.close().catch(() => undefined);
@@ -311,6 +318,8 @@ async function main(argv: string[]): Promise<number> {
           out: process.stdout,
           err: process.stderr,
           standardInput: piped?.file,
+          lockWait: (error) =>
+            config.databaseUrl ? null : lockWaitProblem(error, config.sqliteBusyTimeoutMs),
         });
       }).finally(() => piped?.remove());
     }

@@ -8,7 +8,7 @@ import {
   type SuppressionService,
 } from '../domain/suppression.service.js';
 import { parseDateTime } from '../formats/calendar-dates.js';
-import { isAppError, isDatabaseUnavailable } from '../errors.js';
+import { ErrorCode, isAppError, isDatabaseUnavailable } from '../errors.js';
 import { validateEmail } from '../domain/email-key.js';
 import { csvRows, UnreadableCsv, writeSuppressionCsv } from '../csv/suppression-csv.js';
 import { progressBar, rejectsWriter } from './import-output.js';
@@ -80,6 +80,8 @@ async function importSuppressions(
     actor: string;
     out: NodeJS.WritableStream;
     err: NodeJS.WriteStream;
+    /** What a write lock another process kept past the busy timeout is said as (cli/index.ts). */
+    lockWait?: (error: unknown) => Error | null;
   },
 ): Promise<number> {
   const stdin = source === STANDARD_INPUT;
@@ -134,7 +136,8 @@ async function importSuppressions(
     if (!(error instanceof UnreadableCsv) && !isAppError(error)) throw error;
     // The database lost mid-import: how far it got, as a signal's stop says it.
     const upTo = isDatabaseUnavailable(error) ? `: ${stored(written)}` : '';
-    options.err.write(`${tty ? '\n' : ''}${(error as Error).message}${upTo}\n`);
+    const locked = options.lockWait?.(error) ?? null;
+    options.err.write(`${tty ? '\n' : ''}${(locked ?? (error as Error)).message}${upTo}\n`);
     if (error instanceof UnreadableCsv && written)
       options.err.write(
         `Before it: ${plural(written.rows, 'row', 'rows')}; ${plural(written.suppressed, 'address', 'addresses')} ${options.dryRun ? 'would be ' : ''}suppressed, ${written.rejected} rejected.\n`,
@@ -332,6 +335,8 @@ export async function runSuppressionsCommand(
     err: NodeJS.WriteStream;
     /** `import -`: the private copy of standard input (spoolStandardInput), read in its place. */
     standardInput?: string;
+    /** What a write lock another process kept past the busy timeout is said as (cli/index.ts). */
+    lockWait?: (error: unknown) => Error | null;
   },
 ): Promise<number> {
   const usage = suppressionsUsageError(args);
@@ -349,6 +354,7 @@ export async function runSuppressionsCommand(
       actor,
       out: io.out,
       err: io.err,
+      lockWait: io.lockWait,
     });
   if (action === 'export') return exportSuppressions(services.suppressions, sinceOf(args)!, io.out);
   try {
@@ -359,8 +365,9 @@ export async function runSuppressionsCommand(
       err: io.err,
     });
   } catch (error) {
-    // A reason the rules refuse (a control character in it).
-    if (!isAppError(error)) throw error;
+    // A reason the rules refuse (a control character in it): a wrong command line. The
+    // database failing under it is not (exit 1, said by the caller).
+    if (!isAppError(error) || error.code === ErrorCode.DATABASE_UNAVAILABLE) throw error;
     io.err.write(`${printable(target)}: ${error.message}\n`);
     return IMPORT_EXIT.usage;
   }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../config.js';
+import { AppError, ErrorCode } from '../errors.js';
 
 // Why DATA_DIR cannot take a write, by the code of the failure (the file system's, or SQLite's),
 // in words an operator acts on.
@@ -65,4 +66,27 @@ export function writeRefusedWhy(error: unknown): string | null {
   if (typeof code !== 'string') return null;
   // SQLite's extended codes (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED, …) by their family.
   return WHY[code] ?? WHY[code.replace(/^(SQLITE_[A-Z]+)_.*$/, '$1')] ?? null;
+}
+
+/**
+ * One line for a write that waited SQLITE_BUSY_TIMEOUT_MS for the file's write lock, which
+ * another process (the service's writes, another command) kept all that time, instead of the
+ * statement's stack trace or a bare "Database unavailable"; null when `error` (or its cause,
+ * what a unit of work wraps it in) is something else. The transaction that waited stored
+ * nothing.
+ */
+export function lockWaitProblem(error: unknown, busyTimeoutMs: number): AppError | null {
+  let at: unknown = error;
+  for (let depth = 0; depth < 4 && at instanceof Error; depth++) {
+    const code = (at as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_BUSY'))
+      return new AppError(
+        ErrorCode.DATABASE_UNAVAILABLE,
+        `the database stayed locked by another process's write (the service, another command) ` +
+          `longer than SQLITE_BUSY_TIMEOUT_MS (${busyTimeoutMs} ms)`,
+        { cause: error },
+      );
+    at = (at as { cause?: unknown }).cause;
+  }
+  return null;
 }
