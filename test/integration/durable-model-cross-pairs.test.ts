@@ -5,9 +5,10 @@
  * in-process and by the command line, the command line's add and remove, the console's person
  * page over HTTP and its bulk change, the address form, one-click links, the link page and its
  * undo; test/support/durable-model-cross-ops.ts). The store is then compared with the model
- * after the two in one order and, failing that, in the other: every person's flag, reason and
- * address key, every master status, the invariant and every person's log. An acknowledged
- * opt-out kept by neither order, or undone by a path not entitled to, fails both.
+ * after the two in each order: every person's flag, reason and address key, every master status
+ * (and who made it), the invariant and every person's log. An acknowledged opt-out kept by
+ * neither order, or undone by a path not entitled to, fails both. Every model an order leaves
+ * equal to the store is kept (up to MAX_CANDIDATES), and the next pair is tried on them all.
  *
  * Deterministic choices, a fixed list of seeds; DURABLE_CROSS_SEEDS=N runs 1-N,
  * DURABLE_CROSS_SEED=N seed N alone, DURABLE_CROSS_STEPS=M pairs per seed; DURABLE_CROSS_SPELLINGS=joined starts each
@@ -22,7 +23,8 @@ import {
   expectSomeOrderMatched,
   whatDiffered,
 } from '../support/durable-model-cross-ops.js';
-import { ModelRun, startModelService } from '../support/durable-model-run.js';
+import type { Model } from '../support/durable-model.js';
+import { ModelRun, startModelService, stateOf } from '../support/durable-model-run.js';
 
 const SEEDS = process.env.DURABLE_CROSS_SEED
   ? [Number(process.env.DURABLE_CROSS_SEED)]
@@ -32,17 +34,24 @@ const JOINED = process.env.DURABLE_CROSS_SPELLINGS === 'joined';
 // A failure shows the people and statuses that differ, not an ellipsis.
 config.truncateThreshold = 0;
 
+/** At most so many models kept that the store agrees with (each is checked every step). */
+const MAX_CANDIDATES = 24;
+
 for (const engine of testEngines()) {
   describe(`two operations of any paths at once against the reference model (${engine.name})`, function () {
     this.timeout(300000);
     let svc: LinkService;
-    let client: AdminClient | undefined;
-    /** The console, logged in as ALICE once. */
-    const operatorConsole = async () => {
-      if (!client) {
-        client = new AdminClient(svc.base);
-        await client.logIn();
-      }
+    let client: Promise<AdminClient> | undefined;
+    /**
+     * The console, logged in as ALICE once: the log-in's promise is shared, so that a second
+     * console operation of the same pair waits for it rather than sending without a session.
+     */
+    const operatorConsole = () => {
+      client ??= (async () => {
+        const c = new AdminClient(svc.base);
+        await c.logIn();
+        return c;
+      })();
       return client;
     };
 
@@ -55,35 +64,50 @@ for (const engine of testEngines()) {
       it(`seed ${seed}: ${STEPS} pairs of paths, each as if one ran after the other`, async () => {
         const run = await ModelRun.open(svc, seed + 9000, false, JOINED);
         if (JOINED) await run.keepOptOuts();
+        // Every model an order of the pairs so far leaves equal to the store. Two orders can end
+        // alike in all the store shows and still differ in what later rules read (when a
+        // Salesforce record was last reported against when its address was last subscribed:
+        // salesforce-beneath), and a later pair may match only one of them; taking the first
+        // that matched, as this suite did, failed runs whose store had taken the other. Each
+        // model is still one order of every pair so far: no outcome is accepted that no
+        // serial order gives.
+        let candidates: Model[] = [run.model];
         for (let step = 1; step <= STEPS; step++) {
+          run.model = candidates[0]!;
           const pair = [crossOp(run, operatorConsole), crossOp(run, operatorConsole)] as const;
           run.log.push(`pair ${pair[0].what} | ${pair[1].what}`);
-          run.model.step = step;
           // DURABLE_CROSS_SERIAL=1: one after the other (a failure then is no race).
           const answers = process.env.DURABLE_CROSS_SERIAL
             ? [await pair[0].send(), await pair[1].send()]
             : await Promise.all(pair.map((p) => p.send()));
-          const before = run.model;
           const failures: string[] = [];
-          let matched = false;
-          for (const order of [
-            [0, 1],
-            [1, 0],
-          ] as const) {
-            try {
-              let m = before.clone();
-              for (const i of order) m = pair[i].apply(m, answers[i]!);
-              run.model = m;
-              await run.check(step);
-              matched = true;
-              break;
-            } catch (error) {
-              // The log once, below; of each order what differed.
-              failures.push(whatDiffered(error));
+          const matched: Model[] = [];
+          const seen = new Set<string>();
+          for (const before of candidates)
+            for (const order of [
+              [0, 1],
+              [1, 0],
+            ] as const) {
+              if (matched.length >= MAX_CANDIDATES) break;
+              try {
+                let m = before.clone();
+                m.step = step;
+                for (const i of order) m = pair[i].apply(m, answers[i]!);
+                run.model = m;
+                const state = stateOf(m);
+                if (seen.has(state)) continue;
+                await run.check(step);
+                seen.add(state);
+                matched.push(m);
+              } catch (error) {
+                // The log once, below; of each order what differed.
+                failures.push(`${order.join('')}: ${whatDiffered(error)}`);
+              }
             }
-          }
-          expectSomeOrderMatched(run, step, matched, failures, answers);
+          expectSomeOrderMatched(run, step, matched.length > 0, failures, answers);
+          candidates = matched;
         }
+        run.model = candidates[0]!;
         await run.checkChangeStream();
       });
     }

@@ -34,7 +34,7 @@ import {
   type CrossOp,
 } from '../support/durable-model-cross-ops.js';
 import type { Model } from '../support/durable-model.js';
-import { ModelRun, startModelService } from '../support/durable-model-run.js';
+import { ModelRun, startModelService, stateOf } from '../support/durable-model-run.js';
 import { TEST_KEY_SECRET, TEST_USER } from '../support/service.js';
 import { spawnService, type ServiceProcess } from '../support/service-process.js';
 
@@ -47,14 +47,6 @@ config.truncateThreshold = 0;
 
 /** At most so many models kept that the store agrees with (each is checked every step). */
 const MAX_CANDIDATES = 24;
-
-/** A model's whole state, to keep one of the models that are the same. */
-const stateOf = (m: Model): string =>
-  JSON.stringify(
-    [m.leads, m.master, m.kept, m.reported, m.appliedAt, m.reportedAt, m.subscribedAt].map(
-      (map) => [...map.entries()],
-    ),
-  ) + JSON.stringify(m.log);
 
 /** The orders of three operations. */
 const ORDERS = [
