@@ -152,6 +152,10 @@ export class BulkChangeService {
   ): Promise<number> {
     this.attributes(change);
     const criteria = foldedContains(search);
+    // Where the job starts in the order statuses are committed in, read before the job is
+    // written, in a transaction of its own: it holds status writes back while it lasts, and
+    // a point taken early only counts more opt-outs as made after the start.
+    const historyId = await this.transactions.write((repos) => repos.emailStatus.lastHistoryId());
     return this.transactions.write(async (repos) => {
       if (
         this.lifts(change) &&
@@ -174,7 +178,7 @@ export class BulkChangeService {
           change,
           confirmProtected: options.confirmProtected,
           now,
-          historyId: await repos.emailStatus.lastHistoryId(),
+          historyId,
         }),
         now,
       });

@@ -89,6 +89,63 @@ for (const engine of testEngines()) {
       await expectKept(id, email);
     });
 
+    if (engine.name === 'postgres')
+      it('a lift job started while an opt-out is in flight lifts it only if it committed before the start', async () => {
+        // PostgreSQL numbers a history row when it is inserted: an opt-out in flight (its row
+        // numbered, not committed) while another write commits a higher number was taken for
+        // one made before the start, and, stamped by a clock behind, it was lifted.
+        const email = 'in-flight@example.com';
+        const id = await createLead(s, email);
+        const knex = h.db.knex;
+        // The opt-out's transaction waits, its history row inserted, for a lock the test holds.
+        await knex.raw(`CREATE FUNCTION test_hold_opt_out() RETURNS trigger AS $$ BEGIN
+          IF NEW.email_key = '${email}' AND NEW.unsubscribed THEN
+            PERFORM pg_advisory_xact_lock_shared(4242); END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
+        await knex.raw(`CREATE TRIGGER test_hold_opt_out AFTER INSERT ON email_status_history
+          FOR EACH ROW EXECUTE FUNCTION test_hold_opt_out()`);
+        const holder = await knex.transaction();
+        try {
+          await holder.raw('SELECT pg_advisory_xact_lock(4242)');
+          const behind = h.openAnother(() => h.clock.t - 30000);
+          const optedOut = optOut(behind, id);
+          const inFlight = async () =>
+            Number(
+              (
+                await knex.raw(
+                  `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`,
+                )
+              ).rows[0].n,
+            ) > 0;
+          while (!(await inFlight())) await new Promise((r) => setTimeout(r, 20));
+          // Another address's status commits meanwhile, with a higher number.
+          const other = await createLead(s, 'other-in-flight@example.com');
+          await optOut(s, other);
+          let started = false;
+          lastJob = s.bulkChanges.start({ ids: [id] }, lift, 'alice', { confirmProtected: false });
+          void lastJob.then(() => (started = true));
+          await new Promise((r) => setTimeout(r, 300));
+          const startedFirst = started;
+          await holder.commit();
+          await optedOut;
+          const job = await lastJob;
+          h.clock.set(h.clock.t + 60000);
+          expect(await s.bulkChanges.run(job)).to.equal(true);
+          if (startedFirst) {
+            // The job was queued before the opt-out committed: it must keep it.
+            await expectKept(id, email);
+          } else {
+            // The start waited for the opt-out: it came before the start, and was lifted.
+            const status = await s.bulkChanges.status(job);
+            expect(status.totals.changed).to.equal(1);
+          }
+          expect(startedFirst, 'the start waited for the status write in flight').to.equal(false);
+        } finally {
+          if (!holder.isCompleted()) await holder.rollback();
+          await knex.raw('DROP TRIGGER IF EXISTS test_hold_opt_out ON email_status_history');
+          await knex.raw('DROP FUNCTION IF EXISTS test_hold_opt_out()');
+        }
+      });
+
     it('the opt-out committed last wins over a re-subscribe stamped later by a clock ahead', async () => {
       const email = 'last-wins@example.com';
       const a = await createLead(s, email);

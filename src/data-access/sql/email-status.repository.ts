@@ -263,7 +263,7 @@ export class EmailStatusRepository {
     return Number(row.recorded_at ?? row.changed_at);
   }
 
-  lastHistoryId = (): Promise<number> => lastHistoryId(this.db);
+  lastHistoryId = (): Promise<number> => lastHistoryId(this.db, this.engine);
   writtenAfter = (key: string, afterId: number): Promise<boolean> =>
     writtenAfter(this.db, key, afterId);
 

@@ -5,8 +5,19 @@ import type { Knex } from 'knex';
  * not depend on the clocks of the instances that wrote them.
  */
 
-/** The newest history row's id (0: none). */
-export async function lastHistoryId(db: Knex | Knex.Transaction): Promise<number> {
+/**
+ * The newest history row's id (0: none), once every status write in flight has committed: a
+ * point in the order statuses were committed in. PostgreSQL numbers a row when it is inserted,
+ * not when its transaction commits, so a write in flight may commit a lower id after a higher
+ * one is read. SHARE mode waits for every transaction that has inserted a row and holds new
+ * ones back until this transaction (which the caller keeps short) ends. SQLite's writes are
+ * one at a time, each numbered in commit order.
+ */
+export async function lastHistoryId(
+  db: Knex | Knex.Transaction,
+  engine: 'postgres' | 'sqlite',
+): Promise<number> {
+  if (engine === 'postgres') await db.raw('LOCK TABLE email_status_history IN SHARE MODE');
   const [row] = (await db('email_status_history').max({ n: 'id' })) as Array<{ n: unknown }>;
   return Number(row?.n ?? 0);
 }

@@ -137,7 +137,11 @@ export interface StatusQueries extends StatusStore {
   history(key: string): Promise<EmailStatusHistoryRecord[]>;
   /** When the address last became subscribed here (recorded time; null: never). */
   lastSubscribedAt(key: string): Promise<number | null>;
-  /** The newest history row's id (0: none): a point in the order statuses were written. */
+  /**
+   * The newest history row's id (0: none) once the status writes in flight have committed: a
+   * point in the order statuses were committed in. Holds status writes back until the
+   * transaction ends: to be read in a transaction of its own.
+   */
   lastHistoryId(): Promise<number>;
   /** Whether the address's status was written after the history row `afterId` (by id). */
   writtenAfter(key: string, afterId: number): Promise<boolean>;
