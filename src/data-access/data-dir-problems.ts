@@ -79,7 +79,9 @@ export function lockWaitProblem(error: unknown, busyTimeoutMs: number): AppError
   let at: unknown = error;
   for (let depth = 0; depth < 4 && at instanceof Error; depth++) {
     const code = (at as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('SQLITE_BUSY'))
+    // Exactly SQLITE_BUSY: what a write that waited out the busy timeout fails with (a WAL
+    // being recovered, SQLITE_BUSY_RECOVERY, is another matter).
+    if (code === 'SQLITE_BUSY')
       return new AppError(
         ErrorCode.DATABASE_UNAVAILABLE,
         `the database stayed locked by another process's write (the service, another command) ` +
