@@ -21,10 +21,10 @@ import { testEngines } from '../support/database.js';
 import {
   crossOp,
   expectSomeOrderMatched,
-  whatDiffered,
+  modelsMatching,
 } from '../support/durable-model-cross-ops.js';
 import type { Model } from '../support/durable-model.js';
-import { ModelRun, startModelService, stateOf } from '../support/durable-model-run.js';
+import { ModelRun, startModelService } from '../support/durable-model-run.js';
 
 const SEEDS = process.env.DURABLE_CROSS_SEED
   ? [Number(process.env.DURABLE_CROSS_SEED)]
@@ -81,29 +81,19 @@ for (const engine of testEngines()) {
             ? [await pair[0].send(), await pair[1].send()]
             : await Promise.all(pair.map((p) => p.send()));
           const failures: string[] = [];
-          const matched: Model[] = [];
-          const seen = new Set<string>();
-          for (const before of candidates)
-            for (const order of [
+          const matched = await modelsMatching(
+            run,
+            step,
+            candidates,
+            [
               [0, 1],
               [1, 0],
-            ] as const) {
-              if (matched.length >= MAX_CANDIDATES) break;
-              try {
-                let m = before.clone();
-                m.step = step;
-                for (const i of order) m = pair[i].apply(m, answers[i]!);
-                run.model = m;
-                const state = stateOf(m);
-                if (seen.has(state)) continue;
-                await run.check(step);
-                seen.add(state);
-                matched.push(m);
-              } catch (error) {
-                // The log once, below; of each order what differed.
-                failures.push(`${order.join('')}: ${whatDiffered(error)}`);
-              }
-            }
+            ],
+            pair,
+            answers,
+            failures,
+            MAX_CANDIDATES,
+          );
           expectSomeOrderMatched(run, step, matched.length > 0, failures, answers);
           candidates = matched;
         }

@@ -29,12 +29,12 @@ import { testEngines } from '../support/database.js';
 import {
   crossOp,
   expectSomeOrderMatched,
-  whatDiffered,
+  modelsMatching,
   type CrossAnswer,
   type CrossOp,
 } from '../support/durable-model-cross-ops.js';
 import type { Model } from '../support/durable-model.js';
-import { ModelRun, startModelService, stateOf } from '../support/durable-model-run.js';
+import { ModelRun, startModelService } from '../support/durable-model-run.js';
 import { TEST_KEY_SECRET, TEST_USER } from '../support/service.js';
 import { spawnService, type ServiceProcess } from '../support/service-process.js';
 
@@ -122,25 +122,16 @@ for (const engine of testEngines()) {
           if (process.env.DURABLE_TRIOS_SERIAL) for (const t of trio) answers.push(await t.send());
           else answers.push(...(await Promise.all(trio.map((t) => t.send()))));
           const failures: string[] = [];
-          const matched: Model[] = [];
-          const seen = new Set<string>();
-          for (const before of candidates)
-            for (const order of ORDERS) {
-              if (matched.length >= MAX_CANDIDATES) break;
-              try {
-                let m = before.clone();
-                m.step = step;
-                for (const i of order) m = trio[i]!.apply(m, answers[i]!);
-                run.model = m;
-                const state = stateOf(m);
-                if (seen.has(state)) continue;
-                await run.check(step);
-                seen.add(state);
-                matched.push(m);
-              } catch (error) {
-                failures.push(`${order.join('')}: ${whatDiffered(error)}`);
-              }
-            }
+          const matched = await modelsMatching(
+            run,
+            step,
+            candidates,
+            ORDERS,
+            trio,
+            answers,
+            failures,
+            MAX_CANDIDATES,
+          );
           if (matched.length === 0 && process.env.DURABLE_TRIOS_DEBUG) {
             for (const c of candidates)
               console.log(

@@ -23,7 +23,7 @@ import {
   type MPath,
   type Model,
 } from './durable-model.js';
-import { ModelRun, type SuppressionLine } from './durable-model-run.js';
+import { ModelRun, stateOf, type SuppressionLine } from './durable-model-run.js';
 import { sfNotification, syncLeadXml } from './durable-model-requests.js';
 import { suppressionsCommand } from './durable-model-operators.js';
 import { lineCsv, lineRows } from './suppression-list.js';
@@ -53,6 +53,44 @@ export function whatDiffered(error: unknown): string {
   const e = error as Error & { actual?: unknown; expected?: unknown };
   const said = e.message.split('\n');
   return `${said[0]} ${said[said.length - 1]!.slice(-300)}\n  actual   ${JSON.stringify(e.actual)}\n  expected ${JSON.stringify(e.expected)}`;
+}
+
+/**
+ * Every model that some order of `ops` (their `answers` applied in that order) leaves equal to
+ * the store, from each of `candidates`: each state once, at most `max`. What each order found
+ * different is added to `failures`.
+ */
+export async function modelsMatching(
+  run: ModelRun,
+  step: number,
+  candidates: readonly Model[],
+  orders: readonly (readonly number[])[],
+  ops: readonly CrossOp[],
+  answers: readonly CrossAnswer[],
+  failures: string[],
+  max: number,
+): Promise<Model[]> {
+  const matched: Model[] = [];
+  const seen = new Set<string>();
+  for (const before of candidates)
+    for (const order of orders) {
+      if (matched.length >= max) break;
+      try {
+        let m = before.clone();
+        m.step = step;
+        for (const i of order) m = ops[i]!.apply(m, answers[i]!);
+        run.model = m;
+        const state = stateOf(m);
+        if (seen.has(state)) continue;
+        await run.check(step);
+        seen.add(state);
+        matched.push(m);
+      } catch (error) {
+        // The log once, by the caller; of each order what differed.
+        failures.push(`${order.join('')}: ${whatDiffered(error)}`);
+      }
+    }
+  return matched;
 }
 
 /**
