@@ -6,12 +6,12 @@
  * held already: the change committed last wins (rule 8), and a page's undo lifts only its own.
  */
 import { expect } from 'chai';
-import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
 import { ORG_ID, leadNotification } from '../salesforce/support.js';
 import { testEngines } from '../support/database.js';
 import {
   createLead,
+  expectLiftShowsSalesforceBeneath,
   getLead,
   harnessPerSuite,
   setFlag,
@@ -198,20 +198,7 @@ for (const engine of testEngines()) {
       ]);
       expect(result!.outcome).to.equal('APPLIED');
       await s.suppressions.import(listRows([{ email, reason: 'complaint' }]));
-      const lift = await s.durableStatus.setAddressStatus({
-        address: email,
-        unsubscribed: false,
-        path: { ...ChangePaths.addressStatus('alice'), operator: true },
-        reason: 'Resolved',
-        confirmProtected: true,
-      });
-      expect(lift.outcome, 'the Salesforce opt-out beneath is shown').to.equal(
-        'salesforce_beneath',
-      );
-      const report = await s.durableStatus.explain(email);
-      expect(report.status?.unsubscribed, 'the acknowledged opt-out holds').to.equal(true);
-      for (const lead of report.leads) expect(lead.unsubscribed).to.equal(true);
-      expect(await s.durableStatus.findViolations()).to.deep.equal([]);
+      await expectLiftShowsSalesforceBeneath(s, email);
     }
 
     it("a Salesforce opt-out reported by an instance whose clock is behind the re-subscribe's is found beneath a lifted complaint", async () => {

@@ -9,12 +9,17 @@
  */
 import { expect } from 'chai';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
-import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Transactions } from '../../src/domain/ports.js';
 import { SalesforceSyncService } from '../../src/domain/salesforce-sync.service.js';
 import { ORG_ID, leadNotification } from '../salesforce/support.js';
 import { testEngines } from '../support/database.js';
-import { createLead, harnessPerSuite, setFlag, type Harness } from '../support/harness.js';
+import {
+  createLead,
+  expectLiftShowsSalesforceBeneath,
+  harnessPerSuite,
+  setFlag,
+  type Harness,
+} from '../support/harness.js';
 
 for (const engine of testEngines()) {
   describe(`a Salesforce opt-out committed after a re-subscribe it waited for (${engine.name})`, function () {
@@ -74,20 +79,7 @@ for (const engine of testEngines()) {
           yield await Promise.resolve({ line: 2, email, reason: 'complaint' });
         })(),
       );
-      const lift = await h.services.durableStatus.setAddressStatus({
-        address: email,
-        unsubscribed: false,
-        path: { ...ChangePaths.addressStatus('alice'), operator: true },
-        reason: 'Resolved',
-        confirmProtected: true,
-      });
-      expect(lift.outcome, 'the Salesforce opt-out beneath is shown').to.equal(
-        'salesforce_beneath',
-      );
-      const report = await h.services.durableStatus.explain(email);
-      expect(report.status?.unsubscribed, 'the acknowledged opt-out holds').to.equal(true);
-      for (const lead of report.leads) expect(lead.unsubscribed).to.equal(true);
-      expect(await h.services.durableStatus.findViolations()).to.deep.equal([]);
+      await expectLiftShowsSalesforceBeneath(h.services, email);
     });
   });
 }

@@ -213,6 +213,29 @@ export async function expectNoViolations(services: Services): Promise<void> {
 }
 
 /**
+ * An operator's confirmed lift of the address, which a Salesforce record reported opted out
+ * beneath the suppression it lifts: the lift must show that opt-out (`salesforce_beneath`)
+ * and leave the address and everyone holding it unsubscribed.
+ */
+export async function expectLiftShowsSalesforceBeneath(
+  services: Services,
+  email: string,
+): Promise<void> {
+  const lift = await services.durableStatus.setAddressStatus({
+    address: email,
+    unsubscribed: false,
+    path: { ...ChangePaths.addressStatus('alice'), operator: true },
+    reason: 'Resolved',
+    confirmProtected: true,
+  });
+  expect(lift.outcome, 'the Salesforce opt-out beneath is shown').to.equal('salesforce_beneath');
+  const report = await services.durableStatus.explain(email);
+  expect(report.status?.unsubscribed, 'the acknowledged opt-out holds').to.equal(true);
+  for (const lead of report.leads) expect(lead.unsubscribed).to.equal(true);
+  await expectNoViolations(services);
+}
+
+/**
  * A harness for a whole suite (mocha hooks): opened before its tests and handed to `opened`,
  * dropped after them, and after every passing test the invariant is checked (every person
  * with an address agrees with its master status).
