@@ -14,7 +14,14 @@ import { keptProtectedAddresses } from './kept-opt-outs.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import type { LeadService } from './lead.service.js';
 import type { LeadInput } from './lead.types.js';
-import { notLiftedWhy, readJobSpec, writeJobSpec, type LiftStart } from './opt-outs-since.js';
+import {
+  notLiftedWhy,
+  liftStartNow,
+  readJobSpec,
+  writeJobSpec,
+  type LiftPoint,
+  type LiftStart,
+} from './opt-outs-since.js';
 import { protectedReasonMatcher } from './status-reasons.js';
 
 export const BULK_CHANGE_KIND = 'change-data-value';
@@ -33,6 +40,8 @@ export interface BulkPreview {
   protectedWithoutAddress: number;
   /** The first people selected. */
   sample: LeadRecord[];
+  /** A lift's: where a job confirmed from this preview starts (liftStartNow); else null. */
+  liftStart: LiftPoint | null;
 }
 
 export interface BulkJobStatus {
@@ -133,7 +142,9 @@ export class BulkChangeService {
     this.attributes(change);
     const criteria = foldedContains(search);
     const lifts = this.lifts(change);
+    const liftStart = lifts ? await liftStartNow(this.transactions, this.now) : null;
     return this.transactions.read(async (repos) => ({
+      liftStart,
       counts: await repos.selection.counts(criteria),
       protectedAddresses: lifts ? await this.protectedAddresses(repos, criteria) : 0,
       protectedWithoutAddress: lifts
@@ -148,14 +159,12 @@ export class BulkChangeService {
     search: PeopleCriteria,
     change: DataValueChange,
     operator: string,
-    options: { confirmProtected: boolean },
+    options: { confirmProtected: boolean; previewed?: Partial<LiftPoint> },
   ): Promise<number> {
     this.attributes(change);
     const criteria = foldedContains(search);
-    // Where the job starts in the order statuses are committed in, read before the job is
-    // written, in a transaction of its own: it holds status writes back while it lasts, and
-    // a point taken early only counts more opt-outs as made after the start.
-    const historyId = await this.transactions.write((repos) => repos.emailStatus.lastHistoryId());
+    // A lift starts at its preview's point, as the confirmation carried it back (liftStartNow).
+    const since = await liftStartNow(this.transactions, this.now, options.previewed);
     return this.transactions.write(async (repos) => {
       if (
         this.lifts(change) &&
@@ -177,8 +186,7 @@ export class BulkChangeService {
           criteria,
           change,
           confirmProtected: options.confirmProtected,
-          now,
-          historyId,
+          since,
         }),
         now,
       });

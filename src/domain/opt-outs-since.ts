@@ -1,5 +1,11 @@
 import { masterStatus } from './master-status.js';
-import type { BatchWrites, StatusQueries, StatusStore, TransactionScope } from './ports.js';
+import type {
+  BatchWrites,
+  StatusQueries,
+  StatusStore,
+  TransactionScope,
+  Transactions,
+} from './ports.js';
 import {
   notLiftedText,
   revealBeneath,
@@ -77,6 +83,34 @@ export async function notLiftedWhy(
   return beneath && notLiftedText(beneath);
 }
 
+/** A point in the order statuses were committed in (a history row's id), and a clock's time. */
+export interface LiftPoint {
+  at: number;
+  historyId: number;
+}
+
+/**
+ * Where a lift starts: the status history's newest id and this clock's time, now. Read in a
+ * transaction of its own before what it precedes (a preview's reads, a job's write): it holds
+ * status writes back while it lasts (lastHistoryId), and a point taken early only counts more
+ * opt-outs as made after the start. A lift confirmed from a preview starts at the preview's
+ * point, `previewed` as the confirmation form carried it back. That is operator-supplied data:
+ * each part is taken no later than now, so a forged or mistaken one can only narrow what is
+ * lifted; a part missing (a page of an earlier version) is now's.
+ */
+export async function liftStartNow(
+  transactions: Transactions,
+  now: () => number,
+  previewed: Partial<LiftPoint> = {},
+): Promise<LiftPoint> {
+  const historyId = await transactions.write((repos) => repos.emailStatus.lastHistoryId());
+  const at = now();
+  return {
+    at: Math.min(at, previewed.at ?? at),
+    historyId: Math.min(historyId, previewed.historyId ?? historyId),
+  };
+}
+
 /**
  * A Change Data Value job's spec, kept with the job: it runs later. Its confirmation goes with
  * it (only a confirmed job may lift a protected suppression, one recorded after the start
@@ -86,11 +120,16 @@ export function writeJobSpec(spec: {
   criteria: unknown;
   change: unknown;
   confirmProtected: boolean;
-  now: number;
-  historyId: number;
+  since: LiftPoint;
 }): string {
-  const { criteria, change, confirmProtected, now, historyId } = spec;
-  return JSON.stringify({ criteria, change, confirmProtected, startedAt: now, historyId });
+  const { criteria, change, confirmProtected, since } = spec;
+  return JSON.stringify({
+    criteria,
+    change,
+    confirmProtected,
+    startedAt: since.at,
+    historyId: since.historyId,
+  });
 }
 
 /**

@@ -89,6 +89,38 @@ for (const engine of testEngines()) {
       await expectKept(id, email);
     });
 
+    it('a lift job confirmed from a preview lifts no opt-out made after the preview on a clock stepped back', async () => {
+      const email = 'after-preview@example.com';
+      const id = await createLead(s, email);
+      const t0 = h.clock.t;
+      const preview = await s.bulkChanges.preview({ ids: [id] }, lift);
+      expect(preview.liftStart?.historyId).to.be.a('number');
+      // The clock steps back, the person opts out, and the operator confirms a minute later.
+      h.clock.set(t0 - 10000);
+      await optOut(s, id);
+      h.clock.set(t0 + 60000);
+      lastJob = s.bulkChanges.start({ ids: [id] }, lift, 'alice', {
+        confirmProtected: false,
+        previewed: preview.liftStart!,
+      });
+      expect(await s.bulkChanges.run(await lastJob)).to.equal(true);
+      await expectKept(id, email);
+    });
+
+    it('a preview point later than the newest (forged) lifts no opt-out made after the job was written', async () => {
+      const email = 'forged-point@example.com';
+      const id = await createLead(s, email);
+      lastJob = s.bulkChanges.start({ ids: [id] }, lift, 'alice', {
+        confirmProtected: false,
+        previewed: { historyId: 2147483647, at: h.clock.t + 86400000 },
+      });
+      const job = await lastJob;
+      await optOut(s, id);
+      h.clock.set(h.clock.t + 60000);
+      expect(await s.bulkChanges.run(job)).to.equal(true);
+      await expectKept(id, email);
+    });
+
     if (engine.name === 'postgres')
       it('a lift job started while an opt-out is in flight lifts it only if it committed before the start', async () => {
         // PostgreSQL numbers a history row when it is inserted: an opt-out in flight (its row

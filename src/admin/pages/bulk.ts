@@ -48,6 +48,10 @@ export const BULK_FORM_FIELDS: ReadonlyArray<keyof BulkForm> = [
   'reason',
 ];
 
+/** The hidden fields a preview's confirmation carries its point in (BulkPreview.liftStart). */
+export const PREVIEW_HISTORY_FIELD = 'previewHistoryId';
+export const PREVIEW_AT_FIELD = 'previewAt';
+
 /** A refusal of the form: its words, and the field it is about (its name), if one. */
 export interface BulkRefusal {
   message: string;
@@ -233,6 +237,20 @@ export function bulkPreviewPage(options: {
               ${BULK_FORM_FIELDS.map(
                 (name) => html`<input type="hidden" name="${name}" value="${form[name]}" />`,
               )}
+              ${
+                preview.liftStart
+                  ? html`<input
+                        type="hidden"
+                        name="${PREVIEW_HISTORY_FIELD}"
+                        value="${preview.liftStart.historyId}"
+                      />
+                      <input
+                        type="hidden"
+                        name="${PREVIEW_AT_FIELD}"
+                        value="${preview.liftStart.at}"
+                      />`
+                  : ''
+              }
               ${
                 preview.protectedAddresses + preview.protectedWithoutAddress > 0
                   ? liftConfirmation(

@@ -3,12 +3,24 @@ import type { PeopleCriteria } from '../../domain/records.js';
 import type { DataValueChange } from '../../domain/bulk-change.service.js';
 import { parsePastedList } from '../../domain/pasted-list.js';
 import { aboutField, AppError, ErrorCode } from '../../errors.js';
-import { dayBound, field, filterText, position, send, sessionOf, statusChoice } from '../form.js';
+import type { LiftPoint } from '../../domain/opt-outs-since.js';
+import {
+  dayBound,
+  field,
+  filterText,
+  MAX_ID,
+  position,
+  send,
+  sessionOf,
+  statusChoice,
+} from '../form.js';
 import {
   BULK_FORM_FIELDS,
   bulkJobPage,
   bulkPage,
   bulkPreviewPage,
+  PREVIEW_AT_FIELD,
+  PREVIEW_HISTORY_FIELD,
   type BulkForm,
 } from '../pages/bulk.js';
 import type { RouteContext } from './context.js';
@@ -41,6 +53,28 @@ function criteriaOf(form: BulkForm): PeopleCriteria {
       'Narrow the search (at least one field) or paste a list: a change to everyone is not offered here',
     );
   return criteria;
+}
+
+/**
+ * The preview's point a confirmation carries back (its hidden fields): a part absent, as on a
+ * page of an earlier version, is left to the confirmation; a malformed one is refused. The
+ * domain takes neither part later than the confirmation's own point (liftStartNow).
+ */
+function previewedOf(body: unknown): Partial<LiftPoint> {
+  const part = (name: string, max: number) => {
+    const text = field(body, name);
+    if (text === '') return undefined;
+    if (!/^\d{1,16}$/.test(text) || Number(text) > max)
+      throw new AppError(
+        ErrorCode.BAD_PARAMETER,
+        'The preview this confirms could not be read back: nothing was started. Preview again.',
+        { field: name },
+      );
+    return Number(text);
+  };
+  const historyId = part(PREVIEW_HISTORY_FIELD, MAX_ID);
+  const at = part(PREVIEW_AT_FIELD, Number.MAX_SAFE_INTEGER);
+  return { ...(historyId === undefined ? {} : { historyId }), ...(at === undefined ? {} : { at }) };
 }
 
 const changeOf = (form: BulkForm): DataValueChange => ({
@@ -102,6 +136,7 @@ export function bulkRoutes({ router, services, logger, wakeJobs }: RouteContext)
     const id = await orFormRefused(req, form, () =>
       bulk.start(criteriaOf(form), changeOf(form), session.operator, {
         confirmProtected: field(req.body, 'liftProtected') === 'yes',
+        previewed: previewedOf(req.body),
       }),
     );
     if (id === undefined) return;
