@@ -1,12 +1,11 @@
 import type { BatchWrites, TransactionScope, Transactions, WriteScope } from './ports.js';
+import type { BatchFailure, JobRecord, PeopleCriteria } from './records.js';
 import type {
-  BatchFailure,
-  JobBatchTotals,
-  JobRecord,
-  LeadRecord,
-  PeopleCriteria,
-  SelectionCounts,
-} from './records.js';
+  BulkChangeOptions,
+  BulkJobStatus,
+  BulkPreview,
+  DataValueChange,
+} from './bulk-change.types.js';
 import { aboutField, AppError, ErrorCode } from '../errors.js';
 import { ChangePaths, type ChangePath } from './change-paths.js';
 import { foldedContains } from './email-key.js';
@@ -15,6 +14,7 @@ import type { FieldCatalogue } from './field-catalogue.js';
 import type { LeadService } from './lead.service.js';
 import type { LeadInput } from './lead.types.js';
 import {
+  batchHistory,
   notLiftedWhy,
   liftStartNow,
   readJobSpec,
@@ -25,41 +25,7 @@ import {
 import { protectedReasonMatcher } from './status-reasons.js';
 
 export const BULK_CHANGE_KIND = 'change-data-value';
-/** A Change Data Value: one field takes one value (and the Unsubscribed box may take a reason). */
-export interface DataValueChange {
-  field: string;
-  value: string;
-  reason?: string;
-}
-
-export interface BulkPreview {
-  counts: SelectionCounts;
-  /** Addresses in the selection whose suppression has a protected reason (complaints). */
-  protectedAddresses: number;
-  /** People in the selection without an address, unsubscribed for a protected reason. */
-  protectedWithoutAddress: number;
-  /** The first people selected. */
-  sample: LeadRecord[];
-  /** A lift's: where a job confirmed from this preview starts (liftStartNow); else null. */
-  liftStart: LiftPoint | null;
-}
-
-export interface BulkJobStatus {
-  job: JobRecord;
-  change: DataValueChange;
-  totals: JobBatchTotals;
-  failures: BatchFailure[];
-}
-
-export interface BulkChangeOptions {
-  now?: () => number;
-  /** People per transaction. */
-  batchSize?: number;
-  /** How long a running job stays with the instance running it without news from it. */
-  leaseMs?: number;
-  /** PROTECTED_REASONS: lifting a suppression whose reason names one needs a confirmation. */
-  protectedWords?: readonly string[];
-}
+export type { BulkChangeOptions, BulkJobStatus, BulkPreview, DataValueChange };
 
 /**
  * Change Data Value over many people (the flow step of the console): a preview of who it
@@ -348,6 +314,8 @@ export class BulkChangeService {
     liftsSince: LiftStart | null,
   ): Promise<BatchCounts> {
     const repos: WriteScope = batch?.repos ?? scope;
+    // In memory, a lift reads which addresses were written after its start once (batchHistory).
+    const history = batch ? batchHistory(scope.emailStatus, repos.leads, ids) : scope.emailStatus;
     const counts: BatchCounts = { changed: 0, unchanged: 0, failures: [] };
     for (const id of ids) {
       // Read now: an earlier person of the batch may have moved this one (same address).
@@ -366,10 +334,15 @@ export class BulkChangeService {
       }
       const notLifted =
         liftsSince !== null &&
-        (await notLiftedWhy(scope, batch, current, liftsSince, this.now(), {
-          isProtected: this.isProtected,
-          liftsProtected: path.operator === true,
-        }));
+        (await notLiftedWhy(
+          scope,
+          batch,
+          current,
+          liftsSince,
+          this.now(),
+          { isProtected: this.isProtected, liftsProtected: path.operator === true },
+          history,
+        ));
       if (notLifted) {
         counts.failures.push({ id, why: notLifted });
         continue;

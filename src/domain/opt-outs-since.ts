@@ -1,6 +1,7 @@
 import { masterStatus } from './master-status.js';
 import type {
   BatchWrites,
+  LeadStore,
   StatusQueries,
   StatusStore,
   TransactionScope,
@@ -35,15 +36,47 @@ export interface LiftStart {
  */
 export async function optedOutSince(
   store: StatusStore,
-  history: Pick<StatusQueries, 'writtenAfter'>,
+  history: HistoryOrder,
   person: LeadRecord,
   since: LiftStart,
 ): Promise<boolean> {
-  if (!person.unsubscribed || person.emailKey === null) return false;
-  const status = await masterStatus(store, person.emailKey);
+  const key = person.emailKey;
+  if (!person.unsubscribed || key === null) return false;
+  const status = await masterStatus(store, key);
   if (status?.unsubscribed !== true) return false;
   if (status.changedAt > since.at) return true;
-  return since.historyId !== null && history.writtenAfter(person.emailKey, since.historyId);
+  return since.historyId !== null && (await history.writtenAfter([key], since.historyId)).has(key);
+}
+
+/** What optedOutSince reads of the status history. */
+export type HistoryOrder = Pick<StatusQueries, 'writtenAfter'>;
+
+/**
+ * `history` as a batch written in memory asks it: at the first question, for every address of
+ * the batch's people (`ids`, read from the batch's memory) at once, in the statement that
+ * answers one; later questions are answered from that. The batch holds its addresses locked
+ * and writes nothing to the database before it completes, so each would have read the same
+ * answer alone. An address outside the batch, or another start, is asked alone.
+ */
+export function batchHistory(
+  history: HistoryOrder,
+  leads: Pick<LeadStore, 'findById'>,
+  ids: readonly number[],
+): HistoryOrder {
+  let read: { afterId: number; keys: Set<string>; found: Set<string> } | null = null;
+  return {
+    async writtenAfter(keys, afterId) {
+      if (read === null) {
+        const people = await Promise.all(ids.map((id) => leads.findById(id)));
+        const all = new Set(people.flatMap((p) => (p?.emailKey ? [p.emailKey] : [])));
+        read = { afterId, keys: all, found: await history.writtenAfter([...all], afterId) };
+      }
+      const { keys: known, found } = read;
+      if (read.afterId !== afterId || !keys.every((k) => known.has(k)))
+        return history.writtenAfter(keys, afterId);
+      return new Set(keys.filter((k) => found.has(k)));
+    },
+  };
 }
 
 /** What a person not lifted so is failed with. */
@@ -60,6 +93,7 @@ export class RevealOneByOne extends Error {
  * (optedOutSince), or a Salesforce opt-out beneath its address's suppression, shown in its
  * place (salesforce-beneath.ts) in `scope`, the job's transaction. A batch written in memory
  * (`batch`) cannot show it: RevealOneByOne is thrown, and the batch is redone person by person.
+ * `history`: the job's transaction's, or a batch's (batchHistory).
  */
 export async function notLiftedWhy(
   scope: TransactionScope,
@@ -68,10 +102,10 @@ export async function notLiftedWhy(
   since: LiftStart,
   now: number,
   protection: LiftProtection,
+  history: HistoryOrder = scope.emailStatus,
 ): Promise<string | null> {
   const repos = batch?.repos ?? scope;
-  if (await optedOutSince(repos.emailStatus, scope.emailStatus, person, since))
-    return OPTED_OUT_SINCE;
+  if (await optedOutSince(repos.emailStatus, history, person, since)) return OPTED_OUT_SINCE;
   if (!person.unsubscribed || person.emailKey === null) return null;
   const status = await masterStatus(repos.emailStatus, person.emailKey);
   if (batch) {

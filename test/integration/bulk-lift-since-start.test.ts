@@ -66,5 +66,40 @@ for (const engine of testEngines()) {
         reason: 'asked to stop',
       });
     });
+
+    it('reads which addresses were written after the start once per batch, not once per person', async () => {
+      const emails = Array.from({ length: 30 }, (_, i) => `batch${i}-${++n}@example.com`);
+      const ids: number[] = [];
+      for (const email of emails) ids.push((await optOut(email, 'bounced')).leadId);
+      const t0 = h.clock.t;
+      const bulk = h.services.bulkChanges;
+      const id = await bulk.start({ emailKeys: emails }, LIFT, 'alice', {
+        confirmProtected: false,
+      });
+      // One address is lifted elsewhere and unsubscribed again on a clock stepped back: only the
+      // history's order tells it came after the start.
+      h.clock.set(t0 - 10000);
+      await h.services.leads.sync(
+        { email: emails[7]!, attributes: [{ name: 'Unsubscribed', value: 'false' }] },
+        { path: web },
+      );
+      await optOut(emails[7]!, 'asked to stop');
+      h.clock.set(t0 + 60000);
+      const reads: string[] = [];
+      const listen = (q: { sql: string }) => {
+        if (/email_status_history.+email_key.+\bid\W? >/i.test(q.sql)) reads.push(q.sql);
+      };
+      h.db.knex.on('query', listen);
+      try {
+        expect(await bulk.run(id)).to.equal(true);
+      } finally {
+        h.db.knex.off('query', listen);
+      }
+      const status = await bulk.status(id);
+      expect(status.totals).to.include({ applied: 1, changed: 29, failed: 1 });
+      expect(status.failures.map((f) => f.id)).to.deep.equal([ids[7]]);
+      expect(await flagOf(emails[7]!)).to.deep.equal([true]);
+      expect(reads, reads.join('\n')).to.have.length(1);
+    });
   });
 }

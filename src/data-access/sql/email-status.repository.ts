@@ -264,8 +264,8 @@ export class EmailStatusRepository {
   }
 
   lastHistoryId = (): Promise<number> => lastHistoryId(this.db, this.engine);
-  writtenAfter = (key: string, afterId: number): Promise<boolean> =>
-    writtenAfter(this.db, key, afterId);
+  writtenAfter = (keys: readonly string[], afterId: number): Promise<Set<string>> =>
+    writtenAfter(this.db, keys, afterId);
 
   async history(key: string): Promise<EmailStatusHistoryRecord[]> {
     const rows = (await this.db('email_status_history')

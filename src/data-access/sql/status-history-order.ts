@@ -22,15 +22,27 @@ export async function lastHistoryId(
   return Number(row?.n ?? 0);
 }
 
-/** Whether the address has a history row after `afterId`, read by the (email_key, id) index. */
+/** Addresses asked about in one statement: bound one value each, within either engine's limit. */
+const KEYS_PER_READ = 1000;
+
+/**
+ * Which of the addresses `keys` have a history row after `afterId`, read by the (email_key, id)
+ * index: one statement for up to KEYS_PER_READ of them. One address or a batch's, the same
+ * statement.
+ */
 export async function writtenAfter(
   db: Knex | Knex.Transaction,
-  key: string,
+  keys: readonly string[],
   afterId: number,
-): Promise<boolean> {
-  const row: unknown = await db('email_status_history')
-    .where('email_key', key)
-    .andWhere('id', '>', afterId)
-    .first('id');
-  return row !== undefined;
+): Promise<Set<string>> {
+  const found = new Set<string>();
+  const wanted = [...new Set(keys)];
+  for (let i = 0; i < wanted.length; i += KEYS_PER_READ) {
+    const rows = (await db('email_status_history')
+      .whereIn('email_key', wanted.slice(i, i + KEYS_PER_READ))
+      .andWhere('id', '>', afterId)
+      .distinct('email_key')) as Array<{ email_key: string }>;
+    for (const row of rows) found.add(row.email_key);
+  }
+  return found;
 }

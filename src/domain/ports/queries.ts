@@ -143,8 +143,8 @@ export interface StatusQueries extends StatusStore {
    * transaction ends: to be read in a transaction of its own.
    */
   lastHistoryId(): Promise<number>;
-  /** Whether the address's status was written after the history row `afterId` (by id). */
-  writtenAfter(key: string, afterId: number): Promise<boolean>;
+  /** Which of the addresses had their status written after the history row `afterId` (by id). */
+  writtenAfter(keys: readonly string[], afterId: number): Promise<Set<string>>;
   /** EmailStatusRecord.optOutsRecordedSince, set if the status has none. */
   recordOptOutsSince(key: string, since: number): Promise<void>;
   /** Statuses recorded at or after a time (whatever date they carry), keyset-paged by key. */
