@@ -1,5 +1,5 @@
 import { canonicalSalesforceId, id15, id18 } from '../formats/salesforce-id.js';
-import { ConfigError, type Setting, networks, quoted } from './parse.js';
+import { ConfigError, type Setting, integer, networks, quoted } from './parse.js';
 
 /** The Salesforce Outbound Messaging listener. */
 export const salesforceSettings = {
@@ -54,5 +54,12 @@ export const salesforceSettings = {
     meaning:
       'Optional comma-separated CIDR blocks (IPv4, IPv6) the Salesforce listener accepts messages from, checked against the client address TRUST_PROXY resolves; empty: any address',
     parse: networks('SFDC_ALLOWED_NETWORKS'),
+  },
+  salesforceClockMarginSeconds: {
+    env: 'SFDC_CLOCK_MARGIN_SECONDS',
+    default: '60',
+    meaning:
+      "How far (0 to 3600 seconds) an instance's clock may be behind Salesforce's without losing an opt-out: an opt-out here (a link, the web service, an operator) stamped up to this long before a Salesforce re-subscribe's modstamp counts as newer, so that re-subscribe, delivered late, does not lift it; one made in Salesforce within it after an opt-out here is not applied (tick and untick again later). 60 covers a clock that lost its NTP sync for a while; 0 takes the stamps as they are. See docs/operations.md, Clocks",
+    parse: integer('SFDC_CLOCK_MARGIN_SECONDS', 0, 3600),
   },
 } satisfies Record<string, Setting<unknown>>;

@@ -15,7 +15,7 @@ import type { EmailStatusRecord } from './records.js';
  *   by any path but Salesforce (the same web service again too) of an address a Salesforce
  *   record of which has been reported opted out (EmailStatusRecord.optOutsRecordedSince): a
  *   re-subscribe made in Salesforce before this opt-out but delivered after it is refused only
- *   if the status shows an opt-out newer than it (SalesforceSyncService.keepNewerOptOut).
+ *   if the status shows an opt-out newer than it (keepNewerOptOut, newer-opt-out.ts).
  *   Salesforce's own opt-outs are dated by their records' change order, not here;
  * - a person's own opt-out by the web service or a link of an address whose status an operator
  *   or an import made (not statedByPerson: the console, the command line, a bulk change, a

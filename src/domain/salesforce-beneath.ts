@@ -67,6 +67,13 @@ export async function salesforceOptOutBeneath(
  * been stamped by a clock ahead of this one (another instance's, or this one's before it
  * stepped back), and the lift of a suppression over the opt-out would then not find it
  * beneath (salesforceOptOutBeneath).
+ *
+ * The address is locked here: it need not be one the report's change locked (its person here
+ * moved to another address by another path, Salesforce still reports the record at this one).
+ * Unlocked, a lift of it committing between this read and the report's commit would count as
+ * made after the report, and the record's opt-out, reported after that lift, as lifted by it.
+ * Locked after the person's addresses, out of the global order: a deadlock with a writer of
+ * both is retried as a new unit (Transactions.write).
  */
 export async function reportedAt(
   repos: TransactionScope,
@@ -75,6 +82,7 @@ export async function reportedAt(
   now: number,
 ): Promise<number> {
   if (key === null || fields.Unsubscribed !== 'true') return now;
+  await repos.lockEmailKeys([key]);
   return Math.max(now, (await repos.emailStatus.lastSubscribedAt(key)) ?? now);
 }
 

@@ -122,7 +122,8 @@ export function optOutDespite(
 
 /**
  * The key of the Email a record is reported with: the address other records' unticks look it
- * up by (newerOptOutInSalesforce), whoever holds the record here. None when empty.
+ * up by (newerOptOutInSalesforce, newer-opt-out.ts), whoever holds the record here. None when
+ * empty.
  */
 export function reportedKey(email: string | null | undefined): string | null {
   if (email === null || email === undefined || email.trim() === '') return null;

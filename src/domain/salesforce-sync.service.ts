@@ -7,7 +7,6 @@ import {
 } from './ports.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { ChangePaths } from './change-paths.js';
-import { masterStatusSource } from './master-change.js';
 import { optOutsRecordedFrom } from './acknowledged-opt-outs.js';
 import { emailKey, otherJoinedKey } from './email-key.js';
 import type { FieldCatalogue } from './field-catalogue.js';
@@ -22,10 +21,10 @@ import {
 } from './salesforce-notification.js';
 import type { LeadService } from './lead.service.js';
 import type { LeadInput } from './lead.types.js';
-import type { LeadRecord } from './records.js';
-import { id15, id18, salesforceRecordId } from '../formats/salesforce-id.js';
+import { salesforceRecordId } from '../formats/salesforce-id.js';
 import { findBySalesforceId } from './lead-find.js';
 import { reportedAt } from './salesforce-beneath.js';
+import { DEFAULT_CLOCK_MARGIN_MS, keepNewerOptOut } from './newer-opt-out.js';
 
 /** APPLIED: the lead now reflects it; REPEAT: handled before; STALE: older than what was applied. */
 export type NotificationOutcome = 'APPLIED' | 'REPEAT' | 'STALE';
@@ -75,14 +74,17 @@ function keepOptOut(input: LeadInput): void {
  */
 export class SalesforceSyncService {
   private readonly now: () => number;
+  private readonly clockMarginMs: number;
 
+  /** `clockMarginMs`: SFDC_CLOCK_MARGIN_SECONDS in ms (keepNewerOptOut); else its default. */
   constructor(
     private readonly transactions: Transactions,
     private readonly leads: LeadService,
     private readonly catalogue: FieldCatalogue,
-    options: { now?: () => number } = {},
+    options: { now?: () => number; clockMarginMs?: number } = {},
   ) {
     this.now = options.now ?? Date.now;
+    this.clockMarginMs = options.clockMarginMs ?? DEFAULT_CLOCK_MARGIN_MS;
   }
 
   /**
@@ -212,8 +214,14 @@ export class SalesforceSyncService {
       // Moved to another address before the lock: start over, never lock out of order.
       if (!current || current.emailKey !== lead.emailKey) throw new RetryTransaction();
       lead = current;
-      const mine = { organizationId: org, recordId: record.recordId };
-      await this.keepNewerOptOut(repos, input, lead, record.changedAt, mine, organizationId, now);
+      await keepNewerOptOut(repos, input, {
+        lead,
+        changedAt: record.changedAt,
+        mine: { organizationId: org, recordId: record.recordId },
+        organizationId,
+        now,
+        clockMarginMs: this.clockMarginMs,
+      });
     }
     const synced = await this.leads.syncWithin(repos, input, {
       path: ChangePaths.salesforce(organizationId),
@@ -242,7 +250,7 @@ export class SalesforceSyncService {
       reported,
     );
     // Kept by the address too: reported at another address later, the record's row no longer
-    // shows that it opted this one out (newerOptOutInSalesforce).
+    // shows that it opted this one out (newer-opt-out.ts).
     if (reportedFields.Unsubscribed === 'true' && reported !== null && changedAt !== null)
       await store.keepAddressOptOut(reported, changedAt);
     if (!handled) return result('APPLIED', synced.leadId);
@@ -257,7 +265,8 @@ export class SalesforceSyncService {
 
   /**
    * A record of the address reported opted out in Salesforce (its untick may come late): every
-   * opt-out of the address by another path is recorded from now on, for keepNewerOptOut.
+   * opt-out of the address by another path is recorded from now on, for keepNewerOptOut
+   * (newer-opt-out.ts).
    */
   private async recordOptOutsFromNow(
     repos: TransactionScope,
@@ -272,77 +281,6 @@ export class SalesforceSyncService {
     if (otherJoinedKey(key) !== null && !(await repos.emailStatus.get(key)))
       await repos.emailStatus.setMany([{ ...status, recordedAt: now }]);
     await repos.emailStatus.recordOptOutsSince(key, optOutsRecordedFrom(status, now));
-  }
-
-  /**
-   * A re-subscribe made in Salesforce before the address's latest opt-out (a message delivered
-   * late: Salesforce retries for 24 hours) is not applied: that opt-out is the newer decision,
-   * and lifting it would undo an acknowledged opt-out with an older change. The record's other
-   * fields still apply. An opt-out here by another path (a link, mktows, an operator) is dated
-   * by the master status: once a record of the address was reported opted out, every such
-   * opt-out of it is recorded there, the address unsubscribed already or not
-   * (acknowledged-opt-outs.ts). An untick made before that (its record's opt-out delivered late
-   * too) cannot be told from an opt-out another path acknowledged before without a trace, and
-   * is not applied either. One from Salesforce is dated by its record's change order (its time
-   * here is only when it arrived): the record's own by the record's order (a stale notification
-   * is never applied), another record's by its last report, or by the newest kept for the
-   * address (newerOptOutInSalesforce).
-   */
-  private async keepNewerOptOut(
-    repos: TransactionScope,
-    input: LeadInput,
-    lead: LeadRecord,
-    changedAt: number,
-    mine: { organizationId: string; recordId: string },
-    organizationId: string,
-    now: number,
-  ): Promise<void> {
-    const attributes = input.attributes ?? [];
-    const at = attributes.findIndex((a) => a.name === 'Unsubscribed' && a.value === 'false');
-    if (at < 0) return;
-    const email = input.email !== undefined ? input.email : lead.email;
-    if (email === null) return;
-    const key = emailKey(email);
-    const status = await masterStatus(repos.emailStatus, key);
-    if (!status?.unsubscribed) return;
-    const since = status.optOutsRecordedSince;
-    const newerHere =
-      (status.changedAt > changedAt && !isOrganizationSource(status.source, organizationId)) ||
-      (since !== undefined && changedAt < since);
-    if (newerHere || (await this.newerOptOutInSalesforce(repos, key, mine, changedAt, now)))
-      input.attributes = attributes.filter((_, i) => i !== at);
-  }
-
-  /**
-   * Whether another Salesforce record of the address (held here by someone with it, or last
-   * reported with it: its person may have been deleted or moved here since; the same id
-   * reported by another organisation, a sandbox's copy, is another record) was last reported
-   * opted out at a change order after `changedAt`, or any record was reported opted out with
-   * the address at such an order, though reported at another address since (moved in
-   * Salesforce, its opt-out of this address was acknowledged). The untick's own record counts
-   * there too, never wrongly: an older notification of it is stale, so its own orders are
-   * never after `changedAt`. The master status need not show it: an opt-out of an address
-   * unsubscribed already changes nothing, so the status still names whoever unsubscribed it
-   * first. A change order ahead of the clock (stored by an older version) proves nothing and
-   * is left out.
-   */
-  private async newerOptOutInSalesforce(
-    repos: TransactionScope,
-    key: string,
-    mine: { organizationId: string; recordId: string },
-    changedAt: number,
-    now: number,
-  ): Promise<boolean> {
-    const believable = (at: number | null): at is number =>
-      at !== null && at > changedAt && at <= now + MAX_MODSTAMP_AHEAD_MS;
-    if (believable(await repos.salesforceNotifications.addressOptOut(key))) return true;
-    const records = await repos.salesforceNotifications.recordsOfAddress(key);
-    return records.some(
-      (r) =>
-        (r.recordId !== mine.recordId || r.organizationId !== mine.organizationId) &&
-        r.reportedFields.Unsubscribed === 'true' &&
-        believable(r.changedAt),
-    );
   }
 
   /**
@@ -386,15 +324,4 @@ export class SalesforceSyncService {
     input.attributes = attributes;
     return input;
   }
-}
-
-/**
- * Whether a master status source names this organisation's Salesforce path. It names the
- * organisation as its message spelt the id, 15 or 18 characters (SFDC_ORG_IDS takes either),
- * so both spellings are its own: not another path's opt-out.
- */
-function isOrganizationSource(source: string, organizationId: string): boolean {
-  return [id15(organizationId), id18(organizationId)].some(
-    (spelling) => source === masterStatusSource(ChangePaths.salesforce(spelling)),
-  );
 }

@@ -27,7 +27,12 @@ export interface Services {
 
 /** The settings the domain services take (the rest of Config is the entry points'). */
 export type ServicesConfig = Pick<Config, 'customFields' | 'defaultPartition'> &
-  Partial<Pick<Config, 'batchConcurrency' | 'protectedReasons' | 'activityScanLimit'>>;
+  Partial<
+    Pick<
+      Config,
+      'batchConcurrency' | 'protectedReasons' | 'activityScanLimit' | 'salesforceClockMarginSeconds'
+    >
+  >;
 
 export interface ServicesOptions {
   now?: () => number;
@@ -67,8 +72,10 @@ export function createDomainServices(
     scanLimit: config.activityScanLimit,
     now: options.now,
   });
+  const margin = config.salesforceClockMarginSeconds;
   const salesforce = new SalesforceSyncService(transactions, leads, catalogue, {
     now: options.now,
+    ...(margin === undefined ? {} : { clockMarginMs: margin * 1000 }),
   });
   const suppressions = new SuppressionService(transactions, durableStatus, options.now);
   const links = new LinkUnsubscribeService(transactions, durableStatus, options.now);

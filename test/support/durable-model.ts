@@ -20,6 +20,12 @@ import {
   type PageRef,
 } from './durable-model-terms.js';
 
+/**
+ * SFDC_CLOCK_MARGIN_SECONDS's default (README): an opt-out here stamped up to this long before
+ * an untick's modstamp counts as newer than it.
+ */
+const CLOCK_MARGIN_MS = 60000;
+
 export * from './durable-model-terms.js';
 
 export class Model extends RuleModel {
@@ -113,7 +119,7 @@ export class Model extends RuleModel {
    * A Salesforce notification: STALE (nothing applied) when its modstamp is older than one
    * applied to the record; else the fields that changed since the record's last report; an
    * untick only once Salesforce was seen to tick, and never over a newer opt-out made here by
-   * another path; a move keeps the record's opt-out (the box sent, or else last reported).
+   * another path (newer by SFDC_CLOCK_MARGIN_SECONDS's default: stamped up to it before); a move keeps the record's opt-out (the box sent, or else last reported).
    * Returns the person it applies to, or null when it creates one (`create` then).
    */
   salesforceChange(
@@ -150,8 +156,10 @@ export class Model extends RuleModel {
         applied.Unsubscribed === 'false' &&
         modstamp !== null &&
         status?.unsub &&
-        ((status.at > modstamp && !status.sf) ||
-          (status.sfSince !== null && modstamp < status.sfSince))
+        ((status.at > modstamp - CLOCK_MARGIN_MS && !status.sf) ||
+          (status.sfSince !== null &&
+            status.sfSince > 0 &&
+            modstamp < status.sfSince + CLOCK_MARGIN_MS))
       )
         delete applied.Unsubscribed;
     }

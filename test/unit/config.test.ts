@@ -5,6 +5,7 @@ import { runConfigCommand } from '../../src/cli/config.command.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { usableCpus } from '../../src/config/cpu-quota.js';
 import { openDatabase } from '../../src/data-access/database.js';
+import { DEFAULT_CLOCK_MARGIN_MS } from '../../src/domain/newer-opt-out.js';
 
 function expectConfigError(env: NodeJS.ProcessEnv, message: RegExp): void {
   expect(() => loadConfig(env)).to.throw(ConfigError, message);
@@ -39,6 +40,20 @@ describe('loadConfig', () => {
     expect(loadConfig({ MAX_CONNECTIONS_PER_ADDRESS: '64' }).maxConnectionsPerAddress).to.equal(64);
     expectConfigError({ MAX_CONNECTIONS_PER_ADDRESS: '-1' }, /MAX_CONNECTIONS_PER_ADDRESS/);
     expectConfigError({ MAX_CONNECTIONS_PER_ADDRESS: 'many' }, /MAX_CONNECTIONS_PER_ADDRESS/);
+  });
+
+  it('SFDC_CLOCK_MARGIN_SECONDS: 60 by default, the margin the Salesforce path takes when given none; 0 to 3600', () => {
+    expect(loadConfig({}).salesforceClockMarginSeconds).to.equal(60);
+    expect(DEFAULT_CLOCK_MARGIN_MS).to.equal(loadConfig({}).salesforceClockMarginSeconds * 1000);
+    expect(loadConfig({ SFDC_CLOCK_MARGIN_SECONDS: '0' }).salesforceClockMarginSeconds).to.equal(0);
+    expectConfigError(
+      { SFDC_CLOCK_MARGIN_SECONDS: '3601' },
+      /SFDC_CLOCK_MARGIN_SECONDS must be between 0 and 3600/,
+    );
+    expectConfigError(
+      { SFDC_CLOCK_MARGIN_SECONDS: '-1' },
+      /SFDC_CLOCK_MARGIN_SECONDS must be between/,
+    );
   });
 
   it('gives the documented defaults for an empty environment', () => {
