@@ -82,6 +82,7 @@ export async function createApp({
     pageRateLimit: config.unsubscribePageRateLimit ?? config.unsubscribeRateLimit,
     linkRateLimit: config.unsubscribeLinkRateLimit,
     maxBodyBytes: config.unsubscribeMaxBodyBytes,
+    maxFormFields: config.unsubscribeMaxFormFields,
     bodyTimeoutMs: config.bodyTimeoutMs,
     deadline: { requestTimeoutMs: config.requestTimeoutMs, commitGraceMs: config.commitGraceMs },
     branding: { senderName: config.unsubscribeSenderName, logoUrl: config.unsubscribeLogoUrl },
