@@ -204,6 +204,7 @@ export async function createApp({
       loginConcurrency: config.adminLoginConcurrency,
       wakeJobs: () => jobRunner?.wake(),
       uploadMaxBytes: config.adminUploadMaxMb * 1024 * 1024,
+      csvMaxRowChars: config.importMaxRowChars,
       refusedDrainBytes: refusedDrainBytes(config.maxBodyBytes),
       bodyTimeoutMs: config.bodyTimeoutMs,
       authFailures,

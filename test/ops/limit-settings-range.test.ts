@@ -12,6 +12,8 @@ import { BIN, cli } from './support.js';
 const CASES: Array<[setting: string, value: string]> = [
   ['UNSUBSCRIBE_MAX_FORM_FIELDS', '2'],
   ['UNSUBSCRIBE_MAX_FORM_FIELDS', '10001'],
+  ['IMPORT_MAX_ROW_CHARS', '4095'],
+  ['IMPORT_MAX_ROW_CHARS', '67108865'],
 ];
 
 describe('a limit setting out of its range', function () {
