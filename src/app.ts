@@ -205,6 +205,7 @@ export async function createApp({
       wakeJobs: () => jobRunner?.wake(),
       uploadMaxBytes: config.adminUploadMaxMb * 1024 * 1024,
       csvMaxRowChars: config.importMaxRowChars,
+      pastedMax: config.consolePastedMax,
       refusedDrainBytes: refusedDrainBytes(config.maxBodyBytes),
       bodyTimeoutMs: config.bodyTimeoutMs,
       authFailures,

@@ -38,6 +38,8 @@ export interface AdminRouterOptions extends FormBodyOptions {
   uploadMaxBytes?: number;
   /** Longest line of an imported CSV (IMPORT_MAX_ROW_CHARS). */
   csvMaxRowChars?: number;
+  /** Entries a pasted list of Change Data Value may hold (CONSOLE_PASTED_MAX). */
+  pastedMax?: number;
   /**
    * Refused authentications per client address (the SOAP endpoint's, AUTH_FAILURE_LIMIT): a
    * session cookie that opens nothing counts as one.
@@ -108,6 +110,7 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
     wakeJobs: options.wakeJobs ?? (() => undefined),
     uploadMaxBytes: options.uploadMaxBytes ?? 50 * 1024 * 1024,
     csvMaxRowChars: options.csvMaxRowChars,
+    pastedMax: options.pastedMax,
   };
   peopleRoutes(context);
   addressRoutes(context);

@@ -14,6 +14,8 @@ const CASES: Array<[setting: string, value: string]> = [
   ['UNSUBSCRIBE_MAX_FORM_FIELDS', '10001'],
   ['IMPORT_MAX_ROW_CHARS', '4095'],
   ['IMPORT_MAX_ROW_CHARS', '67108865'],
+  ['CONSOLE_PASTED_MAX', '0'],
+  ['CONSOLE_PASTED_MAX', '1000001'],
 ];
 
 describe('a limit setting out of its range', function () {
