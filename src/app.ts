@@ -107,6 +107,7 @@ export async function createApp({
       maxBatchSize: config.maxBatchSize,
       getLeadMaxResults: config.getLeadMaxResults,
       pageMaxBytes: config.pageMaxBytes,
+      mergeMaxLosers: config.mergeLeadsMaxLosers,
     }),
     authenticator,
     {

@@ -16,6 +16,8 @@ const CASES: Array<[setting: string, value: string]> = [
   ['IMPORT_MAX_ROW_CHARS', '67108865'],
   ['CONSOLE_PASTED_MAX', '0'],
   ['CONSOLE_PASTED_MAX', '1000001'],
+  ['MERGE_LEADS_MAX_LOSERS', '0'],
+  ['MERGE_LEADS_MAX_LOSERS', '10001'],
 ];
 
 describe('a limit setting out of its range', function () {
