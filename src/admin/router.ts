@@ -36,6 +36,10 @@ export interface AdminRouterOptions extends FormBodyOptions {
   wakeJobs?: () => void;
   /** Largest CSV the import form accepts (ADMIN_UPLOAD_MAX_MB). */
   uploadMaxBytes?: number;
+  /** Longest line of an imported CSV (IMPORT_MAX_ROW_CHARS). */
+  csvMaxRowChars?: number;
+  /** Entries a pasted list of Change Data Value may hold (CONSOLE_PASTED_MAX). */
+  pastedMax?: number;
   /**
    * Refused authentications per client address (the SOAP endpoint's, AUTH_FAILURE_LIMIT): a
    * session cookie that opens nothing counts as one.
@@ -105,6 +109,8 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
     listPageSize: options.listPageSize ?? 50,
     wakeJobs: options.wakeJobs ?? (() => undefined),
     uploadMaxBytes: options.uploadMaxBytes ?? 50 * 1024 * 1024,
+    csvMaxRowChars: options.csvMaxRowChars,
+    pastedMax: options.pastedMax,
   };
   peopleRoutes(context);
   addressRoutes(context);

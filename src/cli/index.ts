@@ -318,6 +318,7 @@ async function main(argv: string[]): Promise<number> {
           out: process.stdout,
           err: process.stderr,
           standardInput: piped?.file,
+          maxRowChars: config.importMaxRowChars,
           lockWait: (error) =>
             config.databaseUrl ? null : lockWaitProblem(error, config.sqliteBusyTimeoutMs),
         });

@@ -82,6 +82,8 @@ async function importSuppressions(
     err: NodeJS.WriteStream;
     /** What a write lock another process kept past the busy timeout is said as (cli/index.ts). */
     lockWait?: (error: unknown) => Error | null;
+    /** IMPORT_MAX_ROW_CHARS: the longest line read. */
+    maxRowChars?: number;
   },
 ): Promise<number> {
   const stdin = source === STANDARD_INPUT;
@@ -111,7 +113,7 @@ async function importSuppressions(
       ? `the first ${plural(c?.rows ?? 0, 'row', 'rows')} of ${name} are counted, nothing is stored (a dry run)`
       : `the first ${plural(c?.rows ?? 0, 'row', 'rows')} of ${name} are imported and stored (${plural(c?.suppressed ?? 0, 'address', 'addresses')} suppressed); the rest is not: ${stdin ? 'piping the same list in' : 'running the same command'} again finishes it`;
   const stoppable = untilSignalled(
-    csvRows(file, progress),
+    csvRows(file, progress, options.maxRowChars),
     (signal) => `suppressions import stopped by ${signal}: ${stored(written)}`,
   );
   const importRows = () =>
@@ -337,6 +339,8 @@ export async function runSuppressionsCommand(
     standardInput?: string;
     /** What a write lock another process kept past the busy timeout is said as (cli/index.ts). */
     lockWait?: (error: unknown) => Error | null;
+    /** IMPORT_MAX_ROW_CHARS: the longest line an import reads. */
+    maxRowChars?: number;
   },
 ): Promise<number> {
   const usage = suppressionsUsageError(args);
@@ -355,6 +359,7 @@ export async function runSuppressionsCommand(
       out: io.out,
       err: io.err,
       lockWait: io.lockWait,
+      maxRowChars: io.maxRowChars,
     });
   if (action === 'export') return exportSuppressions(services.suppressions, sinceOf(args)!, io.out);
   try {

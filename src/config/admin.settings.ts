@@ -74,4 +74,11 @@ export const adminSettings = {
       'People per transaction of an /admin Change Data Value run (each batch is applied and recorded at once)',
     parse: integer('CONSOLE_BATCH_SIZE', 1, 10000),
   },
+  consolePastedMax: {
+    env: 'CONSOLE_PASTED_MAX',
+    default: '10000',
+    meaning:
+      'Ids and addresses one /admin Change Data Value may take as a pasted list; a longer list is refused with a message (select by a search instead)',
+    parse: integer('CONSOLE_PASTED_MAX', 1, 1000000),
+  },
 } satisfies Record<string, Setting<unknown>>;

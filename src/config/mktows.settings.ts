@@ -111,6 +111,12 @@ export const mktowsSettings = {
     meaning: 'Most lead records in one syncMultipleLeads call',
     parse: integer('MAX_BATCH_SIZE', 1, 100000),
   },
+  mergeLeadsMaxLosers: {
+    env: 'MERGE_LEADS_MAX_LOSERS',
+    default: '100',
+    meaning: 'Most losing leads one mergeLeads call may name (fault 20110 beyond, nothing merged)',
+    parse: integer('MERGE_LEADS_MAX_LOSERS', 1, 10000),
+  },
   batchConcurrency: {
     env: 'BATCH_CONCURRENCY',
     default: '2',

@@ -99,6 +99,13 @@ export const oneClickSettings = {
     meaning: 'Largest body a POST to /u/ may carry (the one-click body is 26 bytes)',
     parse: integer('UNSUBSCRIBE_MAX_BODY_BYTES', 256, 1048576),
   },
+  unsubscribeMaxFormFields: {
+    env: 'UNSUBSCRIBE_MAX_FORM_FIELDS',
+    default: '32',
+    meaning:
+      "Fields a POST to /u/ may carry (the one-click body has 1, the page's buttons 3); more is refused (HTTP 400), nothing stored",
+    parse: integer('UNSUBSCRIBE_MAX_FORM_FIELDS', 3, 10000),
+  },
   unsubscribeSenderName: {
     env: 'UNSUBSCRIBE_SENDER_NAME',
     default: '',

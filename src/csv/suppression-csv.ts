@@ -15,12 +15,13 @@ import type { SuppressionRow } from '../domain/suppression.service.js';
 export class UnreadableCsv extends Error {}
 
 /**
- * The longest row a suppression CSV may hold, in characters. A row is an address (254 at most),
- * a reason (kept to 1,000), a source and a date; a longer row up to this size is read and
- * rejected by line like any bad row, but past it reading the row whole would cost memory in
- * proportion to the line (a file with no line breaks), so the file stops there.
+ * The longest row a suppression CSV may hold, in characters, unless IMPORT_MAX_ROW_CHARS says
+ * otherwise. A row is an address (254 at most), a reason (kept to 1,000), a source and a date;
+ * a longer row up to this size is read and rejected by line like any bad row, but past it
+ * reading the row whole would cost memory in proportion to the line (a file with no line
+ * breaks), so the file stops there.
  */
-export const MAX_CSV_ROW_CHARS = 1_048_576;
+export const DEFAULT_MAX_CSV_ROW_CHARS = 1_048_576;
 
 /** The columns a row is read from (any other column is ignored). */
 const READ_COLUMNS = ['email', 'reason', 'source', 'date', 'unsubscribed'] as const;
@@ -162,6 +163,8 @@ export async function* csvRows(
   file: string,
   /** Bytes read so far; lines skipped because they mark an address subscribed. */
   progress: { bytes: number; notLifted?: number },
+  /** The longest line read (IMPORT_MAX_ROW_CHARS); a longer one stops the file there. */
+  maxRowChars = DEFAULT_MAX_CSV_ROW_CHARS,
 ): AsyncGenerator<SuppressionRow> {
   const encoding = csvEncoding(fileHead(file));
   const first = firstLineOf(file, encoding);
@@ -173,7 +176,7 @@ export async function* csvRows(
   const text = encoding === 'utf8' ? input : input.pipe(new Utf16ToUtf8(encoding === 'utf16be'));
   // A UTF-8 list's bytes are counted as they are read; a UTF-16 one's as the file gives them.
   // The header (and a `sep=` line before it) is no row.
-  const starts = new RecordStartLines(named ? 2 : 1, MAX_CSV_ROW_CHARS, delimiter);
+  const starts = new RecordStartLines(named ? 2 : 1, maxRowChars, delimiter);
   if (encoding !== 'utf8')
     input.on('data', (chunk: string | Buffer) => (progress.bytes += chunk.length));
   let firstLine = '';
@@ -207,7 +210,7 @@ export async function* csvRows(
     relax_column_count: true,
     bom: true,
     info: true,
-    max_record_size: MAX_CSV_ROW_CHARS,
+    max_record_size: maxRowChars,
   });
   type Parsed = { record: Record<string, string | undefined>; info: { lines: number } };
   const cell = (v: string | undefined) => (v === undefined ? v : unneutralise(v));
@@ -259,7 +262,7 @@ export async function* csvRows(
           ? starts.lastRecordLine
           : (error as CsvError & { lines?: number }).lines;
       throw new UnreadableCsv(
-        `${at ? `Line ${at}` : 'A line'} is longer than ${MAX_CSV_ROW_CHARS.toLocaleString('en-US')} characters: not a suppression row (email, reason, source, date); the file stops there`,
+        `${at ? `Line ${at}` : 'A line'} is longer than ${maxRowChars.toLocaleString('en-US')} characters: not a suppression row (email, reason, source, date); the file stops there`,
       );
     }
     if (error instanceof CsvError && error.code === 'CSV_QUOTE_NOT_CLOSED') {
@@ -281,7 +284,7 @@ export async function* csvRows(
   }
 }
 
-/** A row past MAX_CSV_ROW_CHARS, found before the parser holds it (recordsBeforeError). */
+/** A row past the longest line read, found before the parser holds it (recordsBeforeError). */
 class RowTooLong extends Error {}
 
 /**

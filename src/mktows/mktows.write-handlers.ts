@@ -23,7 +23,8 @@ import {
 const confinedTo = (p: Permissions) => p.partitions ?? undefined;
 
 // The vendor merged a handful of duplicates per call; far more is a mistake, not a merge.
-const MAX_MERGE_LOSERS = 100;
+// MERGE_LEADS_MAX_LOSERS's default, for handlers built without it.
+const DEFAULT_MAX_MERGE_LOSERS = 100;
 /**
  * A losing key list whose keys are all of one type names one loser per key: two ids (or two
  * addresses) cannot name one lead together, and the vendor's own Ruby (Savon) sample of
@@ -90,6 +91,7 @@ function batchInputs(
 
 /** The operations that write (sync, merge, delete), each refused without its permission. */
 export function writeHandlers(services: Services, limits: HandlerLimits) {
+  const maxLosers = limits.mergeMaxLosers ?? DEFAULT_MAX_MERGE_LOSERS;
   const { leads, merges } = services;
 
   return {
@@ -153,14 +155,14 @@ export function writeHandlers(services: Services, limits: HandlerLimits) {
       if (lists.length === 0)
         throw new AppError(ErrorCode.LEAD_KEY_REQUIRED, 'losingLeadKeyLists is empty');
       const tooManyLosers = () =>
-        new AppError(ErrorCode.BAD_PARAMETER, `At most ${MAX_MERGE_LOSERS} losing leads`);
-      if (lists.length > MAX_MERGE_LOSERS) throw tooManyLosers();
+        new AppError(ErrorCode.BAD_PARAMETER, `At most ${maxLosers} losing leads`);
+      if (lists.length > maxLosers) throw tooManyLosers();
       // A list of keys of one type names a loser per key: as many as a call may merge.
-      const sameType = { most: MAX_MERGE_LOSERS, tooMany: tooManyLosers };
+      const sameType = { most: maxLosers, tooMany: tooManyLosers };
       const losers = lists.flatMap((l, i) =>
         eachLoser(toKeyList(l, `losingLeadKeyLists keyList ${i + 1}`, 'keyList', sameType)),
       );
-      if (losers.length > MAX_MERGE_LOSERS) throw tooManyLosers();
+      if (losers.length > maxLosers) throw tooManyLosers();
       try {
         const r = await merges.merge(
           winner,

@@ -25,4 +25,6 @@ export interface HandlerLimits {
   getLeadMaxResults: number;
   /** About the most bytes of records one getMultipleLeads page answers with (PAGE_MAX_BYTES). */
   pageMaxBytes?: number;
+  /** Most losing leads one mergeLeads call may name (MERGE_LEADS_MAX_LOSERS); 100 if absent. */
+  mergeMaxLosers?: number;
 }

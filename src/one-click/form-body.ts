@@ -1,10 +1,12 @@
 /**
  * The small form bodies of unsubscribe requests, in the two encodings RFC 8058 allows:
  * application/x-www-form-urlencoded and multipart/form-data. The body is already read and
- * bounded (UNSUBSCRIBE_MAX_BODY_BYTES); parsing is one linear pass, with a cap on fields.
+ * bounded (UNSUBSCRIBE_MAX_BODY_BYTES); parsing is one linear pass, with a cap on fields
+ * (UNSUBSCRIBE_MAX_FORM_FIELDS).
  */
 
-const MAX_FIELDS = 32;
+/** The cap on fields when none is given (UNSUBSCRIBE_MAX_FORM_FIELDS's default). */
+const DEFAULT_MAX_FIELDS = 32;
 
 export type FormFields = Map<string, string>;
 
@@ -34,8 +36,8 @@ function mediaType(header: string | undefined): { type: string; params: Map<stri
   return { type: type.trim().toLowerCase(), params };
 }
 
-function add(fields: FormFields, name: string, value: string): void {
-  if (fields.size >= MAX_FIELDS) throw new FormError('bad_body', 'Too many form fields');
+function add(fields: FormFields, maxFields: number, name: string, value: string): void {
+  if (fields.size >= maxFields) throw new FormError('bad_body', 'Too many form fields');
   // The first occurrence wins: a later duplicate cannot override what was checked.
   if (!fields.has(name)) fields.set(name, value);
 }
@@ -77,7 +79,7 @@ function decodeComponent(raw: string, charset: FormCharset): string {
   }
 }
 
-function parseUrlEncoded(body: Buffer, charset: FormCharset): FormFields {
+function parseUrlEncoded(body: Buffer, charset: FormCharset, maxFields: number): FormFields {
   const fields: FormFields = new Map();
   // Trailing line ends are tolerated: some senders end the body with CRLF. Cut by a loop: the
   // regular expression /[\r\n]+$/ tried every line end of a run not at the end, each to the
@@ -93,7 +95,7 @@ function parseUrlEncoded(body: Buffer, charset: FormCharset): FormFields {
     const eq = pair.indexOf('=');
     const name = eq < 0 ? pair : pair.slice(0, eq);
     const value = eq < 0 ? '' : pair.slice(eq + 1);
-    add(fields, decodeComponent(name, charset), decodeComponent(value, charset));
+    add(fields, maxFields, decodeComponent(name, charset), decodeComponent(value, charset));
   }
   return fields;
 }
@@ -101,7 +103,7 @@ function parseUrlEncoded(body: Buffer, charset: FormCharset): FormFields {
 // The name parameter as a quoted string or, as MIME parameters allow, a bare token.
 const DISPOSITION_NAME = /;\s*name\s*=\s*(?:"([^"]*)"|([^\s;"]+))/i;
 
-function parseMultipart(body: Buffer, boundary: string | undefined): FormFields {
+function parseMultipart(body: Buffer, boundary: string | undefined, maxFields: number): FormFields {
   if (!boundary || !/^[0-9A-Za-z'()+_,\-./:=? ]{1,70}$/.test(boundary))
     throw new FormError('bad_body', 'multipart/form-data without a valid boundary');
   // latin1 keeps one character per byte, so offsets found in the text are byte offsets.
@@ -136,6 +138,7 @@ function parseMultipart(body: Buffer, boundary: string | undefined): FormFields 
     if (name === null) throw new FormError('bad_body', 'multipart part without a field name');
     add(
       fields,
+      maxFields,
       Buffer.from(name, 'latin1').toString('utf8'),
       Buffer.from(content, 'latin1').toString('utf8'),
     );
@@ -192,10 +195,14 @@ export function formMediaType(contentType: string | undefined): FormMediaType {
 }
 
 /** The fields of a body in an encoding formMediaType accepted; throws FormError if broken. */
-export function parseFormAs(media: FormMediaType, body: Buffer): FormFields {
+export function parseFormAs(
+  media: FormMediaType,
+  body: Buffer,
+  maxFields = DEFAULT_MAX_FIELDS,
+): FormFields {
   return media.type === 'multipart/form-data'
-    ? parseMultipart(body, media.boundary)
-    : parseUrlEncoded(body, media.charset);
+    ? parseMultipart(body, media.boundary, maxFields)
+    : parseUrlEncoded(body, media.charset, maxFields);
 }
 
 /** The fields of a form body; throws FormError for another media type or a broken body. */

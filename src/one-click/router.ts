@@ -37,6 +37,8 @@ export interface OneClickOptions extends LinkBudgetLimits {
   tokens: LinkTokens | null;
   undoMinutes: number;
   maxBodyBytes: number;
+  /** UNSUBSCRIBE_MAX_FORM_FIELDS: more fields in a POST's body is a 400. */
+  maxFormFields: number;
   bodyTimeoutMs: number;
   /** REQUEST_TIMEOUT_MS and COMMIT_GRACE_MS: each request is answered within them. */
   deadline: RequestDeadlineLimits;
@@ -156,7 +158,7 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
     }
     if (body.length === 0) return null;
     try {
-      return parseFormAs(media, body);
+      return parseFormAs(media, body, options.maxFormFields);
     } catch (error) {
       if (error instanceof FormError) throw new Refusal(400, error.reason, { kind: 'invalid' });
       throw error;

@@ -186,6 +186,31 @@ for (const engine of testEngines()) {
       );
     });
 
+    it('IMPORT_MAX_ROW_CHARS: a line longer than set stops the upload there; the default reads past it', async () => {
+      const csv = `email,reason\nbefore-row@example.com,x\n${'r'.repeat(5000)}\nafter-row@example.com,y\n`;
+      // The default (1,048,576) rejects the line alone and imports the rest.
+      const usual = await importThroughPage(csv);
+      expect((await services.suppressionImports.status(usual.id)).job.state).to.equal('done');
+      const tight = await startTestService(engine, {
+        adminUsers: [ALICE],
+        importMaxRowChars: 4096,
+      });
+      try {
+        const operator = new AdminClient(tight.base);
+        await operator.logIn();
+        const tightServices = tight.running.services;
+        const { id } = await importThrough(operator, tightServices, csv);
+        const { job } = await tightServices.suppressionImports.status(id);
+        expect(job.state).to.equal('failed');
+        expect(job.message).to.match(/^Line 3 is longer than 4,096 characters/);
+        expect(
+          (await tightServices.durableStatus.explain('after-row@example.com')).status,
+        ).to.equal(null);
+      } finally {
+        await tight.stop();
+      }
+    });
+
     it('imports a CSV from the page with progress and downloadable rejects', async () => {
       await services.leads.sync({ email: 'held@example.com' }, { path: web });
       const quoted = `"${EVIL.replace(/"/g, '""')}@x"`;

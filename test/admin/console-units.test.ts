@@ -7,7 +7,7 @@ import { importPage } from '../../src/admin/pages/suppressions.js';
 import type { JobRecord } from '../../src/domain/records.js';
 import { table } from '../../src/admin/table.js';
 import type { ActivityView } from '../../src/domain/activity.service.js';
-import { MAX_PASTED, parsePastedList } from '../../src/domain/pasted-list.js';
+import { DEFAULT_MAX_PASTED, parsePastedList } from '../../src/domain/pasted-list.js';
 import { PROPAGATED_REASON, RESET_REASON } from '../../src/domain/change-paths.js';
 import { protectedReasonMatcher } from '../../src/domain/status-reasons.js';
 import { AppError } from '../../src/errors.js';
@@ -107,7 +107,7 @@ describe('console building blocks', () => {
     expect(() => parsePastedList('0')).to.throw(AppError);
     expect(() =>
       parsePastedList(
-        Array(MAX_PASTED + 1)
+        Array(DEFAULT_MAX_PASTED + 1)
           .fill('1')
           .join('\n'),
       ),

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
+import { startTestService } from '../support/service.js';
 import { AdminClient, ALICE, consolePerTest, csrfOf } from './support.js';
 
 const web = ChangePaths.webService();
@@ -57,6 +58,27 @@ for (const engine of testEngines()) {
       expect((body.match(/aria-invalid="true"/g) ?? []).length, 'one field invalid').to.equal(1);
       expect(titleOf(body)).to.match(/^Error: /);
     }
+
+    it('CONSOLE_PASTED_MAX: a pasted list longer than set is refused on its field; the default takes it', async () => {
+      const list = ['a1@example.com', 'a2@example.com', 'a3@example.com'].join('\n');
+      const form = { list, field: 'FirstName', value: 'K' };
+      const usual = await client.post('/admin/bulk/preview', { ...form, _csrf: client.csrf });
+      expect(usual.status).to.equal(200);
+      const tight = await startTestService(engine, { adminUsers: [ALICE], consolePastedMax: 2 });
+      try {
+        const operator = new AdminClient(tight.base);
+        await operator.logIn();
+        const page = await operator.post('/admin/bulk/preview', { ...form, _csrf: operator.csrf });
+        expect(page.status).to.equal(400);
+        expectFieldError(
+          page.body,
+          'b-list',
+          /A pasted list may hold at most 2 entries; select by a search instead/,
+        );
+      } finally {
+        await tight.stop();
+      }
+    });
 
     it('Change Data Value: the value, the reason, the field, a date and the list each get their error', async () => {
       const { leadId } = await services.leads.sync({ email: 'kit@example.com' }, { path: web });

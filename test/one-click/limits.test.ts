@@ -69,6 +69,32 @@ for (const engine of testEngines()) {
       }
     });
 
+    it('UNSUBSCRIBE_MAX_FORM_FIELDS: a POST of more fields than set is refused (400), nothing stored; the default takes it', async () => {
+      // The one-click pair and three fields more: four in all.
+      const body = 'List-Unsubscribe=One-Click&a=1&b=2&c=3';
+      const tight = await startLinkService(engine, { unsubscribeMaxFormFields: 3 });
+      try {
+        const refused = await oneClick(tight.linkUrl('fields@example.com'), body);
+        expect(refused.status).to.equal(400);
+        expect(await historyOf(tight.services, 'fields@example.com')).to.have.length(0);
+        // As many as set is taken.
+        const taken = await oneClick(
+          tight.linkUrl('three@example.com'),
+          'List-Unsubscribe=One-Click&a=1&b=2',
+        );
+        expect(taken.status).to.equal(200);
+      } finally {
+        await tight.stop();
+      }
+      const usual = await startLinkService(engine);
+      try {
+        expect((await oneClick(usual.linkUrl('fields@example.com'), body)).status).to.equal(200);
+        expect(await historyOf(usual.services, 'fields@example.com')).to.have.length(1);
+      } finally {
+        await usual.stop();
+      }
+    });
+
     it('answers 503 with Retry-After, in plain words, when the database is down', async () => {
       const svc = await startLinkService(engine);
       try {

@@ -147,6 +147,25 @@ for (const engine of testEngines()) {
       expect(err).to.equal('');
     });
 
+    it('IMPORT_MAX_ROW_CHARS: a line longer than set stops the import there; the default reads past it', async () => {
+      const file = write(
+        'row-setting.csv',
+        `email,reason\nrow-before@example.com,asked\n${'y'.repeat(5000)}\nrow-after@example.com,asked\n`,
+      );
+      const tight = await cli(['suppressions', 'import', file], {
+        ...env,
+        IMPORT_MAX_ROW_CHARS: '4096',
+      });
+      expect(tight.code).to.equal(1);
+      expect(tight.stderr).to.match(
+        /^Line 3 is longer than 4,096 characters: not a suppression row \(email, reason, source, date\); the file stops there\n/,
+      );
+      // The default rejects that line alone and imports the row after it.
+      const usual = await cli(['suppressions', 'import', file], env);
+      expect(usual.stderr).not.to.match(/longer than/);
+      expect(usual.stdout + usual.stderr).to.match(/1 rejected/);
+    });
+
     it('a line longer than any row stops the import there, naming it; the rows before it are imported and counted', async () => {
       // 700 rows (more than one batch of the import), then a line of 1,200,000 characters.
       const rows = Array.from({ length: 700 }, (_, i) => `long-line-${i}@example.com,asked`);

@@ -93,6 +93,32 @@ for (const engine of testEngines()) {
       expect(refused.body).to.include('At most 100 losing leads');
     });
 
+    it('MERGE_LEADS_MAX_LOSERS: more losers than set is fault 20110, nothing merged; the default merges them', async () => {
+      const tight = await startTestService(engine, { mergeLeadsMaxLosers: 1 });
+      try {
+        const emails = [1, 2, 3].map((n) => `merge-cap-${n}@example.com`);
+        const tightCall = async (body: string) => (await rawCall(tight.url, body)).body;
+        for (const e of emails) await tightCall(syncEmailXml(e));
+        const ids: number[] = [];
+        for (const e of emails)
+          ids.push(Number(values(await tightCall(getLeadByEmailXml(e)), 'Id')[0]));
+        const [w, a, b] = ids as [number, number, number];
+        const two = merge(key('IDNUM', w), key('IDNUM', a), key('IDNUM', b));
+        const refused = await tightCall(two);
+        expect(refused).to.include('<code>20110</code>');
+        expect(refused).to.include('At most 1 losing leads');
+        for (const e of emails.slice(1))
+          expect(await tightCall(getLeadByEmailXml(e)), 'not merged').not.to.include('20103');
+      } finally {
+        await tight.stop();
+      }
+      const { ids } = await people();
+      const body = await call(
+        merge(key('IDNUM', ids[0]!), key('IDNUM', ids[1]!), key('IDNUM', ids[2]!)),
+      );
+      expect(values(body, 'status'), body).to.deep.equal(['MERGED']);
+    });
+
     it('a keyList of more keys than key types, not all of one type, is still refused (20102)', async () => {
       const { ids, emails } = await people();
       const mixed =

@@ -34,8 +34,9 @@ function readForm(source: unknown): BulkForm {
 }
 
 /** The people the form selects; a refusal names the field it is about (its name in the form). */
-function criteriaOf(form: BulkForm): PeopleCriteria {
-  if (form.list.trim() !== '') return aboutField('list', () => parsePastedList(form.list));
+function criteriaOf(form: BulkForm, pastedMax: number | undefined): PeopleCriteria {
+  if (form.list.trim() !== '')
+    return aboutField('list', () => parsePastedList(form.list, pastedMax));
   const day = (name: keyof BulkForm, label: string, end: boolean) =>
     aboutField(name, () => dayBound(form[name], label, end));
   const criteria: PeopleCriteria = {
@@ -84,7 +85,8 @@ const changeOf = (form: BulkForm): DataValueChange => ({
 });
 
 /** Change Data Value on one or more people: form, preview, start, and the run's progress. */
-export function bulkRoutes({ router, services, logger, wakeJobs }: RouteContext): void {
+export function bulkRoutes(context: RouteContext): void {
+  const { router, services, logger, wakeJobs, pastedMax } = context;
   const bulk = services.bulkChanges;
   const labelOf = (name: string): string =>
     bulk.fields().find((f) => f.name === name)?.label ?? name;
@@ -123,7 +125,7 @@ export function bulkRoutes({ router, services, logger, wakeJobs }: RouteContext)
   router.post('/bulk/preview', async (req, res) => {
     const form = readForm(req.body);
     const preview = await orFormRefused(req, form, () =>
-      bulk.preview(criteriaOf(form), changeOf(form)),
+      bulk.preview(criteriaOf(form, pastedMax), changeOf(form)),
     );
     if (preview === undefined) return;
     const fieldLabel = labelOf(form.field);
@@ -134,7 +136,7 @@ export function bulkRoutes({ router, services, logger, wakeJobs }: RouteContext)
     const form = readForm(req.body);
     const session = sessionOf(res);
     const id = await orFormRefused(req, form, () =>
-      bulk.start(criteriaOf(form), changeOf(form), session.operator, {
+      bulk.start(criteriaOf(form, pastedMax), changeOf(form), session.operator, {
         confirmProtected: field(req.body, 'liftProtected') === 'yes',
         previewed: previewedOf(req.body),
       }),

@@ -13,4 +13,8 @@ export interface RouteContext {
   wakeJobs: () => void;
   /** Largest CSV the import form accepts. */
   uploadMaxBytes: number;
+  /** Longest line of an imported CSV (IMPORT_MAX_ROW_CHARS); the CSV reader's default if absent. */
+  csvMaxRowChars: number | undefined;
+  /** Entries a pasted list may hold (CONSOLE_PASTED_MAX); the parser's default if absent. */
+  pastedMax: number | undefined;
 }

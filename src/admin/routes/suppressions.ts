@@ -160,7 +160,7 @@ function csvHead(req: Request, res: Response, fileName: string): boolean {
 
 /** The suppressions home: filtered list, CSV export, CSV import with progress and rejects. */
 export function suppressionRoutes(context: RouteContext): void {
-  const { router, services, logger, listPageSize } = context;
+  const { router, services, logger, listPageSize, csvMaxRowChars } = context;
   router.get('/suppressions', async (req, res) => {
     const { query, filter } = readQuery(req.query);
     const afterAt = position(field(req.query, 'after_at'), 'after_at', Number.MAX_SAFE_INTEGER);
@@ -209,7 +209,7 @@ export function suppressionRoutes(context: RouteContext): void {
     const size = fs.statSync(upload.file).size;
     const progress = { bytes: 0 };
     const id = await services.suppressionImports.start(
-      csvRows(upload.file, progress),
+      csvRows(upload.file, progress, csvMaxRowChars),
       session.operator,
       () => Math.min(1, progress.bytes / Math.max(size, 1)),
       {
