@@ -39,7 +39,8 @@ export class AdminClient {
     return this.send('GET', path);
   }
 
-  post(path: string, form: Record<string, string>): Promise<Reply> {
+  /** A form's fields; URLSearchParams for a field sent more than once. */
+  post(path: string, form: Record<string, string> | URLSearchParams): Promise<Reply> {
     return this.send('POST', path, new URLSearchParams(form).toString());
   }
 

@@ -58,13 +58,16 @@ function criteriaOf(form: BulkForm, pastedMax: number | undefined): PeopleCriter
 
 /**
  * The preview's point a confirmation carries back (its hidden fields): a part absent, as on a
- * page of an earlier version, is left to the confirmation; a malformed one is refused. The
- * domain takes neither part later than the confirmation's own point (liftStartNow).
+ * page of an earlier version, is left to the confirmation; a malformed one is refused, and so
+ * is one sent twice (the form parser makes it a list, which `field` reads as absent: it would
+ * start at the confirmation, past what the preview showed). The domain takes neither part
+ * later than the confirmation's own point (liftStartNow).
  */
 function previewedOf(body: unknown): Partial<LiftPoint> {
   const part = (name: string, max: number) => {
+    const sent = (body as Record<string, unknown> | undefined)?.[name];
+    if (sent === undefined || sent === '') return undefined;
     const text = field(body, name);
-    if (text === '') return undefined;
     if (!/^\d{1,16}$/.test(text) || Number(text) > max)
       throw new AppError(
         ErrorCode.BAD_PARAMETER,
