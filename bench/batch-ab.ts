@@ -13,7 +13,9 @@
  * be given several times with different flags). With `--trace-gc` among the flags (or in
  * AB_NODE_FLAGS) each round's scavenges and mark-compacts are counted too, and each isolate's
  * (the main thread's, the SQLite threads') per call; every build's peak RSS (VmHWM, seeding
- * included) is printed.
+ * included) is printed. Of each round's wall time, the share the main thread and the writer (the
+ * busiest other thread) spent on a core and runnable waiting for one (schedstat): what is left
+ * is idle or blocked, such as in COMMIT's fsync. Each service's pid goes to stderr, for a tracer.
  * AB_ENGINE=postgres (DATABASE_URL given, the server on this host): a fresh PostgreSQL database
  * per build; the second figure is then the CPU of the server's backends serving it (every
  * client backend of that database, from /proc).
@@ -40,18 +42,19 @@ const ENGINE = process.env.AB_ENGINE ?? 'sqlite';
 const engine = testEngines().find((e) => e.name === ENGINE);
 if (!engine) throw new Error(`AB_ENGINE=${ENGINE}: no such engine (postgres needs DATABASE_URL)`);
 
-function ticks(pid: number, tid: number | string): number {
+/** A thread's CPU time (µs), or with `field` 1 its time runnable but waiting for a core. */
+function ticks(pid: number, tid: number | string, field = 0): number {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8');
-    return Number(stat.split(' ')[0]) / 1000;
+    return Number(stat.split(' ')[field]) / 1000;
   } catch {
     return 0;
   }
 }
 
-function threads(pid: number): Map<string, number> {
+function threads(pid: number, field = 0): Map<string, number> {
   const out = new Map<string, number>();
-  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) out.set(tid, ticks(pid, tid));
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) out.set(tid, ticks(pid, tid, field));
   return out;
 }
 
@@ -123,6 +126,7 @@ async function start(spec: string) {
     },
   );
   const started = collectAndAwaitPort(child, root);
+  console.error(`${spec}: pid ${child.pid}`);
   const port = await started.port;
   if (process.env.AB_OUTPUT)
     process.on('exit', () => fs.writeFileSync(process.env.AB_OUTPUT!, started.output()));
@@ -147,6 +151,11 @@ async function start(spec: string) {
     writer: [] as number[],
     all: [] as number[],
     rate: [] as number[],
+    /** Each round's share of its wall time the main thread, then the writer, spent on a core, and waiting for one. */
+    mainBusy: [] as number[],
+    mainQueued: [] as number[],
+    writerBusy: [] as number[],
+    writerQueued: [] as number[],
     scavenges: [] as number[],
     markCompacts: [] as number[],
     isolates: new Map<string, Collections>(),
@@ -205,6 +214,7 @@ async function round(s: Service): Promise<void> {
   });
   const traced = s.output().length;
   const before = threads(s.pid);
+  const queuedBefore = threads(s.pid, 1);
   const serverBefore = backendTicks(await backends(s.admin));
   const t0 = performance.now();
   let next = 0;
@@ -218,6 +228,8 @@ async function round(s: Service): Promise<void> {
     }),
   );
   const after = threads(s.pid);
+  const queuedAfter = threads(s.pid, 1);
+  const wall = (performance.now() - t0) * 1000;
   const serverAfter = backendTicks(await backends(s.admin));
   const [scavenges, markCompacts] = collections(s.output().slice(traced), s.isolates);
   s.measured += calls;
@@ -226,11 +238,18 @@ async function round(s: Service): Promise<void> {
   s.rate.push((calls * 300) / ((performance.now() - t0) / 1000));
   let all = 0;
   let busiest = 0;
+  let busiestTid = '';
   for (const [tid, t] of after) {
     const d = t - (before.get(tid) ?? 0);
     all += d;
-    if (tid !== String(s.pid)) busiest = Math.max(busiest, d);
+    if (tid !== String(s.pid) && d > busiest) [busiest, busiestTid] = [d, tid];
   }
+  const queued = (tid: string) => (queuedAfter.get(tid) ?? 0) - (queuedBefore.get(tid) ?? 0);
+  const main = String(s.pid);
+  s.mainBusy.push((after.get(main)! - before.get(main)!) / wall);
+  s.mainQueued.push(queued(main) / wall);
+  s.writerBusy.push(busiest / wall);
+  s.writerQueued.push(queued(busiestTid) / wall);
   s.main.push((after.get(String(s.pid))! - before.get(String(s.pid))!) / calls);
   // PostgreSQL: the backends' CPU (one that started during the round counts whole).
   let server = 0;
@@ -244,7 +263,19 @@ for (const root of roots) services.push(await start(root));
 try {
   for (const s of services) await round(s); // warm-up
   for (const s of services) {
-    for (const xs of [s.main, s.writer, s.all, s.rate, s.scavenges, s.markCompacts]) xs.length = 0;
+    for (const xs of [
+      s.main,
+      s.writer,
+      s.all,
+      s.rate,
+      s.mainBusy,
+      s.mainQueued,
+      s.writerBusy,
+      s.writerQueued,
+      s.scavenges,
+      s.markCompacts,
+    ])
+      xs.length = 0;
     s.isolates.clear();
     s.measured = 0;
   }
@@ -261,6 +292,13 @@ try {
     const each = (xs: number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(' ');
     console.log(
       `  rounds: process ${each(s.all)}\n          main ${each(s.main)}\n          ${s.admin ? 'server' : 'writer'} ${each(s.writer)}\n          leads/s ${s.rate.map((x) => x.toFixed(0)).join(' ')}`,
+    );
+    // Of each round's wall time: on a core, and runnable but waiting for one (the rest idle,
+    // or blocked in a system call such as COMMIT's fsync).
+    const pct = (xs: number[]) =>
+      `${(median(xs) * 100).toFixed(0)} % [${(Math.min(...xs) * 100).toFixed(0)}–${(Math.max(...xs) * 100).toFixed(0)}]`;
+    console.log(
+      `  of the wall time: main on a core ${pct(s.mainBusy)}, waiting for one ${pct(s.mainQueued)}; ${s.admin ? 'busiest thread' : 'writer'} on a core ${pct(s.writerBusy)}, waiting for one ${pct(s.writerQueued)}`,
     );
     const per = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' ');
     if (s.scavenges.some((x) => x > 0))
