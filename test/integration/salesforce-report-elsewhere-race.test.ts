@@ -9,7 +9,6 @@
 import { expect } from 'chai';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
-import type { Transactions } from '../../src/domain/ports.js';
 import { SalesforceSyncService } from '../../src/domain/salesforce-sync.service.js';
 import { ORG_ID, leadNotification } from '../salesforce/support.js';
 import { testEngines } from '../support/database.js';
@@ -19,54 +18,8 @@ import {
   web,
   type Harness,
 } from '../support/harness.js';
+import { racingAfterStatusRead } from '../support/raced-status-read.js';
 import { listRows } from '../support/suppression-list.js';
-
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * `tx`, whose write units run `between` right after their first read of an address's last
- * re-subscribe: the other request gets up to `waitMs` to commit (it may wait for this one's
- * locks).
- */
-function racingAfterSubscribedRead(
-  tx: Transactions,
-  between: () => Promise<unknown>,
-  waitMs: number,
-): { tx: Transactions; done: () => Promise<unknown> } {
-  let started: Promise<unknown> | null = null;
-  const wrapped = new Proxy(tx, {
-    get(target, name) {
-      if (name === 'write')
-        return (work: Parameters<Transactions['write']>[0]) =>
-          target.write((repos) => {
-            const statuses = repos.emailStatus;
-            const read = statuses.lastSubscribedAt.bind(statuses);
-            const raced = new Proxy(statuses, {
-              get(s, member) {
-                if (member !== 'lastSubscribedAt') return Reflect.get(s, member, s) as unknown;
-                return async (key: string) => {
-                  const found = await read(key);
-                  if (!started) {
-                    started = between();
-                    started.catch(() => undefined);
-                    await Promise.race([started, pause(waitMs)]);
-                  }
-                  return found;
-                };
-              },
-            });
-            return work(
-              new Proxy(repos, {
-                get: (r, m) => (m === 'emailStatus' ? raced : (Reflect.get(r, m, r) as unknown)),
-              }),
-            );
-          });
-      const value: unknown = Reflect.get(target, name, target);
-      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
-    },
-  });
-  return { tx: wrapped, done: () => started ?? Promise.resolve() };
-}
 
 for (const engine of testEngines()) {
   describe(`a Salesforce opt-out reported with an address its person left, racing a lift of it (${engine.name})`, function () {
@@ -100,8 +53,9 @@ for (const engine of testEngines()) {
       // Salesforce reports the record again (another field), still opted out at the old
       // address, while the operator lifts the list's suppression on another connection.
       const other = h.openAnother(h.clock.now);
-      const race = racingAfterSubscribedRead(
+      const race = racingAfterStatusRead(
         new UnitOfWork(h.db),
+        'lastSubscribedAt',
         () => other.durableStatus.setAddressStatus(lift),
         1500,
       );

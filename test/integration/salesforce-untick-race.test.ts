@@ -7,58 +7,12 @@
 import { expect } from 'chai';
 import { UnitOfWork } from '../../src/data-access/unit-of-work.js';
 import { ChangePaths } from '../../src/domain/change-paths.js';
-import type { Transactions } from '../../src/domain/ports.js';
 import { SalesforceSyncService } from '../../src/domain/salesforce-sync.service.js';
 import type { Services } from '../../src/domain/services.js';
 import { ORG_ID, leadNotification } from '../salesforce/support.js';
 import { testEngines } from '../support/database.js';
 import { harnessPerSuite, type Harness } from '../support/harness.js';
-
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * `tx`, whose write units run `between` right after their first read of a master status: the
- * other request gets up to `waitMs` to commit (it may have to wait for this one's locks).
- */
-function racingAfterStatusRead(
-  tx: Transactions,
-  between: () => Promise<unknown>,
-  waitMs: number,
-): { tx: Transactions; done: () => Promise<unknown> } {
-  let started: Promise<unknown> | null = null;
-  const wrapped = new Proxy(tx, {
-    get(target, name) {
-      if (name === 'write')
-        return (work: Parameters<Transactions['write']>[0]) =>
-          target.write((repos) => {
-            const statuses = repos.emailStatus;
-            const get = statuses.get.bind(statuses);
-            const raced = new Proxy(statuses, {
-              get(s, member) {
-                if (member !== 'get') return Reflect.get(s, member, s) as unknown;
-                return async (key: string) => {
-                  const found = await get(key);
-                  if (!started) {
-                    started = between();
-                    started.catch(() => undefined);
-                    await Promise.race([started, pause(waitMs)]);
-                  }
-                  return found;
-                };
-              },
-            });
-            return work(
-              new Proxy(repos, {
-                get: (r, m) => (m === 'emailStatus' ? raced : (Reflect.get(r, m, r) as unknown)),
-              }),
-            );
-          });
-      const value: unknown = Reflect.get(target, name, target);
-      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
-    },
-  });
-  return { tx: wrapped, done: () => started ?? Promise.resolve() };
-}
+import { racingAfterStatusRead } from '../support/raced-status-read.js';
 
 for (const engine of testEngines()) {
   describe(`a Salesforce untick racing an opt-out of its address (${engine.name})`, function () {
@@ -95,7 +49,7 @@ for (const engine of testEngines()) {
           leadNotification(++n, record, { Email: email, Unsubscribed: 'true' }, t0 - 60000),
         ]);
         // Salesforce's untick, made after its own opt-out and before the other path's.
-        const race = racingAfterStatusRead(new UnitOfWork(h.db), () => optOut(email), 1500);
+        const race = racingAfterStatusRead(new UnitOfWork(h.db), 'get', () => optOut(email), 1500);
         const racing = new SalesforceSyncService(race.tx, h.services.leads, h.services.catalogue, {
           now: h.clock.now,
         });
