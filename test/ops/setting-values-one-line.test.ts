@@ -2,7 +2,8 @@
  * A bad setting value as an env file or an orchestrator hands it over: a line break pasted into
  * it, a comment left after it, a whole certificate or key pasted into the wrong variable. The
  * start stops with one line naming the setting, the value shown on that line and cut short,
- * and `config` refuses the same value on the setting's own line.
+ * and `config` refuses the same value on the setting's own line. So does a limit set out of
+ * its range (what one request or file may hold).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,9 +28,18 @@ const CASES: Array<[setting: string, value: string]> = [
   ['HOST', PASTED],
   ['METRICS_HOST', '127.0.0.1 # loopback'],
   ['METRICS_HOST', 'metrics\nhost'],
+  // Limits on what one request or file may hold, out of their ranges.
+  ['UNSUBSCRIBE_MAX_FORM_FIELDS', '2'],
+  ['UNSUBSCRIBE_MAX_FORM_FIELDS', '10001'],
+  ['IMPORT_MAX_ROW_CHARS', '4095'],
+  ['IMPORT_MAX_ROW_CHARS', '67108865'],
+  ['CONSOLE_PASTED_MAX', '0'],
+  ['CONSOLE_PASTED_MAX', '1000001'],
+  ['MERGE_LEADS_MAX_LOSERS', '0'],
+  ['MERGE_LEADS_MAX_LOSERS', '10001'],
 ];
 
-describe('a setting whose value holds a line break, a comment or a pasted block', function () {
+describe('a setting whose value holds a line break, a comment or a pasted block, or is out of range', function () {
   this.timeout(120000);
   let tmp: string;
   before(() => {
