@@ -48,6 +48,28 @@ for (const engine of testEngines()) {
           );
 
     /**
+     * The record's untick, delivered at `t0` + 60 s to a listener with the margin given: it is
+     * applied (its other fields at least). Returns the address's people's flags and its status
+     * afterwards; the clock then moves on past every stamp of the case.
+     */
+    async function lateUntick(
+      email: string,
+      t0: number,
+      marginSeconds: number | undefined,
+      untick: ReturnType<typeof leadNotification>,
+    ): Promise<{ flags: boolean[]; unsubscribed: boolean | undefined }> {
+      h.clock.set(t0 + 60000);
+      const [result] = await listener(marginSeconds).salesforce.apply(ORG_ID, [untick]);
+      expect(result!.outcome).to.equal('APPLIED');
+      const after = {
+        flags: await flags(email),
+        unsubscribed: (await h.services.durableStatus.explain(email)).status?.unsubscribed,
+      };
+      h.clock.set(t0 + 180000);
+      return after;
+    }
+
+    /**
      * Salesforce ticks the record's box (delivered at once), then unticks it at `t0`; a link's
      * one-click POST reaches an instance BEHIND_MS behind 2 seconds after that untick, in real
      * time; the untick is delivered a minute late, with `untickAt` as its modstamp. Returns
@@ -67,17 +89,13 @@ for (const engine of testEngines()) {
       h.clock.set(t0 + 2000);
       await behind.links.unsubscribe({ email, linkId: '0123456789abcdef', list: null });
       expect(await flags(email)).to.deep.equal([true]);
-      h.clock.set(t0 + 60000);
-      const [result] = await listener(marginSeconds).salesforce.apply(ORG_ID, [
-        leadNotification(++n, recordNo, { Unsubscribed: 'false', FirstName: 'Sam' }, untickAt(t0)),
-      ]);
-      expect(result!.outcome).to.equal('APPLIED');
-      const after = {
-        flags: await flags(email),
-        unsubscribed: (await h.services.durableStatus.explain(email)).status?.unsubscribed,
-      };
-      h.clock.set(t0 + 180000);
-      return after;
+      const untick = { Unsubscribed: 'false', FirstName: 'Sam' };
+      return lateUntick(
+        email,
+        t0,
+        marginSeconds,
+        leadNotification(++n, recordNo, untick, untickAt(t0)),
+      );
     }
 
     it('an opt-out made 2 s after the untick, stamped 8 s before it by a clock 10 s behind, is kept', async () => {
@@ -136,19 +154,10 @@ for (const engine of testEngines()) {
       await behind.salesforce.apply(ORG_ID, [
         leadNotification(++n, recordNo, { Email: email, Unsubscribed: 'true' }, t0 - 60000),
       ]);
-      h.clock.set(t0 + 60000);
       // Unticked at t0 + 1000, before the list's line; its record's tick was marked at
       // t0 + 5000 - BEHIND_MS by the clock behind.
-      const [result] = await listener(marginSeconds).salesforce.apply(ORG_ID, [
-        leadNotification(++n, recordNo, { Unsubscribed: 'false' }, t0 + 1000),
-      ]);
-      expect(result!.outcome).to.equal('APPLIED');
-      const after = {
-        flags: await flags(email),
-        unsubscribed: (await h.services.durableStatus.explain(email)).status?.unsubscribed,
-      };
-      h.clock.set(t0 + 180000);
-      return after;
+      const untick = leadNotification(++n, recordNo, { Unsubscribed: 'false' }, t0 + 1000);
+      return lateUntick(email, t0, marginSeconds, untick);
     }
 
     it("an untick made before the record's tick was marked by a clock behind is not applied", async () => {
