@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { testEngines } from '../support/database.js';
-import { harnessPerSuite, type Harness } from '../support/harness.js';
+import { flagsByEmail, harnessPerSuite, type Harness } from '../support/harness.js';
 
 const web = ChangePaths.webService();
 const LIFT = { field: 'Unsubscribed', value: 'false' };
@@ -31,10 +31,7 @@ for (const engine of testEngines()) {
         },
         { path: web },
       );
-    const flagOf = async (email: string) =>
-      (await h.services.leads.find({ keyType: 'EMAIL', keyValue: email })).map(
-        (l) => l.unsubscribed,
-      );
+    const flagOf = (email: string) => flagsByEmail(h.services, email);
 
     it('lifts what was there at the start, not an opt-out recorded since', async () => {
       const again = `again${++n}@example.com`;

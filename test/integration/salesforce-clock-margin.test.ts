@@ -12,7 +12,7 @@ import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
 import { ORG_ID, leadNotification } from '../salesforce/support.js';
 import { testEngines } from '../support/database.js';
-import { harnessPerSuite, type Harness } from '../support/harness.js';
+import { flagsByEmail, harnessPerSuite, type Harness } from '../support/harness.js';
 import { listRows } from '../support/suppression-list.js';
 
 /** How far the opting-out instance's clock is behind Salesforce's (and the listener's). */
@@ -28,10 +28,7 @@ for (const engine of testEngines()) {
     let n = 9000;
     let record = 9000;
 
-    const flags = async (email: string) =>
-      (await h.services.leads.find({ keyType: 'EMAIL', keyValue: email })).map(
-        (l) => l.unsubscribed,
-      );
+    const flags = (email: string) => flagsByEmail(h.services, email);
 
     /** The listener, on Salesforce's time, with the margin given (else the default). */
     const listener = (marginSeconds?: number): Services =>

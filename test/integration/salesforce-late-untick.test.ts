@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { ORG_ID, leadNotification } from '../salesforce/support.js';
 import { testEngines } from '../support/database.js';
-import { harnessPerSuite, type Harness } from '../support/harness.js';
+import { flagsByEmail, harnessPerSuite, type Harness } from '../support/harness.js';
 
 for (const engine of testEngines()) {
   describe(`a late Salesforce untick against an opt-out acknowledged since (${engine.name})`, function () {
@@ -20,10 +20,7 @@ for (const engine of testEngines()) {
     let n = 100;
     let record = 0;
 
-    const flags = async (email: string) =>
-      (await h.services.leads.find({ keyType: 'EMAIL', keyValue: email })).map(
-        (l) => l.unsubscribed,
-      );
+    const flags = (email: string) => flagsByEmail(h.services, email);
 
     const optOuts: Array<[string, (email: string) => Promise<unknown>]> = [
       [

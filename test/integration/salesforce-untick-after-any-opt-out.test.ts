@@ -18,7 +18,7 @@ import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { ORG_ID, leadNotification } from '../salesforce/support.js';
 import { testEngines } from '../support/database.js';
-import { harnessPerSuite, type Harness } from '../support/harness.js';
+import { flagsByEmail, harnessPerSuite, type Harness } from '../support/harness.js';
 
 const optedOut = [{ name: 'Unsubscribed', value: 'true' }];
 
@@ -32,10 +32,7 @@ for (const engine of testEngines()) {
     let n = 5000;
     let record = 5000;
 
-    const flags = async (email: string) =>
-      (await h.services.leads.find({ keyType: 'EMAIL', keyValue: email })).map(
-        (l) => l.unsubscribed,
-      );
+    const flags = (email: string) => flagsByEmail(h.services, email);
 
     const firstOptOuts: Array<
       [string, (email: string, recordNo: number, t0: number) => Promise<void>]

@@ -117,6 +117,13 @@ export async function flags(services: Services, ids: readonly number[]): Promise
   return Promise.all(ids.map(async (id) => (await getLead(services, id)).unsubscribed));
 }
 
+/** The flags of every person stored with `email`, in the order the lookup returns them. */
+export async function flagsByEmail(services: Services, email: string): Promise<boolean[]> {
+  return (await services.leads.find({ keyType: 'EMAIL', keyValue: email })).map(
+    (l) => l.unsubscribed,
+  );
+}
+
 /** A lead's activities, newest first (one page is enough for these tests). */
 export async function activitiesOf(services: Services, id: number): Promise<ActivityView[]> {
   return (await services.activities.listForLead(idKey(id), { batchSize: 100 })).activities;
