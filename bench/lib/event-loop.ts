@@ -20,6 +20,8 @@ export interface EventLoopFigures {
     samples: number;
     /** The writes that waited for the database all succeeded once it was free. */
     writesOk: boolean;
+    /** Each write that did not: its HTTP status and fault, as answered. */
+    writeFailures: string[];
   } | null;
 }
 
@@ -56,6 +58,29 @@ export async function delayUnderLoad(
   };
 }
 
+/**
+ * Waits until the service has answered every call a load generator left behind: at its
+ * deadline the generator closes its connections, but each call it abandoned runs to its end
+ * and holds its user's place under CONCURRENCY_LIMIT until then. Settled: the answered-calls
+ * counter unchanged between two scrapes `quietMs` apart.
+ */
+export async function settledCalls(metricsUrl: string, quietMs = 250, giveUpMs = 10_000) {
+  const answered = async () => {
+    const text = await (await fetch(metricsUrl)).text();
+    let n = 0;
+    for (const m of text.matchAll(/^du_soap_calls_total\{[^}]*\} (\S+)$/gm)) n += Number(m[1]);
+    return n;
+  };
+  const giveUp = Date.now() + giveUpMs;
+  let before = await answered();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, quietMs));
+    const now = await answered();
+    if (now === before || Date.now() > giveUp) return;
+    before = now;
+  }
+}
+
 function percentile(xs: readonly number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
@@ -71,7 +96,8 @@ export async function healthzWhileBusy(
   base: string,
   database: Database,
   busyMs: number,
-  write: () => Promise<boolean>,
+  /** Sends one write; resolves to null when it succeeded, else what was answered. */
+  write: () => Promise<string | null>,
 ): Promise<NonNullable<EventLoopFigures['healthzWhileBusy']>> {
   let locked!: () => void;
   const lockTaken = new Promise<void>((resolve) => (locked = resolve));
@@ -93,13 +119,14 @@ export async function healthzWhileBusy(
     latencies.push(performance.now() - started);
   }
   await holding;
-  const writesOk = (await Promise.all(writes)).every(Boolean);
+  const writeFailures = (await Promise.all(writes)).filter((f): f is string => f !== null);
   const round = (x: number) => Math.round(x * 100) / 100;
   return {
     busyMs,
     p99Ms: round(percentile(latencies, 99)),
     maxMs: round(Math.max(...latencies)),
     samples: latencies.length,
-    writesOk,
+    writesOk: writeFailures.length === 0,
+    writeFailures,
   };
 }

@@ -70,7 +70,7 @@ export function checkTargets(r: EngineReport): TargetCheck[] {
   out.push({
     target: '/healthz p99 ≤ 20 ms while the SQLite database is busy for 2 s (writes waiting)',
     measured: busy
-      ? `${busy.p99Ms} ms (max ${busy.maxMs} ms, ${busy.samples} calls, writes ${busy.writesOk ? 'succeeded after' : 'FAILED'})`
+      ? `${busy.p99Ms} ms (max ${busy.maxMs} ms, ${busy.samples} calls, writes ${busy.writesOk ? 'succeeded after' : `FAILED: ${busy.writeFailures.join('; ')}`})`
       : 'not run (PostgreSQL: its driver never holds the event loop)',
     met: busy ? busy.p99Ms <= 20 && busy.writesOk : null,
   });
