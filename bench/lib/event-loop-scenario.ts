@@ -54,8 +54,8 @@ export async function measureEventLoop(
   };
   if (engineName !== 'sqlite') return { mixedLoad, healthzWhileBusy: null };
   // The held lock would keep the calls the mixed load abandoned in flight for the whole hold,
-  // each holding the bench user's place: the four writes would meet CONCURRENCY_LIMIT, not
-  // the busy database this stage is about.
+  // each holding one of the bench user's places under CONCURRENCY_LIMIT: the four writes
+  // would share those places with them, where this stage is about the busy database alone.
   await settledCalls(metricsUrlOf(service));
   return {
     mixedLoad,
