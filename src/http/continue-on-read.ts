@@ -28,6 +28,15 @@ function onlyContinue(value: string): boolean {
 }
 
 /**
+ * Whether an Expect value holds no expectation at all (`Expect:`, `Expect: , ,`): its list has
+ * only empty elements, which RFC 9110 §5.6.1 has ignored, so it asks for nothing. node refuses
+ * any value without 100-continue (checkExpectation), this one too.
+ */
+export function expectsNothing(value: string | undefined): boolean {
+  return value !== undefined && value.split(',').every((element) => element.trim() === '');
+}
+
+/**
  * `Expect: 100-continue` is answered when the body is first read, not when the request
  * arrives. node sends 100 Continue on arrival (when nothing listens to 'checkContinue'), before
  * any route has looked at the request: an unauthenticated client was asked for a body its

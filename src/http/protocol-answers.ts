@@ -1,6 +1,6 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { continueOnRead } from './continue-on-read.js';
+import { continueOnRead, expectsNothing } from './continue-on-read.js';
 import { answerHalfClosed } from './half-close.js';
 import { refuseVersionlessRequests } from './versionless-requests.js';
 
@@ -123,7 +123,13 @@ export function answerProtocolErrors(server: Server): void {
     if (socket.writable) socket.write(CONNECT_ANSWER);
     socket.destroy();
   });
-  server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    // An Expect line asking nothing (Python's http.client writes a blanked header so) is
+    // served as without it, as node serves a request without Expect.
+    if (expectsNothing(req.headers.expect)) {
+      server.emit('request', req, res);
+      return;
+    }
     res.writeHead(417, {
       ...SAFE_ANSWER_HEADERS,
       'Content-Type': 'text/plain; charset=utf-8',

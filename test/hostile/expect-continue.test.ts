@@ -3,7 +3,8 @@ import { expect } from 'chai';
 import { testEngines } from '../support/database.js';
 import { envelope, getLeadByEmailXml } from '../support/service.js';
 import { ALICE, AdminClient } from '../admin/support.js';
-import { startLinkService, type LinkService } from '../one-click/support.js';
+import { exchangeUntilClosed } from '../support/raw-socket.js';
+import { historyOf, startLinkService, type LinkService } from '../one-click/support.js';
 import { ORG_ID, PATH_SECRET } from '../salesforce/support.js';
 
 /**
@@ -140,6 +141,38 @@ for (const engine of testEngines()) {
         FORM,
       );
       expectServed(x, '200', 'twice');
+    });
+
+    it('a request whose Expect holds no expectation (empty, only commas): served as without it', async () => {
+      // A list's empty elements are ignored (RFC 9110 §5.6.1): `Expect:` asks for nothing.
+      // Python's http.client and urllib write the line so when a caller blanks the header.
+      // Before: 417, the one-click refused (nothing stored) and the SOAP call with it.
+      for (const [value, email] of [
+        ['', 'blank-expect@example.com'],
+        [' , ,', 'commas-expect@example.com'],
+      ] as const) {
+        const path = new URL(service.linkUrl(email)).pathname;
+        const answer = await exchangeUntilClosed(
+          port,
+          `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${FORM_TYPE['Content-Type']}\r\n` +
+            `Content-Length: ${FORM.length}\r\nExpect:${value}\r\nConnection: close\r\n\r\n${FORM}`,
+        );
+        expect(answer, `Expect:${value}`).to.match(/^HTTP\/1\.1 200 /);
+        expect(await historyOf(service.running.services, email), email).to.have.length(1);
+      }
+      const xml = envelope(getLeadByEmailXml('nobody@example.com'));
+      const soap = await exchangeUntilClosed(
+        port,
+        `POST /soap/mktows/2_9 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/xml; charset=utf-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(xml)}\r\nExpect: \r\nConnection: close\r\n\r\n${xml}`,
+      );
+      // No such lead: the contract's fault, after the body was read.
+      expect(soap).to.include('<code>20103</code>');
+      const health = await exchangeUntilClosed(
+        port,
+        'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect:\r\nConnection: close\r\n\r\n',
+      );
+      expect(health).to.match(/^HTTP\/1\.1 200 /);
     });
 
     it('one-click POST with a good token but a declared length past the limit: refused, no 100', async () => {
