@@ -135,8 +135,9 @@ export function createOneClickRouter(options: OneClickOptions): OneClickRoutes {
 
   /** The posted form; null for a body of no bytes at all. */
   const readForm = async (req: Request): Promise<FormFields | null> => {
-    const encoding = (req.get('content-encoding') ?? 'identity').trim().toLowerCase();
-    if (encoding !== 'identity')
+    // An empty coding is none, as the SOAP listeners' and the console's body readers take it.
+    const encoding = (req.get('content-encoding') ?? '').trim().toLowerCase();
+    if (encoding !== 'identity' && encoding !== '')
       throw new Refusal(415, 'unsupported_media', { kind: 'invalid' }, true);
     let media: FormMediaType;
     try {

@@ -153,6 +153,24 @@ for (const engine of testEngines()) {
       expect(await historyOf(svc.services, 'enc@example.com')).to.have.length(0);
     });
 
+    it('reads a body whose Content-Encoding is empty as not encoded, as the SOAP listeners do', async () => {
+      // An empty coding is no coding (the shared body reader's rule, and the console's). Before:
+      // 415 and the one-click lost, while the same header on a SOAP call was served.
+      for (const [value, email] of [
+        ['', 'empty-coding@example.com'],
+        ['  ', 'blank-coding@example.com'],
+      ] as const) {
+        const url = svc.linkUrl(email);
+        const answer = await raw(
+          port,
+          `POST ${pathOf(url)} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
+            `Content-Encoding:${value}\r\nContent-Length: 26\r\n\r\nList-Unsubscribe=One-Click`,
+        );
+        expect(answer.head, `Content-Encoding:${value}`).to.match(/^HTTP\/1\.1 200 /);
+        expect(await historyOf(svc.services, email), email).to.have.length(1);
+      }
+    });
+
     it('gives a plain 4xx for strange paths and tokens, never an error page or a crash', async () => {
       for (const bad of [
         '%F0%9F%92%A9',
