@@ -193,7 +193,7 @@ function toNotification(raw: unknown, index: number): SalesforceNotification | S
   const objectType = objectTypeOf(sObject, where);
   const recordId = salesforceId(sObject.Id, `${where} sObject Id`);
   if (!recordId.startsWith(KEY_PREFIX[objectType])) {
-    throw bad(`${where}: ${recordId} is not a ${objectType} id`);
+    throw bad(`${where}: ${recordId} is not an id of the ${objectType} object`);
   }
   if (holdsNoData(sObject)) return skip(id18(recordId), NO_DATA);
   // A business account holds no person (an Account outbound message fires for both kinds

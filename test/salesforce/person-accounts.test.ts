@@ -167,6 +167,8 @@ for (const engine of testEngines()) {
         ]),
       );
       expectFault(res, 'Client', 20110);
+      // The fault names the object as its integrator reads it, in a sentence they can read.
+      expect(res.body).to.contain('is not an id of the Account object');
     });
   });
 }
