@@ -73,4 +73,26 @@ describe('every answer of the metrics listener carries the security headers', fu
     expect(failed.headers.get('content-type')).to.equal('text/plain; charset=utf-8');
     expect(await failed.text()).to.equal('metrics failed\n');
   });
+
+  it('a scrape whose Expect asks nothing is served; one asking what it cannot meet is refused 417', async () => {
+    metrics = {
+      registry: { contentType: 'text/plain; version=0.0.4', metrics: async () => 'm 1\n' },
+    };
+    const port = Number(new URL(base).port);
+    const scrape = (expectLine: string) =>
+      exchangeUntilClosed(
+        port,
+        `GET /metrics HTTP/1.1\r\nHost: x\r\n${expectLine}\r\nConnection: close\r\n\r\n`,
+        5000,
+      );
+    // A list's empty elements are ignored (RFC 9110 §5.6.1): these lines ask for nothing.
+    for (const line of ['Expect:', 'Expect: , ,']) {
+      const answer = await scrape(line);
+      expect(answer, line).to.match(/^HTTP\/1\.1 200 /);
+      expect(answer.slice(answer.indexOf('\r\n\r\n')), line).to.include('m 1\n');
+    }
+    const refused = await scrape('Expect: teapot');
+    expect(refused).to.match(/^HTTP\/1\.1 417 /);
+    expectSafeHeaders(headersOf(refused), refused);
+  });
 });
