@@ -11,6 +11,14 @@ import { answeredServerOptions, HEALTH_METHODS, otherMethodAnswer } from './http
 import { announcesBody, inTurn, soundFraming } from './http/unread-bodies.js';
 
 /**
+ * How often the event-loop lag gauges (`du_nodejs_eventloop_lag_*`) sample the loop. Each
+ * sample is the time between two ticks of a timer of this period (perf_hooks'
+ * monitorEventLoopDelay), so an idle loop reads about this much: how late the loop ran is a
+ * gauge's value less this period.
+ */
+export const EVENT_LOOP_SAMPLE_MS = 10;
+
+/**
  * Prometheus metrics of one process, served at /metrics on a listener of their own
  * (METRICS_HOST:METRICS_PORT, loopback by default), never on the public port: they tell the
  * runtime's version, call counts and pool state, which are nobody else's business.
@@ -59,7 +67,11 @@ export class Metrics {
 
   /** `connectionPool` reads the database pool's current state (the composition root wires it). */
   constructor(connectionPool?: () => ConnectionPoolStats | undefined) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'du_' });
+    collectDefaultMetrics({
+      register: this.registry,
+      prefix: 'du_',
+      eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS,
+    });
     if (connectionPool) {
       new Gauge({
         name: 'du_db_pool_connections',

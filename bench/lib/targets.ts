@@ -1,5 +1,6 @@
 /** The issue's targets, judged from one engine's figures. */
 import { round, type EngineReport, type TargetCheck } from './figures.js';
+import { EVENT_LOOP_SAMPLE_MS } from '../../src/metrics.js';
 
 export function checkTargets(r: EngineReport): TargetCheck[] {
   const s = (name: string) => r.scenarios.find((x) => x.name === name);
@@ -62,7 +63,8 @@ export function checkTargets(r: EngineReport): TargetCheck[] {
   out.push({
     target: 'event-loop delay p99 under mixed load (getLead, syncLead) ≤ 20 ms',
     measured: loop
-      ? `${loop.mixedLoad.p99Ms} ms (max ${loop.mixedLoad.maxMs} ms, ${loop.mixedLoad.requests} calls)`
+      ? `${loop.mixedLoad.p99Ms} ms (max ${loop.mixedLoad.maxMs} ms, ${loop.mixedLoad.requests} calls; ` +
+        `the gauge's p99 ${loop.mixedLoad.gauge.p99Ms} ms less its ${EVENT_LOOP_SAMPLE_MS} ms sampling period)`
       : 'not run',
     met: loop ? loop.mixedLoad.p99Ms <= 20 : null,
   });
