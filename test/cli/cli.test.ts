@@ -197,6 +197,29 @@ for (const engine of testEngines()) {
       expect(none.stdout).to.contain('Master status: none');
     });
 
+    it('explain shows a bidirectional control a SOAP client stored in a reason escaped: no line shown reordered', async () => {
+      const services = createServices(db, { customFields: [], defaultPartition: 'Default' });
+      // Shown raw on a terminal that orders text as Unicode says (VTE, Konsole), U+202E shows
+      // the rest of its line backwards: this reason reads "admin operator lifted it".
+      const reason = '\u202eti detfil rotarepo nimda\u2066x\u2069\u200f\u061c';
+      await services.leads.sync(
+        {
+          email: 'bidi@example.com',
+          attributes: [
+            { name: 'Unsubscribed', value: 'true' },
+            { name: 'UnsubscribedReason', value: reason },
+          ],
+        },
+        { path: ChangePaths.webService() },
+      );
+      const r = await cli(['explain', 'bidi@example.com'], env);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.not.match(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
+      expect(r.stdout).to.contain(
+        'reason: \\u202eti detfil rotarepo nimda\\u2066x\\u2069\\u200f\\u061c',
+      );
+    });
+
     it('verifies the invariant, and exits 1 naming the lead when it is broken', async () => {
       const ok = await cli(['verify'], env);
       expect(ok.code, ok.stdout + ok.stderr).to.equal(0);
