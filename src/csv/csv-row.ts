@@ -37,14 +37,19 @@ export type CsvValue = string | number | boolean | null | undefined;
  * One CSV cell. Text a spreadsheet would run as a formula (FORMULA_START: = + - @ first or
  * behind blanks, their full-width forms, TAB, CR, LF or NUL first) gets a leading apostrophe,
  * which spreadsheets show as text and never evaluate, and is quoted (OWASP's advice);
- * numbers and booleans are written as they are.
+ * numbers and booleans are written as they are. Text holding a semicolon or a tab is quoted
+ * too: Excel opens a .csv split on semicolons where they are the list separator (Germany,
+ * France, ...), and LibreOffice offers both as separators, so `x;=1+1;` left unquoted made a
+ * cell `=1+1` there.
  */
 export function csvField(value: CsvValue): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (FORMULA_START.test(value) || LOOKS_NEUTRALISED.test(value))
     return `"'${value.replace(/"/g, '""')}"`;
-  return /[",\r\n]/.test(value) || /^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  return /[",;\t\r\n]/.test(value) || /^\s|\s$/.test(value)
+    ? `"${value.replace(/"/g, '""')}"`
+    : value;
 }
 
 /** One CSV line, its cells made safe by csvField, ending in a line feed. */

@@ -120,6 +120,32 @@ for (const engine of testEngines()) {
       expect(await knex('email_status').select('*').orderBy('email_key')).to.deep.equal(before);
     });
 
+    it('its CSV export quotes a cell holding a semicolon or a tab: a spreadsheet splitting on them finds no formula', async () => {
+      // A reason a SOAP client sent. Excel where the list separator is a semicolon (Germany,
+      // France, ...) opens a .csv split on semicolons, and LibreOffice offers semicolons and
+      // tabs as separators: unquoted, the cell between the two semicolons was a formula.
+      const reason = "x;=cmd|' /C calc'!A0;y\t-1+1";
+      await services.leads.sync(
+        {
+          email: 'split@console-csv.example',
+          attributes: [
+            { name: 'Unsubscribed', value: 'true' },
+            { name: 'UnsubscribedReason', value: reason },
+          ],
+        },
+        { path: web },
+      );
+      const csv = await client.get('/admin/suppressions/export.csv?address=console-csv');
+      expect(csv.status).to.equal(200);
+      expect(csv.body).to.contain(`split@console-csv.example,true,"x;=cmd|' /C calc'!A0;y\t-1+1",`);
+      // Read back as it was.
+      const knex = svc.running.database.knex;
+      const before = await knex('email_status').select('*').orderBy('email_key');
+      const again = await importThroughPage(csv.body);
+      expect((await services.suppressionImports.status(again.id)).job.state).to.equal('done');
+      expect(await knex('email_status').select('*').orderBy('email_key')).to.deep.equal(before);
+    });
+
     it('an uploaded Excel CSV: rejects name the line a row starts on; an invisible character is refused', async () => {
       // Line 2's reason spans lines 2-3 (CRLF inside the quotes): the bad rows start on 4 and 5.
       const csv = [

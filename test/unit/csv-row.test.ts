@@ -78,6 +78,9 @@ describe('CSV cells (every export)', () => {
     expect(csvField('a, b')).to.equal('"a, b"');
     expect(csvField('say "hi"')).to.equal('"say ""hi"""');
     expect(csvField(' padded')).to.equal('" padded"');
+    // A semicolon or a tab is a separator to Excel in some locales and to LibreOffice.
+    expect(csvField('x;=1+1;')).to.equal('"x;=1+1;"');
+    expect(csvField('x\t=1+1')).to.equal('"x\t=1+1"');
     expect(csvField(-1)).to.equal('-1');
     expect(csvField(true)).to.equal('true');
     expect(csvField(null)).to.equal('');
