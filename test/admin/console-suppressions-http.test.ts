@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import type { Services } from '../../src/domain/services.js';
 import { testEngines } from '../support/database.js';
+import { optOutWithReason } from '../support/harness.js';
 import { startTestService, type TestService } from '../support/service.js';
 import {
   ALICE,
@@ -125,16 +126,7 @@ for (const engine of testEngines()) {
       // France, ...) opens a .csv split on semicolons, and LibreOffice offers semicolons and
       // tabs as separators: unquoted, the cell between the two semicolons was a formula.
       const reason = "x;=cmd|' /C calc'!A0;y\t-1+1";
-      await services.leads.sync(
-        {
-          email: 'split@console-csv.example',
-          attributes: [
-            { name: 'Unsubscribed', value: 'true' },
-            { name: 'UnsubscribedReason', value: reason },
-          ],
-        },
-        { path: web },
-      );
+      await optOutWithReason(services, 'split@console-csv.example', reason);
       const csv = await client.get('/admin/suppressions/export.csv?address=console-csv');
       expect(csv.status).to.equal(200);
       expect(csv.body).to.contain(`split@console-csv.example,true,"x;=cmd|' /C calc'!A0;y\t-1+1",`);

@@ -6,6 +6,7 @@ import { SQLITE_FILE_NAME, type Database } from '../../src/data-access/database.
 import { ChangePaths } from '../../src/domain/change-paths.js';
 import { createServices } from '../../src/compose.js';
 import { testEngines } from '../support/database.js';
+import { optOutWithReason } from '../support/harness.js';
 import { TEST_KEY_SECRET } from '../support/service.js';
 import { BIN, cli, cliSuite, exitWithPeakRss } from '../ops/support.js';
 
@@ -202,16 +203,7 @@ for (const engine of testEngines()) {
       // Shown raw on a terminal that orders text as Unicode says (VTE, Konsole), U+202E shows
       // the rest of its line backwards: this reason reads "admin operator lifted it".
       const reason = '\u202eti detfil rotarepo nimda\u2066x\u2069\u200f\u061c';
-      await services.leads.sync(
-        {
-          email: 'bidi@example.com',
-          attributes: [
-            { name: 'Unsubscribed', value: 'true' },
-            { name: 'UnsubscribedReason', value: reason },
-          ],
-        },
-        { path: ChangePaths.webService() },
-      );
+      await optOutWithReason(services, 'bidi@example.com', reason);
       const r = await cli(['explain', 'bidi@example.com'], env);
       expect(r.code, r.stderr).to.equal(0);
       expect(r.stdout).to.not.match(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/);

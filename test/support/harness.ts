@@ -199,6 +199,25 @@ export async function setFlag(
   );
 }
 
+/** An opt-out of the address by syncLead with the reason its caller gave. */
+export async function optOutWithReason(
+  services: Services,
+  email: string,
+  reason: string,
+  path: ChangePath = web,
+) {
+  return services.leads.sync(
+    {
+      email,
+      attributes: [
+        { name: 'Unsubscribed', value: 'true' },
+        { name: 'UnsubscribedReason', value: reason },
+      ],
+    },
+    { path },
+  );
+}
+
 /** Awaits a call that must fail with an AppError of `code`; returns the error. */
 export async function expectAppError(
   call: Promise<unknown> | (() => unknown),
