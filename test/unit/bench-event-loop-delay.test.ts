@@ -18,10 +18,11 @@ describe('bench: the event-loop delay is how late the loop ran, not the sampling
     await metrics.registry.metrics(); // a scrape resets the histogram
     await new Promise((r) => setTimeout(r, 20 * EVENT_LOOP_SAMPLE_MS));
     const text = await metrics.registry.metrics();
-    const min = gaugeOf(text, 'du_nodejs_eventloop_lag_min_seconds') * 1000;
-    const p50 = gaugeOf(text, 'du_nodejs_eventloop_lag_p50_seconds') * 1000;
-    expect(min).to.be.at.least(EVENT_LOOP_SAMPLE_MS / 2);
-    expect(p50).to.be.at.least(EVENT_LOOP_SAMPLE_MS * 0.9);
+    // The mean, not the min: a tick late in a loaded loop is followed by a short one (the timer
+    // is re-armed from the loop's cached time), but ticks never come more often than the period
+    // on average.
+    const mean = gaugeOf(text, 'du_nodejs_eventloop_lag_mean_seconds') * 1000;
+    expect(mean).to.be.at.least(EVENT_LOOP_SAMPLE_MS * 0.8);
     metrics.registry.clear();
   });
 
