@@ -137,8 +137,11 @@ export class LinkKeyError extends Error {
 
 function derive(key: LinkKey): DerivedKey {
   if (!KEY_ID.test(key.id)) throw new LinkKeyError('A link key id is 1 to 16 of A-Z a-z 0-9 _ -');
-  if (key.secret.length < 32) throw new LinkKeyError('A link secret has 32 or more characters');
-  const hmac = (label: string) => crypto.createHmac('sha256', key.secret).update(label).digest();
+  // Trimmed, as the settings are read: a sender given the value with its line end (a secret
+  // store's file) sealed links under another key, each refused (403), its opt-out lost.
+  const secret = key.secret.trim();
+  if (secret.length < 32) throw new LinkKeyError('A link secret has 32 or more characters');
+  const hmac = (label: string) => crypto.createHmac('sha256', secret).update(label).digest();
   return {
     id: key.id,
     aesKey: hmac(KEY_LABEL),
@@ -328,21 +331,18 @@ export class LinkTokens {
 }
 
 function undoCodeWith(undoKey: Buffer, linkId: string, changedAt: number): string {
-  return crypto
-    .createHmac('sha256', undoKey)
-    .update(`${linkId}\n${changedAt}`)
-    .digest('base64url')
-    .slice(0, 32);
+  const mac = crypto.createHmac('sha256', undoKey).update(`${linkId}\n${changedAt}`);
+  return mac.digest('base64url').slice(0, 32);
 }
 
 /**
- * What the database remembers of a key that issued links: an HMAC, under the secret, of a
- * fixed label and the key id (a token names its key id, so the same secret under another id
+ * What the database remembers of a key that issued links: an HMAC, under the secret (trimmed,
+ * as derive reads it), of a fixed label and the key id (a token names its key id, so the same secret under another id
  * opens none of its links). It reveals nothing of the secret nor of the keys derived from it.
  */
 export function linkKeyFingerprint(key: LinkKey): string {
   return crypto
-    .createHmac('sha256', key.secret)
+    .createHmac('sha256', key.secret.trim())
     .update(`${FINGERPRINT_LABEL}\n${key.id}`)
     .digest('hex');
 }

@@ -337,5 +337,14 @@ describe('unsubscribe link tokens', () => {
       const opened = tokens.verify(lines[1]!);
       expect(opened.ok && opened.link.email).to.equal('bob@example.org');
     });
+
+    it('makes links the service opens from the secret with the line end a secret file keeps', () => {
+      // The service reads UNSUBSCRIBE_LINK_SECRET trimmed: the recipe must seal under that key.
+      const [made] = run(
+        `print(unsubscribe_token("ann@example.com", "k1", ${JSON.stringify(`${K1.secret}
+`)}))`,
+      );
+      expect(tokens.verify(made!).ok).to.equal(true);
+    });
   });
 });
