@@ -13,6 +13,8 @@ import { isUtf8 } from 'node:buffer';
 import crypto from 'node:crypto';
 import { ConfigError, type Config } from '../config.js';
 import { canonicalBase64url, withoutPadding } from './token-body.js';
+import { linkBaseUrl } from './link-base-url.js';
+import { LinkKeyError } from './link-key-error.js';
 
 export const TOKEN_VERSION = '1';
 const KEY_LABEL = 'durable-unsubscribe/link/v1';
@@ -131,9 +133,7 @@ export interface LinkContent {
 
 export type VerifyResult = { ok: true; link: LinkContent } | { ok: false; reason: RefusalReason };
 
-export class LinkKeyError extends Error {
-  override name = 'LinkKeyError';
-}
+export { LinkKeyError };
 
 function derive(key: LinkKey): DerivedKey {
   if (!KEY_ID.test(key.id)) throw new LinkKeyError('A link key id is 1 to 16 of A-Z a-z 0-9 _ -');
@@ -363,7 +363,7 @@ export function unsubscribeLink(
   // maxAge plays no part in creating a token.
   const tokens = new LinkTokens({ current: options.key, retired: [] }, 0);
   const token = tokens.create(email, { list: options.list, issuedAt: options.issuedAt });
-  return `${options.baseUrl.replace(/\/+$/, '')}/u/${token}`;
+  return `${linkBaseUrl(options.baseUrl)}/u/${token}`;
 }
 
 /**

@@ -2,6 +2,7 @@
  * The RFC 8058 header lines of an unsubscribe link (a module of its own; link-token.ts, the
  * library senders import, re-exports it).
  */
+import { LinkKeyError } from './link-key-error.js';
 
 /** The longest line of a message, without its CRLF (RFC 5322, section 2.1.1). */
 const MAX_MAIL_LINE = 998;
@@ -14,6 +15,8 @@ const MAX_MAIL_LINE = 998;
  * wherever they chose, and the message's DKIM signature with it.
  */
 export function listUnsubscribeHeaders(url: string): string {
+  // A line break or an angle bracket would end the URL, or the header, where the URL does not.
+  if (/[\s<>]/.test(url)) throw new LinkKeyError('A link URL holds no white space, < or >');
   const line = `List-Unsubscribe: <${url}>`;
   const unsubscribe = line.length <= MAX_MAIL_LINE ? line : foldedListUnsubscribe(url);
   return `${unsubscribe}\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n`;
