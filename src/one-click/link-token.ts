@@ -337,8 +337,9 @@ function undoCodeWith(undoKey: Buffer, linkId: string, changedAt: number): strin
 
 /**
  * What the database remembers of a key that issued links: an HMAC, under the secret (trimmed,
- * as derive reads it), of a fixed label and the key id (a token names its key id, so the same secret under another id
- * opens none of its links). It reveals nothing of the secret nor of the keys derived from it.
+ * as derive reads it), of a fixed label and the key id (a token names its key id, so the same
+ * secret under another id opens none of its links). It reveals nothing of the secret nor of
+ * the keys derived from it.
  */
 export function linkKeyFingerprint(key: LinkKey): string {
   return crypto
