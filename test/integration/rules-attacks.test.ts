@@ -186,6 +186,30 @@ for (const engine of testEngines()) {
         expect((await statusOf('seq@attack.example'))?.reason).to.equal('complaint');
         expect(await violations()).to.deep.equal([]);
       });
+
+      it('a move to the address a record before it gave a complaint, with a lift: refused, dedup on or off', async () => {
+        for (const dedup of [true, false]) {
+          const key = `mv-${dedup}@attack.example`;
+          const held = await create({ email: key });
+          const mover = await create({ email: `mv-from-${dedup}@attack.example` });
+          const res = await soap(
+            syncManyXml(
+              [
+                { id: held, unsub: true, reason: 'complaint' },
+                { id: mover, emailAttribute: ` ${key.toUpperCase()}.`, unsub: false },
+              ],
+              dedup,
+            ),
+          );
+          expect(res.status, res.body).to.equal(200);
+          // The second record reads the status the first one wrote, not the one the call began with.
+          expect(statusesOf(res.body).map((s) => s.status)).to.deep.equal(['UPDATED', 'FAILED']);
+          expect(await flagOf(held)).to.equal(true);
+          expect(await flagOf(mover)).to.equal(false);
+          expect((await statusOf(key))?.reason).to.equal('complaint');
+          expect(await violations()).to.deep.equal([]);
+        }
+      });
     });
   });
 }
