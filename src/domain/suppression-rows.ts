@@ -122,6 +122,30 @@ function asImported(source: string): string {
   return named ? `${IMPORT_SOURCE}: ${source}` : source;
 }
 
+/**
+ * What no address holds outside a quoted local part or a domain literal, and a cell holds when
+ * it is not one address as written but one wrapped (`<ann@example.com>`, as mail headers and
+ * mail clients write it) or two (`ann@example.com;bob@example.com`).
+ */
+const NOT_IN_ADDRESS = /[<>;,]/;
+/** A `mailto:` link's scheme, as a key reads it (lower case). */
+const MAILTO = 'mailto:';
+
+/**
+ * What makes an email key a wrapped address or a list of them, outside its quoted local part
+ * and its domain literal: `mailto:` or a NOT_IN_ADDRESS character; undefined when nothing does.
+ * Read on the key: its fold makes a full-width '＜' the '<' it stands for.
+ */
+function outsideAddress(key: string): string | undefined {
+  if (key.startsWith(MAILTO)) return MAILTO;
+  let bare = key;
+  const closing = bare.startsWith('"') ? bare.lastIndexOf('"@') : -1;
+  if (closing > 0) bare = bare.slice(closing + 1);
+  const at = bare.lastIndexOf('@');
+  if (bare.startsWith('[', at + 1) && bare.endsWith(']')) bare = bare.slice(0, at + 1);
+  return NOT_IN_ADDRESS.exec(bare)?.[0];
+}
+
 /** A list's line as the import writes it. */
 export interface ImportEntry {
   key: string;
@@ -157,6 +181,11 @@ export function importEntry(
   if (STORED_TEXT_CONTROL.test(row.reason ?? '') || STORED_TEXT_CONTROL.test(row.source ?? ''))
     return 'reason or source holds a control character';
   const key = emailKey(email);
+  // Imported as written, such a line suppressed a key nobody holds, counted as suppressed,
+  // and left the address it names subscribed: an opt-out lost, never shown.
+  const outside = outsideAddress(key);
+  if (outside !== undefined)
+    return `not one address as written (${outside}): write the address alone, without <> around it or mailto: before it, one address per line`;
   let at = now();
   if (row.date !== undefined && row.date.trim() !== '') {
     const given = parseDateTime(row.date.trim(), LIST_DATE);

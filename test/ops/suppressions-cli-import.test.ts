@@ -120,6 +120,35 @@ for (const engine of testEngines()) {
       ]);
     });
 
+    it('rejects an address in a wrapper or two in one cell (<…>, mailto:, a;b), never suppressing a key no one holds', async () => {
+      // Before: each was imported as written, under a key no person holds (`<wrap@example.com>`),
+      // counted suppressed, while the address it names stayed subscribed.
+      await services.leads.sync({ email: 'wrap@example.com' }, { path: web });
+      const wrapped = [
+        '<wrap@example.com>',
+        'mailto:wrap@example.com',
+        'wrap@example.com;other@example.com',
+        '"wrap@example.com,other@example.com"',
+        '＜wrap@example.com＞',
+        'Wrap<wrap@example.com>',
+      ];
+      // A quoted local part (its cell quoted as CSV quotes it) and a domain literal may hold them.
+      const kept = ['"""a,b""@example.com"', 'lit@[IPv6:2001:db8::1]', 'ok+tag@example.com'];
+      const file = write('wrapped.csv', ['email', ...wrapped, ...kept].join('\n') + '\n');
+      const before = await statusRows();
+      const r = await cli(['suppressions', 'import', file], env);
+      expect(r.stderr).to.equal('');
+      expect(r.code).to.equal(1);
+      expect(r.stdout).to.contain(`${wrapped.length} rejected`);
+      expect(await statusRows()).to.equal(before + kept.length);
+      const rejects = fs.readFileSync(`${file}.rejects.csv`, 'utf8').trim().split('\n').slice(1);
+      expect(rejects.map((l) => Number(l.split(',')[0]))).to.deep.equal(
+        wrapped.map((_, i) => i + 2),
+      );
+      expect(rejects.join('\n')).to.contain('not one address as written');
+      expect((await services.durableStatus.explain('wrap@example.com')).status).to.equal(null);
+    });
+
     it('refuses an address holding an invisible format character (U+200B, U+FEFF, ...) and stores nothing for it', async () => {
       const hidden = ['\u200b', '\u200c', '\u200d', '\u2060', '\ufeff'].map(
         (c, n) => `hid${c}den-${n}@example.com`,
