@@ -152,6 +152,11 @@ export interface ImportEntry {
   reason: string | null;
   source: string;
   at: number;
+  /**
+   * What makes the address not one address as written (outsideAddress: `<`, `mailto:`, a `;`
+   * between two), if anything: the import takes it only where that spelling is held already.
+   */
+  wrapped?: string;
 }
 
 /**
@@ -181,11 +186,6 @@ export function importEntry(
   if (STORED_TEXT_CONTROL.test(row.reason ?? '') || STORED_TEXT_CONTROL.test(row.source ?? ''))
     return 'reason or source holds a control character';
   const key = emailKey(email);
-  // Imported as written, such a line suppressed a key nobody holds, counted as suppressed,
-  // and left the address it names subscribed: an opt-out lost, never shown.
-  const outside = outsideAddress(key);
-  if (outside !== undefined)
-    return `not one address as written (${outside}): write the address alone, without <> around it or mailto: before it, one address per line`;
   let at = now();
   if (row.date !== undefined && row.date.trim() !== '') {
     const given = parseDateTime(row.date.trim(), LIST_DATE);
@@ -202,5 +202,14 @@ export function importEntry(
   const source = row.source?.trim()
     ? asImported(withoutActor(row.source.trim(), actor)).slice(0, MAX_SOURCE)
     : IMPORT_SOURCE;
-  return { key, reason, source, at };
+  const wrapped = outsideAddress(key);
+  return wrapped === undefined ? { key, reason, source, at } : { key, reason, source, at, wrapped };
+}
+
+/**
+ * Why a line whose address is not one address as written (ImportEntry.wrapped) is rejected
+ * when nobody holds that spelling.
+ */
+export function notOneAddress(wrapped: string): string {
+  return `not one address as written (${wrapped}): write the address alone, without <> around it or mailto: before it, one address per line`;
 }

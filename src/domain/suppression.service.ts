@@ -12,8 +12,10 @@ import {
   spellingsOf,
 } from './kept-opt-outs.js';
 import { SeenAddresses } from './seen-addresses.js';
+import { masterStatus } from './master-status.js';
 import {
   importEntry,
+  notOneAddress,
   rejectedAddress,
   type ImportEntry,
   type SuppressionReject,
@@ -122,6 +124,13 @@ export class SuppressionService {
         continue;
       }
       const { key, reason } = entry;
+      // Such a line suppressed a key nobody holds, counted as suppressed, while the address it
+      // names stayed subscribed: an opt-out lost, never shown. Taken only where the spelling
+      // is held (a person or a status: an export read back, a restore's replay).
+      if (entry.wrapped !== undefined && !(await this.spellingHeld(key))) {
+        reject({ line: row.line, email: row.email, why: notOneAddress(entry.wrapped) });
+        continue;
+      }
       // Only a line that is imported makes a later one a repeat: a first line rejected for
       // its date left the address out, and its corrected repeat was rejected as a duplicate.
       const repeat = seen.add(fingerprint(key)) || inBatch.has(key);
@@ -145,6 +154,15 @@ export class SuppressionService {
     }
     await flush();
     return counts;
+  }
+
+  /** Whether a person or a master status holds `key` (masterStatus: a kept opt-out too). */
+  private spellingHeld(key: string): Promise<boolean> {
+    return this.transactions.read(
+      async (repos) =>
+        (await masterStatus(repos.emailStatus, key)) !== null ||
+        (await repos.leads.findByEmailKey(key, false, 1)).length > 0,
+    );
   }
 
   private async apply(

@@ -147,6 +147,16 @@ for (const engine of testEngines()) {
       );
       expect(rejects.join('\n')).to.contain('not one address as written');
       expect((await services.durableStatus.explain('wrap@example.com')).status).to.equal(null);
+      // A spelling someone holds as written (a SOAP client stored it) is theirs to suppress:
+      // an export read back, or a restore's replay, brings its opt-out back.
+      await services.leads.sync({ email: '<held@example.com>' }, { path: web });
+      const held = write('held.csv', 'email\n<held@example.com>\n');
+      const again = await cli(['suppressions', 'import', held], env);
+      expect(again.code, again.stdout + again.stderr).to.equal(0);
+      expect(again.stdout).to.contain('1 address suppressed');
+      expect(
+        (await services.durableStatus.explain('<held@example.com>')).status?.unsubscribed,
+      ).to.equal(true);
     });
 
     it('refuses an address holding an invisible format character (U+200B, U+FEFF, ...) and stores nothing for it', async () => {
